@@ -1,0 +1,33 @@
+#pragma once
+// Minimal option parsing for causerie-cli: positional arguments plus --name value / --flag.
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace causerie::cli {
+
+class Args {
+public:
+    // `flags` are options without a value; every other --option takes one.
+    Args(const std::vector<std::string>& argv, const std::set<std::string>& flags);
+
+    bool ok() const { return m_error.empty(); }
+    const std::string& error() const { return m_error; }
+    const std::vector<std::string>& positional() const { return m_positional; }
+    bool has(const std::string& name) const { return m_values.count(name) > 0; }
+    std::string get(const std::string& name, const std::string& fallback = {}) const;
+    // Numbers: the error message names the option; std::nullopt when absent.
+    std::optional<long long> get_int(const std::string& name, std::string* error) const;
+    std::optional<double> get_double(const std::string& name, std::string* error) const;
+    // Every option given that is not in `known` (typos must not be ignored silently).
+    std::vector<std::string> unknown(const std::set<std::string>& known) const;
+
+private:
+    std::vector<std::string> m_positional;
+    std::map<std::string, std::string> m_values;
+    std::string m_error;
+};
+
+} // namespace causerie::cli

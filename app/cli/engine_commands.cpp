@@ -1,0 +1,392 @@
+#include "engine_commands.h"
+
+#include "args.h"
+#include "engine/chat_template.h"
+#include "engine/model.h"
+#include "engine/session.h"
+#include "engine/test_model.h"
+#include "engine/tokenizer.h"
+#include "json.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <numeric>
+#include <sstream>
+
+namespace causerie::cli {
+namespace {
+
+// The pieces every engine command needs, loaded in order; errors are already user-facing.
+struct Loaded {
+    std::unique_ptr<Model> model;
+    std::unique_ptr<Tokenizer> tok;
+};
+
+Result<Loaded> load(const std::string& path)
+{
+    auto model = load_model(path);
+    if (!model)
+        return model.error();
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    if (!tok)
+        return tok.error();
+    Loaded l;
+    l.model = std::make_unique<Model>(std::move(model).value());
+    l.tok = std::make_unique<Tokenizer>(std::move(tok).value());
+    return l;
+}
+
+bool check_unknown(const Args& a, const std::set<std::string>& known, std::string* error)
+{
+    const auto bad = a.unknown(known);
+    if (!bad.empty()) {
+        *error = "unknown option --" + bad.front();
+        return false;
+    }
+    return true;
+}
+
+Result<std::unique_ptr<Session>> make_session(const Loaded& l, const Args& a, bool print_why)
+{
+    std::string err;
+    BackendOptions opts;
+    if (auto t = a.get_int("threads", &err))
+        opts.n_threads = int(*t);
+    if (auto t = a.get_int("t", &err))
+        opts.n_threads = int(*t);
+    if (auto c = a.get_int("ctx", &err))
+        opts.n_ctx = *c;
+    if (!err.empty())
+        return make_error(err);
+    opts.device = a.get("device", "auto");
+    std::string why;
+    auto backend = create_backend(*l.model, opts, &why);
+    if (!backend)
+        return backend.error();
+    if (print_why && !why.empty())
+        std::fprintf(stderr, "note: %s\n", why.c_str());
+    return std::make_unique<Session>(*l.tok, std::move(backend).value());
+}
+
+// Sampling options shared by generate and chat.
+Result<GenerateOptions> generate_options(const Args& a)
+{
+    GenerateOptions o;
+    std::string err;
+    if (auto v = a.get_double("temp", &err))
+        o.sampling.temperature = float(*v);
+    if (auto v = a.get_double("top-p", &err))
+        o.sampling.top_p = float(*v);
+    if (auto v = a.get_int("top-k", &err))
+        o.sampling.top_k = int(*v);
+    if (auto v = a.get_double("min-p", &err))
+        o.sampling.min_p = float(*v);
+    if (auto v = a.get_double("repeat-penalty", &err))
+        o.sampling.repeat_penalty = float(*v);
+    if (auto v = a.get_int("seed", &err)) {
+        o.sampling.seed = uint64_t(*v);
+        o.sampling.random_seed = false;
+    }
+    if (auto v = a.get_int("n", &err))
+        o.max_tokens = int(*v);
+    if (a.has("stop"))
+        o.stop.push_back(a.get("stop"));
+    if (!err.empty())
+        return make_error(err);
+    if (o.sampling.top_p <= 0.0f || o.sampling.top_p > 1.0f)
+        return make_error("--top-p must be in (0, 1]");
+    if (o.sampling.min_p < 0.0f || o.sampling.min_p > 1.0f)
+        return make_error("--min-p must be in [0, 1]");
+    if (o.sampling.top_k < 0)
+        return make_error("--top-k must be 0 (off) or positive");
+    if (o.max_tokens < 0)
+        return make_error("-n must be 0 (no limit) or positive");
+    return o;
+}
+
+const std::set<std::string> kSamplingOptions = {"temp", "top-p", "top-k", "min-p", "repeat-penalty", "seed",
+                                                "n", "stop", "threads", "t", "ctx", "device"};
+
+std::string read_file(const std::string& path, std::string* error)
+{
+    std::ifstream f(path, std::ios::binary);
+    if (!f) {
+        *error = "cannot read '" + path + "'";
+        return {};
+    }
+    std::ostringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+}
+
+int64_t parameter_count(const Model& m)
+{
+    int64_t n = 0;
+    for (const auto& t : m.file.tensors())
+        n += t.n_elements();
+    return n;
+}
+
+} // namespace
+
+int fail(const std::string& message)
+{
+    std::fprintf(stderr, "error: %s\n", message.c_str());
+    return 1;
+}
+
+int cmd_info(const std::vector<std::string>& argv)
+{
+    Args a(argv, {"json"});
+    std::string err;
+    if (!a.ok() || !check_unknown(a, {"json"}, &err))
+        return fail(a.ok() ? err : a.error());
+    if (a.positional().size() != 1)
+        return fail("usage: causerie-cli info MODEL [--json]");
+    auto l = load(a.positional()[0]);
+    if (!l)
+        return fail(l.error().message);
+    const Model& m = *l->model;
+    const HParams& hp = m.hp;
+    const ChatTemplate tmpl = ChatTemplate::detect(m.vocab, *l->tok);
+    // The most common weight type among the 2-D tensors names the quantization.
+    std::map<std::string, int64_t> bytes_by_type;
+    for (const auto& t : m.file.tensors())
+        if (t.n_dims >= 2)
+            bytes_by_type[kernels::type_traits(uint32_t(t.type))->name] += int64_t(t.nbytes);
+    std::string quant = "?";
+    int64_t best = -1;
+    for (const auto& [name, b] : bytes_by_type)
+        if (b > best) {
+            best = b;
+            quant = name;
+        }
+    const int64_t params = parameter_count(m);
+    if (a.has("json")) {
+        std::printf("{\"architecture\":%s,\"name\":%s,\"parameters\":%lld,\"quantization\":%s,\"file_size\":%zu,"
+                    "\"context_length\":%lld,\"n_embd\":%lld,\"n_layer\":%lld,\"n_head\":%lld,\"n_head_kv\":%lld,"
+                    "\"head_dim\":%lld,\"n_ff\":%lld,\"n_vocab\":%lld,\"rope_freq_base\":%s,\"tokenizer\":%s,"
+                    "\"chat_template\":%s,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
+                    json_string(hp.architecture).c_str(), json_string(hp.name).c_str(), (long long)params,
+                    json_string(quant).c_str(), m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd,
+                    (long long)hp.n_layer, (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim,
+                    (long long)hp.n_ff, (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(),
+                    json_string(m.vocab.model).c_str(), json_string(chat_template_name(tmpl.kind())).c_str(),
+                    l->tok->bos_id(), l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
+        return 0;
+    }
+    std::printf("name            %s\n", hp.name.empty() ? "(none)" : hp.name.c_str());
+    std::printf("architecture    %s\n", hp.architecture.c_str());
+    std::printf("parameters      %.2f M\n", double(params) / 1e6);
+    std::printf("quantization    %s\n", quant.c_str());
+    std::printf("file size       %.1f MiB\n", double(m.file.file_size()) / 1048576.0);
+    std::printf("context length  %lld\n", (long long)hp.n_ctx_train);
+    std::printf("layers          %lld\n", (long long)hp.n_layer);
+    std::printf("embedding       %lld\n", (long long)hp.n_embd);
+    std::printf("heads           %lld (KV %lld, head dim %lld)\n", (long long)hp.n_head, (long long)hp.n_head_kv,
+                (long long)hp.head_dim);
+    std::printf("feed-forward    %lld\n", (long long)hp.n_ff);
+    std::printf("vocabulary      %lld (%s)\n", (long long)hp.n_vocab, m.vocab.model.c_str());
+    std::printf("chat template   %s\n", chat_template_name(tmpl.kind()));
+    return 0;
+}
+
+int cmd_tokenize(const std::vector<std::string>& argv)
+{
+    Args a(argv, {"json"});
+    std::string err;
+    if (!a.ok() || !check_unknown(a, {"json", "text", "file"}, &err))
+        return fail(a.ok() ? err : a.error());
+    if (a.positional().size() != 1 || a.has("text") == a.has("file"))
+        return fail("usage: causerie-cli tokenize MODEL (--text T | --file F) [--json]");
+    std::string text = a.get("text");
+    if (a.has("file")) {
+        text = read_file(a.get("file"), &err);
+        if (!err.empty())
+            return fail(err);
+    }
+    auto l = load(a.positional()[0]);
+    if (!l)
+        return fail(l.error().message);
+    auto ids = l->tok->encode(text, l->tok->add_bos());
+    if (!ids)
+        return fail(ids.error().message);
+    if (a.has("json")) {
+        std::printf("{\"ids\":%s}\n", json_int_array(*ids).c_str());
+    } else {
+        for (int32_t id : *ids)
+            std::printf("%d\t%s\n", id, l->tok->id_to_piece(id).c_str());
+    }
+    return 0;
+}
+
+int cmd_eval(const std::vector<std::string>& argv)
+{
+    Args a(argv, {"json"});
+    std::string err;
+    if (!a.ok() || !check_unknown(a, {"json", "prompt", "top", "greedy", "threads", "t", "device", "ctx"}, &err))
+        return fail(a.ok() ? err : a.error());
+    if (a.positional().size() != 1 || !a.has("prompt"))
+        return fail("usage: causerie-cli eval MODEL --prompt T [--top K] [--greedy N] [--threads N] [--device D] --json");
+    const long long top = a.get_int("top", &err).value_or(5);
+    const long long greedy = a.get_int("greedy", &err).value_or(0);
+    if (!err.empty())
+        return fail(err);
+    if (top < 0 || greedy < 0)
+        return fail("--top and --greedy must not be negative");
+    auto l = load(a.positional()[0]);
+    if (!l)
+        return fail(l.error().message);
+    auto ids = l->tok->encode(a.get("prompt"), l->tok->add_bos());
+    if (!ids)
+        return fail(ids.error().message);
+    auto session = make_session(*l, a, false);
+    if (!session)
+        return fail(session.error().message);
+    auto logits = (*session)->evaluate(*ids);
+    if (!logits)
+        return fail(logits.error().message);
+
+    std::vector<int32_t> order(logits->size());
+    std::iota(order.begin(), order.end(), 0);
+    const size_t k = std::min<size_t>(size_t(top), order.size());
+    std::partial_sort(order.begin(), order.begin() + std::ptrdiff_t(k), order.end(), [&](int32_t x, int32_t y) {
+        return (*logits)[size_t(x)] > (*logits)[size_t(y)] || ((*logits)[size_t(x)] == (*logits)[size_t(y)] && x < y);
+    });
+
+    std::vector<int32_t> greedy_ids;
+    if (greedy > 0) {
+        GenerateOptions o;
+        o.sampling.temperature = 0.0f;
+        o.sampling.repeat_penalty = 1.0f;
+        o.max_tokens = int(greedy);
+        // EOS ends a greedy run early, as it would in a chat.
+        auto st = (*session)->generate(*ids, o, [](std::string_view) { return true; });
+        if (!st)
+            return fail(st.error().message);
+        greedy_ids = (*session)->last_generated();
+    }
+    std::vector<int32_t> all = *ids;
+    all.insert(all.end(), greedy_ids.begin(), greedy_ids.end());
+    const std::string prompt_text = l->tok->decode(*ids);
+    std::string full_text = l->tok->decode(all);
+    const std::string greedy_text = full_text.substr(std::min(prompt_text.size(), full_text.size()));
+
+    std::string top_json = "[";
+    for (size_t i = 0; i < k; ++i) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, "%s[%d,%.6f]", i ? "," : "", order[i], double((*logits)[size_t(order[i])]));
+        top_json += buf;
+    }
+    top_json += "]";
+    if (a.has("json")) {
+        std::printf("{\"prompt_ids\":%s,\"top\":%s,\"greedy_ids\":%s,\"greedy_text\":%s}\n",
+                    json_int_array(*ids).c_str(), top_json.c_str(), json_int_array(greedy_ids).c_str(),
+                    json_string(greedy_text).c_str());
+    } else {
+        std::printf("prompt ids:");
+        for (int32_t id : *ids)
+            std::printf(" %d", id);
+        std::printf("\ntop %zu:", k);
+        for (size_t i = 0; i < k; ++i)
+            std::printf(" %d:%.4f", order[i], double((*logits)[size_t(order[i])]));
+        std::printf("\ngreedy: %s%s\n", prompt_text.c_str(), greedy_text.c_str());
+    }
+    return 0;
+}
+
+int cmd_generate(const std::vector<std::string>& argv)
+{
+    Args a(argv, {});
+    std::string err;
+    std::set<std::string> known = kSamplingOptions;
+    known.insert("p");
+    known.insert("prompt");
+    if (!a.ok() || !check_unknown(a, known, &err))
+        return fail(a.ok() ? err : a.error());
+    if (a.positional().size() != 1 || (!a.has("p") && !a.has("prompt")))
+        return fail("usage: causerie-cli generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]");
+    auto opts = generate_options(a);
+    if (!opts)
+        return fail(opts.error().message);
+    auto l = load(a.positional()[0]);
+    if (!l)
+        return fail(l.error().message);
+    auto ids = l->tok->encode(a.has("p") ? a.get("p") : a.get("prompt"), l->tok->add_bos());
+    if (!ids)
+        return fail(ids.error().message);
+    auto session = make_session(*l, a, true);
+    if (!session)
+        return fail(session.error().message);
+    if (opts->max_tokens == 0)
+        opts->max_tokens = 256;
+    auto st = (*session)->generate(*ids, *opts, [](std::string_view t) {
+        std::fwrite(t.data(), 1, t.size(), stdout);
+        std::fflush(stdout);
+        return true;
+    });
+    std::printf("\n");
+    if (!st)
+        return fail(st.error().message);
+    std::fprintf(stderr, "[%d prompt tokens, %d generated, %.1f tok/s, finish: %s]\n", st->prompt_tokens,
+                 st->completion_tokens, st->tokens_per_second, st->finish_reason.c_str());
+    return 0;
+}
+
+int cmd_chat(const std::vector<std::string>& argv)
+{
+    Args a(argv, {});
+    std::string err;
+    std::set<std::string> known = kSamplingOptions;
+    known.insert("system");
+    if (!a.ok() || !check_unknown(a, known, &err))
+        return fail(a.ok() ? err : a.error());
+    if (a.positional().size() != 1)
+        return fail("usage: causerie-cli chat MODEL [--system TEXT] [--temp X ...]  (one message per line on stdin)");
+    auto opts = generate_options(a);
+    if (!opts)
+        return fail(opts.error().message);
+    auto l = load(a.positional()[0]);
+    if (!l)
+        return fail(l.error().message);
+    auto session = make_session(*l, a, true);
+    if (!session)
+        return fail(session.error().message);
+    const ChatTemplate tmpl = ChatTemplate::detect(l->model->vocab, *l->tok);
+    opts->stop_ids = tmpl.end_of_turn_ids(*l->tok);
+    std::vector<ChatTurn> turns;
+    if (a.has("system"))
+        turns.push_back({"system", a.get("system")});
+    std::string line;
+    while (std::getline(std::cin, line)) {
+        if (line.empty())
+            continue;
+        turns.push_back({"user", line});
+        auto prompt = tmpl.apply(*l->tok, turns);
+        if (!prompt)
+            return fail(prompt.error().message);
+        std::string answer;
+        auto st = (*session)->generate(*prompt, *opts, [&](std::string_view t) {
+            answer += t;
+            std::fwrite(t.data(), 1, t.size(), stdout);
+            std::fflush(stdout);
+            return true;
+        });
+        std::printf("\n");
+        std::fflush(stdout);
+        if (!st)
+            return fail(st.error().message);
+        turns.push_back({"assistant", answer});
+    }
+    return 0;
+}
+
+int cmd_make_test_model(const std::vector<std::string>& argv)
+{
+    (void)argv;
+    return fail("make-test-model: not available yet");
+}
+
+} // namespace causerie::cli

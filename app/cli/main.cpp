@@ -1,0 +1,69 @@
+// causerie-cli: the engine (and the remote backend) from a terminal. Errors go to stderr as
+// "error: ..." with exit status 1; scripts and checks rely on the commands and JSON fields.
+#include "engine_commands.h"
+
+#ifdef CAUSERIE_HAVE_REMOTE
+#include "remote_generate.h"
+#endif
+
+#include <QCoreApplication>
+#include <QStringList>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* kUsage =
+    "usage: causerie-cli COMMAND ...\n"
+    "  info MODEL [--json]                     model metadata\n"
+    "  tokenize MODEL (--text T | --file F) [--json]\n"
+    "  eval MODEL --prompt T [--top K] [--greedy N] [--threads N] [--device D] [--json]\n"
+    "  generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]\n"
+    "  generate --remote BASE_URL --model NAME -p TEXT   (key from CAUSERIE_API_KEY)\n"
+    "  chat MODEL [--system TEXT]              one user message per line of stdin\n"
+    "  make-test-model OUT.gguf [--type T] ... a random-weight model for tests and benchmarks\n";
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    using namespace causerie::cli;
+    if (argc < 2 || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) {
+        std::fputs(kUsage, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 1 : 0;
+    }
+    const std::string command = argv[1];
+    std::vector<std::string> args(argv + 2, argv + argc);
+    bool remote = false;
+    for (const auto& a : args)
+        remote = remote || a == "--remote";
+
+    if (command == "generate" && remote) {
+#ifdef CAUSERIE_HAVE_REMOTE
+        QCoreApplication app(argc, argv);
+        QStringList qargs;
+        for (const auto& a : args)
+            qargs << QString::fromStdString(a);
+        return runRemoteGenerate(qargs);
+#else
+        return fail("this build has no remote backend");
+#endif
+    }
+    if (command == "info")
+        return cmd_info(args);
+    if (command == "tokenize")
+        return cmd_tokenize(args);
+    if (command == "eval")
+        return cmd_eval(args);
+    if (command == "generate")
+        return cmd_generate(args);
+    if (command == "chat")
+        return cmd_chat(args);
+    if (command == "make-test-model")
+        return cmd_make_test_model(args);
+    std::fputs(kUsage, stderr);
+    return fail("unknown command '" + command + "'");
+}

@@ -1,0 +1,43 @@
+#pragma once
+// A compute backend runs the model's forward pass on one device and owns its KV cache.
+// Session (prefix reuse, sampling) is device-agnostic and talks to this interface only.
+#include "model.h"
+#include "result.h"
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+
+namespace causerie {
+
+struct BackendOptions {
+    int64_t n_ctx = 0;          // 0: min(model's training context, 4096)
+    int n_threads = 0;          // 0: all hardware threads
+    std::string device = "auto"; // auto | cpu (| cuda, cuda-sim when built)
+};
+
+class ComputeBackend {
+public:
+    virtual ~ComputeBackend() = default;
+
+    virtual std::string device_name() const = 0;   // "CPU (2 threads)"
+    virtual int64_t n_ctx() const = 0;
+    virtual int64_t n_vocab() const = 0;
+
+    // Runs `tokens` at positions [pos, pos + n) and stores their K/V in the cache; positions
+    // before `pos` must already be in the cache (Session guarantees it).
+    // logits_last: n_vocab floats for the last token. all_logits (optional): n x n_vocab.
+    virtual Status eval(std::span<const int32_t> tokens, int64_t pos, float* logits_last,
+                        float* all_logits = nullptr) = 0;
+};
+
+// The model must outlive the backend (weights are used in place from the mmap).
+Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, const BackendOptions& options);
+
+// Picks a device as options.device says. `why` receives a sentence for the user when the
+// choice differs from what was asked (e.g. "no CUDA driver: running on the CPU").
+Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const BackendOptions& options,
+                                                       std::string* why = nullptr);
+
+} // namespace causerie

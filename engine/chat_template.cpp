@@ -1,0 +1,190 @@
+#include "chat_template.h"
+
+namespace causerie {
+namespace {
+
+bool has_control(const Tokenizer& tok, const char* piece)
+{
+    const int32_t id = tok.piece_to_id(piece);
+    return id >= 0 && tok.is_control(id);
+}
+
+// Appends tokens of `text` (no BOS, control tokens not parsed).
+Status append_text(std::vector<int32_t>& out, const Tokenizer& tok, const std::string& text)
+{
+    if (text.empty())
+        return Ok{};
+    auto ids = tok.encode(text, false);
+    if (!ids)
+        return ids.error();
+    out.insert(out.end(), ids->begin(), ids->end());
+    return Ok{};
+}
+
+Status append_control(std::vector<int32_t>& out, const Tokenizer& tok, const char* piece)
+{
+    const int32_t id = tok.piece_to_id(piece);
+    if (id < 0)
+        return make_error(std::string("the chat template needs the token ") + piece +
+                          ", which this model's vocabulary does not have");
+    out.push_back(id);
+    return Ok{};
+}
+
+#define TRY(expr)                      \
+    do {                               \
+        if (auto st_ = (expr); !st_)   \
+            return st_.error();        \
+    } while (0)
+
+// Mistral v1/v3: the system prompt goes before the last user message, as mistral-common does.
+Result<std::vector<int32_t>> apply_mistral(const Tokenizer& tok, std::span<const ChatTurn> turns, ChatTemplateKind kind)
+{
+    std::string system;
+    size_t last_user = turns.size();
+    for (size_t i = 0; i < turns.size(); ++i) {
+        if (turns[i].role == "system")
+            system += (system.empty() ? "" : "\n\n") + turns[i].content;
+        else if (turns[i].role == "user")
+            last_user = i;
+    }
+    std::vector<int32_t> out;
+    if (tok.bos_id() >= 0)
+        out.push_back(tok.bos_id());
+    const bool v7 = kind == ChatTemplateKind::MistralV7;
+    for (size_t i = 0; i < turns.size(); ++i) {
+        const ChatTurn& t = turns[i];
+        if (t.role == "system") {
+            if (v7) {
+                TRY(append_control(out, tok, "[SYSTEM_PROMPT]"));
+                TRY(append_text(out, tok, t.content));
+                TRY(append_control(out, tok, "[/SYSTEM_PROMPT]"));
+            }
+        } else if (t.role == "user") {
+            std::string content = t.content;
+            if (!v7 && i == last_user && !system.empty())
+                content = system + "\n\n" + content;
+            if (kind == ChatTemplateKind::MistralV1) {
+                TRY(append_text(out, tok, "[INST] " + content + " [/INST]"));
+            } else {
+                TRY(append_control(out, tok, "[INST]"));
+                TRY(append_text(out, tok, content));
+                TRY(append_control(out, tok, "[/INST]"));
+            }
+        } else if (t.role == "assistant") {
+            TRY(append_text(out, tok, t.content));
+            if (tok.eos_id() >= 0)
+                out.push_back(tok.eos_id());
+        } else {
+            return make_error("unknown chat role '" + t.role + "'");
+        }
+    }
+    return out;
+}
+
+Result<std::vector<int32_t>> apply_chatml(const Tokenizer& tok, std::span<const ChatTurn> turns)
+{
+    std::vector<int32_t> out;
+    for (const ChatTurn& t : turns) {
+        if (t.role != "system" && t.role != "user" && t.role != "assistant")
+            return make_error("unknown chat role '" + t.role + "'");
+        TRY(append_control(out, tok, "<|im_start|>"));
+        TRY(append_text(out, tok, t.role + "\n" + t.content));
+        TRY(append_control(out, tok, "<|im_end|>"));
+        TRY(append_text(out, tok, "\n"));
+    }
+    TRY(append_control(out, tok, "<|im_start|>"));
+    TRY(append_text(out, tok, "assistant\n"));
+    return out;
+}
+
+Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const ChatTurn> turns)
+{
+    std::vector<int32_t> out;
+    TRY(append_control(out, tok, "<|begin_of_text|>"));
+    auto header = [&](const std::string& role) -> Status {
+        TRY(append_control(out, tok, "<|start_header_id|>"));
+        TRY(append_text(out, tok, role));
+        TRY(append_control(out, tok, "<|end_header_id|>"));
+        return append_text(out, tok, "\n\n");
+    };
+    for (const ChatTurn& t : turns) {
+        if (t.role != "system" && t.role != "user" && t.role != "assistant")
+            return make_error("unknown chat role '" + t.role + "'");
+        TRY(header(t.role));
+        TRY(append_text(out, tok, t.content));
+        TRY(append_control(out, tok, "<|eot_id|>"));
+    }
+    TRY(header("assistant"));
+    return out;
+}
+
+#undef TRY
+
+} // namespace
+
+const char* chat_template_name(ChatTemplateKind kind)
+{
+    switch (kind) {
+    case ChatTemplateKind::MistralV1: return "mistral-v1";
+    case ChatTemplateKind::MistralV3: return "mistral-v3";
+    case ChatTemplateKind::MistralV3Tekken: return "mistral-v3-tekken";
+    case ChatTemplateKind::MistralV7: return "mistral-v7";
+    case ChatTemplateKind::ChatML: return "chatml";
+    case ChatTemplateKind::Llama3: return "llama3";
+    }
+    return "?";
+}
+
+ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok)
+{
+    const std::string& t = vocab.chat_template;
+    const bool tekken = vocab.model == "gpt2" || vocab.model == "tekken";
+    if (t.find("<|im_start|>") != std::string::npos)
+        return ChatTemplate(ChatTemplateKind::ChatML);
+    if (t.find("<|start_header_id|>") != std::string::npos)
+        return ChatTemplate(ChatTemplateKind::Llama3);
+    if (t.find("[SYSTEM_PROMPT]") != std::string::npos && has_control(tok, "[SYSTEM_PROMPT]"))
+        return ChatTemplate(ChatTemplateKind::MistralV7);
+    if (has_control(tok, "[INST]")) {
+        if (t.empty() && has_control(tok, "[SYSTEM_PROMPT]"))
+            return ChatTemplate(ChatTemplateKind::MistralV7);
+        return ChatTemplate(tekken ? ChatTemplateKind::MistralV3Tekken : ChatTemplateKind::MistralV3);
+    }
+    if (t.empty()) {
+        if (has_control(tok, "<|im_start|>"))
+            return ChatTemplate(ChatTemplateKind::ChatML);
+        if (has_control(tok, "<|start_header_id|>"))
+            return ChatTemplate(ChatTemplateKind::Llama3);
+    }
+    // A Llama-vocabulary model without [INST] control tokens: Mistral 7B v0.1's format.
+    return ChatTemplate(ChatTemplateKind::MistralV1);
+}
+
+Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tok, std::span<const ChatTurn> turns) const
+{
+    if (turns.empty() || turns.back().role != "user")
+        return make_error("a conversation sent to the model must end with a user message");
+    switch (m_kind) {
+    case ChatTemplateKind::ChatML: return apply_chatml(tok, turns);
+    case ChatTemplateKind::Llama3: return apply_llama3(tok, turns);
+    default: return apply_mistral(tok, turns, m_kind);
+    }
+}
+
+std::vector<int32_t> ChatTemplate::end_of_turn_ids(const Tokenizer& tok) const
+{
+    std::vector<int32_t> ids;
+    if (tok.eos_id() >= 0)
+        ids.push_back(tok.eos_id());
+    const char* extra = m_kind == ChatTemplateKind::ChatML ? "<|im_end|>"
+                        : m_kind == ChatTemplateKind::Llama3 ? "<|eot_id|>" : nullptr;
+    if (extra) {
+        const int32_t id = tok.piece_to_id(extra);
+        if (id >= 0)
+            ids.push_back(id);
+    }
+    return ids;
+}
+
+} // namespace causerie

@@ -1,0 +1,88 @@
+#pragma once
+// A loaded Llama-architecture model (Mistral 7B v0.1-v0.3, Llama 2, TinyLlama):
+// hyper-parameters from GGUF metadata and weight views into the mmap.
+#include "gguf.h"
+#include "kernels/cpu/quant_types.h"
+#include "result.h"
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace causerie {
+
+// A 2-D weight: `rows` rows of `cols` elements, each row `row_bytes` long (GGUF ne[1] x ne[0]).
+// 1-D weights (norms) have rows == 1.
+struct Weight {
+    kernels::TensorType type{};
+    const void* data = nullptr;
+    int64_t rows = 0;
+    int64_t cols = 0;
+    size_t row_bytes = 0;
+    const char* name = "";
+};
+
+struct LayerWeights {
+    Weight attn_norm;  // (n_embd)            F32
+    Weight wq;         // (n_head*head_dim, n_embd)
+    Weight wk;         // (n_head_kv*head_dim, n_embd)
+    Weight wv;         // (n_head_kv*value_dim, n_embd)
+    Weight wo;         // (n_embd, n_head*value_dim)
+    Weight ffn_norm;   // (n_embd)            F32
+    Weight w_gate;     // (n_ff, n_embd)
+    Weight w_up;       // (n_ff, n_embd)
+    Weight w_down;     // (n_embd, n_ff)
+};
+
+struct HParams {
+    std::string architecture;   // "llama"
+    std::string name;           // general.name, may be empty
+    int64_t n_vocab = 0;
+    int64_t n_ctx_train = 0;
+    int64_t n_embd = 0;
+    int64_t n_layer = 0;
+    int64_t n_head = 0;
+    int64_t n_head_kv = 0;
+    int64_t head_dim = 0;       // attention.key_length, else n_embd / n_head
+    int64_t value_dim = 0;      // attention.value_length, else head_dim
+    int64_t n_ff = 0;
+    int64_t n_rot = 0;          // rope.dimension_count, else head_dim
+    float rope_freq_base = 10000.0f;
+    float rms_eps = 1e-5f;
+    uint32_t file_type = 0;     // general.file_type when present
+};
+
+// Vocabulary as stored in the GGUF (tokenizer.ggml.*), handed to the tokenizer.
+struct VocabData {
+    std::string model;                      // "llama" (sentencepiece) or "gpt2" (byte-level BPE)
+    std::vector<std::string> tokens;
+    std::vector<float> scores;              // empty when absent
+    std::vector<int32_t> token_types;       // 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte
+    std::vector<std::string> merges;        // gpt2 only
+    int32_t bos_id = -1;
+    int32_t eos_id = -1;
+    int32_t unk_id = -1;
+    int32_t pad_id = -1;
+    bool add_bos = true;
+    bool add_eos = false;
+    std::string chat_template;              // tokenizer.chat_template, used only to pick a built-in
+};
+
+struct Model {
+    GGUFFile file;
+    HParams hp;
+    VocabData vocab;
+    Weight tok_embd;      // (n_vocab, n_embd)
+    Weight output_norm;   // (n_embd) F32
+    Weight output;        // (n_vocab, n_embd); equals tok_embd when the output is tied
+    bool tied_output = false;
+    std::vector<LayerWeights> layers;
+};
+
+// Validates metadata and every tensor's presence, type and shape; errors name the key/tensor.
+Result<Model> load_model_from_gguf(GGUFFile file);
+Result<Model> load_model(const std::string& path);
+
+} // namespace causerie

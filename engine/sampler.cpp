@@ -1,0 +1,123 @@
+#include "sampler.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_set>
+
+namespace causerie {
+
+Sampler::Sampler(const SamplingParams& params)
+    : m_p(params)
+    , m_rng(params.random_seed ? std::random_device{}() : params.seed)
+{
+}
+
+int32_t Sampler::argmax(std::span<const float> logits)
+{
+    // First maximum wins, as in llama.cpp's greedy sampler.
+    int32_t best = 0;
+    for (size_t i = 1; i < logits.size(); ++i)
+        if (logits[i] > logits[size_t(best)])
+            best = int32_t(i);
+    return best;
+}
+
+double Sampler::uniform()
+{
+    // 53 random bits -> [0, 1); std::uniform_real_distribution differs between libraries.
+    return double(m_rng() >> 11) * (1.0 / 9007199254740992.0);
+}
+
+int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history)
+{
+    const size_t n = logits.size();
+    m_cand.resize(n);
+    for (size_t i = 0; i < n; ++i)
+        m_cand[i] = {int32_t(i), logits[i], 0.0f};
+
+    // Repetition penalty over the last repeat_last_n tokens (each distinct token once):
+    // positive logits are divided, negative ones multiplied, so both become less likely.
+    if (m_p.repeat_penalty != 1.0f && m_p.repeat_last_n != 0 && !history.empty()) {
+        const size_t last = m_p.repeat_last_n < 0 ? history.size()
+                                                  : std::min(history.size(), size_t(m_p.repeat_last_n));
+        std::unordered_set<int32_t> seen(history.end() - std::ptrdiff_t(last), history.end());
+        for (int32_t id : seen) {
+            if (id < 0 || size_t(id) >= n)
+                continue;
+            float& l = m_cand[size_t(id)].logit;
+            l = l > 0.0f ? l / m_p.repeat_penalty : l * m_p.repeat_penalty;
+        }
+    }
+
+    if (m_p.temperature <= 0.0f) {
+        int32_t best = 0;
+        for (size_t i = 1; i < n; ++i)
+            if (m_cand[i].logit > m_cand[size_t(best)].logit)
+                best = int32_t(i);
+        return best;
+    }
+
+    // Sorted by logit, highest first (stable for equal logits: lower id first).
+    size_t keep = n;
+    if (m_p.top_k > 0 && size_t(m_p.top_k) < n) {
+        keep = size_t(m_p.top_k);
+        std::partial_sort(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(keep), m_cand.end(),
+                          [](const Candidate& a, const Candidate& b) {
+                              return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+                          });
+    } else {
+        std::sort(m_cand.begin(), m_cand.end(), [](const Candidate& a, const Candidate& b) {
+            return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+        });
+    }
+    m_cand.resize(keep);
+
+    auto softmax = [this] {
+        const float max = m_cand.front().logit;
+        double sum = 0.0;
+        for (auto& c : m_cand) {
+            c.p = std::exp(c.logit - max);
+            sum += c.p;
+        }
+        for (auto& c : m_cand)
+            c.p = float(c.p / sum);
+    };
+
+    // top-p: the smallest prefix whose probability reaches top_p.
+    if (m_p.top_p < 1.0f) {
+        softmax();
+        double cum = 0.0;
+        size_t cut = m_cand.size();
+        for (size_t i = 0; i < m_cand.size(); ++i) {
+            cum += m_cand[i].p;
+            if (cum >= m_p.top_p) {
+                cut = i + 1;
+                break;
+            }
+        }
+        m_cand.resize(cut);
+    }
+    // min-p: drop tokens less likely than min_p times the most likely one.
+    if (m_p.min_p > 0.0f) {
+        softmax();
+        const float floor = m_cand.front().p * m_p.min_p;
+        size_t cut = 1;
+        while (cut < m_cand.size() && m_cand[cut].p >= floor)
+            ++cut;
+        m_cand.resize(cut);
+    }
+
+    for (auto& c : m_cand)
+        c.logit /= m_p.temperature;
+    softmax();
+    const double r = uniform();
+    double cum = 0.0;
+    for (const auto& c : m_cand) {
+        cum += c.p;
+        if (r < cum)
+            return c.id;
+    }
+    return m_cand.back().id;
+}
+
+} // namespace causerie

@@ -1,0 +1,45 @@
+#pragma once
+// Turns logits into the next token: repetition penalty, top-k, top-p, min-p, temperature, then
+// a draw from a seeded generator (the same seed gives the same tokens on every machine).
+// temperature <= 0 means greedy (argmax after the penalty).
+#include <cstdint>
+#include <random>
+#include <span>
+#include <vector>
+
+namespace causerie {
+
+struct SamplingParams {
+    float temperature = 0.7f;
+    int top_k = 40;              // 0: off
+    float top_p = 0.95f;         // 1: off
+    float min_p = 0.05f;         // 0: off
+    float repeat_penalty = 1.1f; // 1: off
+    int repeat_last_n = 64;      // tokens of history the penalty looks at
+    uint64_t seed = 0;
+    bool random_seed = true;     // false: use `seed`
+};
+
+class Sampler {
+public:
+    explicit Sampler(const SamplingParams& params);
+
+    // logits: n_vocab floats (not modified). history: tokens so far (prompt + generated).
+    int32_t sample(std::span<const float> logits, std::span<const int32_t> history);
+
+    static int32_t argmax(std::span<const float> logits);
+
+private:
+    struct Candidate {
+        int32_t id;
+        float logit;
+        float p;
+    };
+    double uniform();   // [0, 1), the same sequence for the same seed everywhere
+
+    SamplingParams m_p;
+    std::mt19937_64 m_rng;
+    std::vector<Candidate> m_cand;
+};
+
+} // namespace causerie

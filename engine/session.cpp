@@ -1,0 +1,154 @@
+#include "session.h"
+
+#include <algorithm>
+#include <chrono>
+
+namespace causerie {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point t0)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Length of the longest suffix of `text` that is a proper prefix of some stop string: that much
+// must be held back, since the next token may complete the stop string.
+size_t held_back(std::string_view text, const std::vector<std::string>& stops)
+{
+    size_t hold = 0;
+    for (const std::string& s : stops)
+        for (size_t k = std::min(s.size() - 1, text.size()); k > hold; --k)
+            if (text.substr(text.size() - k) == std::string_view(s).substr(0, k)) {
+                hold = k;
+                break;
+            }
+    return hold;
+}
+
+} // namespace
+
+Session::Session(const Tokenizer& tok, std::unique_ptr<ComputeBackend> backend)
+    : m_tok(tok), m_backend(std::move(backend))
+{
+}
+
+Result<std::vector<float>> Session::evaluate(const std::vector<int32_t>& prompt)
+{
+    if (prompt.empty())
+        return make_error("the prompt is empty");
+    if (int64_t(prompt.size()) > m_backend->n_ctx())
+        return make_error("the prompt has " + std::to_string(prompt.size()) + " tokens but the context holds " +
+                          std::to_string(m_backend->n_ctx()) + "; start a new conversation or raise the context size");
+    // Reuse the longest common prefix, but always evaluate at least the last prompt token
+    // to get its logits.
+    size_t common = 0;
+    while (common < m_cached.size() && common < prompt.size() && m_cached[common] == prompt[common])
+        ++common;
+    common = std::min(common, prompt.size() - 1);
+    m_cached.resize(common);
+    std::vector<float> logits(size_t(m_backend->n_vocab()));
+    const std::span<const int32_t> suffix(prompt.data() + common, prompt.size() - common);
+    if (auto st = m_backend->eval(suffix, int64_t(common), logits.data()); !st) {
+        return st.error();
+    }
+    m_cached = prompt;
+    return logits;
+}
+
+Result<GenerateStats> Session::generate(const std::vector<int32_t>& prompt, const GenerateOptions& options,
+                                        const std::function<bool(std::string_view)>& on_text,
+                                        const std::atomic<bool>* cancel)
+{
+    const auto t0 = Clock::now();
+    GenerateStats stats;
+    stats.prompt_tokens = int(prompt.size());
+    {
+        size_t common = 0;
+        while (common < m_cached.size() && common < prompt.size() && m_cached[common] == prompt[common])
+            ++common;
+        stats.reused_tokens = int(std::min(common, prompt.size() > 0 ? prompt.size() - 1 : 0));
+    }
+    auto logits = evaluate(prompt);
+    if (!logits)
+        return logits.error();
+    stats.prefill_ms = ms_since(t0);
+
+    Sampler sampler(options.sampling);
+    StreamDecoder decoder(m_tok);
+    m_generated.clear();
+    std::vector<int32_t> history = prompt;
+    std::string pending;   // decoded text not yet emitted (may start a stop string)
+    bool stopped_by_caller = false;
+    bool matched_stop = false;
+    const auto t_decode = Clock::now();
+
+    auto emit = [&](size_t n) {
+        if (n == 0)
+            return true;
+        const bool go_on = on_text(std::string_view(pending).substr(0, n));
+        pending.erase(0, n);
+        return go_on;
+    };
+
+    for (;;) {
+        if (cancel && cancel->load(std::memory_order_relaxed)) {
+            stats.finish_reason = "cancelled";
+            break;
+        }
+        const int32_t id = sampler.sample(*logits, history);
+        if (m_generated.empty())
+            stats.ttft_ms = ms_since(t0);
+        if (id == m_tok.eos_id() ||
+            std::find(options.stop_ids.begin(), options.stop_ids.end(), id) != options.stop_ids.end()) {
+            stats.finish_reason = "stop";
+            break;
+        }
+        m_generated.push_back(id);
+        history.push_back(id);
+        pending += decoder.push(id);
+
+        for (const std::string& s : options.stop) {
+            const size_t at = s.empty() ? std::string::npos : pending.find(s);
+            if (at != std::string::npos) {
+                pending.resize(at);
+                matched_stop = true;
+            }
+        }
+        if (matched_stop) {
+            emit(pending.size());
+            stats.finish_reason = "stop";
+            break;
+        }
+        if (!emit(pending.size() - held_back(pending, options.stop))) {
+            stopped_by_caller = true;
+            stats.finish_reason = "cancelled";
+            break;
+        }
+        if (options.max_tokens > 0 && int(m_generated.size()) >= options.max_tokens) {
+            stats.finish_reason = "length";
+            break;
+        }
+        if (int64_t(m_cached.size()) >= m_backend->n_ctx()) {
+            stats.finish_reason = "context";
+            break;
+        }
+        const int32_t one[1] = {id};
+        if (auto st = m_backend->eval(one, int64_t(m_cached.size()), logits->data()); !st)
+            return st.error();
+        m_cached.push_back(id);
+    }
+    if (!stopped_by_caller && !matched_stop) {
+        // EOS, length, context or cancel: whatever text is held back is final now.
+        pending += decoder.flush();
+        emit(pending.size());
+    }
+    stats.completion_tokens = int(m_generated.size());
+    stats.decode_ms = ms_since(t_decode);
+    if (stats.completion_tokens > 0 && stats.decode_ms > 0)
+        stats.tokens_per_second = stats.completion_tokens * 1000.0 / stats.decode_ms;
+    return stats;
+}
+
+} // namespace causerie

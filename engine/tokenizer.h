@@ -1,0 +1,73 @@
+#pragma once
+// Tokenizer for GGUF `tokenizer.ggml.model = llama` (sentencepiece, via libsentencepiece with a
+// ModelProto built from the GGUF vocabulary) or a plain `tokenizer.model` file.
+// encode() never parses control tokens out of text: typing "[INST]" or "</s>" yields the
+// ordinary pieces for those characters. Control tokens come from chat templates, by id.
+#include "model.h"
+#include "result.h"
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace causerie {
+
+class Tokenizer {
+public:
+    static Result<Tokenizer> from_vocab(const VocabData& vocab);
+    static Result<Tokenizer> from_sentencepiece_file(const std::string& path);
+
+    Tokenizer(Tokenizer&&) noexcept;
+    Tokenizer& operator=(Tokenizer&&) noexcept;
+    ~Tokenizer();
+
+    // Text to ids. add_bos: prepend BOS (callers pass the model's add_bos for raw prompts).
+    // Invalid UTF-8 in text is an error, not a crash.
+    Result<std::vector<int32_t>> encode(std::string_view text, bool add_bos) const;
+    // Ids to text as sentencepiece decodes a whole sequence (leading space of the first
+    // piece removed, byte pieces joined). Control tokens decode to nothing.
+    std::string decode(const std::vector<int32_t>& ids) const;
+
+    int32_t n_vocab() const;
+    int32_t bos_id() const;
+    int32_t eos_id() const;
+    bool add_bos() const;
+    bool is_control(int32_t id) const;
+    // Id of a piece written exactly as in the vocabulary (e.g. "[INST]"), or -1.
+    int32_t piece_to_id(std::string_view piece) const;
+    std::string id_to_piece(int32_t id) const;
+
+private:
+    friend class StreamDecoder;   // decodes with the per-id table in Impl
+    struct Impl;
+    explicit Tokenizer(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> d;
+};
+
+// Turns generated ids into text one id at a time for streaming: emits only complete UTF-8,
+// holds back byte-fallback pieces until their character is whole, and gives the same text
+// as Tokenizer::decode over the whole sequence. O(1) per id: Tokenizer::decode is this
+// decoder run over the whole sequence, so the two agree by construction.
+// Ids outside the vocabulary are skipped (no text, no effect on the pieces around them).
+class StreamDecoder {
+public:
+    explicit StreamDecoder(const Tokenizer& tok);
+    std::string push(int32_t id);   // text that became final with this id (may be empty)
+    std::string flush();            // whatever is left at the end (invalid bytes as U+FFFD)
+private:
+    friend class Tokenizer;
+    void push_to(int32_t id, std::string& out);
+    // Emits the complete characters of the pending byte run; at_end: the run is over, so a
+    // cut-off character becomes U+FFFD per byte, as sentencepiece decodes it.
+    void emit_bytes(bool at_end, std::string& out);
+
+    const Tokenizer& m_tok;
+    std::vector<int32_t> m_ids;     // byte-piece ids of the current run not yet emitted (<= 3)
+    size_t m_emitted = 0;           // bytes of decode(all ids) already returned
+    bool m_expect_bos_ws = true;    // the next text piece may still lose its leading space
+    bool m_bos_ws_seen = false;     // the previous text piece lost its leading space
+};
+
+} // namespace causerie

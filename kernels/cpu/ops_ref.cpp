@@ -1,0 +1,68 @@
+#include "ops_ref.h"
+
+#include <cmath>
+
+namespace causerie::kernels {
+
+void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
+{
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i)
+        sum += double(x[i]) * double(x[i]);
+    const float mean = float(sum / double(n));
+    const float scale = 1.0f / std::sqrt(mean + eps);
+    for (int64_t i = 0; i < n; ++i)
+        y[i] = (x[i] * scale) * w[i];
+}
+
+void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base)
+{
+    // theta_i = pos * base^(-2i/n_rot), built by repeated multiplication in float as ggml does,
+    // so rounding matches the reference implementation.
+    const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
+    for (int64_t h = 0; h < n_heads; ++h) {
+        float* v = x + h * head_dim;
+        float theta = float(pos);
+        for (int64_t i = 0; i < n_rot; i += 2) {
+            const float c = std::cos(theta);
+            const float s = std::sin(theta);
+            const float a = v[i];
+            const float b = v[i + 1];
+            v[i] = a * c - b * s;
+            v[i + 1] = a * s + b * c;
+            theta *= theta_scale;
+        }
+    }
+}
+
+void softmax_ref(float* x, int64_t n)
+{
+    float max = -INFINITY;
+    for (int64_t i = 0; i < n; ++i)
+        max = std::fmax(max, x[i]);
+    double sum = 0.0;
+    for (int64_t i = 0; i < n; ++i) {
+        const float e = (x[i] == -INFINITY) ? 0.0f : std::exp(x[i] - max);
+        x[i] = e;
+        sum += e;
+    }
+    const float inv = float(1.0 / sum);
+    for (int64_t i = 0; i < n; ++i)
+        x[i] *= inv;
+}
+
+void swiglu_ref(const float* gate, const float* up, float* out, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        const float g = gate[i];
+        out[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
+void add_ref(float* y, const float* x, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i)
+        y[i] += x[i];
+}
+
+} // namespace causerie::kernels

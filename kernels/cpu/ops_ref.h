@@ -1,0 +1,26 @@
+#pragma once
+// Reference element-wise and normalization ops of the Llama block, on raw float rows.
+// Numerics follow ggml's CPU backend (sums in double, the same RoPE angle recurrence) so the
+// engine's logits can be compared with llama.cpp's to 1e-2.
+#include <cstdint>
+
+namespace causerie::kernels {
+
+// y = x / sqrt(mean(x^2) + eps) * w          x, y, w: (n)
+void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps);
+
+// Rotates pairs (x[2i], x[2i+1]) for 2i < n_rot by pos * base^(-2i/n_rot): the GGUF/ggml
+// "normal" RoPE layout (converters permute HF's half-split Q/K rows into this one).
+// x: (n_heads, head_dim) for one token; dims >= n_rot are left as they are.
+void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base);
+
+// In place: x = softmax(x) over n values; -INFINITY entries get probability 0.
+void softmax_ref(float* x, int64_t n);
+
+// out = silu(gate) * up                       (n)
+void swiglu_ref(const float* gate, const float* up, float* out, int64_t n);
+
+// y += x                                      (n)
+void add_ref(float* y, const float* x, int64_t n);
+
+} // namespace causerie::kernels
