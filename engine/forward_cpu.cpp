@@ -2,8 +2,7 @@
 // Numerics follow llama.cpp's CPU backend where it matters for comparing logits:
 // - matrix products convert activations to 8-bit blocks (Q8_0/Q8_1/Q8_K) or F16 first
 //   (kernels::matmul_ref);
-// - the KV cache is F16; Q is rounded to F16 before Q.K and the softmax weights before P.V,
-//   as ggml's F16 mul_mat does for the non-flash attention path.
+// - the KV cache is F16 and attention follows its CPU flash-attention kernel (see attention()).
 #include "backend.h"
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/matmul_ref.h"
@@ -164,6 +163,9 @@ private:
     }
 
     // m_att (n, n_head*vd) = softmax(Q K^T / sqrt(hd), causal) V over cache positions [0, pos+t].
+    // Computed as llama.cpp's CPU flash attention does, so logits agree with it to 1e-4 rather
+    // than 3e-2: Q rounded to F16 for Q.K, one pass with a running maximum, and the weighted sum
+    // of V kept in an F16 accumulator that is rescaled whenever the maximum grows.
     void attention(int64_t l, int64_t n, int64_t pos)
     {
         const int64_t hd = hp.head_dim;
@@ -175,11 +177,10 @@ private:
         const uint16_t* K = m_k[size_t(l)].data();
         const uint16_t* V = m_v[size_t(l)].data();
 
-        // One work item per (token, head); each range has its own score row.
+        // One work item per (token, head).
         m_pool.parallel_for(n * hp.n_head, [&](int64_t b, int64_t e) {
-            std::vector<float> score_row(size_t(pos + n));
-            float* scores = score_row.data();
             std::vector<float> q16(static_cast<size_t>(hd));
+            std::vector<uint16_t> acc(static_cast<size_t>(vd));   // F16 running sum of p * v
             for (int64_t item = b; item < e; ++item) {
                 const int64_t t = item / hp.n_head;
                 const int64_t h = item % hp.n_head;
@@ -188,22 +189,34 @@ private:
                 const float* q = &m_q[size_t(t * hp.n_head * hd + h * hd)];
                 for (int64_t i = 0; i < hd; ++i)
                     q16[size_t(i)] = round_f16(q[i]);
+                std::fill(acc.begin(), acc.end(), uint16_t(0));
+                float max = -INFINITY;   // running maximum of the scores
+                float sum = 0.0f;        // running sum of exp(score - max)
                 for (int64_t j = 0; j < n_kv; ++j) {
                     const uint16_t* k = K + j * kv_dim + kvh * hd;
                     float s = 0.0f;
                     for (int64_t i = 0; i < hd; ++i)
                         s += q16[size_t(i)] * fp16_to_fp32(k[i]);
-                    scores[j] = s * scale;
-                }
-                softmax_ref(scores, n_kv);
-                float* out = &m_att[size_t(t * hp.n_head * vd + h * vd)];
-                std::fill_n(out, vd, 0.0f);
-                for (int64_t j = 0; j < n_kv; ++j) {
-                    const float p = round_f16(scores[j]);
+                    s *= scale;
+                    float rescale = 1.0f;   // applied to what was accumulated so far
+                    float w = 1.0f;         // weight of this position
+                    if (s > max) {
+                        rescale = std::exp(max - s);
+                        max = s;
+                        for (auto& a : acc)
+                            a = fp32_to_fp16(fp16_to_fp32(a) * rescale);
+                    } else {
+                        w = std::exp(s - max);
+                    }
                     const uint16_t* v = V + j * v_dim + kvh * vd;
                     for (int64_t i = 0; i < vd; ++i)
-                        out[i] += p * fp16_to_fp32(v[i]);
+                        acc[size_t(i)] = fp32_to_fp16(fp16_to_fp32(acc[size_t(i)]) + fp16_to_fp32(v[i]) * w);
+                    sum = sum * rescale + w;
                 }
+                float* out = &m_att[size_t(t * hp.n_head * vd + h * vd)];
+                const float inv = 1.0f / sum;
+                for (int64_t i = 0; i < vd; ++i)
+                    out[i] = fp16_to_fp32(acc[size_t(i)]) * inv;
             }
         });
     }

@@ -1,0 +1,230 @@
+// The CPU forward pass against llama.cpp's figures for the tiny Mistral-architecture model,
+// and the KV cache against full prefill for a random model in every supported type.
+#include "engine/backend.h"
+#include "engine/model.h"
+#include "engine/test_model.h"
+#include "engine/tokenizer.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+using namespace causerie;
+using kernels::TensorType;
+
+namespace {
+
+const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
+
+struct Golden {
+    std::vector<std::pair<int32_t, float>> top5;
+    std::string greedy_text;   // prompt + continuation, as llama.cpp printed it
+};
+
+// Parses tiny-mistral-q8_0.golden.txt ("top5 next-token logits: id:logit ..." and
+// "greedy continuation (text): ...").
+Golden read_golden()
+{
+    QFile f(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.golden.txt"));
+    Golden g;
+    if (!f.open(QIODevice::ReadOnly))
+        return g;
+    for (const QByteArray& raw : f.readAll().split('\n')) {
+        const QString line = QString::fromUtf8(raw);
+        if (line.startsWith(QLatin1String("top5 next-token logits:"))) {
+            for (const QString& item : line.section(u':', 1).split(u' ', Qt::SkipEmptyParts))
+                g.top5.push_back({item.section(u':', 0, 0).toInt(), item.section(u':', 1, 1).toFloat()});
+        } else if (line.startsWith(QLatin1String("greedy continuation (text): "))) {
+            g.greedy_text = line.mid(int(strlen("greedy continuation (text): "))).toStdString();
+        }
+    }
+    return g;
+}
+
+std::vector<int32_t> top_ids(const std::vector<float>& logits, size_t k)
+{
+    std::vector<int32_t> ids(logits.size());
+    std::iota(ids.begin(), ids.end(), 0);
+    std::partial_sort(ids.begin(), ids.begin() + std::ptrdiff_t(k), ids.end(),
+                      [&](int32_t a, int32_t b) { return logits[size_t(a)] > logits[size_t(b)]; });
+    ids.resize(k);
+    return ids;
+}
+
+} // namespace
+
+class TestForward : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void tinyModelMatchesLlamaCpp_data();
+    void tinyModelMatchesLlamaCpp();
+    void tinyModelGreedyContinuation();
+    void kvCacheMatchesFullPrefill_data();
+    void kvCacheMatchesFullPrefill();
+    void evalRejectsBadTokensAndOverflow();
+};
+
+void TestForward::tinyModelMatchesLlamaCpp_data()
+{
+    QTest::addColumn<int>("threads");
+    QTest::newRow("1 thread") << 1;
+    QTest::newRow("2 threads") << 2;
+}
+
+// Reproduced from llama.cpp's CPU path: activations quantized to Q8_0 blocks before every Q8_0
+// product, the KV cache kept in F16, and its flash-attention numerics (Q rounded to F16, the
+// P.V sum accumulated in F16). Without the last one the logits differ by up to 3.5e-2, which the
+// issue's 1e-2 would not accept. Not reproduced: summation order inside SIMD dot products.
+// With those reproduced the figures agree to their 4 printed decimals, so the test holds them
+// to 1e-3 (tighter than the 1e-2, so a numerics regression is caught).
+void TestForward::tinyModelMatchesLlamaCpp()
+{
+    QFETCH(int, threads);
+    const Golden golden = read_golden();
+    QCOMPARE(golden.top5.size(), size_t(5));
+
+    auto model = load_model(kTiny.toStdString());
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    QVERIFY2(tok.ok(), tok.ok() ? "" : tok.error().message.c_str());
+    auto ids = tok->encode("Hello world!", tok->add_bos());
+    QVERIFY(ids.ok());
+    QCOMPARE(*ids, (std::vector<int32_t>{1, 22557, 1526, 28808}));
+
+    BackendOptions opts;
+    opts.n_threads = threads;
+    opts.n_ctx = 64;
+    auto backend = create_cpu_backend(*model, opts);
+    QVERIFY(backend.ok());
+    std::vector<float> logits(size_t(model->hp.n_vocab));
+    QVERIFY((*backend)->eval(*ids, 0, logits.data()).ok());
+
+    const auto top = top_ids(logits, 5);
+    for (size_t i = 0; i < 5; ++i) {
+        QCOMPARE(top[i], golden.top5[i].first);
+        const float got = logits[size_t(top[i])];
+        if (std::fabs(got - golden.top5[i].second) > 1e-3f)
+            QFAIL(qPrintable(QStringLiteral("logit of %1: %2, reference %3").arg(top[i]).arg(got).arg(golden.top5[i].second)));
+    }
+}
+
+void TestForward::tinyModelGreedyContinuation()
+{
+    const Golden golden = read_golden();
+    QVERIFY(!golden.greedy_text.empty());
+    auto model = load_model(kTiny.toStdString());
+    QVERIFY(model.ok());
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    std::vector<int32_t> seq = *tok->encode("Hello world!", true);
+    const size_t n_prompt = seq.size();
+    BackendOptions opts;
+    opts.n_ctx = 64;
+    auto backend = create_cpu_backend(*model, opts);
+    QVERIFY(backend.ok());
+    std::vector<float> logits(size_t(model->hp.n_vocab));
+    QVERIFY((*backend)->eval(seq, 0, logits.data()).ok());
+    // Greedy until the text is as long as the reference (the reference has no EOS in it).
+    while (tok->decode(seq).size() < golden.greedy_text.size() && seq.size() < n_prompt + 40) {
+        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        seq.push_back(next);
+        const int32_t one[1] = {next};
+        QVERIFY((*backend)->eval(one, int64_t(seq.size() - 1), logits.data()).ok());
+    }
+    QCOMPARE(QString::fromStdString(tok->decode(seq)), QString::fromStdString(golden.greedy_text));
+}
+
+void TestForward::kvCacheMatchesFullPrefill_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<bool>("tied");
+    for (auto t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
+                   TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
+                   TensorType::Q6_K})
+        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false;
+    QTest::newRow("F32 tied output") << int(TensorType::F32) << true;
+}
+
+// mistral-inference's check: logits from token-by-token decoding equal one prefill of the same
+// tokens. The reference path does the same arithmetic per token in both cases (no batch-size
+// dependent reduction), so 1e-4 holds for every type; a faster batched path must state its own.
+void TestForward::kvCacheMatchesFullPrefill()
+{
+    QFETCH(int, type);
+    QFETCH(bool, tied);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.type = TensorType(type);
+    spec.tied_output = tied;
+    spec.n_embd = 256;
+    spec.n_ff = 512;
+    spec.n_head = 4;
+    spec.n_head_kv = 2;
+    spec.n_layer = 2;
+    spec.seed = 7;
+    QVERIFY2(write_test_model(path, spec).ok(), "write_test_model");
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    const int64_t n_vocab = model->hp.n_vocab;
+
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < 19; ++i)
+        tokens.push_back(int32_t((i * 37 + 5) % n_vocab));
+
+    BackendOptions opts;
+    opts.n_ctx = 32;
+    opts.n_threads = 2;
+    auto full = create_cpu_backend(*model, opts);
+    auto step = create_cpu_backend(*model, opts);
+    QVERIFY(full.ok() && step.ok());
+    std::vector<float> all(tokens.size() * size_t(n_vocab));
+    std::vector<float> last(size_t(n_vocab));
+    QVERIFY((*full)->eval(tokens, 0, last.data(), all.data()).ok());
+
+    float max_diff = 0.0f;
+    float max_abs = 0.0f;
+    for (size_t t = 0; t < tokens.size(); ++t) {
+        std::vector<float> logits(size_t(n_vocab));
+        QVERIFY((*step)->eval(std::span(&tokens[t], 1), int64_t(t), logits.data()).ok());
+        for (int64_t i = 0; i < n_vocab; ++i) {
+            max_diff = std::max(max_diff, std::fabs(logits[size_t(i)] - all[t * size_t(n_vocab) + size_t(i)]));
+            max_abs = std::max(max_abs, std::fabs(logits[size_t(i)]));
+            QVERIFY(std::isfinite(logits[size_t(i)]));
+        }
+    }
+    QVERIFY2(max_diff <= 1e-4f, qPrintable(QStringLiteral("max |decode - prefill| = %1").arg(max_diff)));
+    // The logits must not be trivially zero, or the comparison above proves nothing.
+    QVERIFY2(max_abs > 1e-2f, qPrintable(QStringLiteral("max |logit| = %1").arg(max_abs)));
+    // The last-token logits are the last row of the full set.
+    QCOMPARE(std::vector<float>(all.end() - n_vocab, all.end()), last);
+}
+
+void TestForward::evalRejectsBadTokensAndOverflow()
+{
+    auto model = load_model(kTiny.toStdString());
+    QVERIFY(model.ok());
+    BackendOptions opts;
+    opts.n_ctx = 8;
+    auto backend = create_cpu_backend(*model, opts);
+    QVERIFY(backend.ok());
+    std::vector<float> logits(size_t(model->hp.n_vocab));
+    const std::vector<int32_t> bad = {1, 32000};
+    auto st = (*backend)->eval(bad, 0, logits.data());
+    QVERIFY(!st.ok());
+    QVERIFY(st.error().message.find("32000") != std::string::npos);
+    const std::vector<int32_t> negative = {-1};
+    QVERIFY(!(*backend)->eval(negative, 0, logits.data()).ok());
+    const std::vector<int32_t> nine(9, 1);
+    st = (*backend)->eval(nine, 0, logits.data());
+    QVERIFY(!st.ok());
+    QVERIFY(st.error().message.find("context") != std::string::npos);
+    QVERIFY(!(*backend)->eval(std::vector<int32_t>{1}, 8, logits.data()).ok());
+}
+
+QTEST_GUILESS_MAIN(TestForward)
+#include "tst_forward.moc"
