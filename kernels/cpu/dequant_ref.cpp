@@ -1,0 +1,233 @@
+#include "dequant_ref.h"
+
+#include "quant_blocks_ref.h"
+
+#include <bit>
+#include <cstring>
+#include <limits>
+
+namespace causerie::kernels {
+
+// ---- half and bfloat16 -----------------------------------------------------------------
+// IEEE half: 1 sign, 5 exponent (bias 15), 10 mantissa bits. Exponent 0 = zero/subnormal
+// (value m * 2^-24), exponent 31 = inf/NaN.
+
+float fp16_to_fp32(uint16_t h) {
+    const uint32_t sign = uint32_t(h & 0x8000u) << 16;
+    const uint32_t exp = (h >> 10) & 0x1Fu;
+    const uint32_t mant = h & 0x3FFu;
+    if (exp == 0) {
+        // m * 2^-24 is exact in float for m < 1024.
+        const float mag = float(mant) * 0x1p-24f;
+        return std::bit_cast<float>(std::bit_cast<uint32_t>(mag) | sign);
+    }
+    if (exp == 31)
+        return std::bit_cast<float>(sign | 0x7F800000u | mant << 13); // inf, or NaN with payload
+    return std::bit_cast<float>(sign | (exp + 112) << 23 | mant << 13);
+}
+
+uint16_t fp32_to_fp16(float f) {
+    const uint32_t x = std::bit_cast<uint32_t>(f);
+    const uint16_t sign = uint16_t((x >> 16) & 0x8000u);
+    const uint32_t abs = x & 0x7FFFFFFFu;
+    if (abs > 0x7F800000u)
+        return uint16_t(sign | 0x7E00u); // NaN -> quiet NaN
+    if (abs >= 0x477FF000u)
+        return uint16_t(sign | 0x7C00u); // >= 65520 rounds to inf (65504 is the largest half)
+    const uint32_t exp = abs >> 23;
+    if (exp < 113) {
+        // Below 2^-14: subnormal half, code = round_even(value / 2^-24) = (m * 2^(exp-126)).
+        const uint32_t shift = 126 - exp;
+        if (shift > 24)
+            return sign; // < 2^-25 (or exactly 2^-25, a tie that goes to even 0)
+        const uint32_t m = (abs & 0x7FFFFFu) | 0x800000u;
+        uint32_t code = m >> shift;
+        const uint32_t rem = m & ((1u << shift) - 1);
+        const uint32_t half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (code & 1u)))
+            ++code; // may carry into the smallest normal, which is the right encoding
+        return uint16_t(sign | code);
+    }
+    uint32_t code = (exp - 112) << 10 | (abs & 0x7FFFFFu) >> 13;
+    const uint32_t rem = abs & 0x1FFFu;
+    if (rem > 0x1000u || (rem == 0x1000u && (code & 1u)))
+        ++code; // a carry into the exponent is correct rounding; inf was excluded above
+    return uint16_t(sign | code);
+}
+
+float bf16_to_fp32(uint16_t h) { return std::bit_cast<float>(uint32_t(h) << 16); }
+
+uint16_t fp32_to_bf16(float f) {
+    const uint32_t x = std::bit_cast<uint32_t>(f);
+    if ((x & 0x7FFFFFFFu) > 0x7F800000u)
+        return uint16_t((x >> 16) | 0x40u); // keep sign and top payload, force quiet
+    return uint16_t((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
+}
+
+// ---- per-type rows ---------------------------------------------------------------------
+namespace {
+
+using namespace blocks;
+
+void dequant_q4_0(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ4_0>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        int q[QK];
+        unpack_nibbles(b.qs, q);
+        for (int j = 0; j < QK; ++j)
+            y[i * QK + j] = float(q[j] - 8) * d;
+    }
+}
+
+void dequant_q4_1(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ4_1>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        const float m = fp16_to_fp32(b.m);
+        int q[QK];
+        unpack_nibbles(b.qs, q);
+        for (int j = 0; j < QK; ++j)
+            y[i * QK + j] = float(q[j]) * d + m;
+    }
+}
+
+void dequant_q5_0(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ5_0>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        int q[QK];
+        unpack_nibbles(b.qs, q);
+        add_high_bits(b.qh, q);
+        for (int j = 0; j < QK; ++j)
+            y[i * QK + j] = float(q[j] - 16) * d;
+    }
+}
+
+void dequant_q5_1(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ5_1>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        const float m = fp16_to_fp32(b.m);
+        int q[QK];
+        unpack_nibbles(b.qs, q);
+        add_high_bits(b.qh, q);
+        for (int j = 0; j < QK; ++j)
+            y[i * QK + j] = float(q[j]) * d + m;
+    }
+}
+
+void dequant_q8_0(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ8_0>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        for (int j = 0; j < QK; ++j)
+            y[i * QK + j] = float(b.qs[j]) * d;
+    }
+}
+
+void dequant_q8_1(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ8_1>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        for (int j = 0; j < QK; ++j)
+            y[i * QK + j] = float(b.qs[j]) * d;
+    }
+}
+
+// Q4_K and Q5_K: x = (d * sc[s]) * q - dmin * m[s] for sub-block s = e / 32, as ggml computes it.
+void dequant_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t scales[12],
+                         const int q[QK_K], float* y) {
+    const float d = fp16_to_fp32(d16);
+    const float dmin = fp16_to_fp32(dmin16);
+    int sc[8], m[8];
+    unpack_scales_k4(scales, sc, m);
+    for (int s = 0; s < 8; ++s) {
+        const float ds = d * float(sc[s]);
+        const float ms = dmin * float(m[s]);
+        for (int l = 0; l < 32; ++l)
+            y[32 * s + l] = ds * float(q[32 * s + l]) - ms;
+    }
+}
+
+void dequant_q4_k(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ4_K>(src, i);
+        int q[QK_K];
+        unpack_q4_k_codes(b.qs, q);
+        dequant_k_with_mins(b.d, b.dmin, b.scales, q, y + i * QK_K);
+    }
+}
+
+void dequant_q5_k(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ5_K>(src, i);
+        int q[QK_K];
+        unpack_q4_k_codes(b.qs, q);
+        add_q5_k_high_bits(b.qh, q);
+        dequant_k_with_mins(b.d, b.dmin, b.scales, q, y + i * QK_K);
+    }
+}
+
+void dequant_q6_k(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ6_K>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        int q[QK_K];
+        unpack_q6_k_codes(b, q);
+        for (int e = 0; e < QK_K; ++e)
+            y[i * QK_K + e] = d * float(b.scales[e / 16]) * float(q[e]);
+    }
+}
+
+void dequant_q8_k(const void* src, float* y, int64_t nb) {
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ8_K>(src, i);
+        for (int e = 0; e < QK_K; ++e)
+            y[i * QK_K + e] = b.d * float(b.qs[e]);
+    }
+}
+
+} // namespace
+
+void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n) {
+    const auto* p = static_cast<const uint8_t*>(src);
+    switch (type) {
+    case TensorType::F32:
+        std::memcpy(dst, src, size_t(n) * sizeof(float));
+        return;
+    case TensorType::F16:
+        for (int64_t i = 0; i < n; ++i) {
+            uint16_t h;
+            std::memcpy(&h, p + 2 * i, 2);
+            dst[i] = fp16_to_fp32(h);
+        }
+        return;
+    case TensorType::BF16:
+        for (int64_t i = 0; i < n; ++i) {
+            uint16_t h;
+            std::memcpy(&h, p + 2 * i, 2);
+            dst[i] = bf16_to_fp32(h);
+        }
+        return;
+    case TensorType::Q4_0: dequant_q4_0(src, dst, n / QK); return;
+    case TensorType::Q4_1: dequant_q4_1(src, dst, n / QK); return;
+    case TensorType::Q5_0: dequant_q5_0(src, dst, n / QK); return;
+    case TensorType::Q5_1: dequant_q5_1(src, dst, n / QK); return;
+    case TensorType::Q8_0: dequant_q8_0(src, dst, n / QK); return;
+    case TensorType::Q8_1: dequant_q8_1(src, dst, n / QK); return;
+    case TensorType::Q4_K: dequant_q4_k(src, dst, n / QK_K); return;
+    case TensorType::Q5_K: dequant_q5_k(src, dst, n / QK_K); return;
+    case TensorType::Q6_K: dequant_q6_k(src, dst, n / QK_K); return;
+    case TensorType::Q8_K: dequant_q8_k(src, dst, n / QK_K); return;
+    case TensorType::Q2_K:
+    case TensorType::Q3_K:
+        break;
+    }
+    // Not implemented (callers check type_traits()->supported first): NaN makes a missed check
+    // visible in any result instead of silently producing plausible numbers.
+    for (int64_t i = 0; i < n; ++i)
+        dst[i] = std::numeric_limits<float>::quiet_NaN();
+}
+
+} // namespace causerie::kernels

@@ -1,0 +1,245 @@
+#include "matmul_ref.h"
+
+#include "dequant_ref.h"
+#include "quant_blocks_ref.h"
+#include "quantize_ref.h"
+
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace causerie::kernels {
+namespace {
+
+using namespace blocks;
+
+// Each quantized dot is an exact integer sum per block, scaled in float the way ggml's scalar
+// (generic) kernels do; only the float accumulation order across blocks may differ from
+// ggml's SIMD paths.
+
+float dot_q4_0_q8_0(const void* w, const void* x, int64_t nb) {
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ4_0>(w, i);
+        const auto bx = load_block<BlockQ8_0>(x, i);
+        int q[QK];
+        unpack_nibbles(bw.qs, q);
+        int sumi = 0;
+        for (int j = 0; j < QK; ++j)
+            sumi += (q[j] - 8) * bx.qs[j];
+        sumf += float(sumi) * fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d);
+    }
+    return sumf;
+}
+
+float dot_q5_0_q8_0(const void* w, const void* x, int64_t nb) {
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ5_0>(w, i);
+        const auto bx = load_block<BlockQ8_0>(x, i);
+        int q[QK];
+        unpack_nibbles(bw.qs, q);
+        add_high_bits(bw.qh, q);
+        int sumi = 0;
+        for (int j = 0; j < QK; ++j)
+            sumi += (q[j] - 16) * bx.qs[j];
+        sumf += float(sumi) * fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d);
+    }
+    return sumf;
+}
+
+float dot_q8_0_q8_0(const void* w, const void* x, int64_t nb) {
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ8_0>(w, i);
+        const auto bx = load_block<BlockQ8_0>(x, i);
+        int sumi = 0;
+        for (int j = 0; j < QK; ++j)
+            sumi += bw.qs[j] * bx.qs[j];
+        sumf += float(sumi) * (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d));
+    }
+    return sumf;
+}
+
+// Q4_1 / Q5_1 weights: sum_j (d_w q_j + m_w) * d_x y_j = d_w d_x sum(q y) + m_w * (d_x sum y),
+// and Q8_1 stores s = d_x * sum(y), so the min term needs no second pass.
+template <class Block>
+float dot_with_min_q8_1(const void* w, const void* x, int64_t nb) {
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<Block>(w, i);
+        const auto bx = load_block<BlockQ8_1>(x, i);
+        int q[QK];
+        unpack_nibbles(bw.qs, q);
+        if constexpr (sizeof(Block) == sizeof(BlockQ5_1))
+            add_high_bits(bw.qh, q);
+        int sumi = 0;
+        for (int j = 0; j < QK; ++j)
+            sumi += q[j] * bx.qs[j];
+        sumf += (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(sumi) +
+                fp16_to_fp32(bw.m) * fp16_to_fp32(bx.s);
+    }
+    return sumf;
+}
+
+// Q4_K / Q5_K weights: sum_s sum_l ((d sc_s) q - dmin m_s) * d_x y
+//   = d d_x sum_s sc_s sum_l q y  -  dmin d_x sum_s m_s sum_l y,
+// where sum_l y over a 32-element sub-block is two of Q8_K's 16-element bsums.
+// Integer ranges: |sc q y| <= 63 * 31 * 128 per element, 256 elements: < 2^27, fits int.
+float dot_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t scales[12],
+                      const int q[QK_K], const BlockQ8_K& bx) {
+    int sc[8], m[8];
+    unpack_scales_k4(scales, sc, m);
+    int sumi = 0;
+    for (int s = 0; s < 8; ++s) {
+        int dot = 0;
+        for (int l = 0; l < 32; ++l)
+            dot += q[32 * s + l] * bx.qs[32 * s + l];
+        sumi += sc[s] * dot;
+    }
+    int summ = 0;
+    for (int j = 0; j < QK_K / 16; ++j)
+        summ += bx.bsums[j] * m[j / 2];
+    const float d = fp16_to_fp32(d16) * bx.d;
+    const float dmin = fp16_to_fp32(dmin16) * bx.d;
+    return d * float(sumi) - dmin * float(summ);
+}
+
+float dot_q4_k_q8_k(const void* w, const void* x, int64_t nb) {
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ4_K>(w, i);
+        const auto bx = load_block<BlockQ8_K>(x, i);
+        int q[QK_K];
+        unpack_q4_k_codes(bw.qs, q);
+        sumf += dot_k_with_mins(bw.d, bw.dmin, bw.scales, q, bx);
+    }
+    return sumf;
+}
+
+float dot_q5_k_q8_k(const void* w, const void* x, int64_t nb) {
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ5_K>(w, i);
+        const auto bx = load_block<BlockQ8_K>(x, i);
+        int q[QK_K];
+        unpack_q4_k_codes(bw.qs, q);
+        add_q5_k_high_bits(bw.qh, q);
+        sumf += dot_k_with_mins(bw.d, bw.dmin, bw.scales, q, bx);
+    }
+    return sumf;
+}
+
+// Q6_K: codes are signed (-32 already applied), so there is no min term.
+// |sc q y| <= 128 * 32 * 128 per element, 256 elements: 2^27, fits int.
+float dot_q6_k_q8_k(const void* w, const void* x, int64_t nb) {
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ6_K>(w, i);
+        const auto bx = load_block<BlockQ8_K>(x, i);
+        int q[QK_K];
+        unpack_q6_k_codes(bw, q);
+        int sumi = 0;
+        for (int s = 0; s < QK_K / 16; ++s) {
+            int dot = 0;
+            for (int l = 0; l < 16; ++l)
+                dot += q[16 * s + l] * bx.qs[16 * s + l];
+            sumi += bw.scales[s] * dot;
+        }
+        sumf += (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
+    }
+    return sumf;
+}
+
+// F16 / BF16: both sides widened to float, products accumulated in float (as ggml's SIMD
+// path; its scalar tail uses double, a difference far below the fp16 rounding of x).
+template <float (*widen)(uint16_t)>
+float dot_half(const void* w, const void* x, int64_t n) {
+    const auto* pw = static_cast<const uint8_t*>(w);
+    const auto* px = static_cast<const uint8_t*>(x);
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+        uint16_t a, b;
+        std::memcpy(&a, pw + 2 * i, 2);
+        std::memcpy(&b, px + 2 * i, 2);
+        sumf += widen(a) * widen(b);
+    }
+    return sumf;
+}
+
+float dot_f32(const void* w, const void* x, int64_t n) {
+    const auto* pw = static_cast<const uint8_t*>(w);
+    const auto* px = static_cast<const float*>(x);
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < n; ++i) {
+        float a;
+        std::memcpy(&a, pw + 4 * i, 4); // weight rows may sit at any offset of a mapped file
+        sumf += a * px[i];
+    }
+    return sumf;
+}
+
+} // namespace
+
+TensorType vec_dot_type(TensorType weight_type) {
+    switch (weight_type) {
+    case TensorType::F32: return TensorType::F32;
+    case TensorType::F16: return TensorType::F16;
+    case TensorType::BF16: return TensorType::BF16;
+    case TensorType::Q4_0:
+    case TensorType::Q5_0:
+    case TensorType::Q8_0: return TensorType::Q8_0;
+    case TensorType::Q4_1:
+    case TensorType::Q5_1:
+    case TensorType::Q8_1: return TensorType::Q8_1;
+    case TensorType::Q2_K:
+    case TensorType::Q3_K:
+    case TensorType::Q4_K:
+    case TensorType::Q5_K:
+    case TensorType::Q6_K:
+    case TensorType::Q8_K: return TensorType::Q8_K;
+    }
+    return TensorType::F32;
+}
+
+float vec_dot_ref(TensorType type, const void* w_row, const void* x_conv, int64_t n) {
+    switch (type) {
+    case TensorType::F32: return dot_f32(w_row, x_conv, n);
+    case TensorType::F16: return dot_half<fp16_to_fp32>(w_row, x_conv, n);
+    case TensorType::BF16: return dot_half<bf16_to_fp32>(w_row, x_conv, n);
+    case TensorType::Q4_0: return dot_q4_0_q8_0(w_row, x_conv, n / QK);
+    case TensorType::Q4_1: return dot_with_min_q8_1<BlockQ4_1>(w_row, x_conv, n / QK);
+    case TensorType::Q5_0: return dot_q5_0_q8_0(w_row, x_conv, n / QK);
+    case TensorType::Q5_1: return dot_with_min_q8_1<BlockQ5_1>(w_row, x_conv, n / QK);
+    case TensorType::Q8_0: return dot_q8_0_q8_0(w_row, x_conv, n / QK);
+    case TensorType::Q4_K: return dot_q4_k_q8_k(w_row, x_conv, n / QK_K);
+    case TensorType::Q5_K: return dot_q5_k_q8_k(w_row, x_conv, n / QK_K);
+    case TensorType::Q6_K: return dot_q6_k_q8_k(w_row, x_conv, n / QK_K);
+    case TensorType::Q8_1:
+    case TensorType::Q2_K:
+    case TensorType::Q3_K:
+    case TensorType::Q8_K:
+        break;
+    }
+    // No weight-side kernel (type_traits()->supported is false): NaN, never a plausible number.
+    return std::numeric_limits<float>::quiet_NaN();
+}
+
+void matmul_ref(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols,
+                const float* x, int64_t n_tokens, float* y, int64_t ldy) {
+    const TensorType xt = vec_dot_type(type);
+    std::vector<uint8_t> x_conv(xt == TensorType::F32 ? 0 : row_bytes(xt, cols));
+    const auto* wb = static_cast<const uint8_t*>(w);
+    for (int64_t t = 0; t < n_tokens; ++t) {
+        const float* xt_row = x + t * cols;
+        const void* xc = xt_row;
+        if (xt != TensorType::F32) {
+            quantize_row_ref(xt, xt_row, x_conv.data(), cols); // once per token, reused by all rows
+            xc = x_conv.data();
+        }
+        for (int64_t r = 0; r < rows; ++r)
+            y[t * ldy + r] = vec_dot_ref(type, wb + size_t(r) * w_row_bytes, xc, cols);
+    }
+}
+
+} // namespace causerie::kernels
