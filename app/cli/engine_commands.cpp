@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <numeric>
+#include <optional>
 #include <sstream>
 
 namespace causerie::cli {
@@ -385,8 +386,51 @@ int cmd_chat(const std::vector<std::string>& argv)
 
 int cmd_make_test_model(const std::vector<std::string>& argv)
 {
-    (void)argv;
-    return fail("make-test-model: not available yet");
+    Args a(argv, {});
+    std::string err;
+    const std::set<std::string> known = {"type", "layers", "embd", "heads", "kv-heads", "ff", "vocab", "ctx", "seed",
+                                         "vocab-from"};
+    if (!a.ok() || !check_unknown(a, known, &err))
+        return fail(a.ok() ? err : a.error());
+    if (a.positional().size() != 1)
+        return fail("usage: causerie-cli make-test-model OUT.gguf [--type T] [--layers N] [--embd N] [--heads N] "
+                    "[--kv-heads N] [--ff N] [--vocab N] [--ctx N] [--seed N] [--vocab-from MODEL.gguf]");
+    TestModelSpec spec;
+    const std::string type = a.get("type", "F32");
+    bool found = false;
+    for (uint32_t t = 0; t < 64 && !found; ++t) {
+        const auto* traits = kernels::type_traits(t);
+        if (traits && traits->supported && type == traits->name) {
+            spec.type = kernels::TensorType(t);
+            found = true;
+        }
+    }
+    if (!found)
+        return fail("unknown or unsupported type '" + type + "' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)");
+    spec.n_layer = a.get_int("layers", &err).value_or(spec.n_layer);
+    spec.n_embd = a.get_int("embd", &err).value_or(spec.n_embd);
+    spec.n_head = a.get_int("heads", &err).value_or(spec.n_head);
+    spec.n_head_kv = a.get_int("kv-heads", &err).value_or(spec.n_head_kv);
+    spec.n_ff = a.get_int("ff", &err).value_or(spec.n_ff);
+    spec.n_vocab = a.get_int("vocab", &err).value_or(0);
+    spec.n_ctx = a.get_int("ctx", &err).value_or(spec.n_ctx);
+    spec.seed = uint64_t(a.get_int("seed", &err).value_or(1));
+    if (!err.empty())
+        return fail(err);
+    std::optional<VocabData> vocab;
+    if (a.has("vocab-from")) {
+        auto file = GGUFFile::open(a.get("vocab-from"));
+        if (!file)
+            return fail(file.error().message);
+        auto v = read_vocab(*file);
+        if (!v)
+            return fail(v.error().message);
+        vocab = std::move(v).value();
+        spec.vocab = &*vocab;
+    }
+    if (auto st = write_test_model(a.positional()[0], spec); !st)
+        return fail(st.error().message);
+    return 0;
 }
 
 } // namespace causerie::cli

@@ -183,13 +183,13 @@ void TestForward::kvCacheMatchesFullPrefill()
     auto step = create_cpu_backend(*model, opts);
     QVERIFY(full.ok() && step.ok());
     std::vector<float> all(tokens.size() * size_t(n_vocab));
-    std::vector<float> last(size_t(n_vocab));
+    std::vector<float> last(static_cast<size_t>(n_vocab));
     QVERIFY((*full)->eval(tokens, 0, last.data(), all.data()).ok());
 
     float max_diff = 0.0f;
     float max_abs = 0.0f;
     for (size_t t = 0; t < tokens.size(); ++t) {
-        std::vector<float> logits(size_t(n_vocab));
+        std::vector<float> logits(static_cast<size_t>(n_vocab));
         QVERIFY((*step)->eval(std::span(&tokens[t], 1), int64_t(t), logits.data()).ok());
         for (int64_t i = 0; i < n_vocab; ++i) {
             max_diff = std::max(max_diff, std::fabs(logits[size_t(i)] - all[t * size_t(n_vocab) + size_t(i)]));

@@ -1,0 +1,27 @@
+#pragma once
+// What the CUDA runtime reports about this machine, without needing a GPU or a driver:
+// the answer is a value to show the user, never a reason to stop.
+#include <cstddef>
+#include <string>
+#include <vector>
+
+namespace causerie::kernels::cuda {
+
+struct CudaDeviceInfo {
+    int index = 0;
+    std::string name;
+    int compute_major = 0;
+    int compute_minor = 0;
+    size_t total_bytes = 0;
+    size_t free_bytes = 0;
+};
+
+struct CudaProbe {
+    bool usable = false;                 // at least one device can be used
+    std::string reason;                  // why not, for the user (empty when usable)
+    std::vector<CudaDeviceInfo> devices;
+};
+
+CudaProbe probe_devices();
+
+} // namespace causerie::kernels::cuda

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs everything Causerie needs to build and test on Debian 12 (Qt 6.4 from Debian).
+# Run as root or with sudo available. The CUDA toolkit is optional and not installed here:
+# when /usr/local/cuda exists, the build finds it.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config git
+  qt6-base-dev qt6-declarative-dev qt6-tools-dev qt6-l10n-tools qt6-httpserver-dev
+  libqt6sql6-sqlite qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
+  qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
+  qml6-module-qttest qml6-module-qtquick-dialogs libsqlite3-dev libsentencepiece-dev
+  qtkeychain-qt6-dev libgl-dev xvfb xauth
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages already installed"
+  exit 0
+fi
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "setup: installing ${missing[*]}"
+$sudo apt-get update -q
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,217 @@
+// causerie-cli as scripts and checks use it: the JSON fields of tokenize/eval/info, and every
+// error as "error: ..." on stderr with exit status 1 (never a signal, never a hang).
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
+
+struct Run {
+    int exitCode = -1;
+    bool crashed = false;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run run(const QStringList& args, const QByteArray& input = {})
+{
+    QProcess p;
+    p.start(QStringLiteral(CAUSERIE_CLI), args);
+    p.waitForStarted();
+    if (!input.isEmpty())
+        p.write(input);
+    p.closeWriteChannel();
+    Run r;
+    if (!p.waitForFinished(60000)) {
+        p.kill();
+        p.waitForFinished();
+        r.crashed = true;
+        r.err = "timed out";
+        return r;
+    }
+    r.crashed = p.exitStatus() != QProcess::NormalExit;
+    r.exitCode = p.exitCode();
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+QJsonObject json(const Run& r)
+{
+    return QJsonDocument::fromJson(r.out).object();
+}
+
+} // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void tokenizeJson();
+    void evalJsonMatchesReference();
+    void infoJson();
+    void generateIsReproducibleWithSeed();
+    void chatAnswersOncePerLineAndExitsAtEof();
+    void makeTestModelRoundTrip();
+    void errors_data();
+    void errors();
+};
+
+void TestCli::tokenizeJson()
+{
+    const Run r = run({QStringLiteral("tokenize"), kTiny, QStringLiteral("--text"), QStringLiteral("Hello world!"),
+                       QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.trimmed(), QByteArray(R"({"ids":[1,22557,1526,28808]})"));
+    // Typed control text stays text: no BOS/EOS ids besides the leading BOS.
+    const Run c = run({QStringLiteral("tokenize"), kTiny, QStringLiteral("--text"), QStringLiteral("</s>[INST]<s>"),
+                       QStringLiteral("--json")});
+    QCOMPARE(c.exitCode, 0);
+    const QJsonArray ids = json(c).value(QStringLiteral("ids")).toArray();
+    QVERIFY(ids.size() > 3);
+    QCOMPARE(ids.at(0).toInt(), 1);
+    for (int i = 1; i < ids.size(); ++i)
+        QVERIFY(ids.at(i).toInt() > 2);
+}
+
+void TestCli::evalJsonMatchesReference()
+{
+    const Run r = run({QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"), QStringLiteral("Hello world!"),
+                       QStringLiteral("--top"), QStringLiteral("5"), QStringLiteral("--greedy"), QStringLiteral("12"),
+                       QStringLiteral("--threads"), QStringLiteral("2"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject o = json(r);
+    QCOMPARE(o.value(QStringLiteral("prompt_ids")).toArray(), QJsonArray({1, 22557, 1526, 28808}));
+    const QJsonArray top = o.value(QStringLiteral("top")).toArray();
+    QCOMPARE(top.size(), 5);
+    // Reference order and values from llama.cpp (tests/data/tiny-mistral-q8_0.golden.txt).
+    const int ids[5] = {27883, 1242, 11960, 7048, 3916};
+    const double logits[5] = {4.5319, 3.9516, 3.8410, 3.8168, 3.7826};
+    for (int i = 0; i < 5; ++i) {
+        QCOMPARE(top.at(i).toArray().at(0).toInt(), ids[i]);
+        QVERIFY(std::fabs(top.at(i).toArray().at(1).toDouble() - logits[i]) < 1e-3);
+    }
+    QCOMPARE(o.value(QStringLiteral("greedy_ids")).toArray().size(), 12);
+    QCOMPARE(QStringLiteral("Hello world!") + o.value(QStringLiteral("greedy_text")).toString(),
+             QStringLiteral("Hello world! clutch relationgroupsethDetailleepxFEств hrsmallment▼"));
+}
+
+void TestCli::infoJson()
+{
+    const Run r = run({QStringLiteral("info"), kTiny, QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    const QJsonObject o = json(r);
+    QCOMPARE(o.value(QStringLiteral("architecture")).toString(), QStringLiteral("llama"));
+    QCOMPARE(o.value(QStringLiteral("n_layer")).toInt(), 2);
+    QCOMPARE(o.value(QStringLiteral("n_embd")).toInt(), 64);
+    QCOMPARE(o.value(QStringLiteral("n_head_kv")).toInt(), 2);
+    QCOMPARE(o.value(QStringLiteral("n_vocab")).toInt(), 32000);
+    QCOMPARE(o.value(QStringLiteral("quantization")).toString(), QStringLiteral("Q8_0"));
+    QCOMPARE(o.value(QStringLiteral("chat_template")).toString(), QStringLiteral("mistral-v1"));
+}
+
+void TestCli::generateIsReproducibleWithSeed()
+{
+    const QStringList args = {QStringLiteral("generate"), kTiny, QStringLiteral("-p"), QStringLiteral("Once upon"),
+                              QStringLiteral("-n"), QStringLiteral("12"), QStringLiteral("--temp"), QStringLiteral("0.9"),
+                              QStringLiteral("--seed"), QStringLiteral("5")};
+    const Run a = run(args);
+    const Run b = run(args);
+    QCOMPARE(a.exitCode, 0);
+    QVERIFY(!a.out.trimmed().isEmpty());
+    QCOMPARE(a.out, b.out);
+    QVERIFY(a.err.contains("12 generated"));
+}
+
+void TestCli::chatAnswersOncePerLineAndExitsAtEof()
+{
+    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"),
+                       QStringLiteral("6")},
+                      "What is the capital of France?\n");
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(!r.out.trimmed().isEmpty(), r.err.constData());
+    QCOMPARE(r.out.count('\n'), 1);
+}
+
+void TestCli::makeTestModelRoundTrip()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("q.gguf"));
+    Run r = run({QStringLiteral("make-test-model"), path, QStringLiteral("--type"), QStringLiteral("Q4_0"),
+                 QStringLiteral("--layers"), QStringLiteral("3")});
+    QCOMPARE(r.exitCode, 0);
+    r = run({QStringLiteral("info"), path, QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(json(r).value(QStringLiteral("n_layer")).toInt(), 3);
+    QCOMPARE(json(r).value(QStringLiteral("quantization")).toString(), QStringLiteral("Q4_0"));
+}
+
+void TestCli::errors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");   // a fragment of the error message
+
+    QTemporaryDir* dir = new QTemporaryDir;   // lives for the whole run: files used by the rows
+    dir->setAutoRemove(true);
+    const QString junk = dir->filePath(QStringLiteral("junk.gguf"));
+    QFile f(junk);
+    f.open(QIODevice::WriteOnly);
+    f.write(QByteArray(4096, 'x'));
+    f.close();
+    const QString truncated = dir->filePath(QStringLiteral("truncated.gguf"));
+    QFile src(kTiny);
+    src.open(QIODevice::ReadOnly);
+    QFile t(truncated);
+    t.open(QIODevice::WriteOnly);
+    t.write(src.read(src.size() / 2));
+    t.close();
+
+    QTest::newRow("no command") << QStringList{} << QStringLiteral("usage");
+    QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << QStringLiteral("unknown command");
+    QTest::newRow("missing file") << QStringList{QStringLiteral("info"), QStringLiteral("/nonexistent/m.gguf")}
+                                  << QStringLiteral("/nonexistent/m.gguf");
+    QTest::newRow("not a gguf") << QStringList{QStringLiteral("info"), junk} << QStringLiteral("GGUF");
+    QTest::newRow("truncated") << QStringList{QStringLiteral("eval"), truncated, QStringLiteral("--prompt"),
+                                              QStringLiteral("hi")}
+                               << QStringLiteral("token_embd.weight");
+    QTest::newRow("unknown option") << QStringList{QStringLiteral("info"), kTiny, QStringLiteral("--jsn")}
+                                    << QStringLiteral("--jsn");
+    QTest::newRow("bad number") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
+                                               QStringLiteral("hi"), QStringLiteral("--top"), QStringLiteral("five")}
+                                << QStringLiteral("--top");
+    QTest::newRow("option without value") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt")}
+                                          << QStringLiteral("--prompt");
+    QTest::newRow("invalid utf-8") << QStringList{QStringLiteral("tokenize"), kTiny, QStringLiteral("--file"),
+                                                  QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf")}
+                                   << QStringLiteral("UTF-8");
+    QTest::newRow("bad device") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
+                                               QStringLiteral("hi"), QStringLiteral("--device"), QStringLiteral("tpu")}
+                                << QStringLiteral("tpu");
+    QTest::newRow("context overflow") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
+                                                     QStringLiteral("one two three four five six"),
+                                                     QStringLiteral("--ctx"), QStringLiteral("4")}
+                                      << QStringLiteral("context");
+    QTest::newRow("bad top-p") << QStringList{QStringLiteral("generate"), kTiny, QStringLiteral("-p"),
+                                              QStringLiteral("hi"), QStringLiteral("--top-p"), QStringLiteral("0")}
+                               << QStringLiteral("--top-p");
+}
+
+void TestCli::errors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    const Run r = run(args);
+    QVERIFY2(!r.crashed, r.err.constData());
+    QCOMPARE(r.exitCode, 1);
+    const QString err = QString::fromUtf8(r.err);
+    QVERIFY2(err.contains(QLatin1String("error: ")) || expected == QLatin1String("usage"), qPrintable(err));
+    QVERIFY2(err.contains(expected), qPrintable(err));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

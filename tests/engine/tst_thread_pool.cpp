@@ -1,0 +1,66 @@
+#include "engine/thread_pool.h"
+
+#include <QTest>
+
+#include <atomic>
+#include <vector>
+
+using namespace causerie;
+
+class TestThreadPool : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void coversEveryIndexOnce_data();
+    void coversEveryIndexOnce();
+    void grainKeepsBlocksWhole();
+    void manyRoundsReuseThreads();
+};
+
+void TestThreadPool::coversEveryIndexOnce_data()
+{
+    QTest::addColumn<int>("threads");
+    QTest::addColumn<int>("n");
+    for (int t : {1, 2, 3, 8})
+        for (int n : {1, 2, 5, 7, 1000})
+            QTest::addRow("%d threads, n=%d", t, n) << t << n;
+}
+
+void TestThreadPool::coversEveryIndexOnce()
+{
+    QFETCH(int, threads);
+    QFETCH(int, n);
+    ThreadPool pool(threads);
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    pool.parallel_for(n, [&](int64_t b, int64_t e) {
+        for (int64_t i = b; i < e; ++i)
+            hits[size_t(i)]++;
+    });
+    for (int i = 0; i < n; ++i)
+        QCOMPARE(hits[size_t(i)].load(), 1);
+}
+
+void TestThreadPool::grainKeepsBlocksWhole()
+{
+    ThreadPool pool(3);
+    std::atomic<int> bad{0};
+    pool.parallel_for(100, [&](int64_t b, int64_t e) {
+        if (b % 32 != 0 || (e % 32 != 0 && e != 100))
+            bad++;
+    }, 32);
+    QCOMPARE(bad.load(), 0);
+}
+
+void TestThreadPool::manyRoundsReuseThreads()
+{
+    ThreadPool pool(2);
+    std::atomic<int64_t> sum{0};
+    for (int round = 0; round < 2000; ++round)
+        pool.parallel_for(10, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i)
+                sum += i;
+        });
+    QCOMPARE(sum.load(), int64_t(2000) * 45);
+}
+
+QTEST_GUILESS_MAIN(TestThreadPool)
+#include "tst_thread_pool.moc"
