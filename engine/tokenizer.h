@@ -3,6 +3,9 @@
 // ModelProto built from the GGUF vocabulary) or a plain `tokenizer.model` file.
 // encode() never parses control tokens out of text: typing "[INST]" or "</s>" yields the
 // ordinary pieces for those characters. Control tokens come from chat templates, by id.
+// (USER_DEFINED pieces, type 4, are matched in text, as sentencepiece and llama.cpp do.)
+// decode() gives exactly what sentencepiece's decoder gives (checked against libsentencepiece in
+// tst_tokenizer) but is table-driven, so StreamDecoder can do the same work one id at a time.
 #include "model.h"
 #include "result.h"
 
@@ -27,7 +30,8 @@ public:
     // Invalid UTF-8 in text is an error, not a crash.
     Result<std::vector<int32_t>> encode(std::string_view text, bool add_bos) const;
     // Ids to text as sentencepiece decodes a whole sequence (leading space of the first
-    // piece removed, byte pieces joined). Control tokens decode to nothing.
+    // piece removed, byte pieces joined, broken UTF-8 as U+FFFD per byte). Control tokens
+    // decode to nothing, <unk> to " ⁇ ", ids outside the vocabulary are skipped.
     std::string decode(const std::vector<int32_t>& ids) const;
 
     int32_t n_vocab() const;
@@ -35,7 +39,8 @@ public:
     int32_t eos_id() const;
     bool add_bos() const;
     bool is_control(int32_t id) const;
-    // Id of a piece written exactly as in the vocabulary (e.g. "[INST]"), or -1.
+    // Id of a piece written exactly as in the vocabulary (e.g. "[INST]"), or -1. A piece
+    // written twice gives its first id; an empty piece gives -1.
     int32_t piece_to_id(std::string_view piece) const;
     std::string id_to_piece(int32_t id) const;
 
