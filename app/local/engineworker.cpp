@@ -1,0 +1,228 @@
+#include "engineworker.h"
+
+#include "engine/chat_template.h"
+#include "engine/model.h"
+#include "engine/session.h"
+#include "engine/tokenizer.h"
+
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+#include <map>
+
+Q_LOGGING_CATEGORY(lcEngine, "causerie.engine")
+
+using namespace causerie;
+
+struct EngineWorker::Loaded {
+    std::unique_ptr<Model> model;
+    std::unique_ptr<Tokenizer> tok;
+    std::unique_ptr<ChatTemplate> tmpl;
+    std::unique_ptr<Session> session;
+    LocalModelInfo info;
+};
+
+namespace {
+
+QString quantizationOf(const Model& m)
+{
+    std::map<std::string, qint64> bytes;
+    for (const auto& t : m.file.tensors())
+        if (t.n_dims >= 2)
+            bytes[kernels::type_traits(uint32_t(t.type))->name] += qint64(t.nbytes);
+    QString best;
+    qint64 most = -1;
+    for (const auto& [name, b] : bytes)
+        if (b > most) {
+            most = b;
+            best = QString::fromStdString(name);
+        }
+    return best;
+}
+
+std::vector<ChatTurn> toTurns(const QList<ChatMessage>& history)
+{
+    std::vector<ChatTurn> turns;
+    turns.reserve(size_t(history.size()));
+    for (const ChatMessage& m : history)
+        turns.push_back({m.role.toStdString(), m.content.toStdString()});
+    return turns;
+}
+
+BackendError engineError(BackendError::Kind kind, const QString& message, const QString& detail = {})
+{
+    BackendError e;
+    e.kind = kind;
+    e.message = message;
+    e.detail = detail;
+    return e;
+}
+
+QString finishReasonFor(const std::string& engine)
+{
+    if (engine == "context")
+        return QStringLiteral("model_length");
+    return QString::fromStdString(engine);
+}
+
+} // namespace
+
+EngineWorker::EngineWorker(QObject* parent)
+    : QObject(parent)
+{
+}
+
+EngineWorker::~EngineWorker() = default;
+
+void EngineWorker::loadModel(const LocalModelOptions& options)
+{
+    m_loaded.reset();   // the old model's memory goes before the new one is mapped
+    auto fail = [&](const std::string& message) {
+        qCWarning(lcEngine) << "loading" << options.path << "failed:" << message.c_str();
+        Q_EMIT modelLoadFailed(options.path, QString::fromStdString(message));
+    };
+    auto model = load_model(QFile::encodeName(options.path).toStdString());
+    if (!model)
+        return fail(model.error().message);
+    auto loaded = std::make_unique<Loaded>();
+    loaded->model = std::make_unique<Model>(std::move(model).value());
+    auto tok = Tokenizer::from_vocab(loaded->model->vocab);
+    if (!tok)
+        return fail(tok.error().message);
+    loaded->tok = std::make_unique<Tokenizer>(std::move(tok).value());
+    loaded->tmpl = std::make_unique<ChatTemplate>(ChatTemplate::detect(loaded->model->vocab, *loaded->tok));
+
+    BackendOptions bo;
+    bo.n_ctx = options.contextSize;
+    bo.n_threads = options.threads;
+    bo.device = options.device.toStdString();
+    std::string why;
+    auto backend = create_backend(*loaded->model, bo, &why);
+    if (!backend)
+        return fail(backend.error().message);
+    loaded->session = std::make_unique<Session>(*loaded->tok, std::move(backend).value());
+
+    const HParams& hp = loaded->model->hp;
+    LocalModelInfo& info = loaded->info;
+    info.path = options.path;
+    info.name = hp.name.empty() ? QFileInfo(options.path).completeBaseName() : QString::fromStdString(hp.name);
+    info.architecture = QString::fromStdString(hp.architecture);
+    info.quantization = quantizationOf(*loaded->model);
+    info.chatTemplate = QString::fromLatin1(chat_template_name(loaded->tmpl->kind()));
+    info.device = QString::fromStdString(loaded->session->backend().device_name());
+    info.deviceNote = QString::fromStdString(why);
+    for (const auto& t : loaded->model->file.tensors())
+        info.parameters += t.n_elements();
+    info.fileSize = qint64(loaded->model->file.file_size());
+    info.contextSize = int(loaded->session->backend().n_ctx());
+    info.trainedContext = int(hp.n_ctx_train);
+    info.layers = int(hp.n_layer);
+    m_loaded = std::move(loaded);
+    qCInfo(lcEngine) << "loaded" << info.path << "on" << info.device;
+    Q_EMIT modelLoaded(m_loaded->info);
+}
+
+void EngineWorker::unloadModel()
+{
+    m_loaded.reset();
+    Q_EMIT modelUnloaded();
+}
+
+void EngineWorker::countTokens(const QString& requestId, const QList<ChatMessage>& history)
+{
+    if (!m_loaded || history.isEmpty() || history.back().role != QLatin1String("user")) {
+        Q_EMIT tokensCounted(requestId, 0, m_loaded ? m_loaded->info.contextSize : 0);
+        return;
+    }
+    const auto turns = toTurns(history);
+    auto ids = m_loaded->tmpl->apply(*m_loaded->tok, turns);
+    Q_EMIT tokensCounted(requestId, ids ? int(ids->size()) : 0, m_loaded->info.contextSize);
+}
+
+void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& history,
+                            const GenerationSettings& settings, const CancelFlag& cancel)
+{
+    if (!m_loaded) {
+        Q_EMIT failed(requestId, engineError(BackendError::Configuration,
+                                             tr("No local model is open. Open a model file (.gguf) first.")));
+        return;
+    }
+    if (cancel && cancel->load()) {
+        GenerationStats stats;
+        stats.finishReason = QStringLiteral("cancelled");
+        stats.completionTokens = 0;
+        stats.model = m_loaded->info.name;
+        Q_EMIT finished(requestId, stats);
+        return;
+    }
+    const auto turns = toTurns(history);
+    auto prompt = m_loaded->tmpl->apply(*m_loaded->tok, turns);
+    if (!prompt) {
+        Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
+                                             tr("The conversation could not be prepared for the model."),
+                                             QString::fromStdString(prompt.error().message)));
+        return;
+    }
+    const int nCtx = m_loaded->info.contextSize;
+    if (int(prompt->size()) >= nCtx) {
+        Q_EMIT failed(requestId,
+                      engineError(BackendError::Configuration,
+                                  tr("This conversation needs %1 tokens but the model's context holds %2. Start a new "
+                                     "conversation or raise the context size in Settings.")
+                                      .arg(prompt->size())
+                                      .arg(nCtx)));
+        return;
+    }
+
+    GenerateOptions o;
+    o.sampling.temperature = float(settings.temperature);
+    o.sampling.top_p = float(settings.topP);
+    o.sampling.top_k = settings.topK;
+    o.sampling.min_p = float(settings.minP);
+    o.sampling.repeat_penalty = float(settings.repeatPenalty);
+    if (settings.seed) {
+        o.sampling.seed = *settings.seed;
+        o.sampling.random_seed = false;
+    }
+    o.max_tokens = settings.maxTokens;
+    for (const QString& s : settings.stop)
+        if (!s.isEmpty())
+            o.stop.push_back(s.toStdString());
+    o.stop_ids = m_loaded->tmpl->end_of_turn_ids(*m_loaded->tok);
+
+    // Text is coalesced here, on the engine thread, so the GUI gets at most ~60 updates/s
+    // however fast the model is.
+    QByteArray pending;
+    QElapsedTimer sinceEmit;
+    sinceEmit.start();
+    auto flush = [&] {
+        if (!pending.isEmpty()) {
+            Q_EMIT delta(requestId, QString::fromUtf8(pending));
+            pending.clear();
+        }
+        sinceEmit.restart();
+    };
+    auto result = m_loaded->session->generate(*prompt, o,
+                                              [&](std::string_view text) {
+                                                  pending.append(text.data(), qsizetype(text.size()));
+                                                  if (sinceEmit.elapsed() >= kDeltaIntervalMs)
+                                                      flush();
+                                                  return true;
+                                              },
+                                              cancel.get());
+    flush();
+    if (!result) {
+        Q_EMIT failed(requestId, engineError(BackendError::ServerError, tr("The model stopped with an error."),
+                                             QString::fromStdString(result.error().message)));
+        return;
+    }
+    GenerationStats stats;
+    stats.promptTokens = result->prompt_tokens;
+    stats.completionTokens = result->completion_tokens;
+    stats.ttftMs = result->ttft_ms;
+    stats.tokensPerSecond = result->tokens_per_second;
+    stats.finishReason = finishReasonFor(result->finish_reason);
+    stats.model = m_loaded->info.name;
+    Q_EMIT finished(requestId, stats);
+}

@@ -1,0 +1,106 @@
+#include "localbackend.h"
+
+#include "engineworker.h"
+
+#include <QMetaObject>
+#include <QUuid>
+
+LocalBackend::LocalBackend(QObject* parent)
+    : ChatBackend(parent)
+    , m_worker(new EngineWorker)
+{
+    registerLocalTypes();
+    m_thread.setObjectName(QStringLiteral("causerie-engine"));
+    m_worker->moveToThread(&m_thread);
+    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+
+    connect(m_worker, &EngineWorker::modelLoaded, this, [this](const LocalModelInfo& info) {
+        m_info = info;
+        m_lastError.clear();
+        setState(ModelState::Ready);
+        Q_EMIT modelLoaded(info);
+    });
+    connect(m_worker, &EngineWorker::modelLoadFailed, this, [this](const QString& path, const QString& message) {
+        m_info = {};
+        m_lastError = message;
+        setState(ModelState::Failed);
+        Q_EMIT modelLoadFailed(path, message);
+    });
+    connect(m_worker, &EngineWorker::modelUnloaded, this, [this] {
+        m_info = {};
+        setState(ModelState::None);
+    });
+    connect(m_worker, &EngineWorker::delta, this, &ChatBackend::delta);
+    connect(m_worker, &EngineWorker::finished, this, [this](const QString& id, const GenerationStats& stats) {
+        m_running.remove(id);
+        Q_EMIT finished(id, stats);
+    });
+    connect(m_worker, &EngineWorker::failed, this, [this](const QString& id, const BackendError& error) {
+        m_running.remove(id);
+        Q_EMIT failed(id, error);
+    });
+    connect(m_worker, &EngineWorker::tokensCounted, this, &LocalBackend::tokensCounted);
+    m_thread.start();
+}
+
+LocalBackend::~LocalBackend()
+{
+    for (const CancelFlag& flag : std::as_const(m_running))
+        flag->store(true);
+    m_thread.quit();
+    m_thread.wait();
+}
+
+void LocalBackend::setState(ModelState state)
+{
+    if (m_state == state)
+        return;
+    m_state = state;
+    Q_EMIT modelStateChanged(state);
+}
+
+void LocalBackend::loadModel(const LocalModelOptions& options)
+{
+    // A generation in flight finishes (cancelled) before the worker gets to the load.
+    for (const CancelFlag& flag : std::as_const(m_running))
+        flag->store(true);
+    setState(ModelState::Loading);
+    QMetaObject::invokeMethod(m_worker, "loadModel", Qt::QueuedConnection, Q_ARG(LocalModelOptions, options));
+}
+
+void LocalBackend::unloadModel()
+{
+    for (const CancelFlag& flag : std::as_const(m_running))
+        flag->store(true);
+    QMetaObject::invokeMethod(m_worker, "unloadModel", Qt::QueuedConnection);
+}
+
+QString LocalBackend::startChat(const QList<ChatMessage>& history, const GenerationSettings& settings)
+{
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    auto flag = std::make_shared<std::atomic<bool>>(false);
+    m_running.insert(id, flag);
+    QMetaObject::invokeMethod(m_worker, "generate", Qt::QueuedConnection, Q_ARG(QString, id),
+                              Q_ARG(QList<ChatMessage>, history), Q_ARG(GenerationSettings, settings),
+                              Q_ARG(CancelFlag, flag));
+    return id;
+}
+
+void LocalBackend::cancel(const QString& requestId)
+{
+    if (auto it = m_running.constFind(requestId); it != m_running.constEnd())
+        (*it)->store(true);
+}
+
+QString LocalBackend::displayName() const
+{
+    return m_info.name.isEmpty() ? tr("Local model") : m_info.name;
+}
+
+QString LocalBackend::countTokens(const QList<ChatMessage>& history)
+{
+    const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    QMetaObject::invokeMethod(m_worker, "countTokens", Qt::QueuedConnection, Q_ARG(QString, id),
+                              Q_ARG(QList<ChatMessage>, history));
+    return id;
+}

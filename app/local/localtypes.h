@@ -1,0 +1,38 @@
+#pragma once
+// Values exchanged with the engine thread (all registered metatypes, copied across threads).
+#include <QMetaType>
+#include <QString>
+
+#include <atomic>
+#include <memory>
+
+struct LocalModelOptions {
+    QString path;
+    int contextSize = 0;          // 0: the model's training context, at most 4096
+    int threads = 0;              // 0: all hardware threads
+    QString device = QStringLiteral("auto");   // auto | cpu | cuda
+};
+
+struct LocalModelInfo {
+    QString path;
+    QString name;                 // general.name, else the file name
+    QString architecture;
+    QString quantization;         // the type holding most of the weight bytes
+    QString chatTemplate;
+    QString device;               // "CPU (2 threads)", ...
+    QString deviceNote;           // why the device differs from the one asked (GPU fallback), or empty
+    qint64 parameters = 0;
+    qint64 fileSize = 0;
+    int contextSize = 0;          // tokens the KV cache holds
+    int trainedContext = 0;
+    int layers = 0;
+};
+
+// Set from the GUI thread, read by the engine between tokens.
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
+
+Q_DECLARE_METATYPE(LocalModelOptions)
+Q_DECLARE_METATYPE(LocalModelInfo)
+Q_DECLARE_METATYPE(CancelFlag)
+
+void registerLocalTypes();

@@ -1,0 +1,256 @@
+// LocalBackend: the engine on its own thread behind the ChatBackend contract, on the tiny model.
+#include "engineworker.h"
+#include "localbackend.h"
+
+#include "engine/chat_template.h"
+#include "engine/model.h"
+#include "engine/session.h"
+#include "engine/tokenizer.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+namespace {
+
+const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
+
+struct Collected {
+    QString text;
+    int deltas = 0;
+    bool done = false;
+    GenerationStats stats;
+    BackendError error;
+    bool failed = false;
+};
+
+void collect(LocalBackend& b, const QString& id, Collected& c)
+{
+    QObject::connect(&b, &ChatBackend::delta, &b, [&c, id](const QString& rid, const QString& t) {
+        if (rid == id) {
+            c.text += t;
+            ++c.deltas;
+        }
+    });
+    QObject::connect(&b, &ChatBackend::finished, &b, [&c, id](const QString& rid, const GenerationStats& s) {
+        if (rid == id) {
+            c.stats = s;
+            c.done = true;
+        }
+    });
+    QObject::connect(&b, &ChatBackend::failed, &b, [&c, id](const QString& rid, const BackendError& e) {
+        if (rid == id) {
+            c.error = e;
+            c.failed = true;
+            c.done = true;
+        }
+    });
+}
+
+bool loadTiny(LocalBackend& b, int contextSize = 0)
+{
+    QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
+    LocalModelOptions o;
+    o.path = kTiny;
+    o.contextSize = contextSize;
+    b.loadModel(o);
+    return loaded.wait(20000);
+}
+
+GenerationSettings greedy(int maxTokens)
+{
+    GenerationSettings s;
+    s.temperature = 0.0;
+    s.maxTokens = maxTokens;
+    return s;
+}
+
+} // namespace
+
+class TestLocalBackend : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { registerLocalTypes(); }
+    void loadsModelInfo();
+    void loadFailureIsReported();
+    void noModelFails();
+    void answerMatchesEngineAndIsCoalesced();
+    void cancelKeepsPartialAndFinishes();
+    void cancelBeforeStart();
+    void contextOverflowFails();
+    void quitWhileGenerating();
+};
+
+void TestLocalBackend::loadsModelInfo()
+{
+    LocalBackend b;
+    QCOMPARE(b.modelState(), LocalBackend::ModelState::None);
+    QVERIFY(!b.isReady());
+    QVERIFY(loadTiny(b));
+    QVERIFY(b.isReady());
+    const LocalModelInfo& info = b.modelInfo();
+    QCOMPARE(info.name, QStringLiteral("tiny-random-mistral-arch"));
+    QCOMPARE(info.architecture, QStringLiteral("llama"));
+    QCOMPARE(info.quantization, QStringLiteral("Q8_0"));
+    QCOMPARE(info.layers, 2);
+    QCOMPARE(info.trainedContext, 2048);
+    QCOMPARE(info.contextSize, 2048);
+    QCOMPARE(info.chatTemplate, QStringLiteral("mistral-v1"));
+    QVERIFY(info.device.startsWith(QLatin1String("CPU")));
+    QVERIFY(!info.deviceNote.isEmpty());   // auto on a machine without a usable GPU says why
+    QCOMPARE(b.displayName(), info.name);
+}
+
+void TestLocalBackend::loadFailureIsReported()
+{
+    QTemporaryDir dir;
+    const QString bad = dir.filePath(QStringLiteral("bad.gguf"));
+    QFile f(bad);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write("GGUF but not really");
+    f.close();
+    LocalBackend b;
+    QSignalSpy failed(&b, &LocalBackend::modelLoadFailed);
+    b.loadModel({bad});
+    QVERIFY(failed.wait(10000));
+    QCOMPARE(failed.at(0).at(0).toString(), bad);
+    QVERIFY(!failed.at(0).at(1).toString().isEmpty());
+    QCOMPARE(b.modelState(), LocalBackend::ModelState::Failed);
+    QCOMPARE(b.lastError(), failed.at(0).at(1).toString());
+    // A good model after a bad one works.
+    QVERIFY(loadTiny(b));
+    QVERIFY(b.isReady());
+}
+
+void TestLocalBackend::noModelFails()
+{
+    LocalBackend b;
+    Collected c;
+    const QString id = b.startChat({{QStringLiteral("user"), QStringLiteral("hi")}}, greedy(5));
+    collect(b, id, c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.done, 10000);
+    QVERIFY(c.failed);
+    QCOMPARE(c.error.kind, BackendError::Configuration);
+}
+
+void TestLocalBackend::answerMatchesEngineAndIsCoalesced()
+{
+    // The same conversation through the engine directly, on this thread.
+    auto model = causerie::load_model(kTiny.toStdString());
+    QVERIFY(model.ok());
+    auto tok = causerie::Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    const auto tmpl = causerie::ChatTemplate::detect(model->vocab, *tok);
+    const std::vector<causerie::ChatTurn> turns = {{"user", "Tell me a story."}};
+    auto prompt = tmpl.apply(*tok, turns);
+    QVERIFY(prompt.ok());
+    causerie::BackendOptions bo;
+    bo.device = "cpu";
+    auto backend = causerie::create_backend(*model, bo);
+    QVERIFY(backend.ok());
+    causerie::Session session(*tok, std::move(backend).value());
+    causerie::GenerateOptions go;
+    go.sampling.temperature = 0.0f;
+    go.sampling.repeat_penalty = 1.0f;   // GenerationSettings' default
+    go.max_tokens = 200;
+    go.stop_ids = tmpl.end_of_turn_ids(*tok);
+    std::string expected;
+    auto st = session.generate(*prompt, go, [&](std::string_view t) {
+        expected += t;
+        return true;
+    });
+    QVERIFY(st.ok());
+
+    LocalBackend b;
+    QVERIFY(loadTiny(b));
+    // The GUI thread stays free while the engine works: a 1 ms timer keeps firing.
+    int ticks = 0;
+    QTimer timer;
+    timer.setInterval(1);
+    connect(&timer, &QTimer::timeout, this, [&ticks] { ++ticks; });
+    timer.start();
+    Collected c;
+    QElapsedTimer elapsed;
+    elapsed.start();
+    const QString id = b.startChat({{QStringLiteral("user"), QStringLiteral("Tell me a story.")}}, greedy(200));
+    collect(b, id, c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.done, 60000);
+    const qint64 ms = elapsed.elapsed();
+    QVERIFY(!c.failed);
+    QCOMPARE(c.text, QString::fromStdString(expected));
+    QCOMPARE(c.stats.completionTokens, st->completion_tokens);
+    QCOMPARE(c.stats.promptTokens, int(prompt->size()));
+    QCOMPARE(c.stats.finishReason, QString::fromStdString(st->finish_reason));
+    QVERIFY(c.stats.ttftMs >= 0);
+    QVERIFY(ticks > 0);
+    // At most one delta per 16 ms of generation (plus the final flush).
+    QVERIFY2(c.deltas <= ms / EngineWorker::kDeltaIntervalMs + 2,
+             qPrintable(QStringLiteral("%1 deltas in %2 ms").arg(c.deltas).arg(ms)));
+}
+
+void TestLocalBackend::cancelKeepsPartialAndFinishes()
+{
+    LocalBackend b;
+    QVERIFY(loadTiny(b));
+    Collected c;
+    GenerationSettings s = greedy(0);   // no limit: only cancel (or the context) ends it
+    const QString id = b.startChat({{QStringLiteral("user"), QStringLiteral("Go on forever.")}}, s);
+    collect(b, id, c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.deltas > 0 || c.done, 30000);
+    b.cancel(id);
+    QTRY_VERIFY_WITH_TIMEOUT(c.done, 10000);
+    QVERIFY(!c.failed);
+    if (c.stats.finishReason != QLatin1String("stop"))   // EOS may come before the cancel lands
+        QCOMPARE(c.stats.finishReason, QStringLiteral("cancelled"));
+    QVERIFY(c.stats.completionTokens >= 1);
+}
+
+void TestLocalBackend::cancelBeforeStart()
+{
+    LocalBackend b;
+    QVERIFY(loadTiny(b));
+    Collected first;
+    Collected second;
+    const QString a = b.startChat({{QStringLiteral("user"), QStringLiteral("one")}}, greedy(50));
+    const QString c2 = b.startChat({{QStringLiteral("user"), QStringLiteral("two")}}, greedy(50));
+    collect(b, a, first);
+    collect(b, c2, second);
+    b.cancel(c2);   // still queued behind the first request
+    QTRY_VERIFY_WITH_TIMEOUT(first.done && second.done, 30000);
+    QCOMPARE(second.stats.finishReason, QStringLiteral("cancelled"));
+    QCOMPARE(second.stats.completionTokens, 0);
+    QVERIFY(second.text.isEmpty());
+}
+
+void TestLocalBackend::contextOverflowFails()
+{
+    LocalBackend b;
+    QVERIFY(loadTiny(b, 16));
+    QCOMPARE(b.modelInfo().contextSize, 16);
+    Collected c;
+    const QString id = b.startChat({{QStringLiteral("user"), QString(200, QLatin1Char('x'))}}, greedy(5));
+    collect(b, id, c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.done, 10000);
+    QVERIFY(c.failed);
+    QVERIFY2(c.error.message.contains(QLatin1String("context")), qPrintable(c.error.message));
+}
+
+void TestLocalBackend::quitWhileGenerating()
+{
+    auto b = std::make_unique<LocalBackend>();
+    QVERIFY(loadTiny(*b));
+    Collected c;
+    const QString id = b->startChat({{QStringLiteral("user"), QStringLiteral("Keep talking.")}}, greedy(0));
+    collect(*b, id, c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.deltas > 0 || c.done, 30000);
+    QElapsedTimer t;
+    t.start();
+    b.reset();   // cancels and joins the engine thread
+    // Generous: one token of the tiny model takes about a millisecond; a hang would be minutes.
+    QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+}
+
+QTEST_GUILESS_MAIN(TestLocalBackend)
+#include "tst_localbackend.moc"
