@@ -1,0 +1,232 @@
+#include "test_model.h"
+
+#include "gguf_writer.h"
+#include "kernels/cpu/quantize_ref.h"
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <unordered_set>
+
+namespace causerie {
+
+namespace {
+
+using kernels::TensorType;
+
+// splitmix64: tiny, well mixed, and identical on every platform (unlike std:: distributions).
+class Rng {
+public:
+    explicit Rng(uint64_t seed) : m_state(seed) {}
+    uint64_t next() {
+        uint64_t z = (m_state += 0x9E3779B97F4A7C15ull);
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+        return z ^ (z >> 31);
+    }
+    // Uniform in (0, 1]: never 0, so log() below is finite.
+    double uniform() { return static_cast<double>((next() >> 11) + 1) * 0x1.0p-53; }
+    // Standard normal by Box-Muller (one of the pair is enough here).
+    double normal() {
+        const double u1 = uniform(), u2 = uniform();
+        return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    }
+
+private:
+    uint64_t m_state;
+};
+
+// FNV-1a of the tensor name, so each tensor's values depend on (seed, name) only: adding a
+// layer does not change the weights of the others.
+uint64_t name_hash(const std::string& s) {
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    return h;
+}
+
+// llama.cpp's LLAMA_FTYPE numbers for a file whose 2-D weights are all `type`
+// (K-quants map to the "_S" variants, which are the uniform ones).
+uint32_t file_type_of(TensorType type) {
+    switch (type) {
+    case TensorType::F32: return 0;
+    case TensorType::F16: return 1;
+    case TensorType::Q4_0: return 2;
+    case TensorType::Q4_1: return 3;
+    case TensorType::Q8_0: return 7;
+    case TensorType::Q5_0: return 8;
+    case TensorType::Q5_1: return 9;
+    case TensorType::Q4_K: return 14;
+    case TensorType::Q5_K: return 16;
+    case TensorType::Q6_K: return 18;
+    case TensorType::BF16: return 32;
+    default: return 0;
+    }
+}
+
+// rows x cols values ~ N(mean, std), stored row by row in `type` (ggml shape [cols, rows]).
+std::vector<uint8_t> random_tensor(TensorType type, int64_t rows, int64_t cols, double mean, double std,
+                                   uint64_t seed) {
+    Rng rng(seed);
+    const size_t rb = kernels::row_bytes(type, cols);
+    std::vector<uint8_t> out(rb * static_cast<size_t>(rows));
+    std::vector<float> row(static_cast<size_t>(cols));
+    for (int64_t r = 0; r < rows; ++r) {
+        for (float& x : row) x = static_cast<float>(mean + std * rng.normal());
+        // F32/F16/BF16 are plain conversions; the block types go through the reference quantizer.
+        kernels::quantize_row_ref(type, row.data(), out.data() + rb * static_cast<size_t>(r), cols);
+    }
+    return out;
+}
+
+const char* const kWords[] = {
+    "▁", "▁the", "▁of", "▁and", "▁to", "▁in", "▁is", "▁you", "▁that", "▁it", "▁he", "▁was", "▁for",
+    "▁on", "▁are", "▁as", "▁with", "▁his", "▁they", "▁I", "▁at", "▁be", "▁this", "▁have", "▁from",
+    "▁or", "▁one", "▁had", "▁by", "▁word", "▁but", "▁not", "▁what", "▁all", "▁were", "▁we",
+    "▁when", "▁your", "▁can", "▁said", "▁there", "▁use", "▁an", "▁each", "▁which", "▁she", "▁do",
+    "▁how", "▁their", "▁if", "▁Hello", "▁world", "!", ",", ".", "?", "'", "s", "ing", "ed",
+};
+
+} // namespace
+
+Result<VocabData> make_synthetic_vocab(int64_t n_vocab) {
+    if (n_vocab < 300 || n_vocab > 500000)
+        return make_error("synthetic vocabulary size " + std::to_string(n_vocab) + " must be 300 to 500000");
+    VocabData v;
+    v.model = "llama";
+    const size_t n = static_cast<size_t>(n_vocab);
+    std::unordered_set<std::string> seen;
+    auto add = [&](std::string piece, int32_t type) {
+        if (v.tokens.size() >= n || !seen.insert(piece).second) return;
+        v.tokens.push_back(std::move(piece));
+        v.token_types.push_back(type);
+        // Control and byte tokens score 0 like sentencepiece; normal pieces decrease so that
+        // earlier (more common) pieces win merges.
+        const size_t rank = v.tokens.size();
+        v.scores.push_back(type == 1 ? -static_cast<float>(rank - 259) : 0.0f);
+    };
+    add("<unk>", 2);
+    add("<s>", 3);
+    add("</s>", 3);
+    for (int b = 0; b < 256; ++b) {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "<0x%02X>", b);
+        add(buf, 6);
+    }
+    for (const char* w : kWords) add(w, 1);
+    for (char c = 'a'; c <= 'z'; ++c) add(std::string("▁") + c, 1);
+    for (char c = 'a'; c <= 'z'; ++c) add(std::string(1, c), 1);
+    for (char c = 'A'; c <= 'Z'; ++c) add(std::string(1, c), 1);
+    // Then two- and three-letter pieces, with and without the word-start mark, until full.
+    for (int len = 2; v.tokens.size() < n && len <= 4; ++len) {
+        int64_t combos = 1;
+        for (int i = 0; i < len; ++i) combos *= 26;
+        for (int64_t k = 0; k < combos && v.tokens.size() < n; ++k) {
+            std::string s;
+            for (int64_t x = k, i = 0; i < len; ++i, x /= 26) s.insert(s.begin(), static_cast<char>('a' + x % 26));
+            add("▁" + s, 1);
+            add(s, 1);
+        }
+    }
+    v.bos_id = 1;
+    v.eos_id = 2;
+    v.unk_id = 0;
+    v.add_bos = true;
+    v.add_eos = false;
+    return v;
+}
+
+Status write_test_model(const std::string& path, const TestModelSpec& s) {
+    const kernels::TypeTraits* tr = kernels::type_traits(static_cast<uint32_t>(s.type));
+    if (!tr || !tr->supported) return make_error("test model: unsupported weight type");
+    if (s.n_embd < 1 || s.n_layer < 1 || s.n_head < 1 || s.n_head_kv < 1 || s.n_ff < 1 || s.n_ctx < 1 ||
+        s.head_dim < 0)
+        return make_error("test model: every size must be positive");
+    if (s.n_head % s.n_head_kv != 0)
+        return make_error("test model: n_head_kv " + std::to_string(s.n_head_kv) + " does not divide n_head " +
+                          std::to_string(s.n_head));
+    if (s.head_dim == 0 && s.n_embd % s.n_head != 0)
+        return make_error("test model: n_embd is not divisible by n_head; give head_dim");
+    const int64_t head_dim = s.head_dim ? s.head_dim : s.n_embd / s.n_head;
+    const int64_t q_dim = s.n_head * head_dim, kv_dim = s.n_head_kv * head_dim;
+    // Row lengths (ggml ne[0]) of the 2-D weights: n_embd, n_ff and q_dim (attn_output).
+    for (int64_t cols : {s.n_embd, s.n_ff, q_dim})
+        if (cols % tr->block_size != 0)
+            return make_error(std::string("test model: ") + tr->name + " needs n_embd, n_ff and n_head*head_dim to be "
+                              "multiples of " + std::to_string(tr->block_size) + ", got " + std::to_string(cols));
+
+    VocabData synthetic;
+    const VocabData* vocab = s.vocab;
+    if (!vocab) {
+        auto v = make_synthetic_vocab(s.n_vocab ? s.n_vocab : 512);
+        if (!v) return v.error();
+        synthetic = std::move(*v);
+        vocab = &synthetic;
+    }
+    const int64_t n_vocab = static_cast<int64_t>(vocab->tokens.size());
+    if (s.n_vocab != 0 && s.n_vocab != n_vocab)
+        return make_error("test model: n_vocab " + std::to_string(s.n_vocab) + " differs from the vocabulary's " +
+                          std::to_string(n_vocab) + " tokens");
+
+    GGUFWriter w;
+    w.add_string("general.architecture", "llama");
+    w.add_string("general.name", "causerie-test-model");
+    w.add_u32("general.file_type", file_type_of(s.type));
+    w.add_u32("llama.context_length", static_cast<uint32_t>(s.n_ctx));
+    w.add_u32("llama.embedding_length", static_cast<uint32_t>(s.n_embd));
+    w.add_u32("llama.block_count", static_cast<uint32_t>(s.n_layer));
+    w.add_u32("llama.feed_forward_length", static_cast<uint32_t>(s.n_ff));
+    w.add_u32("llama.attention.head_count", static_cast<uint32_t>(s.n_head));
+    w.add_u32("llama.attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
+    if (s.head_dim) {
+        w.add_u32("llama.attention.key_length", static_cast<uint32_t>(head_dim));
+        w.add_u32("llama.attention.value_length", static_cast<uint32_t>(head_dim));
+    }
+    w.add_u32("llama.rope.dimension_count", static_cast<uint32_t>(head_dim));
+    w.add_f32("llama.rope.freq_base", s.rope_freq_base);
+    w.add_f32("llama.attention.layer_norm_rms_epsilon", s.rms_eps);
+    w.add_u32("llama.vocab_size", static_cast<uint32_t>(n_vocab));
+
+    w.add_string("tokenizer.ggml.model", vocab->model.empty() ? "llama" : vocab->model);
+    w.add_string_array("tokenizer.ggml.tokens", vocab->tokens);
+    if (!vocab->scores.empty()) w.add_f32_array("tokenizer.ggml.scores", vocab->scores);
+    if (!vocab->token_types.empty()) w.add_i32_array("tokenizer.ggml.token_type", vocab->token_types);
+    if (!vocab->merges.empty()) w.add_string_array("tokenizer.ggml.merges", vocab->merges);
+    if (vocab->bos_id >= 0) w.add_u32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab->bos_id));
+    if (vocab->eos_id >= 0) w.add_u32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab->eos_id));
+    if (vocab->unk_id >= 0) w.add_u32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab->unk_id));
+    if (vocab->pad_id >= 0) w.add_u32("tokenizer.ggml.padding_token_id", static_cast<uint32_t>(vocab->pad_id));
+    w.add_bool("tokenizer.ggml.add_bos_token", vocab->add_bos);
+    w.add_bool("tokenizer.ggml.add_eos_token", vocab->add_eos);
+    const std::string& tmpl = s.chat_template.empty() ? vocab->chat_template : s.chat_template;
+    if (!tmpl.empty()) w.add_string("tokenizer.chat_template", tmpl);
+
+    // Matrices ~ N(0, 0.05): small enough that activations stay O(1) through a few layers at
+    // n_embd 64..512, large enough that logits differ clearly between tokens. Norm gains ~ 1.
+    constexpr double kMatStd = 0.05, kEmbdStd = 0.1, kNormStd = 0.05;
+    auto matrix = [&](const std::string& name, int64_t rows, int64_t cols, double std) {
+        w.add_tensor(name, s.type, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
+                     random_tensor(s.type, rows, cols, 0.0, std, s.seed ^ name_hash(name)));
+    };
+    auto norm = [&](const std::string& name) {
+        w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(s.n_embd)},
+                     random_tensor(TensorType::F32, 1, s.n_embd, 1.0, kNormStd, s.seed ^ name_hash(name)));
+    };
+    matrix("token_embd.weight", n_vocab, s.n_embd, kEmbdStd);
+    for (int64_t il = 0; il < s.n_layer; ++il) {
+        const std::string p = "blk." + std::to_string(il) + ".";
+        norm(p + "attn_norm.weight");
+        matrix(p + "attn_q.weight", q_dim, s.n_embd, kMatStd);
+        matrix(p + "attn_k.weight", kv_dim, s.n_embd, kMatStd);
+        matrix(p + "attn_v.weight", kv_dim, s.n_embd, kMatStd);
+        matrix(p + "attn_output.weight", s.n_embd, q_dim, kMatStd);
+        norm(p + "ffn_norm.weight");
+        matrix(p + "ffn_gate.weight", s.n_ff, s.n_embd, kMatStd);
+        matrix(p + "ffn_up.weight", s.n_ff, s.n_embd, kMatStd);
+        matrix(p + "ffn_down.weight", s.n_embd, s.n_ff, kMatStd);
+    }
+    norm("output_norm.weight");
+    if (!s.tied_output) matrix("output.weight", n_vocab, s.n_embd, kMatStd);
+    return w.write_file(path);
+}
+
+} // namespace causerie

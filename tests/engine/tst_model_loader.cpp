@@ -1,0 +1,494 @@
+// Model loader: hyper-parameters, vocabulary and weight views of the real tiny Mistral file,
+// then one test per model-level rule on a small hand-built model (GGUFWriter) broken on purpose.
+#include "engine/gguf_writer.h"
+#include "engine/model.h"
+#include "engine/test_model.h"
+
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+using namespace causerie;
+using kernels::TensorType;
+
+namespace {
+
+const std::string kTiny = std::string(CAUSERIE_TEST_DATA_DIR) + "/tiny-mistral-q8_0.gguf";
+
+// n_embd 16, 4 heads of 4, 2 KV heads, n_ff 32, 1 layer, 4 tokens; F32 weights of zeros.
+constexpr uint64_t kEmbd = 16, kFF = 32, kKv = 8, kVocab = 4;
+
+std::vector<uint8_t> zeros_f32(uint64_t n) { return std::vector<uint8_t>(n * 4, 0); }
+
+GGUFWriter tiny_model() {
+    GGUFWriter w;
+    w.add_string("general.architecture", "llama");
+    w.add_string("general.name", "tiny");
+    w.add_u32("llama.context_length", 128);
+    w.add_u32("llama.embedding_length", kEmbd);
+    w.add_u32("llama.block_count", 1);
+    w.add_u32("llama.feed_forward_length", kFF);
+    w.add_u32("llama.attention.head_count", 4);
+    w.add_u32("llama.attention.head_count_kv", 2);
+    w.add_u32("llama.rope.dimension_count", 4);
+    w.add_f32("llama.rope.freq_base", 1000000.0f);
+    w.add_f32("llama.attention.layer_norm_rms_epsilon", 1e-6f);
+    w.add_string("tokenizer.ggml.model", "llama");
+    w.add_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "▁a"});
+    const std::vector<float> scores = {0, 0, 0, -1};
+    w.add_f32_array("tokenizer.ggml.scores", scores);
+    const std::vector<int32_t> types = {2, 3, 3, 1};
+    w.add_i32_array("tokenizer.ggml.token_type", types);
+    w.add_u32("tokenizer.ggml.bos_token_id", 1);
+    w.add_u32("tokenizer.ggml.eos_token_id", 2);
+    w.add_string("tokenizer.chat_template", "{{ bos_token }}");
+
+    auto mat = [&](const std::string& name, uint64_t cols, uint64_t rows) {
+        w.add_tensor(name, TensorType::F32, {cols, rows}, zeros_f32(cols * rows));
+    };
+    auto norm = [&](const std::string& name) { w.add_tensor(name, TensorType::F32, {kEmbd}, zeros_f32(kEmbd)); };
+    mat("token_embd.weight", kEmbd, kVocab);
+    norm("blk.0.attn_norm.weight");
+    mat("blk.0.attn_q.weight", kEmbd, kEmbd);
+    mat("blk.0.attn_k.weight", kEmbd, kKv);
+    mat("blk.0.attn_v.weight", kEmbd, kKv);
+    mat("blk.0.attn_output.weight", kEmbd, kEmbd);
+    norm("blk.0.ffn_norm.weight");
+    mat("blk.0.ffn_gate.weight", kEmbd, kFF);
+    mat("blk.0.ffn_up.weight", kEmbd, kFF);
+    mat("blk.0.ffn_down.weight", kFF, kEmbd);
+    norm("output_norm.weight");
+    mat("output.weight", kEmbd, kVocab);
+    return w;
+}
+
+// Loads from bytes kept alive in `keep` (the model's views point into them).
+Result<Model> load(const GGUFWriter& w, std::vector<uint8_t>& keep) {
+    keep = w.build();
+    auto f = GGUFFile::from_memory(keep.data(), keep.size());
+    if (!f) return f.error();
+    return load_model_from_gguf(std::move(*f));
+}
+
+void replace_u32(GGUFWriter& w, const std::string& key, uint32_t v) {
+    w.remove_kv(key);
+    w.add_u32(key, v);
+}
+
+} // namespace
+
+#define EXPECT_LOAD_ERROR(writer, ...)                                                                   \
+    do {                                                                                                 \
+        std::vector<uint8_t> keep_;                                                                      \
+        auto r_ = load(writer, keep_);                                                                   \
+        QVERIFY2(!r_.ok(), "a broken model was accepted");                                               \
+        const std::string m_ = r_.error().message;                                                       \
+        for (const char* n_ : {__VA_ARGS__})                                                             \
+            QVERIFY2(m_.find(n_) != std::string::npos,                                                   \
+                     qPrintable(QStringLiteral("message \"%1\" lacks \"%2\"").arg(QString::fromStdString(m_), \
+                                                                                  QString::fromUtf8(n_)))); \
+    } while (0)
+
+class TestModelLoader : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void loadsTinyMistral() {
+        auto r = load_model(kTiny);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        const Model& m = *r;
+        // Values from gguf-dump of tests/data/tiny-mistral-q8_0.gguf.
+        QCOMPARE(m.hp.architecture, std::string("llama"));
+        QCOMPARE(m.hp.name, std::string("tiny-random-mistral-arch"));
+        QCOMPARE(m.hp.n_vocab, int64_t(32000));
+        QCOMPARE(m.hp.n_ctx_train, int64_t(2048));
+        QCOMPARE(m.hp.n_embd, int64_t(64));
+        QCOMPARE(m.hp.n_layer, int64_t(2));
+        QCOMPARE(m.hp.n_head, int64_t(4));
+        QCOMPARE(m.hp.n_head_kv, int64_t(2));
+        QCOMPARE(m.hp.head_dim, int64_t(16));
+        QCOMPARE(m.hp.value_dim, int64_t(16));
+        QCOMPARE(m.hp.n_ff, int64_t(192));
+        QCOMPARE(m.hp.n_rot, int64_t(16));
+        QCOMPARE(m.hp.rope_freq_base, 10000.0f);
+        QCOMPARE(m.hp.rms_eps, 1e-5f);
+        QCOMPARE(m.hp.file_type, 7u);  // LLAMA_FTYPE_MOSTLY_Q8_0
+
+        QCOMPARE(m.vocab.model, std::string("llama"));
+        QCOMPARE(m.vocab.tokens.size(), size_t(32000));
+        QCOMPARE(m.vocab.tokens[22557], std::string("▁Hello"));
+        QCOMPARE(m.vocab.scores.size(), size_t(32000));
+        QCOMPARE(m.vocab.token_types.size(), size_t(32000));
+        QCOMPARE(m.vocab.token_types[3], 6);
+        QCOMPARE(m.vocab.bos_id, 1);
+        QCOMPARE(m.vocab.eos_id, 2);
+        QCOMPARE(m.vocab.unk_id, 0);
+        QCOMPARE(m.vocab.pad_id, -1);
+        QVERIFY(m.vocab.add_bos);
+        QVERIFY(!m.vocab.add_eos);
+        QVERIFY(m.vocab.merges.empty());
+        QVERIFY(m.vocab.chat_template.empty());
+
+        QCOMPARE(m.tok_embd.type, TensorType::Q8_0);
+        QCOMPARE(m.tok_embd.rows, int64_t(32000));
+        QCOMPARE(m.tok_embd.cols, int64_t(64));
+        QCOMPARE(m.tok_embd.row_bytes, size_t(68));  // 2 Q8_0 blocks of 34 bytes
+        QCOMPARE(std::string(m.tok_embd.name), std::string("token_embd.weight"));
+        QVERIFY(!m.tied_output);
+        QCOMPARE(std::string(m.output.name), std::string("output.weight"));
+        QVERIFY(m.output.data != m.tok_embd.data);
+        QCOMPARE(m.layers.size(), size_t(2));
+        const LayerWeights& L = m.layers[1];
+        QCOMPARE(L.wk.rows, int64_t(32));
+        QCOMPARE(L.wk.cols, int64_t(64));
+        QCOMPARE(L.w_down.rows, int64_t(64));
+        QCOMPARE(L.w_down.cols, int64_t(192));
+        QCOMPARE(L.w_down.row_bytes, size_t(204));
+        QCOMPARE(std::string(L.w_down.name), std::string("blk.1.ffn_down.weight"));
+        QCOMPARE(m.layers[0].attn_norm.type, TensorType::F32);
+        QCOMPARE(m.layers[0].attn_norm.rows, int64_t(1));
+        QCOMPARE(m.layers[0].attn_norm.row_bytes, size_t(256));
+        float g;
+        std::memcpy(&g, m.layers[0].attn_norm.data, 4);
+        QCOMPARE(g, 1.0883209f);  // gguf-py: blk.0.attn_norm.weight[0]
+    }
+
+    void smallModelLoads() {
+        std::vector<uint8_t> keep;
+        auto r = load(tiny_model(), keep);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->hp.head_dim, int64_t(4));
+        QCOMPARE(r->hp.n_rot, int64_t(4));
+        QCOMPARE(r->hp.rope_freq_base, 1000000.0f);
+        QCOMPARE(r->hp.rms_eps, 1e-6f);
+        QCOMPARE(r->vocab.chat_template, std::string("{{ bos_token }}"));
+        QCOMPARE(r->vocab.unk_id, 0);  // llama (sentencepiece) default when the key is absent
+        QCOMPARE(r->layers[0].wv.rows, int64_t(kKv));
+    }
+
+    void defaultsForOptionalKeys() {
+        GGUFWriter w = tiny_model();
+        for (const char* k : {"llama.attention.head_count_kv", "llama.rope.dimension_count", "llama.rope.freq_base",
+                              "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "general.name"})
+            QVERIFY(w.remove_kv(k));
+        // Without head_count_kv there are as many KV heads as query heads.
+        for (const char* t : {"blk.0.attn_k.weight", "blk.0.attn_v.weight"})
+            *w.find_tensor(t) = GGUFWriterTensor{t, 2, {kEmbd, kEmbd}, 0, std::nullopt, zeros_f32(kEmbd * kEmbd)};
+        std::vector<uint8_t> keep;
+        auto r = load(w, keep);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->hp.n_head_kv, int64_t(4));
+        QCOMPARE(r->hp.n_rot, int64_t(4));
+        QCOMPARE(r->hp.rope_freq_base, 10000.0f);
+        QCOMPARE(r->vocab.bos_id, 1);
+        QCOMPARE(r->vocab.eos_id, 2);
+        QVERIFY(r->vocab.add_bos);
+        QVERIFY(r->hp.name.empty());
+    }
+
+    void tiedOutputWhenOutputAbsent() {
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_tensor("output.weight"));
+        std::vector<uint8_t> keep;
+        auto r = load(w, keep);
+        QVERIFY(r.ok());
+        QVERIFY(r->tied_output);
+        QCOMPARE(r->output.data, r->tok_embd.data);
+        QCOMPARE(r->output.rows, int64_t(kVocab));
+    }
+
+    void missingArchitecture() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("general.architecture");
+        EXPECT_LOAD_ERROR(w, "missing metadata key 'general.architecture'");
+    }
+    void unsupportedArchitecture() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("general.architecture");
+        w.add_string("general.architecture", "gemma");
+        EXPECT_LOAD_ERROR(w, "unsupported architecture 'gemma'");
+    }
+
+    void missingRequiredKey_data() {
+        QTest::addColumn<QString>("key");
+        for (const char* k : {"llama.embedding_length", "llama.block_count", "llama.attention.head_count",
+                              "llama.feed_forward_length", "llama.attention.layer_norm_rms_epsilon",
+                              "llama.context_length", "tokenizer.ggml.model", "tokenizer.ggml.tokens"})
+            QTest::newRow(k) << QString::fromLatin1(k);
+    }
+    void missingRequiredKey() {
+        QFETCH(QString, key);
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_kv(key.toStdString()));
+        const std::string needle = "missing metadata key '" + key.toStdString() + "'";
+        EXPECT_LOAD_ERROR(w, needle.c_str());
+    }
+
+    void keyOfWrongType() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("llama.embedding_length");
+        w.add_string("llama.embedding_length", "16");
+        EXPECT_LOAD_ERROR(w, "'llama.embedding_length' has type STRING", "expected an integer");
+    }
+    void blockCountZero() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.block_count", 0);
+        EXPECT_LOAD_ERROR(w, "'llama.block_count' is 0", "expected 1 to 1024");
+    }
+    void hugeEmbeddingLength() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.embedding_length", 4000000000u);
+        EXPECT_LOAD_ERROR(w, "'llama.embedding_length' is 4000000000");
+    }
+    void headCountKvAboveHeadCount() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.attention.head_count_kv", 8);
+        EXPECT_LOAD_ERROR(w, "'llama.attention.head_count_kv' is 8", "expected 1 to 4");
+    }
+    void headCountKvDoesNotDivide() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.attention.head_count_kv", 3);
+        EXPECT_LOAD_ERROR(w, "'llama.attention.head_count_kv' is 3", "does not divide head_count 4");
+    }
+    void embeddingNotDivisibleByHeads() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.attention.head_count", 3);
+        replace_u32(w, "llama.attention.head_count_kv", 1);
+        EXPECT_LOAD_ERROR(w, "embedding_length 16 is not divisible by head_count 3", "key_length");
+    }
+    void keyLengthChangesExpectedShapes() {
+        // key_length 8 with 4 heads: attn_q must be [16, 32], the file has [16, 16].
+        GGUFWriter w = tiny_model();
+        w.add_u32("llama.attention.key_length", 8);
+        w.remove_kv("llama.rope.dimension_count");
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q.weight' has shape [16, 16], expected [16, 32]",
+                          "n_embd x n_head*head_dim");
+    }
+    void ropeDimensionOdd() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.rope.dimension_count", 3);
+        EXPECT_LOAD_ERROR(w, "'llama.rope.dimension_count' is 3", "even");
+    }
+    void ropeDimensionAboveHeadDim() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.rope.dimension_count", 64);
+        EXPECT_LOAD_ERROR(w, "'llama.rope.dimension_count' is 64", "expected 2 to 4");
+    }
+    void rmsEpsilonNotPositive() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("llama.attention.layer_norm_rms_epsilon");
+        w.add_f32("llama.attention.layer_norm_rms_epsilon", 0.0f);
+        EXPECT_LOAD_ERROR(w, "'llama.attention.layer_norm_rms_epsilon'", "positive");
+    }
+    void ropeFreqBaseNaN() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("llama.rope.freq_base");
+        w.add_f32("llama.rope.freq_base", std::nanf(""));
+        EXPECT_LOAD_ERROR(w, "'llama.rope.freq_base'", "positive");
+    }
+
+    void missingTensor_data() {
+        QTest::addColumn<QString>("name");
+        for (const char* t : {"token_embd.weight", "output_norm.weight", "blk.0.attn_norm.weight",
+                              "blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight",
+                              "blk.0.attn_output.weight", "blk.0.ffn_norm.weight", "blk.0.ffn_gate.weight",
+                              "blk.0.ffn_up.weight", "blk.0.ffn_down.weight"})
+            QTest::newRow(t) << QString::fromLatin1(t);
+    }
+    void missingTensor() {
+        QFETCH(QString, name);
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_tensor(name.toStdString()));
+        const std::string needle = "missing tensor '" + name.toStdString() + "'";
+        EXPECT_LOAD_ERROR(w, needle.c_str());
+    }
+    void missingSecondLayer() {
+        GGUFWriter w = tiny_model();
+        replace_u32(w, "llama.block_count", 2);
+        EXPECT_LOAD_ERROR(w, "missing tensor 'blk.1.attn_norm.weight'");
+    }
+    void wrongShape() {
+        GGUFWriter w = tiny_model();
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_k.weight");
+        t->ne = {kEmbd, kEmbd};
+        t->data = zeros_f32(kEmbd * kEmbd);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_k.weight' has shape [16, 16], expected [16, 8]");
+    }
+    void transposedFfnDown() {
+        GGUFWriter w = tiny_model();
+        w.find_tensor("blk.0.ffn_down.weight")->ne = {kEmbd, kFF};
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_down.weight' has shape [16, 32], expected [32, 16]", "n_ff x n_embd");
+    }
+    void extraDimension() {
+        GGUFWriter w = tiny_model();
+        GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_up.weight");
+        t->ne = {kEmbd, kFF / 2, 2};
+        t->n_dims = 3;
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_up.weight' has shape [16, 16, 2], expected [16, 32]");
+    }
+    void normNotOneDimensional() {
+        GGUFWriter w = tiny_model();
+        GGUFWriterTensor* t = w.find_tensor("output_norm.weight");
+        t->ne = {kEmbd / 2, 2};
+        t->n_dims = 2;
+        EXPECT_LOAD_ERROR(w, "tensor 'output_norm.weight' has shape [8, 2], expected [16]");
+    }
+    void normNotF32() {
+        GGUFWriter w = tiny_model();
+        GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_norm.weight");
+        t->type = uint32_t(TensorType::F16);
+        t->data.resize(kEmbd * 2);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_norm.weight' has type F16", "must be F32");
+    }
+    void outputWrongShape() {
+        GGUFWriter w = tiny_model();
+        w.find_tensor("output.weight")->ne = {kEmbd, kVocab - 1};
+        EXPECT_LOAD_ERROR(w, "tensor 'output.weight' has shape [16, 3], expected [16, 4]");
+    }
+
+    void misalignedF32Weight() {
+        // general.alignment 2 is a legal GGUF, but an F32 weight at an address that is 2 mod 4
+        // cannot be read as floats. A small F16 tensor placed first shifts every weight after it.
+        GGUFWriter w = tiny_model();
+        w.alignment = 2;
+        w.add_u16("general.alignment", 2);
+        GGUFWriterTensor pad{"pad.weight", 1, {1}, uint32_t(TensorType::F16), std::nullopt, {0, 0}};
+        w.tensors().insert(w.tensors().begin(), pad);
+        GGUFLayout l;
+        w.build(&l);  // data_start depends on the infos only, not on the pad's element count
+        if ((l.data_start + 2) % 4 == 0) {
+            w.tensors()[0].ne = {2};
+            w.tensors()[0].data = {0, 0, 0, 0};
+        }
+        EXPECT_LOAD_ERROR(w, "tensor 'token_embd.weight'", "not 4-byte aligned", "general.alignment");
+    }
+
+    void vocabCountDiffersFromEmbeddingRows() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("tokenizer.ggml.tokens");
+        w.add_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>"});
+        w.remove_kv("tokenizer.ggml.scores");
+        w.remove_kv("tokenizer.ggml.token_type");
+        EXPECT_LOAD_ERROR(w, "tokenizer.ggml.tokens has 3 entries but tensor 'token_embd.weight' has 4 rows");
+    }
+    void vocabSizeKeyMismatch() {
+        GGUFWriter w = tiny_model();
+        w.add_u32("llama.vocab_size", 5);
+        EXPECT_LOAD_ERROR(w, "'llama.vocab_size' is 5 but tokenizer.ggml.tokens has 4 entries");
+    }
+    void emptyTokenList() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("tokenizer.ggml.tokens");
+        w.add_string_array("tokenizer.ggml.tokens", {});
+        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.tokens' is empty");
+    }
+    void tokensNotStrings() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("tokenizer.ggml.tokens");
+        const std::vector<int32_t> ids = {1, 2, 3, 4};
+        w.add_i32_array("tokenizer.ggml.tokens", ids);
+        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.tokens' has type array of I32", "array of strings");
+    }
+    void scoresLengthMismatch() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("tokenizer.ggml.scores");
+        const std::vector<float> s = {0, 0, 0};
+        w.add_f32_array("tokenizer.ggml.scores", s);
+        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.scores' has 3 entries but tokenizer.ggml.tokens has 4");
+    }
+    void tokenTypeLengthMismatch() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("tokenizer.ggml.token_type");
+        const std::vector<int32_t> t = {1, 1, 1, 1, 1};
+        w.add_i32_array("tokenizer.ggml.token_type", t);
+        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.token_type' has 5 entries but tokenizer.ggml.tokens has 4");
+    }
+    void tokenTypeOutOfRange() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("tokenizer.ggml.token_type");
+        const std::vector<int32_t> t = {2, 3, 3, 9};
+        w.add_i32_array("tokenizer.ggml.token_type", t);
+        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.token_type': entry 3 is 9, expected 0 to 6");
+    }
+    void tokenIdOutOfRange_data() {
+        QTest::addColumn<QString>("key");
+        for (const char* k : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
+                              "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.padding_token_id"})
+            QTest::newRow(k) << QString::fromLatin1(k);
+    }
+    void tokenIdOutOfRange() {
+        QFETCH(QString, key);
+        GGUFWriter w = tiny_model();
+        replace_u32(w, key.toStdString(), 4);
+        const std::string needle = "'" + key.toStdString() + "' is 4, outside the vocabulary of 4 tokens";
+        EXPECT_LOAD_ERROR(w, needle.c_str());
+    }
+    void negativePaddingIdMeansNone() {
+        GGUFWriter w = tiny_model();
+        w.add_i32("tokenizer.ggml.padding_token_id", -1);
+        w.add_bool("tokenizer.ggml.add_bos_token", false);
+        w.add_bool("tokenizer.ggml.add_eos_token", true);
+        std::vector<uint8_t> keep;
+        auto r = load(w, keep);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->vocab.pad_id, -1);
+        QVERIFY(!r->vocab.add_bos);
+        QVERIFY(r->vocab.add_eos);
+    }
+    void addBosWrongType() {
+        GGUFWriter w = tiny_model();
+        w.add_u32("tokenizer.ggml.add_bos_token", 1);
+        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.add_bos_token' has type U32", "boolean");
+    }
+
+    void loadModelNamesThePath() {
+        GGUFWriter w = tiny_model();
+        w.remove_kv("general.architecture");
+        w.add_string("general.architecture", "falcon");
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("falcon.gguf").toStdString();
+        QVERIFY(w.write_file(path).ok());
+        auto r = load_model(path);
+        QVERIFY(!r.ok());
+        QVERIFY(r.error().message.find("falcon.gguf") != std::string::npos);
+        QVERIFY(r.error().message.find("unsupported architecture 'falcon'") != std::string::npos);
+    }
+
+    void randomByteChangesNeverCrash() {
+        // Damage anywhere (header, metadata values, tensor infos) must end in an error or in a
+        // model whose every weight lies inside the buffer; the sanitizer build checks the reads.
+        const std::vector<uint8_t> original = tiny_model().build();
+        uint64_t state = 7;
+        auto next = [&state] {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            return state >> 33;
+        };
+        int refused = 0;
+        for (int iter = 0; iter < 1500; ++iter) {
+            auto buf = std::make_unique<uint8_t[]>(original.size());
+            std::memcpy(buf.get(), original.data(), original.size());
+            const size_t at = next() % original.size();
+            buf[at] = static_cast<uint8_t>(buf[at] ^ (1u << (next() % 8)));
+            auto f = GGUFFile::from_memory(buf.get(), original.size());
+            if (!f) { ++refused; continue; }
+            auto m = load_model_from_gguf(std::move(*f));
+            if (!m) { ++refused; continue; }
+            const uint8_t* end = buf.get() + original.size();
+            auto inside = [&](const Weight& wt) {
+                const auto* p = static_cast<const uint8_t*>(wt.data);
+                return p >= buf.get() && p + wt.row_bytes * size_t(wt.rows) <= end;
+            };
+            QVERIFY(inside(m->tok_embd) && inside(m->output) && inside(m->output_norm));
+            for (const LayerWeights& L : m->layers)
+                for (const Weight* wt : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
+                    QVERIFY(inside(*wt));
+        }
+        qInfo("1500 damaged models: %d refused", refused);
+        QVERIFY(refused > 50);  // most changes outside the zero tensor data are caught
+    }
+};
+
+QTEST_GUILESS_MAIN(TestModelLoader)
+#include "tst_model_loader.moc"
