@@ -1,0 +1,31 @@
+#pragma once
+// The interface the chat controller talks to; LocalBackend (engine on a QThread) and
+// RemoteBackend (HTTP/SSE) implement it.
+//
+// Contract for every request id returned by startChat():
+//  - zero or more delta(requestId, text) in order; concatenated they are the answer;
+//  - then exactly one of finished(requestId, stats) or failed(requestId, error);
+//  - cancel(requestId) stops the work at once and ends the request with finished() whose
+//    stats.finishReason is "cancelled" (emitted from the event loop, never from inside cancel());
+//  - signals are never emitted from inside startChat(): a caller may connect after it returns.
+#include "chattypes.h"
+
+#include <QObject>
+
+class ChatBackend : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~ChatBackend() override = default;
+
+    virtual QString startChat(const QList<ChatMessage>& history, const GenerationSettings& settings) = 0;
+    virtual void cancel(const QString& requestId) = 0;
+    virtual bool isReady() const = 0;
+    virtual QString displayName() const = 0;
+
+Q_SIGNALS:
+    void delta(const QString& requestId, const QString& text);
+    void finished(const QString& requestId, const GenerationStats& stats);
+    void failed(const QString& requestId, const BackendError& error);
+};

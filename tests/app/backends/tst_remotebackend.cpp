@@ -1,0 +1,695 @@
+// RemoteBackend against a scripted fake server on 127.0.0.1: the real wire format and
+// every fault of issue #4. Timeouts and backoff are shortened through the backend's
+// properties (300 ms stall, 20 ms backoff); the defaults are checked separately.
+#include "fakechatserver.h"
+#include "logcapture.h"
+#include "recordedstreams.h"
+#include "remotebackend.h"
+
+#include <QDirIterator>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QSignalSpy>
+#include <QSslKey>
+#include <QSslServer>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <cmath>
+
+namespace {
+const QString kSecret = QStringLiteral("sk-test-5c7a1e9b3d2f40aa8e61");
+constexpr int kStallMs = 300;
+constexpr int kBackoffMs = 20;
+
+struct Outcome {
+    QString text;
+    int deltas = 0;
+    int terminal = 0; // finished + failed signals; must be exactly 1
+    bool finished = false;
+    GenerationStats stats;
+    BackendError error;
+    qint64 elapsedMs = 0;
+};
+
+// A chunk as api.mistral.ai sends it.
+QByteArray chunk(const QString& content, const char* finish = nullptr, const char* usage = nullptr)
+{
+    QJsonObject delta{{"content", content}};
+    QJsonObject choice{{"index", 0}, {"delta", delta}, {"finish_reason", finish ? QJsonValue(finish) : QJsonValue()}};
+    QJsonObject o{{"id", "c1"}, {"object", "chat.completion.chunk"}, {"created", 1732700000},
+                  {"model", "mistral-small-latest"}, {"choices", QJsonArray{choice}}};
+    if (usage)
+        o.insert("usage", QJsonDocument::fromJson(usage).object());
+    return "data: " + QJsonDocument(o).toJson(QJsonDocument::Compact) + "\n\n";
+}
+} // namespace
+
+class TestRemoteBackend : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<FakeChatServer> m_server;
+    QTemporaryDir m_tmp;
+
+    std::unique_ptr<RemoteBackend> makeBackend(const QString& baseUrl = {})
+    {
+        auto b = std::make_unique<RemoteBackend>();
+        b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), baseUrl.isEmpty() ? m_server->baseUrl() : baseUrl});
+        b->setModel(QStringLiteral("mistral-small-latest"));
+        b->setApiKey(ApiKey(kSecret));
+        b->setStallTimeoutMs(kStallMs);
+        b->setBackoffBaseMs(kBackoffMs);
+        return b;
+    }
+
+    // Starts a chat and waits for its end; cancelAfterFirstDelta exercises cancel().
+    Outcome run(RemoteBackend& b, bool cancelAfterFirstDelta = false, int timeoutMs = 20000)
+    {
+        Outcome o;
+        QEventLoop loop;
+        QElapsedTimer clock;
+        clock.start();
+        QString id;
+        QObject ctx;
+        connect(&b, &ChatBackend::delta, &ctx, [&](const QString& rid, const QString& text) {
+            if (rid != id)
+                return;
+            o.text += text;
+            ++o.deltas;
+            if (cancelAfterFirstDelta && o.deltas == 1)
+                b.cancel(id);
+        });
+        connect(&b, &ChatBackend::finished, &ctx, [&](const QString& rid, const GenerationStats& s) {
+            if (rid != id)
+                return;
+            ++o.terminal;
+            o.finished = true;
+            o.stats = s;
+            o.elapsedMs = clock.elapsed();
+            loop.quit();
+        });
+        connect(&b, &ChatBackend::failed, &ctx, [&](const QString& rid, const BackendError& e) {
+            if (rid != id)
+                return;
+            ++o.terminal;
+            o.error = e;
+            o.elapsedMs = clock.elapsed();
+            loop.quit();
+        });
+        GenerationSettings settings;
+        settings.maxTokens = 100;
+        id = b.startChat({{QStringLiteral("user"), QStringLiteral("Salut, ça va ?")}}, settings);
+        QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
+        loop.exec();
+        QTest::qWait(30); // a second terminal signal, if any, would arrive now
+        return o;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY(m_tmp.isValid());
+        // Anything Qt writes to a temp dir or a standard location lands where we can scan it.
+        qputenv("TMPDIR", QFile::encodeName(m_tmp.path()));
+        QStandardPaths::setTestModeEnabled(true);
+        LogCapture::install();
+        registerChatTypes();
+    }
+
+    void init()
+    {
+        m_server = std::make_unique<FakeChatServer>();
+        QVERIFY(m_server->listen());
+    }
+
+    void defaults()
+    {
+        RemoteBackend b;
+        QCOMPARE(b.stallTimeoutMs(), 30000);
+        QCOMPARE(b.maxAttempts(), 3);
+        QCOMPARE(b.endpoint().baseUrl, QStringLiteral("https://api.mistral.ai"));
+        QVERIFY(!b.isReady()); // no model yet
+        b.setModel(QStringLiteral("mistral-large-latest"));
+        QVERIFY(b.isReady());
+        QCOMPARE(b.displayName(), QStringLiteral("mistral-large-latest · Mistral AI"));
+    }
+
+    void streamsRecordedAnswer()
+    {
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.message + " / " + o.error.detail));
+        QCOMPARE(o.terminal, 1);
+        QCOMPARE(o.text, QString::fromUtf8(kMistralStreamText));
+        QCOMPARE(o.stats.finishReason, QStringLiteral("stop"));
+        QCOMPARE(o.stats.promptTokens, 12);
+        QCOMPARE(o.stats.completionTokens, 9);
+        QCOMPARE(o.stats.model, QStringLiteral("mistral-small-latest"));
+        QVERIFY(o.stats.ttftMs >= 0);
+
+        QCOMPARE(m_server->requests().size(), 1);
+        const RecordedRequest& req = m_server->requests().first();
+        QCOMPARE(req.method, QByteArray("POST"));
+        QCOMPARE(req.path, QByteArray("/v1/chat/completions"));
+        QCOMPARE(req.headers.value("authorization"), "Bearer " + kSecret.toUtf8());
+        QCOMPARE(req.headers.value("content-type"), QByteArray("application/json"));
+        QCOMPARE(req.headers.value("accept"), QByteArray("text/event-stream"));
+        const QJsonObject body = QJsonDocument::fromJson(req.body).object();
+        QCOMPARE(body.value("model").toString(), QStringLiteral("mistral-small-latest"));
+        QCOMPARE(body.value("stream").toBool(), true);
+        QCOMPARE(body.value("max_tokens").toInt(), 100);
+        QVERIFY(!body.contains("stream_options"));
+        QCOMPARE(body.value("messages").toArray().first().toObject().value("content").toString(),
+                 QStringLiteral("Salut, ça va ?"));
+    }
+
+    void crlfStreamInSmallPieces()
+    {
+        QByteArray stream(kMistralStream);
+        stream.replace("\n", "\r\n");
+        FakeResponse r = FakeResponse::sse(": keep-alive\r\n\r\n" + stream);
+        r.pieceSize = 7;
+        r.pieceDelayMs = 1;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.text, QString::fromUtf8(kMistralStreamText));
+        QVERIFY(o.deltas > 1); // text arrived in several reads and was passed on as it came
+        // 9 tokens over several reads spaced by >= 1 ms: a finite, positive rate.
+        QVERIFY(o.stats.tokensPerSecond > 0 && std::isfinite(o.stats.tokensPerSecond));
+    }
+
+    void arrayContentAndUsage()
+    {
+        m_server->enqueue(FakeResponse::sse(kArrayContentStream));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.text, QString::fromLatin1(kArrayContentText)); // thinking is not in the answer
+        QCOMPARE(o.stats.finishReason, QStringLiteral("length"));
+        QCOMPARE(o.stats.promptTokens, 5);
+        QCOMPARE(o.stats.completionTokens, 3);
+        QCOMPARE(o.stats.model, QStringLiteral("magistral-small-latest"));
+    }
+
+    void httpErrors_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("serverSays");
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<int>("tries");
+        const struct {
+            int status;
+            int kind;
+            int tries;
+        } statuses[] = {
+            {400, BackendError::BadRequest, 1},      {401, BackendError::Unauthorized, 1},
+            {402, BackendError::PaymentRequired, 1}, {403, BackendError::Forbidden, 1},
+            {404, BackendError::NotFound, 1},        {422, BackendError::InvalidParameters, 1},
+            {429, BackendError::RateLimited, 3},     {500, BackendError::ServerError, 3},
+            {502, BackendError::ServerError, 3},     {503, BackendError::ServerError, 3},
+            {504, BackendError::ServerError, 3},
+        };
+        const struct {
+            const char* name;
+            QByteArray body;
+            QString says;
+        } shapes[] = {
+            {"object-error", R"({"object":"error","message":"Xyzzy object message","type":"invalid_request_error","param":null,"code":"3001"})", "Xyzzy object message"},
+            {"detail-list", R"({"detail":[{"loc":["body","temperature"],"msg":"Xyzzy detail msg","type":"value_error"}]})", "body.temperature: Xyzzy detail msg"},
+            {"detail-string", R"({"detail":"Xyzzy detail string"})", "Xyzzy detail string"},
+            {"message", R"({"message":"Xyzzy plain message"})", "Xyzzy plain message"},
+        };
+        for (const auto& s : statuses) {
+            for (const auto& shape : shapes)
+                QTest::addRow("%d-%s", s.status, shape.name) << s.status << shape.body << shape.says << s.kind << s.tries;
+        }
+    }
+    void httpErrors()
+    {
+        QFETCH(int, status);
+        QFETCH(QByteArray, body);
+        QFETCH(QString, serverSays);
+        QFETCH(int, kind);
+        QFETCH(int, tries);
+        for (int i = 0; i < 3; ++i) // as many as a retrying client could ask for
+            m_server->enqueue(FakeResponse::json(status, "Reason", body));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY(!o.finished);
+        QCOMPARE(o.terminal, 1);
+        QCOMPARE(int(o.error.kind), kind);
+        QCOMPARE(o.error.httpStatus, status);
+        QVERIFY(!o.error.message.isEmpty());
+        QVERIFY2(o.error.detail.contains(serverSays), qPrintable(o.error.detail));
+        QCOMPARE(m_server->requests().size(), tries);
+        QVERIFY(o.text.isEmpty());
+    }
+
+    void retryThenSuccessWithBackoff()
+    {
+        m_server->enqueue(FakeResponse::json(503, "Service Unavailable", R"({"message":"busy"})"));
+        m_server->enqueue(FakeResponse::json(500, "Internal Server Error", "oops"));
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        b->setBackoffBaseMs(100);
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.text, QString::fromUtf8(kMistralStreamText));
+        const auto& reqs = m_server->requests();
+        QCOMPARE(reqs.size(), 3);
+        // Backoff 100 ms then 200 ms (exponential). QTimer may fire a few ms early on a
+        // coarse timer, hence the 10 % slack.
+        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 90, qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
+        QVERIFY2(reqs[2].receivedAtMs - reqs[1].receivedAtMs >= 180, qPrintable(QString::number(reqs[2].receivedAtMs - reqs[1].receivedAtMs)));
+        QCOMPARE(reqs[2].body, reqs[0].body); // the same request is sent again
+    }
+
+    void retryAfterIsHonoured()
+    {
+        FakeResponse limited = FakeResponse::json(429, "Too Many Requests", R"({"message":"Requests rate limit exceeded"})");
+        limited.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("1")));
+        m_server->enqueue(limited);
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend(); // backoff is 20 ms: only Retry-After explains a 1 s wait
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        const auto& reqs = m_server->requests();
+        QCOMPARE(reqs.size(), 2);
+        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 950, qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
+    }
+
+    void retryAfterTooLongFailsAtOnce()
+    {
+        FakeResponse limited = FakeResponse::json(429, "Too Many Requests", R"({"message":"slow down"})");
+        limited.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("120")));
+        m_server->enqueue(limited);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::RateLimited));
+        QVERIFY2(o.error.message.contains("120"), qPrintable(o.error.message));
+        QCOMPARE(m_server->requests().size(), 1);
+        QVERIFY(o.elapsedMs < 5000);
+    }
+
+    void streamCutBeforeDone()
+    {
+        QByteArray stream(kMistralStream);
+        FakeResponse r = FakeResponse::sse(stream);
+        r.cutAfter = stream.indexOf(" Ça va") + 20; // after "Bonjour !", in the middle of an event
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::StreamCut));
+        QCOMPARE(o.text, QStringLiteral("Bonjour !"));
+        QCOMPARE(m_server->requests().size(), 1); // text was shown: never retried
+    }
+
+    void cutBeforeAnyText()
+    {
+        FakeResponse r = FakeResponse::sse(kMistralStream);
+        r.cutAfter = 0;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::StreamCut));
+        QVERIFY(o.text.isEmpty());
+    }
+
+    void notAChatServer()
+    {
+        FakeResponse page = FakeResponse::json(200, "OK", "<html><body>Welcome to nginx!</body></html>");
+        page.contentType = "text/html";
+        m_server->enqueue(page);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::MalformedResponse));
+        QVERIFY2(o.error.detail.contains("text/html"), qPrintable(o.error.detail));
+        QVERIFY(o.text.isEmpty());
+    }
+
+    void finishReasonWithoutDone()
+    {
+        m_server->enqueue(FakeResponse::sse(chunk("Hi") + chunk("", "stop", R"({"prompt_tokens":3,"completion_tokens":1})")));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.text, QStringLiteral("Hi"));
+        QCOMPARE(o.stats.completionTokens, 1);
+    }
+
+    void malformedJsonLine()
+    {
+        m_server->enqueue(FakeResponse::sse(chunk("Before") + "data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n"
+                                            + chunk("After", "stop") + "data: [DONE]\n\n"));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::MalformedResponse));
+        QVERIFY(o.error.detail.contains("JSON"));
+        QCOMPARE(o.text, QStringLiteral("Before")); // what came before stays; nothing after
+    }
+
+    void errorInsideStream()
+    {
+        m_server->enqueue(FakeResponse::sse(chunk("Par") + QByteArray(R"(data: {"object":"error","message":"Xyzzy overloaded","type":"internal"})") + "\n\n"));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::ServerError));
+        QVERIFY(o.error.detail.contains("Xyzzy overloaded"));
+        QCOMPARE(o.text, QStringLiteral("Par"));
+    }
+
+    void finishReasonError()
+    {
+        m_server->enqueue(FakeResponse::sse(chunk("Par") + chunk("", "error") + "data: [DONE]\n\n"));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::ServerError));
+        QCOMPARE(o.text, QStringLiteral("Par"));
+    }
+
+    void otherFinishReasons()
+    {
+        for (const char* reason : {"model_length", "tool_calls"}) {
+            m_server->enqueue(FakeResponse::sse(chunk("x") + chunk("", reason) + "data: [DONE]\n\n"));
+            auto b = makeBackend();
+            const Outcome o = run(*b);
+            QVERIFY(o.finished);
+            QCOMPARE(o.stats.finishReason, QString::fromLatin1(reason));
+        }
+    }
+
+    void nonStreamedJsonAnswer()
+    {
+        // A server that ignores stream=true and answers with one chat.completion object.
+        m_server->enqueue(FakeResponse::json(200, "OK", R"({"id":"x","object":"chat.completion","model":"m2","choices":[{"index":0,"message":{"role":"assistant","content":"Whole answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":4,"completion_tokens":2}})"));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.text, QStringLiteral("Whole answer"));
+        QCOMPARE(o.stats.finishReason, QStringLiteral("stop"));
+        QCOMPARE(o.stats.completionTokens, 2);
+        QCOMPARE(o.stats.model, QStringLiteral("m2"));
+    }
+
+    void stallMidStream()
+    {
+        QByteArray stream(kMistralStream);
+        FakeResponse r = FakeResponse::sse(stream);
+        r.stallAfter = stream.indexOf("data:", 10); // first event (empty content) only
+        r.stallAfter = stream.indexOf("data:", r.stallAfter + 1); // ... and "Bonjour"
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::Stalled));
+        QCOMPARE(o.text, QStringLiteral("Bonjour"));
+        QVERIFY(o.elapsedMs >= kStallMs);
+        QVERIFY2(o.elapsedMs < 3000, qPrintable(QString::number(o.elapsedMs)));
+        QCOMPARE(m_server->requests().size(), 1);
+    }
+
+    void serverNeverAnswers()
+    {
+        FakeResponse r;
+        r.neverAnswer = true;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::Stalled));
+        QVERIFY(o.elapsedMs >= kStallMs);
+        QVERIFY2(o.elapsedMs < 3000, qPrintable(QString::number(o.elapsedMs)));
+    }
+
+    // One byte every 10 ms: slow, but never silent for the 300 ms stall timeout.
+    void slowDrip()
+    {
+        const QByteArray stream = chunk("Lent", nullptr) + chunk(" mais sûr", "stop") + "data: [DONE]\n\n";
+        FakeResponse r = FakeResponse::sse(stream);
+        r.pieceSize = 1;
+        r.pieceDelayMs = 10;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.text, QStringLiteral("Lent mais sûr"));
+        QVERIFY(o.elapsedMs >= stream.size() * 10 * 0.9); // it really dripped
+    }
+
+    void tenMegabyteAnswer()
+    {
+        QByteArray stream;
+        QString expected;
+        for (int i = 0; expected.size() < 10 * 1024 * 1024; ++i) {
+            const QString piece = QStringLiteral("[%1]").arg(i) + QString(1000, QChar(u'a' + i % 26));
+            expected += piece;
+            stream += chunk(piece);
+        }
+        stream += chunk("", "stop") + "data: [DONE]\n\n";
+        FakeResponse r = FakeResponse::sse(stream);
+        r.pieceSize = 64 * 1024;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        b->setStallTimeoutMs(5000); // a loaded CI machine may pause longer than 300 ms here
+        const Outcome o = run(*b, false, 60000);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.text.size(), expected.size());
+        QVERIFY(o.text == expected);
+        // Deltas follow network reads, not SSE events: far fewer signals than events.
+        QVERIFY2(o.deltas < 5000, qPrintable(QString::number(o.deltas)));
+    }
+
+    void cancelAbortsAtOnce()
+    {
+        // Drip the stream so it is still going when we cancel.
+        FakeResponse r = FakeResponse::sse(kMistralStream);
+        r.pieceSize = 40;
+        r.pieceDelayMs = 50; // the whole stream would take ~2.7 s
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b, /*cancelAfterFirstDelta=*/true);
+        QVERIFY(o.finished);
+        QCOMPARE(o.terminal, 1);
+        QCOMPARE(o.stats.finishReason, QStringLiteral("cancelled"));
+        QCOMPARE(o.deltas, 1); // nothing after cancel
+        // The first text comes with the 2nd piece (~100 ms); 1.5 s leaves room for a loaded
+        // machine while staying well under the 2.7 s the whole drip takes.
+        QVERIFY2(o.elapsedMs < 1500, qPrintable(QString::number(o.elapsedMs)));
+        QVERIFY(!o.text.contains("très"));
+        // The server sees the connection go away while it is still sending.
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->clientAborts(), 1, 1000);
+    }
+
+    void cancelDuringRetryWait()
+    {
+        m_server->enqueue(FakeResponse::json(503, "Service Unavailable", "{}"));
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        b->setBackoffBaseMs(500);
+        QSignalSpy finishedSpy(b.get(), &ChatBackend::finished);
+        QSignalSpy failedSpy(b.get(), &ChatBackend::failed);
+        const QString id = b->startChat({{QStringLiteral("user"), QStringLiteral("x")}}, {});
+        QTRY_COMPARE(m_server->requests().size(), 1);
+        QTest::qWait(100); // the 503 has arrived; the backend now waits 500 ms
+        b->cancel(id);
+        QVERIFY(finishedSpy.wait(1000));
+        QCOMPARE(finishedSpy[0][1].value<GenerationStats>().finishReason, QStringLiteral("cancelled"));
+        QTest::qWait(700);
+        QCOMPARE(m_server->requests().size(), 1); // the retry never went out
+        QCOMPARE(failedSpy.count(), 0);
+        QCOMPARE(finishedSpy.count(), 1);
+    }
+
+    void destroyedMidStream()
+    {
+        FakeResponse r = FakeResponse::sse(kMistralStream);
+        r.pieceSize = 40;
+        r.pieceDelayMs = 20;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        int terminalSignals = 0;
+        connect(b.get(), &ChatBackend::finished, this, [&] { ++terminalSignals; });
+        connect(b.get(), &ChatBackend::failed, this, [&] { ++terminalSignals; });
+        b->startChat({{QStringLiteral("user"), QStringLiteral("x")}}, {});
+        QTRY_COMPARE(m_server->requests().size(), 1);
+        QTest::qWait(60);
+        b.reset(); // aborts without emitting, and nothing fires on a dead object later
+        QTest::qWait(200);
+        QCOMPARE(terminalSignals, 0);
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->clientAborts(), 1, 1000);
+    }
+
+    void cancelUnknownIdIsHarmless()
+    {
+        auto b = makeBackend();
+        b->cancel(QStringLiteral("no-such-request"));
+    }
+
+    void connectionRefused()
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        const quint16 port = probe.serverPort();
+        probe.close(); // nothing listens there now
+        auto b = makeBackend(QStringLiteral("http://127.0.0.1:%1").arg(port));
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::ConnectionRefused));
+        QVERIFY(o.error.message.contains("127.0.0.1"));
+    }
+
+    void hostNotFound()
+    {
+        // .invalid is reserved (RFC 2606) and never resolves.
+        auto b = makeBackend(QStringLiteral("https://no-such-host.invalid"));
+        b->setStallTimeoutMs(15000); // a resolver without network may take seconds to say no
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::HostNotFound));
+        QVERIFY(o.error.message.contains("no-such-host.invalid"));
+    }
+
+    // A server with a self-signed certificate: the client must refuse it, not send the
+    // request, and say it was a TLS problem.
+    void tlsErrorIsNeverIgnored()
+    {
+        if (!QSslSocket::supportsSsl())
+            QSKIP("Qt has no TLS backend here; the TLS path cannot be exercised");
+        QTemporaryDir dir;
+        QProcess openssl;
+        openssl.start(QStringLiteral("openssl"), {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                                                  "-subj", "/CN=127.0.0.1", "-keyout", dir.filePath("key.pem"),
+                                                  "-out", dir.filePath("cert.pem")});
+        if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
+            QSKIP("the openssl command is not available to make a self-signed certificate");
+        QFile certFile(dir.filePath("cert.pem"));
+        QFile keyFile(dir.filePath("key.pem"));
+        QVERIFY(certFile.open(QIODevice::ReadOnly) && keyFile.open(QIODevice::ReadOnly));
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setLocalCertificate(QSslCertificate(certFile.readAll()));
+        config.setPrivateKey(QSslKey(keyFile.readAll(), QSsl::Rsa));
+        QSslServer server;
+        server.setSslConfiguration(config);
+        QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+        bool requestBytesSeen = false;
+        connect(&server, &QSslServer::pendingConnectionAvailable, this, [&] {
+            while (QTcpSocket* s = server.nextPendingConnection())
+                connect(s, &QTcpSocket::readyRead, s, [&, s] { requestBytesSeen |= !s->readAll().isEmpty(); });
+        });
+        auto b = makeBackend(QStringLiteral("https://127.0.0.1:%1").arg(server.serverPort()));
+        b->setStallTimeoutMs(10000); // a 2048-bit handshake on a busy machine takes a moment
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::Tls));
+        QVERIFY(!requestBytesSeen); // the HTTP request never went out
+    }
+
+    void modelList()
+    {
+        m_server->enqueue(FakeResponse::json(200, "OK", R"({"object":"list","data":[{"id":"mistral-small-latest","object":"model","max_context_length":32768},{"id":"codestral-latest","object":"model","max_context_length":262144}]})"));
+        auto b = makeBackend();
+        QSignalSpy listed(b.get(), &RemoteBackend::modelsListed);
+        const QString id = b->listModels();
+        QVERIFY(listed.wait(5000));
+        QCOMPARE(listed[0][0].toString(), id);
+        const auto models = listed[0][1].value<QList<RemoteModelInfo>>();
+        QCOMPARE(models.size(), 2);
+        QCOMPARE(models[1].id, QStringLiteral("codestral-latest"));
+        QCOMPARE(models[1].contextLength, 262144);
+        QCOMPARE(m_server->requests().first().method, QByteArray("GET"));
+        QCOMPARE(m_server->requests().first().path, QByteArray("/v1/models"));
+        QCOMPARE(m_server->requests().first().headers.value("authorization"), "Bearer " + kSecret.toUtf8());
+    }
+
+    void modelListUnauthorized()
+    {
+        // The server echoes the key it refused: it must not reach the error shown to the user.
+        m_server->enqueue(FakeResponse::json(401, "Unauthorized", QByteArray(R"({"message":"Invalid API key: )") + kSecret.toUtf8() + QByteArray(R"("})")));
+        auto b = makeBackend();
+        QSignalSpy failedSpy(b.get(), &RemoteBackend::modelsFailed);
+        b->listModels();
+        QVERIFY(failedSpy.wait(5000));
+        const auto e = failedSpy[0][1].value<BackendError>();
+        QCOMPARE(int(e.kind), int(BackendError::Unauthorized));
+        QVERIFY(!e.message.contains(kSecret));
+        QVERIFY(!e.detail.contains(kSecret));
+        QVERIFY(e.detail.contains("Invalid API key"));
+    }
+
+    void configurationErrors()
+    {
+        auto b = makeBackend(QStringLiteral("api.mistral.ai")); // no scheme
+        QSignalSpy failedSpy(b.get(), &ChatBackend::failed);
+        b->startChat({{QStringLiteral("user"), QStringLiteral("x")}}, {});
+        QCOMPARE(failedSpy.count(), 0); // never from inside startChat
+        QVERIFY(failedSpy.wait(1000));
+        QCOMPARE(int(failedSpy[0][1].value<BackendError>().kind), int(BackendError::Configuration));
+
+        auto noModel = makeBackend();
+        noModel->setModel({});
+        const Outcome o = run(*noModel);
+        QCOMPARE(int(o.error.kind), int(BackendError::Configuration));
+        QVERIFY(m_server->requests().isEmpty());
+    }
+
+    void noKeyNoAuthorizationHeader()
+    {
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        b->setApiKey({});
+        QVERIFY(run(*b).finished);
+        QVERIFY(!m_server->requests().first().headers.contains("authorization"));
+    }
+
+    void twoRequestsAtOnce()
+    {
+        FakeResponse slow = FakeResponse::sse(chunk("one", "stop") + "data: [DONE]\n\n");
+        slow.pieceSize = 10;
+        slow.pieceDelayMs = 5;
+        m_server->enqueue(slow);
+        m_server->enqueue(FakeResponse::sse(chunk("two", "stop") + "data: [DONE]\n\n"));
+        auto b = makeBackend();
+        QSignalSpy finishedSpy(b.get(), &ChatBackend::finished);
+        QHash<QString, QString> text;
+        connect(b.get(), &ChatBackend::delta, this, [&](const QString& id, const QString& t) { text[id] += t; });
+        const QString a = b->startChat({{QStringLiteral("user"), QStringLiteral("a")}}, {});
+        QTRY_COMPARE(m_server->requests().size(), 1); // keep the order of the scripted answers
+        const QString c = b->startChat({{QStringLiteral("user"), QStringLiteral("b")}}, {});
+        QTRY_COMPARE_WITH_TIMEOUT(finishedSpy.count(), 2, 5000);
+        QCOMPARE(text[a], QStringLiteral("one"));
+        QCOMPARE(text[c], QStringLiteral("two"));
+    }
+
+    // Runs last (test functions run in declaration order): everything above logged with
+    // causerie.* at debug level, and sent the key on every request.
+    void keyInNoLogLineAndNoFile()
+    {
+        QVERIFY(!LogCapture::lines().isEmpty());
+        bool sawRemoteCategory = false;
+        for (const QString& line : LogCapture::lines()) {
+            QVERIFY2(!line.contains(kSecret), qPrintable(line));
+            sawRemoteCategory |= line.startsWith(QLatin1String("causerie.remote"));
+        }
+        QVERIFY(sawRemoteCategory); // the capture really saw our category
+        const QStringList dirs{m_tmp.path(), QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation),
+                               QStandardPaths::writableLocation(QStandardPaths::AppDataLocation),
+                               QStandardPaths::writableLocation(QStandardPaths::CacheLocation)};
+        for (const QString& dir : dirs) {
+            QDirIterator it(dir, QDir::Files | QDir::Hidden, QDirIterator::Subdirectories);
+            while (it.hasNext()) {
+                QFile f(it.next());
+                QVERIFY(f.open(QIODevice::ReadOnly));
+                QVERIFY2(!f.readAll().contains(kSecret.toUtf8()), qPrintable(f.fileName()));
+            }
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRemoteBackend)
+#include "tst_remotebackend.moc"

@@ -1,0 +1,266 @@
+// Wire format: URLs, request bodies, chunk parsing, error bodies of every shape, model
+// lists, Retry-After, and the HTTP status → user message mapping.
+#include "recordedstreams.h"
+#include "remoteerrors.h"
+#include "remoteprotocol.h"
+#include "ssestreamparser.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTest>
+
+class TestRemoteProtocol : public QObject
+{
+    Q_OBJECT
+private Q_SLOTS:
+    // Queued connections (LocalBackend's worker thread) look types up by name.
+    void metatypesRegistered()
+    {
+        registerChatTypes();
+        for (const char* name : {"ChatMessage", "QList<ChatMessage>", "GenerationSettings", "GenerationStats", "BackendError"})
+            QVERIFY2(QMetaType::fromName(name).isValid(), name);
+        BackendError e;
+        e.kind = BackendError::Stalled;
+        e.message = QStringLiteral("m");
+        const QVariant v = QVariant::fromValue(e);
+        QCOMPARE(int(v.value<BackendError>().kind), int(BackendError::Stalled));
+        QCOMPARE(v.value<BackendError>().message, QStringLiteral("m"));
+    }
+
+    void apiUrl_data()
+    {
+        QTest::addColumn<QString>("base");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("root") << "https://api.mistral.ai" << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("slash") << "https://api.mistral.ai/" << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("v1") << "https://api.mistral.ai/v1" << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("v1/") << " https://api.mistral.ai/v1/ " << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("port+prefix") << "http://127.0.0.1:8080/llm" << "http://127.0.0.1:8080/llm/v1/chat/completions";
+        QTest::newRow("ftp") << "ftp://example.org" << "";
+        QTest::newRow("no scheme") << "api.mistral.ai" << "";
+        QTest::newRow("empty") << "" << "";
+    }
+    void apiUrl()
+    {
+        QFETCH(QString, base);
+        QFETCH(QString, expected);
+        const QUrl url = remoteApiUrl(base, QStringLiteral("chat/completions"));
+        if (expected.isEmpty())
+            QVERIFY(!url.isValid());
+        else
+            QCOMPARE(url.toString(), expected);
+    }
+
+    void requestBody()
+    {
+        GenerationSettings s;
+        s.temperature = 0.3;
+        s.topP = 0.9;
+        s.maxTokens = 64;
+        s.seed = 1234;
+        s.stop = {QStringLiteral("</end>")};
+        s.safePrompt = true;
+        s.topK = 40; // engine-only settings must not be sent: the Mistral API rejects unknown fields
+        const QByteArray body = buildChatRequestBody(QStringLiteral("mistral-small-latest"),
+            {{QStringLiteral("system"), QStringLiteral("Be brief.")}, {QStringLiteral("user"), QStringLiteral("Salut ç")}}, s);
+        const QJsonObject o = QJsonDocument::fromJson(body).object();
+        QCOMPARE(o.value("model").toString(), QStringLiteral("mistral-small-latest"));
+        QCOMPARE(o.value("stream").toBool(), true);
+        QCOMPARE(o.value("temperature").toDouble(), 0.3);
+        QCOMPARE(o.value("top_p").toDouble(), 0.9);
+        QCOMPARE(o.value("max_tokens").toInt(), 64);
+        QCOMPARE(o.value("random_seed").toInteger(), 1234);
+        QCOMPARE(o.value("stop").toArray(), QJsonArray{"</end>"});
+        QCOMPARE(o.value("safe_prompt").toBool(), true);
+        const QJsonArray messages = o.value("messages").toArray();
+        QCOMPARE(messages.size(), 2);
+        QCOMPARE(messages[1].toObject().value("role").toString(), QStringLiteral("user"));
+        QCOMPARE(messages[1].toObject().value("content").toString(), QStringLiteral("Salut ç"));
+        const QStringList allowed{"model", "messages", "stream", "temperature", "top_p", "max_tokens",
+                                  "random_seed", "stop", "safe_prompt"};
+        for (const QString& key : o.keys())
+            QVERIFY2(allowed.contains(key), qPrintable(key));
+        QVERIFY(!o.contains("stream_options"));
+    }
+
+    void requestBodyOmitsUnset()
+    {
+        const QJsonObject o = QJsonDocument::fromJson(buildChatRequestBody("m", {}, GenerationSettings{})).object();
+        QVERIFY(!o.contains("max_tokens")); // 0 = no limit
+        QVERIFY(!o.contains("random_seed"));
+        QVERIFY(!o.contains("stop"));
+        QVERIFY(!o.contains("safe_prompt"));
+        QCOMPARE(o.value("temperature").toDouble(), 0.7);
+    }
+
+    void recordedStreamChunks()
+    {
+        SseStreamParser parser;
+        QString text;
+        ChatChunk last;
+        int n = 0;
+        for (const SseEvent& e : parser.feed(kMistralStream)) {
+            if (e.data == "[DONE]")
+                break;
+            QString error;
+            const std::optional<ChatChunk> c = parseChatChunk(e.data, &error);
+            QVERIFY2(c, qPrintable(error));
+            text += c->text;
+            last = *c;
+            ++n;
+        }
+        QCOMPARE(n, 7);
+        QCOMPARE(text, QString::fromUtf8(kMistralStreamText));
+        QCOMPARE(last.finishReason, QStringLiteral("stop"));
+        QCOMPARE(last.promptTokens, 12);
+        QCOMPARE(last.completionTokens, 9);
+        QCOMPARE(last.model, QStringLiteral("mistral-small-latest"));
+    }
+
+    void arrayContent()
+    {
+        SseStreamParser parser;
+        QString text, thinking;
+        for (const SseEvent& e : parser.feed(kArrayContentStream)) {
+            if (e.data == "[DONE]")
+                break;
+            QString error;
+            const std::optional<ChatChunk> c = parseChatChunk(e.data, &error);
+            QVERIFY2(c, qPrintable(error));
+            text += c->text;
+            thinking += c->thinking;
+        }
+        QCOMPARE(text, QString::fromLatin1(kArrayContentText));
+        QCOMPARE(thinking, QStringLiteral("The user greets me."));
+    }
+
+    void badChunks_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        QTest::newRow("truncated") << QByteArray(R"({"choices":[{"delta":{"content":"hi")");
+        QTest::newRow("not object") << QByteArray("[1,2]");
+        QTest::newRow("no choices") << QByteArray(R"({"id":"x"})");
+        QTest::newRow("garbage") << QByteArray("hello");
+    }
+    void badChunks()
+    {
+        QFETCH(QByteArray, payload);
+        QString error;
+        QVERIFY(!parseChatChunk(payload, &error));
+        QVERIFY(!error.isEmpty());
+    }
+
+    void errorInStream()
+    {
+        QString error;
+        const auto c = parseChatChunk(R"({"object":"error","message":"Model overloaded","type":"service_unavailable","code":"3505"})", &error);
+        QVERIFY(c);
+        QCOMPARE(c->errorMessage, QStringLiteral("Model overloaded"));
+    }
+
+    void errorBodies_data()
+    {
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<QString>("expected");
+        QTest::newRow("mistral object") << QByteArray(R"({"object":"error","message":"Invalid model: mistral-huge","type":"invalid_model","param":null,"code":"1500"})")
+                                        << "Invalid model: mistral-huge";
+        QTest::newRow("mistral nested json") << QByteArray("{\"object\":\"error\",\"message\":\"{\\\"detail\\\":\\\"Unauthorized\\\"}\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}")
+                                             << "Unauthorized";
+        QTest::newRow("detail list") << QByteArray(R"({"detail":[{"loc":["body","messages",0,"role"],"msg":"Input should be 'user'","type":"literal_error"},{"loc":["body","temperature"],"msg":"Input should be less than or equal to 1.5","type":"less_than_equal"}]})")
+                                     << "body.messages.0.role: Input should be 'user'; body.temperature: Input should be less than or equal to 1.5";
+        QTest::newRow("detail string") << QByteArray(R"({"detail":"Not Found"})") << "Not Found";
+        QTest::newRow("message") << QByteArray(R"({"message":"Requests rate limit exceeded"})") << "Requests rate limit exceeded";
+        QTest::newRow("openai error") << QByteArray(R"({"error":{"message":"model 'x' not found","type":"invalid_request_error","code":404}})")
+                                      << "model 'x' not found";
+        QTest::newRow("error string") << QByteArray(R"({"error":"bad gateway"})") << "bad gateway";
+        QTest::newRow("plain text") << QByteArray("upstream connect error\n") << "upstream connect error";
+        QTest::newRow("html") << QByteArray("<html><body><h1>502 Bad Gateway</h1></body></html>") << "";
+        QTest::newRow("empty") << QByteArray() << "";
+        QTest::newRow("json without message") << QByteArray(R"({"foo":1})") << "";
+    }
+    void errorBodies()
+    {
+        QFETCH(QByteArray, body);
+        QFETCH(QString, expected);
+        QCOMPARE(parseErrorBody(body), expected);
+    }
+
+    void modelList()
+    {
+        const QByteArray json = R"({"object":"list","data":[
+            {"id":"mistral-small-latest","object":"model","owned_by":"mistralai","max_context_length":32768},
+            {"id":"Qwen/Qwen2.5-7B","object":"model","max_model_len":8192},
+            {"id":"local.gguf","object":"model","meta":{"n_ctx_train":4096}},
+            {"id":"unknown-ctx","object":"model"},
+            {"object":"model"}]})";
+        QString error;
+        const auto models = parseModelList(json, &error);
+        QVERIFY2(models, qPrintable(error));
+        QCOMPARE(models->size(), 4); // the entry without id is skipped
+        QCOMPARE(models->at(0).id, QStringLiteral("mistral-small-latest"));
+        QCOMPARE(models->at(0).contextLength, 32768);
+        QCOMPARE(models->at(1).contextLength, 8192);
+        QCOMPARE(models->at(2).contextLength, 4096);
+        QCOMPARE(models->at(3).contextLength, -1);
+        QVERIFY(!parseModelList("{\"object\":\"list\"}", &error));
+        QVERIFY(error.contains("data"));
+        QVERIFY(!parseModelList("{not json", &error));
+    }
+
+    void retryAfter()
+    {
+        const QDateTime now(QDate(2015, 10, 21), QTime(7, 27, 0), Qt::UTC);
+        QCOMPARE(parseRetryAfterMs("2", now), std::optional<qint64>(2000));
+        QCOMPARE(parseRetryAfterMs(" 0 ", now), std::optional<qint64>(0));
+        QCOMPARE(parseRetryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", now), std::optional<qint64>(60000));
+        QCOMPARE(parseRetryAfterMs("Wed, 21 Oct 2015 07:00:00 GMT", now), std::optional<qint64>(0)); // in the past
+        QCOMPARE(parseRetryAfterMs("", now), std::nullopt);
+        QCOMPARE(parseRetryAfterMs("-5", now), std::nullopt);
+        QCOMPARE(parseRetryAfterMs("soon", now), std::nullopt);
+    }
+
+    void statusMapping_data()
+    {
+        QTest::addColumn<int>("status");
+        QTest::addColumn<int>("kind");
+        QTest::addColumn<bool>("retryable");
+        QTest::newRow("400") << 400 << int(BackendError::BadRequest) << false;
+        QTest::newRow("401") << 401 << int(BackendError::Unauthorized) << false;
+        QTest::newRow("402") << 402 << int(BackendError::PaymentRequired) << false;
+        QTest::newRow("403") << 403 << int(BackendError::Forbidden) << false;
+        QTest::newRow("404") << 404 << int(BackendError::NotFound) << false;
+        QTest::newRow("422") << 422 << int(BackendError::InvalidParameters) << false;
+        QTest::newRow("429") << 429 << int(BackendError::RateLimited) << true;
+        QTest::newRow("500") << 500 << int(BackendError::ServerError) << true;
+        QTest::newRow("502") << 502 << int(BackendError::ServerError) << true;
+        QTest::newRow("503") << 503 << int(BackendError::ServerError) << true;
+        QTest::newRow("504") << 504 << int(BackendError::ServerError) << true;
+        QTest::newRow("505") << 505 << int(BackendError::ServerError) << false;
+        QTest::newRow("418") << 418 << int(BackendError::BadRequest) << false;
+    }
+    void statusMapping()
+    {
+        QFETCH(int, status);
+        QFETCH(int, kind);
+        QFETCH(bool, retryable);
+        HttpFailure f;
+        f.status = status;
+        f.serverMessage = QStringLiteral("the server's words");
+        f.model = QStringLiteral("mistral-tiny");
+        const BackendError e = errorForHttpStatus(f);
+        QCOMPARE(int(e.kind), kind);
+        QCOMPARE(e.httpStatus, status);
+        QCOMPARE(isRetryableStatus(status), retryable);
+        QVERIFY(!e.message.isEmpty());
+        QVERIFY(e.detail.contains(QString::number(status)));
+        QVERIFY(e.detail.contains("the server's words"));
+        if (status == 404 || status == 403)
+            QVERIFY(e.message.contains("mistral-tiny"));
+        if (status == 400 || status == 422) // the server says which field: the user needs it
+            QVERIFY(e.message.contains("the server's words"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestRemoteProtocol)
+#include "tst_remoteprotocol.moc"
