@@ -1,0 +1,309 @@
+#include "chatcontroller.h"
+
+#include "chatbackend.h"
+#include "conversationstore.h"
+#include "messagelistmodel.h"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcChat, "causerie.chat")
+
+using namespace causerie::storage;
+
+namespace {
+
+QString titleFrom(const QString& text)
+{
+    QString t = text.simplified();
+    if (t.size() > 60)
+        t = t.left(57).trimmed() + QStringLiteral("…");
+    return t;
+}
+
+causerie::storage::GenerationStats toStored(const ::GenerationStats& s, const QString& model, const QString& backend)
+{
+    causerie::storage::GenerationStats out;
+    out.model = s.model.isEmpty() ? model : s.model;
+    out.backend = backend;
+    if (s.promptTokens >= 0)
+        out.promptTokens = s.promptTokens;
+    if (s.completionTokens >= 0)
+        out.completionTokens = s.completionTokens;
+    if (s.ttftMs >= 0)
+        out.ttftMs = s.ttftMs;
+    if (s.tokensPerSecond >= 0)
+        out.tokensPerSecond = s.tokensPerSecond;
+    out.finishReason = s.finishReason;
+    return out;
+}
+
+} // namespace
+
+ChatController::ChatController(ConversationStore* store, MessageListModel* messages, BackendResolver backends,
+                               SettingsResolver settings, QObject* parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_messages(messages)
+    , m_backends(std::move(backends))
+    , m_settings(std::move(settings))
+{
+    m_flushTimer.setSingleShot(true);
+    m_flushTimer.setInterval(kFlushIntervalMs);
+    connect(&m_flushTimer, &QTimer::timeout, this, &ChatController::flush);
+}
+
+ChatController::~ChatController()
+{
+    shutdown();
+}
+
+void ChatController::setError(const QString& message)
+{
+    m_lastError = message;
+    Q_EMIT lastErrorChanged();
+}
+
+QString ChatController::backendKey(const Conversation& c) const
+{
+    return c.backend.isEmpty() ? QStringLiteral("local") : c.backend;
+}
+
+void ChatController::openConversation(qint64 id)
+{
+    if (id == m_conversationId)
+        return;
+    // A request keeps running into its own message; switching view does not stop it.
+    m_conversationId = id;
+    m_messages->setConversationId(id);
+    Q_EMIT conversationIdChanged();
+}
+
+bool ChatController::send(const QString& text)
+{
+    if (text.trimmed().isEmpty())
+        return false;
+    if (generating()) {
+        setError(tr("Wait for the answer to finish, or stop it, before sending."));
+        return false;
+    }
+    qint64 conv = m_conversationId;
+    qint64 parent = 0;
+    if (conv == 0) {
+        NewConversation nc;
+        nc.title = titleFrom(text);
+        auto created = m_store->createConversation(nc);
+        if (!created) {
+            setError(created.errorString());
+            return false;
+        }
+        conv = *created;
+        openConversation(conv);
+    } else {
+        auto c = m_store->conversation(conv);
+        if (!c) {
+            setError(c.errorString());
+            return false;
+        }
+        parent = c->activeLeafId;
+        if (c->title.isEmpty())
+            (void)m_store->renameConversation(conv, titleFrom(text));
+    }
+    NewMessage user;
+    user.conversationId = conv;
+    user.parentId = parent;
+    user.role = MessageRole::User;
+    user.content = text;
+    auto userId = m_store->appendMessage(user);
+    if (!userId) {
+        setError(userId.errorString());
+        return false;
+    }
+    return startAnswer(conv, *userId);
+}
+
+bool ChatController::regenerate(qint64 assistantMessageId)
+{
+    if (generating())
+        return false;
+    auto m = m_store->message(assistantMessageId);
+    if (!m || m->role != MessageRole::Assistant || m->parentId == 0)
+        return false;
+    return startAnswer(m->conversationId, m->parentId);
+}
+
+bool ChatController::editMessage(qint64 userMessageId, const QString& text)
+{
+    if (generating() || text.trimmed().isEmpty())
+        return false;
+    auto m = m_store->message(userMessageId);
+    if (!m || m->role != MessageRole::User)
+        return false;
+    NewMessage user;
+    user.conversationId = m->conversationId;
+    user.parentId = m->parentId;
+    user.role = MessageRole::User;
+    user.content = text;
+    auto userId = m_store->appendMessage(user);
+    if (!userId) {
+        setError(userId.errorString());
+        return false;
+    }
+    return startAnswer(m->conversationId, *userId);
+}
+
+void ChatController::showSibling(qint64 messageId, int direction)
+{
+    auto sibs = m_store->siblings(messageId);
+    if (!sibs)
+        return;
+    const int i = sibs->indexOf(messageId);
+    const int j = i + (direction < 0 ? -1 : 1);
+    if (i < 0 || j < 0 || j >= sibs->size())
+        return;
+    if (auto st = m_store->switchBranch(sibs->at(j)); !st)
+        setError(st.errorString());
+}
+
+bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
+{
+    auto conv = m_store->conversation(conversationId);
+    if (!conv) {
+        setError(conv.errorString());
+        return false;
+    }
+    ChatBackend* backend = m_backends(*conv);
+    const TurnSettings turn = m_settings(*conv);
+
+    NewMessage answer;
+    answer.conversationId = conversationId;
+    answer.parentId = parentId;
+    answer.role = MessageRole::Assistant;
+    answer.status = MessageStatus::Streaming;
+    answer.stats.backend = backendKey(*conv);
+    answer.stats.model = conv->model;
+    auto answerId = m_store->appendMessage(answer);   // committed before generation starts
+    if (!answerId) {
+        setError(answerId.errorString());
+        return false;
+    }
+    if (!backend || !backend->isReady()) {
+        const QString why = tr("No model is ready for this conversation. Open a local model or choose a remote "
+                               "endpoint in Settings.");
+        (void)m_store->setStatus(*answerId, MessageStatus::Error, why);
+        setError(why);
+        return false;
+    }
+
+    // The history is the active path up to the question (the new empty answer excluded).
+    auto path = m_store->activePath(conversationId);
+    if (!path) {
+        (void)m_store->setStatus(*answerId, MessageStatus::Error, path.errorString());
+        setError(path.errorString());
+        return false;
+    }
+    QList<ChatMessage> history;
+    if (!turn.systemPrompt.trimmed().isEmpty())
+        history.append({QStringLiteral("system"), turn.systemPrompt});
+    for (const Message& m : std::as_const(*path)) {
+        if (m.id == *answerId)
+            break;
+        if (m.role == MessageRole::Assistant && m.content.isEmpty())
+            continue;   // a failed answer adds nothing to the context
+        history.append({roleName(m.role), m.content});
+    }
+
+    m_backend = backend;
+    m_answerId = *answerId;
+    m_answer.clear();
+    m_dirty = false;
+    m_model = conv->model;
+    m_backendName = backendKey(*conv);
+    connect(backend, &ChatBackend::delta, this, &ChatController::onDelta, Qt::UniqueConnection);
+    connect(backend, &ChatBackend::finished, this, &ChatController::onFinished, Qt::UniqueConnection);
+    connect(backend, &ChatBackend::failed, this, &ChatController::onFailed, Qt::UniqueConnection);
+    m_requestId = backend->startChat(history, turn.generation);
+    if (!m_lastError.isEmpty())
+        setError({});
+    Q_EMIT generatingChanged();
+    qCDebug(lcChat) << "request" << m_requestId << "answer" << m_answerId;
+    return true;
+}
+
+void ChatController::onDelta(const QString& requestId, const QString& text)
+{
+    if (requestId != m_requestId)
+        return;
+    m_answer += text;
+    m_dirty = true;
+    m_messages->setStreamingText(m_answerId, m_answer);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
+void ChatController::flush()
+{
+    if (!m_dirty || m_answerId == 0)
+        return;
+    if (auto st = m_store->updateStreamingText(m_answerId, m_answer); !st)
+        setError(st.errorString());
+    m_dirty = false;
+}
+
+void ChatController::onFinished(const QString& requestId, const ::GenerationStats& stats)
+{
+    if (requestId != m_requestId)
+        return;
+    // The text and statistics are stored the same way for every ending; a stopped answer is then
+    // marked cancelled so the UI can say so (its partial text is kept).
+    StoreStatus st = m_store->finishMessage(m_answerId, m_answer, toStored(stats, m_model, m_backendName));
+    if (st && stats.finishReason == QLatin1String("cancelled"))
+        st = m_store->setStatus(m_answerId, MessageStatus::Cancelled);
+    if (!st)
+        setError(st.errorString());
+    m_lastTokensPerSecond = stats.tokensPerSecond;
+    Q_EMIT lastStatsChanged();
+    endRequest();
+}
+
+void ChatController::onFailed(const QString& requestId, const BackendError& error)
+{
+    if (requestId != m_requestId)
+        return;
+    flush();   // the partial answer stays
+    QString text = error.message;
+    if (!error.detail.isEmpty())
+        text += QStringLiteral("\n") + error.detail;
+    if (auto st = m_store->setStatus(m_answerId, MessageStatus::Error, text); !st)
+        qCWarning(lcChat) << "could not mark the answer as failed:" << st.errorString();
+    setError(error.message);
+    endRequest();
+}
+
+void ChatController::endRequest()
+{
+    m_flushTimer.stop();
+    m_requestId.clear();
+    m_answerId = 0;
+    m_answer.clear();
+    m_dirty = false;
+    m_backend.clear();
+    Q_EMIT generatingChanged();
+}
+
+void ChatController::stop()
+{
+    if (generating() && m_backend)
+        m_backend->cancel(m_requestId);
+}
+
+void ChatController::shutdown()
+{
+    if (!generating())
+        return;
+    if (m_backend)
+        m_backend->cancel(m_requestId);
+    flush();
+    if (auto st = m_store->setStatus(m_answerId, MessageStatus::Cancelled); !st)
+        qCWarning(lcChat) << "could not mark the answer as cancelled:" << st.errorString();
+    endRequest();
+}

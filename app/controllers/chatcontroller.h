@@ -1,0 +1,102 @@
+#pragma once
+// One chat turn, GUI thread only (see DESIGN.md "Data flow"): the user message and an empty
+// assistant message (status streaming) are committed before the backend starts; deltas go to
+// the in-memory MessageListModel at once and to SQLite at least every 500 ms; the end of the
+// request marks the message done / error / cancelled with its statistics. Stop keeps the
+// partial answer. Edit and regenerate add siblings, so earlier branches stay.
+#include "chattypes.h"
+#include "storagetypes.h"
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+
+#include <functional>
+
+class ChatBackend;
+
+// What a request needs besides the history: sampling settings and the system prompt.
+struct TurnSettings {
+    GenerationSettings generation;
+    QString systemPrompt;   // empty: none
+};
+
+namespace causerie::storage {
+class ConversationStore;
+class MessageListModel;
+}
+
+class ChatController : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationIdChanged)
+    Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
+    Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)
+    Q_PROPERTY(double lastTokensPerSecond READ lastTokensPerSecond NOTIFY lastStatsChanged)
+public:
+    // Which backend serves a conversation (its `backend` and `model` fields); nullptr = none
+    // configured. Settings for a request: app defaults merged with the conversation's own.
+    using BackendResolver = std::function<ChatBackend*(const causerie::storage::Conversation&)>;
+    using SettingsResolver = std::function<TurnSettings(const causerie::storage::Conversation&)>;
+
+    // The store flushes a streaming message at least this often.
+    static constexpr int kFlushIntervalMs = 500;
+
+    ChatController(causerie::storage::ConversationStore* store, causerie::storage::MessageListModel* messages,
+                   BackendResolver backends, SettingsResolver settings, QObject* parent = nullptr);
+    ~ChatController() override;
+
+    qint64 conversationId() const { return m_conversationId; }
+    bool generating() const { return !m_requestId.isEmpty(); }
+    QString lastError() const { return m_lastError; }
+    double lastTokensPerSecond() const { return m_lastTokensPerSecond; }
+
+    // 0 = no conversation open (the next send() creates one).
+    Q_INVOKABLE void openConversation(qint64 id);
+    Q_INVOKABLE void newConversation() { openConversation(0); }
+    // Returns false (and sets lastError) when nothing was sent.
+    Q_INVOKABLE bool send(const QString& text);
+    Q_INVOKABLE void stop();
+    // A new answer to the same question, beside the old one.
+    Q_INVOKABLE bool regenerate(qint64 assistantMessageId);
+    // A new version of a user message (a new branch), then its answer.
+    Q_INVOKABLE bool editMessage(qint64 userMessageId, const QString& text);
+    // Moves to the previous (-1) or next (+1) sibling of a message.
+    Q_INVOKABLE void showSibling(qint64 messageId, int direction);
+    // On quit: cancel and store the partial answer now (nothing is lost).
+    void shutdown();
+
+Q_SIGNALS:
+    void conversationIdChanged();
+    void generatingChanged();
+    void lastErrorChanged();
+    void lastStatsChanged();
+
+private:
+    bool startAnswer(qint64 conversationId, qint64 parentId);
+    void onDelta(const QString& requestId, const QString& text);
+    void onFinished(const QString& requestId, const GenerationStats& stats);
+    void onFailed(const QString& requestId, const BackendError& error);
+    void flush();
+    void endRequest();
+    void setError(const QString& message);
+    QString backendKey(const causerie::storage::Conversation& c) const;
+
+    causerie::storage::ConversationStore* m_store;
+    causerie::storage::MessageListModel* m_messages;
+    BackendResolver m_backends;
+    SettingsResolver m_settings;
+
+    qint64 m_conversationId = 0;
+    QPointer<ChatBackend> m_backend;   // serving the request in flight
+    QString m_requestId;
+    qint64 m_answerId = 0;             // the assistant message being written
+    QString m_answer;                  // its text so far
+    bool m_dirty = false;              // text not yet flushed to the store
+    QTimer m_flushTimer;
+    QString m_model;
+    QString m_backendName;
+    QString m_lastError;
+    double m_lastTokensPerSecond = -1;
+};
