@@ -1,0 +1,454 @@
+// Search, Markdown/JSON export and JSON import of the conversation store.
+#include "conversationstore.h"
+
+#include <QHash>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QRegularExpression>
+#include <QSet>
+
+#include <limits>
+
+namespace causerie::storage {
+namespace {
+
+// Markers SQLite puts around each match in a snippet; removed before the text leaves the store.
+constexpr QChar kMatchOpen = QChar(0x02);
+constexpr QChar kMatchClose = QChar(0x03);
+
+bool isSearchable(const QString &word)
+{
+    for (QChar c : word) {
+        if (c.isLetterOrNumber())
+            return true;
+    }
+    return false;
+}
+
+SearchHit parseSnippet(const QString &marked)
+{
+    SearchHit hit;
+    int start = -1;
+    for (QChar c : marked) {
+        if (c == kMatchOpen) {
+            start = int(hit.snippet.size());
+        } else if (c == kMatchClose) {
+            if (start >= 0)
+                hit.matches.append({start, int(hit.snippet.size()) - start});
+            start = -1;
+        } else {
+            hit.snippet.append(c);
+        }
+    }
+    return hit;
+}
+
+QJsonValue optionalJson(const std::optional<qint64> &v)
+{
+    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonValue optionalJson(const std::optional<double> &v)
+{
+    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
+}
+
+QJsonValue textOrNull(const QString &s)
+{
+    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
+}
+
+constexpr char kFormat[] = "causerie.conversation";
+constexpr int kFormatVersion = 1;
+
+// Strict readers for import: each failure names the field and the message index.
+struct Reader {
+    QString error;
+
+    QString where(int index, const char *field) const
+    {
+        return index < 0 ? QStringLiteral("field \"%1\"").arg(QLatin1String(field))
+                         : QStringLiteral("messages[%1].%2").arg(index).arg(QLatin1String(field));
+    }
+    QString text(const QJsonObject &o, const char *field, int index, bool nullable)
+    {
+        const QJsonValue v = o.value(QLatin1String(field));
+        if (v.isString())
+            return v.toString();
+        if ((v.isNull() || v.isUndefined()) && nullable)
+            return {};
+        fail(QStringLiteral("%1 must be a string").arg(where(index, field)));
+        return {};
+    }
+    std::optional<qint64> integer(const QJsonObject &o, const char *field, int index, bool nullable)
+    {
+        const QJsonValue v = o.value(QLatin1String(field));
+        if ((v.isNull() || v.isUndefined()) && nullable)
+            return std::nullopt;
+        // toInteger() only accepts whole numbers that fit in 64 bits.
+        constexpr qint64 bad = std::numeric_limits<qint64>::min();
+        const qint64 n = v.toInteger(bad);
+        if (!v.isDouble() || n == bad) {
+            fail(QStringLiteral("%1 must be a whole number").arg(where(index, field)));
+            return std::nullopt;
+        }
+        return n;
+    }
+    std::optional<double> real(const QJsonObject &o, const char *field, int index)
+    {
+        const QJsonValue v = o.value(QLatin1String(field));
+        if (v.isNull() || v.isUndefined())
+            return std::nullopt;
+        if (!v.isDouble()) {
+            fail(QStringLiteral("%1 must be a number").arg(where(index, field)));
+            return std::nullopt;
+        }
+        return v.toDouble();
+    }
+    void fail(const QString &message)
+    {
+        if (error.isEmpty())
+            error = message;
+    }
+};
+
+} // namespace
+
+QString ftsQueryFromUserText(const QString &userText, bool prefixLast)
+{
+    // Each word becomes an FTS5 string ("..." with quotes doubled), so nothing a user types
+    // (quotes, AND/OR/NOT, NEAR, *, ^, column filters) is read as syntax.
+    const QStringList words = userText.split(QRegularExpression(QStringLiteral("\\s+")),
+                                             Qt::SkipEmptyParts);
+    QStringList terms;
+    QString last;
+    for (const QString &word : words) {
+        if (!isSearchable(word))
+            continue;
+        QString quoted = word;
+        quoted.remove(kMatchOpen).remove(kMatchClose).remove(QChar(0));
+        last = quoted;
+        quoted.replace(QLatin1Char('"'), QLatin1String("\"\""));
+        terms.append(QLatin1Char('"') + quoted + QLatin1Char('"'));
+    }
+    if (terms.isEmpty())
+        return {};
+    // Completing a 1-2 letter prefix would match most of the index; not worth it.
+    if (prefixLast && !userText.back().isSpace() && last.size() >= 3)
+        terms.back().append(QLatin1Char('*'));
+    return terms.join(QLatin1Char(' '));
+}
+
+StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString &ftsQuery, int limit)
+{
+    // Newest first: FTS5 walks a term's rowids backwards and stops at the limit, so a common
+    // word costs no more than a rare one (ranking every match by bm25 would).
+    auto st = database().prepare(
+        "SELECT m.id, m.conversation_id, c.title, "
+        "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
+        "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+        "JOIN conversations c ON c.id = m.conversation_id "
+        "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
+        "ORDER BY messages_fts.rowid DESC LIMIT ?2");
+    if (!st)
+        return st.error();
+    st->bind(1, ftsQuery).bind(2, qint64(limit));
+    QList<SearchHit> hits;
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!row.value())
+            break;
+        SearchHit hit = parseSnippet(st->text(3));
+        hit.messageId = st->int64(0);
+        hit.conversationId = st->int64(1);
+        hit.conversationTitle = st->text(2);
+        hits.append(std::move(hit));
+    }
+    return hits;
+}
+
+StoreResult<QList<SearchHit>> ConversationStore::search(const QString &userText, int limit)
+{
+    const QString exact = ftsQueryFromUserText(userText, false);
+    if (exact.isEmpty())
+        return QList<SearchHit>();
+    auto failed = [&](const StoreError &e) {
+        return StoreError{QStringLiteral("Search for \"%1\" failed. %2").arg(userText, e.message),
+                          e.sqliteCode};
+    };
+    auto hits = searchFts(exact, limit);
+    if (!hits)
+        return failed(hits.error());
+    // Whole words first. Only if they do not fill the page is the last word completed as a
+    // prefix: FTS5 has to merge the doclists of every word with that prefix, which for a
+    // common word over a million messages costs ~100x a whole-word lookup.
+    const QString prefix = ftsQueryFromUserText(userText, true);
+    if (hits->size() < limit && prefix != exact) {
+        auto more = searchFts(prefix, limit);
+        if (!more)
+            return failed(more.error());
+        QSet<qint64> seen;
+        for (const SearchHit &h : std::as_const(*hits))
+            seen.insert(h.messageId);
+        for (SearchHit &h : *more) {
+            if (hits->size() >= limit)
+                break;
+            if (!seen.contains(h.messageId))
+                hits->append(std::move(h));
+        }
+    }
+    return hits;
+}
+
+StoreResult<QString> ConversationStore::exportMarkdown(qint64 conversationId)
+{
+    auto c = conversation(conversationId);
+    if (!c)
+        return c.error();
+    auto path = activePath(conversationId);
+    if (!path)
+        return path.error();
+    QString md = QStringLiteral("# %1\n\n").arg(c->title.isEmpty() ? QStringLiteral("Untitled")
+                                                                   : c->title);
+    if (!c->model.isEmpty())
+        md += QStringLiteral("_Model: %1 (%2)_\n\n").arg(c->model, c->backend);
+    if (!c->systemPrompt.isEmpty())
+        md += QStringLiteral("## System prompt\n\n%1\n\n").arg(c->systemPrompt);
+    for (const Message &m : path.value()) {
+        const QString who = m.role == MessageRole::User        ? QStringLiteral("User")
+                            : m.role == MessageRole::Assistant ? QStringLiteral("Assistant")
+                                                               : QStringLiteral("System");
+        md += QStringLiteral("## %1\n\n%2\n\n").arg(who, m.content);
+        QStringList notes;
+        if (m.status != MessageStatus::Done)
+            notes << statusName(m.status);
+        if (!m.errorText.isEmpty())
+            notes << m.errorText;
+        if (!m.stats.model.isEmpty())
+            notes << m.stats.model;
+        if (m.stats.completionTokens)
+            notes << QStringLiteral("%1 tokens").arg(*m.stats.completionTokens);
+        if (m.stats.tokensPerSecond)
+            notes << QStringLiteral("%1 tok/s").arg(*m.stats.tokensPerSecond, 0, 'f', 1);
+        if (m.stats.ttftMs)
+            notes << QStringLiteral("%1 ms to first token").arg(*m.stats.ttftMs, 0, 'f', 0);
+        if (!notes.isEmpty())
+            md += QStringLiteral("_%1_\n\n").arg(notes.join(QStringLiteral(" · ")));
+    }
+    return md;
+}
+
+StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
+{
+    auto c = conversation(conversationId);
+    if (!c)
+        return c.error();
+    static const QByteArray sql =
+        "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
+        "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
+        "m.tokens_per_second, m.finish_reason, m.error_text "
+        "FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id";
+    auto st = database().prepare(sql.constData());
+    if (!st)
+        return st.error();
+    st->bind(1, conversationId);
+    // Ids in the file are 1..n in message order, so an export does not depend on the database.
+    QHash<qint64, qint64> local;
+    QJsonArray messages;
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!row.value())
+            break;
+        const qint64 id = st->int64(0);
+        local.insert(id, local.size() + 1);
+        QJsonObject m;
+        m[QLatin1String("id")] = local.value(id);
+        m[QLatin1String("parent")] = st->isNull(2) ? QJsonValue(QJsonValue::Null)
+                                                   : QJsonValue(local.value(st->int64(2)));
+        m[QLatin1String("role")] = st->text(3);
+        m[QLatin1String("content")] = st->text(4);
+        m[QLatin1String("status")] = st->text(5);
+        m[QLatin1String("created_at")] = st->int64(6);
+        m[QLatin1String("updated_at")] = st->int64(7);
+        m[QLatin1String("model")] = textOrNull(st->text(8));
+        m[QLatin1String("backend")] = textOrNull(st->text(9));
+        m[QLatin1String("prompt_tokens")] = optionalJson(st->optionalInt64(10));
+        m[QLatin1String("completion_tokens")] = optionalJson(st->optionalInt64(11));
+        m[QLatin1String("ttft_ms")] = optionalJson(st->optionalReal(12));
+        m[QLatin1String("tokens_per_second")] = optionalJson(st->optionalReal(13));
+        m[QLatin1String("finish_reason")] = textOrNull(st->text(14));
+        m[QLatin1String("error_text")] = textOrNull(st->text(15));
+        messages.append(m);
+    }
+    QJsonObject root;
+    root[QLatin1String("format")] = QLatin1String(kFormat);
+    root[QLatin1String("version")] = kFormatVersion;
+    root[QLatin1String("title")] = c->title;
+    root[QLatin1String("created_at")] = c->createdAt;
+    root[QLatin1String("updated_at")] = c->updatedAt;
+    root[QLatin1String("pinned")] = c->pinned;
+    root[QLatin1String("backend")] = c->backend;
+    root[QLatin1String("model")] = c->model;
+    root[QLatin1String("system_prompt")] = c->systemPrompt;
+    root[QLatin1String("settings")] = c->settings;
+    root[QLatin1String("active_leaf")] = local.contains(c->activeLeafId)
+        ? QJsonValue(local.value(c->activeLeafId))
+        : QJsonValue(QJsonValue::Null);
+    root[QLatin1String("messages")] = messages;
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
+}
+
+StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
+        return StoreError{QStringLiteral("The file is not a Causerie conversation export: %1 at "
+                                         "byte %2.")
+                              .arg(doc.isNull() ? parseError.errorString()
+                                                : QStringLiteral("expected a JSON object"))
+                              .arg(parseError.offset)};
+    }
+    const QJsonObject root = doc.object();
+    if (root.value(QLatin1String("format")).toString() != QLatin1String(kFormat)) {
+        return StoreError{QStringLiteral("The file is not a Causerie conversation export (its "
+                                         "\"format\" is not \"%1\").")
+                              .arg(QLatin1String(kFormat))};
+    }
+    if (root.value(QLatin1String("version")).toInt() != kFormatVersion) {
+        return StoreError{QStringLiteral("The export has format version %1; this Causerie reads "
+                                         "version %2.")
+                              .arg(root.value(QLatin1String("version")).toVariant().toString())
+                              .arg(kFormatVersion)};
+    }
+    Reader r;
+    NewConversation nc;
+    nc.title = r.text(root, "title", -1, false);
+    nc.backend = r.text(root, "backend", -1, false);
+    nc.model = r.text(root, "model", -1, false);
+    nc.systemPrompt = r.text(root, "system_prompt", -1, false);
+    if (!root.value(QLatin1String("settings")).isObject())
+        r.fail(QStringLiteral("field \"settings\" must be an object"));
+    nc.settings = root.value(QLatin1String("settings")).toObject();
+    const auto createdAt = r.integer(root, "created_at", -1, false);
+    const auto updatedAt = r.integer(root, "updated_at", -1, false);
+    const auto activeLeaf = r.integer(root, "active_leaf", -1, true);
+    const QJsonValue pinned = root.value(QLatin1String("pinned"));
+    if (!pinned.isBool())
+        r.fail(QStringLiteral("field \"pinned\" must be true or false"));
+    if (!root.value(QLatin1String("messages")).isArray())
+        r.fail(QStringLiteral("field \"messages\" must be an array"));
+    if (!r.error.isEmpty())
+        return StoreError{QStringLiteral("The conversation export is invalid: %1.").arg(r.error)};
+
+    Database::Transaction tx(database());
+    if (auto b = tx.begin(); !b)
+        return b.error();
+    auto conv = database().prepare(
+        "INSERT INTO conversations (title, created_at, updated_at, pinned, backend, model, "
+        "system_prompt, settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!conv)
+        return conv.error();
+    conv->bind(1, nc.title).bind(2, *createdAt).bind(3, *updatedAt);
+    conv->bind(4, qint64(pinned.toBool() ? 1 : 0)).bind(5, nc.backend).bind(6, nc.model);
+    conv->bind(7, nc.systemPrompt);
+    conv->bind(8, QString::fromUtf8(QJsonDocument(nc.settings).toJson(QJsonDocument::Compact)));
+    if (auto ran = conv->run(); !ran)
+        return ran.error();
+    const qint64 conversationId = database().lastInsertRowId();
+
+    QHash<qint64, qint64> ids; // file id -> database id
+    const QJsonArray messages = root.value(QLatin1String("messages")).toArray();
+    for (int i = 0; i < messages.size(); ++i) {
+        if (!messages[i].isObject()) {
+            return StoreError{QStringLiteral("The conversation export is invalid: messages[%1] "
+                                             "must be an object.")
+                                  .arg(i)};
+        }
+        const QJsonObject o = messages[i].toObject();
+        const auto id = r.integer(o, "id", i, false);
+        const auto parent = r.integer(o, "parent", i, true);
+        const auto role = messageRoleFromString(r.text(o, "role", i, false));
+        const QString content = r.text(o, "content", i, false);
+        auto status = messageStatusFromString(r.text(o, "status", i, false));
+        const auto created = r.integer(o, "created_at", i, false);
+        const auto updated = r.integer(o, "updated_at", i, false);
+        GenerationStats s;
+        s.model = r.text(o, "model", i, true);
+        s.backend = r.text(o, "backend", i, true);
+        s.promptTokens = r.integer(o, "prompt_tokens", i, true);
+        s.completionTokens = r.integer(o, "completion_tokens", i, true);
+        s.ttftMs = r.real(o, "ttft_ms", i);
+        s.tokensPerSecond = r.real(o, "tokens_per_second", i);
+        s.finishReason = r.text(o, "finish_reason", i, true);
+        const QString errorText = r.text(o, "error_text", i, true);
+        if (r.error.isEmpty() && !role)
+            r.fail(QStringLiteral("messages[%1].role must be system, user or assistant").arg(i));
+        if (r.error.isEmpty() && !status) {
+            r.fail(QStringLiteral("messages[%1].status must be streaming, done, interrupted, "
+                                  "error or cancelled")
+                       .arg(i));
+        }
+        if (r.error.isEmpty() && ids.contains(*id))
+            r.fail(QStringLiteral("messages[%1].id %2 is used twice").arg(i).arg(*id));
+        // Parents must come first: this also rules out cycles.
+        if (r.error.isEmpty() && parent && !ids.contains(*parent)) {
+            r.fail(QStringLiteral("messages[%1].parent %2 is not an earlier message")
+                       .arg(i)
+                       .arg(*parent));
+        }
+        if (!r.error.isEmpty())
+            return StoreError{QStringLiteral("The conversation export is invalid: %1.").arg(r.error)};
+        // Nothing streams into an imported message.
+        if (*status == MessageStatus::Streaming)
+            status = MessageStatus::Interrupted;
+
+        auto st = database().prepare(
+            "INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
+            "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
+            "tokens_per_second, finish_reason, error_text) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+        if (!st)
+            return st.error();
+        st->bind(1, conversationId);
+        if (parent)
+            st->bind(2, ids.value(*parent));
+        else
+            st->bindNull(2);
+        st->bind(3, roleName(*role)).bind(4, content).bind(5, statusName(*status));
+        st->bind(6, *created).bind(7, *updated);
+        st->bindTextOrNull(8, s.model).bindTextOrNull(9, s.backend);
+        st->bindOptional(10, s.promptTokens).bindOptional(11, s.completionTokens);
+        st->bindOptional(12, s.ttftMs).bindOptional(13, s.tokensPerSecond);
+        st->bindTextOrNull(14, s.finishReason).bindTextOrNull(15, errorText);
+        if (auto ran = st->run(); !ran)
+            return ran.error();
+        ids.insert(*id, database().lastInsertRowId());
+    }
+    if (activeLeaf && !ids.contains(*activeLeaf)) {
+        return StoreError{QStringLiteral("The conversation export is invalid: active_leaf %1 is "
+                                         "not one of its messages.")
+                              .arg(*activeLeaf)};
+    }
+    auto leaf = database().prepare("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1");
+    if (!leaf)
+        return leaf.error();
+    leaf->bind(1, conversationId);
+    if (activeLeaf)
+        leaf->bind(2, ids.value(*activeLeaf));
+    else
+        leaf->bindNull(2);
+    if (auto ran = leaf->run(); !ran)
+        return ran.error();
+    if (auto c = tx.commit(); !c)
+        return c.error();
+    Q_EMIT conversationsChanged();
+    return conversationId;
+}
+
+} // namespace causerie::storage

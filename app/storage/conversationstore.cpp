@@ -1,0 +1,599 @@
+#include "conversationstore.h"
+
+#include "migrations.h"
+#include "storagelog.h"
+
+#include <QDateTime>
+#include <QFile>
+#include <QFileInfo>
+#include <QJsonDocument>
+
+#define STORE_TRY(expr)                                                                          \
+    do {                                                                                         \
+        if (auto r_ = (expr); !r_)                                                               \
+            return r_.error();                                                                   \
+    } while (0)
+
+namespace causerie::storage {
+namespace {
+
+constexpr char kMessageColumns[] =
+    "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
+    "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
+    "m.tokens_per_second, m.finish_reason, m.error_text";
+
+Message readMessage(const Statement &st)
+{
+    Message m;
+    m.id = st.int64(0);
+    m.conversationId = st.int64(1);
+    m.parentId = st.isNull(2) ? 0 : st.int64(2);
+    m.role = messageRoleFromString(st.text(3)).value_or(MessageRole::User);
+    m.content = st.text(4);
+    m.status = messageStatusFromString(st.text(5)).value_or(MessageStatus::Done);
+    m.createdAt = st.int64(6);
+    m.updatedAt = st.int64(7);
+    m.stats.model = st.text(8);
+    m.stats.backend = st.text(9);
+    m.stats.promptTokens = st.optionalInt64(10);
+    m.stats.completionTokens = st.optionalInt64(11);
+    m.stats.ttftMs = st.optionalReal(12);
+    m.stats.tokensPerSecond = st.optionalReal(13);
+    m.stats.finishReason = st.text(14);
+    m.errorText = st.text(15);
+    return m;
+}
+
+constexpr char kConversationColumns[] =
+    "id, title, created_at, updated_at, pinned, backend, model, system_prompt, settings_json, "
+    "active_leaf_id";
+
+Conversation readConversation(const Statement &st)
+{
+    Conversation c;
+    c.id = st.int64(0);
+    c.title = st.text(1);
+    c.createdAt = st.int64(2);
+    c.updatedAt = st.int64(3);
+    c.pinned = st.int64(4) != 0;
+    c.backend = st.text(5);
+    c.model = st.text(6);
+    c.systemPrompt = st.text(7);
+    c.settings = QJsonDocument::fromJson(st.text(8).toUtf8()).object();
+    c.activeLeafId = st.isNull(9) ? 0 : st.int64(9);
+    return c;
+}
+
+QString settingsJson(const QJsonObject &settings)
+{
+    return QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact));
+}
+
+quint32 bigEndian32(const QByteArray &b, int at)
+{
+    return (quint32(quint8(b[at])) << 24) | (quint32(quint8(b[at + 1])) << 16)
+        | (quint32(quint8(b[at + 2])) << 8) | quint32(quint8(b[at + 3]));
+}
+
+// Looks at the 100-byte SQLite header before SQLite does anything (SQLite would happily
+// turn a non-database into WAL mode or report corruption only later). Reads only.
+std::optional<StoreError> checkFileHeader(const QString &path)
+{
+    QFile file(path);
+    if (!file.exists() || file.size() == 0 || !file.open(QIODevice::ReadOnly))
+        return std::nullopt; // new file, or let SQLite report the permission problem
+    const QByteArray header = file.read(100);
+    const QString untouched = QStringLiteral(" It was left untouched; move it away (or restore a "
+                                             "backup) to start a new conversation database.");
+    if (header.size() < 100 || !header.startsWith(QByteArray("SQLite format 3\0", 16))) {
+        return StoreError{QStringLiteral("%1 is not an SQLite database (it may be damaged).")
+                                  .arg(QFileInfo(path).absoluteFilePath())
+                              + untouched,
+                          26 /* SQLITE_NOTADB */};
+    }
+    quint32 pageSize = (quint32(quint8(header[16])) << 8) | quint8(header[17]);
+    if (pageSize == 1)
+        pageSize = 65536;
+    const quint32 changeCounter = bigEndian32(header, 24);
+    const quint32 pageCount = bigEndian32(header, 28);
+    const quint32 validFor = bigEndian32(header, 92);
+    // With a non-empty WAL or rollback journal the main file may legitimately disagree with
+    // its header (a checkpoint or commit was cut short); SQLite repairs that itself.
+    const QFileInfo wal(path + QStringLiteral("-wal"));
+    const QFileInfo journal(path + QStringLiteral("-journal"));
+    const bool recoveryPending = (wal.exists() && wal.size() > 0)
+        || (journal.exists() && journal.size() > 0);
+    if (!recoveryPending && changeCounter == validFor && pageCount > 0
+        && file.size() < qint64(pageCount) * pageSize) {
+        return StoreError{QStringLiteral("%1 is truncated: it should hold %2 bytes but has %3.")
+                                  .arg(QFileInfo(path).absoluteFilePath())
+                                  .arg(qint64(pageCount) * pageSize)
+                                  .arg(file.size())
+                              + untouched,
+                          11 /* SQLITE_CORRUPT */};
+    }
+    return std::nullopt;
+}
+
+StoreError notFound(const QString &what, qint64 id)
+{
+    return StoreError{QStringLiteral("There is no %1 with id %2 (it may have been deleted).")
+                          .arg(what)
+                          .arg(id)};
+}
+
+} // namespace
+
+ConversationStore::ConversationStore(std::unique_ptr<Database> db, const Options &options)
+    : m_db(std::move(db)), m_options(options)
+{
+}
+
+ConversationStore::~ConversationStore() = default;
+
+QString ConversationStore::path() const
+{
+    return m_db->path();
+}
+
+qint64 ConversationStore::now() const
+{
+    return m_options.clock ? m_options.clock() : QDateTime::currentMSecsSinceEpoch();
+}
+
+StoreResult<std::unique_ptr<ConversationStore>> ConversationStore::open(const QString &path,
+                                                                         const Options &options)
+{
+    if (auto bad = checkFileHeader(path))
+        return *bad;
+    auto db = Database::open(path, options.database);
+    if (!db)
+        return db.error();
+    Database &d = *db.value();
+    // Nothing above wrote to the file; the version check must come before the first write.
+    STORE_TRY(checkSchemaVersion(d));
+
+    std::unique_ptr<ConversationStore> store(new ConversationStore(std::move(db).value(), options));
+    auto mode = d.queryText("PRAGMA journal_mode = WAL");
+    if (!mode) {
+        return StoreError{QStringLiteral("Could not open the conversation database: %1")
+                              .arg(mode.error().message),
+                          mode.error().sqliteCode};
+    }
+    store->m_journalMode = mode.value();
+    if (store->m_journalMode != QLatin1String("wal")) {
+        // Still safe (rollback journal), only slower and blocking readers; say so in the log.
+        qCWarning(lcStorage) << "WAL journal mode did not take on" << path << "- using"
+                             << store->m_journalMode;
+    }
+    STORE_TRY(d.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
+    if (options.database.maxPageCount > 0) {
+        const QByteArray pragma = "PRAGMA max_page_count = "
+            + QByteArray::number(options.database.maxPageCount);
+        STORE_TRY(d.exec(pragma.constData()));
+    }
+    auto migrated = migrate(d);
+    if (!migrated)
+        return migrated.error();
+    store->m_backupPath = migrated->backupPath;
+    auto fk = d.queryInt("PRAGMA foreign_keys");
+    if (!fk || fk.value() != 1)
+        return StoreError{QStringLiteral("Foreign keys could not be enabled on %1.").arg(path)};
+
+    // The app died while these were streaming: keep their text, mark them.
+    STORE_TRY(d.exec("UPDATE messages SET status = 'interrupted' WHERE status = 'streaming'"));
+    store->m_recovered = d.changes();
+    if (store->m_recovered > 0)
+        qCInfo(lcStorage) << "marked" << store->m_recovered << "streaming message(s) interrupted";
+    STORE_TRY(store->purgeDeleted());
+    return store;
+}
+
+// ---------------------------------------------------------------- conversations
+
+StoreResult<qint64> ConversationStore::createConversation(const NewConversation &c)
+{
+    auto st = m_db->prepare("INSERT INTO conversations (title, created_at, updated_at, backend, "
+                            "model, system_prompt, settings_json) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)");
+    if (!st)
+        return st.error();
+    st->bind(1, c.title).bind(2, now()).bind(3, c.backend).bind(4, c.model);
+    st->bind(5, c.systemPrompt).bind(6, settingsJson(c.settings));
+    STORE_TRY(st->run());
+    const qint64 id = m_db->lastInsertRowId();
+    Q_EMIT conversationsChanged();
+    return id;
+}
+
+StoreResult<QList<Conversation>> ConversationStore::listConversations(int offset, int limit)
+{
+    static const QByteArray sql = QByteArray("SELECT ") + kConversationColumns
+        + " FROM conversations WHERE deleted_at IS NULL"
+          " ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
+    auto st = m_db->prepare(sql.constData());
+    if (!st)
+        return st.error();
+    st->bind(1, qint64(limit)).bind(2, qint64(offset));
+    QList<Conversation> out;
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!row.value())
+            break;
+        out.append(readConversation(*st));
+    }
+    return out;
+}
+
+StoreResult<qint64> ConversationStore::conversationCount()
+{
+    return m_db->queryInt("SELECT count(*) FROM conversations WHERE deleted_at IS NULL");
+}
+
+StoreResult<Conversation> ConversationStore::conversation(qint64 id)
+{
+    static const QByteArray sql =
+        QByteArray("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?1";
+    auto st = m_db->prepare(sql.constData());
+    if (!st)
+        return st.error();
+    st->bind(1, id);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return notFound(QStringLiteral("conversation"), id);
+    return readConversation(*st);
+}
+
+StoreStatus ConversationStore::renameConversation(qint64 id, const QString &title)
+{
+    auto st = m_db->prepare("UPDATE conversations SET title = ?2 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).bind(2, title).run());
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("conversation"), id);
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::setPinned(qint64 id, bool pinned)
+{
+    auto st = m_db->prepare("UPDATE conversations SET pinned = ?2 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).bind(2, qint64(pinned ? 1 : 0)).run());
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("conversation"), id);
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::setConversationOptions(qint64 id, const QString &backend,
+                                                      const QString &model,
+                                                      const QString &systemPrompt,
+                                                      const QJsonObject &settings)
+{
+    auto st = m_db->prepare("UPDATE conversations SET backend = ?2, model = ?3, system_prompt = ?4, "
+                            "settings_json = ?5 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    st->bind(1, id).bind(2, backend).bind(3, model).bind(4, systemPrompt);
+    STORE_TRY(st->bind(5, settingsJson(settings)).run());
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("conversation"), id);
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::deleteConversation(qint64 id)
+{
+    auto st = m_db->prepare(
+        "UPDATE conversations SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).bind(2, now()).run());
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("conversation"), id);
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::undoDelete(qint64 id)
+{
+    auto st = m_db->prepare("UPDATE conversations SET deleted_at = NULL "
+                            "WHERE id = ?1 AND deleted_at IS NOT NULL AND deleted_at >= ?2");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).bind(2, now() - m_options.undoWindowMs).run());
+    if (m_db->changes() == 0) {
+        return StoreError{QStringLiteral("Conversation %1 can no longer be restored: it was not "
+                                         "deleted, or it was deleted more than %2 s ago.")
+                              .arg(id)
+                              .arg(m_options.undoWindowMs / 1000)};
+    }
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreResult<int> ConversationStore::purgeDeleted()
+{
+    auto st = m_db->prepare(
+        "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, now() - m_options.undoWindowMs).run());
+    return m_db->changes();
+}
+
+// ---------------------------------------------------------------- messages
+
+StoreResult<qint64> ConversationStore::conversationOf(qint64 messageId)
+{
+    auto st = m_db->prepare("SELECT conversation_id FROM messages WHERE id = ?1");
+    if (!st)
+        return st.error();
+    st->bind(1, messageId);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return notFound(QStringLiteral("message"), messageId);
+    return st->int64(0);
+}
+
+StoreResult<qint64> ConversationStore::appendMessage(const NewMessage &m)
+{
+    Database::Transaction tx(*m_db);
+    STORE_TRY(tx.begin());
+    if (m.parentId != 0) {
+        auto parentConversation = conversationOf(m.parentId);
+        if (!parentConversation)
+            return parentConversation.error();
+        if (parentConversation.value() != m.conversationId) {
+            return StoreError{QStringLiteral("Message %1 belongs to conversation %2, not %3.")
+                                  .arg(m.parentId)
+                                  .arg(parentConversation.value())
+                                  .arg(m.conversationId)};
+        }
+    }
+    const qint64 t = now();
+    {
+        auto st = m_db->prepare(
+            "INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
+            "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
+            "tokens_per_second, finish_reason) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+        if (!st)
+            return st.error();
+        st->bind(1, m.conversationId);
+        if (m.parentId != 0)
+            st->bind(2, m.parentId);
+        else
+            st->bindNull(2);
+        st->bind(3, roleName(m.role)).bind(4, m.content).bind(5, statusName(m.status)).bind(6, t);
+        st->bindTextOrNull(7, m.stats.model).bindTextOrNull(8, m.stats.backend);
+        st->bindOptional(9, m.stats.promptTokens).bindOptional(10, m.stats.completionTokens);
+        st->bindOptional(11, m.stats.ttftMs).bindOptional(12, m.stats.tokensPerSecond);
+        st->bindTextOrNull(13, m.stats.finishReason);
+        if (auto r = st->run(); !r) {
+            if ((r.error().sqliteCode & 0xff) == 19 /* SQLITE_CONSTRAINT */)
+                return notFound(QStringLiteral("conversation"), m.conversationId);
+            return r.error();
+        }
+    }
+    const qint64 id = m_db->lastInsertRowId();
+    {
+        auto st = m_db->prepare(
+            "UPDATE conversations SET active_leaf_id = ?2, updated_at = ?3 WHERE id = ?1");
+        if (!st)
+            return st.error();
+        STORE_TRY(st->bind(1, m.conversationId).bind(2, id).bind(3, t).run());
+    }
+    STORE_TRY(tx.commit());
+    Q_EMIT messageAdded(m.conversationId, id);
+    Q_EMIT conversationsChanged();
+    return id;
+}
+
+StoreStatus ConversationStore::updateStreamingText(qint64 messageId, const QString &text)
+{
+    auto st = m_db->prepare("UPDATE messages SET content = ?2, updated_at = ?3 "
+                            "WHERE id = ?1 AND status = 'streaming'");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, messageId).bind(2, text).bind(3, now()).run());
+    if (m_db->changes() == 0) {
+        return StoreError{QStringLiteral("Message %1 is not streaming (it was finished, "
+                                         "interrupted or deleted).")
+                              .arg(messageId)};
+    }
+    return Done{};
+}
+
+StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString &finalText,
+                                             const GenerationStats &stats)
+{
+    auto conversationId = conversationOf(messageId);
+    if (!conversationId)
+        return conversationId.error();
+    Database::Transaction tx(*m_db);
+    STORE_TRY(tx.begin());
+    const qint64 t = now();
+    {
+        auto st = m_db->prepare(
+            "UPDATE messages SET content = ?2, status = 'done', updated_at = ?3, model = ?4, "
+            "backend = ?5, prompt_tokens = ?6, completion_tokens = ?7, ttft_ms = ?8, "
+            "tokens_per_second = ?9, finish_reason = ?10 WHERE id = ?1 AND status = 'streaming'");
+        if (!st)
+            return st.error();
+        st->bind(1, messageId).bind(2, finalText).bind(3, t);
+        st->bindTextOrNull(4, stats.model).bindTextOrNull(5, stats.backend);
+        st->bindOptional(6, stats.promptTokens).bindOptional(7, stats.completionTokens);
+        st->bindOptional(8, stats.ttftMs).bindOptional(9, stats.tokensPerSecond);
+        STORE_TRY(st->bindTextOrNull(10, stats.finishReason).run());
+        if (m_db->changes() == 0) {
+            return StoreError{
+                QStringLiteral("Message %1 is not streaming; it cannot be finished.").arg(messageId)};
+        }
+    }
+    {
+        auto st = m_db->prepare("UPDATE conversations SET updated_at = ?2 WHERE id = ?1");
+        if (!st)
+            return st.error();
+        STORE_TRY(st->bind(1, conversationId.value()).bind(2, t).run());
+    }
+    STORE_TRY(tx.commit());
+    Q_EMIT messageChanged(conversationId.value(), messageId);
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::setStatus(qint64 messageId, MessageStatus status,
+                                         const QString &errorText)
+{
+    if (status == MessageStatus::Streaming) {
+        return StoreError{QStringLiteral("Message %1 cannot be set back to streaming; append a new "
+                                         "message to regenerate.")
+                              .arg(messageId)};
+    }
+    auto conversationId = conversationOf(messageId);
+    if (!conversationId)
+        return conversationId.error();
+    auto st = m_db->prepare(
+        "UPDATE messages SET status = ?2, error_text = ?3, updated_at = ?4 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    st->bind(1, messageId).bind(2, statusName(status)).bindTextOrNull(3, errorText);
+    STORE_TRY(st->bind(4, now()).run());
+    Q_EMIT messageChanged(conversationId.value(), messageId);
+    return Done{};
+}
+
+StoreResult<Message> ConversationStore::message(qint64 messageId)
+{
+    static const QByteArray sql =
+        QByteArray("SELECT ") + kMessageColumns + " FROM messages m WHERE m.id = ?1";
+    auto st = m_db->prepare(sql.constData());
+    if (!st)
+        return st.error();
+    st->bind(1, messageId);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return notFound(QStringLiteral("message"), messageId);
+    return readMessage(*st);
+}
+
+StoreResult<QList<qint64>> ConversationStore::siblings(qint64 messageId)
+{
+    auto m = message(messageId);
+    if (!m)
+        return m.error();
+    // Roots are siblings within their conversation; other messages share a parent.
+    auto st = m->parentId != 0
+        ? m_db->prepare("SELECT id FROM messages WHERE parent_id = ?1 ORDER BY id")
+        : m_db->prepare("SELECT id FROM messages WHERE conversation_id = ?2 AND parent_id IS NULL "
+                        "ORDER BY id");
+    if (!st)
+        return st.error();
+    if (m->parentId != 0)
+        st->bind(1, m->parentId);
+    else
+        st->bind(2, m->conversationId);
+    QList<qint64> ids;
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!row.value())
+            break;
+        ids.append(st->int64(0));
+    }
+    return ids;
+}
+
+StoreStatus ConversationStore::switchBranch(qint64 messageId)
+{
+    auto conversationId = conversationOf(messageId);
+    if (!conversationId)
+        return conversationId.error();
+    // Follow the newest child down to a leaf. A child always has a larger id than its parent
+    // (it is inserted later), so the leaf is the largest id on the way down.
+    auto leaf = m_db->prepare(
+        "WITH RECURSIVE down(id) AS (SELECT ?1 UNION ALL "
+        "SELECT (SELECT max(c.id) FROM messages c WHERE c.parent_id = down.id) FROM down "
+        "WHERE down.id IS NOT NULL) SELECT max(id) FROM down");
+    if (!leaf)
+        return leaf.error();
+    leaf->bind(1, messageId);
+    auto row = leaf->step();
+    if (!row)
+        return row.error();
+    const qint64 leafId = leaf->int64(0);
+    auto st = m_db->prepare("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, conversationId.value()).bind(2, leafId).run());
+    Q_EMIT activeBranchChanged(conversationId.value());
+    return Done{};
+}
+
+StoreResult<qint64> ConversationStore::activeLeaf(qint64 conversationId)
+{
+    auto st = m_db->prepare(
+        "SELECT coalesce(active_leaf_id, "
+        "(SELECT max(id) FROM messages WHERE conversation_id = ?1), 0) "
+        "FROM conversations WHERE id = ?1");
+    if (!st)
+        return st.error();
+    st->bind(1, conversationId);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return notFound(QStringLiteral("conversation"), conversationId);
+    return st->int64(0);
+}
+
+StoreResult<QList<Message>> ConversationStore::activePath(qint64 conversationId)
+{
+    auto leaf = activeLeaf(conversationId);
+    if (!leaf)
+        return leaf.error();
+    QList<Message> path;
+    if (leaf.value() == 0)
+        return path;
+    static const QByteArray sql = QByteArray(
+        "WITH RECURSIVE up(id, depth) AS (SELECT ?1, 0 UNION ALL "
+        "SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id "
+        "WHERE m.parent_id IS NOT NULL) SELECT ") + kMessageColumns + ", "
+        "CASE WHEN m.parent_id IS NULL THEN (SELECT count(*) FROM messages s "
+        "  WHERE s.conversation_id = m.conversation_id AND s.parent_id IS NULL AND s.id < m.id) "
+        "ELSE (SELECT count(*) FROM messages s WHERE s.parent_id = m.parent_id AND s.id < m.id) END, "
+        "CASE WHEN m.parent_id IS NULL THEN (SELECT count(*) FROM messages s "
+        "  WHERE s.conversation_id = m.conversation_id AND s.parent_id IS NULL) "
+        "ELSE (SELECT count(*) FROM messages s WHERE s.parent_id = m.parent_id) END "
+        "FROM up JOIN messages m ON m.id = up.id ORDER BY up.depth DESC";
+    auto st = m_db->prepare(sql.constData());
+    if (!st)
+        return st.error();
+    st->bind(1, leaf.value());
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!row.value())
+            break;
+        Message m = readMessage(*st);
+        m.siblingIndex = int(st->int64(16));
+        m.siblingCount = int(st->int64(17));
+        path.append(std::move(m));
+    }
+    return path;
+}
+
+} // namespace causerie::storage

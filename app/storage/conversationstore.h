@@ -1,0 +1,110 @@
+#pragma once
+// The conversation store: every conversation, message branch and generation statistic,
+// durable in one SQLite file (WAL). Used from the GUI thread only.
+//
+// The chat turn, as the app uses it:
+//   userId = appendMessage({conv, parentId, User, text})
+//   botId  = appendMessage({conv, userId, Assistant, "", Streaming})   // committed before generating
+//   updateStreamingText(botId, textSoFar)                              // caller throttles (<= every 500 ms)
+//   finishMessage(botId, finalText, stats)   or   setStatus(botId, Error/Cancelled, errorText)
+// On open, any message still `streaming` (the app died) becomes `interrupted`.
+#include "database.h"
+#include "storagetypes.h"
+
+#include <QObject>
+
+#include <functional>
+#include <memory>
+
+namespace causerie::storage {
+
+struct StoreOptions {
+    Database::Options database;
+    qint64 undoWindowMs = 10'000;  // a deleted conversation can be restored for this long
+    std::function<qint64()> clock; // ms since epoch; default: the system clock (tests inject one)
+};
+
+class ConversationStore : public QObject {
+    Q_OBJECT
+public:
+    using Options = StoreOptions;
+
+    ~ConversationStore() override;
+
+    // Opens or creates the database, refusing (untouched) a newer, foreign, corrupt or read-only file.
+    static StoreResult<std::unique_ptr<ConversationStore>> open(const QString &path,
+                                                                const Options &options = {});
+
+    QString path() const;
+    QString journalMode() const { return m_journalMode; }
+    int recoveredMessages() const { return m_recovered; } // streaming -> interrupted at open
+    QString backupPath() const { return m_backupPath; }   // written before a destructive upgrade
+    Database &database() { return *m_db; }
+
+    // ---- conversations ----
+    StoreResult<qint64> createConversation(const NewConversation &conversation = {});
+    // Pinned first, then most recent activity first; deleted (undo pending) ones are hidden.
+    StoreResult<QList<Conversation>> listConversations(int offset, int limit);
+    StoreResult<qint64> conversationCount();
+    StoreResult<Conversation> conversation(qint64 id);
+    StoreStatus renameConversation(qint64 id, const QString &title);
+    StoreStatus setPinned(qint64 id, bool pinned);
+    StoreStatus setConversationOptions(qint64 id, const QString &backend, const QString &model,
+                                       const QString &systemPrompt, const QJsonObject &settings);
+    // Hides the conversation; undoDelete() within undoWindowMs restores it; purgeDeleted()
+    // (called at open and by the app's timer) removes it for good.
+    StoreStatus deleteConversation(qint64 id);
+    StoreStatus undoDelete(qint64 id);
+    StoreResult<int> purgeDeleted();
+
+    // ---- messages ----
+    // Appends and makes the new message the active leaf of its conversation.
+    StoreResult<qint64> appendMessage(const NewMessage &message);
+    StoreStatus updateStreamingText(qint64 messageId, const QString &text);
+    StoreStatus finishMessage(qint64 messageId, const QString &finalText, const GenerationStats &stats);
+    // Error, Cancelled or Interrupted (the partial text is kept); not back to Streaming.
+    StoreStatus setStatus(qint64 messageId, MessageStatus status, const QString &errorText = {});
+    StoreResult<Message> message(qint64 messageId);
+    // The message and its siblings (same parent), oldest first.
+    StoreResult<QList<qint64>> siblings(qint64 messageId);
+    // Makes the branch through messageId active (following its newest descendants).
+    StoreStatus switchBranch(qint64 messageId);
+    // Root to active leaf, with sibling index/count filled in.
+    StoreResult<QList<Message>> activePath(qint64 conversationId);
+
+    // ---- search, export, import ----
+    // Words typed by the user (never FTS syntax): every word must occur. Whole-word matches
+    // come first (newest first); if they do not fill `limit`, matches completing the last
+    // word (3+ letters) as a prefix follow.
+    StoreResult<QList<SearchHit>> search(const QString &userText, int limit = 50);
+    StoreResult<QString> exportMarkdown(qint64 conversationId); // the active branch
+    StoreResult<QByteArray> exportJson(qint64 conversationId);  // every branch
+    StoreResult<qint64> importJson(const QByteArray &json);     // a new conversation
+
+Q_SIGNALS:
+    void conversationsChanged();
+    void messageAdded(qint64 conversationId, qint64 messageId);
+    // Status or statistics changed (finish, error, cancel). Streaming flushes do not emit:
+    // the app already holds the streaming text in memory.
+    void messageChanged(qint64 conversationId, qint64 messageId);
+    void activeBranchChanged(qint64 conversationId);
+
+private:
+    ConversationStore(std::unique_ptr<Database> db, const Options &options);
+    qint64 now() const;
+    StoreResult<qint64> conversationOf(qint64 messageId);
+    StoreResult<qint64> activeLeaf(qint64 conversationId);
+    StoreResult<QList<SearchHit>> searchFts(const QString &ftsQuery, int limit);
+
+    std::unique_ptr<Database> m_db;
+    Options m_options;
+    QString m_journalMode;
+    QString m_backupPath;
+    int m_recovered = 0;
+};
+
+// Turns what a user typed into a safe FTS5 query (each word quoted); empty if nothing
+// searchable. With prefixLast, a last word of 3+ characters also matches longer words.
+QString ftsQueryFromUserText(const QString &userText, bool prefixLast);
+
+} // namespace causerie::storage

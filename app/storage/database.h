@@ -1,0 +1,125 @@
+#pragma once
+// A small RAII wrapper over libsqlite3: one Database owns one connection and a cache of
+// prepared statements; a Statement is a checked-out, bound, steppable statement that resets
+// itself when it goes out of scope. Used from one thread (the GUI thread) only.
+#include "storeresult.h"
+
+#include <QByteArray>
+#include <QHash>
+#include <QString>
+
+#include <memory>
+#include <optional>
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace causerie::storage {
+
+class Database;
+
+class Statement {
+public:
+    Statement(Database *db, sqlite3_stmt *stmt, bool owned);
+    Statement(Statement &&other) noexcept;
+    Statement &operator=(Statement &&) = delete;
+    Statement(const Statement &) = delete;
+    ~Statement();
+
+    // Parameters are 1-based like sqlite3_bind_*. Text is bound as UTF-8 with its exact
+    // length, so embedded NUL characters survive.
+    Statement &bind(int index, qint64 value);
+    Statement &bind(int index, int value) { return bind(index, qint64(value)); }
+    Statement &bind(int index, double value);
+    Statement &bind(int index, const QString &text);
+    Statement &bindUtf8(int index, const QByteArray &utf8);
+    Statement &bindNull(int index);
+    Statement &bindOptional(int index, const std::optional<qint64> &value);
+    Statement &bindOptional(int index, const std::optional<double> &value);
+    // Empty text is stored as NULL (optional metadata fields).
+    Statement &bindTextOrNull(int index, const QString &text);
+
+    // true: a row is available; false: the statement finished.
+    StoreResult<bool> step();
+    // Runs a statement that returns no rows (or whose rows are ignored).
+    StoreStatus run();
+
+    bool isNull(int column) const;
+    qint64 int64(int column) const;
+    double real(int column) const;
+    QString text(int column) const; // invalid UTF-8 in the file becomes U+FFFD
+    std::optional<qint64> optionalInt64(int column) const;
+    std::optional<double> optionalReal(int column) const;
+
+private:
+    Database *m_db = nullptr;
+    sqlite3_stmt *m_stmt = nullptr;
+    bool m_owned = false;
+    int m_bindError = 0; // first failing sqlite3_bind_* code, reported by step()
+};
+
+class Database {
+public:
+    struct Options {
+        int busyTimeoutMs = 5000;
+        // 0 = no limit. Tests use a small value to simulate a full disk.
+        qint64 maxPageCount = 0;
+        // Largest string or blob in bytes (SQLITE_LIMIT_LENGTH).
+        int maxLengthBytes = 64 * 1024 * 1024;
+    };
+
+    ~Database();
+    Database(const Database &) = delete;
+    Database &operator=(const Database &) = delete;
+
+    // Opens (creating if needed) without writing anything to the file.
+    static StoreResult<std::unique_ptr<Database>> open(const QString &path, const Options &options);
+
+    // Returns a cached prepared statement (or a fresh one if the cached one is in use).
+    StoreResult<Statement> prepare(const char *sql);
+    // Runs one or more statements without results.
+    StoreStatus exec(const char *sql);
+    // Runs a single-value query ("PRAGMA user_version").
+    StoreResult<qint64> queryInt(const char *sql);
+    StoreResult<QString> queryText(const char *sql);
+
+    qint64 lastInsertRowId() const;
+    int changes() const;
+    bool isReadOnly() const;
+    QString path() const { return m_path; }
+    sqlite3 *handle() const { return m_db; }
+
+    // Builds a user-facing error for the last failure on this connection. `action` says what
+    // was being done ("save the message"); the text names the file and what to do.
+    StoreError error(const QString &action, int code = -1) const;
+
+    class Transaction {
+    public:
+        explicit Transaction(Database &db) : m_db(db) {}
+        ~Transaction();
+        StoreStatus begin(); // BEGIN IMMEDIATE: writers take the lock up front
+        StoreStatus commit();
+
+    private:
+        Database &m_db;
+        bool m_open = false;
+    };
+
+private:
+    friend class Statement;
+    Database() = default;
+    void release(sqlite3_stmt *stmt);
+
+    sqlite3 *m_db = nullptr;
+    QString m_path;
+    struct Cached {
+        sqlite3_stmt *stmt = nullptr;
+        bool inUse = false;
+    };
+    QHash<QByteArray, Cached> m_cache;
+};
+
+// Human text for an SQLite result code, naming the file ("the disk is full", ...).
+QString describeSqliteError(int code, const QString &path);
+
+} // namespace causerie::storage

@@ -1,0 +1,225 @@
+#include "migrations.h"
+
+#include "storagelog.h"
+
+#include <QDateTime>
+#include <QFile>
+
+namespace causerie::storage {
+namespace {
+
+// Version 1: conversations and a message tree. Status had no interrupted/cancelled yet and
+// there was no metadata, no full-text index and no remembered branch.
+StoreStatus migrateTo1(Database &db)
+{
+    return db.exec(R"sql(
+CREATE TABLE conversations (
+    id INTEGER PRIMARY KEY,
+    title TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+    backend TEXT NOT NULL DEFAULT '',
+    model TEXT NOT NULL DEFAULT '',
+    system_prompt TEXT NOT NULL DEFAULT '',
+    settings_json TEXT NOT NULL DEFAULT '{}'
+) STRICT;
+CREATE TABLE messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'done' CHECK (status IN ('streaming', 'done', 'error')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+CREATE INDEX conversations_by_activity ON conversations(pinned DESC, updated_at DESC);
+)sql");
+}
+
+// Version 2: per-message metadata and the two new statuses. SQLite cannot change a CHECK
+// constraint in place, so the messages table is rebuilt (destructive: backed up first).
+// Also: remembered active branch, soft delete for undo, FTS5 index kept in sync by triggers
+// (with a 3-character prefix index so search-as-you-type completion stays a single lookup).
+StoreStatus migrateTo2(Database &db)
+{
+    return db.exec(R"sql(
+ALTER TABLE conversations ADD COLUMN active_leaf_id INTEGER REFERENCES messages(id) ON DELETE SET NULL;
+ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
+CREATE TABLE messages_new (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+    parent_id INTEGER REFERENCES messages(id) ON DELETE CASCADE,
+    role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT 'done'
+        CHECK (status IN ('streaming', 'done', 'interrupted', 'error', 'cancelled')),
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    model TEXT,
+    backend TEXT,
+    prompt_tokens INTEGER,
+    completion_tokens INTEGER,
+    ttft_ms REAL,
+    tokens_per_second REAL,
+    finish_reason TEXT,
+    error_text TEXT
+) STRICT;
+INSERT INTO messages_new (id, conversation_id, parent_id, role, content, status, created_at, updated_at)
+    SELECT id, conversation_id, parent_id, role, content, status, created_at, updated_at FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_new RENAME TO messages;
+CREATE INDEX messages_by_conversation ON messages(conversation_id, id);
+CREATE INDEX messages_by_parent ON messages(parent_id);
+CREATE INDEX messages_streaming ON messages(id) WHERE status = 'streaming';
+DROP INDEX conversations_by_activity;
+CREATE INDEX conversations_by_activity ON conversations(pinned DESC, updated_at DESC, id DESC)
+    WHERE deleted_at IS NULL;
+CREATE INDEX conversations_by_leaf ON conversations(active_leaf_id);
+UPDATE conversations SET active_leaf_id =
+    (SELECT max(id) FROM messages WHERE messages.conversation_id = conversations.id);
+CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='3');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
+END;
+INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
+)sql");
+}
+
+struct Step {
+    int toVersion;
+    bool destructive;
+    StoreStatus (*apply)(Database &);
+};
+
+constexpr Step kSteps[] = {
+    {1, false, migrateTo1},
+    {2, true, migrateTo2},
+};
+static_assert(std::size(kSteps) == kSchemaVersion, "one migration step per schema version");
+
+StoreResult<QString> backup(Database &db, int version)
+{
+    QString path = db.path() + QStringLiteral(".v%1.bak").arg(version);
+    if (QFile::exists(path))
+        path = db.path()
+            + QStringLiteral(".v%1-%2.bak").arg(version).arg(QDateTime::currentMSecsSinceEpoch());
+    auto st = db.prepare("VACUUM INTO ?1");
+    if (!st)
+        return st.error();
+    st->bind(1, path);
+    if (auto r = st->run(); !r) {
+        return StoreError{QStringLiteral("Could not back up the conversation database to %1 before "
+                                         "upgrading it; nothing was changed. %2")
+                              .arg(path, r.error().message),
+                          r.error().sqliteCode};
+    }
+    qCInfo(lcStorage) << "backed up schema version" << version << "to" << path;
+    return path;
+}
+
+StoreStatus runStep(Database &db, const Step &step)
+{
+    // Foreign keys must be off while a table is rebuilt, and the pragma is a no-op inside a
+    // transaction; they are checked explicitly before commit instead.
+    if (auto r = db.exec("PRAGMA foreign_keys = OFF"); !r)
+        return r;
+    StoreStatus result = [&]() -> StoreStatus {
+        Database::Transaction tx(db);
+        if (auto r = tx.begin(); !r)
+            return r;
+        if (auto r = step.apply(db); !r)
+            return r;
+        auto violations = db.queryInt("SELECT count(*) FROM pragma_foreign_key_check");
+        if (!violations)
+            return violations.error();
+        if (violations.value() != 0) {
+            return StoreError{QStringLiteral("Upgrading the conversation database %1 to version %2 "
+                                             "found %3 broken references; nothing was changed.")
+                                  .arg(db.path())
+                                  .arg(step.toVersion)
+                                  .arg(violations.value())};
+        }
+        const QByteArray setVersion = "PRAGMA user_version = " + QByteArray::number(step.toVersion);
+        if (auto r = db.exec(setVersion.constData()); !r)
+            return r;
+        return tx.commit();
+    }();
+    if (auto r = db.exec("PRAGMA foreign_keys = ON"); !r && result)
+        return r;
+    return result;
+}
+
+} // namespace
+
+StoreResult<int> checkSchemaVersion(Database &db)
+{
+    auto version = db.queryInt("PRAGMA user_version");
+    if (!version) {
+        return StoreError{QStringLiteral("Could not read the conversation database: %1")
+                              .arg(version.error().message),
+                          version.error().sqliteCode};
+    }
+    if (version.value() > kSchemaVersion) {
+        return StoreError{QStringLiteral("The conversation database %1 was written by a newer "
+                                         "version of Causerie (schema %2; this version knows up to "
+                                         "%3). It was left untouched; update Causerie to open it.")
+                              .arg(db.path())
+                              .arg(version.value())
+                              .arg(kSchemaVersion)};
+    }
+    if (version.value() == 0) {
+        auto tables = db.queryInt("SELECT count(*) FROM sqlite_schema");
+        if (!tables)
+            return tables.error();
+        if (tables.value() != 0) {
+            return StoreError{QStringLiteral("%1 is an SQLite database but not a Causerie "
+                                             "conversation database. It was left untouched; "
+                                             "choose another data folder.")
+                                  .arg(db.path())};
+        }
+    }
+    return int(version.value());
+}
+
+StoreResult<MigrationReport> migrate(Database &db, int targetVersion)
+{
+    auto current = checkSchemaVersion(db);
+    if (!current)
+        return current.error();
+    MigrationReport report{current.value(), current.value(), {}};
+    for (const Step &step : kSteps) {
+        if (step.toVersion <= report.toVersion || step.toVersion > targetVersion)
+            continue;
+        // A brand-new file has nothing to lose; an existing one is copied before a rebuild.
+        if (step.destructive && report.fromVersion > 0 && report.backupPath.isEmpty()) {
+            auto path = backup(db, report.toVersion);
+            if (!path)
+                return path.error();
+            report.backupPath = path.value();
+        }
+        if (auto r = runStep(db, step); !r) {
+            return StoreError{QStringLiteral("Could not upgrade the conversation database to "
+                                             "version %1: %2")
+                                  .arg(step.toVersion)
+                                  .arg(r.error().message),
+                              r.error().sqliteCode};
+        }
+        if (report.fromVersion > 0)
+            qCInfo(lcStorage) << "migrated" << db.path() << "to schema version" << step.toVersion;
+        report.toVersion = step.toVersion;
+    }
+    return report;
+}
+
+} // namespace causerie::storage

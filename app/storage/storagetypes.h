@@ -1,0 +1,88 @@
+#pragma once
+// Plain value types of the conversation store. Times are milliseconds since the Unix epoch (UTC).
+#include <QJsonObject>
+#include <QList>
+#include <QPair>
+#include <QString>
+
+#include <optional>
+
+namespace causerie::storage {
+
+// Stored as text exactly: streaming|done|interrupted|error|cancelled.
+enum class MessageStatus { Streaming, Done, Interrupted, Error, Cancelled };
+enum class MessageRole { System, User, Assistant };
+
+QString statusName(MessageStatus status);
+QString roleName(MessageRole role);
+std::optional<MessageStatus> messageStatusFromString(const QString &text);
+std::optional<MessageRole> messageRoleFromString(const QString &text);
+
+// What a finished generation reports; empty strings / nullopt are stored as NULL.
+struct GenerationStats {
+    QString model;
+    QString backend;
+    std::optional<qint64> promptTokens;
+    std::optional<qint64> completionTokens;
+    std::optional<double> ttftMs;          // time to first token, ms
+    std::optional<double> tokensPerSecond; // completion tokens / decode seconds
+    QString finishReason;                  // "stop", "length", "cancelled", ...
+    bool operator==(const GenerationStats &) const = default;
+};
+
+struct Message {
+    qint64 id = 0;
+    qint64 conversationId = 0;
+    qint64 parentId = 0; // 0 = first message of the conversation (a root)
+    MessageRole role = MessageRole::User;
+    QString content;
+    MessageStatus status = MessageStatus::Done;
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    GenerationStats stats;
+    QString errorText;
+    // Position of this message among its siblings (0-based) and their count; filled by activePath().
+    int siblingIndex = 0;
+    int siblingCount = 1;
+};
+
+struct NewMessage {
+    qint64 conversationId = 0;
+    qint64 parentId = 0; // 0 = root; edit/regenerate pass the parent of the message they replace
+    MessageRole role = MessageRole::User;
+    QString content;
+    MessageStatus status = MessageStatus::Done;
+    GenerationStats stats;
+};
+
+struct Conversation {
+    qint64 id = 0;
+    QString title;
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0; // last activity
+    bool pinned = false;
+    QString backend;
+    QString model;
+    QString systemPrompt;
+    QJsonObject settings; // per-conversation sampling settings (temperature, top_p, ...)
+    qint64 activeLeafId = 0;
+};
+
+struct NewConversation {
+    QString title;
+    QString backend;
+    QString model;
+    QString systemPrompt;
+    QJsonObject settings;
+};
+
+struct SearchHit {
+    qint64 conversationId = 0;
+    qint64 messageId = 0;
+    QString conversationTitle;
+    QString snippet;                    // plain text
+    QList<QPair<int, int>> matches;     // (start, length) of each marked match within snippet
+    QString snippetHtml() const;        // snippet escaped, matches wrapped in <b>..</b>
+};
+
+} // namespace causerie::storage

@@ -1,0 +1,379 @@
+// The ConversationStore API as the app uses it: conversations, the message tree, streaming,
+// search, export/import. Checked against values written by the test and against the raw file.
+#include "conversationstore.h"
+#include "storagetestutil.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace causerie::storage;
+
+class TestConversationStore : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    qint64 m_clock = 1'700'000'000'000; // ms; advanced by hand so ordering is deterministic
+    int m_fileIndex = 0;
+
+    std::unique_ptr<ConversationStore> openStore(QString *pathOut = nullptr)
+    {
+        const QString path = m_dir.filePath(QStringLiteral("store%1.db").arg(++m_fileIndex));
+        if (pathOut)
+            *pathOut = path;
+        ConversationStore::Options options;
+        options.clock = [this] { return m_clock; };
+        auto store = ConversationStore::open(path, options);
+        if (!store)
+            qWarning() << store.error().message;
+        return store ? std::move(store).value() : nullptr;
+    }
+
+    qint64 append(ConversationStore &s, qint64 conv, qint64 parent, MessageRole role,
+                  const QString &text, MessageStatus status = MessageStatus::Done)
+    {
+        ++m_clock;
+        auto id = s.appendMessage({conv, parent, role, text, status, {}});
+        if (!id)
+            qWarning() << id.error().message;
+        return id ? id.value() : -1;
+    }
+
+    static QList<qint64> ids(const QList<Message> &path)
+    {
+        QList<qint64> out;
+        for (const Message &m : path)
+            out << m.id;
+        return out;
+    }
+
+private Q_SLOTS:
+    void connectionSettings()
+    {
+        QString path;
+        auto store = openStore(&path);
+        QVERIFY(store);
+        QCOMPARE(store->journalMode(), QStringLiteral("wal"));
+        QCOMPARE(store->database().queryInt("PRAGMA foreign_keys").value(), 1);
+        QCOMPARE(store->database().queryInt("PRAGMA synchronous").value(), 1); // 1 = NORMAL
+        QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), 2);
+        // Every table of ours is STRICT.
+        const QStringList strict = storagetest::rawQuery(
+            path, "SELECT name FROM pragma_table_list WHERE strict = 1 AND schema = 'main' "
+                  "ORDER BY name");
+        QCOMPARE(strict, QStringList({QStringLiteral("conversations"), QStringLiteral("messages")}));
+        QVERIFY(store->backupPath().isEmpty()); // a new file has nothing to back up
+    }
+
+    void conversationsListedPinnedFirstThenByActivity()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        QList<qint64> created;
+        for (int i = 0; i < 5; ++i) {
+            ++m_clock;
+            created << store->createConversation({QStringLiteral("c%1").arg(i), {}, {}, {}, {}}).value();
+        }
+        // Activity in c1 makes it the most recent; pinning c3 puts it on top regardless.
+        append(*store, created[1], 0, MessageRole::User, QStringLiteral("hello"));
+        QVERIFY(store->setPinned(created[3], true).ok());
+        auto page = store->listConversations(0, 3);
+        QVERIFY2(page.ok(), qPrintable(page.errorString()));
+        QCOMPARE(page->size(), 3);
+        QCOMPARE(page->at(0).id, created[3]);
+        QVERIFY(page->at(0).pinned);
+        QCOMPARE(page->at(1).id, created[1]);
+        QCOMPARE(page->at(2).id, created[4]);
+        auto rest = store->listConversations(3, 3);
+        QCOMPARE(rest->size(), 2);
+        QCOMPARE(rest->at(0).id, created[2]);
+        QCOMPARE(rest->at(1).id, created[0]);
+        QCOMPARE(store->conversationCount().value(), 5);
+
+        QVERIFY(store->renameConversation(created[0], QStringLiteral("renamed")).ok());
+        QCOMPARE(store->conversation(created[0])->title, QStringLiteral("renamed"));
+        QVERIFY(!store->renameConversation(9999, QStringLiteral("x")).ok());
+
+        QJsonObject settings{{QStringLiteral("temperature"), 0.3}, {QStringLiteral("top_p"), 0.9}};
+        QVERIFY(store->setConversationOptions(created[2], QStringLiteral("remote"),
+                                              QStringLiteral("mistral-small"),
+                                              QStringLiteral("Be brief."), settings)
+                    .ok());
+        auto c = store->conversation(created[2]);
+        QCOMPARE(c->backend, QStringLiteral("remote"));
+        QCOMPARE(c->model, QStringLiteral("mistral-small"));
+        QCOMPARE(c->systemPrompt, QStringLiteral("Be brief."));
+        QCOMPARE(c->settings, settings);
+    }
+
+    void deleteCanBeUndoneForAShortWhile()
+    {
+        QString path;
+        auto store = openStore(&path);
+        QVERIFY(store);
+        const qint64 a = store->createConversation({QStringLiteral("a"), {}, {}, {}, {}}).value();
+        const qint64 b = store->createConversation({QStringLiteral("b"), {}, {}, {}, {}}).value();
+        append(*store, b, 0, MessageRole::User, QStringLiteral("keep me safe"));
+        QSignalSpy changed(store.get(), &ConversationStore::conversationsChanged);
+
+        QVERIFY(store->deleteConversation(b).ok());
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(store->conversationCount().value(), 1);
+        QCOMPARE(store->search(QStringLiteral("safe"))->size(), 0); // hidden from search too
+        m_clock += 5'000;
+        QVERIFY(store->undoDelete(b).ok());
+        QCOMPARE(store->conversationCount().value(), 2);
+        QCOMPARE(store->activePath(b)->size(), 1);
+
+        QVERIFY(store->deleteConversation(b).ok());
+        m_clock += 10'001; // past the 10 s undo window
+        const auto undo = store->undoDelete(b);
+        QVERIFY(!undo.ok());
+        QVERIFY2(undo.errorString().contains(QLatin1String("can no longer be restored")),
+                 qPrintable(undo.errorString()));
+        QCOMPARE(store->purgeDeleted().value(), 1);
+        QCOMPARE(storagetest::rawQuery(path, "SELECT count(*) FROM messages"), QStringList{"0"});
+        QCOMPARE(storagetest::rawQuery(path, "SELECT id FROM conversations"),
+                 QStringList{QString::number(a)});
+        // The full-text index followed the cascade.
+        QString error;
+        QVERIFY(storagetest::rawExec(
+            path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error));
+        QVERIFY2(error.isEmpty(), qPrintable(error));
+    }
+
+    void messageTreeBranchesAndActivePath()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 c = store->createConversation().value();
+        const qint64 u1 = append(*store, c, 0, MessageRole::User, QStringLiteral("u1"));
+        const qint64 a1 = append(*store, c, u1, MessageRole::Assistant, QStringLiteral("a1"));
+        const qint64 u2 = append(*store, c, a1, MessageRole::User, QStringLiteral("u2"));
+        const qint64 a2 = append(*store, c, u2, MessageRole::Assistant, QStringLiteral("a2"));
+        QCOMPARE(ids(store->activePath(c).value()), QList<qint64>({u1, a1, u2, a2}));
+
+        // Regenerate a2: a sibling under u2 becomes the active leaf.
+        const qint64 a2b = append(*store, c, u2, MessageRole::Assistant, QStringLiteral("a2b"));
+        QCOMPARE(ids(store->activePath(c).value()), QList<qint64>({u1, a1, u2, a2b}));
+        QCOMPARE(store->siblings(a2b).value(), QList<qint64>({a2, a2b}));
+        const auto path = store->activePath(c).value();
+        QCOMPARE(path.back().siblingIndex, 1);
+        QCOMPARE(path.back().siblingCount, 2);
+        QCOMPARE(path.front().siblingCount, 1);
+
+        // Edit u1: a new root; continuing there builds a second branch.
+        const qint64 u1b = append(*store, c, 0, MessageRole::User, QStringLiteral("u1 edited"));
+        const qint64 a1b = append(*store, c, u1b, MessageRole::Assistant, QStringLiteral("a1b"));
+        QCOMPARE(store->siblings(u1).value(), QList<qint64>({u1, u1b}));
+        QCOMPARE(ids(store->activePath(c).value()), QList<qint64>({u1b, a1b}));
+
+        // Switching back to u1 follows its newest descendants (a2b, not a2).
+        QSignalSpy branch(store.get(), &ConversationStore::activeBranchChanged);
+        QVERIFY(store->switchBranch(u1).ok());
+        QCOMPARE(branch.size(), 1);
+        QCOMPARE(ids(store->activePath(c).value()), QList<qint64>({u1, a1, u2, a2b}));
+        QVERIFY(store->switchBranch(a2).ok());
+        QCOMPARE(ids(store->activePath(c).value()), QList<qint64>({u1, a1, u2, a2}));
+        // The active branch is remembered across a reopen.
+        QCOMPARE(store->conversation(c)->activeLeafId, a2);
+
+        // A parent from another conversation is refused, with the ids named.
+        const qint64 other = store->createConversation().value();
+        auto bad = store->appendMessage({other, a2, MessageRole::User, QStringLiteral("x"),
+                                         MessageStatus::Done, {}});
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.errorString().contains(QString::number(a2)), qPrintable(bad.errorString()));
+        auto noConversation = store->appendMessage({424242, 0, MessageRole::User,
+                                                    QStringLiteral("x"), MessageStatus::Done, {}});
+        QVERIFY(!noConversation.ok());
+        QVERIFY2(noConversation.errorString().contains(QLatin1String("424242")),
+                 qPrintable(noConversation.errorString()));
+    }
+
+    void streamingFinishAndStatus()
+    {
+        QString path;
+        auto store = openStore(&path);
+        QVERIFY(store);
+        const qint64 c = store->createConversation().value();
+        const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("question"));
+        const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        QVERIFY(store->updateStreamingText(a, QStringLiteral("Par")).ok());
+        QCOMPARE(storagetest::rawQuery(path, "SELECT content, status FROM messages ORDER BY id DESC LIMIT 1"),
+                 QStringList{"Par|streaming"});
+        QVERIFY(store->updateStreamingText(a, QStringLiteral("Paris is")).ok());
+
+        GenerationStats stats{QStringLiteral("ministral-8b"), QStringLiteral("local"), 12, 34, 210.5,
+                              41.25, QStringLiteral("stop")};
+        QSignalSpy changed(store.get(), &ConversationStore::messageChanged);
+        QVERIFY(store->finishMessage(a, QStringLiteral("Paris is the capital."), stats).ok());
+        QCOMPARE(changed.size(), 1);
+        auto m = store->message(a).value();
+        QCOMPARE(m.content, QStringLiteral("Paris is the capital."));
+        QCOMPARE(m.status, MessageStatus::Done);
+        QCOMPARE(m.stats, stats);
+        QCOMPARE(m.parentId, u);
+        QCOMPARE(m.role, MessageRole::Assistant);
+        // Finished messages no longer take streaming text.
+        QVERIFY(!store->updateStreamingText(a, QStringLiteral("late")).ok());
+        QVERIFY(!store->finishMessage(a, QStringLiteral("again"), stats).ok());
+
+        const qint64 b = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        QVERIFY(store->updateStreamingText(b, QStringLiteral("partial")).ok());
+        QVERIFY(store->setStatus(b, MessageStatus::Error, QStringLiteral("HTTP 429: rate limited")).ok());
+        m = store->message(b).value();
+        QCOMPARE(m.status, MessageStatus::Error);
+        QCOMPARE(m.errorText, QStringLiteral("HTTP 429: rate limited"));
+        QCOMPARE(m.content, QStringLiteral("partial")); // the partial answer is kept
+        QVERIFY(!store->setStatus(b, MessageStatus::Streaming).ok());
+        QVERIFY(!store->setStatus(777777, MessageStatus::Cancelled).ok());
+
+        // Status text in the file is exactly the documented vocabulary.
+        const qint64 d = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        QVERIFY(store->setStatus(d, MessageStatus::Cancelled).ok());
+        QCOMPARE(storagetest::rawQuery(path, "SELECT DISTINCT status FROM messages ORDER BY status"),
+                 QStringList({"cancelled", "done", "error"}));
+    }
+
+    void reopenMarksStreamingInterrupted()
+    {
+        QString path;
+        qint64 a = 0;
+        {
+            auto store = openStore(&path);
+            QVERIFY(store);
+            const qint64 c = store->createConversation().value();
+            const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("q"));
+            a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+            QVERIFY(store->updateStreamingText(a, QStringLiteral("half an ans")).ok());
+        }
+        auto store = ConversationStore::open(path);
+        QVERIFY(store.ok());
+        QCOMPARE(store.value()->recoveredMessages(), 1);
+        auto m = store.value()->message(a).value();
+        QCOMPARE(m.status, MessageStatus::Interrupted);
+        QCOMPARE(m.content, QStringLiteral("half an ans"));
+    }
+
+    void searchMarksMatchesAndIgnoresSyntax()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 c1 = store->createConversation({QStringLiteral("Travel"), {}, {}, {}, {}}).value();
+        const qint64 c2 = store->createConversation({QStringLiteral("Cooking"), {}, {}, {}, {}}).value();
+        const qint64 m1 = append(*store, c1, 0, MessageRole::User,
+                                 QStringLiteral("What is the capital of France?"));
+        append(*store, c2, 0, MessageRole::User, QStringLiteral("A recipe for crêpes, please"));
+        const qint64 m3 = append(*store, c2, 0, MessageRole::User,
+                                 QStringLiteral("Is <b>France</b> known for crepes?"));
+
+        auto hits = store->search(QStringLiteral("france"));
+        QVERIFY2(hits.ok(), qPrintable(hits.errorString()));
+        QCOMPARE(hits->size(), 2);
+        QCOMPARE(hits->at(0).messageId, m3); // newest first
+        QCOMPARE(hits->at(1).messageId, m1);
+        QCOMPARE(hits->at(1).conversationId, c1);
+        QCOMPARE(hits->at(1).conversationTitle, QStringLiteral("Travel"));
+        QCOMPARE(hits->at(1).snippet, QStringLiteral("What is the capital of France?"));
+        QCOMPARE(hits->at(1).matches, (QList<QPair<int, int>>{{23, 6}}));
+        // Stored markup is escaped; only the match is bold.
+        QCOMPARE(hits->at(0).snippetHtml(),
+                 QStringLiteral("Is &lt;b&gt;<b>France</b>&lt;/b&gt; known for crepes?"));
+
+        // Diacritics folded, last word is a prefix.
+        QCOMPARE(store->search(QStringLiteral("crepe"))->size(), 2);
+        QCOMPARE(store->search(QStringLiteral("capital fra"))->size(), 1);
+        QCOMPARE(store->search(QStringLiteral("capital fra "))->size(), 0); // "fra" complete word
+
+        // What users type is never FTS syntax.
+        for (const char *typed : {"\"france", "AND OR", "*", "NEAR(", "france\"", "-france",
+                                  "content:france", "^france", "(", "\"\"", "", "   ", "NOT"}) {
+            auto r = store->search(QString::fromUtf8(typed));
+            QVERIFY2(r.ok(), qPrintable(QStringLiteral("%1: %2").arg(typed, r.errorString())));
+        }
+        QCOMPARE(store->search(QStringLiteral("\"france"))->size(), 2);
+        QCOMPARE(store->search(QStringLiteral("AND OR"))->size(), 0);
+        QCOMPARE(ftsQueryFromUserText(QStringLiteral("a\"b cap"), false), QStringLiteral("\"a\"\"b\" \"cap\""));
+        QCOMPARE(ftsQueryFromUserText(QStringLiteral("a\"b cap"), true), QStringLiteral("\"a\"\"b\" \"cap\"*"));
+        QCOMPARE(ftsQueryFromUserText(QStringLiteral("a\"b ca"), true), QStringLiteral("\"a\"\"b\" \"ca\""));
+
+        // Whole words before completions, even when the completion is newer.
+        const qint64 m4 = append(*store, c1, m1, MessageRole::Assistant, QStringLiteral("Capitalism aside: Paris."));
+        auto capital = store->search(QStringLiteral("capital")).value();
+        QCOMPARE(capital.size(), 2);
+        QCOMPARE(capital[0].messageId, m1);
+        QCOMPARE(capital[1].messageId, m4);
+        QCOMPARE(capital[1].matches, (QList<QPair<int, int>>{{0, 10}}));
+        QCOMPARE(store->search(QStringLiteral("capital"), 1)->size(), 1);
+    }
+
+    void exportMarkdown()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 c = store->createConversation({QStringLiteral("Capitals"), QStringLiteral("local"),
+                                                    QStringLiteral("tiny"), {}, {}})
+                             .value();
+        const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("Capital of France?"));
+        const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        QVERIFY(store->finishMessage(a, QStringLiteral("**Paris**."),
+                                     {QStringLiteral("tiny"), QStringLiteral("local"), 5, 3, 12.0,
+                                      30.0, QStringLiteral("stop")})
+                    .ok());
+        append(*store, c, u, MessageRole::Assistant, QStringLiteral("Lyon"), MessageStatus::Done);
+        QVERIFY(store->switchBranch(a).ok()); // the export follows the active branch only
+        QCOMPARE(store->exportMarkdown(c).value(),
+                 QStringLiteral("# Capitals\n\n_Model: tiny (local)_\n\n"
+                                "## User\n\nCapital of France?\n\n"
+                                "## Assistant\n\n**Paris**.\n\n"
+                                "_tiny · 3 tokens · 30.0 tok/s · 12 ms to first token_\n\n"));
+    }
+
+    void jsonRoundTripIsExact()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 c = store->createConversation(
+                                 {QStringLiteral("Round trip ✓"), QStringLiteral("remote"),
+                                  QStringLiteral("mistral-large"), QStringLiteral("You are terse."),
+                                  QJsonObject{{QStringLiteral("temperature"), 0.7},
+                                              {QStringLiteral("max_tokens"), 512}}})
+                             .value();
+        QVERIFY(store->setPinned(c, true).ok());
+        const qint64 u = append(*store, c, 0, MessageRole::User,
+                                QStringLiteral("Line 1\nLine 2 \"quoted\" \\ tab\t end ") + QChar(0)
+                                    + QStringLiteral(" after NUL 😀"));
+        const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        QVERIFY(store->finishMessage(a, QStringLiteral("answer"),
+                                     {QStringLiteral("mistral-large"), QStringLiteral("remote"), 17,
+                                      2, 123.456789, 0.1 + 0.2, QStringLiteral("length")})
+                    .ok());
+        const qint64 b = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        QVERIFY(store->setStatus(b, MessageStatus::Error, QStringLiteral("HTTP 500")).ok());
+        QVERIFY(store->switchBranch(a).ok());
+
+        const QByteArray json = store->exportJson(c).value();
+        const QJsonObject root = QJsonDocument::fromJson(json).object();
+        QCOMPARE(root.value(QLatin1String("messages")).toArray().size(), 3);
+        QCOMPARE(root.value(QLatin1String("active_leaf")).toInt(), 2);
+
+        auto imported = store->importJson(json);
+        QVERIFY2(imported.ok(), qPrintable(imported.errorString()));
+        QVERIFY(imported.value() != c);
+        QCOMPARE(store->exportJson(imported.value()).value(), json);
+        // The import is searchable and keeps the active branch.
+        QCOMPARE(store->search(QStringLiteral("NUL"))->size(), 2);
+        const auto path = store->activePath(imported.value()).value();
+        QCOMPARE(path.size(), 2);
+        QCOMPARE(path[1].content, QStringLiteral("answer"));
+        QCOMPARE(path[1].stats.tokensPerSecond, std::optional<double>(0.1 + 0.2));
+        QCOMPARE(path[0].content, store->message(u)->content);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestConversationStore)
+#include "tst_conversationstore.moc"

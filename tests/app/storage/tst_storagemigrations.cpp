@@ -1,0 +1,181 @@
+// Schema migrations: each step on its own, the upgrade of a version-1 file (fixture), and the
+// refusals (newer schema, foreign database, broken data) that must leave the file untouched.
+#include "conversationstore.h"
+#include "migrations.h"
+#include "storagetestutil.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace causerie::storage;
+using storagetest::fileHash;
+using storagetest::rawExec;
+using storagetest::rawQuery;
+
+class TestStorageMigrations : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    int m_index = 0;
+
+    QString newPath() { return m_dir.filePath(QStringLiteral("m%1.db").arg(++m_index)); }
+
+    QString fixturePath()
+    {
+        QFile sql(QStringLiteral(STORAGE_FIXTURE_DIR "/conversations-v1.sql"));
+        if (!sql.open(QIODevice::ReadOnly))
+            return {};
+        const QString path = newPath();
+        QString error;
+        if (!rawExec(path, sql.readAll().constData(), &error)) {
+            qWarning() << "fixture:" << error;
+            return {};
+        }
+        return path;
+    }
+
+    static const char *messageColumnsV1()
+    {
+        return "SELECT id, conversation_id, parent_id, role, content, status, created_at, "
+               "updated_at FROM messages ORDER BY id";
+    }
+
+private Q_SLOTS:
+    void stepOneCreatesTheVersionOneSchema()
+    {
+        const QString path = newPath();
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            auto report = migrate(*db.value(), 1);
+            QVERIFY2(report.ok(), qPrintable(report.errorString()));
+            QCOMPARE(report->fromVersion, 0);
+            QCOMPARE(report->toVersion, 1);
+        }
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"1"});
+        // The fixture must be what step 1 really produced: same schema text.
+        const QString fixture = fixturePath();
+        QVERIFY(!fixture.isEmpty());
+        const char *schema = "SELECT type, name, sql FROM sqlite_schema ORDER BY name";
+        QCOMPARE(rawQuery(fixture, schema), rawQuery(path, schema));
+        // Version 1 did not know the new statuses.
+        QVERIFY(!rawExec(path, "INSERT INTO conversations (id, created_at, updated_at) VALUES (1, 0, 0);"
+                               "INSERT INTO messages (conversation_id, role, status, created_at, "
+                               "updated_at) VALUES (1, 'user', 'interrupted', 0, 0)"));
+    }
+
+    void stepTwoUpgradesTheVersionOneFixture()
+    {
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        const QStringList before = rawQuery(path, messageColumnsV1());
+        QCOMPARE(before.size(), 8);
+        const QStringList conversationsBefore = rawQuery(
+            path, "SELECT id, title, created_at, updated_at, pinned, backend, model, "
+                  "system_prompt, settings_json FROM conversations ORDER BY id");
+
+        auto opened = ConversationStore::open(path);
+        QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
+        auto &store = *opened.value();
+        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 2);
+
+        // The rebuild was backed up first, as version 1 with all rows.
+        QVERIFY(!store.backupPath().isEmpty());
+        QVERIFY(QFile::exists(store.backupPath()));
+        QCOMPARE(rawQuery(store.backupPath(), "PRAGMA user_version"), QStringList{"1"});
+        QCOMPARE(rawQuery(store.backupPath(), messageColumnsV1()), before);
+
+        // Every row survived; only the message left streaming became interrupted.
+        QStringList expected = before;
+        expected[4].replace(QLatin1String("|streaming|"), QLatin1String("|interrupted|"));
+        QCOMPARE(rawQuery(path, messageColumnsV1()), expected);
+        QCOMPARE(store.recoveredMessages(), 1);
+        QCOMPARE(rawQuery(path, "SELECT id, title, created_at, updated_at, pinned, backend, model, "
+                                "system_prompt, settings_json FROM conversations ORDER BY id"),
+                 conversationsBefore);
+
+        // The new parts work on old data: search, branches, metadata, statuses.
+        auto hits = store.search(QStringLiteral("nata"));
+        QVERIFY2(hits.ok(), qPrintable(hits.errorString()));
+        QCOMPARE(hits->size(), 2);
+        QCOMPARE(hits->at(0).messageId, 4);
+        QCOMPARE(hits->at(1).messageId, 2);
+        auto path1 = store.activePath(1).value();
+        QCOMPARE(path1.size(), 4); // 1 -> 4 -> 5 -> 6: the newest message is the active leaf
+        QCOMPARE(path1[1].id, 4);
+        QCOMPARE(path1[1].siblingIndex, 1);
+        QCOMPARE(path1[1].siblingCount, 2);
+        QCOMPARE(store.activePath(3)->size(), 0);
+        auto page = store.listConversations(0, 10).value();
+        QCOMPARE(page.size(), 3);
+        QCOMPARE(page[0].title, QStringLiteral("Pinned: regex help"));
+        QCOMPARE(page[0].settings.value(QLatin1String("top_p")).toDouble(), 0.9);
+        QVERIFY(store.setStatus(9, MessageStatus::Cancelled).ok());
+
+        QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
+        QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
+        QString error;
+        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')",
+                         &error),
+                 qPrintable(error));
+
+        // Opening again changes nothing and backs up nothing more.
+        opened = ConversationStore::open(m_dir.filePath(QStringLiteral("unused.db")));
+        auto again = ConversationStore::open(path);
+        QVERIFY(again.ok());
+        QVERIFY(again.value()->backupPath().isEmpty());
+    }
+
+    void newerSchemaIsRefusedAndLeftUntouched()
+    {
+        const QString path = newPath();
+        QVERIFY(rawExec(path, "CREATE TABLE conversations (id INTEGER PRIMARY KEY, future TEXT);"
+                              "INSERT INTO conversations VALUES (1, 'from the future');"
+                              "PRAGMA user_version = 7;"));
+        const QByteArray hash = fileHash(path);
+        auto store = ConversationStore::open(path);
+        QVERIFY(!store.ok());
+        const QString message = store.errorString();
+        QVERIFY2(message.contains(QLatin1String("newer version of Causerie")), qPrintable(message));
+        QVERIFY2(message.contains(QLatin1String("schema 7")), qPrintable(message));
+        QVERIFY2(message.contains(QLatin1String("untouched")), qPrintable(message));
+        QCOMPARE(fileHash(path), hash);
+        QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
+        QCOMPARE(rawQuery(path, "PRAGMA journal_mode"), QStringList{"delete"});
+    }
+
+    void foreignDatabaseIsRefusedAndLeftUntouched()
+    {
+        const QString path = newPath();
+        QVERIFY(rawExec(path, "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT);"));
+        const QByteArray hash = fileHash(path);
+        auto store = ConversationStore::open(path);
+        QVERIFY(!store.ok());
+        QVERIFY2(store.errorString().contains(QLatin1String("not a Causerie conversation database")),
+                 qPrintable(store.errorString()));
+        QCOMPARE(fileHash(path), hash);
+    }
+
+    void failedStepRollsBackToTheOldVersion()
+    {
+        // A version-1 file with a dangling reference (written with foreign keys off):
+        // the step's foreign-key check fails, the transaction rolls back, nothing is lost.
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        QVERIFY(rawExec(path, "INSERT INTO messages VALUES (10, 99, NULL, 'user', 'orphan', 'done', 0, 0)"));
+        const QStringList before = rawQuery(path, messageColumnsV1());
+        auto store = ConversationStore::open(path);
+        QVERIFY(!store.ok());
+        QVERIFY2(store.errorString().contains(QLatin1String("broken references")),
+                 qPrintable(store.errorString()));
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"1"});
+        QCOMPARE(rawQuery(path, messageColumnsV1()), before);
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages_fts'"),
+                 QStringList{"0"});
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStorageMigrations)
+#include "tst_storagemigrations.moc"
