@@ -67,6 +67,7 @@ struct VocabData {
     int32_t pad_id = -1;
     bool add_bos = true;
     bool add_eos = false;
+    bool add_space_prefix = true;           // sentencepiece's dummy "▁" before the text
     std::string chat_template;              // tokenizer.chat_template, used only to pick a built-in
 };
 
@@ -84,5 +85,8 @@ struct Model {
 // Validates metadata and every tensor's presence, type and shape; errors name the key/tensor.
 Result<Model> load_model_from_gguf(GGUFFile file);
 Result<Model> load_model(const std::string& path);
+
+// Reads and validates tokenizer.ggml.* alone (also lets a test model copy a real vocabulary).
+Result<VocabData> read_vocab(const GGUFFile& file);
 
 } // namespace causerie

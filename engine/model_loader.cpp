@@ -1,7 +1,6 @@
 // Model-level validation of a GGUF already checked as a container by GGUFFile: architecture,
 // hyper-parameters, vocabulary and the presence, type and shape of every weight.
 #include "model.h"
-#include "test_model.h"  // read_vocab
 
 #include <algorithm>
 #include <cmath>
@@ -296,6 +295,11 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
         auto b = f.get_bool("tokenizer.ggml.add_eos_token");
         if (!b) return b.error();
         v.add_eos = *b;
+    }
+    if (f.find("tokenizer.ggml.add_space_prefix")) {
+        auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
+        if (!b) return b.error();
+        v.add_space_prefix = *b;
     }
     if (f.find("tokenizer.chat_template")) {
         auto t = f.get_string("tokenizer.chat_template");

@@ -37,8 +37,4 @@ Status write_test_model(const std::string& path, const TestModelSpec& spec);
 // The synthetic vocabulary described above, with exactly n_vocab tokens (300 <= n_vocab <= 500000).
 Result<VocabData> make_synthetic_vocab(int64_t n_vocab);
 
-// Reads and validates tokenizer.ggml.* (shared with load_model_from_gguf; defined in
-// model_loader.cpp). Lets a test model copy the vocabulary of a real GGUF.
-Result<VocabData> read_vocab(const GGUFFile& file);
-
 } // namespace causerie

@@ -1,51 +1,147 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
+import Causerie.App
 
 ApplicationWindow {
     id: window
 
-    required property string dataDir
-    required property string modelPath
-
-    width: 960
-    height: 640
-    minimumWidth: 480
-    minimumHeight: 360
+    width: 1100
+    height: 720
+    minimumWidth: 640
+    minimumHeight: 420
     visible: true
-    title: qsTr("Causerie")
+    title: App.chat.conversationId > 0 ? qsTr("Causerie — %1").arg(sidebar.currentTitle) : qsTr("Causerie")
 
-    ColumnLayout {
-        anchors.centerIn: parent
-        spacing: 12
+    Material.theme: App.settings.theme === "dark" ? Material.Dark
+                  : App.settings.theme === "light" ? Material.Light : Material.System
+    Material.accent: Material.DeepOrange
 
-        Label {
-            Layout.alignment: Qt.AlignHCenter
-            text: qsTr("Causerie")
-            font.pixelSize: 28
-            Accessible.name: text
+    SplitView {
+        anchors.fill: parent
+
+        Sidebar {
+            id: sidebar
+            SplitView.preferredWidth: 280
+            SplitView.minimumWidth: 200
         }
-        Label {
-            Layout.alignment: Qt.AlignHCenter
-            text: window.modelPath.length > 0
-                  ? qsTr("Model: %1").arg(window.modelPath)
-                  : qsTr("No model open yet.")
-            Accessible.name: text
-        }
-        Label {
-            Layout.alignment: Qt.AlignHCenter
-            text: qsTr("Data folder: %1").arg(window.dataDir)
-            opacity: 0.7
-            Accessible.name: text
-        }
-        Button {
-            Layout.alignment: Qt.AlignHCenter
-            text: qsTr("Quit")
-            Accessible.name: text
-            onClicked: Qt.quit()
+
+        ColumnLayout {
+            SplitView.fillWidth: true
+            spacing: 0
+
+            TopBar {
+                Layout.fillWidth: true
+                onOpenModels: modelDialog.open()
+                onOpenSettings: settingsDialog.open()
+            }
+            ChatView {
+                id: chatView
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                onEditRequested: (messageId, text) => composer.startEdit(messageId, text)
+            }
+            Composer {
+                id: composer
+                Layout.fillWidth: true
+                onEditLastRequested: chatView.editLastUserMessage()
+            }
+            StatusLine {
+                Layout.fillWidth: true
+            }
         }
     }
 
+    ModelDialog {
+        id: modelDialog
+    }
+    SettingsDialog {
+        id: settingsDialog
+    }
+
+    // A conversation was deleted: it can still be brought back for a few seconds.
+    ToolTip {
+        id: undoBar
+        x: (window.width - width) / 2
+        y: window.height - height - 64
+        timeout: 8000
+        contentItem: RowLayout {
+            Label {
+                text: qsTr("Conversation deleted.")
+            }
+            Button {
+                text: qsTr("Undo")
+                flat: true
+                Accessible.name: qsTr("Undo delete")
+                onClicked: App.undoDelete()
+            }
+        }
+    }
+
+    Dialog {
+        id: errorDialog
+        property alias text: errorText.text
+        anchors.centerIn: parent
+        modal: true
+        title: qsTr("Something went wrong")
+        standardButtons: Dialog.Ok
+        Label {
+            id: errorText
+            width: Math.min(window.width * 0.6, 520)
+            wrapMode: Text.Wrap
+        }
+    }
+
+    Connections {
+        target: App
+        function onPendingDeleteChanged() {
+            if (App.pendingDeleteId > 0)
+                undoBar.open()
+            else
+                undoBar.close()
+        }
+        function onModelLoadFailed(path, message) {
+            errorDialog.title = qsTr("The model could not be opened")
+            errorDialog.text = path + "\n\n" + message
+            errorDialog.open()
+        }
+        function onErrorOccurred(message) {
+            errorDialog.title = qsTr("Something went wrong")
+            errorDialog.text = message
+            errorDialog.open()
+        }
+    }
+
+    Component.onCompleted: {
+        if (App.storeError.length > 0) {
+            errorDialog.title = qsTr("Your conversations could not be opened")
+            errorDialog.text = App.storeError
+            errorDialog.open()
+        }
+    }
+
+    Shortcut {
+        sequence: "Ctrl+N"
+        onActivated: { App.newChat(); composer.focusInput() }
+    }
+    Shortcut {
+        sequence: "Ctrl+K"
+        onActivated: sidebar.focusSearch()
+    }
+    Shortcut {
+        sequence: "Esc"
+        enabled: App.chat.generating
+        onActivated: App.chat.stop()
+    }
+    Shortcut {
+        sequence: "Ctrl+,"
+        onActivated: settingsDialog.open()
+    }
+    Shortcut {
+        sequence: StandardKey.Open
+        onActivated: modelDialog.openFile()
+    }
     Shortcut {
         sequences: [StandardKey.Quit]
         onActivated: Qt.quit()

@@ -1,0 +1,442 @@
+#include "appcontroller.h"
+
+#include "appsettings.h"
+#include "chatcontroller.h"
+#include "conversationlistmodel.h"
+#include "conversationsections.h"
+#include "conversationstore.h"
+#include "endpointstore.h"
+#include "keystore.h"
+#include "localbackend.h"
+#include "messagelistmodel.h"
+#include "remotebackend.h"
+
+#include <QClipboard>
+#include <QDir>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QLoggingCategory>
+#include <QTimer>
+
+Q_LOGGING_CATEGORY(lcApp, "causerie.app")
+
+using namespace causerie::storage;
+
+namespace {
+
+constexpr auto kRemotePrefix = QLatin1String("remote:");
+
+QString fileSizeText(qint64 bytes)
+{
+    return QLocale().formattedDataSize(bytes);
+}
+
+} // namespace
+
+AppController::AppController(const QString& dataDir, QObject* parent)
+    : QObject(parent)
+    , m_dataDir(dataDir)
+    , m_settings(std::make_unique<AppSettings>(QDir(dataDir).filePath(QStringLiteral("settings.ini"))))
+    , m_local(std::make_unique<LocalBackend>())
+    , m_endpoints(std::make_unique<EndpointStore>(&m_settings->raw()))
+    , m_keys(std::make_unique<KeyStore>())
+{
+    auto store = ConversationStore::open(QDir(dataDir).filePath(QStringLiteral("conversations.db")));
+    if (!store) {
+        m_storeError = store.errorString();
+        qCWarning(lcApp) << "conversations not opened:" << m_storeError;
+        return;
+    }
+    m_store = std::move(store).value();
+    if (m_store->recoveredMessages() > 0)
+        qCInfo(lcApp) << m_store->recoveredMessages() << "answer(s) interrupted by the last exit were kept";
+    m_conversations = std::make_unique<ConversationListModel>(m_store.get());
+    m_sections = std::make_unique<ConversationSections>();
+    m_sections->setSourceModel(m_conversations.get());
+    m_messages = std::make_unique<MessageListModel>(m_store.get());
+    m_chat = std::make_unique<ChatController>(
+        m_store.get(), m_messages.get(), [this](const Conversation& c) { return backendFor(c); },
+        [this](const Conversation& c) {
+            TurnSettings t;
+            t.generation = m_settings->generation(c.settings);
+            t.systemPrompt = c.systemPrompt.isEmpty() ? m_settings->systemPrompt() : c.systemPrompt;
+            return t;
+        });
+
+    connect(m_store.get(), &ConversationStore::conversationsChanged, m_conversations.get(),
+            &ConversationListModel::reload);
+    connect(m_chat.get(), &ChatController::conversationIdChanged, this, &AppController::onConversationChanged);
+    connect(m_chat.get(), &ChatController::generatingChanged, this, [this] { updateContextUsage(); });
+    connect(m_local.get(), &LocalBackend::modelStateChanged, this, [this] {
+        Q_EMIT modelChanged();
+        Q_EMIT conversationBackendChanged();
+    });
+    connect(m_local.get(), &LocalBackend::modelLoaded, this, [this](const LocalModelInfo& info) {
+        m_settings->addRecentModel(info.path);
+        updateContextUsage();
+    });
+    connect(m_local.get(), &LocalBackend::modelLoadFailed, this, &AppController::modelLoadFailed);
+    connect(m_local.get(), &LocalBackend::tokensCounted, this, [this](const QString& id, int tokens, int) {
+        if (id != m_countRequest)
+            return;
+        m_contextUsed = tokens;
+        Q_EMIT contextChanged();
+    });
+    connect(m_endpoints.get(), &EndpointStore::endpointsChanged, this, &AppController::endpointsChanged);
+    connect(m_keys.get(), &KeyStore::persistenceChanged, this, &AppController::keysChanged);
+    connect(m_keys.get(), &KeyStore::keyRead, this, [this](const QString& endpointId, const ApiKey& key) {
+        if (RemoteBackend* b = m_remotes.value(endpointId))
+            b->setApiKey(key);
+        Q_EMIT conversationBackendChanged();
+    });
+    m_keys->checkAvailability();
+
+    // Deleted conversations are purged for good once their undo window has passed.
+    auto* purge = new QTimer(this);
+    purge->setInterval(15'000);
+    connect(purge, &QTimer::timeout, this, [this] { (void)m_store->purgeDeleted(); });
+    purge->start();
+}
+
+AppController::~AppController()
+{
+    shutdown();
+}
+
+bool AppController::isOpen() const
+{
+    return m_store != nullptr;
+}
+
+QObject* AppController::conversations() const
+{
+    return m_sections.get();
+}
+
+QObject* AppController::messages() const
+{
+    return m_messages.get();
+}
+
+void AppController::shutdown()
+{
+    if (m_chat)
+        m_chat->shutdown();
+}
+
+// ---- models ----
+
+int AppController::modelState() const
+{
+    return int(m_local->modelState());
+}
+
+QVariantMap AppController::modelInfo() const
+{
+    const LocalModelInfo& i = m_local->modelInfo();
+    if (i.path.isEmpty())
+        return {};
+    return {
+        {QStringLiteral("path"), i.path},
+        {QStringLiteral("name"), i.name},
+        {QStringLiteral("architecture"), i.architecture},
+        {QStringLiteral("quantization"), i.quantization},
+        {QStringLiteral("parameters"), QLocale().toString(double(i.parameters) / 1e9, 'f', 2) + QStringLiteral(" B")},
+        {QStringLiteral("fileSize"), fileSizeText(i.fileSize)},
+        {QStringLiteral("contextSize"), i.contextSize},
+        {QStringLiteral("trainedContext"), i.trainedContext},
+        {QStringLiteral("layers"), i.layers},
+        {QStringLiteral("device"), i.device},
+        {QStringLiteral("deviceNote"), i.deviceNote},
+        {QStringLiteral("chatTemplate"), i.chatTemplate},
+    };
+}
+
+QString AppController::modelError() const
+{
+    return m_local->lastError();
+}
+
+void AppController::openModel(const QUrl& file)
+{
+    openModelPath(file.isLocalFile() ? file.toLocalFile() : file.toString());
+}
+
+void AppController::openModelPath(const QString& path)
+{
+    LocalModelOptions o;
+    o.path = QFileInfo(path).absoluteFilePath();
+    o.contextSize = m_settings->contextSize();
+    o.threads = m_settings->threads();
+    o.device = m_settings->device();
+    m_local->loadModel(o);
+}
+
+// ---- conversations ----
+
+void AppController::newChat()
+{
+    if (m_chat)
+        m_chat->newConversation();
+}
+
+void AppController::openConversation(qint64 id)
+{
+    if (m_chat)
+        m_chat->openConversation(id);
+}
+
+void AppController::onConversationChanged()
+{
+    m_remoteModels.clear();
+    Q_EMIT conversationBackendChanged();
+    updateContextUsage();
+}
+
+void AppController::renameConversation(qint64 id, const QString& title)
+{
+    if (title.trimmed().isEmpty())
+        return;
+    if (auto st = m_store->renameConversation(id, title.trimmed()); !st)
+        Q_EMIT errorOccurred(st.errorString());
+}
+
+void AppController::setPinned(qint64 id, bool pinned)
+{
+    if (auto st = m_store->setPinned(id, pinned); !st)
+        Q_EMIT errorOccurred(st.errorString());
+}
+
+void AppController::deleteConversation(qint64 id)
+{
+    if (auto st = m_store->deleteConversation(id); !st) {
+        Q_EMIT errorOccurred(st.errorString());
+        return;
+    }
+    if (m_chat->conversationId() == id)
+        m_chat->newConversation();
+    m_pendingDelete = id;
+    Q_EMIT pendingDeleteChanged();
+}
+
+void AppController::undoDelete()
+{
+    if (!m_pendingDelete)
+        return;
+    if (auto st = m_store->undoDelete(m_pendingDelete); !st)
+        Q_EMIT errorOccurred(st.errorString());
+    m_pendingDelete = 0;
+    Q_EMIT pendingDeleteChanged();
+}
+
+QVariantList AppController::search(const QString& text)
+{
+    QVariantList out;
+    if (!m_store || text.trimmed().isEmpty())
+        return out;
+    auto hits = m_store->search(text, 50);
+    if (!hits) {
+        Q_EMIT errorOccurred(hits.errorString());
+        return out;
+    }
+    for (const SearchHit& h : std::as_const(*hits))
+        out.append(QVariantMap{{QStringLiteral("conversationId"), h.conversationId},
+                               {QStringLiteral("messageId"), h.messageId},
+                               {QStringLiteral("title"), h.conversationTitle},
+                               {QStringLiteral("snippetHtml"), h.snippetHtml()}});
+    return out;
+}
+
+QString AppController::exportMarkdown(qint64 id)
+{
+    auto md = m_store->exportMarkdown(id);
+    return md ? *md : QString();
+}
+
+// ---- backends ----
+
+ChatBackend* AppController::backendFor(const Conversation& c)
+{
+    if (c.backend.startsWith(kRemotePrefix)) {
+        RemoteBackend* b = remoteBackend(c.backend.mid(kRemotePrefix.size()));
+        if (b)
+            b->setModel(c.model);
+        return b;
+    }
+    return m_local.get();
+}
+
+RemoteBackend* AppController::remoteBackend(const QString& endpointId)
+{
+    if (RemoteBackend* b = m_remotes.value(endpointId))
+        return b;
+    const RemoteEndpoint ep = m_endpoints->endpoint(endpointId);
+    if (ep.id.isEmpty())
+        return nullptr;
+    auto* b = new RemoteBackend(nullptr, this);
+    b->setEndpoint(ep);
+    m_remotes.insert(endpointId, b);
+    m_keys->readKey(endpointId);   // → keyRead sets it
+    connect(b, &RemoteBackend::modelsListed, this, [this](const QString& id, const QList<RemoteModelInfo>& models) {
+        if (id != m_modelsRequest)
+            return;
+        m_remoteModels.clear();
+        for (const RemoteModelInfo& m : models)
+            m_remoteModels.append(QVariantMap{{QStringLiteral("id"), m.id},
+                                              {QStringLiteral("contextLength"), m.contextLength}});
+        m_remoteModelsError.clear();
+        Q_EMIT remoteModelsChanged();
+    });
+    connect(b, &RemoteBackend::modelsFailed, this, [this](const QString& id, const BackendError& e) {
+        if (id != m_modelsRequest)
+            return;
+        m_remoteModels.clear();
+        m_remoteModelsError = e.message;
+        Q_EMIT remoteModelsChanged();
+    });
+    return b;
+}
+
+QString AppController::conversationBackend() const
+{
+    if (!m_chat || !m_chat->conversationId())
+        return QStringLiteral("local");
+    auto c = m_store->conversation(m_chat->conversationId());
+    return c && !c->backend.isEmpty() ? c->backend : QStringLiteral("local");
+}
+
+QString AppController::conversationModel() const
+{
+    if (!m_chat || !m_chat->conversationId())
+        return {};
+    auto c = m_store->conversation(m_chat->conversationId());
+    return c ? c->model : QString();
+}
+
+bool AppController::backendReady() const
+{
+    const QString b = conversationBackend();
+    if (!b.startsWith(kRemotePrefix))
+        return m_local->isReady();
+    return !conversationModel().isEmpty() && !m_endpoints->endpoint(b.mid(kRemotePrefix.size())).id.isEmpty();
+}
+
+QString AppController::backendLabel() const
+{
+    const QString b = conversationBackend();
+    if (!b.startsWith(kRemotePrefix))
+        return m_local->isReady() ? tr("Local · %1").arg(m_local->modelInfo().name) : tr("Local · no model");
+    const RemoteEndpoint ep = m_endpoints->endpoint(b.mid(kRemotePrefix.size()));
+    return tr("%1 · %2").arg(ep.name.isEmpty() ? tr("Remote") : ep.name,
+                             conversationModel().isEmpty() ? tr("no model chosen") : conversationModel());
+}
+
+void AppController::setConversationBackend(const QString& backend, const QString& model)
+{
+    if (!m_chat)
+        return;
+    qint64 id = m_chat->conversationId();
+    if (!id) {
+        NewConversation nc;
+        nc.backend = backend;
+        nc.model = model;
+        auto created = m_store->createConversation(nc);
+        if (!created) {
+            Q_EMIT errorOccurred(created.errorString());
+            return;
+        }
+        m_chat->openConversation(*created);
+    } else {
+        auto c = m_store->conversation(id);
+        if (!c)
+            return;
+        // Switching keeps the history: the next request sends it to the new backend.
+        if (auto st = m_store->setConversationOptions(id, backend, model, c->systemPrompt, c->settings); !st)
+            Q_EMIT errorOccurred(st.errorString());
+    }
+    Q_EMIT conversationBackendChanged();
+    updateContextUsage();
+}
+
+void AppController::refreshRemoteModels(const QString& endpointId)
+{
+    RemoteBackend* b = remoteBackend(endpointId);
+    if (!b)
+        return;
+    m_modelsRequest = b->listModels();
+}
+
+QVariantList AppController::endpoints() const
+{
+    QVariantList out;
+    for (const RemoteEndpoint& e : m_endpoints->endpoints())
+        out.append(QVariantMap{{QStringLiteral("id"), e.id}, {QStringLiteral("name"), e.name},
+                               {QStringLiteral("baseUrl"), e.baseUrl}});
+    return out;
+}
+
+QString AppController::saveEndpoint(const QString& id, const QString& name, const QString& baseUrl,
+                                    const QString& apiKey)
+{
+    const QString saved = m_endpoints->save({id, name, baseUrl});
+    if (saved.isEmpty()) {
+        Q_EMIT errorOccurred(m_endpoints->errorString());
+        return {};
+    }
+    if (!apiKey.isEmpty())
+        m_keys->writeKey(saved, ApiKey(apiKey));
+    if (RemoteBackend* b = m_remotes.value(saved)) {
+        b->setEndpoint(m_endpoints->endpoint(saved));
+        if (!apiKey.isEmpty())
+            b->setApiKey(ApiKey(apiKey));
+    }
+    return saved;
+}
+
+void AppController::removeEndpoint(const QString& id)
+{
+    m_endpoints->remove(id);
+    m_keys->removeKey(id);
+    delete m_remotes.take(id);
+}
+
+bool AppController::keysSessionOnly() const
+{
+    return m_keys->persistence() == KeyStore::SessionOnly;
+}
+
+int AppController::contextSize() const
+{
+    if (conversationBackend().startsWith(kRemotePrefix))
+        return 0;
+    return m_local->modelInfo().contextSize;
+}
+
+void AppController::updateContextUsage(const QString& draft)
+{
+    if (!m_store || !m_local->isReady() || conversationBackend().startsWith(kRemotePrefix)) {
+        if (m_contextUsed != 0) {
+            m_contextUsed = 0;
+            Q_EMIT contextChanged();
+        }
+        return;
+    }
+    QList<ChatMessage> history;
+    const QString system = m_settings->systemPrompt();
+    if (!system.isEmpty())
+        history.append({QStringLiteral("system"), system});
+    if (m_chat->conversationId()) {
+        if (auto path = m_store->activePath(m_chat->conversationId()))
+            for (const Message& m : std::as_const(*path))
+                history.append({roleName(m.role), m.content});
+    }
+    if (history.isEmpty() || history.last().role != QLatin1String("user"))
+        history.append({QStringLiteral("user"), draft});
+    m_countRequest = m_local->countTokens(history);
+}
+
+void AppController::copyText(const QString& text)
+{
+    if (auto* cb = QGuiApplication::clipboard())
+        cb->setText(text);
+}

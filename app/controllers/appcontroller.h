@@ -1,0 +1,141 @@
+#pragma once
+// Everything the QML window talks to, owned in one place: the store and its list models, the
+// chat turn, the local engine, the remote endpoints and their keys, the settings.
+// GUI thread only; the engine itself runs on LocalBackend's thread.
+#include "appsettings.h"
+#include "chatcontroller.h"
+
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QUrl>
+#include <QVariantList>
+#include <QVariantMap>
+
+#include <memory>
+
+class ChatBackend;
+class ConversationSections;
+class EndpointStore;
+class KeyStore;
+class LocalBackend;
+class RemoteBackend;
+struct LocalModelInfo;
+
+namespace causerie::storage {
+class ConversationStore;
+class ConversationListModel;
+class MessageListModel;
+struct Conversation;
+}
+
+class AppController : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(QObject* conversations READ conversations CONSTANT)
+    Q_PROPERTY(QObject* messages READ messages CONSTANT)
+    Q_PROPERTY(ChatController* chat READ chat CONSTANT)
+    Q_PROPERTY(AppSettings* settings READ settings CONSTANT)
+    Q_PROPERTY(QString dataDir READ dataDir CONSTANT)
+    Q_PROPERTY(QString storeError READ storeError CONSTANT)
+    Q_PROPERTY(int modelState READ modelState NOTIFY modelChanged)   // 0 none, 1 loading, 2 ready, 3 failed
+    Q_PROPERTY(QVariantMap modelInfo READ modelInfo NOTIFY modelChanged)
+    Q_PROPERTY(QString modelError READ modelError NOTIFY modelChanged)
+    Q_PROPERTY(QString conversationBackend READ conversationBackend NOTIFY conversationBackendChanged)
+    Q_PROPERTY(QString conversationModel READ conversationModel NOTIFY conversationBackendChanged)
+    Q_PROPERTY(bool backendReady READ backendReady NOTIFY conversationBackendChanged)
+    Q_PROPERTY(QString backendLabel READ backendLabel NOTIFY conversationBackendChanged)
+    Q_PROPERTY(int contextUsed READ contextUsed NOTIFY contextChanged)
+    Q_PROPERTY(int contextSize READ contextSize NOTIFY contextChanged)
+    Q_PROPERTY(QVariantList endpoints READ endpoints NOTIFY endpointsChanged)
+    Q_PROPERTY(QVariantList remoteModels READ remoteModels NOTIFY remoteModelsChanged)
+    Q_PROPERTY(QString remoteModelsError READ remoteModelsError NOTIFY remoteModelsChanged)
+    Q_PROPERTY(bool keysSessionOnly READ keysSessionOnly NOTIFY keysChanged)
+    Q_PROPERTY(qint64 pendingDeleteId READ pendingDeleteId NOTIFY pendingDeleteChanged)
+public:
+    explicit AppController(const QString& dataDir, QObject* parent = nullptr);
+    ~AppController() override;
+
+    bool isOpen() const;   // false: storeError() says why the conversations could not be opened
+
+    QObject* conversations() const;
+    QObject* messages() const;
+    ChatController* chat() const { return m_chat.get(); }
+    AppSettings* settings() const { return m_settings.get(); }
+    QString dataDir() const { return m_dataDir; }
+    QString storeError() const { return m_storeError; }
+    int modelState() const;
+    QVariantMap modelInfo() const;
+    QString modelError() const;
+    QString conversationBackend() const;
+    QString conversationModel() const;
+    bool backendReady() const;
+    QString backendLabel() const;
+    int contextUsed() const { return m_contextUsed; }
+    int contextSize() const;
+    QVariantList endpoints() const;
+    QVariantList remoteModels() const { return m_remoteModels; }
+    QString remoteModelsError() const { return m_remoteModelsError; }
+    bool keysSessionOnly() const;
+    qint64 pendingDeleteId() const { return m_pendingDelete; }
+
+    // Models
+    Q_INVOKABLE void openModel(const QUrl& file);
+    Q_INVOKABLE void openModelPath(const QString& path);
+    // Conversations
+    Q_INVOKABLE void newChat();
+    Q_INVOKABLE void openConversation(qint64 id);
+    Q_INVOKABLE void renameConversation(qint64 id, const QString& title);
+    Q_INVOKABLE void setPinned(qint64 id, bool pinned);
+    Q_INVOKABLE void deleteConversation(qint64 id);   // undoable for a few seconds
+    Q_INVOKABLE void undoDelete();
+    Q_INVOKABLE QVariantList search(const QString& text);
+    Q_INVOKABLE QString exportMarkdown(qint64 id);
+    // Backends: "local" or "remote:<endpoint id>", with the model name for remote ones.
+    Q_INVOKABLE void setConversationBackend(const QString& backend, const QString& model);
+    Q_INVOKABLE void refreshRemoteModels(const QString& endpointId);
+    Q_INVOKABLE QString saveEndpoint(const QString& id, const QString& name, const QString& baseUrl,
+                                     const QString& apiKey);
+    Q_INVOKABLE void removeEndpoint(const QString& id);
+    // Text for the composer's "context used" line, recomputed when the conversation changes.
+    Q_INVOKABLE void updateContextUsage(const QString& draft = {});
+    Q_INVOKABLE void copyText(const QString& text);
+
+    // On quit: a generation in flight is cancelled and its partial answer stored.
+    void shutdown();
+
+Q_SIGNALS:
+    void modelChanged();
+    void modelLoadFailed(const QString& path, const QString& message);
+    void conversationBackendChanged();
+    void contextChanged();
+    void endpointsChanged();
+    void remoteModelsChanged();
+    void keysChanged();
+    void pendingDeleteChanged();
+    void errorOccurred(const QString& message);
+
+private:
+    ChatBackend* backendFor(const causerie::storage::Conversation& c);
+    RemoteBackend* remoteBackend(const QString& endpointId);
+    void onConversationChanged();
+
+    QString m_dataDir;
+    QString m_storeError;
+    std::unique_ptr<AppSettings> m_settings;
+    std::unique_ptr<causerie::storage::ConversationStore> m_store;
+    std::unique_ptr<causerie::storage::ConversationListModel> m_conversations;
+    std::unique_ptr<ConversationSections> m_sections;
+    std::unique_ptr<causerie::storage::MessageListModel> m_messages;
+    std::unique_ptr<LocalBackend> m_local;
+    std::unique_ptr<EndpointStore> m_endpoints;
+    std::unique_ptr<KeyStore> m_keys;
+    QHash<QString, RemoteBackend*> m_remotes;   // endpoint id → backend (children of this)
+    std::unique_ptr<ChatController> m_chat;
+    QVariantList m_remoteModels;
+    QString m_remoteModelsError;
+    QString m_modelsRequest;
+    QString m_countRequest;
+    int m_contextUsed = 0;
+    qint64 m_pendingDelete = 0;
+};

@@ -1,0 +1,76 @@
+#pragma once
+// The user's preferences, kept in settings.ini inside the data folder (never any key: those are
+// in the OS keychain). Every property notifies, so QML binds to it directly.
+#include "chattypes.h"
+
+#include <QObject>
+#include <QSettings>
+#include <QStringList>
+
+class AppSettings : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(double temperature READ temperature WRITE setTemperature NOTIFY changed)
+    Q_PROPERTY(double topP READ topP WRITE setTopP NOTIFY changed)
+    Q_PROPERTY(int topK READ topK WRITE setTopK NOTIFY changed)
+    Q_PROPERTY(double minP READ minP WRITE setMinP NOTIFY changed)
+    Q_PROPERTY(double repeatPenalty READ repeatPenalty WRITE setRepeatPenalty NOTIFY changed)
+    Q_PROPERTY(int maxTokens READ maxTokens WRITE setMaxTokens NOTIFY changed)
+    Q_PROPERTY(int seed READ seed WRITE setSeed NOTIFY changed)                  // -1: random
+    Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
+    Q_PROPERTY(int contextSize READ contextSize WRITE setContextSize NOTIFY changed)  // 0: model's, ≤ 4096
+    Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)        // auto | cpu | cuda
+    Q_PROPERTY(int gpuLayers READ gpuLayers WRITE setGpuLayers NOTIFY changed)   // -1: as many as fit
+    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)         // 0: all cores
+    Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)           // system | light | dark
+    Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)  // "" (system) | en | fr
+    Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY changed)
+public:
+    explicit AppSettings(const QString& file, QObject* parent = nullptr);
+
+    double temperature() const;
+    void setTemperature(double v);
+    double topP() const;
+    void setTopP(double v);
+    int topK() const;
+    void setTopK(int v);
+    double minP() const;
+    void setMinP(double v);
+    double repeatPenalty() const;
+    void setRepeatPenalty(double v);
+    int maxTokens() const;
+    void setMaxTokens(int v);
+    int seed() const;
+    void setSeed(int v);
+    QString systemPrompt() const;
+    void setSystemPrompt(const QString& v);
+    int contextSize() const;
+    void setContextSize(int v);
+    QString device() const;
+    void setDevice(const QString& v);
+    int gpuLayers() const;
+    void setGpuLayers(int v);
+    int threads() const;
+    void setThreads(int v);
+    QString theme() const;
+    void setTheme(const QString& v);
+    QString language() const;
+    void setLanguage(const QString& v);
+    QStringList recentModels() const;
+    void addRecentModel(const QString& path);   // most recent first, at most 8
+
+    // The app-wide defaults as a request's settings.
+    GenerationSettings generation() const;
+    // Per-conversation overrides (keys as the properties above) applied on top of the defaults.
+    GenerationSettings generation(const QJsonObject& overrides) const;
+
+    QSettings& raw() { return m_settings; }
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    void set(const char* key, const QVariant& value);
+
+    QSettings m_settings;
+};

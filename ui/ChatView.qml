@@ -1,0 +1,61 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// The active branch of the conversation, newest at the bottom; follows the answer as it grows
+// unless the user scrolled up.
+Item {
+    id: root
+
+    signal editRequested(var messageId, string text)
+
+    function editLastUserMessage() {
+        for (let i = list.count - 1; i >= 0; --i) {
+            const item = list.itemAtIndex(i)
+            if (item && item.author === "user") {
+                root.editRequested(item.messageId, item.content)
+                return
+            }
+        }
+    }
+
+    ListView {
+        id: list
+        anchors.fill: parent
+        anchors.margins: 8
+        clip: true
+        spacing: 12
+        model: App.messages
+        Accessible.name: qsTr("Messages")
+        ScrollBar.vertical: ScrollBar {}
+
+        property bool followEnd: true
+        onMovementEnded: followEnd = atYEnd
+        onContentHeightChanged: if (followEnd) positionViewAtEnd()
+        onCountChanged: { followEnd = true; positionViewAtEnd() }
+
+        delegate: MessageDelegate {
+            width: list.width
+            onEditRequested: (id, text) => root.editRequested(id, text)
+        }
+    }
+
+    ColumnLayout {
+        anchors.centerIn: parent
+        visible: list.count === 0
+        spacing: 8
+        Label {
+            Layout.alignment: Qt.AlignHCenter
+            text: qsTr("Causerie")
+            font.pixelSize: 28
+        }
+        Label {
+            Layout.alignment: Qt.AlignHCenter
+            text: App.backendReady ? qsTr("Ask anything. Your conversations stay on this computer.")
+                : App.conversationBackend === "local" ? qsTr("Open a model file (.gguf) to start, or choose a remote endpoint.")
+                : qsTr("Choose a model for this endpoint above.")
+            opacity: 0.7
+        }
+    }
+}

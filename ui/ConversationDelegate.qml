@@ -1,0 +1,84 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// One conversation in the sidebar: open on click, rename in place, pin, delete (confirmed).
+ItemDelegate {
+    id: root
+
+    required property var conversationId
+    required property string title
+    required property bool pinned
+    property bool current: false
+    property bool renaming: false
+
+    highlighted: current
+    Accessible.name: title.length > 0 ? title : qsTr("Untitled conversation")
+    onClicked: App.openConversation(conversationId)
+
+    contentItem: RowLayout {
+        Label {
+            visible: !root.renaming
+            Layout.fillWidth: true
+            text: (root.pinned ? "📌 " : "") + (root.title.length > 0 ? root.title : qsTr("Untitled conversation"))
+            elide: Text.ElideRight
+        }
+        TextField {
+            id: renameField
+            visible: root.renaming
+            Layout.fillWidth: true
+            text: root.title
+            Accessible.name: qsTr("New title")
+            onAccepted: { App.renameConversation(root.conversationId, text); root.renaming = false }
+            Keys.onEscapePressed: root.renaming = false
+            onActiveFocusChanged: if (!activeFocus) root.renaming = false
+        }
+        ToolButton {
+            text: "⋯"
+            Accessible.name: qsTr("Conversation actions")
+            onClicked: menu.popup()
+        }
+    }
+
+    TapHandler {
+        acceptedButtons: Qt.RightButton
+        onTapped: menu.popup()
+    }
+
+    Menu {
+        id: menu
+        MenuItem {
+            text: qsTr("Rename")
+            onTriggered: { root.renaming = true; renameField.forceActiveFocus(); renameField.selectAll() }
+        }
+        MenuItem {
+            text: root.pinned ? qsTr("Unpin") : qsTr("Pin")
+            onTriggered: App.setPinned(root.conversationId, !root.pinned)
+        }
+        MenuItem {
+            text: qsTr("Copy as Markdown")
+            onTriggered: App.copyText(App.exportMarkdown(root.conversationId))
+        }
+        MenuSeparator {}
+        MenuItem {
+            text: qsTr("Delete…")
+            onTriggered: confirm.open()
+        }
+    }
+
+    Dialog {
+        id: confirm
+        parent: Overlay.overlay
+        anchors.centerIn: parent
+        modal: true
+        title: qsTr("Delete this conversation?")
+        standardButtons: Dialog.Cancel | Dialog.Ok
+        Label {
+            text: qsTr("“%1” will be deleted. You can undo this for a few seconds.").arg(root.title)
+            wrapMode: Text.Wrap
+            width: 360
+        }
+        onAccepted: App.deleteConversation(root.conversationId)
+    }
+}

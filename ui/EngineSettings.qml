@@ -1,0 +1,51 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+GridLayout {
+    columns: 2
+    columnSpacing: 12
+
+    Label { text: qsTr("Context size (0 = the model's, at most 4096)") }
+    SpinBox {
+        from: 0; to: 131072; stepSize: 512
+        value: App.settings.contextSize
+        editable: true
+        Accessible.name: qsTr("Context size")
+        onValueModified: App.settings.contextSize = value
+    }
+    Label { text: qsTr("Device") }
+    ComboBox {
+        model: [{ key: "auto", name: qsTr("Automatic") }, { key: "cpu", name: qsTr("CPU") }, { key: "cuda", name: qsTr("NVIDIA GPU") }]
+        textRole: "name"
+        valueRole: "key"
+        currentIndex: Math.max(0, indexOfValue(App.settings.device))
+        Accessible.name: qsTr("Device")
+        onActivated: App.settings.device = currentValue
+    }
+    Label { text: qsTr("GPU layers (-1 = as many as fit)") }
+    SpinBox {
+        from: -1; to: 200
+        value: App.settings.gpuLayers
+        editable: true
+        Accessible.name: qsTr("GPU layers")
+        onValueModified: App.settings.gpuLayers = value
+    }
+    Label { text: qsTr("CPU threads (0 = all cores)") }
+    SpinBox {
+        from: 0; to: 256
+        value: App.settings.threads
+        editable: true
+        Accessible.name: qsTr("CPU threads")
+        onValueModified: App.settings.threads = value
+    }
+    Label {
+        Layout.columnSpan: 2
+        Layout.fillWidth: true
+        text: qsTr("These take effect the next time a model is opened.")
+        wrapMode: Text.Wrap
+        opacity: 0.7
+    }
+    Item { Layout.fillHeight: true; Layout.columnSpan: 2 }
+}

@@ -1,0 +1,154 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// One message: Markdown text, its state, and the actions on it (copy, edit, regenerate,
+// move between branches, details).
+Pane {
+    id: root
+
+    required property var messageId
+    required property string author
+    required property string content
+    required property string status
+    required property int siblingIndex
+    required property int siblingCount
+    required property string model
+    required property string backend
+    required property var promptTokens
+    required property var completionTokens
+    required property var ttftMs
+    required property var tokensPerSecond
+    required property string finishReason
+    required property string errorText
+
+    signal editRequested(var messageId, string text)
+
+    readonly property bool isUser: author === "user"
+    padding: 12
+    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + content
+    background: Rectangle {
+        radius: 8
+        color: root.isUser ? Qt.rgba(0.5, 0.5, 0.5, 0.12) : "transparent"
+        border.color: Qt.rgba(0.5, 0.5, 0.5, 0.2)
+    }
+
+    ColumnLayout {
+        width: parent.width
+        spacing: 6
+
+        Label {
+            text: root.isUser ? qsTr("You") : (root.model.length > 0 ? root.model : qsTr("Assistant"))
+            font.bold: true
+            opacity: 0.7
+        }
+
+        TextEdit {
+            id: body
+            Layout.fillWidth: true
+            text: root.content
+            textFormat: root.isUser ? TextEdit.PlainText : TextEdit.MarkdownText
+            wrapMode: TextEdit.Wrap
+            readOnly: true
+            selectByMouse: true
+            color: palette.text
+            selectionColor: palette.highlight
+            font.pixelSize: 15
+            Accessible.name: qsTr("Message text")
+            Accessible.role: Accessible.StaticText
+            onLinkActivated: link => Qt.openUrlExternally(link)
+            Component.onCompleted: CodeHighlighter.attach(body.textDocument)
+        }
+
+        BusyIndicator {
+            visible: root.status === "streaming" && root.content.length === 0
+            running: visible
+            Layout.preferredHeight: 24
+            Layout.preferredWidth: 24
+        }
+
+        Label {
+            Layout.fillWidth: true
+            visible: root.status === "error" || root.status === "interrupted" || root.status === "cancelled"
+            wrapMode: Text.Wrap
+            color: root.status === "error" ? "#c0392b" : palette.text
+            opacity: root.status === "error" ? 1 : 0.6
+            text: root.status === "error" ? root.errorText
+                : root.status === "interrupted" ? qsTr("This answer was interrupted when Causerie closed.")
+                : qsTr("Stopped.")
+        }
+
+        RowLayout {
+            spacing: 2
+            visible: root.status !== "streaming"
+
+            ToolButton {
+                visible: root.siblingCount > 1
+                text: "‹"
+                enabled: root.siblingIndex > 0
+                Accessible.name: qsTr("Previous version")
+                onClicked: App.chat.showSibling(root.messageId, -1)
+            }
+            Label {
+                visible: root.siblingCount > 1
+                text: qsTr("%1/%2").arg(root.siblingIndex + 1).arg(root.siblingCount)
+            }
+            ToolButton {
+                visible: root.siblingCount > 1
+                text: "›"
+                enabled: root.siblingIndex + 1 < root.siblingCount
+                Accessible.name: qsTr("Next version")
+                onClicked: App.chat.showSibling(root.messageId, 1)
+            }
+            ToolButton {
+                text: qsTr("Copy")
+                Accessible.name: qsTr("Copy message")
+                onClicked: App.copyText(root.content)
+            }
+            ToolButton {
+                visible: root.isUser
+                text: qsTr("Edit")
+                enabled: !App.chat.generating
+                Accessible.name: qsTr("Edit message")
+                onClicked: root.editRequested(root.messageId, root.content)
+            }
+            ToolButton {
+                visible: !root.isUser
+                text: qsTr("Regenerate")
+                enabled: !App.chat.generating && App.backendReady
+                Accessible.name: qsTr("Regenerate answer")
+                onClicked: App.chat.regenerate(root.messageId)
+            }
+            ToolButton {
+                visible: !root.isUser && root.status !== "error"
+                text: qsTr("Details")
+                Accessible.name: qsTr("Answer details")
+                onClicked: details.open()
+            }
+        }
+    }
+
+    Popup {
+        id: details
+        padding: 12
+        GridLayout {
+            columns: 2
+            columnSpacing: 12
+            Label { text: qsTr("Model"); opacity: 0.7 }
+            Label { text: root.model.length > 0 ? root.model : "—" }
+            Label { text: qsTr("Backend"); opacity: 0.7 }
+            Label { text: root.backend.length > 0 ? root.backend : "—" }
+            Label { text: qsTr("Prompt tokens"); opacity: 0.7 }
+            Label { text: root.promptTokens !== undefined ? root.promptTokens : "—" }
+            Label { text: qsTr("Answer tokens"); opacity: 0.7 }
+            Label { text: root.completionTokens !== undefined ? root.completionTokens : "—" }
+            Label { text: qsTr("Time to first token"); opacity: 0.7 }
+            Label { text: root.ttftMs !== undefined ? qsTr("%1 ms").arg(Math.round(root.ttftMs)) : "—" }
+            Label { text: qsTr("Speed"); opacity: 0.7 }
+            Label { text: root.tokensPerSecond !== undefined ? qsTr("%1 tokens/s").arg(root.tokensPerSecond.toFixed(1)) : "—" }
+            Label { text: qsTr("Finish reason"); opacity: 0.7 }
+            Label { text: root.finishReason.length > 0 ? root.finishReason : "—" }
+        }
+    }
+}

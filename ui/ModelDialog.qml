@@ -1,0 +1,101 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Dialogs
+import QtQuick.Layouts
+import Causerie.App
+
+// The local model: open a .gguf, watch it load, see what it is and where it runs, reopen a
+// recent one.
+Dialog {
+    id: root
+
+    function openFile() {
+        fileDialog.open()
+    }
+
+    parent: Overlay.overlay
+    anchors.centerIn: parent
+    width: Math.min(parent.width * 0.9, 560)
+    modal: true
+    title: qsTr("Local model")
+    standardButtons: Dialog.Close
+
+    FileDialog {
+        id: fileDialog
+        title: qsTr("Open a model")
+        nameFilters: [qsTr("GGUF models (*.gguf)"), qsTr("All files (*)")]
+        onAccepted: App.openModel(selectedFile)
+    }
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 10
+
+        Button {
+            text: qsTr("Open model…")
+            Accessible.name: qsTr("Open model file")
+            onClicked: fileDialog.open()
+        }
+
+        ProgressBar {
+            Layout.fillWidth: true
+            visible: App.modelState === 1
+            indeterminate: true
+            Accessible.name: qsTr("Loading the model")
+        }
+
+        Label {
+            Layout.fillWidth: true
+            visible: App.modelState === 3
+            text: App.modelError
+            wrapMode: Text.Wrap
+            color: "#c0392b"
+        }
+
+        GridLayout {
+            visible: App.modelState === 2
+            columns: 2
+            columnSpacing: 16
+            Label { text: qsTr("Name"); opacity: 0.7 }
+            Label { text: App.modelInfo.name || ""; Layout.fillWidth: true; elide: Text.ElideMiddle }
+            Label { text: qsTr("Architecture"); opacity: 0.7 }
+            Label { text: App.modelInfo.architecture || "" }
+            Label { text: qsTr("Parameters"); opacity: 0.7 }
+            Label { text: App.modelInfo.parameters || "" }
+            Label { text: qsTr("Quantization"); opacity: 0.7 }
+            Label { text: App.modelInfo.quantization || "" }
+            Label { text: qsTr("File size"); opacity: 0.7 }
+            Label { text: App.modelInfo.fileSize || "" }
+            Label { text: qsTr("Context"); opacity: 0.7 }
+            Label { text: qsTr("%1 tokens (trained for %2)").arg(App.modelInfo.contextSize).arg(App.modelInfo.trainedContext) }
+            Label { text: qsTr("Chat format"); opacity: 0.7 }
+            Label { text: App.modelInfo.chatTemplate || "" }
+            Label { text: qsTr("Device"); opacity: 0.7 }
+            Label { text: App.modelInfo.device || "" }
+            Label { text: ""; visible: (App.modelInfo.deviceNote || "").length > 0 }
+            Label {
+                visible: (App.modelInfo.deviceNote || "").length > 0
+                Layout.fillWidth: true
+                text: App.modelInfo.deviceNote || ""
+                wrapMode: Text.Wrap
+                opacity: 0.7
+            }
+        }
+
+        Label {
+            visible: App.settings.recentModels.length > 0
+            text: qsTr("Recent models")
+            font.bold: true
+        }
+        Repeater {
+            model: App.settings.recentModels
+            delegate: ItemDelegate {
+                required property string modelData
+                Layout.fillWidth: true
+                text: modelData
+                Accessible.name: qsTr("Open %1").arg(modelData)
+                onClicked: App.openModelPath(modelData)
+            }
+        }
+    }
+}

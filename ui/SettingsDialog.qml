@@ -1,0 +1,43 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// Preferences: how answers are sampled, the local engine, remote endpoints and keys,
+// appearance and language. Changes apply at once (sampling from the next answer; context,
+// device and threads when a model is next opened).
+Dialog {
+    id: root
+
+    parent: Overlay.overlay
+    anchors.centerIn: parent
+    width: Math.min(parent.width * 0.9, 620)
+    height: Math.min(parent.height * 0.9, 600)
+    modal: true
+    title: qsTr("Settings")
+    standardButtons: Dialog.Close
+
+    ColumnLayout {
+        anchors.fill: parent
+
+        TabBar {
+            id: tabs
+            Layout.fillWidth: true
+            TabButton { text: qsTr("Answers") }
+            TabButton { text: qsTr("Engine") }
+            TabButton { text: qsTr("Remote") }
+            TabButton { text: qsTr("Appearance") }
+        }
+
+        StackLayout {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            currentIndex: tabs.currentIndex
+
+            SamplingSettings {}
+            EngineSettings {}
+            RemoteSettings {}
+            AppearanceSettings {}
+        }
+    }
+}

@@ -1,0 +1,125 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// New chat, search, and the conversations grouped by date (pinned first).
+Pane {
+    id: root
+
+    property string currentTitle: ""
+    property var searchResults: []
+
+    function focusSearch() {
+        search.forceActiveFocus()
+        search.selectAll()
+    }
+
+    padding: 8
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 8
+
+        Button {
+            Layout.fillWidth: true
+            text: qsTr("New chat")
+            icon.name: "document-new"
+            Accessible.name: qsTr("New chat")
+            onClicked: App.newChat()
+        }
+
+        TextField {
+            id: search
+            Layout.fillWidth: true
+            placeholderText: qsTr("Search conversations (Ctrl+K)")
+            Accessible.name: qsTr("Search conversations")
+            selectByMouse: true
+            onTextChanged: searchTimer.restart()
+            Keys.onEscapePressed: text = ""
+            Timer {
+                id: searchTimer
+                interval: 150
+                onTriggered: root.searchResults = App.search(search.text)
+            }
+        }
+
+        ListView {
+            id: conversationList
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            visible: search.text.length === 0
+            clip: true
+            model: App.conversations
+            Accessible.name: qsTr("Conversations")
+            ScrollBar.vertical: ScrollBar {}
+
+            section.property: "section"
+            section.delegate: Label {
+                required property string section
+                text: section
+                font.bold: true
+                opacity: 0.6
+                topPadding: 8
+                bottomPadding: 4
+            }
+
+            delegate: ConversationDelegate {
+                width: conversationList.width
+                current: conversationId === App.chat.conversationId
+                onCurrentChanged: if (current) root.currentTitle = title
+            }
+
+            Label {
+                anchors.centerIn: parent
+                visible: conversationList.count === 0
+                text: qsTr("No conversations yet.")
+                opacity: 0.6
+            }
+        }
+
+        ListView {
+            id: resultList
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            visible: search.text.length > 0
+            clip: true
+            model: root.searchResults
+            Accessible.name: qsTr("Search results")
+            ScrollBar.vertical: ScrollBar {}
+
+            delegate: ItemDelegate {
+                required property var modelData
+                width: resultList.width
+                Accessible.name: modelData.title
+                contentItem: ColumnLayout {
+                    spacing: 2
+                    Label {
+                        Layout.fillWidth: true
+                        text: modelData.title
+                        font.bold: true
+                        elide: Text.ElideRight
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        // The matched words are bold (the store escapes the rest).
+                        text: modelData.snippetHtml
+                        textFormat: Text.StyledText
+                        wrapMode: Text.Wrap
+                        maximumLineCount: 3
+                        elide: Text.ElideRight
+                        opacity: 0.8
+                    }
+                }
+                onClicked: App.openConversation(modelData.conversationId)
+            }
+
+            Label {
+                anchors.centerIn: parent
+                visible: resultList.count === 0
+                text: qsTr("Nothing found.")
+                opacity: 0.6
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// Backend, model, device and the speed of the last answer.
+Pane {
+    padding: 4
+    leftPadding: 12
+    rightPadding: 12
+
+    RowLayout {
+        anchors.fill: parent
+        spacing: 16
+        Label {
+            text: App.backendLabel
+            elide: Text.ElideRight
+            Layout.fillWidth: true
+            font.pixelSize: 12
+            opacity: 0.7
+        }
+        Label {
+            visible: App.conversationBackend === "local" && App.modelState === 2
+            text: App.modelInfo.device !== undefined ? App.modelInfo.device : ""
+            font.pixelSize: 12
+            opacity: 0.7
+            ToolTip.visible: hoverDevice.hovered && (App.modelInfo.deviceNote || "").length > 0
+            ToolTip.text: App.modelInfo.deviceNote || ""
+            HoverHandler { id: hoverDevice }
+        }
+        Label {
+            visible: App.chat.lastTokensPerSecond > 0
+            text: qsTr("Last answer: %1 tokens/s").arg(App.chat.lastTokensPerSecond.toFixed(1))
+            font.pixelSize: 12
+            opacity: 0.7
+        }
+    }
+}
