@@ -82,9 +82,16 @@ Result<std::vector<int32_t>> apply_mistral(const Tokenizer& tok, std::span<const
     return out;
 }
 
-Result<std::vector<int32_t>> apply_chatml(const Tokenizer& tok, std::span<const ChatTurn> turns)
+Result<std::vector<int32_t>> apply_chatml(const Tokenizer& tok, std::span<const ChatTurn> turns,
+                                          const std::string& default_system)
 {
     std::vector<int32_t> out;
+    if (!default_system.empty() && turns.front().role != "system") {
+        TRY(append_control(out, tok, "<|im_start|>"));
+        TRY(append_text(out, tok, "system\n" + default_system));
+        TRY(append_control(out, tok, "<|im_end|>"));
+        TRY(append_text(out, tok, "\n"));
+    }
     for (const ChatTurn& t : turns) {
         if (t.role != "system" && t.role != "user" && t.role != "assistant")
             return make_error("unknown chat role '" + t.role + "'");
@@ -98,6 +105,20 @@ Result<std::vector<int32_t>> apply_chatml(const Tokenizer& tok, std::span<const 
     return out;
 }
 
+// Jinja's `trim` as Llama 3's templates apply it to every message (ASCII whitespace; Python's
+// str.strip would also take Unicode spaces, which chat messages practically never end with).
+std::string trimmed(const std::string& s)
+{
+    const char* ws = " \t\n\r\f\v";
+    const size_t b = s.find_first_not_of(ws);
+    if (b == std::string::npos)
+        return {};
+    return s.substr(b, s.find_last_not_of(ws) - b + 1);
+}
+
+// The "\n\n" after <|end_header_id|> and the message are one stretch of text between control
+// tokens, so they are tokenized together as the reference tokenizer does (a message starting
+// with a newline would otherwise split differently).
 Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const ChatTurn> turns)
 {
     std::vector<int32_t> out;
@@ -105,21 +126,51 @@ Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const 
     auto header = [&](const std::string& role) -> Status {
         TRY(append_control(out, tok, "<|start_header_id|>"));
         TRY(append_text(out, tok, role));
-        TRY(append_control(out, tok, "<|end_header_id|>"));
-        return append_text(out, tok, "\n\n");
+        return append_control(out, tok, "<|end_header_id|>");
     };
     for (const ChatTurn& t : turns) {
         if (t.role != "system" && t.role != "user" && t.role != "assistant")
             return make_error("unknown chat role '" + t.role + "'");
         TRY(header(t.role));
-        TRY(append_text(out, tok, t.content));
+        TRY(append_text(out, tok, "\n\n" + trimmed(t.content)));
         TRY(append_control(out, tok, "<|eot_id|>"));
     }
     TRY(header("assistant"));
+    TRY(append_text(out, tok, "\n\n"));
     return out;
 }
 
 #undef TRY
+
+// The system message a ChatML template writes when the conversation starts without one: the
+// text of a string literal '<|im_start|>system\n...<|im_end|>' (or with "..." quotes) whose
+// body has no template syntax or quotes, so it is fixed text. Jinja writes the newline as a
+// real newline or as the escape \n; both are accepted.
+std::string chatml_default_system(const std::string& tmpl)
+{
+    for (const char* open : {"'<|im_start|>system", "\"<|im_start|>system"}) {
+        const char quote = open[0];
+        size_t pos = 0;
+        while ((pos = tmpl.find(open, pos)) != std::string::npos) {
+            pos += std::char_traits<char>::length(open);
+            size_t body = std::string::npos;
+            if (tmpl.compare(pos, 1, "\n") == 0)
+                body = pos + 1;
+            else if (tmpl.compare(pos, 2, "\\n") == 0)
+                body = pos + 2;
+            if (body == std::string::npos)
+                continue;
+            const size_t end = tmpl.find("<|im_end|>", body);
+            if (end == std::string::npos || end == body)
+                continue;
+            const std::string text = tmpl.substr(body, end - body);
+            if (text.find_first_of("{}'\"\\") != std::string::npos || text.find(quote) != std::string::npos)
+                continue;
+            return text;
+        }
+    }
+    return {};
+}
 
 } // namespace
 
@@ -141,7 +192,7 @@ ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok)
     const std::string& t = vocab.chat_template;
     const bool tekken = vocab.model == "gpt2" || vocab.model == "tekken";
     if (t.find("<|im_start|>") != std::string::npos)
-        return ChatTemplate(ChatTemplateKind::ChatML);
+        return ChatTemplate(ChatTemplateKind::ChatML, chatml_default_system(t));
     if (t.find("<|start_header_id|>") != std::string::npos)
         return ChatTemplate(ChatTemplateKind::Llama3);
     if (t.find("[SYSTEM_PROMPT]") != std::string::npos && has_control(tok, "[SYSTEM_PROMPT]"))
@@ -166,7 +217,7 @@ Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tok, std::span
     if (turns.empty() || turns.back().role != "user")
         return make_error("a conversation sent to the model must end with a user message");
     switch (m_kind) {
-    case ChatTemplateKind::ChatML: return apply_chatml(tok, turns);
+    case ChatTemplateKind::ChatML: return apply_chatml(tok, turns, m_default_system);
     case ChatTemplateKind::Llama3: return apply_llama3(tok, turns);
     default: return apply_mistral(tok, turns, m_kind);
     }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace causerie {
@@ -37,6 +38,10 @@ public:
     static ChatTemplate of_kind(ChatTemplateKind kind) { return ChatTemplate(kind); }
 
     ChatTemplateKind kind() const { return m_kind; }
+    // ChatML templates that write a fixed system message when the conversation has none
+    // (SmolLM2: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"; Qwen 2.5
+    // likewise). Read from the template's string literal, never by running it. Empty: none.
+    const std::string& default_system() const { return m_default_system; }
 
     // Tokens for the whole conversation, with BOS as the model says. The last turn must be a
     // user turn when add_generation_prompt is true (the model answers next).
@@ -46,8 +51,10 @@ public:
     std::vector<int32_t> end_of_turn_ids(const Tokenizer& tok) const;
 
 private:
-    explicit ChatTemplate(ChatTemplateKind kind) : m_kind(kind) {}
+    explicit ChatTemplate(ChatTemplateKind kind, std::string default_system = {})
+        : m_kind(kind), m_default_system(std::move(default_system)) {}
     ChatTemplateKind m_kind;
+    std::string m_default_system;
 };
 
 } // namespace causerie

@@ -61,6 +61,7 @@ struct VocabData {
     std::vector<float> scores;              // empty when absent
     std::vector<int32_t> token_types;       // 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte
     std::vector<std::string> merges;        // gpt2 only
+    std::string pre;                        // tokenizer.ggml.pre: the pre-tokenizer split (gpt2 only)
     int32_t bos_id = -1;
     int32_t eos_id = -1;
     int32_t unk_id = -1;

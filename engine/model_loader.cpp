@@ -296,6 +296,11 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
         if (!b) return b.error();
         v.add_eos = *b;
     }
+    if (f.find("tokenizer.ggml.pre")) {
+        auto pre = f.get_string("tokenizer.ggml.pre");
+        if (!pre) return pre.error();
+        v.pre = *pre;
+    }
     if (f.find("tokenizer.ggml.add_space_prefix")) {
         auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
         if (!b) return b.error();

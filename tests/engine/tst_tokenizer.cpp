@@ -515,11 +515,11 @@ private Q_SLOTS:
     void unsupportedModel()
     {
         VocabData v;
-        v.model = "gpt2";
+        v.model = "bert";
         v.tokens = {"a", "b"};
         Result<Tokenizer> t = Tokenizer::from_vocab(v);
         QVERIFY(!t.ok());
-        QVERIFY2(t.error().message.find("tokenizer model 'gpt2' is not supported yet") != std::string::npos,
+        QVERIFY2(t.error().message.find("tokenizer model 'bert' is not supported yet") != std::string::npos,
                  t.error().message.c_str());
 
         v.model.clear();
