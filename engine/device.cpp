@@ -1,6 +1,14 @@
-// Device choice for a model: `auto` prefers CUDA when a device is usable and otherwise runs on
-// the CPU and says why; the program never fails to start because of CUDA.
+// Device choice for a model: `auto` prefers CUDA when a device is usable and the model (or some
+// of its layers) fits, and otherwise runs on the CPU and says why; the program never fails to
+// start because of CUDA. `cuda-sim` runs the CUDA backend on the CPU through the sim harness.
 #include "backend.h"
+#include "backend_cuda.h"
+
+#include "kernels/cpu/matmul_ref.h"
+#include "kernels/cuda/attention.cuh"   // kSplitChunk: a constant, no GPU code
+
+#include <algorithm>
+#include <cstdio>
 
 #ifdef CAUSERIE_HAVE_CUDA
 #include "kernels/cuda/device_probe.h"
@@ -8,27 +16,112 @@
 
 namespace causerie {
 
+std::string format_bytes(size_t bytes)
+{
+    char buf[32];
+    if (bytes >= (size_t(1) << 30))
+        std::snprintf(buf, sizeof buf, "%.1f GiB", double(bytes) / double(size_t(1) << 30));
+    else
+        std::snprintf(buf, sizeof buf, "%.0f MiB", double(bytes) / double(size_t(1) << 20));
+    return buf;
+}
+
+// Mirrors CudaBackend::allocate() in backend_cuda.cpp: what it allocates, this counts.
+CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_bytes, bool gemm, size_t reserve_bytes)
+{
+    const HParams& hp = model.hp;
+    auto bytes = [](const Weight& w) { return size_t(w.rows) * w.row_bytes; };
+    CudaMemoryPlan p;
+    p.n_layer = hp.n_layer;
+    p.free_bytes = free_bytes;
+    const size_t kv = size_t(n_ctx) * size_t(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * 2;   // F16 K and V
+    for (const LayerWeights& L : model.layers) {
+        size_t w = 0;
+        for (const Weight* t : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
+            w += bytes(*t);
+        p.layer_bytes = std::max(p.layer_bytes, w + kv);
+    }
+    size_t max_conv = 0, max_elems = 0, max_cols = 0;
+    auto scan = [&](const Weight& w) {
+        max_conv = std::max(max_conv, kernels::row_bytes(kernels::vec_dot_type(w.type), w.cols));
+        max_elems = std::max(max_elems, size_t(w.rows * w.cols));
+        max_cols = std::max(max_cols, size_t(w.cols));
+    };
+    scan(model.output);
+    for (const LayerWeights& L : model.layers)
+        for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
+            scan(*w);
+    const size_t B = size_t(kCudaMaxBatch);
+    const size_t floats = B * size_t(2 * hp.n_embd + hp.n_head * (hp.head_dim + hp.value_dim) +
+                                     hp.n_head_kv * (hp.head_dim + hp.value_dim) + 2 * hp.n_ff + hp.n_vocab);
+    const int64_t chunk = kernels::gpu::kSplitChunk;
+    const size_t split_k = size_t(hp.n_head) * size_t((n_ctx + chunk - 1) / chunk) * size_t(hp.value_dim + 2) * 4;
+    size_t scratch = floats * 4 + B * max_conv + B * 4 + split_k;
+    if (gemm)
+        scratch += max_elems * 2 + B * max_cols * 2;
+    p.fixed_bytes = bytes(model.tok_embd) + bytes(model.output_norm) + (model.tied_output ? 0 : bytes(model.output)) +
+                    scratch + reserve_bytes;
+    p.needed_all = p.fixed_bytes + size_t(hp.n_layer) * p.layer_bytes;
+    if (free_bytes >= p.needed_all)
+        p.n_layer_gpu = hp.n_layer;
+    else if (free_bytes > p.fixed_bytes && p.layer_bytes > 0)
+        p.n_layer_gpu = std::min<int64_t>(hp.n_layer, int64_t((free_bytes - p.fixed_bytes) / p.layer_bytes));
+    p.summary = "GPU has " + format_bytes(free_bytes) + " free, model needs " + format_bytes(p.needed_all) + ": ";
+    p.summary += p.n_layer_gpu > 0 ? std::to_string(p.n_layer_gpu) + " of " + std::to_string(hp.n_layer) +
+                                         " layers on GPU"
+                                   : "not even one layer fits";
+    return p;
+}
+
+namespace {
+
+// The CPU, with `why` set to the reason the GPU was not used.
+Result<std::unique_ptr<ComputeBackend>> cpu_because(const Model& model, const BackendOptions& options,
+                                                    const std::string& reason, std::string* why)
+{
+    if (why)
+        *why = reason + ": running on the CPU";
+    return create_cpu_backend(model, options);
+}
+
+} // namespace
+
 Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const BackendOptions& options,
                                                        std::string* why)
 {
     const std::string& device = options.device;
     if (device == "cpu")
         return create_cpu_backend(model, options);
-    if (device == "auto") {
+    if (device == "cuda-sim") {
+#ifdef CAUSERIE_HAVE_CUDA_SIM
+        std::string summary;
+        auto b = create_cuda_sim_backend(model, options, {}, &summary);
+        if (!b)
+            return cpu_because(model, options, b.error().message, why);
+        if (why)
+            *why = summary;
+        return b;
+#else
+        return make_error("device 'cuda-sim' is not in this build (configure with -DCAUSERIE_CUDA_SIM=ON)");
+#endif
+    }
+    if (device == "auto" || device == "cuda") {
 #ifdef CAUSERIE_HAVE_CUDA
         const auto probe = kernels::cuda::probe_devices();
+        if (!probe.usable)
+            return cpu_because(model, options, probe.reason, why);
+        std::string summary;
+        auto b = create_cuda_backend(model, options, {}, &summary);
+        if (!b)
+            return cpu_because(model, options, b.error().message, why);
         if (why)
-            *why = probe.usable ? "the GPU backend is not finished yet: running on the CPU"
-                                : probe.reason + ": running on the CPU";
+            *why = summary;
+        return b;
 #else
-        if (why)
-            *why = "this build of Causerie has no GPU backend: running on the CPU";
+        return cpu_because(model, options, "this build of Causerie has no GPU backend", why);
 #endif
-        return create_cpu_backend(model, options);
     }
-    if (device == "cuda" || device == "cuda-sim")
-        return make_error("device '" + device + "' is not available in this build (no CUDA backend yet)");
-    return make_error("unknown device '" + device + "' (expected auto, cpu or cuda)");
+    return make_error("unknown device '" + device + "' (expected auto, cpu, cuda or cuda-sim)");
 }
 
 } // namespace causerie

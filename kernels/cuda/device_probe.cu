@@ -30,6 +30,10 @@ CudaProbe probe_devices()
         info.compute_major = prop.major;
         info.compute_minor = prop.minor;
         info.total_bytes = prop.totalGlobalMem;
+        int clock_khz = 0, bus_bits = 0;
+        if (cudaDeviceGetAttribute(&clock_khz, cudaDevAttrMemoryClockRate, i) == cudaSuccess &&
+            cudaDeviceGetAttribute(&bus_bits, cudaDevAttrGlobalMemoryBusWidth, i) == cudaSuccess)
+            info.peak_bandwidth_bytes_per_s = 2.0 * double(clock_khz) * 1000.0 * double(bus_bits) / 8.0;
         if (cudaSetDevice(i) == cudaSuccess)
             cudaMemGetInfo(&info.free_bytes, &info.total_bytes);
         probe.devices.push_back(info);

@@ -14,6 +14,9 @@ struct CudaDeviceInfo {
     int compute_minor = 0;
     size_t total_bytes = 0;
     size_t free_bytes = 0;
+    // Peak DRAM bandwidth: 2 (double data rate) x memory clock x bus width. 0 when unknown.
+    // The benchmark divides the bytes a generated token reads by it.
+    double peak_bandwidth_bytes_per_s = 0.0;
 };
 
 struct CudaProbe {

@@ -1,0 +1,505 @@
+// The Llama forward pass on a CUDA device (or the CUDA sim: this file is compiled once per
+// flavour, see kernels/cuda/flavor.h), top to bottom like forward_cpu.cpp:
+//   embed -> [layers 0 .. n_gpu) on the device -> [n_gpu .. n_layer) on the CPU -> head on the device.
+// Numerics follow the CPU backend: activations quantized to the same 8-bit blocks before every
+// product, F16 KV cache, the same attention recurrence; so logits agree with --device cpu up to
+// the order of float sums (see tests/engine/tst_cuda_backend.cpp for the tolerance).
+#include "backend_cuda.h"
+
+#include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/matmul_ref.h"
+#include "kernels/cpu/ops_ref.h"
+#include "kernels/cuda/argmax.cuh"
+#include "kernels/cuda/attention.cuh"
+#include "kernels/cuda/dequant_f16.cuh"
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/elementwise.cuh"
+#include "kernels/cuda/embed.cuh"
+#include "kernels/cuda/matvec.cuh"
+#include "kernels/cuda/quantize.cuh"
+#include "kernels/cuda/rmsnorm.cuh"
+#include "kernels/cuda/rope.cuh"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+namespace causerie {
+namespace {
+
+namespace gpu = kernels::gpu;
+using kernels::TensorType;
+
+#if defined(CAUSERIE_CUDA_SIM)
+constexpr bool kSim = true;
+#else
+constexpr bool kSim = false;
+#endif
+
+// Turns a device status into an engine error, keeping its file:line chain.
+#define GPU_TRY(expr)                                                          \
+    do {                                                                       \
+        if (auto st_ = (expr); !st_.ok())                                      \
+            return make_error(st_.at(__FILE__, __LINE__).error);              \
+    } while (0)
+
+// A device allocation owned by the backend.
+struct DeviceMem {
+    void* ptr = nullptr;
+    DeviceMem() = default;
+    DeviceMem(const DeviceMem&) = delete;
+    DeviceMem& operator=(const DeviceMem&) = delete;
+    ~DeviceMem() { gpu::device_free(ptr); }
+    template <class T>
+    T* as() const { return static_cast<T*>(ptr); }
+};
+
+// A weight resident on the device, same bytes as in the file.
+struct DevWeight {
+    const Weight* host = nullptr;
+    DeviceMem mem;
+};
+
+struct DevLayer {
+    DevWeight attn_norm, wq, wk, wv, wo, ffn_norm, w_gate, w_up, w_down;
+    DeviceMem k_cache;   // (n_ctx, n_head_kv*head_dim) F16
+    DeviceMem v_cache;   // (n_ctx, n_head_kv*value_dim) F16
+};
+
+size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
+
+class CudaBackend final : public ComputeBackend {
+public:
+    CudaBackend(const Model& model, int64_t n_ctx, int64_t n_gpu, int64_t gemm_min_batch,
+                CudaBackendOptions::Attention attention)
+        : m(model), hp(model.hp), m_n_ctx(n_ctx), m_n_gpu(n_gpu), m_gemm_min_batch(gemm_min_batch),
+          m_attention(attention)
+    {
+    }
+
+    ~CudaBackend() override { gpu::stream_destroy(m_stream); }
+
+    // Uploads weights and allocates caches and scratch; an out-of-memory error says so in
+    // *oom so the caller can retry with fewer layers.
+    Status allocate(bool* oom)
+    {
+        *oom = false;
+        auto fail = [&](const gpu::GpuStatus& st) {
+            *oom = st.out_of_memory;
+            return make_error(st.at(__FILE__, __LINE__).error);
+        };
+        gpu::DeviceInfo info;
+        if (auto st = gpu::device_init(0, &info); !st)
+            return fail(st);
+        m_device_name = info.name;
+        if (auto st = gpu::stream_create(&m_stream); !st)
+            return fail(st);
+
+        auto upload = [&](DevWeight& dw, const Weight& w) -> gpu::GpuStatus {
+            dw.host = &w;
+            CAUSERIE_GPU_TRY(gpu::device_malloc(&dw.mem.ptr, weight_bytes(w)));
+            CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, w.data, weight_bytes(w), m_stream));
+            return {};
+        };
+        auto alloc = [&](DeviceMem& mem, size_t bytes) { return gpu::device_malloc(&mem.ptr, std::max<size_t>(bytes, 4)); };
+
+        const int64_t kv_dim = hp.n_head_kv * hp.head_dim;
+        const int64_t v_dim = hp.n_head_kv * hp.value_dim;
+        const int64_t q_dim = hp.n_head * hp.head_dim;
+        const int64_t att_dim = hp.n_head * hp.value_dim;
+        const size_t B = size_t(kCudaMaxBatch);
+        if (auto st = upload(m_tok_embd, m.tok_embd); !st)
+            return fail(st);
+        if (auto st = upload(m_output_norm, m.output_norm); !st)
+            return fail(st);
+        if (!m.tied_output)
+            if (auto st = upload(m_output, m.output); !st)
+                return fail(st);
+        m_layers = std::vector<DevLayer>(size_t(m_n_gpu));
+        for (int64_t l = 0; l < m_n_gpu; ++l) {
+            const LayerWeights& L = m.layers[size_t(l)];
+            DevLayer& D = m_layers[size_t(l)];
+            for (auto [dw, w] : {std::pair{&D.attn_norm, &L.attn_norm}, {&D.wq, &L.wq}, {&D.wk, &L.wk},
+                                 {&D.wv, &L.wv}, {&D.wo, &L.wo}, {&D.ffn_norm, &L.ffn_norm},
+                                 {&D.w_gate, &L.w_gate}, {&D.w_up, &L.w_up}, {&D.w_down, &L.w_down}})
+                if (auto st = upload(*dw, *w); !st)
+                    return fail(st);
+            // Zeroed like the CPU backend's cache, so reading a position that was never written
+            // (a caller breaking eval's contract) is deterministic rather than garbage.
+            for (auto [mem, bytes] : {std::pair{&D.k_cache, size_t(m_n_ctx * kv_dim) * 2},
+                                      {&D.v_cache, size_t(m_n_ctx * v_dim) * 2}}) {
+                if (auto st = alloc(*mem, bytes); !st)
+                    return fail(st);
+                if (auto st = gpu::memset_device(mem->ptr, 0, bytes, m_stream); !st)
+                    return fail(st);
+            }
+        }
+        size_t max_conv = 0, max_weight_elems = 0;
+        for_each_matrix([&](const Weight& w) {
+            max_conv = std::max(max_conv, kernels::row_bytes(kernels::vec_dot_type(w.type), w.cols));
+            max_weight_elems = std::max(max_weight_elems, size_t(w.rows * w.cols));
+        });
+        for (auto [mem, bytes] : {std::pair{&m_x, B * size_t(hp.n_embd) * 4}, {&m_xb, B * size_t(hp.n_embd) * 4},
+                                  {&m_q, B * size_t(q_dim) * 4}, {&m_kb, B * size_t(kv_dim) * 4},
+                                  {&m_vb, B * size_t(v_dim) * 4}, {&m_att, B * size_t(att_dim) * 4},
+                                  {&m_gate, B * size_t(hp.n_ff) * 4}, {&m_up, B * size_t(hp.n_ff) * 4},
+                                  {&m_xq, B * max_conv}, {&m_logits, B * size_t(hp.n_vocab) * 4},
+                                  {&m_ids, B * 4}})
+            if (auto st = alloc(*mem, bytes); !st)
+                return fail(st);
+        m_split_floats = gpu::attention_split_k_scratch_floats(1, m_n_ctx, attention_shape());
+        if (auto st = alloc(m_split, size_t(m_split_floats) * 4); !st)
+            return fail(st);
+        if (m_gemm_min_batch <= kCudaMaxBatch) {
+            if (auto st = alloc(m_w16, max_weight_elems * 2); !st)
+                return fail(st);
+            size_t max_cols = 0;
+            for_each_matrix([&](const Weight& w) { max_cols = std::max(max_cols, size_t(w.cols)); });
+            if (auto st = alloc(m_x16, B * max_cols * 2); !st)
+                return fail(st);
+        }
+        // Layers that stay on the CPU keep their KV cache and scratch in host memory.
+        const int64_t n_host = hp.n_layer - m_n_gpu;
+        try {
+            m_host_k.assign(size_t(n_host), std::vector<uint16_t>(size_t(m_n_ctx * kv_dim)));
+            m_host_v.assign(size_t(n_host), std::vector<uint16_t>(size_t(m_n_ctx * v_dim)));
+            if (n_host > 0) {
+                m_hx.resize(B * size_t(hp.n_embd));
+                m_hxb.resize(B * size_t(hp.n_embd));
+                m_hq.resize(B * size_t(q_dim));
+                m_hk.resize(B * size_t(kv_dim));
+                m_hv.resize(B * size_t(v_dim));
+                m_hatt.resize(B * size_t(att_dim));
+                m_hgate.resize(B * size_t(hp.n_ff));
+                m_hup.resize(B * size_t(hp.n_ff));
+            }
+        } catch (const std::bad_alloc&) {
+            return make_error("not enough host memory for the KV cache of the " + std::to_string(n_host) +
+                              " layers that stay on the CPU; choose a smaller context size");
+        }
+        if (auto st = gpu::stream_sync(m_stream); !st)
+            return fail(st);
+        return Ok{};
+    }
+
+    std::string device_name() const override
+    {
+        return m_device_name + " (" + std::to_string(m_n_gpu) + "/" + std::to_string(hp.n_layer) + " layers on GPU)";
+    }
+    int64_t n_ctx() const override { return m_n_ctx; }
+    int64_t n_vocab() const override { return hp.n_vocab; }
+
+    Status eval(std::span<const int32_t> tokens, int64_t pos, float* logits_last, float* all_logits) override
+    {
+        if (tokens.empty())
+            return make_error("nothing to evaluate");
+        if (pos < 0 || pos + int64_t(tokens.size()) > m_n_ctx)
+            return make_error("the conversation needs " + std::to_string(pos + int64_t(tokens.size())) +
+                              " tokens but the context holds " + std::to_string(m_n_ctx));
+        for (int32_t id : tokens)
+            if (id < 0 || id >= hp.n_vocab)
+                return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
+                                  std::to_string(hp.n_vocab) + ")");
+        for (size_t start = 0; start < tokens.size(); start += kCudaMaxBatch) {
+            const int64_t n = std::min<int64_t>(kCudaMaxBatch, int64_t(tokens.size() - start));
+            const bool last_batch = start + size_t(n) == tokens.size();
+            if (auto st = forward_batch(tokens.data() + start, n, pos + int64_t(start), last_batch ? logits_last : nullptr,
+                                        all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr);
+                !st)
+                return st;
+        }
+        return Ok{};
+    }
+
+private:
+    template <class F>
+    void for_each_matrix(F&& f) const
+    {
+        f(m.output);
+        for (const LayerWeights& L : m.layers)
+            for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
+                f(*w);
+    }
+
+    gpu::AttentionShape attention_shape() const { return {hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim}; }
+
+    // y (n, w.rows) = x (n, w.cols) . w^T on the device.
+    Status matmul(const DevWeight& w, const float* x, int64_t n, float* y)
+    {
+        const Weight& h = *w.host;
+        if (n >= m_gemm_min_batch) {
+            // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
+            GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(), m_stream));
+            GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
+            GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, y, h.rows));
+            return Ok{};
+        }
+        GPU_TRY(gpu::quantize_activations(h.type, x, m_xq.ptr, n, h.cols, m_stream));
+        GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
+        return Ok{};
+    }
+
+    Status gpu_layer(int64_t l, int64_t n, int64_t pos)
+    {
+        const DevLayer& L = m_layers[size_t(l)];
+        const int64_t d = hp.n_embd;
+        const int64_t kv_dim = hp.n_head_kv * hp.head_dim;
+        const int64_t v_dim = hp.n_head_kv * hp.value_dim;
+        float* x = m_x.as<float>();
+        float* xb = m_xb.as<float>();
+
+        // Attention block.
+        GPU_TRY(gpu::rmsnorm(x, L.attn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
+        if (auto st = matmul(L.wq, xb, n, m_q.as<float>()); !st)   // (n, n_head*hd)
+            return st;
+        if (auto st = matmul(L.wk, xb, n, m_kb.as<float>()); !st)  // (n, n_head_kv*hd)
+            return st;
+        if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)  // (n, n_head_kv*vd)
+            return st;
+        GPU_TRY(gpu::rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream));
+        GPU_TRY(gpu::rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream));
+        GPU_TRY(gpu::f32_to_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>() + pos * kv_dim, n * kv_dim, m_stream));
+        GPU_TRY(gpu::f32_to_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>() + pos * v_dim, n * v_dim, m_stream));
+        using A = CudaBackendOptions::Attention;
+        const bool split = n == 1 && (m_attention == A::SplitK ||
+                                      (m_attention == A::Auto && !kSim && pos + 1 >= kCudaSplitKMinContext));
+        if (split)
+            GPU_TRY(gpu::attention_split_k(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
+                                           m_att.as<float>(), 1, pos, attention_shape(), m_split.as<float>(),
+                                           m_split_floats, m_stream));
+        else
+            GPU_TRY(gpu::attention(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
+                                   m_att.as<float>(), n, pos, attention_shape(), m_stream));
+        if (auto st = matmul(L.wo, m_att.as<float>(), n, xb); !st)   // (n, d)
+            return st;
+        GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
+
+        // Feed-forward block (SwiGLU).
+        GPU_TRY(gpu::rmsnorm(x, L.ffn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
+        if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>()); !st)   // (n, n_ff)
+            return st;
+        if (auto st = matmul(L.w_up, xb, n, m_up.as<float>()); !st)       // (n, n_ff)
+            return st;
+        GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
+        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, xb); !st)  // (n, d)
+            return st;
+        GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
+        return Ok{};
+    }
+
+    // A layer that did not fit on the GPU, with the reference kernels on host buffers
+    // (m_hx holds the residual stream meanwhile). Same arithmetic as forward_cpu.cpp.
+    void host_layer(int64_t l, int64_t n, int64_t pos)
+    {
+        using namespace kernels;
+        const LayerWeights& L = m.layers[size_t(l)];
+        const int64_t d = hp.n_embd, hd = hp.head_dim, vd = hp.value_dim;
+        const int64_t kv_dim = hp.n_head_kv * hd, v_dim = hp.n_head_kv * vd, q_dim = hp.n_head * hd;
+        auto mm = [](const Weight& w, const float* x, int64_t nt, float* y) {
+            matmul_ref(w.type, w.data, w.row_bytes, w.rows, w.cols, x, nt, y, w.rows);
+        };
+        auto norm = [](const Weight& w) { return static_cast<const float*>(w.data); };
+        std::vector<uint16_t>& K = m_host_k[size_t(l - m_n_gpu)];
+        std::vector<uint16_t>& V = m_host_v[size_t(l - m_n_gpu)];
+
+        for (int64_t t = 0; t < n; ++t)
+            rmsnorm_ref(&m_hx[size_t(t * d)], norm(L.attn_norm), &m_hxb[size_t(t * d)], d, hp.rms_eps);
+        mm(L.wq, m_hxb.data(), n, m_hq.data());
+        mm(L.wk, m_hxb.data(), n, m_hk.data());
+        mm(L.wv, m_hxb.data(), n, m_hv.data());
+        for (int64_t t = 0; t < n; ++t) {
+            rope_ref(&m_hq[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base);
+            rope_ref(&m_hk[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base);
+            for (int64_t i = 0; i < kv_dim; ++i)
+                K[size_t((pos + t) * kv_dim + i)] = fp32_to_fp16(m_hk[size_t(t * kv_dim + i)]);
+            for (int64_t i = 0; i < v_dim; ++i)
+                V[size_t((pos + t) * v_dim + i)] = fp32_to_fp16(m_hv[size_t(t * v_dim + i)]);
+        }
+        host_attention(K, V, n, pos);
+        mm(L.wo, m_hatt.data(), n, m_hxb.data());
+        for (int64_t t = 0; t < n; ++t)
+            add_ref(&m_hx[size_t(t * d)], &m_hxb[size_t(t * d)], d);
+        for (int64_t t = 0; t < n; ++t)
+            rmsnorm_ref(&m_hx[size_t(t * d)], norm(L.ffn_norm), &m_hxb[size_t(t * d)], d, hp.rms_eps);
+        mm(L.w_gate, m_hxb.data(), n, m_hgate.data());
+        mm(L.w_up, m_hxb.data(), n, m_hup.data());
+        swiglu_ref(m_hgate.data(), m_hup.data(), m_hgate.data(), n * hp.n_ff);
+        mm(L.w_down, m_hgate.data(), n, m_hxb.data());
+        for (int64_t t = 0; t < n; ++t)
+            add_ref(&m_hx[size_t(t * d)], &m_hxb[size_t(t * d)], d);
+    }
+
+    // The CPU backend's attention recurrence (F16 Q, running max, F16 accumulator).
+    void host_attention(const std::vector<uint16_t>& K, const std::vector<uint16_t>& V, int64_t n, int64_t pos)
+    {
+        using namespace kernels;
+        const int64_t hd = hp.head_dim, vd = hp.value_dim, group = hp.n_head / hp.n_head_kv;
+        const int64_t kv_dim = hp.n_head_kv * hd, v_dim = hp.n_head_kv * vd;
+        const float scale = 1.0f / std::sqrt(float(hd));
+        std::vector<float> q16(static_cast<size_t>(hd));
+        std::vector<uint16_t> acc(static_cast<size_t>(vd));
+        for (int64_t t = 0; t < n; ++t)
+            for (int64_t h = 0; h < hp.n_head; ++h) {
+                const int64_t kvh = h / group;
+                for (int64_t i = 0; i < hd; ++i)
+                    q16[size_t(i)] = fp16_to_fp32(fp32_to_fp16(m_hq[size_t((t * hp.n_head + h) * hd + i)]));
+                std::fill(acc.begin(), acc.end(), uint16_t(0));
+                float max = -INFINITY, sum = 0.0f;
+                for (int64_t j = 0; j <= pos + t; ++j) {
+                    float s = 0.0f;
+                    for (int64_t i = 0; i < hd; ++i)
+                        s += q16[size_t(i)] * fp16_to_fp32(K[size_t(j * kv_dim + kvh * hd + i)]);
+                    s *= scale;
+                    float rescale = 1.0f, w = 1.0f;
+                    if (s > max) {
+                        rescale = std::exp(max - s);
+                        max = s;
+                        for (auto& a : acc)
+                            a = fp32_to_fp16(fp16_to_fp32(a) * rescale);
+                    } else {
+                        w = std::exp(s - max);
+                    }
+                    for (int64_t i = 0; i < vd; ++i)
+                        acc[size_t(i)] = fp32_to_fp16(fp16_to_fp32(acc[size_t(i)]) +
+                                                      fp16_to_fp32(V[size_t(j * v_dim + kvh * vd + i)]) * w);
+                    sum = sum * rescale + w;
+                }
+                for (int64_t i = 0; i < vd; ++i)
+                    m_hatt[size_t((t * hp.n_head + h) * vd + i)] = fp16_to_fp32(acc[size_t(i)]) * (1.0f / sum);
+            }
+    }
+
+    Status forward_batch(const int32_t* tokens, int64_t n, int64_t pos, float* logits_last, float* all_logits)
+    {
+        const int64_t d = hp.n_embd;
+        GPU_TRY(gpu::copy_to_device(m_ids.ptr, tokens, size_t(n) * 4, m_stream));
+        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), n, d,
+                                m_x.as<float>(), m_stream));   // x (n, d)
+        for (int64_t l = 0; l < m_n_gpu; ++l)
+            if (auto st = gpu_layer(l, n, pos); !st)
+                return st;
+        if (m_n_gpu < hp.n_layer) {
+            GPU_TRY(gpu::copy_to_host(m_hx.data(), m_x.ptr, size_t(n * d) * 4, m_stream));
+            for (int64_t l = m_n_gpu; l < hp.n_layer; ++l)
+                host_layer(l, n, pos);
+            GPU_TRY(gpu::copy_to_device(m_x.ptr, m_hx.data(), size_t(n * d) * 4, m_stream));
+        }
+
+        // Output head: only the rows whose logits are wanted.
+        const DevWeight& out = m.tied_output ? m_tok_embd : m_output;
+        float* x = m_x.as<float>();
+        float* xb = m_xb.as<float>();
+        float* logits = m_logits.as<float>();
+        const size_t nv = size_t(hp.n_vocab);
+        if (all_logits) {
+            GPU_TRY(gpu::rmsnorm(x, m_output_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
+            if (auto st = matmul_head(out, xb, n, logits); !st)
+                return st;
+            GPU_TRY(gpu::copy_to_host(all_logits, logits, size_t(n) * nv * 4, m_stream));
+            if (logits_last)
+                std::copy_n(all_logits + (n - 1) * int64_t(nv), nv, logits_last);
+        } else if (logits_last) {
+            GPU_TRY(gpu::rmsnorm(x + (n - 1) * d, m_output_norm.mem.as<float>(), xb, 1, d, hp.rms_eps, m_stream));
+            if (auto st = matmul_head(out, xb, 1, logits); !st)
+                return st;
+            GPU_TRY(gpu::copy_to_host(logits_last, logits, nv * 4, m_stream));
+        } else {
+            GPU_TRY(gpu::stream_sync(m_stream));
+        }
+        return Ok{};
+    }
+
+    Status matmul_head(const DevWeight& out, const float* x, int64_t n, float* y)
+    {
+        // The tied head is tok_embd, whose DevWeight::host points at model.tok_embd.
+        return matmul(out, x, n, y);
+    }
+
+    const Model& m;
+    const HParams& hp;
+    int64_t m_n_ctx;
+    int64_t m_n_gpu;
+    int64_t m_gemm_min_batch;
+    CudaBackendOptions::Attention m_attention;
+    int64_t m_split_floats = 0;
+    std::string m_device_name;
+    gpu::Stream m_stream = nullptr;
+
+    DevWeight m_tok_embd;      // (n_vocab, n_embd)
+    DevWeight m_output_norm;   // (n_embd) F32
+    DevWeight m_output;        // (n_vocab, n_embd), unused when tied
+    std::vector<DevLayer> m_layers;   // the first m_n_gpu layers
+
+    // Device scratch for one micro-batch of B = kCudaMaxBatch tokens.
+    DeviceMem m_x;       // (B, n_embd) residual stream
+    DeviceMem m_xb;      // (B, n_embd)
+    DeviceMem m_q;       // (B, n_head*head_dim)
+    DeviceMem m_kb;      // (B, n_head_kv*head_dim)
+    DeviceMem m_vb;      // (B, n_head_kv*value_dim)
+    DeviceMem m_att;     // (B, n_head*value_dim)
+    DeviceMem m_gate;    // (B, n_ff)
+    DeviceMem m_up;      // (B, n_ff)
+    DeviceMem m_xq;      // B rows of quantized activations (largest vec_dot_type row)
+    DeviceMem m_logits;  // (B, n_vocab)
+    DeviceMem m_ids;     // (B) int32
+    DeviceMem m_w16;     // GEMM path: the largest weight in F16
+    DeviceMem m_x16;     // GEMM path: (B, largest cols) F16
+    DeviceMem m_split;   // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
+
+    // Host side of the layers that stay on the CPU.
+    std::vector<std::vector<uint16_t>> m_host_k, m_host_v;   // per host layer (n_ctx, kv) F16
+    std::vector<float> m_hx, m_hxb, m_hq, m_hk, m_hv, m_hatt, m_hgate, m_hup;
+};
+
+} // namespace
+
+#if defined(CAUSERIE_CUDA_SIM)
+#define CAUSERIE_CREATE_FN create_cuda_sim_backend
+#else
+#define CAUSERIE_CREATE_FN create_cuda_backend
+#endif
+
+Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, const BackendOptions& options,
+                                                          const CudaBackendOptions& cuda_options, std::string* summary)
+{
+    int64_t n_ctx = options.n_ctx;
+    if (n_ctx <= 0)
+        n_ctx = std::min<int64_t>(model.hp.n_ctx_train > 0 ? model.hp.n_ctx_train : 4096, 4096);
+    if (n_ctx > (int64_t(1) << 20))
+        return make_error("context size " + std::to_string(n_ctx) + " is too large (at most 1048576)");
+    const int64_t gemm_min = cuda_options.gemm_min_batch >= 0 ? cuda_options.gemm_min_batch
+                             : kSim                           ? INT64_MAX
+                                                              : 32;
+    gpu::DeviceInfo info;
+    if (auto st = gpu::device_init(0, &info); !st)
+        return make_error(st.at(__FILE__, __LINE__).error);
+    CudaMemoryPlan plan = plan_cuda_memory(model, n_ctx, info.free_bytes, gemm_min <= kCudaMaxBatch);
+    int64_t n_gpu = plan.n_layer_gpu;
+    if (cuda_options.max_layers >= 0)
+        n_gpu = std::min(n_gpu, cuda_options.max_layers);
+    if (n_gpu == 0 && plan.n_layer_gpu > 0)
+        return make_error("no layers were asked to run on the GPU");
+    // Free memory is an estimate (other programs, fragmentation): on out-of-memory, retry with
+    // fewer layers, each attempt dropping an eighth of them.
+    std::string last_error = plan.summary;
+    while (n_gpu > 0) {
+        auto backend = std::make_unique<CudaBackend>(model, n_ctx, n_gpu, gemm_min, cuda_options.attention);
+        bool oom = false;
+        auto st = backend->allocate(&oom);
+        if (st) {
+            if (summary)
+                *summary = plan.summary.substr(0, plan.summary.rfind(':')) + ": " + std::to_string(n_gpu) + " of " +
+                           std::to_string(model.hp.n_layer) + " layers on GPU";
+            return std::unique_ptr<ComputeBackend>(std::move(backend));
+        }
+        last_error = st.error().message;
+        if (!oom)
+            return make_error(last_error);
+        backend.reset();   // frees everything before the next attempt
+        n_gpu -= std::max<int64_t>(1, n_gpu / 8);
+    }
+    return make_error(plan.n_layer_gpu == 0 ? plan.summary
+                                            : "the GPU ran out of memory even with 1 layer (" + last_error + ")");
+}
+
+} // namespace causerie

@@ -1,0 +1,66 @@
+#pragma once
+// The CUDA backend: the Llama forward pass through the kernels of kernels/cuda/, with as many
+// layers on the GPU as its free memory allows and the rest on the CPU in the same pass.
+// Built for real (nvcc, CAUSERIE_HAVE_CUDA) and against the CUDA sim (CAUSERIE_HAVE_CUDA_SIM,
+// the `cuda-sim` device), from the same backend_cuda.cpp.
+#include "backend.h"
+#include "model.h"
+#include "result.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace causerie {
+
+// Device memory needed for a model, and how many layers fit in `free_bytes`.
+struct CudaMemoryPlan {
+    int64_t n_layer = 0;         // the model's
+    int64_t n_layer_gpu = 0;     // how many (the first ones) go on the GPU; 0: use the CPU
+    size_t layer_bytes = 0;      // weights + KV cache of the largest layer
+    size_t fixed_bytes = 0;      // embeddings, output head, scratch buffers, runtime reserve
+    size_t needed_all = 0;       // fixed_bytes + every layer
+    size_t free_bytes = 0;       // what the device reported
+    std::string summary;         // "GPU has 5.1 GiB free, model needs 7.2 GiB: 18 of 32 layers on GPU"
+};
+
+// Tokens per micro-batch of a prefill on the GPU (scratch buffers are sized for it).
+inline constexpr int64_t kCudaMaxBatch = 64;
+// Device memory kept free for the CUDA context, cuBLAS workspace and fragmentation.
+inline constexpr size_t kCudaReserveBytes = size_t(320) << 20;
+
+// Pure arithmetic (device.cpp): no GPU needed. `gemm` adds the F16 scratch of the prefill GEMM path.
+CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_bytes, bool gemm,
+                                size_t reserve_bytes = kCudaReserveBytes);
+
+// "1.5 GiB" / "340 MiB": how sizes are shown to the user.
+std::string format_bytes(size_t bytes);
+
+// Options beyond BackendOptions, for tests and benchmarks.
+struct CudaBackendOptions {
+    int64_t max_layers = -1;       // cap on GPU layers (-1: as many as fit)
+    int64_t gemm_min_batch = -1;   // prefill batches at least this large use dequantize+GEMM
+                                   // (-1: 32 on a GPU, never under the sim, where matvec is exact)
+    // Decode attention: the CPU's exact recurrence (one block per head), or split-K
+    // flash-decoding (float accumulators, fills the GPU). Auto: split-K on a GPU once the
+    // context reaches kCudaSplitKMinContext positions, exact under the sim.
+    enum class Attention { Auto, Exact, SplitK } attention = Attention::Auto;
+};
+
+inline constexpr int64_t kCudaSplitKMinContext = 512;
+
+// Errors (nothing fits, allocation failed even with fewer layers, no device) are returned with
+// the reason; create_backend() then falls back to the CPU and tells the user why.
+#if defined(CAUSERIE_HAVE_CUDA)
+Result<std::unique_ptr<ComputeBackend>> create_cuda_backend(const Model& model, const BackendOptions& options,
+                                                            const CudaBackendOptions& cuda_options = {},
+                                                            std::string* summary = nullptr);
+#endif
+#if defined(CAUSERIE_HAVE_CUDA_SIM)
+Result<std::unique_ptr<ComputeBackend>> create_cuda_sim_backend(const Model& model, const BackendOptions& options,
+                                                                const CudaBackendOptions& cuda_options = {},
+                                                                std::string* summary = nullptr);
+#endif
+
+} // namespace causerie

@@ -1,0 +1,56 @@
+#pragma once
+// The thin device API every GPU caller goes through: memory, copies, streams and the one
+// cuBLAS call. device_cuda.cpp implements it with the CUDA runtime and cuBLAS; device_sim.cpp
+// with host memory and a reference GEMM, plus a memory limit so out-of-memory handling can be
+// tested without a GPU. Pointers returned here are device pointers (host pointers under sim).
+#include "flavor.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace causerie::kernels::gpu {
+inline namespace CAUSERIE_GPU_FLAVOR {
+
+struct DeviceInfo {
+    std::string name;
+    size_t free_bytes = 0;
+    size_t total_bytes = 0;
+    int compute_major = 0;
+    int compute_minor = 0;
+};
+
+// Selects the device for this OS thread and reads its name and memory.
+GpuStatus device_init(int index, DeviceInfo* info);
+GpuStatus mem_info(size_t* free_bytes, size_t* total_bytes);
+
+GpuStatus device_malloc(void** ptr, size_t bytes);   // out_of_memory set when that is the cause
+void device_free(void* ptr);                          // nullptr is fine
+
+GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream s);
+GpuStatus copy_to_host(void* dst, const void* src, size_t bytes, Stream s);
+GpuStatus copy_on_device(void* dst, const void* src, size_t bytes, Stream s);
+GpuStatus memset_device(void* dst, int value, size_t bytes, Stream s);
+
+GpuStatus stream_create(Stream* s);
+void stream_destroy(Stream s);
+GpuStatus stream_sync(Stream s);
+
+// y (n, m) F32 row-major, y[t*ldy + r] = sum_k w[r*k_dim + k] * x[t*k_dim + k]
+// w: (m, k) F16, x: (n, k) F16, both row-major and contiguous. Accumulates in F32 (cuBLAS
+// GemmEx with tensor-core math on a GPU; a plain loop under sim).
+GpuStatus gemm_f16(Stream s, int64_t m, int64_t n, int64_t k_dim, const void* w, const void* x, float* y,
+                   int64_t ldy);
+
+#if defined(CAUSERIE_CUDA_SIM)
+// Sim only: pretend the device has `bytes` of memory (0: unlimited), so that allocation
+// failures and the layer-offload decision can be tested.
+void sim_set_memory_limit(size_t bytes);
+size_t sim_bytes_in_use();
+// Sim only: make mem_info()/device_init() report `bytes` free (0: the truth), as when another
+// program takes memory between the query and the allocation; tests the out-of-memory retry.
+void sim_set_reported_free(size_t bytes);
+#endif
+
+} // namespace CAUSERIE_GPU_FLAVOR
+} // namespace causerie::kernels::gpu

@@ -1,0 +1,48 @@
+#include "rope.cuh"
+
+#include "launch.h"
+
+#include <cmath>
+
+namespace causerie::kernels::gpu {
+inline namespace CAUSERIE_GPU_FLAVOR {
+namespace {
+
+// grid (n_heads, n_tokens), one thread per pair. The angle is built by the same repeated
+// float multiplication as the reference (theta_i = pos * scale^i, i multiplications), not
+// powf, so the angles are bit-identical; only cosf/sinf may differ from the host's by an ulp.
+__global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
+                            float theta_scale)
+{
+    const int64_t h = blockIdx.x;
+    const int64_t t = blockIdx.y;
+    float* v = x + (t * n_heads + h) * head_dim;
+    for (int64_t p = threadIdx.x; p < n_rot / 2; p += blockDim.x) {
+        float theta = float(pos0 + t);
+        for (int64_t k = 0; k < p; ++k)
+            theta *= theta_scale;
+        const float c = cosf(theta);
+        const float sn = sinf(theta);
+        const float a = v[2 * p];
+        const float b = v[2 * p + 1];
+        v[2 * p] = __fsub_rn(__fmul_rn(a, c), __fmul_rn(b, sn));
+        v[2 * p + 1] = __fadd_rn(__fmul_rn(a, sn), __fmul_rn(b, c));
+    }
+}
+
+} // namespace
+
+GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
+               float freq_base, Stream s)
+{
+    if (n_rot % 2 || n_rot > head_dim || n_tokens <= 0 || n_tokens > 65535)
+        return gpu_error("rope: bad shape (n_rot " + std::to_string(n_rot) + ", head_dim " + std::to_string(head_dim) +
+                         ", " + std::to_string(n_tokens) + " tokens)");
+    // Computed on the host with the same expression as rope_ref.
+    const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
+    return launch(rope_kernel, dim3(unsigned(n_heads), unsigned(n_tokens)), dim3(64), 0, s, x, n_heads, head_dim,
+                  n_rot, pos0, theta_scale);
+}
+
+} // namespace CAUSERIE_GPU_FLAVOR
+} // namespace causerie::kernels::gpu

@@ -1,0 +1,15 @@
+#pragma once
+// Rotary position embedding, GGUF "normal" layout (pairs x[2i], x[2i+1]), as kernels::rope_ref.
+#include "device.h"
+
+#include <cstdint>
+
+namespace causerie::kernels::gpu {
+inline namespace CAUSERIE_GPU_FLAVOR {
+
+// x: (n_tokens, n_heads, head_dim) F32 in place; token t is at position pos0 + t.
+GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
+               float freq_base, Stream s);
+
+} // namespace CAUSERIE_GPU_FLAVOR
+} // namespace causerie::kernels::gpu

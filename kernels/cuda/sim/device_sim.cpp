@@ -1,0 +1,148 @@
+// The device API on host memory, for the sim build. Streams are synchronous (every call has
+// finished when it returns), which hides missing stream_sync() calls: see README.md.
+#include "kernels/cuda/device.h"
+
+#include "kernels/cpu/dequant_ref.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <unordered_map>
+
+namespace causerie::kernels::gpu {
+inline namespace sim {
+namespace {
+
+// Pretend device: 24 GiB unless a test sets a limit.
+constexpr size_t kDefaultTotal = size_t(24) << 30;
+
+std::mutex g_mutex;
+std::unordered_map<void*, size_t> g_allocs;
+size_t g_in_use = 0;
+size_t g_limit = 0;
+size_t g_reported_free = 0;
+
+size_t total_bytes() { return g_limit ? g_limit : kDefaultTotal; }
+
+} // namespace
+
+void sim_set_memory_limit(size_t bytes)
+{
+    std::lock_guard lock(g_mutex);
+    g_limit = bytes;
+}
+
+void sim_set_reported_free(size_t bytes)
+{
+    std::lock_guard lock(g_mutex);
+    g_reported_free = bytes;
+}
+
+size_t sim_bytes_in_use()
+{
+    std::lock_guard lock(g_mutex);
+    return g_in_use;
+}
+
+GpuStatus device_init(int index, DeviceInfo* info)
+{
+    if (index != 0)
+        return gpu_error("cuda-sim has one device (index 0), not " + std::to_string(index));
+    if (info) {
+        info->name = "CUDA sim (host memory)";
+        mem_info(&info->free_bytes, &info->total_bytes).error.clear();
+        info->compute_major = 8;
+        info->compute_minor = 6;
+    }
+    return gpu_ok();
+}
+
+GpuStatus mem_info(size_t* free_bytes, size_t* total_bytes_out)
+{
+    std::lock_guard lock(g_mutex);
+    const size_t total = total_bytes();
+    *free_bytes = g_reported_free ? g_reported_free : total > g_in_use ? total - g_in_use : 0;
+    *total_bytes_out = total;
+    return gpu_ok();
+}
+
+GpuStatus device_malloc(void** ptr, size_t bytes)
+{
+    *ptr = nullptr;
+    std::lock_guard lock(g_mutex);
+    if (g_in_use + bytes > total_bytes())
+        return gpu_error("device_malloc(" + std::to_string(bytes) + " bytes): out of memory (sim limit " +
+                             std::to_string(total_bytes()) + " bytes, " + std::to_string(g_in_use) + " in use)",
+                         true);
+    // 256-byte alignment like cudaMalloc, so kernels may assume it.
+    void* p = std::aligned_alloc(256, (bytes + 255) / 256 * 256 + 256);
+    if (!p)
+        return gpu_error("device_malloc(" + std::to_string(bytes) + " bytes): host out of memory", true);
+    g_allocs[p] = bytes;
+    g_in_use += bytes;
+    *ptr = p;
+    return gpu_ok();
+}
+
+void device_free(void* ptr)
+{
+    if (!ptr)
+        return;
+    std::lock_guard lock(g_mutex);
+    auto it = g_allocs.find(ptr);
+    if (it == g_allocs.end())
+        return;
+    g_in_use -= it->second;
+    g_allocs.erase(it);
+    std::free(ptr);
+}
+
+GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream)
+{
+    std::memcpy(dst, src, bytes);
+    return gpu_ok();
+}
+GpuStatus copy_to_host(void* dst, const void* src, size_t bytes, Stream)
+{
+    std::memcpy(dst, src, bytes);
+    return gpu_ok();
+}
+GpuStatus copy_on_device(void* dst, const void* src, size_t bytes, Stream)
+{
+    std::memmove(dst, src, bytes);
+    return gpu_ok();
+}
+GpuStatus memset_device(void* dst, int value, size_t bytes, Stream)
+{
+    std::memset(dst, value, bytes);
+    return gpu_ok();
+}
+
+GpuStatus stream_create(Stream* s)
+{
+    static char token;   // any non-null value: the sim runs every call synchronously
+    *s = &token;
+    return gpu_ok();
+}
+void stream_destroy(Stream) {}
+GpuStatus stream_sync(Stream) { return gpu_ok(); }
+
+GpuStatus gemm_f16(Stream, int64_t m, int64_t n, int64_t k_dim, const void* w, const void* x, float* y, int64_t ldy)
+{
+    if (m <= 0 || n <= 0 || k_dim <= 0 || ldy < m)
+        return gpu_error("gemm_f16: bad shape m=" + std::to_string(m) + " n=" + std::to_string(n) +
+                         " k=" + std::to_string(k_dim) + " ldy=" + std::to_string(ldy));
+    const auto* W = static_cast<const uint16_t*>(w);
+    const auto* X = static_cast<const uint16_t*>(x);
+    for (int64_t t = 0; t < n; ++t)
+        for (int64_t r = 0; r < m; ++r) {
+            float acc = 0.0f;
+            for (int64_t k = 0; k < k_dim; ++k)
+                acc += fp16_to_fp32(W[r * k_dim + k]) * fp16_to_fp32(X[t * k_dim + k]);
+            y[t * ldy + r] = acc;
+        }
+    return gpu_ok();
+}
+
+} // namespace sim
+} // namespace causerie::kernels::gpu

@@ -1,0 +1,331 @@
+#include "sim_runtime.h"
+
+#include <boost/context/fiber.hpp>
+#include <boost/context/stack_context.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <memory>
+#include <new>
+#include <vector>
+
+namespace causerie::cuda_sim {
+namespace {
+
+namespace ctx = boost::context;
+
+// Each fiber's stack. Kernels keep a few hundred bytes of locals; 256 KiB leaves room for a
+// debug build's frames and is only committed by the OS as it is touched.
+constexpr size_t kStackBytes = 256 * 1024;
+
+struct MallocStack {
+    ctx::stack_context allocate()
+    {
+        ctx::stack_context sc;
+        void* p = std::malloc(kStackBytes);
+        if (!p)
+            throw std::bad_alloc();
+        sc.size = kStackBytes;
+        sc.sp = static_cast<char*>(p) + kStackBytes;
+        return sc;
+    }
+    void deallocate(ctx::stack_context& sc) noexcept { std::free(static_cast<char*>(sc.sp) - sc.size); }
+};
+
+enum class State { Idle, Runnable, AtBarrier, AtWarpSync, Done };
+
+struct SimThread {
+    ctx::fiber fiber;       // the suspended GPU thread (empty while it runs)
+    ctx::fiber scheduler;   // where to yield to (valid only while it runs)
+    ThreadContext tc;
+    State state = State::Idle;
+    unsigned mask = 0;      // warp sync: lanes that must arrive
+    uint64_t value = 0;     // shuffle: value offered / value received
+    int src_lane = 0;
+    bool exit = false;      // pool teardown: leave the fiber loop
+};
+
+// One pool of fibers per OS thread, grown to the largest block seen; fibers loop so that a
+// block of 128 threads costs 128 context switches, not 128 stack allocations.
+struct Pool {
+    std::vector<std::unique_ptr<SimThread>> threads;
+    const std::function<void()>* body = nullptr;
+    std::vector<unsigned char> dyn_smem;
+
+    ~Pool() { clear(); }
+
+    void clear()
+    {
+        // A fiber that never finished its body (a failed launch) is unwound by its destructor;
+        // one parked at the loop's top is told to exit.
+        for (auto& t : threads) {
+            if (t->fiber && (t->state == State::Idle || t->state == State::Done)) {
+                t->exit = true;
+                t->fiber = std::move(t->fiber).resume();
+            }
+        }
+        threads.clear();
+    }
+
+    void grow(size_t n)
+    {
+        while (threads.size() < n) {
+            auto t = std::make_unique<SimThread>();
+            SimThread* self = t.get();
+            t->fiber = ctx::fiber(std::allocator_arg, MallocStack(), [this, self](ctx::fiber&& sched) {
+                self->scheduler = std::move(sched);
+                for (;;) {
+                    if (self->exit)
+                        break;
+                    (*body)();
+                    self->state = State::Done;
+                    self->scheduler = std::move(self->scheduler).resume();
+                }
+                return std::move(self->scheduler);
+            });
+            threads.push_back(std::move(t));
+        }
+    }
+};
+
+thread_local Pool* t_pool = nullptr;
+thread_local std::string t_fault;   // first fault of the running launch
+thread_local SimThread* t_current = nullptr;
+// Shared by every OS thread that launches (the engine runs a backend on a worker thread).
+std::atomic<Schedule> g_schedule{Schedule::Forward};
+std::atomic<uint64_t> g_launches{0};
+
+Pool& pool()
+{
+    // Destroyed with the OS thread (thread_local unique_ptr), which unwinds the fibers.
+    thread_local std::unique_ptr<Pool> p = std::make_unique<Pool>();
+    t_pool = p.get();
+    return *p;
+}
+
+void yield(SimThread* self)
+{
+    self->scheduler = std::move(self->scheduler).resume();
+}
+
+const char* state_name(State s)
+{
+    switch (s) {
+    case State::AtBarrier: return "__syncthreads()";
+    case State::AtWarpSync: return "a warp shuffle or __syncwarp()";
+    case State::Done: return "the end of the kernel";
+    default: return "running";
+    }
+}
+
+// Releases every warp whose mask lanes have all reached a warp sync, and the block barrier when
+// every live thread is at it. Returns false when nothing could be released (a deadlock).
+bool release(std::vector<std::unique_ptr<SimThread>>& th, unsigned n, std::string* error)
+{
+    bool released = false;
+    for (unsigned w0 = 0; w0 < n; w0 += kWarpSize) {
+        const unsigned w1 = std::min(n, w0 + unsigned(kWarpSize));
+        int first = -1;
+        for (unsigned i = w0; i < w1; ++i)
+            if (th[i]->state == State::AtWarpSync) {
+                first = int(i);
+                break;
+            }
+        if (first < 0)
+            continue;
+        const unsigned mask = th[size_t(first)]->mask;
+        bool all = true;
+        for (unsigned lane = 0; lane < unsigned(kWarpSize); ++lane) {
+            if (!(mask >> lane & 1u))
+                continue;
+            const unsigned i = w0 + lane;
+            if (i >= w1) {
+                *error = "a warp sync names lane " + std::to_string(lane) + " of warp " + std::to_string(w0 / 32) +
+                         ", which does not exist in this block";
+                return false;
+            }
+            if (th[i]->state == State::Done) {
+                *error = "a warp sync waits for lane " + std::to_string(lane) + " of warp " +
+                         std::to_string(w0 / 32) + ", which has already exited";
+                return false;
+            }
+            if (th[i]->state != State::AtWarpSync || th[i]->mask != mask)
+                all = false;
+        }
+        if (!all)
+            continue;
+        // Every source value is read before any result is written.
+        uint64_t vals[kWarpSize] = {};
+        for (unsigned i = w0; i < w1; ++i)
+            vals[i - w0] = th[i]->value;
+        for (unsigned lane = 0; lane < unsigned(kWarpSize); ++lane) {
+            if (!(mask >> lane & 1u))
+                continue;
+            SimThread& t = *th[w0 + lane];
+            const int src = t.src_lane;
+            if (src >= 0 && src < int(w1 - w0) && (mask >> src & 1u))
+                t.value = vals[src];
+            t.state = State::Runnable;
+        }
+        released = true;
+    }
+    if (released)
+        return true;
+
+    // The CUDA rule: __syncthreads() must be reached by every thread of the block. Threads that
+    // returned early make it undefined (a hang on some GPUs), so that is an error here.
+    bool any_barrier = false, all_barrier = true;
+    int exited = -1;
+    for (unsigned i = 0; i < n; ++i) {
+        if (th[i]->state == State::AtBarrier)
+            any_barrier = true;
+        else if (th[i]->state == State::Done)
+            exited = int(i);
+        else
+            all_barrier = false;
+    }
+    if (any_barrier && all_barrier && exited >= 0) {
+        *error = "deadlock: __syncthreads() is waited at while thread " + std::to_string(exited) +
+                 " has already exited (a barrier must be reached by every thread of the block)";
+        return false;
+    }
+    if (any_barrier && all_barrier) {
+        for (unsigned i = 0; i < n; ++i)
+            if (th[i]->state == State::AtBarrier)
+                th[i]->state = State::Runnable;
+        return true;
+    }
+    // Name two threads that wait at different places: that is what a user must fix.
+    for (unsigned i = 0; i < n; ++i)
+        for (unsigned j = i + 1; j < n; ++j)
+            if (th[i]->state != th[j]->state && th[i]->state != State::Done && th[j]->state != State::Done) {
+                *error = "deadlock: thread " + std::to_string(i) + " waits at " + state_name(th[i]->state) +
+                         " while thread " + std::to_string(j) + " waits at " + state_name(th[j]->state);
+                return false;
+            }
+    *error = "deadlock: the block's threads wait at a sync point that cannot complete";
+    return false;
+}
+
+std::string run_block(Pool& p, const ThreadContext& base, unsigned n)
+{
+    auto& th = p.threads;
+    for (unsigned i = 0; i < n; ++i) {
+        SimThread& t = *th[i];
+        t.tc = base;
+        t.tc.thread_idx = dim3(i % base.block_dim.x, (i / base.block_dim.x) % base.block_dim.y,
+                               i / (base.block_dim.x * base.block_dim.y));
+        t.state = State::Runnable;
+    }
+    for (;;) {
+        for (unsigned k = 0; k < n; ++k) {
+            const unsigned i = g_schedule == Schedule::Forward ? k : n - 1 - k;
+            SimThread& t = *th[i];
+            if (t.state != State::Runnable)
+                continue;
+            t_current = &t;
+            t.fiber = std::move(t.fiber).resume();
+            t_current = nullptr;
+        }
+        bool all_done = true;
+        for (unsigned i = 0; i < n; ++i)
+            all_done = all_done && th[i]->state == State::Done;
+        if (all_done)
+            break;
+        std::string error;
+        if (!release(th, n, &error))
+            return error;
+    }
+    for (unsigned i = 0; i < n; ++i)
+        th[i]->state = State::Idle;
+    return {};
+}
+
+} // namespace
+
+void set_schedule(Schedule s) { g_schedule = s; }
+Schedule schedule() { return g_schedule; }
+uint64_t launches() { return g_launches; }
+
+std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std::function<void()>& body)
+{
+    if (t_current)
+        return "a kernel was launched from inside a kernel (not supported by the sim)";
+    const uint64_t n = uint64_t(block.x) * block.y * block.z;
+    if (n == 0 || n > kMaxThreadsPerBlock || block.z > 64)
+        return "invalid block shape " + std::to_string(block.x) + "x" + std::to_string(block.y) + "x" +
+               std::to_string(block.z) + " (1 to 1024 threads)";
+    if (uint64_t(grid.x) * grid.y * grid.z == 0 || grid.y > 65535 || grid.z > 65535)
+        return "invalid grid shape " + std::to_string(grid.x) + "x" + std::to_string(grid.y) + "x" +
+               std::to_string(grid.z);
+    if (dynamic_smem_bytes > 227 * 1024)
+        return "dynamic shared memory of " + std::to_string(dynamic_smem_bytes) +
+               " bytes exceeds what any supported GPU offers per block (227 KiB)";
+    ++g_launches;
+    Pool& p = pool();
+    p.grow(size_t(n));
+    p.body = &body;
+    p.dyn_smem.assign(dynamic_smem_bytes, 0xCD);   // garbage, like uninitialised shared memory
+    t_fault.clear();
+    ThreadContext base;
+    base.block_dim = block;
+    base.grid_dim = grid;
+    for (unsigned z = 0; z < grid.z; ++z)
+        for (unsigned y = 0; y < grid.y; ++y)
+            for (unsigned x = 0; x < grid.x; ++x) {
+                base.block_idx = dim3(x, y, z);
+                std::string error = run_block(p, base, unsigned(n));
+                if (error.empty() && !t_fault.empty())
+                    return "block (" + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(z) +
+                           "): " + t_fault;
+                if (!error.empty()) {
+                    p.clear();   // fibers stuck mid-kernel are unwound; the next launch starts fresh
+                    return "block (" + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(z) +
+                           "): " + error;
+                }
+            }
+    return {};
+}
+
+const ThreadContext& current() { return t_current->tc; }
+
+void report_fault(const char* what)
+{
+    if (t_fault.empty()) {
+        const ThreadContext& tc = t_current->tc;
+        t_fault = std::string(what) + " in thread (" + std::to_string(tc.thread_idx.x) + "," +
+                  std::to_string(tc.thread_idx.y) + "," + std::to_string(tc.thread_idx.z) + ")";
+    }
+}
+
+void* dynamic_shared_memory() { return t_pool->dyn_smem.data(); }
+
+void sync_threads()
+{
+    SimThread* self = t_current;
+    self->state = State::AtBarrier;
+    yield(self);
+}
+
+void sync_warp(unsigned mask)
+{
+    SimThread* self = t_current;
+    self->state = State::AtWarpSync;
+    self->mask = mask;
+    self->src_lane = -1;
+    yield(self);
+}
+
+uint64_t shuffle(unsigned mask, uint64_t bits, int src_lane)
+{
+    SimThread* self = t_current;
+    self->state = State::AtWarpSync;
+    self->mask = mask;
+    self->value = bits;
+    self->src_lane = src_lane;
+    yield(self);
+    return self->value;
+}
+
+} // namespace causerie::cuda_sim

@@ -1,0 +1,58 @@
+#pragma once
+// The CUDA sim's execution model: a grid of blocks run one after another on the calling OS
+// thread; within a block every GPU thread is a Boost.Context fiber. A fiber runs until it
+// reaches a synchronisation point (__syncthreads, a warp shuffle, __syncwarp) and then yields to
+// the block's scheduler, which releases a barrier only when every live thread of the block
+// (or of the warp, for shuffles) has arrived. So a kernel that forgets a __syncthreads() reads
+// stale shared memory here as it would on a GPU, and a divergent barrier is reported instead of
+// hanging.
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+namespace causerie::cuda_sim {
+
+struct dim3 {
+    unsigned x = 1, y = 1, z = 1;
+    constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
+};
+
+inline constexpr int kWarpSize = 32;
+inline constexpr unsigned kMaxThreadsPerBlock = 1024;
+
+// Order in which the scheduler resumes the threads of a block between two sync points.
+// Reverse runs lane 31 before lane 0: a kernel whose result depends on that order has a race
+// that forward order happened to hide. Tests run kernels in both orders.
+enum class Schedule { Forward, Reverse };
+void set_schedule(Schedule s);
+Schedule schedule();
+
+// Runs body once per GPU thread of the grid (threadIdx etc. are set while it runs).
+// Returns an empty string, or what went wrong (bad launch shape, deadlock, divergent barrier).
+std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std::function<void()>& body);
+
+// What a running fiber sees. Only valid inside run_grid's body.
+struct ThreadContext {
+    dim3 thread_idx;
+    dim3 block_idx;
+    dim3 block_dim;
+    dim3 grid_dim;
+};
+const ThreadContext& current();
+void* dynamic_shared_memory();
+
+void sync_threads();
+void sync_warp(unsigned mask);
+// Warp shuffle of `bits` (a value of up to 8 bytes). src_lane is the lane to read from, already
+// computed by the caller for xor/down/idx; out-of-range sources give the caller's own value.
+uint64_t shuffle(unsigned mask, uint64_t bits, int src_lane);
+
+// A GPU would stop the kernel with an error (e.g. a misaligned address): the launch then
+// returns `what` as its error. The thread carries on (the sim cannot stop it mid-way).
+void report_fault(const char* what);
+
+// Kernels launched since start (a cheap way for tests to see that work ran on the "device").
+uint64_t launches();
+
+} // namespace causerie::cuda_sim

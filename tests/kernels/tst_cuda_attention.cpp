@@ -1,0 +1,236 @@
+// Attention over an F16 KV cache under the CUDA sim, against (1) the CPU backend's algorithm
+// (engine/forward_cpu.cpp attention(), restated below as the oracle: it is the numerics the
+// kernel promises to reproduce) and (2) textbook softmax attention in double, which checks that
+// oracle and kernel compute attention at all.
+#include "tst_cuda_util.h"
+
+#include "kernels/cpu/dequant_ref.h"
+#include "kernels/cuda/attention.cuh"
+#if defined(CAUSERIE_CUDA_SIM)
+#include "kernels/cuda/sim/sim_runtime.h"
+#endif
+
+#include <QTest>
+
+#include <algorithm>
+
+using namespace cuda_test;
+
+namespace {
+
+float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
+
+struct Case {
+    int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
+};
+
+// forward_cpu.cpp's attention for one (token, head), written out again.
+void cpu_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
+                   const std::vector<uint16_t>& V, std::vector<float>& out)
+{
+    const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
+    const float scale = 1.0f / std::sqrt(float(c.hd));
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h) {
+            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
+            std::vector<float> q16(size_t(c.hd));
+            for (int64_t i = 0; i < c.hd; ++i)
+                q16[size_t(i)] = round_f16(q[size_t((t * c.n_head + h) * c.hd + i)]);
+            std::vector<uint16_t> acc(size_t(c.vd), 0);
+            float max = -INFINITY, sum = 0.0f;
+            for (int64_t j = 0; j < n_kv; ++j) {
+                float s = 0.0f;
+                for (int64_t i = 0; i < c.hd; ++i)
+                    s += q16[size_t(i)] * fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
+                s *= scale;
+                float rescale = 1.0f, w = 1.0f;
+                if (s > max) {
+                    rescale = std::exp(max - s);
+                    max = s;
+                    for (auto& a : acc)
+                        a = fp32_to_fp16(fp16_to_fp32(a) * rescale);
+                } else {
+                    w = std::exp(s - max);
+                }
+                for (int64_t i = 0; i < c.vd; ++i)
+                    acc[size_t(i)] = fp32_to_fp16(fp16_to_fp32(acc[size_t(i)]) +
+                                                  fp16_to_fp32(V[size_t(j * v_dim + kvh * c.vd + i)]) * w);
+                sum = sum * rescale + w;
+            }
+            for (int64_t i = 0; i < c.vd; ++i)
+                out[size_t((t * c.n_head + h) * c.vd + i)] = fp16_to_fp32(acc[size_t(i)]) * (1.0f / sum);
+        }
+}
+
+// softmax(q.k / sqrt(hd)) . v in double, from the same F16 cache.
+void textbook_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
+                        const std::vector<uint16_t>& V, std::vector<double>& out)
+{
+    const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h) {
+            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
+            std::vector<double> p(static_cast<size_t>(n_kv));
+            for (int64_t j = 0; j < n_kv; ++j) {
+                double s = 0;
+                for (int64_t i = 0; i < c.hd; ++i)
+                    s += double(q[size_t((t * c.n_head + h) * c.hd + i)]) *
+                         fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
+                p[size_t(j)] = s / std::sqrt(double(c.hd));
+            }
+            const double m = *std::max_element(p.begin(), p.end());
+            double z = 0;
+            for (auto& x : p)
+                z += (x = std::exp(x - m));
+            for (int64_t i = 0; i < c.vd; ++i) {
+                double a = 0;
+                for (int64_t j = 0; j < n_kv; ++j)
+                    a += p[size_t(j)] * fp16_to_fp32(V[size_t(j * v_dim + kvh * c.vd + i)]);
+                out[size_t((t * c.n_head + h) * c.vd + i)] = a / z;
+            }
+        }
+}
+
+} // namespace
+
+class TestCudaAttention : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { CUDA_TEST_REQUIRE_DEVICE(); }
+    void matchesCpuAttention_data();
+    void matchesCpuAttention();
+    void splitKMatchesTextbook_data();
+    void splitKMatchesTextbook();
+    void rejectsBadShapes();
+};
+
+void TestCudaAttention::matchesCpuAttention_data()
+{
+    QTest::addColumn<int>("n_head");
+    QTest::addColumn<int>("n_head_kv");
+    QTest::addColumn<int>("hd");
+    QTest::addColumn<int>("vd");
+    QTest::addColumn<int>("n_tokens");
+    QTest::addColumn<int>("pos0");
+    QTest::addColumn<bool>("reverse");
+    QTest::newRow("decode, first position") << 4 << 2 << 16 << 16 << 1 << 0 << false;
+    QTest::newRow("decode at 200 (two score tiles), GQA 4:1") << 4 << 1 << 32 << 32 << 1 << 200 << false;
+    QTest::newRow("prefill 6 tokens, causal") << 2 << 2 << 16 << 16 << 6 << 0 << false;
+    QTest::newRow("prefill 3 tokens after 130 (tile edge)") << 2 << 1 << 24 << 24 << 3 << 126 << false;
+    QTest::newRow("head_dim 128, value_dim 200 (odd, several dims per thread)") << 2 << 1 << 128 << 200 << 2 << 9 << false;
+    QTest::newRow("reverse schedule") << 4 << 2 << 16 << 16 << 2 << 140 << true;
+}
+
+// Exact against the CPU algorithm: same expressions in the same order (sim only; a GPU's expf
+// differs by an ulp). Against the textbook in double: 1e-2 relative to the largest |v|, the
+// F16 accumulator's rounding (2^-11 per step, a few hundred steps) with margin.
+void TestCudaAttention::matchesCpuAttention()
+{
+    QFETCH(int, n_head);
+    QFETCH(int, n_head_kv);
+    QFETCH(int, hd);
+    QFETCH(int, vd);
+    QFETCH(int, n_tokens);
+    QFETCH(int, pos0);
+    QFETCH(bool, reverse);
+    const Case c{n_head, n_head_kv, hd, vd, n_tokens, pos0};
+    const int64_t n_ctx = pos0 + n_tokens;
+    const auto q = random_floats(size_t(n_tokens * n_head * hd), 1, 1.0f);
+    const auto kf = random_floats(size_t(n_ctx * n_head_kv * hd), 2, 1.0f);
+    const auto vf = random_floats(size_t(n_ctx * n_head_kv * vd), 3, 1.0f);
+    std::vector<uint16_t> K(kf.size()), V(vf.size());
+    std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
+    std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
+
+    std::vector<float> ref(size_t(n_tokens * n_head * vd));
+    cpu_attention(c, q, K, V, ref);
+    std::vector<double> exact(ref.size());
+    textbook_attention(c, q, K, V, exact);
+
+    DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse : causerie::cuda_sim::Schedule::Forward);
+#else
+    Q_UNUSED(reverse);
+#endif
+    const auto st = gpu::attention(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(), n_tokens,
+                                   pos0, {n_head, n_head_kv, hd, vd}, nullptr);
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward);
+#endif
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto out = dout.read<float>();
+#if defined(CAUSERIE_CUDA_SIM)
+    QCOMPARE(out, ref);
+#endif
+    // (On a GPU expf differs by ulps and the F16 accumulator can round the other way at a
+    // step, so only the comparison with the textbook result below applies there.)
+    double vmax = 0;
+    for (float v : vf)
+        vmax = std::max(vmax, double(std::fabs(v)));
+    for (size_t i = 0; i < out.size(); ++i)
+        QVERIFY2(std::fabs(out[i] - exact[i]) <= 1e-2 * vmax,
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(exact[i])));
+}
+
+void TestCudaAttention::splitKMatchesTextbook_data()
+{
+    QTest::addColumn<int>("n_tokens");
+    QTest::addColumn<int>("pos0");
+    QTest::addColumn<int>("vd");
+    QTest::newRow("decode, first position") << 1 << 0 << 16;
+    QTest::newRow("decode at 299 (2 chunks)") << 1 << 299 << 16;
+    QTest::newRow("decode at 700 (3 chunks), value_dim 200") << 1 << 700 << 200;
+    QTest::newRow("prefill 4 tokens across the chunk edge at 256") << 4 << 253 << 24;
+}
+
+// Float softmax state and accumulators per chunk, merged: against attention in double (with Q
+// unrounded), within 1e-3 of the largest |v|: Q is rounded to F16 for Q.K as on the CPU, which
+// moves scores by up to 2^-11 relative; float sums of up to 700 terms add ~n * 2^-24.
+void TestCudaAttention::splitKMatchesTextbook()
+{
+    QFETCH(int, n_tokens);
+    QFETCH(int, pos0);
+    QFETCH(int, vd);
+    const Case c{4, 2, 32, vd, n_tokens, pos0};
+    const int64_t n_ctx = pos0 + n_tokens;
+    const auto q = random_floats(size_t(n_tokens * c.n_head * c.hd), 4, 1.0f);
+    const auto kf = random_floats(size_t(n_ctx * c.n_head_kv * c.hd), 5, 1.0f);
+    const auto vf = random_floats(size_t(n_ctx * c.n_head_kv * vd), 6, 1.0f);
+    std::vector<uint16_t> K(kf.size()), V(vf.size());
+    std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
+    std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
+    std::vector<double> exact(size_t(n_tokens * c.n_head * vd));
+    textbook_attention(c, q, K, V, exact);
+    const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, vd};
+    const int64_t scratch = gpu::attention_split_k_scratch_floats(n_tokens, n_ctx, shape);
+    DeviceBuffer dq(q), dk(K), dv(V), dout(exact.size() * 4), dscratch(size_t(scratch) * 4);
+    auto st = gpu::attention_split_k(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(), n_tokens,
+                                     pos0, shape, dscratch.as<float>(), scratch, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto out = dout.read<float>();
+    double vmax = 0;
+    for (float v : vf)
+        vmax = std::max(vmax, double(std::fabs(v)));
+    for (size_t i = 0; i < out.size(); ++i)
+        QVERIFY2(std::fabs(out[i] - exact[i]) <= 1e-3 * vmax,
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(exact[i])));
+    st = gpu::attention_split_k(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(), n_tokens, pos0,
+                                shape, dscratch.as<float>(), scratch - 1, nullptr);
+    QVERIFY(!st.ok());
+}
+
+void TestCudaAttention::rejectsBadShapes()
+{
+    DeviceBuffer buf(1024);
+    auto st = gpu::attention(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0,
+                             {3, 2, 16, 16}, nullptr);   // 3 heads cannot share 2 KV heads
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("n_head 3") != std::string::npos, st.error.c_str());
+    st = gpu::attention(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0,
+                        {2, 2, 16, 1024}, nullptr);      // value_dim above the kernel's 512
+    QVERIFY(!st.ok());
+}
+
+QTEST_GUILESS_MAIN(TestCudaAttention)
+#include "tst_cuda_attention.moc"

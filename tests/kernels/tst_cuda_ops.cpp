@@ -1,0 +1,219 @@
+// The small ops of the Llama block run under the CUDA sim against the CPU reference
+// (kernels/cpu/ops_ref.h, dequant_ref.h): RMSNorm, RoPE, SwiGLU, residual add, embedding
+// lookup, dequantization to F16, argmax and softmax. Where the kernel evaluates the reference's
+// float expression in the same order, the sim must agree exactly (the host compiler computes
+// both); on a GPU expf/cosf/sinf may differ by an ulp, which these sim tests do not cover.
+#include "tst_cuda_util.h"
+
+#include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/ops_ref.h"
+#include "kernels/cuda/argmax.cuh"
+#include "kernels/cuda/dequant_f16.cuh"
+#include "kernels/cuda/elementwise.cuh"
+#include "kernels/cuda/embed.cuh"
+#include "kernels/cuda/rmsnorm.cuh"
+#include "kernels/cuda/rope.cuh"
+
+#include <QTest>
+
+using namespace cuda_test;
+using causerie::kernels::TensorType;
+
+class TestCudaOps : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { CUDA_TEST_REQUIRE_DEVICE(); }
+    void rmsnorm_data();
+    void rmsnorm();
+    void rope_data();
+    void rope();
+    void swigluAndAdd_data();
+    void swigluAndAdd();
+    void embedRows_data();
+    void embedRows();
+    void dequantizeToF16_data();
+    void dequantizeToF16();
+    void argmaxRows();
+    void softmaxRows();
+};
+
+void TestCudaOps::rmsnorm_data()
+{
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("n");
+    QTest::newRow("1x64") << 1 << 64;
+    QTest::newRow("3x100 (odd)") << 3 << 100;
+    QTest::newRow("2x1000") << 2 << 1000;
+    QTest::newRow("1x7 (fewer than a warp)") << 1 << 7;
+}
+
+// The reference sums squares in double, the kernel in float across 256 threads: the mean
+// differs by at most ~n * 2^-24 relative, the output by far less than 1e-5 relative.
+void TestCudaOps::rmsnorm()
+{
+    QFETCH(int, rows);
+    QFETCH(int, n);
+    const auto x = random_floats(size_t(rows * n), 3, 2.0f);
+    const auto w = random_floats(size_t(n), 4);
+    std::vector<float> ref(x.size());
+    for (int r = 0; r < rows; ++r)
+        rmsnorm_ref(x.data() + r * n, w.data(), ref.data() + r * n, n, 1e-5f);
+    DeviceBuffer dx(x), dw(w), dy(x.size() * 4);
+    const auto st = gpu::rmsnorm(dx.as<float>(), dw.as<float>(), dy.as<float>(), rows, n, 1e-5f, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto y = dy.read<float>();
+    for (size_t i = 0; i < y.size(); ++i)
+        QVERIFY2(std::fabs(y[i] - ref[i]) <= 1e-5f * std::fabs(ref[i]) + 1e-7f,
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(y[i]).arg(ref[i])));
+}
+
+void TestCudaOps::rope_data()
+{
+    QTest::addColumn<int>("tokens");
+    QTest::addColumn<int>("heads");
+    QTest::addColumn<int>("head_dim");
+    QTest::addColumn<int>("n_rot");
+    QTest::addColumn<int>("pos0");
+    QTest::newRow("1 token, 4x16, pos 0") << 1 << 4 << 16 << 16 << 0;
+    QTest::newRow("3 tokens, 3x64, pos 5") << 3 << 3 << 64 << 64 << 5;
+    QTest::newRow("2 tokens, 2x128, partial n_rot 96, pos 1000") << 2 << 2 << 128 << 96 << 1000;
+    QTest::newRow("1 token, 1x10 (odd pairs), pos 31") << 1 << 1 << 10 << 10 << 31;
+}
+
+void TestCudaOps::rope()
+{
+    QFETCH(int, tokens);
+    QFETCH(int, heads);
+    QFETCH(int, head_dim);
+    QFETCH(int, n_rot);
+    QFETCH(int, pos0);
+    auto x = random_floats(size_t(tokens * heads * head_dim), 9);
+    DeviceBuffer dx(x);
+    const auto st = gpu::rope(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    for (int t = 0; t < tokens; ++t)
+        rope_ref(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f);
+    const auto got = dx.read<float>();   // same angles, same expressions: exact under the sim
+    for (size_t i = 0; i < x.size(); ++i)
+        QVERIFY2(same_or_ulps(got[i], x[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));
+}
+
+void TestCudaOps::swigluAndAdd_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::newRow("1") << 1;
+    QTest::newRow("255") << 255;
+    QTest::newRow("1000") << 1000;
+}
+
+void TestCudaOps::swigluAndAdd()
+{
+    QFETCH(int, n);
+    const auto g = random_floats(size_t(n), 1, 3.0f);
+    const auto u = random_floats(size_t(n), 2);
+    std::vector<float> ref(static_cast<size_t>(n));
+    swiglu_ref(g.data(), u.data(), ref.data(), n);
+    DeviceBuffer dg(g), du(u), dout(size_t(n) * 4);
+    QVERIFY(gpu::swiglu(dg.as<float>(), du.as<float>(), dout.as<float>(), n, nullptr).ok());
+    const auto out = dout.read<float>();
+    for (size_t i = 0; i < ref.size(); ++i)
+        QVERIFY2(same_or_ulps(out[i], ref[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(ref[i])));
+    // In place (out == gate), as the backend uses it: the same values.
+    QVERIFY(gpu::swiglu(dg.as<float>(), du.as<float>(), dg.as<float>(), n, nullptr).ok());
+    QCOMPARE(dg.read<float>(), out);
+
+    std::vector<float> sum = g;
+    add_ref(sum.data(), u.data(), n);
+    DeviceBuffer dy(g);
+    QVERIFY(gpu::add_inplace(dy.as<float>(), du.as<float>(), n, nullptr).ok());
+    QCOMPARE(dy.read<float>(), sum);
+}
+
+namespace {
+const TensorType kTypes[] = {TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0,
+                             TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
+                             TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K};
+bool is_k(TensorType t) { return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K; }
+} // namespace
+
+void TestCudaOps::embedRows_data()
+{
+    QTest::addColumn<int>("type");
+    for (TensorType t : kTypes)
+        QTest::newRow(type_traits(uint32_t(t))->name) << int(t);
+}
+
+// Rows are dequantized with the reference's float expressions: exact.
+void TestCudaOps::embedRows()
+{
+    QFETCH(int, type);
+    const auto t = TensorType(type);
+    const int64_t n_embd = is_k(t) ? 512 : 96, n_vocab = 11;
+    const auto table = quantized_matrix(t, n_vocab, n_embd, 21);
+    const size_t rb = row_bytes(t, n_embd);
+    const std::vector<int32_t> ids = {3, 0, 10, 3, 7};
+    std::vector<float> ref(ids.size() * size_t(n_embd));
+    for (size_t i = 0; i < ids.size(); ++i)
+        dequantize_row_ref(t, table.data() + size_t(ids[i]) * rb, ref.data() + i * size_t(n_embd), n_embd);
+    DeviceBuffer dt(table), di(ids), dout(ref.size() * 4);
+    const auto st = gpu::embed_rows(t, dt.ptr, rb, di.as<int32_t>(), int64_t(ids.size()), n_embd, dout.as<float>(), nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    QCOMPARE(dout.read<float>(), ref);
+}
+
+void TestCudaOps::dequantizeToF16_data() { embedRows_data(); }
+
+void TestCudaOps::dequantizeToF16()
+{
+    QFETCH(int, type);
+    const auto t = TensorType(type);
+    const int64_t rows = 5, cols = is_k(t) ? 768 : 288;
+    const auto w = quantized_matrix(t, rows, cols, 31);
+    const size_t rb = row_bytes(t, cols);
+    std::vector<uint16_t> ref(size_t(rows * cols));
+    std::vector<float> row(static_cast<size_t>(cols));
+    for (int64_t r = 0; r < rows; ++r) {
+        dequantize_row_ref(t, w.data() + size_t(r) * rb, row.data(), cols);
+        for (int64_t i = 0; i < cols; ++i)
+            ref[size_t(r * cols + i)] = fp32_to_fp16(row[size_t(i)]);
+    }
+    DeviceBuffer dw(w), dout(ref.size() * 2);
+    const auto st = gpu::dequantize_to_f16(t, dw.ptr, rb, rows, cols, dout.as<uint16_t>(), nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    QCOMPARE(dout.read<uint16_t>(), ref);
+}
+
+void TestCudaOps::argmaxRows()
+{
+    const int64_t n = 1000;
+    std::vector<float> x = random_floats(size_t(4 * n), 5);
+    x[size_t(0 * n + 999)] = 50.0f;                                      // last element
+    x[size_t(1 * n + 17)] = 60.0f, x[size_t(1 * n + 900)] = 60.0f;        // tie: first wins
+    x[size_t(2 * n + 0)] = NAN, x[size_t(2 * n + 500)] = 70.0f;           // NaN never wins
+    for (int64_t i = 0; i < n; ++i)
+        x[size_t(3 * n + i)] = -INFINITY;                                // nothing finite: 0
+    DeviceBuffer dx(x), dout(4 * sizeof(int32_t));
+    QVERIFY(gpu::argmax_rows(dx.as<float>(), 4, n, dout.as<int32_t>(), nullptr).ok());
+    QCOMPARE(dout.read<int32_t>(), (std::vector<int32_t>{999, 17, 500, 0}));
+}
+
+// softmax_ref sums in double, the kernel in float: probabilities agree to 1e-6 relative.
+void TestCudaOps::softmaxRows()
+{
+    const int64_t n = 777;
+    std::vector<float> x = random_floats(size_t(2 * n), 8, 4.0f);
+    x[5] = -INFINITY;
+    std::vector<float> ref = x;
+    softmax_ref(ref.data(), n);
+    softmax_ref(ref.data() + n, n);
+    DeviceBuffer dx(x);
+    QVERIFY(gpu::softmax_rows(dx.as<float>(), 2, n, nullptr).ok());
+    const auto y = dx.read<float>();
+    QCOMPARE(y[5], 0.0f);
+    for (size_t i = 0; i < y.size(); ++i)
+        QVERIFY2(std::fabs(y[i] - ref[i]) <= 1e-6f * ref[i] + 1e-12f,
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(y[i]).arg(ref[i])));
+}
+
+QTEST_GUILESS_MAIN(TestCudaOps)
+#include "tst_cuda_ops.moc"

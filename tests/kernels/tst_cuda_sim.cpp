@@ -1,0 +1,317 @@
+// The CUDA sim itself: barriers, warp shuffles, shared memory and thread indices behave as on
+// a GPU, broken kernels are reported rather than hanging, and the sim device API keeps its
+// promises. Kernels here are written in the same dialect as kernels/cuda/*.cu.
+#include "kernels/cuda/device.h"
+#include "kernels/cuda/launch.h"
+
+#include <QTest>
+
+#include <numeric>
+#include <vector>
+
+using namespace causerie::kernels::gpu;
+namespace simrt = causerie::cuda_sim;
+
+namespace {
+
+// Each thread writes its id to shared memory, then reads its right neighbour's.
+template <bool kBarrier>
+__global__ void neighbour_kernel(int* out)
+{
+    __shared__ int s[64];
+    const int tid = int(threadIdx.x);
+    s[tid] = tid + 1000 * int(blockIdx.x);
+    if (kBarrier)
+        __syncthreads();
+    out[blockIdx.x * blockDim.x + tid] = s[(tid + 1) % 64];
+}
+
+// Two barrier phases: a block-wide prefix computed by thread 0 must be seen by all.
+__global__ void two_phase_kernel(int* out)
+{
+    __shared__ int s[128];
+    __shared__ int total;
+    const int tid = int(threadIdx.x);
+    s[tid] = tid;
+    __syncthreads();
+    if (tid == 0) {
+        int sum = 0;
+        for (int i = 0; i < int(blockDim.x); ++i)
+            sum += s[i];
+        total = sum;
+    }
+    __syncthreads();
+    out[tid] = total + tid;
+}
+
+__global__ void shuffle_kernel(float* xor_sum, int* down, int* bcast, int* seg16)
+{
+    const int lane = int(threadIdx.x) % 32;
+    const int warp = int(threadIdx.x) / 32;
+    const int g = int(threadIdx.x);
+    xor_sum[g] = warp_sum(float(g));
+    int v = lane * 10 + warp;
+    down[g] = __shfl_down_sync(kFullMask, v, 3);
+    bcast[g] = __shfl_sync(kFullMask, v, 5);
+    seg16[g] = __shfl_xor_sync(kFullMask, lane, 8, 16) + 100 * __shfl_down_sync(kFullMask, lane, 4, 16);
+}
+
+__global__ void index_kernel(int* out)
+{
+    const int bid = int(blockIdx.x + gridDim.x * (blockIdx.y + gridDim.y * blockIdx.z));
+    const int n_threads = int(blockDim.x * blockDim.y * blockDim.z);
+    const int tid = int(threadIdx.x + blockDim.x * (threadIdx.y + blockDim.y * threadIdx.z));
+    out[bid * n_threads + tid] = int(threadIdx.x) | int(threadIdx.y) << 4 | int(threadIdx.z) << 8 |
+                                 int(blockIdx.x) << 12 | int(blockIdx.y) << 16 | int(blockIdx.z) << 20;
+}
+
+__global__ void dynamic_smem_kernel(float* out, int n)
+{
+    CAUSERIE_DYNAMIC_SHARED(float, buf);
+    const int tid = int(threadIdx.x);
+    for (int i = tid; i < n; i += int(blockDim.x))
+        buf[i] = float(i) * float(blockIdx.x + 1);
+    __syncthreads();
+    // Reversed read: every element is written by another thread than the one reading it.
+    for (int i = tid; i < n; i += int(blockDim.x))
+        out[int(blockIdx.x) * n + i] = buf[n - 1 - i];
+}
+
+// Only half of the block reaches the barrier: a GPU would hang or misbehave.
+__global__ void divergent_barrier_kernel(int* out)
+{
+    if (threadIdx.x < 16)
+        __syncthreads();
+    out[threadIdx.x] = 1;
+}
+
+// Lanes 0..15 shuffle with a full mask while lanes 16..31 have returned.
+__global__ void exited_lane_shuffle_kernel(int* out)
+{
+    if (threadIdx.x >= 16)
+        return;
+    out[threadIdx.x] = __shfl_xor_sync(kFullMask, int(threadIdx.x), 1);
+}
+
+__global__ void aligned_load_kernel(const unsigned char* p, int* out)
+{
+    out[threadIdx.x] = load_i32_a4(p + 4 * threadIdx.x);
+}
+
+__global__ void half_dp4a_kernel(int* dp, float* halves)
+{
+    dp[0] = __dp4a(int(0x80FF7F02u), int(0x02FF7F80u), 5);
+    halves[0] = __half2float(__float2half_rn(0.1f));
+    halves[1] = __half2float(__float2half_rn(65519.0f));   // rounds to 65504
+    halves[2] = __half2float(__float2half_rn(65520.0f));   // rounds to inf
+}
+
+} // namespace
+
+class TestCudaSim : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void init() { simrt::set_schedule(simrt::Schedule::Forward); }
+    void barrierOrdersSharedMemory_data();
+    void barrierOrdersSharedMemory();
+    void missingBarrierIsVisible();
+    void twoPhaseBarrier();
+    void warpShuffles();
+    void threadAndBlockIndices();
+    void dynamicSharedMemoryPerBlock();
+    void divergentBarrierIsReported();
+    void shuffleWithExitedLaneIsReported();
+    void badLaunchShapes();
+    void misalignedLoadIsReported();
+    void dp4aAndHalf();
+    void deviceMemoryLimit();
+    void gemmF16();
+};
+
+void TestCudaSim::barrierOrdersSharedMemory_data()
+{
+    QTest::addColumn<bool>("reverse");
+    QTest::newRow("forward") << false;
+    QTest::newRow("reverse") << true;
+}
+
+void TestCudaSim::barrierOrdersSharedMemory()
+{
+    QFETCH(bool, reverse);
+    simrt::set_schedule(reverse ? simrt::Schedule::Reverse : simrt::Schedule::Forward);
+    std::vector<int> out(3 * 64, -1);
+    QVERIFY(launch(neighbour_kernel<true>, dim3(3), dim3(64), 0, nullptr, out.data()).ok());
+    for (int b = 0; b < 3; ++b)
+        for (int t = 0; t < 64; ++t)
+            QCOMPARE(out[size_t(b * 64 + t)], (t + 1) % 64 + 1000 * b);
+}
+
+// Without the barrier, a thread reads its neighbour's slot before the neighbour ran (forward
+// order: thread t runs before t+1) or after (reverse): the result depends on the schedule,
+// which is exactly the race. Block 1 then sees block 0's stale values in forward order.
+void TestCudaSim::missingBarrierIsVisible()
+{
+    std::vector<int> fwd(2 * 64), rev(2 * 64);
+    simrt::set_schedule(simrt::Schedule::Forward);
+    QVERIFY(launch(neighbour_kernel<false>, dim3(2), dim3(64), 0, nullptr, fwd.data()).ok());
+    simrt::set_schedule(simrt::Schedule::Reverse);
+    QVERIFY(launch(neighbour_kernel<false>, dim3(2), dim3(64), 0, nullptr, rev.data()).ok());
+    QCOMPARE(fwd[64 + 0], 1);          // stale: block 0's value of slot 1
+    QCOMPARE(rev[64 + 0], 1000 + 1);   // neighbour already ran
+    QVERIFY(fwd != rev);
+}
+
+void TestCudaSim::twoPhaseBarrier()
+{
+    for (auto order : {simrt::Schedule::Forward, simrt::Schedule::Reverse}) {
+        simrt::set_schedule(order);
+        std::vector<int> out(128);
+        QVERIFY(launch(two_phase_kernel, dim3(1), dim3(128), 0, nullptr, out.data()).ok());
+        for (int t = 0; t < 128; ++t)
+            QCOMPARE(out[size_t(t)], 127 * 128 / 2 + t);
+    }
+}
+
+void TestCudaSim::warpShuffles()
+{
+    std::vector<float> xs(64);
+    std::vector<int> down(64), bcast(64), seg(64);
+    QVERIFY(launch(shuffle_kernel, dim3(1), dim3(64), 0, nullptr, xs.data(), down.data(), bcast.data(), seg.data()).ok());
+    for (int g = 0; g < 64; ++g) {
+        const int warp = g / 32, lane = g % 32;
+        // Sum of the 32 global ids of the warp: 32*32w + 0+..+31.
+        QCOMPARE(xs[size_t(g)], float(1024 * warp + 496));
+        // shfl_down by 3: lanes 29..31 have no source and keep their own value.
+        QCOMPARE(down[size_t(g)], (lane + 3 < 32 ? lane + 3 : lane) * 10 + warp);
+        QCOMPARE(bcast[size_t(g)], 5 * 10 + warp);
+        // Width 16: xor 8 stays inside each 16-lane segment; down 4 stops at its end.
+        const int seg_base = lane / 16 * 16;
+        const int down4 = (lane % 16) + 4 < 16 ? lane + 4 : lane;
+        QCOMPARE(seg[size_t(g)], (seg_base + ((lane % 16) ^ 8)) + 100 * down4);
+    }
+}
+
+void TestCudaSim::threadAndBlockIndices()
+{
+    const dim3 grid(3, 2, 2), block(4, 3, 2);
+    std::vector<int> out(12 * 24, -1);
+    QVERIFY(launch(index_kernel, grid, block, 0, nullptr, out.data()).ok());
+    for (unsigned bz = 0; bz < 2; ++bz)
+        for (unsigned by = 0; by < 2; ++by)
+            for (unsigned bx = 0; bx < 3; ++bx)
+                for (unsigned tz = 0; tz < 2; ++tz)
+                    for (unsigned ty = 0; ty < 3; ++ty)
+                        for (unsigned tx = 0; tx < 4; ++tx) {
+                            const unsigned bid = bx + 3 * (by + 2 * bz), tid = tx + 4 * (ty + 3 * tz);
+                            QCOMPARE(out[bid * 24 + tid], int(tx | ty << 4 | tz << 8 | bx << 12 | by << 16 | bz << 20));
+                        }
+}
+
+void TestCudaSim::dynamicSharedMemoryPerBlock()
+{
+    const int n = 100;   // not a multiple of the block size
+    std::vector<float> out(size_t(4 * n));
+    QVERIFY(launch(dynamic_smem_kernel, dim3(4), dim3(32), size_t(n) * sizeof(float), nullptr, out.data(), n).ok());
+    for (int b = 0; b < 4; ++b)
+        for (int i = 0; i < n; ++i)
+            QCOMPARE(out[size_t(b * n + i)], float(n - 1 - i) * float(b + 1));
+}
+
+void TestCudaSim::divergentBarrierIsReported()
+{
+    std::vector<int> out(64);
+    const GpuStatus st = launch(divergent_barrier_kernel, dim3(1), dim3(64), 0, nullptr, out.data());
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("deadlock") != std::string::npos, st.error.c_str());
+    // The sim recovers: the next launch runs normally.
+    std::vector<int> ok(128);
+    QVERIFY(launch(two_phase_kernel, dim3(1), dim3(128), 0, nullptr, ok.data()).ok());
+    QCOMPARE(ok[5], 127 * 128 / 2 + 5);
+}
+
+void TestCudaSim::shuffleWithExitedLaneIsReported()
+{
+    std::vector<int> out(32);
+    const GpuStatus st = launch(exited_lane_shuffle_kernel, dim3(1), dim3(32), 0, nullptr, out.data());
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("exited") != std::string::npos, st.error.c_str());
+}
+
+void TestCudaSim::badLaunchShapes()
+{
+    std::vector<int> out(4096);
+    QVERIFY(!launch(index_kernel, dim3(1), dim3(2048), 0, nullptr, out.data()).ok());
+    QVERIFY(!launch(index_kernel, dim3(0), dim3(32), 0, nullptr, out.data()).ok());
+    const GpuStatus st = launch(dynamic_smem_kernel, dim3(1), dim3(32), size_t(1) << 20, nullptr,
+                                reinterpret_cast<float*>(out.data()), 4);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("shared memory") != std::string::npos, st.error.c_str());
+}
+
+// A 4-byte load from an address that is not a multiple of 4 faults on a GPU; the sim reports
+// it as a launch error too, and the next launch is clean.
+void TestCudaSim::misalignedLoadIsReported()
+{
+    alignas(16) unsigned char buf[72] = {};
+    for (int i = 0; i < 72; ++i)
+        buf[i] = static_cast<unsigned char>(i);
+    int out[16] = {};
+    QVERIFY(launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr, static_cast<const unsigned char*>(buf), out).ok());
+    QCOMPARE(out[1], 4 | 5 << 8 | 6 << 16 | 7 << 24);
+    const GpuStatus st = launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr,
+                                static_cast<const unsigned char*>(buf + 2), out);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("misaligned") != std::string::npos, st.error.c_str());
+    QVERIFY(launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr, static_cast<const unsigned char*>(buf), out).ok());
+}
+
+void TestCudaSim::dp4aAndHalf()
+{
+    int dp = 0;
+    float h[3] = {};
+    QVERIFY(launch(half_dp4a_kernel, dim3(1), dim3(1), 0, nullptr, &dp, h).ok());
+    // bytes (low first) a = 2, 127, -1, -128; b = -128, 127, -1, 2
+    QCOMPARE(dp, 5 + 2 * -128 + 127 * 127 + 1 + -128 * 2);
+    QCOMPARE(h[0], 0.0999755859375f);   // nearest half to 0.1
+    QCOMPARE(h[1], 65504.0f);
+    QVERIFY(std::isinf(h[2]));
+}
+
+void TestCudaSim::deviceMemoryLimit()
+{
+    sim_set_memory_limit(1 << 20);
+    void* a = nullptr;
+    void* b = nullptr;
+    QVERIFY(device_malloc(&a, 600 << 10).ok());
+    size_t free_b = 0, total = 0;
+    QVERIFY(mem_info(&free_b, &total).ok());
+    QCOMPARE(total, size_t(1) << 20);
+    QCOMPARE(free_b, (size_t(1) << 20) - (600 << 10));
+    const GpuStatus st = device_malloc(&b, 600 << 10);
+    QVERIFY(!st.ok());
+    QVERIFY(st.out_of_memory);
+    QVERIFY(b == nullptr);
+    device_free(a);
+    QVERIFY(device_malloc(&b, 600 << 10).ok());
+    device_free(b);
+    QCOMPARE(sim_bytes_in_use(), size_t(0));
+    sim_set_memory_limit(0);
+}
+
+void TestCudaSim::gemmF16()
+{
+    // w (2, 3), x (2, 3) in F16 bits of small integers: exact products.
+    const uint16_t one = 0x3C00, two = 0x4000, three = 0x4200, neg = 0xBC00;
+    const uint16_t w[6] = {one, two, three, neg, one, two};
+    const uint16_t x[6] = {one, one, one, two, neg, three};
+    float y[2 * 3] = {};
+    QVERIFY(gemm_f16(nullptr, 2, 2, 3, w, x, y, 3).ok());
+    QCOMPARE(y[0], 6.0f);    // t0 . w0
+    QCOMPARE(y[1], 2.0f);    // t0 . w1
+    QCOMPARE(y[3], 2.0f - 2.0f + 9.0f);
+    QCOMPARE(y[4], -2.0f - 1.0f + 6.0f);
+    QVERIFY(!gemm_f16(nullptr, 2, 2, 3, w, x, y, 1).ok());
+}
+
+QTEST_GUILESS_MAIN(TestCudaSim)
+#include "tst_cuda_sim.moc"
