@@ -1,10 +1,13 @@
-// The Llama forward pass on the CPU, top to bottom, with the reference kernels.
+// The Llama forward pass on the CPU, top to bottom, with the runtime-dispatched kernels
+// (AVX2 where the CPU has it, the reference kernels otherwise).
 // Numerics follow llama.cpp's CPU backend where it matters for comparing logits:
-// - matrix products convert activations to 8-bit blocks (Q8_0/Q8_1/Q8_K) or F16 first
-//   (kernels::matmul_ref);
+// - matrix products convert activations to 8-bit blocks (Q8_0/Q8_1/Q8_K) or F16 first, once per
+//   op, then split weight rows over the pool (kernels/cpu/matmul_cpu.h);
 // - the KV cache is F16 and attention follows its CPU flash-attention kernel (see attention()).
 #include "backend.h"
+#include "kernels/cpu/attention_cpu.h"
 #include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/matmul_cpu.h"
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cpu/ops_ref.h"
 #include "thread_pool.h"
@@ -22,7 +25,6 @@ using namespace kernels;
 
 constexpr int64_t kMaxBatch = 256;   // tokens per micro-batch of a prefill
 
-inline float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
 
 class CpuBackend final : public ComputeBackend {
 public:
@@ -48,6 +50,7 @@ public:
             m_att.resize(size_t(kMaxBatch * att_dim));
             m_gate.resize(size_t(kMaxBatch * hp.n_ff));
             m_up.resize(size_t(kMaxBatch * hp.n_ff));
+            m_xconv.resize(size_t(kMaxBatch) * max_converted_row_bytes());
         } catch (const std::bad_alloc&) {
             const double kv_mib = double(hp.n_layer) * double(m_n_ctx) * double(kv_dim + v_dim) * 2.0 / 1048576.0;
             return make_error("not enough memory for a context of " + std::to_string(m_n_ctx) +
@@ -86,14 +89,65 @@ public:
     }
 
 private:
-    // y (n, w.rows) = x (n, w.cols) . w^T, rows split over the pool.
-    void matmul(const Weight& w, const float* x, int64_t n, float* y)
+    size_t max_converted_row_bytes() const
     {
-        m_pool.parallel_for(w.rows, [&](int64_t b, int64_t e) {
-            matmul_ref(w.type, static_cast<const char*>(w.data) + size_t(b) * w.row_bytes, w.row_bytes, e - b,
-                       w.cols, x, n, y + b, w.rows);
-        });
+        size_t most = converted_row_bytes(m.output.type, m.output.cols);
+        for (const LayerWeights& L : m.layers)
+            for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
+                most = std::max(most, converted_row_bytes(w->type, w->cols));
+        return most;
     }
+
+    // Converts x (n, cols) for weights of `type` into m_xconv, tokens split over the pool.
+    const uint8_t* convert(kernels::TensorType type, const float* x, int64_t n, int64_t cols)
+    {
+        uint8_t* dst = m_xconv.data();
+        if (n == 1)
+            convert_activations_cpu(type, x, cols, 0, 1, dst);
+        else
+            m_pool.parallel_for(n, [&](int64_t b, int64_t e) { convert_activations_cpu(type, x, cols, b, e, dst); });
+        return dst;
+    }
+
+    struct MatmulOp {
+        const Weight* w;
+        float* y;   // (n, w->rows)
+    };
+
+    // y_i (n, w_i.rows) = x (n, cols) . w_i^T for weights that read the same input (Q/K/V,
+    // gate/up): x is converted once when their vec_dot_types agree, and the rows of all of them
+    // form one parallel_for, so the threads meet once instead of once per weight.
+    void matmuls(const float* x, int64_t n, std::initializer_list<MatmulOp> ops)
+    {
+        const MatmulOp* first = ops.begin();
+        const int64_t cols = first->w->cols;
+        bool shared = true;
+        int64_t total = 0;
+        for (const MatmulOp& op : ops) {
+            shared = shared && vec_dot_type(op.w->type) == vec_dot_type(first->w->type) && op.w->cols == cols;
+            total += op.w->rows;
+        }
+        if (!shared) {
+            for (const MatmulOp& op : ops)
+                matmuls(x, n, {op});
+            return;
+        }
+        const uint8_t* xc = convert(first->w->type, x, n, cols);
+        // Rows in chunks of 16: whole enough for the kernels' tiles, small enough to balance.
+        m_pool.parallel_for(total, [&](int64_t b, int64_t e) {
+            int64_t offset = 0;
+            for (const MatmulOp& op : ops) {
+                const Weight& w = *op.w;
+                const int64_t rb = std::max(b, offset), re = std::min(e, offset + w.rows);
+                if (rb < re)
+                    matmul_converted_cpu(w.type, static_cast<const char*>(w.data) + size_t(rb - offset) * w.row_bytes,
+                                         w.row_bytes, re - rb, cols, xc, n, op.y + (rb - offset), w.rows);
+                offset += w.rows;
+            }
+        }, 16);
+    }
+
+    void matmul(const Weight& w, const float* x, int64_t n, float* y) { matmuls(x, n, {{&w, y}}); }
 
     const float* norm_weight(const Weight& w) const { return static_cast<const float*>(w.data); }
 
@@ -118,9 +172,9 @@ private:
             // Attention block.
             for (int64_t t = 0; t < n; ++t)
                 rmsnorm_ref(&m_x[size_t(t * d)], norm_weight(L.attn_norm), &m_xb[size_t(t * d)], d, hp.rms_eps);
-            matmul(L.wq, m_xb.data(), n, m_q.data());    // (n, n_head*hd)
-            matmul(L.wk, m_xb.data(), n, m_kb.data());   // (n, n_head_kv*hd)
-            matmul(L.wv, m_xb.data(), n, m_vb.data());   // (n, n_head_kv*vd)
+            matmuls(m_xb.data(), n, {{&L.wq, m_q.data()},     // (n, n_head*hd)
+                                     {&L.wk, m_kb.data()},    // (n, n_head_kv*hd)
+                                     {&L.wv, m_vb.data()}});  // (n, n_head_kv*vd)
             for (int64_t t = 0; t < n; ++t) {
                 rope_ref(&m_q[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base);
                 rope_ref(&m_kb[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base);
@@ -139,8 +193,8 @@ private:
             // Feed-forward block (SwiGLU).
             for (int64_t t = 0; t < n; ++t)
                 rmsnorm_ref(&m_x[size_t(t * d)], norm_weight(L.ffn_norm), &m_xb[size_t(t * d)], d, hp.rms_eps);
-            matmul(L.w_gate, m_xb.data(), n, m_gate.data());  // (n, n_ff)
-            matmul(L.w_up, m_xb.data(), n, m_up.data());      // (n, n_ff)
+            matmuls(m_xb.data(), n, {{&L.w_gate, m_gate.data()},   // (n, n_ff)
+                                     {&L.w_up, m_up.data()}});     // (n, n_ff)
             for (int64_t t = 0; t < n; ++t)
                 swiglu_ref(&m_gate[size_t(t * hp.n_ff)], &m_up[size_t(t * hp.n_ff)], &m_gate[size_t(t * hp.n_ff)],
                            hp.n_ff);
@@ -162,61 +216,32 @@ private:
         }
     }
 
-    // m_att (n, n_head*vd) = softmax(Q K^T / sqrt(hd), causal) V over cache positions [0, pos+t].
-    // Computed as llama.cpp's CPU flash attention does, so logits agree with it to 1e-4 rather
-    // than 3e-2: Q rounded to F16 for Q.K, one pass with a running maximum, and the weighted sum
-    // of V kept in an F16 accumulator that is rescaled whenever the maximum grows.
+    // m_att (n, n_head*vd) = softmax(Q K^T / sqrt(hd), causal) V over cache positions [0, pos+t],
+    // computed as llama.cpp's CPU flash attention does (kernels/cpu/attention_cpu.h), so logits
+    // agree with it to 1e-4 rather than 3e-2.
     void attention(int64_t l, int64_t n, int64_t pos)
     {
         const int64_t hd = hp.head_dim;
         const int64_t vd = hp.value_dim;
         const int64_t group = hp.n_head / hp.n_head_kv;   // query heads sharing one KV head (GQA)
-        const int64_t kv_dim = hp.n_head_kv * hd;
-        const int64_t v_dim = hp.n_head_kv * vd;
-        const float scale = 1.0f / std::sqrt(float(hd));
+        AttentionShape shape;
+        shape.head_dim = hd;
+        shape.value_dim = vd;
+        shape.k_stride = hp.n_head_kv * hd;
+        shape.v_stride = hp.n_head_kv * vd;
+        shape.scale = 1.0f / std::sqrt(float(hd));
         const uint16_t* K = m_k[size_t(l)].data();
         const uint16_t* V = m_v[size_t(l)].data();
 
         // One work item per (token, head).
         m_pool.parallel_for(n * hp.n_head, [&](int64_t b, int64_t e) {
-            std::vector<float> q16(static_cast<size_t>(hd));
-            std::vector<uint16_t> acc(static_cast<size_t>(vd));   // F16 running sum of p * v
+            std::vector<float> scratch(size_t(attention_scratch_floats(shape)));
             for (int64_t item = b; item < e; ++item) {
                 const int64_t t = item / hp.n_head;
                 const int64_t h = item % hp.n_head;
                 const int64_t kvh = h / group;
-                const int64_t n_kv = pos + t + 1;
-                const float* q = &m_q[size_t(t * hp.n_head * hd + h * hd)];
-                for (int64_t i = 0; i < hd; ++i)
-                    q16[size_t(i)] = round_f16(q[i]);
-                std::fill(acc.begin(), acc.end(), uint16_t(0));
-                float max = -INFINITY;   // running maximum of the scores
-                float sum = 0.0f;        // running sum of exp(score - max)
-                for (int64_t j = 0; j < n_kv; ++j) {
-                    const uint16_t* k = K + j * kv_dim + kvh * hd;
-                    float s = 0.0f;
-                    for (int64_t i = 0; i < hd; ++i)
-                        s += q16[size_t(i)] * fp16_to_fp32(k[i]);
-                    s *= scale;
-                    float rescale = 1.0f;   // applied to what was accumulated so far
-                    float w = 1.0f;         // weight of this position
-                    if (s > max) {
-                        rescale = std::exp(max - s);
-                        max = s;
-                        for (auto& a : acc)
-                            a = fp32_to_fp16(fp16_to_fp32(a) * rescale);
-                    } else {
-                        w = std::exp(s - max);
-                    }
-                    const uint16_t* v = V + j * v_dim + kvh * vd;
-                    for (int64_t i = 0; i < vd; ++i)
-                        acc[size_t(i)] = fp32_to_fp16(fp16_to_fp32(acc[size_t(i)]) + fp16_to_fp32(v[i]) * w);
-                    sum = sum * rescale + w;
-                }
-                float* out = &m_att[size_t(t * hp.n_head * vd + h * vd)];
-                const float inv = 1.0f / sum;
-                for (int64_t i = 0; i < vd; ++i)
-                    out[i] = fp16_to_fp32(acc[size_t(i)]) * inv;
+                attention_head_cpu(shape, &m_q[size_t(t * hp.n_head * hd + h * hd)], K + kvh * hd, V + kvh * vd,
+                                   pos + t + 1, &m_att[size_t(t * hp.n_head * vd + h * vd)], scratch.data());
             }
         });
     }
@@ -235,6 +260,7 @@ private:
     std::vector<float> m_att;    // (batch, n_head*value_dim)
     std::vector<float> m_gate;   // (batch, n_ff)
     std::vector<float> m_up;     // (batch, n_ff)
+    std::vector<uint8_t> m_xconv;   // (batch, converted row) activations in the weights' vec_dot_type
 };
 
 } // namespace

@@ -1,5 +1,6 @@
 // causerie-cli: the engine (and the remote backend) from a terminal. Errors go to stderr as
 // "error: ..." with exit status 1; scripts and checks rely on the commands and JSON fields.
+#include "bench_command.h"
 #include "engine_commands.h"
 
 #ifdef CAUSERIE_HAVE_REMOTE
@@ -24,7 +25,8 @@ const char* kUsage =
     "  generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]\n"
     "  generate --remote BASE_URL --model NAME -p TEXT   (key from CAUSERIE_API_KEY)\n"
     "  chat MODEL [--system TEXT]              one user message per line of stdin\n"
-    "  make-test-model OUT.gguf [--type T] ... a random-weight model for tests and benchmarks\n";
+    "  make-test-model OUT.gguf [--type T] ... a random-weight model for tests and benchmarks\n"
+    "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--json]   CPU speed, like llama-bench\n";
 
 } // namespace
 
@@ -64,6 +66,8 @@ int main(int argc, char** argv)
         return cmd_chat(args);
     if (command == "make-test-model")
         return cmd_make_test_model(args);
+    if (command == "bench")
+        return cmd_bench(args);
     std::fputs(kUsage, stderr);
     return fail("unknown command '" + command + "'");
 }

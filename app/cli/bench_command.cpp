@@ -1,0 +1,238 @@
+#include "bench_command.h"
+
+#include "args.h"
+#include "engine/backend.h"
+#include "engine/model.h"
+#include "engine_commands.h"
+#include "json.h"
+#include "kernels/cpu/cpu_features.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <random>
+#include <sstream>
+#include <thread>
+
+namespace causerie::cli {
+namespace {
+
+// "1,2,4" -> {1, 2, 4}; every entry a positive integer.
+bool parse_list(const std::string& text, const char* option, std::vector<int64_t>* out, std::string* error)
+{
+    out->clear();
+    std::stringstream ss(text);
+    std::string item;
+    while (std::getline(ss, item, ',')) {
+        char* end = nullptr;
+        const long long v = std::strtoll(item.c_str(), &end, 10);
+        if (item.empty() || *end || v <= 0 || v > 1000000) {
+            *error = std::string("option -") + option + " expects positive integers separated by commas, got '" +
+                     text + "'";
+            return false;
+        }
+        out->push_back(v);
+    }
+    if (out->empty()) {
+        *error = std::string("option -") + option + " is empty";
+        return false;
+    }
+    return true;
+}
+
+// The weight type that holds most of the parameters ("Q4_K"), as llama-bench names the file type.
+std::string dominant_type(const Model& m, int64_t* n_params)
+{
+    std::map<std::string, int64_t> count;
+    auto add = [&](const Weight& w) { count[kernels::type_traits(uint32_t(w.type))->name] += w.rows * w.cols; };
+    add(m.tok_embd);
+    if (!m.tied_output)
+        add(m.output);
+    for (const LayerWeights& L : m.layers)
+        for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.attn_norm, &L.ffn_norm})
+            add(*w);
+    add(m.output_norm);
+    *n_params = 0;
+    std::string best;
+    int64_t most = -1;
+    for (const auto& [name, n] : count) {
+        *n_params += n;
+        if (n > most) {
+            most = n;
+            best = name;
+        }
+    }
+    return best;
+}
+
+// "608.77 MiB" / "1.12 GiB", "4.19 M" / "1.13 B", as llama-bench prints them.
+std::string human(double v, const char* small_unit, double small, const char* large_unit, double large)
+{
+    char buf[32];
+    if (v >= large)
+        std::snprintf(buf, sizeof buf, "%.2f %s", v / large, large_unit);
+    else
+        std::snprintf(buf, sizeof buf, "%.2f %s", v / small, small_unit);
+    return buf;
+}
+
+struct BenchResult {
+    int threads;
+    std::string test;   // pp512, tg64
+    int64_t n_prompt, n_gen;
+    std::vector<double> samples;   // tokens/s of each repetition
+    double mean() const
+    {
+        double s = 0;
+        for (double v : samples)
+            s += v;
+        return s / double(samples.size());
+    }
+    double stddev() const   // sample standard deviation, 0 for one repetition
+    {
+        if (samples.size() < 2)
+            return 0;
+        const double m = mean();
+        double s = 0;
+        for (double v : samples)
+            s += (v - m) * (v - m);
+        return std::sqrt(s / double(samples.size() - 1));
+    }
+};
+
+} // namespace
+
+int cmd_bench(const std::vector<std::string>& args)
+{
+    const Args a(args, {"json"});
+    if (!a.ok())
+        return fail(a.error());
+    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx"});
+    if (!bad.empty())
+        return fail("unknown option -" + bad.front());
+    if (a.positional().size() != 1)
+        return fail("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--json]");
+    std::string err;
+    std::vector<int64_t> threads, prompts, gens, reps;
+    if (!parse_list(a.get("t", a.get("threads", std::to_string(std::max(1u, std::thread::hardware_concurrency())))),
+                    "t", &threads, &err) ||
+        !parse_list(a.get("p", "512"), "p", &prompts, &err) || !parse_list(a.get("n", "128"), "n", &gens, &err) ||
+        !parse_list(a.get("r", "5"), "r", &reps, &err))
+        return fail(err);
+    if (reps.size() != 1)
+        return fail("option -r takes one number");
+    // Attention makes a prompt's cost grow with its square: beyond this a "benchmark" would run for
+    // hours on a CPU, which is never what was meant.
+    constexpr int64_t kMaxTestTokens = 16384;
+    for (const auto* list : {&prompts, &gens})
+        for (int64_t v : *list)
+            if (v > kMaxTestTokens)
+                return fail("a test of " + std::to_string(v) + " tokens is too long for a CPU benchmark (at most " +
+                            std::to_string(kMaxTestTokens) + ")");
+    const bool json = a.has("json");
+    const std::string path = a.positional().front();
+
+    auto model = load_model(path);
+    if (!model)
+        return fail(model.error().message);
+    int64_t n_params = 0;
+    const std::string type = dominant_type(*model, &n_params);
+    std::error_code ec;
+    const auto file_size = std::filesystem::file_size(path, ec);
+    const std::string name = model->hp.name.empty() ? std::filesystem::path(path).stem().string() : model->hp.name;
+
+    const int64_t longest = std::max(*std::max_element(prompts.begin(), prompts.end()),
+                                     *std::max_element(gens.begin(), gens.end()));
+    std::mt19937 rng(1234);
+    std::uniform_int_distribution<int32_t> token(0, int32_t(model->hp.n_vocab - 1));
+    std::vector<int32_t> tokens(static_cast<size_t>(longest));
+    for (auto& t : tokens)
+        t = token(rng);   // like llama-bench: random ids; the speed does not depend on them
+    std::vector<float> logits(static_cast<size_t>(model->hp.n_vocab));
+
+    using Clock = std::chrono::steady_clock;
+    std::vector<BenchResult> results;
+    for (int64_t nt : threads) {
+        BackendOptions opts;
+        opts.n_threads = int(nt);
+        opts.n_ctx = longest;
+        auto backend = create_cpu_backend(*model, opts);
+        if (!backend)
+            return fail(backend.error().message);
+        ComputeBackend& be = **backend;
+        // One untimed run first (llama-bench's warm-up): page the mapped weights in, wake the pool.
+        if (auto st = be.eval(std::span(tokens.data(), std::min<size_t>(tokens.size(), 16)), 0, logits.data()); !st)
+            return fail(st.error().message);
+        auto run = [&](const std::string& test, int64_t n_prompt, int64_t n_gen) -> bool {
+            BenchResult r{int(nt), test, n_prompt, n_gen, {}};
+            for (int64_t rep = 0; rep < reps.front(); ++rep) {
+                const auto start = Clock::now();
+                if (n_prompt > 0) {
+                    if (auto st = be.eval(std::span(tokens.data(), size_t(n_prompt)), 0, logits.data()); !st) {
+                        err = st.error().message;
+                        return false;
+                    }
+                }
+                for (int64_t i = 0; i < n_gen; ++i) {   // one token at a time from an empty cache
+                    if (auto st = be.eval(std::span(&tokens[size_t(i)], 1), i, logits.data()); !st) {
+                        err = st.error().message;
+                        return false;
+                    }
+                }
+                const double s = std::chrono::duration<double>(Clock::now() - start).count();
+                r.samples.push_back(double(n_prompt + n_gen) / s);
+            }
+            if (!json)
+                std::printf("| %-24s | %-5s | %13s | %10s | %7d | %8s | %9.2f ± %6.2f |\n", name.c_str(), type.c_str(),
+                            human(double(file_size), "MiB", 1048576.0, "GiB", 1073741824.0).c_str(),
+                            human(double(n_params), "M", 1e6, "B", 1e9).c_str(), r.threads, test.c_str(), r.mean(),
+                            r.stddev());
+            std::fflush(stdout);
+            results.push_back(std::move(r));
+            return true;
+        };
+        if (!json && nt == threads.front()) {
+            std::printf("| %-24s | %-5s | %13s | %10s | %7s | %8s | %18s |\n", "model", "type", "size", "params",
+                        "threads", "test", "t/s");
+            std::printf("| %s | %s | %s: | %s: | %s: | %s: | %s: |\n", std::string(24, '-').c_str(),
+                        std::string(5, '-').c_str(), std::string(12, '-').c_str(), std::string(9, '-').c_str(),
+                        std::string(6, '-').c_str(), std::string(7, '-').c_str(), std::string(17, '-').c_str());
+        }
+        for (int64_t p : prompts)
+            if (!run("pp" + std::to_string(p), p, 0))
+                return fail(err);
+        for (int64_t n : gens)
+            if (!run("tg" + std::to_string(n), 0, n))
+                return fail(err);
+    }
+
+    if (json) {
+        std::printf("[\n");
+        for (size_t i = 0; i < results.size(); ++i) {
+            const BenchResult& r = results[i];
+            std::string samples = "[";
+            for (size_t k = 0; k < r.samples.size(); ++k) {
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%s%.3f", k ? "," : "", r.samples[k]);
+                samples += buf;
+            }
+            samples += "]";
+            std::printf("  {\"model\": %s, \"type\": %s, \"size_bytes\": %llu, \"n_params\": %lld, \"cpu\": %s, "
+                        "\"threads\": %d, \"test\": %s, \"n_prompt\": %lld, \"n_gen\": %lld, \"avg_ts\": %.3f, "
+                        "\"stddev_ts\": %.3f, \"samples_ts\": %s}%s\n",
+                        json_string(name).c_str(), json_string(type).c_str(), (unsigned long long)file_size,
+                        (long long)n_params, json_string(kernels::cpu_features_summary()).c_str(), r.threads,
+                        json_string(r.test).c_str(), (long long)r.n_prompt, (long long)r.n_gen, r.mean(), r.stddev(),
+                        samples.c_str(), i + 1 < results.size() ? "," : "");
+        }
+        std::printf("]\n");
+    } else {
+        std::printf("\nCPU kernels: %s\n", kernels::cpu_features_summary().c_str());
+    }
+    return 0;
+}
+
+} // namespace causerie::cli

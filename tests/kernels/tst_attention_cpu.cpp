@@ -1,0 +1,137 @@
+// The runtime-dispatched attention kernel against the scalar one (its oracle), and both against
+// cases whose answer is known without running either.
+#include "kernels/cpu/attention_cpu.h"
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/dequant_ref.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+using namespace causerie::kernels;
+
+namespace {
+
+struct Case {
+    AttentionShape shape;
+    std::vector<float> q;
+    std::vector<uint16_t> k, v;
+};
+
+// n_kv positions, keys/values of n_heads heads interleaved per position (as in the KV cache);
+// the head under test is head 1 (offset hd / vd), so strides and offsets are exercised.
+Case make_case(int64_t hd, int64_t vd, int64_t n_kv, uint32_t seed)
+{
+    const int n_heads = 3;
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    Case c;
+    c.shape = {hd, vd, n_heads * hd, n_heads * vd, 1.0f / std::sqrt(float(hd))};
+    c.q.resize(size_t(hd));
+    for (auto& x : c.q)
+        x = 2.0f * normal(rng);
+    c.k.resize(size_t(n_kv * n_heads * hd));
+    c.v.resize(size_t(n_kv * n_heads * vd));
+    for (auto& x : c.k)
+        x = fp32_to_fp16(normal(rng));
+    for (auto& x : c.v)
+        x = fp32_to_fp16(normal(rng));
+    return c;
+}
+
+} // namespace
+
+class TestAttentionCpu : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { qInfo("CPU kernels: %s", cpu_features_summary().c_str()); }
+    void onePositionReturnsItsValue();
+    void equalKeysAverageValues();
+    void dispatchedMatchesScalar_data();
+    void dispatchedMatchesScalar();
+};
+
+// softmax over one position is 1: the output is that position's value, exactly (an F16 value
+// times 1 added to 0 is exact in F16, and 1/1 = 1).
+void TestAttentionCpu::onePositionReturnsItsValue()
+{
+    for (int64_t hd : {8, 40, 128}) {
+        Case c = make_case(hd, hd, 1, 5);
+        std::vector<float> out(static_cast<size_t>(hd)), scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
+        for (auto fn : {attention_head_cpu, attention_head_scalar}) {
+            fn(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + hd, 1, out.data(), scratch.data());
+            for (int64_t i = 0; i < hd; ++i)
+                QCOMPARE(out[size_t(i)], fp16_to_fp32(c.v[size_t(hd + i)]));
+        }
+    }
+}
+
+// Identical keys give equal weights 1, 1, 1, 1: the output is the mean of the values. Values are
+// small integers, so the F16 accumulator holds their sums exactly and the mean is exact.
+void TestAttentionCpu::equalKeysAverageValues()
+{
+    const int64_t hd = 24, n_kv = 4;
+    Case c = make_case(hd, hd, n_kv, 9);
+    for (int64_t j = 0; j < n_kv; ++j)
+        for (int64_t i = 0; i < c.shape.k_stride; ++i) {
+            c.k[size_t(j * c.shape.k_stride + i)] = c.k[size_t(i)];
+            c.v[size_t(j * c.shape.v_stride + i)] = fp32_to_fp16(float((i * 7 + j * 3) % 11) - 5.0f);
+        }
+    std::vector<float> out(static_cast<size_t>(hd)), scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
+    for (auto fn : {attention_head_cpu, attention_head_scalar}) {
+        fn(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + hd, n_kv, out.data(), scratch.data());
+        for (int64_t i = 0; i < hd; ++i) {
+            float mean = 0;
+            for (int64_t j = 0; j < n_kv; ++j)
+                mean += float(((hd + i) * 7 + j * 3) % 11) - 5.0f;
+            QCOMPARE(out[size_t(i)], mean / float(n_kv));
+        }
+    }
+}
+
+void TestAttentionCpu::dispatchedMatchesScalar_data()
+{
+    QTest::addColumn<int>("hd");
+    QTest::addColumn<int>("vd");
+    QTest::addColumn<int>("n_kv");
+    for (int hd : {8, 40, 100, 128})
+        for (int n_kv : {1, 7, 61, 300})
+            QTest::addRow("hd %d, n_kv %d", hd, n_kv) << hd << hd << n_kv;
+    QTest::addRow("hd 64 vd 37") << 64 << 37 << 19;
+}
+
+void TestAttentionCpu::dispatchedMatchesScalar()
+{
+    QFETCH(int, hd);
+    QFETCH(int, vd);
+    QFETCH(int, n_kv);
+    Case c = make_case(hd, vd, n_kv, uint32_t(hd * 1000 + n_kv));
+    std::vector<float> got(static_cast<size_t>(vd)), want(static_cast<size_t>(vd)), scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
+    attention_head_cpu(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + vd, n_kv, got.data(), scratch.data());
+    attention_head_scalar(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + vd, n_kv, want.data(), scratch.data());
+    // The two differ in Q.K summation order (about 1e-7 relative on a score) and in fusing the V
+    // multiply-add before the F16 rounding, which can move the accumulator by one F16 step
+    // (2^-11 of its size, and it never exceeds sum_j w_j * max|v|) at a position; the output
+    // divides by sum_j w_j, so a flip moves it by at most 2^-11 * max|v|. Flips are independent
+    // roundings of either sign, so n_kv of them add up like a random walk: 4 sqrt(n_kv) steps is a
+    // 4-sigma bound (the worst case, n_kv steps, would hide real bugs at n_kv = 300). A wrong
+    // position or weight errs by O(max|v|): the random q (scale 2) makes the softmax peaky.
+    float vmax = 0;
+    for (int64_t j = 0; j < n_kv; ++j)
+        for (int64_t i = 0; i < vd; ++i)
+            vmax = std::max(vmax, std::fabs(fp16_to_fp32(c.v[size_t(j * c.shape.v_stride + vd + i)])));
+    const double tol = 4.0 * std::sqrt(double(n_kv)) * std::ldexp(1.0, -11) * vmax;
+    double worst = 0;
+    for (int i = 0; i < vd; ++i)
+        worst = std::max(worst, std::fabs(double(got[size_t(i)]) - double(want[size_t(i)])));
+    qInfo("max |simd - scalar| = %g (tol %g)", worst, tol);
+    for (int i = 0; i < vd; ++i)
+        QVERIFY2(std::fabs(double(got[size_t(i)]) - double(want[size_t(i)])) <= tol,
+                 qPrintable(QStringLiteral("element %1: %2 vs %3 (tol %4)").arg(i).arg(got[size_t(i)])
+                                .arg(want[size_t(i)]).arg(tol)));
+}
+
+QTEST_GUILESS_MAIN(TestAttentionCpu)
+#include "tst_attention_cpu.moc"

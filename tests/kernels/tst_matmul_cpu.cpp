@@ -1,0 +1,278 @@
+// The optimized (runtime-dispatched) matrix products against the reference ones, which stay the
+// oracle (tst_matmul checks those against independently decoded values).
+//
+// Weight blocks are random bytes with sane fp16 scales, so every code value occurs (including
+// Q8_0's -128, which the SIMD sign trick must handle); shapes are odd (1, 3, 7, 33 rows; 1..9
+// tokens; padded, unaligned rows; ldy > rows).
+#include "kernels/cpu/cpu_features.h"
+#include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/matmul_cpu.h"
+#include "kernels/cpu/matmul_ref.h"
+#include "kernels/cpu/quant_types.h"
+#include "kernels/cpu/quantize_ref.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+using namespace causerie::kernels;
+
+namespace {
+
+const TensorType k_types[] = {
+    TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q4_0, TensorType::Q4_1,
+    TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K,
+    TensorType::Q6_K,
+};
+
+// Types whose SIMD kernel sums exact integer block products and then repeats the reference's
+// float operations in the same order: their results must be bit-identical.
+bool exact_type(TensorType t)
+{
+    return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K;
+}
+
+const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
+
+void put_half(uint8_t* p, float v)
+{
+    const uint16_t h = fp32_to_fp16(v);
+    std::memcpy(p, &h, 2);
+}
+
+// One row of `cols` elements of `type`: random code bytes, scales in a realistic range.
+void random_row(TensorType type, int64_t cols, std::mt19937& rng, uint8_t* out)
+{
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> scale(0.001f, 0.05f);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const TypeTraits* tr = type_traits(uint32_t(type));
+    const size_t nbytes = row_bytes(type, cols);
+    if (type == TensorType::F32 || type == TensorType::F16 || type == TensorType::BF16) {
+        std::vector<float> v(static_cast<size_t>(cols));
+        for (auto& f : v)
+            f = normal(rng);
+        quantize_row_ref(type, v.data(), out, cols);
+        return;
+    }
+    for (size_t i = 0; i < nbytes; ++i)
+        out[i] = uint8_t(byte(rng));
+    for (int64_t b = 0; b < cols / tr->block_size; ++b) {
+        uint8_t* blk = out + size_t(b) * tr->block_bytes;
+        switch (type) {
+        case TensorType::Q6_K: put_half(blk + 208, scale(rng)); break;
+        case TensorType::Q4_1:
+        case TensorType::Q5_1:
+        case TensorType::Q4_K:
+        case TensorType::Q5_K:
+            put_half(blk, scale(rng));
+            put_half(blk + 2, scale(rng));
+            break;
+        default: put_half(blk, scale(rng)); break;
+        }
+    }
+}
+
+} // namespace
+
+class TestMatmulCpu : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void conversionIsByteIdentical_data();
+    void conversionIsByteIdentical();
+    void conversionEdgeCases();
+    void againstReference_data();
+    void againstReference();
+    void batchEqualsOneTokenAtATime();
+};
+
+void TestMatmulCpu::initTestCase()
+{
+    qInfo("CPU kernels: %s", cpu_features_summary().c_str());
+    if (cpu_features().avx2) {
+        for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q8_0,
+                             TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::F16})
+            QVERIFY2(matmul_cpu_is_simd(t), name_of(t));
+    }
+}
+
+void TestMatmulCpu::conversionIsByteIdentical_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<int>("cols");
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q4_K, TensorType::F16, TensorType::F32})
+        for (int cols : {256, 768})
+            QTest::addRow("%s %d", name_of(t), cols) << int(t) << cols;
+    QTest::addRow("F16 37") << int(TensorType::F16) << 37;
+}
+
+// convert_activations_cpu promises the bytes of quantize_row_ref (so the dot products see the
+// same codes and the comparisons below isolate the dot products).
+void TestMatmulCpu::conversionIsByteIdentical()
+{
+    QFETCH(int, type);
+    QFETCH(int, cols);
+    const auto t = TensorType(type);
+    std::mt19937 rng(11);
+    std::normal_distribution<float> normal(0.0f, 3.0f);
+    const int tokens = 3;
+    std::vector<float> x(size_t(tokens * cols));
+    for (auto& v : x)
+        v = normal(rng);
+    const size_t stride = converted_row_bytes(t, cols);
+    std::vector<uint8_t> got(stride * tokens, 0xAA), want(stride * tokens, 0x55);
+    convert_activations_cpu(t, x.data(), cols, 0, tokens, got.data());
+    for (int i = 0; i < tokens; ++i) {
+        if (vec_dot_type(t) == TensorType::F32)
+            std::memcpy(want.data() + stride * i, x.data() + i * cols, stride);
+        else
+            quantize_row_ref(vec_dot_type(t), x.data() + i * cols, want.data() + stride * i, cols);
+    }
+    QVERIFY(got == want);
+}
+
+// Rounding ties (x * id exactly k + 0.5: Q8_0/Q8_1 round half away from zero, Q8_K half to
+// even), all-zero blocks, a NaN, an infinity and tiny (subnormal) blocks.
+void TestMatmulCpu::conversionEdgeCases()
+{
+    const int cols = 512;
+    std::vector<float> x(static_cast<size_t>(cols));
+    // block 0 (and Q8_K block 0): amax 127 -> d = 1 (Q8_0), iscale = -1 (Q8_K): ties everywhere
+    for (int j = 0; j < 256; ++j)
+        x[size_t(j)] = j == 0 ? -127.0f : float((j % 20) - 10) + 0.5f;
+    for (int j = 256; j < 288; ++j)
+        x[size_t(j)] = 0.0f;
+    for (int j = 288; j < 320; ++j)
+        x[size_t(j)] = j == 300 ? NAN : float(j - 300);
+    for (int j = 320; j < 352; ++j)
+        x[size_t(j)] = j == 321 ? INFINITY : 1.0f;
+    for (int j = 352; j < 512; ++j)
+        x[size_t(j)] = 1e-42f * float(j - 400);
+    for (TensorType t : {TensorType::Q8_0, TensorType::Q4_1, TensorType::Q4_K}) {
+        const size_t stride = converted_row_bytes(t, cols);
+        std::vector<uint8_t> got(stride), want(stride);
+        convert_activations_cpu(t, x.data(), cols, 0, 1, got.data());
+        quantize_row_ref(vec_dot_type(t), x.data(), want.data(), cols);
+        QVERIFY2(got == want, name_of(t));
+    }
+}
+
+void TestMatmulCpu::againstReference_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("blocks");
+    QTest::addColumn<int>("tokens");
+    for (TensorType t : k_types) {
+        for (int rows : {1, 7, 33})
+            for (int tokens : {1, 3, 6})
+                QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << (rows == 7 ? 3 : 1) << tokens;
+    }
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q5_0, TensorType::Q8_0, TensorType::Q4_K})
+        QTest::addRow("%s 5x37 (token blocks)", name_of(t)) << int(t) << 5 << 1 << 37;
+    QTest::addRow("F16 odd cols") << int(TensorType::F16) << 5 << -37 << 5;
+    QTest::addRow("F32 odd cols") << int(TensorType::F32) << 5 << -45 << 2;
+}
+
+void TestMatmulCpu::againstReference()
+{
+    QFETCH(int, type);
+    QFETCH(int, rows);
+    QFETCH(int, blocks);
+    QFETCH(int, tokens);
+    const auto t = TensorType(type);
+    const TypeTraits* tr = type_traits(uint32_t(t));
+    // negative "blocks": that many columns of a float type (not a multiple of the SIMD width)
+    const int64_t unit = tr->block_size == 1 ? 32 : tr->block_size;
+    const int64_t cols = blocks < 0 ? -blocks : blocks * unit * (tr->block_size == 256 ? 1 : 4);
+    const size_t rb = row_bytes(t, cols);
+    const size_t stride = rb + 3;   // odd padding: rows at unaligned addresses
+    const int64_t ldy = rows + 2;
+    std::mt19937 rng(uint32_t(1000 + type * 7 + rows));
+    std::vector<uint8_t> w(stride * size_t(rows) + 1);
+    uint8_t* w0 = w.data() + 1;
+    for (int r = 0; r < rows; ++r)
+        random_row(t, cols, rng, w0 + stride * size_t(r));
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x(size_t(cols * tokens));
+    for (auto& v : x)
+        v = normal(rng);
+
+    std::vector<float> got(size_t(ldy * tokens), -7.0f), want(size_t(ldy * tokens), -7.0f);
+    matmul_cpu(t, w0, stride, rows, cols, x.data(), tokens, got.data(), ldy);
+    matmul_ref(t, w0, stride, rows, cols, x.data(), tokens, want.data(), ldy);
+
+    // Magnitude for the tolerance: sum_k |w_k x_k| over decoded values (plus |m_w s_x| for
+    // Q4_1/Q5_1), which bounds every partial sum either kernel forms.
+    std::vector<float> wd(static_cast<size_t>(cols)), xd(static_cast<size_t>(cols));
+    for (int tk = 0; tk < tokens; ++tk) {
+        std::vector<uint8_t> xc(converted_row_bytes(t, cols));
+        convert_activations_cpu(t, &x[size_t(tk * cols)], cols, 0, 1, xc.data());
+        if (vec_dot_type(t) == TensorType::F32)
+            std::memcpy(xd.data(), xc.data(), size_t(cols) * 4);
+        else
+            dequantize_row_ref(vec_dot_type(t), xc.data(), xd.data(), cols);
+        for (int r = 0; r < rows; ++r) {
+            dequantize_row_ref(t, w0 + stride * size_t(r), wd.data(), cols);
+            double mag = 0;
+            for (int64_t k = 0; k < cols; ++k) {
+                double off = 0;   // Q4_1/Q5_1: the block min, added after the d_w d_x sum(q y) part
+                if (t == TensorType::Q4_1 || t == TensorType::Q5_1) {
+                    uint16_t m16;
+                    std::memcpy(&m16, w0 + stride * size_t(r) + size_t(k / 32) * tr->block_bytes + 2, 2);
+                    off = std::fabs(double(fp16_to_fp32(m16)));
+                }
+                mag += (std::fabs(double(wd[size_t(k)])) + 2 * off) * std::fabs(double(xd[size_t(k)]));
+            }
+            const float g = got[size_t(tk * ldy + r)];
+            const float e = want[size_t(tk * ldy + r)];
+            if (exact_type(t)) {   // bit-identical, not QCOMPARE's fuzzy float comparison
+                QVERIFY2(g == e, qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5")
+                                                .arg(QLatin1String(name_of(t))).arg(r).arg(tk).arg(g).arg(e)));
+                continue;
+            }
+            // Both kernels add the same exact per-block (per-element for float types) products;
+            // only the order of at most `cols` float additions differs (8 SIMD lanes, FMA), each
+            // erring by at most 2^-24 of the running magnitude: (cols + 16) * 2^-23 * mag covers
+            // both sides plus the scale products.
+            const double tol = double(cols + 16) * std::ldexp(1.0, -23) * mag;
+            QVERIFY2(std::fabs(double(g) - double(e)) <= tol,
+                     qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5 (tol %6)")
+                                    .arg(QLatin1String(name_of(t))).arg(r).arg(tk).arg(g).arg(e).arg(tol)));
+        }
+        // ldy padding untouched
+        for (int64_t r = rows; r < ldy; ++r)
+            QCOMPARE(got[size_t(tk * ldy + r)], -7.0f);
+    }
+}
+
+// The promise forward_cpu relies on for decode == prefill: an output does not depend on how
+// many tokens were multiplied together.
+void TestMatmulCpu::batchEqualsOneTokenAtATime()
+{
+    for (TensorType t : k_types) {
+        const int64_t cols = type_traits(uint32_t(t))->block_size == 256 ? 512 : 96;
+        const int rows = 5, tokens = 37;   // > 32: crosses the kernels' token blocking
+        const size_t rb = row_bytes(t, cols);
+        std::mt19937 rng(3);
+        std::vector<uint8_t> w(rb * rows);
+        for (int r = 0; r < rows; ++r)
+            random_row(t, cols, rng, w.data() + rb * size_t(r));
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> x(size_t(cols * tokens));
+        for (auto& v : x)
+            v = normal(rng);
+        std::vector<float> batch(size_t(rows * tokens)), single(size_t(rows * tokens));
+        matmul_cpu(t, w.data(), rb, rows, cols, x.data(), tokens, batch.data(), rows);
+        for (int tk = 0; tk < tokens; ++tk)
+            matmul_cpu(t, w.data(), rb, rows, cols, &x[size_t(tk * cols)], 1, &single[size_t(tk * rows)], rows);
+        QVERIFY2(batch == single, name_of(t));
+    }
+}
+
+QTEST_GUILESS_MAIN(TestMatmulCpu)
+#include "tst_matmul_cpu.moc"
