@@ -30,10 +30,18 @@ Item {
         Accessible.name: qsTr("Messages")
         ScrollBar.vertical: ScrollBar {}
 
+        // Follow the end while the answer grows, unless the user scrolled up. Repositioning is
+        // deferred and skipped when already at the end: delegates settle their heights after
+        // creation, and repositioning on every change would create and destroy them in a loop.
         property bool followEnd: true
+        function follow() {
+            if (followEnd && !atYEnd)
+                positionViewAtEnd()
+        }
+        cacheBuffer: 2000
         onMovementEnded: followEnd = atYEnd
-        onContentHeightChanged: if (followEnd) positionViewAtEnd()
-        onCountChanged: { followEnd = true; positionViewAtEnd() }
+        onContentHeightChanged: Qt.callLater(follow)
+        onCountChanged: { followEnd = true; Qt.callLater(follow) }
 
         delegate: MessageDelegate {
             width: list.width

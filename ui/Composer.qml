@@ -53,6 +53,7 @@ Pane {
                 Layout.maximumHeight: 200
                 TextArea {
                     id: input
+                    objectName: "composerInput"
                     placeholderText: App.backendReady ? qsTr("Message (Enter to send, Shift+Enter for a new line)")
                                                       : qsTr("No model is ready yet")
                     wrapMode: TextArea.Wrap

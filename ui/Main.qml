@@ -53,6 +53,13 @@ ApplicationWindow {
         }
     }
 
+    // Code colours follow the window's light or dark palette.
+    Binding {
+        target: CodeHighlighter
+        property: "dark"
+        value: window.palette.window.hslLightness < 0.5
+    }
+
     ModelDialog {
         id: modelDialog
     }

@@ -45,10 +45,10 @@ Pane {
         }
 
         TextEdit {
-            id: body
+            visible: root.isUser
             Layout.fillWidth: true
-            text: root.content
-            textFormat: root.isUser ? TextEdit.PlainText : TextEdit.MarkdownText
+            text: root.isUser ? root.content : ""
+            textFormat: TextEdit.PlainText
             wrapMode: TextEdit.Wrap
             readOnly: true
             selectByMouse: true
@@ -57,8 +57,14 @@ Pane {
             font.pixelSize: 15
             Accessible.name: qsTr("Message text")
             Accessible.role: Accessible.StaticText
-            onLinkActivated: link => Qt.openUrlExternally(link)
-            Component.onCompleted: CodeHighlighter.attach(body.textDocument)
+        }
+
+        // An answer: Markdown prose, and each code block in its own box with a copy button.
+        Repeater {
+            model: root.isUser ? [] : CodeHighlighter.segments(root.content)
+            delegate: MessageSegment {
+                Layout.fillWidth: true
+            }
         }
 
         BusyIndicator {

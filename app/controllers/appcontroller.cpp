@@ -13,6 +13,7 @@
 
 #include <QClipboard>
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
 #include <QLoggingCategory>
@@ -251,6 +252,24 @@ QString AppController::exportMarkdown(qint64 id)
 {
     auto md = m_store->exportMarkdown(id);
     return md ? *md : QString();
+}
+
+bool AppController::importConversation(const QString& path)
+{
+    if (!m_store)
+        return false;
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        Q_EMIT errorOccurred(tr("Cannot read %1: %2").arg(path, f.errorString()));
+        return false;
+    }
+    auto id = m_store->importJson(f.readAll());
+    if (!id) {
+        Q_EMIT errorOccurred(id.errorString());
+        return false;
+    }
+    m_chat->openConversation(*id);
+    return true;
 }
 
 // ---- backends ----

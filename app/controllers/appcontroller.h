@@ -91,6 +91,8 @@ public:
     Q_INVOKABLE void undoDelete();
     Q_INVOKABLE QVariantList search(const QString& text);
     Q_INVOKABLE QString exportMarkdown(qint64 id);
+    // Imports a conversation exported as JSON and opens it; false (errorOccurred) on failure.
+    Q_INVOKABLE bool importConversation(const QString& path);
     // Backends: "local" or "remote:<endpoint id>", with the model name for remote ones.
     Q_INVOKABLE void setConversationBackend(const QString& backend, const QString& model);
     Q_INVOKABLE void refreshRemoteModels(const QString& endpointId);

@@ -1,29 +1,22 @@
-// The desktop app's entry point: command line, single instance, translations, QML engine.
-// Everything else lives in libraries that tests link.
-#include "appcontroller.h"
-#include "codehighlighter.h"
+// The desktop app's entry point: command line, single instance, signals. The app itself is
+// AppWindow (a library the end-to-end test uses too).
+#include "appwindow.h"
 #include "instanceguard.h"
 
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
 #include <QGuiApplication>
-#include <QLocale>
-#include <QQmlApplicationEngine>
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QSocketNotifier>
 #include <QStandardPaths>
 #include <QTimer>
-#include <QTranslator>
-#include <QtQml/qqmlextensionplugin.h>
 
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
 #include <unistd.h>
-
-Q_IMPORT_QML_PLUGIN(Causerie_UiPlugin)
 
 namespace {
 
@@ -53,29 +46,6 @@ void installQuitOnSignal(QGuiApplication& app)
     sigaction(SIGINT, &sa, nullptr);
 }
 
-// Loads the interface language (empty = the system's) and retranslates a running UI.
-class Language : public QObject
-{
-public:
-    Language(QGuiApplication& app, QQmlApplicationEngine& engine)
-        : m_app(app), m_engine(engine)
-    {
-    }
-    void apply(const QString& code)
-    {
-        m_app.removeTranslator(&m_translator);
-        const QLocale locale = code.isEmpty() ? QLocale::system() : QLocale(code);
-        if (m_translator.load(locale, QStringLiteral("causerie"), QStringLiteral("_"), QStringLiteral(":/i18n")))
-            m_app.installTranslator(&m_translator);
-        m_engine.retranslate();
-    }
-
-private:
-    QGuiApplication& m_app;
-    QQmlApplicationEngine& m_engine;
-    QTranslator m_translator;
-};
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -99,10 +69,16 @@ int main(int argc, char** argv)
     const QCommandLineOption langOption(QStringLiteral("lang"),
                                         QCoreApplication::translate("main", "Interface language (en, fr)."),
                                         QStringLiteral("code"));
+    const QCommandLineOption importOption(QStringLiteral("import"),
+                                          QCoreApplication::translate("main", "Import the conversation <file.json> (as exported) and open it."),
+                                          QStringLiteral("file.json"));
+    const QCommandLineOption themeOption(QStringLiteral("theme"),
+                                         QCoreApplication::translate("main", "Use the light or dark theme this time."),
+                                         QStringLiteral("light|dark"));
     const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
                                               QCoreApplication::translate("main", "Save a picture of the window to <file.png> and quit."),
                                               QStringLiteral("file.png"));
-    parser.addOptions({dataDirOption, modelOption, langOption, screenshotOption});
+    parser.addOptions({dataDirOption, modelOption, langOption, importOption, themeOption, screenshotOption});
     parser.process(app);
 
     QString dataDir = parser.value(dataDirOption);
@@ -128,46 +104,36 @@ int main(int argc, char** argv)
     case causerie::storage::InstanceGuard::Role::Primary:
         break;
     }
-
     installQuitOnSignal(app);
 
-    AppController controller(dataDir);
-    CodeHighlighter highlighter;
-    qmlRegisterSingletonInstance("Causerie.App", 1, 0, "App", &controller);
-    qmlRegisterSingletonInstance("Causerie.App", 1, 0, "CodeHighlighter", &highlighter);
-    qmlRegisterUncreatableType<ChatController>("Causerie.App", 1, 0, "ChatController", QStringLiteral("from App"));
-    qmlRegisterUncreatableType<AppSettings>("Causerie.App", 1, 0, "AppSettings", QStringLiteral("from App"));
-
-    QQmlApplicationEngine engine;
-    Language language(app, engine);
-    language.apply(parser.isSet(langOption) ? parser.value(langOption) : controller.settings()->language());
-    if (!parser.isSet(langOption))
-        QObject::connect(controller.settings(), &AppSettings::changed, &app, [&] {
-            static QString current = controller.settings()->language();
-            if (controller.settings()->language() != current) {
-                current = controller.settings()->language();
-                language.apply(current);
-            }
-        });
-
-    QObject::connect(&engine, &QQmlApplicationEngine::objectCreationFailed, &app,
-                     [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
-    QObject::connect(&app, &QCoreApplication::aboutToQuit, &controller, &AppController::shutdown);
-    engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Causerie/Ui/Main.qml")));
-    if (engine.rootObjects().isEmpty())
+    AppWindow ui(dataDir, parser.value(langOption));
+    AppController& controller = ui.controller();
+    if (parser.isSet(themeOption))
+        controller.settings()->setTheme(parser.value(themeOption));
+    if (parser.isSet(importOption) && !controller.importConversation(parser.value(importOption))) {
+        std::fprintf(stderr, "error: could not import %s\n", qPrintable(parser.value(importOption)));
         return 1;
-    auto* window = qobject_cast<QQuickWindow*>(engine.rootObjects().constFirst());
+    }
+    if (!ui.load())
+        return 1;
+    QQuickWindow* window = ui.window();
     QObject::connect(&guard, &causerie::storage::InstanceGuard::raiseRequested, window, [window] {
         window->show();
         window->raise();
         window->requestActivate();
     });
 
+    // The model to start with: the one asked for, else the last one used, else the default
+    // model that scripts/fetch-default-model.sh puts in the user's model folder.
+    const QString defaultModel = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
+                                 QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    const QStringList recent = controller.settings()->recentModels();
     if (parser.isSet(modelOption))
         controller.openModelPath(parser.value(modelOption));
-    else if (!controller.settings()->recentModels().isEmpty() &&
-             QFileInfo::exists(controller.settings()->recentModels().constFirst()))
-        controller.openModelPath(controller.settings()->recentModels().constFirst());
+    else if (!recent.isEmpty() && QFileInfo::exists(recent.constFirst()))
+        controller.openModelPath(recent.constFirst());
+    else if (recent.isEmpty() && QFileInfo::exists(defaultModel))
+        controller.openModelPath(defaultModel);
 
     if (parser.isSet(screenshotOption) && window) {
         const QString file = parser.value(screenshotOption);

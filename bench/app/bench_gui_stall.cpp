@@ -1,0 +1,94 @@
+// Runs the real window (offscreen) with the tiny model, generates N tokens, and measures how long
+// the GUI thread's event loop was away between two turns (a 1 ms timer's gaps): the worst one is
+// what a user would see as a stutter. Target < 16 ms (one frame at 60 Hz).
+//
+//   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3]
+#include "appwindow.h"
+#include "messagelistmodel.h"
+
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QGuiApplication>
+#include <QQuickStyle>
+#include <QTemporaryDir>
+#include <QTimer>
+
+#include <algorithm>
+#include <cstdio>
+#include <vector>
+
+int main(int argc, char** argv)
+{
+    qputenv("QT_QPA_PLATFORM", qEnvironmentVariableIsSet("QT_QPA_PLATFORM") ? qgetenv("QT_QPA_PLATFORM") : "offscreen");
+    QGuiApplication app(argc, argv);
+    QQuickStyle::setStyle(QStringLiteral("Material"));
+    QCommandLineParser p;
+    const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("GGUF model"), QStringLiteral("file"),
+                                      QStringLiteral(CAUSERIE_SOURCE_DIR "/tests/data/tiny-mistral-q8_0.gguf"));
+    const QCommandLineOption tokensOpt(QStringLiteral("tokens"), QStringLiteral("tokens per answer"), QStringLiteral("n"),
+                                       QStringLiteral("500"));
+    const QCommandLineOption runsOpt(QStringLiteral("runs"), QStringLiteral("answers"), QStringLiteral("n"),
+                                     QStringLiteral("3"));
+    p.addOptions({modelOpt, tokensOpt, runsOpt});
+    p.addHelpOption();
+    p.process(app);
+
+    QTemporaryDir dir;
+    AppWindow ui(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
+    AppController& c = ui.controller();
+    c.settings()->setTemperature(0.8);
+    c.settings()->setSeed(1);
+    c.settings()->setMaxTokens(p.value(tokensOpt).toInt());
+    c.settings()->setRepeatPenalty(1.0);
+    if (!ui.load()) {
+        std::fprintf(stderr, "error: the window could not be created\n");
+        return 1;
+    }
+    c.openModelPath(p.value(modelOpt));
+    QElapsedTimer wait;
+    wait.start();
+    while (c.modelState() < 2 && wait.elapsed() < 30000)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    if (c.modelState() != 2) {
+        std::fprintf(stderr, "error: %s\n", qPrintable(c.modelError()));
+        return 1;
+    }
+
+    std::printf("| run | tokens | seconds | tokens/s | GUI ticks | longest stall ms | p99 stall ms |\n");
+    std::printf("|---:|---:|---:|---:|---:|---:|---:|\n");
+    double worst = 0;
+    for (int run = 1; run <= p.value(runsOpt).toInt(); ++run) {
+        c.newChat();
+        std::vector<double> gaps;
+        QElapsedTimer clock;
+        QTimer tick;
+        tick.setTimerType(Qt::PreciseTimer);
+        tick.setInterval(1);
+        qint64 last = 0;
+        QObject::connect(&tick, &QTimer::timeout, [&] {
+            const qint64 now = clock.nsecsElapsed();
+            gaps.push_back(double(now - last) / 1e6);
+            last = now;
+        });
+        clock.start();
+        tick.start();
+        if (!c.chat()->send(QStringLiteral("Tell me a long story about the sea."))) {
+            std::fprintf(stderr, "error: %s\n", qPrintable(c.chat()->lastError()));
+            return 1;
+        }
+        while (c.chat()->generating())
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        tick.stop();
+        const double seconds = double(clock.nsecsElapsed()) / 1e9;
+        auto* messages = qobject_cast<QAbstractItemModel*>(c.messages());
+        const int tokens = messages->data(messages->index(1, 0), causerie::storage::MessageListModel::CompletionTokensRole).toInt();
+        std::sort(gaps.begin(), gaps.end());
+        const double longest = gaps.empty() ? 0 : gaps.back();
+        const double p99 = gaps.empty() ? 0 : gaps[size_t(double(gaps.size() - 1) * 0.99)];
+        worst = std::max(worst, longest);
+        std::printf("| %d | %d | %.2f | %.0f | %zu | %.1f | %.1f |\n", run, tokens, seconds, tokens / seconds,
+                    gaps.size(), longest, p99);
+    }
+    std::printf("\nlongest GUI-thread stall: %.1f ms (target < 16 ms)\n", worst);
+    return 0;
+}

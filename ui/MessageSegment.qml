@@ -1,0 +1,78 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// A piece of an answer: Markdown prose, or a code block with its language and a copy button.
+Item {
+    id: root
+
+    required property var modelData
+    readonly property bool isCode: modelData.kind === "code"
+
+    implicitHeight: isCode ? codeBox.implicitHeight : prose.implicitHeight
+
+    TextEdit {
+        id: prose
+        visible: !root.isCode
+        width: parent.width
+        text: root.isCode ? "" : root.modelData.markdown
+        textFormat: TextEdit.MarkdownText
+        wrapMode: TextEdit.Wrap
+        readOnly: true
+        selectByMouse: true
+        color: palette.text
+        selectionColor: palette.highlight
+        font.pixelSize: 15
+        Accessible.name: qsTr("Message text")
+        Accessible.role: Accessible.StaticText
+        onLinkActivated: link => Qt.openUrlExternally(link)
+    }
+
+    Rectangle {
+        id: codeBox
+        visible: root.isCode
+        width: parent.width
+        implicitHeight: codeColumn.implicitHeight + 16
+        radius: 6
+        color: Qt.rgba(0.5, 0.5, 0.5, 0.12)
+        border.color: Qt.rgba(0.5, 0.5, 0.5, 0.25)
+
+        ColumnLayout {
+            id: codeColumn
+            anchors.fill: parent
+            anchors.margins: 8
+            spacing: 2
+
+            RowLayout {
+                Layout.fillWidth: true
+                Label {
+                    text: root.modelData.language.length > 0 ? root.modelData.language : qsTr("code")
+                    opacity: 0.6
+                    font.pixelSize: 12
+                }
+                Item { Layout.fillWidth: true }
+                ToolButton {
+                    text: qsTr("Copy code")
+                    font.pixelSize: 12
+                    Accessible.name: qsTr("Copy code")
+                    onClicked: App.copyText(root.modelData.text)
+                }
+            }
+            TextEdit {
+                id: code
+                Layout.fillWidth: true
+                text: root.isCode ? root.modelData.markdown : ""
+                textFormat: TextEdit.MarkdownText
+                wrapMode: TextEdit.WrapAnywhere
+                readOnly: true
+                selectByMouse: true
+                color: palette.text
+                selectionColor: palette.highlight
+                font.pixelSize: 14
+                Accessible.name: qsTr("Code")
+                Component.onCompleted: CodeHighlighter.attach(code.textDocument)
+            }
+        }
+    }
+}
