@@ -90,12 +90,13 @@ ApplicationWindow {
         id: errorDialog
         property alias text: errorText.text
         anchors.centerIn: parent
+        width: Math.min(window.width * 0.8, 560)
         modal: true
         title: qsTr("Something went wrong")
         standardButtons: Dialog.Ok
         Label {
             id: errorText
-            width: Math.min(window.width * 0.6, 520)
+            width: parent.width
             wrapMode: Text.Wrap
         }
     }

@@ -42,6 +42,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     , m_endpoints(std::make_unique<EndpointStore>(&m_settings->raw()))
     , m_keys(std::make_unique<KeyStore>())
 {
+    QDir().mkpath(dataDir);   // a missing folder is created; an unusable one is reported below
     auto store = ConversationStore::open(QDir(dataDir).filePath(QStringLiteral("conversations.db")));
     if (!store) {
         m_storeError = store.errorString();
