@@ -4,27 +4,32 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="328"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="264"/>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="348"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="328"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="348"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="330"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="350"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="330"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="350"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="331"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="351"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
     </message>
@@ -91,22 +96,22 @@
         <translation>Messages</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="50"/>
+        <location filename="../ui/ChatView.qml" line="58"/>
         <source>Causerie</source>
         <translation>Causerie</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="55"/>
+        <location filename="../ui/ChatView.qml" line="63"/>
         <source>Ask anything. Your conversations stay on this computer.</source>
         <translation>Demandez ce que vous voulez. Vos conversations restent sur cet ordinateur.</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="56"/>
+        <location filename="../ui/ChatView.qml" line="64"/>
         <source>Open a model file (.gguf) to start, or choose a remote endpoint.</source>
         <translation>Ouvrez un fichier de modèle (.gguf) pour commencer, ou choisissez un point d’accès distant.</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="57"/>
+        <location filename="../ui/ChatView.qml" line="65"/>
         <source>Choose a model for this endpoint above.</source>
         <translation>Choisissez un modèle pour ce point d’accès ci-dessus.</translation>
     </message>
@@ -119,42 +124,42 @@
         <translation>Modification d’un message : l’envoi crée une nouvelle version (l’ancienne est conservée). Échap annule.</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="56"/>
+        <location filename="../ui/Composer.qml" line="57"/>
         <source>Message (Enter to send, Shift+Enter for a new line)</source>
         <translation>Message (Entrée pour envoyer, Maj+Entrée pour aller à la ligne)</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="57"/>
+        <location filename="../ui/Composer.qml" line="58"/>
         <source>No model is ready yet</source>
         <translation>Aucun modèle n’est encore prêt</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="60"/>
+        <location filename="../ui/Composer.qml" line="61"/>
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="80"/>
+        <location filename="../ui/Composer.qml" line="81"/>
         <source>Stop</source>
         <translation>Arrêter</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="80"/>
+        <location filename="../ui/Composer.qml" line="81"/>
         <source>Send</source>
         <translation>Envoyer</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="83"/>
+        <location filename="../ui/Composer.qml" line="84"/>
         <source>Stop the answer</source>
         <translation>Arrêter la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="83"/>
+        <location filename="../ui/Composer.qml" line="84"/>
         <source>Send message</source>
         <translation>Envoyer le message</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="90"/>
+        <location filename="../ui/Composer.qml" line="91"/>
         <source>Context: %1 of %2 tokens</source>
         <translation>Contexte : %1 jetons sur %2</translation>
     </message>
@@ -357,33 +362,33 @@
         <translation>Causerie — %1</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="71"/>
+        <location filename="../ui/Main.qml" line="78"/>
         <source>Conversation deleted.</source>
         <translation>Conversation supprimée.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="74"/>
+        <location filename="../ui/Main.qml" line="81"/>
         <source>Undo</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="76"/>
+        <location filename="../ui/Main.qml" line="83"/>
         <source>Undo delete</source>
         <translation>Annuler la suppression</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="87"/>
-        <location filename="../ui/Main.qml" line="110"/>
+        <location filename="../ui/Main.qml" line="95"/>
+        <location filename="../ui/Main.qml" line="118"/>
         <source>Something went wrong</source>
         <translation>Un problème est survenu</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="105"/>
+        <location filename="../ui/Main.qml" line="113"/>
         <source>The model could not be opened</source>
         <translation>Le modèle n’a pas pu être ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="118"/>
+        <location filename="../ui/Main.qml" line="126"/>
         <source>Your conversations could not be opened</source>
         <translation>Vos conversations n’ont pas pu être ouvertes</translation>
     </message>
@@ -408,114 +413,138 @@
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="78"/>
+        <location filename="../ui/MessageDelegate.qml" line="84"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="79"/>
+        <location filename="../ui/MessageDelegate.qml" line="85"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="90"/>
+        <location filename="../ui/MessageDelegate.qml" line="96"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="95"/>
+        <location filename="../ui/MessageDelegate.qml" line="101"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="101"/>
+        <location filename="../ui/MessageDelegate.qml" line="107"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="105"/>
+        <location filename="../ui/MessageDelegate.qml" line="111"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="106"/>
+        <location filename="../ui/MessageDelegate.qml" line="112"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="111"/>
+        <location filename="../ui/MessageDelegate.qml" line="117"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="113"/>
+        <location filename="../ui/MessageDelegate.qml" line="119"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="118"/>
+        <location filename="../ui/MessageDelegate.qml" line="124"/>
         <source>Regenerate</source>
         <translation>Régénérer</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="120"/>
+        <location filename="../ui/MessageDelegate.qml" line="126"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="125"/>
+        <location filename="../ui/MessageDelegate.qml" line="131"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="126"/>
+        <location filename="../ui/MessageDelegate.qml" line="132"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="138"/>
+        <location filename="../ui/MessageDelegate.qml" line="144"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="140"/>
+        <location filename="../ui/MessageDelegate.qml" line="146"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="142"/>
+        <location filename="../ui/MessageDelegate.qml" line="148"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="144"/>
+        <location filename="../ui/MessageDelegate.qml" line="150"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="146"/>
+        <location filename="../ui/MessageDelegate.qml" line="152"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="147"/>
+        <location filename="../ui/MessageDelegate.qml" line="153"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="148"/>
+        <location filename="../ui/MessageDelegate.qml" line="154"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="149"/>
+        <location filename="../ui/MessageDelegate.qml" line="155"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="150"/>
+        <location filename="../ui/MessageDelegate.qml" line="156"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
+    </message>
+</context>
+<context>
+    <name>MessageSegment</name>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="27"/>
+        <source>Message text</source>
+        <translation>Texte du message</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="50"/>
+        <source>code</source>
+        <translation>code</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="56"/>
+        <location filename="../ui/MessageSegment.qml" line="58"/>
+        <source>Copy code</source>
+        <translation>Copier le code</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="73"/>
+        <source>Code</source>
+        <translation>Code</translation>
     </message>
 </context>
 <context>
@@ -1059,27 +1088,37 @@
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/gui/main.cpp" line="90"/>
+        <location filename="../app/gui/main.cpp" line="60"/>
         <source>A chat client for local and remote language models</source>
         <translation>Un client de discussion pour modèles de langage locaux et distants</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="94"/>
+        <location filename="../app/gui/main.cpp" line="64"/>
         <source>Keep conversations and settings in &lt;dir&gt;.</source>
         <translation>Conserver les conversations et les réglages dans &lt;dir&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="97"/>
+        <location filename="../app/gui/main.cpp" line="67"/>
         <source>Open the model &lt;file.gguf&gt;.</source>
         <translation>Ouvrir le modèle &lt;file.gguf&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="100"/>
+        <location filename="../app/gui/main.cpp" line="70"/>
         <source>Interface language (en, fr).</source>
         <translation>Langue de l’interface (en, fr).</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="103"/>
+        <location filename="../app/gui/main.cpp" line="73"/>
+        <source>Import the conversation &lt;file.json&gt; (as exported) and open it.</source>
+        <translation>Importer la conversation &lt;file.json&gt; (telle qu’exportée) et l’ouvrir.</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="76"/>
+        <source>Use the light or dark theme this time.</source>
+        <translation>Utiliser le thème clair ou sombre cette fois-ci.</translation>
+    </message>
+    <message>
+        <location filename="../app/gui/main.cpp" line="79"/>
         <source>Save a picture of the window to &lt;file.png&gt; and quit.</source>
         <translation>Enregistrer une image de la fenêtre dans &lt;file.png&gt; puis quitter.</translation>
     </message>
