@@ -87,6 +87,10 @@ struct Model {
 Result<Model> load_model_from_gguf(GGUFFile file);
 Result<Model> load_model(const std::string& path);
 
+// The weight type holding most of the 2-D weight bytes ("Q4_K"): the model's quantization as
+// users name it.
+std::string model_quantization(const Model& model);
+
 // Reads and validates tokenizer.ggml.* alone (also lets a test model copy a real vocabulary).
 Result<VocabData> read_vocab(const GGUFFile& file);
 

@@ -2,6 +2,8 @@
 // hyper-parameters, vocabulary and the presence, type and shape of every weight.
 #include "model.h"
 
+#include <map>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -221,6 +223,21 @@ Status read_weights(const GGUFFile& f, Model& m) {
 }
 
 } // namespace
+
+std::string model_quantization(const Model& model) {
+    std::map<std::string, uint64_t> bytes;
+    for (const auto& t : model.file.tensors())
+        if (t.n_dims >= 2)
+            bytes[kernels::type_traits(uint32_t(t.type))->name] += t.nbytes;
+    std::string best = "?";
+    uint64_t most = 0;
+    for (const auto& [name, b] : bytes)
+        if (b > most) {
+            most = b;
+            best = name;
+        }
+    return best;
+}
 
 Result<VocabData> read_vocab(const GGUFFile& f) {
     VocabData v;

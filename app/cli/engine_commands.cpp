@@ -152,18 +152,7 @@ int cmd_info(const std::vector<std::string>& argv)
     const Model& m = *l->model;
     const HParams& hp = m.hp;
     const ChatTemplate tmpl = ChatTemplate::detect(m.vocab, *l->tok);
-    // The most common weight type among the 2-D tensors names the quantization.
-    std::map<std::string, int64_t> bytes_by_type;
-    for (const auto& t : m.file.tensors())
-        if (t.n_dims >= 2)
-            bytes_by_type[kernels::type_traits(uint32_t(t.type))->name] += int64_t(t.nbytes);
-    std::string quant = "?";
-    int64_t best = -1;
-    for (const auto& [name, b] : bytes_by_type)
-        if (b > best) {
-            best = b;
-            quant = name;
-        }
+    const std::string quant = model_quantization(m);
     const int64_t params = parameter_count(m);
     if (a.has("json")) {
         std::printf("{\"architecture\":%s,\"name\":%s,\"parameters\":%lld,\"quantization\":%s,\"file_size\":%zu,"

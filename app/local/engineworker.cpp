@@ -9,9 +9,8 @@
 #include <QFileInfo>
 #include <QLoggingCategory>
 
-#include <map>
 
-Q_LOGGING_CATEGORY(lcEngine, "causerie.engine")
+Q_LOGGING_CATEGORY(lcEngine, "causerie.engine", QtInfoMsg)
 
 using namespace causerie;
 
@@ -24,22 +23,6 @@ struct EngineWorker::Loaded {
 };
 
 namespace {
-
-QString quantizationOf(const Model& m)
-{
-    std::map<std::string, qint64> bytes;
-    for (const auto& t : m.file.tensors())
-        if (t.n_dims >= 2)
-            bytes[kernels::type_traits(uint32_t(t.type))->name] += qint64(t.nbytes);
-    QString best;
-    qint64 most = -1;
-    for (const auto& [name, b] : bytes)
-        if (b > most) {
-            most = b;
-            best = QString::fromStdString(name);
-        }
-    return best;
-}
 
 std::vector<ChatTurn> toTurns(const QList<ChatMessage>& history)
 {
@@ -108,7 +91,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     info.path = options.path;
     info.name = hp.name.empty() ? QFileInfo(options.path).completeBaseName() : QString::fromStdString(hp.name);
     info.architecture = QString::fromStdString(hp.architecture);
-    info.quantization = quantizationOf(*loaded->model);
+    info.quantization = QString::fromStdString(model_quantization(*loaded->model));
     info.chatTemplate = QString::fromLatin1(chat_template_name(loaded->tmpl->kind()));
     info.device = QString::fromStdString(loaded->session->backend().device_name());
     info.deviceNote = QString::fromStdString(why);
