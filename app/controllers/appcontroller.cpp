@@ -19,7 +19,7 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
-Q_LOGGING_CATEGORY(lcApp, "causerie.app")
+Q_LOGGING_CATEGORY(lcApp, "causerie.app", QtInfoMsg)
 
 using namespace causerie::storage;
 

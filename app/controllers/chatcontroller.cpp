@@ -6,7 +6,7 @@
 
 #include <QLoggingCategory>
 
-Q_LOGGING_CATEGORY(lcChat, "causerie.chat")
+Q_LOGGING_CATEGORY(lcChat, "causerie.chat", QtInfoMsg)
 
 using namespace causerie::storage;
 

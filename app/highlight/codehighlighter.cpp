@@ -19,7 +19,7 @@
 #include <map>
 #include <memory>
 
-Q_LOGGING_CATEGORY(lcHighlight, "causerie.highlight")
+Q_LOGGING_CATEGORY(lcHighlight, "causerie.highlight", QtInfoMsg)
 
 namespace {
 
