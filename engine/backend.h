@@ -15,6 +15,8 @@ struct BackendOptions {
     int64_t n_ctx = 0;          // 0: min(model's training context, 4096)
     int n_threads = 0;          // 0: all hardware threads
     std::string device = "auto"; // auto | cpu (| cuda, cuda-sim when built)
+    int n_gpu_layers = -1;       // layers offloaded to the GPU: -1 as many as fit, 0 none (CPU)
+    int gpu_device = -1;         // CUDA device index: -1 the usable one with the most free memory
 };
 
 class ComputeBackend {
