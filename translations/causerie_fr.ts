@@ -4,32 +4,32 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="264"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="269"/>
         <source>Cannot read %1: %2</source>
         <translation>Impossible de lire %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="348"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="353"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="348"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="353"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="350"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="355"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="350"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="355"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="351"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="356"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
     </message>
@@ -178,42 +178,42 @@
         <translation>Nouveau titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="39"/>
+        <location filename="../ui/ConversationDelegate.qml" line="40"/>
         <source>Conversation actions</source>
         <translation>Actions sur la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="52"/>
+        <location filename="../ui/ConversationDelegate.qml" line="73"/>
         <source>Rename</source>
         <translation>Renommer</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="56"/>
+        <location filename="../ui/ConversationDelegate.qml" line="77"/>
         <source>Unpin</source>
         <translation>Désépingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="56"/>
+        <location filename="../ui/ConversationDelegate.qml" line="77"/>
         <source>Pin</source>
         <translation>Épingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="60"/>
+        <location filename="../ui/ConversationDelegate.qml" line="81"/>
         <source>Copy as Markdown</source>
         <translation>Copier en Markdown</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="65"/>
+        <location filename="../ui/ConversationDelegate.qml" line="86"/>
         <source>Delete…</source>
         <translation>Supprimer…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="75"/>
+        <location filename="../ui/ConversationDelegate.qml" line="98"/>
         <source>Delete this conversation?</source>
         <translation>Supprimer cette conversation ?</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="78"/>
+        <location filename="../ui/ConversationDelegate.qml" line="101"/>
         <source>“%1” will be deleted. You can undo this for a few seconds.</source>
         <translation>« %1 » sera supprimée. Vous pourrez annuler pendant quelques secondes.</translation>
     </message>
@@ -249,6 +249,46 @@
         <location filename="../app/controllers/conversationsections.cpp" line="27"/>
         <source>Older</source>
         <translation>Plus anciennes</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationSettingsDialog</name>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="19"/>
+        <source>This conversation</source>
+        <translation>Cette conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="33"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="35"/>
+        <source>Use a system prompt of its own</source>
+        <translation>Utiliser son propre prompt système</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="47"/>
+        <source>No system prompt in this conversation</source>
+        <translation>Pas de prompt système dans cette conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="48"/>
+        <source>The default system prompt is empty</source>
+        <translation>Le prompt système par défaut est vide</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="49"/>
+        <source>System prompt of this conversation</source>
+        <translation>Prompt système de cette conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="57"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="59"/>
+        <source>Use answer settings of its own</source>
+        <translation>Utiliser ses propres réglages de réponse</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="73"/>
+        <source>Unchecked, this conversation follows the defaults in Settings. The changes apply from the next answer.</source>
+        <translation>Décoché, cette conversation suit les valeurs par défaut des Réglages. Les changements s’appliquent à partir de la prochaine réponse.</translation>
     </message>
 </context>
 <context>
@@ -317,26 +357,32 @@
         <source>These take effect the next time a model is opened.</source>
         <translation>Ces réglages s’appliquent à la prochaine ouverture d’un modèle.</translation>
     </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="54"/>
+        <location filename="../ui/EngineSettings.qml" line="55"/>
+        <source>Reopen the model with these settings</source>
+        <translation>Rouvrir le modèle avec ces réglages</translation>
+    </message>
 </context>
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="148"/>
+        <location filename="../app/local/engineworker.cpp" line="133"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="163"/>
+        <location filename="../app/local/engineworker.cpp" line="148"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="171"/>
+        <location filename="../app/local/engineworker.cpp" line="156"/>
         <source>This conversation needs %1 tokens but the model&apos;s context holds %2. Start a new conversation or raise the context size in Settings.</source>
         <translation>Cette conversation demande %1 jetons, mais le contexte du modèle en contient %2. Commencez une nouvelle conversation ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="216"/>
+        <location filename="../app/local/engineworker.cpp" line="201"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>
@@ -344,7 +390,7 @@
 <context>
     <name>LocalBackend</name>
     <message>
-        <location filename="../app/local/localbackend.cpp" line="97"/>
+        <location filename="../app/local/localbackend.cpp" line="124"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
@@ -362,33 +408,48 @@
         <translation>Causerie — %1</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="78"/>
+        <location filename="../ui/Main.qml" line="91"/>
         <source>Conversation deleted.</source>
         <translation>Conversation supprimée.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="81"/>
+        <location filename="../ui/Main.qml" line="94"/>
         <source>Undo</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="83"/>
+        <location filename="../ui/Main.qml" line="96"/>
         <source>Undo delete</source>
         <translation>Annuler la suppression</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="95"/>
-        <location filename="../ui/Main.qml" line="118"/>
+        <location filename="../ui/Main.qml" line="108"/>
+        <location filename="../ui/Main.qml" line="138"/>
         <source>Something went wrong</source>
         <translation>Un problème est survenu</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="113"/>
+        <location filename="../ui/Main.qml" line="126"/>
         <source>The model could not be opened</source>
         <translation>Le modèle n’a pas pu être ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="126"/>
+        <location filename="../ui/Main.qml" line="131"/>
+        <source>The model is not (entirely) on the GPU</source>
+        <translation>Le modèle n’est pas (entièrement) sur la carte graphique</translation>
+    </message>
+    <message>
+        <location filename="../ui/Main.qml" line="132"/>
+        <source>%1 was opened, but not as the settings asked (device: NVIDIA GPU).</source>
+        <translation>%1 a été ouvert, mais pas comme le demandent les réglages (matériel : carte graphique NVIDIA).</translation>
+    </message>
+    <message>
+        <location filename="../ui/Main.qml" line="134"/>
+        <source>It works, more slowly. Settings → Engine chooses the device and the number of GPU layers.</source>
+        <translation>Il fonctionne, plus lentement. Réglages → Moteur permet de choisir le matériel et le nombre de couches sur la carte graphique.</translation>
+    </message>
+    <message>
+        <location filename="../ui/Main.qml" line="146"/>
         <source>Your conversations could not be opened</source>
         <translation>Vos conversations n’ont pas pu être ouvertes</translation>
     </message>
@@ -397,128 +458,128 @@
     <name>MessageDelegate</name>
     <message>
         <location filename="../ui/MessageDelegate.qml" line="30"/>
-        <location filename="../ui/MessageDelegate.qml" line="42"/>
+        <location filename="../ui/MessageDelegate.qml" line="48"/>
         <source>You</source>
         <translation>Vous</translation>
     </message>
     <message>
         <location filename="../ui/MessageDelegate.qml" line="30"/>
-        <location filename="../ui/MessageDelegate.qml" line="42"/>
+        <location filename="../ui/MessageDelegate.qml" line="48"/>
         <source>Assistant</source>
         <translation>Assistant</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="58"/>
+        <location filename="../ui/MessageDelegate.qml" line="64"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="84"/>
+        <location filename="../ui/MessageDelegate.qml" line="91"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="85"/>
+        <location filename="../ui/MessageDelegate.qml" line="92"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="96"/>
+        <location filename="../ui/MessageDelegate.qml" line="103"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="101"/>
+        <location filename="../ui/MessageDelegate.qml" line="108"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="107"/>
+        <location filename="../ui/MessageDelegate.qml" line="114"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="111"/>
+        <location filename="../ui/MessageDelegate.qml" line="118"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="112"/>
+        <location filename="../ui/MessageDelegate.qml" line="119"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="117"/>
+        <location filename="../ui/MessageDelegate.qml" line="124"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="119"/>
+        <location filename="../ui/MessageDelegate.qml" line="126"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="124"/>
+        <location filename="../ui/MessageDelegate.qml" line="131"/>
         <source>Regenerate</source>
         <translation>Régénérer</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="126"/>
+        <location filename="../ui/MessageDelegate.qml" line="133"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="131"/>
+        <location filename="../ui/MessageDelegate.qml" line="138"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="132"/>
+        <location filename="../ui/MessageDelegate.qml" line="139"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="144"/>
+        <location filename="../ui/MessageDelegate.qml" line="155"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="146"/>
+        <location filename="../ui/MessageDelegate.qml" line="157"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="148"/>
+        <location filename="../ui/MessageDelegate.qml" line="159"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="150"/>
+        <location filename="../ui/MessageDelegate.qml" line="161"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="152"/>
+        <location filename="../ui/MessageDelegate.qml" line="163"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="153"/>
+        <location filename="../ui/MessageDelegate.qml" line="164"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="154"/>
+        <location filename="../ui/MessageDelegate.qml" line="165"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="155"/>
+        <location filename="../ui/MessageDelegate.qml" line="166"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="156"/>
+        <location filename="../ui/MessageDelegate.qml" line="167"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
     </message>
@@ -526,25 +587,304 @@
 <context>
     <name>MessageSegment</name>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="27"/>
+        <location filename="../ui/MessageSegment.qml" line="30"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="50"/>
+        <location filename="../ui/MessageSegment.qml" line="53"/>
         <source>code</source>
         <translation>code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="56"/>
-        <location filename="../ui/MessageSegment.qml" line="58"/>
+        <location filename="../ui/MessageSegment.qml" line="59"/>
+        <location filename="../ui/MessageSegment.qml" line="61"/>
         <source>Copy code</source>
         <translation>Copier le code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="73"/>
+        <location filename="../ui/MessageSegment.qml" line="76"/>
         <source>Code</source>
         <translation>Code</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCatalog</name>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="31"/>
+        <location filename="../app/models/catalogentry.cpp" line="47"/>
+        <source>is missing</source>
+        <translation>est absent</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="35"/>
+        <source>must be a string</source>
+        <translation>doit être une chaîne de caractères</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="52"/>
+        <source>must be a whole number of 0 or more</source>
+        <translation>doit être un nombre entier positif ou nul</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="61"/>
+        <source>%1: field &quot;%2&quot; %3</source>
+        <translation>%1 : le champ « %2 » %3</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="76"/>
+        <location filename="../app/models/catalogentry.cpp" line="78"/>
+        <source>is empty</source>
+        <translation>est vide</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="80"/>
+        <source>must be an https:// address</source>
+        <translation>doit être une adresse https://</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="82"/>
+        <source>must be a plain file name ending in .gguf (no folders, no &quot;..&quot;)</source>
+        <translation>doit être un simple nom de fichier terminé par .gguf (sans dossier ni « .. »)</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="84"/>
+        <source>must be the last part of the url</source>
+        <translation>doit être la dernière partie de l’url</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="86"/>
+        <source>is 0 and no approxSize is given</source>
+        <translation>vaut 0 et aucun approxSize n’est donné</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="88"/>
+        <source>must be empty or 64 lower-case hexadecimal digits</source>
+        <translation>doit être vide ou faire 64 chiffres hexadécimaux en minuscules</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="90"/>
+        <location filename="../app/models/catalogentry.cpp" line="92"/>
+        <source>must be more than 0</source>
+        <translation>doit être supérieur à 0</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="117"/>
+        <source>%1 is not valid JSON: %2 at byte %3</source>
+        <translation>%1 n’est pas du JSON valide : %2 à l’octet %3</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="121"/>
+        <source>%1 must be a JSON object with a &quot;models&quot; list</source>
+        <translation>%1 doit être un objet JSON avec une liste « models »</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="129"/>
+        <source>%1: entry %2 is not a JSON object</source>
+        <translation>%1 : l’entrée %2 n’est pas un objet JSON</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="134"/>
+        <source>%1: entry %2</source>
+        <translation>%1 : entrée %2</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="135"/>
+        <source>%1: entry &quot;%2&quot;</source>
+        <translation>%1 : entrée « %2 »</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="159"/>
+        <source>%1: field &quot;id&quot; is used by two entries</source>
+        <translation>%1 : le champ « id » est utilisé par deux entrées</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="163"/>
+        <source>%1: field &quot;file&quot; is used by two entries</source>
+        <translation>%1 : le champ « file » est utilisé par deux entrées</translation>
+    </message>
+    <message>
+        <location filename="../app/models/catalogentry.cpp" line="171"/>
+        <source>%1 lists no models</source>
+        <translation>%1 ne liste aucun modèle</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="45"/>
+        <source>cannot read the model catalog %1: %2</source>
+        <translation>impossible de lire le catalogue de modèles %1 : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="116"/>
+        <source>This machine: %1 of RAM (%2 free now)</source>
+        <translation>Cette machine : %1 de mémoire vive (%2 libres maintenant)</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="119"/>
+        <source>%1; GPU %2 with %3 free</source>
+        <translation>%1 ; carte graphique %2 avec %3 libres</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="120"/>
+        <source>%1; no GPU (%2)</source>
+        <translation>%1 ; pas de carte graphique (%2)</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="156"/>
+        <source>about %1</source>
+        <translation>environ %1</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="172"/>
+        <source>checking the %1 already downloaded</source>
+        <translation>vérification des %1 déjà téléchargés</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="173"/>
+        <source>%1 of %2</source>
+        <translation>%1 sur %2</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="175"/>
+        <source>%1, %2/s</source>
+        <translation>%1, %2/s</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="182"/>
+        <source>no checksum published in the catalog: the file cannot be verified</source>
+        <translation>aucune somme de contrôle publiée dans le catalogue : le fichier ne peut pas être vérifié</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="35"/>
+        <source>this build has no GPU support</source>
+        <translation>cette version n’a pas de prise en charge des cartes graphiques</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="102"/>
+        <source>%1 GiB</source>
+        <translation>%1 Gio</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="105"/>
+        <source>%1 MiB</source>
+        <translation>%1 Mio</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="107"/>
+        <source>%1 KiB</source>
+        <translation>%1 Kio</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="108"/>
+        <source>%1 bytes</source>
+        <translation>%1 octets</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="114"/>
+        <source>Fits on GPU</source>
+        <translation>Tient sur la carte graphique</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="116"/>
+        <source>Fits in RAM</source>
+        <translation>Tient en mémoire vive</translation>
+    </message>
+    <message>
+        <location filename="../app/models/systemmemory.cpp" line="118"/>
+        <source>Needs %1, this machine has %2</source>
+        <translation>Demande %1, cette machine a %2</translation>
+    </message>
+</context>
+<context>
+    <name>ModelCatalogPage</name>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="23"/>
+        <source>Download a model</source>
+        <translation>Télécharger un modèle</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="39"/>
+        <source>Models are saved in %1</source>
+        <translation>Les modèles sont enregistrés dans %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="59"/>
+        <source>Recommended models</source>
+        <translation>Modèles recommandés</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="90"/>
+        <source>%1 (%2, %3)</source>
+        <translation>%1 (%2, %3)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="101"/>
+        <source>Download %1, needs %2 of memory, license %3</source>
+        <translation>Téléchargement de %1, demande %2 de mémoire, licence %3</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="111"/>
+        <source>Download progress of %1</source>
+        <translation>Progression du téléchargement de %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="116"/>
+        <source>Paused at %1</source>
+        <translation>En pause à %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="123"/>
+        <source>Download failed: %1</source>
+        <translation>Échec du téléchargement : %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="139"/>
+        <source>Download</source>
+        <translation>Télécharger</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="140"/>
+        <source>Download %1</source>
+        <translation>Télécharger %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="145"/>
+        <source>Pause</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="146"/>
+        <source>Pause the download of %1</source>
+        <translation>Mettre en pause le téléchargement de %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="151"/>
+        <source>Resume</source>
+        <translation>Reprendre</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="152"/>
+        <source>Resume the download of %1</source>
+        <translation>Reprendre le téléchargement de %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="158"/>
+        <source>Cancel</source>
+        <translation>Annuler</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="159"/>
+        <source>Cancel the download of %1 and delete the partial file</source>
+        <translation>Annuler le téléchargement de %1 et supprimer le fichier partiel</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="164"/>
+        <source>Use</source>
+        <translation>Utiliser</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelCatalogPage.qml" line="165"/>
+        <source>Open %1</source>
+        <translation>Ouvrir %1</translation>
     </message>
 </context>
 <context>
@@ -555,89 +895,222 @@
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="25"/>
+        <location filename="../ui/ModelDialog.qml" line="29"/>
         <source>Open a model</source>
         <translation>Ouvrir un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="26"/>
+        <location filename="../ui/ModelDialog.qml" line="30"/>
         <source>GGUF models (*.gguf)</source>
         <translation>Modèles GGUF (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="26"/>
+        <location filename="../ui/ModelDialog.qml" line="30"/>
         <source>All files (*)</source>
         <translation>Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="35"/>
+        <location filename="../ui/ModelDialog.qml" line="41"/>
         <source>Open model…</source>
         <translation>Ouvrir un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="36"/>
+        <location filename="../ui/ModelDialog.qml" line="42"/>
         <source>Open model file</source>
         <translation>Ouvrir un fichier de modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="44"/>
+        <location filename="../ui/ModelDialog.qml" line="47"/>
+        <source>Download a model…</source>
+        <translation>Télécharger un modèle…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelDialog.qml" line="48"/>
+        <source>Download a model</source>
+        <translation>Télécharger un modèle</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelDialog.qml" line="57"/>
         <source>Loading the model</source>
         <translation>Chargement du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="59"/>
+        <location filename="../ui/ModelDialog.qml" line="72"/>
         <source>Name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="61"/>
+        <location filename="../ui/ModelDialog.qml" line="74"/>
         <source>Architecture</source>
         <translation>Architecture</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="63"/>
+        <location filename="../ui/ModelDialog.qml" line="76"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="65"/>
+        <location filename="../ui/ModelDialog.qml" line="78"/>
         <source>Quantization</source>
         <translation>Quantification</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="67"/>
+        <location filename="../ui/ModelDialog.qml" line="80"/>
         <source>File size</source>
         <translation>Taille du fichier</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="69"/>
+        <location filename="../ui/ModelDialog.qml" line="82"/>
         <source>Context</source>
         <translation>Contexte</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="70"/>
+        <location filename="../ui/ModelDialog.qml" line="83"/>
         <source>%1 tokens (trained for %2)</source>
         <translation>%1 jetons (entraîné pour %2)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="71"/>
+        <location filename="../ui/ModelDialog.qml" line="84"/>
         <source>Chat format</source>
         <translation>Format de discussion</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="73"/>
+        <location filename="../ui/ModelDialog.qml" line="86"/>
         <source>Device</source>
         <translation>Matériel</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="87"/>
+        <location filename="../ui/ModelDialog.qml" line="100"/>
         <source>Recent models</source>
         <translation>Modèles récents</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="96"/>
+        <location filename="../ui/ModelDialog.qml" line="109"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
+    </message>
+</context>
+<context>
+    <name>ModelDownloader</name>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="71"/>
+        <source>the file name &quot;%1&quot; is not a plain .gguf file name; nothing was downloaded</source>
+        <translation>le nom de fichier « %1 » n’est pas un simple nom de fichier .gguf ; rien n’a été téléchargé</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="77"/>
+        <source>the address &quot;%1&quot; is not an http(s) address; nothing was downloaded</source>
+        <translation>l’adresse « %1 » n’est pas une adresse http(s) ; rien n’a été téléchargé</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="82"/>
+        <source>cannot create the model folder %1: check that its parent folder exists and is writable</source>
+        <translation>impossible de créer le dossier des modèles %1 : vérifiez que son dossier parent existe et est accessible en écriture</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="90"/>
+        <source>%1 is a link or not a regular file; remove it and try again</source>
+        <translation>%1 est un lien ou n’est pas un fichier ordinaire ; supprimez-le et réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="96"/>
+        <source>cannot write in the model folder %1 (%2): check its permissions or choose another folder</source>
+        <translation>impossible d’écrire dans le dossier des modèles %1 (%2) : vérifiez ses droits ou choisissez un autre dossier</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="123"/>
+        <source>cannot read the partial file %1: %2</source>
+        <translation>impossible de lire le fichier partiel %1 : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="176"/>
+        <source>the server did not resume at byte %1 (it sent &quot;Content-Range: %2&quot;): the partial file was deleted; try again</source>
+        <translation>le serveur n’a pas repris à l’octet %1 (il a envoyé « Content-Range: %2 ») : le fichier partiel a été supprimé ; réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="210"/>
+        <source>the server refused to resume at byte %1 (HTTP 416): the partial file was deleted; try again</source>
+        <translation>le serveur a refusé de reprendre à l’octet %1 (HTTP 416) : le fichier partiel a été supprimé ; réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="215"/>
+        <source>the file is not on the server (HTTP 404 at %1): the catalog&apos;s address may be out of date</source>
+        <translation>le fichier n’est pas sur le serveur (HTTP 404 à %1) : l’adresse du catalogue n’est peut-être plus à jour</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="220"/>
+        <source>the server answered HTTP %1 %2 for %3</source>
+        <translation>le serveur a répondu HTTP %1 %2 pour %3</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="225"/>
+        <source>the server&apos;s file has %1 bytes but the catalog says %2: the catalog may be out of date; the partial file was deleted</source>
+        <translation>le fichier du serveur fait %1 octets mais le catalogue indique %2 : le catalogue n’est peut-être plus à jour ; le fichier partiel a été supprimé</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="242"/>
+        <source>the server sent more than the %1 bytes the catalog lists: the partial file was deleted; try again</source>
+        <translation>le serveur a envoyé plus que les %1 octets indiqués par le catalogue : le fichier partiel a été supprimé ; réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="253"/>
+        <source>only %1 of %2 bytes were written</source>
+        <translation>seuls %1 octets sur %2 ont été écrits</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="254"/>
+        <source>could not write to %1 (%2): is the disk full? The partial file is kept: free some space and press Resume</source>
+        <translation>impossible d’écrire dans %1 (%2) : le disque est-il plein ? Le fichier partiel est conservé : libérez de la place et appuyez sur Reprendre</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="299"/>
+        <source>no data arrived for %1 s</source>
+        <translation>aucune donnée reçue depuis %1 s</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="302"/>
+        <source>the download could not start (%1): check the network connection and try again</source>
+        <translation>le téléchargement n’a pas pu démarrer (%1) : vérifiez la connexion réseau et réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="306"/>
+        <source>the download stopped at %1 of %2 (%3). The partial file is kept: press Resume to continue</source>
+        <translation>le téléchargement s’est arrêté à %1 sur %2 (%3). Le fichier partiel est conservé : appuyez sur Reprendre pour continuer</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="307"/>
+        <source>an unknown size</source>
+        <translation>une taille inconnue</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="312"/>
+        <source>the connection closed early, at %1 of %2 bytes. The partial file is kept: press Resume to continue</source>
+        <translation>la connexion s’est fermée trop tôt, à %1 octets sur %2. Le fichier partiel est conservé : appuyez sur Reprendre pour continuer</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="325"/>
+        <source>the downloaded file has %1 bytes instead of %2: it was deleted; try again</source>
+        <translation>le fichier téléchargé fait %1 octets au lieu de %2 : il a été supprimé ; réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="335"/>
+        <source>the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again</source>
+        <translation>le fichier téléchargé est endommagé (SHA-256 différent) : il a été supprimé ; réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="340"/>
+        <source>the downloaded file is not a GGUF model (it does not start with &quot;GGUF&quot;; the server may have sent a web page): it was deleted</source>
+        <translation>le fichier téléchargé n’est pas un modèle GGUF (il ne commence pas par « GGUF » ; le serveur a peut-être envoyé une page web) : il a été supprimé</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="347"/>
+        <source>no checksum published in the catalog: the file cannot be verified</source>
+        <translation>aucune somme de contrôle publiée dans le catalogue : le fichier ne peut pas être vérifié</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="351"/>
+        <source>could not rename %1 to %2; the downloaded file is kept under the first name</source>
+        <translation>impossible de renommer %1 en %2 ; le fichier téléchargé est conservé sous le premier nom</translation>
     </message>
 </context>
 <context>
@@ -877,67 +1350,67 @@
 <context>
     <name>SamplingSettings</name>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="14"/>
-        <location filename="../ui/SamplingSettings.qml" line="21"/>
+        <location filename="../ui/SamplingSettings.qml" line="19"/>
+        <location filename="../ui/SamplingSettings.qml" line="26"/>
         <source>Temperature</source>
         <translation>Température</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="24"/>
-        <location filename="../ui/SamplingSettings.qml" line="31"/>
+        <location filename="../ui/SamplingSettings.qml" line="29"/>
+        <location filename="../ui/SamplingSettings.qml" line="36"/>
         <source>Top-p</source>
         <translation>Top-p</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="34"/>
+        <location filename="../ui/SamplingSettings.qml" line="39"/>
         <source>Top-k (0 = off)</source>
         <translation>Top-k (0 = désactivé)</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="39"/>
+        <location filename="../ui/SamplingSettings.qml" line="44"/>
         <source>Top-k</source>
         <translation>Top-k</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="42"/>
-        <location filename="../ui/SamplingSettings.qml" line="49"/>
+        <location filename="../ui/SamplingSettings.qml" line="47"/>
+        <location filename="../ui/SamplingSettings.qml" line="54"/>
         <source>Min-p</source>
         <translation>Min-p</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="52"/>
-        <location filename="../ui/SamplingSettings.qml" line="59"/>
+        <location filename="../ui/SamplingSettings.qml" line="57"/>
+        <location filename="../ui/SamplingSettings.qml" line="64"/>
         <source>Repetition penalty</source>
         <translation>Pénalité de répétition</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="62"/>
+        <location filename="../ui/SamplingSettings.qml" line="67"/>
         <source>Maximum answer length (0 = no limit)</source>
         <translation>Longueur maximale de la réponse (0 = sans limite)</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="67"/>
+        <location filename="../ui/SamplingSettings.qml" line="72"/>
         <source>Maximum answer length</source>
         <translation>Longueur maximale de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="70"/>
+        <location filename="../ui/SamplingSettings.qml" line="75"/>
         <source>Seed (-1 = random)</source>
         <translation>Graine (-1 = aléatoire)</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="75"/>
+        <location filename="../ui/SamplingSettings.qml" line="80"/>
         <source>Seed</source>
         <translation>Graine</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="79"/>
-        <location filename="../ui/SamplingSettings.qml" line="88"/>
+        <location filename="../ui/SamplingSettings.qml" line="85"/>
+        <location filename="../ui/SamplingSettings.qml" line="95"/>
         <source>Default system prompt</source>
         <translation>Consigne système par défaut</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="87"/>
+        <location filename="../ui/SamplingSettings.qml" line="94"/>
         <source>Instructions given to the model before every conversation</source>
         <translation>Instructions données au modèle avant chaque conversation</translation>
     </message>
@@ -1020,38 +1493,53 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../ui/TopBar.qml" line="17"/>
-        <location filename="../ui/TopBar.qml" line="65"/>
+        <location filename="../ui/TopBar.qml" line="18"/>
+        <location filename="../ui/TopBar.qml" line="66"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="35"/>
+        <location filename="../ui/TopBar.qml" line="36"/>
         <source>Backend for this conversation</source>
         <translation>Moteur de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="51"/>
+        <location filename="../ui/TopBar.qml" line="52"/>
         <source>Remote model</source>
         <translation>Modèle distant</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="62"/>
+        <location filename="../ui/TopBar.qml" line="63"/>
         <source>Loading model…</source>
         <translation>Chargement du modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="64"/>
+        <location filename="../ui/TopBar.qml" line="65"/>
         <source>Open model…</source>
         <translation>Ouvrir un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="81"/>
+        <location filename="../ui/TopBar.qml" line="82"/>
+        <source>Chat options</source>
+        <translation>Options de la conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/TopBar.qml" line="83"/>
+        <source>Options of this conversation</source>
+        <translation>Options de cette conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/TopBar.qml" line="85"/>
+        <source>System prompt and answer settings of this conversation (Ctrl+Shift+O)</source>
+        <translation>Prompt système et réglages de réponse de cette conversation (Ctrl+Maj+O)</translation>
+    </message>
+    <message>
+        <location filename="../ui/TopBar.qml" line="91"/>
         <source>Settings</source>
         <translation>Réglages</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="83"/>
+        <location filename="../ui/TopBar.qml" line="93"/>
         <source>Settings (Ctrl+,)</source>
         <translation>Réglages (Ctrl+,)</translation>
     </message>

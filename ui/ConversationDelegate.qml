@@ -35,50 +35,74 @@ ItemDelegate {
             onActiveFocusChanged: if (!activeFocus) root.renaming = false
         }
         ToolButton {
+            objectName: "conversationActions"
             text: "⋯"
             Accessible.name: qsTr("Conversation actions")
-            onClicked: menu.popup()
+            onClicked: root.openMenu()
         }
     }
 
     TapHandler {
         acceptedButtons: Qt.RightButton
-        onTapped: menu.popup()
+        onTapped: root.openMenu()
     }
 
-    Menu {
-        id: menu
-        MenuItem {
-            text: qsTr("Rename")
-            onTriggered: { root.renaming = true; renameField.forceActiveFocus(); renameField.selectAll() }
-        }
-        MenuItem {
-            text: root.pinned ? qsTr("Unpin") : qsTr("Pin")
-            onTriggered: App.setPinned(root.conversationId, !root.pinned)
-        }
-        MenuItem {
-            text: qsTr("Copy as Markdown")
-            onTriggered: App.copyText(App.exportMarkdown(root.conversationId))
-        }
-        MenuSeparator {}
-        MenuItem {
-            text: qsTr("Delete…")
-            onTriggered: confirm.open()
+    // The menu and the confirmation are created the first time they are needed: a sidebar
+    // with hundreds of conversations would otherwise build hundreds of popups up front, and
+    // every new conversation would wait for them on the GUI thread.
+    function openMenu() {
+        menuLoader.active = true
+        menuLoader.item.popup()
+    }
+
+    Loader {
+        id: menuLoader
+        active: false
+        sourceComponent: actionsMenu
+    }
+    Loader {
+        id: confirmLoader
+        active: false
+        sourceComponent: confirmDialog
+    }
+
+    Component {
+        id: actionsMenu
+        Menu {
+            MenuItem {
+                text: qsTr("Rename")
+                onTriggered: { root.renaming = true; renameField.forceActiveFocus(); renameField.selectAll() }
+            }
+            MenuItem {
+                text: root.pinned ? qsTr("Unpin") : qsTr("Pin")
+                onTriggered: App.setPinned(root.conversationId, !root.pinned)
+            }
+            MenuItem {
+                text: qsTr("Copy as Markdown")
+                onTriggered: App.copyText(App.exportMarkdown(root.conversationId))
+            }
+            MenuSeparator {}
+            MenuItem {
+                text: qsTr("Delete…")
+                onTriggered: { confirmLoader.active = true; confirmLoader.item.open() }
+            }
         }
     }
 
-    Dialog {
-        id: confirm
-        parent: Overlay.overlay
-        anchors.centerIn: parent
-        modal: true
-        title: qsTr("Delete this conversation?")
-        standardButtons: Dialog.Cancel | Dialog.Ok
-        Label {
-            text: qsTr("“%1” will be deleted. You can undo this for a few seconds.").arg(root.title)
-            wrapMode: Text.Wrap
-            width: 360
+    Component {
+        id: confirmDialog
+        Dialog {
+            parent: Overlay.overlay
+            anchors.centerIn: parent
+            modal: true
+            title: qsTr("Delete this conversation?")
+            standardButtons: Dialog.Cancel | Dialog.Ok
+            Label {
+                text: qsTr("“%1” will be deleted. You can undo this for a few seconds.").arg(root.title)
+                wrapMode: Text.Wrap
+                width: 360
+            }
+            onAccepted: App.deleteConversation(root.conversationId)
         }
-        onAccepted: App.deleteConversation(root.conversationId)
     }
 }

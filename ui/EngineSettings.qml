@@ -47,5 +47,13 @@ GridLayout {
         wrapMode: Text.Wrap
         opacity: 0.7
     }
+    Button {
+        Layout.columnSpan: 2
+        visible: App.modelState === 2
+        enabled: !App.chat.generating
+        text: qsTr("Reopen the model with these settings")
+        Accessible.name: qsTr("Reopen the model with these settings")
+        onClicked: App.openModelPath(App.modelInfo.path)
+    }
     Item { Layout.fillHeight: true; Layout.columnSpan: 2 }
 }

@@ -35,6 +35,7 @@ ApplicationWindow {
                 Layout.fillWidth: true
                 onOpenModels: modelDialog.open()
                 onOpenSettings: settingsDialog.open()
+                onOpenConversationSettings: window.openConversationSettings()
             }
             ChatView {
                 id: chatView
@@ -65,6 +66,18 @@ ApplicationWindow {
     }
     SettingsDialog {
         id: settingsDialog
+    }
+    // Made fresh each time, so its fields show the conversation open at that moment.
+    Loader {
+        id: conversationSettings
+        active: false
+        sourceComponent: ConversationSettingsDialog {
+            onClosed: conversationSettings.active = false
+        }
+    }
+    function openConversationSettings() {
+        conversationSettings.active = true
+        conversationSettings.item.open()
     }
 
     // A conversation was deleted: it can still be brought back for a few seconds.
@@ -114,6 +127,13 @@ ApplicationWindow {
             errorDialog.text = path + "\n\n" + message
             errorDialog.open()
         }
+        function onGpuFallback(model, reason) {
+            errorDialog.title = qsTr("The model is not (entirely) on the GPU")
+            errorDialog.text = qsTr("%1 was opened, but not as the settings asked (device: NVIDIA GPU).").arg(model)
+                + "\n\n" + reason + "\n\n"
+                + qsTr("It works, more slowly. Settings → Engine chooses the device and the number of GPU layers.")
+            errorDialog.open()
+        }
         function onErrorOccurred(message) {
             errorDialog.title = qsTr("Something went wrong")
             errorDialog.text = message
@@ -145,6 +165,10 @@ ApplicationWindow {
     Shortcut {
         sequence: "Ctrl+,"
         onActivated: settingsDialog.open()
+    }
+    Shortcut {
+        sequence: "Ctrl+Shift+O"
+        onActivated: window.openConversationSettings()
     }
     Shortcut {
         sequence: StandardKey.Open

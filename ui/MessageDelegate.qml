@@ -34,7 +34,13 @@ Pane {
         border.color: Qt.rgba(0.5, 0.5, 0.5, 0.2)
     }
 
+    // Stated, because the pane has a second child (the details loader) and would no longer
+    // take its size from the column by itself.
+    contentWidth: column.implicitWidth
+    contentHeight: column.implicitHeight
+
     ColumnLayout {
+        id: column
         width: parent.width
         spacing: 6
 
@@ -60,8 +66,9 @@ Pane {
         }
 
         // An answer: Markdown prose, and each code block in its own box with a copy button.
+        // Only the piece that changed is parsed and laid out again while the answer streams.
         Repeater {
-            model: root.isUser ? [] : CodeHighlighter.segments(root.content)
+            model: MessageSegmentModel { markdown: root.isUser ? "" : root.content }
             delegate: MessageSegment {
                 Layout.fillWidth: true
             }
@@ -130,31 +137,37 @@ Pane {
                 visible: !root.isUser && root.status !== "error"
                 text: qsTr("Details")
                 Accessible.name: qsTr("Answer details")
-                onClicked: details.open()
+                onClicked: { detailsLoader.active = true; detailsLoader.item.open() }
             }
         }
     }
 
-    Popup {
-        id: details
-        padding: 12
-        GridLayout {
-            columns: 2
-            columnSpacing: 12
-            Label { text: qsTr("Model"); opacity: 0.7 }
-            Label { text: root.model.length > 0 ? root.model : "—" }
-            Label { text: qsTr("Backend"); opacity: 0.7 }
-            Label { text: root.backend.length > 0 ? root.backend : "—" }
-            Label { text: qsTr("Prompt tokens"); opacity: 0.7 }
-            Label { text: root.promptTokens !== undefined ? root.promptTokens : "—" }
-            Label { text: qsTr("Answer tokens"); opacity: 0.7 }
-            Label { text: root.completionTokens !== undefined ? root.completionTokens : "—" }
-            Label { text: qsTr("Time to first token"); opacity: 0.7 }
-            Label { text: root.ttftMs !== undefined ? qsTr("%1 ms").arg(Math.round(root.ttftMs)) : "—" }
-            Label { text: qsTr("Speed"); opacity: 0.7 }
-            Label { text: root.tokensPerSecond !== undefined ? qsTr("%1 tokens/s").arg(root.tokensPerSecond.toFixed(1)) : "—" }
-            Label { text: qsTr("Finish reason"); opacity: 0.7 }
-            Label { text: root.finishReason.length > 0 ? root.finishReason : "—" }
+    // Created on first use: one popup per message would cost every new message its creation time.
+    Loader {
+        id: detailsLoader
+        active: false
+        sourceComponent: Component {
+            Popup {
+                padding: 12
+                GridLayout {
+                    columns: 2
+                    columnSpacing: 12
+                    Label { text: qsTr("Model"); opacity: 0.7 }
+                    Label { text: root.model.length > 0 ? root.model : "—" }
+                    Label { text: qsTr("Backend"); opacity: 0.7 }
+                    Label { text: root.backend.length > 0 ? root.backend : "—" }
+                    Label { text: qsTr("Prompt tokens"); opacity: 0.7 }
+                    Label { text: root.promptTokens !== undefined ? root.promptTokens : "—" }
+                    Label { text: qsTr("Answer tokens"); opacity: 0.7 }
+                    Label { text: root.completionTokens !== undefined ? root.completionTokens : "—" }
+                    Label { text: qsTr("Time to first token"); opacity: 0.7 }
+                    Label { text: root.ttftMs !== undefined ? qsTr("%1 ms").arg(Math.round(root.ttftMs)) : "—" }
+                    Label { text: qsTr("Speed"); opacity: 0.7 }
+                    Label { text: root.tokensPerSecond !== undefined ? qsTr("%1 tokens/s").arg(root.tokensPerSecond.toFixed(1)) : "—" }
+                    Label { text: qsTr("Finish reason"); opacity: 0.7 }
+                    Label { text: root.finishReason.length > 0 ? root.finishReason : "—" }
+                }
+            }
         }
     }
 }

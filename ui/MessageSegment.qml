@@ -7,8 +7,11 @@ import Causerie.App
 Item {
     id: root
 
-    required property var modelData
-    readonly property bool isCode: modelData.kind === "code"
+    required property string kind       // "text" | "code"
+    required property string text       // code: without its fences (what "Copy code" copies)
+    required property string language
+    required property string markdown
+    readonly property bool isCode: kind === "code"
 
     implicitHeight: isCode ? codeBox.implicitHeight : prose.implicitHeight
 
@@ -16,7 +19,7 @@ Item {
         id: prose
         visible: !root.isCode
         width: parent.width
-        text: root.isCode ? "" : root.modelData.markdown
+        text: root.isCode ? "" : root.markdown
         textFormat: TextEdit.MarkdownText
         wrapMode: TextEdit.Wrap
         readOnly: true
@@ -47,7 +50,7 @@ Item {
             RowLayout {
                 Layout.fillWidth: true
                 Label {
-                    text: root.modelData.language.length > 0 ? root.modelData.language : qsTr("code")
+                    text: root.language.length > 0 ? root.language : qsTr("code")
                     opacity: 0.6
                     font.pixelSize: 12
                 }
@@ -56,13 +59,13 @@ Item {
                     text: qsTr("Copy code")
                     font.pixelSize: 12
                     Accessible.name: qsTr("Copy code")
-                    onClicked: App.copyText(root.modelData.text)
+                    onClicked: App.copyText(root.text)
                 }
             }
             TextEdit {
                 id: code
                 Layout.fillWidth: true
-                text: root.isCode ? root.modelData.markdown : ""
+                text: root.isCode ? root.markdown : ""
                 textFormat: TextEdit.MarkdownText
                 wrapMode: TextEdit.WrapAnywhere
                 readOnly: true

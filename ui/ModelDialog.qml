@@ -20,6 +20,10 @@ Dialog {
     title: qsTr("Local model")
     standardButtons: Dialog.Close
 
+    ModelCatalogPage {
+        id: catalogPage
+    }
+
     FileDialog {
         id: fileDialog
         title: qsTr("Open a model")
@@ -31,10 +35,19 @@ Dialog {
         anchors.fill: parent
         spacing: 10
 
-        Button {
-            text: qsTr("Open model…")
-            Accessible.name: qsTr("Open model file")
-            onClicked: fileDialog.open()
+        RowLayout {
+            spacing: 8
+            Button {
+                text: qsTr("Open model…")
+                Accessible.name: qsTr("Open model file")
+                onClicked: fileDialog.open()
+            }
+            Button {
+                objectName: "downloadModelButton"
+                text: qsTr("Download a model…")
+                Accessible.name: qsTr("Download a model")
+                onClicked: catalogPage.open()
+            }
         }
 
         ProgressBar {

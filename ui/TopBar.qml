@@ -11,6 +11,7 @@ Pane {
 
     signal openModels()
     signal openSettings()
+    signal openConversationSettings()
 
     readonly property bool remote: App.conversationBackend.startsWith("remote:")
     readonly property var backendChoices: {
@@ -75,6 +76,15 @@ Pane {
         }
 
         Item { Layout.fillWidth: true }
+
+        ToolButton {
+            objectName: "conversationSettingsButton"
+            text: qsTr("Chat options")
+            Accessible.name: qsTr("Options of this conversation")
+            ToolTip.visible: hovered
+            ToolTip.text: qsTr("System prompt and answer settings of this conversation (Ctrl+Shift+O)")
+            onClicked: root.openConversationSettings()
+        }
 
         ToolButton {
             text: "⚙"

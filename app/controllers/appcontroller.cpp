@@ -1,6 +1,7 @@
 #include "appcontroller.h"
 
 #include "appsettings.h"
+#include "conversationoptions.h"
 #include "chatcontroller.h"
 #include "conversationlistmodel.h"
 #include "conversationsections.h"
@@ -47,6 +48,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     if (!store) {
         m_storeError = store.errorString();
         qCWarning(lcApp) << "conversations not opened:" << m_storeError;
+        m_options = std::make_unique<ConversationOptions>(nullptr, m_settings.get(), nullptr);
         return;
     }
     m_store = std::move(store).value();
@@ -58,15 +60,11 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     m_messages = std::make_unique<MessageListModel>(m_store.get());
     m_chat = std::make_unique<ChatController>(
         m_store.get(), m_messages.get(), [this](const Conversation& c) { return backendFor(c); },
-        [this](const Conversation& c) {
-            TurnSettings t;
-            t.generation = m_settings->generation(c.settings);
-            t.systemPrompt = c.systemPrompt.isEmpty() ? m_settings->systemPrompt() : c.systemPrompt;
-            return t;
-        });
-
-    connect(m_store.get(), &ConversationStore::conversationsChanged, m_conversations.get(),
-            &ConversationListModel::reload);
+        [this](const Conversation& c) { return resolveTurnSettings(*m_settings, c); });
+    m_options = std::make_unique<ConversationOptions>(m_store.get(), m_settings.get(),
+                                                      [this] { return ensureConversation(); });
+    connect(m_options.get(), &ConversationOptions::errorOccurred, this, &AppController::errorOccurred);
+    // (The conversation list follows the store by itself.)
     connect(m_chat.get(), &ChatController::conversationIdChanged, this, &AppController::onConversationChanged);
     connect(m_chat.get(), &ChatController::generatingChanged, this, [this] { updateContextUsage(); });
     connect(m_local.get(), &LocalBackend::modelStateChanged, this, [this] {
@@ -75,6 +73,11 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     });
     connect(m_local.get(), &LocalBackend::modelLoaded, this, [this](const LocalModelInfo& info) {
         m_settings->addRecentModel(info.path);
+        // Asked for the GPU by name and did not get all of it: say so at once. With "auto" the
+        // note stays in the model's details and the status line (a machine without an NVIDIA
+        // GPU would otherwise be told so at every start).
+        if (info.deviceAsked == QLatin1String("cuda") && !info.deviceNote.isEmpty())
+            Q_EMIT gpuFallback(info.name, info.deviceNote);
         updateContextUsage();
     });
     connect(m_local.get(), &LocalBackend::modelLoadFailed, this, &AppController::modelLoadFailed);
@@ -171,6 +174,7 @@ void AppController::openModelPath(const QString& path)
     o.contextSize = m_settings->contextSize();
     o.threads = m_settings->threads();
     o.device = m_settings->device();
+    o.gpuLayers = m_settings->gpuLayers();
     m_local->loadModel(o);
 }
 
@@ -190,6 +194,7 @@ void AppController::openConversation(qint64 id)
 
 void AppController::onConversationChanged()
 {
+    m_options->setConversationId(m_chat->conversationId());
     m_remoteModels.clear();
     Q_EMIT conversationBackendChanged();
     updateContextUsage();
@@ -351,21 +356,32 @@ QString AppController::backendLabel() const
                              conversationModel().isEmpty() ? tr("no model chosen") : conversationModel());
 }
 
+qint64 AppController::ensureConversation(const QString& backend, const QString& model)
+{
+    if (!m_chat)
+        return 0;
+    if (const qint64 id = m_chat->conversationId())
+        return id;
+    NewConversation nc;
+    nc.backend = backend;
+    nc.model = model;
+    auto created = m_store->createConversation(nc);
+    if (!created) {
+        Q_EMIT errorOccurred(created.errorString());
+        return 0;
+    }
+    m_chat->openConversation(*created);
+    return *created;
+}
+
 void AppController::setConversationBackend(const QString& backend, const QString& model)
 {
     if (!m_chat)
         return;
     qint64 id = m_chat->conversationId();
     if (!id) {
-        NewConversation nc;
-        nc.backend = backend;
-        nc.model = model;
-        auto created = m_store->createConversation(nc);
-        if (!created) {
-            Q_EMIT errorOccurred(created.errorString());
+        if (!ensureConversation(backend, model))
             return;
-        }
-        m_chat->openConversation(*created);
     } else {
         auto c = m_store->conversation(id);
         if (!c)
@@ -442,8 +458,12 @@ void AppController::updateContextUsage(const QString& draft)
         return;
     }
     QList<ChatMessage> history;
-    const QString system = m_settings->systemPrompt();
-    if (!system.isEmpty())
+    Conversation conv;
+    if (m_chat->conversationId())
+        if (auto c = m_store->conversation(m_chat->conversationId()))
+            conv = *c;
+    const QString system = resolveTurnSettings(*m_settings, conv).systemPrompt;
+    if (!system.trimmed().isEmpty())
         history.append({QStringLiteral("system"), system});
     if (m_chat->conversationId()) {
         if (auto path = m_store->activePath(m_chat->conversationId()))

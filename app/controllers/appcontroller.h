@@ -4,6 +4,7 @@
 // GUI thread only; the engine itself runs on LocalBackend's thread.
 #include "appsettings.h"
 #include "chatcontroller.h"
+#include "conversationoptions.h"
 
 #include <QHash>
 #include <QObject>
@@ -36,6 +37,8 @@ class AppController : public QObject
     Q_PROPERTY(QObject* messages READ messages CONSTANT)
     Q_PROPERTY(ChatController* chat READ chat CONSTANT)
     Q_PROPERTY(AppSettings* settings READ settings CONSTANT)
+    // The open conversation's own system prompt and sampling (over the settings' defaults).
+    Q_PROPERTY(ConversationOptions* conversationOptions READ conversationOptions CONSTANT)
     Q_PROPERTY(QString dataDir READ dataDir CONSTANT)
     Q_PROPERTY(QString storeError READ storeError CONSTANT)
     Q_PROPERTY(int modelState READ modelState NOTIFY modelChanged)   // 0 none, 1 loading, 2 ready, 3 failed
@@ -62,6 +65,7 @@ public:
     QObject* messages() const;
     ChatController* chat() const { return m_chat.get(); }
     AppSettings* settings() const { return m_settings.get(); }
+    ConversationOptions* conversationOptions() const { return m_options.get(); }
     QString dataDir() const { return m_dataDir; }
     QString storeError() const { return m_storeError; }
     int modelState() const;
@@ -109,6 +113,9 @@ public:
 Q_SIGNALS:
     void modelChanged();
     void modelLoadFailed(const QString& path, const QString& message);
+    // The model opened, but not (entirely) on the GPU the settings asked for; `reason` says why
+    // ("GPU has 5.1 GiB free, model needs 7.2 GiB: 18 of 32 layers on GPU").
+    void gpuFallback(const QString& model, const QString& reason);
     void conversationBackendChanged();
     void contextChanged();
     void endpointsChanged();
@@ -120,6 +127,8 @@ Q_SIGNALS:
 private:
     ChatBackend* backendFor(const causerie::storage::Conversation& c);
     RemoteBackend* remoteBackend(const QString& endpointId);
+    // The open conversation, created (empty, with this backend) when the chat has none yet.
+    qint64 ensureConversation(const QString& backend = {}, const QString& model = {});
     void onConversationChanged();
 
     QString m_dataDir;
@@ -134,6 +143,7 @@ private:
     std::unique_ptr<KeyStore> m_keys;
     QHash<QString, RemoteBackend*> m_remotes;   // endpoint id → backend (children of this)
     std::unique_ptr<ChatController> m_chat;
+    std::unique_ptr<ConversationOptions> m_options;
     QVariantList m_remoteModels;
     QString m_remoteModelsError;
     QString m_modelsRequest;

@@ -4,7 +4,17 @@
 
 namespace {
 constexpr int kMaxRecent = 8;
-}
+
+// The accepted range of each sampling value, for the app's defaults and for a conversation's own
+// values alike (a hand-edited settings.ini or conversation row cannot reach the engine out of range).
+double boundTemperature(double v) { return qBound(0.0, v, 2.0); }
+double boundTopP(double v) { return qBound(0.01, v, 1.0); }
+int boundTopK(int v) { return qMax(0, v); }
+double boundMinP(double v) { return qBound(0.0, v, 1.0); }
+double boundRepeatPenalty(double v) { return qBound(1.0, v, 2.0); }
+int boundMaxTokens(int v) { return qMax(0, v); }
+int boundSeed(int v) { return qMax(-1, v); }
+} // namespace
 
 AppSettings::AppSettings(const QString& file, QObject* parent)
     : QObject(parent)
@@ -21,19 +31,19 @@ void AppSettings::set(const char* key, const QVariant& value)
 }
 
 double AppSettings::temperature() const { return m_settings.value("sampling/temperature", 0.7).toDouble(); }
-void AppSettings::setTemperature(double v) { set("sampling/temperature", qBound(0.0, v, 2.0)); }
+void AppSettings::setTemperature(double v) { set("sampling/temperature", boundTemperature(v)); }
 double AppSettings::topP() const { return m_settings.value("sampling/topP", 0.95).toDouble(); }
-void AppSettings::setTopP(double v) { set("sampling/topP", qBound(0.01, v, 1.0)); }
+void AppSettings::setTopP(double v) { set("sampling/topP", boundTopP(v)); }
 int AppSettings::topK() const { return m_settings.value("sampling/topK", 40).toInt(); }
-void AppSettings::setTopK(int v) { set("sampling/topK", qMax(0, v)); }
+void AppSettings::setTopK(int v) { set("sampling/topK", boundTopK(v)); }
 double AppSettings::minP() const { return m_settings.value("sampling/minP", 0.05).toDouble(); }
-void AppSettings::setMinP(double v) { set("sampling/minP", qBound(0.0, v, 1.0)); }
+void AppSettings::setMinP(double v) { set("sampling/minP", boundMinP(v)); }
 double AppSettings::repeatPenalty() const { return m_settings.value("sampling/repeatPenalty", 1.1).toDouble(); }
-void AppSettings::setRepeatPenalty(double v) { set("sampling/repeatPenalty", qBound(1.0, v, 2.0)); }
+void AppSettings::setRepeatPenalty(double v) { set("sampling/repeatPenalty", boundRepeatPenalty(v)); }
 int AppSettings::maxTokens() const { return m_settings.value("sampling/maxTokens", 0).toInt(); }
-void AppSettings::setMaxTokens(int v) { set("sampling/maxTokens", qMax(0, v)); }
+void AppSettings::setMaxTokens(int v) { set("sampling/maxTokens", boundMaxTokens(v)); }
 int AppSettings::seed() const { return m_settings.value("sampling/seed", -1).toInt(); }
-void AppSettings::setSeed(int v) { set("sampling/seed", qMax(-1, v)); }
+void AppSettings::setSeed(int v) { set("sampling/seed", boundSeed(v)); }
 QString AppSettings::systemPrompt() const { return m_settings.value("chat/systemPrompt").toString(); }
 void AppSettings::setSystemPrompt(const QString& v) { set("chat/systemPrompt", v); }
 int AppSettings::contextSize() const { return m_settings.value("engine/contextSize", 0).toInt(); }
@@ -68,13 +78,13 @@ GenerationSettings AppSettings::generation() const
 GenerationSettings AppSettings::generation(const QJsonObject& o) const
 {
     GenerationSettings s;
-    s.temperature = o.value(QLatin1String("temperature")).toDouble(temperature());
-    s.topP = o.value(QLatin1String("topP")).toDouble(topP());
-    s.topK = o.value(QLatin1String("topK")).toInt(topK());
-    s.minP = o.value(QLatin1String("minP")).toDouble(minP());
-    s.repeatPenalty = o.value(QLatin1String("repeatPenalty")).toDouble(repeatPenalty());
-    s.maxTokens = o.value(QLatin1String("maxTokens")).toInt(maxTokens());
-    const int sd = o.value(QLatin1String("seed")).toInt(seed());
+    s.temperature = boundTemperature(o.value(QLatin1String("temperature")).toDouble(temperature()));
+    s.topP = boundTopP(o.value(QLatin1String("topP")).toDouble(topP()));
+    s.topK = boundTopK(o.value(QLatin1String("topK")).toInt(topK()));
+    s.minP = boundMinP(o.value(QLatin1String("minP")).toDouble(minP()));
+    s.repeatPenalty = boundRepeatPenalty(o.value(QLatin1String("repeatPenalty")).toDouble(repeatPenalty()));
+    s.maxTokens = boundMaxTokens(o.value(QLatin1String("maxTokens")).toInt(maxTokens()));
+    const int sd = boundSeed(o.value(QLatin1String("seed")).toInt(seed()));
     if (sd >= 0)
         s.seed = quint64(sd);
     return s;

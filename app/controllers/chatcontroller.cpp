@@ -20,9 +20,9 @@ QString titleFrom(const QString& text)
     return t;
 }
 
-causerie::storage::GenerationStats toStored(const ::GenerationStats& s, const QString& model, const QString& backend)
+causerie::storage::MessageStats toStored(const ::GenerationStats& s, const QString& model, const QString& backend)
 {
-    causerie::storage::GenerationStats out;
+    causerie::storage::MessageStats out;
     out.model = s.model.isEmpty() ? model : s.model;
     out.backend = backend;
     if (s.promptTokens >= 0)

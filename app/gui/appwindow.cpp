@@ -1,5 +1,9 @@
 #include "appwindow.h"
 
+#include "conversationoptions.h"
+#include "markdownsegments.h"
+#include "modelcatalog.h"
+
 #include <QGuiApplication>
 #include <QLocale>
 #include <QQuickWindow>
@@ -25,6 +29,15 @@ void registerTypes()
     done = true;
     qmlRegisterUncreatableType<ChatController>("Causerie.App", 1, 0, "ChatController", QStringLiteral("from App"));
     qmlRegisterUncreatableType<AppSettings>("Causerie.App", 1, 0, "AppSettings", QStringLiteral("from App"));
+    qmlRegisterUncreatableType<ConversationOptions>("Causerie.App", 1, 0, "ConversationOptions",
+                                                    QStringLiteral("from App"));
+    qmlRegisterType<MessageSegmentModel>("Causerie.App", 1, 0, "MessageSegmentModel");
+    // The model catalog page's list: one per AppWindow, created as its child in the constructor.
+    qmlRegisterSingletonType<ModelCatalog>("Causerie.App", 1, 0, "ModelCatalog", [](QQmlEngine* engine, QJSEngine*) -> QObject* {
+        QObject* o = windows().value(engine)->findChild<ModelCatalog*>();
+        QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
+        return o;
+    });
     qmlRegisterSingletonType<AppController>("Causerie.App", 1, 0, "App", [](QQmlEngine* engine, QJSEngine*) -> QObject* {
         QObject* o = &windows().value(engine)->controller();
         QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
@@ -53,6 +66,7 @@ AppWindow::AppWindow(const QString& dataDir, const QString& lang, QObject* paren
 {
     registerTypes();
     windows().insert(&m_engine, this);
+    new ModelCatalog(this);
 
     applyLanguage(m_languageFixed ? lang : m_controller.settings()->language());
     connect(m_controller.settings(), &AppSettings::changed, this, [this] {

@@ -175,58 +175,6 @@ void CodeHighlighter::setDark(bool dark)
     Q_EMIT darkChanged();
 }
 
-QVariantList CodeHighlighter::segments(const QString& markdown) const
-{
-    QVariantList out;
-    auto add = [&out](const QString& kind, const QString& text, const QString& language, const QString& md) {
-        if (kind == QLatin1String("text") && text.trimmed().isEmpty())
-            return;
-        out.append(QVariantMap{{QStringLiteral("kind"), kind},
-                               {QStringLiteral("text"), text},
-                               {QStringLiteral("language"), language},
-                               {QStringLiteral("markdown"), md}});
-    };
-    const QStringList lines = markdown.split(QLatin1Char('\n'));
-    QStringList prose;
-    QStringList code;
-    QString fence;      // "```" or "~~~" (possibly longer) while inside a code block
-    QString language;
-    for (const QString& line : lines) {
-        const QString trimmed = line.trimmed();
-        if (fence.isEmpty()) {
-            if (trimmed.startsWith(QLatin1String("```")) || trimmed.startsWith(QLatin1String("~~~"))) {
-                const QChar c = trimmed.at(0);
-                int n = 0;
-                while (n < trimmed.size() && trimmed.at(n) == c)
-                    ++n;
-                fence = trimmed.left(n);
-                language = trimmed.mid(n).trimmed().section(QLatin1Char(' '), 0, 0);
-                const QString p = prose.join(QLatin1Char('\n'));
-                add(QStringLiteral("text"), p, {}, p);
-                prose.clear();
-                continue;
-            }
-            prose.append(line);
-        } else if (trimmed.startsWith(fence) && trimmed.mid(fence.size()).trimmed().isEmpty()) {
-            const QString c = code.join(QLatin1Char('\n'));
-            add(QStringLiteral("code"), c, language, fence + language + QLatin1Char('\n') + c + QLatin1Char('\n') + fence);
-            code.clear();
-            fence.clear();
-            language.clear();
-        } else {
-            code.append(line);
-        }
-    }
-    if (!fence.isEmpty()) {
-        const QString c = code.join(QLatin1Char('\n'));
-        add(QStringLiteral("code"), c, language, fence + language + QLatin1Char('\n') + c + QLatin1Char('\n') + fence);
-    } else {
-        const QString p = prose.join(QLatin1Char('\n'));
-        add(QStringLiteral("text"), p, {}, p);
-    }
-    return out;
-}
-
 QTextCharFormat CodeHighlighter::formatFor(const std::string& element) const
 {
     struct Style {

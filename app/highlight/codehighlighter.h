@@ -25,11 +25,6 @@ public:
     void setDark(bool dark);
 
     Q_INVOKABLE void attach(QQuickTextDocument* document);
-    // Splits Markdown into prose and fenced code blocks, so each code block can be shown with its
-    // own copy button: [{kind: "text"|"code", text, language, markdown}]. `markdown` is the
-    // segment as Markdown (a code block keeps its fence, so it is still highlighted). An
-    // unterminated fence (an answer still streaming) runs to the end.
-    Q_INVOKABLE QVariantList segments(const QString& markdown) const;
     void attach(QTextDocument* document);
 
     // The format for a source-highlight element ("keyword", "string", "comment", ...); an

@@ -80,6 +80,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     bo.n_ctx = options.contextSize;
     bo.n_threads = options.threads;
     bo.device = options.device.toStdString();
+    bo.n_gpu_layers = options.gpuLayers;
     std::string why;
     auto backend = create_backend(*loaded->model, bo, &why);
     if (!backend)
@@ -95,6 +96,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     info.chatTemplate = QString::fromLatin1(chat_template_name(loaded->tmpl->kind()));
     info.device = QString::fromStdString(loaded->session->backend().device_name());
     info.deviceNote = QString::fromStdString(why);
+    info.deviceAsked = options.device;
     for (const auto& t : loaded->model->file.tensors())
         info.parameters += t.n_elements();
     info.fileSize = qint64(loaded->model->file.file_size());

@@ -11,6 +11,7 @@ struct LocalModelOptions {
     int contextSize = 0;          // 0: the model's training context, at most 4096
     int threads = 0;              // 0: all hardware threads
     QString device = QStringLiteral("auto");   // auto | cpu | cuda
+    int gpuLayers = -1;           // layers on the GPU: -1 as many as fit, 0 none
 };
 
 struct LocalModelInfo {
@@ -21,6 +22,7 @@ struct LocalModelInfo {
     QString chatTemplate;
     QString device;               // "CPU (2 threads)", ...
     QString deviceNote;           // why the device differs from the one asked (GPU fallback), or empty
+    QString deviceAsked;          // the device option the model was opened with (auto | cpu | cuda)
     qint64 parameters = 0;
     qint64 fileSize = 0;
     int contextSize = 0;          // tokens the KV cache holds

@@ -378,7 +378,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
         auto status = messageStatusFromString(r.text(o, "status", i, false));
         const auto created = r.integer(o, "created_at", i, false);
         const auto updated = r.integer(o, "updated_at", i, false);
-        GenerationStats s;
+        MessageStats s;
         s.model = r.text(o, "model", i, true);
         s.backend = r.text(o, "backend", i, true);
         s.promptTokens = r.integer(o, "prompt_tokens", i, true);

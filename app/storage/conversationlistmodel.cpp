@@ -1,5 +1,7 @@
 #include "conversationlistmodel.h"
 
+#include <QSet>
+
 #include "conversationstore.h"
 
 #include <QDateTime>
@@ -85,19 +87,57 @@ void ConversationListModel::reload()
     QList<Conversation> fresh;
     if (!load(0, wanted, fresh))
         return;
-    const bool sameOrder = fresh.size() == m_rows.size()
-        && std::equal(fresh.cbegin(), fresh.cend(), m_rows.cbegin(),
-                      [](const Conversation &a, const Conversation &b) { return a.id == b.id; });
-    if (sameOrder) {
-        m_rows = std::move(fresh);
-        if (!m_rows.isEmpty())
-            Q_EMIT dataChanged(index(0), index(int(m_rows.size()) - 1));
-    } else {
-        beginResetModel();
-        m_rows = std::move(fresh);
-        endResetModel();
-    }
+    applyRows(std::move(fresh));
     m_atEnd = m_rows.size() < wanted;
+}
+
+// Turns the loaded rows into `fresh` with the fewest row signals: a new conversation is one
+// inserted row, the one that just got an answer moves to the top, a deleted one is removed, and
+// only rows whose fields changed get dataChanged. A reset would make the sidebar destroy and
+// re-create every delegate (tens of milliseconds on the GUI thread for a long list).
+void ConversationListModel::applyRows(QList<Conversation> fresh)
+{
+    QSet<qint64> freshIds;
+    for (const Conversation &c : std::as_const(fresh))
+        freshIds.insert(c.id);
+    for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
+        if (freshIds.contains(m_rows.at(i).id))
+            continue;
+        beginRemoveRows({}, i, i);
+        m_rows.removeAt(i);
+        endRemoveRows();
+    }
+    for (int i = 0; i < int(fresh.size()); ++i) {
+        const Conversation &want = fresh.at(i);
+        int j = i;
+        while (j < int(m_rows.size()) && m_rows.at(j).id != want.id)
+            ++j;
+        if (j == int(m_rows.size())) {
+            beginInsertRows({}, i, i);
+            m_rows.insert(i, want);
+            endInsertRows();
+            continue;
+        }
+        if (j != i) {
+            beginMoveRows({}, j, j, {}, i);
+            m_rows.move(j, i);
+            endMoveRows();
+        }
+        const Conversation &have = m_rows.at(i);
+        const bool same = have.title == want.title && have.createdAt == want.createdAt && have.updatedAt == want.updatedAt
+            && have.pinned == want.pinned && have.backend == want.backend && have.model == want.model
+            && have.systemPrompt == want.systemPrompt && have.settings == want.settings
+            && have.activeLeafId == want.activeLeafId;
+        if (!same) {
+            m_rows[i] = want;
+            Q_EMIT dataChanged(index(i), index(i));
+        }
+    }
+    if (m_rows.size() > fresh.size()) {
+        beginRemoveRows({}, int(fresh.size()), int(m_rows.size()) - 1);
+        m_rows.resize(fresh.size());
+        endRemoveRows();
+    }
 }
 
 qint64 ConversationListModel::conversationIdAt(int row) const

@@ -43,6 +43,7 @@ Q_SIGNALS:
 
 private:
     bool load(int offset, int limit, QList<Conversation> &out);
+    void applyRows(QList<Conversation> fresh);
 
     QPointer<ConversationStore> m_store;
     QList<Conversation> m_rows;

@@ -414,7 +414,7 @@ StoreStatus ConversationStore::updateStreamingText(qint64 messageId, const QStri
 }
 
 StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString &finalText,
-                                             const GenerationStats &stats)
+                                             const MessageStats &stats)
 {
     auto conversationId = conversationOf(messageId);
     if (!conversationId)

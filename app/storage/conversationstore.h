@@ -61,7 +61,7 @@ public:
     // Appends and makes the new message the active leaf of its conversation.
     StoreResult<qint64> appendMessage(const NewMessage &message);
     StoreStatus updateStreamingText(qint64 messageId, const QString &text);
-    StoreStatus finishMessage(qint64 messageId, const QString &finalText, const GenerationStats &stats);
+    StoreStatus finishMessage(qint64 messageId, const QString &finalText, const MessageStats &stats);
     // Error, Cancelled or Interrupted (the partial text is kept); not back to Streaming.
     StoreStatus setStatus(qint64 messageId, MessageStatus status, const QString &errorText = {});
     StoreResult<Message> message(qint64 messageId);

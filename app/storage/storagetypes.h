@@ -19,7 +19,7 @@ std::optional<MessageStatus> messageStatusFromString(const QString &text);
 std::optional<MessageRole> messageRoleFromString(const QString &text);
 
 // What a finished generation reports; empty strings / nullopt are stored as NULL.
-struct GenerationStats {
+struct MessageStats {
     QString model;
     QString backend;
     std::optional<qint64> promptTokens;
@@ -27,7 +27,7 @@ struct GenerationStats {
     std::optional<double> ttftMs;          // time to first token, ms
     std::optional<double> tokensPerSecond; // completion tokens / decode seconds
     QString finishReason;                  // "stop", "length", "cancelled", ...
-    bool operator==(const GenerationStats &) const = default;
+    bool operator==(const MessageStats &) const = default;
 };
 
 struct Message {
@@ -39,7 +39,7 @@ struct Message {
     MessageStatus status = MessageStatus::Done;
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
-    GenerationStats stats;
+    MessageStats stats;
     QString errorText;
     // Position of this message among its siblings (0-based) and their count; filled by activePath().
     int siblingIndex = 0;
@@ -52,7 +52,7 @@ struct NewMessage {
     MessageRole role = MessageRole::User;
     QString content;
     MessageStatus status = MessageStatus::Done;
-    GenerationStats stats;
+    MessageStats stats;
 };
 
 struct Conversation {

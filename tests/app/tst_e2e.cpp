@@ -39,6 +39,32 @@ bool windowShows(QQuickWindow* window, const QString& content)
     return itemShows(window->contentItem(), content);
 }
 
+QQuickItem* delegateShowing(QQuickItem* item, const QString& content)
+{
+    if (item->property("author").toString() == QLatin1String("assistant") &&
+        item->property("content").toString() == content)
+        return item;
+    const auto children = item->childItems();
+    for (QQuickItem* c : children)
+        if (QQuickItem* found = delegateShowing(c, content))
+            return found;
+    return nullptr;
+}
+
+// The lowest edge of the visible items inside `root`, in root's coordinates.
+qreal contentBottom(QQuickItem* root, QQuickItem* item)
+{
+    qreal bottom = 0;
+    const auto children = item->childItems();
+    for (QQuickItem* c : children) {
+        if (!c->isVisible() || c->height() <= 0)
+            continue;
+        bottom = std::max(bottom, c->mapToItem(root, QPointF(0, c->height())).y());
+        bottom = std::max(bottom, contentBottom(root, c));
+    }
+    return bottom;
+}
+
 QString cell(QAbstractItemModel* m, int row, int role)
 {
     return m->data(m->index(row, 0), role).toString();
@@ -50,6 +76,7 @@ class TestEndToEnd : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void chatSurvivesRestart();
+    void gpuAskedButNotGivenIsSaid();
 };
 
 void TestEndToEnd::chatSurvivesRestart()
@@ -91,7 +118,30 @@ void TestEndToEnd::chatSurvivesRestart()
         QCOMPARE(cell(messages, 1, MessageListModel::StatusRole), QStringLiteral("done"));
         answer = cell(messages, 1, MessageListModel::ContentRole);
         QVERIFY(!answer.isEmpty());
-        // The window shows it: the chat view has the answer's delegate.
+        // The window shows it: the chat view has the answer's delegate, tall enough for its
+        // text and buttons (a delegate that does not take its content's height overlaps the next).
+        QTRY_VERIFY_WITH_TIMEOUT(windowShows(window, answer), 5000);
+        QQuickItem* shown = delegateShowing(window->contentItem(), answer);
+        QVERIFY(shown);
+        QTRY_VERIFY_WITH_TIMEOUT(shown->height() >= contentBottom(shown, shown) - 0.5, 5000);
+        QVERIFY(shown->height() > 60);
+
+        // This conversation's own values reach the engine: a system prompt (more prompt tokens)
+        // and an answer limit shorter than the app's 24 tokens.
+        auto number = [&](int role) { return messages->data(messages->index(1, 0), role).toInt(); };
+        const int promptBefore = number(MessageListModel::PromptTokensRole);
+        QVERIFY2(number(MessageListModel::CompletionTokensRole) > 3, "the first answer must be longer than the new limit");
+        ConversationOptions* options = app.controller().conversationOptions();
+        options->setSystemPrompt(QStringLiteral("You are a geography teacher. Answer in one word."));
+        options->setMaxTokens(3);
+        QCOMPARE(app.controller().settings()->maxTokens(), 24);   // the defaults are untouched
+        QVERIFY(chat->regenerate(messages->data(messages->index(1, 0), MessageListModel::IdRole).toLongLong()));
+        QTRY_VERIFY_WITH_TIMEOUT(!chat->generating(), 30000);
+        QCOMPARE(cell(messages, 1, MessageListModel::StatusRole), QStringLiteral("done"));
+        QCOMPARE(number(MessageListModel::SiblingCountRole), 2);   // the first answer is kept beside it
+        QVERIFY(number(MessageListModel::CompletionTokensRole) <= 3);
+        QVERIFY(number(MessageListModel::PromptTokensRole) > promptBefore + 5);
+        answer = cell(messages, 1, MessageListModel::ContentRole);
         QTRY_VERIFY_WITH_TIMEOUT(windowShows(window, answer), 5000);
     }
     {
@@ -107,7 +157,36 @@ void TestEndToEnd::chatSurvivesRestart()
         QCOMPARE(messages->rowCount(), 2);
         QCOMPARE(cell(messages, 1, MessageListModel::ContentRole), answer);
         QCOMPARE(cell(messages, 1, MessageListModel::StatusRole), QStringLiteral("done"));
+        // The conversation's own settings were stored with it.
+        QCOMPARE(app.controller().conversationOptions()->maxTokens(), 3);
+        QVERIFY(app.controller().conversationOptions()->customSystemPrompt());
     }
+}
+
+// Settings → Engine → NVIDIA GPU on a machine where the model does not (entirely) run on one
+// (this one has no driver): the model still opens, on the CPU, and the user is told why at once.
+// With "Automatic" the same reason stays in the model's details, without a dialog.
+void TestEndToEnd::gpuAskedButNotGivenIsSaid()
+{
+    QTemporaryDir dir;
+    AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
+    AppController& c = app.controller();
+    QSignalSpy fallback(&c, &AppController::gpuFallback);
+    c.settings()->setDevice(QStringLiteral("cuda"));
+    c.settings()->setGpuLayers(-1);
+    c.openModelPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(c.modelState(), 2, 20000);
+    QCOMPARE(fallback.count(), 1);
+    const QString reason = fallback.first().at(1).toString();
+    QVERIFY2(reason.contains(QLatin1String("CPU")), qPrintable(reason));
+    QCOMPARE(c.modelInfo().value(QStringLiteral("deviceNote")).toString(), reason);
+    QVERIFY(c.modelInfo().value(QStringLiteral("device")).toString().startsWith(QLatin1String("CPU")));
+
+    c.settings()->setDevice(QStringLiteral("auto"));
+    c.openModelPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(c.modelState(), 2, 20000);
+    QTRY_VERIFY(!c.modelInfo().value(QStringLiteral("deviceNote")).toString().isEmpty());
+    QCOMPARE(fallback.count(), 1);
 }
 
 QTEST_MAIN(TestEndToEnd)

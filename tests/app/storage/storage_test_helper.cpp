@@ -77,7 +77,7 @@ int stream(const QString &path, quint32 seed)
             report("flush " + QByteArray::number(id) + ' ' + QByteArray::number(length));
             QThread::usleep(rng.bounded(3000));
         }
-        GenerationStats stats{QStringLiteral("tiny"), QStringLiteral("local"), 10, length / 8,
+        MessageStats stats{QStringLiteral("tiny"), QStringLiteral("local"), 10, length / 8,
                               5.0, 100.0, QStringLiteral("stop")};
         if (!store.finishMessage(id, streamText(id, length), stats))
             return 7;

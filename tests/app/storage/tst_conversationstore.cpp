@@ -207,7 +207,7 @@ private Q_SLOTS:
                  QStringList{"Par|streaming"});
         QVERIFY(store->updateStreamingText(a, QStringLiteral("Paris is")).ok());
 
-        GenerationStats stats{QStringLiteral("ministral-8b"), QStringLiteral("local"), 12, 34, 210.5,
+        MessageStats stats{QStringLiteral("ministral-8b"), QStringLiteral("local"), 12, 34, 210.5,
                               41.25, QStringLiteral("stop")};
         QSignalSpy changed(store.get(), &ConversationStore::messageChanged);
         QVERIFY(store->finishMessage(a, QStringLiteral("Paris is the capital."), stats).ok());

@@ -70,9 +70,13 @@ private Q_SLOTS:
         const qint64 c2 = model.conversationIdAt(4);
         QVERIFY(store->renameConversation(c2, QStringLiteral("renamed")).ok());
         QCOMPARE(reset.size(), 0);
-        QVERIFY(changed.size() >= 1);
+        QCOMPARE(changed.size(), 1);   // only the renamed row: the other delegates are left alone
+        QCOMPARE(changed.first().at(0).value<QModelIndex>().row(), 4);
         QCOMPARE(model.index(4, 0).data(ConversationListModel::TitleRole).toString(),
                  QStringLiteral("renamed"));
+        QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+        QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+        QSignalSpy moved(&model, &QAbstractItemModel::rowsMoved);
 
         // Pin and activity reorder; delete hides; undo restores.
         QVERIFY(store->setPinned(model.conversationIdAt(6), true).ok());
@@ -81,8 +85,13 @@ private Q_SLOTS:
         QVERIFY(store->appendMessage({c2, 0, MessageRole::User, QStringLiteral("hi"),
                                       MessageStatus::Done, {}}).ok());
         QCOMPARE(titles(model).mid(0, 2), QStringList({"c0", "renamed"}));
+        // Pinning and new activity moved rows: no row was inserted or removed to do it.
+        QVERIFY(moved.size() >= 2);
+        QCOMPARE(inserted.size(), 0);
+        QCOMPARE(removed.size(), 0);
         QVERIFY(store->deleteConversation(c2).ok());
         QCOMPARE(model.rowCount(), 6);
+        QCOMPARE(removed.size(), 1);
         QVERIFY(!titles(model).contains(QStringLiteral("renamed")));
         QVERIFY(store->undoDelete(c2).ok());
         // The reload keeps the 6 rows the view had; the 7th comes with the next page, as a view
@@ -92,6 +101,15 @@ private Q_SLOTS:
         model.fetchMore({});
         QCOMPARE(model.rowCount(), 7);
         QCOMPARE(model.index(1, 0).data(ConversationListModel::IdRole).toLongLong(), c2);
+
+        // A new conversation is one row inserted at the top (after the pinned one).
+        inserted.clear();
+        auto fresh = store->createConversation({QStringLiteral("new"), {}, {}, {}, {}});
+        QVERIFY(fresh.ok());
+        QCOMPARE(inserted.size(), 1);
+        QCOMPARE(inserted.first().at(1).toInt(), 1);
+        QCOMPARE(model.conversationIdAt(1), *fresh);
+        QCOMPARE(reset.size(), 0);
     }
 
     void messageListFollowsAChatTurn()

@@ -1,0 +1,76 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// The open conversation's own system prompt and answer settings. Unchecked, a conversation
+// follows the defaults from Settings; checked, it keeps its own values (stored with it, used by
+// whichever backend answers it).
+Dialog {
+    id: root
+
+    readonly property ConversationOptions options: App.conversationOptions
+
+    parent: Overlay.overlay
+    anchors.centerIn: parent
+    width: Math.min(parent.width * 0.9, 620)
+    height: Math.min(parent.height * 0.9, 640)
+    modal: true
+    title: qsTr("This conversation")
+    standardButtons: Dialog.Close
+
+    // Text typed in the prompt is kept even when the dialog is closed without leaving the field.
+    onClosed: if (root.options.customSystemPrompt && promptArea.text !== root.options.systemPrompt)
+                  root.options.systemPrompt = promptArea.text
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 8
+
+        CheckBox {
+            id: ownPrompt
+            objectName: "ownSystemPrompt"
+            text: qsTr("Use a system prompt of its own")
+            checked: root.options.customSystemPrompt
+            Accessible.name: qsTr("Use a system prompt of its own")
+            onToggled: root.options.customSystemPrompt = checked
+        }
+        ScrollView {
+            Layout.fillWidth: true
+            Layout.preferredHeight: 110
+            TextArea {
+                id: promptArea
+                objectName: "conversationSystemPrompt"
+                enabled: root.options.customSystemPrompt
+                text: root.options.systemPrompt
+                wrapMode: TextArea.Wrap
+                placeholderText: root.options.customSystemPrompt ? qsTr("No system prompt in this conversation")
+                                                                 : qsTr("The default system prompt is empty")
+                Accessible.name: qsTr("System prompt of this conversation")
+                onEditingFinished: if (root.options.customSystemPrompt) root.options.systemPrompt = text
+            }
+        }
+
+        CheckBox {
+            id: ownSampling
+            objectName: "ownSampling"
+            text: qsTr("Use answer settings of its own")
+            checked: root.options.customSampling
+            Accessible.name: qsTr("Use answer settings of its own")
+            onToggled: root.options.customSampling = checked
+        }
+        SamplingSettings {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            target: root.options
+            showSystemPrompt: false
+            enabled: root.options.customSampling
+        }
+        Label {
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
+            opacity: 0.7
+            text: qsTr("Unchecked, this conversation follows the defaults in Settings. The changes apply from the next answer.")
+        }
+    }
+}

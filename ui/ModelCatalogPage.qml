@@ -1,0 +1,176 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// Recommended models: what each needs, whether it fits this machine, and its download
+// (progress, pause/resume, cancel, the reason it failed). "Use" opens a downloaded one.
+Dialog {
+    id: root
+
+    // ModelCatalog::State
+    readonly property int notDownloaded: 0
+    readonly property int downloading: 1
+    readonly property int paused: 2
+    readonly property int downloaded: 3
+    readonly property int failed: 4
+
+    parent: Overlay.overlay
+    anchors.centerIn: parent
+    width: Math.min(parent.width * 0.9, 680)
+    height: Math.min(parent.height * 0.9, 640)
+    modal: true
+    title: qsTr("Download a model")
+    standardButtons: Dialog.Close
+    onAboutToShow: ModelCatalog.refresh()
+
+    ColumnLayout {
+        anchors.fill: parent
+        spacing: 8
+
+        Label {
+            Layout.fillWidth: true
+            text: ModelCatalog.machineText
+            wrapMode: Text.Wrap
+            opacity: 0.7
+        }
+        Label {
+            Layout.fillWidth: true
+            text: qsTr("Models are saved in %1").arg(ModelCatalog.modelsDir)
+            wrapMode: Text.WrapAnywhere
+            opacity: 0.7
+        }
+        Label {
+            Layout.fillWidth: true
+            visible: ModelCatalog.loadError.length > 0
+            text: ModelCatalog.loadError
+            wrapMode: Text.Wrap
+            color: "#c0392b"
+        }
+
+        ListView {
+            id: list
+            objectName: "catalogList"
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            clip: true
+            spacing: 6
+            model: ModelCatalog
+            Accessible.name: qsTr("Recommended models")
+            ScrollBar.vertical: ScrollBar {}
+
+            delegate: Frame {
+                id: card
+                required property int index
+                required property string name
+                required property string parameters
+                required property string quantization
+                required property string license
+                required property string sizeText
+                required property string neededMemoryText
+                required property bool fits
+                required property string fitText
+                required property int downloadState
+                required property real progress
+                required property string progressText
+                required property string errorText
+                required property string note
+
+                width: ListView.view.width - 12
+                Accessible.name: card.name
+
+                ColumnLayout {
+                    anchors.fill: parent
+                    spacing: 4
+
+                    RowLayout {
+                        Layout.fillWidth: true
+                        Label {
+                            Layout.fillWidth: true
+                            text: qsTr("%1 (%2, %3)").arg(card.name).arg(card.parameters).arg(card.quantization)
+                            font.bold: true
+                            elide: Text.ElideRight
+                        }
+                        Label {
+                            text: card.fitText
+                            color: card.fits ? "#27ae60" : "#c0392b"
+                        }
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        text: qsTr("Download %1, needs %2 of memory, license %3")
+                              .arg(card.sizeText).arg(card.neededMemoryText).arg(card.license)
+                        wrapMode: Text.Wrap
+                        opacity: 0.7
+                    }
+                    ProgressBar {
+                        Layout.fillWidth: true
+                        visible: card.downloadState === root.downloading || card.downloadState === root.paused
+                        indeterminate: card.progress < 0
+                        value: Math.max(0, card.progress)
+                        Accessible.name: qsTr("Download progress of %1").arg(card.name)
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        visible: card.downloadState === root.downloading || card.downloadState === root.paused
+                        text: card.downloadState === root.paused ? qsTr("Paused at %1").arg(card.progressText)
+                                                                 : card.progressText
+                        opacity: 0.7
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        visible: card.downloadState === root.failed && card.errorText.length > 0
+                        text: qsTr("Download failed: %1").arg(card.errorText)
+                        wrapMode: Text.Wrap
+                        color: "#c0392b"
+                    }
+                    Label {
+                        Layout.fillWidth: true
+                        visible: card.note.length > 0
+                        text: card.note
+                        wrapMode: Text.Wrap
+                        opacity: 0.7
+                        font.italic: true
+                    }
+
+                    RowLayout {
+                        Button {
+                            visible: card.downloadState === root.notDownloaded
+                            text: qsTr("Download")
+                            Accessible.name: qsTr("Download %1").arg(card.name)
+                            onClicked: ModelCatalog.download(card.index)
+                        }
+                        Button {
+                            visible: card.downloadState === root.downloading
+                            text: qsTr("Pause")
+                            Accessible.name: qsTr("Pause the download of %1").arg(card.name)
+                            onClicked: ModelCatalog.pause(card.index)
+                        }
+                        Button {
+                            visible: card.downloadState === root.paused || card.downloadState === root.failed
+                            text: qsTr("Resume")
+                            Accessible.name: qsTr("Resume the download of %1").arg(card.name)
+                            onClicked: ModelCatalog.download(card.index)
+                        }
+                        Button {
+                            visible: card.downloadState === root.downloading || card.downloadState === root.paused
+                                     || card.downloadState === root.failed
+                            text: qsTr("Cancel")
+                            Accessible.name: qsTr("Cancel the download of %1 and delete the partial file").arg(card.name)
+                            onClicked: ModelCatalog.cancel(card.index)
+                        }
+                        Button {
+                            visible: card.downloadState === root.downloaded
+                            text: qsTr("Use")
+                            Accessible.name: qsTr("Open %1").arg(card.name)
+                            onClicked: {
+                                App.openModelPath(ModelCatalog.pathOf(card.index))
+                                root.close()
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
