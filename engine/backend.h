@@ -8,8 +8,17 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <vector>
 
 namespace causerie {
+
+// The k best logits of one token, for samplers that only look at the top k (see eval_top_k).
+struct TopLogits {
+    std::vector<int32_t> ids;      // k ids (fewer if fewer logits are not NaN), logit descending,
+                                   // the lower id first on ties; NaN never
+    std::vector<float> logits;     // their logits
+    std::vector<float> gathered;   // the logits of the `gather` ids, in the order asked
+};
 
 struct BackendOptions {
     int64_t n_ctx = 0;          // 0: min(model's training context, 4096)
@@ -32,7 +41,17 @@ public:
     // logits_last: n_vocab floats for the last token. all_logits (optional): n x n_vocab.
     virtual Status eval(std::span<const int32_t> tokens, int64_t pos, float* logits_last,
                         float* all_logits = nullptr) = 0;
+
+    // Like eval(), but returns only the k best logits of the last token, plus the logits of the
+    // `gather` ids (e.g. the tokens a repetition penalty will change; the sampler can then rank
+    // exactly by asking for k + gather.size()). A GPU backend selects on the device and copies
+    // k values instead of n_vocab. The default runs eval() and selects on the CPU. k >= 1.
+    virtual Status eval_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
+                              TopLogits* out);
 };
+
+// The CPU selection eval_top_k() promises, on a full row (the default's and the tests' oracle).
+void select_top_logits(const float* logits, int64_t n_vocab, int k, std::span<const int32_t> gather, TopLogits* out);
 
 // The model must outlive the backend (weights are used in place from the mmap).
 Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, const BackendOptions& options);

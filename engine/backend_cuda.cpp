@@ -11,6 +11,7 @@
 #include "kernels/cpu/ops_ref.h"
 #include "kernels/cuda/argmax.cuh"
 #include "kernels/cuda/attention.cuh"
+#include "kernels/cuda/attention_prefill.cuh"
 #include "kernels/cuda/dequant_f16.cuh"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/elementwise.cuh"
@@ -19,9 +20,15 @@
 #include "kernels/cuda/quantize.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
+#include "kernels/cuda/topk.cuh"
+
+#if !defined(CAUSERIE_CUDA_SIM)
+#include "kernels/cuda/device_probe.h"
+#endif
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <vector>
 
 namespace causerie {
@@ -68,16 +75,27 @@ struct DevLayer {
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
 
+constexpr int64_t kMaxGather = kCudaMaxGather;
+static_assert(kCudaMaxTopK == gpu::kTopKMax, "backend_cuda.h and topk.cuh disagree on the largest k");
+
 class CudaBackend final : public ComputeBackend {
 public:
-    CudaBackend(const Model& model, int64_t n_ctx, int64_t n_gpu, int64_t gemm_min_batch,
-                CudaBackendOptions::Attention attention)
-        : m(model), hp(model.hp), m_n_ctx(n_ctx), m_n_gpu(n_gpu), m_gemm_min_batch(gemm_min_batch),
-          m_attention(attention)
+    CudaBackend(const Model& model, int device_index, int64_t n_ctx, int64_t n_gpu, int64_t gemm_min_batch,
+                const CudaBackendOptions& options)
+        : m(model), hp(model.hp), m_device_index(device_index), m_n_ctx(n_ctx), m_n_gpu(n_gpu),
+          m_gemm_min_batch(gemm_min_batch),
+          m_attention(options.attention), m_prefill_attention(options.prefill_attention),
+          m_graphs_enabled(options.graphs == CudaBackendOptions::Graphs::On ||
+                           (options.graphs == CudaBackendOptions::Graphs::Auto && !kSim))
     {
     }
 
-    ~CudaBackend() override { gpu::stream_destroy(m_stream); }
+    ~CudaBackend() override
+    {
+        for (auto& [bucket, graph] : m_graphs)
+            gpu::graph_destroy(graph);
+        gpu::stream_destroy(m_stream);
+    }
 
     // Uploads weights and allocates caches and scratch; an out-of-memory error says so in
     // *oom so the caller can retry with fewer layers.
@@ -89,7 +107,7 @@ public:
             return make_error(st.at(__FILE__, __LINE__).error);
         };
         gpu::DeviceInfo info;
-        if (auto st = gpu::device_init(0, &info); !st)
+        if (auto st = gpu::device_init(m_device_index, &info); !st)
             return fail(st);
         m_device_name = info.name;
         if (auto st = gpu::stream_create(&m_stream); !st)
@@ -144,7 +162,9 @@ public:
                                   {&m_vb, B * size_t(v_dim) * 4}, {&m_att, B * size_t(att_dim) * 4},
                                   {&m_gate, B * size_t(hp.n_ff) * 4}, {&m_up, B * size_t(hp.n_ff) * 4},
                                   {&m_xq, B * max_conv}, {&m_logits, B * size_t(hp.n_vocab) * 4},
-                                  {&m_ids, B * 4}})
+                                  {&m_ids, B * 4}, {&m_step, sizeof(int64_t)}, {&m_topk_ids, size_t(gpu::kTopKMax) * 4},
+                                  {&m_topk_vals, size_t(gpu::kTopKMax) * 4}, {&m_gather_ids, size_t(kMaxGather) * 4},
+                                  {&m_gather_vals, size_t(kMaxGather) * 4}})
             if (auto st = alloc(*mem, bytes); !st)
                 return fail(st);
         m_split_floats = gpu::attention_split_k_scratch_floats(1, m_n_ctx, attention_shape());
@@ -184,12 +204,57 @@ public:
 
     std::string device_name() const override
     {
-        return m_device_name + " (" + std::to_string(m_n_gpu) + "/" + std::to_string(hp.n_layer) + " layers on GPU)";
+        return m_device_name + " (" + std::to_string(m_n_gpu) + "/" + std::to_string(hp.n_layer) + " layers on GPU" +
+               (m_graph_note.empty() ? "" : "; CUDA graphs off: " + m_graph_note) + ")";
     }
     int64_t n_ctx() const override { return m_n_ctx; }
     int64_t n_vocab() const override { return hp.n_vocab; }
 
     Status eval(std::span<const int32_t> tokens, int64_t pos, float* logits_last, float* all_logits) override
+    {
+        return eval_batches(tokens, pos, logits_last, all_logits, false);
+    }
+
+    // Top-k on the device: the last token's logits stay in m_logits, topk_rows() picks k of them
+    // and only k ids + k values (+ the gathered ones) cross to the host.
+    Status eval_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
+                      TopLogits* out) override
+    {
+        if (k < 1 || k > gpu::kTopKMax || gather.size() > size_t(kMaxGather))
+            return ComputeBackend::eval_top_k(tokens, pos, k, gather, out);
+        for (int32_t id : gather)
+            if (id < 0 || id >= hp.n_vocab)
+                return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
+                                  std::to_string(hp.n_vocab) + ")");
+        if (auto st = eval_batches(tokens, pos, nullptr, nullptr, true); !st)
+            return st;
+        const float* logits = m_logits.as<float>();
+        GPU_TRY(gpu::topk_rows(logits, 1, hp.n_vocab, k, m_topk_ids.as<int32_t>(), m_topk_vals.as<float>(), m_stream));
+        if (!gather.empty()) {
+            GPU_TRY(gpu::copy_to_device(m_gather_ids.ptr, gather.data(), gather.size() * 4, m_stream));
+            GPU_TRY(gpu::gather_floats(logits, m_gather_ids.as<int32_t>(), int64_t(gather.size()),
+                                       m_gather_vals.as<float>(), m_stream));
+        }
+        out->ids.resize(size_t(k));
+        out->logits.resize(size_t(k));
+        out->gathered.resize(gather.size());
+        GPU_TRY(gpu::copy_to_host(out->ids.data(), m_topk_ids.ptr, size_t(k) * 4, m_stream));
+        GPU_TRY(gpu::copy_to_host(out->logits.data(), m_topk_vals.ptr, size_t(k) * 4, m_stream));
+        if (!gather.empty())
+            GPU_TRY(gpu::copy_to_host(out->gathered.data(), m_gather_vals.ptr, gather.size() * 4, m_stream));
+        GPU_TRY(gpu::stream_sync(m_stream));
+        // Fewer than k logits that are not NaN: the kernel pads with id -1.
+        const auto valid = size_t(std::find(out->ids.begin(), out->ids.end(), -1) - out->ids.begin());
+        out->ids.resize(valid);
+        out->logits.resize(valid);
+        return Ok{};
+    }
+
+private:
+    // Up to kCudaMaxBatch tokens per forward pass. head_on_device: the last token's logits are
+    // left in m_logits (nothing copied) for a device-side selection.
+    Status eval_batches(std::span<const int32_t> tokens, int64_t pos, float* logits_last, float* all_logits,
+                        bool head_on_device)
     {
         if (tokens.empty())
             return make_error("nothing to evaluate");
@@ -200,18 +265,20 @@ public:
             if (id < 0 || id >= hp.n_vocab)
                 return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
                                   std::to_string(hp.n_vocab) + ")");
+        // The CUDA device is per OS thread: eval may run on another thread than the constructor.
+        GPU_TRY(gpu::device_init(m_device_index, nullptr));
         for (size_t start = 0; start < tokens.size(); start += kCudaMaxBatch) {
             const int64_t n = std::min<int64_t>(kCudaMaxBatch, int64_t(tokens.size() - start));
             const bool last_batch = start + size_t(n) == tokens.size();
             if (auto st = forward_batch(tokens.data() + start, n, pos + int64_t(start), last_batch ? logits_last : nullptr,
-                                        all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr);
+                                        all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr,
+                                        last_batch && head_on_device);
                 !st)
                 return st;
         }
         return Ok{};
     }
 
-private:
     template <class F>
     void for_each_matrix(F&& f) const
     {
@@ -239,7 +306,10 @@ private:
         return Ok{};
     }
 
-    Status gpu_layer(int64_t l, int64_t n, int64_t pos)
+    // pos_dev (CUDA graph capture): the kernels read the position from device memory, and `pos`
+    // is only the largest position of the context bucket (it sizes split-K's grid and decides
+    // between the attention kernels, so that choice is the same for the whole bucket).
+    Status gpu_layer(int64_t l, int64_t n, int64_t pos, const int64_t* pos_dev = nullptr)
     {
         const DevLayer& L = m_layers[size_t(l)];
         const int64_t d = hp.n_embd;
@@ -256,20 +326,33 @@ private:
             return st;
         if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)  // (n, n_head_kv*vd)
             return st;
-        GPU_TRY(gpu::rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream));
-        GPU_TRY(gpu::rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream));
-        GPU_TRY(gpu::f32_to_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>() + pos * kv_dim, n * kv_dim, m_stream));
-        GPU_TRY(gpu::f32_to_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>() + pos * v_dim, n * v_dim, m_stream));
+        GPU_TRY(gpu::rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
+                          pos_dev));
+        GPU_TRY(gpu::rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
+                          pos_dev));
+        if (pos_dev) {
+            GPU_TRY(gpu::store_kv_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>(), n, kv_dim, 0, pos_dev, m_stream));
+            GPU_TRY(gpu::store_kv_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>(), n, v_dim, 0, pos_dev, m_stream));
+        } else {
+            GPU_TRY(gpu::f32_to_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>() + pos * kv_dim, n * kv_dim, m_stream));
+            GPU_TRY(gpu::f32_to_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>() + pos * v_dim, n * v_dim, m_stream));
+        }
         using A = CudaBackendOptions::Attention;
         const bool split = n == 1 && (m_attention == A::SplitK ||
                                       (m_attention == A::Auto && !kSim && pos + 1 >= kCudaSplitKMinContext));
-        if (split)
+        using P = CudaBackendOptions::PrefillAttention;
+        const bool tiled = n > 1 && gpu::attention_prefill_supports(attention_shape()) &&
+                           (m_prefill_attention == P::Tiled || (m_prefill_attention == P::Auto && !kSim));
+        if (tiled)
+            GPU_TRY(gpu::attention_prefill(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
+                                           m_att.as<float>(), n, pos, attention_shape(), m_stream));
+        else if (split)
             GPU_TRY(gpu::attention_split_k(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
                                            m_att.as<float>(), 1, pos, attention_shape(), m_split.as<float>(),
-                                           m_split_floats, m_stream));
+                                           m_split_floats, m_stream, pos_dev));
         else
             GPU_TRY(gpu::attention(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
-                                   m_att.as<float>(), n, pos, attention_shape(), m_stream));
+                                   m_att.as<float>(), n, pos, attention_shape(), m_stream, pos_dev));
         if (auto st = matmul(L.wo, m_att.as<float>(), n, xb); !st)   // (n, d)
             return st;
         GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
@@ -369,8 +452,11 @@ private:
             }
     }
 
-    Status forward_batch(const int32_t* tokens, int64_t n, int64_t pos, float* logits_last, float* all_logits)
+    Status forward_batch(const int32_t* tokens, int64_t n, int64_t pos, float* logits_last, float* all_logits,
+                         bool head_on_device = false)
     {
+        if (n == 1 && m_graphs_enabled && m_n_gpu == hp.n_layer && !all_logits)
+            return decode_with_graph(tokens[0], pos, logits_last);
         const int64_t d = hp.n_embd;
         GPU_TRY(gpu::copy_to_device(m_ids.ptr, tokens, size_t(n) * 4, m_stream));
         GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), n, d,
@@ -398,15 +484,75 @@ private:
             GPU_TRY(gpu::copy_to_host(all_logits, logits, size_t(n) * nv * 4, m_stream));
             if (logits_last)
                 std::copy_n(all_logits + (n - 1) * int64_t(nv), nv, logits_last);
-        } else if (logits_last) {
+        } else if (logits_last || head_on_device) {
             GPU_TRY(gpu::rmsnorm(x + (n - 1) * d, m_output_norm.mem.as<float>(), xb, 1, d, hp.rms_eps, m_stream));
             if (auto st = matmul_head(out, xb, 1, logits); !st)
                 return st;
-            GPU_TRY(gpu::copy_to_host(logits_last, logits, nv * 4, m_stream));
+            if (logits_last)
+                GPU_TRY(gpu::copy_to_host(logits_last, logits, nv * 4, m_stream));
         } else {
             GPU_TRY(gpu::stream_sync(m_stream));
         }
         return Ok{};
+    }
+
+    // The context bucket of a decode step at `pos`: the smallest power of two >= pos + 1 (at
+    // least one split-K chunk, at most n_ctx) -- log2(n_ctx / 256) + 1 graphs per backend at most.
+    int64_t graph_bucket(int64_t pos) const
+    {
+        int64_t b = gpu::kSplitChunk;
+        while (b < pos + 1)
+            b *= 2;
+        return std::min(b, m_n_ctx);
+    }
+
+    // One decode step (every layer on the GPU) as a CUDA graph: the token id and position are
+    // copied to device memory, then the bucket's graph is replayed (captured on first use). The
+    // captured launches read the position from m_step, so one graph serves every position of
+    // its bucket; on a GPU this removes ~15 launch overheads per layer from each token.
+    Status decode_with_graph(int32_t token, int64_t pos, float* logits_last)
+    {
+        GPU_TRY(gpu::copy_to_device(m_ids.ptr, &token, 4, m_stream));
+        GPU_TRY(gpu::copy_to_device(m_step.ptr, &pos, sizeof pos, m_stream));
+        const int64_t bucket = graph_bucket(pos);
+        auto it = m_graphs.find(bucket);
+        if (it == m_graphs.end()) {
+            GPU_TRY(gpu::capture_begin(m_stream));
+            Status recorded = record_decode_step(bucket - 1);
+            gpu::Graph graph = nullptr;
+            const gpu::GpuStatus ended = gpu::capture_end(m_stream, &graph);   // always: leaves capture mode
+            if (!recorded || !ended) {
+                // Nothing recorded has run. A driver that cannot capture must not stop generation:
+                // the plain launches compute the same logits, so carry on without graphs and say
+                // why in device_name(). (A genuine kernel error then fails on the plain path.)
+                gpu::graph_destroy(graph);
+                m_graphs_enabled = false;
+                m_graph_note = !recorded ? recorded.error().message : ended.at(__FILE__, __LINE__).error;
+                return forward_batch(&token, 1, pos, logits_last, nullptr, true);
+            }
+            it = m_graphs.emplace(bucket, graph).first;
+        }
+        GPU_TRY(gpu::graph_launch(it->second, m_stream));
+        if (logits_last)
+            GPU_TRY(gpu::copy_to_host(logits_last, m_logits.ptr, size_t(hp.n_vocab) * 4, m_stream));
+        else
+            GPU_TRY(gpu::stream_sync(m_stream));
+        return Ok{};
+    }
+
+    // The launches of one decode step, position from m_step; max_pos: the bucket's last position.
+    Status record_decode_step(int64_t max_pos)
+    {
+        const int64_t d = hp.n_embd;
+        const int64_t* pos_dev = m_step.as<int64_t>();
+        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), 1, d,
+                                m_x.as<float>(), m_stream));
+        for (int64_t l = 0; l < m_n_gpu; ++l)
+            if (auto st = gpu_layer(l, 1, max_pos, pos_dev); !st)
+                return st;
+        GPU_TRY(gpu::rmsnorm(m_x.as<float>(), m_output_norm.mem.as<float>(), m_xb.as<float>(), 1, d, hp.rms_eps,
+                             m_stream));
+        return matmul_head(m.tied_output ? m_tok_embd : m_output, m_xb.as<float>(), 1, m_logits.as<float>());
     }
 
     Status matmul_head(const DevWeight& out, const float* x, int64_t n, float* y)
@@ -417,10 +563,15 @@ private:
 
     const Model& m;
     const HParams& hp;
+    int m_device_index;
     int64_t m_n_ctx;
     int64_t m_n_gpu;
     int64_t m_gemm_min_batch;
     CudaBackendOptions::Attention m_attention;
+    CudaBackendOptions::PrefillAttention m_prefill_attention;
+    bool m_graphs_enabled;
+    std::string m_graph_note;   // why graphs were turned off after a failed capture
+    std::map<int64_t, gpu::Graph> m_graphs;   // decode-step graph per context bucket (n_kv bound)
     int64_t m_split_floats = 0;
     std::string m_device_name;
     gpu::Stream m_stream = nullptr;
@@ -442,6 +593,9 @@ private:
     DeviceMem m_xq;      // B rows of quantized activations (largest vec_dot_type row)
     DeviceMem m_logits;  // (B, n_vocab)
     DeviceMem m_ids;     // (B) int32
+    DeviceMem m_step;    // (1) int64: the decode position, read by graph-captured kernels
+    DeviceMem m_topk_ids, m_topk_vals;       // (kTopKMax) int32 / F32: eval_top_k's selection
+    DeviceMem m_gather_ids, m_gather_vals;   // (kMaxGather) int32 / F32: eval_top_k's gathered logits
     DeviceMem m_w16;     // GEMM path: the largest weight in F16
     DeviceMem m_x16;     // GEMM path: (B, largest cols) F16
     DeviceMem m_split;   // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
@@ -455,9 +609,34 @@ private:
 
 #if defined(CAUSERIE_CUDA_SIM)
 #define CAUSERIE_CREATE_FN create_cuda_sim_backend
+#define CAUSERIE_LIST_FN list_cuda_sim_devices
 #else
 #define CAUSERIE_CREATE_FN create_cuda_backend
+#define CAUSERIE_LIST_FN list_cuda_devices
 #endif
+
+// The devices this flavour can run on: the probe's list on a GPU machine, the sim's pretend
+// devices under the sim.
+Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
+{
+    std::vector<CudaDeviceCandidate> out;
+#if defined(CAUSERIE_CUDA_SIM)
+    for (int i = 0; i < gpu::sim_device_count(); ++i) {
+        gpu::DeviceInfo info;
+        if (auto st = gpu::device_init(i, &info); !st)
+            return make_error(st.at(__FILE__, __LINE__).error);
+        out.push_back({i, info.name, info.free_bytes, info.total_bytes, info.compute_major, info.compute_minor, 0.0});
+    }
+#else
+    const auto probe = kernels::cuda::probe_devices();
+    if (!probe.usable)
+        return make_error(probe.reason);
+    for (const auto& d : probe.devices)
+        out.push_back({d.index, d.name, d.free_bytes, d.total_bytes, d.compute_major, d.compute_minor,
+                       d.peak_bandwidth_bytes_per_s});
+#endif
+    return out;
+}
 
 Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, const BackendOptions& options,
                                                           const CudaBackendOptions& cuda_options, std::string* summary)
@@ -470,26 +649,35 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     const int64_t gemm_min = cuda_options.gemm_min_batch >= 0 ? cuda_options.gemm_min_batch
                              : kSim                           ? INT64_MAX
                                                               : 32;
+    auto devices = CAUSERIE_LIST_FN();
+    if (!devices)
+        return devices.error();
+    auto index = choose_cuda_device(*devices, options.gpu_device);
+    if (!index)
+        return index.error();
     gpu::DeviceInfo info;
-    if (auto st = gpu::device_init(0, &info); !st)
+    if (auto st = gpu::device_init(*index, &info); !st)
         return make_error(st.at(__FILE__, __LINE__).error);
     CudaMemoryPlan plan = plan_cuda_memory(model, n_ctx, info.free_bytes, gemm_min <= kCudaMaxBatch);
     int64_t n_gpu = plan.n_layer_gpu;
     if (cuda_options.max_layers >= 0)
         n_gpu = std::min(n_gpu, cuda_options.max_layers);
+    if (options.n_gpu_layers >= 0)
+        n_gpu = std::min<int64_t>(n_gpu, options.n_gpu_layers);
     if (n_gpu == 0 && plan.n_layer_gpu > 0)
         return make_error("no layers were asked to run on the GPU");
     // Free memory is an estimate (other programs, fragmentation): on out-of-memory, retry with
     // fewer layers, each attempt dropping an eighth of them.
     std::string last_error = plan.summary;
     while (n_gpu > 0) {
-        auto backend = std::make_unique<CudaBackend>(model, n_ctx, n_gpu, gemm_min, cuda_options.attention);
+        auto backend = std::make_unique<CudaBackend>(model, *index, n_ctx, n_gpu, gemm_min, cuda_options);
         bool oom = false;
         auto st = backend->allocate(&oom);
         if (st) {
             if (summary)
                 *summary = plan.summary.substr(0, plan.summary.rfind(':')) + ": " + std::to_string(n_gpu) + " of " +
-                           std::to_string(model.hp.n_layer) + " layers on GPU";
+                           std::to_string(model.hp.n_layer) + " layers on GPU " + std::to_string(*index) + " (" +
+                           info.name + ")";
             return std::unique_ptr<ComputeBackend>(std::move(backend));
         }
         last_error = st.error().message;

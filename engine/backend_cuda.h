@@ -11,8 +11,37 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace causerie {
+
+// One CUDA device as the probe saw it (kernels/cuda/device_probe.h on a GPU machine, the sim's
+// pretend devices under cuda-sim).
+struct CudaDeviceCandidate {
+    int index = 0;
+    std::string name;
+    size_t free_bytes = 0;
+    size_t total_bytes = 0;
+    int compute_major = 0;
+    int compute_minor = 0;
+    double peak_bandwidth_bytes_per_s = 0.0;   // DRAM peak from clock x bus width; 0: unknown (sim)
+};
+
+// The oldest architecture the kernels are built for (sm_80, Ampere): older devices are listed
+// but never chosen.
+inline constexpr int kCudaMinComputeMajor = 8;
+
+// Pure (device.cpp), tested with made-up devices. `requested` -1: the usable device with the
+// most free memory (the lower index on ties); otherwise that index, with an error naming the
+// devices there are when it does not exist or is too old.
+Result<int> choose_cuda_device(const std::vector<CudaDeviceCandidate>& devices, int requested);
+
+// The devices `device` ("cuda" or "cuda-sim") chooses among, in every build (for reports such
+// as the benchmark); an error says why there are none (no driver, not in this build).
+Result<std::vector<CudaDeviceCandidate>> list_devices_for(const std::string& device);
+
+// "0: NVIDIA GeForce RTX 4090, 22.1 GiB free of 24.0 GiB, compute 8.9", one line per device.
+std::string describe_cuda_devices(const std::vector<CudaDeviceCandidate>& devices);
 
 // Device memory needed for a model, and how many layers fit in `free_bytes`.
 struct CudaMemoryPlan {
@@ -27,6 +56,10 @@ struct CudaMemoryPlan {
 
 // Tokens per micro-batch of a prefill on the GPU (scratch buffers are sized for it).
 inline constexpr int64_t kCudaMaxBatch = 64;
+// Logits eval_top_k gathers on the device (a repetition penalty's window) and the most it
+// selects (kernels/cuda/topk.cuh kTopKMax); beyond these it takes the full-row path.
+inline constexpr int64_t kCudaMaxGather = 256;
+inline constexpr int64_t kCudaMaxTopK = 128;
 // Device memory kept free for the CUDA context, cuBLAS workspace and fragmentation.
 inline constexpr size_t kCudaReserveBytes = size_t(320) << 20;
 
@@ -46,18 +79,30 @@ struct CudaBackendOptions {
     // flash-decoding (float accumulators, fills the GPU). Auto: split-K on a GPU once the
     // context reaches kCudaSplitKMinContext positions, exact under the sim.
     enum class Attention { Auto, Exact, SplitK } attention = Attention::Auto;
+    // Prefill attention (batches of more than one token): the exact kernel above, or the tiled
+    // flash-attention kernel (attention_prefill.cuh: float softmax, reads each K/V tile once per
+    // 16 queries). Auto: tiled on a GPU when the shape allows, exact under the sim.
+    enum class PrefillAttention { Auto, Exact, Tiled } prefill_attention = PrefillAttention::Auto;
+    // Decode steps replayed from a CUDA graph captured once per context bucket (powers of two
+    // from 256 positions), when every layer is on the GPU. Auto: on a GPU, off under the sim
+    // (where launch overhead does not exist; tests force it on to check replay = plain step).
+    enum class Graphs { Auto, Off, On } graphs = Graphs::Auto;
 };
 
 inline constexpr int64_t kCudaSplitKMinContext = 512;
 
 // Errors (nothing fits, allocation failed even with fewer layers, no device) are returned with
 // the reason; create_backend() then falls back to the CPU and tells the user why.
+// The device is options.gpu_device, or choose_cuda_device()'s pick when it is -1; at most
+// options.n_gpu_layers layers (when >= 0) go on it. list_cuda_*devices(): what the choice sees.
 #if defined(CAUSERIE_HAVE_CUDA)
+Result<std::vector<CudaDeviceCandidate>> list_cuda_devices();
 Result<std::unique_ptr<ComputeBackend>> create_cuda_backend(const Model& model, const BackendOptions& options,
                                                             const CudaBackendOptions& cuda_options = {},
                                                             std::string* summary = nullptr);
 #endif
 #if defined(CAUSERIE_HAVE_CUDA_SIM)
+Result<std::vector<CudaDeviceCandidate>> list_cuda_sim_devices();
 Result<std::unique_ptr<ComputeBackend>> create_cuda_sim_backend(const Model& model, const BackendOptions& options,
                                                                 const CudaBackendOptions& cuda_options = {},
                                                                 std::string* summary = nullptr);

@@ -8,7 +8,9 @@
 #include "kernels/cuda/attention.cuh"   // kSplitChunk: a constant, no GPU code
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <numeric>
 
 #ifdef CAUSERIE_HAVE_CUDA
 #include "kernels/cuda/device_probe.h"
@@ -56,7 +58,8 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
                                      hp.n_head_kv * (hp.head_dim + hp.value_dim) + 2 * hp.n_ff + hp.n_vocab);
     const int64_t chunk = kernels::gpu::kSplitChunk;
     const size_t split_k = size_t(hp.n_head) * size_t((n_ctx + chunk - 1) / chunk) * size_t(hp.value_dim + 2) * 4;
-    size_t scratch = floats * 4 + B * max_conv + B * 4 + split_k;
+    const size_t top_k = size_t(2 * kCudaMaxTopK + 2 * kCudaMaxGather) * 4;   // eval_top_k's ids and values
+    size_t scratch = floats * 4 + B * max_conv + B * 4 + sizeof(int64_t) + split_k + top_k;   // + the decode position
     if (gemm)
         scratch += max_elems * 2 + B * max_cols * 2;
     p.fixed_bytes = bytes(model.tok_embd) + bytes(model.output_norm) + (model.tied_output ? 0 : bytes(model.output)) +
@@ -71,6 +74,106 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
                                          " layers on GPU"
                                    : "not even one layer fits";
     return p;
+}
+
+void select_top_logits(const float* logits, int64_t n_vocab, int k, std::span<const int32_t> gather, TopLogits* out)
+{
+    std::vector<int32_t> idx;
+    idx.reserve(size_t(n_vocab));
+    for (int64_t i = 0; i < n_vocab; ++i)
+        if (!std::isnan(logits[i]))
+            idx.push_back(int32_t(i));
+    const size_t keep = std::min(size_t(std::max(k, 0)), idx.size());
+    std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(keep), idx.end(), [&](int32_t a, int32_t b) {
+        return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
+    });
+    idx.resize(keep);
+    out->ids = std::move(idx);
+    out->logits.resize(keep);
+    for (size_t i = 0; i < keep; ++i)
+        out->logits[i] = logits[out->ids[i]];
+    out->gathered.resize(gather.size());
+    for (size_t i = 0; i < gather.size(); ++i)
+        out->gathered[i] = logits[gather[i]];
+}
+
+Status ComputeBackend::eval_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
+                                  TopLogits* out)
+{
+    if (k < 1)
+        return make_error("top-k needs k >= 1, not " + std::to_string(k));
+    for (int32_t id : gather)
+        if (id < 0 || id >= n_vocab())
+            return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
+                              std::to_string(n_vocab()) + ")");
+    std::vector<float> row(static_cast<size_t>(n_vocab()));
+    if (auto st = eval(tokens, pos, row.data()); !st)
+        return st;
+    select_top_logits(row.data(), n_vocab(), k, gather, out);
+    return Ok{};
+}
+
+std::string describe_cuda_devices(const std::vector<CudaDeviceCandidate>& devices)
+{
+    std::string out;
+    for (const CudaDeviceCandidate& d : devices) {
+        if (!out.empty())
+            out += "\n";
+        out += std::to_string(d.index) + ": " + d.name + ", " + format_bytes(d.free_bytes) + " free of " +
+               format_bytes(d.total_bytes) + ", compute " + std::to_string(d.compute_major) + "." +
+               std::to_string(d.compute_minor);
+    }
+    return out;
+}
+
+Result<std::vector<CudaDeviceCandidate>> list_devices_for(const std::string& device)
+{
+    if (device == "cuda-sim") {
+#ifdef CAUSERIE_HAVE_CUDA_SIM
+        return list_cuda_sim_devices();
+#else
+        return make_error("device 'cuda-sim' is not in this build (configure with -DCAUSERIE_CUDA_SIM=ON)");
+#endif
+    }
+    if (device == "cuda" || device == "auto") {
+#ifdef CAUSERIE_HAVE_CUDA
+        return list_cuda_devices();
+#else
+        return make_error("this build of Causerie has no GPU backend");
+#endif
+    }
+    return make_error("device '" + device + "' is not a CUDA device");
+}
+
+Result<int> choose_cuda_device(const std::vector<CudaDeviceCandidate>& devices, int requested)
+{
+    auto usable = [](const CudaDeviceCandidate& d) { return d.compute_major >= kCudaMinComputeMajor; };
+    if (devices.empty())
+        return make_error("no CUDA device was found");
+    if (requested >= 0) {
+        for (const CudaDeviceCandidate& d : devices) {
+            if (d.index != requested)
+                continue;
+            if (!usable(d))
+                return make_error("CUDA device " + std::to_string(requested) + " (" + d.name + ", compute " +
+                                  std::to_string(d.compute_major) + "." + std::to_string(d.compute_minor) +
+                                  ") is older than this build supports (compute " +
+                                  std::to_string(kCudaMinComputeMajor) + ".0 or newer)");
+            return d.index;
+        }
+        return make_error("there is no CUDA device " + std::to_string(requested) + "; the devices are:\n" +
+                          describe_cuda_devices(devices));
+    }
+    const CudaDeviceCandidate* best = nullptr;
+    for (const CudaDeviceCandidate& d : devices)
+        if (usable(d) && (!best || d.free_bytes > best->free_bytes ||
+                          (d.free_bytes == best->free_bytes && d.index < best->index)))
+            best = &d;
+    if (!best)
+        return make_error("no CUDA device is recent enough for this build (compute " +
+                          std::to_string(kCudaMinComputeMajor) + ".0 or newer); the devices are:\n" +
+                          describe_cuda_devices(devices));
+    return best->index;
 }
 
 namespace {
@@ -92,8 +195,17 @@ Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const
     const std::string& device = options.device;
     if (device == "cpu")
         return create_cpu_backend(model, options);
+    if (options.n_gpu_layers == 0 && (device == "auto" || device == "cuda" || device == "cuda-sim"))
+        return cpu_because(model, options, "0 GPU layers were asked for", why);
     if (device == "cuda-sim") {
 #ifdef CAUSERIE_HAVE_CUDA_SIM
+        if (options.gpu_device >= 0) {   // a device asked for by number must exist: no silent fallback
+            auto devices = list_cuda_sim_devices();
+            if (!devices)
+                return devices.error();
+            if (auto index = choose_cuda_device(*devices, options.gpu_device); !index)
+                return index.error();
+        }
         std::string summary;
         auto b = create_cuda_sim_backend(model, options, {}, &summary);
         if (!b)
@@ -108,8 +220,18 @@ Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const
     if (device == "auto" || device == "cuda") {
 #ifdef CAUSERIE_HAVE_CUDA
         const auto probe = kernels::cuda::probe_devices();
-        if (!probe.usable)
+        if (!probe.usable && options.gpu_device < 0)
             return cpu_because(model, options, probe.reason, why);
+        if (options.gpu_device >= 0) {   // a device asked for by number must exist: no silent fallback
+            if (!probe.usable)
+                return make_error("CUDA device " + std::to_string(options.gpu_device) + " was asked for, but " +
+                                  probe.reason);
+            auto devices = list_cuda_devices();
+            if (!devices)
+                return devices.error();
+            if (auto index = choose_cuda_device(*devices, options.gpu_device); !index)
+                return index.error();
+        }
         std::string summary;
         auto b = create_cuda_backend(model, options, {}, &summary);
         if (!b)
@@ -118,6 +240,9 @@ Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const
             *why = summary;
         return b;
 #else
+        if (options.gpu_device >= 0)
+            return make_error("CUDA device " + std::to_string(options.gpu_device) +
+                              " was asked for, but this build of Causerie has no GPU backend");
         return cpu_because(model, options, "this build of Causerie has no GPU backend", why);
 #endif
     }

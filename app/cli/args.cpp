@@ -72,4 +72,38 @@ std::vector<std::string> Args::unknown(const std::set<std::string>& known) const
     return out;
 }
 
+std::optional<DeviceOptions> parse_device_options(const Args& args, std::string* error)
+{
+    DeviceOptions o;
+    o.device = args.get("device", "auto");
+    if (const auto colon = o.device.find(':'); colon != std::string::npos) {
+        const std::string kind = o.device.substr(0, colon);
+        const std::string index = o.device.substr(colon + 1);
+        char* end = nullptr;
+        errno = 0;
+        const long v = std::strtol(index.c_str(), &end, 10);
+        if ((kind != "cuda" && kind != "cuda-sim") || index.empty() || *end || errno || v < 0 || v > 1024) {
+            *error = "option --device expects auto, cpu, cuda, cuda:N or cuda-sim (N a GPU index from 0), got '" +
+                     o.device + "'";
+            return std::nullopt;
+        }
+        o.device = kind;
+        o.gpu_device = int(v);
+    }
+    std::string err;
+    if (const auto n = args.get_int("gpu-layers", &err)) {
+        if (*n < -1 || *n > 100000) {
+            *error = "option --gpu-layers expects -1 (as many as fit), 0 (none) or a number of layers, got '" +
+                     args.get("gpu-layers") + "'";
+            return std::nullopt;
+        }
+        o.n_gpu_layers = int(*n);
+    }
+    if (!err.empty()) {
+        *error = err;
+        return std::nullopt;
+    }
+    return o;
+}
+
 } // namespace causerie::cli

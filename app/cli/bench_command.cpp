@@ -2,6 +2,7 @@
 
 #include "args.h"
 #include "engine/backend.h"
+#include "engine/backend_cuda.h"
 #include "engine/model.h"
 #include "engine_commands.h"
 #include "json.h"
@@ -79,11 +80,53 @@ std::string human(double v, const char* small_unit, double small, const char* la
     return buf;
 }
 
+// Bytes one generated token reads: every layer's weights, the final norm and the output head,
+// one embedding row, and the KV cache of `n_kv` positions (F16 K and V of every layer).
+double bytes_per_token(const Model& m, double n_kv)
+{
+    auto bytes = [](const Weight& w) { return double(w.rows) * double(w.row_bytes); };
+    double b = bytes(m.output_norm) + bytes(m.tied_output ? m.tok_embd : m.output) + double(m.tok_embd.row_bytes);
+    for (const LayerWeights& L : m.layers)
+        for (const Weight* w : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
+            b += bytes(*w);
+    const HParams& hp = m.hp;
+    b += n_kv * double(hp.n_layer) * double(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * 2.0;
+    return b;
+}
+
+// The device a GPU run uses, for the bandwidth columns: name and peak (0 when unknown).
+struct BenchDevice {
+    std::string label = "CPU";     // what the header line says
+    double peak_bytes_per_s = 0;   // 0: no peak to compare with
+    std::string no_peak = "n/a (CPU)";
+};
+
+BenchDevice bench_device(const std::string& device, int gpu_device)
+{
+    BenchDevice d;
+    if (device == "cpu")
+        return d;
+    auto list = list_devices_for(device);
+    if (!list)
+        return d;
+    auto index = choose_cuda_device(*list, gpu_device);
+    if (!index)
+        return d;
+    for (const CudaDeviceCandidate& c : *list)
+        if (c.index == *index) {
+            d.label = c.name + " (GPU " + std::to_string(c.index) + ")";
+            d.peak_bytes_per_s = c.peak_bandwidth_bytes_per_s;
+        }
+    d.no_peak = device == "cuda-sim" ? "n/a (sim)" : "n/a (unknown)";
+    return d;
+}
+
 struct BenchResult {
     int threads;
     std::string test;   // pp512, tg64
     int64_t n_prompt, n_gen;
     std::vector<double> samples;   // tokens/s of each repetition
+    double bytes_per_token = 0;    // generation tests: bytes read per generated token (mean over the test)
     double mean() const
     {
         double s = 0;
@@ -110,11 +153,12 @@ int cmd_bench(const std::vector<std::string>& args)
     const Args a(args, {"json"});
     if (!a.ok())
         return fail(a.error());
-    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx"});
+    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers"});
     if (!bad.empty())
         return fail("unknown option -" + bad.front());
     if (a.positional().size() != 1)
-        return fail("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--json]");
+        return fail("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] "
+                    "[--gpu-layers N] [--json]");
     std::string err;
     std::vector<int64_t> threads, prompts, gens, reps;
     if (!parse_list(a.get("t", a.get("threads", std::to_string(std::max(1u, std::thread::hardware_concurrency())))),
@@ -124,6 +168,12 @@ int cmd_bench(const std::vector<std::string>& args)
         return fail(err);
     if (reps.size() != 1)
         return fail("option -r takes one number");
+    // The benchmark measures the CPU unless a device is named (unlike the other commands' auto).
+    auto dev = parse_device_options(a, &err);
+    if (!dev)
+        return fail(err);
+    if (!a.has("device"))
+        dev->device = "cpu";
     // Attention makes a prompt's cost grow with its square: beyond this a "benchmark" would run for
     // hours on a CPU, which is never what was meant.
     constexpr int64_t kMaxTestTokens = 16384;
@@ -155,19 +205,34 @@ int cmd_bench(const std::vector<std::string>& args)
 
     using Clock = std::chrono::steady_clock;
     std::vector<BenchResult> results;
+    const BenchDevice bdev = bench_device(dev->device, dev->gpu_device);
+    std::vector<std::string> device_names;   // per result, for --json
+    std::vector<double> peaks;               // per result: bytes/s, 0 when unknown
     for (int64_t nt : threads) {
         BackendOptions opts;
         opts.n_threads = int(nt);
         opts.n_ctx = longest;
-        auto backend = create_cpu_backend(*model, opts);
+        opts.device = dev->device;
+        opts.gpu_device = dev->gpu_device;
+        opts.n_gpu_layers = dev->n_gpu_layers;
+        std::string why;
+        auto backend = create_backend(*model, opts, &why);
         if (!backend)
             return fail(backend.error().message);
         ComputeBackend& be = **backend;
+        const bool on_cpu = be.device_name().rfind("CPU", 0) == 0;   // asked-for GPU may have fallen back
+        const double peak = on_cpu ? 0.0 : bdev.peak_bytes_per_s;
+        const std::string no_peak = on_cpu ? "n/a (CPU)" : bdev.no_peak;
+        const bool sim = !on_cpu && dev->device == "cuda-sim";
+        if (!why.empty())
+            std::fprintf(stderr, "note: %s\n", why.c_str());
         // One untimed run first (llama-bench's warm-up): page the mapped weights in, wake the pool.
         if (auto st = be.eval(std::span(tokens.data(), std::min<size_t>(tokens.size(), 16)), 0, logits.data()); !st)
             return fail(st.error().message);
         auto run = [&](const std::string& test, int64_t n_prompt, int64_t n_gen) -> bool {
-            BenchResult r{int(nt), test, n_prompt, n_gen, {}};
+            // Token i of a generation test reads i + 1 cached positions: (n + 1) / 2 on average.
+            BenchResult r{int(nt), test, n_prompt, n_gen, {},
+                          n_gen > 0 ? bytes_per_token(*model, double(n_gen + 1) / 2.0) : 0.0};
             for (int64_t rep = 0; rep < reps.front(); ++rep) {
                 const auto start = Clock::now();
                 if (n_prompt > 0) {
@@ -185,21 +250,45 @@ int cmd_bench(const std::vector<std::string>& args)
                 const double s = std::chrono::duration<double>(Clock::now() - start).count();
                 r.samples.push_back(double(n_prompt + n_gen) / s);
             }
+            // Generation: the memory bandwidth it reaches and its fraction of the device's peak.
+            std::string gbs = "-", frac = "-";
+            if (r.n_gen > 0 && r.n_prompt == 0 && sim) {
+                gbs = frac = no_peak;   // the sim's speed says nothing about a GPU's
+            } else if (r.n_gen > 0 && r.n_prompt == 0) {
+                const double achieved = r.bytes_per_token * r.mean();
+                char buf[32];
+                std::snprintf(buf, sizeof buf, "%.1f", achieved / 1e9);
+                gbs = buf;
+                if (peak > 0) {
+                    std::snprintf(buf, sizeof buf, "%.1f %%", 100.0 * achieved / peak);
+                    frac = buf;
+                } else {
+                    frac = no_peak;
+                }
+            }
             if (!json)
-                std::printf("| %-24s | %-5s | %13s | %10s | %7d | %8s | %9.2f ± %6.2f |\n", name.c_str(), type.c_str(),
-                            human(double(file_size), "MiB", 1048576.0, "GiB", 1073741824.0).c_str(),
+                std::printf("| %-24s | %-5s | %13s | %10s | %7d | %8s | %9.2f ± %6.2f | %10s | %13s |\n", name.c_str(),
+                            type.c_str(), human(double(file_size), "MiB", 1048576.0, "GiB", 1073741824.0).c_str(),
                             human(double(n_params), "M", 1e6, "B", 1e9).c_str(), r.threads, test.c_str(), r.mean(),
-                            r.stddev());
+                            r.stddev(), gbs.c_str(), frac.c_str());
             std::fflush(stdout);
             results.push_back(std::move(r));
+            device_names.push_back(be.device_name());
+            peaks.push_back(peak);
             return true;
         };
         if (!json && nt == threads.front()) {
-            std::printf("| %-24s | %-5s | %13s | %10s | %7s | %8s | %18s |\n", "model", "type", "size", "params",
-                        "threads", "test", "t/s");
-            std::printf("| %s | %s | %s: | %s: | %s: | %s: | %s: |\n", std::string(24, '-').c_str(),
+            std::printf("device: %s; peak memory bandwidth: ", be.device_name().c_str());
+            if (peak > 0)
+                std::printf("%.1f GB/s (%s)\n\n", peak / 1e9, bdev.label.c_str());
+            else
+                std::printf("%s\n\n", no_peak.c_str());
+            std::printf("| %-24s | %-5s | %13s | %10s | %7s | %8s | %18s | %10s | %13s |\n", "model", "type", "size",
+                        "params", "threads", "test", "t/s", "GB/s", "of peak BW");
+            std::printf("| %s | %s | %s: | %s: | %s: | %s: | %s: | %s: | %s: |\n", std::string(24, '-').c_str(),
                         std::string(5, '-').c_str(), std::string(12, '-').c_str(), std::string(9, '-').c_str(),
-                        std::string(6, '-').c_str(), std::string(7, '-').c_str(), std::string(17, '-').c_str());
+                        std::string(6, '-').c_str(), std::string(7, '-').c_str(), std::string(17, '-').c_str(),
+                        std::string(9, '-').c_str(), std::string(12, '-').c_str());
         }
         for (int64_t p : prompts)
             if (!run("pp" + std::to_string(p), p, 0))
@@ -222,11 +311,13 @@ int cmd_bench(const std::vector<std::string>& args)
             samples += "]";
             std::printf("  {\"model\": %s, \"type\": %s, \"size_bytes\": %llu, \"n_params\": %lld, \"cpu\": %s, "
                         "\"threads\": %d, \"test\": %s, \"n_prompt\": %lld, \"n_gen\": %lld, \"avg_ts\": %.3f, "
-                        "\"stddev_ts\": %.3f, \"samples_ts\": %s}%s\n",
+                        "\"stddev_ts\": %.3f, \"samples_ts\": %s, \"device\": %s, \"bytes_per_token\": %.0f, "
+                        "\"peak_bytes_per_s\": %.0f}%s\n",
                         json_string(name).c_str(), json_string(type).c_str(), (unsigned long long)file_size,
                         (long long)n_params, json_string(kernels::cpu_features_summary()).c_str(), r.threads,
                         json_string(r.test).c_str(), (long long)r.n_prompt, (long long)r.n_gen, r.mean(), r.stddev(),
-                        samples.c_str(), i + 1 < results.size() ? "," : "");
+                        samples.c_str(), json_string(device_names[i]).c_str(), r.bytes_per_token, peaks[i],
+                        i + 1 < results.size() ? "," : "");
         }
         std::printf("]\n");
     } else {

@@ -61,7 +61,12 @@ Result<std::unique_ptr<Session>> make_session(const Loaded& l, const Args& a, bo
         opts.n_ctx = *c;
     if (!err.empty())
         return make_error(err);
-    opts.device = a.get("device", "auto");
+    const auto dev = parse_device_options(a, &err);
+    if (!dev)
+        return make_error(err);
+    opts.device = dev->device;
+    opts.gpu_device = dev->gpu_device;
+    opts.n_gpu_layers = dev->n_gpu_layers;
     std::string why;
     auto backend = create_backend(*l.model, opts, &why);
     if (!backend)
@@ -108,7 +113,7 @@ Result<GenerateOptions> generate_options(const Args& a)
 }
 
 const std::set<std::string> kSamplingOptions = {"temp", "top-p", "top-k", "min-p", "repeat-penalty", "seed",
-                                                "n", "stop", "threads", "t", "ctx", "device"};
+                                                "n", "stop", "threads", "t", "ctx", "device", "gpu-layers"};
 
 std::string read_file(const std::string& path, std::string* error)
 {
@@ -216,10 +221,11 @@ int cmd_eval(const std::vector<std::string>& argv)
 {
     Args a(argv, {"json"});
     std::string err;
-    if (!a.ok() || !check_unknown(a, {"json", "prompt", "top", "greedy", "threads", "t", "device", "ctx"}, &err))
+    if (!a.ok() || !check_unknown(a, {"json", "prompt", "top", "greedy", "threads", "t", "device", "gpu-layers", "ctx"}, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1 || !a.has("prompt"))
-        return fail("usage: causerie-cli eval MODEL --prompt T [--top K] [--greedy N] [--threads N] [--device D] --json");
+        return fail("usage: causerie-cli eval MODEL --prompt T [--top K] [--greedy N] [--threads N] [--device D[:N]] "
+                    "[--gpu-layers N] --json");
     const long long top = a.get_int("top", &err).value_or(5);
     const long long greedy = a.get_int("greedy", &err).value_or(0);
     if (!err.empty())

@@ -21,12 +21,13 @@ const char* kUsage =
     "usage: causerie-cli COMMAND ...\n"
     "  info MODEL [--json]                     model metadata\n"
     "  tokenize MODEL (--text T | --file F) [--json]\n"
-    "  eval MODEL --prompt T [--top K] [--greedy N] [--threads N] [--device D] [--json]\n"
+    "  eval MODEL --prompt T [--top K] [--greedy N] [--threads N] [--device D[:N]] [--gpu-layers N] [--json]\n"
     "  generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]\n"
     "  generate --remote BASE_URL --model NAME -p TEXT   (key from CAUSERIE_API_KEY)\n"
     "  chat MODEL [--system TEXT]              one user message per line of stdin\n"
     "  make-test-model OUT.gguf [--type T] ... a random-weight model for tests and benchmarks\n"
-    "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--json]   CPU speed, like llama-bench\n";
+    "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]\n"
+    "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n";
 
 } // namespace
 

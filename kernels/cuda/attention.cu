@@ -21,8 +21,11 @@ __device__ __forceinline__ float round_f16(float x) { return half_bits_to_float(
 // inherently ordered (the F16 accumulator is rounded at every step), so this kernel trades the
 // split-K parallelism of flash-decoding for bit-exact agreement with the CPU.
 __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, int64_t pos0,
-                                 int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale)
+                                 const int64_t* pos_dev, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd,
+                                 float scale)
 {
+    if (pos_dev)
+        pos0 = *pos_dev;
     CAUSERIE_DYNAMIC_SHARED(float, smem);
     float* q16 = smem;        // (hd)
     float* scores = smem + hd;   // (kTile)
@@ -86,9 +89,11 @@ __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16
 // token's causal limit and writes its chunk's max m, sum l = sum exp(s - m) and
 // acc = sum exp(s - m) v (float) to part[((t*n_head + h)*n_splits + c) * (vd + 2)].
 __global__ void split_k_partial_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* part, int64_t pos0,
-                                       int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale,
-                                       int64_t n_splits)
+                                       const int64_t* pos_dev, int64_t n_head, int64_t n_head_kv, int64_t hd,
+                                       int64_t vd, float scale, int64_t n_splits)
 {
+    if (pos_dev)
+        pos0 = *pos_dev;
     CAUSERIE_DYNAMIC_SHARED(float, smem);
     __shared__ float red[32];
     float* qs = smem;            // (hd)
@@ -191,6 +196,15 @@ __global__ void split_k_merge_kernel(const float* part, float* out, int64_t n_he
     }
 }
 
+// cache[(pos + t) * dim + i] = F16(x[t * dim + i]); grid over n = n_tokens * dim elements.
+__global__ void store_kv_kernel(const float* x, uint16_t* cache, int64_t n, int64_t dim, int64_t pos0,
+                                const int64_t* pos_dev)
+{
+    const int64_t e = int64_t(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (e < n)
+        cache[((pos_dev ? *pos_dev : pos0) + e / dim) * dim + e % dim] = float_to_half_bits(x[e]);
+}
+
 bool shape_ok(const AttentionShape& sh, int64_t n_tokens, int64_t pos0)
 {
     return sh.n_head > 0 && sh.n_head_kv > 0 && sh.n_head % sh.n_head_kv == 0 && sh.head_dim > 0 &&
@@ -215,7 +229,7 @@ int64_t attention_split_k_scratch_floats(int64_t n_tokens, int64_t max_kv, const
 
 GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out,
                             int64_t n_tokens, int64_t pos0, const AttentionShape& sh, float* scratch,
-                            int64_t scratch_floats, Stream s)
+                            int64_t scratch_floats, Stream s, const int64_t* pos_dev)
 {
     if (!shape_ok(sh, n_tokens, pos0))
         return shape_error(sh, n_tokens);
@@ -228,21 +242,31 @@ GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint1
     const float scale = 1.0f / std::sqrt(float(sh.head_dim));
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
     CAUSERIE_GPU_TRY(launch(split_k_partial_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens), unsigned(n_splits)),
-                            dim3(kThreads), smem, s, q, k_cache, v_cache, scratch, pos0, sh.n_head, sh.n_head_kv,
+                            dim3(kThreads), smem, s, q, k_cache, v_cache, scratch, pos0, pos_dev, sh.n_head, sh.n_head_kv,
                             sh.head_dim, sh.value_dim, scale, n_splits));
     return launch(split_k_merge_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), 0, s, scratch,
                   out, sh.n_head, sh.value_dim, n_splits);
 }
 
 GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out, int64_t n_tokens,
-                    int64_t pos0, const AttentionShape& sh, Stream s)
+                    int64_t pos0, const AttentionShape& sh, Stream s, const int64_t* pos_dev)
 {
     if (!shape_ok(sh, n_tokens, pos0))
         return shape_error(sh, n_tokens);
     const float scale = 1.0f / std::sqrt(float(sh.head_dim));
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
     return launch(attention_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q, k_cache,
-                  v_cache, out, pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                  v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+}
+
+GpuStatus store_kv_f16(const float* x, uint16_t* cache, int64_t n_tokens, int64_t dim, int64_t pos0,
+                       const int64_t* pos_dev, Stream s)
+{
+    if (n_tokens <= 0 || dim <= 0 || pos0 < 0 || n_tokens * dim > int64_t(65535) * 256 * 256)
+        return gpu_error("store_kv_f16: bad shape (" + std::to_string(n_tokens) + " tokens of " + std::to_string(dim) +
+                         " at position " + std::to_string(pos0) + ")");
+    return launch(store_kv_kernel, dim3(div_up(n_tokens * dim, 256)), dim3(256), 0, s, x, cache, n_tokens * dim, dim,
+                  pos0, pos_dev);
 }
 
 } // namespace CAUSERIE_GPU_FLAVOR

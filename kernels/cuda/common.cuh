@@ -8,6 +8,7 @@
 #else
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
+#include <mma.h>
 #endif
 
 #include "kernels/cpu/quant_blocks_ref.h"   // block layouts: the device reads the GGUF bytes as they are
@@ -118,6 +119,6 @@ inline unsigned div_up(int64_t a, int64_t b) { return unsigned((a + b - 1) / b);
 #define CAUSERIE_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(::causerie::cuda_sim::dynamic_shared_memory())
 #else
 #define CAUSERIE_DYNAMIC_SHARED(T, name)                          \
-    extern __shared__ __align__(16) unsigned char causerie_smem_[]; \
+    extern __shared__ __align__(128) unsigned char causerie_smem_[]; \
     T* name = reinterpret_cast<T*>(causerie_smem_)
 #endif

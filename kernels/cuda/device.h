@@ -42,7 +42,21 @@ GpuStatus stream_sync(Stream s);
 GpuStatus gemm_f16(Stream s, int64_t m, int64_t n, int64_t k_dim, const void* w, const void* x, float* y,
                    int64_t ldy);
 
+// CUDA graphs: the kernel launches made on `s` (not the default stream) between capture_begin
+// and capture_end become one instantiated graph that graph_launch replays with the same
+// arguments. Copies and memsets are not captured by the callers here; the sim reports one as
+// an error. On an error after capture_begin, call capture_end anyway (it ends the capture).
+using Graph = void*;
+GpuStatus capture_begin(Stream s);
+GpuStatus capture_end(Stream s, Graph* graph);
+GpuStatus graph_launch(Graph graph, Stream s);
+void graph_destroy(Graph graph);   // nullptr is fine
+
 #if defined(CAUSERIE_CUDA_SIM)
+// Sim only: graphs instantiated since start (tests check that capture happened once per bucket).
+int sim_graphs_captured();
+// Sim only: make capture_end fail (as instantiation can on a GPU), to test the fallback.
+void sim_fail_captures(bool fail);
 // Sim only: pretend the device has `bytes` of memory (0: unlimited), so that allocation
 // failures and the layer-offload decision can be tested.
 void sim_set_memory_limit(size_t bytes);
@@ -50,6 +64,10 @@ size_t sim_bytes_in_use();
 // Sim only: make mem_info()/device_init() report `bytes` free (0: the truth), as when another
 // program takes memory between the query and the allocation; tests the out-of-memory retry.
 void sim_set_reported_free(size_t bytes);
+// Sim only: pretend there are `n` devices (1 by default), indices 0..n-1, sharing one memory
+// pool; tests the device choice end to end.
+void sim_set_device_count(int n);
+int sim_device_count();
 #endif
 
 } // namespace CAUSERIE_GPU_FLAVOR

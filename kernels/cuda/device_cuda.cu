@@ -132,6 +132,43 @@ GpuStatus stream_sync(Stream s)
     return gpu_ok();
 }
 
+// Thread-local capture mode: other threads' CUDA calls (another backend, the probe) are neither
+// captured nor made illegal while this thread records its decode step.
+GpuStatus capture_begin(Stream s)
+{
+    if (!s)
+        return gpu_error("capture_begin: the default stream cannot be captured");
+    CUDA_TRY(cudaStreamBeginCapture(static_cast<cudaStream_t>(s), cudaStreamCaptureModeThreadLocal));
+    return gpu_ok();
+}
+
+GpuStatus capture_end(Stream s, Graph* graph)
+{
+    *graph = nullptr;
+    cudaGraph_t g = nullptr;
+    CUDA_TRY(cudaStreamEndCapture(static_cast<cudaStream_t>(s), &g));
+    cudaGraphExec_t exec = nullptr;
+    const cudaError_t err = cudaGraphInstantiate(&exec, g, 0);
+    cudaGraphDestroy(g);   // the executable graph keeps what it needs
+    CAUSERIE_GPU_TRY(cuda_status(err, "cudaGraphInstantiate(&exec, g, 0)", __FILE__, __LINE__));
+    *graph = exec;
+    return gpu_ok();
+}
+
+GpuStatus graph_launch(Graph graph, Stream s)
+{
+    if (!graph)
+        return gpu_error("graph_launch: no graph");
+    CUDA_TRY(cudaGraphLaunch(static_cast<cudaGraphExec_t>(graph), static_cast<cudaStream_t>(s)));
+    return gpu_ok();
+}
+
+void graph_destroy(Graph graph)
+{
+    if (graph)
+        cudaGraphExecDestroy(static_cast<cudaGraphExec_t>(graph));
+}
+
 // Row-major y (n, m) = x (n, k) . w (m, k)^T is column-major y^T (m, n) = w^T . x with w seen
 // as a column-major (k, m) matrix: GemmEx(op_T, op_N). F16 inputs, F32 output and compute:
 // tensor cores on sm_80+, no F16 rounding of the sums.

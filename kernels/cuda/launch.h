@@ -12,6 +12,12 @@ GpuStatus launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, 
 {
 #if defined(CAUSERIE_CUDA_SIM)
     (void)stream;
+    if (::causerie::cuda_sim::capturing()) {   // recorded for a graph, run when it is launched
+        ::causerie::cuda_sim::record([=] {
+            return ::causerie::cuda_sim::run_grid(grid, block, smem, [&] { kernel(Params(args)...); });
+        });
+        return gpu_ok();
+    }
     const std::string error = ::causerie::cuda_sim::run_grid(grid, block, smem, [&] { kernel(Params(args)...); });
     if (!error.empty())
         return gpu_error("kernel launch failed: " + error);

@@ -192,6 +192,15 @@ void TestCli::errors_data()
     QTest::newRow("bad device") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
                                                QStringLiteral("hi"), QStringLiteral("--device"), QStringLiteral("tpu")}
                                 << QStringLiteral("tpu");
+    QTest::newRow("bad device index") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
+                                                     QStringLiteral("hi"), QStringLiteral("--device"), QStringLiteral("cpu:1")}
+                                      << QStringLiteral("cuda:N");
+    QTest::newRow("bad gpu layers") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
+                                                   QStringLiteral("hi"), QStringLiteral("--gpu-layers"), QStringLiteral("x")}
+                                    << QStringLiteral("--gpu-layers");
+    QTest::newRow("negative gpu layers") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
+                                                        QStringLiteral("hi"), QStringLiteral("--gpu-layers"), QStringLiteral("-5")}
+                                         << QStringLiteral("--gpu-layers");
     QTest::newRow("context overflow") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
                                                      QStringLiteral("one two three four five six"),
                                                      QStringLiteral("--ctx"), QStringLiteral("4")}

@@ -88,6 +88,8 @@ private Q_SLOTS:
     {
         kernels::gpu::sim_set_memory_limit(0);
         kernels::gpu::sim_set_reported_free(0);
+        kernels::gpu::sim_set_device_count(1);
+        kernels::gpu::sim_fail_captures(false);
     }
     void tinyModelMatchesCpu();
     void everyTypeMatchesCpu_data();
@@ -98,6 +100,11 @@ private Q_SLOTS:
     void outOfMemoryRetriesWithFewerLayers();
     void gemmPrefillPath();
     void splitKDecode();
+    void tiledPrefillAttention();
+    void graphDecodeReplays();
+    void topKOnDevice();
+    void chooseDevice();
+    void deviceAndLayerOptions();
     void evalRejectsBadInput();
 };
 
@@ -327,6 +334,225 @@ void TestCudaBackend::splitKDecode()
     const Diff decode = compare({a.begin() + std::ptrdiff_t(half), a.end()}, {b.begin() + std::ptrdiff_t(half), b.end()});
     QVERIFY2(decode.max_diff > 0.0f, "the split-K path must actually have run (it rounds differently)");
     QVERIFY2(decode.max_diff <= 3e-2f * decode.max_abs, qPrintable(QStringLiteral("decode %1").arg(decode.max_diff)));
+}
+
+// Prefill attention through the tiled flash-attention kernel (forced: under the sim the exact
+// kernel is the default). Its float softmax/accumulator differs from the CPU's F16 V
+// accumulator by ~1e-3 of |v| per attention output (tst_cuda_prefill_attention); through two
+// layers and the head of this random-weight model that moved the logits by 1.5e-2 of the
+// largest one (measured), held to 3e-2 like the split-K decode above. Decode (one token: exact kernel) stays
+// identical; a prefill that continues a cached prefix (positions 4..6 over keys 0..6) too is
+// within the same bound.
+void TestCudaBackend::tiledPrefillAttention()
+{
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    CudaBackendOptions co;
+    co.prefill_attention = CudaBackendOptions::PrefillAttention::Tiled;
+    auto s1 = sim_backend(*model, 64, co), s2 = sim_backend(*model, 64, co);
+    auto c1 = cpu_backend(*model, 64), c2 = cpu_backend(*model, 64);
+    QVERIFY(s1 && s2 && c1 && c2);
+    const std::vector<int32_t> ids = {1, 22557, 1526, 28808, 12, 900, 4};
+    const auto a = run(*s1, *s2, ids);
+    const auto b = run(*c1, *c2, ids);
+    QVERIFY(!a.empty() && !b.empty());
+    const size_t half = a.size() / 2;
+    const Diff prefill = compare({a.begin(), a.begin() + std::ptrdiff_t(half)}, {b.begin(), b.begin() + std::ptrdiff_t(half)});
+    double sum_diff = 0;
+    for (size_t i = 0; i < half; ++i)
+        sum_diff += std::fabs(double(a[i]) - double(b[i]));
+    qInfo("tiled prefill: max |sim - cpu| %.9g (mean %.3g) of max |logit| %g", double(prefill.max_diff),
+          sum_diff / double(half), double(prefill.max_abs));
+    QVERIFY2(prefill.max_diff > 0.0f, "the tiled kernel must actually have run (it rounds differently)");
+    QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs, qPrintable(QStringLiteral("prefill %1").arg(prefill.max_diff)));
+    QVERIFY(std::equal(a.begin() + std::ptrdiff_t(half), a.end(), b.begin() + std::ptrdiff_t(half)));
+
+    // A cached prefix of 4 tokens, then 3 more in one batch (queries at 4..6).
+    const size_t nv = size_t(model->hp.n_vocab);
+    std::vector<float> got(3 * nv), want(3 * nv), last(nv);
+    auto s3 = sim_backend(*model, 64, co);
+    auto c3 = cpu_backend(*model, 64);
+    QVERIFY(s3->eval(std::span(ids.data(), 4), 0, last.data()).ok());
+    QVERIFY(s3->eval(std::span(ids.data() + 4, 3), 4, last.data(), got.data()).ok());
+    QVERIFY(c3->eval(std::span(ids.data(), 4), 0, last.data()).ok());
+    QVERIFY(c3->eval(std::span(ids.data() + 4, 3), 4, last.data(), want.data()).ok());
+    const Diff cont = compare(got, want);
+    QVERIFY2(cont.max_diff <= 3e-2f * cont.max_abs, qPrintable(QStringLiteral("continued %1").arg(cont.max_diff)));
+}
+
+// Decode steps replayed from CUDA graphs (forced on: the sim's default is off) against plain
+// steps: the same kernels with the same arguments, the position read from device memory, so the
+// logits must be identical at every position, including positions later than the one the graph
+// was captured at. A random model with a 512-token vocabulary keeps 260 positions cheap. With
+// split-K attention the context crosses the first bucket (256 positions), so a second graph is
+// captured there (split-K's grid sized for the bucket, chunks past the position empty); the
+// exact kernel is checked over a short context (one bucket) to keep the sim's run time down.
+void TestCudaBackend::graphDecodeReplays()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.type = TensorType::Q8_0;
+    spec.n_ctx = 600;
+    spec.seed = 5;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    const size_t nv = size_t(model->hp.n_vocab);
+    for (auto attention : {CudaBackendOptions::Attention::Exact, CudaBackendOptions::Attention::SplitK}) {
+        const bool split = attention == CudaBackendOptions::Attention::SplitK;
+        const int64_t n_prompt = split ? 250 : 20;
+        CudaBackendOptions plain_opts, graph_opts;
+        plain_opts.attention = graph_opts.attention = attention;
+        plain_opts.graphs = CudaBackendOptions::Graphs::Off;
+        graph_opts.graphs = CudaBackendOptions::Graphs::On;
+        auto plain = sim_backend(*model, 600, plain_opts), graphed = sim_backend(*model, 600, graph_opts);
+        QVERIFY(plain && graphed);
+        std::vector<int32_t> prompt;
+        for (int i = 0; i < n_prompt; ++i)
+            prompt.push_back(int32_t((i * 37 + 11) % int(nv)));
+        std::vector<float> a(nv), b(nv);
+        QVERIFY(plain->eval(prompt, 0, a.data()).ok());   // prefill: never a graph (more than one token)
+        QVERIFY(graphed->eval(prompt, 0, b.data()).ok());
+        QCOMPARE(a, b);
+        const int captured_before = kernels::gpu::sim_graphs_captured();
+        for (int64_t pos = n_prompt; pos < n_prompt + 12; ++pos) {   // split: 250..255 in bucket 256, 256..261 in 512
+            const int32_t tok = int32_t(std::max_element(a.begin(), a.end()) - a.begin());
+            QVERIFY(plain->eval(std::span(&tok, 1), pos, a.data()).ok());
+            QVERIFY(graphed->eval(std::span(&tok, 1), pos, b.data()).ok());
+            QVERIFY2(a == b, qPrintable(QStringLiteral("position %1 differs").arg(pos)));
+        }
+        QCOMPARE(kernels::gpu::sim_graphs_captured() - captured_before, split ? 2 : 1);
+        // eval_top_k on the graph path leaves the logits on the device: same selection.
+        TopLogits got, want;
+        QVERIFY(graphed->eval_top_k(std::vector<int32_t>{7}, n_prompt + 12, 40, {}, &got).ok());
+        QVERIFY(plain->eval(std::vector<int32_t>{7}, n_prompt + 12, a.data()).ok());
+        select_top_logits(a.data(), int64_t(nv), 40, {}, &want);
+        QCOMPARE(got.ids, want.ids);
+        QCOMPARE(got.logits, want.logits);
+    }
+
+    // A capture that fails (instantiation refused): the step runs as plain launches, graphs are
+    // off from then on, and device_name() says why.
+    kernels::gpu::sim_fail_captures(true);
+    CudaBackendOptions on;
+    on.graphs = CudaBackendOptions::Graphs::On;
+    auto failing = sim_backend(*model, 64, on), plain = sim_backend(*model, 64);
+    QVERIFY(failing && plain);
+    std::vector<float> a(nv), b(nv);
+    QVERIFY(plain->eval(std::vector<int32_t>{1, 2, 3}, 0, a.data()).ok());
+    QVERIFY(failing->eval(std::vector<int32_t>{1, 2, 3}, 0, b.data()).ok());
+    for (int64_t pos = 3; pos < 5; ++pos) {
+        QVERIFY(plain->eval(std::vector<int32_t>{9}, pos, a.data()).ok());
+        QVERIFY(failing->eval(std::vector<int32_t>{9}, pos, b.data()).ok());
+        QCOMPARE(a, b);
+    }
+    QVERIFY2(failing->device_name().find("CUDA graphs off") != std::string::npos, failing->device_name().c_str());
+}
+
+// eval_top_k selects on the device; under the sim the logits are the CPU's exactly, so the
+// selection (ids, logits, gathered logits) must equal the CPU selection of the CPU's full row.
+// k beyond the device kernel's 128 takes the default full-row path, with the same contract.
+void TestCudaBackend::topKOnDevice()
+{
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    auto sim = sim_backend(*model, 64);
+    auto cpu = cpu_backend(*model, 64);
+    QVERIFY(sim && cpu);
+    const std::vector<int32_t> ids = {1, 22557, 1526, 28808};
+    const std::vector<int32_t> gather = {28808, 1526, 1, 31999};
+    std::vector<float> row(size_t(model->hp.n_vocab));
+    QVERIFY(cpu->eval(ids, 0, row.data()).ok());
+    for (int k : {1, 40, 128, 300}) {
+        auto b = sim_backend(*model, 64);
+        TopLogits got, want;
+        auto st = b->eval_top_k(ids, 0, k, gather, &got);
+        QVERIFY2(st.ok(), st.ok() ? "" : st.error().message.c_str());
+        select_top_logits(row.data(), model->hp.n_vocab, k, gather, &want);
+        QCOMPARE(got.ids.size(), size_t(k));
+        QCOMPARE(got.ids, want.ids);
+        QCOMPARE(got.logits, want.logits);
+        QCOMPARE(got.gathered, want.gathered);
+        QCOMPARE(got.ids.front(), 27883);   // llama.cpp's top token for this prompt (golden file)
+    }
+    // Decode continues from the cache that eval_top_k filled: the next step agrees too.
+    TopLogits step, want;
+    QVERIFY(sim->eval_top_k(ids, 0, 40, {}, &step).ok());
+    QVERIFY(sim->eval_top_k(std::vector<int32_t>{27883}, 4, 40, {}, &step).ok());
+    QVERIFY(cpu->eval(std::vector<int32_t>{27883}, 4, row.data()).ok());
+    select_top_logits(row.data(), model->hp.n_vocab, 40, {}, &want);
+    QCOMPARE(step.ids, want.ids);
+    TopLogits bad;
+    auto st = sim->eval_top_k(std::vector<int32_t>{5}, 5, 40, std::vector<int32_t>{32000}, &bad);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error().message.find("32000") != std::string::npos, st.error().message.c_str());
+}
+
+// The choice among devices, on made-up probe results.
+void TestCudaBackend::chooseDevice()
+{
+    const size_t GiB = size_t(1) << 30;
+    const std::vector<CudaDeviceCandidate> devs = {
+        {0, "RTX 3060", 10 * GiB, 12 * GiB, 8, 6},
+        {1, "GTX 1080 Ti", 11 * GiB, 11 * GiB, 6, 1},   // the most free memory, but too old
+        {2, "RTX 4090", 20 * GiB, 24 * GiB, 8, 9},
+        {3, "RTX 4090", 20 * GiB, 24 * GiB, 8, 9},      // tie with 2: the lower index wins
+    };
+    QCOMPARE(*choose_cuda_device(devs, -1), 2);
+    QCOMPARE(*choose_cuda_device(devs, 0), 0);
+    QCOMPARE(*choose_cuda_device(devs, 3), 3);
+    auto old = choose_cuda_device(devs, 1);
+    QVERIFY(!old.ok());
+    QVERIFY2(old.error().message.find("GTX 1080 Ti") != std::string::npos &&
+                 old.error().message.find("compute 6.1") != std::string::npos,
+             old.error().message.c_str());
+    auto absent = choose_cuda_device(devs, 7);
+    QVERIFY(!absent.ok());
+    QVERIFY2(absent.error().message.find("no CUDA device 7") != std::string::npos &&
+                 absent.error().message.find("2: RTX 4090, 20.0 GiB free of 24.0 GiB, compute 8.9") != std::string::npos,
+             absent.error().message.c_str());
+    QVERIFY(!choose_cuda_device({devs[1]}, -1).ok());   // only a too-old device
+    QVERIFY(!choose_cuda_device({}, -1).ok());
+}
+
+// BackendOptions::gpu_device and n_gpu_layers through create_backend, with the sim pretending
+// to have 3 devices.
+void TestCudaBackend::deviceAndLayerOptions()
+{
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    kernels::gpu::sim_set_device_count(3);
+    BackendOptions o;
+    o.device = "cuda-sim";
+    o.n_ctx = 16;
+    o.gpu_device = 2;
+    std::string why;
+    auto b = create_backend(*model, o, &why);
+    QVERIFY(b.ok());
+    QVERIFY2((*b)->device_name().find("CUDA sim #2") != std::string::npos, (*b)->device_name().c_str());
+    QVERIFY2(why.find("on GPU 2") != std::string::npos, why.c_str());
+    std::vector<float> logits(size_t(model->hp.n_vocab));
+    QVERIFY((*b)->eval(std::vector<int32_t>{1, 22557}, 0, logits.data()).ok());
+
+    o.gpu_device = 5;   // absent: an error naming the devices, not a silent CPU fallback
+    b = create_backend(*model, o, &why);
+    QVERIFY(!b.ok());
+    QVERIFY2(b.error().message.find("no CUDA device 5") != std::string::npos &&
+                 b.error().message.find("CUDA sim #1") != std::string::npos,
+             b.error().message.c_str());
+    kernels::gpu::sim_set_device_count(1);
+
+    o.gpu_device = -1;
+    o.n_gpu_layers = 1;
+    b = create_backend(*model, o, &why);
+    QVERIFY(b.ok());
+    QVERIFY2((*b)->device_name().find("1/2 layers") != std::string::npos, (*b)->device_name().c_str());
+    o.n_gpu_layers = 0;
+    b = create_backend(*model, o, &why);
+    QVERIFY(b.ok());
+    QVERIFY2((*b)->device_name().rfind("CPU", 0) == 0, (*b)->device_name().c_str());
+    QVERIFY2(why.find("0 GPU layers") != std::string::npos, why.c_str());
 }
 
 void TestCudaBackend::evalRejectsBadInput()

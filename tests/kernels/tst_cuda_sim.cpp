@@ -106,6 +106,28 @@ __global__ void half_dp4a_kernel(int* dp, float* halves)
     halves[2] = __half2float(__float2half_rn(65520.0f));   // rounds to inf
 }
 
+// out[i] += *step for every thread: the step is read when the kernel runs (graph replay).
+__global__ void add_step_kernel(int* out, const int* step)
+{
+    out[threadIdx.x] += *step;
+}
+
+// One warp: C (16x16) = A (16x16) B (16x16) through the wmma calls, A row-major, B col-major.
+__global__ void wmma_kernel(const __half* a, const __half* b, float* c, bool diverge)
+{
+    namespace wmma = nvcuda::wmma;
+    if (diverge && threadIdx.x >= 16)
+        return;   // half a warp: not allowed for a warp-collective call
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+    wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> fc;
+    wmma::fill_fragment(fc, 1.0f);
+    wmma::load_matrix_sync(fa, a, 16);
+    wmma::load_matrix_sync(fb, b, 16);
+    wmma::mma_sync(fc, fa, fb, fc);
+    wmma::store_matrix_sync(c, fc, 16, wmma::mem_row_major);
+}
+
 } // namespace
 
 class TestCudaSim : public QObject {
@@ -126,6 +148,8 @@ private Q_SLOTS:
     void dp4aAndHalf();
     void deviceMemoryLimit();
     void gemmF16();
+    void graphCaptureAndReplay();
+    void warpMatrixTiles();
 };
 
 void TestCudaSim::barrierOrdersSharedMemory_data()
@@ -311,6 +335,85 @@ void TestCudaSim::gemmF16()
     QCOMPARE(y[3], 2.0f - 2.0f + 9.0f);
     QCOMPARE(y[4], -2.0f - 1.0f + 6.0f);
     QVERIFY(!gemm_f16(nullptr, 2, 2, 3, w, x, y, 1).ok());
+}
+
+// Capture records launches without running them; each replay runs them again and reads the
+// device memory of that moment; copies during a capture are refused; the count of graphs moves.
+void TestCudaSim::graphCaptureAndReplay()
+{
+    std::vector<int> zeros(32, 0);
+    void* out = nullptr;
+    void* step = nullptr;
+    QVERIFY(device_malloc(&out, 32 * sizeof(int)).ok());
+    QVERIFY(device_malloc(&step, sizeof(int)).ok());
+    QVERIFY(copy_to_device(out, zeros.data(), 32 * sizeof(int), nullptr).ok());
+    Stream s = nullptr;
+    QVERIFY(stream_create(&s).ok());
+    QVERIFY(!capture_begin(nullptr).ok());   // the default stream cannot be captured
+    const int graphs_before = sim_graphs_captured();
+    QVERIFY(capture_begin(s).ok());
+    QVERIFY(launch(add_step_kernel, dim3(1), dim3(32), 0, s, static_cast<int*>(out), static_cast<const int*>(step)).ok());
+    QVERIFY(launch(add_step_kernel, dim3(1), dim3(32), 0, s, static_cast<int*>(out), static_cast<const int*>(step)).ok());
+    const int one = 1;
+    auto refused = copy_to_device(step, &one, sizeof one, s);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error.find("capturing") != std::string::npos, refused.error.c_str());
+    Graph g = nullptr;
+    QVERIFY(capture_end(s, &g).ok());
+    QCOMPARE(sim_graphs_captured(), graphs_before + 1);
+    std::vector<int> host(32);
+    QVERIFY(copy_to_host(host.data(), out, 32 * sizeof(int), s).ok());
+    QCOMPARE(host, zeros);   // nothing ran during the capture
+    for (int v : {3, 10}) {
+        QVERIFY(copy_to_device(step, &v, sizeof v, s).ok());
+        QVERIFY(graph_launch(g, s).ok());
+    }
+    QVERIFY(copy_to_host(host.data(), out, 32 * sizeof(int), s).ok());
+    QCOMPARE(host, std::vector<int>(32, 2 * 3 + 2 * 10));
+    graph_destroy(g);
+    Graph none = nullptr;
+    QVERIFY(!capture_end(s, &none).ok());   // no capture in progress
+    device_free(out);
+    device_free(step);
+}
+
+// The sim's wmma tiles: the product of small integers (exact in F16 and F32) plus the fill.
+void TestCudaSim::warpMatrixTiles()
+{
+    std::vector<uint16_t> a(256), b(256);
+    std::vector<float> want(256);
+    for (int i = 0; i < 16; ++i)
+        for (int j = 0; j < 16; ++j) {
+            a[size_t(i * 16 + j)] = causerie::kernels::fp32_to_fp16(float((i + 2 * j) % 7 - 3));
+            b[size_t(j * 16 + i)] = causerie::kernels::fp32_to_fp16(float((3 * i + j) % 5 - 2));   // col-major: (k=i, n=j) at j*16+i
+        }
+    for (int i = 0; i < 16; ++i)
+        for (int j = 0; j < 16; ++j) {
+            float sum = 1.0f;
+            for (int k = 0; k < 16; ++k)
+                sum += float((i + 2 * k) % 7 - 3) * float((3 * k + j) % 5 - 2);
+            want[size_t(i * 16 + j)] = sum;
+        }
+    void *da = nullptr, *db = nullptr, *dc = nullptr;   // device_malloc is 256-byte aligned
+    QVERIFY(device_malloc(&da, 512).ok() && device_malloc(&db, 512).ok() && device_malloc(&dc, 1024).ok());
+    QVERIFY(copy_to_device(da, a.data(), 512, nullptr).ok());
+    QVERIFY(copy_to_device(db, b.data(), 512, nullptr).ok());
+    auto st = launch(wmma_kernel, dim3(1), dim3(32), 0, nullptr, static_cast<const __half*>(da),
+                     static_cast<const __half*>(db), static_cast<float*>(dc), false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    std::vector<float> c(256);
+    QVERIFY(copy_to_host(c.data(), dc, 1024, nullptr).ok());
+    QCOMPARE(c, want);
+    st = launch(wmma_kernel, dim3(1), dim3(32), 0, nullptr, static_cast<const __half*>(da),
+                static_cast<const __half*>(db), static_cast<float*>(dc), true);
+    QVERIFY(!st.ok());   // half the warp left before a warp-collective call
+    st = launch(wmma_kernel, dim3(1), dim3(32), 0, nullptr, static_cast<const __half*>(da) + 1,
+                static_cast<const __half*>(db), static_cast<float*>(dc), false);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("aligned") != std::string::npos, st.error.c_str());
+    device_free(da);
+    device_free(db);
+    device_free(dc);
 }
 
 QTEST_GUILESS_MAIN(TestCudaSim)

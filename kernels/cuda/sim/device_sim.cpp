@@ -1,13 +1,16 @@
 // The device API on host memory, for the sim build. Streams are synchronous (every call has
 // finished when it returns), which hides missing stream_sync() calls: see README.md.
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/sim/sim_runtime.h"
 
 #include "kernels/cpu/dequant_ref.h"
 
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <unordered_map>
+#include <vector>
 
 namespace causerie::kernels::gpu {
 inline namespace sim {
@@ -21,6 +24,20 @@ std::unordered_map<void*, size_t> g_allocs;
 size_t g_in_use = 0;
 size_t g_limit = 0;
 size_t g_reported_free = 0;
+int g_device_count = 1;
+int g_graphs = 0;
+bool g_fail_captures = false;
+
+struct SimGraph {
+    std::vector<cuda_sim::RecordedLaunch> launches;
+};
+
+// A copy or memset while a graph is being captured: the real callers never do this (the value
+// would be frozen into the graph), so the sim refuses it.
+GpuStatus refuse_in_capture(const char* what)
+{
+    return gpu_error(std::string(what) + " while capturing a graph: only kernel launches are captured");
+}
 
 size_t total_bytes() { return g_limit ? g_limit : kDefaultTotal; }
 
@@ -44,12 +61,25 @@ size_t sim_bytes_in_use()
     return g_in_use;
 }
 
+void sim_set_device_count(int n)
+{
+    std::lock_guard lock(g_mutex);
+    g_device_count = n < 1 ? 1 : n;
+}
+
+int sim_device_count()
+{
+    std::lock_guard lock(g_mutex);
+    return g_device_count;
+}
+
 GpuStatus device_init(int index, DeviceInfo* info)
 {
-    if (index != 0)
-        return gpu_error("cuda-sim has one device (index 0), not " + std::to_string(index));
+    const int count = sim_device_count();
+    if (index < 0 || index >= count)
+        return gpu_error("cuda-sim has " + std::to_string(count) + " device(s), no index " + std::to_string(index));
     if (info) {
-        info->name = "CUDA sim (host memory)";
+        info->name = index == 0 ? "CUDA sim (host memory)" : "CUDA sim #" + std::to_string(index) + " (host memory)";
         mem_info(&info->free_bytes, &info->total_bytes).error.clear();
         info->compute_major = 8;
         info->compute_minor = 6;
@@ -99,21 +129,29 @@ void device_free(void* ptr)
 
 GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream)
 {
+    if (cuda_sim::capturing())
+        return refuse_in_capture("copy_to_device");
     std::memcpy(dst, src, bytes);
     return gpu_ok();
 }
 GpuStatus copy_to_host(void* dst, const void* src, size_t bytes, Stream)
 {
+    if (cuda_sim::capturing())
+        return refuse_in_capture("copy_to_host");
     std::memcpy(dst, src, bytes);
     return gpu_ok();
 }
 GpuStatus copy_on_device(void* dst, const void* src, size_t bytes, Stream)
 {
+    if (cuda_sim::capturing())
+        return refuse_in_capture("copy_on_device");
     std::memmove(dst, src, bytes);
     return gpu_ok();
 }
 GpuStatus memset_device(void* dst, int value, size_t bytes, Stream)
 {
+    if (cuda_sim::capturing())
+        return refuse_in_capture("memset_device");
     std::memset(dst, value, bytes);
     return gpu_ok();
 }
@@ -126,6 +164,65 @@ GpuStatus stream_create(Stream* s)
 }
 void stream_destroy(Stream) {}
 GpuStatus stream_sync(Stream) { return gpu_ok(); }
+
+void sim_fail_captures(bool fail)
+{
+    std::lock_guard lock(g_mutex);
+    g_fail_captures = fail;
+}
+
+namespace {
+bool sim_failing_captures()
+{
+    std::lock_guard lock(g_mutex);
+    return g_fail_captures;
+}
+} // namespace
+
+GpuStatus capture_begin(Stream s)
+{
+    if (!s)
+        return gpu_error("capture_begin: the default stream cannot be captured");
+    if (cuda_sim::capturing())
+        return gpu_error("capture_begin: a capture is already in progress on this thread");
+    cuda_sim::begin_capture();
+    return gpu_ok();
+}
+
+GpuStatus capture_end(Stream, Graph* graph)
+{
+    *graph = nullptr;
+    if (!cuda_sim::capturing())
+        return gpu_error("capture_end: no capture in progress");
+    auto g = std::make_unique<SimGraph>();
+    g->launches = cuda_sim::end_capture();
+    if (sim_failing_captures())
+        return gpu_error("capture_end: instantiation failed (sim_fail_captures)");
+    {
+        std::lock_guard lock(g_mutex);
+        ++g_graphs;
+    }
+    *graph = g.release();
+    return gpu_ok();
+}
+
+GpuStatus graph_launch(Graph graph, Stream)
+{
+    if (!graph)
+        return gpu_error("graph_launch: no graph");
+    for (const auto& launch : static_cast<SimGraph*>(graph)->launches)
+        if (std::string error = launch(); !error.empty())
+            return gpu_error("graph kernel launch failed: " + error);
+    return gpu_ok();
+}
+
+void graph_destroy(Graph graph) { delete static_cast<SimGraph*>(graph); }
+
+int sim_graphs_captured()
+{
+    std::lock_guard lock(g_mutex);
+    return g_graphs;
+}
 
 GpuStatus gemm_f16(Stream, int64_t m, int64_t n, int64_t k_dim, const void* w, const void* x, float* y, int64_t ldy)
 {

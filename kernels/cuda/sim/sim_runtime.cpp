@@ -5,9 +5,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace causerie::cuda_sim {
@@ -248,6 +250,27 @@ void set_schedule(Schedule s) { g_schedule = s; }
 Schedule schedule() { return g_schedule; }
 uint64_t launches() { return g_launches; }
 
+namespace {
+thread_local bool t_capturing = false;
+thread_local std::vector<RecordedLaunch> t_recorded;
+} // namespace
+
+void begin_capture()
+{
+    t_capturing = true;
+    t_recorded.clear();
+}
+
+bool capturing() { return t_capturing; }
+
+void record(RecordedLaunch launch) { t_recorded.push_back(std::move(launch)); }
+
+std::vector<RecordedLaunch> end_capture()
+{
+    t_capturing = false;
+    return std::exchange(t_recorded, {});
+}
+
 std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std::function<void()>& body)
 {
     if (t_current)
@@ -266,7 +289,9 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
     Pool& p = pool();
     p.grow(size_t(n));
     p.body = &body;
-    p.dyn_smem.assign(dynamic_smem_bytes, 0xCD);   // garbage, like uninitialised shared memory
+    // Garbage, like uninitialised shared memory; 128 spare bytes so the block's view can start
+    // 128-byte aligned, as a GPU's dynamic shared memory does (tensor-core loads need 32).
+    p.dyn_smem.assign(dynamic_smem_bytes + 128, 0xCD);
     t_fault.clear();
     ThreadContext base;
     base.block_dim = block;
@@ -299,7 +324,11 @@ void report_fault(const char* what)
     }
 }
 
-void* dynamic_shared_memory() { return t_pool->dyn_smem.data(); }
+void* dynamic_shared_memory()
+{
+    const auto base = reinterpret_cast<uintptr_t>(t_pool->dyn_smem.data());
+    return t_pool->dyn_smem.data() + ((128 - base % 128) % 128);
+}
 
 void sync_threads()
 {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 namespace causerie::cuda_sim {
 
@@ -54,5 +55,14 @@ void report_fault(const char* what);
 
 // Kernels launched since start (a cheap way for tests to see that work ran on the "device").
 uint64_t launches();
+
+// Stream capture (CUDA graphs), per OS thread like cudaStreamCaptureModeThreadLocal: between
+// begin_capture() and end_capture(), launch() records each launch (kernel and arguments by
+// value) instead of running it; a graph replays its recorded launches in order.
+using RecordedLaunch = std::function<std::string()>;   // runs one launch: empty or the error
+void begin_capture();
+bool capturing();
+void record(RecordedLaunch launch);
+std::vector<RecordedLaunch> end_capture();
 
 } // namespace causerie::cuda_sim

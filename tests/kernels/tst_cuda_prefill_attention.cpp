@@ -1,0 +1,194 @@
+// The tiled prefill attention kernel (attention_prefill.cu) under the CUDA sim, against
+// (1) attention in double over the same F16 cache with Q rounded to F16 as the kernel does:
+//     only float rounding separates them, and
+// (2) the CPU backend's attention (kernels/cpu attention_head_scalar, F16 V accumulator):
+//     what the backend's logits are compared with.
+// Shapes cover GQA, odd prompt lengths that leave a partial query tile and a partial key tile,
+// a cache prefix (prefill continuing a conversation), head_dim != value_dim, both schedules.
+#include "tst_cuda_util.h"
+
+#include "kernels/cpu/attention_cpu.h"
+#include "kernels/cuda/attention_prefill.cuh"
+#if defined(CAUSERIE_CUDA_SIM)
+#include "kernels/cuda/sim/sim_runtime.h"
+#endif
+
+#include <QTest>
+
+#include <algorithm>
+
+using namespace cuda_test;
+
+namespace {
+
+struct Case {
+    int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
+};
+
+float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
+
+// softmax(q16.k / sqrt(hd)) . v in double; token t sees positions [0, pos0 + t].
+std::vector<double> exact_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
+                                    const std::vector<uint16_t>& V)
+{
+    std::vector<double> out(size_t(c.n_tokens * c.n_head * c.vd));
+    const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h) {
+            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
+            std::vector<double> p(static_cast<size_t>(n_kv));
+            for (int64_t j = 0; j < n_kv; ++j) {
+                double s = 0;
+                for (int64_t i = 0; i < c.hd; ++i)
+                    s += double(round_f16(q[size_t((t * c.n_head + h) * c.hd + i)])) *
+                         fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
+                p[size_t(j)] = s / std::sqrt(double(c.hd));
+            }
+            const double m = *std::max_element(p.begin(), p.end());
+            double z = 0;
+            for (auto& x : p)
+                z += (x = std::exp(x - m));
+            for (int64_t i = 0; i < c.vd; ++i) {
+                double a = 0;
+                for (int64_t j = 0; j < n_kv; ++j)
+                    a += p[size_t(j)] * fp16_to_fp32(V[size_t(j * v_dim + kvh * c.vd + i)]);
+                out[size_t((t * c.n_head + h) * c.vd + i)] = a / z;
+            }
+        }
+    return out;
+}
+
+std::vector<float> cpu_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
+                                 const std::vector<uint16_t>& V)
+{
+    std::vector<float> out(size_t(c.n_tokens * c.n_head * c.vd));
+    const int64_t group = c.n_head / c.n_head_kv;
+    const causerie::kernels::AttentionShape sh{c.hd, c.vd, c.n_head_kv * c.hd, c.n_head_kv * c.vd,
+                                               1.0f / std::sqrt(float(c.hd))};
+    std::vector<float> scratch(size_t(attention_scratch_floats(sh)));
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h) {
+            const int64_t kvh = h / group;
+            attention_head_scalar(sh, &q[size_t((t * c.n_head + h) * c.hd)], K.data() + kvh * c.hd,
+                                  V.data() + kvh * c.vd, c.pos0 + t + 1, &out[size_t((t * c.n_head + h) * c.vd)],
+                                  scratch.data());
+        }
+    return out;
+}
+
+} // namespace
+
+class TestCudaPrefillAttention : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { CUDA_TEST_REQUIRE_DEVICE(); }
+    void matchesReference_data();
+    void matchesReference();
+    void rejectsBadShapes();
+};
+
+void TestCudaPrefillAttention::matchesReference_data()
+{
+    QTest::addColumn<int>("n_head");
+    QTest::addColumn<int>("n_head_kv");
+    QTest::addColumn<int>("hd");
+    QTest::addColumn<int>("vd");
+    QTest::addColumn<int>("n_tokens");
+    QTest::addColumn<int>("pos0");
+    QTest::addColumn<bool>("reverse");
+    QTest::newRow("one token, empty cache") << 2 << 2 << 16 << 16 << 1 << 0 << false;
+    QTest::newRow("16 tokens: one full query tile") << 2 << 1 << 32 << 32 << 16 << 0 << false;
+    QTest::newRow("37 tokens: partial query and key tiles, GQA 4:1") << 4 << 1 << 32 << 32 << 37 << 0 << false;
+    QTest::newRow("21 tokens after a cache of 50") << 4 << 2 << 16 << 16 << 21 << 50 << false;
+    QTest::newRow("head_dim 128 (Mistral), 9 tokens after 31") << 2 << 1 << 128 << 128 << 9 << 31 << false;
+    QTest::newRow("head_dim 64, value_dim 40, odd") << 3 << 3 << 64 << 40 << 19 << 7 << false;
+    QTest::newRow("value_dim 256 (every output slot of a thread)") << 1 << 1 << 16 << 256 << 17 << 3 << false;
+    QTest::newRow("reverse schedule") << 4 << 2 << 32 << 32 << 23 << 40 << true;
+}
+
+// Every shape runs twice: F32 FMAs, and (when head_dim and value_dim are multiples of 16) the
+// tensor-core kernel through wmma (the sim's own wmma here, nvcuda::wmma on a GPU).
+// Tolerances, relative to the largest |v| in the cache:
+// - FMA kernel against the double result, 2e-5: float scores (hd products, ~hd * 2^-24
+//   relative), float exp, float weighted sums of up to ~70 positions; measured at most 3e-7.
+// - tensor-core kernel against the double result, 1e-3: the softmax weights are rounded to F16
+//   for the P.V product (2^-11 relative each; numerator and denominator use the same rounded
+//   weights, so the output moves by at most ~2 * 2^-11 of |v|); measured at most 6e-5.
+// - against the CPU backend, 1e-2: its V accumulator is rounded to F16 at every position
+//   (2^-11 relative per step), the same bound tst_cuda_attention holds the exact kernel to
+//   against the double result; measured at most 7e-4.
+void TestCudaPrefillAttention::matchesReference()
+{
+    QFETCH(int, n_head);
+    QFETCH(int, n_head_kv);
+    QFETCH(int, hd);
+    QFETCH(int, vd);
+    QFETCH(int, n_tokens);
+    QFETCH(int, pos0);
+    QFETCH(bool, reverse);
+    const Case c{n_head, n_head_kv, hd, vd, n_tokens, pos0};
+    const int64_t n_ctx = pos0 + n_tokens;
+    const auto q = random_floats(size_t(n_tokens * n_head * hd), 11, 1.0f);
+    const auto kf = random_floats(size_t(n_ctx * n_head_kv * hd), 12, 1.0f);
+    const auto vf = random_floats(size_t(n_ctx * n_head_kv * vd), 13, 1.0f);
+    std::vector<uint16_t> K(kf.size()), V(vf.size());
+    std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
+    std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
+    const auto exact = exact_attention(c, q, K, V);
+    const auto cpu = cpu_attention(c, q, K, V);
+
+    // Output poisoned with NaN: every element must be written.
+    DeviceBuffer dq(q), dk(K), dv(V), dout(std::vector<float>(exact.size(), NAN));
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse : causerie::cuda_sim::Schedule::Forward);
+#else
+    Q_UNUSED(reverse);
+#endif
+    const gpu::AttentionShape shape{n_head, n_head_kv, hd, vd};
+    const bool tc = gpu::attention_prefill_uses_tensor_cores(shape);
+    QCOMPARE(tc, hd % 16 == 0 && vd % 16 == 0);
+    double vmax = 0;
+    for (float v : vf)
+        vmax = std::max(vmax, double(std::fabs(v)));
+    for (auto math : {gpu::PrefillMath::Fma, gpu::PrefillMath::Auto}) {
+        if (math == gpu::PrefillMath::Auto && !tc)
+            continue;   // Auto is the FMA kernel again for this shape
+        (void)gpu::copy_to_device(dout.ptr, std::vector<float>(exact.size(), NAN).data(), dout.bytes, nullptr);
+        const auto st = gpu::attention_prefill(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(),
+                                               n_tokens, pos0, shape, nullptr, math);
+        QVERIFY2(st.ok(), st.error.c_str());
+        const auto out = dout.read<float>();
+        double worst_exact = 0, worst_cpu = 0;
+        for (size_t i = 0; i < out.size(); ++i) {
+            QVERIFY2(std::isfinite(out[i]), qPrintable(QStringLiteral("element %1 not written or not finite").arg(i)));
+            worst_exact = std::max(worst_exact, std::fabs(out[i] - exact[i]));
+            worst_cpu = std::max(worst_cpu, std::fabs(double(out[i]) - double(cpu[i])));
+        }
+        const bool on_tc = math == gpu::PrefillMath::Auto;
+        qInfo("%s: max |gpu - double| %.3g, max |gpu - cpu| %.3g, max |v| %.3g", on_tc ? "tensor cores" : "FMA",
+              worst_exact, worst_cpu, vmax);
+        QVERIFY2(worst_exact <= (on_tc ? 1e-3 : 2e-5) * vmax, qPrintable(QStringLiteral("vs double: %1").arg(worst_exact)));
+        QVERIFY2(worst_cpu <= 1e-2 * vmax, qPrintable(QStringLiteral("vs CPU: %1").arg(worst_cpu)));
+    }
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward);
+#endif
+}
+
+void TestCudaPrefillAttention::rejectsBadShapes()
+{
+    DeviceBuffer buf(1024);
+    auto st = gpu::attention_prefill(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0,
+                                     {3, 2, 16, 16}, nullptr);   // 3 heads cannot share 2 KV heads
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("n_head 3") != std::string::npos, st.error.c_str());
+    QVERIFY(!gpu::attention_prefill_supports({2, 2, 512, 64}));   // head_dim above 256
+    QVERIFY(!gpu::attention_prefill_supports({2, 2, 256, 256}));  // 50 KiB of shared memory: over 48 KiB
+    QVERIFY(gpu::attention_prefill_supports({32, 8, 128, 128}));  // Mistral 7B
+    st = gpu::attention_prefill(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 0, 0,
+                                {2, 2, 16, 16}, nullptr);
+    QVERIFY(!st.ok());
+}
+
+QTEST_GUILESS_MAIN(TestCudaPrefillAttention)
+#include "tst_cuda_prefill_attention.moc"
