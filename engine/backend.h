@@ -48,6 +48,9 @@ public:
     // k values instead of n_vocab. The default runs eval() and selects on the CPU. k >= 1.
     virtual Status eval_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
                               TopLogits* out);
+    // The largest k (with up to that many `gather` ids) for which eval_top_k() is worth calling
+    // instead of eval(); 0: never (the session then reads whole rows, as on the CPU).
+    virtual int max_top_k() const { return 0; }
 };
 
 // The CPU selection eval_top_k() promises, on a full row (the default's and the tests' oracle).

@@ -217,6 +217,8 @@ public:
 
     // Top-k on the device: the last token's logits stay in m_logits, topk_rows() picks k of them
     // and only k ids + k values (+ the gathered ones) cross to the host.
+    int max_top_k() const override { return int(std::min(kCudaMaxTopK, kMaxGather)); }
+
     Status eval_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
                       TopLogits* out) override
     {

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
-#include <unordered_set>
+#include <cstdint>
 
 namespace causerie {
 
@@ -28,33 +28,85 @@ double Sampler::uniform()
     return double(m_rng() >> 11) * (1.0 / 9007199254740992.0);
 }
 
+std::vector<int32_t> Sampler::penalty_window(std::span<const int32_t> history) const
+{
+    if (m_p.repeat_penalty == 1.0f || m_p.repeat_last_n == 0 || history.empty())
+        return {};
+    const size_t last = m_p.repeat_last_n < 0 ? history.size() : std::min(history.size(), size_t(m_p.repeat_last_n));
+    std::vector<int32_t> ids(history.end() - std::ptrdiff_t(last), history.end());
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    return ids;
+}
+
+// Repetition penalty over the last repeat_last_n tokens (each distinct token once): positive
+// logits are divided, negative ones multiplied, so both become less likely.
+// m_cand is either the whole row in id order (by_id) or a short list in any order.
+void Sampler::apply_penalty(std::span<const int32_t> window, bool by_id)
+{
+    auto penalize = [this](Candidate& c) {
+        c.logit = c.logit > 0.0f ? c.logit / m_p.repeat_penalty : c.logit * m_p.repeat_penalty;
+    };
+    if (by_id) {
+        for (int32_t id : window)
+            if (id >= 0 && size_t(id) < m_cand.size())
+                penalize(m_cand[size_t(id)]);
+        return;
+    }
+    for (Candidate& c : m_cand)
+        if (std::binary_search(window.begin(), window.end(), c.id))
+            penalize(c);
+}
+
 int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history)
 {
     const size_t n = logits.size();
     m_cand.resize(n);
     for (size_t i = 0; i < n; ++i)
         m_cand[i] = {int32_t(i), logits[i], 0.0f};
+    apply_penalty(penalty_window(history), true);
+    return choose();
+}
 
-    // Repetition penalty over the last repeat_last_n tokens (each distinct token once):
-    // positive logits are divided, negative ones multiplied, so both become less likely.
-    if (m_p.repeat_penalty != 1.0f && m_p.repeat_last_n != 0 && !history.empty()) {
-        const size_t last = m_p.repeat_last_n < 0 ? history.size()
-                                                  : std::min(history.size(), size_t(m_p.repeat_last_n));
-        std::unordered_set<int32_t> seen(history.end() - std::ptrdiff_t(last), history.end());
-        for (int32_t id : seen) {
-            if (id < 0 || size_t(id) >= n)
-                continue;
-            float& l = m_cand[size_t(id)].logit;
-            l = l > 0.0f ? l / m_p.repeat_penalty : l * m_p.repeat_penalty;
-        }
+int Sampler::top_needed(std::span<const int32_t> history, std::vector<int32_t>* window) const
+{
+    *window = penalty_window(history);
+    if (m_p.temperature <= 0.0f)
+        return 1 + int(window->size());
+    if (m_p.top_k <= 0)
+        return 0;
+    return m_p.top_k + int(window->size());
+}
+
+int32_t Sampler::sample_top(std::span<const int32_t> ids, std::span<const float> logits, std::span<const int32_t> window,
+                            std::span<const float> window_logits)
+{
+    m_cand.clear();
+    for (size_t i = 0; i < ids.size() && i < logits.size(); ++i)
+        m_cand.push_back({ids[i], logits[i], 0.0f});
+    for (size_t i = 0; i < window.size() && i < window_logits.size(); ++i) {
+        const bool listed = std::any_of(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(std::min(ids.size(), logits.size())),
+                                        [&](const Candidate& c) { return c.id == window[i]; });
+        if (!listed)
+            m_cand.push_back({window[i], window_logits[i], 0.0f});
     }
+    if (m_cand.empty())
+        return 0;
+    apply_penalty(window, false);
+    return choose();
+}
 
+int32_t Sampler::choose()
+{
+    const size_t n = m_cand.size();
     if (m_p.temperature <= 0.0f) {
-        int32_t best = 0;
+        // The highest logit, the lower id on ties (m_cand may be in any order).
+        size_t best = 0;
         for (size_t i = 1; i < n; ++i)
-            if (m_cand[i].logit > m_cand[size_t(best)].logit)
-                best = int32_t(i);
-        return best;
+            if (m_cand[i].logit > m_cand[best].logit ||
+                (m_cand[i].logit == m_cand[best].logit && m_cand[i].id < m_cand[best].id))
+                best = i;
+        return m_cand[best].id;
     }
 
     // Sorted by logit, highest first (stable for equal logits: lower id first).

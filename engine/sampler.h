@@ -27,6 +27,18 @@ public:
     // logits: n_vocab floats (not modified). history: tokens so far (prompt + generated).
     int32_t sample(std::span<const float> logits, std::span<const int32_t> history);
 
+    // Sampling from the best logits only (a GPU selects them on the device and copies k values
+    // instead of the whole row). top_needed() says how many best logits the next draw needs to
+    // choose exactly as sample() would, and fills `window` with the distinct ids the repetition
+    // penalty will change (their logits are needed too); 0: the whole row is needed (top-k off
+    // with a temperature). The penalty can only lower a logit, so the top k after it are among
+    // the top k + |window| before it plus the window itself.
+    int top_needed(std::span<const int32_t> history, std::vector<int32_t>* window) const;
+    // ids/logits: the best logits, descending (lower id first on ties); window_logits: the
+    // logits of `window`, as filled by top_needed() for the same history.
+    int32_t sample_top(std::span<const int32_t> ids, std::span<const float> logits, std::span<const int32_t> window,
+                       std::span<const float> window_logits);
+
     static int32_t argmax(std::span<const float> logits);
 
 private:
@@ -36,6 +48,9 @@ private:
         float p;
     };
     double uniform();   // [0, 1), the same sequence for the same seed everywhere
+    std::vector<int32_t> penalty_window(std::span<const int32_t> history) const;   // distinct ids
+    void apply_penalty(std::span<const int32_t> window, bool by_id);
+    int32_t choose();   // from m_cand (penalty applied), in any order
 
     SamplingParams m_p;
     std::mt19937_64 m_rng;

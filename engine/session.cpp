@@ -92,12 +92,18 @@ Result<GenerateStats> Session::generate(const std::vector<int32_t>& prompt, cons
         return go_on;
     };
 
+    // When the backend selects the best logits itself, `top` holds them instead of `logits`.
+    TopLogits top;
+    std::vector<int32_t> window;
+    bool have_top = false;
+
     for (;;) {
         if (cancel && cancel->load(std::memory_order_relaxed)) {
             stats.finish_reason = "cancelled";
             break;
         }
-        const int32_t id = sampler.sample(*logits, history);
+        const int32_t id = have_top ? sampler.sample_top(top.ids, top.logits, window, top.gathered)
+                                    : sampler.sample(*logits, history);
         if (m_generated.empty())
             stats.ttft_ms = ms_since(t0);
         if (id == m_tok.eos_id() ||
@@ -135,8 +141,14 @@ Result<GenerateStats> Session::generate(const std::vector<int32_t>& prompt, cons
             break;
         }
         const int32_t one[1] = {id};
-        if (auto st = m_backend->eval(one, int64_t(m_cached.size()), logits->data()); !st)
+        const int k = options.backend_top_k && m_backend->max_top_k() > 0 ? sampler.top_needed(history, &window) : 0;
+        have_top = k > 0 && k <= m_backend->max_top_k() && int(window.size()) <= m_backend->max_top_k();
+        if (have_top) {
+            if (auto st = m_backend->eval_top_k(one, int64_t(m_cached.size()), k, window, &top); !st)
+                return st.error();
+        } else if (auto st = m_backend->eval(one, int64_t(m_cached.size()), logits->data()); !st) {
             return st.error();
+        }
         m_cached.push_back(id);
     }
     if (!stopped_by_caller && !matched_stop) {

@@ -20,6 +20,9 @@ struct GenerateOptions {
     int max_tokens = 0;                  // 0: until the context is full
     std::vector<std::string> stop;       // stop strings; the matched text is not emitted
     std::vector<int32_t> stop_ids;       // end-of-turn ids besides EOS
+    // Let a backend that can (a GPU) select the sampler's candidates itself and copy k logits
+    // instead of the whole row. Same tokens either way; off only to test that.
+    bool backend_top_k = true;
 };
 
 struct GenerateStats {

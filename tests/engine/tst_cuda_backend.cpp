@@ -11,6 +11,7 @@
 #include "engine/backend.h"
 #include "engine/backend_cuda.h"
 #include "engine/model.h"
+#include "engine/session.h"
 #include "engine/test_model.h"
 #include "engine/tokenizer.h"
 #include "kernels/cuda/device.h"
@@ -103,6 +104,7 @@ private Q_SLOTS:
     void tiledPrefillAttention();
     void graphDecodeReplays();
     void topKOnDevice();
+    void sessionSamplesFromDeviceTopK();
     void chooseDevice();
     void deviceAndLayerOptions();
     void evalRejectsBadInput();
@@ -487,6 +489,74 @@ void TestCudaBackend::topKOnDevice()
     auto st = sim->eval_top_k(std::vector<int32_t>{5}, 5, 40, std::vector<int32_t>{32000}, &bad);
     QVERIFY(!st.ok());
     QVERIFY2(st.error().message.find("32000") != std::string::npos, st.error().message.c_str());
+}
+
+namespace {
+
+// Counts how the session reads logits from the backend it wraps.
+class CountingBackend : public ComputeBackend {
+public:
+    explicit CountingBackend(std::unique_ptr<ComputeBackend> inner) : m_inner(std::move(inner)) {}
+    std::string device_name() const override { return m_inner->device_name(); }
+    int64_t n_ctx() const override { return m_inner->n_ctx(); }
+    int64_t n_vocab() const override { return m_inner->n_vocab(); }
+    Status eval(std::span<const int32_t> t, int64_t pos, float* last, float* all) override
+    {
+        ++rows;
+        return m_inner->eval(t, pos, last, all);
+    }
+    Status eval_top_k(std::span<const int32_t> t, int64_t pos, int k, std::span<const int32_t> g, TopLogits* out) override
+    {
+        ++tops;
+        return m_inner->eval_top_k(t, pos, k, g, out);
+    }
+    int max_top_k() const override { return m_inner->max_top_k(); }
+    int rows = 0, tops = 0;
+
+private:
+    std::unique_ptr<ComputeBackend> m_inner;
+};
+
+} // namespace
+
+// Session + sampler with the backend selecting the candidates on the device: the same tokens,
+// draw for draw, as reading whole rows, with a temperature, top-k and a repetition penalty.
+void TestCudaBackend::sessionSamplesFromDeviceTopK()
+{
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    std::vector<std::vector<int32_t>> outputs;
+    for (bool device_top_k : {true, false}) {
+        auto inner = sim_backend(*model, 128);
+        QVERIFY(inner);
+        QVERIFY(inner->max_top_k() >= 40);
+        auto* counting = new CountingBackend(std::move(inner));
+        Session session(*tok, std::unique_ptr<ComputeBackend>(counting));
+        GenerateOptions go;
+        go.sampling.temperature = 1.1f;
+        go.sampling.top_k = 30;
+        go.sampling.top_p = 0.95f;
+        go.sampling.repeat_penalty = 1.5f;
+        go.sampling.random_seed = false;
+        go.sampling.seed = 42;
+        go.max_tokens = 20;
+        go.backend_top_k = device_top_k;
+        auto prompt = tok->encode("Hello world!", true);
+        QVERIFY(prompt.ok());
+        auto st = session.generate(*prompt, go, [](std::string_view) { return true; });
+        QVERIFY2(st.ok(), st.ok() ? "" : st.error().message.c_str());
+        QCOMPARE(st->completion_tokens, 20);
+        outputs.push_back(session.last_generated());
+        if (device_top_k) {
+            QCOMPARE(counting->rows, 1);    // the prompt only
+            QCOMPARE(counting->tops, 19);   // every decode step after it
+        } else {
+            QCOMPARE(counting->tops, 0);
+        }
+    }
+    QCOMPARE(outputs[0], outputs[1]);
 }
 
 // The choice among devices, on made-up probe results.

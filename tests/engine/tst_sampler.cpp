@@ -1,10 +1,12 @@
 // The sampler: each filter on hand-made logits whose answer is known, and the draw's
 // distribution and reproducibility.
+#include "engine/backend.h"
 #include "engine/sampler.h"
 
 #include <QTest>
 
 #include <cmath>
+#include <random>
 #include <map>
 
 using namespace causerie;
@@ -47,6 +49,7 @@ private Q_SLOTS:
     void minPDropsUnlikely();
     void repetitionPenalty();
     void seedReproducible();
+    void bestLogitsOnlyChooseAsTheWholeRow();
 };
 
 void TestSampler::greedyIsArgmax()
@@ -154,4 +157,67 @@ void TestSampler::seedReproducible()
 }
 
 QTEST_GUILESS_MAIN(TestSampler)
+// A GPU hands the sampler only the k best logits (+ those of the penalty window): for every
+// setting, seed and row, the token must be the one the whole row gives, draws included. Rows
+// with many ties and a window whose tokens sit both inside and outside the top k.
+void TestSampler::bestLogitsOnlyChooseAsTheWholeRow()
+{
+    std::mt19937 gen(1234);
+    std::normal_distribution<float> normal(0.0f, 2.0f);
+    const std::vector<SamplingParams> settings = [] {
+        std::vector<SamplingParams> v;
+        for (float temp : {0.0f, 0.7f, 1.3f})
+            for (int top_k : {1, 5, 40})
+                for (float penalty : {1.0f, 1.3f, 3.0f}) {
+                    SamplingParams p;
+                    p.temperature = temp;
+                    p.top_k = top_k;
+                    p.top_p = temp > 1.0f ? 0.9f : 1.0f;
+                    p.min_p = temp > 1.0f ? 0.0f : 0.05f;
+                    p.repeat_penalty = penalty;
+                    p.repeat_last_n = 16;
+                    v.push_back(p);
+                }
+        return v;
+    }();
+    int compared = 0, changed_by_penalty = 0;
+    for (int row = 0; row < 40; ++row) {
+        const int n_vocab = 500 + row * 37;
+        std::vector<float> logits(static_cast<size_t>(n_vocab));
+        for (float& l : logits)
+            l = row % 3 == 0 ? std::round(normal(gen)) : normal(gen);   // every third row: many ties
+        std::vector<int32_t> history;
+        for (int i = 0; i < 24; ++i)   // recent tokens: some among the best logits, some not
+            history.push_back(i % 2 ? int32_t(gen() % uint32_t(n_vocab))
+                                    : Sampler::argmax(logits) + int32_t(i % 5));
+        for (const SamplingParams& base : settings) {
+            SamplingParams p = base;
+            p.random_seed = false;
+            p.seed = uint64_t(row) * 7919u + 1;
+            Sampler whole(p), best(p);
+            std::vector<int32_t> window;
+            const int k = best.top_needed(history, &window);
+            QVERIFY(k > 0);
+            TopLogits top;
+            select_top_logits(logits.data(), n_vocab, k, window, &top);
+            for (int draw = 0; draw < 3; ++draw) {   // the generators stay in step too
+                const int32_t a = whole.sample(logits, history);
+                const int32_t b = best.sample_top(top.ids, top.logits, window, top.gathered);
+                QCOMPARE(b, a);
+                ++compared;
+            }
+            if (p.temperature == 0.0f && p.repeat_penalty > 1.0f && whole.sample(logits, history) != Sampler::argmax(logits))
+                ++changed_by_penalty;
+        }
+    }
+    QVERIFY(compared > 3000);
+    QVERIFY2(changed_by_penalty > 0, "the penalty never changed a greedy choice: the window part was not exercised");
+    // Top-k off with a temperature: the whole row is needed.
+    SamplingParams off;
+    off.top_k = 0;
+    std::vector<int32_t> window;
+    QCOMPARE(Sampler(off).top_needed(std::vector<int32_t>{1, 2, 2}, &window), 0);
+    QCOMPARE(window, (std::vector<int32_t>{1, 2}));
+}
+
 #include "tst_sampler.moc"
