@@ -3,6 +3,7 @@
 #include "gguf_writer.h"
 #include "kernels/cpu/quantize_ref.h"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -135,8 +136,24 @@ Result<VocabData> make_synthetic_vocab(int64_t n_vocab) {
     return v;
 }
 
+TensorType test_model_tensor_type(const TestModelSpec& s, const std::string& name) {
+    if (s.mix == TestModelMix::Uniform) return s.type;
+    // Q4_K_M: llama.cpp's use_more_bits(i, n) picks the layers whose attn_v and ffn_down get Q6_K.
+    if (name == "output.weight") return TensorType::Q6_K;
+    const bool v = name.ends_with(".attn_v.weight"), down = name.ends_with(".ffn_down.weight");
+    auto digit = [&](size_t k) { return k < name.size() && std::isdigit(static_cast<unsigned char>(name[k])); };
+    if ((v || down) && name.starts_with("blk.") && digit(4)) {
+        int64_t i = 0;
+        for (size_t k = 4; digit(k) && i < 1000000; ++k) i = 10 * i + (name[k] - '0');
+        const int64_t n = s.n_layer;
+        if (i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2) return TensorType::Q6_K;
+    }
+    return TensorType::Q4_K;
+}
+
 Status write_test_model(const std::string& path, const TestModelSpec& s) {
-    const kernels::TypeTraits* tr = kernels::type_traits(static_cast<uint32_t>(s.type));
+    const kernels::TypeTraits* tr =
+        kernels::type_traits(static_cast<uint32_t>(s.mix == TestModelMix::Q4_K_M ? TensorType::Q4_K : s.type));
     if (!tr || !tr->supported) return make_error("test model: unsupported weight type");
     if (s.n_embd < 1 || s.n_layer < 1 || s.n_head < 1 || s.n_head_kv < 1 || s.n_ff < 1 || s.n_ctx < 1 ||
         s.head_dim < 0)
@@ -170,7 +187,7 @@ Status write_test_model(const std::string& path, const TestModelSpec& s) {
     GGUFWriter w;
     w.add_string("general.architecture", "llama");
     w.add_string("general.name", "causerie-test-model");
-    w.add_u32("general.file_type", file_type_of(s.type));
+    w.add_u32("general.file_type", s.mix == TestModelMix::Q4_K_M ? 15u : file_type_of(s.type));
     w.add_u32("llama.context_length", static_cast<uint32_t>(s.n_ctx));
     w.add_u32("llama.embedding_length", static_cast<uint32_t>(s.n_embd));
     w.add_u32("llama.block_count", static_cast<uint32_t>(s.n_layer));
@@ -204,8 +221,9 @@ Status write_test_model(const std::string& path, const TestModelSpec& s) {
     // n_embd 64..512, large enough that logits differ clearly between tokens. Norm gains ~ 1.
     constexpr double kMatStd = 0.05, kEmbdStd = 0.1, kNormStd = 0.05;
     auto matrix = [&](const std::string& name, int64_t rows, int64_t cols, double std) {
-        w.add_tensor(name, s.type, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
-                     random_tensor(s.type, rows, cols, 0.0, std, s.seed ^ name_hash(name)));
+        const TensorType t = test_model_tensor_type(s, name);
+        w.add_tensor(name, t, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
+                     random_tensor(t, rows, cols, 0.0, std, s.seed ^ name_hash(name)));
     };
     auto norm = [&](const std::string& name) {
         w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(s.n_embd)},

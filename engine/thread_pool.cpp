@@ -2,7 +2,37 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
+
 namespace causerie {
+namespace {
+
+inline void cpu_relax()
+{
+#if defined(__x86_64__) || defined(__i386__)
+    _mm_pause();
+#endif
+}
+
+// Polls `done` for up to ThreadPool::kSpin; true if it became true meanwhile.
+template <class Pred>
+bool spin_until(Pred done)
+{
+    const auto deadline = std::chrono::steady_clock::now() + ThreadPool::kSpin;
+    for (;;) {
+        for (int i = 0; i < 64; ++i) {
+            if (done())
+                return true;
+            cpu_relax();
+        }
+        if (std::chrono::steady_clock::now() >= deadline)
+            return done();
+    }
+}
+
+} // namespace
 
 ThreadPool::ThreadPool(int n_threads)
     : m_n_threads(std::max(1, n_threads))
@@ -15,7 +45,7 @@ ThreadPool::~ThreadPool()
 {
     {
         std::lock_guard lock(m_mutex);
-        m_quit = true;
+        m_quit.store(true);
     }
     m_start.notify_all();
     for (auto& t : m_workers)
@@ -52,13 +82,18 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
         m_chunk = units_per_chunk * grain;
         m_n_chunks = (units + units_per_chunk - 1) / units_per_chunk;
         m_next.store(0, std::memory_order_relaxed);
-        m_pending = m_n_threads - 1;
-        ++m_generation;
+        m_pending.store(m_n_threads - 1, std::memory_order_relaxed);
+        // release: a worker that sees the new generation while spinning also sees the job
+        m_generation.fetch_add(1, std::memory_order_release);
     }
     m_start.notify_all();
     run_chunks();
-    std::unique_lock lock(m_mutex);
-    m_done.wait(lock, [this] { return m_pending == 0; });
+    const auto finished = [this] { return m_pending.load(std::memory_order_acquire) == 0; };
+    if (!spin_until(finished)) {
+        std::unique_lock lock(m_mutex);
+        m_done.wait(lock, finished);
+    }
+    std::lock_guard lock(m_mutex);
     m_fn = nullptr;
 }
 
@@ -66,18 +101,21 @@ void ThreadPool::worker()
 {
     uint64_t seen = 0;
     for (;;) {
-        {
+        const auto ready = [&] {
+            return m_quit.load(std::memory_order_relaxed) || m_generation.load(std::memory_order_acquire) != seen;
+        };
+        if (!spin_until(ready)) {
             std::unique_lock lock(m_mutex);
-            m_start.wait(lock, [&] { return m_quit || m_generation != seen; });
-            if (m_quit)
-                return;
-            seen = m_generation;
+            m_start.wait(lock, ready);
         }
-        run_chunks();   // the job's fields were published under the mutex taken above
-        {
+        if (m_quit.load())
+            return;
+        seen = m_generation.load(std::memory_order_acquire);   // the job's fields were published before it
+        run_chunks();
+        if (m_pending.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            // under the mutex: the caller checks m_pending and starts waiting atomically with it
             std::lock_guard lock(m_mutex);
-            if (--m_pending == 0)
-                m_done.notify_one();
+            m_done.notify_one();
         }
     }
 }

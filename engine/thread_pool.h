@@ -5,7 +5,13 @@
 // Work is handed out in chunks from a shared counter rather than as one fixed range per thread:
 // on a desktop (or a build machine) other processes take cores away at random moments, and a
 // thread that got less CPU simply takes fewer chunks instead of holding everyone up.
+//
+// Between jobs the threads spin for a short while (kSpin) before sleeping on a condition
+// variable: a forward pass runs several jobs per layer and token, a few microseconds apart, and
+// waking a sleeping thread costs a system call on each side. The spin is short so that on a busy
+// machine the pool gives the cores back soon.
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -29,6 +35,9 @@ public:
     // blocks whole. About 4 ranges per thread (fewer when n / grain is small).
     void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain = 1);
 
+    // How long a thread waiting for a job (or for the others to finish one) polls before sleeping.
+    static constexpr std::chrono::microseconds kSpin{50};
+
 private:
     void worker();
     void run_chunks();
@@ -44,9 +53,9 @@ private:
     int64_t m_chunk = 0;          // elements per chunk, a multiple of the grain
     int64_t m_n_chunks = 0;
     std::atomic<int64_t> m_next{0};
-    uint64_t m_generation = 0;
-    int m_pending = 0;
-    bool m_quit = false;
+    std::atomic<uint64_t> m_generation{0};   // written under m_mutex (release), polled while spinning
+    std::atomic<int> m_pending{0};           // workers still running the current job
+    std::atomic<bool> m_quit{false};
 };
 
 } // namespace causerie

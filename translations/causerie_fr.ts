@@ -344,8 +344,8 @@
     </message>
     <message>
         <location filename="../ui/EngineSettings.qml" line="35"/>
-        <source>CPU threads (0 = all cores)</source>
-        <translation>Fils du processeur (0 = tous les cœurs)</translation>
+        <source>CPU threads (0 = automatic: all cores but one)</source>
+        <translation>Fils du processeur (0 = automatique : tous les cœurs sauf un)</translation>
     </message>
     <message>
         <location filename="../ui/EngineSettings.qml" line="40"/>
@@ -367,22 +367,22 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="133"/>
+        <location filename="../app/local/engineworker.cpp" line="145"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="148"/>
+        <location filename="../app/local/engineworker.cpp" line="160"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="156"/>
+        <location filename="../app/local/engineworker.cpp" line="168"/>
         <source>This conversation needs %1 tokens but the model&apos;s context holds %2. Start a new conversation or raise the context size in Settings.</source>
         <translation>Cette conversation demande %1 jetons, mais le contexte du modèle en contient %2. Commencez une nouvelle conversation ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="201"/>
+        <location filename="../app/local/engineworker.cpp" line="213"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>

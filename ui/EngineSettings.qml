@@ -32,7 +32,7 @@ GridLayout {
         Accessible.name: qsTr("GPU layers")
         onValueModified: App.settings.gpuLayers = value
     }
-    Label { text: qsTr("CPU threads (0 = all cores)") }
+    Label { text: qsTr("CPU threads (0 = automatic: all cores but one)") }
     SpinBox {
         from: 0; to: 256
         value: App.settings.threads

@@ -393,6 +393,10 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     TestModelSpec spec;
     const std::string type = a.get("type", "F32");
     bool found = false;
+    if (type == "Q4_K_M") {   // llama.cpp's mixture (TestModelMix::Q4_K_M), not one tensor type
+        spec.mix = TestModelMix::Q4_K_M;
+        found = true;
+    }
     for (uint32_t t = 0; t < 64 && !found; ++t) {
         const auto* traits = kernels::type_traits(t);
         if (traits && traits->supported && type == traits->name) {
@@ -401,7 +405,7 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
         }
     }
     if (!found)
-        return fail("unknown or unsupported type '" + type + "' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K)");
+        return fail("unknown or unsupported type '" + type + "' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, or the mixture Q4_K_M)");
     spec.n_layer = a.get_int("layers", &err).value_or(spec.n_layer);
     spec.n_embd = a.get_int("embd", &err).value_or(spec.n_embd);
     spec.n_head = a.get_int("heads", &err).value_or(spec.n_head);

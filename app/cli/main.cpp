@@ -25,7 +25,7 @@ const char* kUsage =
     "  generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]\n"
     "  generate --remote BASE_URL --model NAME -p TEXT   (key from CAUSERIE_API_KEY)\n"
     "  chat MODEL [--system TEXT]              one user message per line of stdin\n"
-    "  make-test-model OUT.gguf [--type T] ... a random-weight model for tests and benchmarks\n"
+    "  make-test-model OUT.gguf [--type T|Q4_K_M] ... a random-weight model for tests and benchmarks\n"
     "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]\n"
     "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n";
 

@@ -21,7 +21,7 @@ class AppSettings : public QObject
     Q_PROPERTY(int contextSize READ contextSize WRITE setContextSize NOTIFY changed)  // 0: model's, ≤ 4096
     Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)        // auto | cpu | cuda
     Q_PROPERTY(int gpuLayers READ gpuLayers WRITE setGpuLayers NOTIFY changed)   // -1: as many as fit
-    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)         // 0: all cores
+    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)         // 0: automatic (all cores but one)
     Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)           // system | light | dark
     Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)  // "" (system) | en | fr
     Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY changed)

@@ -9,7 +9,7 @@
 struct LocalModelOptions {
     QString path;
     int contextSize = 0;          // 0: the model's training context, at most 4096
-    int threads = 0;              // 0: all hardware threads
+    int threads = 0;              // 0: automatic (all hardware threads but one, for the window)
     QString device = QStringLiteral("auto");   // auto | cpu | cuda
     int gpuLayers = -1;           // layers on the GPU: -1 as many as fit, 0 none
 };

@@ -2,7 +2,7 @@
 // the GUI thread's event loop was away between two turns (a 1 ms timer's gaps): the worst one is
 // what a user would see as a stutter. Target < 16 ms (one frame at 60 Hz).
 //
-//   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3]
+//   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3] [--threads N]
 #include "appwindow.h"
 #include "messagelistmodel.h"
 
@@ -42,7 +42,9 @@ int main(int argc, char** argv)
                                        QStringLiteral("500"));
     const QCommandLineOption runsOpt(QStringLiteral("runs"), QStringLiteral("answers"), QStringLiteral("n"),
                                      QStringLiteral("3"));
-    p.addOptions({modelOpt, tokensOpt, runsOpt});
+    const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("engine threads (0: all cores)"),
+                                        QStringLiteral("n"), QStringLiteral("0"));
+    p.addOptions({modelOpt, tokensOpt, runsOpt, threadsOpt});
     p.addHelpOption();
     p.process(app);
 
@@ -53,6 +55,7 @@ int main(int argc, char** argv)
     c.settings()->setSeed(1);
     c.settings()->setMaxTokens(p.value(tokensOpt).toInt());
     c.settings()->setRepeatPenalty(1.0);
+    c.settings()->setThreads(p.value(threadsOpt).toInt());
     if (!ui.load()) {
         std::fprintf(stderr, "error: the window could not be created\n");
         return 1;

@@ -4,3 +4,12 @@ causerie_add_test(tst_session SOURCES tst_session.cpp LIBS causerie_engine)
 causerie_add_test(tst_sampler SOURCES tst_sampler.cpp LIBS causerie_engine)
 causerie_add_test(tst_chat_template SOURCES tst_chat_template.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_thread_pool SOURCES tst_thread_pool.cpp LIBS causerie_engine)
+# The forward pass again with the CPU dispatch capped, so the AVX2-only and scalar kernels (and
+# the original, not repacked, weight layout) produce the llama.cpp logits too on this AVX-512 machine.
+foreach(test tst_forward tst_session)
+  foreach(cap avx2 scalar)
+    add_test(NAME ${test}_${cap} COMMAND ${test})
+    set_tests_properties(${test}_${cap} PROPERTIES TIMEOUT 600
+      ENVIRONMENT "QT_QPA_PLATFORM=offscreen;CAUSERIE_CPU=${cap}")
+  endforeach()
+endforeach()

@@ -147,6 +147,8 @@ void TestForward::kvCacheMatchesFullPrefill_data()
                    TensorType::Q6_K})
         QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false;
     QTest::newRow("F32 tied output") << int(TensorType::F32) << true;
+    QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true;   // the repacked head is the embedding
+    QTest::newRow("Q4_K_M mixture") << -1 << false;                         // Q4_K with Q6_K layers and head
 }
 
 // mistral-inference's check: logits from token-by-token decoding equal one prefill of the same
@@ -159,7 +161,10 @@ void TestForward::kvCacheMatchesFullPrefill()
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
     TestModelSpec spec;
-    spec.type = TensorType(type);
+    if (type < 0)
+        spec.mix = TestModelMix::Q4_K_M;
+    else
+        spec.type = TensorType(type);
     spec.tied_output = tied;
     spec.n_embd = 256;
     spec.n_ff = 512;

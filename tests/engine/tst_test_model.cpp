@@ -64,6 +64,60 @@ std::pair<double, double> stats(const Weight& w) {
 class TestTestModel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    // The Q4_K_M mixture: a 32-layer Mistral 7B quantized by llama.cpp as Q4_K_M reports
+    // "q4_K: 193 tensors, q6_K: 33 tensors" (16 attn_v + 16 ffn_down + output).
+    void q4KMRecipeCounts() {
+        TestModelSpec s;
+        s.mix = TestModelMix::Q4_K_M;
+        s.n_layer = 32;
+        int q4 = 0, q6 = 0;
+        std::set<int64_t> q6_layers;
+        auto count = [&](const std::string& name) {
+            const TensorType t = test_model_tensor_type(s, name);
+            QVERIFY2(t == TensorType::Q4_K || t == TensorType::Q6_K, name.c_str());
+            (t == TensorType::Q4_K ? q4 : q6)++;
+        };
+        count("token_embd.weight");
+        count("output.weight");
+        for (int64_t i = 0; i < 32; ++i) {
+            for (const char* n : {"attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"})
+                count("blk." + std::to_string(i) + "." + n + ".weight");
+            if (test_model_tensor_type(s, "blk." + std::to_string(i) + ".ffn_down.weight") == TensorType::Q6_K)
+                q6_layers.insert(i);
+        }
+        QCOMPARE(q4, 193);
+        QCOMPARE(q6, 33);
+        QCOMPARE(test_model_tensor_type(s, "output.weight"), TensorType::Q6_K);
+        QCOMPARE(test_model_tensor_type(s, "token_embd.weight"), TensorType::Q4_K);
+        // first and last eighth (0-3, 28-31) and every third layer from 6 to 27
+        const std::set<int64_t> want = {0, 1, 2, 3, 6, 9, 12, 15, 18, 21, 24, 27, 28, 29, 30, 31};
+        QVERIFY(q6_layers == want);
+    }
+
+    void q4KMFileLoads() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("m.gguf").toStdString();
+        TestModelSpec s = spec_for(TensorType::Q4_K);
+        s.mix = TestModelMix::Q4_K_M;
+        s.n_layer = 4;   // n/8 = 0: layers 2 ((i - 0) % 3 == 2) and 3 (>= 7n/8) use more bits
+        const Status st = write_test_model(path, s);
+        QVERIFY2(st.ok(), st.ok() ? "" : st.error().message.c_str());
+        auto r = load_model(path);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        const Model& m = *r;
+        QCOMPARE(m.hp.file_type, 15u);
+        QCOMPARE(m.output.type, TensorType::Q6_K);
+        QCOMPARE(m.tok_embd.type, TensorType::Q4_K);
+        for (int i = 0; i < 4; ++i) {
+            const TensorType more = i >= 2 ? TensorType::Q6_K : TensorType::Q4_K;
+            QCOMPARE(m.layers[size_t(i)].wv.type, more);
+            QCOMPARE(m.layers[size_t(i)].w_down.type, more);
+            QCOMPARE(m.layers[size_t(i)].wq.type, TensorType::Q4_K);
+            QCOMPARE(m.layers[size_t(i)].w_up.type, TensorType::Q4_K);
+        }
+        QCOMPARE(QString::fromStdString(model_quantization(m)), QStringLiteral("Q4_K"));
+    }
+
     void everyType_data() {
         QTest::addColumn<TensorType>("type");
         for (TensorType t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,

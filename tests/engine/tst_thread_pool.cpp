@@ -3,6 +3,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <thread>
 #include <vector>
 
 using namespace causerie;
@@ -14,6 +15,7 @@ private Q_SLOTS:
     void coversEveryIndexOnce();
     void grainKeepsBlocksWhole();
     void manyRoundsReuseThreads();
+    void wakesAfterSleeping();
 };
 
 void TestThreadPool::coversEveryIndexOnce_data()
@@ -60,6 +62,24 @@ void TestThreadPool::manyRoundsReuseThreads()
                 sum += i;
         });
     QCOMPARE(sum.load(), int64_t(2000) * 45);
+}
+
+// Jobs further apart than the spin (ThreadPool::kSpin) find the workers asleep on the condition
+// variable: every index must still be covered once, and the call must return (a lost wake-up of
+// the caller or a worker hangs here until ctest's timeout).
+void TestThreadPool::wakesAfterSleeping()
+{
+    ThreadPool pool(3);
+    for (int round = 0; round < 5; ++round) {
+        std::this_thread::sleep_for(ThreadPool::kSpin * 20);
+        std::vector<std::atomic<int>> hits(64);
+        pool.parallel_for(64, [&](int64_t b, int64_t e) {
+            for (int64_t i = b; i < e; ++i)
+                hits[size_t(i)]++;
+        });
+        for (auto& h : hits)
+            QCOMPARE(h.load(), 1);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestThreadPool)

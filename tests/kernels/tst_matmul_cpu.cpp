@@ -10,10 +10,12 @@
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cpu/quant_types.h"
 #include "kernels/cpu/quantize_ref.h"
+#include "kernels/cpu/repack_cpu.h"
 
 #include <QtTest>
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -88,6 +90,9 @@ private Q_SLOTS:
     void againstReference_data();
     void againstReference();
     void batchEqualsOneTokenAtATime();
+    void repackedEqualsReference_data();
+    void repackedEqualsReference();
+    void repackedRowRanges();
 };
 
 void TestMatmulCpu::initTestCase()
@@ -271,6 +276,133 @@ void TestMatmulCpu::batchEqualsOneTokenAtATime()
         for (int tk = 0; tk < tokens; ++tk)
             matmul_cpu(t, w.data(), rb, rows, cols, &x[size_t(tk * cols)], 1, &single[size_t(tk * rows)], rows);
         QVERIFY2(batch == single, name_of(t));
+    }
+}
+
+namespace {
+
+// 64-byte aligned scratch for a repacked copy (the kernels use aligned loads).
+struct AlignedBuffer {
+    explicit AlignedBuffer(size_t n) : bytes(n + 64) {}
+    uint8_t* data()
+    {
+        const auto p = reinterpret_cast<uintptr_t>(bytes.data());
+        return bytes.data() + ((64 - p % 64) % 64);
+    }
+    std::vector<uint8_t> bytes;
+};
+
+} // namespace
+
+void TestMatmulCpu::repackedEqualsReference_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<int>("rows");
+    QTest::addColumn<int>("cols");
+    QTest::addColumn<int>("tokens");
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q8_0}) {
+        // rows: below, at and past one group of 16; tokens: 1, a partial tile, a full tile of 8,
+        // past it, and many tiles
+        for (int rows : {1, 7, 16, 17, 50})
+            for (int tokens : {1, 3, 8, 9, 37})
+                QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 96 << tokens;
+        QTest::addRow("%s one block", name_of(t)) << int(t) << 19 << 32 << 2;
+        QTest::addRow("%s 4096 cols", name_of(t)) << int(t) << 33 << 4096 << 10;
+        // more block scales than the stack scratch holds (heap scratch), 18 groups
+        QTest::addRow("%s 4096 cols x 130 tokens", name_of(t)) << int(t) << 290 << 4096 << 130;
+    }
+    // K-quants: tiles of up to 6 tokens
+    for (TensorType t : {TensorType::Q4_K, TensorType::Q6_K}) {
+        for (int rows : {1, 16, 17, 50})
+            for (int tokens : {1, 5, 6, 7, 37})
+                QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 512 << tokens;
+        QTest::addRow("%s one super-block", name_of(t)) << int(t) << 9 << 256 << 3;
+        // heap scratch, and rows over several panels (a panel is 1-2 groups at this width)
+        QTest::addRow("%s 14336 cols", name_of(t)) << int(t) << 50 << 14336 << 33;
+    }
+}
+
+// Repacked kernels are bit-identical to vec_dot_ref for every (row, token), so any number of
+// tokens gives the same outputs (decode == prefill).
+void TestMatmulCpu::repackedEqualsReference()
+{
+    QFETCH(int, type);
+    QFETCH(int, rows);
+    QFETCH(int, cols);
+    QFETCH(int, tokens);
+    const auto t = TensorType(type);
+    if (!repack_available(t, cols)) {
+        // Expected under CAUSERIE_CPU=avx2|scalar or on a CPU without AVX-512 VNNI: the original
+        // layout's kernels run instead (covered by againstReference).
+        QVERIFY(!cpu_features().avx512_vnni);
+        QSKIP("no repacked kernel for this CPU / dispatch cap");
+    }
+    const size_t rb = row_bytes(t, cols);
+    const size_t stride = rb + 5;   // unaligned source rows
+    std::mt19937 rng(uint32_t(77 + type + rows * 3 + tokens));
+    std::vector<uint8_t> w(stride * size_t(rows));
+    for (int r = 0; r < rows; ++r)
+        random_row(t, cols, rng, w.data() + stride * size_t(r));
+    const int64_t groups = (rows + kRepackRows - 1) / kRepackRows;
+    AlignedBuffer packed(repacked_bytes(t, rows, cols));
+    std::memset(packed.data(), 0xCD, repacked_bytes(t, rows, cols));   // every byte must be written
+    repack_groups(t, w.data(), stride, rows, cols, 0, groups, packed.data());
+
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> x(size_t(cols) * size_t(tokens));
+    for (auto& v : x)
+        v = normal(rng);
+    const size_t xs = converted_row_bytes(t, cols);
+    std::vector<uint8_t> xc(xs * size_t(tokens));
+    convert_activations_cpu(t, x.data(), cols, 0, tokens, xc.data());
+
+    const int64_t ldy = rows + 3;
+    std::vector<float> got(size_t(ldy * tokens), -7.0f);
+    matmul_repacked_cpu(t, packed.data(), rows, cols, 0, rows, xc.data(), tokens, got.data(), ldy);
+    for (int tk = 0; tk < tokens; ++tk) {
+        for (int r = 0; r < rows; ++r) {
+            const float e = vec_dot_ref(t, w.data() + stride * size_t(r), xc.data() + xs * size_t(tk), cols);
+            const float g = got[size_t(tk * ldy + r)];
+            QVERIFY2(g == e, qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5")
+                                            .arg(QLatin1String(name_of(t))).arg(r).arg(tk).arg(g).arg(e)));
+        }
+        for (int64_t r = rows; r < ldy; ++r)   // padding rows of the last group are not stored
+            QCOMPARE(got[size_t(tk * ldy + r)], -7.0f);
+    }
+}
+
+// Threads call the kernel on ranges of whole groups (and a partial last one): each range writes
+// exactly its rows, with the same values as one call over all rows.
+void TestMatmulCpu::repackedRowRanges()
+{
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
+        const int64_t cols = 512, rows = 45, tokens = 4;
+        if (!repack_available(t, cols))
+            QSKIP("no repacked kernel for this CPU / dispatch cap (see repackedEqualsReference)");
+        const size_t rb = row_bytes(t, cols);
+        std::mt19937 rng(5);
+        std::vector<uint8_t> w(rb * size_t(rows));
+        for (int64_t r = 0; r < rows; ++r)
+            random_row(t, cols, rng, w.data() + rb * size_t(r));
+        AlignedBuffer packed(repacked_bytes(t, rows, cols));
+        // groups written in two separate calls, as two threads would
+        repack_groups(t, w.data(), rb, rows, cols, 0, 1, packed.data());
+        repack_groups(t, w.data(), rb, rows, cols, 1, 3, packed.data());
+        std::normal_distribution<float> normal(0.0f, 1.0f);
+        std::vector<float> x(size_t(cols * tokens));
+        for (auto& v : x)
+            v = normal(rng);
+        std::vector<uint8_t> xc(converted_row_bytes(t, cols) * size_t(tokens));
+        convert_activations_cpu(t, x.data(), cols, 0, tokens, xc.data());
+        std::vector<float> whole(size_t(rows * tokens), -1.0f), parts(size_t(rows * tokens), -1.0f);
+        matmul_repacked_cpu(t, packed.data(), rows, cols, 0, rows, xc.data(), tokens, whole.data(), rows);
+        matmul_repacked_cpu(t, packed.data(), rows, cols, 32, rows, xc.data(), tokens, parts.data(), rows);
+        for (int64_t tk = 0; tk < tokens; ++tk)
+            for (int64_t r = 0; r < 32; ++r)
+                QCOMPARE(parts[size_t(tk * rows + r)], -1.0f);   // outside the range: untouched
+        matmul_repacked_cpu(t, packed.data(), rows, cols, 0, 16, xc.data(), tokens, parts.data(), rows);
+        matmul_repacked_cpu(t, packed.data(), rows, cols, 16, 32, xc.data(), tokens, parts.data(), rows);
+        QVERIFY2(parts == whole, name_of(t));
     }
 }
 

@@ -1,0 +1,469 @@
+// Q4_0 / Q8_0 / Q4_K / Q6_K products on the repacked layout (repack_cpu.h) with 512-bit AVX-512
+// VNNI (the K-quants further down follow the same scheme per 32-element sub-block).
+// Compiled with -mavx512f/bw/vl/vnni (this file only) and entered only when
+// cpu_features().avx512_vnni, so the binary still runs on any x86-64. No std templates here (see
+// matmul_avx2.cpp: the linker could pick an AVX-512 instantiation for a scalar caller).
+//
+// One tile = 16 rows (one group) x NT tokens (NT <= 8). Per 32-element block the group's codes
+// are 8 vectors of u8 (Q4_0: 4 loads, split into nibbles), and each token adds
+// 8 vpdpbusd (weights u8 x 4 broadcast activation bytes) into one i32 per row. Unsigned weight
+// codes u = q + off (off 8 for Q4_0, 128 for Q8_0) are corrected exactly through the token's
+// -off * sum(y) of the block, which seeds the accumulator. The exact integer then goes through
+// the reference's float operations in the reference's order, so every output equals
+// vec_dot_ref's bit for bit, for any NT.
+#include "repack_cpu.h"
+
+#include "quant_blocks_ref.h"
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+
+#if !defined(__AVX512VNNI__) || !defined(__AVX512BW__) || !defined(__AVX512VL__)
+namespace causerie::kernels::avx512 {
+bool supports_repacked(TensorType) { return false; }
+void matmul_repacked(TensorType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint8_t*, size_t,
+                     int64_t, float*, int64_t)
+{
+}
+} // namespace causerie::kernels::avx512
+#else
+// GCC 12 reports its own _mm512_undefined_ps() inside the conversion intrinsics as
+// maybe-uninitialized (a false positive: the masked form with a full mask ignores it).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+
+namespace causerie::kernels::avx512 {
+namespace {
+
+using namespace blocks;
+
+constexpr int kMaxTile = 8;            // tokens per tile: 8 code + 8 accumulator vectors
+constexpr int64_t kScratch = 16384;    // per-token block scales that fit the stack scratch
+
+inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// Per-thread scratch for the per-token block scales of one call (grown, never shrunk; plain
+// aligned_alloc, no std containers in this translation unit). nullptr if out of memory.
+struct Scratch {
+    void* p = nullptr;
+    size_t n = 0;
+    ~Scratch() { std::free(p); }
+    void* get(size_t bytes)
+    {
+        if (bytes > n) {
+            std::free(p);
+            n = (bytes + 4095) / 4096 * 4096;
+            p = std::aligned_alloc(64, n);
+            if (!p)
+                n = 0;
+        }
+        return p;
+    }
+};
+thread_local Scratch t_scratch;
+
+// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
+// tokens of the call passes them, so the weights come from DRAM once per call. (Looping tokens
+// outside, in runs of 32, streamed a 14336-row weight from DRAM once per run: for a 256-token
+// batch 8 times, and that part did not get faster with a second thread.)
+inline int64_t panel_groups(size_t group_bytes)
+{
+    const size_t target = size_t(384) << 10;
+    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
+}
+
+inline int32_t load_i32(const uint8_t* p) { int32_t v; std::memcpy(&v, p, 4); return v; }
+
+inline float half(const uint8_t* p)
+{
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+// Generation streams each record once: step `part` (of `parts`) of a record asks for the same
+// part of the next record, so the requests are spread evenly (measured on Zen 4: one record
+// ahead streamed Q4_K at 24 GB/s, two 23, four 22, eight 20, none 22; Q6_K needs it most).
+constexpr int64_t kPrefetchRecords = 1;
+inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int64_t parts = 8)
+{
+    const size_t lines = (rec_bytes + 63) / 64;
+    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
+    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
+        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
+}
+
+// Q4_0: float(sumi) * d_w * d_x; Q8_0: float(sumi) * (d_w * d_x) (matmul_ref.cpp's orders).
+template <int NT, bool Q4>
+void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xc,
+          float (*out)[16])
+{
+    constexpr size_t cbytes = Q4 ? 256 : 512;
+    constexpr size_t rbytes = kRepackQ0RecordBlocks * (32 + cbytes);
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t)
+        acc[t] = _mm512_setzero_ps();
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* rec = g + size_t(i / kRepackQ0RecordBlocks) * rbytes;
+        const int j = int(i % kRepackQ0RecordBlocks);
+        const uint8_t* p = rec + 32 * kRepackQ0RecordBlocks + size_t(j) * cbytes;
+        if constexpr (NT == 1)
+            prefetch_record_part(rec + rbytes, rbytes, j, kRepackQ0RecordBlocks);
+        __m512i c[8];
+        if constexpr (Q4) {
+            for (int k = 0; k < 4; ++k) {
+                const __m512i v = _mm512_load_si512(p + 64 * k);
+                c[k] = _mm512_and_si512(v, low4);
+                c[k + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+            }
+        } else {
+            for (int k = 0; k < 8; ++k)
+                c[k] = _mm512_load_si512(p + 64 * k);
+        }
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(rec + 32 * j)));
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* y = x[t] + size_t(i) * sizeof(BlockQ8_0) + 2;
+            // two chains of 4 (exact integers: the split does not change the sum)
+            __m512i s0 = _mm512_set1_epi32(xc[t][i]);
+            __m512i s1 = _mm512_setzero_si512();
+            for (int k = 0; k < 8; k += 2) {
+                s0 = _mm512_dpbusd_epi32(s0, c[k], _mm512_set1_epi32(load_i32(y + 4 * k)));
+                s1 = _mm512_dpbusd_epi32(s1, c[k + 1], _mm512_set1_epi32(load_i32(y + 4 * k + 4)));
+            }
+            const __m512 f = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
+            const __m512 dx = _mm512_set1_ps(xd[t][i]);
+            if constexpr (Q4)
+                acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(f, dw), dx));
+            else
+                acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(f, _mm512_mul_ps(dw, dx)));
+        }
+    }
+    for (int t = 0; t < NT; ++t)
+        _mm512_storeu_ps(out[t], acc[t]);
+}
+
+using TileFn = void (*)(const uint8_t*, int64_t, const uint8_t* const*, const float* const*,
+                        const int32_t* const*, float (*)[16]);
+
+template <bool Q4>
+TileFn tile_for(int nt)
+{
+    switch (nt) {
+    case 1: return tile<1, Q4>;
+    case 2: return tile<2, Q4>;
+    case 3: return tile<3, Q4>;
+    case 4: return tile<4, Q4>;
+    case 5: return tile<5, Q4>;
+    case 6: return tile<6, Q4>;
+    case 7: return tile<7, Q4>;
+    default: return tile<8, Q4>;
+    }
+}
+
+// -off * sum of the 32 codes of a Q8_0 block (the correction for unsigned weight codes).
+inline int32_t block_correction(const uint8_t* y, int32_t off)
+{
+    const __m256i s = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8(1),
+                                          _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y)));
+    __m128i v = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0x4E));
+    v = _mm_add_epi32(v, _mm_shuffle_epi32(v, 0xB1));
+    return -off * _mm_cvtsi128_si32(v);
+}
+
+template <bool Q4>
+void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows,
+         const uint8_t* xb, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+{
+    constexpr int32_t off = Q4 ? 8 : 128;
+    constexpr size_t cbytes = Q4 ? 256 : 512;
+    const int64_t nb = cols / QK;
+    const size_t gbytes = size_t((nb + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks) *
+                          size_t(kRepackQ0RecordBlocks) * (32 + cbytes);
+    row_end = min_i64(row_end, rows);
+    // Block scales (float) and offset corrections (i32) of every token, computed once per call.
+    // Without memory for them, the call runs in slices of 32 tokens on stack scratch.
+    alignas(64) float xd_stack[32 * 512];
+    alignas(64) int32_t xc_stack[32 * 512];
+    float* xd_all = xd_stack;
+    int32_t* xc_all = xc_stack;
+    int64_t slice = n_tokens;
+    if (n_tokens * nb > 32 * 512) {
+        auto* heap = static_cast<uint8_t*>(t_scratch.get(size_t(n_tokens * nb) * 8));
+        if (heap) {
+            xd_all = reinterpret_cast<float*>(heap);
+            xc_all = reinterpret_cast<int32_t*>(heap + size_t(n_tokens * nb) * 4);
+        } else {
+            slice = (32 * 512) / nb;   // repack_available: nb <= 16384, so at least 1
+        }
+    }
+    const int64_t panel = panel_groups(gbytes) * kRepackRows;
+    for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
+        const int64_t s1 = min_i64(n_tokens, s0 + slice);
+        for (int64_t t = s0; t < s1; ++t) {
+            const uint8_t* xr = xb + size_t(t) * x_row_bytes;
+            float* xd = xd_all + (t - s0) * nb;
+            int32_t* xc = xc_all + (t - s0) * nb;
+            for (int64_t i = 0; i < nb; ++i) {
+                const uint8_t* bx = xr + size_t(i) * sizeof(BlockQ8_0);
+                xd[i] = half(bx);
+                xc[i] = block_correction(bx + 2, off);
+            }
+        }
+        for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
+            const int64_t p1 = min_i64(row_end, p0 + panel);
+            for (int64_t t0 = s0; t0 < s1; t0 += kMaxTile) {
+                const int nt = int(min_i64(kMaxTile, s1 - t0));
+                const uint8_t* xp[kMaxTile];
+                const float* xdp[kMaxTile];
+                const int32_t* xcp[kMaxTile];
+                for (int t = 0; t < nt; ++t) {
+                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
+                    xdp[t] = xd_all + (t0 + t - s0) * nb;
+                    xcp[t] = xc_all + (t0 + t - s0) * nb;
+                }
+                const TileFn fn = tile_for<Q4>(nt);
+                for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
+                    alignas(64) float out[kMaxTile][16];
+                    fn(packed + size_t(r0 / kRepackRows) * gbytes, nb, xp, xdp, xcp, out);
+                    const int nrows = int(min_i64(kRepackRows, p1 - r0));
+                    for (int t = 0; t < nt; ++t)
+                        std::memcpy(y + (t0 + t) * ldy + r0, out[t], size_t(nrows) * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+// ---- K-quants: 256-element super-blocks against Q8_K ------------------------------------------
+// Per token and super-block the kernels read the Q8_K scale d (xd) and 16 prepared integers (xs):
+// Q4_K: the 8 sub-block sums of the activation codes as 4 pairs of i16 (for vpdpwssd with the
+// mins); Q6_K: -32 * bsums[j] (the offset of its unsigned 6-bit codes, per 16 elements).
+
+constexpr size_t kQ8KBytes = sizeof(BlockQ8_K);
+constexpr size_t kQ8KQs = offsetof(BlockQ8_K, qs);
+constexpr size_t kQ8KBsums = offsetof(BlockQ8_K, bsums);
+constexpr int kMaxTileK = 6;   // 6 i32 + 6 float accumulators + 8 code vectors fit the 32 registers
+
+inline __m512i bcast4(const uint8_t* p) { return _mm512_set1_epi32(load_i32(p)); }
+
+
+// Q4_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x, sumi =
+// sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
+template <int NT>
+void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd,
+               const int32_t* const* xs, float (*out)[16])
+{
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t)
+        acc[t] = _mm512_setzero_ps();
+    const __m512i low4 = _mm512_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kRepackQ4KSuper;
+        const uint8_t* codes = b + 320;
+        __m512i sumi[NT];
+        for (int t = 0; t < NT; ++t)
+            sumi[t] = _mm512_setzero_si512();
+        for (int s = 0; s < 8; ++s) {
+            const uint8_t* v = codes + 512 * (s / 2);
+            if constexpr (NT == 1)
+                prefetch_record_part(b + kPrefetchRecords * kRepackQ4KSuper, kRepackQ4KSuper, s);
+            __m512i c[8];
+            for (int k = 0; k < 8; ++k) {
+                const __m512i q = _mm512_load_si512(v + 64 * k);
+                c[k] = _mm512_and_si512(s % 2 ? _mm512_srli_epi16(q, 4) : q, low4);
+            }
+            const __m512i sc = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * s)));
+#pragma GCC unroll 6
+            for (int t = 0; t < NT; ++t) {
+                const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
+                __m512i d0 = _mm512_setzero_si512(), d1 = _mm512_setzero_si512();
+                for (int k = 0; k < 8; k += 2) {
+                    d0 = _mm512_dpbusd_epi32(d0, c[k], bcast4(y + 4 * k));
+                    d1 = _mm512_dpbusd_epi32(d1, c[k + 1], bcast4(y + 4 * k + 4));
+                }
+                sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(_mm512_add_epi32(d0, d1), sc));
+            }
+        }
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b)));
+        const __m512 dmw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32)));
+        for (int t = 0; t < NT; ++t) {
+            __m512i summ = _mm512_setzero_si512();
+            for (int p = 0; p < 4; ++p) {
+                const __m256i m8 = _mm256_load_si256(reinterpret_cast<const __m256i*>(b + 192 + 32 * p));
+                const __m512i m = _mm512_cvtepu8_epi16(m8);
+                summ = _mm512_dpwssd_epi32(summ, m, _mm512_set1_epi32(xs[t][16 * i + p]));
+            }
+            const __m512 dx = _mm512_set1_ps(xd[t][i]);
+            const __m512 d = _mm512_mul_ps(dw, dx);
+            const __m512 dmin = _mm512_mul_ps(dmw, dx);
+            acc[t] = _mm512_add_ps(acc[t], _mm512_sub_ps(_mm512_mul_ps(d, _mm512_cvtepi32_ps(sumi[t])),
+                                                         _mm512_mul_ps(dmin, _mm512_cvtepi32_ps(summ))));
+        }
+    }
+    for (int t = 0; t < NT; ++t)
+        _mm512_storeu_ps(out[t], acc[t]);
+}
+
+// Q6_K: (d_w * d_x) * sumi per super-block, sumi = sum over 16-element groups j of
+// sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k).
+template <int NT>
+void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd,
+               const int32_t* const* xs, float (*out)[16])
+{
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t)
+        acc[t] = _mm512_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kRepackQ6KSuper;
+        __m512i sumi[NT];
+        for (int t = 0; t < NT; ++t)
+            sumi[t] = _mm512_setzero_si512();
+        for (int s = 0; s < 8; ++s) {
+            const uint8_t* v = b + 320 + 512 * s;
+            if constexpr (NT == 1)
+                prefetch_record_part(b + kPrefetchRecords * kRepackQ6KSuper, kRepackQ6KSuper, s);
+            __m512i c[8];
+            for (int k = 0; k < 8; ++k)
+                c[k] = _mm512_load_si512(v + 64 * k);
+            const int j = 2 * s;   // first 16-element group of this sub-block
+            const __m512i sca = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * j)));
+            const __m512i scb =
+                _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * (j + 1))));
+#pragma GCC unroll 6
+            for (int t = 0; t < NT; ++t) {
+                const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
+                __m512i da = _mm512_set1_epi32(xs[t][16 * i + j]);
+                __m512i db = _mm512_set1_epi32(xs[t][16 * i + j + 1]);
+                for (int k = 0; k < 4; ++k) {
+                    da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
+                    db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                }
+                sumi[t] = _mm512_add_epi32(sumi[t], _mm512_add_epi32(_mm512_mullo_epi32(da, sca),
+                                                                     _mm512_mullo_epi32(db, scb)));
+            }
+        }
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b)));
+        for (int t = 0; t < NT; ++t)
+            acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(xd[t][i])),
+                                                         _mm512_cvtepi32_ps(sumi[t])));
+    }
+    for (int t = 0; t < NT; ++t)
+        _mm512_storeu_ps(out[t], acc[t]);
+}
+
+using TileKFn = void (*)(const uint8_t*, int64_t, const uint8_t* const*, const float* const*, const int32_t* const*,
+                         float (*)[16]);
+
+template <bool Q6>
+TileKFn tile_k_for(int nt)
+{
+    switch (nt) {
+    case 1: return Q6 ? tile_q6_k<1> : tile_q4_k<1>;
+    case 2: return Q6 ? tile_q6_k<2> : tile_q4_k<2>;
+    case 3: return Q6 ? tile_q6_k<3> : tile_q4_k<3>;
+    case 4: return Q6 ? tile_q6_k<4> : tile_q4_k<4>;
+    case 5: return Q6 ? tile_q6_k<5> : tile_q4_k<5>;
+    default: return Q6 ? tile_q6_k<6> : tile_q4_k<6>;
+    }
+}
+
+template <bool Q6>
+void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows,
+           const uint8_t* xb, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+{
+    const int64_t nb = cols / QK_K;
+    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : kRepackQ4KSuper);
+    row_end = min_i64(row_end, rows);
+    // Per token and super-block: d (float) and 16 prepared integers (see above), computed once
+    // per call; without memory for them, slices of tokens on stack scratch.
+    alignas(64) float xd_stack[kScratch / 16];
+    alignas(64) int32_t xs_stack[kScratch];
+    float* xd_all = xd_stack;
+    int32_t* xs_all = xs_stack;
+    int64_t slice = n_tokens;
+    if (n_tokens * nb * 16 > kScratch) {
+        auto* heap = static_cast<uint8_t*>(t_scratch.get(size_t(n_tokens * nb) * 17 * 4));
+        if (heap) {
+            xd_all = reinterpret_cast<float*>(heap);
+            xs_all = reinterpret_cast<int32_t*>(heap + size_t(n_tokens * nb) * 4);
+        } else {
+            slice = kScratch / (16 * nb);   // repack_available: nb <= 1024, so at least 1
+        }
+    }
+    const int64_t panel = panel_groups(gbytes) * kRepackRows;
+    for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
+        const int64_t s1 = min_i64(n_tokens, s0 + slice);
+        for (int64_t t = s0; t < s1; ++t) {
+            const uint8_t* xr = xb + size_t(t) * x_row_bytes;
+            float* xd = xd_all + (t - s0) * nb;
+            int32_t* xs = xs_all + (t - s0) * nb * 16;
+            for (int64_t i = 0; i < nb; ++i) {
+                const uint8_t* bx = xr + size_t(i) * kQ8KBytes;
+                std::memcpy(&xd[i], bx, 4);
+                int16_t bs[16];
+                std::memcpy(bs, bx + kQ8KBsums, sizeof bs);
+                for (int j = 0; j < 16; ++j) {
+                    if constexpr (Q6) {
+                        xs[16 * i + j] = -32 * bs[j];
+                    } else if (j < 4) {   // sub-blocks 2j and 2j+1 as one i16 pair (|sum| <= 32 * 128)
+                        const auto lo = uint16_t(int16_t(bs[4 * j] + bs[4 * j + 1]));
+                        const auto hi = uint16_t(int16_t(bs[4 * j + 2] + bs[4 * j + 3]));
+                        xs[16 * i + j] = int32_t(uint32_t(lo) | uint32_t(hi) << 16);
+                    } else {
+                        xs[16 * i + j] = 0;
+                    }
+                }
+            }
+        }
+        for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
+            const int64_t p1 = min_i64(row_end, p0 + panel);
+            for (int64_t t0 = s0; t0 < s1; t0 += kMaxTileK) {
+                const int nt = int(min_i64(kMaxTileK, s1 - t0));
+                const uint8_t* xp[kMaxTileK];
+                const float* xdp[kMaxTileK];
+                const int32_t* xsp[kMaxTileK];
+                for (int t = 0; t < nt; ++t) {
+                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
+                    xdp[t] = xd_all + (t0 + t - s0) * nb;
+                    xsp[t] = xs_all + (t0 + t - s0) * nb * 16;
+                }
+                const TileKFn fn = tile_k_for<Q6>(nt);
+                for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
+                    alignas(64) float out[kMaxTileK][16];
+                    fn(packed + size_t(r0 / kRepackRows) * gbytes, nb, xp, xdp, xsp, out);
+                    const int nrows = int(min_i64(kRepackRows, p1 - r0));
+                    for (int t = 0; t < nt; ++t)
+                        std::memcpy(y + (t0 + t) * ldy + r0, out[t], size_t(nrows) * sizeof(float));
+                }
+            }
+        }
+    }
+}
+
+} // namespace
+
+bool supports_repacked(TensorType type)
+{
+    return type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::Q4_K || type == TensorType::Q6_K;
+}
+
+void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y,
+                     int64_t ldy)
+{
+    if (type == TensorType::Q4_0)
+        run<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q8_0)
+        run<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q4_K)
+        run_k<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q6_K)
+        run_k<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+}
+
+} // namespace causerie::kernels::avx512
+#endif

@@ -1,0 +1,161 @@
+#include "repack_cpu.h"
+
+#include "cpu_features.h"
+#include "matmul_cpu.h"
+#include "quant_blocks_ref.h"
+
+#include <cstring>
+
+namespace causerie::kernels {
+namespace {
+
+using namespace blocks;
+
+// Code bytes of one block of 16 rows, and of one record of 4 blocks (see repack_cpu.h).
+size_t group_block_code_bytes(TensorType type)
+{
+    return type == TensorType::Q4_0 ? 16 * QK / 2 : 16 * QK;
+}
+
+size_t q0_record_bytes(TensorType type)
+{
+    return size_t(kRepackQ0RecordBlocks) * (32 + group_block_code_bytes(type));
+}
+
+bool is_k(TensorType type) { return type == TensorType::Q4_K || type == TensorType::Q6_K; }
+
+size_t group_bytes(TensorType type, int64_t cols)
+{
+    if (type == TensorType::Q4_K)
+        return size_t(cols / QK_K) * kRepackQ4KSuper;
+    if (type == TensorType::Q6_K)
+        return size_t(cols / QK_K) * kRepackQ6KSuper;
+    const int64_t records = (cols / QK + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks;
+    return size_t(records) * q0_record_bytes(type);
+}
+
+} // namespace
+
+bool repack_available(TensorType type, int64_t cols)
+{
+    // The kernels keep per-token block scales of up to 16384 blocks (1024 super-blocks of K-quants,
+    // 16 integers each) on the stack.
+    if (!cpu_features().avx512_vnni || !avx512::supports_repacked(type) || cols <= 0)
+        return false;
+    return is_k(type) ? cols % QK_K == 0 && cols / QK_K <= 1024 : cols % QK == 0 && cols / QK <= 16384;
+}
+
+size_t repacked_bytes(TensorType type, int64_t rows, int64_t cols)
+{
+    const int64_t groups = (rows + kRepackRows - 1) / kRepackRows;
+    return size_t(groups) * group_bytes(type, cols);
+}
+
+namespace {
+
+// One super-block of row r (0..15) of a group into its record (layouts in repack_cpu.h).
+void repack_q4_k(const uint8_t* blk, int64_t r, uint8_t* rec)
+{
+    BlockQ4_K b;
+    std::memcpy(&b, blk, sizeof b);
+    std::memcpy(rec + 2 * r, &b.d, 2);
+    std::memcpy(rec + 32 + 2 * r, &b.dmin, 2);
+    int sc[8], m[8];
+    unpack_scales_k4(b.scales, sc, m);
+    for (int s = 0; s < 8; ++s) {
+        rec[64 + 16 * s + r] = uint8_t(sc[s]);
+        rec[192 + 32 * (s / 2) + 2 * r + (s % 2)] = uint8_t(m[s]);
+    }
+    for (int p = 0; p < 4; ++p)
+        for (int k = 0; k < 8; ++k)
+            std::memcpy(rec + 320 + 512 * p + 64 * k + 4 * r, b.qs + 32 * p + 4 * k, 4);
+}
+
+void repack_q6_k(const uint8_t* blk, int64_t r, uint8_t* rec)
+{
+    BlockQ6_K b;
+    std::memcpy(&b, blk, sizeof b);
+    std::memcpy(rec + 2 * r, &b.d, 2);
+    for (int j = 0; j < 16; ++j)
+        rec[64 + 16 * j + r] = uint8_t(b.scales[j]);
+    int q[QK_K];
+    unpack_q6_k_codes(b, q);
+    for (int e = 0; e < QK_K; ++e)   // element e: sub-block e / 32, vector (e % 32) / 4, byte e % 4
+        rec[320 + 512 * (e / 32) + 64 * ((e % 32) / 4) + 4 * r + e % 4] = uint8_t(q[e] + 32);
+}
+
+void repack_groups_k(TensorType type, const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t cols,
+                     int64_t group_begin, int64_t group_end, uint8_t* packed)
+{
+    const int64_t nb = cols / QK_K;
+    const bool q6 = type == TensorType::Q6_K;
+    const size_t rec_bytes = q6 ? kRepackQ6KSuper : kRepackQ4KSuper;
+    const size_t wblock = q6 ? sizeof(BlockQ6_K) : sizeof(BlockQ4_K);
+    const size_t gbytes = size_t(nb) * rec_bytes;
+    for (int64_t g = group_begin; g < group_end; ++g) {
+        uint8_t* base = packed + size_t(g) * gbytes;
+        std::memset(base, 0, gbytes);   // padding rows: zero scales (their outputs are never stored)
+        for (int64_t r = 0; r < kRepackRows && g * kRepackRows + r < rows; ++r) {
+            const uint8_t* src = wb + size_t(g * kRepackRows + r) * w_row_bytes;
+            for (int64_t i = 0; i < nb; ++i) {
+                if (q6)
+                    repack_q6_k(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
+                else
+                    repack_q4_k(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
+            }
+        }
+    }
+}
+
+} // namespace
+
+void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols,
+                   int64_t group_begin, int64_t group_end, void* packed)
+{
+    if (is_k(type)) {
+        repack_groups_k(type, static_cast<const uint8_t*>(w), w_row_bytes, rows, cols, group_begin, group_end,
+                        static_cast<uint8_t*>(packed));
+        return;
+    }
+    const int64_t nb = cols / QK;
+    const size_t gbytes = group_bytes(type, cols);
+    const size_t cbytes = group_block_code_bytes(type);
+    const bool q4 = type == TensorType::Q4_0;
+    const size_t wblock = q4 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    const auto* wb = static_cast<const uint8_t*>(w);
+    for (int64_t g = group_begin; g < group_end; ++g) {
+        uint8_t* base = static_cast<uint8_t*>(packed) + size_t(g) * gbytes;
+        std::memset(base, 0, gbytes);   // padding rows: zero scales (their outputs are never stored)
+        for (int64_t r = 0; r < kRepackRows; ++r) {
+            const int64_t row = g * kRepackRows + r;
+            if (row >= rows)
+                break;
+            const uint8_t* src = wb + size_t(row) * w_row_bytes;
+            for (int64_t i = 0; i < nb; ++i) {
+                const uint8_t* blk = src + size_t(i) * wblock;
+                uint8_t* rec = base + size_t(i / kRepackQ0RecordBlocks) * q0_record_bytes(type);
+                const size_t j = size_t(i % kRepackQ0RecordBlocks);
+                std::memcpy(rec + j * 32 + size_t(r) * 2, blk, 2);
+                uint8_t* dst = rec + 32 * kRepackQ0RecordBlocks + j * cbytes + size_t(r) * 4;
+                if (q4) {
+                    for (int k = 0; k < 4; ++k)
+                        std::memcpy(dst + 64 * k, blk + 2 + 4 * k, 4);
+                } else {
+                    for (int k = 0; k < 8; ++k)
+                        for (int b = 0; b < 4; ++b)
+                            dst[64 * k + b] = uint8_t(blk[2 + 4 * k + b] ^ 0x80);   // q + 128
+                }
+            }
+        }
+    }
+}
+
+void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int64_t cols, int64_t row_begin,
+                         int64_t row_end, const void* x_conv, int64_t n_tokens, float* y, int64_t ldy)
+{
+    avx512::matmul_repacked(type, static_cast<const uint8_t*>(packed), cols, row_begin, row_end, rows,
+                            static_cast<const uint8_t*>(x_conv), converted_row_bytes(type, cols), n_tokens, y,
+                            ldy);
+}
+
+} // namespace causerie::kernels

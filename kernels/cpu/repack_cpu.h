@@ -1,0 +1,73 @@
+#pragma once
+// Weights repacked at load time for the AVX-512 VNNI kernels (Q4_0, Q8_0, Q4_K, Q6_K): 16 rows
+// interleaved per 32-element block (or 256-element super-block), so one 512-bit vpdpbusd
+// multiplies 4 elements of 16 rows (one i32 lane per row) by the same 4 activation bytes (an
+// embedded broadcast), and the 16 rows' block scales are one vector.
+// On the original layout each row needs its own horizontal sum; here the 16 lanes of the
+// accumulator are already the 16 outputs.
+//
+// Layout of one group of 16 rows (rows past the end of the tensor are zero padding), nb = cols/32,
+// in records of 4 blocks (the last one may be partly unused), so that scales and codes stream as
+// one sequence:
+//   record = 4 x 16 fp16 scales (block-major: block j of the record, rows 0..15; 128 bytes), then
+//   the codes of the 4 blocks; within a block, vector k (64 bytes) holds elements [4k, 4k+4) of
+//   rows 0..15, row r at bytes [4r, 4r+4).
+//   Q4_0: 4 vectors per block, low nibbles = elements [4k, 4k+4), high = [16+4k, 16+4k+4)
+//         (the original qs bytes [4k, 4k+4) of each row, unchanged); records of 1152 bytes.
+//   Q8_0: 8 vectors per block, codes stored as q + 128 (unsigned for vpdpbusd); 2176 bytes.
+// K-quants (256-element super-blocks, block-major, one record per super-block of 16 rows):
+//   Q4_K (kRepackQ4KSuper = 2368 bytes): [0,32) d, [32,64) dmin (fp16, row r at 2r);
+//         [64,192) the 8 sub-block scales [s][r] u8; [192,320) the mins as pairs [s/2][r][s%2] u8;
+//         [320,2368) codes: for sub-block pair p, vector k (64 bytes at 320 + 512p + 64k), row r's
+//         bytes qs[32p + 4k, +4): low nibbles = sub-block 2p elements [4k, 4k+4), high = 2p+1.
+//   Q6_K (kRepackQ6KSuper = 4416 bytes): [0,32) d (fp16), [32,64) zero; [64,320) the 16 scales
+//         [j][r] i8; [320,4416) codes as bytes u = q + 32 in [0, 63], laid out as Q8_0's: sub-block
+//         s, vector k at 320 + 512s + 64k, row r's elements [32s + 4k, +4). 21 % more bytes than
+//         the 6-bit file layout, but nothing to decode: one token over a 32000 x 4096 weight
+//         streamed 14.6 GB/s (counted in file bytes) with a 6-bit interleaved layout and 21.7
+//         with bytes on the Zen 4 of docs/benchmarks-cpu.md.
+// Groups follow each other; every group starts 64-byte aligned in a 64-byte aligned buffer.
+//
+// Results are bit-identical to vec_dot_ref (exact integer block sums, then the reference's float
+// operations in its order), whatever the number of tokens.
+#include "quant_types.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace causerie::kernels {
+
+constexpr int64_t kRepackRows = 16;
+constexpr int64_t kRepackQ0RecordBlocks = 4;   // Q4_0/Q8_0 blocks per record
+constexpr size_t kRepackQ4KSuper = 2368;   // bytes per super-block of a 16-row group
+constexpr size_t kRepackQ6KSuper = 4416;
+
+// True when this CPU's dispatch (CAUSERIE_CPU caps included) has a kernel for the repacked layout
+// of `type` with rows of `cols` elements. When false, keep using matmul_converted_cpu on the
+// original rows.
+bool repack_available(TensorType type, int64_t cols);
+
+// Bytes of the repacked copy of a (rows, cols) tensor (rows rounded up to groups of 16).
+size_t repacked_bytes(TensorType type, int64_t rows, int64_t cols);
+
+// Writes groups [group_begin, group_end) of the repacked copy of W (row r at
+// (const char*)w + r * w_row_bytes) into `packed` (the whole buffer, 64-byte aligned). Groups are
+// independent, so callers may split them over threads.
+void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols,
+                   int64_t group_begin, int64_t group_end, void* packed);
+
+// y[t*ldy + r] = W[r] . x_conv[t] for r in [row_begin, row_end), t in [0, n_tokens), with
+// row_begin a multiple of 16 and y pointing at row 0's output. x_conv as from
+// convert_activations_cpu (Q8_0 rows). Only valid when repack_available(type, cols).
+void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int64_t cols, int64_t row_begin,
+                         int64_t row_end, const void* x_conv, int64_t n_tokens, float* y, int64_t ldy);
+
+// Internal: the AVX-512 VNNI translation unit (matmul_repack_avx512.cpp).
+namespace avx512 {
+bool supports_repacked(TensorType type);
+void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y,
+                     int64_t ldy);
+} // namespace avx512
+
+} // namespace causerie::kernels
