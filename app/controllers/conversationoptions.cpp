@@ -13,6 +13,18 @@ bool hasOwnPrompt(const QString& prompt, const QJsonObject& settings)
     return settings.contains(kCustomPrompt) ? settings.value(kCustomPrompt).toBool() : !prompt.isEmpty();
 }
 
+// The sampling values as a conversation stores them (keys as in AppSettings; seed -1: random).
+void storeSampling(const GenerationSettings& g, QJsonObject* s)
+{
+    s->insert(QStringLiteral("temperature"), g.temperature);
+    s->insert(QStringLiteral("topP"), g.topP);
+    s->insert(QStringLiteral("topK"), g.topK);
+    s->insert(QStringLiteral("minP"), g.minP);
+    s->insert(QStringLiteral("repeatPenalty"), g.repeatPenalty);
+    s->insert(QStringLiteral("maxTokens"), g.maxTokens);
+    s->insert(QStringLiteral("seed"), g.seed ? qint64(*g.seed) : qint64(-1));
+}
+
 bool hasOwnSampling(const QJsonObject& settings)
 {
     for (const QString& k : ConversationOptions::samplingKeys())
@@ -128,14 +140,7 @@ void ConversationOptions::setCustomSampling(bool on)
         return;
     QJsonObject s = m_settings;
     if (on) {
-        const GenerationSettings g = m_defaults->generation();
-        s.insert(QStringLiteral("temperature"), g.temperature);
-        s.insert(QStringLiteral("topP"), g.topP);
-        s.insert(QStringLiteral("topK"), g.topK);
-        s.insert(QStringLiteral("minP"), g.minP);
-        s.insert(QStringLiteral("repeatPenalty"), g.repeatPenalty);
-        s.insert(QStringLiteral("maxTokens"), g.maxTokens);
-        s.insert(QStringLiteral("seed"), g.seed ? qint64(*g.seed) : qint64(-1));
+        storeSampling(m_defaults->generation(), &s);
     } else {
         for (const QString& k : samplingKeys())
             s.remove(k);
@@ -154,14 +159,7 @@ void ConversationOptions::setValue(const char* key, const QVariant& value)
     }
     s.insert(QLatin1String(key), QJsonValue::fromVariant(value));
     // Read back through the same bounds as the defaults, and store what will be used.
-    const GenerationSettings g = m_defaults->generation(s);
-    s.insert(QStringLiteral("temperature"), g.temperature);
-    s.insert(QStringLiteral("topP"), g.topP);
-    s.insert(QStringLiteral("topK"), g.topK);
-    s.insert(QStringLiteral("minP"), g.minP);
-    s.insert(QStringLiteral("repeatPenalty"), g.repeatPenalty);
-    s.insert(QStringLiteral("maxTokens"), g.maxTokens);
-    s.insert(QStringLiteral("seed"), g.seed ? qint64(*g.seed) : qint64(-1));
+    storeSampling(m_defaults->generation(s), &s);
     if (s != m_settings)
         save(m_systemPrompt, s);
 }
