@@ -4,6 +4,7 @@
 // Skipped, with the reason, when the model is not in the user's model folder.
 #include "appcontroller.h"
 #include "messagelistmodel.h"
+#include "tests/common/default_model.h"
 
 #include <QDir>
 #include <QFile>
@@ -15,20 +16,10 @@ using causerie::storage::MessageListModel;
 
 namespace {
 
-const char* kQuestion = "What is the capital of France?";
-constexpr int kMaxTokens = 64;
-constexpr int kCtx = 1024;
-
-QString defaultModelPath()
-{
-    const QByteArray env = qgetenv("CAUSERIE_DEFAULT_MODEL");
-    if (!env.isEmpty())
-        return QString::fromLocal8Bit(env);
-    QString data = QString::fromLocal8Bit(qgetenv("XDG_DATA_HOME"));
-    if (data.isEmpty())
-        data = QDir::homePath() + QStringLiteral("/.local/share");
-    return data + QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
-}
+using causerie::testing::defaultModelPath;
+const char* kQuestion = causerie::testing::kDefaultModelQuestion;
+constexpr int kMaxTokens = causerie::testing::kDefaultModelMaxTokens;
+constexpr int kCtx = causerie::testing::kDefaultModelContext;
 
 } // namespace
 

@@ -9,6 +9,7 @@
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/tokenizer.h"
+#include "tests/common/default_model.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -40,23 +41,14 @@ inline char* toString(const std::vector<int32_t>& ids)
 
 namespace {
 
-const QString kModelFile = QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf");
-const char* kFetch = "scripts/fetch-default-model.sh";
-const char* kQuestion = "What is the capital of France?";
-// Generation settings shared by the engine run and the CLI run. 64 tokens is plenty for a
-// one-sentence answer (the model ends its turn with <|im_end|> well before).
-constexpr int kMaxTokens = 64;
-constexpr int64_t kCtx = 1024;
+const char* kFetch = testing::kDefaultModelFetch;
+const char* kQuestion = testing::kDefaultModelQuestion;
+constexpr int kMaxTokens = testing::kDefaultModelMaxTokens;
+constexpr int64_t kCtx = testing::kDefaultModelContext;
 
 QString default_model_path()
 {
-    const QByteArray env = qgetenv("CAUSERIE_DEFAULT_MODEL");
-    if (!env.isEmpty())
-        return QString::fromLocal8Bit(env);
-    QString data = QString::fromLocal8Bit(qgetenv("XDG_DATA_HOME"));
-    if (data.isEmpty())
-        data = QDir::homePath() + QStringLiteral("/.local/share");
-    return data + QStringLiteral("/Causerie/models/") + kModelFile;
+    return testing::defaultModelPath();
 }
 
 std::vector<int32_t> to_ids(const QJsonArray& a)

@@ -11,7 +11,10 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 #include <QTimer>
+
+#include <algorithm>
 
 namespace {
 
@@ -100,6 +103,9 @@ void TestLocalBackend::loadsModelInfo()
     QCOMPARE(info.chatTemplate, QStringLiteral("mistral-v1"));
     QVERIFY(info.device.startsWith(QLatin1String("CPU")));
     QVERIFY(!info.deviceNote.isEmpty());   // auto on a machine without a usable GPU says why
+    // Threads "automatic" (0): every core but one, so the window keeps a core while it streams.
+    const int automatic = std::max(1, QThread::idealThreadCount() - 1);
+    QCOMPARE(info.device, automatic == 1 ? QStringLiteral("CPU (1 thread)") : QStringLiteral("CPU (%1 threads)").arg(automatic));
     QCOMPARE(b.displayName(), info.name);
 }
 

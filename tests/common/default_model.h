@@ -1,0 +1,28 @@
+#pragma once
+// Where the tests find the default model (SmolLM2-135M-Instruct Q4_1), which the test command's
+// set-up fetches into the user's model folder; CAUSERIE_DEFAULT_MODEL may point elsewhere.
+// Shared by the engine's and the app's default-model tests, which must ask the same question
+// with the same settings so their answers can be compared with the CLI's.
+#include <QDir>
+#include <QString>
+
+namespace causerie::testing {
+
+inline const char* kDefaultModelFetch = "scripts/fetch-default-model.sh";
+inline const char* kDefaultModelQuestion = "What is the capital of France?";
+// 64 tokens is plenty for a one-sentence answer (the model ends its turn well before).
+inline constexpr int kDefaultModelMaxTokens = 64;
+inline constexpr int kDefaultModelContext = 1024;
+
+inline QString defaultModelPath()
+{
+    const QByteArray env = qgetenv("CAUSERIE_DEFAULT_MODEL");
+    if (!env.isEmpty())
+        return QString::fromLocal8Bit(env);
+    QString data = QString::fromLocal8Bit(qgetenv("XDG_DATA_HOME"));
+    if (data.isEmpty())
+        data = QDir::homePath() + QStringLiteral("/.local/share");
+    return data + QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+}
+
+} // namespace causerie::testing
