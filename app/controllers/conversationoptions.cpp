@@ -154,8 +154,7 @@ void ConversationOptions::setValue(const char* key, const QVariant& value)
     if (!customSampling()) {
         // The first value of its own: the others are fixed at today's defaults with it, so a
         // later change of the defaults does not half-change this conversation.
-        setCustomSampling(true);
-        s = m_settings;
+        storeSampling(m_defaults->generation(), &s);
     }
     s.insert(QLatin1String(key), QJsonValue::fromVariant(value));
     // Read back through the same bounds as the defaults, and store what will be used.
@@ -164,24 +163,23 @@ void ConversationOptions::setValue(const char* key, const QVariant& value)
         save(m_systemPrompt, s);
 }
 
-bool ConversationOptions::save(const QString& systemPrompt, const QJsonObject& settings)
+void ConversationOptions::save(const QString& systemPrompt, const QJsonObject& settings)
 {
     if (!m_store)
-        return false;
+        return;
     const qint64 id = m_id ? m_id : (m_ensure ? m_ensure() : 0);
     if (!id)
-        return false;
+        return;
     m_id = id;
     auto c = m_store->conversation(id);
     if (!c) {
         Q_EMIT errorOccurred(c.errorString());
-        return false;
+        return;
     }
     if (auto st = m_store->setConversationOptions(id, c->backend, c->model, systemPrompt, settings); !st) {
         Q_EMIT errorOccurred(st.errorString());
-        reload();
-        return false;
+        Q_EMIT changed();   // the views show the stored values again
+        return;
     }
-    reload();
-    return true;
+    // The store's conversationsChanged has re-read the values (see the constructor).
 }

@@ -79,8 +79,8 @@ Q_SIGNALS:
 private:
     GenerationSettings effective() const;
     void setValue(const char* key, const QVariant& value);
-    // Writes the conversation's prompt and settings; false (reported) when the store refused.
-    bool save(const QString& systemPrompt, const QJsonObject& settings);
+    // Writes the conversation's prompt and settings (a refusal is reported by errorOccurred).
+    void save(const QString& systemPrompt, const QJsonObject& settings);
     void reload();
 
     causerie::storage::ConversationStore* m_store;

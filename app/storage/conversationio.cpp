@@ -155,18 +155,13 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString &ftsQue
         return st.error();
     st->bind(1, ftsQuery).bind(2, qint64(limit));
     QList<SearchHit> hits;
-    for (;;) {
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!row.value())
-            break;
+    STORE_TRY(st->forEachRow([&] {
         SearchHit hit = parseSnippet(st->text(3));
         hit.messageId = st->int64(0);
         hit.conversationId = st->int64(1);
         hit.conversationTitle = st->text(2);
         hits.append(std::move(hit));
-    }
+    }));
     return hits;
 }
 
@@ -258,12 +253,7 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
     // Ids in the file are 1..n in message order, so an export does not depend on the database.
     QHash<qint64, qint64> local;
     QJsonArray messages;
-    for (;;) {
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!row.value())
-            break;
+    STORE_TRY(st->forEachRow([&] {
         const qint64 id = st->int64(0);
         local.insert(id, local.size() + 1);
         QJsonObject m;
@@ -284,7 +274,7 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
         m[QLatin1String("finish_reason")] = textOrNull(st->text(14));
         m[QLatin1String("error_text")] = textOrNull(st->text(15));
         messages.append(m);
-    }
+    }));
     QJsonObject root;
     root[QLatin1String("format")] = QLatin1String(kFormat);
     root[QLatin1String("version")] = kFormatVersion;

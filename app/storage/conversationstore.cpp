@@ -8,12 +8,6 @@
 #include <QFileInfo>
 #include <QJsonDocument>
 
-#define STORE_TRY(expr)                                                                          \
-    do {                                                                                         \
-        if (auto r_ = (expr); !r_)                                                               \
-            return r_.error();                                                                   \
-    } while (0)
-
 namespace causerie::storage {
 namespace {
 
@@ -215,14 +209,9 @@ StoreResult<QList<Conversation>> ConversationStore::listConversations(int offset
         return st.error();
     st->bind(1, qint64(limit)).bind(2, qint64(offset));
     QList<Conversation> out;
-    for (;;) {
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!row.value())
-            break;
+    STORE_TRY(st->forEachRow([&] {
         out.append(readConversation(*st));
-    }
+    }));
     return out;
 }
 
@@ -505,14 +494,9 @@ StoreResult<QList<qint64>> ConversationStore::siblings(qint64 messageId)
     else
         st->bind(2, m->conversationId);
     QList<qint64> ids;
-    for (;;) {
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!row.value())
-            break;
+    STORE_TRY(st->forEachRow([&] {
         ids.append(st->int64(0));
-    }
+    }));
     return ids;
 }
 
@@ -582,17 +566,12 @@ StoreResult<QList<Message>> ConversationStore::activePath(qint64 conversationId)
     if (!st)
         return st.error();
     st->bind(1, leaf.value());
-    for (;;) {
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!row.value())
-            break;
+    STORE_TRY(st->forEachRow([&] {
         Message m = readMessage(*st);
         m.siblingIndex = int(st->int64(16));
         m.siblingCount = int(st->int64(17));
         path.append(std::move(m));
-    }
+    }));
     return path;
 }
 

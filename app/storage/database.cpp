@@ -141,13 +141,7 @@ StoreResult<bool> Statement::step()
 
 StoreStatus Statement::run()
 {
-    for (;;) {
-        auto r = step();
-        if (!r)
-            return r.error();
-        if (!r.value())
-            return Done{};
-    }
+    return forEachRow([] {});
 }
 
 bool Statement::isNull(int column) const

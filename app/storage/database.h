@@ -43,6 +43,19 @@ public:
     StoreResult<bool> step();
     // Runs a statement that returns no rows (or whose rows are ignored).
     StoreStatus run();
+    // Steps through every row, calling onRow() while the statement stands on it.
+    template <typename OnRow>
+    StoreStatus forEachRow(OnRow &&onRow)
+    {
+        for (;;) {
+            auto r = step();
+            if (!r)
+                return r.error();
+            if (!r.value())
+                return Done{};
+            onRow();
+        }
+    }
 
     bool isNull(int column) const;
     qint64 int64(int column) const;

@@ -40,3 +40,10 @@ struct Done {};
 using StoreStatus = StoreResult<Done>;
 
 } // namespace causerie::storage
+
+// Returns the error of a StoreResult/StoreStatus expression from the calling function.
+#define STORE_TRY(expr)                                                                          \
+    do {                                                                                         \
+        if (auto r_ = (expr); !r_)                                                               \
+            return r_.error();                                                                   \
+    } while (0)

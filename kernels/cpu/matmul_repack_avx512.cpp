@@ -163,6 +163,40 @@ TileFn tile_for(int nt)
     }
 }
 
+// The walk both families share: row groups of [row_begin, row_end) panel by panel (a panel stays
+// in cache across the slice's token tiles), tokens [s0, s1) in tiles of at most MaxTile. Per
+// token: its activation row in xb, nb block scales in xd_all and side_stride prepared integers
+// in side_all (both indexed from s0). A tile's 16 outputs per token are copied to y (ldy floats
+// per token), the last group's to its real rows only.
+template <int MaxTile>
+void walk_tiles(TileFn (*tile)(int), const uint8_t* packed, size_t gbytes, int64_t nb, const uint8_t* xb,
+                size_t x_row_bytes, const float* xd_all, const int32_t* side_all, int64_t side_stride, int64_t s0,
+                int64_t s1, int64_t row_begin, int64_t row_end, int64_t panel, float* y, int64_t ldy)
+{
+    for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
+        const int64_t p1 = min_i64(row_end, p0 + panel);
+        for (int64_t t0 = s0; t0 < s1; t0 += MaxTile) {
+            const int nt = int(min_i64(MaxTile, s1 - t0));
+            const uint8_t* xp[MaxTile];
+            const float* xdp[MaxTile];
+            const int32_t* sp[MaxTile];
+            for (int t = 0; t < nt; ++t) {
+                xp[t] = xb + size_t(t0 + t) * x_row_bytes;
+                xdp[t] = xd_all + (t0 + t - s0) * nb;
+                sp[t] = side_all + (t0 + t - s0) * side_stride;
+            }
+            const TileFn fn = tile(nt);
+            for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
+                alignas(64) float out[MaxTile][16];
+                fn(packed + size_t(r0 / kRepackRows) * gbytes, nb, xp, xdp, sp, out);
+                const int nrows = int(min_i64(kRepackRows, p1 - r0));
+                for (int t = 0; t < nt; ++t)
+                    std::memcpy(y + (t0 + t) * ldy + r0, out[t], size_t(nrows) * sizeof(float));
+            }
+        }
+    }
+}
+
 // -off * sum of the 32 codes of a Q8_0 block (the correction for unsigned weight codes).
 inline int32_t block_correction(const uint8_t* y, int32_t off)
 {
@@ -213,28 +247,8 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
                 xc[i] = block_correction(bx + 2, off);
             }
         }
-        for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
-            const int64_t p1 = min_i64(row_end, p0 + panel);
-            for (int64_t t0 = s0; t0 < s1; t0 += kMaxTile) {
-                const int nt = int(min_i64(kMaxTile, s1 - t0));
-                const uint8_t* xp[kMaxTile];
-                const float* xdp[kMaxTile];
-                const int32_t* xcp[kMaxTile];
-                for (int t = 0; t < nt; ++t) {
-                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
-                    xdp[t] = xd_all + (t0 + t - s0) * nb;
-                    xcp[t] = xc_all + (t0 + t - s0) * nb;
-                }
-                const TileFn fn = tile_for<Q4>(nt);
-                for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
-                    alignas(64) float out[kMaxTile][16];
-                    fn(packed + size_t(r0 / kRepackRows) * gbytes, nb, xp, xdp, xcp, out);
-                    const int nrows = int(min_i64(kRepackRows, p1 - r0));
-                    for (int t = 0; t < nt; ++t)
-                        std::memcpy(y + (t0 + t) * ldy + r0, out[t], size_t(nrows) * sizeof(float));
-                }
-            }
-        }
+        walk_tiles<kMaxTile>(&tile_for<Q4>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xc_all, nb, s0, s1,
+                             row_begin, row_end, panel, y, ldy);
     }
 }
 
@@ -355,8 +369,7 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
         _mm512_storeu_ps(out[t], acc[t]);
 }
 
-using TileKFn = void (*)(const uint8_t*, int64_t, const uint8_t* const*, const float* const*, const int32_t* const*,
-                         float (*)[16]);
+using TileKFn = TileFn;   // the same signature: xs in place of the Q4_0/Q8_0 corrections
 
 template <bool Q6>
 TileKFn tile_k_for(int nt)
@@ -419,28 +432,8 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                 }
             }
         }
-        for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
-            const int64_t p1 = min_i64(row_end, p0 + panel);
-            for (int64_t t0 = s0; t0 < s1; t0 += kMaxTileK) {
-                const int nt = int(min_i64(kMaxTileK, s1 - t0));
-                const uint8_t* xp[kMaxTileK];
-                const float* xdp[kMaxTileK];
-                const int32_t* xsp[kMaxTileK];
-                for (int t = 0; t < nt; ++t) {
-                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
-                    xdp[t] = xd_all + (t0 + t - s0) * nb;
-                    xsp[t] = xs_all + (t0 + t - s0) * nb * 16;
-                }
-                const TileKFn fn = tile_k_for<Q6>(nt);
-                for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
-                    alignas(64) float out[kMaxTileK][16];
-                    fn(packed + size_t(r0 / kRepackRows) * gbytes, nb, xp, xdp, xsp, out);
-                    const int nrows = int(min_i64(kRepackRows, p1 - r0));
-                    for (int t = 0; t < nt; ++t)
-                        std::memcpy(y + (t0 + t) * ldy + r0, out[t], size_t(nrows) * sizeof(float));
-                }
-            }
-        }
+        walk_tiles<kMaxTileK>(&tile_k_for<Q6>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0,
+                              s1, row_begin, row_end, panel, y, ldy);
     }
 }
 

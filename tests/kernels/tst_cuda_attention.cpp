@@ -2,6 +2,7 @@
 // (engine/forward_cpu.cpp attention(), restated below as the oracle: it is the numerics the
 // kernel promises to reproduce) and (2) textbook softmax attention in double, which checks that
 // oracle and kernel compute attention at all.
+#include "attention_ref.h"
 #include "tst_cuda_util.h"
 
 #include "kernels/cpu/dequant_ref.h"
@@ -17,80 +18,7 @@
 using namespace cuda_test;
 
 namespace {
-
-float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
-
-struct Case {
-    int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
-};
-
-// forward_cpu.cpp's attention for one (token, head), written out again.
-void cpu_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
-                   const std::vector<uint16_t>& V, std::vector<float>& out)
-{
-    const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
-    const float scale = 1.0f / std::sqrt(float(c.hd));
-    for (int64_t t = 0; t < c.n_tokens; ++t)
-        for (int64_t h = 0; h < c.n_head; ++h) {
-            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
-            std::vector<float> q16(size_t(c.hd));
-            for (int64_t i = 0; i < c.hd; ++i)
-                q16[size_t(i)] = round_f16(q[size_t((t * c.n_head + h) * c.hd + i)]);
-            std::vector<uint16_t> acc(size_t(c.vd), 0);
-            float max = -INFINITY, sum = 0.0f;
-            for (int64_t j = 0; j < n_kv; ++j) {
-                float s = 0.0f;
-                for (int64_t i = 0; i < c.hd; ++i)
-                    s += q16[size_t(i)] * fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
-                s *= scale;
-                float rescale = 1.0f, w = 1.0f;
-                if (s > max) {
-                    rescale = std::exp(max - s);
-                    max = s;
-                    for (auto& a : acc)
-                        a = fp32_to_fp16(fp16_to_fp32(a) * rescale);
-                } else {
-                    w = std::exp(s - max);
-                }
-                for (int64_t i = 0; i < c.vd; ++i)
-                    acc[size_t(i)] = fp32_to_fp16(fp16_to_fp32(acc[size_t(i)]) +
-                                                  fp16_to_fp32(V[size_t(j * v_dim + kvh * c.vd + i)]) * w);
-                sum = sum * rescale + w;
-            }
-            for (int64_t i = 0; i < c.vd; ++i)
-                out[size_t((t * c.n_head + h) * c.vd + i)] = fp16_to_fp32(acc[size_t(i)]) * (1.0f / sum);
-        }
-}
-
-// softmax(q.k / sqrt(hd)) . v in double, from the same F16 cache.
-void textbook_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
-                        const std::vector<uint16_t>& V, std::vector<double>& out)
-{
-    const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
-    for (int64_t t = 0; t < c.n_tokens; ++t)
-        for (int64_t h = 0; h < c.n_head; ++h) {
-            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
-            std::vector<double> p(static_cast<size_t>(n_kv));
-            for (int64_t j = 0; j < n_kv; ++j) {
-                double s = 0;
-                for (int64_t i = 0; i < c.hd; ++i)
-                    s += double(q[size_t((t * c.n_head + h) * c.hd + i)]) *
-                         fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
-                p[size_t(j)] = s / std::sqrt(double(c.hd));
-            }
-            const double m = *std::max_element(p.begin(), p.end());
-            double z = 0;
-            for (auto& x : p)
-                z += (x = std::exp(x - m));
-            for (int64_t i = 0; i < c.vd; ++i) {
-                double a = 0;
-                for (int64_t j = 0; j < n_kv; ++j)
-                    a += p[size_t(j)] * fp16_to_fp32(V[size_t(j * v_dim + kvh * c.vd + i)]);
-                out[size_t((t * c.n_head + h) * c.vd + i)] = a / z;
-            }
-        }
-}
-
+using Case = AttentionCase;
 } // namespace
 
 class TestCudaAttention : public QObject {
@@ -142,10 +70,8 @@ void TestCudaAttention::matchesCpuAttention()
     std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
     std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
 
-    std::vector<float> ref(size_t(n_tokens * n_head * vd));
-    cpu_attention(c, q, K, V, ref);
-    std::vector<double> exact(ref.size());
-    textbook_attention(c, q, K, V, exact);
+    const std::vector<float> ref = cpu_attention(c, q, K, V);
+    const std::vector<double> exact = exact_attention(c, q, K, V, false);
 
     DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
 #if defined(CAUSERIE_CUDA_SIM)
@@ -200,8 +126,7 @@ void TestCudaAttention::splitKMatchesTextbook()
     std::vector<uint16_t> K(kf.size()), V(vf.size());
     std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
     std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
-    std::vector<double> exact(size_t(n_tokens * c.n_head * vd));
-    textbook_attention(c, q, K, V, exact);
+    const std::vector<double> exact = exact_attention(c, q, K, V, false);
     const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, vd};
     const int64_t scratch = gpu::attention_split_k_scratch_floats(n_tokens, n_ctx, shape);
     DeviceBuffer dq(q), dk(K), dv(V), dout(exact.size() * 4), dscratch(size_t(scratch) * 4);

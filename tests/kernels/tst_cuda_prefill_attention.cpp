@@ -5,6 +5,7 @@
 //     what the backend's logits are compared with.
 // Shapes cover GQA, odd prompt lengths that leave a partial query tile and a partial key tile,
 // a cache prefix (prefill continuing a conversation), head_dim != value_dim, both schedules.
+#include "attention_ref.h"
 #include "tst_cuda_util.h"
 
 #include "kernels/cpu/attention_cpu.h"
@@ -20,62 +21,7 @@
 using namespace cuda_test;
 
 namespace {
-
-struct Case {
-    int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
-};
-
-float round_f16(float x) { return fp16_to_fp32(fp32_to_fp16(x)); }
-
-// softmax(q16.k / sqrt(hd)) . v in double; token t sees positions [0, pos0 + t].
-std::vector<double> exact_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
-                                    const std::vector<uint16_t>& V)
-{
-    std::vector<double> out(size_t(c.n_tokens * c.n_head * c.vd));
-    const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
-    for (int64_t t = 0; t < c.n_tokens; ++t)
-        for (int64_t h = 0; h < c.n_head; ++h) {
-            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
-            std::vector<double> p(static_cast<size_t>(n_kv));
-            for (int64_t j = 0; j < n_kv; ++j) {
-                double s = 0;
-                for (int64_t i = 0; i < c.hd; ++i)
-                    s += double(round_f16(q[size_t((t * c.n_head + h) * c.hd + i)])) *
-                         fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
-                p[size_t(j)] = s / std::sqrt(double(c.hd));
-            }
-            const double m = *std::max_element(p.begin(), p.end());
-            double z = 0;
-            for (auto& x : p)
-                z += (x = std::exp(x - m));
-            for (int64_t i = 0; i < c.vd; ++i) {
-                double a = 0;
-                for (int64_t j = 0; j < n_kv; ++j)
-                    a += p[size_t(j)] * fp16_to_fp32(V[size_t(j * v_dim + kvh * c.vd + i)]);
-                out[size_t((t * c.n_head + h) * c.vd + i)] = a / z;
-            }
-        }
-    return out;
-}
-
-std::vector<float> cpu_attention(const Case& c, const std::vector<float>& q, const std::vector<uint16_t>& K,
-                                 const std::vector<uint16_t>& V)
-{
-    std::vector<float> out(size_t(c.n_tokens * c.n_head * c.vd));
-    const int64_t group = c.n_head / c.n_head_kv;
-    const causerie::kernels::AttentionShape sh{c.hd, c.vd, c.n_head_kv * c.hd, c.n_head_kv * c.vd,
-                                               1.0f / std::sqrt(float(c.hd))};
-    std::vector<float> scratch(size_t(attention_scratch_floats(sh)));
-    for (int64_t t = 0; t < c.n_tokens; ++t)
-        for (int64_t h = 0; h < c.n_head; ++h) {
-            const int64_t kvh = h / group;
-            attention_head_scalar(sh, &q[size_t((t * c.n_head + h) * c.hd)], K.data() + kvh * c.hd,
-                                  V.data() + kvh * c.vd, c.pos0 + t + 1, &out[size_t((t * c.n_head + h) * c.vd)],
-                                  scratch.data());
-        }
-    return out;
-}
-
+using Case = AttentionCase;
 } // namespace
 
 class TestCudaPrefillAttention : public QObject {
@@ -134,7 +80,7 @@ void TestCudaPrefillAttention::matchesReference()
     std::vector<uint16_t> K(kf.size()), V(vf.size());
     std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
     std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
-    const auto exact = exact_attention(c, q, K, V);
+    const auto exact = exact_attention(c, q, K, V, true);
     const auto cpu = cpu_attention(c, q, K, V);
 
     // Output poisoned with NaN: every element must be written.

@@ -1,0 +1,80 @@
+#pragma once
+// References for the CUDA attention tests: the CPU backend's own scalar attention (the
+// arithmetic the exact kernels reproduce) and softmax(q.k / sqrt(hd)) . v in double.
+// Layouts: q (n_tokens, n_head, hd) floats; K (positions, n_head_kv, hd) and V (positions,
+// n_head_kv, vd) F16; out (n_tokens, n_head, vd). Token t sees positions [0, pos0 + t].
+#include "kernels/cpu/attention_cpu.h"
+#include "kernels/cpu/dequant_ref.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <vector>
+
+namespace cuda_test {
+
+struct AttentionCase {
+    int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
+};
+
+inline float round_f16(float x)
+{
+    return causerie::kernels::fp16_to_fp32(causerie::kernels::fp32_to_fp16(x));
+}
+
+// The CPU backend's attention (F16 query, running max, F16 V accumulator), scalar path.
+inline std::vector<float> cpu_attention(const AttentionCase& c, const std::vector<float>& q,
+                                        const std::vector<uint16_t>& K, const std::vector<uint16_t>& V)
+{
+    std::vector<float> out(static_cast<size_t>(c.n_tokens * c.n_head * c.vd));
+    const int64_t group = c.n_head / c.n_head_kv;
+    const causerie::kernels::AttentionShape sh{c.hd, c.vd, c.n_head_kv * c.hd, c.n_head_kv * c.vd,
+                                               1.0f / std::sqrt(float(c.hd))};
+    std::vector<float> scratch(static_cast<size_t>(causerie::kernels::attention_scratch_floats(sh)));
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h) {
+            const int64_t kvh = h / group;
+            causerie::kernels::attention_head_scalar(sh, &q[size_t((t * c.n_head + h) * c.hd)],
+                                                     K.data() + kvh * c.hd, V.data() + kvh * c.vd,
+                                                     c.pos0 + t + 1, &out[size_t((t * c.n_head + h) * c.vd)],
+                                                     scratch.data());
+        }
+    return out;
+}
+
+// In double, from the same F16 cache; round_q: the query rounded to F16 first (as the kernels
+// that multiply in F16 do), else used as given.
+inline std::vector<double> exact_attention(const AttentionCase& c, const std::vector<float>& q,
+                                           const std::vector<uint16_t>& K, const std::vector<uint16_t>& V,
+                                           bool round_q)
+{
+    using causerie::kernels::fp16_to_fp32;
+    std::vector<double> out(static_cast<size_t>(c.n_tokens * c.n_head * c.vd));
+    const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h) {
+            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
+            std::vector<double> p(static_cast<size_t>(n_kv));
+            for (int64_t j = 0; j < n_kv; ++j) {
+                double s = 0;
+                for (int64_t i = 0; i < c.hd; ++i) {
+                    const float qi = q[size_t((t * c.n_head + h) * c.hd + i)];
+                    s += double(round_q ? round_f16(qi) : qi) * fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
+                }
+                p[size_t(j)] = s / std::sqrt(double(c.hd));
+            }
+            const double m = *std::max_element(p.begin(), p.end());
+            double z = 0;
+            for (auto& x : p)
+                z += (x = std::exp(x - m));
+            for (int64_t i = 0; i < c.vd; ++i) {
+                double a = 0;
+                for (int64_t j = 0; j < n_kv; ++j)
+                    a += p[size_t(j)] * fp16_to_fp32(V[size_t(j * v_dim + kvh * c.vd + i)]);
+                out[size_t((t * c.n_head + h) * c.vd + i)] = a / z;
+            }
+        }
+    return out;
+}
+
+} // namespace cuda_test
