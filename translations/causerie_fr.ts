@@ -740,18 +740,23 @@
     </message>
     <message>
         <location filename="../app/models/modelcatalog.cpp" line="173"/>
+        <source>asking the server about the file…</source>
+        <translation>demande au serveur des informations sur le fichier…</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modelcatalog.cpp" line="175"/>
         <source>%1 of %2</source>
         <translation>%1 sur %2</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="175"/>
+        <location filename="../app/models/modelcatalog.cpp" line="177"/>
         <source>%1, %2/s</source>
         <translation>%1, %2/s</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="182"/>
-        <source>no checksum published in the catalog: the file cannot be verified</source>
-        <translation>aucune somme de contrôle publiée dans le catalogue : le fichier ne peut pas être vérifié</translation>
+        <location filename="../app/models/modelcatalog.cpp" line="184"/>
+        <source>no checksum in the catalog: the download is checked against the SHA-256 the server publishes, if it does</source>
+        <translation>pas de somme de contrôle dans le catalogue : le téléchargement est vérifié avec le SHA-256 que publie le serveur, s’il en publie un</translation>
     </message>
     <message>
         <location filename="../app/models/systemmemory.cpp" line="35"/>
@@ -993,122 +998,152 @@
 <context>
     <name>ModelDownloader</name>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="71"/>
+        <location filename="../app/models/modeldownloader.cpp" line="89"/>
         <source>the file name &quot;%1&quot; is not a plain .gguf file name; nothing was downloaded</source>
         <translation>le nom de fichier « %1 » n’est pas un simple nom de fichier .gguf ; rien n’a été téléchargé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="77"/>
+        <location filename="../app/models/modeldownloader.cpp" line="95"/>
         <source>the address &quot;%1&quot; is not an http(s) address; nothing was downloaded</source>
         <translation>l’adresse « %1 » n’est pas une adresse http(s) ; rien n’a été téléchargé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="82"/>
+        <location filename="../app/models/modeldownloader.cpp" line="100"/>
         <source>cannot create the model folder %1: check that its parent folder exists and is writable</source>
         <translation>impossible de créer le dossier des modèles %1 : vérifiez que son dossier parent existe et est accessible en écriture</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="90"/>
+        <location filename="../app/models/modeldownloader.cpp" line="108"/>
         <source>%1 is a link or not a regular file; remove it and try again</source>
         <translation>%1 est un lien ou n’est pas un fichier ordinaire ; supprimez-le et réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="96"/>
+        <location filename="../app/models/modeldownloader.cpp" line="114"/>
         <source>cannot write in the model folder %1 (%2): check its permissions or choose another folder</source>
         <translation>impossible d’écrire dans le dossier des modèles %1 (%2) : vérifiez ses droits ou choisissez un autre dossier</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="123"/>
+        <location filename="../app/models/modeldownloader.cpp" line="173"/>
+        <source> (commit %1)</source>
+        <translation> (commit %1)</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="177"/>
+        <source>the server now has a different file than the catalog describes (SHA-256 %1… instead of %2…%3): nothing was downloaded; the catalog needs an update</source>
+        <translation>le serveur a maintenant un autre fichier que celui décrit par le catalogue (SHA-256 %1… au lieu de %2…%3) : rien n’a été téléchargé ; le catalogue doit être mis à jour</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="190"/>
+        <source>the server&apos;s file has %1 bytes but the catalog says %2%3: nothing was downloaded; the catalog needs an update</source>
+        <translation>le fichier du serveur fait %1 octets mais le catalogue indique %2%3 : rien n’a été téléchargé ; le catalogue doit être mis à jour</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="217"/>
+        <source>not enough free space in %1: the model needs %2 more and %3 is free. Free some space, or choose another model folder in Settings, then try again</source>
+        <translation>pas assez d’espace libre dans %1 : le modèle demande encore %2 et %3 sont libres. Libérez de la place, ou choisissez un autre dossier des modèles dans les Réglages, puis réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="238"/>
         <source>cannot read the partial file %1: %2</source>
         <translation>impossible de lire le fichier partiel %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="176"/>
+        <location filename="../app/models/modeldownloader.cpp" line="291"/>
         <source>the server did not resume at byte %1 (it sent &quot;Content-Range: %2&quot;): the partial file was deleted; try again</source>
         <translation>le serveur n’a pas repris à l’octet %1 (il a envoyé « Content-Range: %2 ») : le fichier partiel a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="210"/>
+        <location filename="../app/models/modeldownloader.cpp" line="325"/>
         <source>the server refused to resume at byte %1 (HTTP 416): the partial file was deleted; try again</source>
         <translation>le serveur a refusé de reprendre à l’octet %1 (HTTP 416) : le fichier partiel a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="215"/>
+        <location filename="../app/models/modeldownloader.cpp" line="330"/>
         <source>the file is not on the server (HTTP 404 at %1): the catalog&apos;s address may be out of date</source>
         <translation>le fichier n’est pas sur le serveur (HTTP 404 à %1) : l’adresse du catalogue n’est peut-être plus à jour</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="220"/>
+        <location filename="../app/models/modeldownloader.cpp" line="335"/>
         <source>the server answered HTTP %1 %2 for %3</source>
         <translation>le serveur a répondu HTTP %1 %2 pour %3</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="225"/>
+        <location filename="../app/models/modeldownloader.cpp" line="340"/>
         <source>the server&apos;s file has %1 bytes but the catalog says %2: the catalog may be out of date; the partial file was deleted</source>
         <translation>le fichier du serveur fait %1 octets mais le catalogue indique %2 : le catalogue n’est peut-être plus à jour ; le fichier partiel a été supprimé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="242"/>
-        <source>the server sent more than the %1 bytes the catalog lists: the partial file was deleted; try again</source>
-        <translation>le serveur a envoyé plus que les %1 octets indiqués par le catalogue : le fichier partiel a été supprimé ; réessayez</translation>
+        <location filename="../app/models/modeldownloader.cpp" line="342"/>
+        <source>the server sends %1 bytes but announced %2: the partial file was deleted; try again</source>
+        <translation>le serveur envoie %1 octets mais en avait annoncé %2 : le fichier partiel a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="253"/>
+        <location filename="../app/models/modeldownloader.cpp" line="359"/>
+        <source>the server sent more than the %1 bytes expected: the partial file was deleted; try again</source>
+        <translation>le serveur a envoyé plus que les %1 octets attendus : le fichier partiel a été supprimé ; réessayez</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="464"/>
+        <source>checked against the SHA-256 the server publishes for this file; the catalog lists none</source>
+        <translation>vérifié avec le SHA-256 que le serveur publie pour ce fichier ; le catalogue n’en donne pas</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="466"/>
+        <source>no checksum published, neither in the catalog nor by the server: the file cannot be verified</source>
+        <translation>aucune somme de contrôle publiée, ni dans le catalogue ni par le serveur : le fichier ne peut pas être vérifié</translation>
+    </message>
+    <message>
+        <location filename="../app/models/modeldownloader.cpp" line="370"/>
         <source>only %1 of %2 bytes were written</source>
         <translation>seuls %1 octets sur %2 ont été écrits</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="254"/>
+        <location filename="../app/models/modeldownloader.cpp" line="371"/>
         <source>could not write to %1 (%2): is the disk full? The partial file is kept: free some space and press Resume</source>
         <translation>impossible d’écrire dans %1 (%2) : le disque est-il plein ? Le fichier partiel est conservé : libérez de la place et appuyez sur Reprendre</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="299"/>
+        <location filename="../app/models/modeldownloader.cpp" line="416"/>
         <source>no data arrived for %1 s</source>
         <translation>aucune donnée reçue depuis %1 s</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="302"/>
+        <location filename="../app/models/modeldownloader.cpp" line="419"/>
         <source>the download could not start (%1): check the network connection and try again</source>
         <translation>le téléchargement n’a pas pu démarrer (%1) : vérifiez la connexion réseau et réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="306"/>
+        <location filename="../app/models/modeldownloader.cpp" line="423"/>
         <source>the download stopped at %1 of %2 (%3). The partial file is kept: press Resume to continue</source>
         <translation>le téléchargement s’est arrêté à %1 sur %2 (%3). Le fichier partiel est conservé : appuyez sur Reprendre pour continuer</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="307"/>
+        <location filename="../app/models/modeldownloader.cpp" line="424"/>
         <source>an unknown size</source>
         <translation>une taille inconnue</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="312"/>
+        <location filename="../app/models/modeldownloader.cpp" line="429"/>
         <source>the connection closed early, at %1 of %2 bytes. The partial file is kept: press Resume to continue</source>
         <translation>la connexion s’est fermée trop tôt, à %1 octets sur %2. Le fichier partiel est conservé : appuyez sur Reprendre pour continuer</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="325"/>
+        <location filename="../app/models/modeldownloader.cpp" line="442"/>
         <source>the downloaded file has %1 bytes instead of %2: it was deleted; try again</source>
         <translation>le fichier téléchargé fait %1 octets au lieu de %2 : il a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="335"/>
+        <location filename="../app/models/modeldownloader.cpp" line="452"/>
         <source>the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again</source>
         <translation>le fichier téléchargé est endommagé (SHA-256 différent) : il a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="340"/>
+        <location filename="../app/models/modeldownloader.cpp" line="457"/>
         <source>the downloaded file is not a GGUF model (it does not start with &quot;GGUF&quot;; the server may have sent a web page): it was deleted</source>
         <translation>le fichier téléchargé n’est pas un modèle GGUF (il ne commence pas par « GGUF » ; le serveur a peut-être envoyé une page web) : il a été supprimé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="347"/>
-        <source>no checksum published in the catalog: the file cannot be verified</source>
-        <translation>aucune somme de contrôle publiée dans le catalogue : le fichier ne peut pas être vérifié</translation>
-    </message>
-    <message>
-        <location filename="../app/models/modeldownloader.cpp" line="351"/>
+        <location filename="../app/models/modeldownloader.cpp" line="470"/>
         <source>could not rename %1 to %2; the downloaded file is kept under the first name</source>
         <translation>impossible de renommer %1 en %2 ; le fichier téléchargé est conservé sous le premier nom</translation>
     </message>

@@ -168,8 +168,10 @@ QVariant ModelCatalog::data(const QModelIndex& index, int role) const
     }
     case ProgressTextRole: {
         const qint64 total = r.total > 0 ? r.total : e.displaySize();
-        if (r.downloader && r.downloader->state() == ModelDownloader::State::Checking)
-            return tr("checking the %1 already downloaded").arg(memoryText(r.received));
+        if (r.downloader && r.downloader->state() == ModelDownloader::State::Checking) {
+            return r.received > 0 ? tr("checking the %1 already downloaded").arg(memoryText(r.received))
+                                  : tr("asking the server about the file…");
+        }
         QString text = tr("%1 of %2").arg(memoryText(r.received), memoryText(total));
         if (r.state == Downloading && r.speed > 0)
             text = tr("%1, %2/s").arg(text, memoryText(qint64(r.speed)));
@@ -179,7 +181,8 @@ QVariant ModelCatalog::data(const QModelIndex& index, int role) const
         return r.error;
     case NoteRole:
         return r.note.isEmpty() && !e.verifiable()
-                   ? tr("no checksum published in the catalog: the file cannot be verified")
+                   ? tr("no checksum in the catalog: the download is checked against the SHA-256 the server "
+                        "publishes, if it does")
                    : r.note;
     case VerifiableRole:
         return e.verifiable();

@@ -10,6 +10,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QRegularExpression>
+#include <QStorageInfo>
 
 namespace {
 
@@ -18,10 +19,26 @@ namespace {
 constexpr qint64 kRehashChunk = 2 << 20;
 constexpr int kProgressIntervalMs = 100;
 constexpr int kSpeedWindowMs = 500;
+constexpr int kProbeTimeoutMs = 15000;
+constexpr int kMaxProbeRedirects = 5;
 
 QString sizeText(qint64 bytes)
 {
     return memoryText(bytes);
+}
+
+// An ETag holding a SHA-256 ("…", W/"…", any case) as 64 lower-case hex digits; anything else
+// (a git blob id, an opaque CDN tag) as empty: only a SHA-256 can be checked against the file.
+QString normalizedEtag(QByteArray etag)
+{
+    etag = etag.trimmed();
+    if (etag.startsWith("W/"))
+        etag = etag.mid(2);
+    if (etag.size() >= 2 && etag.startsWith('"') && etag.endsWith('"'))
+        etag = etag.mid(1, etag.size() - 2);
+    const QString hex = QString::fromLatin1(etag).toLower();
+    static const QRegularExpression sha(QStringLiteral("^[0-9a-f]{64}$"));
+    return sha.match(hex).hasMatch() ? hex : QString();
 }
 
 } // namespace
@@ -66,6 +83,7 @@ void ModelDownloader::start(const Request& request)
     m_note.clear();
     m_total = request.size;
     m_received = 0;
+    m_existing = 0;
     if (!isSafeModelFileName(request.file)) {
         // Checked before any path is built from it, so nothing outside the folder is touched.
         fail(tr("the file name \"%1\" is not a plain .gguf file name; nothing was downloaded").arg(request.file),
@@ -99,14 +117,111 @@ void ModelDownloader::start(const Request& request)
         return;
     }
     m_existing = m_file.size();
-    if (request.size > 0 && m_existing > request.size) {
+    m_expectedSize = request.size;
+    m_expectedSha256 = request.sha256;
+    m_hashSource = request.sha256.isEmpty() ? HashSource::None : HashSource::Catalog;
+    m_serverCommit.clear();
+    m_hash.reset();
+    setState(State::Checking);
+    ++m_generation;
+    if (request.size > 0 && !request.sha256.isEmpty())
+        beginTransfer();   // the catalog says all there is to know
+    else
+        sendProbe(request.url, kMaxProbeRedirects);
+}
+
+// HEAD without following redirects: Hugging Face puts the file's metadata on the redirect to its
+// CDN, not on the CDN's answer. A relative redirect without metadata (a renamed repository) is
+// followed, as huggingface_hub does; any other answer ends the probe with what its headers said.
+void ModelDownloader::sendProbe(const QUrl& url, int redirectsLeft)
+{
+    QNetworkRequest req(url);
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    req.setTransferTimeout(qMin(m_stallTimeoutMs, kProbeTimeoutMs));
+    req.setRawHeader("Accept-Encoding", "identity");
+    m_reply = m_nam->head(req);
+    QNetworkReply* reply = m_reply.data();
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, redirectsLeft] { onProbeFinished(reply, redirectsLeft); });
+}
+
+void ModelDownloader::onProbeFinished(QNetworkReply* reply, int redirectsLeft)
+{
+    if (reply != m_reply.data())
+        return;   // paused or cancelled meanwhile: the reply is already detached
+    detachReply()->deleteLater();
+    const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    const QString sha = normalizedEtag(reply->rawHeader("X-Linked-Etag"));
+    bool sizeOk = false;
+    const qint64 size = QString::fromLatin1(reply->rawHeader("X-Linked-Size")).trimmed().toLongLong(&sizeOk);
+    const QByteArray commit = reply->rawHeader("X-Repo-Commit").trimmed();
+    const QUrl location = QUrl::fromEncoded(reply->rawHeader("Location"));
+    const bool hasMetadata = reply->hasRawHeader("X-Linked-Etag") || reply->hasRawHeader("X-Linked-Size") ||
+                             reply->hasRawHeader("X-Repo-Commit");
+    if (status >= 300 && status < 400 && !hasMetadata && redirectsLeft > 0 && location.isValid() &&
+        location.isRelative() && location.host().isEmpty()) {
+        sendProbe(reply->url().resolved(location), redirectsLeft - 1);
+        return;
+    }
+    if (reply->error() != QNetworkReply::NoError && status == 0)
+        qCInfo(lcModels) << "no answer to the metadata request:" << reply->errorString();
+    else
+        qCInfo(lcModels) << "metadata: HTTP" << status << "sha256" << sha << "size" << (sizeOk ? size : 0) << "commit"
+                         << commit;
+    if (QRegularExpression(QStringLiteral("^[0-9a-f]{40}$")).match(QString::fromLatin1(commit)).hasMatch())
+        m_serverCommit = QString::fromLatin1(commit);
+    const QString pinned = m_serverCommit.isEmpty() ? QString() : tr(" (commit %1)").arg(m_serverCommit.left(12));
+
+    if (!sha.isEmpty()) {
+        if (m_hashSource == HashSource::Catalog && sha != m_expectedSha256) {
+            fail(tr("the server now has a different file than the catalog describes (SHA-256 %1… instead of %2…%3): "
+                    "nothing was downloaded; the catalog needs an update")
+                     .arg(sha.left(12), m_expectedSha256.left(12), pinned),
+                 PartFile::Keep);
+            return;
+        }
+        if (m_hashSource == HashSource::None) {
+            m_expectedSha256 = sha;
+            m_hashSource = HashSource::Server;
+        }
+    }
+    if (sizeOk && size > 0) {
+        if (m_expectedSize > 0 && size != m_expectedSize) {
+            fail(tr("the server's file has %1 bytes but the catalog says %2%3: nothing was downloaded; the catalog "
+                    "needs an update")
+                     .arg(size)
+                     .arg(m_expectedSize)
+                     .arg(pinned),
+                 PartFile::Keep);
+            return;
+        }
+        m_expectedSize = size;
+    }
+    beginTransfer();
+}
+
+// With the size known: drop a .part longer than the file, refuse to start when the disk cannot
+// hold the rest, then re-hash what is already there.
+void ModelDownloader::beginTransfer()
+{
+    m_total = m_expectedSize;
+    if (m_expectedSize > 0 && m_existing > m_expectedSize) {
         qCInfo(lcModels) << "partial file longer than the model; starting again:" << partPath();
         m_file.resize(0);
         m_existing = 0;
     }
-    m_hash.reset();
-    setState(State::Checking);
-    const quint64 generation = ++m_generation;
+    if (m_expectedSize > 0) {
+        const qint64 missing = m_expectedSize - m_existing;
+        const QStorageInfo disk(m_modelsDir);
+        if (disk.isValid() && disk.bytesAvailable() >= 0 && disk.bytesAvailable() < missing) {
+            fail(tr("not enough free space in %1: the model needs %2 more and %3 is free. Free some space, or choose "
+                    "another model folder in Settings, then try again")
+                     .arg(QDir::toNativeSeparators(m_modelsDir), sizeText(missing), sizeText(disk.bytesAvailable())),
+                 PartFile::Keep);
+            return;
+        }
+    }
+    const quint64 generation = m_generation;
     QMetaObject::invokeMethod(this, [this, generation] { rehashChunk(generation); }, Qt::QueuedConnection);
 }
 
@@ -129,7 +244,7 @@ void ModelDownloader::rehashChunk(quint64 generation)
         QMetaObject::invokeMethod(this, [this, generation] { rehashChunk(generation); }, Qt::QueuedConnection);
         return;
     }
-    if (m_request.size > 0 && m_received == m_request.size) {
+    if (m_expectedSize > 0 && m_received == m_expectedSize) {
         verifyAndFinish();
         return;
     }
@@ -221,15 +336,17 @@ bool ModelDownloader::checkHeaders()
              m_received > 0 ? PartFile::Keep : PartFile::Delete);
         return false;
     }
-    if (m_request.size > 0 && total > 0 && total != m_request.size) {
-        fail(tr("the server's file has %1 bytes but the catalog says %2: the catalog may be out of date; the partial "
-                "file was deleted")
+    if (m_expectedSize > 0 && total > 0 && total != m_expectedSize) {
+        fail((m_request.size > 0 ? tr("the server's file has %1 bytes but the catalog says %2: the catalog may be out "
+                                      "of date; the partial file was deleted")
+                                 : tr("the server sends %1 bytes but announced %2: the partial file was deleted; try "
+                                      "again"))
                  .arg(total)
-                 .arg(m_request.size),
+                 .arg(m_expectedSize),
              PartFile::Delete);
         return false;
     }
-    m_total = m_request.size > 0 ? m_request.size : total;
+    m_total = m_expectedSize > 0 ? m_expectedSize : total;
     m_headersChecked = true;
     return true;
 }
@@ -238,9 +355,9 @@ bool ModelDownloader::writeData(const QByteArray& data)
 {
     if (data.isEmpty())
         return true;
-    if (m_request.size > 0 && m_received + data.size() > m_request.size) {
-        fail(tr("the server sent more than the %1 bytes the catalog lists: the partial file was deleted; try again")
-                 .arg(m_request.size),
+    if (m_expectedSize > 0 && m_received + data.size() > m_expectedSize) {
+        fail(tr("the server sent more than the %1 bytes expected: the partial file was deleted; try again")
+                 .arg(m_expectedSize),
              PartFile::Delete);
         return false;
     }
@@ -293,7 +410,7 @@ void ModelDownloader::onFinished()
     const QString errorString = m_reply->errorString();
     detachReply()->deleteLater();
 
-    const qint64 expected = m_request.size > 0 ? m_request.size : m_total;
+    const qint64 expected = m_expectedSize > 0 ? m_expectedSize : m_total;
     if (error != QNetworkReply::NoError && !m_discardBody) {
         const QString why = error == QNetworkReply::OperationCanceledError
                                 ? tr("no data arrived for %1 s").arg(m_stallTimeoutMs / 1000)
@@ -321,17 +438,17 @@ void ModelDownloader::onFinished()
 void ModelDownloader::verifyAndFinish()
 {
     m_file.flush();
-    if (m_request.size > 0 && m_file.size() != m_request.size) {
+    if (m_expectedSize > 0 && m_file.size() != m_expectedSize) {
         fail(tr("the downloaded file has %1 bytes instead of %2: it was deleted; try again")
                  .arg(m_file.size())
-                 .arg(m_request.size),
+                 .arg(m_expectedSize),
              PartFile::Delete);
         return;
     }
     const QString digest = QString::fromLatin1(m_hash.result().toHex());
-    if (!m_request.sha256.isEmpty() && digest != m_request.sha256) {
+    if (!m_expectedSha256.isEmpty() && digest != m_expectedSha256) {
         qCWarning(lcModels) << "SHA-256 mismatch for" << m_request.file << "got" << digest << "expected"
-                            << m_request.sha256;
+                            << m_expectedSha256 << (m_hashSource == HashSource::Server ? "(the server's)" : "(the catalog's)");
         fail(tr("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"), PartFile::Delete);
         return;
     }
@@ -343,8 +460,10 @@ void ModelDownloader::verifyAndFinish()
         return;
     }
     m_file.close();
-    if (m_request.sha256.isEmpty())
-        m_note = tr("no checksum published in the catalog: the file cannot be verified");
+    if (m_hashSource == HashSource::Server)
+        m_note = tr("checked against the SHA-256 the server publishes for this file; the catalog lists none");
+    else if (m_hashSource == HashSource::None)
+        m_note = tr("no checksum published, neither in the catalog nor by the server: the file cannot be verified");
     if (QFile::exists(finalPath()))
         QFile::remove(finalPath());
     if (!QFile::rename(partPath(), finalPath())) {
@@ -379,7 +498,10 @@ void ModelDownloader::pause()
         if (m_headersChecked && !writeData(m_reply->readAll()))
             return;
         detachReply()->deleteLater();
-    } else if (m_state != State::Checking) {
+    } else if (m_state == State::Checking) {
+        if (QNetworkReply* probe = detachReply())   // the metadata request, if still under way
+            probe->deleteLater();
+    } else {
         return;
     }
     ++m_generation;

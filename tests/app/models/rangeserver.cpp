@@ -58,6 +58,7 @@ void RangeServer::respond(Connection* c)
     c->answered = true;
     const QList<QByteArray> lines = c->in.left(c->in.indexOf("\r\n\r\n")).split('\n');
     RangeServerRequest req;
+    req.method = lines.value(0).split(' ').value(0);
     req.path = lines.value(0).split(' ').value(1);
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArray line = lines[i].trimmed();
@@ -72,7 +73,19 @@ void RangeServer::respond(Connection* c)
     const QByteArray range = req.headers.value("range");
     static const QRegularExpression re(QStringLiteral("^bytes=(\\d+)-$"));
     const QRegularExpressionMatch m = re.match(QString::fromLatin1(range));
-    if (req.path == "/redirect") {
+    if (req.method == "HEAD" && refuseHead) {
+        head = "HTTP/1.1 405 Method Not Allowed\r\n";
+    } else if (req.path == "/hub/model.gguf") {
+        head = "HTTP/1.1 302 Found\r\nLocation: " + url("/model.gguf").toLatin1() + "\r\nContent-Length: 0\r\n";
+        if (!hubEtag.isEmpty())
+            head += "X-Linked-Etag: " + hubEtag + "\r\n";
+        if (!hubSize.isEmpty())
+            head += "X-Linked-Size: " + hubSize + "\r\n";
+        if (!hubCommit.isEmpty())
+            head += "X-Repo-Commit: " + hubCommit + "\r\n";
+    } else if (req.path == "/renamed/model.gguf") {
+        head = "HTTP/1.1 307 Temporary Redirect\r\nLocation: /hub/model.gguf\r\nContent-Length: 0\r\n";
+    } else if (req.path == "/redirect") {
         head = "HTTP/1.1 302 Found\r\nLocation: " + url("/model.gguf").toLatin1() + "\r\nContent-Length: 0\r\n";
     } else if (req.path != "/model.gguf") {
         c->body = "not here";
@@ -94,7 +107,9 @@ void RangeServer::respond(Connection* c)
         head += "Content-Length: " + QByteArray::number(c->body.size()) + "\r\n";
     head += "Connection: close\r\n\r\n";
     c->socket->write(head);
-    if (cutAfterOnce >= 0 && req.path == "/model.gguf") {
+    if (req.method == "HEAD")
+        c->body.clear();
+    if (cutAfterOnce >= 0 && req.path == "/model.gguf" && req.method != "HEAD") {
         c->cutAfter = cutAfterOnce;
         cutAfterOnce = -1;
     }
@@ -118,4 +133,14 @@ void RangeServer::writeNextPiece(Connection* c)
         return;
     }
     c->timer.start(pieceDelayMs);
+}
+
+QList<RangeServerRequest> RangeServer::requests(const char* method) const
+{
+    QList<RangeServerRequest> out;
+    for (const RangeServerRequest& r : m_requests) {
+        if (r.method == method)
+            out.append(r);
+    }
+    return out;
 }

@@ -4,7 +4,10 @@
 // give a handler: cut the connection in the middle of a body, ignore or misanswer a Range
 // request, pace the body in timed pieces. Serves `content` at /model.gguf, a 302 to it at
 // /redirect, 404 elsewhere; one request per connection (Connection: close). Every request's
-// path and headers are recorded.
+// method, path and headers are recorded. HEAD gets the headers GET would get, without a body.
+// /hub/model.gguf acts as a Hugging Face /resolve/ URL: a 302 to /model.gguf carrying the
+// X-Linked-Etag / X-Linked-Size / X-Repo-Commit headers set below; /renamed/model.gguf is a
+// relative 307 to it (a renamed repository).
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -14,6 +17,7 @@
 #include <memory>
 
 struct RangeServerRequest {
+    QByteArray method;
     QByteArray path;
     QHash<QByteArray, QByteArray> headers;   // names lower-cased
 };
@@ -33,6 +37,12 @@ public:
     qsizetype pieceSize = 0;        // body in pieces of this many bytes; 0 = all at once
     int pieceDelayMs = 0;
     qint64 cutAfterOnce = -1;       // next response: close after this many body bytes
+    QByteArray hubEtag;             // X-Linked-Etag of /hub/model.gguf, sent as is when not empty
+    QByteArray hubSize;             // X-Linked-Size, idem
+    QByteArray hubCommit;           // X-Repo-Commit, idem
+    bool refuseHead = false;        // answer HEAD with 405
+
+    QList<RangeServerRequest> requests(const char* method) const;   // only those with this method
 
     const QList<RangeServerRequest>& requests() const { return m_requests; }
 

@@ -58,14 +58,18 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::ReadOnly));
         const CatalogParseResult r = parseCatalog(f.readAll(), QStringLiteral("models.json"));
         QVERIFY2(r.ok(), qPrintable(r.error));
-        QVERIFY(r.entries.size() >= 7);
+        QVERIFY(r.entries.size() >= 6);
         static const QRegularExpression hex64(QStringLiteral("^[0-9a-f]{64}$"));
+        // The file of one commit: a repository can replace a file under the same name, the
+        // checksum describes one version.
+        static const QRegularExpression pinned(QStringLiteral("^/[^/]+/[^/]+/resolve/[0-9a-f]{40}/[^/]+$"));
         for (const CatalogEntry& e : r.entries) {
             QVERIFY2(e.url.scheme() == QLatin1String("https"), qPrintable(e.id));
             QCOMPARE(e.url.host(), QStringLiteral("huggingface.co"));
-            QVERIFY2(e.url.path().contains(QLatin1String("/resolve/")), qPrintable(e.id));   // direct download
+            QVERIFY2(pinned.match(e.url.path()).hasMatch(), qPrintable(e.id + QLatin1Char(' ') + e.url.path()));
+            QCOMPARE(e.url.fileName(), e.file);
             QVERIFY2(isSafeModelFileName(e.file), qPrintable(e.id));
-            QVERIFY2(e.sha256.isEmpty() || hex64.match(e.sha256).hasMatch(), qPrintable(e.id));
+            QVERIFY2(hex64.match(e.sha256).hasMatch(), qPrintable(e.id));   // every shipped entry is verifiable
             // README: needed = file size + F16 K and V for 4096 tokens + 512 MiB overhead.
             QVERIFY2(e.layers > 0 && e.kvHeads > 0 && e.headDim > 0, qPrintable(e.id));
             const qint64 kv = 2LL * e.layers * e.kvHeads * e.headDim * 4096 * 2;
@@ -262,16 +266,16 @@ private Q_SLOTS:
             f.write(bytes);
         };
         touch(QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"), "GGUF");
-        touch(QStringLiteral("Mistral-7B-Instruct-v0.3.Q8_0.gguf.part"), QByteArray(1234, 'x'));
+        touch(QStringLiteral("Mistral-7B-Instruct-v0.3.Q4_K_M.gguf.part"), QByteArray(1234, 'x'));
 
         ModelCatalog c(ModelCatalog::builtinCatalogPath(), dir.path(), memory(8 * kGiB));
         QAbstractItemModelTester tester(&c, QAbstractItemModelTester::FailureReportingMode::QtTest);
         QVERIFY(c.loadError().isEmpty());
 
         const int smol = c.rowOf(QStringLiteral("smollm2-135m-instruct-q4_1"));
-        const int q8 = c.rowOf(QStringLiteral("mistral-7b-instruct-v0.3-q8_0"));
+        const int mistral = c.rowOf(QStringLiteral("mistral-7b-instruct-v0.3-q4_k_m"));
         const int nemo = c.rowOf(QStringLiteral("mistral-nemo-instruct-2407-q4_k_m"));
-        QVERIFY(smol >= 0 && q8 >= 0 && nemo >= 0);
+        QVERIFY(smol >= 0 && mistral >= 0 && nemo >= 0);
         auto value = [&](int row, int role) { return c.data(c.index(row), role); };
 
         QCOMPARE(value(smol, ModelCatalog::StateRole).toInt(), int(ModelCatalog::Downloaded));
@@ -279,27 +283,32 @@ private Q_SLOTS:
         QCOMPARE(value(smol, ModelCatalog::FitTextRole).toString(), QStringLiteral("Fits in RAM"));
         QVERIFY(value(smol, ModelCatalog::FitsRole).toBool());
         QVERIFY(value(smol, ModelCatalog::VerifiableRole).toBool());
+        QVERIFY(value(smol, ModelCatalog::NoteRole).toString().isEmpty());
         QCOMPARE(value(smol, ModelCatalog::NeededMemoryTextRole).toString(), QStringLiteral("696 MiB"));
 
-        QCOMPARE(value(q8, ModelCatalog::StateRole).toInt(), int(ModelCatalog::Paused));
-        QVERIFY(c.pathOf(q8).isEmpty());
-        // 7.7e9 + 512 MiB KV + 512 MiB overhead = 8773741824 bytes = 8.17 GiB.
-        QCOMPARE(value(q8, ModelCatalog::FitTextRole).toString(), QStringLiteral("Needs 8.2 GiB, this machine has 8 GiB"));
-        QVERIFY(!value(q8, ModelCatalog::FitsRole).toBool());
-        QCOMPARE(value(q8, ModelCatalog::NoteRole).toString(),
-                 QStringLiteral("no checksum published in the catalog: the file cannot be verified"));
-        QCOMPARE(value(q8, ModelCatalog::SizeTextRole).toString(), QStringLiteral("about 7.2 GiB"));
+        // A .part left by an earlier run: paused. Its exact size is not in the catalog (the
+        // server tells it at download time): the page says "about".
+        QCOMPARE(value(mistral, ModelCatalog::StateRole).toInt(), int(ModelCatalog::Paused));
+        QVERIFY(c.pathOf(mistral).isEmpty());
+        QCOMPARE(value(mistral, ModelCatalog::SizeTextRole).toString(), QStringLiteral("about 4.1 GiB"));
+        // 4.37e9 + 512 MiB KV + 512 MiB overhead = 5443741824 bytes = 5.07 GiB.
+        QCOMPARE(value(mistral, ModelCatalog::NeededMemoryTextRole).toString(), QStringLiteral("5.1 GiB"));
+        QCOMPARE(value(mistral, ModelCatalog::FitTextRole).toString(), QStringLiteral("Fits in RAM"));
 
         QCOMPARE(value(nemo, ModelCatalog::StateRole).toInt(), int(ModelCatalog::NotDownloaded));
+        QCOMPARE(value(nemo, ModelCatalog::SizeTextRole).toString(), QStringLiteral("7 GiB"));
+        // 7477208192 + 640 MiB KV + 512 MiB overhead = 8685167744 bytes = 8.09 GiB.
+        QCOMPARE(value(nemo, ModelCatalog::FitTextRole).toString(), QStringLiteral("Needs 8.1 GiB, this machine has 8 GiB"));
+        QVERIFY(!value(nemo, ModelCatalog::FitsRole).toBool());
 
         // A leftover .part from an earlier run is removed by Cancel.
-        c.cancel(q8);
-        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("Mistral-7B-Instruct-v0.3.Q8_0.gguf.part"))));
-        QCOMPARE(value(q8, ModelCatalog::StateRole).toInt(), int(ModelCatalog::NotDownloaded));
+        c.cancel(mistral);
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("Mistral-7B-Instruct-v0.3.Q4_K_M.gguf.part"))));
+        QCOMPARE(value(mistral, ModelCatalog::StateRole).toInt(), int(ModelCatalog::NotDownloaded));
 
-        // With a 12 GiB GPU the same model fits there.
+        // With a 12 GiB GPU the larger model fits there.
         c.setSystemMemory(memory(8 * kGiB, 12 * kGiB));
-        QCOMPARE(value(q8, ModelCatalog::FitTextRole).toString(), QStringLiteral("Fits on GPU"));
+        QCOMPARE(value(nemo, ModelCatalog::FitTextRole).toString(), QStringLiteral("Fits on GPU"));
         QVERIFY(c.machineText().contains(QLatin1String("Test GPU")));
     }
 
@@ -319,6 +328,11 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&c, QAbstractItemModelTester::FailureReportingMode::QtTest);
         const int row = c.rowOf(QStringLiteral("a"));
         auto value = [&](int role) { return c.data(c.index(row), role); };
+
+        QVERIFY(!value(ModelCatalog::VerifiableRole).toBool());
+        QCOMPARE(value(ModelCatalog::NoteRole).toString(),
+                 QStringLiteral("no checksum in the catalog: the download is checked against the SHA-256 the server "
+                                "publishes, if it does"));
 
         c.download(row);
         QTRY_COMPARE_WITH_TIMEOUT(value(ModelCatalog::StateRole).toInt(), int(ModelCatalog::Failed), 60000);

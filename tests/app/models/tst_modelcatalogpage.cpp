@@ -89,7 +89,7 @@ private Q_SLOTS:
         auto* catalog = app.findChild<ModelCatalog*>();
         QVERIFY(catalog);
         QCOMPARE(list->property("count").toInt(), catalog->rowCount());
-        QVERIFY(catalog->rowCount() >= 7);
+        QVERIFY(catalog->rowCount() >= 6);
 
         QTRY_VERIFY_WITH_TIMEOUT(!buttons(overlay, QStringLiteral("Download")).isEmpty(), 20000);
         const QList<QQuickItem*> use = buttons(overlay, QStringLiteral("Use"));

@@ -1,6 +1,9 @@
 // ModelDownloader against a local HTTP server (rangeserver.h) serving a generated 3 MiB file:
 // complete download with hash check, pause/resume with Range, a server that ignores Range, a
-// wrong Content-Range, 416, 404, a cut connection, wrong hash, cancel, unwritable folder.
+// wrong Content-Range, 416, 404, a cut connection, wrong hash, cancel, unwritable folder; and the
+// metadata request made when the catalog lacks the SHA-256 or size (Hugging Face's X-Linked-*
+// headers): used when given, a contradiction stops before downloading, junk is ignored, a full
+// disk is said before the first byte.
 #include "modeldownloader.h"
 #include "rangeserver.h"
 
@@ -203,7 +206,172 @@ private Q_SLOTS:
         r.size = 0;   // nothing published: only the magic bytes can be checked
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
-        QCOMPARE(d.note(), QStringLiteral("no checksum published in the catalog: the file cannot be verified"));
+        QCOMPARE(d.note(), QStringLiteral("no checksum published, neither in the catalog nor by the server: the file "
+                                          "cannot be verified"));
+        QCOMPARE(readAll(finalPath()), m_content);
+        // The server was asked first (it has no X-Linked-* headers), then the file fetched.
+        QCOMPARE(m_server->requests("HEAD").size(), 1);
+        QCOMPARE(m_server->requests("GET").size(), 1);
+    }
+
+    void catalogWithHashAndSizeAsksNothingFirst()
+    {
+        ModelDownloader d(&m_nam, m_dir->path());
+        d.start(request("/hub/model.gguf"));
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
+        QVERIFY(m_server->requests("HEAD").isEmpty());
+        QVERIFY(d.note().isEmpty());
+    }
+
+    void serverHashIsUsedWhenTheCatalogHasNone()
+    {
+        m_server->hubEtag = '"' + sha256Hex(m_content).toLatin1() + '"';
+        m_server->hubSize = QByteArray::number(m_content.size());
+        m_server->hubCommit = "0123456789abcdef0123456789abcdef01234567";
+        ModelDownloader d(&m_nam, m_dir->path());
+        QSignalSpy progress(&d, &ModelDownloader::progress);
+        ModelDownloader::Request r = request("/hub/model.gguf");
+        r.sha256.clear();
+        r.size = 0;
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
+        QCOMPARE(readAll(finalPath()), m_content);
+        QCOMPARE(d.expectedSha256(), sha256Hex(m_content));
+        QCOMPARE(d.serverCommit(), QStringLiteral("0123456789abcdef0123456789abcdef01234567"));
+        QCOMPARE(d.note(),
+                 QStringLiteral("checked against the SHA-256 the server publishes for this file; the catalog lists none"));
+        QCOMPARE(m_server->requests("HEAD").size(), 1);
+        QCOMPARE(m_server->requests("HEAD").at(0).path, QByteArray("/hub/model.gguf"));   // redirect not followed
+        QVERIFY(!progress.isEmpty());
+        QCOMPARE(progress.first().at(1).toLongLong(), m_content.size());   // the size was known from the start
+    }
+
+    void serverHashCatchesADamagedFile()
+    {
+        // The server's hash describes another file than the one it sends (as a cut-and-resumed
+        // download that mixed two versions would look): refused, nothing kept.
+        m_server->hubEtag = sha256Hex("another file").toLatin1();
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request("/hub/model.gguf");
+        r.sha256.clear();
+        r.size = 0;
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
+        QCOMPARE(d.errorText(), QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
+        QVERIFY(!QFile::exists(partPath()));
+        QVERIFY(!QFile::exists(finalPath()));
+    }
+
+    void serverContradictingTheCatalogStopsBeforeDownloading()
+    {
+        const QByteArray other = sha256Hex("a newer upload").toLatin1();
+        m_server->hubEtag = '"' + other + '"';
+        m_server->hubCommit = "fedcba9876543210fedcba9876543210fedcba98";
+        writeFile(partPath(), m_content.left(5000));   // an earlier attempt's bytes: left alone
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request("/hub/model.gguf");
+        r.size = 0;   // so the server is asked
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
+        QCOMPARE(d.errorText(),
+                 QStringLiteral("the server now has a different file than the catalog describes (SHA-256 %1… instead "
+                                "of %2… (commit fedcba987654)): nothing was downloaded; the catalog needs an update")
+                     .arg(QString::fromLatin1(other.left(12)), sha256Hex(m_content).left(12)));
+        QVERIFY(m_server->requests("GET").isEmpty());
+        QCOMPARE(readAll(partPath()), m_content.left(5000));
+    }
+
+    void serverSizeContradictingTheCatalogStopsBeforeDownloading()
+    {
+        m_server->hubSize = QByteArray::number(m_content.size() + 10);
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request("/hub/model.gguf");
+        r.sha256.clear();   // so the server is asked
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
+        QCOMPARE(d.errorText(), QStringLiteral("the server's file has %1 bytes but the catalog says %2: nothing was "
+                                               "downloaded; the catalog needs an update")
+                                    .arg(m_content.size() + 10)
+                                    .arg(m_content.size()));
+        QVERIFY(m_server->requests("GET").isEmpty());
+    }
+
+    void serverSizeTooBigForTheDiskIsSaidFirst()
+    {
+        m_server->hubSize = QByteArray::number(Q_INT64_C(1) << 60);   // 1 EiB: no disk here has it
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request("/hub/model.gguf");
+        r.sha256.clear();
+        r.size = 0;
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
+        QVERIFY2(d.errorText().startsWith(
+                     QStringLiteral("not enough free space in %1: the model needs 1073741824 GiB more and ")
+                         .arg(QDir::toNativeSeparators(m_dir->path()))),
+                 qPrintable(d.errorText()));
+        QVERIFY(d.errorText().contains(QLatin1String(" is free. Free some space, or choose another model folder")));
+        QVERIFY(m_server->requests("GET").isEmpty());
+        QVERIFY(!QFile::exists(finalPath()));
+    }
+
+    void renamedRepositoryRedirectIsFollowedForTheMetadata()
+    {
+        m_server->hubEtag = sha256Hex(m_content).toLatin1();
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request("/renamed/model.gguf");
+        r.sha256.clear();
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
+        QCOMPARE(d.expectedSha256(), sha256Hex(m_content));
+        const QList<RangeServerRequest> heads = m_server->requests("HEAD");
+        QCOMPARE(heads.size(), 2);
+        QCOMPARE(heads.at(0).path, QByteArray("/renamed/model.gguf"));
+        QCOMPARE(heads.at(1).path, QByteArray("/hub/model.gguf"));
+    }
+
+    void metadataThatIsNotASha256IsIgnored()
+    {
+        m_server->hubEtag = "W/\"3a1f-not-a-digest\"";
+        m_server->hubSize = "lots";
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request("/hub/model.gguf");
+        r.sha256.clear();
+        r.size = 0;
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
+        QVERIFY(d.expectedSha256().isEmpty());
+        QVERIFY2(d.note().startsWith(QLatin1String("no checksum published")), qPrintable(d.note()));
+        QCOMPARE(readAll(finalPath()), m_content);
+    }
+
+    void serverRefusingHeadStillDownloads()
+    {
+        m_server->refuseHead = true;
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request();
+        r.size = 0;
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
+        QCOMPARE(readAll(finalPath()), m_content);   // still checked against the catalog's SHA-256
+        QVERIFY(d.note().isEmpty());
+    }
+
+    void pauseWhileAskingTheServer()
+    {
+        m_server->hubEtag = sha256Hex(m_content).toLatin1();
+        ModelDownloader d(&m_nam, m_dir->path());
+        ModelDownloader::Request r = request("/hub/model.gguf");
+        r.sha256.clear();
+        r.size = 0;
+        d.start(r);
+        QCOMPARE(d.state(), State::Checking);
+        d.pause();   // before the HEAD's answer arrives
+        QCOMPARE(d.state(), State::Paused);
+        QTest::qWait(200);
+        QCOMPARE(d.state(), State::Paused);   // a late answer does not restart anything
+        QVERIFY(m_server->requests("GET").isEmpty());
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
         QCOMPARE(readAll(finalPath()), m_content);
     }
 
@@ -257,8 +425,9 @@ private Q_SLOTS:
         r.size = 0;
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
-        QCOMPARE(m_server->requests().size(), 1);
-        QCOMPARE(m_server->requests().at(0).headers.value("range"), "bytes=" + QByteArray::number(m_content.size()) + '-');
+        QCOMPARE(m_server->requests("GET").size(), 1);
+        QCOMPARE(m_server->requests("GET").at(0).headers.value("range"),
+                 "bytes=" + QByteArray::number(m_content.size()) + '-');
         QCOMPARE(readAll(finalPath()), m_content);
     }
 
