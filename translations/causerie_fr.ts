@@ -457,129 +457,154 @@
 <context>
     <name>MessageDelegate</name>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="30"/>
-        <location filename="../ui/MessageDelegate.qml" line="48"/>
+        <location filename="../ui/MessageDelegate.qml" line="35"/>
+        <location filename="../ui/MessageDelegate.qml" line="53"/>
         <source>You</source>
         <translation>Vous</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="30"/>
-        <location filename="../ui/MessageDelegate.qml" line="48"/>
+        <location filename="../ui/MessageDelegate.qml" line="35"/>
+        <location filename="../ui/MessageDelegate.qml" line="53"/>
         <source>Assistant</source>
         <translation>Assistant</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="64"/>
+        <location filename="../ui/MessageDelegate.qml" line="62"/>
+        <source>Thinking…</source>
+        <translation>Réflexion…</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="62"/>
+        <source>Thought process</source>
+        <translation>Raisonnement</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="66"/>
+        <source>Hide the model&apos;s thinking</source>
+        <translation>Masquer la réflexion du modèle</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="66"/>
+        <source>Show the model&apos;s thinking</source>
+        <translation>Afficher la réflexion du modèle</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="85"/>
+        <source>The model&apos;s thinking</source>
+        <translation>La réflexion du modèle</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="106"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="91"/>
+        <location filename="../ui/MessageDelegate.qml" line="133"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="92"/>
+        <location filename="../ui/MessageDelegate.qml" line="134"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="103"/>
+        <location filename="../ui/MessageDelegate.qml" line="145"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="108"/>
+        <location filename="../ui/MessageDelegate.qml" line="150"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="114"/>
+        <location filename="../ui/MessageDelegate.qml" line="156"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="118"/>
+        <location filename="../ui/MessageDelegate.qml" line="160"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="119"/>
+        <location filename="../ui/MessageDelegate.qml" line="161"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="124"/>
+        <location filename="../ui/MessageDelegate.qml" line="166"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="126"/>
+        <location filename="../ui/MessageDelegate.qml" line="168"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="131"/>
+        <location filename="../ui/MessageDelegate.qml" line="173"/>
         <source>Regenerate</source>
         <translation>Régénérer</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="133"/>
+        <location filename="../ui/MessageDelegate.qml" line="175"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="138"/>
+        <location filename="../ui/MessageDelegate.qml" line="180"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="139"/>
+        <location filename="../ui/MessageDelegate.qml" line="181"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="155"/>
+        <location filename="../ui/MessageDelegate.qml" line="197"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="157"/>
+        <location filename="../ui/MessageDelegate.qml" line="199"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="159"/>
+        <location filename="../ui/MessageDelegate.qml" line="201"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="161"/>
+        <location filename="../ui/MessageDelegate.qml" line="203"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="163"/>
+        <location filename="../ui/MessageDelegate.qml" line="205"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="164"/>
+        <location filename="../ui/MessageDelegate.qml" line="206"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="165"/>
+        <location filename="../ui/MessageDelegate.qml" line="207"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="166"/>
+        <location filename="../ui/MessageDelegate.qml" line="208"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="167"/>
+        <location filename="../ui/MessageDelegate.qml" line="209"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
     </message>
@@ -1171,52 +1196,52 @@
         <translation>La réponse du serveur est trop grande pour être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="290"/>
+        <location filename="../app/backends/remotebackend.cpp" line="292"/>
         <source>The server sent an event too large to be read.</source>
         <translation>Le serveur a envoyé un événement trop grand pour être lu.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="323"/>
+        <location filename="../app/backends/remotebackend.cpp" line="333"/>
         <source>The server sent a part of the answer Causerie could not read; the answer is incomplete.</source>
         <translation>Le serveur a envoyé une partie de la réponse que Causerie n’a pas pu lire ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="328"/>
+        <location filename="../app/backends/remotebackend.cpp" line="338"/>
         <source>The server reported an error in the middle of the answer; the answer is incomplete.</source>
         <translation>Le serveur a signalé une erreur au milieu de la réponse ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="342"/>
+        <location filename="../app/backends/remotebackend.cpp" line="353"/>
         <source>The model stopped with an error on the server; the answer is incomplete.</source>
         <translation>Le modèle s’est arrêté sur une erreur côté serveur ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="379"/>
+        <location filename="../app/backends/remotebackend.cpp" line="390"/>
         <source>The server at %1 did not answer like a chat API. Check the base URL of the endpoint.</source>
         <translation>Le serveur %1 n’a pas répondu comme une API de discussion. Vérifiez l’URL de base du point d’accès.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="385"/>
+        <location filename="../app/backends/remotebackend.cpp" line="396"/>
         <source>The connection closed before the answer was complete.</source>
         <translation>La connexion s’est fermée avant la fin de la réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="386"/>
+        <location filename="../app/backends/remotebackend.cpp" line="397"/>
         <source>The server closed the connection without sending an answer.</source>
         <translation>Le serveur a fermé la connexion sans envoyer de réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="406"/>
+        <location filename="../app/backends/remotebackend.cpp" line="417"/>
         <source>The server asks to wait %1 seconds before trying again.</source>
         <translation>Le serveur demande d’attendre %1 secondes avant de réessayer.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="428"/>
+        <location filename="../app/backends/remotebackend.cpp" line="439"/>
         <source>The server&apos;s model list could not be read.</source>
         <translation>La liste des modèles du serveur n’a pas pu être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="440"/>
+        <location filename="../app/backends/remotebackend.cpp" line="451"/>
         <source>The server&apos;s answer could not be read.</source>
         <translation>La réponse du serveur n’a pas pu être lue.</translation>
     </message>

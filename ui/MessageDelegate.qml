@@ -4,13 +4,16 @@ import QtQuick.Layouts
 import Causerie.App
 
 // One message: Markdown text, its state, and the actions on it (copy, edit, regenerate,
-// move between branches, details).
+// move between branches, details). An answer from a reasoning model shows its thinking in a
+// section above the text: open while the model thinks, folded once the answer begins (unless
+// the user opened it), never copied with the answer.
 Pane {
     id: root
 
     required property var messageId
     required property string author
     required property string content
+    required property string reasoning
     required property string status
     required property int siblingIndex
     required property int siblingCount
@@ -26,6 +29,8 @@ Pane {
     signal editRequested(var messageId, string text)
 
     readonly property bool isUser: author === "user"
+    readonly property bool thinking: status === "streaming" && content.length === 0 && reasoning.length > 0
+    property bool reasoningOpened: false
     padding: 12
     Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + content
     background: Rectangle {
@@ -48,6 +53,45 @@ Pane {
             text: root.isUser ? qsTr("You") : (root.model.length > 0 ? root.model : qsTr("Assistant"))
             font.bold: true
             opacity: 0.7
+        }
+
+        ToolButton {
+            id: reasoningToggle
+            objectName: "reasoningToggle"
+            visible: !root.isUser && root.reasoning.length > 0
+            readonly property bool expanded: root.reasoningOpened || root.thinking
+            text: (expanded ? "▾ " : "▸ ") + (root.thinking ? qsTr("Thinking…") : qsTr("Thought process"))
+            flat: true
+            padding: 2
+            opacity: 0.75
+            font.capitalization: Font.MixedCase   // a disclosure line, not an action button
+            Accessible.name: expanded ? qsTr("Hide the model's thinking") : qsTr("Show the model's thinking")
+            onClicked: root.reasoningOpened = !expanded
+        }
+
+        TextEdit {
+            objectName: "reasoningText"
+            visible: reasoningToggle.visible && reasoningToggle.expanded
+            Layout.fillWidth: true
+            Layout.leftMargin: 10
+            text: visible ? root.reasoning : ""
+            textFormat: TextEdit.PlainText
+            wrapMode: TextEdit.Wrap
+            readOnly: true
+            selectByMouse: true
+            color: palette.text
+            opacity: 0.7
+            selectionColor: palette.highlight
+            font.pixelSize: 14
+            font.italic: true
+            Accessible.name: qsTr("The model's thinking")
+            Accessible.role: Accessible.StaticText
+            Rectangle {
+                x: -8
+                width: 2
+                height: parent.height
+                color: Qt.rgba(0.5, 0.5, 0.5, 0.4)
+            }
         }
 
         TextEdit {
@@ -75,7 +119,7 @@ Pane {
         }
 
         BusyIndicator {
-            visible: root.status === "streaming" && root.content.length === 0
+            visible: root.status === "streaming" && root.content.length === 0 && root.reasoning.length === 0
             running: visible
             Layout.preferredHeight: 24
             Layout.preferredWidth: 24

@@ -4,6 +4,8 @@
 //
 // Contract for every request id returned by startChat():
 //  - zero or more delta(requestId, text) in order; concatenated they are the answer;
+//  - zero or more reasoningDelta(requestId, text), in order among themselves, before or between
+//    the deltas: the model's thinking (reasoning models), shown apart and never sent back;
 //  - then exactly one of finished(requestId, stats) or failed(requestId, error);
 //  - cancel(requestId) stops the work at once and ends the request with finished() whose
 //    stats.finishReason is "cancelled" (emitted from the event loop, never from inside cancel());
@@ -26,6 +28,7 @@ public:
 
 Q_SIGNALS:
     void delta(const QString& requestId, const QString& text);
+    void reasoningDelta(const QString& requestId, const QString& text);
     void finished(const QString& requestId, const GenerationStats& stats);
     void failed(const QString& requestId, const BackendError& error);
 };

@@ -32,7 +32,7 @@ struct GenerationSettings {
 struct GenerationStats {
     int promptTokens = -1;
     int completionTokens = -1;
-    double ttftMs = -1;          // request start → first visible text, milliseconds
+    double ttftMs = -1;          // request start → first visible text (answer or thinking), ms
     double tokensPerSecond = -1; // (completion tokens - 1) / (first text → last text), tokens/s
     QString finishReason;        // stop | length | model_length | tool_calls | cancelled
     QString model;               // as reported by the server, may differ from the one asked

@@ -272,8 +272,10 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
 {
     const QString id = r->id;
     const QList<SseEvent> events = r->parser.feed(bytes);
-    // All text of one network read goes out as one delta: bounded signal rate, in order.
+    // All text of one network read goes out as one delta (and its thinking as one
+    // reasoningDelta, first): bounded signal rate, in order.
     QString text;
+    QString thinking;
     bool done = false;
     std::optional<BackendError> error;
     r->eventSeen |= !events.isEmpty();
@@ -282,15 +284,19 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
             done = true;
             break;
         }
-        error = handleEvent(r, event, &text);
+        error = handleEvent(r, event, &text, &thinking);
         if (error)
             break;
     }
     if (!error && r->parser.hasError())
         error = makeError(BackendError::MalformedResponse, tr("The server sent an event too large to be read."),
                           QStringLiteral("SSE event over %1 bytes").arg(r->parser.maxEventBytes()));
-    // Text that arrived before a failure is still part of the answer the user sees.
-    if (!text.isEmpty()) {
+    // Text that arrived before a failure is still part of the answer the user sees. Thinking
+    // counts as shown text too: a retry would show it twice.
+    for (const bool isThinking : {true, false}) {
+        const QString& piece = isThinking ? thinking : text;
+        if (piece.isEmpty())
+            continue;
         const qint64 now = r->clock.elapsed();
         if (r->firstTextMs < 0) {
             r->firstTextMs = now;
@@ -298,7 +304,10 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
         }
         r->lastTextMs = now;
         r->textShown = true;
-        Q_EMIT delta(id, text);
+        if (isThinking)
+            Q_EMIT reasoningDelta(id, piece);
+        else
+            Q_EMIT delta(id, piece);
         if (r->ended)
             return false; // a slot cancelled the request
     }
@@ -313,7 +322,8 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
     return true;
 }
 
-std::optional<BackendError> RemoteBackend::handleEvent(Request* r, const SseEvent& event, QString* text)
+std::optional<BackendError> RemoteBackend::handleEvent(Request* r, const SseEvent& event, QString* text,
+                                                       QString* thinking)
 {
     QString parseError;
     const std::optional<ChatChunk> chunk = parseChatChunk(event.data, &parseError);
@@ -329,6 +339,7 @@ std::optional<BackendError> RemoteBackend::handleEvent(Request* r, const SseEven
                          scrub(chunk->errorMessage, r));
     }
     *text += chunk->text;
+    *thinking += chunk->thinking;
     if (!chunk->model.isEmpty())
         r->stats.model = chunk->model;
     if (chunk->promptTokens >= 0)

@@ -147,8 +147,15 @@ std::optional<ChatChunk> parseChatChunk(const QByteArray& json, QString* error)
     if (!choices.isEmpty()) {
         // n = 1 is all we ask for; index 0 is the answer.
         const QJsonObject choice = choices.first().toObject();
-        appendContent(choice.value(QStringLiteral("delta")).toObject().value(QStringLiteral("content")),
-                      &chunk.text, &chunk.thinking);
+        const QJsonObject delta = choice.value(QStringLiteral("delta")).toObject();
+        appendContent(delta.value(QStringLiteral("content")), &chunk.text, &chunk.thinking);
+        // DeepSeek's API, vLLM and llama.cpp's server send the thinking as "reasoning_content";
+        // OpenRouter and Ollama as "reasoning". A server sends one of them, never both.
+        for (const char* key : {"reasoning_content", "reasoning"}) {
+            const QJsonValue reasoning = delta.value(QLatin1String(key));
+            if (reasoning.isString())
+                chunk.thinking += reasoning.toString();
+        }
         const QJsonValue finish = choice.value(QStringLiteral("finish_reason"));
         if (finish.isString())
             chunk.finishReason = finish.toString();

@@ -20,7 +20,9 @@ QByteArray buildChatRequestBody(const QString& model, const QList<ChatMessage>& 
 // One `data:` payload of a chat completion stream.
 struct ChatChunk {
     QString text;         // visible answer text in this chunk (may be empty)
-    QString thinking;     // "thinking" chunks of reasoning models; not part of the answer
+    QString thinking;     // reasoning models' thinking (Mistral "thinking" chunks, or the
+                          // reasoning_content / reasoning field of OpenAI-compatible servers);
+                          // not part of the answer
     QString finishReason; // set on the last chunk of a choice
     QString model;
     int promptTokens = -1;

@@ -216,9 +216,12 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     m_answerId = *answerId;
     m_answer.clear();
     m_dirty = false;
+    m_reasoning.clear();
+    m_reasoningDirty = false;
     m_model = conv->model;
     m_backendName = backendKey(*conv);
     connect(backend, &ChatBackend::delta, this, &ChatController::onDelta, Qt::UniqueConnection);
+    connect(backend, &ChatBackend::reasoningDelta, this, &ChatController::onReasoningDelta, Qt::UniqueConnection);
     connect(backend, &ChatBackend::finished, this, &ChatController::onFinished, Qt::UniqueConnection);
     connect(backend, &ChatBackend::failed, this, &ChatController::onFailed, Qt::UniqueConnection);
     m_requestId = backend->startChat(history, turn.generation);
@@ -240,13 +243,31 @@ void ChatController::onDelta(const QString& requestId, const QString& text)
         m_flushTimer.start();
 }
 
+void ChatController::onReasoningDelta(const QString& requestId, const QString& text)
+{
+    if (requestId != m_requestId)
+        return;
+    m_reasoning += text;
+    m_reasoningDirty = true;
+    m_messages->setStreamingReasoning(m_answerId, m_reasoning);
+    if (!m_flushTimer.isActive())
+        m_flushTimer.start();
+}
+
 void ChatController::flush()
 {
-    if (!m_dirty || m_answerId == 0)
+    if (m_answerId == 0)
         return;
-    if (auto st = m_store->updateStreamingText(m_answerId, m_answer); !st)
-        setError(st.errorString());
-    m_dirty = false;
+    if (m_reasoningDirty) {
+        if (auto st = m_store->setReasoning(m_answerId, m_reasoning); !st)
+            setError(st.errorString());
+        m_reasoningDirty = false;
+    }
+    if (m_dirty) {
+        if (auto st = m_store->updateStreamingText(m_answerId, m_answer); !st)
+            setError(st.errorString());
+        m_dirty = false;
+    }
 }
 
 void ChatController::onFinished(const QString& requestId, const ::GenerationStats& stats)
@@ -254,7 +275,13 @@ void ChatController::onFinished(const QString& requestId, const ::GenerationStat
     if (requestId != m_requestId)
         return;
     // The text and statistics are stored the same way for every ending; a stopped answer is then
-    // marked cancelled so the UI can say so (its partial text is kept).
+    // marked cancelled so the UI can say so (its partial text is kept). The thinking goes first:
+    // finishing reloads the row from the store.
+    if (m_reasoningDirty) {
+        if (auto st = m_store->setReasoning(m_answerId, m_reasoning); !st)
+            setError(st.errorString());
+        m_reasoningDirty = false;
+    }
     StoreStatus st = m_store->finishMessage(m_answerId, m_answer, toStored(stats, m_model, m_backendName));
     if (st && stats.finishReason == QLatin1String("cancelled"))
         st = m_store->setStatus(m_answerId, MessageStatus::Cancelled);
@@ -286,6 +313,8 @@ void ChatController::endRequest()
     m_answerId = 0;
     m_answer.clear();
     m_dirty = false;
+    m_reasoning.clear();
+    m_reasoningDirty = false;
     m_backend.clear();
     Q_EMIT generatingChanged();
 }

@@ -76,6 +76,7 @@ Q_SIGNALS:
 private:
     bool startAnswer(qint64 conversationId, qint64 parentId);
     void onDelta(const QString& requestId, const QString& text);
+    void onReasoningDelta(const QString& requestId, const QString& text);
     void onFinished(const QString& requestId, const GenerationStats& stats);
     void onFailed(const QString& requestId, const BackendError& error);
     void flush();
@@ -94,6 +95,8 @@ private:
     qint64 m_answerId = 0;             // the assistant message being written
     QString m_answer;                  // its text so far
     bool m_dirty = false;              // text not yet flushed to the store
+    QString m_reasoning;               // its thinking so far (reasoning models)
+    bool m_reasoningDirty = false;     // thinking not yet flushed to the store
     QTimer m_flushTimer;
     QString m_model;
     QString m_backendName;

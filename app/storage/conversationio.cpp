@@ -216,7 +216,16 @@ StoreResult<QString> ConversationStore::exportMarkdown(qint64 conversationId)
         const QString who = m.role == MessageRole::User        ? QStringLiteral("User")
                             : m.role == MessageRole::Assistant ? QStringLiteral("Assistant")
                                                                : QStringLiteral("System");
-        md += QStringLiteral("## %1\n\n%2\n\n").arg(who, m.content);
+        md += QStringLiteral("## %1\n\n").arg(who);
+        // Folded by GitHub and most viewers; as raw as the answer itself, but for the closing tag.
+        if (!m.reasoning.isEmpty()) {
+            // A "</details>" in the thinking itself would end the fold early: written as text.
+            QString reasoning = m.reasoning;
+            reasoning.replace(QStringLiteral("</details>"), QStringLiteral("&lt;/details&gt;"), Qt::CaseInsensitive);
+            md += QStringLiteral("<details><summary>Thinking</summary>\n\n") + reasoning
+                + QStringLiteral("\n\n</details>\n\n");
+        }
+        md += m.content + QStringLiteral("\n\n");
         QStringList notes;
         if (m.status != MessageStatus::Done)
             notes << statusName(m.status);
@@ -244,7 +253,7 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
     static const QByteArray sql =
         "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
         "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
-        "m.tokens_per_second, m.finish_reason, m.error_text "
+        "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning "
         "FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id";
     auto st = database().prepare(sql.constData());
     if (!st)
@@ -273,6 +282,9 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
         m[QLatin1String("tokens_per_second")] = optionalJson(st->optionalReal(13));
         m[QLatin1String("finish_reason")] = textOrNull(st->text(14));
         m[QLatin1String("error_text")] = textOrNull(st->text(15));
+        // Only when there is some: exports of non-reasoning answers stay as they were.
+        if (const QString reasoning = st->text(16); !reasoning.isEmpty())
+            m[QLatin1String("reasoning")] = reasoning;
         messages.append(m);
     }));
     QJsonObject root;
@@ -377,12 +389,22 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
         s.tokensPerSecond = r.real(o, "tokens_per_second", i);
         s.finishReason = r.text(o, "finish_reason", i, true);
         const QString errorText = r.text(o, "error_text", i, true);
+        // Absent means none; present, it must be a string (null is not "none" in our exports).
+        const QString reasoning = o.contains(QLatin1String("reasoning"))
+            ? r.text(o, "reasoning", i, false)
+            : QString();
         if (r.error.isEmpty() && !role)
             r.fail(QStringLiteral("messages[%1].role must be system, user or assistant").arg(i));
         if (r.error.isEmpty() && !status) {
             r.fail(QStringLiteral("messages[%1].status must be streaming, done, interrupted, "
                                   "error or cancelled")
                        .arg(i));
+        }
+        if (r.error.isEmpty() && !reasoning.isEmpty() && *role != MessageRole::Assistant) {
+            r.fail(QStringLiteral("messages[%1].reasoning is only allowed on an assistant message "
+                                  "(this one is %2)")
+                       .arg(i)
+                       .arg(roleName(*role)));
         }
         if (r.error.isEmpty() && ids.contains(*id))
             r.fail(QStringLiteral("messages[%1].id %2 is used twice").arg(i).arg(*id));
@@ -401,8 +423,8 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
         auto st = database().prepare(
             "INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
             "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
-            "tokens_per_second, finish_reason, error_text) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
+            "tokens_per_second, finish_reason, error_text, reasoning) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
         if (!st)
             return st.error();
         st->bind(1, conversationId);
@@ -415,7 +437,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
         st->bindTextOrNull(8, s.model).bindTextOrNull(9, s.backend);
         st->bindOptional(10, s.promptTokens).bindOptional(11, s.completionTokens);
         st->bindOptional(12, s.ttftMs).bindOptional(13, s.tokensPerSecond);
-        st->bindTextOrNull(14, s.finishReason).bindTextOrNull(15, errorText);
+        st->bindTextOrNull(14, s.finishReason).bindTextOrNull(15, errorText).bind(16, reasoning);
         if (auto ran = st->run(); !ran)
             return ran.error();
         ids.insert(*id, database().lastInsertRowId());

@@ -14,7 +14,8 @@ namespace {
 constexpr char kMessageColumns[] =
     "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
     "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
-    "m.tokens_per_second, m.finish_reason, m.error_text";
+    "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning";
+constexpr int kMessageColumnCount = 17; // queries append their own columns after these
 
 Message readMessage(const Statement &st)
 {
@@ -35,6 +36,7 @@ Message readMessage(const Statement &st)
     m.stats.tokensPerSecond = st.optionalReal(13);
     m.stats.finishReason = st.text(14);
     m.errorText = st.text(15);
+    m.reasoning = st.text(16);
     return m;
 }
 
@@ -353,8 +355,8 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage &m)
         auto st = m_db->prepare(
             "INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
             "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
-            "tokens_per_second, finish_reason) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+            "tokens_per_second, finish_reason, reasoning) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
         if (!st)
             return st.error();
         st->bind(1, m.conversationId);
@@ -366,7 +368,7 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage &m)
         st->bindTextOrNull(7, m.stats.model).bindTextOrNull(8, m.stats.backend);
         st->bindOptional(9, m.stats.promptTokens).bindOptional(10, m.stats.completionTokens);
         st->bindOptional(11, m.stats.ttftMs).bindOptional(12, m.stats.tokensPerSecond);
-        st->bindTextOrNull(13, m.stats.finishReason);
+        st->bindTextOrNull(13, m.stats.finishReason).bind(14, m.reasoning);
         if (auto r = st->run(); !r) {
             if ((r.error().sqliteCode & 0xff) == 19 /* SQLITE_CONSTRAINT */)
                 return notFound(QStringLiteral("conversation"), m.conversationId);
@@ -400,6 +402,27 @@ StoreStatus ConversationStore::updateStreamingText(qint64 messageId, const QStri
                               .arg(messageId)};
     }
     return Done{};
+}
+
+StoreStatus ConversationStore::setReasoning(qint64 messageId, const QString &reasoning)
+{
+    // Any status: the app flushes the thinking while streaming and once more before the answer
+    // is finished, stopped or failed, so the status is not checked (unlike updateStreamingText).
+    auto st = m_db->prepare("UPDATE messages SET reasoning = ?2, updated_at = ?3 "
+                            "WHERE id = ?1 AND role = 'assistant'");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, messageId).bind(2, reasoning).bind(3, now()).run());
+    if (m_db->changes() != 0)
+        return Done{};
+    // Nothing changed: say why (the common path above costs one statement).
+    auto m = message(messageId);
+    if (!m)
+        return m.error();
+    return StoreError{QStringLiteral("Message %1 is a %2 message; only assistant messages have "
+                                     "reasoning text.")
+                          .arg(messageId)
+                          .arg(roleName(m->role))};
 }
 
 StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString &finalText,
@@ -568,8 +591,8 @@ StoreResult<QList<Message>> ConversationStore::activePath(qint64 conversationId)
     st->bind(1, leaf.value());
     STORE_TRY(st->forEachRow([&] {
         Message m = readMessage(*st);
-        m.siblingIndex = int(st->int64(16));
-        m.siblingCount = int(st->int64(17));
+        m.siblingIndex = int(st->int64(kMessageColumnCount));
+        m.siblingCount = int(st->int64(kMessageColumnCount + 1));
         path.append(std::move(m));
     }));
     return path;

@@ -6,6 +6,7 @@
 //   userId = appendMessage({conv, parentId, User, text})
 //   botId  = appendMessage({conv, userId, Assistant, "", Streaming})   // committed before generating
 //   updateStreamingText(botId, textSoFar)                              // caller throttles (<= every 500 ms)
+//   setReasoning(botId, thinkingSoFar)     // reasoning models: same throttle, once more before the end
 //   finishMessage(botId, finalText, stats)   or   setStatus(botId, Error/Cancelled, errorText)
 // On open, any message still `streaming` (the app died) becomes `interrupted`.
 #include "database.h"
@@ -61,6 +62,9 @@ public:
     // Appends and makes the new message the active leaf of its conversation.
     StoreResult<qint64> appendMessage(const NewMessage &message);
     StoreStatus updateStreamingText(qint64 messageId, const QString &text);
+    // Replaces an assistant message's reasoning ("thinking") text, in any status; refuses a
+    // user or system message. Emits nothing, like updateStreamingText. Not indexed for search.
+    StoreStatus setReasoning(qint64 messageId, const QString &reasoning);
     StoreStatus finishMessage(qint64 messageId, const QString &finalText, const MessageStats &stats);
     // Error, Cancelled or Interrupted (the partial text is kept); not back to Streaming.
     StoreStatus setStatus(qint64 messageId, MessageStatus status, const QString &errorText = {});

@@ -111,6 +111,16 @@ bool MessageListModel::setStreamingText(qint64 messageId, const QString &text)
     return true;
 }
 
+bool MessageListModel::setStreamingReasoning(qint64 messageId, const QString &reasoning)
+{
+    const int row = rowOf(messageId);
+    if (row < 0)
+        return false;
+    m_rows[row].reasoning = reasoning;
+    Q_EMIT dataChanged(index(row), index(row), {ReasoningRole});
+    return true;
+}
+
 int MessageListModel::rowCount(const QModelIndex &parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());
@@ -139,6 +149,7 @@ QVariant MessageListModel::data(const QModelIndex &index, int role) const
     case TokensPerSecondRole: return optionalVariant(m.stats.tokensPerSecond);
     case FinishReasonRole: return m.stats.finishReason;
     case ErrorTextRole: return m.errorText;
+    case ReasoningRole: return m.reasoning;
     default: return {};
     }
 }
@@ -160,7 +171,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
             {TtftMsRole, "ttftMs"},
             {TokensPerSecondRole, "tokensPerSecond"},
             {FinishReasonRole, "finishReason"},
-            {ErrorTextRole, "errorText"}};
+            {ErrorTextRole, "errorText"},
+            {ReasoningRole, "reasoning"}};
 }
 
 } // namespace causerie::storage

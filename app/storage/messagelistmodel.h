@@ -33,6 +33,7 @@ public:
         TokensPerSecondRole,  // or undefined
         FinishReasonRole,
         ErrorTextRole,
+        ReasoningRole, // "" when the model did not think aloud; last so older role numbers stay
     };
     Q_ENUM(Roles)
 
@@ -44,6 +45,8 @@ public:
 
     // Shows streaming text without touching the database (the controller flushes separately).
     Q_INVOKABLE bool setStreamingText(qint64 messageId, const QString &text);
+    // The same for the reasoning ("thinking") text; false if the message is not shown.
+    Q_INVOKABLE bool setStreamingReasoning(qint64 messageId, const QString &reasoning);
     Q_INVOKABLE void reload();
     int rowOf(qint64 messageId) const;
 

@@ -43,6 +43,7 @@ CREATE INDEX conversations_by_activity ON conversations(pinned DESC, updated_at 
 // constraint in place, so the messages table is rebuilt (destructive: backed up first).
 // Also: remembered active branch, soft delete for undo, FTS5 index kept in sync by triggers
 // (with a 3-character prefix index so search-as-you-type completion stays a single lookup).
+// The index holds `content` only: search finds what was said, not a model's reasoning (v3).
 StoreStatus migrateTo2(Database &db)
 {
     return db.exec(R"sql(
@@ -96,6 +97,14 @@ INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
 )sql");
 }
 
+// Version 3: the reasoning ("thinking") text of an answer, kept apart from its content.
+// ADD COLUMN with a constant default rewrites no row, so no backup is needed. Not indexed
+// by messages_fts (see version 2): the FTS triggers fire on content only.
+StoreStatus migrateTo3(Database &db)
+{
+    return db.exec("ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT ''");
+}
+
 struct Step {
     int toVersion;
     bool destructive;
@@ -105,6 +114,7 @@ struct Step {
 constexpr Step kSteps[] = {
     {1, false, migrateTo1},
     {2, true, migrateTo2},
+    {3, false, migrateTo3},
 };
 static_assert(std::size(kSteps) == kSchemaVersion, "one migration step per schema version");
 

@@ -5,7 +5,7 @@
 
 namespace causerie::storage {
 
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 struct MigrationReport {
     int fromVersion = 0;

@@ -36,6 +36,7 @@ struct Message {
     qint64 parentId = 0; // 0 = first message of the conversation (a root)
     MessageRole role = MessageRole::User;
     QString content;
+    QString reasoning; // a reasoning model's thinking, shown folded above the answer; "" if none
     MessageStatus status = MessageStatus::Done;
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
@@ -53,6 +54,9 @@ struct NewMessage {
     QString content;
     MessageStatus status = MessageStatus::Done;
     MessageStats stats;
+    // Last, unlike in Message: callers brace-initialise {conv, parent, role, text, status, stats}
+    // and must not see their fields shift.
+    QString reasoning;
 };
 
 struct Conversation {

@@ -39,3 +39,21 @@ data: [DONE]
 
 )";
 inline constexpr char kArrayContentText[] = "Hello there!";
+
+// An OpenAI-compatible server running a reasoning model (llama.cpp's server, vLLM, DeepSeek's
+// API) sends the thinking in "reasoning_content", with "content" null until the answer starts.
+inline constexpr char kReasoningContentStream[] =
+    R"(data: {"choices":[{"finish_reason":null,"index":0,"delta":{"role":"assistant","content":null}}],"created":1732700002,"id":"chatcmpl-r1","model":"qwq-32b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"finish_reason":null,"index":0,"delta":{"reasoning_content":"Two plus two"}}],"created":1732700002,"id":"chatcmpl-r1","model":"qwq-32b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"finish_reason":null,"index":0,"delta":{"reasoning_content":" is four."}}],"created":1732700002,"id":"chatcmpl-r1","model":"qwq-32b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"finish_reason":null,"index":0,"delta":{"content":"4"}}],"created":1732700002,"id":"chatcmpl-r1","model":"qwq-32b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"finish_reason":"stop","index":0,"delta":{}}],"created":1732700002,"id":"chatcmpl-r1","model":"qwq-32b","object":"chat.completion.chunk","usage":{"completion_tokens":7,"prompt_tokens":9,"total_tokens":16}}
+
+data: [DONE]
+
+)";
+inline constexpr char kReasoningContentThinking[] = "Two plus two is four.";

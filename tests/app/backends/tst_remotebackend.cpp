@@ -31,6 +31,8 @@ constexpr int kBackoffMs = 20;
 struct Outcome {
     QString text;
     int deltas = 0;
+    QString reasoning;
+    int reasoningAfterText = 0;   // reasoning deltas that came after answer text
     int terminal = 0; // finished + failed signals; must be exactly 1
     bool finished = false;
     GenerationStats stats;
@@ -85,6 +87,13 @@ class TestRemoteBackend : public QObject
             ++o.deltas;
             if (cancelAfterFirstDelta && o.deltas == 1)
                 b.cancel(id);
+        });
+        connect(&b, &ChatBackend::reasoningDelta, &ctx, [&](const QString& rid, const QString& text) {
+            if (rid != id)
+                return;
+            o.reasoning += text;
+            if (!o.text.isEmpty())
+                ++o.reasoningAfterText;
         });
         connect(&b, &ChatBackend::finished, &ctx, [&](const QString& rid, const GenerationStats& s) {
             if (rid != id)
@@ -195,6 +204,8 @@ private Q_SLOTS:
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         QCOMPARE(o.text, QString::fromLatin1(kArrayContentText)); // thinking is not in the answer
+        QCOMPARE(o.reasoning, QStringLiteral("The user greets me."));   // but is passed on apart
+        QCOMPARE(o.reasoningAfterText, 0);
         QCOMPARE(o.stats.finishReason, QStringLiteral("length"));
         QCOMPARE(o.stats.promptTokens, 5);
         QCOMPARE(o.stats.completionTokens, 3);
@@ -387,6 +398,32 @@ private Q_SLOTS:
             QVERIFY(o.finished);
             QCOMPARE(o.stats.finishReason, QString::fromLatin1(reason));
         }
+    }
+
+    void reasoningContentInSmallPieces()
+    {
+        FakeResponse r = FakeResponse::sse(kReasoningContentStream);
+        r.pieceSize = 11;
+        r.pieceDelayMs = 1;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.reasoning, QString::fromLatin1(kReasoningContentThinking));
+        QCOMPARE(o.text, QStringLiteral("4"));
+        QCOMPARE(o.reasoningAfterText, 0);   // the thinking came first, and was passed on first
+        QCOMPARE(o.stats.completionTokens, 7);
+        QVERIFY(o.stats.ttftMs >= 0);   // the first thinking token counts as the first token
+    }
+
+    void nonStreamedJsonAnswerWithReasoning()
+    {
+        m_server->enqueue(FakeResponse::json(200, "OK", R"({"id":"x","object":"chat.completion","model":"r1","choices":[{"index":0,"message":{"role":"assistant","reasoning_content":"Think.","content":"Answer."},"finish_reason":"stop"}]})"));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.reasoning, QStringLiteral("Think."));
+        QCOMPARE(o.text, QStringLiteral("Answer."));
     }
 
     void nonStreamedJsonAnswer()

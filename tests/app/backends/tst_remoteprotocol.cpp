@@ -135,6 +135,36 @@ private Q_SLOTS:
         QCOMPARE(thinking, QStringLiteral("The user greets me."));
     }
 
+    void reasoningFields_data()
+    {
+        QTest::addColumn<QByteArray>("payload");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("thinking");
+        QTest::newRow("reasoning_content") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":"hm","content":null}}]})")
+                                           << QString() << QStringLiteral("hm");
+        QTest::newRow("reasoning") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning":"hm","content":""}}]})")
+                                   << QString() << QStringLiteral("hm");
+        QTest::newRow("both kinds in one chunk") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":"a","content":"b"}}]})")
+                                                 << QStringLiteral("b") << QStringLiteral("a");
+        // Not a string: ignored rather than turned into "[object]" or "5".
+        QTest::newRow("number") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":5,"content":"x"}}]})")
+                                << QStringLiteral("x") << QString();
+        QTest::newRow("object") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning":{"effort":"high"},"content":"x"}}]})")
+                                << QStringLiteral("x") << QString();
+    }
+
+    void reasoningFields()
+    {
+        QFETCH(QByteArray, payload);
+        QFETCH(QString, text);
+        QFETCH(QString, thinking);
+        QString error;
+        const std::optional<ChatChunk> c = parseChatChunk(payload, &error);
+        QVERIFY2(c, qPrintable(error));
+        QCOMPARE(c->text, text);
+        QCOMPARE(c->thinking, thinking);
+    }
+
     void badChunks_data()
     {
         QTest::addColumn<QByteArray>("payload");

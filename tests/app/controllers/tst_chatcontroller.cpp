@@ -32,6 +32,7 @@ public:
     QString displayName() const override { return QStringLiteral("fake"); }
 
     void say(const QString& text) { Q_EMIT delta(lastId, text); }
+    void think(const QString& text) { Q_EMIT reasoningDelta(lastId, text); }
     void finish(const QString& reason = QStringLiteral("stop"))
     {
         ::GenerationStats s;
@@ -75,6 +76,8 @@ private Q_SLOTS:
     void regenerateAndEditMakeBranches();
     void backendNotReady();
     void shutdownWhileGenerating();
+    void thinkingIsShownStoredAndNeverSentBack();
+    void thinkingOfAFailedAnswerIsKept();
 
 private:
     Message lastMessage();
@@ -276,6 +279,48 @@ void TestChatController::shutdownWhileGenerating()
     auto path = m_store->activePath(conv);
     QCOMPARE(path->last().content, QStringLiteral("half an ans"));
     QCOMPARE(path->last().status, MessageStatus::Cancelled);
+}
+
+void TestChatController::thinkingIsShownStoredAndNeverSentBack()
+{
+    QVERIFY(m_chat->send(QStringLiteral("2+2?")));
+    m_backend->think(QStringLiteral("Two plus two"));
+    m_backend->think(QStringLiteral(" is four."));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ReasoningRole).toString(),
+             QStringLiteral("Two plus two is four."));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ContentRole).toString(), QString());
+    // Flushed while the answer goes on, like the text.
+    QTRY_COMPARE_WITH_TIMEOUT(lastMessage().reasoning, QStringLiteral("Two plus two is four."), 2000);
+    m_backend->say(QStringLiteral("4"));
+    m_backend->think(QStringLiteral(" Sure."));   // thinking that arrives after the last flush
+    m_backend->finish();
+    const Message m = lastMessage();
+    QCOMPARE(m.content, QStringLiteral("4"));
+    QCOMPARE(m.reasoning, QStringLiteral("Two plus two is four. Sure."));
+    QCOMPARE(m.status, MessageStatus::Done);
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ReasoningRole).toString(),
+             QStringLiteral("Two plus two is four. Sure."));
+
+    // The next turn's history has the answer, not the thinking.
+    QVERIFY(m_chat->send(QStringLiteral("And 3+3?")));
+    QCOMPARE(m_backend->lastHistory.size(), 4);
+    QCOMPARE(m_backend->lastHistory[2].content, QStringLiteral("4"));
+    for (const ChatMessage& h : std::as_const(m_backend->lastHistory))
+        QVERIFY2(!h.content.contains(QLatin1String("Two plus two")), qPrintable(h.content));
+    // A new answer starts without the previous one's thinking.
+    m_backend->say(QStringLiteral("6"));
+    m_backend->finish();
+    QVERIFY(lastMessage().reasoning.isEmpty());
+}
+
+void TestChatController::thinkingOfAFailedAnswerIsKept()
+{
+    QVERIFY(m_chat->send(QStringLiteral("Hard question")));
+    m_backend->think(QStringLiteral("Let me see"));
+    m_backend->fail(QStringLiteral("The server went away."));
+    const Message m = lastMessage();
+    QCOMPARE(m.status, MessageStatus::Error);
+    QCOMPARE(m.reasoning, QStringLiteral("Let me see"));
 }
 
 QTEST_GUILESS_MAIN(TestChatController)

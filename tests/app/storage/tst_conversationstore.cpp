@@ -59,7 +59,7 @@ private Q_SLOTS:
         QCOMPARE(store->journalMode(), QStringLiteral("wal"));
         QCOMPARE(store->database().queryInt("PRAGMA foreign_keys").value(), 1);
         QCOMPARE(store->database().queryInt("PRAGMA synchronous").value(), 1); // 1 = NORMAL
-        QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), 2);
+        QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), 3);
         // Every table of ours is STRICT.
         const QStringList strict = storagetest::rawQuery(
             path, "SELECT name FROM pragma_table_list WHERE strict = 1 AND schema = 'main' "
@@ -239,6 +239,83 @@ private Q_SLOTS:
                  QStringList({"cancelled", "done", "error"}));
     }
 
+    void reasoningIsKeptForAssistantMessages()
+    {
+        QString path;
+        qint64 u = 0, a = 0, b = 0;
+        const QString thinking = QStringLiteral("The user asks for a capital.\nFrance → Paris. ✓");
+        {
+            auto store = openStore(&path);
+            QVERIFY(store);
+            const qint64 c = store->createConversation().value();
+            u = append(*store, c, 0, MessageRole::User, QStringLiteral("Capital of France?"));
+            a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+            QCOMPARE(store->message(a)->reasoning, QString()); // none until the model thinks
+
+            QSignalSpy changed(store.get(), &ConversationStore::messageChanged);
+            QSignalSpy conversations(store.get(), &ConversationStore::conversationsChanged);
+            QSignalSpy added(store.get(), &ConversationStore::messageAdded);
+            QVERIFY(store->setReasoning(a, QStringLiteral("The user")).ok());
+            QCOMPARE(storagetest::rawQuery(path, "SELECT reasoning, content, status FROM messages "
+                                                 "ORDER BY id DESC LIMIT 1"),
+                     QStringList{"The user||streaming"});
+            QVERIFY(store->setReasoning(a, thinking).ok()); // replaces, does not append
+            QVERIFY(store->updateStreamingText(a, QStringLiteral("Par")).ok());
+            QCOMPARE(changed.size() + conversations.size() + added.size(), 0); // like streaming text
+            QCOMPARE(store->message(a)->reasoning, thinking);
+            QCOMPARE(store->message(a)->content, QStringLiteral("Par"));
+
+            QVERIFY(store->finishMessage(a, QStringLiteral("Paris."), {}).ok());
+            QCOMPARE(store->message(a)->reasoning, thinking); // finishing keeps it
+
+            // Any status: a stopped answer gets its last flush after setStatus too.
+            b = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+            QVERIFY(store->setStatus(b, MessageStatus::Cancelled).ok());
+            QVERIFY(store->setReasoning(b, QStringLiteral("Hmm")).ok());
+            QVERIFY(store->setReasoning(a, thinking + QStringLiteral(" (final)")).ok()); // done
+            QVERIFY(store->switchBranch(a).ok());
+            const auto path1 = store->activePath(c).value();
+            QCOMPARE(path1.size(), 2);
+            QCOMPARE(path1[0].reasoning, QString());
+            QCOMPARE(path1[1].reasoning, thinking + QStringLiteral(" (final)"));
+            QCOMPARE(path1[1].siblingIndex, 0); // the sibling columns still line up after it
+            QCOMPARE(path1[1].siblingCount, 2);
+
+            // Search finds what was said, not the model's scratch work.
+            QCOMPARE(store->search(QStringLiteral("Hmm"))->size(), 0);
+            QCOMPARE(store->search(QStringLiteral("asks"))->size(), 0);
+            QCOMPARE(store->search(QStringLiteral("Paris"))->size(), 1);
+        }
+        // Durable: a new connection reads it back.
+        auto reopened = ConversationStore::open(path);
+        QVERIFY2(reopened.ok(), qPrintable(reopened.errorString()));
+        auto &store = *reopened.value();
+        QCOMPARE(store.message(a)->reasoning, thinking + QStringLiteral(" (final)"));
+        QCOMPARE(store.message(b)->reasoning, QStringLiteral("Hmm"));
+        QCOMPARE(store.message(b)->status, MessageStatus::Cancelled);
+
+        // Only answers think: a user (or system) message is refused and left as it was.
+        auto onUser = store.setReasoning(u, QStringLiteral("x"));
+        QVERIFY(!onUser.ok());
+        QVERIFY2(onUser.errorString().contains(QStringLiteral("Message %1 is a user message").arg(u)),
+                 qPrintable(onUser.errorString()));
+        QCOMPARE(store.message(u)->reasoning, QString());
+        const qint64 sys = store.appendMessage({store.message(u)->conversationId, 0,
+                                                MessageRole::System, QStringLiteral("Be terse."),
+                                                MessageStatus::Done, {}})
+                               .value();
+        auto onSystem = store.setReasoning(sys, QStringLiteral("x"));
+        QVERIFY(!onSystem.ok());
+        QVERIFY2(onSystem.errorString().contains(QLatin1String("system message")),
+                 qPrintable(onSystem.errorString()));
+        auto unknown = store.setReasoning(987654, QStringLiteral("x"));
+        QVERIFY(!unknown.ok());
+        QVERIFY2(unknown.errorString().contains(QLatin1String("no message with id 987654")),
+                 qPrintable(unknown.errorString()));
+        QCOMPARE(storagetest::rawQuery(path, "SELECT count(*) FROM messages WHERE reasoning <> ''"),
+                 QStringList{"2"});
+    }
+
     void reopenMarksStreamingInterrupted()
     {
         QString path;
@@ -320,6 +397,7 @@ private Q_SLOTS:
                              .value();
         const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("Capital of France?"));
         const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        QVERIFY(store->setReasoning(a, QStringLiteral("France's capital:\n\n- Paris")).ok());
         QVERIFY(store->finishMessage(a, QStringLiteral("**Paris**."),
                                      {QStringLiteral("tiny"), QStringLiteral("local"), 5, 3, 12.0,
                                       30.0, QStringLiteral("stop")})
@@ -329,8 +407,20 @@ private Q_SLOTS:
         QCOMPARE(store->exportMarkdown(c).value(),
                  QStringLiteral("# Capitals\n\n_Model: tiny (local)_\n\n"
                                 "## User\n\nCapital of France?\n\n"
-                                "## Assistant\n\n**Paris**.\n\n"
+                                "## Assistant\n\n"
+                                "<details><summary>Thinking</summary>\n\n"
+                                "France's capital:\n\n- Paris\n\n"
+                                "</details>\n\n"
+                                "**Paris**.\n\n"
                                 "_tiny · 3 tokens · 30.0 tok/s · 12 ms to first token_\n\n"));
+        // A closing tag inside the thinking does not end the fold.
+        QVERIFY(store->setReasoning(a, QStringLiteral("a </details> b")).ok());
+        const QString md = store->exportMarkdown(c).value();
+        QVERIFY2(md.contains(QLatin1String("\n\na &lt;/details&gt; b\n\n</details>\n\n**Paris**.")), qPrintable(md));
+        QCOMPARE(md.count(QLatin1String("</details>")), 1);
+        // Without reasoning, no empty fold.
+        QVERIFY(store->setReasoning(a, {}).ok());
+        QVERIFY(!store->exportMarkdown(c)->contains(QLatin1String("<details>")));
     }
 
     void jsonRoundTripIsExact()
@@ -348,6 +438,9 @@ private Q_SLOTS:
                                 QStringLiteral("Line 1\nLine 2 \"quoted\" \\ tab\t end ") + QChar(0)
                                     + QStringLiteral(" after NUL 😀"));
         const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        const QString thinking = QStringLiteral("Step 1: \"quote\" \\ tab\t\nStep 2: 🤔 ") + QChar(0)
+            + QStringLiteral(" end");
+        QVERIFY(store->setReasoning(a, thinking).ok());
         QVERIFY(store->finishMessage(a, QStringLiteral("answer"),
                                      {QStringLiteral("mistral-large"), QStringLiteral("remote"), 17,
                                       2, 123.456789, 0.1 + 0.2, QStringLiteral("length")})
@@ -360,6 +453,11 @@ private Q_SLOTS:
         const QJsonObject root = QJsonDocument::fromJson(json).object();
         QCOMPARE(root.value(QLatin1String("messages")).toArray().size(), 3);
         QCOMPARE(root.value(QLatin1String("active_leaf")).toInt(), 2);
+        const QJsonArray exported = root.value(QLatin1String("messages")).toArray();
+        QCOMPARE(exported[1].toObject().value(QLatin1String("reasoning")).toString(), thinking);
+        // Written only where there is some (the user message and the failed answer have none).
+        QVERIFY(!exported[0].toObject().contains(QLatin1String("reasoning")));
+        QVERIFY(!exported[2].toObject().contains(QLatin1String("reasoning")));
 
         auto imported = store->importJson(json);
         QVERIFY2(imported.ok(), qPrintable(imported.errorString()));
@@ -370,6 +468,8 @@ private Q_SLOTS:
         const auto path = store->activePath(imported.value()).value();
         QCOMPARE(path.size(), 2);
         QCOMPARE(path[1].content, QStringLiteral("answer"));
+        QCOMPARE(path[1].reasoning, thinking);
+        QCOMPARE(path[0].reasoning, QString());
         QCOMPARE(path[1].stats.tokensPerSecond, std::optional<double>(0.1 + 0.2));
         QCOMPARE(path[0].content, store->message(u)->content);
     }

@@ -103,12 +103,15 @@ private:
         auto id = store.createConversation();
         check(QStringLiteral("create"), id.errorString());
         if (id) {
-            auto m = store.appendMessage({id.value(), 0, MessageRole::User, QStringLiteral("new"),
+            auto m = store.appendMessage({id.value(), 0, MessageRole::Assistant, QStringLiteral("new"),
                                           MessageStatus::Streaming, {}});
             check(QStringLiteral("append"), m.errorString());
-            if (m)
+            if (m) {
                 check(QStringLiteral("update"),
                       store.updateStreamingText(m.value(), QStringLiteral("x")).errorString());
+                check(QStringLiteral("reasoning"),
+                      store.setReasoning(m.value(), QStringLiteral("y")).errorString());
+            }
         }
         check(QStringLiteral("delete"), store.deleteConversation(1).errorString());
     }
@@ -257,6 +260,7 @@ private Q_SLOTS:
             const qint64 c = s.createConversation().value();
             streaming = s.appendMessage({c, 0, MessageRole::Assistant, {}, MessageStatus::Streaming, {}}).value();
             QVERIFY(s.updateStreamingText(streaming, QStringLiteral("short answer so far")).ok());
+            QVERIFY(s.setReasoning(streaming, QStringLiteral("short thought")).ok());
             for (int i = 0; i < 200 && fullError.isEmpty(); ++i) {
                 const QString text = QStringLiteral("entry %1 ").arg(i).repeated(1000);
                 auto id = s.appendMessage({c, 0, MessageRole::User, text, MessageStatus::Done, {}});
@@ -273,12 +277,18 @@ private Q_SLOTS:
             QVERIFY(!flush.ok());
             QVERIFY2(flush.errorString().contains(QLatin1String("is full")), qPrintable(flush.errorString()));
             QCOMPARE(s.message(streaming)->content, QStringLiteral("short answer so far"));
+            auto thought = s.setReasoning(streaming, QStringLiteral("z").repeated(200'000));
+            QVERIFY(!thought.ok());
+            QVERIFY2(thought.errorString().contains(QLatin1String("is full")),
+                     qPrintable(thought.errorString()));
+            QCOMPARE(s.message(streaming)->reasoning, QStringLiteral("short thought"));
         }
         auto store = ConversationStore::open(path); // space freed: no limit
         QVERIFY2(store.ok(), qPrintable(store.errorString()));
         for (auto it = saved.cbegin(); it != saved.cend(); ++it)
             QCOMPARE(store.value()->message(it.key())->content, it.value());
         QCOMPARE(store.value()->message(streaming)->status, MessageStatus::Interrupted);
+        QCOMPARE(store.value()->message(streaming)->reasoning, QStringLiteral("short thought"));
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
         QVERIFY(store.value()->createConversation().ok());
     }
@@ -434,6 +444,20 @@ private Q_SLOTS:
         QTest::addRow("duplicate id") << head + R"("messages":[{"id":1,"parent":null,)" + msg
                                              + R"(},{"id":1,"parent":null,)" + msg + "}]}"
                                       << QStringLiteral("messages[1].id 1 is used twice");
+        QTest::addRow("reasoning type") << head + R"("messages":[{"id":1,"parent":null,)"
+                                               + QByteArray(msg).replace("user", "assistant")
+                                               + R"(,"reasoning":5}]})"
+                                        << QStringLiteral("messages[0].reasoning must be a string");
+        QTest::addRow("reasoning null") << head + R"("messages":[{"id":1,"parent":null,)"
+                                               + QByteArray(msg).replace("user", "assistant")
+                                               + R"(,"reasoning":null}]})"
+                                        << QStringLiteral("messages[0].reasoning must be a string");
+        // The second message is the bad one: the first must not stay imported either.
+        QTest::addRow("reasoning on user") << head + R"("messages":[{"id":1,"parent":null,)" + msg
+                                                  + R"(},{"id":2,"parent":1,)" + msg
+                                                  + R"(,"reasoning":"hm"}]})"
+                                           << QStringLiteral("messages[1].reasoning is only allowed "
+                                                             "on an assistant message (this one is user)");
         QTest::addRow("dangling leaf") << QByteArray(head).replace(R"("active_leaf":null)", R"("active_leaf":7)")
                                               + R"("messages":[{"id":1,"parent":null,)" + msg + "}]}"
                                        << QStringLiteral("active_leaf 7");

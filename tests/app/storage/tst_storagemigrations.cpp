@@ -66,7 +66,7 @@ private Q_SLOTS:
                                "updated_at) VALUES (1, 'user', 'interrupted', 0, 0)"));
     }
 
-    void stepTwoUpgradesTheVersionOneFixture()
+    void stepsTwoAndThreeUpgradeTheVersionOneFixture()
     {
         const QString path = fixturePath();
         QVERIFY(!path.isEmpty());
@@ -79,7 +79,7 @@ private Q_SLOTS:
         auto opened = ConversationStore::open(path);
         QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
         auto &store = *opened.value();
-        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 2);
+        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 3);
 
         // The rebuild was backed up first, as version 1 with all rows.
         QVERIFY(!store.backupPath().isEmpty());
@@ -92,6 +92,10 @@ private Q_SLOTS:
         expected[4].replace(QLatin1String("|streaming|"), QLatin1String("|interrupted|"));
         QCOMPARE(rawQuery(path, messageColumnsV1()), expected);
         QCOMPARE(store.recoveredMessages(), 1);
+        // Version 3: every old message has an empty reasoning.
+        QCOMPARE(rawQuery(path, "SELECT count(*), sum(reasoning = '') FROM messages"),
+                 QStringList{"8|8"});
+        QCOMPARE(store.message(6)->reasoning, QString());
         QCOMPARE(rawQuery(path, "SELECT id, title, created_at, updated_at, pinned, backend, model, "
                                 "system_prompt, settings_json FROM conversations ORDER BY id"),
                  conversationsBefore);
@@ -113,6 +117,8 @@ private Q_SLOTS:
         QCOMPARE(page[0].title, QStringLiteral("Pinned: regex help"));
         QCOMPARE(page[0].settings.value(QLatin1String("top_p")).toDouble(), 0.9);
         QVERIFY(store.setStatus(9, MessageStatus::Cancelled).ok());
+        QVERIFY(store.setReasoning(9, QStringLiteral("An ISO date is YYYY-MM-DD.")).ok());
+        QCOMPARE(store.activePath(2)->back().reasoning, QStringLiteral("An ISO date is YYYY-MM-DD."));
 
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
         QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
@@ -126,6 +132,63 @@ private Q_SLOTS:
         auto again = ConversationStore::open(path);
         QVERIFY(again.ok());
         QVERIFY(again.value()->backupPath().isEmpty());
+    }
+
+    void stepThreeAddsReasoningWithoutABackup()
+    {
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            QVERIFY(migrate(*db.value(), 2).ok());
+        }
+        const QStringList before = rawQuery(path, messageColumnsV1());
+        QCOMPARE(before.size(), 8);
+        const QStringList ftsBefore = rawQuery(path, "SELECT rowid FROM messages_fts('nata') ORDER BY rowid");
+        QCOMPARE(ftsBefore, QStringList({"2", "4"}));
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            auto report = migrate(*db.value(), 3);
+            QVERIFY2(report.ok(), qPrintable(report.errorString()));
+            QCOMPARE(report->fromVersion, 2);
+            QCOMPARE(report->toVersion, 3);
+            // Adding a column with a constant default rewrites no row: nothing to back up.
+            QVERIFY(report->backupPath.isEmpty());
+        }
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"3"});
+        QCOMPARE(rawQuery(path, messageColumnsV1()), before);
+        QCOMPARE(rawQuery(path, "SELECT DISTINCT reasoning FROM messages"), QStringList{""});
+        QCOMPARE(rawQuery(path, "SELECT type, \"notnull\", dflt_value FROM pragma_table_info('messages') "
+                                "WHERE name = 'reasoning'"),
+                 QStringList{"TEXT|1|''"});
+        // NOT NULL holds (the store writes "" for "none"), and the full-text index ignores it.
+        QVERIFY(!rawExec(path, "UPDATE messages SET reasoning = NULL WHERE id = 2"));
+        QString error;
+        QVERIFY2(rawExec(path, "UPDATE messages SET reasoning = 'nata nata' WHERE id = 6", &error),
+                 qPrintable(error));
+        QCOMPARE(rawQuery(path, "SELECT rowid FROM messages_fts('nata') ORDER BY rowid"), ftsBefore);
+        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')",
+                         &error),
+                 qPrintable(error));
+        QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
+        QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
+    }
+
+    void nextSchemaVersionIsRefusedAndLeftUntouched()
+    {
+        // One past this build (4) is refused like any newer file: it may hold columns we
+        // would drop on export, or constraints we would break.
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        QVERIFY(rawExec(path, "PRAGMA user_version = 4"));
+        const QByteArray hash = fileHash(path);
+        auto store = ConversationStore::open(path);
+        QVERIFY(!store.ok());
+        QVERIFY2(store.errorString().contains(QLatin1String("schema 4; this version knows up to 3")),
+                 qPrintable(store.errorString()));
+        QCOMPARE(fileHash(path), hash);
     }
 
     void newerSchemaIsRefusedAndLeftUntouched()

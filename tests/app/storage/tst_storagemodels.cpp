@@ -170,6 +170,51 @@ private Q_SLOTS:
         model.setConversationId(other);
         QCOMPARE(contents(model), QStringList({"elsewhere"}));
     }
+
+    void messageListShowsReasoning()
+    {
+        // Appended last: the role numbers QML and older code use did not move.
+        QCOMPARE(int(MessageListModel::ErrorTextRole), Qt::UserRole + 16);
+        QCOMPARE(int(MessageListModel::ReasoningRole), Qt::UserRole + 17);
+
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 c = store->createConversation().value();
+        const qint64 u = store->appendMessage({c, 0, MessageRole::User, QStringLiteral("2+2?"),
+                                               MessageStatus::Done, {}}).value();
+        const qint64 a = store->appendMessage({c, u, MessageRole::Assistant, {},
+                                               MessageStatus::Streaming, {}}).value();
+        MessageListModel model(store.get());
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setConversationId(c);
+        QCOMPARE(model.roleNames().value(MessageListModel::ReasoningRole), QByteArray("reasoning"));
+        QCOMPARE(model.index(1, 0).data(MessageListModel::ReasoningRole).toString(), QString());
+
+        // Streaming reasoning: in memory only, one row, one role.
+        QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+        QVERIFY(model.setStreamingReasoning(a, QStringLiteral("Two plus two")));
+        QCOMPARE(changed.size(), 1);
+        QCOMPARE(changed.first().at(0).value<QModelIndex>().row(), 1);
+        QCOMPARE(changed.first().at(1).value<QModelIndex>().row(), 1);
+        QCOMPARE(changed.first().at(2).value<QList<int>>(), QList<int>{MessageListModel::ReasoningRole});
+        QCOMPARE(model.index(1, 0).data(MessageListModel::ReasoningRole).toString(),
+                 QStringLiteral("Two plus two"));
+        QCOMPARE(model.index(1, 0).data(MessageListModel::ContentRole).toString(), QString());
+        QCOMPARE(store->message(a)->reasoning, QString()); // the controller flushes, not the model
+        QVERIFY(!model.setStreamingReasoning(999, QStringLiteral("nope")));
+        QCOMPARE(changed.size(), 1);
+
+        // What the store holds comes back at finish and on reload.
+        QVERIFY(store->setReasoning(a, QStringLiteral("Two plus two is four.")).ok());
+        QVERIFY(store->finishMessage(a, QStringLiteral("4"), {}).ok());
+        QCOMPARE(model.index(1, 0).data(MessageListModel::ReasoningRole).toString(),
+                 QStringLiteral("Two plus two is four."));
+        MessageListModel fresh(store.get());
+        fresh.setConversationId(c);
+        QCOMPARE(fresh.index(1, 0).data(MessageListModel::ReasoningRole).toString(),
+                 QStringLiteral("Two plus two is four."));
+        QCOMPARE(fresh.index(0, 0).data(MessageListModel::ReasoningRole).toString(), QString());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStorageModels)
