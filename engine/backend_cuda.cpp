@@ -130,6 +130,13 @@ public:
             return fail(st);
         if (auto st = upload(m_output_norm, m.output_norm); !st)
             return fail(st);
+        if (m.rope_freq_factors) {
+            const size_t bytes = size_t(hp.n_rot / 2) * sizeof(float);
+            if (auto st = gpu::device_malloc(&m_rope_factors.ptr, bytes); !st)
+                return fail(st);
+            if (auto st = gpu::copy_to_device(m_rope_factors.ptr, m.rope_freq_factors, bytes, m_stream); !st)
+                return fail(st);
+        }
         if (!m.tied_output)
             if (auto st = upload(m_output, m.output); !st)
                 return fail(st);
@@ -328,10 +335,11 @@ private:
             return st;
         if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)  // (n, n_head_kv*vd)
             return st;
+        const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
         GPU_TRY(gpu::rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
-                          pos_dev));
+                          pos_dev, factors));
         GPU_TRY(gpu::rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
-                          pos_dev));
+                          pos_dev, factors));
         if (pos_dev) {
             GPU_TRY(gpu::store_kv_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>(), n, kv_dim, 0, pos_dev, m_stream));
             GPU_TRY(gpu::store_kv_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>(), n, v_dim, 0, pos_dev, m_stream));
@@ -393,8 +401,10 @@ private:
         mm(L.wk, m_hxb.data(), n, m_hk.data());
         mm(L.wv, m_hxb.data(), n, m_hv.data());
         for (int64_t t = 0; t < n; ++t) {
-            rope_ref(&m_hq[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base);
-            rope_ref(&m_hk[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base);
+            rope_ref(&m_hq[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base,
+                     m.rope_freq_factors);
+            rope_ref(&m_hk[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base,
+                     m.rope_freq_factors);
             for (int64_t i = 0; i < kv_dim; ++i)
                 K[size_t((pos + t) * kv_dim + i)] = fp32_to_fp16(m_hk[size_t(t * kv_dim + i)]);
             for (int64_t i = 0; i < v_dim; ++i)
@@ -580,6 +590,7 @@ private:
 
     DevWeight m_tok_embd;      // (n_vocab, n_embd)
     DevWeight m_output_norm;   // (n_embd) F32
+    DeviceMem m_rope_factors;  // (n_rot/2) F32, only when the model has rope_freqs
     DevWeight m_output;        // (n_vocab, n_embd), unused when tied
     std::vector<DevLayer> m_layers;   // the first m_n_gpu layers
 

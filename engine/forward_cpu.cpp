@@ -311,8 +311,10 @@ private:
                                      {&L.wk, m_kb.data()},    // (n, n_head_kv*hd)
                                      {&L.wv, m_vb.data()}});  // (n, n_head_kv*vd)
             for (int64_t t = 0; t < n; ++t) {
-                rope_ref(&m_q[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base);
-                rope_ref(&m_kb[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base);
+                rope_ref(&m_q[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base,
+                         m.rope_freq_factors);
+                rope_ref(&m_kb[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base,
+                         m.rope_freq_factors);
                 uint16_t* kc = &m_k[size_t(l)][size_t((pos + t) * kv_dim)];
                 uint16_t* vc = &m_v[size_t(l)][size_t((pos + t) * v_dim)];
                 for (int64_t i = 0; i < kv_dim; ++i)

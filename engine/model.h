@@ -1,5 +1,5 @@
 #pragma once
-// A loaded Llama-architecture model (Mistral 7B v0.1-v0.3, Llama 2, TinyLlama):
+// A loaded Llama-architecture model (Mistral 7B v0.1-v0.3, Mistral Nemo, Llama 2 and 3.x, SmolLM2):
 // hyper-parameters from GGUF metadata and weight views into the mmap.
 #include "gguf.h"
 #include "kernels/cpu/quant_types.h"
@@ -80,6 +80,9 @@ struct Model {
     Weight output_norm;   // (n_embd) F32
     Weight output;        // (n_vocab, n_embd); equals tok_embd when the output is tied
     bool tied_output = false;
+    // rope_freqs.weight (Llama 3.1+): one factor per rotated pair (n_rot/2 floats, F32), each
+    // pair's angle divided by its factor; nullptr when the file has none (all factors 1).
+    const float* rope_freq_factors = nullptr;
     std::vector<LayerWeights> layers;
 };
 

@@ -84,7 +84,7 @@ Result<Weight> get_weight(const GGUFFile& f, const std::string& name, int64_t ro
     if (is_norm && t->type != kernels::TensorType::F32) {
         const kernels::TypeTraits* tr = kernels::type_traits(static_cast<uint32_t>(t->type));
         return make_error("tensor '" + name + "' has type " + (tr ? tr->name : "?") +
-                          ", norm weights must be F32");
+                          ", 1-D weights (norms, RoPE factors) must be F32");
     }
     // Kernels read F32 rows as float* and block scales as uint16_t: a tiny general.alignment
     // (1 or 2) could otherwise hand them misaligned pointers.
@@ -107,7 +107,7 @@ Status read_hparams(const GGUFFile& f, HParams& hp) {
     if (!arch) return arch.error();
     if (*arch != "llama")
         return make_error("unsupported architecture '" + *arch +
-                          "' (Causerie runs 'llama'-architecture models: Mistral 7B, Llama 2, TinyLlama)");
+                          "' (Causerie runs 'llama'-architecture models: Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2)");
     hp.architecture = *arch;
     if (f.find("general.name")) {
         auto name = f.get_string("general.name");
@@ -194,6 +194,18 @@ Status read_weights(const GGUFFile& f, Model& m) {
     } else {
         m.output = m.tok_embd;
         m.tied_output = true;
+    }
+
+    if (f.tensor("rope_freqs.weight")) {
+        Weight freqs;
+        if (auto st = assign(get_weight(f, "rope_freqs.weight", 0, hp.n_rot / 2, "n_rot/2"), freqs); !st)
+            return st;
+        const float* factors = static_cast<const float*>(freqs.data);
+        for (int64_t i = 0; i < hp.n_rot / 2; ++i)
+            if (!std::isfinite(factors[i]) || factors[i] <= 0.0f)
+                return make_error("tensor 'rope_freqs.weight': entry " + str(i) + " is " + std::to_string(factors[i]) +
+                                  ", expected a positive number (a RoPE frequency factor)");
+        m.rope_freq_factors = factors;
     }
 
     m.layers.resize(static_cast<size_t>(hp.n_layer));

@@ -244,7 +244,37 @@ Status write_test_model(const std::string& path, const TestModelSpec& s) {
     }
     norm("output_norm.weight");
     if (!s.tied_output) matrix("output.weight", n_vocab, s.n_embd, kMatStd);
+    if (!s.rope_freq_factors.empty()) {
+        if (int64_t(s.rope_freq_factors.size()) * 2 != head_dim)
+            return make_error("rope_freq_factors has " + std::to_string(s.rope_freq_factors.size()) +
+                              " entries, expected head_dim/2 = " + std::to_string(head_dim / 2));
+        std::vector<uint8_t> bytes(s.rope_freq_factors.size() * sizeof(float));
+        std::memcpy(bytes.data(), s.rope_freq_factors.data(), bytes.size());
+        w.add_tensor("rope_freqs.weight", TensorType::F32, {static_cast<uint64_t>(s.rope_freq_factors.size())},
+                     std::move(bytes));
+    }
     return w.write_file(path);
+}
+
+std::vector<float> llama3_rope_freq_factors(int64_t head_dim, float freq_base, float factor, float low_freq_factor,
+                                            float high_freq_factor, float original_ctx)
+{
+    const double low_wavelen = double(original_ctx) / low_freq_factor;
+    const double high_wavelen = double(original_ctx) / high_freq_factor;
+    std::vector<float> out;
+    for (int64_t i = 0; i < head_dim; i += 2) {
+        const double freq = std::pow(double(freq_base), -double(i) / double(head_dim));
+        const double wavelen = 2.0 * M_PI / freq;
+        if (wavelen < high_wavelen) {
+            out.push_back(1.0f);
+        } else if (wavelen > low_wavelen) {
+            out.push_back(factor);
+        } else {
+            const double smooth = (original_ctx / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor);
+            out.push_back(float(1.0 / ((1.0 - smooth) / factor + smooth)));
+        }
+    }
+    return out;
 }
 
 } // namespace causerie

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 namespace causerie {
 
@@ -34,6 +35,9 @@ struct TestModelSpec {
     uint64_t seed = 1;
     bool tied_output = false;   // true: no output.weight, the head reuses token_embd
     float rope_freq_base = 10000.0f;
+    // Written as rope_freqs.weight (F32, head_dim/2 entries) when not empty: one factor per
+    // rotated pair, as Llama 3.1+ files carry (see llama3_rope_freq_factors).
+    std::vector<float> rope_freq_factors;
     float rms_eps = 1e-5f;
     // nullptr: a synthetic sentencepiece-style vocabulary: <unk>, <s>, </s>, the 256 byte tokens
     // <0x00>..<0xFF> (type 6), then "▁"-prefixed words and single letters, scores decreasing.
@@ -46,6 +50,13 @@ kernels::TensorType test_model_tensor_type(const TestModelSpec& spec, const std:
 
 // K-quant types need n_embd, n_ff and n_head*head_dim to be multiples of 256, the others of 32.
 Status write_test_model(const std::string& path, const TestModelSpec& spec);
+
+// The RoPE frequency factors of Llama 3.1's "llama3" rope scaling for `head_dim` rotated dims:
+// pairs whose wavelength 2*pi/theta_i is below original_ctx/high_freq_factor keep factor 1, above
+// original_ctx/low_freq_factor get `factor`, and in between a smooth blend (Meta's published
+// recipe; llama.cpp's converter stores these values as rope_freqs.weight).
+std::vector<float> llama3_rope_freq_factors(int64_t head_dim, float freq_base, float factor, float low_freq_factor,
+                                            float high_freq_factor, float original_ctx);
 
 // The synthetic vocabulary described above, with exactly n_vocab tokens (300 <= n_vocab <= 500000).
 Result<VocabData> make_synthetic_vocab(int64_t n_vocab);

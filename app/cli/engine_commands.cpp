@@ -9,6 +9,8 @@
 #include "json.h"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdlib>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -384,12 +386,13 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     Args a(argv, {});
     std::string err;
     const std::set<std::string> known = {"type", "layers", "embd", "heads", "kv-heads", "ff", "vocab", "ctx", "seed",
-                                         "vocab-from"};
+                                         "vocab-from", "rope-factors", "llama3-rope"};
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
         return fail("usage: causerie-cli make-test-model OUT.gguf [--type T] [--layers N] [--embd N] [--heads N] "
-                    "[--kv-heads N] [--ff N] [--vocab N] [--ctx N] [--seed N] [--vocab-from MODEL.gguf]");
+                    "[--kv-heads N] [--ff N] [--vocab N] [--ctx N] [--seed N] [--vocab-from MODEL.gguf] "
+                    "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX]");
     TestModelSpec spec;
     const std::string type = a.get("type", "F32");
     bool found = false;
@@ -416,6 +419,36 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     spec.seed = uint64_t(a.get_int("seed", &err).value_or(1));
     if (!err.empty())
         return fail(err);
+    // rope_freqs.weight: one positive factor per rotated pair (head_dim/2 of them), given one by
+    // one or computed with Llama 3.1's recipe.
+    auto numbers = [](const std::string& option, const std::string& list, std::vector<float>* out) -> std::string {
+        size_t start = 0;
+        while (start <= list.size()) {
+            const size_t comma = std::min(list.find(',', start), list.size());
+            const std::string item = list.substr(start, comma - start);
+            char* end = nullptr;
+            const float v = std::strtof(item.c_str(), &end);
+            if (item.empty() || end != item.c_str() + item.size() || !(v > 0.0f) || !std::isfinite(v))
+                return "--" + option + " wants positive numbers separated by commas, not '" + item + "'";
+            out->push_back(v);
+            start = comma + 1;
+        }
+        return {};
+    };
+    if (a.has("rope-factors") && a.has("llama3-rope"))
+        return fail("give --rope-factors or --llama3-rope, not both");
+    if (a.has("rope-factors")) {
+        if (auto e = numbers("rope-factors", a.get("rope-factors"), &spec.rope_freq_factors); !e.empty())
+            return fail(e);
+    } else if (a.has("llama3-rope")) {
+        std::vector<float> p;
+        if (auto e = numbers("llama3-rope", a.get("llama3-rope"), &p); !e.empty())
+            return fail(e);
+        if (p.size() != 4 || !(p[2] > p[1]))
+            return fail("--llama3-rope wants FACTOR,LOW,HIGH,ORIGINAL_CTX with HIGH > LOW (Llama 3.1: 8,1,4,8192)");
+        const int64_t head_dim = spec.n_head > 0 ? spec.n_embd / spec.n_head : 0;
+        spec.rope_freq_factors = llama3_rope_freq_factors(head_dim, spec.rope_freq_base, p[0], p[1], p[2], p[3]);
+    }
     std::optional<VocabData> vocab;
     if (a.has("vocab-from")) {
         auto file = GGUFFile::open(a.get("vocab-from"));

@@ -15,17 +15,20 @@ void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
         y[i] = (x[i] * scale) * w[i];
 }
 
-void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base)
+void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+              const float* freq_factors)
 {
     // theta_i = pos * base^(-2i/n_rot), built by repeated multiplication in float as ggml does,
-    // so rounding matches the reference implementation.
+    // so rounding matches the reference implementation; a frequency factor divides the angle
+    // where it is used, as in ggml (the recurrence itself is not scaled).
     const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
     for (int64_t h = 0; h < n_heads; ++h) {
         float* v = x + h * head_dim;
         float theta = float(pos);
         for (int64_t i = 0; i < n_rot; i += 2) {
-            const float c = std::cos(theta);
-            const float s = std::sin(theta);
+            const float angle = freq_factors ? theta / freq_factors[i / 2] : theta;
+            const float c = std::cos(angle);
+            const float s = std::sin(angle);
             const float a = v[i];
             const float b = v[i + 1];
             v[i] = a * c - b * s;

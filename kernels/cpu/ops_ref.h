@@ -12,7 +12,10 @@ void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
 // Rotates pairs (x[2i], x[2i+1]) for 2i < n_rot by pos * base^(-2i/n_rot): the GGUF/ggml
 // "normal" RoPE layout (converters permute HF's half-split Q/K rows into this one).
 // x: (n_heads, head_dim) for one token; dims >= n_rot are left as they are.
-void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base);
+// freq_factors (n_rot/2, may be null = all 1): pair i's angle is divided by freq_factors[i]
+// (Llama 3's "rope_freqs", as ggml applies it).
+void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+              const float* freq_factors = nullptr);
 
 // In place: x = softmax(x) over n values; -INFINITY entries get probability 0.
 void softmax_ref(float* x, int64_t n);

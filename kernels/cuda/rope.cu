@@ -12,7 +12,7 @@ namespace {
 // float multiplication as the reference (theta_i = pos * scale^i, i multiplications), not
 // powf, so the angles are bit-identical; only cosf/sinf may differ from the host's by an ulp.
 __global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
-                            const int64_t* pos_dev, float theta_scale)
+                            const int64_t* pos_dev, float theta_scale, const float* freq_factors)
 {
     if (pos_dev)
         pos0 = *pos_dev;
@@ -23,6 +23,8 @@ __global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t
         float theta = float(pos0 + t);
         for (int64_t k = 0; k < p; ++k)
             theta *= theta_scale;
+        if (freq_factors)
+            theta = __fdiv_rn(theta, freq_factors[p]);   // IEEE division, as the host reference
         const float c = cosf(theta);
         const float sn = sinf(theta);
         const float a = v[2 * p];
@@ -35,7 +37,7 @@ __global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t
 } // namespace
 
 GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
-               float freq_base, Stream s, const int64_t* pos_dev)
+               float freq_base, Stream s, const int64_t* pos_dev, const float* freq_factors)
 {
     if (n_rot % 2 || n_rot > head_dim || n_tokens <= 0 || n_tokens > 65535)
         return gpu_error("rope: bad shape (n_rot " + std::to_string(n_rot) + ", head_dim " + std::to_string(head_dim) +
@@ -43,7 +45,7 @@ GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, in
     // Computed on the host with the same expression as rope_ref.
     const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
     return launch(rope_kernel, dim3(unsigned(n_heads), unsigned(n_tokens)), dim3(64), 0, s, x, n_heads, head_dim,
-                  n_rot, pos0, pos_dev, theta_scale);
+                  n_rot, pos0, pos_dev, theta_scale, freq_factors);
 }
 
 } // namespace CAUSERIE_GPU_FLAVOR

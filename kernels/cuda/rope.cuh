@@ -10,8 +10,9 @@ inline namespace CAUSERIE_GPU_FLAVOR {
 // x: (n_tokens, n_heads, head_dim) F32 in place; token t is at position pos0 + t.
 // pos_dev (optional): pos0 read from device memory when the kernel runs instead (a CUDA graph
 // replayed at later positions); pos0 is then ignored.
+// freq_factors (optional, device, n_rot/2 floats): pair i's angle divided by freq_factors[i].
 GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
-               float freq_base, Stream s, const int64_t* pos_dev = nullptr);
+               float freq_base, Stream s, const int64_t* pos_dev = nullptr, const float* freq_factors = nullptr);
 
 } // namespace CAUSERIE_GPU_FLAVOR
 } // namespace causerie::kernels::gpu

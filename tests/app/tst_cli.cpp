@@ -208,6 +208,20 @@ void TestCli::errors_data()
     QTest::newRow("bad top-p") << QStringList{QStringLiteral("generate"), kTiny, QStringLiteral("-p"),
                                               QStringLiteral("hi"), QStringLiteral("--top-p"), QStringLiteral("0")}
                                << QStringLiteral("--top-p");
+    const QString out = dir->filePath(QStringLiteral("rope.gguf"));
+    QTest::newRow("rope factor not positive")
+        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"), QStringLiteral("1,0")}
+        << QStringLiteral("positive numbers separated by commas, not '0'");
+    QTest::newRow("rope factors, wrong count")   // head_dim 16: 8 pairs
+        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"), QStringLiteral("1,2,3")}
+        << QStringLiteral("expected head_dim/2 = 8");
+    QTest::newRow("llama3 rope, too few values")
+        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--llama3-rope"), QStringLiteral("8,1")}
+        << QStringLiteral("FACTOR,LOW,HIGH,ORIGINAL_CTX");
+    QTest::newRow("both rope options")
+        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--llama3-rope"), QStringLiteral("8,1,4,64"),
+                       QStringLiteral("--rope-factors"), QStringLiteral("1")}
+        << QStringLiteral("not both");
 }
 
 void TestCli::errors()

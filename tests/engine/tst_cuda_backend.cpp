@@ -143,11 +143,13 @@ void TestCudaBackend::everyTypeMatchesCpu_data()
 {
     QTest::addColumn<int>("type");
     QTest::addColumn<bool>("tied");
+    QTest::addColumn<bool>("ropeFactors");   // rope_freqs.weight, as Llama 3.1+ files carry
     for (auto t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
                    TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
                    TensorType::Q6_K})
-        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false;
-    QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true;
+        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false << false;
+    QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true << false;
+    QTest::newRow("Q4_0 with Llama 3 RoPE factors") << int(TensorType::Q4_0) << true << true;
 }
 
 // Prefill and decode logits of a random 2-layer model against the CPU backend. Quantized weights:
@@ -159,11 +161,14 @@ void TestCudaBackend::everyTypeMatchesCpu()
 {
     QFETCH(int, type);
     QFETCH(bool, tied);
+    QFETCH(bool, ropeFactors);
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
     TestModelSpec spec;
     spec.type = TensorType(type);
     spec.tied_output = tied;
+    if (ropeFactors)   // head_dim 64; a short "original context" so that most pairs are scaled
+        spec.rope_freq_factors = llama3_rope_freq_factors(64, spec.rope_freq_base, 8.0f, 1.0f, 4.0f, 32.0f);
     spec.n_embd = 256;
     spec.n_ff = 256;   // the smallest K-quant shapes: the sim's fibers make every row cost
     spec.n_head = 4;

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 using namespace causerie;
@@ -341,6 +342,48 @@ private Q_SLOTS:
         t->type = uint32_t(TensorType::F16);
         t->data.resize(kEmbd * 2);
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_norm.weight' has type F16", "must be F32");
+    }
+    // rope_freqs.weight (Llama 3.1+): n_rot/2 positive F32 factors; n_rot is 4 in tiny_model().
+    void ropeFreqsLoaded() {
+        GGUFWriter w = tiny_model();
+        const std::vector<float> f = {1.0f, 4.0f};
+        std::vector<uint8_t> bytes(8);
+        std::memcpy(bytes.data(), f.data(), 8);
+        w.add_tensor("rope_freqs.weight", TensorType::F32, {2}, bytes);
+        std::vector<uint8_t> keep;
+        auto m = load(w, keep);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        QVERIFY(m->rope_freq_factors);
+        QCOMPARE(m->rope_freq_factors[0], 1.0f);
+        QCOMPARE(m->rope_freq_factors[1], 4.0f);
+        std::vector<uint8_t> keep2;
+        QVERIFY(load(tiny_model(), keep2)->rope_freq_factors == nullptr);   // absent: none
+    }
+    void ropeFreqsWrongLength() {
+        GGUFWriter w = tiny_model();
+        w.add_tensor("rope_freqs.weight", TensorType::F32, {3}, zeros_f32(3));
+        EXPECT_LOAD_ERROR(w, "tensor 'rope_freqs.weight' has shape [3], expected [2]", "n_rot/2");
+    }
+    void ropeFreqsNotF32() {
+        GGUFWriter w = tiny_model();
+        w.add_tensor("rope_freqs.weight", TensorType::F16, {2}, std::vector<uint8_t>(4, 0));
+        EXPECT_LOAD_ERROR(w, "tensor 'rope_freqs.weight' has type F16", "must be F32");
+    }
+    void ropeFreqsNotPositive_data() {
+        QTest::addColumn<float>("value");
+        QTest::newRow("zero") << 0.0f;
+        QTest::newRow("negative") << -2.0f;
+        QTest::newRow("NaN") << std::numeric_limits<float>::quiet_NaN();
+        QTest::newRow("infinity") << std::numeric_limits<float>::infinity();
+    }
+    void ropeFreqsNotPositive() {
+        QFETCH(float, value);
+        GGUFWriter w = tiny_model();
+        const std::vector<float> f = {1.0f, value};
+        std::vector<uint8_t> bytes(8);
+        std::memcpy(bytes.data(), f.data(), 8);
+        w.add_tensor("rope_freqs.weight", TensorType::F32, {2}, bytes);
+        EXPECT_LOAD_ERROR(w, "tensor 'rope_freqs.weight': entry 1 is", "expected a positive number");
     }
     void outputWrongShape() {
         GGUFWriter w = tiny_model();

@@ -11,6 +11,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <set>
@@ -321,6 +322,38 @@ private Q_SLOTS:
         QCOMPARE(r->tok_embd.rows, int64_t(32000));
     }
 
+    // Meta's Llama 3.1 recipe worked out by hand (Python, double precision) for head_dim 16,
+    // base 10000, factor 8, low 1, high 4, original context 64: wavelengths 2*pi*10000^(i/8) are
+    // 6.3 (< 16: factor 1), 19.9 and 62.8 (between: blended), then > 64 (factor 8).
+    void llama3RopeFactors() {
+        const std::vector<float> f = llama3_rope_freq_factors(16, 10000.0f, 8.0f, 1.0f, 4.0f, 64.0f);
+        const std::vector<double> want = {1.0, 1.29397583, 7.66738513, 8, 8, 8, 8, 8};
+        QCOMPARE(f.size(), want.size());
+        for (size_t i = 0; i < f.size(); ++i)
+            QVERIFY2(std::fabs(f[i] - want[i]) <= 1e-6 * want[i], qPrintable(QString::number(f[i], 'g', 9)));
+        // Llama 3.1 itself (original context 8192, head_dim 128, base 500000): first pair 1, last 8.
+        const std::vector<float> l31 = llama3_rope_freq_factors(128, 500000.0f, 8.0f, 1.0f, 4.0f, 8192.0f);
+        QCOMPARE(l31.size(), size_t(64));
+        QCOMPARE(l31.front(), 1.0f);
+        QCOMPARE(l31.back(), 8.0f);
+        QVERIFY(std::is_sorted(l31.begin(), l31.end()));
+    }
+    void ropeFactorsWrittenAndRead() {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("r.gguf").toStdString();
+        TestModelSpec s;
+        s.rope_freq_factors = {1, 2, 3, 4, 5, 6, 7, 8};   // head_dim 16
+        QVERIFY(write_test_model(path, s).ok());
+        auto m = load_model(path);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        QVERIFY(m->rope_freq_factors);
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(m->rope_freq_factors[i], float(i + 1));
+        s.rope_freq_factors.pop_back();
+        auto st = write_test_model(path, s);
+        QVERIFY(!st.ok());
+        QVERIFY(st.error().message.find("expected head_dim/2 = 8") != std::string::npos);
+    }
     void badSpecsRefused() {
         QTemporaryDir dir;
         const std::string path = dir.filePath("x.gguf").toStdString();

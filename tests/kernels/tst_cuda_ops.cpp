@@ -74,10 +74,13 @@ void TestCudaOps::rope_data()
     QTest::addColumn<int>("head_dim");
     QTest::addColumn<int>("n_rot");
     QTest::addColumn<int>("pos0");
-    QTest::newRow("1 token, 4x16, pos 0") << 1 << 4 << 16 << 16 << 0;
-    QTest::newRow("3 tokens, 3x64, pos 5") << 3 << 3 << 64 << 64 << 5;
-    QTest::newRow("2 tokens, 2x128, partial n_rot 96, pos 1000") << 2 << 2 << 128 << 96 << 1000;
-    QTest::newRow("1 token, 1x10 (odd pairs), pos 31") << 1 << 1 << 10 << 10 << 31;
+    QTest::addColumn<bool>("factors");   // Llama 3.1 rope_freqs: each pair's angle divided by its factor
+    QTest::newRow("1 token, 4x16, pos 0") << 1 << 4 << 16 << 16 << 0 << false;
+    QTest::newRow("3 tokens, 3x64, pos 5") << 3 << 3 << 64 << 64 << 5 << false;
+    QTest::newRow("2 tokens, 2x128, partial n_rot 96, pos 1000") << 2 << 2 << 128 << 96 << 1000 << false;
+    QTest::newRow("1 token, 1x10 (odd pairs), pos 31") << 1 << 1 << 10 << 10 << 31 << false;
+    QTest::newRow("3 tokens, 2x128, factors, pos 700") << 3 << 2 << 128 << 128 << 700 << true;
+    QTest::newRow("2 tokens, 2x64, partial n_rot 32, factors, pos 9") << 2 << 2 << 64 << 32 << 9 << true;
 }
 
 void TestCudaOps::rope()
@@ -87,12 +90,21 @@ void TestCudaOps::rope()
     QFETCH(int, head_dim);
     QFETCH(int, n_rot);
     QFETCH(int, pos0);
+    QFETCH(bool, factors);
     auto x = random_floats(size_t(tokens * heads * head_dim), 9);
+    // Factors between 0.5 and 8, as Llama 3.1's (1 to 8) and beyond on both sides.
+    std::vector<float> f;
+    for (float r : random_floats(size_t(n_rot / 2), 10))
+        f.push_back(std::exp2(std::fmin(2.0f * std::fabs(r), 4.0f) - 1.0f));
     DeviceBuffer dx(x);
-    const auto st = gpu::rope(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr);
+    DeviceBuffer df(factors ? f : std::vector<float>{1.0f});
+    const float* dev_factors = factors ? df.as<float>() : nullptr;
+    const auto st = gpu::rope(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr, nullptr,
+                              dev_factors);
     QVERIFY2(st.ok(), st.error.c_str());
     for (int t = 0; t < tokens; ++t)
-        rope_ref(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f);
+        rope_ref(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f,
+                 factors ? f.data() : nullptr);
     const auto got = dx.read<float>();   // same angles, same expressions: exact under the sim
     for (size_t i = 0; i < x.size(); ++i)
         QVERIFY2(same_or_ulps(got[i], x[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));

@@ -106,6 +106,7 @@ inline float __fadd_rn(float a, float b) { return a + b; }
 inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
 inline int __float_as_int(float f) { int i; std::memcpy(&i, &f, 4); return i; }
 inline float __fsub_rn(float a, float b) { return a - b; }
+inline float __fdiv_rn(float a, float b) { return a / b; }
 
 // Warp matrix (tensor-core) tiles, after __half above.
 #include "wmma_sim.h"
