@@ -1,5 +1,8 @@
 #include "chat_template.h"
 
+#include <cstdio>
+#include <ctime>
+
 namespace causerie {
 namespace {
 
@@ -119,7 +122,10 @@ std::string trimmed(const std::string& s)
 // The "\n\n" after <|end_header_id|> and the message are one stretch of text between control
 // tokens, so they are tokenized together as the reference tokenizer does (a message starting
 // with a newline would otherwise split differently).
-Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const ChatTurn> turns)
+// preamble: "Cutting Knowledge Date: ...\nToday Date: ...\n\n" (Llama 3.1+), written in a system
+// turn that always comes first, followed by the conversation's system message if it has one.
+Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const ChatTurn> turns,
+                                          const std::string& preamble)
 {
     std::vector<int32_t> out;
     TRY(append_control(out, tok, "<|begin_of_text|>"));
@@ -128,6 +134,16 @@ Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const 
         TRY(append_text(out, tok, role));
         return append_control(out, tok, "<|end_header_id|>");
     };
+    if (!preamble.empty()) {
+        std::string system;
+        if (!turns.empty() && turns.front().role == "system") {
+            system = trimmed(turns.front().content);
+            turns = turns.subspan(1);
+        }
+        TRY(header("system"));
+        TRY(append_text(out, tok, "\n\n" + preamble + system));
+        TRY(append_control(out, tok, "<|eot_id|>"));
+    }
     for (const ChatTurn& t : turns) {
         if (t.role != "system" && t.role != "user" && t.role != "assistant")
             return make_error("unknown chat role '" + t.role + "'");
@@ -172,7 +188,59 @@ std::string chatml_default_system(const std::string& tmpl)
     return {};
 }
 
+// The fixed text of a Llama 3.1+ template's `{{- "Cutting Knowledge Date: December 2023\n" }}`
+// (the newline written as the escape \n or as a real one), without the newline. Empty when the
+// template has none, or when the line is not plain text.
+std::string llama31_knowledge_line(const std::string& tmpl)
+{
+    const size_t start = tmpl.find("Cutting Knowledge Date:");
+    if (start == std::string::npos)
+        return {};
+    size_t end = tmpl.find_first_of("\\\n\"'{}", start);
+    if (end == std::string::npos)
+        return {};
+    const bool newline = tmpl.compare(end, 2, "\\n") == 0 || tmpl[end] == '\n';
+    return newline ? tmpl.substr(start, end - start) : std::string();
+}
+
+// `set date_string = "26 Jul 2024"`: the date a template writes when it has no clock.
+std::string llama31_fixed_date(const std::string& tmpl)
+{
+    for (const char* open : {"date_string = \"", "date_string = '"}) {
+        const size_t at = tmpl.find(open);
+        if (at == std::string::npos)
+            continue;
+        const size_t body = at + std::char_traits<char>::length(open);
+        const size_t end = tmpl.find(open[std::char_traits<char>::length(open) - 1], body);
+        if (end != std::string::npos && end > body && end - body <= 32)
+            return tmpl.substr(body, end - body);
+    }
+    return "26 Jul 2024";
+}
+
 } // namespace
+
+std::string template_date(int year, int month, int day)
+{
+    static const char* const kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                          "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02d %s %d", day, kMonths[(month - 1 + 12) % 12], year);
+    return buf;
+}
+
+std::string ChatTemplate::today_date() const
+{
+    if (!m_date_override.empty())
+        return m_date_override;
+    if (!m_date_from_clock)
+        return m_fixed_date;
+    // Local time, as Python's datetime.now() in the reference implementation.
+    const std::time_t now = std::time(nullptr);
+    std::tm local{};
+    localtime_r(&now, &local);
+    return template_date(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday);
+}
 
 const char* chat_template_name(ChatTemplateKind kind)
 {
@@ -193,8 +261,13 @@ ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok)
     const bool tekken = vocab.model == "gpt2" || vocab.model == "tekken";
     if (t.find("<|im_start|>") != std::string::npos)
         return ChatTemplate(ChatTemplateKind::ChatML, chatml_default_system(t));
-    if (t.find("<|start_header_id|>") != std::string::npos)
-        return ChatTemplate(ChatTemplateKind::Llama3);
+    if (t.find("<|start_header_id|>") != std::string::npos) {
+        ChatTemplate c(ChatTemplateKind::Llama3);
+        c.m_knowledge_line = llama31_knowledge_line(t);
+        c.m_date_from_clock = t.find("strftime_now") != std::string::npos;
+        c.m_fixed_date = llama31_fixed_date(t);
+        return c;
+    }
     if (t.find("[SYSTEM_PROMPT]") != std::string::npos && has_control(tok, "[SYSTEM_PROMPT]"))
         return ChatTemplate(ChatTemplateKind::MistralV7);
     if (has_control(tok, "[INST]")) {
@@ -218,7 +291,11 @@ Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tok, std::span
         return make_error("a conversation sent to the model must end with a user message");
     switch (m_kind) {
     case ChatTemplateKind::ChatML: return apply_chatml(tok, turns, m_default_system);
-    case ChatTemplateKind::Llama3: return apply_llama3(tok, turns);
+    case ChatTemplateKind::Llama3:
+        return apply_llama3(tok, turns,
+                            m_knowledge_line.empty()
+                                ? std::string()
+                                : m_knowledge_line + "\nToday Date: " + today_date() + "\n\n");
     default: return apply_mistral(tok, turns, m_kind);
     }
 }

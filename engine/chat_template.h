@@ -50,11 +50,29 @@ public:
     // Tokens that end the assistant's turn besides EOS (<|im_end|>, <|eot_id|>).
     std::vector<int32_t> end_of_turn_ids(const Tokenizer& tok) const;
 
+    // Llama 3.1+ templates open every conversation with a system header holding
+    // "Cutting Knowledge Date: December 2023\nToday Date: <date>\n\n" before the system message
+    // (an empty one when there is none). Empty when the template has no such line.
+    const std::string& knowledge_line() const { return m_knowledge_line; }
+    // The date written there: today's ("27 Nov 2026") when the template asks strftime_now for it
+    // (Llama 3.2), else the template's fixed date_string ("26 Jul 2024", Llama 3.1).
+    std::string today_date() const;
+    // Tests pin the date so that prompts do not change from one day to the next.
+    void set_date_for_testing(std::string date) { m_date_override = std::move(date); }
+
 private:
     explicit ChatTemplate(ChatTemplateKind kind, std::string default_system = {})
         : m_kind(kind), m_default_system(std::move(default_system)) {}
     ChatTemplateKind m_kind;
     std::string m_default_system;
+    std::string m_knowledge_line;   // "Cutting Knowledge Date: December 2023"
+    bool m_date_from_clock = false;
+    std::string m_fixed_date;
+    std::string m_date_override;
 };
+
+// "%d %b %Y" with English month names whatever the locale ("05 Dec 2026"), as Python's
+// strftime_now("%d %b %Y") writes it for Llama 3.2's template. month: 1..12.
+std::string template_date(int year, int month, int day);
 
 } // namespace causerie

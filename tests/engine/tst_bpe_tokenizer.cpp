@@ -436,6 +436,72 @@ private Q_SLOTS:
         QCOMPARE(tmpl.end_of_turn_ids(*tok), (std::vector<int32_t>{kImEnd, eot}));
     }
 
+    void llama31TemplateWritesKnowledgeDate()
+    {
+        // Llama 3.1/3.2 templates always open with a system header: "Cutting Knowledge Date:
+        // December 2023\nToday Date: <date>\n\n" then the system message (if any), all one
+        // stretch of text after "\n\n". The snippet below is the templates' own wording.
+        VocabData v = tiny_vocab();
+        const int32_t bot = 272, sh = 273, eh = 274, eot = 275;
+        for (const char* t : {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}) {
+            v.tokens.push_back(t);
+            v.token_types.push_back(3);
+        }
+        auto tok = Tokenizer::from_vocab(v, "llama-bpe");
+        QVERIFY(tok.ok());
+        const std::string body =
+            "{%- if not date_string is defined %}{%- set date_string = \"26 Jul 2024\" %}{%- endif %}\n"
+            "{{- \"<|start_header_id|>system<|end_header_id|>\\n\\n\" }}\n"
+            "{{- \"Cutting Knowledge Date: December 2023\\n\" }}\n"
+            "{{- \"Today Date: \" + date_string + \"\\n\\n\" }}\n{{- system_message }}\n{{- \"<|eot_id|>\" }}";
+        auto text = [&](const std::string& s) { return tok->encode(s, false).value(); };
+
+        v.chat_template = body;   // Llama 3.1: a fixed date
+        ChatTemplate t31 = ChatTemplate::detect(v, *tok);
+        QCOMPARE(t31.kind(), ChatTemplateKind::Llama3);
+        QCOMPARE(t31.knowledge_line(), std::string("Cutting Knowledge Date: December 2023"));
+        QCOMPARE(t31.today_date(), std::string("26 Jul 2024"));
+        const std::vector<ChatTurn> withSystem = {{"system", " Be brief. "}, {"user", "hello"}};
+        auto ids = t31.apply(*tok, withSystem);
+        QVERIFY(ids.ok());
+        const std::vector<int32_t> want = cat(
+            {{bot, sh}, bytes_of("system"), {eh},
+             text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief."), {eot, sh},
+             bytes_of("user"), {eh}, text("\n\nhello"), {eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
+        QCOMPARE(ids.value(), want);
+        // Without a system message the header is still there, with nothing after the date.
+        const std::vector<ChatTurn> userOnly = {{"user", "hello"}};
+        const std::vector<int32_t> want2 = cat(
+            {{bot, sh}, bytes_of("system"), {eh},
+             text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"), {eot, sh},
+             bytes_of("user"), {eh}, text("\n\nhello"), {eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
+        QCOMPARE(t31.apply(*tok, userOnly).value(), want2);
+
+        // Llama 3.2: today's date from the clock (pinned here), the rest the same.
+        v.chat_template = "{%- if strftime_now is defined %}{%- set date_string = strftime_now(\"%d %b %Y\") %}"
+                          "{%- else %}" + body.substr(body.find("{%- set date_string"));
+        ChatTemplate t32 = ChatTemplate::detect(v, *tok);
+        QCOMPARE(t32.knowledge_line(), std::string("Cutting Knowledge Date: December 2023"));
+        QVERIFY(t32.today_date() != "26 Jul 2024");   // the clock's, not the fallback
+        t32.set_date_for_testing("05 Dec 2026");
+        const std::vector<int32_t> want3 = cat(
+            {{bot, sh}, bytes_of("system"), {eh},
+             text("\n\nCutting Knowledge Date: December 2023\nToday Date: 05 Dec 2026\n\n"), {eot, sh},
+             bytes_of("user"), {eh}, text("\n\nhello"), {eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
+        QCOMPARE(t32.apply(*tok, userOnly).value(), want3);
+
+        // A Llama 3 (not 3.1) template has no such header.
+        v.chat_template = "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' }}";
+        QVERIFY(ChatTemplate::detect(v, *tok).knowledge_line().empty());
+    }
+
+    void templateDateFormat()
+    {
+        QCOMPARE(template_date(2026, 12, 5), std::string("05 Dec 2026"));
+        QCOMPARE(template_date(2024, 7, 26), std::string("26 Jul 2024"));
+        QCOMPARE(template_date(2025, 1, 31), std::string("31 Jan 2025"));
+    }
+
     void chatmlWithDefaultSystem()
     {
         // A template that writes a fixed system message when none is given (as SmolLM2's):
