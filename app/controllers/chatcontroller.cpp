@@ -254,15 +254,20 @@ void ChatController::onReasoningDelta(const QString& requestId, const QString& t
         m_flushTimer.start();
 }
 
+void ChatController::flushReasoning()
+{
+    if (!m_reasoningDirty || m_answerId == 0)
+        return;
+    if (auto st = m_store->setReasoning(m_answerId, m_reasoning); !st)
+        setError(st.errorString());
+    m_reasoningDirty = false;
+}
+
 void ChatController::flush()
 {
     if (m_answerId == 0)
         return;
-    if (m_reasoningDirty) {
-        if (auto st = m_store->setReasoning(m_answerId, m_reasoning); !st)
-            setError(st.errorString());
-        m_reasoningDirty = false;
-    }
+    flushReasoning();
     if (m_dirty) {
         if (auto st = m_store->updateStreamingText(m_answerId, m_answer); !st)
             setError(st.errorString());
@@ -277,11 +282,7 @@ void ChatController::onFinished(const QString& requestId, const ::GenerationStat
     // The text and statistics are stored the same way for every ending; a stopped answer is then
     // marked cancelled so the UI can say so (its partial text is kept). The thinking goes first:
     // finishing reloads the row from the store.
-    if (m_reasoningDirty) {
-        if (auto st = m_store->setReasoning(m_answerId, m_reasoning); !st)
-            setError(st.errorString());
-        m_reasoningDirty = false;
-    }
+    flushReasoning();
     StoreStatus st = m_store->finishMessage(m_answerId, m_answer, toStored(stats, m_model, m_backendName));
     if (st && stats.finishReason == QLatin1String("cancelled"))
         st = m_store->setStatus(m_answerId, MessageStatus::Cancelled);

@@ -80,6 +80,7 @@ private:
     void onFinished(const QString& requestId, const GenerationStats& stats);
     void onFailed(const QString& requestId, const BackendError& error);
     void flush();
+    void flushReasoning();
     void endRequest();
     void setError(const QString& message);
     QString backendKey(const causerie::storage::Conversation& c) const;

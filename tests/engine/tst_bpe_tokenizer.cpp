@@ -82,6 +82,17 @@ VocabData tiny_vocab()
     return v;
 }
 
+// The tiny vocabulary with Llama 3's control tokens appended (ids 272..275).
+VocabData llama3_vocab()
+{
+    VocabData v = tiny_vocab();
+    for (const char* t : {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}) {
+        v.tokens.push_back(t);
+        v.token_types.push_back(3);
+    }
+    return v;
+}
+
 std::vector<int32_t> bytes_of(std::string_view s)
 {
     std::vector<int32_t> out;
@@ -413,13 +424,8 @@ private Q_SLOTS:
 
     void llama3Template()
     {
-        // Llama 3's control tokens appended to the tiny vocabulary (ids 272..275).
-        VocabData v = tiny_vocab();
+        VocabData v = llama3_vocab();
         const int32_t bot = 272, sh = 273, eh = 274, eot = 275;
-        for (const char* t : {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}) {
-            v.tokens.push_back(t);
-            v.token_types.push_back(3);
-        }
         auto tok = Tokenizer::from_vocab(v, "llama-bpe");
         QVERIFY(tok.ok());
         v.chat_template = "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim }}";
@@ -441,12 +447,8 @@ private Q_SLOTS:
         // Llama 3.1/3.2 templates always open with a system header: "Cutting Knowledge Date:
         // December 2023\nToday Date: <date>\n\n" then the system message (if any), all one
         // stretch of text after "\n\n". The snippet below is the templates' own wording.
-        VocabData v = tiny_vocab();
+        VocabData v = llama3_vocab();
         const int32_t bot = 272, sh = 273, eh = 274, eot = 275;
-        for (const char* t : {"<|begin_of_text|>", "<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"}) {
-            v.tokens.push_back(t);
-            v.token_types.push_back(3);
-        }
         auto tok = Tokenizer::from_vocab(v, "llama-bpe");
         QVERIFY(tok.ok());
         const std::string body =

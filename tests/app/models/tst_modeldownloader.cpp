@@ -75,6 +75,14 @@ private:
     {
         return {QUrl(m_server->url(path)), QStringLiteral("test-model.gguf"), m_content.size(), sha256Hex(m_content)};
     }
+    // A file the catalog knows nothing about but its address and name.
+    ModelDownloader::Request uncatalogued(const char* path) const
+    {
+        ModelDownloader::Request r = request(path);
+        r.sha256.clear();
+        r.size = 0;
+        return r;
+    }
     QString finalPath() const { return m_dir->filePath(QStringLiteral("test-model.gguf")); }
     QString partPath() const { return finalPath() + QStringLiteral(".part"); }
 
@@ -201,10 +209,7 @@ private Q_SLOTS:
     void noChecksumIsSaidPlainly()
     {
         ModelDownloader d(&m_nam, m_dir->path());
-        ModelDownloader::Request r = request();
-        r.sha256.clear();
-        r.size = 0;   // nothing published: only the magic bytes can be checked
-        d.start(r);
+        d.start(uncatalogued("/model.gguf"));   // nothing published: only the magic bytes can be checked
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
         QCOMPARE(d.note(), QStringLiteral("no checksum published, neither in the catalog nor by the server: the file "
                                           "cannot be verified"));
@@ -230,9 +235,7 @@ private Q_SLOTS:
         m_server->hubCommit = "0123456789abcdef0123456789abcdef01234567";
         ModelDownloader d(&m_nam, m_dir->path());
         QSignalSpy progress(&d, &ModelDownloader::progress);
-        ModelDownloader::Request r = request("/hub/model.gguf");
-        r.sha256.clear();
-        r.size = 0;
+        const ModelDownloader::Request r = uncatalogued("/hub/model.gguf");
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
         QCOMPARE(readAll(finalPath()), m_content);
@@ -252,9 +255,7 @@ private Q_SLOTS:
         // download that mixed two versions would look): refused, nothing kept.
         m_server->hubEtag = sha256Hex("another file").toLatin1();
         ModelDownloader d(&m_nam, m_dir->path());
-        ModelDownloader::Request r = request("/hub/model.gguf");
-        r.sha256.clear();
-        r.size = 0;
+        const ModelDownloader::Request r = uncatalogued("/hub/model.gguf");
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
         QCOMPARE(d.errorText(), QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
@@ -300,9 +301,7 @@ private Q_SLOTS:
     {
         m_server->hubSize = QByteArray::number(Q_INT64_C(1) << 60);   // 1 EiB: no disk here has it
         ModelDownloader d(&m_nam, m_dir->path());
-        ModelDownloader::Request r = request("/hub/model.gguf");
-        r.sha256.clear();
-        r.size = 0;
+        const ModelDownloader::Request r = uncatalogued("/hub/model.gguf");
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
         QVERIFY2(d.errorText().startsWith(
@@ -334,9 +333,7 @@ private Q_SLOTS:
         m_server->hubEtag = "W/\"3a1f-not-a-digest\"";
         m_server->hubSize = "lots";
         ModelDownloader d(&m_nam, m_dir->path());
-        ModelDownloader::Request r = request("/hub/model.gguf");
-        r.sha256.clear();
-        r.size = 0;
+        const ModelDownloader::Request r = uncatalogued("/hub/model.gguf");
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Done, kTimeoutMs);
         QVERIFY(d.expectedSha256().isEmpty());
@@ -360,9 +357,7 @@ private Q_SLOTS:
     {
         m_server->hubEtag = sha256Hex(m_content).toLatin1();
         ModelDownloader d(&m_nam, m_dir->path());
-        ModelDownloader::Request r = request("/hub/model.gguf");
-        r.sha256.clear();
-        r.size = 0;
+        const ModelDownloader::Request r = uncatalogued("/hub/model.gguf");
         d.start(r);
         QCOMPARE(d.state(), State::Checking);
         d.pause();   // before the HEAD's answer arrives
