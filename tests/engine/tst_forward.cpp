@@ -118,6 +118,14 @@ QString top5_mismatch(const std::vector<float>& logits, const std::vector<std::p
     return want.size() == 5 ? QString() : QStringLiteral("the reference has %1 entries, not 5").arg(want.size());
 }
 
+// llama.cpp's figures hold for 1 and 2 threads alike; so must the engine's.
+void addThreadRows()
+{
+    QTest::addColumn<int>("threads");
+    QTest::newRow("1 thread") << 1;
+    QTest::newRow("2 threads") << 2;
+}
+
 } // namespace
 
 class TestForward : public QObject {
@@ -135,9 +143,7 @@ private Q_SLOTS:
 
 void TestForward::tinyModelMatchesLlamaCpp_data()
 {
-    QTest::addColumn<int>("threads");
-    QTest::newRow("1 thread") << 1;
-    QTest::newRow("2 threads") << 2;
+    addThreadRows();
 }
 
 // Reproduced from llama.cpp's CPU path: activations quantized to Q8_0 blocks before every Q8_0
@@ -293,9 +299,7 @@ void TestForward::evalRejectsBadTokensAndOverflow()
 
 void TestForward::llama3RopeFactorsMatchLlamaCpp_data()
 {
-    QTest::addColumn<int>("threads");
-    QTest::newRow("1 thread") << 1;
-    QTest::newRow("2 threads") << 2;
+    addThreadRows();
 }
 
 // rope_freqs.weight divides each pair's angle (llama.cpp's convention): the same model without
