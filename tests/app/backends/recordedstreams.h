@@ -57,3 +57,20 @@ data: [DONE]
 
 )";
 inline constexpr char kReasoningContentThinking[] = "Two plus two is four.";
+
+// A server that passes a reasoning model's raw output on (no reasoning_content): the thinking is
+// inline, between <think> tags at the start of the content.
+inline constexpr char kInlineThinkStream[] =
+    R"(data: {"choices":[{"index":0,"delta":{"role":"assistant","content":"<think>"}}],"model":"deepseek-r1:8b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"index":0,"delta":{"content":"\nTwo plus two"}}],"model":"deepseek-r1:8b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"index":0,"delta":{"content":" is four.\n</think>\n\n"}}],"model":"deepseek-r1:8b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"index":0,"delta":{"content":"**4**"}}],"model":"deepseek-r1:8b","object":"chat.completion.chunk"}
+
+data: {"choices":[{"index":0,"delta":{},"finish_reason":"stop"}],"model":"deepseek-r1:8b","object":"chat.completion.chunk"}
+
+data: [DONE]
+
+)";

@@ -416,6 +416,20 @@ private Q_SLOTS:
         QVERIFY(o.stats.ttftMs >= 0);   // the first thinking token counts as the first token
     }
 
+    void inlineThinkTagsInSmallPieces()
+    {
+        FakeResponse r = FakeResponse::sse(kInlineThinkStream);
+        r.pieceSize = 9;
+        r.pieceDelayMs = 1;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.detail));
+        QCOMPARE(o.reasoning, QStringLiteral("Two plus two is four.\n"));
+        QCOMPARE(o.text, QStringLiteral("**4**"));
+        QCOMPARE(o.reasoningAfterText, 0);
+    }
+
     void nonStreamedJsonAnswerWithReasoning()
     {
         m_server->enqueue(FakeResponse::json(200, "OK", R"({"id":"x","object":"chat.completion","model":"r1","choices":[{"index":0,"message":{"role":"assistant","reasoning_content":"Think.","content":"Answer."},"finish_reason":"stop"}]})"));

@@ -3,6 +3,7 @@
 #include "recordedstreams.h"
 #include "remoteerrors.h"
 #include "remoteprotocol.h"
+#include "thinktagsplitter.h"
 #include "ssestreamparser.h"
 
 #include <QJsonArray>
@@ -163,6 +164,72 @@ private Q_SLOTS:
         QVERIFY2(c, qPrintable(error));
         QCOMPARE(c->text, text);
         QCOMPARE(c->thinking, thinking);
+    }
+
+    // Inline "<think>…</think>" cut at every point, fed as two pieces and as one character at a
+    // time: always the same split, no tag text in either part.
+    void thinkTagsAtEverySplit_data()
+    {
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<QString>("thinking");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("thinking then answer") << QStringLiteral("  <think>\nTwo and two.\n</think>\n\nIt is 4.")
+                                              << QStringLiteral("Two and two.\n") << QStringLiteral("It is 4.");
+        QTest::newRow("no thinking") << QStringLiteral("Hello <think> is a tag</think> here.") << QString()
+                                     << QStringLiteral("Hello <think> is a tag</think> here.");
+        QTest::newRow("another tag") << QStringLiteral("<thinking>not ours</thinking>") << QString()
+                                     << QStringLiteral("<thinking>not ours</thinking>");
+        QTest::newRow("never closed") << QStringLiteral("<think>still going") << QStringLiteral("still going") << QString();
+        QTest::newRow("cut inside the tag") << QStringLiteral("\n<thi") << QString() << QStringLiteral("\n<thi");
+        QTest::newRow("empty answer") << QStringLiteral("<think>x</think>") << QStringLiteral("x") << QString();
+        QTest::newRow("almost a closing tag") << QStringLiteral("<think>a </thin b</think>c")
+                                              << QStringLiteral("a </thin b") << QStringLiteral("c");
+        QTest::newRow("accented") << QStringLiteral("<think>réfléchir…</think>Voilà.") << QStringLiteral("réfléchir…")
+                                  << QStringLiteral("Voilà.");
+    }
+
+    void thinkTagsAtEverySplit()
+    {
+        QFETCH(QString, stream);
+        QFETCH(QString, thinking);
+        QFETCH(QString, text);
+        auto run = [](const QList<QString>& pieces) {
+            ThinkTagSplitter s;
+            ThinkTagSplitter::Out all;
+            for (const QString& p : pieces) {
+                const ThinkTagSplitter::Out o = s.feed(p);
+                all.thinking += o.thinking;
+                all.text += o.text;
+            }
+            const ThinkTagSplitter::Out o = s.finish();
+            all.thinking += o.thinking;
+            all.text += o.text;
+            return all;
+        };
+        for (qsizetype cut = 0; cut <= stream.size(); ++cut) {
+            const ThinkTagSplitter::Out o = run({stream.left(cut), stream.mid(cut)});
+            QVERIFY2(o.thinking == thinking && o.text == text,
+                     qPrintable(QStringLiteral("cut at %1: thinking \"%2\", text \"%3\"").arg(cut).arg(o.thinking, o.text)));
+        }
+        QList<QString> chars;
+        for (const QChar c : stream)
+            chars << QString(c);
+        const ThinkTagSplitter::Out o = run(chars);
+        QCOMPARE(o.thinking, thinking);
+        QCOMPARE(o.text, text);
+    }
+
+    void thinkTagTextIsPassedOnAsItComes()
+    {
+        // Not held back longer than a tag could be: a long thinking streams piece by piece.
+        ThinkTagSplitter s;
+        QCOMPARE(s.feed(QStringLiteral("<think>")).thinking, QString());
+        QCOMPARE(s.feed(QStringLiteral("first thought, ")).thinking, QStringLiteral("first thought, "));
+        QCOMPARE(s.feed(QStringLiteral("second</")).thinking, QStringLiteral("second"));   // "</" may be a tag
+        const ThinkTagSplitter::Out o = s.feed(QStringLiteral("think>Answer"));
+        QCOMPARE(o.thinking, QString());
+        QCOMPARE(o.text, QStringLiteral("Answer"));
+        QCOMPARE(s.feed(QStringLiteral(" goes on")).text, QStringLiteral(" goes on"));
     }
 
     void badChunks_data()
