@@ -118,6 +118,22 @@ StoreError notFound(const QString &what, qint64 id)
                           .arg(id)};
 }
 
+// The one row `sql` selects for ?1 = id, read by `read`; "no <what> with id" when there is none.
+template <typename T, typename Read>
+StoreResult<T> fetchOne(Database &db, const QByteArray &sql, qint64 id, const QString &what, Read read)
+{
+    auto st = db.prepare(sql.constData());
+    if (!st)
+        return st.error();
+    st->bind(1, id);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return notFound(what, id);
+    return read(*st);
+}
+
 } // namespace
 
 ConversationStore::ConversationStore(std::unique_ptr<Database> db, const Options &options)
@@ -226,16 +242,7 @@ StoreResult<Conversation> ConversationStore::conversation(qint64 id)
 {
     static const QByteArray sql =
         QByteArray("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?1";
-    auto st = m_db->prepare(sql.constData());
-    if (!st)
-        return st.error();
-    st->bind(1, id);
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!row.value())
-        return notFound(QStringLiteral("conversation"), id);
-    return readConversation(*st);
+    return fetchOne<Conversation>(*m_db, sql, id, QStringLiteral("conversation"), readConversation);
 }
 
 StoreStatus ConversationStore::renameConversation(qint64 id, const QString &title)
@@ -488,16 +495,7 @@ StoreResult<Message> ConversationStore::message(qint64 messageId)
 {
     static const QByteArray sql =
         QByteArray("SELECT ") + kMessageColumns + " FROM messages m WHERE m.id = ?1";
-    auto st = m_db->prepare(sql.constData());
-    if (!st)
-        return st.error();
-    st->bind(1, messageId);
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!row.value())
-        return notFound(QStringLiteral("message"), messageId);
-    return readMessage(*st);
+    return fetchOne<Message>(*m_db, sql, messageId, QStringLiteral("message"), readMessage);
 }
 
 StoreResult<QList<qint64>> ConversationStore::siblings(qint64 messageId)
