@@ -4,32 +4,47 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="269"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="271"/>
+        <source>No file was chosen to export to.</source>
+        <translation>Aucun fichier n’a été choisi pour l’export.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="295"/>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="316"/>
+        <source>Conversation</source>
+        <translation>Conversation</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="326"/>
         <source>Cannot read %1: %2</source>
         <translation>Impossible de lire %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="353"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="410"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="353"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="410"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="355"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="412"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="355"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="412"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="356"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="413"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
     </message>
@@ -167,53 +182,78 @@
 <context>
     <name>ConversationDelegate</name>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="17"/>
-        <location filename="../ui/ConversationDelegate.qml" line="24"/>
+        <location filename="../ui/ConversationDelegate.qml" line="18"/>
+        <location filename="../ui/ConversationDelegate.qml" line="25"/>
         <source>Untitled conversation</source>
         <translation>Conversation sans titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="32"/>
+        <location filename="../ui/ConversationDelegate.qml" line="33"/>
         <source>New title</source>
         <translation>Nouveau titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="40"/>
+        <location filename="../ui/ConversationDelegate.qml" line="41"/>
         <source>Conversation actions</source>
         <translation>Actions sur la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="73"/>
+        <location filename="../ui/ConversationDelegate.qml" line="70"/>
+        <source>Causerie conversation (*.json)</source>
+        <translation>Conversation Causerie (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="71"/>
+        <source>Markdown (*.md)</source>
+        <translation>Markdown (*.md)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="83"/>
+        <source>Export the conversation</source>
+        <translation>Exporter la conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="105"/>
         <source>Rename</source>
         <translation>Renommer</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="77"/>
+        <location filename="../ui/ConversationDelegate.qml" line="109"/>
         <source>Unpin</source>
         <translation>Désépingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="77"/>
+        <location filename="../ui/ConversationDelegate.qml" line="109"/>
         <source>Pin</source>
         <translation>Épingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="81"/>
+        <location filename="../ui/ConversationDelegate.qml" line="113"/>
         <source>Copy as Markdown</source>
         <translation>Copier en Markdown</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="86"/>
+        <location filename="../ui/ConversationDelegate.qml" line="117"/>
+        <source>Export as Markdown…</source>
+        <translation>Exporter en Markdown…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="121"/>
+        <source>Export for import (JSON)…</source>
+        <translation>Exporter pour importer (JSON)…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="126"/>
         <source>Delete…</source>
         <translation>Supprimer…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="98"/>
+        <location filename="../ui/ConversationDelegate.qml" line="138"/>
         <source>Delete this conversation?</source>
         <translation>Supprimer cette conversation ?</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="101"/>
+        <location filename="../ui/ConversationDelegate.qml" line="141"/>
         <source>“%1” will be deleted. You can undo this for a few seconds.</source>
         <translation>« %1 » sera supprimée. Vous pourrez annuler pendant quelques secondes.</translation>
     </message>
@@ -469,142 +509,142 @@
         <translation>Assistant</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="62"/>
+        <location filename="../ui/MessageDelegate.qml" line="63"/>
         <source>Thinking…</source>
         <translation>Réflexion…</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="62"/>
+        <location filename="../ui/MessageDelegate.qml" line="63"/>
         <source>Thought process</source>
         <translation>Raisonnement</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="66"/>
+        <location filename="../ui/MessageDelegate.qml" line="68"/>
         <source>Hide the model&apos;s thinking</source>
         <translation>Masquer la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="66"/>
+        <location filename="../ui/MessageDelegate.qml" line="68"/>
         <source>Show the model&apos;s thinking</source>
         <translation>Afficher la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="85"/>
+        <location filename="../ui/MessageDelegate.qml" line="87"/>
         <source>The model&apos;s thinking</source>
         <translation>La réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="106"/>
+        <location filename="../ui/MessageDelegate.qml" line="108"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="133"/>
+        <location filename="../ui/MessageDelegate.qml" line="135"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="134"/>
+        <location filename="../ui/MessageDelegate.qml" line="136"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="145"/>
+        <location filename="../ui/MessageDelegate.qml" line="147"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="150"/>
+        <location filename="../ui/MessageDelegate.qml" line="152"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="156"/>
+        <location filename="../ui/MessageDelegate.qml" line="158"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="160"/>
+        <location filename="../ui/MessageDelegate.qml" line="162"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="161"/>
+        <location filename="../ui/MessageDelegate.qml" line="163"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="166"/>
+        <location filename="../ui/MessageDelegate.qml" line="168"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="168"/>
+        <location filename="../ui/MessageDelegate.qml" line="170"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="173"/>
+        <location filename="../ui/MessageDelegate.qml" line="175"/>
         <source>Regenerate</source>
         <translation>Régénérer</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="175"/>
+        <location filename="../ui/MessageDelegate.qml" line="177"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="180"/>
+        <location filename="../ui/MessageDelegate.qml" line="182"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="181"/>
+        <location filename="../ui/MessageDelegate.qml" line="183"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="197"/>
+        <location filename="../ui/MessageDelegate.qml" line="199"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="199"/>
+        <location filename="../ui/MessageDelegate.qml" line="201"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="201"/>
+        <location filename="../ui/MessageDelegate.qml" line="203"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="203"/>
+        <location filename="../ui/MessageDelegate.qml" line="205"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="205"/>
+        <location filename="../ui/MessageDelegate.qml" line="207"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="206"/>
+        <location filename="../ui/MessageDelegate.qml" line="208"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="207"/>
+        <location filename="../ui/MessageDelegate.qml" line="209"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="208"/>
+        <location filename="../ui/MessageDelegate.qml" line="210"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="209"/>
+        <location filename="../ui/MessageDelegate.qml" line="211"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
     </message>
@@ -1176,72 +1216,72 @@
 <context>
     <name>RemoteBackend</name>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="119"/>
+        <location filename="../app/backends/remotebackend.cpp" line="121"/>
         <source>The endpoint address &quot;%1&quot; is not usable: it must start with http:// or https:// and name a server.</source>
         <translation>L’adresse du point d’accès « %1 » n’est pas utilisable : elle doit commencer par http:// ou https:// et nommer un serveur.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="122"/>
+        <location filename="../app/backends/remotebackend.cpp" line="124"/>
         <source>No model is chosen for this remote endpoint.</source>
         <translation>Aucun modèle n’est choisi pour ce point d’accès distant.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="235"/>
+        <location filename="../app/backends/remotebackend.cpp" line="244"/>
         <source>The server at %1 sent nothing for %2 seconds, so the request was stopped. Try again; if it keeps happening the server may be overloaded.</source>
         <translation>Le serveur %1 n’a rien envoyé pendant %2 secondes : la requête a été arrêtée. Réessayez ; si cela se répète, le serveur est peut-être surchargé.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="263"/>
+        <location filename="../app/backends/remotebackend.cpp" line="272"/>
         <source>The server&apos;s answer is too large to be read.</source>
         <translation>La réponse du serveur est trop grande pour être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="292"/>
+        <location filename="../app/backends/remotebackend.cpp" line="307"/>
         <source>The server sent an event too large to be read.</source>
         <translation>Le serveur a envoyé un événement trop grand pour être lu.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="333"/>
+        <location filename="../app/backends/remotebackend.cpp" line="348"/>
         <source>The server sent a part of the answer Causerie could not read; the answer is incomplete.</source>
         <translation>Le serveur a envoyé une partie de la réponse que Causerie n’a pas pu lire ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="338"/>
+        <location filename="../app/backends/remotebackend.cpp" line="353"/>
         <source>The server reported an error in the middle of the answer; the answer is incomplete.</source>
         <translation>Le serveur a signalé une erreur au milieu de la réponse ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="353"/>
+        <location filename="../app/backends/remotebackend.cpp" line="368"/>
         <source>The model stopped with an error on the server; the answer is incomplete.</source>
         <translation>Le modèle s’est arrêté sur une erreur côté serveur ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="390"/>
+        <location filename="../app/backends/remotebackend.cpp" line="405"/>
         <source>The server at %1 did not answer like a chat API. Check the base URL of the endpoint.</source>
         <translation>Le serveur %1 n’a pas répondu comme une API de discussion. Vérifiez l’URL de base du point d’accès.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="396"/>
+        <location filename="../app/backends/remotebackend.cpp" line="411"/>
         <source>The connection closed before the answer was complete.</source>
         <translation>La connexion s’est fermée avant la fin de la réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="397"/>
+        <location filename="../app/backends/remotebackend.cpp" line="412"/>
         <source>The server closed the connection without sending an answer.</source>
         <translation>Le serveur a fermé la connexion sans envoyer de réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="417"/>
+        <location filename="../app/backends/remotebackend.cpp" line="432"/>
         <source>The server asks to wait %1 seconds before trying again.</source>
         <translation>Le serveur demande d’attendre %1 secondes avant de réessayer.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="439"/>
+        <location filename="../app/backends/remotebackend.cpp" line="454"/>
         <source>The server&apos;s model list could not be read.</source>
         <translation>La liste des modèles du serveur n’a pas pu être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="451"/>
+        <location filename="../app/backends/remotebackend.cpp" line="466"/>
         <source>The server&apos;s answer could not be read.</source>
         <translation>La réponse du serveur n’a pas pu être lue.</translation>
     </message>
@@ -1506,38 +1546,64 @@
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../ui/Sidebar.qml" line="26"/>
-        <location filename="../ui/Sidebar.qml" line="28"/>
+        <location filename="../ui/Sidebar.qml" line="30"/>
+        <location filename="../ui/Sidebar.qml" line="32"/>
         <source>New chat</source>
         <translation>Nouvelle discussion</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="35"/>
+        <location filename="../ui/Sidebar.qml" line="37"/>
+        <source>Import…</source>
+        <translation>Importer…</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="38"/>
+        <location filename="../ui/Sidebar.qml" line="40"/>
+        <source>Import a conversation exported as JSON</source>
+        <translation>Importer une conversation exportée en JSON</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="50"/>
+        <source>Import a conversation</source>
+        <translation>Importer une conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="52"/>
+        <source>Causerie conversation (*.json)</source>
+        <translation>Conversation Causerie (*.json)</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="52"/>
+        <source>All files (*)</source>
+        <translation>Tous les fichiers (*)</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="63"/>
         <source>Search conversations (Ctrl+K)</source>
         <translation>Rechercher dans les conversations (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="36"/>
+        <location filename="../ui/Sidebar.qml" line="64"/>
         <source>Search conversations</source>
         <translation>Rechercher dans les conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="54"/>
+        <location filename="../ui/Sidebar.qml" line="82"/>
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="76"/>
+        <location filename="../ui/Sidebar.qml" line="104"/>
         <source>No conversations yet.</source>
         <translation>Pas encore de conversation.</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="88"/>
+        <location filename="../ui/Sidebar.qml" line="116"/>
         <source>Search results</source>
         <translation>Résultats de la recherche</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="120"/>
+        <location filename="../ui/Sidebar.qml" line="148"/>
         <source>Nothing found.</source>
         <translation>Aucun résultat.</translation>
     </message>

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 import Causerie.App
 
@@ -60,6 +61,37 @@ ItemDelegate {
         active: false
         sourceComponent: actionsMenu
     }
+    // Markdown: the branch shown, to read or share; JSON: every branch and detail, to import
+    // again (here or on another computer).
+    function exportTo(suffix) {
+        exportLoader.active = true
+        const dialog = exportLoader.item
+        dialog.suffix = suffix
+        dialog.nameFilters = suffix === "json" ? [qsTr("Causerie conversation (*.json)")]
+                                               : [qsTr("Markdown (*.md)")]
+        dialog.currentFile = dialog.currentFolder + "/" + App.exportFileName(root.conversationId, suffix)
+        dialog.open()
+    }
+
+    Loader {
+        id: exportLoader
+        objectName: "exportDialogLoader"
+        active: false
+        sourceComponent: Component {
+            FileDialog {
+                property string suffix: "md"
+                title: qsTr("Export the conversation")
+                fileMode: FileDialog.SaveFile
+                onAccepted: {
+                    let file = selectedFile.toString()
+                    if (!file.toLowerCase().endsWith("." + suffix))
+                        file += "." + suffix
+                    App.exportConversation(root.conversationId, file)
+                }
+            }
+        }
+    }
+
     Loader {
         id: confirmLoader
         active: false
@@ -80,6 +112,14 @@ ItemDelegate {
             MenuItem {
                 text: qsTr("Copy as Markdown")
                 onTriggered: App.copyText(App.exportMarkdown(root.conversationId))
+            }
+            MenuItem {
+                text: qsTr("Export as Markdown…")
+                onTriggered: root.exportTo("md")
+            }
+            MenuItem {
+                text: qsTr("Export for import (JSON)…")
+                onTriggered: root.exportTo("json")
             }
             MenuSeparator {}
             MenuItem {

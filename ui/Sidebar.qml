@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 import Causerie.App
 
@@ -21,12 +22,39 @@ Pane {
         anchors.fill: parent
         spacing: 8
 
-        Button {
+        RowLayout {
             Layout.fillWidth: true
-            text: qsTr("New chat")
-            icon.name: "document-new"
-            Accessible.name: qsTr("New chat")
-            onClicked: App.newChat()
+            spacing: 4
+            Button {
+                Layout.fillWidth: true
+                text: qsTr("New chat")
+                icon.name: "document-new"
+                Accessible.name: qsTr("New chat")
+                onClicked: App.newChat()
+            }
+            ToolButton {
+                objectName: "importButton"
+                text: qsTr("Import…")
+                Accessible.name: qsTr("Import a conversation exported as JSON")
+                ToolTip.visible: hovered
+                ToolTip.text: qsTr("Import a conversation exported as JSON")
+                onClicked: { importLoader.active = true; importLoader.item.open() }
+
+                // Created on first use, like the other dialogs.
+                Loader {
+                    id: importLoader
+                    objectName: "importDialogLoader"
+                    active: false
+                    sourceComponent: Component {
+                        FileDialog {
+                            title: qsTr("Import a conversation")
+                            fileMode: FileDialog.OpenFile
+                            nameFilters: [qsTr("Causerie conversation (*.json)"), qsTr("All files (*)")]
+                            onAccepted: App.importConversationFile(selectedFile)
+                        }
+                    }
+                }
+            }
         }
 
         TextField {

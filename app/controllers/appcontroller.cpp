@@ -19,6 +19,8 @@
 #include <QGuiApplication>
 #include <QLoggingCategory>
 #include <QTimer>
+#include <QRegularExpression>
+#include <QSaveFile>
 
 Q_LOGGING_CATEGORY(lcApp, "causerie.app", QtInfoMsg)
 
@@ -258,6 +260,61 @@ QString AppController::exportMarkdown(qint64 id)
 {
     auto md = m_store->exportMarkdown(id);
     return md ? *md : QString();
+}
+
+bool AppController::exportConversation(qint64 id, const QUrl& file)
+{
+    if (!m_store)
+        return false;
+    const QString path = file.isLocalFile() ? file.toLocalFile() : file.toString();
+    if (path.isEmpty()) {
+        Q_EMIT errorOccurred(tr("No file was chosen to export to."));
+        return false;
+    }
+    const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+    QByteArray bytes;
+    if (json) {
+        auto out = m_store->exportJson(id);
+        if (!out) {
+            Q_EMIT errorOccurred(out.errorString());
+            return false;
+        }
+        bytes = *out;
+    } else {
+        auto out = m_store->exportMarkdown(id);
+        if (!out) {
+            Q_EMIT errorOccurred(out.errorString());
+            return false;
+        }
+        bytes = out->toUtf8();
+    }
+    // Written beside the target and renamed over it at the end: a full disk or a crash leaves
+    // the previous file as it was.
+    QSaveFile f(path);
+    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
+        Q_EMIT errorOccurred(tr("Cannot write %1: %2").arg(QDir::toNativeSeparators(path), f.errorString()));
+        return false;
+    }
+    qCInfo(lcApp) << "exported conversation" << id << "to" << path << (json ? "(JSON)" : "(Markdown)");
+    return true;
+}
+
+QString AppController::exportFileName(qint64 id, const QString& suffix) const
+{
+    QString name;
+    if (m_store) {
+        if (auto c = m_store->conversation(id))
+            name = c->title;
+    }
+    // Characters Windows, macOS or Linux refuse in a file name, and control characters.
+    static const QRegularExpression bad(QStringLiteral("[\\\\/:*?\"<>|\\x{0000}-\\x{001f}]"));
+    name.replace(bad, QStringLiteral(" "));
+    name = name.simplified().left(80).trimmed();
+    while (name.startsWith(QLatin1Char('.')))
+        name.remove(0, 1);
+    if (name.isEmpty())
+        name = tr("Conversation");
+    return name + QLatin1Char('.') + suffix;
 }
 
 bool AppController::importConversation(const QString& path)

@@ -97,6 +97,13 @@ public:
     Q_INVOKABLE QString exportMarkdown(qint64 id);
     // Imports a conversation exported as JSON and opens it; false (errorOccurred) on failure.
     Q_INVOKABLE bool importConversation(const QString& path);
+    Q_INVOKABLE bool importConversationFile(const QUrl& file) { return importConversation(file.toLocalFile()); }
+    // Writes the conversation to `file`: every branch as JSON (for importing, here or elsewhere)
+    // when the name ends in .json, else the shown branch as Markdown. The file is replaced only
+    // once the whole text is written. false (errorOccurred, saying why) on failure.
+    Q_INVOKABLE bool exportConversation(qint64 id, const QUrl& file);
+    // "The capital of France.md": the title, without characters file systems refuse.
+    Q_INVOKABLE QString exportFileName(qint64 id, const QString& suffix) const;
     // Backends: "local" or "remote:<endpoint id>", with the model name for remote ones.
     Q_INVOKABLE void setConversationBackend(const QString& backend, const QString& model);
     Q_INVOKABLE void refreshRemoteModels(const QString& endpointId);

@@ -7,6 +7,10 @@
 #include "messagelistmodel.h"
 
 #include <QAbstractItemModel>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QQuickItem>
 #include <QQuickWindow>
 #include <QSignalSpy>
@@ -77,6 +81,7 @@ class TestEndToEnd : public QObject {
 private Q_SLOTS:
     void chatSurvivesRestart();
     void gpuAskedButNotGivenIsSaid();
+    void exportAndImportFiles();
 };
 
 void TestEndToEnd::chatSurvivesRestart()
@@ -187,6 +192,70 @@ void TestEndToEnd::gpuAskedButNotGivenIsSaid()
     QTRY_COMPARE_WITH_TIMEOUT(c.modelState(), 2, 20000);
     QTRY_VERIFY(!c.modelInfo().value(QStringLiteral("deviceNote")).toString().isEmpty());
     QCOMPARE(fallback.count(), 1);
+}
+
+// The conversation menu's exports and the sidebar's import, through the controller the QML calls:
+// Markdown (the branch shown, thinking folded), JSON (everything, importable), a file name made
+// from the title, and a place that cannot be written said plainly with nothing left behind.
+void TestEndToEnd::exportAndImportFiles()
+{
+    QTemporaryDir dir;
+    AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
+    QVERIFY(app.load());
+    QVERIFY(app.window()->findChild<QQuickItem*>(QStringLiteral("importButton")));
+    AppController& c = app.controller();
+    QSignalSpy errors(&c, &AppController::errorOccurred);
+
+    const QJsonObject user{{"id", 1}, {"parent", QJsonValue()}, {"role", "user"}, {"content", "2+2?"},
+                           {"status", "done"}, {"created_at", 1000}, {"updated_at", 1000}};
+    const QJsonObject answer{{"id", 2}, {"parent", 1}, {"role", "assistant"}, {"content", "**4**"},
+                             {"status", "done"}, {"created_at", 2000}, {"updated_at", 2000},
+                             {"reasoning", "Two and two."}};
+    const QJsonObject conv{{"format", "causerie.conversation"}, {"version", 1}, {"title", "Plan: \"v2\" / draft?"},
+                           {"created_at", 1000}, {"updated_at", 2000}, {"pinned", false}, {"backend", ""},
+                           {"model", ""}, {"system_prompt", ""}, {"settings", QJsonObject()}, {"active_leaf", 2},
+                           {"messages", QJsonArray{user, answer}}};
+    const QString in = dir.filePath(QStringLiteral("in.json"));
+    {
+        QFile f(in);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(conv).toJson());
+    }
+    auto* list = qobject_cast<QAbstractItemModel*>(c.conversations());
+    QVERIFY(c.importConversation(in));
+    const qint64 id = c.chat()->conversationId();
+    QVERIFY(id > 0);
+    QCOMPARE(list->rowCount(), 1);
+    QCOMPARE(c.exportFileName(id, QStringLiteral("md")), QStringLiteral("Plan v2 draft.md"));
+
+    const QString md = dir.filePath(QStringLiteral("out.md"));
+    QVERIFY(c.exportConversation(id, QUrl::fromLocalFile(md)));
+    QFile mdFile(md);
+    QVERIFY(mdFile.open(QIODevice::ReadOnly));
+    const QString text = QString::fromUtf8(mdFile.readAll());
+    QVERIFY2(text.startsWith(QLatin1String("# Plan: \"v2\" / draft?")), qPrintable(text));
+    QVERIFY(text.contains(QLatin1String("## User\n\n2+2?")));
+    QVERIFY(text.contains(QLatin1String("<details><summary>Thinking</summary>\n\nTwo and two.\n\n</details>\n\n**4**")));
+
+    const QString js = dir.filePath(QStringLiteral("out.json"));
+    QVERIFY(c.exportConversation(id, QUrl::fromLocalFile(js)));
+    QVERIFY(c.importConversation(js));   // what was exported comes back as a second conversation
+    QCOMPARE(list->rowCount(), 2);
+    const qint64 again = c.chat()->conversationId();
+    QVERIFY(again != id);
+    const QString js2 = dir.filePath(QStringLiteral("again.json"));
+    QVERIFY(c.exportConversation(again, QUrl::fromLocalFile(js2)));
+    QFile a(js), b(js2);
+    QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+    QCOMPARE(b.readAll(), a.readAll());   // nothing lost or changed on the way
+    QCOMPARE(errors.count(), 0);
+
+    const QString nowhere = dir.filePath(QStringLiteral("missing/out.md"));
+    QVERIFY(!c.exportConversation(id, QUrl::fromLocalFile(nowhere)));
+    QCOMPARE(errors.count(), 1);
+    const QString message = errors.first().at(0).toString();
+    QVERIFY2(message.startsWith(QStringLiteral("Cannot write %1").arg(nowhere)), qPrintable(message));
+    QVERIFY(!QFile::exists(nowhere));
 }
 
 QTEST_MAIN(TestEndToEnd)

@@ -6,6 +6,7 @@ import Causerie.Ui
 TestCase {
     name: "Sidebar"
     when: windowShown
+    visible: true   // hidden by default; the buttons must be clickable
     width: 300
     height: 500
 
@@ -28,5 +29,35 @@ TestCase {
         const results = App.search("Bonjour")
         verify(results.length >= 1)
         verify(results[0].snippetHtml.indexOf("<b>Bonjour</b>") >= 0, results[0].snippetHtml)
+    }
+
+    // The file dialogs open (created on first use) without QML errors; what they do with the
+    // chosen file is tested through the controller in tst_e2e.
+    function test_3_importDialogOpens() {
+        const button = findChild(sidebar, "importButton")
+        verify(button)
+        mouseClick(button)
+        const loader = findChild(sidebar, "importDialogLoader")
+        verify(loader.item)
+        tryVerify(() => loader.item.visible, 5000)
+        compare(loader.item.fileMode, 0)   // FileDialog.OpenFile
+        loader.item.reject()
+        tryVerify(() => !loader.item.visible, 5000)
+    }
+
+    function test_4_exportDialogProposesTheTitle() {
+        // The first conversation's delegate: the one holding an export loader.
+        const loader = findChild(sidebar, "exportDialogLoader")
+        verify(loader, "a conversation is listed (test 1)")
+        loader.parent.exportTo("json")
+        verify(loader.item)
+        tryVerify(() => loader.item.visible, 5000)
+        compare(loader.item.fileMode, 2)   // FileDialog.SaveFile
+        // The name proposed is made from that conversation's title (tst_e2e checks the making).
+        const name = App.exportFileName(loader.parent.conversationId, "json")
+        verify(name.endsWith(".json") && name.length > 5, name)
+        verify(loader.item.currentFile.toString().endsWith("/" + encodeURI(name)) ||
+               loader.item.currentFile.toString().endsWith("/" + name), loader.item.currentFile)
+        loader.item.reject()
     }
 }
