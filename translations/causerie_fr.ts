@@ -174,9 +174,14 @@
         <translation>Envoyer le message</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="91"/>
+        <location filename="../ui/Composer.qml" line="95"/>
         <source>Context: %1 of %2 tokens</source>
         <translation>Contexte : %1 jetons sur %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/Composer.qml" line="98"/>
+        <source>the oldest messages will be left out of the model&apos;s view</source>
+        <translation>les plus anciens messages ne seront plus vus par le modèle</translation>
     </message>
 </context>
 <context>
@@ -407,22 +412,23 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="145"/>
+        <location filename="../app/local/engineworker.cpp" line="161"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="160"/>
+        <location filename="../app/local/engineworker.cpp" line="176"/>
+        <location filename="../app/local/engineworker.cpp" line="194"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="168"/>
-        <source>This conversation needs %1 tokens but the model&apos;s context holds %2. Start a new conversation or raise the context size in Settings.</source>
-        <translation>Cette conversation demande %1 jetons, mais le contexte du modèle en contient %2. Commencez une nouvelle conversation ou augmentez la taille du contexte dans les Réglages.</translation>
+        <location filename="../app/local/engineworker.cpp" line="205"/>
+        <source>This message needs %1 tokens but the model&apos;s context holds %2. Shorten it, or raise the context size in Settings.</source>
+        <translation>Ce message demande %1 jetons mais le contexte du modèle en contient %2. Raccourcissez-le, ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="213"/>
+        <location filename="../app/local/engineworker.cpp" line="250"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>

@@ -87,9 +87,15 @@ Pane {
         }
 
         Label {
+            objectName: "contextLabel"
+            Layout.fillWidth: true
             visible: App.contextSize > 0
+            wrapMode: Text.Wrap
+            // Past the context, the local engine leaves the oldest exchanges out of the prompt.
             text: qsTr("Context: %1 of %2 tokens").arg(App.contextUsed.toLocaleString(Qt.locale(), 'f', 0))
                                                    .arg(App.contextSize.toLocaleString(Qt.locale(), 'f', 0))
+                  + (App.contextUsed > App.contextSize
+                     ? " — " + qsTr("the oldest messages will be left out of the model's view") : "")
             color: App.contextUsed > App.contextSize * 0.9 ? "#c0392b" : palette.text
             opacity: 0.6
             font.pixelSize: 12

@@ -36,6 +36,7 @@ struct GenerationStats {
     double tokensPerSecond = -1; // (completion tokens - 1) / (first text → last text), tokens/s
     QString finishReason;        // stop | length | model_length | tool_calls | cancelled
     QString model;               // as reported by the server, may differ from the one asked
+    int leftOutMessages = 0;     // oldest messages left out of the prompt to fit the context
 };
 
 struct BackendError {

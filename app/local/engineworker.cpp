@@ -45,6 +45,22 @@ std::vector<ChatTurn> toTurns(const QList<ChatMessage>& history)
     return turns;
 }
 
+// Removes the oldest user message and the answers that followed it, never the system prompt nor
+// the last message (the question being answered); returns how many messages went.
+int dropOldestExchange(std::vector<ChatTurn>& turns)
+{
+    size_t first = 0;
+    while (first < turns.size() && turns[first].role == "system")
+        ++first;
+    size_t end = first + 1;
+    while (end < turns.size() && turns[end].role != "user")
+        ++end;
+    if (first >= turns.size() || end >= turns.size())   // nothing older than the last question
+        return 0;
+    turns.erase(turns.begin() + std::ptrdiff_t(first), turns.begin() + std::ptrdiff_t(end));
+    return int(end - first);
+}
+
 BackendError engineError(BackendError::Kind kind, const QString& message, const QString& detail = {})
 {
     BackendError e;
@@ -153,7 +169,7 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         Q_EMIT finished(requestId, stats);
         return;
     }
-    const auto turns = toTurns(history);
+    std::vector<ChatTurn> turns = toTurns(history);
     auto prompt = m_loaded->tmpl->apply(*m_loaded->tok, turns);
     if (!prompt) {
         Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
@@ -162,11 +178,32 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         return;
     }
     const int nCtx = m_loaded->info.contextSize;
+    // A conversation longer than the context keeps going: its oldest exchanges are left out of
+    // the prompt (the system prompt and the new question always stay), leaving room for an
+    // answer of a quarter of the context, at most 512 tokens.
+    const int answerRoom = std::min(nCtx / 4, 512);
+    int leftOut = 0;
+    while (int(prompt->size()) + answerRoom > nCtx) {
+        const int dropped = dropOldestExchange(turns);
+        if (dropped == 0)
+            break;
+        leftOut += dropped;
+        prompt = m_loaded->tmpl->apply(*m_loaded->tok, turns);
+        if (!prompt) {
+            Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
+                                                 tr("The conversation could not be prepared for the model."),
+                                                 QString::fromStdString(prompt.error().message)));
+            return;
+        }
+    }
+    if (leftOut > 0)
+        qCInfo(lcEngine) << "request" << requestId << "left out the" << leftOut
+                        << "oldest messages to fit the context of" << nCtx << "tokens";
     if (int(prompt->size()) >= nCtx) {
         Q_EMIT failed(requestId,
                       engineError(BackendError::Configuration,
-                                  tr("This conversation needs %1 tokens but the model's context holds %2. Start a new "
-                                     "conversation or raise the context size in Settings.")
+                                  tr("This message needs %1 tokens but the model's context holds %2. Shorten it, or "
+                                     "raise the context size in Settings.")
                                       .arg(prompt->size())
                                       .arg(nCtx)));
         return;
@@ -220,6 +257,7 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
     stats.ttftMs = result->ttft_ms;
     stats.tokensPerSecond = result->tokens_per_second;
     stats.finishReason = finishReasonFor(result->finish_reason);
+    stats.leftOutMessages = leftOut;
     stats.model = m_loaded->info.name;
     Q_EMIT finished(requestId, stats);
 }

@@ -83,6 +83,7 @@ private Q_SLOTS:
     void cancelKeepsPartialAndFinishes();
     void cancelBeforeStart();
     void contextOverflowFails();
+    void longConversationLeavesOutTheOldest();
     void quitWhileGenerating();
 };
 
@@ -230,6 +231,7 @@ void TestLocalBackend::cancelBeforeStart()
     QVERIFY(second.text.isEmpty());
 }
 
+// The question alone does not fit: nothing can be left out, so it fails, saying why.
 void TestLocalBackend::contextOverflowFails()
 {
     LocalBackend b;
@@ -256,6 +258,40 @@ void TestLocalBackend::quitWhileGenerating()
     b.reset();   // cancels and joins the engine thread
     // Generous: one token of the tiny model takes about a millisecond; a hang would be minutes.
     QVERIFY2(t.elapsed() < 2000, qPrintable(QString::number(t.elapsed())));
+}
+
+// A conversation longer than the context still gets an answer: the oldest exchanges are left
+// out (whole: a question with its answer), the system prompt and the new question stay, and
+// room is left for the answer (a quarter of the context).
+void TestLocalBackend::longConversationLeavesOutTheOldest()
+{
+    LocalBackend b;
+    QVERIFY(loadTiny(b, 128));
+    QList<ChatMessage> history = {{QStringLiteral("system"), QStringLiteral("Be brief.")}};
+    for (int i = 0; i < 8; ++i) {
+        history.append({QStringLiteral("user"), QStringLiteral("Question number %1 about the weather in Paris").arg(i)});
+        history.append({QStringLiteral("assistant"), QStringLiteral("Answer number %1: it is sunny and warm").arg(i)});
+    }
+    history.append({QStringLiteral("user"), QStringLiteral("And tomorrow?")});
+    Collected c;
+    const QString id = b.startChat(history, greedy(4));
+    collect(b, id, c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.done, 20000);
+    QVERIFY2(!c.failed, qPrintable(c.error.message));
+    QVERIFY(c.stats.leftOutMessages > 0);
+    QCOMPARE(c.stats.leftOutMessages % 2, 0);   // exchanges, not halves of them
+    QVERIFY(c.stats.leftOutMessages < 16);      // only as many as needed
+    QVERIFY(c.stats.promptTokens > 0);
+    QVERIFY2(c.stats.promptTokens + 32 <= 128, qPrintable(QString::number(c.stats.promptTokens)));
+    QVERIFY(c.stats.completionTokens > 0);
+
+    // A conversation that fits is sent whole.
+    Collected whole;
+    const QString id2 = b.startChat({history.first(), history.last()}, greedy(2));
+    collect(b, id2, whole);
+    QTRY_VERIFY_WITH_TIMEOUT(whole.done, 20000);
+    QVERIFY(!whole.failed);
+    QCOMPARE(whole.stats.leftOutMessages, 0);
 }
 
 QTEST_GUILESS_MAIN(TestLocalBackend)
