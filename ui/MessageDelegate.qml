@@ -30,7 +30,8 @@ Pane {
 
     readonly property bool isUser: author === "user"
     readonly property bool thinking: status === "streaming" && content.length === 0 && reasoning.length > 0
-    property bool reasoningOpened: false
+    // The user's own choice, once made, wins over the automatic open-while-thinking.
+    property var reasoningOpened: undefined
     padding: 12
     Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + content
     background: Rectangle {
@@ -59,7 +60,7 @@ Pane {
             id: reasoningToggle
             objectName: "reasoningToggle"
             visible: !root.isUser && root.reasoning.length > 0
-            readonly property bool expanded: root.reasoningOpened || root.thinking
+            readonly property bool expanded: root.reasoningOpened !== undefined ? root.reasoningOpened : root.thinking
             text: (expanded ? "▾ " : "▸ ") + (root.thinking ? qsTr("Thinking…") : qsTr("Thought process"))
             flat: true
             padding: 2

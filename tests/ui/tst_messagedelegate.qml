@@ -75,6 +75,18 @@ TestCase {
         verify(!text.visible)
     }
 
+    function test_foldedWhileThinkingStaysFolded() {
+        const d = createTemporaryObject(delegateComponent, testCase,
+                                        {status: "streaming", reasoning: "Hmm"})
+        const text = findChild(d, "reasoningText")
+        verify(text.visible)
+        mouseClick(toggleOf(d))   // the user folds it while the model still thinks
+        verify(!text.visible)
+        d.reasoning = "Hmm, let me see"
+        verify(!text.visible, "more thinking does not reopen it")
+        verify(toggleOf(d).text.indexOf("Thinking…") >= 0)
+    }
+
     function test_userMessageHasNoSection() {
         const d = createTemporaryObject(delegateComponent, testCase,
                                         {author: "user", content: "hi", reasoning: "should not show"})
