@@ -5,7 +5,9 @@
 // Contract for every request id returned by startChat():
 //  - zero or more delta(requestId, text) in order; concatenated they are the answer;
 //  - zero or more reasoningDelta(requestId, text), in order among themselves, before or between
-//    the deltas: the model's thinking (reasoning models), shown apart and never sent back;
+//    the deltas: the model's thinking (reasoning models), shown apart and never sent back.
+//    Thinking a model writes inline ("<think>…</think>" in the answer text) stays in the deltas:
+//    the chat controller separates it, the same way for every backend;
 //  - then exactly one of finished(requestId, stats) or failed(requestId, error);
 //  - cancel(requestId) stops the work at once and ends the request with finished() whose
 //    stats.finishReason is "cancelled" (emitted from the event loop, never from inside cancel());

@@ -2,7 +2,6 @@
 
 #include "remoteerrors.h"
 #include "remotelog.h"
-#include "thinktagsplitter.h"
 
 #include <QCoreApplication>
 #include <QElapsedTimer>
@@ -36,7 +35,6 @@ struct RemoteBackend::Request {
     QTimer stallTimer;
     QTimer retryTimer;
     SseStreamParser parser;
-    ThinkTagSplitter think;   // "<think>…</think>" written inline in the answer text
     QByteArray rawBody; // error body, model list or a non-streamed answer
     QElapsedTimer clock;
     qint64 firstTextMs = -1;
@@ -222,14 +220,7 @@ void RemoteBackend::cancel(const QString& requestId)
     if (r->type == Request::Chat) {
         GenerationStats stats = r->stats;
         stats.finishReason = QStringLiteral("cancelled");
-        const ThinkTagSplitter::Out rest = r->think.finish();
-        QTimer::singleShot(0, this, [this, requestId, stats, rest] {
-            if (!rest.thinking.isEmpty())
-                Q_EMIT reasoningDelta(requestId, rest.thinking);
-            if (!rest.text.isEmpty())
-                Q_EMIT delta(requestId, rest.text);
-            Q_EMIT finished(requestId, stats);
-        });
+        QTimer::singleShot(0, this, [this, requestId, stats] { Q_EMIT finished(requestId, stats); });
     }
 }
 
@@ -296,12 +287,6 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
         error = handleEvent(r, event, &text, &thinking);
         if (error)
             break;
-    }
-    // Servers that pass a reasoning model's raw output on write its thinking inline.
-    if (!text.isEmpty()) {
-        const ThinkTagSplitter::Out split = r->think.feed(text);
-        thinking += split.thinking;
-        text = split.text;
     }
     if (!error && r->parser.hasError())
         error = makeError(BackendError::MalformedResponse, tr("The server sent an event too large to be read."),
@@ -476,17 +461,6 @@ void RemoteBackend::handleCompleteBody(Request* r)
     complete(id);
 }
 
-// Text the think-tag splitter still holds (a tag cut by the end of the stream, whitespace) goes
-// out before the request ends, so the answer the user sees is all the server sent.
-void RemoteBackend::flushHeldText(Request* r)
-{
-    const ThinkTagSplitter::Out rest = r->think.finish();
-    if (!rest.thinking.isEmpty())
-        Q_EMIT reasoningDelta(r->id, rest.thinking);
-    if (!rest.text.isEmpty())
-        Q_EMIT delta(r->id, rest.text);
-}
-
 void RemoteBackend::complete(const QString& id)
 {
     const std::shared_ptr<Request> r = m_requests.take(id);
@@ -494,7 +468,6 @@ void RemoteBackend::complete(const QString& id)
         return;
     r->ended = true;
     dropReply(r.get(), /*graceful=*/true);
-    flushHeldText(r.get());
     GenerationStats stats = r->stats;
     const double genMs = double(r->lastTextMs - r->firstTextMs);
     // One network read for the whole answer leaves no interval to measure a rate over.
@@ -515,10 +488,8 @@ void RemoteBackend::fail(const QString& id, BackendError error)
     error.message = scrub(error.message, r.get());
     error.detail = scrub(error.detail, r.get());
     qCWarning(lcRemote).noquote() << "request" << id << "failed:" << error.message << "|" << error.detail;
-    if (r->type == Request::Models) {
+    if (r->type == Request::Models)
         Q_EMIT modelsFailed(id, error);
-    } else {
-        flushHeldText(r.get());
+    else
         Q_EMIT failed(id, error);
-    }
 }

@@ -81,7 +81,6 @@ private:
     void onStalled(const QString& id);
     // Returns false when the request ended (or was cancelled by a slot) while handling.
     bool handleStreamBytes(Request* r, const QByteArray& bytes);
-    void flushHeldText(Request* r);
     std::optional<BackendError> handleEvent(Request* r, const SseEvent& event, QString* text, QString* thinking);
     void handleHttpError(Request* r, int status);
     void handleCompleteBody(Request* r);

@@ -218,6 +218,7 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     m_dirty = false;
     m_reasoning.clear();
     m_reasoningDirty = false;
+    m_inlineThinking = ThinkTagSplitter();
     m_model = conv->model;
     m_backendName = backendKey(*conv);
     connect(backend, &ChatBackend::delta, this, &ChatController::onDelta, Qt::UniqueConnection);
@@ -232,10 +233,32 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     return true;
 }
 
+// Whatever the backend, a model that writes its thinking inline ("<think>…</think>" at the
+// start of the answer: local models, servers passing raw output on) gets it shown apart.
 void ChatController::onDelta(const QString& requestId, const QString& text)
 {
     if (requestId != m_requestId)
         return;
+    placeInlineThinking(m_inlineThinking.feed(text));
+}
+
+void ChatController::onReasoningDelta(const QString& requestId, const QString& text)
+{
+    if (requestId != m_requestId)
+        return;
+    appendReasoning(text);
+}
+
+void ChatController::placeInlineThinking(const ThinkTagSplitter::Out& out)
+{
+    if (!out.thinking.isEmpty())
+        appendReasoning(out.thinking);
+    if (!out.text.isEmpty())
+        appendAnswer(out.text);
+}
+
+void ChatController::appendAnswer(const QString& text)
+{
     m_answer += text;
     m_dirty = true;
     m_messages->setStreamingText(m_answerId, m_answer);
@@ -243,10 +266,8 @@ void ChatController::onDelta(const QString& requestId, const QString& text)
         m_flushTimer.start();
 }
 
-void ChatController::onReasoningDelta(const QString& requestId, const QString& text)
+void ChatController::appendReasoning(const QString& text)
 {
-    if (requestId != m_requestId)
-        return;
     m_reasoning += text;
     m_reasoningDirty = true;
     m_messages->setStreamingReasoning(m_answerId, m_reasoning);
@@ -282,6 +303,7 @@ void ChatController::onFinished(const QString& requestId, const ::GenerationStat
     // The text and statistics are stored the same way for every ending; a stopped answer is then
     // marked cancelled so the UI can say so (its partial text is kept). The thinking goes first:
     // finishing reloads the row from the store.
+    placeInlineThinking(m_inlineThinking.finish());
     flushReasoning();
     StoreStatus st = m_store->finishMessage(m_answerId, m_answer, toStored(stats, m_model, m_backendName));
     if (st && stats.finishReason == QLatin1String("cancelled"))
@@ -297,6 +319,7 @@ void ChatController::onFailed(const QString& requestId, const BackendError& erro
 {
     if (requestId != m_requestId)
         return;
+    placeInlineThinking(m_inlineThinking.finish());
     flush();   // the partial answer stays
     QString text = error.message;
     if (!error.detail.isEmpty())
@@ -332,6 +355,7 @@ void ChatController::shutdown()
         return;
     if (m_backend)
         m_backend->cancel(m_requestId);
+    placeInlineThinking(m_inlineThinking.finish());
     flush();
     if (auto st = m_store->setStatus(m_answerId, MessageStatus::Cancelled); !st)
         qCWarning(lcChat) << "could not mark the answer as cancelled:" << st.errorString();

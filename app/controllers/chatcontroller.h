@@ -5,6 +5,7 @@
 // request marks the message done / error / cancelled with its statistics. Stop keeps the
 // partial answer. Edit and regenerate add siblings, so earlier branches stay.
 #include "chattypes.h"
+#include "thinktagsplitter.h"
 #include "storagetypes.h"
 
 #include <QElapsedTimer>
@@ -81,6 +82,9 @@ private:
     void onFailed(const QString& requestId, const BackendError& error);
     void flush();
     void flushReasoning();
+    void appendAnswer(const QString& text);
+    void appendReasoning(const QString& text);
+    void placeInlineThinking(const ThinkTagSplitter::Out& out);
     void endRequest();
     void setError(const QString& message);
     QString backendKey(const causerie::storage::Conversation& c) const;
@@ -97,6 +101,7 @@ private:
     QString m_answer;                  // its text so far
     bool m_dirty = false;              // text not yet flushed to the store
     QString m_reasoning;               // its thinking so far (reasoning models)
+    ThinkTagSplitter m_inlineThinking; // "<think>…</think>" written in the answer text itself
     bool m_reasoningDirty = false;     // thinking not yet flushed to the store
     QTimer m_flushTimer;
     QString m_model;

@@ -78,6 +78,7 @@ private Q_SLOTS:
     void shutdownWhileGenerating();
     void thinkingIsShownStoredAndNeverSentBack();
     void thinkingOfAFailedAnswerIsKept();
+    void inlineThinkTagsAreSeparated();
 
 private:
     Message lastMessage();
@@ -321,6 +322,42 @@ void TestChatController::thinkingOfAFailedAnswerIsKept()
     const Message m = lastMessage();
     QCOMPARE(m.status, MessageStatus::Error);
     QCOMPARE(m.reasoning, QStringLiteral("Let me see"));
+}
+
+// A model that writes "<think>…</think>" in its answer text (a local model, or a server passing
+// raw output on): the thinking goes where the backends' own reasoning goes, the tags nowhere,
+// whatever the pieces they arrive in.
+void TestChatController::inlineThinkTagsAreSeparated()
+{
+    QVERIFY(m_chat->send(QStringLiteral("2+2?")));
+    m_backend->say(QStringLiteral("<thi"));
+    m_backend->say(QStringLiteral("nk>\nTwo and two"));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ReasoningRole).toString(), QStringLiteral("Two and two"));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ContentRole).toString(), QString());
+    m_backend->say(QStringLiteral(" make four.</th"));
+    m_backend->say(QStringLiteral("ink>\n\n**4**"));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ContentRole).toString(), QStringLiteral("**4**"));
+    m_backend->finish();
+    Message m = lastMessage();
+    QCOMPARE(m.reasoning, QStringLiteral("Two and two make four."));
+    QCOMPARE(m.content, QStringLiteral("**4**"));
+
+    // An answer that only mentions the tag is left alone, and one cut inside a tag at the end
+    // keeps its text.
+    QVERIFY(m_chat->send(QStringLiteral("Which tag?")));
+    m_backend->say(QStringLiteral("Use <think>, then <thi"));
+    m_backend->finish();
+    m = lastMessage();
+    QCOMPARE(m.content, QStringLiteral("Use <think>, then <thi"));
+    QVERIFY(m.reasoning.isEmpty());
+
+    // Stopped in the middle of the thinking: what was thought is kept.
+    QVERIFY(m_chat->send(QStringLiteral("Long one")));
+    m_backend->say(QStringLiteral("<think>Step one</"));
+    m_backend->finish(QStringLiteral("cancelled"));
+    m = lastMessage();
+    QCOMPARE(m.reasoning, QStringLiteral("Step one</"));
+    QCOMPARE(m.status, MessageStatus::Cancelled);
 }
 
 QTEST_GUILESS_MAIN(TestChatController)
