@@ -72,6 +72,17 @@ class TestRemoteBackend : public QObject
     }
 
     // Starts a chat and waits for its end; cancelAfterFirstDelta exercises cancel().
+    // `stream` served in pieces of `pieceSize` bytes 1 ms apart, to a fresh backend.
+    Outcome runInPieces(const QByteArray& stream, int pieceSize)
+    {
+        FakeResponse r = FakeResponse::sse(stream);
+        r.pieceSize = pieceSize;
+        r.pieceDelayMs = 1;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        return run(*b);
+    }
+
     Outcome run(RemoteBackend& b, bool cancelAfterFirstDelta = false, int timeoutMs = 20000)
     {
         Outcome o;
@@ -184,12 +195,7 @@ private Q_SLOTS:
     {
         QByteArray stream(kMistralStream);
         stream.replace("\n", "\r\n");
-        FakeResponse r = FakeResponse::sse(": keep-alive\r\n\r\n" + stream);
-        r.pieceSize = 7;
-        r.pieceDelayMs = 1;
-        m_server->enqueue(r);
-        auto b = makeBackend();
-        const Outcome o = run(*b);
+        const Outcome o = runInPieces(": keep-alive\r\n\r\n" + stream, 7);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         QCOMPARE(o.text, QString::fromUtf8(kMistralStreamText));
         QVERIFY(o.deltas > 1); // text arrived in several reads and was passed on as it came
@@ -402,12 +408,7 @@ private Q_SLOTS:
 
     void reasoningContentInSmallPieces()
     {
-        FakeResponse r = FakeResponse::sse(kReasoningContentStream);
-        r.pieceSize = 11;
-        r.pieceDelayMs = 1;
-        m_server->enqueue(r);
-        auto b = makeBackend();
-        const Outcome o = run(*b);
+        const Outcome o = runInPieces(kReasoningContentStream, 11);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         QCOMPARE(o.reasoning, QString::fromLatin1(kReasoningContentThinking));
         QCOMPARE(o.text, QStringLiteral("4"));
@@ -420,12 +421,7 @@ private Q_SLOTS:
     // controller separates it for every backend alike (tst_chatcontroller).
     void inlineThinkTagsArePassedOnAsText()
     {
-        FakeResponse r = FakeResponse::sse(kInlineThinkStream);
-        r.pieceSize = 9;
-        r.pieceDelayMs = 1;
-        m_server->enqueue(r);
-        auto b = makeBackend();
-        const Outcome o = run(*b);
+        const Outcome o = runInPieces(kInlineThinkStream, 9);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         QCOMPARE(o.text, QStringLiteral("<think>\nTwo plus two is four.\n</think>\n\n**4**"));
         QVERIFY(o.reasoning.isEmpty());
