@@ -6,6 +6,7 @@
 #include "conversationlistmodel.h"
 #include "conversationsections.h"
 #include "conversationstore.h"
+#include "database.h"
 #include "endpointstore.h"
 #include "keystore.h"
 #include "localbackend.h"
@@ -45,7 +46,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     , m_endpoints(std::make_unique<EndpointStore>(&m_settings->raw()))
     , m_keys(std::make_unique<KeyStore>())
 {
-    QDir().mkpath(dataDir);   // a missing folder is created; an unusable one is reported below
+    (void)makePrivateFolder(dataDir);   // 0700; an unusable folder is reported below
     auto store = ConversationStore::open(QDir(dataDir).filePath(QStringLiteral("conversations.db")));
     if (!store) {
         m_storeError = store.errorString();
