@@ -178,7 +178,41 @@ void AppController::openModelPath(const QString& path)
     o.threads = m_settings->threads();
     o.device = m_settings->device();
     o.gpuLayers = m_settings->gpuLayers();
+    o.openingMarker = openingMarkerPath(m_dataDir);
     m_local->loadModel(o);
+}
+
+QString AppController::openingMarkerPath(const QString& dataDir)
+{
+    return QDir(dataDir).filePath(QStringLiteral("opening-model"));
+}
+
+void AppController::openStartupModel(const QString& asked, const QString& fallback)
+{
+    if (!asked.isEmpty()) {
+        openModelPath(asked);
+        return;
+    }
+    // The engine thread writes this file before it opens a model and removes it once the model
+    // is open or has failed: still here, the process died opening it (a crash, the OOM killer).
+    // Opening it again by itself could crash every start; the user decides.
+    QFile marker(openingMarkerPath(m_dataDir));
+    if (marker.exists()) {
+        QString model = marker.open(QIODevice::ReadOnly) ? QString::fromUtf8(marker.read(4096)) : QString();
+        model = model.isEmpty() ? tr("a model") : QFileInfo(model).fileName();
+        m_startupNotice = tr("Causerie closed while opening %1 last time; it was not reopened. Open it again from "
+                             "the model menu.")
+                              .arg(model);
+        qCWarning(lcApp).noquote() << m_startupNotice;
+        Q_EMIT startupNoticeChanged();
+        Q_EMIT errorOccurred(m_startupNotice);
+        return;
+    }
+    const QStringList recent = m_settings->recentModels();
+    if (!recent.isEmpty() && QFileInfo::exists(recent.constFirst()))
+        openModelPath(recent.constFirst());
+    else if (recent.isEmpty() && !fallback.isEmpty() && QFileInfo::exists(fallback))
+        openModelPath(fallback);
 }
 
 // ---- conversations ----

@@ -130,16 +130,11 @@ int main(int argc, char** argv)
     });
 
     // The model to start with: the one asked for, else the last one used, else the default
-    // model that scripts/fetch-default-model.sh puts in the user's model folder.
+    // model that scripts/fetch-default-model.sh puts in the user's model folder (not when the
+    // last start died opening a model: the window says so instead).
     const QString defaultModel = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
                                  QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    const QStringList recent = controller.settings()->recentModels();
-    if (parser.isSet(modelOption))
-        controller.openModelPath(parser.value(modelOption));
-    else if (!recent.isEmpty() && QFileInfo::exists(recent.constFirst()))
-        controller.openModelPath(recent.constFirst());
-    else if (recent.isEmpty() && QFileInfo::exists(defaultModel))
-        controller.openModelPath(defaultModel);
+    controller.openStartupModel(parser.value(modelOption), defaultModel);
 
     if (parser.isSet(screenshotOption) && window) {
         const QString file = parser.value(screenshotOption);

@@ -7,8 +7,10 @@
 #include "engine/tokenizer.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
@@ -77,6 +79,17 @@ EngineWorker::~EngineWorker() = default;
 void EngineWorker::loadModel(const LocalModelOptions& options)
 {
     m_loaded.reset();   // the old model's memory goes before the new one is mapped
+    // Written before the file is touched, removed on every way out of this function: a model
+    // that crashes the process while loading is not opened again by itself at the next start.
+    if (!options.openingMarker.isEmpty()) {
+        QFile marker(options.openingMarker);
+        if (!marker.open(QIODevice::WriteOnly | QIODevice::Truncate) || marker.write(options.path.toUtf8()) < 0)
+            qCWarning(lcEngine) << "could not write" << options.openingMarker << marker.errorString();
+    }
+    const auto removeMarker = qScopeGuard([&options] {
+        if (!options.openingMarker.isEmpty())
+            QFile::remove(options.openingMarker);
+    });
     auto fail = [&](const std::string& message) {
         qCWarning(lcEngine) << "loading" << options.path << "failed:" << message.c_str();
         Q_EMIT modelLoadFailed(options.path, QString::fromStdString(message));
