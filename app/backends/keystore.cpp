@@ -116,6 +116,7 @@ void KeyStore::readKey(const QString& endpointId)
             setPersistence(Keychain);
         } else {
             fallBack(j);
+            key = m_memory.value(endpointId); // a write that failed just before kept it there
         }
         Q_EMIT keyRead(endpointId, key);
     });

@@ -352,6 +352,19 @@ private Q_SLOTS:
         QCOMPARE(read[0][1].value<ApiKey>().reveal(), kSecret);
     }
 
+    // A read asked for right after a write, both before the keychain answered (the app saves a
+    // key, then lists the endpoint's models): the write falls back to memory, the read must too.
+    void readRightAfterAFailedWrite()
+    {
+        KeyStore store(QStringLiteral("Causerie-test-%1").arg(QCoreApplication::applicationPid()), nullptr);
+        QSignalSpy read(&store, &KeyStore::keyRead);
+        store.writeKey(QStringLiteral("ep3"), ApiKey(kSecret));
+        store.readKey(QStringLiteral("ep3"));
+        QVERIFY(read.wait(10000));
+        QCOMPARE(store.persistence(), KeyStore::SessionOnly);
+        QCOMPARE(read[0][1].value<ApiKey>().reveal(), kSecret);
+    }
+
     void keychainDisabledIsSessionOnly()
     {
         KeyStore store;
