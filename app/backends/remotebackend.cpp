@@ -457,7 +457,7 @@ void RemoteBackend::onReplyFinished(const QString& id)
         if (r->ended)
             return;
     }
-    if (status >= 300 && status < 400) {
+    if (status >= 300 && status < 400 && reply->hasRawHeader("Location")) {
         // Only a redirect Qt refused to follow ends here: one to another origin, which would
         // carry the key there (SameOriginRedirectPolicy).
         const QUrl target = r->url.resolved(QUrl(QString::fromLatin1(reply->rawHeader("Location"))));

@@ -837,10 +837,14 @@ private Q_SLOTS:
         QVERIFY(other.listen());
         other.enqueue(FakeResponse::sse(kMistralStream));
         FakeResponse redirect = FakeResponse::json(307, "Temporary Redirect", {});
-        redirect.headers.append(qMakePair(QByteArray("Location"), other.baseUrl().toLatin1() + "/v1/chat/completions"));
+        // A signed target: the query must reach neither the message nor a log line.
+        redirect.headers.append(qMakePair(QByteArray("Location"), other.baseUrl().toLatin1() + "/v1/chat/completions?sig=rd-9a8b7c6d"));
         m_server->enqueue(redirect);
         auto b = makeBackend();
         const Outcome o = run(*b);
+        QVERIFY2(!o.error.message.contains("rd-9a8b7c6d") && !o.error.detail.contains("rd-9a8b7c6d"), qPrintable(o.error.detail));
+        for (const QString& line : LogCapture::lines())
+            QVERIFY2(!line.startsWith(QLatin1String("causerie.")) || !line.contains("rd-9a8b7c6d"), qPrintable(line));
         QVERIFY(!o.finished);
         QCOMPARE(o.terminal, 1);
         QCOMPARE(int(o.error.kind), int(BackendError::Configuration));
