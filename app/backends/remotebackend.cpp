@@ -133,10 +133,12 @@ QString RemoteBackend::start(std::unique_ptr<Request> request)
     r->stallTimer.setSingleShot(true);
     r->retryTimer.setSingleShot(true);
     r->flushTimer.setSingleShot(true);
-    // Precise: a coarse timer may fire up to 5 % early, and both delays are promises
-    // (to the user: "nothing for 30 s"; to the server: its Retry-After).
+    // Precise: a coarse timer may fire up to 5 % early, and these delays are promises
+    // (to the user: "nothing for 30 s"; to the server: its Retry-After; to the GUI: at most
+    // one update per kDeltaIntervalMs).
     r->stallTimer.setTimerType(Qt::PreciseTimer);
     r->retryTimer.setTimerType(Qt::PreciseTimer);
+    r->flushTimer.setTimerType(Qt::PreciseTimer);
     const QString id = r->id;
     connect(&r->stallTimer, &QTimer::timeout, this, [this, id] { onStalled(id); });
     connect(&r->retryTimer, &QTimer::timeout, this, [this, id] { sendAttempt(id); });
@@ -461,12 +463,14 @@ void RemoteBackend::onReplyFinished(const QString& id)
         // Only a redirect Qt refused to follow ends here: one to another origin, which would
         // carry the key there (SameOriginRedirectPolicy).
         const QUrl target = r->url.resolved(QUrl(QString::fromLatin1(reply->rawHeader("Location"))));
+        const QString from = redactedUrl(r->url.adjusted(QUrl::RemovePath));
+        const QString to = redactedUrl(target.adjusted(QUrl::RemovePath));
         return fail(id, makeError(BackendError::Configuration,
                                   tr("The server at %1 redirected the request to %2, another server. Causerie does "
                                      "not follow it, so the API key was not sent there. If the service moved, change "
-                                     "the endpoint's base URL in Settings.")
-                                      .arg(redactedUrl(r->url.adjusted(QUrl::RemovePath)), redactedUrl(target.adjusted(QUrl::RemovePath))),
-                                  QStringLiteral("HTTP %1 to %2 not followed (another origin)").arg(status).arg(redactedUrl(target))));
+                                     "the endpoint's base URL in Settings.").arg(from, to),
+                                  QStringLiteral("HTTP %1 to %2 not followed (another origin)")
+                                      .arg(status).arg(redactedUrl(target))));
     }
     if (status != 0 && (status < 200 || status >= 300))
         return handleHttpError(r, status);
