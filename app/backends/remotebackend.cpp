@@ -475,7 +475,8 @@ void RemoteBackend::onReplyFinished(const QString& id)
     if (status != 0 && (status < 200 || status >= 300))
         return handleHttpError(r, status);
     if (reply->error() != QNetworkReply::NoError) {
-        BackendError e = errorForNetwork(reply->error(), scrub(reply->errorString(), r), r->url.host());
+        BackendError e = errorForNetwork(reply->error(), scrub(withRedactedUrls(reply->errorString()), r),
+                                         r->url.host());
         if (e.kind == BackendError::StreamCut && !r->stats.finishReason.isEmpty())
             return complete(id); // all text and the finish reason arrived; only [DONE] is missing
         return fail(id, e);

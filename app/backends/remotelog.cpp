@@ -38,3 +38,16 @@ QString redactedUrlText(const QString& text)
         return redactedUrl(url);
     return cutByHand(text);
 }
+
+QString withRedactedUrls(QString text)
+{
+    static const QRegularExpression url(QStringLiteral("https?://[^\\s\"'<>]+"), QRegularExpression::CaseInsensitiveOption);
+    qsizetype from = 0;
+    QRegularExpressionMatch m;
+    while ((m = url.match(text, from)).hasMatch()) {
+        const QString redacted = redactedUrlText(m.captured());
+        text.replace(m.capturedStart(), m.capturedLength(), redacted);
+        from = m.capturedStart() + redacted.size();
+    }
+    return text;
+}

@@ -13,3 +13,6 @@ Q_DECLARE_LOGGING_CATEGORY(lcRemote)
 QString redactedUrl(const QUrl& url);
 // The same for text a user typed, whether it parses as a URL or not.
 QString redactedUrlText(const QString& text);
+// `text` (a Qt error string, "Error transferring http://...?sig=... - server replied: ...")
+// with every http(s) URL in it redacted.
+QString withRedactedUrls(QString text);

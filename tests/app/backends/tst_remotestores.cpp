@@ -159,6 +159,17 @@ private Q_SLOTS:
         QVERIFY(!redactedUrl(QUrl(text)).contains("pw-secret"));
     }
 
+    // Qt's error strings name the URL they failed on.
+    void urlsInErrorStrings()
+    {
+        QCOMPARE(withRedactedUrls(QStringLiteral("Error transferring https://h.example/v1/chat?sig=pw-secret - server "
+                                                 "replied: Bad Gateway")),
+                 QStringLiteral("Error transferring https://h.example/v1/chat - server replied: Bad Gateway"));
+        QCOMPARE(withRedactedUrls(QStringLiteral("from http://u:pw-secret@a.example/x#f to \"HTTPS://b.example?k=pw-secret\".")),
+                 QStringLiteral("from http://a.example/x to \"https://b.example\"."));
+        QCOMPARE(withRedactedUrls(QStringLiteral("Connection refused")), QStringLiteral("Connection refused"));
+    }
+
     void loopbackHosts_data()
     {
         QTest::addColumn<QString>("host");
