@@ -53,6 +53,7 @@ ColumnLayout {
                 textFormat: Text.PlainText
                 elide: Text.ElideRight
                 verticalAlignment: Text.AlignVCenter
+                color: row.highlighted ? row.palette.highlightedText : row.palette.text
             }
             highlighted: root.editingId === modelData.id
             onClicked: root.edit(modelData.id, modelData.name, modelData.baseUrl, modelData.allowInsecureHttp === true)
