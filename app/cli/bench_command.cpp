@@ -127,6 +127,8 @@ struct BenchResult {
     int64_t n_prompt, n_gen;
     std::vector<double> samples;   // tokens/s of each repetition
     double bytes_per_token = 0;    // generation tests: bytes read per generated token (mean over the test)
+    std::string device;            // the backend's own name ("CPU (2 threads)")
+    double peak_bytes_per_s = 0;   // the device's peak memory bandwidth, 0 when unknown
     double mean() const
     {
         double s = 0;
@@ -146,183 +148,239 @@ struct BenchResult {
     }
 };
 
+// What to measure, from the command line.
+struct BenchPlan {
+    std::string path;
+    std::vector<int64_t> threads, prompts, gens;
+    int64_t repetitions = 5;
+    DeviceOptions device;
+    bool json = false;
+};
+
+// The model under test and what the table says of it.
+struct BenchModel {
+    Model model;
+    std::string name, type;        // "SmolLM2 135M", "Q4_1"
+    uint64_t file_size = 0;
+    int64_t n_params = 0;
+    std::vector<int32_t> tokens;   // random ids, as many as the longest test
+};
+
+Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
+{
+    const Args a(args, {"json"});
+    if (!a.ok())
+        return make_error(a.error());
+    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers"});
+    if (!bad.empty())
+        return make_error("unknown option -" + bad.front());
+    if (a.positional().size() != 1)
+        return make_error("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] "
+                          "[--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]");
+    BenchPlan plan;
+    std::string err;
+    std::vector<int64_t> reps;
+    if (!parse_list(a.get("t", a.get("threads", std::to_string(std::max(1u, std::thread::hardware_concurrency())))),
+                    "t", &plan.threads, &err) ||
+        !parse_list(a.get("p", "512"), "p", &plan.prompts, &err) ||
+        !parse_list(a.get("n", "128"), "n", &plan.gens, &err) || !parse_list(a.get("r", "5"), "r", &reps, &err))
+        return make_error(err);
+    if (reps.size() != 1)
+        return make_error("option -r takes one number");
+    plan.repetitions = reps.front();
+    // The benchmark measures the CPU unless a device is named (unlike the other commands' auto).
+    auto dev = parse_device_options(a, &err);
+    if (!dev)
+        return make_error(err);
+    if (!a.has("device"))
+        dev->device = "cpu";
+    plan.device = *dev;
+    // Attention makes a prompt's cost grow with its square: beyond this a "benchmark" would run for
+    // hours on a CPU, which is never what was meant.
+    constexpr int64_t kMaxTestTokens = 16384;
+    for (const auto* list : {&plan.prompts, &plan.gens})
+        for (int64_t v : *list)
+            if (v > kMaxTestTokens)
+                return make_error("a test of " + std::to_string(v) + " tokens is too long for a CPU benchmark (at most " +
+                                  std::to_string(kMaxTestTokens) + ")");
+    plan.json = a.has("json");
+    plan.path = a.positional().front();
+    return plan;
+}
+
+Result<BenchModel> load_bench_model(const BenchPlan& plan)
+{
+    auto model = load_model(plan.path);
+    if (!model)
+        return make_error(model.error().message);
+    BenchModel b{std::move(model).value(), {}, {}, 0, 0, {}};
+    b.type = dominant_type(b.model, &b.n_params);
+    std::error_code ec;
+    b.file_size = std::filesystem::file_size(plan.path, ec);
+    b.name = b.model.hp.name.empty() ? std::filesystem::path(plan.path).stem().string() : b.model.hp.name;
+    const int64_t longest = std::max(*std::max_element(plan.prompts.begin(), plan.prompts.end()),
+                                     *std::max_element(plan.gens.begin(), plan.gens.end()));
+    std::mt19937 rng(1234);
+    std::uniform_int_distribution<int32_t> token(0, int32_t(b.model.hp.n_vocab - 1));
+    b.tokens.resize(static_cast<size_t>(longest));
+    for (auto& t : b.tokens)
+        t = token(rng);   // like llama-bench: random ids; the speed does not depend on them
+    return b;
+}
+
+// One test (a prompt of n_prompt tokens, or n_gen tokens generated one at a time from an empty
+// cache), repeated; tokens/s of each repetition.
+Status run_test(ComputeBackend& be, const BenchModel& bm, int64_t repetitions, BenchResult& r)
+{
+    using Clock = std::chrono::steady_clock;
+    std::vector<float> logits(static_cast<size_t>(bm.model.hp.n_vocab));
+    const std::vector<int32_t>& tokens = bm.tokens;
+    for (int64_t rep = 0; rep < repetitions; ++rep) {
+        const auto start = Clock::now();
+        if (r.n_prompt > 0)
+            if (auto st = be.eval(std::span(tokens.data(), size_t(r.n_prompt)), 0, logits.data()); !st)
+                return st;
+        for (int64_t i = 0; i < r.n_gen; ++i)
+            if (auto st = be.eval(std::span(&tokens[size_t(i)], 1), i, logits.data()); !st)
+                return st;
+        const double s = std::chrono::duration<double>(Clock::now() - start).count();
+        r.samples.push_back(double(r.n_prompt + r.n_gen) / s);
+    }
+    return Ok{};
+}
+
+void print_table_header(const std::string& device, double peak, const BenchDevice& bdev, const std::string& no_peak)
+{
+    std::printf("device: %s; peak memory bandwidth: ", device.c_str());
+    if (peak > 0)
+        std::printf("%.1f GB/s (%s)\n\n", peak / 1e9, bdev.label.c_str());
+    else
+        std::printf("%s\n\n", no_peak.c_str());
+    std::printf("| %-24s | %-5s | %13s | %10s | %7s | %8s | %18s | %10s | %13s |\n", "model", "type", "size", "params",
+                "threads", "test", "t/s", "GB/s", "of peak BW");
+    std::printf("| %s | %s | %s: | %s: | %s: | %s: | %s: | %s: | %s: |\n", std::string(24, '-').c_str(),
+                std::string(5, '-').c_str(), std::string(12, '-').c_str(), std::string(9, '-').c_str(),
+                std::string(6, '-').c_str(), std::string(7, '-').c_str(), std::string(17, '-').c_str(),
+                std::string(9, '-').c_str(), std::string(12, '-').c_str());
+}
+
+// A generation test's row: the memory bandwidth it reaches and its fraction of the device's peak.
+void print_table_row(const BenchModel& bm, const BenchResult& r, bool sim, const std::string& no_peak)
+{
+    std::string gbs = "-", frac = "-";
+    if (r.n_gen > 0 && r.n_prompt == 0 && sim) {
+        gbs = frac = no_peak;   // the sim's speed says nothing about a GPU's
+    } else if (r.n_gen > 0 && r.n_prompt == 0) {
+        const double achieved = r.bytes_per_token * r.mean();
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", achieved / 1e9);
+        gbs = buf;
+        if (r.peak_bytes_per_s > 0) {
+            std::snprintf(buf, sizeof buf, "%.1f %%", 100.0 * achieved / r.peak_bytes_per_s);
+            frac = buf;
+        } else {
+            frac = no_peak;
+        }
+    }
+    std::printf("| %-24s | %-5s | %13s | %10s | %7d | %8s | %9.2f ± %6.2f | %10s | %13s |\n", bm.name.c_str(),
+                bm.type.c_str(), human(double(bm.file_size), "MiB", 1048576.0, "GiB", 1073741824.0).c_str(),
+                human(double(bm.n_params), "M", 1e6, "B", 1e9).c_str(), r.threads, r.test.c_str(), r.mean(),
+                r.stddev(), gbs.c_str(), frac.c_str());
+    std::fflush(stdout);
+}
+
+// One object per test, in the order they ran (llama-bench's field names where it has them).
+std::string results_json(const BenchModel& bm, const std::vector<BenchResult>& results)
+{
+    JsonWriter w;
+    w.begin_array();
+    for (const BenchResult& r : results) {
+        w.begin_object();
+        w.key("model").value(bm.name).key("type").value(bm.type);
+        w.key("size_bytes").value(bm.file_size).key("n_params").value(bm.n_params);
+        w.key("cpu").value(kernels::cpu_features_summary()).key("threads").value(r.threads);
+        w.key("test").value(r.test).key("n_prompt").value(r.n_prompt).key("n_gen").value(r.n_gen);
+        w.key("avg_ts").value(r.mean(), "%.3f").key("stddev_ts").value(r.stddev(), "%.3f");
+        w.key("samples_ts").begin_array();
+        for (double v : r.samples)
+            w.value(v, "%.3f");
+        w.end_array();
+        w.key("device").value(r.device);
+        w.key("bytes_per_token").value(r.bytes_per_token, "%.0f");
+        w.key("peak_bytes_per_s").value(r.peak_bytes_per_s, "%.0f");
+        w.end_object();
+    }
+    w.end_array();
+    return w.str();
+}
+
 } // namespace
 
 int cmd_bench(const std::vector<std::string>& args)
 {
-    const Args a(args, {"json"});
-    if (!a.ok())
-        return fail(a.error());
-    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers"});
-    if (!bad.empty())
-        return fail("unknown option -" + bad.front());
-    if (a.positional().size() != 1)
-        return fail("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] "
-                    "[--gpu-layers N] [--json]");
-    std::string err;
-    std::vector<int64_t> threads, prompts, gens, reps;
-    if (!parse_list(a.get("t", a.get("threads", std::to_string(std::max(1u, std::thread::hardware_concurrency())))),
-                    "t", &threads, &err) ||
-        !parse_list(a.get("p", "512"), "p", &prompts, &err) || !parse_list(a.get("n", "128"), "n", &gens, &err) ||
-        !parse_list(a.get("r", "5"), "r", &reps, &err))
-        return fail(err);
-    if (reps.size() != 1)
-        return fail("option -r takes one number");
-    // The benchmark measures the CPU unless a device is named (unlike the other commands' auto).
-    auto dev = parse_device_options(a, &err);
-    if (!dev)
-        return fail(err);
-    if (!a.has("device"))
-        dev->device = "cpu";
-    // Attention makes a prompt's cost grow with its square: beyond this a "benchmark" would run for
-    // hours on a CPU, which is never what was meant.
-    constexpr int64_t kMaxTestTokens = 16384;
-    for (const auto* list : {&prompts, &gens})
-        for (int64_t v : *list)
-            if (v > kMaxTestTokens)
-                return fail("a test of " + std::to_string(v) + " tokens is too long for a CPU benchmark (at most " +
-                            std::to_string(kMaxTestTokens) + ")");
-    const bool json = a.has("json");
-    const std::string path = a.positional().front();
+    auto plan = parse_bench_args(args);
+    if (!plan)
+        return fail(plan.error().message);
+    auto bm = load_bench_model(*plan);
+    if (!bm)
+        return fail(bm.error().message);
+    const BenchDevice bdev = bench_device(plan->device.device, plan->device.gpu_device);
+    const int64_t longest = int64_t(bm->tokens.size());
 
-    auto model = load_model(path);
-    if (!model)
-        return fail(model.error().message);
-    int64_t n_params = 0;
-    const std::string type = dominant_type(*model, &n_params);
-    std::error_code ec;
-    const auto file_size = std::filesystem::file_size(path, ec);
-    const std::string name = model->hp.name.empty() ? std::filesystem::path(path).stem().string() : model->hp.name;
-
-    const int64_t longest = std::max(*std::max_element(prompts.begin(), prompts.end()),
-                                     *std::max_element(gens.begin(), gens.end()));
-    std::mt19937 rng(1234);
-    std::uniform_int_distribution<int32_t> token(0, int32_t(model->hp.n_vocab - 1));
-    std::vector<int32_t> tokens(static_cast<size_t>(longest));
-    for (auto& t : tokens)
-        t = token(rng);   // like llama-bench: random ids; the speed does not depend on them
-    std::vector<float> logits(static_cast<size_t>(model->hp.n_vocab));
-
-    using Clock = std::chrono::steady_clock;
     std::vector<BenchResult> results;
-    const BenchDevice bdev = bench_device(dev->device, dev->gpu_device);
-    std::vector<std::string> device_names;   // per result, for --json
-    std::vector<double> peaks;               // per result: bytes/s, 0 when unknown
-    for (int64_t nt : threads) {
+    for (int64_t nt : plan->threads) {
         BackendOptions opts;
         opts.n_threads = int(nt);
         opts.n_ctx = longest;
-        opts.device = dev->device;
-        opts.gpu_device = dev->gpu_device;
-        opts.n_gpu_layers = dev->n_gpu_layers;
+        opts.device = plan->device.device;
+        opts.gpu_device = plan->device.gpu_device;
+        opts.n_gpu_layers = plan->device.n_gpu_layers;
         std::string why;
-        auto backend = create_backend(*model, opts, &why);
+        auto backend = create_backend(bm->model, opts, &why);
         if (!backend)
             return fail(backend.error().message);
         ComputeBackend& be = **backend;
         const bool on_cpu = be.device_name().rfind("CPU", 0) == 0;   // asked-for GPU may have fallen back
         const double peak = on_cpu ? 0.0 : bdev.peak_bytes_per_s;
         const std::string no_peak = on_cpu ? "n/a (CPU)" : bdev.no_peak;
-        const bool sim = !on_cpu && dev->device == "cuda-sim";
+        const bool sim = !on_cpu && plan->device.device == "cuda-sim";
         if (!why.empty())
             std::fprintf(stderr, "note: %s\n", why.c_str());
         // One untimed run first (llama-bench's warm-up): page the mapped weights in, wake the pool.
-        if (auto st = be.eval(std::span(tokens.data(), std::min<size_t>(tokens.size(), 16)), 0, logits.data()); !st)
+        std::vector<float> logits(static_cast<size_t>(bm->model.hp.n_vocab));
+        if (auto st = be.eval(std::span(bm->tokens.data(), std::min<size_t>(bm->tokens.size(), 16)), 0, logits.data());
+            !st)
             return fail(st.error().message);
-        auto run = [&](const std::string& test, int64_t n_prompt, int64_t n_gen) -> bool {
+        if (!plan->json && nt == plan->threads.front())
+            print_table_header(be.device_name(), peak, bdev, no_peak);
+
+        std::vector<std::pair<int64_t, int64_t>> tests;   // (n_prompt, n_gen)
+        for (int64_t p : plan->prompts)
+            tests.emplace_back(p, 0);
+        for (int64_t n : plan->gens)
+            tests.emplace_back(0, n);
+        for (const auto& [n_prompt, n_gen] : tests) {
             // Token i of a generation test reads i + 1 cached positions: (n + 1) / 2 on average.
-            BenchResult r{int(nt), test, n_prompt, n_gen, {},
-                          n_gen > 0 ? bytes_per_token(*model, double(n_gen + 1) / 2.0) : 0.0};
-            for (int64_t rep = 0; rep < reps.front(); ++rep) {
-                const auto start = Clock::now();
-                if (n_prompt > 0) {
-                    if (auto st = be.eval(std::span(tokens.data(), size_t(n_prompt)), 0, logits.data()); !st) {
-                        err = st.error().message;
-                        return false;
-                    }
-                }
-                for (int64_t i = 0; i < n_gen; ++i) {   // one token at a time from an empty cache
-                    if (auto st = be.eval(std::span(&tokens[size_t(i)], 1), i, logits.data()); !st) {
-                        err = st.error().message;
-                        return false;
-                    }
-                }
-                const double s = std::chrono::duration<double>(Clock::now() - start).count();
-                r.samples.push_back(double(n_prompt + n_gen) / s);
-            }
-            // Generation: the memory bandwidth it reaches and its fraction of the device's peak.
-            std::string gbs = "-", frac = "-";
-            if (r.n_gen > 0 && r.n_prompt == 0 && sim) {
-                gbs = frac = no_peak;   // the sim's speed says nothing about a GPU's
-            } else if (r.n_gen > 0 && r.n_prompt == 0) {
-                const double achieved = r.bytes_per_token * r.mean();
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%.1f", achieved / 1e9);
-                gbs = buf;
-                if (peak > 0) {
-                    std::snprintf(buf, sizeof buf, "%.1f %%", 100.0 * achieved / peak);
-                    frac = buf;
-                } else {
-                    frac = no_peak;
-                }
-            }
-            if (!json)
-                std::printf("| %-24s | %-5s | %13s | %10s | %7d | %8s | %9.2f ± %6.2f | %10s | %13s |\n", name.c_str(),
-                            type.c_str(), human(double(file_size), "MiB", 1048576.0, "GiB", 1073741824.0).c_str(),
-                            human(double(n_params), "M", 1e6, "B", 1e9).c_str(), r.threads, test.c_str(), r.mean(),
-                            r.stddev(), gbs.c_str(), frac.c_str());
-            std::fflush(stdout);
+            BenchResult r{int(nt),
+                          n_prompt > 0 ? "pp" + std::to_string(n_prompt) : "tg" + std::to_string(n_gen),
+                          n_prompt,
+                          n_gen,
+                          {},
+                          n_gen > 0 ? bytes_per_token(bm->model, double(n_gen + 1) / 2.0) : 0.0,
+                          be.device_name(),
+                          peak};
+            if (auto st = run_test(be, *bm, plan->repetitions, r); !st)
+                return fail(st.error().message);
+            if (!plan->json)
+                print_table_row(*bm, r, sim, no_peak);
             results.push_back(std::move(r));
-            device_names.push_back(be.device_name());
-            peaks.push_back(peak);
-            return true;
-        };
-        if (!json && nt == threads.front()) {
-            std::printf("device: %s; peak memory bandwidth: ", be.device_name().c_str());
-            if (peak > 0)
-                std::printf("%.1f GB/s (%s)\n\n", peak / 1e9, bdev.label.c_str());
-            else
-                std::printf("%s\n\n", no_peak.c_str());
-            std::printf("| %-24s | %-5s | %13s | %10s | %7s | %8s | %18s | %10s | %13s |\n", "model", "type", "size",
-                        "params", "threads", "test", "t/s", "GB/s", "of peak BW");
-            std::printf("| %s | %s | %s: | %s: | %s: | %s: | %s: | %s: | %s: |\n", std::string(24, '-').c_str(),
-                        std::string(5, '-').c_str(), std::string(12, '-').c_str(), std::string(9, '-').c_str(),
-                        std::string(6, '-').c_str(), std::string(7, '-').c_str(), std::string(17, '-').c_str(),
-                        std::string(9, '-').c_str(), std::string(12, '-').c_str());
         }
-        for (int64_t p : prompts)
-            if (!run("pp" + std::to_string(p), p, 0))
-                return fail(err);
-        for (int64_t n : gens)
-            if (!run("tg" + std::to_string(n), 0, n))
-                return fail(err);
     }
 
-    if (json) {
-        std::printf("[\n");
-        for (size_t i = 0; i < results.size(); ++i) {
-            const BenchResult& r = results[i];
-            std::string samples = "[";
-            for (size_t k = 0; k < r.samples.size(); ++k) {
-                char buf[32];
-                std::snprintf(buf, sizeof buf, "%s%.3f", k ? "," : "", r.samples[k]);
-                samples += buf;
-            }
-            samples += "]";
-            std::printf("  {\"model\": %s, \"type\": %s, \"size_bytes\": %llu, \"n_params\": %lld, \"cpu\": %s, "
-                        "\"threads\": %d, \"test\": %s, \"n_prompt\": %lld, \"n_gen\": %lld, \"avg_ts\": %.3f, "
-                        "\"stddev_ts\": %.3f, \"samples_ts\": %s, \"device\": %s, \"bytes_per_token\": %.0f, "
-                        "\"peak_bytes_per_s\": %.0f}%s\n",
-                        json_string(name).c_str(), json_string(type).c_str(), (unsigned long long)file_size,
-                        (long long)n_params, json_string(kernels::cpu_features_summary()).c_str(), r.threads,
-                        json_string(r.test).c_str(), (long long)r.n_prompt, (long long)r.n_gen, r.mean(), r.stddev(),
-                        samples.c_str(), json_string(device_names[i]).c_str(), r.bytes_per_token, peaks[i],
-                        i + 1 < results.size() ? "," : "");
-        }
-        std::printf("]\n");
-    } else {
+    if (plan->json)
+        std::printf("%s\n", results_json(*bm, results).c_str());
+    else
         std::printf("\nCPU kernels: %s\n", kernels::cpu_features_summary().c_str());
-    }
     return 0;
 }
 

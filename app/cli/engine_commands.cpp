@@ -212,7 +212,7 @@ int cmd_tokenize(const std::vector<std::string>& argv)
     if (!ids)
         return fail(ids.error().message);
     if (a.has("json")) {
-        std::printf("{\"ids\":%s}\n", json_int_array(*ids).c_str());
+        std::printf("%s\n", JsonWriter().begin_object().key("ids").array(*ids).end_object().str().c_str());
     } else {
         for (int32_t id : *ids)
             std::printf("%d\t%s\n", id, l->tok->id_to_piece(id).c_str());
@@ -273,17 +273,13 @@ int cmd_eval(const std::vector<std::string>& argv)
     std::string full_text = l->tok->decode(all);
     const std::string greedy_text = full_text.substr(std::min(prompt_text.size(), full_text.size()));
 
-    std::string top_json = "[";
-    for (size_t i = 0; i < k; ++i) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%s[%d,%.6f]", i ? "," : "", order[i], double((*logits)[size_t(order[i])]));
-        top_json += buf;
-    }
-    top_json += "]";
     if (a.has("json")) {
-        std::printf("{\"prompt_ids\":%s,\"top\":%s,\"greedy_ids\":%s,\"greedy_text\":%s}\n",
-                    json_int_array(*ids).c_str(), top_json.c_str(), json_int_array(greedy_ids).c_str(),
-                    json_string(greedy_text).c_str());
+        JsonWriter w;
+        w.begin_object().key("prompt_ids").array(*ids).key("top").begin_array();
+        for (size_t i = 0; i < k; ++i)   // [id, logit] pairs, best first
+            w.begin_array().value(order[i]).value(double((*logits)[size_t(order[i])]), "%.6f").end_array();
+        w.end_array().key("greedy_ids").array(greedy_ids).key("greedy_text").value(greedy_text).end_object();
+        std::printf("%s\n", w.str().c_str());
     } else {
         std::printf("prompt ids:");
         for (int32_t id : *ids)

@@ -7,6 +7,7 @@
 #include "conversationsections.h"
 #include "conversationstore.h"
 #include "database.h"
+#include "endpointpolicy.h"
 #include "endpointstore.h"
 #include "keystore.h"
 #include "localbackend.h"
@@ -90,6 +91,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
         m_contextUsed = tokens;
         Q_EMIT contextChanged();
     });
+    m_endpoints->setKeyStore(m_keys.get()); // an endpoint moved to another server forgets its key
     connect(m_endpoints.get(), &EndpointStore::endpointsChanged, this, &AppController::endpointsChanged);
     connect(m_keys.get(), &KeyStore::persistenceChanged, this, &AppController::keysChanged);
     connect(m_keys.get(), &KeyStore::keyRead, this, [this](const QString& endpointId, const ApiKey& key) {
@@ -499,14 +501,15 @@ QVariantList AppController::endpoints() const
     QVariantList out;
     for (const RemoteEndpoint& e : m_endpoints->endpoints())
         out.append(QVariantMap{{QStringLiteral("id"), e.id}, {QStringLiteral("name"), e.name},
-                               {QStringLiteral("baseUrl"), e.baseUrl}});
+                               {QStringLiteral("baseUrl"), e.baseUrl},
+                               {QStringLiteral("allowInsecureHttp"), e.allowInsecureHttp}});
     return out;
 }
 
 QString AppController::saveEndpoint(const QString& id, const QString& name, const QString& baseUrl,
-                                    const QString& apiKey)
+                                    const QString& apiKey, bool allowInsecureHttp)
 {
-    const QString saved = m_endpoints->save({id, name, baseUrl});
+    const QString saved = m_endpoints->save({id, name, baseUrl, allowInsecureHttp});
     if (saved.isEmpty()) {
         Q_EMIT errorOccurred(m_endpoints->errorString());
         return {};
@@ -519,6 +522,12 @@ QString AppController::saveEndpoint(const QString& id, const QString& name, cons
             b->setApiKey(ApiKey(apiKey));
     }
     return saved;
+}
+
+bool AppController::endpointOriginChanges(const QString& id, const QString& baseUrl) const
+{
+    const RemoteEndpoint e = m_endpoints->endpoint(id);
+    return !e.id.isEmpty() && !sameOrigin(e.baseUrl, baseUrl);
 }
 
 void AppController::removeEndpoint(const QString& id)

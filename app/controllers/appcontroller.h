@@ -116,8 +116,12 @@ public:
     // Backends: "local" or "remote:<endpoint id>", with the model name for remote ones.
     Q_INVOKABLE void setConversationBackend(const QString& backend, const QString& model);
     Q_INVOKABLE void refreshRemoteModels(const QString& endpointId);
+    // allowInsecureHttp: the key may go over plain http:// to a host that is not this computer.
     Q_INVOKABLE QString saveEndpoint(const QString& id, const QString& name, const QString& baseUrl,
-                                     const QString& apiKey);
+                                     const QString& apiKey, bool allowInsecureHttp = false);
+    // true when saving endpoint `id` with `baseUrl` would move it to another scheme, host or
+    // port, which forgets its key (the settings page says so before the user saves).
+    Q_INVOKABLE bool endpointOriginChanges(const QString& id, const QString& baseUrl) const;
     Q_INVOKABLE void removeEndpoint(const QString& id);
     // Text for the composer's "context used" line, recomputed when the conversation changes.
     Q_INVOKABLE void updateContextUsage(const QString& draft = {});

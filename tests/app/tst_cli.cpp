@@ -1,6 +1,7 @@
 // causerie-cli as scripts and checks use it: the JSON fields of tokenize/eval/info, and every
 // error as "error: ..." on stderr with exit status 1 (never a signal, never a hang).
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -60,6 +61,7 @@ private Q_SLOTS:
     void chatLongerThanTheContextKeepsGoing();
     void chatQuestionLongerThanTheContextFails();
     void makeTestModelRoundTrip();
+    void benchJsonAndTable();
     void errors_data();
     void errors();
 };
@@ -186,6 +188,50 @@ void TestCli::makeTestModelRoundTrip()
     QCOMPARE(json(r).value(QStringLiteral("quantization")).toString(), QStringLiteral("Q4_0"));
 }
 
+void TestCli::benchJsonAndTable()
+{
+    const Run r = run({QStringLiteral("bench"), kTiny, QStringLiteral("-t"), QStringLiteral("1"), QStringLiteral("-p"),
+                       QStringLiteral("8"), QStringLiteral("-n"), QStringLiteral("4"), QStringLiteral("-r"),
+                       QStringLiteral("2"), QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QJsonParseError perr;
+    const QJsonArray rows = QJsonDocument::fromJson(r.out, &perr).array();
+    QVERIFY2(perr.error == QJsonParseError::NoError, qPrintable(perr.errorString()));
+    QCOMPARE(rows.size(), 2);
+    // The tiny model's shapes (golden file): embeddings and output 32000 x 64, per layer Q/O 64 x 64,
+    // K/V 64 x 32, gate/up/down 64 x 192, two norms of 64; two layers; the output norm.
+    const qint64 params = 2 * 32000 * 64 + 2 * (2 * 64 * 64 + 2 * 64 * 32 + 3 * 64 * 192 + 2 * 64) + 64;
+    const QStringList tests = {QStringLiteral("pp8"), QStringLiteral("tg4")};
+    for (int i = 0; i < 2; ++i) {
+        const QJsonObject o = rows.at(i).toObject();
+        QCOMPARE(o.value(QStringLiteral("test")).toString(), tests.at(i));
+        QCOMPARE(o.value(QStringLiteral("type")).toString(), QStringLiteral("Q8_0"));
+        QCOMPARE(o.value(QStringLiteral("threads")).toInt(), 1);
+        QCOMPARE(o.value(QStringLiteral("size_bytes")).toInteger(), QFileInfo(kTiny).size());
+        QCOMPARE(o.value(QStringLiteral("n_params")).toInteger(), params);
+        QCOMPARE(o.value(QStringLiteral("n_prompt")).toInt(), i == 0 ? 8 : 0);
+        QCOMPARE(o.value(QStringLiteral("n_gen")).toInt(), i == 0 ? 0 : 4);
+        const QJsonArray samples = o.value(QStringLiteral("samples_ts")).toArray();
+        QCOMPARE(samples.size(), 2);
+        const double mean = (samples.at(0).toDouble() + samples.at(1).toDouble()) / 2;
+        QVERIFY(mean > 0);
+        QVERIFY(std::fabs(o.value(QStringLiteral("avg_ts")).toDouble() - mean) <= 1e-3 + 1e-6 * mean);   // %.3f
+        QVERIFY(o.value(QStringLiteral("device")).toString().startsWith(QLatin1String("CPU")));
+        // Only generation reads the weights once per token.
+        QCOMPARE(o.value(QStringLiteral("bytes_per_token")).toDouble() > 0, i == 1);
+    }
+
+    const Run t = run({QStringLiteral("bench"), kTiny, QStringLiteral("-t"), QStringLiteral("1,2"), QStringLiteral("-p"),
+                       QStringLiteral("8"), QStringLiteral("-n"), QStringLiteral("4"), QStringLiteral("-r"),
+                       QStringLiteral("1")});
+    QCOMPARE(t.exitCode, 0);
+    int tableRows = 0;
+    for (const QByteArray& line : t.out.split('\n'))
+        if (line.startsWith("| tiny-random-mistral-arch"))
+            ++tableRows;
+    QCOMPARE(tableRows, 4);   // 2 thread counts x (pp8, tg4)
+}
+
 void TestCli::errors_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -207,6 +253,15 @@ void TestCli::errors_data()
     t.close();
 
     QTest::newRow("no command") << QStringList{} << QStringLiteral("usage");
+    QTest::newRow("bench: two repetition counts")
+        << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-r"), QStringLiteral("1,2")}
+        << QStringLiteral("option -r takes one number");
+    QTest::newRow("bench: test too long")
+        << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-p"), QStringLiteral("20000")}
+        << QStringLiteral("too long for a CPU benchmark");
+    QTest::newRow("bench: bad list")
+        << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-t"), QStringLiteral("1,,2")}
+        << QStringLiteral("expects positive integers");
     QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << QStringLiteral("unknown command");
     QTest::newRow("missing file") << QStringList{QStringLiteral("info"), QStringLiteral("/nonexistent/m.gguf")}
                                   << QStringLiteral("/nonexistent/m.gguf");
