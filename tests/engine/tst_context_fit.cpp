@@ -428,12 +428,14 @@ void TestContextFit::longConversationTokenizedOnce()
         auto got = prepare_prompt(tmpl, *m_ctrl, turns, n_ctx, answer_room(n_ctx), &cache);
         cache.sweep();
         QVERIFY(got.ok());
-        const Reference ref = reference_fit(tmpl, *m_ctrl, turns, n_ctx);
-        QCOMPARE(got->ids, ref.ids);
-        QCOMPARE(got->fit.left_out, ref.left_out);
         QVERIFY(got->fit.fits);
-        reference_calls += ref.texts_tokenized;
         shortened += got->fit.left_out > 0 ? 1 : 0;
+        if (t % 10 == 9) {   // the reference is quadratic: every tenth turn is enough here
+            const Reference ref = reference_fit(tmpl, *m_ctrl, turns, n_ctx);
+            QCOMPARE(got->ids, ref.ids);
+            QCOMPARE(got->fit.left_out, ref.left_out);
+            reference_calls += ref.texts_tokenized;
+        }
         turns.push_back({"assistant", "answer " + std::to_string(t) + ": no rain, " + std::to_string(10 + t % 20) +
                                           " degrees and a light wind from the west."});
     }
@@ -442,7 +444,8 @@ void TestContextFit::longConversationTokenizedOnce()
     // Texts tokenized: the system message, the 100 questions, the 99 answers that were sent
     // again (the last one never was), and the template's two fixed texts ("\n", "assistant\n").
     QCOMPARE(cache.tokenizer_calls(), int64_t(1 + 100 + 99 + 2));
-    qInfo("rendering again after each drop tokenized %lld texts; the cache %lld",
+    // Rendering again after each drop: ten of the hundred turns alone tokenized far more.
+    qInfo("rendering again after each drop tokenized %lld texts in 10 turns; the cache %lld in 100",
           (long long)reference_calls, (long long)cache.tokenizer_calls());
     QVERIFY(reference_calls > 50 * cache.tokenizer_calls());
 }
