@@ -200,11 +200,13 @@ void AppController::openStartupModel(const QString& asked, const QString& fallba
     // Opening it again by itself could crash every start; the user decides.
     QFile marker(openingMarkerPath(m_dataDir));
     if (marker.exists()) {
-        QString model = marker.open(QIODevice::ReadOnly) ? QString::fromUtf8(marker.read(4096)) : QString();
-        model = model.isEmpty() ? tr("a model") : QFileInfo(model).fileName();
-        m_startupNotice = tr("Causerie closed while opening %1 last time; it was not reopened. Open it again from "
-                             "the model menu.")
-                              .arg(model);
+        const QString model = marker.open(QIODevice::ReadOnly) ? QString::fromUtf8(marker.read(4096)) : QString();
+        m_startupNotice = model.isEmpty()
+            ? tr("Causerie closed while opening a model last time; it was not reopened. Open it again from the "
+                 "model menu.")
+            : tr("Causerie closed while opening %1 last time; it was not reopened. Open it again from the model "
+                 "menu.")
+                  .arg(QFileInfo(model).fileName());
         qCWarning(lcApp).noquote() << m_startupNotice;
         Q_EMIT startupNoticeChanged();
         Q_EMIT errorOccurred(m_startupNotice);
