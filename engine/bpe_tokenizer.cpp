@@ -1,5 +1,7 @@
 #include "bpe_tokenizer.h"
 
+#include "display_text.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -146,7 +148,7 @@ std::string unmap_bytes(std::string_view text)
 
 std::string quoted(std::string_view s)
 {
-    return "'" + std::string(s) + "'";
+    return "'" + sanitize_display_text(s, 80) + "'";   // tokens come from the file: inert in messages
 }
 
 } // namespace

@@ -2,6 +2,8 @@
 // hyper-parameters, vocabulary and the presence, type and shape of every weight.
 #include "model.h"
 
+#include "display_text.h"
+
 #include <map>
 
 #include <algorithm>
@@ -106,13 +108,13 @@ Status read_hparams(const GGUFFile& f, HParams& hp) {
     auto arch = f.get_string("general.architecture");
     if (!arch) return arch.error();
     if (*arch != "llama")
-        return make_error("unsupported architecture '" + *arch +
+        return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
                           "' (Causerie runs 'llama'-architecture models: Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2)");
     hp.architecture = *arch;
     if (f.find("general.name")) {
         auto name = f.get_string("general.name");
         if (!name) return name.error();
-        hp.name = *name;
+        hp.name = sanitize_display_text(*name, kMaxDisplayNameChars);   // shown as is by the CLI and the app
     }
     const std::string a = hp.architecture + ".";
     auto need = [&](const std::string& key, int64_t lo, int64_t hi, int64_t& out) -> Status {
