@@ -1,6 +1,7 @@
 #include "bpe_tokenizer.h"
 
 #include "display_text.h"
+#include "tokenizer.h"
 
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -375,7 +376,8 @@ Result<BpeTokenizer> BpeTokenizer::create(const VocabData& vocab, std::string_vi
             continue;   // control tokens decode to nothing
         if (type == 4) {
             impl->bytes[i] = text;
-            if (!text.empty())
+            // A user-defined role marker is not matched in text: typed, it stays text.
+            if (!text.empty() && !is_role_marker(text))
                 impl->user_defined.emplace_back(text, static_cast<int32_t>(i));
         } else {
             impl->bytes[i] = unmap_bytes(text);

@@ -266,6 +266,10 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
                               std::to_string(type) + " (expected 0 to 6)");
         // 0 is llama.cpp's "undefined"; sentencepiece has no such type, treat it as normal.
         p.type = type == 0 ? SpPieceType::Normal : static_cast<SpPieceType>(type);
+        // A role marker that is not a control token: UNUSED, so sentencepiece never yields it from
+        // text (typed markers stay text); decode still writes it from the vocabulary's text.
+        if ((p.type == SpPieceType::Normal || p.type == SpPieceType::UserDefined) && is_role_marker(text))
+            p.type = SpPieceType::Unused;
         const bool unusable = text.empty() || text.find('\0') != std::string::npos || text.size() >= 8000 ||
                               !seen.insert(text).second;
         if (unusable && p.type != SpPieceType::Byte) {
@@ -296,6 +300,15 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
 }
 
 } // namespace
+
+bool is_role_marker(std::string_view piece)
+{
+    for (std::string_view m : {"<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|start_header_id|>",
+                               "<|end_header_id|>", "<|eot_id|>", "<|end_of_text|>"})
+        if (piece == m)
+            return true;
+    return false;
+}
 
 Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab)
 {
