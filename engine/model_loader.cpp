@@ -259,12 +259,14 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
     if (!model) return model.error();
     v.model = *model;
 
+    // Counted before the list is built: every token costs a copy (~40 bytes) from here on.
+    if (const GGUFValue* t = f.find("tokenizer.ggml.tokens"); t && t->type == GGUFType::ARRAY &&
+                                                               t->count > static_cast<uint64_t>(kMaxVocab))
+        return make_error("metadata key 'tokenizer.ggml.tokens' has " + std::to_string(t->count) +
+                          " entries, more than the limit of " + str(kMaxVocab));
     auto tokens = f.get_string_array("tokenizer.ggml.tokens");
     if (!tokens) return tokens.error();
     if (tokens->empty()) return make_error("metadata key 'tokenizer.ggml.tokens' is empty");
-    if (tokens->size() > static_cast<size_t>(kMaxVocab))
-        return make_error("metadata key 'tokenizer.ggml.tokens' has " + std::to_string(tokens->size()) +
-                          " entries, more than the limit of " + str(kMaxVocab));
     const size_t n = tokens->size();
     v.tokens.reserve(n);
     for (std::string_view t : *tokens) v.tokens.emplace_back(t);
@@ -292,7 +294,7 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
                                   std::to_string((*t)[i]) + ", expected 0 to 6");
         v.token_types = std::move(*t);
     }
-    if (f.find("tokenizer.ggml.merges")) {
+    if (f.find("tokenizer.ggml.merges")) {   // at most 2^24 entries (gguf.cpp kMaxArrayCount)
         auto m = f.get_string_array("tokenizer.ggml.merges");
         if (!m) return m.error();
         v.merges.reserve(m->size());
