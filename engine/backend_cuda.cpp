@@ -688,8 +688,8 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     if (auto st = gpu::device_init(*index, &info); !st)
         return make_error(st.at(__FILE__, __LINE__).error);
     // Under the sim, device memory is host memory: it cannot hold more than the RAM there is.
-    const std::optional<size_t> ram = usable_ram(options.free_ram_bytes);
-    const size_t free_device = kSim && ram ? std::min(info.free_bytes, *ram) : info.free_bytes;
+    const std::optional<size_t> ram = free_ram(options.free_ram_bytes);
+    const size_t free_device = kSim && ram ? std::min(info.free_bytes, usable_of_free(*ram)) : info.free_bytes;
     CudaMemoryPlan plan = plan_cuda_memory(model, n_ctx, free_device, gemm_min <= kCudaMaxBatch);
     int64_t n_gpu = plan.n_layer_gpu;
     if (cuda_options.max_layers >= 0)

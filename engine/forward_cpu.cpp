@@ -442,12 +442,12 @@ Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, c
     // Sizes come from metadata: check them against free RAM before allocating anything.
     const CpuMemoryPlan plan = plan_cpu_memory(model);
     size_t ram_for_repack = SIZE_MAX;
-    if (const std::optional<size_t> ram = usable_ram(options.free_ram_bytes)) {
+    if (const std::optional<size_t> ram = free_ram(options.free_ram_bytes)) {
         if (auto st = check_context_fits(n_ctx, plan.scratch_bytes, plan.kv_bytes_per_token, *ram,
                                          "the KV cache and scratch buffers");
             !st)
             return st.error();
-        ram_for_repack = *ram - (plan.scratch_bytes + size_t(n_ctx) * plan.kv_bytes_per_token);
+        ram_for_repack = usable_of_free(*ram) - (plan.scratch_bytes + size_t(n_ctx) * plan.kv_bytes_per_token);
     }
     auto backend = std::make_unique<CpuBackend>(model, n_ctx, n_threads, ram_for_repack);
     if (auto st = backend->allocate(); !st)

@@ -49,12 +49,14 @@ std::optional<size_t> system_available_ram()
     return parse_meminfo_available(text);
 }
 
-std::optional<size_t> usable_ram(size_t pretend)
+std::optional<size_t> free_ram(size_t pretend)
 {
-    const std::optional<size_t> free = pretend ? std::optional<size_t>(pretend) : system_available_ram();
-    if (!free)
-        return std::nullopt;
-    return *free > kRamHeadroomBytes ? *free - kRamHeadroomBytes : 0;
+    return pretend ? std::optional<size_t>(pretend) : system_available_ram();
+}
+
+size_t usable_of_free(size_t free_bytes)
+{
+    return free_bytes > kRamHeadroomBytes ? free_bytes - kRamHeadroomBytes : 0;
 }
 
 int64_t largest_context_that_fits(size_t fixed_bytes, size_t per_token_bytes, size_t usable)
@@ -66,9 +68,10 @@ int64_t largest_context_that_fits(size_t fixed_bytes, size_t per_token_bytes, si
     return fit >= 256 ? fit / 256 * 256 : fit;
 }
 
-Status check_context_fits(int64_t n_ctx, size_t fixed_bytes, size_t per_token_bytes, size_t usable,
+Status check_context_fits(int64_t n_ctx, size_t fixed_bytes, size_t per_token_bytes, size_t free_bytes,
                           const std::string& what)
 {
+    const size_t usable = usable_of_free(free_bytes);
     // Saturating: a crafted model may ask for more than size_t holds.
     size_t kv = 0, needed = 0;
     if (__builtin_mul_overflow(size_t(n_ctx), per_token_bytes, &kv) || __builtin_add_overflow(kv, fixed_bytes, &needed))
@@ -77,8 +80,9 @@ Status check_context_fits(int64_t n_ctx, size_t fixed_bytes, size_t per_token_by
         return Ok{};
     const int64_t fit = largest_context_that_fits(fixed_bytes, per_token_bytes, usable);
     const std::string head = "not enough memory for a context of " + std::to_string(n_ctx) + " tokens: " + what +
-                             " need " + format_bytes(needed) + " but only " + format_bytes(usable) +
-                             " of RAM is available";
+                             " need " + format_bytes(needed) + ", more than the " + format_bytes(usable) +
+                             " of RAM that can be used (" + format_bytes(free_bytes) + " free, less " +
+                             format_bytes(kRamHeadroomBytes) + " kept for the rest of the program)";
     if (fit == 0)
         return make_error(head + "; not even a context of 1 token fits (the buffers alone need " +
                           format_bytes(fixed_bytes) + ")");

@@ -26,16 +26,19 @@ std::optional<size_t> system_available_ram();
 // for the estimate's error: MemAvailable is a kernel estimate, not a promise.
 inline constexpr size_t kRamHeadroomBytes = size_t(128) << 20;
 
-// RAM a backend may plan with: `pretend` when non-zero (tests, `BackendOptions::free_ram_bytes`),
-// else the system's MemAvailable; minus kRamHeadroomBytes. nullopt: unknown, do not check.
-std::optional<size_t> usable_ram(size_t pretend);
+// Free RAM a backend plans with: `pretend` when non-zero (tests, `BackendOptions::free_ram_bytes`),
+// else the system's MemAvailable. nullopt: unknown, do not check.
+std::optional<size_t> free_ram(size_t pretend);
 
-// Checks that fixed_bytes + n_ctx * per_token_bytes fit in `usable` bytes. The error says how
-// much is needed, how much is available and the largest context that would fit (rounded down
-// to a multiple of 256 when that is at least 256), or that even one token does not fit.
-// `what` names the memory ("the KV cache and scratch buffers").
-Status check_context_fits(int64_t n_ctx, size_t fixed_bytes, size_t per_token_bytes, size_t usable,
+// Checks that fixed_bytes + n_ctx * per_token_bytes fit in `free_bytes` less kRamHeadroomBytes.
+// The error says how much is needed, how much can be used and is free, and the largest context
+// that would fit (rounded down to a multiple of 256 when that is at least 256), or that even
+// one token does not fit. `what` names the memory ("the KV cache and scratch buffers").
+Status check_context_fits(int64_t n_ctx, size_t fixed_bytes, size_t per_token_bytes, size_t free_bytes,
                           const std::string& what);
+
+// free_bytes less kRamHeadroomBytes (0 when below it).
+size_t usable_of_free(size_t free_bytes);
 
 // The largest context whose fixed_bytes + n_ctx * per_token_bytes fit in `usable` (rounded as
 // above); 0 when none does.

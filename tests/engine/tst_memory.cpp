@@ -65,8 +65,9 @@ private Q_SLOTS:
         QVERIFY(*ram > 16 * MiB);
     }
     void usableRamKeepsHeadroom() {
-        QCOMPARE(usable_ram(512 * MiB), std::optional<size_t>(384 * MiB));
-        QCOMPARE(usable_ram(100 * MiB), std::optional<size_t>(0));
+        QCOMPARE(free_ram(512 * MiB), std::optional<size_t>(512 * MiB));
+        QCOMPARE(usable_of_free(512 * MiB), 384 * MiB);
+        QCOMPARE(usable_of_free(100 * MiB), size_t(0));
     }
 
     void largestContext() {
@@ -76,23 +77,29 @@ private Q_SLOTS:
         QCOMPARE(largest_context_that_fits(0, 0, 128 * MiB), int64_t(0));
     }
     void messageSaysNeededFreeAndWhatFits() {
-        auto st = check_context_fits(4096, 10 * MiB, 64 * 1024, 128 * MiB, "the KV cache and scratch buffers");
+        // 256 MiB free, 128 MiB of it usable.
+        auto st = check_context_fits(4096, 10 * MiB, 64 * 1024, 256 * MiB, "the KV cache and scratch buffers");
         QVERIFY(!st.ok());
         QCOMPARE(st.error().message,
                  std::string("not enough memory for a context of 4096 tokens: the KV cache and scratch buffers need "
-                             "266 MiB but only 128 MiB of RAM is available; a context of 1792 tokens would fit"));
-        QVERIFY(check_context_fits(1792, 10 * MiB, 64 * 1024, 128 * MiB, "x").ok());
+                             "266 MiB, more than the 128 MiB of RAM that can be used (256 MiB free, less 128 MiB kept "
+                             "for the rest of the program); a context of 1792 tokens would fit"));
+        QVERIFY(check_context_fits(1792, 10 * MiB, 64 * 1024, 256 * MiB, "x").ok());
+        // The exact limit (the suggestion is rounded down to a multiple of 256): 118 MiB / 64 KiB.
+        QVERIFY(check_context_fits(1888, 10 * MiB, 64 * 1024, 256 * MiB, "x").ok());
+        QVERIFY(!check_context_fits(1889, 10 * MiB, 64 * 1024, 256 * MiB, "x").ok());
     }
     void messageWhenNothingFits() {
-        auto st = check_context_fits(512, 200 * MiB, 1024, 128 * MiB, "the KV cache and scratch buffers");
+        auto st = check_context_fits(512, 200 * MiB, 1024, 256 * MiB, "the KV cache and scratch buffers");
         QVERIFY(!st.ok());
         QCOMPARE(st.error().message,
                  std::string("not enough memory for a context of 512 tokens: the KV cache and scratch buffers need "
-                             "200 MiB but only 128 MiB of RAM is available; not even a context of 1 token fits "
-                             "(the buffers alone need 200 MiB)"));
+                             "200 MiB, more than the 128 MiB of RAM that can be used (256 MiB free, less 128 MiB "
+                             "kept for the rest of the program); not even a context of 1 token fits (the buffers "
+                             "alone need 200 MiB)"));
     }
     void sizesThatOverflowSaturate() {
-        auto st = check_context_fits(int64_t(1) << 20, 0, SIZE_MAX / 2, 128 * MiB, "the KV cache");
+        auto st = check_context_fits(int64_t(1) << 20, 0, SIZE_MAX / 2, 256 * MiB, "the KV cache");
         QVERIFY(!st.ok());
         QVERIFY2(st.error().message.find("need 17179869184.0 GiB") != std::string::npos, st.error().message.c_str());
         QVERIFY2(st.error().message.find("not even a context of 1 token fits") != std::string::npos,
@@ -126,8 +133,8 @@ private Q_SLOTS:
         QCOMPARE(b.error().message,
                  "not enough memory for a context of 8192 tokens: the KV cache and scratch buffers need " +
                      format_bytes(8192 * p.kv_bytes_per_token + p.scratch_bytes) +
-                     " but only 384 MiB of RAM is available; a context of " + std::to_string(fit) +
-                     " tokens would fit");
+                     ", more than the 384 MiB of RAM that can be used (512 MiB free, less 128 MiB kept for the rest "
+                     "of the program); a context of " + std::to_string(fit) + " tokens would fit");
         // The context it suggests does fit on that machine.
         o.n_ctx = fit;
         auto ok = create_cpu_backend(*m_model, o);
@@ -138,7 +145,7 @@ private Q_SLOTS:
         // The real free RAM this time: whatever it is, the 2^20-token context the file claims
         // needs 64 GiB of cache, and the check refuses before allocating any of it.
         QVERIFY(std::filesystem::file_size(m_path) < 4 * MiB);
-        const auto ram = usable_ram(0);
+        const auto ram = free_ram(0);
         if (!ram)
             QSKIP("free RAM is unknown here (no /proc/meminfo): the check cannot run");
         if (*ram > (size_t(65) << 30))
@@ -151,7 +158,7 @@ private Q_SLOTS:
         QVERIFY(!b.ok());
         const std::string& msg = b.error().message;
         QVERIFY2(msg.rfind("not enough memory for a context of 1048576 tokens: the KV cache and scratch buffers "
-                           "need 64.0 GiB but only ", 0) == 0,
+                           "need 64.0 GiB, more than the ", 0) == 0,
                  msg.c_str());
         QVERIFY2(msg.find("tokens would fit") != std::string::npos, msg.c_str());
     }
