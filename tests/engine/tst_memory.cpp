@@ -173,6 +173,35 @@ private Q_SLOTS:
         QVERIFY2(b.error().message.rfind("not enough memory for a context of 4096 tokens: ", 0) == 0,
                  b.error().message.c_str());
     }
+    void scratchAloneTooLarge() {
+        // A wide feed-forward (n_ff 8192) makes 16 MiB of gate/up activations for a 256-token
+        // batch: on a machine with 140 MiB free (12 MiB usable) not even one token fits.
+        TestModelSpec s;
+        s.n_embd = 32;
+        s.n_layer = 1;
+        s.n_head = 1;
+        s.n_head_kv = 1;
+        s.n_ff = 8192;
+        s.type = kernels::TensorType::Q8_0;
+        const std::string path = m_dir.filePath(QStringLiteral("wide-ffn.gguf")).toStdString();
+        QVERIFY(write_test_model(path, s).ok());
+        auto m = load_model(path);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        const CpuMemoryPlan p = plan_cpu_memory(*m);
+        QVERIFY(p.scratch_bytes > 16 * MiB);
+        BackendOptions o;
+        o.n_threads = 1;
+        o.n_ctx = 256;
+        o.free_ram_bytes = 140 * MiB;
+        auto b = create_cpu_backend(*m, o);
+        QVERIFY(!b.ok());
+        QCOMPARE(b.error().message,
+                 "not enough memory for a context of 256 tokens: the KV cache and scratch buffers need " +
+                     format_bytes(p.scratch_bytes + 256 * p.kv_bytes_per_token) +
+                     ", more than the 12 MiB of RAM that can be used (140 MiB free, less 128 MiB kept for the rest "
+                     "of the program); not even a context of 1 token fits (the buffers alone need " +
+                     format_bytes(p.scratch_bytes) + ")");
+    }
     void cudaSimDeviceMemoryIsHostMemory() {
 #ifdef CAUSERIE_HAVE_CUDA_SIM
         // The sim pretends a 24 GiB GPU, but its device memory is this process's RAM: with 512 MiB
