@@ -24,12 +24,17 @@ Status append_text(std::vector<int32_t>& out, const Tokenizer& tok, const std::s
     return Ok{};
 }
 
+// A marker by id when the vocabulary marks it as a control token. One it lists as an ordinary
+// token is written as text, exactly as a user typing it would get it (see is_role_marker): the
+// template never gives a marker a meaning that typed text could also produce.
 Status append_control(std::vector<int32_t>& out, const Tokenizer& tok, const char* piece)
 {
     const int32_t id = tok.piece_to_id(piece);
     if (id < 0)
         return make_error(std::string("the chat template needs the token ") + piece +
                           ", which this model's vocabulary does not have");
+    if (!tok.is_control(id))
+        return append_text(out, tok, piece);
     out.push_back(id);
     return Ok{};
 }
