@@ -22,6 +22,7 @@ struct TemplateTokens {
     int32_t piece_to_id(std::string_view piece) const { return tok.piece_to_id(piece); }
     int32_t bos_id() const { return tok.bos_id(); }
     int32_t eos_id() const { return tok.eos_id(); }
+    bool is_control(int32_t id) const { return tok.is_control(id); }
     Result<std::vector<int32_t>> encode(const std::string& text, bool add_bos) const
     {
         if (encoder && !add_bos)
@@ -47,12 +48,17 @@ Status append_text(std::vector<int32_t>& out, const TemplateTokens& tok, const s
     return Ok{};
 }
 
+// A marker by id when the vocabulary marks it as a control token. One it lists as an ordinary
+// token is written as text, exactly as a user typing it would get it (see is_role_marker): the
+// template never gives a marker a meaning that typed text could also produce.
 Status append_control(std::vector<int32_t>& out, const TemplateTokens& tok, const char* piece)
 {
     const int32_t id = tok.piece_to_id(piece);
     if (id < 0)
         return make_error(std::string("the chat template needs the token ") + piece +
                           ", which this model's vocabulary does not have");
+    if (!tok.is_control(id))
+        return append_text(out, tok, piece);
     out.push_back(id);
     return Ok{};
 }

@@ -2,7 +2,8 @@
 // Built-in chat templates, picked from GGUF metadata. Never executes template code from a file:
 // the GGUF's tokenizer.chat_template is only read to recognise which family it is.
 // Control tokens ([INST], <|im_start|>, ...) are inserted by id; message text is tokenized with
-// control-token parsing off, so a user typing "[INST]" gets ordinary text tokens.
+// control-token parsing off, so a user typing "[INST]" gets ordinary text tokens. A marker the
+// vocabulary lists but not as a control token (type 3) is written as text (is_role_marker).
 #include "model.h"
 #include "result.h"
 #include "tokenizer.h"

@@ -56,6 +56,7 @@ private Q_SLOTS:
     void tokenizeJson();
     void evalJsonMatchesReference();
     void infoJson();
+    void infoShowsHostileNameInert();
     void generateIsReproducibleWithSeed();
     void chatAnswersOncePerLineAndExitsAtEof();
     void chatLongerThanTheContextKeepsGoing();
@@ -117,6 +118,37 @@ void TestCli::infoJson()
     QCOMPARE(o.value(QStringLiteral("n_vocab")).toInt(), 32000);
     QCOMPARE(o.value(QStringLiteral("quantization")).toString(), QStringLiteral("Q8_0"));
     QCOMPARE(o.value(QStringLiteral("chat_template")).toString(), QStringLiteral("mistral-v1"));
+}
+
+void TestCli::infoShowsHostileNameInert()
+{
+    // The tiny model with its general.name (24 bytes) overwritten in place by a clear-screen
+    // sequence, a carriage return and a right-to-left override: info prints none of them.
+    QFile src(kTiny);
+    QVERIFY(src.open(QIODevice::ReadOnly));
+    QByteArray bytes = src.readAll();
+    const QByteArray name = "tiny-random-mistral-arch";
+    const QByteArray hostile = QByteArray("\x1b[2J\r\xE2\x80\xAE") + "evil-model-name!";
+    QCOMPARE(hostile.size(), name.size());
+    const qsizetype at = bytes.indexOf(name);
+    QVERIFY(at > 0);
+    bytes.replace(at, name.size(), hostile);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("hostile.gguf"));
+    QFile out(path);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(bytes);
+    out.close();
+
+    const QString inert = QStringLiteral("\uFFFD[2J \uFFFDevil-model-name!");
+    Run r = run({QStringLiteral("info"), path});
+    QCOMPARE(r.exitCode, 0);
+    for (const QByteArray& bad : {QByteArray("\x1b"), QByteArray("\r"), QByteArray("\xE2\x80\xAE")})
+        QVERIFY2(!r.out.contains(bad), r.out.constData());
+    QVERIFY2(r.out.contains(QByteArray("name            ") + inert.toUtf8() + "\n"), r.out.constData());
+    r = run({QStringLiteral("info"), path, QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(json(r).value(QStringLiteral("name")).toString(), inert);
 }
 
 void TestCli::generateIsReproducibleWithSeed()
