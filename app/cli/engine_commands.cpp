@@ -2,6 +2,7 @@
 
 #include "args.h"
 #include "engine/chat_template.h"
+#include "engine/context_fit.h"
 #include "engine/display_text.h"
 #include "engine/model.h"
 #include "engine/session.h"
@@ -358,16 +359,31 @@ int cmd_chat(const std::vector<std::string>& argv)
     std::vector<ChatTurn> turns;
     if (a.has("system"))
         turns.push_back({"system", a.get("system")});
+    // A chat longer than the context keeps going without its oldest exchanges, as in the app;
+    // each line is tokenized once however long the chat goes on.
+    const int n_ctx = int((*session)->backend().n_ctx());
+    PromptCache cache;
+    int left_out = 0;
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line.empty())
             continue;
         turns.push_back({"user", line});
-        auto prompt = tmpl.apply(*l->tok, turns);
+        auto prompt = prepare_prompt(tmpl, *l->tok, turns, n_ctx, answer_room(n_ctx), &cache);
+        cache.sweep();
         if (!prompt)
             return fail(prompt.error().message);
+        if (!prompt->fit.fits)
+            return fail("this message needs " + std::to_string(prompt->fit.prompt_tokens) +
+                        " tokens but the context holds " + std::to_string(n_ctx) +
+                        "; shorten it, or raise --ctx");
+        if (prompt->fit.left_out != left_out) {
+            left_out = prompt->fit.left_out;
+            std::fprintf(stderr, "note: the %d oldest messages are left out to fit the context of %d tokens\n",
+                         left_out, n_ctx);
+        }
         std::string answer;
-        auto st = (*session)->generate(*prompt, *opts, [&](std::string_view t) {
+        auto st = (*session)->generate(prompt->ids, *opts, [&](std::string_view t) {
             answer += t;
             std::fwrite(t.data(), 1, t.size(), stdout);
             std::fflush(stdout);

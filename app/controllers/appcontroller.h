@@ -55,6 +55,8 @@ class AppController : public QObject
     Q_PROPERTY(QString remoteModelsError READ remoteModelsError NOTIFY remoteModelsChanged)
     Q_PROPERTY(bool keysSessionOnly READ keysSessionOnly NOTIFY keysChanged)
     Q_PROPERTY(qint64 pendingDeleteId READ pendingDeleteId NOTIFY pendingDeleteChanged)
+    // Said once at start when something did not go as usual (a model that crashed the last start).
+    Q_PROPERTY(QString startupNotice READ startupNotice NOTIFY startupNoticeChanged)
 public:
     explicit AppController(const QString& dataDir, QObject* parent = nullptr);
     ~AppController() override;
@@ -82,10 +84,17 @@ public:
     QString remoteModelsError() const { return m_remoteModelsError; }
     bool keysSessionOnly() const;
     qint64 pendingDeleteId() const { return m_pendingDelete; }
+    QString startupNotice() const { return m_startupNotice; }
+    // The file that holds a model's path while it loads (see LocalModelOptions::openingMarker).
+    static QString openingMarkerPath(const QString& dataDir);
 
     // Models
     Q_INVOKABLE void openModel(const QUrl& file);
     Q_INVOKABLE void openModelPath(const QString& path);
+    // At start: `asked` (the command line) if given, else the last model used, else `fallback`
+    // when no model was ever used. When the last start died while opening a model, nothing is
+    // opened by itself until the user opens one: startupNotice (and errorOccurred) say why.
+    void openStartupModel(const QString& asked, const QString& fallback);
     // Conversations
     Q_INVOKABLE void newChat();
     Q_INVOKABLE void openConversation(qint64 id);
@@ -133,6 +142,7 @@ Q_SIGNALS:
     void remoteModelsChanged();
     void keysChanged();
     void pendingDeleteChanged();
+    void startupNoticeChanged();
     void errorOccurred(const QString& message);
 
 private:
@@ -161,4 +171,5 @@ private:
     QString m_countRequest;
     int m_contextUsed = 0;
     qint64 m_pendingDelete = 0;
+    QString m_startupNotice;
 };

@@ -59,6 +59,8 @@ private Q_SLOTS:
     void infoShowsHostileNameInert();
     void generateIsReproducibleWithSeed();
     void chatAnswersOncePerLineAndExitsAtEof();
+    void chatLongerThanTheContextKeepsGoing();
+    void chatQuestionLongerThanTheContextFails();
     void makeTestModelRoundTrip();
     void benchJsonAndTable();
     void errors_data();
@@ -170,6 +172,39 @@ void TestCli::chatAnswersOncePerLineAndExitsAtEof()
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(!r.out.trimmed().isEmpty(), r.err.constData());
     QCOMPARE(r.out.count('\n'), 1);
+}
+
+// Twelve questions in a context of 64 tokens: the oldest exchanges are left out (the engine's
+// context_fit, as in the app) and every line gets its answer; before, the fourth line failed with
+// "the prompt has 70 tokens but the context holds 64".
+void TestCli::chatLongerThanTheContextKeepsGoing()
+{
+    QByteArray lines;
+    for (int i = 1; i <= 12; ++i)
+        lines += "Question number " + QByteArray::number(i) + " about the weather in Paris today?\n";
+    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--ctx"), QStringLiteral("64"),
+                       QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("6")},
+                      lines);
+    QVERIFY2(!r.crashed, r.err.constData());
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.count('\n'), 12);
+    QVERIFY2(r.err.contains("note: the 2 oldest messages are left out to fit the context of 64 tokens"),
+             r.err.constData());
+    QVERIFY2(r.err.contains("note: the 20 oldest messages are left out"), r.err.constData());
+    QVERIFY(!r.err.contains("error"));
+}
+
+// A question that alone does not fit cannot be helped by leaving anything out: a clear error.
+void TestCli::chatQuestionLongerThanTheContextFails()
+{
+    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--ctx"), QStringLiteral("32"),
+                       QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("6")},
+                      QByteArray(400, 'x') + "\n");
+    QVERIFY(!r.crashed);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("error: this message needs 208 tokens but the context holds 32; shorten it, or raise --ctx"),
+             r.err.constData());
+    QVERIFY(r.out.trimmed().isEmpty());
 }
 
 void TestCli::makeTestModelRoundTrip()
