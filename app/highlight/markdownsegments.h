@@ -1,18 +1,22 @@
 #pragma once
 // An answer cut into the pieces the chat view shows one item each: prose paragraphs (Markdown)
 // and fenced code blocks (highlighted, with their own copy button). While a model streams, only
-// the last piece changes, so MessageSegmentModel tells the view about that one row and the rest
-// of the answer is neither parsed nor laid out again.
+// the end of the answer changes: MarkdownSplitter reads each delta once (the lines before it are
+// never scanned again) and MessageSegmentModel tells the view about the rows that changed, so
+// the rest of the answer is neither parsed nor laid out again.
 #include <QAbstractListModel>
 #include <QList>
 #include <QString>
+#include <QStringList>
+#include <QStringView>
 
 struct MarkdownSegment {
     enum Kind { Prose, Code };
     Kind kind = Prose;
     QString text;       // prose as written; code without its fences
     QString language;   // code only: the word after the opening fence ("cpp"), may be empty
-    QString markdown;   // what the view renders (a code block keeps its fences so it is highlighted)
+    QString markdown;   // prose: what the view renders; code: the block with its fences
+    bool closed = false;   // code only: its closing fence has arrived (the last line is whole)
 
     bool operator==(const MarkdownSegment&) const = default;
 };
@@ -24,17 +28,48 @@ struct MarkdownSegment {
 // stay whole. Blank prose is dropped.
 QList<MarkdownSegment> splitMarkdown(const QString& markdown);
 
+// splitMarkdown() for a text that grows: append() costs the new characters plus the line still
+// being written, whatever came before. segments() equals splitMarkdown() of everything appended.
+class MarkdownSplitter
+{
+public:
+    void append(QStringView more);
+
+    // Segments that no later text can change (everything before the segment still open).
+    const QList<MarkdownSegment>& finished() const { return m_finished; }
+    // What the end of the text gives for now (0 to 2 segments): costs the open segment's size.
+    QList<MarkdownSegment> open() const;
+    QList<MarkdownSegment> segments() const { return m_finished + open(); }
+
+private:
+    // The line machine between two lines.
+    struct State {
+        QStringList prose;   // lines of the prose segment being gathered
+        QStringList code;    // lines of the code block being gathered
+        QString fence;       // the open fence while inside a code block
+        QString language;
+        bool afterBlank = false;
+    };
+    static void feedLine(State& s, const QString& line, QList<MarkdownSegment>& out);
+    static void finish(State& s, QList<MarkdownSegment>& out);
+
+    State m_state;                        // after the last complete line
+    QString m_pending;                    // the line being written (after the last '\n')
+    QList<MarkdownSegment> m_finished;
+};
+
 class MessageSegmentModel : public QAbstractListModel
 {
     Q_OBJECT
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
 public:
-    enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole };
+    enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole };
 
     explicit MessageSegmentModel(QObject* parent = nullptr);
 
     QString markdown() const { return m_markdown; }
-    // Re-splits and reports only the rows that differ (dataChanged / rowsInserted / rowsRemoved).
+    // Reports only the rows that differ (dataChanged / rowsInserted / rowsRemoved). A markdown
+    // that extends the previous one (streaming) is split from where the previous one ended.
     void setMarkdown(const QString& markdown);
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -46,5 +81,7 @@ Q_SIGNALS:
 
 private:
     QString m_markdown;
+    MarkdownSplitter m_splitter;   // has read m_markdown
     QList<MarkdownSegment> m_segments;
+    qsizetype m_stable = 0;        // the first rows, final: never compared again
 };
