@@ -11,6 +11,7 @@ Item {
     required property string text       // code: without its fences (what "Copy code" copies)
     required property string language
     required property string markdown
+    required property bool closed       // code: its closing fence has arrived
     readonly property bool isCode: kind === "code"
 
     implicitHeight: isCode ? codeBox.implicitHeight : prose.implicitHeight
@@ -62,11 +63,12 @@ Item {
                     onClicked: App.copyText(root.text)
                 }
             }
+            // Plain text coloured by CodeHighlighter, which keeps the document in step with the
+            // code: a streamed block is appended to, never parsed or laid out again whole.
             TextEdit {
                 id: code
                 Layout.fillWidth: true
-                text: root.isCode ? root.markdown : ""
-                textFormat: TextEdit.MarkdownText
+                textFormat: TextEdit.PlainText
                 wrapMode: TextEdit.WrapAnywhere
                 readOnly: true
                 selectByMouse: true
@@ -74,7 +76,17 @@ Item {
                 selectionColor: palette.highlight
                 font.pixelSize: 14
                 Accessible.name: qsTr("Code")
-                Component.onCompleted: CodeHighlighter.attach(code.textDocument)
+                function refresh() {
+                    CodeHighlighter.show(code.textDocument, root.isCode ? root.text : "", root.language, root.closed)
+                }
+                Component.onCompleted: refresh()
+                Connections {
+                    target: root
+                    function onTextChanged() { code.refresh() }
+                    function onLanguageChanged() { code.refresh() }
+                    function onClosedChanged() { code.refresh() }
+                    function onIsCodeChanged() { code.refresh() }
+                }
             }
         }
     }

@@ -188,10 +188,12 @@ public:
         const QString lang = language.trimmed().toLower();
         const bool relanguage = lang != m_language;
         const bool nowComplete = complete && !m_complete;
+        const bool sameText = code == m_shown;
         m_complete = complete;
         if (relanguage) {
+            // The text is updated uncoloured, then coloured once in the new language.
             m_language = lang;
-            m_lines = CodeLineHighlighter::forLanguage(lang);
+            m_lines.reset();
         }
         if (code.size() >= m_shown.size() && code.startsWith(m_shown)) {
             append(QStringView(code).mid(m_shown.size()));   // streaming: the new characters only
@@ -202,10 +204,15 @@ public:
             append(code);
         }
         m_shown = code;
-        if (relanguage && !m_shown.isEmpty())
-            rehighlight();
-        else if (nowComplete)
+        if (relanguage) {
+            m_lines = CodeLineHighlighter::forLanguage(lang);
+            if (m_lines && !m_shown.isEmpty())
+                rehighlight();
+        } else if (nowComplete && sameText) {
+            // The fence closed without changing the text: the last line is now whole. (When the
+            // text changed, the edit already coloured the last block.)
             rehighlightBlock(document()->lastBlock());
+        }
     }
 
 protected:
@@ -232,12 +239,27 @@ private:
     // one before: appending to the line then lays out one short block, not the whole line (a
     // 200,000-character line took ~40 ms per delta to lay out again). The "Copy code" button
     // copies the code itself; a selection copied by hand gets a line break at each cut.
-    static constexpr int kLongLineChunk = 2000;
+    static constexpr int kLongLineChunk = CodeHighlighter::kLongLineChunk;
     static constexpr int kContinuationProperty = QTextFormat::UserProperty + 1;
 
     static bool isContinuation(const QTextBlock& block)
     {
         return block.isValid() && block.blockFormat().boolProperty(kContinuationProperty);
+    }
+
+    // QTextCursor::insertText() starts a block at '\r', U+2029 and the frame marks: shown as one
+    // character each instead, so that a document character stays one code character (CRLF code
+    // shows no empty line between its lines, and the walk in removeFromEnd() stays exact).
+    static QString displayed(QStringView piece)
+    {
+        QString s = piece.toString();
+        for (QChar& ch : s) {
+            if (ch == u'\r')
+                ch = u' ';
+            else if (ch == QChar::ParagraphSeparator || ch == QChar(0xfdd0) || ch == QChar(0xfdd1))
+                ch = QChar::ReplacementCharacter;
+        }
+        return s;
     }
 
     // One edit for the whole delta: the highlighter and the view hear of it once.
@@ -261,7 +283,7 @@ private:
                     inBlock = 0;
                 }
                 const qsizetype n = std::min(end - i, kLongLineChunk - inBlock);
-                c.insertText(more.mid(i, n).toString());
+                c.insertText(displayed(more.mid(i, n)));
                 inBlock += n;
                 i += n;
             }

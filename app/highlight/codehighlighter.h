@@ -64,6 +64,9 @@ public:
     // Lines longer than this are shown plain; past this many characters a block is shown plain.
     static constexpr int kMaxHighlightedLine = 500;
     static constexpr int kMaxHighlightedBlockChars = 16 * 1024;
+    // A line longer than this is shown as several blocks of at most this many characters (the
+    // reason is in codehighlighter.cpp).
+    static constexpr int kLongLineChunk = 2000;
 
     explicit CodeHighlighter(QObject* parent = nullptr);
     ~CodeHighlighter() override;
