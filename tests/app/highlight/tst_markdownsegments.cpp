@@ -15,6 +15,16 @@ QStringList kinds(const QList<MarkdownSegment>& s)
     return out;
 }
 
+// Answers that stress the split: fences cut between deltas, ``` inside lines, CRLF, fences of
+// other kinds and lengths, unterminated fences, lists and blank lines.
+const QStringList kHostile = {
+    QStringLiteral("Intro\n\n```py\nprint(1)\n```\nafter ``` inline\n\n- a\n\n  b\n\nEnd."),
+    QStringLiteral("a ``` b\n```\nx ``` y\n  ```  \n````md\n```\n````\n~~~\n```\n~~~~\ntail"),
+    QStringLiteral("Intro\r\n\r\n```cpp\r\nint x;\r\n\r\n```\r\nEnd\r\n\r\n1. one\r\n\r\n2. two\r\n"),
+    QStringLiteral("Code:\n```rust\nfn main() {\n\n    let s = \"```\";\n"),
+    QStringLiteral("```\n```\n```\n\n\n   \n```x y z\n\n-\n+ \n12) z\n\nP"),
+};
+
 } // namespace
 
 class TestMarkdownSegments : public QObject
@@ -90,6 +100,81 @@ private Q_SLOTS:
         expected.remove(QStringLiteral("```")).remove(QLatin1Char('\n'));
         prose.remove(QLatin1Char('\n'));
         QCOMPARE(prose, expected);
+    }
+
+    // The split of a text fed in two pieces equals the split of the text at once, at every
+    // cut; and each piece gives the split of what was fed so far.
+    void splittingIncrementallyEqualsSplittingAtOnce_data()
+    {
+        QTest::addColumn<QString>("text");
+        for (int i = 0; i < kHostile.size(); ++i)
+            QTest::addRow("hostile %d", i) << kHostile.at(i);
+    }
+    void splittingIncrementallyEqualsSplittingAtOnce()
+    {
+        QFETCH(QString, text);
+        const QList<MarkdownSegment> whole = splitMarkdown(text);
+        QVERIFY(!whole.isEmpty());
+        for (qsizetype cut = 0; cut <= text.size(); ++cut) {
+            MarkdownSplitter s;
+            s.append(QStringView(text).left(cut));
+            QCOMPARE(s.segments(), splitMarkdown(text.left(cut)));
+            s.append(QStringView(text).mid(cut));
+            QCOMPARE(s.segments(), whole);
+        }
+        // One character at a time: what is finished never changes afterwards.
+        MarkdownSplitter s;
+        QList<MarkdownSegment> finished;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            s.append(QStringView(text).mid(i, 1));
+            QCOMPARE(s.finished().mid(0, finished.size()), finished);
+            finished = s.finished();
+            QCOMPARE(s.segments(), splitMarkdown(text.left(i + 1)));
+            QVERIFY(s.open().size() <= 2);
+        }
+    }
+
+    void closedMarksOnlyFencedBlocksThatEnded()
+    {
+        const auto s = splitMarkdown(QStringLiteral("```a\nx\n```\n~~~b\ny"));
+        QCOMPARE(kinds(s), (QStringList{"code", "code"}));
+        QVERIFY(s[0].closed);
+        QVERIFY(!s[1].closed);
+        QCOMPARE(s[1].text, QStringLiteral("y"));
+    }
+
+    // The model fed a growing answer (and then other answers) always shows its split.
+    void modelRowsFollowTheSplit_data() { splittingIncrementallyEqualsSplittingAtOnce_data(); }
+    void modelRowsFollowTheSplit()
+    {
+        QFETCH(QString, text);
+        MessageSegmentModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auto rows = [&] {
+            QList<MarkdownSegment> out;
+            for (int r = 0; r < model.rowCount(); ++r) {
+                const QModelIndex i = model.index(r);
+                out.append({model.data(i, MessageSegmentModel::KindRole).toString() == QLatin1String("code")
+                                ? MarkdownSegment::Code
+                                : MarkdownSegment::Prose,
+                            model.data(i, MessageSegmentModel::TextRole).toString(),
+                            model.data(i, MessageSegmentModel::LanguageRole).toString(),
+                            model.data(i, MessageSegmentModel::MarkdownRole).toString(),
+                            model.data(i, MessageSegmentModel::ClosedRole).toBool()});
+            }
+            return out;
+        };
+        for (qsizetype i = 1; i <= text.size(); i += 2) {
+            model.setMarkdown(text.left(i));
+            QCOMPARE(rows(), splitMarkdown(text.left(i)));
+        }
+        model.setMarkdown(text);
+        QCOMPARE(rows(), splitMarkdown(text));
+        // Not an extension of what was shown: split again from the start.
+        model.setMarkdown(text.left(text.size() / 2));
+        QCOMPARE(rows(), splitMarkdown(text.left(text.size() / 2)));
+        model.setMarkdown(kHostile.at(0));
+        QCOMPARE(rows(), splitMarkdown(kHostile.at(0)));
     }
 
     void streamingChangesOnlyTheLastRow()
