@@ -84,19 +84,27 @@ void MarkdownSplitter::feedLine(State& s, const QString& line, QList<MarkdownSeg
     }
     if (const QString f = openingFence(trimmed); !f.isEmpty()) {
         flushProse(s.prose, out);
+        s.proseChars = 0;
         s.fence = f;
         s.language = trimmed.mid(f.size()).trimmed().section(QLatin1Char(' '), 0, 0);
         return;
     }
-    if (trimmed.isEmpty()) {
-        s.afterBlank = true;
-        s.prose.append(line);
-        return;
-    }
-    if (s.afterBlank && startsIndependentBlock(line))
+    if (!trimmed.isEmpty() && cutsProseBefore(s, line)) {
         flushProse(s.prose, out);
-    s.afterBlank = false;
+        s.proseChars = 0;
+    }
+    s.afterBlank = trimmed.isEmpty();
     s.prose.append(line);
+    s.proseChars += line.size() + 1;
+}
+
+bool MarkdownSplitter::cutsProseBefore(const State& s, const QString& line)
+{
+    if (s.afterBlank && startsIndependentBlock(line))
+        return s.proseChars >= kMinProseChars;
+    // Past the limits, a cut that may change the rendering (a list in two, a paragraph in two)
+    // is better than laying out a huge segment again per delta.
+    return (s.afterBlank && s.proseChars >= kMaxProseChars) || s.proseChars >= kMaxProseCharsWithoutBlank;
 }
 
 void MarkdownSplitter::finish(State& s, QList<MarkdownSegment>& out)

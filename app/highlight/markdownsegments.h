@@ -25,7 +25,10 @@ struct MarkdownSegment {
 // unterminated fence (an answer still streaming) runs to the end. Prose is cut at blank lines
 // only where that cannot change how it renders: the next block starts in column 0 and is not a
 // list item, so lists (tight or loose), indented continuations and code indented by four spaces
-// stay whole. Blank prose is dropped.
+// stay whole; and only once the segment holds MarkdownSplitter::kMinProseChars, so that a long
+// answer is a few hundred items, not one per paragraph. Past kMaxProseChars a segment is cut at
+// the next blank line whatever follows, past kMaxProseCharsWithoutBlank at the next line end.
+// Blank prose is dropped.
 QList<MarkdownSegment> splitMarkdown(const QString& markdown);
 
 // splitMarkdown() for a text that grows: append() costs the new characters plus the line still
@@ -33,6 +36,15 @@ QList<MarkdownSegment> splitMarkdown(const QString& markdown);
 class MarkdownSplitter
 {
 public:
+    // Why these sizes: every segment is a view item (a delegate with its text items), and the
+    // open one is parsed and laid out again on each delta. With 2 KB segments a 1 MB answer is
+    // ~500 items, and a delta re-lays out a couple of KB; a single item per paragraph made it
+    // thousands of items, whose layout and bookkeeping cost every delta (bench_gui_stall
+    // --hostile). The two limits bound the open segment when the text offers no harmless cut.
+    static constexpr qsizetype kMinProseChars = 2048;
+    static constexpr qsizetype kMaxProseChars = 16 * 1024;
+    static constexpr qsizetype kMaxProseCharsWithoutBlank = 64 * 1024;
+
     void append(QStringView more);
 
     // Segments that no later text can change (everything before the segment still open).
@@ -49,7 +61,9 @@ private:
         QString fence;       // the open fence while inside a code block
         QString language;
         bool afterBlank = false;
+        qsizetype proseChars = 0;   // in `prose`, newlines included
     };
+    static bool cutsProseBefore(const State& s, const QString& line);
     static void feedLine(State& s, const QString& line, QList<MarkdownSegment>& out);
     static void finish(State& s, QList<MarkdownSegment>& out);
 

@@ -9,7 +9,7 @@
 // highlighting, layout and rendering; not the controller's SQLite flushes.
 //
 //   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3] [--threads N]
-//   bench_gui_stall --hostile [--chunk 1024] [--runs 1]
+//   bench_gui_stall --hostile [--chunk 1024] [--size 1000000] [--runs 1]
 #include "appwindow.h"
 #include "messagelistmodel.h"
 
@@ -27,22 +27,23 @@
 
 namespace {
 
-// ~1 MB of Markdown: paragraphs, lists and small code blocks, one ```cpp block made of a single
-// 200,000-character line in the middle.
-QString hostileAnswer()
+// `total` characters of Markdown: headings, paragraphs, lists, a small code block every eighth
+// part, and one ```cpp block made of a single 200,000-character line in the middle.
+QString hostileAnswer(qsizetype total)
 {
     QString prose;
-    for (int i = 0; prose.size() < 400000; ++i) {
+    for (int i = 0; prose.size() < (total - 200000) / 2; ++i) {
         prose += QStringLiteral("## Part %1\n\nThe sea was *calm* that morning, and the **boat** left the harbour "
                                 "at dawn with [a map](https://example.org/%1) and `a compass`.\n\n"
-                                "- first item %1\n- second item with more words in it\n\n"
-                                "```python\ndef f%1(x):\n    return x * %1  # a comment\n```\n\n").arg(i);
+                                "- first item %1\n- second item with more words in it\n\n").arg(i);
+        if (i % 8 == 7)
+            prose += QStringLiteral("```python\ndef f%1(x):\n    return x * %1  # a comment\n```\n\n").arg(i);
     }
     QString line;
     for (int i = 0; line.size() < 200000; ++i)
         line += QStringLiteral("x%1 = f(y%1, \"s\") + 0x%1; ").arg(i % 97);
     line.truncate(200000);
-    return prose + QStringLiteral("```cpp\n") + line + QStringLiteral("\n```\n\n") + prose;
+    return (prose + QStringLiteral("```cpp\n") + line + QStringLiteral("\n```\n\n") + prose).left(total);
 }
 
 // CPU time this thread has used, in ms.
@@ -73,7 +74,9 @@ int main(int argc, char** argv)
                                         QStringLiteral("stream a 1 MB answer with a 200,000-character code line"));
     const QCommandLineOption chunkOpt(QStringLiteral("chunk"), QStringLiteral("--hostile: characters per delta"),
                                       QStringLiteral("n"), QStringLiteral("1024"));
-    p.addOptions({modelOpt, tokensOpt, runsOpt, threadsOpt, hostileOpt, chunkOpt});
+    const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("--hostile: answer characters"),
+                                     QStringLiteral("n"), QStringLiteral("1000000"));
+    p.addOptions({modelOpt, tokensOpt, runsOpt, threadsOpt, hostileOpt, chunkOpt, sizeOpt});
     p.addHelpOption();
     p.process(app);
 
@@ -83,7 +86,7 @@ int main(int argc, char** argv)
     c.settings()->setTemperature(0.8);
     c.settings()->setSeed(1);
     const bool hostile = p.isSet(hostileOpt);
-    const QString answer = hostile ? hostileAnswer() : QString();
+    const QString answer = hostile ? hostileAnswer(std::max<qsizetype>(200000, p.value(sizeOpt).toLongLong())) : QString();
     const qsizetype chunk = std::max<qsizetype>(1, p.value(chunkOpt).toLongLong());
     c.settings()->setMaxTokens(hostile ? 1 : p.value(tokensOpt).toInt());
     c.settings()->setRepeatPenalty(1.0);
