@@ -4,10 +4,13 @@
 //    character grows with the length (each token searches the rest of the line with every rule);
 // 2. a code block streamed into a document through CodeHighlighter::show() in small deltas:
 //    the characters coloured (the work counter) against the characters received, and the
-//    longest delta.
+//    longest delta;
+// 3. a 1 MB answer (Markdown around a 200,000-character code line) streamed into
+//    MessageSegmentModel in 1 KB deltas, against splitting the whole answer again per delta.
 //
 //   bench_code_highlight [--language cpp] [--max-length 16000] [--block 65536] [--delta 40]
 #include "codehighlighter.h"
+#include "markdownsegments.h"
 
 #include <QCommandLineParser>
 #include <QGuiApplication>
@@ -103,6 +106,34 @@ int main(int argc, char** argv)
         std::printf("| %s | %lld | %lld | %d | %.2f | %.0f |\n", qPrintable(name), qlonglong(text.size()),
                     CodeLineHighlighter::charactersHighlighted() - before, deltas, longest,
                     threadCpuMs() - start);
+    }
+
+    QString prose;
+    for (int i = 0; prose.size() < 400000; ++i)
+        prose += QStringLiteral("## Part %1\n\nThe sea was *calm* that morning.\n\n- first item %1\n- second\n\n"
+                                "```python\nreturn x * %1\n```\n\n").arg(i);
+    const QString answer = prose + QStringLiteral("```cpp\n") + longLine + QStringLiteral("\n```\n\n") + prose;
+    std::printf("\n## A %lld-character answer streamed in 1,024-character deltas, split for the view\n\n",
+                qlonglong(answer.size()));
+    std::printf("| split | deltas | rows | longest delta CPU ms | total CPU ms |\n|---|---:|---:|---:|---:|\n");
+    for (const bool incremental : {true, false}) {
+        MessageSegmentModel model;
+        double longest = 0;
+        const double start = threadCpuMs();
+        int deltas = 0;
+        qsizetype rows = 0;
+        for (qsizetype at = 0; at < answer.size(); at += 1024, ++deltas) {
+            const QString shown = answer.left(at + 1024);
+            const double t0 = threadCpuMs();
+            if (incremental)
+                model.setMarkdown(shown);
+            else
+                rows = splitMarkdown(shown).size();   // what each delta cost before: the whole split
+            longest = std::max(longest, threadCpuMs() - t0);
+        }
+        std::printf("| %s | %d | %lld | %.2f | %.0f |\n",
+                    incremental ? "MessageSegmentModel (the new tail)" : "splitMarkdown (whole answer)", deltas,
+                    qlonglong(incremental ? model.rowCount() : rows), longest, threadCpuMs() - start);
     }
     return 0;
 }
