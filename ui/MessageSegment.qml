@@ -11,6 +11,7 @@ Item {
     required property string text       // code: without its fences (what "Copy code" copies)
     required property string language
     required property string markdown
+    required property bool closed       // code: its closing fence has arrived
     readonly property bool isCode: kind === "code"
 
     implicitHeight: isCode ? codeBox.implicitHeight : prose.implicitHeight
@@ -32,49 +33,71 @@ Item {
         onLinkActivated: link => Qt.openUrlExternally(link)
     }
 
-    Rectangle {
+    // Made only for code: a prose piece (most of an answer) carries no code box items.
+    Loader {
         id: codeBox
+        active: root.isCode
         visible: root.isCode
         width: parent.width
-        implicitHeight: codeColumn.implicitHeight + 16
-        radius: 6
-        color: Qt.rgba(0.5, 0.5, 0.5, 0.12)
-        border.color: Qt.rgba(0.5, 0.5, 0.5, 0.25)
+        sourceComponent: Component {
+            Rectangle {
+                width: codeBox.width
+                implicitHeight: codeColumn.implicitHeight + 16
+                radius: 6
+                color: Qt.rgba(0.5, 0.5, 0.5, 0.12)
+                border.color: Qt.rgba(0.5, 0.5, 0.5, 0.25)
 
-        ColumnLayout {
-            id: codeColumn
-            anchors.fill: parent
-            anchors.margins: 8
-            spacing: 2
+                // A Column, not a ColumnLayout: a layout asks the TextEdit for its implicit width,
+                // and from then on Qt lays the whole block out twice more on every change (once
+                // unwrapped to measure it); with a given width only the changed lines are.
+                Column {
+                    id: codeColumn
+                    x: 8
+                    y: 8
+                    width: parent.width - 16
+                    spacing: 2
 
-            RowLayout {
-                Layout.fillWidth: true
-                Label {
-                    text: root.language.length > 0 ? root.language : qsTr("code")
-                    opacity: 0.6
-                    font.pixelSize: 12
+                    RowLayout {
+                        width: parent.width
+                        Label {
+                            text: root.language.length > 0 ? root.language : qsTr("code")
+                            opacity: 0.6
+                            font.pixelSize: 12
+                        }
+                        Item { Layout.fillWidth: true }
+                        ToolButton {
+                            text: qsTr("Copy code")
+                            font.pixelSize: 12
+                            Accessible.name: qsTr("Copy code")
+                            onClicked: App.copyText(root.text)
+                        }
+                    }
+                    // Plain text coloured by CodeHighlighter, which keeps the document in step with the
+                    // code: a streamed block is appended to, never parsed or laid out again whole.
+                    TextEdit {
+                        id: code
+                        width: parent.width
+                        textFormat: TextEdit.PlainText
+                        wrapMode: TextEdit.WrapAnywhere
+                        readOnly: true
+                        selectByMouse: true
+                        color: palette.text
+                        selectionColor: palette.highlight
+                        font.pixelSize: 14
+                        Accessible.name: qsTr("Code")
+                        function refresh() {
+                            CodeHighlighter.show(code.textDocument, root.isCode ? root.text : "", root.language, root.closed)
+                        }
+                        Component.onCompleted: refresh()
+                        Connections {
+                            target: root
+                            function onTextChanged() { code.refresh() }
+                            function onLanguageChanged() { code.refresh() }
+                            function onClosedChanged() { code.refresh() }
+                            function onIsCodeChanged() { code.refresh() }
+                        }
+                    }
                 }
-                Item { Layout.fillWidth: true }
-                ToolButton {
-                    text: qsTr("Copy code")
-                    font.pixelSize: 12
-                    Accessible.name: qsTr("Copy code")
-                    onClicked: App.copyText(root.text)
-                }
-            }
-            TextEdit {
-                id: code
-                Layout.fillWidth: true
-                text: root.isCode ? root.markdown : ""
-                textFormat: TextEdit.MarkdownText
-                wrapMode: TextEdit.WrapAnywhere
-                readOnly: true
-                selectByMouse: true
-                color: palette.text
-                selectionColor: palette.highlight
-                font.pixelSize: 14
-                Accessible.name: qsTr("Code")
-                Component.onCompleted: CodeHighlighter.attach(code.textDocument)
             }
         }
     }

@@ -31,69 +31,110 @@ QString openingFence(const QString& trimmed)
     return trimmed.left(n);
 }
 
+// The one place a prose segment's rendered Markdown is made from the text as written.
+MarkdownSegment proseSegment(const QString& text)
+{
+    return {MarkdownSegment::Prose, text, {}, text, false};
+}
+
+MarkdownSegment codeSegment(const QStringList& lines, const QString& fence, const QString& language, bool closed)
+{
+    const QString c = lines.join(QLatin1Char('\n'));
+    return {MarkdownSegment::Code, c, language, fence + language + QLatin1Char('\n') + c + QLatin1Char('\n') + fence,
+            closed};
+}
+
+// Leading and trailing blank lines carry no meaning between segments.
+void flushProse(QStringList& prose, QList<MarkdownSegment>& out)
+{
+    qsizetype first = 0;
+    qsizetype last = prose.size();
+    while (first < last && prose.at(first).trimmed().isEmpty())
+        ++first;
+    while (last > first && prose.at(last - 1).trimmed().isEmpty())
+        --last;
+    if (first < last)
+        out.append(proseSegment(prose.mid(first, last - first).join(QLatin1Char('\n'))));
+    prose.clear();
+}
+
 } // namespace
 
 QList<MarkdownSegment> splitMarkdown(const QString& markdown)
 {
-    QList<MarkdownSegment> out;
-    QStringList prose;
-    auto flushProse = [&] {
-        // Leading and trailing blank lines carry no meaning between segments.
-        while (!prose.isEmpty() && prose.first().trimmed().isEmpty())
-            prose.removeFirst();
-        while (!prose.isEmpty() && prose.last().trimmed().isEmpty())
-            prose.removeLast();
-        if (!prose.isEmpty()) {
-            const QString p = prose.join(QLatin1Char('\n'));
-            out.append({MarkdownSegment::Prose, p, {}, p});
-        }
-        prose.clear();
-    };
+    MarkdownSplitter s;
+    s.append(markdown);
+    return s.segments();
+}
 
-    const QStringList lines = markdown.split(QLatin1Char('\n'));
-    QStringList code;
-    QString fence;      // the open fence while inside a code block
-    QString language;
-    bool afterBlank = false;
-    for (const QString& line : lines) {
-        const QString trimmed = line.trimmed();
-        if (!fence.isEmpty()) {
-            if (trimmed.startsWith(fence) && trimmed.mid(fence.size()).trimmed().isEmpty()) {
-                const QString c = code.join(QLatin1Char('\n'));
-                out.append({MarkdownSegment::Code, c, language,
-                            fence + language + QLatin1Char('\n') + c + QLatin1Char('\n') + fence});
-                code.clear();
-                fence.clear();
-                language.clear();
-                afterBlank = false;
-            } else {
-                code.append(line);
-            }
-            continue;
+void MarkdownSplitter::feedLine(State& s, const QString& line, QList<MarkdownSegment>& out)
+{
+    const QString trimmed = line.trimmed();
+    if (!s.fence.isEmpty()) {
+        if (trimmed.startsWith(s.fence) && trimmed.mid(s.fence.size()).trimmed().isEmpty()) {
+            out.append(codeSegment(s.code, s.fence, s.language, true));
+            s.code.clear();
+            s.fence.clear();
+            s.language.clear();
+            s.afterBlank = false;
+        } else {
+            s.code.append(line);
         }
-        if (const QString f = openingFence(trimmed); !f.isEmpty()) {
-            flushProse();
-            fence = f;
-            language = trimmed.mid(f.size()).trimmed().section(QLatin1Char(' '), 0, 0);
-            continue;
-        }
-        if (trimmed.isEmpty()) {
-            afterBlank = true;
-            prose.append(line);
-            continue;
-        }
-        if (afterBlank && startsIndependentBlock(line))
-            flushProse();
-        afterBlank = false;
-        prose.append(line);
+        return;
     }
-    if (!fence.isEmpty()) {
-        const QString c = code.join(QLatin1Char('\n'));
-        out.append({MarkdownSegment::Code, c, language,
-                    fence + language + QLatin1Char('\n') + c + QLatin1Char('\n') + fence});
-    } else {
-        flushProse();
+    if (const QString f = openingFence(trimmed); !f.isEmpty()) {
+        flushProse(s.prose, out);
+        s.proseChars = 0;
+        s.fence = f;
+        s.language = trimmed.mid(f.size()).trimmed().section(QLatin1Char(' '), 0, 0);
+        return;
     }
+    if (!trimmed.isEmpty() && cutsProseBefore(s, line)) {
+        flushProse(s.prose, out);
+        s.proseChars = 0;
+    }
+    s.afterBlank = trimmed.isEmpty();
+    s.prose.append(line);
+    s.proseChars += line.size() + 1;
+}
+
+bool MarkdownSplitter::cutsProseBefore(const State& s, const QString& line)
+{
+    if (s.afterBlank && startsIndependentBlock(line))
+        return s.proseChars >= kMinProseChars;
+    // Past the limits, a cut that may change the rendering (a list in two, a paragraph in two)
+    // is better than laying out a huge segment again per delta.
+    return (s.afterBlank && s.proseChars >= kMaxProseChars) || s.proseChars >= kMaxProseCharsWithoutBlank;
+}
+
+void MarkdownSplitter::finish(State& s, QList<MarkdownSegment>& out)
+{
+    if (!s.fence.isEmpty())
+        out.append(codeSegment(s.code, s.fence, s.language, false));
+    else
+        flushProse(s.prose, out);
+}
+
+void MarkdownSplitter::append(QStringView more)
+{
+    // Only the new characters are searched for line ends; each complete line is fed once.
+    qsizetype from = 0;
+    for (qsizetype nl = more.indexOf(QLatin1Char('\n')); nl >= 0; nl = more.indexOf(QLatin1Char('\n'), from)) {
+        m_pending += more.mid(from, nl - from);
+        feedLine(m_state, m_pending, m_finished);
+        m_pending.clear();
+        from = nl + 1;
+    }
+    m_pending += more.mid(from);
+}
+
+QList<MarkdownSegment> MarkdownSplitter::open() const
+{
+    // The line being written is fed to a copy: it may still turn into a fence, a list item, ...
+    State s = m_state;
+    QList<MarkdownSegment> out;
+    feedLine(s, m_pending, out);
+    finish(s, out);
     return out;
 }
 
@@ -106,25 +147,36 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
 {
     if (markdown == m_markdown)
         return;
-    m_markdown = markdown;
-    QList<MarkdownSegment> next = splitMarkdown(markdown);
-    const qsizetype common = std::min(m_segments.size(), next.size());
-    // Rows present before and after: replace and report the ones that differ (streaming: the last).
-    for (qsizetype i = 0; i < common; ++i) {
-        if (m_segments.at(i) == next.at(i))
-            continue;
-        m_segments[i] = next.at(i);
-        Q_EMIT dataChanged(index(int(i)), index(int(i)));
+    if (markdown.startsWith(m_markdown)) {   // streaming: read the new characters only
+        m_splitter.append(QStringView(markdown).mid(m_markdown.size()));
+    } else {                                 // another text (another branch shown): from scratch
+        m_splitter = {};
+        m_splitter.append(markdown);
+        m_stable = 0;
     }
-    if (next.size() > m_segments.size()) {
-        beginInsertRows({}, int(common), int(next.size() - 1));
+    m_markdown = markdown;
+    // Rows before m_stable were finished segments last time: unchanged. The rest is compared.
+    const QList<MarkdownSegment>& finished = m_splitter.finished();
+    QList<MarkdownSegment> next = finished.mid(m_stable) + m_splitter.open();
+    const qsizetype have = m_segments.size() - m_stable;
+    const qsizetype common = std::min(have, next.size());
+    for (qsizetype i = 0; i < common; ++i) {
+        const qsizetype row = m_stable + i;
+        if (m_segments.at(row) == next.at(i))
+            continue;
+        m_segments[row] = next.at(i);
+        Q_EMIT dataChanged(index(int(row)), index(int(row)));
+    }
+    if (next.size() > have) {
+        beginInsertRows({}, int(m_stable + common), int(m_stable + next.size() - 1));
         m_segments.append(next.mid(common));
         endInsertRows();
-    } else if (next.size() < m_segments.size()) {
-        beginRemoveRows({}, int(common), int(m_segments.size() - 1));
-        m_segments.resize(common);
+    } else if (next.size() < have) {
+        beginRemoveRows({}, int(m_stable + common), int(m_segments.size() - 1));
+        m_segments.resize(m_stable + common);
         endRemoveRows();
     }
+    m_stable = finished.size();
     Q_EMIT markdownChanged();
 }
 
@@ -148,6 +200,8 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
         return s.language;
     case MarkdownRole:
         return s.markdown;
+    case ClosedRole:
+        return s.closed;
     default:
         return {};
     }
@@ -155,5 +209,6 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
 
 QHash<int, QByteArray> MessageSegmentModel::roleNames() const
 {
-    return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}, {MarkdownRole, "markdown"}};
+    return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}, {MarkdownRole, "markdown"},
+            {ClosedRole, "closed"}};
 }

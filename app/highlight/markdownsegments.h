@@ -1,18 +1,22 @@
 #pragma once
 // An answer cut into the pieces the chat view shows one item each: prose paragraphs (Markdown)
 // and fenced code blocks (highlighted, with their own copy button). While a model streams, only
-// the last piece changes, so MessageSegmentModel tells the view about that one row and the rest
-// of the answer is neither parsed nor laid out again.
+// the end of the answer changes: MarkdownSplitter reads each delta once (the lines before it are
+// never scanned again) and MessageSegmentModel tells the view about the rows that changed, so
+// the rest of the answer is neither parsed nor laid out again.
 #include <QAbstractListModel>
 #include <QList>
 #include <QString>
+#include <QStringList>
+#include <QStringView>
 
 struct MarkdownSegment {
     enum Kind { Prose, Code };
     Kind kind = Prose;
     QString text;       // prose as written; code without its fences
     QString language;   // code only: the word after the opening fence ("cpp"), may be empty
-    QString markdown;   // what the view renders (a code block keeps its fences so it is highlighted)
+    QString markdown;   // prose: what the view renders; code: the block with its fences
+    bool closed = false;   // code only: its closing fence has arrived (the last line is whole)
 
     bool operator==(const MarkdownSegment&) const = default;
 };
@@ -21,20 +25,65 @@ struct MarkdownSegment {
 // unterminated fence (an answer still streaming) runs to the end. Prose is cut at blank lines
 // only where that cannot change how it renders: the next block starts in column 0 and is not a
 // list item, so lists (tight or loose), indented continuations and code indented by four spaces
-// stay whole. Blank prose is dropped.
+// stay whole; and only once the segment holds MarkdownSplitter::kMinProseChars, so that a long
+// answer is a few hundred items, not one per paragraph. Past kMaxProseChars a segment is cut at
+// the next blank line whatever follows, past kMaxProseCharsWithoutBlank at the next line end.
+// Blank prose is dropped.
 QList<MarkdownSegment> splitMarkdown(const QString& markdown);
+
+// splitMarkdown() for a text that grows: append() costs the new characters plus the line still
+// being written, whatever came before. segments() equals splitMarkdown() of everything appended.
+class MarkdownSplitter
+{
+public:
+    // Why these sizes: every segment is a view item (a delegate with its text items), and the
+    // open one is parsed and laid out again on each delta. With 2 KB segments a 1 MB answer is
+    // ~500 items, and a delta re-lays out a couple of KB; a single item per paragraph made it
+    // thousands of items, whose layout and bookkeeping cost every delta (bench_gui_stall
+    // --hostile). The two limits bound the open segment when the text offers no harmless cut.
+    static constexpr qsizetype kMinProseChars = 2048;
+    static constexpr qsizetype kMaxProseChars = 16 * 1024;
+    static constexpr qsizetype kMaxProseCharsWithoutBlank = 64 * 1024;
+
+    void append(QStringView more);
+
+    // Segments that no later text can change (everything before the segment still open).
+    const QList<MarkdownSegment>& finished() const { return m_finished; }
+    // What the end of the text gives for now (0 to 2 segments): costs the open segment's size.
+    QList<MarkdownSegment> open() const;
+    QList<MarkdownSegment> segments() const { return m_finished + open(); }
+
+private:
+    // The line machine between two lines.
+    struct State {
+        QStringList prose;   // lines of the prose segment being gathered
+        QStringList code;    // lines of the code block being gathered
+        QString fence;       // the open fence while inside a code block
+        QString language;
+        bool afterBlank = false;
+        qsizetype proseChars = 0;   // in `prose`, newlines included
+    };
+    static bool cutsProseBefore(const State& s, const QString& line);
+    static void feedLine(State& s, const QString& line, QList<MarkdownSegment>& out);
+    static void finish(State& s, QList<MarkdownSegment>& out);
+
+    State m_state;                        // after the last complete line
+    QString m_pending;                    // the line being written (after the last '\n')
+    QList<MarkdownSegment> m_finished;
+};
 
 class MessageSegmentModel : public QAbstractListModel
 {
     Q_OBJECT
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
 public:
-    enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole };
+    enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole };
 
     explicit MessageSegmentModel(QObject* parent = nullptr);
 
     QString markdown() const { return m_markdown; }
-    // Re-splits and reports only the rows that differ (dataChanged / rowsInserted / rowsRemoved).
+    // Reports only the rows that differ (dataChanged / rowsInserted / rowsRemoved). A markdown
+    // that extends the previous one (streaming) is split from where the previous one ended.
     void setMarkdown(const QString& markdown);
 
     int rowCount(const QModelIndex& parent = {}) const override;
@@ -46,5 +95,7 @@ Q_SIGNALS:
 
 private:
     QString m_markdown;
+    MarkdownSplitter m_splitter;   // has read m_markdown
     QList<MarkdownSegment> m_segments;
+    qsizetype m_stable = 0;        // the first rows, final: never compared again
 };

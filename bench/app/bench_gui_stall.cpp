@@ -2,7 +2,14 @@
 // the GUI thread's event loop was away between two turns (a 1 ms timer's gaps): the worst one is
 // what a user would see as a stutter. Target < 16 ms (one frame at 60 Hz).
 //
+// --hostile streams a prepared 1 MB answer instead (ordinary Markdown around one fenced code
+// block whose single line is 200,000 characters), --chunk characters per delta at 60 deltas a
+// second, into the answer row the window shows (MessageListModel::setStreamingText, as the chat
+// controller does; the tiny model only makes the row). It measures the view: segment split,
+// highlighting, layout and rendering; not the controller's SQLite flushes.
+//
 //   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3] [--threads N]
+//   bench_gui_stall --hostile [--chunk 1024] [--size 1000000] [--runs 1]
 #include "appwindow.h"
 #include "messagelistmodel.h"
 
@@ -19,6 +26,25 @@
 #include <vector>
 
 namespace {
+
+// `total` characters of Markdown: headings, paragraphs, lists, a small code block every eighth
+// part, and one ```cpp block made of a single 200,000-character line in the middle.
+QString hostileAnswer(qsizetype total)
+{
+    QString prose;
+    for (int i = 0; prose.size() < (total - 200000) / 2; ++i) {
+        prose += QStringLiteral("## Part %1\n\nThe sea was *calm* that morning, and the **boat** left the harbour "
+                                "at dawn with [a map](https://example.org/%1) and `a compass`.\n\n"
+                                "- first item %1\n- second item with more words in it\n\n").arg(i);
+        if (i % 8 == 7)
+            prose += QStringLiteral("```python\ndef f%1(x):\n    return x * %1  # a comment\n```\n\n").arg(i);
+    }
+    QString line;
+    for (int i = 0; line.size() < 200000; ++i)
+        line += QStringLiteral("x%1 = f(y%1, \"s\") + 0x%1; ").arg(i % 97);
+    line.truncate(200000);
+    return (prose + QStringLiteral("```cpp\n") + line + QStringLiteral("\n```\n\n") + prose).left(total);
+}
 
 // CPU time this thread has used, in ms.
 double threadCpuMs()
@@ -44,7 +70,13 @@ int main(int argc, char** argv)
                                      QStringLiteral("3"));
     const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("engine threads (0: all cores)"),
                                         QStringLiteral("n"), QStringLiteral("0"));
-    p.addOptions({modelOpt, tokensOpt, runsOpt, threadsOpt});
+    const QCommandLineOption hostileOpt(QStringLiteral("hostile"),
+                                        QStringLiteral("stream a 1 MB answer with a 200,000-character code line"));
+    const QCommandLineOption chunkOpt(QStringLiteral("chunk"), QStringLiteral("--hostile: characters per delta"),
+                                      QStringLiteral("n"), QStringLiteral("1024"));
+    const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("--hostile: answer characters"),
+                                     QStringLiteral("n"), QStringLiteral("1000000"));
+    p.addOptions({modelOpt, tokensOpt, runsOpt, threadsOpt, hostileOpt, chunkOpt, sizeOpt});
     p.addHelpOption();
     p.process(app);
 
@@ -53,7 +85,10 @@ int main(int argc, char** argv)
     AppController& c = ui.controller();
     c.settings()->setTemperature(0.8);
     c.settings()->setSeed(1);
-    c.settings()->setMaxTokens(p.value(tokensOpt).toInt());
+    const bool hostile = p.isSet(hostileOpt);
+    const QString answer = hostile ? hostileAnswer(std::max<qsizetype>(200000, p.value(sizeOpt).toLongLong())) : QString();
+    const qsizetype chunk = std::max<qsizetype>(1, p.value(chunkOpt).toLongLong());
+    c.settings()->setMaxTokens(hostile ? 1 : p.value(tokensOpt).toInt());
     c.settings()->setRepeatPenalty(1.0);
     c.settings()->setThreads(p.value(threadsOpt).toInt());
     if (!ui.load()) {
@@ -70,7 +105,11 @@ int main(int argc, char** argv)
         return 1;
     }
 
-    std::printf("| run | tokens | seconds | tokens/s | GUI ticks | longest stall ms | its GUI CPU ms | it ended at ms | p99 stall ms |\n");
+    if (hostile)
+        std::printf("answer: %lld characters in deltas of %lld at 60 per second\n\n", qlonglong(answer.size()),
+                    qlonglong(chunk));
+    std::printf(hostile ? "| run | deltas | seconds | deltas/s | GUI ticks |" : "| run | tokens | seconds | tokens/s | GUI ticks |");
+    std::printf(" longest stall ms | its GUI CPU ms | it ended at ms | p99 stall ms |\n");
     std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     double worst = 0;
     for (int run = 1; run <= p.value(runsOpt).toInt(); ++run) {
@@ -107,10 +146,28 @@ int main(int argc, char** argv)
         }
         while (c.chat()->generating())
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+        auto* messages = qobject_cast<causerie::storage::MessageListModel*>(c.messages());
+        int tokens = messages->data(messages->index(1, 0), causerie::storage::MessageListModel::CompletionTokensRole).toInt();
+        if (hostile) {
+            // The answer row exists: stream the prepared answer into it, one delta per 16 ms.
+            const qint64 answerId = messages->data(messages->index(1, 0), causerie::storage::MessageListModel::IdRole).toLongLong();
+            qsizetype sent = 0;
+            QTimer deltas;
+            deltas.setTimerType(Qt::PreciseTimer);
+            deltas.setInterval(16);
+            QObject::connect(&deltas, &QTimer::timeout, [&] {
+                sent = std::min(answer.size(), sent + chunk);
+                messages->setStreamingText(answerId, answer.left(sent));
+                if (sent == answer.size())
+                    deltas.stop();
+            });
+            deltas.start();
+            while (deltas.isActive())
+                QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+            tokens = int((answer.size() + chunk - 1) / chunk);   // deltas, in this case
+        }
         tick.stop();
         const double seconds = double(clock.nsecsElapsed()) / 1e9;
-        auto* messages = qobject_cast<QAbstractItemModel*>(c.messages());
-        const int tokens = messages->data(messages->index(1, 0), causerie::storage::MessageListModel::CompletionTokensRole).toInt();
         std::sort(gaps.begin(), gaps.end());
         const double longest = gaps.empty() ? 0 : gaps.back();
         const double p99 = gaps.empty() ? 0 : gaps[size_t(double(gaps.size() - 1) * 0.99)];

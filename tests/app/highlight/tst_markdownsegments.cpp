@@ -15,6 +15,18 @@ QStringList kinds(const QList<MarkdownSegment>& s)
     return out;
 }
 
+// Answers that stress the split: fences cut between deltas, ``` inside lines, CRLF, fences of
+// other kinds and lengths, unterminated fences, lists and blank lines.
+const QStringList kHostile = {
+    QStringLiteral("Intro\n\n```py\nprint(1)\n```\nafter ``` inline\n\n- a\n\n  b\n\nEnd."),
+    QStringLiteral("a ``` b\n```\nx ``` y\n  ```  \n````md\n```\n````\n~~~\n```\n~~~~\ntail"),
+    QStringLiteral("Intro\r\n\r\n```cpp\r\nint x;\r\n\r\n```\r\nEnd\r\n\r\n1. one\r\n\r\n2. two\r\n"),
+    QStringLiteral("Code:\n```rust\nfn main() {\n\n    let s = \"```\";\n"),
+    QStringLiteral("```\n```\n```\n\n\n   \n```x y z\n\n-\n+ \n12) z\n\nP"),
+    // Crosses kMinProseChars: whether "B" starts a segment depends on the size before it.
+    QString(MarkdownSplitter::kMinProseChars - 12, QLatin1Char('x')) + QStringLiteral("\n\n- a\n\nB\n\nC\n```\nc\n```"),
+};
+
 } // namespace
 
 class TestMarkdownSegments : public QObject
@@ -49,27 +61,59 @@ private Q_SLOTS:
         QCOMPARE(s[1].text, QStringLiteral("print(1)\n"));
     }
 
-    void paragraphsBecomeTheirOwnSegments()
+    void paragraphsAreGatheredIntoSegmentsOfSomeKilobytes()
     {
-        const auto s = splitMarkdown(QStringLiteral("# Title\nFirst paragraph.\n\nSecond\nparagraph.\n\n\n> quote"));
-        QCOMPARE(s.size(), 3);
-        QCOMPARE(s[0].markdown, QStringLiteral("# Title\nFirst paragraph."));
-        QCOMPARE(s[1].markdown, QStringLiteral("Second\nparagraph."));
-        QCOMPARE(s[2].markdown, QStringLiteral("> quote"));
+        // Short paragraphs stay together: one segment.
+        const QString shortOnes = QStringLiteral("# Title\nFirst paragraph.\n\nSecond\nparagraph.\n\n\n> quote");
+        QCOMPARE(splitMarkdown(shortOnes).size(), 1);
+        QCOMPARE(splitMarkdown(shortOnes)[0].markdown, shortOnes);
+        // Once a segment holds kMinProseChars, the next paragraph starts a new one.
+        const QString a = QStringLiteral("a").repeated(MarkdownSplitter::kMinProseChars);
+        const QString b = QStringLiteral("b").repeated(10);
+        const auto s = splitMarkdown(a + QStringLiteral("\n\n\n") + b + QStringLiteral("\n\n> quote"));
+        QCOMPARE(s.size(), 2);
+        QCOMPARE(s[0].markdown, a);
+        QCOMPARE(s[1].markdown, b + QStringLiteral("\n\n> quote"));
     }
 
     void listsAndIndentedBlocksStayWhole()
     {
         // Loose lists (blank lines between items), continuation paragraphs and indented code
-        // would render differently if cut: they stay in one segment.
-        const QString loose = QStringLiteral("1. one\n\n2. two\n\n   more about two\n\n- a\n\n+ b\n\n    indented code");
+        // would render differently if cut: they stay in one segment, however long.
+        const QString big = QStringLiteral("x").repeated(MarkdownSplitter::kMinProseChars);
+        const QString loose = big + QStringLiteral("\n\n1. one\n\n2. two\n\n   more about two\n\n- a\n\n+ b\n\n    indented code");
         const auto s = splitMarkdown(loose);
         QCOMPARE(s.size(), 1);
         QCOMPARE(s[0].markdown, loose);
         // A paragraph in column 0 after a list ends the list: a new segment.
-        const auto t = splitMarkdown(QStringLiteral("- a\n- b\n\nAfter the list."));
+        const auto t = splitMarkdown(QStringLiteral("- ") + big + QStringLiteral("\n- b\n\nAfter the list."));
         QCOMPARE(t.size(), 2);
         QCOMPARE(t[1].markdown, QStringLiteral("After the list."));
+    }
+
+    void hugeProseIsCutEvenWhereItMayRenderDifferently()
+    {
+        // A list longer than kMaxProseChars is cut at a blank line; text without blank lines at
+        // a line end past kMaxProseCharsWithoutBlank.
+        QString list;
+        while (list.size() < 2 * MarkdownSplitter::kMaxProseChars)
+            list += QStringLiteral("- item\n\n");
+        const auto l = splitMarkdown(list);
+        QCOMPARE(l.size(), 2);
+        QVERIFY(l[0].markdown.size() + 2 >= MarkdownSplitter::kMaxProseChars);   // its last blank line trimmed
+        QVERIFY(l[0].markdown.size() < MarkdownSplitter::kMaxProseChars + 10);
+        QString lines;
+        while (lines.size() < 2 * MarkdownSplitter::kMaxProseCharsWithoutBlank + 100)
+            lines += QStringLiteral("word\n");
+        const auto w = splitMarkdown(lines);
+        QCOMPARE(w.size(), 3);
+        // Cut at the first line end at or past the limit ("word\n" is 5 characters).
+        QVERIFY(w[0].markdown.size() + 1 >= MarkdownSplitter::kMaxProseCharsWithoutBlank);
+        QVERIFY(w[0].markdown.size() + 1 < MarkdownSplitter::kMaxProseCharsWithoutBlank + 5);
+        QString joined;
+        for (const MarkdownSegment& m : w)
+            joined += m.text + QLatin1Char('\n');
+        QCOMPARE(joined, lines);   // nothing lost at the cuts
     }
 
     void blankInputGivesNothing()
@@ -92,6 +136,81 @@ private Q_SLOTS:
         QCOMPARE(prose, expected);
     }
 
+    // The split of a text fed in two pieces equals the split of the text at once, at every
+    // cut; and each piece gives the split of what was fed so far.
+    void splittingIncrementallyEqualsSplittingAtOnce_data()
+    {
+        QTest::addColumn<QString>("text");
+        for (int i = 0; i < kHostile.size(); ++i)
+            QTest::addRow("hostile %d", i) << kHostile.at(i);
+    }
+    void splittingIncrementallyEqualsSplittingAtOnce()
+    {
+        QFETCH(QString, text);
+        const QList<MarkdownSegment> whole = splitMarkdown(text);
+        QVERIFY(!whole.isEmpty());
+        for (qsizetype cut = 0; cut <= text.size(); ++cut) {
+            MarkdownSplitter s;
+            s.append(QStringView(text).left(cut));
+            QCOMPARE(s.segments(), splitMarkdown(text.left(cut)));
+            s.append(QStringView(text).mid(cut));
+            QCOMPARE(s.segments(), whole);
+        }
+        // One character at a time: what is finished never changes afterwards.
+        MarkdownSplitter s;
+        QList<MarkdownSegment> finished;
+        for (qsizetype i = 0; i < text.size(); ++i) {
+            s.append(QStringView(text).mid(i, 1));
+            QCOMPARE(s.finished().mid(0, finished.size()), finished);
+            finished = s.finished();
+            QCOMPARE(s.segments(), splitMarkdown(text.left(i + 1)));
+            QVERIFY(s.open().size() <= 2);
+        }
+    }
+
+    void closedMarksOnlyFencedBlocksThatEnded()
+    {
+        const auto s = splitMarkdown(QStringLiteral("```a\nx\n```\n~~~b\ny"));
+        QCOMPARE(kinds(s), (QStringList{"code", "code"}));
+        QVERIFY(s[0].closed);
+        QVERIFY(!s[1].closed);
+        QCOMPARE(s[1].text, QStringLiteral("y"));
+    }
+
+    // The model fed a growing answer (and then other answers) always shows its split.
+    void modelRowsFollowTheSplit_data() { splittingIncrementallyEqualsSplittingAtOnce_data(); }
+    void modelRowsFollowTheSplit()
+    {
+        QFETCH(QString, text);
+        MessageSegmentModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        auto rows = [&] {
+            QList<MarkdownSegment> out;
+            for (int r = 0; r < model.rowCount(); ++r) {
+                const QModelIndex i = model.index(r);
+                out.append({model.data(i, MessageSegmentModel::KindRole).toString() == QLatin1String("code")
+                                ? MarkdownSegment::Code
+                                : MarkdownSegment::Prose,
+                            model.data(i, MessageSegmentModel::TextRole).toString(),
+                            model.data(i, MessageSegmentModel::LanguageRole).toString(),
+                            model.data(i, MessageSegmentModel::MarkdownRole).toString(),
+                            model.data(i, MessageSegmentModel::ClosedRole).toBool()});
+            }
+            return out;
+        };
+        for (qsizetype i = 1; i <= text.size(); i += 2) {
+            model.setMarkdown(text.left(i));
+            QCOMPARE(rows(), splitMarkdown(text.left(i)));
+        }
+        model.setMarkdown(text);
+        QCOMPARE(rows(), splitMarkdown(text));
+        // Not an extension of what was shown: split again from the start.
+        model.setMarkdown(text.left(text.size() / 2));
+        QCOMPARE(rows(), splitMarkdown(text.left(text.size() / 2)));
+        model.setMarkdown(kHostile.at(0));
+        QCOMPARE(rows(), splitMarkdown(kHostile.at(0)));
+    }
+
     void streamingChangesOnlyTheLastRow()
     {
         MessageSegmentModel model;
@@ -101,7 +220,8 @@ private Q_SLOTS:
         QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
         QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
 
-        const QString answer = QStringLiteral("Intro paragraph.\n\nSecond one, longer.\n\n```cpp\nint main() {}\n```\nEnd.");
+        const QString intro = QStringLiteral("Intro paragraph. ").repeated(130);   // over kMinProseChars
+        const QString answer = intro + QStringLiteral("\n\nSecond one, longer.\n\n```cpp\nint main() {}\n```\nEnd.");
         // Feed it as a model would, a few characters at a time.
         QString shown;
         for (qsizetype i = 0; i < answer.size(); i += 3) {
