@@ -639,12 +639,15 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
         n_gpu = std::min(n_gpu, cuda_options.max_layers);
     if (options.n_gpu_layers >= 0)
         n_gpu = std::min<int64_t>(n_gpu, options.n_gpu_layers);
-    if (n_gpu == 0 && plan.n_layer_gpu > 0)
+    // max_layers 0 (tests): every layer on the host side, only the embeddings and the head on the
+    // device -- the CUDA backend's host path against the CPU backend, layer for layer.
+    const int64_t min_gpu = cuda_options.max_layers == 0 ? 0 : 1;
+    if (n_gpu == 0 && plan.n_layer_gpu > 0 && min_gpu > 0)
         return make_error("no layers were asked to run on the GPU");
     // Free memory is an estimate (other programs, fragmentation): on out-of-memory, retry with
     // fewer layers, each attempt dropping an eighth of them.
     std::string last_error = plan.summary;
-    while (n_gpu > 0) {
+    while (n_gpu >= min_gpu) {
         // The layers left to the CPU keep their KV cache in RAM: checked like the CPU backend's.
         if (ram) {
             const size_t on_device = kSim ? plan.fixed_bytes + size_t(n_gpu) * plan.layer_bytes : 0;
@@ -668,7 +671,7 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
             return std::unique_ptr<ComputeBackend>(std::move(backend));
         }
         last_error = st.error().message;
-        if (!oom)
+        if (!oom || n_gpu == 0)
             return make_error(last_error);
         backend.reset();   // frees everything before the next attempt
         n_gpu -= std::max<int64_t>(1, n_gpu / 8);
