@@ -79,18 +79,19 @@ struct DevLayer {
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
 
-// Host memory of the layers that stay on the CPU, as allocate() takes it: their KV cache (per
-// token) and, when there is at least one, the host scratch of a micro-batch.
-CpuMemoryPlan plan_host_layers(const HParams& hp, int64_t n_host)
+// Host memory of the layers that stay on the CPU, as allocate() takes it (HostLayers): their KV
+// cache (per token) and, when there is at least one, the residual stream, the layers' scratch
+// and the converted activations of a micro-batch.
+CpuMemoryPlan plan_host_layers(const Model& model, int64_t n_host)
 {
+    const HParams& hp = model.hp;
+    const size_t B = size_t(kCudaMaxBatch);
     CpuMemoryPlan p;
     if (n_host <= 0)
         return p;
-    const size_t kv_dim = size_t(hp.n_head_kv * hp.head_dim), v_dim = size_t(hp.n_head_kv * hp.value_dim);
-    const size_t q_dim = size_t(hp.n_head * hp.head_dim), att_dim = size_t(hp.n_head * hp.value_dim);
-    p.kv_bytes_per_token = size_t(n_host) * (kv_dim + v_dim) * 2;
-    p.scratch_bytes = size_t(kCudaMaxBatch) * (2 * size_t(hp.n_embd) + q_dim + kv_dim + v_dim + att_dim +
-                                               2 * size_t(hp.n_ff)) * 4;
+    p.kv_bytes_per_token = size_t(n_host) * CpuKvCache::bytes_per_token(hp);
+    p.scratch_bytes = B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kCudaMaxBatch) +
+                      B * max_converted_row_bytes(model);
     return p;
 }
 
@@ -652,7 +653,7 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
         if (ram) {
             const size_t on_device = kSim ? plan.fixed_bytes + size_t(n_gpu) * plan.layer_bytes : 0;
             const int64_t n_host = model.hp.n_layer - n_gpu;
-            const CpuMemoryPlan host = plan_host_layers(model.hp, n_host);
+            const CpuMemoryPlan host = plan_host_layers(model, n_host);
             if (auto st = check_context_fits(n_ctx, host.scratch_bytes, host.kv_bytes_per_token,
                                              *ram > on_device ? *ram - on_device : 0,
                                              "the KV cache and buffers of the " + std::to_string(n_host) +

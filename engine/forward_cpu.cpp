@@ -148,17 +148,13 @@ private:
 CpuMemoryPlan plan_cpu_memory(const Model& model)
 {
     const HParams& hp = model.hp;
-    const size_t kv_dim = size_t(hp.n_head_kv * hp.head_dim);
-    const size_t v_dim = size_t(hp.n_head_kv * hp.value_dim);
-    const size_t q_dim = size_t(hp.n_head * hp.head_dim);
-    const size_t att_dim = size_t(hp.n_head * hp.value_dim);
     const size_t B = size_t(kMaxBatch);
     CpuMemoryPlan p;
-    p.kv_bytes_per_token = size_t(hp.n_layer) * (kv_dim + v_dim) * 2;
-    // As allocate(): m_x, m_xb, m_q, m_kb, m_vb, m_att, m_gate, m_up (floats) and m_xconv; then
-    // the session's logits and the eval_top_k row (n_vocab floats each).
-    const size_t floats = B * (2 * size_t(hp.n_embd) + q_dim + kv_dim + v_dim + att_dim + 2 * size_t(hp.n_ff));
-    p.scratch_bytes = floats * 4 + B * max_converted_row_bytes(model) + 2 * size_t(hp.n_vocab) * 4;
+    p.kv_bytes_per_token = size_t(hp.n_layer) * CpuKvCache::bytes_per_token(hp);
+    // As allocate(): m_x, m_scratch, the matmul's converted activations; then the session's
+    // logits and the eval_top_k row (n_vocab floats each).
+    p.scratch_bytes = B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kMaxBatch) +
+                      B * max_converted_row_bytes(model) + 2 * size_t(hp.n_vocab) * 4;
     return p;
 }
 

@@ -197,6 +197,13 @@ size_t CpuKvCache::bytes_per_token(const HParams& hp)
     return size_t(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * sizeof(uint16_t);
 }
 
+size_t CpuLayerScratch::bytes(const HParams& hp, int64_t batch)
+{
+    const int64_t floats = hp.n_embd + hp.n_head * hp.head_dim + hp.n_head_kv * (hp.head_dim + hp.value_dim) +
+                           hp.n_head * hp.value_dim + 2 * hp.n_ff;
+    return size_t(batch * floats) * sizeof(float);
+}
+
 void CpuLayerScratch::allocate(const HParams& hp, int64_t batch)
 {
     xb.resize(size_t(batch * hp.n_embd));

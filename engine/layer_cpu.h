@@ -97,7 +97,7 @@ struct CpuKvCache {
     std::vector<uint16_t> v;   // (n_ctx, n_head_kv*value_dim) F16
 
     CpuKvCache(const HParams& hp, int64_t n_ctx);   // throws std::bad_alloc
-    static size_t bytes_per_token(const HParams& hp);
+    static size_t bytes_per_token(const HParams& hp);   // what the constructor takes per position
 };
 
 // The activations of one micro-batch inside a layer. Layers run one after the other, so all the
@@ -112,6 +112,7 @@ struct CpuLayerScratch {
     std::vector<float> up;     // (batch, n_ff)
 
     void allocate(const HParams& hp, int64_t batch);   // throws std::bad_alloc
+    static size_t bytes(const HParams& hp, int64_t batch);   // what allocate() takes
 };
 
 // Runs the layers of `model` on the CPU. The references must outlive it; the matmul must have
