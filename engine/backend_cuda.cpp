@@ -1,14 +1,13 @@
 // The Llama forward pass on a CUDA device (or the CUDA sim: this file is compiled once per
 // flavour, see kernels/cuda/flavor.h), top to bottom like forward_cpu.cpp:
 //   embed -> [layers 0 .. n_gpu) on the device -> [n_gpu .. n_layer) on the CPU -> head on the device.
+// The layers on the CPU are the CPU backend's own (layer_cpu.h), with its kernels and a thread pool.
 // Numerics follow the CPU backend: activations quantized to the same 8-bit blocks before every
 // product, F16 KV cache, the same attention recurrence; so logits agree with --device cpu up to
 // the order of float sums (see tests/engine/tst_cuda_backend.cpp for the tolerance).
 #include "backend_cuda.h"
 
-#include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/matmul_ref.h"
-#include "kernels/cpu/ops_ref.h"
 #include "kernels/cuda/argmax.cuh"
 #include "kernels/cuda/attention.cuh"
 #include "kernels/cuda/attention_prefill.cuh"
@@ -21,6 +20,8 @@
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
 #include "kernels/cuda/topk.cuh"
+#include "layer_cpu.h"
+#include "thread_pool.h"
 
 #if !defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/device_probe.h"
@@ -29,7 +30,9 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 #include <optional>
+#include <thread>
 #include <vector>
 
 namespace causerie {
@@ -76,30 +79,54 @@ struct DevLayer {
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
 
-// Host memory of the layers that stay on the CPU, as allocate() takes it: their KV cache (per
-// token) and, when there is at least one, the host scratch of a micro-batch.
-CpuMemoryPlan plan_host_layers(const HParams& hp, int64_t n_host)
+// Host memory of the layers that stay on the CPU, as allocate() takes it (HostLayers): their KV
+// cache (per token) and, when there is at least one, the residual stream, the layers' scratch
+// and the converted activations of a micro-batch.
+CpuMemoryPlan plan_host_layers(const Model& model, int64_t n_host)
 {
+    const HParams& hp = model.hp;
+    const size_t B = size_t(kCudaMaxBatch);
     CpuMemoryPlan p;
     if (n_host <= 0)
         return p;
-    const size_t kv_dim = size_t(hp.n_head_kv * hp.head_dim), v_dim = size_t(hp.n_head_kv * hp.value_dim);
-    const size_t q_dim = size_t(hp.n_head * hp.head_dim), att_dim = size_t(hp.n_head * hp.value_dim);
-    p.kv_bytes_per_token = size_t(n_host) * (kv_dim + v_dim) * 2;
-    p.scratch_bytes = size_t(kCudaMaxBatch) * (2 * size_t(hp.n_embd) + q_dim + kv_dim + v_dim + att_dim +
-                                               2 * size_t(hp.n_ff)) * 4;
+    p.kv_bytes_per_token = size_t(n_host) * CpuKvCache::bytes_per_token(hp);
+    p.scratch_bytes = B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kCudaMaxBatch) +
+                      B * max_converted_row_bytes(model);
     return p;
 }
 
 constexpr int64_t kMaxGather = kCudaMaxGather;
 static_assert(kCudaMaxTopK == gpu::kTopKMax, "backend_cuda.h and topk.cuh disagree on the largest k");
 
+// The layers that did not fit on the device, run by the CPU backend's layer (layer_cpu.h) on host
+// buffers: the residual stream is copied from the device before them and back after them.
+struct HostLayers {
+    ThreadPool pool;
+    CpuMatmul matmul{pool};
+    std::vector<CpuKvCache> cache;   // per host layer, (n_ctx, ...) F16 K and V
+    std::vector<float> x;            // (B, n_embd) residual stream
+    CpuLayerScratch scratch;         // (B, ...) the layers' activations
+    CpuLayer layer;
+
+    // Throws std::bad_alloc.
+    HostLayers(const Model& model, int n_threads, int64_t n_host, int64_t n_ctx, int64_t batch)
+        : pool(n_threads), layer(model, pool, matmul, scratch)
+    {
+        cache.reserve(size_t(n_host));
+        for (int64_t i = 0; i < n_host; ++i)
+            cache.emplace_back(model.hp, n_ctx);
+        x.resize(size_t(batch * model.hp.n_embd));
+        scratch.allocate(model.hp, batch);
+        matmul.reserve(model, batch);
+    }
+};
+
 class CudaBackend final : public ComputeBackend {
 public:
-    CudaBackend(const Model& model, int device_index, int64_t n_ctx, int64_t n_gpu, int64_t gemm_min_batch,
-                const CudaBackendOptions& options)
+    CudaBackend(const Model& model, int device_index, int64_t n_ctx, int64_t n_gpu, int n_threads,
+                int64_t gemm_min_batch, const CudaBackendOptions& options)
         : m(model), hp(model.hp), m_device_index(device_index), m_n_ctx(n_ctx), m_n_gpu(n_gpu),
-          m_gemm_min_batch(gemm_min_batch),
+          m_n_threads(n_threads), m_gemm_min_batch(gemm_min_batch),
           m_attention(options.attention), m_prefill_attention(options.prefill_attention),
           m_graphs_enabled(options.graphs == CudaBackendOptions::Graphs::On ||
                            (options.graphs == CudaBackendOptions::Graphs::Auto && !kSim))
@@ -201,27 +228,25 @@ public:
             if (auto st = alloc(m_x16, B * max_cols * 2); !st)
                 return fail(st);
         }
-        // Layers that stay on the CPU keep their KV cache and scratch in host memory.
+        // Layers that stay on the CPU keep their KV cache and scratch in host memory (HostLayers).
         const int64_t n_host = hp.n_layer - m_n_gpu;
         try {
-            m_host_k.assign(size_t(n_host), std::vector<uint16_t>(size_t(m_n_ctx * kv_dim)));
-            m_host_v.assign(size_t(n_host), std::vector<uint16_t>(size_t(m_n_ctx * v_dim)));
-            if (n_host > 0) {
-                m_hx.resize(B * size_t(hp.n_embd));
-                m_hxb.resize(B * size_t(hp.n_embd));
-                m_hq.resize(B * size_t(q_dim));
-                m_hk.resize(B * size_t(kv_dim));
-                m_hv.resize(B * size_t(v_dim));
-                m_hatt.resize(B * size_t(att_dim));
-                m_hgate.resize(B * size_t(hp.n_ff));
-                m_hup.resize(B * size_t(hp.n_ff));
-            }
+            if (n_host > 0)
+                m_host = std::make_unique<HostLayers>(m, m_n_threads, n_host, m_n_ctx, kCudaMaxBatch);
         } catch (const std::bad_alloc&) {
             return make_error("not enough host memory for the KV cache of the " + std::to_string(n_host) +
                               " layers that stay on the CPU; choose a smaller context size");
         }
         if (auto st = gpu::stream_sync(m_stream); !st)
             return fail(st);
+        // Last, once the device side has fit: repacking is not undone by a retry with fewer layers.
+        if (m_host) {
+            std::vector<const Weight*> weights;
+            for (int64_t l = m_n_gpu; l < hp.n_layer; ++l)
+                for (const Weight* w : layer_matrices(m.layers[size_t(l)]))
+                    weights.push_back(w);
+            m_host->matmul.repack(m, weights);
+        }
         return Ok{};
     }
 
@@ -396,90 +421,6 @@ private:
         return Ok{};
     }
 
-    // A layer that did not fit on the GPU, with the reference kernels on host buffers
-    // (m_hx holds the residual stream meanwhile). Same arithmetic as forward_cpu.cpp.
-    void host_layer(int64_t l, int64_t n, int64_t pos)
-    {
-        using namespace kernels;
-        const LayerWeights& L = m.layers[size_t(l)];
-        const int64_t d = hp.n_embd, hd = hp.head_dim, vd = hp.value_dim;
-        const int64_t kv_dim = hp.n_head_kv * hd, v_dim = hp.n_head_kv * vd, q_dim = hp.n_head * hd;
-        auto mm = [](const Weight& w, const float* x, int64_t nt, float* y) {
-            matmul_ref(w.type, w.data, w.row_bytes, w.rows, w.cols, x, nt, y, w.rows);
-        };
-        auto norm = [](const Weight& w) { return static_cast<const float*>(w.data); };
-        std::vector<uint16_t>& K = m_host_k[size_t(l - m_n_gpu)];
-        std::vector<uint16_t>& V = m_host_v[size_t(l - m_n_gpu)];
-
-        for (int64_t t = 0; t < n; ++t)
-            rmsnorm_ref(&m_hx[size_t(t * d)], norm(L.attn_norm), &m_hxb[size_t(t * d)], d, hp.rms_eps);
-        mm(L.wq, m_hxb.data(), n, m_hq.data());
-        mm(L.wk, m_hxb.data(), n, m_hk.data());
-        mm(L.wv, m_hxb.data(), n, m_hv.data());
-        for (int64_t t = 0; t < n; ++t) {
-            rope_ref(&m_hq[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base,
-                     m.rope_freq_factors);
-            rope_ref(&m_hk[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base,
-                     m.rope_freq_factors);
-            for (int64_t i = 0; i < kv_dim; ++i)
-                K[size_t((pos + t) * kv_dim + i)] = fp32_to_fp16(m_hk[size_t(t * kv_dim + i)]);
-            for (int64_t i = 0; i < v_dim; ++i)
-                V[size_t((pos + t) * v_dim + i)] = fp32_to_fp16(m_hv[size_t(t * v_dim + i)]);
-        }
-        host_attention(K, V, n, pos);
-        mm(L.wo, m_hatt.data(), n, m_hxb.data());
-        for (int64_t t = 0; t < n; ++t)
-            add_ref(&m_hx[size_t(t * d)], &m_hxb[size_t(t * d)], d);
-        for (int64_t t = 0; t < n; ++t)
-            rmsnorm_ref(&m_hx[size_t(t * d)], norm(L.ffn_norm), &m_hxb[size_t(t * d)], d, hp.rms_eps);
-        mm(L.w_gate, m_hxb.data(), n, m_hgate.data());
-        mm(L.w_up, m_hxb.data(), n, m_hup.data());
-        swiglu_ref(m_hgate.data(), m_hup.data(), m_hgate.data(), n * hp.n_ff);
-        mm(L.w_down, m_hgate.data(), n, m_hxb.data());
-        for (int64_t t = 0; t < n; ++t)
-            add_ref(&m_hx[size_t(t * d)], &m_hxb[size_t(t * d)], d);
-    }
-
-    // The CPU backend's attention recurrence (F16 Q, running max, F16 accumulator).
-    void host_attention(const std::vector<uint16_t>& K, const std::vector<uint16_t>& V, int64_t n, int64_t pos)
-    {
-        using namespace kernels;
-        const int64_t hd = hp.head_dim, vd = hp.value_dim, group = hp.n_head / hp.n_head_kv;
-        const int64_t kv_dim = hp.n_head_kv * hd, v_dim = hp.n_head_kv * vd;
-        const float scale = 1.0f / std::sqrt(float(hd));
-        std::vector<float> q16(static_cast<size_t>(hd));
-        std::vector<uint16_t> acc(static_cast<size_t>(vd));
-        for (int64_t t = 0; t < n; ++t)
-            for (int64_t h = 0; h < hp.n_head; ++h) {
-                const int64_t kvh = h / group;
-                for (int64_t i = 0; i < hd; ++i)
-                    q16[size_t(i)] = fp16_to_fp32(fp32_to_fp16(m_hq[size_t((t * hp.n_head + h) * hd + i)]));
-                std::fill(acc.begin(), acc.end(), uint16_t(0));
-                float max = -INFINITY, sum = 0.0f;
-                for (int64_t j = 0; j <= pos + t; ++j) {
-                    float s = 0.0f;
-                    for (int64_t i = 0; i < hd; ++i)
-                        s += q16[size_t(i)] * fp16_to_fp32(K[size_t(j * kv_dim + kvh * hd + i)]);
-                    s *= scale;
-                    float rescale = 1.0f, w = 1.0f;
-                    if (s > max) {
-                        rescale = std::exp(max - s);
-                        max = s;
-                        for (auto& a : acc)
-                            a = fp32_to_fp16(fp16_to_fp32(a) * rescale);
-                    } else {
-                        w = std::exp(s - max);
-                    }
-                    for (int64_t i = 0; i < vd; ++i)
-                        acc[size_t(i)] = fp32_to_fp16(fp16_to_fp32(acc[size_t(i)]) +
-                                                      fp16_to_fp32(V[size_t(j * v_dim + kvh * vd + i)]) * w);
-                    sum = sum * rescale + w;
-                }
-                for (int64_t i = 0; i < vd; ++i)
-                    m_hatt[size_t((t * hp.n_head + h) * vd + i)] = fp16_to_fp32(acc[size_t(i)]) * (1.0f / sum);
-            }
-    }
-
     Status forward_batch(const int32_t* tokens, int64_t n, int64_t pos, float* logits_last, float* all_logits,
                          bool head_on_device = false)
     {
@@ -492,11 +433,12 @@ private:
         for (int64_t l = 0; l < m_n_gpu; ++l)
             if (auto st = gpu_layer(l, n, pos); !st)
                 return st;
-        if (m_n_gpu < hp.n_layer) {
-            GPU_TRY(gpu::copy_to_host(m_hx.data(), m_x.ptr, size_t(n * d) * 4, m_stream));
+        if (m_host) {
+            float* hx = m_host->x.data();
+            GPU_TRY(gpu::copy_to_host(hx, m_x.ptr, size_t(n * d) * 4, m_stream));
             for (int64_t l = m_n_gpu; l < hp.n_layer; ++l)
-                host_layer(l, n, pos);
-            GPU_TRY(gpu::copy_to_device(m_x.ptr, m_hx.data(), size_t(n * d) * 4, m_stream));
+                m_host->layer.forward(l, m_host->cache[size_t(l - m_n_gpu)], hx, n, pos);
+            GPU_TRY(gpu::copy_to_device(m_x.ptr, hx, size_t(n * d) * 4, m_stream));
         }
 
         // Output head: only the rows whose logits are wanted.
@@ -594,6 +536,7 @@ private:
     int m_device_index;
     int64_t m_n_ctx;
     int64_t m_n_gpu;
+    int m_n_threads;   // of the pool running the host layers
     int64_t m_gemm_min_batch;
     CudaBackendOptions::Attention m_attention;
     CudaBackendOptions::PrefillAttention m_prefill_attention;
@@ -629,9 +572,7 @@ private:
     DeviceMem m_x16;     // GEMM path: (B, largest cols) F16
     DeviceMem m_split;   // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
 
-    // Host side of the layers that stay on the CPU.
-    std::vector<std::vector<uint16_t>> m_host_k, m_host_v;   // per host layer (n_ctx, kv) F16
-    std::vector<float> m_hx, m_hxb, m_hq, m_hk, m_hv, m_hatt, m_hgate, m_hup;
+    std::unique_ptr<HostLayers> m_host;   // layers [m_n_gpu, n_layer); nullptr when every layer is on the GPU
 };
 
 } // namespace
@@ -675,6 +616,9 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
         n_ctx = std::min<int64_t>(model.hp.n_ctx_train > 0 ? model.hp.n_ctx_train : 4096, 4096);
     if (n_ctx > (int64_t(1) << 20))
         return make_error("context size " + std::to_string(n_ctx) + " is too large (at most 1048576)");
+    int n_threads = options.n_threads;   // for the layers that stay on the CPU
+    if (n_threads <= 0)
+        n_threads = int(std::max(1u, std::thread::hardware_concurrency()));
     const int64_t gemm_min = cuda_options.gemm_min_batch >= 0 ? cuda_options.gemm_min_batch
                              : kSim                           ? INT64_MAX
                                                               : 32;
@@ -696,17 +640,20 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
         n_gpu = std::min(n_gpu, cuda_options.max_layers);
     if (options.n_gpu_layers >= 0)
         n_gpu = std::min<int64_t>(n_gpu, options.n_gpu_layers);
-    if (n_gpu == 0 && plan.n_layer_gpu > 0)
+    // max_layers 0 (tests): every layer on the host side, only the embeddings and the head on the
+    // device -- the CUDA backend's host path against the CPU backend, layer for layer.
+    const int64_t min_gpu = cuda_options.max_layers == 0 ? 0 : 1;
+    if (n_gpu == 0 && plan.n_layer_gpu > 0 && min_gpu > 0)
         return make_error("no layers were asked to run on the GPU");
     // Free memory is an estimate (other programs, fragmentation): on out-of-memory, retry with
     // fewer layers, each attempt dropping an eighth of them.
     std::string last_error = plan.summary;
-    while (n_gpu > 0) {
+    while (n_gpu >= min_gpu) {
         // The layers left to the CPU keep their KV cache in RAM: checked like the CPU backend's.
         if (ram) {
             const size_t on_device = kSim ? plan.fixed_bytes + size_t(n_gpu) * plan.layer_bytes : 0;
             const int64_t n_host = model.hp.n_layer - n_gpu;
-            const CpuMemoryPlan host = plan_host_layers(model.hp, n_host);
+            const CpuMemoryPlan host = plan_host_layers(model, n_host);
             if (auto st = check_context_fits(n_ctx, host.scratch_bytes, host.kv_bytes_per_token,
                                              *ram > on_device ? *ram - on_device : 0,
                                              "the KV cache and buffers of the " + std::to_string(n_host) +
@@ -714,7 +661,7 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
                 !st)
                 return st.error();
         }
-        auto backend = std::make_unique<CudaBackend>(model, *index, n_ctx, n_gpu, gemm_min, cuda_options);
+        auto backend = std::make_unique<CudaBackend>(model, *index, n_ctx, n_gpu, n_threads, gemm_min, cuda_options);
         bool oom = false;
         auto st = backend->allocate(&oom);
         if (st) {
@@ -725,7 +672,7 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
             return std::unique_ptr<ComputeBackend>(std::move(backend));
         }
         last_error = st.error().message;
-        if (!oom)
+        if (!oom || n_gpu == 0)
             return make_error(last_error);
         backend.reset();   // frees everything before the next attempt
         n_gpu -= std::max<int64_t>(1, n_gpu / 8);

@@ -72,7 +72,8 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
 
 // Options beyond BackendOptions, for tests and benchmarks.
 struct CudaBackendOptions {
-    int64_t max_layers = -1;       // cap on GPU layers (-1: as many as fit)
+    int64_t max_layers = -1;       // cap on GPU layers (-1: as many as fit; 0, for tests: every
+                                   // layer on the host side, embeddings and head on the device)
     int64_t gemm_min_batch = -1;   // prefill batches at least this large use dequantize+GEMM
                                    // (-1: 32 on a GPU, never under the sim, where matvec is exact)
     // Decode attention: the CPU's exact recurrence (one block per head), or split-K

@@ -1,0 +1,302 @@
+// One transformer layer on the CPU (see layer_cpu.h for the computation and what is shared).
+#include "layer_cpu.h"
+
+#include "kernels/cpu/attention_cpu.h"
+#include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/matmul_cpu.h"
+#include "kernels/cpu/matmul_ref.h"
+#include "kernels/cpu/ops_ref.h"
+#include "kernels/cpu/repack_cpu.h"
+
+#include <algorithm>
+#include <cmath>
+#include <utility>
+
+#if defined(__unix__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
+
+namespace causerie {
+namespace {
+
+using namespace kernels;
+
+// Rows padded to whole repacked groups when the rows of several weights are enumerated together,
+// so every thread's range starts on a group boundary of each weight.
+int64_t padded_rows(int64_t rows) { return (rows + kRepackRows - 1) / kRepackRows * kRepackRows; }
+
+// Gives the pages wholly inside [p, p + n) of the model's read-only file mapping back to the
+// kernel: they are not read again (the repacked copy is), and if they were, they would be read
+// back from the file. Never for memory that is not a file mapping (MADV_DONTNEED would zero it).
+void release_mapped_pages(const void* p, size_t n)
+{
+#if defined(__unix__) && defined(MADV_DONTNEED)
+    const auto page = uintptr_t(::sysconf(_SC_PAGESIZE));
+    const uintptr_t begin = (reinterpret_cast<uintptr_t>(p) + page - 1) / page * page;
+    const uintptr_t end = (reinterpret_cast<uintptr_t>(p) + n) / page * page;
+    if (end > begin)
+        ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
+const float* norm_weight(const Weight& w) { return static_cast<const float*>(w.data); }
+
+} // namespace
+
+std::vector<const Weight*> layer_matrices(const LayerWeights& L)
+{
+    return {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down};
+}
+
+size_t max_converted_row_bytes(const Model& model)
+{
+    size_t most = converted_row_bytes(model.output.type, model.output.cols);
+    for (const LayerWeights& L : model.layers)
+        for (const Weight* w : layer_matrices(L))
+            most = std::max(most, converted_row_bytes(w->type, w->cols));
+    return most;
+}
+
+// Anonymous memory asking for transparent huge pages (one token over a 14336 x 4096 Q4_0 weight
+// streamed 12 -> 17 GB/s with 2 MiB pages: fewer TLB misses). The price: when the kernel has to
+// compact memory to find 2 MiB pages, the first allocation of ~600 MB took ~1.5 s here instead
+// of ~0.4 s.
+bool PackedArena::allocate(size_t bytes)
+{
+    release();
+#if defined(__unix__)
+    constexpr size_t huge = size_t(2) << 20;
+    m_size = (bytes + huge - 1) / huge * huge;
+    void* p = ::mmap(nullptr, m_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) {
+        m_size = 0;
+        return false;
+    }
+#ifdef MADV_HUGEPAGE
+    ::madvise(p, m_size, MADV_HUGEPAGE);   // advice only: without it the kernels still work
+#endif
+    m_data = static_cast<uint8_t*>(p);
+    return true;
+#else
+    (void)bytes;
+    return false;
+#endif
+}
+
+void PackedArena::release()
+{
+#if defined(__unix__)
+    if (m_data)
+        ::munmap(m_data, m_size);
+#endif
+    m_data = nullptr;
+    m_size = 0;
+}
+
+void CpuMatmul::reserve(const Model& model, int64_t max_tokens)
+{
+    m_xconv.resize(size_t(max_tokens) * max_converted_row_bytes(model));
+}
+
+void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& weights, size_t budget)
+{
+    std::vector<std::pair<const Weight*, size_t>> placed;   // weight, offset in the arena
+    size_t total = 0;
+    for (const Weight* w : weights) {
+        if (!repack_available(w->type, w->cols))
+            continue;
+        placed.emplace_back(w, total);
+        total += (repacked_bytes(w->type, w->rows, w->cols) + 4095) / 4096 * 4096;
+    }
+    if (placed.empty() || total > budget || !m_packed_arena.allocate(total))
+        return;
+    // Only a model mapped from a file may have its pages released (see release_mapped_pages):
+    // GGUFFile::open always maps the file, from_memory leaves the path empty. A tied output is
+    // also the embedding table, read row by row for every token.
+    const bool mapped = !model.file.path().empty();
+    for (const auto& [w, offset] : placed) {
+        uint8_t* dst = m_packed_arena.data() + offset;
+        const int64_t groups = (w->rows + kRepackRows - 1) / kRepackRows;
+        // Runs of ~8 MiB of source rows, released as soon as they are copied: the peak is the
+        // repacked copy plus one run, not plus the largest tensor (the 32000-row output).
+        const size_t group_src = size_t(kRepackRows) * w->row_bytes;
+        const int64_t run = std::max<int64_t>(1, int64_t((size_t(8) << 20) / group_src));
+        for (int64_t g0 = 0; g0 < groups; g0 += run) {
+            const int64_t g1 = std::min(groups, g0 + run);
+            m_pool.parallel_for(g1 - g0, [&](int64_t b, int64_t e) {
+                repack_groups(w->type, w->data, w->row_bytes, w->rows, w->cols, g0 + b, g0 + e, dst);
+            });
+            if (mapped && w->data != model.tok_embd.data) {
+                const int64_t r1 = std::min(w->rows, g1 * kRepackRows);
+                release_mapped_pages(static_cast<const uint8_t*>(w->data) + size_t(g0 * kRepackRows) * w->row_bytes,
+                                     size_t(r1 - g0 * kRepackRows) * w->row_bytes);
+            }
+        }
+        m_packed[w] = dst;
+    }
+}
+
+// Converts x (n, cols) for weights of `type` into m_xconv, tokens split over the pool.
+const uint8_t* CpuMatmul::convert(TensorType type, const float* x, int64_t n, int64_t cols)
+{
+    uint8_t* dst = m_xconv.data();
+    if (n == 1)
+        convert_activations_cpu(type, x, cols, 0, 1, dst);
+    else
+        m_pool.parallel_for(n, [&](int64_t b, int64_t e) { convert_activations_cpu(type, x, cols, b, e, dst); });
+    return dst;
+}
+
+void CpuMatmul::run(const float* x, int64_t n, std::initializer_list<Op> ops)
+{
+    const Op* first = ops.begin();
+    const int64_t cols = first->w->cols;
+    bool shared = true;
+    int64_t total = 0;
+    for (const Op& op : ops) {
+        shared = shared && vec_dot_type(op.w->type) == vec_dot_type(first->w->type) && op.w->cols == cols;
+        total += padded_rows(op.w->rows);
+    }
+    if (!shared) {
+        for (const Op& op : ops)
+            run(x, n, {op});
+        return;
+    }
+    const uint8_t* xc = convert(first->w->type, x, n, cols);
+    // Rows in chunks of 16 (one repacked group): whole enough for the kernels' tiles, small
+    // enough to balance. Each weight's rows start at a multiple of 16 in the enumeration.
+    m_pool.parallel_for(total, [&](int64_t b, int64_t e) {
+        int64_t offset = 0;
+        for (const Op& op : ops) {
+            const Weight& w = *op.w;
+            const int64_t rb = std::max(b, offset), re = std::min(e, offset + w.rows);
+            if (rb < re) {
+                if (const auto it = m_packed.find(&w); it != m_packed.end())
+                    matmul_repacked_cpu(w.type, it->second, w.rows, cols, rb - offset, re - offset, xc, n, op.y,
+                                        w.rows);
+                else
+                    matmul_converted_cpu(w.type, static_cast<const char*>(w.data) + size_t(rb - offset) * w.row_bytes,
+                                         w.row_bytes, re - rb, cols, xc, n, op.y + (rb - offset), w.rows);
+            }
+            offset += padded_rows(w.rows);
+        }
+    }, kRepackRows);
+}
+
+CpuKvCache::CpuKvCache(const HParams& hp, int64_t n_ctx)
+    : k(size_t(n_ctx * hp.n_head_kv * hp.head_dim)), v(size_t(n_ctx * hp.n_head_kv * hp.value_dim))
+{
+}
+
+size_t CpuKvCache::bytes_per_token(const HParams& hp)
+{
+    return size_t(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * sizeof(uint16_t);
+}
+
+size_t CpuLayerScratch::bytes(const HParams& hp, int64_t batch)
+{
+    const int64_t floats = hp.n_embd + hp.n_head * hp.head_dim + hp.n_head_kv * (hp.head_dim + hp.value_dim) +
+                           hp.n_head * hp.value_dim + 2 * hp.n_ff;
+    return size_t(batch * floats) * sizeof(float);
+}
+
+void CpuLayerScratch::allocate(const HParams& hp, int64_t batch)
+{
+    xb.resize(size_t(batch * hp.n_embd));
+    q.resize(size_t(batch * hp.n_head * hp.head_dim));
+    kb.resize(size_t(batch * hp.n_head_kv * hp.head_dim));
+    vb.resize(size_t(batch * hp.n_head_kv * hp.value_dim));
+    att.resize(size_t(batch * hp.n_head * hp.value_dim));
+    gate.resize(size_t(batch * hp.n_ff));
+    up.resize(size_t(batch * hp.n_ff));
+}
+
+void CpuLayer::forward(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
+{
+    const LayerWeights& L = m.layers[size_t(l)];
+    attention_block(L, cache, x, n, pos);
+    feed_forward_block(L, x, n);
+}
+
+void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
+{
+    const int64_t d = hp.n_embd;
+    const int64_t hd = hp.head_dim;
+    const int64_t kv_dim = hp.n_head_kv * hd;
+    const int64_t v_dim = hp.n_head_kv * hp.value_dim;
+    const int64_t q_dim = hp.n_head * hd;
+
+    for (int64_t t = 0; t < n; ++t)
+        rmsnorm_ref(&x[t * d], norm_weight(L.attn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps);
+    m_matmul.run(s.xb.data(), n, {{&L.wq, s.q.data()},     // (n, n_head*hd)
+                                  {&L.wk, s.kb.data()},    // (n, n_head_kv*hd)
+                                  {&L.wv, s.vb.data()}});  // (n, n_head_kv*vd)
+    for (int64_t t = 0; t < n; ++t) {
+        rope_ref(&s.q[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
+        rope_ref(&s.kb[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base,
+                 m.rope_freq_factors);
+        uint16_t* kc = &cache.k[size_t((pos + t) * kv_dim)];
+        uint16_t* vc = &cache.v[size_t((pos + t) * v_dim)];
+        for (int64_t i = 0; i < kv_dim; ++i)
+            kc[i] = fp32_to_fp16(s.kb[size_t(t * kv_dim + i)]);
+        for (int64_t i = 0; i < v_dim; ++i)
+            vc[i] = fp32_to_fp16(s.vb[size_t(t * v_dim + i)]);
+    }
+    attention(cache, n, pos);
+    m_matmul.run(L.wo, s.att.data(), n, s.xb.data());   // (n, d)
+    for (int64_t t = 0; t < n; ++t)
+        add_ref(&x[t * d], &s.xb[size_t(t * d)], d);
+}
+
+// SwiGLU.
+void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
+{
+    const int64_t d = hp.n_embd;
+    const int64_t ff = hp.n_ff;
+
+    for (int64_t t = 0; t < n; ++t)
+        rmsnorm_ref(&x[t * d], norm_weight(L.ffn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps);
+    m_matmul.run(s.xb.data(), n, {{&L.w_gate, s.gate.data()},   // (n, n_ff)
+                                  {&L.w_up, s.up.data()}});     // (n, n_ff)
+    for (int64_t t = 0; t < n; ++t)
+        swiglu_ref(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff);
+    m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)
+    for (int64_t t = 0; t < n; ++t)
+        add_ref(&x[t * d], &s.xb[size_t(t * d)], d);
+}
+
+// s.att (n, n_head*vd) = softmax(Q K^T / sqrt(hd), causal) V over cache positions [0, pos+t],
+// computed as llama.cpp's CPU flash attention does (kernels/cpu/attention_cpu.h), so logits
+// agree with it to 1e-4 rather than 3e-2.
+void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos)
+{
+    const int64_t hd = hp.head_dim;
+    const int64_t vd = hp.value_dim;
+    const int64_t group = hp.n_head / hp.n_head_kv;   // query heads sharing one KV head (GQA)
+    AttentionShape shape;
+    shape.head_dim = hd;
+    shape.value_dim = vd;
+    shape.k_stride = hp.n_head_kv * hd;
+    shape.v_stride = hp.n_head_kv * vd;
+    shape.scale = 1.0f / std::sqrt(float(hd));
+    const uint16_t* K = cache.k.data();
+    const uint16_t* V = cache.v.data();
+
+    // One work item per (token, head).
+    m_pool.parallel_for(n * hp.n_head, [&](int64_t b, int64_t e) {
+        std::vector<float> scratch(size_t(attention_scratch_floats(shape)));
+        for (int64_t item = b; item < e; ++item) {
+            const int64_t t = item / hp.n_head;
+            const int64_t h = item % hp.n_head;
+            const int64_t kvh = h / group;
+            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)], K + kvh * hd, V + kvh * vd,
+                               pos + t + 1, &s.att[size_t(t * hp.n_head * vd + h * vd)], scratch.data());
+        }
+    });
+}
+
+} // namespace causerie

@@ -1,0 +1,144 @@
+#pragma once
+// One transformer layer on the CPU, with the runtime-dispatched kernels (kernels/cpu/*_cpu.h) and
+// the thread pool: CpuBackend (forward_cpu.cpp) runs it for every layer, the CUDA backend
+// (backend_cuda.cpp) for the layers that do not fit on its device. One implementation, so the
+// two give the same logits for the same layer on the same CPU dispatch.
+//
+// A Llama layer, for n tokens at positions [pos, pos + n) with x (n, n_embd) the residual stream:
+//   attention block:    h = rmsnorm(x) * attn_norm
+//                       q, k, v = h . wq^T, h . wk^T, h . wv^T;  q, k = rope(q, k)
+//                       cache rows [pos, pos + n) <- k, v (F16)
+//                       x += attention(q, cache rows [0, pos + t]) . wo^T
+//   feed-forward block: h = rmsnorm(x) * ffn_norm
+//                       x += (silu(h . w_gate^T) * (h . w_up^T)) . w_down^T
+// What other architectures change is a step of one block in layer_cpu.cpp (not written yet):
+// biases after the Q/K/V products (Qwen2), a norm after each block (Gemma 2), another activation
+// than SiLU (GELU: Gemma, Phi), partial rotary dimensions (Phi; n_rot already says how many), a
+// mixture of experts in place of the feed-forward block (Mixtral, Qwen MoE). Their weights would
+// join LayerWeights (model.h) and layer_matrices() below.
+#include "model.h"
+#include "thread_pool.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <unordered_map>
+#include <vector>
+
+namespace causerie {
+
+// The 2-D weights of a layer, the ones its matrix products read.
+std::vector<const Weight*> layer_matrices(const LayerWeights& L);
+
+// The largest activation row converted for any matrix product of `model` (its layers and head).
+size_t max_converted_row_bytes(const Model& model);
+
+// One anonymous allocation for repacked weights, asking for transparent huge pages.
+class PackedArena {
+public:
+    PackedArena() = default;
+    PackedArena(const PackedArena&) = delete;
+    PackedArena& operator=(const PackedArena&) = delete;
+    ~PackedArena() { release(); }
+
+    bool allocate(size_t bytes);   // false when the memory cannot be had
+    uint8_t* data() const { return m_data; }
+
+private:
+    void release();
+
+    uint8_t* m_data = nullptr;
+    size_t m_size = 0;
+};
+
+// Matrix products y = x . W^T on the CPU, numerics of llama.cpp's CPU backend: activations
+// converted once per op to the weights' vec_dot_type (Q8_0/Q8_1/Q8_K or F16), weight rows split
+// over the pool, and the repacked copy of a weight (kernels/cpu/repack_cpu.h) used where the CPU
+// has a kernel for it. Bit-identical whatever the number of threads or tokens.
+class CpuMatmul {
+public:
+    explicit CpuMatmul(ThreadPool& pool) : m_pool(pool) {}
+
+    // Room to convert `max_tokens` rows of activations for any weight of `model`.
+    // Throws std::bad_alloc (callers turn it into an error that names what did not fit).
+    void reserve(const Model& model, int64_t max_tokens);
+
+    // Repacks those of `weights` that the dispatched kernels have a repacked layout for (none on
+    // CPUs without AVX-512 VNNI or under CAUSERIE_CPU=avx2|scalar), into one allocation of at
+    // most `budget` bytes. A model mapped from a file gets the pages of the original rows handed
+    // back to the kernel as they are copied, so memory stays about one copy of the weights.
+    // Not enough memory is not an error: the weights are then used in place.
+    void repack(const Model& model, const std::vector<const Weight*>& weights, size_t budget = SIZE_MAX);
+
+    struct Op {
+        const Weight* w;
+        float* y;   // (n, w->rows)
+    };
+
+    // y_i (n, w_i.rows) = x (n, cols) . w_i^T for weights that read the same input (Q/K/V,
+    // gate/up): x is converted once when their vec_dot_types agree, and the rows of all of them
+    // form one parallel_for, so the threads meet once instead of once per weight. n <= max_tokens.
+    void run(const float* x, int64_t n, std::initializer_list<Op> ops);
+    void run(const Weight& w, const float* x, int64_t n, float* y) { run(x, n, {{&w, y}}); }
+
+private:
+    const uint8_t* convert(kernels::TensorType type, const float* x, int64_t n, int64_t cols);
+
+    ThreadPool& m_pool;
+    std::vector<uint8_t> m_xconv;   // (max_tokens, converted row) activations in the weights' vec_dot_type
+    PackedArena m_packed_arena;     // repacked weights, one mapping
+    std::unordered_map<const Weight*, const uint8_t*> m_packed;   // weight -> its repacked copy
+};
+
+// The KV cache of one layer: row p holds the key and value of position p. Zeroed, so reading a
+// position that was never written (a caller breaking eval's contract) is deterministic.
+struct CpuKvCache {
+    std::vector<uint16_t> k;   // (n_ctx, n_head_kv*head_dim) F16
+    std::vector<uint16_t> v;   // (n_ctx, n_head_kv*value_dim) F16
+
+    CpuKvCache(const HParams& hp, int64_t n_ctx);   // throws std::bad_alloc
+    static size_t bytes_per_token(const HParams& hp);   // what the constructor takes per position
+};
+
+// The activations of one micro-batch inside a layer. Layers run one after the other, so all the
+// layers of a backend share one; between layers the caller may use it too (xb for the head).
+struct CpuLayerScratch {
+    std::vector<float> xb;     // (batch, n_embd) normed input / block output
+    std::vector<float> q;      // (batch, n_head*head_dim)
+    std::vector<float> kb;     // (batch, n_head_kv*head_dim)
+    std::vector<float> vb;     // (batch, n_head_kv*value_dim)
+    std::vector<float> att;    // (batch, n_head*value_dim)
+    std::vector<float> gate;   // (batch, n_ff)
+    std::vector<float> up;     // (batch, n_ff)
+
+    void allocate(const HParams& hp, int64_t batch);   // throws std::bad_alloc
+    static size_t bytes(const HParams& hp, int64_t batch);   // what allocate() takes
+};
+
+// Runs the layers of `model` on the CPU. The references must outlive it; the matmul must have
+// room for the scratch's batch.
+class CpuLayer {
+public:
+    CpuLayer(const Model& model, ThreadPool& pool, CpuMatmul& matmul, CpuLayerScratch& scratch)
+        : m(model), hp(model.hp), m_pool(pool), m_matmul(matmul), s(scratch)
+    {
+    }
+
+    // Layer l for n tokens (at most the scratch's batch) at positions [pos, pos + n):
+    // x (n, n_embd) is updated in place; the cache's rows [0, pos) must hold the earlier
+    // positions, rows [pos, pos + n) are written.
+    void forward(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos);
+
+private:
+    void attention_block(const LayerWeights& L, CpuKvCache& cache, float* x, int64_t n, int64_t pos);
+    void feed_forward_block(const LayerWeights& L, float* x, int64_t n);
+    void attention(const CpuKvCache& cache, int64_t n, int64_t pos);
+
+    const Model& m;
+    const HParams& hp;
+    ThreadPool& m_pool;
+    CpuMatmul& m_matmul;
+    CpuLayerScratch& s;
+};
+
+} // namespace causerie
