@@ -1,5 +1,5 @@
 // Attention over an F16 KV cache under the CUDA sim, against (1) the CPU backend's algorithm
-// (engine/forward_cpu.cpp attention(), restated below as the oracle: it is the numerics the
+// (CpuLayer::attention in engine/layer_cpu.cpp, restated below as the oracle: it is the numerics the
 // kernel promises to reproduce) and (2) textbook softmax attention in double, which checks that
 // oracle and kernel compute attention at all.
 #include "attention_ref.h"
