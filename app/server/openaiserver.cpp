@@ -11,6 +11,7 @@
 #include <QRandomGenerator>
 #include <QTcpServer>
 #include <QTcpSocket>
+#include <QTimer>
 
 #include <csignal>
 
@@ -126,10 +127,29 @@ private:
                 e.message = OpenAiServer::tr("The request body has %1 bytes; this server accepts at most %2.")
                                 .arg(length)
                                 .arg(maxBody);
-                writeResponse(socket, 413, e.toJson(), {}, true);
+                refuse(socket, e, end + 4 + length);
             }
             return;
         }
+    }
+
+    // The client is still sending its body: closing now would reset the connection and lose the
+    // answer on its side. Read and drop what comes (up to a bound) until it closes or stops.
+    static void refuse(QTcpSocket* socket, const ApiError& e, qint64 requestBytes)
+    {
+        QObject::disconnect(socket, &QTcpSocket::readyRead, nullptr, nullptr);   // the parser too
+        writeResponse(socket, e.status, e.toJson(), {{"Connection", "close"}}, false);
+        auto drained = std::make_shared<qint64>(0);
+        auto drain = [socket, drained, requestBytes] {
+            *drained += socket->readAll().size();
+            if (*drained >= requestBytes)
+                socket->disconnectFromHost();   // all of it came: the answer is safe to end
+            else if (*drained > (qint64(256) << 20))
+                socket->abort();
+        };
+        QObject::connect(socket, &QTcpSocket::readyRead, socket, drain);
+        QTimer::singleShot(30000, socket, [socket] { socket->disconnectFromHost(); });
+        drain();
     }
 
     qint64 m_maxBody;
