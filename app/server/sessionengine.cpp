@@ -139,20 +139,27 @@ void SessionEngine::run()
 
 SessionEngine::Slot& SessionEngine::pick_slot(const std::vector<int32_t>& prompt)
 {
-    Slot* best = &m_slots.front();
-    size_t best_common = 0;
+    // A slot is this conversation's when most of what it holds is reused (a follow-up turn, a
+    // regenerated answer); sharing only the template's first tokens does not count, or a new
+    // conversation would evict another one's K/V while an empty slot waits.
+    Slot* mine = nullptr;
+    size_t mine_common = 0;
+    Slot* lru = &m_slots.front();
     for (Slot& s : m_slots) {
         const auto& cached = s.session->cached_tokens();
         size_t common = 0;
         while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common])
             ++common;
-        if (common > best_common || (common == best_common && s.last_used < best->last_used)) {
-            best = &s;
-            best_common = common;
+        if (!cached.empty() && common * 2 >= std::min(cached.size(), prompt.size()) && common > mine_common) {
+            mine = &s;
+            mine_common = common;
         }
+        if (s.last_used < lru->last_used)
+            lru = &s;   // never used (0) first, then the oldest
     }
-    best->last_used = ++m_clock;
-    return *best;
+    Slot& chosen = mine ? *mine : *lru;
+    chosen.last_used = ++m_clock;
+    return chosen;
 }
 
 void SessionEngine::execute(Job& job)

@@ -1,9 +1,9 @@
 #pragma once
 // ServerEngine straight over the engine, for `causerie-cli serve`: one worker thread takes
 // requests in FIFO order and runs each on one of N KV slots (a Session each, all sharing the
-// model's weights). A request goes to the slot whose cached tokens share the longest prefix
-// with its prompt, else to the least recently used one, so a client's follow-up turn finds its
-// conversation's K/V and prefills only the new message. One request runs at a time: on a CPU
+// model's weights). A request goes to the slot holding its conversation (most of the slot's
+// tokens are a prefix of the prompt), else to an unused or the least recently used slot, so a
+// client's follow-up turn finds its conversation's K/V and prefills only the new message. One request runs at a time: on a CPU
 // two concurrent decodes would only share the same cores.
 #include "serverengine.h"
 
