@@ -9,7 +9,6 @@
 #include <QSocketNotifier>
 
 #include <csignal>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <sys/resource.h>
@@ -103,6 +102,18 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
     raise_descriptor_limit();
 
     // The engine loads on its own thread while the server already answers (503 until ready).
+    const int slots = eo.slots;
+    eo.on_loaded = [slots](server::EngineState state, const std::string& message) {
+        if (state == server::EngineState::Ready) {
+            if (!message.empty())
+                std::fprintf(stderr, "note: %s\n", message.c_str());
+            std::fprintf(stderr, "model loaded (%d KV slot%s)\n", slots, slots > 1 ? "s" : "");
+            return;
+        }
+        // Nothing to serve: say why and stop (exit status 1), as every CLI error does.
+        std::fprintf(stderr, "error: %s\n", message.c_str());
+        QMetaObject::invokeMethod(qApp, [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
+    };
     auto engine = std::make_unique<server::SessionEngine>(eo);
     int status = 0;
     {
@@ -114,16 +125,7 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
         }
         std::printf("listening on %s (model %s)\n", http.baseUrl().toStdString().c_str(), engine->model_id().c_str());
         std::fflush(stdout);
-        std::thread([e = engine.get()] {
-            if (e->wait_loaded() == server::EngineState::Ready) {
-                if (!e->backend_note().empty())
-                    std::fprintf(stderr, "note: %s\n", e->backend_note().c_str());
-                std::fprintf(stderr, "model loaded (%d KV slot%s)\n", e->slot_count(), e->slot_count() > 1 ? "s" : "");
-            } else {
-                std::fprintf(stderr, "error: %s\n", e->failure().c_str());
-            }
-        }).detach();
-        app.exec();
+        status = app.exec();
         engine.reset();   // before the server: its last calls post to it
     }
     return status;

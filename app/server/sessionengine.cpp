@@ -100,10 +100,14 @@ bool SessionEngine::load()
             }
         }
     }
-    std::lock_guard lock(m_mutex);
-    m_state = error.empty() ? EngineState::Ready : EngineState::Failed;
-    m_failure = error;
-    m_note = note;
+    {
+        std::lock_guard lock(m_mutex);
+        m_state = error.empty() ? EngineState::Ready : EngineState::Failed;
+        m_failure = error;
+        m_note = note;
+    }
+    if (m_options.on_loaded)
+        m_options.on_loaded(error.empty() ? EngineState::Ready : EngineState::Failed, error.empty() ? note : error);
     return error.empty();
 }
 

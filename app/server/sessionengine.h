@@ -13,6 +13,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -24,6 +25,9 @@ struct SessionEngineOptions {
     BackendOptions backend;
     int slots = 1;                // KV prefix slots (each holds n_ctx tokens of K/V)
     int max_queue = 16;           // requests waiting or running; more → submit() refuses (429)
+    // Called once on the worker thread when loading ends: Ready with the backend's note (may be
+    // empty), or Failed with the reason.
+    std::function<void(EngineState, const std::string& message)> on_loaded;
 };
 
 class SessionEngine final : public ServerEngine {
