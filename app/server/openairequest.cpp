@@ -252,7 +252,8 @@ std::variant<ParsedRequest, ApiError> parseRequest(const QByteArray& body, bool 
         g.sampling.min_p = float(*v);
     if (auto v = f.number("repeat_penalty", 0.5, 2.0))   // llama.cpp's extension, 1 = off
         g.sampling.repeat_penalty = float(*v);
-    if (auto v = f.integer("seed", -(1LL << 53), 1LL << 53)) {
+    // "random_seed" is Mistral's name for it (our own RemoteBackend speaks that dialect).
+    if (auto v = f.integer(f.present("random_seed") ? "random_seed" : "seed", -(1LL << 53), 1LL << 53)) {
         g.sampling.seed = uint64_t(*v);
         g.sampling.random_seed = false;
     }

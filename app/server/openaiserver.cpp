@@ -544,9 +544,10 @@ void OpenAiServer::onFinished(quint64 id, const GenerationResult& r)
             writeEvent(s, QJsonDocument(chunkJson(s.chat, s.completionId, s.created, s.model, tail.text, tail.thinking,
                                                   QJsonValue::Null, s.includeUsage))
                               .toJson(QJsonDocument::Compact));
-        writeEvent(s, QJsonDocument(chunkJson(s.chat, s.completionId, s.created, s.model, {}, {}, finish,
-                                              s.includeUsage))
-                          .toJson(QJsonDocument::Compact));
+        QJsonObject last = chunkJson(s.chat, s.completionId, s.created, s.model, {}, {}, finish, s.includeUsage);
+        if (!s.includeUsage)   // as Mistral's API does; with include_usage, OpenAI's separate chunk below
+            last.insert(QStringLiteral("usage"), usageJson(r));
+        writeEvent(s, QJsonDocument(last).toJson(QJsonDocument::Compact));
         if (s.includeUsage) {
             QJsonObject usage{{QStringLiteral("id"), QString::fromLatin1(s.completionId)},
                               {QStringLiteral("object"), s.chat ? QStringLiteral("chat.completion.chunk")
