@@ -124,7 +124,7 @@ private:
                 ApiError e;
                 e.status = 413;
                 e.code = QStringLiteral("body_too_large");
-                e.message = OpenAiServer::tr("The request body has %1 bytes; this server accepts at most %2.")
+                e.message = QStringLiteral("The request body has %1 bytes; this server accepts at most %2.")
                                 .arg(length)
                                 .arg(maxBody);
                 refuse(socket, e, end + 4 + length);
@@ -157,6 +157,8 @@ private:
 
 } // namespace
 
+// API error messages are protocol text for the developer of the client program, in English like
+// OpenAI's own; only what the app's user reads (start()) is translated.
 bool isLoopback(const QHostAddress& address)
 {
     return address.isLoopback();
@@ -278,7 +280,7 @@ bool OpenAiServer::hostAllowed(const QByteArray& hostHeader) const
 
 void OpenAiServer::missingHandler(const QHttpServerRequest&, QTcpSocket* socket)
 {
-    writeResponse(socket, 404, error(404, tr("Unknown route."), QStringLiteral("invalid_request_error")).toJson(), {},
+    writeResponse(socket, 404, error(404, QStringLiteral("Unknown route."), QStringLiteral("invalid_request_error")).toJson(), {},
                   false);
 }
 
@@ -294,14 +296,14 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     };
 
     if (!hostAllowed(headerValue(request, "host")))
-        return fail(error(403, tr("The Host header names neither this server's address nor localhost; the request "
+        return fail(error(403, QStringLiteral("The Host header names neither this server's address nor localhost; the request "
                                   "was refused (DNS rebinding protection)."),
                           QStringLiteral("invalid_request_error"), QStringLiteral("host_not_allowed")));
     Headers cors;
     const QByteArray origin = headerValue(request, "origin");
     if (!origin.isEmpty()) {
         if (!m_config.allowedOrigins.contains(QString::fromUtf8(origin)))
-            return fail(error(403, tr("Requests from web pages at %1 are not allowed; start the server with "
+            return fail(error(403, QStringLiteral("Requests from web pages at %1 are not allowed; start the server with "
                                       "--allow-origin %1 to allow them.")
                                        .arg(QString::fromUtf8(origin)),
                               QStringLiteral("invalid_request_error"), QStringLiteral("origin_not_allowed")));
@@ -315,7 +317,7 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
         }
     }
     if (request.body().size() > m_config.maxBodyBytes)
-        return fail(error(413, tr("The request body has %1 bytes; this server accepts at most %2.")
+        return fail(error(413, QStringLiteral("The request body has %1 bytes; this server accepts at most %2.")
                                    .arg(request.body().size())
                                    .arg(m_config.maxBodyBytes),
                           QStringLiteral("invalid_request_error"), QStringLiteral("body_too_large")),
@@ -334,8 +336,8 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
         const QByteArray auth = headerValue(request, "authorization");
         const QByteArray given = auth.startsWith("Bearer ") ? auth.mid(7).trimmed() : QByteArray();
         if (!sameKey(given, m_config.apiKey.toUtf8()))
-            return fail(error(401, auth.isEmpty() ? tr("This server needs an API key (Authorization: Bearer KEY).")
-                                                  : tr("Incorrect API key."),
+            return fail(error(401, auth.isEmpty() ? QStringLiteral("This server needs an API key (Authorization: Bearer KEY).")
+                                                  : QStringLiteral("Incorrect API key."),
                               QStringLiteral("invalid_request_error"), QStringLiteral("invalid_api_key")));
     }
     const QString id = QString::fromStdString(m_engine.model_id());
@@ -349,7 +351,7 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     }
     if (path.startsWith(QLatin1String("/v1/models/")) && method == QHttpServerRequest::Method::Get) {
         if (path.mid(11) != id)
-            return fail(error(404, tr("The model '%1' does not exist; this server serves '%2'.").arg(path.mid(11), id),
+            return fail(error(404, QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(path.mid(11), id),
                               QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
         return answer(200, {{QStringLiteral("id"), id},
                             {QStringLiteral("object"), QStringLiteral("model")},
@@ -358,26 +360,26 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     }
     const bool chat = path == QLatin1String("/v1/chat/completions");
     if (!chat && path != QLatin1String("/v1/completions"))
-        return fail(error(404, tr("Unknown route %1.").arg(path),
+        return fail(error(404, QStringLiteral("Unknown route %1.").arg(path),
                           QStringLiteral("invalid_request_error"), QStringLiteral("unknown_route")));
     if (method != QHttpServerRequest::Method::Post)
-        return fail(error(405, tr("%1 only answers POST.").arg(path), QStringLiteral("invalid_request_error")));
+        return fail(error(405, QStringLiteral("%1 only answers POST.").arg(path), QStringLiteral("invalid_request_error")));
 
     auto parsed = parseRequest(request.body(), chat);
     if (auto* e = std::get_if<ApiError>(&parsed))
         return fail(*e);
     ParsedRequest& p = std::get<ParsedRequest>(parsed);
     if (!p.model.isEmpty() && p.model != id)
-        return fail(error(404, tr("The model '%1' does not exist; this server serves '%2'.").arg(p.model, id),
+        return fail(error(404, QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(p.model, id),
                           QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
     if (state == EngineState::Loading) {
-        ApiError e = error(503, tr("The model is still loading; try again in a moment."),
+        ApiError e = error(503, QStringLiteral("The model is still loading; try again in a moment."),
                            QStringLiteral("server_error"), QStringLiteral("model_loading"));
         writeResponse(socket, 503, e.toJson(), Headers{{"Retry-After", "1"}} + cors, close);
         return true;
     }
     if (state == EngineState::Failed)
-        return fail(error(503, tr("The model could not be loaded: %1").arg(QString::fromStdString(m_engine.failure())),
+        return fail(error(503, QStringLiteral("The model could not be loaded: %1").arg(QString::fromStdString(m_engine.failure())),
                           QStringLiteral("server_error"), QStringLiteral("model_failed")));
     startGeneration(socket, std::move(p), cors, close);
     return true;
@@ -398,7 +400,7 @@ void OpenAiServer::startGeneration(QTcpSocket* socket, ParsedRequest parsed, con
     s->completionId = randomId(s->chat ? "chatcmpl-" : "cmpl-");
     s->created = QDateTime::currentSecsSinceEpoch();
     if (!m_engine.submit(std::move(parsed.generation), std::make_shared<Sink>(this, s->id), s->cancel)) {
-        ApiError e = error(429, tr("The server is busy: too many requests are waiting. Try again shortly."),
+        ApiError e = error(429, QStringLiteral("The server is busy: too many requests are waiting. Try again shortly."),
                            QStringLiteral("rate_limit_error"), QStringLiteral("queue_full"));
         writeResponse(socket, 429, e.toJson(), Headers{{"Retry-After", "1"}} + cors, close);
         --m_nextId;

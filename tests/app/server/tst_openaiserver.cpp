@@ -283,9 +283,9 @@ void TestOpenAiServer::fullQueueIs429()
     QCOMPARE(errorOf(second).value(QLatin1String("type")).toString(), QStringLiteral("rate_limit_error"));
     QCOMPARE(second.header("Retry-After"), QByteArray("1"));
     first.close();
-    QTRY_COMPARE(fake->cancelsSeen.load(), 1);
+    QTRY_COMPARE_WITH_TIMEOUT(fake->cancelsSeen.load(), 1, 30000);
     fake->endlessPiece.clear();
-    QTRY_COMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
+    QTRY_COMPARE_WITH_TIMEOUT(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200, 30000);
 }
 
 void TestOpenAiServer::hostHeaderIsChecked_data()
@@ -392,8 +392,8 @@ void TestOpenAiServer::disconnectCancelsTheGeneration()
         QCOMPARE(h.activeRequests(), 1);
     }   // closed mid-stream
     // The endless generation only ends through its cancel flag.
-    QTRY_COMPARE(fake->cancelsSeen.load(), 1);
-    QTRY_COMPARE(h.activeRequests(), 0);
+    QTRY_COMPARE_WITH_TIMEOUT(fake->cancelsSeen.load(), 1, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(h.activeRequests(), 0, 30000);
     fake->endlessPiece.clear();
     QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
 }
