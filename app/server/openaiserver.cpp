@@ -54,6 +54,8 @@ void writeResponse(QTcpSocket* socket, int status, const QByteArray& body, const
         socket->disconnectFromHost();   // after the bytes are out
 }
 
+// API error messages are protocol text for the developer of the client program, in English like
+// OpenAI's own; only what the app's user reads (start()) is translated.
 ApiError error(int status, const QString& message, const QString& type, const QString& code = {})
 {
     ApiError e;
@@ -157,8 +159,6 @@ private:
 
 } // namespace
 
-// API error messages are protocol text for the developer of the client program, in English like
-// OpenAI's own; only what the app's user reads (start()) is translated.
 bool isLoopback(const QHostAddress& address)
 {
     return address.isLoopback();
