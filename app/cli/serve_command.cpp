@@ -1,11 +1,15 @@
 #include "serve_command.h"
 
 #include "args.h"
+#include "catalogentry.h"
 #include "engine_commands.h"
+#include "modelcatalog.h"
 #include "openaiserver.h"
 #include "sessionengine.h"
 
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
 #include <QSocketNotifier>
 
 #include <csignal>
@@ -87,6 +91,15 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
         config.apiKey = qEnvironmentVariable("CAUSERIE_SERVER_KEY");
     for (const QString& o : QString::fromStdString(a.get("allow-origin")).split(QLatin1Char(','), Qt::SkipEmptyParts))
         config.allowedOrigins << o.trimmed();
+
+    // The catalog id ("smollm2-135m-instruct-q4_1") when the file is a catalog model.
+    QFile catalog(ModelCatalog::builtinCatalogPath());
+    if (catalog.open(QIODevice::ReadOnly)) {
+        const QString file = QFileInfo(QString::fromStdString(eo.model_path)).fileName();
+        for (const CatalogEntry& e : parseCatalog(catalog.readAll(), QStringLiteral("models.json")).entries)
+            if (e.file == file && e.id != QString::fromStdString(server::model_id_from_path(eo.model_path)))
+                config.modelAliases << e.id;
+    }
 
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signal_fd) != 0)
         return fail("cannot set up signal handling");

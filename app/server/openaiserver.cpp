@@ -278,6 +278,11 @@ bool OpenAiServer::hostAllowed(const QByteArray& hostHeader) const
         || m_config.address == QHostAddress::AnyIPv6;
 }
 
+bool OpenAiServer::knownModel(const QString& name) const
+{
+    return name == QString::fromStdString(m_engine.model_id()) || m_config.modelAliases.contains(name);
+}
+
 void OpenAiServer::missingHandler(const QHttpServerRequest&, QTcpSocket* socket)
 {
     writeResponse(socket, 404, error(404, QStringLiteral("Unknown route."), QStringLiteral("invalid_request_error")).toJson(), {},
@@ -341,22 +346,23 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
                               QStringLiteral("invalid_request_error"), QStringLiteral("invalid_api_key")));
     }
     const QString id = QString::fromStdString(m_engine.model_id());
+    auto modelJson = [](const QString& name) {
+        return QJsonObject{{QStringLiteral("id"), name},
+                           {QStringLiteral("object"), QStringLiteral("model")},
+                           {QStringLiteral("created"), 0},
+                           {QStringLiteral("owned_by"), QStringLiteral("causerie")}};
+    };
     if (path == QLatin1String("/v1/models") && method == QHttpServerRequest::Method::Get) {
-        const QJsonObject model{{QStringLiteral("id"), id},
-                                {QStringLiteral("object"), QStringLiteral("model")},
-                                {QStringLiteral("created"), 0},
-                                {QStringLiteral("owned_by"), QStringLiteral("causerie")}};
-        return answer(200, {{QStringLiteral("object"), QStringLiteral("list")},
-                            {QStringLiteral("data"), QJsonArray{model}}});
+        QJsonArray data{modelJson(id)};   // the file's id first: clients often take the first
+        for (const QString& alias : std::as_const(m_config.modelAliases))
+            data.append(modelJson(alias));
+        return answer(200, {{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}});
     }
     if (path.startsWith(QLatin1String("/v1/models/")) && method == QHttpServerRequest::Method::Get) {
-        if (path.mid(11) != id)
+        if (!knownModel(path.mid(11)))
             return fail(error(404, QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(path.mid(11), id),
                               QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
-        return answer(200, {{QStringLiteral("id"), id},
-                            {QStringLiteral("object"), QStringLiteral("model")},
-                            {QStringLiteral("created"), 0},
-                            {QStringLiteral("owned_by"), QStringLiteral("causerie")}});
+        return answer(200, modelJson(path.mid(11)));
     }
     const bool chat = path == QLatin1String("/v1/chat/completions");
     if (!chat && path != QLatin1String("/v1/completions"))
@@ -369,7 +375,7 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     if (auto* e = std::get_if<ApiError>(&parsed))
         return fail(*e);
     ParsedRequest& p = std::get<ParsedRequest>(parsed);
-    if (!p.model.isEmpty() && p.model != id)
+    if (!p.model.isEmpty() && !knownModel(p.model))
         return fail(error(404, QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(p.model, id),
                           QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
     if (state == EngineState::Loading) {

@@ -37,6 +37,7 @@ struct ServerConfig {
     QString apiKey;                      // empty: no key asked (loopback only)
     QStringList allowedOrigins;          // CORS origins ("http://localhost:3000"); empty: none
     qint64 maxBodyBytes = 4 << 20;       // larger bodies → 413
+    QStringList modelAliases;            // other ids the model answers to (its catalog id)
 };
 
 class OpenAiServer : public QAbstractHttpServer
@@ -64,6 +65,7 @@ private:
     class Sink;
 
     bool hostAllowed(const QByteArray& host) const;
+    bool knownModel(const QString& name) const;
     void startGeneration(QTcpSocket* socket, ParsedRequest parsed, const Headers& cors, bool close);
     void onPiece(quint64 id, const QByteArray& text);
     void onFinished(quint64 id, const GenerationResult& result);

@@ -54,6 +54,7 @@ private Q_SLOTS:
     void initTestCase();
     void healthAndModels();
     void unknownRouteAndModelAre404();
+    void aliasesAreListedAndAccepted();
     void keyIsRequiredWhenSet();
     void malformedJsonIs400();
     void wrongFieldsAre400NamingTheParam_data();
@@ -116,6 +117,20 @@ void TestOpenAiServer::unknownRouteAndModelAre404()
     QVERIFY(errorOf(model).value(QLatin1String("message")).toString().contains(QLatin1String("fake-model")));
     QCOMPARE(rawhttp::request(h.port(), "GET", "/v1/models/other").status, 404);
     QCOMPARE(rawhttp::request(h.port(), "GET", "/v1/chat/completions").status, 405);
+}
+
+void TestOpenAiServer::aliasesAreListedAndAccepted()
+{
+    ServerConfig c;
+    c.modelAliases = {QStringLiteral("catalog-id")};
+    ServerHarness h(std::make_unique<FakeEngine>(), c);
+    const QJsonArray data = obj(rawhttp::request(h.port(), "GET", "/v1/models").body).value(QLatin1String("data")).toArray();
+    QCOMPARE(data.size(), 2);
+    QCOMPARE(data[0].toObject().value(QLatin1String("id")).toString(), QStringLiteral("fake-model"));
+    QCOMPARE(data[1].toObject().value(QLatin1String("id")).toString(), QStringLiteral("catalog-id"));
+    QCOMPARE(rawhttp::request(h.port(), "GET", "/v1/models/catalog-id").status, 200);
+    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat("\"model\":\"catalog-id\"")).status, 200);
+    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat("\"model\":\"catalog\"")).status, 404);
 }
 
 void TestOpenAiServer::keyIsRequiredWhenSet()

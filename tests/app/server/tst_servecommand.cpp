@@ -3,10 +3,13 @@
 // takes its key from CAUSERIE_SERVER_KEY; exits 1 with the reason when the model cannot load.
 #include "rawhttp.h"
 
+#include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <csignal>
@@ -54,6 +57,7 @@ private Q_SLOTS:
     void nonLoopbackWithoutKeyIsRefused();
     void keyFromEnvironment();
     void allowedOriginGetsCorsHeaders();
+    void catalogModelIsListedByItsCatalogIdToo();
     void unloadableModelExitsWithTheReason();
     void badOptionsAreErrors();
 };
@@ -124,6 +128,34 @@ void TestServeCommand::allowedOriginGetsCorsHeaders()
     QVERIFY(!other.hasHeader("Access-Control-Allow-Origin"));
     ::kill(pid_t(p.processId()), SIGTERM);
     QVERIFY(p.waitForFinished(30000));
+}
+
+void TestServeCommand::catalogModelIsListedByItsCatalogIdToo()
+{
+    // The tiny model under the default model's file name: the catalog knows that name.
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"));
+    QVERIFY(QFile::link(kTiny, file));
+    QProcess p;
+    p.setProcessEnvironment(withoutKey());
+    p.start(kCli, {QStringLiteral("serve"), file, QStringLiteral("--port"), QStringLiteral("0"),
+                   QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--ctx"), QStringLiteral("256")});
+    QVERIFY(p.waitForStarted());
+    QByteArray out;
+    while (!out.contains('\n') && p.waitForReadyRead(30000))
+        out += p.readAllStandardOutput();
+    const auto m = QRegularExpression(QStringLiteral(":(\\d+)/v1")).match(QString::fromUtf8(out));
+    QVERIFY2(m.hasMatch(), out.constData());
+    const uint16_t port = uint16_t(m.captured(1).toUInt());
+    QTRY_VERIFY_WITH_TIMEOUT(healthy(port), 30000);
+    const QJsonArray data = QJsonDocument::fromJson(rawhttp::request(port, "GET", "/v1/models").body)
+                                .object().value(QLatin1String("data")).toArray();
+    QCOMPARE(data.size(), 2);
+    QCOMPARE(data[0].toObject().value(QLatin1String("id")).toString(), QStringLiteral("SmolLM2-135M-Instruct.Q4_1"));
+    QCOMPARE(data[1].toObject().value(QLatin1String("id")).toString(), QStringLiteral("smollm2-135m-instruct-q4_1"));
+    ::kill(pid_t(p.processId()), SIGTERM);
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitCode(), 0);
 }
 
 void TestServeCommand::unloadableModelExitsWithTheReason()
