@@ -26,7 +26,18 @@ struct BackendOptions {
     std::string device = "auto"; // auto | cpu (| cuda, cuda-sim when built)
     int n_gpu_layers = -1;       // layers offloaded to the GPU: -1 as many as fit, 0 none (CPU)
     int gpu_device = -1;         // CUDA device index: -1 the usable one with the most free memory
+    // Free RAM the memory check believes in; 0: the system's MemAvailable (memory.h). Tests
+    // pretend a small machine with it instead of allocating gigabytes.
+    size_t free_ram_bytes = 0;
 };
+
+// Host memory the CPU backend allocates besides the mapped weights (forward_cpu.cpp counts what
+// its allocate() takes), checked against free RAM before anything is allocated.
+struct CpuMemoryPlan {
+    size_t kv_bytes_per_token = 0;   // n_layer * n_head_kv * (head_dim + value_dim) F16 halves
+    size_t scratch_bytes = 0;        // one micro-batch of activations + the session's logit rows
+};
+CpuMemoryPlan plan_cpu_memory(const Model& model);
 
 class ComputeBackend {
 public:

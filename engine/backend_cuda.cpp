@@ -29,6 +29,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 #include <vector>
 
 namespace causerie {
@@ -74,6 +75,21 @@ struct DevLayer {
 };
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
+
+// Host memory of the layers that stay on the CPU, as allocate() takes it: their KV cache (per
+// token) and, when there is at least one, the host scratch of a micro-batch.
+CpuMemoryPlan plan_host_layers(const HParams& hp, int64_t n_host)
+{
+    CpuMemoryPlan p;
+    if (n_host <= 0)
+        return p;
+    const size_t kv_dim = size_t(hp.n_head_kv * hp.head_dim), v_dim = size_t(hp.n_head_kv * hp.value_dim);
+    const size_t q_dim = size_t(hp.n_head * hp.head_dim), att_dim = size_t(hp.n_head * hp.value_dim);
+    p.kv_bytes_per_token = size_t(n_host) * (kv_dim + v_dim) * 2;
+    p.scratch_bytes = size_t(kCudaMaxBatch) * (2 * size_t(hp.n_embd) + q_dim + kv_dim + v_dim + att_dim +
+                                               2 * size_t(hp.n_ff)) * 4;
+    return p;
+}
 
 constexpr int64_t kMaxGather = kCudaMaxGather;
 static_assert(kCudaMaxTopK == gpu::kTopKMax, "backend_cuda.h and topk.cuh disagree on the largest k");
@@ -671,7 +687,10 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     gpu::DeviceInfo info;
     if (auto st = gpu::device_init(*index, &info); !st)
         return make_error(st.at(__FILE__, __LINE__).error);
-    CudaMemoryPlan plan = plan_cuda_memory(model, n_ctx, info.free_bytes, gemm_min <= kCudaMaxBatch);
+    // Under the sim, device memory is host memory: it cannot hold more than the RAM there is.
+    const std::optional<size_t> ram = free_ram(options.free_ram_bytes);
+    const size_t free_device = kSim && ram ? std::min(info.free_bytes, usable_of_free(*ram)) : info.free_bytes;
+    CudaMemoryPlan plan = plan_cuda_memory(model, n_ctx, free_device, gemm_min <= kCudaMaxBatch);
     int64_t n_gpu = plan.n_layer_gpu;
     if (cuda_options.max_layers >= 0)
         n_gpu = std::min(n_gpu, cuda_options.max_layers);
@@ -683,6 +702,18 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     // fewer layers, each attempt dropping an eighth of them.
     std::string last_error = plan.summary;
     while (n_gpu > 0) {
+        // The layers left to the CPU keep their KV cache in RAM: checked like the CPU backend's.
+        if (ram) {
+            const size_t on_device = kSim ? plan.fixed_bytes + size_t(n_gpu) * plan.layer_bytes : 0;
+            const int64_t n_host = model.hp.n_layer - n_gpu;
+            const CpuMemoryPlan host = plan_host_layers(model.hp, n_host);
+            if (auto st = check_context_fits(n_ctx, host.scratch_bytes, host.kv_bytes_per_token,
+                                             *ram > on_device ? *ram - on_device : 0,
+                                             "the KV cache and buffers of the " + std::to_string(n_host) +
+                                                 " layers that stay on the CPU");
+                !st)
+                return st.error();
+        }
         auto backend = std::make_unique<CudaBackend>(model, *index, n_ctx, n_gpu, gemm_min, cuda_options);
         bool oom = false;
         auto st = backend->allocate(&oom);

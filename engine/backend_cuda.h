@@ -4,6 +4,7 @@
 // Built for real (nvcc, CAUSERIE_HAVE_CUDA) and against the CUDA sim (CAUSERIE_HAVE_CUDA_SIM,
 // the `cuda-sim` device), from the same backend_cuda.cpp.
 #include "backend.h"
+#include "memory.h"
 #include "model.h"
 #include "result.h"
 
@@ -67,8 +68,7 @@ inline constexpr size_t kCudaReserveBytes = size_t(320) << 20;
 CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_bytes, bool gemm,
                                 size_t reserve_bytes = kCudaReserveBytes);
 
-// "1.5 GiB" / "340 MiB": how sizes are shown to the user.
-std::string format_bytes(size_t bytes);
+// format_bytes ("1.5 GiB") is in memory.h.
 
 // Options beyond BackendOptions, for tests and benchmarks.
 struct CudaBackendOptions {

@@ -1,5 +1,8 @@
 #include "bpe_tokenizer.h"
 
+#include "display_text.h"
+#include "tokenizer.h"
+
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
@@ -146,7 +149,7 @@ std::string unmap_bytes(std::string_view text)
 
 std::string quoted(std::string_view s)
 {
-    return "'" + std::string(s) + "'";
+    return "'" + sanitize_display_text(s, 80) + "'";   // tokens come from the file: inert in messages
 }
 
 } // namespace
@@ -373,7 +376,8 @@ Result<BpeTokenizer> BpeTokenizer::create(const VocabData& vocab, std::string_vi
             continue;   // control tokens decode to nothing
         if (type == 4) {
             impl->bytes[i] = text;
-            if (!text.empty())
+            // A user-defined role marker is not matched in text: typed, it stays text.
+            if (!text.empty() && !is_role_marker(text))
                 impl->user_defined.emplace_back(text, static_cast<int32_t>(i));
         } else {
             impl->bytes[i] = unmap_bytes(text);

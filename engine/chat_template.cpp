@@ -12,8 +12,32 @@ bool has_control(const Tokenizer& tok, const char* piece)
     return id >= 0 && tok.is_control(id);
 }
 
+// The tokenizer as the templates below use it: text goes through the caller's encoder when
+// there is one, and mark() records where each turn ends when the caller asked for it.
+struct TemplateTokens {
+    const Tokenizer& tok;
+    TextEncoder* encoder = nullptr;
+    std::vector<size_t>* bounds = nullptr;
+
+    int32_t piece_to_id(std::string_view piece) const { return tok.piece_to_id(piece); }
+    int32_t bos_id() const { return tok.bos_id(); }
+    int32_t eos_id() const { return tok.eos_id(); }
+    bool is_control(int32_t id) const { return tok.is_control(id); }
+    Result<std::vector<int32_t>> encode(const std::string& text, bool add_bos) const
+    {
+        if (encoder && !add_bos)
+            return encoder->encode(tok, text);
+        return tok.encode(text, add_bos);
+    }
+    void mark(const std::vector<int32_t>& out) const
+    {
+        if (bounds)
+            bounds->push_back(out.size());
+    }
+};
+
 // Appends tokens of `text` (no BOS, control tokens not parsed).
-Status append_text(std::vector<int32_t>& out, const Tokenizer& tok, const std::string& text)
+Status append_text(std::vector<int32_t>& out, const TemplateTokens& tok, const std::string& text)
 {
     if (text.empty())
         return Ok{};
@@ -24,12 +48,17 @@ Status append_text(std::vector<int32_t>& out, const Tokenizer& tok, const std::s
     return Ok{};
 }
 
-Status append_control(std::vector<int32_t>& out, const Tokenizer& tok, const char* piece)
+// A marker by id when the vocabulary marks it as a control token. One it lists as an ordinary
+// token is written as text, exactly as a user typing it would get it (see is_role_marker): the
+// template never gives a marker a meaning that typed text could also produce.
+Status append_control(std::vector<int32_t>& out, const TemplateTokens& tok, const char* piece)
 {
     const int32_t id = tok.piece_to_id(piece);
     if (id < 0)
         return make_error(std::string("the chat template needs the token ") + piece +
                           ", which this model's vocabulary does not have");
+    if (!tok.is_control(id))
+        return append_text(out, tok, piece);
     out.push_back(id);
     return Ok{};
 }
@@ -41,7 +70,7 @@ Status append_control(std::vector<int32_t>& out, const Tokenizer& tok, const cha
     } while (0)
 
 // Mistral v1/v3: the system prompt goes before the last user message, as mistral-common does.
-Result<std::vector<int32_t>> apply_mistral(const Tokenizer& tok, std::span<const ChatTurn> turns, ChatTemplateKind kind)
+Result<std::vector<int32_t>> apply_mistral(const TemplateTokens& tok, std::span<const ChatTurn> turns, ChatTemplateKind kind)
 {
     std::string system;
     size_t last_user = turns.size();
@@ -54,6 +83,7 @@ Result<std::vector<int32_t>> apply_mistral(const Tokenizer& tok, std::span<const
     std::vector<int32_t> out;
     if (tok.bos_id() >= 0)
         out.push_back(tok.bos_id());
+    tok.mark(out);
     const bool v7 = kind == ChatTemplateKind::MistralV7;
     for (size_t i = 0; i < turns.size(); ++i) {
         const ChatTurn& t = turns[i];
@@ -81,11 +111,12 @@ Result<std::vector<int32_t>> apply_mistral(const Tokenizer& tok, std::span<const
         } else {
             return make_error("unknown chat role '" + t.role + "'");
         }
+        tok.mark(out);
     }
     return out;
 }
 
-Result<std::vector<int32_t>> apply_chatml(const Tokenizer& tok, std::span<const ChatTurn> turns,
+Result<std::vector<int32_t>> apply_chatml(const TemplateTokens& tok, std::span<const ChatTurn> turns,
                                           const std::string& default_system)
 {
     std::vector<int32_t> out;
@@ -95,6 +126,7 @@ Result<std::vector<int32_t>> apply_chatml(const Tokenizer& tok, std::span<const 
         TRY(append_control(out, tok, "<|im_end|>"));
         TRY(append_text(out, tok, "\n"));
     }
+    tok.mark(out);
     for (const ChatTurn& t : turns) {
         if (t.role != "system" && t.role != "user" && t.role != "assistant")
             return make_error("unknown chat role '" + t.role + "'");
@@ -102,6 +134,7 @@ Result<std::vector<int32_t>> apply_chatml(const Tokenizer& tok, std::span<const 
         TRY(append_text(out, tok, t.role + "\n" + t.content));
         TRY(append_control(out, tok, "<|im_end|>"));
         TRY(append_text(out, tok, "\n"));
+        tok.mark(out);
     }
     TRY(append_control(out, tok, "<|im_start|>"));
     TRY(append_text(out, tok, "assistant\n"));
@@ -124,7 +157,7 @@ std::string trimmed(const std::string& s)
 // with a newline would otherwise split differently).
 // preamble: "Cutting Knowledge Date: ...\nToday Date: ...\n\n" (Llama 3.1+), written in a system
 // turn that always comes first, followed by the conversation's system message if it has one.
-Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const ChatTurn> turns,
+Result<std::vector<int32_t>> apply_llama3(const TemplateTokens& tok, std::span<const ChatTurn> turns,
                                           const std::string& preamble)
 {
     std::vector<int32_t> out;
@@ -135,14 +168,21 @@ Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const 
         return append_control(out, tok, "<|end_header_id|>");
     };
     if (!preamble.empty()) {
+        // The conversation's own system message shares the preamble's turn: that turn is the
+        // system message's when there is one, else it comes before the first turn.
         std::string system;
-        if (!turns.empty() && turns.front().role == "system") {
+        const bool has_system = !turns.empty() && turns.front().role == "system";
+        if (has_system) {
             system = trimmed(turns.front().content);
             turns = turns.subspan(1);
+            tok.mark(out);
         }
         TRY(header("system"));
         TRY(append_text(out, tok, "\n\n" + preamble + system));
         TRY(append_control(out, tok, "<|eot_id|>"));
+        tok.mark(out);
+    } else {
+        tok.mark(out);
     }
     for (const ChatTurn& t : turns) {
         if (t.role != "system" && t.role != "user" && t.role != "assistant")
@@ -150,6 +190,7 @@ Result<std::vector<int32_t>> apply_llama3(const Tokenizer& tok, std::span<const 
         TRY(header(t.role));
         TRY(append_text(out, tok, "\n\n" + trimmed(t.content)));
         TRY(append_control(out, tok, "<|eot_id|>"));
+        tok.mark(out);
     }
     TRY(header("assistant"));
     TRY(append_text(out, tok, "\n\n"));
@@ -287,8 +328,17 @@ ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok)
 
 Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tok, std::span<const ChatTurn> turns) const
 {
+    return apply(tok, turns, nullptr, nullptr);
+}
+
+Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tokenizer, std::span<const ChatTurn> turns,
+                                                 TextEncoder* encoder, std::vector<size_t>* bounds) const
+{
     if (turns.empty() || turns.back().role != "user")
         return make_error("a conversation sent to the model must end with a user message");
+    if (bounds)
+        bounds->clear();
+    const TemplateTokens tok{tokenizer, encoder, bounds};
     switch (m_kind) {
     case ChatTemplateKind::ChatML: return apply_chatml(tok, turns, m_default_system);
     case ChatTemplateKind::Llama3:

@@ -2,7 +2,8 @@
 // Built-in chat templates, picked from GGUF metadata. Never executes template code from a file:
 // the GGUF's tokenizer.chat_template is only read to recognise which family it is.
 // Control tokens ([INST], <|im_start|>, ...) are inserted by id; message text is tokenized with
-// control-token parsing off, so a user typing "[INST]" gets ordinary text tokens.
+// control-token parsing off, so a user typing "[INST]" gets ordinary text tokens. A marker the
+// vocabulary lists but not as a control token (type 3) is written as text (is_role_marker).
 #include "model.h"
 #include "result.h"
 #include "tokenizer.h"
@@ -31,6 +32,15 @@ struct ChatTurn {
 
 const char* chat_template_name(ChatTemplateKind kind);
 
+// Where apply() gets the tokens of a stretch of text (no BOS, control tokens never parsed). The
+// tokenizer itself by default; PromptCache (context_fit.h) remembers each text's tokens, so a
+// long conversation is tokenized once rather than at every turn.
+class TextEncoder {
+public:
+    virtual ~TextEncoder() = default;
+    virtual Result<std::vector<int32_t>> encode(const Tokenizer& tok, const std::string& text) = 0;
+};
+
 class ChatTemplate {
 public:
     // Picks the family from tokenizer.chat_template and the vocabulary's control tokens.
@@ -46,6 +56,13 @@ public:
     // Tokens for the whole conversation, with BOS as the model says. The last turn must be a
     // user turn when add_generation_prompt is true (the model answers next).
     Result<std::vector<int32_t>> apply(const Tokenizer& tok, std::span<const ChatTurn> turns) const;
+    // The same, with text tokenized by `encoder` (nullptr: the tokenizer) and, when `bounds` is
+    // given, where each turn's tokens lie: (*bounds)[0] tokens come before the first turn,
+    // turns[i] fills [(*bounds)[i], (*bounds)[i + 1]) and the generation prompt follows
+    // (n + 1 entries). A turn the template writes elsewhere (Mistral v1/v3 put the system
+    // prompt in the last question) fills nothing of its own.
+    Result<std::vector<int32_t>> apply(const Tokenizer& tok, std::span<const ChatTurn> turns, TextEncoder* encoder,
+                                       std::vector<size_t>* bounds) const;
 
     // Tokens that end the assistant's turn besides EOS (<|im_end|>, <|eot_id|>).
     std::vector<int32_t> end_of_turn_ids(const Tokenizer& tok) const;

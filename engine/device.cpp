@@ -18,16 +18,6 @@
 
 namespace causerie {
 
-std::string format_bytes(size_t bytes)
-{
-    char buf[32];
-    if (bytes >= (size_t(1) << 30))
-        std::snprintf(buf, sizeof buf, "%.1f GiB", double(bytes) / double(size_t(1) << 30));
-    else
-        std::snprintf(buf, sizeof buf, "%.0f MiB", double(bytes) / double(size_t(1) << 20));
-    return buf;
-}
-
 // Mirrors CudaBackend::allocate() in backend_cuda.cpp: what it allocates, this counts.
 CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_bytes, bool gemm, size_t reserve_bytes)
 {

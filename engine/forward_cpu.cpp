@@ -14,11 +14,14 @@
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cpu/ops_ref.h"
 #include "kernels/cpu/repack_cpu.h"
+#include "memory.h"
 #include "thread_pool.h"
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <new>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -107,10 +110,21 @@ void release_mapped_pages(const void* p, size_t n)
 }
 
 
+// The largest row of activations converted for a matrix product (m_xconv holds kMaxBatch of them).
+size_t max_converted_row_bytes(const Model& m)
+{
+    size_t most = converted_row_bytes(m.output.type, m.output.cols);
+    for (const LayerWeights& L : m.layers)
+        for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
+            most = std::max(most, converted_row_bytes(w->type, w->cols));
+    return most;
+}
+
 class CpuBackend final : public ComputeBackend {
 public:
-    CpuBackend(const Model& model, int64_t n_ctx, int n_threads)
-        : m(model), hp(model.hp), m_n_ctx(n_ctx), m_pool(n_threads)
+    // ram_for_repack: bytes the repacked weight copy may take (it is skipped beyond).
+    CpuBackend(const Model& model, int64_t n_ctx, int n_threads, size_t ram_for_repack)
+        : m(model), hp(model.hp), m_n_ctx(n_ctx), m_pool(n_threads), m_ram_for_repack(ram_for_repack)
     {
     }
 
@@ -131,7 +145,7 @@ public:
             m_att.resize(size_t(kMaxBatch * att_dim));
             m_gate.resize(size_t(kMaxBatch * hp.n_ff));
             m_up.resize(size_t(kMaxBatch * hp.n_ff));
-            m_xconv.resize(size_t(kMaxBatch) * max_converted_row_bytes());
+            m_xconv.resize(size_t(kMaxBatch) * max_converted_row_bytes(m));
         } catch (const std::bad_alloc&) {
             const double kv_mib = double(hp.n_layer) * double(m_n_ctx) * double(kv_dim + v_dim) * 2.0 / 1048576.0;
             return make_error("not enough memory for a context of " + std::to_string(m_n_ctx) +
@@ -189,7 +203,9 @@ private:
             placed.emplace_back(w, total);
             total += (repacked_bytes(w->type, w->rows, w->cols) + 4095) / 4096 * 4096;
         }
-        if (placed.empty() || !m_packed_arena.allocate(total))
+        // The copy is about the size of the weights it replaces (whose pages are released as it
+        // is written), but it is written before they go: without room for it, run unpacked.
+        if (placed.empty() || total > m_ram_for_repack || !m_packed_arena.allocate(total))
             return;
         // Only a model mapped from a file may have its pages released (see release_mapped_pages):
         // GGUFFile::open always maps the file, from_memory leaves the path empty. A tied output is
@@ -215,15 +231,6 @@ private:
             }
             m_packed[w] = dst;
         }
-    }
-
-    size_t max_converted_row_bytes() const
-    {
-        size_t most = converted_row_bytes(m.output.type, m.output.cols);
-        for (const LayerWeights& L : m.layers)
-            for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
-                most = std::max(most, converted_row_bytes(w->type, w->cols));
-        return most;
     }
 
     // Converts x (n, cols) for weights of `type` into m_xconv, tokens split over the pool.
@@ -387,6 +394,7 @@ private:
     const HParams& hp;
     int64_t m_n_ctx;
     ThreadPool m_pool;
+    size_t m_ram_for_repack;
     std::vector<std::vector<uint16_t>> m_k;   // per layer (n_ctx, n_head_kv*head_dim) F16
     std::vector<std::vector<uint16_t>> m_v;   // per layer (n_ctx, n_head_kv*value_dim) F16
     std::vector<float> m_x;      // (batch, n_embd) residual stream
@@ -404,6 +412,23 @@ private:
 
 } // namespace
 
+CpuMemoryPlan plan_cpu_memory(const Model& model)
+{
+    const HParams& hp = model.hp;
+    const size_t kv_dim = size_t(hp.n_head_kv * hp.head_dim);
+    const size_t v_dim = size_t(hp.n_head_kv * hp.value_dim);
+    const size_t q_dim = size_t(hp.n_head * hp.head_dim);
+    const size_t att_dim = size_t(hp.n_head * hp.value_dim);
+    const size_t B = size_t(kMaxBatch);
+    CpuMemoryPlan p;
+    p.kv_bytes_per_token = size_t(hp.n_layer) * (kv_dim + v_dim) * 2;
+    // As allocate(): m_x, m_xb, m_q, m_kb, m_vb, m_att, m_gate, m_up (floats) and m_xconv; then
+    // the session's logits and the eval_top_k row (n_vocab floats each).
+    const size_t floats = B * (2 * size_t(hp.n_embd) + q_dim + kv_dim + v_dim + att_dim + 2 * size_t(hp.n_ff));
+    p.scratch_bytes = floats * 4 + B * max_converted_row_bytes(model) + 2 * size_t(hp.n_vocab) * 4;
+    return p;
+}
+
 Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, const BackendOptions& options)
 {
     int64_t n_ctx = options.n_ctx;
@@ -414,7 +439,17 @@ Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, c
     int n_threads = options.n_threads;
     if (n_threads <= 0)
         n_threads = int(std::max(1u, std::thread::hardware_concurrency()));
-    auto backend = std::make_unique<CpuBackend>(model, n_ctx, n_threads);
+    // Sizes come from metadata: check them against free RAM before allocating anything.
+    const CpuMemoryPlan plan = plan_cpu_memory(model);
+    size_t ram_for_repack = SIZE_MAX;
+    if (const std::optional<size_t> ram = free_ram(options.free_ram_bytes)) {
+        if (auto st = check_context_fits(n_ctx, plan.scratch_bytes, plan.kv_bytes_per_token, *ram,
+                                         "the KV cache and scratch buffers");
+            !st)
+            return st.error();
+        ram_for_repack = usable_of_free(*ram) - (plan.scratch_bytes + size_t(n_ctx) * plan.kv_bytes_per_token);
+    }
+    auto backend = std::make_unique<CpuBackend>(model, n_ctx, n_threads, ram_for_repack);
     if (auto st = backend->allocate(); !st)
         return st.error();
     return std::unique_ptr<ComputeBackend>(std::move(backend));

@@ -7,6 +7,8 @@
 // bytes that remain before anything is allocated, sizes use checked arithmetic.
 #include "gguf.h"
 
+#include "display_text.h"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -27,8 +29,23 @@ namespace {
 constexpr uint32_t kMagic = 0x46554747;              // "GGUF" read as a little-endian u32
 constexpr uint64_t kDefaultAlignment = 32;
 constexpr uint64_t kMaxAlignment = uint64_t{1} << 20; // 1 MiB: larger only wastes padding
-constexpr uint64_t kMaxKeyLength = 65535;             // GGUF spec limit for keys
-constexpr uint64_t kMaxTensorNameLength = 256;        // ggml itself stops at 63
+// Absolute caps, on top of the natural bound (a count never exceeds what the bytes left could
+// hold). Parsing copies each key and tensor name and indexes them (~300 bytes each), so these
+// keep the parse of any file to a few MiB; strings and arrays stay views into the mapping.
+// Keys: GGUF's own limit is 65535 bytes, but real keys are dotted names under 64 bytes.
+constexpr uint64_t kMaxKeyLength = 256;
+// ggml's GGML_MAX_NAME is 64 bytes including the NUL: the reference loader refuses longer names.
+constexpr uint64_t kMaxTensorNameLength = 63;
+// Real files carry 20-60 keys (tokenizer data lives in arrays, never in keys).
+constexpr uint64_t kMaxKvCount = 4096;
+// The model loader accepts 1024 layers of 9 tensors; the largest real models have ~1500 tensors.
+constexpr uint64_t kMaxTensorCount = 16384;
+// Getters turn an array into a vector (4-16 bytes per element): 4x the largest vocabulary the
+// loader accepts (2^22 tokens), which leaves room for BPE merges (Llama 3: 280k for 128k tokens).
+constexpr uint64_t kMaxArrayCount = uint64_t(1) << 24;
+// A string value is a view until a getter copies it; the largest real ones are embedded
+// tokenizer.json files of ~10 MiB.
+constexpr uint64_t kMaxStringLength = uint64_t(64) << 20;
 constexpr size_t kHeaderBytes = 4 + 4 + 8 + 8;
 // Smallest possible encodings, used to bound counts by the bytes left in the file.
 constexpr uint64_t kMinKvBytes = 8 + 1 + 4 + 1;              // 1-byte key, 1-byte value
@@ -87,13 +104,8 @@ T load(const uint8_t* p) {
     return v;
 }
 
-std::string printable(std::string_view s) {
-    // Keys and names go into messages; keep them short and free of control bytes.
-    std::string out;
-    for (char c : s.substr(0, 80)) out += (static_cast<unsigned char>(c) < 0x20) ? '?' : c;
-    if (s.size() > 80) out += "...";
-    return out;
-}
+// Keys and names go into messages shown on terminals and in the GUI: short and inert.
+std::string printable(std::string_view s) { return sanitize_display_text(s, 80); }
 
 } // namespace
 
@@ -139,11 +151,12 @@ struct GGUFFile::Impl {
 
 namespace {
 
-// Reads a u64-length-prefixed string; `what` names it in the error ("metadata key #3"), with
-// " element N" appended for array elements (built only on error: arrays hold 100k+ strings).
-Result<std::string_view> read_string(Cursor& c, const std::string& what, uint64_t max_len,
-                                     int64_t element = -1) {
-    auto name = [&] { return element < 0 ? what : what + " element " + std::to_string(element); };
+// Reads a u64-length-prefixed string; `what()` names it in the error ("metadata key #3"), with
+// " element N" appended for array elements (names are built only on error: a file holds
+// thousands of keys and arrays hold 100k+ strings).
+template <class What>
+Result<std::string_view> read_string(Cursor& c, const What& what, uint64_t max_len, int64_t element = -1) {
+    auto name = [&] { return element < 0 ? what() : what() + " element " + std::to_string(element); };
     const size_t at = c.pos();
     uint64_t len = 0;
     if (!c.read(len))
@@ -163,10 +176,10 @@ Result<std::string_view> read_string(Cursor& c, const std::string& what, uint64_
 
 Status GGUFFile::Impl::parse_value(Cursor& c, GGUFType type, GGUFValue& out,
                                    const std::string& key) {
-    const std::string what = "metadata key '" + printable(key) + "'";
+    auto what = [&] { return "metadata key '" + printable(key) + "'"; };
     out.type = type;
     if (type == GGUFType::STRING) {
-        auto s = read_string(c, what, std::numeric_limits<uint64_t>::max());
+        auto s = read_string(c, what, kMaxStringLength);
         if (!s) return s.error();
         out.str = *s;
         return Ok{};
@@ -176,31 +189,38 @@ Status GGUFFile::Impl::parse_value(Cursor& c, GGUFType type, GGUFValue& out,
         uint64_t count = 0;
         const size_t at = c.pos();
         if (!c.read(elem) || !c.read(count))
-            return make_error(what + ": file ends inside the array header at offset " + str(at));
+            return make_error(what() + ": file ends inside the array header at offset " + str(at));
         if (!type_known(elem))
-            return make_error(what + ": unknown array element type " + str(elem) +
+            return make_error(what() + ": unknown array element type " + str(elem) +
                               " (known types are 0..12)");
         out.elem_type = static_cast<GGUFType>(elem);
         out.count = count;
         out.elems = c.here();
         if (out.elem_type == GGUFType::ARRAY)
-            return make_error(what + ": nested arrays are not supported");
+            return make_error(what() + ": nested arrays are not supported");
+        // After the natural bound (what the bytes left can hold), the absolute one.
+        auto above_cap = [&] {
+            return make_error(what() + ": array of " + str(count) + " elements is more than the limit of " +
+                              str(kMaxArrayCount));
+        };
         if (out.elem_type == GGUFType::STRING) {
             // Each string costs at least its 8-byte length, which bounds the count.
             if (count > c.remaining() / 8)
-                return make_error(what + ": array of " + str(count) + " strings cannot fit in the " +
+                return make_error(what() + ": array of " + str(count) + " strings cannot fit in the " +
                                   str(c.remaining()) + " bytes left in the file");
+            if (count > kMaxArrayCount) return above_cap();
             for (uint64_t i = 0; i < count; ++i) {
-                auto s = read_string(c, what, std::numeric_limits<uint64_t>::max(), static_cast<int64_t>(i));
+                auto s = read_string(c, what, kMaxStringLength, static_cast<int64_t>(i));
                 if (!s) return s.error();
             }
             return Ok{};
         }
         const size_t esize = scalar_size(out.elem_type);
         if (count > c.remaining() / esize)
-            return make_error(what + ": array of " + str(count) + " " + gguf_type_name(out.elem_type) +
+            return make_error(what() + ": array of " + str(count) + " " + gguf_type_name(out.elem_type) +
                               " (" + str(esize) + " bytes each) exceeds the " + str(c.remaining()) +
                               " bytes left in the file");
+        if (count > kMaxArrayCount) return above_cap();
         c.skip(count * esize);
         return Ok{};
     }
@@ -208,7 +228,7 @@ Status GGUFFile::Impl::parse_value(Cursor& c, GGUFType type, GGUFValue& out,
     const size_t at = c.pos();
     const size_t n = scalar_size(type);
     if (c.remaining() < n)
-        return make_error(what + ": file ends inside its " + gguf_type_name(type) + " value at offset " +
+        return make_error(what() + ": file ends inside its " + gguf_type_name(type) + " value at offset " +
                           str(at));
     const uint8_t* p = c.here();
     c.skip(n);
@@ -237,7 +257,7 @@ Status GGUFFile::Impl::parse_value(Cursor& c, GGUFType type, GGUFValue& out,
     case GGUFType::BOOL: {
         const uint8_t b = load<uint8_t>(p);
         if (b > 1)
-            return make_error(what + ": boolean value is " + str(b) + ", expected 0 or 1");
+            return make_error(what() + ": boolean value is " + str(b) + ", expected 0 or 1");
         set_unsigned(b);
         break;
     }
@@ -247,57 +267,57 @@ Status GGUFFile::Impl::parse_value(Cursor& c, GGUFType type, GGUFValue& out,
 }
 
 Status GGUFFile::Impl::parse_tensor_info(Cursor& c, uint64_t index, uint64_t alignment) {
-    auto name_r = read_string(c, "tensor #" + str(index) + " name", kMaxTensorNameLength);
+    auto name_r = read_string(c, [&] { return "tensor #" + str(index) + " name"; }, kMaxTensorNameLength);
     if (!name_r) return name_r.error();
     if (name_r->empty()) return make_error("tensor #" + str(index) + " has an empty name");
     GGUFTensor t;
     t.name = std::string(*name_r);
-    const std::string what = "tensor '" + printable(t.name) + "'";
+    auto what = [&] { return "tensor '" + printable(t.name) + "'"; };
     if (tensor_index.count(t.name))
-        return make_error(what + ": duplicate tensor name (also tensor #" +
+        return make_error(what() + ": duplicate tensor name (also tensor #" +
                           str(tensor_index.find(t.name)->second) + ")");
 
     uint32_t n_dims = 0;
-    if (!c.read(n_dims)) return make_error(what + ": file ends inside its dimension count");
+    if (!c.read(n_dims)) return make_error(what() + ": file ends inside its dimension count");
     if (n_dims < 1 || n_dims > 4)
-        return make_error(what + ": has " + str(n_dims) + " dimensions, expected 1 to 4");
+        return make_error(what() + ": has " + str(n_dims) + " dimensions, expected 1 to 4");
     t.n_dims = static_cast<int>(n_dims);
     for (uint32_t i = 0; i < n_dims; ++i) {
         uint64_t ne = 0;
-        if (!c.read(ne)) return make_error(what + ": file ends inside its shape");
-        if (ne == 0) return make_error(what + ": dimension " + str(i) + " is 0, every dimension must be > 0");
+        if (!c.read(ne)) return make_error(what() + ": file ends inside its shape");
+        if (ne == 0) return make_error(what() + ": dimension " + str(i) + " is 0, every dimension must be > 0");
         if (ne > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            return make_error(what + ": dimension " + str(i) + " is " + str(ne) + ", too large");
+            return make_error(what() + ": dimension " + str(i) + " is " + str(ne) + ", too large");
         t.ne[i] = static_cast<int64_t>(ne);
     }
     uint32_t type = 0;
-    if (!c.read(type)) return make_error(what + ": file ends inside its type");
-    if (!c.read(t.offset)) return make_error(what + ": file ends inside its data offset");
+    if (!c.read(type)) return make_error(what() + ": file ends inside its type");
+    if (!c.read(t.offset)) return make_error(what() + ": file ends inside its data offset");
 
     const kernels::TypeTraits* traits = kernels::type_traits(type);
-    if (!traits) return make_error(what + ": unknown tensor type " + str(type));
+    if (!traits) return make_error(what() + ": unknown tensor type " + str(type));
     if (!traits->supported)
-        return make_error(what + ": tensor type " + traits->name + " is not supported by Causerie");
+        return make_error(what() + ": tensor type " + traits->name + " is not supported by Causerie");
     t.type = static_cast<kernels::TensorType>(type);
 
     uint64_t n_elements = 1;
     for (int i = 0; i < 4; ++i)
         if (!mul_ok(n_elements, static_cast<uint64_t>(t.ne[i]), n_elements) ||
             n_elements > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))
-            return make_error(what + ": element count overflows (shape " + str(t.ne[0]) + " x " +
+            return make_error(what() + ": element count overflows (shape " + str(t.ne[0]) + " x " +
                               str(t.ne[1]) + " x " + str(t.ne[2]) + " x " + str(t.ne[3]) + ")");
     if (t.ne[0] % traits->block_size != 0)
-        return make_error(what + ": row length " + str(t.ne[0]) + " is not a multiple of the " +
+        return make_error(what() + ": row length " + str(t.ne[0]) + " is not a multiple of the " +
                           traits->name + " block size " + str(traits->block_size));
     const uint64_t n_rows = n_elements / static_cast<uint64_t>(t.ne[0]);
     const uint64_t blocks = static_cast<uint64_t>(t.ne[0] / traits->block_size);
     uint64_t row_bytes = 0, nbytes = 0;
     if (!mul_ok(blocks, traits->block_bytes, row_bytes) || !mul_ok(row_bytes, n_rows, nbytes) ||
         nbytes > std::numeric_limits<size_t>::max())
-        return make_error(what + ": byte size overflows");
+        return make_error(what() + ": byte size overflows");
     t.nbytes = static_cast<size_t>(nbytes);
     if (t.offset % alignment != 0)
-        return make_error(what + ": data offset " + str(t.offset) + " is not a multiple of the alignment " +
+        return make_error(what() + ": data offset " + str(t.offset) + " is not a multiple of the alignment " +
                           str(alignment));
     tensor_index.emplace(t.name, tensors.size());
     tensors.push_back(std::move(t));
@@ -339,9 +359,18 @@ Status GGUFFile::Impl::parse() {
     if (tensor_count > c.remaining() / kMinTensorInfoBytes)
         return make_error("GGUF header: tensor count " + str(tensor_count) + " cannot fit in a " +
                           str(size) + "-byte file");
+    // Refused before any of them is read: the cost of parsing stays bounded whatever the file.
+    if (kv_count > kMaxKvCount)
+        return make_error("GGUF header: metadata count " + str(kv_count) + " is more than the limit of " +
+                          str(kMaxKvCount) + " keys (real models have fewer than 100)");
+    if (tensor_count > kMaxTensorCount)
+        return make_error("GGUF header: tensor count " + str(tensor_count) + " is more than the limit of " +
+                          str(kMaxTensorCount) + " tensors");
+    kv.reserve(static_cast<size_t>(kv_count));
+    tensors.reserve(static_cast<size_t>(tensor_count));
 
     for (uint64_t i = 0; i < kv_count; ++i) {
-        auto key_r = read_string(c, "metadata key #" + str(i), kMaxKeyLength);
+        auto key_r = read_string(c, [&] { return "metadata key #" + str(i); }, kMaxKeyLength);
         if (!key_r) return key_r.error();
         if (key_r->empty()) return make_error("metadata key #" + str(i) + " is empty");
         std::string key(*key_r);

@@ -38,7 +38,7 @@ struct LayerWeights {
 
 struct HParams {
     std::string architecture;   // "llama"
-    std::string name;           // general.name, may be empty
+    std::string name;           // general.name through sanitize_display_text (safe to show), may be empty
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
     int64_t n_embd = 0;

@@ -2,6 +2,8 @@
 // hyper-parameters, vocabulary and the presence, type and shape of every weight.
 #include "model.h"
 
+#include "display_text.h"
+
 #include <map>
 
 #include <algorithm>
@@ -106,13 +108,13 @@ Status read_hparams(const GGUFFile& f, HParams& hp) {
     auto arch = f.get_string("general.architecture");
     if (!arch) return arch.error();
     if (*arch != "llama")
-        return make_error("unsupported architecture '" + *arch +
+        return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
                           "' (Causerie runs 'llama'-architecture models: Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2)");
     hp.architecture = *arch;
     if (f.find("general.name")) {
         auto name = f.get_string("general.name");
         if (!name) return name.error();
-        hp.name = *name;
+        hp.name = sanitize_display_text(*name, kMaxDisplayNameChars);   // shown as is by the CLI and the app
     }
     const std::string a = hp.architecture + ".";
     auto need = [&](const std::string& key, int64_t lo, int64_t hi, int64_t& out) -> Status {
@@ -257,12 +259,14 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
     if (!model) return model.error();
     v.model = *model;
 
+    // Counted before the list is built: every token costs a copy (~40 bytes) from here on.
+    if (const GGUFValue* t = f.find("tokenizer.ggml.tokens"); t && t->type == GGUFType::ARRAY &&
+                                                               t->count > static_cast<uint64_t>(kMaxVocab))
+        return make_error("metadata key 'tokenizer.ggml.tokens' has " + std::to_string(t->count) +
+                          " entries, more than the limit of " + str(kMaxVocab));
     auto tokens = f.get_string_array("tokenizer.ggml.tokens");
     if (!tokens) return tokens.error();
     if (tokens->empty()) return make_error("metadata key 'tokenizer.ggml.tokens' is empty");
-    if (tokens->size() > static_cast<size_t>(kMaxVocab))
-        return make_error("metadata key 'tokenizer.ggml.tokens' has " + std::to_string(tokens->size()) +
-                          " entries, more than the limit of " + str(kMaxVocab));
     const size_t n = tokens->size();
     v.tokens.reserve(n);
     for (std::string_view t : *tokens) v.tokens.emplace_back(t);
@@ -290,7 +294,7 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
                                   std::to_string((*t)[i]) + ", expected 0 to 6");
         v.token_types = std::move(*t);
     }
-    if (f.find("tokenizer.ggml.merges")) {
+    if (f.find("tokenizer.ggml.merges")) {   // at most 2^24 entries (gguf.cpp kMaxArrayCount)
         auto m = f.get_string_array("tokenizer.ggml.merges");
         if (!m) return m.error();
         v.merges.reserve(m->size());

@@ -1,5 +1,7 @@
 #include "tokenizer.h"
 
+#include "display_text.h"
+
 #include "bpe_tokenizer.h"
 #include "sentencepiece_proto.h"
 
@@ -214,7 +216,7 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
     if (vocab.model.empty())
         return make_error("the model has no tokenizer (tokenizer.ggml.model is missing)");
     if (vocab.model != "llama")
-        return make_error("tokenizer model '" + vocab.model +
+        return make_error("tokenizer model '" + sanitize_display_text(vocab.model, 80) +
                           "' is not supported yet (supported: 'llama', sentencepiece; 'gpt2', byte-level BPE)");
 
     const size_t n = vocab.tokens.size();
@@ -260,10 +262,14 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
         p.score = vocab.scores.empty() ? 0.0f : vocab.scores[i];
         const int32_t type = vocab.token_types.empty() ? 1 : vocab.token_types[i];
         if (type < 0 || type > 6)
-            return make_error("tokenizer.ggml.token_type of token " + std::to_string(i) + " '" + p.piece + "' is " +
+            return make_error("tokenizer.ggml.token_type of token " + std::to_string(i) + " '" + sanitize_display_text(p.piece, 80) + "' is " +
                               std::to_string(type) + " (expected 0 to 6)");
         // 0 is llama.cpp's "undefined"; sentencepiece has no such type, treat it as normal.
         p.type = type == 0 ? SpPieceType::Normal : static_cast<SpPieceType>(type);
+        // A role marker that is not a control token: UNUSED, so sentencepiece never yields it from
+        // text (typed markers stay text); decode still writes it from the vocabulary's text.
+        if ((p.type == SpPieceType::Normal || p.type == SpPieceType::UserDefined) && is_role_marker(text))
+            p.type = SpPieceType::Unused;
         const bool unusable = text.empty() || text.find('\0') != std::string::npos || text.size() >= 8000 ||
                               !seen.insert(text).second;
         if (unusable && p.type != SpPieceType::Byte) {
@@ -294,6 +300,15 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
 }
 
 } // namespace
+
+bool is_role_marker(std::string_view piece)
+{
+    for (std::string_view m : {"<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|start_header_id|>",
+                               "<|end_header_id|>", "<|eot_id|>", "<|end_of_text|>"})
+        if (piece == m)
+            return true;
+    return false;
+}
 
 Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab)
 {

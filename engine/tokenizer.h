@@ -4,7 +4,8 @@
 // `tokenizer.ggml.model = gpt2` (byte-level BPE, BpeTokenizer in bpe_tokenizer.h).
 // encode() never parses control tokens out of text: typing "[INST]" or "</s>" yields the
 // ordinary pieces for those characters. Control tokens come from chat templates, by id.
-// (USER_DEFINED pieces, type 4, are matched in text, as sentencepiece and llama.cpp do.)
+// (USER_DEFINED pieces, type 4, are matched in text, as sentencepiece and llama.cpp do, except
+// the role markers of is_role_marker().)
 // decode() gives exactly what sentencepiece's decoder gives (checked against libsentencepiece in
 // tst_tokenizer) but is table-driven, so StreamDecoder can do the same work one id at a time.
 #include "model.h"
@@ -56,6 +57,13 @@ private:
     explicit Tokenizer(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> d;
 };
+
+// ChatML and Llama 3 role markers (<|im_start|>, <|im_end|>, <|begin_of_text|>,
+// <|start_header_id|>, <|end_header_id|>, <|eot_id|>, <|end_of_text|>). They are structure only as
+// control tokens (token type 3), which text never yields. A vocabulary that lists one as a
+// normal or user-defined token gets it as plain text: encode() never matches it as one token
+// (it would otherwise let typed text forge a turn), and chat templates write it as text.
+bool is_role_marker(std::string_view piece);
 
 // Turns generated ids into text one id at a time for streaming: emits only complete UTF-8,
 // holds back byte-fallback pieces (BPE: token bytes) until their character is whole, and gives the same text

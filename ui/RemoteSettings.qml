@@ -4,11 +4,27 @@ import QtQuick.Layouts
 import Causerie.App
 
 // Remote endpoints (Mistral's API, a Mistral Compute deployment, any OpenAI-compatible server)
-// and their keys, which go to the system keychain.
+// and their keys, which go to the system keychain. Endpoint names and addresses come from the
+// user or from imports: every label showing them is plain text.
 ColumnLayout {
     id: root
 
     property string editingId: ""
+    // The last save moved the endpoint to another server: its key was forgotten.
+    property bool keyForgotten: false
+    // Another scheme, host or port than the saved endpoint's: saving forgets its key.
+    // (Reading App.endpoints re-evaluates it after a save.)
+    readonly property bool urlMovesAway: App.endpoints.length > 0 && editingId.length > 0
+                                         && App.endpointOriginChanges(editingId, urlField.text)
+
+    function edit(id, name, baseUrl, allowInsecureHttp) {
+        editingId = id
+        nameField.text = name
+        urlField.text = baseUrl
+        keyField.text = ""
+        insecureBox.checked = allowInsecureHttp
+        keyForgotten = false
+    }
 
     Label {
         Layout.fillWidth: true
@@ -20,22 +36,27 @@ ColumnLayout {
 
     ListView {
         id: list
+        objectName: "endpointList"
         Layout.fillWidth: true
         Layout.preferredHeight: 160
         clip: true
         model: App.endpoints
         Accessible.name: qsTr("Endpoints")
         delegate: ItemDelegate {
+            id: row
             required property var modelData
             width: list.width
             text: modelData.name + " — " + modelData.baseUrl
-            highlighted: root.editingId === modelData.id
-            onClicked: {
-                root.editingId = modelData.id
-                nameField.text = modelData.name
-                urlField.text = modelData.baseUrl
-                keyField.text = ""
+            contentItem: Label {
+                objectName: "endpointLabel"
+                text: row.text
+                textFormat: Text.PlainText
+                elide: Text.ElideRight
+                verticalAlignment: Text.AlignVCenter
+                color: row.highlighted ? row.palette.highlightedText : row.palette.text
             }
+            highlighted: root.editingId === modelData.id
+            onClicked: root.edit(modelData.id, modelData.name, modelData.baseUrl, modelData.allowInsecureHttp === true)
         }
     }
 
@@ -45,6 +66,7 @@ ColumnLayout {
         Label { text: qsTr("Name") }
         TextField {
             id: nameField
+            objectName: "endpointNameField"
             Layout.fillWidth: true
             placeholderText: qsTr("Mistral AI")
             Accessible.name: qsTr("Endpoint name")
@@ -52,6 +74,7 @@ ColumnLayout {
         Label { text: qsTr("Base URL") }
         TextField {
             id: urlField
+            objectName: "endpointUrlField"
             Layout.fillWidth: true
             placeholderText: "https://api.mistral.ai"
             Accessible.name: qsTr("Base URL")
@@ -59,21 +82,48 @@ ColumnLayout {
         Label { text: qsTr("API key") }
         TextField {
             id: keyField
+            objectName: "endpointKeyField"
             Layout.fillWidth: true
             echoMode: TextInput.Password
-            placeholderText: root.editingId.length > 0 ? qsTr("Unchanged") : qsTr("Key (kept in the system keychain)")
+            placeholderText: root.keyForgotten || root.urlMovesAway ? qsTr("Enter the key again")
+                           : root.editingId.length > 0 ? qsTr("Unchanged") : qsTr("Key (kept in the system keychain)")
             Accessible.name: qsTr("API key")
         }
+        Item { width: 1; height: 1 }
+        CheckBox {
+            id: insecureBox
+            objectName: "allowInsecureBox"
+            Layout.fillWidth: true
+            // Only plain http:// to another computer needs it; the backend decides, this only hides clutter.
+            visible: urlField.text.trim().toLowerCase().startsWith("http://") || checked
+            text: qsTr("Allow insecure connection (key sent unencrypted)")
+            Accessible.name: text
+        }
+    }
+
+    Label {
+        objectName: "keyForgottenNote"
+        Layout.fillWidth: true
+        visible: root.urlMovesAway || root.keyForgotten
+        wrapMode: Text.Wrap
+        textFormat: Text.PlainText
+        color: "#b9770e"
+        text: root.keyForgotten
+              ? qsTr("The address now points to another server, so its saved API key was forgotten. Enter the key again (none is needed for a local server).")
+              : qsTr("This address points to another server (scheme, host or port): saving forgets the saved API key, so enter it again.")
     }
 
     RowLayout {
         Button {
+            objectName: "saveEndpointButton"
             text: root.editingId.length > 0 ? qsTr("Save") : qsTr("Add endpoint")
             enabled: urlField.text.length > 0
             onClicked: {
+                const moves = root.urlMovesAway
                 const id = App.saveEndpoint(root.editingId, nameField.text.length > 0 ? nameField.text : urlField.text,
-                                            urlField.text, keyField.text)
+                                            urlField.text, keyField.text, insecureBox.checked)
                 if (id.length > 0) {
+                    root.keyForgotten = moves && keyField.text.length === 0
                     keyField.text = ""
                     root.editingId = id
                 }
@@ -81,12 +131,15 @@ ColumnLayout {
         }
         Button {
             text: qsTr("New")
-            onClicked: { root.editingId = ""; nameField.text = ""; urlField.text = ""; keyField.text = "" }
+            onClicked: root.edit("", "", "", false)
         }
         Button {
             text: qsTr("Remove")
             enabled: root.editingId.length > 0
-            onClicked: { App.removeEndpoint(root.editingId); root.editingId = "" }
+            onClicked: {
+                App.removeEndpoint(root.editingId)
+                root.edit("", "", "", false)
+            }
         }
     }
     Item { Layout.fillHeight: true }

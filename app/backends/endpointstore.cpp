@@ -1,6 +1,8 @@
 #include "endpointstore.h"
 
-#include "remoteprotocol.h"
+#include "endpointpolicy.h"
+#include "keystore.h"
+#include "remotelog.h"
 
 #include <QCoreApplication>
 #include <QSettings>
@@ -30,7 +32,8 @@ QList<RemoteEndpoint> EndpointStore::endpoints() const
         m_settings->setArrayIndex(i);
         RemoteEndpoint e{m_settings->value(QStringLiteral("id")).toString(),
                          m_settings->value(QStringLiteral("name")).toString(),
-                         m_settings->value(QStringLiteral("baseUrl")).toString()};
+                         m_settings->value(QStringLiteral("baseUrl")).toString(),
+                         m_settings->value(QStringLiteral("allowInsecureHttp"), false).toBool()};
         if (!e.id.isEmpty())
             list.append(e);
     }
@@ -53,11 +56,9 @@ QString EndpointStore::save(RemoteEndpoint endpoint)
 {
     m_error.clear();
     endpoint.baseUrl = endpoint.baseUrl.trimmed();
-    if (!remoteApiUrl(endpoint.baseUrl, QStringLiteral("models")).isValid()) {
-        m_error = tr("\"%1\" is not a usable address: it must start with http:// or https:// and name a "
-                     "server.").arg(endpoint.baseUrl);
+    m_error = baseUrlProblem(endpoint.baseUrl);
+    if (!m_error.isEmpty())
         return {};
-    }
     if (endpoint.name.trimmed().isEmpty())
         endpoint.name = QUrl(endpoint.baseUrl).host();
     if (endpoint.id.isEmpty())
@@ -65,8 +66,10 @@ QString EndpointStore::save(RemoteEndpoint endpoint)
 
     QList<RemoteEndpoint> list = endpoints();
     bool replaced = false;
+    bool moved = false;
     for (RemoteEndpoint& e : list) {
         if (e.id == endpoint.id) {
+            moved = !sameOrigin(e.baseUrl, endpoint.baseUrl);
             e = endpoint;
             replaced = true;
         }
@@ -74,6 +77,13 @@ QString EndpointStore::save(RemoteEndpoint endpoint)
     if (!replaced)
         list.append(endpoint);
     write(list);
+    if (moved) {
+        qCInfo(lcRemote).noquote() << "endpoint" << endpoint.id << "moved to" << redactedUrlText(endpoint.baseUrl)
+                                   << "- its API key is forgotten";
+        if (m_keys)
+            m_keys->removeKey(endpoint.id);
+        Q_EMIT keyForgotten(endpoint.id);
+    }
     return endpoint.id;
 }
 
@@ -96,6 +106,8 @@ void EndpointStore::write(const QList<RemoteEndpoint>& list)
         m_settings->setValue(QStringLiteral("id"), list[i].id);
         m_settings->setValue(QStringLiteral("name"), list[i].name);
         m_settings->setValue(QStringLiteral("baseUrl"), list[i].baseUrl);
+        if (list[i].allowInsecureHttp)
+            m_settings->setValue(QStringLiteral("allowInsecureHttp"), true);
     }
     m_settings->endArray();
     m_settings->sync();

@@ -69,6 +69,7 @@ void KeyStore::checkAvailability()
 
 void KeyStore::writeKey(const QString& endpointId, const ApiKey& key)
 {
+    ++m_changes[endpointId];
     if (!keychainUsable()) {
         m_memory.insert(endpointId, key);
         QTimer::singleShot(0, this, [this, endpointId] { Q_EMIT keyWritten(endpointId, m_persistence); });
@@ -95,13 +96,18 @@ void KeyStore::writeKey(const QString& endpointId, const ApiKey& key)
 void KeyStore::readKey(const QString& endpointId)
 {
     if (!keychainUsable() || m_memory.contains(endpointId)) {
-        const ApiKey key = m_memory.value(endpointId);
-        QTimer::singleShot(0, this, [this, endpointId, key] { Q_EMIT keyRead(endpointId, key); });
+        // Looked up when emitted, so a removal in between is seen.
+        QTimer::singleShot(0, this, [this, endpointId] { Q_EMIT keyRead(endpointId, m_memory.value(endpointId)); });
         return;
     }
     auto* job = new QKeychain::ReadPasswordJob(m_service, this);
     job->setKey(endpointId);
-    connect(job, &QKeychain::Job::finished, this, [this, endpointId](QKeychain::Job* j) {
+    const quint64 changesBefore = m_changes.value(endpointId);
+    connect(job, &QKeychain::Job::finished, this, [this, endpointId, changesBefore](QKeychain::Job* j) {
+        if (m_changes.value(endpointId) != changesBefore) {
+            readKey(endpointId); // jobs run in order: this one comes after the change
+            return;
+        }
         ApiKey key;
         if (j->error() == QKeychain::NoError) {
             setPersistence(Keychain);
@@ -110,6 +116,7 @@ void KeyStore::readKey(const QString& endpointId)
             setPersistence(Keychain);
         } else {
             fallBack(j);
+            key = m_memory.value(endpointId); // a write that failed just before kept it there
         }
         Q_EMIT keyRead(endpointId, key);
     });
@@ -118,6 +125,7 @@ void KeyStore::readKey(const QString& endpointId)
 
 void KeyStore::removeKey(const QString& endpointId)
 {
+    ++m_changes[endpointId];
     m_memory.remove(endpointId);
     if (!keychainUsable()) {
         QTimer::singleShot(0, this, [this, endpointId] { Q_EMIT keyRemoved(endpointId); });

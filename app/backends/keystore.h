@@ -36,7 +36,7 @@ public:
     // Asynchronous; each ends with the matching signal, also on fallback.
     void checkAvailability();  // → persistenceChanged() once, even if unchanged
     void writeKey(const QString& endpointId, const ApiKey& key); // → keyWritten()
-    void readKey(const QString& endpointId);                   // → keyRead()
+    void readKey(const QString& endpointId);                   // → keyRead(), never a stale value
     void removeKey(const QString& endpointId);                 // → keyRemoved()
 
 Q_SIGNALS:
@@ -55,4 +55,7 @@ private:
     bool m_keychainEnabled = true;
     Persistence m_persistence = Unknown;
     QHash<QString, ApiKey> m_memory; // endpoint id → key, only when the keychain failed
+    // endpoint id → writes and removals so far: a read that overlapped one is stale (it may
+    // hold the key of the endpoint's previous address) and is read again.
+    QHash<QString, quint64> m_changes;
 };

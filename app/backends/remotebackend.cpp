@@ -1,5 +1,6 @@
 #include "remotebackend.h"
 
+#include "endpointpolicy.h"
 #include "remoteerrors.h"
 #include "remotelog.h"
 
@@ -21,7 +22,24 @@ namespace {
 // answer is well under this.
 constexpr qsizetype kMaxErrorBody = 1024 * 1024;
 constexpr qsizetype kMaxJsonBody = 64 * 1024 * 1024;
+
+// "The server asks to wait ..." for a Retry-After of `ms` (any qint64, never overflowing).
+QString retryWaitSentence(qint64 ms)
+{
+    const qint64 seconds = ms / 1000 + (ms % 1000 != 0);
+    if (seconds <= 600)
+        return RemoteBackend::tr("The server asks to wait %1 seconds before trying again.").arg(seconds);
+    if (seconds <= 24 * 3600)
+        return RemoteBackend::tr("The server asks to wait %1 minutes before trying again.").arg((seconds + 59) / 60);
+    return RemoteBackend::tr("The server asks to wait more than a day before trying again.");
+}
 } // namespace
+
+// Text or thinking received and not yet emitted; consecutive pieces of one kind are merged.
+struct RemoteBackend::Piece {
+    bool thinking = false;
+    QString text;
+};
 
 struct RemoteBackend::Request {
     enum Type { Chat, Models };
@@ -34,6 +52,10 @@ struct RemoteBackend::Request {
     QPointer<QNetworkReply> reply;
     QTimer stallTimer;
     QTimer retryTimer;
+    QTimer flushTimer;
+    QList<Piece> pending;    // received, not yet emitted, in arrival order
+    QElapsedTimer sinceFlush; // invalid until the first emission
+    qsizetype answerChars = 0; // text + thinking received so far
     SseStreamParser parser;
     QByteArray rawBody; // error body, model list or a non-streamed answer
     QElapsedTimer clock;
@@ -63,6 +85,13 @@ RemoteBackend::~RemoteBackend()
         r->ended = true;
         dropReply(r.get());
     }
+}
+
+void RemoteBackend::setEndpoint(const RemoteEndpoint& endpoint)
+{
+    if (!sameOrigin(endpoint.baseUrl, m_endpoint.baseUrl))
+        m_apiKey = ApiKey();
+    m_endpoint = endpoint;
 }
 
 bool RemoteBackend::isReady() const
@@ -103,21 +132,34 @@ QString RemoteBackend::start(std::unique_ptr<Request> request)
     r->clock.start();
     r->stallTimer.setSingleShot(true);
     r->retryTimer.setSingleShot(true);
-    // Precise: a coarse timer may fire up to 5 % early, and both delays are promises
-    // (to the user: "nothing for 30 s"; to the server: its Retry-After).
+    r->flushTimer.setSingleShot(true);
+    // Precise: a coarse timer may fire up to 5 % early, and these delays are promises
+    // (to the user: "nothing for 30 s"; to the server: its Retry-After; to the GUI: at most
+    // one update per kDeltaIntervalMs).
     r->stallTimer.setTimerType(Qt::PreciseTimer);
     r->retryTimer.setTimerType(Qt::PreciseTimer);
+    r->flushTimer.setTimerType(Qt::PreciseTimer);
     const QString id = r->id;
     connect(&r->stallTimer, &QTimer::timeout, this, [this, id] { onStalled(id); });
     connect(&r->retryTimer, &QTimer::timeout, this, [this, id] { sendAttempt(id); });
+    connect(&r->flushTimer, &QTimer::timeout, this, [this, id] { flush(id); });
     m_requests.insert(id, r);
 
     // Configuration errors are reported from the event loop too: never emit inside start.
     BackendError config;
-    if (!r->url.isValid()) {
+    if (const QString problem = baseUrlProblem(m_endpoint.baseUrl); !problem.isEmpty() || !r->url.isValid()) {
         config = makeError(BackendError::Configuration,
-                           tr("The endpoint address \"%1\" is not usable: it must start with http:// or https:// "
-                              "and name a server.").arg(m_endpoint.baseUrl));
+                           problem.isEmpty() ? tr("The endpoint address \"%1\" is not usable.")
+                                                   .arg(redactedUrlText(m_endpoint.baseUrl))
+                                             : problem);
+    } else if (const QString insecure = insecureKeyProblem(r->url, !r->key.isEmpty(), m_endpoint.allowInsecureHttp,
+                                                           m_endpoint.name);
+               !insecure.isEmpty()) {
+        config = makeError(BackendError::Configuration,
+                           insecure + QLatin1Char(' ')
+                               + tr("Use an https:// address, or tick \"Allow insecure connection (key sent "
+                                    "unencrypted)\" for this endpoint in Settings."),
+                           QStringLiteral("API key over plain http:// to a host that is not loopback"));
     } else if (r->type == Request::Chat && r->model.isEmpty()) {
         config = makeError(BackendError::Configuration, tr("No model is chosen for this remote endpoint."));
     }
@@ -149,7 +191,7 @@ void RemoteBackend::sendAttempt(const QString& id)
         req.setRawHeader("Authorization", "Bearer " + r->key.reveal().toUtf8());
     // A redirect to another host must not carry the key there.
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
-    qCInfo(lcRemote).noquote() << (r->type == Request::Chat ? "POST" : "GET") << r->url.toString()
+    qCInfo(lcRemote).noquote() << (r->type == Request::Chat ? "POST" : "GET") << redactedUrl(r->url)
                                << "request" << id << "try" << r->attempt << "of" << m_maxAttempts;
     if (r->type == Request::Chat) {
         req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
@@ -181,16 +223,14 @@ RemoteBackend::Request* RemoteBackend::find(const QString& id) const
 
 QString RemoteBackend::scrub(QString text, const Request* r) const
 {
-    const QString secret = r->key.reveal();
-    if (!secret.isEmpty())
-        text.replace(secret, QStringLiteral("<redacted>"));
-    return text;
+    return scrubSecret(std::move(text), r->key.reveal());
 }
 
 void RemoteBackend::dropReply(Request* r, bool graceful)
 {
     r->stallTimer.stop();
     r->retryTimer.stop();
+    r->flushTimer.stop();
     QNetworkReply* reply = r->reply;
     if (!reply)
         return;
@@ -272,10 +312,7 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
 {
     const QString id = r->id;
     const QList<SseEvent> events = r->parser.feed(bytes);
-    // All text of one network read goes out as one delta (and its thinking as one
-    // reasoningDelta, first): bounded signal rate, in order.
-    QString text;
-    QString thinking;
+    QList<Piece> pieces;
     bool done = false;
     std::optional<BackendError> error;
     r->eventSeen |= !events.isEmpty();
@@ -284,7 +321,7 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
             done = true;
             break;
         }
-        error = handleEvent(r, event, &text, &thinking);
+        error = handleEvent(r, event, &pieces);
         if (error)
             break;
     }
@@ -293,24 +330,40 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
                           QStringLiteral("SSE event over %1 bytes").arg(r->parser.maxEventBytes()));
     // Text that arrived before a failure is still part of the answer the user sees. Thinking
     // counts as shown text too: a retry would show it twice.
-    for (const bool isThinking : {true, false}) {
-        const QString& piece = isThinking ? thinking : text;
-        if (piece.isEmpty())
+    for (Piece& piece : pieces) {
+        if (piece.text.isEmpty())
             continue;
-        const qint64 now = r->clock.elapsed();
-        if (r->firstTextMs < 0) {
-            r->firstTextMs = now;
-            r->stats.ttftMs = double(now);
+        const qsizetype room = m_maxAnswerChars - r->answerChars;
+        const bool overLimit = piece.text.size() > room;
+        if (overLimit) {
+            qsizetype keep = room;
+            if (keep > 0 && piece.text.at(keep - 1).isHighSurrogate())
+                --keep; // never emit half a character
+            piece.text.truncate(keep);
         }
-        r->lastTextMs = now;
-        r->textShown = true;
-        if (isThinking)
-            Q_EMIT reasoningDelta(id, piece);
-        else
-            Q_EMIT delta(id, piece);
-        if (r->ended)
-            return false; // a slot cancelled the request
+        r->answerChars += piece.text.size();
+        if (!piece.text.isEmpty()) {
+            const qint64 now = r->clock.elapsed();
+            if (r->firstTextMs < 0) {
+                r->firstTextMs = now;
+                r->stats.ttftMs = double(now);
+            }
+            r->lastTextMs = now;
+            r->textShown = true;
+            if (!r->pending.isEmpty() && r->pending.last().thinking == piece.thinking)
+                r->pending.last().text += piece.text;
+            else
+                r->pending.append(piece);
+        }
+        if (overLimit) {
+            error = makeError(BackendError::MalformedResponse,
+                              tr("The answer grew past %L1 characters, the most Causerie accepts for one answer, "
+                                 "so it was stopped. The text so far is kept.").arg(m_maxAnswerChars),
+                              QStringLiteral("answer over %1 characters").arg(m_maxAnswerChars));
+            break;
+        }
     }
+    // fail() and complete() emit what is pending first.
     if (error) {
         fail(id, *error);
         return false;
@@ -319,11 +372,44 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
         complete(id);
         return false;
     }
+    scheduleFlush(r);
+    return !r->ended;
+}
+
+void RemoteBackend::scheduleFlush(Request* r)
+{
+    if (r->pending.isEmpty() || r->flushTimer.isActive())
+        return;
+    const qint64 since = r->sinceFlush.isValid() ? r->sinceFlush.elapsed() : kDeltaIntervalMs;
+    if (since >= kDeltaIntervalMs)
+        flush(r->id);
+    else
+        r->flushTimer.start(int(kDeltaIntervalMs - since));
+}
+
+bool RemoteBackend::flush(const QString& id)
+{
+    const std::shared_ptr<Request> keep = m_requests.value(id); // a slot may cancel: keep it alive
+    Request* r = keep.get();
+    if (!r || r->ended)
+        return false;
+    r->flushTimer.stop();
+    if (r->pending.isEmpty())
+        return true;
+    r->sinceFlush.start();
+    const QList<Piece> pieces = std::exchange(r->pending, {});
+    for (const Piece& piece : pieces) {
+        if (piece.thinking)
+            Q_EMIT reasoningDelta(id, piece.text);
+        else
+            Q_EMIT delta(id, piece.text);
+        if (r->ended)
+            return false; // a slot cancelled the request
+    }
     return true;
 }
 
-std::optional<BackendError> RemoteBackend::handleEvent(Request* r, const SseEvent& event, QString* text,
-                                                       QString* thinking)
+std::optional<BackendError> RemoteBackend::handleEvent(Request* r, const SseEvent& event, QList<Piece>* pieces)
 {
     QString parseError;
     const std::optional<ChatChunk> chunk = parseChatChunk(event.data, &parseError);
@@ -338,8 +424,11 @@ std::optional<BackendError> RemoteBackend::handleEvent(Request* r, const SseEven
                          tr("The server reported an error in the middle of the answer; the answer is incomplete."),
                          scrub(chunk->errorMessage, r));
     }
-    *text += chunk->text;
-    *thinking += chunk->thinking;
+    // Within one chunk the thinking comes before the answer text.
+    if (!chunk->thinking.isEmpty())
+        pieces->append({true, chunk->thinking});
+    if (!chunk->text.isEmpty())
+        pieces->append({false, chunk->text});
     if (!chunk->model.isEmpty())
         r->stats.model = chunk->model;
     if (chunk->promptTokens >= 0)
@@ -370,10 +459,24 @@ void RemoteBackend::onReplyFinished(const QString& id)
         if (r->ended)
             return;
     }
+    if (status >= 300 && status < 400 && reply->hasRawHeader("Location")) {
+        // Only a redirect Qt refused to follow ends here: one to another origin, which would
+        // carry the key there (SameOriginRedirectPolicy).
+        const QUrl target = r->url.resolved(QUrl(QString::fromLatin1(reply->rawHeader("Location"))));
+        const QString from = redactedUrl(r->url.adjusted(QUrl::RemovePath));
+        const QString to = redactedUrl(target.adjusted(QUrl::RemovePath));
+        return fail(id, makeError(BackendError::Configuration,
+                                  tr("The server at %1 redirected the request to %2, another server. Causerie does "
+                                     "not follow it, so the API key was not sent there. If the service moved, change "
+                                     "the endpoint's base URL in Settings.").arg(from, to),
+                                  QStringLiteral("HTTP %1 to %2 not followed (another origin)")
+                                      .arg(status).arg(redactedUrl(target))));
+    }
     if (status != 0 && (status < 200 || status >= 300))
         return handleHttpError(r, status);
     if (reply->error() != QNetworkReply::NoError) {
-        BackendError e = errorForNetwork(reply->error(), scrub(reply->errorString(), r), r->url.host());
+        BackendError e = errorForNetwork(reply->error(), scrub(withRedactedUrls(reply->errorString()), r),
+                                         r->url.host());
         if (e.kind == BackendError::StreamCut && !r->stats.finishReason.isEmpty())
             return complete(id); // all text and the finish reason arrived; only [DONE] is missing
         return fail(id, e);
@@ -413,11 +516,13 @@ void RemoteBackend::handleHttpError(Request* r, int status)
 
     BackendError error = errorForHttpStatus(f);
     if (retryAfter && *retryAfter > 0) // the user's own next try should wait too
-        error.message += QLatin1Char(' ')
-            + tr("The server asks to wait %1 seconds before trying again.").arg((*retryAfter + 999) / 1000);
+        error.message += QLatin1Char(' ') + retryWaitSentence(*retryAfter);
     if (isRetryableStatus(status) && r->attempt < m_maxAttempts && !r->textShown) {
-        if (retryAfter && *retryAfter > m_maxRetryWaitMs)
+        if (retryAfter && *retryAfter > m_maxRetryWaitMs) {
+            qCInfo(lcRemote) << "request" << id << "not retried: Retry-After of" << *retryAfter << "ms is over"
+                             << m_maxRetryWaitMs << "ms";
             return fail(id, error);
+        }
         const qint64 wait = retryAfter ? *retryAfter : qint64(m_backoffBaseMs) << (r->attempt - 1);
         qCInfo(lcRemote) << "request" << id << "will retry in" << wait << "ms"
                          << (retryAfter ? "(Retry-After)" : "(backoff)");
@@ -463,6 +568,8 @@ void RemoteBackend::handleCompleteBody(Request* r)
 
 void RemoteBackend::complete(const QString& id)
 {
+    if (!flush(id)) // the last text always comes before finished()
+        return;
     const std::shared_ptr<Request> r = m_requests.take(id);
     if (!r || r->ended)
         return;
@@ -480,6 +587,8 @@ void RemoteBackend::complete(const QString& id)
 
 void RemoteBackend::fail(const QString& id, BackendError error)
 {
+    if (!flush(id)) // the text before the failure is part of the answer, and comes first
+        return;
     const std::shared_ptr<Request> r = m_requests.take(id);
     if (!r || r->ended)
         return;

@@ -121,3 +121,24 @@ BackendError errorForNetwork(QNetworkReply::NetworkError code, const QString& qt
     }
     return makeError(BackendError::Network, RemoteErrors::tr("Network error while talking to %1.").arg(host), qtMessage);
 }
+
+QString scrubSecret(QString text, const QString& secret)
+{
+    if (secret.size() < kMinScrubbedKeyLength)
+        return text;
+    const auto isTokenChar = [](QChar c) { return c.isLetterOrNumber() || c == QLatin1Char('_'); };
+    const QString replacement = QStringLiteral("<redacted>");
+    qsizetype from = 0;
+    qsizetype at;
+    while ((at = text.indexOf(secret, from)) >= 0) {
+        const qsizetype end = at + secret.size();
+        const bool whole = (at == 0 || !isTokenChar(text.at(at - 1))) && (end == text.size() || !isTokenChar(text.at(end)));
+        if (whole) {
+            text.replace(at, secret.size(), replacement);
+            from = at + replacement.size();
+        } else {
+            from = at + 1;
+        }
+    }
+    return text;
+}

@@ -19,3 +19,13 @@ BackendError makeError(BackendError::Kind kind, const QString& message, const QS
 
 // 429 and 5xx may succeed on a later try; everything else will not.
 bool isRetryableStatus(int status);
+
+// Keys shorter than this are not secrets worth hiding: local servers accept any dummy ("x"),
+// and scrubbing one would mangle every word containing it ("e<redacted>ceeds").
+constexpr qsizetype kMinScrubbedKeyLength = 8;
+
+// `text` with every whole occurrence of `secret` replaced by "<redacted>": an occurrence
+// is whole when no letter, digit or '_' touches it on either side (so "key: SECRET." is
+// scrubbed, a longer token merely containing it is not). Secrets shorter than
+// kMinScrubbedKeyLength are left alone.
+QString scrubSecret(QString text, const QString& secret);

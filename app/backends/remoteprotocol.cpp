@@ -5,6 +5,9 @@
 #include <QJsonObject>
 #include <QLocale>
 
+#include <algorithm>
+#include <limits>
+
 QUrl remoteApiUrl(const QString& base, const QString& path)
 {
     QString trimmed = base.trimmed();
@@ -13,6 +16,10 @@ QUrl remoteApiUrl(const QString& base, const QString& path)
     QUrl url(trimmed, QUrl::StrictMode);
     if (!url.isValid() || url.host().isEmpty()
         || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+        return {};
+    // Credentials or parameters in the address would travel with every request and land in
+    // logs: refused (baseUrlProblem() says why to the user).
+    if (!url.userInfo().isEmpty() || url.hasQuery() || url.hasFragment())
         return {};
     // Users paste either the server root or the ".../v1" URL their provider documents.
     QString p = url.path();
@@ -223,10 +230,14 @@ std::optional<qint64> parseRetryAfterMs(const QByteArray& header, const QDateTim
     const QByteArray h = header.trimmed();
     if (h.isEmpty())
         return std::nullopt;
-    bool ok = false;
-    const qint64 seconds = h.toLongLong(&ok);
-    if (ok)
-        return seconds < 0 ? std::nullopt : std::optional<qint64>(seconds * 1000);
+    // delay-seconds: any run of digits, however long; what does not fit saturates rather
+    // than overflowing into a negative or tiny wait.
+    constexpr qint64 kMaxMs = std::numeric_limits<qint64>::max();
+    if (std::all_of(h.cbegin(), h.cend(), [](char c) { return c >= '0' && c <= '9'; })) {
+        bool ok = false;
+        const qint64 seconds = h.toLongLong(&ok);
+        return !ok || seconds > kMaxMs / 1000 ? kMaxMs : seconds * 1000;
+    }
     // HTTP-date (RFC 9110 IMF-fixdate), e.g. "Wed, 21 Oct 2015 07:28:00 GMT".
     QDateTime when = QLocale::c().toDateTime(QString::fromLatin1(h), QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'"));
     if (!when.isValid())

@@ -11,7 +11,8 @@
 #include <optional>
 
 // `base` as the user typed it: "https://api.mistral.ai", with or without a trailing
-// slash or "/v1". Returns an invalid QUrl when base is not an http(s) URL with a host.
+// slash or "/v1". Returns an invalid QUrl when base is not an http(s) URL with a host, or
+// carries user info, a query or a fragment (baseUrlProblem() in endpointpolicy.h says why).
 QUrl remoteApiUrl(const QString& base, const QString& path /* e.g. "chat/completions" */);
 
 QByteArray buildChatRequestBody(const QString& model, const QList<ChatMessage>& history,
@@ -48,5 +49,6 @@ Q_DECLARE_METATYPE(RemoteModelInfo)
 std::optional<QList<RemoteModelInfo>> parseModelList(const QByteArray& json, QString* error);
 
 // Retry-After as delay-seconds or an HTTP-date, relative to `now`. nullopt when absent or
-// unreadable; never negative.
+// unreadable; never negative; a value too large for qint64 ms saturates at its maximum
+// (the caller compares it with its own cap).
 std::optional<qint64> parseRetryAfterMs(const QByteArray& header, const QDateTime& now);

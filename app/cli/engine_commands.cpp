@@ -2,6 +2,8 @@
 
 #include "args.h"
 #include "engine/chat_template.h"
+#include "engine/context_fit.h"
+#include "engine/display_text.h"
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/test_model.h"
@@ -161,21 +163,25 @@ int cmd_info(const std::vector<std::string>& argv)
     const ChatTemplate tmpl = ChatTemplate::detect(m.vocab, *l->tok);
     const std::string quant = model_quantization(m);
     const int64_t params = parameter_count(m);
+    // Strings from the file, made inert for the terminal (escape sequences, bidi overrides, ...).
+    const std::string name = sanitize_display_text(hp.name, kMaxDisplayNameChars);
+    const std::string arch = sanitize_display_text(hp.architecture, kMaxDisplayNameChars);
+    const std::string tokenizer = sanitize_display_text(m.vocab.model, kMaxDisplayNameChars);
     if (a.has("json")) {
         std::printf("{\"architecture\":%s,\"name\":%s,\"parameters\":%lld,\"quantization\":%s,\"file_size\":%zu,"
                     "\"context_length\":%lld,\"n_embd\":%lld,\"n_layer\":%lld,\"n_head\":%lld,\"n_head_kv\":%lld,"
                     "\"head_dim\":%lld,\"n_ff\":%lld,\"n_vocab\":%lld,\"rope_freq_base\":%s,\"tokenizer\":%s,"
                     "\"chat_template\":%s,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
-                    json_string(hp.architecture).c_str(), json_string(hp.name).c_str(), (long long)params,
+                    json_string(arch).c_str(), json_string(name).c_str(), (long long)params,
                     json_string(quant).c_str(), m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd,
                     (long long)hp.n_layer, (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim,
                     (long long)hp.n_ff, (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(),
-                    json_string(m.vocab.model).c_str(), json_string(chat_template_name(tmpl.kind())).c_str(),
+                    json_string(tokenizer).c_str(), json_string(chat_template_name(tmpl.kind())).c_str(),
                     l->tok->bos_id(), l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
         return 0;
     }
-    std::printf("name            %s\n", hp.name.empty() ? "(none)" : hp.name.c_str());
-    std::printf("architecture    %s\n", hp.architecture.c_str());
+    std::printf("name            %s\n", name.empty() ? "(none)" : name.c_str());
+    std::printf("architecture    %s\n", arch.c_str());
     std::printf("parameters      %.2f M\n", double(params) / 1e6);
     std::printf("quantization    %s\n", quant.c_str());
     std::printf("file size       %.1f MiB\n", double(m.file.file_size()) / 1048576.0);
@@ -185,7 +191,7 @@ int cmd_info(const std::vector<std::string>& argv)
     std::printf("heads           %lld (KV %lld, head dim %lld)\n", (long long)hp.n_head, (long long)hp.n_head_kv,
                 (long long)hp.head_dim);
     std::printf("feed-forward    %lld\n", (long long)hp.n_ff);
-    std::printf("vocabulary      %lld (%s)\n", (long long)hp.n_vocab, m.vocab.model.c_str());
+    std::printf("vocabulary      %lld (%s)\n", (long long)hp.n_vocab, tokenizer.c_str());
     std::printf("chat template   %s\n", chat_template_name(tmpl.kind()));
     return 0;
 }
@@ -353,16 +359,31 @@ int cmd_chat(const std::vector<std::string>& argv)
     std::vector<ChatTurn> turns;
     if (a.has("system"))
         turns.push_back({"system", a.get("system")});
+    // A chat longer than the context keeps going without its oldest exchanges, as in the app;
+    // each line is tokenized once however long the chat goes on.
+    const int n_ctx = int((*session)->backend().n_ctx());
+    PromptCache cache;
+    int left_out = 0;
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line.empty())
             continue;
         turns.push_back({"user", line});
-        auto prompt = tmpl.apply(*l->tok, turns);
+        auto prompt = prepare_prompt(tmpl, *l->tok, turns, n_ctx, answer_room(n_ctx), &cache);
+        cache.sweep();
         if (!prompt)
             return fail(prompt.error().message);
+        if (!prompt->fit.fits)
+            return fail("this message needs " + std::to_string(prompt->fit.prompt_tokens) +
+                        " tokens but the context holds " + std::to_string(n_ctx) +
+                        "; shorten it, or raise --ctx");
+        if (prompt->fit.left_out != left_out) {
+            left_out = prompt->fit.left_out;
+            std::fprintf(stderr, "note: the %d oldest messages are left out to fit the context of %d tokens\n",
+                         left_out, n_ctx);
+        }
         std::string answer;
-        auto st = (*session)->generate(*prompt, *opts, [&](std::string_view t) {
+        auto st = (*session)->generate(prompt->ids, *opts, [&](std::string_view t) {
             answer += t;
             std::fwrite(t.data(), 1, t.size(), stdout);
             std::fflush(stdout);

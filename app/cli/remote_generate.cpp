@@ -1,6 +1,8 @@
 #include "remote_generate.h"
 
+#include "endpointpolicy.h"
 #include "remotebackend.h"
+#include "remoteprotocol.h"
 
 #include <QCommandLineParser>
 #include <QEventLoop>
@@ -32,7 +34,9 @@ int runRemoteGenerate(const QStringList& args)
     const QCommandLineOption temp(QStringLiteral("temp"), QStringLiteral("Temperature."), QStringLiteral("x"));
     const QCommandLineOption topP(QStringLiteral("top-p"), QStringLiteral("Nucleus sampling mass."), QStringLiteral("x"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("n"));
-    parser.addOptions({remote, model, prompt, system, maxTokens, temp, topP, seed});
+    const QCommandLineOption allowInsecure(QStringLiteral("allow-insecure-http"),
+                                           QStringLiteral("Send the API key over plain http:// to a host that is not this computer."));
+    parser.addOptions({remote, model, prompt, system, maxTokens, temp, topP, seed, allowInsecure});
     if (!parser.parse(QStringList{QStringLiteral("causerie-cli generate")} + args))
         return fail(parser.errorText());
     if (!parser.positionalArguments().isEmpty())
@@ -43,6 +47,16 @@ int runRemoteGenerate(const QStringList& args)
         return fail(QStringLiteral("--model NAME is required (e.g. mistral-small-latest)"));
     if (!parser.isSet(prompt))
         return fail(QStringLiteral("-p TEXT is required"));
+    const QString baseUrl = parser.value(remote);
+    if (const QString problem = baseUrlProblem(baseUrl); !problem.isEmpty())
+        return fail(problem);
+    const ApiKey key(qEnvironmentVariable("CAUSERIE_API_KEY"));
+    // Checked here too (RemoteBackend refuses it anyway) to name the option that allows it.
+    if (const QString insecure = insecureKeyProblem(remoteApiUrl(baseUrl, QStringLiteral("chat/completions")),
+                                                    !key.isEmpty(), parser.isSet(allowInsecure), QString());
+        !insecure.isEmpty())
+        return fail(insecure + QStringLiteral(" Use an https:// address, or pass --allow-insecure-http to send "
+                                              "the key anyway."));
 
     GenerationSettings settings;
     bool ok = true;
@@ -64,9 +78,9 @@ int runRemoteGenerate(const QStringList& args)
     history.append({QStringLiteral("user"), parser.value(prompt)});
 
     RemoteBackend backend;
-    backend.setEndpoint({QStringLiteral("cli"), QStringLiteral("command line"), parser.value(remote)});
+    backend.setEndpoint({QStringLiteral("cli"), QStringLiteral("command line"), baseUrl, parser.isSet(allowInsecure)});
     backend.setModel(parser.value(model));
-    backend.setApiKey(ApiKey(qEnvironmentVariable("CAUSERIE_API_KEY")));
+    backend.setApiKey(key);
 
     QEventLoop loop;
     int exitCode = 0;

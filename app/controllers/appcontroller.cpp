@@ -6,6 +6,8 @@
 #include "conversationlistmodel.h"
 #include "conversationsections.h"
 #include "conversationstore.h"
+#include "database.h"
+#include "endpointpolicy.h"
 #include "endpointstore.h"
 #include "keystore.h"
 #include "localbackend.h"
@@ -45,7 +47,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     , m_endpoints(std::make_unique<EndpointStore>(&m_settings->raw()))
     , m_keys(std::make_unique<KeyStore>())
 {
-    QDir().mkpath(dataDir);   // a missing folder is created; an unusable one is reported below
+    (void)makePrivateFolder(dataDir);   // 0700; an unusable folder is reported below
     auto store = ConversationStore::open(QDir(dataDir).filePath(QStringLiteral("conversations.db")));
     if (!store) {
         m_storeError = store.errorString();
@@ -89,6 +91,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
         m_contextUsed = tokens;
         Q_EMIT contextChanged();
     });
+    m_endpoints->setKeyStore(m_keys.get()); // an endpoint moved to another server forgets its key
     connect(m_endpoints.get(), &EndpointStore::endpointsChanged, this, &AppController::endpointsChanged);
     connect(m_keys.get(), &KeyStore::persistenceChanged, this, &AppController::keysChanged);
     connect(m_keys.get(), &KeyStore::keyRead, this, [this](const QString& endpointId, const ApiKey& key) {
@@ -177,7 +180,43 @@ void AppController::openModelPath(const QString& path)
     o.threads = m_settings->threads();
     o.device = m_settings->device();
     o.gpuLayers = m_settings->gpuLayers();
+    o.openingMarker = openingMarkerPath(m_dataDir);
     m_local->loadModel(o);
+}
+
+QString AppController::openingMarkerPath(const QString& dataDir)
+{
+    return QDir(dataDir).filePath(QStringLiteral("opening-model"));
+}
+
+void AppController::openStartupModel(const QString& asked, const QString& fallback)
+{
+    if (!asked.isEmpty()) {
+        openModelPath(asked);
+        return;
+    }
+    // The engine thread writes this file before it opens a model and removes it once the model
+    // is open or has failed: still here, the process died opening it (a crash, the OOM killer).
+    // Opening it again by itself could crash every start; the user decides.
+    QFile marker(openingMarkerPath(m_dataDir));
+    if (marker.exists()) {
+        const QString model = marker.open(QIODevice::ReadOnly) ? QString::fromUtf8(marker.read(4096)) : QString();
+        m_startupNotice = model.isEmpty()
+            ? tr("Causerie closed while opening a model last time; it was not reopened. Open it again from the "
+                 "model menu.")
+            : tr("Causerie closed while opening %1 last time; it was not reopened. Open it again from the model "
+                 "menu.")
+                  .arg(QFileInfo(model).fileName());
+        qCWarning(lcApp).noquote() << m_startupNotice;
+        Q_EMIT startupNoticeChanged();
+        Q_EMIT errorOccurred(m_startupNotice);
+        return;
+    }
+    const QStringList recent = m_settings->recentModels();
+    if (!recent.isEmpty() && QFileInfo::exists(recent.constFirst()))
+        openModelPath(recent.constFirst());
+    else if (recent.isEmpty() && !fallback.isEmpty() && QFileInfo::exists(fallback))
+        openModelPath(fallback);
 }
 
 // ---- conversations ----
@@ -464,14 +503,15 @@ QVariantList AppController::endpoints() const
     QVariantList out;
     for (const RemoteEndpoint& e : m_endpoints->endpoints())
         out.append(QVariantMap{{QStringLiteral("id"), e.id}, {QStringLiteral("name"), e.name},
-                               {QStringLiteral("baseUrl"), e.baseUrl}});
+                               {QStringLiteral("baseUrl"), e.baseUrl},
+                               {QStringLiteral("allowInsecureHttp"), e.allowInsecureHttp}});
     return out;
 }
 
 QString AppController::saveEndpoint(const QString& id, const QString& name, const QString& baseUrl,
-                                    const QString& apiKey)
+                                    const QString& apiKey, bool allowInsecureHttp)
 {
-    const QString saved = m_endpoints->save({id, name, baseUrl});
+    const QString saved = m_endpoints->save({id, name, baseUrl, allowInsecureHttp});
     if (saved.isEmpty()) {
         Q_EMIT errorOccurred(m_endpoints->errorString());
         return {};
@@ -484,6 +524,12 @@ QString AppController::saveEndpoint(const QString& id, const QString& name, cons
             b->setApiKey(ApiKey(apiKey));
     }
     return saved;
+}
+
+bool AppController::endpointOriginChanges(const QString& id, const QString& baseUrl) const
+{
+    const RemoteEndpoint e = m_endpoints->endpoint(id);
+    return !e.id.isEmpty() && !sameOrigin(e.baseUrl, baseUrl);
 }
 
 void AppController::removeEndpoint(const QString& id)

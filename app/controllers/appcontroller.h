@@ -55,6 +55,8 @@ class AppController : public QObject
     Q_PROPERTY(QString remoteModelsError READ remoteModelsError NOTIFY remoteModelsChanged)
     Q_PROPERTY(bool keysSessionOnly READ keysSessionOnly NOTIFY keysChanged)
     Q_PROPERTY(qint64 pendingDeleteId READ pendingDeleteId NOTIFY pendingDeleteChanged)
+    // Said once at start when something did not go as usual (a model that crashed the last start).
+    Q_PROPERTY(QString startupNotice READ startupNotice NOTIFY startupNoticeChanged)
 public:
     explicit AppController(const QString& dataDir, QObject* parent = nullptr);
     ~AppController() override;
@@ -82,10 +84,17 @@ public:
     QString remoteModelsError() const { return m_remoteModelsError; }
     bool keysSessionOnly() const;
     qint64 pendingDeleteId() const { return m_pendingDelete; }
+    QString startupNotice() const { return m_startupNotice; }
+    // The file that holds a model's path while it loads (see LocalModelOptions::openingMarker).
+    static QString openingMarkerPath(const QString& dataDir);
 
     // Models
     Q_INVOKABLE void openModel(const QUrl& file);
     Q_INVOKABLE void openModelPath(const QString& path);
+    // At start: `asked` (the command line) if given, else the last model used, else `fallback`
+    // when no model was ever used. When the last start died while opening a model, nothing is
+    // opened by itself until the user opens one: startupNotice (and errorOccurred) say why.
+    void openStartupModel(const QString& asked, const QString& fallback);
     // Conversations
     Q_INVOKABLE void newChat();
     Q_INVOKABLE void openConversation(qint64 id);
@@ -107,8 +116,12 @@ public:
     // Backends: "local" or "remote:<endpoint id>", with the model name for remote ones.
     Q_INVOKABLE void setConversationBackend(const QString& backend, const QString& model);
     Q_INVOKABLE void refreshRemoteModels(const QString& endpointId);
+    // allowInsecureHttp: the key may go over plain http:// to a host that is not this computer.
     Q_INVOKABLE QString saveEndpoint(const QString& id, const QString& name, const QString& baseUrl,
-                                     const QString& apiKey);
+                                     const QString& apiKey, bool allowInsecureHttp = false);
+    // true when saving endpoint `id` with `baseUrl` would move it to another scheme, host or
+    // port, which forgets its key (the settings page says so before the user saves).
+    Q_INVOKABLE bool endpointOriginChanges(const QString& id, const QString& baseUrl) const;
     Q_INVOKABLE void removeEndpoint(const QString& id);
     // Text for the composer's "context used" line, recomputed when the conversation changes.
     Q_INVOKABLE void updateContextUsage(const QString& draft = {});
@@ -129,6 +142,7 @@ Q_SIGNALS:
     void remoteModelsChanged();
     void keysChanged();
     void pendingDeleteChanged();
+    void startupNoticeChanged();
     void errorOccurred(const QString& message);
 
 private:
@@ -157,4 +171,5 @@ private:
     QString m_countRequest;
     int m_contextUsed = 0;
     qint64 m_pendingDelete = 0;
+    QString m_startupNotice;
 };

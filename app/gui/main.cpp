@@ -1,6 +1,7 @@
 // The desktop app's entry point: command line, single instance, signals. The app itself is
 // AppWindow (a library the end-to-end test uses too).
 #include "appwindow.h"
+#include "database.h"
 #include "instanceguard.h"
 
 #include <QCommandLineParser>
@@ -16,6 +17,7 @@
 #include <csignal>
 #include <cstdio>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace {
@@ -50,6 +52,9 @@ void installQuitOnSignal(QGuiApplication& app)
 
 int main(int argc, char** argv)
 {
+    // Whatever this process creates (conversations, settings, logs, the files SQLite adds next to
+    // the database) is the user's alone. The store enforces it too (tests open it without main).
+    ::umask(077);
     QGuiApplication app(argc, argv);
     QGuiApplication::setApplicationName(QStringLiteral("Causerie"));
     QGuiApplication::setOrganizationName(QStringLiteral("Causerie"));
@@ -85,8 +90,9 @@ int main(int argc, char** argv)
     if (dataDir.isEmpty())
         dataDir = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation);
     dataDir = QFileInfo(dataDir).absoluteFilePath();
-    if (!QDir().mkpath(dataDir)) {
-        std::fprintf(stderr, "error: cannot create the data folder %s\n", qPrintable(dataDir));
+    // Created 0700, or tightened if an older version (or another umask) left it open to others.
+    if (auto made = causerie::storage::makePrivateFolder(dataDir); !made) {
+        std::fprintf(stderr, "error: %s\n", qPrintable(made.errorString()));
         return 1;
     }
 
@@ -124,16 +130,11 @@ int main(int argc, char** argv)
     });
 
     // The model to start with: the one asked for, else the last one used, else the default
-    // model that scripts/fetch-default-model.sh puts in the user's model folder.
+    // model that scripts/fetch-default-model.sh puts in the user's model folder (not when the
+    // last start died opening a model: the window says so instead).
     const QString defaultModel = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
                                  QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    const QStringList recent = controller.settings()->recentModels();
-    if (parser.isSet(modelOption))
-        controller.openModelPath(parser.value(modelOption));
-    else if (!recent.isEmpty() && QFileInfo::exists(recent.constFirst()))
-        controller.openModelPath(recent.constFirst());
-    else if (recent.isEmpty() && QFileInfo::exists(defaultModel))
-        controller.openModelPath(defaultModel);
+    controller.openStartupModel(parser.value(modelOption), defaultModel);
 
     if (parser.isSet(screenshotOption) && window) {
         const QString file = parser.value(screenshotOption);

@@ -1,13 +1,16 @@
 #include "engineworker.h"
 
 #include "engine/chat_template.h"
+#include "engine/context_fit.h"
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/tokenizer.h"
 
 #include <QCoreApplication>
+#include <QFile>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
@@ -23,6 +26,9 @@ struct EngineWorker::Loaded {
     std::unique_ptr<ChatTemplate> tmpl;
     std::unique_ptr<Session> session;
     LocalModelInfo info;
+    // Every message text's tokens, from one request to the next: a new turn, or a count while
+    // the user types, tokenizes only what is new. Swept after each request.
+    PromptCache prompts;
 };
 
 namespace {
@@ -43,22 +49,6 @@ std::vector<ChatTurn> toTurns(const QList<ChatMessage>& history)
     for (const ChatMessage& m : history)
         turns.push_back({m.role.toStdString(), m.content.toStdString()});
     return turns;
-}
-
-// Removes the oldest user message and the answers that followed it, never the system prompt nor
-// the last message (the question being answered); returns how many messages went.
-int dropOldestExchange(std::vector<ChatTurn>& turns)
-{
-    size_t first = 0;
-    while (first < turns.size() && turns[first].role == "system")
-        ++first;
-    size_t end = first + 1;
-    while (end < turns.size() && turns[end].role != "user")
-        ++end;
-    if (first >= turns.size() || end >= turns.size())   // nothing older than the last question
-        return 0;
-    turns.erase(turns.begin() + std::ptrdiff_t(first), turns.begin() + std::ptrdiff_t(end));
-    return int(end - first);
 }
 
 BackendError engineError(BackendError::Kind kind, const QString& message, const QString& detail = {})
@@ -89,6 +79,17 @@ EngineWorker::~EngineWorker() = default;
 void EngineWorker::loadModel(const LocalModelOptions& options)
 {
     m_loaded.reset();   // the old model's memory goes before the new one is mapped
+    // Written before the file is touched, removed on every way out of this function: a model
+    // that crashes the process while loading is not opened again by itself at the next start.
+    if (!options.openingMarker.isEmpty()) {
+        QFile marker(options.openingMarker);
+        if (!marker.open(QIODevice::WriteOnly | QIODevice::Truncate) || marker.write(options.path.toUtf8()) < 0)
+            qCWarning(lcEngine) << "could not write" << options.openingMarker << marker.errorString();
+    }
+    const auto removeMarker = qScopeGuard([&options] {
+        if (!options.openingMarker.isEmpty())
+            QFile::remove(options.openingMarker);
+    });
     auto fail = [&](const std::string& message) {
         qCWarning(lcEngine) << "loading" << options.path << "failed:" << message.c_str();
         Q_EMIT modelLoadFailed(options.path, QString::fromStdString(message));
@@ -142,15 +143,24 @@ void EngineWorker::unloadModel()
     Q_EMIT modelUnloaded();
 }
 
-void EngineWorker::countTokens(const QString& requestId, const QList<ChatMessage>& history)
+void EngineWorker::countTokens(const QString& requestId, const QList<ChatMessage>& history,
+                               const CancelFlag& superseded)
 {
+    if (superseded && superseded->load())
+        return;   // a newer count was asked for while this one waited: only the latest is answered
     if (!m_loaded || history.isEmpty() || history.back().role != QLatin1String("user")) {
         Q_EMIT tokensCounted(requestId, 0, m_loaded ? m_loaded->info.contextSize : 0);
         return;
     }
     const auto turns = toTurns(history);
-    auto ids = m_loaded->tmpl->apply(*m_loaded->tok, turns);
+    auto ids = m_loaded->tmpl->apply(*m_loaded->tok, turns, &m_loaded->prompts, nullptr);
+    m_loaded->prompts.sweep();
     Q_EMIT tokensCounted(requestId, ids ? int(ids->size()) : 0, m_loaded->info.contextSize);
+}
+
+qint64 EngineWorker::textsTokenized() const
+{
+    return m_loaded ? qint64(m_loaded->prompts.tokenizer_calls()) : 0;
 }
 
 void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& history,
@@ -169,45 +179,34 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         Q_EMIT finished(requestId, stats);
         return;
     }
-    std::vector<ChatTurn> turns = toTurns(history);
-    auto prompt = m_loaded->tmpl->apply(*m_loaded->tok, turns);
-    if (!prompt) {
-        Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
-                                             tr("The conversation could not be prepared for the model."),
-                                             QString::fromStdString(prompt.error().message)));
-        return;
-    }
+    const std::vector<ChatTurn> turns = toTurns(history);
     const int nCtx = m_loaded->info.contextSize;
     // A conversation longer than the context keeps going: its oldest exchanges are left out of
     // the prompt (the system prompt and the new question always stay), leaving room for an
-    // answer of a quarter of the context, at most 512 tokens.
-    const int answerRoom = std::min(nCtx / 4, 512);
-    int leftOut = 0;
-    while (int(prompt->size()) + answerRoom > nCtx) {
-        const int dropped = dropOldestExchange(turns);
-        if (dropped == 0)
-            break;
-        leftOut += dropped;
-        prompt = m_loaded->tmpl->apply(*m_loaded->tok, turns);
-        if (!prompt) {
-            Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
-                                                 tr("The conversation could not be prepared for the model."),
-                                                 QString::fromStdString(prompt.error().message)));
-            return;
-        }
+    // answer (engine/context_fit.h).
+    auto prepared = prepare_prompt(*m_loaded->tmpl, *m_loaded->tok, turns, nCtx, answer_room(nCtx),
+                                   &m_loaded->prompts);
+    m_loaded->prompts.sweep();
+    if (!prepared) {
+        Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
+                                             tr("The conversation could not be prepared for the model."),
+                                             QString::fromStdString(prepared.error().message)));
+        return;
     }
+    const int leftOut = prepared->fit.left_out;
     if (leftOut > 0)
         qCInfo(lcEngine) << "request" << requestId << "left out the" << leftOut
                         << "oldest messages to fit the context of" << nCtx << "tokens";
-    if (int(prompt->size()) >= nCtx) {
+    if (!prepared->fit.fits) {
         Q_EMIT failed(requestId,
                       engineError(BackendError::Configuration,
                                   tr("This message needs %1 tokens but the model's context holds %2. Shorten it, or "
                                      "raise the context size in Settings.")
-                                      .arg(prompt->size())
+                                      .arg(prepared->fit.prompt_tokens)
                                       .arg(nCtx)));
         return;
     }
+    const std::vector<int32_t>& prompt = prepared->ids;
 
     GenerateOptions o;
     o.sampling.temperature = float(settings.temperature);
@@ -237,7 +236,7 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         }
         sinceEmit.restart();
     };
-    auto result = m_loaded->session->generate(*prompt, o,
+    auto result = m_loaded->session->generate(prompt, o,
                                               [&](std::string_view text) {
                                                   pending.append(text.data(), qsizetype(text.size()));
                                                   if (sinceEmit.elapsed() >= kDeltaIntervalMs)

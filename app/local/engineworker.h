@@ -33,7 +33,13 @@ public Q_SLOTS:
     void generate(const QString& requestId, const QList<ChatMessage>& history, const GenerationSettings& settings,
                   const CancelFlag& cancel);
     // Tokens the conversation takes with the model's chat template (for "context used").
-    void countTokens(const QString& requestId, const QList<ChatMessage>& history);
+    // Skipped, with no answer, when `superseded` is set by then (a newer count was asked for).
+    void countTokens(const QString& requestId, const QList<ChatMessage>& history,
+                     const CancelFlag& superseded = {});
+
+public:
+    // Message texts tokenized since the model was loaded (each text once; tests). Engine thread.
+    qint64 textsTokenized() const;
 
 Q_SIGNALS:
     void modelLoaded(const LocalModelInfo& info);

@@ -127,7 +127,14 @@ QString LocalBackend::displayName() const
 QString LocalBackend::countTokens(const QList<ChatMessage>& history)
 {
     const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
-    QMetaObject::invokeMethod(m_worker, "countTokens", Qt::QueuedConnection, Q_ARG(QString, id),
-                              Q_ARG(QList<ChatMessage>, history));
+    // While the user types, counts pile up behind a generation or a slow count: only the latest
+    // is worth computing, the worker skips the others.
+    if (m_countSuperseded)
+        m_countSuperseded->store(true);
+    m_countSuperseded = std::make_shared<std::atomic<bool>>(false);
+    QMetaObject::invokeMethod(
+        m_worker,
+        [worker = m_worker, id, history, flag = m_countSuperseded] { worker->countTokens(id, history, flag); },
+        Qt::QueuedConnection);
     return id;
 }

@@ -31,7 +31,8 @@ public:
     bool isReady() const override { return m_state == ModelState::Ready; }
     QString displayName() const override;
 
-    // Asks how many tokens `history` takes (answered by tokensCounted with the same id).
+    // Asks how many tokens `history` takes (answered by tokensCounted with the same id). Only
+    // the latest request is answered: one still waiting when a newer one comes is dropped.
     QString countTokens(const QList<ChatMessage>& history);
 
 Q_SIGNALS:
@@ -46,6 +47,7 @@ private:
     QThread m_thread;
     EngineWorker* m_worker;   // lives on m_thread, deleted when it finishes
     QHash<QString, CancelFlag> m_running;
+    CancelFlag m_countSuperseded;   // set when a newer count is asked for
     ModelState m_state = ModelState::None;
     LocalModelInfo m_info;
     QString m_lastError;

@@ -2,9 +2,16 @@
 
 #include "storagelog.h"
 
+#include <QDir>
 #include <QFileInfo>
 
 #include <sqlite3.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 namespace causerie::storage {
 
@@ -44,6 +51,63 @@ QString describeSqliteError(int code, const QString &path)
     default:
         return QStringLiteral("database error in %1").arg(file);
     }
+}
+
+// ---- Private files ----
+
+namespace {
+
+// Keeps only the owner's permission bits when the mode gives anything to group or other.
+bool tighten(const QByteArray &path)
+{
+    struct stat st = {};
+    if (::lstat(path.constData(), &st) != 0 || S_ISLNK(st.st_mode))
+        return true;   // missing, or a symlink (its target is not ours to change)
+    if ((st.st_mode & 077) == 0)
+        return true;
+    if (::chmod(path.constData(), st.st_mode & 0700) != 0) {
+        qCWarning(lcStorage) << "could not restrict" << path << "to its owner:" << std::strerror(errno);
+        return false;
+    }
+    return true;
+}
+
+} // namespace
+
+StoreStatus makePrivateFolder(const QString &dir)
+{
+    const QByteArray path = QFile::encodeName(dir);
+    if (!QFileInfo(dir).isDir()) {
+        const QString parent = QFileInfo(dir).absolutePath();
+        int error = 0;
+        if (!QDir().mkpath(parent))
+            error = ENOTDIR;   // a parent is missing and could not be made, or is a file
+        else if (::mkdir(path.constData(), 0700) != 0)
+            error = errno;     // EEXIST: a file has the folder's name (a folder made meanwhile is fine)
+        if (error != 0 && !(error == EEXIST && QFileInfo(dir).isDir()))
+            return StoreError{QStringLiteral("Could not create the data folder %1: %2.")
+                                  .arg(dir, QString::fromLocal8Bit(std::strerror(error)))};
+    }
+    tighten(path);
+    const QDir d(dir);
+    for (const QFileInfo &f : d.entryInfoList(QDir::Files | QDir::Hidden | QDir::System))
+        tighten(QFile::encodeName(f.filePath()));
+    return Done{};
+}
+
+void restrictToOwner(const QString &file)
+{
+    tighten(QFile::encodeName(file));
+}
+
+StoreStatus createPrivateFile(const QString &file)
+{
+    const int fd = ::open(QFile::encodeName(file).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return StoreError{QStringLiteral("Could not create %1: %2.")
+                              .arg(file, QString::fromLocal8Bit(std::strerror(errno)))};
+    ::close(fd);
+    return Done{};
 }
 
 // ---- Statement ----
@@ -196,6 +260,16 @@ StoreResult<std::unique_ptr<Database>> Database::open(const QString &path, const
     std::unique_ptr<Database> db(new Database);
     db->m_path = path;
     const QByteArray file = QFile::encodeName(path);
+    // A new database starts as an empty file only the user can read (an empty file is an empty
+    // database to SQLite); the -wal and -shm files SQLite makes later take its mode. Files of an
+    // older version, or made under a looser umask, are tightened.
+    if (!QFileInfo::exists(path))
+        (void)createPrivateFile(path);   // on failure SQLite says why below
+    for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+        restrictToOwner(path + QLatin1String(suffix));
+    const QFileInfo info(path);
+    for (const QFileInfo &backup : info.dir().entryInfoList({info.fileName() + QStringLiteral(".v*.bak")}, QDir::Files))
+        restrictToOwner(backup.filePath());
     const int rc = sqlite3_open_v2(file.constData(), &db->m_db,
                                    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                                    nullptr);

@@ -135,4 +135,16 @@ private:
 // Human text for an SQLite result code, naming the file ("the disk is full", ...).
 QString describeSqliteError(int code, const QString &path);
 
+// Conversations are the user's alone, whatever the umask: the data folder is 0700, the database,
+// its -wal/-shm/-journal files and its backups 0600 (SQLite gives the files it creates next to
+// a database the database file's mode).
+// Creates `dir` (0700, parents as usual) or takes group/other access away from an existing one,
+// with the regular files directly in it (settings, lock, backups made by older versions).
+StoreStatus makePrivateFolder(const QString &dir);
+// Takes group/other access away from `file` if it exists.
+void restrictToOwner(const QString &file);
+// Creates an empty file only its owner can read and write; fails if it exists (EEXIST) or
+// cannot be created.
+StoreStatus createPrivateFile(const QString &file);
+
 } // namespace causerie::storage

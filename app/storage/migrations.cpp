@@ -127,8 +127,12 @@ StoreResult<QString> backup(Database &db, int version)
     auto st = db.prepare("VACUUM INTO ?1");
     if (!st)
         return st.error();
+    // VACUUM INTO fills an empty file as it finds it: made 0600 first, the copy is never
+    // readable by others, whatever the umask.
+    (void)createPrivateFile(path);
     st->bind(1, path);
     if (auto r = st->run(); !r) {
+        QFile::remove(path);   // not a backup: nothing, or the empty file made above
         return StoreError{QStringLiteral("Could not back up the conversation database to %1 before "
                                          "upgrading it; nothing was changed. %2")
                               .arg(path, r.error().message),

@@ -56,8 +56,11 @@ private Q_SLOTS:
     void tokenizeJson();
     void evalJsonMatchesReference();
     void infoJson();
+    void infoShowsHostileNameInert();
     void generateIsReproducibleWithSeed();
     void chatAnswersOncePerLineAndExitsAtEof();
+    void chatLongerThanTheContextKeepsGoing();
+    void chatQuestionLongerThanTheContextFails();
     void makeTestModelRoundTrip();
     void benchJsonAndTable();
     void errors_data();
@@ -117,6 +120,37 @@ void TestCli::infoJson()
     QCOMPARE(o.value(QStringLiteral("chat_template")).toString(), QStringLiteral("mistral-v1"));
 }
 
+void TestCli::infoShowsHostileNameInert()
+{
+    // The tiny model with its general.name (24 bytes) overwritten in place by a clear-screen
+    // sequence, a carriage return and a right-to-left override: info prints none of them.
+    QFile src(kTiny);
+    QVERIFY(src.open(QIODevice::ReadOnly));
+    QByteArray bytes = src.readAll();
+    const QByteArray name = "tiny-random-mistral-arch";
+    const QByteArray hostile = QByteArray("\x1b[2J\r\xE2\x80\xAE") + "evil-model-name!";
+    QCOMPARE(hostile.size(), name.size());
+    const qsizetype at = bytes.indexOf(name);
+    QVERIFY(at > 0);
+    bytes.replace(at, name.size(), hostile);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("hostile.gguf"));
+    QFile out(path);
+    QVERIFY(out.open(QIODevice::WriteOnly));
+    out.write(bytes);
+    out.close();
+
+    const QString inert = QStringLiteral("\uFFFD[2J \uFFFDevil-model-name!");
+    Run r = run({QStringLiteral("info"), path});
+    QCOMPARE(r.exitCode, 0);
+    for (const QByteArray& bad : {QByteArray("\x1b"), QByteArray("\r"), QByteArray("\xE2\x80\xAE")})
+        QVERIFY2(!r.out.contains(bad), r.out.constData());
+    QVERIFY2(r.out.contains(QByteArray("name            ") + inert.toUtf8() + "\n"), r.out.constData());
+    r = run({QStringLiteral("info"), path, QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(json(r).value(QStringLiteral("name")).toString(), inert);
+}
+
 void TestCli::generateIsReproducibleWithSeed()
 {
     const QStringList args = {QStringLiteral("generate"), kTiny, QStringLiteral("-p"), QStringLiteral("Once upon"),
@@ -138,6 +172,39 @@ void TestCli::chatAnswersOncePerLineAndExitsAtEof()
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(!r.out.trimmed().isEmpty(), r.err.constData());
     QCOMPARE(r.out.count('\n'), 1);
+}
+
+// Twelve questions in a context of 64 tokens: the oldest exchanges are left out (the engine's
+// context_fit, as in the app) and every line gets its answer; before, the fourth line failed with
+// "the prompt has 70 tokens but the context holds 64".
+void TestCli::chatLongerThanTheContextKeepsGoing()
+{
+    QByteArray lines;
+    for (int i = 1; i <= 12; ++i)
+        lines += "Question number " + QByteArray::number(i) + " about the weather in Paris today?\n";
+    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--ctx"), QStringLiteral("64"),
+                       QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("6")},
+                      lines);
+    QVERIFY2(!r.crashed, r.err.constData());
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(r.out.count('\n'), 12);
+    QVERIFY2(r.err.contains("note: the 2 oldest messages are left out to fit the context of 64 tokens"),
+             r.err.constData());
+    QVERIFY2(r.err.contains("note: the 20 oldest messages are left out"), r.err.constData());
+    QVERIFY(!r.err.contains("error"));
+}
+
+// A question that alone does not fit cannot be helped by leaving anything out: a clear error.
+void TestCli::chatQuestionLongerThanTheContextFails()
+{
+    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--ctx"), QStringLiteral("32"),
+                       QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("6")},
+                      QByteArray(400, 'x') + "\n");
+    QVERIFY(!r.crashed);
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("error: this message needs 208 tokens but the context holds 32; shorten it, or raise --ctx"),
+             r.err.constData());
+    QVERIFY(r.out.trimmed().isEmpty());
 }
 
 void TestCli::makeTestModelRoundTrip()

@@ -3,7 +3,10 @@ causerie_add_test(tst_forward SOURCES tst_forward.cpp LIBS causerie_engine)
 causerie_add_test(tst_session SOURCES tst_session.cpp LIBS causerie_engine)
 causerie_add_test(tst_sampler SOURCES tst_sampler.cpp LIBS causerie_engine)
 causerie_add_test(tst_chat_template SOURCES tst_chat_template.cpp LIBS causerie_engine LABELS sanitize)
+causerie_add_test(tst_context_fit SOURCES tst_context_fit.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_thread_pool SOURCES tst_thread_pool.cpp LIBS causerie_engine)
+# Memory checks before the KV cache and scratch are allocated (crafted models asking for GiB).
+causerie_add_test(tst_memory SOURCES tst_memory.cpp LIBS causerie_engine LABELS sanitize)
 # The forward pass again with the CPU dispatch capped, so the AVX2-only and scalar kernels (and
 # the original, not repacked, weight layout) produce the llama.cpp logits too on this AVX-512 machine.
 foreach(test tst_forward tst_session)

@@ -6,7 +6,10 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <new>
 #include <initializer_list>
 #include <string>
 
@@ -38,6 +41,33 @@ Result<GGUFFile> parse(const std::vector<uint8_t>& bytes) { return GGUFFile::fro
 
 void put_u64_at(std::vector<uint8_t>& b, size_t pos, uint64_t v) { std::memcpy(b.data() + pos, &v, 8); }
 void put_u32_at(std::vector<uint8_t>& b, size_t pos, uint32_t v) { std::memcpy(b.data() + pos, &v, 4); }
+
+// Counts the bytes operator new hands out on this thread while alive (replaced below): an
+// upper bound of what a parse keeps at its peak, measured without allocating anything big.
+thread_local bool t_counting = false;
+thread_local size_t t_allocated = 0;
+
+class AllocationCounter {
+public:
+    AllocationCounter() {
+        t_allocated = 0;
+        t_counting = true;
+    }
+    ~AllocationCounter() { t_counting = false; }
+    size_t bytes() const { return t_allocated; }
+};
+
+// Header, one key and its type; the caller appends the value.
+std::vector<uint8_t> one_kv_file(std::string_view key, GGUFType type) {
+    std::vector<uint8_t> b;
+    gguf_put_u32(b, 0x46554747);
+    gguf_put_u32(b, 3);
+    gguf_put_u64(b, 0);
+    gguf_put_u64(b, 1);
+    gguf_put_string(b, key);
+    gguf_put_u32(b, uint32_t(type));
+    return b;
+}
 
 std::vector<uint8_t> u64_le(uint64_t v) {
     std::vector<uint8_t> b;
@@ -286,6 +316,71 @@ private Q_SLOTS:
         w.tensor_count_override = uint64_t(1) << 40;
         EXPECT_GGUF_ERROR(w.build(), "tensor count 1099511627776", "cannot fit");
     }
+    void kvCountAboveCapRefusedBeforeReading() {
+        // 1 M real keys (20 MB): refused from the header alone, with almost nothing allocated
+        // (the same file cost 366 MB of index before the cap).
+        constexpr uint64_t n = 1000000;
+        std::vector<uint8_t> b;
+        b.reserve(24 + n * 20);
+        gguf_put_u32(b, 0x46554747);
+        gguf_put_u32(b, 3);
+        gguf_put_u64(b, 0);
+        gguf_put_u64(b, n);
+        char key[16];
+        for (uint64_t i = 0; i < n; ++i) {
+            std::snprintf(key, sizeof key, "k%06llu", static_cast<unsigned long long>(i));
+            gguf_put_string(b, key);
+            gguf_put_u32(b, uint32_t(GGUFType::U8));
+            b.push_back(1);
+        }
+        AllocationCounter count;
+        auto r = parse(b);
+        const size_t allocated = count.bytes();
+        QVERIFY(!r.ok());
+        QCOMPARE(r.error().message, std::string("GGUF header: metadata count 1000000 is more than the limit of 4096 "
+                                                "keys (real models have fewer than 100)"));
+        qInfo("1 M keys: %zu bytes allocated by the parse", allocated);
+        QVERIFY2(allocated < 4096, qPrintable(QString::number(allocated)));
+    }
+    void kvCountAtCapStaysSmall() {
+        // 4096 keys of 200 bytes (~850 KB of file) parse with memory proportional to the file:
+        // a key costs its copy twice (list and index) plus ~200 bytes of nodes.
+        GGUFWriter w;
+        for (int i = 0; i < 4096; ++i)
+            w.add_u8(std::to_string(i) + std::string(200 - std::to_string(i).size(), 'k'), 1);
+        const auto b = w.build();
+        AllocationCounter count;
+        auto r = parse(b);
+        const size_t allocated = count.bytes();
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->metadata().size(), size_t(4096));
+        qInfo("4096 keys, %zu-byte file: %zu bytes allocated by the parse", b.size(), allocated);
+        QVERIFY2(allocated < 4096 * 1024, qPrintable(QString::number(allocated)));
+        QVERIFY2(allocated < 3 * b.size(), qPrintable(QString::number(allocated)));
+    }
+    void tensorCountAboveCap() {
+        GGUFWriter w = small_writer();
+        w.tensor_count_override = 16385;
+        auto b = w.build();
+        b.resize(b.size() + 16385 * 33);   // room for that many minimal tensor infos
+        EXPECT_GGUF_ERROR(b, "GGUF header: tensor count 16385 is more than the limit of 16384 tensors");
+    }
+    void arrayCountAboveCap() {
+        // 2^24 + 1 U8 elements, all present in the file, but no vocabulary needs that many.
+        const uint64_t n = (uint64_t(1) << 24) + 1;
+        std::vector<uint8_t> b = one_kv_file("test.big", GGUFType::ARRAY);
+        gguf_put_u32(b, uint32_t(GGUFType::U8));
+        gguf_put_u64(b, n);
+        b.resize(b.size() + n, 0);
+        EXPECT_GGUF_ERROR(b, "metadata key 'test.big': array of 16777217 elements is more than the limit of 16777216");
+    }
+    void stringValueAboveCap() {
+        const uint64_t n = (uint64_t(64) << 20) + 1;
+        std::vector<uint8_t> b = one_kv_file("test.s", GGUFType::STRING);
+        gguf_put_u64(b, n);
+        b.resize(b.size() + n, 's');
+        EXPECT_GGUF_ERROR(b, "metadata key 'test.s'", "string length 67108865", "limit of 67108864");
+    }
     void kvCountOneTooMany() {
         // Plausible count, but the extra "key" is read from the tensor infos: must fail cleanly.
         GGUFWriter w = small_writer();
@@ -303,7 +398,7 @@ private Q_SLOTS:
     void keyTooLong() {
         GGUFWriter w;
         w.add_u32(std::string(70000, 'k'), 1);
-        EXPECT_GGUF_ERROR(w.build(), "metadata key #0", "string length 70000", "limit of 65535");
+        EXPECT_GGUF_ERROR(w.build(), "metadata key #0", "string length 70000", "limit of 256");
     }
     void emptyKey() {
         GGUFWriter w;
@@ -438,7 +533,17 @@ private Q_SLOTS:
     void tensorNameTooLong() {
         GGUFWriter w = small_writer();
         w.tensors()[1].name = std::string(300, 'n');
-        EXPECT_GGUF_ERROR(w.build(), "tensor #1 name", "limit of 256");
+        EXPECT_GGUF_ERROR(w.build(), "tensor #1 name", "limit of 63");
+    }
+    void tensorNameOf64BytesRefused() {
+        // ggml's GGML_MAX_NAME (64) counts the NUL: 63 bytes is the longest name the reference loads.
+        GGUFWriter w = small_writer();
+        w.tensors()[1].name = std::string(64, 'n');
+        EXPECT_GGUF_ERROR(w.build(), "tensor #1 name: string length 64", "exceeds the limit of 63 bytes");
+        w.tensors()[1].name = std::string(63, 'n');
+        auto r = parse(w.build());
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QVERIFY(r->tensor(std::string(63, 'n')) != nullptr);
     }
     void duplicateTensorName() {
         GGUFWriter w = small_writer();
@@ -534,6 +639,18 @@ private Q_SLOTS:
         EXPECT_GGUF_ERROR(b, "tensor 'b.weight'", "row length 32", "Q4_K block size 256");
     }
 };
+
+// Replaceable allocation functions ([new.delete]): count, then defer to malloc/free.
+void* operator new(size_t n) {
+    if (t_counting) t_allocated += n;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    throw std::bad_alloc();
+}
+void* operator new[](size_t n) { return ::operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete[](void* p, size_t) noexcept { std::free(p); }
 
 QTEST_GUILESS_MAIN(TestGguf)
 #include "tst_gguf.moc"

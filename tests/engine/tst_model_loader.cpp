@@ -486,6 +486,52 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.add_bos_token' has type U32", "boolean");
     }
 
+    void tooManyTokensRefusedBeforeCopying() {
+        // 2^22 + 1 one-byte tokens (38 MB): within the container's limits, above the loader's.
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_kv("tokenizer.ggml.tokens"));
+        const uint64_t n = (uint64_t(1) << 22) + 1;
+        std::vector<uint8_t> value;
+        value.reserve(12 + n * 9);
+        gguf_put_u32(value, uint32_t(GGUFType::STRING));
+        gguf_put_u64(value, n);
+        for (uint64_t i = 0; i < n; ++i) gguf_put_string(value, "a");
+        w.add_raw_kv("tokenizer.ggml.tokens", uint32_t(GGUFType::ARRAY), std::move(value));
+        EXPECT_LOAD_ERROR(w, "metadata key 'tokenizer.ggml.tokens' has 4194305 entries, more than the limit of 4194304");
+    }
+
+    // --- strings shown to the user --------------------------------------------------------------
+    void hostileNameMadeInert() {
+        // Clear screen, carriage return, right-to-left override, NUL, invalid UTF-8: the name the
+        // CLI prints and the app shows keeps none of them.
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_kv("general.name"));
+        w.add_string("general.name", std::string("Good\x1b[2J\rEvil\u202Egguf.exe\0x\xff", 27));
+        std::vector<uint8_t> keep;
+        auto r = load(w, keep);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        const std::string fffd = "\xEF\xBF\xBD";
+        QCOMPARE(r->hp.name, "Good" + fffd + "[2J Evil" + fffd + "gguf.exe" + fffd + "x" + fffd);
+    }
+    void hugeNameBounded() {
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_kv("general.name"));
+        w.add_string("general.name", std::string(100 * 1024, 'n'));
+        std::vector<uint8_t> keep;
+        auto r = load(w, keep);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->hp.name, std::string(199, 'n') + "\xE2\x80\xA6");   // 200 characters, the last "…"
+    }
+    void architectureInErrorMadeInert() {
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_kv("general.architecture"));
+        w.add_string("general.architecture", "ll\x1b]0;owned\x07" "ama");
+        EXPECT_LOAD_ERROR(w, "unsupported architecture 'll\xEF\xBF\xBD]0;owned\xEF\xBF\xBD" "ama'");
+        std::vector<uint8_t> keep;
+        const std::string m = load(w, keep).error().message;
+        QVERIFY(m.find('\x1b') == std::string::npos && m.find('\x07') == std::string::npos);
+    }
+
     void loadModelNamesThePath() {
         GGUFWriter w = tiny_model();
         w.remove_kv("general.architecture");

@@ -12,6 +12,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QLocale>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QSslKey>
@@ -21,6 +24,7 @@
 #include <QTest>
 #include <QTimer>
 
+#include <algorithm>
 #include <cmath>
 
 namespace {
@@ -31,6 +35,9 @@ constexpr int kBackoffMs = 20;
 struct Outcome {
     QString text;
     int deltas = 0;
+    int reasoningDeltas = 0;
+    QString textAtEnd;      // what had arrived when finished()/failed() came
+    QString reasoningAtEnd;
     QString reasoning;
     int reasoningAfterText = 0;   // reasoning deltas that came after answer text
     int terminal = 0; // finished + failed signals; must be exactly 1
@@ -60,9 +67,16 @@ class TestRemoteBackend : public QObject
     std::unique_ptr<FakeChatServer> m_server;
     QTemporaryDir m_tmp;
 
-    std::unique_ptr<RemoteBackend> makeBackend(const QString& baseUrl = {})
+    // A causerie.remote log line about request `id` containing `what`.
+    static bool logHas(const QString& id, const QString& what)
     {
-        auto b = std::make_unique<RemoteBackend>();
+        const QStringList lines = LogCapture::lines();
+        return std::any_of(lines.cbegin(), lines.cend(), [&](const QString& l) { return l.contains(id) && l.contains(what); });
+    }
+
+    std::unique_ptr<RemoteBackend> makeBackend(const QString& baseUrl = {}, QNetworkAccessManager* nam = nullptr)
+    {
+        auto b = std::make_unique<RemoteBackend>(nam);
         b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), baseUrl.isEmpty() ? m_server->baseUrl() : baseUrl});
         b->setModel(QStringLiteral("mistral-small-latest"));
         b->setApiKey(ApiKey(kSecret));
@@ -103,6 +117,7 @@ class TestRemoteBackend : public QObject
             if (rid != id)
                 return;
             o.reasoning += text;
+            ++o.reasoningDeltas;
             if (!o.text.isEmpty())
                 ++o.reasoningAfterText;
         });
@@ -112,6 +127,8 @@ class TestRemoteBackend : public QObject
             ++o.terminal;
             o.finished = true;
             o.stats = s;
+            o.textAtEnd = o.text;
+            o.reasoningAtEnd = o.reasoning;
             o.elapsedMs = clock.elapsed();
             loop.quit();
         });
@@ -120,6 +137,8 @@ class TestRemoteBackend : public QObject
                 return;
             ++o.terminal;
             o.error = e;
+            o.textAtEnd = o.text;
+            o.reasoningAtEnd = o.reasoning;
             o.elapsedMs = clock.elapsed();
             loop.quit();
         });
@@ -493,7 +512,9 @@ private Q_SLOTS:
         QVERIFY(o.elapsedMs >= stream.size() * 10 * 0.9); // it really dripped
     }
 
-    void tenMegabyteAnswer()
+    // Past the default cap (4 Mi characters) the request stops with a clear error; the text
+    // up to the cap was passed on, exactly, in a bounded number of deltas.
+    void tenMegabyteAnswerStopsAtTheCap()
     {
         QByteArray stream;
         QString expected;
@@ -507,13 +528,85 @@ private Q_SLOTS:
         r.pieceSize = 64 * 1024;
         m_server->enqueue(r);
         auto b = makeBackend();
+        QCOMPARE(b->maxAnswerChars(), qsizetype(4 * 1024 * 1024));
         b->setStallTimeoutMs(5000); // a loaded CI machine may pause longer than 300 ms here
         const Outcome o = run(*b, false, 60000);
+        QVERIFY(!o.finished);
+        QCOMPARE(o.terminal, 1);
+        QCOMPARE(int(o.error.kind), int(BackendError::MalformedResponse));
+        QVERIFY2(o.error.message.contains("4,194,304") || o.error.message.contains("4194304"), qPrintable(o.error.message));
+        QVERIFY2(o.error.message.contains("kept"), qPrintable(o.error.message));
+        QCOMPARE(o.textAtEnd.size(), b->maxAnswerChars());
+        QVERIFY(o.textAtEnd == expected.left(b->maxAnswerChars()));
+        QCOMPARE(o.text, o.textAtEnd); // nothing after the error
+        QVERIFY2(o.deltas <= o.elapsedMs * 60 / 1000 + 2, qPrintable(QStringLiteral("%1 deltas in %2 ms").arg(o.deltas).arg(o.elapsedMs)));
+    }
+
+    // The cap counts thinking and answer together, and cuts inside the piece that crosses it.
+    void answerCapCountsThinkingToo()
+    {
+        QByteArray stream;
+        for (int i = 0; i < 10; ++i)
+            stream += "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"" + QByteArray(50, 't') + "\"}}]}\n\n";
+        for (int i = 0; i < 10; ++i)
+            stream += chunk(QString(100, QChar(u'0' + i)));
+        stream += chunk("", "stop") + "data: [DONE]\n\n";
+        m_server->enqueue(FakeResponse::sse(stream));
+        auto b = makeBackend();
+        b->setMaxAnswerChars(1000);
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::MalformedResponse));
+        QCOMPARE(o.reasoningAtEnd, QString(500, QChar(u't')));
+        QCOMPARE(o.textAtEnd, QString(100, QChar(u'0')) + QString(100, QChar(u'1')) + QString(100, QChar(u'2'))
+                                  + QString(100, QChar(u'3')) + QString(100, QChar(u'4')));
+        QCOMPARE(o.terminal, 1);
+
+        // Exactly at the cap is not past it.
+        m_server->enqueue(FakeResponse::sse(stream));
+        b->setMaxAnswerChars(1500);
+        const Outcome exact = run(*b);
+        QVERIFY2(exact.finished, qPrintable(exact.error.message));
+        QCOMPARE(exact.text.size() + exact.reasoning.size(), 1500);
+    }
+
+    // A stream of many tiny chunks is passed on in at most ~60 emissions per second, in order,
+    // with nothing lost: the thinking before the answer, the last piece before finished().
+    void manyTinyChunksAreCoalesced()
+    {
+        QByteArray stream;
+        QString thinking;
+        QString text;
+        for (int i = 0; i < 300; ++i) {
+            const QByteArray c(1, char('a' + i % 26));
+            thinking += QLatin1String(c);
+            stream += "data: {\"choices\":[{\"delta\":{\"reasoning_content\":\"" + c + "\"}}]}\n\n";
+        }
+        for (int i = 0; i < 700; ++i) {
+            const QString c = QString::number(i % 10);
+            text += c;
+            stream += "data: {\"choices\":[{\"delta\":{\"content\":\"" + c.toLatin1() + "\"}}]}\n\n";
+        }
+        stream += "data: {\"choices\":[{\"delta\":{\"content\":\"!\"},\"finish_reason\":\"stop\"}]}\n\n";
+        text += QLatin1Char('!');
+        // One event per read, a millisecond apart: without coalescing, one delta per event.
+        FakeResponse r = FakeResponse::sse(stream);
+        r.pieceSize = stream.indexOf("\n\n") + 2;
+        r.pieceDelayMs = 1;
+        m_server->enqueue(r);
+        auto b = makeBackend();
+        b->setStallTimeoutMs(5000);
+        const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
-        QCOMPARE(o.text.size(), expected.size());
-        QVERIFY(o.text == expected);
-        // Deltas follow network reads, not SSE events: far fewer signals than events.
-        QVERIFY2(o.deltas < 5000, qPrintable(QString::number(o.deltas)));
+        QCOMPARE(o.reasoningAtEnd, thinking);
+        QCOMPARE(o.textAtEnd, text); // the last piece ("!") came before finished()
+        QCOMPARE(o.text, text);
+        QCOMPARE(o.reasoningAfterText, 0);
+        const int emissions = o.deltas + o.reasoningDeltas;
+        // One emission per 17 ms at most, plus the one where thinking turns into text.
+        QVERIFY2(emissions <= o.elapsedMs * 60 / 1000 + 3,
+                 qPrintable(QStringLiteral("%1 emissions in %2 ms").arg(emissions).arg(o.elapsedMs)));
+        QVERIFY2(emissions < 1001 / 4, qPrintable(QString::number(emissions))); // far fewer than the events
+        QVERIFY(o.deltas >= 2); // still streamed, not held back to the end
     }
 
     void cancelAbortsAtOnce()
@@ -546,11 +639,12 @@ private Q_SLOTS:
         QSignalSpy finishedSpy(b.get(), &ChatBackend::finished);
         QSignalSpy failedSpy(b.get(), &ChatBackend::failed);
         const QString id = b->startChat({{QStringLiteral("user"), QStringLiteral("x")}}, {});
-        QTRY_COMPARE(m_server->requests().size(), 1);
-        QTest::qWait(100); // the 503 has arrived; the backend now waits 500 ms
+        // The 503 has arrived when the backend says it will retry.
+        QTRY_VERIFY(logHas(id, QStringLiteral("will retry in")));
         b->cancel(id);
         QVERIFY(finishedSpy.wait(1000));
         QCOMPARE(finishedSpy[0][1].value<GenerationStats>().finishReason, QStringLiteral("cancelled"));
+        // Proving that nothing happens takes waiting past when it would (the 500 ms backoff).
         QTest::qWait(700);
         QCOMPARE(m_server->requests().size(), 1); // the retry never went out
         QCOMPARE(failedSpy.count(), 0);
@@ -567,13 +661,217 @@ private Q_SLOTS:
         int terminalSignals = 0;
         connect(b.get(), &ChatBackend::finished, this, [&] { ++terminalSignals; });
         connect(b.get(), &ChatBackend::failed, this, [&] { ++terminalSignals; });
+        QSignalSpy deltas(b.get(), &ChatBackend::delta);
         b->startChat({{QStringLiteral("user"), QStringLiteral("x")}}, {});
-        QTRY_COMPARE(m_server->requests().size(), 1);
-        QTest::qWait(60);
+        QVERIFY(deltas.wait(5000)); // mid-stream: text is flowing (the drip takes ~1 s)
         b.reset(); // aborts without emitting, and nothing fires on a dead object later
-        QTest::qWait(200);
+        QTest::qWait(200); // proving nothing fires takes waiting (past the 17 ms flush interval)
         QCOMPARE(terminalSignals, 0);
         QTRY_COMPARE_WITH_TIMEOUT(m_server->clientAborts(), 1, 1000);
+    }
+
+    void retryAfterHugeFailsAtOnce_data()
+    {
+        QTest::addColumn<QByteArray>("retryAfter");
+        QTest::newRow("seconds overflowing ms") << QByteArray("9223372036854776");
+        QTest::newRow("seconds overflowing qint64") << QByteArray("99999999999999999999999999");
+        QTest::newRow("a week") << QByteArray("604800");
+        QTest::newRow("date far ahead") << QByteArray("Fri, 31 Dec 9999 23:59:59 GMT");
+    }
+    // Past the 60 s cap the request fails at once (it used to overflow and hang forever),
+    // and the message says how long the server asked for.
+    void retryAfterHugeFailsAtOnce()
+    {
+        QFETCH(QByteArray, retryAfter);
+        FakeResponse limited = FakeResponse::json(429, "Too Many Requests", R"({"message":"slow down"})");
+        limited.headers.append(qMakePair(QByteArray("Retry-After"), retryAfter));
+        m_server->enqueue(limited);
+        m_server->enqueue(FakeResponse::sse(kMistralStream)); // must never be asked for
+        auto b = makeBackend();
+        QCOMPARE(b->maxRetryWaitMs(), 60000);
+        const Outcome o = run(*b, false, 10000);
+        QCOMPARE(o.terminal, 1); // not the run() timeout
+        QCOMPARE(int(o.error.kind), int(BackendError::RateLimited));
+        QVERIFY2(o.error.message.contains("more than a day"), qPrintable(o.error.message));
+        QCOMPARE(m_server->requests().size(), 1);
+    }
+
+    void retryAfterHttpDateIsHonoured()
+    {
+        FakeResponse limited = FakeResponse::json(503, "Service Unavailable", "{}");
+        // Three seconds ahead, at the format's one-second resolution: a wait of 2 to 3 s.
+        const QDateTime when = QDateTime::currentDateTimeUtc().addSecs(3);
+        limited.headers.append(qMakePair(QByteArray("Retry-After"),
+                                         QLocale::c().toString(when, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'")).toLatin1()));
+        m_server->enqueue(limited);
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.message));
+        const auto& reqs = m_server->requests();
+        QCOMPARE(reqs.size(), 2);
+        // The 20 ms backoff cannot explain this gap; only the date does (1 s of slack for a
+        // slow first request).
+        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 1000, qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
+    }
+
+    // llama.cpp's server accepts any key; with the dummy "x" its errors used to reach the
+    // user as "e<redacted>ceeds ... conte<redacted>t".
+    void dummyKeyDoesNotMangleServerErrors()
+    {
+        m_server->enqueue(FakeResponse::json(400, "Bad Request",
+            R"({"error":{"code":400,"message":"request (6031 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error"}})"));
+        auto b = makeBackend();
+        b->setApiKey(ApiKey(QStringLiteral("x")));
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::BadRequest));
+        QVERIFY2(o.error.message.contains("request (6031 tokens) exceeds the available context size (4096 tokens)"),
+                 qPrintable(o.error.message));
+        QVERIFY(!o.error.message.contains("redacted"));
+        QCOMPARE(m_server->requests().first().headers.value("authorization"), QByteArray("Bearer x"));
+    }
+
+    // A real key the server echoes next to punctuation is still scrubbed.
+    void echoedKeyIsScrubbed()
+    {
+        m_server->enqueue(FakeResponse::json(400, "Bad Request",
+            "{\"message\":\"key \u0027" + kSecret.toUtf8() + "\u0027 is not valid here: (" + kSecret.toUtf8() + ")\"}"));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY(!o.error.message.contains(kSecret));
+        QVERIFY(!o.error.detail.contains(kSecret));
+        QVERIFY2(o.error.message.contains("key '<redacted>' is not valid here: (<redacted>)"), qPrintable(o.error.message));
+    }
+
+    // The fake server is reached through an HTTP proxy, so any host name can stand for a
+    // computer on the network (nothing is resolved, nothing leaves 127.0.0.1).
+    void keyNeverSentOverPlainHttpToAnotherComputer()
+    {
+        QNetworkAccessManager nam;
+        nam.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), m_server->port()));
+        auto b = makeBackend(QStringLiteral("http://gpu-box.invalid:8080"), &nam);
+        b->setEndpoint({QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080")});
+        b->setApiKey(ApiKey(kSecret));
+
+        const Outcome refused = run(*b);
+        QCOMPARE(int(refused.error.kind), int(BackendError::Configuration));
+        QVERIFY2(refused.error.message.contains("GPU box") && refused.error.message.contains("gpu-box.invalid")
+                     && refused.error.message.contains("Allow insecure connection"),
+                 qPrintable(refused.error.message));
+        QCOMPARE(m_server->requests().size(), 0);
+        QSignalSpy modelsFailed(b.get(), &RemoteBackend::modelsFailed);
+        b->listModels();
+        QVERIFY(modelsFailed.wait(5000));
+        QCOMPARE(int(modelsFailed[0][1].value<BackendError>().kind), int(BackendError::Configuration));
+        QCOMPARE(m_server->requests().size(), 0);
+
+        // Ticked for this endpoint: it goes out (to the proxy, here), with the key.
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        b->setEndpoint({QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080"), true});
+        const Outcome allowed = run(*b);
+        QVERIFY2(allowed.finished, qPrintable(allowed.error.message));
+        QCOMPARE(m_server->requests().size(), 1);
+        QCOMPARE(m_server->requests()[0].path, QByteArray("http://gpu-box.invalid:8080/v1/chat/completions"));
+        QCOMPARE(m_server->requests()[0].headers.value("authorization"), "Bearer " + kSecret.toUtf8());
+
+        // Without a key (a local server on the network) nothing needs allowing.
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        b->setEndpoint({QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080")});
+        b->setApiKey({});
+        const Outcome keyless = run(*b);
+        QVERIFY2(keyless.finished, qPrintable(keyless.error.message));
+        QCOMPARE(m_server->requests().size(), 2);
+        QVERIFY(!m_server->requests()[1].headers.contains("authorization"));
+    }
+
+    void anotherOriginDropsTheKey()
+    {
+        FakeChatServer other;
+        QVERIFY(other.listen());
+        other.enqueue(FakeResponse::sse(kMistralStream));
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), m_server->baseUrl() + QStringLiteral("/v1/")});
+        QVERIFY(run(*b).finished); // same origin, another path: the key stays
+        QCOMPARE(m_server->requests()[0].headers.value("authorization"), "Bearer " + kSecret.toUtf8());
+        b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), other.baseUrl()}); // another port
+        QVERIFY(run(*b).finished);
+        QCOMPARE(other.requests().size(), 1);
+        QVERIFY(!other.requests()[0].headers.contains("authorization"));
+    }
+
+    void credentialsInBaseUrlRefusedWhenUsed_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QString>("secret");
+        QTest::addColumn<QString>("reason");
+        // HOST is this row's fake server (it starts in init(), after this function).
+        QTest::newRow("user:pass@") << "http://bob:pw-7f3e9a1c@HOST" << "pw-7f3e9a1c" << "password";
+        QTest::newRow("?api-key=") << "http://HOST/v1?api-key=qk-7f3e9a1c" << "qk-7f3e9a1c" << "query string";
+        QTest::newRow("#fragment") << "http://HOST/v1#qk-7f3e9a1c" << "qk-7f3e9a1c" << "fragment";
+    }
+    // An endpoint saved before these rules (or set by hand) is refused when used, with the
+    // reason; the credentials reach neither the server nor a log line.
+    void credentialsInBaseUrlRefusedWhenUsed()
+    {
+        QFETCH(QString, url);
+        QFETCH(QString, secret);
+        QFETCH(QString, reason);
+        url.replace(QLatin1String("HOST"), QStringLiteral("127.0.0.1:%1").arg(m_server->port()));
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend(url);
+        QVERIFY(!b->isReady());
+        const Outcome o = run(*b);
+        QCOMPARE(int(o.error.kind), int(BackendError::Configuration));
+        QVERIFY2(o.error.message.contains(reason), qPrintable(o.error.message));
+        QVERIFY2(!o.error.message.contains(secret) && !o.error.detail.contains(secret), qPrintable(o.error.message));
+        QCOMPARE(m_server->requests().size(), 0);
+        for (const QString& line : LogCapture::lines())
+            QVERIFY2(!line.contains(secret), qPrintable(line));
+    }
+
+    // The key never follows a redirect to another origin (SameOriginRedirectPolicy): the other
+    // server sees nothing, and the user is told why.
+    void redirectToAnotherOriginDoesNotCarryTheKey()
+    {
+        FakeChatServer other;
+        QVERIFY(other.listen());
+        other.enqueue(FakeResponse::sse(kMistralStream));
+        FakeResponse redirect = FakeResponse::json(307, "Temporary Redirect", {});
+        // A signed target: the query must reach neither the message nor a log line.
+        redirect.headers.append(qMakePair(QByteArray("Location"), other.baseUrl().toLatin1() + "/v1/chat/completions?sig=rd-9a8b7c6d"));
+        m_server->enqueue(redirect);
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(!o.error.message.contains("rd-9a8b7c6d") && !o.error.detail.contains("rd-9a8b7c6d"), qPrintable(o.error.detail));
+        for (const QString& line : LogCapture::lines())
+            QVERIFY2(!line.startsWith(QLatin1String("causerie.")) || !line.contains("rd-9a8b7c6d"), qPrintable(line));
+        QVERIFY(!o.finished);
+        QCOMPARE(o.terminal, 1);
+        QCOMPARE(int(o.error.kind), int(BackendError::Configuration));
+        QVERIFY2(o.error.message.contains(QStringLiteral("127.0.0.1:%1").arg(other.port())), qPrintable(o.error.message));
+        QCOMPARE(m_server->requests().size(), 1);
+        QCOMPARE(other.requests().size(), 0);
+        QVERIFY(!other.everythingReceived().contains(kSecret.toUtf8()));
+    }
+
+    // ... while a redirect on the same server is followed, key and body included.
+    void sameOriginRedirectIsFollowed()
+    {
+        FakeResponse redirect = FakeResponse::json(307, "Temporary Redirect", {});
+        redirect.headers.append(qMakePair(QByteArray("Location"), QByteArray("/moved/v1/chat/completions")));
+        m_server->enqueue(redirect);
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        const Outcome o = run(*b);
+        QVERIFY2(o.finished, qPrintable(o.error.message + " / " + o.error.detail));
+        QCOMPARE(o.text, QString::fromUtf8(kMistralStreamText));
+        const auto& reqs = m_server->requests();
+        QCOMPARE(reqs.size(), 2);
+        QCOMPARE(reqs[1].path, QByteArray("/moved/v1/chat/completions"));
+        QCOMPARE(reqs[1].method, QByteArray("POST"));
+        QCOMPARE(reqs[1].body, reqs[0].body);
+        QCOMPARE(reqs[1].headers.value("authorization"), "Bearer " + kSecret.toUtf8());
     }
 
     void cancelUnknownIdIsHarmless()

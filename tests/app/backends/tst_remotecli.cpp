@@ -23,10 +23,14 @@ class TestRemoteCli : public QObject
     Q_OBJECT
 
     // The server lives in this process, so the CLI must run while our event loop spins.
-    CliResult runCli(const QStringList& args, const QByteArray& key = kSecret)
+    CliResult runCli(const QStringList& args, const QByteArray& key = kSecret, const QString& httpProxy = {})
     {
         QProcess p;
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* name : {"http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"})
+            env.remove(QString::fromLatin1(name));
+        if (!httpProxy.isEmpty()) // Qt on Linux honours http_proxy
+            env.insert(QStringLiteral("http_proxy"), httpProxy);
         if (key.isEmpty())
             env.remove(QStringLiteral("CAUSERIE_API_KEY"));
         else
@@ -88,6 +92,60 @@ private Q_SLOTS:
         const CliResult r = runCli({"--remote", url, "--model", "m", "-p", "x"}, {});
         QCOMPARE(r.exitCode, 1);
         QVERIFY2(r.err.startsWith("error: ") && r.err.contains("refused"), r.err.constData());
+    }
+
+    // The fake server acts as the HTTP proxy, so a host name stands for another computer
+    // without anything being resolved or leaving 127.0.0.1.
+    void keyNotSentOverPlainHttpWithoutTheFlag()
+    {
+        FakeChatServer server;
+        QVERIFY(server.listen());
+        server.enqueue(FakeResponse::sse(kMistralStream));
+        const QStringList args{"--remote", "http://gpu-box.invalid:8080", "--model", "m", "-p", "x"};
+        const CliResult refused = runCli(args, kSecret, server.baseUrl());
+        QCOMPARE(refused.exitCode, 1);
+        QVERIFY2(refused.err.startsWith("error: ") && refused.err.contains("http://gpu-box.invalid:8080")
+                     && refused.err.contains("unencrypted") && refused.err.contains("--allow-insecure-http"),
+                 refused.err.constData());
+        QCOMPARE(server.requests().size(), 0);
+
+        const CliResult allowed = runCli(args + QStringList{"--allow-insecure-http"}, kSecret, server.baseUrl());
+        QCOMPARE(allowed.exitCode, 0);
+        QCOMPARE(allowed.out, QByteArray(kMistralStreamText) + "\n");
+        QCOMPARE(server.requests().size(), 1);
+        QCOMPARE(server.requests()[0].path, QByteArray("http://gpu-box.invalid:8080/v1/chat/completions"));
+        QCOMPARE(server.requests()[0].headers.value("authorization"), "Bearer " + kSecret);
+
+        // Without a key there is nothing to protect: no flag needed.
+        server.enqueue(FakeResponse::sse(kMistralStream));
+        const CliResult keyless = runCli(args, {}, server.baseUrl());
+        QCOMPARE(keyless.exitCode, 0);
+        QCOMPARE(server.requests().size(), 2);
+        QVERIFY(!server.requests()[1].headers.contains("authorization"));
+    }
+
+    void credentialsInUrlRefused_data()
+    {
+        QTest::addColumn<QString>("url");
+        QTest::addColumn<QByteArray>("secret");
+        QTest::addColumn<QByteArray>("reason");
+        QTest::newRow("user:pass@") << "http://bob:pw-4d1c9e@HOST" << QByteArray("pw-4d1c9e") << QByteArray("password");
+        QTest::newRow("?api-key=") << "http://HOST/v1?api-key=qk-4d1c9e" << QByteArray("qk-4d1c9e") << QByteArray("query string");
+    }
+    void credentialsInUrlRefused()
+    {
+        QFETCH(QString, url);
+        QFETCH(QByteArray, secret);
+        QFETCH(QByteArray, reason);
+        FakeChatServer server;
+        QVERIFY(server.listen());
+        server.enqueue(FakeResponse::sse(kMistralStream));
+        url.replace(QLatin1String("HOST"), QStringLiteral("127.0.0.1:%1").arg(server.port()));
+        const CliResult r = runCli({"--remote", url, "--model", "m", "-p", "x"});
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.startsWith("error: ") && r.err.contains(reason), r.err.constData());
+        QVERIFY2(!r.err.contains(secret) && !r.out.contains(secret), r.err.constData());
+        QCOMPARE(server.requests().size(), 0);
     }
 
     void badArguments_data()

@@ -1,5 +1,6 @@
 // Wire format: URLs, request bodies, chunk parsing, error bodies of every shape, model
-// lists, Retry-After, and the HTTP status → user message mapping.
+// lists, Retry-After, the HTTP status → user message mapping, and scrubbing keys out of
+// server texts.
 #include "recordedstreams.h"
 #include "remoteerrors.h"
 #include "remoteprotocol.h"
@@ -10,6 +11,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTest>
+
+#include <limits>
 
 class TestRemoteProtocol : public QObject
 {
@@ -41,6 +44,13 @@ private Q_SLOTS:
         QTest::newRow("ftp") << "ftp://example.org" << "";
         QTest::newRow("no scheme") << "api.mistral.ai" << "";
         QTest::newRow("empty") << "" << "";
+        // Credentials or parameters would go out with every request (and into logs).
+        QTest::newRow("user:pass@") << "https://user:pass@api.example.com" << "";
+        QTest::newRow("user@") << "https://user@api.example.com" << "";
+        QTest::newRow("?api-key=") << "https://api.example.com/v1?api-key=abc" << "";
+        QTest::newRow("?key=") << "https://api.example.com?key=abc" << "";
+        QTest::newRow("empty query") << "https://api.example.com/v1?" << "";
+        QTest::newRow("fragment") << "https://api.example.com/v1#key" << "";
     }
     void apiUrl()
     {
@@ -315,6 +325,48 @@ private Q_SLOTS:
         QCOMPARE(parseRetryAfterMs("", now), std::nullopt);
         QCOMPARE(parseRetryAfterMs("-5", now), std::nullopt);
         QCOMPARE(parseRetryAfterMs("soon", now), std::nullopt);
+        // Too large for qint64 milliseconds: saturates instead of overflowing into a
+        // negative or small wait (which the backend would have honoured, or waited on forever).
+        constexpr qint64 kMax = std::numeric_limits<qint64>::max();
+        QCOMPARE(parseRetryAfterMs("9223372036854775", now), std::optional<qint64>(9223372036854775000));
+        QCOMPARE(parseRetryAfterMs("9223372036854776", now), std::optional<qint64>(kMax));
+        QCOMPARE(parseRetryAfterMs("99999999999999999999999999", now), std::optional<qint64>(kMax));
+        // A date far ahead: a very long (but exact) wait, for the backend to refuse.
+        const std::optional<qint64> far = parseRetryAfterMs("Fri, 31 Dec 9999 23:59:59 GMT", now);
+        QVERIFY(far);
+        QCOMPARE(*far, now.msecsTo(QDateTime(QDate(9999, 12, 31), QTime(23, 59, 59), Qt::UTC)));
+        QVERIFY(*far > qint64(7900) * 365 * 24 * 3600 * 1000);
+    }
+
+    void scrubSecret_data()
+    {
+        QTest::addColumn<QString>("secret");
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<QString>("expected");
+        // The dummy key local servers accept: too short to be a secret, the text stays whole.
+        QTest::newRow("dummy x") << "x" << "request (6031 tokens) exceeds the available context size, try increasing it"
+                                 << "request (6031 tokens) exceeds the available context size, try increasing it";
+        QTest::newRow("7 chars") << "abcdefg" << "key abcdefg refused" << "key abcdefg refused";
+        QTest::newRow("real key in text") << "sk-5c7a1e9b3d2f40aa" << "Invalid API key sk-5c7a1e9b3d2f40aa for this project"
+                                          << "Invalid API key <redacted> for this project";
+        QTest::newRow("at both ends") << "sk-5c7a1e9b3d2f40aa" << "sk-5c7a1e9b3d2f40aa" << "<redacted>";
+        QTest::newRow("punctuation") << "sk-5c7a1e9b3d2f40aa" << "key 'sk-5c7a1e9b3d2f40aa'. (sk-5c7a1e9b3d2f40aa), \"sk-5c7a1e9b3d2f40aa\"; =sk-5c7a1e9b3d2f40aa!"
+                                     << "key '<redacted>'. (<redacted>), \"<redacted>\"; =<redacted>!";
+        QTest::newRow("json") << "sk-5c7a1e9b3d2f40aa" << R"({"key":"sk-5c7a1e9b3d2f40aa"})" << R"({"key":"<redacted>"})";
+        QTest::newRow("bearer") << "sk-5c7a1e9b3d2f40aa" << "Authorization: Bearer sk-5c7a1e9b3d2f40aa\nnext"
+                                << "Authorization: Bearer <redacted>\nnext";
+        QTest::newRow("dash before") << "abcdefgh12" << "x-abcdefgh12" << "x-<redacted>";
+        // A word that merely contains a dummy key ("password" as the key) is not mangled.
+        QTest::newRow("inside a word") << "password" << "passwords must not be empty; unpassword" << "passwords must not be empty; unpassword";
+        QTest::newRow("inside and whole") << "password" << "passwords: password" << "passwords: <redacted>";
+        QTest::newRow("no key") << "" << "nothing to hide" << "nothing to hide";
+    }
+    void scrubSecret()
+    {
+        QFETCH(QString, secret);
+        QFETCH(QString, text);
+        QFETCH(QString, expected);
+        QCOMPARE(::scrubSecret(text, secret), expected);
     }
 
     void statusMapping_data()

@@ -8,6 +8,8 @@
 #include "engine/tokenizer.h"
 
 #include <QElapsedTimer>
+#include <QLoggingCategory>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -85,6 +87,9 @@ private Q_SLOTS:
     void contextOverflowFails();
     void longConversationLeavesOutTheOldest();
     void quitWhileGenerating();
+    void longChatTokenizesEachMessageOnce();
+    void supersededCountIsSkipped();
+    void onlyTheLatestCountIsAnswered();
 };
 
 void TestLocalBackend::loadsModelInfo()
@@ -292,6 +297,105 @@ void TestLocalBackend::longConversationLeavesOutTheOldest()
     QTRY_VERIFY_WITH_TIMEOUT(whole.done, 20000);
     QVERIFY(!whole.failed);
     QCOMPARE(whole.stats.leftOutMessages, 0);
+}
+
+// 100 turns of a chat in a context of 128 tokens (so most turns leave exchanges out), with the
+// composer counting three drafts before each question: every text reaches the tokenizer once in
+// all. Before, each turn tokenized the whole history again, once more per exchange left out.
+// The worker is driven directly on this thread (its slots are plain calls).
+void TestLocalBackend::longChatTokenizesEachMessageOnce()
+{
+    EngineWorker worker;
+    QSignalSpy loaded(&worker, &EngineWorker::modelLoaded);
+    LocalModelOptions o;
+    o.path = kTiny;
+    o.contextSize = 128;
+    worker.loadModel(o);
+    QCOMPARE(loaded.count(), 1);
+    QSignalSpy counted(&worker, &EngineWorker::tokensCounted);
+    QSignalSpy finished(&worker, &EngineWorker::finished);
+    QLoggingCategory::setFilterRules(QStringLiteral("causerie.engine.info=false"));   // a line per turn
+    auto restoreLog = qScopeGuard([] { QLoggingCategory::setFilterRules({}); });
+    QSignalSpy failed(&worker, &EngineWorker::failed);
+
+    QList<ChatMessage> history;
+    int leftOut = 0;
+    for (int t = 0; t < 100; ++t) {
+        const QString question = QStringLiteral("Question %1: will it rain in Paris on day %1?").arg(t);
+        for (const QString& draft : {question.left(10), question.left(11), question}) {
+            QList<ChatMessage> withDraft = history;
+            withDraft.append({QStringLiteral("user"), draft});
+            worker.countTokens(QString::number(t), withDraft);
+        }
+        history.append({QStringLiteral("user"), question});
+        worker.generate(QString::number(t), history, greedy(1), std::make_shared<std::atomic<bool>>(false));
+        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<BackendError>().message));
+        QCOMPARE(finished.count(), t + 1);
+        leftOut = finished.last().at(1).value<GenerationStats>().leftOutMessages;
+        history.append({QStringLiteral("assistant"), QStringLiteral("Answer %1: no rain, %2 degrees.").arg(t).arg(10 + t % 20)});
+    }
+    QCOMPARE(history.size(), 200);
+    QCOMPARE(counted.count(), 300);
+    QVERIFY2(leftOut > 150, qPrintable(QString::number(leftOut)));
+    // Per turn: the two partial drafts, the question (first seen as the last draft) and the
+    // previous answer (first sent in this turn's first count). Mistral v1 with no system prompt
+    // writes a question the same way whether it is the last one or not.
+    QCOMPARE(worker.textsTokenized(), qint64(100 * 3 + 99));
+}
+
+// The worker's half of dropping stale counts: a count whose flag is set is not computed.
+void TestLocalBackend::supersededCountIsSkipped()
+{
+    EngineWorker worker;
+    QSignalSpy loaded(&worker, &EngineWorker::modelLoaded);
+    worker.loadModel({kTiny});
+    QCOMPARE(loaded.count(), 1);
+    QSignalSpy counted(&worker, &EngineWorker::tokensCounted);
+    const QList<ChatMessage> history = {{QStringLiteral("user"), QStringLiteral("Hello there")}};
+    worker.countTokens(QStringLiteral("old"), history, std::make_shared<std::atomic<bool>>(true));
+    QCOMPARE(counted.count(), 0);
+    QCOMPARE(worker.textsTokenized(), qint64(0));
+    worker.countTokens(QStringLiteral("new"), history, std::make_shared<std::atomic<bool>>(false));
+    QCOMPARE(counted.count(), 1);
+    QCOMPARE(counted.at(0).at(0).toString(), QStringLiteral("new"));
+    QVERIFY(counted.at(0).at(1).toInt() > 0);
+    worker.countTokens(QStringLiteral("no flag"), history);
+    QCOMPARE(counted.count(), 2);
+    QCOMPARE(counted.at(1).at(1).toInt(), counted.at(0).at(1).toInt());
+}
+
+// The user types while an answer streams: the counts pile up behind the generation on the engine
+// thread. Only the last one is computed and answered, with the count of the last text.
+void TestLocalBackend::onlyTheLatestCountIsAnswered()
+{
+    LocalBackend b;
+    QVERIFY(loadTiny(b));
+    Collected busy;
+    const QString gen = b.startChat({{QStringLiteral("user"), QStringLiteral("Go on forever.")}}, greedy(0));
+    collect(b, gen, busy);
+    QTRY_VERIFY_WITH_TIMEOUT(busy.deltas > 0 || busy.done, 30000);
+    QSignalSpy counted(&b, &LocalBackend::tokensCounted);
+    QString text;
+    QString last;
+    for (int i = 0; i < 30; ++i) {
+        text += QStringLiteral("word%1 ").arg(i);
+        last = b.countTokens({{QStringLiteral("user"), text}});
+    }
+    QVERIFY2(!busy.done, "the generation ended before the counts were queued: nothing was waiting");
+    b.cancel(gen);
+    QTRY_VERIFY_WITH_TIMEOUT(busy.done, 10000);
+    // Counts are answered in order: once the last is in, no older one can follow.
+    QTRY_VERIFY_WITH_TIMEOUT(!counted.isEmpty() && counted.last().at(0).toString() == last, 10000);
+    QCOMPARE(counted.count(), 1);
+
+    auto model = causerie::load_model(kTiny.toStdString());
+    QVERIFY(model.ok());
+    auto tok = causerie::Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    const auto tmpl = causerie::ChatTemplate::detect(model->vocab, *tok);
+    const std::vector<causerie::ChatTurn> turns = {{"user", text.toStdString()}};
+    QCOMPARE(counted.at(0).at(1).toInt(), int(tmpl.apply(*tok, turns).value().size()));
+    QCOMPARE(counted.at(0).at(2).toInt(), 2048);
 }
 
 QTEST_GUILESS_MAIN(TestLocalBackend)
