@@ -92,6 +92,7 @@ private Q_SLOTS:
     void oneSlotKeepsOnlyTheLastPrefix();
     void fullQueueRefuses();
     void cancelledBeforeStartNeverRuns();
+    void cancelStopsAtTheNextToken();
 };
 
 void TestSessionEngine::modelIdIsTheFileName()
@@ -175,6 +176,30 @@ void TestSessionEngine::cancelledBeforeStartNeverRuns()
     QCOMPARE(sink->result().finish_reason, std::string("cancelled"));
     QCOMPARE(sink->result().completion_tokens, 0);
     QVERIFY(sink->text().empty());
+}
+
+// What the server does when a client leaves: the flag set while a piece is delivered, and not
+// one more piece after it.
+void TestSessionEngine::cancelStopsAtTheNextToken()
+{
+    class CancellingSink : public RecordingSink {
+    public:
+        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+        std::atomic<int> pieces{0};
+        void piece(std::string_view t) override
+        {
+            RecordingSink::piece(t);
+            if (++pieces == 5)
+                cancel->store(true);
+        }
+    };
+    auto e = engine(1);
+    auto sink = std::make_shared<CancellingSink>();
+    QVERIFY(e->submit(chatRequest({{"user", "Tell me a long story"}}, 0), sink, sink->cancel));
+    QVERIFY(sink->wait());
+    QCOMPARE(sink->result().finish_reason, std::string("cancelled"));
+    QCOMPARE(sink->pieces.load(), 5);
+    QCOMPARE(sink->result().completion_tokens, 5);   // the tiny model writes one piece per token here
 }
 
 QTEST_GUILESS_MAIN(TestSessionEngine)
