@@ -14,6 +14,7 @@
 #include <QTimer>
 
 #include <csignal>
+#include <mutex>
 
 Q_LOGGING_CATEGORY(lcServer, "causerie.server")
 
@@ -183,37 +184,52 @@ struct OpenAiServer::Stream {
     QString reasoning;      // non-streaming: the thinking so far
 };
 
-// Engine thread → server thread, by queued calls on the server; the server outlives the engine.
+// Where the engine's threads post to: the server while it lives. Its destructor clears it under
+// the mutex, so a sink never posts to a server being destroyed (Qt drops the events already
+// posted to a deleted object); server and engine may then be destroyed in either order.
+struct OpenAiServer::Mailbox {
+    std::mutex mutex;
+    OpenAiServer* server = nullptr;
+};
+
+// Engine thread → server thread, by queued calls.
 class OpenAiServer::Sink : public GenerationSink
 {
 public:
-    Sink(OpenAiServer* server, quint64 id) : m_server(server), m_id(id) {}
+    Sink(std::shared_ptr<Mailbox> mailbox, quint64 id) : m_mailbox(std::move(mailbox)), m_id(id) {}
     void piece(std::string_view text) override
     {
         QByteArray bytes(text.data(), qsizetype(text.size()));
-        QMetaObject::invokeMethod(m_server, [s = m_server, id = m_id, bytes] { s->onPiece(id, bytes); },
-                                  Qt::QueuedConnection);
+        std::lock_guard lock(m_mailbox->mutex);
+        if (OpenAiServer* s = m_mailbox->server)
+            QMetaObject::invokeMethod(s, [s, id = m_id, bytes] { s->onPiece(id, bytes); }, Qt::QueuedConnection);
     }
     void finished(const GenerationResult& result) override
     {
-        QMetaObject::invokeMethod(m_server, [s = m_server, id = m_id, result] { s->onFinished(id, result); },
-                                  Qt::QueuedConnection);
+        std::lock_guard lock(m_mailbox->mutex);
+        if (OpenAiServer* s = m_mailbox->server)
+            QMetaObject::invokeMethod(s, [s, id = m_id, result] { s->onFinished(id, result); }, Qt::QueuedConnection);
     }
 
 private:
-    OpenAiServer* m_server;
+    std::shared_ptr<Mailbox> m_mailbox;
     quint64 m_id;
 };
 
 OpenAiServer::OpenAiServer(ServerEngine& engine, ServerConfig config, QObject* parent)
-    : QAbstractHttpServer(parent), m_engine(engine), m_config(std::move(config))
+    : QAbstractHttpServer(parent), m_engine(engine), m_config(std::move(config)), m_mailbox(std::make_shared<Mailbox>())
 {
+    m_mailbox->server = this;
     // A client gone mid-write must be an error on that socket, not the end of the process.
     std::signal(SIGPIPE, SIG_IGN);
 }
 
 OpenAiServer::~OpenAiServer()
 {
+    {
+        std::lock_guard lock(m_mailbox->mutex);
+        m_mailbox->server = nullptr;
+    }
     for (const auto& s : std::as_const(m_streams))
         s->cancel->store(true);
 }
@@ -405,7 +421,7 @@ void OpenAiServer::startGeneration(QTcpSocket* socket, ParsedRequest parsed, con
     s->model = QString::fromStdString(m_engine.model_id());
     s->completionId = randomId(s->chat ? "chatcmpl-" : "cmpl-");
     s->created = QDateTime::currentSecsSinceEpoch();
-    if (!m_engine.submit(std::move(parsed.generation), std::make_shared<Sink>(this, s->id), s->cancel)) {
+    if (!m_engine.submit(std::move(parsed.generation), std::make_shared<Sink>(m_mailbox, s->id), s->cancel)) {
         ApiError e = error(429, QStringLiteral("The server is busy: too many requests are waiting. Try again shortly."),
                            QStringLiteral("rate_limit_error"), QStringLiteral("queue_full"));
         writeResponse(socket, 429, e.toJson(), Headers{{"Retry-After", "1"}} + cors, close);

@@ -11,8 +11,8 @@
 // Safety (issue #21): a non-loopback address is refused without an API key; a Host header that
 // is not the bound address, an IP literal or localhost is refused (DNS rebinding); a request
 // carrying an Origin not listed in allowedOrigins is refused and no CORS header is ever sent
-// for it. The engine must stay valid while the server exists, and the server must outlive the
-// engine's calls into it (destroy the engine first).
+// for it. The engine must stay valid while the server uses it (submit, state); the engine's
+// late calls into a destroyed server are dropped, so either may be destroyed first.
 #include "openairequest.h"
 #include "serverengine.h"
 
@@ -62,6 +62,7 @@ protected:
 
 private:
     struct Stream;
+    struct Mailbox;
     class Sink;
 
     bool hostAllowed(const QByteArray& host) const;
@@ -79,6 +80,7 @@ private:
     quint16 m_port = 0;
     quint64 m_nextId = 1;
     QHash<quint64, std::shared_ptr<Stream>> m_streams;
+    std::shared_ptr<Mailbox> m_mailbox;
 };
 
 // Whether `address` only reaches this machine (127.0.0.0/8, ::1).

@@ -99,9 +99,16 @@ public:
     ~ServerHarness()
     {
         m_engine.reset();
-        QMetaObject::invokeMethod(&m_context, [&] { delete m_server; }, Qt::BlockingQueuedConnection);
+        destroyServer();
         m_thread.quit();
         m_thread.wait();
+    }
+    void destroyServer()
+    {
+        QMetaObject::invokeMethod(&m_context, [&] {
+            delete m_server;
+            m_server = nullptr;
+        }, Qt::BlockingQueuedConnection);
     }
     bool started() const { return m_started; }
     QString error() const { return m_error; }

@@ -70,6 +70,7 @@ private Q_SLOTS:
     void nonLoopbackNeedsAKey();
     void thinkingBecomesReasoningContent();
     void disconnectCancelsTheGeneration();
+    void serverDestroyedBeforeTheEngine();
     void idleConnectionsDoNotStarveOthers();
     void slowReaderGetsEverythingAndBlocksNobody();
     void realModelSseShapeAndUsage();
@@ -412,6 +413,20 @@ void TestOpenAiServer::disconnectCancelsTheGeneration()
     fake->endlessPiece.clear();
     QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
 }
+
+void TestOpenAiServer::serverDestroyedBeforeTheEngine()
+{
+    // The app may stop its server while its engine keeps generating: the engine's later pieces
+    // and its end must go nowhere, not into a deleted server.
+    auto* fake = new FakeEngine;
+    fake->endlessPiece = "tok";
+    ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
+    rawhttp::Connection c(h.port());
+    QVERIFY(c.send(rawhttp::buildRequest(h.port(), "POST", "/v1/chat/completions", chat("\"stream\":true"))));
+    QVERIFY(c.readUntil("\"content\":\"tok\"").contains("\"content\":\"tok\""));
+    h.destroyServer();   // cancels its requests
+    QTRY_COMPARE_WITH_TIMEOUT(fake->cancelsSeen.load(), 1, 30000);
+}   // then the engine goes, its last finished() with no server to reach
 
 void TestOpenAiServer::idleConnectionsDoNotStarveOthers()
 {
