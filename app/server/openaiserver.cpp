@@ -554,6 +554,8 @@ void OpenAiServer::onFinished(quint64 id, const GenerationResult& r)
             writeEvent(s, e.toJson());
             writeEvent(s, "[DONE]");
             s.socket->write("0\r\n\r\n");
+            if (s.close)
+                s.socket->disconnectFromHost();
         } else {
             writeResponse(s.socket, e.status, e.toJson(), s.cors, s.close);
         }

@@ -1,6 +1,7 @@
 #include "rawhttp.h"
 
 #include <arpa/inet.h>
+#include <cerrno>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -73,6 +74,8 @@ QByteArray Connection::readSome(int max)
 {
     QByteArray buf(max, Qt::Uninitialized);
     const ssize_t n = m_fd >= 0 ? ::recv(m_fd, buf.data(), size_t(max), 0) : -1;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        m_timedOut = true;
     return n > 0 ? buf.left(n) : QByteArray();
 }
 
@@ -154,7 +157,8 @@ Response request(uint16_t port, const QByteArray& method, const QByteArray& path
         return {};
     // A server may answer before the whole body is sent (413): read the answer even then.
     c.send(buildRequest(port, method, path, body, headers));
-    return parse(c.readAll());
+    const QByteArray raw = c.readAll();
+    return c.timedOut() ? Response{} : parse(raw);
 }
 
 QList<QByteArray> sseEvents(const QByteArray& body)

@@ -22,7 +22,7 @@ struct Response {
 // A connected socket; closes on destruction.
 class Connection {
 public:
-    explicit Connection(uint16_t port, int timeoutMs = 30000);
+    explicit Connection(uint16_t port, int timeoutMs = 20000);
     ~Connection();
     Connection(const Connection&) = delete;
     Connection& operator=(const Connection&) = delete;
@@ -36,13 +36,17 @@ public:
     QByteArray readAll();                  // until EOF or timeout
     void setReceiveBuffer(int bytes);
     void close();
+    bool timedOut() const { return m_timedOut; }   // a read gave up waiting (no EOF)
 
 private:
     int m_fd = -1;
+    bool m_timedOut = false;
 };
 
 // "POST /path HTTP/1.1" with Host 127.0.0.1:port (unless `headers` has a Host), Content-Length,
 // Connection: close, then `headers` lines ("Name: value").
+// request(): status 0 when the answer did not end with the server closing the connection in
+// time (a response the server forgot to end is a failure, not a slow success).
 QByteArray buildRequest(uint16_t port, const QByteArray& method, const QByteArray& path, const QByteArray& body = {},
                         const QList<QByteArray>& headers = {});
 Response parse(const QByteArray& raw);

@@ -64,6 +64,7 @@ private Q_SLOTS:
     void loadingIs503();
     void failedModelIs503();
     void fullQueueIs429();
+    void engineErrorIs500OrAnErrorEvent();
     void hostHeaderIsChecked_data();
     void hostHeaderIsChecked();
     void originsAreRefusedUnlessListed();
@@ -302,6 +303,31 @@ void TestOpenAiServer::fullQueueIs429()
     QTRY_COMPARE_WITH_TIMEOUT(fake->cancelsSeen.load(), 1, 30000);
     fake->endlessPiece.clear();
     QTRY_COMPARE_WITH_TIMEOUT(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200, 30000);
+}
+
+void TestOpenAiServer::engineErrorIs500OrAnErrorEvent()
+{
+    auto* fake = new FakeEngine;
+    fake->result = {3, 0, 0, "error", "the backend ran out of memory", false};
+    fake->pieces.clear();
+    ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
+    // Before any text: a plain HTTP error, also for a stream.
+    for (const QByteArray& body : {chat(), chat("\"stream\":true")}) {
+        const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", body);
+        QCOMPARE(r.status, 500);
+        QCOMPARE(errorOf(r).value(QLatin1String("type")).toString(), QStringLiteral("server_error"));
+        QCOMPARE(errorOf(r).value(QLatin1String("message")).toString(), QStringLiteral("the backend ran out of memory"));
+    }
+    // After text has gone out: an error event, then the end of the stream.
+    fake->pieces = {"Half an ans"};
+    const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat("\"stream\":true"));
+    QCOMPARE(r.status, 200);
+    const QList<QByteArray> events = rawhttp::sseEvents(r.body);
+    QVERIFY(events.size() >= 4);
+    QVERIFY(events[1].contains("Half an ans"));
+    QCOMPARE(obj(events[events.size() - 2]).value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString(),
+             QStringLiteral("the backend ran out of memory"));
+    QCOMPARE(events.last(), QByteArray("[DONE]"));
 }
 
 void TestOpenAiServer::hostHeaderIsChecked_data()
