@@ -115,12 +115,11 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
     raise_descriptor_limit();
 
     // The engine loads on its own thread while the server already answers (503 until ready).
-    const int slots = eo.slots;
-    eo.on_loaded = [slots](server::EngineState state, const std::string& message) {
+    eo.on_loaded = [](server::EngineState state, const std::string& message) {
         if (state == server::EngineState::Ready) {
             if (!message.empty())
                 std::fprintf(stderr, "note: %s\n", message.c_str());
-            std::fprintf(stderr, "model loaded (%d KV slot%s)\n", slots, slots > 1 ? "s" : "");
+            std::fprintf(stderr, "model loaded\n");
             return;
         }
         // Nothing to serve: say why and stop (exit status 1), as every CLI error does.

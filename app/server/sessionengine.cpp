@@ -91,12 +91,19 @@ bool SessionEngine::load()
         } else {
             m_tok = std::make_unique<Tokenizer>(std::move(tok).value());
             m_template = ChatTemplate::detect(m_model->vocab, *m_tok);
-            for (int i = 0; i < std::max(1, m_options.slots) && error.empty(); ++i) {
+            // Slots beyond the first only if memory allows: the ones that fit are kept.
+            for (int i = 0; i < std::max(1, m_options.slots); ++i) {
                 auto backend = create_backend(*m_model, m_options.backend, i == 0 ? &note : nullptr);
-                if (!backend)
+                if (!backend && i == 0) {
                     error = backend.error().message;
-                else
-                    m_slots.push_back({std::make_unique<Session>(*m_tok, std::move(backend).value()), 0});
+                    break;
+                }
+                if (!backend) {
+                    note += (note.empty() ? "" : "; ") + std::string("only ") + std::to_string(i) + " of " +
+                            std::to_string(m_options.slots) + " KV slots fit: " + backend.error().message;
+                    break;
+                }
+                m_slots.push_back({std::make_unique<Session>(*m_tok, std::move(backend).value()), 0});
             }
         }
     }

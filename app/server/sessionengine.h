@@ -23,7 +23,8 @@ namespace causerie::server {
 struct SessionEngineOptions {
     std::string model_path;
     BackendOptions backend;
-    int slots = 1;                // KV prefix slots (each holds n_ctx tokens of K/V)
+    int slots = 1;                // KV prefix slots (each holds n_ctx tokens of K/V); the first is
+                                  // required, the others are made while memory allows
     int max_queue = 16;           // requests waiting or running; more → submit() refuses (429)
     // Called once on the worker thread when loading ends: Ready with the backend's note (may be
     // empty), or Failed with the reason.
@@ -45,7 +46,7 @@ public:
     // Blocks until the model is loaded or failed (the CLI prints the outcome).
     EngineState wait_loaded();
     std::string backend_note() const;   // e.g. "no CUDA driver: running on the CPU"
-    int slot_count() const { return m_options.slots; }
+    int slots_asked() const { return m_options.slots; }
 
 private:
     struct Job {
