@@ -40,13 +40,13 @@ void raise_descriptor_limit()
     }
 }
 
-} // namespace
+}   // namespace
 
 int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
 {
     Args a(argList, {});
-    const std::set<std::string> known = {"host", "port", "api-key", "ctx", "threads", "t", "device", "gpu-layers",
-                                         "parallel", "queue", "allow-origin"};
+    const std::set<std::string> known = {"host",   "port",       "api-key",  "ctx",   "threads",     "t",
+                                         "device", "gpu-layers", "parallel", "queue", "allow-origin"};
     if (!a.ok())
         return fail(a.error());
     if (const auto bad = a.unknown(known); !bad.empty())
@@ -124,7 +124,8 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
         }
         // Nothing to serve: say why and stop (exit status 1), as every CLI error does.
         std::fprintf(stderr, "error: %s\n", message.c_str());
-        QMetaObject::invokeMethod(qApp, [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            qApp, [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
     };
     auto engine = std::make_unique<server::SessionEngine>(eo);
     int status = 0;
@@ -143,4 +144,4 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
     return status;
 }
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

@@ -9,4 +9,4 @@ namespace causerie::cli {
 // Serves the OpenAI-compatible API until SIGINT/SIGTERM, then returns 0.
 int cmd_serve(int argc, char** argv, const std::vector<std::string>& args);
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

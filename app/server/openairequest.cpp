@@ -26,14 +26,18 @@ const char* typeName(const QJsonValue& v)
 
 ApiError wrongType(const QString& param, const char* expected, const QJsonValue& got)
 {
-    return invalidParam(param, QStringLiteral("'%1' must be %2, not %3").arg(param, QLatin1String(expected),
-                                                                              QLatin1String(typeName(got))));
+    return invalidParam(
+        param,
+        QStringLiteral("'%1' must be %2, not %3").arg(param, QLatin1String(expected), QLatin1String(typeName(got))));
 }
 
 // Reads the optional fields of one request object; the first error wins.
 class Fields {
 public:
-    explicit Fields(const QJsonObject& o) : m_o(o) {}
+    explicit Fields(const QJsonObject& o)
+        : m_o(o)
+    {
+    }
     std::optional<ApiError> error;
 
     bool present(const char* name) const
@@ -53,7 +57,10 @@ public:
         const double d = v.toDouble();
         if (!(d >= lo && d <= hi)) {
             error = invalidParam(QLatin1String(name), QStringLiteral("'%1' must be between %2 and %3, not %4")
-                                                          .arg(QLatin1String(name)).arg(lo).arg(hi).arg(d));
+                                                          .arg(QLatin1String(name))
+                                                          .arg(lo)
+                                                          .arg(hi)
+                                                          .arg(d));
             return std::nullopt;
         }
         return d;
@@ -70,7 +77,10 @@ public:
         }
         if (d < double(lo) || d > double(hi)) {
             error = invalidParam(QLatin1String(name), QStringLiteral("'%1' must be between %2 and %3, not %4")
-                                                          .arg(QLatin1String(name)).arg(lo).arg(hi).arg(d));
+                                                          .arg(QLatin1String(name))
+                                                          .arg(lo)
+                                                          .arg(hi)
+                                                          .arg(d));
             return std::nullopt;
         }
         return (long long)d;
@@ -125,8 +135,8 @@ std::optional<ApiError> parseMessages(const QJsonObject& o, std::vector<ChatTurn
             for (qsizetype k = 0; k < parts.size(); ++k) {
                 const QString pat = at + QStringLiteral(".content[%1]").arg(k);
                 const QJsonObject part = parts[k].toObject();
-                if (!parts[k].isObject() || part.value(QLatin1String("type")).toString() != QLatin1String("text")
-                    || !part.value(QLatin1String("text")).isString())
+                if (!parts[k].isObject() || part.value(QLatin1String("type")).toString() != QLatin1String("text") ||
+                    !part.value(QLatin1String("text")).isString())
                     return invalidParam(pat, QStringLiteral("only text parts ({\"type\":\"text\",\"text\":...}) are "
                                                             "supported"));
                 text += part.value(QLatin1String("text")).toString();
@@ -165,7 +175,7 @@ std::optional<ApiError> parseStop(const QJsonObject& o, std::vector<std::string>
     return std::nullopt;
 }
 
-} // namespace
+}   // namespace
 
 QByteArray ApiError::toJson() const
 {
@@ -192,7 +202,8 @@ std::variant<ParsedRequest, ApiError> parseRequest(const QByteArray& body, bool 
     const QJsonDocument doc = QJsonDocument::fromJson(body, &perr);
     if (perr.error != QJsonParseError::NoError) {
         ApiError e;
-        e.message = QStringLiteral("the body is not valid JSON: %1 at offset %2").arg(perr.errorString()).arg(perr.offset);
+        e.message =
+            QStringLiteral("the body is not valid JSON: %1 at offset %2").arg(perr.errorString()).arg(perr.offset);
         e.code = QStringLiteral("invalid_json");
         return e;
     }
@@ -274,7 +285,8 @@ std::variant<ParsedRequest, ApiError> parseRequest(const QByteArray& body, bool 
                             QStringLiteral("tool calls are not supported by this server"));
     const QJsonValue format = o.value(QLatin1String("response_format"));
     if (format.isObject() && format.toObject().value(QLatin1String("type")).toString() != QLatin1String("text"))
-        return invalidParam(QStringLiteral("response_format"), QStringLiteral("only the 'text' response format is supported"));
+        return invalidParam(QStringLiteral("response_format"),
+                            QStringLiteral("only the 'text' response format is supported"));
     const QJsonValue so = o.value(QLatin1String("stream_options"));
     if (!so.isUndefined() && !so.isNull()) {
         if (!so.isObject())
@@ -289,4 +301,4 @@ std::variant<ParsedRequest, ApiError> parseRequest(const QByteArray& body, bool 
     return p;
 }
 
-} // namespace causerie::server
+}   // namespace causerie::server

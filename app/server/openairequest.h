@@ -16,8 +16,8 @@ struct ApiError {
     int status = 400;
     QString message;
     QString type = QStringLiteral("invalid_request_error");
-    QString param;                  // the offending field ("messages[1].content"), or empty
-    QString code;                   // machine-readable, or empty
+    QString param;   // the offending field ("messages[1].content"), or empty
+    QString code;    // machine-readable, or empty
 
     QByteArray toJson() const;
 };
@@ -26,12 +26,12 @@ ApiError invalidParam(const QString& param, const QString& message);
 
 struct ParsedRequest {
     GenerationRequest generation;
-    QString model;                  // as the client named it (empty: not given)
+    QString model;   // as the client named it (empty: not given)
     bool stream = false;
-    bool includeUsage = false;      // stream_options.include_usage
+    bool includeUsage = false;   // stream_options.include_usage
 };
 
 // body: the raw POST body of /v1/chat/completions (chat = true) or /v1/completions.
 std::variant<ParsedRequest, ApiError> parseRequest(const QByteArray& body, bool chat);
 
-} // namespace causerie::server
+}   // namespace causerie::server

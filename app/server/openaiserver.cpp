@@ -92,10 +92,13 @@ QByteArray randomId(const char* prefix)
 // Requests whose Content-Length is over the limit are answered 413 as soon as their head has
 // arrived, before the body is read (Qt HttpServer 6.4 buffers a whole request before handing
 // it over). The read buffer is capped too, so a body without a length cannot fill memory.
-class GuardedTcpServer : public QTcpServer
-{
+class GuardedTcpServer : public QTcpServer {
 public:
-    GuardedTcpServer(qint64 maxBody, QObject* parent) : QTcpServer(parent), m_maxBody(maxBody) {}
+    GuardedTcpServer(qint64 maxBody, QObject* parent)
+        : QTcpServer(parent)
+        , m_maxBody(maxBody)
+    {
+    }
 
 protected:
     void incomingConnection(qintptr descriptor) override
@@ -158,12 +161,9 @@ private:
     qint64 m_maxBody;
 };
 
-} // namespace
+}   // namespace
 
-bool isLoopback(const QHostAddress& address)
-{
-    return address.isLoopback();
-}
+bool isLoopback(const QHostAddress& address) { return address.isLoopback(); }
 
 struct OpenAiServer::Stream {
     quint64 id = 0;
@@ -180,8 +180,8 @@ struct OpenAiServer::Stream {
     QByteArray completionId;
     qint64 created = 0;
     ThinkTagSplitter splitter;
-    QString content;        // non-streaming: the answer so far
-    QString reasoning;      // non-streaming: the thinking so far
+    QString content;     // non-streaming: the answer so far
+    QString reasoning;   // non-streaming: the thinking so far
 };
 
 // Where the engine's threads post to: the server while it lives. Its destructor clears it under
@@ -193,22 +193,27 @@ struct OpenAiServer::Mailbox {
 };
 
 // Engine thread → server thread, by queued calls.
-class OpenAiServer::Sink : public GenerationSink
-{
+class OpenAiServer::Sink : public GenerationSink {
 public:
-    Sink(std::shared_ptr<Mailbox> mailbox, quint64 id) : m_mailbox(std::move(mailbox)), m_id(id) {}
+    Sink(std::shared_ptr<Mailbox> mailbox, quint64 id)
+        : m_mailbox(std::move(mailbox))
+        , m_id(id)
+    {
+    }
     void piece(std::string_view text) override
     {
         QByteArray bytes(text.data(), qsizetype(text.size()));
         std::lock_guard lock(m_mailbox->mutex);
         if (OpenAiServer* s = m_mailbox->server)
-            QMetaObject::invokeMethod(s, [s, id = m_id, bytes] { s->onPiece(id, bytes); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                s, [s, id = m_id, bytes] { s->onPiece(id, bytes); }, Qt::QueuedConnection);
     }
     void finished(const GenerationResult& result) override
     {
         std::lock_guard lock(m_mailbox->mutex);
         if (OpenAiServer* s = m_mailbox->server)
-            QMetaObject::invokeMethod(s, [s, id = m_id, result] { s->onFinished(id, result); }, Qt::QueuedConnection);
+            QMetaObject::invokeMethod(
+                s, [s, id = m_id, result] { s->onFinished(id, result); }, Qt::QueuedConnection);
     }
 
 private:
@@ -217,7 +222,10 @@ private:
 };
 
 OpenAiServer::OpenAiServer(ServerEngine& engine, ServerConfig config, QObject* parent)
-    : QAbstractHttpServer(parent), m_engine(engine), m_config(std::move(config)), m_mailbox(std::make_shared<Mailbox>())
+    : QAbstractHttpServer(parent)
+    , m_engine(engine)
+    , m_config(std::move(config))
+    , m_mailbox(std::make_shared<Mailbox>())
 {
     m_mailbox->server = this;
     // A client gone mid-write must be an error on that socket, not the end of the process.
@@ -290,8 +298,8 @@ bool OpenAiServer::hostAllowed(const QByteArray& hostHeader) const
     if (literal.isLoopback() || literal.isEqual(m_config.address, QHostAddress::TolerantConversion))
         return true;
     // Bound to every interface (with a key): any address literal of this machine is fine.
-    return m_config.address == QHostAddress::AnyIPv4 || m_config.address == QHostAddress::Any
-        || m_config.address == QHostAddress::AnyIPv6;
+    return m_config.address == QHostAddress::AnyIPv4 || m_config.address == QHostAddress::Any ||
+           m_config.address == QHostAddress::AnyIPv6;
 }
 
 bool OpenAiServer::knownModel(const QString& name) const
@@ -301,7 +309,8 @@ bool OpenAiServer::knownModel(const QString& name) const
 
 void OpenAiServer::missingHandler(const QHttpServerRequest&, QTcpSocket* socket)
 {
-    writeResponse(socket, 404, error(404, QStringLiteral("Unknown route."), QStringLiteral("invalid_request_error")).toJson(), {},
+    writeResponse(socket, 404,
+                  error(404, QStringLiteral("Unknown route."), QStringLiteral("invalid_request_error")).toJson(), {},
                   false);
 }
 
@@ -310,23 +319,25 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     const QString path = request.url().path();
     const auto method = request.method();
     const bool close = headerValue(request, "connection").toLower() == "close";
+    Headers cors;   // set once the Origin is known to be allowed: errors carry it too
     auto fail = [&](const ApiError& e, bool forceClose = false) {
         qCDebug(lcServer) << e.status << path << e.message;
-        writeResponse(socket, e.status, e.toJson(), {}, close || forceClose);
+        writeResponse(socket, e.status, e.toJson(), cors, close || forceClose);
         return true;
     };
 
     if (!hostAllowed(headerValue(request, "host")))
-        return fail(error(403, QStringLiteral("The Host header names neither this server's address nor localhost; the request "
-                                  "was refused (DNS rebinding protection)."),
+        return fail(error(403,
+                          QStringLiteral("The Host header names neither this server's address nor localhost; "
+                                         "the request was refused (DNS rebinding protection)."),
                           QStringLiteral("invalid_request_error"), QStringLiteral("host_not_allowed")));
-    Headers cors;
     const QByteArray origin = headerValue(request, "origin");
     if (!origin.isEmpty()) {
         if (!m_config.allowedOrigins.contains(QString::fromUtf8(origin)))
-            return fail(error(403, QStringLiteral("Requests from web pages at %1 are not allowed; start the server with "
-                                      "--allow-origin %1 to allow them.")
-                                       .arg(QString::fromUtf8(origin)),
+            return fail(error(403,
+                              QStringLiteral("Requests from web pages at %1 are not allowed; start the server "
+                                             "with --allow-origin %1 to allow them.")
+                                  .arg(QString::fromUtf8(origin)),
                               QStringLiteral("invalid_request_error"), QStringLiteral("origin_not_allowed")));
         cors = {{"Access-Control-Allow-Origin", origin}, {"Vary", "Origin"}};
         if (method == QHttpServerRequest::Method::Options) {
@@ -338,9 +349,10 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
         }
     }
     if (request.body().size() > m_config.maxBodyBytes)
-        return fail(error(413, QStringLiteral("The request body has %1 bytes; this server accepts at most %2.")
-                                   .arg(request.body().size())
-                                   .arg(m_config.maxBodyBytes),
+        return fail(error(413,
+                          QStringLiteral("The request body has %1 bytes; this server accepts at most %2.")
+                              .arg(request.body().size())
+                              .arg(m_config.maxBodyBytes),
                           QStringLiteral("invalid_request_error"), QStringLiteral("body_too_large")),
                     true);
 
@@ -357,8 +369,10 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
         const QByteArray auth = headerValue(request, "authorization");
         const QByteArray given = auth.startsWith("Bearer ") ? auth.mid(7).trimmed() : QByteArray();
         if (!sameKey(given, m_config.apiKey.toUtf8()))
-            return fail(error(401, auth.isEmpty() ? QStringLiteral("This server needs an API key (Authorization: Bearer KEY).")
-                                                  : QStringLiteral("Incorrect API key."),
+            return fail(error(401,
+                              auth.isEmpty()
+                                  ? QStringLiteral("This server needs an API key (Authorization: Bearer KEY).")
+                                  : QStringLiteral("Incorrect API key."),
                               QStringLiteral("invalid_request_error"), QStringLiteral("invalid_api_key")));
     }
     const QString id = QString::fromStdString(m_engine.model_id());
@@ -376,23 +390,26 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     }
     if (path.startsWith(QLatin1String("/v1/models/")) && method == QHttpServerRequest::Method::Get) {
         if (!knownModel(path.mid(11)))
-            return fail(error(404, QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(path.mid(11), id),
-                              QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
+            return fail(error(
+                404, QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(path.mid(11), id),
+                QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
         return answer(200, modelJson(path.mid(11)));
     }
     const bool chat = path == QLatin1String("/v1/chat/completions");
     if (!chat && path != QLatin1String("/v1/completions"))
-        return fail(error(404, QStringLiteral("Unknown route %1.").arg(path),
-                          QStringLiteral("invalid_request_error"), QStringLiteral("unknown_route")));
+        return fail(error(404, QStringLiteral("Unknown route %1.").arg(path), QStringLiteral("invalid_request_error"),
+                          QStringLiteral("unknown_route")));
     if (method != QHttpServerRequest::Method::Post)
-        return fail(error(405, QStringLiteral("%1 only answers POST.").arg(path), QStringLiteral("invalid_request_error")));
+        return fail(
+            error(405, QStringLiteral("%1 only answers POST.").arg(path), QStringLiteral("invalid_request_error")));
 
     auto parsed = parseRequest(request.body(), chat);
     if (auto* e = std::get_if<ApiError>(&parsed))
         return fail(*e);
     ParsedRequest& p = std::get<ParsedRequest>(parsed);
     if (!p.model.isEmpty() && !knownModel(p.model))
-        return fail(error(404, QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(p.model, id),
+        return fail(error(404,
+                          QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(p.model, id),
                           QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
     if (state == EngineState::Loading) {
         ApiError e = error(503, QStringLiteral("The model is still loading; try again in a moment."),
@@ -401,8 +418,9 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
         return true;
     }
     if (state == EngineState::Failed)
-        return fail(error(503, QStringLiteral("The model could not be loaded: %1").arg(QString::fromStdString(m_engine.failure())),
-                          QStringLiteral("server_error"), QStringLiteral("model_failed")));
+        return fail(error(
+            503, QStringLiteral("The model could not be loaded: %1").arg(QString::fromStdString(m_engine.failure())),
+            QStringLiteral("server_error"), QStringLiteral("model_failed")));
     startGeneration(socket, std::move(p), cors, close);
     return true;
 }
@@ -458,8 +476,10 @@ void OpenAiServer::writeStreamHead(Stream& s)
         head += "Connection: close\r\n";
     s.socket->write(head + "\r\n");
     if (s.chat) {
-        QJsonObject delta{{QStringLiteral("role"), QStringLiteral("assistant")}, {QStringLiteral("content"), QString()}};
-        QJsonObject choice{{QStringLiteral("index"), 0}, {QStringLiteral("delta"), delta},
+        QJsonObject delta{{QStringLiteral("role"), QStringLiteral("assistant")},
+                          {QStringLiteral("content"), QString()}};
+        QJsonObject choice{{QStringLiteral("index"), 0},
+                           {QStringLiteral("delta"), delta},
                            {QStringLiteral("finish_reason"), QJsonValue::Null}};
         QJsonObject chunk{{QStringLiteral("id"), QString::fromLatin1(s.completionId)},
                           {QStringLiteral("object"), QStringLiteral("chat.completion.chunk")},
@@ -490,12 +510,12 @@ QJsonObject chunkJson(bool chat, const QByteArray& id, qint64 created, const QSt
         choice.insert(QStringLiteral("text"), content);
         choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
     }
-    QJsonObject chunk{{QStringLiteral("id"), QString::fromLatin1(id)},
-                      {QStringLiteral("object"), chat ? QStringLiteral("chat.completion.chunk")
-                                                      : QStringLiteral("text_completion")},
-                      {QStringLiteral("created"), created},
-                      {QStringLiteral("model"), model},
-                      {QStringLiteral("choices"), QJsonArray{choice}}};
+    QJsonObject chunk{
+        {QStringLiteral("id"), QString::fromLatin1(id)},
+        {QStringLiteral("object"), chat ? QStringLiteral("chat.completion.chunk") : QStringLiteral("text_completion")},
+        {QStringLiteral("created"), created},
+        {QStringLiteral("model"), model},
+        {QStringLiteral("choices"), QJsonArray{choice}}};
     if (usageNull)
         chunk.insert(QStringLiteral("usage"), QJsonValue::Null);
     return chunk;
@@ -508,7 +528,7 @@ QJsonObject usageJson(const GenerationResult& r)
             {QStringLiteral("total_tokens"), r.prompt_tokens + r.completion_tokens}};
 }
 
-} // namespace
+}   // namespace
 
 void OpenAiServer::onPiece(quint64 id, const QByteArray& text)
 {
@@ -520,8 +540,8 @@ void OpenAiServer::onPiece(quint64 id, const QByteArray& text)
         s.cancel->store(true);
         return;
     }
-    const ThinkTagSplitter::Out out = s.chat ? s.splitter.feed(QString::fromUtf8(text))
-                                             : ThinkTagSplitter::Out{QString::fromUtf8(text), {}};
+    const ThinkTagSplitter::Out out =
+        s.chat ? s.splitter.feed(QString::fromUtf8(text)) : ThinkTagSplitter::Out{QString::fromUtf8(text), {}};
     if (!s.stream) {
         s.content += out.text;
         s.reasoning += out.thinking;
@@ -576,8 +596,8 @@ void OpenAiServer::onFinished(quint64 id, const GenerationResult& r)
         writeEvent(s, QJsonDocument(last).toJson(QJsonDocument::Compact));
         if (s.includeUsage) {
             QJsonObject usage{{QStringLiteral("id"), QString::fromLatin1(s.completionId)},
-                              {QStringLiteral("object"), s.chat ? QStringLiteral("chat.completion.chunk")
-                                                                : QStringLiteral("text_completion")},
+                              {QStringLiteral("object"),
+                               s.chat ? QStringLiteral("chat.completion.chunk") : QStringLiteral("text_completion")},
                               {QStringLiteral("created"), s.created},
                               {QStringLiteral("model"), s.model},
                               {QStringLiteral("choices"), QJsonArray{}},
@@ -602,13 +622,13 @@ void OpenAiServer::onFinished(quint64 id, const GenerationResult& r)
             choice.insert(QStringLiteral("text"), s.content);
             choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
         }
-        const QJsonObject body{{QStringLiteral("id"), QString::fromLatin1(s.completionId)},
-                               {QStringLiteral("object"), s.chat ? QStringLiteral("chat.completion")
-                                                                 : QStringLiteral("text_completion")},
-                               {QStringLiteral("created"), s.created},
-                               {QStringLiteral("model"), s.model},
-                               {QStringLiteral("choices"), QJsonArray{choice}},
-                               {QStringLiteral("usage"), usageJson(r)}};
+        const QJsonObject body{
+            {QStringLiteral("id"), QString::fromLatin1(s.completionId)},
+            {QStringLiteral("object"), s.chat ? QStringLiteral("chat.completion") : QStringLiteral("text_completion")},
+            {QStringLiteral("created"), s.created},
+            {QStringLiteral("model"), s.model},
+            {QStringLiteral("choices"), QJsonArray{choice}},
+            {QStringLiteral("usage"), usageJson(r)}};
         writeResponse(s.socket, 200, QJsonDocument(body).toJson(QJsonDocument::Compact), s.cors, s.close);
     }
     endStream(id);
@@ -624,4 +644,4 @@ void OpenAiServer::endStream(quint64 id)
     Q_EMIT activeRequestsChanged(activeRequests());
 }
 
-} // namespace causerie::server
+}   // namespace causerie::server

@@ -33,15 +33,14 @@ using Headers = QList<QPair<QByteArray, QByteArray>>;
 
 struct ServerConfig {
     QHostAddress address = QHostAddress(QHostAddress::LocalHost);
-    quint16 port = 8080;                 // 0: any free port (port() tells which)
-    QString apiKey;                      // empty: no key asked (loopback only)
-    QStringList allowedOrigins;          // CORS origins ("http://localhost:3000"); empty: none
-    qint64 maxBodyBytes = 4 << 20;       // larger bodies → 413
-    QStringList modelAliases;            // other ids the model answers to (its catalog id)
+    quint16 port = 8080;             // 0: any free port (port() tells which)
+    QString apiKey;                  // empty: no key asked (loopback only)
+    QStringList allowedOrigins;      // CORS origins ("http://localhost:3000"); empty: none
+    qint64 maxBodyBytes = 4 << 20;   // larger bodies → 413
+    QStringList modelAliases;        // other ids the model answers to (its catalog id)
 };
 
-class OpenAiServer : public QAbstractHttpServer
-{
+class OpenAiServer : public QAbstractHttpServer {
     Q_OBJECT
 public:
     OpenAiServer(ServerEngine& engine, ServerConfig config, QObject* parent = nullptr);
@@ -50,7 +49,7 @@ public:
     // Binds and listens. False with *error set (a sentence for the user) when refused or busy.
     bool start(QString* error);
     quint16 port() const { return m_port; }
-    QString baseUrl() const;             // "http://127.0.0.1:8080/v1"
+    QString baseUrl() const;   // "http://127.0.0.1:8080/v1"
     int activeRequests() const { return int(m_streams.size()); }
 
 Q_SIGNALS:
@@ -86,4 +85,4 @@ private:
 // Whether `address` only reaches this machine (127.0.0.0/8, ::1).
 bool isLoopback(const QHostAddress& address);
 
-} // namespace causerie::server
+}   // namespace causerie::server

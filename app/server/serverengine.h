@@ -15,19 +15,19 @@
 namespace causerie::server {
 
 struct GenerationRequest {
-    bool chat = true;                     // true: `messages` through the chat template
-    std::vector<ChatTurn> messages;       // chat: the conversation, last turn the user's
-    std::string prompt;                   // completion: raw text, tokenized as is (BOS as the model says)
-    GenerateOptions options;              // sampling, max_tokens, stop strings
+    bool chat = true;                 // true: `messages` through the chat template
+    std::vector<ChatTurn> messages;   // chat: the conversation, last turn the user's
+    std::string prompt;               // completion: raw text, tokenized as is (BOS as the model says)
+    GenerateOptions options;          // sampling, max_tokens, stop strings
 };
 
 struct GenerationResult {
     int prompt_tokens = 0;
-    int reused_tokens = 0;                // prompt tokens whose K/V a slot already held
+    int reused_tokens = 0;   // prompt tokens whose K/V a slot already held
     int completion_tokens = 0;
-    std::string finish_reason;            // stop | length | cancelled | error
-    std::string error;                    // set when finish_reason is "error"
-    bool invalid_request = false;         // the error is the request's (prompt too long): a 400
+    std::string finish_reason;      // stop | length | cancelled | error
+    std::string error;              // set when finish_reason is "error"
+    bool invalid_request = false;   // the error is the request's (prompt too long): a 400
 };
 
 // Receives one request's output. Called on the engine's thread, in order: piece()* then
@@ -46,8 +46,8 @@ public:
     virtual ~ServerEngine() = default;
 
     virtual EngineState state() const = 0;
-    virtual std::string failure() const = 0;     // why the model could not load (state Failed)
-    virtual std::string model_id() const = 0;    // the file name without ".gguf"
+    virtual std::string failure() const = 0;    // why the model could not load (state Failed)
+    virtual std::string model_id() const = 0;   // the file name without ".gguf"
 
     // Queues the request (FIFO). False when the queue is full: nothing was queued, the sink is
     // never called (the HTTP layer answers 429). Setting *cancel makes the generation stop at
@@ -56,4 +56,4 @@ public:
                         std::shared_ptr<std::atomic<bool>> cancel) = 0;
 };
 
-} // namespace causerie::server
+}   // namespace causerie::server

@@ -14,8 +14,9 @@ std::string model_id_from_path(const std::string& path)
 }
 
 SessionEngine::SessionEngine(SessionEngineOptions options)
-    : m_options(std::move(options)), m_model_id(model_id_from_path(m_options.model_path)),
-      m_thread([this] { run(); })
+    : m_options(std::move(options))
+    , m_model_id(model_id_from_path(m_options.model_path))
+    , m_thread([this] { run(); })
 {
 }
 
@@ -182,9 +183,8 @@ void SessionEngine::execute(Job& job)
         return;
     }
     GenerateOptions options = job.request.options;
-    Result<std::vector<int32_t>> prompt = job.request.chat
-        ? m_template->apply(*m_tok, job.request.messages)
-        : m_tok->encode(job.request.prompt, m_tok->add_bos());
+    Result<std::vector<int32_t>> prompt = job.request.chat ? m_template->apply(*m_tok, job.request.messages)
+                                                           : m_tok->encode(job.request.prompt, m_tok->add_bos());
     if (job.request.chat && prompt)
         options.stop_ids = m_template->end_of_turn_ids(*m_tok);
     if (!prompt || int64_t(prompt->size()) >= m_slots.front().session->backend().n_ctx()) {
@@ -202,10 +202,13 @@ void SessionEngine::execute(Job& job)
     Slot& slot = pick_slot(*prompt);
     if (options.max_tokens == 0 || int64_t(prompt->size()) + options.max_tokens > slot.session->backend().n_ctx())
         options.max_tokens = std::max<int>(0, int(slot.session->backend().n_ctx() - int64_t(prompt->size())));
-    auto stats = slot.session->generate(*prompt, options, [&](std::string_view text) {
-        job.sink->piece(text);
-        return true;
-    }, job.cancel.get());
+    auto stats = slot.session->generate(
+        *prompt, options,
+        [&](std::string_view text) {
+            job.sink->piece(text);
+            return true;
+        },
+        job.cancel.get());
     r.prompt_tokens = int(prompt->size());
     if (!stats) {
         r.finish_reason = "error";
@@ -219,4 +222,4 @@ void SessionEngine::execute(Job& job)
     job.sink->finished(r);
 }
 
-} // namespace causerie::server
+}   // namespace causerie::server

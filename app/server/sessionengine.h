@@ -3,8 +3,8 @@
 // requests in FIFO order and runs each on one of N KV slots (a Session each, all sharing the
 // model's weights). A request goes to the slot holding its conversation (most of the slot's
 // tokens are a prefix of the prompt), else to an unused or the least recently used slot, so a
-// client's follow-up turn finds its conversation's K/V and prefills only the new message. One request runs at a time: on a CPU
-// two concurrent decodes would only share the same cores.
+// client's follow-up turn finds its conversation's K/V and prefills only the new message. One request runs at a time:
+// on a CPU two concurrent decodes would only share the same cores.
 #include "serverengine.h"
 
 #include "engine/backend.h"
@@ -23,9 +23,9 @@ namespace causerie::server {
 struct SessionEngineOptions {
     std::string model_path;
     BackendOptions backend;
-    int slots = 1;                // KV prefix slots (each holds n_ctx tokens of K/V); the first is
-                                  // required, the others are made while memory allows
-    int max_queue = 16;           // requests waiting or running; more → submit() refuses (429)
+    int slots = 1;        // KV prefix slots (each holds n_ctx tokens of K/V); the first is
+                          // required, the others are made while memory allows
+    int max_queue = 16;   // requests waiting or running; more → submit() refuses (429)
     // Called once on the worker thread when loading ends: Ready with the backend's note (may be
     // empty), or Failed with the reason.
     std::function<void(EngineState, const std::string& message)> on_loaded;
@@ -68,9 +68,9 @@ private:
     const std::string m_model_id;
 
     mutable std::mutex m_mutex;
-    std::condition_variable m_wake;     // a job queued, loading done, or stopping
+    std::condition_variable m_wake;   // a job queued, loading done, or stopping
     std::deque<Job> m_queue;
-    int m_running = 0;                  // 0 or 1
+    int m_running = 0;   // 0 or 1
     bool m_stopping = false;
     EngineState m_state = EngineState::Loading;
     std::string m_failure;
@@ -84,10 +84,10 @@ private:
     std::vector<Slot> m_slots;
     uint64_t m_clock = 0;
 
-    std::thread m_thread;               // last: starts after everything above exists
+    std::thread m_thread;   // last: starts after everything above exists
 };
 
 // "models/SmolLM2-135M-Instruct.Q4_1.gguf" → "SmolLM2-135M-Instruct.Q4_1"
 std::string model_id_from_path(const std::string& path);
 
-} // namespace causerie::server
+}   // namespace causerie::server

@@ -41,10 +41,7 @@ Connection::Connection(uint16_t port, int timeoutMs)
         close();
 }
 
-Connection::~Connection()
-{
-    close();
-}
+Connection::~Connection() { close(); }
 
 void Connection::close()
 {
@@ -53,10 +50,7 @@ void Connection::close()
     m_fd = -1;
 }
 
-void Connection::setReceiveBuffer(int bytes)
-{
-    ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
-}
+void Connection::setReceiveBuffer(int bytes) { ::setsockopt(m_fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes); }
 
 bool Connection::send(const QByteArray& bytes)
 {
@@ -170,4 +164,4 @@ QList<QByteArray> sseEvents(const QByteArray& body)
     return events;
 }
 
-} // namespace rawhttp
+}   // namespace rawhttp

@@ -12,9 +12,9 @@
 namespace rawhttp {
 
 struct Response {
-    int status = 0;                        // 0: no answer (connection failed or timed out)
+    int status = 0;   // 0: no answer (connection failed or timed out)
     QList<QPair<QByteArray, QByteArray>> headers;
-    QByteArray body;                       // de-chunked
+    QByteArray body;   // de-chunked
     QByteArray header(const QByteArray& name) const;
     bool hasHeader(const QByteArray& name) const;
 };
@@ -33,7 +33,7 @@ public:
     QByteArray readSome(int max = 65536);
     // Reads until `marker` has been seen (kept in the returned bytes) or EOF/timeout.
     QByteArray readUntil(const QByteArray& marker);
-    QByteArray readAll();                  // until EOF or timeout
+    QByteArray readAll();   // until EOF or timeout
     void setReceiveBuffer(int bytes);
     void close();
     bool timedOut() const { return m_timedOut; }   // a read gave up waiting (no EOF)
@@ -56,4 +56,4 @@ Response request(uint16_t port, const QByteArray& method, const QByteArray& path
 // The JSON payloads of "data: ..." events, in order ("[DONE]" included as is).
 QList<QByteArray> sseEvents(const QByteArray& body);
 
-} // namespace rawhttp
+}   // namespace rawhttp

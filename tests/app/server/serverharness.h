@@ -18,9 +18,9 @@ public:
     std::atomic<causerie::server::EngineState> engineState{causerie::server::EngineState::Ready};
     // Set between requests; each request takes a copy when it is submitted.
     std::vector<std::string> pieces{"Hello", ", ", "world"};
-    std::string endlessPiece;                 // non-empty: repeat it until cancelled
+    std::string endlessPiece;   // non-empty: repeat it until cancelled
     int capacity = 16;
-    std::atomic<int> cancelsSeen{0};          // generations that stopped because of their cancel flag
+    std::atomic<int> cancelsSeen{0};   // generations that stopped because of their cancel flag
     causerie::server::GenerationResult result{3, 0, 3, "stop", {}, false};
 
     ~FakeEngine() override
@@ -41,25 +41,26 @@ public:
         ++m_active;
         m_requests.push_back(request);
         // The script as it is now: a test may change it for the next request while this one runs.
-        m_threads.emplace_back([this, sink, cancel, pieces = pieces, endlessPiece = endlessPiece, r = result]() mutable {
-            for (size_t i = 0; !m_stop; ++i) {
-                if (cancel->load()) {
-                    ++cancelsSeen;
-                    r.finish_reason = "cancelled";
-                    break;
+        m_threads.emplace_back(
+            [this, sink, cancel, pieces = pieces, endlessPiece = endlessPiece, r = result]() mutable {
+                for (size_t i = 0; !m_stop; ++i) {
+                    if (cancel->load()) {
+                        ++cancelsSeen;
+                        r.finish_reason = "cancelled";
+                        break;
+                    }
+                    if (endlessPiece.empty() && i >= pieces.size())
+                        break;
+                    sink->piece(endlessPiece.empty() ? pieces[i] : endlessPiece);
+                    if (!endlessPiece.empty())
+                        std::this_thread::sleep_for(std::chrono::milliseconds(2));   // a token's time
                 }
-                if (endlessPiece.empty() && i >= pieces.size())
-                    break;
-                sink->piece(endlessPiece.empty() ? pieces[i] : endlessPiece);
-                if (!endlessPiece.empty())
-                    std::this_thread::sleep_for(std::chrono::milliseconds(2));   // a token's time
-            }
-            {
-                std::lock_guard lock(m_mutex);
-                --m_active;
-            }
-            sink->finished(r);
-        });
+                {
+                    std::lock_guard lock(m_mutex);
+                    --m_active;
+                }
+                sink->finished(r);
+            });
         return true;
     }
     causerie::server::GenerationRequest lastRequest()
@@ -90,11 +91,14 @@ public:
         config.port = 0;
         m_thread.start();
         m_context.moveToThread(&m_thread);
-        QMetaObject::invokeMethod(&m_context, [&] {
-            m_server = new causerie::server::OpenAiServer(*m_engine, config);
-            m_started = m_server->start(&m_error);
-            m_port = m_server->port();
-        }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            &m_context,
+            [&] {
+                m_server = new causerie::server::OpenAiServer(*m_engine, config);
+                m_started = m_server->start(&m_error);
+                m_port = m_server->port();
+            },
+            Qt::BlockingQueuedConnection);
     }
     ~ServerHarness()
     {
@@ -105,10 +109,13 @@ public:
     }
     void destroyServer()
     {
-        QMetaObject::invokeMethod(&m_context, [&] {
-            delete m_server;
-            m_server = nullptr;
-        }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            &m_context,
+            [&] {
+                delete m_server;
+                m_server = nullptr;
+            },
+            Qt::BlockingQueuedConnection);
     }
     bool started() const { return m_started; }
     QString error() const { return m_error; }
@@ -117,7 +124,8 @@ public:
     int activeRequests()
     {
         int n = 0;
-        QMetaObject::invokeMethod(&m_context, [&] { n = m_server->activeRequests(); }, Qt::BlockingQueuedConnection);
+        QMetaObject::invokeMethod(
+            &m_context, [&] { n = m_server->activeRequests(); }, Qt::BlockingQueuedConnection);
         return n;
     }
 

@@ -19,19 +19,14 @@ namespace {
 
 const std::string kTiny = CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf";
 
-QJsonObject obj(const QByteArray& body)
-{
-    return QJsonDocument::fromJson(body).object();
-}
+QJsonObject obj(const QByteArray& body) { return QJsonDocument::fromJson(body).object(); }
 
-QJsonObject errorOf(const rawhttp::Response& r)
-{
-    return obj(r.body).value(QLatin1String("error")).toObject();
-}
+QJsonObject errorOf(const rawhttp::Response& r) { return obj(r.body).value(QLatin1String("error")).toObject(); }
 
 QByteArray chat(const QByteArray& extra = {}, const QByteArray& content = "\"Hi\"")
 {
-    return "{\"messages\":[{\"role\":\"user\",\"content\":" + content + "}]" + (extra.isEmpty() ? "" : "," + extra) + "}";
+    return "{\"messages\":[{\"role\":\"user\",\"content\":" + content + "}]" + (extra.isEmpty() ? "" : "," + extra) +
+           "}";
 }
 
 std::unique_ptr<SessionEngine> tinyEngine(int slots = 1, int64_t ctx = 256)
@@ -46,7 +41,7 @@ std::unique_ptr<SessionEngine> tinyEngine(int slots = 1, int64_t ctx = 256)
     return e;
 }
 
-} // namespace
+}   // namespace
 
 class TestOpenAiServer : public QObject {
     Q_OBJECT
@@ -126,7 +121,8 @@ void TestOpenAiServer::aliasesAreListedAndAccepted()
     ServerConfig c;
     c.modelAliases = {QStringLiteral("catalog-id")};
     ServerHarness h(std::make_unique<FakeEngine>(), c);
-    const QJsonArray data = obj(rawhttp::request(h.port(), "GET", "/v1/models").body).value(QLatin1String("data")).toArray();
+    const QJsonArray data =
+        obj(rawhttp::request(h.port(), "GET", "/v1/models").body).value(QLatin1String("data")).toArray();
     QCOMPARE(data.size(), 2);
     QCOMPARE(data[0].toObject().value(QLatin1String("id")).toString(), QStringLiteral("fake-model"));
     QCOMPARE(data[1].toObject().value(QLatin1String("id")).toString(), QStringLiteral("catalog-id"));
@@ -145,9 +141,11 @@ void TestOpenAiServer::keyIsRequiredWhenSet()
     QCOMPARE(errorOf(missing).value(QLatin1String("code")).toString(), QStringLiteral("invalid_api_key"));
     QCOMPARE(rawhttp::request(h.port(), "GET", "/v1/models", {}, {"Authorization: Bearer wrong"}).status, 401);
     QCOMPARE(rawhttp::request(h.port(), "GET", "/v1/models", {}, {"Authorization: Bearer s3cret-ke"}).status, 401);
-    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Authorization: Bearer x"}).status, 401);
+    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Authorization: Bearer x"}).status,
+             401);
     QCOMPARE(rawhttp::request(h.port(), "GET", "/v1/models", {}, {"Authorization: Bearer s3cret-key"}).status, 200);
-    const auto ok = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Authorization: Bearer s3cret-key"});
+    const auto ok =
+        rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Authorization: Bearer s3cret-key"});
     QCOMPARE(ok.status, 200);
     QCOMPARE(rawhttp::request(h.port(), "GET", "/health").status, 200);   // health needs no key
 }
@@ -155,7 +153,8 @@ void TestOpenAiServer::keyIsRequiredWhenSet()
 void TestOpenAiServer::malformedJsonIs400()
 {
     ServerHarness h(std::make_unique<FakeEngine>(), {});
-    for (const QByteArray& body : {QByteArray("{\"messages\":"), QByteArray("not json"), QByteArray("[1,2]"), QByteArray()}) {
+    for (const QByteArray& body :
+         {QByteArray("{\"messages\":"), QByteArray("not json"), QByteArray("[1,2]"), QByteArray()}) {
         const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", body);
         QCOMPARE(r.status, 400);
         QCOMPARE(errorOf(r).value(QLatin1String("type")).toString(), QStringLiteral("invalid_request_error"));
@@ -183,7 +182,8 @@ void TestOpenAiServer::wrongFieldsAre400NamingTheParam_data()
     QTest::newRow("presence_penalty") << chat("\"presence_penalty\":0.5") << "presence_penalty" << true;
     QTest::newRow("frequency_penalty") << chat("\"frequency_penalty\":-1") << "frequency_penalty" << true;
     QTest::newRow("tools") << chat("\"tools\":[]") << "tools" << true;
-    QTest::newRow("stream_options") << chat("\"stream_options\":{\"include_usage\":1}") << "stream_options.include_usage" << true;
+    QTest::newRow("stream_options") << chat("\"stream_options\":{\"include_usage\":1}")
+                                    << "stream_options.include_usage" << true;
     QTest::newRow("model number") << chat("\"model\":3") << "model" << true;
     QTest::newRow("messages missing") << QByteArray("{}") << "messages" << true;
     QTest::newRow("messages string") << QByteArray("{\"messages\":\"hi\"}") << "messages" << true;
@@ -194,7 +194,8 @@ void TestOpenAiServer::wrongFieldsAre400NamingTheParam_data()
     QTest::newRow("role tool") << QByteArray("{\"messages\":[{\"role\":\"tool\",\"content\":\"x\"}]}")
                                << "messages[0].role" << true;
     QTest::newRow("last is assistant")
-        << QByteArray("{\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":\"y\"}]}")
+        << QByteArray(
+               "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"assistant\",\"content\":\"y\"}]}")
         << "messages" << true;
     QTest::newRow("prompt number") << QByteArray("{\"prompt\":3}") << "prompt" << false;
     QTest::newRow("prompt batch") << QByteArray("{\"prompt\":[\"a\",\"b\"]}") << "prompt" << false;
@@ -220,7 +221,8 @@ void TestOpenAiServer::fieldsReachTheEngine()
     ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
     const QByteArray body =
         "{\"model\":\"fake-model\",\"messages\":[{\"role\":\"developer\",\"content\":\"Be brief.\"},"
-        "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Hello \"},{\"type\":\"text\",\"text\":\"there\"}]}],"
+        "{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"Hello "
+        "\"},{\"type\":\"text\",\"text\":\"there\"}]}],"
         "\"temperature\":0,\"top_p\":0.5,\"top_k\":7,\"min_p\":0.2,\"seed\":42,\"max_completion_tokens\":12,"
         "\"stop\":[\"END\",\"\\n\\n\"],\"presence_penalty\":0,\"user\":\"ignored\"}";
     QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", body).status, 200);
@@ -239,8 +241,10 @@ void TestOpenAiServer::fieldsReachTheEngine()
     QCOMPARE(g.options.max_tokens, 12);
     QCOMPARE(g.options.stop, (std::vector<std::string>{"END", "\n\n"}));
 
-    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/completions", "{\"prompt\":\"Once\",\"stop\":\"x\",\"max_tokens\":3}").status,
-             200);
+    QCOMPARE(
+        rawhttp::request(h.port(), "POST", "/v1/completions", "{\"prompt\":\"Once\",\"stop\":\"x\",\"max_tokens\":3}")
+            .status,
+        200);
     QVERIFY(!fake->lastRequest().chat);
     QCOMPARE(fake->lastRequest().prompt, std::string("Once"));
     QCOMPARE(fake->lastRequest().options.stop, std::vector<std::string>{"x"});
@@ -316,7 +320,8 @@ void TestOpenAiServer::engineErrorIs500OrAnErrorEvent()
         const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", body);
         QCOMPARE(r.status, 500);
         QCOMPARE(errorOf(r).value(QLatin1String("type")).toString(), QStringLiteral("server_error"));
-        QCOMPARE(errorOf(r).value(QLatin1String("message")).toString(), QStringLiteral("the backend ran out of memory"));
+        QCOMPARE(errorOf(r).value(QLatin1String("message")).toString(),
+                 QStringLiteral("the backend ran out of memory"));
     }
     // After text has gone out: an error event, then the end of the stream.
     fake->pieces = {"Half an ans"};
@@ -325,7 +330,11 @@ void TestOpenAiServer::engineErrorIs500OrAnErrorEvent()
     const QList<QByteArray> events = rawhttp::sseEvents(r.body);
     QVERIFY(events.size() >= 4);
     QVERIFY(events[1].contains("Half an ans"));
-    QCOMPARE(obj(events[events.size() - 2]).value(QLatin1String("error")).toObject().value(QLatin1String("message")).toString(),
+    QCOMPARE(obj(events[events.size() - 2])
+                 .value(QLatin1String("error"))
+                 .toObject()
+                 .value(QLatin1String("message"))
+                 .toString(),
              QStringLiteral("the backend ran out of memory"));
     QCOMPARE(events.last(), QByteArray("[DONE]"));
 }
@@ -363,27 +372,33 @@ void TestOpenAiServer::originsAreRefusedUnlessListed()
     {
         auto* fake = new FakeEngine;
         ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
-        const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Origin: https://evil.example"});
+        const auto r =
+            rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Origin: https://evil.example"});
         QCOMPARE(r.status, 403);
         QVERIFY(!r.hasHeader("Access-Control-Allow-Origin"));
         QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), QStringLiteral("origin_not_allowed"));
         QCOMPARE(fake->requestCount(), 0);
-        const auto preflight = rawhttp::request(h.port(), "OPTIONS", "/v1/chat/completions", {},
-                                                {"Origin: https://evil.example"});
+        const auto preflight =
+            rawhttp::request(h.port(), "OPTIONS", "/v1/chat/completions", {}, {"Origin: https://evil.example"});
         QVERIFY(!preflight.hasHeader("Access-Control-Allow-Origin"));
     }
     ServerConfig c;
     c.allowedOrigins = {QStringLiteral("http://localhost:3000")};
     ServerHarness h(std::make_unique<FakeEngine>(), c);
-    const auto preflight = rawhttp::request(h.port(), "OPTIONS", "/v1/chat/completions", {},
-                                            {"Origin: http://localhost:3000"});
+    const auto preflight =
+        rawhttp::request(h.port(), "OPTIONS", "/v1/chat/completions", {}, {"Origin: http://localhost:3000"});
     QCOMPARE(preflight.status, 204);
     QCOMPARE(preflight.header("Access-Control-Allow-Origin"), QByteArray("http://localhost:3000"));
     QVERIFY(preflight.header("Access-Control-Allow-Headers").contains("Authorization"));
-    const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Origin: http://localhost:3000"});
+    const auto r =
+        rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(), {"Origin: http://localhost:3000"});
     QCOMPARE(r.status, 200);
     QCOMPARE(r.header("Access-Control-Allow-Origin"), QByteArray("http://localhost:3000"));
     QCOMPARE(rawhttp::request(h.port(), "GET", "/v1/models", {}, {"Origin: http://localhost:3001"}).status, 403);
+    // An error for an allowed page is readable by it.
+    const auto bad = rawhttp::request(h.port(), "POST", "/v1/chat/completions", "{", {"Origin: http://localhost:3000"});
+    QCOMPARE(bad.status, 400);
+    QCOMPARE(bad.header("Access-Control-Allow-Origin"), QByteArray("http://localhost:3000"));
 }
 
 void TestOpenAiServer::nonLoopbackNeedsAKey()
@@ -513,14 +528,21 @@ void TestOpenAiServer::realModelSseShapeAndUsage()
     const QJsonObject first = obj(events[0]);
     QCOMPARE(first.value(QLatin1String("object")).toString(), QStringLiteral("chat.completion.chunk"));
     QCOMPARE(first.value(QLatin1String("model")).toString(), QStringLiteral("tiny-mistral-q8_0"));
-    QCOMPARE(first.value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("delta")).toObject()
-                 .value(QLatin1String("role")).toString(), QStringLiteral("assistant"));
+    QCOMPARE(first.value(QLatin1String("choices"))
+                 .toArray()[0]
+                 .toObject()
+                 .value(QLatin1String("delta"))
+                 .toObject()
+                 .value(QLatin1String("role"))
+                 .toString(),
+             QStringLiteral("assistant"));
     const QString id = first.value(QLatin1String("id")).toString();
     QVERIFY(id.startsWith(QLatin1String("chatcmpl-")));
     // Before the usage chunk: the finish chunk, with an empty delta.
     const QJsonObject finish = obj(events[events.size() - 3]);
-    QCOMPARE(finish.value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("finish_reason")).toString(),
-             QStringLiteral("length"));
+    QCOMPARE(
+        finish.value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("finish_reason")).toString(),
+        QStringLiteral("length"));
     const QJsonObject usageChunk = obj(events[events.size() - 2]);
     QCOMPARE(usageChunk.value(QLatin1String("choices")).toArray().size(), 0);
     const QJsonObject usage = usageChunk.value(QLatin1String("usage")).toObject();
@@ -531,7 +553,7 @@ void TestOpenAiServer::realModelSseShapeAndUsage()
     for (qsizetype i = 0; i + 1 < events.size(); ++i) {
         QCOMPARE(obj(events[i]).value(QLatin1String("id")).toString(), id);   // one id for the whole stream
         if (i < events.size() - 2)
-            QVERIFY(obj(events[i]).contains(QLatin1String("usage")));        // null until the last
+            QVERIFY(obj(events[i]).contains(QLatin1String("usage")));   // null until the last
     }
 }
 
@@ -548,10 +570,17 @@ void TestOpenAiServer::realModelStreamEqualsNonStream()
     QString joined;
     for (const QByteArray& e : rawhttp::sseEvents(streamed.body))
         if (e != "[DONE]")
-            joined += obj(e).value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("delta"))
-                          .toObject().value(QLatin1String("content")).toString();
+            joined += obj(e)
+                          .value(QLatin1String("choices"))
+                          .toArray()[0]
+                          .toObject()
+                          .value(QLatin1String("delta"))
+                          .toObject()
+                          .value(QLatin1String("content"))
+                          .toString();
     QCOMPARE(joined, answer);
-    QCOMPARE(obj(plain.body).value(QLatin1String("usage")).toObject().value(QLatin1String("completion_tokens")).toInt(), 12);
+    QCOMPARE(obj(plain.body).value(QLatin1String("usage")).toObject().value(QLatin1String("completion_tokens")).toInt(),
+             12);
 }
 
 void TestOpenAiServer::realModelStopStrings()
@@ -559,15 +588,22 @@ void TestOpenAiServer::realModelStopStrings()
     ServerHarness h(tinyEngine(), {});
     const QByteArray params = "\"max_tokens\":16,\"temperature\":0";
     const auto full = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(params));
-    const QString answer = obj(full.body).value(QLatin1String("choices")).toArray()[0].toObject()
-                               .value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString();
+    const QString answer = obj(full.body)
+                               .value(QLatin1String("choices"))
+                               .toArray()[0]
+                               .toObject()
+                               .value(QLatin1String("message"))
+                               .toObject()
+                               .value(QLatin1String("content"))
+                               .toString();
     QVERIFY2(answer.size() > 8, qPrintable(answer));
     // A stop string taken from the middle of the greedy answer cuts it there.
     const QString stop = answer.mid(answer.size() / 2, 3);
     const qsizetype at = answer.indexOf(stop);
-    for (const QByteArray& stopJson : {QByteArray("\"stop\":") + QJsonDocument(QJsonArray{stop}).toJson(QJsonDocument::Compact),
-                                      QByteArray("\"stop\":[\"\\u0001never\",") +
-                                          QJsonDocument(QJsonArray{stop}).toJson(QJsonDocument::Compact).mid(1)}) {
+    for (const QByteArray& stopJson :
+         {QByteArray("\"stop\":") + QJsonDocument(QJsonArray{stop}).toJson(QJsonDocument::Compact),
+          QByteArray("\"stop\":[\"\\u0001never\",") +
+              QJsonDocument(QJsonArray{stop}).toJson(QJsonDocument::Compact).mid(1)}) {
         const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(params + "," + stopJson));
         const QJsonObject choice = obj(r.body).value(QLatin1String("choices")).toArray()[0].toObject();
         QCOMPARE(choice.value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString(),
@@ -584,15 +620,18 @@ void TestOpenAiServer::realModelCompletions()
     QCOMPARE(r.status, 200);
     const QJsonObject o = obj(r.body);
     QCOMPARE(o.value(QLatin1String("object")).toString(), QStringLiteral("text_completion"));
-    const QString text = o.value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("text")).toString();
+    const QString text =
+        o.value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("text")).toString();
     QVERIFY(!text.isEmpty());
     QCOMPARE(o.value(QLatin1String("usage")).toObject().value(QLatin1String("completion_tokens")).toInt(), 5);
-    const auto s = rawhttp::request(h.port(), "POST", "/v1/completions",
-                                    "{\"prompt\":\"Once upon a time\",\"max_tokens\":5,\"temperature\":0,\"stream\":true}");
+    const auto s =
+        rawhttp::request(h.port(), "POST", "/v1/completions",
+                         "{\"prompt\":\"Once upon a time\",\"max_tokens\":5,\"temperature\":0,\"stream\":true}");
     QString joined;
     for (const QByteArray& e : rawhttp::sseEvents(s.body))
         if (e != "[DONE]")
-            joined += obj(e).value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("text")).toString();
+            joined +=
+                obj(e).value(QLatin1String("choices")).toArray()[0].toObject().value(QLatin1String("text")).toString();
     QCOMPARE(joined, text);
 }
 

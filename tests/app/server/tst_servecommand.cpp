@@ -32,22 +32,21 @@ uint16_t startServe(QProcess& p, const QStringList& extra, const QProcessEnviron
     p.setProcessEnvironment(env);
     p.start(kCli, QStringList{QStringLiteral("serve"), kTiny, QStringLiteral("--port"), QStringLiteral("0"),
                               QStringLiteral("--threads"), QStringLiteral("1"), QStringLiteral("--ctx"),
-                              QStringLiteral("256")} + extra);
+                              QStringLiteral("256")} +
+                      extra);
     if (!p.waitForStarted())
         return 0;
     QByteArray out;
     while (!out.contains('\n') && p.waitForReadyRead(30000))
         out += p.readAllStandardOutput();
-    const auto m = QRegularExpression(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)/v1")).match(QString::fromUtf8(out));
+    const auto m = QRegularExpression(QStringLiteral("listening on http://127\\.0\\.0\\.1:(\\d+)/v1"))
+                       .match(QString::fromUtf8(out));
     return m.hasMatch() ? uint16_t(m.captured(1).toUInt()) : 0;
 }
 
-bool healthy(uint16_t port)
-{
-    return rawhttp::request(port, "GET", "/health").status == 200;
-}
+bool healthy(uint16_t port) { return rawhttp::request(port, "GET", "/health").status == 200; }
 
-} // namespace
+}   // namespace
 
 class TestServeCommand : public QObject {
     Q_OBJECT
@@ -149,7 +148,9 @@ void TestServeCommand::catalogModelIsListedByItsCatalogIdToo()
     const uint16_t port = uint16_t(m.captured(1).toUInt());
     QTRY_VERIFY_WITH_TIMEOUT(healthy(port), 30000);
     const QJsonArray data = QJsonDocument::fromJson(rawhttp::request(port, "GET", "/v1/models").body)
-                                .object().value(QLatin1String("data")).toArray();
+                                .object()
+                                .value(QLatin1String("data"))
+                                .toArray();
     QCOMPARE(data.size(), 2);
     QCOMPARE(data[0].toObject().value(QLatin1String("id")).toString(), QStringLiteral("SmolLM2-135M-Instruct.Q4_1"));
     QCOMPARE(data[1].toObject().value(QLatin1String("id")).toString(), QStringLiteral("smollm2-135m-instruct-q4_1"));

@@ -56,7 +56,8 @@ Outcome chatOnce(RemoteBackend& b, const QList<ChatMessage>& history, const Gene
 
 void point(RemoteBackend& b, uint16_t port, const QString& model, const QString& key = {})
 {
-    b.setEndpoint({QStringLiteral("local"), QStringLiteral("Causerie"), QStringLiteral("http://127.0.0.1:%1").arg(port)});
+    b.setEndpoint(
+        {QStringLiteral("local"), QStringLiteral("Causerie"), QStringLiteral("http://127.0.0.1:%1").arg(port)});
     b.setModel(model);
     b.setApiKey(ApiKey(key));
     b.setMaxAttempts(1);   // statuses as they are, no retries
@@ -64,7 +65,7 @@ void point(RemoteBackend& b, uint16_t port, const QString& model, const QString&
 
 const QList<ChatMessage> kHello = {{QStringLiteral("user"), QStringLiteral("Hello there")}};
 
-} // namespace
+}   // namespace
 
 class TestServerRoundTrip : public QObject {
     Q_OBJECT
@@ -99,8 +100,15 @@ void TestServerRoundTrip::answerMatchesTheServersOwn()
                                     "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}],"
                                     "\"temperature\":0,\"max_tokens\":10}",
                                     {"Authorization: Bearer k"});
-    const QString direct = QJsonDocument::fromJson(r.body).object().value(QLatin1String("choices")).toArray()[0]
-                               .toObject().value(QLatin1String("message")).toObject().value(QLatin1String("content")).toString();
+    const QString direct = QJsonDocument::fromJson(r.body)
+                               .object()
+                               .value(QLatin1String("choices"))
+                               .toArray()[0]
+                               .toObject()
+                               .value(QLatin1String("message"))
+                               .toObject()
+                               .value(QLatin1String("content"))
+                               .toString();
     QCOMPARE(o.text, direct);
     // Stop strings make the round trip too.
     s.stop = {o.text.mid(o.text.size() / 2, 2)};

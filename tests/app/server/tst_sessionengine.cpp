@@ -81,7 +81,7 @@ std::unique_ptr<SessionEngine> engine(int slots, int maxQueue = 16)
     return std::make_unique<SessionEngine>(o);
 }
 
-} // namespace
+}   // namespace
 
 class TestSessionEngine : public QObject {
     Q_OBJECT
