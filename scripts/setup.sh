@@ -7,6 +7,10 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build pkg-config git python3-pip
   qt6-base-dev qt6-declarative-dev qt6-tools-dev qt6-l10n-tools qt6-httpserver-dev
+  # Qt6HttpServer's CMake package needs the WebSockets one (the local OpenAI-compatible server).
+  qt6-websockets-dev
+  # tests/app/server: the official openai SDK is installed into a virtual environment.
+  python3-venv
   libqt6sql6-sqlite libsource-highlight-dev qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
   qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
   qml6-module-qttest qml6-module-qtquick-dialogs libsqlite3-dev libsentencepiece-dev libpcre2-dev

@@ -3,6 +3,10 @@
 #include "bench_command.h"
 #include "engine_commands.h"
 
+#ifdef CAUSERIE_HAVE_SERVER
+#include "serve_command.h"
+#endif
+
 #ifdef CAUSERIE_HAVE_REMOTE
 #include "remote_generate.h"
 #endif
@@ -26,6 +30,8 @@ const char* kUsage =
     "  generate --remote BASE_URL --model NAME -p TEXT   (key from CAUSERIE_API_KEY)\n"
     "  chat MODEL [--system TEXT]              one user message per line of stdin\n"
     "  make-test-model OUT.gguf [--type T|Q4_K_M] ... a random-weight model for tests and benchmarks\n"
+    "  serve MODEL [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--ctx N] [--threads N] [--parallel N]\n"
+    "                                           OpenAI-compatible server (key also from CAUSERIE_SERVER_KEY)\n"
     "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]\n"
     "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n";
 
@@ -67,6 +73,10 @@ int main(int argc, char** argv)
         return cmd_chat(args);
     if (command == "make-test-model")
         return cmd_make_test_model(args);
+#ifdef CAUSERIE_HAVE_SERVER
+    if (command == "serve")
+        return cmd_serve(argc, argv, args);
+#endif
     if (command == "bench")
         return cmd_bench(args);
     std::fputs(kUsage, stderr);

@@ -1,0 +1,93 @@
+#pragma once
+// ServerEngine straight over the engine, for `causerie-cli serve`: one worker thread takes
+// requests in FIFO order and runs each on one of N KV slots (a Session each, all sharing the
+// model's weights). A request goes to the slot holding its conversation (most of the slot's
+// tokens are a prefix of the prompt), else to an unused or the least recently used slot, so a
+// client's follow-up turn finds its conversation's K/V and prefills only the new message. One request runs at a time:
+// on a CPU two concurrent decodes would only share the same cores.
+#include "serverengine.h"
+
+#include "engine/backend.h"
+#include "engine/model.h"
+#include "engine/tokenizer.h"
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+namespace causerie::server {
+
+struct SessionEngineOptions {
+    std::string model_path;
+    BackendOptions backend;
+    int slots = 1;        // KV prefix slots (each holds n_ctx tokens of K/V); the first is
+                          // required, the others are made while memory allows
+    int max_queue = 16;   // requests waiting or running; more → submit() refuses (429)
+    // Called once on the worker thread when loading ends: Ready with the backend's note (may be
+    // empty), or Failed with the reason.
+    std::function<void(EngineState, const std::string& message)> on_loaded;
+};
+
+class SessionEngine final : public ServerEngine {
+public:
+    // Starts loading the model on the worker thread at once; state() is Loading until done.
+    explicit SessionEngine(SessionEngineOptions options);
+    ~SessionEngine() override;   // cancels what runs, finishes what waits as cancelled, joins
+
+    EngineState state() const override;
+    std::string failure() const override;
+    std::string model_id() const override { return m_model_id; }
+    bool submit(GenerationRequest request, std::shared_ptr<GenerationSink> sink,
+                std::shared_ptr<std::atomic<bool>> cancel) override;
+
+    // Blocks until the model is loaded or failed (the CLI prints the outcome).
+    EngineState wait_loaded();
+    std::string backend_note() const;   // e.g. "no CUDA driver: running on the CPU"
+    int slots_asked() const { return m_options.slots; }
+
+private:
+    struct Job {
+        GenerationRequest request;
+        std::shared_ptr<GenerationSink> sink;
+        std::shared_ptr<std::atomic<bool>> cancel;
+    };
+    struct Slot {
+        std::unique_ptr<Session> session;
+        uint64_t last_used = 0;
+    };
+
+    void run();
+    bool load();
+    void execute(Job& job);
+    Slot& pick_slot(const std::vector<int32_t>& prompt);
+
+    const SessionEngineOptions m_options;
+    const std::string m_model_id;
+
+    mutable std::mutex m_mutex;
+    std::condition_variable m_wake;   // a job queued, loading done, or stopping
+    std::deque<Job> m_queue;
+    int m_running = 0;   // 0 or 1
+    bool m_stopping = false;
+    EngineState m_state = EngineState::Loading;
+    std::string m_failure;
+    std::string m_note;
+    std::shared_ptr<std::atomic<bool>> m_current_cancel;
+
+    // Worker thread only.
+    std::unique_ptr<Model> m_model;
+    std::unique_ptr<Tokenizer> m_tok;
+    std::optional<ChatTemplate> m_template;
+    std::vector<Slot> m_slots;
+    uint64_t m_clock = 0;
+
+    std::thread m_thread;   // last: starts after everything above exists
+};
+
+// "models/SmolLM2-135M-Instruct.Q4_1.gguf" → "SmolLM2-135M-Instruct.Q4_1"
+std::string model_id_from_path(const std::string& path);
+
+}   // namespace causerie::server

@@ -1,0 +1,206 @@
+// SessionEngine: the FIFO queue, its bound, cancel before start, and the KV prefix slots (a
+// conversation's follow-up turn reuses its prefix even when another conversation ran between).
+#include "sessionengine.h"
+
+#include <QTest>
+
+#include <condition_variable>
+#include <mutex>
+
+using namespace causerie::server;
+using causerie::ChatTurn;
+
+namespace {
+
+const std::string kTiny = CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf";
+
+class RecordingSink : public GenerationSink {
+public:
+    void piece(std::string_view t) override
+    {
+        std::lock_guard lock(m_mutex);
+        m_text += t;
+    }
+    void finished(const GenerationResult& r) override
+    {
+        std::lock_guard lock(m_mutex);
+        m_result = r;
+        m_done = true;
+        m_cv.notify_all();
+    }
+    // Bounded wait: a generation of a few tokens of the tiny model takes milliseconds.
+    bool wait()
+    {
+        std::unique_lock lock(m_mutex);
+        return m_cv.wait_for(lock, std::chrono::seconds(60), [&] { return m_done; });
+    }
+    GenerationResult result()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_result;
+    }
+    std::string text()
+    {
+        std::lock_guard lock(m_mutex);
+        return m_text;
+    }
+
+private:
+    std::mutex m_mutex;
+    std::condition_variable m_cv;
+    bool m_done = false;
+    std::string m_text;
+    GenerationResult m_result;
+};
+
+GenerationRequest chatRequest(std::vector<ChatTurn> turns, int maxTokens = 4)
+{
+    GenerationRequest r;
+    r.messages = std::move(turns);
+    r.options.max_tokens = maxTokens;
+    r.options.sampling.temperature = 0.0f;
+    return r;
+}
+
+GenerationResult run(SessionEngine& e, GenerationRequest r)
+{
+    auto sink = std::make_shared<RecordingSink>();
+    if (!e.submit(std::move(r), sink, std::make_shared<std::atomic<bool>>(false)) || !sink->wait())
+        return {};
+    return sink->result();
+}
+
+std::unique_ptr<SessionEngine> engine(int slots, int maxQueue = 16)
+{
+    SessionEngineOptions o;
+    o.model_path = kTiny;
+    o.backend.n_ctx = 256;
+    o.backend.n_threads = 1;
+    o.slots = slots;
+    o.max_queue = maxQueue;
+    return std::make_unique<SessionEngine>(o);
+}
+
+}   // namespace
+
+class TestSessionEngine : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void modelIdIsTheFileName();
+    void missingModelFails();
+    void followUpReusesItsSlot();
+    void oneSlotKeepsOnlyTheLastPrefix();
+    void fullQueueRefuses();
+    void cancelledBeforeStartNeverRuns();
+    void cancelStopsAtTheNextToken();
+};
+
+void TestSessionEngine::modelIdIsTheFileName()
+{
+    QCOMPARE(model_id_from_path("/a/b/SmolLM2-135M-Instruct.Q4_1.gguf"), std::string("SmolLM2-135M-Instruct.Q4_1"));
+    QCOMPARE(model_id_from_path("model.bin"), std::string("model.bin"));
+    auto e = engine(1);
+    QCOMPARE(e->model_id(), std::string("tiny-mistral-q8_0"));
+    QCOMPARE(e->wait_loaded(), EngineState::Ready);
+}
+
+void TestSessionEngine::missingModelFails()
+{
+    SessionEngineOptions o;
+    o.model_path = "/nonexistent/model.gguf";
+    SessionEngine e(o);
+    QCOMPARE(e.wait_loaded(), EngineState::Failed);
+    QVERIFY(!e.failure().empty());
+    const GenerationResult r = run(e, chatRequest({{"user", "hi"}}));
+    QCOMPARE(r.finish_reason, std::string("error"));
+    QCOMPARE(r.error, e.failure());
+}
+
+void TestSessionEngine::followUpReusesItsSlot()
+{
+    auto e = engine(2);
+    QCOMPARE(e->wait_loaded(), EngineState::Ready);
+    const std::vector<ChatTurn> a = {{"user", "Tell me about the sea and its many colours"}};
+    const std::vector<ChatTurn> b = {{"user", "Something completely different: mountains"}};
+    const GenerationResult ra = run(*e, chatRequest(a));
+    QCOMPARE(ra.finish_reason, std::string("length"));
+    QCOMPARE(ra.completion_tokens, 4);
+    QCOMPARE(ra.reused_tokens, 0);
+    QCOMPARE(run(*e, chatRequest(b)).reused_tokens, 0);   // only "<s>[INST]" in common: the empty slot
+    // Conversation A's follow-up finds A's K/V although B ran in between.
+    std::vector<ChatTurn> a2 = a;
+    a2.push_back({"assistant", "Blue."});
+    a2.push_back({"user", "And at night?"});
+    const GenerationResult ra2 = run(*e, chatRequest(a2));
+    QVERIFY2(ra2.reused_tokens > ra.prompt_tokens / 2,
+             qPrintable(QStringLiteral("%1 of %2").arg(ra2.reused_tokens).arg(ra.prompt_tokens)));
+}
+
+void TestSessionEngine::oneSlotKeepsOnlyTheLastPrefix()
+{
+    auto e = engine(1);
+    const std::vector<ChatTurn> a = {{"user", "Tell me about the sea and its many colours"}};
+    const GenerationResult ra = run(*e, chatRequest(a));
+    run(*e, chatRequest({{"user", "Something completely different: mountains"}}));
+    std::vector<ChatTurn> a2 = a;
+    a2.push_back({"assistant", "Blue."});
+    a2.push_back({"user", "And at night?"});
+    QVERIFY(run(*e, chatRequest(a2)).reused_tokens < ra.prompt_tokens / 2);
+}
+
+void TestSessionEngine::fullQueueRefuses()
+{
+    auto e = engine(1, 2);
+    QCOMPARE(e->wait_loaded(), EngineState::Ready);
+    // Long generations keep the queue full while we submit.
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    auto s1 = std::make_shared<RecordingSink>();
+    auto s2 = std::make_shared<RecordingSink>();
+    QVERIFY(e->submit(chatRequest({{"user", "one"}}, 0), s1, cancel));
+    QVERIFY(e->submit(chatRequest({{"user", "two"}}, 0), s2, cancel));
+    QVERIFY(!e->submit(chatRequest({{"user", "three"}}), std::make_shared<RecordingSink>(), cancel));
+    cancel->store(true);
+    QVERIFY(s1->wait());
+    QVERIFY(s2->wait());
+    QCOMPARE(s2->result().finish_reason, std::string("cancelled"));
+    QCOMPARE(run(*e, chatRequest({{"user", "four"}})).completion_tokens, 4);   // room again
+}
+
+void TestSessionEngine::cancelledBeforeStartNeverRuns()
+{
+    auto e = engine(1);
+    QCOMPARE(e->wait_loaded(), EngineState::Ready);
+    auto sink = std::make_shared<RecordingSink>();
+    QVERIFY(e->submit(chatRequest({{"user", "hi"}}), sink, std::make_shared<std::atomic<bool>>(true)));
+    QVERIFY(sink->wait());
+    QCOMPARE(sink->result().finish_reason, std::string("cancelled"));
+    QCOMPARE(sink->result().completion_tokens, 0);
+    QVERIFY(sink->text().empty());
+}
+
+// What the server does when a client leaves: the flag set while a piece is delivered, and not
+// one more piece after it.
+void TestSessionEngine::cancelStopsAtTheNextToken()
+{
+    class CancellingSink : public RecordingSink {
+    public:
+        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+        std::atomic<int> pieces{0};
+        void piece(std::string_view t) override
+        {
+            RecordingSink::piece(t);
+            if (++pieces == 5)
+                cancel->store(true);
+        }
+    };
+    auto e = engine(1);
+    auto sink = std::make_shared<CancellingSink>();
+    QVERIFY(e->submit(chatRequest({{"user", "Tell me a long story"}}, 0), sink, sink->cancel));
+    QVERIFY(sink->wait());
+    QCOMPARE(sink->result().finish_reason, std::string("cancelled"));
+    QCOMPARE(sink->pieces.load(), 5);
+    QCOMPARE(sink->result().completion_tokens, 5);   // the tiny model writes one piece per token here
+}
+
+QTEST_GUILESS_MAIN(TestSessionEngine)
+#include "tst_sessionengine.moc"
