@@ -19,6 +19,7 @@
 #include <QProcess>
 #include <QQmlComponent>
 #include <QQuickItem>
+#include <QQuickStyle>
 #include <QQuickWindow>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -198,6 +199,7 @@ class TestOffline : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    void initTestCase() { QQuickStyle::setStyle(QStringLiteral("Material")); }   // as main() does
     void init();
     void recorderCatchesADeliberateRequest();
     void hostileContentFetchesNothing();
