@@ -58,10 +58,14 @@ const QRegularExpression& autolink()
     return re;
 }
 
+// Matched on a bounded window: a match over the whole text would cost its length at every "<"
+// (quadratic on a line of tags). A longer autolink is escaped like any other "<".
 int autolinkLength(const QString& text, int at)
 {
+    constexpr qsizetype kLongest = 2048;
+    const QStringView window = QStringView(text).mid(at, std::min(kLongest, text.size() - at));
     const QRegularExpressionMatch m =
-        autolink().match(text, at, QRegularExpression::NormalMatch, QRegularExpression::AnchorAtOffsetMatchOption);
+        autolink().match(window, 0, QRegularExpression::NormalMatch, QRegularExpression::AnchorAtOffsetMatchOption);
     return m.hasMatch() ? int(m.capturedLength()) : 0;
 }
 
@@ -229,19 +233,21 @@ public:
     }
 
 private:
-    const Span* spanAt(int p) const
-    {
-        for (const Span& s : m_spans)
-            if (s.open == p)
-                return &s;
-        return nullptr;
-    }
+    // Spans are in order and do not overlap: binary search, so a line of thousands of code
+    // spans costs no more than one per character.
     const Span* spanCovering(int p) const
     {
-        for (const Span& s : m_spans)
-            if (s.open <= p && p < s.end)
-                return &s;
-        return nullptr;
+        const auto after = std::upper_bound(m_spans.begin(), m_spans.end(), p,
+                                            [](int pos, const Span& s) { return pos < s.open; });
+        if (after == m_spans.begin())
+            return nullptr;
+        const Span* s = &*(after - 1);
+        return p < s->end ? s : nullptr;
+    }
+    const Span* spanAt(int p) const
+    {
+        const Span* s = spanCovering(p);
+        return s && s->open == p ? s : nullptr;
     }
 
     // The image starting at `at` ("!["): its end, with `link` set; or -1.
@@ -290,9 +296,8 @@ private:
             url = *found;
         }
         // The whole image is replaced: it must not cut a code span in two.
-        for (const Span& s : m_spans)
-            if ((s.open < at && s.end > at) || (s.open < end && s.end > end))
-                return -1;
+        if (const Span* s = spanCovering(end - 1); s && s->end > end)
+            return -1;
         *link = imageAsLink(alt, unescaped(url));
         return end;
     }
