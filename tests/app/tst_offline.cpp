@@ -12,6 +12,7 @@
 #include "messagelistmodel.h"
 
 #include <QAbstractItemModel>
+#include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -59,7 +60,7 @@ QByteArray conversation(const QString& title, const QString& backend, const QStr
 {
     const QJsonObject c{{"format", "causerie.conversation"}, {"version", 1}, {"title", title}, {"created_at", 1000},
                         {"updated_at", 2000}, {"pinned", false}, {"backend", backend}, {"model", model},
-                        {"system_prompt", ""}, {"settings", QJsonObject()},
+                        {"system_prompt", img("system-prompt.png")}, {"settings", QJsonObject()},
                         {"active_leaf", messages.last().toObject().value("id")}, {"messages", messages}};
     return QJsonDocument(c).toJson();
 }
@@ -203,6 +204,7 @@ private Q_SLOTS:
     void init();
     void recorderCatchesADeliberateRequest();
     void hostileContentFetchesNothing();
+    void contentCannotOpenUrlsDirectly();
     void controlConnectAttempt();
     void noConnectionUnderStrace();
 
@@ -331,6 +333,7 @@ void TestOffline::hostileContentFetchesNothing()
         expected << beacon(QStringLiteral("sentinel-popups.png"));
         QMetaObject::invokeMethod(popup(app, "modelDialog"), "close");
         QMetaObject::invokeMethod(popup(app, "catalogPage"), "open");
+        QMetaObject::invokeMethod(app.engine().rootObjects().constFirst(), "openConversationSettings");
         Q_EMIT c.errorOccurred(img("dialog.png") + QStringLiteral(" Something failed."));   // the same dialog:
         Q_EMIT c.modelLoadFailed(img("path.png"), img("load.png"));
         items(window, QStringLiteral("searchField")).value(0)->setProperty("text", QStringLiteral("beacon"));
@@ -340,7 +343,7 @@ void TestOffline::hostileContentFetchesNothing()
         settle(app, recorder, beacon(QStringLiteral("sentinel-dialogs.png")));
         expected << beacon(QStringLiteral("sentinel-dialogs.png"));
         // It was all on screen, as text.
-        for (const char* shown : {"title.png", "endpoint.png", "model.png", "gguf.png", "error.png", "path.png", "load.png",
+        for (const char* shown : {"title.png", "endpoint.png", "model.png", "gguf.png", "error.png", "path.png", "load.png", "system-prompt.png",
                                   "message-model.png"})
             QVERIFY2(!showing(window, QString::fromLatin1(shown)).isEmpty(), shown);
         QVERIFY2(interpretedData(window).isEmpty(), qPrintable(interpretedData(window).join(QLatin1Char('\n'))));
@@ -368,6 +371,24 @@ void TestOffline::hostileContentFetchesNothing()
     }
     QVERIFY2(attemptsBut(recorder, expected).isEmpty(), qPrintable(attemptsBut(recorder, expected).join(' ')));
     QCOMPARE(recorder.attempts(), expected.size());
+}
+
+// No view hands a URL from content to the desktop by itself: links go through Links (checked,
+// confirmed). The QML sources in the app's resources are what the window runs.
+void TestOffline::contentCannotOpenUrlsDirectly()
+{
+    QTemporaryDir dir;
+    AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));   // links the views' resources in
+    const QDir ui(QStringLiteral(":/qt/qml/Causerie/Ui"));
+    const QStringList files = ui.entryList({QStringLiteral("*.qml")});
+    QVERIFY2(files.size() >= 15, qPrintable(files.join(' ')));
+    for (const QString& name : files) {
+        QFile f(ui.filePath(name));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray qml = f.readAll();
+        QVERIFY2(!qml.contains("openUrlExternally"), qPrintable(name));
+        QVERIFY2(!qml.contains("XMLHttpRequest"), qPrintable(name));
+    }
 }
 
 // What the strace check must catch: a connection attempt (to loopback, refused or unreachable).
