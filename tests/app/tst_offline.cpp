@@ -346,6 +346,9 @@ void TestOffline::hostileContentFetchesNothing()
         for (const char* shown : {"title.png", "endpoint.png", "model.png", "gguf.png", "error.png", "path.png", "load.png", "system-prompt.png",
                                   "message-model.png"})
             QVERIFY2(!showing(window, QString::fromLatin1(shown)).isEmpty(), shown);
+        // The endpoint's name: in the origin line and in the backend box's list.
+        QVERIFY2(showing(window, QStringLiteral("endpoint.png")).size() >= 3,
+                 qPrintable(textsOf(showing(window, QStringLiteral("endpoint.png")))));
         QVERIFY2(interpretedData(window).isEmpty(), qPrintable(interpretedData(window).join(QLatin1Char('\n'))));
         QVERIFY2(attemptsBut(recorder, expected).isEmpty(), qPrintable(attemptsBut(recorder, expected).join(' ')));
     }
