@@ -22,6 +22,7 @@ TestCase {
             language: ""
             text: "[the docs](https://example.org/a?b=c) and more"
             markdown: "[the docs](https://example.org/a?b=c) and more"
+            closed: true
         }
     }
 
