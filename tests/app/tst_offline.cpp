@@ -334,6 +334,7 @@ void TestOffline::hostileContentFetchesNothing()
         QMetaObject::invokeMethod(popup(app, "modelDialog"), "close");
         QMetaObject::invokeMethod(popup(app, "catalogPage"), "open");
         QMetaObject::invokeMethod(app.engine().rootObjects().constFirst(), "openConversationSettings");
+        QMetaObject::invokeMethod(popup(app, "settingsDialog"), "open");   // its Remote tab lists the endpoint
         Q_EMIT c.errorOccurred(img("dialog.png") + QStringLiteral(" Something failed."));   // the same dialog:
         Q_EMIT c.modelLoadFailed(img("path.png"), img("load.png"));
         items(window, QStringLiteral("searchField")).value(0)->setProperty("text", QStringLiteral("beacon"));
@@ -346,9 +347,10 @@ void TestOffline::hostileContentFetchesNothing()
         for (const char* shown : {"title.png", "endpoint.png", "model.png", "gguf.png", "error.png", "path.png", "load.png", "system-prompt.png",
                                   "message-model.png"})
             QVERIFY2(!showing(window, QString::fromLatin1(shown)).isEmpty(), shown);
-        // The endpoint's name: in the origin line and in the backend box's list.
+        // The endpoint's name: in the origin line, the backend box's list and the settings.
         QVERIFY2(showing(window, QStringLiteral("endpoint.png")).size() >= 3,
                  qPrintable(textsOf(showing(window, QStringLiteral("endpoint.png")))));
+        QVERIFY(textsOf(items(window, QStringLiteral("endpointLabel"))).contains(endpointName));
         QVERIFY2(interpretedData(window).isEmpty(), qPrintable(interpretedData(window).join(QLatin1Char('\n'))));
         QVERIFY2(attemptsBut(recorder, expected).isEmpty(), qPrintable(attemptsBut(recorder, expected).join(' ')));
     }
