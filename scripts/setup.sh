@@ -18,6 +18,8 @@ packages=(
   qml6-module-qt-labs-folderlistmodel
   qtkeychain-qt6-dev libgl-dev xvfb xauth
   libboost-context-dev
+  # tst_offline counts the app's connect() calls under strace (in a network namespace: unshare, util-linux).
+  strace
 )
 
 missing=()

@@ -22,7 +22,9 @@ ItemDelegate {
         Label {
             visible: !root.renaming
             Layout.fillWidth: true
+            objectName: "conversationTitle"
             text: (root.pinned ? "📌 " : "") + (root.title.length > 0 ? root.title : qsTr("Untitled conversation"))
+            textFormat: Text.PlainText
             elide: Text.ElideRight
         }
         TextField {
@@ -139,6 +141,7 @@ ItemDelegate {
             standardButtons: Dialog.Cancel | Dialog.Ok
             Label {
                 text: qsTr("“%1” will be deleted. You can undo this for a few seconds.").arg(root.title)
+                textFormat: Text.PlainText
                 wrapMode: Text.Wrap
                 width: 360
             }

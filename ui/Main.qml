@@ -63,9 +63,11 @@ ApplicationWindow {
 
     ModelDialog {
         id: modelDialog
+        objectName: "modelDialog"
     }
     SettingsDialog {
         id: settingsDialog
+        objectName: "settingsDialog"
     }
     // Made fresh each time, so its fields show the conversation open at that moment.
     Loader {
@@ -110,6 +112,7 @@ ApplicationWindow {
         Label {
             id: errorText
             width: parent.width
+            textFormat: Text.PlainText
             wrapMode: Text.Wrap
         }
     }

@@ -52,6 +52,7 @@ Pane {
 
         Label {
             text: root.isUser ? qsTr("You") : (root.model.length > 0 ? root.model : qsTr("Assistant"))
+            textFormat: Text.PlainText
             font.bold: true
             opacity: 0.7
         }
@@ -129,6 +130,8 @@ Pane {
         Label {
             Layout.fillWidth: true
             visible: root.status === "error" || root.status === "interrupted" || root.status === "cancelled"
+            objectName: "errorText"
+            textFormat: Text.PlainText
             wrapMode: Text.Wrap
             color: root.status === "error" ? "#c0392b" : palette.text
             opacity: root.status === "error" ? 1 : 0.6
@@ -198,9 +201,9 @@ Pane {
                     columns: 2
                     columnSpacing: 12
                     Label { text: qsTr("Model"); opacity: 0.7 }
-                    Label { text: root.model.length > 0 ? root.model : "—" }
+                    Label { text: root.model.length > 0 ? root.model : "—"; textFormat: Text.PlainText }
                     Label { text: qsTr("Backend"); opacity: 0.7 }
-                    Label { text: root.backend.length > 0 ? root.backend : "—" }
+                    Label { text: root.backend.length > 0 ? root.backend : "—"; textFormat: Text.PlainText }
                     Label { text: qsTr("Prompt tokens"); opacity: 0.7 }
                     Label { text: root.promptTokens !== undefined ? root.promptTokens : "—" }
                     Label { text: qsTr("Answer tokens"); opacity: 0.7 }
@@ -210,7 +213,7 @@ Pane {
                     Label { text: qsTr("Speed"); opacity: 0.7 }
                     Label { text: root.tokensPerSecond !== undefined ? qsTr("%1 tokens/s").arg(root.tokensPerSecond.toFixed(1)) : "—" }
                     Label { text: qsTr("Finish reason"); opacity: 0.7 }
-                    Label { text: root.finishReason.length > 0 ? root.finishReason : "—" }
+                    Label { text: root.finishReason.length > 0 ? root.finishReason : "—"; textFormat: Text.PlainText }
                 }
             }
         }

@@ -18,6 +18,7 @@ Item {
 
     TextEdit {
         id: prose
+        objectName: "proseText"
         visible: !root.isCode
         width: parent.width
         text: root.isCode ? "" : root.markdown
@@ -30,7 +31,63 @@ Item {
         font.pixelSize: 15
         Accessible.name: qsTr("Message text")
         Accessible.role: Accessible.StaticText
-        onLinkActivated: link => Qt.openUrlExternally(link)
+        // The text of a link may lie: hovering shows where it leads, clicking asks first.
+        onLinkActivated: link => root.confirmLink(link)
+
+        PlainToolTip {
+            objectName: "linkTarget"
+            visible: prose.hoveredLink.length > 0
+            text: prose.hoveredLink
+        }
+    }
+
+    function confirmLink(link) {
+        linkDialogLoader.active = true
+        linkDialogLoader.item.ask(link)
+    }
+
+    // Created on first use: one dialog per piece of every answer would cost each its creation.
+    Loader {
+        id: linkDialogLoader
+        objectName: "linkDialogLoader"
+        active: false
+        sourceComponent: Component {
+            Dialog {
+                id: linkDialog
+                property var link: ({ openable: false, target: "", scheme: "" })
+                function ask(href) {
+                    link = Links.check(href)
+                    open()
+                }
+                parent: Overlay.overlay
+                anchors.centerIn: parent
+                width: Math.min(parent.width * 0.9, 520)
+                modal: true
+                title: link.openable ? qsTr("Open this link?") : qsTr("This link is not opened")
+                standardButtons: link.openable ? (Dialog.Open | Dialog.Cancel) : Dialog.Ok
+                onAccepted: if (link.openable) Links.open(link.target)
+
+                ColumnLayout {
+                    width: parent.width
+                    spacing: 8
+                    Label {
+                        Layout.fillWidth: true
+                        textFormat: Text.PlainText
+                        wrapMode: Text.Wrap
+                        text: link.openable ? qsTr("It leads to:")
+                                            : qsTr("Causerie opens only web (http, https) and e-mail (mailto) links from a conversation. This one is:")
+                    }
+                    Label {
+                        objectName: "linkDialogTarget"
+                        Layout.fillWidth: true
+                        textFormat: Text.PlainText
+                        wrapMode: Text.WrapAnywhere
+                        font.family: "monospace"
+                        text: link.target
+                    }
+                }
+            }
+        }
     }
 
     // Made only for code: a prose piece (most of an answer) carries no code box items.
@@ -61,6 +118,7 @@ Item {
                         width: parent.width
                         Label {
                             text: root.language.length > 0 ? root.language : qsTr("code")
+                            textFormat: Text.PlainText
                             opacity: 0.6
                             font.pixelSize: 12
                         }

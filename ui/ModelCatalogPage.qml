@@ -31,12 +31,14 @@ Dialog {
         Label {
             Layout.fillWidth: true
             text: ModelCatalog.machineText
+            textFormat: Text.PlainText
             wrapMode: Text.Wrap
             opacity: 0.7
         }
         Label {
             Layout.fillWidth: true
             text: qsTr("Models are saved in %1").arg(ModelCatalog.modelsDir)
+            textFormat: Text.PlainText
             wrapMode: Text.WrapAnywhere
             opacity: 0.7
         }
@@ -44,6 +46,7 @@ Dialog {
             Layout.fillWidth: true
             visible: ModelCatalog.loadError.length > 0
             text: ModelCatalog.loadError
+            textFormat: Text.PlainText
             wrapMode: Text.Wrap
             color: "#c0392b"
         }
@@ -88,11 +91,13 @@ Dialog {
                         Label {
                             Layout.fillWidth: true
                             text: qsTr("%1 (%2, %3)").arg(card.name).arg(card.parameters).arg(card.quantization)
+                            textFormat: Text.PlainText
                             font.bold: true
                             elide: Text.ElideRight
                         }
                         Label {
                             text: card.fitText
+                            textFormat: Text.PlainText
                             color: card.fits ? "#27ae60" : "#c0392b"
                         }
                     }
@@ -100,6 +105,7 @@ Dialog {
                         Layout.fillWidth: true
                         text: qsTr("Download %1, needs %2 of memory, license %3")
                               .arg(card.sizeText).arg(card.neededMemoryText).arg(card.license)
+                        textFormat: Text.PlainText
                         wrapMode: Text.Wrap
                         opacity: 0.7
                     }
@@ -115,12 +121,14 @@ Dialog {
                         visible: card.downloadState === root.downloading || card.downloadState === root.paused
                         text: card.downloadState === root.paused ? qsTr("Paused at %1").arg(card.progressText)
                                                                  : card.progressText
+                        textFormat: Text.PlainText
                         opacity: 0.7
                     }
                     Label {
                         Layout.fillWidth: true
                         visible: card.downloadState === root.failed && card.errorText.length > 0
                         text: qsTr("Download failed: %1").arg(card.errorText)
+                        textFormat: Text.PlainText
                         wrapMode: Text.Wrap
                         color: "#c0392b"
                     }
@@ -128,6 +136,7 @@ Dialog {
                         Layout.fillWidth: true
                         visible: card.note.length > 0
                         text: card.note
+                        textFormat: Text.PlainText
                         wrapMode: Text.Wrap
                         opacity: 0.7
                         font.italic: true

@@ -22,6 +22,7 @@ Dialog {
 
     ModelCatalogPage {
         id: catalogPage
+        objectName: "catalogPage"
     }
 
     FileDialog {
@@ -61,6 +62,7 @@ Dialog {
             Layout.fillWidth: true
             visible: App.modelState === 3
             text: App.modelError
+            textFormat: Text.PlainText
             wrapMode: Text.Wrap
             color: "#c0392b"
         }
@@ -70,26 +72,27 @@ Dialog {
             columns: 2
             columnSpacing: 16
             Label { text: qsTr("Name"); opacity: 0.7 }
-            Label { text: App.modelInfo.name || ""; Layout.fillWidth: true; elide: Text.ElideMiddle }
+            Label { text: App.modelInfo.name || ""; Layout.fillWidth: true; elide: Text.ElideMiddle; textFormat: Text.PlainText }
             Label { text: qsTr("Architecture"); opacity: 0.7 }
-            Label { text: App.modelInfo.architecture || "" }
+            Label { text: App.modelInfo.architecture || ""; textFormat: Text.PlainText }
             Label { text: qsTr("Parameters"); opacity: 0.7 }
-            Label { text: App.modelInfo.parameters || "" }
+            Label { text: App.modelInfo.parameters || ""; textFormat: Text.PlainText }
             Label { text: qsTr("Quantization"); opacity: 0.7 }
-            Label { text: App.modelInfo.quantization || "" }
+            Label { text: App.modelInfo.quantization || ""; textFormat: Text.PlainText }
             Label { text: qsTr("File size"); opacity: 0.7 }
-            Label { text: App.modelInfo.fileSize || "" }
+            Label { text: App.modelInfo.fileSize || ""; textFormat: Text.PlainText }
             Label { text: qsTr("Context"); opacity: 0.7 }
             Label { text: qsTr("%1 tokens (trained for %2)").arg(App.modelInfo.contextSize).arg(App.modelInfo.trainedContext) }
             Label { text: qsTr("Chat format"); opacity: 0.7 }
-            Label { text: App.modelInfo.chatTemplate || "" }
+            Label { text: App.modelInfo.chatTemplate || ""; textFormat: Text.PlainText }
             Label { text: qsTr("Device"); opacity: 0.7 }
-            Label { text: App.modelInfo.device || "" }
+            Label { text: App.modelInfo.device || ""; textFormat: Text.PlainText }
             Label { text: ""; visible: (App.modelInfo.deviceNote || "").length > 0 }
             Label {
                 visible: (App.modelInfo.deviceNote || "").length > 0
                 Layout.fillWidth: true
                 text: App.modelInfo.deviceNote || ""
+                textFormat: Text.PlainText
                 wrapMode: Text.Wrap
                 opacity: 0.7
             }
@@ -106,6 +109,13 @@ Dialog {
                 required property string modelData
                 Layout.fillWidth: true
                 text: modelData
+                // A file name is shown as it is (a "<b>" in it is not markup).
+                contentItem: Label {
+                    text: modelData
+                    textFormat: Text.PlainText
+                    elide: Text.ElideMiddle
+                    verticalAlignment: Text.AlignVCenter
+                }
                 Accessible.name: qsTr("Open %1").arg(modelData)
                 onClicked: App.openModelPath(modelData)
             }

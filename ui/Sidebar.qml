@@ -59,6 +59,7 @@ Pane {
 
         TextField {
             id: search
+            objectName: "searchField"
             Layout.fillWidth: true
             placeholderText: qsTr("Search conversations (Ctrl+K)")
             Accessible.name: qsTr("Search conversations")
@@ -86,6 +87,7 @@ Pane {
             section.delegate: Label {
                 required property string section
                 text: section
+                textFormat: Text.PlainText
                 font.bold: true
                 opacity: 0.6
                 topPadding: 8
@@ -125,12 +127,15 @@ Pane {
                     Label {
                         Layout.fillWidth: true
                         text: modelData.title
+                        textFormat: Text.PlainText
                         font.bold: true
                         elide: Text.ElideRight
                     }
                     Label {
                         Layout.fillWidth: true
-                        // The matched words are bold (the store escapes the rest).
+                        // The matched words are bold; the store escapes everything else, so
+                        // markup in a message is shown as written (tested in tst_offline).
+                        objectName: "searchSnippet"
                         text: modelData.snippetHtml
                         textFormat: Text.StyledText
                         wrapMode: Text.Wrap

@@ -14,6 +14,7 @@ Pane {
         spacing: 16
         Label {
             text: App.backendLabel
+            textFormat: Text.PlainText
             elide: Text.ElideRight
             Layout.fillWidth: true
             font.pixelSize: 12
@@ -22,11 +23,14 @@ Pane {
         Label {
             visible: App.conversationBackend === "local" && App.modelState === 2
             text: App.modelInfo.device !== undefined ? App.modelInfo.device : ""
+            textFormat: Text.PlainText
             font.pixelSize: 12
             opacity: 0.7
-            ToolTip.visible: hoverDevice.hovered && (App.modelInfo.deviceNote || "").length > 0
-            ToolTip.text: App.modelInfo.deviceNote || ""
             HoverHandler { id: hoverDevice }
+            PlainToolTip {
+                visible: hoverDevice.hovered && text.length > 0
+                text: App.modelInfo.deviceNote || ""
+            }
         }
         Label {
             visible: App.chat.lastTokensPerSecond > 0

@@ -14,6 +14,24 @@ Pane {
     signal openConversationSettings()
 
     readonly property bool remote: App.conversationBackend.startsWith("remote:")
+
+    // A choice of a ComboBox whose names are data (endpoint names, a server's model ids):
+    // shown as written, never as HTML.
+    component PlainChoice: MenuItem {
+        id: choice
+        required property int index
+        property string label
+        property ComboBox box
+        width: ListView.view ? ListView.view.width : implicitWidth
+        text: label
+        highlighted: box.highlightedIndex === index
+        contentItem: Label {
+            text: choice.text
+            textFormat: Text.PlainText
+            elide: Text.ElideRight
+            verticalAlignment: Text.AlignVCenter
+        }
+    }
     readonly property var backendChoices: {
         let list = [{ key: "local", name: qsTr("Local model") }]
         for (const e of App.endpoints)
@@ -28,17 +46,41 @@ Pane {
 
         ComboBox {
             id: backendBox
+            objectName: "backendBox"
             Layout.preferredWidth: 200
             model: root.backendChoices
             textRole: "name"
             valueRole: "key"
             currentIndex: Math.max(0, indexOfValue(App.conversationBackend))
+            delegate: PlainChoice {
+                required property var modelData
+                label: modelData.name
+                box: backendBox
+            }
             Accessible.name: qsTr("Backend for this conversation")
             onActivated: {
                 const key = currentValue
                 App.setConversationBackend(key, key === "local" ? "" : App.conversationModel)
                 if (key !== "local")
                     App.refreshRemoteModels(key.substring(7))
+            }
+        }
+
+        // An imported conversation: where it was answered, as information (it opened on the
+        // local model; that backend is used only if the user picks it in the box on the left).
+        Label {
+            objectName: "conversationOrigin"
+            visible: App.conversationOrigin.length > 0
+            Layout.maximumWidth: 280
+            text: App.conversationOrigin
+            textFormat: Text.PlainText
+            elide: Text.ElideRight
+            opacity: 0.6
+            font.pixelSize: 12
+            HoverHandler { id: originHover }
+            PlainToolTip {
+                visible: originHover.hovered
+                text: qsTr("Imported. Causerie answers it with the backend chosen on the left, never with this one unless you choose it.")
             }
         }
 
@@ -49,20 +91,38 @@ Pane {
             editable: true
             model: App.remoteModels.map(m => m.id)
             editText: App.conversationModel
+            delegate: PlainChoice {
+                required property var modelData
+                label: modelData
+                box: remoteModelBox
+            }
             Accessible.name: qsTr("Remote model")
             onAccepted: App.setConversationBackend(App.conversationBackend, editText)
             onActivated: App.setConversationBackend(App.conversationBackend, currentText)
             onPressedChanged: if (pressed && count === 0) App.refreshRemoteModels(App.conversationBackend.substring(7))
-            ToolTip.visible: hovered && App.remoteModelsError.length > 0
-            ToolTip.text: App.remoteModelsError
+            PlainToolTip {
+                visible: remoteModelBox.hovered && text.length > 0
+                text: App.remoteModelsError
+            }
         }
 
         Button {
+            id: modelButton
+            objectName: "localModelButton"
             visible: !root.remote
             flat: true
             text: App.modelState === 1 ? qsTr("Loading model…")
                 : App.modelState === 2 ? App.modelInfo.name
                 : qsTr("Open model…")
+            // The name comes from the model file: shown as written.
+            contentItem: Label {
+                text: modelButton.text
+                textFormat: Text.PlainText
+                elide: Text.ElideRight
+                horizontalAlignment: Text.AlignHCenter
+                verticalAlignment: Text.AlignVCenter
+                font: modelButton.font
+            }
             Accessible.name: qsTr("Local model")
             onClicked: root.openModels()
             BusyIndicator {

@@ -452,6 +452,28 @@ QString AppController::backendLabel() const
                              conversationModel().isEmpty() ? tr("no model chosen") : conversationModel());
 }
 
+QString AppController::conversationOrigin() const
+{
+    if (!m_chat || !m_chat->conversationId())
+        return {};
+    auto c = m_store->conversation(m_chat->conversationId());
+    if (!c)
+        return {};
+    const QJsonObject origin = c->settings.value(QLatin1String("imported_from")).toObject();
+    const QString backend = origin.value(QLatin1String("backend")).toString();
+    const QString model = origin.value(QLatin1String("model")).toString();
+    if (backend.isEmpty() && model.isEmpty())
+        return {};
+    // An endpoint of this machine with the same id (an export made here) lends its name.
+    QString where = tr("a remote endpoint");
+    if (backend.isEmpty() || backend == QLatin1String("local"))
+        where = tr("Local model");
+    else if (backend.startsWith(kRemotePrefix))
+        if (const RemoteEndpoint ep = m_endpoints->endpoint(backend.mid(kRemotePrefix.size())); !ep.name.isEmpty())
+            where = ep.name;
+    return model.isEmpty() ? tr("was: %1").arg(where) : tr("was: %1 · %2").arg(where, model);
+}
+
 qint64 AppController::ensureConversation(const QString& backend, const QString& model)
 {
     if (!m_chat)

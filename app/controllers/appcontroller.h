@@ -48,6 +48,9 @@ class AppController : public QObject
     Q_PROPERTY(QString conversationModel READ conversationModel NOTIFY conversationBackendChanged)
     Q_PROPERTY(bool backendReady READ backendReady NOTIFY conversationBackendChanged)
     Q_PROPERTY(QString backendLabel READ backendLabel NOTIFY conversationBackendChanged)
+    // An imported conversation's backend and model where it came from ("was: Mistral AI ·
+    // mistral-small-latest"), or "": information only, never used to answer.
+    Q_PROPERTY(QString conversationOrigin READ conversationOrigin NOTIFY conversationBackendChanged)
     Q_PROPERTY(int contextUsed READ contextUsed NOTIFY contextChanged)
     Q_PROPERTY(int contextSize READ contextSize NOTIFY contextChanged)
     Q_PROPERTY(QVariantList endpoints READ endpoints NOTIFY endpointsChanged)
@@ -77,6 +80,7 @@ public:
     QString conversationModel() const;
     bool backendReady() const;
     QString backendLabel() const;
+    QString conversationOrigin() const;
     int contextUsed() const { return m_contextUsed; }
     int contextSize() const;
     QVariantList endpoints() const;

@@ -49,6 +49,11 @@ void registerTypes()
                                                   QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
                                                   return o;
                                               });
+    qmlRegisterSingletonType<LinkOpener>("Causerie.App", 1, 0, "Links", [](QQmlEngine* engine, QJSEngine*) -> QObject* {
+        QObject* o = windows().value(engine)->linkOpener();
+        QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
+        return o;
+    });
 }
 
 } // namespace
@@ -57,6 +62,7 @@ void AppWindow::exposeTo(QQmlEngine* engine, AppWindow* window)
 {
     registerTypes();
     windows().insert(engine, window);
+    engine->setNetworkAccessManagerFactory(&window->m_networkGuard);
 }
 
 AppWindow::AppWindow(const QString& dataDir, const QString& lang, QObject* parent)
@@ -66,6 +72,8 @@ AppWindow::AppWindow(const QString& dataDir, const QString& lang, QObject* paren
 {
     registerTypes();
     windows().insert(&m_engine, this);
+    // Before anything is loaded: the engine makes its managers on first use, from this factory.
+    m_engine.setNetworkAccessManagerFactory(&m_networkGuard);
     new ModelCatalog(this);
 
     applyLanguage(m_languageFixed ? lang : m_controller.settings()->language());

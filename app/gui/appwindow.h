@@ -3,6 +3,8 @@
 // command line, the single-instance guard and signals; the end-to-end test drives it directly.
 #include "appcontroller.h"
 #include "codehighlighter.h"
+#include "linkopener.h"
+#include "networkguard.h"
 
 #include <QQmlApplicationEngine>
 #include <QTranslator>
@@ -24,12 +26,17 @@ public:
     CodeHighlighter* highlighter() { return &m_highlighter; }
     QQuickWindow* window() const;
     QQmlApplicationEngine& engine() { return m_engine; }
+    // What the window may fetch: nothing but qrc: (tests give it a recorder before load()).
+    NetworkGuard& networkGuard() { return m_networkGuard; }
+    LinkOpener* linkOpener() { return &m_links; }
 
 private:
     void applyLanguage(const QString& code);
 
     AppController m_controller;
     CodeHighlighter m_highlighter;
+    LinkOpener m_links;
+    NetworkGuard m_networkGuard;   // outlives the engine, whose threads hold its managers
     QQmlApplicationEngine m_engine;
     QTranslator m_translator;
     QString m_language;

@@ -1,4 +1,5 @@
 #include "markdownsegments.h"
+#include "safemarkdown.h"
 
 #include <QRegularExpression>
 
@@ -34,7 +35,7 @@ QString openingFence(const QString& trimmed)
 // The one place a prose segment's rendered Markdown is made from the text as written.
 MarkdownSegment proseSegment(const QString& text)
 {
-    return {MarkdownSegment::Prose, text, {}, text, false};
+    return {MarkdownSegment::Prose, text, {}, safeMarkdown(text), false};
 }
 
 MarkdownSegment codeSegment(const QStringList& lines, const QString& fence, const QString& language, bool closed)

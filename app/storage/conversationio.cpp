@@ -60,6 +60,9 @@ QJsonValue textOrNull(const QString &s)
 }
 
 constexpr char kFormat[] = "causerie.conversation";
+// In an imported conversation's settings: where it was answered, {"backend", "model"}. Shown,
+// never used to answer (see importJson).
+constexpr char kImportedFrom[] = "imported_from";
 constexpr int kFormatVersion = 1;
 
 // Strict readers for import: each failure names the field and the message index.
@@ -293,11 +296,21 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
     root[QLatin1String("title")] = c->title;
     root[QLatin1String("created_at")] = c->createdAt;
     root[QLatin1String("updated_at")] = c->updatedAt;
+    // An import still on the backend it opened with is exported with where it came from, as
+    // it was read: export, import and export again give the same file.
+    QString backend = c->backend;
+    QString model = c->model;
+    QJsonObject settings = c->settings;
+    if (backend.isEmpty() && model.isEmpty() && settings.value(QLatin1String(kImportedFrom)).isObject()) {
+        const QJsonObject origin = settings.take(QLatin1String(kImportedFrom)).toObject();
+        backend = origin.value(QLatin1String("backend")).toString();
+        model = origin.value(QLatin1String("model")).toString();
+    }
     root[QLatin1String("pinned")] = c->pinned;
-    root[QLatin1String("backend")] = c->backend;
-    root[QLatin1String("model")] = c->model;
+    root[QLatin1String("backend")] = backend;
+    root[QLatin1String("model")] = model;
     root[QLatin1String("system_prompt")] = c->systemPrompt;
-    root[QLatin1String("settings")] = c->settings;
+    root[QLatin1String("settings")] = settings;
     root[QLatin1String("active_leaf")] = local.contains(c->activeLeafId)
         ? QJsonValue(local.value(c->activeLeafId))
         : QJsonValue(QJsonValue::Null);
@@ -337,6 +350,26 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
     if (!root.value(QLatin1String("settings")).isObject())
         r.fail(QStringLiteral("field \"settings\" must be an object"));
     nc.settings = root.value(QLatin1String("settings")).toObject();
+    // Imports never choose a backend: a file naming an endpoint (even one of this machine's)
+    // would otherwise have the next message sent there without the user choosing it. The
+    // conversation opens on the local model; where it came from is kept as information.
+    {
+        QJsonObject origin;
+        if ((!nc.backend.isEmpty() && nc.backend != QLatin1String("local")) || !nc.model.isEmpty()) {
+            origin = {{QStringLiteral("backend"), nc.backend}, {QStringLiteral("model"), nc.model}};
+            nc.backend.clear();
+            nc.model.clear();
+        } else {
+            // Exported again after an import: the first origin, strings only.
+            const QJsonObject was = nc.settings.value(QLatin1String(kImportedFrom)).toObject();
+            if (was.value(QLatin1String("backend")).isString() && was.value(QLatin1String("model")).isString())
+                origin = {{QStringLiteral("backend"), was.value(QLatin1String("backend"))},
+                          {QStringLiteral("model"), was.value(QLatin1String("model"))}};
+        }
+        nc.settings.remove(QLatin1String(kImportedFrom));
+        if (!origin.isEmpty())
+            nc.settings.insert(QLatin1String(kImportedFrom), origin);
+    }
     const auto createdAt = r.integer(root, "created_at", -1, false);
     const auto updatedAt = r.integer(root, "updated_at", -1, false);
     const auto activeLeaf = r.integer(root, "active_leaf", -1, true);

@@ -15,3 +15,15 @@ causerie_add_test(tst_default_model_app SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_de
 target_compile_definitions(tst_default_model_app PRIVATE CAUSERIE_CLI="$<TARGET_FILE:causerie-cli>")
 add_dependencies(tst_default_model_app causerie-cli)
 set_tests_properties(tst_default_model_app PROPERTIES TIMEOUT 900)
+
+# The window's network guard and link policy (issue #20: nothing leaves the machine unasked).
+causerie_add_test(tst_networkguard SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_networkguard.cpp
+  LIBS causerie_appwindow LABELS app ui)
+qt_add_resources(tst_networkguard guard_resources PREFIX /guard BASE ${CMAKE_CURRENT_LIST_DIR}/gui
+  FILES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_networkguard.cpp)
+causerie_add_test(tst_linkopener SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_linkopener.cpp
+  LIBS causerie_appwindow LABELS app ui)
+
+# Hostile content shown in the real window, twice (restart): no request, no connection.
+causerie_add_test(tst_offline SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_offline.cpp LIBS causerie_appwindow
+  LABELS app ui TIMEOUT 900)

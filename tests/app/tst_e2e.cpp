@@ -82,6 +82,7 @@ private Q_SLOTS:
     void chatSurvivesRestart();
     void gpuAskedButNotGivenIsSaid();
     void exportAndImportFiles();
+    void importsNeverChooseABackend();
 };
 
 void TestEndToEnd::chatSurvivesRestart()
@@ -256,6 +257,65 @@ void TestEndToEnd::exportAndImportFiles()
     const QString message = errors.first().at(0).toString();
     QVERIFY2(message.startsWith(QStringLiteral("Cannot write %1").arg(nowhere)), qPrintable(message));
     QVERIFY(!QFile::exists(nowhere));
+}
+
+// A file naming a backend (here one of this machine's endpoints, as in an export made here)
+// opens on the local model: the next message goes nowhere else unless the user picks it. The
+// origin is shown, survives a restart, and goes back into an export; a forged origin in the
+// file's settings is not taken as it is.
+void TestEndToEnd::importsNeverChooseABackend()
+{
+    QTemporaryDir dir;
+    const QString dataDir = dir.filePath(QStringLiteral("data"));
+    QString endpoint;
+    const QString in = dir.filePath(QStringLiteral("in.json"));
+    {
+        AppWindow app(dataDir, QStringLiteral("en"));
+        AppController& c = app.controller();
+        endpoint = c.saveEndpoint({}, QStringLiteral("Mistral AI"), QStringLiteral("https://api.mistral.invalid"), {});
+        QVERIFY(!endpoint.isEmpty());
+        const QJsonObject user{{"id", 1}, {"parent", QJsonValue()}, {"role", "user"}, {"content", "Hi"},
+                               {"status", "done"}, {"created_at", 1000}, {"updated_at", 1000}};
+        const QJsonObject conv{{"format", "causerie.conversation"}, {"version", 1}, {"title", "From elsewhere"},
+                               {"created_at", 1000}, {"updated_at", 1000}, {"pinned", false},
+                               {"backend", "remote:" + endpoint}, {"model", "mistral-small-latest"},
+                               {"system_prompt", ""},
+                               {"settings", QJsonObject{{"temperature", 0.5}, {"imported_from", "forged"}}},
+                               {"active_leaf", 1}, {"messages", QJsonArray{user}}};
+        QFile f(in);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(conv).toJson());
+        f.close();
+        QVERIFY(c.importConversation(in));
+        QCOMPARE(c.conversationBackend(), QStringLiteral("local"));
+        QCOMPARE(c.conversationModel(), QString());
+        QCOMPARE(c.conversationOrigin(), QStringLiteral("was: Mistral AI · mistral-small-latest"));
+        QVERIFY(!c.backendReady());   // no local model open: nothing would be sent anywhere
+        QVERIFY(!c.chat()->send(QStringLiteral("Hello?")));
+
+        // Exported as it was read (the forged field is gone), the sampling kept.
+        const QString out = dir.filePath(QStringLiteral("out.json"));
+        QVERIFY(c.exportConversation(c.chat()->conversationId(), QUrl::fromLocalFile(out)));
+        QFile o(out);
+        QVERIFY(o.open(QIODevice::ReadOnly));
+        const QJsonObject back = QJsonDocument::fromJson(o.readAll()).object();
+        QCOMPARE(back.value("backend").toString(), "remote:" + endpoint);
+        QCOMPARE(back.value("model").toString(), QStringLiteral("mistral-small-latest"));
+        QCOMPARE(back.value("settings").toObject(), (QJsonObject{{"temperature", 0.5}}));
+
+        // Chosen by the user, it is used; the origin stays as information.
+        c.setConversationBackend("remote:" + endpoint, QStringLiteral("mistral-small-latest"));
+        QCOMPARE(c.conversationBackend(), "remote:" + endpoint);
+        QCOMPARE(c.conversationOrigin(), QStringLiteral("was: Mistral AI · mistral-small-latest"));
+    }
+    {
+        AppWindow app(dataDir, QStringLiteral("en"));
+        AppController& c = app.controller();
+        c.removeEndpoint(endpoint);   // another machine: the id names nothing here
+        QVERIFY(c.importConversation(in));
+        QCOMPARE(c.conversationBackend(), QStringLiteral("local"));
+        QCOMPARE(c.conversationOrigin(), QStringLiteral("was: a remote endpoint · mistral-small-latest"));
+    }
 }
 
 QTEST_MAIN(TestEndToEnd)
