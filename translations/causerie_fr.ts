@@ -4,49 +4,79 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="271"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="205"/>
+        <source>Causerie closed while opening a model last time; it was not reopened. Open it again from the model menu.</source>
+        <translation>Causerie s’est fermé pendant l’ouverture d’un modèle la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="207"/>
+        <source>Causerie closed while opening %1 last time; it was not reopened. Open it again from the model menu.</source>
+        <translation>Causerie s’est fermé pendant l’ouverture de %1 la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="310"/>
         <source>No file was chosen to export to.</source>
         <translation>Aucun fichier n’a été choisi pour l’export.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="295"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="334"/>
         <source>Cannot write %1: %2</source>
         <translation>Impossible d’écrire %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="316"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="355"/>
         <source>Conversation</source>
         <translation>Conversation</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="326"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="365"/>
         <source>Cannot read %1: %2</source>
         <translation>Impossible de lire %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="410"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="449"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="410"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="449"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="412"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="451"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="412"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="451"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="413"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="452"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="468"/>
+        <source>a remote endpoint</source>
+        <translation>un point d’accès distant</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="470"/>
+        <source>Local model</source>
+        <translation>Modèle local</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="474"/>
+        <source>was: %1</source>
+        <translation>avant : %1</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/appcontroller.cpp" line="474"/>
+        <source>was: %1 · %2</source>
+        <translation>avant : %1 · %2</translation>
     </message>
 </context>
 <context>
@@ -188,77 +218,77 @@
     <name>ConversationDelegate</name>
     <message>
         <location filename="../ui/ConversationDelegate.qml" line="18"/>
-        <location filename="../ui/ConversationDelegate.qml" line="25"/>
+        <location filename="../ui/ConversationDelegate.qml" line="26"/>
         <source>Untitled conversation</source>
         <translation>Conversation sans titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="33"/>
+        <location filename="../ui/ConversationDelegate.qml" line="35"/>
         <source>New title</source>
         <translation>Nouveau titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="41"/>
+        <location filename="../ui/ConversationDelegate.qml" line="43"/>
         <source>Conversation actions</source>
         <translation>Actions sur la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="70"/>
+        <location filename="../ui/ConversationDelegate.qml" line="72"/>
         <source>Causerie conversation (*.json)</source>
         <translation>Conversation Causerie (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="71"/>
+        <location filename="../ui/ConversationDelegate.qml" line="73"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="83"/>
+        <location filename="../ui/ConversationDelegate.qml" line="85"/>
         <source>Export the conversation</source>
         <translation>Exporter la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="105"/>
+        <location filename="../ui/ConversationDelegate.qml" line="107"/>
         <source>Rename</source>
         <translation>Renommer</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="109"/>
+        <location filename="../ui/ConversationDelegate.qml" line="111"/>
         <source>Unpin</source>
         <translation>Désépingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="109"/>
+        <location filename="../ui/ConversationDelegate.qml" line="111"/>
         <source>Pin</source>
         <translation>Épingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="113"/>
+        <location filename="../ui/ConversationDelegate.qml" line="115"/>
         <source>Copy as Markdown</source>
         <translation>Copier en Markdown</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="117"/>
+        <location filename="../ui/ConversationDelegate.qml" line="119"/>
         <source>Export as Markdown…</source>
         <translation>Exporter en Markdown…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="121"/>
+        <location filename="../ui/ConversationDelegate.qml" line="123"/>
         <source>Export for import (JSON)…</source>
         <translation>Exporter pour importer (JSON)…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="126"/>
+        <location filename="../ui/ConversationDelegate.qml" line="128"/>
         <source>Delete…</source>
         <translation>Supprimer…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="138"/>
+        <location filename="../ui/ConversationDelegate.qml" line="140"/>
         <source>Delete this conversation?</source>
         <translation>Supprimer cette conversation ?</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="141"/>
+        <location filename="../ui/ConversationDelegate.qml" line="143"/>
         <source>“%1” will be deleted. You can undo this for a few seconds.</source>
         <translation>« %1 » sera supprimée. Vous pourrez annuler pendant quelques secondes.</translation>
     </message>
@@ -337,11 +367,31 @@
     </message>
 </context>
 <context>
-    <name>EndpointStore</name>
+    <name>EndpointPolicy</name>
     <message>
-        <location filename="../app/backends/endpointstore.cpp" line="57"/>
+        <location filename="../app/backends/endpointpolicy.cpp" line="28"/>
         <source>&quot;%1&quot; is not a usable address: it must start with http:// or https:// and name a server.</source>
         <translation>« %1 » n’est pas une adresse utilisable : elle doit commencer par http:// ou https:// et nommer un serveur.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/endpointpolicy.cpp" line="31"/>
+        <source>The address &quot;%1&quot; carries a user name or password (user:password@). Causerie sends credentials only as the API key: remove them from the address and enter the key in the API key field.</source>
+        <translation>L’adresse « %1 » contient un nom d’utilisateur ou un mot de passe (utilisateur:motdepasse@). Causerie n’envoie d’identifiants que sous forme de clé d’API : retirez-les de l’adresse et saisissez la clé dans le champ Clé d’API.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/endpointpolicy.cpp" line="35"/>
+        <source>The address &quot;%1&quot; has a query string or a fragment (such as ?api-key=...). An address must not carry a key or parameters: remove everything from &quot;?&quot; or &quot;#&quot; on, and enter the key in the API key field.</source>
+        <translation>L’adresse « %1 » contient une chaîne de requête ou un fragment (comme ?api-key=...). Une adresse ne doit porter ni clé ni paramètres : supprimez tout à partir de « ? » ou « # », et saisissez la clé dans le champ Clé d’API.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/endpointpolicy.cpp" line="72"/>
+        <source>Nothing was sent: the address %1 uses http://, so the API key would travel unencrypted to %2, which is not this computer.</source>
+        <translation>Rien n’a été envoyé : l’adresse %1 utilise http://, la clé d’API voyagerait donc en clair jusqu’à %2, qui n’est pas cet ordinateur.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/endpointpolicy.cpp" line="74"/>
+        <source>Nothing was sent to &quot;%1&quot;: its address %2 uses http://, so the API key would travel unencrypted to %3, which is not this computer.</source>
+        <translation>Rien n’a été envoyé à « %1 » : son adresse %2 utilise http://, la clé d’API voyagerait donc en clair jusqu’à %3, qui n’est pas cet ordinateur.</translation>
     </message>
 </context>
 <context>
@@ -412,23 +462,22 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="161"/>
+        <location filename="../app/local/engineworker.cpp" line="171"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="176"/>
-        <location filename="../app/local/engineworker.cpp" line="194"/>
+        <location filename="../app/local/engineworker.cpp" line="192"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="205"/>
+        <location filename="../app/local/engineworker.cpp" line="203"/>
         <source>This message needs %1 tokens but the model&apos;s context holds %2. Shorten it, or raise the context size in Settings.</source>
         <translation>Ce message demande %1 jetons mais le contexte du modèle en contient %2. Raccourcissez-le, ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="250"/>
+        <location filename="../app/local/engineworker.cpp" line="249"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>
@@ -454,48 +503,48 @@
         <translation>Causerie — %1</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="91"/>
+        <location filename="../ui/Main.qml" line="93"/>
         <source>Conversation deleted.</source>
         <translation>Conversation supprimée.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="94"/>
+        <location filename="../ui/Main.qml" line="96"/>
         <source>Undo</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="96"/>
+        <location filename="../ui/Main.qml" line="98"/>
         <source>Undo delete</source>
         <translation>Annuler la suppression</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="108"/>
-        <location filename="../ui/Main.qml" line="138"/>
+        <location filename="../ui/Main.qml" line="110"/>
+        <location filename="../ui/Main.qml" line="141"/>
         <source>Something went wrong</source>
         <translation>Un problème est survenu</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="126"/>
+        <location filename="../ui/Main.qml" line="129"/>
         <source>The model could not be opened</source>
         <translation>Le modèle n’a pas pu être ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="131"/>
+        <location filename="../ui/Main.qml" line="134"/>
         <source>The model is not (entirely) on the GPU</source>
         <translation>Le modèle n’est pas (entièrement) sur la carte graphique</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="132"/>
+        <location filename="../ui/Main.qml" line="135"/>
         <source>%1 was opened, but not as the settings asked (device: NVIDIA GPU).</source>
         <translation>%1 a été ouvert, mais pas comme le demandent les réglages (matériel : carte graphique NVIDIA).</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="134"/>
+        <location filename="../ui/Main.qml" line="137"/>
         <source>It works, more slowly. Settings → Engine chooses the device and the number of GPU layers.</source>
         <translation>Il fonctionne, plus lentement. Réglages → Moteur permet de choisir le matériel et le nombre de couches sur la carte graphique.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="146"/>
+        <location filename="../ui/Main.qml" line="149"/>
         <source>Your conversations could not be opened</source>
         <translation>Vos conversations n’ont pas pu être ouvertes</translation>
     </message>
@@ -503,154 +552,154 @@
 <context>
     <name>MessageDelegate</name>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="35"/>
-        <location filename="../ui/MessageDelegate.qml" line="53"/>
+        <location filename="../ui/MessageDelegate.qml" line="36"/>
+        <location filename="../ui/MessageDelegate.qml" line="54"/>
         <source>You</source>
         <translation>Vous</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="35"/>
-        <location filename="../ui/MessageDelegate.qml" line="53"/>
+        <location filename="../ui/MessageDelegate.qml" line="36"/>
+        <location filename="../ui/MessageDelegate.qml" line="54"/>
         <source>Assistant</source>
         <translation>Assistant</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="63"/>
+        <location filename="../ui/MessageDelegate.qml" line="65"/>
         <source>Thinking…</source>
         <translation>Réflexion…</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="63"/>
+        <location filename="../ui/MessageDelegate.qml" line="65"/>
         <source>Thought process</source>
         <translation>Raisonnement</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="68"/>
+        <location filename="../ui/MessageDelegate.qml" line="70"/>
         <source>Hide the model&apos;s thinking</source>
         <translation>Masquer la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="68"/>
+        <location filename="../ui/MessageDelegate.qml" line="70"/>
         <source>Show the model&apos;s thinking</source>
         <translation>Afficher la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="87"/>
+        <location filename="../ui/MessageDelegate.qml" line="89"/>
         <source>The model&apos;s thinking</source>
         <translation>La réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="108"/>
+        <location filename="../ui/MessageDelegate.qml" line="110"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="135"/>
+        <location filename="../ui/MessageDelegate.qml" line="139"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="136"/>
+        <location filename="../ui/MessageDelegate.qml" line="140"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="147"/>
+        <location filename="../ui/MessageDelegate.qml" line="151"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="152"/>
+        <location filename="../ui/MessageDelegate.qml" line="156"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="158"/>
+        <location filename="../ui/MessageDelegate.qml" line="162"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="162"/>
+        <location filename="../ui/MessageDelegate.qml" line="166"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="163"/>
+        <location filename="../ui/MessageDelegate.qml" line="167"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="168"/>
+        <location filename="../ui/MessageDelegate.qml" line="172"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="170"/>
+        <location filename="../ui/MessageDelegate.qml" line="174"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="175"/>
+        <location filename="../ui/MessageDelegate.qml" line="179"/>
         <source>Regenerate</source>
         <translation>Régénérer</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="177"/>
+        <location filename="../ui/MessageDelegate.qml" line="181"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="182"/>
+        <location filename="../ui/MessageDelegate.qml" line="186"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="183"/>
+        <location filename="../ui/MessageDelegate.qml" line="187"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="199"/>
+        <location filename="../ui/MessageDelegate.qml" line="203"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="201"/>
+        <location filename="../ui/MessageDelegate.qml" line="205"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="203"/>
+        <location filename="../ui/MessageDelegate.qml" line="207"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="205"/>
+        <location filename="../ui/MessageDelegate.qml" line="209"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="207"/>
+        <location filename="../ui/MessageDelegate.qml" line="211"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="208"/>
+        <location filename="../ui/MessageDelegate.qml" line="212"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="209"/>
+        <location filename="../ui/MessageDelegate.qml" line="213"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="210"/>
+        <location filename="../ui/MessageDelegate.qml" line="214"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="211"/>
+        <location filename="../ui/MessageDelegate.qml" line="215"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
     </message>
@@ -658,23 +707,43 @@
 <context>
     <name>MessageSegment</name>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="30"/>
+        <location filename="../ui/MessageSegment.qml" line="32"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="53"/>
+        <location filename="../ui/MessageSegment.qml" line="66"/>
+        <source>Open this link?</source>
+        <translation>Ouvrir ce lien ?</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="66"/>
+        <source>This link is not opened</source>
+        <translation>Ce lien n’est pas ouvert</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="77"/>
+        <source>It leads to:</source>
+        <translation>Il mène à :</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="78"/>
+        <source>Causerie opens only web (http, https) and e-mail (mailto) links from a conversation. This one is:</source>
+        <translation>Causerie n’ouvre depuis une conversation que les liens web (http, https) et de courriel (mailto). Celui-ci est :</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="120"/>
         <source>code</source>
         <translation>code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="59"/>
-        <location filename="../ui/MessageSegment.qml" line="61"/>
+        <location filename="../ui/MessageSegment.qml" line="127"/>
+        <location filename="../ui/MessageSegment.qml" line="129"/>
         <source>Copy code</source>
         <translation>Copier le code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="76"/>
+        <location filename="../ui/MessageSegment.qml" line="145"/>
         <source>Code</source>
         <translation>Code</translation>
     </message>
@@ -878,87 +947,87 @@
         <translation>Télécharger un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="39"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="40"/>
         <source>Models are saved in %1</source>
         <translation>Les modèles sont enregistrés dans %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="59"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="62"/>
         <source>Recommended models</source>
         <translation>Modèles recommandés</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="90"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="93"/>
         <source>%1 (%2, %3)</source>
         <translation>%1 (%2, %3)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="101"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="106"/>
         <source>Download %1, needs %2 of memory, license %3</source>
         <translation>Téléchargement de %1, demande %2 de mémoire, licence %3</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="111"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="117"/>
         <source>Download progress of %1</source>
         <translation>Progression du téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="116"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="122"/>
         <source>Paused at %1</source>
         <translation>En pause à %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="123"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="130"/>
         <source>Download failed: %1</source>
         <translation>Échec du téléchargement : %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="139"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="148"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="140"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="149"/>
         <source>Download %1</source>
         <translation>Télécharger %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="145"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="154"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="146"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="155"/>
         <source>Pause the download of %1</source>
         <translation>Mettre en pause le téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="151"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="160"/>
         <source>Resume</source>
         <translation>Reprendre</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="152"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="161"/>
         <source>Resume the download of %1</source>
         <translation>Reprendre le téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="158"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="167"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="159"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="168"/>
         <source>Cancel the download of %1 and delete the partial file</source>
         <translation>Annuler le téléchargement de %1 et supprimer le fichier partiel</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="164"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="173"/>
         <source>Use</source>
         <translation>Utiliser</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="165"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="174"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
     </message>
@@ -971,97 +1040,97 @@
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="29"/>
+        <location filename="../ui/ModelDialog.qml" line="30"/>
         <source>Open a model</source>
         <translation>Ouvrir un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="30"/>
+        <location filename="../ui/ModelDialog.qml" line="31"/>
         <source>GGUF models (*.gguf)</source>
         <translation>Modèles GGUF (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="30"/>
+        <location filename="../ui/ModelDialog.qml" line="31"/>
         <source>All files (*)</source>
         <translation>Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="41"/>
+        <location filename="../ui/ModelDialog.qml" line="42"/>
         <source>Open model…</source>
         <translation>Ouvrir un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="42"/>
+        <location filename="../ui/ModelDialog.qml" line="43"/>
         <source>Open model file</source>
         <translation>Ouvrir un fichier de modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="47"/>
+        <location filename="../ui/ModelDialog.qml" line="48"/>
         <source>Download a model…</source>
         <translation>Télécharger un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="48"/>
+        <location filename="../ui/ModelDialog.qml" line="49"/>
         <source>Download a model</source>
         <translation>Télécharger un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="57"/>
+        <location filename="../ui/ModelDialog.qml" line="58"/>
         <source>Loading the model</source>
         <translation>Chargement du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="72"/>
+        <location filename="../ui/ModelDialog.qml" line="74"/>
         <source>Name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="74"/>
+        <location filename="../ui/ModelDialog.qml" line="76"/>
         <source>Architecture</source>
         <translation>Architecture</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="76"/>
+        <location filename="../ui/ModelDialog.qml" line="78"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="78"/>
+        <location filename="../ui/ModelDialog.qml" line="80"/>
         <source>Quantization</source>
         <translation>Quantification</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="80"/>
+        <location filename="../ui/ModelDialog.qml" line="82"/>
         <source>File size</source>
         <translation>Taille du fichier</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="82"/>
+        <location filename="../ui/ModelDialog.qml" line="84"/>
         <source>Context</source>
         <translation>Contexte</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="83"/>
+        <location filename="../ui/ModelDialog.qml" line="85"/>
         <source>%1 tokens (trained for %2)</source>
         <translation>%1 jetons (entraîné pour %2)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="84"/>
+        <location filename="../ui/ModelDialog.qml" line="86"/>
         <source>Chat format</source>
         <translation>Format de discussion</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="86"/>
+        <location filename="../ui/ModelDialog.qml" line="88"/>
         <source>Device</source>
         <translation>Matériel</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="100"/>
+        <location filename="../ui/ModelDialog.qml" line="103"/>
         <source>Recent models</source>
         <translation>Modèles récents</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="109"/>
+        <location filename="../ui/ModelDialog.qml" line="119"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
     </message>
@@ -1222,72 +1291,97 @@
 <context>
     <name>RemoteBackend</name>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="121"/>
-        <source>The endpoint address &quot;%1&quot; is not usable: it must start with http:// or https:// and name a server.</source>
-        <translation>L’adresse du point d’accès « %1 » n’est pas utilisable : elle doit commencer par http:// ou https:// et nommer un serveur.</translation>
-    </message>
-    <message>
-        <location filename="../app/backends/remotebackend.cpp" line="124"/>
+        <location filename="../app/backends/remotebackend.cpp" line="164"/>
         <source>No model is chosen for this remote endpoint.</source>
         <translation>Aucun modèle n’est choisi pour ce point d’accès distant.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="244"/>
+        <location filename="../app/backends/remotebackend.cpp" line="275"/>
         <source>The server at %1 sent nothing for %2 seconds, so the request was stopped. Try again; if it keeps happening the server may be overloaded.</source>
         <translation>Le serveur %1 n’a rien envoyé pendant %2 secondes : la requête a été arrêtée. Réessayez ; si cela se répète, le serveur est peut-être surchargé.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="272"/>
+        <location filename="../app/backends/remotebackend.cpp" line="303"/>
         <source>The server&apos;s answer is too large to be read.</source>
         <translation>La réponse du serveur est trop grande pour être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="307"/>
+        <location filename="../app/backends/remotebackend.cpp" line="329"/>
         <source>The server sent an event too large to be read.</source>
         <translation>Le serveur a envoyé un événement trop grand pour être lu.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="348"/>
+        <location filename="../app/backends/remotebackend.cpp" line="360"/>
+        <source>The answer grew past %L1 characters, the most Causerie accepts for one answer, so it was stopped. The text so far is kept.</source>
+        <translation>La réponse a dépassé %L1 caractères, le maximum que Causerie accepte pour une réponse ; elle a donc été arrêtée. Le texte déjà reçu est conservé.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remotebackend.cpp" line="419"/>
         <source>The server sent a part of the answer Causerie could not read; the answer is incomplete.</source>
         <translation>Le serveur a envoyé une partie de la réponse que Causerie n’a pas pu lire ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="353"/>
+        <location filename="../app/backends/remotebackend.cpp" line="424"/>
         <source>The server reported an error in the middle of the answer; the answer is incomplete.</source>
         <translation>Le serveur a signalé une erreur au milieu de la réponse ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="368"/>
+        <location filename="../app/backends/remotebackend.cpp" line="442"/>
         <source>The model stopped with an error on the server; the answer is incomplete.</source>
         <translation>Le modèle s’est arrêté sur une erreur côté serveur ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="405"/>
+        <location filename="../app/backends/remotebackend.cpp" line="469"/>
+        <source>The server at %1 redirected the request to %2, another server. Causerie does not follow it, so the API key was not sent there. If the service moved, change the endpoint&apos;s base URL in Settings.</source>
+        <translation>Le serveur %1 a redirigé la requête vers %2, un autre serveur. Causerie ne suit pas cette redirection : la clé d’API n’y a pas été envoyée. Si le service a déménagé, modifiez l’URL de base du point d’accès dans les Réglages.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remotebackend.cpp" line="493"/>
         <source>The server at %1 did not answer like a chat API. Check the base URL of the endpoint.</source>
         <translation>Le serveur %1 n’a pas répondu comme une API de discussion. Vérifiez l’URL de base du point d’accès.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="411"/>
+        <location filename="../app/backends/remotebackend.cpp" line="499"/>
         <source>The connection closed before the answer was complete.</source>
         <translation>La connexion s’est fermée avant la fin de la réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="412"/>
+        <location filename="../app/backends/remotebackend.cpp" line="500"/>
         <source>The server closed the connection without sending an answer.</source>
         <translation>Le serveur a fermé la connexion sans envoyer de réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="432"/>
+        <location filename="../app/backends/remotebackend.cpp" line="31"/>
         <source>The server asks to wait %1 seconds before trying again.</source>
         <translation>Le serveur demande d’attendre %1 secondes avant de réessayer.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="454"/>
+        <location filename="../app/backends/remotebackend.cpp" line="33"/>
+        <source>The server asks to wait %1 minutes before trying again.</source>
+        <translation>Le serveur demande d’attendre %1 minutes avant de réessayer.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remotebackend.cpp" line="34"/>
+        <source>The server asks to wait more than a day before trying again.</source>
+        <translation>Le serveur demande d’attendre plus d’un jour avant de réessayer.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remotebackend.cpp" line="152"/>
+        <source>The endpoint address &quot;%1&quot; is not usable.</source>
+        <translation>L’adresse du point d’accès « %1 » n’est pas utilisable.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remotebackend.cpp" line="160"/>
+        <source>Use an https:// address, or tick &quot;Allow insecure connection (key sent unencrypted)&quot; for this endpoint in Settings.</source>
+        <translation>Utilisez une adresse https://, ou cochez « Autoriser la connexion non sécurisée (clé envoyée en clair) » pour ce point d’accès dans les Réglages.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remotebackend.cpp" line="544"/>
         <source>The server&apos;s model list could not be read.</source>
         <translation>La liste des modèles du serveur n’a pas pu être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="466"/>
+        <location filename="../app/backends/remotebackend.cpp" line="556"/>
         <source>The server&apos;s answer could not be read.</source>
         <translation>La réponse du serveur n’a pas pu être lue.</translation>
     </message>
@@ -1386,71 +1480,104 @@
 <context>
     <name>RemoteSettings</name>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="17"/>
+        <location filename="../ui/RemoteSettings.qml" line="33"/>
         <source>No system keychain is available: keys are kept in memory until Causerie quits, never on disk.</source>
         <translation>Aucun trousseau système n’est disponible : les clés restent en mémoire jusqu’à la fermeture de Causerie, jamais sur le disque.</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="27"/>
+        <location filename="../ui/RemoteSettings.qml" line="44"/>
         <source>Endpoints</source>
         <translation>Points d’accès</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="45"/>
+        <location filename="../ui/RemoteSettings.qml" line="66"/>
         <source>Name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="49"/>
+        <location filename="../ui/RemoteSettings.qml" line="71"/>
         <source>Mistral AI</source>
         <translation>Mistral AI</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="50"/>
+        <location filename="../ui/RemoteSettings.qml" line="72"/>
         <source>Endpoint name</source>
         <translation>Nom du point d’accès</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="52"/>
-        <location filename="../ui/RemoteSettings.qml" line="57"/>
+        <location filename="../ui/RemoteSettings.qml" line="74"/>
+        <location filename="../ui/RemoteSettings.qml" line="80"/>
         <source>Base URL</source>
         <translation>URL de base</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="59"/>
-        <location filename="../ui/RemoteSettings.qml" line="65"/>
+        <location filename="../ui/RemoteSettings.qml" line="82"/>
+        <location filename="../ui/RemoteSettings.qml" line="90"/>
         <source>API key</source>
         <translation>Clé d’API</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="64"/>
+        <location filename="../ui/RemoteSettings.qml" line="88"/>
+        <source>Enter the key again</source>
+        <translation>Saisissez de nouveau la clé</translation>
+    </message>
+    <message>
+        <location filename="../ui/RemoteSettings.qml" line="89"/>
         <source>Unchanged</source>
         <translation>Inchangée</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="64"/>
+        <location filename="../ui/RemoteSettings.qml" line="89"/>
         <source>Key (kept in the system keychain)</source>
         <translation>Clé (conservée dans le trousseau système)</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="71"/>
+        <location filename="../ui/RemoteSettings.qml" line="99"/>
+        <source>Allow insecure connection (key sent unencrypted)</source>
+        <translation>Autoriser la connexion non sécurisée (clé envoyée en clair)</translation>
+    </message>
+    <message>
+        <location filename="../ui/RemoteSettings.qml" line="112"/>
+        <source>The address now points to another server, so its saved API key was forgotten. Enter the key again (none is needed for a local server).</source>
+        <translation>L’adresse désigne maintenant un autre serveur : la clé d’API enregistrée a donc été oubliée. Saisissez de nouveau la clé (inutile pour un serveur local).</translation>
+    </message>
+    <message>
+        <location filename="../ui/RemoteSettings.qml" line="113"/>
+        <source>This address points to another server (scheme, host or port): saving forgets the saved API key, so enter it again.</source>
+        <translation>Cette adresse désigne un autre serveur (schéma, hôte ou port) : l’enregistrer oublie la clé d’API enregistrée, saisissez-la donc de nouveau.</translation>
+    </message>
+    <message>
+        <location filename="../ui/RemoteSettings.qml" line="119"/>
         <source>Save</source>
         <translation>Enregistrer</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="71"/>
+        <location filename="../ui/RemoteSettings.qml" line="119"/>
         <source>Add endpoint</source>
         <translation>Ajouter le point d’accès</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="83"/>
+        <location filename="../ui/RemoteSettings.qml" line="133"/>
         <source>New</source>
         <translation>Nouveau</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="87"/>
+        <location filename="../ui/RemoteSettings.qml" line="137"/>
         <source>Remove</source>
         <translation>Retirer</translation>
+    </message>
+</context>
+<context>
+    <name>SafeMarkdown</name>
+    <message>
+        <location filename="../app/highlight/safemarkdown.cpp" line="184"/>
+        <source>image: %1</source>
+        <translation>image : %1</translation>
+    </message>
+    <message>
+        <location filename="../app/highlight/safemarkdown.cpp" line="185"/>
+        <source>image: %1 — %2</source>
+        <translation>image : %1 — %2</translation>
     </message>
 </context>
 <context>
@@ -1584,32 +1711,32 @@
         <translation>Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="63"/>
+        <location filename="../ui/Sidebar.qml" line="64"/>
         <source>Search conversations (Ctrl+K)</source>
         <translation>Rechercher dans les conversations (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="64"/>
+        <location filename="../ui/Sidebar.qml" line="65"/>
         <source>Search conversations</source>
         <translation>Rechercher dans les conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="82"/>
+        <location filename="../ui/Sidebar.qml" line="83"/>
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="104"/>
+        <location filename="../ui/Sidebar.qml" line="106"/>
         <source>No conversations yet.</source>
         <translation>Pas encore de conversation.</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="116"/>
+        <location filename="../ui/Sidebar.qml" line="118"/>
         <source>Search results</source>
         <translation>Résultats de la recherche</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="148"/>
+        <location filename="../ui/Sidebar.qml" line="153"/>
         <source>Nothing found.</source>
         <translation>Aucun résultat.</translation>
     </message>
@@ -1617,7 +1744,7 @@
 <context>
     <name>StatusLine</name>
     <message>
-        <location filename="../ui/StatusLine.qml" line="33"/>
+        <location filename="../ui/StatusLine.qml" line="37"/>
         <source>Last answer: %1 tokens/s</source>
         <translation>Dernière réponse : %1 jetons/s</translation>
     </message>
@@ -1625,55 +1752,73 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../ui/TopBar.qml" line="18"/>
-        <location filename="../ui/TopBar.qml" line="66"/>
+        <location filename="../ui/TopBar.qml" line="36"/>
+        <location filename="../ui/TopBar.qml" line="126"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="36"/>
+        <location filename="../ui/TopBar.qml" line="60"/>
         <source>Backend for this conversation</source>
         <translation>Moteur de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="52"/>
+        <location filename="../ui/TopBar.qml" line="83"/>
+        <source>Imported. Causerie answers it with the backend chosen on the left, never with this one unless you choose it.</source>
+        <translation>Importée. Causerie y répond avec le moteur choisi à gauche, jamais avec celui-ci sauf si vous le choisissez.</translation>
+    </message>
+    <message>
+        <location filename="../ui/TopBar.qml" line="99"/>
         <source>Remote model</source>
         <translation>Modèle distant</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="63"/>
+        <location filename="../ui/TopBar.qml" line="114"/>
         <source>Loading model…</source>
         <translation>Chargement du modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="65"/>
+        <location filename="../ui/TopBar.qml" line="116"/>
         <source>Open model…</source>
         <translation>Ouvrir un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="82"/>
+        <location filename="../ui/TopBar.qml" line="142"/>
         <source>Chat options</source>
         <translation>Options de la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="83"/>
+        <location filename="../ui/TopBar.qml" line="143"/>
         <source>Options of this conversation</source>
         <translation>Options de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="85"/>
+        <location filename="../ui/TopBar.qml" line="145"/>
         <source>System prompt and answer settings of this conversation (Ctrl+Shift+O)</source>
         <translation>Prompt système et réglages de réponse de cette conversation (Ctrl+Maj+O)</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="91"/>
+        <location filename="../ui/TopBar.qml" line="151"/>
         <source>Settings</source>
         <translation>Réglages</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="93"/>
+        <location filename="../ui/TopBar.qml" line="153"/>
         <source>Settings (Ctrl+,)</source>
         <translation>Réglages (Ctrl+,)</translation>
+    </message>
+</context>
+<context>
+    <name>causerie::server::OpenAiServer</name>
+    <message>
+        <location filename="../app/server/openaiserver.cpp" line="248"/>
+        <source>Listening on %1 would let other computers use the model: set an API key (--api-key or CAUSERIE_SERVER_KEY) to allow it.</source>
+        <translation>Écouter sur %1 permettrait à d’autres ordinateurs d’utiliser le modèle : définissez une clé d’API (--api-key ou CAUSERIE_SERVER_KEY) pour l’autoriser.</translation>
+    </message>
+    <message>
+        <location filename="../app/server/openaiserver.cpp" line="256"/>
+        <source>Cannot listen on %1 port %2: %3</source>
+        <translation>Impossible d’écouter sur %1, port %2 : %3</translation>
     </message>
 </context>
 <context>
@@ -1708,37 +1853,37 @@
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/gui/main.cpp" line="60"/>
+        <location filename="../app/gui/main.cpp" line="65"/>
         <source>A chat client for local and remote language models</source>
         <translation>Un client de discussion pour modèles de langage locaux et distants</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="64"/>
+        <location filename="../app/gui/main.cpp" line="69"/>
         <source>Keep conversations and settings in &lt;dir&gt;.</source>
         <translation>Conserver les conversations et les réglages dans &lt;dir&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="67"/>
+        <location filename="../app/gui/main.cpp" line="72"/>
         <source>Open the model &lt;file.gguf&gt;.</source>
         <translation>Ouvrir le modèle &lt;file.gguf&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="70"/>
+        <location filename="../app/gui/main.cpp" line="75"/>
         <source>Interface language (en, fr).</source>
         <translation>Langue de l’interface (en, fr).</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="73"/>
+        <location filename="../app/gui/main.cpp" line="78"/>
         <source>Import the conversation &lt;file.json&gt; (as exported) and open it.</source>
         <translation>Importer la conversation &lt;file.json&gt; (telle qu’exportée) et l’ouvrir.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="76"/>
+        <location filename="../app/gui/main.cpp" line="81"/>
         <source>Use the light or dark theme this time.</source>
         <translation>Utiliser le thème clair ou sombre cette fois-ci.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="79"/>
+        <location filename="../app/gui/main.cpp" line="84"/>
         <source>Save a picture of the window to &lt;file.png&gt; and quit.</source>
         <translation>Enregistrer une image de la fenêtre dans &lt;file.png&gt; puis quitter.</translation>
     </message>
