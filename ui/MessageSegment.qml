@@ -12,6 +12,7 @@ Item {
     required property string language
     required property string markdown
     required property bool closed       // code: its closing fence has arrived
+    required property bool plain        // prose too costly for Qt's Markdown: shown as text
     readonly property bool isCode: kind === "code"
 
     implicitHeight: isCode ? codeBox.implicitHeight : prose.implicitHeight
@@ -21,8 +22,8 @@ Item {
         objectName: "proseText"
         visible: !root.isCode
         width: parent.width
-        text: root.isCode ? "" : root.markdown
-        textFormat: TextEdit.MarkdownText
+        text: root.isCode ? "" : root.plain ? root.text : root.markdown
+        textFormat: root.plain ? TextEdit.PlainText : TextEdit.MarkdownText
         wrapMode: TextEdit.Wrap
         readOnly: true
         selectByMouse: true

@@ -35,7 +35,9 @@ QString openingFence(const QString& trimmed)
 // The one place a prose segment's rendered Markdown is made from the text as written.
 MarkdownSegment proseSegment(const QString& text)
 {
-    return {MarkdownSegment::Prose, text, {}, safeMarkdown(text), false};
+    if (tooCostlyAsMarkdown(text))
+        return {MarkdownSegment::Prose, text, {}, {}, false, true};
+    return {MarkdownSegment::Prose, text, {}, safeMarkdown(text), false, false};
 }
 
 MarkdownSegment codeSegment(const QStringList& lines, const QString& fence, const QString& language, bool closed)
@@ -203,6 +205,8 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
         return s.markdown;
     case ClosedRole:
         return s.closed;
+    case PlainRole:
+        return s.plain;
     default:
         return {};
     }
@@ -211,5 +215,5 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
 QHash<int, QByteArray> MessageSegmentModel::roleNames() const
 {
     return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}, {MarkdownRole, "markdown"},
-            {ClosedRole, "closed"}};
+            {ClosedRole, "closed"}, {PlainRole, "plain"}};
 }

@@ -17,6 +17,7 @@ struct MarkdownSegment {
     QString language;   // code only: the word after the opening fence ("cpp"), may be empty
     QString markdown;   // prose: what the view renders; code: the block with its fences
     bool closed = false;   // code only: its closing fence has arrived (the last line is whole)
+    bool plain = false;    // prose only: too costly for Qt's Markdown (tooCostlyAsMarkdown): shown as text
 
     bool operator==(const MarkdownSegment&) const = default;
 };
@@ -77,7 +78,7 @@ class MessageSegmentModel : public QAbstractListModel
     Q_OBJECT
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
 public:
-    enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole };
+    enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole, PlainRole };
 
     explicit MessageSegmentModel(QObject* parent = nullptr);
 

@@ -460,3 +460,25 @@ QString safeMarkdown(const QString& markdown)
     flush();
     return out.join(QLatin1Char('\n'));
 }
+
+bool tooCostlyAsMarkdown(const QString& markdown)
+{
+    // Paragraphs end at blank lines; a list item, heading, quote or table row is a paragraph of
+    // its own for Qt. The count errs high: every character that may start a piece counts.
+    int count = 0;
+    for (QStringView line : QStringView(markdown).split(QLatin1Char('\n'))) {
+        const QStringView t = line.trimmed();
+        if (t.isEmpty() || isListItem(t.toString()) || t.startsWith(QLatin1Char('#')) ||
+            t.startsWith(QLatin1Char('>')) || t.contains(QLatin1Char('|')))
+            count = 0;
+        count += int(line.count(QLatin1String("://"))) + int(line.count(QLatin1String("www.")));
+        for (QChar c : line)
+            if (c == QLatin1Char('*') || c == QLatin1Char('_') || c == QLatin1Char('~') || c == QLatin1Char('`') ||
+                c == QLatin1Char('[') || c == QLatin1Char('<') || c == QLatin1Char('>') || c == QLatin1Char('&') ||
+                c == QLatin1Char('\\') || c == QLatin1Char('!') || c == QLatin1Char('@'))
+                ++count;
+        if (count > kMaxMarkupPerParagraph)
+            return true;
+    }
+    return false;
+}

@@ -23,7 +23,32 @@ TestCase {
             text: "[the docs](https://example.org/a?b=c) and more"
             markdown: "[the docs](https://example.org/a?b=c) and more"
             closed: true
+            plain: false
         }
+    }
+
+    // Prose the model made too costly for Qt's Markdown (MessageSegmentModel's `plain` role) is
+    // shown as the text it is: no link, no formatting, every character.
+    Component {
+        id: plainComponent
+        MessageSegment {
+            width: 600
+            kind: "text"
+            language: ""
+            text: "[a](https://example.org/a) *b* <img src=x>"
+            markdown: ""
+            closed: true
+            plain: true
+        }
+    }
+
+    function test_plainProseIsShownAsText() {
+        const s = createTemporaryObject(plainComponent, testCase)
+        const prose = findChild(s, "proseText")
+        verify(prose)
+        compare(prose.textFormat, TextEdit.PlainText)
+        compare(prose.getText(0, prose.length), "[a](https://example.org/a) *b* <img src=x>")
+        verify(prose.implicitHeight > 0)
     }
 
     function test_hoverShowsTheTarget() {

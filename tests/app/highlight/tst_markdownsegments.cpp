@@ -178,6 +178,25 @@ private Q_SLOTS:
     }
 
     // The model fed a growing answer (and then other answers) always shows its split.
+    // A segment with a paragraph too costly for Qt's Markdown is marked plain and given no
+    // Markdown to render; the others are untouched.
+    void costlyProseIsMarkedPlain()
+    {
+        const QString links = QStringLiteral("[l](http://h/x) ").repeated(1000);
+        const QString text = QStringLiteral("Intro paragraph.\n\n") + links + QStringLiteral("\n\n```cpp\nint x;\n```\n");
+        const QList<MarkdownSegment> s = splitMarkdown(text);
+        QCOMPARE(s.size(), 2);
+        QVERIFY(s.at(0).plain);
+        QVERIFY(s.at(0).markdown.isEmpty());
+        QVERIFY(s.at(0).text.contains(links.trimmed()));
+        QVERIFY(!s.at(1).plain);
+        MessageSegmentModel model;
+        model.setMarkdown(text);
+        QCOMPARE(model.data(model.index(0), MessageSegmentModel::PlainRole).toBool(), true);
+        QCOMPARE(model.data(model.index(1), MessageSegmentModel::PlainRole).toBool(), false);
+        QVERIFY(!splitMarkdown(QStringLiteral("Some *short* prose with a [link](https://a.b).")).constFirst().plain);
+    }
+
     void modelRowsFollowTheSplit_data() { splittingIncrementallyEqualsSplittingAtOnce_data(); }
     void modelRowsFollowTheSplit()
     {

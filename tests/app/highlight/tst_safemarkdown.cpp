@@ -274,6 +274,32 @@ private Q_SLOTS:
         QCOMPARE(c.count(QLatin1String("`<img src=x>`")), 20000);   // code kept as written
         QCOMPARE(c.count(QStringLiteral("[image\\: a — b](b)")), 20000);
     }
+
+    // The paragraphs Qt would take seconds over are recognised; ordinary prose, lists of links
+    // and the same links cut into paragraphs are not. (The costs behind the limit are in
+    // safemarkdown.h; here only which texts cross it.)
+    void tooCostlyParagraphs()
+    {
+        QString oneParagraph, tenPerParagraph, list, escapes;
+        for (int i = 0; i < 1500; ++i) {
+            oneParagraph += QStringLiteral("[l%1](http://h/%1) ").arg(i);
+            tenPerParagraph += QStringLiteral("[l%1](http://h/%1) ").arg(i) + (i % 10 == 9 ? QStringLiteral("\n\n") : QString());
+            list += QStringLiteral("- [item %1](https://example.org/%1) and *more*\n").arg(i);
+        }
+        escapes = QStringLiteral("<a> &amp; ").repeated(200);
+        QVERIFY(tooCostlyAsMarkdown(oneParagraph));
+        QVERIFY(tooCostlyAsMarkdown(escapes));
+        QVERIFY(tooCostlyAsMarkdown(QStringLiteral("*w* ").repeated(200)));
+        QVERIFY(!tooCostlyAsMarkdown(tenPerParagraph));
+        QVERIFY(!tooCostlyAsMarkdown(list));
+        const QString prose = QStringLiteral(
+            "Use `std::vector<int>` when the size changes, **not** a raw array; see [the reference]"
+            "(https://en.cppreference.com/w/cpp/container/vector) and *Effective Modern C++*, item 18. ");
+        QVERIFY(!tooCostlyAsMarkdown(prose.repeated(10)));   // a dense 1.8 KB paragraph
+        // The limit is where it says: one markup character more crosses it.
+        QVERIFY(!tooCostlyAsMarkdown(QString(kMaxMarkupPerParagraph, QLatin1Char('*'))));
+        QVERIFY(tooCostlyAsMarkdown(QString(kMaxMarkupPerParagraph + 1, QLatin1Char('*'))));
+    }
 };
 
 QTEST_MAIN(TestSafeMarkdown)
