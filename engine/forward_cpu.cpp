@@ -195,7 +195,11 @@ private:
         // GGUFFile::open always maps the file, from_memory leaves the path empty. A tied output is
         // also the embedding table, read row by row for every token.
         const bool mapped = !m.file.path().empty();
-        for (const auto& [w, offset] : placed) {
+        for (const auto& entry : placed) {
+            // Not a structured binding: clang before 16 cannot capture one in the lambda below
+            // (the fuzzing configuration builds with clang 14).
+            const Weight* w = entry.first;
+            const size_t offset = entry.second;
             uint8_t* dst = m_packed_arena.data() + offset;
             const int64_t groups = (w->rows + kRepackRows - 1) / kRepackRows;
             // Runs of ~8 MiB of source rows, released as soon as they are copied: the peak is the
