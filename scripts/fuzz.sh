@@ -23,6 +23,8 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 build=build/fuzz
+results="$build/results.tsv"
+rm -f "$results"   # so nobody reads a previous run's results when this build fails
 jobs=${FUZZ_JOBS:-$(nproc)}
 for cc in clang-14 clang++-14; do
   command -v "$cc" >/dev/null || { echo "fuzz: $cc is missing (scripts/setup.sh installs it)" >&2; exit 1; }
@@ -44,7 +46,7 @@ fi
 export QT_QPA_PLATFORM=offscreen
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
-results="$build/results.tsv"
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$PWD/tests/fuzz/lsan.supp:print_suppressions=0}
 : >"$results"
 rows=()
 failed=0

@@ -14,6 +14,8 @@ packages=(
   qml6-module-qt-labs-folderlistmodel
   qtkeychain-qt6-dev libgl-dev xvfb xauth
   libboost-context-dev
+  # The fuzzing configuration (scripts/fuzz.sh): clang 14 with libFuzzer and the ASan/UBSan runtimes.
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
 
 missing=()
