@@ -66,9 +66,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     if (kind < 6) {
         tmpl = ChatTemplate::of_kind(ChatTemplateKind(kind));
     } else {
-        VocabData vocab = v.data;   // detection reads only the template text and the control tokens
-        vocab.chat_template = std::string(in.until(0));
-        tmpl = ChatTemplate::detect(vocab, tok);
+        // Detection reads only the template text and the control tokens: the shared vocabulary
+        // takes each input's text (a copy of SmolLM2's would cost more than the rest).
+        v.data.chat_template = std::string(in.until(0));
+        tmpl = ChatTemplate::detect(v.data, tok);
         (void)tmpl.default_system();
         (void)tmpl.knowledge_line();
     }
