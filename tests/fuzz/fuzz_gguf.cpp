@@ -2,11 +2,16 @@
 // memory). Every accepted file is then used the way the app uses it: every metadata value read
 // through its typed getter, every tensor's bytes touched (ASan sees any view outside the file),
 // the vocabulary read and turned into a tokenizer with its chat template, the model loaded.
-// Invariant: every weight the loader hands out lies inside the file.
+// Invariant: every weight the loader hands out lies inside the file. A model the loader accepts
+// then runs two tokens on the CPU backend (8-token context, one thread): every shape is bounded by
+// the file's size, since every weight lies inside it.
 #include "fuzz_common.h"
 
+#include "engine/backend.h"
 #include "engine/chat_template.h"
 #include "engine/tokenizer.h"
+
+#include <vector>
 
 using namespace causerie;
 
@@ -91,5 +96,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     for (const LayerWeights& l : model->layers)
         for (const Weight* w : {&l.attn_norm, &l.wq, &l.wk, &l.wv, &l.wo, &l.ffn_norm, &l.w_gate, &l.w_up, &l.w_down})
             check_inside(*w, data, size);
+
+    BackendOptions options;
+    options.n_ctx = 8;
+    options.n_threads = 1;
+    options.device = "cpu";
+    auto backend = create_cpu_backend(*model, options);
+    if (!backend)
+        return 0;
+    FUZZ_CHECK((*backend)->n_vocab() == model->hp.n_vocab);
+    std::vector<float> logits(size_t(model->hp.n_vocab));
+    const int32_t tokens[] = {0, int32_t(model->hp.n_vocab - 1)};
+    (void)(*backend)->eval(tokens, 0, logits.data());
     return 0;
 }
