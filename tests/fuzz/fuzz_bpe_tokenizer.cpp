@@ -5,8 +5,9 @@
 //  - the pre-tokenizer's pieces put together are the text;
 //  - decode(encode(text)) is the text, byte for byte, once the bytes that have no token of their
 //    own are taken out (encode drops them, as Hugging Face's tokenizer does: SmolLM2 has none for
-//    the UTF-8 lead bytes 0xF1-0xF3 of planes 4-15, 0xC0, 0xC1 and 0xF5-0xFF) and what is left
-//    is decoded with U+FFFD for each byte that is not part of a whole character;
+//    the controls 0x04 0x06 0x13 0x14 0x16 0x1D, the UTF-8 lead bytes 0xF1 0xF2 of planes 4-11,
+//    nor for 0xC0 0xC1 0xF5-0xFF that UTF-8 never uses) and what is left is decoded with U+FFFD
+//    for each byte that is not part of a whole character;
 //  - StreamDecoder, one id at a time, gives exactly Tokenizer::decode's text.
 #include "fuzz_common.h"
 
