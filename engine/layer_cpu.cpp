@@ -118,8 +118,11 @@ void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& wei
     // GGUFFile::open always maps the file, from_memory leaves the path empty. A tied output is
     // also the embedding table, read row by row for every token.
     const bool mapped = !model.file.path().empty();
-    for (const auto& [w, offset] : placed) {
-        uint8_t* dst = m_packed_arena.data() + offset;
+    for (const auto& entry : placed) {
+        // Not a structured binding: clang before 16 cannot capture one in the lambda below
+        // (the fuzzing configuration builds with clang 14).
+        const Weight* w = entry.first;
+        uint8_t* dst = m_packed_arena.data() + entry.second;
         const int64_t groups = (w->rows + kRepackRows - 1) / kRepackRows;
         // Runs of ~8 MiB of source rows, released as soon as they are copied: the peak is the
         // repacked copy plus one run, not plus the largest tensor (the 32000-row output).

@@ -20,6 +20,8 @@ packages=(
   libboost-context-dev
   # tst_offline counts the app's connect() calls under strace (in a network namespace: unshare, util-linux).
   strace
+  # The fuzzing configuration (scripts/fuzz.sh): clang 14 with libFuzzer and the ASan/UBSan runtimes.
+  clang-14 libclang-rt-14-dev libfuzzer-14-dev
 )
 
 missing=()

@@ -3,7 +3,9 @@
 #  1. the normal build (RelWithDebInfo; CUDA code compiled for one architecture when nvcc exists),
 #     all tests except those labelled `gpu` when no GPU is present;
 #  2. the sanitizer build (ASan + UBSan) of the engine, running the tests labelled `sanitize`
-#     (bad input, tokenizer, GGUF validation).
+#     (bad input, tokenizer, GGUF validation);
+#  3. the fuzzing build (clang 14 + libFuzzer, ASan + UBSan), every fuzz target run for
+#     FUZZ_SECONDS (default 20) from its seeds: one pass/fail line each (scripts/fuzz.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh || exit 1
@@ -61,6 +63,24 @@ if cmake -S . -B build/asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCAUSERIE_SANITIZ
     run_ctest "sanitizer build" build/asan -L sanitize
 else
   failed=$((failed + 1)); summary+=("sanitizer build: BUILD FAILED")
+fi
+
+# Short runs: they catch what the seeds and the last changes reach quickly; long campaigns are
+# scripts/fuzz.sh's job (docs/fuzzing.md).
+fuzz_seconds=${FUZZ_SECONDS:-20}
+if FUZZ_JOBS=$jobs scripts/fuzz.sh "$fuzz_seconds"; then :; fi
+if [ -s build/fuzz/results.tsv ]; then
+  while IFS=$'\t' read -r target runs speed cov0 cov1 result; do
+    if [ "$result" = ok ]; then
+      passed=$((passed + 1))
+      summary+=("fuzz $target: ok, $runs runs in ${fuzz_seconds}s, coverage $cov0 -> $cov1")
+    else
+      failed=$((failed + 1))
+      summary+=("fuzz $target: FAILED: $result")
+    fi
+  done <build/fuzz/results.tsv
+else
+  failed=$((failed + 1)); summary+=("fuzz build: BUILD FAILED")
 fi
 
 echo

@@ -1,0 +1,243 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of tests/fuzz/corpus/<target>/ (small valid inputs, a few KB each).
+
+    tests/fuzz/make_seeds.py [CAUSERIE_CLI]
+
+The GGUF seeds with tensors come from `causerie-cli make-test-model` with the smallest shapes it
+accepts (skipped when no CLI is given); the vocabulary-only GGUF files, SSE streams, conversation
+exports, Markdown answers, code blocks, texts and chat turns are written here. Re-running it
+gives the same files.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+
+
+def put(target, name, data):
+    d = os.path.join(ROOT, target)
+    os.makedirs(d, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+# ---- GGUF ------------------------------------------------------------------------------------
+U32, I32, F32, BOOL, STRING, ARRAY = 4, 5, 6, 7, 8, 9
+
+
+def gstr(s):
+    b = s.encode("utf-8")
+    return struct.pack("<Q", len(b)) + b
+
+
+def kv(key, vtype, value):
+    out = gstr(key) + struct.pack("<I", vtype)
+    if vtype == STRING:
+        return out + gstr(value)
+    if vtype == U32:
+        return out + struct.pack("<I", value)
+    if vtype == F32:
+        return out + struct.pack("<f", value)
+    if vtype == BOOL:
+        return out + struct.pack("<B", value)
+    etype, items = value
+    out += struct.pack("<IQ", etype, len(items))
+    for it in items:
+        out += gstr(it) if etype == STRING else struct.pack("<f" if etype == F32 else "<i", it)
+    return out
+
+
+def gguf(kvs):
+    return b"GGUF" + struct.pack("<IQQ", 3, 0, len(kvs)) + b"".join(kvs)
+
+
+def sentencepiece_vocab_gguf():
+    tokens = ["<unk>", "<s>", "</s>"] + ["<0x%02X>" % b for b in range(256)] + \
+             ["\u2581", "\u2581the", "\u2581a", "he", "llo", "\u2581hello", "\u2581world", "[INST]", "[/INST]"]
+    types = [2, 3, 3] + [6] * 256 + [1] * 7 + [3, 3]
+    scores = [0.0] * 259 + [-float(i) for i in range(9)]
+    return gguf([
+        kv("general.architecture", STRING, "llama"),
+        kv("tokenizer.ggml.model", STRING, "llama"),
+        kv("tokenizer.ggml.tokens", ARRAY, (STRING, tokens)),
+        kv("tokenizer.ggml.scores", ARRAY, (F32, scores)),
+        kv("tokenizer.ggml.token_type", ARRAY, (I32, types)),
+        kv("tokenizer.ggml.bos_token_id", U32, 1),
+        kv("tokenizer.ggml.eos_token_id", U32, 2),
+        kv("tokenizer.ggml.add_bos_token", BOOL, 1),
+        kv("tokenizer.chat_template", STRING, "{{ bos_token }}{% for m in messages %}[INST] {{ m['content'] }} [/INST]{% endfor %}"),
+    ])
+
+
+def gpt2_byte_char(b):
+    printable = lambda c: 0x21 <= c <= 0x7E or 0xA1 <= c <= 0xAC or c >= 0xAE
+    if printable(b):
+        return chr(b)
+    return chr(0x100 + sum(1 for c in range(b) if not printable(c)))
+
+
+def bpe_vocab_gguf():
+    tokens = [gpt2_byte_char(b) for b in range(256)] + ["<|im_start|>", "<|im_end|>", "he", "ll", "hell", "hello",
+                                                        "\u0120w", "or", "\u0120wor", "ld", "\u0120world"]
+    types = [1] * 256 + [3, 3] + [1] * 9
+    merges = ["h e", "l l", "he ll", "hell o", "\u0120 w", "o r", "\u0120w or", "l d", "\u0120wor ld"]
+    return gguf([
+        kv("general.architecture", STRING, "llama"),
+        kv("tokenizer.ggml.model", STRING, "gpt2"),
+        kv("tokenizer.ggml.pre", STRING, "smollm"),
+        kv("tokenizer.ggml.tokens", ARRAY, (STRING, tokens)),
+        kv("tokenizer.ggml.token_type", ARRAY, (I32, types)),
+        kv("tokenizer.ggml.merges", ARRAY, (STRING, merges)),
+        kv("tokenizer.ggml.bos_token_id", U32, 256),
+        kv("tokenizer.ggml.eos_token_id", U32, 257),
+        kv("tokenizer.chat_template", STRING,
+           "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n'}}{% endfor %}"),
+    ])
+
+
+def gguf_seeds(cli):
+    put("gguf", "vocab-llama.gguf", sentencepiece_vocab_gguf())
+    put("gguf", "vocab-gpt2.gguf", bpe_vocab_gguf())
+    put("gguf", "header-only.gguf", gguf([kv("general.architecture", STRING, "llama")]))
+    if not cli:
+        return
+    shapes = {
+        "model-q8_0.gguf": ["--type", "Q8_0", "--layers", "1", "--embd", "32", "--heads", "1", "--kv-heads", "1",
+                            "--ff", "32", "--vocab", "300", "--ctx", "64"],
+        "model-q4_0-rope.gguf": ["--type", "Q4_0", "--layers", "1", "--embd", "32", "--heads", "2", "--kv-heads", "1",
+                                 "--ff", "32", "--vocab", "300", "--ctx", "32", "--rope-factors", "1,2,4,8,1,2,4,8"],
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, args in shapes.items():
+            out = os.path.join(tmp, name)
+            subprocess.run([cli, "make-test-model", out] + args, check=True, stdout=subprocess.DEVNULL)
+            with open(out, "rb") as f:
+                put("gguf", name, f.read())
+
+
+# ---- texts for the tokenizers and chat templates ---------------------------------------------
+TEXTS = {
+    "plain": "Hello world, the quick brown fox.",
+    "french": "Bonjour ! \u00c7a va tr\u00e8s bien \U0001f642 \u2019",
+    "code": "int main() {\n    return 0;\t// ok\n}\n",
+    "markers": "[INST] <s></s> <|im_start|>user\n<|eot_id|> <tool> [/INST]",
+    "numbers": "12345 3.14159 1,000,000 0x1F",
+    "cjk": "\u4f60\u597d\u4e16\u754c \u3053\u3093\u306b\u3061\u306f \ud55c\uad6d\uc5b4",
+    "spaces": "  leading   and\n\n\ntrailing   \r\n",
+}
+
+
+def tokenizer_seeds():
+    for name, text in TEXTS.items():
+        put("sp_tokenizer", name + ".txt", b"\x01" + text.encode())
+        put("bpe_tokenizer", name + ".txt", bytes([len(name) % 8]) + text.encode())
+
+
+def chat_seeds():
+    def turns(*ts):
+        return b"\x00".join(bytes([r]) + c.encode() for r, c in ts)
+    convo = turns((0, "You are brief."), (1, "Hi!"), (2, "Hello."), (1, TEXTS["french"]))
+    for kind in range(6):
+        put("chat_template", "kind%d-sp.bin" % kind, bytes([kind, 0]) + convo)
+        put("chat_template", "kind%d-bpe.bin" % kind, bytes([kind, 1]) + convo)
+    put("chat_template", "markers.bin", bytes([2, 1]) + turns((1, TEXTS["markers"])))
+    put("chat_template", "role-text.bin", bytes([3, 1]) + b"\x03tool\x01result\x00\x01go")
+    put("chat_template", "detect-chatml.bin", bytes([6, 1]) + b"{{'<|im_start|>system\\nYou are a helpful AI assistant named SmolLM'}}"
+        + b"\x00" + convo)
+    put("chat_template", "detect-llama3.bin", bytes([7, 1]) + b"<|start_header_id|>Cutting Knowledge Date: December 2023"
+        + b" strftime_now\x00" + convo)
+
+
+# ---- SSE -------------------------------------------------------------------------------------
+def chunk(content, finish=None):
+    return json.dumps({"id": "c1", "object": "chat.completion.chunk", "model": "mistral-small-latest",
+                       "choices": [{"index": 0, "delta": {"content": content}, "finish_reason": finish}]},
+                      ensure_ascii=False)
+
+
+def sse_seeds():
+    seed = b"\x12\x34\x56\x78"
+    mistral = "".join("data: %s\n\n" % chunk(c) for c in ["Bonjour", " !", " \u00c7a va", " \U0001f642"])
+    mistral += "data: %s\n\ndata: [DONE]\n\n" % chunk("", "stop")
+    put("sse", "mistral.txt", seed + mistral.encode())
+    crlf = "\ufeff: keep-alive\r\nevent: message\r\nid: 7\r\ndata: {\"choices\":[{\"delta\":{\"reasoning_content\":\"Two\"}}]}\r\n\r\n"
+    crlf += "retry: 100\rdata: a\rdata: b\r\r"
+    put("sse", "crlf-bom.txt", seed + crlf.encode())
+    err = 'event: error\ndata: {"error":{"message":"rate limited","type":"rate_limit"}}\n\ndata:\ndata\n\n:x\n'
+    put("sse", "error.txt", b"\x00\x00\x00\x01" + err.encode())
+
+
+# ---- conversation export ---------------------------------------------------------------------
+def export_seeds():
+    t = 1733500000000
+
+    def msg(i, parent, role, content, **extra):
+        m = {"id": i, "parent": parent, "role": role, "content": content, "status": "done",
+             "created_at": t + i, "updated_at": t + i, "model": None, "backend": None, "prompt_tokens": None,
+             "completion_tokens": None, "ttft_ms": None, "tokens_per_second": None, "finish_reason": None,
+             "error_text": None}
+        m.update(extra)
+        return m
+
+    conv = {"format": "causerie.conversation", "version": 1, "title": "Capitals", "created_at": t,
+            "updated_at": t + 9, "pinned": False, "backend": "local", "model": "SmolLM2-135M-Instruct",
+            "system_prompt": "Be brief.", "settings": {"temperature": 0.7}, "active_leaf": 4,
+            "messages": [msg(1, None, "user", "What is the capital of France?"),
+                         msg(2, 1, "assistant", "Paris.", model="SmolLM2-135M-Instruct", backend="local",
+                             prompt_tokens=12, completion_tokens=3, ttft_ms=41.5, tokens_per_second=88.2,
+                             finish_reason="stop"),
+                         msg(3, 1, "assistant", "The capital is Paris.", status="interrupted"),
+                         msg(4, 2, "user", "And of Italy? ```py\nprint('Rome')\n```")]}
+    put("conversation_import", "branches.json", json.dumps(conv, indent=1, ensure_ascii=False))
+    small = dict(conv, title="", pinned=True, active_leaf=None, settings={},
+                 messages=[msg(1, None, "system", "sys"), msg(2, 1, "user", "\u00e9\U0001f642"),
+                           msg(3, 2, "assistant", "", status="error", error_text="HTTP 500", reasoning="hmm")])
+    put("conversation_import", "error-reasoning.json", json.dumps(small, ensure_ascii=False))
+    put("conversation_import", "empty.json", json.dumps(dict(conv, messages=[], active_leaf=None)))
+
+
+# ---- Markdown and code -----------------------------------------------------------------------
+MARKDOWN = {
+    "fences": "Here is code:\n\n```cpp\nint main() { return 0; }\n```\n\nAnd more:\n~~~~ python extra\nprint(1)\n~~~~\n",
+    "lists": "- one\n- two\n\n  continued\n\n1. first\n2. second\n\n    indented code\n\n> quote\n\n# Title\n",
+    "unterminated": "Streaming...\n\n```js\nconst x = `template ${y}`;\n``\n",
+    "inline": "Use `a ``` b` and ![img](http://example.invalid/x.png) <img src=x> [link](https://example.invalid)\n",
+}
+
+CODE = {
+    "cpp": (0, "#include <cstdio>\n// comment\nint main() { printf(\"%d\\n\", 42); /* x */ }\n"),
+    "python": (2, "def f(x):\n    '''doc'''\n    return x ** 2  # sq\n"),
+    "sh": (5, "for f in *.txt; do echo \"$f\" | grep -c 'x'; done\n"),
+    "json": (7, "{\"a\": [1, 2.5, true, null], \"b\": \"\\u00e9\"}\n"),
+    "html": (9, "<p class=\"x\">&amp; <!-- c --></p>\n"),
+    "rust": (12, "fn main() { let s = r#\"raw\"#; println!(\"{}\", s); }\n"),
+    "named": (255, "Perl\nmy $x = qr/a+b/; print \"$x\\n\";\n"),
+    "unknown": (255, "no-such-language\nplain text\n"),
+}
+
+
+def text_seeds():
+    for name, md in MARKDOWN.items():
+        put("markdown", name + ".md", b"\x00\x00\x00\x07" + md.encode())
+    for name, (pick, code) in CODE.items():
+        put("code_highlighter", name + ".txt", bytes([pick, name == "python"]) + code.encode())
+
+
+def main():
+    cli = sys.argv[1] if len(sys.argv) > 1 else None
+    gguf_seeds(cli)
+    tokenizer_seeds()
+    chat_seeds()
+    sse_seeds()
+    export_seeds()
+    text_seeds()
+
+
+if __name__ == "__main__":
+    main()
