@@ -1,4 +1,5 @@
-// Device choice for a model: `auto` prefers CUDA when a device is usable and the model (or some
+// Device choice for a model (create_backend in backend.h, the CUDA device list and choice in
+// backend_cuda.h): `auto` prefers CUDA when a device is usable and the model (or some
 // of its layers) fits, and otherwise runs on the CPU and says why; the program never fails to
 // start because of CUDA. `cuda-sim` runs the CUDA backend on the CPU through the sim harness.
 #include "backend.h"
@@ -64,43 +65,6 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
                                          " layers on GPU"
                                    : "not even one layer fits";
     return p;
-}
-
-void select_top_logits(const float* logits, int64_t n_vocab, int k, std::span<const int32_t> gather, TopLogits* out)
-{
-    std::vector<int32_t> idx;
-    idx.reserve(size_t(n_vocab));
-    for (int64_t i = 0; i < n_vocab; ++i)
-        if (!std::isnan(logits[i]))
-            idx.push_back(int32_t(i));
-    const size_t keep = std::min(size_t(std::max(k, 0)), idx.size());
-    std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(keep), idx.end(), [&](int32_t a, int32_t b) {
-        return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-    });
-    idx.resize(keep);
-    out->ids = std::move(idx);
-    out->logits.resize(keep);
-    for (size_t i = 0; i < keep; ++i)
-        out->logits[i] = logits[out->ids[i]];
-    out->gathered.resize(gather.size());
-    for (size_t i = 0; i < gather.size(); ++i)
-        out->gathered[i] = logits[gather[i]];
-}
-
-Status ComputeBackend::eval_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
-                                  TopLogits* out)
-{
-    if (k < 1)
-        return make_error("top-k needs k >= 1, not " + std::to_string(k));
-    for (int32_t id : gather)
-        if (id < 0 || id >= n_vocab())
-            return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
-                              std::to_string(n_vocab()) + ")");
-    std::vector<float> row(static_cast<size_t>(n_vocab()));
-    if (auto st = eval(tokens, pos, row.data()); !st)
-        return st;
-    select_top_logits(row.data(), n_vocab(), k, gather, out);
-    return Ok{};
 }
 
 std::string describe_cuda_devices(const std::vector<CudaDeviceCandidate>& devices)

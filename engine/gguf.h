@@ -1,7 +1,7 @@
 #pragma once
 // GGUF v2/v3 reader over a read-only mmap. open() validates the whole container before
 // anything is used: every count, length, offset and size is checked against the file.
-// Model-level rules (required keys, tensor shapes) live in model_loader.
+// Model-level rules (required keys, tensor shapes) live in model.cpp (load_model).
 #include "kernels/cpu/quant_types.h"
 #include "result.h"
 

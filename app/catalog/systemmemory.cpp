@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #if defined(CAUSERIE_HAVE_CUDA)
-#include "kernels/cuda/device_probe.h"
+#include "engine/backend_cuda.h"
 #endif
 
 namespace {
@@ -16,16 +16,23 @@ struct Text {
     Q_DECLARE_TR_FUNCTIONS(ModelCatalog)
 };
 
+// The GPU the engine would pick for a model on "automatic" (list_devices_for + choose_cuda_device,
+// the same calls create_backend makes), so the catalog's verdict speaks of that device.
 void probeGpu(SystemMemory& m)
 {
 #if defined(CAUSERIE_HAVE_CUDA)
-    const auto probe = causerie::kernels::cuda::probe_devices();
-    if (!probe.usable) {
-        m.gpuNote = QString::fromStdString(probe.reason);
+    const auto devices = causerie::list_devices_for("cuda");
+    if (!devices) {
+        m.gpuNote = QString::fromStdString(devices.error().message);
         return;
     }
-    for (const auto& d : probe.devices) {
-        if (qint64(d.free_bytes) > m.freeVram) {
+    const auto chosen = causerie::choose_cuda_device(*devices, -1);
+    if (!chosen) {
+        m.gpuNote = QString::fromStdString(chosen.error().message);
+        return;
+    }
+    for (const causerie::CudaDeviceCandidate& d : *devices) {
+        if (d.index == *chosen) {
             m.freeVram = qint64(d.free_bytes);
             m.totalVram = qint64(d.total_bytes);
             m.gpuName = QString::fromStdString(d.name);

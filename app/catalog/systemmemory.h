@@ -1,6 +1,6 @@
 #pragma once
-// What this machine can hold: RAM from /proc/meminfo (sysconf elsewhere), VRAM from the CUDA
-// probe when the app is built with CUDA. Plus the verdict the catalog page shows per model.
+// What this machine can hold: RAM from /proc/meminfo (sysconf elsewhere), VRAM of the GPU the
+// engine would choose, when the app is built with CUDA. Plus the verdict the catalog page shows per model.
 #include <QString>
 
 struct SystemMemory {
