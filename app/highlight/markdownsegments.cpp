@@ -148,6 +148,7 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
 {
     if (markdown == m_markdown)
         return;
+    const bool wasEmpty = m_markdown.isEmpty();
     if (markdown.startsWith(m_markdown)) {   // streaming: read the new characters only
         m_splitter.append(QStringView(markdown).mid(m_markdown.size()));
     } else {                                 // another text (another branch shown): from scratch
@@ -179,6 +180,8 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
     }
     m_stable = finished.size();
     Q_EMIT markdownChanged();
+    if (wasEmpty != m_markdown.isEmpty())
+        Q_EMIT emptyChanged();
 }
 
 int MessageSegmentModel::rowCount(const QModelIndex& parent) const

@@ -76,12 +76,15 @@ class MessageSegmentModel : public QAbstractListModel
 {
     Q_OBJECT
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
+    // Whether the markdown is "": lets a view ask without reading a whole answer into QML per delta.
+    Q_PROPERTY(bool empty READ isEmpty NOTIFY emptyChanged)
 public:
     enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole };
 
     explicit MessageSegmentModel(QObject* parent = nullptr);
 
     QString markdown() const { return m_markdown; }
+    bool isEmpty() const { return m_markdown.isEmpty(); }
     // Reports only the rows that differ (dataChanged / rowsInserted / rowsRemoved). A markdown
     // that extends the previous one (streaming) is split from where the previous one ended.
     void setMarkdown(const QString& markdown);
@@ -92,6 +95,7 @@ public:
 
 Q_SIGNALS:
     void markdownChanged();
+    void emptyChanged();
 
 private:
     QString m_markdown;
