@@ -10,10 +10,15 @@ Column {
     id: root
 
     property alias markdown: segments.markdown
+    // Or, read in C++ as it changes: the object and its string property (MessageSegmentModel).
+    property alias source: segments.source
+    property alias sourceProperty: segments.sourceProperty
     // The range that needs items, in this item's coordinates (the view's, widened by the caller).
     // Unbounded by default: outside a view everything is made.
     property real viewTop: -Infinity
     property real viewBottom: Infinity
+    // Whether pieces are made at all (the text is still split: `count`, `empty`).
+    property bool active: true
 
     readonly property alias count: pieces.count
     readonly property alias empty: segments.empty
@@ -49,7 +54,7 @@ Column {
             else
                 hi = mid
         }
-        const to = lo - 1
+        const to = active ? lo - 1 : from - 1
         for (let i = first; i <= last && i < n; ++i)
             if (i < from || i > to)
                 pieces.itemAt(i).near = false
@@ -63,6 +68,7 @@ Column {
     onViewBottomChanged: scheduleUpdate()
     onHeightChanged: scheduleUpdate()
     onWidthChanged: scheduleUpdate()
+    onActiveChanged: scheduleUpdate()
 
     Repeater {
         id: pieces
@@ -80,7 +86,7 @@ Column {
             required property bool closed
 
             // Set by updateMade(); made at once when the range is unbounded (outside a view).
-            property bool near: root.viewTop === -Infinity && root.viewBottom === Infinity
+            property bool near: root.active && root.viewTop === -Infinity && root.viewBottom === Infinity
             // The height the piece had when last shown; -1: never shown.
             property real measured: -1
             // Before it is first shown: a line per ~width/8 characters of prose (15 px text), more

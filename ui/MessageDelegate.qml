@@ -29,10 +29,10 @@ Pane {
     signal editRequested(var messageId, string text)
 
     readonly property bool isUser: author === "user"
-    // Asked of the segment model (user messages: of their text): a binding that reads `content`
-    // copies the whole answer into the QML engine on every streamed delta, and a 1 MB answer
-    // then costs a garbage collection every few deltas.
-    readonly property bool contentEmpty: isUser ? content.length === 0 : answer.empty
+    // Asked of the segment model, which reads `content` in C++: a binding reading `content`
+    // copies the whole answer into the script engine on every streamed delta, and a 1 MB answer
+    // then costs a garbage collection per delta. Nothing below reads it per delta.
+    readonly property bool contentEmpty: answer.empty
     readonly property bool thinking: status === "streaming" && contentEmpty && reasoning.length > 0
     // The chat view showing this message (null outside a list: then the whole answer is made).
     readonly property Item view: ListView.view
@@ -126,7 +126,9 @@ Pane {
             objectName: "answerSegments"
             Layout.fillWidth: true
             visible: !root.isUser
-            markdown: root.isUser ? "" : root.content
+            source: root
+            sourceProperty: "content"
+            active: !root.isUser   // a user's text is shown plain, above
             // The view's rectangle, one screen more above and below, in this item's coordinates
             // (the pane's content item starts at its top padding).
             readonly property real offset: root.y + root.topPadding + y

@@ -184,6 +184,49 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
         Q_EMIT emptyChanged();
 }
 
+void MessageSegmentModel::setSource(QObject* source)
+{
+    if (source == m_source)
+        return;
+    m_source = source;
+    followSource();
+    Q_EMIT sourceChanged();
+}
+
+void MessageSegmentModel::setSourceProperty(const QString& name)
+{
+    if (name == m_sourceProperty)
+        return;
+    m_sourceProperty = name;
+    followSource();
+    Q_EMIT sourceChanged();
+}
+
+void MessageSegmentModel::followSource()
+{
+    disconnect(m_sourceConnection);
+    m_sourceMeta = {};
+    if (!m_source || m_sourceProperty.isEmpty())
+        return;
+    const QMetaObject* meta = m_source->metaObject();
+    const QMetaProperty property = meta->property(meta->indexOfProperty(m_sourceProperty.toUtf8().constData()));
+    if (!property.isValid() || !property.hasNotifySignal()) {
+        qWarning("MessageSegmentModel: %s has no property \"%s\" with a change signal", meta->className(),
+                 qPrintable(m_sourceProperty));
+        return;
+    }
+    m_sourceMeta = property;
+    const QMetaMethod slot = staticMetaObject.method(staticMetaObject.indexOfSlot("readSource()"));
+    m_sourceConnection = connect(m_source, property.notifySignal(), this, slot);
+    readSource();
+}
+
+void MessageSegmentModel::readSource()
+{
+    if (m_source && m_sourceMeta.isValid())
+        setMarkdown(m_sourceMeta.read(m_source).toString());
+}
+
 int MessageSegmentModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : int(m_segments.size());

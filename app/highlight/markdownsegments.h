@@ -6,6 +6,9 @@
 // the rest of the answer is neither parsed nor laid out again.
 #include <QAbstractListModel>
 #include <QList>
+#include <QMetaObject>
+#include <QMetaProperty>
+#include <QPointer>
 #include <QString>
 #include <QStringList>
 #include <QStringView>
@@ -78,6 +81,11 @@ class MessageSegmentModel : public QAbstractListModel
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
     // Whether the markdown is "": lets a view ask without reading a whole answer into QML per delta.
     Q_PROPERTY(bool empty READ isEmpty NOTIFY emptyChanged)
+    // Instead of `markdown`: follow a string property of another object (a message delegate's
+    // `content`), read here in C++. A QML binding would copy the whole answer into the script
+    // engine on every streamed delta, and a 1 MB answer then costs a garbage collection per delta.
+    Q_PROPERTY(QObject* source READ source WRITE setSource NOTIFY sourceChanged)
+    Q_PROPERTY(QString sourceProperty READ sourceProperty WRITE setSourceProperty NOTIFY sourceChanged)
 public:
     enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole };
 
@@ -89,6 +97,11 @@ public:
     // that extends the previous one (streaming) is split from where the previous one ended.
     void setMarkdown(const QString& markdown);
 
+    QObject* source() const { return m_source; }
+    void setSource(QObject* source);
+    QString sourceProperty() const { return m_sourceProperty; }
+    void setSourceProperty(const QString& name);
+
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
@@ -96,10 +109,20 @@ public:
 Q_SIGNALS:
     void markdownChanged();
     void emptyChanged();
+    void sourceChanged();
+
+private Q_SLOTS:
+    void readSource();
 
 private:
+    void followSource();
+
     QString m_markdown;
     MarkdownSplitter m_splitter;   // has read m_markdown
     QList<MarkdownSegment> m_segments;
     qsizetype m_stable = 0;        // the first rows, final: never compared again
+    QPointer<QObject> m_source;
+    QString m_sourceProperty;
+    QMetaProperty m_sourceMeta;    // valid while following
+    QMetaObject::Connection m_sourceConnection;
 };
