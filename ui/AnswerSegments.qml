@@ -10,9 +10,10 @@ Column {
     id: root
 
     property alias markdown: segments.markdown
-    // Or, read in C++ as it changes: the object and its string property (MessageSegmentModel).
-    property alias source: segments.source
-    property alias sourceProperty: segments.sourceProperty
+    // Or, read in C++ as it changes: a cell of another model (MessageSegmentModel).
+    property alias sourceModel: segments.sourceModel
+    property alias sourceRow: segments.sourceRow
+    property alias sourceRole: segments.sourceRole
     // The range that needs items, in this item's coordinates (the view's, widened by the caller).
     // Unbounded by default: outside a view everything is made.
     property real viewTop: -Infinity

@@ -12,7 +12,12 @@ Pane {
 
     required property var messageId
     required property string author
-    required property string content
+    required property int index
+    // The text, held by the answer's segment model, which reads it from the chat's model in C++
+    // (sourceModel below): a QML property or binding holding it would copy the whole answer into
+    // the script engine on every streamed delta, and a 1 MB answer then costs a garbage
+    // collection per delta. Outside a list, it is set here. Nothing below reads it per delta.
+    property alias content: answer.markdown
     required property string reasoning
     required property string status
     required property int siblingIndex
@@ -29,9 +34,6 @@ Pane {
     signal editRequested(var messageId, string text)
 
     readonly property bool isUser: author === "user"
-    // Asked of the segment model, which reads `content` in C++: a binding reading `content`
-    // copies the whole answer into the script engine on every streamed delta, and a 1 MB answer
-    // then costs a garbage collection per delta. Nothing below reads it per delta.
     readonly property bool contentEmpty: answer.empty
     readonly property bool thinking: status === "streaming" && contentEmpty && reasoning.length > 0
     // The chat view showing this message (null outside a list: then the whole answer is made).
@@ -126,8 +128,9 @@ Pane {
             objectName: "answerSegments"
             Layout.fillWidth: true
             visible: !root.isUser
-            source: root
-            sourceProperty: "content"
+            sourceModel: root.view && typeof root.view.model === "object" ? root.view.model : null
+            sourceRow: root.index
+            sourceRole: "content"
             active: !root.isUser   // a user's text is shown plain, above
             // The view's rectangle, one screen more above and below, in this item's coordinates
             // (the pane's content item starts at its top padding).

@@ -184,47 +184,62 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
         Q_EMIT emptyChanged();
 }
 
-void MessageSegmentModel::setSource(QObject* source)
+void MessageSegmentModel::setSourceModel(QObject* model)
 {
-    if (source == m_source)
+    auto* m = qobject_cast<QAbstractItemModel*>(model);
+    if (m == m_source)
         return;
-    m_source = source;
+    m_source = m;
     followSource();
     Q_EMIT sourceChanged();
 }
 
-void MessageSegmentModel::setSourceProperty(const QString& name)
+void MessageSegmentModel::setSourceRow(int row)
 {
-    if (name == m_sourceProperty)
+    if (row == m_sourceRow)
         return;
-    m_sourceProperty = name;
+    m_sourceRow = row;
+    readSource();
+    Q_EMIT sourceChanged();
+}
+
+void MessageSegmentModel::setSourceRole(const QString& name)
+{
+    if (name == m_sourceRole)
+        return;
+    m_sourceRole = name;
     followSource();
     Q_EMIT sourceChanged();
 }
 
 void MessageSegmentModel::followSource()
 {
-    disconnect(m_sourceConnection);
-    m_sourceMeta = {};
-    if (!m_source || m_sourceProperty.isEmpty())
+    for (const QMetaObject::Connection& c : std::as_const(m_sourceConnections))
+        disconnect(c);
+    m_sourceConnections.clear();
+    m_sourceRoleId = -1;
+    if (!m_source || m_sourceRole.isEmpty())
         return;
-    const QMetaObject* meta = m_source->metaObject();
-    const QMetaProperty property = meta->property(meta->indexOfProperty(m_sourceProperty.toUtf8().constData()));
-    if (!property.isValid() || !property.hasNotifySignal()) {
-        qWarning("MessageSegmentModel: %s has no property \"%s\" with a change signal", meta->className(),
-                 qPrintable(m_sourceProperty));
+    m_sourceRoleId = m_source->roleNames().key(m_sourceRole.toUtf8(), -1);
+    if (m_sourceRoleId < 0) {
+        qWarning("MessageSegmentModel: the source model has no role \"%s\"", qPrintable(m_sourceRole));
         return;
     }
-    m_sourceMeta = property;
-    const QMetaMethod slot = staticMetaObject.method(staticMetaObject.indexOfSlot("readSource()"));
-    m_sourceConnection = connect(m_source, property.notifySignal(), this, slot);
+    m_sourceConnections << connect(m_source, &QAbstractItemModel::dataChanged, this,
+                                   [this](const QModelIndex& from, const QModelIndex& to, const QList<int>& roles) {
+                                       if (m_sourceRow >= from.row() && m_sourceRow <= to.row() &&
+                                           (roles.isEmpty() || roles.contains(m_sourceRoleId)))
+                                           readSource();
+                                   })
+                        << connect(m_source, &QAbstractItemModel::modelReset, this, &MessageSegmentModel::readSource);
     readSource();
 }
 
 void MessageSegmentModel::readSource()
 {
-    if (m_source && m_sourceMeta.isValid())
-        setMarkdown(m_sourceMeta.read(m_source).toString());
+    if (!m_source || m_sourceRoleId < 0 || m_sourceRow < 0 || m_sourceRow >= m_source->rowCount())
+        return;
+    setMarkdown(m_source->data(m_source->index(m_sourceRow, 0), m_sourceRoleId).toString());
 }
 
 int MessageSegmentModel::rowCount(const QModelIndex& parent) const

@@ -66,7 +66,8 @@ TestCase {
             onContentHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
             delegate: MessageDelegate {
                 width: list.width
-                messageId: 1
+                index: 0
+            messageId: 1
                 author: "assistant"
                 content: list.content
                 reasoning: ""
@@ -89,6 +90,7 @@ TestCase {
         id: delegateComponent
         MessageDelegate {
             width: 600
+            index: 0
             messageId: 1
             author: "assistant"
             content: ""
