@@ -181,4 +181,78 @@ TestCase {
         id: segmentModel
         MessageSegmentModel {}
     }
+
+    Component {
+        id: messagesComponent
+        ListModel {
+            ListElement { author: "user"; content: "Hi there" }
+            ListElement { author: "assistant"; content: "First." }
+        }
+    }
+
+    // As in the chat view: the delegate takes its text from the list's model, in C++.
+    Component {
+        id: chatComponent
+        ListView {
+            id: chat
+            width: 600
+            height: 400
+            delegate: MessageDelegate {
+                width: chat.width
+                messageId: index + 1
+                reasoning: ""
+                status: "done"
+                siblingIndex: 0
+                siblingCount: 1
+                model: ""
+                backend: "local"
+                promptTokens: undefined
+                completionTokens: undefined
+                ttftMs: undefined
+                tokensPerSecond: undefined
+                finishReason: ""
+                errorText: ""
+            }
+        }
+    }
+
+    function test_followsTheListsModel() {
+        const messages = createTemporaryObject(messagesComponent, testCase)
+        const chat = createTemporaryObject(chatComponent, testCase, {model: messages})
+        verify(chat)
+        tryVerify(() => chat.itemAtIndex(1) !== null)
+        const user = chat.itemAtIndex(0)
+        const answer = chat.itemAtIndex(1)
+        compare(user.content, "Hi there")
+        compare(answer.content, "First.")
+        tryVerify(() => madeShowing(answer, "First."))
+        verify(!madeShowing(user, "Hi there"), "a user's text is not made into pieces")
+
+        messages.setProperty(1, "content", "First.\n\n```cpp\nint x;\n```\n\nLast.")
+        compare(answer.content, "First.\n\n```cpp\nint x;\n```\n\nLast.")
+        compare(findChild(answer, "answerSegments").count, 3)
+        tryVerify(() => madeShowing(answer, "Last."))
+
+        messages.insert(0, {author: "user", content: "Earlier"})   // rows move: each follows its own
+        tryVerify(() => chat.itemAtIndex(2) && chat.itemAtIndex(2).content === "First.\n\n```cpp\nint x;\n```\n\nLast.")
+        tryVerify(() => chat.itemAtIndex(0) && chat.itemAtIndex(0).content === "Earlier")
+        compare(chat.itemAtIndex(1).content, "Hi there")
+    }
+
+    function test_sourceModelMistakes() {
+        const m = createTemporaryObject(segmentModel, testCase, {markdown: "kept"})
+        const messages = createTemporaryObject(messagesComponent, testCase)
+        m.sourceModel = testCase   // not a model: followed as none
+        compare(m.sourceModel, null)
+        m.sourceModel = messages
+        m.sourceRow = 5            // no such row: the text stays
+        m.sourceRole = "content"
+        compare(m.markdown, "kept")
+        ignoreWarning(/has no role "nosuchrole"/)
+        m.sourceRole = "nosuchrole"
+        m.sourceRow = 1
+        compare(m.markdown, "kept")
+        m.sourceRole = "content"
+        compare(m.markdown, "First.")
+    }
 }
