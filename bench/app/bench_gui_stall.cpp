@@ -5,8 +5,9 @@
 // --hostile streams a prepared 1 MB answer instead (ordinary Markdown around one fenced code
 // block whose single line is 200,000 characters), --chunk characters per delta at 60 deltas a
 // second, into the answer row the window shows (MessageListModel::setStreamingText, as the chat
-// controller does; the tiny model only makes the row). It measures the view: segment split,
-// highlighting, layout and rendering; not the controller's SQLite flushes.
+// controller does; the tiny model only makes the row, marked "streaming" again before the first
+// delta). It measures the view: segment split, highlighting, layout and rendering; not the
+// controller's SQLite flushes.
 //
 //   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3] [--threads N]
 //   bench_gui_stall --hostile [--chunk 1024] [--size 1000000] [--runs 1]
