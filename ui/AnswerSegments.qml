@@ -111,9 +111,12 @@ Column {
                         objectName: "messageSegment"
                         width: made.width
                         kind: slot.kind
-                        text: slot.text
+                        // Each only where it is used (code: its text; prose: its Markdown): every
+                        // QML string property holds a copy in the script engine, and the open piece
+                        // (up to a 200 KB code line) is copied again on every delta.
+                        text: slot.kind === "code" ? slot.text : ""
                         language: slot.language
-                        markdown: slot.markdown
+                        markdown: slot.kind === "code" ? "" : slot.markdown
                         closed: slot.closed
                         onImplicitHeightChanged: slot.measured = implicitHeight
                         Component.onCompleted: slot.measured = implicitHeight
