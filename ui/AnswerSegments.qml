@@ -90,13 +90,24 @@ Column {
             property bool near: root.active && root.viewTop === -Infinity && root.viewBottom === Infinity
             // The height the piece had when last shown; -1: never shown.
             property real measured: -1
-            // Before it is first shown: a line per ~width/8 characters of prose (15 px text), more
-            // per line of code (14 px monospace, WrapAnywhere), plus the code box's header. A
-            // function, so that a shown piece (most often the one streaming) never reads its text.
+            // Before it is first shown: its lines, each wrapped at the view's width, times the
+            // height a line took on average (prose 15 px, paragraph spacing included; code 14 px
+            // monospace, plus the code box's header), as measured on bench_gui_stall's answer.
+            // Off by a few per cent there; a piece takes its real height once made. A function,
+            // so that a shown piece (most often the one streaming) never reads its text.
             function estimate() {
-                const chars = kind === "code" ? text.length : markdown.length
-                const perLine = Math.max(20, width / 8)
-                return kind === "code" ? 44 + 18 * Math.ceil(chars / perLine) : 20 * Math.ceil(chars / perLine)
+                const code = kind === "code"
+                const s = code ? text : markdown
+                const perLine = Math.max(10, code ? (width - 16) / 8.4 : width / 7.5)
+                let lines = 0
+                for (let from = 0; from <= s.length;) {
+                    let end = s.indexOf("\n", from)
+                    if (end < 0)
+                        end = s.length
+                    lines += Math.max(1, Math.ceil((end - from) / perLine))
+                    from = end + 1
+                }
+                return code ? 50 + 13 * lines : 12.6 * lines
             }
 
             width: root.width
