@@ -12,7 +12,12 @@ Pane {
 
     required property var messageId
     required property string author
-    required property string content
+    required property int index
+    // The text, held by the answer's segment model, which reads it from the chat's model in C++
+    // (sourceModel below): a QML property or binding holding it would copy the whole answer into
+    // the script engine on every streamed delta, and a 1 MB answer then costs a garbage
+    // collection per delta. Outside a list, it is set here. Nothing below reads it per delta.
+    property alias content: answer.markdown
     required property string reasoning
     required property string status
     required property int siblingIndex
@@ -29,11 +34,15 @@ Pane {
     signal editRequested(var messageId, string text)
 
     readonly property bool isUser: author === "user"
-    readonly property bool thinking: status === "streaming" && content.length === 0 && reasoning.length > 0
+    readonly property bool contentEmpty: answer.empty
+    readonly property bool thinking: status === "streaming" && contentEmpty && reasoning.length > 0
+    // The chat view showing this message (null outside a list: then the whole answer is made).
+    readonly property Item view: ListView.view
     // The user's own choice, once made, wins over the automatic open-while-thinking.
     property var reasoningOpened: undefined
     padding: 12
-    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + ": " + content
+    // The text once complete: while it streams, each delta would build a string of its whole size.
+    Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + (status === "streaming" ? "" : ": " + content)
     background: Rectangle {
         radius: 8
         color: root.isUser ? Qt.rgba(0.5, 0.5, 0.5, 0.12) : "transparent"
@@ -112,16 +121,26 @@ Pane {
         }
 
         // An answer: Markdown prose, and each code block in its own box with a copy button.
-        // Only the piece that changed is parsed and laid out again while the answer streams.
-        Repeater {
-            model: MessageSegmentModel { markdown: root.isUser ? "" : root.content }
-            delegate: MessageSegment {
-                Layout.fillWidth: true
-            }
+        // Only the piece that changed is parsed and laid out again while the answer streams, and
+        // only the pieces within a screen of what the chat view shows have items.
+        AnswerSegments {
+            id: answer
+            objectName: "answerSegments"
+            Layout.fillWidth: true
+            visible: !root.isUser
+            sourceModel: root.view && typeof root.view.model === "object" ? root.view.model : null
+            sourceRow: root.index
+            sourceRole: "content"
+            active: !root.isUser   // a user's text is shown plain, above
+            // The view's rectangle, one screen more above and below, in this item's coordinates
+            // (the pane's content item starts at its top padding).
+            readonly property real offset: root.y + root.topPadding + y
+            viewTop: root.view ? root.view.contentY - root.view.height - offset : -Infinity
+            viewBottom: root.view ? root.view.contentY + 2 * root.view.height - offset : Infinity
         }
 
         BusyIndicator {
-            visible: root.status === "streaming" && root.content.length === 0 && root.reasoning.length === 0
+            visible: root.status === "streaming" && root.contentEmpty && root.reasoning.length === 0
             running: visible
             Layout.preferredHeight: 24
             Layout.preferredWidth: 24

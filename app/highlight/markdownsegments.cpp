@@ -150,6 +150,7 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
 {
     if (markdown == m_markdown)
         return;
+    const bool wasEmpty = m_markdown.isEmpty();
     if (markdown.startsWith(m_markdown)) {   // streaming: read the new characters only
         m_splitter.append(QStringView(markdown).mid(m_markdown.size()));
     } else {                                 // another text (another branch shown): from scratch
@@ -181,6 +182,66 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
     }
     m_stable = finished.size();
     Q_EMIT markdownChanged();
+    if (wasEmpty != m_markdown.isEmpty())
+        Q_EMIT emptyChanged();
+}
+
+void MessageSegmentModel::setSourceModel(QObject* model)
+{
+    auto* m = qobject_cast<QAbstractItemModel*>(model);
+    if (m == m_source)
+        return;
+    m_source = m;
+    followSource();
+    Q_EMIT sourceChanged();
+}
+
+void MessageSegmentModel::setSourceRow(int row)
+{
+    if (row == m_sourceRow)
+        return;
+    m_sourceRow = row;
+    readSource();
+    Q_EMIT sourceChanged();
+}
+
+void MessageSegmentModel::setSourceRole(const QString& name)
+{
+    if (name == m_sourceRole)
+        return;
+    m_sourceRole = name;
+    followSource();
+    Q_EMIT sourceChanged();
+}
+
+void MessageSegmentModel::followSource()
+{
+    for (const QMetaObject::Connection& c : std::as_const(m_sourceConnections))
+        disconnect(c);
+    m_sourceConnections.clear();
+    m_sourceRoleId = -1;
+    if (!m_source || m_sourceRole.isEmpty())
+        return;
+    m_sourceRoleId = m_source->roleNames().key(m_sourceRole.toUtf8(), -1);
+    if (m_sourceRoleId < 0) {
+        qWarning("MessageSegmentModel: the source model has no role \"%s\"", qPrintable(m_sourceRole));
+        return;
+    }
+    m_sourceConnections << connect(m_source, &QAbstractItemModel::dataChanged, this,
+                                   [this](const QModelIndex& from, const QModelIndex& to, const QList<int>& roles) {
+                                       if (m_sourceRow >= from.row() && m_sourceRow <= to.row() &&
+                                           (roles.isEmpty() || roles.contains(m_sourceRoleId)))
+                                           readSource();
+                                   })
+                        << connect(m_source, &QAbstractItemModel::modelReset, this, &MessageSegmentModel::readSource);
+    readSource();
+}
+
+void MessageSegmentModel::readSource()
+{
+    if (!m_source || m_sourceRoleId < 0 || m_sourceRow < 0 || m_sourceRow >= m_source->rowCount())
+        return;
+    setMarkdown(m_source->data(m_source->index(m_sourceRow, 0), m_sourceRoleId).toString());
 }
 
 int MessageSegmentModel::rowCount(const QModelIndex& parent) const

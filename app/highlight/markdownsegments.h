@@ -6,6 +6,8 @@
 // the rest of the answer is neither parsed nor laid out again.
 #include <QAbstractListModel>
 #include <QList>
+#include <QMetaObject>
+#include <QPointer>
 #include <QString>
 #include <QStringList>
 #include <QStringView>
@@ -77,15 +79,32 @@ class MessageSegmentModel : public QAbstractListModel
 {
     Q_OBJECT
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
+    // Whether the markdown is "": lets a view ask without reading a whole answer into QML per delta.
+    Q_PROPERTY(bool empty READ isEmpty NOTIFY emptyChanged)
+    // Instead of `markdown`: follow one cell of another model (the chat's messages: row, role
+    // name), read here in C++ when it changes. Storing the text in a QML property, or a binding
+    // reading it, would copy the whole answer into the script engine on every streamed delta,
+    // and a 1 MB answer then costs a garbage collection per delta.
+    Q_PROPERTY(QObject* sourceModel READ sourceModel WRITE setSourceModel NOTIFY sourceChanged)
+    Q_PROPERTY(int sourceRow READ sourceRow WRITE setSourceRow NOTIFY sourceChanged)
+    Q_PROPERTY(QString sourceRole READ sourceRole WRITE setSourceRole NOTIFY sourceChanged)
 public:
     enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole, PlainRole };
 
     explicit MessageSegmentModel(QObject* parent = nullptr);
 
     QString markdown() const { return m_markdown; }
+    bool isEmpty() const { return m_markdown.isEmpty(); }
     // Reports only the rows that differ (dataChanged / rowsInserted / rowsRemoved). A markdown
     // that extends the previous one (streaming) is split from where the previous one ended.
     void setMarkdown(const QString& markdown);
+
+    QObject* sourceModel() const { return m_source; }
+    void setSourceModel(QObject* model);   // not a QAbstractItemModel: followed as none
+    int sourceRow() const { return m_sourceRow; }
+    void setSourceRow(int row);
+    QString sourceRole() const { return m_sourceRole; }
+    void setSourceRole(const QString& name);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -93,10 +112,20 @@ public:
 
 Q_SIGNALS:
     void markdownChanged();
+    void emptyChanged();
+    void sourceChanged();
 
 private:
+    void followSource();
+    void readSource();
+
     QString m_markdown;
     MarkdownSplitter m_splitter;   // has read m_markdown
     QList<MarkdownSegment> m_segments;
     qsizetype m_stable = 0;        // the first rows, final: never compared again
+    QPointer<QAbstractItemModel> m_source;
+    int m_sourceRow = -1;
+    QString m_sourceRole;
+    int m_sourceRoleId = -1;       // -1: not following
+    QList<QMetaObject::Connection> m_sourceConnections;
 };

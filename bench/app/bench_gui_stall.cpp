@@ -5,12 +5,14 @@
 // --hostile streams a prepared 1 MB answer instead (ordinary Markdown around one fenced code
 // block whose single line is 200,000 characters), --chunk characters per delta at 60 deltas a
 // second, into the answer row the window shows (MessageListModel::setStreamingText, as the chat
-// controller does; the tiny model only makes the row). It measures the view: segment split,
-// highlighting, layout and rendering; not the controller's SQLite flushes.
+// controller does; the tiny model only makes the row, marked "streaming" again before the first
+// delta). It measures the view: segment split, highlighting, layout and rendering; not the
+// controller's SQLite flushes.
 //
 //   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3] [--threads N]
 //   bench_gui_stall --hostile [--chunk 1024] [--size 1000000] [--runs 1]
 #include "appwindow.h"
+#include "conversationstore.h"
 #include "messagelistmodel.h"
 
 #include <QCommandLineParser>
@@ -151,6 +153,27 @@ int main(int argc, char** argv)
         if (hostile) {
             // The answer row exists: stream the prepared answer into it, one delta per 16 ms.
             const qint64 answerId = messages->data(messages->index(1, 0), causerie::storage::MessageListModel::IdRole).toLongLong();
+            // As the chat controller's row is while it streams: "streaming" (the view shows a
+            // streaming answer differently, e.g. its accessible name waits for the whole text).
+            // The tiny model has finished its token: a second connection to the database marks
+            // the row again (in SQL: the store refuses to set a message back to streaming) and
+            // the list reads it back, before the first delta.
+            auto side = causerie::storage::ConversationStore::open(dir.filePath(QStringLiteral("data/conversations.db")));
+            if (!side) {
+                std::fprintf(stderr, "error: %s\n", qPrintable(side.errorString()));
+                return 1;
+            }
+            auto mark = (*side)->database().prepare("UPDATE messages SET status = 'streaming' WHERE id = ?1");
+            if (!mark || !mark->bind(1, answerId).run()) {
+                std::fprintf(stderr, "error: the answer row could not be marked streaming\n");
+                return 1;
+            }
+            messages->reload();
+            if (messages->data(messages->index(1, 0), causerie::storage::MessageListModel::StatusRole).toString() !=
+                QLatin1String("streaming")) {
+                std::fprintf(stderr, "error: the answer row is not streaming\n");
+                return 1;
+            }
             qsizetype sent = 0;
             QTimer deltas;
             deltas.setTimerType(Qt::PreciseTimer);

@@ -17,6 +17,7 @@ TestCase {
         id: delegateComponent
         MessageDelegate {
             width: 600
+            index: 0
             messageId: 1
             author: "assistant"
             content: ""

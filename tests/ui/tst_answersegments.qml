@@ -1,0 +1,258 @@
+import QtQuick
+import QtTest
+import Causerie.App
+import Causerie.Ui
+
+// A long answer in a chat-like list makes items only for the pieces near what the list shows:
+// a 1 MB answer (~500 pieces) has a handful of MessageSegment items, wherever it is scrolled,
+// while it streams and once done. Outside a list, every piece is made.
+TestCase {
+    id: testCase
+    name: "AnswerSegments"
+    when: windowShown
+    visible: true
+    width: 600
+    height: 400
+
+    // The most pieces that may have items: the view (400 px) and a screen above and below hold
+    // a few 2 KB prose pieces; all 500 would mean nothing is virtualised.
+    readonly property int maxMade: 24
+
+    // `total` characters of Markdown like bench_gui_stall --hostile: parts of prose, a small code
+    // block now and then, and one code block of a single 200,000-character line in the middle.
+    function hostileAnswer(total) {
+        let prose = ""
+        for (let i = 0; prose.length < (total - 200000) / 2; ++i) {
+            prose += "## Part " + i + "\n\nThe sea was *calm* that morning, and the **boat** left the harbour "
+                   + "at dawn with [a map](https://example.org/" + i + ") and `a compass`.\n\n"
+                   + "- first item " + i + "\n- second item with more words in it\n\n"
+            if (i % 8 === 7)
+                prose += "```python\ndef f" + i + "(x):\n    return x * " + i + "\n```\n\n"
+        }
+        let line = ""
+        for (let i = 0; line.length < 200000; ++i)
+            line += "x" + (i % 97) + " = f(y, \"s\"); "
+        return prose + "```cpp\n" + line.substring(0, 200000) + "\n```\n\n" + prose + "The end."
+    }
+
+    function made(item) {
+        let n = item.objectName === "messageSegment" ? 1 : 0
+        for (let i = 0; i < item.children.length; ++i)
+            n += made(item.children[i])
+        return n
+    }
+
+    function madeShowing(item, needle) {
+        if (item.objectName === "messageSegment" && item.markdown.indexOf(needle) >= 0)
+            return true
+        for (let i = 0; i < item.children.length; ++i)
+            if (madeShowing(item.children[i], needle))
+                return true
+        return false
+    }
+
+    Component {
+        id: listComponent
+        ListView {
+            id: list
+            property string content: ""
+            property string status: "done"
+            width: 600
+            height: 400
+            clip: true
+            model: 1
+            // As the chat view does while an answer streams: stay at the end as it grows.
+            property bool follow: false
+            onContentHeightChanged: if (follow) Qt.callLater(positionViewAtEnd)
+            delegate: MessageDelegate {
+                width: list.width
+                index: 0
+            messageId: 1
+                author: "assistant"
+                content: list.content
+                reasoning: ""
+                status: list.status
+                siblingIndex: 0
+                siblingCount: 1
+                model: ""
+                backend: "local"
+                promptTokens: undefined
+                completionTokens: undefined
+                ttftMs: undefined
+                tokensPerSecond: undefined
+                finishReason: ""
+                errorText: ""
+            }
+        }
+    }
+
+    Component {
+        id: delegateComponent
+        MessageDelegate {
+            width: 600
+            index: 0
+            messageId: 1
+            author: "assistant"
+            content: ""
+            reasoning: ""
+            status: "done"
+            siblingIndex: 0
+            siblingCount: 1
+            model: ""
+            backend: "local"
+            promptTokens: undefined
+            completionTokens: undefined
+            ttftMs: undefined
+            tokensPerSecond: undefined
+            finishReason: ""
+            errorText: ""
+        }
+    }
+
+    function test_longAnswerMakesFewItems() {
+        const answer = hostileAnswer(1000000)
+        const list = createTemporaryObject(listComponent, testCase, {content: answer})
+        verify(list)
+        tryVerify(() => list.itemAtIndex(0) !== null)
+        const segments = findChild(list.itemAtIndex(0), "answerSegments")
+        verify(segments)
+        verify(segments.count > 300, "the answer is " + segments.count + " pieces")
+        tryVerify(() => madeShowing(list.contentItem, "## Part 0"), 5000, "the top is shown")
+        let n = made(list.contentItem)
+        verify(n > 0 && n <= maxMade, n + " pieces have items")
+        // The delegate is as tall as the whole answer (estimated where not shown yet).
+        verify(list.contentHeight > 100 * list.height, "content height " + list.contentHeight)
+
+        list.positionViewAtEnd()
+        tryVerify(() => madeShowing(list.contentItem, "The end."), 5000, "the end is shown")
+        n = made(list.contentItem)
+        verify(n > 0 && n <= maxMade, n + " pieces have items at the end")
+        verify(!madeShowing(list.contentItem, "## Part 0"), "the top's items are gone")
+
+        list.contentY = list.originY + list.contentHeight / 2   // around the long code line
+        tryVerify(() => made(list.contentItem) > 0)
+        n = made(list.contentItem)
+        verify(n <= maxMade, n + " pieces have items in the middle")
+    }
+
+    function test_streamingAnswerMakesFewItems() {
+        const answer = hostileAnswer(400000)
+        const list = createTemporaryObject(listComponent, testCase, {status: "streaming", follow: true})
+        verify(list)
+        let most = 0
+        for (let sent = 0; sent < answer.length; sent += 16384) {
+            list.content = answer.substring(0, sent + 16384)
+            wait(0)   // events only: the list lays out and makes what it shows
+            most = Math.max(most, made(list.contentItem))
+        }
+        list.status = "done"
+        tryVerify(() => madeShowing(list.contentItem, "The end."), 5000, "the end is shown")
+        const segments = findChild(list.itemAtIndex(0), "answerSegments")
+        verify(segments.count > 100, "the answer is " + segments.count + " pieces")
+        verify(most > 0 && most <= maxMade, "at most " + most + " pieces had items while streaming")
+    }
+
+    function test_outsideAListEveryPieceIsMade() {
+        const d = createTemporaryObject(delegateComponent, testCase,
+                                        {content: "First paragraph.\n\n```cpp\nint x;\n```\n\nLast paragraph."})
+        verify(d)
+        compare(findChild(d, "answerSegments").count, 3)
+        compare(made(d), 3)
+    }
+
+    function test_emptyWithoutReadingTheText() {
+        const m = createTemporaryObject(segmentModel, testCase)
+        verify(m.empty)
+        let changes = 0
+        m.emptyChanged.connect(() => ++changes)
+        m.markdown = "a"
+        verify(!m.empty)
+        m.markdown = "ab"
+        compare(changes, 1, "told only when it changes")
+        m.markdown = "   "
+        verify(!m.empty, "blank text is not empty (it makes no piece)")
+        compare(m.rowCount(), 0)
+        m.markdown = ""
+        verify(m.empty)
+        compare(changes, 2)
+    }
+
+    Component {
+        id: segmentModel
+        MessageSegmentModel {}
+    }
+
+    Component {
+        id: messagesComponent
+        ListModel {
+            ListElement { author: "user"; content: "Hi there" }
+            ListElement { author: "assistant"; content: "First." }
+        }
+    }
+
+    // As in the chat view: the delegate takes its text from the list's model, in C++.
+    Component {
+        id: chatComponent
+        ListView {
+            id: chat
+            width: 600
+            height: 400
+            delegate: MessageDelegate {
+                width: chat.width
+                messageId: index + 1
+                reasoning: ""
+                status: "done"
+                siblingIndex: 0
+                siblingCount: 1
+                model: ""
+                backend: "local"
+                promptTokens: undefined
+                completionTokens: undefined
+                ttftMs: undefined
+                tokensPerSecond: undefined
+                finishReason: ""
+                errorText: ""
+            }
+        }
+    }
+
+    function test_followsTheListsModel() {
+        const messages = createTemporaryObject(messagesComponent, testCase)
+        const chat = createTemporaryObject(chatComponent, testCase, {model: messages})
+        verify(chat)
+        tryVerify(() => chat.itemAtIndex(1) !== null)
+        const user = chat.itemAtIndex(0)
+        const answer = chat.itemAtIndex(1)
+        compare(user.content, "Hi there")
+        compare(answer.content, "First.")
+        tryVerify(() => madeShowing(answer, "First."))
+        verify(!madeShowing(user, "Hi there"), "a user's text is not made into pieces")
+
+        messages.setProperty(1, "content", "First.\n\n```cpp\nint x;\n```\n\nLast.")
+        compare(answer.content, "First.\n\n```cpp\nint x;\n```\n\nLast.")
+        compare(findChild(answer, "answerSegments").count, 3)
+        tryVerify(() => madeShowing(answer, "Last."))
+
+        messages.insert(0, {author: "user", content: "Earlier"})   // rows move: each follows its own
+        tryVerify(() => chat.itemAtIndex(2) && chat.itemAtIndex(2).content === "First.\n\n```cpp\nint x;\n```\n\nLast.")
+        tryVerify(() => chat.itemAtIndex(0) && chat.itemAtIndex(0).content === "Earlier")
+        compare(chat.itemAtIndex(1).content, "Hi there")
+    }
+
+    function test_sourceModelMistakes() {
+        const m = createTemporaryObject(segmentModel, testCase, {markdown: "kept"})
+        const messages = createTemporaryObject(messagesComponent, testCase)
+        m.sourceModel = testCase   // not a model: followed as none
+        compare(m.sourceModel, null)
+        m.sourceModel = messages
+        m.sourceRow = 5            // no such row: the text stays
+        m.sourceRole = "content"
+        compare(m.markdown, "kept")
+        ignoreWarning(/has no role "nosuchrole"/)
+        m.sourceRole = "nosuchrole"
+        m.sourceRow = 1
+        compare(m.markdown, "kept")
+        m.sourceRole = "content"
+        compare(m.markdown, "First.")
+    }
+}

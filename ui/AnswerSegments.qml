@@ -1,0 +1,139 @@
+import QtQuick
+import Causerie.App
+
+// An answer's pieces (prose and code blocks, MessageSegmentModel), one slot each, but a piece's
+// items (MessageSegment: text layout, code box) are made only while its slot is near what the
+// chat view shows: a 1 MB answer is ~500 pieces, and holding them all made every frame walk and
+// every scroll move all their nodes (bench_gui_stall --hostile). A slot away from the view is an
+// empty item as tall as the piece was when last shown, or as estimated from its length before.
+Column {
+    id: root
+
+    property alias markdown: segments.markdown
+    // Or, read in C++ as it changes: a cell of another model (MessageSegmentModel).
+    property alias sourceModel: segments.sourceModel
+    property alias sourceRow: segments.sourceRow
+    property alias sourceRole: segments.sourceRole
+    // The range that needs items, in this item's coordinates (the view's, widened by the caller).
+    // Unbounded by default: outside a view everything is made.
+    property real viewTop: -Infinity
+    property real viewBottom: Infinity
+    // Whether pieces are made at all (the text is still split: `count`, `empty`).
+    property bool active: true
+
+    readonly property alias count: pieces.count
+    readonly property alias empty: segments.empty
+
+    // The slots with items: [first, last] (none when last < first).
+    property int first: 0
+    property int last: -1
+
+    // Which slots meet the range, by bisection (the column stacks them in order), and only the
+    // slots entering or leaving it are told. Deferred to the next turn of the event loop and done
+    // once per turn: deciding it in each slot's bindings would make a loop (making a piece's items
+    // changes its height, so whether it and the following ones meet the range), and would
+    // evaluate every slot on every scroll.
+    function updateMade() {
+        forceLayout()
+        const n = pieces.count
+        let lo = 0
+        let hi = n
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1
+            const s = pieces.itemAt(mid)
+            if (s.y + s.height < viewTop)
+                lo = mid + 1
+            else
+                hi = mid
+        }
+        const from = lo
+        hi = n
+        while (lo < hi) {
+            const mid = (lo + hi) >> 1
+            if (pieces.itemAt(mid).y <= viewBottom)
+                lo = mid + 1
+            else
+                hi = mid
+        }
+        const to = active ? lo - 1 : from - 1
+        for (let i = first; i <= last && i < n; ++i)
+            if (i < from || i > to)
+                pieces.itemAt(i).near = false
+        for (let i = from; i <= to; ++i)
+            pieces.itemAt(i).near = true
+        first = from
+        last = to
+    }
+    function scheduleUpdate() { Qt.callLater(updateMade) }
+    onViewTopChanged: scheduleUpdate()
+    onViewBottomChanged: scheduleUpdate()
+    onHeightChanged: scheduleUpdate()
+    onWidthChanged: scheduleUpdate()
+    onActiveChanged: scheduleUpdate()
+
+    Repeater {
+        id: pieces
+        model: MessageSegmentModel { id: segments }
+        onCountChanged: root.scheduleUpdate()
+        delegate: Item {
+            id: slot
+            // Typed, like MessageSegment's: a streamed delta passes them on as they are, without
+            // making a script string of the piece (a `var model` would, twice per delta).
+            required property int index
+            required property string kind
+            required property string text
+            required property string language
+            required property string markdown
+            required property bool closed
+
+            // Set by updateMade(); made at once when the range is unbounded (outside a view).
+            property bool near: root.active && root.viewTop === -Infinity && root.viewBottom === Infinity
+            // The height the piece had when last shown; -1: never shown.
+            property real measured: -1
+            // Before it is first shown: its lines, each wrapped at the view's width, times the
+            // height a line took on average (prose 15 px, paragraph spacing included; code 14 px
+            // monospace, plus the code box's header), as measured on bench_gui_stall's answer.
+            // Off by a few per cent there; a piece takes its real height once made. A function,
+            // so that a shown piece (most often the one streaming) never reads its text.
+            function estimate() {
+                const code = kind === "code"
+                const s = code ? text : markdown
+                const perLine = Math.max(10, code ? (width - 16) / 8.4 : width / 7.5)
+                let lines = 0
+                for (let from = 0; from <= s.length;) {
+                    let end = s.indexOf("\n", from)
+                    if (end < 0)
+                        end = s.length
+                    lines += Math.max(1, Math.ceil((end - from) / perLine))
+                    from = end + 1
+                }
+                return code ? 50 + 13 * lines : 12.6 * lines
+            }
+
+            width: root.width
+            height: made.item ? made.item.implicitHeight : measured >= 0 ? measured : estimate()
+
+            Loader {
+                id: made
+                width: parent.width
+                active: slot.near
+                sourceComponent: Component {
+                    MessageSegment {
+                        objectName: "messageSegment"
+                        width: made.width
+                        kind: slot.kind
+                        // Each only where it is used (code: its text; prose: its Markdown): every
+                        // QML string property holds a copy in the script engine, and the open piece
+                        // (up to a 200 KB code line) is copied again on every delta.
+                        text: slot.kind === "code" ? slot.text : ""
+                        language: slot.language
+                        markdown: slot.kind === "code" ? "" : slot.markdown
+                        closed: slot.closed
+                        onImplicitHeightChanged: slot.measured = implicitHeight
+                        Component.onCompleted: slot.measured = implicitHeight
+                    }
+                }
+            }
+        }
+    }
+}
