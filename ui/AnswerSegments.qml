@@ -85,6 +85,7 @@ Column {
             required property string language
             required property string markdown
             required property bool closed
+            required property bool plain   // prose shown as text: its text, not its Markdown
 
             // Set by updateMade(); made at once when the range is unbounded (outside a view).
             property bool near: root.active && root.viewTop === -Infinity && root.viewBottom === Infinity
@@ -97,7 +98,7 @@ Column {
             // so that a shown piece (most often the one streaming) never reads its text.
             function estimate() {
                 const code = kind === "code"
-                const s = code ? text : markdown
+                const s = code || plain ? text : markdown
                 const perLine = Math.max(10, code ? (width - 16) / 8.4 : width / 7.5)
                 let lines = 0
                 for (let from = 0; from <= s.length;) {
@@ -125,10 +126,11 @@ Column {
                         // Each only where it is used (code: its text; prose: its Markdown): every
                         // QML string property holds a copy in the script engine, and the open piece
                         // (up to a 200 KB code line) is copied again on every delta.
-                        text: slot.kind === "code" ? slot.text : ""
+                        text: slot.kind === "code" || slot.plain ? slot.text : ""
                         language: slot.language
-                        markdown: slot.kind === "code" ? "" : slot.markdown
+                        markdown: slot.kind === "code" || slot.plain ? "" : slot.markdown
                         closed: slot.closed
+                        plain: slot.plain
                         onImplicitHeightChanged: slot.measured = implicitHeight
                         Component.onCompleted: slot.measured = implicitHeight
                     }

@@ -2,11 +2,13 @@
 // Input: 4 bytes seed the streaming cut points, the rest is the answer (UTF-8, invalid bytes
 // become U+FFFD as in the app).
 // Invariants: MessageSegmentModel fed growing prefixes of the answer always holds exactly
-// splitMarkdown(prefix) (the rows it updates in place are right); prose segments are never blank;
-// a segment's rendered Markdown holds its text.
+// splitMarkdown(prefix) (the rows it updates in place are right); prose segments are never blank
+// and carry their text made safe (safeMarkdown), or none when shown as plain text;
+// a code segment's rendered Markdown holds its text.
 #include "fuzz_common.h"
 
 #include "markdownsegments.h"
+#include "safemarkdown.h"
 
 #include <QCoreApplication>
 
@@ -26,9 +28,15 @@ void checkModel(const MessageSegmentModel& model, const QString& markdown)
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::TextRole).toString() == e.text);
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::LanguageRole).toString() == e.language);
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::MarkdownRole).toString() == e.markdown);
-        if (e.kind == MarkdownSegment::Prose)
+        FUZZ_CHECK(model.data(idx, MessageSegmentModel::PlainRole).toBool() == e.plain);
+        if (e.kind == MarkdownSegment::Prose) {
             FUZZ_CHECK(!e.text.trimmed().isEmpty());
-        FUZZ_CHECK(e.markdown.contains(e.text));
+            // What the view renders: the text made safe, or nothing when it is shown as text.
+            FUZZ_CHECK(e.plain == tooCostlyAsMarkdown(e.text));
+            FUZZ_CHECK(e.markdown == (e.plain ? QString() : safeMarkdown(e.text)));
+        } else {
+            FUZZ_CHECK(!e.plain && e.markdown.contains(e.text));
+        }
     }
 }
 

@@ -160,6 +160,21 @@ TestCase {
         compare(made(d), 3)
     }
 
+    // A piece too costly for Qt's Markdown (the model's `plain` role) is made and shows its text
+    // as written, links and all, as plain text.
+    function test_costlyProseIsShownAsText() {
+        let links = ""
+        for (let i = 0; i < 500; ++i)
+            links += "[l" + i + "](http://h/" + i + ") "
+        const d = createTemporaryObject(delegateComponent, testCase, {content: "Intro.\n\n" + links})
+        verify(d)
+        compare(made(d), 1)
+        const prose = findChild(d, "proseText")
+        verify(prose)
+        compare(prose.textFormat, TextEdit.PlainText)
+        verify(prose.getText(0, prose.length).indexOf("[l499](http://h/499)") >= 0)
+    }
+
     function test_emptyWithoutReadingTheText() {
         const m = createTemporaryObject(segmentModel, testCase)
         verify(m.empty)
