@@ -15,9 +15,8 @@ void select_top_logits(const float* logits, int64_t n_vocab, int k, std::span<co
         if (!std::isnan(logits[i]))
             idx.push_back(int32_t(i));
     const size_t keep = std::min(size_t(std::max(k, 0)), idx.size());
-    std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(keep), idx.end(), [&](int32_t a, int32_t b) {
-        return logits[a] > logits[b] || (logits[a] == logits[b] && a < b);
-    });
+    std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(keep), idx.end(),
+                      [&](int32_t a, int32_t b) { return logits[a] > logits[b] || (logits[a] == logits[b] && a < b); });
     idx.resize(keep);
     out->ids = std::move(idx);
     out->logits.resize(keep);
@@ -44,4 +43,4 @@ Status ComputeBackend::eval_top_k(std::span<const int32_t> tokens, int64_t pos, 
     return Ok{};
 }
 
-} // namespace causerie
+}   // namespace causerie

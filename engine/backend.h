@@ -21,11 +21,11 @@ struct TopLogits {
 };
 
 struct BackendOptions {
-    int64_t n_ctx = 0;          // 0: min(model's training context, 4096)
-    int n_threads = 0;          // 0: all hardware threads
-    std::string device = "auto"; // auto | cpu (| cuda, cuda-sim when built)
-    int n_gpu_layers = -1;       // layers offloaded to the GPU: -1 as many as fit, 0 none (CPU)
-    int gpu_device = -1;         // CUDA device index: -1 the usable one with the most free memory
+    int64_t n_ctx = 0;             // 0: min(model's training context, 4096)
+    int n_threads = 0;             // 0: all hardware threads
+    std::string device = "auto";   // auto | cpu (| cuda, cuda-sim when built)
+    int n_gpu_layers = -1;         // layers offloaded to the GPU: -1 as many as fit, 0 none (CPU)
+    int gpu_device = -1;           // CUDA device index: -1 the usable one with the most free memory
     // Free RAM the memory check believes in; 0: the system's MemAvailable (memory.h). Tests
     // pretend a small machine with it instead of allocating gigabytes.
     size_t free_ram_bytes = 0;
@@ -75,4 +75,4 @@ Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, c
 Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const BackendOptions& options,
                                                        std::string* why = nullptr);
 
-} // namespace causerie
+}   // namespace causerie

@@ -48,10 +48,10 @@ constexpr bool kSim = false;
 #endif
 
 // Turns a device status into an engine error, keeping its file:line chain.
-#define GPU_TRY(expr)                                                          \
-    do {                                                                       \
-        if (auto st_ = (expr); !st_.ok())                                      \
-            return make_error(st_.at(__FILE__, __LINE__).error);              \
+#define GPU_TRY(expr)                                                                                                  \
+    do {                                                                                                               \
+        if (auto st_ = (expr); !st_.ok())                                                                              \
+            return make_error(st_.at(__FILE__, __LINE__).error);                                                       \
     } while (0)
 
 // A device allocation owned by the backend.
@@ -62,7 +62,10 @@ struct DeviceMem {
     DeviceMem& operator=(const DeviceMem&) = delete;
     ~DeviceMem() { gpu::device_free(ptr); }
     template <class T>
-    T* as() const { return static_cast<T*>(ptr); }
+    T* as() const
+    {
+        return static_cast<T*>(ptr);
+    }
 };
 
 // A weight resident on the device, same bytes as in the file.
@@ -90,8 +93,8 @@ CpuMemoryPlan plan_host_layers(const Model& model, int64_t n_host)
     if (n_host <= 0)
         return p;
     p.kv_bytes_per_token = size_t(n_host) * CpuKvCache::bytes_per_token(hp);
-    p.scratch_bytes = B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kCudaMaxBatch) +
-                      B * max_converted_row_bytes(model);
+    p.scratch_bytes =
+        B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kCudaMaxBatch) + B * max_converted_row_bytes(model);
     return p;
 }
 
@@ -110,7 +113,8 @@ struct HostLayers {
 
     // Throws std::bad_alloc.
     HostLayers(const Model& model, int n_threads, int64_t n_host, int64_t n_ctx, int64_t batch)
-        : pool(n_threads), layer(model, pool, matmul, scratch)
+        : pool(n_threads)
+        , layer(model, pool, matmul, scratch)
     {
         cache.reserve(size_t(n_host));
         for (int64_t i = 0; i < n_host; ++i)
@@ -125,10 +129,16 @@ class CudaBackend final : public ComputeBackend {
 public:
     CudaBackend(const Model& model, int device_index, int64_t n_ctx, int64_t n_gpu, int n_threads,
                 int64_t gemm_min_batch, const CudaBackendOptions& options)
-        : m(model), hp(model.hp), m_device_index(device_index), m_n_ctx(n_ctx), m_n_gpu(n_gpu),
-          m_n_threads(n_threads), m_gemm_min_batch(gemm_min_batch),
-          m_attention(options.attention), m_prefill_attention(options.prefill_attention),
-          m_graphs_enabled(options.graphs == CudaBackendOptions::Graphs::On ||
+        : m(model)
+        , hp(model.hp)
+        , m_device_index(device_index)
+        , m_n_ctx(n_ctx)
+        , m_n_gpu(n_gpu)
+        , m_n_threads(n_threads)
+        , m_gemm_min_batch(gemm_min_batch)
+        , m_attention(options.attention)
+        , m_prefill_attention(options.prefill_attention)
+        , m_graphs_enabled(options.graphs == CudaBackendOptions::Graphs::On ||
                            (options.graphs == CudaBackendOptions::Graphs::Auto && !kSim))
     {
     }
@@ -162,7 +172,9 @@ public:
             CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, w.data, weight_bytes(w), m_stream));
             return {};
         };
-        auto alloc = [&](DeviceMem& mem, size_t bytes) { return gpu::device_malloc(&mem.ptr, std::max<size_t>(bytes, 4)); };
+        auto alloc = [&](DeviceMem& mem, size_t bytes) {
+            return gpu::device_malloc(&mem.ptr, std::max<size_t>(bytes, 4));
+        };
 
         const int64_t kv_dim = hp.n_head_kv * hp.head_dim;
         const int64_t v_dim = hp.n_head_kv * hp.value_dim;
@@ -187,15 +199,21 @@ public:
         for (int64_t l = 0; l < m_n_gpu; ++l) {
             const LayerWeights& L = m.layers[size_t(l)];
             DevLayer& D = m_layers[size_t(l)];
-            for (auto [dw, w] : {std::pair{&D.attn_norm, &L.attn_norm}, {&D.wq, &L.wq}, {&D.wk, &L.wk},
-                                 {&D.wv, &L.wv}, {&D.wo, &L.wo}, {&D.ffn_norm, &L.ffn_norm},
-                                 {&D.w_gate, &L.w_gate}, {&D.w_up, &L.w_up}, {&D.w_down, &L.w_down}})
+            for (auto [dw, w] : {std::pair{&D.attn_norm, &L.attn_norm},
+                                 {&D.wq, &L.wq},
+                                 {&D.wk, &L.wk},
+                                 {&D.wv, &L.wv},
+                                 {&D.wo, &L.wo},
+                                 {&D.ffn_norm, &L.ffn_norm},
+                                 {&D.w_gate, &L.w_gate},
+                                 {&D.w_up, &L.w_up},
+                                 {&D.w_down, &L.w_down}})
                 if (auto st = upload(*dw, *w); !st)
                     return fail(st);
             // Zeroed like the CPU backend's cache, so reading a position that was never written
             // (a caller breaking eval's contract) is deterministic rather than garbage.
-            for (auto [mem, bytes] : {std::pair{&D.k_cache, size_t(m_n_ctx * kv_dim) * 2},
-                                      {&D.v_cache, size_t(m_n_ctx * v_dim) * 2}}) {
+            for (auto [mem, bytes] :
+                 {std::pair{&D.k_cache, size_t(m_n_ctx * kv_dim) * 2}, {&D.v_cache, size_t(m_n_ctx * v_dim) * 2}}) {
                 if (auto st = alloc(*mem, bytes); !st)
                     return fail(st);
                 if (auto st = gpu::memset_device(mem->ptr, 0, bytes, m_stream); !st)
@@ -207,13 +225,21 @@ public:
             max_conv = std::max(max_conv, kernels::row_bytes(kernels::vec_dot_type(w.type), w.cols));
             max_weight_elems = std::max(max_weight_elems, size_t(w.rows * w.cols));
         });
-        for (auto [mem, bytes] : {std::pair{&m_x, B * size_t(hp.n_embd) * 4}, {&m_xb, B * size_t(hp.n_embd) * 4},
-                                  {&m_q, B * size_t(q_dim) * 4}, {&m_kb, B * size_t(kv_dim) * 4},
-                                  {&m_vb, B * size_t(v_dim) * 4}, {&m_att, B * size_t(att_dim) * 4},
-                                  {&m_gate, B * size_t(hp.n_ff) * 4}, {&m_up, B * size_t(hp.n_ff) * 4},
-                                  {&m_xq, B * max_conv}, {&m_logits, B * size_t(hp.n_vocab) * 4},
-                                  {&m_ids, B * 4}, {&m_step, sizeof(int64_t)}, {&m_topk_ids, size_t(gpu::kTopKMax) * 4},
-                                  {&m_topk_vals, size_t(gpu::kTopKMax) * 4}, {&m_gather_ids, size_t(kMaxGather) * 4},
+        for (auto [mem, bytes] : {std::pair{&m_x, B * size_t(hp.n_embd) * 4},
+                                  {&m_xb, B * size_t(hp.n_embd) * 4},
+                                  {&m_q, B * size_t(q_dim) * 4},
+                                  {&m_kb, B * size_t(kv_dim) * 4},
+                                  {&m_vb, B * size_t(v_dim) * 4},
+                                  {&m_att, B * size_t(att_dim) * 4},
+                                  {&m_gate, B * size_t(hp.n_ff) * 4},
+                                  {&m_up, B * size_t(hp.n_ff) * 4},
+                                  {&m_xq, B * max_conv},
+                                  {&m_logits, B * size_t(hp.n_vocab) * 4},
+                                  {&m_ids, B * 4},
+                                  {&m_step, sizeof(int64_t)},
+                                  {&m_topk_ids, size_t(gpu::kTopKMax) * 4},
+                                  {&m_topk_vals, size_t(gpu::kTopKMax) * 4},
+                                  {&m_gather_ids, size_t(kMaxGather) * 4},
                                   {&m_gather_vals, size_t(kMaxGather) * 4}})
             if (auto st = alloc(*mem, bytes); !st)
                 return fail(st);
@@ -320,9 +346,9 @@ private:
         for (size_t start = 0; start < tokens.size(); start += kCudaMaxBatch) {
             const int64_t n = std::min<int64_t>(kCudaMaxBatch, int64_t(tokens.size() - start));
             const bool last_batch = start + size_t(n) == tokens.size();
-            if (auto st = forward_batch(tokens.data() + start, n, pos + int64_t(start), last_batch ? logits_last : nullptr,
-                                        all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr,
-                                        last_batch && head_on_device);
+            if (auto st = forward_batch(
+                    tokens.data() + start, n, pos + int64_t(start), last_batch ? logits_last : nullptr,
+                    all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr, last_batch && head_on_device);
                 !st)
                 return st;
         }
@@ -346,7 +372,8 @@ private:
         const Weight& h = *w.host;
         if (n >= m_gemm_min_batch) {
             // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
-            GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(), m_stream));
+            GPU_TRY(
+                gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(), m_stream));
             GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
             GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, y, h.rows));
             return Ok{};
@@ -372,9 +399,9 @@ private:
         GPU_TRY(gpu::rmsnorm(x, L.attn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
         if (auto st = matmul(L.wq, xb, n, m_q.as<float>()); !st)   // (n, n_head*hd)
             return st;
-        if (auto st = matmul(L.wk, xb, n, m_kb.as<float>()); !st)  // (n, n_head_kv*hd)
+        if (auto st = matmul(L.wk, xb, n, m_kb.as<float>()); !st)   // (n, n_head_kv*hd)
             return st;
-        if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)  // (n, n_head_kv*vd)
+        if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)   // (n, n_head_kv*vd)
             return st;
         const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
         GPU_TRY(gpu::rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
@@ -412,10 +439,10 @@ private:
         GPU_TRY(gpu::rmsnorm(x, L.ffn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
         if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>()); !st)   // (n, n_ff)
             return st;
-        if (auto st = matmul(L.w_up, xb, n, m_up.as<float>()); !st)       // (n, n_ff)
+        if (auto st = matmul(L.w_up, xb, n, m_up.as<float>()); !st)   // (n, n_ff)
             return st;
         GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
-        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, xb); !st)  // (n, d)
+        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, xb); !st)   // (n, d)
             return st;
         GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
         return Ok{};
@@ -520,8 +547,8 @@ private:
         for (int64_t l = 0; l < m_n_gpu; ++l)
             if (auto st = gpu_layer(l, 1, max_pos, pos_dev); !st)
                 return st;
-        GPU_TRY(gpu::rmsnorm(m_x.as<float>(), m_output_norm.mem.as<float>(), m_xb.as<float>(), 1, d, hp.rms_eps,
-                             m_stream));
+        GPU_TRY(
+            gpu::rmsnorm(m_x.as<float>(), m_output_norm.mem.as<float>(), m_xb.as<float>(), 1, d, hp.rms_eps, m_stream));
         return matmul_head(m.tied_output ? m_tok_embd : m_output, m_xb.as<float>(), 1, m_logits.as<float>());
     }
 
@@ -541,41 +568,41 @@ private:
     CudaBackendOptions::Attention m_attention;
     CudaBackendOptions::PrefillAttention m_prefill_attention;
     bool m_graphs_enabled;
-    std::string m_graph_note;   // why graphs were turned off after a failed capture
+    std::string m_graph_note;                 // why graphs were turned off after a failed capture
     std::map<int64_t, gpu::Graph> m_graphs;   // decode-step graph per context bucket (n_kv bound)
     int64_t m_split_floats = 0;
     std::string m_device_name;
     gpu::Stream m_stream = nullptr;
 
-    DevWeight m_tok_embd;      // (n_vocab, n_embd)
-    DevWeight m_output_norm;   // (n_embd) F32
-    DeviceMem m_rope_factors;  // (n_rot/2) F32, only when the model has rope_freqs
-    DevWeight m_output;        // (n_vocab, n_embd), unused when tied
+    DevWeight m_tok_embd;             // (n_vocab, n_embd)
+    DevWeight m_output_norm;          // (n_embd) F32
+    DeviceMem m_rope_factors;         // (n_rot/2) F32, only when the model has rope_freqs
+    DevWeight m_output;               // (n_vocab, n_embd), unused when tied
     std::vector<DevLayer> m_layers;   // the first m_n_gpu layers
 
     // Device scratch for one micro-batch of B = kCudaMaxBatch tokens.
-    DeviceMem m_x;       // (B, n_embd) residual stream
-    DeviceMem m_xb;      // (B, n_embd)
-    DeviceMem m_q;       // (B, n_head*head_dim)
-    DeviceMem m_kb;      // (B, n_head_kv*head_dim)
-    DeviceMem m_vb;      // (B, n_head_kv*value_dim)
-    DeviceMem m_att;     // (B, n_head*value_dim)
-    DeviceMem m_gate;    // (B, n_ff)
-    DeviceMem m_up;      // (B, n_ff)
-    DeviceMem m_xq;      // B rows of quantized activations (largest vec_dot_type row)
-    DeviceMem m_logits;  // (B, n_vocab)
-    DeviceMem m_ids;     // (B) int32
-    DeviceMem m_step;    // (1) int64: the decode position, read by graph-captured kernels
+    DeviceMem m_x;                           // (B, n_embd) residual stream
+    DeviceMem m_xb;                          // (B, n_embd)
+    DeviceMem m_q;                           // (B, n_head*head_dim)
+    DeviceMem m_kb;                          // (B, n_head_kv*head_dim)
+    DeviceMem m_vb;                          // (B, n_head_kv*value_dim)
+    DeviceMem m_att;                         // (B, n_head*value_dim)
+    DeviceMem m_gate;                        // (B, n_ff)
+    DeviceMem m_up;                          // (B, n_ff)
+    DeviceMem m_xq;                          // B rows of quantized activations (largest vec_dot_type row)
+    DeviceMem m_logits;                      // (B, n_vocab)
+    DeviceMem m_ids;                         // (B) int32
+    DeviceMem m_step;                        // (1) int64: the decode position, read by graph-captured kernels
     DeviceMem m_topk_ids, m_topk_vals;       // (kTopKMax) int32 / F32: eval_top_k's selection
     DeviceMem m_gather_ids, m_gather_vals;   // (kMaxGather) int32 / F32: eval_top_k's gathered logits
-    DeviceMem m_w16;     // GEMM path: the largest weight in F16
-    DeviceMem m_x16;     // GEMM path: (B, largest cols) F16
-    DeviceMem m_split;   // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
+    DeviceMem m_w16;                         // GEMM path: the largest weight in F16
+    DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
+    DeviceMem m_split;                       // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
 
     std::unique_ptr<HostLayers> m_host;   // layers [m_n_gpu, n_layer); nullptr when every layer is on the GPU
 };
 
-} // namespace
+}   // namespace
 
 #if defined(CAUSERIE_CUDA_SIM)
 #define CAUSERIE_CREATE_FN create_cuda_sim_backend
@@ -609,7 +636,7 @@ Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
 }
 
 Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, const BackendOptions& options,
-                                                          const CudaBackendOptions& cuda_options, std::string* summary)
+                                                           const CudaBackendOptions& cuda_options, std::string* summary)
 {
     int64_t n_ctx = options.n_ctx;
     if (n_ctx <= 0)
@@ -619,9 +646,7 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     int n_threads = options.n_threads;   // for the layers that stay on the CPU
     if (n_threads <= 0)
         n_threads = int(std::max(1u, std::thread::hardware_concurrency()));
-    const int64_t gemm_min = cuda_options.gemm_min_batch >= 0 ? cuda_options.gemm_min_batch
-                             : kSim                           ? INT64_MAX
-                                                              : 32;
+    const int64_t gemm_min = cuda_options.gemm_min_batch >= 0 ? cuda_options.gemm_min_batch : kSim ? INT64_MAX : 32;
     auto devices = CAUSERIE_LIST_FN();
     if (!devices)
         return devices.error();
@@ -654,10 +679,9 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
             const size_t on_device = kSim ? plan.fixed_bytes + size_t(n_gpu) * plan.layer_bytes : 0;
             const int64_t n_host = model.hp.n_layer - n_gpu;
             const CpuMemoryPlan host = plan_host_layers(model, n_host);
-            if (auto st = check_context_fits(n_ctx, host.scratch_bytes, host.kv_bytes_per_token,
-                                             *ram > on_device ? *ram - on_device : 0,
-                                             "the KV cache and buffers of the " + std::to_string(n_host) +
-                                                 " layers that stay on the CPU");
+            if (auto st = check_context_fits(
+                    n_ctx, host.scratch_bytes, host.kv_bytes_per_token, *ram > on_device ? *ram - on_device : 0,
+                    "the KV cache and buffers of the " + std::to_string(n_host) + " layers that stay on the CPU");
                 !st)
                 return st.error();
         }
@@ -681,4 +705,4 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
                                             : "the GPU ran out of memory even with 1 layer (" + last_error + ")");
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -46,13 +46,13 @@ std::string describe_cuda_devices(const std::vector<CudaDeviceCandidate>& device
 
 // Device memory needed for a model, and how many layers fit in `free_bytes`.
 struct CudaMemoryPlan {
-    int64_t n_layer = 0;         // the model's
-    int64_t n_layer_gpu = 0;     // how many (the first ones) go on the GPU; 0: use the CPU
-    size_t layer_bytes = 0;      // weights + KV cache of the largest layer
-    size_t fixed_bytes = 0;      // embeddings, output head, scratch buffers, runtime reserve
-    size_t needed_all = 0;       // fixed_bytes + every layer
-    size_t free_bytes = 0;       // what the device reported
-    std::string summary;         // "GPU has 5.1 GiB free, model needs 7.2 GiB: 18 of 32 layers on GPU"
+    int64_t n_layer = 0;       // the model's
+    int64_t n_layer_gpu = 0;   // how many (the first ones) go on the GPU; 0: use the CPU
+    size_t layer_bytes = 0;    // weights + KV cache of the largest layer
+    size_t fixed_bytes = 0;    // embeddings, output head, scratch buffers, runtime reserve
+    size_t needed_all = 0;     // fixed_bytes + every layer
+    size_t free_bytes = 0;     // what the device reported
+    std::string summary;       // "GPU has 5.1 GiB free, model needs 7.2 GiB: 18 of 32 layers on GPU"
 };
 
 // Tokens per micro-batch of a prefill on the GPU (scratch buffers are sized for it).
@@ -109,4 +109,4 @@ Result<std::unique_ptr<ComputeBackend>> create_cuda_sim_backend(const Model& mod
                                                                 std::string* summary = nullptr);
 #endif
 
-} // namespace causerie
+}   // namespace causerie

@@ -22,8 +22,7 @@ namespace {
 
 // GPT-2's split (also HF ByteLevel's default, with its final `\s+` catching lone whitespace
 // before a non-space).
-constexpr std::string_view kGpt2 =
-    R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
+constexpr std::string_view kGpt2 = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 // StarCoder family (SmolLM): every digit alone first (HF Digits(individual_digits=true),
 // which is Rust's char::is_numeric, i.e. general category N), then GPT-2's split.
 constexpr std::string_view kDigit = R"(\p{N})";
@@ -39,7 +38,7 @@ constexpr std::string_view kTekken =
     R"([^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+|[^\r\n\p{L}\p{N}]?[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n/]*|\s*[\r\n]+|\s+(?!\S)|\s+)";
 
 struct PreTokenizerSpec {
-    std::vector<std::string_view> names;     // values of tokenizer.ggml.pre
+    std::vector<std::string_view> names;   // values of tokenizer.ggml.pre
     std::vector<std::string_view> patterns;
     // tiktoken-derived vocabularies: a piece that is itself a token is taken whole, without
     // running the merges (HF "ignore_merges"; the merges may not rebuild every such token).
@@ -105,10 +104,7 @@ const std::array<uint32_t, 256>& byte_code_points()
 }
 
 // Length of the (already validated) UTF-8 character starting with byte b0.
-size_t utf8_len(unsigned char b0)
-{
-    return b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4;
-}
+size_t utf8_len(unsigned char b0) { return b0 < 0x80 ? 1 : b0 < 0xE0 ? 2 : b0 < 0xF0 ? 3 : 4; }
 
 // Inverse of the byte mapping over a token's text; characters outside the alphabet (found in
 // some converted vocabularies) are kept as their UTF-8.
@@ -152,7 +148,7 @@ std::string quoted(std::string_view s)
     return "'" + sanitize_display_text(s, 80) + "'";   // tokens come from the file: inert in messages
 }
 
-} // namespace
+}   // namespace
 
 std::string bpe_byte_to_unicode(uint8_t byte)
 {
@@ -171,8 +167,8 @@ std::vector<std::string> bpe_supported_pre_tokenizers()
 }
 
 struct BpeTokenizer::Impl {
-    std::vector<std::string> bytes;           // (n_vocab) what each id decodes to
-    std::vector<int32_t> types;               // (n_vocab) GGUF token type
+    std::vector<std::string> bytes;                        // (n_vocab) what each id decodes to
+    std::vector<int32_t> types;                            // (n_vocab) GGUF token type
     std::unordered_map<std::string, int32_t> text_to_id;   // vocabulary text -> first id
     // (left id << 32 | right id) -> rank and merged id; rank = index in tokenizer.ggml.merges.
     struct Merge {
@@ -180,7 +176,7 @@ struct BpeTokenizer::Impl {
         int32_t id;
     };
     std::unordered_map<uint64_t, Merge> merges;
-    std::array<int32_t, 256> byte_ids{};      // id of each byte's single-character token, or -1
+    std::array<int32_t, 256> byte_ids{};   // id of each byte's single-character token, or -1
     // User-defined tokens (type 4), matched in text before pre-tokenizing, longest first.
     std::vector<std::pair<std::string, int32_t>> user_defined;
     std::vector<CodePtr> regexes;
@@ -215,8 +211,8 @@ Status BpeTokenizer::Impl::split(std::string_view text, std::vector<std::string_
                 // would make splitting quadratic in the fragment length.
                 int rc = pcre2_match(re.get(), subject, frag.size(), off, PCRE2_NO_UTF_CHECK, md.get(), nullptr);
                 if (rc == PCRE2_ERROR_JIT_STACKLIMIT)   // very long runs: the interpreter uses the heap
-                    rc = pcre2_match(re.get(), subject, frag.size(), off, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT,
-                                     md.get(), nullptr);
+                    rc = pcre2_match(re.get(), subject, frag.size(), off, PCRE2_NO_UTF_CHECK | PCRE2_NO_JIT, md.get(),
+                                     nullptr);
                 if (rc == PCRE2_ERROR_NOMATCH)
                     break;
                 if (rc < 0)
@@ -318,7 +314,10 @@ Status BpeTokenizer::Impl::encode_text(std::string_view text, std::vector<int32_
     return Ok{};
 }
 
-BpeTokenizer::BpeTokenizer(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+BpeTokenizer::BpeTokenizer(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{
+}
 BpeTokenizer::BpeTokenizer(BpeTokenizer&&) noexcept = default;
 BpeTokenizer& BpeTokenizer::operator=(BpeTokenizer&&) noexcept = default;
 BpeTokenizer::~BpeTokenizer() = default;
@@ -398,7 +397,8 @@ Result<BpeTokenizer> BpeTokenizer::create(const VocabData& vocab, std::string_vi
     // llama.cpp refuses a BPE vocabulary without merges too: it is a broken conversion, and
     // would silently tokenize every text byte by byte.
     if (vocab.merges.empty())
-        return make_error("tokenizer.ggml.merges is missing or empty; a byte-level BPE (gpt2) vocabulary needs its merges");
+        return make_error(
+            "tokenizer.ggml.merges is missing or empty; a byte-level BPE (gpt2) vocabulary needs its merges");
     const auto token_id = [&](std::string_view t) -> int32_t {
         const auto it = impl->text_to_id.find(std::string(t));
         return it == impl->text_to_id.end() ? -1 : it->second;
@@ -440,9 +440,8 @@ Result<std::vector<int32_t>> BpeTokenizer::encode(std::string_view text) const
     // the text between them goes through the pre-tokenizer.
     size_t start = 0, i = 0;
     while (i < text.size()) {
-        const auto hit = std::find_if(d->user_defined.begin(), d->user_defined.end(), [&](const auto& u) {
-            return text.compare(i, u.first.size(), u.first) == 0;
-        });
+        const auto hit = std::find_if(d->user_defined.begin(), d->user_defined.end(),
+                                      [&](const auto& u) { return text.compare(i, u.first.size(), u.first) == 0; });
         if (hit == d->user_defined.end()) {
             ++i;
             continue;
@@ -490,4 +489,4 @@ int32_t BpeTokenizer::piece_to_id(std::string_view piece) const
 
 const std::string& BpeTokenizer::pre_tokenizer() const { return d->pre; }
 
-} // namespace causerie
+}   // namespace causerie

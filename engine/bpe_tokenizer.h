@@ -66,4 +66,4 @@ private:
     std::unique_ptr<Impl> d;
 };
 
-} // namespace causerie
+}   // namespace causerie

@@ -63,14 +63,15 @@ Status append_control(std::vector<int32_t>& out, const TemplateTokens& tok, cons
     return Ok{};
 }
 
-#define TRY(expr)                      \
-    do {                               \
-        if (auto st_ = (expr); !st_)   \
-            return st_.error();        \
+#define TRY(expr)                                                                                                      \
+    do {                                                                                                               \
+        if (auto st_ = (expr); !st_)                                                                                   \
+            return st_.error();                                                                                        \
     } while (0)
 
 // Mistral v1/v3: the system prompt goes before the last user message, as mistral-common does.
-Result<std::vector<int32_t>> apply_mistral(const TemplateTokens& tok, std::span<const ChatTurn> turns, ChatTemplateKind kind)
+Result<std::vector<int32_t>> apply_mistral(const TemplateTokens& tok, std::span<const ChatTurn> turns,
+                                           ChatTemplateKind kind)
 {
     std::string system;
     size_t last_user = turns.size();
@@ -259,7 +260,7 @@ std::string llama31_fixed_date(const std::string& tmpl)
     return "26 Jul 2024";
 }
 
-} // namespace
+}   // namespace
 
 std::string template_date(int year, int month, int day)
 {
@@ -343,9 +344,8 @@ Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tokenizer, std
     case ChatTemplateKind::ChatML: return apply_chatml(tok, turns, m_default_system);
     case ChatTemplateKind::Llama3:
         return apply_llama3(tok, turns,
-                            m_knowledge_line.empty()
-                                ? std::string()
-                                : m_knowledge_line + "\nToday Date: " + today_date() + "\n\n");
+                            m_knowledge_line.empty() ? std::string()
+                                                     : m_knowledge_line + "\nToday Date: " + today_date() + "\n\n");
     default: return apply_mistral(tok, turns, m_kind);
     }
 }
@@ -355,8 +355,9 @@ std::vector<int32_t> ChatTemplate::end_of_turn_ids(const Tokenizer& tok) const
     std::vector<int32_t> ids;
     if (tok.eos_id() >= 0)
         ids.push_back(tok.eos_id());
-    const char* extra = m_kind == ChatTemplateKind::ChatML ? "<|im_end|>"
-                        : m_kind == ChatTemplateKind::Llama3 ? "<|eot_id|>" : nullptr;
+    const char* extra = m_kind == ChatTemplateKind::ChatML   ? "<|im_end|>"
+                        : m_kind == ChatTemplateKind::Llama3 ? "<|eot_id|>"
+                                                             : nullptr;
     if (extra) {
         const int32_t id = tok.piece_to_id(extra);
         if (id >= 0)
@@ -365,4 +366,4 @@ std::vector<int32_t> ChatTemplate::end_of_turn_ids(const Tokenizer& tok) const
     return ids;
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -17,16 +17,16 @@
 namespace causerie {
 
 enum class ChatTemplateKind {
-    MistralV1,        // Mistral 7B Instruct v0.1: "[INST] ... [/INST]" as text
-    MistralV3,        // [INST]/[/INST] control tokens (Mistral 7B v0.3, Mixtral, Codestral)
-    MistralV3Tekken,  // v3 over a Tekken vocabulary (Mistral Nemo)
-    MistralV7,        // v3 + [SYSTEM_PROMPT] (Mistral Small 3, Ministral)
+    MistralV1,         // Mistral 7B Instruct v0.1: "[INST] ... [/INST]" as text
+    MistralV3,         // [INST]/[/INST] control tokens (Mistral 7B v0.3, Mixtral, Codestral)
+    MistralV3Tekken,   // v3 over a Tekken vocabulary (Mistral Nemo)
+    MistralV7,         // v3 + [SYSTEM_PROMPT] (Mistral Small 3, Ministral)
     ChatML,
     Llama3,
 };
 
 struct ChatTurn {
-    std::string role;     // system | user | assistant
+    std::string role;   // system | user | assistant
     std::string content;
 };
 
@@ -79,7 +79,10 @@ public:
 
 private:
     explicit ChatTemplate(ChatTemplateKind kind, std::string default_system = {})
-        : m_kind(kind), m_default_system(std::move(default_system)) {}
+        : m_kind(kind)
+        , m_default_system(std::move(default_system))
+    {
+    }
     ChatTemplateKind m_kind;
     std::string m_default_system;
     std::string m_knowledge_line;   // "Cutting Knowledge Date: December 2023"
@@ -92,4 +95,4 @@ private:
 // strftime_now("%d %b %Y") writes it for Llama 3.2's template. month: 1..12.
 std::string template_date(int year, int month, int day);
 
-} // namespace causerie
+}   // namespace causerie

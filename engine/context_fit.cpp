@@ -38,9 +38,8 @@ std::vector<ChatTurn> select(std::span<const ChatTurn> turns, const std::vector<
 // message into the last question, so leaving out a system message in the middle of the
 // conversation changes the question's tokens). Neither the app nor the CLI sends such a
 // conversation; prepare_prompt falls back here if one comes. Each render goes through the cache.
-Result<PreparedPrompt> fit_by_rendering(const ChatTemplate& tmpl, const Tokenizer& tok,
-                                        std::span<const ChatTurn> turns, int n_ctx, int room, PromptCache* cache,
-                                        int full_tokens)
+Result<PreparedPrompt> fit_by_rendering(const ChatTemplate& tmpl, const Tokenizer& tok, std::span<const ChatTurn> turns,
+                                        int n_ctx, int room, PromptCache* cache, int full_tokens)
 {
     PreparedPrompt out;
     out.full_tokens = full_tokens;
@@ -68,15 +67,12 @@ Result<PreparedPrompt> fit_by_rendering(const ChatTemplate& tmpl, const Tokenize
     return out;
 }
 
-} // namespace
+}   // namespace
 
-int answer_room(int n_ctx)
-{
-    return std::max(0, std::min(n_ctx / 4, 512));
-}
+int answer_room(int n_ctx) { return std::max(0, std::min(n_ctx / 4, 512)); }
 
-Result<ContextFit> fit_context(std::span<const ChatTurn> turns, std::span<const int> message_tokens,
-                               int fixed_tokens, int n_ctx, int answer_room)
+Result<ContextFit> fit_context(std::span<const ChatTurn> turns, std::span<const int> message_tokens, int fixed_tokens,
+                               int n_ctx, int answer_room)
 {
     if (turns.size() != message_tokens.size())
         return make_error("fit_context: " + std::to_string(turns.size()) + " messages but " +
@@ -149,9 +145,8 @@ void PromptCache::clear()
     m_tok = nullptr;
 }
 
-Result<PreparedPrompt> prepare_prompt(const ChatTemplate& tmpl, const Tokenizer& tok,
-                                      std::span<const ChatTurn> turns, int n_ctx, int answer_room,
-                                      PromptCache* cache)
+Result<PreparedPrompt> prepare_prompt(const ChatTemplate& tmpl, const Tokenizer& tok, std::span<const ChatTurn> turns,
+                                      int n_ctx, int answer_room, PromptCache* cache)
 {
     std::vector<size_t> bounds;   // n + 1: where each message's tokens start, then where the last ends
     auto full = tmpl.apply(tok, turns, cache, &bounds);
@@ -183,4 +178,4 @@ Result<PreparedPrompt> prepare_prompt(const ChatTemplate& tmpl, const Tokenizer&
     return out;
 }
 
-} // namespace causerie
+}   // namespace causerie

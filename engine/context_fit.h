@@ -36,8 +36,8 @@ struct ContextFit {
 // own (BOS, generation prompt). Messages are left out, oldest exchange first, while the prompt
 // plus answer_room exceeds n_ctx. Errors: inconsistent input (sizes differ, no question last,
 // negative counts, n_ctx <= 0).
-Result<ContextFit> fit_context(std::span<const ChatTurn> turns, std::span<const int> message_tokens,
-                               int fixed_tokens, int n_ctx, int answer_room);
+Result<ContextFit> fit_context(std::span<const ChatTurn> turns, std::span<const int> message_tokens, int fixed_tokens,
+                               int n_ctx, int answer_room);
 
 // Text -> tokens, remembered across calls. Keyed by the text itself, so the same message sent
 // again (every turn re-sends the history) is a lookup, and a changed text can never get stale
@@ -65,13 +65,12 @@ private:
 struct PreparedPrompt {
     std::vector<int32_t> ids;   // the prompt of the kept messages (when !fit.fits: too long to send)
     ContextFit fit;
-    int full_tokens = 0;        // tokens of the whole conversation, before anything was left out
+    int full_tokens = 0;   // tokens of the whole conversation, before anything was left out
 };
 
 // Renders `turns` with `tmpl` (text through `cache`, may be null) and fits it into n_ctx with
 // fit_context. Errors: the template's (unknown role, no question last, invalid UTF-8).
-Result<PreparedPrompt> prepare_prompt(const ChatTemplate& tmpl, const Tokenizer& tok,
-                                      std::span<const ChatTurn> turns, int n_ctx, int answer_room,
-                                      PromptCache* cache);
+Result<PreparedPrompt> prepare_prompt(const ChatTemplate& tmpl, const Tokenizer& tok, std::span<const ChatTurn> turns,
+                                      int n_ctx, int answer_room, PromptCache* cache);
 
-} // namespace causerie
+}   // namespace causerie

@@ -61,9 +61,9 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
     else if (free_bytes > p.fixed_bytes && p.layer_bytes > 0)
         p.n_layer_gpu = std::min<int64_t>(hp.n_layer, int64_t((free_bytes - p.fixed_bytes) / p.layer_bytes));
     p.summary = "GPU has " + format_bytes(free_bytes) + " free, model needs " + format_bytes(p.needed_all) + ": ";
-    p.summary += p.n_layer_gpu > 0 ? std::to_string(p.n_layer_gpu) + " of " + std::to_string(hp.n_layer) +
-                                         " layers on GPU"
-                                   : "not even one layer fits";
+    p.summary += p.n_layer_gpu > 0
+                     ? std::to_string(p.n_layer_gpu) + " of " + std::to_string(hp.n_layer) + " layers on GPU"
+                     : "not even one layer fits";
     return p;
 }
 
@@ -120,8 +120,8 @@ Result<int> choose_cuda_device(const std::vector<CudaDeviceCandidate>& devices, 
     }
     const CudaDeviceCandidate* best = nullptr;
     for (const CudaDeviceCandidate& d : devices)
-        if (usable(d) && (!best || d.free_bytes > best->free_bytes ||
-                          (d.free_bytes == best->free_bytes && d.index < best->index)))
+        if (usable(d) &&
+            (!best || d.free_bytes > best->free_bytes || (d.free_bytes == best->free_bytes && d.index < best->index)))
             best = &d;
     if (!best)
         return make_error("no CUDA device is recent enough for this build (compute " +
@@ -141,7 +141,7 @@ Result<std::unique_ptr<ComputeBackend>> cpu_because(const Model& model, const Ba
     return create_cpu_backend(model, options);
 }
 
-} // namespace
+}   // namespace
 
 Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const BackendOptions& options,
                                                        std::string* why)
@@ -203,4 +203,4 @@ Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const
     return make_error("unknown device '" + device + "' (expected auto, cpu, cuda or cuda-sim)");
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -99,7 +99,7 @@ char32_t shown(char32_t cp)
     return is_hidden_control(cp) ? kReplacement : cp;
 }
 
-} // namespace
+}   // namespace
 
 std::string sanitize_display_text(std::string_view text, size_t max_chars)
 {
@@ -117,4 +117,4 @@ std::string sanitize_display_text(std::string_view text, size_t max_chars)
     return out;
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -23,4 +23,4 @@ std::string sanitize_display_text(std::string_view text, size_t max_chars);
 // The bound used for names shown to the user (general.name): long enough for any real model name.
 inline constexpr size_t kMaxDisplayNameChars = 200;
 
-} // namespace causerie
+}   // namespace causerie

@@ -34,8 +34,13 @@ class CpuBackend final : public ComputeBackend {
 public:
     // ram_for_repack: bytes the repacked weight copy may take (it is skipped beyond).
     CpuBackend(const Model& model, int64_t n_ctx, int n_threads, size_t ram_for_repack)
-        : m(model), hp(model.hp), m_n_ctx(n_ctx), m_pool(n_threads), m_ram_for_repack(ram_for_repack),
-          m_matmul(m_pool), m_layer(model, m_pool, m_matmul, m_scratch)
+        : m(model)
+        , hp(model.hp)
+        , m_n_ctx(n_ctx)
+        , m_pool(n_threads)
+        , m_ram_for_repack(ram_for_repack)
+        , m_matmul(m_pool)
+        , m_layer(model, m_pool, m_matmul, m_scratch)
     {
     }
 
@@ -80,8 +85,7 @@ public:
         for (size_t start = 0; start < tokens.size(); start += kMaxBatch) {
             const int64_t n = std::min<int64_t>(kMaxBatch, int64_t(tokens.size() - start));
             const bool last_batch = start + size_t(n) == tokens.size();
-            forward_batch(tokens.data() + start, n, pos + int64_t(start),
-                          last_batch ? logits_last : nullptr,
+            forward_batch(tokens.data() + start, n, pos + int64_t(start), last_batch ? logits_last : nullptr,
                           all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr);
         }
         return Ok{};
@@ -143,7 +147,7 @@ private:
     CpuLayer m_layer;                  // runs layer l on the buffers above
 };
 
-} // namespace
+}   // namespace
 
 CpuMemoryPlan plan_cpu_memory(const Model& model)
 {
@@ -184,4 +188,4 @@ Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, c
     return std::unique_ptr<ComputeBackend>(std::move(backend));
 }
 
-} // namespace causerie
+}   // namespace causerie

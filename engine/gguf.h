@@ -15,8 +15,19 @@
 namespace causerie {
 
 enum class GGUFType : uint32_t {
-    U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, BOOL = 7,
-    STRING = 8, ARRAY = 9, U64 = 10, I64 = 11, F64 = 12,
+    U8 = 0,
+    I8 = 1,
+    U16 = 2,
+    I16 = 3,
+    U32 = 4,
+    I32 = 5,
+    F32 = 6,
+    BOOL = 7,
+    STRING = 8,
+    ARRAY = 9,
+    U64 = 10,
+    I64 = 11,
+    F64 = 12,
 };
 
 // One metadata value. Strings and arrays point into the mapping (no copies).
@@ -26,18 +37,18 @@ struct GGUFValue {
     int64_t i = 0;
     uint64_t u = 0;
     double f = 0.0;
-    std::string_view str;            // STRING
-    GGUFType elem_type{};            // ARRAY
-    uint64_t count = 0;              // ARRAY element count
-    const uint8_t* elems = nullptr;  // ARRAY data (fixed-size elements) or first string
+    std::string_view str;             // STRING
+    GGUFType elem_type{};             // ARRAY
+    uint64_t count = 0;               // ARRAY element count
+    const uint8_t* elems = nullptr;   // ARRAY data (fixed-size elements) or first string
 };
 
 struct GGUFTensor {
     std::string name;
     kernels::TensorType type{};
     int n_dims = 0;
-    int64_t ne[4] = {1, 1, 1, 1};    // ggml order: ne[0] is the contiguous (row) dimension
-    uint64_t offset = 0;             // relative to the data section
+    int64_t ne[4] = {1, 1, 1, 1};   // ggml order: ne[0] is the contiguous (row) dimension
+    uint64_t offset = 0;            // relative to the data section
     size_t nbytes = 0;
     const uint8_t* data = nullptr;   // into the mapping
     int64_t n_elements() const { return ne[0] * ne[1] * ne[2] * ne[3]; }
@@ -81,4 +92,4 @@ private:
     std::unique_ptr<Impl> d;
 };
 
-} // namespace causerie
+}   // namespace causerie

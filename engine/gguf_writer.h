@@ -18,15 +18,15 @@ namespace causerie {
 // Little-endian encoders, public so tests can build raw values.
 void gguf_put_u32(std::vector<uint8_t>& out, uint32_t v);
 void gguf_put_u64(std::vector<uint8_t>& out, uint64_t v);
-void gguf_put_string(std::vector<uint8_t>& out, std::string_view s);  // u64 length + bytes
+void gguf_put_string(std::vector<uint8_t>& out, std::string_view s);   // u64 length + bytes
 
 struct GGUFWriterTensor {
     std::string name;
-    uint32_t n_dims = 0;               // written as-is; normally ne.size()
-    std::vector<uint64_t> ne;          // ggml order, ne[0] contiguous
-    uint32_t type = 0;                 // kernels::TensorType value (any number, for tests)
-    std::optional<uint64_t> offset;    // nullopt: next aligned slot after the previous tensor
-    std::vector<uint8_t> data;         // bytes written into the data section
+    uint32_t n_dims = 0;              // written as-is; normally ne.size()
+    std::vector<uint64_t> ne;         // ggml order, ne[0] contiguous
+    uint32_t type = 0;                // kernels::TensorType value (any number, for tests)
+    std::optional<uint64_t> offset;   // nullopt: next aligned slot after the previous tensor
+    std::vector<uint8_t> data;        // bytes written into the data section
 };
 
 // Byte positions (from the start of the file) of the fields a test may want to patch.
@@ -34,19 +34,19 @@ struct GGUFLayout {
     size_t version_pos = 0;
     size_t tensor_count_pos = 0;
     size_t kv_count_pos = 0;
-    std::vector<size_t> kv_pos;          // start of each KV (its key length)
-    std::vector<size_t> kv_value_pos;    // start of each KV's value (after the type)
-    std::vector<size_t> tensor_info_pos; // start of each tensor info (its name length)
-    std::vector<size_t> tensor_type_pos; // each tensor's type field
-    std::vector<size_t> tensor_offset_pos; // each tensor's offset field
+    std::vector<size_t> kv_pos;              // start of each KV (its key length)
+    std::vector<size_t> kv_value_pos;        // start of each KV's value (after the type)
+    std::vector<size_t> tensor_info_pos;     // start of each tensor info (its name length)
+    std::vector<size_t> tensor_type_pos;     // each tensor's type field
+    std::vector<size_t> tensor_offset_pos;   // each tensor's offset field
     size_t data_start = 0;
-    std::vector<uint64_t> tensor_offsets; // relative to data_start
+    std::vector<uint64_t> tensor_offsets;   // relative to data_start
 };
 
 class GGUFWriter {
 public:
     // Header overrides (tests of bad headers).
-    uint32_t magic = 0x46554747;       // "GGUF"
+    uint32_t magic = 0x46554747;   // "GGUF"
     uint32_t version = 3;
     std::optional<uint64_t> tensor_count_override;
     std::optional<uint64_t> kv_count_override;
@@ -70,18 +70,17 @@ public:
     void add_f32_array(std::string_view key, std::span<const float> v);
     void add_i32_array(std::string_view key, std::span<const int32_t> v);
     // Any fixed-size element type: `bytes` is count * element size, already little-endian.
-    void add_array_raw(std::string_view key, GGUFType elem_type, uint64_t count,
-                       std::span<const uint8_t> bytes);
+    void add_array_raw(std::string_view key, GGUFType elem_type, uint64_t count, std::span<const uint8_t> bytes);
     // A KV whose type and value bytes are written verbatim (unknown types, truncated values...).
     void add_raw_kv(std::string_view key, uint32_t type, std::vector<uint8_t> value_bytes);
 
     // A tensor whose shape is `ne` (ggml order) and whose bytes are `data`.
-    GGUFWriterTensor& add_tensor(std::string_view name, kernels::TensorType type,
-                                 std::vector<uint64_t> ne, std::vector<uint8_t> data);
+    GGUFWriterTensor& add_tensor(std::string_view name, kernels::TensorType type, std::vector<uint64_t> ne,
+                                 std::vector<uint8_t> data);
     std::vector<GGUFWriterTensor>& tensors() { return m_tensors; }
     GGUFWriterTensor* find_tensor(std::string_view name);   // nullptr when absent
-    bool remove_tensor(std::string_view name);               // false when absent
-    bool remove_kv(std::string_view key);                    // false when absent
+    bool remove_tensor(std::string_view name);              // false when absent
+    bool remove_kv(std::string_view key);                   // false when absent
     size_t kv_count() const { return m_kv.size(); }
 
     std::vector<uint8_t> build(GGUFLayout* layout = nullptr) const;
@@ -98,4 +97,4 @@ private:
     std::vector<GGUFWriterTensor> m_tensors;
 };
 
-} // namespace causerie
+}   // namespace causerie

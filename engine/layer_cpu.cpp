@@ -45,7 +45,7 @@ void release_mapped_pages(const void* p, size_t n)
 
 const float* norm_weight(const Weight& w) { return static_cast<const float*>(w.data); }
 
-} // namespace
+}   // namespace
 
 std::vector<const Weight*> layer_matrices(const LayerWeights& L)
 {
@@ -172,26 +172,31 @@ void CpuMatmul::run(const float* x, int64_t n, std::initializer_list<Op> ops)
     const uint8_t* xc = convert(first->w->type, x, n, cols);
     // Rows in chunks of 16 (one repacked group): whole enough for the kernels' tiles, small
     // enough to balance. Each weight's rows start at a multiple of 16 in the enumeration.
-    m_pool.parallel_for(total, [&](int64_t b, int64_t e) {
-        int64_t offset = 0;
-        for (const Op& op : ops) {
-            const Weight& w = *op.w;
-            const int64_t rb = std::max(b, offset), re = std::min(e, offset + w.rows);
-            if (rb < re) {
-                if (const auto it = m_packed.find(&w); it != m_packed.end())
-                    matmul_repacked_cpu(w.type, it->second, w.rows, cols, rb - offset, re - offset, xc, n, op.y,
-                                        w.rows);
-                else
-                    matmul_converted_cpu(w.type, static_cast<const char*>(w.data) + size_t(rb - offset) * w.row_bytes,
-                                         w.row_bytes, re - rb, cols, xc, n, op.y + (rb - offset), w.rows);
+    m_pool.parallel_for(
+        total,
+        [&](int64_t b, int64_t e) {
+            int64_t offset = 0;
+            for (const Op& op : ops) {
+                const Weight& w = *op.w;
+                const int64_t rb = std::max(b, offset), re = std::min(e, offset + w.rows);
+                if (rb < re) {
+                    if (const auto it = m_packed.find(&w); it != m_packed.end())
+                        matmul_repacked_cpu(w.type, it->second, w.rows, cols, rb - offset, re - offset, xc, n, op.y,
+                                            w.rows);
+                    else
+                        matmul_converted_cpu(w.type,
+                                             static_cast<const char*>(w.data) + size_t(rb - offset) * w.row_bytes,
+                                             w.row_bytes, re - rb, cols, xc, n, op.y + (rb - offset), w.rows);
+                }
+                offset += padded_rows(w.rows);
             }
-            offset += padded_rows(w.rows);
-        }
-    }, kRepackRows);
+        },
+        kRepackRows);
 }
 
 CpuKvCache::CpuKvCache(const HParams& hp, int64_t n_ctx)
-    : k(size_t(n_ctx * hp.n_head_kv * hp.head_dim)), v(size_t(n_ctx * hp.n_head_kv * hp.value_dim))
+    : k(size_t(n_ctx * hp.n_head_kv * hp.head_dim))
+    , v(size_t(n_ctx * hp.n_head_kv * hp.value_dim))
 {
 }
 
@@ -235,9 +240,10 @@ void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* 
 
     for (int64_t t = 0; t < n; ++t)
         rmsnorm_ref(&x[t * d], norm_weight(L.attn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps);
-    m_matmul.run(s.xb.data(), n, {{&L.wq, s.q.data()},     // (n, n_head*hd)
-                                  {&L.wk, s.kb.data()},    // (n, n_head_kv*hd)
-                                  {&L.wv, s.vb.data()}});  // (n, n_head_kv*vd)
+    m_matmul.run(s.xb.data(), n,
+                 {{&L.wq, s.q.data()},      // (n, n_head*hd)
+                  {&L.wk, s.kb.data()},     // (n, n_head_kv*hd)
+                  {&L.wv, s.vb.data()}});   // (n, n_head_kv*vd)
     for (int64_t t = 0; t < n; ++t) {
         rope_ref(&s.q[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
         rope_ref(&s.kb[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base,
@@ -263,8 +269,9 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
 
     for (int64_t t = 0; t < n; ++t)
         rmsnorm_ref(&x[t * d], norm_weight(L.ffn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps);
-    m_matmul.run(s.xb.data(), n, {{&L.w_gate, s.gate.data()},   // (n, n_ff)
-                                  {&L.w_up, s.up.data()}});     // (n, n_ff)
+    m_matmul.run(s.xb.data(), n,
+                 {{&L.w_gate, s.gate.data()},   // (n, n_ff)
+                  {&L.w_up, s.up.data()}});     // (n, n_ff)
     for (int64_t t = 0; t < n; ++t)
         swiglu_ref(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff);
     m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)
@@ -302,4 +309,4 @@ void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos)
     });
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -57,7 +57,10 @@ private:
 // has a kernel for it. Bit-identical whatever the number of threads or tokens.
 class CpuMatmul {
 public:
-    explicit CpuMatmul(ThreadPool& pool) : m_pool(pool) {}
+    explicit CpuMatmul(ThreadPool& pool)
+        : m_pool(pool)
+    {
+    }
 
     // Room to convert `max_tokens` rows of activations for any weight of `model`.
     // Throws std::bad_alloc (callers turn it into an error that names what did not fit).
@@ -96,7 +99,7 @@ struct CpuKvCache {
     std::vector<uint16_t> k;   // (n_ctx, n_head_kv*head_dim) F16
     std::vector<uint16_t> v;   // (n_ctx, n_head_kv*value_dim) F16
 
-    CpuKvCache(const HParams& hp, int64_t n_ctx);   // throws std::bad_alloc
+    CpuKvCache(const HParams& hp, int64_t n_ctx);       // throws std::bad_alloc
     static size_t bytes_per_token(const HParams& hp);   // what the constructor takes per position
 };
 
@@ -111,7 +114,7 @@ struct CpuLayerScratch {
     std::vector<float> gate;   // (batch, n_ff)
     std::vector<float> up;     // (batch, n_ff)
 
-    void allocate(const HParams& hp, int64_t batch);   // throws std::bad_alloc
+    void allocate(const HParams& hp, int64_t batch);         // throws std::bad_alloc
     static size_t bytes(const HParams& hp, int64_t batch);   // what allocate() takes
 };
 
@@ -120,7 +123,11 @@ struct CpuLayerScratch {
 class CpuLayer {
 public:
     CpuLayer(const Model& model, ThreadPool& pool, CpuMatmul& matmul, CpuLayerScratch& scratch)
-        : m(model), hp(model.hp), m_pool(pool), m_matmul(matmul), s(scratch)
+        : m(model)
+        , hp(model.hp)
+        , m_pool(pool)
+        , m_matmul(matmul)
+        , s(scratch)
     {
     }
 
@@ -141,4 +148,4 @@ private:
     CpuLayerScratch& s;
 };
 
-} // namespace causerie
+}   // namespace causerie

@@ -54,10 +54,7 @@ std::optional<size_t> free_ram(size_t pretend)
     return pretend ? std::optional<size_t>(pretend) : system_available_ram();
 }
 
-size_t usable_of_free(size_t free_bytes)
-{
-    return free_bytes > kRamHeadroomBytes ? free_bytes - kRamHeadroomBytes : 0;
-}
+size_t usable_of_free(size_t free_bytes) { return free_bytes > kRamHeadroomBytes ? free_bytes - kRamHeadroomBytes : 0; }
 
 int64_t largest_context_that_fits(size_t fixed_bytes, size_t per_token_bytes, size_t usable)
 {
@@ -89,4 +86,4 @@ Status check_context_fits(int64_t n_ctx, size_t fixed_bytes, size_t per_token_by
     return make_error(head + "; a context of " + std::to_string(fit) + " tokens would fit");
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -44,4 +44,4 @@ size_t usable_of_free(size_t free_bytes);
 // above); 0 when none does.
 int64_t largest_context_that_fits(size_t fixed_bytes, size_t per_token_bytes, size_t usable);
 
-} // namespace causerie
+}   // namespace causerie

@@ -27,24 +27,29 @@ constexpr int64_t kMaxFF = 1 << 20;
 constexpr int64_t kMaxCtx = 1 << 24;
 constexpr int64_t kMaxVocab = 1 << 22;
 
-Result<int64_t> required_int(const GGUFFile& f, const std::string& key, int64_t lo, int64_t hi) {
+Result<int64_t> required_int(const GGUFFile& f, const std::string& key, int64_t lo, int64_t hi)
+{
     auto v = f.get_uint(key);
-    if (!v) return v.error();
+    if (!v)
+        return v.error();
     if (*v < static_cast<uint64_t>(lo) || *v > static_cast<uint64_t>(hi))
-        return make_error("metadata key '" + key + "' is " + std::to_string(*v) + ", expected " + str(lo) +
-                          " to " + str(hi));
+        return make_error("metadata key '" + key + "' is " + std::to_string(*v) + ", expected " + str(lo) + " to " +
+                          str(hi));
     return static_cast<int64_t>(*v);
 }
 
-Result<int64_t> optional_int(const GGUFFile& f, const std::string& key, int64_t lo, int64_t hi,
-                             int64_t fallback) {
-    if (!f.find(key)) return fallback;
+Result<int64_t> optional_int(const GGUFFile& f, const std::string& key, int64_t lo, int64_t hi, int64_t fallback)
+{
+    if (!f.find(key))
+        return fallback;
     return required_int(f, key, lo, hi);
 }
 
-Result<float> positive_float(const GGUFFile& f, const std::string& key, double hi) {
+Result<float> positive_float(const GGUFFile& f, const std::string& key, double hi)
+{
     auto v = f.get_float(key);
-    if (!v) return v.error();
+    if (!v)
+        return v.error();
     if (!std::isfinite(*v) || *v <= 0.0 || *v > hi)
         return make_error("metadata key '" + key + "' is " + std::to_string(*v) +
                           ", expected a positive number up to " + std::to_string(hi));
@@ -52,32 +57,40 @@ Result<float> positive_float(const GGUFFile& f, const std::string& key, double h
 }
 
 // A token id key: absent (or negative, which some converters write for "none") gives -1.
-Result<int32_t> token_id(const GGUFFile& f, const std::string& key, int32_t fallback, size_t n_tokens) {
+Result<int32_t> token_id(const GGUFFile& f, const std::string& key, int32_t fallback, size_t n_tokens)
+{
     const GGUFValue* v = f.find(key);
-    if (!v) return fallback;
-    const bool is_signed = v->type == GGUFType::I8 || v->type == GGUFType::I16 ||
-                           v->type == GGUFType::I32 || v->type == GGUFType::I64;
-    if (is_signed && v->i < 0) return -1;
+    if (!v)
+        return fallback;
+    const bool is_signed =
+        v->type == GGUFType::I8 || v->type == GGUFType::I16 || v->type == GGUFType::I32 || v->type == GGUFType::I64;
+    if (is_signed && v->i < 0)
+        return -1;
     auto u = f.get_uint(key);
-    if (!u) return u.error();
+    if (!u)
+        return u.error();
     if (*u >= n_tokens)
-        return make_error("metadata key '" + key + "' is " + std::to_string(*u) +
-                          ", outside the vocabulary of " + std::to_string(n_tokens) + " tokens");
+        return make_error("metadata key '" + key + "' is " + std::to_string(*u) + ", outside the vocabulary of " +
+                          std::to_string(n_tokens) + " tokens");
     return static_cast<int32_t>(*u);
 }
 
-std::string shape_str(const int64_t* ne, int n) {
+std::string shape_str(const int64_t* ne, int n)
+{
     std::string s = "[";
-    for (int i = 0; i < n; ++i) s += (i ? ", " : "") + str(ne[i]);
+    for (int i = 0; i < n; ++i)
+        s += (i ? ", " : "") + str(ne[i]);
     return s + "]";
 }
 
 // Finds `name` and checks it is cols x rows (ggml ne[0] = cols) or 1-D of `cols` when rows == 0.
 // `dims` says in words where the expected shape comes from.
 Result<Weight> get_weight(const GGUFFile& f, const std::string& name, int64_t rows, int64_t cols,
-                          const std::string& dims) {
+                          const std::string& dims)
+{
     const GGUFTensor* t = f.tensor(name);
-    if (!t) return make_error("missing tensor '" + name + "'");
+    if (!t)
+        return make_error("missing tensor '" + name + "'");
     const bool is_norm = rows == 0;
     const int64_t want[4] = {cols, is_norm ? 1 : rows, 1, 1};
     if (t->ne[0] != want[0] || t->ne[1] != want[1] || t->ne[2] != 1 || t->ne[3] != 1)
@@ -104,37 +117,45 @@ Result<Weight> get_weight(const GGUFFile& f, const std::string& name, int64_t ro
     return w;
 }
 
-Status read_hparams(const GGUFFile& f, HParams& hp) {
+Status read_hparams(const GGUFFile& f, HParams& hp)
+{
     auto arch = f.get_string("general.architecture");
-    if (!arch) return arch.error();
+    if (!arch)
+        return arch.error();
     if (*arch != "llama")
-        return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
-                          "' (Causerie runs 'llama'-architecture models: Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2)");
+        return make_error(
+            "unsupported architecture '" + sanitize_display_text(*arch, 80) +
+            "' (Causerie runs 'llama'-architecture models: Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2)");
     hp.architecture = *arch;
     if (f.find("general.name")) {
         auto name = f.get_string("general.name");
-        if (!name) return name.error();
+        if (!name)
+            return name.error();
         hp.name = sanitize_display_text(*name, kMaxDisplayNameChars);   // shown as is by the CLI and the app
     }
     const std::string a = hp.architecture + ".";
     auto need = [&](const std::string& key, int64_t lo, int64_t hi, int64_t& out) -> Status {
         auto v = required_int(f, a + key, lo, hi);
-        if (!v) return v.error();
+        if (!v)
+            return v.error();
         out = *v;
         return Ok{};
     };
-    for (auto st : {need("embedding_length", 1, kMaxEmbd, hp.n_embd), need("block_count", 1, kMaxLayers, hp.n_layer),
-                    need("attention.head_count", 1, kMaxHeads, hp.n_head),
-                    need("feed_forward_length", 1, kMaxFF, hp.n_ff),
-                    need("context_length", 1, kMaxCtx, hp.n_ctx_train)})
-        if (!st) return st.error();
+    for (auto st :
+         {need("embedding_length", 1, kMaxEmbd, hp.n_embd), need("block_count", 1, kMaxLayers, hp.n_layer),
+          need("attention.head_count", 1, kMaxHeads, hp.n_head), need("feed_forward_length", 1, kMaxFF, hp.n_ff),
+          need("context_length", 1, kMaxCtx, hp.n_ctx_train)})
+        if (!st)
+            return st.error();
 
     auto eps = positive_float(f, a + "attention.layer_norm_rms_epsilon", 1.0);
-    if (!eps) return eps.error();
+    if (!eps)
+        return eps.error();
     hp.rms_eps = *eps;
 
     auto n_head_kv = optional_int(f, a + "attention.head_count_kv", 1, hp.n_head, hp.n_head);
-    if (!n_head_kv) return n_head_kv.error();
+    if (!n_head_kv)
+        return n_head_kv.error();
     hp.n_head_kv = *n_head_kv;
     if (hp.n_head % hp.n_head_kv != 0)
         return make_error("metadata key '" + a + "attention.head_count_kv' is " + str(hp.n_head_kv) +
@@ -142,7 +163,8 @@ Status read_hparams(const GGUFFile& f, HParams& hp) {
 
     if (f.find(a + "attention.key_length")) {
         auto k = required_int(f, a + "attention.key_length", 1, kMaxHeadDim);
-        if (!k) return k.error();
+        if (!k)
+            return k.error();
         hp.head_dim = *k;
     } else {
         if (hp.n_embd % hp.n_head != 0)
@@ -151,29 +173,35 @@ Status read_hparams(const GGUFFile& f, HParams& hp) {
         hp.head_dim = hp.n_embd / hp.n_head;
     }
     auto vdim = optional_int(f, a + "attention.value_length", 1, kMaxHeadDim, hp.head_dim);
-    if (!vdim) return vdim.error();
+    if (!vdim)
+        return vdim.error();
     hp.value_dim = *vdim;
 
     auto n_rot = optional_int(f, a + "rope.dimension_count", 2, hp.head_dim, hp.head_dim);
-    if (!n_rot) return n_rot.error();
+    if (!n_rot)
+        return n_rot.error();
     if (*n_rot % 2 != 0)
-        return make_error("metadata key '" + a + "rope.dimension_count' is " + str(*n_rot) + ", expected an even number");
+        return make_error("metadata key '" + a + "rope.dimension_count' is " + str(*n_rot) +
+                          ", expected an even number");
     hp.n_rot = *n_rot;
 
     if (f.find(a + "rope.freq_base")) {
         auto base = positive_float(f, a + "rope.freq_base", 1e12);
-        if (!base) return base.error();
+        if (!base)
+            return base.error();
         hp.rope_freq_base = *base;
     }
     if (f.find("general.file_type")) {
         auto ft = f.get_uint("general.file_type");
-        if (!ft) return ft.error();
+        if (!ft)
+            return ft.error();
         hp.file_type = static_cast<uint32_t>(std::min<uint64_t>(*ft, std::numeric_limits<uint32_t>::max()));
     }
     return Ok{};
 }
 
-Status read_weights(const GGUFFile& f, Model& m) {
+Status read_weights(const GGUFFile& f, Model& m)
+{
     const HParams& hp = m.hp;
     const int64_t q_dim = hp.n_head * hp.head_dim;
     const int64_t k_dim = hp.n_head_kv * hp.head_dim;
@@ -181,11 +209,13 @@ Status read_weights(const GGUFFile& f, Model& m) {
     const int64_t o_dim = hp.n_head * hp.value_dim;
 
     auto assign = [](Result<Weight> r, Weight& out) -> Status {
-        if (!r) return r.error();
+        if (!r)
+            return r.error();
         out = *r;
         return Ok{};
     };
-    if (auto st = assign(get_weight(f, "token_embd.weight", hp.n_vocab, hp.n_embd, "n_embd x n_vocab"), m.tok_embd); !st)
+    if (auto st = assign(get_weight(f, "token_embd.weight", hp.n_vocab, hp.n_embd, "n_embd x n_vocab"), m.tok_embd);
+        !st)
         return st;
     if (auto st = assign(get_weight(f, "output_norm.weight", 0, hp.n_embd, "n_embd"), m.output_norm); !st)
         return st;
@@ -231,14 +261,16 @@ Status read_weights(const GGUFFile& f, Model& m) {
             {"ffn_down.weight", hp.n_embd, hp.n_ff, "n_ff x n_embd", &L.w_down},
         };
         for (const auto& s : specs)
-            if (auto st = assign(get_weight(f, p + s.name, s.rows, s.cols, s.dims), *s.out); !st) return st;
+            if (auto st = assign(get_weight(f, p + s.name, s.rows, s.cols, s.dims), *s.out); !st)
+                return st;
     }
     return Ok{};
 }
 
-} // namespace
+}   // namespace
 
-std::string model_quantization(const Model& model) {
+std::string model_quantization(const Model& model)
+{
     std::map<std::string, uint64_t> bytes;
     for (const auto& t : model.file.tensors())
         if (t.n_dims >= 2)
@@ -253,23 +285,28 @@ std::string model_quantization(const Model& model) {
     return best;
 }
 
-Result<VocabData> read_vocab(const GGUFFile& f) {
+Result<VocabData> read_vocab(const GGUFFile& f)
+{
     VocabData v;
     auto model = f.get_string("tokenizer.ggml.model");
-    if (!model) return model.error();
+    if (!model)
+        return model.error();
     v.model = *model;
 
     // Counted before the list is built: every token costs a copy (~40 bytes) from here on.
-    if (const GGUFValue* t = f.find("tokenizer.ggml.tokens"); t && t->type == GGUFType::ARRAY &&
-                                                               t->count > static_cast<uint64_t>(kMaxVocab))
+    if (const GGUFValue* t = f.find("tokenizer.ggml.tokens");
+        t && t->type == GGUFType::ARRAY && t->count > static_cast<uint64_t>(kMaxVocab))
         return make_error("metadata key 'tokenizer.ggml.tokens' has " + std::to_string(t->count) +
                           " entries, more than the limit of " + str(kMaxVocab));
     auto tokens = f.get_string_array("tokenizer.ggml.tokens");
-    if (!tokens) return tokens.error();
-    if (tokens->empty()) return make_error("metadata key 'tokenizer.ggml.tokens' is empty");
+    if (!tokens)
+        return tokens.error();
+    if (tokens->empty())
+        return make_error("metadata key 'tokenizer.ggml.tokens' is empty");
     const size_t n = tokens->size();
     v.tokens.reserve(n);
-    for (std::string_view t : *tokens) v.tokens.emplace_back(t);
+    for (std::string_view t : *tokens)
+        v.tokens.emplace_back(t);
 
     auto same_length = [&](const char* key, size_t got) -> Status {
         if (got != n)
@@ -279,14 +316,18 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
     };
     if (f.find("tokenizer.ggml.scores")) {
         auto s = f.get_f32_array("tokenizer.ggml.scores");
-        if (!s) return s.error();
-        if (auto st = same_length("tokenizer.ggml.scores", s->size()); !st) return st.error();
+        if (!s)
+            return s.error();
+        if (auto st = same_length("tokenizer.ggml.scores", s->size()); !st)
+            return st.error();
         v.scores = std::move(*s);
     }
     if (f.find("tokenizer.ggml.token_type")) {
         auto t = f.get_i32_array("tokenizer.ggml.token_type");
-        if (!t) return t.error();
-        if (auto st = same_length("tokenizer.ggml.token_type", t->size()); !st) return st.error();
+        if (!t)
+            return t.error();
+        if (auto st = same_length("tokenizer.ggml.token_type", t->size()); !st)
+            return st.error();
         // 0 undefined, 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
         for (size_t i = 0; i < t->size(); ++i)
             if ((*t)[i] < 0 || (*t)[i] > 6)
@@ -296,9 +337,11 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
     }
     if (f.find("tokenizer.ggml.merges")) {   // at most 2^24 entries (gguf.cpp kMaxArrayCount)
         auto m = f.get_string_array("tokenizer.ggml.merges");
-        if (!m) return m.error();
+        if (!m)
+            return m.error();
         v.merges.reserve(m->size());
-        for (std::string_view s : *m) v.merges.emplace_back(s);
+        for (std::string_view s : *m)
+            v.merges.emplace_back(s);
     }
 
     // Sentencepiece vocabularies put <unk>, <s>, </s> first; llama.cpp assumes the same defaults.
@@ -315,70 +358,84 @@ Result<VocabData> read_vocab(const GGUFFile& f) {
     };
     for (const auto& id : ids) {
         auto r = token_id(f, id.key, id.fallback, n);
-        if (!r) return r.error();
+        if (!r)
+            return r.error();
         *id.out = *r;
     }
     v.add_bos = spm;
     if (f.find("tokenizer.ggml.add_bos_token")) {
         auto b = f.get_bool("tokenizer.ggml.add_bos_token");
-        if (!b) return b.error();
+        if (!b)
+            return b.error();
         v.add_bos = *b;
     }
     if (f.find("tokenizer.ggml.add_eos_token")) {
         auto b = f.get_bool("tokenizer.ggml.add_eos_token");
-        if (!b) return b.error();
+        if (!b)
+            return b.error();
         v.add_eos = *b;
     }
     if (f.find("tokenizer.ggml.pre")) {
         auto pre = f.get_string("tokenizer.ggml.pre");
-        if (!pre) return pre.error();
+        if (!pre)
+            return pre.error();
         v.pre = *pre;
     }
     if (f.find("tokenizer.ggml.add_space_prefix")) {
         auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
-        if (!b) return b.error();
+        if (!b)
+            return b.error();
         v.add_space_prefix = *b;
     }
     if (f.find("tokenizer.chat_template")) {
         auto t = f.get_string("tokenizer.chat_template");
-        if (!t) return t.error();
+        if (!t)
+            return t.error();
         v.chat_template = *t;
     }
     return v;
 }
 
-Result<Model> load_model_from_gguf(GGUFFile file) {
+Result<Model> load_model_from_gguf(GGUFFile file)
+{
     Model m{std::move(file)};
     const GGUFFile& f = m.file;
-    if (auto st = read_hparams(f, m.hp); !st) return st.error();
+    if (auto st = read_hparams(f, m.hp); !st)
+        return st.error();
 
     auto vocab = read_vocab(f);
-    if (!vocab) return vocab.error();
+    if (!vocab)
+        return vocab.error();
     m.vocab = std::move(*vocab);
     const int64_t n_tokens = static_cast<int64_t>(m.vocab.tokens.size());
     const std::string vocab_key = m.hp.architecture + ".vocab_size";
     if (f.find(vocab_key)) {
         auto n = required_int(f, vocab_key, 1, kMaxVocab);
-        if (!n) return n.error();
+        if (!n)
+            return n.error();
         if (*n != n_tokens)
             return make_error("metadata key '" + vocab_key + "' is " + str(*n) + " but tokenizer.ggml.tokens has " +
                               str(n_tokens) + " entries");
     }
     if (const GGUFTensor* emb = f.tensor("token_embd.weight"); emb && emb->ne[1] != n_tokens)
-        return make_error("tokenizer.ggml.tokens has " + str(n_tokens) + " entries but tensor 'token_embd.weight' has " +
-                          str(emb->ne[1]) + " rows");
+        return make_error("tokenizer.ggml.tokens has " + str(n_tokens) +
+                          " entries but tensor 'token_embd.weight' has " + str(emb->ne[1]) + " rows");
     m.hp.n_vocab = n_tokens;
 
-    if (auto st = read_weights(f, m); !st) return st.error();
+    if (auto st = read_weights(f, m); !st)
+        return st.error();
     return m;
 }
 
-Result<Model> load_model(const std::string& path) {
+Result<Model> load_model(const std::string& path)
+{
     auto f = GGUFFile::open(path);
-    if (!f) return f.error();
+    if (!f)
+        return f.error();
     auto m = load_model_from_gguf(std::move(*f));
-    if (!m) return make_error("'" + path + "': " + m.error().message);
+    if (!m)
+        return make_error("'" + path + "': " + m.error().message);
     return m;
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -25,15 +25,15 @@ struct Weight {
 };
 
 struct LayerWeights {
-    Weight attn_norm;  // (n_embd)            F32
-    Weight wq;         // (n_head*head_dim, n_embd)
-    Weight wk;         // (n_head_kv*head_dim, n_embd)
-    Weight wv;         // (n_head_kv*value_dim, n_embd)
-    Weight wo;         // (n_embd, n_head*value_dim)
-    Weight ffn_norm;   // (n_embd)            F32
-    Weight w_gate;     // (n_ff, n_embd)
-    Weight w_up;       // (n_ff, n_embd)
-    Weight w_down;     // (n_embd, n_ff)
+    Weight attn_norm;   // (n_embd)            F32
+    Weight wq;          // (n_head*head_dim, n_embd)
+    Weight wk;          // (n_head_kv*head_dim, n_embd)
+    Weight wv;          // (n_head_kv*value_dim, n_embd)
+    Weight wo;          // (n_embd, n_head*value_dim)
+    Weight ffn_norm;    // (n_embd)            F32
+    Weight w_gate;      // (n_ff, n_embd)
+    Weight w_up;        // (n_ff, n_embd)
+    Weight w_down;      // (n_embd, n_ff)
 };
 
 struct HParams {
@@ -45,31 +45,31 @@ struct HParams {
     int64_t n_layer = 0;
     int64_t n_head = 0;
     int64_t n_head_kv = 0;
-    int64_t head_dim = 0;       // attention.key_length, else n_embd / n_head
-    int64_t value_dim = 0;      // attention.value_length, else head_dim
+    int64_t head_dim = 0;    // attention.key_length, else n_embd / n_head
+    int64_t value_dim = 0;   // attention.value_length, else head_dim
     int64_t n_ff = 0;
-    int64_t n_rot = 0;          // rope.dimension_count, else head_dim
+    int64_t n_rot = 0;   // rope.dimension_count, else head_dim
     float rope_freq_base = 10000.0f;
     float rms_eps = 1e-5f;
-    uint32_t file_type = 0;     // general.file_type when present
+    uint32_t file_type = 0;   // general.file_type when present
 };
 
 // Vocabulary as stored in the GGUF (tokenizer.ggml.*), handed to the tokenizer.
 struct VocabData {
-    std::string model;                      // "llama" (sentencepiece) or "gpt2" (byte-level BPE)
+    std::string model;   // "llama" (sentencepiece) or "gpt2" (byte-level BPE)
     std::vector<std::string> tokens;
-    std::vector<float> scores;              // empty when absent
-    std::vector<int32_t> token_types;       // 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte
-    std::vector<std::string> merges;        // gpt2 only
-    std::string pre;                        // tokenizer.ggml.pre: the pre-tokenizer split (gpt2 only)
+    std::vector<float> scores;          // empty when absent
+    std::vector<int32_t> token_types;   // 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte
+    std::vector<std::string> merges;    // gpt2 only
+    std::string pre;                    // tokenizer.ggml.pre: the pre-tokenizer split (gpt2 only)
     int32_t bos_id = -1;
     int32_t eos_id = -1;
     int32_t unk_id = -1;
     int32_t pad_id = -1;
     bool add_bos = true;
     bool add_eos = false;
-    bool add_space_prefix = true;           // sentencepiece's dummy "▁" before the text
-    std::string chat_template;              // tokenizer.chat_template, used only to pick a built-in
+    bool add_space_prefix = true;   // sentencepiece's dummy "▁" before the text
+    std::string chat_template;      // tokenizer.chat_template, used only to pick a built-in
 };
 
 struct Model {
@@ -97,4 +97,4 @@ std::string model_quantization(const Model& model);
 // Reads and validates tokenizer.ggml.* alone (also lets a test model copy a real vocabulary).
 Result<VocabData> read_vocab(const GGUFFile& file);
 
-} // namespace causerie
+}   // namespace causerie

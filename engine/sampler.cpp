@@ -78,15 +78,16 @@ int Sampler::top_needed(std::span<const int32_t> history, std::vector<int32_t>* 
     return m_p.top_k + int(window->size());
 }
 
-int32_t Sampler::sample_top(std::span<const int32_t> ids, std::span<const float> logits, std::span<const int32_t> window,
-                            std::span<const float> window_logits)
+int32_t Sampler::sample_top(std::span<const int32_t> ids, std::span<const float> logits,
+                            std::span<const int32_t> window, std::span<const float> window_logits)
 {
     m_cand.clear();
     for (size_t i = 0; i < ids.size() && i < logits.size(); ++i)
         m_cand.push_back({ids[i], logits[i], 0.0f});
     for (size_t i = 0; i < window.size() && i < window_logits.size(); ++i) {
-        const bool listed = std::any_of(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(std::min(ids.size(), logits.size())),
-                                        [&](const Candidate& c) { return c.id == window[i]; });
+        const bool listed =
+            std::any_of(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(std::min(ids.size(), logits.size())),
+                        [&](const Candidate& c) { return c.id == window[i]; });
         if (!listed)
             m_cand.push_back({window[i], window_logits[i], 0.0f});
     }
@@ -172,4 +173,4 @@ int32_t Sampler::choose()
     return m_cand.back().id;
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -11,13 +11,13 @@ namespace causerie {
 
 struct SamplingParams {
     float temperature = 0.7f;
-    int top_k = 40;              // 0: off
-    float top_p = 0.95f;         // 1: off
-    float min_p = 0.05f;         // 0: off
-    float repeat_penalty = 1.1f; // 1: off
-    int repeat_last_n = 64;      // tokens of history the penalty looks at
+    int top_k = 40;                // 0: off
+    float top_p = 0.95f;           // 1: off
+    float min_p = 0.05f;           // 0: off
+    float repeat_penalty = 1.1f;   // 1: off
+    int repeat_last_n = 64;        // tokens of history the penalty looks at
     uint64_t seed = 0;
-    bool random_seed = true;     // false: use `seed`
+    bool random_seed = true;   // false: use `seed`
 };
 
 class Sampler {
@@ -57,4 +57,4 @@ private:
     std::vector<Candidate> m_cand;
 };
 
-} // namespace causerie
+}   // namespace causerie

@@ -20,12 +20,12 @@ namespace model_proto {
 constexpr uint32_t pieces = 1;
 constexpr uint32_t trainer_spec = 2;
 constexpr uint32_t normalizer_spec = 3;
-} // namespace model_proto
+}   // namespace model_proto
 namespace piece_field {
 constexpr uint32_t piece = 1;
 constexpr uint32_t score = 2;
 constexpr uint32_t type = 3;
-} // namespace piece_field
+}   // namespace piece_field
 namespace trainer_spec {
 constexpr uint32_t model_type = 3;
 constexpr uint32_t vocab_size = 4;
@@ -39,13 +39,13 @@ constexpr uint32_t unk_surface = 44;
 constexpr uint32_t unk_piece = 45;
 constexpr uint32_t bos_piece = 46;
 constexpr uint32_t eos_piece = 47;
-} // namespace trainer_spec
+}   // namespace trainer_spec
 namespace normalizer_spec {
 constexpr uint32_t name = 1;
 constexpr uint32_t add_dummy_prefix = 3;
 constexpr uint32_t remove_extra_whitespaces = 4;
 constexpr uint32_t escape_whitespaces = 5;
-} // namespace normalizer_spec
+}   // namespace normalizer_spec
 
 // "<0x41>" -> 0x41; -1 for anything else. sentencepiece writes byte pieces with two
 // upper-case hex digits and finds them by exact string, so nothing else is accepted.
@@ -54,8 +54,10 @@ int byte_piece_value(std::string_view piece)
     if (piece.size() != 6 || piece.substr(0, 3) != "<0x" || piece[5] != '>')
         return -1;
     auto hex = [](char c) -> int {
-        if (c >= '0' && c <= '9') return c - '0';
-        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        if (c >= '0' && c <= '9')
+            return c - '0';
+        if (c >= 'A' && c <= 'F')
+            return c - 'A' + 10;
         return -1;
     };
     const int hi = hex(piece[3]);
@@ -69,7 +71,8 @@ Status validate(const SpModelSpec& spec)
     if (n == 0)
         return make_error("the tokenizer vocabulary is empty");
     if (n > static_cast<size_t>(INT32_MAX))
-        return make_error("the tokenizer vocabulary has " + std::to_string(n) + " tokens, more than a token id can hold");
+        return make_error("the tokenizer vocabulary has " + std::to_string(n) +
+                          " tokens, more than a token id can hold");
 
     std::unordered_map<std::string_view, size_t> seen;
     seen.reserve(n);
@@ -93,7 +96,8 @@ Status validate(const SpModelSpec& spec)
             return make_error(id + " '" + p.piece + "' has token type " + std::to_string(type) + " (expected 1 to 6)");
         if (p.type == SpPieceType::Unknown) {
             if (unknown_id >= 0)
-                return make_error(id + " and token " + std::to_string(unknown_id) + " are both marked as the unknown token");
+                return make_error(id + " and token " + std::to_string(unknown_id) +
+                                  " are both marked as the unknown token");
             unknown_id = static_cast<int>(i);
         }
         if (p.type == SpPieceType::Byte) {
@@ -112,7 +116,8 @@ Status validate(const SpModelSpec& spec)
             if (!byte_seen[b]) {
                 char piece[8];
                 std::snprintf(piece, sizeof piece, "<0x%02X>", b);
-                return make_error(std::string("byte fallback needs all 256 byte tokens but '") + piece + "' is missing");
+                return make_error(std::string("byte fallback needs all 256 byte tokens but '") + piece +
+                                  "' is missing");
             }
         }
     }
@@ -126,7 +131,7 @@ std::string piece_or_empty(const SpModelSpec& spec, int32_t id)
     return spec.pieces[static_cast<size_t>(id)].piece;
 }
 
-} // namespace
+}   // namespace
 
 void ProtoWriter::varint(uint64_t value)
 {
@@ -137,10 +142,7 @@ void ProtoWriter::varint(uint64_t value)
     m_out.push_back(static_cast<char>(value));
 }
 
-void ProtoWriter::tag(uint32_t field, uint32_t wire_type)
-{
-    varint((static_cast<uint64_t>(field) << 3) | wire_type);
-}
+void ProtoWriter::tag(uint32_t field, uint32_t wire_type) { varint((static_cast<uint64_t>(field) << 3) | wire_type); }
 
 void ProtoWriter::varint_field(uint32_t field, uint64_t value)
 {
@@ -154,10 +156,7 @@ void ProtoWriter::int32_field(uint32_t field, int32_t value)
     varint(static_cast<uint64_t>(static_cast<int64_t>(value)));
 }
 
-void ProtoWriter::bool_field(uint32_t field, bool value)
-{
-    varint_field(field, value ? 1 : 0);
-}
+void ProtoWriter::bool_field(uint32_t field, bool value) { varint_field(field, value ? 1 : 0); }
 
 void ProtoWriter::float_field(uint32_t field, float value)
 {
@@ -219,4 +218,4 @@ Result<std::string> serialize_sentencepiece_model(const SpModelSpec& spec)
     return model.bytes();
 }
 
-} // namespace causerie
+}   // namespace causerie

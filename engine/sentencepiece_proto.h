@@ -19,7 +19,7 @@ public:
     // int32 fields: negative values are sign-extended to 64 bits, i.e. 10 bytes on the wire.
     void int32_field(uint32_t field, int32_t value);
     void bool_field(uint32_t field, bool value);
-    void float_field(uint32_t field, float value);   // fixed32, little-endian IEEE-754
+    void float_field(uint32_t field, float value);              // fixed32, little-endian IEEE-754
     void bytes_field(uint32_t field, std::string_view bytes);   // strings and sub-messages
 
     const std::string& bytes() const { return m_out; }
@@ -32,7 +32,12 @@ private:
 
 // ModelProto.SentencePiece.Type; the same numbers as GGUF's tokenizer.ggml.token_type.
 enum class SpPieceType : int32_t {
-    Normal = 1, Unknown = 2, Control = 3, UserDefined = 4, Unused = 5, Byte = 6,
+    Normal = 1,
+    Unknown = 2,
+    Control = 3,
+    UserDefined = 4,
+    Unused = 5,
+    Byte = 6,
 };
 
 struct SpPiece {
@@ -46,7 +51,7 @@ struct SpPiece {
 // dummy prefix, whitespace kept as is and escaped to U+2581).
 struct SpModelSpec {
     std::vector<SpPiece> pieces;
-    int32_t model_type = 2;        // TrainerSpec.ModelType: UNIGRAM = 1, BPE = 2
+    int32_t model_type = 2;   // TrainerSpec.ModelType: UNIGRAM = 1, BPE = 2
     bool byte_fallback = true;
     int32_t unk_id = 0;
     int32_t bos_id = 1;
@@ -64,4 +69,4 @@ struct SpModelSpec {
 // names the token id, then serializes.
 Result<std::string> serialize_sentencepiece_model(const SpModelSpec& spec);
 
-} // namespace causerie
+}   // namespace causerie

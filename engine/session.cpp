@@ -8,10 +8,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double ms_since(Clock::time_point t0)
-{
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
-}
+double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
 // Length of the longest suffix of `text` that is a proper prefix of some stop string: that much
 // must be held back, since the next token may complete the stop string.
@@ -27,10 +24,11 @@ size_t held_back(std::string_view text, const std::vector<std::string>& stops)
     return hold;
 }
 
-} // namespace
+}   // namespace
 
 Session::Session(const Tokenizer& tok, std::unique_ptr<ComputeBackend> backend)
-    : m_tok(tok), m_backend(std::move(backend))
+    : m_tok(tok)
+    , m_backend(std::move(backend))
 {
 }
 
@@ -102,8 +100,8 @@ Result<GenerateStats> Session::generate(const std::vector<int32_t>& prompt, cons
             stats.finish_reason = "cancelled";
             break;
         }
-        const int32_t id = have_top ? sampler.sample_top(top.ids, top.logits, window, top.gathered)
-                                    : sampler.sample(*logits, history);
+        const int32_t id =
+            have_top ? sampler.sample_top(top.ids, top.logits, window, top.gathered) : sampler.sample(*logits, history);
         if (m_generated.empty())
             stats.ttft_ms = ms_since(t0);
         if (id == m_tok.eos_id() ||
@@ -163,4 +161,4 @@ Result<GenerateStats> Session::generate(const std::vector<int32_t>& prompt, cons
     return stats;
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -17,9 +17,9 @@ namespace causerie {
 
 struct GenerateOptions {
     SamplingParams sampling;
-    int max_tokens = 0;                  // 0: until the context is full
-    std::vector<std::string> stop;       // stop strings; the matched text is not emitted
-    std::vector<int32_t> stop_ids;       // end-of-turn ids besides EOS
+    int max_tokens = 0;              // 0: until the context is full
+    std::vector<std::string> stop;   // stop strings; the matched text is not emitted
+    std::vector<int32_t> stop_ids;   // end-of-turn ids besides EOS
     // Let a backend that can (a GPU) select the sampler's candidates itself and copy k logits
     // instead of the whole row. Same tokens either way; off only to test that.
     bool backend_top_k = true;
@@ -27,13 +27,13 @@ struct GenerateOptions {
 
 struct GenerateStats {
     int prompt_tokens = 0;
-    int reused_tokens = 0;               // prompt tokens whose K/V were already cached
+    int reused_tokens = 0;   // prompt tokens whose K/V were already cached
     int completion_tokens = 0;
     double prefill_ms = 0;
-    double ttft_ms = 0;                  // request start to first token
+    double ttft_ms = 0;   // request start to first token
     double decode_ms = 0;
-    double tokens_per_second = 0;        // completion tokens / decode time
-    std::string finish_reason;           // stop | length | context | cancelled
+    double tokens_per_second = 0;   // completion tokens / decode time
+    std::string finish_reason;      // stop | length | context | cancelled
 };
 
 class Session {
@@ -58,9 +58,9 @@ public:
 private:
     const Tokenizer& m_tok;
     std::unique_ptr<ComputeBackend> m_backend;
-    std::vector<int32_t> m_cached;       // tokens whose K/V are in the cache, in order
+    std::vector<int32_t> m_cached;   // tokens whose K/V are in the cache, in order
     std::vector<int32_t> m_generated;
     std::vector<float> m_logits;
 };
 
-} // namespace causerie
+}   // namespace causerie

@@ -18,8 +18,12 @@ using kernels::TensorType;
 // splitmix64: tiny, well mixed, and identical on every platform (unlike std:: distributions).
 class Rng {
 public:
-    explicit Rng(uint64_t seed) : m_state(seed) {}
-    uint64_t next() {
+    explicit Rng(uint64_t seed)
+        : m_state(seed)
+    {
+    }
+    uint64_t next()
+    {
         uint64_t z = (m_state += 0x9E3779B97F4A7C15ull);
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
@@ -28,7 +32,8 @@ public:
     // Uniform in (0, 1]: never 0, so log() below is finite.
     double uniform() { return static_cast<double>((next() >> 11) + 1) * 0x1.0p-53; }
     // Standard normal by Box-Muller (one of the pair is enough here).
-    double normal() {
+    double normal()
+    {
         const double u1 = uniform(), u2 = uniform();
         return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
     }
@@ -39,15 +44,18 @@ private:
 
 // FNV-1a of the tensor name, so each tensor's values depend on (seed, name) only: adding a
 // layer does not change the weights of the others.
-uint64_t name_hash(const std::string& s) {
+uint64_t name_hash(const std::string& s)
+{
     uint64_t h = 0xcbf29ce484222325ull;
-    for (unsigned char c : s) h = (h ^ c) * 0x100000001b3ull;
+    for (unsigned char c : s)
+        h = (h ^ c) * 0x100000001b3ull;
     return h;
 }
 
 // llama.cpp's LLAMA_FTYPE numbers for a file whose 2-D weights are all `type`
 // (K-quants map to the "_S" variants, which are the uniform ones).
-uint32_t file_type_of(TensorType type) {
+uint32_t file_type_of(TensorType type)
+{
     switch (type) {
     case TensorType::F32: return 0;
     case TensorType::F16: return 1;
@@ -65,14 +73,15 @@ uint32_t file_type_of(TensorType type) {
 }
 
 // rows x cols values ~ N(mean, std), stored row by row in `type` (ggml shape [cols, rows]).
-std::vector<uint8_t> random_tensor(TensorType type, int64_t rows, int64_t cols, double mean, double std,
-                                   uint64_t seed) {
+std::vector<uint8_t> random_tensor(TensorType type, int64_t rows, int64_t cols, double mean, double std, uint64_t seed)
+{
     Rng rng(seed);
     const size_t rb = kernels::row_bytes(type, cols);
     std::vector<uint8_t> out(rb * static_cast<size_t>(rows));
     std::vector<float> row(static_cast<size_t>(cols));
     for (int64_t r = 0; r < rows; ++r) {
-        for (float& x : row) x = static_cast<float>(mean + std * rng.normal());
+        for (float& x : row)
+            x = static_cast<float>(mean + std * rng.normal());
         // F32/F16/BF16 are plain conversions; the block types go through the reference quantizer.
         kernels::quantize_row_ref(type, row.data(), out.data() + rb * static_cast<size_t>(r), cols);
     }
@@ -80,16 +89,17 @@ std::vector<uint8_t> random_tensor(TensorType type, int64_t rows, int64_t cols, 
 }
 
 const char* const kWords[] = {
-    "▁", "▁the", "▁of", "▁and", "▁to", "▁in", "▁is", "▁you", "▁that", "▁it", "▁he", "▁was", "▁for",
-    "▁on", "▁are", "▁as", "▁with", "▁his", "▁they", "▁I", "▁at", "▁be", "▁this", "▁have", "▁from",
-    "▁or", "▁one", "▁had", "▁by", "▁word", "▁but", "▁not", "▁what", "▁all", "▁were", "▁we",
-    "▁when", "▁your", "▁can", "▁said", "▁there", "▁use", "▁an", "▁each", "▁which", "▁she", "▁do",
-    "▁how", "▁their", "▁if", "▁Hello", "▁world", "!", ",", ".", "?", "'", "s", "ing", "ed",
+    "▁",      "▁the",  "▁of",    "▁and",   "▁to",    "▁in",   "▁is",   "▁you",  "▁that",  "▁it",  "▁he",   "▁was",
+    "▁for",   "▁on",   "▁are",   "▁as",    "▁with",  "▁his",  "▁they", "▁I",    "▁at",    "▁be",  "▁this", "▁have",
+    "▁from",  "▁or",   "▁one",   "▁had",   "▁by",    "▁word", "▁but",  "▁not",  "▁what",  "▁all", "▁were", "▁we",
+    "▁when",  "▁your", "▁can",   "▁said",  "▁there", "▁use",  "▁an",   "▁each", "▁which", "▁she", "▁do",   "▁how",
+    "▁their", "▁if",   "▁Hello", "▁world", "!",      ",",     ".",     "?",     "'",      "s",    "ing",   "ed",
 };
 
-} // namespace
+}   // namespace
 
-Result<VocabData> make_synthetic_vocab(int64_t n_vocab) {
+Result<VocabData> make_synthetic_vocab(int64_t n_vocab)
+{
     if (n_vocab < 300 || n_vocab > 500000)
         return make_error("synthetic vocabulary size " + std::to_string(n_vocab) + " must be 300 to 500000");
     VocabData v;
@@ -97,7 +107,8 @@ Result<VocabData> make_synthetic_vocab(int64_t n_vocab) {
     const size_t n = static_cast<size_t>(n_vocab);
     std::unordered_set<std::string> seen;
     auto add = [&](std::string piece, int32_t type) {
-        if (v.tokens.size() >= n || !seen.insert(piece).second) return;
+        if (v.tokens.size() >= n || !seen.insert(piece).second)
+            return;
         v.tokens.push_back(std::move(piece));
         v.token_types.push_back(type);
         // Control and byte tokens score 0 like sentencepiece; normal pieces decrease so that
@@ -113,17 +124,23 @@ Result<VocabData> make_synthetic_vocab(int64_t n_vocab) {
         std::snprintf(buf, sizeof buf, "<0x%02X>", b);
         add(buf, 6);
     }
-    for (const char* w : kWords) add(w, 1);
-    for (char c = 'a'; c <= 'z'; ++c) add(std::string("▁") + c, 1);
-    for (char c = 'a'; c <= 'z'; ++c) add(std::string(1, c), 1);
-    for (char c = 'A'; c <= 'Z'; ++c) add(std::string(1, c), 1);
+    for (const char* w : kWords)
+        add(w, 1);
+    for (char c = 'a'; c <= 'z'; ++c)
+        add(std::string("▁") + c, 1);
+    for (char c = 'a'; c <= 'z'; ++c)
+        add(std::string(1, c), 1);
+    for (char c = 'A'; c <= 'Z'; ++c)
+        add(std::string(1, c), 1);
     // Then two- and three-letter pieces, with and without the word-start mark, until full.
     for (int len = 2; v.tokens.size() < n && len <= 4; ++len) {
         int64_t combos = 1;
-        for (int i = 0; i < len; ++i) combos *= 26;
+        for (int i = 0; i < len; ++i)
+            combos *= 26;
         for (int64_t k = 0; k < combos && v.tokens.size() < n; ++k) {
             std::string s;
-            for (int64_t x = k, i = 0; i < len; ++i, x /= 26) s.insert(s.begin(), static_cast<char>('a' + x % 26));
+            for (int64_t x = k, i = 0; i < len; ++i, x /= 26)
+                s.insert(s.begin(), static_cast<char>('a' + x % 26));
             add("▁" + s, 1);
             add(s, 1);
         }
@@ -136,27 +153,33 @@ Result<VocabData> make_synthetic_vocab(int64_t n_vocab) {
     return v;
 }
 
-TensorType test_model_tensor_type(const TestModelSpec& s, const std::string& name) {
-    if (s.mix == TestModelMix::Uniform) return s.type;
+TensorType test_model_tensor_type(const TestModelSpec& s, const std::string& name)
+{
+    if (s.mix == TestModelMix::Uniform)
+        return s.type;
     // Q4_K_M: llama.cpp's use_more_bits(i, n) picks the layers whose attn_v and ffn_down get Q6_K.
-    if (name == "output.weight") return TensorType::Q6_K;
+    if (name == "output.weight")
+        return TensorType::Q6_K;
     const bool v = name.ends_with(".attn_v.weight"), down = name.ends_with(".ffn_down.weight");
     auto digit = [&](size_t k) { return k < name.size() && std::isdigit(static_cast<unsigned char>(name[k])); };
     if ((v || down) && name.starts_with("blk.") && digit(4)) {
         int64_t i = 0;
-        for (size_t k = 4; digit(k) && i < 1000000; ++k) i = 10 * i + (name[k] - '0');
+        for (size_t k = 4; digit(k) && i < 1000000; ++k)
+            i = 10 * i + (name[k] - '0');
         const int64_t n = s.n_layer;
-        if (i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2) return TensorType::Q6_K;
+        if (i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2)
+            return TensorType::Q6_K;
     }
     return TensorType::Q4_K;
 }
 
-Status write_test_model(const std::string& path, const TestModelSpec& s) {
+Status write_test_model(const std::string& path, const TestModelSpec& s)
+{
     const kernels::TypeTraits* tr =
         kernels::type_traits(static_cast<uint32_t>(s.mix == TestModelMix::Q4_K_M ? TensorType::Q4_K : s.type));
-    if (!tr || !tr->supported) return make_error("test model: unsupported weight type");
-    if (s.n_embd < 1 || s.n_layer < 1 || s.n_head < 1 || s.n_head_kv < 1 || s.n_ff < 1 || s.n_ctx < 1 ||
-        s.head_dim < 0)
+    if (!tr || !tr->supported)
+        return make_error("test model: unsupported weight type");
+    if (s.n_embd < 1 || s.n_layer < 1 || s.n_head < 1 || s.n_head_kv < 1 || s.n_ff < 1 || s.n_ctx < 1 || s.head_dim < 0)
         return make_error("test model: every size must be positive");
     if (s.n_head % s.n_head_kv != 0)
         return make_error("test model: n_head_kv " + std::to_string(s.n_head_kv) + " does not divide n_head " +
@@ -168,14 +191,17 @@ Status write_test_model(const std::string& path, const TestModelSpec& s) {
     // Row lengths (ggml ne[0]) of the 2-D weights: n_embd, n_ff and q_dim (attn_output).
     for (int64_t cols : {s.n_embd, s.n_ff, q_dim})
         if (cols % tr->block_size != 0)
-            return make_error(std::string("test model: ") + tr->name + " needs n_embd, n_ff and n_head*head_dim to be "
-                              "multiples of " + std::to_string(tr->block_size) + ", got " + std::to_string(cols));
+            return make_error(std::string("test model: ") + tr->name +
+                              " needs n_embd, n_ff and n_head*head_dim to be "
+                              "multiples of " +
+                              std::to_string(tr->block_size) + ", got " + std::to_string(cols));
 
     VocabData synthetic;
     const VocabData* vocab = s.vocab;
     if (!vocab) {
         auto v = make_synthetic_vocab(s.n_vocab ? s.n_vocab : 512);
-        if (!v) return v.error();
+        if (!v)
+            return v.error();
         synthetic = std::move(*v);
         vocab = &synthetic;
     }
@@ -205,17 +231,25 @@ Status write_test_model(const std::string& path, const TestModelSpec& s) {
 
     w.add_string("tokenizer.ggml.model", vocab->model.empty() ? "llama" : vocab->model);
     w.add_string_array("tokenizer.ggml.tokens", vocab->tokens);
-    if (!vocab->scores.empty()) w.add_f32_array("tokenizer.ggml.scores", vocab->scores);
-    if (!vocab->token_types.empty()) w.add_i32_array("tokenizer.ggml.token_type", vocab->token_types);
-    if (!vocab->merges.empty()) w.add_string_array("tokenizer.ggml.merges", vocab->merges);
-    if (vocab->bos_id >= 0) w.add_u32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab->bos_id));
-    if (vocab->eos_id >= 0) w.add_u32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab->eos_id));
-    if (vocab->unk_id >= 0) w.add_u32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab->unk_id));
-    if (vocab->pad_id >= 0) w.add_u32("tokenizer.ggml.padding_token_id", static_cast<uint32_t>(vocab->pad_id));
+    if (!vocab->scores.empty())
+        w.add_f32_array("tokenizer.ggml.scores", vocab->scores);
+    if (!vocab->token_types.empty())
+        w.add_i32_array("tokenizer.ggml.token_type", vocab->token_types);
+    if (!vocab->merges.empty())
+        w.add_string_array("tokenizer.ggml.merges", vocab->merges);
+    if (vocab->bos_id >= 0)
+        w.add_u32("tokenizer.ggml.bos_token_id", static_cast<uint32_t>(vocab->bos_id));
+    if (vocab->eos_id >= 0)
+        w.add_u32("tokenizer.ggml.eos_token_id", static_cast<uint32_t>(vocab->eos_id));
+    if (vocab->unk_id >= 0)
+        w.add_u32("tokenizer.ggml.unknown_token_id", static_cast<uint32_t>(vocab->unk_id));
+    if (vocab->pad_id >= 0)
+        w.add_u32("tokenizer.ggml.padding_token_id", static_cast<uint32_t>(vocab->pad_id));
     w.add_bool("tokenizer.ggml.add_bos_token", vocab->add_bos);
     w.add_bool("tokenizer.ggml.add_eos_token", vocab->add_eos);
     const std::string& tmpl = s.chat_template.empty() ? vocab->chat_template : s.chat_template;
-    if (!tmpl.empty()) w.add_string("tokenizer.chat_template", tmpl);
+    if (!tmpl.empty())
+        w.add_string("tokenizer.chat_template", tmpl);
 
     // Matrices ~ N(0, 0.05): small enough that activations stay O(1) through a few layers at
     // n_embd 64..512, large enough that logits differ clearly between tokens. Norm gains ~ 1.
@@ -243,7 +277,8 @@ Status write_test_model(const std::string& path, const TestModelSpec& s) {
         matrix(p + "ffn_down.weight", s.n_embd, s.n_ff, kMatStd);
     }
     norm("output_norm.weight");
-    if (!s.tied_output) matrix("output.weight", n_vocab, s.n_embd, kMatStd);
+    if (!s.tied_output)
+        matrix("output.weight", n_vocab, s.n_embd, kMatStd);
     if (!s.rope_freq_factors.empty()) {
         if (int64_t(s.rope_freq_factors.size()) * 2 != head_dim)
             return make_error("rope_freq_factors has " + std::to_string(s.rope_freq_factors.size()) +
@@ -277,4 +312,4 @@ std::vector<float> llama3_rope_freq_factors(int64_t head_dim, float freq_base, f
     return out;
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -22,15 +22,15 @@ enum class TestModelMix {
 };
 
 struct TestModelSpec {
-    int64_t n_vocab = 0;        // 0: the vocabulary's size (synthetic vocabulary: 512 tokens)
+    int64_t n_vocab = 0;   // 0: the vocabulary's size (synthetic vocabulary: 512 tokens)
     int64_t n_embd = 64;
     int64_t n_layer = 2;
     int64_t n_head = 4;
     int64_t n_head_kv = 2;
     int64_t n_ff = 192;
     int64_t n_ctx = 512;
-    int64_t head_dim = 0;       // 0: n_embd / n_head; otherwise written as attention.key_length
-    kernels::TensorType type = kernels::TensorType::F32;  // every 2-D weight; norms are always F32
+    int64_t head_dim = 0;   // 0: n_embd / n_head; otherwise written as attention.key_length
+    kernels::TensorType type = kernels::TensorType::F32;   // every 2-D weight; norms are always F32
     TestModelMix mix = TestModelMix::Uniform;
     uint64_t seed = 1;
     bool tied_output = false;   // true: no output.weight, the head reuses token_embd
@@ -42,7 +42,7 @@ struct TestModelSpec {
     // nullptr: a synthetic sentencepiece-style vocabulary: <unk>, <s>, </s>, the 256 byte tokens
     // <0x00>..<0xFF> (type 6), then "▁"-prefixed words and single letters, scores decreasing.
     const VocabData* vocab = nullptr;
-    std::string chat_template;  // written as tokenizer.chat_template when not empty
+    std::string chat_template;   // written as tokenizer.chat_template when not empty
 };
 
 // The type write_test_model gives a 2-D tensor ("blk.3.ffn_down.weight", "output.weight", ...).
@@ -61,4 +61,4 @@ std::vector<float> llama3_rope_freq_factors(int64_t head_dim, float freq_base, f
 // The synthetic vocabulary described above, with exactly n_vocab tokens (300 <= n_vocab <= 500000).
 Result<VocabData> make_synthetic_vocab(int64_t n_vocab);
 
-} // namespace causerie
+}   // namespace causerie

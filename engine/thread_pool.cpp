@@ -32,7 +32,7 @@ bool spin_until(Pred done)
     }
 }
 
-} // namespace
+}   // namespace
 
 ThreadPool::ThreadPool(int n_threads)
     : m_n_threads(std::max(1, n_threads))
@@ -120,4 +120,4 @@ void ThreadPool::worker()
     }
 }
 
-} // namespace causerie
+}   // namespace causerie

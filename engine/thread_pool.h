@@ -50,7 +50,7 @@ private:
     // The current job (valid while m_pending > 0): chunks [0, m_n_chunks) of m_chunk units.
     const std::function<void(int64_t, int64_t)>* m_fn = nullptr;
     int64_t m_n = 0;
-    int64_t m_chunk = 0;          // elements per chunk, a multiple of the grain
+    int64_t m_chunk = 0;   // elements per chunk, a multiple of the grain
     int64_t m_n_chunks = 0;
     std::atomic<int64_t> m_next{0};
     std::atomic<uint64_t> m_generation{0};   // written under m_mutex (release), polled while spinning
@@ -58,4 +58,4 @@ private:
     std::atomic<bool> m_quit{false};
 };
 
-} // namespace causerie
+}   // namespace causerie

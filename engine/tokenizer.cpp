@@ -28,30 +28,48 @@ int utf8_char(std::string_view s)
     const auto b0 = static_cast<unsigned char>(s[0]);
     int need = 0;
     unsigned char lo = 0x80, hi = 0xBF;   // allowed range of the second byte
-    if (b0 < 0x80) return 1;
-    if (b0 >= 0xC2 && b0 <= 0xDF) need = 2;
-    else if (b0 == 0xE0) { need = 3; lo = 0xA0; }
-    else if (b0 == 0xED) { need = 3; hi = 0x9F; }
-    else if (b0 >= 0xE1 && b0 <= 0xEF) need = 3;
-    else if (b0 == 0xF0) { need = 4; lo = 0x90; }
-    else if (b0 == 0xF4) { need = 4; hi = 0x8F; }
-    else if (b0 >= 0xF1 && b0 <= 0xF3) need = 4;
-    else return 0;
+    if (b0 < 0x80)
+        return 1;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+        need = 2;
+    else if (b0 == 0xE0) {
+        need = 3;
+        lo = 0xA0;
+    } else if (b0 == 0xED) {
+        need = 3;
+        hi = 0x9F;
+    } else if (b0 >= 0xE1 && b0 <= 0xEF)
+        need = 3;
+    else if (b0 == 0xF0) {
+        need = 4;
+        lo = 0x90;
+    } else if (b0 == 0xF4) {
+        need = 4;
+        hi = 0x8F;
+    } else if (b0 >= 0xF1 && b0 <= 0xF3)
+        need = 4;
+    else
+        return 0;
     for (int k = 1; k < need; ++k) {
-        if (static_cast<size_t>(k) >= s.size()) return -1;
+        if (static_cast<size_t>(k) >= s.size())
+            return -1;
         const auto b = static_cast<unsigned char>(s[static_cast<size_t>(k)]);
         const unsigned char min = k == 1 ? lo : 0x80;
         const unsigned char max = k == 1 ? hi : 0xBF;
-        if (b < min || b > max) return 0;
+        if (b < min || b > max)
+            return 0;
     }
     return need;
 }
 
 int hex_digit(char c)
 {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
     return 0;
 }
 
@@ -67,9 +85,15 @@ Status check_utf8(std::string_view text)
     size_t i = 0;
     while (i < text.size()) {
         const auto b = static_cast<unsigned char>(text[i]);
-        if (b < 0x80) { ++i; continue; }
+        if (b < 0x80) {
+            ++i;
+            continue;
+        }
         const int len = utf8_char(text.substr(i));
-        if (len > 0) { i += static_cast<size_t>(len); continue; }
+        if (len > 0) {
+            i += static_cast<size_t>(len);
+            continue;
+        }
         return make_error("the text is not valid UTF-8: byte " + hex_byte(b) + " at byte offset " + std::to_string(i) +
                           (len < 0 ? " starts a character that is cut off by the end of the text"
                                    : " does not start a valid character"));
@@ -132,22 +156,19 @@ Kind kind_of(SpPieceType type)
     }
 }
 
-std::string status_text(const sentencepiece::util::Status& st)
-{
-    return st.ToString();
-}
+std::string status_text(const sentencepiece::util::Status& st) { return st.ToString(); }
 
-} // namespace
+}   // namespace
 
 struct Tokenizer::Impl {
     // Byte-level BPE vocabularies (gpt2) are handled by bpe; then sp is unused and info only
     // marks control tokens (everything else is Kind::Text, decoded through bpe->token_bytes).
     std::unique_ptr<BpeTokenizer> bpe;
     sentencepiece::SentencePieceProcessor sp;
-    std::vector<std::string> pieces;    // (n_vocab) the vocabulary's own text of each id
-    std::vector<PieceInfo> info;        // (n_vocab)
+    std::vector<std::string> pieces;              // (n_vocab) the vocabulary's own text of each id
+    std::vector<PieceInfo> info;                  // (n_vocab)
     std::string unk_surface = " \xE2\x81\x87 ";   // what <unk> decodes to: " ⁇ "
-    bool strip_bos_ws = true;           // the dummy prefix is added, so decode removes it
+    bool strip_bos_ws = true;                     // the dummy prefix is added, so decode removes it
     int32_t bos = -1;
     int32_t eos = -1;
     bool add_bos = false;
@@ -203,7 +224,10 @@ struct Tokenizer::Impl {
     bool valid(int32_t id) const { return id >= 0 && static_cast<size_t>(id) < info.size(); }
 };
 
-Tokenizer::Tokenizer(std::unique_ptr<Impl> impl) : d(std::move(impl)) {}
+Tokenizer::Tokenizer(std::unique_ptr<Impl> impl)
+    : d(std::move(impl))
+{
+}
 Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
@@ -262,18 +286,21 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
         p.score = vocab.scores.empty() ? 0.0f : vocab.scores[i];
         const int32_t type = vocab.token_types.empty() ? 1 : vocab.token_types[i];
         if (type < 0 || type > 6)
-            return make_error("tokenizer.ggml.token_type of token " + std::to_string(i) + " '" + sanitize_display_text(p.piece, 80) + "' is " +
-                              std::to_string(type) + " (expected 0 to 6)");
+            return make_error("tokenizer.ggml.token_type of token " + std::to_string(i) + " '" +
+                              sanitize_display_text(p.piece, 80) + "' is " + std::to_string(type) +
+                              " (expected 0 to 6)");
         // 0 is llama.cpp's "undefined"; sentencepiece has no such type, treat it as normal.
         p.type = type == 0 ? SpPieceType::Normal : static_cast<SpPieceType>(type);
         // A role marker that is not a control token: UNUSED, so sentencepiece never yields it from
         // text (typed markers stay text); decode still writes it from the vocabulary's text.
         if ((p.type == SpPieceType::Normal || p.type == SpPieceType::UserDefined) && is_role_marker(text))
             p.type = SpPieceType::Unused;
-        const bool unusable = text.empty() || text.find('\0') != std::string::npos || text.size() >= 8000 ||
-                              !seen.insert(text).second;
+        const bool unusable =
+            text.empty() || text.find('\0') != std::string::npos || text.size() >= 8000 || !seen.insert(text).second;
         if (unusable && p.type != SpPieceType::Byte) {
-            p.piece = "\xFF" "unusable token " + std::to_string(i);
+            p.piece = "\xFF"
+                      "unusable token " +
+                      std::to_string(i);
             if (p.type == SpPieceType::Normal || p.type == SpPieceType::UserDefined)
                 p.type = SpPieceType::Unused;
         }
@@ -299,7 +326,7 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
     return spec;
 }
 
-} // namespace
+}   // namespace
 
 bool is_role_marker(std::string_view piece)
 {
@@ -310,10 +337,7 @@ bool is_role_marker(std::string_view piece)
     return false;
 }
 
-Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab)
-{
-    return from_vocab(vocab, vocab.pre);
-}
+Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab) { return from_vocab(vocab, vocab.pre); }
 
 Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab, std::string_view pre_tokenizer)
 {
@@ -466,7 +490,10 @@ std::string Tokenizer::id_to_piece(int32_t id) const
     return d->valid(id) ? d->pieces[static_cast<size_t>(id)] : std::string();
 }
 
-StreamDecoder::StreamDecoder(const Tokenizer& tok) : m_tok(tok) {}
+StreamDecoder::StreamDecoder(const Tokenizer& tok)
+    : m_tok(tok)
+{
+}
 
 std::string StreamDecoder::push(int32_t id)
 {
@@ -544,11 +571,8 @@ void StreamDecoder::push_to(int32_t id, std::string& out)
     const size_t before = out.size();
     m_bos_ws_seen = false;
     switch (pi.kind) {
-    case Kind::Control:
-        break;
-    case Kind::Unknown:
-        out.append(t.unk_surface);
-        break;
+    case Kind::Control: break;
+    case Kind::Unknown: out.append(t.unk_surface); break;
     case Kind::Text:
         if (m_expect_bos_ws && t.strip_bos_ws && pi.leading_ws) {
             out.append(pi.text, 1, std::string::npos);
@@ -557,10 +581,9 @@ void StreamDecoder::push_to(int32_t id, std::string& out)
             out.append(pi.text);
         }
         break;
-    case Kind::Byte:
-        break;
+    case Kind::Byte: break;
     }
     m_emitted += out.size() - before;
 }
 
-} // namespace causerie
+}   // namespace causerie

@@ -83,11 +83,11 @@ private:
     void emit_bytes(bool at_end, std::string& out);
 
     const Tokenizer& m_tok;
-    std::vector<int32_t> m_ids;     // byte-piece ids of the current run not yet emitted (<= 3)
-    std::string m_pending;          // BPE: bytes of an unfinished UTF-8 character (<= 3)
-    size_t m_emitted = 0;           // bytes of decode(all ids) already returned
-    bool m_expect_bos_ws = true;    // the next text piece may still lose its leading space
-    bool m_bos_ws_seen = false;     // the previous text piece lost its leading space
+    std::vector<int32_t> m_ids;    // byte-piece ids of the current run not yet emitted (<= 3)
+    std::string m_pending;         // BPE: bytes of an unfinished UTF-8 character (<= 3)
+    size_t m_emitted = 0;          // bytes of decode(all ids) already returned
+    bool m_expect_bos_ws = true;   // the next text piece may still lose its leading space
+    bool m_bos_ws_seen = false;    // the previous text piece lost its leading space
 };
 
-} // namespace causerie
+}   // namespace causerie

@@ -6,11 +6,13 @@
 #include <QMetaType>
 #include <QString>
 
-class ApiKey
-{
+class ApiKey {
 public:
     ApiKey() = default;
-    explicit ApiKey(QString secret) : m_secret(std::move(secret)) {}
+    explicit ApiKey(QString secret)
+        : m_secret(std::move(secret))
+    {
+    }
 
     bool isEmpty() const { return m_secret.isEmpty(); }
     QString reveal() const { return m_secret; }

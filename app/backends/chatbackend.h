@@ -16,8 +16,7 @@
 
 #include <QObject>
 
-class ChatBackend : public QObject
-{
+class ChatBackend : public QObject {
     Q_OBJECT
 public:
     using QObject::QObject;

@@ -3,7 +3,7 @@
 void registerChatTypes()
 {
     qRegisterMetaType<ChatMessage>();
-    qRegisterMetaType<QList<ChatMessage>>(); // a history posted to a worker thread
+    qRegisterMetaType<QList<ChatMessage>>();   // a history posted to a worker thread
     qRegisterMetaType<GenerationSettings>();
     qRegisterMetaType<GenerationStats>();
     qRegisterMetaType<BackendError>();

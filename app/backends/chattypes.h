@@ -10,7 +10,7 @@
 #include <optional>
 
 struct ChatMessage {
-    QString role; // "system" | "user" | "assistant"
+    QString role;   // "system" | "user" | "assistant"
     QString content;
 
     friend bool operator==(const ChatMessage&, const ChatMessage&) = default;
@@ -19,50 +19,50 @@ struct ChatMessage {
 struct GenerationSettings {
     double temperature = 0.7;
     double topP = 1.0;
-    int topK = 0;             // 0 = off; local engine only (the Mistral API has no top_k)
-    double minP = 0.0;        // local engine only
-    double repeatPenalty = 1.0; // local engine only
-    int maxTokens = 0;        // 0 = no limit
+    int topK = 0;                 // 0 = off; local engine only (the Mistral API has no top_k)
+    double minP = 0.0;            // local engine only
+    double repeatPenalty = 1.0;   // local engine only
+    int maxTokens = 0;            // 0 = no limit
     std::optional<quint64> seed;
     QStringList stop;
-    bool safePrompt = false;  // Mistral API only: prepend Mistral's guardrail system prompt
+    bool safePrompt = false;   // Mistral API only: prepend Mistral's guardrail system prompt
 };
 
 // -1 / empty = unknown (a server that sends no `usage`, a cancelled request, ...).
 struct GenerationStats {
     int promptTokens = -1;
     int completionTokens = -1;
-    double ttftMs = -1;          // request start → first visible text (answer or thinking), ms
-    double tokensPerSecond = -1; // (completion tokens - 1) / (first text → last text), tokens/s
-    QString finishReason;        // stop | length | model_length | tool_calls | cancelled
-    QString model;               // as reported by the server, may differ from the one asked
-    int leftOutMessages = 0;     // oldest messages left out of the prompt to fit the context
+    double ttftMs = -1;            // request start → first visible text (answer or thinking), ms
+    double tokensPerSecond = -1;   // (completion tokens - 1) / (first text → last text), tokens/s
+    QString finishReason;          // stop | length | model_length | tool_calls | cancelled
+    QString model;                 // as reported by the server, may differ from the one asked
+    int leftOutMessages = 0;       // oldest messages left out of the prompt to fit the context
 };
 
 struct BackendError {
     enum Kind {
         NoError,
-        Configuration,      // no model, bad base URL, ...: fixable in Settings
-        BadRequest,         // 400
-        Unauthorized,       // 401
-        PaymentRequired,    // 402
-        Forbidden,          // 403
-        NotFound,           // 404
-        InvalidParameters,  // 422
-        RateLimited,        // 429 (after retries)
-        ServerError,        // 5xx (after retries), or the model failed mid-answer
+        Configuration,       // no model, bad base URL, ...: fixable in Settings
+        BadRequest,          // 400
+        Unauthorized,        // 401
+        PaymentRequired,     // 402
+        Forbidden,           // 403
+        NotFound,            // 404
+        InvalidParameters,   // 422
+        RateLimited,         // 429 (after retries)
+        ServerError,         // 5xx (after retries), or the model failed mid-answer
         ConnectionRefused,
         HostNotFound,
         Tls,
-        Stalled,            // no byte for the stall timeout
-        StreamCut,          // the connection closed before the answer was complete
-        MalformedResponse,  // the server spoke something we could not read
-        Network,            // any other transport failure
+        Stalled,             // no byte for the stall timeout
+        StreamCut,           // the connection closed before the answer was complete
+        MalformedResponse,   // the server spoke something we could not read
+        Network,             // any other transport failure
     };
     Kind kind = NoError;
-    int httpStatus = 0;  // 0 when no HTTP status was received
-    QString message;     // user-facing, translated, one or two sentences
-    QString detail;      // technical detail (server's own message, Qt error string); no secrets
+    int httpStatus = 0;   // 0 when no HTTP status was received
+    QString message;      // user-facing, translated, one or two sentences
+    QString detail;       // technical detail (server's own message, Qt error string); no secrets
 };
 
 Q_DECLARE_METATYPE(ChatMessage)

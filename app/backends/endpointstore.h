@@ -12,9 +12,9 @@ class KeyStore;
 class QSettings;
 
 struct RemoteEndpoint {
-    QString id;      // stable, generated; the KeyStore key
-    QString name;    // shown in the UI
-    QString baseUrl; // e.g. "https://api.mistral.ai"
+    QString id;        // stable, generated; the KeyStore key
+    QString name;      // shown in the UI
+    QString baseUrl;   // e.g. "https://api.mistral.ai"
     // The user allowed sending the key over plain http:// to a host that is not this
     // computer (off by default; loopback hosts and key-less endpoints never need it).
     bool allowInsecureHttp = false;
@@ -23,8 +23,7 @@ struct RemoteEndpoint {
 };
 Q_DECLARE_METATYPE(RemoteEndpoint)
 
-class EndpointStore : public QObject
-{
+class EndpointStore : public QObject {
     Q_OBJECT
 public:
     static constexpr const char* kDefaultBaseUrl = "https://api.mistral.ai";

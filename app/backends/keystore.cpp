@@ -9,7 +9,7 @@
 namespace {
 // A key name no endpoint uses: reading it tells whether the keychain answers at all.
 const QString kProbeKey = QStringLiteral("causerie-availability-probe");
-}
+}   // namespace
 
 KeyStore::KeyStore(QObject* parent)
     : KeyStore(QStringLiteral("Causerie"), parent)
@@ -42,7 +42,9 @@ void KeyStore::fallBack(QKeychain::Job* job)
 {
     // errorString() comes from the keychain backend (D-Bus messages); it names no secret.
     qCWarning(lcRemote).noquote() << QStringLiteral("OS keychain unavailable (error %1: %2); API keys are kept for "
-                                                    "this session only").arg(int(job->error())).arg(job->errorString());
+                                                    "this session only")
+                                         .arg(int(job->error()))
+                                         .arg(job->errorString());
     setPersistence(SessionOnly);
 }
 
@@ -61,7 +63,7 @@ void KeyStore::checkAvailability()
             setPersistence(Keychain);
         else
             fallBack(j);
-        if (m_persistence == before) // the answer is due even when nothing changed
+        if (m_persistence == before)   // the answer is due even when nothing changed
             Q_EMIT persistenceChanged(m_persistence);
     });
     job->start();
@@ -105,7 +107,7 @@ void KeyStore::readKey(const QString& endpointId)
     const quint64 changesBefore = m_changes.value(endpointId);
     connect(job, &QKeychain::Job::finished, this, [this, endpointId, changesBefore](QKeychain::Job* j) {
         if (m_changes.value(endpointId) != changesBefore) {
-            readKey(endpointId); // jobs run in order: this one comes after the change
+            readKey(endpointId);   // jobs run in order: this one comes after the change
             return;
         }
         ApiKey key;
@@ -116,7 +118,7 @@ void KeyStore::readKey(const QString& endpointId)
             setPersistence(Keychain);
         } else {
             fallBack(j);
-            key = m_memory.value(endpointId); // a write that failed just before kept it there
+            key = m_memory.value(endpointId);   // a write that failed just before kept it there
         }
         Q_EMIT keyRead(endpointId, key);
     });

@@ -13,15 +13,14 @@ namespace QKeychain {
 class Job;
 }
 
-class KeyStore : public QObject
-{
+class KeyStore : public QObject {
     Q_OBJECT
     Q_PROPERTY(Persistence persistence READ persistence NOTIFY persistenceChanged)
 public:
     enum Persistence {
-        Unknown,     // nothing tried yet
-        Keychain,    // keys survive restarts, in the OS keychain
-        SessionOnly, // no keychain: keys live in memory until the app quits
+        Unknown,       // nothing tried yet
+        Keychain,      // keys survive restarts, in the OS keychain
+        SessionOnly,   // no keychain: keys live in memory until the app quits
     };
     Q_ENUM(Persistence)
 
@@ -34,10 +33,10 @@ public:
     void setKeychainEnabled(bool enabled);
 
     // Asynchronous; each ends with the matching signal, also on fallback.
-    void checkAvailability();  // → persistenceChanged() once, even if unchanged
-    void writeKey(const QString& endpointId, const ApiKey& key); // → keyWritten()
-    void readKey(const QString& endpointId);                   // → keyRead(), never a stale value
-    void removeKey(const QString& endpointId);                 // → keyRemoved()
+    void checkAvailability();                                      // → persistenceChanged() once, even if unchanged
+    void writeKey(const QString& endpointId, const ApiKey& key);   // → keyWritten()
+    void readKey(const QString& endpointId);                       // → keyRead(), never a stale value
+    void removeKey(const QString& endpointId);                     // → keyRemoved()
 
 Q_SIGNALS:
     void persistenceChanged(KeyStore::Persistence persistence);
@@ -54,7 +53,7 @@ private:
     QString m_service;
     bool m_keychainEnabled = true;
     Persistence m_persistence = Unknown;
-    QHash<QString, ApiKey> m_memory; // endpoint id → key, only when the keychain failed
+    QHash<QString, ApiKey> m_memory;   // endpoint id → key, only when the keychain failed
     // endpoint id → writes and removals so far: a read that overlapped one is stale (it may
     // hold the key of the endpoint's previous address) and is read again.
     QHash<QString, quint64> m_changes;

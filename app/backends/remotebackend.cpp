@@ -33,7 +33,7 @@ QString retryWaitSentence(qint64 ms)
         return RemoteBackend::tr("The server asks to wait %1 minutes before trying again.").arg((seconds + 59) / 60);
     return RemoteBackend::tr("The server asks to wait more than a day before trying again.");
 }
-} // namespace
+}   // namespace
 
 // Text or thinking received and not yet emitted; consecutive pieces of one kind are merged.
 struct RemoteBackend::Piece {
@@ -53,11 +53,11 @@ struct RemoteBackend::Request {
     QTimer stallTimer;
     QTimer retryTimer;
     QTimer flushTimer;
-    QList<Piece> pending;    // received, not yet emitted, in arrival order
-    QElapsedTimer sinceFlush; // invalid until the first emission
-    qsizetype answerChars = 0; // text + thinking received so far
+    QList<Piece> pending;        // received, not yet emitted, in arrival order
+    QElapsedTimer sinceFlush;    // invalid until the first emission
+    qsizetype answerChars = 0;   // text + thinking received so far
     SseStreamParser parser;
-    QByteArray rawBody; // error body, model list or a non-streamed answer
+    QByteArray rawBody;   // error body, model list or a non-streamed answer
     QElapsedTimer clock;
     qint64 firstTextMs = -1;
     qint64 lastTextMs = -1;
@@ -65,8 +65,8 @@ struct RemoteBackend::Request {
     bool textShown = false;
     bool ended = false;
     bool contentTypeChecked = false;
-    bool eventSeen = false; // at least one SSE event arrived on this try
-    bool jsonReply = false; // server ignored stream=true and sent application/json
+    bool eventSeen = false;   // at least one SSE event arrived on this try
+    bool jsonReply = false;   // server ignored stream=true and sent application/json
     GenerationStats stats;
 };
 
@@ -148,17 +148,18 @@ QString RemoteBackend::start(std::unique_ptr<Request> request)
     // Configuration errors are reported from the event loop too: never emit inside start.
     BackendError config;
     if (const QString problem = baseUrlProblem(m_endpoint.baseUrl); !problem.isEmpty() || !r->url.isValid()) {
-        config = makeError(BackendError::Configuration,
-                           problem.isEmpty() ? tr("The endpoint address \"%1\" is not usable.")
-                                                   .arg(redactedUrlText(m_endpoint.baseUrl))
-                                             : problem);
-    } else if (const QString insecure = insecureKeyProblem(r->url, !r->key.isEmpty(), m_endpoint.allowInsecureHttp,
-                                                           m_endpoint.name);
+        config =
+            makeError(BackendError::Configuration,
+                      problem.isEmpty()
+                          ? tr("The endpoint address \"%1\" is not usable.").arg(redactedUrlText(m_endpoint.baseUrl))
+                          : problem);
+    } else if (const QString insecure =
+                   insecureKeyProblem(r->url, !r->key.isEmpty(), m_endpoint.allowInsecureHttp, m_endpoint.name);
                !insecure.isEmpty()) {
         config = makeError(BackendError::Configuration,
-                           insecure + QLatin1Char(' ')
-                               + tr("Use an https:// address, or tick \"Allow insecure connection (key sent "
-                                    "unencrypted)\" for this endpoint in Settings."),
+                           insecure + QLatin1Char(' ') +
+                               tr("Use an https:// address, or tick \"Allow insecure connection (key sent "
+                                  "unencrypted)\" for this endpoint in Settings."),
                            QStringLiteral("API key over plain http:// to a host that is not loopback"));
     } else if (r->type == Request::Chat && r->model.isEmpty()) {
         config = makeError(BackendError::Configuration, tr("No model is chosen for this remote endpoint."));
@@ -184,15 +185,16 @@ void RemoteBackend::sendAttempt(const QString& id)
     r->eventSeen = false;
 
     QNetworkRequest req(r->url);
-    req.setHeader(QNetworkRequest::UserAgentHeader, QStringLiteral("Causerie/%1").arg(QCoreApplication::applicationVersion()));
+    req.setHeader(QNetworkRequest::UserAgentHeader,
+                  QStringLiteral("Causerie/%1").arg(QCoreApplication::applicationVersion()));
     req.setAttribute(QNetworkRequest::CacheLoadControlAttribute, QNetworkRequest::AlwaysNetwork);
     req.setAttribute(QNetworkRequest::CacheSaveControlAttribute, false);
     if (!r->key.isEmpty())
         req.setRawHeader("Authorization", "Bearer " + r->key.reveal().toUtf8());
     // A redirect to another host must not carry the key there.
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::SameOriginRedirectPolicy);
-    qCInfo(lcRemote).noquote() << (r->type == Request::Chat ? "POST" : "GET") << redactedUrl(r->url)
-                               << "request" << id << "try" << r->attempt << "of" << m_maxAttempts;
+    qCInfo(lcRemote).noquote() << (r->type == Request::Chat ? "POST" : "GET") << redactedUrl(r->url) << "request" << id
+                               << "try" << r->attempt << "of" << m_maxAttempts;
     if (r->type == Request::Chat) {
         req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
         req.setRawHeader("Accept", "text/event-stream");
@@ -274,7 +276,8 @@ void RemoteBackend::onStalled(const QString& id)
     fail(id, makeError(BackendError::Stalled,
                        tr("The server at %1 sent nothing for %2 seconds, so the request was stopped. Try again; if "
                           "it keeps happening the server may be overloaded.")
-                           .arg(host).arg(m_stallTimeoutMs / 1000.0, 0, 'g', 3),
+                           .arg(host)
+                           .arg(m_stallTimeoutMs / 1000.0, 0, 'g', 3),
                        QStringLiteral("no data for %1 ms").arg(m_stallTimeoutMs)));
 }
 
@@ -299,9 +302,9 @@ void RemoteBackend::onReadyRead(const QString& id)
     }
     if (r->type == Request::Models || r->jsonReply) {
         if (r->rawBody.size() + bytes.size() > kMaxJsonBody)
-            return fail(id, makeError(BackendError::MalformedResponse,
-                                      tr("The server's answer is too large to be read."),
-                                      QStringLiteral("body over %1 bytes").arg(kMaxJsonBody)));
+            return fail(id,
+                        makeError(BackendError::MalformedResponse, tr("The server's answer is too large to be read."),
+                                  QStringLiteral("body over %1 bytes").arg(kMaxJsonBody)));
         r->rawBody += bytes;
         return;
     }
@@ -338,7 +341,7 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
         if (overLimit) {
             qsizetype keep = room;
             if (keep > 0 && piece.text.at(keep - 1).isHighSurrogate())
-                --keep; // never emit half a character
+                --keep;   // never emit half a character
             piece.text.truncate(keep);
         }
         r->answerChars += piece.text.size();
@@ -358,7 +361,8 @@ bool RemoteBackend::handleStreamBytes(Request* r, const QByteArray& bytes)
         if (overLimit) {
             error = makeError(BackendError::MalformedResponse,
                               tr("The answer grew past %L1 characters, the most Causerie accepts for one answer, "
-                                 "so it was stopped. The text so far is kept.").arg(m_maxAnswerChars),
+                                 "so it was stopped. The text so far is kept.")
+                                  .arg(m_maxAnswerChars),
                               QStringLiteral("answer over %1 characters").arg(m_maxAnswerChars));
             break;
         }
@@ -389,7 +393,7 @@ void RemoteBackend::scheduleFlush(Request* r)
 
 bool RemoteBackend::flush(const QString& id)
 {
-    const std::shared_ptr<Request> keep = m_requests.value(id); // a slot may cancel: keep it alive
+    const std::shared_ptr<Request> keep = m_requests.value(id);   // a slot may cancel: keep it alive
     Request* r = keep.get();
     if (!r || r->ended)
         return false;
@@ -404,7 +408,7 @@ bool RemoteBackend::flush(const QString& id)
         else
             Q_EMIT delta(id, piece.text);
         if (r->ended)
-            return false; // a slot cancelled the request
+            return false;   // a slot cancelled the request
     }
     return true;
 }
@@ -417,7 +421,8 @@ std::optional<BackendError> RemoteBackend::handleEvent(Request* r, const SseEven
         qCWarning(lcRemote).noquote() << "request" << r->id << "malformed stream event:" << parseError;
         return makeError(BackendError::MalformedResponse,
                          tr("The server sent a part of the answer Causerie could not read; the answer is "
-                            "incomplete."), parseError);
+                            "incomplete."),
+                         parseError);
     }
     if (!chunk->errorMessage.isEmpty() || event.event == "error") {
         return makeError(BackendError::ServerError,
@@ -465,20 +470,23 @@ void RemoteBackend::onReplyFinished(const QString& id)
         const QUrl target = r->url.resolved(QUrl(QString::fromLatin1(reply->rawHeader("Location"))));
         const QString from = redactedUrl(r->url.adjusted(QUrl::RemovePath));
         const QString to = redactedUrl(target.adjusted(QUrl::RemovePath));
-        return fail(id, makeError(BackendError::Configuration,
-                                  tr("The server at %1 redirected the request to %2, another server. Causerie does "
-                                     "not follow it, so the API key was not sent there. If the service moved, change "
-                                     "the endpoint's base URL in Settings.").arg(from, to),
-                                  QStringLiteral("HTTP %1 to %2 not followed (another origin)")
-                                      .arg(status).arg(redactedUrl(target))));
+        return fail(
+            id,
+            makeError(
+                BackendError::Configuration,
+                tr("The server at %1 redirected the request to %2, another server. Causerie does "
+                   "not follow it, so the API key was not sent there. If the service moved, change "
+                   "the endpoint's base URL in Settings.")
+                    .arg(from, to),
+                QStringLiteral("HTTP %1 to %2 not followed (another origin)").arg(status).arg(redactedUrl(target))));
     }
     if (status != 0 && (status < 200 || status >= 300))
         return handleHttpError(r, status);
     if (reply->error() != QNetworkReply::NoError) {
-        BackendError e = errorForNetwork(reply->error(), scrub(withRedactedUrls(reply->errorString()), r),
-                                         r->url.host());
+        BackendError e =
+            errorForNetwork(reply->error(), scrub(withRedactedUrls(reply->errorString()), r), r->url.host());
         if (e.kind == BackendError::StreamCut && !r->stats.finishReason.isEmpty())
-            return complete(id); // all text and the finish reason arrived; only [DONE] is missing
+            return complete(id);   // all text and the finish reason arrived; only [DONE] is missing
         return fail(id, e);
     }
     if (r->type == Request::Models || r->jsonReply)
@@ -489,11 +497,14 @@ void RemoteBackend::onReplyFinished(const QString& id)
     const QString contentType = reply->header(QNetworkRequest::ContentTypeHeader).toString();
     if (!r->eventSeen && !contentType.startsWith(QLatin1String("text/event-stream"))) {
         // A 200 that is not an event stream: a captive portal, a web server at that address...
-        return fail(id, makeError(BackendError::MalformedResponse,
-                                  tr("The server at %1 did not answer like a chat API. Check the base URL of the "
-                                     "endpoint.").arg(r->url.host()),
-                                  QStringLiteral("HTTP %1, Content-Type \"%2\", no server-sent events")
-                                      .arg(status).arg(contentType)));
+        return fail(
+            id,
+            makeError(
+                BackendError::MalformedResponse,
+                tr("The server at %1 did not answer like a chat API. Check the base URL of the "
+                   "endpoint.")
+                    .arg(r->url.host()),
+                QStringLiteral("HTTP %1, Content-Type \"%2\", no server-sent events").arg(status).arg(contentType)));
     }
     fail(id, makeError(BackendError::StreamCut,
                        r->textShown ? tr("The connection closed before the answer was complete.")
@@ -515,7 +526,7 @@ void RemoteBackend::handleHttpError(Request* r, int status)
     qCInfo(lcRemote).noquote() << "request" << id << "HTTP" << status << f.serverMessage.left(300);
 
     BackendError error = errorForHttpStatus(f);
-    if (retryAfter && *retryAfter > 0) // the user's own next try should wait too
+    if (retryAfter && *retryAfter > 0)   // the user's own next try should wait too
         error.message += QLatin1Char(' ') + retryWaitSentence(*retryAfter);
     if (isRetryableStatus(status) && r->attempt < m_maxAttempts && !r->textShown) {
         if (retryAfter && *retryAfter > m_maxRetryWaitMs) {
@@ -540,8 +551,8 @@ void RemoteBackend::handleCompleteBody(Request* r)
     if (r->type == Request::Models) {
         const std::optional<QList<RemoteModelInfo>> models = parseModelList(r->rawBody, &error);
         if (!models)
-            return fail(id, makeError(BackendError::MalformedResponse,
-                                      tr("The server's model list could not be read."), error));
+            return fail(id, makeError(BackendError::MalformedResponse, tr("The server's model list could not be read."),
+                                      error));
         const std::shared_ptr<Request> keep = m_requests.take(id);
         keep->ended = true;
         dropReply(keep.get());
@@ -552,8 +563,8 @@ void RemoteBackend::handleCompleteBody(Request* r)
     const QJsonObject o = QJsonDocument::fromJson(r->rawBody).object();
     const QJsonObject choice = o.value(QStringLiteral("choices")).toArray().first().toObject();
     if (!choice.contains(QStringLiteral("message")))
-        return fail(id, makeError(BackendError::MalformedResponse,
-                                  tr("The server's answer could not be read."), QStringLiteral("not a chat.completion")));
+        return fail(id, makeError(BackendError::MalformedResponse, tr("The server's answer could not be read."),
+                                  QStringLiteral("not a chat.completion")));
     QJsonObject asChunk = o;
     QJsonObject streamedChoice = choice;
     streamedChoice.insert(QStringLiteral("delta"), choice.value(QStringLiteral("message")));
@@ -568,7 +579,7 @@ void RemoteBackend::handleCompleteBody(Request* r)
 
 void RemoteBackend::complete(const QString& id)
 {
-    if (!flush(id)) // the last text always comes before finished()
+    if (!flush(id))   // the last text always comes before finished()
         return;
     const std::shared_ptr<Request> r = m_requests.take(id);
     if (!r || r->ended)
@@ -587,7 +598,7 @@ void RemoteBackend::complete(const QString& id)
 
 void RemoteBackend::fail(const QString& id, BackendError error)
 {
-    if (!flush(id)) // the text before the failure is part of the answer, and comes first
+    if (!flush(id))   // the text before the failure is part of the answer, and comes first
         return;
     const std::shared_ptr<Request> r = m_requests.take(id);
     if (!r || r->ended)

@@ -36,8 +36,7 @@
 class QNetworkAccessManager;
 class QNetworkReply;
 
-class RemoteBackend : public ChatBackend
-{
+class RemoteBackend : public ChatBackend {
     Q_OBJECT
     Q_PROPERTY(int stallTimeoutMs READ stallTimeoutMs WRITE setStallTimeoutMs)
     Q_PROPERTY(int maxAttempts READ maxAttempts WRITE setMaxAttempts)
@@ -60,7 +59,7 @@ public:
 
     // nam: shared manager, not owned; nullptr = the backend makes its own.
     explicit RemoteBackend(QNetworkAccessManager* nam = nullptr, QObject* parent = nullptr);
-    ~RemoteBackend() override; // aborts what is in flight, without emitting
+    ~RemoteBackend() override;   // aborts what is in flight, without emitting
 
     // Another origin (scheme, host, port) than the current one also clears the API key:
     // the key set for one server never goes to another.

@@ -6,10 +6,10 @@
 
 struct HttpFailure {
     int status = 0;
-    QString serverMessage; // from parseErrorBody(), may be empty
-    QString reasonPhrase;  // "Service Unavailable"
-    QString model;         // what was asked for, to name it in 404s
-    int attempts = 1;      // tries made (429/5xx are retried)
+    QString serverMessage;   // from parseErrorBody(), may be empty
+    QString reasonPhrase;    // "Service Unavailable"
+    QString model;           // what was asked for, to name it in 404s
+    int attempts = 1;        // tries made (429/5xx are retried)
 };
 
 BackendError errorForHttpStatus(const HttpFailure& failure);

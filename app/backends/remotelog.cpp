@@ -22,7 +22,7 @@ QString cutByHand(QString s)
         s.remove(authorityStart, at + 1 - authorityStart);
     return s;
 }
-} // namespace
+}   // namespace
 
 QString redactedUrl(const QUrl& url)
 {
@@ -41,7 +41,8 @@ QString redactedUrlText(const QString& text)
 
 QString withRedactedUrls(QString text)
 {
-    static const QRegularExpression url(QStringLiteral("https?://[^\\s\"'<>]+"), QRegularExpression::CaseInsensitiveOption);
+    static const QRegularExpression url(QStringLiteral("https?://[^\\s\"'<>]+"),
+                                        QRegularExpression::CaseInsensitiveOption);
     qsizetype from = 0;
     QRegularExpressionMatch m;
     while ((m = url.match(text, from)).hasMatch()) {

@@ -14,8 +14,8 @@ QUrl remoteApiUrl(const QString& base, const QString& path)
     while (trimmed.endsWith(QLatin1Char('/')))
         trimmed.chop(1);
     QUrl url(trimmed, QUrl::StrictMode);
-    if (!url.isValid() || url.host().isEmpty()
-        || (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
+    if (!url.isValid() || url.host().isEmpty() ||
+        (url.scheme() != QLatin1String("http") && url.scheme() != QLatin1String("https")))
         return {};
     // Credentials or parameters in the address would travel with every request and land in
     // logs: refused (baseUrlProblem() says why to the user).
@@ -37,10 +37,8 @@ QByteArray buildChatRequestBody(const QString& model, const QList<ChatMessage>& 
         messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
 
     QJsonObject body{
-        {QStringLiteral("model"), model},
-        {QStringLiteral("messages"), messages},
-        {QStringLiteral("stream"), true},
-        {QStringLiteral("temperature"), settings.temperature},
+        {QStringLiteral("model"), model},         {QStringLiteral("messages"), messages},
+        {QStringLiteral("stream"), true},         {QStringLiteral("temperature"), settings.temperature},
         {QStringLiteral("top_p"), settings.topP},
     };
     if (settings.maxTokens > 0)
@@ -128,17 +126,17 @@ QString messageFromValue(const QJsonValue& v)
     return {};
 }
 
-} // namespace
+}   // namespace
 
 std::optional<ChatChunk> parseChatChunk(const QByteArray& json, QString* error)
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
-        *error = parseError.error != QJsonParseError::NoError
-            ? QStringLiteral("invalid JSON in stream at byte %1: %2")
-                  .arg(parseError.offset).arg(parseError.errorString())
-            : QStringLiteral("stream chunk is not a JSON object");
+        *error = parseError.error != QJsonParseError::NoError ? QStringLiteral("invalid JSON in stream at byte %1: %2")
+                                                                    .arg(parseError.offset)
+                                                                    .arg(parseError.errorString())
+                                                              : QStringLiteral("stream chunk is not a JSON object");
         return std::nullopt;
     }
     const QJsonObject o = doc.object();
@@ -212,9 +210,10 @@ std::optional<QList<RemoteModelInfo>> parseModelList(const QByteArray& json, QSt
             continue;
         // Mistral: max_context_length; vLLM: max_model_len; llama.cpp: meta.n_ctx_train;
         // OpenRouter and others: context_length.
-        for (const QJsonValue& ctx : {m.value(QStringLiteral("max_context_length")), m.value(QStringLiteral("max_model_len")),
-                                      m.value(QStringLiteral("context_length")),
-                                      m.value(QStringLiteral("meta")).toObject().value(QStringLiteral("n_ctx_train"))}) {
+        for (const QJsonValue& ctx :
+             {m.value(QStringLiteral("max_context_length")), m.value(QStringLiteral("max_model_len")),
+              m.value(QStringLiteral("context_length")),
+              m.value(QStringLiteral("meta")).toObject().value(QStringLiteral("n_ctx_train"))}) {
             if (ctx.isDouble() && ctx.toDouble() > 0) {
                 info.contextLength = ctx.toInt();
                 break;

@@ -20,15 +20,15 @@ QByteArray buildChatRequestBody(const QString& model, const QList<ChatMessage>& 
 
 // One `data:` payload of a chat completion stream.
 struct ChatChunk {
-    QString text;         // visible answer text in this chunk (may be empty)
-    QString thinking;     // reasoning models' thinking (Mistral "thinking" chunks, or the
-                          // reasoning_content / reasoning field of OpenAI-compatible servers);
-                          // not part of the answer
-    QString finishReason; // set on the last chunk of a choice
+    QString text;           // visible answer text in this chunk (may be empty)
+    QString thinking;       // reasoning models' thinking (Mistral "thinking" chunks, or the
+                            // reasoning_content / reasoning field of OpenAI-compatible servers);
+                            // not part of the answer
+    QString finishReason;   // set on the last chunk of a choice
     QString model;
     int promptTokens = -1;
     int completionTokens = -1;
-    QString errorMessage; // the server put an error object in the stream
+    QString errorMessage;   // the server put an error object in the stream
 };
 
 // Returns std::nullopt and sets *error when the payload is not a chunk we can read.
@@ -42,7 +42,7 @@ QString parseErrorBody(const QByteArray& body);
 
 struct RemoteModelInfo {
     QString id;
-    int contextLength = -1; // tokens; -1 when the server does not say
+    int contextLength = -1;   // tokens; -1 when the server does not say
 };
 Q_DECLARE_METATYPE(RemoteModelInfo)
 

@@ -11,10 +11,7 @@ SseStreamParser::SseStreamParser(qsizetype maxEventBytes)
 {
 }
 
-void SseStreamParser::reset()
-{
-    *this = SseStreamParser(m_maxEventBytes);
-}
+void SseStreamParser::reset() { *this = SseStreamParser(m_maxEventBytes); }
 
 QList<SseEvent> SseStreamParser::feed(const QByteArray& chunk)
 {
@@ -26,7 +23,7 @@ QList<SseEvent> SseStreamParser::feed(const QByteArray& chunk)
     if (m_atStart) {
         m_startBytes += chunk;
         if (m_startBytes.size() < kBom.size() && kBom.startsWith(m_startBytes))
-            return out; // still could be a BOM
+            return out;   // still could be a BOM
         m_atStart = false;
         bytes = m_startBytes.startsWith(kBom) ? m_startBytes.mid(kBom.size()) : m_startBytes;
         m_startBytes.clear();
@@ -35,7 +32,7 @@ QList<SseEvent> SseStreamParser::feed(const QByteArray& chunk)
     const char* p = bytes.constData();
     const char* const end = p + bytes.size();
     if (m_lastWasCr && p < end && *p == '\n')
-        ++p; // second half of a CRLF split across chunks
+        ++p;   // second half of a CRLF split across chunks
     m_lastWasCr = false;
 
     while (p < end && !m_error) {
@@ -85,7 +82,7 @@ void SseStreamParser::processLine(const char* begin, qsizetype length, QList<Sse
         return;
     }
     if (begin[0] == ':')
-        return; // comment (servers send these as keep-alives)
+        return;   // comment (servers send these as keep-alives)
 
     const char* colon = static_cast<const char*>(std::memchr(begin, ':', size_t(length)));
     const qsizetype nameLength = colon ? colon - begin : length;

@@ -10,15 +10,14 @@
 #include <QList>
 
 struct SseEvent {
-    QByteArray event; // empty = "message"
-    QByteArray data;  // `data:` values joined with '\n', no trailing '\n'
+    QByteArray event;   // empty = "message"
+    QByteArray data;    // `data:` values joined with '\n', no trailing '\n'
     QByteArray id;
 
     friend bool operator==(const SseEvent&, const SseEvent&) = default;
 };
 
-class SseStreamParser
-{
+class SseStreamParser {
 public:
     // maxEventBytes bounds the memory one event may take (a hostile or broken server
     // sending one endless line); past it the parser stops with hasError().
@@ -35,10 +34,10 @@ private:
     void processLine(const char* begin, qsizetype length, QList<SseEvent>& out);
 
     qsizetype m_maxEventBytes;
-    QByteArray m_line;       // bytes of the current, unterminated line
-    QByteArray m_startBytes; // first bytes of the stream, held until the BOM check is done
+    QByteArray m_line;         // bytes of the current, unterminated line
+    QByteArray m_startBytes;   // first bytes of the stream, held until the BOM check is done
     SseEvent m_current;
-    bool m_hasData = false;  // a `data:` field was seen in the current event
+    bool m_hasData = false;   // a `data:` field was seen in the current event
     bool m_atStart = true;
     bool m_lastWasCr = false;
     bool m_error = false;

@@ -23,7 +23,7 @@ qsizetype partialTagAtEnd(const QString& s, const QString& tag)
     return 0;
 }
 
-} // namespace
+}   // namespace
 
 ThinkTagSplitter::Out ThinkTagSplitter::feed(const QString& piece)
 {

@@ -7,8 +7,7 @@
 // half tag ever reaches the answer.
 #include <QString>
 
-class ThinkTagSplitter
-{
+class ThinkTagSplitter {
 public:
     struct Out {
         QString text;       // answer text that is final now

@@ -14,8 +14,7 @@ struct Text {
 };
 
 // Reads the fields of one entry; the first missing or mistyped field sets `error`.
-class EntryReader
-{
+class EntryReader {
 public:
     EntryReader(const QJsonObject& o, QString where)
         : m_o(o)
@@ -93,7 +92,7 @@ QString validate(const CatalogEntry& e, EntryReader& r)
     return r.error();
 }
 
-} // namespace
+}   // namespace
 
 bool isSafeModelFileName(const QString& name)
 {

@@ -28,10 +28,7 @@ QString ModelCatalog::defaultModelsDir()
     return QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) + QStringLiteral("/Causerie/models");
 }
 
-QString ModelCatalog::builtinCatalogPath()
-{
-    return QStringLiteral(":/catalog/models.json");
-}
+QString ModelCatalog::builtinCatalogPath() { return QStringLiteral(":/catalog/models.json"); }
 
 bool ModelCatalog::load(const QString& catalogPath)
 {
@@ -125,10 +122,7 @@ const CatalogEntry* ModelCatalog::entry(int row) const
     return row >= 0 && row < rowCount() ? &m_rows[size_t(row)].entry : nullptr;
 }
 
-int ModelCatalog::rowCount(const QModelIndex& parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
+int ModelCatalog::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
 
 QVariant ModelCatalog::data(const QModelIndex& index, int role) const
 {
@@ -138,30 +132,18 @@ QVariant ModelCatalog::data(const QModelIndex& index, int role) const
     const CatalogEntry& e = r.entry;
     switch (role) {
     case Qt::DisplayRole:
-    case NameRole:
-        return e.name;
-    case IdRole:
-        return e.id;
-    case FamilyRole:
-        return e.family;
-    case ParametersRole:
-        return e.parameters;
-    case QuantizationRole:
-        return e.quantization;
-    case LicenseRole:
-        return e.license;
-    case ContextLengthRole:
-        return e.contextLength;
-    case SizeTextRole:
-        return e.size > 0 ? memoryText(e.size) : tr("about %1").arg(memoryText(e.approxSize));
-    case NeededMemoryTextRole:
-        return memoryText(e.neededMemory);
-    case FitsRole:
-        return fitVerdict(e.neededMemory, m_memory).kind != FitVerdict::TooBig;
-    case FitTextRole:
-        return fitVerdict(e.neededMemory, m_memory).text;
-    case StateRole:
-        return int(r.state);
+    case NameRole: return e.name;
+    case IdRole: return e.id;
+    case FamilyRole: return e.family;
+    case ParametersRole: return e.parameters;
+    case QuantizationRole: return e.quantization;
+    case LicenseRole: return e.license;
+    case ContextLengthRole: return e.contextLength;
+    case SizeTextRole: return e.size > 0 ? memoryText(e.size) : tr("about %1").arg(memoryText(e.approxSize));
+    case NeededMemoryTextRole: return memoryText(e.neededMemory);
+    case FitsRole: return fitVerdict(e.neededMemory, m_memory).kind != FitVerdict::TooBig;
+    case FitTextRole: return fitVerdict(e.neededMemory, m_memory).text;
+    case StateRole: return int(r.state);
     case ProgressRole: {
         const qint64 total = r.total > 0 ? r.total : e.size;
         return total > 0 ? double(r.received) / double(total) : -1.0;
@@ -177,19 +159,15 @@ QVariant ModelCatalog::data(const QModelIndex& index, int role) const
             text = tr("%1, %2/s").arg(text, memoryText(qint64(r.speed)));
         return text;
     }
-    case ErrorRole:
-        return r.error;
+    case ErrorRole: return r.error;
     case NoteRole:
         return r.note.isEmpty() && !e.verifiable()
                    ? tr("no checksum in the catalog: the download is checked against the SHA-256 the server "
                         "publishes, if it does")
                    : r.note;
-    case VerifiableRole:
-        return e.verifiable();
-    case PathRole:
-        return QDir(m_modelsDir).filePath(e.file);
-    default:
-        return {};
+    case VerifiableRole: return e.verifiable();
+    case PathRole: return QDir(m_modelsDir).filePath(e.file);
+    default: return {};
     }
 }
 
@@ -231,13 +209,14 @@ void ModelCatalog::download(int row)
     if (!r.downloader) {
         r.downloader = new ModelDownloader(&m_nam, m_modelsDir, this);
         connect(r.downloader, &ModelDownloader::stateChanged, this, [this, row] { onDownloaderState(row); });
-        connect(r.downloader, &ModelDownloader::progress, this, [this, row](qint64 received, qint64 total, double speed) {
-            Row& rr = m_rows[size_t(row)];
-            rr.received = received;
-            rr.total = total;
-            rr.speed = speed;
-            changed(row);
-        });
+        connect(r.downloader, &ModelDownloader::progress, this,
+                [this, row](qint64 received, qint64 total, double speed) {
+                    Row& rr = m_rows[size_t(row)];
+                    rr.received = received;
+                    rr.total = total;
+                    rr.speed = speed;
+                    changed(row);
+                });
     }
     r.error.clear();
     r.downloader->start({r.entry.url, r.entry.file, r.entry.size, r.entry.sha256});
@@ -252,12 +231,8 @@ void ModelCatalog::onDownloaderState(int row)
         r.received = 0;
         break;
     case ModelDownloader::State::Checking:
-    case ModelDownloader::State::Downloading:
-        r.state = Downloading;
-        break;
-    case ModelDownloader::State::Paused:
-        r.state = Paused;
-        break;
+    case ModelDownloader::State::Downloading: r.state = Downloading; break;
+    case ModelDownloader::State::Paused: r.state = Paused; break;
     case ModelDownloader::State::Done:
         r.state = Downloaded;
         r.note = r.downloader->note();

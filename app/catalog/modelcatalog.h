@@ -11,8 +11,7 @@
 
 #include <vector>
 
-class ModelCatalog : public QAbstractListModel
-{
+class ModelCatalog : public QAbstractListModel {
     Q_OBJECT
     Q_PROPERTY(QString loadError READ loadError NOTIFY catalogChanged)
     Q_PROPERTY(QString modelsDir READ modelsDir NOTIFY catalogChanged)
@@ -48,8 +47,8 @@ public:
                  QObject* parent = nullptr);
     ~ModelCatalog() override;
 
-    static QString defaultModelsDir();   // <GenericDataLocation>/Causerie/models, as main.cpp
-    static QString builtinCatalogPath(); // ":/catalog/models.json"
+    static QString defaultModelsDir();     // <GenericDataLocation>/Causerie/models, as main.cpp
+    static QString builtinCatalogPath();   // ":/catalog/models.json"
 
     bool load(const QString& catalogPath);   // false: loadError() says why; the list is then empty
     void setModelsDir(const QString& dir);

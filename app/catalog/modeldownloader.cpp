@@ -22,10 +22,7 @@ constexpr int kSpeedWindowMs = 500;
 constexpr int kProbeTimeoutMs = 15000;
 constexpr int kMaxProbeRedirects = 5;
 
-QString sizeText(qint64 bytes)
-{
-    return memoryText(bytes);
-}
+QString sizeText(qint64 bytes) { return memoryText(bytes); }
 
 // An ETag holding a SHA-256 ("…", W/"…", any case) as 64 lower-case hex digits; anything else
 // (a git blob id, an opaque CDN tag) as empty: only a SHA-256 can be checked against the file.
@@ -41,7 +38,7 @@ QString normalizedEtag(QByteArray etag)
     return sha.match(hex).hasMatch() ? hex : QString();
 }
 
-} // namespace
+}   // namespace
 
 ModelDownloader::ModelDownloader(QNetworkAccessManager* nam, const QString& modelsDir, QObject* parent)
     : QObject(parent)
@@ -61,10 +58,7 @@ QString ModelDownloader::partPath() const
     return QDir(m_modelsDir).filePath(m_request.file + QStringLiteral(".part"));
 }
 
-QString ModelDownloader::finalPath() const
-{
-    return QDir(m_modelsDir).filePath(m_request.file);
-}
+QString ModelDownloader::finalPath() const { return QDir(m_modelsDir).filePath(m_request.file); }
 
 void ModelDownloader::setState(State s)
 {
@@ -222,7 +216,8 @@ void ModelDownloader::beginTransfer()
         }
     }
     const quint64 generation = m_generation;
-    QMetaObject::invokeMethod(this, [this, generation] { rehashChunk(generation); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this, [this, generation] { rehashChunk(generation); }, Qt::QueuedConnection);
 }
 
 // The SHA-256 of the bytes already in the .part, read in chunks between events so that
@@ -241,7 +236,8 @@ void ModelDownloader::rehashChunk(quint64 generation)
         m_hash.addData(chunk);
         m_received += chunk.size();
         reportProgress(false);
-        QMetaObject::invokeMethod(this, [this, generation] { rehashChunk(generation); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, generation] { rehashChunk(generation); }, Qt::QueuedConnection);
         return;
     }
     if (m_expectedSize > 0 && m_received == m_expectedSize) {
@@ -384,7 +380,8 @@ void ModelDownloader::onReadyRead()
 {
     if (!m_reply)
         return;
-    if (m_discardBody || (!m_headersChecked && m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() >= 400)) {
+    if (m_discardBody ||
+        (!m_headersChecked && m_reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt() >= 400)) {
         // An error page: judged when the reply finishes, since aborting an HTTP error reply
         // midway makes Qt report its error twice.
         m_reply->readAll();
@@ -448,7 +445,8 @@ void ModelDownloader::verifyAndFinish()
     const QString digest = QString::fromLatin1(m_hash.result().toHex());
     if (!m_expectedSha256.isEmpty() && digest != m_expectedSha256) {
         qCWarning(lcModels) << "SHA-256 mismatch for" << m_request.file << "got" << digest << "expected"
-                            << m_expectedSha256 << (m_hashSource == HashSource::Server ? "(the server's)" : "(the catalog's)");
+                            << m_expectedSha256
+                            << (m_hashSource == HashSource::Server ? "(the server's)" : "(the catalog's)");
         fail(tr("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"), PartFile::Delete);
         return;
     }

@@ -23,8 +23,7 @@
 class QNetworkAccessManager;
 class QNetworkReply;
 
-class ModelDownloader : public QObject
-{
+class ModelDownloader : public QObject {
     Q_OBJECT
 public:
     enum class State { Idle, Checking, Downloading, Paused, Done, Failed };
@@ -46,10 +45,10 @@ public:
 
     State state() const { return m_state; }
     qint64 received() const { return m_received; }
-    qint64 total() const { return m_total; }           // 0 while unknown
+    qint64 total() const { return m_total; }   // 0 while unknown
     double bytesPerSecond() const { return m_speed; }
     QString errorText() const { return m_error; }
-    QString note() const { return m_note; }            // e.g. "no checksum published…"
+    QString note() const { return m_note; }                       // e.g. "no checksum published…"
     QString expectedSha256() const { return m_expectedSha256; }   // catalog's, else the server's
     QString serverCommit() const { return m_serverCommit; }       // X-Repo-Commit, when given
     QString partPath() const;
@@ -96,14 +95,14 @@ private:
     qint64 m_received = 0;      // bytes in the .part (all hashed)
     qint64 m_total = 0;
     bool m_headersChecked = false;
-    bool m_discardBody = false;  // a 416 that says the .part is already whole
-    qint64 m_expectedSize = 0;   // catalog's size, else the server's; 0 = unknown
-    QString m_expectedSha256;    // catalog's SHA-256, else the server's; empty = unknown
+    bool m_discardBody = false;   // a 416 that says the .part is already whole
+    qint64 m_expectedSize = 0;    // catalog's size, else the server's; 0 = unknown
+    QString m_expectedSha256;     // catalog's SHA-256, else the server's; empty = unknown
     HashSource m_hashSource = HashSource::None;
     QString m_serverCommit;
     int m_stallTimeoutMs = 60000;
     QElapsedTimer m_speedClock;
-    qint64 m_speedBytes = 0;    // m_received when m_speedClock started
+    qint64 m_speedBytes = 0;   // m_received when m_speedClock started
     double m_speed = 0.0;
     QElapsedTimer m_progressClock;
     QString m_error;

@@ -43,7 +43,7 @@ void probeGpu(SystemMemory& m)
 #endif
 }
 
-} // namespace
+}   // namespace
 
 bool parseMeminfo(const QByteArray& text, qint64* totalBytes, qint64* availableBytes)
 {

@@ -4,12 +4,12 @@
 #include <QString>
 
 struct SystemMemory {
-    qint64 totalRam = 0;      // bytes
-    qint64 availableRam = 0;  // bytes the kernel says can be used without swapping
-    qint64 totalVram = 0;     // bytes, largest usable GPU; 0 = no GPU
-    qint64 freeVram = 0;      // bytes free on that GPU now
-    QString gpuName;          // empty without a usable GPU
-    QString gpuNote;          // why no GPU is used ("built without CUDA", the probe's reason)
+    qint64 totalRam = 0;       // bytes
+    qint64 availableRam = 0;   // bytes the kernel says can be used without swapping
+    qint64 totalVram = 0;      // bytes, largest usable GPU; 0 = no GPU
+    qint64 freeVram = 0;       // bytes free on that GPU now
+    QString gpuName;           // empty without a usable GPU
+    QString gpuNote;           // why no GPU is used ("built without CUDA", the probe's reason)
 };
 
 // Fills RAM from /proc/meminfo (MemTotal, MemAvailable) or sysconf, VRAM from the CUDA probe.

@@ -10,7 +10,8 @@ Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& fl
 {
     for (size_t i = 0; i < argv.size(); ++i) {
         const std::string& a = argv[i];
-        if (a.size() > 1 && a[0] == '-' && !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.'))) {
+        if (a.size() > 1 && a[0] == '-' &&
+            !(a.size() > 1 && (std::isdigit(static_cast<unsigned char>(a[1])) || a[1] == '.'))) {
             std::string name = a.substr(a[1] == '-' ? 2 : 1);
             if (flags.count(name)) {
                 m_values[name] = "1";
@@ -106,4 +107,4 @@ std::optional<DeviceOptions> parse_device_options(const Args& args, std::string*
     return o;
 }
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

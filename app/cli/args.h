@@ -35,10 +35,10 @@ private:
 // layers as fit, 0 none (CPU), N at most N.
 struct DeviceOptions {
     std::string device = "auto";
-    int gpu_device = -1;     // -1: the usable GPU with the most free memory
+    int gpu_device = -1;   // -1: the usable GPU with the most free memory
     int n_gpu_layers = -1;
 };
 // std::nullopt with *error set (naming the option and the bad value) when they do not parse.
 std::optional<DeviceOptions> parse_device_options(const Args& args, std::string* error);
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

@@ -31,8 +31,8 @@ bool parse_list(const std::string& text, const char* option, std::vector<int64_t
         char* end = nullptr;
         const long long v = std::strtoll(item.c_str(), &end, 10);
         if (item.empty() || *end || v <= 0 || v > 1000000) {
-            *error = std::string("option -") + option + " expects positive integers separated by commas, got '" +
-                     text + "'";
+            *error =
+                std::string("option -") + option + " expects positive integers separated by commas, got '" + text + "'";
             return false;
         }
         out->push_back(v);
@@ -160,7 +160,7 @@ struct BenchPlan {
 // The model under test and what the table says of it.
 struct BenchModel {
     Model model;
-    std::string name, type;        // "SmolLM2 135M", "Q4_1"
+    std::string name, type;   // "SmolLM2 135M", "Q4_1"
     uint64_t file_size = 0;
     int64_t n_params = 0;
     std::vector<int32_t> tokens;   // random ids, as many as the longest test
@@ -201,8 +201,9 @@ Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
     for (const auto* list : {&plan.prompts, &plan.gens})
         for (int64_t v : *list)
             if (v > kMaxTestTokens)
-                return make_error("a test of " + std::to_string(v) + " tokens is too long for a CPU benchmark (at most " +
-                                  std::to_string(kMaxTestTokens) + ")");
+                return make_error("a test of " + std::to_string(v) +
+                                  " tokens is too long for a CPU benchmark (at most " + std::to_string(kMaxTestTokens) +
+                                  ")");
     plan.json = a.has("json");
     plan.path = a.positional().front();
     return plan;
@@ -284,8 +285,8 @@ void print_table_row(const BenchModel& bm, const BenchResult& r, bool sim, const
     }
     std::printf("| %-24s | %-5s | %13s | %10s | %7d | %8s | %9.2f ± %6.2f | %10s | %13s |\n", bm.name.c_str(),
                 bm.type.c_str(), human(double(bm.file_size), "MiB", 1048576.0, "GiB", 1073741824.0).c_str(),
-                human(double(bm.n_params), "M", 1e6, "B", 1e9).c_str(), r.threads, r.test.c_str(), r.mean(),
-                r.stddev(), gbs.c_str(), frac.c_str());
+                human(double(bm.n_params), "M", 1e6, "B", 1e9).c_str(), r.threads, r.test.c_str(), r.mean(), r.stddev(),
+                gbs.c_str(), frac.c_str());
     std::fflush(stdout);
 }
 
@@ -314,7 +315,7 @@ std::string results_json(const BenchModel& bm, const std::vector<BenchResult>& r
     return w.str();
 }
 
-} // namespace
+}   // namespace
 
 int cmd_bench(const std::vector<std::string>& args)
 {
@@ -384,4 +385,4 @@ int cmd_bench(const std::vector<std::string>& args)
     return 0;
 }
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

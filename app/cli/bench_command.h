@@ -11,4 +11,4 @@ namespace causerie::cli {
 // bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]
 int cmd_bench(const std::vector<std::string>& args);
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

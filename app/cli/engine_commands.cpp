@@ -116,8 +116,8 @@ Result<GenerateOptions> generate_options(const Args& a)
     return o;
 }
 
-const std::set<std::string> kSamplingOptions = {"temp", "top-p", "top-k", "min-p", "repeat-penalty", "seed",
-                                                "n", "stop", "threads", "t", "ctx", "device", "gpu-layers"};
+const std::set<std::string> kSamplingOptions = {"temp", "top-p",   "top-k", "min-p", "repeat-penalty", "seed",      "n",
+                                                "stop", "threads", "t",     "ctx",   "device",         "gpu-layers"};
 
 std::string read_file(const std::string& path, std::string* error)
 {
@@ -139,7 +139,7 @@ int64_t parameter_count(const Model& m)
     return n;
 }
 
-} // namespace
+}   // namespace
 
 int fail(const std::string& message)
 {
@@ -172,12 +172,12 @@ int cmd_info(const std::vector<std::string>& argv)
                     "\"context_length\":%lld,\"n_embd\":%lld,\"n_layer\":%lld,\"n_head\":%lld,\"n_head_kv\":%lld,"
                     "\"head_dim\":%lld,\"n_ff\":%lld,\"n_vocab\":%lld,\"rope_freq_base\":%s,\"tokenizer\":%s,"
                     "\"chat_template\":%s,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
-                    json_string(arch).c_str(), json_string(name).c_str(), (long long)params,
-                    json_string(quant).c_str(), m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd,
-                    (long long)hp.n_layer, (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim,
-                    (long long)hp.n_ff, (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(),
-                    json_string(tokenizer).c_str(), json_string(chat_template_name(tmpl.kind())).c_str(),
-                    l->tok->bos_id(), l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
+                    json_string(arch).c_str(), json_string(name).c_str(), (long long)params, json_string(quant).c_str(),
+                    m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd, (long long)hp.n_layer,
+                    (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim, (long long)hp.n_ff,
+                    (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(), json_string(tokenizer).c_str(),
+                    json_string(chat_template_name(tmpl.kind())).c_str(), l->tok->bos_id(), l->tok->eos_id(),
+                    l->tok->add_bos() ? "true" : "false");
         return 0;
     }
     std::printf("name            %s\n", name.empty() ? "(none)" : name.c_str());
@@ -229,7 +229,8 @@ int cmd_eval(const std::vector<std::string>& argv)
 {
     Args a(argv, {"json"});
     std::string err;
-    if (!a.ok() || !check_unknown(a, {"json", "prompt", "top", "greedy", "threads", "t", "device", "gpu-layers", "ctx"}, &err))
+    if (!a.ok() ||
+        !check_unknown(a, {"json", "prompt", "top", "greedy", "threads", "t", "device", "gpu-layers", "ctx"}, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1 || !a.has("prompt"))
         return fail("usage: causerie-cli eval MODEL --prompt T [--top K] [--greedy N] [--threads N] [--device D[:N]] "
@@ -307,7 +308,8 @@ int cmd_generate(const std::vector<std::string>& argv)
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1 || (!a.has("p") && !a.has("prompt")))
-        return fail("usage: causerie-cli generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]");
+        return fail(
+            "usage: causerie-cli generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]");
     auto opts = generate_options(a);
     if (!opts)
         return fail(opts.error().message);
@@ -375,8 +377,7 @@ int cmd_chat(const std::vector<std::string>& argv)
             return fail(prompt.error().message);
         if (!prompt->fit.fits)
             return fail("this message needs " + std::to_string(prompt->fit.prompt_tokens) +
-                        " tokens but the context holds " + std::to_string(n_ctx) +
-                        "; shorten it, or raise --ctx");
+                        " tokens but the context holds " + std::to_string(n_ctx) + "; shorten it, or raise --ctx");
         if (prompt->fit.left_out != left_out) {
             left_out = prompt->fit.left_out;
             std::fprintf(stderr, "note: the %d oldest messages are left out to fit the context of %d tokens\n",
@@ -402,8 +403,8 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
 {
     Args a(argv, {});
     std::string err;
-    const std::set<std::string> known = {"type", "layers", "embd", "heads", "kv-heads", "ff", "vocab", "ctx", "seed",
-                                         "vocab-from", "rope-factors", "llama3-rope"};
+    const std::set<std::string> known = {"type",  "layers", "embd", "heads",      "kv-heads",     "ff",
+                                         "vocab", "ctx",    "seed", "vocab-from", "rope-factors", "llama3-rope"};
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
@@ -425,7 +426,8 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
         }
     }
     if (!found)
-        return fail("unknown or unsupported type '" + type + "' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, or the mixture Q4_K_M)");
+        return fail("unknown or unsupported type '" + type +
+                    "' (F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K, or the mixture Q4_K_M)");
     spec.n_layer = a.get_int("layers", &err).value_or(spec.n_layer);
     spec.n_embd = a.get_int("embd", &err).value_or(spec.n_embd);
     spec.n_head = a.get_int("heads", &err).value_or(spec.n_head);
@@ -482,4 +484,4 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     return 0;
 }
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

@@ -15,4 +15,4 @@ int cmd_make_test_model(const std::vector<std::string>& args);
 // Prints "error: <message>" on stderr and returns the exit status 1.
 int fail(const std::string& message);
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

@@ -65,8 +65,7 @@ public:
     JsonWriter& value(const std::string& s) { return value(std::string_view(s)); }
     JsonWriter& value(bool b) { return raw(b ? "true" : "false"); }
     template <class T>
-        requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-    JsonWriter& value(T v)
+    requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) JsonWriter& value(T v)
     {
         return raw(std::to_string(v));
     }
@@ -144,4 +143,4 @@ std::string json_int_array(const std::vector<T>& v)
 
 inline std::string json_float(double v) { return JsonWriter().value(v).str(); }
 
-} // namespace causerie::cli
+}   // namespace causerie::cli

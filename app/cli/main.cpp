@@ -36,7 +36,7 @@ const char* kUsage =
     "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]\n"
     "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n";
 
-} // namespace
+}   // namespace
 
 int main(int argc, char** argv)
 {

@@ -16,7 +16,7 @@ int fail(const QString& message)
     std::fprintf(stderr, "error: %s\n", qPrintable(message));
     return 1;
 }
-} // namespace
+}   // namespace
 
 int runRemoteGenerate(const QStringList& args)
 {
@@ -26,16 +26,22 @@ int runRemoteGenerate(const QStringList& args)
 
     QCommandLineParser parser;
     parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    const QCommandLineOption remote(QStringLiteral("remote"), QStringLiteral("Base URL of the endpoint."), QStringLiteral("url"));
+    const QCommandLineOption remote(QStringLiteral("remote"), QStringLiteral("Base URL of the endpoint."),
+                                    QStringLiteral("url"));
     const QCommandLineOption model(QStringLiteral("model"), QStringLiteral("Model name."), QStringLiteral("name"));
-    const QCommandLineOption prompt({QStringLiteral("p"), QStringLiteral("prompt")}, QStringLiteral("User message."), QStringLiteral("text"));
-    const QCommandLineOption system(QStringLiteral("system"), QStringLiteral("System message."), QStringLiteral("text"));
-    const QCommandLineOption maxTokens({QStringLiteral("n"), QStringLiteral("max-tokens")}, QStringLiteral("Token limit (0 = none)."), QStringLiteral("n"));
+    const QCommandLineOption prompt({QStringLiteral("p"), QStringLiteral("prompt")}, QStringLiteral("User message."),
+                                    QStringLiteral("text"));
+    const QCommandLineOption system(QStringLiteral("system"), QStringLiteral("System message."),
+                                    QStringLiteral("text"));
+    const QCommandLineOption maxTokens({QStringLiteral("n"), QStringLiteral("max-tokens")},
+                                       QStringLiteral("Token limit (0 = none)."), QStringLiteral("n"));
     const QCommandLineOption temp(QStringLiteral("temp"), QStringLiteral("Temperature."), QStringLiteral("x"));
-    const QCommandLineOption topP(QStringLiteral("top-p"), QStringLiteral("Nucleus sampling mass."), QStringLiteral("x"));
+    const QCommandLineOption topP(QStringLiteral("top-p"), QStringLiteral("Nucleus sampling mass."),
+                                  QStringLiteral("x"));
     const QCommandLineOption seed(QStringLiteral("seed"), QStringLiteral("Random seed."), QStringLiteral("n"));
-    const QCommandLineOption allowInsecure(QStringLiteral("allow-insecure-http"),
-                                           QStringLiteral("Send the API key over plain http:// to a host that is not this computer."));
+    const QCommandLineOption allowInsecure(
+        QStringLiteral("allow-insecure-http"),
+        QStringLiteral("Send the API key over plain http:// to a host that is not this computer."));
     parser.addOptions({remote, model, prompt, system, maxTokens, temp, topP, seed, allowInsecure});
     if (!parser.parse(QStringList{QStringLiteral("causerie-cli generate")} + args))
         return fail(parser.errorText());
@@ -60,11 +66,14 @@ int runRemoteGenerate(const QStringList& args)
 
     GenerationSettings settings;
     bool ok = true;
-    if (parser.isSet(maxTokens) && ((settings.maxTokens = parser.value(maxTokens).toInt(&ok)), !ok || settings.maxTokens < 0))
+    if (parser.isSet(maxTokens) &&
+        ((settings.maxTokens = parser.value(maxTokens).toInt(&ok)), !ok || settings.maxTokens < 0))
         return fail(QStringLiteral("-n wants a whole number >= 0, not \"%1\"").arg(parser.value(maxTokens)));
-    if (parser.isSet(temp) && ((settings.temperature = parser.value(temp).toDouble(&ok)), !ok || settings.temperature < 0))
+    if (parser.isSet(temp) &&
+        ((settings.temperature = parser.value(temp).toDouble(&ok)), !ok || settings.temperature < 0))
         return fail(QStringLiteral("--temp wants a number >= 0, not \"%1\"").arg(parser.value(temp)));
-    if (parser.isSet(topP) && ((settings.topP = parser.value(topP).toDouble(&ok)), !ok || settings.topP <= 0 || settings.topP > 1))
+    if (parser.isSet(topP) &&
+        ((settings.topP = parser.value(topP).toDouble(&ok)), !ok || settings.topP <= 0 || settings.topP > 1))
         return fail(QStringLiteral("--top-p wants a number in (0, 1], not \"%1\"").arg(parser.value(topP)));
     if (parser.isSet(seed)) {
         settings.seed = parser.value(seed).toULongLong(&ok);
@@ -96,7 +105,8 @@ int runRemoteGenerate(const QStringList& args)
     });
     QObject::connect(&backend, &ChatBackend::failed, &loop, [&](const QString&, const BackendError& e) {
         std::fflush(stdout);
-        exitCode = fail(e.detail.isEmpty() ? e.message : e.message + QStringLiteral(" (") + e.detail + QLatin1Char(')'));
+        exitCode =
+            fail(e.detail.isEmpty() ? e.message : e.message + QStringLiteral(" (") + e.detail + QLatin1Char(')'));
         loop.quit();
     });
     backend.startChat(history, settings);

@@ -32,12 +32,9 @@ namespace {
 
 constexpr auto kRemotePrefix = QLatin1String("remote:");
 
-QString fileSizeText(qint64 bytes)
-{
-    return QLocale().formattedDataSize(bytes);
-}
+QString fileSizeText(qint64 bytes) { return QLocale().formattedDataSize(bytes); }
 
-} // namespace
+}   // namespace
 
 AppController::AppController(const QString& dataDir, QObject* parent)
     : QObject(parent)
@@ -65,8 +62,8 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     m_chat = std::make_unique<ChatController>(
         m_store.get(), m_messages.get(), [this](const Conversation& c) { return backendFor(c); },
         [this](const Conversation& c) { return resolveTurnSettings(*m_settings, c); });
-    m_options = std::make_unique<ConversationOptions>(m_store.get(), m_settings.get(),
-                                                      [this] { return ensureConversation(); });
+    m_options =
+        std::make_unique<ConversationOptions>(m_store.get(), m_settings.get(), [this] { return ensureConversation(); });
     connect(m_options.get(), &ConversationOptions::errorOccurred, this, &AppController::errorOccurred);
     // (The conversation list follows the store by itself.)
     connect(m_chat.get(), &ChatController::conversationIdChanged, this, &AppController::onConversationChanged);
@@ -91,7 +88,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
         m_contextUsed = tokens;
         Q_EMIT contextChanged();
     });
-    m_endpoints->setKeyStore(m_keys.get()); // an endpoint moved to another server forgets its key
+    m_endpoints->setKeyStore(m_keys.get());   // an endpoint moved to another server forgets its key
     connect(m_endpoints.get(), &EndpointStore::endpointsChanged, this, &AppController::endpointsChanged);
     connect(m_keys.get(), &KeyStore::persistenceChanged, this, &AppController::keysChanged);
     connect(m_keys.get(), &KeyStore::keyRead, this, [this](const QString& endpointId, const ApiKey& key) {
@@ -108,25 +105,13 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     purge->start();
 }
 
-AppController::~AppController()
-{
-    shutdown();
-}
+AppController::~AppController() { shutdown(); }
 
-bool AppController::isOpen() const
-{
-    return m_store != nullptr;
-}
+bool AppController::isOpen() const { return m_store != nullptr; }
 
-QObject* AppController::conversations() const
-{
-    return m_sections.get();
-}
+QObject* AppController::conversations() const { return m_sections.get(); }
 
-QObject* AppController::messages() const
-{
-    return m_messages.get();
-}
+QObject* AppController::messages() const { return m_messages.get(); }
 
 void AppController::shutdown()
 {
@@ -136,10 +121,7 @@ void AppController::shutdown()
 
 // ---- models ----
 
-int AppController::modelState() const
-{
-    return int(m_local->modelState());
-}
+int AppController::modelState() const { return int(m_local->modelState()); }
 
 QVariantMap AppController::modelInfo() const
 {
@@ -162,10 +144,7 @@ QVariantMap AppController::modelInfo() const
     };
 }
 
-QString AppController::modelError() const
-{
-    return m_local->lastError();
-}
+QString AppController::modelError() const { return m_local->lastError(); }
 
 void AppController::openModel(const QUrl& file)
 {
@@ -201,12 +180,13 @@ void AppController::openStartupModel(const QString& asked, const QString& fallba
     QFile marker(openingMarkerPath(m_dataDir));
     if (marker.exists()) {
         const QString model = marker.open(QIODevice::ReadOnly) ? QString::fromUtf8(marker.read(4096)) : QString();
-        m_startupNotice = model.isEmpty()
-            ? tr("Causerie closed while opening a model last time; it was not reopened. Open it again from the "
-                 "model menu.")
-            : tr("Causerie closed while opening %1 last time; it was not reopened. Open it again from the model "
-                 "menu.")
-                  .arg(QFileInfo(model).fileName());
+        m_startupNotice =
+            model.isEmpty()
+                ? tr("Causerie closed while opening a model last time; it was not reopened. Open it again from the "
+                     "model menu.")
+                : tr("Causerie closed while opening %1 last time; it was not reopened. Open it again from the model "
+                     "menu.")
+                      .arg(QFileInfo(model).fileName());
         qCWarning(lcApp).noquote() << m_startupNotice;
         Q_EMIT startupNoticeChanged();
         Q_EMIT errorOccurred(m_startupNotice);
@@ -403,8 +383,8 @@ RemoteBackend* AppController::remoteBackend(const QString& endpointId)
             return;
         m_remoteModels.clear();
         for (const RemoteModelInfo& m : models)
-            m_remoteModels.append(QVariantMap{{QStringLiteral("id"), m.id},
-                                              {QStringLiteral("contextLength"), m.contextLength}});
+            m_remoteModels.append(
+                QVariantMap{{QStringLiteral("id"), m.id}, {QStringLiteral("contextLength"), m.contextLength}});
         m_remoteModelsError.clear();
         Q_EMIT remoteModelsChanged();
     });
@@ -524,7 +504,8 @@ QVariantList AppController::endpoints() const
 {
     QVariantList out;
     for (const RemoteEndpoint& e : m_endpoints->endpoints())
-        out.append(QVariantMap{{QStringLiteral("id"), e.id}, {QStringLiteral("name"), e.name},
+        out.append(QVariantMap{{QStringLiteral("id"), e.id},
+                               {QStringLiteral("name"), e.name},
                                {QStringLiteral("baseUrl"), e.baseUrl},
                                {QStringLiteral("allowInsecureHttp"), e.allowInsecureHttp}});
     return out;
@@ -561,10 +542,7 @@ void AppController::removeEndpoint(const QString& id)
     delete m_remotes.take(id);
 }
 
-bool AppController::keysSessionOnly() const
-{
-    return m_keys->persistence() == KeyStore::SessionOnly;
-}
+bool AppController::keysSessionOnly() const { return m_keys->persistence() == KeyStore::SessionOnly; }
 
 int AppController::contextSize() const
 {

@@ -28,10 +28,9 @@ class ConversationStore;
 class ConversationListModel;
 class MessageListModel;
 struct Conversation;
-}
+}   // namespace causerie::storage
 
-class AppController : public QObject
-{
+class AppController : public QObject {
     Q_OBJECT
     Q_PROPERTY(QObject* conversations READ conversations CONSTANT)
     Q_PROPERTY(QObject* messages READ messages CONSTANT)

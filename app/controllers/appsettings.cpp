@@ -14,7 +14,7 @@ double boundMinP(double v) { return qBound(0.0, v, 1.0); }
 double boundRepeatPenalty(double v) { return qBound(1.0, v, 2.0); }
 int boundMaxTokens(int v) { return qMax(0, v); }
 int boundSeed(int v) { return qMax(-1, v); }
-} // namespace
+}   // namespace
 
 AppSettings::AppSettings(const QString& file, QObject* parent)
     : QObject(parent)
@@ -70,10 +70,7 @@ void AppSettings::addRecentModel(const QString& path)
     set("models/recent", list);
 }
 
-GenerationSettings AppSettings::generation() const
-{
-    return generation(QJsonObject());
-}
+GenerationSettings AppSettings::generation() const { return generation(QJsonObject()); }
 
 GenerationSettings AppSettings::generation(const QJsonObject& o) const
 {

@@ -7,8 +7,7 @@
 #include <QSettings>
 #include <QStringList>
 
-class AppSettings : public QObject
-{
+class AppSettings : public QObject {
     Q_OBJECT
     Q_PROPERTY(double temperature READ temperature WRITE setTemperature NOTIFY changed)
     Q_PROPERTY(double topP READ topP WRITE setTopP NOTIFY changed)
@@ -16,14 +15,14 @@ class AppSettings : public QObject
     Q_PROPERTY(double minP READ minP WRITE setMinP NOTIFY changed)
     Q_PROPERTY(double repeatPenalty READ repeatPenalty WRITE setRepeatPenalty NOTIFY changed)
     Q_PROPERTY(int maxTokens READ maxTokens WRITE setMaxTokens NOTIFY changed)
-    Q_PROPERTY(int seed READ seed WRITE setSeed NOTIFY changed)                  // -1: random
+    Q_PROPERTY(int seed READ seed WRITE setSeed NOTIFY changed)   // -1: random
     Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
-    Q_PROPERTY(int contextSize READ contextSize WRITE setContextSize NOTIFY changed)  // 0: model's, ≤ 4096
-    Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)        // auto | cpu | cuda
-    Q_PROPERTY(int gpuLayers READ gpuLayers WRITE setGpuLayers NOTIFY changed)   // -1: as many as fit
-    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)         // 0: automatic (all cores but one)
-    Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)           // system | light | dark
-    Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)  // "" (system) | en | fr
+    Q_PROPERTY(int contextSize READ contextSize WRITE setContextSize NOTIFY changed)   // 0: model's, ≤ 4096
+    Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)              // auto | cpu | cuda
+    Q_PROPERTY(int gpuLayers READ gpuLayers WRITE setGpuLayers NOTIFY changed)         // -1: as many as fit
+    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)          // 0: automatic (all cores but one)
+    Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)            // system | light | dark
+    Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)   // "" (system) | en | fr
     Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY changed)
 public:
     explicit AppSettings(const QString& file, QObject* parent = nullptr);

@@ -37,7 +37,7 @@ causerie::storage::MessageStats toStored(const ::GenerationStats& s, const QStri
     return out;
 }
 
-} // namespace
+}   // namespace
 
 ChatController::ChatController(ConversationStore* store, MessageListModel* messages, BackendResolver backends,
                                SettingsResolver settings, QObject* parent)
@@ -52,10 +52,7 @@ ChatController::ChatController(ConversationStore* store, MessageListModel* messa
     connect(&m_flushTimer, &QTimer::timeout, this, &ChatController::flush);
 }
 
-ChatController::~ChatController()
-{
-    shutdown();
-}
+ChatController::~ChatController() { shutdown(); }
 
 void ChatController::setError(const QString& message)
 {

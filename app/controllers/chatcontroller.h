@@ -26,10 +26,9 @@ struct TurnSettings {
 namespace causerie::storage {
 class ConversationStore;
 class MessageListModel;
-}
+}   // namespace causerie::storage
 
-class ChatController : public QObject
-{
+class ChatController : public QObject {
     Q_OBJECT
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationIdChanged)
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
@@ -97,12 +96,12 @@ private:
     qint64 m_conversationId = 0;
     QPointer<ChatBackend> m_backend;   // serving the request in flight
     QString m_requestId;
-    qint64 m_answerId = 0;             // the assistant message being written
-    QString m_answer;                  // its text so far
-    bool m_dirty = false;              // text not yet flushed to the store
-    QString m_reasoning;               // its thinking so far (reasoning models)
-    ThinkTagSplitter m_inlineThinking; // "<think>…</think>" written in the answer text itself
-    bool m_reasoningDirty = false;     // thinking not yet flushed to the store
+    qint64 m_answerId = 0;               // the assistant message being written
+    QString m_answer;                    // its text so far
+    bool m_dirty = false;                // text not yet flushed to the store
+    QString m_reasoning;                 // its thinking so far (reasoning models)
+    ThinkTagSplitter m_inlineThinking;   // "<think>…</think>" written in the answer text itself
+    bool m_reasoningDirty = false;       // thinking not yet flushed to the store
     QTimer m_flushTimer;
     QString m_model;
     QString m_backendName;

@@ -33,7 +33,7 @@ bool hasOwnSampling(const QJsonObject& settings)
     return false;
 }
 
-} // namespace
+}   // namespace
 
 TurnSettings resolveTurnSettings(const AppSettings& defaults, const Conversation& c)
 {
@@ -61,10 +61,9 @@ ConversationOptions::ConversationOptions(causerie::storage::ConversationStore* s
 
 const QStringList& ConversationOptions::samplingKeys()
 {
-    static const QStringList keys{QStringLiteral("temperature"), QStringLiteral("topP"),
-                                  QStringLiteral("topK"),        QStringLiteral("minP"),
-                                  QStringLiteral("repeatPenalty"), QStringLiteral("maxTokens"),
-                                  QStringLiteral("seed")};
+    static const QStringList keys{
+        QStringLiteral("temperature"),   QStringLiteral("topP"),      QStringLiteral("topK"), QStringLiteral("minP"),
+        QStringLiteral("repeatPenalty"), QStringLiteral("maxTokens"), QStringLiteral("seed")};
     return keys;
 }
 
@@ -91,15 +90,9 @@ void ConversationOptions::reload()
     Q_EMIT changed();
 }
 
-GenerationSettings ConversationOptions::effective() const
-{
-    return m_defaults->generation(m_settings);
-}
+GenerationSettings ConversationOptions::effective() const { return m_defaults->generation(m_settings); }
 
-bool ConversationOptions::customSystemPrompt() const
-{
-    return hasOwnPrompt(m_systemPrompt, m_settings);
-}
+bool ConversationOptions::customSystemPrompt() const { return hasOwnPrompt(m_systemPrompt, m_settings); }
 
 QString ConversationOptions::systemPrompt() const
 {
@@ -129,10 +122,7 @@ void ConversationOptions::setSystemPrompt(const QString& text)
     save(text, s);
 }
 
-bool ConversationOptions::customSampling() const
-{
-    return hasOwnSampling(m_settings);
-}
+bool ConversationOptions::customSampling() const { return hasOwnSampling(m_settings); }
 
 void ConversationOptions::setCustomSampling(bool on)
 {

@@ -17,15 +17,14 @@
 namespace causerie::storage {
 class ConversationStore;
 struct Conversation;
-}
+}   // namespace causerie::storage
 
 // The request settings for a conversation: its own values over the app's defaults.
 // A conversation has its own system prompt when it stored one, or when it chose "none"
 // (customSystemPrompt in its settings JSON, with an empty prompt).
 TurnSettings resolveTurnSettings(const AppSettings& defaults, const causerie::storage::Conversation& conversation);
 
-class ConversationOptions : public QObject
-{
+class ConversationOptions : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool customSystemPrompt READ customSystemPrompt WRITE setCustomSystemPrompt NOTIFY changed)
     Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
@@ -87,6 +86,6 @@ private:
     AppSettings* m_defaults;
     std::function<qint64()> m_ensure;
     qint64 m_id = 0;
-    QString m_systemPrompt;     // as stored
-    QJsonObject m_settings;     // as stored
+    QString m_systemPrompt;   // as stored
+    QJsonObject m_settings;   // as stored
 };

@@ -4,8 +4,7 @@
 #include <QDate>
 #include <QIdentityProxyModel>
 
-class ConversationSections : public QIdentityProxyModel
-{
+class ConversationSections : public QIdentityProxyModel {
     Q_OBJECT
 public:
     explicit ConversationSections(QObject* parent = nullptr);

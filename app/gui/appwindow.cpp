@@ -33,16 +33,18 @@ void registerTypes()
                                                     QStringLiteral("from App"));
     qmlRegisterType<MessageSegmentModel>("Causerie.App", 1, 0, "MessageSegmentModel");
     // The model catalog page's list: one per AppWindow, created as its child in the constructor.
-    qmlRegisterSingletonType<ModelCatalog>("Causerie.App", 1, 0, "ModelCatalog", [](QQmlEngine* engine, QJSEngine*) -> QObject* {
-        QObject* o = windows().value(engine)->findChild<ModelCatalog*>();
-        QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
-        return o;
-    });
-    qmlRegisterSingletonType<AppController>("Causerie.App", 1, 0, "App", [](QQmlEngine* engine, QJSEngine*) -> QObject* {
-        QObject* o = &windows().value(engine)->controller();
-        QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
-        return o;
-    });
+    qmlRegisterSingletonType<ModelCatalog>("Causerie.App", 1, 0, "ModelCatalog",
+                                           [](QQmlEngine* engine, QJSEngine*) -> QObject* {
+                                               QObject* o = windows().value(engine)->findChild<ModelCatalog*>();
+                                               QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
+                                               return o;
+                                           });
+    qmlRegisterSingletonType<AppController>("Causerie.App", 1, 0, "App",
+                                            [](QQmlEngine* engine, QJSEngine*) -> QObject* {
+                                                QObject* o = &windows().value(engine)->controller();
+                                                QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
+                                                return o;
+                                            });
     qmlRegisterSingletonType<CodeHighlighter>("Causerie.App", 1, 0, "CodeHighlighter",
                                               [](QQmlEngine* engine, QJSEngine*) -> QObject* {
                                                   QObject* o = windows().value(engine)->highlighter();
@@ -56,7 +58,7 @@ void registerTypes()
     });
 }
 
-} // namespace
+}   // namespace
 
 void AppWindow::exposeTo(QQmlEngine* engine, AppWindow* window)
 {

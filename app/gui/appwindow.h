@@ -11,15 +11,14 @@
 
 class QQuickWindow;
 
-class AppWindow : public QObject
-{
+class AppWindow : public QObject {
     Q_OBJECT
 public:
     // lang: "en", "fr", or empty for the saved preference (else the system language).
     AppWindow(const QString& dataDir, const QString& lang, QObject* parent = nullptr);
     ~AppWindow() override;
 
-    bool load();                 // false: the QML could not be created
+    bool load();   // false: the QML could not be created
     // Makes `window`'s controller the App singleton of another engine (QML tests).
     static void exposeTo(QQmlEngine* engine, AppWindow* window);
     AppController& controller() { return m_controller; }

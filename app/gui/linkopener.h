@@ -8,8 +8,7 @@
 
 #include <functional>
 
-class LinkOpener : public QObject
-{
+class LinkOpener : public QObject {
     Q_OBJECT
 public:
     explicit LinkOpener(QObject* parent = nullptr);

@@ -48,7 +48,7 @@ void installQuitOnSignal(QGuiApplication& app)
     sigaction(SIGINT, &sa, nullptr);
 }
 
-} // namespace
+}   // namespace
 
 int main(int argc, char** argv)
 {
@@ -62,27 +62,30 @@ int main(int argc, char** argv)
     QQuickStyle::setStyle(QStringLiteral("Material"));
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate("main", "A chat client for local and remote language models"));
+    parser.setApplicationDescription(
+        QCoreApplication::translate("main", "A chat client for local and remote language models"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption dataDirOption(QStringLiteral("data-dir"),
-                                           QCoreApplication::translate("main", "Keep conversations and settings in <dir>."),
-                                           QStringLiteral("dir"));
+    const QCommandLineOption dataDirOption(
+        QStringLiteral("data-dir"), QCoreApplication::translate("main", "Keep conversations and settings in <dir>."),
+        QStringLiteral("dir"));
     const QCommandLineOption modelOption(QStringLiteral("model"),
                                          QCoreApplication::translate("main", "Open the model <file.gguf>."),
                                          QStringLiteral("file.gguf"));
     const QCommandLineOption langOption(QStringLiteral("lang"),
                                         QCoreApplication::translate("main", "Interface language (en, fr)."),
                                         QStringLiteral("code"));
-    const QCommandLineOption importOption(QStringLiteral("import"),
-                                          QCoreApplication::translate("main", "Import the conversation <file.json> (as exported) and open it."),
-                                          QStringLiteral("file.json"));
+    const QCommandLineOption importOption(
+        QStringLiteral("import"),
+        QCoreApplication::translate("main", "Import the conversation <file.json> (as exported) and open it."),
+        QStringLiteral("file.json"));
     const QCommandLineOption themeOption(QStringLiteral("theme"),
                                          QCoreApplication::translate("main", "Use the light or dark theme this time."),
                                          QStringLiteral("light|dark"));
-    const QCommandLineOption screenshotOption(QStringLiteral("screenshot"),
-                                              QCoreApplication::translate("main", "Save a picture of the window to <file.png> and quit."),
-                                              QStringLiteral("file.png"));
+    const QCommandLineOption screenshotOption(
+        QStringLiteral("screenshot"),
+        QCoreApplication::translate("main", "Save a picture of the window to <file.png> and quit."),
+        QStringLiteral("file.png"));
     parser.addOptions({dataDirOption, modelOption, langOption, importOption, themeOption, screenshotOption});
     parser.process(app);
 
@@ -107,8 +110,7 @@ int main(int argc, char** argv)
     case causerie::storage::InstanceGuard::Role::Failed:
         std::fprintf(stderr, "error: %s\n", qPrintable(guard.errorString()));
         return 1;
-    case causerie::storage::InstanceGuard::Role::Primary:
-        break;
+    case causerie::storage::InstanceGuard::Role::Primary: break;
     }
     installQuitOnSignal(app);
 

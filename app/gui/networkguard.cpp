@@ -11,8 +11,7 @@ namespace {
 
 // A reply that has already failed: no socket, no DNS lookup, no file opened. Its signals come
 // from the event loop, as a real reply's would, so callers connected after get() see them.
-class RefusedReply : public QNetworkReply
-{
+class RefusedReply : public QNetworkReply {
 public:
     RefusedReply(QNetworkAccessManager::Operation op, const QNetworkRequest& request, QObject* parent)
         : QNetworkReply(parent)
@@ -21,8 +20,9 @@ public:
         setUrl(request.url());
         setOperation(op);
         QNetworkReply::open(QIODevice::ReadOnly);
-        setError(ContentAccessDenied,
-                 QStringLiteral("Refused: the window loads nothing from %1").arg(NetworkGuard::loggable(request.url())));
+        setError(
+            ContentAccessDenied,
+            QStringLiteral("Refused: the window loads nothing from %1").arg(NetworkGuard::loggable(request.url())));
         setFinished(true);
         QMetaObject::invokeMethod(
             this,
@@ -39,8 +39,7 @@ protected:
     qint64 readData(char*, qint64) override { return -1; }
 };
 
-class GuardedAccessManager : public QNetworkAccessManager
-{
+class GuardedAccessManager : public QNetworkAccessManager {
 public:
     GuardedAccessManager(NetworkGuard* guard, QObject* parent)
         : QNetworkAccessManager(parent)
@@ -62,7 +61,7 @@ private:
     NetworkGuard* m_guard;
 };
 
-} // namespace
+}   // namespace
 
 void NetworkRecorder::record(const QUrl& url)
 {
@@ -82,10 +81,7 @@ QList<QUrl> NetworkRecorder::urls() const
     return m_urls;
 }
 
-QNetworkAccessManager* NetworkGuard::create(QObject* parent)
-{
-    return new GuardedAccessManager(this, parent);
-}
+QNetworkAccessManager* NetworkGuard::create(QObject* parent) { return new GuardedAccessManager(this, parent); }
 
 void NetworkGuard::setRecorder(NetworkRecorder* recorder)
 {

@@ -16,8 +16,7 @@ Q_DECLARE_LOGGING_CATEGORY(lcNetworkGuard)
 
 // Every request the engine attempted, refused or not (tests). Thread-safe: the engine asks
 // from its image-loading and XMLHttpRequest threads.
-class NetworkRecorder
-{
+class NetworkRecorder {
 public:
     void record(const QUrl& url);
     int attempts() const;
@@ -28,8 +27,7 @@ private:
     QList<QUrl> m_urls;
 };
 
-class NetworkGuard : public QQmlNetworkAccessManagerFactory
-{
+class NetworkGuard : public QQmlNetworkAccessManagerFactory {
 public:
     // Called by the engine on each thread that needs a manager.
     QNetworkAccessManager* create(QObject* parent) override;

@@ -44,11 +44,11 @@ namespace {
 std::atomic<qint64> g_highlighted{0};
 
 // Receives one highlighted piece of a line from source-highlight.
-class RangeFormatter : public srchilite::Formatter
-{
+class RangeFormatter : public srchilite::Formatter {
 public:
     RangeFormatter(std::string element, std::function<void(const std::string&, int, int)> apply)
-        : m_element(std::move(element)), m_apply(std::move(apply))
+        : m_element(std::move(element))
+        , m_apply(std::move(apply))
     {
     }
     void format(const std::string& s, const srchilite::FormatterParams* params) override
@@ -62,8 +62,8 @@ private:
     std::function<void(const std::string&, int, int)> m_apply;
 };
 
-const char* const kElements[] = {"keyword", "type", "string", "comment", "number", "preproc", "function",
-                                 "classname", "specialchar", "regexp", "variable", "label", "todo", "symbol"};
+const char* const kElements[] = {"keyword",   "type",        "string", "comment",  "number", "preproc", "function",
+                                 "classname", "specialchar", "regexp", "variable", "label",  "todo",    "symbol"};
 
 // The parsed rules of a language, shared by every block of that language (parsing a .lang file
 // costs milliseconds). Null for a language source-highlight does not know.
@@ -89,7 +89,7 @@ srchilite::HighlightStatePtr mainStateFor(const QString& lang)
     return state;
 }
 
-} // namespace
+}   // namespace
 
 struct CodeLineHighlighter::Impl {
     std::unique_ptr<srchilite::SourceHighlighter> highlighter;
@@ -126,8 +126,8 @@ std::unique_ptr<CodeLineHighlighter> CodeLineHighlighter::forLanguage(const QStr
         if (to > from)
             d->ranges.append({from, to - from, element});
     };
-    d->formatters = std::make_unique<srchilite::FormatterManager>(
-        srchilite::FormatterPtr(new RangeFormatter("normal", {})));
+    d->formatters =
+        std::make_unique<srchilite::FormatterManager>(srchilite::FormatterPtr(new RangeFormatter("normal", {})));
     for (const char* e : kElements)
         d->formatters->addFormatter(e, srchilite::FormatterPtr(new RangeFormatter(e, apply)));
     d->highlighter->setFormatterManager(d->formatters.get());
@@ -166,20 +166,17 @@ QList<CodeLineHighlighter::Range> CodeLineHighlighter::highlight(const QString& 
     return std::exchange(d->ranges, {});
 }
 
-qint64 CodeLineHighlighter::charactersHighlighted()
-{
-    return g_highlighted.load();
-}
+qint64 CodeLineHighlighter::charactersHighlighted() { return g_highlighted.load(); }
 
 namespace {
 
 // One per code block document: keeps the document equal to the block's code and colours its
 // completed lines.
-class BlockHighlighter : public QSyntaxHighlighter
-{
+class BlockHighlighter : public QSyntaxHighlighter {
 public:
     BlockHighlighter(QTextDocument* doc, const CodeHighlighter* owner)
-        : QSyntaxHighlighter(doc), m_owner(owner)
+        : QSyntaxHighlighter(doc)
+        , m_owner(owner)
     {
     }
 
@@ -198,7 +195,7 @@ public:
         if (code.size() >= m_shown.size() && code.startsWith(m_shown)) {
             append(QStringView(code).mid(m_shown.size()));   // streaming: the new characters only
         } else if (m_shown.startsWith(code)) {
-            removeFromEnd(m_shown.size() - code.size());      // the closing fence took the last newline
+            removeFromEnd(m_shown.size() - code.size());   // the closing fence took the last newline
         } else {
             document()->clear();
             append(code);
@@ -223,9 +220,8 @@ protected:
             return;
         if (!m_complete && !block.next().isValid())
             return;   // the line being written: coloured once its newline arrives
-        if (text.size() > CodeHighlighter::kMaxHighlightedLine || isContinuation(block)
-            || isContinuation(block.next())
-            || block.position() + text.size() > CodeHighlighter::kMaxHighlightedBlockChars)
+        if (text.size() > CodeHighlighter::kMaxHighlightedLine || isContinuation(block) ||
+            isContinuation(block.next()) || block.position() + text.size() > CodeHighlighter::kMaxHighlightedBlockChars)
             return;
         for (const CodeLineHighlighter::Range& r : m_lines->highlight(text)) {
             const QTextCharFormat f = m_owner->formatFor(r.element);
@@ -331,7 +327,7 @@ private:
     bool m_complete = false;
 };
 
-} // namespace
+}   // namespace
 
 CodeHighlighter::CodeHighlighter(QObject* parent)
     : QObject(parent)
@@ -343,8 +339,8 @@ CodeHighlighter::~CodeHighlighter() = default;
 QString CodeHighlighter::dataDir()
 {
     static const QString dir = [] {
-        for (const QString& d : {QStringLiteral("/usr/share/source-highlight"),
-                                 QStringLiteral("/usr/local/share/source-highlight")})
+        for (const QString& d :
+             {QStringLiteral("/usr/share/source-highlight"), QStringLiteral("/usr/local/share/source-highlight")})
             if (QFile::exists(d + QStringLiteral("/lang.map")))
                 return d;
         return QString();
@@ -373,12 +369,12 @@ QTextCharFormat CodeHighlighter::formatFor(const std::string& element) const
         bool italic;
     };
     static const std::map<std::string, Style> styles = {
-        {"keyword", {"#a626a4", "#c678dd", true, false}},   {"type", {"#0184bc", "#56b6c2", false, false}},
-        {"string", {"#50a14f", "#98c379", false, false}},   {"comment", {"#8e908c", "#7f848e", false, true}},
-        {"number", {"#986801", "#d19a66", false, false}},   {"preproc", {"#c18401", "#e5c07b", false, false}},
-        {"function", {"#4078f2", "#61afef", false, false}}, {"classname", {"#c18401", "#e5c07b", false, false}},
+        {"keyword", {"#a626a4", "#c678dd", true, false}},      {"type", {"#0184bc", "#56b6c2", false, false}},
+        {"string", {"#50a14f", "#98c379", false, false}},      {"comment", {"#8e908c", "#7f848e", false, true}},
+        {"number", {"#986801", "#d19a66", false, false}},      {"preproc", {"#c18401", "#e5c07b", false, false}},
+        {"function", {"#4078f2", "#61afef", false, false}},    {"classname", {"#c18401", "#e5c07b", false, false}},
         {"specialchar", {"#0184bc", "#56b6c2", false, false}}, {"regexp", {"#50a14f", "#98c379", false, false}},
-        {"variable", {"#e45649", "#e06c75", false, false}}, {"label", {"#986801", "#d19a66", false, false}},
+        {"variable", {"#e45649", "#e06c75", false, false}},    {"label", {"#986801", "#d19a66", false, false}},
         {"todo", {"#e45649", "#e06c75", true, false}},
     };
     if (auto cached = m_formats.find(element); cached != m_formats.end())
@@ -404,7 +400,8 @@ void CodeHighlighter::show(QTextDocument* document, const QString& code, const Q
 {
     if (!document)
         return;
-    auto* h = dynamic_cast<BlockHighlighter*>(document->findChild<QSyntaxHighlighter*>(QString(), Qt::FindDirectChildrenOnly));
+    auto* h = dynamic_cast<BlockHighlighter*>(
+        document->findChild<QSyntaxHighlighter*>(QString(), Qt::FindDirectChildrenOnly));
     if (!h) {
         h = new BlockHighlighter(document, this);
         m_attached.removeAll(nullptr);

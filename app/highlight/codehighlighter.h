@@ -30,11 +30,10 @@ class SourceHighlighter;
 
 // One language's rules applied to one line at a time. Source-highlight restarts from its main
 // state on every line, so a comment spanning lines is coloured on its first line only.
-class CodeLineHighlighter
-{
+class CodeLineHighlighter {
 public:
     struct Range {
-        int start = 0;    // UTF-16 units in the line
+        int start = 0;   // UTF-16 units in the line
         int length = 0;
         std::string element;   // "keyword", "string", "comment", ...
         bool operator==(const Range&) const = default;
@@ -56,8 +55,7 @@ private:
     std::unique_ptr<Impl> d;
 };
 
-class CodeHighlighter : public QObject
-{
+class CodeHighlighter : public QObject {
     Q_OBJECT
     Q_PROPERTY(bool dark READ dark WRITE setDark NOTIFY darkChanged)
 public:
@@ -77,8 +75,7 @@ public:
     // Shows `code` in the document (plain text, coloured for `language`). `complete`: the block's
     // closing fence has arrived (or the text will not grow any more), so its last line is
     // coloured too. Called again with a longer `code`, only the new characters are appended.
-    Q_INVOKABLE void show(QQuickTextDocument* document, const QString& code, const QString& language,
-                          bool complete);
+    Q_INVOKABLE void show(QQuickTextDocument* document, const QString& code, const QString& language, bool complete);
     void show(QTextDocument* document, const QString& code, const QString& language, bool complete);
 
     // The format for a source-highlight element ("keyword", "string", "comment", ...); an
@@ -95,5 +92,5 @@ Q_SIGNALS:
 private:
     bool m_dark = false;
     mutable std::map<std::string, QTextCharFormat> m_formats;   // per element, for the current theme
-    QList<QPointer<QObject>> m_attached;   // the highlighters, to recolour on a theme change
+    QList<QPointer<QObject>> m_attached;                        // the highlighters, to recolour on a theme change
 };

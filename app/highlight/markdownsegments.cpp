@@ -61,7 +61,7 @@ void flushProse(QStringList& prose, QList<MarkdownSegment>& out)
     prose.clear();
 }
 
-} // namespace
+}   // namespace
 
 QList<MarkdownSegment> splitMarkdown(const QString& markdown)
 {
@@ -153,7 +153,7 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
     const bool wasEmpty = m_markdown.isEmpty();
     if (markdown.startsWith(m_markdown)) {   // streaming: read the new characters only
         m_splitter.append(QStringView(markdown).mid(m_markdown.size()));
-    } else {                                 // another text (another branch shown): from scratch
+    } else {   // another text (another branch shown): from scratch
         m_splitter = {};
         m_splitter.append(markdown);
         m_stable = 0;
@@ -255,26 +255,19 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
         return {};
     const MarkdownSegment& s = m_segments.at(index.row());
     switch (role) {
-    case KindRole:
-        return s.kind == MarkdownSegment::Code ? QStringLiteral("code") : QStringLiteral("text");
+    case KindRole: return s.kind == MarkdownSegment::Code ? QStringLiteral("code") : QStringLiteral("text");
     case TextRole:
-    case Qt::DisplayRole:
-        return s.text;
-    case LanguageRole:
-        return s.language;
-    case MarkdownRole:
-        return s.markdown;
-    case ClosedRole:
-        return s.closed;
-    case PlainRole:
-        return s.plain;
-    default:
-        return {};
+    case Qt::DisplayRole: return s.text;
+    case LanguageRole: return s.language;
+    case MarkdownRole: return s.markdown;
+    case ClosedRole: return s.closed;
+    case PlainRole: return s.plain;
+    default: return {};
     }
 }
 
 QHash<int, QByteArray> MessageSegmentModel::roleNames() const
 {
-    return {{KindRole, "kind"}, {TextRole, "text"}, {LanguageRole, "language"}, {MarkdownRole, "markdown"},
-            {ClosedRole, "closed"}, {PlainRole, "plain"}};
+    return {{KindRole, "kind"},         {TextRole, "text"},     {LanguageRole, "language"},
+            {MarkdownRole, "markdown"}, {ClosedRole, "closed"}, {PlainRole, "plain"}};
 }

@@ -15,9 +15,9 @@
 struct MarkdownSegment {
     enum Kind { Prose, Code };
     Kind kind = Prose;
-    QString text;       // prose as written; code without its fences
-    QString language;   // code only: the word after the opening fence ("cpp"), may be empty
-    QString markdown;   // prose: what the view renders; code: the block with its fences
+    QString text;          // prose as written; code without its fences
+    QString language;      // code only: the word after the opening fence ("cpp"), may be empty
+    QString markdown;      // prose: what the view renders; code: the block with its fences
     bool closed = false;   // code only: its closing fence has arrived (the last line is whole)
     bool plain = false;    // prose only: too costly for Qt's Markdown (tooCostlyAsMarkdown): shown as text
 
@@ -36,8 +36,7 @@ QList<MarkdownSegment> splitMarkdown(const QString& markdown);
 
 // splitMarkdown() for a text that grows: append() costs the new characters plus the line still
 // being written, whatever came before. segments() equals splitMarkdown() of everything appended.
-class MarkdownSplitter
-{
+class MarkdownSplitter {
 public:
     // Why these sizes: every segment is a view item (a delegate with its text items), and the
     // open one is parsed and laid out again on each delta. With 2 KB segments a 1 MB answer is
@@ -70,13 +69,12 @@ private:
     static void feedLine(State& s, const QString& line, QList<MarkdownSegment>& out);
     static void finish(State& s, QList<MarkdownSegment>& out);
 
-    State m_state;                        // after the last complete line
-    QString m_pending;                    // the line being written (after the last '\n')
+    State m_state;       // after the last complete line
+    QString m_pending;   // the line being written (after the last '\n')
     QList<MarkdownSegment> m_finished;
 };
 
-class MessageSegmentModel : public QAbstractListModel
-{
+class MessageSegmentModel : public QAbstractListModel {
     Q_OBJECT
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
     // Whether the markdown is "": lets a view ask without reading a whole answer into QML per delta.
@@ -122,10 +120,10 @@ private:
     QString m_markdown;
     MarkdownSplitter m_splitter;   // has read m_markdown
     QList<MarkdownSegment> m_segments;
-    qsizetype m_stable = 0;        // the first rows, final: never compared again
+    qsizetype m_stable = 0;   // the first rows, final: never compared again
     QPointer<QAbstractItemModel> m_source;
     int m_sourceRow = -1;
     QString m_sourceRole;
-    int m_sourceRoleId = -1;       // -1: not following
+    int m_sourceRoleId = -1;   // -1: not following
     QList<QMetaObject::Connection> m_sourceConnections;
 };

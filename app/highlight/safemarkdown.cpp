@@ -42,19 +42,16 @@ Runs backtickRuns(const QString& text)
     return r;
 }
 
-bool isAsciiPunct(QChar c)
-{
-    return c.unicode() < 128 && c.isPrint() && !c.isLetterOrNumber() && !c.isSpace();
-}
+bool isAsciiPunct(QChar c) { return c.unicode() < 128 && c.isPrint() && !c.isLetterOrNumber() && !c.isSpace(); }
 
 // Autolinks kept as they are. Deliberately narrower than CommonMark's: no backtick, "!", "[",
 // "<" or space inside, so whether or not Qt's parser agrees it is an autolink, it can hide no
 // code span, image or tag.
 const QRegularExpression& autolink()
 {
-    static const QRegularExpression re(QStringLiteral(
-        "<(?:[A-Za-z][A-Za-z0-9+.\\-]{1,31}:[A-Za-z0-9\\-._~:/?#@$&'*+,;=%]*"
-        "|[A-Za-z0-9.+_\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*)>"));
+    static const QRegularExpression re(
+        QStringLiteral("<(?:[A-Za-z][A-Za-z0-9+.\\-]{1,31}:[A-Za-z0-9\\-._~:/?#@$&'*+,;=%]*"
+                       "|[A-Za-z0-9.+_\\-]+@[A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)*)>"));
     return re;
 }
 
@@ -110,10 +107,7 @@ QList<Span> codeSpans(const QString& text)
 }
 
 // "[Foo  Bar]" and "[foo bar]" are the same reference.
-QString normalizedLabel(const QString& label)
-{
-    return label.simplified().toCaseFolded();
-}
+QString normalizedLabel(const QString& label) { return label.simplified().toCaseFolded(); }
 
 // [label]: destination, one line each (a definition spread over lines is not found; the image
 // using it then loses its "!", which is safe).
@@ -181,14 +175,13 @@ QString imageAsLink(const QString& alt, const QString& url)
 {
     const QString shownAlt = unescaped(alt).simplified();
     const QString text = shownAlt.isEmpty()
-        ? QCoreApplication::translate("SafeMarkdown", "image: %1").arg(url)
-        : QCoreApplication::translate("SafeMarkdown", "image: %1 — %2").arg(shownAlt, url);
+                             ? QCoreApplication::translate("SafeMarkdown", "image: %1").arg(url)
+                             : QCoreApplication::translate("SafeMarkdown", "image: %1 — %2").arg(shownAlt, url);
     return QLatin1Char('[') + literal(text) + QStringLiteral("](") + destination(url) + QLatin1Char(')');
 }
 
 // One line of a paragraph, with the code spans that lie wholly inside it.
-class LineEscaper
-{
+class LineEscaper {
 public:
     LineEscaper(const QString& line, QList<Span> spans, const QHash<QString, QString>& refs)
         : m_line(line)
@@ -237,8 +230,8 @@ private:
     // spans costs no more than one per character.
     const Span* spanCovering(int p) const
     {
-        const auto after = std::upper_bound(m_spans.begin(), m_spans.end(), p,
-                                            [](int pos, const Span& s) { return pos < s.open; });
+        const auto after =
+            std::upper_bound(m_spans.begin(), m_spans.end(), p, [](int pos, const Span& s) { return pos < s.open; });
         if (after == m_spans.begin())
             return nullptr;
         const Span* s = &*(after - 1);
@@ -343,7 +336,8 @@ private:
             *url = s.mid(destStart, std::min<int>(p, int(s.size())) - destStart);
         }
         skipSpace();
-        if (p < s.size() && (s.at(p) == QLatin1Char('"') || s.at(p) == QLatin1Char('\'') || s.at(p) == QLatin1Char('('))) {
+        if (p < s.size() &&
+            (s.at(p) == QLatin1Char('"') || s.at(p) == QLatin1Char('\'') || s.at(p) == QLatin1Char('('))) {
             const QChar closer = s.at(p) == QLatin1Char('(') ? QLatin1Char(')') : s.at(p);
             ++p;
             while (p < s.size() && s.at(p) != closer)
@@ -395,7 +389,9 @@ QStringList escapeParagraph(const QStringList& lines, const QHash<QString, QStri
     QList<int> lineStart;
     for (int i = 0, at = 0; i < lines.size(); at += int(lines[i].size()) + 1, ++i)
         lineStart.append(at);
-    auto lineOf = [&](int pos) { return int(std::upper_bound(lineStart.begin(), lineStart.end(), pos) - lineStart.begin()) - 1; };
+    auto lineOf = [&](int pos) {
+        return int(std::upper_bound(lineStart.begin(), lineStart.end(), pos) - lineStart.begin()) - 1;
+    };
 
     QList<bool> unsafe(lines.size(), false);
     QList<QList<Span>> perLine(lines.size());
@@ -417,7 +413,7 @@ QStringList escapeParagraph(const QStringList& lines, const QHash<QString, QStri
     return out;
 }
 
-} // namespace
+}   // namespace
 
 QString safeMarkdown(const QString& markdown)
 {

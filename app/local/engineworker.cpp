@@ -15,7 +15,6 @@
 
 #include <algorithm>
 
-
 Q_LOGGING_CATEGORY(lcEngine, "causerie.engine", QtInfoMsg)
 
 using namespace causerie;
@@ -37,10 +36,7 @@ namespace {
 // an answer streams; with every core running an engine thread, the GUI thread preempts one of
 // them and the others wait for it at each op's barrier (SmolLM2-135M on 2 cores, measured with
 // bench_gui_stall: 40-43 tokens/s with 2 engine threads, 83-95 with 1).
-int automaticThreadCount()
-{
-    return std::max(1, QThread::idealThreadCount() - 1);
-}
+int automaticThreadCount() { return std::max(1, QThread::idealThreadCount() - 1); }
 
 std::vector<ChatTurn> toTurns(const QList<ChatMessage>& history)
 {
@@ -67,7 +63,7 @@ QString finishReasonFor(const std::string& engine)
     return QString::fromStdString(engine);
 }
 
-} // namespace
+}   // namespace
 
 EngineWorker::EngineWorker(QObject* parent)
     : QObject(parent)
@@ -158,10 +154,7 @@ void EngineWorker::countTokens(const QString& requestId, const QList<ChatMessage
     Q_EMIT tokensCounted(requestId, ids ? int(ids->size()) : 0, m_loaded->info.contextSize);
 }
 
-qint64 EngineWorker::textsTokenized() const
-{
-    return m_loaded ? qint64(m_loaded->prompts.tokenizer_calls()) : 0;
-}
+qint64 EngineWorker::textsTokenized() const { return m_loaded ? qint64(m_loaded->prompts.tokenizer_calls()) : 0; }
 
 void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& history,
                             const GenerationSettings& settings, const CancelFlag& cancel)
@@ -184,8 +177,7 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
     // A conversation longer than the context keeps going: its oldest exchanges are left out of
     // the prompt (the system prompt and the new question always stay), leaving room for an
     // answer (engine/context_fit.h).
-    auto prepared = prepare_prompt(*m_loaded->tmpl, *m_loaded->tok, turns, nCtx, answer_room(nCtx),
-                                   &m_loaded->prompts);
+    auto prepared = prepare_prompt(*m_loaded->tmpl, *m_loaded->tok, turns, nCtx, answer_room(nCtx), &m_loaded->prompts);
     m_loaded->prompts.sweep();
     if (!prepared) {
         Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
@@ -196,7 +188,7 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
     const int leftOut = prepared->fit.left_out;
     if (leftOut > 0)
         qCInfo(lcEngine) << "request" << requestId << "left out the" << leftOut
-                        << "oldest messages to fit the context of" << nCtx << "tokens";
+                         << "oldest messages to fit the context of" << nCtx << "tokens";
     if (!prepared->fit.fits) {
         Q_EMIT failed(requestId,
                       engineError(BackendError::Configuration,
@@ -236,14 +228,15 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         }
         sinceEmit.restart();
     };
-    auto result = m_loaded->session->generate(prompt, o,
-                                              [&](std::string_view text) {
-                                                  pending.append(text.data(), qsizetype(text.size()));
-                                                  if (sinceEmit.elapsed() >= kDeltaIntervalMs)
-                                                      flush();
-                                                  return true;
-                                              },
-                                              cancel.get());
+    auto result = m_loaded->session->generate(
+        prompt, o,
+        [&](std::string_view text) {
+            pending.append(text.data(), qsizetype(text.size()));
+            if (sinceEmit.elapsed() >= kDeltaIntervalMs)
+                flush();
+            return true;
+        },
+        cancel.get());
     flush();
     if (!result) {
         Q_EMIT failed(requestId, engineError(BackendError::ServerError, tr("The model stopped with an error."),

@@ -15,10 +15,9 @@ struct Model;
 class Tokenizer;
 class Session;
 class ChatTemplate;
-}
+}   // namespace causerie
 
-class EngineWorker : public QObject
-{
+class EngineWorker : public QObject {
     Q_OBJECT
 public:
     explicit EngineWorker(QObject* parent = nullptr);
@@ -34,8 +33,7 @@ public Q_SLOTS:
                   const CancelFlag& cancel);
     // Tokens the conversation takes with the model's chat template (for "context used").
     // Skipped, with no answer, when `superseded` is set by then (a newer count was asked for).
-    void countTokens(const QString& requestId, const QList<ChatMessage>& history,
-                     const CancelFlag& superseded = {});
+    void countTokens(const QString& requestId, const QList<ChatMessage>& history, const CancelFlag& superseded = {});
 
 public:
     // Message texts tokenized since the model was loaded (each text once; tests). Engine thread.

@@ -17,7 +17,7 @@
 namespace {
 // Linux nice levels above the GUI thread's (each level is ~1.25x less CPU weight under contention).
 constexpr int kEngineNiceIncrement = 4;
-}
+}   // namespace
 
 LocalBackend::LocalBackend(QObject* parent)
     : ChatBackend(parent)
@@ -58,15 +58,18 @@ LocalBackend::LocalBackend(QObject* parent)
     // before it creates its compute threads (which inherit it). On a 2-core machine the engine
     // keeps every core busy while it generates; a little less weight than the GUI thread lets the
     // window get its turn as soon as it has work, and costs the engine nothing on an idle machine.
-    connect(&m_thread, &QThread::started, m_worker, [] {
+    connect(
+        &m_thread, &QThread::started, m_worker,
+        [] {
 #ifdef Q_OS_LINUX
-        const auto tid = id_t(syscall(SYS_gettid));
-        errno = 0;
-        const int current = getpriority(PRIO_PROCESS, tid);
-        if (errno == 0)
-            (void)setpriority(PRIO_PROCESS, tid, std::min(current + kEngineNiceIncrement, 19));
+            const auto tid = id_t(syscall(SYS_gettid));
+            errno = 0;
+            const int current = getpriority(PRIO_PROCESS, tid);
+            if (errno == 0)
+                (void)setpriority(PRIO_PROCESS, tid, std::min(current + kEngineNiceIncrement, 19));
 #endif
-    }, Qt::DirectConnection);
+        },
+        Qt::DirectConnection);
     m_thread.start();
 }
 
@@ -119,10 +122,7 @@ void LocalBackend::cancel(const QString& requestId)
         (*it)->store(true);
 }
 
-QString LocalBackend::displayName() const
-{
-    return m_info.name.isEmpty() ? tr("Local model") : m_info.name;
-}
+QString LocalBackend::displayName() const { return m_info.name.isEmpty() ? tr("Local model") : m_info.name; }
 
 QString LocalBackend::countTokens(const QList<ChatMessage>& history)
 {

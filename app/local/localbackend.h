@@ -10,8 +10,7 @@
 
 class EngineWorker;
 
-class LocalBackend : public ChatBackend
-{
+class LocalBackend : public ChatBackend {
     Q_OBJECT
 public:
     enum class ModelState { None, Loading, Ready, Failed };

@@ -8,10 +8,10 @@
 
 struct LocalModelOptions {
     QString path;
-    int contextSize = 0;          // 0: the model's training context, at most 4096
-    int threads = 0;              // 0: automatic (all hardware threads but one, for the window)
+    int contextSize = 0;                       // 0: the model's training context, at most 4096
+    int threads = 0;                           // 0: automatic (all hardware threads but one, for the window)
     QString device = QStringLiteral("auto");   // auto | cpu | cuda
-    int gpuLayers = -1;           // layers on the GPU: -1 as many as fit, 0 none
+    int gpuLayers = -1;                        // layers on the GPU: -1 as many as fit, 0 none
     // A file holding `path` while the model loads, removed once the load ends (loaded or
     // failed): left behind only when the process died loading it. Empty: none.
     QString openingMarker;
@@ -19,16 +19,16 @@ struct LocalModelOptions {
 
 struct LocalModelInfo {
     QString path;
-    QString name;                 // general.name, else the file name
+    QString name;   // general.name, else the file name
     QString architecture;
-    QString quantization;         // the type holding most of the weight bytes
+    QString quantization;   // the type holding most of the weight bytes
     QString chatTemplate;
-    QString device;               // "CPU (2 threads)", ...
-    QString deviceNote;           // why the device differs from the one asked (GPU fallback), or empty
-    QString deviceAsked;          // the device option the model was opened with (auto | cpu | cuda)
+    QString device;        // "CPU (2 threads)", ...
+    QString deviceNote;    // why the device differs from the one asked (GPU fallback), or empty
+    QString deviceAsked;   // the device option the model was opened with (auto | cpu | cuda)
     qint64 parameters = 0;
     qint64 fileSize = 0;
-    int contextSize = 0;          // tokens the KV cache holds
+    int contextSize = 0;   // tokens the KV cache holds
     int trainedContext = 0;
     int layers = 0;
 };

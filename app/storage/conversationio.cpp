@@ -17,7 +17,7 @@ namespace {
 constexpr QChar kMatchOpen = QChar(0x02);
 constexpr QChar kMatchClose = QChar(0x03);
 
-bool isSearchable(const QString &word)
+bool isSearchable(const QString& word)
 {
     for (QChar c : word) {
         if (c.isLetterOrNumber())
@@ -26,7 +26,7 @@ bool isSearchable(const QString &word)
     return false;
 }
 
-SearchHit parseSnippet(const QString &marked)
+SearchHit parseSnippet(const QString& marked)
 {
     SearchHit hit;
     int start = -1;
@@ -44,20 +44,11 @@ SearchHit parseSnippet(const QString &marked)
     return hit;
 }
 
-QJsonValue optionalJson(const std::optional<qint64> &v)
-{
-    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
-}
+QJsonValue optionalJson(const std::optional<qint64>& v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); }
 
-QJsonValue optionalJson(const std::optional<double> &v)
-{
-    return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null);
-}
+QJsonValue optionalJson(const std::optional<double>& v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); }
 
-QJsonValue textOrNull(const QString &s)
-{
-    return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s);
-}
+QJsonValue textOrNull(const QString& s) { return s.isEmpty() ? QJsonValue(QJsonValue::Null) : QJsonValue(s); }
 
 constexpr char kFormat[] = "causerie.conversation";
 // In an imported conversation's settings: where it was answered, {"backend", "model"}. Shown,
@@ -69,12 +60,12 @@ constexpr int kFormatVersion = 1;
 struct Reader {
     QString error;
 
-    QString where(int index, const char *field) const
+    QString where(int index, const char* field) const
     {
         return index < 0 ? QStringLiteral("field \"%1\"").arg(QLatin1String(field))
                          : QStringLiteral("messages[%1].%2").arg(index).arg(QLatin1String(field));
     }
-    QString text(const QJsonObject &o, const char *field, int index, bool nullable)
+    QString text(const QJsonObject& o, const char* field, int index, bool nullable)
     {
         const QJsonValue v = o.value(QLatin1String(field));
         if (v.isString())
@@ -84,7 +75,7 @@ struct Reader {
         fail(QStringLiteral("%1 must be a string").arg(where(index, field)));
         return {};
     }
-    std::optional<qint64> integer(const QJsonObject &o, const char *field, int index, bool nullable)
+    std::optional<qint64> integer(const QJsonObject& o, const char* field, int index, bool nullable)
     {
         const QJsonValue v = o.value(QLatin1String(field));
         if ((v.isNull() || v.isUndefined()) && nullable)
@@ -98,7 +89,7 @@ struct Reader {
         }
         return n;
     }
-    std::optional<double> real(const QJsonObject &o, const char *field, int index)
+    std::optional<double> real(const QJsonObject& o, const char* field, int index)
     {
         const QJsonValue v = o.value(QLatin1String(field));
         if (v.isNull() || v.isUndefined())
@@ -109,24 +100,23 @@ struct Reader {
         }
         return v.toDouble();
     }
-    void fail(const QString &message)
+    void fail(const QString& message)
     {
         if (error.isEmpty())
             error = message;
     }
 };
 
-} // namespace
+}   // namespace
 
-QString ftsQueryFromUserText(const QString &userText, bool prefixLast)
+QString ftsQueryFromUserText(const QString& userText, bool prefixLast)
 {
     // Each word becomes an FTS5 string ("..." with quotes doubled), so nothing a user types
     // (quotes, AND/OR/NOT, NEAR, *, ^, column filters) is read as syntax.
-    const QStringList words = userText.split(QRegularExpression(QStringLiteral("\\s+")),
-                                             Qt::SkipEmptyParts);
+    const QStringList words = userText.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts);
     QStringList terms;
     QString last;
-    for (const QString &word : words) {
+    for (const QString& word : words) {
         if (!isSearchable(word))
             continue;
         QString quoted = word;
@@ -143,17 +133,16 @@ QString ftsQueryFromUserText(const QString &userText, bool prefixLast)
     return terms.join(QLatin1Char(' '));
 }
 
-StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString &ftsQuery, int limit)
+StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString& ftsQuery, int limit)
 {
     // Newest first: FTS5 walks a term's rowids backwards and stops at the limit, so a common
     // word costs no more than a rare one (ranking every match by bm25 would).
-    auto st = database().prepare(
-        "SELECT m.id, m.conversation_id, c.title, "
-        "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
-        "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-        "JOIN conversations c ON c.id = m.conversation_id "
-        "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
-        "ORDER BY messages_fts.rowid DESC LIMIT ?2");
+    auto st = database().prepare("SELECT m.id, m.conversation_id, c.title, "
+                                 "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
+                                 "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+                                 "JOIN conversations c ON c.id = m.conversation_id "
+                                 "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
+                                 "ORDER BY messages_fts.rowid DESC LIMIT ?2");
     if (!st)
         return st.error();
     st->bind(1, ftsQuery).bind(2, qint64(limit));
@@ -168,14 +157,13 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString &ftsQue
     return hits;
 }
 
-StoreResult<QList<SearchHit>> ConversationStore::search(const QString &userText, int limit)
+StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText, int limit)
 {
     const QString exact = ftsQueryFromUserText(userText, false);
     if (exact.isEmpty())
         return QList<SearchHit>();
-    auto failed = [&](const StoreError &e) {
-        return StoreError{QStringLiteral("Search for \"%1\" failed. %2").arg(userText, e.message),
-                          e.sqliteCode};
+    auto failed = [&](const StoreError& e) {
+        return StoreError{QStringLiteral("Search for \"%1\" failed. %2").arg(userText, e.message), e.sqliteCode};
     };
     auto hits = searchFts(exact, limit);
     if (!hits)
@@ -189,9 +177,9 @@ StoreResult<QList<SearchHit>> ConversationStore::search(const QString &userText,
         if (!more)
             return failed(more.error());
         QSet<qint64> seen;
-        for (const SearchHit &h : std::as_const(*hits))
+        for (const SearchHit& h : std::as_const(*hits))
             seen.insert(h.messageId);
-        for (SearchHit &h : *more) {
+        for (SearchHit& h : *more) {
             if (hits->size() >= limit)
                 break;
             if (!seen.contains(h.messageId))
@@ -209,13 +197,12 @@ StoreResult<QString> ConversationStore::exportMarkdown(qint64 conversationId)
     auto path = activePath(conversationId);
     if (!path)
         return path.error();
-    QString md = QStringLiteral("# %1\n\n").arg(c->title.isEmpty() ? QStringLiteral("Untitled")
-                                                                   : c->title);
+    QString md = QStringLiteral("# %1\n\n").arg(c->title.isEmpty() ? QStringLiteral("Untitled") : c->title);
     if (!c->model.isEmpty())
         md += QStringLiteral("_Model: %1 (%2)_\n\n").arg(c->model, c->backend);
     if (!c->systemPrompt.isEmpty())
         md += QStringLiteral("## System prompt\n\n%1\n\n").arg(c->systemPrompt);
-    for (const Message &m : path.value()) {
+    for (const Message& m : path.value()) {
         const QString who = m.role == MessageRole::User        ? QStringLiteral("User")
                             : m.role == MessageRole::Assistant ? QStringLiteral("Assistant")
                                                                : QStringLiteral("System");
@@ -225,8 +212,8 @@ StoreResult<QString> ConversationStore::exportMarkdown(qint64 conversationId)
             // A "</details>" in the thinking itself would end the fold early: written as text.
             QString reasoning = m.reasoning;
             reasoning.replace(QStringLiteral("</details>"), QStringLiteral("&lt;/details&gt;"), Qt::CaseInsensitive);
-            md += QStringLiteral("<details><summary>Thinking</summary>\n\n") + reasoning
-                + QStringLiteral("\n\n</details>\n\n");
+            md += QStringLiteral("<details><summary>Thinking</summary>\n\n") + reasoning +
+                  QStringLiteral("\n\n</details>\n\n");
         }
         md += m.content + QStringLiteral("\n\n");
         QStringList notes;
@@ -270,8 +257,8 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
         local.insert(id, local.size() + 1);
         QJsonObject m;
         m[QLatin1String("id")] = local.value(id);
-        m[QLatin1String("parent")] = st->isNull(2) ? QJsonValue(QJsonValue::Null)
-                                                   : QJsonValue(local.value(st->int64(2)));
+        m[QLatin1String("parent")] =
+            st->isNull(2) ? QJsonValue(QJsonValue::Null) : QJsonValue(local.value(st->int64(2)));
         m[QLatin1String("role")] = st->text(3);
         m[QLatin1String("content")] = st->text(4);
         m[QLatin1String("status")] = st->text(5);
@@ -311,22 +298,20 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
     root[QLatin1String("model")] = model;
     root[QLatin1String("system_prompt")] = c->systemPrompt;
     root[QLatin1String("settings")] = settings;
-    root[QLatin1String("active_leaf")] = local.contains(c->activeLeafId)
-        ? QJsonValue(local.value(c->activeLeafId))
-        : QJsonValue(QJsonValue::Null);
+    root[QLatin1String("active_leaf")] =
+        local.contains(c->activeLeafId) ? QJsonValue(local.value(c->activeLeafId)) : QJsonValue(QJsonValue::Null);
     root[QLatin1String("messages")] = messages;
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
-StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
+StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
     if (parseError.error != QJsonParseError::NoError || !doc.isObject()) {
         return StoreError{QStringLiteral("The file is not a Causerie conversation export: %1 at "
                                          "byte %2.")
-                              .arg(doc.isNull() ? parseError.errorString()
-                                                : QStringLiteral("expected a JSON object"))
+                              .arg(doc.isNull() ? parseError.errorString() : QStringLiteral("expected a JSON object"))
                               .arg(parseError.offset)};
     }
     const QJsonObject root = doc.object();
@@ -384,9 +369,8 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
     Database::Transaction tx(database());
     if (auto b = tx.begin(); !b)
         return b.error();
-    auto conv = database().prepare(
-        "INSERT INTO conversations (title, created_at, updated_at, pinned, backend, model, "
-        "system_prompt, settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    auto conv = database().prepare("INSERT INTO conversations (title, created_at, updated_at, pinned, backend, model, "
+                                   "system_prompt, settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!conv)
         return conv.error();
     conv->bind(1, nc.title).bind(2, *createdAt).bind(3, *updatedAt);
@@ -397,7 +381,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
         return ran.error();
     const qint64 conversationId = database().lastInsertRowId();
 
-    QHash<qint64, qint64> ids; // file id -> database id
+    QHash<qint64, qint64> ids;   // file id -> database id
     const QJsonArray messages = root.value(QLatin1String("messages")).toArray();
     for (int i = 0; i < messages.size(); ++i) {
         if (!messages[i].isObject()) {
@@ -423,9 +407,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
         s.finishReason = r.text(o, "finish_reason", i, true);
         const QString errorText = r.text(o, "error_text", i, true);
         // Absent means none; present, it must be a string (null is not "none" in our exports).
-        const QString reasoning = o.contains(QLatin1String("reasoning"))
-            ? r.text(o, "reasoning", i, false)
-            : QString();
+        const QString reasoning = o.contains(QLatin1String("reasoning")) ? r.text(o, "reasoning", i, false) : QString();
         if (r.error.isEmpty() && !role)
             r.fail(QStringLiteral("messages[%1].role must be system, user or assistant").arg(i));
         if (r.error.isEmpty() && !status) {
@@ -443,9 +425,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
             r.fail(QStringLiteral("messages[%1].id %2 is used twice").arg(i).arg(*id));
         // Parents must come first: this also rules out cycles.
         if (r.error.isEmpty() && parent && !ids.contains(*parent)) {
-            r.fail(QStringLiteral("messages[%1].parent %2 is not an earlier message")
-                       .arg(i)
-                       .arg(*parent));
+            r.fail(QStringLiteral("messages[%1].parent %2 is not an earlier message").arg(i).arg(*parent));
         }
         if (!r.error.isEmpty())
             return StoreError{QStringLiteral("The conversation export is invalid: %1.").arg(r.error)};
@@ -453,11 +433,11 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
         if (*status == MessageStatus::Streaming)
             status = MessageStatus::Interrupted;
 
-        auto st = database().prepare(
-            "INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
-            "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
-            "tokens_per_second, finish_reason, error_text, reasoning) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+        auto st =
+            database().prepare("INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
+                               "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
+                               "tokens_per_second, finish_reason, error_text, reasoning) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
         if (!st)
             return st.error();
         st->bind(1, conversationId);
@@ -496,4 +476,4 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray &json)
     return conversationId;
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

@@ -8,23 +8,25 @@
 
 namespace causerie::storage {
 
-ConversationListModel::ConversationListModel(ConversationStore *store, int pageSize, QObject *parent)
-    : QAbstractListModel(parent), m_store(store), m_pageSize(qMax(1, pageSize))
+ConversationListModel::ConversationListModel(ConversationStore* store, int pageSize, QObject* parent)
+    : QAbstractListModel(parent)
+    , m_store(store)
+    , m_pageSize(qMax(1, pageSize))
 {
     connect(store, &ConversationStore::conversationsChanged, this, &ConversationListModel::reload);
     reload();
 }
 
-int ConversationListModel::rowCount(const QModelIndex &parent) const
+int ConversationListModel::rowCount(const QModelIndex& parent) const
 {
     return parent.isValid() ? 0 : int(m_rows.size());
 }
 
-QVariant ConversationListModel::data(const QModelIndex &index, int role) const
+QVariant ConversationListModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Conversation &c = m_rows.at(index.row());
+    const Conversation& c = m_rows.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
     case TitleRole: return c.title;
@@ -40,17 +42,14 @@ QVariant ConversationListModel::data(const QModelIndex &index, int role) const
 
 QHash<int, QByteArray> ConversationListModel::roleNames() const
 {
-    return {{IdRole, "conversationId"}, {TitleRole, "title"},         {PinnedRole, "pinned"},
+    return {{IdRole, "conversationId"},   {TitleRole, "title"},         {PinnedRole, "pinned"},
             {CreatedAtRole, "createdAt"}, {UpdatedAtRole, "updatedAt"}, {BackendRole, "backend"},
             {ModelRole, "model"}};
 }
 
-bool ConversationListModel::canFetchMore(const QModelIndex &parent) const
-{
-    return !parent.isValid() && !m_atEnd;
-}
+bool ConversationListModel::canFetchMore(const QModelIndex& parent) const { return !parent.isValid() && !m_atEnd; }
 
-void ConversationListModel::fetchMore(const QModelIndex &parent)
+void ConversationListModel::fetchMore(const QModelIndex& parent)
 {
     if (parent.isValid() || m_atEnd)
         return;
@@ -65,14 +64,14 @@ void ConversationListModel::fetchMore(const QModelIndex &parent)
     endInsertRows();
 }
 
-bool ConversationListModel::load(int offset, int limit, QList<Conversation> &out)
+bool ConversationListModel::load(int offset, int limit, QList<Conversation>& out)
 {
     if (!m_store)
         return false;
     auto page = m_store->listConversations(offset, limit);
     if (!page) {
         m_error = page.error().message;
-        m_atEnd = true; // do not retry in a loop; reload() tries again
+        m_atEnd = true;   // do not retry in a loop; reload() tries again
         Q_EMIT errorOccurred(m_error);
         return false;
     }
@@ -98,7 +97,7 @@ void ConversationListModel::reload()
 void ConversationListModel::applyRows(QList<Conversation> fresh)
 {
     QSet<qint64> freshIds;
-    for (const Conversation &c : std::as_const(fresh))
+    for (const Conversation& c : std::as_const(fresh))
         freshIds.insert(c.id);
     for (int i = int(m_rows.size()) - 1; i >= 0; --i) {
         if (freshIds.contains(m_rows.at(i).id))
@@ -108,7 +107,7 @@ void ConversationListModel::applyRows(QList<Conversation> fresh)
         endRemoveRows();
     }
     for (int i = 0; i < int(fresh.size()); ++i) {
-        const Conversation &want = fresh.at(i);
+        const Conversation& want = fresh.at(i);
         int j = i;
         while (j < int(m_rows.size()) && m_rows.at(j).id != want.id)
             ++j;
@@ -123,11 +122,12 @@ void ConversationListModel::applyRows(QList<Conversation> fresh)
             m_rows.move(j, i);
             endMoveRows();
         }
-        const Conversation &have = m_rows.at(i);
-        const bool same = have.title == want.title && have.createdAt == want.createdAt && have.updatedAt == want.updatedAt
-            && have.pinned == want.pinned && have.backend == want.backend && have.model == want.model
-            && have.systemPrompt == want.systemPrompt && have.settings == want.settings
-            && have.activeLeafId == want.activeLeafId;
+        const Conversation& have = m_rows.at(i);
+        const bool same = have.title == want.title && have.createdAt == want.createdAt &&
+                          have.updatedAt == want.updatedAt && have.pinned == want.pinned &&
+                          have.backend == want.backend && have.model == want.model &&
+                          have.systemPrompt == want.systemPrompt && have.settings == want.settings &&
+                          have.activeLeafId == want.activeLeafId;
         if (!same) {
             m_rows[i] = want;
             Q_EMIT dataChanged(index(i), index(i));
@@ -145,4 +145,4 @@ qint64 ConversationListModel::conversationIdAt(int row) const
     return row >= 0 && row < m_rows.size() ? m_rows.at(row).id : 0;
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

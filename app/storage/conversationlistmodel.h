@@ -18,31 +18,30 @@ public:
         IdRole = Qt::UserRole + 1,
         TitleRole,
         PinnedRole,
-        CreatedAtRole, // QDateTime
-        UpdatedAtRole, // QDateTime, last activity
+        CreatedAtRole,   // QDateTime
+        UpdatedAtRole,   // QDateTime, last activity
         BackendRole,
         ModelRole,
     };
     Q_ENUM(Roles)
 
-    explicit ConversationListModel(ConversationStore *store, int pageSize = 50,
-                                   QObject *parent = nullptr);
+    explicit ConversationListModel(ConversationStore* store, int pageSize = 50, QObject* parent = nullptr);
 
-    int rowCount(const QModelIndex &parent = {}) const override;
-    QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
+    int rowCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
-    bool canFetchMore(const QModelIndex &parent) const override;
-    void fetchMore(const QModelIndex &parent) override;
+    bool canFetchMore(const QModelIndex& parent) const override;
+    void fetchMore(const QModelIndex& parent) override;
 
     Q_INVOKABLE void reload();
     Q_INVOKABLE qint64 conversationIdAt(int row) const;
     QString errorString() const { return m_error; }
 
 Q_SIGNALS:
-    void errorOccurred(const QString &message);
+    void errorOccurred(const QString& message);
 
 private:
-    bool load(int offset, int limit, QList<Conversation> &out);
+    bool load(int offset, int limit, QList<Conversation>& out);
     void applyRows(QList<Conversation> fresh);
 
     QPointer<ConversationStore> m_store;
@@ -52,4 +51,4 @@ private:
     QString m_error;
 };
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

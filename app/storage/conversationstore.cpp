@@ -11,13 +11,12 @@
 namespace causerie::storage {
 namespace {
 
-constexpr char kMessageColumns[] =
-    "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
-    "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
-    "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning";
-constexpr int kMessageColumnCount = 17; // queries append their own columns after these
+constexpr char kMessageColumns[] = "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
+                                   "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
+                                   "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning";
+constexpr int kMessageColumnCount = 17;   // queries append their own columns after these
 
-Message readMessage(const Statement &st)
+Message readMessage(const Statement& st)
 {
     Message m;
     m.id = st.int64(0);
@@ -44,7 +43,7 @@ constexpr char kConversationColumns[] =
     "id, title, created_at, updated_at, pinned, backend, model, system_prompt, settings_json, "
     "active_leaf_id";
 
-Conversation readConversation(const Statement &st)
+Conversation readConversation(const Statement& st)
 {
     Conversation c;
     c.id = st.int64(0);
@@ -60,31 +59,31 @@ Conversation readConversation(const Statement &st)
     return c;
 }
 
-QString settingsJson(const QJsonObject &settings)
+QString settingsJson(const QJsonObject& settings)
 {
     return QString::fromUtf8(QJsonDocument(settings).toJson(QJsonDocument::Compact));
 }
 
-quint32 bigEndian32(const QByteArray &b, int at)
+quint32 bigEndian32(const QByteArray& b, int at)
 {
-    return (quint32(quint8(b[at])) << 24) | (quint32(quint8(b[at + 1])) << 16)
-        | (quint32(quint8(b[at + 2])) << 8) | quint32(quint8(b[at + 3]));
+    return (quint32(quint8(b[at])) << 24) | (quint32(quint8(b[at + 1])) << 16) | (quint32(quint8(b[at + 2])) << 8) |
+           quint32(quint8(b[at + 3]));
 }
 
 // Looks at the 100-byte SQLite header before SQLite does anything (SQLite would happily
 // turn a non-database into WAL mode or report corruption only later). Reads only.
-std::optional<StoreError> checkFileHeader(const QString &path)
+std::optional<StoreError> checkFileHeader(const QString& path)
 {
     QFile file(path);
     if (!file.exists() || file.size() == 0 || !file.open(QIODevice::ReadOnly))
-        return std::nullopt; // new file, or let SQLite report the permission problem
+        return std::nullopt;   // new file, or let SQLite report the permission problem
     const QByteArray header = file.read(100);
     const QString untouched = QStringLiteral(" It was left untouched; move it away (or restore a "
                                              "backup) to start a new conversation database.");
     if (header.size() < 100 || !header.startsWith(QByteArray("SQLite format 3\0", 16))) {
         return StoreError{QStringLiteral("%1 is not an SQLite database (it may be damaged).")
-                                  .arg(QFileInfo(path).absoluteFilePath())
-                              + untouched,
+                                  .arg(QFileInfo(path).absoluteFilePath()) +
+                              untouched,
                           26 /* SQLITE_NOTADB */};
     }
     quint32 pageSize = (quint32(quint8(header[16])) << 8) | quint8(header[17]);
@@ -97,30 +96,26 @@ std::optional<StoreError> checkFileHeader(const QString &path)
     // its header (a checkpoint or commit was cut short); SQLite repairs that itself.
     const QFileInfo wal(path + QStringLiteral("-wal"));
     const QFileInfo journal(path + QStringLiteral("-journal"));
-    const bool recoveryPending = (wal.exists() && wal.size() > 0)
-        || (journal.exists() && journal.size() > 0);
-    if (!recoveryPending && changeCounter == validFor && pageCount > 0
-        && file.size() < qint64(pageCount) * pageSize) {
+    const bool recoveryPending = (wal.exists() && wal.size() > 0) || (journal.exists() && journal.size() > 0);
+    if (!recoveryPending && changeCounter == validFor && pageCount > 0 && file.size() < qint64(pageCount) * pageSize) {
         return StoreError{QStringLiteral("%1 is truncated: it should hold %2 bytes but has %3.")
                                   .arg(QFileInfo(path).absoluteFilePath())
                                   .arg(qint64(pageCount) * pageSize)
-                                  .arg(file.size())
-                              + untouched,
+                                  .arg(file.size()) +
+                              untouched,
                           11 /* SQLITE_CORRUPT */};
     }
     return std::nullopt;
 }
 
-StoreError notFound(const QString &what, qint64 id)
+StoreError notFound(const QString& what, qint64 id)
 {
-    return StoreError{QStringLiteral("There is no %1 with id %2 (it may have been deleted).")
-                          .arg(what)
-                          .arg(id)};
+    return StoreError{QStringLiteral("There is no %1 with id %2 (it may have been deleted).").arg(what).arg(id)};
 }
 
 // The one row `sql` selects for ?1 = id, read by `read`; "no <what> with id" when there is none.
 template <typename T, typename Read>
-StoreResult<T> fetchOne(Database &db, const QByteArray &sql, qint64 id, const QString &what, Read read)
+StoreResult<T> fetchOne(Database& db, const QByteArray& sql, qint64 id, const QString& what, Read read)
 {
     auto st = db.prepare(sql.constData());
     if (!st)
@@ -134,54 +129,48 @@ StoreResult<T> fetchOne(Database &db, const QByteArray &sql, qint64 id, const QS
     return read(*st);
 }
 
-} // namespace
+}   // namespace
 
-ConversationStore::ConversationStore(std::unique_ptr<Database> db, const Options &options)
-    : m_db(std::move(db)), m_options(options)
+ConversationStore::ConversationStore(std::unique_ptr<Database> db, const Options& options)
+    : m_db(std::move(db))
+    , m_options(options)
 {
 }
 
 ConversationStore::~ConversationStore() = default;
 
-QString ConversationStore::path() const
-{
-    return m_db->path();
-}
+QString ConversationStore::path() const { return m_db->path(); }
 
 qint64 ConversationStore::now() const
 {
     return m_options.clock ? m_options.clock() : QDateTime::currentMSecsSinceEpoch();
 }
 
-StoreResult<std::unique_ptr<ConversationStore>> ConversationStore::open(const QString &path,
-                                                                         const Options &options)
+StoreResult<std::unique_ptr<ConversationStore>> ConversationStore::open(const QString& path, const Options& options)
 {
     if (auto bad = checkFileHeader(path))
         return *bad;
     auto db = Database::open(path, options.database);
     if (!db)
         return db.error();
-    Database &d = *db.value();
+    Database& d = *db.value();
     // Nothing above wrote to the file; the version check must come before the first write.
     STORE_TRY(checkSchemaVersion(d));
 
     std::unique_ptr<ConversationStore> store(new ConversationStore(std::move(db).value(), options));
     auto mode = d.queryText("PRAGMA journal_mode = WAL");
     if (!mode) {
-        return StoreError{QStringLiteral("Could not open the conversation database: %1")
-                              .arg(mode.error().message),
+        return StoreError{QStringLiteral("Could not open the conversation database: %1").arg(mode.error().message),
                           mode.error().sqliteCode};
     }
     store->m_journalMode = mode.value();
     if (store->m_journalMode != QLatin1String("wal")) {
         // Still safe (rollback journal), only slower and blocking readers; say so in the log.
-        qCWarning(lcStorage) << "WAL journal mode did not take on" << path << "- using"
-                             << store->m_journalMode;
+        qCWarning(lcStorage) << "WAL journal mode did not take on" << path << "- using" << store->m_journalMode;
     }
     STORE_TRY(d.exec("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"));
     if (options.database.maxPageCount > 0) {
-        const QByteArray pragma = "PRAGMA max_page_count = "
-            + QByteArray::number(options.database.maxPageCount);
+        const QByteArray pragma = "PRAGMA max_page_count = " + QByteArray::number(options.database.maxPageCount);
         STORE_TRY(d.exec(pragma.constData()));
     }
     auto migrated = migrate(d);
@@ -203,7 +192,7 @@ StoreResult<std::unique_ptr<ConversationStore>> ConversationStore::open(const QS
 
 // ---------------------------------------------------------------- conversations
 
-StoreResult<qint64> ConversationStore::createConversation(const NewConversation &c)
+StoreResult<qint64> ConversationStore::createConversation(const NewConversation& c)
 {
     auto st = m_db->prepare("INSERT INTO conversations (title, created_at, updated_at, backend, "
                             "model, system_prompt, settings_json) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)");
@@ -219,17 +208,15 @@ StoreResult<qint64> ConversationStore::createConversation(const NewConversation 
 
 StoreResult<QList<Conversation>> ConversationStore::listConversations(int offset, int limit)
 {
-    static const QByteArray sql = QByteArray("SELECT ") + kConversationColumns
-        + " FROM conversations WHERE deleted_at IS NULL"
-          " ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
+    static const QByteArray sql = QByteArray("SELECT ") + kConversationColumns +
+                                  " FROM conversations WHERE deleted_at IS NULL"
+                                  " ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
     auto st = m_db->prepare(sql.constData());
     if (!st)
         return st.error();
     st->bind(1, qint64(limit)).bind(2, qint64(offset));
     QList<Conversation> out;
-    STORE_TRY(st->forEachRow([&] {
-        out.append(readConversation(*st));
-    }));
+    STORE_TRY(st->forEachRow([&] { out.append(readConversation(*st)); }));
     return out;
 }
 
@@ -240,12 +227,11 @@ StoreResult<qint64> ConversationStore::conversationCount()
 
 StoreResult<Conversation> ConversationStore::conversation(qint64 id)
 {
-    static const QByteArray sql =
-        QByteArray("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?1";
+    static const QByteArray sql = QByteArray("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?1";
     return fetchOne<Conversation>(*m_db, sql, id, QStringLiteral("conversation"), readConversation);
 }
 
-StoreStatus ConversationStore::renameConversation(qint64 id, const QString &title)
+StoreStatus ConversationStore::renameConversation(qint64 id, const QString& title)
 {
     auto st = m_db->prepare("UPDATE conversations SET title = ?2 WHERE id = ?1");
     if (!st)
@@ -269,10 +255,8 @@ StoreStatus ConversationStore::setPinned(qint64 id, bool pinned)
     return Done{};
 }
 
-StoreStatus ConversationStore::setConversationOptions(qint64 id, const QString &backend,
-                                                      const QString &model,
-                                                      const QString &systemPrompt,
-                                                      const QJsonObject &settings)
+StoreStatus ConversationStore::setConversationOptions(qint64 id, const QString& backend, const QString& model,
+                                                      const QString& systemPrompt, const QJsonObject& settings)
 {
     auto st = m_db->prepare("UPDATE conversations SET backend = ?2, model = ?3, system_prompt = ?4, "
                             "settings_json = ?5 WHERE id = ?1");
@@ -288,8 +272,7 @@ StoreStatus ConversationStore::setConversationOptions(qint64 id, const QString &
 
 StoreStatus ConversationStore::deleteConversation(qint64 id)
 {
-    auto st = m_db->prepare(
-        "UPDATE conversations SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL");
+    auto st = m_db->prepare("UPDATE conversations SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL");
     if (!st)
         return st.error();
     STORE_TRY(st->bind(1, id).bind(2, now()).run());
@@ -318,8 +301,7 @@ StoreStatus ConversationStore::undoDelete(qint64 id)
 
 StoreResult<int> ConversationStore::purgeDeleted()
 {
-    auto st = m_db->prepare(
-        "DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?1");
+    auto st = m_db->prepare("DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?1");
     if (!st)
         return st.error();
     STORE_TRY(st->bind(1, now() - m_options.undoWindowMs).run());
@@ -342,7 +324,7 @@ StoreResult<qint64> ConversationStore::conversationOf(qint64 messageId)
     return st->int64(0);
 }
 
-StoreResult<qint64> ConversationStore::appendMessage(const NewMessage &m)
+StoreResult<qint64> ConversationStore::appendMessage(const NewMessage& m)
 {
     Database::Transaction tx(*m_db);
     STORE_TRY(tx.begin());
@@ -359,11 +341,10 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage &m)
     }
     const qint64 t = now();
     {
-        auto st = m_db->prepare(
-            "INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
-            "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
-            "tokens_per_second, finish_reason, reasoning) "
-            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+        auto st = m_db->prepare("INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
+                                "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
+                                "tokens_per_second, finish_reason, reasoning) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
         if (!st)
             return st.error();
         st->bind(1, m.conversationId);
@@ -384,8 +365,7 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage &m)
     }
     const qint64 id = m_db->lastInsertRowId();
     {
-        auto st = m_db->prepare(
-            "UPDATE conversations SET active_leaf_id = ?2, updated_at = ?3 WHERE id = ?1");
+        auto st = m_db->prepare("UPDATE conversations SET active_leaf_id = ?2, updated_at = ?3 WHERE id = ?1");
         if (!st)
             return st.error();
         STORE_TRY(st->bind(1, m.conversationId).bind(2, id).bind(3, t).run());
@@ -396,7 +376,7 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage &m)
     return id;
 }
 
-StoreStatus ConversationStore::updateStreamingText(qint64 messageId, const QString &text)
+StoreStatus ConversationStore::updateStreamingText(qint64 messageId, const QString& text)
 {
     auto st = m_db->prepare("UPDATE messages SET content = ?2, updated_at = ?3 "
                             "WHERE id = ?1 AND status = 'streaming'");
@@ -411,7 +391,7 @@ StoreStatus ConversationStore::updateStreamingText(qint64 messageId, const QStri
     return Done{};
 }
 
-StoreStatus ConversationStore::setReasoning(qint64 messageId, const QString &reasoning)
+StoreStatus ConversationStore::setReasoning(qint64 messageId, const QString& reasoning)
 {
     // Any status: the app flushes the thinking while streaming and once more before the answer
     // is finished, stopped or failed, so the status is not checked (unlike updateStreamingText).
@@ -432,8 +412,7 @@ StoreStatus ConversationStore::setReasoning(qint64 messageId, const QString &rea
                           .arg(roleName(m->role))};
 }
 
-StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString &finalText,
-                                             const MessageStats &stats)
+StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString& finalText, const MessageStats& stats)
 {
     auto conversationId = conversationOf(messageId);
     if (!conversationId)
@@ -442,10 +421,9 @@ StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString &fi
     STORE_TRY(tx.begin());
     const qint64 t = now();
     {
-        auto st = m_db->prepare(
-            "UPDATE messages SET content = ?2, status = 'done', updated_at = ?3, model = ?4, "
-            "backend = ?5, prompt_tokens = ?6, completion_tokens = ?7, ttft_ms = ?8, "
-            "tokens_per_second = ?9, finish_reason = ?10 WHERE id = ?1 AND status = 'streaming'");
+        auto st = m_db->prepare("UPDATE messages SET content = ?2, status = 'done', updated_at = ?3, model = ?4, "
+                                "backend = ?5, prompt_tokens = ?6, completion_tokens = ?7, ttft_ms = ?8, "
+                                "tokens_per_second = ?9, finish_reason = ?10 WHERE id = ?1 AND status = 'streaming'");
         if (!st)
             return st.error();
         st->bind(1, messageId).bind(2, finalText).bind(3, t);
@@ -454,8 +432,7 @@ StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString &fi
         st->bindOptional(8, stats.ttftMs).bindOptional(9, stats.tokensPerSecond);
         STORE_TRY(st->bindTextOrNull(10, stats.finishReason).run());
         if (m_db->changes() == 0) {
-            return StoreError{
-                QStringLiteral("Message %1 is not streaming; it cannot be finished.").arg(messageId)};
+            return StoreError{QStringLiteral("Message %1 is not streaming; it cannot be finished.").arg(messageId)};
         }
     }
     {
@@ -470,8 +447,7 @@ StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString &fi
     return Done{};
 }
 
-StoreStatus ConversationStore::setStatus(qint64 messageId, MessageStatus status,
-                                         const QString &errorText)
+StoreStatus ConversationStore::setStatus(qint64 messageId, MessageStatus status, const QString& errorText)
 {
     if (status == MessageStatus::Streaming) {
         return StoreError{QStringLiteral("Message %1 cannot be set back to streaming; append a new "
@@ -481,8 +457,7 @@ StoreStatus ConversationStore::setStatus(qint64 messageId, MessageStatus status,
     auto conversationId = conversationOf(messageId);
     if (!conversationId)
         return conversationId.error();
-    auto st = m_db->prepare(
-        "UPDATE messages SET status = ?2, error_text = ?3, updated_at = ?4 WHERE id = ?1");
+    auto st = m_db->prepare("UPDATE messages SET status = ?2, error_text = ?3, updated_at = ?4 WHERE id = ?1");
     if (!st)
         return st.error();
     st->bind(1, messageId).bind(2, statusName(status)).bindTextOrNull(3, errorText);
@@ -493,8 +468,7 @@ StoreStatus ConversationStore::setStatus(qint64 messageId, MessageStatus status,
 
 StoreResult<Message> ConversationStore::message(qint64 messageId)
 {
-    static const QByteArray sql =
-        QByteArray("SELECT ") + kMessageColumns + " FROM messages m WHERE m.id = ?1";
+    static const QByteArray sql = QByteArray("SELECT ") + kMessageColumns + " FROM messages m WHERE m.id = ?1";
     return fetchOne<Message>(*m_db, sql, messageId, QStringLiteral("message"), readMessage);
 }
 
@@ -505,9 +479,9 @@ StoreResult<QList<qint64>> ConversationStore::siblings(qint64 messageId)
         return m.error();
     // Roots are siblings within their conversation; other messages share a parent.
     auto st = m->parentId != 0
-        ? m_db->prepare("SELECT id FROM messages WHERE parent_id = ?1 ORDER BY id")
-        : m_db->prepare("SELECT id FROM messages WHERE conversation_id = ?2 AND parent_id IS NULL "
-                        "ORDER BY id");
+                  ? m_db->prepare("SELECT id FROM messages WHERE parent_id = ?1 ORDER BY id")
+                  : m_db->prepare("SELECT id FROM messages WHERE conversation_id = ?2 AND parent_id IS NULL "
+                                  "ORDER BY id");
     if (!st)
         return st.error();
     if (m->parentId != 0)
@@ -515,9 +489,7 @@ StoreResult<QList<qint64>> ConversationStore::siblings(qint64 messageId)
     else
         st->bind(2, m->conversationId);
     QList<qint64> ids;
-    STORE_TRY(st->forEachRow([&] {
-        ids.append(st->int64(0));
-    }));
+    STORE_TRY(st->forEachRow([&] { ids.append(st->int64(0)); }));
     return ids;
 }
 
@@ -528,10 +500,9 @@ StoreStatus ConversationStore::switchBranch(qint64 messageId)
         return conversationId.error();
     // Follow the newest child down to a leaf. A child always has a larger id than its parent
     // (it is inserted later), so the leaf is the largest id on the way down.
-    auto leaf = m_db->prepare(
-        "WITH RECURSIVE down(id) AS (SELECT ?1 UNION ALL "
-        "SELECT (SELECT max(c.id) FROM messages c WHERE c.parent_id = down.id) FROM down "
-        "WHERE down.id IS NOT NULL) SELECT max(id) FROM down");
+    auto leaf = m_db->prepare("WITH RECURSIVE down(id) AS (SELECT ?1 UNION ALL "
+                              "SELECT (SELECT max(c.id) FROM messages c WHERE c.parent_id = down.id) FROM down "
+                              "WHERE down.id IS NOT NULL) SELECT max(id) FROM down");
     if (!leaf)
         return leaf.error();
     leaf->bind(1, messageId);
@@ -549,10 +520,9 @@ StoreStatus ConversationStore::switchBranch(qint64 messageId)
 
 StoreResult<qint64> ConversationStore::activeLeaf(qint64 conversationId)
 {
-    auto st = m_db->prepare(
-        "SELECT coalesce(active_leaf_id, "
-        "(SELECT max(id) FROM messages WHERE conversation_id = ?1), 0) "
-        "FROM conversations WHERE id = ?1");
+    auto st = m_db->prepare("SELECT coalesce(active_leaf_id, "
+                            "(SELECT max(id) FROM messages WHERE conversation_id = ?1), 0) "
+                            "FROM conversations WHERE id = ?1");
     if (!st)
         return st.error();
     st->bind(1, conversationId);
@@ -572,10 +542,12 @@ StoreResult<QList<Message>> ConversationStore::activePath(qint64 conversationId)
     QList<Message> path;
     if (leaf.value() == 0)
         return path;
-    static const QByteArray sql = QByteArray(
-        "WITH RECURSIVE up(id, depth) AS (SELECT ?1, 0 UNION ALL "
-        "SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id "
-        "WHERE m.parent_id IS NOT NULL) SELECT ") + kMessageColumns + ", "
+    static const QByteArray sql =
+        QByteArray("WITH RECURSIVE up(id, depth) AS (SELECT ?1, 0 UNION ALL "
+                   "SELECT m.parent_id, up.depth + 1 FROM messages m JOIN up ON m.id = up.id "
+                   "WHERE m.parent_id IS NOT NULL) SELECT ") +
+        kMessageColumns +
+        ", "
         "CASE WHEN m.parent_id IS NULL THEN (SELECT count(*) FROM messages s "
         "  WHERE s.conversation_id = m.conversation_id AND s.parent_id IS NULL AND s.id < m.id) "
         "ELSE (SELECT count(*) FROM messages s WHERE s.parent_id = m.parent_id AND s.id < m.id) END, "
@@ -596,4 +568,4 @@ StoreResult<QList<Message>> ConversationStore::activePath(qint64 conversationId)
     return path;
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

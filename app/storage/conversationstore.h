@@ -21,8 +21,8 @@ namespace causerie::storage {
 
 struct StoreOptions {
     Database::Options database;
-    qint64 undoWindowMs = 10'000;  // a deleted conversation can be restored for this long
-    std::function<qint64()> clock; // ms since epoch; default: the system clock (tests inject one)
+    qint64 undoWindowMs = 10'000;    // a deleted conversation can be restored for this long
+    std::function<qint64()> clock;   // ms since epoch; default: the system clock (tests inject one)
 };
 
 class ConversationStore : public QObject {
@@ -33,25 +33,24 @@ public:
     ~ConversationStore() override;
 
     // Opens or creates the database, refusing (untouched) a newer, foreign, corrupt or read-only file.
-    static StoreResult<std::unique_ptr<ConversationStore>> open(const QString &path,
-                                                                const Options &options = {});
+    static StoreResult<std::unique_ptr<ConversationStore>> open(const QString& path, const Options& options = {});
 
     QString path() const;
     QString journalMode() const { return m_journalMode; }
-    int recoveredMessages() const { return m_recovered; } // streaming -> interrupted at open
-    QString backupPath() const { return m_backupPath; }   // written before a destructive upgrade
-    Database &database() { return *m_db; }
+    int recoveredMessages() const { return m_recovered; }   // streaming -> interrupted at open
+    QString backupPath() const { return m_backupPath; }     // written before a destructive upgrade
+    Database& database() { return *m_db; }
 
     // ---- conversations ----
-    StoreResult<qint64> createConversation(const NewConversation &conversation = {});
+    StoreResult<qint64> createConversation(const NewConversation& conversation = {});
     // Pinned first, then most recent activity first; deleted (undo pending) ones are hidden.
     StoreResult<QList<Conversation>> listConversations(int offset, int limit);
     StoreResult<qint64> conversationCount();
     StoreResult<Conversation> conversation(qint64 id);
-    StoreStatus renameConversation(qint64 id, const QString &title);
+    StoreStatus renameConversation(qint64 id, const QString& title);
     StoreStatus setPinned(qint64 id, bool pinned);
-    StoreStatus setConversationOptions(qint64 id, const QString &backend, const QString &model,
-                                       const QString &systemPrompt, const QJsonObject &settings);
+    StoreStatus setConversationOptions(qint64 id, const QString& backend, const QString& model,
+                                       const QString& systemPrompt, const QJsonObject& settings);
     // Hides the conversation; undoDelete() within undoWindowMs restores it; purgeDeleted()
     // (called at open and by the app's timer) removes it for good.
     StoreStatus deleteConversation(qint64 id);
@@ -60,14 +59,14 @@ public:
 
     // ---- messages ----
     // Appends and makes the new message the active leaf of its conversation.
-    StoreResult<qint64> appendMessage(const NewMessage &message);
-    StoreStatus updateStreamingText(qint64 messageId, const QString &text);
+    StoreResult<qint64> appendMessage(const NewMessage& message);
+    StoreStatus updateStreamingText(qint64 messageId, const QString& text);
     // Replaces an assistant message's reasoning ("thinking") text, in any status; refuses a
     // user or system message. Emits nothing, like updateStreamingText. Not indexed for search.
-    StoreStatus setReasoning(qint64 messageId, const QString &reasoning);
-    StoreStatus finishMessage(qint64 messageId, const QString &finalText, const MessageStats &stats);
+    StoreStatus setReasoning(qint64 messageId, const QString& reasoning);
+    StoreStatus finishMessage(qint64 messageId, const QString& finalText, const MessageStats& stats);
     // Error, Cancelled or Interrupted (the partial text is kept); not back to Streaming.
-    StoreStatus setStatus(qint64 messageId, MessageStatus status, const QString &errorText = {});
+    StoreStatus setStatus(qint64 messageId, MessageStatus status, const QString& errorText = {});
     StoreResult<Message> message(qint64 messageId);
     // The message and its siblings (same parent), oldest first.
     StoreResult<QList<qint64>> siblings(qint64 messageId);
@@ -80,10 +79,10 @@ public:
     // Words typed by the user (never FTS syntax): every word must occur. Whole-word matches
     // come first (newest first); if they do not fill `limit`, matches completing the last
     // word (3+ letters) as a prefix follow.
-    StoreResult<QList<SearchHit>> search(const QString &userText, int limit = 50);
-    StoreResult<QString> exportMarkdown(qint64 conversationId); // the active branch
-    StoreResult<QByteArray> exportJson(qint64 conversationId);  // every branch
-    StoreResult<qint64> importJson(const QByteArray &json);     // a new conversation
+    StoreResult<QList<SearchHit>> search(const QString& userText, int limit = 50);
+    StoreResult<QString> exportMarkdown(qint64 conversationId);   // the active branch
+    StoreResult<QByteArray> exportJson(qint64 conversationId);    // every branch
+    StoreResult<qint64> importJson(const QByteArray& json);       // a new conversation
 
 Q_SIGNALS:
     void conversationsChanged();
@@ -94,11 +93,11 @@ Q_SIGNALS:
     void activeBranchChanged(qint64 conversationId);
 
 private:
-    ConversationStore(std::unique_ptr<Database> db, const Options &options);
+    ConversationStore(std::unique_ptr<Database> db, const Options& options);
     qint64 now() const;
     StoreResult<qint64> conversationOf(qint64 messageId);
     StoreResult<qint64> activeLeaf(qint64 conversationId);
-    StoreResult<QList<SearchHit>> searchFts(const QString &ftsQuery, int limit);
+    StoreResult<QList<SearchHit>> searchFts(const QString& ftsQuery, int limit);
 
     std::unique_ptr<Database> m_db;
     Options m_options;
@@ -109,6 +108,6 @@ private:
 
 // Turns what a user typed into a safe FTS5 query (each word quoted); empty if nothing
 // searchable. With prefixLast, a last word of 3+ characters also matches longer words.
-QString ftsQueryFromUserText(const QString &userText, bool prefixLast);
+QString ftsQueryFromUserText(const QString& userText, bool prefixLast);
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

@@ -15,41 +15,40 @@
 
 namespace causerie::storage {
 
-QString describeSqliteError(int code, const QString &path)
+QString describeSqliteError(int code, const QString& path)
 {
     const QString file = QFileInfo(path).absoluteFilePath();
     switch (code & 0xff) {
     case SQLITE_FULL:
         return QStringLiteral("the disk holding %1 is full (or the database reached its size limit); "
-                              "free some space and try again").arg(file);
+                              "free some space and try again")
+            .arg(file);
     case SQLITE_READONLY:
         return QStringLiteral("%1 (or its folder) is read-only; make it writable or choose another "
-                              "data folder").arg(file);
-    case SQLITE_CANTOPEN:
-        return QStringLiteral("%1 cannot be opened; check that the folder exists and is writable")
+                              "data folder")
             .arg(file);
+    case SQLITE_CANTOPEN:
+        return QStringLiteral("%1 cannot be opened; check that the folder exists and is writable").arg(file);
     case SQLITE_PERM:
-    case SQLITE_AUTH:
-        return QStringLiteral("access to %1 was denied; check its permissions").arg(file);
+    case SQLITE_AUTH: return QStringLiteral("access to %1 was denied; check its permissions").arg(file);
     case SQLITE_CORRUPT:
     case SQLITE_NOTADB:
         return QStringLiteral("%1 is damaged or is not a Causerie database; it was left as it is "
-                              "- move it away (or restore a backup) to start a new one").arg(file);
+                              "- move it away (or restore a backup) to start a new one")
+            .arg(file);
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
         return QStringLiteral("%1 is locked by another program; close other copies of Causerie "
-                              "and try again").arg(file);
-    case SQLITE_TOOBIG:
-        return QStringLiteral("the text is too large to store in %1").arg(file);
-    case SQLITE_IOERR:
-        return QStringLiteral("a read or write of %1 failed (disk error); check the disk").arg(file);
-    case SQLITE_NOMEM:
-        return QStringLiteral("out of memory while using %1").arg(file);
+                              "and try again")
+            .arg(file);
+    case SQLITE_TOOBIG: return QStringLiteral("the text is too large to store in %1").arg(file);
+    case SQLITE_IOERR: return QStringLiteral("a read or write of %1 failed (disk error); check the disk").arg(file);
+    case SQLITE_NOMEM: return QStringLiteral("out of memory while using %1").arg(file);
     case SQLITE_CONSTRAINT:
         return QStringLiteral("the change would break the structure of %1 (a referenced item does "
-                              "not exist or a value is not allowed)").arg(file);
-    default:
-        return QStringLiteral("database error in %1").arg(file);
+                              "not exist or a value is not allowed)")
+            .arg(file);
+    default: return QStringLiteral("database error in %1").arg(file);
     }
 }
 
@@ -58,7 +57,7 @@ QString describeSqliteError(int code, const QString &path)
 namespace {
 
 // Keeps only the owner's permission bits when the mode gives anything to group or other.
-bool tighten(const QByteArray &path)
+bool tighten(const QByteArray& path)
 {
     struct stat st = {};
     if (::lstat(path.constData(), &st) != 0 || S_ISLNK(st.st_mode))
@@ -72,9 +71,9 @@ bool tighten(const QByteArray &path)
     return true;
 }
 
-} // namespace
+}   // namespace
 
-StoreStatus makePrivateFolder(const QString &dir)
+StoreStatus makePrivateFolder(const QString& dir)
 {
     const QByteArray path = QFile::encodeName(dir);
     if (!QFileInfo(dir).isDir()) {
@@ -83,42 +82,44 @@ StoreStatus makePrivateFolder(const QString &dir)
         if (!QDir().mkpath(parent))
             error = ENOTDIR;   // a parent is missing and could not be made, or is a file
         else if (::mkdir(path.constData(), 0700) != 0)
-            error = errno;     // EEXIST: a file has the folder's name (a folder made meanwhile is fine)
+            error = errno;   // EEXIST: a file has the folder's name (a folder made meanwhile is fine)
         if (error != 0 && !(error == EEXIST && QFileInfo(dir).isDir()))
             return StoreError{QStringLiteral("Could not create the data folder %1: %2.")
                                   .arg(dir, QString::fromLocal8Bit(std::strerror(error)))};
     }
     tighten(path);
     const QDir d(dir);
-    for (const QFileInfo &f : d.entryInfoList(QDir::Files | QDir::Hidden | QDir::System))
+    for (const QFileInfo& f : d.entryInfoList(QDir::Files | QDir::Hidden | QDir::System))
         tighten(QFile::encodeName(f.filePath()));
     return Done{};
 }
 
-void restrictToOwner(const QString &file)
-{
-    tighten(QFile::encodeName(file));
-}
+void restrictToOwner(const QString& file) { tighten(QFile::encodeName(file)); }
 
-StoreStatus createPrivateFile(const QString &file)
+StoreStatus createPrivateFile(const QString& file)
 {
     const int fd = ::open(QFile::encodeName(file).constData(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0)
-        return StoreError{QStringLiteral("Could not create %1: %2.")
-                              .arg(file, QString::fromLocal8Bit(std::strerror(errno)))};
+        return StoreError{
+            QStringLiteral("Could not create %1: %2.").arg(file, QString::fromLocal8Bit(std::strerror(errno)))};
     ::close(fd);
     return Done{};
 }
 
 // ---- Statement ----
 
-Statement::Statement(Database *db, sqlite3_stmt *stmt, bool owned)
-    : m_db(db), m_stmt(stmt), m_owned(owned)
+Statement::Statement(Database* db, sqlite3_stmt* stmt, bool owned)
+    : m_db(db)
+    , m_stmt(stmt)
+    , m_owned(owned)
 {
 }
 
-Statement::Statement(Statement &&other) noexcept
-    : m_db(other.m_db), m_stmt(other.m_stmt), m_owned(other.m_owned), m_bindError(other.m_bindError)
+Statement::Statement(Statement&& other) noexcept
+    : m_db(other.m_db)
+    , m_stmt(other.m_stmt)
+    , m_owned(other.m_owned)
+    , m_bindError(other.m_bindError)
 {
     other.m_stmt = nullptr;
 }
@@ -136,57 +137,53 @@ Statement::~Statement()
     }
 }
 
-static void noteBind(int rc, int &firstError)
+static void noteBind(int rc, int& firstError)
 {
     if (rc != SQLITE_OK && firstError == 0)
         firstError = rc;
 }
 
-Statement &Statement::bind(int index, qint64 value)
+Statement& Statement::bind(int index, qint64 value)
 {
     noteBind(sqlite3_bind_int64(m_stmt, index, value), m_bindError);
     return *this;
 }
 
-Statement &Statement::bind(int index, double value)
+Statement& Statement::bind(int index, double value)
 {
     noteBind(sqlite3_bind_double(m_stmt, index, value), m_bindError);
     return *this;
 }
 
-Statement &Statement::bind(int index, const QString &text)
-{
-    return bindUtf8(index, text.toUtf8());
-}
+Statement& Statement::bind(int index, const QString& text) { return bindUtf8(index, text.toUtf8()); }
 
-Statement &Statement::bindUtf8(int index, const QByteArray &utf8)
+Statement& Statement::bindUtf8(int index, const QByteArray& utf8)
 {
     // A null QByteArray would bind NULL; text columns are NOT NULL, so bind "" instead.
     static const char empty[] = "";
-    const char *data = utf8.isNull() ? empty : utf8.constData();
-    noteBind(sqlite3_bind_text64(m_stmt, index, data, sqlite3_uint64(utf8.size()), SQLITE_TRANSIENT,
-                                 SQLITE_UTF8),
+    const char* data = utf8.isNull() ? empty : utf8.constData();
+    noteBind(sqlite3_bind_text64(m_stmt, index, data, sqlite3_uint64(utf8.size()), SQLITE_TRANSIENT, SQLITE_UTF8),
              m_bindError);
     return *this;
 }
 
-Statement &Statement::bindNull(int index)
+Statement& Statement::bindNull(int index)
 {
     noteBind(sqlite3_bind_null(m_stmt, index), m_bindError);
     return *this;
 }
 
-Statement &Statement::bindOptional(int index, const std::optional<qint64> &value)
+Statement& Statement::bindOptional(int index, const std::optional<qint64>& value)
 {
     return value ? bind(index, *value) : bindNull(index);
 }
 
-Statement &Statement::bindOptional(int index, const std::optional<double> &value)
+Statement& Statement::bindOptional(int index, const std::optional<double>& value)
 {
     return value ? bind(index, *value) : bindNull(index);
 }
 
-Statement &Statement::bindTextOrNull(int index, const QString &text)
+Statement& Statement::bindTextOrNull(int index, const QString& text)
 {
     return text.isEmpty() ? bindNull(index) : bind(index, text);
 }
@@ -208,24 +205,15 @@ StoreStatus Statement::run()
     return forEachRow([] {});
 }
 
-bool Statement::isNull(int column) const
-{
-    return sqlite3_column_type(m_stmt, column) == SQLITE_NULL;
-}
+bool Statement::isNull(int column) const { return sqlite3_column_type(m_stmt, column) == SQLITE_NULL; }
 
-qint64 Statement::int64(int column) const
-{
-    return sqlite3_column_int64(m_stmt, column);
-}
+qint64 Statement::int64(int column) const { return sqlite3_column_int64(m_stmt, column); }
 
-double Statement::real(int column) const
-{
-    return sqlite3_column_double(m_stmt, column);
-}
+double Statement::real(int column) const { return sqlite3_column_double(m_stmt, column); }
 
 QString Statement::text(int column) const
 {
-    const auto *data = reinterpret_cast<const char *>(sqlite3_column_text(m_stmt, column));
+    const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
     const int bytes = sqlite3_column_bytes(m_stmt, column);
     return data ? QString::fromUtf8(data, bytes) : QString();
 }
@@ -248,14 +236,14 @@ std::optional<double> Statement::optionalReal(int column) const
 
 Database::~Database()
 {
-    for (const Cached &c : std::as_const(m_cache))
+    for (const Cached& c : std::as_const(m_cache))
         sqlite3_finalize(c.stmt);
     m_cache.clear();
     if (m_db)
         sqlite3_close_v2(m_db);
 }
 
-StoreResult<std::unique_ptr<Database>> Database::open(const QString &path, const Options &options)
+StoreResult<std::unique_ptr<Database>> Database::open(const QString& path, const Options& options)
 {
     std::unique_ptr<Database> db(new Database);
     db->m_path = path;
@@ -265,17 +253,15 @@ StoreResult<std::unique_ptr<Database>> Database::open(const QString &path, const
     // older version, or made under a looser umask, are tightened.
     if (!QFileInfo::exists(path))
         (void)createPrivateFile(path);   // on failure SQLite says why below
-    for (const char *suffix : {"", "-wal", "-shm", "-journal"})
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"})
         restrictToOwner(path + QLatin1String(suffix));
     const QFileInfo info(path);
-    for (const QFileInfo &backup : info.dir().entryInfoList({info.fileName() + QStringLiteral(".v*.bak")}, QDir::Files))
+    for (const QFileInfo& backup : info.dir().entryInfoList({info.fileName() + QStringLiteral(".v*.bak")}, QDir::Files))
         restrictToOwner(backup.filePath());
     const int rc = sqlite3_open_v2(file.constData(), &db->m_db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
-        StoreError e{QStringLiteral("Could not open the conversation database: %1.")
-                         .arg(describeSqliteError(rc, path)),
+        StoreError e{QStringLiteral("Could not open the conversation database: %1.").arg(describeSqliteError(rc, path)),
                      rc};
         return e;
     }
@@ -291,7 +277,7 @@ StoreResult<std::unique_ptr<Database>> Database::open(const QString &path, const
     return db;
 }
 
-StoreResult<Statement> Database::prepare(const char *sql)
+StoreResult<Statement> Database::prepare(const char* sql)
 {
     const QByteArray key = QByteArray::fromRawData(sql, int(qstrlen(sql)));
     auto it = m_cache.find(key);
@@ -299,23 +285,22 @@ StoreResult<Statement> Database::prepare(const char *sql)
         it->inUse = true;
         return Statement(this, it->stmt, false);
     }
-    sqlite3_stmt *stmt = nullptr;
+    sqlite3_stmt* stmt = nullptr;
     const bool cache = it == m_cache.end();
-    const int rc = sqlite3_prepare_v3(m_db, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &stmt,
-                                      nullptr);
+    const int rc = sqlite3_prepare_v3(m_db, sql, -1, cache ? SQLITE_PREPARE_PERSISTENT : 0, &stmt, nullptr);
     if (rc != SQLITE_OK) {
         qCWarning(lcStorage) << "prepare failed:" << sqlite3_errmsg(m_db) << "in" << sql;
         return error(QStringLiteral("prepare a query"), rc);
     }
     if (!cache)
-        return Statement(this, stmt, true); // same SQL already checked out (nested use)
+        return Statement(this, stmt, true);   // same SQL already checked out (nested use)
     m_cache.insert(QByteArray(sql), Cached{stmt, true});
     return Statement(this, stmt, false);
 }
 
-void Database::release(sqlite3_stmt *stmt)
+void Database::release(sqlite3_stmt* stmt)
 {
-    for (auto &c : m_cache) {
+    for (auto& c : m_cache) {
         if (c.stmt == stmt) {
             c.inUse = false;
             return;
@@ -323,9 +308,9 @@ void Database::release(sqlite3_stmt *stmt)
     }
 }
 
-StoreStatus Database::exec(const char *sql)
+StoreStatus Database::exec(const char* sql)
 {
-    char *message = nullptr;
+    char* message = nullptr;
     const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
     if (rc != SQLITE_OK) {
         qCWarning(lcStorage) << "exec failed:" << (message ? message : "") << "in" << sql;
@@ -335,7 +320,7 @@ StoreStatus Database::exec(const char *sql)
     return Done{};
 }
 
-StoreResult<qint64> Database::queryInt(const char *sql)
+StoreResult<qint64> Database::queryInt(const char* sql)
 {
     auto st = prepare(sql);
     if (!st)
@@ -346,7 +331,7 @@ StoreResult<qint64> Database::queryInt(const char *sql)
     return row.value() ? st->int64(0) : qint64(0);
 }
 
-StoreResult<QString> Database::queryText(const char *sql)
+StoreResult<QString> Database::queryText(const char* sql)
 {
     auto st = prepare(sql);
     if (!st)
@@ -357,26 +342,17 @@ StoreResult<QString> Database::queryText(const char *sql)
     return row.value() ? st->text(0) : QString();
 }
 
-qint64 Database::lastInsertRowId() const
-{
-    return sqlite3_last_insert_rowid(m_db);
-}
+qint64 Database::lastInsertRowId() const { return sqlite3_last_insert_rowid(m_db); }
 
-int Database::changes() const
-{
-    return sqlite3_changes(m_db);
-}
+int Database::changes() const { return sqlite3_changes(m_db); }
 
-bool Database::isReadOnly() const
-{
-    return sqlite3_db_readonly(m_db, "main") == 1;
-}
+bool Database::isReadOnly() const { return sqlite3_db_readonly(m_db, "main") == 1; }
 
-StoreError Database::error(const QString &action, int code) const
+StoreError Database::error(const QString& action, int code) const
 {
     if (code < 0)
         code = sqlite3_extended_errcode(m_db);
-    const char *raw = sqlite3_errmsg(m_db);
+    const char* raw = sqlite3_errmsg(m_db);
     // A bind error (e.g. SQLITE_TOOBIG) is not the connection's last error: use the code's text.
     if ((code & 0xff) != (sqlite3_extended_errcode(m_db) & 0xff))
         raw = sqlite3_errstr(code);
@@ -409,4 +385,4 @@ StoreStatus Database::Transaction::commit()
     return r;
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

@@ -20,24 +20,24 @@ class Database;
 
 class Statement {
 public:
-    Statement(Database *db, sqlite3_stmt *stmt, bool owned);
-    Statement(Statement &&other) noexcept;
-    Statement &operator=(Statement &&) = delete;
-    Statement(const Statement &) = delete;
+    Statement(Database* db, sqlite3_stmt* stmt, bool owned);
+    Statement(Statement&& other) noexcept;
+    Statement& operator=(Statement&&) = delete;
+    Statement(const Statement&) = delete;
     ~Statement();
 
     // Parameters are 1-based like sqlite3_bind_*. Text is bound as UTF-8 with its exact
     // length, so embedded NUL characters survive.
-    Statement &bind(int index, qint64 value);
-    Statement &bind(int index, int value) { return bind(index, qint64(value)); }
-    Statement &bind(int index, double value);
-    Statement &bind(int index, const QString &text);
-    Statement &bindUtf8(int index, const QByteArray &utf8);
-    Statement &bindNull(int index);
-    Statement &bindOptional(int index, const std::optional<qint64> &value);
-    Statement &bindOptional(int index, const std::optional<double> &value);
+    Statement& bind(int index, qint64 value);
+    Statement& bind(int index, int value) { return bind(index, qint64(value)); }
+    Statement& bind(int index, double value);
+    Statement& bind(int index, const QString& text);
+    Statement& bindUtf8(int index, const QByteArray& utf8);
+    Statement& bindNull(int index);
+    Statement& bindOptional(int index, const std::optional<qint64>& value);
+    Statement& bindOptional(int index, const std::optional<double>& value);
     // Empty text is stored as NULL (optional metadata fields).
-    Statement &bindTextOrNull(int index, const QString &text);
+    Statement& bindTextOrNull(int index, const QString& text);
 
     // true: a row is available; false: the statement finished.
     StoreResult<bool> step();
@@ -45,7 +45,7 @@ public:
     StoreStatus run();
     // Steps through every row, calling onRow() while the statement stands on it.
     template <typename OnRow>
-    StoreStatus forEachRow(OnRow &&onRow)
+    StoreStatus forEachRow(OnRow&& onRow)
     {
         for (;;) {
             auto r = step();
@@ -60,15 +60,15 @@ public:
     bool isNull(int column) const;
     qint64 int64(int column) const;
     double real(int column) const;
-    QString text(int column) const; // invalid UTF-8 in the file becomes U+FFFD
+    QString text(int column) const;   // invalid UTF-8 in the file becomes U+FFFD
     std::optional<qint64> optionalInt64(int column) const;
     std::optional<double> optionalReal(int column) const;
 
 private:
-    Database *m_db = nullptr;
-    sqlite3_stmt *m_stmt = nullptr;
+    Database* m_db = nullptr;
+    sqlite3_stmt* m_stmt = nullptr;
     bool m_owned = false;
-    int m_bindError = 0; // first failing sqlite3_bind_* code, reported by step()
+    int m_bindError = 0;   // first failing sqlite3_bind_* code, reported by step()
 };
 
 class Database {
@@ -82,69 +82,72 @@ public:
     };
 
     ~Database();
-    Database(const Database &) = delete;
-    Database &operator=(const Database &) = delete;
+    Database(const Database&) = delete;
+    Database& operator=(const Database&) = delete;
 
     // Opens (creating if needed) without writing anything to the file.
-    static StoreResult<std::unique_ptr<Database>> open(const QString &path, const Options &options);
+    static StoreResult<std::unique_ptr<Database>> open(const QString& path, const Options& options);
 
     // Returns a cached prepared statement (or a fresh one if the cached one is in use).
-    StoreResult<Statement> prepare(const char *sql);
+    StoreResult<Statement> prepare(const char* sql);
     // Runs one or more statements without results.
-    StoreStatus exec(const char *sql);
+    StoreStatus exec(const char* sql);
     // Runs a single-value query ("PRAGMA user_version").
-    StoreResult<qint64> queryInt(const char *sql);
-    StoreResult<QString> queryText(const char *sql);
+    StoreResult<qint64> queryInt(const char* sql);
+    StoreResult<QString> queryText(const char* sql);
 
     qint64 lastInsertRowId() const;
     int changes() const;
     bool isReadOnly() const;
     QString path() const { return m_path; }
-    sqlite3 *handle() const { return m_db; }
+    sqlite3* handle() const { return m_db; }
 
     // Builds a user-facing error for the last failure on this connection. `action` says what
     // was being done ("save the message"); the text names the file and what to do.
-    StoreError error(const QString &action, int code = -1) const;
+    StoreError error(const QString& action, int code = -1) const;
 
     class Transaction {
     public:
-        explicit Transaction(Database &db) : m_db(db) {}
+        explicit Transaction(Database& db)
+            : m_db(db)
+        {
+        }
         ~Transaction();
-        StoreStatus begin(); // BEGIN IMMEDIATE: writers take the lock up front
+        StoreStatus begin();   // BEGIN IMMEDIATE: writers take the lock up front
         StoreStatus commit();
 
     private:
-        Database &m_db;
+        Database& m_db;
         bool m_open = false;
     };
 
 private:
     friend class Statement;
     Database() = default;
-    void release(sqlite3_stmt *stmt);
+    void release(sqlite3_stmt* stmt);
 
-    sqlite3 *m_db = nullptr;
+    sqlite3* m_db = nullptr;
     QString m_path;
     struct Cached {
-        sqlite3_stmt *stmt = nullptr;
+        sqlite3_stmt* stmt = nullptr;
         bool inUse = false;
     };
     QHash<QByteArray, Cached> m_cache;
 };
 
 // Human text for an SQLite result code, naming the file ("the disk is full", ...).
-QString describeSqliteError(int code, const QString &path);
+QString describeSqliteError(int code, const QString& path);
 
 // Conversations are the user's alone, whatever the umask: the data folder is 0700, the database,
 // its -wal/-shm/-journal files and its backups 0600 (SQLite gives the files it creates next to
 // a database the database file's mode).
 // Creates `dir` (0700, parents as usual) or takes group/other access away from an existing one,
 // with the regular files directly in it (settings, lock, backups made by older versions).
-StoreStatus makePrivateFolder(const QString &dir);
+StoreStatus makePrivateFolder(const QString& dir);
 // Takes group/other access away from `file` if it exists.
-void restrictToOwner(const QString &file);
+void restrictToOwner(const QString& file);
 // Creates an empty file only its owner can read and write; fails if it exists (EEXIST) or
 // cannot be created.
-StoreStatus createPrivateFile(const QString &file);
+StoreStatus createPrivateFile(const QString& file);
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

@@ -16,17 +16,17 @@ const QByteArray kRaiseCommand = "raise\n";
 
 namespace {
 // Socket names are short file names in /tmp on Unix: derive one from the folder path.
-QString serverNameFor(const QString &dir)
+QString serverNameFor(const QString& dir)
 {
-    const QByteArray hash =
-        QCryptographicHash::hash(QFile::encodeName(dir), QCryptographicHash::Sha256).toHex();
+    const QByteArray hash = QCryptographicHash::hash(QFile::encodeName(dir), QCryptographicHash::Sha256).toHex();
     return QStringLiteral("causerie-") + QString::fromLatin1(hash.left(24));
 }
-} // namespace
+}   // namespace
 
-InstanceGuard::InstanceGuard(const QString &dataDir, QObject *parent)
-    : QObject(parent), m_dataDir(QFileInfo(dataDir).absoluteFilePath()),
-      m_serverName(serverNameFor(m_dataDir))
+InstanceGuard::InstanceGuard(const QString& dataDir, QObject* parent)
+    : QObject(parent)
+    , m_dataDir(QFileInfo(dataDir).absoluteFilePath())
+    , m_serverName(serverNameFor(m_dataDir))
 {
 }
 
@@ -63,9 +63,7 @@ InstanceGuard::Role InstanceGuard::acquire()
                          "conversations there.")
                           .arg(m_dataDir);
             return Role::Failed;
-        default:
-            m_error = tr("Cannot lock the data folder %1.").arg(m_dataDir);
-            return Role::Failed;
+        default: m_error = tr("Cannot lock the data folder %1.").arg(m_dataDir); return Role::Failed;
         }
     }
     m_server = new QLocalServer(this);
@@ -74,8 +72,7 @@ InstanceGuard::Role InstanceGuard::acquire()
     QLocalServer::removeServer(m_serverName);
     if (!m_server->listen(m_serverName)) {
         // Still the only writer; only "raise the window" will not work.
-        qCWarning(lcStorage) << "instance guard cannot listen on" << m_serverName << ":"
-                             << m_server->errorString();
+        qCWarning(lcStorage) << "instance guard cannot listen on" << m_serverName << ":" << m_server->errorString();
     }
     connect(m_server, &QLocalServer::newConnection, this, &InstanceGuard::onNewConnection);
     return Role::Primary;
@@ -83,7 +80,7 @@ InstanceGuard::Role InstanceGuard::acquire()
 
 void InstanceGuard::onNewConnection()
 {
-    while (QLocalSocket *socket = m_server->nextPendingConnection()) {
+    while (QLocalSocket* socket = m_server->nextPendingConnection()) {
         connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
         connect(socket, &QLocalSocket::readyRead, this, [this, socket] {
             if (!socket->canReadLine())
@@ -112,4 +109,4 @@ bool InstanceGuard::requestRaise(int timeoutMs)
     return true;
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

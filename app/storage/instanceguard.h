@@ -19,7 +19,7 @@ public:
     enum class Role { Primary, Secondary, Failed };
     Q_ENUM(Role)
 
-    explicit InstanceGuard(const QString &dataDir, QObject *parent = nullptr);
+    explicit InstanceGuard(const QString& dataDir, QObject* parent = nullptr);
     ~InstanceGuard() override;
 
     // Primary: this process owns the folder. Secondary: another live process does (call
@@ -28,7 +28,7 @@ public:
     // From a secondary: asks the primary to show its window. Returns false if it did not answer.
     bool requestRaise(int timeoutMs = 2000);
     QString errorString() const { return m_error; }
-    QString serverName() const { return m_serverName; } // final after acquire()
+    QString serverName() const { return m_serverName; }   // final after acquire()
 
 Q_SIGNALS:
     // In the primary: another instance was started on the same folder.
@@ -41,7 +41,7 @@ private:
     QString m_serverName;
     QString m_error;
     std::unique_ptr<QLockFile> m_lock;
-    QLocalServer *m_server = nullptr;
+    QLocalServer* m_server = nullptr;
 };
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

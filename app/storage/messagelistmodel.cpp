@@ -8,14 +8,15 @@ namespace causerie::storage {
 
 namespace {
 template <class T>
-QVariant optionalVariant(const std::optional<T> &v)
+QVariant optionalVariant(const std::optional<T>& v)
 {
     return v ? QVariant::fromValue(*v) : QVariant();
 }
-} // namespace
+}   // namespace
 
-MessageListModel::MessageListModel(ConversationStore *store, QObject *parent)
-    : QAbstractListModel(parent), m_store(store)
+MessageListModel::MessageListModel(ConversationStore* store, QObject* parent)
+    : QAbstractListModel(parent)
+    , m_store(store)
 {
     connect(store, &ConversationStore::messageAdded, this, &MessageListModel::onMessageAdded);
     connect(store, &ConversationStore::messageChanged, this, &MessageListModel::onMessageChanged);
@@ -34,7 +35,7 @@ void MessageListModel::setConversationId(qint64 id)
     Q_EMIT conversationIdChanged();
 }
 
-void MessageListModel::fail(const QString &message)
+void MessageListModel::fail(const QString& message)
 {
     m_error = message;
     Q_EMIT errorOccurred(message);
@@ -75,7 +76,7 @@ void MessageListModel::onMessageAdded(qint64 conversationId, qint64 messageId)
     }
     const qint64 lastId = m_rows.isEmpty() ? 0 : m_rows.back().id;
     if (m->parentId != lastId) {
-        reload(); // a new sibling (edit/regenerate): the active branch changed below its parent
+        reload();   // a new sibling (edit/regenerate): the active branch changed below its parent
         return;
     }
     beginInsertRows({}, int(m_rows.size()), int(m_rows.size()));
@@ -93,7 +94,7 @@ void MessageListModel::onMessageChanged(qint64 conversationId, qint64 messageId)
         fail(m.error().message);
         return;
     }
-    Message &r = m_rows[row];
+    Message& r = m_rows[row];
     const int siblingIndex = r.siblingIndex, siblingCount = r.siblingCount;
     r = std::move(m).value();
     r.siblingIndex = siblingIndex;
@@ -101,7 +102,7 @@ void MessageListModel::onMessageChanged(qint64 conversationId, qint64 messageId)
     Q_EMIT dataChanged(index(row), index(row));
 }
 
-bool MessageListModel::setStreamingText(qint64 messageId, const QString &text)
+bool MessageListModel::setStreamingText(qint64 messageId, const QString& text)
 {
     const int row = rowOf(messageId);
     if (row < 0)
@@ -111,7 +112,7 @@ bool MessageListModel::setStreamingText(qint64 messageId, const QString &text)
     return true;
 }
 
-bool MessageListModel::setStreamingReasoning(qint64 messageId, const QString &reasoning)
+bool MessageListModel::setStreamingReasoning(qint64 messageId, const QString& reasoning)
 {
     const int row = rowOf(messageId);
     if (row < 0)
@@ -121,16 +122,13 @@ bool MessageListModel::setStreamingReasoning(qint64 messageId, const QString &re
     return true;
 }
 
-int MessageListModel::rowCount(const QModelIndex &parent) const
-{
-    return parent.isValid() ? 0 : int(m_rows.size());
-}
+int MessageListModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : int(m_rows.size()); }
 
-QVariant MessageListModel::data(const QModelIndex &index, int role) const
+QVariant MessageListModel::data(const QModelIndex& index, int role) const
 {
     if (!checkIndex(index, CheckIndexOption::IndexIsValid | CheckIndexOption::ParentIsInvalid))
         return {};
-    const Message &m = m_rows.at(index.row());
+    const Message& m = m_rows.at(index.row());
     switch (role) {
     case Qt::DisplayRole:
     case ContentRole: return m.content;
@@ -175,4 +173,4 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
             {ReasoningRole, "reasoning"}};
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

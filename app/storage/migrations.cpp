@@ -10,7 +10,7 @@ namespace {
 
 // Version 1: conversations and a message tree. Status had no interrupted/cancelled yet and
 // there was no metadata, no full-text index and no remembered branch.
-StoreStatus migrateTo1(Database &db)
+StoreStatus migrateTo1(Database& db)
 {
     return db.exec(R"sql(
 CREATE TABLE conversations (
@@ -44,7 +44,7 @@ CREATE INDEX conversations_by_activity ON conversations(pinned DESC, updated_at 
 // Also: remembered active branch, soft delete for undo, FTS5 index kept in sync by triggers
 // (with a 3-character prefix index so search-as-you-type completion stays a single lookup).
 // The index holds `content` only: search finds what was said, not a model's reasoning (v3).
-StoreStatus migrateTo2(Database &db)
+StoreStatus migrateTo2(Database& db)
 {
     return db.exec(R"sql(
 ALTER TABLE conversations ADD COLUMN active_leaf_id INTEGER REFERENCES messages(id) ON DELETE SET NULL;
@@ -100,7 +100,7 @@ INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
 // Version 3: the reasoning ("thinking") text of an answer, kept apart from its content.
 // ADD COLUMN with a constant default rewrites no row, so no backup is needed. Not indexed
 // by messages_fts (see version 2): the FTS triggers fire on content only.
-StoreStatus migrateTo3(Database &db)
+StoreStatus migrateTo3(Database& db)
 {
     return db.exec("ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT ''");
 }
@@ -108,7 +108,7 @@ StoreStatus migrateTo3(Database &db)
 struct Step {
     int toVersion;
     bool destructive;
-    StoreStatus (*apply)(Database &);
+    StoreStatus (*apply)(Database&);
 };
 
 constexpr Step kSteps[] = {
@@ -118,12 +118,11 @@ constexpr Step kSteps[] = {
 };
 static_assert(std::size(kSteps) == kSchemaVersion, "one migration step per schema version");
 
-StoreResult<QString> backup(Database &db, int version)
+StoreResult<QString> backup(Database& db, int version)
 {
     QString path = db.path() + QStringLiteral(".v%1.bak").arg(version);
     if (QFile::exists(path))
-        path = db.path()
-            + QStringLiteral(".v%1-%2.bak").arg(version).arg(QDateTime::currentMSecsSinceEpoch());
+        path = db.path() + QStringLiteral(".v%1-%2.bak").arg(version).arg(QDateTime::currentMSecsSinceEpoch());
     auto st = db.prepare("VACUUM INTO ?1");
     if (!st)
         return st.error();
@@ -142,7 +141,7 @@ StoreResult<QString> backup(Database &db, int version)
     return path;
 }
 
-StoreStatus runStep(Database &db, const Step &step)
+StoreStatus runStep(Database& db, const Step& step)
 {
     // Foreign keys must be off while a table is rebuilt, and the pragma is a no-op inside a
     // transaction; they are checked explicitly before commit instead.
@@ -174,14 +173,13 @@ StoreStatus runStep(Database &db, const Step &step)
     return result;
 }
 
-} // namespace
+}   // namespace
 
-StoreResult<int> checkSchemaVersion(Database &db)
+StoreResult<int> checkSchemaVersion(Database& db)
 {
     auto version = db.queryInt("PRAGMA user_version");
     if (!version) {
-        return StoreError{QStringLiteral("Could not read the conversation database: %1")
-                              .arg(version.error().message),
+        return StoreError{QStringLiteral("Could not read the conversation database: %1").arg(version.error().message),
                           version.error().sqliteCode};
     }
     if (version.value() > kSchemaVersion) {
@@ -206,13 +204,13 @@ StoreResult<int> checkSchemaVersion(Database &db)
     return int(version.value());
 }
 
-StoreResult<MigrationReport> migrate(Database &db, int targetVersion)
+StoreResult<MigrationReport> migrate(Database& db, int targetVersion)
 {
     auto current = checkSchemaVersion(db);
     if (!current)
         return current.error();
     MigrationReport report{current.value(), current.value(), {}};
-    for (const Step &step : kSteps) {
+    for (const Step& step : kSteps) {
         if (step.toVersion <= report.toVersion || step.toVersion > targetVersion)
             continue;
         // A brand-new file has nothing to lose; an existing one is copied before a rebuild.
@@ -236,4 +234,4 @@ StoreResult<MigrationReport> migrate(Database &db, int targetVersion)
     return report;
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

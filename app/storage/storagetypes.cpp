@@ -24,17 +24,17 @@ QString roleName(MessageRole role)
     return QStringLiteral("user");
 }
 
-std::optional<MessageStatus> messageStatusFromString(const QString &text)
+std::optional<MessageStatus> messageStatusFromString(const QString& text)
 {
-    for (auto s : {MessageStatus::Streaming, MessageStatus::Done, MessageStatus::Interrupted,
-                   MessageStatus::Error, MessageStatus::Cancelled}) {
+    for (auto s : {MessageStatus::Streaming, MessageStatus::Done, MessageStatus::Interrupted, MessageStatus::Error,
+                   MessageStatus::Cancelled}) {
         if (statusName(s) == text)
             return s;
     }
     return std::nullopt;
 }
 
-std::optional<MessageRole> messageRoleFromString(const QString &text)
+std::optional<MessageRole> messageRoleFromString(const QString& text)
 {
     for (auto r : {MessageRole::System, MessageRole::User, MessageRole::Assistant}) {
         if (roleName(r) == text)
@@ -47,14 +47,13 @@ QString SearchHit::snippetHtml() const
 {
     QString html;
     int pos = 0;
-    for (const auto &[start, length] : matches) {
+    for (const auto& [start, length] : matches) {
         html += snippet.mid(pos, start - pos).toHtmlEscaped();
-        html += QLatin1String("<b>") + snippet.mid(start, length).toHtmlEscaped()
-            + QLatin1String("</b>");
+        html += QLatin1String("<b>") + snippet.mid(start, length).toHtmlEscaped() + QLatin1String("</b>");
         pos = start + length;
     }
     html += snippet.mid(pos).toHtmlEscaped();
     return html;
 }
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

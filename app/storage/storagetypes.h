@@ -15,8 +15,8 @@ enum class MessageRole { System, User, Assistant };
 
 QString statusName(MessageStatus status);
 QString roleName(MessageRole role);
-std::optional<MessageStatus> messageStatusFromString(const QString &text);
-std::optional<MessageRole> messageRoleFromString(const QString &text);
+std::optional<MessageStatus> messageStatusFromString(const QString& text);
+std::optional<MessageRole> messageRoleFromString(const QString& text);
 
 // What a finished generation reports; empty strings / nullopt are stored as NULL.
 struct MessageStats {
@@ -24,19 +24,19 @@ struct MessageStats {
     QString backend;
     std::optional<qint64> promptTokens;
     std::optional<qint64> completionTokens;
-    std::optional<double> ttftMs;          // time to first token, ms
-    std::optional<double> tokensPerSecond; // completion tokens / decode seconds
-    QString finishReason;                  // "stop", "length", "cancelled", ...
-    bool operator==(const MessageStats &) const = default;
+    std::optional<double> ttftMs;            // time to first token, ms
+    std::optional<double> tokensPerSecond;   // completion tokens / decode seconds
+    QString finishReason;                    // "stop", "length", "cancelled", ...
+    bool operator==(const MessageStats&) const = default;
 };
 
 struct Message {
     qint64 id = 0;
     qint64 conversationId = 0;
-    qint64 parentId = 0; // 0 = first message of the conversation (a root)
+    qint64 parentId = 0;   // 0 = first message of the conversation (a root)
     MessageRole role = MessageRole::User;
     QString content;
-    QString reasoning; // a reasoning model's thinking, shown folded above the answer; "" if none
+    QString reasoning;   // a reasoning model's thinking, shown folded above the answer; "" if none
     MessageStatus status = MessageStatus::Done;
     qint64 createdAt = 0;
     qint64 updatedAt = 0;
@@ -49,7 +49,7 @@ struct Message {
 
 struct NewMessage {
     qint64 conversationId = 0;
-    qint64 parentId = 0; // 0 = root; edit/regenerate pass the parent of the message they replace
+    qint64 parentId = 0;   // 0 = root; edit/regenerate pass the parent of the message they replace
     MessageRole role = MessageRole::User;
     QString content;
     MessageStatus status = MessageStatus::Done;
@@ -63,12 +63,12 @@ struct Conversation {
     qint64 id = 0;
     QString title;
     qint64 createdAt = 0;
-    qint64 updatedAt = 0; // last activity
+    qint64 updatedAt = 0;   // last activity
     bool pinned = false;
     QString backend;
     QString model;
     QString systemPrompt;
-    QJsonObject settings; // per-conversation sampling settings (temperature, top_p, ...)
+    QJsonObject settings;   // per-conversation sampling settings (temperature, top_p, ...)
     qint64 activeLeafId = 0;
 };
 
@@ -84,9 +84,9 @@ struct SearchHit {
     qint64 conversationId = 0;
     qint64 messageId = 0;
     QString conversationTitle;
-    QString snippet;                    // plain text
-    QList<QPair<int, int>> matches;     // (start, length) of each marked match within snippet
-    QString snippetHtml() const;        // snippet escaped, matches wrapped in <b>..</b>
+    QString snippet;                  // plain text
+    QList<QPair<int, int>> matches;   // (start, length) of each marked match within snippet
+    QString snippetHtml() const;      // snippet escaped, matches wrapped in <b>..</b>
 };
 
-} // namespace causerie::storage
+}   // namespace causerie::storage

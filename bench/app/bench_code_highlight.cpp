@@ -39,15 +39,15 @@ QString denseLine(qsizetype length)
     return s.left(length);
 }
 
-} // namespace
+}   // namespace
 
 int main(int argc, char** argv)
 {
     qputenv("QT_QPA_PLATFORM", qEnvironmentVariableIsSet("QT_QPA_PLATFORM") ? qgetenv("QT_QPA_PLATFORM") : "offscreen");
     QGuiApplication app(argc, argv);
     QCommandLineParser p;
-    const QCommandLineOption langOpt(QStringLiteral("language"), QStringLiteral("fence language"), QStringLiteral("name"),
-                                     QStringLiteral("cpp"));
+    const QCommandLineOption langOpt(QStringLiteral("language"), QStringLiteral("fence language"),
+                                     QStringLiteral("name"), QStringLiteral("cpp"));
     const QCommandLineOption maxOpt(QStringLiteral("max-length"), QStringLiteral("longest line of table 1"),
                                     QStringLiteral("chars"), QStringLiteral("16000"));
     const QCommandLineOption blockOpt(QStringLiteral("block"), QStringLiteral("code block size of table 2"),
@@ -71,7 +71,8 @@ int main(int argc, char** argv)
         const double t0 = threadCpuMs();
         const auto ranges = lines->highlight(line);
         const double ms = threadCpuMs() - t0;
-        std::printf("| %lld | %lld | %.2f | %.0f |\n", qlonglong(n), qlonglong(ranges.size()), ms, ms * 1e6 / double(n));
+        std::printf("| %lld | %lld | %.2f | %.0f |\n", qlonglong(n), qlonglong(ranges.size()), ms,
+                    ms * 1e6 / double(n));
     }
 
     // Lines of ordinary length, then one 200,000-character line, streamed.
@@ -104,14 +105,14 @@ int main(int argc, char** argv)
         }
         h.show(&doc, text, lang, true);   // the closing fence
         std::printf("| %s | %lld | %lld | %d | %.2f | %.0f |\n", qPrintable(name), qlonglong(text.size()),
-                    CodeLineHighlighter::charactersHighlighted() - before, deltas, longest,
-                    threadCpuMs() - start);
+                    CodeLineHighlighter::charactersHighlighted() - before, deltas, longest, threadCpuMs() - start);
     }
 
     QString prose;
     for (int i = 0; prose.size() < 400000; ++i)
         prose += QStringLiteral("## Part %1\n\nThe sea was *calm* that morning.\n\n- first item %1\n- second\n\n"
-                                "```python\nreturn x * %1\n```\n\n").arg(i);
+                                "```python\nreturn x * %1\n```\n\n")
+                     .arg(i);
     const QString answer = prose + QStringLiteral("```cpp\n") + longLine + QStringLiteral("\n```\n\n") + prose;
     std::printf("\n## A %lld-character answer streamed in 1,024-character deltas, split for the view\n\n",
                 qlonglong(answer.size()));

@@ -37,7 +37,8 @@ QString hostileAnswer(qsizetype total)
     for (int i = 0; prose.size() < (total - 200000) / 2; ++i) {
         prose += QStringLiteral("## Part %1\n\nThe sea was *calm* that morning, and the **boat** left the harbour "
                                 "at dawn with [a map](https://example.org/%1) and `a compass`.\n\n"
-                                "- first item %1\n- second item with more words in it\n\n").arg(i);
+                                "- first item %1\n- second item with more words in it\n\n")
+                     .arg(i);
         if (i % 8 == 7)
             prose += QStringLiteral("```python\ndef f%1(x):\n    return x * %1  # a comment\n```\n\n").arg(i);
     }
@@ -56,7 +57,7 @@ double threadCpuMs()
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
-} // namespace
+}   // namespace
 
 int main(int argc, char** argv)
 {
@@ -66,8 +67,8 @@ int main(int argc, char** argv)
     QCommandLineParser p;
     const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("GGUF model"), QStringLiteral("file"),
                                       QStringLiteral(CAUSERIE_SOURCE_DIR "/tests/data/tiny-mistral-q8_0.gguf"));
-    const QCommandLineOption tokensOpt(QStringLiteral("tokens"), QStringLiteral("tokens per answer"), QStringLiteral("n"),
-                                       QStringLiteral("500"));
+    const QCommandLineOption tokensOpt(QStringLiteral("tokens"), QStringLiteral("tokens per answer"),
+                                       QStringLiteral("n"), QStringLiteral("500"));
     const QCommandLineOption runsOpt(QStringLiteral("runs"), QStringLiteral("answers"), QStringLiteral("n"),
                                      QStringLiteral("3"));
     const QCommandLineOption threadsOpt(QStringLiteral("threads"), QStringLiteral("engine threads (0: all cores)"),
@@ -88,7 +89,8 @@ int main(int argc, char** argv)
     c.settings()->setTemperature(0.8);
     c.settings()->setSeed(1);
     const bool hostile = p.isSet(hostileOpt);
-    const QString answer = hostile ? hostileAnswer(std::max<qsizetype>(200000, p.value(sizeOpt).toLongLong())) : QString();
+    const QString answer =
+        hostile ? hostileAnswer(std::max<qsizetype>(200000, p.value(sizeOpt).toLongLong())) : QString();
     const qsizetype chunk = std::max<qsizetype>(1, p.value(chunkOpt).toLongLong());
     c.settings()->setMaxTokens(hostile ? 1 : p.value(tokensOpt).toInt());
     c.settings()->setRepeatPenalty(1.0);
@@ -110,7 +112,8 @@ int main(int argc, char** argv)
     if (hostile)
         std::printf("answer: %lld characters in deltas of %lld at 60 per second\n\n", qlonglong(answer.size()),
                     qlonglong(chunk));
-    std::printf(hostile ? "| run | deltas | seconds | deltas/s | GUI ticks |" : "| run | tokens | seconds | tokens/s | GUI ticks |");
+    std::printf(hostile ? "| run | deltas | seconds | deltas/s | GUI ticks |"
+                        : "| run | tokens | seconds | tokens/s | GUI ticks |");
     std::printf(" longest stall ms | its GUI CPU ms | it ended at ms | p99 stall ms |\n");
     std::printf("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     double worst = 0;
@@ -118,9 +121,9 @@ int main(int argc, char** argv)
         c.newChat();
         std::vector<double> gaps;
         double longestSoFar = -1;
-        double longestAt = 0;   // ms since send() when the longest gap ended
-        double longestCpu = 0;  // GUI thread CPU ms within it: far below the gap = the thread was
-                                // waiting for a core (a busy machine), not running our code
+        double longestAt = 0;    // ms since send() when the longest gap ended
+        double longestCpu = 0;   // GUI thread CPU ms within it: far below the gap = the thread was
+                                 // waiting for a core (a busy machine), not running our code
         QElapsedTimer clock;
         QTimer tick;
         tick.setTimerType(Qt::PreciseTimer);
@@ -149,16 +152,19 @@ int main(int argc, char** argv)
         while (c.chat()->generating())
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
         auto* messages = qobject_cast<causerie::storage::MessageListModel*>(c.messages());
-        int tokens = messages->data(messages->index(1, 0), causerie::storage::MessageListModel::CompletionTokensRole).toInt();
+        int tokens =
+            messages->data(messages->index(1, 0), causerie::storage::MessageListModel::CompletionTokensRole).toInt();
         if (hostile) {
             // The answer row exists: stream the prepared answer into it, one delta per 16 ms.
-            const qint64 answerId = messages->data(messages->index(1, 0), causerie::storage::MessageListModel::IdRole).toLongLong();
+            const qint64 answerId =
+                messages->data(messages->index(1, 0), causerie::storage::MessageListModel::IdRole).toLongLong();
             // As the chat controller's row is while it streams: "streaming" (the view shows a
             // streaming answer differently, e.g. its accessible name waits for the whole text).
             // The tiny model has finished its token: a second connection to the database marks
             // the row again (in SQL: the store refuses to set a message back to streaming) and
             // the list reads it back, before the first delta.
-            auto side = causerie::storage::ConversationStore::open(dir.filePath(QStringLiteral("data/conversations.db")));
+            auto side =
+                causerie::storage::ConversationStore::open(dir.filePath(QStringLiteral("data/conversations.db")));
             if (!side) {
                 std::fprintf(stderr, "error: %s\n", qPrintable(side.errorString()));
                 return 1;

@@ -24,7 +24,7 @@ namespace {
 // the benchmark can search a common, a middling and a rare word.
 QStringList makeVocabulary(int size)
 {
-    static const char *syllables[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa",
+    static const char* syllables[] = {"ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa",
                                       "do", "fe", "gu", "hi", "ja", "be", "co", "du", "el", "or"};
     QStringList words;
     for (int i = 0; i < size; ++i) {
@@ -47,7 +47,7 @@ struct Timing {
     QString note;
 };
 
-Timing summarize(const QString &name, std::vector<double> samples, double targetMs, const QString &note = {})
+Timing summarize(const QString& name, std::vector<double> samples, double targetMs, const QString& note = {})
 {
     std::sort(samples.begin(), samples.end());
     Timing t;
@@ -62,7 +62,7 @@ Timing summarize(const QString &name, std::vector<double> samples, double target
 }
 
 template <class F>
-std::vector<double> measure(int runs, F &&f)
+std::vector<double> measure(int runs, F&& f)
 {
     std::vector<double> samples;
     QElapsedTimer timer;
@@ -74,27 +74,26 @@ std::vector<double> measure(int runs, F &&f)
     return samples;
 }
 
-[[noreturn]] void die(const QString &what)
+[[noreturn]] void die(const QString& what)
 {
     std::fprintf(stderr, "bench_storage: %s\n", qPrintable(what));
     std::exit(1);
 }
 
 template <class T>
-T check(StoreResult<T> r, const char *what)
+T check(StoreResult<T> r, const char* what)
 {
     if (!r)
         die(QStringLiteral("%1: %2").arg(QLatin1String(what), r.errorString()));
     return std::move(r).value();
 }
 
-void generate(ConversationStore &store, int conversations, qint64 messages, const QStringList &vocab)
+void generate(ConversationStore& store, int conversations, qint64 messages, const QStringList& vocab)
 {
-    Database &db = store.database();
+    Database& db = store.database();
     // Building a throwaway file: no journal, no syncs, a big cache. The app's settings (WAL,
     // synchronous=NORMAL) are restored before anything is timed.
-    check(db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"),
-          "bulk settings");
+    check(db.exec("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -262144"), "bulk settings");
     Database::Transaction tx(db);
     check(tx.begin(), "begin");
     QRandomGenerator rng(42);
@@ -156,13 +155,12 @@ void generate(ConversationStore &store, int conversations, qint64 messages, cons
             std::fprintf(stderr, "  generated %d conversations, %lld messages\n", c + 1, written);
     }
     check(tx.commit(), "commit");
-    check(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000"),
-          "app settings");
+    check(db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA cache_size = -2000"), "app settings");
 }
 
-} // namespace
+}   // namespace
 
-int main(int argc, char **argv)
+int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     QCommandLineParser parser;
@@ -170,10 +168,10 @@ int main(int argc, char **argv)
     parser.addHelpOption();
     parser.addOption({QStringLiteral("conversations"), QStringLiteral("Conversations to generate."),
                       QStringLiteral("n"), QStringLiteral("10000")});
-    parser.addOption({QStringLiteral("messages"), QStringLiteral("Messages to generate."),
-                      QStringLiteral("n"), QStringLiteral("1000000")});
-    parser.addOption({QStringLiteral("db"), QStringLiteral("Database file (kept; reused if it exists)."),
-                      QStringLiteral("path")});
+    parser.addOption({QStringLiteral("messages"), QStringLiteral("Messages to generate."), QStringLiteral("n"),
+                      QStringLiteral("1000000")});
+    parser.addOption(
+        {QStringLiteral("db"), QStringLiteral("Database file (kept; reused if it exists)."), QStringLiteral("path")});
     parser.process(app);
     const int conversations = parser.value(QStringLiteral("conversations")).toInt();
     const qint64 messages = parser.value(QStringLiteral("messages")).toLongLong();
@@ -191,8 +189,8 @@ int main(int argc, char **argv)
         auto store = check(ConversationStore::open(path), "open");
         const qint64 existing = check(store->database().queryInt("SELECT count(*) FROM messages"), "count");
         if (existing == 0) {
-            std::fprintf(stderr, "generating %d conversations, %lld messages into %s\n", conversations,
-                         messages, qPrintable(path));
+            std::fprintf(stderr, "generating %d conversations, %lld messages into %s\n", conversations, messages,
+                         qPrintable(path));
             generate(*store, conversations, messages, vocab);
             generateSeconds = double(timer.elapsed()) / 1000.0;
         } else if (existing != messages) {
@@ -203,28 +201,34 @@ int main(int argc, char **argv)
 
     std::vector<Timing> rows;
     std::unique_ptr<ConversationStore> store;
-    rows.push_back(summarize(QStringLiteral("open the database"), measure(20, [&] {
-                                 store.reset();
-                                 store = check(ConversationStore::open(path), "open");
-                             }),
+    rows.push_back(summarize(QStringLiteral("open the database"),
+                             measure(20,
+                                     [&] {
+                                         store.reset();
+                                         store = check(ConversationStore::open(path), "open");
+                                     }),
                              100, QStringLiteral("close + open: schema check, recovery, purge")));
-    rows.push_back(summarize(QStringLiteral("list first page (50)"), measure(200, [&] {
-                                 if (check(store->listConversations(0, 50), "list").size() != 50)
-                                     die(QStringLiteral("short page"));
-                             }),
+    rows.push_back(summarize(QStringLiteral("list first page (50)"),
+                             measure(200,
+                                     [&] {
+                                         if (check(store->listConversations(0, 50), "list").size() != 50)
+                                             die(QStringLiteral("short page"));
+                                     }),
                              5));
-    rows.push_back(summarize(QStringLiteral("open conversation (200 messages)"), measure(200, [&] {
-                                 if (check(store->activePath(1), "path").size() != 200)
-                                     die(QStringLiteral("conversation 1 should have 200 messages"));
-                             }),
+    rows.push_back(summarize(QStringLiteral("open conversation (200 messages)"),
+                             measure(200,
+                                     [&] {
+                                         if (check(store->activePath(1), "path").size() != 200)
+                                             die(QStringLiteral("conversation 1 should have 200 messages"));
+                                     }),
                              5));
     // Word ranks 1, 100 and 3000 of the Zipf vocabulary: very common, middling, rare.
     for (int rank : {0, 99, 2999}) {
         const QString w = vocab[rank];
         int hits = 0;
         auto samples = measure(30, [&] { hits = int(check(store->search(w, 50), "search").size()); });
-        rows.push_back(summarize(QStringLiteral("search \"%1\" (word rank %2)").arg(w).arg(rank + 1),
-                                 samples, 50, QStringLiteral("%1 hits shown (limit 50)").arg(hits)));
+        rows.push_back(summarize(QStringLiteral("search \"%1\" (word rank %2)").arg(w).arg(rank + 1), samples, 50,
+                                 QStringLiteral("%1 hits shown (limit 50)").arg(hits)));
     }
     // Search as you type: a 3-letter prefix that no whole word matches, so the prefix
     // completion (merging every matching word's postings) runs.
@@ -236,35 +240,41 @@ int main(int argc, char **argv)
                                  QStringLiteral("%1 hits shown; completes the last word").arg(hits)));
     }
     qint64 parent = check(store->conversation(1), "conversation").activeLeafId;
-    rows.push_back(summarize(QStringLiteral("append a message"), measure(200, [&] {
-                                 parent = check(store->appendMessage({1, parent, MessageRole::User,
-                                                                      QStringLiteral("one more question about %1").arg(vocab[7]),
-                                                                      MessageStatus::Done, {}}),
-                                                "append");
-                             }),
+    rows.push_back(summarize(QStringLiteral("append a message"),
+                             measure(200,
+                                     [&] {
+                                         parent = check(store->appendMessage(
+                                                            {1,
+                                                             parent,
+                                                             MessageRole::User,
+                                                             QStringLiteral("one more question about %1").arg(vocab[7]),
+                                                             MessageStatus::Done,
+                                                             {}}),
+                                                        "append");
+                                     }),
                              5, QStringLiteral("one transaction: insert + FTS + conversation activity")));
-    const qint64 streaming = check(store->appendMessage({1, parent, MessageRole::Assistant, {},
-                                                         MessageStatus::Streaming, {}}),
-                                   "append");
+    const qint64 streaming =
+        check(store->appendMessage({1, parent, MessageRole::Assistant, {}, MessageStatus::Streaming, {}}), "append");
     QString text;
-    rows.push_back(summarize(QStringLiteral("update a streaming message"), measure(200, [&] {
-                                 text += QStringLiteral("%1 %2 ").arg(vocab[3], vocab[40]);
-                                 check(store->updateStreamingText(streaming, text), "update");
-                             }),
+    rows.push_back(summarize(QStringLiteral("update a streaming message"),
+                             measure(200,
+                                     [&] {
+                                         text += QStringLiteral("%1 %2 ").arg(vocab[3], vocab[40]);
+                                         check(store->updateStreamingText(streaming, text), "update");
+                                     }),
                              5, QStringLiteral("text grows to %1 chars").arg(200 * 16)));
 
-    std::printf("\nConversation store, %d conversations, %lld messages, file %.0f MiB%s\n\n",
-                conversations, messages, fileMiB,
-                generateSeconds > 0 ? qPrintable(QStringLiteral(", generated in %1 s").arg(generateSeconds, 0, 'f', 1))
-                                    : "");
+    std::printf(
+        "\nConversation store, %d conversations, %lld messages, file %.0f MiB%s\n\n", conversations, messages, fileMiB,
+        generateSeconds > 0 ? qPrintable(QStringLiteral(", generated in %1 s").arg(generateSeconds, 0, 'f', 1)) : "");
     std::printf("| operation | runs | median ms | p95 ms | max ms | target ms | ok | note |\n");
     std::printf("|---|---:|---:|---:|---:|---:|:-:|---|\n");
     bool allOk = true;
-    for (const Timing &t : rows) {
+    for (const Timing& t : rows) {
         const bool ok = t.p95Ms <= t.targetMs;
         allOk = allOk && ok;
-        std::printf("| %s | %d | %.3f | %.3f | %.3f | %.0f | %s | %s |\n", qPrintable(t.name), t.runs,
-                    t.medianMs, t.p95Ms, t.maxMs, t.targetMs, ok ? "yes" : "NO", qPrintable(t.note));
+        std::printf("| %s | %d | %.3f | %.3f | %.3f | %.0f | %s | %s |\n", qPrintable(t.name), t.runs, t.medianMs,
+                    t.p95Ms, t.maxMs, t.targetMs, ok ? "yes" : "NO", qPrintable(t.note));
     }
     std::printf("\n(ok = p95 within target)\n");
     return allOk ? 0 : 2;

@@ -11,7 +11,7 @@
 #ifndef __AVX2__
 namespace causerie::kernels::avx2 {
 void attention_head(const AttentionShape&, const float*, const uint16_t*, const uint16_t*, int64_t, float*, float*) {}
-} // namespace causerie::kernels::avx2
+}   // namespace causerie::kernels::avx2
 #else
 #include <immintrin.h>
 
@@ -26,7 +26,10 @@ inline float hsum(__m256 v)
     return _mm_cvtss_f32(s);
 }
 
-inline __m256 load_h8(const uint16_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+inline __m256 load_h8(const uint16_t* p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
 inline void store_h8(uint16_t* p, __m256 v)
 {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
@@ -50,7 +53,7 @@ inline float dot_q_k(const float* q16, const uint16_t* k, int64_t hd)
     return dot;
 }
 
-} // namespace
+}   // namespace
 
 void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                     float* out, float* scratch)
@@ -96,5 +99,5 @@ void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, 
         out[i] = _cvtsh_ss(acc[i]) * inv;
 }
 
-} // namespace causerie::kernels::avx2
-#endif // __AVX2__
+}   // namespace causerie::kernels::avx2
+#endif   // __AVX2__

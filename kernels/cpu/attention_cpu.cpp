@@ -15,8 +15,8 @@ int64_t attention_scratch_floats(const AttentionShape& s)
     return s.head_dim + (s.value_dim + 1) / 2 + 8;
 }
 
-void attention_head_scalar(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v,
-                           int64_t n_kv, float* out, float* scratch)
+void attention_head_scalar(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
+                           float* out, float* scratch)
 {
     const int64_t hd = s.head_dim, vd = s.value_dim;
     float* q16 = scratch;
@@ -52,8 +52,8 @@ void attention_head_scalar(const AttentionShape& s, const float* q, const uint16
         out[i] = fp16_to_fp32(acc[i]) * inv;
 }
 
-void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v,
-                        int64_t n_kv, float* out, float* scratch)
+void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
+                        float* out, float* scratch)
 {
     if (cpu_features().avx2)
         avx2::attention_head(s, q, k, v, n_kv, out, scratch);
@@ -61,4 +61,4 @@ void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t*
         attention_head_scalar(s, q, k, v, n_kv, out, scratch);
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

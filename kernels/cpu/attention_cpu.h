@@ -20,17 +20,17 @@ int64_t attention_scratch_floats(const AttentionShape& s);
 
 // out (value_dim) = sum_j softmax_j(scale * q.k_j) v_j over positions j in [0, n_kv).
 // q: (head_dim) floats; k/v: position j at k + j*k_stride / v + j*v_stride (IEEE halves).
-void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v,
-                        int64_t n_kv, float* out, float* scratch);
+void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
+                        float* out, float* scratch);
 
 // The scalar version (the fallback, and the oracle for the SIMD one): products and sums in float,
 // the V accumulator rounded to F16 after every multiply and every add.
-void attention_head_scalar(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v,
-                           int64_t n_kv, float* out, float* scratch);
+void attention_head_scalar(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
+                           float* out, float* scratch);
 
 namespace avx2 {
 void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                     float* out, float* scratch);
-} // namespace avx2
+}   // namespace avx2
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

@@ -36,8 +36,8 @@ CpuFeatures detect()
     if (!osxsave || !avx)
         return f;
     const unsigned long long xcr0 = read_xcr0();
-    const bool ymm_saved = (xcr0 & 0x6) == 0x6;            // SSE + AVX state
-    const bool zmm_saved = (xcr0 & 0xE6) == 0xE6;          // + opmask, ZMM_Hi256, Hi16_ZMM
+    const bool ymm_saved = (xcr0 & 0x6) == 0x6;     // SSE + AVX state
+    const bool zmm_saved = (xcr0 & 0xE6) == 0xE6;   // + opmask, ZMM_Hi256, Hi16_ZMM
     if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
         return f;
     const bool avx2 = b & (1u << 5);
@@ -57,7 +57,7 @@ CpuFeatures detect()
     return f;
 }
 
-} // namespace
+}   // namespace
 
 const CpuFeatures& cpu_features()
 {
@@ -75,4 +75,4 @@ std::string cpu_features_summary()
     return "scalar";
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

@@ -6,8 +6,8 @@
 namespace causerie::kernels {
 
 struct CpuFeatures {
-    bool avx2 = false;       // AVX2 + FMA + F16C, and the OS saves YMM registers
-    bool avx512 = false;     // AVX-512 F/BW/VL, and the OS saves ZMM/opmask registers
+    bool avx2 = false;     // AVX2 + FMA + F16C, and the OS saves YMM registers
+    bool avx512 = false;   // AVX-512 F/BW/VL, and the OS saves ZMM/opmask registers
     bool avx512_vnni = false;
 };
 
@@ -18,4 +18,4 @@ const CpuFeatures& cpu_features();
 // "AVX2+FMA+F16C", "AVX-512 VNNI", "scalar": what the optimized kernels actually dispatch to.
 std::string cpu_features_summary();
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

@@ -12,7 +12,8 @@ namespace causerie::kernels {
 // IEEE half: 1 sign, 5 exponent (bias 15), 10 mantissa bits. Exponent 0 = zero/subnormal
 // (value m * 2^-24), exponent 31 = inf/NaN.
 
-float fp16_to_fp32(uint16_t h) {
+float fp16_to_fp32(uint16_t h)
+{
     const uint32_t sign = uint32_t(h & 0x8000u) << 16;
     const uint32_t exp = (h >> 10) & 0x1Fu;
     const uint32_t mant = h & 0x3FFu;
@@ -22,45 +23,47 @@ float fp16_to_fp32(uint16_t h) {
         return std::bit_cast<float>(std::bit_cast<uint32_t>(mag) | sign);
     }
     if (exp == 31)
-        return std::bit_cast<float>(sign | 0x7F800000u | mant << 13); // inf, or NaN with payload
+        return std::bit_cast<float>(sign | 0x7F800000u | mant << 13);   // inf, or NaN with payload
     return std::bit_cast<float>(sign | (exp + 112) << 23 | mant << 13);
 }
 
-uint16_t fp32_to_fp16(float f) {
+uint16_t fp32_to_fp16(float f)
+{
     const uint32_t x = std::bit_cast<uint32_t>(f);
     const uint16_t sign = uint16_t((x >> 16) & 0x8000u);
     const uint32_t abs = x & 0x7FFFFFFFu;
     if (abs > 0x7F800000u)
-        return uint16_t(sign | 0x7E00u); // NaN -> quiet NaN
+        return uint16_t(sign | 0x7E00u);   // NaN -> quiet NaN
     if (abs >= 0x477FF000u)
-        return uint16_t(sign | 0x7C00u); // >= 65520 rounds to inf (65504 is the largest half)
+        return uint16_t(sign | 0x7C00u);   // >= 65520 rounds to inf (65504 is the largest half)
     const uint32_t exp = abs >> 23;
     if (exp < 113) {
         // Below 2^-14: subnormal half, code = round_even(value / 2^-24) = (m * 2^(exp-126)).
         const uint32_t shift = 126 - exp;
         if (shift > 24)
-            return sign; // < 2^-25 (or exactly 2^-25, a tie that goes to even 0)
+            return sign;   // < 2^-25 (or exactly 2^-25, a tie that goes to even 0)
         const uint32_t m = (abs & 0x7FFFFFu) | 0x800000u;
         uint32_t code = m >> shift;
         const uint32_t rem = m & ((1u << shift) - 1);
         const uint32_t half = 1u << (shift - 1);
         if (rem > half || (rem == half && (code & 1u)))
-            ++code; // may carry into the smallest normal, which is the right encoding
+            ++code;   // may carry into the smallest normal, which is the right encoding
         return uint16_t(sign | code);
     }
     uint32_t code = (exp - 112) << 10 | (abs & 0x7FFFFFu) >> 13;
     const uint32_t rem = abs & 0x1FFFu;
     if (rem > 0x1000u || (rem == 0x1000u && (code & 1u)))
-        ++code; // a carry into the exponent is correct rounding; inf was excluded above
+        ++code;   // a carry into the exponent is correct rounding; inf was excluded above
     return uint16_t(sign | code);
 }
 
 float bf16_to_fp32(uint16_t h) { return std::bit_cast<float>(uint32_t(h) << 16); }
 
-uint16_t fp32_to_bf16(float f) {
+uint16_t fp32_to_bf16(float f)
+{
     const uint32_t x = std::bit_cast<uint32_t>(f);
     if ((x & 0x7FFFFFFFu) > 0x7F800000u)
-        return uint16_t((x >> 16) | 0x40u); // keep sign and top payload, force quiet
+        return uint16_t((x >> 16) | 0x40u);   // keep sign and top payload, force quiet
     return uint16_t((x + 0x7FFFu + ((x >> 16) & 1u)) >> 16);
 }
 
@@ -69,7 +72,8 @@ namespace {
 
 using namespace blocks;
 
-void dequant_q4_0(const void* src, float* y, int64_t nb) {
+void dequant_q4_0(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ4_0>(src, i);
         const float d = fp16_to_fp32(b.d);
@@ -80,7 +84,8 @@ void dequant_q4_0(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q4_1(const void* src, float* y, int64_t nb) {
+void dequant_q4_1(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ4_1>(src, i);
         const float d = fp16_to_fp32(b.d);
@@ -92,7 +97,8 @@ void dequant_q4_1(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q5_0(const void* src, float* y, int64_t nb) {
+void dequant_q5_0(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ5_0>(src, i);
         const float d = fp16_to_fp32(b.d);
@@ -104,7 +110,8 @@ void dequant_q5_0(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q5_1(const void* src, float* y, int64_t nb) {
+void dequant_q5_1(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ5_1>(src, i);
         const float d = fp16_to_fp32(b.d);
@@ -117,7 +124,8 @@ void dequant_q5_1(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q8_0(const void* src, float* y, int64_t nb) {
+void dequant_q8_0(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ8_0>(src, i);
         const float d = fp16_to_fp32(b.d);
@@ -126,7 +134,8 @@ void dequant_q8_0(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q8_1(const void* src, float* y, int64_t nb) {
+void dequant_q8_1(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ8_1>(src, i);
         const float d = fp16_to_fp32(b.d);
@@ -136,8 +145,9 @@ void dequant_q8_1(const void* src, float* y, int64_t nb) {
 }
 
 // Q4_K and Q5_K: x = (d * sc[s]) * q - dmin * m[s] for sub-block s = e / 32, as ggml computes it.
-void dequant_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t scales[12],
-                         const int q[QK_K], float* y) {
+void dequant_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t scales[12], const int q[QK_K],
+                         float* y)
+{
     const float d = fp16_to_fp32(d16);
     const float dmin = fp16_to_fp32(dmin16);
     int sc[8], m[8];
@@ -150,7 +160,8 @@ void dequant_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_
     }
 }
 
-void dequant_q4_k(const void* src, float* y, int64_t nb) {
+void dequant_q4_k(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ4_K>(src, i);
         int q[QK_K];
@@ -159,7 +170,8 @@ void dequant_q4_k(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q5_k(const void* src, float* y, int64_t nb) {
+void dequant_q5_k(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ5_K>(src, i);
         int q[QK_K];
@@ -169,7 +181,8 @@ void dequant_q5_k(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q6_k(const void* src, float* y, int64_t nb) {
+void dequant_q6_k(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ6_K>(src, i);
         const float d = fp16_to_fp32(b.d);
@@ -180,7 +193,8 @@ void dequant_q6_k(const void* src, float* y, int64_t nb) {
     }
 }
 
-void dequant_q8_k(const void* src, float* y, int64_t nb) {
+void dequant_q8_k(const void* src, float* y, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i) {
         const auto b = load_block<BlockQ8_K>(src, i);
         for (int e = 0; e < QK_K; ++e)
@@ -188,14 +202,13 @@ void dequant_q8_k(const void* src, float* y, int64_t nb) {
     }
 }
 
-} // namespace
+}   // namespace
 
-void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n) {
+void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n)
+{
     const auto* p = static_cast<const uint8_t*>(src);
     switch (type) {
-    case TensorType::F32:
-        std::memcpy(dst, src, size_t(n) * sizeof(float));
-        return;
+    case TensorType::F32: std::memcpy(dst, src, size_t(n) * sizeof(float)); return;
     case TensorType::F16:
         for (int64_t i = 0; i < n; ++i) {
             uint16_t h;
@@ -221,8 +234,7 @@ void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n)
     case TensorType::Q6_K: dequant_q6_k(src, dst, n / QK_K); return;
     case TensorType::Q8_K: dequant_q8_k(src, dst, n / QK_K); return;
     case TensorType::Q2_K:
-    case TensorType::Q3_K:
-        break;
+    case TensorType::Q3_K: break;
     }
     // Not implemented (callers check type_traits()->supported first): NaN makes a missed check
     // visible in any result instead of silently producing plausible numbers.
@@ -230,4 +242,4 @@ void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n)
         dst[i] = std::numeric_limits<float>::quiet_NaN();
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

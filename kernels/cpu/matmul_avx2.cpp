@@ -28,7 +28,7 @@ namespace causerie::kernels::CAUSERIE_MATMUL_NS {
 bool supports(TensorType) { return false; }
 bool convert(TensorType, const float*, int64_t, void*) { return false; }
 void matmul(TensorType, const void*, size_t, int64_t, int64_t, const void*, size_t, int64_t, float*, int64_t) {}
-} // namespace causerie::kernels::CAUSERIE_MATMUL_NS
+}   // namespace causerie::kernels::CAUSERIE_MATMUL_NS
 #else
 #include <immintrin.h>
 
@@ -41,7 +41,12 @@ inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 inline float half(uint16_t h) { return _cvtsh_ss(h); }
 
-inline uint16_t load_u16(const uint8_t* p) { uint16_t v; std::memcpy(&v, p, 2); return v; }
+inline uint16_t load_u16(const uint8_t* p)
+{
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+}
 
 inline float hsum(__m256 v)
 {
@@ -89,10 +94,7 @@ inline __m256i madd_add(__m256i acc, __m256i a, __m256i b)
 }
 
 // Signed weight codes w (|w| <= 128) times activation codes y.
-inline __m256i dot_s8_s8(__m256i w, __m256i y)
-{
-    return dot_u8_s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(y, w));
-}
+inline __m256i dot_s8_s8(__m256i w, __m256i y) { return dot_u8_s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(y, w)); }
 
 // 16 packed bytes -> 32 nibbles: element j < 16 from the low nibble of byte j, j >= 16 from the
 // high nibble of byte j - 16 (the legacy block layout).
@@ -109,8 +111,7 @@ inline __m256i high_bits_32(const uint8_t* qh)
     uint32_t h;
     std::memcpy(&h, qh, 4);
     const __m256i spread = _mm256_shuffle_epi8(
-        _mm256_set1_epi32(int(h)),
-        _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
+        _mm256_set1_epi32(int(h)), _mm256_set_epi64x(0x0303030303030303, 0x0202020202020202, 0x0101010101010101, 0));
     const __m256i bit = _mm256_set1_epi64x(int64_t(0x8040201008040201ULL));
     const __m256i set = _mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit);
     return _mm256_and_si256(set, _mm256_set1_epi8(0x10));
@@ -127,8 +128,9 @@ constexpr int kMaxTokens = 4;
 template <int NT, TensorType T>
 void row_q_0(const uint8_t* w, const uint8_t* const* x, int64_t nb, float* out)
 {
-    constexpr size_t wbytes = T == TensorType::Q4_0 ? sizeof(BlockQ4_0)
-                            : T == TensorType::Q5_0 ? sizeof(BlockQ5_0) : sizeof(BlockQ8_0);
+    constexpr size_t wbytes = T == TensorType::Q4_0   ? sizeof(BlockQ4_0)
+                              : T == TensorType::Q5_0 ? sizeof(BlockQ5_0)
+                                                      : sizeof(BlockQ8_0);
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t)
         acc[t] = _mm256_setzero_ps();
@@ -178,8 +180,9 @@ void tile_q_0(const uint8_t* w, size_t w_row_bytes, const uint8_t* const* x, con
               const int32_t* const* xc, int64_t nb, float* out)
 {
     constexpr bool kUnsigned = T != TensorType::Q8_0;
-    constexpr size_t wbytes = T == TensorType::Q4_0 ? sizeof(BlockQ4_0)
-                            : T == TensorType::Q5_0 ? sizeof(BlockQ5_0) : sizeof(BlockQ8_0);
+    constexpr size_t wbytes = T == TensorType::Q4_0   ? sizeof(BlockQ4_0)
+                              : T == TensorType::Q5_0 ? sizeof(BlockQ5_0)
+                                                      : sizeof(BlockQ8_0);
     __m256 acc[MR][NT];
     for (int r = 0; r < MR; ++r)
         for (int t = 0; t < NT; ++t)
@@ -222,14 +225,16 @@ void tile_q_0(const uint8_t* w, size_t w_row_bytes, const uint8_t* const* x, con
             out[r * NT + t] = hsum(acc[r][t]);
 }
 
-using TileKernel = void (*)(const uint8_t*, size_t, const uint8_t* const*, const float* const*,
-                           const int32_t* const*, int64_t, float*);
+using TileKernel = void (*)(const uint8_t*, size_t, const uint8_t* const*, const float* const*, const int32_t* const*,
+                            int64_t, float*);
 
 template <TensorType T, int MR>
 constexpr TileKernel tile_for(int nt)
 {
-    return nt == 1 ? tile_q_0<MR, 1, T> : nt == 2 ? tile_q_0<MR, 2, T> : nt == 3 ? tile_q_0<MR, 3, T>
-                                                                                  : tile_q_0<MR, 4, T>;
+    return nt == 1   ? tile_q_0<MR, 1, T>
+           : nt == 2 ? tile_q_0<MR, 2, T>
+           : nt == 3 ? tile_q_0<MR, 3, T>
+                     : tile_q_0<MR, 4, T>;
 }
 
 // Q4_1 weights against Q8_1: unsigned codes plus the block min times Q8_1's s = d*sum(y).
@@ -262,7 +267,12 @@ void row_q4_1(const uint8_t* w, const uint8_t* const* x, int64_t nb, float* out)
 constexpr size_t kQ8KQs = offsetof(BlockQ8_K, qs);
 constexpr size_t kQ8KBsums = offsetof(BlockQ8_K, bsums);
 
-inline float q8k_d(const uint8_t* bx) { float d; std::memcpy(&d, bx, 4); return d; }
+inline float q8k_d(const uint8_t* bx)
+{
+    float d;
+    std::memcpy(&d, bx, 4);
+    return d;
+}
 
 // Q4_K / Q5_K against Q8_K. The integer sums per super-block are exact, then combined with the
 // scales exactly as the reference does, so results equal vec_dot_ref's bit for bit.
@@ -314,7 +324,8 @@ void row_k4(const uint8_t* w, const uint8_t* const* x, int64_t nb, float* out)
             }
             // scale 2p (bytes 4p, 4p+1 of sc8) and 2p+1 in every 16-bit lane
             const __m256i sc_lo = _mm256_shuffle_epi8(sc8x2, _mm256_set1_epi16(int16_t((4 * p + 1) << 8 | (4 * p))));
-            const __m256i sc_hi = _mm256_shuffle_epi8(sc8x2, _mm256_set1_epi16(int16_t((4 * p + 3) << 8 | (4 * p + 2))));
+            const __m256i sc_hi =
+                _mm256_shuffle_epi8(sc8x2, _mm256_set1_epi16(int16_t((4 * p + 3) << 8 | (4 * p + 2))));
             for (int t = 0; t < NT; ++t) {
                 const uint8_t* y = x[t] + size_t(i) * sizeof(BlockQ8_K) + kQ8KQs + 64 * p;
                 const __m256i plo = _mm256_maddubs_epi16(lo, load256(y));
@@ -456,13 +467,37 @@ constexpr KernelSet make_set(int64_t block)
     return KernelSet{{nullptr, K<1>::run, K<2>::run, K<3>::run, K<4>::run}, block};
 }
 
-template <TensorType T> struct Q0 { template <int NT> struct K { static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q_0<NT, T>(w, x, n, o); } }; };
-template <int NT> struct KQ41 { static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q4_1<NT>(w, x, n, o); } };
-template <int NT> struct KQ4K { static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, false>(w, x, n, o); } };
-template <int NT> struct KQ5K { static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, true>(w, x, n, o); } };
-template <int NT> struct KQ6K { static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q6_k<NT>(w, x, n, o); } };
-template <int NT> struct KF16 { static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT>(w, x, n, o); } };
-template <int NT> struct KF32 { static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f32<NT>(w, x, n, o); } };
+template <TensorType T>
+struct Q0 {
+    template <int NT>
+    struct K {
+        static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q_0<NT, T>(w, x, n, o); }
+    };
+};
+template <int NT>
+struct KQ41 {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q4_1<NT>(w, x, n, o); }
+};
+template <int NT>
+struct KQ4K {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, false>(w, x, n, o); }
+};
+template <int NT>
+struct KQ5K {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, true>(w, x, n, o); }
+};
+template <int NT>
+struct KQ6K {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q6_k<NT>(w, x, n, o); }
+};
+template <int NT>
+struct KF16 {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT>(w, x, n, o); }
+};
+template <int NT>
+struct KF32 {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f32<NT>(w, x, n, o); }
+};
 
 const KernelSet* kernels_for(TensorType type)
 {
@@ -595,7 +630,8 @@ void quantize_q8_k(const float* x, uint8_t* dst, int64_t nb)
                 _mm256_storeu_si256(reinterpret_cast<__m256i*>(b.qs + j), pack_i32_to_i8(c[0], c[1], c[2], c[3]));
             }
             for (int s = 0; s < QK_K / 16; ++s) {
-                const __m256i v = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16 * s)));
+                const __m256i v =
+                    _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.qs + 16 * s)));
                 b.bsums[s] = int16_t(hsum_i32(_mm256_madd_epi16(v, _mm256_set1_epi16(1))));
             }
             b.d = 1.0f / iscale;
@@ -619,8 +655,8 @@ void convert_f16(const float* x, uint8_t* dst, int64_t n)
 // Q4_0 / Q5_0 / Q8_0 against Q8_0 in 2-row x 4-token tiles; false if the row is too long for the
 // scale scratch (then the one-row kernels run).
 template <TensorType T>
-bool matmul_q_0(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t nb, const uint8_t* xb,
-                size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+bool matmul_q_0(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t nb, const uint8_t* xb, size_t x_row_bytes,
+                int64_t n_tokens, float* y, int64_t ldy)
 {
     constexpr int64_t kMaxBlocks = 512;    // 16384 columns
     constexpr int64_t kBlockTokens = 32;   // scratch: 2 x 32 x 512 x 4 bytes = 128 KiB of stack
@@ -674,7 +710,7 @@ bool matmul_q_0(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t nb,
     return true;
 }
 
-} // namespace
+}   // namespace
 
 bool supports(TensorType type) { return kernels_for(type) != nullptr; }
 
@@ -698,11 +734,11 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
     const auto* wb = static_cast<const uint8_t*>(w);
     const auto* xb = static_cast<const uint8_t*>(x_conv);
     if (((type == TensorType::Q4_0 &&
-         matmul_q_0<TensorType::Q4_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy)) ||
-        (type == TensorType::Q5_0 &&
-         matmul_q_0<TensorType::Q5_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy)) ||
-        (type == TensorType::Q8_0 &&
-         matmul_q_0<TensorType::Q8_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy))))
+          matmul_q_0<TensorType::Q4_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy)) ||
+         (type == TensorType::Q5_0 &&
+          matmul_q_0<TensorType::Q5_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy)) ||
+         (type == TensorType::Q8_0 &&
+          matmul_q_0<TensorType::Q8_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy))))
         return;
     // As in matmul_q_0: 32 tokens at a time (~150 KB of Q8_K rows for 4096 columns, in L2), every
     // weight row streamed past them while it sits in L1.
@@ -725,5 +761,5 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
     }
 }
 
-} // namespace causerie::kernels::CAUSERIE_MATMUL_NS
-#endif // __AVX2__
+}   // namespace causerie::kernels::CAUSERIE_MATMUL_NS
+#endif   // __AVX2__

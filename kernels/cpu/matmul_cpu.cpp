@@ -15,10 +15,7 @@ size_t converted_row_bytes(TensorType weight_type, int64_t cols)
     return xt == TensorType::F32 ? size_t(cols) * sizeof(float) : row_bytes(xt, cols);
 }
 
-bool matmul_cpu_is_simd(TensorType type)
-{
-    return cpu_features().avx2 && avx2::supports(type);
-}
+bool matmul_cpu_is_simd(TensorType type) { return cpu_features().avx2 && avx2::supports(type); }
 
 void convert_activations_cpu(TensorType weight_type, const float* x, int64_t cols, int64_t t_begin, int64_t t_end,
                              void* x_conv)
@@ -62,4 +59,4 @@ void matmul_cpu(TensorType type, const void* w, size_t w_row_bytes, int64_t rows
     matmul_converted_cpu(type, w, w_row_bytes, rows, cols, conv.data(), n_tokens, y, ldy);
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

@@ -20,8 +20,8 @@ size_t converted_row_bytes(TensorType weight_type, int64_t cols);
 
 // Converts tokens [t_begin, t_end) of x (n, cols) floats into x_conv, whose rows are
 // converted_row_bytes(weight_type, cols) apart. Byte-identical to quantize_row_ref.
-void convert_activations_cpu(TensorType weight_type, const float* x, int64_t cols, int64_t t_begin,
-                             int64_t t_end, void* x_conv);
+void convert_activations_cpu(TensorType weight_type, const float* x, int64_t cols, int64_t t_begin, int64_t t_end,
+                             void* x_conv);
 
 // y[t*ldy + r] = W[r] . x_conv[t] for r in [0, rows), t in [0, n_tokens). W as in matmul_ref
 // (row r at (const char*)w + r*w_row_bytes, any alignment); callers split rows over threads by
@@ -43,12 +43,12 @@ bool supports(TensorType type);
 bool convert(TensorType weight_type, const float* x, int64_t cols, void* out);   // one row; false if unsupported
 void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* x_conv,
             size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
-} // namespace avx2
+}   // namespace avx2
 namespace avx2_vnni {
 bool supports(TensorType type);
 bool convert(TensorType weight_type, const float* x, int64_t cols, void* out);
 void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* x_conv,
             size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
-} // namespace avx2_vnni
+}   // namespace avx2_vnni
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

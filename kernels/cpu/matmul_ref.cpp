@@ -17,7 +17,8 @@ using namespace blocks;
 // (generic) kernels do; only the float accumulation order across blocks may differ from
 // ggml's SIMD paths.
 
-float dot_q4_0_q8_0(const void* w, const void* x, int64_t nb) {
+float dot_q4_0_q8_0(const void* w, const void* x, int64_t nb)
+{
     float sumf = 0.0f;
     for (int64_t i = 0; i < nb; ++i) {
         const auto bw = load_block<BlockQ4_0>(w, i);
@@ -32,7 +33,8 @@ float dot_q4_0_q8_0(const void* w, const void* x, int64_t nb) {
     return sumf;
 }
 
-float dot_q5_0_q8_0(const void* w, const void* x, int64_t nb) {
+float dot_q5_0_q8_0(const void* w, const void* x, int64_t nb)
+{
     float sumf = 0.0f;
     for (int64_t i = 0; i < nb; ++i) {
         const auto bw = load_block<BlockQ5_0>(w, i);
@@ -48,7 +50,8 @@ float dot_q5_0_q8_0(const void* w, const void* x, int64_t nb) {
     return sumf;
 }
 
-float dot_q8_0_q8_0(const void* w, const void* x, int64_t nb) {
+float dot_q8_0_q8_0(const void* w, const void* x, int64_t nb)
+{
     float sumf = 0.0f;
     for (int64_t i = 0; i < nb; ++i) {
         const auto bw = load_block<BlockQ8_0>(w, i);
@@ -64,7 +67,8 @@ float dot_q8_0_q8_0(const void* w, const void* x, int64_t nb) {
 // Q4_1 / Q5_1 weights: sum_j (d_w q_j + m_w) * d_x y_j = d_w d_x sum(q y) + m_w * (d_x sum y),
 // and Q8_1 stores s = d_x * sum(y), so the min term needs no second pass.
 template <class Block>
-float dot_with_min_q8_1(const void* w, const void* x, int64_t nb) {
+float dot_with_min_q8_1(const void* w, const void* x, int64_t nb)
+{
     float sumf = 0.0f;
     for (int64_t i = 0; i < nb; ++i) {
         const auto bw = load_block<Block>(w, i);
@@ -76,8 +80,7 @@ float dot_with_min_q8_1(const void* w, const void* x, int64_t nb) {
         int sumi = 0;
         for (int j = 0; j < QK; ++j)
             sumi += q[j] * bx.qs[j];
-        sumf += (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(sumi) +
-                fp16_to_fp32(bw.m) * fp16_to_fp32(bx.s);
+        sumf += (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(sumi) + fp16_to_fp32(bw.m) * fp16_to_fp32(bx.s);
     }
     return sumf;
 }
@@ -86,8 +89,9 @@ float dot_with_min_q8_1(const void* w, const void* x, int64_t nb) {
 //   = d d_x sum_s sc_s sum_l q y  -  dmin d_x sum_s m_s sum_l y,
 // where sum_l y over a 32-element sub-block is two of Q8_K's 16-element bsums.
 // Integer ranges: |sc q y| <= 63 * 31 * 128 per element, 256 elements: < 2^27, fits int.
-float dot_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t scales[12],
-                      const int q[QK_K], const BlockQ8_K& bx) {
+float dot_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t scales[12], const int q[QK_K],
+                      const BlockQ8_K& bx)
+{
     int sc[8], m[8];
     unpack_scales_k4(scales, sc, m);
     int sumi = 0;
@@ -105,7 +109,8 @@ float dot_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t s
     return d * float(sumi) - dmin * float(summ);
 }
 
-float dot_q4_k_q8_k(const void* w, const void* x, int64_t nb) {
+float dot_q4_k_q8_k(const void* w, const void* x, int64_t nb)
+{
     float sumf = 0.0f;
     for (int64_t i = 0; i < nb; ++i) {
         const auto bw = load_block<BlockQ4_K>(w, i);
@@ -117,7 +122,8 @@ float dot_q4_k_q8_k(const void* w, const void* x, int64_t nb) {
     return sumf;
 }
 
-float dot_q5_k_q8_k(const void* w, const void* x, int64_t nb) {
+float dot_q5_k_q8_k(const void* w, const void* x, int64_t nb)
+{
     float sumf = 0.0f;
     for (int64_t i = 0; i < nb; ++i) {
         const auto bw = load_block<BlockQ5_K>(w, i);
@@ -132,7 +138,8 @@ float dot_q5_k_q8_k(const void* w, const void* x, int64_t nb) {
 
 // Q6_K: codes are signed (-32 already applied), so there is no min term.
 // |sc q y| <= 128 * 32 * 128 per element, 256 elements: 2^27, fits int.
-float dot_q6_k_q8_k(const void* w, const void* x, int64_t nb) {
+float dot_q6_k_q8_k(const void* w, const void* x, int64_t nb)
+{
     float sumf = 0.0f;
     for (int64_t i = 0; i < nb; ++i) {
         const auto bw = load_block<BlockQ6_K>(w, i);
@@ -154,7 +161,8 @@ float dot_q6_k_q8_k(const void* w, const void* x, int64_t nb) {
 // F16 / BF16: both sides widened to float, products accumulated in float (as ggml's SIMD
 // path; its scalar tail uses double, a difference far below the fp16 rounding of x).
 template <float (*widen)(uint16_t)>
-float dot_half(const void* w, const void* x, int64_t n) {
+float dot_half(const void* w, const void* x, int64_t n)
+{
     const auto* pw = static_cast<const uint8_t*>(w);
     const auto* px = static_cast<const uint8_t*>(x);
     float sumf = 0.0f;
@@ -167,21 +175,23 @@ float dot_half(const void* w, const void* x, int64_t n) {
     return sumf;
 }
 
-float dot_f32(const void* w, const void* x, int64_t n) {
+float dot_f32(const void* w, const void* x, int64_t n)
+{
     const auto* pw = static_cast<const uint8_t*>(w);
     const auto* px = static_cast<const float*>(x);
     float sumf = 0.0f;
     for (int64_t i = 0; i < n; ++i) {
         float a;
-        std::memcpy(&a, pw + 4 * i, 4); // weight rows may sit at any offset of a mapped file
+        std::memcpy(&a, pw + 4 * i, 4);   // weight rows may sit at any offset of a mapped file
         sumf += a * px[i];
     }
     return sumf;
 }
 
-} // namespace
+}   // namespace
 
-TensorType vec_dot_type(TensorType weight_type) {
+TensorType vec_dot_type(TensorType weight_type)
+{
     switch (weight_type) {
     case TensorType::F32: return TensorType::F32;
     case TensorType::F16: return TensorType::F16;
@@ -202,7 +212,8 @@ TensorType vec_dot_type(TensorType weight_type) {
     return TensorType::F32;
 }
 
-float vec_dot_ref(TensorType type, const void* w_row, const void* x_conv, int64_t n) {
+float vec_dot_ref(TensorType type, const void* w_row, const void* x_conv, int64_t n)
+{
     switch (type) {
     case TensorType::F32: return dot_f32(w_row, x_conv, n);
     case TensorType::F16: return dot_half<fp16_to_fp32>(w_row, x_conv, n);
@@ -218,15 +229,15 @@ float vec_dot_ref(TensorType type, const void* w_row, const void* x_conv, int64_
     case TensorType::Q8_1:
     case TensorType::Q2_K:
     case TensorType::Q3_K:
-    case TensorType::Q8_K:
-        break;
+    case TensorType::Q8_K: break;
     }
     // No weight-side kernel (type_traits()->supported is false): NaN, never a plausible number.
     return std::numeric_limits<float>::quiet_NaN();
 }
 
-void matmul_ref(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols,
-                const float* x, int64_t n_tokens, float* y, int64_t ldy) {
+void matmul_ref(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const float* x,
+                int64_t n_tokens, float* y, int64_t ldy)
+{
     const TensorType xt = vec_dot_type(type);
     std::vector<uint8_t> x_conv(xt == TensorType::F32 ? 0 : row_bytes(xt, cols));
     const auto* wb = static_cast<const uint8_t*>(w);
@@ -234,7 +245,7 @@ void matmul_ref(TensorType type, const void* w, size_t w_row_bytes, int64_t rows
         const float* xt_row = x + t * cols;
         const void* xc = xt_row;
         if (xt != TensorType::F32) {
-            quantize_row_ref(xt, xt_row, x_conv.data(), cols); // once per token, reused by all rows
+            quantize_row_ref(xt, xt_row, x_conv.data(), cols);   // once per token, reused by all rows
             xc = x_conv.data();
         }
         for (int64_t r = 0; r < rows; ++r)
@@ -242,4 +253,4 @@ void matmul_ref(TensorType type, const void* w, size_t w_row_bytes, int64_t rows
     }
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

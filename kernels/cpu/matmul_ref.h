@@ -22,7 +22,7 @@ float vec_dot_ref(TensorType type, const void* w_row, const void* x_conv, int64_
 // W: rows of `cols` elements, row r at (const char*)w + r*w_row_bytes.
 // x: n_tokens x cols floats; y[t*ldy + r] (ldy >= rows, so callers can split rows into ranges
 // by offsetting w and y).
-void matmul_ref(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols,
-                const float* x, int64_t n_tokens, float* y, int64_t ldy);
+void matmul_ref(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const float* x,
+                int64_t n_tokens, float* y, int64_t ldy);
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

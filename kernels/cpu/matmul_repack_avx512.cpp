@@ -22,11 +22,11 @@
 #if !defined(__AVX512VNNI__) || !defined(__AVX512BW__) || !defined(__AVX512VL__)
 namespace causerie::kernels::avx512 {
 bool supports_repacked(TensorType) { return false; }
-void matmul_repacked(TensorType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint8_t*, size_t,
-                     int64_t, float*, int64_t)
+void matmul_repacked(TensorType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint8_t*, size_t, int64_t,
+                     float*, int64_t)
 {
 }
-} // namespace causerie::kernels::avx512
+}   // namespace causerie::kernels::avx512
 #else
 // GCC 12 reports its own _mm512_undefined_ps() inside the conversion intrinsics as
 // maybe-uninitialized (a false positive: the masked form with a full mask ignores it).
@@ -38,8 +38,8 @@ namespace {
 
 using namespace blocks;
 
-constexpr int kMaxTile = 8;            // tokens per tile: 8 code + 8 accumulator vectors
-constexpr int64_t kScratch = 16384;    // per-token block scales that fit the stack scratch
+constexpr int kMaxTile = 8;           // tokens per tile: 8 code + 8 accumulator vectors
+constexpr int64_t kScratch = 16384;   // per-token block scales that fit the stack scratch
 
 inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 
@@ -73,7 +73,12 @@ inline int64_t panel_groups(size_t group_bytes)
     return group_bytes >= target ? 1 : int64_t(target / group_bytes);
 }
 
-inline int32_t load_i32(const uint8_t* p) { int32_t v; std::memcpy(&v, p, 4); return v; }
+inline int32_t load_i32(const uint8_t* p)
+{
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
 
 inline float half(const uint8_t* p)
 {
@@ -145,8 +150,8 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
         _mm512_storeu_ps(out[t], acc[t]);
 }
 
-using TileFn = void (*)(const uint8_t*, int64_t, const uint8_t* const*, const float* const*,
-                        const int32_t* const*, float (*)[16]);
+using TileFn = void (*)(const uint8_t*, int64_t, const uint8_t* const*, const float* const*, const int32_t* const*,
+                        float (*)[16]);
 
 template <bool Q4>
 TileFn tile_for(int nt)
@@ -209,8 +214,8 @@ inline int32_t block_correction(const uint8_t* y, int32_t off)
 }
 
 template <bool Q4>
-void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows,
-         const uint8_t* xb, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
+         size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
     constexpr int32_t off = Q4 ? 8 : 128;
     constexpr size_t cbytes = Q4 ? 256 : 512;
@@ -247,8 +252,8 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
                 xc[i] = block_correction(bx + 2, off);
             }
         }
-        walk_tiles<kMaxTile>(&tile_for<Q4>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xc_all, nb, s0, s1,
-                             row_begin, row_end, panel, y, ldy);
+        walk_tiles<kMaxTile>(&tile_for<Q4>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xc_all, nb, s0, s1, row_begin,
+                             row_end, panel, y, ldy);
     }
 }
 
@@ -264,12 +269,11 @@ constexpr int kMaxTileK = 6;   // 6 i32 + 6 float accumulators + 8 code vectors 
 
 inline __m512i bcast4(const uint8_t* p) { return _mm512_set1_epi32(load_i32(p)); }
 
-
 // Q4_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x, sumi =
 // sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
 template <int NT>
-void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd,
-               const int32_t* const* xs, float (*out)[16])
+void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xs,
+               float (*out)[16])
 {
     __m512 acc[NT];
     for (int t = 0; t < NT; ++t)
@@ -325,8 +329,8 @@ void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
 // Q6_K: (d_w * d_x) * sumi per super-block, sumi = sum over 16-element groups j of
 // sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k).
 template <int NT>
-void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd,
-               const int32_t* const* xs, float (*out)[16])
+void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xs,
+               float (*out)[16])
 {
     __m512 acc[NT];
     for (int t = 0; t < NT; ++t)
@@ -356,14 +360,14 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
                     da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
                     db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
                 }
-                sumi[t] = _mm512_add_epi32(sumi[t], _mm512_add_epi32(_mm512_mullo_epi32(da, sca),
-                                                                     _mm512_mullo_epi32(db, scb)));
+                sumi[t] = _mm512_add_epi32(sumi[t],
+                                           _mm512_add_epi32(_mm512_mullo_epi32(da, sca), _mm512_mullo_epi32(db, scb)));
             }
         }
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b)));
         for (int t = 0; t < NT; ++t)
-            acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(xd[t][i])),
-                                                         _mm512_cvtepi32_ps(sumi[t])));
+            acc[t] = _mm512_add_ps(
+                acc[t], _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(xd[t][i])), _mm512_cvtepi32_ps(sumi[t])));
     }
     for (int t = 0; t < NT; ++t)
         _mm512_storeu_ps(out[t], acc[t]);
@@ -385,8 +389,8 @@ TileKFn tile_k_for(int nt)
 }
 
 template <bool Q6>
-void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows,
-           const uint8_t* xb, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
+           size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
     const int64_t nb = cols / QK_K;
     const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : kRepackQ4KSuper);
@@ -432,12 +436,12 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                 }
             }
         }
-        walk_tiles<kMaxTileK>(&tile_k_for<Q6>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0,
-                              s1, row_begin, row_end, panel, y, ldy);
+        walk_tiles<kMaxTileK>(&tile_k_for<Q6>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,
+                              row_begin, row_end, panel, y, ldy);
     }
 }
 
-} // namespace
+}   // namespace
 
 bool supports_repacked(TensorType type)
 {
@@ -445,8 +449,7 @@ bool supports_repacked(TensorType type)
 }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
-                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y,
-                     int64_t ldy)
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
     if (type == TensorType::Q4_0)
         run<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
@@ -458,5 +461,5 @@ void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64
         run_k<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
 }
 
-} // namespace causerie::kernels::avx512
+}   // namespace causerie::kernels::avx512
 #endif

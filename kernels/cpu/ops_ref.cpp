@@ -68,4 +68,4 @@ void add_ref(float* y, const float* x, int64_t n)
         y[i] += x[i];
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

@@ -26,4 +26,4 @@ void swiglu_ref(const float* gate, const float* up, float* out, int64_t n);
 // y += x                                      (n)
 void add_ref(float* y, const float* x, int64_t n);
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

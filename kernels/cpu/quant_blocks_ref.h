@@ -13,22 +13,63 @@
 
 namespace causerie::kernels::blocks {
 
-inline constexpr int QK = 32;   // elements per legacy block (Q4_0 .. Q8_1)
-inline constexpr int QK_K = 256; // elements per K-quant super-block
+inline constexpr int QK = 32;      // elements per legacy block (Q4_0 .. Q8_1)
+inline constexpr int QK_K = 256;   // elements per K-quant super-block
 
 // Byte layouts (offsets in bytes). fp16 fields are raw IEEE half bits.
-struct BlockQ4_0 { uint16_t d; uint8_t qs[QK / 2]; };                              // 18
-struct BlockQ4_1 { uint16_t d; uint16_t m; uint8_t qs[QK / 2]; };                  // 20
-struct BlockQ5_0 { uint16_t d; uint8_t qh[4]; uint8_t qs[QK / 2]; };               // 22
-struct BlockQ5_1 { uint16_t d; uint16_t m; uint8_t qh[4]; uint8_t qs[QK / 2]; };   // 24
-struct BlockQ8_0 { uint16_t d; int8_t qs[QK]; };                                   // 34
-struct BlockQ8_1 { uint16_t d; uint16_t s; int8_t qs[QK]; };                       // 36, s = d*sum(qs)
-struct BlockQ4_K { uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qs[QK_K / 2]; };  // 144
+struct BlockQ4_0 {
+    uint16_t d;
+    uint8_t qs[QK / 2];
+};   // 18
+struct BlockQ4_1 {
+    uint16_t d;
+    uint16_t m;
+    uint8_t qs[QK / 2];
+};   // 20
+struct BlockQ5_0 {
+    uint16_t d;
+    uint8_t qh[4];
+    uint8_t qs[QK / 2];
+};   // 22
+struct BlockQ5_1 {
+    uint16_t d;
+    uint16_t m;
+    uint8_t qh[4];
+    uint8_t qs[QK / 2];
+};   // 24
+struct BlockQ8_0 {
+    uint16_t d;
+    int8_t qs[QK];
+};   // 34
+struct BlockQ8_1 {
+    uint16_t d;
+    uint16_t s;
+    int8_t qs[QK];
+};   // 36, s = d*sum(qs)
+struct BlockQ4_K {
+    uint16_t d;
+    uint16_t dmin;
+    uint8_t scales[12];
+    uint8_t qs[QK_K / 2];
+};   // 144
 struct BlockQ5_K {
-    uint16_t d; uint16_t dmin; uint8_t scales[12]; uint8_t qh[QK_K / 8]; uint8_t qs[QK_K / 2];
-};                                                                                 // 176
-struct BlockQ6_K { uint8_t ql[QK_K / 2]; uint8_t qh[QK_K / 4]; int8_t scales[QK_K / 16]; uint16_t d; }; // 210
-struct BlockQ8_K { float d; int8_t qs[QK_K]; int16_t bsums[QK_K / 16]; };         // 292
+    uint16_t d;
+    uint16_t dmin;
+    uint8_t scales[12];
+    uint8_t qh[QK_K / 8];
+    uint8_t qs[QK_K / 2];
+};   // 176
+struct BlockQ6_K {
+    uint8_t ql[QK_K / 2];
+    uint8_t qh[QK_K / 4];
+    int8_t scales[QK_K / 16];
+    uint16_t d;
+};   // 210
+struct BlockQ8_K {
+    float d;
+    int8_t qs[QK_K];
+    int16_t bsums[QK_K / 16];
+};   // 292
 
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
@@ -37,44 +78,51 @@ static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176);
 static_assert(sizeof(BlockQ6_K) == 210 && sizeof(BlockQ8_K) == 292);
 
 template <class Block>
-inline Block load_block(const void* src, int64_t index) {
+inline Block load_block(const void* src, int64_t index)
+{
     Block b;
     std::memcpy(&b, static_cast<const uint8_t*>(src) + index * int64_t(sizeof(Block)), sizeof(Block));
     return b;
 }
 
 template <class Block>
-inline void store_block(void* dst, int64_t index, const Block& b) {
+inline void store_block(void* dst, int64_t index, const Block& b)
+{
     std::memcpy(static_cast<uint8_t*>(dst) + index * int64_t(sizeof(Block)), &b, sizeof(Block));
 }
 
 // ---- legacy 32-element blocks: element j < 16 in the low nibble of qs[j], j >= 16 in the
 // high nibble of qs[j - 16]; the 5th bit of element j is bit j of the 32-bit qh.
 
-inline void unpack_nibbles(const uint8_t qs[QK / 2], int q[QK]) {
+inline void unpack_nibbles(const uint8_t qs[QK / 2], int q[QK])
+{
     for (int j = 0; j < QK / 2; ++j) {
         q[j] = qs[j] & 0x0F;
         q[j + QK / 2] = qs[j] >> 4;
     }
 }
 
-inline uint32_t load_qh(const uint8_t qh[4]) {
+inline uint32_t load_qh(const uint8_t qh[4])
+{
     return uint32_t(qh[0]) | uint32_t(qh[1]) << 8 | uint32_t(qh[2]) << 16 | uint32_t(qh[3]) << 24;
 }
 
-inline void add_high_bits(const uint8_t qh[4], int q[QK]) {
+inline void add_high_bits(const uint8_t qh[4], int q[QK])
+{
     const uint32_t h = load_qh(qh);
     for (int j = 0; j < QK; ++j)
         q[j] |= int((h >> j) & 1u) << 4;
 }
 
 // q[j] in [0, 15] (Q4) or [0, 31] (Q5) -> nibbles + high bits.
-inline void pack_nibbles(const int q[QK], uint8_t qs[QK / 2]) {
+inline void pack_nibbles(const int q[QK], uint8_t qs[QK / 2])
+{
     for (int j = 0; j < QK / 2; ++j)
         qs[j] = uint8_t((q[j] & 0x0F) | (q[j + QK / 2] & 0x0F) << 4);
 }
 
-inline void pack_high_bits(const int q[QK], uint8_t qh[4]) {
+inline void pack_high_bits(const int q[QK], uint8_t qh[4])
+{
     uint32_t h = 0;
     for (int j = 0; j < QK; ++j)
         h |= uint32_t((q[j] >> 4) & 1) << j;
@@ -87,7 +135,8 @@ inline void pack_high_bits(const int q[QK], uint8_t qh[4]) {
 //   bytes 4..7 : m[0..3]  (low 6 bits), top 2 bits = m[4..7]  >> 4
 //   bytes 8..11: low nibble sc[4..7] & 15, high nibble m[4..7] & 15
 
-inline void unpack_scales_k4(const uint8_t s[12], int sc[8], int m[8]) {
+inline void unpack_scales_k4(const uint8_t s[12], int sc[8], int m[8])
+{
     for (int j = 0; j < 4; ++j) {
         sc[j] = s[j] & 63;
         m[j] = s[j + 4] & 63;
@@ -98,7 +147,8 @@ inline void unpack_scales_k4(const uint8_t s[12], int sc[8], int m[8]) {
     }
 }
 
-inline void pack_scales_k4(const int sc[8], const int m[8], uint8_t s[12]) {
+inline void pack_scales_k4(const int sc[8], const int m[8], uint8_t s[12])
+{
     for (int j = 0; j < 4; ++j) {
         s[j] = uint8_t((sc[j] & 63) | (sc[j + 4] >> 4) << 6);
         s[j + 4] = uint8_t((m[j] & 63) | (m[j + 4] >> 4) << 6);
@@ -109,7 +159,8 @@ inline void pack_scales_k4(const int sc[8], const int m[8], uint8_t s[12]) {
 // Q4_K / Q5_K codes: sub-block pair p (elements 64p .. 64p+63) shares qs[32p .. 32p+31]:
 // the first 32 elements in the low nibbles, the next 32 in the high nibbles. Q5_K's 5th bit
 // of element 64p + l is bit 2p of qh[l], of element 64p + 32 + l bit 2p+1 of qh[l].
-inline void unpack_q4_k_codes(const uint8_t qs[QK_K / 2], int q[QK_K]) {
+inline void unpack_q4_k_codes(const uint8_t qs[QK_K / 2], int q[QK_K])
+{
     for (int p = 0; p < QK_K / 64; ++p) {
         for (int l = 0; l < 32; ++l) {
             q[64 * p + l] = qs[32 * p + l] & 0x0F;
@@ -118,7 +169,8 @@ inline void unpack_q4_k_codes(const uint8_t qs[QK_K / 2], int q[QK_K]) {
     }
 }
 
-inline void add_q5_k_high_bits(const uint8_t qh[QK_K / 8], int q[QK_K]) {
+inline void add_q5_k_high_bits(const uint8_t qh[QK_K / 8], int q[QK_K])
+{
     for (int p = 0; p < QK_K / 64; ++p) {
         for (int l = 0; l < 32; ++l) {
             q[64 * p + l] |= ((qh[l] >> (2 * p)) & 1) << 4;
@@ -127,13 +179,15 @@ inline void add_q5_k_high_bits(const uint8_t qh[QK_K / 8], int q[QK_K]) {
     }
 }
 
-inline void pack_q4_k_codes(const int q[QK_K], uint8_t qs[QK_K / 2]) {
+inline void pack_q4_k_codes(const int q[QK_K], uint8_t qs[QK_K / 2])
+{
     for (int p = 0; p < QK_K / 64; ++p)
         for (int l = 0; l < 32; ++l)
             qs[32 * p + l] = uint8_t((q[64 * p + l] & 0x0F) | (q[64 * p + 32 + l] & 0x0F) << 4);
 }
 
-inline void pack_q5_k_high_bits(const int q[QK_K], uint8_t qh[QK_K / 8]) {
+inline void pack_q5_k_high_bits(const int q[QK_K], uint8_t qh[QK_K / 8])
+{
     for (int l = 0; l < 32; ++l) {
         int h = 0;
         for (int p = 0; p < QK_K / 64; ++p) {
@@ -148,7 +202,8 @@ inline void pack_q5_k_high_bits(const int q[QK_K], uint8_t qh[QK_K / 8]) {
 // Element 128c + 32k + l (k = 0..3, l = 0..31): low 4 bits from ql[64c + l + 32*(k&1)]
 // (low nibble for k < 2, high nibble for k >= 2), high 2 bits = bits 2k..2k+1 of qh[32c + l].
 // Codes are 0..63 with an implicit -32; scale s of element e is scales[e / 16].
-inline void unpack_q6_k_codes(const BlockQ6_K& b, int q[QK_K]) {
+inline void unpack_q6_k_codes(const BlockQ6_K& b, int q[QK_K])
+{
     for (int c = 0; c < 2; ++c) {
         for (int k = 0; k < 4; ++k) {
             for (int l = 0; l < 32; ++l) {
@@ -162,7 +217,8 @@ inline void unpack_q6_k_codes(const BlockQ6_K& b, int q[QK_K]) {
 }
 
 // q in [-32, 31].
-inline void pack_q6_k_codes(const int q[QK_K], BlockQ6_K& b) {
+inline void pack_q6_k_codes(const int q[QK_K], BlockQ6_K& b)
+{
     std::memset(b.ql, 0, sizeof(b.ql));
     std::memset(b.qh, 0, sizeof(b.qh));
     for (int c = 0; c < 2; ++c) {
@@ -177,4 +233,4 @@ inline void pack_q6_k_codes(const int q[QK_K], BlockQ6_K& b) {
     }
 }
 
-} // namespace causerie::kernels::blocks
+}   // namespace causerie::kernels::blocks

@@ -7,8 +7,8 @@ namespace {
 // activation formats for dot products: ggml has no dot product with them as the weight side,
 // so weights of those types cannot be multiplied. Q2_K/Q3_K are known (so a loader can name
 // them in an error) but not implemented.
-constexpr TypeTraits k_f32 {"F32", 1, 4, true};
-constexpr TypeTraits k_f16 {"F16", 1, 2, true};
+constexpr TypeTraits k_f32{"F32", 1, 4, true};
+constexpr TypeTraits k_f16{"F16", 1, 2, true};
 constexpr TypeTraits k_bf16{"BF16", 1, 2, true};
 constexpr TypeTraits k_q4_0{"Q4_0", 32, 18, true};
 constexpr TypeTraits k_q4_1{"Q4_1", 32, 20, true};
@@ -23,9 +23,10 @@ constexpr TypeTraits k_q5_k{"Q5_K", 256, 176, true};
 constexpr TypeTraits k_q6_k{"Q6_K", 256, 210, true};
 constexpr TypeTraits k_q8_k{"Q8_K", 256, 292, false};
 
-} // namespace
+}   // namespace
 
-const TypeTraits* type_traits(uint32_t type) {
+const TypeTraits* type_traits(uint32_t type)
+{
     switch (static_cast<TensorType>(type)) {
     case TensorType::F32: return &k_f32;
     case TensorType::F16: return &k_f16;
@@ -46,11 +47,12 @@ const TypeTraits* type_traits(uint32_t type) {
     return nullptr;
 }
 
-size_t row_bytes(TensorType type, int64_t n) {
+size_t row_bytes(TensorType type, int64_t n)
+{
     const TypeTraits* t = type_traits(static_cast<uint32_t>(type));
     if (t == nullptr || n < 0)
         return 0;
     return size_t(n / t->block_size) * t->block_bytes;
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

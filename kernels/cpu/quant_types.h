@@ -25,10 +25,10 @@ enum class TensorType : uint32_t {
 };
 
 struct TypeTraits {
-    const char* name;       // "Q4_K"
-    int64_t block_size;     // elements per block (1 for F32/F16/BF16)
-    size_t block_bytes;     // bytes per block
-    bool supported;         // weights of this type can be loaded and multiplied
+    const char* name;     // "Q4_K"
+    int64_t block_size;   // elements per block (1 for F32/F16/BF16)
+    size_t block_bytes;   // bytes per block
+    bool supported;       // weights of this type can be loaded and multiplied
 };
 
 // nullptr for a type number that ggml never defined or that we do not know.
@@ -36,4 +36,4 @@ const TypeTraits* type_traits(uint32_t type);
 // Bytes of n elements; n must be a multiple of the block size (callers validate first).
 size_t row_bytes(TensorType type, int64_t n);
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

@@ -16,7 +16,8 @@ using namespace blocks;
 // float -> integer code, clamped to [lo, hi]; NaN gives 0. Without the guard a NaN or inf
 // input would be an undefined float->int conversion; with it bad activations give a NaN/inf
 // scale (visible in the output) instead of a crash.
-int clamp_code(float v, int lo, int hi) {
+int clamp_code(float v, int lo, int hi)
+{
     if (!(v == v))
         return 0;
     if (v <= float(lo))
@@ -28,7 +29,8 @@ int clamp_code(float v, int lo, int hi) {
 
 // ggml's nearest_int: round half to even via the 1.5 * 2^23 trick (exact for |v| < 2^22,
 // which holds for every in-range code; larger values are clamped by the callers' ranges).
-int nearest_int(float v) {
+int nearest_int(float v)
+{
     if (!(std::fabs(v) < 4194303.f))
         return clamp_code(v, -4194303, 4194303);
     const float shifted = v + 12582912.f;
@@ -39,7 +41,8 @@ int nearest_int(float v) {
 
 // Smallest half >= v (v >= 0): scales are rounded up so that the coded range still covers
 // the block's values and nothing is clipped.
-uint16_t fp16_at_least(float v) {
+uint16_t fp16_at_least(float v)
+{
     uint16_t h = fp32_to_fp16(v);
     if (fp16_to_fp32(h) < v && h < 0x7C00u)
         ++h;
@@ -48,7 +51,8 @@ uint16_t fp16_at_least(float v) {
 
 // ---- activation formats: byte-exact with ggml's quantize_row_*_ref ------------------------
 
-void quantize_q8_0(const float* x, void* dst, int64_t nb) {
+void quantize_q8_0(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK) {
         float amax = 0.0f;
         for (int j = 0; j < QK; ++j)
@@ -58,12 +62,13 @@ void quantize_q8_0(const float* x, void* dst, int64_t nb) {
         BlockQ8_0 b;
         b.d = fp32_to_fp16(d);
         for (int j = 0; j < QK; ++j)
-            b.qs[j] = int8_t(clamp_code(std::round(x[j] * id), -128, 127)); // round half away
+            b.qs[j] = int8_t(clamp_code(std::round(x[j] * id), -128, 127));   // round half away
         store_block(dst, i, b);
     }
 }
 
-void quantize_q8_1(const float* x, void* dst, int64_t nb) {
+void quantize_q8_1(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK) {
         float amax = 0.0f;
         for (int j = 0; j < QK; ++j)
@@ -83,7 +88,8 @@ void quantize_q8_1(const float* x, void* dst, int64_t nb) {
     }
 }
 
-void quantize_q8_k(const float* x, void* dst, int64_t nb) {
+void quantize_q8_k(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK_K) {
         // Signed value of largest magnitude (first one on ties), as ggml.
         float amax = 0.0f, max = 0.0f;
@@ -115,7 +121,8 @@ void quantize_q8_k(const float* x, void* dst, int64_t nb) {
 
 // ---- legacy weight formats: same rounding as ggml's reference quantizers -----------------
 
-void quantize_q4_0(const float* x, void* dst, int64_t nb) {
+void quantize_q4_0(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK) {
         float amax = 0.0f, max = 0.0f;
         for (int j = 0; j < QK; ++j) {
@@ -129,7 +136,7 @@ void quantize_q4_0(const float* x, void* dst, int64_t nb) {
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         int q[QK];
         for (int j = 0; j < QK; ++j)
-            q[j] = clamp_code(x[j] * id + 8.5f, 0, 15); // truncation of v + 0.5 = rounding
+            q[j] = clamp_code(x[j] * id + 8.5f, 0, 15);   // truncation of v + 0.5 = rounding
         BlockQ4_0 b;
         b.d = fp32_to_fp16(d);
         pack_nibbles(q, b.qs);
@@ -137,7 +144,8 @@ void quantize_q4_0(const float* x, void* dst, int64_t nb) {
     }
 }
 
-void quantize_q5_0(const float* x, void* dst, int64_t nb) {
+void quantize_q5_0(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK) {
         float amax = 0.0f, max = 0.0f;
         for (int j = 0; j < QK; ++j) {
@@ -161,7 +169,8 @@ void quantize_q5_0(const float* x, void* dst, int64_t nb) {
 
 // Q4_1 / Q5_1: x ~ d * q + m with m = block min, q in [0, qmax].
 template <class Block>
-void quantize_with_min(const float* x, void* dst, int64_t nb, int qmax) {
+void quantize_with_min(const float* x, void* dst, int64_t nb, int qmax)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK) {
         float min = FLT_MAX, max = -FLT_MAX;
         for (int j = 0; j < QK; ++j) {
@@ -188,8 +197,8 @@ void quantize_with_min(const float* x, void* dst, int64_t nb, int qmax) {
 // The offset -dmin*m[s] is rounded down to at most the sub-block minimum (clamped to <= 0,
 // the format cannot shift up) and the step rounded up, so every value lies inside the coded
 // range and the error is at most half a step plus rounding (see tst_quantize for the bound).
-void fit_k_with_mins(const float* x, int qmax, uint16_t& d16, uint16_t& dmin16, int sc[8],
-                     int m[8], int q[QK_K]) {
+void fit_k_with_mins(const float* x, int qmax, uint16_t& d16, uint16_t& dmin16, int sc[8], int m[8], int q[QK_K])
+{
     float lo[8], hi[8];
     float max_neg = 0.0f;
     for (int s = 0; s < 8; ++s) {
@@ -223,7 +232,8 @@ void fit_k_with_mins(const float* x, int qmax, uint16_t& d16, uint16_t& dmin16, 
     }
 }
 
-void quantize_q4_k(const float* x, void* dst, int64_t nb) {
+void quantize_q4_k(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK_K) {
         BlockQ4_K b;
         int sc[8], m[8], q[QK_K];
@@ -234,7 +244,8 @@ void quantize_q4_k(const float* x, void* dst, int64_t nb) {
     }
 }
 
-void quantize_q5_k(const float* x, void* dst, int64_t nb) {
+void quantize_q5_k(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK_K) {
         BlockQ5_K b;
         int sc[8], m[8], q[QK_K];
@@ -248,7 +259,8 @@ void quantize_q5_k(const float* x, void* dst, int64_t nb) {
 
 // Q6_K: 16 sub-blocks of 16, x ~ (d*sc[s]) * q with int8 sc and q in [-32, 31]. Symmetric fit
 // using [-31, 31] so that both signs have the same reach; sc rounded up, so nothing clips.
-void quantize_q6_k(const float* x, void* dst, int64_t nb) {
+void quantize_q6_k(const float* x, void* dst, int64_t nb)
+{
     for (int64_t i = 0; i < nb; ++i, x += QK_K) {
         float scale[16];
         float max_scale = 0.0f;
@@ -275,14 +287,13 @@ void quantize_q6_k(const float* x, void* dst, int64_t nb) {
     }
 }
 
-} // namespace
+}   // namespace
 
-void quantize_row_ref(TensorType type, const float* src, void* dst, int64_t n) {
+void quantize_row_ref(TensorType type, const float* src, void* dst, int64_t n)
+{
     auto* out = static_cast<uint8_t*>(dst);
     switch (type) {
-    case TensorType::F32:
-        std::memcpy(dst, src, size_t(n) * sizeof(float));
-        return;
+    case TensorType::F32: std::memcpy(dst, src, size_t(n) * sizeof(float)); return;
     case TensorType::F16:
         for (int64_t i = 0; i < n; ++i) {
             const uint16_t h = fp32_to_fp16(src[i]);
@@ -306,11 +317,10 @@ void quantize_row_ref(TensorType type, const float* src, void* dst, int64_t n) {
     case TensorType::Q6_K: quantize_q6_k(src, dst, n / QK_K); return;
     case TensorType::Q8_K: quantize_q8_k(src, dst, n / QK_K); return;
     case TensorType::Q2_K:
-    case TensorType::Q3_K:
-        break;
+    case TensorType::Q3_K: break;
     }
     // No quantizer (type not supported): all-zero blocks are valid and decode to zeros.
     std::memset(dst, 0, row_bytes(type, n));
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

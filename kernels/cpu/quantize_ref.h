@@ -11,4 +11,4 @@ namespace causerie::kernels {
 
 void quantize_row_ref(TensorType type, const float* src, void* dst, int64_t n);
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

@@ -12,15 +12,9 @@ namespace {
 using namespace blocks;
 
 // Code bytes of one block of 16 rows, and of one record of 4 blocks (see repack_cpu.h).
-size_t group_block_code_bytes(TensorType type)
-{
-    return type == TensorType::Q4_0 ? 16 * QK / 2 : 16 * QK;
-}
+size_t group_block_code_bytes(TensorType type) { return type == TensorType::Q4_0 ? 16 * QK / 2 : 16 * QK; }
 
-size_t q0_record_bytes(TensorType type)
-{
-    return size_t(kRepackQ0RecordBlocks) * (32 + group_block_code_bytes(type));
-}
+size_t q0_record_bytes(TensorType type) { return size_t(kRepackQ0RecordBlocks) * (32 + group_block_code_bytes(type)); }
 
 bool is_k(TensorType type) { return type == TensorType::Q4_K || type == TensorType::Q6_K; }
 
@@ -34,7 +28,7 @@ size_t group_bytes(TensorType type, int64_t cols)
     return size_t(records) * q0_record_bytes(type);
 }
 
-} // namespace
+}   // namespace
 
 bool repack_available(TensorType type, int64_t cols)
 {
@@ -107,10 +101,10 @@ void repack_groups_k(TensorType type, const uint8_t* wb, size_t w_row_bytes, int
     }
 }
 
-} // namespace
+}   // namespace
 
-void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols,
-                   int64_t group_begin, int64_t group_end, void* packed)
+void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, int64_t group_begin,
+                   int64_t group_end, void* packed)
 {
     if (is_k(type)) {
         repack_groups_k(type, static_cast<const uint8_t*>(w), w_row_bytes, rows, cols, group_begin, group_end,
@@ -154,8 +148,7 @@ void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int6
                          int64_t row_end, const void* x_conv, int64_t n_tokens, float* y, int64_t ldy)
 {
     avx512::matmul_repacked(type, static_cast<const uint8_t*>(packed), cols, row_begin, row_end, rows,
-                            static_cast<const uint8_t*>(x_conv), converted_row_bytes(type, cols), n_tokens, y,
-                            ldy);
+                            static_cast<const uint8_t*>(x_conv), converted_row_bytes(type, cols), n_tokens, y, ldy);
 }
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

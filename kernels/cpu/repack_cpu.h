@@ -39,7 +39,7 @@ namespace causerie::kernels {
 
 constexpr int64_t kRepackRows = 16;
 constexpr int64_t kRepackQ0RecordBlocks = 4;   // Q4_0/Q8_0 blocks per record
-constexpr size_t kRepackQ4KSuper = 2368;   // bytes per super-block of a 16-row group
+constexpr size_t kRepackQ4KSuper = 2368;       // bytes per super-block of a 16-row group
 constexpr size_t kRepackQ6KSuper = 4416;
 
 // True when this CPU's dispatch (CAUSERIE_CPU caps included) has a kernel for the repacked layout
@@ -53,8 +53,8 @@ size_t repacked_bytes(TensorType type, int64_t rows, int64_t cols);
 // Writes groups [group_begin, group_end) of the repacked copy of W (row r at
 // (const char*)w + r * w_row_bytes) into `packed` (the whole buffer, 64-byte aligned). Groups are
 // independent, so callers may split them over threads.
-void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols,
-                   int64_t group_begin, int64_t group_end, void* packed);
+void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, int64_t group_begin,
+                   int64_t group_end, void* packed);
 
 // y[t*ldy + r] = W[r] . x_conv[t] for r in [row_begin, row_end), t in [0, n_tokens), with
 // row_begin a multiple of 16 and y pointing at row 0's output. x_conv as from
@@ -66,8 +66,7 @@ void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int6
 namespace avx512 {
 bool supports_repacked(TensorType type);
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
-                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y,
-                     int64_t ldy);
-} // namespace avx512
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+}   // namespace avx512
 
-} // namespace causerie::kernels
+}   // namespace causerie::kernels

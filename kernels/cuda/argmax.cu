@@ -73,7 +73,7 @@ __global__ void softmax_kernel(float* x, int64_t n)
         xr[i] *= inv;
 }
 
-} // namespace
+}   // namespace
 
 GpuStatus argmax_rows(const float* x, int64_t n_rows, int64_t n, int32_t* out, Stream s)
 {
@@ -89,5 +89,5 @@ GpuStatus softmax_rows(float* x, int64_t n_rows, int64_t n, Stream s)
     return launch(softmax_kernel, dim3(unsigned(n_rows)), dim3(kThreads), 0, s, x, n);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

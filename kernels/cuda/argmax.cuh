@@ -12,5 +12,5 @@ GpuStatus argmax_rows(const float* x, int64_t n_rows, int64_t n, int32_t* out, S
 // In place, x[r, :] = softmax(x[r, :]); -INFINITY gets probability 0 (as softmax_ref).
 GpuStatus softmax_rows(float* x, int64_t n_rows, int64_t n, Stream s);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

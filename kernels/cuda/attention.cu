@@ -27,7 +27,7 @@ __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16
     if (pos_dev)
         pos0 = *pos_dev;
     CAUSERIE_DYNAMIC_SHARED(float, smem);
-    float* q16 = smem;        // (hd)
+    float* q16 = smem;           // (hd)
     float* scores = smem + hd;   // (kTile)
     const int64_t h = blockIdx.x;
     const int64_t t = blockIdx.y;
@@ -70,8 +70,8 @@ __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16
             for (int k = 0; k < kDimsPerThread; ++k) {
                 const int64_t d = tid + int64_t(k) * blockDim.x;
                 if (d < vd)
-                    acc[k] = float_to_half_bits(__fadd_rn(half_bits_to_float(acc[k]),
-                                                          __fmul_rn(half_bits_to_float(v[d]), w)));
+                    acc[k] = float_to_half_bits(
+                        __fadd_rn(half_bits_to_float(acc[k]), __fmul_rn(half_bits_to_float(v[d]), w)));
             }
             sum = __fadd_rn(__fmul_rn(sum, rescale), w);
         }
@@ -96,8 +96,8 @@ __global__ void split_k_partial_kernel(const float* q, const uint16_t* K, const 
         pos0 = *pos_dev;
     CAUSERIE_DYNAMIC_SHARED(float, smem);
     __shared__ float red[32];
-    float* qs = smem;            // (hd)
-    float* p = smem + hd;        // (kTile) scores, then weights
+    float* qs = smem;       // (hd)
+    float* p = smem + hd;   // (kTile) scores, then weights
     const int64_t h = blockIdx.x, t = blockIdx.y, c = blockIdx.z;
     const int64_t kvh = h / (n_head / n_head_kv);
     const int64_t n_kv = pos0 + t + 1;
@@ -141,7 +141,7 @@ __global__ void split_k_partial_kernel(const float* q, const uint16_t* K, const 
             tile_max = fmaxf(tile_max, red[w]);
         const float m_new = fmaxf(m, tile_max);
         const float rescale = expf(m - m_new);   // 0 on the first tile (m = -inf)
-        __syncthreads();   // every thread has read red[] and p[] scores are complete
+        __syncthreads();                         // every thread has read red[] and p[] scores are complete
         for (int64_t j = tid; j < jn; j += blockDim.x)
             p[j] = expf(p[j] - m_new);
         __syncthreads();
@@ -219,7 +219,7 @@ GpuStatus shape_error(const AttentionShape& sh, int64_t n_tokens)
                      std::to_string(sh.value_dim) + ", " + std::to_string(n_tokens) + " tokens)");
 }
 
-} // namespace
+}   // namespace
 
 int64_t attention_split_k_scratch_floats(int64_t n_tokens, int64_t max_kv, const AttentionShape& sh)
 {
@@ -242,8 +242,8 @@ GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint1
     const float scale = 1.0f / std::sqrt(float(sh.head_dim));
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
     CAUSERIE_GPU_TRY(launch(split_k_partial_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens), unsigned(n_splits)),
-                            dim3(kThreads), smem, s, q, k_cache, v_cache, scratch, pos0, pos_dev, sh.n_head, sh.n_head_kv,
-                            sh.head_dim, sh.value_dim, scale, n_splits));
+                            dim3(kThreads), smem, s, q, k_cache, v_cache, scratch, pos0, pos_dev, sh.n_head,
+                            sh.n_head_kv, sh.head_dim, sh.value_dim, scale, n_splits));
     return launch(split_k_merge_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), 0, s, scratch,
                   out, sh.n_head, sh.value_dim, n_splits);
 }
@@ -269,5 +269,5 @@ GpuStatus store_kv_f16(const float* x, uint16_t* cache, int64_t n_tokens, int64_
                   pos0, pos_dev);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -43,5 +43,5 @@ GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint1
                             int64_t n_tokens, int64_t pos0, const AttentionShape& shape, float* scratch,
                             int64_t scratch_floats, Stream s, const int64_t* pos_dev = nullptr);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

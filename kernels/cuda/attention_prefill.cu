@@ -38,11 +38,11 @@ __global__ void __launch_bounds__(kThreads)
                              int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale)
 {
     CAUSERIE_DYNAMIC_SHARED(float, smem);
-    float* qs = smem;                  // (kQ, hd) queries rounded to F16, as the CPU backend's Q.K
-    float* S = qs + kQ * hd;           // (kQ, kK) scores, then softmax weights
-    float* row_m = S + kQ * kK;        // (kQ) running max
-    float* row_l = row_m + kQ;         // (kQ) running sum of exp(s - m)
-    float* row_a = row_l + kQ;         // (kQ) this tile's rescale of the accumulator
+    float* qs = smem;                                     // (kQ, hd) queries rounded to F16, as the CPU backend's Q.K
+    float* S = qs + kQ * hd;                              // (kQ, kK) scores, then softmax weights
+    float* row_m = S + kQ * kK;                           // (kQ) running max
+    float* row_l = row_m + kQ;                            // (kQ) running sum of exp(s - m)
+    float* row_a = row_l + kQ;                            // (kQ) this tile's rescale of the accumulator
     auto* ks = reinterpret_cast<uint16_t*>(row_a + kQ);   // (kK, hd) F16 bits
     uint16_t* vs = ks + kK * hd;                          // (kK, vd) F16 bits
 
@@ -145,13 +145,13 @@ __host__ __device__ constexpr size_t up128(size_t bytes) { return (bytes + 127) 
 __host__ __device__ inline TcLayout tc_layout(int64_t hd, int64_t vd)
 {
     TcLayout l{};
-    l.qh = 0;                                                  // (kQ, hd) F16 queries
-    l.kh = l.qh + up128(size_t(kQ * hd) * 2);                  // (kK, hd) F16 keys
-    l.vh = l.kh + up128(size_t(kK * hd) * 2);                  // (kK, vd) F16 values
-    l.s = l.vh + up128(size_t(kK * vd) * 2);                   // (kQ, kK) F32 scores
-    l.ph = l.s + up128(size_t(kQ * kK) * 4);                   // (kQ, kK) F16 weights
-    l.pv = l.ph + up128(size_t(kQ * kK) * 2);                  // (kQ, vd) F32 this tile's P.V
-    l.rows = l.pv + up128(size_t(kQ * vd) * 4);                // (3, kQ) F32 row max, sum, rescale
+    l.qh = 0;                                     // (kQ, hd) F16 queries
+    l.kh = l.qh + up128(size_t(kQ * hd) * 2);     // (kK, hd) F16 keys
+    l.vh = l.kh + up128(size_t(kK * hd) * 2);     // (kK, vd) F16 values
+    l.s = l.vh + up128(size_t(kK * vd) * 2);      // (kQ, kK) F32 scores
+    l.ph = l.s + up128(size_t(kQ * kK) * 4);      // (kQ, kK) F16 weights
+    l.pv = l.ph + up128(size_t(kQ * kK) * 2);     // (kQ, vd) F32 this tile's P.V
+    l.rows = l.pv + up128(size_t(kQ * vd) * 4);   // (3, kQ) F32 row max, sum, rescale
     l.total = l.rows + up128(size_t(3 * kQ) * 4);
     return l;
 }
@@ -284,8 +284,8 @@ __global__ void __launch_bounds__(kThreads)
     }
 }
 
-} // namespace prefill
-} // namespace
+}   // namespace prefill
+}   // namespace
 
 bool attention_prefill_supports(const AttentionShape& sh)
 {
@@ -301,19 +301,19 @@ GpuStatus attention_prefill(const float* q, const uint16_t* k_cache, const uint1
 {
     constexpr int64_t kQ = kPrefillQueries;
     if (!attention_prefill_supports(sh) || n_tokens <= 0 || pos0 < 0 || (n_tokens + kQ - 1) / kQ > 65535)
-        return gpu_error("attention_prefill: unsupported shape (n_head " + std::to_string(sh.n_head) +
-                         ", n_head_kv " + std::to_string(sh.n_head_kv) + ", head_dim " + std::to_string(sh.head_dim) +
-                         ", value_dim " + std::to_string(sh.value_dim) + ", " + std::to_string(n_tokens) +
-                         " tokens at position " + std::to_string(pos0) + "; head and value dims at most 256)");
+        return gpu_error("attention_prefill: unsupported shape (n_head " + std::to_string(sh.n_head) + ", n_head_kv " +
+                         std::to_string(sh.n_head_kv) + ", head_dim " + std::to_string(sh.head_dim) + ", value_dim " +
+                         std::to_string(sh.value_dim) + ", " + std::to_string(n_tokens) + " tokens at position " +
+                         std::to_string(pos0) + "; head and value dims at most 256)");
     const float scale = 1.0f / std::sqrt(float(sh.head_dim));
     if (math == PrefillMath::Auto && prefill::tc_ok(sh))
         return launch(prefill::attention_prefill_tc_kernel, dim3(unsigned(sh.n_head), div_up(n_tokens, kQ)),
                       dim3(prefill::kThreads), prefill::tc_layout(sh.head_dim, sh.value_dim).total, s, q, k_cache,
                       v_cache, out, n_tokens, pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
     return launch(prefill::attention_prefill_kernel, dim3(unsigned(sh.n_head), div_up(n_tokens, kQ)),
-                  dim3(prefill::kThreads), prefill::smem_bytes(sh), s, q, k_cache, v_cache, out, n_tokens, pos0, sh.n_head, sh.n_head_kv, sh.head_dim,
-                  sh.value_dim, scale);
+                  dim3(prefill::kThreads), prefill::smem_bytes(sh), s, q, k_cache, v_cache, out, n_tokens, pos0,
+                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -32,5 +32,5 @@ bool attention_prefill_uses_tensor_cores(const AttentionShape& shape);
 // Whether attention_prefill() takes this shape (the backend falls back to attention() if not).
 bool attention_prefill_supports(const AttentionShape& shape);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

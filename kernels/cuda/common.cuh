@@ -94,31 +94,22 @@ __device__ __forceinline__ int load_i32_a4(const void* p)
 #endif
 }
 
-__device__ __forceinline__ float half_bits_to_float(uint16_t h)
-{
-    return __half2float(__ushort_as_half(h));
-}
+__device__ __forceinline__ float half_bits_to_float(uint16_t h) { return __half2float(__ushort_as_half(h)); }
 
-__device__ __forceinline__ uint16_t float_to_half_bits(float f)
-{
-    return __half_as_ushort(__float2half_rn(f));
-}
+__device__ __forceinline__ uint16_t float_to_half_bits(float f) { return __half_as_ushort(__float2half_rn(f)); }
 
-__device__ __forceinline__ float bf16_bits_to_float(uint16_t h)
-{
-    return __int_as_float(int(uint32_t(h) << 16));
-}
+__device__ __forceinline__ float bf16_bits_to_float(uint16_t h) { return __int_as_float(int(uint32_t(h) << 16)); }
 
 inline unsigned div_up(int64_t a, int64_t b) { return unsigned((a + b - 1) / b); }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu
 
 // Dynamic shared memory (the `smem` bytes of launch()) as a T*.
 #if defined(CAUSERIE_CUDA_SIM)
 #define CAUSERIE_DYNAMIC_SHARED(T, name) T* name = static_cast<T*>(::causerie::cuda_sim::dynamic_shared_memory())
 #else
-#define CAUSERIE_DYNAMIC_SHARED(T, name)                          \
-    extern __shared__ __align__(128) unsigned char causerie_smem_[]; \
+#define CAUSERIE_DYNAMIC_SHARED(T, name)                                                                               \
+    extern __shared__ __align__(128) unsigned char causerie_smem_[];                                                   \
     T* name = reinterpret_cast<T*>(causerie_smem_)
 #endif

@@ -14,10 +14,7 @@ __device__ __forceinline__ int legacy_nibble(const uint8_t* qs, int j)
     return j < 16 ? (qs[j] & 0x0F) : (qs[j - 16] >> 4);
 }
 
-__device__ __forceinline__ int qh_bit(const uint8_t* qh, int j)
-{
-    return (qh[j / 8] >> (j % 8)) & 1;
-}
+__device__ __forceinline__ int qh_bit(const uint8_t* qh, int j) { return (qh[j / 8] >> (j % 8)) & 1; }
 
 // Sub-block scale and min of a Q4_K/Q5_K super-block (12 packed bytes, see quant_blocks_ref.h).
 __device__ __forceinline__ void k4_scale_min(const uint8_t* s, int sub, int* sc, int* m)
@@ -115,5 +112,5 @@ GpuStatus dispatch_weight_type(TensorType t, const char* op, F&& f)
                      (tt ? std::string(tt->name) : std::to_string(uint32_t(t))));
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

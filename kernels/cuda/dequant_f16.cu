@@ -26,10 +26,10 @@ __global__ void f32_to_f16_kernel(const float* x, uint16_t* dst, int64_t n)
         dst[i] = float_to_half_bits(x[i]);
 }
 
-} // namespace
+}   // namespace
 
-GpuStatus dequantize_to_f16(TensorType type, const void* w, size_t row_bytes, int64_t rows, int64_t cols,
-                            uint16_t* dst, Stream s)
+GpuStatus dequantize_to_f16(TensorType type, const void* w, size_t row_bytes, int64_t rows, int64_t cols, uint16_t* dst,
+                            Stream s)
 {
     return dispatch_weight_type(type, "dequantize_to_f16", [&]<TensorType T>() {
         return launch(dequant_f16_kernel<T>, dim3(unsigned(rows), div_up(cols, kThreads)), dim3(kThreads), 0, s,
@@ -42,5 +42,5 @@ GpuStatus f32_to_f16(const float* x, uint16_t* dst, int64_t n, Stream s)
     return launch(f32_to_f16_kernel, dim3(div_up(n, kThreads)), dim3(kThreads), 0, s, x, dst, n);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

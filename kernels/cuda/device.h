@@ -25,7 +25,7 @@ GpuStatus device_init(int index, DeviceInfo* info);
 GpuStatus mem_info(size_t* free_bytes, size_t* total_bytes);
 
 GpuStatus device_malloc(void** ptr, size_t bytes);   // out_of_memory set when that is the cause
-void device_free(void* ptr);                          // nullptr is fine
+void device_free(void* ptr);                         // nullptr is fine
 
 GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream s);
 GpuStatus copy_to_host(void* dst, const void* src, size_t bytes, Stream s);
@@ -39,8 +39,7 @@ GpuStatus stream_sync(Stream s);
 // y (n, m) F32 row-major, y[t*ldy + r] = sum_k w[r*k_dim + k] * x[t*k_dim + k]
 // w: (m, k) F16, x: (n, k) F16, both row-major and contiguous. Accumulates in F32 (cuBLAS
 // GemmEx with tensor-core math on a GPU; a plain loop under sim).
-GpuStatus gemm_f16(Stream s, int64_t m, int64_t n, int64_t k_dim, const void* w, const void* x, float* y,
-                   int64_t ldy);
+GpuStatus gemm_f16(Stream s, int64_t m, int64_t n, int64_t k_dim, const void* w, const void* x, float* y, int64_t ldy);
 
 // CUDA graphs: the kernel launches made on `s` (not the default stream) between capture_begin
 // and capture_end become one instantiated graph that graph_launch replays with the same
@@ -70,5 +69,5 @@ void sim_set_device_count(int n);
 int sim_device_count();
 #endif
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -14,8 +14,8 @@ GpuStatus cuda_status(cudaError_t err, const char* call, const char* file, int l
     if (err == cudaSuccess)
         return gpu_ok();
     cudaGetLastError();   // clear a non-sticky error so the next call starts clean
-    return GpuStatus{std::string(call) + ": " + cudaGetErrorString(err), err == cudaErrorMemoryAllocation}
-        .at(file, line);
+    return GpuStatus{std::string(call) + ": " + cudaGetErrorString(err), err == cudaErrorMemoryAllocation}.at(file,
+                                                                                                              line);
 }
 
 #define CUDA_TRY(call) CAUSERIE_GPU_TRY(cuda_status((call), #call, __FILE__, __LINE__))
@@ -33,11 +33,11 @@ const char* cublas_name(cublasStatus_t st)
     }
 }
 
-#define CUBLAS_TRY(call)                                                                              \
-    do {                                                                                              \
-        if (cublasStatus_t st_ = (call); st_ != CUBLAS_STATUS_SUCCESS)                                \
-            return GpuStatus{std::string(#call) + ": " + cublas_name(st_), st_ == CUBLAS_STATUS_ALLOC_FAILED} \
-                .at(__FILE__, __LINE__);                                                              \
+#define CUBLAS_TRY(call)                                                                                               \
+    do {                                                                                                               \
+        if (cublasStatus_t st_ = (call); st_ != CUBLAS_STATUS_SUCCESS)                                                 \
+            return GpuStatus{std::string(#call) + ": " + cublas_name(st_), st_ == CUBLAS_STATUS_ALLOC_FAILED}.at(      \
+                __FILE__, __LINE__);                                                                                   \
     } while (0)
 
 // One cuBLAS handle per OS thread (the engine runs a backend on one worker thread), destroyed
@@ -52,7 +52,7 @@ struct CublasHandle {
 };
 thread_local CublasHandle t_cublas;
 
-} // namespace
+}   // namespace
 
 GpuStatus device_init(int index, DeviceInfo* info)
 {
@@ -187,5 +187,5 @@ GpuStatus gemm_f16(Stream s, int64_t m, int64_t n, int64_t k_dim, const void* w,
     return gpu_ok();
 }
 
-} // namespace nv
-} // namespace causerie::kernels::gpu
+}   // namespace nv
+}   // namespace causerie::kernels::gpu

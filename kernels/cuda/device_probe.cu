@@ -10,9 +10,10 @@ CudaProbe probe_devices()
     int count = 0;
     const cudaError_t err = cudaGetDeviceCount(&count);
     if (err == cudaErrorInsufficientDriver || err == cudaErrorNoDevice || err != cudaSuccess) {
-        probe.reason = err == cudaErrorInsufficientDriver ? "no NVIDIA driver is installed (or it is older than this build needs)"
-                       : err == cudaErrorNoDevice         ? "no NVIDIA GPU was found"
-                                                          : std::string("the CUDA runtime reported: ") + cudaGetErrorString(err);
+        probe.reason =
+            err == cudaErrorInsufficientDriver ? "no NVIDIA driver is installed (or it is older than this build needs)"
+            : err == cudaErrorNoDevice         ? "no NVIDIA GPU was found"
+                                               : std::string("the CUDA runtime reported: ") + cudaGetErrorString(err);
         cudaGetLastError();   // clear the sticky error so later calls start clean
         return probe;
     }
@@ -44,4 +45,4 @@ CudaProbe probe_devices()
     return probe;
 }
 
-} // namespace causerie::kernels::cuda
+}   // namespace causerie::kernels::cuda

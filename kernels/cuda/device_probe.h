@@ -20,11 +20,11 @@ struct CudaDeviceInfo {
 };
 
 struct CudaProbe {
-    bool usable = false;                 // at least one device can be used
-    std::string reason;                  // why not, for the user (empty when usable)
+    bool usable = false;   // at least one device can be used
+    std::string reason;    // why not, for the user (empty when usable)
     std::vector<CudaDeviceInfo> devices;
 };
 
 CudaProbe probe_devices();
 
-} // namespace causerie::kernels::cuda
+}   // namespace causerie::kernels::cuda

@@ -24,7 +24,7 @@ __global__ void add_kernel(float* y, const float* x, int64_t n)
         y[i] += x[i];
 }
 
-} // namespace
+}   // namespace
 
 GpuStatus swiglu(const float* gate, const float* up, float* out, int64_t n, Stream s)
 {
@@ -36,5 +36,5 @@ GpuStatus add_inplace(float* y, const float* x, int64_t n, Stream s)
     return launch(add_kernel, dim3(div_up(n, kThreads)), dim3(kThreads), 0, s, y, x, n);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

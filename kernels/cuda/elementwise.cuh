@@ -12,5 +12,5 @@ GpuStatus swiglu(const float* gate, const float* up, float* out, int64_t n, Stre
 // y += x, (n) F32.
 GpuStatus add_inplace(float* y, const float* x, int64_t n, Stream s);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -20,7 +20,7 @@ __global__ void embed_kernel(const uint8_t* table, size_t row_bytes, const int32
     out[t * n_embd + e] = dequant_elem<T>(table + size_t(ids[t]) * row_bytes, e);
 }
 
-} // namespace
+}   // namespace
 
 GpuStatus embed_rows(TensorType type, const void* table, size_t row_bytes, const int32_t* ids, int64_t n_tokens,
                      int64_t n_embd, float* out, Stream s)
@@ -31,5 +31,5 @@ GpuStatus embed_rows(TensorType type, const void* table, size_t row_bytes, const
     });
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

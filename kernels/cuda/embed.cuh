@@ -11,5 +11,5 @@ inline namespace CAUSERIE_GPU_FLAVOR {
 GpuStatus embed_rows(TensorType type, const void* table, size_t row_bytes, const int32_t* ids, int64_t n_tokens,
                      int64_t n_embd, float* out, Stream s);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

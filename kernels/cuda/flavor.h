@@ -39,12 +39,12 @@ inline GpuStatus gpu_error(std::string message, bool oom = false) { return GpuSt
 // cudaStream_t, opaque to code that is not compiled by nvcc. nullptr is the default stream.
 using Stream = void*;
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu
 
 // Returns from the enclosing function when `expr` (a GpuStatus) failed, adding file:line.
-#define CAUSERIE_GPU_TRY(expr)                                        \
-    do {                                                              \
-        if (auto causerie_st_ = (expr); !causerie_st_.ok())           \
-            return causerie_st_.at(__FILE__, __LINE__);               \
+#define CAUSERIE_GPU_TRY(expr)                                                                                         \
+    do {                                                                                                               \
+        if (auto causerie_st_ = (expr); !causerie_st_.ok())                                                            \
+            return causerie_st_.at(__FILE__, __LINE__);                                                                \
     } while (0)

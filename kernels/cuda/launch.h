@@ -13,9 +13,8 @@ GpuStatus launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, 
 #if defined(CAUSERIE_CUDA_SIM)
     (void)stream;
     if (::causerie::cuda_sim::capturing()) {   // recorded for a graph, run when it is launched
-        ::causerie::cuda_sim::record([=] {
-            return ::causerie::cuda_sim::run_grid(grid, block, smem, [&] { kernel(Params(args)...); });
-        });
+        ::causerie::cuda_sim::record(
+            [=] { return ::causerie::cuda_sim::run_grid(grid, block, smem, [&] { kernel(Params(args)...); }); });
         return gpu_ok();
     }
     const std::string error = ::causerie::cuda_sim::run_grid(grid, block, smem, [&] { kernel(Params(args)...); });
@@ -32,5 +31,5 @@ GpuStatus launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, 
 #endif
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -13,8 +13,8 @@ namespace causerie::kernels::gpu {
 inline namespace CAUSERIE_GPU_FLAVOR {
 namespace {
 
-constexpr int kRowsPerBlock = 4;   // warps per thread block, one row each
-constexpr int kOnes = 0x01010101;  // dp4a(kOnes, x) = sum of x's four bytes
+constexpr int kRowsPerBlock = 4;    // warps per thread block, one row each
+constexpr int kOnes = 0x01010101;   // dp4a(kOnes, x) = sum of x's four bytes
 
 __device__ __forceinline__ float load_f32(const uint8_t* p) { return __int_as_float(load_i32_a2(p)); }
 __device__ __forceinline__ float load_half(const uint8_t* p) { return half_bits_to_float(load_u16(p)); }
@@ -78,8 +78,11 @@ __device__ __forceinline__ float legacy_block_dot(const uint8_t* wb, const uint8
 template <TensorType T>
 __device__ __forceinline__ float legacy_row_dot(const uint8_t* w, const uint8_t* x, int64_t cols, int lane)
 {
-    constexpr int kWBytes = T == TensorType::Q4_0 ? 18 : T == TensorType::Q4_1 ? 20 : T == TensorType::Q5_0 ? 22
-                          : T == TensorType::Q5_1 ? 24 : 34;
+    constexpr int kWBytes = T == TensorType::Q4_0   ? 18
+                            : T == TensorType::Q4_1 ? 20
+                            : T == TensorType::Q5_0 ? 22
+                            : T == TensorType::Q5_1 ? 24
+                                                    : 34;
     constexpr int kXBytes = (T == TensorType::Q4_1 || T == TensorType::Q5_1) ? 36 : 34;
     const int64_t nb = cols / 32;
     float acc = 0.0f;   // the same in every lane
@@ -213,7 +216,7 @@ __global__ void matvec_kernel(const uint8_t* w, size_t w_row_bytes, int64_t rows
         y[t * ldy + row] = acc;
 }
 
-} // namespace
+}   // namespace
 
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,
                  int64_t n_tokens, float* y, int64_t ldy, Stream s)
@@ -233,5 +236,5 @@ GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t row
     });
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -14,5 +14,5 @@ inline namespace CAUSERIE_GPU_FLAVOR {
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,
                  int64_t n_tokens, float* y, int64_t ldy, Stream s);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

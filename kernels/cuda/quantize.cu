@@ -130,17 +130,16 @@ __global__ void convert_kernel(const float* x, uint8_t* dst, int64_t n, size_t r
             // fp32_to_bf16 of dequant_ref.cpp: round to nearest even, NaN kept NaN and quiet.
             const uint32_t b = uint32_t(__float_as_int(v));
             h = (b & 0x7FFFFFFFu) > 0x7F800000u ? uint16_t((b >> 16) | 0x40u)
-                                                 : uint16_t((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
+                                                : uint16_t((b + 0x7FFFu + ((b >> 16) & 1u)) >> 16);
         }
         out[2 * i] = uint8_t(h);
         out[2 * i + 1] = uint8_t(h >> 8);
     }
 }
 
-} // namespace
+}   // namespace
 
-GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst_v, int64_t n_rows, int64_t n,
-                               Stream s)
+GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst_v, int64_t n_rows, int64_t n, Stream s)
 {
     auto* dst = static_cast<uint8_t*>(dst_v);
     const TensorType vt = vec_dot_type(weight_type);
@@ -162,15 +161,15 @@ GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst
         if (n % 256)
             return gpu_error("quantize_activations: row length " + std::to_string(n) + " is not a multiple of 256");
         const int64_t nb = n / 256;
-        return launch(quantize_q8_k_kernel, dim3(div_up(nb, kWarpsPerBlock), unsigned(n_rows)), warps, 0, s, x, dst,
-                      n, nb, rb);
+        return launch(quantize_q8_k_kernel, dim3(div_up(nb, kWarpsPerBlock), unsigned(n_rows)), warps, 0, s, x, dst, n,
+                      nb, rb);
     }
     case TensorType::F16:
         return launch(convert_kernel<TensorType::F16>, dim3(div_up(n, 256), unsigned(n_rows)), dim3(256), 0, s, x, dst,
                       n, rb);
     case TensorType::BF16:
-        return launch(convert_kernel<TensorType::BF16>, dim3(div_up(n, 256), unsigned(n_rows)), dim3(256), 0, s, x,
-                      dst, n, rb);
+        return launch(convert_kernel<TensorType::BF16>, dim3(div_up(n, 256), unsigned(n_rows)), dim3(256), 0, s, x, dst,
+                      n, rb);
     case TensorType::F32:
         return launch(convert_kernel<TensorType::F32>, dim3(div_up(n, 256), unsigned(n_rows)), dim3(256), 0, s, x, dst,
                       n, rb);
@@ -180,5 +179,5 @@ GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst
     }
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -11,8 +11,7 @@ inline namespace CAUSERIE_GPU_FLAVOR {
 
 // x: (n_rows, n) F32. dst: n_rows rows of row_bytes(vec_dot_type(weight_type), n) bytes.
 // n must be a multiple of the converted type's block size (32, or 256 for Q8_K).
-GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst, int64_t n_rows, int64_t n,
-                               Stream s);
+GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst, int64_t n_rows, int64_t n, Stream s);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -43,7 +43,7 @@ __global__ void rmsnorm_kernel(const float* x, const float* w, float* y, int64_t
         yr[i] = __fmul_rn(xr[i], scale) * w[i];
 }
 
-} // namespace
+}   // namespace
 
 GpuStatus rmsnorm(const float* x, const float* w, float* y, int64_t n_rows, int64_t n, float eps, Stream s)
 {
@@ -52,5 +52,5 @@ GpuStatus rmsnorm(const float* x, const float* w, float* y, int64_t n_rows, int6
     return launch(rmsnorm_kernel, dim3(unsigned(n_rows)), dim3(kThreads), 0, s, x, w, y, n, eps);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

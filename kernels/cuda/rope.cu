@@ -34,7 +34,7 @@ __global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t
     }
 }
 
-} // namespace
+}   // namespace
 
 GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
                float freq_base, Stream s, const int64_t* pos_dev, const float* freq_factors)
@@ -44,9 +44,9 @@ GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, in
                          ", " + std::to_string(n_tokens) + " tokens)");
     // Computed on the host with the same expression as rope_ref.
     const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
-    return launch(rope_kernel, dim3(unsigned(n_heads), unsigned(n_tokens)), dim3(64), 0, s, x, n_heads, head_dim,
-                  n_rot, pos0, pos_dev, theta_scale, freq_factors);
+    return launch(rope_kernel, dim3(unsigned(n_heads), unsigned(n_tokens)), dim3(64), 0, s, x, n_heads, head_dim, n_rot,
+                  pos0, pos_dev, theta_scale, freq_factors);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

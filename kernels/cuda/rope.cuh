@@ -14,5 +14,5 @@ inline namespace CAUSERIE_GPU_FLAVOR {
 GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
                float freq_base, Stream s, const int64_t* pos_dev = nullptr, const float* freq_factors = nullptr);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -162,8 +162,8 @@ __global__ void gather_kernel(const float* x, const int32_t* ids, int64_t n_ids,
         out[i] = x[ids[i]];
 }
 
-} // namespace topk
-} // namespace
+}   // namespace topk
+}   // namespace
 
 GpuStatus gather_floats(const float* x, const int32_t* ids, int64_t n_ids, float* out, Stream s)
 {
@@ -181,5 +181,5 @@ GpuStatus topk_rows(const float* x, int64_t n_rows, int64_t n, int k, int32_t* i
     return launch(topk::topk_kernel, dim3(unsigned(n_rows)), dim3(topk::kThreads), 0, s, x, n, k, ids, values);
 }
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

@@ -18,5 +18,5 @@ GpuStatus topk_rows(const float* x, int64_t n_rows, int64_t n, int k, int32_t* i
 // out[i] = x[ids[i]] for i < n_ids: a few logits (ids already checked by the caller).
 GpuStatus gather_floats(const float* x, const int32_t* ids, int64_t n_ids, float* out, Stream s);
 
-} // namespace CAUSERIE_GPU_FLAVOR
-} // namespace causerie::kernels::gpu
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu

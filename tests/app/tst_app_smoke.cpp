@@ -32,10 +32,11 @@ void startApp(QProcess& app, const QString& home, const QString& dataDir, const 
     app.setProcessEnvironment(env);
     app.setProcessChannelMode(QProcess::SeparateChannels);
     app.start(QStringLiteral(CAUSERIE_APP),
-              QStringList{QStringLiteral("--data-dir"), dataDir, QStringLiteral("--lang"), QStringLiteral("en")} + extra);
+              QStringList{QStringLiteral("--data-dir"), dataDir, QStringLiteral("--lang"), QStringLiteral("en")} +
+                  extra);
 }
 
-} // namespace
+}   // namespace
 
 class TestAppSmoke : public QObject {
     Q_OBJECT
@@ -110,8 +111,8 @@ void TestAppSmoke::modelThatKilledTheAppIsNotReopened()
         startApp(app, home, dataDir, {QStringLiteral("--model"), kTiny});
         QVERIFY(app.waitForStarted());
         QByteArray seen;
-        QTRY_VERIFY_WITH_TIMEOUT((seen += app.readAllStandardError()).contains("causerie.engine: loaded")
-                                     || app.state() == QProcess::NotRunning,
+        QTRY_VERIFY_WITH_TIMEOUT((seen += app.readAllStandardError()).contains("causerie.engine: loaded") ||
+                                     app.state() == QProcess::NotRunning,
                                  30000);
         QVERIFY2(seen.contains("loaded"), seen.constData());
         QVERIFY(finish(app, SIGTERM));
@@ -133,8 +134,8 @@ void TestAppSmoke::modelThatKilledTheAppIsNotReopened()
         startApp(app, home, dataDir);
         QVERIFY(app.waitForStarted());
         QByteArray seen;
-        QTRY_VERIFY_WITH_TIMEOUT((seen += app.readAllStandardError()).contains("Open it again from the model menu.")
-                                     || app.state() == QProcess::NotRunning,
+        QTRY_VERIFY_WITH_TIMEOUT((seen += app.readAllStandardError()).contains("Open it again from the model menu.") ||
+                                     app.state() == QProcess::NotRunning,
                                  30000);
         QVERIFY(finish(app, SIGTERM));
         seen += err;

@@ -43,12 +43,9 @@ Run run(const QStringList& args, const QByteArray& input = {})
     return r;
 }
 
-QJsonObject json(const Run& r)
-{
-    return QJsonDocument::fromJson(r.out).object();
-}
+QJsonObject json(const Run& r) { return QJsonDocument::fromJson(r.out).object(); }
 
-} // namespace
+}   // namespace
 
 class TestCli : public QObject {
     Q_OBJECT
@@ -153,9 +150,11 @@ void TestCli::infoShowsHostileNameInert()
 
 void TestCli::generateIsReproducibleWithSeed()
 {
-    const QStringList args = {QStringLiteral("generate"), kTiny, QStringLiteral("-p"), QStringLiteral("Once upon"),
-                              QStringLiteral("-n"), QStringLiteral("12"), QStringLiteral("--temp"), QStringLiteral("0.9"),
-                              QStringLiteral("--seed"), QStringLiteral("5")};
+    const QStringList args = {QStringLiteral("generate"), kTiny,
+                              QStringLiteral("-p"),       QStringLiteral("Once upon"),
+                              QStringLiteral("-n"),       QStringLiteral("12"),
+                              QStringLiteral("--temp"),   QStringLiteral("0.9"),
+                              QStringLiteral("--seed"),   QStringLiteral("5")};
     const Run a = run(args);
     const Run b = run(args);
     QCOMPARE(a.exitCode, 0);
@@ -166,8 +165,8 @@ void TestCli::generateIsReproducibleWithSeed()
 
 void TestCli::chatAnswersOncePerLineAndExitsAtEof()
 {
-    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"),
-                       QStringLiteral("6")},
+    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--temp"), QStringLiteral("0"),
+                       QStringLiteral("-n"), QStringLiteral("6")},
                       "What is the capital of France?\n");
     QCOMPARE(r.exitCode, 0);
     QVERIFY2(!r.out.trimmed().isEmpty(), r.err.constData());
@@ -202,8 +201,9 @@ void TestCli::chatQuestionLongerThanTheContextFails()
                       QByteArray(400, 'x') + "\n");
     QVERIFY(!r.crashed);
     QCOMPARE(r.exitCode, 1);
-    QVERIFY2(r.err.contains("error: this message needs 208 tokens but the context holds 32; shorten it, or raise --ctx"),
-             r.err.constData());
+    QVERIFY2(
+        r.err.contains("error: this message needs 208 tokens but the context holds 32; shorten it, or raise --ctx"),
+        r.err.constData());
     QVERIFY(r.out.trimmed().isEmpty());
 }
 
@@ -253,9 +253,9 @@ void TestCli::benchJsonAndTable()
         QCOMPARE(o.value(QStringLiteral("bytes_per_token")).toDouble() > 0, i == 1);
     }
 
-    const Run t = run({QStringLiteral("bench"), kTiny, QStringLiteral("-t"), QStringLiteral("1,2"), QStringLiteral("-p"),
-                       QStringLiteral("8"), QStringLiteral("-n"), QStringLiteral("4"), QStringLiteral("-r"),
-                       QStringLiteral("1")});
+    const Run t = run({QStringLiteral("bench"), kTiny, QStringLiteral("-t"), QStringLiteral("1,2"),
+                       QStringLiteral("-p"), QStringLiteral("8"), QStringLiteral("-n"), QStringLiteral("4"),
+                       QStringLiteral("-r"), QStringLiteral("1")});
     QCOMPARE(t.exitCode, 0);
     int tableRows = 0;
     for (const QByteArray& line : t.out.split('\n'))
@@ -291,9 +291,9 @@ void TestCli::errors_data()
     QTest::newRow("bench: test too long")
         << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-p"), QStringLiteral("20000")}
         << QStringLiteral("too long for a CPU benchmark");
-    QTest::newRow("bench: bad list")
-        << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-t"), QStringLiteral("1,,2")}
-        << QStringLiteral("expects positive integers");
+    QTest::newRow("bench: bad list") << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-t"),
+                                                    QStringLiteral("1,,2")}
+                                     << QStringLiteral("expects positive integers");
     QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << QStringLiteral("unknown command");
     QTest::newRow("missing file") << QStringList{QStringLiteral("info"), QStringLiteral("/nonexistent/m.gguf")}
                                   << QStringLiteral("/nonexistent/m.gguf");
@@ -303,47 +303,57 @@ void TestCli::errors_data()
                                << QStringLiteral("token_embd.weight");
     QTest::newRow("unknown option") << QStringList{QStringLiteral("info"), kTiny, QStringLiteral("--jsn")}
                                     << QStringLiteral("--jsn");
-    QTest::newRow("bad number") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
-                                               QStringLiteral("hi"), QStringLiteral("--top"), QStringLiteral("five")}
+    QTest::newRow("bad number") << QStringList{QStringLiteral("eval"),     kTiny,
+                                               QStringLiteral("--prompt"), QStringLiteral("hi"),
+                                               QStringLiteral("--top"),    QStringLiteral("five")}
                                 << QStringLiteral("--top");
-    QTest::newRow("option without value") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt")}
-                                          << QStringLiteral("--prompt");
+    QTest::newRow("option without value")
+        << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt")} << QStringLiteral("--prompt");
     QTest::newRow("invalid utf-8") << QStringList{QStringLiteral("tokenize"), kTiny, QStringLiteral("--file"),
                                                   QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf")}
                                    << QStringLiteral("UTF-8");
-    QTest::newRow("bad device") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
-                                               QStringLiteral("hi"), QStringLiteral("--device"), QStringLiteral("tpu")}
+    QTest::newRow("bad device") << QStringList{QStringLiteral("eval"),     kTiny,
+                                               QStringLiteral("--prompt"), QStringLiteral("hi"),
+                                               QStringLiteral("--device"), QStringLiteral("tpu")}
                                 << QStringLiteral("tpu");
-    QTest::newRow("bad device index") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
-                                                     QStringLiteral("hi"), QStringLiteral("--device"), QStringLiteral("cpu:1")}
+    QTest::newRow("bad device index") << QStringList{QStringLiteral("eval"),     kTiny,
+                                                     QStringLiteral("--prompt"), QStringLiteral("hi"),
+                                                     QStringLiteral("--device"), QStringLiteral("cpu:1")}
                                       << QStringLiteral("cuda:N");
-    QTest::newRow("bad gpu layers") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
-                                                   QStringLiteral("hi"), QStringLiteral("--gpu-layers"), QStringLiteral("x")}
+    QTest::newRow("bad gpu layers") << QStringList{QStringLiteral("eval"),         kTiny,
+                                                   QStringLiteral("--prompt"),     QStringLiteral("hi"),
+                                                   QStringLiteral("--gpu-layers"), QStringLiteral("x")}
                                     << QStringLiteral("--gpu-layers");
-    QTest::newRow("negative gpu layers") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
-                                                        QStringLiteral("hi"), QStringLiteral("--gpu-layers"), QStringLiteral("-5")}
+    QTest::newRow("negative gpu layers") << QStringList{QStringLiteral("eval"),         kTiny,
+                                                        QStringLiteral("--prompt"),     QStringLiteral("hi"),
+                                                        QStringLiteral("--gpu-layers"), QStringLiteral("-5")}
                                          << QStringLiteral("--gpu-layers");
-    QTest::newRow("context overflow") << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt"),
+    QTest::newRow("context overflow") << QStringList{QStringLiteral("eval"),
+                                                     kTiny,
+                                                     QStringLiteral("--prompt"),
                                                      QStringLiteral("one two three four five six"),
-                                                     QStringLiteral("--ctx"), QStringLiteral("4")}
+                                                     QStringLiteral("--ctx"),
+                                                     QStringLiteral("4")}
                                       << QStringLiteral("context");
-    QTest::newRow("bad top-p") << QStringList{QStringLiteral("generate"), kTiny, QStringLiteral("-p"),
-                                              QStringLiteral("hi"), QStringLiteral("--top-p"), QStringLiteral("0")}
+    QTest::newRow("bad top-p") << QStringList{QStringLiteral("generate"), kTiny,
+                                              QStringLiteral("-p"),       QStringLiteral("hi"),
+                                              QStringLiteral("--top-p"),  QStringLiteral("0")}
                                << QStringLiteral("--top-p");
     const QString out = dir->filePath(QStringLiteral("rope.gguf"));
     QTest::newRow("rope factor not positive")
         << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"), QStringLiteral("1,0")}
         << QStringLiteral("positive numbers separated by commas, not '0'");
     QTest::newRow("rope factors, wrong count")   // head_dim 16: 8 pairs
-        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"), QStringLiteral("1,2,3")}
+        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"),
+                       QStringLiteral("1,2,3")}
         << QStringLiteral("expected head_dim/2 = 8");
     QTest::newRow("llama3 rope, too few values")
         << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--llama3-rope"), QStringLiteral("8,1")}
         << QStringLiteral("FACTOR,LOW,HIGH,ORIGINAL_CTX");
-    QTest::newRow("both rope options")
-        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--llama3-rope"), QStringLiteral("8,1,4,64"),
-                       QStringLiteral("--rope-factors"), QStringLiteral("1")}
-        << QStringLiteral("not both");
+    QTest::newRow("both rope options") << QStringList{QStringLiteral("make-test-model"), out,
+                                                      QStringLiteral("--llama3-rope"),   QStringLiteral("8,1,4,64"),
+                                                      QStringLiteral("--rope-factors"),  QStringLiteral("1")}
+                                       << QStringLiteral("not both");
 }
 
 void TestCli::errors()

@@ -21,10 +21,9 @@ const char* kQuestion = causerie::testing::kDefaultModelQuestion;
 constexpr int kMaxTokens = causerie::testing::kDefaultModelMaxTokens;
 constexpr int kCtx = causerie::testing::kDefaultModelContext;
 
-} // namespace
+}   // namespace
 
-class TestDefaultModelApp : public QObject
-{
+class TestDefaultModelApp : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void appAndCliGiveTheSameAnswer()
@@ -32,7 +31,8 @@ private Q_SLOTS:
         const QString model = defaultModelPath();
         if (!QFile::exists(model))
             QSKIP(qPrintable(QStringLiteral("the default model is not at %1; run scripts/fetch-default-model.sh "
-                                            "(or set CAUSERIE_DEFAULT_MODEL)").arg(model)));
+                                            "(or set CAUSERIE_DEFAULT_MODEL)")
+                                 .arg(model)));
         QTemporaryDir dir;
         QString appAnswer;
         {

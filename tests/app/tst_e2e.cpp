@@ -38,10 +38,7 @@ bool itemShows(QQuickItem* item, const QString& content)
     return std::any_of(children.begin(), children.end(), [&](QQuickItem* c) { return itemShows(c, content); });
 }
 
-bool windowShows(QQuickWindow* window, const QString& content)
-{
-    return itemShows(window->contentItem(), content);
-}
+bool windowShows(QQuickWindow* window, const QString& content) { return itemShows(window->contentItem(), content); }
 
 QQuickItem* delegateShowing(QQuickItem* item, const QString& content)
 {
@@ -69,12 +66,9 @@ qreal contentBottom(QQuickItem* root, QQuickItem* item)
     return bottom;
 }
 
-QString cell(QAbstractItemModel* m, int row, int role)
-{
-    return m->data(m->index(row, 0), role).toString();
-}
+QString cell(QAbstractItemModel* m, int row, int role) { return m->data(m->index(row, 0), role).toString(); }
 
-} // namespace
+}   // namespace
 
 class TestEndToEnd : public QObject {
     Q_OBJECT
@@ -136,7 +130,8 @@ void TestEndToEnd::chatSurvivesRestart()
         // and an answer limit shorter than the app's 24 tokens.
         auto number = [&](int role) { return messages->data(messages->index(1, 0), role).toInt(); };
         const int promptBefore = number(MessageListModel::PromptTokensRole);
-        QVERIFY2(number(MessageListModel::CompletionTokensRole) > 3, "the first answer must be longer than the new limit");
+        QVERIFY2(number(MessageListModel::CompletionTokensRole) > 3,
+                 "the first answer must be longer than the new limit");
         ConversationOptions* options = app.controller().conversationOptions();
         options->setSystemPrompt(QStringLiteral("You are a geography teacher. Answer in one word."));
         options->setMaxTokens(3);
@@ -157,8 +152,8 @@ void TestEndToEnd::chatSurvivesRestart()
         QCOMPARE(conversations->rowCount(), 1);
         QCOMPARE(cell(conversations, 0, ConversationListModel::TitleRole),
                  QStringLiteral("What is the capital of France?"));
-        app.controller().openConversation(conversations->data(conversations->index(0, 0),
-                                                              ConversationListModel::IdRole).toLongLong());
+        app.controller().openConversation(
+            conversations->data(conversations->index(0, 0), ConversationListModel::IdRole).toLongLong());
         auto* messages = qobject_cast<QAbstractItemModel*>(app.controller().messages());
         QCOMPARE(messages->rowCount(), 2);
         QCOMPARE(cell(messages, 1, MessageListModel::ContentRole), answer);
@@ -207,14 +202,22 @@ void TestEndToEnd::exportAndImportFiles()
     AppController& c = app.controller();
     QSignalSpy errors(&c, &AppController::errorOccurred);
 
-    const QJsonObject user{{"id", 1}, {"parent", QJsonValue()}, {"role", "user"}, {"content", "2+2?"},
-                           {"status", "done"}, {"created_at", 1000}, {"updated_at", 1000}};
-    const QJsonObject answer{{"id", 2}, {"parent", 1}, {"role", "assistant"}, {"content", "**4**"},
-                             {"status", "done"}, {"created_at", 2000}, {"updated_at", 2000},
-                             {"reasoning", "Two and two."}};
-    const QJsonObject conv{{"format", "causerie.conversation"}, {"version", 1}, {"title", "Plan: \"v2\" / draft?"},
-                           {"created_at", 1000}, {"updated_at", 2000}, {"pinned", false}, {"backend", ""},
-                           {"model", ""}, {"system_prompt", ""}, {"settings", QJsonObject()}, {"active_leaf", 2},
+    const QJsonObject user{{"id", 1},          {"parent", QJsonValue()}, {"role", "user"},    {"content", "2+2?"},
+                           {"status", "done"}, {"created_at", 1000},     {"updated_at", 1000}};
+    const QJsonObject answer{
+        {"id", 2},          {"parent", 1},        {"role", "assistant"}, {"content", "**4**"},
+        {"status", "done"}, {"created_at", 2000}, {"updated_at", 2000},  {"reasoning", "Two and two."}};
+    const QJsonObject conv{{"format", "causerie.conversation"},
+                           {"version", 1},
+                           {"title", "Plan: \"v2\" / draft?"},
+                           {"created_at", 1000},
+                           {"updated_at", 2000},
+                           {"pinned", false},
+                           {"backend", ""},
+                           {"model", ""},
+                           {"system_prompt", ""},
+                           {"settings", QJsonObject()},
+                           {"active_leaf", 2},
                            {"messages", QJsonArray{user, answer}}};
     const QString in = dir.filePath(QStringLiteral("in.json"));
     {
@@ -236,7 +239,8 @@ void TestEndToEnd::exportAndImportFiles()
     const QString text = QString::fromUtf8(mdFile.readAll());
     QVERIFY2(text.startsWith(QLatin1String("# Plan: \"v2\" / draft?")), qPrintable(text));
     QVERIFY(text.contains(QLatin1String("## User\n\n2+2?")));
-    QVERIFY(text.contains(QLatin1String("<details><summary>Thinking</summary>\n\nTwo and two.\n\n</details>\n\n**4**")));
+    QVERIFY(
+        text.contains(QLatin1String("<details><summary>Thinking</summary>\n\nTwo and two.\n\n</details>\n\n**4**")));
 
     const QString js = dir.filePath(QStringLiteral("out.json"));
     QVERIFY(c.exportConversation(id, QUrl::fromLocalFile(js)));
@@ -274,14 +278,20 @@ void TestEndToEnd::importsNeverChooseABackend()
         AppController& c = app.controller();
         endpoint = c.saveEndpoint({}, QStringLiteral("Mistral AI"), QStringLiteral("https://api.mistral.invalid"), {});
         QVERIFY(!endpoint.isEmpty());
-        const QJsonObject user{{"id", 1}, {"parent", QJsonValue()}, {"role", "user"}, {"content", "Hi"},
-                               {"status", "done"}, {"created_at", 1000}, {"updated_at", 1000}};
-        const QJsonObject conv{{"format", "causerie.conversation"}, {"version", 1}, {"title", "From elsewhere"},
-                               {"created_at", 1000}, {"updated_at", 1000}, {"pinned", false},
-                               {"backend", "remote:" + endpoint}, {"model", "mistral-small-latest"},
+        const QJsonObject user{{"id", 1},          {"parent", QJsonValue()}, {"role", "user"},    {"content", "Hi"},
+                               {"status", "done"}, {"created_at", 1000},     {"updated_at", 1000}};
+        const QJsonObject conv{{"format", "causerie.conversation"},
+                               {"version", 1},
+                               {"title", "From elsewhere"},
+                               {"created_at", 1000},
+                               {"updated_at", 1000},
+                               {"pinned", false},
+                               {"backend", "remote:" + endpoint},
+                               {"model", "mistral-small-latest"},
                                {"system_prompt", ""},
                                {"settings", QJsonObject{{"temperature", 0.5}, {"imported_from", "forged"}}},
-                               {"active_leaf", 1}, {"messages", QJsonArray{user}}};
+                               {"active_leaf", 1},
+                               {"messages", QJsonArray{user}}};
         QFile f(in);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QJsonDocument(conv).toJson());

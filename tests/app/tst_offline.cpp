@@ -37,20 +37,19 @@ const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.
 // Set in the second run (under strace in an empty network namespace): only the showing test runs.
 constexpr char kChildEnv[] = "CAUSERIE_OFFLINE_CHILD";
 
-QString beacon(const QString& what)
-{
-    return QStringLiteral("http://beacon.invalid/") + what;
-}
+QString beacon(const QString& what) { return QStringLiteral("http://beacon.invalid/") + what; }
 
-QString img(const QString& what)
-{
-    return QStringLiteral("<img src=\"%1\">").arg(beacon(what));
-}
+QString img(const QString& what) { return QStringLiteral("<img src=\"%1\">").arg(beacon(what)); }
 
 QJsonObject message(int id, int parent, const char* role, const QString& content, const QJsonObject& extra = {})
 {
-    QJsonObject m{{"id", id}, {"parent", parent ? QJsonValue(parent) : QJsonValue()}, {"role", role},
-                  {"content", content}, {"status", "done"}, {"created_at", 1000 + id}, {"updated_at", 1000 + id}};
+    QJsonObject m{{"id", id},
+                  {"parent", parent ? QJsonValue(parent) : QJsonValue()},
+                  {"role", role},
+                  {"content", content},
+                  {"status", "done"},
+                  {"created_at", 1000 + id},
+                  {"updated_at", 1000 + id}};
     for (auto it = extra.begin(); it != extra.end(); ++it)
         m.insert(it.key(), it.value());
     return m;
@@ -58,10 +57,18 @@ QJsonObject message(int id, int parent, const char* role, const QString& content
 
 QByteArray conversation(const QString& title, const QString& backend, const QString& model, const QJsonArray& messages)
 {
-    const QJsonObject c{{"format", "causerie.conversation"}, {"version", 1}, {"title", title}, {"created_at", 1000},
-                        {"updated_at", 2000}, {"pinned", false}, {"backend", backend}, {"model", model},
-                        {"system_prompt", img("system-prompt.png")}, {"settings", QJsonObject()},
-                        {"active_leaf", messages.last().toObject().value("id")}, {"messages", messages}};
+    const QJsonObject c{{"format", "causerie.conversation"},
+                        {"version", 1},
+                        {"title", title},
+                        {"created_at", 1000},
+                        {"updated_at", 2000},
+                        {"pinned", false},
+                        {"backend", backend},
+                        {"model", model},
+                        {"system_prompt", img("system-prompt.png")},
+                        {"settings", QJsonObject()},
+                        {"active_leaf", messages.last().toObject().value("id")},
+                        {"messages", messages}};
     return QJsonDocument(c).toJson();
 }
 
@@ -88,7 +95,8 @@ QString modelNamedInHtml(const QString& dir)
         return {};
     QByteArray bytes = in.readAll();
     const QByteArray oldName = "tiny-random-mistral-arch";
-    const QByteArray newName = QByteArray("<img src=\"http://beacon.invalid/gguf.png\">tiny").leftJustified(oldName.size() + 32, ' ');
+    const QByteArray newName =
+        QByteArray("<img src=\"http://beacon.invalid/gguf.png\">tiny").leftJustified(oldName.size() + 32, ' ');
     const qsizetype at = bytes.indexOf(QByteArray("general.name"));
     if (at < 0 || bytes.mid(at + 12 + 4 + 8, oldName.size()) != oldName)
         return {};
@@ -146,11 +154,13 @@ QStringList interpretedData(QQuickWindow* window)
     for (QQuickItem* i : showing(window, QStringLiteral("beacon.invalid"))) {
         const QVariant format = i->property("textFormat");
         const QString name = i->objectName();
-        if (!format.isValid() || format.toInt() == 0 || name == QLatin1String("proseText")
-            || name == QLatin1String("searchSnippet") || i->property("textFormat").toInt() == 3 /* code: Markdown */)
+        if (!format.isValid() || format.toInt() == 0 || name == QLatin1String("proseText") ||
+            name == QLatin1String("searchSnippet") || i->property("textFormat").toInt() == 3 /* code: Markdown */)
             continue;
-        out << QStringLiteral("%1 (%2, format %3): %4").arg(QString::fromLatin1(i->metaObject()->className()), name)
-                   .arg(format.toInt()).arg(i->property("text").toString().left(80));
+        out << QStringLiteral("%1 (%2, format %3): %4")
+                   .arg(QString::fromLatin1(i->metaObject()->className()), name)
+                   .arg(format.toInt())
+                   .arg(i->property("text").toString().left(80));
     }
     return out;
 }
@@ -194,10 +204,9 @@ QStringList attemptsBut(const NetworkRecorder& recorder, const QStringList& expe
     return out;
 }
 
-} // namespace
+}   // namespace
 
-class TestOffline : public QObject
-{
+class TestOffline : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase() { QQuickStyle::setStyle(QStringLiteral("Material")); }   // as main() does
@@ -260,8 +269,8 @@ void TestOffline::hostileContentFetchesNothing()
     // 3 s for 400 images made links, 45 s for 1,500; that is issue #20's section 3.)
     const QString pieces = QStringLiteral("word ![i](%1) <img src=\"%2\"/> [l](%3) ")
                                .arg(beacon("huge.png"), beacon("huge-html.png"), beacon("huge-link"));
-    const QString longLine = pieces + QStringLiteral("word ").repeated(40000) + pieces + QStringLiteral("\n\n")
-        + pieces.repeated(100);
+    const QString longLine =
+        pieces + QStringLiteral("word ").repeated(40000) + pieces + QStringLiteral("\n\n") + pieces.repeated(100);
     QStringList expected;   // the sentinels, made on purpose
     NetworkRecorder recorder;
     {
@@ -274,17 +283,22 @@ void TestOffline::hostileContentFetchesNothing()
         QQuickWindow* window = app.window();
 
         const QJsonArray a{
-            message(1, 0, "user", QStringLiteral("Show me ") + img("user.png") + QStringLiteral(" ![u](%1)").arg(beacon("user-md.png"))),
+            message(1, 0, "user",
+                    QStringLiteral("Show me ") + img("user.png") +
+                        QStringLiteral(" ![u](%1)").arg(beacon("user-md.png"))),
             message(2, 1, "assistant", hostileAnswer(),
-                    {{"model", img("message-model.png") + "small"}, {"backend", "remote:" + endpoint},
-                     {"reasoning", img("reasoning.png")}, {"finish_reason", img("finish.png")}}),
+                    {{"model", img("message-model.png") + "small"},
+                     {"backend", "remote:" + endpoint},
+                     {"reasoning", img("reasoning.png")},
+                     {"finish_reason", img("finish.png")}}),
             message(3, 2, "user", QStringLiteral("and?")),
             message(4, 3, "assistant", QString(),
                     {{"status", "error"}, {"error_text", img("error.png") + QStringLiteral(" The server said no.")}}),
         };
         const QJsonArray b{message(1, 0, "user", QStringLiteral("long")), message(2, 1, "assistant", longLine)};
-        const QList<QByteArray> files{conversation(titleA, "remote:" + endpoint, modelName, a),
-                                      conversation(QStringLiteral("<b>Long</b> ") + img("title-b.png"), "local", "", b)};
+        const QList<QByteArray> files{
+            conversation(titleA, "remote:" + endpoint, modelName, a),
+            conversation(QStringLiteral("<b>Long</b> ") + img("title-b.png"), "local", "", b)};
         QList<qint64> ids;
         for (int i = 0; i < files.size(); ++i) {
             const QString path = dir.filePath(QStringLiteral("in%1.json").arg(i));
@@ -319,7 +333,8 @@ void TestOffline::hostileContentFetchesNothing()
         // TextEdit gives its text back as Markdown), its HTML is text.
         QTRY_VERIFY(textsOf(items(window, QStringLiteral("conversationTitle"))).contains(titleA));
         c.openConversation(ids[0]);
-        QTRY_VERIFY2(textsOf(items(window, QStringLiteral("proseText"))).contains(QStringLiteral("[image: chart — http://beacon.invalid/md.png?d=secret]")),
+        QTRY_VERIFY2(textsOf(items(window, QStringLiteral("proseText")))
+                         .contains(QStringLiteral("[image: chart — http://beacon.invalid/md.png?d=secret]")),
                      qPrintable(textsOf(items(window, QStringLiteral("proseText"))).left(3000)));
         QTRY_VERIFY(textsOf(items(window, QStringLiteral("errorText"))).contains(img("error.png")));
 
@@ -344,8 +359,8 @@ void TestOffline::hostileContentFetchesNothing()
         settle(app, recorder, beacon(QStringLiteral("sentinel-dialogs.png")));
         expected << beacon(QStringLiteral("sentinel-dialogs.png"));
         // It was all on screen, as text.
-        for (const char* shown : {"title.png", "endpoint.png", "model.png", "gguf.png", "error.png", "path.png", "load.png", "system-prompt.png",
-                                  "message-model.png"})
+        for (const char* shown : {"title.png", "endpoint.png", "model.png", "gguf.png", "error.png", "path.png",
+                                  "load.png", "system-prompt.png", "message-model.png"})
             QVERIFY2(!showing(window, QString::fromLatin1(shown)).isEmpty(), shown);
         // The endpoint's name: in the origin line, the backend box's list and the settings.
         QVERIFY2(showing(window, QStringLiteral("endpoint.png")).size() >= 3,
@@ -457,7 +472,8 @@ void TestOffline::noConnectionUnderStrace()
     QString control;
     run(QStringLiteral("controlConnectAttempt"), &control);
     QCOMPARE(remoteConnects(control).size(), 1);   // the check sees a connect() when there is one
-    QVERIFY2(remoteConnects(control).first().contains(QLatin1String("127.0.0.1")), qPrintable(remoteConnects(control).first()));
+    QVERIFY2(remoteConnects(control).first().contains(QLatin1String("127.0.0.1")),
+             qPrintable(remoteConnects(control).first()));
 
     QString shown;
     run(QStringLiteral("hostileContentFetchesNothing"), &shown);

@@ -25,4 +25,4 @@ inline QString defaultModelPath()
     return data + QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
 }
 
-} // namespace causerie::testing
+}   // namespace causerie::testing

@@ -35,7 +35,7 @@ inline char* toString(const std::vector<std::string>& v)
         out += (i ? "|" : "") + QByteArray::fromStdString(v[i]);
     return qstrdup(out + "}");
 }
-} // namespace QTest
+}   // namespace QTest
 
 namespace {
 
@@ -58,8 +58,8 @@ std::string byte_char(int b)
 
 constexpr int32_t kImStart = 256;   // control
 constexpr int32_t kImEnd = 257;     // control
-constexpr int32_t kHe = 258, kLl = 259, kHell = 260, kHello = 261, kGw = 262, kOr = 263, kGwor = 264,
-                  kLd = 265, kGworld = 266, kAa = 267, kBc = 268, kAb = 269, kTool = 270, k12 = 271;
+constexpr int32_t kHe = 258, kLl = 259, kHell = 260, kHello = 261, kGw = 262, kOr = 263, kGwor = 264, kLd = 265,
+                  kGworld = 266, kAa = 267, kBc = 268, kAb = 269, kTool = 270, k12 = 271;
 
 VocabData tiny_vocab()
 {
@@ -74,8 +74,7 @@ VocabData tiny_vocab()
     v.token_types[kImEnd] = 3;
     v.token_types[kTool] = 4;
     // Rank = position. "b c" ranks before "a b", so "abc" must become a + bc, not ab + c.
-    v.merges = {"h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "l d", "Ġwor ld",
-                "a a", "b c", "a b", "1 2"};
+    v.merges = {"h e", "l l", "he ll", "hell o", "Ġ w", "o r", "Ġw or", "l d", "Ġwor ld", "a a", "b c", "a b", "1 2"};
     v.bos_id = kImStart;
     v.eos_id = kImEnd;
     v.add_bos = false;
@@ -109,7 +108,7 @@ std::vector<int32_t> cat(std::initializer_list<std::vector<int32_t>> parts)
     return out;
 }
 
-} // namespace
+}   // namespace
 
 class TstBpeTokenizer : public QObject {
     Q_OBJECT
@@ -163,16 +162,15 @@ private Q_SLOTS:
         QTest::newRow("rank order") << QByteArray("abc") << std::vector<int32_t>{'a', kBc};
         QTest::newRow("a b then c") << QByteArray("abd") << std::vector<int32_t>{kAb, 'd'};
         // Merges never cross pre-tokenizer pieces: "he" + " llo" stay apart.
-        QTest::newRow("no merge across pieces") << QByteArray("he llo")
-                                                << std::vector<int32_t>{kHe, ' ', kLl, 'o'};
+        QTest::newRow("no merge across pieces") << QByteArray("he llo") << std::vector<int32_t>{kHe, ' ', kLl, 'o'};
         QTest::newRow("gpt2 keeps digits together") << QByteArray("12") << std::vector<int32_t>{k12};
         // "  world": GPT-2's \s+(?!\S) leaves the last space to the word.
         QTest::newRow("double space") << QByteArray("  world") << std::vector<int32_t>{' ', kGworld};
         QTest::newRow("empty") << QByteArray("") << std::vector<int32_t>{};
         // Two-byte character: no merges, one id per byte.
         QTest::newRow("utf8 bytes") << QByteArray("\xC3\xA9") << std::vector<int32_t>{0xC3, 0xA9};
-        QTest::newRow("user-defined token") << QByteArray("<tool>hello<tool>")
-                                            << std::vector<int32_t>{kTool, kHello, kTool};
+        QTest::newRow("user-defined token")
+            << QByteArray("<tool>hello<tool>") << std::vector<int32_t>{kTool, kHello, kTool};
     }
 
     void encodeHandWorked()
@@ -213,11 +211,9 @@ private Q_SLOTS:
         QTest::addColumn<QString>("pre");
         QTest::addColumn<QByteArray>("text");
         QTest::addColumn<QStringList>("pieces");
-        QTest::newRow("gpt2 contraction") << "gpt2" << QByteArray("don't stop")
-                                          << QStringList{"don", "'t", " stop"};
+        QTest::newRow("gpt2 contraction") << "gpt2" << QByteArray("don't stop") << QStringList{"don", "'t", " stop"};
         // GPT-2's contractions are lower case only.
-        QTest::newRow("gpt2 upper contraction") << "gpt2" << QByteArray("DON'T")
-                                                << QStringList{"DON", "'", "T"};
+        QTest::newRow("gpt2 upper contraction") << "gpt2" << QByteArray("DON'T") << QStringList{"DON", "'", "T"};
         QTest::newRow("gpt2 spaces") << "gpt2" << QByteArray("a  b\t\tc\n")
                                      << QStringList{"a", " ", " b", "\t", "\t", "c", "\n"};
         QTest::newRow("gpt2 number") << "gpt2" << QByteArray("x 2024!") << QStringList{"x", " 2024", "!"};
@@ -231,8 +227,7 @@ private Q_SLOTS:
         // Tekken splits at case changes.
         QTest::newRow("tekken camel") << "tekken" << QByteArray("camelCase HTTPServer")
                                       << QStringList{"camel", "Case", " HTTPServer"};
-        QTest::newRow("letters unicode") << "gpt2" << QByteArray("ça été")
-                                         << QStringList{"ça", " été"};
+        QTest::newRow("letters unicode") << "gpt2" << QByteArray("ça été") << QStringList{"ça", " été"};
     }
 
     void preTokenizers()
@@ -293,12 +288,14 @@ private Q_SLOTS:
         // continuation byte before 'A'): it decodes as its raw bytes, so U+FFFD, never a crash.
         VocabData v = tiny_vocab();
         v.tokens.push_back("\xC4");
-        v.tokens.push_back("\x80" "A");
+        v.tokens.push_back("\x80"
+                           "A");
         v.token_types.insert(v.token_types.end(), {1, 1});
         auto t = Tokenizer::from_vocab(v, "gpt2");
         QVERIFY(t.ok());
         QCOMPARE(t->decode({272}), std::string("\xEF\xBF\xBD"));
-        QCOMPARE(t->decode({273, kHello}), std::string("\xEF\xBF\xBD" "Ahello"));
+        QCOMPARE(t->decode({273, kHello}), std::string("\xEF\xBF\xBD"
+                                                       "Ahello"));
     }
 
     void streamDecoderEmitsWholeCharacters()
@@ -323,9 +320,11 @@ private Q_SLOTS:
     void roundTripTexts()
     {
         const std::vector<std::string> texts = {
-            "Hello, world! 123", "  leading and trailing  ", "tabs\tand\nnewlines\r\n", "ça va ? Très bien.",
-            "日本語 한국어 Русский عربى", "emoji 😀👍🏽 👨‍👩‍👧", "zero\u200bwidth\u00a0nbsp", "\x01\x02\x7f",
-            "<|im_end|><tool>", "'s 'll 'VE",
+            "Hello, world! 123",          "  leading and trailing  ",
+            "tabs\tand\nnewlines\r\n",    "ça va ? Très bien.",
+            "日本語 한국어 Русский عربى", "emoji 😀👍🏽 👨‍👩‍👧",
+            "zero\u200bwidth\u00a0nbsp",  "\x01\x02\x7f",
+            "<|im_end|><tool>",           "'s 'll 'VE",
         };
         for (const auto& pre : bpe_supported_pre_tokenizers()) {
             auto t = Tokenizer::from_vocab(tiny_vocab(), pre);
@@ -363,8 +362,8 @@ private Q_SLOTS:
                 QCOMPARE(t->decode(ids.value()), big);
                 if (unit == "a" && std::string(pre) == "gpt2")
                     QCOMPARE(ids->size(), big.size() / 2);   // all "aa"
-                qInfo("%s x %zu with %s: %lld ms, %zu tokens", unit == "\n" ? "\\n" : unit.c_str(), big.size(),
-                      pre, static_cast<long long>(timer.elapsed()), ids->size());
+                qInfo("%s x %zu with %s: %lld ms, %zu tokens", unit == "\n" ? "\\n" : unit.c_str(), big.size(), pre,
+                      static_cast<long long>(timer.elapsed()), ids->size());
             }
         }
     }
@@ -374,18 +373,27 @@ private Q_SLOTS:
         QTest::addColumn<int>("what");
         QTest::addColumn<QString>("pre");
         QTest::addColumn<QString>("message");
-        QTest::newRow("merge names unknown token") << 0 << "gpt2"
-                                                   << "tokenizer.ggml.merges entry 13 'h zz' names 'zz', which is not in tokenizer.ggml.tokens";
-        QTest::newRow("merge makes unknown token") << 1 << "gpt2"
-                                                   << "tokenizer.ggml.merges entry 13 'a c' makes 'ac', which is not in tokenizer.ggml.tokens";
-        QTest::newRow("merge without space") << 2 << "gpt2"
-                                             << "tokenizer.ggml.merges entry 13 'abc' is not two tokens separated by a space";
-        QTest::newRow("unknown pre-tokenizer") << 4 << "klingon" << "tokenizer.ggml.pre is 'klingon'";
-        QTest::newRow("bad token type") << 5 << "gpt2" << "tokenizer.ggml.token_type of token 258 'he' is 9";
-        QTest::newRow("types length") << 6 << "gpt2" << "tokenizer.ggml.token_type has 3 entries but tokenizer.ggml.tokens has 272";
-        QTest::newRow("bos outside") << 7 << "gpt2" << "tokenizer.ggml.bos_token_id is 9999, outside the vocabulary of 272 tokens";
-        QTest::newRow("empty") << 8 << "gpt2" << "tokenizer.ggml.tokens is empty";
-        QTest::newRow("no merges") << 9 << "gpt2" << "tokenizer.ggml.merges is missing or empty";
+        QTest::newRow("merge names unknown token")
+            << 0 << "gpt2"
+            << "tokenizer.ggml.merges entry 13 'h zz' names 'zz', which is not in tokenizer.ggml.tokens";
+        QTest::newRow("merge makes unknown token")
+            << 1 << "gpt2"
+            << "tokenizer.ggml.merges entry 13 'a c' makes 'ac', which is not in tokenizer.ggml.tokens";
+        QTest::newRow("merge without space")
+            << 2 << "gpt2"
+            << "tokenizer.ggml.merges entry 13 'abc' is not two tokens separated by a space";
+        QTest::newRow("unknown pre-tokenizer") << 4 << "klingon"
+                                               << "tokenizer.ggml.pre is 'klingon'";
+        QTest::newRow("bad token type") << 5 << "gpt2"
+                                        << "tokenizer.ggml.token_type of token 258 'he' is 9";
+        QTest::newRow("types length") << 6 << "gpt2"
+                                      << "tokenizer.ggml.token_type has 3 entries but tokenizer.ggml.tokens has 272";
+        QTest::newRow("bos outside") << 7 << "gpt2"
+                                     << "tokenizer.ggml.bos_token_id is 9999, outside the vocabulary of 272 tokens";
+        QTest::newRow("empty") << 8 << "gpt2"
+                               << "tokenizer.ggml.tokens is empty";
+        QTest::newRow("no merges") << 9 << "gpt2"
+                                   << "tokenizer.ggml.merges is missing or empty";
     }
 
     void badVocab()
@@ -401,7 +409,10 @@ private Q_SLOTS:
         case 5: v.token_types[kHe] = 9; break;
         case 6: v.token_types = {1, 1, 1}; break;
         case 7: v.bos_id = 9999; break;
-        case 8: v.tokens.clear(); v.token_types.clear(); break;
+        case 8:
+            v.tokens.clear();
+            v.token_types.clear();
+            break;
         case 9: v.merges.clear(); break;
         default: break;
         }
@@ -428,7 +439,8 @@ private Q_SLOTS:
         const int32_t bot = 272, sh = 273, eh = 274, eot = 275;
         auto tok = Tokenizer::from_vocab(v, "llama-bpe");
         QVERIFY(tok.ok());
-        v.chat_template = "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim }}";
+        v.chat_template =
+            "{{ '<|start_header_id|>' + message['role'] + '<|end_header_id|>\n\n' + message['content'] | trim }}";
         const ChatTemplate tmpl = ChatTemplate::detect(v, *tok);
         QCOMPARE(tmpl.kind(), ChatTemplateKind::Llama3);
         // The content is trimmed (Jinja `| trim`) and tokenized together with the "\n\n" before
@@ -436,8 +448,8 @@ private Q_SLOTS:
         const std::vector<ChatTurn> turns = {{"user", " \nhello \n"}};
         auto ids = tmpl.apply(*tok, turns);
         QVERIFY(ids.ok());
-        const std::vector<int32_t> want = cat({{bot, sh}, bytes_of("user"), {eh, '\n', '\n', kHello, eot, sh},
-                                               bytes_of("assistant"), {eh, '\n', '\n'}});
+        const std::vector<int32_t> want = cat(
+            {{bot, sh}, bytes_of("user"), {eh, '\n', '\n', kHello, eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
         QCOMPARE(ids.value(), want);
         QCOMPARE(tmpl.end_of_turn_ids(*tok), (std::vector<int32_t>{kImEnd, eot}));
     }
@@ -466,30 +478,55 @@ private Q_SLOTS:
         const std::vector<ChatTurn> withSystem = {{"system", " Be brief. "}, {"user", "hello"}};
         auto ids = t31.apply(*tok, withSystem);
         QVERIFY(ids.ok());
-        const std::vector<int32_t> want = cat(
-            {{bot, sh}, bytes_of("system"), {eh},
-             text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief."), {eot, sh},
-             bytes_of("user"), {eh}, text("\n\nhello"), {eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
+        const std::vector<int32_t> want =
+            cat({{bot, sh},
+                 bytes_of("system"),
+                 {eh},
+                 text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief."),
+                 {eot, sh},
+                 bytes_of("user"),
+                 {eh},
+                 text("\n\nhello"),
+                 {eot, sh},
+                 bytes_of("assistant"),
+                 {eh, '\n', '\n'}});
         QCOMPARE(ids.value(), want);
         // Without a system message the header is still there, with nothing after the date.
         const std::vector<ChatTurn> userOnly = {{"user", "hello"}};
-        const std::vector<int32_t> want2 = cat(
-            {{bot, sh}, bytes_of("system"), {eh},
-             text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"), {eot, sh},
-             bytes_of("user"), {eh}, text("\n\nhello"), {eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
+        const std::vector<int32_t> want2 =
+            cat({{bot, sh},
+                 bytes_of("system"),
+                 {eh},
+                 text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"),
+                 {eot, sh},
+                 bytes_of("user"),
+                 {eh},
+                 text("\n\nhello"),
+                 {eot, sh},
+                 bytes_of("assistant"),
+                 {eh, '\n', '\n'}});
         QCOMPARE(t31.apply(*tok, userOnly).value(), want2);
 
         // Llama 3.2: today's date from the clock (pinned here), the rest the same.
         v.chat_template = "{%- if strftime_now is defined %}{%- set date_string = strftime_now(\"%d %b %Y\") %}"
-                          "{%- else %}" + body.substr(body.find("{%- set date_string"));
+                          "{%- else %}" +
+                          body.substr(body.find("{%- set date_string"));
         ChatTemplate t32 = ChatTemplate::detect(v, *tok);
         QCOMPARE(t32.knowledge_line(), std::string("Cutting Knowledge Date: December 2023"));
         QVERIFY(t32.today_date() != "26 Jul 2024");   // the clock's, not the fallback
         t32.set_date_for_testing("05 Dec 2026");
-        const std::vector<int32_t> want3 = cat(
-            {{bot, sh}, bytes_of("system"), {eh},
-             text("\n\nCutting Knowledge Date: December 2023\nToday Date: 05 Dec 2026\n\n"), {eot, sh},
-             bytes_of("user"), {eh}, text("\n\nhello"), {eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
+        const std::vector<int32_t> want3 =
+            cat({{bot, sh},
+                 bytes_of("system"),
+                 {eh},
+                 text("\n\nCutting Knowledge Date: December 2023\nToday Date: 05 Dec 2026\n\n"),
+                 {eot, sh},
+                 bytes_of("user"),
+                 {eh},
+                 text("\n\nhello"),
+                 {eot, sh},
+                 bytes_of("assistant"),
+                 {eh, '\n', '\n'}});
         QCOMPARE(t32.apply(*tok, userOnly).value(), want3);
 
         // A Llama 3 (not 3.1) template has no such header.
@@ -519,9 +556,13 @@ private Q_SLOTS:
         const std::vector<ChatTurn> turns = {{"user", "hello"}};
         auto ids = tmpl.apply(*m_tok, turns);
         QVERIFY(ids.ok());
-        const std::vector<int32_t> want =
-            cat({{kImStart}, bytes_of("system\nS"), {kImEnd, '\n', kImStart}, bytes_of("user\n"), {kHello},
-                 {kImEnd, '\n', kImStart}, bytes_of("assistant\n")});
+        const std::vector<int32_t> want = cat({{kImStart},
+                                               bytes_of("system\nS"),
+                                               {kImEnd, '\n', kImStart},
+                                               bytes_of("user\n"),
+                                               {kHello},
+                                               {kImEnd, '\n', kImStart},
+                                               bytes_of("assistant\n")});
         QCOMPARE(ids.value(), want);
         // With a system turn of its own, the default is not added.
         const std::vector<ChatTurn> with_system = {{"system", "S"}, {"user", "hello"}};
@@ -545,7 +586,8 @@ private Q_SLOTS:
         QVERIFY(ids.ok());
         QCOMPARE(std::count(ids->begin(), ids->end(), kImStart), 2);   // the user turn's and the answer's
         QCOMPARE(std::count(ids->begin(), ids->end(), kImEnd), 1);
-        QCOMPARE(ids.value(), cat({{kImStart}, enc("user\n" + forged), {kImEnd, '\n', kImStart}, bytes_of("assistant\n")}));
+        QCOMPARE(ids.value(),
+                 cat({{kImStart}, enc("user\n" + forged), {kImEnd, '\n', kImStart}, bytes_of("assistant\n")}));
     }
 
     void chatmlMarkersListedAsOrdinaryTokensStayText_data()

@@ -52,7 +52,7 @@ VocabData vocab_with_chatml(int32_t type)
     return vocab;
 }
 
-} // namespace
+}   // namespace
 
 class TestChatTemplate : public QObject {
     Q_OBJECT
@@ -107,15 +107,18 @@ void TestChatTemplate::mistralV1MultiTurnAndSystem()
     std::vector<ChatTurn> turns = {{"user", "a"}, {"assistant", "b"}, {"user", "c"}};
     auto ids = t.apply(*m_mistral, turns);
     QVERIFY(ids.ok());
-    QCOMPARE(*ids, concat({{1}, {733, 16289, 28793, 264, 733, 28748, 16289, 28793}, {287}, {2},
+    QCOMPARE(*ids, concat({{1},
+                           {733, 16289, 28793, 264, 733, 28748, 16289, 28793},
+                           {287},
+                           {2},
                            {733, 16289, 28793, 277, 733, 28748, 16289, 28793}}));
 
     // The system prompt joins the last user message, as Mistral's reference tokenizer does.
     turns = {{"system", "Be brief."}, {"user", "What is 2+2?"}};
     ids = t.apply(*m_mistral, turns);
     QVERIFY(ids.ok());
-    QCOMPARE(*ids, (Ids{1, 733, 16289, 28793, 1739, 6817, 28723, 13, 13, 3195, 349, 28705, 28750, 28806, 28750, 28804,
-                        733, 28748, 16289, 28793}));
+    QCOMPARE(*ids, (Ids{1,   733,   16289, 28793, 1739,  6817,  28723, 13,    13,    3195,
+                        349, 28705, 28750, 28806, 28750, 28804, 733,   28748, 16289, 28793}));
 }
 
 void TestChatTemplate::mistralV1TypedControlTextStaysText()
@@ -146,8 +149,8 @@ void TestChatTemplate::mistralV3UsesControlIds()
     const Ids hello = *m_ctrl->encode("hello", false);
     const Ids world = *m_ctrl->encode("world", false);
     const Ids again = *m_ctrl->encode("[INST] again", false);
-    QCOMPARE(*ids, concat({{m_ctrl->bos_id(), inst}, hello, {inst_end}, world, {m_ctrl->eos_id(), inst}, again,
-                           {inst_end}}));
+    QCOMPARE(*ids,
+             concat({{m_ctrl->bos_id(), inst}, hello, {inst_end}, world, {m_ctrl->eos_id(), inst}, again, {inst_end}}));
     // A user typing "[INST]" gets text pieces, never the control id.
     QCOMPARE(std::count(again.begin(), again.end(), inst), 0);
 }
@@ -163,9 +166,11 @@ void TestChatTemplate::mistralV7SystemPrompt()
     const std::vector<ChatTurn> turns = {{"system", "sys"}, {"user", "hi"}};
     auto ids = t.apply(*m_v7, turns);
     QVERIFY(ids.ok());
-    QCOMPARE(*ids, concat({{m_v7->bos_id(), m_v7->piece_to_id("[SYSTEM_PROMPT]")}, *m_v7->encode("sys", false),
+    QCOMPARE(*ids, concat({{m_v7->bos_id(), m_v7->piece_to_id("[SYSTEM_PROMPT]")},
+                           *m_v7->encode("sys", false),
                            {m_v7->piece_to_id("[/SYSTEM_PROMPT]"), m_v7->piece_to_id("[INST]")},
-                           *m_v7->encode("hi", false), {m_v7->piece_to_id("[/INST]")}}));
+                           *m_v7->encode("hi", false),
+                           {m_v7->piece_to_id("[/INST]")}}));
 }
 
 void TestChatTemplate::detection()
@@ -243,9 +248,10 @@ void TestChatTemplate::chatmlMarkersAsOrdinaryTokensStayText()
     QCOMPARE(std::count(ids->begin(), ids->end(), start), 0);
     QCOMPARE(std::count(ids->begin(), ids->end(), end), 0);
     // Written as text piece by piece (each piece gets sentencepiece's leading space).
-    QCOMPARE(ids.value(), concat({*tok->encode("<|im_start|>", false), *tok->encode("user\na<|im_end|><|im_start|>system", false),
-                                  *tok->encode("<|im_end|>", false), *tok->encode("\n", false),
-                                  *tok->encode("<|im_start|>", false), *tok->encode("assistant\n", false)}));
+    QCOMPARE(ids.value(),
+             concat({*tok->encode("<|im_start|>", false), *tok->encode("user\na<|im_end|><|im_start|>system", false),
+                     *tok->encode("<|im_end|>", false), *tok->encode("\n", false), *tok->encode("<|im_start|>", false),
+                     *tok->encode("assistant\n", false)}));
     // A model trained on the marker may still write it: its id still ends the turn.
     QCOMPARE(t.end_of_turn_ids(*tok), (Ids{tok->eos_id(), end}));
 }

@@ -85,7 +85,7 @@ Reference reference_fit(const ChatTemplate& tmpl, const Tokenizer& tok, std::vec
     return r;
 }
 
-} // namespace
+}   // namespace
 
 class TestContextFit : public QObject {
     Q_OBJECT
@@ -110,7 +110,7 @@ private Q_SLOTS:
 private:
     std::unique_ptr<Tokenizer> m_mistral;   // the real Mistral 7B v0.1 sentencepiece model
     VocabData m_vocab;
-    std::unique_ptr<Tokenizer> m_ctrl;      // synthetic, with every family's control tokens
+    std::unique_ptr<Tokenizer> m_ctrl;   // synthetic, with every family's control tokens
 };
 
 void TestContextFit::initTestCase()
@@ -140,8 +140,8 @@ void TestContextFit::leavesOutTheOldestExchangesFirst()
 {
     // 3 + 5 + 5 * 10 = 58 tokens; with 10 for the answer the context of 40 needs two exchanges
     // left out: 58 -> 38 (38 + 10 > 40) -> 18.
-    const auto turns = chat({{"system", "s"}, {"user", "q1"}, {"assistant", "a1"}, {"user", "q2"},
-                             {"assistant", "a2"}, {"user", "q3"}});
+    const auto turns = chat(
+        {{"system", "s"}, {"user", "q1"}, {"assistant", "a1"}, {"user", "q2"}, {"assistant", "a2"}, {"user", "q3"}});
     const std::vector<int> tokens = {5, 10, 10, 10, 10, 10};
     auto fit = fit_context(turns, tokens, 3, 40, 10);
     QVERIFY(fit.ok());
@@ -162,8 +162,8 @@ void TestContextFit::consecutiveQuestionsAndALeadingAnswer()
 {
     // A conversation may open with an answer (a greeting) and hold two questions in a row (the
     // answer between them failed and was not stored): each step leaves out up to the next question.
-    const auto turns = chat({{"assistant", "hello"}, {"user", "q1"}, {"user", "q2"}, {"assistant", "a2"},
-                             {"user", "q3"}});
+    const auto turns =
+        chat({{"assistant", "hello"}, {"user", "q1"}, {"user", "q2"}, {"assistant", "a2"}, {"user", "q3"}});
     const std::vector<int> tokens = {4, 10, 10, 10, 10};
     auto fit = fit_context(turns, tokens, 0, 30, 0);
     QVERIFY(fit.ok());
@@ -183,7 +183,7 @@ void TestContextFit::questionAloneTooLongIsRefused()
     QVERIFY(!fit->fits);
     QCOMPARE(fit->kept, (std::vector<size_t>{0, 3}));   // everything that could go went
     QCOMPARE(fit->left_out, 2);
-    QCOMPARE(fit->prompt_tokens, 208);                   // what the shortest prompt needs
+    QCOMPARE(fit->prompt_tokens, 208);   // what the shortest prompt needs
 }
 
 void TestContextFit::promptThatFitsWithoutTheAnswerRoomIsSent()
@@ -264,7 +264,7 @@ void TestContextFit::boundsCoverEachTurn()
     auto ids2 = llama.apply(*m_ctrl, no_system, nullptr, &b2);
     QVERIFY(ids2.ok());
     QCOMPARE(b2.size(), size_t(2));
-    QVERIFY(b2[0] > 1);               // the preamble turn is before the first turn
+    QVERIFY(b2[0] > 1);                               // the preamble turn is before the first turn
     QCOMPARE(b2[1] - b2[0], bounds[2] - bounds[1]);   // "a" costs the same in both
 }
 
@@ -305,8 +305,9 @@ void TestContextFit::samePromptAsRenderingAgain()
         break;
     default: break;
     }
-    static const char* const kWords[] = {"the", "weather", "in", "Paris", "is", "sunny", "and", "warm", "today",
-                                         "tomorrow", "rain", "maybe", " spaced ", "\n", "42", "café", "?"};
+    static const char* const kWords[] = {"the",      "weather", "in",    "Paris",    "is",   "sunny",
+                                         "and",      "warm",    "today", "tomorrow", "rain", "maybe",
+                                         " spaced ", "\n",      "42",    "café",     "?"};
     std::mt19937 rng(uint32_t(1234 + family * 2 + int(system)));
     auto text = [&](int max_words) {
         std::string s;
@@ -379,9 +380,12 @@ void TestContextFit::middleSystemMessageFallsBackToRendering()
     // Mistral v1 writes every system message into the last question; leaving out a system
     // message in the middle changes the question's tokens. The result is still the reference's.
     const auto tmpl = ChatTemplate::of_kind(ChatTemplateKind::MistralV1);
-    const auto turns = chat({{"user", "first question about the weather"}, {"assistant", "it is sunny and warm"},
+    const auto turns = chat({{"user", "first question about the weather"},
+                             {"assistant", "it is sunny and warm"},
                              {"system", "From now on answer in French, with many long and detailed words."},
-                             {"user", "second question"}, {"assistant", "il fait beau"}, {"user", "and tomorrow?"}});
+                             {"user", "second question"},
+                             {"assistant", "il fait beau"},
+                             {"user", "and tomorrow?"}});
     for (int n_ctx = 30; n_ctx < 140; n_ctx += 3) {
         const Reference ref = reference_fit(tmpl, *m_mistral, turns, n_ctx);
         PromptCache cache;
@@ -423,8 +427,8 @@ void TestContextFit::longConversationTokenizedOnce()
     std::vector<ChatTurn> turns = {{"system", "You answer about the weather."}};
     int shortened = 0;
     for (int t = 0; t < 100; ++t) {
-        turns.push_back({"user", "question " + std::to_string(t) + ": will it rain in Paris on day " +
-                                     std::to_string(t) + "?"});
+        turns.push_back(
+            {"user", "question " + std::to_string(t) + ": will it rain in Paris on day " + std::to_string(t) + "?"});
         auto got = prepare_prompt(tmpl, *m_ctrl, turns, n_ctx, answer_room(n_ctx), &cache);
         cache.sweep();
         QVERIFY(got.ok());

@@ -80,7 +80,7 @@ std::unique_ptr<ComputeBackend> cpu_backend(const Model& model, int64_t n_ctx)
     return b ? std::move(b).value() : nullptr;
 }
 
-} // namespace
+}   // namespace
 
 class TestCudaBackend : public QObject {
     Q_OBJECT
@@ -151,9 +151,9 @@ void TestCudaBackend::everyTypeMatchesCpu_data()
     QTest::addColumn<int>("type");
     QTest::addColumn<bool>("tied");
     QTest::addColumn<bool>("ropeFactors");   // rope_freqs.weight, as Llama 3.1+ files carry
-    for (auto t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
-                   TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
-                   TensorType::Q6_K})
+    for (auto t :
+         {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
+          TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K})
         QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false << false;
     QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true << false;
     QTest::newRow("Q4_0 with Llama 3 RoPE factors") << int(TensorType::Q4_0) << true << true;
@@ -232,8 +232,8 @@ void TestCudaBackend::hostLayersMatchCpu()
 {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
-    const TestModelSpec spec{.n_embd = 256, .n_layer = 3, .n_head = 8, .n_head_kv = 2, .n_ff = 512,
-                             .type = TensorType::Q4_K, .seed = 13};
+    const TestModelSpec spec{
+        .n_embd = 256, .n_layer = 3, .n_head = 8, .n_head_kv = 2, .n_ff = 512, .type = TensorType::Q4_K, .seed = 13};
     QVERIFY(write_test_model(path, spec).ok());
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
@@ -355,9 +355,12 @@ void TestCudaBackend::gemmPrefillPath()
     const auto a = run(*s1, *s2, ids);
     const auto b = run(*c1, *c2, ids);
     const size_t half = a.size() / 2;
-    const Diff prefill = compare({a.begin(), a.begin() + std::ptrdiff_t(half)}, {b.begin(), b.begin() + std::ptrdiff_t(half)});
-    const Diff decode = compare({a.begin() + std::ptrdiff_t(half), a.end()}, {b.begin() + std::ptrdiff_t(half), b.end()});
-    QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs, qPrintable(QStringLiteral("prefill %1").arg(prefill.max_diff)));
+    const Diff prefill =
+        compare({a.begin(), a.begin() + std::ptrdiff_t(half)}, {b.begin(), b.begin() + std::ptrdiff_t(half)});
+    const Diff decode =
+        compare({a.begin() + std::ptrdiff_t(half), a.end()}, {b.begin() + std::ptrdiff_t(half), b.end()});
+    QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs,
+             qPrintable(QStringLiteral("prefill %1").arg(prefill.max_diff)));
     QVERIFY2(prefill.max_diff > 0.0f, "the GEMM path must actually have run (it rounds differently)");
     QCOMPARE(decode.max_diff, 0.0f);
 }
@@ -381,7 +384,8 @@ void TestCudaBackend::splitKDecode()
     const auto b = run(*c1, *c2, ids);
     const size_t half = a.size() / 2;
     QVERIFY(std::equal(a.begin(), a.begin() + std::ptrdiff_t(half), b.begin()));
-    const Diff decode = compare({a.begin() + std::ptrdiff_t(half), a.end()}, {b.begin() + std::ptrdiff_t(half), b.end()});
+    const Diff decode =
+        compare({a.begin() + std::ptrdiff_t(half), a.end()}, {b.begin() + std::ptrdiff_t(half), b.end()});
     QVERIFY2(decode.max_diff > 0.0f, "the split-K path must actually have run (it rounds differently)");
     QVERIFY2(decode.max_diff <= 3e-2f * decode.max_abs, qPrintable(QStringLiteral("decode %1").arg(decode.max_diff)));
 }
@@ -407,14 +411,16 @@ void TestCudaBackend::tiledPrefillAttention()
     const auto b = run(*c1, *c2, ids);
     QVERIFY(!a.empty() && !b.empty());
     const size_t half = a.size() / 2;
-    const Diff prefill = compare({a.begin(), a.begin() + std::ptrdiff_t(half)}, {b.begin(), b.begin() + std::ptrdiff_t(half)});
+    const Diff prefill =
+        compare({a.begin(), a.begin() + std::ptrdiff_t(half)}, {b.begin(), b.begin() + std::ptrdiff_t(half)});
     double sum_diff = 0;
     for (size_t i = 0; i < half; ++i)
         sum_diff += std::fabs(double(a[i]) - double(b[i]));
     qInfo("tiled prefill: max |sim - cpu| %.9g (mean %.3g) of max |logit| %g", double(prefill.max_diff),
           sum_diff / double(half), double(prefill.max_abs));
     QVERIFY2(prefill.max_diff > 0.0f, "the tiled kernel must actually have run (it rounds differently)");
-    QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs, qPrintable(QStringLiteral("prefill %1").arg(prefill.max_diff)));
+    QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs,
+             qPrintable(QStringLiteral("prefill %1").arg(prefill.max_diff)));
     QVERIFY(std::equal(a.begin() + std::ptrdiff_t(half), a.end(), b.begin() + std::ptrdiff_t(half)));
 
     // A cached prefix of 4 tokens, then 3 more in one batch (queries at 4..6).
@@ -544,7 +550,10 @@ namespace {
 // Counts how the session reads logits from the backend it wraps.
 class CountingBackend : public ComputeBackend {
 public:
-    explicit CountingBackend(std::unique_ptr<ComputeBackend> inner) : m_inner(std::move(inner)) {}
+    explicit CountingBackend(std::unique_ptr<ComputeBackend> inner)
+        : m_inner(std::move(inner))
+    {
+    }
     std::string device_name() const override { return m_inner->device_name(); }
     int64_t n_ctx() const override { return m_inner->n_ctx(); }
     int64_t n_vocab() const override { return m_inner->n_vocab(); }
@@ -553,7 +562,8 @@ public:
         ++rows;
         return m_inner->eval(t, pos, last, all);
     }
-    Status eval_top_k(std::span<const int32_t> t, int64_t pos, int k, std::span<const int32_t> g, TopLogits* out) override
+    Status eval_top_k(std::span<const int32_t> t, int64_t pos, int k, std::span<const int32_t> g,
+                      TopLogits* out) override
     {
         ++tops;
         return m_inner->eval_top_k(t, pos, k, g, out);
@@ -565,7 +575,7 @@ private:
     std::unique_ptr<ComputeBackend> m_inner;
 };
 
-} // namespace
+}   // namespace
 
 // Session + sampler with the backend selecting the candidates on the device: the same tokens,
 // draw for draw, as reading whole rows, with a temperature, top-k and a repetition penalty.
@@ -615,7 +625,7 @@ void TestCudaBackend::chooseDevice()
         {0, "RTX 3060", 10 * GiB, 12 * GiB, 8, 6},
         {1, "GTX 1080 Ti", 11 * GiB, 11 * GiB, 6, 1},   // the most free memory, but too old
         {2, "RTX 4090", 20 * GiB, 24 * GiB, 8, 9},
-        {3, "RTX 4090", 20 * GiB, 24 * GiB, 8, 9},      // tie with 2: the lower index wins
+        {3, "RTX 4090", 20 * GiB, 24 * GiB, 8, 9},   // tie with 2: the lower index wins
     };
     QCOMPARE(*choose_cuda_device(devs, -1), 2);
     QCOMPARE(*choose_cuda_device(devs, 0), 0);
@@ -628,7 +638,8 @@ void TestCudaBackend::chooseDevice()
     auto absent = choose_cuda_device(devs, 7);
     QVERIFY(!absent.ok());
     QVERIFY2(absent.error().message.find("no CUDA device 7") != std::string::npos &&
-                 absent.error().message.find("2: RTX 4090, 20.0 GiB free of 24.0 GiB, compute 8.9") != std::string::npos,
+                 absent.error().message.find("2: RTX 4090, 20.0 GiB free of 24.0 GiB, compute 8.9") !=
+                     std::string::npos,
              absent.error().message.c_str());
     QVERIFY(!choose_cuda_device({devs[1]}, -1).ok());   // only a too-old device
     QVERIFY(!choose_cuda_device({}, -1).ok());

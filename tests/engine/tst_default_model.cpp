@@ -37,7 +37,7 @@ inline char* toString(const std::vector<int32_t>& ids)
         out += (i ? "," : "") + QByteArray::number(ids[i]);
     return qstrdup(out + "}");
 }
-} // namespace QTest
+}   // namespace QTest
 
 namespace {
 
@@ -46,10 +46,7 @@ const char* kQuestion = testing::kDefaultModelQuestion;
 constexpr int kMaxTokens = testing::kDefaultModelMaxTokens;
 constexpr int64_t kCtx = testing::kDefaultModelContext;
 
-QString default_model_path()
-{
-    return testing::defaultModelPath();
-}
+QString default_model_path() { return testing::defaultModelPath(); }
 
 std::vector<int32_t> to_ids(const QJsonArray& a)
 {
@@ -66,7 +63,7 @@ constexpr bool vocab_has_pre()
     return requires(const V& v) { v.pre; };
 }
 
-} // namespace
+}   // namespace
 
 class TstDefaultModel : public QObject {
     Q_OBJECT
@@ -104,8 +101,8 @@ private:
         });
         if (!st)
             return "error: " + st.error().message;
-        qInfo("engine: %d prompt tokens, %d generated, %.1f tok/s, finish %s", st->prompt_tokens,
-              st->completion_tokens, st->tokens_per_second, st->finish_reason.c_str());
+        qInfo("engine: %d prompt tokens, %d generated, %.1f tok/s, finish %s", st->prompt_tokens, st->completion_tokens,
+              st->tokens_per_second, st->finish_reason.c_str());
         return answer;
     }
 

@@ -126,7 +126,7 @@ void addThreadRows()
     QTest::newRow("2 threads") << 2;
 }
 
-} // namespace
+}   // namespace
 
 class TestForward : public QObject {
     Q_OBJECT
@@ -141,10 +141,7 @@ private Q_SLOTS:
     void llama3RopeFactorsMatchLlamaCpp();
 };
 
-void TestForward::tinyModelMatchesLlamaCpp_data()
-{
-    addThreadRows();
-}
+void TestForward::tinyModelMatchesLlamaCpp_data() { addThreadRows(); }
 
 // Reproduced from llama.cpp's CPU path: activations quantized to Q8_0 blocks before every Q8_0
 // product, the KV cache kept in F16, and its flash-attention numerics (Q rounded to F16, the
@@ -208,13 +205,13 @@ void TestForward::kvCacheMatchesFullPrefill_data()
 {
     QTest::addColumn<int>("type");
     QTest::addColumn<bool>("tied");
-    for (auto t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
-                   TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
-                   TensorType::Q6_K})
+    for (auto t :
+         {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
+          TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K})
         QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false;
     QTest::newRow("F32 tied output") << int(TensorType::F32) << true;
     QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true;   // the repacked head is the embedding
-    QTest::newRow("Q4_K_M mixture") << -1 << false;                         // Q4_K with Q6_K layers and head
+    QTest::newRow("Q4_K_M mixture") << -1 << false;                       // Q4_K with Q6_K layers and head
 }
 
 // mistral-inference's check: logits from token-by-token decoding equal one prefill of the same
@@ -297,10 +294,7 @@ void TestForward::evalRejectsBadTokensAndOverflow()
     QVERIFY(!(*backend)->eval(std::vector<int32_t>{1}, 8, logits.data()).ok());
 }
 
-void TestForward::llama3RopeFactorsMatchLlamaCpp_data()
-{
-    addThreadRows();
-}
+void TestForward::llama3RopeFactorsMatchLlamaCpp_data() { addThreadRows(); }
 
 // rope_freqs.weight divides each pair's angle (llama.cpp's convention): the same model without
 // the factors, or with them multiplied, gives other top tokens (checked when the figures were

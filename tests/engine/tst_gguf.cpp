@@ -20,14 +20,16 @@ namespace {
 
 const std::string kTiny = std::string(CAUSERIE_TEST_DATA_DIR) + "/tiny-mistral-q8_0.gguf";
 
-std::vector<uint8_t> f32_bytes(std::initializer_list<float> v) {
+std::vector<uint8_t> f32_bytes(std::initializer_list<float> v)
+{
     std::vector<uint8_t> out(v.size() * 4);
     std::memcpy(out.data(), v.begin(), out.size());
     return out;
 }
 
 // A small valid file: two KVs of note, an F32 [4, 2] tensor and one Q8_0 block (34 bytes).
-GGUFWriter small_writer() {
+GGUFWriter small_writer()
+{
     GGUFWriter w;
     w.add_string("general.architecture", "llama");
     w.add_u32("test.u32", 7);
@@ -49,7 +51,8 @@ thread_local size_t t_allocated = 0;
 
 class AllocationCounter {
 public:
-    AllocationCounter() {
+    AllocationCounter()
+    {
         t_allocated = 0;
         t_counting = true;
     }
@@ -58,7 +61,8 @@ public:
 };
 
 // Header, one key and its type; the caller appends the value.
-std::vector<uint8_t> one_kv_file(std::string_view key, GGUFType type) {
+std::vector<uint8_t> one_kv_file(std::string_view key, GGUFType type)
+{
     std::vector<uint8_t> b;
     gguf_put_u32(b, 0x46554747);
     gguf_put_u32(b, 3);
@@ -69,31 +73,33 @@ std::vector<uint8_t> one_kv_file(std::string_view key, GGUFType type) {
     return b;
 }
 
-std::vector<uint8_t> u64_le(uint64_t v) {
+std::vector<uint8_t> u64_le(uint64_t v)
+{
     std::vector<uint8_t> b;
     gguf_put_u64(b, v);
     return b;
 }
 
-} // namespace
+}   // namespace
 
 // The file must be rejected and the message must contain every needle (the key/tensor and the problem).
-#define EXPECT_GGUF_ERROR(bytes, ...)                                                                    \
-    do {                                                                                                 \
-        auto r_ = parse(bytes);                                                                          \
-        QVERIFY2(!r_.ok(), "a broken file was accepted");                                                \
-        const std::string m_ = r_.error().message;                                                       \
-        for (const char* n_ : {__VA_ARGS__})                                                             \
-            QVERIFY2(m_.find(n_) != std::string::npos,                                                   \
-                     qPrintable(QStringLiteral("message \"%1\" lacks \"%2\"").arg(QString::fromStdString(m_), \
-                                                                                  QString::fromUtf8(n_)))); \
+#define EXPECT_GGUF_ERROR(bytes, ...)                                                                                  \
+    do {                                                                                                               \
+        auto r_ = parse(bytes);                                                                                        \
+        QVERIFY2(!r_.ok(), "a broken file was accepted");                                                              \
+        const std::string m_ = r_.error().message;                                                                     \
+        for (const char* n_ : {__VA_ARGS__})                                                                           \
+            QVERIFY2(m_.find(n_) != std::string::npos,                                                                 \
+                     qPrintable(QStringLiteral("message \"%1\" lacks \"%2\"")                                          \
+                                    .arg(QString::fromStdString(m_), QString::fromUtf8(n_))));                         \
     } while (0)
 
 class TestGguf : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     // --- a real file -------------------------------------------------------------------------
-    void readsTinyMistral() {
+    void readsTinyMistral()
+    {
         auto r = GGUFFile::open(kTiny);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         const GGUFFile& f = *r;
@@ -166,12 +172,13 @@ private Q_SLOTS:
         const GGUFTensor* out = f.tensor("output.weight");
         QVERIFY(out);
         QCOMPARE(out->offset, uint64_t(2281728));
-        QCOMPARE(out->data + out->nbytes, emb->data - 718912 + 5176640);  // ends exactly at EOF
+        QCOMPARE(out->data + out->nbytes, emb->data - 718912 + 5176640);   // ends exactly at EOF
         QVERIFY(f.tensor("no.such.tensor") == nullptr);
         QVERIFY(f.find("no.such.key") == nullptr);
     }
 
-    void openErrors() {
+    void openErrors()
+    {
         auto missing = GGUFFile::open("/nonexistent/dir/model.gguf");
         QVERIFY(!missing.ok());
         QVERIFY(missing.error().message.find("/nonexistent/dir/model.gguf") != std::string::npos);
@@ -193,7 +200,8 @@ private Q_SLOTS:
         QVERIFY(r.error().message.find("0 bytes") != std::string::npos);
     }
 
-    void writerRoundTripThroughFile() {
+    void writerRoundTripThroughFile()
+    {
         GGUFWriter w = small_writer();
         w.add_i8("t.i8", -5);
         w.add_u16("t.u16", 65535);
@@ -238,11 +246,12 @@ private Q_SLOTS:
         std::memcpy(v, a->data, sizeof v);
         QCOMPARE(v[7], 8.0f);
         const GGUFTensor* b = r->tensor("b.weight");
-        QCOMPARE(b->offset, uint64_t(32));  // 32 bytes of a.weight, already aligned
+        QCOMPARE(b->offset, uint64_t(32));   // 32 bytes of a.weight, already aligned
         QCOMPARE(b->nbytes, size_t(34));
     }
 
-    void typedGettersNameKeyAndProblem() {
+    void typedGettersNameKeyAndProblem()
+    {
         GGUFWriter w = small_writer();
         w.add_i32("t.neg", -3);
         w.add_u32("t.big", 70000);
@@ -269,31 +278,37 @@ private Q_SLOTS:
     }
 
     // --- header ------------------------------------------------------------------------------
-    void badMagic() {
+    void badMagic()
+    {
         GGUFWriter w = small_writer();
-        w.magic = 0x4c4d4747;  // "GGML"
+        w.magic = 0x4c4d4747;   // "GGML"
         EXPECT_GGUF_ERROR(w.build(), "not a GGUF file", "'GGML'");
     }
-    void tooShortForMagic() {
+    void tooShortForMagic()
+    {
         const std::vector<uint8_t> two(2, 'G');
         EXPECT_GGUF_ERROR(two, "only 2 bytes");
     }
-    void truncatedHeader() {
+    void truncatedHeader()
+    {
         auto b = small_writer().build();
         b.resize(20);
         EXPECT_GGUF_ERROR(b, "header truncated", "20 bytes");
     }
-    void versionOneRefused() {
+    void versionOneRefused()
+    {
         GGUFWriter w = small_writer();
         w.version = 1;
         EXPECT_GGUF_ERROR(w.build(), "version 1 is not supported", "re-convert");
     }
-    void futureVersionRefused() {
+    void futureVersionRefused()
+    {
         GGUFWriter w = small_writer();
         w.version = 4;
         EXPECT_GGUF_ERROR(w.build(), "unsupported GGUF version 4");
     }
-    void versionTwoAccepted() {
+    void versionTwoAccepted()
+    {
         GGUFWriter w = small_writer();
         w.version = 2;
         const auto b = w.build();
@@ -301,22 +316,26 @@ private Q_SLOTS:
         QVERIFY(r.ok());
         QCOMPARE(r->version(), 2u);
     }
-    void bigEndianRefused() {
+    void bigEndianRefused()
+    {
         GGUFWriter w = small_writer();
         w.version = 0x03000000;
         EXPECT_GGUF_ERROR(w.build(), "big-endian");
     }
-    void kvCountBeyondFile() {
+    void kvCountBeyondFile()
+    {
         GGUFWriter w = small_writer();
         w.kv_count_override = uint64_t(1) << 60;
         EXPECT_GGUF_ERROR(w.build(), "metadata count 1152921504606846976", "cannot fit");
     }
-    void tensorCountBeyondFile() {
+    void tensorCountBeyondFile()
+    {
         GGUFWriter w = small_writer();
         w.tensor_count_override = uint64_t(1) << 40;
         EXPECT_GGUF_ERROR(w.build(), "tensor count 1099511627776", "cannot fit");
     }
-    void kvCountAboveCapRefusedBeforeReading() {
+    void kvCountAboveCapRefusedBeforeReading()
+    {
         // 1 M real keys (20 MB): refused from the header alone, with almost nothing allocated
         // (the same file cost 366 MB of index before the cap).
         constexpr uint64_t n = 1000000;
@@ -342,7 +361,8 @@ private Q_SLOTS:
         qInfo("1 M keys: %zu bytes allocated by the parse", allocated);
         QVERIFY2(allocated < 4096, qPrintable(QString::number(allocated)));
     }
-    void kvCountAtCapStaysSmall() {
+    void kvCountAtCapStaysSmall()
+    {
         // 4096 keys of 200 bytes (~850 KB of file) parse with memory proportional to the file:
         // a key costs its copy twice (list and index) plus ~200 bytes of nodes.
         GGUFWriter w;
@@ -358,14 +378,16 @@ private Q_SLOTS:
         QVERIFY2(allocated < 4096 * 1024, qPrintable(QString::number(allocated)));
         QVERIFY2(allocated < 3 * b.size(), qPrintable(QString::number(allocated)));
     }
-    void tensorCountAboveCap() {
+    void tensorCountAboveCap()
+    {
         GGUFWriter w = small_writer();
         w.tensor_count_override = 16385;
         auto b = w.build();
         b.resize(b.size() + 16385 * 33);   // room for that many minimal tensor infos
         EXPECT_GGUF_ERROR(b, "GGUF header: tensor count 16385 is more than the limit of 16384 tensors");
     }
-    void arrayCountAboveCap() {
+    void arrayCountAboveCap()
+    {
         // 2^24 + 1 U8 elements, all present in the file, but no vocabulary needs that many.
         const uint64_t n = (uint64_t(1) << 24) + 1;
         std::vector<uint8_t> b = one_kv_file("test.big", GGUFType::ARRAY);
@@ -374,14 +396,16 @@ private Q_SLOTS:
         b.resize(b.size() + n, 0);
         EXPECT_GGUF_ERROR(b, "metadata key 'test.big': array of 16777217 elements is more than the limit of 16777216");
     }
-    void stringValueAboveCap() {
+    void stringValueAboveCap()
+    {
         const uint64_t n = (uint64_t(64) << 20) + 1;
         std::vector<uint8_t> b = one_kv_file("test.s", GGUFType::STRING);
         gguf_put_u64(b, n);
         b.resize(b.size() + n, 's');
         EXPECT_GGUF_ERROR(b, "metadata key 'test.s'", "string length 67108865", "limit of 67108864");
     }
-    void kvCountOneTooMany() {
+    void kvCountOneTooMany()
+    {
         // Plausible count, but the extra "key" is read from the tensor infos: must fail cleanly.
         GGUFWriter w = small_writer();
         w.kv_count_override = w.kv_count() + 1;
@@ -389,75 +413,88 @@ private Q_SLOTS:
     }
 
     // --- metadata ----------------------------------------------------------------------------
-    void keyLengthBeyondFile() {
+    void keyLengthBeyondFile()
+    {
         GGUFLayout l;
         auto b = small_writer().build(&l);
         put_u64_at(b, l.kv_pos[1], uint64_t(1) << 50);
         EXPECT_GGUF_ERROR(b, "metadata key #1", "string length 1125899906842624", "bytes left");
     }
-    void keyTooLong() {
+    void keyTooLong()
+    {
         GGUFWriter w;
         w.add_u32(std::string(70000, 'k'), 1);
         EXPECT_GGUF_ERROR(w.build(), "metadata key #0", "string length 70000", "limit of 256");
     }
-    void emptyKey() {
+    void emptyKey()
+    {
         GGUFWriter w;
         w.add_u32("", 1);
         EXPECT_GGUF_ERROR(w.build(), "metadata key #0 is empty");
     }
-    void duplicateKey() {
+    void duplicateKey()
+    {
         GGUFWriter w = small_writer();
         w.add_u32("test.u32", 8);
         EXPECT_GGUF_ERROR(w.build(), "'test.u32'", "appears twice");
     }
-    void unknownValueType() {
+    void unknownValueType()
+    {
         GGUFWriter w = small_writer();
         w.add_raw_kv("test.odd", 13, {0, 0, 0, 0});
         EXPECT_GGUF_ERROR(w.build(), "'test.odd'", "unknown value type 13");
     }
-    void stringValueBeyondFile() {
+    void stringValueBeyondFile()
+    {
         GGUFWriter w = small_writer();
         w.add_raw_kv("test.str", uint32_t(GGUFType::STRING), u64_le(1000000));
         EXPECT_GGUF_ERROR(w.build(), "'test.str'", "string length 1000000", "bytes left");
     }
-    void scalarTruncatedAtEnd() {
+    void scalarTruncatedAtEnd()
+    {
         GGUFWriter w;
         w.add_raw_kv("test.u64", uint32_t(GGUFType::U64), {1, 2, 3});
         GGUFLayout l;
         auto b = w.build(&l);
-        b.resize(l.kv_value_pos[0] + 3);  // build() pads to the alignment; cut that padding
+        b.resize(l.kv_value_pos[0] + 3);   // build() pads to the alignment; cut that padding
         EXPECT_GGUF_ERROR(b, "'test.u64'", "file ends inside its U64 value");
     }
-    void boolNotZeroOrOne() {
+    void boolNotZeroOrOne()
+    {
         GGUFWriter w = small_writer();
         w.add_raw_kv("test.flag", uint32_t(GGUFType::BOOL), {2});
         EXPECT_GGUF_ERROR(w.build(), "'test.flag'", "boolean value is 2");
     }
-    void arrayCountBeyondFile() {
+    void arrayCountBeyondFile()
+    {
         GGUFWriter w = small_writer();
         w.add_array_raw("test.arr", GGUFType::U32, uint64_t(1) << 40, u64_le(0));
         EXPECT_GGUF_ERROR(w.build(), "'test.arr'", "array of 1099511627776 U32", "bytes left");
     }
-    void arrayCountOverflowsBytes() {
+    void arrayCountOverflowsBytes()
+    {
         // count * 8 wraps around 2^64 to a small number: must still be refused.
         GGUFWriter w = small_writer();
         w.add_array_raw("test.arr", GGUFType::U64, (uint64_t(1) << 61) + 1, u64_le(0));
         EXPECT_GGUF_ERROR(w.build(), "'test.arr'", "array of 2305843009213693953 U64");
     }
-    void stringArrayCountBeyondFile() {
+    void stringArrayCountBeyondFile()
+    {
         GGUFWriter w = small_writer();
         w.add_array_raw("test.strs", GGUFType::STRING, uint64_t(1) << 40, u64_le(0));
         EXPECT_GGUF_ERROR(w.build(), "'test.strs'", "array of 1099511627776 strings");
     }
-    void stringArrayElementBeyondFile() {
+    void stringArrayElementBeyondFile()
+    {
         std::vector<uint8_t> raw;
         gguf_put_string(raw, "ok");
-        gguf_put_u64(raw, 999999);  // second element claims 999999 bytes
+        gguf_put_u64(raw, 999999);   // second element claims 999999 bytes
         GGUFWriter w = small_writer();
         w.add_array_raw("test.strs", GGUFType::STRING, 2, raw);
         EXPECT_GGUF_ERROR(w.build(), "'test.strs' element 1", "string length 999999");
     }
-    void nestedArrayRefused() {
+    void nestedArrayRefused()
+    {
         std::vector<uint8_t> inner;
         gguf_put_u32(inner, uint32_t(GGUFType::U8));
         gguf_put_u64(inner, 0);
@@ -465,34 +502,40 @@ private Q_SLOTS:
         w.add_array_raw("test.nested", GGUFType::ARRAY, 1, inner);
         EXPECT_GGUF_ERROR(w.build(), "'test.nested'", "nested arrays");
     }
-    void unknownArrayElementType() {
+    void unknownArrayElementType()
+    {
         GGUFWriter w = small_writer();
         w.add_array_raw("test.arr", static_cast<GGUFType>(99), 0, {});
         EXPECT_GGUF_ERROR(w.build(), "'test.arr'", "unknown array element type 99");
     }
 
     // --- alignment ---------------------------------------------------------------------------
-    void alignmentNotPowerOfTwo() {
+    void alignmentNotPowerOfTwo()
+    {
         GGUFWriter w = small_writer();
         w.add_u32("general.alignment", 48);
         EXPECT_GGUF_ERROR(w.build(), "'general.alignment' is 48", "power of two");
     }
-    void alignmentZero() {
+    void alignmentZero()
+    {
         GGUFWriter w = small_writer();
         w.add_u32("general.alignment", 0);
         EXPECT_GGUF_ERROR(w.build(), "'general.alignment' is 0", "power of two");
     }
-    void alignmentTooLarge() {
+    void alignmentTooLarge()
+    {
         GGUFWriter w = small_writer();
         w.add_u32("general.alignment", 1u << 24);
         EXPECT_GGUF_ERROR(w.build(), "'general.alignment' is 16777216", "limit of 1048576");
     }
-    void alignmentWrongType() {
+    void alignmentWrongType()
+    {
         GGUFWriter w = small_writer();
         w.add_string("general.alignment", "32");
         EXPECT_GGUF_ERROR(w.build(), "'general.alignment' has type STRING", "integer");
     }
-    void customAlignmentPlacesData() {
+    void customAlignmentPlacesData()
+    {
         // With alignment 256 the data section starts at the next multiple of 256 after the
         // tensor infos, and tensor offsets are counted from there.
         GGUFWriter w = small_writer();
@@ -509,33 +552,38 @@ private Q_SLOTS:
         QCOMPARE(q->offset, uint64_t(256));
         QCOMPARE(q->data, b.data() + l.data_start + 256);
     }
-    void tensorOffsetMisaligned() {
+    void tensorOffsetMisaligned()
+    {
         GGUFWriter w = small_writer();
-        w.tensors()[1].offset = 40;  // default alignment 32
+        w.tensors()[1].offset = 40;   // default alignment 32
         EXPECT_GGUF_ERROR(w.build(), "tensor 'b.weight'", "offset 40", "alignment 32");
     }
-    void dataSectionStartBeyondFile() {
+    void dataSectionStartBeyondFile()
+    {
         GGUFLayout l;
         auto b = small_writer().build(&l);
         const size_t info_end = l.tensor_offset_pos.back() + 8;
-        QVERIFY(l.data_start > info_end);  // the small file has padding before its data
+        QVERIFY(l.data_start > info_end);   // the small file has padding before its data
         b.resize(info_end);
         const std::string where = "data section would start at offset " + std::to_string(l.data_start);
         EXPECT_GGUF_ERROR(b, where.c_str(), "past the end");
     }
 
     // --- tensor infos ------------------------------------------------------------------------
-    void tensorNameEmpty() {
+    void tensorNameEmpty()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[0].name = "";
         EXPECT_GGUF_ERROR(w.build(), "tensor #0 has an empty name");
     }
-    void tensorNameTooLong() {
+    void tensorNameTooLong()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[1].name = std::string(300, 'n');
         EXPECT_GGUF_ERROR(w.build(), "tensor #1 name", "limit of 63");
     }
-    void tensorNameOf64BytesRefused() {
+    void tensorNameOf64BytesRefused()
+    {
         // ggml's GGML_MAX_NAME (64) counts the NUL: 63 bytes is the longest name the reference loads.
         GGUFWriter w = small_writer();
         w.tensors()[1].name = std::string(64, 'n');
@@ -545,93 +593,109 @@ private Q_SLOTS:
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         QVERIFY(r->tensor(std::string(63, 'n')) != nullptr);
     }
-    void duplicateTensorName() {
+    void duplicateTensorName()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[1].name = "a.weight";
         EXPECT_GGUF_ERROR(w.build(), "tensor 'a.weight'", "duplicate tensor name");
     }
-    void nDimsZero() {
+    void nDimsZero()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[0].n_dims = 0;
         w.tensors()[0].ne.clear();
         EXPECT_GGUF_ERROR(w.build(), "tensor 'a.weight'", "0 dimensions", "1 to 4");
     }
-    void nDimsFive() {
+    void nDimsFive()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[0].n_dims = 5;
         w.tensors()[0].ne = {4, 2, 1, 1, 1};
         EXPECT_GGUF_ERROR(w.build(), "tensor 'a.weight'", "5 dimensions");
     }
-    void dimensionZero() {
+    void dimensionZero()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[0].ne = {4, 0};
         EXPECT_GGUF_ERROR(w.build(), "tensor 'a.weight'", "dimension 1 is 0");
     }
-    void dimensionAboveInt64() {
+    void dimensionAboveInt64()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[0].ne = {4, uint64_t(1) << 63};
         EXPECT_GGUF_ERROR(w.build(), "tensor 'a.weight'", "dimension 1 is 9223372036854775808", "too large");
     }
-    void elementCountOverflow() {
+    void elementCountOverflow()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[0].ne = {uint64_t(1) << 32, uint64_t(1) << 32, 4};
         w.tensors()[0].n_dims = 3;
         EXPECT_GGUF_ERROR(w.build(), "tensor 'a.weight'", "element count overflows");
     }
-    void byteSizeOverflow() {
+    void byteSizeOverflow()
+    {
         // 2^62 F32 elements fit an int64 count, but 2^64 bytes do not fit a size.
         GGUFWriter w = small_writer();
         w.tensors()[0].ne = {uint64_t(1) << 62};
         w.tensors()[0].n_dims = 1;
         EXPECT_GGUF_ERROR(w.build(), "tensor 'a.weight'", "byte size overflows");
     }
-    void unknownTensorType() {
+    void unknownTensorType()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[1].type = 99;
         EXPECT_GGUF_ERROR(w.build(), "tensor 'b.weight'", "unknown tensor type 99");
     }
-    void unsupportedTensorType() {
+    void unsupportedTensorType()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[1].type = uint32_t(TensorType::Q2_K);
         w.tensors()[1].ne = {256};
         EXPECT_GGUF_ERROR(w.build(), "tensor 'b.weight'", "Q2_K is not supported");
     }
-    void rowNotMultipleOfBlock() {
+    void rowNotMultipleOfBlock()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[1].ne = {48};
         EXPECT_GGUF_ERROR(w.build(), "tensor 'b.weight'", "row length 48", "Q8_0 block size 32");
     }
-    void tensorOffsetBeyondFile() {
+    void tensorOffsetBeyondFile()
+    {
         GGUFWriter w = small_writer();
         w.tensors()[1].offset = uint64_t(1) << 40;
         EXPECT_GGUF_ERROR(w.build(), "tensor 'b.weight'", "offset 1099511627776", "outside the file");
     }
-    void tensorOffsetWrapsAround() {
+    void tensorOffsetWrapsAround()
+    {
         // data_start + offset overflows 64 bits: must not wrap to a small in-file address.
         GGUFWriter w = small_writer();
-        w.tensors()[1].offset = ~uint64_t(0) - 31;  // a multiple of 32
+        w.tensors()[1].offset = ~uint64_t(0) - 31;   // a multiple of 32
         EXPECT_GGUF_ERROR(w.build(), "tensor 'b.weight'", "outside the file");
     }
-    void tensorDataTruncated() {
+    void tensorDataTruncated()
+    {
         GGUFLayout l;
         auto b = small_writer().build(&l);
-        b.resize(l.data_start + l.tensor_offsets[1] + 33);  // one byte short of b.weight
+        b.resize(l.data_start + l.tensor_offsets[1] + 33);   // one byte short of b.weight
         EXPECT_GGUF_ERROR(b, "tensor 'b.weight'", "34 bytes", "outside the file");
     }
-    void tensorsOverlap() {
+    void tensorsOverlap()
+    {
         GGUFWriter w = small_writer();
-        w.tensors()[1].offset = 0;  // on top of a.weight (32 bytes at offset 0)
+        w.tensors()[1].offset = 0;   // on top of a.weight (32 bytes at offset 0)
         // c.weight takes the next free slot (32..160), so b.weight's 34 bytes lie inside the file.
         w.add_tensor("c.weight", TensorType::F32, {32}, std::vector<uint8_t>(128, 0));
         EXPECT_GGUF_ERROR(w.build(), "overlaps", "a.weight", "b.weight");
     }
-    void tensorInfoTruncated() {
+    void tensorInfoTruncated()
+    {
         GGUFLayout l;
         auto b = small_writer().build(&l);
         b.resize(l.tensor_type_pos[1] + 2);
         EXPECT_GGUF_ERROR(b, "tensor 'b.weight'", "file ends inside its type");
     }
-    void typeFieldPatchedToQ4K() {
+    void typeFieldPatchedToQ4K()
+    {
         // A patch after writing: b.weight (32 elements) relabelled Q4_K needs rows of 256.
         GGUFLayout l;
         auto b = small_writer().build(&l);
@@ -641,9 +705,12 @@ private Q_SLOTS:
 };
 
 // Replaceable allocation functions ([new.delete]): count, then defer to malloc/free.
-void* operator new(size_t n) {
-    if (t_counting) t_allocated += n;
-    if (void* p = std::malloc(n ? n : 1)) return p;
+void* operator new(size_t n)
+{
+    if (t_counting)
+        t_allocated += n;
+    if (void* p = std::malloc(n ? n : 1))
+        return p;
     throw std::bad_alloc();
 }
 void* operator new[](size_t n) { return ::operator new(n); }

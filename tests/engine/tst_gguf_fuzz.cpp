@@ -17,7 +17,8 @@ namespace {
 
 const std::string kTiny = std::string(CAUSERIE_TEST_DATA_DIR) + "/tiny-mistral-q8_0.gguf";
 
-std::vector<uint8_t> small_file(GGUFLayout* layout) {
+std::vector<uint8_t> small_file(GGUFLayout* layout)
+{
     GGUFWriter w;
     w.add_string("general.architecture", "llama");
     w.add_u32("general.alignment", 32);
@@ -35,7 +36,8 @@ std::vector<uint8_t> small_file(GGUFLayout* layout) {
 
 // Touches everything a successfully opened file exposes; returns a checksum so the reads are
 // not optimised away. Any view outside [base, base+size) is a test failure.
-uint64_t walk(const GGUFFile& f, const uint8_t* base, size_t size, bool& in_bounds) {
+uint64_t walk(const GGUFFile& f, const uint8_t* base, size_t size, bool& in_bounds)
+{
     uint64_t sum = 0;
     auto inside = [&](const void* p, size_t n) {
         const auto* b = static_cast<const uint8_t*>(p);
@@ -45,7 +47,8 @@ uint64_t walk(const GGUFFile& f, const uint8_t* base, size_t size, bool& in_boun
         sum += key.size();
         if (v.type == GGUFType::STRING) {
             in_bounds &= v.str.empty() || inside(v.str.data(), v.str.size());
-            for (char c : v.str) sum += static_cast<unsigned char>(c);
+            for (char c : v.str)
+                sum += static_cast<unsigned char>(c);
         }
         if (v.type == GGUFType::ARRAY && v.elem_type == GGUFType::STRING) {
             auto a = f.get_string_array(key);
@@ -57,24 +60,27 @@ uint64_t walk(const GGUFFile& f, const uint8_t* base, size_t size, bool& in_boun
         }
         if (v.type == GGUFType::ARRAY && v.elem_type == GGUFType::F32) {
             auto a = f.get_f32_array(key);
-            if (a) sum += a->size();
+            if (a)
+                sum += a->size();
         }
     }
     for (const GGUFTensor& t : f.tensors()) {
         in_bounds &= inside(t.data, t.nbytes);
-        if (!in_bounds) break;
+        if (!in_bounds)
+            break;
         // First and last byte: enough for ASan to see a view that runs past the buffer.
         sum += t.data[0] + t.data[t.nbytes - 1];
     }
     return sum;
 }
 
-} // namespace
+}   // namespace
 
 class TestGgufFuzz : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void everyTruncationFailsCleanly() {
+    void everyTruncationFailsCleanly()
+    {
         GGUFLayout l;
         const auto full = small_file(&l);
         // The last tensor (c.weight, 16 bytes) ends here; only the trailing padding may be cut.
@@ -94,10 +100,11 @@ private Q_SLOTS:
         }
     }
 
-    void randomByteChangesNeverCrash() {
+    void randomByteChangesNeverCrash()
+    {
         GGUFLayout l;
         const auto original = small_file(&l);
-        uint64_t state = 0x5eed;  // fixed seed: a failure reproduces
+        uint64_t state = 0x5eed;   // fixed seed: a failure reproduces
         auto next = [&state] {
             state = state * 6364136223846793005ull + 1442695040888963407ull;
             return state >> 33;
@@ -131,7 +138,8 @@ private Q_SLOTS:
         QVERIFY(accepted > 100);
     }
 
-    void realFileHeaderChangesNeverCrash() {
+    void realFileHeaderChangesNeverCrash()
+    {
         // The tiny Mistral file's metadata (32000 tokens) spans its first 718912 bytes; change
         // bytes there in place and restore them, which avoids copying 5 MB per iteration.
         QFile file(QString::fromStdString(kTiny));
@@ -151,7 +159,8 @@ private Q_SLOTS:
             const uint8_t saved = buf[at];
             buf[at] = static_cast<uint8_t>(saved ^ (1u << (next() % 8)));
             auto r = GGUFFile::from_memory(buf.data(), buf.size());
-            if (!r) ++refused;
+            if (!r)
+                ++refused;
             else {
                 bool in_bounds = true;
                 (void)walk(*r, buf.data(), buf.size(), in_bounds);

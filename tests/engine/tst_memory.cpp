@@ -21,7 +21,8 @@ constexpr size_t MiB = size_t(1) << 20;
 
 // 16 layers of 8 KV heads of 128 (K and V): 64 KiB of F16 KV cache per token, from a ~2.3 MB
 // file (n_embd 32, Q8_0 weights) whose metadata claims a context of 2^20 tokens.
-TestModelSpec kv_heavy_spec() {
+TestModelSpec kv_heavy_spec()
+{
     TestModelSpec s;
     s.n_embd = 32;
     s.n_layer = 16;
@@ -34,12 +35,13 @@ TestModelSpec kv_heavy_spec() {
     return s;
 }
 
-} // namespace
+}   // namespace
 
 class TestMemory : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void initTestCase() {
+    void initTestCase()
+    {
         QVERIFY(m_dir.isValid());
         m_path = m_dir.filePath(QStringLiteral("kv-heavy.gguf")).toStdString();
         auto st = write_test_model(m_path, kv_heavy_spec());
@@ -49,7 +51,8 @@ private Q_SLOTS:
         m_model = std::make_unique<Model>(std::move(m).value());
     }
 
-    void meminfoParsed() {
+    void meminfoParsed()
+    {
         const char* text = "MemTotal:       24576000 kB\nMemFree:         1000 kB\nMemAvailable:    2048 kB\n";
         QCOMPARE(parse_meminfo_available(text), std::optional<size_t>(2 * MiB));
         QCOMPARE(parse_meminfo_available("MemTotal: 5 kB\n"), std::nullopt);
@@ -57,26 +60,30 @@ private Q_SLOTS:
         QCOMPARE(parse_meminfo_available("MemAvailable: 12\n"), std::nullopt);   // no unit
         QCOMPARE(parse_meminfo_available("XMemAvailable: 1 kB\nMemAvailable: 3 kB\n"), std::optional<size_t>(3072));
     }
-    void systemValueRead() {
+    void systemValueRead()
+    {
         if (!std::filesystem::exists("/proc/meminfo"))
             QSKIP("no /proc/meminfo on this system: the check is skipped there, nothing to read");
         const auto ram = system_available_ram();
         QVERIFY(ram.has_value());
         QVERIFY(*ram > 16 * MiB);
     }
-    void usableRamKeepsHeadroom() {
+    void usableRamKeepsHeadroom()
+    {
         QCOMPARE(free_ram(512 * MiB), std::optional<size_t>(512 * MiB));
         QCOMPARE(usable_of_free(512 * MiB), 384 * MiB);
         QCOMPARE(usable_of_free(100 * MiB), size_t(0));
     }
 
-    void largestContext() {
+    void largestContext()
+    {
         QCOMPARE(largest_context_that_fits(10 * MiB, 64 * 1024, 128 * MiB), int64_t(1792));   // 1888 -> 1792
         QCOMPARE(largest_context_that_fits(10 * MiB, 1 * MiB, 128 * MiB), int64_t(118));      // below 256: as is
         QCOMPARE(largest_context_that_fits(200 * MiB, 1024, 128 * MiB), int64_t(0));
         QCOMPARE(largest_context_that_fits(0, 0, 128 * MiB), int64_t(0));
     }
-    void messageSaysNeededFreeAndWhatFits() {
+    void messageSaysNeededFreeAndWhatFits()
+    {
         // 256 MiB free, 128 MiB of it usable.
         auto st = check_context_fits(4096, 10 * MiB, 64 * 1024, 256 * MiB, "the KV cache and scratch buffers");
         QVERIFY(!st.ok());
@@ -89,7 +96,8 @@ private Q_SLOTS:
         QVERIFY(check_context_fits(1888, 10 * MiB, 64 * 1024, 256 * MiB, "x").ok());
         QVERIFY(!check_context_fits(1889, 10 * MiB, 64 * 1024, 256 * MiB, "x").ok());
     }
-    void messageWhenNothingFits() {
+    void messageWhenNothingFits()
+    {
         auto st = check_context_fits(512, 200 * MiB, 1024, 256 * MiB, "the KV cache and scratch buffers");
         QVERIFY(!st.ok());
         QCOMPARE(st.error().message,
@@ -98,7 +106,8 @@ private Q_SLOTS:
                              "kept for the rest of the program); not even a context of 1 token fits (the buffers "
                              "alone need 200 MiB)"));
     }
-    void sizesThatOverflowSaturate() {
+    void sizesThatOverflowSaturate()
+    {
         auto st = check_context_fits(int64_t(1) << 20, 0, SIZE_MAX / 2, 256 * MiB, "the KV cache");
         QVERIFY(!st.ok());
         QVERIFY2(st.error().message.find("need 17179869184.0 GiB") != std::string::npos, st.error().message.c_str());
@@ -106,7 +115,8 @@ private Q_SLOTS:
                  st.error().message.c_str());
     }
 
-    void cpuPlanCountsWhatIsAllocated() {
+    void cpuPlanCountsWhatIsAllocated()
+    {
         const CpuMemoryPlan p = plan_cpu_memory(*m_model);
         // 16 layers x 8 heads x (128 K + 128 V) halves.
         QCOMPARE(p.kv_bytes_per_token, size_t(16 * 8 * 256 * 2));
@@ -118,7 +128,8 @@ private Q_SLOTS:
         QVERIFY(conv >= 1024);
         QCOMPARE(p.scratch_bytes, floats * 4 + 256 * conv + 2 * 512 * 4);
     }
-    void cpuBackendRefusesContextForSmallMachine() {
+    void cpuBackendRefusesContextForSmallMachine()
+    {
         // A machine with 512 MiB free: 384 MiB usable, the 4096-token cache needs 256 MiB plus
         // scratch... fits; 8192 tokens (512 MiB) does not.
         BackendOptions o;
@@ -134,14 +145,16 @@ private Q_SLOTS:
                  "not enough memory for a context of 8192 tokens: the KV cache and scratch buffers need " +
                      format_bytes(8192 * p.kv_bytes_per_token + p.scratch_bytes) +
                      ", more than the 384 MiB of RAM that can be used (512 MiB free, less 128 MiB kept for the rest "
-                     "of the program); a context of " + std::to_string(fit) + " tokens would fit");
+                     "of the program); a context of " +
+                     std::to_string(fit) + " tokens would fit");
         // The context it suggests does fit on that machine.
         o.n_ctx = fit;
         auto ok = create_cpu_backend(*m_model, o);
         QVERIFY2(ok.ok(), ok.ok() ? "" : ok.error().message.c_str());
         QCOMPARE((*ok)->n_ctx(), fit);
     }
-    void smallFileAskingForManyGiBRefusedOnThisMachine() {
+    void smallFileAskingForManyGiBRefusedOnThisMachine()
+    {
         // The real free RAM this time: whatever it is, the 2^20-token context the file claims
         // needs 64 GiB of cache, and the check refuses before allocating any of it.
         QVERIFY(std::filesystem::file_size(m_path) < 4 * MiB);
@@ -158,11 +171,13 @@ private Q_SLOTS:
         QVERIFY(!b.ok());
         const std::string& msg = b.error().message;
         QVERIFY2(msg.rfind("not enough memory for a context of 1048576 tokens: the KV cache and scratch buffers "
-                           "need 64.0 GiB, more than the ", 0) == 0,
+                           "need 64.0 GiB, more than the ",
+                           0) == 0,
                  msg.c_str());
         QVERIFY2(msg.find("tokens would fit") != std::string::npos, msg.c_str());
     }
-    void defaultContextChecked() {
+    void defaultContextChecked()
+    {
         // Without a context size the backend takes min(trained, 4096): 256 MiB of cache, refused
         // on a machine with 256 MiB free (128 MiB usable).
         BackendOptions o;
@@ -173,7 +188,8 @@ private Q_SLOTS:
         QVERIFY2(b.error().message.rfind("not enough memory for a context of 4096 tokens: ", 0) == 0,
                  b.error().message.c_str());
     }
-    void scratchAloneTooLarge() {
+    void scratchAloneTooLarge()
+    {
         // A wide feed-forward (n_ff 8192) makes 16 MiB of gate/up activations for a 256-token
         // batch: on a machine with 140 MiB free (12 MiB usable) not even one token fits.
         TestModelSpec s;
@@ -202,7 +218,8 @@ private Q_SLOTS:
                      "of the program); not even a context of 1 token fits (the buffers alone need " +
                      format_bytes(p.scratch_bytes) + ")");
     }
-    void cudaSimDeviceMemoryIsHostMemory() {
+    void cudaSimDeviceMemoryIsHostMemory()
+    {
 #ifdef CAUSERIE_HAVE_CUDA_SIM
         // The sim pretends a 24 GiB GPU, but its device memory is this process's RAM: with 512 MiB
         // of RAM free, the 8192-token cache (512 MiB) must be refused, not "uploaded".
@@ -218,7 +235,8 @@ private Q_SLOTS:
                  b.error().message.c_str());
         // One layer fitted in the sim's share of RAM; the 15 others did not fit beside it.
         QVERIFY2(why.rfind("not enough memory for a context of 8192 tokens: the KV cache and buffers of the 15 "
-                           "layers that stay on the CPU need ", 0) == 0,
+                           "layers that stay on the CPU need ",
+                           0) == 0,
                  why.c_str());
         QVERIFY2(why.size() > 20 && why.substr(why.size() - 20) == ": running on the CPU", why.c_str());
 #else

@@ -24,7 +24,8 @@ constexpr uint64_t kEmbd = 16, kFF = 32, kKv = 8, kVocab = 4;
 
 std::vector<uint8_t> zeros_f32(uint64_t n) { return std::vector<uint8_t>(n * 4, 0); }
 
-GGUFWriter tiny_model() {
+GGUFWriter tiny_model()
+{
     GGUFWriter w;
     w.add_string("general.architecture", "llama");
     w.add_string("general.name", "tiny");
@@ -67,36 +68,40 @@ GGUFWriter tiny_model() {
 }
 
 // Loads from bytes kept alive in `keep` (the model's views point into them).
-Result<Model> load(const GGUFWriter& w, std::vector<uint8_t>& keep) {
+Result<Model> load(const GGUFWriter& w, std::vector<uint8_t>& keep)
+{
     keep = w.build();
     auto f = GGUFFile::from_memory(keep.data(), keep.size());
-    if (!f) return f.error();
+    if (!f)
+        return f.error();
     return load_model_from_gguf(std::move(*f));
 }
 
-void replace_u32(GGUFWriter& w, const std::string& key, uint32_t v) {
+void replace_u32(GGUFWriter& w, const std::string& key, uint32_t v)
+{
     w.remove_kv(key);
     w.add_u32(key, v);
 }
 
-} // namespace
+}   // namespace
 
-#define EXPECT_LOAD_ERROR(writer, ...)                                                                   \
-    do {                                                                                                 \
-        std::vector<uint8_t> keep_;                                                                      \
-        auto r_ = load(writer, keep_);                                                                   \
-        QVERIFY2(!r_.ok(), "a broken model was accepted");                                               \
-        const std::string m_ = r_.error().message;                                                       \
-        for (const char* n_ : {__VA_ARGS__})                                                             \
-            QVERIFY2(m_.find(n_) != std::string::npos,                                                   \
-                     qPrintable(QStringLiteral("message \"%1\" lacks \"%2\"").arg(QString::fromStdString(m_), \
-                                                                                  QString::fromUtf8(n_)))); \
+#define EXPECT_LOAD_ERROR(writer, ...)                                                                                 \
+    do {                                                                                                               \
+        std::vector<uint8_t> keep_;                                                                                    \
+        auto r_ = load(writer, keep_);                                                                                 \
+        QVERIFY2(!r_.ok(), "a broken model was accepted");                                                             \
+        const std::string m_ = r_.error().message;                                                                     \
+        for (const char* n_ : {__VA_ARGS__})                                                                           \
+            QVERIFY2(m_.find(n_) != std::string::npos,                                                                 \
+                     qPrintable(QStringLiteral("message \"%1\" lacks \"%2\"")                                          \
+                                    .arg(QString::fromStdString(m_), QString::fromUtf8(n_))));                         \
     } while (0)
 
 class TestModelLoader : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void loadsTinyMistral() {
+    void loadsTinyMistral()
+    {
         auto r = load_model(kTiny);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         const Model& m = *r;
@@ -115,7 +120,7 @@ private Q_SLOTS:
         QCOMPARE(m.hp.n_rot, int64_t(16));
         QCOMPARE(m.hp.rope_freq_base, 10000.0f);
         QCOMPARE(m.hp.rms_eps, 1e-5f);
-        QCOMPARE(m.hp.file_type, 7u);  // LLAMA_FTYPE_MOSTLY_Q8_0
+        QCOMPARE(m.hp.file_type, 7u);   // LLAMA_FTYPE_MOSTLY_Q8_0
 
         QCOMPARE(m.vocab.model, std::string("llama"));
         QCOMPARE(m.vocab.tokens.size(), size_t(32000));
@@ -135,7 +140,7 @@ private Q_SLOTS:
         QCOMPARE(m.tok_embd.type, TensorType::Q8_0);
         QCOMPARE(m.tok_embd.rows, int64_t(32000));
         QCOMPARE(m.tok_embd.cols, int64_t(64));
-        QCOMPARE(m.tok_embd.row_bytes, size_t(68));  // 2 Q8_0 blocks of 34 bytes
+        QCOMPARE(m.tok_embd.row_bytes, size_t(68));   // 2 Q8_0 blocks of 34 bytes
         QCOMPARE(std::string(m.tok_embd.name), std::string("token_embd.weight"));
         QVERIFY(!m.tied_output);
         QCOMPARE(std::string(m.output.name), std::string("output.weight"));
@@ -153,10 +158,11 @@ private Q_SLOTS:
         QCOMPARE(m.layers[0].attn_norm.row_bytes, size_t(256));
         float g;
         std::memcpy(&g, m.layers[0].attn_norm.data, 4);
-        QCOMPARE(g, 1.0883209f);  // gguf-py: blk.0.attn_norm.weight[0]
+        QCOMPARE(g, 1.0883209f);   // gguf-py: blk.0.attn_norm.weight[0]
     }
 
-    void smallModelLoads() {
+    void smallModelLoads()
+    {
         std::vector<uint8_t> keep;
         auto r = load(tiny_model(), keep);
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
@@ -165,11 +171,12 @@ private Q_SLOTS:
         QCOMPARE(r->hp.rope_freq_base, 1000000.0f);
         QCOMPARE(r->hp.rms_eps, 1e-6f);
         QCOMPARE(r->vocab.chat_template, std::string("{{ bos_token }}"));
-        QCOMPARE(r->vocab.unk_id, 0);  // llama (sentencepiece) default when the key is absent
+        QCOMPARE(r->vocab.unk_id, 0);   // llama (sentencepiece) default when the key is absent
         QCOMPARE(r->layers[0].wv.rows, int64_t(kKv));
     }
 
-    void defaultsForOptionalKeys() {
+    void defaultsForOptionalKeys()
+    {
         GGUFWriter w = tiny_model();
         for (const char* k : {"llama.attention.head_count_kv", "llama.rope.dimension_count", "llama.rope.freq_base",
                               "tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id", "general.name"})
@@ -189,7 +196,8 @@ private Q_SLOTS:
         QVERIFY(r->hp.name.empty());
     }
 
-    void tiedOutputWhenOutputAbsent() {
+    void tiedOutputWhenOutputAbsent()
+    {
         GGUFWriter w = tiny_model();
         QVERIFY(w.remove_tensor("output.weight"));
         std::vector<uint8_t> keep;
@@ -200,26 +208,30 @@ private Q_SLOTS:
         QCOMPARE(r->output.rows, int64_t(kVocab));
     }
 
-    void missingArchitecture() {
+    void missingArchitecture()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("general.architecture");
         EXPECT_LOAD_ERROR(w, "missing metadata key 'general.architecture'");
     }
-    void unsupportedArchitecture() {
+    void unsupportedArchitecture()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("general.architecture");
         w.add_string("general.architecture", "gemma");
         EXPECT_LOAD_ERROR(w, "unsupported architecture 'gemma'");
     }
 
-    void missingRequiredKey_data() {
+    void missingRequiredKey_data()
+    {
         QTest::addColumn<QString>("key");
         for (const char* k : {"llama.embedding_length", "llama.block_count", "llama.attention.head_count",
                               "llama.feed_forward_length", "llama.attention.layer_norm_rms_epsilon",
                               "llama.context_length", "tokenizer.ggml.model", "tokenizer.ggml.tokens"})
             QTest::newRow(k) << QString::fromLatin1(k);
     }
-    void missingRequiredKey() {
+    void missingRequiredKey()
+    {
         QFETCH(QString, key);
         GGUFWriter w = tiny_model();
         QVERIFY(w.remove_kv(key.toStdString()));
@@ -227,39 +239,46 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, needle.c_str());
     }
 
-    void keyOfWrongType() {
+    void keyOfWrongType()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("llama.embedding_length");
         w.add_string("llama.embedding_length", "16");
         EXPECT_LOAD_ERROR(w, "'llama.embedding_length' has type STRING", "expected an integer");
     }
-    void blockCountZero() {
+    void blockCountZero()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.block_count", 0);
         EXPECT_LOAD_ERROR(w, "'llama.block_count' is 0", "expected 1 to 1024");
     }
-    void hugeEmbeddingLength() {
+    void hugeEmbeddingLength()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.embedding_length", 4000000000u);
         EXPECT_LOAD_ERROR(w, "'llama.embedding_length' is 4000000000");
     }
-    void headCountKvAboveHeadCount() {
+    void headCountKvAboveHeadCount()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.attention.head_count_kv", 8);
         EXPECT_LOAD_ERROR(w, "'llama.attention.head_count_kv' is 8", "expected 1 to 4");
     }
-    void headCountKvDoesNotDivide() {
+    void headCountKvDoesNotDivide()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.attention.head_count_kv", 3);
         EXPECT_LOAD_ERROR(w, "'llama.attention.head_count_kv' is 3", "does not divide head_count 4");
     }
-    void embeddingNotDivisibleByHeads() {
+    void embeddingNotDivisibleByHeads()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.attention.head_count", 3);
         replace_u32(w, "llama.attention.head_count_kv", 1);
         EXPECT_LOAD_ERROR(w, "embedding_length 16 is not divisible by head_count 3", "key_length");
     }
-    void keyLengthChangesExpectedShapes() {
+    void keyLengthChangesExpectedShapes()
+    {
         // key_length 8 with 4 heads: attn_q must be [16, 32], the file has [16, 16].
         GGUFWriter w = tiny_model();
         w.add_u32("llama.attention.key_length", 8);
@@ -267,76 +286,88 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q.weight' has shape [16, 16], expected [16, 32]",
                           "n_embd x n_head*head_dim");
     }
-    void ropeDimensionOdd() {
+    void ropeDimensionOdd()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.rope.dimension_count", 3);
         EXPECT_LOAD_ERROR(w, "'llama.rope.dimension_count' is 3", "even");
     }
-    void ropeDimensionAboveHeadDim() {
+    void ropeDimensionAboveHeadDim()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.rope.dimension_count", 64);
         EXPECT_LOAD_ERROR(w, "'llama.rope.dimension_count' is 64", "expected 2 to 4");
     }
-    void rmsEpsilonNotPositive() {
+    void rmsEpsilonNotPositive()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("llama.attention.layer_norm_rms_epsilon");
         w.add_f32("llama.attention.layer_norm_rms_epsilon", 0.0f);
         EXPECT_LOAD_ERROR(w, "'llama.attention.layer_norm_rms_epsilon'", "positive");
     }
-    void ropeFreqBaseNaN() {
+    void ropeFreqBaseNaN()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("llama.rope.freq_base");
         w.add_f32("llama.rope.freq_base", std::nanf(""));
         EXPECT_LOAD_ERROR(w, "'llama.rope.freq_base'", "positive");
     }
 
-    void missingTensor_data() {
+    void missingTensor_data()
+    {
         QTest::addColumn<QString>("name");
-        for (const char* t : {"token_embd.weight", "output_norm.weight", "blk.0.attn_norm.weight",
-                              "blk.0.attn_q.weight", "blk.0.attn_k.weight", "blk.0.attn_v.weight",
-                              "blk.0.attn_output.weight", "blk.0.ffn_norm.weight", "blk.0.ffn_gate.weight",
-                              "blk.0.ffn_up.weight", "blk.0.ffn_down.weight"})
+        for (const char* t :
+             {"token_embd.weight", "output_norm.weight", "blk.0.attn_norm.weight", "blk.0.attn_q.weight",
+              "blk.0.attn_k.weight", "blk.0.attn_v.weight", "blk.0.attn_output.weight", "blk.0.ffn_norm.weight",
+              "blk.0.ffn_gate.weight", "blk.0.ffn_up.weight", "blk.0.ffn_down.weight"})
             QTest::newRow(t) << QString::fromLatin1(t);
     }
-    void missingTensor() {
+    void missingTensor()
+    {
         QFETCH(QString, name);
         GGUFWriter w = tiny_model();
         QVERIFY(w.remove_tensor(name.toStdString()));
         const std::string needle = "missing tensor '" + name.toStdString() + "'";
         EXPECT_LOAD_ERROR(w, needle.c_str());
     }
-    void missingSecondLayer() {
+    void missingSecondLayer()
+    {
         GGUFWriter w = tiny_model();
         replace_u32(w, "llama.block_count", 2);
         EXPECT_LOAD_ERROR(w, "missing tensor 'blk.1.attn_norm.weight'");
     }
-    void wrongShape() {
+    void wrongShape()
+    {
         GGUFWriter w = tiny_model();
         GGUFWriterTensor* t = w.find_tensor("blk.0.attn_k.weight");
         t->ne = {kEmbd, kEmbd};
         t->data = zeros_f32(kEmbd * kEmbd);
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_k.weight' has shape [16, 16], expected [16, 8]");
     }
-    void transposedFfnDown() {
+    void transposedFfnDown()
+    {
         GGUFWriter w = tiny_model();
         w.find_tensor("blk.0.ffn_down.weight")->ne = {kEmbd, kFF};
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_down.weight' has shape [16, 32], expected [32, 16]", "n_ff x n_embd");
     }
-    void extraDimension() {
+    void extraDimension()
+    {
         GGUFWriter w = tiny_model();
         GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_up.weight");
         t->ne = {kEmbd, kFF / 2, 2};
         t->n_dims = 3;
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_up.weight' has shape [16, 16, 2], expected [16, 32]");
     }
-    void normNotOneDimensional() {
+    void normNotOneDimensional()
+    {
         GGUFWriter w = tiny_model();
         GGUFWriterTensor* t = w.find_tensor("output_norm.weight");
         t->ne = {kEmbd / 2, 2};
         t->n_dims = 2;
         EXPECT_LOAD_ERROR(w, "tensor 'output_norm.weight' has shape [8, 2], expected [16]");
     }
-    void normNotF32() {
+    void normNotF32()
+    {
         GGUFWriter w = tiny_model();
         GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_norm.weight");
         t->type = uint32_t(TensorType::F16);
@@ -344,7 +375,8 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_norm.weight' has type F16", "must be F32");
     }
     // rope_freqs.weight (Llama 3.1+): n_rot/2 positive F32 factors; n_rot is 4 in tiny_model().
-    void ropeFreqsLoaded() {
+    void ropeFreqsLoaded()
+    {
         GGUFWriter w = tiny_model();
         const std::vector<float> f = {1.0f, 4.0f};
         std::vector<uint8_t> bytes(8);
@@ -359,24 +391,28 @@ private Q_SLOTS:
         std::vector<uint8_t> keep2;
         QVERIFY(load(tiny_model(), keep2)->rope_freq_factors == nullptr);   // absent: none
     }
-    void ropeFreqsWrongLength() {
+    void ropeFreqsWrongLength()
+    {
         GGUFWriter w = tiny_model();
         w.add_tensor("rope_freqs.weight", TensorType::F32, {3}, zeros_f32(3));
         EXPECT_LOAD_ERROR(w, "tensor 'rope_freqs.weight' has shape [3], expected [2]", "n_rot/2");
     }
-    void ropeFreqsNotF32() {
+    void ropeFreqsNotF32()
+    {
         GGUFWriter w = tiny_model();
         w.add_tensor("rope_freqs.weight", TensorType::F16, {2}, std::vector<uint8_t>(4, 0));
         EXPECT_LOAD_ERROR(w, "tensor 'rope_freqs.weight' has type F16", "must be F32");
     }
-    void ropeFreqsNotPositive_data() {
+    void ropeFreqsNotPositive_data()
+    {
         QTest::addColumn<float>("value");
         QTest::newRow("zero") << 0.0f;
         QTest::newRow("negative") << -2.0f;
         QTest::newRow("NaN") << std::numeric_limits<float>::quiet_NaN();
         QTest::newRow("infinity") << std::numeric_limits<float>::infinity();
     }
-    void ropeFreqsNotPositive() {
+    void ropeFreqsNotPositive()
+    {
         QFETCH(float, value);
         GGUFWriter w = tiny_model();
         const std::vector<float> f = {1.0f, value};
@@ -385,13 +421,15 @@ private Q_SLOTS:
         w.add_tensor("rope_freqs.weight", TensorType::F32, {2}, bytes);
         EXPECT_LOAD_ERROR(w, "tensor 'rope_freqs.weight': entry 1 is", "expected a positive number");
     }
-    void outputWrongShape() {
+    void outputWrongShape()
+    {
         GGUFWriter w = tiny_model();
         w.find_tensor("output.weight")->ne = {kEmbd, kVocab - 1};
         EXPECT_LOAD_ERROR(w, "tensor 'output.weight' has shape [16, 3], expected [16, 4]");
     }
 
-    void misalignedF32Weight() {
+    void misalignedF32Weight()
+    {
         // general.alignment 2 is a legal GGUF, but an F32 weight at an address that is 2 mod 4
         // cannot be read as floats. A small F16 tensor placed first shifts every weight after it.
         GGUFWriter w = tiny_model();
@@ -400,7 +438,7 @@ private Q_SLOTS:
         GGUFWriterTensor pad{"pad.weight", 1, {1}, uint32_t(TensorType::F16), std::nullopt, {0, 0}};
         w.tensors().insert(w.tensors().begin(), pad);
         GGUFLayout l;
-        w.build(&l);  // data_start depends on the infos only, not on the pad's element count
+        w.build(&l);   // data_start depends on the infos only, not on the pad's element count
         if ((l.data_start + 2) % 4 == 0) {
             w.tensors()[0].ne = {2};
             w.tensors()[0].data = {0, 0, 0, 0};
@@ -408,7 +446,8 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, "tensor 'token_embd.weight'", "not 4-byte aligned", "general.alignment");
     }
 
-    void vocabCountDiffersFromEmbeddingRows() {
+    void vocabCountDiffersFromEmbeddingRows()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("tokenizer.ggml.tokens");
         w.add_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>"});
@@ -416,59 +455,68 @@ private Q_SLOTS:
         w.remove_kv("tokenizer.ggml.token_type");
         EXPECT_LOAD_ERROR(w, "tokenizer.ggml.tokens has 3 entries but tensor 'token_embd.weight' has 4 rows");
     }
-    void vocabSizeKeyMismatch() {
+    void vocabSizeKeyMismatch()
+    {
         GGUFWriter w = tiny_model();
         w.add_u32("llama.vocab_size", 5);
         EXPECT_LOAD_ERROR(w, "'llama.vocab_size' is 5 but tokenizer.ggml.tokens has 4 entries");
     }
-    void emptyTokenList() {
+    void emptyTokenList()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("tokenizer.ggml.tokens");
         w.add_string_array("tokenizer.ggml.tokens", {});
         EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.tokens' is empty");
     }
-    void tokensNotStrings() {
+    void tokensNotStrings()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("tokenizer.ggml.tokens");
         const std::vector<int32_t> ids = {1, 2, 3, 4};
         w.add_i32_array("tokenizer.ggml.tokens", ids);
         EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.tokens' has type array of I32", "array of strings");
     }
-    void scoresLengthMismatch() {
+    void scoresLengthMismatch()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("tokenizer.ggml.scores");
         const std::vector<float> s = {0, 0, 0};
         w.add_f32_array("tokenizer.ggml.scores", s);
         EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.scores' has 3 entries but tokenizer.ggml.tokens has 4");
     }
-    void tokenTypeLengthMismatch() {
+    void tokenTypeLengthMismatch()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("tokenizer.ggml.token_type");
         const std::vector<int32_t> t = {1, 1, 1, 1, 1};
         w.add_i32_array("tokenizer.ggml.token_type", t);
         EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.token_type' has 5 entries but tokenizer.ggml.tokens has 4");
     }
-    void tokenTypeOutOfRange() {
+    void tokenTypeOutOfRange()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("tokenizer.ggml.token_type");
         const std::vector<int32_t> t = {2, 3, 3, 9};
         w.add_i32_array("tokenizer.ggml.token_type", t);
         EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.token_type': entry 3 is 9, expected 0 to 6");
     }
-    void tokenIdOutOfRange_data() {
+    void tokenIdOutOfRange_data()
+    {
         QTest::addColumn<QString>("key");
         for (const char* k : {"tokenizer.ggml.bos_token_id", "tokenizer.ggml.eos_token_id",
                               "tokenizer.ggml.unknown_token_id", "tokenizer.ggml.padding_token_id"})
             QTest::newRow(k) << QString::fromLatin1(k);
     }
-    void tokenIdOutOfRange() {
+    void tokenIdOutOfRange()
+    {
         QFETCH(QString, key);
         GGUFWriter w = tiny_model();
         replace_u32(w, key.toStdString(), 4);
         const std::string needle = "'" + key.toStdString() + "' is 4, outside the vocabulary of 4 tokens";
         EXPECT_LOAD_ERROR(w, needle.c_str());
     }
-    void negativePaddingIdMeansNone() {
+    void negativePaddingIdMeansNone()
+    {
         GGUFWriter w = tiny_model();
         w.add_i32("tokenizer.ggml.padding_token_id", -1);
         w.add_bool("tokenizer.ggml.add_bos_token", false);
@@ -480,13 +528,15 @@ private Q_SLOTS:
         QVERIFY(!r->vocab.add_bos);
         QVERIFY(r->vocab.add_eos);
     }
-    void addBosWrongType() {
+    void addBosWrongType()
+    {
         GGUFWriter w = tiny_model();
         w.add_u32("tokenizer.ggml.add_bos_token", 1);
         EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.add_bos_token' has type U32", "boolean");
     }
 
-    void tooManyTokensRefusedBeforeCopying() {
+    void tooManyTokensRefusedBeforeCopying()
+    {
         // 2^22 + 1 one-byte tokens (38 MB): within the container's limits, above the loader's.
         GGUFWriter w = tiny_model();
         QVERIFY(w.remove_kv("tokenizer.ggml.tokens"));
@@ -495,13 +545,16 @@ private Q_SLOTS:
         value.reserve(12 + n * 9);
         gguf_put_u32(value, uint32_t(GGUFType::STRING));
         gguf_put_u64(value, n);
-        for (uint64_t i = 0; i < n; ++i) gguf_put_string(value, "a");
+        for (uint64_t i = 0; i < n; ++i)
+            gguf_put_string(value, "a");
         w.add_raw_kv("tokenizer.ggml.tokens", uint32_t(GGUFType::ARRAY), std::move(value));
-        EXPECT_LOAD_ERROR(w, "metadata key 'tokenizer.ggml.tokens' has 4194305 entries, more than the limit of 4194304");
+        EXPECT_LOAD_ERROR(w,
+                          "metadata key 'tokenizer.ggml.tokens' has 4194305 entries, more than the limit of 4194304");
     }
 
     // --- strings shown to the user --------------------------------------------------------------
-    void hostileNameMadeInert() {
+    void hostileNameMadeInert()
+    {
         // Clear screen, carriage return, right-to-left override, NUL, invalid UTF-8: the name the
         // CLI prints and the app shows keeps none of them.
         GGUFWriter w = tiny_model();
@@ -513,7 +566,8 @@ private Q_SLOTS:
         const std::string fffd = "\xEF\xBF\xBD";
         QCOMPARE(r->hp.name, "Good" + fffd + "[2J Evil" + fffd + "gguf.exe" + fffd + "x" + fffd);
     }
-    void hugeNameBounded() {
+    void hugeNameBounded()
+    {
         GGUFWriter w = tiny_model();
         QVERIFY(w.remove_kv("general.name"));
         w.add_string("general.name", std::string(100 * 1024, 'n'));
@@ -522,17 +576,21 @@ private Q_SLOTS:
         QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
         QCOMPARE(r->hp.name, std::string(199, 'n') + "\xE2\x80\xA6");   // 200 characters, the last "…"
     }
-    void architectureInErrorMadeInert() {
+    void architectureInErrorMadeInert()
+    {
         GGUFWriter w = tiny_model();
         QVERIFY(w.remove_kv("general.architecture"));
-        w.add_string("general.architecture", "ll\x1b]0;owned\x07" "ama");
-        EXPECT_LOAD_ERROR(w, "unsupported architecture 'll\xEF\xBF\xBD]0;owned\xEF\xBF\xBD" "ama'");
+        w.add_string("general.architecture", "ll\x1b]0;owned\x07"
+                                             "ama");
+        EXPECT_LOAD_ERROR(w, "unsupported architecture 'll\xEF\xBF\xBD]0;owned\xEF\xBF\xBD"
+                             "ama'");
         std::vector<uint8_t> keep;
         const std::string m = load(w, keep).error().message;
         QVERIFY(m.find('\x1b') == std::string::npos && m.find('\x07') == std::string::npos);
     }
 
-    void loadModelNamesThePath() {
+    void loadModelNamesThePath()
+    {
         GGUFWriter w = tiny_model();
         w.remove_kv("general.architecture");
         w.add_string("general.architecture", "falcon");
@@ -545,7 +603,8 @@ private Q_SLOTS:
         QVERIFY(r.error().message.find("unsupported architecture 'falcon'") != std::string::npos);
     }
 
-    void randomByteChangesNeverCrash() {
+    void randomByteChangesNeverCrash()
+    {
         // Damage anywhere (header, metadata values, tensor infos) must end in an error or in a
         // model whose every weight lies inside the buffer; the sanitizer build checks the reads.
         const std::vector<uint8_t> original = tiny_model().build();
@@ -561,9 +620,15 @@ private Q_SLOTS:
             const size_t at = next() % original.size();
             buf[at] = static_cast<uint8_t>(buf[at] ^ (1u << (next() % 8)));
             auto f = GGUFFile::from_memory(buf.get(), original.size());
-            if (!f) { ++refused; continue; }
+            if (!f) {
+                ++refused;
+                continue;
+            }
             auto m = load_model_from_gguf(std::move(*f));
-            if (!m) { ++refused; continue; }
+            if (!m) {
+                ++refused;
+                continue;
+            }
             const uint8_t* end = buf.get() + original.size();
             auto inside = [&](const Weight& wt) {
                 const auto* p = static_cast<const uint8_t*>(wt.data);
@@ -571,11 +636,12 @@ private Q_SLOTS:
             };
             QVERIFY(inside(m->tok_embd) && inside(m->output) && inside(m->output_norm));
             for (const LayerWeights& L : m->layers)
-                for (const Weight* wt : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
+                for (const Weight* wt :
+                     {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
                     QVERIFY(inside(*wt));
         }
         qInfo("1500 damaged models: %d refused", refused);
-        QVERIFY(refused > 50);  // most changes outside the zero tensor data are caught
+        QVERIFY(refused > 50);   // most changes outside the zero tensor data are caught
     }
 };
 

@@ -36,7 +36,7 @@ std::map<int32_t, int> histogram(SamplingParams p, const std::vector<float>& log
     return h;
 }
 
-} // namespace
+}   // namespace
 
 class TestSampler : public QObject {
     Q_OBJECT
@@ -188,8 +188,7 @@ void TestSampler::bestLogitsOnlyChooseAsTheWholeRow()
             l = row % 3 == 0 ? std::round(normal(gen)) : normal(gen);   // every third row: many ties
         std::vector<int32_t> history;
         for (int i = 0; i < 24; ++i)   // recent tokens: some among the best logits, some not
-            history.push_back(i % 2 ? int32_t(gen() % uint32_t(n_vocab))
-                                    : Sampler::argmax(logits) + int32_t(i % 5));
+            history.push_back(i % 2 ? int32_t(gen() % uint32_t(n_vocab)) : Sampler::argmax(logits) + int32_t(i % 5));
         for (const SamplingParams& base : settings) {
             SamplingParams p = base;
             p.random_seed = false;
@@ -206,7 +205,8 @@ void TestSampler::bestLogitsOnlyChooseAsTheWholeRow()
                 QCOMPARE(b, a);
                 ++compared;
             }
-            if (p.temperature == 0.0f && p.repeat_penalty > 1.0f && whole.sample(logits, history) != Sampler::argmax(logits))
+            if (p.temperature == 0.0f && p.repeat_penalty > 1.0f &&
+                whole.sample(logits, history) != Sampler::argmax(logits))
                 ++changed_by_penalty;
         }
     }

@@ -149,7 +149,8 @@ void TestSession::cancelBetweenTokens()
     o.sampling.temperature = 0.0f;
     o.max_tokens = 50;
     std::atomic<bool> cancel{true};
-    auto st = s->generate({1, 410}, o, [](std::string_view) { return true; }, &cancel);
+    auto st = s->generate(
+        {1, 410}, o, [](std::string_view) { return true; }, &cancel);
     QVERIFY(st.ok());
     QCOMPARE(st->finish_reason, std::string("cancelled"));
     QCOMPARE(st->completion_tokens, 0);
@@ -157,7 +158,8 @@ void TestSession::cancelBetweenTokens()
     // The caller stops after three pieces of text: no more tokens are generated after that.
     cancel = false;
     int calls = 0;
-    st = s->generate({1, 410}, o, [&](std::string_view) { return ++calls < 3; }, &cancel);
+    st = s->generate(
+        {1, 410}, o, [&](std::string_view) { return ++calls < 3; }, &cancel);
     QVERIFY(st.ok());
     QCOMPARE(st->finish_reason, std::string("cancelled"));
     QCOMPARE(calls, 3);

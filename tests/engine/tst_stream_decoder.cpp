@@ -25,7 +25,7 @@ inline char* toString(const std::vector<int32_t>& ids)
         out += (i ? "," : "") + QByteArray::number(ids[i]);
     return qstrdup(out + "}");
 }
-} // namespace QTest
+}   // namespace QTest
 
 namespace {
 
@@ -63,7 +63,7 @@ bool is_whole_utf8(const std::string& s)
 
 const std::string kFFFD = "\xEF\xBF\xBD";
 
-} // namespace
+}   // namespace
 
 class TstStreamDecoder : public QObject {
     Q_OBJECT

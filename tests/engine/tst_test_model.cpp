@@ -27,24 +27,28 @@ const std::string kTiny = std::string(CAUSERIE_TEST_DATA_DIR) + "/tiny-mistral-q
 
 bool is_k_quant(TensorType t) { return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K; }
 
-TestModelSpec spec_for(TensorType type) {
+TestModelSpec spec_for(TensorType type)
+{
     TestModelSpec s;
     s.type = type;
-    if (is_k_quant(type)) {  // K-quant rows are 256 elements
+    if (is_k_quant(type)) {   // K-quant rows are 256 elements
         s.n_embd = 256;
         s.n_ff = 512;
     }
     return s;
 }
 
-QByteArray file_hash(const std::string& path) {
+QByteArray file_hash(const std::string& path)
+{
     QFile f(QString::fromStdString(path));
-    if (!f.open(QIODevice::ReadOnly)) return {};
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
     return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256);
 }
 
 // Mean and standard deviation of a whole weight after dequantization.
-std::pair<double, double> stats(const Weight& w) {
+std::pair<double, double> stats(const Weight& w)
+{
     std::vector<float> row(static_cast<size_t>(w.cols));
     double sum = 0, sum2 = 0;
     for (int64_t r = 0; r < w.rows; ++r) {
@@ -60,14 +64,15 @@ std::pair<double, double> stats(const Weight& w) {
     return {mean, std::sqrt(sum2 / n - mean * mean)};
 }
 
-} // namespace
+}   // namespace
 
 class TestTestModel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     // The Q4_K_M mixture: a 32-layer Mistral 7B quantized by llama.cpp as Q4_K_M reports
     // "q4_K: 193 tensors, q6_K: 33 tensors" (16 attn_v + 16 ffn_down + output).
-    void q4KMRecipeCounts() {
+    void q4KMRecipeCounts()
+    {
         TestModelSpec s;
         s.mix = TestModelMix::Q4_K_M;
         s.n_layer = 32;
@@ -95,7 +100,8 @@ private Q_SLOTS:
         QVERIFY(q6_layers == want);
     }
 
-    void q4KMFileLoads() {
+    void q4KMFileLoads()
+    {
         QTemporaryDir dir;
         const std::string path = dir.filePath("m.gguf").toStdString();
         TestModelSpec s = spec_for(TensorType::Q4_K);
@@ -119,14 +125,16 @@ private Q_SLOTS:
         QCOMPARE(QString::fromStdString(model_quantization(m)), QStringLiteral("Q4_K"));
     }
 
-    void everyType_data() {
+    void everyType_data()
+    {
         QTest::addColumn<TensorType>("type");
-        for (TensorType t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
-                             TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
-                             TensorType::Q6_K})
+        for (TensorType t :
+             {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
+              TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K})
             QTest::newRow(kernels::type_traits(uint32_t(t))->name) << t;
     }
-    void everyType() {
+    void everyType()
+    {
         QFETCH(TensorType, type);
         QTemporaryDir dir;
         const std::string path = dir.filePath("m.gguf").toStdString();
@@ -168,15 +176,16 @@ private Q_SLOTS:
         QVERIFY2(nsd > 0.02 && nsd < 0.09, qPrintable(QString::number(nsd)));
     }
 
-    void quantizedWeightsApproximateF32_data() {
+    void quantizedWeightsApproximateF32_data()
+    {
         // Relative RMS error bound per type (error RMS / weight std). Round-to-nearest on a
         // uniform grid gives step/sqrt(12); with 32-element blocks scaled to their absmax (~2.5
         // std) that is ~0.09 for 4 bits, ~0.045 for 5, ~0.02 for 6, ~0.005 for 8 bits (measured
         // with gguf-py's dequantizer: 0.086, 0.043, 0.020, 0.0054). Bounds leave ~40% headroom.
         QTest::addColumn<TensorType>("type");
         QTest::addColumn<double>("bound");
-        QTest::newRow("F16") << TensorType::F16 << 0.001;   // 11-bit mantissa
-        QTest::newRow("BF16") << TensorType::BF16 << 0.005; // 8-bit mantissa
+        QTest::newRow("F16") << TensorType::F16 << 0.001;     // 11-bit mantissa
+        QTest::newRow("BF16") << TensorType::BF16 << 0.005;   // 8-bit mantissa
         QTest::newRow("Q8_0") << TensorType::Q8_0 << 0.01;
         QTest::newRow("Q4_0") << TensorType::Q4_0 << 0.12;
         QTest::newRow("Q4_1") << TensorType::Q4_1 << 0.12;
@@ -186,13 +195,14 @@ private Q_SLOTS:
         QTest::newRow("Q5_K") << TensorType::Q5_K << 0.06;
         QTest::newRow("Q6_K") << TensorType::Q6_K << 0.03;
     }
-    void quantizedWeightsApproximateF32() {
+    void quantizedWeightsApproximateF32()
+    {
         // Same spec and seed in F32 and in `type`: the writer must quantize the very same values.
         QFETCH(TensorType, type);
         QFETCH(double, bound);
         QTemporaryDir dir;
         const std::string pf = dir.filePath("f.gguf").toStdString(), pq = dir.filePath("q.gguf").toStdString();
-        TestModelSpec s = spec_for(TensorType::Q4_K);  // K-quant-compatible sizes for every type
+        TestModelSpec s = spec_for(TensorType::Q4_K);   // K-quant-compatible sizes for every type
         s.type = TensorType::F32;
         QVERIFY(write_test_model(pf, s).ok());
         s.type = type;
@@ -206,8 +216,10 @@ private Q_SLOTS:
         std::vector<float> ra(size_t(a.cols)), rb(size_t(b.cols));
         double err2 = 0, ref2 = 0;
         for (int64_t r = 0; r < a.rows; ++r) {
-            kernels::dequantize_row_ref(a.type, static_cast<const uint8_t*>(a.data) + a.row_bytes * size_t(r), ra.data(), a.cols);
-            kernels::dequantize_row_ref(b.type, static_cast<const uint8_t*>(b.data) + b.row_bytes * size_t(r), rb.data(), b.cols);
+            kernels::dequantize_row_ref(a.type, static_cast<const uint8_t*>(a.data) + a.row_bytes * size_t(r),
+                                        ra.data(), a.cols);
+            kernels::dequantize_row_ref(b.type, static_cast<const uint8_t*>(b.data) + b.row_bytes * size_t(r),
+                                        rb.data(), b.cols);
             for (size_t i = 0; i < ra.size(); ++i) {
                 err2 += double(ra[i] - rb[i]) * (ra[i] - rb[i]);
                 ref2 += double(ra[i]) * ra[i];
@@ -218,7 +230,8 @@ private Q_SLOTS:
         QVERIFY2(rel > 0, "quantized weights are bit-identical to F32: not quantized?");
     }
 
-    void sameSpecSameBytes() {
+    void sameSpecSameBytes()
+    {
         QTemporaryDir dir;
         const std::string a = dir.filePath("a.gguf").toStdString(), b = dir.filePath("b.gguf").toStdString(),
                           c = dir.filePath("c.gguf").toStdString();
@@ -233,7 +246,8 @@ private Q_SLOTS:
         QVERIFY(file_hash(a) != file_hash(c));
     }
 
-    void layerWeightsDependOnNameNotLayerCount() {
+    void layerWeightsDependOnNameNotLayerCount()
+    {
         // Adding a layer must not change the weights of the existing ones (per-tensor seeding).
         QTemporaryDir dir;
         const std::string p2 = dir.filePath("2.gguf").toStdString(), p3 = dir.filePath("3.gguf").toStdString();
@@ -251,12 +265,13 @@ private Q_SLOTS:
         QVERIFY(std::memcmp(m2->layers[0].w_up.data, a.data, a.rows * a.row_bytes) != 0);
     }
 
-    void tiedOutputAndHeadDim() {
+    void tiedOutputAndHeadDim()
+    {
         QTemporaryDir dir;
         const std::string path = dir.filePath("t.gguf").toStdString();
         TestModelSpec s;
         s.tied_output = true;
-        s.head_dim = 32;  // 4 heads of 32 on n_embd 64, as some Mistral variants do
+        s.head_dim = 32;   // 4 heads of 32 on n_embd 64, as some Mistral variants do
         s.rope_freq_base = 1e6f;
         s.chat_template = "{{ messages }}";
         QVERIFY(write_test_model(path, s).ok());
@@ -271,7 +286,8 @@ private Q_SLOTS:
         QCOMPARE(r->vocab.chat_template, std::string("{{ messages }}"));
     }
 
-    void syntheticVocabulary() {
+    void syntheticVocabulary()
+    {
         auto v = make_synthetic_vocab(300);
         QVERIFY(v.ok());
         QCOMPARE(v->tokens.size(), size_t(300));
@@ -288,7 +304,8 @@ private Q_SLOTS:
         QCOMPARE(v->token_types[100], 6);
         QCOMPARE(v->token_types[259], 1);
         QCOMPARE(v->tokens[259], std::string("▁"));
-        for (size_t i = 260; i < 300; ++i) QVERIFY(v->scores[i] < v->scores[i - 1]);
+        for (size_t i = 260; i < 300; ++i)
+            QVERIFY(v->scores[i] < v->scores[i - 1]);
         QCOMPARE(v->bos_id, 1);
         QCOMPARE(v->eos_id, 2);
         auto big = make_synthetic_vocab(20000);
@@ -297,7 +314,8 @@ private Q_SLOTS:
         QVERIFY(!make_synthetic_vocab(299).ok());
     }
 
-    void copiesMistralVocabulary() {
+    void copiesMistralVocabulary()
+    {
         auto f = GGUFFile::open(kTiny);
         QVERIFY(f.ok());
         auto vocab = read_vocab(*f);
@@ -325,7 +343,8 @@ private Q_SLOTS:
     // Meta's Llama 3.1 recipe worked out by hand (Python, double precision) for head_dim 16,
     // base 10000, factor 8, low 1, high 4, original context 64: wavelengths 2*pi*10000^(i/8) are
     // 6.3 (< 16: factor 1), 19.9 and 62.8 (between: blended), then > 64 (factor 8).
-    void llama3RopeFactors() {
+    void llama3RopeFactors()
+    {
         const std::vector<float> f = llama3_rope_freq_factors(16, 10000.0f, 8.0f, 1.0f, 4.0f, 64.0f);
         const std::vector<double> want = {1.0, 1.29397583, 7.66738513, 8, 8, 8, 8, 8};
         QCOMPARE(f.size(), want.size());
@@ -338,7 +357,8 @@ private Q_SLOTS:
         QCOMPARE(l31.back(), 8.0f);
         QVERIFY(std::is_sorted(l31.begin(), l31.end()));
     }
-    void ropeFactorsWrittenAndRead() {
+    void ropeFactorsWrittenAndRead()
+    {
         QTemporaryDir dir;
         const std::string path = dir.filePath("r.gguf").toStdString();
         TestModelSpec s;
@@ -354,11 +374,12 @@ private Q_SLOTS:
         QVERIFY(!st.ok());
         QVERIFY(st.error().message.find("expected head_dim/2 = 8") != std::string::npos);
     }
-    void badSpecsRefused() {
+    void badSpecsRefused()
+    {
         QTemporaryDir dir;
         const std::string path = dir.filePath("x.gguf").toStdString();
         TestModelSpec s;
-        s.type = TensorType::Q4_K;  // n_embd 64 is not a multiple of 256
+        s.type = TensorType::Q4_K;   // n_embd 64 is not a multiple of 256
         auto st = write_test_model(path, s);
         QVERIFY(!st.ok());
         QVERIFY(st.error().message.find("multiples of 256") != std::string::npos);

@@ -45,10 +45,13 @@ void TestThreadPool::grainKeepsBlocksWhole()
 {
     ThreadPool pool(3);
     std::atomic<int> bad{0};
-    pool.parallel_for(100, [&](int64_t b, int64_t e) {
-        if (b % 32 != 0 || (e % 32 != 0 && e != 100))
-            bad++;
-    }, 32);
+    pool.parallel_for(
+        100,
+        [&](int64_t b, int64_t e) {
+            if (b % 32 != 0 || (e % 32 != 0 && e != 100))
+                bad++;
+        },
+        32);
     QCOMPARE(bad.load(), 0);
 }
 

@@ -34,7 +34,7 @@ inline char* toString(const std::vector<int32_t>& ids)
         out += (i ? "," : "") + QByteArray::number(ids[i]);
     return qstrdup(out + "}");
 }
-} // namespace QTest
+}   // namespace QTest
 
 namespace {
 
@@ -99,10 +99,14 @@ VocabData vocab_from_model_file(const std::string& path)
         v.tokens.push_back(sp.IdToPiece(id));
         v.scores.push_back(sp.GetScore(id));
         int32_t type = 1;
-        if (sp.IsUnknown(id)) type = 2;
-        else if (sp.IsControl(id)) type = 3;
-        else if (sp.IsUnused(id)) type = 5;
-        else if (sp.IsByte(id)) type = 6;
+        if (sp.IsUnknown(id))
+            type = 2;
+        else if (sp.IsControl(id))
+            type = 3;
+        else if (sp.IsUnused(id))
+            type = 5;
+        else if (sp.IsByte(id))
+            type = 6;
         v.token_types.push_back(type);
     }
     v.bos_id = sp.bos_id();
@@ -142,10 +146,7 @@ Result<VocabData> vocab_from_gguf(const std::string& path)
     return v;
 }
 
-QByteArray hex(const std::string& s)
-{
-    return QByteArray::fromStdString(s).toHex(' ');
-}
+QByteArray hex(const std::string& s) { return QByteArray::fromStdString(s).toHex(' '); }
 
 QString ids_str(const std::vector<int32_t>& ids)
 {
@@ -155,7 +156,7 @@ QString ids_str(const std::vector<int32_t>& ids)
     return parts.join(QLatin1Char(','));
 }
 
-} // namespace
+}   // namespace
 
 class TstTokenizer : public QObject {
     Q_OBJECT
@@ -166,10 +167,7 @@ private:
     std::unique_ptr<Tokenizer> m_file;    // from tokenizer.model
     std::unique_ptr<Tokenizer> m_vocab;   // from a VocabData via our ModelProto
 
-    const Tokenizer& tok(const QString& source)
-    {
-        return source == QLatin1String("file") ? *m_file : *m_vocab;
-    }
+    const Tokenizer& tok(const QString& source) { return source == QLatin1String("file") ? *m_file : *m_vocab; }
 
 private Q_SLOTS:
     void initTestCase()
@@ -236,7 +234,7 @@ private Q_SLOTS:
         QVERIFY(t.add_bos());
         QVERIFY(t.is_control(1));
         QVERIFY(t.is_control(2));
-        QVERIFY(!t.is_control(0));      // <unk> is type UNKNOWN, not CONTROL
+        QVERIFY(!t.is_control(0));   // <unk> is type UNKNOWN, not CONTROL
         QVERIFY(!t.is_control(28705));
         QVERIFY(!t.is_control(-1));
         QVERIFY(!t.is_control(32000));
@@ -264,10 +262,13 @@ private Q_SLOTS:
         for (size_t i = 0; i < m_cases.size(); ++i) {
             const Case& c = m_cases[i];
             Result<std::vector<int32_t>> ids = t.encode(c.text, true);
-            QVERIFY2(ids.ok(), qPrintable(QStringLiteral("case %1: %2").arg(i).arg(
-                                   QString::fromStdString(ids.ok() ? "" : ids.error().message))));
-            QVERIFY2(ids.value() == c.ids, qPrintable(QStringLiteral("case %1: got %2 expected %3")
-                                                          .arg(i).arg(ids_str(ids.value()), ids_str(c.ids))));
+            QVERIFY2(ids.ok(), qPrintable(QStringLiteral("case %1: %2")
+                                              .arg(i)
+                                              .arg(QString::fromStdString(ids.ok() ? "" : ids.error().message))));
+            QVERIFY2(
+                ids.value() == c.ids,
+                qPrintable(
+                    QStringLiteral("case %1: got %2 expected %3").arg(i).arg(ids_str(ids.value()), ids_str(c.ids))));
             QCOMPARE(t.decode(c.ids), c.text);
         }
     }
@@ -360,7 +361,7 @@ private Q_SLOTS:
     {
         std::mt19937 rng(99);
         const std::pair<char32_t, char32_t> ranges[] = {
-            {0x00, 0x7F}, {0x20, 0x20}, {0x09, 0x0A}, {0xA0, 0x24F}, {0x400, 0x4FF},
+            {0x00, 0x7F},     {0x20, 0x20},     {0x09, 0x0A},       {0xA0, 0x24F},      {0x400, 0x4FF},
             {0x4E00, 0x9FFF}, {0xE000, 0xF8FF}, {0x1F300, 0x1FAFF}, {0x20000, 0x2A6DF}, {0x10FF00, 0x10FFFF},
         };
         for (int round = 0; round < 300; ++round) {
@@ -427,7 +428,7 @@ private Q_SLOTS:
                 QVERIFY(!ids->empty());
                 for (int32_t id : ids.value()) {
                     QVERIFY2(!t->is_control(id), text);
-                    QVERIFY2(id != 0, text);    // no <unk> either: every character is in the vocab
+                    QVERIFY2(id != 0, text);   // no <unk> either: every character is in the vocab
                 }
                 QCOMPARE(t->decode(ids.value()), std::string(text));
             }
@@ -554,10 +555,19 @@ private Q_SLOTS:
         case 1: v.scores = {0, 0, 0}; break;
         case 2: v.token_types = {1}; break;
         case 3: v.token_types[300] = 9; break;
-        case 4: v.tokens[600] = "<0x41>"; v.token_types[600] = 6; break;
-        case 6: v.token_types[13] = 1; v.tokens[13] = "newline"; break;
+        case 4:
+            v.tokens[600] = "<0x41>";
+            v.token_types[600] = 6;
+            break;
+        case 6:
+            v.token_types[13] = 1;
+            v.tokens[13] = "newline";
+            break;
         case 7: v.bos_id = 40000; break;
-        case 8: v.token_types[0] = 1; v.unk_id = -1; break;
+        case 8:
+            v.token_types[0] = 1;
+            v.unk_id = -1;
+            break;
         case 9: v.token_types[5] = 2; break;
         case 11: v.tokens[10] = "<0x7>"; break;
         }
@@ -587,7 +597,9 @@ private Q_SLOTS:
         QCOMPARE(t->id_to_piece(hello), std::string("\xE2\x96\x81Hello"));
         QCOMPARE(t->decode({hello, 32000}), std::string("Hello "));
         QCOMPARE(t->decode({hello, 32001}), std::string("Hello"));
-        QCOMPARE(t->decode({hello, 32002}), std::string("Hello" "a\0b", 8));
+        QCOMPARE(t->decode({hello, 32002}), std::string("Hello"
+                                                        "a\0b",
+                                                        8));
         QCOMPARE(t->decode({hello, 32003}), std::string("Hello\xEF\xBF\xBD\xEF\xBF\xBD"));
         QCOMPARE(t->decode({hello, 32004}), std::string("Hello"));   // a second "<unk>", marked control
         QVERIFY(t->is_control(32004));
@@ -605,7 +617,15 @@ private Q_SLOTS:
     {
         VocabData v;
         v.model = "llama";
-        v.tokens = {"<unk>", "<s>", "</s>", "\xE2\x96\x81", "a", "b", "\xE2\x96\x81" "a", "ab"};
+        v.tokens = {"<unk>",
+                    "<s>",
+                    "</s>",
+                    "\xE2\x96\x81",
+                    "a",
+                    "b",
+                    "\xE2\x96\x81"
+                    "a",
+                    "ab"};
         v.unk_id = 0;
         v.bos_id = 1;
         v.eos_id = 2;

@@ -78,7 +78,7 @@ std::string expected_round_trip(std::string_view text)
     return out;
 }
 
-} // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {
@@ -100,8 +100,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
         if (g_flavours.empty())
             for (int b = 0; b < 256; ++b)
                 g_byte_has_token[b] = tok->piece_to_id(bpe_byte_to_unicode(uint8_t(b))) >= 0;
-        g_flavours.push_back({pre, std::make_unique<Tokenizer>(std::move(*tok)),
-                              std::make_unique<BpeTokenizer>(std::move(*bpe))});
+        g_flavours.push_back(
+            {pre, std::make_unique<Tokenizer>(std::move(*tok)), std::make_unique<BpeTokenizer>(std::move(*bpe))});
     }
     return 0;
 }

@@ -34,7 +34,7 @@ size_t count_control(const Tokenizer& tok, const std::vector<int32_t>& ids)
     return n;
 }
 
-} // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {

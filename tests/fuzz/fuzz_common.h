@@ -21,18 +21,22 @@ namespace causerie::fuzz {
 
 // A broken invariant is a finding like a crash: abort, so libFuzzer saves the input and the
 // regression replay fails.
-#define FUZZ_CHECK(cond)                                                                                 \
-    do {                                                                                                 \
-        if (!(cond)) {                                                                                   \
-            std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #cond);       \
-            std::abort();                                                                                \
-        }                                                                                                \
+#define FUZZ_CHECK(cond)                                                                                               \
+    do {                                                                                                               \
+        if (!(cond)) {                                                                                                 \
+            std::fprintf(stderr, "%s:%d: fuzz invariant failed: %s\n", __FILE__, __LINE__, #cond);                     \
+            std::abort();                                                                                              \
+        }                                                                                                              \
     } while (0)
 
 // Reads the input front to back; past the end every value is 0 / empty.
 class Input {
 public:
-    Input(const uint8_t* data, size_t size) : m_data(data), m_size(size) {}
+    Input(const uint8_t* data, size_t size)
+        : m_data(data)
+        , m_size(size)
+    {
+    }
 
     bool empty() const { return m_pos >= m_size; }
     size_t remaining() const { return m_size - m_pos; }
@@ -133,14 +137,14 @@ inline VocabData synthetic_bpe_vocab()
         v.tokens.push_back(t);
         v.token_types.push_back(type);
     };
-    for (const char* c : {"<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>",
-                          "<|end_header_id|>", "<|eot_id|>", "<s>", "</s>", "[INST]", "[/INST]", "[SYSTEM_PROMPT]",
-                          "[/SYSTEM_PROMPT]"})
+    for (const char* c :
+         {"<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>",
+          "<|end_header_id|>", "<|eot_id|>", "<s>", "</s>", "[INST]", "[/INST]", "[SYSTEM_PROMPT]", "[/SYSTEM_PROMPT]"})
         add(c, 3);
     add("<tool>", 4);
-    const char* merges[] = {"Ġ t", "h e", "Ġt he", "i n", "e r", "Ġ a", "o n", "r e", "Ġ s", "a t", "Ġ w", "o r",
-                            "Ġw or", "l d", "Ġwor ld", "l l", "he ll", "hell o", "1 2", "12 3", "Ċ Ċ", "Ġ Ġ",
-                            "ĠĠ ĠĠ", "Ã ©", "â Ģ", "âĢ Ļ"};
+    const char* merges[] = {"Ġ t", "h e",  "Ġt he", "i n",   "e r",   "Ġ a",     "o n", "r e",   "Ġ s",
+                            "a t", "Ġ w",  "o r",   "Ġw or", "l d",   "Ġwor ld", "l l", "he ll", "hell o",
+                            "1 2", "12 3", "Ċ Ċ",   "Ġ Ġ",   "ĠĠ ĠĠ", "Ã ©",     "â Ģ", "âĢ Ļ"};
     for (const char* m : merges) {
         const std::string s(m);
         const size_t sp = s.find(' ');
@@ -175,4 +179,4 @@ inline VocabData bpe_vocab(std::string* which)
     return synthetic_bpe_vocab();
 }
 
-} // namespace causerie::fuzz
+}   // namespace causerie::fuzz

@@ -32,7 +32,7 @@ void forget(qint64 id)
     FUZZ_CHECK(purged.ok() && purged.value() == 1);
 }
 
-} // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)
 {

@@ -39,7 +39,7 @@ void check_inside(const Weight& w, const uint8_t* data, size_t size)
     touch(p, size_t(w.rows) * w.row_bytes);
 }
 
-} // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) { return 0; }
 
@@ -59,9 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             (void)file->get_f32_array(key);
             (void)file->get_i32_array(key);
             break;
-        case GGUFType::BOOL:
-            FUZZ_CHECK(file->get_bool(key).ok());
-            break;
+        case GGUFType::BOOL: FUZZ_CHECK(file->get_bool(key).ok()); break;
         default:
             (void)file->get_uint(key);
             (void)file->get_float(key);

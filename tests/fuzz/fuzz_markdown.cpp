@@ -40,7 +40,7 @@ void checkModel(const MessageSegmentModel& model, const QString& markdown)
     }
 }
 
-} // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)
 {

@@ -28,7 +28,7 @@ void check_stream_decoder(const Tokenizer& tok, const std::vector<int32_t>& ids)
     FUZZ_CHECK(streamed == whole);
 }
 
-} // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerInitialize(int*, char***)
 {

@@ -32,7 +32,7 @@ QList<SseEvent> feedAll(SseStreamParser& p, const QByteArray& stream, uint32_t s
     return out;
 }
 
-} // namespace
+}   // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)
 {

@@ -15,10 +15,13 @@
 using EntryPoint = int (*)(const uint8_t*, size_t);
 using InitPoint = int (*)(int*, char***);
 
-#define CAUSERIE_DECLARE_TARGET(t)                                                                       \
-    extern "C" int causerie_fuzz_init_##t(int*, char***);                                                \
+#define CAUSERIE_DECLARE_TARGET(t)                                                                                     \
+    extern "C" int causerie_fuzz_init_##t(int*, char***);                                                              \
     extern "C" int causerie_fuzz_one_##t(const uint8_t*, size_t);
-#define CAUSERIE_TARGET_ENTRY(t) {#t, {causerie_fuzz_init_##t, causerie_fuzz_one_##t}}
+#define CAUSERIE_TARGET_ENTRY(t)                                                                                       \
+    {                                                                                                                  \
+#t, { causerie_fuzz_init_##t, causerie_fuzz_one_##t }                                                          \
+    }
 
 #ifdef CAUSERIE_FUZZ_HAVE_gguf
 CAUSERIE_DECLARE_TARGET(gguf)
@@ -59,10 +62,9 @@ const std::map<QString, Target>& targets()
     return t;
 }
 
-} // namespace
+}   // namespace
 
-class TestFuzzRegressions : public QObject
-{
+class TestFuzzRegressions : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -73,7 +75,8 @@ private Q_SLOTS:
         const QDir corpus(QStringLiteral(CAUSERIE_FUZZ_DIR "/corpus"));
         for (const QString& t : QString::fromLatin1(CAUSERIE_FUZZ_REPLAYED).split(QLatin1Char(','))) {
             QVERIFY2(targets().count(t), qPrintable(t));
-            QVERIFY2(!QDir(corpus.filePath(t)).entryList(QDir::Files).isEmpty(), qPrintable(QStringLiteral("%1: no seeds").arg(t)));
+            QVERIFY2(!QDir(corpus.filePath(t)).entryList(QDir::Files).isEmpty(),
+                     qPrintable(QStringLiteral("%1: no seeds").arg(t)));
         }
     }
 
@@ -86,7 +89,8 @@ private Q_SLOTS:
             for (const QString& t : root.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name)) {
                 const QDir dir(root.filePath(t));
                 for (const QString& f : dir.entryList(QDir::Files, QDir::Name))
-                    QTest::newRow(qPrintable(QStringLiteral("%1/%2/%3").arg(QLatin1String(kind), t, f))) << t << dir.filePath(f);
+                    QTest::newRow(qPrintable(QStringLiteral("%1/%2/%3").arg(QLatin1String(kind), t, f)))
+                        << t << dir.filePath(f);
             }
         }
     }
@@ -98,7 +102,8 @@ private Q_SLOTS:
         const auto it = targets().find(target);
         if (it == targets().end())
             QSKIP(qPrintable(QStringLiteral("target '%1' needs the app's libraries, which this build "
-                                            "(CAUSERIE_ENGINE_ONLY) does not have").arg(target)));
+                                            "(CAUSERIE_ENGINE_ONLY) does not have")
+                                 .arg(target)));
         static QSet<QString> initialised;
         if (!initialised.contains(target)) {
             int argc = 1;

@@ -17,10 +17,7 @@ struct AttentionCase {
     int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
 };
 
-inline float round_f16(float x)
-{
-    return causerie::kernels::fp16_to_fp32(causerie::kernels::fp32_to_fp16(x));
-}
+inline float round_f16(float x) { return causerie::kernels::fp16_to_fp32(causerie::kernels::fp32_to_fp16(x)); }
 
 // The CPU backend's attention (F16 query, running max, F16 V accumulator), scalar path.
 inline std::vector<float> cpu_attention(const AttentionCase& c, const std::vector<float>& q,
@@ -34,10 +31,9 @@ inline std::vector<float> cpu_attention(const AttentionCase& c, const std::vecto
     for (int64_t t = 0; t < c.n_tokens; ++t)
         for (int64_t h = 0; h < c.n_head; ++h) {
             const int64_t kvh = h / group;
-            causerie::kernels::attention_head_scalar(sh, &q[size_t((t * c.n_head + h) * c.hd)],
-                                                     K.data() + kvh * c.hd, V.data() + kvh * c.vd,
-                                                     c.pos0 + t + 1, &out[size_t((t * c.n_head + h) * c.vd)],
-                                                     scratch.data());
+            causerie::kernels::attention_head_scalar(sh, &q[size_t((t * c.n_head + h) * c.hd)], K.data() + kvh * c.hd,
+                                                     V.data() + kvh * c.vd, c.pos0 + t + 1,
+                                                     &out[size_t((t * c.n_head + h) * c.vd)], scratch.data());
         }
     return out;
 }
@@ -45,8 +41,7 @@ inline std::vector<float> cpu_attention(const AttentionCase& c, const std::vecto
 // In double, from the same F16 cache; round_q: the query rounded to F16 first (as the kernels
 // that multiply in F16 do), else used as given.
 inline std::vector<double> exact_attention(const AttentionCase& c, const std::vector<float>& q,
-                                           const std::vector<uint16_t>& K, const std::vector<uint16_t>& V,
-                                           bool round_q)
+                                           const std::vector<uint16_t>& K, const std::vector<uint16_t>& V, bool round_q)
 {
     using causerie::kernels::fp16_to_fp32;
     std::vector<double> out(static_cast<size_t>(c.n_tokens * c.n_head * c.vd));
@@ -77,4 +72,4 @@ inline std::vector<double> exact_attention(const AttentionCase& c, const std::ve
     return out;
 }
 
-} // namespace cuda_test
+}   // namespace cuda_test

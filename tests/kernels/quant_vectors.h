@@ -15,15 +15,16 @@
 namespace quant_test {
 
 struct Vector {
-    QByteArray kind;               // "dequant" or "quantize"
-    QByteArray type_name;          // "Q4_K"
-    int64_t n = 0;                 // elements
-    std::vector<uint8_t> bytes;    // encoded row
-    std::vector<float> floats;     // decoded / source values, bit-exact
+    QByteArray kind;              // "dequant" or "quantize"
+    QByteArray type_name;         // "Q4_K"
+    int64_t n = 0;                // elements
+    std::vector<uint8_t> bytes;   // encoded row
+    std::vector<float> floats;    // decoded / source values, bit-exact
 };
 
 // Empty list and a message in *error if the file is missing or malformed.
-inline QList<Vector> load_vectors(QString* error) {
+inline QList<Vector> load_vectors(QString* error)
+{
     QFile file(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/quant/quant_vectors.txt"));
     if (!file.open(QIODevice::ReadOnly)) {
         *error = QStringLiteral("cannot open %1: %2").arg(file.fileName(), file.errorString());
@@ -51,8 +52,8 @@ inline QList<Vector> load_vectors(QString* error) {
                 bool ok = false;
                 const uint32_t bits = parts[i].toUInt(&ok, 16);
                 if (!ok) {
-                    *error = QStringLiteral("line %1: bad float bits '%2'")
-                                 .arg(line_no).arg(QString::fromLatin1(parts[i]));
+                    *error =
+                        QStringLiteral("line %1: bad float bits '%2'").arg(line_no).arg(QString::fromLatin1(parts[i]));
                     return {};
                 }
                 float f;
@@ -60,15 +61,15 @@ inline QList<Vector> load_vectors(QString* error) {
                 out.last().floats.push_back(f);
             }
         } else {
-            *error = QStringLiteral("line %1: unexpected '%2'")
-                         .arg(line_no).arg(QString::fromLatin1(line.left(40)));
+            *error = QStringLiteral("line %1: unexpected '%2'").arg(line_no).arg(QString::fromLatin1(line.left(40)));
             return {};
         }
     }
     return out;
 }
 
-inline bool type_from_name(const QByteArray& name, causerie::kernels::TensorType* type) {
+inline bool type_from_name(const QByteArray& name, causerie::kernels::TensorType* type)
+{
     for (uint32_t t = 0; t < 64; ++t) {
         const auto* traits = causerie::kernels::type_traits(t);
         if (traits != nullptr && name == traits->name) {
@@ -79,10 +80,11 @@ inline bool type_from_name(const QByteArray& name, causerie::kernels::TensorType
     return false;
 }
 
-inline uint32_t float_bits(float f) {
+inline uint32_t float_bits(float f)
+{
     uint32_t b;
     std::memcpy(&b, &f, 4);
     return b;
 }
 
-} // namespace quant_test
+}   // namespace quant_test

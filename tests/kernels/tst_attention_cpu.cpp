@@ -41,7 +41,7 @@ Case make_case(int64_t hd, int64_t vd, int64_t n_kv, uint32_t seed)
     return c;
 }
 
-} // namespace
+}   // namespace
 
 class TestAttentionCpu : public QObject {
     Q_OBJECT
@@ -59,7 +59,8 @@ void TestAttentionCpu::onePositionReturnsItsValue()
 {
     for (int64_t hd : {8, 40, 128}) {
         Case c = make_case(hd, hd, 1, 5);
-        std::vector<float> out(static_cast<size_t>(hd)), scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
+        std::vector<float> out(static_cast<size_t>(hd)),
+            scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
         for (auto fn : {attention_head_cpu, attention_head_scalar}) {
             fn(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + hd, 1, out.data(), scratch.data());
             for (int64_t i = 0; i < hd; ++i)
@@ -108,7 +109,8 @@ void TestAttentionCpu::dispatchedMatchesScalar()
     QFETCH(int, vd);
     QFETCH(int, n_kv);
     Case c = make_case(hd, vd, n_kv, uint32_t(hd * 1000 + n_kv));
-    std::vector<float> got(static_cast<size_t>(vd)), want(static_cast<size_t>(vd)), scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
+    std::vector<float> got(static_cast<size_t>(vd)), want(static_cast<size_t>(vd)),
+        scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
     attention_head_cpu(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + vd, n_kv, got.data(), scratch.data());
     attention_head_scalar(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + vd, n_kv, want.data(), scratch.data());
     // The two differ in Q.K summation order (about 1e-7 relative on a score) and in fusing the V
@@ -129,8 +131,11 @@ void TestAttentionCpu::dispatchedMatchesScalar()
     qInfo("max |simd - scalar| = %g (tol %g)", worst, tol);
     for (int i = 0; i < vd; ++i)
         QVERIFY2(std::fabs(double(got[size_t(i)]) - double(want[size_t(i)])) <= tol,
-                 qPrintable(QStringLiteral("element %1: %2 vs %3 (tol %4)").arg(i).arg(got[size_t(i)])
-                                .arg(want[size_t(i)]).arg(tol)));
+                 qPrintable(QStringLiteral("element %1: %2 vs %3 (tol %4)")
+                                .arg(i)
+                                .arg(got[size_t(i)])
+                                .arg(want[size_t(i)])
+                                .arg(tol)));
 }
 
 QTEST_GUILESS_MAIN(TestAttentionCpu)

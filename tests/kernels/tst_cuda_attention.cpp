@@ -19,7 +19,7 @@ using namespace cuda_test;
 
 namespace {
 using Case = AttentionCase;
-} // namespace
+}   // namespace
 
 class TestCudaAttention : public QObject {
     Q_OBJECT
@@ -45,7 +45,8 @@ void TestCudaAttention::matchesCpuAttention_data()
     QTest::newRow("decode at 200 (two score tiles), GQA 4:1") << 4 << 1 << 32 << 32 << 1 << 200 << false;
     QTest::newRow("prefill 6 tokens, causal") << 2 << 2 << 16 << 16 << 6 << 0 << false;
     QTest::newRow("prefill 3 tokens after 130 (tile edge)") << 2 << 1 << 24 << 24 << 3 << 126 << false;
-    QTest::newRow("head_dim 128, value_dim 200 (odd, several dims per thread)") << 2 << 1 << 128 << 200 << 2 << 9 << false;
+    QTest::newRow("head_dim 128, value_dim 200 (odd, several dims per thread)")
+        << 2 << 1 << 128 << 200 << 2 << 9 << false;
     QTest::newRow("reverse schedule") << 4 << 2 << 16 << 16 << 2 << 140 << true;
 }
 
@@ -75,7 +76,8 @@ void TestCudaAttention::matchesCpuAttention()
 
     DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
 #if defined(CAUSERIE_CUDA_SIM)
-    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse : causerie::cuda_sim::Schedule::Forward);
+    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse
+                                             : causerie::cuda_sim::Schedule::Forward);
 #else
     Q_UNUSED(reverse);
 #endif
@@ -153,7 +155,7 @@ void TestCudaAttention::rejectsBadShapes()
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("n_head 3") != std::string::npos, st.error.c_str());
     st = gpu::attention(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0,
-                        {2, 2, 16, 1024}, nullptr);      // value_dim above the kernel's 512
+                        {2, 2, 16, 1024}, nullptr);   // value_dim above the kernel's 512
     QVERIFY(!st.ok());
 }
 

@@ -75,21 +75,25 @@ double max_scaled_error(TensorType type, int64_t rows, int64_t cols, int64_t n_t
             const double scaled = err / (1e-5 * (1.0 + mag));
             if (scaled > worst) {
                 worst = scaled;
-                *what = QStringLiteral("token %1 row %2: %3 vs %4").arg(t).arg(r).arg(y[size_t(t * rows + r)]).arg(ref[size_t(t * rows + r)]);
+                *what = QStringLiteral("token %1 row %2: %3 vs %4")
+                            .arg(t)
+                            .arg(r)
+                            .arg(y[size_t(t * rows + r)])
+                            .arg(ref[size_t(t * rows + r)]);
             }
         }
     return worst;
 }
 
-} // namespace
+}   // namespace
 
 void TestCudaMatvec::quantizeIsByteExact_data()
 {
     QTest::addColumn<int>("type");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("n_rows");
-    for (TensorType t : {TensorType::Q8_0, TensorType::Q4_1, TensorType::Q4_K, TensorType::F16, TensorType::BF16,
-                         TensorType::F32}) {
+    for (TensorType t :
+         {TensorType::Q8_0, TensorType::Q4_1, TensorType::Q4_K, TensorType::F16, TensorType::BF16, TensorType::F32}) {
         const char* name = type_traits(uint32_t(t))->name;
         const int base = is_k(t) ? 256 : 32;
         QTest::addRow("%s x%d", name, base) << int(t) << base << 1;
@@ -151,8 +155,8 @@ void TestCudaMatvec::matvecMatchesReference()
     QFETCH(int, tokens);
     QFETCH(bool, random_bits);
     QString what;
-    const double e = max_scaled_error(TensorType(type), rows, cols, tokens, uint32_t(type * 100 + rows), &what,
-                                      random_bits);
+    const double e =
+        max_scaled_error(TensorType(type), rows, cols, tokens, uint32_t(type * 100 + rows), &what, random_bits);
     QVERIFY2(e <= 1.0, qPrintable(QStringLiteral("error %1 x the bound at %2").arg(e).arg(what)));
 }
 

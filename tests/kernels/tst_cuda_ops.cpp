@@ -99,8 +99,8 @@ void TestCudaOps::rope()
     DeviceBuffer dx(x);
     DeviceBuffer df(factors ? f : std::vector<float>{1.0f});
     const float* dev_factors = factors ? df.as<float>() : nullptr;
-    const auto st = gpu::rope(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr, nullptr,
-                              dev_factors);
+    const auto st =
+        gpu::rope(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr, nullptr, dev_factors);
     QVERIFY2(st.ok(), st.error.c_str());
     for (int t = 0; t < tokens; ++t)
         rope_ref(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f,
@@ -129,7 +129,8 @@ void TestCudaOps::swigluAndAdd()
     QVERIFY(gpu::swiglu(dg.as<float>(), du.as<float>(), dout.as<float>(), n, nullptr).ok());
     const auto out = dout.read<float>();
     for (size_t i = 0; i < ref.size(); ++i)
-        QVERIFY2(same_or_ulps(out[i], ref[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(ref[i])));
+        QVERIFY2(same_or_ulps(out[i], ref[i]),
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(ref[i])));
     // In place (out == gate), as the backend uses it: the same values.
     QVERIFY(gpu::swiglu(dg.as<float>(), du.as<float>(), dg.as<float>(), n, nullptr).ok());
     QCOMPARE(dg.read<float>(), out);
@@ -146,7 +147,7 @@ const TensorType kTypes[] = {TensorType::F32,  TensorType::F16,  TensorType::BF1
                              TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
                              TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K};
 bool is_k(TensorType t) { return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K; }
-} // namespace
+}   // namespace
 
 void TestCudaOps::embedRows_data()
 {
@@ -168,7 +169,8 @@ void TestCudaOps::embedRows()
     for (size_t i = 0; i < ids.size(); ++i)
         dequantize_row_ref(t, table.data() + size_t(ids[i]) * rb, ref.data() + i * size_t(n_embd), n_embd);
     DeviceBuffer dt(table), di(ids), dout(ref.size() * 4);
-    const auto st = gpu::embed_rows(t, dt.ptr, rb, di.as<int32_t>(), int64_t(ids.size()), n_embd, dout.as<float>(), nullptr);
+    const auto st =
+        gpu::embed_rows(t, dt.ptr, rb, di.as<int32_t>(), int64_t(ids.size()), n_embd, dout.as<float>(), nullptr);
     QVERIFY2(st.ok(), st.error.c_str());
     QCOMPARE(dout.read<float>(), ref);
 }
@@ -199,11 +201,11 @@ void TestCudaOps::argmaxRows()
 {
     const int64_t n = 1000;
     std::vector<float> x = random_floats(size_t(4 * n), 5);
-    x[size_t(0 * n + 999)] = 50.0f;                                      // last element
-    x[size_t(1 * n + 17)] = 60.0f, x[size_t(1 * n + 900)] = 60.0f;        // tie: first wins
-    x[size_t(2 * n + 0)] = NAN, x[size_t(2 * n + 500)] = 70.0f;           // NaN never wins
+    x[size_t(0 * n + 999)] = 50.0f;                                  // last element
+    x[size_t(1 * n + 17)] = 60.0f, x[size_t(1 * n + 900)] = 60.0f;   // tie: first wins
+    x[size_t(2 * n + 0)] = NAN, x[size_t(2 * n + 500)] = 70.0f;      // NaN never wins
     for (int64_t i = 0; i < n; ++i)
-        x[size_t(3 * n + i)] = -INFINITY;                                // nothing finite: 0
+        x[size_t(3 * n + i)] = -INFINITY;   // nothing finite: 0
     DeviceBuffer dx(x), dout(4 * sizeof(int32_t));
     QVERIFY(gpu::argmax_rows(dx.as<float>(), 4, n, dout.as<int32_t>(), nullptr).ok());
     QCOMPARE(dout.read<int32_t>(), (std::vector<int32_t>{999, 17, 500, 0}));

@@ -22,7 +22,7 @@ using namespace cuda_test;
 
 namespace {
 using Case = AttentionCase;
-} // namespace
+}   // namespace
 
 class TestCudaPrefillAttention : public QObject {
     Q_OBJECT
@@ -86,7 +86,8 @@ void TestCudaPrefillAttention::matchesReference()
     // Output poisoned with NaN: every element must be written.
     DeviceBuffer dq(q), dk(K), dv(V), dout(std::vector<float>(exact.size(), NAN));
 #if defined(CAUSERIE_CUDA_SIM)
-    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse : causerie::cuda_sim::Schedule::Forward);
+    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse
+                                             : causerie::cuda_sim::Schedule::Forward);
 #else
     Q_UNUSED(reverse);
 #endif
@@ -113,7 +114,8 @@ void TestCudaPrefillAttention::matchesReference()
         const bool on_tc = math == gpu::PrefillMath::Auto;
         qInfo("%s: max |gpu - double| %.3g, max |gpu - cpu| %.3g, max |v| %.3g", on_tc ? "tensor cores" : "FMA",
               worst_exact, worst_cpu, vmax);
-        QVERIFY2(worst_exact <= (on_tc ? 1e-3 : 2e-5) * vmax, qPrintable(QStringLiteral("vs double: %1").arg(worst_exact)));
+        QVERIFY2(worst_exact <= (on_tc ? 1e-3 : 2e-5) * vmax,
+                 qPrintable(QStringLiteral("vs double: %1").arg(worst_exact)));
         QVERIFY2(worst_cpu <= 1e-2 * vmax, qPrintable(QStringLiteral("vs CPU: %1").arg(worst_cpu)));
     }
 #if defined(CAUSERIE_CUDA_SIM)
@@ -128,9 +130,9 @@ void TestCudaPrefillAttention::rejectsBadShapes()
                                      {3, 2, 16, 16}, nullptr);   // 3 heads cannot share 2 KV heads
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("n_head 3") != std::string::npos, st.error.c_str());
-    QVERIFY(!gpu::attention_prefill_supports({2, 2, 512, 64}));   // head_dim above 256
-    QVERIFY(!gpu::attention_prefill_supports({2, 2, 256, 256}));  // 50 KiB of shared memory: over 48 KiB
-    QVERIFY(gpu::attention_prefill_supports({32, 8, 128, 128}));  // Mistral 7B
+    QVERIFY(!gpu::attention_prefill_supports({2, 2, 512, 64}));    // head_dim above 256
+    QVERIFY(!gpu::attention_prefill_supports({2, 2, 256, 256}));   // 50 KiB of shared memory: over 48 KiB
+    QVERIFY(gpu::attention_prefill_supports({32, 8, 128, 128}));   // Mistral 7B
     st = gpu::attention_prefill(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 0, 0,
                                 {2, 2, 16, 16}, nullptr);
     QVERIFY(!st.ok());

@@ -107,10 +107,7 @@ __global__ void half_dp4a_kernel(int* dp, float* halves)
 }
 
 // out[i] += *step for every thread: the step is read when the kernel runs (graph replay).
-__global__ void add_step_kernel(int* out, const int* step)
-{
-    out[threadIdx.x] += *step;
-}
+__global__ void add_step_kernel(int* out, const int* step) { out[threadIdx.x] += *step; }
 
 // One warp: C (16x16) = A (16x16) B (16x16) through the wmma calls, A row-major, B col-major.
 __global__ void wmma_kernel(const __half* a, const __half* b, float* c, bool diverge)
@@ -128,7 +125,7 @@ __global__ void wmma_kernel(const __half* a, const __half* b, float* c, bool div
     wmma::store_matrix_sync(c, fc, 16, wmma::mem_row_major);
 }
 
-} // namespace
+}   // namespace
 
 class TestCudaSim : public QObject {
     Q_OBJECT
@@ -200,7 +197,8 @@ void TestCudaSim::warpShuffles()
 {
     std::vector<float> xs(64);
     std::vector<int> down(64), bcast(64), seg(64);
-    QVERIFY(launch(shuffle_kernel, dim3(1), dim3(64), 0, nullptr, xs.data(), down.data(), bcast.data(), seg.data()).ok());
+    QVERIFY(
+        launch(shuffle_kernel, dim3(1), dim3(64), 0, nullptr, xs.data(), down.data(), bcast.data(), seg.data()).ok());
     for (int g = 0; g < 64; ++g) {
         const int warp = g / 32, lane = g % 32;
         // Sum of the 32 global ids of the warp: 32*32w + 0+..+31.
@@ -280,13 +278,15 @@ void TestCudaSim::misalignedLoadIsReported()
     for (int i = 0; i < 72; ++i)
         buf[i] = static_cast<unsigned char>(i);
     int out[16] = {};
-    QVERIFY(launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr, static_cast<const unsigned char*>(buf), out).ok());
+    QVERIFY(
+        launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr, static_cast<const unsigned char*>(buf), out).ok());
     QCOMPARE(out[1], 4 | 5 << 8 | 6 << 16 | 7 << 24);
-    const GpuStatus st = launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr,
-                                static_cast<const unsigned char*>(buf + 2), out);
+    const GpuStatus st =
+        launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr, static_cast<const unsigned char*>(buf + 2), out);
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("misaligned") != std::string::npos, st.error.c_str());
-    QVERIFY(launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr, static_cast<const unsigned char*>(buf), out).ok());
+    QVERIFY(
+        launch(aligned_load_kernel, dim3(1), dim3(16), 0, nullptr, static_cast<const unsigned char*>(buf), out).ok());
 }
 
 void TestCudaSim::dp4aAndHalf()
@@ -330,8 +330,8 @@ void TestCudaSim::gemmF16()
     const uint16_t x[6] = {one, one, one, two, neg, three};
     float y[2 * 3] = {};
     QVERIFY(gemm_f16(nullptr, 2, 2, 3, w, x, y, 3).ok());
-    QCOMPARE(y[0], 6.0f);    // t0 . w0
-    QCOMPARE(y[1], 2.0f);    // t0 . w1
+    QCOMPARE(y[0], 6.0f);   // t0 . w0
+    QCOMPARE(y[1], 2.0f);   // t0 . w1
     QCOMPARE(y[3], 2.0f - 2.0f + 9.0f);
     QCOMPARE(y[4], -2.0f - 1.0f + 6.0f);
     QVERIFY(!gemm_f16(nullptr, 2, 2, 3, w, x, y, 1).ok());
@@ -352,8 +352,10 @@ void TestCudaSim::graphCaptureAndReplay()
     QVERIFY(!capture_begin(nullptr).ok());   // the default stream cannot be captured
     const int graphs_before = sim_graphs_captured();
     QVERIFY(capture_begin(s).ok());
-    QVERIFY(launch(add_step_kernel, dim3(1), dim3(32), 0, s, static_cast<int*>(out), static_cast<const int*>(step)).ok());
-    QVERIFY(launch(add_step_kernel, dim3(1), dim3(32), 0, s, static_cast<int*>(out), static_cast<const int*>(step)).ok());
+    QVERIFY(
+        launch(add_step_kernel, dim3(1), dim3(32), 0, s, static_cast<int*>(out), static_cast<const int*>(step)).ok());
+    QVERIFY(
+        launch(add_step_kernel, dim3(1), dim3(32), 0, s, static_cast<int*>(out), static_cast<const int*>(step)).ok());
     const int one = 1;
     auto refused = copy_to_device(step, &one, sizeof one, s);
     QVERIFY(!refused.ok());
@@ -385,7 +387,8 @@ void TestCudaSim::warpMatrixTiles()
     for (int i = 0; i < 16; ++i)
         for (int j = 0; j < 16; ++j) {
             a[size_t(i * 16 + j)] = causerie::kernels::fp32_to_fp16(float((i + 2 * j) % 7 - 3));
-            b[size_t(j * 16 + i)] = causerie::kernels::fp32_to_fp16(float((3 * i + j) % 5 - 2));   // col-major: (k=i, n=j) at j*16+i
+            b[size_t(j * 16 + i)] =
+                causerie::kernels::fp32_to_fp16(float((3 * i + j) % 5 - 2));   // col-major: (k=i, n=j) at j*16+i
         }
     for (int i = 0; i < 16; ++i)
         for (int j = 0; j < 16; ++j) {

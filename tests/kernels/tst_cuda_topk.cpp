@@ -26,9 +26,8 @@ std::vector<int32_t> cpu_topk(const float* x, int64_t n, int k)
         if (!std::isnan(x[i]))
             idx.push_back(int32_t(i));
     const size_t keep = std::min<size_t>(size_t(k), idx.size());
-    std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(keep), idx.end(), [&](int32_t a, int32_t b) {
-        return x[a] > x[b] || (x[a] == x[b] && a < b);
-    });
+    std::partial_sort(idx.begin(), idx.begin() + std::ptrdiff_t(keep), idx.end(),
+                      [&](int32_t a, int32_t b) { return x[a] > x[b] || (x[a] == x[b] && a < b); });
     idx.resize(keep);
     idx.resize(size_t(k), -1);
     return idx;
@@ -70,7 +69,7 @@ std::vector<float> make_row(int64_t n, Fill fill, uint32_t seed)
     return v;
 }
 
-} // namespace
+}   // namespace
 
 class TestCudaTopK : public QObject {
     Q_OBJECT

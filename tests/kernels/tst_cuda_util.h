@@ -26,12 +26,11 @@ using namespace causerie::kernels;
 #if defined(CAUSERIE_CUDA_SIM)
 #define CUDA_TEST_REQUIRE_DEVICE()
 #else
-#define CUDA_TEST_REQUIRE_DEVICE()                                                             \
-    do {                                                                                       \
-        const auto probe_ = causerie::kernels::cuda::probe_devices();                          \
-        if (!probe_.usable)                                                                    \
-            QSKIP(qPrintable(QStringLiteral("no usable CUDA device: %1")                        \
-                                 .arg(QString::fromStdString(probe_.reason))));                \
+#define CUDA_TEST_REQUIRE_DEVICE()                                                                                     \
+    do {                                                                                                               \
+        const auto probe_ = causerie::kernels::cuda::probe_devices();                                                  \
+        if (!probe_.usable)                                                                                            \
+            QSKIP(qPrintable(QStringLiteral("no usable CUDA device: %1").arg(QString::fromStdString(probe_.reason)))); \
     } while (0)
 #endif
 
@@ -89,10 +88,13 @@ inline std::vector<uint8_t> random_blocks(TensorType type, int64_t rows, int64_t
     for (size_t off = 0; off < out.size(); off += tt->block_bytes) {
         uint8_t* b = out.data() + off;
         switch (type) {
-        case TensorType::Q4_0: case TensorType::Q5_0: case TensorType::Q8_0: set_half(b); break;
-        case TensorType::Q4_1: case TensorType::Q5_1: case TensorType::Q4_K: case TensorType::Q5_K:
-            set_half(b), set_half(b + 2);
-            break;
+        case TensorType::Q4_0:
+        case TensorType::Q5_0:
+        case TensorType::Q8_0: set_half(b); break;
+        case TensorType::Q4_1:
+        case TensorType::Q5_1:
+        case TensorType::Q4_K:
+        case TensorType::Q5_K: set_half(b), set_half(b + 2); break;
         case TensorType::Q6_K: set_half(b + 208); break;
         default: return quantized_matrix(type, rows, cols, seed);   // float types: random bits are NaNs
         }
@@ -104,13 +106,15 @@ inline std::vector<uint8_t> random_blocks(TensorType type, int64_t rows, int64_t
 struct DeviceBuffer {
     void* ptr = nullptr;
     size_t bytes = 0;
-    explicit DeviceBuffer(size_t n) : bytes(n)
+    explicit DeviceBuffer(size_t n)
+        : bytes(n)
     {
         if (!gpu::device_malloc(&ptr, n).ok())
             ptr = nullptr;
     }
     template <class T>
-    explicit DeviceBuffer(const std::vector<T>& host) : DeviceBuffer(host.size() * sizeof(T))
+    explicit DeviceBuffer(const std::vector<T>& host)
+        : DeviceBuffer(host.size() * sizeof(T))
     {
         if (ptr)
             (void)gpu::copy_to_device(ptr, host.data(), bytes, nullptr);
@@ -120,7 +124,10 @@ struct DeviceBuffer {
     DeviceBuffer& operator=(const DeviceBuffer&) = delete;
 
     template <class T>
-    T* as() const { return static_cast<T*>(ptr); }
+    T* as() const
+    {
+        return static_cast<T*>(ptr);
+    }
     template <class T>
     std::vector<T> read() const
     {
@@ -130,4 +137,4 @@ struct DeviceBuffer {
     }
 };
 
-} // namespace cuda_test
+}   // namespace cuda_test

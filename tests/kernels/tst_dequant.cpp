@@ -14,18 +14,20 @@ using namespace causerie::kernels;
 
 namespace {
 
-std::vector<float> decode(TensorType type, const std::vector<uint8_t>& bytes, int64_t n) {
+std::vector<float> decode(TensorType type, const std::vector<uint8_t>& bytes, int64_t n)
+{
     std::vector<float> out(size_t(n), -12345.0f);
     dequantize_row_ref(type, bytes.data(), out.data(), n);
     return out;
 }
 
-void put_half(std::vector<uint8_t>& b, size_t offset, uint16_t h) {
+void put_half(std::vector<uint8_t>& b, size_t offset, uint16_t h)
+{
     b[offset] = uint8_t(h & 0xFF);
     b[offset + 1] = uint8_t(h >> 8);
 }
 
-} // namespace
+}   // namespace
 
 class TestDequant : public QObject {
     Q_OBJECT
@@ -47,17 +49,24 @@ private Q_SLOTS:
     void againstGgufPy();
 };
 
-void TestDequant::typeTraits() {
+void TestDequant::typeTraits()
+{
     // Block sizes and bytes from ggml's block structs (ggml-common.h), written out here.
-    struct Expect { TensorType t; const char* name; int64_t bs; size_t bytes; bool supported; };
+    struct Expect {
+        TensorType t;
+        const char* name;
+        int64_t bs;
+        size_t bytes;
+        bool supported;
+    };
     const Expect table[] = {
-        {TensorType::F32, "F32", 1, 4, true},      {TensorType::F16, "F16", 1, 2, true},
-        {TensorType::BF16, "BF16", 1, 2, true},    {TensorType::Q4_0, "Q4_0", 32, 18, true},
-        {TensorType::Q4_1, "Q4_1", 32, 20, true},  {TensorType::Q5_0, "Q5_0", 32, 22, true},
-        {TensorType::Q5_1, "Q5_1", 32, 24, true},  {TensorType::Q8_0, "Q8_0", 32, 34, true},
-        {TensorType::Q8_1, "Q8_1", 32, 36, false}, {TensorType::Q2_K, "Q2_K", 256, 84, false},
+        {TensorType::F32, "F32", 1, 4, true},        {TensorType::F16, "F16", 1, 2, true},
+        {TensorType::BF16, "BF16", 1, 2, true},      {TensorType::Q4_0, "Q4_0", 32, 18, true},
+        {TensorType::Q4_1, "Q4_1", 32, 20, true},    {TensorType::Q5_0, "Q5_0", 32, 22, true},
+        {TensorType::Q5_1, "Q5_1", 32, 24, true},    {TensorType::Q8_0, "Q8_0", 32, 34, true},
+        {TensorType::Q8_1, "Q8_1", 32, 36, false},   {TensorType::Q2_K, "Q2_K", 256, 84, false},
         {TensorType::Q3_K, "Q3_K", 256, 110, false}, {TensorType::Q4_K, "Q4_K", 256, 144, true},
-        {TensorType::Q5_K, "Q5_K", 256, 176, true}, {TensorType::Q6_K, "Q6_K", 256, 210, true},
+        {TensorType::Q5_K, "Q5_K", 256, 176, true},  {TensorType::Q6_K, "Q6_K", 256, 210, true},
         {TensorType::Q8_K, "Q8_K", 256, 292, false},
     };
     for (const Expect& e : table) {
@@ -78,30 +87,32 @@ void TestDequant::typeTraits() {
     QCOMPARE(row_bytes(TensorType::F32, 3), size_t(12));
 }
 
-void TestDequant::fp16ToFp32() {
+void TestDequant::fp16ToFp32()
+{
     QCOMPARE(fp16_to_fp32(0x3C00), 1.0f);
     QCOMPARE(fp16_to_fp32(0xC000), -2.0f);
-    QCOMPARE(fp16_to_fp32(0x3555), 0.333251953125f);    // 0x155/1024 * 2^-2 + 2^-2
-    QCOMPARE(fp16_to_fp32(0x7BFF), 65504.0f);            // largest finite half
-    QCOMPARE(fp16_to_fp32(0x0400), std::ldexp(1.0f, -14)); // smallest normal
-    QCOMPARE(fp16_to_fp32(0x0001), std::ldexp(1.0f, -24)); // smallest subnormal
+    QCOMPARE(fp16_to_fp32(0x3555), 0.333251953125f);         // 0x155/1024 * 2^-2 + 2^-2
+    QCOMPARE(fp16_to_fp32(0x7BFF), 65504.0f);                // largest finite half
+    QCOMPARE(fp16_to_fp32(0x0400), std::ldexp(1.0f, -14));   // smallest normal
+    QCOMPARE(fp16_to_fp32(0x0001), std::ldexp(1.0f, -24));   // smallest subnormal
     QCOMPARE(fp16_to_fp32(0x03FF), std::ldexp(1023.0f, -24));
     QCOMPARE(fp16_to_fp32(0x8001), -std::ldexp(1.0f, -24));
     QCOMPARE(quant_test::float_bits(fp16_to_fp32(0x0000)), 0x00000000u);
-    QCOMPARE(quant_test::float_bits(fp16_to_fp32(0x8000)), 0x80000000u); // -0 keeps its sign
+    QCOMPARE(quant_test::float_bits(fp16_to_fp32(0x8000)), 0x80000000u);   // -0 keeps its sign
     QVERIFY(std::isinf(fp16_to_fp32(0x7C00)) && fp16_to_fp32(0x7C00) > 0);
     QVERIFY(std::isinf(fp16_to_fp32(0xFC00)) && fp16_to_fp32(0xFC00) < 0);
     QVERIFY(std::isnan(fp16_to_fp32(0x7E00)));
-    QVERIFY(std::isnan(fp16_to_fp32(0x7C01))); // signalling-NaN pattern is still NaN, not inf
+    QVERIFY(std::isnan(fp16_to_fp32(0x7C01)));   // signalling-NaN pattern is still NaN, not inf
     QVERIFY(std::isnan(fp16_to_fp32(0xFE00)));
 }
 
-void TestDequant::fp32ToFp16() {
+void TestDequant::fp32ToFp16()
+{
     QCOMPARE(fp32_to_fp16(1.0f), uint16_t(0x3C00));
     QCOMPARE(fp32_to_fp16(-2.0f), uint16_t(0xC000));
     QCOMPARE(fp32_to_fp16(65504.0f), uint16_t(0x7BFF));
-    QCOMPARE(fp32_to_fp16(65519.0f), uint16_t(0x7BFF));  // below the 65520 midpoint
-    QCOMPARE(fp32_to_fp16(65520.0f), uint16_t(0x7C00));  // midpoint, ties to even = inf
+    QCOMPARE(fp32_to_fp16(65519.0f), uint16_t(0x7BFF));   // below the 65520 midpoint
+    QCOMPARE(fp32_to_fp16(65520.0f), uint16_t(0x7C00));   // midpoint, ties to even = inf
     QCOMPARE(fp32_to_fp16(-1e9f), uint16_t(0xFC00));
     QCOMPARE(fp32_to_fp16(INFINITY), uint16_t(0x7C00));
     // 1 + 2^-11 is halfway between 1 and 1 + 2^-10: even mantissa (1) wins.
@@ -111,10 +122,10 @@ void TestDequant::fp32ToFp16() {
     QCOMPARE(fp32_to_fp16(1.0f + std::ldexp(1.0f, -11) + std::ldexp(1.0f, -20)), uint16_t(0x3C01));
     // Subnormal range: code = round_even(x / 2^-24).
     QCOMPARE(fp32_to_fp16(std::ldexp(1.0f, -24)), uint16_t(0x0001));
-    QCOMPARE(fp32_to_fp16(std::ldexp(1.0f, -25)), uint16_t(0x0000));      // tie -> even 0
+    QCOMPARE(fp32_to_fp16(std::ldexp(1.0f, -25)), uint16_t(0x0000));   // tie -> even 0
     QCOMPARE(fp32_to_fp16(std::ldexp(1.5f, -25)), uint16_t(0x0001));
-    QCOMPARE(fp32_to_fp16(std::ldexp(2.5f, -24)), uint16_t(0x0002));      // tie -> even 2
-    QCOMPARE(fp32_to_fp16(std::ldexp(3.5f, -24)), uint16_t(0x0004));      // tie -> even 4
+    QCOMPARE(fp32_to_fp16(std::ldexp(2.5f, -24)), uint16_t(0x0002));   // tie -> even 2
+    QCOMPARE(fp32_to_fp16(std::ldexp(3.5f, -24)), uint16_t(0x0004));   // tie -> even 4
     QCOMPARE(fp32_to_fp16(-std::ldexp(1023.0f, -24)), uint16_t(0x83FF));
     QCOMPARE(fp32_to_fp16(std::ldexp(1023.5f, -24)), uint16_t(0x0400));   // rounds up into normal
     QCOMPARE(fp32_to_fp16(1e-30f), uint16_t(0x0000));
@@ -123,7 +134,8 @@ void TestDequant::fp32ToFp16() {
     QVERIFY((nan & 0x7C00) == 0x7C00 && (nan & 0x03FF) != 0);
 }
 
-void TestDequant::fp16RoundTripAllCodes() {
+void TestDequant::fp16RoundTripAllCodes()
+{
     // Every non-NaN half is exactly representable in float, so it must come back unchanged.
     for (uint32_t h = 0; h < 0x10000; ++h) {
         if ((h & 0x7C00) == 0x7C00 && (h & 0x03FF) != 0)
@@ -131,22 +143,28 @@ void TestDequant::fp16RoundTripAllCodes() {
         const uint16_t back = fp32_to_fp16(fp16_to_fp32(uint16_t(h)));
         if (back != h)
             QFAIL(qPrintable(QStringLiteral("half 0x%1 came back as 0x%2")
-                                 .arg(h, 4, 16, QLatin1Char('0')).arg(back, 4, 16, QLatin1Char('0'))));
+                                 .arg(h, 4, 16, QLatin1Char('0'))
+                                 .arg(back, 4, 16, QLatin1Char('0'))));
     }
 }
 
-void TestDequant::bf16() {
+void TestDequant::bf16()
+{
     QCOMPARE(bf16_to_fp32(0x3F80), 1.0f);
     QCOMPARE(bf16_to_fp32(0xC040), -3.0f);
     QCOMPARE(fp32_to_bf16(1.0f), uint16_t(0x3F80));
-    auto from_bits = [](uint32_t b) { float f; std::memcpy(&f, &b, 4); return f; };
-    QCOMPARE(fp32_to_bf16(from_bits(0x3F808000)), uint16_t(0x3F80)); // tie -> even
-    QCOMPARE(fp32_to_bf16(from_bits(0x3F818000)), uint16_t(0x3F82)); // tie -> even
+    auto from_bits = [](uint32_t b) {
+        float f;
+        std::memcpy(&f, &b, 4);
+        return f;
+    };
+    QCOMPARE(fp32_to_bf16(from_bits(0x3F808000)), uint16_t(0x3F80));   // tie -> even
+    QCOMPARE(fp32_to_bf16(from_bits(0x3F818000)), uint16_t(0x3F82));   // tie -> even
     QCOMPARE(fp32_to_bf16(from_bits(0x3F808001)), uint16_t(0x3F81));
-    QCOMPARE(fp32_to_bf16(from_bits(0x7F7FFFFF)), uint16_t(0x7F80));  // max float rounds to inf
+    QCOMPARE(fp32_to_bf16(from_bits(0x7F7FFFFF)), uint16_t(0x7F80));   // max float rounds to inf
     QCOMPARE(fp32_to_bf16(INFINITY), uint16_t(0x7F80));
-    QCOMPARE(fp32_to_bf16(from_bits(0x00000001)), uint16_t(0x0000));  // float subnormal -> 0
-    QCOMPARE(fp32_to_bf16(from_bits(0x00008000 | 0x00010000)), uint16_t(0x0002)); // subnormal tie
+    QCOMPARE(fp32_to_bf16(from_bits(0x00000001)), uint16_t(0x0000));                // float subnormal -> 0
+    QCOMPARE(fp32_to_bf16(from_bits(0x00008000 | 0x00010000)), uint16_t(0x0002));   // subnormal tie
     // A NaN whose payload sits only in the low 16 bits would become inf if simply rounded.
     const uint16_t nan = fp32_to_bf16(from_bits(0x7F800001));
     QVERIFY((nan & 0x7F80) == 0x7F80 && (nan & 0x007F) != 0);
@@ -154,10 +172,11 @@ void TestDequant::bf16() {
     QVERIFY(std::isnan(bf16_to_fp32(0xFFC0)));
 }
 
-void TestDequant::handQ4_0() {
+void TestDequant::handQ4_0()
+{
     // d = 0.5; qs[j] low nibble = element j, high nibble = element j + 16.
     std::vector<uint8_t> b(18);
-    put_half(b, 0, 0x3800);                 // 0.5
+    put_half(b, 0, 0x3800);   // 0.5
     for (int j = 0; j < 16; ++j)
         b[2 + j] = uint8_t(j | (15 - j) << 4);
     const auto y = decode(TensorType::Q4_0, b, 32);
@@ -167,7 +186,8 @@ void TestDequant::handQ4_0() {
     }
 }
 
-void TestDequant::handQ4_1() {
+void TestDequant::handQ4_1()
+{
     // d = 2, m = -1.5: x = 2q - 1.5.
     std::vector<uint8_t> b(20);
     put_half(b, 0, 0x4000);
@@ -181,12 +201,16 @@ void TestDequant::handQ4_1() {
     }
 }
 
-void TestDequant::handQ5_0() {
+void TestDequant::handQ5_0()
+{
     // d = 0.25, all nibbles 0xF; qh = 0x80000001: element 0 and element 31 have the 5th bit.
     // Codes: 31 for elements 0 and 31, 15 for the others; x = (code - 16) * 0.25.
     std::vector<uint8_t> b(22);
     put_half(b, 0, 0x3400);
-    b[2] = 0x01; b[3] = 0x00; b[4] = 0x00; b[5] = 0x80;
+    b[2] = 0x01;
+    b[3] = 0x00;
+    b[4] = 0x00;
+    b[5] = 0x80;
     for (int j = 0; j < 16; ++j)
         b[6 + j] = 0xFF;
     const auto y = decode(TensorType::Q5_0, b, 32);
@@ -203,10 +227,11 @@ void TestDequant::handQ5_0() {
         QCOMPARE(y1[j], (j == 0 || j == 31) ? 17.75f : 13.75f);
 }
 
-void TestDequant::handQ8_0() {
+void TestDequant::handQ8_0()
+{
     std::vector<uint8_t> b(2 * 34);
-    put_half(b, 0, 0x3C00);   // block 0: d = 1
-    put_half(b, 34, 0xB400);  // block 1: d = -0.25
+    put_half(b, 0, 0x3C00);    // block 0: d = 1
+    put_half(b, 34, 0xB400);   // block 1: d = -0.25
     for (int j = 0; j < 32; ++j) {
         b[2 + j] = uint8_t(int8_t(j - 16));
         b[36 + j] = uint8_t(int8_t(j == 0 ? -128 : 127));
@@ -218,7 +243,8 @@ void TestDequant::handQ8_0() {
     }
 }
 
-void TestDequant::handQ4_K() {
+void TestDequant::handQ4_K()
+{
     // sc = {1, 2, 3, 4, 33, 34, 35, 36}, m = {5, 6, 7, 8, 17, 18, 19, 20}, packed by hand:
     //   bytes 0..3  = sc[0..3] | (sc[4..7] >> 4) << 6 = 0x81 0x82 0x83 0x84
     //   bytes 4..7  = m[0..3]  | (m[4..7]  >> 4) << 6 = 0x45 0x46 0x47 0x48
@@ -245,12 +271,13 @@ void TestDequant::handQ4_K() {
     const auto y5 = decode(TensorType::Q5_K, b5, 256);
     for (int e = 0; e < 256; ++e) {
         const int s = e / 32;
-        const float extra = (s == 0 || s == 2) ? 16.0f * float(s + 1) : 0.0f; // d*sc*16
+        const float extra = (s == 0 || s == 2) ? 16.0f * float(s + 1) : 0.0f;   // d*sc*16
         QCOMPARE(y5[e], expected[s] + extra);
     }
 }
 
-void TestDequant::handQ6_K() {
+void TestDequant::handQ6_K()
+{
     // ql bytes 0x53 (low nibble 3, high 5), qh bytes 0x93 = bit pairs (from low) 3, 0, 1, 2.
     // Quarter k of each 128-element half: low bits from the low nibble (k < 2) or high (k >= 2),
     // high bits = pair k. Codes - 32: k=0: 3|3<<4 = 51 -> 19; k=1: 3 -> -29; k=2: 5|1<<4 = 21
@@ -267,7 +294,8 @@ void TestDequant::handQ6_K() {
         QCOMPARE(y[e], 0.25f * float(e / 16 - 8) * float(codes[(e % 128) / 32]));
 }
 
-void TestDequant::unalignedSource() {
+void TestDequant::unalignedSource()
+{
     // Rows come from an mmapped file at arbitrary offsets: decode from an odd address.
     std::vector<uint8_t> buf(1 + 4 * 3);
     const float src[3] = {1.5f, -2.0f, 1e-3f};
@@ -279,12 +307,13 @@ void TestDequant::unalignedSource() {
     std::vector<uint8_t> q(1 + 144, 0);
     put_half(q, 1, 0x3C00);
     float y[256];
-    dequantize_row_ref(TensorType::Q4_K, &q[1], y, 256); // all-zero scales -> zeros
+    dequantize_row_ref(TensorType::Q4_K, &q[1], y, 256);   // all-zero scales -> zeros
     QCOMPARE(y[0], 0.0f);
     QCOMPARE(y[255], 0.0f);
 }
 
-void TestDequant::unsupportedTypeGivesNaN() {
+void TestDequant::unsupportedTypeGivesNaN()
+{
     // Q2_K is known but has no decoder: the output must be unmistakably wrong, not plausible.
     std::vector<uint8_t> b(84, 0);
     const auto y = decode(TensorType::Q2_K, b, 256);
@@ -292,7 +321,8 @@ void TestDequant::unsupportedTypeGivesNaN() {
         QVERIFY(std::isnan(v));
 }
 
-void TestDequant::againstGgufPy_data() {
+void TestDequant::againstGgufPy_data()
+{
     QTest::addColumn<int>("index");
     QString error;
     const auto vectors = quant_test::load_vectors(&error);
@@ -301,14 +331,14 @@ void TestDequant::againstGgufPy_data() {
     for (int i = 0; i < vectors.size(); ++i) {
         if (vectors[i].kind != "dequant")
             continue;
-        QTest::newRow(qPrintable(QStringLiteral("%1 #%2").arg(QString::fromLatin1(vectors[i].type_name)).arg(i)))
-            << i;
+        QTest::newRow(qPrintable(QStringLiteral("%1 #%2").arg(QString::fromLatin1(vectors[i].type_name)).arg(i))) << i;
         ++count;
     }
-    QCOMPARE(count, 10); // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q4_K Q5_K Q6_K F16 BF16
+    QCOMPARE(count, 10);   // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q4_K Q5_K Q6_K F16 BF16
 }
 
-void TestDequant::againstGgufPy() {
+void TestDequant::againstGgufPy()
+{
     QFETCH(int, index);
     QString error;
     const auto v = quant_test::load_vectors(&error).at(index);
@@ -321,7 +351,9 @@ void TestDequant::againstGgufPy() {
     for (int64_t i = 0; i < v.n; ++i) {
         if (quant_test::float_bits(y[i]) != quant_test::float_bits(v.floats[i]))
             QFAIL(qPrintable(QStringLiteral("element %1: got %2, gguf-py %3")
-                                 .arg(i).arg(double(y[i]), 0, 'g', 9).arg(double(v.floats[i]), 0, 'g', 9)));
+                                 .arg(i)
+                                 .arg(double(y[i]), 0, 'g', 9)
+                                 .arg(double(v.floats[i]), 0, 'g', 9)));
     }
 }
 

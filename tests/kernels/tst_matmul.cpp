@@ -20,14 +20,14 @@ using namespace causerie::kernels;
 namespace {
 
 const TensorType k_types[] = {
-    TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q4_0, TensorType::Q4_1,
-    TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K,
-    TensorType::Q6_K,
+    TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0,
+    TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K,
 };
 
 const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
-void put_half(uint8_t* p, uint16_t h) {
+void put_half(uint8_t* p, uint16_t h)
+{
     p[0] = uint8_t(h & 0xFF);
     p[1] = uint8_t(h >> 8);
 }
@@ -42,7 +42,8 @@ void put_half(uint8_t* p, uint16_t h) {
 // 2^-24 relative, so tol = (T + 8) * 2^-24 * M, where M = sum_k (|w_k| + 2 |off_k|) |x_k|
 // bounds every intermediate: off_k is the weight's additive part (Q4_1/Q5_1 block min,
 // K-quant dmin*m), and |d*sc*q| <= |w| + |off|.
-double tolerance(TensorType t, const uint8_t* w_row, const float* w_dec, const float* x_dec, int cols) {
+double tolerance(TensorType t, const uint8_t* w_row, const float* w_dec, const float* x_dec, int cols)
+{
     const TypeTraits* tr = type_traits(uint32_t(t));
     const bool float_type = tr->block_size == 1;
     double magnitude = 0;
@@ -74,14 +75,13 @@ double tolerance(TensorType t, const uint8_t* w_row, const float* w_dec, const f
             double s = 0;
             for (int j = 0; j < 32; ++j)
                 s += x_dec[b * 32 + j];
-            tol += std::fabs(double(fp16_to_fp32(m16))) *
-                   (std::fabs(s) * std::ldexp(1.0, -11) + std::ldexp(1.0, -25));
+            tol += std::fabs(double(fp16_to_fp32(m16))) * (std::fabs(s) * std::ldexp(1.0, -11) + std::ldexp(1.0, -25));
         }
     }
     return tol;
 }
 
-} // namespace
+}   // namespace
 
 class TestMatmul : public QObject {
     Q_OBJECT
@@ -97,7 +97,8 @@ private Q_SLOTS:
     void unsupportedTypeGivesNaN();
 };
 
-void TestMatmul::vecDotTypes() {
+void TestMatmul::vecDotTypes()
+{
     QCOMPARE(vec_dot_type(TensorType::F32), TensorType::F32);
     QCOMPARE(vec_dot_type(TensorType::F16), TensorType::F16);
     QCOMPARE(vec_dot_type(TensorType::BF16), TensorType::BF16);
@@ -109,7 +110,8 @@ void TestMatmul::vecDotTypes() {
         QCOMPARE(vec_dot_type(t), TensorType::Q8_K);
 }
 
-void TestMatmul::handQ8_0() {
+void TestMatmul::handQ8_0()
+{
     // One Q8_0 row, d = 1, codes w_j = j - 16. Activations x_j are integers with amax 127,
     // so their Q8_0 form is exact (d = 1, codes = x) and y = sum_j (j-16) x_j exactly:
     // x = {127, -3, -3, ..., -3}: 127*(-16) - 3 * sum_{j=1..31} (j-16) = -2032 - 3*0 = -2032,
@@ -130,7 +132,8 @@ void TestMatmul::handQ8_0() {
     QCOMPARE(y[1], 448.0f);
 }
 
-void TestMatmul::handQ4_0() {
+void TestMatmul::handQ4_0()
+{
     // d = 0.5 and every nibble 9: each weight is (9-8)*0.5 = 0.5. x = 127 everywhere gives
     // Q8_0 d = 1, codes 127: y = 32 * 0.5 * 127 = 2032.
     uint8_t w[18];
@@ -142,7 +145,8 @@ void TestMatmul::handQ4_0() {
     QCOMPARE(y, 2032.0f);
 }
 
-void TestMatmul::handQ4_1UsesSumField() {
+void TestMatmul::handQ4_1UsesSumField()
+{
     // d = 1, m = -2, nibbles 3: weights 3*1 - 2 = 1. x = 127: y = 32 * 127 = 4064.
     // The kernel gets there as d_w d_x sum(q y) + m_w * s_x = 3*127*32 - 2*4064: the min
     // term is only right if Q8_1's s = d_x * sum(codes) is used.
@@ -156,7 +160,8 @@ void TestMatmul::handQ4_1UsesSumField() {
     QCOMPARE(y, 4064.0f);
 }
 
-void TestMatmul::handQ4_K() {
+void TestMatmul::handQ4_K()
+{
     // d = dmin = 1, every sc = m = 1 (scale bytes 1,1,1,1, 1,1,1,1, 0x11 x4), nibbles 3:
     // weights 1*1*3 - 1*1 = 2. x = 127: Q8_K takes iscale = -127/127, codes -127, d = -1,
     // so y = 256 * 2 * 127 = 65024 (the min part goes through the bsums).
@@ -172,13 +177,14 @@ void TestMatmul::handQ4_K() {
     QCOMPARE(y, 65024.0f);
 }
 
-void TestMatmul::againstDequantizedDot_data() {
+void TestMatmul::againstDequantizedDot_data()
+{
     QTest::addColumn<int>("type");
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("tokens");
     QTest::addColumn<int>("ldy");
-    QTest::addColumn<int>("row_pad"); // extra bytes between weight rows (odd: unaligned rows)
+    QTest::addColumn<int>("row_pad");   // extra bytes between weight rows (odd: unaligned rows)
     for (TensorType t : k_types) {
         const int bs = int(type_traits(uint32_t(t))->block_size);
         const int one = bs == 256 ? 256 : 32;
@@ -191,7 +197,8 @@ void TestMatmul::againstDequantizedDot_data() {
     }
 }
 
-void TestMatmul::againstDequantizedDot() {
+void TestMatmul::againstDequantizedDot()
+{
     QFETCH(int, type);
     QFETCH(int, rows);
     QFETCH(int, cols);
@@ -209,7 +216,8 @@ void TestMatmul::againstDequantizedDot() {
     std::vector<float> w_dec(size_t(rows) * size_t(cols));
     std::vector<float> tmp(static_cast<size_t>(cols));
     for (int r = 0; r < rows; ++r) {
-        for (float& v : tmp) v = dist(rng) * 0.1f;
+        for (float& v : tmp)
+            v = dist(rng) * 0.1f;
         quantize_row_ref(t, tmp.data(), w.data() + size_t(r) * stride, cols);
         dequantize_row_ref(t, w.data() + size_t(r) * stride, w_dec.data() + size_t(r) * size_t(cols), cols);
     }
@@ -217,7 +225,8 @@ void TestMatmul::againstDequantizedDot() {
     // round trip through vec_dot_type (exact for F32).
     const TensorType xt = vec_dot_type(t);
     std::vector<float> x(size_t(tokens) * size_t(cols));
-    for (float& v : x) v = dist(rng) * 2.0f;
+    for (float& v : x)
+        v = dist(rng) * 2.0f;
     std::vector<float> x_dec(x.size());
     std::vector<uint8_t> xq(row_bytes(xt, cols));
     for (int k = 0; k < tokens; ++k) {
@@ -240,14 +249,19 @@ void TestMatmul::againstDequantizedDot() {
             const double got = y[size_t(k) * size_t(ldy) + size_t(r)];
             if (!(std::fabs(got - expected) <= tol))
                 QFAIL(qPrintable(QStringLiteral("token %1 row %2: got %3, expected %4 (tol %5)")
-                                     .arg(k).arg(r).arg(got, 0, 'g', 9).arg(expected, 0, 'g', 9).arg(tol)));
+                                     .arg(k)
+                                     .arg(r)
+                                     .arg(got, 0, 'g', 9)
+                                     .arg(expected, 0, 'g', 9)
+                                     .arg(tol)));
         }
-        for (int r = rows; r < ldy; ++r) // columns past `rows` belong to someone else
+        for (int r = rows; r < ldy; ++r)   // columns past `rows` belong to someone else
             QCOMPARE(y[size_t(k) * size_t(ldy) + size_t(r)], sentinel);
     }
 }
 
-void TestMatmul::splitRowsMatchWhole() {
+void TestMatmul::splitRowsMatchWhole()
+{
     // Callers split rows into ranges by offsetting w and y with the same ldy: results must be
     // identical to one call over all rows.
     for (TensorType t : {TensorType::Q4_K, TensorType::Q8_0, TensorType::F16}) {
@@ -258,11 +272,13 @@ void TestMatmul::splitRowsMatchWhole() {
         std::vector<uint8_t> w(rb * rows);
         std::vector<float> tmp(cols);
         for (int r = 0; r < rows; ++r) {
-            for (float& v : tmp) v = dist(rng);
+            for (float& v : tmp)
+                v = dist(rng);
             quantize_row_ref(t, tmp.data(), w.data() + size_t(r) * rb, cols);
         }
         std::vector<float> x(size_t(tokens) * cols);
-        for (float& v : x) v = dist(rng);
+        for (float& v : x)
+            v = dist(rng);
         std::vector<float> whole(size_t(tokens) * ldy), split(size_t(tokens) * ldy);
         matmul_ref(t, w.data(), rb, rows, cols, x.data(), tokens, whole.data(), ldy);
         matmul_ref(t, w.data(), rb, 2, cols, x.data(), tokens, split.data(), ldy);
@@ -272,7 +288,8 @@ void TestMatmul::splitRowsMatchWhole() {
     }
 }
 
-void TestMatmul::unsupportedTypeGivesNaN() {
+void TestMatmul::unsupportedTypeGivesNaN()
+{
     // Q2_K has no dot product: NaN, never a plausible number (loaders refuse it beforehand).
     std::vector<uint8_t> w(84, 0);
     std::vector<float> x(256, 1.0f);

@@ -25,17 +25,13 @@ using namespace causerie::kernels;
 namespace {
 
 const TensorType k_types[] = {
-    TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q4_0, TensorType::Q4_1,
-    TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K,
-    TensorType::Q6_K,
+    TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0,
+    TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K,
 };
 
 // Types whose SIMD kernel sums exact integer block products and then repeats the reference's
 // float operations in the same order: their results must be bit-identical.
-bool exact_type(TensorType t)
-{
-    return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K;
-}
+bool exact_type(TensorType t) { return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K; }
 
 const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
@@ -78,7 +74,7 @@ void random_row(TensorType type, int64_t cols, std::mt19937& rng, uint8_t* out)
     }
 }
 
-} // namespace
+}   // namespace
 
 class TestMatmulCpu : public QObject {
     Q_OBJECT
@@ -99,8 +95,8 @@ void TestMatmulCpu::initTestCase()
 {
     qInfo("CPU kernels: %s", cpu_features_summary().c_str());
     if (cpu_features().avx2) {
-        for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q8_0,
-                             TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::F16})
+        for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q8_0, TensorType::Q4_K,
+                             TensorType::Q5_K, TensorType::Q6_K, TensorType::F16})
             QVERIFY2(matmul_cpu_is_simd(t), name_of(t));
     }
 }
@@ -237,7 +233,11 @@ void TestMatmulCpu::againstReference()
             const float e = want[size_t(tk * ldy + r)];
             if (exact_type(t)) {   // bit-identical, not QCOMPARE's fuzzy float comparison
                 QVERIFY2(g == e, qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5")
-                                                .arg(QLatin1String(name_of(t))).arg(r).arg(tk).arg(g).arg(e)));
+                                                .arg(QLatin1String(name_of(t)))
+                                                .arg(r)
+                                                .arg(tk)
+                                                .arg(g)
+                                                .arg(e)));
                 continue;
             }
             // Both kernels add the same exact per-block (per-element for float types) products;
@@ -247,7 +247,12 @@ void TestMatmulCpu::againstReference()
             const double tol = double(cols + 16) * std::ldexp(1.0, -23) * mag;
             QVERIFY2(std::fabs(double(g) - double(e)) <= tol,
                      qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5 (tol %6)")
-                                    .arg(QLatin1String(name_of(t))).arg(r).arg(tk).arg(g).arg(e).arg(tol)));
+                                    .arg(QLatin1String(name_of(t)))
+                                    .arg(r)
+                                    .arg(tk)
+                                    .arg(g)
+                                    .arg(e)
+                                    .arg(tol)));
         }
         // ldy padding untouched
         for (int64_t r = rows; r < ldy; ++r)
@@ -283,7 +288,10 @@ namespace {
 
 // 64-byte aligned scratch for a repacked copy (the kernels use aligned loads).
 struct AlignedBuffer {
-    explicit AlignedBuffer(size_t n) : bytes(n + 64) {}
+    explicit AlignedBuffer(size_t n)
+        : bytes(n + 64)
+    {
+    }
     uint8_t* data()
     {
         const auto p = reinterpret_cast<uintptr_t>(bytes.data());
@@ -292,7 +300,7 @@ struct AlignedBuffer {
     std::vector<uint8_t> bytes;
 };
 
-} // namespace
+}   // namespace
 
 void TestMatmulCpu::repackedEqualsReference_data()
 {
@@ -364,7 +372,11 @@ void TestMatmulCpu::repackedEqualsReference()
             const float e = vec_dot_ref(t, w.data() + stride * size_t(r), xc.data() + xs * size_t(tk), cols);
             const float g = got[size_t(tk * ldy + r)];
             QVERIFY2(g == e, qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5")
-                                            .arg(QLatin1String(name_of(t))).arg(r).arg(tk).arg(g).arg(e)));
+                                            .arg(QLatin1String(name_of(t)))
+                                            .arg(r)
+                                            .arg(tk)
+                                            .arg(g)
+                                            .arg(e)));
         }
         for (int64_t r = rows; r < ldy; ++r)   // padding rows of the last group are not stored
             QCOMPARE(got[size_t(tk * ldy + r)], -7.0f);

@@ -8,8 +8,7 @@
 #include <QTimer>
 #include <QtQuickTest>
 
-class Setup : public QObject
-{
+class Setup : public QObject {
     Q_OBJECT
 public Q_SLOTS:
     void applicationAvailable()

@@ -49,9 +49,13 @@ T from_bits(uint64_t b)
     std::memcpy(&v, &b, sizeof(T));
     return v;
 }
-inline int lane_id() { return int(current().thread_idx.x + current().thread_idx.y * current().block_dim.x +
-                                  current().thread_idx.z * current().block_dim.x * current().block_dim.y) % 32; }
-} // namespace causerie::cuda_sim::detail
+inline int lane_id()
+{
+    return int(current().thread_idx.x + current().thread_idx.y * current().block_dim.x +
+               current().thread_idx.z * current().block_dim.x * current().block_dim.y) %
+           32;
+}
+}   // namespace causerie::cuda_sim::detail
 
 // Sources outside the caller's `width`-lane segment give the caller's own value, as on a GPU.
 template <class T>
@@ -103,8 +107,18 @@ inline __half __ushort_as_half(unsigned short u) { return __half{u}; }
 // IEEE operations that nvcc must not fuse into an FMA; on the host there is no fusing to stop.
 inline float __fmul_rn(float a, float b) { return a * b; }
 inline float __fadd_rn(float a, float b) { return a + b; }
-inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
-inline int __float_as_int(float f) { int i; std::memcpy(&i, &f, 4); return i; }
+inline float __int_as_float(int i)
+{
+    float f;
+    std::memcpy(&f, &i, 4);
+    return f;
+}
+inline int __float_as_int(float f)
+{
+    int i;
+    std::memcpy(&i, &f, 4);
+    return i;
+}
 inline float __fsub_rn(float a, float b) { return a - b; }
 inline float __fdiv_rn(float a, float b) { return a / b; }
 

@@ -41,7 +41,7 @@ GpuStatus refuse_in_capture(const char* what)
 
 size_t total_bytes() { return g_limit ? g_limit : kDefaultTotal; }
 
-} // namespace
+}   // namespace
 
 void sim_set_memory_limit(size_t bytes)
 {
@@ -177,7 +177,7 @@ bool sim_failing_captures()
     std::lock_guard lock(g_mutex);
     return g_fail_captures;
 }
-} // namespace
+}   // namespace
 
 GpuStatus capture_begin(Stream s)
 {
@@ -241,5 +241,5 @@ GpuStatus gemm_f16(Stream, int64_t m, int64_t n, int64_t k_dim, const void* w, c
     return gpu_ok();
 }
 
-} // namespace sim
-} // namespace causerie::kernels::gpu
+}   // namespace sim
+}   // namespace causerie::kernels::gpu

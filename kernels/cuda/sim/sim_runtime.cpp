@@ -42,10 +42,10 @@ struct SimThread {
     ctx::fiber scheduler;   // where to yield to (valid only while it runs)
     ThreadContext tc;
     State state = State::Idle;
-    unsigned mask = 0;      // warp sync: lanes that must arrive
-    uint64_t value = 0;     // shuffle: value offered / value received
+    unsigned mask = 0;    // warp sync: lanes that must arrive
+    uint64_t value = 0;   // shuffle: value offered / value received
     int src_lane = 0;
-    bool exit = false;      // pool teardown: leave the fiber loop
+    bool exit = false;   // pool teardown: leave the fiber loop
 };
 
 // One pool of fibers per OS thread, grown to the largest block seen; fibers loop so that a
@@ -106,10 +106,7 @@ Pool& pool()
     return *p;
 }
 
-void yield(SimThread* self)
-{
-    self->scheduler = std::move(self->scheduler).resume();
-}
+void yield(SimThread* self) { self->scheduler = std::move(self->scheduler).resume(); }
 
 const char* state_name(State s)
 {
@@ -148,8 +145,8 @@ bool release(std::vector<std::unique_ptr<SimThread>>& th, unsigned n, std::strin
                 return false;
             }
             if (th[i]->state == State::Done) {
-                *error = "a warp sync waits for lane " + std::to_string(lane) + " of warp " +
-                         std::to_string(w0 / 32) + ", which has already exited";
+                *error = "a warp sync waits for lane " + std::to_string(lane) + " of warp " + std::to_string(w0 / 32) +
+                         ", which has already exited";
                 return false;
             }
             if (th[i]->state != State::AtWarpSync || th[i]->mask != mask)
@@ -244,7 +241,7 @@ std::string run_block(Pool& p, const ThreadContext& base, unsigned n)
     return {};
 }
 
-} // namespace
+}   // namespace
 
 void set_schedule(Schedule s) { g_schedule = s; }
 Schedule schedule() { return g_schedule; }
@@ -253,7 +250,7 @@ uint64_t launches() { return g_launches; }
 namespace {
 thread_local bool t_capturing = false;
 thread_local std::vector<RecordedLaunch> t_recorded;
-} // namespace
+}   // namespace
 
 void begin_capture()
 {
@@ -357,4 +354,4 @@ uint64_t shuffle(unsigned mask, uint64_t bits, int src_lane)
     return self->value;
 }
 
-} // namespace causerie::cuda_sim
+}   // namespace causerie::cuda_sim

@@ -16,7 +16,12 @@ namespace causerie::cuda_sim {
 
 struct dim3 {
     unsigned x = 1, y = 1, z = 1;
-    constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1) : x(x_), y(y_), z(z_) {}
+    constexpr dim3(unsigned x_ = 1, unsigned y_ = 1, unsigned z_ = 1)
+        : x(x_)
+        , y(y_)
+        , z(z_)
+    {
+    }
 };
 
 inline constexpr int kWarpSize = 32;
@@ -65,4 +70,4 @@ bool capturing();
 void record(RecordedLaunch launch);
 std::vector<RecordedLaunch> end_capture();
 
-} // namespace causerie::cuda_sim
+}   // namespace causerie::cuda_sim

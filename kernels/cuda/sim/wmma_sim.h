@@ -31,7 +31,7 @@ namespace detail {
 inline void collective() { ::causerie::cuda_sim::sync_warp(0xffffffffu); }
 inline float to_float(float v) { return v; }
 inline float to_float(__half v) { return __half2float(v); }
-} // namespace detail
+}   // namespace detail
 
 template <class Use, class T, class Layout>
 void load_matrix_sync(fragment<Use, 16, 16, 16, T, Layout>& f, const T* p, unsigned ldm)
@@ -43,7 +43,7 @@ void load_matrix_sync(fragment<Use, 16, 16, 16, T, Layout>& f, const T* p, unsig
     for (int r = 0; r < 16; ++r)
         for (int c = 0; c < 16; ++c)
             f.x[r * 16 + c] = detail::to_float(std::is_same_v<Layout, row_major> ? p[r * ldm + unsigned(c)]
-                                                                                : p[unsigned(c) * ldm + unsigned(r)]);
+                                                                                 : p[unsigned(c) * ldm + unsigned(r)]);
 }
 
 template <class T>
@@ -73,7 +73,8 @@ void mma_sync(fragment<accumulator, 16, 16, 16, float>& d, const fragment<matrix
 }
 
 // Every lane writes the whole tile (the same values), which is harmless.
-inline void store_matrix_sync(float* p, const fragment<accumulator, 16, 16, 16, float>& f, unsigned ldm, layout_t layout)
+inline void store_matrix_sync(float* p, const fragment<accumulator, 16, 16, 16, float>& f, unsigned ldm,
+                              layout_t layout)
 {
     detail::collective();
     if (reinterpret_cast<uintptr_t>(p) % 32 != 0)
@@ -83,4 +84,4 @@ inline void store_matrix_sync(float* p, const fragment<accumulator, 16, 16, 16, 
             p[layout == mem_row_major ? r * ldm + unsigned(c) : unsigned(c) * ldm + unsigned(r)] = f.x[r * 16 + c];
 }
 
-} // namespace nvcuda::wmma
+}   // namespace nvcuda::wmma

@@ -7,7 +7,7 @@ struct FakeChatServer::Connection {
     QPointer<QTcpSocket> socket;
     QByteArray in;
     FakeResponse response;
-    qsizetype sent = 0; // body bytes written
+    qsizetype sent = 0;   // body bytes written
     QTimer timer;
     bool responding = false;
 };
@@ -42,10 +42,7 @@ bool FakeChatServer::listen()
     return m_server.listen(QHostAddress::LocalHost, 0);
 }
 
-QString FakeChatServer::baseUrl() const
-{
-    return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort());
-}
+QString FakeChatServer::baseUrl() const { return QStringLiteral("http://127.0.0.1:%1").arg(m_server.serverPort()); }
 
 QByteArray FakeChatServer::everythingReceived() const
 {
@@ -83,7 +80,7 @@ void FakeChatServer::onReadyRead(Connection* c)
         return;
     c->in += c->socket->readAll();
     if (c->responding)
-        return; // Connection: close, one request per connection
+        return;   // Connection: close, one request per connection
     const qsizetype headerEnd = c->in.indexOf("\r\n\r\n");
     if (headerEnd < 0)
         return;
@@ -99,15 +96,15 @@ void FakeChatServer::onReadyRead(Connection* c)
     }
     const qsizetype length = req.headers.value("content-length", "0").toLongLong();
     if (c->in.size() < headerEnd + 4 + length)
-        return; // body not complete yet
+        return;   // body not complete yet
     req.body = c->in.mid(headerEnd + 4, length);
     c->in.clear();
     req.receivedAtMs = m_clock.elapsed();
     m_requests.append(req);
     c->responding = true;
-    c->response = m_queue.isEmpty()
-        ? FakeResponse::json(500, "Internal Server Error", R"({"message":"fake server: no scripted response left"})")
-        : m_queue.takeFirst();
+    c->response = m_queue.isEmpty() ? FakeResponse::json(500, "Internal Server Error",
+                                                         R"({"message":"fake server: no scripted response left"})")
+                                    : m_queue.takeFirst();
     Q_EMIT requestReceived();
     respond(c);
 }
@@ -152,10 +149,10 @@ void FakeChatServer::writeNextPiece(Connection* c)
         c->timer.stop();
         c->responding = false;
         if (r.stallAfter >= 0 && r.cutAfter < 0)
-            return; // stall: keep the socket open, send nothing more
+            return;   // stall: keep the socket open, send nothing more
         if (r.cutAfter < 0 && r.chunked)
             c->socket->write("0\r\n\r\n");
-        c->socket->disconnectFromHost(); // flushes what was written, then closes
+        c->socket->disconnectFromHost();   // flushes what was written, then closes
         return;
     }
     const qsizetype n = qMin(r.pieceSize > 0 ? r.pieceSize : limit, limit - c->sent);

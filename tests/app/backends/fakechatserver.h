@@ -16,14 +16,14 @@ struct FakeResponse {
     int status = 200;
     QByteArray reason = "OK";
     QByteArray contentType = "text/event-stream";
-    QList<QPair<QByteArray, QByteArray>> headers; // extra headers, e.g. Retry-After
+    QList<QPair<QByteArray, QByteArray>> headers;   // extra headers, e.g. Retry-After
     QByteArray body;
-    bool chunked = true;        // Transfer-Encoding: chunked, as streaming servers send
-    qsizetype pieceSize = 0;    // body written in pieces of this many bytes; 0 = one piece
-    int pieceDelayMs = 0;       // pause between pieces
-    qsizetype cutAfter = -1;    // close the socket after this many body bytes (no terminator)
-    qsizetype stallAfter = -1;  // send this many body bytes, then nothing, socket left open
-    bool neverAnswer = false;   // read the request, never send a byte
+    bool chunked = true;         // Transfer-Encoding: chunked, as streaming servers send
+    qsizetype pieceSize = 0;     // body written in pieces of this many bytes; 0 = one piece
+    int pieceDelayMs = 0;        // pause between pieces
+    qsizetype cutAfter = -1;     // close the socket after this many body bytes (no terminator)
+    qsizetype stallAfter = -1;   // send this many body bytes, then nothing, socket left open
+    bool neverAnswer = false;    // read the request, never send a byte
 
     static FakeResponse sse(const QByteArray& stream);
     static FakeResponse json(int status, const QByteArray& reason, const QByteArray& body);
@@ -32,18 +32,17 @@ struct FakeResponse {
 struct RecordedRequest {
     QByteArray method;
     QByteArray path;
-    QHash<QByteArray, QByteArray> headers; // names lower-cased
+    QHash<QByteArray, QByteArray> headers;   // names lower-cased
     QByteArray body;
-    qint64 receivedAtMs = 0; // since the server started
+    qint64 receivedAtMs = 0;   // since the server started
 };
 
-class FakeChatServer : public QObject
-{
+class FakeChatServer : public QObject {
     Q_OBJECT
 public:
     explicit FakeChatServer(QObject* parent = nullptr);
     bool listen();
-    QString baseUrl() const; // "http://127.0.0.1:<port>"
+    QString baseUrl() const;   // "http://127.0.0.1:<port>"
     quint16 port() const { return m_server.serverPort(); }
 
     void enqueue(const FakeResponse& response) { m_queue.append(response); }

@@ -6,8 +6,7 @@
 #include <QMutex>
 #include <QStringList>
 
-class LogCapture
-{
+class LogCapture {
 public:
     static void install()
     {
@@ -25,7 +24,8 @@ private:
     {
         {
             QMutexLocker lock(&s_mutex);
-            s_lines.append(QString::fromLatin1(context.category ? context.category : "") + QLatin1String(": ") + message);
+            s_lines.append(QString::fromLatin1(context.category ? context.category : "") + QLatin1String(": ") +
+                           message);
         }
         if (type != QtDebugMsg && type != QtInfoMsg && s_previous)
             s_previous(type, context, message);

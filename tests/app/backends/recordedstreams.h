@@ -23,7 +23,7 @@ data: {"id":"9a1c0f2e7b5d4c3a","object":"chat.completion.chunk","created":173270
 data: [DONE]
 
 )";
-inline constexpr int kMistralStreamEvents = 8; // 7 chunks + [DONE]
+inline constexpr int kMistralStreamEvents = 8;   // 7 chunks + [DONE]
 inline constexpr char kMistralStreamText[] = "Bonjour ! Ça va très bien 🙂";
 
 // A reasoning model (Magistral) streams content as an array of typed chunks; "thinking"

@@ -36,11 +36,11 @@ struct Outcome {
     QString text;
     int deltas = 0;
     int reasoningDeltas = 0;
-    QString textAtEnd;      // what had arrived when finished()/failed() came
+    QString textAtEnd;   // what had arrived when finished()/failed() came
     QString reasoningAtEnd;
     QString reasoning;
     int reasoningAfterText = 0;   // reasoning deltas that came after answer text
-    int terminal = 0; // finished + failed signals; must be exactly 1
+    int terminal = 0;             // finished + failed signals; must be exactly 1
     bool finished = false;
     GenerationStats stats;
     BackendError error;
@@ -52,16 +52,18 @@ QByteArray chunk(const QString& content, const char* finish = nullptr, const cha
 {
     QJsonObject delta{{"content", content}};
     QJsonObject choice{{"index", 0}, {"delta", delta}, {"finish_reason", finish ? QJsonValue(finish) : QJsonValue()}};
-    QJsonObject o{{"id", "c1"}, {"object", "chat.completion.chunk"}, {"created", 1732700000},
-                  {"model", "mistral-small-latest"}, {"choices", QJsonArray{choice}}};
+    QJsonObject o{{"id", "c1"},
+                  {"object", "chat.completion.chunk"},
+                  {"created", 1732700000},
+                  {"model", "mistral-small-latest"},
+                  {"choices", QJsonArray{choice}}};
     if (usage)
         o.insert("usage", QJsonDocument::fromJson(usage).object());
     return "data: " + QJsonDocument(o).toJson(QJsonDocument::Compact) + "\n\n";
 }
-} // namespace
+}   // namespace
 
-class TestRemoteBackend : public QObject
-{
+class TestRemoteBackend : public QObject {
     Q_OBJECT
 
     std::unique_ptr<FakeChatServer> m_server;
@@ -71,13 +73,15 @@ class TestRemoteBackend : public QObject
     static bool logHas(const QString& id, const QString& what)
     {
         const QStringList lines = LogCapture::lines();
-        return std::any_of(lines.cbegin(), lines.cend(), [&](const QString& l) { return l.contains(id) && l.contains(what); });
+        return std::any_of(lines.cbegin(), lines.cend(),
+                           [&](const QString& l) { return l.contains(id) && l.contains(what); });
     }
 
     std::unique_ptr<RemoteBackend> makeBackend(const QString& baseUrl = {}, QNetworkAccessManager* nam = nullptr)
     {
         auto b = std::make_unique<RemoteBackend>(nam);
-        b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), baseUrl.isEmpty() ? m_server->baseUrl() : baseUrl});
+        b->setEndpoint(
+            {QStringLiteral("test"), QStringLiteral("Fake"), baseUrl.isEmpty() ? m_server->baseUrl() : baseUrl});
         b->setModel(QStringLiteral("mistral-small-latest"));
         b->setApiKey(ApiKey(kSecret));
         b->setStallTimeoutMs(kStallMs);
@@ -147,7 +151,7 @@ class TestRemoteBackend : public QObject
         id = b.startChat({{QStringLiteral("user"), QStringLiteral("Salut, ça va ?")}}, settings);
         QTimer::singleShot(timeoutMs, &loop, &QEventLoop::quit);
         loop.exec();
-        QTest::qWait(30); // a second terminal signal, if any, would arrive now
+        QTest::qWait(30);   // a second terminal signal, if any, would arrive now
         return o;
     }
 
@@ -174,7 +178,7 @@ private Q_SLOTS:
         QCOMPARE(b.stallTimeoutMs(), 30000);
         QCOMPARE(b.maxAttempts(), 3);
         QCOMPARE(b.endpoint().baseUrl, QStringLiteral("https://api.mistral.ai"));
-        QVERIFY(!b.isReady()); // no model yet
+        QVERIFY(!b.isReady());   // no model yet
         b.setModel(QStringLiteral("mistral-large-latest"));
         QVERIFY(b.isReady());
         QCOMPARE(b.displayName(), QStringLiteral("mistral-large-latest · Mistral AI"));
@@ -217,7 +221,7 @@ private Q_SLOTS:
         const Outcome o = runInPieces(": keep-alive\r\n\r\n" + stream, 7);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         QCOMPARE(o.text, QString::fromUtf8(kMistralStreamText));
-        QVERIFY(o.deltas > 1); // text arrived in several reads and was passed on as it came
+        QVERIFY(o.deltas > 1);   // text arrived in several reads and was passed on as it came
         // 9 tokens over several reads spaced by >= 1 ms: a finite, positive rate.
         QVERIFY(o.stats.tokensPerSecond > 0 && std::isfinite(o.stats.tokensPerSecond));
     }
@@ -228,7 +232,7 @@ private Q_SLOTS:
         auto b = makeBackend();
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
-        QCOMPARE(o.text, QString::fromLatin1(kArrayContentText)); // thinking is not in the answer
+        QCOMPARE(o.text, QString::fromLatin1(kArrayContentText));       // thinking is not in the answer
         QCOMPARE(o.reasoning, QStringLiteral("The user greets me."));   // but is passed on apart
         QCOMPARE(o.reasoningAfterText, 0);
         QCOMPARE(o.stats.finishReason, QStringLiteral("length"));
@@ -261,14 +265,19 @@ private Q_SLOTS:
             QByteArray body;
             QString says;
         } shapes[] = {
-            {"object-error", R"({"object":"error","message":"Xyzzy object message","type":"invalid_request_error","param":null,"code":"3001"})", "Xyzzy object message"},
-            {"detail-list", R"({"detail":[{"loc":["body","temperature"],"msg":"Xyzzy detail msg","type":"value_error"}]})", "body.temperature: Xyzzy detail msg"},
+            {"object-error",
+             R"({"object":"error","message":"Xyzzy object message","type":"invalid_request_error","param":null,"code":"3001"})",
+             "Xyzzy object message"},
+            {"detail-list",
+             R"({"detail":[{"loc":["body","temperature"],"msg":"Xyzzy detail msg","type":"value_error"}]})",
+             "body.temperature: Xyzzy detail msg"},
             {"detail-string", R"({"detail":"Xyzzy detail string"})", "Xyzzy detail string"},
             {"message", R"({"message":"Xyzzy plain message"})", "Xyzzy plain message"},
         };
         for (const auto& s : statuses) {
             for (const auto& shape : shapes)
-                QTest::addRow("%d-%s", s.status, shape.name) << s.status << shape.body << shape.says << s.kind << s.tries;
+                QTest::addRow("%d-%s", s.status, shape.name)
+                    << s.status << shape.body << shape.says << s.kind << s.tries;
         }
     }
     void httpErrors()
@@ -278,7 +287,7 @@ private Q_SLOTS:
         QFETCH(QString, serverSays);
         QFETCH(int, kind);
         QFETCH(int, tries);
-        for (int i = 0; i < 3; ++i) // as many as a retrying client could ask for
+        for (int i = 0; i < 3; ++i)   // as many as a retrying client could ask for
             m_server->enqueue(FakeResponse::json(status, "Reason", body));
         auto b = makeBackend();
         const Outcome o = run(*b);
@@ -306,23 +315,27 @@ private Q_SLOTS:
         QCOMPARE(reqs.size(), 3);
         // Backoff 100 ms then 200 ms (exponential). QTimer may fire a few ms early on a
         // coarse timer, hence the 10 % slack.
-        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 90, qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
-        QVERIFY2(reqs[2].receivedAtMs - reqs[1].receivedAtMs >= 180, qPrintable(QString::number(reqs[2].receivedAtMs - reqs[1].receivedAtMs)));
-        QCOMPARE(reqs[2].body, reqs[0].body); // the same request is sent again
+        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 90,
+                 qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
+        QVERIFY2(reqs[2].receivedAtMs - reqs[1].receivedAtMs >= 180,
+                 qPrintable(QString::number(reqs[2].receivedAtMs - reqs[1].receivedAtMs)));
+        QCOMPARE(reqs[2].body, reqs[0].body);   // the same request is sent again
     }
 
     void retryAfterIsHonoured()
     {
-        FakeResponse limited = FakeResponse::json(429, "Too Many Requests", R"({"message":"Requests rate limit exceeded"})");
+        FakeResponse limited =
+            FakeResponse::json(429, "Too Many Requests", R"({"message":"Requests rate limit exceeded"})");
         limited.headers.append(qMakePair(QByteArray("Retry-After"), QByteArray("1")));
         m_server->enqueue(limited);
         m_server->enqueue(FakeResponse::sse(kMistralStream));
-        auto b = makeBackend(); // backoff is 20 ms: only Retry-After explains a 1 s wait
+        auto b = makeBackend();   // backoff is 20 ms: only Retry-After explains a 1 s wait
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         const auto& reqs = m_server->requests();
         QCOMPARE(reqs.size(), 2);
-        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 950, qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
+        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 950,
+                 qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
     }
 
     void retryAfterTooLongFailsAtOnce()
@@ -342,13 +355,13 @@ private Q_SLOTS:
     {
         QByteArray stream(kMistralStream);
         FakeResponse r = FakeResponse::sse(stream);
-        r.cutAfter = stream.indexOf(" Ça va") + 20; // after "Bonjour !", in the middle of an event
+        r.cutAfter = stream.indexOf(" Ça va") + 20;   // after "Bonjour !", in the middle of an event
         m_server->enqueue(r);
         auto b = makeBackend();
         const Outcome o = run(*b);
         QCOMPARE(int(o.error.kind), int(BackendError::StreamCut));
         QCOMPARE(o.text, QStringLiteral("Bonjour !"));
-        QCOMPARE(m_server->requests().size(), 1); // text was shown: never retried
+        QCOMPARE(m_server->requests().size(), 1);   // text was shown: never retried
     }
 
     void cutBeforeAnyText()
@@ -376,7 +389,8 @@ private Q_SLOTS:
 
     void finishReasonWithoutDone()
     {
-        m_server->enqueue(FakeResponse::sse(chunk("Hi") + chunk("", "stop", R"({"prompt_tokens":3,"completion_tokens":1})")));
+        m_server->enqueue(
+            FakeResponse::sse(chunk("Hi") + chunk("", "stop", R"({"prompt_tokens":3,"completion_tokens":1})")));
         auto b = makeBackend();
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
@@ -386,18 +400,20 @@ private Q_SLOTS:
 
     void malformedJsonLine()
     {
-        m_server->enqueue(FakeResponse::sse(chunk("Before") + "data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n"
-                                            + chunk("After", "stop") + "data: [DONE]\n\n"));
+        m_server->enqueue(FakeResponse::sse(chunk("Before") + "data: {\"choices\":[{\"delta\":{\"content\":\"x\"\n\n" +
+                                            chunk("After", "stop") + "data: [DONE]\n\n"));
         auto b = makeBackend();
         const Outcome o = run(*b);
         QCOMPARE(int(o.error.kind), int(BackendError::MalformedResponse));
         QVERIFY(o.error.detail.contains("JSON"));
-        QCOMPARE(o.text, QStringLiteral("Before")); // what came before stays; nothing after
+        QCOMPARE(o.text, QStringLiteral("Before"));   // what came before stays; nothing after
     }
 
     void errorInsideStream()
     {
-        m_server->enqueue(FakeResponse::sse(chunk("Par") + QByteArray(R"(data: {"object":"error","message":"Xyzzy overloaded","type":"internal"})") + "\n\n"));
+        m_server->enqueue(FakeResponse::sse(
+            chunk("Par") + QByteArray(R"(data: {"object":"error","message":"Xyzzy overloaded","type":"internal"})") +
+            "\n\n"));
         auto b = makeBackend();
         const Outcome o = run(*b);
         QCOMPARE(int(o.error.kind), int(BackendError::ServerError));
@@ -448,7 +464,9 @@ private Q_SLOTS:
 
     void nonStreamedJsonAnswerWithReasoning()
     {
-        m_server->enqueue(FakeResponse::json(200, "OK", R"({"id":"x","object":"chat.completion","model":"r1","choices":[{"index":0,"message":{"role":"assistant","reasoning_content":"Think.","content":"Answer."},"finish_reason":"stop"}]})"));
+        m_server->enqueue(FakeResponse::json(
+            200, "OK",
+            R"({"id":"x","object":"chat.completion","model":"r1","choices":[{"index":0,"message":{"role":"assistant","reasoning_content":"Think.","content":"Answer."},"finish_reason":"stop"}]})"));
         auto b = makeBackend();
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
@@ -459,7 +477,9 @@ private Q_SLOTS:
     void nonStreamedJsonAnswer()
     {
         // A server that ignores stream=true and answers with one chat.completion object.
-        m_server->enqueue(FakeResponse::json(200, "OK", R"({"id":"x","object":"chat.completion","model":"m2","choices":[{"index":0,"message":{"role":"assistant","content":"Whole answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":4,"completion_tokens":2}})"));
+        m_server->enqueue(FakeResponse::json(
+            200, "OK",
+            R"({"id":"x","object":"chat.completion","model":"m2","choices":[{"index":0,"message":{"role":"assistant","content":"Whole answer"},"finish_reason":"stop"}],"usage":{"prompt_tokens":4,"completion_tokens":2}})"));
         auto b = makeBackend();
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
@@ -473,8 +493,8 @@ private Q_SLOTS:
     {
         QByteArray stream(kMistralStream);
         FakeResponse r = FakeResponse::sse(stream);
-        r.stallAfter = stream.indexOf("data:", 10); // first event (empty content) only
-        r.stallAfter = stream.indexOf("data:", r.stallAfter + 1); // ... and "Bonjour"
+        r.stallAfter = stream.indexOf("data:", 10);                 // first event (empty content) only
+        r.stallAfter = stream.indexOf("data:", r.stallAfter + 1);   // ... and "Bonjour"
         m_server->enqueue(r);
         auto b = makeBackend();
         const Outcome o = run(*b);
@@ -509,7 +529,7 @@ private Q_SLOTS:
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         QCOMPARE(o.text, QStringLiteral("Lent mais sûr"));
-        QVERIFY(o.elapsedMs >= stream.size() * 10 * 0.9); // it really dripped
+        QVERIFY(o.elapsedMs >= stream.size() * 10 * 0.9);   // it really dripped
     }
 
     // Past the default cap (4 Mi characters) the request stops with a clear error; the text
@@ -529,17 +549,19 @@ private Q_SLOTS:
         m_server->enqueue(r);
         auto b = makeBackend();
         QCOMPARE(b->maxAnswerChars(), qsizetype(4 * 1024 * 1024));
-        b->setStallTimeoutMs(5000); // a loaded CI machine may pause longer than 300 ms here
+        b->setStallTimeoutMs(5000);   // a loaded CI machine may pause longer than 300 ms here
         const Outcome o = run(*b, false, 60000);
         QVERIFY(!o.finished);
         QCOMPARE(o.terminal, 1);
         QCOMPARE(int(o.error.kind), int(BackendError::MalformedResponse));
-        QVERIFY2(o.error.message.contains("4,194,304") || o.error.message.contains("4194304"), qPrintable(o.error.message));
+        QVERIFY2(o.error.message.contains("4,194,304") || o.error.message.contains("4194304"),
+                 qPrintable(o.error.message));
         QVERIFY2(o.error.message.contains("kept"), qPrintable(o.error.message));
         QCOMPARE(o.textAtEnd.size(), b->maxAnswerChars());
         QVERIFY(o.textAtEnd == expected.left(b->maxAnswerChars()));
-        QCOMPARE(o.text, o.textAtEnd); // nothing after the error
-        QVERIFY2(o.deltas <= o.elapsedMs * 60 / 1000 + 2, qPrintable(QStringLiteral("%1 deltas in %2 ms").arg(o.deltas).arg(o.elapsedMs)));
+        QCOMPARE(o.text, o.textAtEnd);   // nothing after the error
+        QVERIFY2(o.deltas <= o.elapsedMs * 60 / 1000 + 2,
+                 qPrintable(QStringLiteral("%1 deltas in %2 ms").arg(o.deltas).arg(o.elapsedMs)));
     }
 
     // The cap counts thinking and answer together, and cuts inside the piece that crosses it.
@@ -557,8 +579,8 @@ private Q_SLOTS:
         const Outcome o = run(*b);
         QCOMPARE(int(o.error.kind), int(BackendError::MalformedResponse));
         QCOMPARE(o.reasoningAtEnd, QString(500, QChar(u't')));
-        QCOMPARE(o.textAtEnd, QString(100, QChar(u'0')) + QString(100, QChar(u'1')) + QString(100, QChar(u'2'))
-                                  + QString(100, QChar(u'3')) + QString(100, QChar(u'4')));
+        QCOMPARE(o.textAtEnd, QString(100, QChar(u'0')) + QString(100, QChar(u'1')) + QString(100, QChar(u'2')) +
+                                  QString(100, QChar(u'3')) + QString(100, QChar(u'4')));
         QCOMPARE(o.terminal, 1);
 
         // Exactly at the cap is not past it.
@@ -598,15 +620,15 @@ private Q_SLOTS:
         const Outcome o = run(*b);
         QVERIFY2(o.finished, qPrintable(o.error.detail));
         QCOMPARE(o.reasoningAtEnd, thinking);
-        QCOMPARE(o.textAtEnd, text); // the last piece ("!") came before finished()
+        QCOMPARE(o.textAtEnd, text);   // the last piece ("!") came before finished()
         QCOMPARE(o.text, text);
         QCOMPARE(o.reasoningAfterText, 0);
         const int emissions = o.deltas + o.reasoningDeltas;
         // One emission per 17 ms at most, plus the one where thinking turns into text.
         QVERIFY2(emissions <= o.elapsedMs * 60 / 1000 + 3,
                  qPrintable(QStringLiteral("%1 emissions in %2 ms").arg(emissions).arg(o.elapsedMs)));
-        QVERIFY2(emissions < 1001 / 4, qPrintable(QString::number(emissions))); // far fewer than the events
-        QVERIFY(o.deltas >= 2); // still streamed, not held back to the end
+        QVERIFY2(emissions < 1001 / 4, qPrintable(QString::number(emissions)));   // far fewer than the events
+        QVERIFY(o.deltas >= 2);   // still streamed, not held back to the end
     }
 
     void cancelAbortsAtOnce()
@@ -614,14 +636,14 @@ private Q_SLOTS:
         // Drip the stream so it is still going when we cancel.
         FakeResponse r = FakeResponse::sse(kMistralStream);
         r.pieceSize = 40;
-        r.pieceDelayMs = 50; // the whole stream would take ~2.7 s
+        r.pieceDelayMs = 50;   // the whole stream would take ~2.7 s
         m_server->enqueue(r);
         auto b = makeBackend();
         const Outcome o = run(*b, /*cancelAfterFirstDelta=*/true);
         QVERIFY(o.finished);
         QCOMPARE(o.terminal, 1);
         QCOMPARE(o.stats.finishReason, QStringLiteral("cancelled"));
-        QCOMPARE(o.deltas, 1); // nothing after cancel
+        QCOMPARE(o.deltas, 1);   // nothing after cancel
         // The first text comes with the 2nd piece (~100 ms); 1.5 s leaves room for a loaded
         // machine while staying well under the 2.7 s the whole drip takes.
         QVERIFY2(o.elapsedMs < 1500, qPrintable(QString::number(o.elapsedMs)));
@@ -646,7 +668,7 @@ private Q_SLOTS:
         QCOMPARE(finishedSpy[0][1].value<GenerationStats>().finishReason, QStringLiteral("cancelled"));
         // Proving that nothing happens takes waiting past when it would (the 500 ms backoff).
         QTest::qWait(700);
-        QCOMPARE(m_server->requests().size(), 1); // the retry never went out
+        QCOMPARE(m_server->requests().size(), 1);   // the retry never went out
         QCOMPARE(failedSpy.count(), 0);
         QCOMPARE(finishedSpy.count(), 1);
     }
@@ -663,9 +685,9 @@ private Q_SLOTS:
         connect(b.get(), &ChatBackend::failed, this, [&] { ++terminalSignals; });
         QSignalSpy deltas(b.get(), &ChatBackend::delta);
         b->startChat({{QStringLiteral("user"), QStringLiteral("x")}}, {});
-        QVERIFY(deltas.wait(5000)); // mid-stream: text is flowing (the drip takes ~1 s)
-        b.reset(); // aborts without emitting, and nothing fires on a dead object later
-        QTest::qWait(200); // proving nothing fires takes waiting (past the 17 ms flush interval)
+        QVERIFY(deltas.wait(5000));   // mid-stream: text is flowing (the drip takes ~1 s)
+        b.reset();                    // aborts without emitting, and nothing fires on a dead object later
+        QTest::qWait(200);            // proving nothing fires takes waiting (past the 17 ms flush interval)
         QCOMPARE(terminalSignals, 0);
         QTRY_COMPARE_WITH_TIMEOUT(m_server->clientAborts(), 1, 1000);
     }
@@ -686,11 +708,11 @@ private Q_SLOTS:
         FakeResponse limited = FakeResponse::json(429, "Too Many Requests", R"({"message":"slow down"})");
         limited.headers.append(qMakePair(QByteArray("Retry-After"), retryAfter));
         m_server->enqueue(limited);
-        m_server->enqueue(FakeResponse::sse(kMistralStream)); // must never be asked for
+        m_server->enqueue(FakeResponse::sse(kMistralStream));   // must never be asked for
         auto b = makeBackend();
         QCOMPARE(b->maxRetryWaitMs(), 60000);
         const Outcome o = run(*b, false, 10000);
-        QCOMPARE(o.terminal, 1); // not the run() timeout
+        QCOMPARE(o.terminal, 1);   // not the run() timeout
         QCOMPARE(int(o.error.kind), int(BackendError::RateLimited));
         QVERIFY2(o.error.message.contains("more than a day"), qPrintable(o.error.message));
         QCOMPARE(m_server->requests().size(), 1);
@@ -701,8 +723,9 @@ private Q_SLOTS:
         FakeResponse limited = FakeResponse::json(503, "Service Unavailable", "{}");
         // Three seconds ahead, at the format's one-second resolution: a wait of 2 to 3 s.
         const QDateTime when = QDateTime::currentDateTimeUtc().addSecs(3);
-        limited.headers.append(qMakePair(QByteArray("Retry-After"),
-                                         QLocale::c().toString(when, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'")).toLatin1()));
+        limited.headers.append(
+            qMakePair(QByteArray("Retry-After"),
+                      QLocale::c().toString(when, QStringLiteral("ddd, dd MMM yyyy HH:mm:ss 'GMT'")).toLatin1()));
         m_server->enqueue(limited);
         m_server->enqueue(FakeResponse::sse(kMistralStream));
         auto b = makeBackend();
@@ -712,14 +735,16 @@ private Q_SLOTS:
         QCOMPARE(reqs.size(), 2);
         // The 20 ms backoff cannot explain this gap; only the date does (1 s of slack for a
         // slow first request).
-        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 1000, qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
+        QVERIFY2(reqs[1].receivedAtMs - reqs[0].receivedAtMs >= 1000,
+                 qPrintable(QString::number(reqs[1].receivedAtMs - reqs[0].receivedAtMs)));
     }
 
     // llama.cpp's server accepts any key; with the dummy "x" its errors used to reach the
     // user as "e<redacted>ceeds ... conte<redacted>t".
     void dummyKeyDoesNotMangleServerErrors()
     {
-        m_server->enqueue(FakeResponse::json(400, "Bad Request",
+        m_server->enqueue(FakeResponse::json(
+            400, "Bad Request",
             R"({"error":{"code":400,"message":"request (6031 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error"}})"));
         auto b = makeBackend();
         b->setApiKey(ApiKey(QStringLiteral("x")));
@@ -735,12 +760,14 @@ private Q_SLOTS:
     void echoedKeyIsScrubbed()
     {
         m_server->enqueue(FakeResponse::json(400, "Bad Request",
-            "{\"message\":\"key \u0027" + kSecret.toUtf8() + "\u0027 is not valid here: (" + kSecret.toUtf8() + ")\"}"));
+                                             "{\"message\":\"key \u0027" + kSecret.toUtf8() +
+                                                 "\u0027 is not valid here: (" + kSecret.toUtf8() + ")\"}"));
         auto b = makeBackend();
         const Outcome o = run(*b);
         QVERIFY(!o.error.message.contains(kSecret));
         QVERIFY(!o.error.detail.contains(kSecret));
-        QVERIFY2(o.error.message.contains("key '<redacted>' is not valid here: (<redacted>)"), qPrintable(o.error.message));
+        QVERIFY2(o.error.message.contains("key '<redacted>' is not valid here: (<redacted>)"),
+                 qPrintable(o.error.message));
     }
 
     // The fake server is reached through an HTTP proxy, so any host name can stand for a
@@ -750,13 +777,14 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         nam.setProxy(QNetworkProxy(QNetworkProxy::HttpProxy, QStringLiteral("127.0.0.1"), m_server->port()));
         auto b = makeBackend(QStringLiteral("http://gpu-box.invalid:8080"), &nam);
-        b->setEndpoint({QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080")});
+        b->setEndpoint(
+            {QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080")});
         b->setApiKey(ApiKey(kSecret));
 
         const Outcome refused = run(*b);
         QCOMPARE(int(refused.error.kind), int(BackendError::Configuration));
-        QVERIFY2(refused.error.message.contains("GPU box") && refused.error.message.contains("gpu-box.invalid")
-                     && refused.error.message.contains("Allow insecure connection"),
+        QVERIFY2(refused.error.message.contains("GPU box") && refused.error.message.contains("gpu-box.invalid") &&
+                     refused.error.message.contains("Allow insecure connection"),
                  qPrintable(refused.error.message));
         QCOMPARE(m_server->requests().size(), 0);
         QSignalSpy modelsFailed(b.get(), &RemoteBackend::modelsFailed);
@@ -767,7 +795,8 @@ private Q_SLOTS:
 
         // Ticked for this endpoint: it goes out (to the proxy, here), with the key.
         m_server->enqueue(FakeResponse::sse(kMistralStream));
-        b->setEndpoint({QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080"), true});
+        b->setEndpoint(
+            {QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080"), true});
         const Outcome allowed = run(*b);
         QVERIFY2(allowed.finished, qPrintable(allowed.error.message));
         QCOMPARE(m_server->requests().size(), 1);
@@ -776,7 +805,8 @@ private Q_SLOTS:
 
         // Without a key (a local server on the network) nothing needs allowing.
         m_server->enqueue(FakeResponse::sse(kMistralStream));
-        b->setEndpoint({QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080")});
+        b->setEndpoint(
+            {QStringLiteral("lan"), QStringLiteral("GPU box"), QStringLiteral("http://gpu-box.invalid:8080")});
         b->setApiKey({});
         const Outcome keyless = run(*b);
         QVERIFY2(keyless.finished, qPrintable(keyless.error.message));
@@ -792,9 +822,9 @@ private Q_SLOTS:
         m_server->enqueue(FakeResponse::sse(kMistralStream));
         auto b = makeBackend();
         b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), m_server->baseUrl() + QStringLiteral("/v1/")});
-        QVERIFY(run(*b).finished); // same origin, another path: the key stays
+        QVERIFY(run(*b).finished);   // same origin, another path: the key stays
         QCOMPARE(m_server->requests()[0].headers.value("authorization"), "Bearer " + kSecret.toUtf8());
-        b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), other.baseUrl()}); // another port
+        b->setEndpoint({QStringLiteral("test"), QStringLiteral("Fake"), other.baseUrl()});   // another port
         QVERIFY(run(*b).finished);
         QCOMPARE(other.requests().size(), 1);
         QVERIFY(!other.requests()[0].headers.contains("authorization"));
@@ -806,9 +836,15 @@ private Q_SLOTS:
         QTest::addColumn<QString>("secret");
         QTest::addColumn<QString>("reason");
         // HOST is this row's fake server (it starts in init(), after this function).
-        QTest::newRow("user:pass@") << "http://bob:pw-7f3e9a1c@HOST" << "pw-7f3e9a1c" << "password";
-        QTest::newRow("?api-key=") << "http://HOST/v1?api-key=qk-7f3e9a1c" << "qk-7f3e9a1c" << "query string";
-        QTest::newRow("#fragment") << "http://HOST/v1#qk-7f3e9a1c" << "qk-7f3e9a1c" << "fragment";
+        QTest::newRow("user:pass@") << "http://bob:pw-7f3e9a1c@HOST"
+                                    << "pw-7f3e9a1c"
+                                    << "password";
+        QTest::newRow("?api-key=") << "http://HOST/v1?api-key=qk-7f3e9a1c"
+                                   << "qk-7f3e9a1c"
+                                   << "query string";
+        QTest::newRow("#fragment") << "http://HOST/v1#qk-7f3e9a1c"
+                                   << "qk-7f3e9a1c"
+                                   << "fragment";
     }
     // An endpoint saved before these rules (or set by hand) is refused when used, with the
     // reason; the credentials reach neither the server nor a log line.
@@ -839,17 +875,20 @@ private Q_SLOTS:
         other.enqueue(FakeResponse::sse(kMistralStream));
         FakeResponse redirect = FakeResponse::json(307, "Temporary Redirect", {});
         // A signed target: the query must reach neither the message nor a log line.
-        redirect.headers.append(qMakePair(QByteArray("Location"), other.baseUrl().toLatin1() + "/v1/chat/completions?sig=rd-9a8b7c6d"));
+        redirect.headers.append(
+            qMakePair(QByteArray("Location"), other.baseUrl().toLatin1() + "/v1/chat/completions?sig=rd-9a8b7c6d"));
         m_server->enqueue(redirect);
         auto b = makeBackend();
         const Outcome o = run(*b);
-        QVERIFY2(!o.error.message.contains("rd-9a8b7c6d") && !o.error.detail.contains("rd-9a8b7c6d"), qPrintable(o.error.detail));
+        QVERIFY2(!o.error.message.contains("rd-9a8b7c6d") && !o.error.detail.contains("rd-9a8b7c6d"),
+                 qPrintable(o.error.detail));
         for (const QString& line : LogCapture::lines())
             QVERIFY2(!line.startsWith(QLatin1String("causerie.")) || !line.contains("rd-9a8b7c6d"), qPrintable(line));
         QVERIFY(!o.finished);
         QCOMPARE(o.terminal, 1);
         QCOMPARE(int(o.error.kind), int(BackendError::Configuration));
-        QVERIFY2(o.error.message.contains(QStringLiteral("127.0.0.1:%1").arg(other.port())), qPrintable(o.error.message));
+        QVERIFY2(o.error.message.contains(QStringLiteral("127.0.0.1:%1").arg(other.port())),
+                 qPrintable(o.error.message));
         QCOMPARE(m_server->requests().size(), 1);
         QCOMPARE(other.requests().size(), 0);
         QVERIFY(!other.everythingReceived().contains(kSecret.toUtf8()));
@@ -885,7 +924,7 @@ private Q_SLOTS:
         QTcpServer probe;
         QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
         const quint16 port = probe.serverPort();
-        probe.close(); // nothing listens there now
+        probe.close();   // nothing listens there now
         auto b = makeBackend(QStringLiteral("http://127.0.0.1:%1").arg(port));
         const Outcome o = run(*b);
         QCOMPARE(int(o.error.kind), int(BackendError::ConnectionRefused));
@@ -896,7 +935,7 @@ private Q_SLOTS:
     {
         // .invalid is reserved (RFC 2606) and never resolves.
         auto b = makeBackend(QStringLiteral("https://no-such-host.invalid"));
-        b->setStallTimeoutMs(15000); // a resolver without network may take seconds to say no
+        b->setStallTimeoutMs(15000);   // a resolver without network may take seconds to say no
         const Outcome o = run(*b);
         QCOMPARE(int(o.error.kind), int(BackendError::HostNotFound));
         QVERIFY(o.error.message.contains("no-such-host.invalid"));
@@ -910,9 +949,9 @@ private Q_SLOTS:
             QSKIP("Qt has no TLS backend here; the TLS path cannot be exercised");
         QTemporaryDir dir;
         QProcess openssl;
-        openssl.start(QStringLiteral("openssl"), {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                                                  "-subj", "/CN=127.0.0.1", "-keyout", dir.filePath("key.pem"),
-                                                  "-out", dir.filePath("cert.pem")});
+        openssl.start(QStringLiteral("openssl"),
+                      {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                       "-keyout", dir.filePath("key.pem"), "-out", dir.filePath("cert.pem")});
         if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0)
             QSKIP("the openssl command is not available to make a self-signed certificate");
         QFile certFile(dir.filePath("cert.pem"));
@@ -930,15 +969,17 @@ private Q_SLOTS:
                 connect(s, &QTcpSocket::readyRead, s, [&, s] { requestBytesSeen |= !s->readAll().isEmpty(); });
         });
         auto b = makeBackend(QStringLiteral("https://127.0.0.1:%1").arg(server.serverPort()));
-        b->setStallTimeoutMs(10000); // a 2048-bit handshake on a busy machine takes a moment
+        b->setStallTimeoutMs(10000);   // a 2048-bit handshake on a busy machine takes a moment
         const Outcome o = run(*b);
         QCOMPARE(int(o.error.kind), int(BackendError::Tls));
-        QVERIFY(!requestBytesSeen); // the HTTP request never went out
+        QVERIFY(!requestBytesSeen);   // the HTTP request never went out
     }
 
     void modelList()
     {
-        m_server->enqueue(FakeResponse::json(200, "OK", R"({"object":"list","data":[{"id":"mistral-small-latest","object":"model","max_context_length":32768},{"id":"codestral-latest","object":"model","max_context_length":262144}]})"));
+        m_server->enqueue(FakeResponse::json(
+            200, "OK",
+            R"({"object":"list","data":[{"id":"mistral-small-latest","object":"model","max_context_length":32768},{"id":"codestral-latest","object":"model","max_context_length":262144}]})"));
         auto b = makeBackend();
         QSignalSpy listed(b.get(), &RemoteBackend::modelsListed);
         const QString id = b->listModels();
@@ -956,7 +997,9 @@ private Q_SLOTS:
     void modelListUnauthorized()
     {
         // The server echoes the key it refused: it must not reach the error shown to the user.
-        m_server->enqueue(FakeResponse::json(401, "Unauthorized", QByteArray(R"({"message":"Invalid API key: )") + kSecret.toUtf8() + QByteArray(R"("})")));
+        m_server->enqueue(FakeResponse::json(401, "Unauthorized",
+                                             QByteArray(R"({"message":"Invalid API key: )") + kSecret.toUtf8() +
+                                                 QByteArray(R"("})")));
         auto b = makeBackend();
         QSignalSpy failedSpy(b.get(), &RemoteBackend::modelsFailed);
         b->listModels();
@@ -970,10 +1013,10 @@ private Q_SLOTS:
 
     void configurationErrors()
     {
-        auto b = makeBackend(QStringLiteral("api.mistral.ai")); // no scheme
+        auto b = makeBackend(QStringLiteral("api.mistral.ai"));   // no scheme
         QSignalSpy failedSpy(b.get(), &ChatBackend::failed);
         b->startChat({{QStringLiteral("user"), QStringLiteral("x")}}, {});
-        QCOMPARE(failedSpy.count(), 0); // never from inside startChat
+        QCOMPARE(failedSpy.count(), 0);   // never from inside startChat
         QVERIFY(failedSpy.wait(1000));
         QCOMPARE(int(failedSpy[0][1].value<BackendError>().kind), int(BackendError::Configuration));
 
@@ -1005,7 +1048,7 @@ private Q_SLOTS:
         QHash<QString, QString> text;
         connect(b.get(), &ChatBackend::delta, this, [&](const QString& id, const QString& t) { text[id] += t; });
         const QString a = b->startChat({{QStringLiteral("user"), QStringLiteral("a")}}, {});
-        QTRY_COMPARE(m_server->requests().size(), 1); // keep the order of the scripted answers
+        QTRY_COMPARE(m_server->requests().size(), 1);   // keep the order of the scripted answers
         const QString c = b->startChat({{QStringLiteral("user"), QStringLiteral("b")}}, {});
         QTRY_COMPARE_WITH_TIMEOUT(finishedSpy.count(), 2, 5000);
         QCOMPARE(text[a], QStringLiteral("one"));
@@ -1022,7 +1065,7 @@ private Q_SLOTS:
             QVERIFY2(!line.contains(kSecret), qPrintable(line));
             sawRemoteCategory |= line.startsWith(QLatin1String("causerie.remote"));
         }
-        QVERIFY(sawRemoteCategory); // the capture really saw our category
+        QVERIFY(sawRemoteCategory);   // the capture really saw our category
         const QStringList dirs{m_tmp.path(), QStandardPaths::writableLocation(QStandardPaths::AppConfigLocation),
                                QStandardPaths::writableLocation(QStandardPaths::AppDataLocation),
                                QStandardPaths::writableLocation(QStandardPaths::CacheLocation)};

@@ -16,10 +16,9 @@ struct CliResult {
     QByteArray out;
     QByteArray err;
 };
-} // namespace
+}   // namespace
 
-class TestRemoteCli : public QObject
-{
+class TestRemoteCli : public QObject {
     Q_OBJECT
 
     // The server lives in this process, so the CLI must run while our event loop spins.
@@ -29,7 +28,7 @@ class TestRemoteCli : public QObject
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         for (const char* name : {"http_proxy", "HTTP_PROXY", "no_proxy", "NO_PROXY", "all_proxy", "ALL_PROXY"})
             env.remove(QString::fromLatin1(name));
-        if (!httpProxy.isEmpty()) // Qt on Linux honours http_proxy
+        if (!httpProxy.isEmpty())   // Qt on Linux honours http_proxy
             env.insert(QStringLiteral("http_proxy"), httpProxy);
         if (key.isEmpty())
             env.remove(QStringLiteral("CAUSERIE_API_KEY"));
@@ -42,7 +41,7 @@ class TestRemoteCli : public QObject
         QDeadlineTimer deadline(30000);
         while (p.state() != QProcess::NotRunning && !deadline.hasExpired())
             QTest::qWait(10);
-        if (p.state() != QProcess::NotRunning) { // a hang is a failure, reported as exit -1
+        if (p.state() != QProcess::NotRunning) {   // a hang is a failure, reported as exit -1
             p.kill();
             p.waitForFinished(5000);
             return {};
@@ -104,8 +103,8 @@ private Q_SLOTS:
         const QStringList args{"--remote", "http://gpu-box.invalid:8080", "--model", "m", "-p", "x"};
         const CliResult refused = runCli(args, kSecret, server.baseUrl());
         QCOMPARE(refused.exitCode, 1);
-        QVERIFY2(refused.err.startsWith("error: ") && refused.err.contains("http://gpu-box.invalid:8080")
-                     && refused.err.contains("unencrypted") && refused.err.contains("--allow-insecure-http"),
+        QVERIFY2(refused.err.startsWith("error: ") && refused.err.contains("http://gpu-box.invalid:8080") &&
+                     refused.err.contains("unencrypted") && refused.err.contains("--allow-insecure-http"),
                  refused.err.constData());
         QCOMPARE(server.requests().size(), 0);
 
@@ -130,7 +129,8 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("secret");
         QTest::addColumn<QByteArray>("reason");
         QTest::newRow("user:pass@") << "http://bob:pw-4d1c9e@HOST" << QByteArray("pw-4d1c9e") << QByteArray("password");
-        QTest::newRow("?api-key=") << "http://HOST/v1?api-key=qk-4d1c9e" << QByteArray("qk-4d1c9e") << QByteArray("query string");
+        QTest::newRow("?api-key=") << "http://HOST/v1?api-key=qk-4d1c9e" << QByteArray("qk-4d1c9e")
+                                   << QByteArray("query string");
     }
     void credentialsInUrlRefused()
     {
@@ -154,9 +154,16 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("mentions");
         QTest::newRow("no model") << QStringList{"--remote", "http://127.0.0.1:9", "-p", "x"} << QByteArray("--model");
         QTest::newRow("no prompt") << QStringList{"--remote", "http://127.0.0.1:9", "--model", "m"} << QByteArray("-p");
-        QTest::newRow("bad -n") << QStringList{"--remote", "http://127.0.0.1:9", "--model", "m", "-p", "x", "-n", "many"} << QByteArray("many");
-        QTest::newRow("bad top-p") << QStringList{"--remote", "http://127.0.0.1:9", "--model", "m", "-p", "x", "--top-p", "2"} << QByteArray("top-p");
-        QTest::newRow("bad url") << QStringList{"--remote", "nowhere", "--model", "m", "-p", "x"} << QByteArray("nowhere");
+        QTest::newRow("bad -n") << QStringList{"--remote", "http://127.0.0.1:9", "--model", "m", "-p", "x", "-n",
+                                               "many"}
+                                << QByteArray("many");
+        QTest::newRow("bad top-p") << QStringList{"--remote", "http://127.0.0.1:9",
+                                                  "--model",  "m",
+                                                  "-p",       "x",
+                                                  "--top-p",  "2"}
+                                   << QByteArray("top-p");
+        QTest::newRow("bad url") << QStringList{"--remote", "nowhere", "--model", "m", "-p", "x"}
+                                 << QByteArray("nowhere");
     }
     void badArguments()
     {

@@ -14,15 +14,15 @@
 
 #include <limits>
 
-class TestRemoteProtocol : public QObject
-{
+class TestRemoteProtocol : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     // Queued connections (LocalBackend's worker thread) look types up by name.
     void metatypesRegistered()
     {
         registerChatTypes();
-        for (const char* name : {"ChatMessage", "QList<ChatMessage>", "GenerationSettings", "GenerationStats", "BackendError"})
+        for (const char* name :
+             {"ChatMessage", "QList<ChatMessage>", "GenerationSettings", "GenerationStats", "BackendError"})
             QVERIFY2(QMetaType::fromName(name).isValid(), name);
         BackendError e;
         e.kind = BackendError::Stalled;
@@ -36,21 +36,35 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("base");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("root") << "https://api.mistral.ai" << "https://api.mistral.ai/v1/chat/completions";
-        QTest::newRow("slash") << "https://api.mistral.ai/" << "https://api.mistral.ai/v1/chat/completions";
-        QTest::newRow("v1") << "https://api.mistral.ai/v1" << "https://api.mistral.ai/v1/chat/completions";
-        QTest::newRow("v1/") << " https://api.mistral.ai/v1/ " << "https://api.mistral.ai/v1/chat/completions";
-        QTest::newRow("port+prefix") << "http://127.0.0.1:8080/llm" << "http://127.0.0.1:8080/llm/v1/chat/completions";
-        QTest::newRow("ftp") << "ftp://example.org" << "";
-        QTest::newRow("no scheme") << "api.mistral.ai" << "";
-        QTest::newRow("empty") << "" << "";
+        QTest::newRow("root") << "https://api.mistral.ai"
+                              << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("slash") << "https://api.mistral.ai/"
+                               << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("v1") << "https://api.mistral.ai/v1"
+                            << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("v1/") << " https://api.mistral.ai/v1/ "
+                             << "https://api.mistral.ai/v1/chat/completions";
+        QTest::newRow("port+prefix") << "http://127.0.0.1:8080/llm"
+                                     << "http://127.0.0.1:8080/llm/v1/chat/completions";
+        QTest::newRow("ftp") << "ftp://example.org"
+                             << "";
+        QTest::newRow("no scheme") << "api.mistral.ai"
+                                   << "";
+        QTest::newRow("empty") << ""
+                               << "";
         // Credentials or parameters would go out with every request (and into logs).
-        QTest::newRow("user:pass@") << "https://user:pass@api.example.com" << "";
-        QTest::newRow("user@") << "https://user@api.example.com" << "";
-        QTest::newRow("?api-key=") << "https://api.example.com/v1?api-key=abc" << "";
-        QTest::newRow("?key=") << "https://api.example.com?key=abc" << "";
-        QTest::newRow("empty query") << "https://api.example.com/v1?" << "";
-        QTest::newRow("fragment") << "https://api.example.com/v1#key" << "";
+        QTest::newRow("user:pass@") << "https://user:pass@api.example.com"
+                                    << "";
+        QTest::newRow("user@") << "https://user@api.example.com"
+                               << "";
+        QTest::newRow("?api-key=") << "https://api.example.com/v1?api-key=abc"
+                                   << "";
+        QTest::newRow("?key=") << "https://api.example.com?key=abc"
+                               << "";
+        QTest::newRow("empty query") << "https://api.example.com/v1?"
+                                     << "";
+        QTest::newRow("fragment") << "https://api.example.com/v1#key"
+                                  << "";
     }
     void apiUrl()
     {
@@ -72,9 +86,11 @@ private Q_SLOTS:
         s.seed = 1234;
         s.stop = {QStringLiteral("</end>")};
         s.safePrompt = true;
-        s.topK = 40; // engine-only settings must not be sent: the Mistral API rejects unknown fields
+        s.topK = 40;   // engine-only settings must not be sent: the Mistral API rejects unknown fields
         const QByteArray body = buildChatRequestBody(QStringLiteral("mistral-small-latest"),
-            {{QStringLiteral("system"), QStringLiteral("Be brief.")}, {QStringLiteral("user"), QStringLiteral("Salut ç")}}, s);
+                                                     {{QStringLiteral("system"), QStringLiteral("Be brief.")},
+                                                      {QStringLiteral("user"), QStringLiteral("Salut ç")}},
+                                                     s);
         const QJsonObject o = QJsonDocument::fromJson(body).object();
         QCOMPARE(o.value("model").toString(), QStringLiteral("mistral-small-latest"));
         QCOMPARE(o.value("stream").toBool(), true);
@@ -88,8 +104,8 @@ private Q_SLOTS:
         QCOMPARE(messages.size(), 2);
         QCOMPARE(messages[1].toObject().value("role").toString(), QStringLiteral("user"));
         QCOMPARE(messages[1].toObject().value("content").toString(), QStringLiteral("Salut ç"));
-        const QStringList allowed{"model", "messages", "stream", "temperature", "top_p", "max_tokens",
-                                  "random_seed", "stop", "safe_prompt"};
+        const QStringList allowed{"model",      "messages",    "stream", "temperature", "top_p",
+                                  "max_tokens", "random_seed", "stop",   "safe_prompt"};
         for (const QString& key : o.keys())
             QVERIFY2(allowed.contains(key), qPrintable(key));
         QVERIFY(!o.contains("stream_options"));
@@ -98,7 +114,7 @@ private Q_SLOTS:
     void requestBodyOmitsUnset()
     {
         const QJsonObject o = QJsonDocument::fromJson(buildChatRequestBody("m", {}, GenerationSettings{})).object();
-        QVERIFY(!o.contains("max_tokens")); // 0 = no limit
+        QVERIFY(!o.contains("max_tokens"));   // 0 = no limit
         QVERIFY(!o.contains("random_seed"));
         QVERIFY(!o.contains("stop"));
         QVERIFY(!o.contains("safe_prompt"));
@@ -151,17 +167,21 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("payload");
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("thinking");
-        QTest::newRow("reasoning_content") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":"hm","content":null}}]})")
-                                           << QString() << QStringLiteral("hm");
+        QTest::newRow("reasoning_content")
+            << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":"hm","content":null}}]})") << QString()
+            << QStringLiteral("hm");
         QTest::newRow("reasoning") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning":"hm","content":""}}]})")
                                    << QString() << QStringLiteral("hm");
-        QTest::newRow("both kinds in one chunk") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":"a","content":"b"}}]})")
-                                                 << QStringLiteral("b") << QStringLiteral("a");
+        QTest::newRow("both kinds in one chunk")
+            << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":"a","content":"b"}}]})")
+            << QStringLiteral("b") << QStringLiteral("a");
         // Not a string: ignored rather than turned into "[object]" or "5".
-        QTest::newRow("number") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning_content":5,"content":"x"}}]})")
+        QTest::newRow("number") << QByteArray(
+                                       R"({"choices":[{"index":0,"delta":{"reasoning_content":5,"content":"x"}}]})")
                                 << QStringLiteral("x") << QString();
-        QTest::newRow("object") << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning":{"effort":"high"},"content":"x"}}]})")
-                                << QStringLiteral("x") << QString();
+        QTest::newRow("object")
+            << QByteArray(R"({"choices":[{"index":0,"delta":{"reasoning":{"effort":"high"},"content":"x"}}]})")
+            << QStringLiteral("x") << QString();
     }
 
     void reasoningFields()
@@ -189,11 +209,12 @@ private Q_SLOTS:
                                      << QStringLiteral("Hello <think> is a tag</think> here.");
         QTest::newRow("another tag") << QStringLiteral("<thinking>not ours</thinking>") << QString()
                                      << QStringLiteral("<thinking>not ours</thinking>");
-        QTest::newRow("never closed") << QStringLiteral("<think>still going") << QStringLiteral("still going") << QString();
+        QTest::newRow("never closed") << QStringLiteral("<think>still going") << QStringLiteral("still going")
+                                      << QString();
         QTest::newRow("cut inside the tag") << QStringLiteral("\n<thi") << QString() << QStringLiteral("\n<thi");
         QTest::newRow("empty answer") << QStringLiteral("<think>x</think>") << QStringLiteral("x") << QString();
-        QTest::newRow("almost a closing tag") << QStringLiteral("<think>a </thin b</think>c")
-                                              << QStringLiteral("a </thin b") << QStringLiteral("c");
+        QTest::newRow("almost a closing tag")
+            << QStringLiteral("<think>a </thin b</think>c") << QStringLiteral("a </thin b") << QStringLiteral("c");
         QTest::newRow("accented") << QStringLiteral("<think>réfléchir…</think>Voilà.") << QStringLiteral("réfléchir…")
                                   << QStringLiteral("Voilà.");
     }
@@ -218,8 +239,9 @@ private Q_SLOTS:
         };
         for (qsizetype cut = 0; cut <= stream.size(); ++cut) {
             const ThinkTagSplitter::Out o = run({stream.left(cut), stream.mid(cut)});
-            QVERIFY2(o.thinking == thinking && o.text == text,
-                     qPrintable(QStringLiteral("cut at %1: thinking \"%2\", text \"%3\"").arg(cut).arg(o.thinking, o.text)));
+            QVERIFY2(
+                o.thinking == thinking && o.text == text,
+                qPrintable(QStringLiteral("cut at %1: thinking \"%2\", text \"%3\"").arg(cut).arg(o.thinking, o.text)));
         }
         QList<QString> chars;
         for (const QChar c : stream)
@@ -261,7 +283,8 @@ private Q_SLOTS:
     void errorInStream()
     {
         QString error;
-        const auto c = parseChatChunk(R"({"object":"error","message":"Model overloaded","type":"service_unavailable","code":"3505"})", &error);
+        const auto c = parseChatChunk(
+            R"({"object":"error","message":"Model overloaded","type":"service_unavailable","code":"3505"})", &error);
         QVERIFY(c);
         QCOMPARE(c->errorMessage, QStringLiteral("Model overloaded"));
     }
@@ -270,16 +293,25 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("body");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("mistral object") << QByteArray(R"({"object":"error","message":"Invalid model: mistral-huge","type":"invalid_model","param":null,"code":"1500"})")
-                                        << "Invalid model: mistral-huge";
-        QTest::newRow("mistral nested json") << QByteArray("{\"object\":\"error\",\"message\":\"{\\\"detail\\\":\\\"Unauthorized\\\"}\",\"type\":\"invalid_request_error\",\"param\":null,\"code\":null}")
-                                             << "Unauthorized";
-        QTest::newRow("detail list") << QByteArray(R"({"detail":[{"loc":["body","messages",0,"role"],"msg":"Input should be 'user'","type":"literal_error"},{"loc":["body","temperature"],"msg":"Input should be less than or equal to 1.5","type":"less_than_equal"}]})")
-                                     << "body.messages.0.role: Input should be 'user'; body.temperature: Input should be less than or equal to 1.5";
+        QTest::newRow("mistral object")
+            << QByteArray(
+                   R"({"object":"error","message":"Invalid model: mistral-huge","type":"invalid_model","param":null,"code":"1500"})")
+            << "Invalid model: mistral-huge";
+        QTest::newRow("mistral nested json")
+            << QByteArray("{\"object\":\"error\",\"message\":\"{\\\"detail\\\":\\\"Unauthorized\\\"}\",\"type\":"
+                          "\"invalid_request_error\",\"param\":null,\"code\":null}")
+            << "Unauthorized";
+        QTest::newRow("detail list")
+            << QByteArray(
+                   R"({"detail":[{"loc":["body","messages",0,"role"],"msg":"Input should be 'user'","type":"literal_error"},{"loc":["body","temperature"],"msg":"Input should be less than or equal to 1.5","type":"less_than_equal"}]})")
+            << "body.messages.0.role: Input should be 'user'; body.temperature: Input should be less than or equal to "
+               "1.5";
         QTest::newRow("detail string") << QByteArray(R"({"detail":"Not Found"})") << "Not Found";
-        QTest::newRow("message") << QByteArray(R"({"message":"Requests rate limit exceeded"})") << "Requests rate limit exceeded";
-        QTest::newRow("openai error") << QByteArray(R"({"error":{"message":"model 'x' not found","type":"invalid_request_error","code":404}})")
-                                      << "model 'x' not found";
+        QTest::newRow("message") << QByteArray(R"({"message":"Requests rate limit exceeded"})")
+                                 << "Requests rate limit exceeded";
+        QTest::newRow("openai error")
+            << QByteArray(R"({"error":{"message":"model 'x' not found","type":"invalid_request_error","code":404}})")
+            << "model 'x' not found";
         QTest::newRow("error string") << QByteArray(R"({"error":"bad gateway"})") << "bad gateway";
         QTest::newRow("plain text") << QByteArray("upstream connect error\n") << "upstream connect error";
         QTest::newRow("html") << QByteArray("<html><body><h1>502 Bad Gateway</h1></body></html>") << "";
@@ -304,7 +336,7 @@ private Q_SLOTS:
         QString error;
         const auto models = parseModelList(json, &error);
         QVERIFY2(models, qPrintable(error));
-        QCOMPARE(models->size(), 4); // the entry without id is skipped
+        QCOMPARE(models->size(), 4);   // the entry without id is skipped
         QCOMPARE(models->at(0).id, QStringLiteral("mistral-small-latest"));
         QCOMPARE(models->at(0).contextLength, 32768);
         QCOMPARE(models->at(1).contextLength, 8192);
@@ -321,7 +353,7 @@ private Q_SLOTS:
         QCOMPARE(parseRetryAfterMs("2", now), std::optional<qint64>(2000));
         QCOMPARE(parseRetryAfterMs(" 0 ", now), std::optional<qint64>(0));
         QCOMPARE(parseRetryAfterMs("Wed, 21 Oct 2015 07:28:00 GMT", now), std::optional<qint64>(60000));
-        QCOMPARE(parseRetryAfterMs("Wed, 21 Oct 2015 07:00:00 GMT", now), std::optional<qint64>(0)); // in the past
+        QCOMPARE(parseRetryAfterMs("Wed, 21 Oct 2015 07:00:00 GMT", now), std::optional<qint64>(0));   // in the past
         QCOMPARE(parseRetryAfterMs("", now), std::nullopt);
         QCOMPARE(parseRetryAfterMs("-5", now), std::nullopt);
         QCOMPARE(parseRetryAfterMs("soon", now), std::nullopt);
@@ -344,22 +376,41 @@ private Q_SLOTS:
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("expected");
         // The dummy key local servers accept: too short to be a secret, the text stays whole.
-        QTest::newRow("dummy x") << "x" << "request (6031 tokens) exceeds the available context size, try increasing it"
+        QTest::newRow("dummy x") << "x"
+                                 << "request (6031 tokens) exceeds the available context size, try increasing it"
                                  << "request (6031 tokens) exceeds the available context size, try increasing it";
-        QTest::newRow("7 chars") << "abcdefg" << "key abcdefg refused" << "key abcdefg refused";
-        QTest::newRow("real key in text") << "sk-5c7a1e9b3d2f40aa" << "Invalid API key sk-5c7a1e9b3d2f40aa for this project"
+        QTest::newRow("7 chars") << "abcdefg"
+                                 << "key abcdefg refused"
+                                 << "key abcdefg refused";
+        QTest::newRow("real key in text") << "sk-5c7a1e9b3d2f40aa"
+                                          << "Invalid API key sk-5c7a1e9b3d2f40aa for this project"
                                           << "Invalid API key <redacted> for this project";
-        QTest::newRow("at both ends") << "sk-5c7a1e9b3d2f40aa" << "sk-5c7a1e9b3d2f40aa" << "<redacted>";
-        QTest::newRow("punctuation") << "sk-5c7a1e9b3d2f40aa" << "key 'sk-5c7a1e9b3d2f40aa'. (sk-5c7a1e9b3d2f40aa), \"sk-5c7a1e9b3d2f40aa\"; =sk-5c7a1e9b3d2f40aa!"
-                                     << "key '<redacted>'. (<redacted>), \"<redacted>\"; =<redacted>!";
-        QTest::newRow("json") << "sk-5c7a1e9b3d2f40aa" << R"({"key":"sk-5c7a1e9b3d2f40aa"})" << R"({"key":"<redacted>"})";
-        QTest::newRow("bearer") << "sk-5c7a1e9b3d2f40aa" << "Authorization: Bearer sk-5c7a1e9b3d2f40aa\nnext"
+        QTest::newRow("at both ends") << "sk-5c7a1e9b3d2f40aa"
+                                      << "sk-5c7a1e9b3d2f40aa"
+                                      << "<redacted>";
+        QTest::newRow("punctuation")
+            << "sk-5c7a1e9b3d2f40aa"
+            << "key 'sk-5c7a1e9b3d2f40aa'. (sk-5c7a1e9b3d2f40aa), \"sk-5c7a1e9b3d2f40aa\"; =sk-5c7a1e9b3d2f40aa!"
+            << "key '<redacted>'. (<redacted>), \"<redacted>\"; =<redacted>!";
+        QTest::newRow("json") << "sk-5c7a1e9b3d2f40aa"
+                              << R"({"key":"sk-5c7a1e9b3d2f40aa"})"
+                              << R"({"key":"<redacted>"})";
+        QTest::newRow("bearer") << "sk-5c7a1e9b3d2f40aa"
+                                << "Authorization: Bearer sk-5c7a1e9b3d2f40aa\nnext"
                                 << "Authorization: Bearer <redacted>\nnext";
-        QTest::newRow("dash before") << "abcdefgh12" << "x-abcdefgh12" << "x-<redacted>";
+        QTest::newRow("dash before") << "abcdefgh12"
+                                     << "x-abcdefgh12"
+                                     << "x-<redacted>";
         // A word that merely contains a dummy key ("password" as the key) is not mangled.
-        QTest::newRow("inside a word") << "password" << "passwords must not be empty; unpassword" << "passwords must not be empty; unpassword";
-        QTest::newRow("inside and whole") << "password" << "passwords: password" << "passwords: <redacted>";
-        QTest::newRow("no key") << "" << "nothing to hide" << "nothing to hide";
+        QTest::newRow("inside a word") << "password"
+                                       << "passwords must not be empty; unpassword"
+                                       << "passwords must not be empty; unpassword";
+        QTest::newRow("inside and whole") << "password"
+                                          << "passwords: password"
+                                          << "passwords: <redacted>";
+        QTest::newRow("no key") << ""
+                                << "nothing to hide"
+                                << "nothing to hide";
     }
     void scrubSecret()
     {
@@ -406,7 +457,7 @@ private Q_SLOTS:
         QVERIFY(e.detail.contains("the server's words"));
         if (status == 404 || status == 403)
             QVERIFY(e.message.contains("mistral-tiny"));
-        if (status == 400 || status == 422) // the server says which field: the user needs it
+        if (status == 400 || status == 422)   // the server says which field: the user needs it
             QVERIFY(e.message.contains("the server's words"));
     }
 };

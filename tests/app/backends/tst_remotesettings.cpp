@@ -37,10 +37,9 @@ QVariantMap endpointNamed(AppController& c, const QString& name)
             return v.toMap();
     return {};
 }
-} // namespace
+}   // namespace
 
-class TestRemoteSettings : public QObject
-{
+class TestRemoteSettings : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_data;
@@ -51,14 +50,8 @@ class TestRemoteSettings : public QObject
     {
         return findItem(qobject_cast<QQuickItem*>(m_page.get()), objectName);
     }
-    void type(const QString& field, const QString& text) const
-    {
-        item(field)->setProperty("text", text);
-    }
-    bool save() const
-    {
-        return QMetaObject::invokeMethod(item(QStringLiteral("saveEndpointButton")), "clicked");
-    }
+    void type(const QString& field, const QString& text) const { item(field)->setProperty("text", text); }
+    bool save() const { return QMetaObject::invokeMethod(item(QStringLiteral("saveEndpointButton")), "clicked"); }
 
 private Q_SLOTS:
     void initTestCase()
@@ -87,7 +80,7 @@ private Q_SLOTS:
         QVERIFY(!c.saveEndpoint({}, name, QStringLiteral("http://127.0.0.1:9"), {}).isEmpty());
         QQuickItem* list = item(QStringLiteral("endpointList"));
         QTRY_COMPARE(list->property("count").toInt(), 2);
-        QTRY_VERIFY(findItem(list, QStringLiteral("endpointLabel"))); // delegates appear after a polish
+        QTRY_VERIFY(findItem(list, QStringLiteral("endpointLabel")));   // delegates appear after a polish
         bool seen = false;
         const std::function<void(QQuickItem*)> check = [&](QQuickItem* i) {
             if (i->objectName() == QLatin1String("endpointLabel")) {
@@ -109,7 +102,8 @@ private Q_SLOTS:
         QVERIFY(QMetaObject::invokeMethod(m_page.get(), "edit", Q_ARG(QVariant, QString()), Q_ARG(QVariant, QString()),
                                           Q_ARG(QVariant, QString()), Q_ARG(QVariant, false)));
         type(QStringLiteral("endpointNameField"), QStringLiteral("Leaky"));
-        type(QStringLiteral("endpointUrlField"), QStringLiteral("https://bob:pw-1234abcd@api.example.com/v1?api-key=qk-5678efgh"));
+        type(QStringLiteral("endpointUrlField"),
+             QStringLiteral("https://bob:pw-1234abcd@api.example.com/v1?api-key=qk-5678efgh"));
         QVERIFY(save());
         QCOMPARE(errors.count(), 1);
         const QString message = errors[0][0].toString();
@@ -154,7 +148,7 @@ private Q_SLOTS:
         QQuickItem* note = item(QStringLiteral("keyForgottenNote"));
         QQuickItem* keyField = item(QStringLiteral("endpointKeyField"));
         QVERIFY(!note->isVisible());
-        type(QStringLiteral("endpointUrlField"), first.baseUrl() + QStringLiteral("/v1/")); // same server
+        type(QStringLiteral("endpointUrlField"), first.baseUrl() + QStringLiteral("/v1/"));   // same server
         QVERIFY(!note->isVisible());
         type(QStringLiteral("endpointUrlField"), second.baseUrl());
         QVERIFY(note->isVisible());
@@ -163,7 +157,8 @@ private Q_SLOTS:
         QCOMPARE(keyField->property("placeholderText").toString(), QStringLiteral("Enter the key again"));
 
         QVERIFY(save());
-        QCOMPARE(endpointNamed(c, QStringLiteral("Moving")).value(QStringLiteral("baseUrl")).toString(), second.baseUrl());
+        QCOMPARE(endpointNamed(c, QStringLiteral("Moving")).value(QStringLiteral("baseUrl")).toString(),
+                 second.baseUrl());
         QVERIFY(note->isVisible());
         QVERIFY2(note->property("text").toString().contains(QLatin1String("was forgotten")),
                  qPrintable(note->property("text").toString()));
@@ -183,7 +178,7 @@ private Q_SLOTS:
         QVERIFY(QMetaObject::invokeMethod(m_page.get(), "edit", Q_ARG(QVariant, QString()), Q_ARG(QVariant, QString()),
                                           Q_ARG(QVariant, QString()), Q_ARG(QVariant, false)));
         type(QStringLiteral("endpointUrlField"), QStringLiteral("https://lan.example"));
-        QVERIFY(!box->isVisible()); // only plain http:// needs it
+        QVERIFY(!box->isVisible());   // only plain http:// needs it
         type(QStringLiteral("endpointNameField"), QStringLiteral("LAN"));
         type(QStringLiteral("endpointUrlField"), QStringLiteral("http://192.168.1.20:8080"));
         QVERIFY(box->isVisible());
@@ -197,7 +192,8 @@ private Q_SLOTS:
         // Selecting another endpoint shows its own choice.
         QVERIFY(QMetaObject::invokeMethod(m_page.get(), "edit", Q_ARG(QVariant, QStringLiteral("mistral")),
                                           Q_ARG(QVariant, QStringLiteral("Mistral AI")),
-                                          Q_ARG(QVariant, QStringLiteral("https://api.mistral.ai")), Q_ARG(QVariant, false)));
+                                          Q_ARG(QVariant, QStringLiteral("https://api.mistral.ai")),
+                                          Q_ARG(QVariant, false)));
         QVERIFY(!box->property("checked").toBool());
     }
 

@@ -32,10 +32,9 @@ QStringList filesContaining(const QString& dir, const QString& needle)
     }
     return hits;
 }
-} // namespace
+}   // namespace
 
-class TestRemoteStores : public QObject
-{
+class TestRemoteStores : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase()
@@ -68,7 +67,7 @@ private Q_SLOTS:
             computeId = store.save({{}, QStringLiteral("Compute EU"), QStringLiteral("https://compute.example.eu/v1")});
             QVERIFY(!computeId.isEmpty());
             const QString localId = store.save({{}, {}, QStringLiteral("http://127.0.0.1:8080")});
-            QCOMPARE(store.endpoint(localId).name, QStringLiteral("127.0.0.1")); // unnamed → host
+            QCOMPARE(store.endpoint(localId).name, QStringLiteral("127.0.0.1"));   // unnamed → host
             // The default Mistral endpoint is kept beside the user's own (removable like any other).
             QCOMPARE(store.endpoints().size(), 3);
             QCOMPARE(store.endpoints().first().id, QStringLiteral("mistral"));
@@ -100,12 +99,24 @@ private Q_SLOTS:
         QTest::addColumn<QString>("url");
         QTest::addColumn<QString>("secret");
         QTest::addColumn<QString>("reason");
-        QTest::newRow("user:pass@") << "https://bob:hunter2-pw-77@api.example.com/v1" << "hunter2-pw-77" << "password";
-        QTest::newRow("user@") << "https://tok-93be1c0d@api.example.com" << "tok-93be1c0d" << "password";
-        QTest::newRow("?api-key=") << "https://api.example.com/v1?api-key=qk-51a7e3" << "qk-51a7e3" << "query string";
-        QTest::newRow("?key=") << "https://api.example.com?key=qk-51a7e3" << "qk-51a7e3" << "query string";
-        QTest::newRow("other query") << "https://api.example.com/v1?region=eu" << "region=eu" << "query string";
-        QTest::newRow("fragment") << "https://api.example.com/v1#qk-51a7e3" << "qk-51a7e3" << "fragment";
+        QTest::newRow("user:pass@") << "https://bob:hunter2-pw-77@api.example.com/v1"
+                                    << "hunter2-pw-77"
+                                    << "password";
+        QTest::newRow("user@") << "https://tok-93be1c0d@api.example.com"
+                               << "tok-93be1c0d"
+                               << "password";
+        QTest::newRow("?api-key=") << "https://api.example.com/v1?api-key=qk-51a7e3"
+                                   << "qk-51a7e3"
+                                   << "query string";
+        QTest::newRow("?key=") << "https://api.example.com?key=qk-51a7e3"
+                               << "qk-51a7e3"
+                               << "query string";
+        QTest::newRow("other query") << "https://api.example.com/v1?region=eu"
+                                     << "region=eu"
+                                     << "query string";
+        QTest::newRow("fragment") << "https://api.example.com/v1#qk-51a7e3"
+                                  << "qk-51a7e3"
+                                  << "fragment";
     }
     // Refused at the point it is saved, with the reason, and the message never repeats the
     // credentials it refuses (it is shown in a dialog and may be logged).
@@ -116,7 +127,7 @@ private Q_SLOTS:
         QFETCH(QString, reason);
         const QString problem = baseUrlProblem(url);
         QVERIFY2(problem.contains(reason), qPrintable(problem));
-        QVERIFY2(problem.contains("api.example.com"), qPrintable(problem)); // names the endpoint
+        QVERIFY2(problem.contains("api.example.com"), qPrintable(problem));   // names the endpoint
         QVERIFY2(!problem.contains(secret), qPrintable(problem));
 
         QSettings settings(m_dir.filePath("credentials.ini"), QSettings::IniFormat);
@@ -125,7 +136,7 @@ private Q_SLOTS:
         QVERIFY(store.save({{}, QStringLiteral("with credentials"), url}).isEmpty());
         QCOMPARE(store.errorString(), problem);
         QCOMPARE(changed.count(), 0);
-        QCOMPARE(store.endpoints().size(), 1); // only the default
+        QCOMPARE(store.endpoints().size(), 1);   // only the default
         settings.sync();
         QVERIFY(filesContaining(m_dir.path(), secret).isEmpty());
     }
@@ -143,13 +154,19 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("clean") << "https://api.mistral.ai/v1" << "https://api.mistral.ai/v1";
-        QTest::newRow("user:pass") << "https://bob:pw-secret@api.example.com:8443/v1" << "https://api.example.com:8443/v1";
-        QTest::newRow("query") << "https://api.example.com/v1/chat?api-key=pw-secret&x=1" << "https://api.example.com/v1/chat";
-        QTest::newRow("fragment") << "http://127.0.0.1:8080/#pw-secret" << "http://127.0.0.1:8080/";
+        QTest::newRow("clean") << "https://api.mistral.ai/v1"
+                               << "https://api.mistral.ai/v1";
+        QTest::newRow("user:pass") << "https://bob:pw-secret@api.example.com:8443/v1"
+                                   << "https://api.example.com:8443/v1";
+        QTest::newRow("query") << "https://api.example.com/v1/chat?api-key=pw-secret&x=1"
+                               << "https://api.example.com/v1/chat";
+        QTest::newRow("fragment") << "http://127.0.0.1:8080/#pw-secret"
+                                  << "http://127.0.0.1:8080/";
         // Not a URL Qt accepts: still cut by hand.
-        QTest::newRow("broken") << "https://bob:pw-secret@exa mple.com/v1?key=pw-secret" << "https://exa mple.com/v1";
-        QTest::newRow("no scheme") << "bob:pw-secret@host name?key=pw-secret" << "host name";
+        QTest::newRow("broken") << "https://bob:pw-secret@exa mple.com/v1?key=pw-secret"
+                                << "https://exa mple.com/v1";
+        QTest::newRow("no scheme") << "bob:pw-secret@host name?key=pw-secret"
+                                   << "host name";
     }
     void redactedUrls()
     {
@@ -165,7 +182,8 @@ private Q_SLOTS:
         QCOMPARE(withRedactedUrls(QStringLiteral("Error transferring https://h.example/v1/chat?sig=pw-secret - server "
                                                  "replied: Bad Gateway")),
                  QStringLiteral("Error transferring https://h.example/v1/chat - server replied: Bad Gateway"));
-        QCOMPARE(withRedactedUrls(QStringLiteral("from http://u:pw-secret@a.example/x#f to \"HTTPS://b.example?k=pw-secret\".")),
+        QCOMPARE(withRedactedUrls(
+                     QStringLiteral("from http://u:pw-secret@a.example/x#f to \"HTTPS://b.example?k=pw-secret\".")),
                  QStringLiteral("from http://a.example/x to \"https://b.example\"."));
         QCOMPARE(withRedactedUrls(QStringLiteral("Connection refused")), QStringLiteral("Connection refused"));
     }
@@ -200,11 +218,11 @@ private Q_SLOTS:
     {
         const QUrl lan(QStringLiteral("http://192.168.1.20:8080/v1/chat/completions"));
         const QString refusal = insecureKeyProblem(lan, /*hasKey=*/true, /*allow=*/false, QStringLiteral("Home GPU"));
-        QVERIFY2(refusal.contains("Home GPU") && refusal.contains("http://192.168.1.20:8080")
-                     && refusal.contains("unencrypted"),
+        QVERIFY2(refusal.contains("Home GPU") && refusal.contains("http://192.168.1.20:8080") &&
+                     refusal.contains("unencrypted"),
                  qPrintable(refusal));
         QVERIFY(insecureKeyProblem(lan, true, /*allow=*/true, {}).isEmpty());
-        QVERIFY(insecureKeyProblem(lan, /*hasKey=*/false, false, {}).isEmpty()); // local servers without a key
+        QVERIFY(insecureKeyProblem(lan, /*hasKey=*/false, false, {}).isEmpty());   // local servers without a key
         QVERIFY(insecureKeyProblem(QUrl("https://192.168.1.20/v1/models"), true, false, {}).isEmpty());
         QVERIFY(insecureKeyProblem(QUrl("http://127.0.0.1:8080/v1/models"), true, false, {}).isEmpty());
         QVERIFY(insecureKeyProblem(QUrl("http://localhost:8080/v1/models"), true, false, {}).isEmpty());
@@ -219,7 +237,8 @@ private Q_SLOTS:
         QVERIFY(sameOrigin(QStringLiteral("http://h"), QStringLiteral("http://h:80/llm")));
         QVERIFY(!sameOrigin(QStringLiteral("https://api.mistral.ai"), QStringLiteral("http://api.mistral.ai")));
         QVERIFY(!sameOrigin(QStringLiteral("https://api.mistral.ai"), QStringLiteral("https://api.mistral.ai:8443")));
-        QVERIFY(!sameOrigin(QStringLiteral("https://api.mistral.ai"), QStringLiteral("https://api.mistral.ai.evil.example")));
+        QVERIFY(!sameOrigin(QStringLiteral("https://api.mistral.ai"),
+                            QStringLiteral("https://api.mistral.ai.evil.example")));
     }
 
     void allowInsecureHttpIsStoredWithTheEndpoint()
@@ -231,12 +250,13 @@ private Q_SLOTS:
             EndpointStore store(&settings);
             id = store.save({{}, QStringLiteral("LAN"), QStringLiteral("http://192.168.1.20:8080"), true});
             QVERIFY(!id.isEmpty());
-            QVERIFY(!store.endpoint(QStringLiteral("mistral")).allowInsecureHttp); // off by default
+            QVERIFY(!store.endpoint(QStringLiteral("mistral")).allowInsecureHttp);   // off by default
         }
         QSettings settings(path, QSettings::IniFormat);
         EndpointStore reloaded(&settings);
         QVERIFY(reloaded.endpoint(id).allowInsecureHttp);
-        QVERIFY(!reloaded.save({id, QStringLiteral("LAN"), QStringLiteral("http://192.168.1.20:8080"), false}).isEmpty());
+        QVERIFY(
+            !reloaded.save({id, QStringLiteral("LAN"), QStringLiteral("http://192.168.1.20:8080"), false}).isEmpty());
         QVERIFY(!reloaded.endpoint(id).allowInsecureHttp);
     }
 
@@ -267,15 +287,15 @@ private Q_SLOTS:
             const char* url;
             bool forgets;
         } steps[] = {
-            {"https://compute.example.eu/v1", false},       // renamed only (below)
-            {"https://compute.example.eu/other/v1", false}, // another path, same server
-            {"https://compute.example.eu:443", false},      // the default port, written out
-            {"https://compute.example.eu:8443", true},      // port
-            {"http://compute.example.eu:8443", true},       // scheme
-            {"http://evil.example:8443", true},             // host
+            {"https://compute.example.eu/v1", false},         // renamed only (below)
+            {"https://compute.example.eu/other/v1", false},   // another path, same server
+            {"https://compute.example.eu:443", false},        // the default port, written out
+            {"https://compute.example.eu:8443", true},        // port
+            {"http://compute.example.eu:8443", true},         // scheme
+            {"http://evil.example:8443", true},               // host
         };
         for (const auto& step : steps) {
-            if (storedKey(id).isEmpty()) { // put the key back after a step that forgot it
+            if (storedKey(id).isEmpty()) {   // put the key back after a step that forgot it
                 keys.writeKey(id, ApiKey(kSecret));
                 QVERIFY(written.wait(5000));
             }
@@ -321,7 +341,7 @@ private Q_SLOTS:
         QCOMPARE(store.persistence(), KeyStore::Unknown);
         QSignalSpy persistence(&store, &KeyStore::persistenceChanged);
         store.checkAvailability();
-        QVERIFY(persistence.wait(10000)); // D-Bus failures are immediate; 10 s is only a ceiling
+        QVERIFY(persistence.wait(10000));   // D-Bus failures are immediate; 10 s is only a ceiling
         QCOMPARE(store.persistence(), KeyStore::SessionOnly);
         QTest::qWait(20);
         QCOMPARE(persistence.count(), 1);
@@ -385,14 +405,15 @@ private Q_SLOTS:
         QCOMPARE(persistence.count(), 1);
         QSignalSpy written(&store, &KeyStore::keyWritten);
         store.writeKey(QStringLiteral("x"), ApiKey(kSecret));
-        QCOMPARE(written.count(), 0); // asynchronous even in memory
+        QCOMPARE(written.count(), 0);   // asynchronous even in memory
         QVERIFY(written.wait(1000));
     }
 
     void keyInNoFileWeWrote()
     {
         // Everything above wrote to m_dir (settings) or the test-mode standard locations.
-        QVERIFY2(filesContaining(m_dir.path(), kSecret).isEmpty(), qPrintable(filesContaining(m_dir.path(), kSecret).join(", ")));
+        QVERIFY2(filesContaining(m_dir.path(), kSecret).isEmpty(),
+                 qPrintable(filesContaining(m_dir.path(), kSecret).join(", ")));
         for (auto loc : {QStandardPaths::AppConfigLocation, QStandardPaths::AppDataLocation,
                          QStandardPaths::GenericConfigLocation, QStandardPaths::CacheLocation}) {
             const QString dir = QStandardPaths::writableLocation(loc);

@@ -23,10 +23,9 @@ SseEvent dataEvent(const QByteArray& data)
     e.data = data;
     return e;
 }
-} // namespace
+}   // namespace
 
-class TestSseStreamParser : public QObject
-{
+class TestSseStreamParser : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void recordedStreamWhole()
@@ -48,8 +47,10 @@ private Q_SLOTS:
         QTest::addColumn<int>("events");
         const QByteArray lf(kMistralStream);
         // Multi-line events: a CRLF wrongly seen as two line ends would cut them in two.
-        const QByteArray multi = ": comment\nevent: message\ndata: {\"a\":\ndata: \"é🙂\"}\n\ndata: x\ndata:\ndata: y\n\n";
-        for (const auto& [name, stream, events] : {std::tuple{"recorded", lf, kMistralStreamEvents}, std::tuple{"multi-line", multi, 2}}) {
+        const QByteArray multi =
+            ": comment\nevent: message\ndata: {\"a\":\ndata: \"é🙂\"}\n\ndata: x\ndata:\ndata: y\n\n";
+        for (const auto& [name, stream, events] :
+             {std::tuple{"recorded", lf, kMistralStreamEvents}, std::tuple{"multi-line", multi, 2}}) {
             QByteArray crlf = stream;
             crlf.replace("\n", "\r\n");
             QByteArray cr = stream;
@@ -99,20 +100,19 @@ private Q_SLOTS:
 
     void multiLineDataAndFields()
     {
-        const QList<SseEvent> events = feedAll({QByteArray(
-            ": keep-alive comment\n"
-            "event: error\n"
-            "id: 42\n"
-            "data: first\n"
-            "data:second\n"
-            "data:  two spaces\n"
-            "retry: 1000\n"
-            "unknownfield: x\n"
-            "\n"
-            "data\n"
-            "\n"
-            "data: after\n"
-            "\n")});
+        const QList<SseEvent> events = feedAll({QByteArray(": keep-alive comment\n"
+                                                           "event: error\n"
+                                                           "id: 42\n"
+                                                           "data: first\n"
+                                                           "data:second\n"
+                                                           "data:  two spaces\n"
+                                                           "retry: 1000\n"
+                                                           "unknownfield: x\n"
+                                                           "\n"
+                                                           "data\n"
+                                                           "\n"
+                                                           "data: after\n"
+                                                           "\n")});
         QCOMPARE(events.size(), 3);
         QCOMPARE(events[0].event, QByteArray("error"));
         QCOMPARE(events[0].id, QByteArray("42"));
@@ -120,8 +120,8 @@ private Q_SLOTS:
         QCOMPARE(events[0].data, QByteArray("first\nsecond\n two spaces"));
         // A bare "data" line is a data field with an empty value: an event with empty data.
         QCOMPARE(events[1].data, QByteArray());
-        QCOMPARE(events[1].event, QByteArray()); // the event type does not carry over
-        QCOMPARE(events[1].id, QByteArray("42")); // the last event id does
+        QCOMPARE(events[1].event, QByteArray());    // the event type does not carry over
+        QCOMPARE(events[1].id, QByteArray("42"));   // the last event id does
         QCOMPARE(events[2].data, QByteArray("after"));
     }
 
@@ -146,7 +146,7 @@ private Q_SLOTS:
     {
         SseStreamParser parser;
         QCOMPARE(parser.feed("data: complete\n\ndata: cut in the mid").size(), 1);
-        QCOMPARE(parser.feed("dle\n").size(), 0); // still waiting for the blank line
+        QCOMPARE(parser.feed("dle\n").size(), 0);   // still waiting for the blank line
         QCOMPARE(parser.feed("\n").size(), 1);
     }
 

@@ -8,8 +8,8 @@
 struct RangeServer::Connection {
     QPointer<QTcpSocket> socket;
     QByteArray in;
-    QByteArray body;            // what remains to be sent
-    qint64 cutAfter = -1;       // body bytes still allowed before closing; -1 = no cut
+    QByteArray body;        // what remains to be sent
+    qint64 cutAfter = -1;   // body bytes still allowed before closing; -1 = no cut
     QTimer timer;
     bool answered = false;
 };
@@ -34,10 +34,7 @@ RangeServer::RangeServer(const QByteArray& content, QObject* parent)
 
 RangeServer::~RangeServer() = default;
 
-bool RangeServer::listen()
-{
-    return m_server.listen(QHostAddress::LocalHost, 0);
-}
+bool RangeServer::listen() { return m_server.listen(QHostAddress::LocalHost, 0); }
 
 QString RangeServer::url(const char* path) const
 {
@@ -91,8 +88,8 @@ void RangeServer::respond(Connection* c)
         c->body = "not here";
         head = "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n";
     } else if (m.hasMatch() && (answer416 || m.captured(1).toLongLong() >= m_content.size())) {
-        head = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */" +
-               QByteArray::number(m_content.size()) + "\r\n";
+        head = "HTTP/1.1 416 Range Not Satisfiable\r\nContent-Range: bytes */" + QByteArray::number(m_content.size()) +
+               "\r\n";
     } else if (m.hasMatch() && honorRange) {
         from = m.captured(1).toLongLong();
         const qint64 claimed = wrongRangeStart >= 0 ? wrongRangeStart : from;

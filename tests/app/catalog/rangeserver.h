@@ -22,8 +22,7 @@ struct RangeServerRequest {
     QHash<QByteArray, QByteArray> headers;   // names lower-cased
 };
 
-class RangeServer : public QObject
-{
+class RangeServer : public QObject {
     Q_OBJECT
 public:
     explicit RangeServer(const QByteArray& content, QObject* parent = nullptr);
@@ -31,16 +30,16 @@ public:
     bool listen();
     QString url(const char* path) const;   // "http://127.0.0.1:<port><path>"
 
-    bool honorRange = true;         // false: answer 200 with the whole file to a Range request
-    qint64 wrongRangeStart = -1;    // >= 0: answer 206 claiming to start at this byte
-    bool answer416 = false;         // answer every Range request with 416 (else only past the end)
-    qsizetype pieceSize = 0;        // body in pieces of this many bytes; 0 = all at once
+    bool honorRange = true;        // false: answer 200 with the whole file to a Range request
+    qint64 wrongRangeStart = -1;   // >= 0: answer 206 claiming to start at this byte
+    bool answer416 = false;        // answer every Range request with 416 (else only past the end)
+    qsizetype pieceSize = 0;       // body in pieces of this many bytes; 0 = all at once
     int pieceDelayMs = 0;
-    qint64 cutAfterOnce = -1;       // next response: close after this many body bytes
-    QByteArray hubEtag;             // X-Linked-Etag of /hub/model.gguf, sent as is when not empty
-    QByteArray hubSize;             // X-Linked-Size, idem
-    QByteArray hubCommit;           // X-Repo-Commit, idem
-    bool refuseHead = false;        // answer HEAD with 405
+    qint64 cutAfterOnce = -1;   // next response: close after this many body bytes
+    QByteArray hubEtag;         // X-Linked-Etag of /hub/model.gguf, sent as is when not empty
+    QByteArray hubSize;         // X-Linked-Size, idem
+    QByteArray hubCommit;       // X-Repo-Commit, idem
+    bool refuseHead = false;    // answer HEAD with 405
 
     QList<RangeServerRequest> requests(const char* method) const;   // only those with this method
 

@@ -35,20 +35,21 @@ SystemMemory memory(qint64 totalRam, qint64 freeVram = 0)
 QByteArray validCatalog()
 {
     return "{\"models\": [\n"
-           "      {\"id\": \"a\", \"name\": \"A\", \"family\": \"f\", \"parameters\": \"1B\", \"quantization\": \"Q8_0\",\n"
+           "      {\"id\": \"a\", \"name\": \"A\", \"family\": \"f\", \"parameters\": \"1B\", \"quantization\": "
+           "\"Q8_0\",\n"
            "       \"url\": \"https://example.org/x/a.gguf\", \"file\": \"a.gguf\", \"size\": 100, \"sha256\": \"\",\n"
            "       \"neededMemory\": 1000, \"contextLength\": 4096, \"license\": \"MIT\"},\n"
-           "      {\"id\": \"b\", \"name\": \"B\", \"family\": \"f\", \"parameters\": \"1B\", \"quantization\": \"Q8_0\",\n"
+           "      {\"id\": \"b\", \"name\": \"B\", \"family\": \"f\", \"parameters\": \"1B\", \"quantization\": "
+           "\"Q8_0\",\n"
            "       \"url\": \"https://example.org/x/b.gguf\", \"file\": \"b.gguf\", \"size\": 0, \"approxSize\": 200,\n"
            "       \"sha256\": \"b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53\",\n"
            "       \"neededMemory\": 2000, \"contextLength\": 4096, \"license\": \"MIT\"}\n"
            "    ]}";
 }
 
-} // namespace
+}   // namespace
 
-class TestModelCatalog : public QObject
-{
+class TestModelCatalog : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -105,7 +106,8 @@ private Q_SLOTS:
         QTest::newRow("not json") << QByteArray("{\"models\": [") << "bad.json is not valid JSON";
         QTest::newRow("array") << QByteArray("[]") << "bad.json must be a JSON object with a \"models\" list";
         QTest::newRow("empty") << QByteArray("{\"models\": []}") << "bad.json lists no models";
-        QTest::newRow("entry not object") << QByteArray("{\"models\": [3]}") << "bad.json: entry 1 is not a JSON object";
+        QTest::newRow("entry not object")
+            << QByteArray("{\"models\": [3]}") << "bad.json: entry 1 is not a JSON object";
         QTest::newRow("missing url") << with("\"url\": \"https://example.org/x/b.gguf\",", "")
                                      << "bad.json: entry \"b\": field \"url\" is missing";
         QTest::newRow("size string") << with("\"size\": 100", "\"size\": \"100\"")
@@ -228,7 +230,8 @@ private Q_SLOTS:
         QCOMPARE(total, 24684084LL * 1024);
         QCOMPARE(available, 23915848LL * 1024);
         // Before Linux 3.14 there is no MemAvailable: free + buffers + page cache.
-        QVERIFY(parseMeminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 20 kB\nCached: 300 kB\n", &total, &available));
+        QVERIFY(
+            parseMeminfo("MemTotal: 1000 kB\nMemFree: 100 kB\nBuffers: 20 kB\nCached: 300 kB\n", &total, &available));
         QCOMPARE(total, 1000LL * 1024);
         QCOMPARE(available, 420LL * 1024);
         QVERIFY(!parseMeminfo("garbage\n", &total, &available));
@@ -298,7 +301,8 @@ private Q_SLOTS:
         QCOMPARE(value(nemo, ModelCatalog::StateRole).toInt(), int(ModelCatalog::NotDownloaded));
         QCOMPARE(value(nemo, ModelCatalog::SizeTextRole).toString(), QStringLiteral("7 GiB"));
         // 7477208192 + 640 MiB KV + 512 MiB overhead = 8685167744 bytes = 8.09 GiB.
-        QCOMPARE(value(nemo, ModelCatalog::FitTextRole).toString(), QStringLiteral("Needs 8.1 GiB, this machine has 8 GiB"));
+        QCOMPARE(value(nemo, ModelCatalog::FitTextRole).toString(),
+                 QStringLiteral("Needs 8.1 GiB, this machine has 8 GiB"));
         QVERIFY(!value(nemo, ModelCatalog::FitsRole).toBool());
 
         // A leftover .part from an earlier run is removed by Cancel.

@@ -41,10 +41,9 @@ QList<QQuickItem*> buttons(QQuickItem* root, const QString& text)
     return out;
 }
 
-} // namespace
+}   // namespace
 
-class TestModelCatalogPage : public QObject
-{
+class TestModelCatalogPage : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:

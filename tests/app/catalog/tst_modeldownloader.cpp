@@ -59,10 +59,9 @@ void writeFile(const QString& path, const QByteArray& bytes)
     QCOMPARE(f.write(bytes), bytes.size());
 }
 
-} // namespace
+}   // namespace
 
-class TestModelDownloader : public QObject
-{
+class TestModelDownloader : public QObject {
     Q_OBJECT
 
 private:
@@ -201,7 +200,8 @@ private Q_SLOTS:
         r.sha256 = sha256Hex("something else");
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
-        QCOMPARE(d.errorText(), QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
+        QCOMPARE(d.errorText(),
+                 QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
         QVERIFY(!QFile::exists(partPath()));
         QVERIFY(!QFile::exists(finalPath()));
     }
@@ -241,8 +241,9 @@ private Q_SLOTS:
         QCOMPARE(readAll(finalPath()), m_content);
         QCOMPARE(d.expectedSha256(), sha256Hex(m_content));
         QCOMPARE(d.serverCommit(), QStringLiteral("0123456789abcdef0123456789abcdef01234567"));
-        QCOMPARE(d.note(),
-                 QStringLiteral("checked against the SHA-256 the server publishes for this file; the catalog lists none"));
+        QCOMPARE(
+            d.note(),
+            QStringLiteral("checked against the SHA-256 the server publishes for this file; the catalog lists none"));
         QCOMPARE(m_server->requests("HEAD").size(), 1);
         QCOMPARE(m_server->requests("HEAD").at(0).path, QByteArray("/hub/model.gguf"));   // redirect not followed
         QVERIFY(!progress.isEmpty());
@@ -258,7 +259,8 @@ private Q_SLOTS:
         const ModelDownloader::Request r = uncatalogued("/hub/model.gguf");
         d.start(r);
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
-        QCOMPARE(d.errorText(), QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
+        QCOMPARE(d.errorText(),
+                 QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
         QVERIFY(!QFile::exists(partPath()));
         QVERIFY(!QFile::exists(finalPath()));
     }
@@ -520,7 +522,8 @@ private Q_SLOTS:
         d.start(request());
         QFile::setPermissions(models, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
         QCOMPARE(d.state(), State::Failed);
-        QVERIFY2(d.errorText().startsWith(QLatin1String("cannot write in the model folder")), qPrintable(d.errorText()));
+        QVERIFY2(d.errorText().startsWith(QLatin1String("cannot write in the model folder")),
+                 qPrintable(d.errorText()));
     }
 
     void unsafeFileNameWritesNothing()

@@ -38,7 +38,7 @@ bool writeFile(const QString& path, const QByteArray& data)
     return f.open(QIODevice::WriteOnly) && f.write(data) == data.size();
 }
 
-} // namespace
+}   // namespace
 
 class TestAppController : public QObject {
     Q_OBJECT

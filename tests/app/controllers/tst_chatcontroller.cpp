@@ -15,8 +15,7 @@ using namespace causerie::storage;
 
 namespace {
 
-class FakeBackend : public ChatBackend
-{
+class FakeBackend : public ChatBackend {
 public:
     QString startChat(const QList<ChatMessage>& history, const GenerationSettings& settings) override
     {
@@ -61,7 +60,7 @@ public:
     std::function<void()> onStart;
 };
 
-} // namespace
+}   // namespace
 
 class TestChatController : public QObject {
     Q_OBJECT
@@ -171,11 +170,10 @@ void TestChatController::answerIsCommittedBeforeGeneration()
         // Read through a second, plain SQLite connection: what is on disk, not what a
         // transaction holds. (A second ConversationStore would recover the message.)
         sqlite3* db = nullptr;
-        QVERIFY(sqlite3_open_v2(QFile::encodeName(m_store->path()).constData(), &db, SQLITE_OPEN_READONLY,
-                                nullptr) == SQLITE_OK);
-        sqlite3_stmt* st = nullptr;
-        QVERIFY(sqlite3_prepare_v2(db, "SELECT role, status FROM messages ORDER BY id", -1, &st, nullptr) ==
+        QVERIFY(sqlite3_open_v2(QFile::encodeName(m_store->path()).constData(), &db, SQLITE_OPEN_READONLY, nullptr) ==
                 SQLITE_OK);
+        sqlite3_stmt* st = nullptr;
+        QVERIFY(sqlite3_prepare_v2(db, "SELECT role, status FROM messages ORDER BY id", -1, &st, nullptr) == SQLITE_OK);
         QStringList rows;
         while (sqlite3_step(st) == SQLITE_ROW)
             rows << QString::fromUtf8(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) + u'/' +
@@ -332,7 +330,8 @@ void TestChatController::inlineThinkTagsAreSeparated()
     QVERIFY(m_chat->send(QStringLiteral("2+2?")));
     m_backend->say(QStringLiteral("<thi"));
     m_backend->say(QStringLiteral("nk>\nTwo and two"));
-    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ReasoningRole).toString(), QStringLiteral("Two and two"));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ReasoningRole).toString(),
+             QStringLiteral("Two and two"));
     QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ContentRole).toString(), QString());
     m_backend->say(QStringLiteral(" make four.</th"));
     m_backend->say(QStringLiteral("ink>\n\n**4**"));

@@ -10,8 +10,7 @@
 
 using namespace causerie::storage;
 
-class TestConversationOptions : public QObject
-{
+class TestConversationOptions : public QObject {
     Q_OBJECT
 
     QTemporaryDir m_dir;
@@ -134,7 +133,8 @@ private Q_SLOTS:
     {
         // A row edited by hand (or an import from elsewhere) with values no UI would allow.
         NewConversation nc;
-        nc.settings = QJsonObject{{QStringLiteral("temperature"), 55.0}, {QStringLiteral("topK"), -3},
+        nc.settings = QJsonObject{{QStringLiteral("temperature"), 55.0},
+                                  {QStringLiteral("topK"), -3},
                                   {QStringLiteral("minP"), QStringLiteral("lots")}};
         auto id = m_store->createConversation(nc);
         QVERIFY(id);

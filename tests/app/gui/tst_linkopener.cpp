@@ -4,8 +4,7 @@
 
 #include <QTest>
 
-class TestLinkOpener : public QObject
-{
+class TestLinkOpener : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void schemes_data()
@@ -16,8 +15,10 @@ private Q_SLOTS:
         QTest::newRow("https") << "https://example.org/a?b=c" << true << "https://example.org/a?b=c";
         QTest::newRow("http") << "http://example.org" << true << "http://example.org";
         QTest::newRow("upper case scheme") << "HTTPS://example.org/" << true << "https://example.org/";
-        QTest::newRow("mailto") << "mailto:someone@example.org?subject=hi" << true << "mailto:someone@example.org?subject=hi";
-        QTest::newRow("look-alike host shown as punycode") << "https://exаmple.org/" << true << "https://xn--exmple-4nf.org/";
+        QTest::newRow("mailto") << "mailto:someone@example.org?subject=hi" << true
+                                << "mailto:someone@example.org?subject=hi";
+        QTest::newRow("look-alike host shown as punycode")
+            << "https://exаmple.org/" << true << "https://xn--exmple-4nf.org/";
         QTest::newRow("space encoded") << "https://example.org/a b" << true << "https://example.org/a%20b";
         QTest::newRow("file") << "file:///etc/passwd" << false << "file:///etc/passwd";
         QTest::newRow("javascript") << "javascript:alert(1)" << false << "javascript:alert(1)";

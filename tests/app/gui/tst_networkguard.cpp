@@ -14,8 +14,7 @@
 namespace {
 
 // Messages of the guard's logging category while alive.
-class LogCapture
-{
+class LogCapture {
 public:
     LogCapture()
     {
@@ -35,18 +34,17 @@ private:
     QtMessageHandler m_previous;
 };
 
-} // namespace
+}   // namespace
 
-class TestNetworkGuard : public QObject
-{
+class TestNetworkGuard : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void onlyQrcIsAllowed()
     {
         QVERIFY(NetworkGuard::isAllowed(QUrl(QStringLiteral("qrc:/qt/qml/Causerie/Ui/Main.qml"))));
-        for (const char* url : {"http://beacon.invalid/x.png", "https://beacon.invalid/", "ftp://beacon.invalid/f",
-                                "file:///etc/passwd", "data:image/png;base64,AAAA", "image://provider/x",
-                                "beacon.invalid/relative.png", ""})
+        for (const char* url :
+             {"http://beacon.invalid/x.png", "https://beacon.invalid/", "ftp://beacon.invalid/f", "file:///etc/passwd",
+              "data:image/png;base64,AAAA", "image://provider/x", "beacon.invalid/relative.png", ""})
             QVERIFY2(!NetworkGuard::isAllowed(QUrl(QString::fromLatin1(url))), url);
     }
 
@@ -69,7 +67,8 @@ private Q_SLOTS:
         QCOMPARE(recorder.attempts(), 3);
         QCOMPARE(recorder.urls().first(), secret);
         QCOMPARE(log.lines().size(), 1);
-        QVERIFY2(log.lines().first().contains(QLatin1String("https://beacon.invalid/leak")), qPrintable(log.lines().first()));
+        QVERIFY2(log.lines().first().contains(QLatin1String("https://beacon.invalid/leak")),
+                 qPrintable(log.lines().first()));
         QVERIFY(!log.lines().first().contains(QLatin1String("secret")));
         QVERIFY(!log.lines().first().contains(QLatin1String("pw")));
         QVERIFY(!log.lines().first().contains(QLatin1String("user")));
@@ -91,27 +90,33 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("qml");
         QTest::addColumn<QString>("url");
-        QTest::newRow("Image") << "Image { source: 'http://beacon.invalid/image.png' }" << "http://beacon.invalid/image.png";
+        QTest::newRow("Image") << "Image { source: 'http://beacon.invalid/image.png' }"
+                               << "http://beacon.invalid/image.png";
         QTest::newRow("AnimatedImage") << "AnimatedImage { source: 'http://beacon.invalid/a.gif' }"
                                        << "http://beacon.invalid/a.gif";
         QTest::newRow("BorderImage") << "BorderImage { source: 'https://beacon.invalid/b.png' }"
                                      << "https://beacon.invalid/b.png";
-        QTest::newRow("Text StyledText img") << "Text { textFormat: Text.StyledText; text: \"<img src='http://beacon.invalid/s.png'>\" }"
-                                             << "http://beacon.invalid/s.png";
+        QTest::newRow("Text StyledText img")
+            << "Text { textFormat: Text.StyledText; text: \"<img src='http://beacon.invalid/s.png'>\" }"
+            << "http://beacon.invalid/s.png";
         QTest::newRow("Text AutoText img") << "Text { text: \"<img src='http://beacon.invalid/t.png'>\" }"
                                            << "http://beacon.invalid/t.png";
-        QTest::newRow("Text RichText img") << "Text { textFormat: Text.RichText; text: \"<img src='http://beacon.invalid/r.png'>\" }"
-                                           << "http://beacon.invalid/r.png";
-        QTest::newRow("TextEdit Markdown image") << "TextEdit { textFormat: TextEdit.MarkdownText; text: '![x](http://beacon.invalid/m.png)' }"
-                                                 << "http://beacon.invalid/m.png";
-        QTest::newRow("TextEdit RichText img") << "TextEdit { textFormat: TextEdit.RichText; text: \"<img src='http://beacon.invalid/e.png'>\" }"
-                                               << "http://beacon.invalid/e.png";
+        QTest::newRow("Text RichText img")
+            << "Text { textFormat: Text.RichText; text: \"<img src='http://beacon.invalid/r.png'>\" }"
+            << "http://beacon.invalid/r.png";
+        QTest::newRow("TextEdit Markdown image")
+            << "TextEdit { textFormat: TextEdit.MarkdownText; text: '![x](http://beacon.invalid/m.png)' }"
+            << "http://beacon.invalid/m.png";
+        QTest::newRow("TextEdit RichText img")
+            << "TextEdit { textFormat: TextEdit.RichText; text: \"<img src='http://beacon.invalid/e.png'>\" }"
+            << "http://beacon.invalid/e.png";
         QTest::newRow("XMLHttpRequest") << "Item { Component.onCompleted: { const x = new XMLHttpRequest(); "
                                            "x.open('GET', 'http://beacon.invalid/xhr'); x.send() } }"
                                         << "http://beacon.invalid/xhr";
         QTest::newRow("Loader remote component") << "Loader { source: 'http://beacon.invalid/c.qml' }"
                                                  << "http://beacon.invalid/c.qml";
-        QTest::newRow("FontLoader") << "FontLoader { source: 'http://beacon.invalid/f.ttf' }" << "http://beacon.invalid/f.ttf";
+        QTest::newRow("FontLoader") << "FontLoader { source: 'http://beacon.invalid/f.ttf' }"
+                                    << "http://beacon.invalid/f.ttf";
     }
     void everyQmlWayIsCaught()
     {

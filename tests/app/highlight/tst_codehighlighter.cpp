@@ -31,7 +31,11 @@ QStringList formatsOf(const QTextDocument& doc)
     int n = 0;
     for (QTextBlock b = doc.begin(); b.isValid(); b = b.next(), ++n)
         for (const QTextLayout::FormatRange& r : b.layout()->formats())
-            out << QStringLiteral("%1:%2+%3=%4").arg(n).arg(r.start).arg(r.length).arg(r.format.foreground().color().name());
+            out << QStringLiteral("%1:%2+%3=%4")
+                       .arg(n)
+                       .arg(r.start)
+                       .arg(r.length)
+                       .arg(r.format.foreground().color().name());
     return out;
 }
 
@@ -50,18 +54,17 @@ QString displayed(const QString& code)
     return blocks.join(QLatin1Char('\n'));
 }
 
-const QString kCode = QStringLiteral(
-    "#include <vector>\n"
-    "// a comment with a keyword: int\n"
-    "int main(int argc, char** argv) {\n"
-    "    const char* s = \"caf\u00e9 \U0001F600 \\\"quoted\\\"\"; /* block */ int x = 0x1F;\n"
-    "    return argc > 1 ? 42 : 0;\r\n"
-    "}\n");
+const QString kCode =
+    QStringLiteral("#include <vector>\n"
+                   "// a comment with a keyword: int\n"
+                   "int main(int argc, char** argv) {\n"
+                   "    const char* s = \"caf\u00e9 \U0001F600 \\\"quoted\\\"\"; /* block */ int x = 0x1F;\n"
+                   "    return argc > 1 ? 42 : 0;\r\n"
+                   "}\n");
 
-} // namespace
+}   // namespace
 
-class TestCodeHighlighter : public QObject
-{
+class TestCodeHighlighter : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void initTestCase()
@@ -124,7 +127,7 @@ private Q_SLOTS:
         QCOMPARE(formatsOf(*doc), formatsOf(*reference));
         QVERIFY(formatsOf(*doc).size() > 10);   // really coloured: keywords, strings, comments
         QVERIFY(formatsOf(*doc).last().startsWith(QStringLiteral("5:")) == false);   // "}" has no colour
-        QVERIFY(formatsOf(*doc).filter(QStringLiteral("4:")).size() >= 2);   // return, numbers
+        QVERIFY(formatsOf(*doc).filter(QStringLiteral("4:")).size() >= 2);           // return, numbers
     }
 
     void eachLineIsColouredOnceAndTheLineBeingWrittenWaits()
@@ -166,7 +169,8 @@ private Q_SLOTS:
             owner.show(doc.get(), code.left(at + 1000), QStringLiteral("cpp"), false);
         owner.show(doc.get(), code.chopped(1), QStringLiteral("cpp"), true);
         // Only the ordinary line before it was coloured: the long line cost no highlighting.
-        QCOMPARE(CodeLineHighlighter::charactersHighlighted() - before, qint64(QStringLiteral("int before = 1;").size()));
+        QCOMPARE(CodeLineHighlighter::charactersHighlighted() - before,
+                 qint64(QStringLiteral("int before = 1;").size()));
         QCOMPARE(doc->blockCount(), 1 + 200000 / CodeHighlighter::kLongLineChunk + 1);
         QCOMPARE(doc->toPlainText(), displayed(code.chopped(1)));
         QVERIFY(!doc->firstBlock().layout()->formats().isEmpty());
@@ -207,7 +211,8 @@ private Q_SLOTS:
     void hostileCharactersKeepOneDocumentCharacterPerCodeCharacter()
     {
         // CRLF, a lone CR, a paragraph separator and Qt's frame marks would each start a block.
-        const QString code = QStringLiteral("a\r\nb\rc\u2029d\ufdd0e\ufdd1f\n") + QString(4500, QLatin1Char('x')) + QLatin1Char('\n');
+        const QString code =
+            QStringLiteral("a\r\nb\rc\u2029d\ufdd0e\ufdd1f\n") + QString(4500, QLatin1Char('x')) + QLatin1Char('\n');
         CodeHighlighter owner;
         auto doc = newDocument();
         for (qsizetype at = 0; at < code.size(); at += 3)

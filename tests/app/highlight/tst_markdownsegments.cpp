@@ -27,10 +27,9 @@ const QStringList kHostile = {
     QString(MarkdownSplitter::kMinProseChars - 12, QLatin1Char('x')) + QStringLiteral("\n\n- a\n\nB\n\nC\n```\nc\n```"),
 };
 
-} // namespace
+}   // namespace
 
-class TestMarkdownSegments : public QObject
-{
+class TestMarkdownSegments : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void proseAndCode()
@@ -81,7 +80,8 @@ private Q_SLOTS:
         // Loose lists (blank lines between items), continuation paragraphs and indented code
         // would render differently if cut: they stay in one segment, however long.
         const QString big = QStringLiteral("x").repeated(MarkdownSplitter::kMinProseChars);
-        const QString loose = big + QStringLiteral("\n\n1. one\n\n2. two\n\n   more about two\n\n- a\n\n+ b\n\n    indented code");
+        const QString loose =
+            big + QStringLiteral("\n\n1. one\n\n2. two\n\n   more about two\n\n- a\n\n+ b\n\n    indented code");
         const auto s = splitMarkdown(loose);
         QCOMPARE(s.size(), 1);
         QCOMPARE(s[0].markdown, loose);
@@ -183,7 +183,8 @@ private Q_SLOTS:
     void costlyProseIsMarkedPlain()
     {
         const QString links = QStringLiteral("[l](http://h/x) ").repeated(1000);
-        const QString text = QStringLiteral("Intro paragraph.\n\n") + links + QStringLiteral("\n\n```cpp\nint x;\n```\n");
+        const QString text =
+            QStringLiteral("Intro paragraph.\n\n") + links + QStringLiteral("\n\n```cpp\nint x;\n```\n");
         const QList<MarkdownSegment> s = splitMarkdown(text);
         QCOMPARE(s.size(), 2);
         QVERIFY(s.at(0).plain);

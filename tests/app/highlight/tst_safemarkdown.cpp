@@ -13,8 +13,7 @@
 namespace {
 
 // The chat's TextEdit: Markdown in, resources asked of the document (images, style sheets).
-class RecordingDocument : public QTextDocument
-{
+class RecordingDocument : public QTextDocument {
 public:
     QList<QUrl> requested;
 
@@ -66,13 +65,15 @@ QString describe(const QString& in, const Rendering& r)
     for (const QUrl& u : r.requested)
         urls << u.toString();
     return QStringLiteral("input %1\nsafe  %2\nimages %3, backgrounds %4, requested [%5]")
-        .arg(in, safeMarkdown(in)).arg(r.images).arg(r.backgrounds).arg(urls.join(QLatin1Char(' ')));
+        .arg(in, safeMarkdown(in))
+        .arg(r.images)
+        .arg(r.backgrounds)
+        .arg(urls.join(QLatin1Char(' ')));
 }
 
-} // namespace
+}   // namespace
 
-class TestSafeMarkdown : public QObject
-{
+class TestSafeMarkdown : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void imageBecomesALinkShowingItsUrl()
@@ -80,7 +81,8 @@ private Q_SLOTS:
         const QString in = QStringLiteral("See ![chart](http://host/leak?d=secret \"t\") here.");
         QVERIFY(render(in).fetches());   // the importer would load it
         QCOMPARE(safeMarkdown(in),
-                 QStringLiteral("See [image\\: chart — http\\:\\/\\/host\\/leak\\?d\\=secret](http://host/leak?d=secret) here."));
+                 QStringLiteral(
+                     "See [image\\: chart — http\\:\\/\\/host\\/leak\\?d\\=secret](http://host/leak?d=secret) here."));
         const Rendering r = render(safeMarkdown(in));
         QVERIFY2(!r.fetches(), qPrintable(describe(in, r)));
         QCOMPARE(r.anchors.first(), QStringLiteral("http://host/leak?d=secret"));
@@ -90,28 +92,42 @@ private Q_SLOTS:
     void imageForms_data()
     {
         QTest::addColumn<QString>("in");
-        QTest::addColumn<QString>("shown");   // the rendered text
-        QTest::addColumn<QString>("href");    // the link it becomes ("" = none)
+        QTest::addColumn<QString>("shown");     // the rendered text
+        QTest::addColumn<QString>("href");      // the link it becomes ("" = none)
         QTest::addColumn<bool>("rawIsImage");   // whether Qt 6.4 shows the raw text as an image
         // Qt 6.4 inserts an image only from its alt text: without one, nothing is shown at all.
-        QTest::newRow("no alt") << "![](http://h/a.png)" << "image: http://h/a.png" << "http://h/a.png" << false;
-        QTest::newRow("angle destination") << "![a](<http://h/a b.png>)" << "image: a — http://h/a b.png"
+        QTest::newRow("no alt") << "![](http://h/a.png)"
+                                << "image: http://h/a.png"
+                                << "http://h/a.png" << false;
+        QTest::newRow("angle destination") << "![a](<http://h/a b.png>)"
+                                           << "image: a — http://h/a b.png"
                                            << "http://h/a%20b.png" << true;
-        QTest::newRow("nested brackets") << "![a [b] c](http://h/x)" << "image: a [b] c — http://h/x" << "http://h/x"
-                                         << true;
-        QTest::newRow("parentheses") << "![a](http://h/x_(1).png)" << "image: a — http://h/x_(1).png"
+        QTest::newRow("nested brackets") << "![a [b] c](http://h/x)"
+                                         << "image: a [b] c — http://h/x"
+                                         << "http://h/x" << true;
+        QTest::newRow("parentheses") << "![a](http://h/x_(1).png)"
+                                     << "image: a — http://h/x_(1).png"
                                      << "http://h/x_(1).png" << true;
-        QTest::newRow("reference") << "![a][r]\n\n[r]: http://h/r.png" << "image: a — http://h/r.png"
+        QTest::newRow("reference") << "![a][r]\n\n[r]: http://h/r.png"
+                                   << "image: a — http://h/r.png"
                                    << "http://h/r.png" << true;
-        QTest::newRow("collapsed reference") << "![R][]\n\n[r]: http://h/r.png" << "image: R — http://h/r.png"
+        QTest::newRow("collapsed reference") << "![R][]\n\n[r]: http://h/r.png"
+                                             << "image: R — http://h/r.png"
                                              << "http://h/r.png" << true;
-        QTest::newRow("shortcut reference") << "![r]\n\n[R]: <http://h/r.png>" << "image: r — http://h/r.png"
+        QTest::newRow("shortcut reference") << "![r]\n\n[R]: <http://h/r.png>"
+                                            << "image: r — http://h/r.png"
                                             << "http://h/r.png" << true;
-        QTest::newRow("undefined reference") << "![a][nowhere]" << "![a][nowhere]" << "" << false;
-        QTest::newRow("in a list") << "- ![a](http://h/x)" << "image: a — http://h/x" << "http://h/x" << true;
-        QTest::newRow("in a table") << "| a |\n|---|\n| ![x](http://h/t) |" << "a\nimage: x — http://h/t"
+        QTest::newRow("undefined reference") << "![a][nowhere]"
+                                             << "![a][nowhere]"
+                                             << "" << false;
+        QTest::newRow("in a list") << "- ![a](http://h/x)"
+                                   << "image: a — http://h/x"
+                                   << "http://h/x" << true;
+        QTest::newRow("in a table") << "| a |\n|---|\n| ![x](http://h/t) |"
+                                    << "a\nimage: x — http://h/t"
                                     << "http://h/t" << true;
-        QTest::newRow("javascript") << "![x](javascript:alert(1))" << "image: x — javascript:alert(1)"
+        QTest::newRow("javascript") << "![x](javascript:alert(1))"
+                                    << "image: x — javascript:alert(1)"
                                     << "javascript:alert(1)" << true;
     }
     void imageForms()
@@ -138,22 +154,29 @@ private Q_SLOTS:
         QTest::addColumn<QString>("in");
         QTest::addColumn<QString>("shown");
         QTest::addColumn<bool>("rawFetches");
-        QTest::newRow("inline img") << "a <img src=\"http://h/i.png\"/> b" << "a <img src=\"http://h/i.png\"/> b" << true;
-        QTest::newRow("img closed") << "<img src=http://h/c.png></img>" << "<img src=http://h/c.png></img>" << true;
+        QTest::newRow("inline img") << "a <img src=\"http://h/i.png\"/> b"
+                                    << "a <img src=\"http://h/i.png\"/> b" << true;
+        QTest::newRow("img closed") << "<img src=http://h/c.png></img>"
+                                    << "<img src=http://h/c.png></img>" << true;
         QTest::newRow("html block") << "<div>\n<img src=\"http://h/i.png\"/>\n</div>"
                                     << "<div> <img src=\"http://h/i.png\"/> </div>" << true;
-        QTest::newRow("table background") << "<table background=\"http://h/bg.png\"><tr><td>x</td></tr></table>"
-                                          << "<table background=\"http://h/bg.png\"><tr><td>x</td></tr></table>" << true;
-        QTest::newRow("in emphasis") << "*<img src=http://h/e.png/>*" << "<img src=http://h/e.png/>" << true;
-        QTest::newRow("in a heading") << "# T <img src=http://h/h.png/>" << "T <img src=http://h/h.png/>" << true;
-        QTest::newRow("in a quote") << "> <img src=http://h/q.png/>" << "<img src=http://h/q.png/>" << true;
-        QTest::newRow("unclosed img hides the rest") << "a <img src=\"http://h/i.png\"> b" << "a <img src=\"http://h/i.png\"> b"
-                                                     << false;
+        QTest::newRow("table background")
+            << "<table background=\"http://h/bg.png\"><tr><td>x</td></tr></table>"
+            << "<table background=\"http://h/bg.png\"><tr><td>x</td></tr></table>" << true;
+        QTest::newRow("in emphasis") << "*<img src=http://h/e.png/>*"
+                                     << "<img src=http://h/e.png/>" << true;
+        QTest::newRow("in a heading") << "# T <img src=http://h/h.png/>"
+                                      << "T <img src=http://h/h.png/>" << true;
+        QTest::newRow("in a quote") << "> <img src=http://h/q.png/>"
+                                    << "<img src=http://h/q.png/>" << true;
+        QTest::newRow("unclosed img hides the rest") << "a <img src=\"http://h/i.png\"> b"
+                                                     << "a <img src=\"http://h/i.png\"> b" << false;
         QTest::newRow("anchor") << "<a href=\"http://h\"><img src=\"http://h/i.png\"></a>"
                                 << "<a href=\"http://h\"><img src=\"http://h/i.png\"></a>" << false;
         QTest::newRow("style sheet") << "<link rel=\"stylesheet\" href=\"http://h/s.css\"/>x"
                                      << "<link rel=\"stylesheet\" href=\"http://h/s.css\"/>x" << false;
-        QTest::newRow("comment") << "<!-- x --><img src=http://h/c.png>" << "<!-- x --><img src=http://h/c.png>" << false;
+        QTest::newRow("comment") << "<!-- x --><img src=http://h/c.png>"
+                                 << "<!-- x --><img src=http://h/c.png>" << false;
     }
     void htmlIsShownAsText()
     {
@@ -229,14 +252,38 @@ private Q_SLOTS:
     void randomMixesNeverFetch()
     {
         const QStringList pieces = {
-            QStringLiteral("!["), QStringLiteral("]("), QStringLiteral(")"), QStringLiteral("["), QStringLiteral("]"),
-            QStringLiteral("http://h/x.png"), QStringLiteral("<img src=http://h/i.png>"), QStringLiteral("<"),
-            QStringLiteral(">"), QStringLiteral("`"), QStringLiteral("``"), QStringLiteral("\\"), QStringLiteral("|"),
-            QStringLiteral("\n"), QStringLiteral("\n\n"), QStringLiteral("    "), QStringLiteral("- "),
-            QStringLiteral("> "), QStringLiteral("# "), QStringLiteral("[r]: http://h/r.png\n"), QStringLiteral("![r]"),
-            QStringLiteral("<http://a>"), QStringLiteral("&lt;"), QStringLiteral("x"), QStringLiteral(" "),
-            QStringLiteral("\"t\""), QStringLiteral("<div>"), QStringLiteral("|---|\n"), QStringLiteral("1. "),
-            QStringLiteral("<img src=http://h/s.png/>"), QStringLiteral("</div>"), QStringLiteral("![a](http://h/a.png)"),
+            QStringLiteral("!["),
+            QStringLiteral("]("),
+            QStringLiteral(")"),
+            QStringLiteral("["),
+            QStringLiteral("]"),
+            QStringLiteral("http://h/x.png"),
+            QStringLiteral("<img src=http://h/i.png>"),
+            QStringLiteral("<"),
+            QStringLiteral(">"),
+            QStringLiteral("`"),
+            QStringLiteral("``"),
+            QStringLiteral("\\"),
+            QStringLiteral("|"),
+            QStringLiteral("\n"),
+            QStringLiteral("\n\n"),
+            QStringLiteral("    "),
+            QStringLiteral("- "),
+            QStringLiteral("> "),
+            QStringLiteral("# "),
+            QStringLiteral("[r]: http://h/r.png\n"),
+            QStringLiteral("![r]"),
+            QStringLiteral("<http://a>"),
+            QStringLiteral("&lt;"),
+            QStringLiteral("x"),
+            QStringLiteral(" "),
+            QStringLiteral("\"t\""),
+            QStringLiteral("<div>"),
+            QStringLiteral("|---|\n"),
+            QStringLiteral("1. "),
+            QStringLiteral("<img src=http://h/s.png/>"),
+            QStringLiteral("</div>"),
+            QStringLiteral("![a](http://h/a.png)"),
         };
         QRandomGenerator rng(20);
         int rawFetching = 0;
@@ -283,7 +330,8 @@ private Q_SLOTS:
         QString oneParagraph, tenPerParagraph, list, escapes;
         for (int i = 0; i < 1500; ++i) {
             oneParagraph += QStringLiteral("[l%1](http://h/%1) ").arg(i);
-            tenPerParagraph += QStringLiteral("[l%1](http://h/%1) ").arg(i) + (i % 10 == 9 ? QStringLiteral("\n\n") : QString());
+            tenPerParagraph +=
+                QStringLiteral("[l%1](http://h/%1) ").arg(i) + (i % 10 == 9 ? QStringLiteral("\n\n") : QString());
             list += QStringLiteral("- [item %1](https://example.org/%1) and *more*\n").arg(i);
         }
         escapes = QStringLiteral("<a> &amp; ").repeated(200);

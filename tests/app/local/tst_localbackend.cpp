@@ -72,7 +72,7 @@ GenerationSettings greedy(int maxTokens)
     return s;
 }
 
-} // namespace
+}   // namespace
 
 class TestLocalBackend : public QObject {
     Q_OBJECT
@@ -111,7 +111,8 @@ void TestLocalBackend::loadsModelInfo()
     QVERIFY(!info.deviceNote.isEmpty());   // auto on a machine without a usable GPU says why
     // Threads "automatic" (0): every core but one, so the window keeps a core while it streams.
     const int automatic = std::max(1, QThread::idealThreadCount() - 1);
-    QCOMPARE(info.device, automatic == 1 ? QStringLiteral("CPU (1 thread)") : QStringLiteral("CPU (%1 threads)").arg(automatic));
+    QCOMPARE(info.device,
+             automatic == 1 ? QStringLiteral("CPU (1 thread)") : QStringLiteral("CPU (%1 threads)").arg(automatic));
     QCOMPARE(b.displayName(), info.name);
 }
 
@@ -274,7 +275,8 @@ void TestLocalBackend::longConversationLeavesOutTheOldest()
     QVERIFY(loadTiny(b, 128));
     QList<ChatMessage> history = {{QStringLiteral("system"), QStringLiteral("Be brief.")}};
     for (int i = 0; i < 8; ++i) {
-        history.append({QStringLiteral("user"), QStringLiteral("Question number %1 about the weather in Paris").arg(i)});
+        history.append(
+            {QStringLiteral("user"), QStringLiteral("Question number %1 about the weather in Paris").arg(i)});
         history.append({QStringLiteral("assistant"), QStringLiteral("Answer number %1: it is sunny and warm").arg(i)});
     }
     history.append({QStringLiteral("user"), QStringLiteral("And tomorrow?")});
@@ -329,10 +331,12 @@ void TestLocalBackend::longChatTokenizesEachMessageOnce()
         }
         history.append({QStringLiteral("user"), question});
         worker.generate(QString::number(t), history, greedy(1), std::make_shared<std::atomic<bool>>(false));
-        QVERIFY2(failed.isEmpty(), failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<BackendError>().message));
+        QVERIFY2(failed.isEmpty(),
+                 failed.isEmpty() ? "" : qPrintable(failed.first().at(1).value<BackendError>().message));
         QCOMPARE(finished.count(), t + 1);
         leftOut = finished.last().at(1).value<GenerationStats>().leftOutMessages;
-        history.append({QStringLiteral("assistant"), QStringLiteral("Answer %1: no rain, %2 degrees.").arg(t).arg(10 + t % 20)});
+        history.append(
+            {QStringLiteral("assistant"), QStringLiteral("Answer %1: no rain, %2 degrees.").arg(t).arg(10 + t % 20)});
     }
     QCOMPARE(history.size(), 200);
     QCOMPARE(counted.count(), 300);

@@ -20,7 +20,7 @@ using namespace causerie::storage;
 namespace {
 
 // One unbuffered write per line, so everything reported is in the pipe before the next step.
-void report(const QByteArray &line)
+void report(const QByteArray& line)
 {
     const QByteArray out = line + '\n';
     const ssize_t written = ::write(STDOUT_FILENO, out.constData(), size_t(out.size()));
@@ -37,7 +37,7 @@ QString streamText(qint64 id, int length)
     return s.left(length);
 }
 
-int stream(const QString &path, quint32 seed)
+int stream(const QString& path, quint32 seed)
 {
     QRandomGenerator rng(seed);
     auto opened = ConversationStore::open(path);
@@ -45,7 +45,7 @@ int stream(const QString &path, quint32 seed)
         report("error " + opened.errorString().toUtf8());
         return 2;
     }
-    ConversationStore &store = *opened.value();
+    ConversationStore& store = *opened.value();
     auto conversation = store.createConversation({QStringLiteral("crash run"), {}, {}, {}, {}});
     if (!conversation)
         return 3;
@@ -55,20 +55,18 @@ int stream(const QString &path, quint32 seed)
     clock.start();
     qint64 parent = 0;
     for (int turn = 0; clock.elapsed() < 10'000; ++turn) {
-        auto user = store.appendMessage({c, parent, MessageRole::User,
-                                         QStringLiteral("question %1").arg(turn),
-                                         MessageStatus::Done, {}});
+        auto user = store.appendMessage(
+            {c, parent, MessageRole::User, QStringLiteral("question %1").arg(turn), MessageStatus::Done, {}});
         if (!user)
             return 4;
         report("user " + QByteArray::number(user.value()) + ' ' + QByteArray::number(parent));
-        auto bot = store.appendMessage({c, user.value(), MessageRole::Assistant, {},
-                                        MessageStatus::Streaming, {}});
+        auto bot = store.appendMessage({c, user.value(), MessageRole::Assistant, {}, MessageStatus::Streaming, {}});
         if (!bot)
             return 5;
         const qint64 id = bot.value();
         const int target = 100 + int(rng.bounded(400));
-        report("asst " + QByteArray::number(id) + ' ' + QByteArray::number(user.value()) + ' '
-               + QByteArray::number(target));
+        report("asst " + QByteArray::number(id) + ' ' + QByteArray::number(user.value()) + ' ' +
+               QByteArray::number(target));
         int length = 0;
         while (length < target) {
             length = qMin(target, length + 1 + int(rng.bounded(40)));
@@ -77,8 +75,8 @@ int stream(const QString &path, quint32 seed)
             report("flush " + QByteArray::number(id) + ' ' + QByteArray::number(length));
             QThread::usleep(rng.bounded(3000));
         }
-        MessageStats stats{QStringLiteral("tiny"), QStringLiteral("local"), 10, length / 8,
-                              5.0, 100.0, QStringLiteral("stop")};
+        MessageStats stats{QStringLiteral("tiny"), QStringLiteral("local"), 10, length / 8, 5.0, 100.0,
+                           QStringLiteral("stop")};
         if (!store.finishMessage(id, streamText(id, length), stats))
             return 7;
         report("done " + QByteArray::number(id) + ' ' + QByteArray::number(length));
@@ -87,7 +85,7 @@ int stream(const QString &path, quint32 seed)
     return 0;
 }
 
-int guard(const QString &dir)
+int guard(const QString& dir)
 {
     InstanceGuard g(dir);
     const InstanceGuard::Role role = g.acquire();
@@ -100,9 +98,9 @@ int guard(const QString &dir)
     return QCoreApplication::exec();
 }
 
-} // namespace
+}   // namespace
 
-int main(int argc, char **argv)
+int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv);
     const QStringList args = app.arguments();

@@ -14,20 +14,20 @@
 
 namespace QTest {
 template <>
-inline char *toString(const causerie::storage::MessageStatus &status)
+inline char* toString(const causerie::storage::MessageStatus& status)
 {
     return qstrdup(qPrintable(causerie::storage::statusName(status)));
 }
 template <>
-inline char *toString(const causerie::storage::MessageRole &role)
+inline char* toString(const causerie::storage::MessageRole& role)
 {
     return qstrdup(qPrintable(causerie::storage::roleName(role)));
 }
-} // namespace QTest
+}   // namespace QTest
 
 namespace storagetest {
 
-inline QByteArray fileHash(const QString &path)
+inline QByteArray fileHash(const QString& path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
@@ -36,18 +36,17 @@ inline QByteArray fileHash(const QString &path)
 }
 
 // Runs a query on a separate raw connection and returns each row as "col|col|...".
-inline QStringList rawQuery(const QString &path, const char *sql, QString *error = nullptr)
+inline QStringList rawQuery(const QString& path, const char* sql, QString* error = nullptr)
 {
     QStringList rows;
-    sqlite3 *db = nullptr;
-    if (sqlite3_open_v2(QFile::encodeName(path).constData(), &db, SQLITE_OPEN_READWRITE, nullptr)
-        != SQLITE_OK) {
+    sqlite3* db = nullptr;
+    if (sqlite3_open_v2(QFile::encodeName(path).constData(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
         if (error)
             *error = QString::fromUtf8(sqlite3_errmsg(db));
         sqlite3_close(db);
         return rows;
     }
-    sqlite3_stmt *st = nullptr;
+    sqlite3_stmt* st = nullptr;
     if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
         if (error)
             *error = QString::fromUtf8(sqlite3_errmsg(db));
@@ -58,7 +57,7 @@ inline QStringList rawQuery(const QString &path, const char *sql, QString *error
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         QStringList cols;
         for (int i = 0; i < sqlite3_column_count(st); ++i) {
-            const auto *t = reinterpret_cast<const char *>(sqlite3_column_text(st, i));
+            const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, i));
             cols << (t ? QString::fromUtf8(t, sqlite3_column_bytes(st, i)) : QStringLiteral("NULL"));
         }
         rows << cols.join(QLatin1Char('|'));
@@ -70,13 +69,12 @@ inline QStringList rawQuery(const QString &path, const char *sql, QString *error
     return rows;
 }
 
-inline bool rawExec(const QString &path, const char *sql, QString *error = nullptr)
+inline bool rawExec(const QString& path, const char* sql, QString* error = nullptr)
 {
-    sqlite3 *db = nullptr;
-    bool ok = sqlite3_open_v2(QFile::encodeName(path).constData(), &db,
-                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
-        == SQLITE_OK;
-    char *message = nullptr;
+    sqlite3* db = nullptr;
+    bool ok = sqlite3_open_v2(QFile::encodeName(path).constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                              nullptr) == SQLITE_OK;
+    char* message = nullptr;
     if (ok && sqlite3_exec(db, sql, nullptr, nullptr, &message) != SQLITE_OK) {
         ok = false;
         if (error)
@@ -87,4 +85,4 @@ inline bool rawExec(const QString &path, const char *sql, QString *error = nullp
     return ok;
 }
 
-} // namespace storagetest
+}   // namespace storagetest

@@ -16,10 +16,10 @@ class TestConversationStore : public QObject {
 
 private:
     QTemporaryDir m_dir;
-    qint64 m_clock = 1'700'000'000'000; // ms; advanced by hand so ordering is deterministic
+    qint64 m_clock = 1'700'000'000'000;   // ms; advanced by hand so ordering is deterministic
     int m_fileIndex = 0;
 
-    std::unique_ptr<ConversationStore> openStore(QString *pathOut = nullptr)
+    std::unique_ptr<ConversationStore> openStore(QString* pathOut = nullptr)
     {
         const QString path = m_dir.filePath(QStringLiteral("store%1.db").arg(++m_fileIndex));
         if (pathOut)
@@ -32,8 +32,8 @@ private:
         return store ? std::move(store).value() : nullptr;
     }
 
-    qint64 append(ConversationStore &s, qint64 conv, qint64 parent, MessageRole role,
-                  const QString &text, MessageStatus status = MessageStatus::Done)
+    qint64 append(ConversationStore& s, qint64 conv, qint64 parent, MessageRole role, const QString& text,
+                  MessageStatus status = MessageStatus::Done)
     {
         ++m_clock;
         auto id = s.appendMessage({conv, parent, role, text, status, {}});
@@ -42,10 +42,10 @@ private:
         return id ? id.value() : -1;
     }
 
-    static QList<qint64> ids(const QList<Message> &path)
+    static QList<qint64> ids(const QList<Message>& path)
     {
         QList<qint64> out;
-        for (const Message &m : path)
+        for (const Message& m : path)
             out << m.id;
         return out;
     }
@@ -58,14 +58,14 @@ private Q_SLOTS:
         QVERIFY(store);
         QCOMPARE(store->journalMode(), QStringLiteral("wal"));
         QCOMPARE(store->database().queryInt("PRAGMA foreign_keys").value(), 1);
-        QCOMPARE(store->database().queryInt("PRAGMA synchronous").value(), 1); // 1 = NORMAL
+        QCOMPARE(store->database().queryInt("PRAGMA synchronous").value(), 1);   // 1 = NORMAL
         QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), 3);
         // Every table of ours is STRICT.
-        const QStringList strict = storagetest::rawQuery(
-            path, "SELECT name FROM pragma_table_list WHERE strict = 1 AND schema = 'main' "
-                  "ORDER BY name");
+        const QStringList strict =
+            storagetest::rawQuery(path, "SELECT name FROM pragma_table_list WHERE strict = 1 AND schema = 'main' "
+                                        "ORDER BY name");
         QCOMPARE(strict, QStringList({QStringLiteral("conversations"), QStringLiteral("messages")}));
-        QVERIFY(store->backupPath().isEmpty()); // a new file has nothing to back up
+        QVERIFY(store->backupPath().isEmpty());   // a new file has nothing to back up
     }
 
     void conversationsListedPinnedFirstThenByActivity()
@@ -98,9 +98,9 @@ private Q_SLOTS:
         QVERIFY(!store->renameConversation(9999, QStringLiteral("x")).ok());
 
         QJsonObject settings{{QStringLiteral("temperature"), 0.3}, {QStringLiteral("top_p"), 0.9}};
-        QVERIFY(store->setConversationOptions(created[2], QStringLiteral("remote"),
-                                              QStringLiteral("mistral-small"),
-                                              QStringLiteral("Be brief."), settings)
+        QVERIFY(store
+                    ->setConversationOptions(created[2], QStringLiteral("remote"), QStringLiteral("mistral-small"),
+                                             QStringLiteral("Be brief."), settings)
                     .ok());
         auto c = store->conversation(created[2]);
         QCOMPARE(c->backend, QStringLiteral("remote"));
@@ -122,26 +122,24 @@ private Q_SLOTS:
         QVERIFY(store->deleteConversation(b).ok());
         QCOMPARE(changed.size(), 1);
         QCOMPARE(store->conversationCount().value(), 1);
-        QCOMPARE(store->search(QStringLiteral("safe"))->size(), 0); // hidden from search too
+        QCOMPARE(store->search(QStringLiteral("safe"))->size(), 0);   // hidden from search too
         m_clock += 5'000;
         QVERIFY(store->undoDelete(b).ok());
         QCOMPARE(store->conversationCount().value(), 2);
         QCOMPARE(store->activePath(b)->size(), 1);
 
         QVERIFY(store->deleteConversation(b).ok());
-        m_clock += 10'001; // past the 10 s undo window
+        m_clock += 10'001;   // past the 10 s undo window
         const auto undo = store->undoDelete(b);
         QVERIFY(!undo.ok());
         QVERIFY2(undo.errorString().contains(QLatin1String("can no longer be restored")),
                  qPrintable(undo.errorString()));
         QCOMPARE(store->purgeDeleted().value(), 1);
         QCOMPARE(storagetest::rawQuery(path, "SELECT count(*) FROM messages"), QStringList{"0"});
-        QCOMPARE(storagetest::rawQuery(path, "SELECT id FROM conversations"),
-                 QStringList{QString::number(a)});
+        QCOMPARE(storagetest::rawQuery(path, "SELECT id FROM conversations"), QStringList{QString::number(a)});
         // The full-text index followed the cascade.
         QString error;
-        QVERIFY(storagetest::rawExec(
-            path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error));
+        QVERIFY(storagetest::rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error));
         QVERIFY2(error.isEmpty(), qPrintable(error));
     }
 
@@ -183,12 +181,11 @@ private Q_SLOTS:
 
         // A parent from another conversation is refused, with the ids named.
         const qint64 other = store->createConversation().value();
-        auto bad = store->appendMessage({other, a2, MessageRole::User, QStringLiteral("x"),
-                                         MessageStatus::Done, {}});
+        auto bad = store->appendMessage({other, a2, MessageRole::User, QStringLiteral("x"), MessageStatus::Done, {}});
         QVERIFY(!bad.ok());
         QVERIFY2(bad.errorString().contains(QString::number(a2)), qPrintable(bad.errorString()));
-        auto noConversation = store->appendMessage({424242, 0, MessageRole::User,
-                                                    QStringLiteral("x"), MessageStatus::Done, {}});
+        auto noConversation =
+            store->appendMessage({424242, 0, MessageRole::User, QStringLiteral("x"), MessageStatus::Done, {}});
         QVERIFY(!noConversation.ok());
         QVERIFY2(noConversation.errorString().contains(QLatin1String("424242")),
                  qPrintable(noConversation.errorString()));
@@ -207,8 +204,8 @@ private Q_SLOTS:
                  QStringList{"Par|streaming"});
         QVERIFY(store->updateStreamingText(a, QStringLiteral("Paris is")).ok());
 
-        MessageStats stats{QStringLiteral("ministral-8b"), QStringLiteral("local"), 12, 34, 210.5,
-                              41.25, QStringLiteral("stop")};
+        MessageStats stats{QStringLiteral("ministral-8b"), QStringLiteral("local"), 12, 34, 210.5, 41.25,
+                           QStringLiteral("stop")};
         QSignalSpy changed(store.get(), &ConversationStore::messageChanged);
         QVERIFY(store->finishMessage(a, QStringLiteral("Paris is the capital."), stats).ok());
         QCOMPARE(changed.size(), 1);
@@ -228,7 +225,7 @@ private Q_SLOTS:
         m = store->message(b).value();
         QCOMPARE(m.status, MessageStatus::Error);
         QCOMPARE(m.errorText, QStringLiteral("HTTP 429: rate limited"));
-        QCOMPARE(m.content, QStringLiteral("partial")); // the partial answer is kept
+        QCOMPARE(m.content, QStringLiteral("partial"));   // the partial answer is kept
         QVERIFY(!store->setStatus(b, MessageStatus::Streaming).ok());
         QVERIFY(!store->setStatus(777777, MessageStatus::Cancelled).ok());
 
@@ -250,7 +247,7 @@ private Q_SLOTS:
             const qint64 c = store->createConversation().value();
             u = append(*store, c, 0, MessageRole::User, QStringLiteral("Capital of France?"));
             a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
-            QCOMPARE(store->message(a)->reasoning, QString()); // none until the model thinks
+            QCOMPARE(store->message(a)->reasoning, QString());   // none until the model thinks
 
             QSignalSpy changed(store.get(), &ConversationStore::messageChanged);
             QSignalSpy conversations(store.get(), &ConversationStore::conversationsChanged);
@@ -259,26 +256,26 @@ private Q_SLOTS:
             QCOMPARE(storagetest::rawQuery(path, "SELECT reasoning, content, status FROM messages "
                                                  "ORDER BY id DESC LIMIT 1"),
                      QStringList{"The user||streaming"});
-            QVERIFY(store->setReasoning(a, thinking).ok()); // replaces, does not append
+            QVERIFY(store->setReasoning(a, thinking).ok());   // replaces, does not append
             QVERIFY(store->updateStreamingText(a, QStringLiteral("Par")).ok());
-            QCOMPARE(changed.size() + conversations.size() + added.size(), 0); // like streaming text
+            QCOMPARE(changed.size() + conversations.size() + added.size(), 0);   // like streaming text
             QCOMPARE(store->message(a)->reasoning, thinking);
             QCOMPARE(store->message(a)->content, QStringLiteral("Par"));
 
             QVERIFY(store->finishMessage(a, QStringLiteral("Paris."), {}).ok());
-            QCOMPARE(store->message(a)->reasoning, thinking); // finishing keeps it
+            QCOMPARE(store->message(a)->reasoning, thinking);   // finishing keeps it
 
             // Any status: a stopped answer gets its last flush after setStatus too.
             b = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
             QVERIFY(store->setStatus(b, MessageStatus::Cancelled).ok());
             QVERIFY(store->setReasoning(b, QStringLiteral("Hmm")).ok());
-            QVERIFY(store->setReasoning(a, thinking + QStringLiteral(" (final)")).ok()); // done
+            QVERIFY(store->setReasoning(a, thinking + QStringLiteral(" (final)")).ok());   // done
             QVERIFY(store->switchBranch(a).ok());
             const auto path1 = store->activePath(c).value();
             QCOMPARE(path1.size(), 2);
             QCOMPARE(path1[0].reasoning, QString());
             QCOMPARE(path1[1].reasoning, thinking + QStringLiteral(" (final)"));
-            QCOMPARE(path1[1].siblingIndex, 0); // the sibling columns still line up after it
+            QCOMPARE(path1[1].siblingIndex, 0);   // the sibling columns still line up after it
             QCOMPARE(path1[1].siblingCount, 2);
 
             // Search finds what was said, not the model's scratch work.
@@ -289,7 +286,7 @@ private Q_SLOTS:
         // Durable: a new connection reads it back.
         auto reopened = ConversationStore::open(path);
         QVERIFY2(reopened.ok(), qPrintable(reopened.errorString()));
-        auto &store = *reopened.value();
+        auto& store = *reopened.value();
         QCOMPARE(store.message(a)->reasoning, thinking + QStringLiteral(" (final)"));
         QCOMPARE(store.message(b)->reasoning, QStringLiteral("Hmm"));
         QCOMPARE(store.message(b)->status, MessageStatus::Cancelled);
@@ -300,20 +297,22 @@ private Q_SLOTS:
         QVERIFY2(onUser.errorString().contains(QStringLiteral("Message %1 is a user message").arg(u)),
                  qPrintable(onUser.errorString()));
         QCOMPARE(store.message(u)->reasoning, QString());
-        const qint64 sys = store.appendMessage({store.message(u)->conversationId, 0,
-                                                MessageRole::System, QStringLiteral("Be terse."),
-                                                MessageStatus::Done, {}})
+        const qint64 sys = store
+                               .appendMessage({store.message(u)->conversationId,
+                                               0,
+                                               MessageRole::System,
+                                               QStringLiteral("Be terse."),
+                                               MessageStatus::Done,
+                                               {}})
                                .value();
         auto onSystem = store.setReasoning(sys, QStringLiteral("x"));
         QVERIFY(!onSystem.ok());
-        QVERIFY2(onSystem.errorString().contains(QLatin1String("system message")),
-                 qPrintable(onSystem.errorString()));
+        QVERIFY2(onSystem.errorString().contains(QLatin1String("system message")), qPrintable(onSystem.errorString()));
         auto unknown = store.setReasoning(987654, QStringLiteral("x"));
         QVERIFY(!unknown.ok());
         QVERIFY2(unknown.errorString().contains(QLatin1String("no message with id 987654")),
                  qPrintable(unknown.errorString()));
-        QCOMPARE(storagetest::rawQuery(path, "SELECT count(*) FROM messages WHERE reasoning <> ''"),
-                 QStringList{"2"});
+        QCOMPARE(storagetest::rawQuery(path, "SELECT count(*) FROM messages WHERE reasoning <> ''"), QStringList{"2"});
     }
 
     void reopenMarksStreamingInterrupted()
@@ -342,33 +341,31 @@ private Q_SLOTS:
         QVERIFY(store);
         const qint64 c1 = store->createConversation({QStringLiteral("Travel"), {}, {}, {}, {}}).value();
         const qint64 c2 = store->createConversation({QStringLiteral("Cooking"), {}, {}, {}, {}}).value();
-        const qint64 m1 = append(*store, c1, 0, MessageRole::User,
-                                 QStringLiteral("What is the capital of France?"));
+        const qint64 m1 = append(*store, c1, 0, MessageRole::User, QStringLiteral("What is the capital of France?"));
         append(*store, c2, 0, MessageRole::User, QStringLiteral("A recipe for crêpes, please"));
-        const qint64 m3 = append(*store, c2, 0, MessageRole::User,
-                                 QStringLiteral("Is <b>France</b> known for crepes?"));
+        const qint64 m3 =
+            append(*store, c2, 0, MessageRole::User, QStringLiteral("Is <b>France</b> known for crepes?"));
 
         auto hits = store->search(QStringLiteral("france"));
         QVERIFY2(hits.ok(), qPrintable(hits.errorString()));
         QCOMPARE(hits->size(), 2);
-        QCOMPARE(hits->at(0).messageId, m3); // newest first
+        QCOMPARE(hits->at(0).messageId, m3);   // newest first
         QCOMPARE(hits->at(1).messageId, m1);
         QCOMPARE(hits->at(1).conversationId, c1);
         QCOMPARE(hits->at(1).conversationTitle, QStringLiteral("Travel"));
         QCOMPARE(hits->at(1).snippet, QStringLiteral("What is the capital of France?"));
         QCOMPARE(hits->at(1).matches, (QList<QPair<int, int>>{{23, 6}}));
         // Stored markup is escaped; only the match is bold.
-        QCOMPARE(hits->at(0).snippetHtml(),
-                 QStringLiteral("Is &lt;b&gt;<b>France</b>&lt;/b&gt; known for crepes?"));
+        QCOMPARE(hits->at(0).snippetHtml(), QStringLiteral("Is &lt;b&gt;<b>France</b>&lt;/b&gt; known for crepes?"));
 
         // Diacritics folded, last word is a prefix.
         QCOMPARE(store->search(QStringLiteral("crepe"))->size(), 2);
         QCOMPARE(store->search(QStringLiteral("capital fra"))->size(), 1);
-        QCOMPARE(store->search(QStringLiteral("capital fra "))->size(), 0); // "fra" complete word
+        QCOMPARE(store->search(QStringLiteral("capital fra "))->size(), 0);   // "fra" complete word
 
         // What users type is never FTS syntax.
-        for (const char *typed : {"\"france", "AND OR", "*", "NEAR(", "france\"", "-france",
-                                  "content:france", "^france", "(", "\"\"", "", "   ", "NOT"}) {
+        for (const char* typed : {"\"france", "AND OR", "*", "NEAR(", "france\"", "-france", "content:france",
+                                  "^france", "(", "\"\"", "", "   ", "NOT"}) {
             auto r = store->search(QString::fromUtf8(typed));
             QVERIFY2(r.ok(), qPrintable(QStringLiteral("%1: %2").arg(typed, r.errorString())));
         }
@@ -392,18 +389,20 @@ private Q_SLOTS:
     {
         auto store = openStore();
         QVERIFY(store);
-        const qint64 c = store->createConversation({QStringLiteral("Capitals"), QStringLiteral("local"),
-                                                    QStringLiteral("tiny"), {}, {}})
+        const qint64 c = store
+                             ->createConversation(
+                                 {QStringLiteral("Capitals"), QStringLiteral("local"), QStringLiteral("tiny"), {}, {}})
                              .value();
         const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("Capital of France?"));
         const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
         QVERIFY(store->setReasoning(a, QStringLiteral("France's capital:\n\n- Paris")).ok());
-        QVERIFY(store->finishMessage(a, QStringLiteral("**Paris**."),
-                                     {QStringLiteral("tiny"), QStringLiteral("local"), 5, 3, 12.0,
-                                      30.0, QStringLiteral("stop")})
+        QVERIFY(store
+                    ->finishMessage(
+                        a, QStringLiteral("**Paris**."),
+                        {QStringLiteral("tiny"), QStringLiteral("local"), 5, 3, 12.0, 30.0, QStringLiteral("stop")})
                     .ok());
         append(*store, c, u, MessageRole::Assistant, QStringLiteral("Lyon"), MessageStatus::Done);
-        QVERIFY(store->switchBranch(a).ok()); // the export follows the active branch only
+        QVERIFY(store->switchBranch(a).ok());   // the export follows the active branch only
         QCOMPARE(store->exportMarkdown(c).value(),
                  QStringLiteral("# Capitals\n\n_Model: tiny (local)_\n\n"
                                 "## User\n\nCapital of France?\n\n"
@@ -427,23 +426,24 @@ private Q_SLOTS:
     {
         auto store = openStore();
         QVERIFY(store);
-        const qint64 c = store->createConversation(
-                                 {QStringLiteral("Round trip ✓"), QStringLiteral("remote"),
-                                  QStringLiteral("mistral-large"), QStringLiteral("You are terse."),
-                                  QJsonObject{{QStringLiteral("temperature"), 0.7},
-                                              {QStringLiteral("max_tokens"), 512}}})
+        const qint64 c = store
+                             ->createConversation({QStringLiteral("Round trip ✓"), QStringLiteral("remote"),
+                                                   QStringLiteral("mistral-large"), QStringLiteral("You are terse."),
+                                                   QJsonObject{{QStringLiteral("temperature"), 0.7},
+                                                               {QStringLiteral("max_tokens"), 512}}})
                              .value();
         QVERIFY(store->setPinned(c, true).ok());
         const qint64 u = append(*store, c, 0, MessageRole::User,
-                                QStringLiteral("Line 1\nLine 2 \"quoted\" \\ tab\t end ") + QChar(0)
-                                    + QStringLiteral(" after NUL 😀"));
+                                QStringLiteral("Line 1\nLine 2 \"quoted\" \\ tab\t end ") + QChar(0) +
+                                    QStringLiteral(" after NUL 😀"));
         const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
-        const QString thinking = QStringLiteral("Step 1: \"quote\" \\ tab\t\nStep 2: 🤔 ") + QChar(0)
-            + QStringLiteral(" end");
+        const QString thinking =
+            QStringLiteral("Step 1: \"quote\" \\ tab\t\nStep 2: 🤔 ") + QChar(0) + QStringLiteral(" end");
         QVERIFY(store->setReasoning(a, thinking).ok());
-        QVERIFY(store->finishMessage(a, QStringLiteral("answer"),
-                                     {QStringLiteral("mistral-large"), QStringLiteral("remote"), 17,
-                                      2, 123.456789, 0.1 + 0.2, QStringLiteral("length")})
+        QVERIFY(store
+                    ->finishMessage(a, QStringLiteral("answer"),
+                                    {QStringLiteral("mistral-large"), QStringLiteral("remote"), 17, 2, 123.456789,
+                                     0.1 + 0.2, QStringLiteral("length")})
                     .ok());
         const qint64 b = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
         QVERIFY(store->setStatus(b, MessageStatus::Error, QStringLiteral("HTTP 500")).ok());

@@ -23,8 +23,7 @@ private Q_SLOTS:
 
         InstanceGuard second(dir.path());
         QCOMPARE(second.acquire(), InstanceGuard::Role::Secondary);
-        QVERIFY2(second.errorString().contains(QLatin1String("already running")),
-                 qPrintable(second.errorString()));
+        QVERIFY2(second.errorString().contains(QLatin1String("already running")), qPrintable(second.errorString()));
         QVERIFY2(second.errorString().contains(dir.path()), qPrintable(second.errorString()));
         QVERIFY(second.requestRaise());
         QVERIFY(raised.wait(5000));

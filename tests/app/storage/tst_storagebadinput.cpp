@@ -23,7 +23,7 @@ namespace {
 
 // Runs `fn` in a forked child without root's power to ignore permissions (as "nobody"
 // when the tests run as root, as CI does) and returns what it returned.
-QString runUnprivileged(const std::function<QString()> &fn)
+QString runUnprivileged(const std::function<QString()>& fn)
 {
     int fds[2];
     if (pipe(fds) != 0)
@@ -54,7 +54,7 @@ QString runUnprivileged(const std::function<QString()> &fn)
     return QString::fromUtf8(result);
 }
 
-} // namespace
+}   // namespace
 
 class TestStorageBadInput : public QObject {
     Q_OBJECT
@@ -76,19 +76,24 @@ private:
             const qint64 id = store.value()->createConversation({QStringLiteral("c%1").arg(c), {}, {}, {}, {}}).value();
             qint64 parent = 0;
             for (int m = 0; m < perConversation; ++m) {
-                parent = store.value()->appendMessage({id, parent, MessageRole::User,
-                                                       QStringLiteral("message %1 of %2 with some words").arg(m).arg(c)
-                                                           .repeated(8),
-                                                       MessageStatus::Done, {}}).value();
+                parent =
+                    store.value()
+                        ->appendMessage({id,
+                                         parent,
+                                         MessageRole::User,
+                                         QStringLiteral("message %1 of %2 with some words").arg(m).arg(c).repeated(8),
+                                         MessageStatus::Done,
+                                         {}})
+                        .value();
             }
         }
         return path;
     }
 
     // Every call either works or says why; none may crash.
-    static void exerciseEverything(ConversationStore &store)
+    static void exerciseEverything(ConversationStore& store)
     {
-        auto check = [](const QString &what, const QString &error) {
+        auto check = [](const QString& what, const QString& error) {
             if (!error.isEmpty())
                 QVERIFY2(error.size() > 20, qPrintable(what + QStringLiteral(": ") + error));
         };
@@ -103,14 +108,13 @@ private:
         auto id = store.createConversation();
         check(QStringLiteral("create"), id.errorString());
         if (id) {
-            auto m = store.appendMessage({id.value(), 0, MessageRole::Assistant, QStringLiteral("new"),
-                                          MessageStatus::Streaming, {}});
+            auto m = store.appendMessage(
+                {id.value(), 0, MessageRole::Assistant, QStringLiteral("new"), MessageStatus::Streaming, {}});
             check(QStringLiteral("append"), m.errorString());
             if (m) {
                 check(QStringLiteral("update"),
                       store.updateStreamingText(m.value(), QStringLiteral("x")).errorString());
-                check(QStringLiteral("reasoning"),
-                      store.setReasoning(m.value(), QStringLiteral("y")).errorString());
+                check(QStringLiteral("reasoning"), store.setReasoning(m.value(), QStringLiteral("y")).errorString());
             }
         }
         check(QStringLiteral("delete"), store.deleteConversation(1).errorString());
@@ -124,7 +128,7 @@ private Q_SLOTS:
         QVERIFY(f.open(QIODevice::WriteOnly));
         QRandomGenerator rng(1234);
         QByteArray junk(8192, '\0');
-        rng.fillRange(reinterpret_cast<quint32 *>(junk.data()), junk.size() / 4);
+        rng.fillRange(reinterpret_cast<quint32*>(junk.data()), junk.size() / 4);
         f.write(junk);
         f.close();
         const QByteArray hash = fileHash(path);
@@ -141,7 +145,7 @@ private Q_SLOTS:
     {
         const QString path = filledStore(3, 40);
         QVERIFY(!path.isEmpty());
-        QVERIFY(!QFile::exists(path + QStringLiteral("-wal"))); // checkpointed on close
+        QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));   // checkpointed on close
         const qint64 size = QFileInfo(path).size();
         QVERIFY(size > 8192);
         QVERIFY(QFile::resize(path, size / 2));
@@ -151,7 +155,7 @@ private Q_SLOTS:
         QVERIFY2(store.errorString().contains(QLatin1String("is truncated")), qPrintable(store.errorString()));
         QCOMPARE(fileHash(path), hash);
 
-        QVERIFY(QFile::resize(path, 60)); // shorter than the 100-byte header
+        QVERIFY(QFile::resize(path, 60));   // shorter than the 100-byte header
         store = ConversationStore::open(path);
         QVERIFY(!store.ok());
         QVERIFY2(store.errorString().contains(QLatin1String("is not an SQLite database")),
@@ -177,7 +181,7 @@ private Q_SLOTS:
         for (int i = 0; i < 4; ++i) {
             const qint64 at = 4096 + rng.bounded(f.size() - 4096 - 512);
             QByteArray junk(int(rng.bounded(16, 512)), '\0');
-            for (auto &c : junk)
+            for (auto& c : junk)
                 c = char(rng.bounded(256));
             f.seek(at);
             f.write(junk);
@@ -195,9 +199,8 @@ private Q_SLOTS:
     {
         const QString path = filledStore(1, 3);
         QVERIFY(!path.isEmpty());
-        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner
-                                                        | QFile::ReadOther | QFile::WriteOther
-                                                        | QFile::ExeOther));
+        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                        QFile::ReadOther | QFile::WriteOther | QFile::ExeOther));
         QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::ReadOther));
         const QByteArray hash = fileHash(path);
         const QString result = runUnprivileged([&] {
@@ -220,13 +223,12 @@ private Q_SLOTS:
             QVERIFY(store.value()->createConversation({QStringLiteral("kept"), {}, {}, {}, {}}).ok());
         }
         // The file itself is writable by anyone; only its folder is not (no -wal/-shm possible).
-        QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther
-                                                | QFile::WriteOther));
-        QVERIFY(QFile::setPermissions(sub.path(), QFile::ReadOwner | QFile::ExeOwner
-                                                      | QFile::ReadOther | QFile::ExeOther));
-        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::ReadOwner | QFile::WriteOwner
-                                                        | QFile::ExeOwner | QFile::ReadOther
-                                                        | QFile::ExeOther));
+        QVERIFY(
+            QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther | QFile::WriteOther));
+        QVERIFY(
+            QFile::setPermissions(sub.path(), QFile::ReadOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther));
+        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                        QFile::ReadOther | QFile::ExeOther));
         const QByteArray hash = fileHash(path);
         const QString result = runUnprivileged([&] {
             auto store = ConversationStore::open(path);
@@ -237,8 +239,8 @@ private Q_SLOTS:
             return c.ok() ? QStringLiteral("wrote to a read-only folder") : c.errorString();
         });
         qInfo("read-only folder: %s", qPrintable(result));
-        QVERIFY2(result.contains(path) && (result.contains(QLatin1String("read-only"))
-                                           || result.contains(QLatin1String("writable"))),
+        QVERIFY2(result.contains(path) &&
+                     (result.contains(QLatin1String("read-only")) || result.contains(QLatin1String("writable"))),
                  qPrintable(result));
         QCOMPARE(fileHash(path), hash);
         QVERIFY(QFile::setPermissions(sub.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner));
@@ -256,7 +258,7 @@ private Q_SLOTS:
         {
             auto store = ConversationStore::open(path, options);
             QVERIFY2(store.ok(), qPrintable(store.errorString()));
-            ConversationStore &s = *store.value();
+            ConversationStore& s = *store.value();
             const qint64 c = s.createConversation().value();
             streaming = s.appendMessage({c, 0, MessageRole::Assistant, {}, MessageStatus::Streaming, {}}).value();
             QVERIFY(s.updateStreamingText(streaming, QStringLiteral("short answer so far")).ok());
@@ -279,11 +281,10 @@ private Q_SLOTS:
             QCOMPARE(s.message(streaming)->content, QStringLiteral("short answer so far"));
             auto thought = s.setReasoning(streaming, QStringLiteral("z").repeated(200'000));
             QVERIFY(!thought.ok());
-            QVERIFY2(thought.errorString().contains(QLatin1String("is full")),
-                     qPrintable(thought.errorString()));
+            QVERIFY2(thought.errorString().contains(QLatin1String("is full")), qPrintable(thought.errorString()));
             QCOMPARE(s.message(streaming)->reasoning, QStringLiteral("short thought"));
         }
-        auto store = ConversationStore::open(path); // space freed: no limit
+        auto store = ConversationStore::open(path);   // space freed: no limit
         QVERIFY2(store.ok(), qPrintable(store.errorString()));
         for (auto it = saved.cbegin(); it != saved.cend(); ++it)
             QCOMPARE(store.value()->message(it.key())->content, it.value());
@@ -302,29 +303,27 @@ private Q_SLOTS:
         QVERIFY(store.ok());
         const qint64 c = store.value()->createConversation().value();
         // Another program holds the write lock (the instance guard keeps Causerie itself out).
-        sqlite3 *other = nullptr;
+        sqlite3* other = nullptr;
         QCOMPARE(sqlite3_open(QFile::encodeName(path).constData(), &other), SQLITE_OK);
         QCOMPARE(sqlite3_exec(other, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
         QElapsedTimer timer;
         timer.start();
-        auto id = store.value()->appendMessage({c, 0, MessageRole::User, QStringLiteral("x"),
-                                                MessageStatus::Done, {}});
+        auto id = store.value()->appendMessage({c, 0, MessageRole::User, QStringLiteral("x"), MessageStatus::Done, {}});
         const qint64 waited = timer.elapsed();
         QVERIFY(!id.ok());
-        QVERIFY2(id.errorString().contains(QLatin1String("locked by another program")),
-                 qPrintable(id.errorString()));
-        QVERIFY2(waited >= 150, "busy_timeout was not applied"); // 200 ms, minus timer slack
+        QVERIFY2(id.errorString().contains(QLatin1String("locked by another program")), qPrintable(id.errorString()));
+        QVERIFY2(waited >= 150, "busy_timeout was not applied");   // 200 ms, minus timer slack
         sqlite3_exec(other, "ROLLBACK", nullptr, nullptr, nullptr);
         sqlite3_close(other);
-        QVERIFY(store.value()->appendMessage({c, 0, MessageRole::User, QStringLiteral("x"),
-                                              MessageStatus::Done, {}}).ok());
+        QVERIFY(
+            store.value()->appendMessage({c, 0, MessageRole::User, QStringLiteral("x"), MessageStatus::Done, {}}).ok());
     }
 
     void fiveMegabyteMessage()
     {
         auto store = ConversationStore::open(newPath());
         QVERIFY(store.ok());
-        ConversationStore &s = *store.value();
+        ConversationStore& s = *store.value();
         QString big;
         for (int i = 0; big.size() < 5 * 1024 * 1024; ++i)
             big += QStringLiteral("word%1 ").arg(i % 5000);
@@ -348,13 +347,14 @@ private Q_SLOTS:
         auto store = ConversationStore::open(newPath(), options);
         QVERIFY(store.ok());
         const qint64 c = store.value()->createConversation().value();
-        auto id = store.value()->appendMessage({c, 0, MessageRole::User, QString(2 * 1024 * 1024, QLatin1Char('x')),
-                                                MessageStatus::Done, {}});
+        auto id = store.value()->appendMessage(
+            {c, 0, MessageRole::User, QString(2 * 1024 * 1024, QLatin1Char('x')), MessageStatus::Done, {}});
         QVERIFY(!id.ok());
         QVERIFY2(id.errorString().contains(QLatin1String("too large")), qPrintable(id.errorString()));
         QCOMPARE(store.value()->activePath(c)->size(), 0);
-        QVERIFY(store.value()->appendMessage({c, 0, MessageRole::User, QStringLiteral("fits"),
-                                              MessageStatus::Done, {}}).ok());
+        QVERIFY(store.value()
+                    ->appendMessage({c, 0, MessageRole::User, QStringLiteral("fits"), MessageStatus::Done, {}})
+                    .ok());
     }
 
     void nulAndInvalidUtf8()
@@ -362,12 +362,12 @@ private Q_SLOTS:
         const QString path = newPath();
         auto store = ConversationStore::open(path);
         QVERIFY(store.ok());
-        ConversationStore &s = *store.value();
+        ConversationStore& s = *store.value();
         const qint64 c = s.createConversation().value();
         const QString withNul = QStringLiteral("before") + QChar(0) + QStringLiteral("after nulword");
         const qint64 a = s.appendMessage({c, 0, MessageRole::User, withNul, MessageStatus::Done, {}}).value();
         QCOMPARE(s.message(a)->content, withNul);
-        QCOMPARE(s.message(a)->content.size(), 20); // 6 + NUL + 13
+        QCOMPARE(s.message(a)->content.size(), 20);   // 6 + NUL + 13
         QCOMPARE(s.search(QStringLiteral("nulword"))->size(), 1);
 
         // Invalid UTF-8 reaching the app becomes U+FFFD when decoded; a lone surrogate is
@@ -394,20 +394,25 @@ private Q_SLOTS:
     {
         auto store = ConversationStore::open(newPath());
         QVERIFY(store.ok());
-        ConversationStore &s = *store.value();
+        ConversationStore& s = *store.value();
         const qint64 c = s.createConversation().value();
-        QVERIFY(s.appendMessage({c, 0, MessageRole::User, QStringLiteral("foo bar \"quoted\" AND OR"),
-                                 MessageStatus::Done, {}}).ok());
-        const QStringList typed = {QStringLiteral("\"foo"), QStringLiteral("AND OR"), QStringLiteral("*"),
-                                   QStringLiteral("foo*bar"), QStringLiteral("NEAR(foo bar, 2)"),
-                                   QStringLiteral("{content}: foo"), QStringLiteral("foo AND"),
+        QVERIFY(s.appendMessage(
+                     {c, 0, MessageRole::User, QStringLiteral("foo bar \"quoted\" AND OR"), MessageStatus::Done, {}})
+                    .ok());
+        const QStringList typed = {QStringLiteral("\"foo"),
+                                   QStringLiteral("AND OR"),
+                                   QStringLiteral("*"),
+                                   QStringLiteral("foo*bar"),
+                                   QStringLiteral("NEAR(foo bar, 2)"),
+                                   QStringLiteral("{content}: foo"),
+                                   QStringLiteral("foo AND"),
                                    QStringLiteral("(((")};
-        for (const QString &q : typed) {
+        for (const QString& q : typed) {
             auto hits = s.search(q);
             QVERIFY2(hits.ok(), qPrintable(q + QStringLiteral(": ") + hits.errorString()));
         }
         QCOMPARE(s.search(QStringLiteral("\"foo"))->size(), 1);
-        QCOMPARE(s.search(QStringLiteral("AND OR"))->size(), 1); // plain words here
+        QCOMPARE(s.search(QStringLiteral("AND OR"))->size(), 1);   // plain words here
         QCOMPARE(s.search(QStringLiteral("*"))->size(), 0);
         QCOMPARE(s.search(QStringLiteral("\"quoted\""))->size(), 1);
     }
@@ -428,38 +433,36 @@ private Q_SLOTS:
         QTest::addRow("title type") << QByteArray(head).replace(R"("title":"t")", R"("title":5)") + R"("messages":[]})"
                                     << QStringLiteral("\"title\" must be a string");
         QTest::addRow("no messages") << head + R"("messages":{}})" << QStringLiteral("\"messages\" must be an array");
-        QTest::addRow("bad role") << head + R"("messages":[{"id":1,"parent":null,)"
-                                         + QByteArray(msg).replace("user", "wizard") + "}]}"
+        QTest::addRow("bad role") << head + R"("messages":[{"id":1,"parent":null,)" +
+                                         QByteArray(msg).replace("user", "wizard") + "}]}"
                                   << QStringLiteral("messages[0].role");
-        QTest::addRow("bad status") << head + R"("messages":[{"id":1,"parent":null,)"
-                                           + QByteArray(msg).replace("done", "maybe") + "}]}"
+        QTest::addRow("bad status") << head + R"("messages":[{"id":1,"parent":null,)" +
+                                           QByteArray(msg).replace("done", "maybe") + "}]}"
                                     << QStringLiteral("messages[0].status");
-        QTest::addRow("fractional time") << head + R"("messages":[{"id":1,"parent":null,)"
-                                                + QByteArray(msg).replace("\"created_at\":1", "\"created_at\":1.5") + "}]}"
+        QTest::addRow("fractional time") << head + R"("messages":[{"id":1,"parent":null,)" +
+                                                QByteArray(msg).replace("\"created_at\":1", "\"created_at\":1.5") +
+                                                "}]}"
                                          << QStringLiteral("messages[0].created_at must be a whole number");
         QTest::addRow("forward parent") << head + R"("messages":[{"id":1,"parent":2,)" + msg + "}]}"
                                         << QStringLiteral("messages[0].parent 2 is not an earlier message");
         QTest::addRow("self parent") << head + R"("messages":[{"id":1,"parent":1,)" + msg + "}]}"
                                      << QStringLiteral("messages[0].parent 1");
-        QTest::addRow("duplicate id") << head + R"("messages":[{"id":1,"parent":null,)" + msg
-                                             + R"(},{"id":1,"parent":null,)" + msg + "}]}"
+        QTest::addRow("duplicate id") << head + R"("messages":[{"id":1,"parent":null,)" + msg +
+                                             R"(},{"id":1,"parent":null,)" + msg + "}]}"
                                       << QStringLiteral("messages[1].id 1 is used twice");
-        QTest::addRow("reasoning type") << head + R"("messages":[{"id":1,"parent":null,)"
-                                               + QByteArray(msg).replace("user", "assistant")
-                                               + R"(,"reasoning":5}]})"
+        QTest::addRow("reasoning type") << head + R"("messages":[{"id":1,"parent":null,)" +
+                                               QByteArray(msg).replace("user", "assistant") + R"(,"reasoning":5}]})"
                                         << QStringLiteral("messages[0].reasoning must be a string");
-        QTest::addRow("reasoning null") << head + R"("messages":[{"id":1,"parent":null,)"
-                                               + QByteArray(msg).replace("user", "assistant")
-                                               + R"(,"reasoning":null}]})"
+        QTest::addRow("reasoning null") << head + R"("messages":[{"id":1,"parent":null,)" +
+                                               QByteArray(msg).replace("user", "assistant") + R"(,"reasoning":null}]})"
                                         << QStringLiteral("messages[0].reasoning must be a string");
         // The second message is the bad one: the first must not stay imported either.
-        QTest::addRow("reasoning on user") << head + R"("messages":[{"id":1,"parent":null,)" + msg
-                                                  + R"(},{"id":2,"parent":1,)" + msg
-                                                  + R"(,"reasoning":"hm"}]})"
+        QTest::addRow("reasoning on user") << head + R"("messages":[{"id":1,"parent":null,)" + msg +
+                                                  R"(},{"id":2,"parent":1,)" + msg + R"(,"reasoning":"hm"}]})"
                                            << QStringLiteral("messages[1].reasoning is only allowed "
                                                              "on an assistant message (this one is user)");
-        QTest::addRow("dangling leaf") << QByteArray(head).replace(R"("active_leaf":null)", R"("active_leaf":7)")
-                                              + R"("messages":[{"id":1,"parent":null,)" + msg + "}]}"
+        QTest::addRow("dangling leaf") << QByteArray(head).replace(R"("active_leaf":null)", R"("active_leaf":7)") +
+                                              R"("messages":[{"id":1,"parent":null,)" + msg + "}]}"
                                        << QStringLiteral("active_leaf 7");
     }
 

@@ -29,17 +29,17 @@ QString streamText(qint64 id, int length)
 
 struct Reported {
     qint64 conversation = 0;
-    QHash<qint64, qint64> parentOf; // every reported message -> its parent (0 = root)
-    QHash<qint64, int> target;      // assistant -> planned final length
-    QHash<qint64, int> flushed;     // assistant -> last reported committed length
-    QHash<qint64, int> done;        // assistant -> final length, when reported finished
+    QHash<qint64, qint64> parentOf;   // every reported message -> its parent (0 = root)
+    QHash<qint64, int> target;        // assistant -> planned final length
+    QHash<qint64, int> flushed;       // assistant -> last reported committed length
+    QHash<qint64, int> done;          // assistant -> final length, when reported finished
     QSet<qint64> users;
 };
 
-Reported parse(const QByteArray &out)
+Reported parse(const QByteArray& out)
 {
     Reported r;
-    for (const QByteArray &line : out.split('\n')) {
+    for (const QByteArray& line : out.split('\n')) {
         const QList<QByteArray> f = line.split(' ');
         if (f.size() == 2 && f[0] == "conv") {
             r.conversation = f[1].toLongLong();
@@ -58,13 +58,12 @@ Reported parse(const QByteArray &out)
     return r;
 }
 
-const char *kAllMessages =
-    "SELECT id, conversation_id, coalesce(parent_id, 0), role, status, length(content), "
-    "content, model, prompt_tokens, completion_tokens, finish_reason, error_text, created_at, "
-    "updated_at FROM messages ORDER BY id";
-const char *kAllConversations = "SELECT * FROM conversations ORDER BY id";
+const char* kAllMessages = "SELECT id, conversation_id, coalesce(parent_id, 0), role, status, length(content), "
+                           "content, model, prompt_tokens, completion_tokens, finish_reason, error_text, created_at, "
+                           "updated_at FROM messages ORDER BY id";
+const char* kAllConversations = "SELECT * FROM conversations ORDER BY id";
 
-} // namespace
+}   // namespace
 
 class TestStorageCrash : public QObject {
     Q_OBJECT
@@ -79,16 +78,18 @@ private Q_SLOTS:
             auto store = ConversationStore::open(path);
             QVERIFY2(store.ok(), qPrintable(store.errorString()));
             const qint64 c = store.value()->createConversation({QStringLiteral("before"), {}, {}, {}, {}}).value();
-            const qint64 u = store.value()->appendMessage({c, 0, MessageRole::User,
-                                                           QStringLiteral("old question"),
-                                                           MessageStatus::Done, {}}).value();
-            QVERIFY(store.value()->appendMessage({c, u, MessageRole::Assistant,
-                                                  QStringLiteral("old answer"), MessageStatus::Done,
-                                                  {}}).ok());
+            const qint64 u =
+                store.value()
+                    ->appendMessage({c, 0, MessageRole::User, QStringLiteral("old question"), MessageStatus::Done, {}})
+                    .value();
+            QVERIFY(store.value()
+                        ->appendMessage(
+                            {c, u, MessageRole::Assistant, QStringLiteral("old answer"), MessageStatus::Done, {}})
+                        .ok());
         }
         const quint32 seed = qEnvironmentVariableIsSet("CAUSERIE_CRASH_SEED")
-            ? quint32(qEnvironmentVariableIntValue("CAUSERIE_CRASH_SEED"))
-            : QRandomGenerator::global()->generate();
+                                 ? quint32(qEnvironmentVariableIntValue("CAUSERIE_CRASH_SEED"))
+                                 : QRandomGenerator::global()->generate();
         qInfo("seed %u (set CAUSERIE_CRASH_SEED to replay)", seed);
         QRandomGenerator rng(seed);
 
@@ -96,9 +97,8 @@ private Q_SLOTS:
         for (int run = 0; run < 20; ++run) {
             const QStringList messagesBefore = rawQuery(path, kAllMessages);
             const QStringList conversationsBefore = rawQuery(path, kAllConversations);
-            const qint64 maxIdBefore = rawQuery(path, "SELECT coalesce(max(id), 0) FROM messages")
-                                           .value(0)
-                                           .toLongLong();
+            const qint64 maxIdBefore =
+                rawQuery(path, "SELECT coalesce(max(id), 0) FROM messages").value(0).toLongLong();
 
             QProcess child;
             child.setProgram(QStringLiteral(STORAGE_TEST_HELPER));
@@ -108,18 +108,17 @@ private Q_SLOTS:
             // Kill anywhere from start-up (opening the database) to well into streaming.
             const int delayMs = 5 + int(rng.bounded(400));
             QTest::qWait(delayMs);
-            child.kill(); // SIGKILL on Unix
+            child.kill();   // SIGKILL on Unix
             QVERIFY(child.waitForFinished(5000));
             const QByteArray out = child.readAllStandardOutput();
             QVERIFY2(!out.startsWith("error"), out.constData());
-            QCOMPARE(child.exitStatus(), QProcess::CrashExit); // it never exits on its own in 10 s
+            QCOMPARE(child.exitStatus(), QProcess::CrashExit);   // it never exits on its own in 10 s
             const Reported r = parse(out);
 
             // 1. The file is sound before anyone repairs anything.
             QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
             QString error;
-            QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')",
-                             &error),
+            QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error),
                      qPrintable(error));
 
             // 2. Reopening marks at most the one half-written answer interrupted.
@@ -129,8 +128,7 @@ private Q_SLOTS:
                 QVERIFY(store.value()->recoveredMessages() <= 1);
                 killedMidStream += store.value()->recoveredMessages();
             }
-            QCOMPARE(rawQuery(path, "SELECT count(*) FROM messages WHERE status = 'streaming'"),
-                     QStringList{"0"});
+            QCOMPARE(rawQuery(path, "SELECT count(*) FROM messages WHERE status = 'streaming'"), QStringList{"0"});
 
             // 3. Nothing that existed before changed.
             const QStringList messagesAfter = rawQuery(path, kAllMessages);
@@ -145,12 +143,12 @@ private Q_SLOTS:
             //    committed just before the kill, and each holds exactly a committed text.
             int unreported = 0;
             for (qint64 id = maxIdBefore + 1;; ++id) {
-                const QStringList row = rawQuery(
-                    path, QStringLiteral("SELECT conversation_id, coalesce(parent_id, 0), role, "
-                                         "status, content FROM messages WHERE id = %1")
-                              .arg(id)
-                              .toUtf8()
-                              .constData());
+                const QStringList row =
+                    rawQuery(path, QStringLiteral("SELECT conversation_id, coalesce(parent_id, 0), role, "
+                                                  "status, content FROM messages WHERE id = %1")
+                                       .arg(id)
+                                       .toUtf8()
+                                       .constData());
                 if (row.isEmpty())
                     break;
                 const QStringList f = row[0].split(QLatin1Char('|'));
@@ -181,7 +179,7 @@ private Q_SLOTS:
                     QCOMPARE(status, QStringLiteral("done"));
                     QCOMPARE(int(content.size()), r.done.value(id));
                 } else if (status == QLatin1String("done")) {
-                    QCOMPARE(int(content.size()), r.target.value(id)); // finished just before the kill
+                    QCOMPARE(int(content.size()), r.target.value(id));   // finished just before the kill
                 } else {
                     QCOMPARE(status, QStringLiteral("interrupted"));
                 }

@@ -19,7 +19,7 @@ using namespace storagetest;
 namespace {
 
 // Permission bits of `path` (-1: no such file).
-int modeOf(const QString &path)
+int modeOf(const QString& path)
 {
     struct stat st = {};
     if (::stat(QFile::encodeName(path).constData(), &st) != 0)
@@ -27,12 +27,9 @@ int modeOf(const QString &path)
     return int(st.st_mode & 07777);
 }
 
-QString octal(int mode)
-{
-    return QString::number(mode, 8);
-}
+QString octal(int mode) { return QString::number(mode, 8); }
 
-bool writeFile(const QString &path, const QByteArray &data, int mode)
+bool writeFile(const QString& path, const QByteArray& data, int mode)
 {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly) || f.write(data) != data.size())
@@ -42,16 +39,16 @@ bool writeFile(const QString &path, const QByteArray &data, int mode)
 }
 
 // Every file directly in `dir` with its mode, for the failure message.
-QString listing(const QString &dir)
+QString listing(const QString& dir)
 {
     QStringList out;
-    for (const QFileInfo &f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden))
+    for (const QFileInfo& f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden))
         out << f.fileName() + QLatin1Char(' ') + octal(modeOf(f.filePath()));
     return out.join(QStringLiteral(", "));
 }
 
 // Writes enough to make SQLite create the -wal and -shm files.
-void writeSomething(ConversationStore &store)
+void writeSomething(ConversationStore& store)
 {
     const qint64 conv = store.createConversation().value();
     qint64 parent = 0;
@@ -65,7 +62,7 @@ void writeSomething(ConversationStore &store)
     }
 }
 
-} // namespace
+}   // namespace
 
 class TestStorageFiles : public QObject {
     Q_OBJECT
@@ -98,7 +95,7 @@ void TestStorageFiles::newDataIsPrivate()
     QVERIFY2(QFile::exists(db + QStringLiteral("-shm")), qPrintable(listing(dir)));
     const QFileInfoList files = QDir(dir).entryInfoList(QDir::Files | QDir::Hidden);
     QVERIFY(files.size() >= 3);
-    for (const QFileInfo &f : files)
+    for (const QFileInfo& f : files)
         QVERIFY2(modeOf(f.filePath()) == 0600, qPrintable(listing(dir)));
     QCOMPARE(octal(modeOf(dir)), octal(0700));
 }
@@ -116,7 +113,7 @@ void TestStorageFiles::looseFilesAreTightened()
         writeSomething(**store);
     }
     // As an older version, or a looser umask, left them.
-    for (const QString &name : QDir(dir).entryList(QDir::Files))
+    for (const QString& name : QDir(dir).entryList(QDir::Files))
         QVERIFY(::chmod(QFile::encodeName(QDir(dir).filePath(name)).constData(), 0644) == 0);
     QVERIFY(writeFile(QDir(dir).filePath(QStringLiteral("settings.ini")), "[models]\n", 0644));
     QVERIFY(writeFile(db + QStringLiteral(".v2.bak"), "old backup", 0664));
@@ -136,7 +133,7 @@ void TestStorageFiles::looseFilesAreTightened()
     // ...and the app's start tightens the folder and everything directly in it.
     QVERIFY(makePrivateFolder(dir).ok());
     QCOMPARE(octal(modeOf(dir)), octal(0700));
-    for (const QFileInfo &f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden))
+    for (const QFileInfo& f : QDir(dir).entryInfoList(QDir::Files | QDir::Hidden))
         QVERIFY2(modeOf(f.filePath()) == 0600, qPrintable(listing(dir)));
     // An executable bit of the owner stays; only group and other lose theirs.
     QVERIFY(writeFile(QDir(dir).filePath(QStringLiteral("script")), "#!/bin/sh\n", 0755));

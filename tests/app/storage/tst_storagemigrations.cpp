@@ -36,7 +36,7 @@ private:
         return path;
     }
 
-    static const char *messageColumnsV1()
+    static const char* messageColumnsV1()
     {
         return "SELECT id, conversation_id, parent_id, role, content, status, created_at, "
                "updated_at FROM messages ORDER BY id";
@@ -58,7 +58,7 @@ private Q_SLOTS:
         // The fixture must be what step 1 really produced: same schema text.
         const QString fixture = fixturePath();
         QVERIFY(!fixture.isEmpty());
-        const char *schema = "SELECT type, name, sql FROM sqlite_schema ORDER BY name";
+        const char* schema = "SELECT type, name, sql FROM sqlite_schema ORDER BY name";
         QCOMPARE(rawQuery(fixture, schema), rawQuery(path, schema));
         // Version 1 did not know the new statuses.
         QVERIFY(!rawExec(path, "INSERT INTO conversations (id, created_at, updated_at) VALUES (1, 0, 0);"
@@ -72,13 +72,13 @@ private Q_SLOTS:
         QVERIFY(!path.isEmpty());
         const QStringList before = rawQuery(path, messageColumnsV1());
         QCOMPARE(before.size(), 8);
-        const QStringList conversationsBefore = rawQuery(
-            path, "SELECT id, title, created_at, updated_at, pinned, backend, model, "
-                  "system_prompt, settings_json FROM conversations ORDER BY id");
+        const QStringList conversationsBefore =
+            rawQuery(path, "SELECT id, title, created_at, updated_at, pinned, backend, model, "
+                           "system_prompt, settings_json FROM conversations ORDER BY id");
 
         auto opened = ConversationStore::open(path);
         QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
-        auto &store = *opened.value();
+        auto& store = *opened.value();
         QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 3);
 
         // The rebuild was backed up first, as version 1 with all rows.
@@ -93,8 +93,7 @@ private Q_SLOTS:
         QCOMPARE(rawQuery(path, messageColumnsV1()), expected);
         QCOMPARE(store.recoveredMessages(), 1);
         // Version 3: every old message has an empty reasoning.
-        QCOMPARE(rawQuery(path, "SELECT count(*), sum(reasoning = '') FROM messages"),
-                 QStringList{"8|8"});
+        QCOMPARE(rawQuery(path, "SELECT count(*), sum(reasoning = '') FROM messages"), QStringList{"8|8"});
         QCOMPARE(store.message(6)->reasoning, QString());
         QCOMPARE(rawQuery(path, "SELECT id, title, created_at, updated_at, pinned, backend, model, "
                                 "system_prompt, settings_json FROM conversations ORDER BY id"),
@@ -107,7 +106,7 @@ private Q_SLOTS:
         QCOMPARE(hits->at(0).messageId, 4);
         QCOMPARE(hits->at(1).messageId, 2);
         auto path1 = store.activePath(1).value();
-        QCOMPARE(path1.size(), 4); // 1 -> 4 -> 5 -> 6: the newest message is the active leaf
+        QCOMPARE(path1.size(), 4);   // 1 -> 4 -> 5 -> 6: the newest message is the active leaf
         QCOMPARE(path1[1].id, 4);
         QCOMPARE(path1[1].siblingIndex, 1);
         QCOMPARE(path1[1].siblingCount, 2);
@@ -123,8 +122,7 @@ private Q_SLOTS:
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
         QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
         QString error;
-        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')",
-                         &error),
+        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error),
                  qPrintable(error));
 
         // Opening again changes nothing and backs up nothing more.
@@ -166,11 +164,9 @@ private Q_SLOTS:
         // NOT NULL holds (the store writes "" for "none"), and the full-text index ignores it.
         QVERIFY(!rawExec(path, "UPDATE messages SET reasoning = NULL WHERE id = 2"));
         QString error;
-        QVERIFY2(rawExec(path, "UPDATE messages SET reasoning = 'nata nata' WHERE id = 6", &error),
-                 qPrintable(error));
+        QVERIFY2(rawExec(path, "UPDATE messages SET reasoning = 'nata nata' WHERE id = 6", &error), qPrintable(error));
         QCOMPARE(rawQuery(path, "SELECT rowid FROM messages_fts('nata') ORDER BY rowid"), ftsBefore);
-        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')",
-                         &error),
+        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error),
                  qPrintable(error));
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
         QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
@@ -231,12 +227,10 @@ private Q_SLOTS:
         const QStringList before = rawQuery(path, messageColumnsV1());
         auto store = ConversationStore::open(path);
         QVERIFY(!store.ok());
-        QVERIFY2(store.errorString().contains(QLatin1String("broken references")),
-                 qPrintable(store.errorString()));
+        QVERIFY2(store.errorString().contains(QLatin1String("broken references")), qPrintable(store.errorString()));
         QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"1"});
         QCOMPARE(rawQuery(path, messageColumnsV1()), before);
-        QCOMPARE(rawQuery(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages_fts'"),
-                 QStringList{"0"});
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM sqlite_schema WHERE name = 'messages_fts'"), QStringList{"0"});
     }
 };
 

@@ -22,13 +22,12 @@ private:
     std::unique_ptr<ConversationStore> openStore()
     {
         StoreOptions options;
-        options.clock = [this] { return ++m_clock; }; // strictly increasing activity times
-        auto store = ConversationStore::open(m_dir.filePath(QStringLiteral("m%1.db").arg(++m_index)),
-                                             options);
+        options.clock = [this] { return ++m_clock; };   // strictly increasing activity times
+        auto store = ConversationStore::open(m_dir.filePath(QStringLiteral("m%1.db").arg(++m_index)), options);
         return store ? std::move(store).value() : nullptr;
     }
 
-    static QStringList titles(const QAbstractItemModel &model)
+    static QStringList titles(const QAbstractItemModel& model)
     {
         QStringList out;
         for (int r = 0; r < model.rowCount(); ++r)
@@ -36,7 +35,7 @@ private:
         return out;
     }
 
-    static QStringList contents(const QAbstractItemModel &model)
+    static QStringList contents(const QAbstractItemModel& model)
     {
         QStringList out;
         for (int r = 0; r < model.rowCount(); ++r)
@@ -52,7 +51,7 @@ private Q_SLOTS:
         for (int i = 0; i < 7; ++i)
             QVERIFY(store->createConversation({QStringLiteral("c%1").arg(i), {}, {}, {}, {}}).ok());
         ConversationListModel model(store.get(), 3);
-        QCOMPARE(titles(model), QStringList({"c6", "c5", "c4"})); // newest activity first
+        QCOMPARE(titles(model), QStringList({"c6", "c5", "c4"}));   // newest activity first
         QVERIFY(model.canFetchMore({}));
         model.fetchMore({});
         QCOMPARE(model.rowCount(), 6);
@@ -72,8 +71,7 @@ private Q_SLOTS:
         QCOMPARE(reset.size(), 0);
         QCOMPARE(changed.size(), 1);   // only the renamed row: the other delegates are left alone
         QCOMPARE(changed.first().at(0).value<QModelIndex>().row(), 4);
-        QCOMPARE(model.index(4, 0).data(ConversationListModel::TitleRole).toString(),
-                 QStringLiteral("renamed"));
+        QCOMPARE(model.index(4, 0).data(ConversationListModel::TitleRole).toString(), QStringLiteral("renamed"));
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
         QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
         QSignalSpy moved(&model, &QAbstractItemModel::rowsMoved);
@@ -82,8 +80,7 @@ private Q_SLOTS:
         QVERIFY(store->setPinned(model.conversationIdAt(6), true).ok());
         QCOMPARE(titles(model).first(), QStringLiteral("c0"));
         QVERIFY(model.index(0, 0).data(ConversationListModel::PinnedRole).toBool());
-        QVERIFY(store->appendMessage({c2, 0, MessageRole::User, QStringLiteral("hi"),
-                                      MessageStatus::Done, {}}).ok());
+        QVERIFY(store->appendMessage({c2, 0, MessageRole::User, QStringLiteral("hi"), MessageStatus::Done, {}}).ok());
         QCOMPARE(titles(model).mid(0, 2), QStringList({"c0", "renamed"}));
         // Pinning and new activity moved rows: no row was inserted or removed to do it.
         QVERIFY(moved.size() >= 2);
@@ -125,10 +122,9 @@ private Q_SLOTS:
         QCOMPARE(model.rowCount(), 0);
 
         QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
-        const qint64 u = store->appendMessage({c, 0, MessageRole::User, QStringLiteral("Hello?"),
-                                               MessageStatus::Done, {}}).value();
-        const qint64 a = store->appendMessage({c, u, MessageRole::Assistant, {},
-                                               MessageStatus::Streaming, {}}).value();
+        const qint64 u =
+            store->appendMessage({c, 0, MessageRole::User, QStringLiteral("Hello?"), MessageStatus::Done, {}}).value();
+        const qint64 a = store->appendMessage({c, u, MessageRole::Assistant, {}, MessageStatus::Streaming, {}}).value();
         QCOMPARE(inserted.size(), 2);
         QCOMPARE(model.rowCount(), 2);
         QCOMPARE(model.index(1, 0).data(MessageListModel::StatusRole).toString(), QStringLiteral("streaming"));
@@ -139,19 +135,22 @@ private Q_SLOTS:
         QCOMPARE(model.index(1, 0).data(MessageListModel::ContentRole).toString(), QStringLiteral("Hi"));
         QVERIFY(!model.setStreamingText(999, QStringLiteral("nope")));
 
-        QVERIFY(store->finishMessage(a, QStringLiteral("Hi there."),
-                                     {QStringLiteral("tiny"), QStringLiteral("local"), 4, 3, 50.0,
-                                      20.0, QStringLiteral("stop")}).ok());
+        QVERIFY(store
+                    ->finishMessage(
+                        a, QStringLiteral("Hi there."),
+                        {QStringLiteral("tiny"), QStringLiteral("local"), 4, 3, 50.0, 20.0, QStringLiteral("stop")})
+                    .ok());
         const QModelIndex answer = model.index(1, 0);
         QCOMPARE(answer.data(MessageListModel::ContentRole).toString(), QStringLiteral("Hi there."));
         QCOMPARE(answer.data(MessageListModel::StatusRole).toString(), QStringLiteral("done"));
         QCOMPARE(answer.data(MessageListModel::CompletionTokensRole).toLongLong(), 3);
         QCOMPARE(answer.data(MessageListModel::TokensPerSecondRole).toDouble(), 20.0);
-        QVERIFY(!model.index(0, 0).data(MessageListModel::TtftMsRole).isValid()); // user: no stats
+        QVERIFY(!model.index(0, 0).data(MessageListModel::TtftMsRole).isValid());   // user: no stats
 
         // Regenerate: a sibling replaces the answer in the view.
-        const qint64 b = store->appendMessage({c, u, MessageRole::Assistant, QStringLiteral("Hello."),
-                                               MessageStatus::Done, {}}).value();
+        const qint64 b =
+            store->appendMessage({c, u, MessageRole::Assistant, QStringLiteral("Hello."), MessageStatus::Done, {}})
+                .value();
         QCOMPARE(contents(model), QStringList({"Hello?", "Hello."}));
         QCOMPARE(model.index(1, 0).data(MessageListModel::SiblingIndexRole).toInt(), 1);
         QCOMPARE(model.index(1, 0).data(MessageListModel::SiblingCountRole).toInt(), 2);
@@ -159,13 +158,14 @@ private Q_SLOTS:
         QCOMPARE(contents(model), QStringList({"Hello?", "Hi there."}));
         QCOMPARE(model.index(1, 0).data(MessageListModel::IdRole).toLongLong(), a);
 
-        QVERIFY(store->setStatus(b, MessageStatus::Error, QStringLiteral("boom")).ok()); // not shown: no change
+        QVERIFY(store->setStatus(b, MessageStatus::Error, QStringLiteral("boom")).ok());   // not shown: no change
         QCOMPARE(model.index(1, 0).data(MessageListModel::StatusRole).toString(), QStringLiteral("done"));
 
         // Another conversation's messages do not show up here.
         const qint64 other = store->createConversation().value();
-        QVERIFY(store->appendMessage({other, 0, MessageRole::User, QStringLiteral("elsewhere"),
-                                      MessageStatus::Done, {}}).ok());
+        QVERIFY(
+            store->appendMessage({other, 0, MessageRole::User, QStringLiteral("elsewhere"), MessageStatus::Done, {}})
+                .ok());
         QCOMPARE(model.rowCount(), 2);
         model.setConversationId(other);
         QCOMPARE(contents(model), QStringList({"elsewhere"}));
@@ -180,10 +180,9 @@ private Q_SLOTS:
         auto store = openStore();
         QVERIFY(store);
         const qint64 c = store->createConversation().value();
-        const qint64 u = store->appendMessage({c, 0, MessageRole::User, QStringLiteral("2+2?"),
-                                               MessageStatus::Done, {}}).value();
-        const qint64 a = store->appendMessage({c, u, MessageRole::Assistant, {},
-                                               MessageStatus::Streaming, {}}).value();
+        const qint64 u =
+            store->appendMessage({c, 0, MessageRole::User, QStringLiteral("2+2?"), MessageStatus::Done, {}}).value();
+        const qint64 a = store->appendMessage({c, u, MessageRole::Assistant, {}, MessageStatus::Streaming, {}}).value();
         MessageListModel model(store.get());
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setConversationId(c);
@@ -197,10 +196,9 @@ private Q_SLOTS:
         QCOMPARE(changed.first().at(0).value<QModelIndex>().row(), 1);
         QCOMPARE(changed.first().at(1).value<QModelIndex>().row(), 1);
         QCOMPARE(changed.first().at(2).value<QList<int>>(), QList<int>{MessageListModel::ReasoningRole});
-        QCOMPARE(model.index(1, 0).data(MessageListModel::ReasoningRole).toString(),
-                 QStringLiteral("Two plus two"));
+        QCOMPARE(model.index(1, 0).data(MessageListModel::ReasoningRole).toString(), QStringLiteral("Two plus two"));
         QCOMPARE(model.index(1, 0).data(MessageListModel::ContentRole).toString(), QString());
-        QCOMPARE(store->message(a)->reasoning, QString()); // the controller flushes, not the model
+        QCOMPARE(store->message(a)->reasoning, QString());   // the controller flushes, not the model
         QVERIFY(!model.setStreamingReasoning(999, QStringLiteral("nope")));
         QCOMPARE(changed.size(), 1);
 
