@@ -22,6 +22,8 @@ packages=(
   strace
   # The fuzzing configuration (scripts/fuzz.sh): clang 14 with libFuzzer and the ASan/UBSan runtimes.
   clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  # scripts/check-format.sh (run by the test command): the tree's one formatting dialect.
+  clang-format-14
 )
 
 missing=()

@@ -83,6 +83,15 @@ else
   failed=$((failed + 1)); summary+=("fuzz build: BUILD FAILED")
 fi
 
+# One formatting dialect for the tree (.clang-format).
+if scripts/check-format.sh >/tmp/causerie-format.$$ 2>&1; then
+  passed=$((passed + 1)); summary+=("format: $(tail -1 /tmp/causerie-format.$$)")
+else
+  cat /tmp/causerie-format.$$
+  failed=$((failed + 1)); summary+=("format: FAILED: $(tail -1 /tmp/causerie-format.$$)")
+fi
+rm -f /tmp/causerie-format.$$
+
 echo
 printf '%s\n' "${summary[@]}"
 echo "total: $passed passed, $failed failed"
