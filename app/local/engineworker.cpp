@@ -2,6 +2,7 @@
 
 #include "engine/chat_template.h"
 #include "engine/context_fit.h"
+#include "engine/display_text.h"
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/tokenizer.h"
@@ -115,7 +116,11 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     const HParams& hp = loaded->model->hp;
     LocalModelInfo& info = loaded->info;
     info.path = options.path;
-    info.name = hp.name.empty() ? QFileInfo(options.path).completeBaseName() : QString::fromStdString(hp.name);
+    // general.name arrives sanitized from the loader; a file name can be just as hostile.
+    info.name = QString::fromStdString(
+        hp.name.empty()
+            ? sanitize_display_text(QFileInfo(options.path).completeBaseName().toStdString(), kMaxDisplayNameChars)
+            : hp.name);
     info.architecture = QString::fromStdString(hp.architecture);
     info.quantization = QString::fromStdString(model_quantization(*loaded->model));
     info.chatTemplate = QString::fromLatin1(chat_template_name(loaded->tmpl->kind()));

@@ -5,9 +5,11 @@
 #include "engine/chat_template.h"
 #include "engine/model.h"
 #include "engine/session.h"
+#include "engine/test_model.h"
 #include "engine/tokenizer.h"
 
 #include <QElapsedTimer>
+#include <QFile>
 #include <QLoggingCategory>
 #include <QScopeGuard>
 #include <QSignalSpy>
@@ -80,6 +82,7 @@ private Q_SLOTS:
     void initTestCase() { registerLocalTypes(); }
     void loadsModelInfo();
     void loadFailureIsReported();
+    void fileNameShownAsNameIsMadeInert();
     void noModelFails();
     void answerMatchesEngineAndIsCoalesced();
     void cancelKeepsPartialAndFinishes();
@@ -114,6 +117,23 @@ void TestLocalBackend::loadsModelInfo()
     QCOMPARE(info.device,
              automatic == 1 ? QStringLiteral("CPU (1 thread)") : QStringLiteral("CPU (%1 threads)").arg(automatic));
     QCOMPARE(b.displayName(), info.name);
+}
+
+// A model without general.name is named after its file, which is just as hostile: an escape
+// sequence and a bidi override in the file name reach the window inert.
+void TestLocalBackend::fileNameShownAsNameIsMadeInert()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("evil\x1b[2J\u202Eledom.gguf"));
+    QVERIFY(causerie::write_test_model(QFile::encodeName(path).toStdString(), causerie::TestModelSpec{}));   // no name
+    LocalBackend b;
+    QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
+    LocalModelOptions o;
+    o.path = path;
+    b.loadModel(o);
+    QVERIFY(loaded.wait(20000));
+    QCOMPARE(b.modelInfo().name, QStringLiteral("evil\uFFFD[2J\uFFFDledom"));
 }
 
 void TestLocalBackend::loadFailureIsReported()
