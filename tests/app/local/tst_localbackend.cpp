@@ -126,7 +126,16 @@ void TestLocalBackend::fileNameShownAsNameIsMadeInert()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("evil\x1b[2J\u202Eledom.gguf"));
-    QVERIFY(causerie::write_test_model(QFile::encodeName(path).toStdString(), causerie::TestModelSpec{}));   // no name
+    QVERIFY(causerie::write_test_model(QFile::encodeName(path).toStdString(), causerie::TestModelSpec{}));
+    {   // the writer names its models: rename the key so the file has no general.name
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QByteArray bytes = f.readAll();
+        QCOMPARE(bytes.count("general.name"), 1);
+        bytes.replace("general.name", "general.nome");
+        QVERIFY(f.seek(0));
+        QCOMPARE(f.write(bytes), bytes.size());
+    }
     LocalBackend b;
     QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
     LocalModelOptions o;
