@@ -5,6 +5,7 @@
 #include "engine/bpe_tokenizer.h"
 #include "engine/chat_template.h"
 #include "engine/tokenizer.h"
+#include "tests/common/qtest_printers.h"
 
 #include <QElapsedTimer>
 #include <QTest>
@@ -14,19 +15,6 @@
 using namespace causerie;
 
 namespace QTest {
-template <>
-inline char* toString(const std::string& s)
-{
-    return toString(QByteArray::fromStdString(s));
-}
-template <>
-inline char* toString(const std::vector<int32_t>& ids)
-{
-    QByteArray out("{");
-    for (size_t i = 0; i < ids.size(); ++i)
-        out += (i ? "," : "") + QByteArray::number(ids[i]);
-    return qstrdup(out + "}");
-}
 template <>
 inline char* toString(const std::vector<std::string>& v)
 {

@@ -10,6 +10,7 @@
 #include "engine/session.h"
 #include "engine/tokenizer.h"
 #include "tests/common/default_model.h"
+#include "tests/common/qtest_printers.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -22,22 +23,6 @@
 #include <QTest>
 
 using namespace causerie;
-
-namespace QTest {
-template <>
-inline char* toString(const std::string& s)
-{
-    return toString(QByteArray::fromStdString(s));
-}
-template <>
-inline char* toString(const std::vector<int32_t>& ids)
-{
-    QByteArray out("{");
-    for (size_t i = 0; i < ids.size(); ++i)
-        out += (i ? "," : "") + QByteArray::number(ids[i]);
-    return qstrdup(out + "}");
-}
-}   // namespace QTest
 
 namespace {
 
