@@ -3,6 +3,7 @@
 #include "engine/gguf_writer.h"
 #include "engine/model.h"
 #include "engine/test_model.h"
+#include "tests/common/error_needles.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -90,11 +91,8 @@ void replace_u32(GGUFWriter& w, const std::string& key, uint32_t v)
         std::vector<uint8_t> keep_;                                                                                    \
         auto r_ = load(writer, keep_);                                                                                 \
         QVERIFY2(!r_.ok(), "a broken model was accepted");                                                             \
-        const std::string m_ = r_.error().message;                                                                     \
-        for (const char* n_ : {__VA_ARGS__})                                                                           \
-            QVERIFY2(m_.find(n_) != std::string::npos,                                                                 \
-                     qPrintable(QStringLiteral("message \"%1\" lacks \"%2\"")                                          \
-                                    .arg(QString::fromStdString(m_), QString::fromUtf8(n_))));                         \
+        const QString lacked_ = causerie::testing::lackedNeedle(r_.error().message, {__VA_ARGS__});                    \
+        QVERIFY2(lacked_.isEmpty(), qPrintable(lacked_));                                                              \
     } while (0)
 
 class TestModelLoader : public QObject {

@@ -1,0 +1,21 @@
+#pragma once
+// For tests of bad input: an error message must name the culprit and the problem. Shared by the
+// GGUF parser's and the model loader's EXPECT_*_ERROR macros.
+#include <QString>
+
+#include <initializer_list>
+#include <string>
+
+namespace causerie::testing {
+
+// Empty when `message` contains every needle; otherwise says which one it lacks.
+inline QString lackedNeedle(const std::string& message, std::initializer_list<const char*> needles)
+{
+    for (const char* n : needles)
+        if (message.find(n) == std::string::npos)
+            return QStringLiteral("message \"%1\" lacks \"%2\"")
+                .arg(QString::fromStdString(message), QString::fromUtf8(n));
+    return {};
+}
+
+}   // namespace causerie::testing
