@@ -22,6 +22,16 @@ namespace {
 
 const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
 
+// The lines of a golden file in tests/data; none when it cannot be read (the tests then find
+// no reference values and fail).
+QList<QByteArray> golden_lines(const char* name)
+{
+    QFile f(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/") + QLatin1String(name));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return f.readAll().split('\n');
+}
+
 struct Golden {
     std::vector<std::pair<int32_t, float>> top5;
     std::string greedy_text;   // prompt + continuation, as llama.cpp printed it
@@ -31,11 +41,8 @@ struct Golden {
 // "greedy continuation (text): ...").
 Golden read_golden()
 {
-    QFile f(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.golden.txt"));
     Golden g;
-    if (!f.open(QIODevice::ReadOnly))
-        return g;
-    for (const QByteArray& raw : f.readAll().split('\n')) {
+    for (const QByteArray& raw : golden_lines("tiny-mistral-q8_0.golden.txt")) {
         const QString line = QString::fromUtf8(raw);
         if (line.startsWith(QLatin1String("top5 next-token logits:"))) {
             for (const QString& item : line.section(u':', 1).split(u' ', Qt::SkipEmptyParts))
@@ -67,11 +74,8 @@ struct RopeGolden {
 
 RopeGolden read_rope_golden()
 {
-    QFile f(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-llama3-rope.golden.txt"));
     RopeGolden g;
-    if (!f.open(QIODevice::ReadOnly))
-        return g;
-    for (const QByteArray& line : f.readAll().split('\n')) {
+    for (const QByteArray& line : golden_lines("tiny-llama3-rope.golden.txt")) {
         const QList<QByteArray> w = line.split(' ');
         if (w.value(0) == "sha256") {
             g.sha256 = w.value(1);
@@ -89,15 +93,8 @@ RopeGolden read_rope_golden()
 // The spec of the golden file's command line.
 TestModelSpec llama3_rope_spec()
 {
-    TestModelSpec spec;
-    spec.n_embd = 512;
-    spec.n_layer = 2;
-    spec.n_head = 4;
-    spec.n_head_kv = 2;
-    spec.n_ff = 512;
-    spec.n_vocab = 512;
-    spec.n_ctx = 512;
-    spec.seed = 7;
+    TestModelSpec spec{
+        .n_vocab = 512, .n_embd = 512, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512, .n_ctx = 512, .seed = 7};
     spec.rope_freq_factors = llama3_rope_freq_factors(128, spec.rope_freq_base, 8.0f, 1.0f, 4.0f, 64.0f);
     return spec;
 }
