@@ -115,6 +115,27 @@ QString top5_mismatch(const std::vector<float>& logits, const std::vector<std::p
     return want.size() == 5 ? QString() : QStringLiteral("the reference has %1 entries, not 5").arg(want.size());
 }
 
+// A CPU backend of `threads` threads and 64 positions that has evaluated `ids` from position 0,
+// and the logits of the last one; no backend when creating it or evaluating failed.
+struct Evaluated {
+    std::unique_ptr<ComputeBackend> backend;
+    std::vector<float> logits;
+};
+
+Evaluated eval_on_cpu(const Model& model, const std::vector<int32_t>& ids, int threads)
+{
+    BackendOptions opts;
+    opts.n_threads = threads;
+    opts.n_ctx = 64;
+    auto backend = create_cpu_backend(model, opts);
+    if (!backend.ok())
+        return {};
+    Evaluated e{std::move(backend).value(), std::vector<float>(size_t(model.hp.n_vocab))};
+    if (!e.backend->eval(ids, 0, e.logits.data()).ok())
+        return {};
+    return e;
+}
+
 // llama.cpp's figures hold for 1 and 2 threads alike; so must the engine's.
 void addThreadRows()
 {
@@ -160,13 +181,8 @@ void TestForward::tinyModelMatchesLlamaCpp()
     QVERIFY(ids.ok());
     QCOMPARE(*ids, (std::vector<int32_t>{1, 22557, 1526, 28808}));
 
-    BackendOptions opts;
-    opts.n_threads = threads;
-    opts.n_ctx = 64;
-    auto backend = create_cpu_backend(*model, opts);
-    QVERIFY(backend.ok());
-    std::vector<float> logits(size_t(model->hp.n_vocab));
-    QVERIFY((*backend)->eval(*ids, 0, logits.data()).ok());
+    auto [backend, logits] = eval_on_cpu(*model, *ids, threads);
+    QVERIFY(backend);
 
     const QString mismatch = top5_mismatch(logits, golden.top5, 1e-3f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
@@ -316,13 +332,8 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
     QCOMPARE(model->rope_freq_factors[0], 1.0f);    // short wavelengths untouched
     QCOMPARE(model->rope_freq_factors[63], 8.0f);   // long ones scaled by `factor`
 
-    BackendOptions opts;
-    opts.n_threads = threads;
-    opts.n_ctx = 64;
-    auto backend = create_cpu_backend(*model, opts);
-    QVERIFY(backend.ok());
-    std::vector<float> logits(size_t(model->hp.n_vocab));
-    QVERIFY((*backend)->eval(golden.ids, 0, logits.data()).ok());
+    auto [backend, logits] = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(backend);
     // 1e-2, the engine's agreement target with llama.cpp: F32 weights are multiplied in a
     // different summation order than ggml's SIMD dot products.
     const QString mismatch = top5_mismatch(logits, golden.top5, 1e-2f);
@@ -333,7 +344,7 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
         const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
         QCOMPARE(next, want);
         const int32_t one[1] = {next};
-        QVERIFY((*backend)->eval(one, pos++, logits.data()).ok());
+        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
     }
 }
 
