@@ -18,4 +18,14 @@ inline QString lackedNeedle(const std::string& message, std::initializer_list<co
     return {};
 }
 
+// Empty when `r` is an error whose message contains every needle; otherwise what is wrong
+// (`accepted` when it is no error at all).
+template <typename R>
+QString rejectionProblem(const R& r, const char* accepted, std::initializer_list<const char*> needles)
+{
+    if (r.ok())
+        return QString::fromUtf8(accepted);
+    return lackedNeedle(r.error().message, needles);
+}
+
 }   // namespace causerie::testing
