@@ -269,13 +269,8 @@ private Q_SLOTS:
         QSKIP("causerie-cli is not built in this configuration (engine-only build)");
 #else
         QProcess cli;
-        cli.start(QStringLiteral(CAUSERIE_CLI_PATH),
-                  {QStringLiteral("chat"), m_path, QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"),
-                   QString::number(kMaxTokens), QStringLiteral("--ctx"), QString::number(kCtx),
-                   QStringLiteral("--device"), QStringLiteral("cpu")});
-        QVERIFY2(cli.waitForStarted(), qPrintable(cli.errorString()));
-        cli.write(QByteArray(kQuestion) + '\n');
-        cli.closeWriteChannel();   // end of input: the CLI answers once and exits
+        QVERIFY2(testing::askDefaultModelCli(cli, QStringLiteral(CAUSERIE_CLI_PATH), m_path),
+                 qPrintable(cli.errorString()));
         QVERIFY2(cli.waitForFinished(600000), "causerie-cli chat did not exit within 10 minutes");
         const QByteArray err = cli.readAllStandardError();
         QCOMPARE(cli.exitStatus(), QProcess::NormalExit);
