@@ -2,6 +2,7 @@
 // For tests of bad input: an error message must name the culprit and the problem. Shared by the
 // GGUF parser's and the model loader's EXPECT_*_ERROR macros.
 #include <QString>
+#include <QTest>
 
 #include <initializer_list>
 #include <string>
@@ -29,3 +30,11 @@ QString rejectionProblem(const R& r, const char* accepted, std::initializer_list
 }
 
 }   // namespace causerie::testing
+
+// The input must be rejected (`result` an error) and the message must contain every needle (the
+// key/tensor and the problem).
+#define CAUSERIE_EXPECT_REJECTED(result, accepted, ...)                                                                \
+    do {                                                                                                               \
+        const QString problem_ = causerie::testing::rejectionProblem(result, accepted, {__VA_ARGS__});                 \
+        QVERIFY2(problem_.isEmpty(), qPrintable(problem_));                                                            \
+    } while (0)

@@ -84,12 +84,7 @@ std::vector<uint8_t> u64_le(uint64_t v)
 }   // namespace
 
 // The file must be rejected and the message must contain every needle (the key/tensor and the problem).
-#define EXPECT_GGUF_ERROR(bytes, ...)                                                                                  \
-    do {                                                                                                               \
-        const QString problem_ =                                                                                       \
-            causerie::testing::rejectionProblem(parse(bytes), "a broken file was accepted", {__VA_ARGS__});            \
-        QVERIFY2(problem_.isEmpty(), qPrintable(problem_));                                                            \
-    } while (0)
+#define EXPECT_GGUF_ERROR(bytes, ...) CAUSERIE_EXPECT_REJECTED(parse(bytes), "a broken file was accepted", __VA_ARGS__)
 
 class TestGguf : public QObject {
     Q_OBJECT
