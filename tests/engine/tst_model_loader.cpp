@@ -4,6 +4,7 @@
 #include "engine/model.h"
 #include "engine/test_model.h"
 #include "tests/common/error_needles.h"
+#include "tests/common/fixed_random.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -604,11 +605,7 @@ private Q_SLOTS:
         // Damage anywhere (header, metadata values, tensor infos) must end in an error or in a
         // model whose every weight lies inside the buffer; the sanitizer build checks the reads.
         const std::vector<uint8_t> original = tiny_model().build();
-        uint64_t state = 7;
-        auto next = [&state] {
-            state = state * 6364136223846793005ull + 1442695040888963407ull;
-            return state >> 33;
-        };
+        testing::FixedRandom next(7);
         int refused = 0;
         for (int iter = 0; iter < 1500; ++iter) {
             auto buf = std::make_unique<uint8_t[]>(original.size());
