@@ -19,6 +19,20 @@ namespace {
 constexpr std::string_view kSpaceSymbol = "\xE2\x96\x81";   // U+2581, how pieces write ' '
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";   // U+FFFD
 
+// Well-formed UTF-8 (the Unicode standard's table 3-7): for each range of lead bytes, the
+// character's length and the allowed range of its second byte; later bytes are 80..BF.
+struct Utf8Lead {
+    unsigned char first, last;
+    int length;
+    unsigned char lo, hi;
+};
+constexpr Utf8Lead kUtf8Leads[] = {
+    {0xC2, 0xDF, 2, 0x80, 0xBF}, {0xE0, 0xE0, 3, 0xA0, 0xBF},   // E0: no overlongs
+    {0xE1, 0xEC, 3, 0x80, 0xBF}, {0xED, 0xED, 3, 0x80, 0x9F},   // ED: no surrogates
+    {0xEE, 0xEF, 3, 0x80, 0xBF}, {0xF0, 0xF0, 4, 0x90, 0xBF},   // F0: no overlongs
+    {0xF1, 0xF3, 4, 0x80, 0xBF}, {0xF4, 0xF4, 4, 0x80, 0x8F},   // F4: up to U+10FFFF
+};
+
 // The UTF-8 character at the start of s: its length when valid and complete, 0 when it can
 // never become valid (sentencepiece then consumes 1 byte as U+FFFD), -1 when it is a valid
 // prefix cut short by the end of s. Strict: no overlongs, surrogates or code points above
@@ -26,40 +40,33 @@ constexpr std::string_view kReplacement = "\xEF\xBF\xBD";   // U+FFFD
 int utf8_char(std::string_view s)
 {
     const auto b0 = static_cast<unsigned char>(s[0]);
-    int need = 0;
-    unsigned char lo = 0x80, hi = 0xBF;   // allowed range of the second byte
     if (b0 < 0x80)
         return 1;
-    if (b0 >= 0xC2 && b0 <= 0xDF)
-        need = 2;
-    else if (b0 == 0xE0) {
-        need = 3;
-        lo = 0xA0;
-    } else if (b0 == 0xED) {
-        need = 3;
-        hi = 0x9F;
-    } else if (b0 >= 0xE1 && b0 <= 0xEF)
-        need = 3;
-    else if (b0 == 0xF0) {
-        need = 4;
-        lo = 0x90;
-    } else if (b0 == 0xF4) {
-        need = 4;
-        hi = 0x8F;
-    } else if (b0 >= 0xF1 && b0 <= 0xF3)
-        need = 4;
-    else
+    const Utf8Lead* lead = nullptr;
+    for (const Utf8Lead& l : kUtf8Leads)
+        if (b0 >= l.first && b0 <= l.last)
+            lead = &l;
+    if (!lead)
         return 0;
-    for (int k = 1; k < need; ++k) {
+    for (int k = 1; k < lead->length; ++k) {
         if (static_cast<size_t>(k) >= s.size())
             return -1;
         const auto b = static_cast<unsigned char>(s[static_cast<size_t>(k)]);
-        const unsigned char min = k == 1 ? lo : 0x80;
-        const unsigned char max = k == 1 ? hi : 0xBF;
+        const unsigned char min = k == 1 ? lead->lo : 0x80;
+        const unsigned char max = k == 1 ? lead->hi : 0xBF;
         if (b < min || b > max)
             return 0;
     }
-    return need;
+    return lead->length;
+}
+
+// A special token id (BOS, EOS, ...) from the metadata: -1 (none) or an id of the vocabulary of n.
+Status check_special_id(int32_t id, const char* key, size_t n)
+{
+    if (id < -1 || (id >= 0 && static_cast<size_t>(id) >= n))
+        return make_error(std::string(key) + " is " + std::to_string(id) + ", outside the vocabulary of " +
+                          std::to_string(n) + " tokens");
+    return Ok{};
 }
 
 int hex_digit(char c)
@@ -254,17 +261,11 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
     if (!vocab.token_types.empty() && vocab.token_types.size() != n)
         return make_error("tokenizer.ggml.token_type has " + std::to_string(vocab.token_types.size()) +
                           " entries but tokenizer.ggml.tokens has " + std::to_string(n));
-    const auto check_id = [n](int32_t id, const char* key) -> Status {
-        if (id < -1 || (id >= 0 && static_cast<size_t>(id) >= n))
-            return make_error(std::string(key) + " is " + std::to_string(id) + ", outside the vocabulary of " +
-                              std::to_string(n) + " tokens");
-        return Ok{};
-    };
     for (auto [id, key] : {std::pair{vocab.bos_id, "tokenizer.ggml.bos_token_id"},
                            std::pair{vocab.eos_id, "tokenizer.ggml.eos_token_id"},
                            std::pair{vocab.unk_id, "tokenizer.ggml.unknown_token_id"},
                            std::pair{vocab.pad_id, "tokenizer.ggml.padding_token_id"}}) {
-        if (Status st = check_id(id, key); !st)
+        if (Status st = check_special_id(id, key, n); !st)
             return st.error();
     }
 
@@ -373,15 +374,9 @@ Result<Tokenizer> Tokenizer::from_bpe_vocab(const VocabData& vocab, std::string_
     if (!bpe)
         return bpe.error();
     const size_t n = vocab.tokens.size();
-    const auto check_id = [n](int32_t id, const char* key) -> Status {
-        if (id < -1 || (id >= 0 && static_cast<size_t>(id) >= n))
-            return make_error(std::string(key) + " is " + std::to_string(id) + ", outside the vocabulary of " +
-                              std::to_string(n) + " tokens");
-        return Ok{};
-    };
     for (auto [id, key] : {std::pair{vocab.bos_id, "tokenizer.ggml.bos_token_id"},
                            std::pair{vocab.eos_id, "tokenizer.ggml.eos_token_id"}}) {
-        if (Status st = check_id(id, key); !st)
+        if (Status st = check_special_id(id, key, n); !st)
             return st.error();
     }
     auto impl = std::make_unique<Impl>();

@@ -45,56 +45,53 @@ public:
         const QJsonValue v = m_o.value(QLatin1String(name));
         return !v.isUndefined() && !v.isNull();
     }
-    std::optional<double> number(const char* name, double lo, double hi)
+    // The field's value when it is present, no field before it was wrong and isKind(value);
+    // otherwise nullopt, with the error when the value is of another kind.
+    template <typename IsKind>
+    std::optional<QJsonValue> value(const char* name, const char* kind, IsKind isKind)
     {
         if (!present(name) || error)
             return std::nullopt;
         const QJsonValue v = m_o.value(QLatin1String(name));
-        if (!v.isDouble()) {
-            error = wrongType(QLatin1String(name), "a number", v);
+        if (!isKind(v)) {
+            error = wrongType(QLatin1String(name), kind, v);
             return std::nullopt;
         }
-        const double d = v.toDouble();
-        if (!(d >= lo && d <= hi)) {
-            error = invalidParam(QLatin1String(name), QStringLiteral("'%1' must be between %2 and %3, not %4")
-                                                          .arg(QLatin1String(name))
-                                                          .arg(lo)
-                                                          .arg(hi)
-                                                          .arg(d));
+        return v;
+    }
+    // Whether lo <= d <= hi; otherwise the error says so.
+    template <typename T>
+    bool inRange(const char* name, double d, T lo, T hi)
+    {
+        if (d >= double(lo) && d <= double(hi))
+            return true;
+        error = invalidParam(
+            QLatin1String(name),
+            QStringLiteral("'%1' must be between %2 and %3, not %4").arg(QLatin1String(name)).arg(lo).arg(hi).arg(d));
+        return false;
+    }
+    std::optional<double> number(const char* name, double lo, double hi)
+    {
+        const auto v = value(name, "a number", [](const QJsonValue& x) { return x.isDouble(); });
+        if (!v || !inRange(name, v->toDouble(), lo, hi))
             return std::nullopt;
-        }
-        return d;
+        return v->toDouble();
     }
     std::optional<long long> integer(const char* name, long long lo, long long hi)
     {
-        if (!present(name) || error)
+        const auto v = value(name, "an integer", [](const QJsonValue& x) {
+            return x.isDouble() && x.toDouble() == std::floor(x.toDouble());
+        });
+        if (!v || !inRange(name, v->toDouble(), lo, hi))
             return std::nullopt;
-        const QJsonValue v = m_o.value(QLatin1String(name));
-        const double d = v.toDouble();
-        if (!v.isDouble() || d != std::floor(d)) {
-            error = wrongType(QLatin1String(name), "an integer", v);
-            return std::nullopt;
-        }
-        if (d < double(lo) || d > double(hi)) {
-            error = invalidParam(QLatin1String(name), QStringLiteral("'%1' must be between %2 and %3, not %4")
-                                                          .arg(QLatin1String(name))
-                                                          .arg(lo)
-                                                          .arg(hi)
-                                                          .arg(d));
-            return std::nullopt;
-        }
-        return (long long)d;
+        return (long long)v->toDouble();
     }
     std::optional<bool> boolean(const char* name)
     {
-        if (!present(name) || error)
+        const auto v = value(name, "a boolean", [](const QJsonValue& x) { return x.isBool(); });
+        if (!v)
             return std::nullopt;
-        const QJsonValue v = m_o.value(QLatin1String(name));
-        if (!v.isBool()) {
-            error = wrongType(QLatin1String(name), "a boolean", v);
-            return std::nullopt;
-        }
-        return v.toBool();
+        return v->toBool();
     }
 
 private:

@@ -320,26 +320,31 @@ StoreStatus Database::exec(const char* sql)
     return Done{};
 }
 
-StoreResult<qint64> Database::queryInt(const char* sql)
+namespace {
+
+// The first row's first column of a prepared statement, read by `column`; `none` when there is
+// no row.
+template <typename T, typename Column>
+StoreResult<T> firstValue(StoreResult<Statement> st, T none, Column column)
 {
-    auto st = prepare(sql);
     if (!st)
         return st.error();
     auto row = st->step();
     if (!row)
         return row.error();
-    return row.value() ? st->int64(0) : qint64(0);
+    return row.value() ? column(*st) : none;
+}
+
+}   // namespace
+
+StoreResult<qint64> Database::queryInt(const char* sql)
+{
+    return firstValue(prepare(sql), qint64(0), [](const Statement& st) { return st.int64(0); });
 }
 
 StoreResult<QString> Database::queryText(const char* sql)
 {
-    auto st = prepare(sql);
-    if (!st)
-        return st.error();
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    return row.value() ? st->text(0) : QString();
+    return firstValue(prepare(sql), QString(), [](const Statement& st) { return st.text(0); });
 }
 
 qint64 Database::lastInsertRowId() const { return sqlite3_last_insert_rowid(m_db); }

@@ -1,5 +1,7 @@
 // causerie-cli as scripts and checks use it: the JSON fields of tokenize/eval/info, and every
 // error as "error: ..." on stderr with exit status 1 (never a signal, never a hang).
+#include "../common/files.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -132,10 +134,7 @@ void TestCli::infoShowsHostileNameInert()
     bytes.replace(at, name.size(), hostile);
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("hostile.gguf"));
-    QFile out(path);
-    QVERIFY(out.open(QIODevice::WriteOnly));
-    out.write(bytes);
-    out.close();
+    QVERIFY(causerie::testing::writeFile(path, bytes));
 
     const QString inert = QStringLiteral("\uFFFD[2J \uFFFDevil-model-name!");
     Run r = run({QStringLiteral("info"), path});

@@ -59,13 +59,8 @@ private Q_SLOTS:
         QVERIFY2(appAnswer.contains(QLatin1String("Paris")), qPrintable(appAnswer));
 
         QProcess cli;
-        cli.start(QStringLiteral(CAUSERIE_CLI),
-                  {QStringLiteral("chat"), model, QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"),
-                   QString::number(kMaxTokens), QStringLiteral("--ctx"), QString::number(kCtx),
-                   QStringLiteral("--device"), QStringLiteral("cpu")});
-        QVERIFY2(cli.waitForStarted(), qPrintable(cli.errorString()));
-        cli.write(QByteArray(kQuestion) + '\n');
-        cli.closeWriteChannel();
+        QVERIFY2(causerie::testing::askDefaultModelCli(cli, QStringLiteral(CAUSERIE_CLI), model),
+                 qPrintable(cli.errorString()));
         QVERIFY2(cli.waitForFinished(600000), "causerie-cli chat did not exit within 10 minutes");
         QVERIFY2(cli.exitCode() == 0, cli.readAllStandardError().constData());
         QCOMPARE(QString::fromUtf8(cli.readAllStandardOutput()), appAnswer + QLatin1Char('\n'));

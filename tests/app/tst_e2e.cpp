@@ -5,6 +5,7 @@
 
 #include "conversationlistmodel.h"
 #include "messagelistmodel.h"
+#include "tests/common/quick_items.h"
 
 #include <QAbstractItemModel>
 #include <QFile>
@@ -42,14 +43,10 @@ bool windowShows(QQuickWindow* window, const QString& content) { return itemShow
 
 QQuickItem* delegateShowing(QQuickItem* item, const QString& content)
 {
-    if (item->property("author").toString() == QLatin1String("assistant") &&
-        item->property("content").toString() == content)
-        return item;
-    const auto children = item->childItems();
-    for (QQuickItem* c : children)
-        if (QQuickItem* found = delegateShowing(c, content))
-            return found;
-    return nullptr;
+    return causerie::testing::findItemWhere(item, [&](QQuickItem* i) {
+        return i->property("author").toString() == QLatin1String("assistant") &&
+               i->property("content").toString() == content;
+    });
 }
 
 // The lowest edge of the visible items inside `root`, in root's coordinates.

@@ -5,6 +5,7 @@
 #include "engine/bpe_tokenizer.h"
 #include "engine/chat_template.h"
 #include "engine/tokenizer.h"
+#include "tests/common/qtest_printers.h"
 
 #include <QElapsedTimer>
 #include <QTest>
@@ -14,19 +15,6 @@
 using namespace causerie;
 
 namespace QTest {
-template <>
-inline char* toString(const std::string& s)
-{
-    return toString(QByteArray::fromStdString(s));
-}
-template <>
-inline char* toString(const std::vector<int32_t>& ids)
-{
-    QByteArray out("{");
-    for (size_t i = 0; i < ids.size(); ++i)
-        out += (i ? "," : "") + QByteArray::number(ids[i]);
-    return qstrdup(out + "}");
-}
 template <>
 inline char* toString(const std::vector<std::string>& v)
 {
@@ -469,6 +457,20 @@ private Q_SLOTS:
             "{{- \"Cutting Knowledge Date: December 2023\\n\" }}\n"
             "{{- \"Today Date: \" + date_string + \"\\n\\n\" }}\n{{- system_message }}\n{{- \"<|eot_id|>\" }}";
         auto text = [&](const std::string& s) { return tok->encode(s, false).value(); };
+        // The ids of a system header holding `system_text`, then "hello" from the user.
+        auto system_then_hello = [&](const std::string& system_text) {
+            return cat({{bot, sh},
+                        bytes_of("system"),
+                        {eh},
+                        text(system_text),
+                        {eot, sh},
+                        bytes_of("user"),
+                        {eh},
+                        text("\n\nhello"),
+                        {eot, sh},
+                        bytes_of("assistant"),
+                        {eh, '\n', '\n'}});
+        };
 
         v.chat_template = body;   // Llama 3.1: a fixed date
         ChatTemplate t31 = ChatTemplate::detect(v, *tok);
@@ -479,32 +481,12 @@ private Q_SLOTS:
         auto ids = t31.apply(*tok, withSystem);
         QVERIFY(ids.ok());
         const std::vector<int32_t> want =
-            cat({{bot, sh},
-                 bytes_of("system"),
-                 {eh},
-                 text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief."),
-                 {eot, sh},
-                 bytes_of("user"),
-                 {eh},
-                 text("\n\nhello"),
-                 {eot, sh},
-                 bytes_of("assistant"),
-                 {eh, '\n', '\n'}});
+            system_then_hello("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\nBe brief.");
         QCOMPARE(ids.value(), want);
         // Without a system message the header is still there, with nothing after the date.
         const std::vector<ChatTurn> userOnly = {{"user", "hello"}};
         const std::vector<int32_t> want2 =
-            cat({{bot, sh},
-                 bytes_of("system"),
-                 {eh},
-                 text("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n"),
-                 {eot, sh},
-                 bytes_of("user"),
-                 {eh},
-                 text("\n\nhello"),
-                 {eot, sh},
-                 bytes_of("assistant"),
-                 {eh, '\n', '\n'}});
+            system_then_hello("\n\nCutting Knowledge Date: December 2023\nToday Date: 26 Jul 2024\n\n");
         QCOMPARE(t31.apply(*tok, userOnly).value(), want2);
 
         // Llama 3.2: today's date from the clock (pinned here), the rest the same.
@@ -516,17 +498,7 @@ private Q_SLOTS:
         QVERIFY(t32.today_date() != "26 Jul 2024");   // the clock's, not the fallback
         t32.set_date_for_testing("05 Dec 2026");
         const std::vector<int32_t> want3 =
-            cat({{bot, sh},
-                 bytes_of("system"),
-                 {eh},
-                 text("\n\nCutting Knowledge Date: December 2023\nToday Date: 05 Dec 2026\n\n"),
-                 {eot, sh},
-                 bytes_of("user"),
-                 {eh},
-                 text("\n\nhello"),
-                 {eot, sh},
-                 bytes_of("assistant"),
-                 {eh, '\n', '\n'}});
+            system_then_hello("\n\nCutting Knowledge Date: December 2023\nToday Date: 05 Dec 2026\n\n");
         QCOMPARE(t32.apply(*tok, userOnly).value(), want3);
 
         // A Llama 3 (not 3.1) template has no such header.

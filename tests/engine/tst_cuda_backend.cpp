@@ -80,6 +80,33 @@ std::unique_ptr<ComputeBackend> cpu_backend(const Model& model, int64_t n_ctx)
     return b ? std::move(b).value() : nullptr;
 }
 
+// run() on two sim backends with options co and on two CPU backends (64 positions): the sim's
+// logits and the CPU's; both empty when a backend could not be created.
+struct SimAndCpu {
+    std::vector<float> sim, cpu;
+};
+
+SimAndCpu run_sim_and_cpu(const Model& model, const CudaBackendOptions& co, const std::vector<int32_t>& ids)
+{
+    auto s1 = sim_backend(model, 64, co), s2 = sim_backend(model, 64, co);
+    auto c1 = cpu_backend(model, 64), c2 = cpu_backend(model, 64);
+    if (!(s1 && s2 && c1 && c2))
+        return {};
+    return {run(*s1, *s2, ids), run(*c1, *c2, ids)};
+}
+
+// compare() of the prefill rows and of the decode rows of two run() outputs.
+struct PrefillDecodeDiff {
+    Diff prefill, decode;
+};
+
+PrefillDecodeDiff compare_halves(const std::vector<float>& a, const std::vector<float>& b)
+{
+    const auto half = std::ptrdiff_t(a.size() / 2);
+    return {compare({a.begin(), a.begin() + half}, {b.begin(), b.begin() + half}),
+            compare({a.begin() + half, a.end()}, {b.begin() + half, b.end()})};
+}
+
 }   // namespace
 
 class TestCudaBackend : public QObject {
@@ -348,17 +375,9 @@ void TestCudaBackend::gemmPrefillPath()
     QVERIFY(model.ok());
     CudaBackendOptions co;
     co.gemm_min_batch = 2;
-    auto s1 = sim_backend(*model, 64, co), s2 = sim_backend(*model, 64, co);
-    auto c1 = cpu_backend(*model, 64), c2 = cpu_backend(*model, 64);
-    QVERIFY(s1 && s2 && c1 && c2);
-    const std::vector<int32_t> ids = {1, 22557, 1526, 28808};
-    const auto a = run(*s1, *s2, ids);
-    const auto b = run(*c1, *c2, ids);
-    const size_t half = a.size() / 2;
-    const Diff prefill =
-        compare({a.begin(), a.begin() + std::ptrdiff_t(half)}, {b.begin(), b.begin() + std::ptrdiff_t(half)});
-    const Diff decode =
-        compare({a.begin() + std::ptrdiff_t(half), a.end()}, {b.begin() + std::ptrdiff_t(half), b.end()});
+    const auto [a, b] = run_sim_and_cpu(*model, co, {1, 22557, 1526, 28808});
+    QVERIFY(!a.empty() && !b.empty());
+    const auto [prefill, decode] = compare_halves(a, b);
     QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs,
              qPrintable(QStringLiteral("prefill %1").arg(prefill.max_diff)));
     QVERIFY2(prefill.max_diff > 0.0f, "the GEMM path must actually have run (it rounds differently)");
@@ -376,16 +395,11 @@ void TestCudaBackend::splitKDecode()
     QVERIFY(model.ok());
     CudaBackendOptions co;
     co.attention = CudaBackendOptions::Attention::SplitK;
-    auto s1 = sim_backend(*model, 64, co), s2 = sim_backend(*model, 64, co);
-    auto c1 = cpu_backend(*model, 64), c2 = cpu_backend(*model, 64);
-    QVERIFY(s1 && s2 && c1 && c2);
-    const std::vector<int32_t> ids = {1, 22557, 1526, 28808, 12, 900, 4};
-    const auto a = run(*s1, *s2, ids);
-    const auto b = run(*c1, *c2, ids);
+    const auto [a, b] = run_sim_and_cpu(*model, co, {1, 22557, 1526, 28808, 12, 900, 4});
+    QVERIFY(!a.empty() && !b.empty());
     const size_t half = a.size() / 2;
     QVERIFY(std::equal(a.begin(), a.begin() + std::ptrdiff_t(half), b.begin()));
-    const Diff decode =
-        compare({a.begin() + std::ptrdiff_t(half), a.end()}, {b.begin() + std::ptrdiff_t(half), b.end()});
+    const Diff decode = compare_halves(a, b).decode;
     QVERIFY2(decode.max_diff > 0.0f, "the split-K path must actually have run (it rounds differently)");
     QVERIFY2(decode.max_diff <= 3e-2f * decode.max_abs, qPrintable(QStringLiteral("decode %1").arg(decode.max_diff)));
 }
@@ -403,16 +417,11 @@ void TestCudaBackend::tiledPrefillAttention()
     QVERIFY(model.ok());
     CudaBackendOptions co;
     co.prefill_attention = CudaBackendOptions::PrefillAttention::Tiled;
-    auto s1 = sim_backend(*model, 64, co), s2 = sim_backend(*model, 64, co);
-    auto c1 = cpu_backend(*model, 64), c2 = cpu_backend(*model, 64);
-    QVERIFY(s1 && s2 && c1 && c2);
     const std::vector<int32_t> ids = {1, 22557, 1526, 28808, 12, 900, 4};
-    const auto a = run(*s1, *s2, ids);
-    const auto b = run(*c1, *c2, ids);
+    const auto [a, b] = run_sim_and_cpu(*model, co, ids);
     QVERIFY(!a.empty() && !b.empty());
     const size_t half = a.size() / 2;
-    const Diff prefill =
-        compare({a.begin(), a.begin() + std::ptrdiff_t(half)}, {b.begin(), b.begin() + std::ptrdiff_t(half)});
+    const Diff prefill = compare_halves(a, b).prefill;
     double sum_diff = 0;
     for (size_t i = 0; i < half; ++i)
         sum_diff += std::fabs(double(a[i]) - double(b[i]));

@@ -10,6 +10,7 @@
 #include "engine/session.h"
 #include "engine/tokenizer.h"
 #include "tests/common/default_model.h"
+#include "tests/common/qtest_printers.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -22,22 +23,6 @@
 #include <QTest>
 
 using namespace causerie;
-
-namespace QTest {
-template <>
-inline char* toString(const std::string& s)
-{
-    return toString(QByteArray::fromStdString(s));
-}
-template <>
-inline char* toString(const std::vector<int32_t>& ids)
-{
-    QByteArray out("{");
-    for (size_t i = 0; i < ids.size(); ++i)
-        out += (i ? "," : "") + QByteArray::number(ids[i]);
-    return qstrdup(out + "}");
-}
-}   // namespace QTest
 
 namespace {
 
@@ -284,13 +269,8 @@ private Q_SLOTS:
         QSKIP("causerie-cli is not built in this configuration (engine-only build)");
 #else
         QProcess cli;
-        cli.start(QStringLiteral(CAUSERIE_CLI_PATH),
-                  {QStringLiteral("chat"), m_path, QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"),
-                   QString::number(kMaxTokens), QStringLiteral("--ctx"), QString::number(kCtx),
-                   QStringLiteral("--device"), QStringLiteral("cpu")});
-        QVERIFY2(cli.waitForStarted(), qPrintable(cli.errorString()));
-        cli.write(QByteArray(kQuestion) + '\n');
-        cli.closeWriteChannel();   // end of input: the CLI answers once and exits
+        QVERIFY2(testing::askDefaultModelCli(cli, QStringLiteral(CAUSERIE_CLI_PATH), m_path),
+                 qPrintable(cli.errorString()));
         QVERIFY2(cli.waitForFinished(600000), "causerie-cli chat did not exit within 10 minutes");
         const QByteArray err = cli.readAllStandardError();
         QCOMPARE(cli.exitStatus(), QProcess::NormalExit);

@@ -22,6 +22,16 @@ namespace {
 
 const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
 
+// The lines of a golden file in tests/data; none when it cannot be read (the tests then find
+// no reference values and fail).
+QList<QByteArray> golden_lines(const char* name)
+{
+    QFile f(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/") + QLatin1String(name));
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return f.readAll().split('\n');
+}
+
 struct Golden {
     std::vector<std::pair<int32_t, float>> top5;
     std::string greedy_text;   // prompt + continuation, as llama.cpp printed it
@@ -31,11 +41,8 @@ struct Golden {
 // "greedy continuation (text): ...").
 Golden read_golden()
 {
-    QFile f(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.golden.txt"));
     Golden g;
-    if (!f.open(QIODevice::ReadOnly))
-        return g;
-    for (const QByteArray& raw : f.readAll().split('\n')) {
+    for (const QByteArray& raw : golden_lines("tiny-mistral-q8_0.golden.txt")) {
         const QString line = QString::fromUtf8(raw);
         if (line.startsWith(QLatin1String("top5 next-token logits:"))) {
             for (const QString& item : line.section(u':', 1).split(u' ', Qt::SkipEmptyParts))
@@ -67,11 +74,8 @@ struct RopeGolden {
 
 RopeGolden read_rope_golden()
 {
-    QFile f(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-llama3-rope.golden.txt"));
     RopeGolden g;
-    if (!f.open(QIODevice::ReadOnly))
-        return g;
-    for (const QByteArray& line : f.readAll().split('\n')) {
+    for (const QByteArray& line : golden_lines("tiny-llama3-rope.golden.txt")) {
         const QList<QByteArray> w = line.split(' ');
         if (w.value(0) == "sha256") {
             g.sha256 = w.value(1);
@@ -89,15 +93,8 @@ RopeGolden read_rope_golden()
 // The spec of the golden file's command line.
 TestModelSpec llama3_rope_spec()
 {
-    TestModelSpec spec;
-    spec.n_embd = 512;
-    spec.n_layer = 2;
-    spec.n_head = 4;
-    spec.n_head_kv = 2;
-    spec.n_ff = 512;
-    spec.n_vocab = 512;
-    spec.n_ctx = 512;
-    spec.seed = 7;
+    TestModelSpec spec{
+        .n_vocab = 512, .n_embd = 512, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512, .n_ctx = 512, .seed = 7};
     spec.rope_freq_factors = llama3_rope_freq_factors(128, spec.rope_freq_base, 8.0f, 1.0f, 4.0f, 64.0f);
     return spec;
 }
@@ -116,6 +113,27 @@ QString top5_mismatch(const std::vector<float>& logits, const std::vector<std::p
             return QStringLiteral("logit of %1: %2, reference %3").arg(top[i]).arg(got).arg(want[i].second);
     }
     return want.size() == 5 ? QString() : QStringLiteral("the reference has %1 entries, not 5").arg(want.size());
+}
+
+// A CPU backend of `threads` threads and 64 positions that has evaluated `ids` from position 0,
+// and the logits of the last one; no backend when creating it or evaluating failed.
+struct Evaluated {
+    std::unique_ptr<ComputeBackend> backend;
+    std::vector<float> logits;
+};
+
+Evaluated eval_on_cpu(const Model& model, const std::vector<int32_t>& ids, int threads)
+{
+    BackendOptions opts;
+    opts.n_threads = threads;
+    opts.n_ctx = 64;
+    auto backend = create_cpu_backend(model, opts);
+    if (!backend.ok())
+        return {};
+    Evaluated e{std::move(backend).value(), std::vector<float>(size_t(model.hp.n_vocab))};
+    if (!e.backend->eval(ids, 0, e.logits.data()).ok())
+        return {};
+    return e;
 }
 
 // llama.cpp's figures hold for 1 and 2 threads alike; so must the engine's.
@@ -163,13 +181,8 @@ void TestForward::tinyModelMatchesLlamaCpp()
     QVERIFY(ids.ok());
     QCOMPARE(*ids, (std::vector<int32_t>{1, 22557, 1526, 28808}));
 
-    BackendOptions opts;
-    opts.n_threads = threads;
-    opts.n_ctx = 64;
-    auto backend = create_cpu_backend(*model, opts);
-    QVERIFY(backend.ok());
-    std::vector<float> logits(size_t(model->hp.n_vocab));
-    QVERIFY((*backend)->eval(*ids, 0, logits.data()).ok());
+    auto [backend, logits] = eval_on_cpu(*model, *ids, threads);
+    QVERIFY(backend);
 
     const QString mismatch = top5_mismatch(logits, golden.top5, 1e-3f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
@@ -319,13 +332,8 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
     QCOMPARE(model->rope_freq_factors[0], 1.0f);    // short wavelengths untouched
     QCOMPARE(model->rope_freq_factors[63], 8.0f);   // long ones scaled by `factor`
 
-    BackendOptions opts;
-    opts.n_threads = threads;
-    opts.n_ctx = 64;
-    auto backend = create_cpu_backend(*model, opts);
-    QVERIFY(backend.ok());
-    std::vector<float> logits(size_t(model->hp.n_vocab));
-    QVERIFY((*backend)->eval(golden.ids, 0, logits.data()).ok());
+    auto [backend, logits] = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(backend);
     // 1e-2, the engine's agreement target with llama.cpp: F32 weights are multiplied in a
     // different summation order than ggml's SIMD dot products.
     const QString mismatch = top5_mismatch(logits, golden.top5, 1e-2f);
@@ -336,7 +344,7 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
         const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
         QCOMPARE(next, want);
         const int32_t one[1] = {next};
-        QVERIFY((*backend)->eval(one, pos++, logits.data()).ok());
+        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
     }
 }
 

@@ -2,6 +2,7 @@
 // then one test per validation rule with a file crafted (by GGUFWriter) to break that rule.
 #include "engine/gguf.h"
 #include "engine/gguf_writer.h"
+#include "tests/common/error_needles.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
@@ -83,16 +84,7 @@ std::vector<uint8_t> u64_le(uint64_t v)
 }   // namespace
 
 // The file must be rejected and the message must contain every needle (the key/tensor and the problem).
-#define EXPECT_GGUF_ERROR(bytes, ...)                                                                                  \
-    do {                                                                                                               \
-        auto r_ = parse(bytes);                                                                                        \
-        QVERIFY2(!r_.ok(), "a broken file was accepted");                                                              \
-        const std::string m_ = r_.error().message;                                                                     \
-        for (const char* n_ : {__VA_ARGS__})                                                                           \
-            QVERIFY2(m_.find(n_) != std::string::npos,                                                                 \
-                     qPrintable(QStringLiteral("message \"%1\" lacks \"%2\"")                                          \
-                                    .arg(QString::fromStdString(m_), QString::fromUtf8(n_))));                         \
-    } while (0)
+#define EXPECT_GGUF_ERROR(bytes, ...) CAUSERIE_EXPECT_REJECTED(parse(bytes), "a broken file was accepted", __VA_ARGS__)
 
 class TestGguf : public QObject {
     Q_OBJECT

@@ -4,6 +4,7 @@
 // the ASan build (label `sanitize`) catches any read past the end.
 #include "engine/gguf.h"
 #include "engine/gguf_writer.h"
+#include "tests/common/fixed_random.h"
 
 #include <QtTest>
 
@@ -104,11 +105,7 @@ private Q_SLOTS:
     {
         GGUFLayout l;
         const auto original = small_file(&l);
-        uint64_t state = 0x5eed;   // fixed seed: a failure reproduces
-        auto next = [&state] {
-            state = state * 6364136223846793005ull + 1442695040888963407ull;
-            return state >> 33;
-        };
+        testing::FixedRandom next(0x5eed);   // fixed seed: a failure reproduces
         int refused = 0, accepted = 0;
         for (int iter = 0; iter < 4000; ++iter) {
             auto buf = std::make_unique<uint8_t[]>(original.size());
@@ -146,11 +143,7 @@ private Q_SLOTS:
         QVERIFY(file.open(QIODevice::ReadOnly));
         const QByteArray bytes = file.readAll();
         std::vector<uint8_t> buf(bytes.begin(), bytes.end());
-        uint64_t state = 42;
-        auto next = [&state] {
-            state = state * 6364136223846793005ull + 1442695040888963407ull;
-            return state >> 33;
-        };
+        testing::FixedRandom next(42);
         int refused = 0;
         for (int iter = 0; iter < 300; ++iter) {
             // Bias towards the first 4 KiB (header, small keys) and the tensor infos at the end.

@@ -23,13 +23,7 @@ constexpr size_t MiB = size_t(1) << 20;
 // file (n_embd 32, Q8_0 weights) whose metadata claims a context of 2^20 tokens.
 TestModelSpec kv_heavy_spec()
 {
-    TestModelSpec s;
-    s.n_embd = 32;
-    s.n_layer = 16;
-    s.n_head = 8;
-    s.n_head_kv = 8;
-    s.head_dim = 128;
-    s.n_ff = 32;
+    TestModelSpec s{.n_embd = 32, .n_layer = 16, .n_head = 8, .n_head_kv = 8, .n_ff = 32, .head_dim = 128};
     s.n_ctx = int64_t(1) << 20;
     s.type = kernels::TensorType::Q8_0;
     return s;
@@ -192,13 +186,8 @@ private Q_SLOTS:
     {
         // A wide feed-forward (n_ff 8192) makes 16 MiB of gate/up activations for a 256-token
         // batch: on a machine with 140 MiB free (12 MiB usable) not even one token fits.
-        TestModelSpec s;
-        s.n_embd = 32;
-        s.n_layer = 1;
-        s.n_head = 1;
-        s.n_head_kv = 1;
-        s.n_ff = 8192;
-        s.type = kernels::TensorType::Q8_0;
+        const TestModelSpec s{
+            .n_embd = 32, .n_layer = 1, .n_head = 1, .n_head_kv = 1, .n_ff = 8192, .type = kernels::TensorType::Q8_0};
         const std::string path = m_dir.filePath(QStringLiteral("wide-ffn.gguf")).toStdString();
         QVERIFY(write_test_model(path, s).ok());
         auto m = load_model(path);

@@ -1,6 +1,8 @@
 // StreamDecoder: text pushed id by id is only ever whole UTF-8 characters, and all pushes
 // plus flush() equal Tokenizer::decode of the whole sequence (and the original text).
 #include "engine/tokenizer.h"
+#include "tests/common/qtest_printers.h"
+#include "tests/common/tokenizer_corpus.h"
 
 #include <QFile>
 #include <QStringDecoder>
@@ -10,48 +12,12 @@
 
 using namespace causerie;
 
-// Failure messages that show the values (QCOMPARE prints nothing for std types otherwise).
-namespace QTest {
-template <>
-inline char* toString(const std::string& s)
-{
-    return toString(QByteArray::fromStdString(s));
-}
-template <>
-inline char* toString(const std::vector<int32_t>& ids)
-{
-    QByteArray out("{");
-    for (size_t i = 0; i < ids.size(); ++i)
-        out += (i ? "," : "") + QByteArray::number(ids[i]);
-    return qstrdup(out + "}");
-}
-}   // namespace QTest
-
 namespace {
 
 const QString kDataDir = QStringLiteral(CAUSERIE_TEST_DATA_DIR);
 
 // Same format as in tst_tokenizer: entries separated by lines holding only %%.
-std::vector<std::string> load_corpus()
-{
-    QFile f(kDataDir + QStringLiteral("/tokenizer/roundtrip.txt"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const std::string all = f.readAll().toStdString();
-    std::vector<std::string> out;
-    size_t pos = all.find("%%\n");
-    if (pos == std::string::npos)
-        return {};
-    pos += 3;
-    while (pos < all.size()) {
-        const size_t end = all.find("\n%%\n", pos);
-        if (end == std::string::npos)
-            break;
-        out.push_back(all.substr(pos, end - pos));
-        pos = end + 4;
-    }
-    return out;
-}
+std::vector<std::string> load_corpus() { return testing::loadTokenizerCorpus(kDataDir); }
 
 // Qt's own UTF-8 decoder as the independent judge of "complete, valid UTF-8".
 bool is_whole_utf8(const std::string& s)

@@ -4,6 +4,8 @@
 #include "engine/gguf.h"
 #include "engine/sentencepiece_proto.h"
 #include "engine/tokenizer.h"
+#include "tests/common/qtest_printers.h"
+#include "tests/common/tokenizer_corpus.h"
 
 #include <sentencepiece_processor.h>
 
@@ -18,23 +20,6 @@
 #include <random>
 
 using namespace causerie;
-
-// Failure messages that show the values (QCOMPARE prints nothing for std types otherwise).
-namespace QTest {
-template <>
-inline char* toString(const std::string& s)
-{
-    return toString(QByteArray::fromStdString(s));
-}
-template <>
-inline char* toString(const std::vector<int32_t>& ids)
-{
-    QByteArray out("{");
-    for (size_t i = 0; i < ids.size(); ++i)
-        out += (i ? "," : "") + QByteArray::number(ids[i]);
-    return qstrdup(out + "}");
-}
-}   // namespace QTest
 
 namespace {
 
@@ -65,26 +50,7 @@ std::vector<Case> load_cases()
 }
 
 // Entries of tests/data/tokenizer/roundtrip.txt (see its header for the format).
-std::vector<std::string> load_corpus()
-{
-    QFile f(kDataDir + QStringLiteral("/tokenizer/roundtrip.txt"));
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    const std::string all = f.readAll().toStdString();
-    std::vector<std::string> out;
-    size_t pos = all.find("%%\n");
-    if (pos == std::string::npos)
-        return {};
-    pos += 3;
-    while (pos < all.size()) {
-        const size_t end = all.find("\n%%\n", pos);
-        if (end == std::string::npos)
-            break;
-        out.push_back(all.substr(pos, end - pos));
-        pos = end + 4;
-    }
-    return out;
-}
+std::vector<std::string> load_corpus() { return testing::loadTokenizerCorpus(kDataDir); }
 
 // The vocabulary of a tokenizer.model read through libsentencepiece's API, as the GGUF
 // converter stores it: pieces, scores and types (GGUF token_type numbering).

@@ -17,6 +17,17 @@
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv);
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
+// LLVMFuzzerInitialize for a target that needs only a QCoreApplication (include it). The
+// application is never destroyed: at exit Qt's own globals are gone before a static's
+// destructor would run.
+#define CAUSERIE_FUZZ_INIT_CORE_APPLICATION()                                                                          \
+    extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)                                                       \
+    {                                                                                                                  \
+        if (!QCoreApplication::instance())                                                                             \
+            new QCoreApplication(*argc, *argv);                                                                        \
+        return 0;                                                                                                      \
+    }
+
 namespace causerie::fuzz {
 
 // A broken invariant is a finding like a crash: abort, so libFuzzer saves the input and the

@@ -34,13 +34,7 @@ QList<SseEvent> feedAll(SseStreamParser& p, const QByteArray& stream, uint32_t s
 
 }   // namespace
 
-extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv)
-{
-    // Never destroyed: at exit Qt's own globals are gone before a static's destructor would run.
-    if (!QCoreApplication::instance())
-        new QCoreApplication(*argc, *argv);
-    return 0;
-}
+CAUSERIE_FUZZ_INIT_CORE_APPLICATION()
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

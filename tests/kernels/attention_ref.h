@@ -3,8 +3,15 @@
 // arithmetic the exact kernels reproduce) and softmax(q.k / sqrt(hd)) . v in double.
 // Layouts: q (n_tokens, n_head, hd) floats; K (positions, n_head_kv, hd) and V (positions,
 // n_head_kv, vd) F16; out (n_tokens, n_head, vd). Token t sees positions [0, pos0 + t].
+#include "tst_cuda_util.h"
+
 #include "kernels/cpu/attention_cpu.h"
 #include "kernels/cpu/dequant_ref.h"
+#if defined(CAUSERIE_CUDA_SIM)
+#include "kernels/cuda/sim/sim_runtime.h"
+#endif
+
+#include <QTest>
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +23,65 @@ namespace cuda_test {
 struct AttentionCase {
     int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
 };
+
+// The columns of the kernels' shape tables (one row: one case and the sim's block schedule),
+// and the case of the current row.
+inline void add_attention_columns()
+{
+    QTest::addColumn<int>("n_head");
+    QTest::addColumn<int>("n_head_kv");
+    QTest::addColumn<int>("hd");
+    QTest::addColumn<int>("vd");
+    QTest::addColumn<int>("n_tokens");
+    QTest::addColumn<int>("pos0");
+    QTest::addColumn<bool>("reverse");
+}
+
+inline AttentionCase fetch_attention_case()
+{
+    QFETCH(int, n_head);
+    QFETCH(int, n_head_kv);
+    QFETCH(int, hd);
+    QFETCH(int, vd);
+    QFETCH(int, n_tokens);
+    QFETCH(int, pos0);
+    return {n_head, n_head_kv, hd, vd, n_tokens, pos0};
+}
+
+// Blocks run in reverse order under the sim (a GPU's order is its own).
+inline void set_sim_schedule(bool reverse)
+{
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse
+                                             : causerie::cuda_sim::Schedule::Forward);
+#else
+    Q_UNUSED(reverse);
+#endif
+}
+
+// Random inputs of a case, from seeds seed, seed + 1 and seed + 2: q (floats), K and V (F16),
+// and the largest |v| the tolerances are relative to.
+struct AttentionInputs {
+    std::vector<float> q;
+    std::vector<uint16_t> K, V;
+    double vmax = 0;
+};
+
+inline AttentionInputs random_attention_inputs(const AttentionCase& c, uint32_t seed)
+{
+    const int64_t n_ctx = c.pos0 + c.n_tokens;
+    AttentionInputs in;
+    in.q = random_floats(size_t(c.n_tokens * c.n_head * c.hd), seed, 1.0f);
+    const auto kf = random_floats(size_t(n_ctx * c.n_head_kv * c.hd), seed + 1, 1.0f);
+    const auto vf = random_floats(size_t(n_ctx * c.n_head_kv * c.vd), seed + 2, 1.0f);
+    in.K.resize(kf.size());
+    in.V.resize(vf.size());
+    std::transform(kf.begin(), kf.end(), in.K.begin(), causerie::kernels::fp32_to_fp16);
+    std::transform(vf.begin(), vf.end(), in.V.begin(), causerie::kernels::fp32_to_fp16);
+    for (float v : vf)
+        in.vmax = std::max(in.vmax, double(std::fabs(v)));
+    return in;
+}
 
 inline float round_f16(float x) { return causerie::kernels::fp16_to_fp32(causerie::kernels::fp32_to_fp16(x)); }
 

@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QList>
 #include <QString>
+#include <QTest>
 
 #include <cstdint>
 #include <cstring>
@@ -85,6 +86,33 @@ inline uint32_t float_bits(float f)
     uint32_t b;
     std::memcpy(&b, &f, 4);
     return b;
+}
+
+// The data rows of a test over the vectors of one kind ("dequant", "quantize"): column "index",
+// one row "TYPE #i" per vector. Returns how many rows, or -1 with a message in *error when the
+// file gave no vectors.
+inline int add_vector_rows(const QByteArray& kind, QString* error)
+{
+    QTest::addColumn<int>("index");
+    const auto vectors = load_vectors(error);
+    if (vectors.isEmpty())
+        return -1;
+    int count = 0;
+    for (int i = 0; i < vectors.size(); ++i) {
+        if (vectors[i].kind != kind)
+            continue;
+        QTest::newRow(qPrintable(QStringLiteral("%1 #%2").arg(QString::fromLatin1(vectors[i].type_name)).arg(i))) << i;
+        ++count;
+    }
+    return count;
+}
+
+// The vector of the current row of add_vector_rows' table.
+inline Vector current_vector()
+{
+    QFETCH(int, index);
+    QString error;
+    return load_vectors(&error).at(index);
 }
 
 }   // namespace quant_test

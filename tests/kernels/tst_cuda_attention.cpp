@@ -7,9 +7,6 @@
 
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cuda/attention.cuh"
-#if defined(CAUSERIE_CUDA_SIM)
-#include "kernels/cuda/sim/sim_runtime.h"
-#endif
 
 #include <QTest>
 
@@ -34,13 +31,7 @@ private Q_SLOTS:
 
 void TestCudaAttention::matchesCpuAttention_data()
 {
-    QTest::addColumn<int>("n_head");
-    QTest::addColumn<int>("n_head_kv");
-    QTest::addColumn<int>("hd");
-    QTest::addColumn<int>("vd");
-    QTest::addColumn<int>("n_tokens");
-    QTest::addColumn<int>("pos0");
-    QTest::addColumn<bool>("reverse");
+    add_attention_columns();
     QTest::newRow("decode, first position") << 4 << 2 << 16 << 16 << 1 << 0 << false;
     QTest::newRow("decode at 200 (two score tiles), GQA 4:1") << 4 << 1 << 32 << 32 << 1 << 200 << false;
     QTest::newRow("prefill 6 tokens, causal") << 2 << 2 << 16 << 16 << 6 << 0 << false;
@@ -55,37 +46,18 @@ void TestCudaAttention::matchesCpuAttention_data()
 // F16 accumulator's rounding (2^-11 per step, a few hundred steps) with margin.
 void TestCudaAttention::matchesCpuAttention()
 {
-    QFETCH(int, n_head);
-    QFETCH(int, n_head_kv);
-    QFETCH(int, hd);
-    QFETCH(int, vd);
-    QFETCH(int, n_tokens);
-    QFETCH(int, pos0);
+    const Case c = fetch_attention_case();
     QFETCH(bool, reverse);
-    const Case c{n_head, n_head_kv, hd, vd, n_tokens, pos0};
-    const int64_t n_ctx = pos0 + n_tokens;
-    const auto q = random_floats(size_t(n_tokens * n_head * hd), 1, 1.0f);
-    const auto kf = random_floats(size_t(n_ctx * n_head_kv * hd), 2, 1.0f);
-    const auto vf = random_floats(size_t(n_ctx * n_head_kv * vd), 3, 1.0f);
-    std::vector<uint16_t> K(kf.size()), V(vf.size());
-    std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
-    std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
+    const auto [q, K, V, vmax] = random_attention_inputs(c, 1);
 
     const std::vector<float> ref = cpu_attention(c, q, K, V);
     const std::vector<double> exact = exact_attention(c, q, K, V, false);
 
     DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
-#if defined(CAUSERIE_CUDA_SIM)
-    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse
-                                             : causerie::cuda_sim::Schedule::Forward);
-#else
-    Q_UNUSED(reverse);
-#endif
-    const auto st = gpu::attention(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(), n_tokens,
-                                   pos0, {n_head, n_head_kv, hd, vd}, nullptr);
-#if defined(CAUSERIE_CUDA_SIM)
-    causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward);
-#endif
+    set_sim_schedule(reverse);
+    const auto st = gpu::attention(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(), c.n_tokens,
+                                   c.pos0, {c.n_head, c.n_head_kv, c.hd, c.vd}, nullptr);
+    set_sim_schedule(false);
     QVERIFY2(st.ok(), st.error.c_str());
     const auto out = dout.read<float>();
 #if defined(CAUSERIE_CUDA_SIM)
@@ -93,9 +65,6 @@ void TestCudaAttention::matchesCpuAttention()
 #endif
     // (On a GPU expf differs by ulps and the F16 accumulator can round the other way at a
     // step, so only the comparison with the textbook result below applies there.)
-    double vmax = 0;
-    for (float v : vf)
-        vmax = std::max(vmax, double(std::fabs(v)));
     for (size_t i = 0; i < out.size(); ++i)
         QVERIFY2(std::fabs(out[i] - exact[i]) <= 1e-2 * vmax,
                  qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(exact[i])));
@@ -122,12 +91,7 @@ void TestCudaAttention::splitKMatchesTextbook()
     QFETCH(int, vd);
     const Case c{4, 2, 32, vd, n_tokens, pos0};
     const int64_t n_ctx = pos0 + n_tokens;
-    const auto q = random_floats(size_t(n_tokens * c.n_head * c.hd), 4, 1.0f);
-    const auto kf = random_floats(size_t(n_ctx * c.n_head_kv * c.hd), 5, 1.0f);
-    const auto vf = random_floats(size_t(n_ctx * c.n_head_kv * vd), 6, 1.0f);
-    std::vector<uint16_t> K(kf.size()), V(vf.size());
-    std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
-    std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
+    const auto [q, K, V, vmax] = random_attention_inputs(c, 4);
     const std::vector<double> exact = exact_attention(c, q, K, V, false);
     const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, vd};
     const int64_t scratch = gpu::attention_split_k_scratch_floats(n_tokens, n_ctx, shape);
@@ -136,9 +100,6 @@ void TestCudaAttention::splitKMatchesTextbook()
                                      pos0, shape, dscratch.as<float>(), scratch, nullptr);
     QVERIFY2(st.ok(), st.error.c_str());
     const auto out = dout.read<float>();
-    double vmax = 0;
-    for (float v : vf)
-        vmax = std::max(vmax, double(std::fabs(v)));
     for (size_t i = 0; i < out.size(); ++i)
         QVERIFY2(std::fabs(out[i] - exact[i]) <= 1e-3 * vmax,
                  qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(exact[i])));

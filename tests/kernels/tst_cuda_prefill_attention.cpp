@@ -10,9 +10,6 @@
 
 #include "kernels/cpu/attention_cpu.h"
 #include "kernels/cuda/attention_prefill.cuh"
-#if defined(CAUSERIE_CUDA_SIM)
-#include "kernels/cuda/sim/sim_runtime.h"
-#endif
 
 #include <QTest>
 
@@ -35,13 +32,7 @@ private Q_SLOTS:
 
 void TestCudaPrefillAttention::matchesReference_data()
 {
-    QTest::addColumn<int>("n_head");
-    QTest::addColumn<int>("n_head_kv");
-    QTest::addColumn<int>("hd");
-    QTest::addColumn<int>("vd");
-    QTest::addColumn<int>("n_tokens");
-    QTest::addColumn<int>("pos0");
-    QTest::addColumn<bool>("reverse");
+    add_attention_columns();
     QTest::newRow("one token, empty cache") << 2 << 2 << 16 << 16 << 1 << 0 << false;
     QTest::newRow("16 tokens: one full query tile") << 2 << 1 << 32 << 32 << 16 << 0 << false;
     QTest::newRow("37 tokens: partial query and key tiles, GQA 4:1") << 4 << 1 << 32 << 32 << 37 << 0 << false;
@@ -65,44 +56,24 @@ void TestCudaPrefillAttention::matchesReference_data()
 //   against the double result; measured at most 7e-4.
 void TestCudaPrefillAttention::matchesReference()
 {
-    QFETCH(int, n_head);
-    QFETCH(int, n_head_kv);
-    QFETCH(int, hd);
-    QFETCH(int, vd);
-    QFETCH(int, n_tokens);
-    QFETCH(int, pos0);
+    const Case c = fetch_attention_case();
     QFETCH(bool, reverse);
-    const Case c{n_head, n_head_kv, hd, vd, n_tokens, pos0};
-    const int64_t n_ctx = pos0 + n_tokens;
-    const auto q = random_floats(size_t(n_tokens * n_head * hd), 11, 1.0f);
-    const auto kf = random_floats(size_t(n_ctx * n_head_kv * hd), 12, 1.0f);
-    const auto vf = random_floats(size_t(n_ctx * n_head_kv * vd), 13, 1.0f);
-    std::vector<uint16_t> K(kf.size()), V(vf.size());
-    std::transform(kf.begin(), kf.end(), K.begin(), fp32_to_fp16);
-    std::transform(vf.begin(), vf.end(), V.begin(), fp32_to_fp16);
+    const auto [q, K, V, vmax] = random_attention_inputs(c, 11);
     const auto exact = exact_attention(c, q, K, V, true);
     const auto cpu = cpu_attention(c, q, K, V);
 
     // Output poisoned with NaN: every element must be written.
     DeviceBuffer dq(q), dk(K), dv(V), dout(std::vector<float>(exact.size(), NAN));
-#if defined(CAUSERIE_CUDA_SIM)
-    causerie::cuda_sim::set_schedule(reverse ? causerie::cuda_sim::Schedule::Reverse
-                                             : causerie::cuda_sim::Schedule::Forward);
-#else
-    Q_UNUSED(reverse);
-#endif
-    const gpu::AttentionShape shape{n_head, n_head_kv, hd, vd};
+    set_sim_schedule(reverse);
+    const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, c.vd};
     const bool tc = gpu::attention_prefill_uses_tensor_cores(shape);
-    QCOMPARE(tc, hd % 16 == 0 && vd % 16 == 0);
-    double vmax = 0;
-    for (float v : vf)
-        vmax = std::max(vmax, double(std::fabs(v)));
+    QCOMPARE(tc, c.hd % 16 == 0 && c.vd % 16 == 0);
     for (auto math : {gpu::PrefillMath::Fma, gpu::PrefillMath::Auto}) {
         if (math == gpu::PrefillMath::Auto && !tc)
             continue;   // Auto is the FMA kernel again for this shape
         (void)gpu::copy_to_device(dout.ptr, std::vector<float>(exact.size(), NAN).data(), dout.bytes, nullptr);
         const auto st = gpu::attention_prefill(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(),
-                                               n_tokens, pos0, shape, nullptr, math);
+                                               c.n_tokens, c.pos0, shape, nullptr, math);
         QVERIFY2(st.ok(), st.error.c_str());
         const auto out = dout.read<float>();
         double worst_exact = 0, worst_cpu = 0;
@@ -118,9 +89,7 @@ void TestCudaPrefillAttention::matchesReference()
                  qPrintable(QStringLiteral("vs double: %1").arg(worst_exact)));
         QVERIFY2(worst_cpu <= 1e-2 * vmax, qPrintable(QStringLiteral("vs CPU: %1").arg(worst_cpu)));
     }
-#if defined(CAUSERIE_CUDA_SIM)
-    causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward);
-#endif
+    set_sim_schedule(false);
 }
 
 void TestCudaPrefillAttention::rejectsBadShapes()

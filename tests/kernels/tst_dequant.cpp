@@ -323,25 +323,15 @@ void TestDequant::unsupportedTypeGivesNaN()
 
 void TestDequant::againstGgufPy_data()
 {
-    QTest::addColumn<int>("index");
     QString error;
-    const auto vectors = quant_test::load_vectors(&error);
-    QVERIFY2(!vectors.isEmpty(), qPrintable(error));
-    int count = 0;
-    for (int i = 0; i < vectors.size(); ++i) {
-        if (vectors[i].kind != "dequant")
-            continue;
-        QTest::newRow(qPrintable(QStringLiteral("%1 #%2").arg(QString::fromLatin1(vectors[i].type_name)).arg(i))) << i;
-        ++count;
-    }
+    const int count = quant_test::add_vector_rows("dequant", &error);
+    QVERIFY2(count >= 0, qPrintable(error));
     QCOMPARE(count, 10);   // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q4_K Q5_K Q6_K F16 BF16
 }
 
 void TestDequant::againstGgufPy()
 {
-    QFETCH(int, index);
-    QString error;
-    const auto v = quant_test::load_vectors(&error).at(index);
+    const auto v = quant_test::current_vector();
     TensorType type{};
     QVERIFY(quant_test::type_from_name(v.type_name, &type));
     QCOMPARE(v.bytes.size(), row_bytes(type, v.n));

@@ -35,6 +35,17 @@ bool exact_type(TensorType t) { return t == TensorType::Q4_K || t == TensorType:
 
 const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
+// A failure message naming the output cell: got g where e was wanted.
+QString cell_mismatch(TensorType t, int64_t row, int64_t token, float g, float e)
+{
+    return QStringLiteral("%1 row %2 token %3: %4 vs %5")
+        .arg(QLatin1String(name_of(t)))
+        .arg(row)
+        .arg(token)
+        .arg(g)
+        .arg(e);
+}
+
 void put_half(uint8_t* p, float v)
 {
     const uint16_t h = fp32_to_fp16(v);
@@ -232,12 +243,7 @@ void TestMatmulCpu::againstReference()
             const float g = got[size_t(tk * ldy + r)];
             const float e = want[size_t(tk * ldy + r)];
             if (exact_type(t)) {   // bit-identical, not QCOMPARE's fuzzy float comparison
-                QVERIFY2(g == e, qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5")
-                                                .arg(QLatin1String(name_of(t)))
-                                                .arg(r)
-                                                .arg(tk)
-                                                .arg(g)
-                                                .arg(e)));
+                QVERIFY2(g == e, qPrintable(cell_mismatch(t, r, tk, g, e)));
                 continue;
             }
             // Both kernels add the same exact per-block (per-element for float types) products;
@@ -246,13 +252,7 @@ void TestMatmulCpu::againstReference()
             // both sides plus the scale products.
             const double tol = double(cols + 16) * std::ldexp(1.0, -23) * mag;
             QVERIFY2(std::fabs(double(g) - double(e)) <= tol,
-                     qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5 (tol %6)")
-                                    .arg(QLatin1String(name_of(t)))
-                                    .arg(r)
-                                    .arg(tk)
-                                    .arg(g)
-                                    .arg(e)
-                                    .arg(tol)));
+                     qPrintable(cell_mismatch(t, r, tk, g, e) + QStringLiteral(" (tol %1)").arg(tol)));
         }
         // ldy padding untouched
         for (int64_t r = rows; r < ldy; ++r)
@@ -371,12 +371,7 @@ void TestMatmulCpu::repackedEqualsReference()
         for (int r = 0; r < rows; ++r) {
             const float e = vec_dot_ref(t, w.data() + stride * size_t(r), xc.data() + xs * size_t(tk), cols);
             const float g = got[size_t(tk * ldy + r)];
-            QVERIFY2(g == e, qPrintable(QStringLiteral("%1 row %2 token %3: %4 vs %5")
-                                            .arg(QLatin1String(name_of(t)))
-                                            .arg(r)
-                                            .arg(tk)
-                                            .arg(g)
-                                            .arg(e)));
+            QVERIFY2(g == e, qPrintable(cell_mismatch(t, r, tk, g, e)));
         }
         for (int64_t r = rows; r < ldy; ++r)   // padding rows of the last group are not stored
             QCOMPARE(got[size_t(tk * ldy + r)], -7.0f);

@@ -130,25 +130,15 @@ private Q_SLOTS:
 
 void TestQuantize::againstGgufPy_data()
 {
-    QTest::addColumn<int>("index");
     QString error;
-    const auto vectors = quant_test::load_vectors(&error);
-    QVERIFY2(!vectors.isEmpty(), qPrintable(error));
-    int count = 0;
-    for (int i = 0; i < vectors.size(); ++i) {
-        if (vectors[i].kind != "quantize")
-            continue;
-        QTest::newRow(qPrintable(QStringLiteral("%1 #%2").arg(QString::fromLatin1(vectors[i].type_name)).arg(i))) << i;
-        ++count;
-    }
+    const int count = quant_test::add_vector_rows("quantize", &error);
+    QVERIFY2(count >= 0, qPrintable(error));
     QCOMPARE(count, 10);   // Q8_0 Q4_0 Q4_1 Q5_0 Q5_1 Q8_1 Q8_K (x2) F16 BF16
 }
 
 void TestQuantize::againstGgufPy()
 {
-    QFETCH(int, index);
-    QString error;
-    const auto v = quant_test::load_vectors(&error).at(index);
+    const auto v = quant_test::current_vector();
     TensorType type{};
     QVERIFY(quant_test::type_from_name(v.type_name, &type));
     QCOMPARE(int64_t(v.floats.size()), v.n);

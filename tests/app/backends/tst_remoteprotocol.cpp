@@ -13,6 +13,28 @@
 #include <QTest>
 
 #include <limits>
+#include <optional>
+
+namespace {
+
+// The chunks of a recorded SSE stream up to [DONE]; nullopt, with the message in *error, at
+// the first one that does not parse.
+std::optional<QList<ChatChunk>> chunksOf(const QByteArray& stream, QString* error)
+{
+    SseStreamParser parser;
+    QList<ChatChunk> out;
+    for (const SseEvent& e : parser.feed(stream)) {
+        if (e.data == "[DONE]")
+            break;
+        const std::optional<ChatChunk> c = parseChatChunk(e.data, error);
+        if (!c)
+            return std::nullopt;
+        out.append(*c);
+    }
+    return out;
+}
+
+}   // namespace
 
 class TestRemoteProtocol : public QObject {
     Q_OBJECT
@@ -123,21 +145,14 @@ private Q_SLOTS:
 
     void recordedStreamChunks()
     {
-        SseStreamParser parser;
+        QString error;
+        const auto chunks = chunksOf(kMistralStream, &error);
+        QVERIFY2(chunks, qPrintable(error));
+        QCOMPARE(chunks->size(), 7);
         QString text;
-        ChatChunk last;
-        int n = 0;
-        for (const SseEvent& e : parser.feed(kMistralStream)) {
-            if (e.data == "[DONE]")
-                break;
-            QString error;
-            const std::optional<ChatChunk> c = parseChatChunk(e.data, &error);
-            QVERIFY2(c, qPrintable(error));
-            text += c->text;
-            last = *c;
-            ++n;
-        }
-        QCOMPARE(n, 7);
+        for (const ChatChunk& c : *chunks)
+            text += c.text;
+        const ChatChunk& last = chunks->last();
         QCOMPARE(text, QString::fromUtf8(kMistralStreamText));
         QCOMPARE(last.finishReason, QStringLiteral("stop"));
         QCOMPARE(last.promptTokens, 12);
@@ -147,16 +162,13 @@ private Q_SLOTS:
 
     void arrayContent()
     {
-        SseStreamParser parser;
+        QString error;
+        const auto chunks = chunksOf(kArrayContentStream, &error);
+        QVERIFY2(chunks, qPrintable(error));
         QString text, thinking;
-        for (const SseEvent& e : parser.feed(kArrayContentStream)) {
-            if (e.data == "[DONE]")
-                break;
-            QString error;
-            const std::optional<ChatChunk> c = parseChatChunk(e.data, &error);
-            QVERIFY2(c, qPrintable(error));
-            text += c->text;
-            thinking += c->thinking;
+        for (const ChatChunk& c : *chunks) {
+            text += c.text;
+            thinking += c.thinking;
         }
         QCOMPARE(text, QString::fromLatin1(kArrayContentText));
         QCOMPARE(thinking, QStringLiteral("The user greets me."));

@@ -4,6 +4,7 @@
 // stops going there), and "Allow insecure connection" is stored with the endpoint.
 #include "appwindow.h"
 #include "fakechatserver.h"
+#include "tests/common/quick_items.h"
 
 #include <QQmlComponent>
 #include <QQuickItem>
@@ -19,16 +20,7 @@ namespace {
 const QString kSecret = QStringLiteral("sk-ui-test-3e8a0c5d7b1f");
 const QByteArray kModels = R"({"object":"list","data":[{"id":"m","object":"model"}]})";
 
-QQuickItem* findItem(QQuickItem* item, const QString& objectName)
-{
-    if (item->objectName() == objectName)
-        return item;
-    const auto children = item->childItems();
-    for (QQuickItem* c : children)
-        if (QQuickItem* found = findItem(c, objectName))
-            return found;
-    return nullptr;
-}
+using causerie::testing::findItem;
 
 QVariantMap endpointNamed(AppController& c, const QString& name)
 {

@@ -3,6 +3,7 @@
 #include "catalogentry.h"
 #include "modelcatalog.h"
 #include "systemmemory.h"
+#include "../../common/files.h"
 
 #include <QAbstractItemModelTester>
 #include <QDir>
@@ -141,10 +142,7 @@ private Q_SLOTS:
         // The list model shows the same error and no rows.
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("bad.json"));
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(json);
-        f.close();
+        QVERIFY(causerie::testing::writeFile(path, json));
         ModelCatalog c(path, dir.path(), memory(8 * kGiB));
         QCOMPARE(c.rowCount(), 0);
         QCOMPARE(c.loadError(), r.error);
@@ -322,10 +320,8 @@ private Q_SLOTS:
         // accepts https, so the downloader's own tests use a local http server instead.)
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("one.json"));
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QByteArray(validCatalog()).replace("https://example.org/x/a.gguf", "https://127.0.0.1:1/a.gguf"));
-        f.close();
+        QVERIFY(causerie::testing::writeFile(
+            path, QByteArray(validCatalog()).replace("https://example.org/x/a.gguf", "https://127.0.0.1:1/a.gguf")));
         const QString models = dir.filePath(QStringLiteral("models"));
         ModelCatalog c(path, models, memory(8 * kGiB));
         QVERIFY2(c.loadError().isEmpty(), qPrintable(c.loadError()));

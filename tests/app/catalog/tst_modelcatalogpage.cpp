@@ -2,6 +2,7 @@
 // catalog, offers Download for missing models and Use for a present one, and Use opens it.
 #include "appwindow.h"
 #include "modelcatalog.h"
+#include "tests/common/quick_items.h"
 
 #include <QDir>
 #include <QFile>
@@ -23,16 +24,7 @@ void collectButtons(QQuickItem* item, const QString& text, QList<QQuickItem*>& o
         collectButtons(c, text, out);
 }
 
-QQuickItem* findItem(QQuickItem* item, const QString& objectName)
-{
-    if (item->objectName() == objectName)
-        return item;
-    const auto children = item->childItems();
-    for (QQuickItem* c : children)
-        if (QQuickItem* found = findItem(c, objectName))
-            return found;
-    return nullptr;
-}
+using causerie::testing::findItem;
 
 QList<QQuickItem*> buttons(QQuickItem* root, const QString& text)
 {

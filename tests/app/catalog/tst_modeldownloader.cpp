@@ -84,6 +84,17 @@ private:
     }
     QString finalPath() const { return m_dir->filePath(QStringLiteral("test-model.gguf")); }
     QString partPath() const { return finalPath() + QStringLiteral(".part"); }
+    // Downloading r fails its SHA-256 check, says so and keeps nothing, partial or whole.
+    void downloadIsFoundDamaged(const ModelDownloader::Request& r)
+    {
+        ModelDownloader d(&m_nam, m_dir->path());
+        d.start(r);
+        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
+        QCOMPARE(d.errorText(),
+                 QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
+        QVERIFY(!QFile::exists(partPath()));
+        QVERIFY(!QFile::exists(finalPath()));
+    }
 
 private Q_SLOTS:
     void init()
@@ -195,15 +206,9 @@ private Q_SLOTS:
 
     void wrongHashDeletesTheFile()
     {
-        ModelDownloader d(&m_nam, m_dir->path());
         ModelDownloader::Request r = request();
         r.sha256 = sha256Hex("something else");
-        d.start(r);
-        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
-        QCOMPARE(d.errorText(),
-                 QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
-        QVERIFY(!QFile::exists(partPath()));
-        QVERIFY(!QFile::exists(finalPath()));
+        downloadIsFoundDamaged(r);
     }
 
     void noChecksumIsSaidPlainly()
@@ -255,14 +260,7 @@ private Q_SLOTS:
         // The server's hash describes another file than the one it sends (as a cut-and-resumed
         // download that mixed two versions would look): refused, nothing kept.
         m_server->hubEtag = sha256Hex("another file").toLatin1();
-        ModelDownloader d(&m_nam, m_dir->path());
-        const ModelDownloader::Request r = uncatalogued("/hub/model.gguf");
-        d.start(r);
-        QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
-        QCOMPARE(d.errorText(),
-                 QStringLiteral("the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again"));
-        QVERIFY(!QFile::exists(partPath()));
-        QVERIFY(!QFile::exists(finalPath()));
+        downloadIsFoundDamaged(uncatalogued("/hub/model.gguf"));
     }
 
     void serverContradictingTheCatalogStopsBeforeDownloading()

@@ -2,6 +2,7 @@
 // key), and the hostile clients of issue #21 (huge body, 1,000 idle connections, a slow
 // reader, a client leaving mid-stream). A FakeEngine makes statuses deterministic; the tiny
 // model checks real generations end to end.
+#include "openaijson.h"
 #include "rawhttp.h"
 #include "serverharness.h"
 
@@ -570,14 +571,7 @@ void TestOpenAiServer::realModelStreamEqualsNonStream()
     QString joined;
     for (const QByteArray& e : rawhttp::sseEvents(streamed.body))
         if (e != "[DONE]")
-            joined += obj(e)
-                          .value(QLatin1String("choices"))
-                          .toArray()[0]
-                          .toObject()
-                          .value(QLatin1String("delta"))
-                          .toObject()
-                          .value(QLatin1String("content"))
-                          .toString();
+            joined += openaijson::choiceContent(e, QLatin1String("delta"));
     QCOMPARE(joined, answer);
     QCOMPARE(obj(plain.body).value(QLatin1String("usage")).toObject().value(QLatin1String("completion_tokens")).toInt(),
              12);
@@ -588,14 +582,7 @@ void TestOpenAiServer::realModelStopStrings()
     ServerHarness h(tinyEngine(), {});
     const QByteArray params = "\"max_tokens\":16,\"temperature\":0";
     const auto full = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(params));
-    const QString answer = obj(full.body)
-                               .value(QLatin1String("choices"))
-                               .toArray()[0]
-                               .toObject()
-                               .value(QLatin1String("message"))
-                               .toObject()
-                               .value(QLatin1String("content"))
-                               .toString();
+    const QString answer = openaijson::choiceContent(full.body, QLatin1String("message"));
     QVERIFY2(answer.size() > 8, qPrintable(answer));
     // A stop string taken from the middle of the greedy answer cuts it there.
     const QString stop = answer.mid(answer.size() / 2, 3);

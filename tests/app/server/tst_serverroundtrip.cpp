@@ -1,6 +1,7 @@
 // Causerie talking to Causerie: our RemoteBackend (the app's client for OpenAI-style servers)
 // against our OpenAiServer, with the real tiny model for the answer and a FakeEngine for the
 // statuses the model cannot produce on demand (503 loading, 429 queue full).
+#include "openaijson.h"
 #include "rawhttp.h"
 #include "remotebackend.h"
 #include "serverharness.h"
@@ -100,15 +101,7 @@ void TestServerRoundTrip::answerMatchesTheServersOwn()
                                     "{\"messages\":[{\"role\":\"user\",\"content\":\"Hello there\"}],"
                                     "\"temperature\":0,\"max_tokens\":10}",
                                     {"Authorization: Bearer k"});
-    const QString direct = QJsonDocument::fromJson(r.body)
-                               .object()
-                               .value(QLatin1String("choices"))
-                               .toArray()[0]
-                               .toObject()
-                               .value(QLatin1String("message"))
-                               .toObject()
-                               .value(QLatin1String("content"))
-                               .toString();
+    const QString direct = openaijson::choiceContent(r.body, QLatin1String("message"));
     QCOMPARE(o.text, direct);
     // Stop strings make the round trip too.
     s.stop = {o.text.mid(o.text.size() / 2, 2)};
