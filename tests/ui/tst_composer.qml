@@ -19,12 +19,21 @@ TestCase {
         return findChild(composer, "composerInput")
     }
 
-    function test_1_modelReady() {
-        compare(App.modelState, 2, "the tiny model is loaded")
+    // Each test starts from an empty chat with the tiny model loaded (tst_ui opens it), whatever
+    // ran before it.
+    function init() {
+        tryCompare(App, "modelState", 2, 20000, "the tiny model is loaded")
+        tryVerify(() => !App.chat.generating, 20000)
+        App.newChat()
+        input().text = ""
+    }
+
+    function test_modelReady() {
+        compare(App.modelState, 2)
         verify(App.backendReady)
     }
 
-    function test_2_shiftEnterMakesNewLine() {
+    function test_shiftEnterMakesNewLine() {
         const field = input()
         field.forceActiveFocus()
         field.text = ""
@@ -36,7 +45,7 @@ TestCase {
         field.text = ""
     }
 
-    function test_3_emptyDoesNotSend() {
+    function test_emptyDoesNotSend() {
         const field = input()
         field.forceActiveFocus()
         field.text = "   "
@@ -46,7 +55,7 @@ TestCase {
         field.text = ""
     }
 
-    function test_4_enterSends() {
+    function test_enterSends() {
         const field = input()
         field.forceActiveFocus()
         keyClick("H"); keyClick("i")
@@ -57,9 +66,13 @@ TestCase {
         compare(App.messages.rowCount(), 2)
     }
 
-    function test_5_contextUsage() {
-        App.updateContextUsage("")
+    // The counter follows the draft: a longer draft counts more tokens, within the context.
+    function test_contextUsage() {
+        App.updateContextUsage("Hi")
         tryVerify(() => App.contextUsed > 0, 5000)
+        const fewer = App.contextUsed
+        App.updateContextUsage("Tell me, in a few words, how the tides follow the moon and the sun.")
+        tryVerify(() => App.contextUsed > fewer, 5000)
         verify(App.contextUsed < App.contextSize)
     }
 }

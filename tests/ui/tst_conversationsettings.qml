@@ -15,8 +15,20 @@ TestCase {
         id: dialog
     }
 
-    function test_1_followsDefaultsThenHoldsItsOwn() {
+    // Each test starts from an empty chat, the dialog closed, whatever ran before.
+    function init() {
         App.newChat()
+        App.settings.temperature = 0.0
+    }
+
+    function cleanup() {
+        if (dialog.visible) {
+            dialog.close()
+            tryVerify(() => !dialog.visible)
+        }
+    }
+
+    function test_followsDefaultsThenHoldsItsOwn() {
         App.settings.systemPrompt = "Default prompt."
         dialog.open()
         tryVerify(() => dialog.opened)
@@ -40,7 +52,7 @@ TestCase {
         compare(App.settings.systemPrompt, "Default prompt.", "the default is unchanged")
     }
 
-    function test_2_samplingCheckBox() {
+    function test_samplingCheckBox() {
         dialog.open()
         tryVerify(() => dialog.opened)
         const ownSampling = findChild(dialog.contentItem, "ownSampling")

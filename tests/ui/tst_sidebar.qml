@@ -15,17 +15,25 @@ TestCase {
         anchors.fill: parent
     }
 
-    function test_1_conversationListedUnderToday() {
+    // A conversation of its own for each test that needs one, whatever ran before.
+    function sendBonjour() {
+        tryCompare(App, "modelState", 2, 20000, "the tiny model is loaded")
+        tryVerify(() => !App.chat.generating, 20000)
         App.newChat()
         verify(App.chat.send("Bonjour le monde"))
         tryVerify(() => !App.chat.generating, 20000)
+    }
+
+    function test_conversationListedUnderToday() {
+        sendBonjour()
         verify(App.conversations.rowCount() >= 1)
         // The section role the list groups by.
         const idx = App.conversations.index(0, 0)
         compare(App.conversations.data(idx, Qt.UserRole + 100), "Today")
     }
 
-    function test_2_searchFindsAndHighlights() {
+    function test_searchFindsAndHighlights() {
+        sendBonjour()
         const results = App.search("Bonjour")
         verify(results.length >= 1)
         verify(results[0].snippetHtml.indexOf("<b>Bonjour</b>") >= 0, results[0].snippetHtml)
@@ -33,7 +41,7 @@ TestCase {
 
     // The file dialogs open (created on first use) without QML errors; what they do with the
     // chosen file is tested through the controller in tst_e2e.
-    function test_3_importDialogOpens() {
+    function test_importDialogOpens() {
         const button = findChild(sidebar, "importButton")
         verify(button)
         mouseClick(button)
@@ -45,10 +53,11 @@ TestCase {
         tryVerify(() => !loader.item.visible, 5000)
     }
 
-    function test_4_exportDialogProposesTheTitle() {
+    function test_exportDialogProposesTheTitle() {
+        sendBonjour()
         // The first conversation's delegate: the one holding an export loader.
+        tryVerify(() => findChild(sidebar, "exportDialogLoader") !== null, 5000, "a conversation is listed")
         const loader = findChild(sidebar, "exportDialogLoader")
-        verify(loader, "a conversation is listed (test 1)")
         loader.parent.exportTo("json")
         verify(loader.item)
         tryVerify(() => loader.item.visible, 5000)
