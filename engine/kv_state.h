@@ -1,0 +1,58 @@
+#pragma once
+// A session's KV state outside the backend: the cached token ids and the K/V rows computed for
+// them, kept in memory (switching conversations) or in a file (across restarts). Restoring it
+// makes the next generate() prefill only what follows those tokens.
+//
+// Contract (the app and the CLI rely on it):
+// - take_snapshot copies the rows of session.cached_tokens() out of the backend (CPU or CUDA);
+//   the session is unchanged.
+// - restore_snapshot checks that the snapshot was made for this model and this backend's context
+//   and KV layout; on any mismatch it returns an error saying which field differs and leaves the
+//   session empty (cleared), so the next generate() simply prefills from scratch.
+// - write_snapshot writes `path + ".tmp"` and renames it over `path`: a crash leaves either the old
+//   file or the new one, never a torn file.
+// - read_snapshot validates the header (format version, model fingerprint, architecture, n_ctx,
+//   KV type, layer count, token count, sizes) and the checksum before returning; a truncated,
+//   corrupt, foreign or older-format file is an error naming the reason, never a crash.
+#include "model.h"
+#include "result.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace causerie {
+
+class Session;
+
+// What a snapshot must match to be restored into a session.
+struct KvStateFingerprint {
+    std::string model;          // a cheap stable fingerprint of the model file (see model_fingerprint)
+    std::string architecture;   // hp.architecture
+    int64_t n_ctx = 0;          // the backend's context
+    int64_t n_layer = 0;
+    int64_t n_head_kv = 0;
+    int64_t head_dim = 0;
+    int64_t value_dim = 0;
+    std::string kv_type;   // "F16" today
+};
+
+struct KvSnapshot {
+    KvStateFingerprint fingerprint;
+    std::vector<int32_t> tokens;   // the cached ids, in order
+    std::vector<uint8_t> rows;     // K/V rows for `tokens`, layout fixed by kv_type (kv_state.cpp)
+    size_t bytes() const { return rows.size() + tokens.size() * sizeof(int32_t); }
+};
+
+// Same file → same string; a different file (other weights, other metadata) → a different one,
+// with overwhelming probability. Cheap: does not read every weight byte.
+std::string model_fingerprint(const Model& model);
+
+Result<KvSnapshot> take_snapshot(Session& session, const Model& model);
+Status restore_snapshot(Session& session, const Model& model, const KvSnapshot& snapshot);
+
+Status write_snapshot(const KvSnapshot& snapshot, const std::string& path);
+Result<KvSnapshot> read_snapshot(const std::string& path);
+
+}   // namespace causerie
