@@ -1,6 +1,7 @@
 #include "bench_command.h"
 
 #include "args.h"
+#include "bench_sim.h"
 #include "engine/backend.h"
 #include "engine/backend_cuda.h"
 #include "engine/model.h"
@@ -129,6 +130,7 @@ struct BenchResult {
     double bytes_per_token = 0;    // generation tests: bytes read per generated token (mean over the test)
     std::string device;            // the backend's own name ("CPU (2 threads)")
     double peak_bytes_per_s = 0;   // the device's peak memory bandwidth, 0 when unknown
+    std::string sim_json;          // cuda-sim with --json: what the sim counted (bench_sim.h)
     double mean() const
     {
         double s = 0;
@@ -155,6 +157,7 @@ struct BenchPlan {
     int64_t repetitions = 5;
     DeviceOptions device;
     bool json = false;
+    bool app_sampler = false;   // --sampler app: the sim counts the app's decode path
 };
 
 // The model under test and what the table says of it.
@@ -171,12 +174,12 @@ Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
     const Args a(args, {"json"});
     if (!a.ok())
         return make_error(a.error());
-    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers"});
+    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers", "sampler"});
     if (!bad.empty())
         return make_error("unknown option -" + bad.front());
     if (a.positional().size() != 1)
         return make_error("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] "
-                          "[--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]");
+                          "[--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--sampler bench|app] [--json]");
     BenchPlan plan;
     std::string err;
     std::vector<int64_t> reps;
@@ -205,6 +208,12 @@ Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
                                   " tokens is too long for a CPU benchmark (at most " + std::to_string(kMaxTestTokens) +
                                   ")");
     plan.json = a.has("json");
+    const std::string sampler = a.get("sampler", "bench");
+    if (sampler != "bench" && sampler != "app")
+        return make_error("option --sampler expects bench or app, got '" + sampler + "'");
+    plan.app_sampler = sampler == "app";
+    if (plan.app_sampler && plan.device.device != "cuda-sim")
+        return make_error("--sampler app is counted by the sim: use it with --device cuda-sim --json");
     plan.path = a.positional().front();
     return plan;
 }
@@ -309,6 +318,8 @@ std::string results_json(const BenchModel& bm, const std::vector<BenchResult>& r
         w.key("device").value(r.device);
         w.key("bytes_per_token").value(r.bytes_per_token, "%.0f");
         w.key("peak_bytes_per_s").value(r.peak_bytes_per_s, "%.0f");
+        if (!r.sim_json.empty())
+            w.key("sim").raw(r.sim_json);
         w.end_object();
     }
     w.end_array();
@@ -372,6 +383,13 @@ int cmd_bench(const std::vector<std::string>& args)
                           peak};
             if (auto st = run_test(be, *bm, plan->repetitions, r); !st)
                 return fail(st.error().message);
+            if (sim && plan->json) {
+                SimTest t{plan->path, n_prompt, n_gen, longest, int(nt), plan->app_sampler, 32};
+                auto counted = count_sim_test(t);
+                if (!counted)
+                    return fail("counting on the sim: " + counted.error().message);
+                r.sim_json = *counted;
+            }
             if (!plan->json)
                 print_table_row(*bm, r, sim, no_peak);
             results.push_back(std::move(r));

@@ -64,6 +64,7 @@ __device__ __forceinline__ float block_sum(float v, float* scratch)
 __device__ __forceinline__ uint16_t load_u16(const void* p)
 {
 #if defined(CAUSERIE_CUDA_SIM)
+    ::causerie::cuda_sim::record_load(p, 2);
     uint16_t v;
     std::memcpy(&v, p, 2);
     return v;
@@ -86,6 +87,7 @@ __device__ __forceinline__ int load_i32_a4(const void* p)
 #if defined(CAUSERIE_CUDA_SIM)
     if (reinterpret_cast<uintptr_t>(p) % 4 != 0)
         ::causerie::cuda_sim::report_fault("misaligned 4-byte load");
+    ::causerie::cuda_sim::record_load(p, 4);
     int v;
     std::memcpy(&v, p, 4);
     return v;

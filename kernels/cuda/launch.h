@@ -6,6 +6,9 @@
 
 namespace causerie::kernels::gpu {
 inline namespace CAUSERIE_GPU_FLAVOR {
+// Internal linkage: each .cu file has its own launch(), so the sim's counters can name the file
+// (__BASE_FILE__) without two files' identical instantiations being merged by the linker.
+namespace {
 
 template <class... Params, class... Args>
 GpuStatus launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, Stream stream, Args... args)
@@ -13,11 +16,14 @@ GpuStatus launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, 
 #if defined(CAUSERIE_CUDA_SIM)
     (void)stream;
     if (::causerie::cuda_sim::capturing()) {   // recorded for a graph, run when it is launched
-        ::causerie::cuda_sim::record(
-            [=] { return ::causerie::cuda_sim::run_grid(grid, block, smem, [&] { kernel(Params(args)...); }); });
+        ::causerie::cuda_sim::record([=] {
+            return ::causerie::cuda_sim::run_grid(
+                grid, block, smem, [&] { kernel(Params(args)...); }, __BASE_FILE__);
+        });
         return gpu_ok();
     }
-    const std::string error = ::causerie::cuda_sim::run_grid(grid, block, smem, [&] { kernel(Params(args)...); });
+    const std::string error = ::causerie::cuda_sim::run_grid(
+        grid, block, smem, [&] { kernel(Params(args)...); }, __BASE_FILE__);
     if (!error.empty())
         return gpu_error("kernel launch failed: " + error);
     return gpu_ok();
@@ -31,5 +37,6 @@ GpuStatus launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, 
 #endif
 }
 
+}   // namespace
 }   // namespace CAUSERIE_GPU_FLAVOR
 }   // namespace causerie::kernels::gpu

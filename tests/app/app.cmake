@@ -2,6 +2,11 @@
 causerie_add_test(tst_cli SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cli.cpp LIBS Qt6::Core)
 target_compile_definitions(tst_cli PRIVATE CAUSERIE_CLI="$<TARGET_FILE:causerie-cli>")
 add_dependencies(tst_cli causerie-cli)
+if(CAUSERIE_CUDA_SIM)
+  causerie_add_test(tst_bench_sim SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_bench_sim.cpp LIBS Qt6::Core LABELS cuda-sim)
+  target_compile_definitions(tst_bench_sim PRIVATE CAUSERIE_CLI="$<TARGET_FILE:causerie-cli>")
+  add_dependencies(tst_bench_sim causerie-cli)
+endif()
 
 causerie_add_test(tst_app_smoke SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_app_smoke.cpp LIBS Qt6::Core)
 target_compile_definitions(tst_app_smoke PRIVATE CAUSERIE_APP="$<TARGET_FILE:causerie>")

@@ -6,6 +6,7 @@
 
 #include <QTest>
 
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -125,6 +126,23 @@ __global__ void wmma_kernel(const __half* a, const __half* b, float* c, bool div
     wmma::store_matrix_sync(c, fc, 16, wmma::mem_row_major);
 }
 
+// Counting: each thread reads through common.cuh's load helpers, in patterns whose warp-wide
+// sector counts are known (see countsWarpLoads).
+__global__ void counted_loads_kernel(const uint8_t* contiguous, const uint8_t* strided, int* out)
+{
+    __shared__ uint16_t s[64];
+    const int tid = int(threadIdx.x);
+    const int lane = tid % 32;
+    s[tid] = uint16_t(tid);
+    __syncthreads();
+    int v = load_u16(contiguous + 2 * tid);      // a warp reads 64 consecutive bytes: 2 sectors
+    v += load_i32_a2(strided + 18 * lane + 2);   // Q4_0-like: two 16-bit loads 18 bytes apart
+    v += load_u16(&s[(tid + 1) % 64]);           // shared memory: not global, not counted
+    for (int i = 0; i <= lane % 4; ++i)          // 1 to 4 loads per lane: 4 instructions a warp
+        v += load_u16(contiguous + 128 * i + 2 * lane);
+    out[tid] = v;
+}
+
 }   // namespace
 
 class TestCudaSim : public QObject {
@@ -147,6 +165,8 @@ private Q_SLOTS:
     void gemmF16();
     void graphCaptureAndReplay();
     void warpMatrixTiles();
+    void countsWarpLoads();
+    void countsLaunchesAndHostSyncs();
 };
 
 void TestCudaSim::barrierOrdersSharedMemory_data()
@@ -417,6 +437,73 @@ void TestCudaSim::warpMatrixTiles()
     device_free(da);
     device_free(db);
     device_free(dc);
+}
+
+void TestCudaSim::countsWarpLoads()
+{
+    // Device buffers whose first byte starts a 32-byte sector, so the counts are the textbook ones.
+    void* raw_a = nullptr;
+    void* raw_b = nullptr;
+    void* raw_out = nullptr;
+    QVERIFY(device_malloc(&raw_a, 1024 + 32).ok());
+    QVERIFY(device_malloc(&raw_b, 1024 + 32).ok());
+    QVERIFY(device_malloc(&raw_out, 64 * sizeof(int)).ok());
+    auto aligned = [](void* p) {
+        auto* b = static_cast<uint8_t*>(p);
+        return b + (32 - reinterpret_cast<uintptr_t>(b) % 32) % 32;
+    };
+    uint8_t* a = aligned(raw_a);
+    uint8_t* b = aligned(raw_b);
+    std::memset(a, 1, 1024);
+    std::memset(b, 2, 1024);
+
+    // Off: launches are counted, loads are not.
+    simrt::reset_counters();
+    QVERIFY(launch(counted_loads_kernel, dim3(1), dim3(64), 0, nullptr, a, b, static_cast<int*>(raw_out)).ok());
+    auto c = simrt::counters();
+    QCOMPARE(c.launches, uint64_t(1));
+    QCOMPARE(c.kernels["tst_cuda_sim"].launches, uint64_t(1));
+    QCOMPARE(c.kernels["tst_cuda_sim"].loads.instructions, uint64_t(0));
+
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    for (const auto order : {simrt::Schedule::Forward, simrt::Schedule::Reverse}) {
+        simrt::set_schedule(order);
+        QVERIFY(launch(counted_loads_kernel, dim3(2), dim3(64), 0, nullptr, a, b, static_cast<int*>(raw_out)).ok());
+    }
+    simrt::set_counting(false);
+    c = simrt::counters();
+    const simrt::AccessCounts loads = c.kernels["tst_cuda_sim"].loads;
+    // Per warp: 1 contiguous + 2 strided + 4 loop instructions; 2 warps, 2 blocks, 2 launches.
+    QCOMPARE(loads.instructions, uint64_t(7 * 2 * 2 * 2));
+    // Lanes: 32 + 2 x 32 + (8 x (1 + 2 + 3 + 4)) = 176 per warp.
+    QCOMPARE(loads.lane_accesses, uint64_t(176 * 8));
+    QCOMPARE(loads.bytes, uint64_t(176 * 2 * 8));
+    // Sectors per warp: contiguous 64 B = 2 (warp 1 reads bytes 64..127: 2 more sectors, also 2);
+    // strided 16-bit loads at 18 l + 2 and 18 l + 4, l < 32, span bytes 2..563: 18 sectors each;
+    // loop step i: 2 sectors for the lanes still in it.
+    QCOMPARE(loads.sectors, uint64_t((2 + 18 + 18 + 4 * 2) * 8));
+    device_free(raw_a);
+    device_free(raw_b);
+    device_free(raw_out);
+}
+
+void TestCudaSim::countsLaunchesAndHostSyncs()
+{
+    void* d = nullptr;
+    QVERIFY(device_malloc(&d, 64 * sizeof(int)).ok());
+    simrt::reset_counters();
+    int host[64] = {};
+    QVERIFY(copy_to_device(d, host, sizeof host, nullptr).ok());
+    for (int i = 0; i < 3; ++i)
+        QVERIFY(launch(index_kernel, dim3(1), dim3(64), 0, nullptr, static_cast<int*>(d)).ok());
+    QVERIFY(copy_to_host(host, d, sizeof host, nullptr).ok());
+    QVERIFY(stream_sync(nullptr).ok());
+    const auto c = simrt::counters();
+    QCOMPARE(c.launches, uint64_t(3));
+    QCOMPARE(c.copies_to_device, uint64_t(1));
+    QCOMPARE(c.host_syncs, uint64_t(2));   // the copy to the host waits, and the explicit sync
+    device_free(d);
 }
 
 QTEST_GUILESS_MAIN(TestCudaSim)

@@ -110,6 +110,7 @@ GpuStatus device_malloc(void** ptr, size_t bytes)
         return gpu_error("device_malloc(" + std::to_string(bytes) + " bytes): host out of memory", true);
     g_allocs[p] = bytes;
     g_in_use += bytes;
+    cuda_sim::add_device_range(p, bytes);
     *ptr = p;
     return gpu_ok();
 }
@@ -124,6 +125,7 @@ void device_free(void* ptr)
         return;
     g_in_use -= it->second;
     g_allocs.erase(it);
+    cuda_sim::remove_device_range(ptr);
     std::free(ptr);
 }
 
@@ -131,6 +133,7 @@ GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream)
 {
     if (cuda_sim::capturing())
         return refuse_in_capture("copy_to_device");
+    cuda_sim::count_copy_to_device();
     std::memcpy(dst, src, bytes);
     return gpu_ok();
 }
@@ -138,6 +141,7 @@ GpuStatus copy_to_host(void* dst, const void* src, size_t bytes, Stream)
 {
     if (cuda_sim::capturing())
         return refuse_in_capture("copy_to_host");
+    cuda_sim::count_host_sync();   // a GPU's copy_to_host waits for the stream (device_cuda.cu)
     std::memcpy(dst, src, bytes);
     return gpu_ok();
 }
@@ -163,7 +167,11 @@ GpuStatus stream_create(Stream* s)
     return gpu_ok();
 }
 void stream_destroy(Stream) {}
-GpuStatus stream_sync(Stream) { return gpu_ok(); }
+GpuStatus stream_sync(Stream)
+{
+    cuda_sim::count_host_sync();
+    return gpu_ok();
+}
 
 void sim_fail_captures(bool fail)
 {
@@ -229,6 +237,7 @@ GpuStatus gemm_f16(Stream, int64_t m, int64_t n, int64_t k_dim, const void* w, c
     if (m <= 0 || n <= 0 || k_dim <= 0 || ldy < m)
         return gpu_error("gemm_f16: bad shape m=" + std::to_string(m) + " n=" + std::to_string(n) +
                          " k=" + std::to_string(k_dim) + " ldy=" + std::to_string(ldy));
+    cuda_sim::count_gemm(m, n, k_dim, size_t((m + n) * k_dim) * 2, size_t(m * n) * 4);
     const auto* W = static_cast<const uint16_t*>(w);
     const auto* X = static_cast<const uint16_t*>(x);
     for (int64_t t = 0; t < n; ++t)

@@ -7,8 +7,12 @@
 #include <atomic>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <mutex>
 #include <new>
+#include <shared_mutex>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -46,6 +50,30 @@ struct SimThread {
     uint64_t value = 0;   // shuffle: value offered / value received
     int src_lane = 0;
     bool exit = false;   // pool teardown: leave the fiber loop
+    // Counting: how many times this thread has loaded at each instruction (site) in this block.
+    std::unordered_map<const void*, uint32_t> loads;
+};
+
+// A warp-wide load instruction: the n-th execution of one load site by the lanes of one warp.
+struct InstructionKey {
+    uint64_t warp;
+    const void* site;
+    uint32_t occurrence;
+    bool operator==(const InstructionKey&) const = default;
+};
+struct InstructionKeyHash {
+    size_t operator()(const InstructionKey& k) const
+    {
+        return std::hash<const void*>()(k.site) ^ (k.warp * 0x9E3779B97F4A7C15ull) ^ (uint64_t(k.occurrence) << 40);
+    }
+};
+
+// Counting: the loads of one warp-wide instruction (one warp, one step), gathered while the
+// block runs and folded into its kernel's counts when the block ends.
+struct WarpInstruction {
+    uint32_t lanes = 0;
+    uint64_t bytes = 0;
+    std::vector<uint64_t> sectors;   // distinct 32-byte sector numbers
 };
 
 // One pool of fibers per OS thread, grown to the largest block seen; fibers loop so that a
@@ -92,6 +120,9 @@ struct Pool {
 };
 
 thread_local Pool* t_pool = nullptr;
+// Counting state of the running launch (one OS thread runs a whole grid).
+thread_local std::unordered_map<InstructionKey, WarpInstruction, InstructionKeyHash> t_instructions;
+thread_local AccessCounts t_launch_loads;
 thread_local std::string t_fault;   // first fault of the running launch
 thread_local SimThread* t_current = nullptr;
 // Shared by every OS thread that launches (the engine runs a backend on a worker thread).
@@ -216,6 +247,7 @@ std::string run_block(Pool& p, const ThreadContext& base, unsigned n)
         t.tc.thread_idx = dim3(i % base.block_dim.x, (i / base.block_dim.x) % base.block_dim.y,
                                i / (base.block_dim.x * base.block_dim.y));
         t.state = State::Runnable;
+        t.loads.clear();
     }
     for (;;) {
         for (unsigned k = 0; k < n; ++k) {
@@ -241,7 +273,146 @@ std::string run_block(Pool& p, const ThreadContext& base, unsigned n)
     return {};
 }
 
+// ---- counters ------------------------------------------------------------------------------
+
+std::atomic<bool> g_counting{false};
+std::atomic<uint64_t> g_host_syncs{0};
+std::atomic<uint64_t> g_copies_to_device{0};
+std::mutex g_counts_mutex;   // g_kernels, g_launches_at_reset, g_gemm
+std::atomic<uint64_t> g_gemm_calls{0};
+double g_gemm_flops = 0;
+double g_gemm_bytes = 0;
+std::map<std::string, KernelCounts> g_kernels;
+uint64_t g_launches_at_reset = 0;
+std::shared_mutex g_ranges_mutex;
+std::map<uintptr_t, size_t> g_ranges;   // device allocations: start → bytes
+
+bool in_device_memory(const void* p, size_t bytes)
+{
+    const auto a = reinterpret_cast<uintptr_t>(p);
+    std::shared_lock lock(g_ranges_mutex);
+    auto it = g_ranges.upper_bound(a);
+    if (it == g_ranges.begin())
+        return false;
+    --it;
+    return a >= it->first && a + bytes <= it->first + it->second;
+}
+
+// "…/cuda_sim/matvec_sim.cpp" or "…/matvec.cu" → "matvec".
+std::string kernel_name(const char* source)
+{
+    if (!source)
+        return "unnamed";
+    std::string s = source;
+    // The build compiles each .cu for the sim through a generated cuda_sim/<name>_sim.cpp.
+    const bool wrapper = s.find("/cuda_sim/") != std::string::npos;
+    const size_t slash = s.find_last_of('/');
+    if (slash != std::string::npos)
+        s.erase(0, slash + 1);
+    const size_t dot = s.find('.');
+    if (dot != std::string::npos)
+        s.erase(dot);
+    if (wrapper && s.size() > 4 && s.compare(s.size() - 4, 4, "_sim") == 0)
+        s.erase(s.size() - 4);
+    return s;
+}
+
+// Folds the instructions of the block that just ran into the launch's counts.
+void fold_block()
+{
+    for (auto& [key, ins] : t_instructions) {
+        (void)key;
+        std::sort(ins.sectors.begin(), ins.sectors.end());
+        const auto unique = std::unique(ins.sectors.begin(), ins.sectors.end()) - ins.sectors.begin();
+        t_launch_loads.instructions += 1;
+        t_launch_loads.lane_accesses += ins.lanes;
+        t_launch_loads.bytes += ins.bytes;
+        t_launch_loads.sectors += uint64_t(unique);
+    }
+    t_instructions.clear();
+}
+
+void add(AccessCounts& to, const AccessCounts& c)
+{
+    to.instructions += c.instructions;
+    to.lane_accesses += c.lane_accesses;
+    to.bytes += c.bytes;
+    to.sectors += c.sectors;
+}
+
 }   // namespace
+
+void set_counting(bool on) { g_counting = on; }
+bool counting() { return g_counting; }
+
+Counters counters()
+{
+    Counters c;
+    std::lock_guard lock(g_counts_mutex);
+    c.launches = g_launches - g_launches_at_reset;
+    c.host_syncs = g_host_syncs;
+    c.copies_to_device = g_copies_to_device;
+    c.gemm_calls = g_gemm_calls;
+    c.gemm_flops = g_gemm_flops;
+    c.gemm_bytes = g_gemm_bytes;
+    c.kernels = g_kernels;
+    return c;
+}
+
+void reset_counters()
+{
+    std::lock_guard lock(g_counts_mutex);
+    g_launches_at_reset = g_launches;
+    g_host_syncs = 0;
+    g_copies_to_device = 0;
+    g_gemm_calls = 0;
+    g_gemm_flops = 0;
+    g_gemm_bytes = 0;
+    g_kernels.clear();
+}
+
+void count_host_sync() { ++g_host_syncs; }
+void count_copy_to_device() { ++g_copies_to_device; }
+
+void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t result_bytes)
+{
+    ++g_gemm_calls;
+    std::lock_guard lock(g_counts_mutex);
+    g_gemm_flops += 2.0 * double(m) * double(n) * double(k);
+    g_gemm_bytes += double(operand_bytes) + double(result_bytes);
+}
+
+void add_device_range(const void* p, size_t bytes)
+{
+    std::unique_lock lock(g_ranges_mutex);
+    g_ranges[reinterpret_cast<uintptr_t>(p)] = bytes;
+}
+
+void remove_device_range(const void* p)
+{
+    std::unique_lock lock(g_ranges_mutex);
+    g_ranges.erase(reinterpret_cast<uintptr_t>(p));
+}
+
+// Not inlined: its return address is the load's place in the kernel (the helpers that call it
+// are inlined into the kernels in optimised builds), which tells load instructions apart.
+[[gnu::noinline]] void record_load(const void* p, size_t bytes)
+{
+    if (!g_counting || !t_current || !in_device_memory(p, bytes))
+        return;
+    const void* site = __builtin_return_address(0);
+    SimThread& t = *t_current;
+    const ThreadContext& tc = t.tc;
+    const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
+                            uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
+    const InstructionKey key{linear / kWarpSize, site, t.loads[site]++};
+    WarpInstruction& ins = t_instructions[key];
+    ins.lanes += 1;
+    ins.bytes += bytes;
+    const auto a = reinterpret_cast<uintptr_t>(p);
+    for (uint64_t s = a / 32; s <= (a + bytes - 1) / 32; ++s)
+        ins.sectors.push_back(s);
+}
 
 void set_schedule(Schedule s) { g_schedule = s; }
 Schedule schedule() { return g_schedule; }
@@ -268,7 +439,8 @@ std::vector<RecordedLaunch> end_capture()
     return std::exchange(t_recorded, {});
 }
 
-std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std::function<void()>& body)
+std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std::function<void()>& body,
+                     const char* source)
 {
     if (t_current)
         return "a kernel was launched from inside a kernel (not supported by the sim)";
@@ -293,11 +465,27 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
     ThreadContext base;
     base.block_dim = block;
     base.grid_dim = grid;
+    const bool counted = g_counting;
+    t_instructions.clear();
+    t_launch_loads = {};
+    struct Report {   // the launch's counts, however it ends
+        const char* source;
+        ~Report()
+        {
+            t_instructions.clear();
+            std::lock_guard lock(g_counts_mutex);
+            KernelCounts& k = g_kernels[kernel_name(source)];
+            k.launches += 1;
+            add(k.loads, t_launch_loads);
+        }
+    } report{source};
     for (unsigned z = 0; z < grid.z; ++z)
         for (unsigned y = 0; y < grid.y; ++y)
             for (unsigned x = 0; x < grid.x; ++x) {
                 base.block_idx = dim3(x, y, z);
                 std::string error = run_block(p, base, unsigned(n));
+                if (counted)
+                    fold_block();
                 if (error.empty() && !t_fault.empty())
                     return "block (" + std::to_string(x) + "," + std::to_string(y) + "," + std::to_string(z) +
                            "): " + t_fault;

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,7 +37,9 @@ Schedule schedule();
 
 // Runs body once per GPU thread of the grid (threadIdx etc. are set while it runs).
 // Returns an empty string, or what went wrong (bad launch shape, deadlock, divergent barrier).
-std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std::function<void()>& body);
+// `source` names the kernel's file for the counters (launch.h passes the .cu file).
+std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std::function<void()>& body,
+                     const char* source = nullptr);
 
 // What a running fiber sees. Only valid inside run_grid's body.
 struct ThreadContext {
@@ -60,6 +63,48 @@ void report_fault(const char* what);
 
 // Kernels launched since start (a cheap way for tests to see that work ran on the "device").
 uint64_t launches();
+
+// ---- Counters: what a GPU would be asked to do, counted instead of timed --------------------
+// (docs/gpu-model.md turns them into estimates). Launches and host syncs are always counted.
+// Global loads are recorded only while counting is on (it slows the sim): each load a kernel
+// makes through common.cuh's load helpers, at an address inside a device allocation (shared
+// memory and host pointers are not global memory), is grouped with the loads of the other lanes
+// of its warp made at the same place in the kernel for the same time (the n-th load of each lane
+// at that site), as the hardware issues one warp-wide instruction for them; each instruction
+// touches the distinct 32-byte sectors its lanes' bytes fall in. A lane that skips a site in the
+// middle of a loop and runs it later would be grouped one iteration off: the kernels measured
+// this way skip loads only at the end of a loop.
+struct AccessCounts {
+    uint64_t instructions = 0;    // warp-wide load instructions
+    uint64_t lane_accesses = 0;   // loads made by single lanes
+    uint64_t bytes = 0;           // bytes the lanes asked for
+    uint64_t sectors = 0;         // 32-byte sectors touched, summed over instructions
+};
+struct KernelCounts {
+    uint64_t launches = 0;
+    AccessCounts loads;
+};
+struct Counters {
+    uint64_t launches = 0;     // every launch since reset_counters()
+    uint64_t host_syncs = 0;   // waits of the host for the device (copies to host, stream syncs)
+    uint64_t copies_to_device = 0;
+    uint64_t gemm_calls = 0;                       // cuBLAS F16 GEMMs (device.h gemm_f16)
+    double gemm_flops = 0;                         // 2 m n k each
+    double gemm_bytes = 0;                         // their operands read and result written, once each
+    std::map<std::string, KernelCounts> kernels;   // by the kernel's file: "matvec", "rmsnorm", …
+};
+void set_counting(bool on);
+bool counting();
+Counters counters();
+void reset_counters();
+void count_host_sync();
+void count_copy_to_device();
+void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t result_bytes);
+// Device allocations, so that only loads from global memory are counted (device_sim.cpp).
+void add_device_range(const void* p, size_t bytes);
+void remove_device_range(const void* p);
+// One lane's load of `bytes` at p (common.cuh's helpers call it).
+void record_load(const void* p, size_t bytes);
 
 // Stream capture (CUDA graphs), per OS thread like cudaStreamCaptureModeThreadLocal: between
 // begin_capture() and end_capture(), launch() records each launch (kernel and arguments by

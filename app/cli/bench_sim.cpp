@@ -1,0 +1,273 @@
+#include "bench_sim.h"
+
+#include "engine/backend_cuda.h"
+#include "engine/model.h"
+#include "engine/session.h"
+#include "engine/sim_counts.h"
+#include "engine/tokenizer.h"
+#include "json.h"
+
+#include <algorithm>
+#include <atomic>
+#include <random>
+#include <string_view>
+#include <vector>
+
+namespace causerie::cli {
+
+#if defined(CAUSERIE_HAVE_CUDA_SIM)
+namespace {
+
+// Counts of one run, as doubles so that differences and per-token means read naturally.
+struct Counts {
+    double launches = 0, host_syncs = 0;
+    double load_instructions = 0, load_lanes = 0, load_bytes = 0, load_sectors = 0;
+    double matvec_lanes = 0, matvec_bytes = 0, matvec_sectors = 0, matvec_instructions = 0;
+    double gemm_flops = 0, gemm_bytes = 0;
+
+    Counts operator-(const Counts& o) const
+    {
+        Counts d;
+        d.launches = launches - o.launches;
+        d.host_syncs = host_syncs - o.host_syncs;
+        d.load_instructions = load_instructions - o.load_instructions;
+        d.load_lanes = load_lanes - o.load_lanes;
+        d.load_bytes = load_bytes - o.load_bytes;
+        d.load_sectors = load_sectors - o.load_sectors;
+        d.matvec_lanes = matvec_lanes - o.matvec_lanes;
+        d.matvec_bytes = matvec_bytes - o.matvec_bytes;
+        d.matvec_sectors = matvec_sectors - o.matvec_sectors;
+        d.matvec_instructions = matvec_instructions - o.matvec_instructions;
+        d.gemm_flops = gemm_flops - o.gemm_flops;
+        d.gemm_bytes = gemm_bytes - o.gemm_bytes;
+        return d;
+    }
+    Counts scaled(double f) const
+    {
+        Counts s = *this;
+        for (double* v : {&s.launches, &s.host_syncs, &s.load_instructions, &s.load_lanes, &s.load_bytes,
+                          &s.load_sectors, &s.matvec_lanes, &s.matvec_bytes, &s.matvec_sectors, &s.matvec_instructions,
+                          &s.gemm_flops, &s.gemm_bytes})
+            *v *= f;
+        return s;
+    }
+    Counts plus(const Counts& o, double times) const
+    {
+        Counts s = *this;
+        const Counts t = o.scaled(times);
+        s.launches += t.launches;
+        s.host_syncs += t.host_syncs;
+        s.load_instructions += t.load_instructions;
+        s.load_lanes += t.load_lanes;
+        s.load_bytes += t.load_bytes;
+        s.load_sectors += t.load_sectors;
+        s.matvec_lanes += t.matvec_lanes;
+        s.matvec_bytes += t.matvec_bytes;
+        s.matvec_sectors += t.matvec_sectors;
+        s.matvec_instructions += t.matvec_instructions;
+        s.gemm_flops += t.gemm_flops;
+        s.gemm_bytes += t.gemm_bytes;
+        return s;
+    }
+};
+
+Counts read_counts()
+{
+    const SimCounts c = sim_counts();
+    Counts r;
+    r.launches = double(c.launches);
+    r.host_syncs = double(c.host_syncs);
+    r.gemm_flops = c.gemm_flops;
+    r.gemm_bytes = c.gemm_bytes;
+    for (const SimKernelCounts& k : c.kernels) {
+        r.load_instructions += double(k.load_instructions);
+        r.load_lanes += double(k.load_lane_accesses);
+        r.load_bytes += double(k.load_bytes);
+        r.load_sectors += double(k.load_sectors);
+        if (k.kernel == "matvec") {
+            r.matvec_instructions += double(k.load_instructions);
+            r.matvec_lanes += double(k.load_lane_accesses);
+            r.matvec_bytes += double(k.load_bytes);
+            r.matvec_sectors += double(k.load_sectors);
+        }
+    }
+    return r;
+}
+
+double weight_bytes(const Weight& w) { return double(w.rows) * double(w.row_bytes); }
+
+double layer_weight_bytes(const LayerWeights& L)
+{
+    double b = 0;
+    for (const Weight* w : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
+        b += weight_bytes(*w);
+    return b;
+}
+
+// Runs the test on `model` under the sim with counting on; the counts of the test alone.
+Result<Counts> run_counted(const Model& model, const SimTest& t)
+{
+    BackendOptions opts;
+    opts.device = "cuda-sim";
+    opts.n_ctx = t.n_ctx;
+    opts.n_threads = t.n_threads;
+    CudaBackendOptions cuda;
+    // What a GPU would run (backend_cuda.h): decode replayed from CUDA graphs, split-K decode
+    // attention once the context is long, tiled prefill attention, dequantize+GEMM prefill.
+    cuda.graphs = CudaBackendOptions::Graphs::On;
+    cuda.prefill_attention = CudaBackendOptions::PrefillAttention::Tiled;
+    cuda.gemm_min_batch = 32;
+    if (t.n_ctx >= kCudaSplitKMinContext)
+        cuda.attention = CudaBackendOptions::Attention::SplitK;
+    auto backend = create_cuda_sim_backend(model, opts, cuda);
+    if (!backend)
+        return make_error(backend.error().message);
+    std::mt19937 rng(1234);
+    std::uniform_int_distribution<int32_t> token(0, int32_t(model.hp.n_vocab - 1));
+    std::vector<int32_t> ids(size_t(std::max(t.n_prompt, t.n_gen)));
+    for (auto& id : ids)
+        id = token(rng);
+    std::vector<float> logits(size_t(model.hp.n_vocab));
+
+    if (t.app_sampler) {
+        auto tok = Tokenizer::from_vocab(model.vocab);
+        if (!tok)
+            return make_error("--sampler app needs the model's vocabulary: " + tok.error().message);
+        Session session(*tok, std::move(backend).value());
+        GenerateOptions g;   // the app's defaults: temperature, top-k, top-p, min-p, penalty
+        g.sampling.random_seed = false;
+        g.max_tokens = int(t.n_gen);
+        const std::vector<int32_t> prompt{ids.front()};
+        sim_reset_counts();
+        sim_set_counting(true);
+        auto r = session.generate(prompt, g, [](std::string_view) { return true; });
+        sim_set_counting(false);
+        if (!r)
+            return make_error(r.error().message);
+        // Until an end-of-sequence token: the caller divides by the tokens made.
+        Counts c = read_counts();
+        const int made = r->completion_tokens;
+        if (made <= 0)
+            return make_error("the app's sampling path generated no token");
+        return c.scaled(double(t.n_gen) / double(made));
+    }
+    sim_reset_counts();
+    sim_set_counting(true);
+    Status st = Ok{};
+    if (t.n_prompt > 0)
+        st = (*backend)->eval(std::span(ids.data(), size_t(t.n_prompt)), 0, logits.data());
+    for (int64_t i = 0; st && i < t.n_gen; ++i)
+        st = (*backend)->eval(std::span(&ids[size_t(i)], 1), i, logits.data());
+    sim_set_counting(false);
+    if (!st)
+        return make_error(st.error().message);
+    return read_counts();
+}
+
+// A GPU as the roofline model sees it (docs/gpu-model.md: public figures).
+struct GpuSpec {
+    double dram_bytes_per_s;
+    double sms;
+    double clock_hz;
+    double tensor_flops;   // dense F16 in, F32 accumulate
+};
+constexpr GpuSpec kRtx4090{1008e9, 128, 2.52e9, 165e12};
+constexpr GpuSpec kH100{3352e9, 132, 1.98e9, 495e12};
+
+// docs/gpu-model.md. Seconds for the work `c` on `gpu`:
+// DRAM: every byte the model needs streamed once at 90% of peak;
+// L1: each warp-wide load instruction costs a cycle to issue and each 32-byte sector it touches
+// a quarter cycle (128 B/clock per SM), on every SM at once — not overlapped with DRAM (a
+// memory-bound kernel whose loads are poorly coalesced waits on both);
+// tensor cores at 60% of peak for the GEMMs; 1 µs per kernel launch (graph node) and 10 µs per
+// host sync.
+double roofline_seconds(const Counts& c, double dram_bytes, const GpuSpec& gpu)
+{
+    const double t_dram = dram_bytes / (0.9 * gpu.dram_bytes_per_s);
+    const double t_l1 =
+        std::max(c.load_instructions / (gpu.sms * gpu.clock_hz), c.load_sectors / (4.0 * gpu.sms * gpu.clock_hz));
+    const double t_gemm = c.gemm_flops / (0.6 * gpu.tensor_flops);
+    return t_dram + t_l1 + t_gemm + c.launches * 1e-6 + c.host_syncs * 10e-6;
+}
+
+}   // namespace
+
+Result<std::string> count_sim_test(const SimTest& t)
+{
+    auto full = load_model(t.model_path);
+    if (!full)
+        return make_error(full.error().message);
+    const int64_t n_layer = full->hp.n_layer;
+    if (n_layer < 2)
+        return make_error("counting per layer needs a model of at least 2 layers");
+    auto whole = run_counted(*full, t);
+    if (!whole)
+        return make_error(whole.error().message);
+    // The same model less its last layer: the difference is one layer's work (counts per layer
+    // do not depend on depth), the rest is what every token costs once (embedding, head, sampling).
+    auto cut = load_model(t.model_path);
+    if (!cut)
+        return make_error(cut.error().message);
+    cut->layers.pop_back();
+    cut->hp.n_layer -= 1;
+    auto fewer = run_counted(*cut, t);
+    if (!fewer)
+        return make_error(fewer.error().message);
+
+    const double tokens = double(t.n_prompt > 0 ? t.n_prompt : t.n_gen);
+    const Counts per_layer = (*whole - *fewer).scaled(1.0 / tokens);
+    const Counts per_token = whole->scaled(1.0 / tokens);
+    const Counts fixed = per_token.plus(per_layer, -double(n_layer));
+    const Counts at_depth = fixed.plus(per_layer, double(t.full_depth));
+
+    const double layer_bytes = layer_weight_bytes(full->layers.front());
+    const double head_bytes = weight_bytes(full->output_norm) +
+                              weight_bytes(full->tied_output ? full->tok_embd : full->output) +
+                              double(full->tok_embd.row_bytes);
+    const double weights_per_token = head_bytes + double(n_layer) * layer_bytes;
+    const double weights_at_depth = head_bytes + double(t.full_depth) * layer_bytes;
+
+    JsonWriter w;
+    w.begin_object();
+    w.key("layers_counted").value(n_layer).key("full_depth").value(t.full_depth);
+    w.key("launches_per_token").value(per_token.launches, "%.2f");
+    w.key("launches_per_layer").value(per_layer.launches, "%.2f");
+    w.key("host_syncs_per_token").value(per_token.host_syncs, "%.2f");
+    w.key("weight_bytes_per_token").value(weights_per_token, "%.0f");
+    w.key("global_load_bytes_per_token").value(per_token.load_bytes, "%.0f");
+    w.key("global_load_sector_bytes_per_token").value(per_token.load_sectors * 32.0, "%.0f");
+    w.key("global_load_instructions_per_token").value(per_token.load_instructions, "%.0f");
+    w.key("gemm_flops_per_token").value(per_token.gemm_flops, "%.0f");
+    const double eff = per_token.matvec_sectors > 0 ? per_token.matvec_bytes / (per_token.matvec_sectors * 32.0) : 0;
+    const double per_lane = per_token.matvec_lanes > 0 ? per_token.matvec_bytes / per_token.matvec_lanes : 0;
+    w.key("matvec_sector_efficiency").value(eff, "%.4f");
+    w.key("matvec_mean_load_bytes_per_lane").value(per_lane, "%.3f");
+    w.key("estimate").begin_object();
+    // Decode streams every weight once per token. A prefill reads the quantized weights once per
+    // micro-batch of kCudaMaxBatch tokens; on the GEMM path each micro-batch also writes the F16
+    // copy and the GEMM reads it (gemm_bytes counts the GEMM's operands once).
+    if (t.n_gen > 0) {
+        w.key("rtx4090_tg_tps").value(1.0 / roofline_seconds(at_depth, weights_at_depth, kRtx4090), "%.1f");
+        w.key("h100_tg_tps").value(1.0 / roofline_seconds(at_depth, weights_at_depth, kH100), "%.1f");
+    } else {
+        const double batches = double((t.n_prompt + kCudaMaxBatch - 1) / kCudaMaxBatch);
+        const double dram = batches * weights_at_depth / tokens + 2.0 * at_depth.gemm_bytes;
+        const std::string n = std::to_string(t.n_prompt);
+        w.key("rtx4090_pp" + n + "_tps").value(1.0 / roofline_seconds(at_depth, dram, kRtx4090), "%.1f");
+        w.key("h100_pp" + n + "_tps").value(1.0 / roofline_seconds(at_depth, dram, kH100), "%.1f");
+    }
+    w.end_object();
+    w.end_object();
+    return w.str();
+}
+
+#else
+
+Result<std::string> count_sim_test(const SimTest&)
+{
+    return make_error("the cuda-sim device is not in this build (configure with -DCAUSERIE_CUDA_SIM=ON)");
+}
+
+#endif
+
+}   // namespace causerie::cli

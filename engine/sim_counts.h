@@ -1,0 +1,35 @@
+#pragma once
+// What the cuda-sim device counted while kernels ran (kernels/cuda/sim/sim_runtime.h): the work a
+// GPU would be asked to do, counted rather than timed; `causerie-cli bench --device cuda-sim
+// --json` reports it and docs/gpu-model.md turns it into estimates. Only in builds with the sim.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace causerie {
+
+struct SimKernelCounts {
+    std::string kernel;   // the kernel's file: "matvec", "rmsnorm", …
+    uint64_t launches = 0;
+    uint64_t load_instructions = 0;    // warp-wide global loads (through common.cuh's helpers)
+    uint64_t load_lane_accesses = 0;   // single-lane loads they gather
+    uint64_t load_bytes = 0;           // bytes the lanes asked for
+    uint64_t load_sectors = 0;         // 32-byte sectors touched, summed over instructions
+};
+
+struct SimCounts {
+    uint64_t launches = 0;
+    uint64_t host_syncs = 0;
+    uint64_t copies_to_device = 0;
+    uint64_t gemm_calls = 0;   // F16 GEMMs (cuBLAS on a GPU)
+    double gemm_flops = 0;
+    double gemm_bytes = 0;
+    std::vector<SimKernelCounts> kernels;   // by name
+};
+
+// Loads are recorded only while counting is on (it slows the sim several times).
+void sim_set_counting(bool on);
+void sim_reset_counts();
+SimCounts sim_counts();
+
+}   // namespace causerie

@@ -1,0 +1,115 @@
+// `causerie-cli bench --device cuda-sim --json`: the sim's counts as the bench reports them. The
+// counting itself is checked on hand-made patterns in tst_cuda_sim; here, on real models: what
+// one layer costs does not depend on how many layers there are, and today's Q4_0 matvec has the
+// sector efficiency its layout implies (worked out by hand below).
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QMap>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+
+QByteArray runCli(const QStringList& args, bool* ok)
+{
+    QProcess p;
+    p.start(QStringLiteral(CAUSERIE_CLI), args);
+    *ok = p.waitForFinished(600000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
+    if (!*ok)
+        qWarning("%s", p.readAllStandardError().constData());
+    return p.readAllStandardOutput();
+}
+
+// Every matrix 1024 wide and Q4_0: a row is 32 blocks of 18 bytes, one per lane of the warp
+// that reads it, against 32 Q8_0 activation blocks of 34 bytes.
+QString makeModel(const QTemporaryDir& dir, int layers)
+{
+    const QString path = dir.filePath(QStringLiteral("m%1.gguf").arg(layers));
+    bool ok = false;
+    runCli({"make-test-model",
+            path,
+            "--type",
+            "Q4_0",
+            "--layers",
+            QString::number(layers),
+            "--embd",
+            "1024",
+            "--heads",
+            "8",
+            "--kv-heads",
+            "2",
+            "--ff",
+            "1024",
+            "--vocab",
+            "320",
+            "--ctx",
+            "64",
+            "--seed",
+            "5"},
+           &ok);
+    return ok ? path : QString();
+}
+
+// The "sim" object of each test of one bench run, by test name ("pp2", "tg2").
+QMap<QString, QJsonObject> simRows(const QString& model)
+{
+    bool ok = false;
+    const QByteArray out =
+        runCli({"bench", model, "--device", "cuda-sim", "-p", "2", "-n", "2", "-r", "1", "-t", "1", "--json"}, &ok);
+    QMap<QString, QJsonObject> rows;
+    if (ok)
+        for (const QJsonValue& row : QJsonDocument::fromJson(out).array())
+            rows[row.toObject().value("test").toString()] = row.toObject().value("sim").toObject();
+    return rows;
+}
+
+}   // namespace
+
+class TestBenchSim : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void countsPerLayerDoNotDependOnDepth();
+};
+
+void TestBenchSim::countsPerLayerDoNotDependOnDepth()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString two = makeModel(dir, 2);
+    const QString three = makeModel(dir, 3);
+    QVERIFY(!two.isEmpty() && !three.isEmpty());
+    const QMap<QString, QJsonObject> rowsTwo = simRows(two);
+    const QMap<QString, QJsonObject> rowsThree = simRows(three);
+
+    for (const char* test : {"pp2", "tg2"}) {
+        const QJsonObject a = rowsTwo.value(test);
+        const QJsonObject b = rowsThree.value(test);
+        QVERIFY2(!a.isEmpty() && !b.isEmpty(), test);
+        QCOMPARE(a.value("layers_counted").toInt(), 2);
+        QCOMPARE(b.value("layers_counted").toInt(), 3);
+        // One more layer: exactly one layer's launches more per token, the same per-layer figure.
+        QCOMPARE(b.value("launches_per_layer").toDouble(), a.value("launches_per_layer").toDouble());
+        QCOMPARE(b.value("launches_per_token").toDouble() - a.value("launches_per_token").toDouble(),
+                 a.value("launches_per_layer").toDouble());
+        QVERIFY(a.value("launches_per_layer").toDouble() >= 1);
+        // Hence the same estimate for the full-depth model from either.
+        QCOMPARE(b.value("estimate").toObject(), a.value("estimate").toObject());
+
+        // Q4_0 matvec, worked out by hand: every load is 16 bits (2 bytes a lane). Per row, 9
+        // weight loads (scale + 8 halves of the nibbles) whose 32 lanes sit 18 bytes apart in a
+        // 576-byte row (32-aligned): 18 sectors each; 17 activation loads whose lanes sit 34 bytes
+        // apart: lane l's bytes are in sector l + (2l + k) / 32, 32 distinct sectors each.
+        // Bytes 26 x 64 over (9 x 18 + 17 x 32) sectors of 32 bytes.
+        const double expected = 26.0 * 64.0 / ((9.0 * 18.0 + 17.0 * 32.0) * 32.0);
+        QCOMPARE(a.value("matvec_mean_load_bytes_per_lane").toDouble(), 2.0);
+        QVERIFY2(std::abs(a.value("matvec_sector_efficiency").toDouble() - expected) < 1e-4,
+                 qPrintable(QString::number(a.value("matvec_sector_efficiency").toDouble())));
+    }
+    // The bench's own decode reads one row of logits per token: one wait for the device.
+    QCOMPARE(rowsTwo.value("tg2").value("host_syncs_per_token").toDouble(), 1.0);
+}
+
+QTEST_GUILESS_MAIN(TestBenchSim)
+#include "tst_bench_sim.moc"
