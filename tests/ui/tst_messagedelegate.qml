@@ -28,6 +28,7 @@ TestCase {
             model: "magistral-small-latest"
             backend: "remote"
             promptTokens: undefined
+            cachedTokens: undefined
             completionTokens: undefined
             ttftMs: undefined
             tokensPerSecond: undefined
