@@ -563,11 +563,9 @@ void TestKvState::shiftedKeysEqualKeysAtNewPositions()
         for (int64_t i = 0; i < kd; ++i) {
             const float a = half(shifted, size_t(r * kd + i)), b = half(direct, size_t(r * kd + i));
             const float tol = 2.0f * std::ldexp(1.0f, -10) * std::max(std::fabs(b), 1.0f) + 1e-3f;
-            QVERIFY2(std::fabs(a - b) <= tol, qPrintable(QStringLiteral("row %1 value %2: %3 vs %4")
-                                                             .arg(r)
-                                                             .arg(i)
-                                                             .arg(double(a))
-                                                             .arg(double(b))));
+            QVERIFY2(
+                std::fabs(a - b) <= tol,
+                qPrintable(QStringLiteral("row %1 value %2: %3 vs %4").arg(r).arg(i).arg(double(a)).arg(double(b))));
             worst = std::max(worst, std::fabs(a - b));
         }
     qInfo("layer 0, largest |shifted - direct| key difference: %g", double(worst));
@@ -580,8 +578,7 @@ void TestKvState::shiftedKeysEqualKeysAtNewPositions()
         const uint8_t* was = before->rows.data() + size_t(l) * kv_layer_bytes(hp, n_before);
         const uint8_t* now = shifted.data() + size_t(l) * kv_layer_bytes(hp, n);
         QVERIFY(std::memcmp(was, now, S.size() * size_t(kd) * 2) == 0);
-        QVERIFY(std::memcmp(was + size_t(n_before * kd) * 2, now + size_t(n * kd) * 2, S.size() * size_t(vd) * 2) ==
-                0);
+        QVERIFY(std::memcmp(was + size_t(n_before * kd) * 2, now + size_t(n * kd) * 2, S.size() * size_t(vd) * 2) == 0);
     }
 }
 
