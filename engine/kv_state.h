@@ -49,6 +49,9 @@ struct KvSnapshot {
 // with overwhelming probability. Cheap: does not read every weight byte.
 std::string model_fingerprint(const Model& model);
 
+// What a snapshot of `session` (running `model`) carries and what restore_snapshot requires.
+KvStateFingerprint kv_state_fingerprint(Session& session, const Model& model);
+
 Result<KvSnapshot> take_snapshot(Session& session, const Model& model);
 Status restore_snapshot(Session& session, const Model& model, const KvSnapshot& snapshot);
 
