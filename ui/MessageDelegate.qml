@@ -34,14 +34,15 @@ Pane {
 
     signal editRequested(var messageId, string text)
 
-    // "3,012" or "3,012 tokens, 3,000 from cache", by the locale's number format.
-    function promptTokensText() {
+    // "3,012" or "3,012 tokens, 3,000 from cache", in the numbers of `locale` (default: the app's).
+    function promptTokensText(locale) {
         if (promptTokens === undefined || promptTokens === null)
             return "—"
-        const total = Number(promptTokens).toLocaleString(Qt.locale(), "f", 0)
+        const loc = locale || Qt.locale()
+        const total = Number(promptTokens).toLocaleString(loc, "f", 0)
         if (cachedTokens === undefined || cachedTokens === null || cachedTokens <= 0)
             return total
-        return qsTr("%1 tokens, %2 from cache").arg(total).arg(Number(cachedTokens).toLocaleString(Qt.locale(), "f", 0))
+        return qsTr("%1 tokens, %2 from cache").arg(total).arg(Number(cachedTokens).toLocaleString(loc, "f", 0))
     }
 
     readonly property bool isUser: author === "user"

@@ -2,11 +2,13 @@
 // cache folder (budget, Clear cache, bad files, permissions) and the whole path through
 // LocalBackend on the tiny model: a conversation switched away from, or saved before a restart,
 // answers from its saved state, with the same words as without any cache.
+#include "appcontroller.h"
 #include "appsettings.h"
 #include "kvcachecontroller.h"
 #include "kvcachefiles.h"
 #include "kvsnapshotlru.h"
 #include "localbackend.h"
+#include "messagelistmodel.h"
 
 #include "engine/kv_state.h"
 #include "engine/test_model.h"
@@ -157,6 +159,7 @@ private Q_SLOTS:
     // The settings and the controller Settings → Engine uses.
     void budgetSettingIsBounded();
     void controllerPassesTheBudgetAndSaysCleared();
+    void appSavesEachConversationAndForgetsDeletedOnes();
 
 private:
     QTemporaryDir m_dir;
@@ -303,7 +306,8 @@ void TestKvCache::unreadableFilesAreDeleted()
     QVERIFY(QDir().mkpath(folder));
     KvCacheFiles files(folder);
     QVERIFY(writeBytes(files.pathFor(9), bytes));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("deleting the saved state of conversation 9")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("deleting the saved state of conversation 9")));
     QVERIFY(!files.read(9));
     QVERIFY(!QFile::exists(files.pathFor(9)));
     // The good file reads back.
@@ -427,7 +431,8 @@ void TestKvCache::badFileAnswersCold()
     LocalBackend b;
     b.setCacheFolder(folder);
     QVERIFY(loadModel(b));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("deleting the saved state of conversation 7")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("deleting the saved state of conversation 7")));
     const Answer a = ask(b, 7, kFirstA);
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QCOMPARE(a.stats.cachedTokens, 0);   // cold: the bad state was not used
@@ -460,15 +465,15 @@ void TestKvCache::readOnlyFolderStillAnswers()
     const QString folder = m_dir.filePath(QStringLiteral("readonly"));
     QVERIFY(QDir().mkpath(folder));
     QVERIFY(QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner));
-    const auto restore = qScopeGuard([folder] {
-        QFile::setPermissions(folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
-    });
+    const auto restore = qScopeGuard(
+        [folder] { QFile::setPermissions(folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner); });
     if (writeBytes(folder + QStringLiteral("/probe"), "x"))
         QSKIP("this user writes into a read-only folder anyway (root): the case cannot be made here");
     LocalBackend b;
     b.setCacheFolder(folder);
     QVERIFY(loadModel(b));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
     const Answer a = ask(b, 4, kFirstB);
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
@@ -484,7 +489,8 @@ void TestKvCache::failedWriteStillAnswers()
     LocalBackend b;
     b.setCacheFolder(folder);
     QVERIFY(loadModel(b));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
     const Answer a = ask(b, 4, kFirstB);
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
@@ -524,9 +530,9 @@ void TestKvCache::budgetThroughTheBackend()
     QVERIFY(setAge(folder + QStringLiteral("/1.kv"), 60));   // surely the oldest
     QVERIFY(!ask(b, 2, kFirstB).failed);
     QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder).size(), 2, 10000);
-    QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), QFileInfo(folder + QStringLiteral("/1.kv")).size() +
-                                                 QFileInfo(folder + QStringLiteral("/2.kv")).size(),
-                              5000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        b.cacheSize(),
+        QFileInfo(folder + QStringLiteral("/1.kv")).size() + QFileInfo(folder + QStringLiteral("/2.kv")).size(), 5000);
     QVERIFY(!sized.isEmpty());
     // One byte short of both: the least recently used goes.
     b.setCacheBudget(b.cacheSize() - 1);
@@ -638,5 +644,58 @@ void TestKvCache::controllerPassesTheBudgetAndSaysCleared()
     QTRY_COMPARE_WITH_TIMEOUT(cache.status(), QString(), 10000);
 }
 
-QTEST_GUILESS_MAIN(TestKvCache)
+// The whole app: each conversation's state is saved under its id in the data folder's cache/,
+// going back to one answers from it (the stored details say how much), deleting it deletes it.
+void TestKvCache::appSavesEachConversationAndForgetsDeletedOnes()
+{
+    QTemporaryDir dir;
+    const QString data = dir.filePath(QStringLiteral("data"));
+    AppController app(data);
+    QVERIFY(app.isOpen());
+    app.settings()->setTemperature(0.0);
+    app.settings()->setMaxTokens(8);
+    app.openModelPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+    auto sendAndWait = [&app](const QString& text) {
+        if (!app.chat()->send(text))
+            return false;
+        return QTest::qWaitFor([&app] { return !app.chat()->generating(); }, 30000);
+    };
+    QVERIFY(sendAndWait(kFirstA[0].content));
+    const qint64 first = app.chat()->conversationId();
+    QVERIFY(first > 0);
+    const QString firstFile = KvCacheController::folderFor(data) + QStringLiteral("/%1.kv").arg(first);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(firstFile), 10000);
+    QCOMPARE(modeOf(KvCacheController::folderFor(data)), 0700);
+
+    app.newChat();
+    QVERIFY(sendAndWait(kFirstB[0].content));
+    const qint64 second = app.chat()->conversationId();
+    QVERIFY(second != first);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(KvCacheController::folderFor(data) + QStringLiteral("/%1.kv").arg(second)),
+                             10000);
+
+    app.openConversation(first);
+    QVERIFY(sendAndWait(QStringLiteral("And the fish?")));
+    auto* messages = qobject_cast<causerie::storage::MessageListModel*>(app.messages());
+    QVERIFY(messages);
+    QCOMPARE(messages->rowCount(), 4);
+    const QModelIndex answer = messages->index(3);
+    const int prompt = answer.data(causerie::storage::MessageListModel::PromptTokensRole).toInt();
+    const int cached = answer.data(causerie::storage::MessageListModel::CachedTokensRole).toInt();
+    // At least the whole first prompt (the answer's own tokens may be written differently once
+    // they are part of the history: the tiny random model's words are not the tokenizer's).
+    const int firstPrompt = messages->index(1).data(causerie::storage::MessageListModel::PromptTokensRole).toInt();
+    QVERIFY(firstPrompt > 0);
+    QVERIFY2(cached >= firstPrompt && cached < prompt,
+             qPrintable(QStringLiteral("%1 of %2, first prompt %3").arg(cached).arg(prompt).arg(firstPrompt)));
+    // The first answer had nothing to start from.
+    QCOMPARE(messages->index(1).data(causerie::storage::MessageListModel::CachedTokensRole).toInt(), 0);
+
+    app.deleteConversation(first);
+    QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(firstFile), 5000);
+    QVERIFY(QFile::exists(KvCacheController::folderFor(data) + QStringLiteral("/%1.kv").arg(second)));
+}
+
+QTEST_MAIN(TestKvCache)
 #include "tst_kvcache.moc"
