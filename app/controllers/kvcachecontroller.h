@@ -10,7 +10,7 @@ class LocalBackend;
 
 class KvCacheController : public QObject {
     Q_OBJECT
-    Q_PROPERTY(qint64 size READ size NOTIFY sizeChanged)           // bytes
+    Q_PROPERTY(qint64 size READ size NOTIFY sizeChanged)            // bytes
     Q_PROPERTY(QString sizeText READ sizeText NOTIFY sizeChanged)   // "1.2 GB", by locale
     // "Cache cleared" once a clear() is done, until the cache grows again; else "".
     Q_PROPERTY(QString status READ status NOTIFY statusChanged)
