@@ -13,6 +13,7 @@
 
 #include "session.h"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -188,9 +189,7 @@ void hash_metadata_value(uint64_t& h, const GGUFFile& file, const std::string& k
     h = fnv1a(h, key.data(), key.size());
     h = fnv1a(h, &v.type, sizeof v.type);
     switch (v.type) {
-    case GGUFType::STRING:
-        h = fnv1a(h, v.str.data(), v.str.size());
-        break;
+    case GGUFType::STRING: h = fnv1a(h, v.str.data(), v.str.size()); break;
     case GGUFType::ARRAY: {
         h = fnv1a(h, &v.elem_type, sizeof v.elem_type);
         h = fnv1a(h, &v.count, sizeof v.count);
@@ -204,10 +203,17 @@ void hash_metadata_value(uint64_t& h, const GGUFFile& file, const std::string& k
         }
         size_t elem = 0;
         switch (v.elem_type) {
-        case GGUFType::U8: case GGUFType::I8: case GGUFType::BOOL: elem = 1; break;
-        case GGUFType::U16: case GGUFType::I16: elem = 2; break;
-        case GGUFType::U32: case GGUFType::I32: case GGUFType::F32: elem = 4; break;
-        case GGUFType::U64: case GGUFType::I64: case GGUFType::F64: elem = 8; break;
+        case GGUFType::U8:
+        case GGUFType::I8:
+        case GGUFType::BOOL: elem = 1; break;
+        case GGUFType::U16:
+        case GGUFType::I16: elem = 2; break;
+        case GGUFType::U32:
+        case GGUFType::I32:
+        case GGUFType::F32: elem = 4; break;
+        case GGUFType::U64:
+        case GGUFType::I64:
+        case GGUFType::F64: elem = 8; break;
         default: break;
         }
         if (elem && v.elems)
@@ -312,6 +318,28 @@ Status restore_snapshot(Session& session, const Model& model, const KvSnapshot& 
     return session.set_cached_tokens(snapshot.tokens);
 }
 
+KvSnapshot snapshot_prefix(const KvSnapshot& snapshot, size_t n)
+{
+    const KvStateFingerprint& fp = snapshot.fingerprint;
+    const size_t have = snapshot.tokens.size();
+    n = std::min(n, have);
+    KvSnapshot out;
+    out.fingerprint = fp;
+    out.tokens.assign(snapshot.tokens.begin(), snapshot.tokens.begin() + std::ptrdiff_t(n));
+    // Rows are per layer (K rows then V rows): each block keeps its first n rows.
+    const size_t k_row = size_t(fp.n_head_kv * fp.head_dim) * 2;
+    const size_t v_row = size_t(fp.n_head_kv * fp.value_dim) * 2;
+    if (snapshot.rows.size() != size_t(fp.n_layer) * have * (k_row + v_row))
+        return out;   // inconsistent input: no rows, restore_snapshot refuses it
+    out.rows.reserve(size_t(fp.n_layer) * n * (k_row + v_row));
+    for (int64_t l = 0; l < fp.n_layer; ++l) {
+        const uint8_t* layer = snapshot.rows.data() + size_t(l) * have * (k_row + v_row);
+        out.rows.insert(out.rows.end(), layer, layer + n * k_row);
+        out.rows.insert(out.rows.end(), layer + have * k_row, layer + have * k_row + n * v_row);
+    }
+    return out;
+}
+
 Status write_snapshot(const KvSnapshot& snapshot, const std::string& path)
 {
     const KvStateFingerprint& fp = snapshot.fingerprint;
@@ -338,11 +366,11 @@ Status write_snapshot(const KvSnapshot& snapshot, const std::string& path)
     if (!raw)
         return make_error("cannot write the KV cache to " + tmp + ": " + errno_text());
     File f(raw);
-    const bool written = std::fwrite(w.bytes.data(), 1, w.bytes.size(), raw) == w.bytes.size() &&
-                         std::fwrite(snapshot.tokens.data(), sizeof(int32_t), snapshot.tokens.size(), raw) ==
-                             snapshot.tokens.size() &&
-                         std::fwrite(snapshot.rows.data(), 1, snapshot.rows.size(), raw) == snapshot.rows.size() &&
-                         std::fwrite(&sum, 8, 1, raw) == 1 && std::fflush(raw) == 0;
+    const bool written =
+        std::fwrite(w.bytes.data(), 1, w.bytes.size(), raw) == w.bytes.size() &&
+        std::fwrite(snapshot.tokens.data(), sizeof(int32_t), snapshot.tokens.size(), raw) == snapshot.tokens.size() &&
+        std::fwrite(snapshot.rows.data(), 1, snapshot.rows.size(), raw) == snapshot.rows.size() &&
+        std::fwrite(&sum, 8, 1, raw) == 1 && std::fflush(raw) == 0;
     const std::string why = errno_text();
     const bool closed = std::fclose(f.release()) == 0;
     if (!written || !closed) {
@@ -398,8 +426,10 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
 
     if (fp.kv_type != kKvTypeF16)
         return fail("KV type '" + fp.kv_type + "' is not supported (F16 only)");
-    const std::pair<const char*, int64_t> dims[] = {{"context", fp.n_ctx},      {"layer count", fp.n_layer},
-                                                    {"KV head count", fp.n_head_kv}, {"head size", fp.head_dim},
+    const std::pair<const char*, int64_t> dims[] = {{"context", fp.n_ctx},
+                                                    {"layer count", fp.n_layer},
+                                                    {"KV head count", fp.n_head_kv},
+                                                    {"head size", fp.head_dim},
                                                     {"value size", fp.value_dim}};
     for (const auto& [name, v] : dims)
         if (v <= 0 || v > (int64_t(1) << 20))

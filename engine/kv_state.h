@@ -55,6 +55,10 @@ KvStateFingerprint kv_state_fingerprint(Session& session, const Model& model);
 Result<KvSnapshot> take_snapshot(Session& session, const Model& model);
 Status restore_snapshot(Session& session, const Model& model, const KvSnapshot& snapshot);
 
+// The first n tokens of `snapshot` and their rows (n <= its token count): what restoring only
+// the prefix a new prompt shares with it needs.
+KvSnapshot snapshot_prefix(const KvSnapshot& snapshot, size_t n);
+
 Status write_snapshot(const KvSnapshot& snapshot, const std::string& path);
 Result<KvSnapshot> read_snapshot(const std::string& path);
 

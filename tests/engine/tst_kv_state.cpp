@@ -109,6 +109,7 @@ private Q_SLOTS:
     void restoreGivesColdLogits();
     void greedyAnswersSameWithCache_data();
     void greedyAnswersSameWithCache();
+    void prefixOfSnapshotRestores();
     void restoreRefusesMismatch();
     void badFilesAreRefused();
     void writeFailsCleanly();
@@ -310,6 +311,35 @@ void TestKvState::greedyAnswersSameWithCache()
     QVERIFY(restore_snapshot(*fresh, *m_model, *read).ok());
     QCOMPARE(greedy(*fresh, history, 12, &stats), want);
     QCOMPARE(stats.reused_tokens, int(m_prompt.size()));
+}
+
+// snapshot_prefix keeps the first n tokens and, layer by layer, their K and V rows: the bytes a
+// session that saw only those tokens holds, and a restore of it continues like a cold prefill.
+void TestKvState::prefixOfSnapshotRestores()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto full = take_snapshot(*s, *m_model);
+    QVERIFY(full.ok());
+    const std::vector<int32_t> head(m_prompt.begin(), m_prompt.begin() + 17);
+    const KvSnapshot cut = snapshot_prefix(*full, head.size());
+    QCOMPARE(cut.tokens, head);
+    auto only = session(QStringLiteral("cpu"), 128);
+    QVERIFY(only->evaluate(head).ok());
+    auto direct = take_snapshot(*only, *m_model);
+    QVERIFY(direct.ok());
+    QVERIFY(cut.rows == direct->rows);
+    QCOMPARE(snapshot_prefix(*full, 1000).tokens, full->tokens);   // n beyond the end: all of it
+
+    auto restored = session(QStringLiteral("cpu"), 128);
+    QVERIFY(restore_snapshot(*restored, *m_model, cut).ok());
+    GenerateStats stats;
+    auto logits = restored->evaluate(m_prompt, false, &stats);
+    QVERIFY(logits.ok());
+    QCOMPARE(stats.reused_tokens, int(head.size()));
+    auto cold = session(QStringLiteral("cpu"), 128)->evaluate(m_prompt);
+    QVERIFY(cold.ok());
+    QVERIFY(max_abs_diff(*logits, *cold) <= 1e-4f);
 }
 
 // A snapshot for another model, context or layout is refused with the field that differs; the
