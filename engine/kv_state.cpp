@@ -366,11 +366,10 @@ Status write_snapshot(const KvSnapshot& snapshot, const std::string& path)
     if (!raw)
         return make_error("cannot write the KV cache to " + tmp + ": " + errno_text());
     File f(raw);
-    const bool written =
-        std::fwrite(w.bytes.data(), 1, w.bytes.size(), raw) == w.bytes.size() &&
-        std::fwrite(snapshot.tokens.data(), sizeof(int32_t), snapshot.tokens.size(), raw) == snapshot.tokens.size() &&
-        std::fwrite(snapshot.rows.data(), 1, snapshot.rows.size(), raw) == snapshot.rows.size() &&
-        std::fwrite(&sum, 8, 1, raw) == 1 && std::fflush(raw) == 0;
+    auto put = [raw](const void* p, size_t bytes) { return bytes == 0 || std::fwrite(p, 1, bytes, raw) == bytes; };
+    const bool written = put(w.bytes.data(), w.bytes.size()) &&
+                         put(snapshot.tokens.data(), snapshot.tokens.size() * sizeof(int32_t)) &&
+                         put(snapshot.rows.data(), snapshot.rows.size()) && put(&sum, 8) && std::fflush(raw) == 0;
     const std::string why = errno_text();
     const bool closed = std::fclose(f.release()) == 0;
     if (!written || !closed) {
@@ -455,8 +454,8 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
         return fail("not enough memory to read it (" + std::to_string(row_bytes >> 20) + " MiB)");
     }
     uint64_t stored = 0;
-    if (std::fread(snap.tokens.data(), 4, size_t(n), raw) != size_t(n) ||
-        std::fread(snap.rows.data(), 1, size_t(row_bytes), raw) != row_bytes || std::fread(&stored, 8, 1, raw) != 1)
+    auto get = [raw](void* p, size_t bytes) { return bytes == 0 || std::fread(p, 1, bytes, raw) == bytes; };
+    if (!get(snap.tokens.data(), size_t(n) * 4) || !get(snap.rows.data(), size_t(row_bytes)) || !get(&stored, 8))
         return fail("truncated: reading it stopped early (" + errno_text() + ")");
     uint64_t sum = checksum_words(kFnvOffset, r.header.data(), r.header.size());
     sum = checksum_words(sum, snap.tokens.data(), snap.tokens.size() * 4);

@@ -110,6 +110,7 @@ private Q_SLOTS:
     void greedyAnswersSameWithCache_data();
     void greedyAnswersSameWithCache();
     void prefixOfSnapshotRestores();
+    void emptySessionRoundTrips();
     void restoreRefusesMismatch();
     void badFilesAreRefused();
     void writeFailsCleanly();
@@ -340,6 +341,24 @@ void TestKvState::prefixOfSnapshotRestores()
     auto cold = session(QStringLiteral("cpu"), 128)->evaluate(m_prompt);
     QVERIFY(cold.ok());
     QVERIFY(max_abs_diff(*logits, *cold) <= 1e-4f);
+}
+
+// A session that has seen nothing: a snapshot of 0 tokens writes, reads and restores.
+void TestKvState::emptySessionRoundTrips()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    QVERIFY(snap->tokens.empty() && snap->rows.empty());
+    const std::string path = m_dir.filePath(QStringLiteral("empty.kv")).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    auto read = read_snapshot(path);
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QVERIFY(read->tokens.empty());
+    auto target = session(QStringLiteral("cpu"), 128);
+    QVERIFY(target->evaluate(m_prompt).ok());
+    QVERIFY(restore_snapshot(*target, *m_model, *read).ok());
+    checkAnswersCold(*target);
 }
 
 // A snapshot for another model, context or layout is refused with the field that differs; the
