@@ -7,7 +7,8 @@
 //
 // Per model and repetition, with a conversation of N tokens (default 3000) and a new message of
 // 24 tokens, on the CPU backend:
-//   cold     a new session prefills the conversation + message and samples 1 token
+//   cold     a new session prefills the conversation + message and samples 1 token (its rows,
+//            cut to the conversation by snapshot_prefix, are the snapshot below)
 //   restart  a new session (as after a restart; the backend is made before the clock starts, as
 //            the app loads its model before the first message): read_snapshot from the file,
 //            restore_snapshot, generate 1 token
@@ -168,6 +169,7 @@ public:
             std::fprintf(stderr, "error: the snapshot did not restore\n");
             return false;
         }
+        const double restore_file = ms_since(t0);
         first_token(*fresh, prompt);
         const double restart = ms_since(t0);
 
@@ -176,6 +178,7 @@ public:
         t0 = Clock::now();
         if (!restore_snapshot(*s, *m_l.model, *snap).ok())
             return false;
+        const double restore_memory = ms_since(t0);
         first_token(*s, prompt);
         const double switched = ms_since(t0);
 
@@ -198,10 +201,11 @@ public:
 
         std::error_code ec;
         std::filesystem::remove(file, ec);
-        std::printf("| %-28s | %d | %6d | %9.0f | %8.0f (%4.1f%%) | %7.0f (%4.1f%%) | %5d tok, %6.0f | %5d tok, %6.0f "
-                    "| %7.1f | %6.0f |\n",
-                    name.c_str(), rep, int(prompt.size()), cold, restart, 100.0 * restart / cold, switched,
-                    100.0 * switched / cold, shift_stats.prompt_tokens - shift_stats.reused_tokens, shift_ms,
+        std::printf("| %-26s | %d | %6d | %8.0f | %7.0f (%4.1f%%) | %6.0f | %7.0f (%4.1f%%) | %6.0f | %5d tok, %6.0f | "
+                    "%5d tok, %6.0f | %6.1f | %5.0f |\n",
+                    name.c_str(), rep, int(prompt.size()), cold, restart, 100.0 * restart / cold, restore_file,
+                    switched, 100.0 * switched / cold, restore_memory,
+                    shift_stats.prompt_tokens - shift_stats.reused_tokens, shift_ms,
                     reprefill_stats.prompt_tokens - reprefill_stats.reused_tokens, reprefill_ms,
                     double(snap->rows.size() + snap->tokens.size() * 4) / 1048576.0, write_ms);
         std::fflush(stdout);
@@ -234,8 +238,7 @@ int main(int argc, char** argv)
         const std::string a = argv[i];
         auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
         const char* v = nullptr;
-        if ((a == "--tokens" || a == "--ctx" || a == "--threads" || a == "--layers7b" || a == "-r") &&
-            !(v = next())) {
+        if ((a == "--tokens" || a == "--ctx" || a == "--threads" || a == "--layers7b" || a == "-r") && !(v = next())) {
             std::fprintf(stderr, "error: %s needs a value\n", a.c_str());
             return 1;
         }
@@ -292,9 +295,9 @@ int main(int argc, char** argv)
     std::printf("conversation of %d tokens + a 24-token message, context %lld, CPU backend; times in ms to the "
                 "first new token\n\n",
                 o.tokens, static_cast<long long>(o.n_ctx));
-    std::printf("| model | rep | prompt | cold | restart (file) | switch (memory) | context shift: evaluated, ms "
-                "| re-prefill: evaluated, ms | snapshot MiB | write ms |\n");
-    std::printf("|---|---|---|---|---|---|---|---|---|---|\n");
+    std::printf("| model | rep | prompt | cold | restart (file) | of which read + restore | switch (memory) | of which "
+                "restore | context shift: evaluated, ms | re-prefill: evaluated, ms | snapshot MiB | write ms |\n");
+    std::printf("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     int status = 0;
     for (const auto& [label, path] : models) {
         Loaded l = load(path);
