@@ -12,6 +12,8 @@
 #endif
 
 #include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/ops_ref.h"
+#include "kernels/cpu/rope_shift.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -120,6 +122,8 @@ private Q_SLOTS:
     void shiftedKeysEqualKeysAtNewPositions_data();
     void shiftedKeysEqualKeysAtNewPositions();
     void shiftOnOneLayerModelGivesColdLogits();
+    void ropeShiftMatchesRopeAtNewPosition_data();
+    void ropeShiftMatchesRopeAtNewPosition();
 
 private:
     std::unique_ptr<ComputeBackend> backend(const Model& model, const QString& device, int64_t n_ctx);
@@ -650,6 +654,83 @@ void TestKvState::shiftOnOneLayerModelGivesColdLogits()
     QVERIFY(cold.ok());
     const float diff = max_abs_diff(*shifted, *cold);
     QVERIFY2(diff <= 1e-3f, qPrintable(QString::number(diff)));
+}
+
+void TestKvState::ropeShiftMatchesRopeAtNewPosition_data()
+{
+    QTest::addColumn<bool>("neox");
+    QTest::addColumn<int>("n_rot");
+    QTest::addColumn<bool>("factors");
+    QTest::newRow("normal") << false << 16 << false;
+    QTest::newRow("normal, partial n_rot") << false << 8 << false;
+    QTest::newRow("normal, freq factors") << false << 16 << true;
+    QTest::newRow("neox") << true << 16 << false;
+    QTest::newRow("neox, partial n_rot, freq factors") << true << 8 << true;
+}
+
+// rope_shift_f16_ref by -d of keys rotated at q equals keys rotated at q - d directly. The
+// reference for the normal layout is rope_ref; for NeoX (pairs i, i + n_rot/2) it is written out
+// below with the same angles. Tolerance: two F16 roundings against one (2 ulps of 2^-10 relative)
+// plus the float angle recurrence at q = 1000 (1e-3). Dimensions past n_rot are not touched.
+void TestKvState::ropeShiftMatchesRopeAtNewPosition()
+{
+    QFETCH(bool, neox);
+    QFETCH(int, n_rot);
+    QFETCH(bool, factors);
+    const int64_t heads = 3, hd = 16, q = 1000, d = 337;
+    const std::vector<float> ff = llama3_rope_freq_factors(n_rot, 10000.0f, 8.0f, 1.0f, 4.0f, 64.0f);
+    const float* f = factors ? ff.data() : nullptr;
+    auto rope = [&](std::vector<float> x, int64_t pos) {
+        if (!neox) {
+            kernels::rope_ref(x.data(), heads, hd, n_rot, pos, 10000.0f, f);
+            return x;
+        }
+        const float scale = std::pow(10000.0f, -2.0f / float(n_rot));
+        for (int64_t h = 0; h < heads; ++h) {
+            float theta = float(pos);
+            for (int64_t i = 0; i < n_rot / 2; ++i) {
+                const float angle = f ? theta / f[i] : theta;
+                float& a = x[size_t(h * hd + i)];
+                float& b = x[size_t(h * hd + i + n_rot / 2)];
+                const float a0 = a, b0 = b;
+                a = a0 * std::cos(angle) - b0 * std::sin(angle);
+                b = a0 * std::sin(angle) + b0 * std::cos(angle);
+                theta *= scale;
+            }
+        }
+        return x;
+    };
+    auto to_f16 = [](const std::vector<float>& x) {
+        std::vector<uint16_t> h(x.size());
+        for (size_t i = 0; i < x.size(); ++i)
+            h[i] = kernels::fp32_to_fp16(x[i]);
+        return h;
+    };
+    std::vector<float> x(size_t(heads * hd));
+    for (size_t i = 0; i < x.size(); ++i)
+        x[i] = std::sin(float(i) * 1.7f) * 2.0f;
+    std::vector<uint16_t> shifted = to_f16(rope(x, q));
+    const std::vector<uint16_t> before = shifted;
+    kernels::RopeShape shape;
+    shape.n_heads = heads;
+    shape.head_dim = hd;
+    shape.n_rot = n_rot;
+    shape.freq_factors = f;
+    shape.neox = neox;
+    kernels::rope_shift_f16_ref(shifted.data(), 1, heads * hd, shape, -d);
+    const std::vector<uint16_t> direct = to_f16(rope(x, q - d));
+    for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < hd; ++i) {
+            const size_t at = size_t(h * hd + i);
+            if (i >= n_rot) {
+                QCOMPARE(shifted[at], before[at]);
+                continue;
+            }
+            const float a = kernels::fp16_to_fp32(shifted[at]), b = kernels::fp16_to_fp32(direct[at]);
+            const float tol = 2.0f * std::ldexp(1.0f, -10) * std::max(std::fabs(b), 1.0f) + 1e-3f;
+            QVERIFY2(std::fabs(a - b) <= tol,
+                     qPrintable(QStringLiteral("head %1 value %2: %3 vs %4").arg(h).arg(i).arg(a).arg(b)));
+        }
 }
 
 QTEST_GUILESS_MAIN(TestKvState)
