@@ -465,4 +465,55 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
     return snap;
 }
 
+void KvSnapshotCache::put(const std::string& key, KvSnapshot snapshot)
+{
+    erase(key);
+    if (snapshot.bytes() > m_max_bytes || m_max_count == 0)
+        return;
+    m_bytes += snapshot.bytes();
+    m_entries.push_front({key, std::move(snapshot)});
+    evict();
+}
+
+const KvSnapshot* KvSnapshotCache::get(const std::string& key)
+{
+    for (auto it = m_entries.begin(); it != m_entries.end(); ++it)
+        if (it->key == key) {
+            m_entries.splice(m_entries.begin(), m_entries, it);
+            return &m_entries.front().snapshot;
+        }
+    return nullptr;
+}
+
+void KvSnapshotCache::erase(const std::string& key)
+{
+    for (auto it = m_entries.begin(); it != m_entries.end(); ++it)
+        if (it->key == key) {
+            m_bytes -= it->snapshot.bytes();
+            m_entries.erase(it);
+            return;
+        }
+}
+
+void KvSnapshotCache::clear()
+{
+    m_entries.clear();
+    m_bytes = 0;
+}
+
+void KvSnapshotCache::set_limits(size_t max_bytes, size_t max_count)
+{
+    m_max_bytes = max_bytes;
+    m_max_count = max_count;
+    evict();
+}
+
+void KvSnapshotCache::evict()
+{
+    while (!m_entries.empty() && (m_entries.size() > m_max_count || m_bytes > m_max_bytes)) {
+        m_bytes -= m_entries.back().snapshot.bytes();
+        m_entries.pop_back();
+    }
+}
+
 }   // namespace causerie

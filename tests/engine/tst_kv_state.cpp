@@ -113,6 +113,7 @@ private Q_SLOTS:
     void greedyAnswersSameWithCache();
     void prefixOfSnapshotRestores();
     void emptySessionRoundTrips();
+    void snapshotCacheEvictsLeastRecentlyUsed();
     void restoreRefusesMismatch();
     void badFilesAreRefused();
     void writeFailsCleanly();
@@ -363,6 +364,59 @@ void TestKvState::emptySessionRoundTrips()
     QVERIFY(target->evaluate(m_prompt).ok());
     QVERIFY(restore_snapshot(*target, *m_model, *read).ok());
     checkAnswersCold(*target);
+}
+
+// The in-memory LRU: a count and a byte budget, the least recently used (put or get) goes first.
+void TestKvState::snapshotCacheEvictsLeastRecentlyUsed()
+{
+    auto snap = [](size_t tokens, int32_t first) {
+        KvSnapshot k;
+        k.tokens = range_ids(first, int(tokens));
+        k.rows.resize(tokens * 96);   // bytes() = tokens * 100
+        return k;
+    };
+    KvSnapshotCache cache(2500, 3);   // 2 snapshots of 1000 bytes fit, not 3
+    cache.put("a", snap(10, 1));
+    cache.put("b", snap(10, 2));
+    QCOMPARE(cache.bytes(), size_t(2000));
+    cache.put("c", snap(10, 3));   // over the budget: "a", the least recent, goes
+    QCOMPARE(cache.size(), size_t(2));
+    QCOMPARE(cache.bytes(), size_t(2000));
+    QVERIFY(!cache.get("a"));
+    QVERIFY(cache.get("b"));       // "b" is now the most recent
+    cache.put("d", snap(10, 4));   // so "c" goes
+    QVERIFY(!cache.get("c"));
+    QCOMPARE(cache.get("b")->tokens, range_ids(2, 10));
+    QCOMPARE(cache.get("d")->tokens, range_ids(4, 10));
+
+    cache.put("b", snap(5, 7));   // replaced: its bytes are counted once
+    QCOMPARE(cache.bytes(), size_t(1500));
+    QCOMPARE(cache.get("b")->tokens, range_ids(7, 5));
+
+    cache.put("e", snap(200, 9));   // alone larger than the budget: not kept, nothing evicted
+    QVERIFY(!cache.get("e"));
+    QCOMPARE(cache.size(), size_t(2));
+    cache.put("d", snap(200, 9));   // the same for a key already there: the old one is dropped
+    QVERIFY(!cache.get("d"));
+    QCOMPARE(cache.bytes(), size_t(500));
+
+    cache.put("f", snap(10, 5));
+    cache.set_limits(100000, 1);   // a count of 1: the most recent stays
+    QCOMPARE(cache.size(), size_t(1));
+    QVERIFY(cache.get("f"));
+    cache.erase("f");
+    QCOMPARE(cache.size(), size_t(0));
+    QCOMPARE(cache.bytes(), size_t(0));
+
+    // What it is for: a switch back restores the conversation from memory.
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto taken = take_snapshot(*s, *m_model);
+    QVERIFY(taken.ok());
+    cache.put("conversation-1", std::move(taken).value());
+    QVERIFY(s->evaluate(range_ids(430, 20)).ok());
+    QVERIFY(restore_snapshot(*s, *m_model, *cache.get("conversation-1")).ok());
+    QCOMPARE(s->cached_tokens(), m_prompt);
 }
 
 // A snapshot for another model, context or layout is refused with the field that differs; the
