@@ -336,6 +336,8 @@ public:
         if (n < 0 || n > m_n_ctx)
             return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
                               std::to_string(m_n_ctx));
+        if (n == 0)
+            return Ok{};
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
         const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
         const size_t v_bytes = size_t(n * kv_v_dim(hp)) * 2;
@@ -357,6 +359,8 @@ public:
         if (n < 0 || n > m_n_ctx)
             return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
                               std::to_string(m_n_ctx));
+        if (n == 0)
+            return Ok{};
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
         const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
         const size_t v_bytes = size_t(n * kv_v_dim(hp)) * 2;
@@ -383,6 +387,8 @@ public:
         if (p < 0 || d < 1 || keep < 0 || p + d + keep > m_n_ctx)
             return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
                               std::to_string(keep) + " in a context of " + std::to_string(m_n_ctx));
+        if (keep == 0)
+            return Ok{};
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
         const int64_t kd = kv_k_dim(hp);
         const int64_t vd = kv_v_dim(hp);

@@ -21,6 +21,8 @@ kernels::RopeShape kv_rope_shape(const Model& model)
 
 void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t* bytes)
 {
+    if (n == 0)
+        return;   // `bytes` may be null then
     const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
     std::memcpy(bytes, cache.k.data(), k_bytes);
     std::memcpy(bytes + k_bytes, cache.v.data(), size_t(n * kv_v_dim(hp)) * 2);
@@ -28,6 +30,8 @@ void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t*
 
 void copy_kv_in(CpuKvCache& cache, const HParams& hp, int64_t n, const uint8_t* bytes)
 {
+    if (n == 0)
+        return;
     const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
     std::memcpy(cache.k.data(), bytes, k_bytes);
     std::memcpy(cache.v.data(), bytes + k_bytes, size_t(n * kv_v_dim(hp)) * 2);
@@ -35,6 +39,8 @@ void copy_kv_in(CpuKvCache& cache, const HParams& hp, int64_t n, const uint8_t* 
 
 void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t p, int64_t d, int64_t keep)
 {
+    if (keep == 0)
+        return;
     const int64_t kd = kv_k_dim(model.hp);
     const int64_t vd = kv_v_dim(model.hp);
     std::memmove(cache.k.data() + p * kd, cache.k.data() + (p + d) * kd, size_t(keep * kd) * 2);

@@ -13,6 +13,7 @@
 
 #include "session.h"
 
+#include <algorithm>
 #include <bit>
 #include <cerrno>
 #include <cstdio>
@@ -188,9 +189,7 @@ void hash_metadata_value(uint64_t& h, const GGUFFile& file, const std::string& k
     h = fnv1a(h, key.data(), key.size());
     h = fnv1a(h, &v.type, sizeof v.type);
     switch (v.type) {
-    case GGUFType::STRING:
-        h = fnv1a(h, v.str.data(), v.str.size());
-        break;
+    case GGUFType::STRING: h = fnv1a(h, v.str.data(), v.str.size()); break;
     case GGUFType::ARRAY: {
         h = fnv1a(h, &v.elem_type, sizeof v.elem_type);
         h = fnv1a(h, &v.count, sizeof v.count);
@@ -204,10 +203,17 @@ void hash_metadata_value(uint64_t& h, const GGUFFile& file, const std::string& k
         }
         size_t elem = 0;
         switch (v.elem_type) {
-        case GGUFType::U8: case GGUFType::I8: case GGUFType::BOOL: elem = 1; break;
-        case GGUFType::U16: case GGUFType::I16: elem = 2; break;
-        case GGUFType::U32: case GGUFType::I32: case GGUFType::F32: elem = 4; break;
-        case GGUFType::U64: case GGUFType::I64: case GGUFType::F64: elem = 8; break;
+        case GGUFType::U8:
+        case GGUFType::I8:
+        case GGUFType::BOOL: elem = 1; break;
+        case GGUFType::U16:
+        case GGUFType::I16: elem = 2; break;
+        case GGUFType::U32:
+        case GGUFType::I32:
+        case GGUFType::F32: elem = 4; break;
+        case GGUFType::U64:
+        case GGUFType::I64:
+        case GGUFType::F64: elem = 8; break;
         default: break;
         }
         if (elem && v.elems)
@@ -312,6 +318,28 @@ Status restore_snapshot(Session& session, const Model& model, const KvSnapshot& 
     return session.set_cached_tokens(snapshot.tokens);
 }
 
+KvSnapshot snapshot_prefix(const KvSnapshot& snapshot, size_t n)
+{
+    const KvStateFingerprint& fp = snapshot.fingerprint;
+    const size_t have = snapshot.tokens.size();
+    n = std::min(n, have);
+    KvSnapshot out;
+    out.fingerprint = fp;
+    out.tokens.assign(snapshot.tokens.begin(), snapshot.tokens.begin() + std::ptrdiff_t(n));
+    // Rows are per layer (K rows then V rows): each block keeps its first n rows.
+    const size_t k_row = size_t(fp.n_head_kv * fp.head_dim) * 2;
+    const size_t v_row = size_t(fp.n_head_kv * fp.value_dim) * 2;
+    if (snapshot.rows.size() != size_t(fp.n_layer) * have * (k_row + v_row))
+        return out;   // inconsistent input: no rows, restore_snapshot refuses it
+    out.rows.reserve(size_t(fp.n_layer) * n * (k_row + v_row));
+    for (int64_t l = 0; l < fp.n_layer; ++l) {
+        const uint8_t* layer = snapshot.rows.data() + size_t(l) * have * (k_row + v_row);
+        out.rows.insert(out.rows.end(), layer, layer + n * k_row);
+        out.rows.insert(out.rows.end(), layer + have * k_row, layer + have * k_row + n * v_row);
+    }
+    return out;
+}
+
 Status write_snapshot(const KvSnapshot& snapshot, const std::string& path)
 {
     const KvStateFingerprint& fp = snapshot.fingerprint;
@@ -338,11 +366,10 @@ Status write_snapshot(const KvSnapshot& snapshot, const std::string& path)
     if (!raw)
         return make_error("cannot write the KV cache to " + tmp + ": " + errno_text());
     File f(raw);
-    const bool written = std::fwrite(w.bytes.data(), 1, w.bytes.size(), raw) == w.bytes.size() &&
-                         std::fwrite(snapshot.tokens.data(), sizeof(int32_t), snapshot.tokens.size(), raw) ==
-                             snapshot.tokens.size() &&
-                         std::fwrite(snapshot.rows.data(), 1, snapshot.rows.size(), raw) == snapshot.rows.size() &&
-                         std::fwrite(&sum, 8, 1, raw) == 1 && std::fflush(raw) == 0;
+    auto put = [raw](const void* p, size_t bytes) { return bytes == 0 || std::fwrite(p, 1, bytes, raw) == bytes; };
+    const bool written = put(w.bytes.data(), w.bytes.size()) &&
+                         put(snapshot.tokens.data(), snapshot.tokens.size() * sizeof(int32_t)) &&
+                         put(snapshot.rows.data(), snapshot.rows.size()) && put(&sum, 8) && std::fflush(raw) == 0;
     const std::string why = errno_text();
     const bool closed = std::fclose(f.release()) == 0;
     if (!written || !closed) {
@@ -398,8 +425,10 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
 
     if (fp.kv_type != kKvTypeF16)
         return fail("KV type '" + fp.kv_type + "' is not supported (F16 only)");
-    const std::pair<const char*, int64_t> dims[] = {{"context", fp.n_ctx},      {"layer count", fp.n_layer},
-                                                    {"KV head count", fp.n_head_kv}, {"head size", fp.head_dim},
+    const std::pair<const char*, int64_t> dims[] = {{"context", fp.n_ctx},
+                                                    {"layer count", fp.n_layer},
+                                                    {"KV head count", fp.n_head_kv},
+                                                    {"head size", fp.head_dim},
                                                     {"value size", fp.value_dim}};
     for (const auto& [name, v] : dims)
         if (v <= 0 || v > (int64_t(1) << 20))
@@ -425,8 +454,8 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
         return fail("not enough memory to read it (" + std::to_string(row_bytes >> 20) + " MiB)");
     }
     uint64_t stored = 0;
-    if (std::fread(snap.tokens.data(), 4, size_t(n), raw) != size_t(n) ||
-        std::fread(snap.rows.data(), 1, size_t(row_bytes), raw) != row_bytes || std::fread(&stored, 8, 1, raw) != 1)
+    auto get = [raw](void* p, size_t bytes) { return bytes == 0 || std::fread(p, 1, bytes, raw) == bytes; };
+    if (!get(snap.tokens.data(), size_t(n) * 4) || !get(snap.rows.data(), size_t(row_bytes)) || !get(&stored, 8))
         return fail("truncated: reading it stopped early (" + errno_text() + ")");
     uint64_t sum = checksum_words(kFnvOffset, r.header.data(), r.header.size());
     sum = checksum_words(sum, snap.tokens.data(), snap.tokens.size() * 4);
@@ -434,6 +463,57 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
     if (sum != stored)
         return fail("checksum mismatch: the file is corrupt");
     return snap;
+}
+
+void KvSnapshotCache::put(const std::string& key, KvSnapshot snapshot)
+{
+    erase(key);
+    if (snapshot.bytes() > m_max_bytes || m_max_count == 0)
+        return;
+    m_bytes += snapshot.bytes();
+    m_entries.push_front({key, std::move(snapshot)});
+    evict();
+}
+
+const KvSnapshot* KvSnapshotCache::get(const std::string& key)
+{
+    for (auto it = m_entries.begin(); it != m_entries.end(); ++it)
+        if (it->key == key) {
+            m_entries.splice(m_entries.begin(), m_entries, it);
+            return &m_entries.front().snapshot;
+        }
+    return nullptr;
+}
+
+void KvSnapshotCache::erase(const std::string& key)
+{
+    for (auto it = m_entries.begin(); it != m_entries.end(); ++it)
+        if (it->key == key) {
+            m_bytes -= it->snapshot.bytes();
+            m_entries.erase(it);
+            return;
+        }
+}
+
+void KvSnapshotCache::clear()
+{
+    m_entries.clear();
+    m_bytes = 0;
+}
+
+void KvSnapshotCache::set_limits(size_t max_bytes, size_t max_count)
+{
+    m_max_bytes = max_bytes;
+    m_max_count = max_count;
+    evict();
+}
+
+void KvSnapshotCache::evict()
+{
+    while (!m_entries.empty() && (m_entries.size() > m_max_count || m_bytes > m_max_bytes)) {
+        m_bytes -= m_entries.back().snapshot.bytes();
+        m_entries.pop_back();
+    }
 }
 
 }   // namespace causerie

@@ -409,14 +409,16 @@ int cmd_generate(const std::vector<std::string>& argv)
 
 int cmd_chat(const std::vector<std::string>& argv)
 {
-    Args a(argv, {});
+    Args a(argv, {"no-context-shift"});
     std::string err;
     std::set<std::string> known = kSamplingOptions;
     known.insert("system");
+    known.insert("no-context-shift");
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
-        return fail("usage: causerie-cli chat MODEL [--system TEXT] [--temp X ...]  (one message per line on stdin)");
+        return fail("usage: causerie-cli chat MODEL [--system TEXT] [--temp X ...] [--no-context-shift]  (one message "
+                    "per line on stdin)");
     auto opts = generate_options(a);
     if (!opts)
         return fail(opts.error().message);
@@ -428,6 +430,9 @@ int cmd_chat(const std::vector<std::string>& argv)
         return fail(session.error().message);
     const ChatTemplate tmpl = ChatTemplate::detect(l->model->vocab, *l->tok);
     opts->stop_ids = tmpl.end_of_turn_ids(*l->tok);
+    // Once older messages are left out, the cache drops their rows (docs/resume.md) unless asked
+    // to prefill the trimmed conversation again.
+    opts->context_shift = !a.has("no-context-shift");
     std::vector<ChatTurn> turns;
     if (a.has("system"))
         turns.push_back({"system", a.get("system")});

@@ -30,7 +30,7 @@ const char* kUsage =
     "           [--prompt-cache FILE] [--json]  FILE: the KV state, restored before and saved after\n"
     "  generate --remote BASE_URL --model NAME -p TEXT [--allow-insecure-http]   (key from CAUSERIE_API_KEY;\n"
     "                                           a key goes over plain http:// only to this computer unless allowed)\n"
-    "  chat MODEL [--system TEXT]              one user message per line of stdin\n"
+    "  chat MODEL [--system TEXT] [--no-context-shift]  one user message per line of stdin\n"
     "  make-test-model OUT.gguf [--type T|Q4_K_M] ... a random-weight model for tests and benchmarks\n"
     "  serve MODEL [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--ctx N] [--threads N] [--parallel N]\n"
     "                                           OpenAI-compatible server (key also from CAUSERIE_SERVER_KEY)\n"

@@ -278,6 +278,14 @@ void TestCli::chatLongerThanTheContextKeepsGoing()
              r.err.constData());
     QVERIFY2(r.err.contains("note: the 20 oldest messages are left out"), r.err.constData());
     QVERIFY(!r.err.contains("error"));
+
+    // The same without the context shift (the trimmed conversation prefilled again each turn).
+    const Run plain =
+        run({QStringLiteral("chat"), kTiny, QStringLiteral("--ctx"), QStringLiteral("64"), QStringLiteral("--temp"),
+             QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("6"), QStringLiteral("--no-context-shift")},
+            lines);
+    QCOMPARE(plain.exitCode, 0);
+    QCOMPARE(plain.out.count('\n'), 12);
 }
 
 // A question that alone does not fit cannot be helped by leaving anything out: a clear error.

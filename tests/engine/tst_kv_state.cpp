@@ -12,6 +12,8 @@
 #endif
 
 #include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/ops_ref.h"
+#include "kernels/cpu/rope_shift.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -109,6 +111,9 @@ private Q_SLOTS:
     void restoreGivesColdLogits();
     void greedyAnswersSameWithCache_data();
     void greedyAnswersSameWithCache();
+    void prefixOfSnapshotRestores();
+    void emptySessionRoundTrips();
+    void snapshotCacheEvictsLeastRecentlyUsed();
     void restoreRefusesMismatch();
     void badFilesAreRefused();
     void writeFailsCleanly();
@@ -118,6 +123,8 @@ private Q_SLOTS:
     void shiftedKeysEqualKeysAtNewPositions_data();
     void shiftedKeysEqualKeysAtNewPositions();
     void shiftOnOneLayerModelGivesColdLogits();
+    void ropeShiftMatchesRopeAtNewPosition_data();
+    void ropeShiftMatchesRopeAtNewPosition();
 
 private:
     std::unique_ptr<ComputeBackend> backend(const Model& model, const QString& device, int64_t n_ctx);
@@ -310,6 +317,106 @@ void TestKvState::greedyAnswersSameWithCache()
     QVERIFY(restore_snapshot(*fresh, *m_model, *read).ok());
     QCOMPARE(greedy(*fresh, history, 12, &stats), want);
     QCOMPARE(stats.reused_tokens, int(m_prompt.size()));
+}
+
+// snapshot_prefix keeps the first n tokens and, layer by layer, their K and V rows: the bytes a
+// session that saw only those tokens holds, and a restore of it continues like a cold prefill.
+void TestKvState::prefixOfSnapshotRestores()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto full = take_snapshot(*s, *m_model);
+    QVERIFY(full.ok());
+    const std::vector<int32_t> head(m_prompt.begin(), m_prompt.begin() + 17);
+    const KvSnapshot cut = snapshot_prefix(*full, head.size());
+    QCOMPARE(cut.tokens, head);
+    auto only = session(QStringLiteral("cpu"), 128);
+    QVERIFY(only->evaluate(head).ok());
+    auto direct = take_snapshot(*only, *m_model);
+    QVERIFY(direct.ok());
+    QVERIFY(cut.rows == direct->rows);
+    QCOMPARE(snapshot_prefix(*full, 1000).tokens, full->tokens);   // n beyond the end: all of it
+
+    auto restored = session(QStringLiteral("cpu"), 128);
+    QVERIFY(restore_snapshot(*restored, *m_model, cut).ok());
+    GenerateStats stats;
+    auto logits = restored->evaluate(m_prompt, false, &stats);
+    QVERIFY(logits.ok());
+    QCOMPARE(stats.reused_tokens, int(head.size()));
+    auto cold = session(QStringLiteral("cpu"), 128)->evaluate(m_prompt);
+    QVERIFY(cold.ok());
+    QVERIFY(max_abs_diff(*logits, *cold) <= 1e-4f);
+}
+
+// A session that has seen nothing: a snapshot of 0 tokens writes, reads and restores.
+void TestKvState::emptySessionRoundTrips()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    QVERIFY(snap->tokens.empty() && snap->rows.empty());
+    const std::string path = m_dir.filePath(QStringLiteral("empty.kv")).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    auto read = read_snapshot(path);
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QVERIFY(read->tokens.empty());
+    auto target = session(QStringLiteral("cpu"), 128);
+    QVERIFY(target->evaluate(m_prompt).ok());
+    QVERIFY(restore_snapshot(*target, *m_model, *read).ok());
+    checkAnswersCold(*target);
+}
+
+// The in-memory LRU: a count and a byte budget, the least recently used (put or get) goes first.
+void TestKvState::snapshotCacheEvictsLeastRecentlyUsed()
+{
+    auto snap = [](size_t tokens, int32_t first) {
+        KvSnapshot k;
+        k.tokens = range_ids(first, int(tokens));
+        k.rows.resize(tokens * 96);   // bytes() = tokens * 100
+        return k;
+    };
+    KvSnapshotCache cache(2500, 3);   // 2 snapshots of 1000 bytes fit, not 3
+    cache.put("a", snap(10, 1));
+    cache.put("b", snap(10, 2));
+    QCOMPARE(cache.bytes(), size_t(2000));
+    cache.put("c", snap(10, 3));   // over the budget: "a", the least recent, goes
+    QCOMPARE(cache.size(), size_t(2));
+    QCOMPARE(cache.bytes(), size_t(2000));
+    QVERIFY(!cache.get("a"));
+    QVERIFY(cache.get("b"));       // "b" is now the most recent
+    cache.put("d", snap(10, 4));   // so "c" goes
+    QVERIFY(!cache.get("c"));
+    QCOMPARE(cache.get("b")->tokens, range_ids(2, 10));
+    QCOMPARE(cache.get("d")->tokens, range_ids(4, 10));
+
+    cache.put("b", snap(5, 7));   // replaced: its bytes are counted once
+    QCOMPARE(cache.bytes(), size_t(1500));
+    QCOMPARE(cache.get("b")->tokens, range_ids(7, 5));
+
+    cache.put("e", snap(200, 9));   // alone larger than the budget: not kept, nothing evicted
+    QVERIFY(!cache.get("e"));
+    QCOMPARE(cache.size(), size_t(2));
+    cache.put("d", snap(200, 9));   // the same for a key already there: the old one is dropped
+    QVERIFY(!cache.get("d"));
+    QCOMPARE(cache.bytes(), size_t(500));
+
+    cache.put("f", snap(10, 5));
+    cache.set_limits(100000, 1);   // a count of 1: the most recent stays
+    QCOMPARE(cache.size(), size_t(1));
+    QVERIFY(cache.get("f"));
+    cache.erase("f");
+    QCOMPARE(cache.size(), size_t(0));
+    QCOMPARE(cache.bytes(), size_t(0));
+
+    // What it is for: a switch back restores the conversation from memory.
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto taken = take_snapshot(*s, *m_model);
+    QVERIFY(taken.ok());
+    cache.put("conversation-1", std::move(taken).value());
+    QVERIFY(s->evaluate(range_ids(430, 20)).ok());
+    QVERIFY(restore_snapshot(*s, *m_model, *cache.get("conversation-1")).ok());
+    QCOMPARE(s->cached_tokens(), m_prompt);
 }
 
 // A snapshot for another model, context or layout is refused with the field that differs; the
@@ -601,6 +708,83 @@ void TestKvState::shiftOnOneLayerModelGivesColdLogits()
     QVERIFY(cold.ok());
     const float diff = max_abs_diff(*shifted, *cold);
     QVERIFY2(diff <= 1e-3f, qPrintable(QString::number(diff)));
+}
+
+void TestKvState::ropeShiftMatchesRopeAtNewPosition_data()
+{
+    QTest::addColumn<bool>("neox");
+    QTest::addColumn<int>("n_rot");
+    QTest::addColumn<bool>("factors");
+    QTest::newRow("normal") << false << 16 << false;
+    QTest::newRow("normal, partial n_rot") << false << 8 << false;
+    QTest::newRow("normal, freq factors") << false << 16 << true;
+    QTest::newRow("neox") << true << 16 << false;
+    QTest::newRow("neox, partial n_rot, freq factors") << true << 8 << true;
+}
+
+// rope_shift_f16_ref by -d of keys rotated at q equals keys rotated at q - d directly. The
+// reference for the normal layout is rope_ref; for NeoX (pairs i, i + n_rot/2) it is written out
+// below with the same angles. Tolerance: two F16 roundings against one (2 ulps of 2^-10 relative)
+// plus the float angle recurrence at q = 1000 (1e-3). Dimensions past n_rot are not touched.
+void TestKvState::ropeShiftMatchesRopeAtNewPosition()
+{
+    QFETCH(bool, neox);
+    QFETCH(int, n_rot);
+    QFETCH(bool, factors);
+    const int64_t heads = 3, hd = 16, q = 1000, d = 337;
+    const std::vector<float> ff = llama3_rope_freq_factors(n_rot, 10000.0f, 8.0f, 1.0f, 4.0f, 64.0f);
+    const float* f = factors ? ff.data() : nullptr;
+    auto rope = [&](std::vector<float> x, int64_t pos) {
+        if (!neox) {
+            kernels::rope_ref(x.data(), heads, hd, n_rot, pos, 10000.0f, f);
+            return x;
+        }
+        const float scale = std::pow(10000.0f, -2.0f / float(n_rot));
+        for (int64_t h = 0; h < heads; ++h) {
+            float theta = float(pos);
+            for (int64_t i = 0; i < n_rot / 2; ++i) {
+                const float angle = f ? theta / f[i] : theta;
+                float& a = x[size_t(h * hd + i)];
+                float& b = x[size_t(h * hd + i + n_rot / 2)];
+                const float a0 = a, b0 = b;
+                a = a0 * std::cos(angle) - b0 * std::sin(angle);
+                b = a0 * std::sin(angle) + b0 * std::cos(angle);
+                theta *= scale;
+            }
+        }
+        return x;
+    };
+    auto to_f16 = [](const std::vector<float>& x) {
+        std::vector<uint16_t> h(x.size());
+        for (size_t i = 0; i < x.size(); ++i)
+            h[i] = kernels::fp32_to_fp16(x[i]);
+        return h;
+    };
+    std::vector<float> x(size_t(heads * hd));
+    for (size_t i = 0; i < x.size(); ++i)
+        x[i] = std::sin(float(i) * 1.7f) * 2.0f;
+    std::vector<uint16_t> shifted = to_f16(rope(x, q));
+    const std::vector<uint16_t> before = shifted;
+    kernels::RopeShape shape;
+    shape.n_heads = heads;
+    shape.head_dim = hd;
+    shape.n_rot = n_rot;
+    shape.freq_factors = f;
+    shape.neox = neox;
+    kernels::rope_shift_f16_ref(shifted.data(), 1, heads * hd, shape, -d);
+    const std::vector<uint16_t> direct = to_f16(rope(x, q - d));
+    for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < hd; ++i) {
+            const size_t at = size_t(h * hd + i);
+            if (i >= n_rot) {
+                QCOMPARE(shifted[at], before[at]);
+                continue;
+            }
+            const float a = kernels::fp16_to_fp32(shifted[at]), b = kernels::fp16_to_fp32(direct[at]);
+            const float tol = 2.0f * std::ldexp(1.0f, -10) * std::max(std::fabs(b), 1.0f) + 1e-3f;
+            QVERIFY2(std::fabs(a - b) <= tol,
+                     qPrintable(QStringLiteral("head %1 value %2: %3 vs %4").arg(h).arg(i).arg(a).arg(b)));
+        }
 }
 
 QTEST_GUILESS_MAIN(TestKvState)
