@@ -1,11 +1,12 @@
 #include "engineworker.h"
 
 #include "enginelog.h"
-#include "kvsnapshotlru.h"
 
 #include "engine/chat_template.h"
 #include "engine/context_fit.h"
 #include "engine/display_text.h"
+#include "engine/kv_state.h"
+#include "engine/memory.h"
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/tokenizer.h"
@@ -14,6 +15,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QScopeGuard>
+#include <QSet>
 #include <QThread>
 
 #include <algorithm>
@@ -34,8 +36,10 @@ struct EngineWorker::Loaded {
     // The conversation whose tokens `session` holds (0: none), and whether its file holds them.
     qint64 owner = 0;
     bool ownerSaved = true;
-    // Other conversations' states (this model's), the most recently left first.
-    KvSnapshotLru recent;
+    // Other conversations' states (this model's), by conversation id, and those of them whose
+    // file does not hold them (no folder, a failed write): written at quit if still held.
+    KvSnapshotCache recent{0, 0};
+    QSet<qint64> unsaved;
 };
 
 // A request ready to run: the prompt's ids and the engine's options.
@@ -52,6 +56,13 @@ namespace {
 // them and the others wait for it at each op's barrier (SmolLM2-135M on 2 cores, measured with
 // bench_gui_stall: 40-43 tokens/s with 2 engine threads, 83-95 with 1).
 int automaticThreadCount() { return std::max(1, QThread::idealThreadCount() - 1); }
+
+// The conversations switched away from, kept in memory: a quarter of the free RAM, at most
+// 2 GiB, at most 8 of them (SmolLM2-135M: 23 KB a token, a 3,000-token conversation 69 MB).
+constexpr size_t kRecentMaxCount = 8;
+size_t recentByteBudget() { return std::min(size_t(2) << 30, system_available_ram().value_or(0) / 4); }
+
+std::string recentKey(qint64 conversationId) { return std::to_string(conversationId); }
 
 std::vector<ChatTurn> toTurns(const QList<ChatMessage>& history)
 {
@@ -127,7 +138,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     if (!backend)
         return fail(backend.error().message);
     loaded->session = std::make_unique<Session>(*loaded->tok, std::move(backend).value());
-    loaded->recent.setLimits(KvSnapshotLru::defaultByteBudget(), KvSnapshotLru::kDefaultMaxCount);
+    loaded->recent.set_limits(recentByteBudget(), kRecentMaxCount);
 
     const HParams& hp = loaded->model->hp;
     LocalModelInfo& info = loaded->info;
@@ -220,11 +231,10 @@ void EngineWorker::resolveSession(qint64 conversationId)
     // prompt).
     if (conversationId <= 0)
         return;
-    if (std::optional<KvSnapshotLru::Entry> held = l.recent.take(conversationId)) {
-        if (restoreInto(conversationId, "memory", held->snapshot))
-            l.ownerSaved = held->saved;
-        else
-            l.ownerSaved = false;
+    if (const KvSnapshot* held = l.recent.get(recentKey(conversationId))) {
+        (void)restoreInto(conversationId, "memory", *held);
+        l.recent.erase(recentKey(conversationId));   // the session holds it now
+        l.ownerSaved = !l.unsaved.remove(conversationId);
         return;
     }
     const std::optional<KvSnapshot> saved = m_files.read(conversationId);
@@ -233,7 +243,7 @@ void EngineWorker::resolveSession(qint64 conversationId)
     reportCacheSize();   // an unreadable or refused file was deleted
 }
 
-// The owner's state into the LRU; what the LRU lets go is written to its file if not yet.
+// The owner's state into the LRU (KvSnapshotCache), and into its file first if not there yet.
 void EngineWorker::stashSession()
 {
     Loaded& l = *m_loaded;
@@ -245,13 +255,11 @@ void EngineWorker::stashSession()
                             << snapshot.error().message.c_str();
         return;
     }
-    bool wrote = false;
-    for (const KvSnapshotLru::Entry& e : l.recent.put({l.owner, std::move(snapshot).value(), l.ownerSaved})) {
-        if (!e.saved)
-            wrote = m_files.write(e.conversationId, e.snapshot) || wrote;
-    }
-    if (wrote)
-        reportCacheSize();
+    // On disk first when it is not yet (the LRU forgets without a word).
+    if (!l.ownerSaved && !m_files.write(l.owner, *snapshot))
+        l.unsaved.insert(l.owner);
+    l.recent.put(recentKey(l.owner), std::move(snapshot).value());
+    reportCacheSize();
 }
 
 bool EngineWorker::restoreInto(qint64 conversationId, const char* from, const KvSnapshot& snapshot)
@@ -385,11 +393,12 @@ void EngineWorker::saveCache()
     if (!m_loaded)
         return;
     Loaded& l = *m_loaded;
-    // Least recent first, the session's own last: the files' times keep the order of use.
-    std::vector<KvSnapshotLru::Entry> entries = l.recent.takeAll();
-    for (auto it = entries.rbegin(); it != entries.rend(); ++it)
-        if (!it->saved)
-            (void)m_files.write(it->conversationId, it->snapshot);
+    // The session's own last: the files' times keep the order of use.
+    for (const qint64 id : std::as_const(l.unsaved))
+        if (const KvSnapshot* held = l.recent.get(recentKey(id)))
+            (void)m_files.write(id, *held);
+    l.unsaved.clear();
+    l.recent.clear();
     if (!l.ownerSaved)
         saveSession();
     reportCacheSize();
@@ -411,7 +420,8 @@ void EngineWorker::clearCache()
 {
     m_files.clear();
     if (m_loaded) {
-        (void)m_loaded->recent.takeAll();
+        m_loaded->recent.clear();
+        m_loaded->unsaved.clear();
         m_loaded->ownerSaved = true;   // written again only after its next answer
     }
     qCInfo(lcEngine) << "cache cleared";
@@ -422,7 +432,8 @@ void EngineWorker::clearCache()
 void EngineWorker::forgetConversation(qint64 conversationId)
 {
     if (m_loaded) {
-        (void)m_loaded->recent.remove(conversationId);
+        m_loaded->recent.erase(recentKey(conversationId));
+        m_loaded->unsaved.remove(conversationId);
         if (m_loaded->owner == conversationId) {
             m_loaded->owner = 0;   // its tokens stay in the session, owned by no one: never saved
             m_loaded->ownerSaved = true;

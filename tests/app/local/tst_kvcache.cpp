@@ -1,4 +1,4 @@
-// The conversations' KV states kept by the local engine: the in-memory LRU, the files in the
+// The conversations' KV states kept by the local engine: in memory, in the files of the
 // cache folder (budget, Clear cache, bad files, permissions) and the whole path through
 // LocalBackend on the tiny model: a conversation switched away from, or saved before a restart,
 // answers from its saved state, with the same words as without any cache.
@@ -6,7 +6,6 @@
 #include "appsettings.h"
 #include "kvcachecontroller.h"
 #include "kvcachefiles.h"
-#include "kvsnapshotlru.h"
 #include "localbackend.h"
 #include "messagelistmodel.h"
 
@@ -135,8 +134,7 @@ class TestKvCache : public QObject {
 private Q_SLOTS:
     void initTestCase();
 
-    // The in-memory LRU and the file folder on their own.
-    void lruKeepsTheMostRecentWithinItsLimits();
+    // The file folder on its own (the in-memory LRU, KvSnapshotCache, is the engine's: tst_kv_state).
     void filesBudgetRemovesTheLeastRecentlyUsed();
     void clearRemovesCacheFilesOnly();
     void unreadableFilesAreDeleted_data();
@@ -185,60 +183,6 @@ void TestKvCache::initTestCase()
     QVERIFY(causerie::read_snapshot(QFile::encodeName(folder + QStringLiteral("/1.kv")).toStdString()).ok());
     m_otherModel = m_dir.filePath(QStringLiteral("other.gguf"));
     QVERIFY(causerie::write_test_model(QFile::encodeName(m_otherModel).toStdString(), causerie::TestModelSpec{}).ok());
-}
-
-void TestKvCache::lruKeepsTheMostRecentWithinItsLimits()
-{
-    KvSnapshotLru lru;
-    lru.setLimits(250, 8);
-    QVERIFY(lru.put({1, fakeSnapshot(100), true}).empty());
-    QVERIFY(lru.put({2, fakeSnapshot(100), false}).empty());
-    QCOMPARE(lru.bytes(), size_t(200));
-    // A third does not fit: the least recently put (1) comes back to be written if need be.
-    auto out = lru.put({3, fakeSnapshot(100), false});
-    QCOMPARE(out.size(), size_t(1));
-    QCOMPARE(out[0].conversationId, 1);
-    QVERIFY(out[0].saved);
-    QCOMPARE(lru.count(), 2);
-    QCOMPARE(lru.bytes(), size_t(200));
-    // Putting 2 again replaces it and makes it the most recent: 3 goes next.
-    QVERIFY(lru.put({2, fakeSnapshot(120), true}).empty());
-    QCOMPARE(lru.count(), 2);
-    QCOMPARE(lru.bytes(), size_t(220));
-    out = lru.put({8, fakeSnapshot(31), false});   // 251 bytes: one too many
-    QCOMPARE(out.size(), size_t(1));
-    QCOMPARE(out[0].conversationId, 3);
-    QVERIFY(lru.contains(2));
-    QVERIFY(lru.contains(8));
-    QVERIFY(lru.remove(8));
-    QCOMPARE(lru.bytes(), size_t(120));
-    // Taken out, it is no longer held.
-    auto taken = lru.take(2);
-    QVERIFY(taken);
-    QCOMPARE(taken->snapshot.rows.size(), size_t(120));
-    QVERIFY(taken->saved);
-    QCOMPARE(lru.count(), 0);
-    QCOMPARE(lru.bytes(), size_t(0));
-    QVERIFY(!lru.take(2));
-    // Larger than the whole budget: straight back.
-    out = lru.put({4, fakeSnapshot(300), false});
-    QCOMPARE(out.size(), size_t(1));
-    QCOMPARE(out[0].conversationId, 4);
-    QCOMPARE(lru.count(), 0);
-    // The count bounds it too.
-    lru.setLimits(10'000, 2);
-    QVERIFY(lru.put({5, fakeSnapshot(1), false}).empty());
-    QVERIFY(lru.put({6, fakeSnapshot(1), false}).empty());
-    out = lru.put({7, fakeSnapshot(1), false});
-    QCOMPARE(out.size(), size_t(1));
-    QCOMPARE(out[0].conversationId, 5);
-    auto all = lru.takeAll();
-    QCOMPARE(all.size(), size_t(2));
-    QCOMPARE(all[0].conversationId, 7);   // most recent first
-    QCOMPARE(all[1].conversationId, 6);
-    QCOMPARE(lru.bytes(), size_t(0));
-    // The default budget: a quarter of the free RAM, at most 2 GiB.
-    QVERIFY(KvSnapshotLru::defaultByteBudget() <= (size_t(2) << 30));
 }
 
 void TestKvCache::filesBudgetRemovesTheLeastRecentlyUsed()
