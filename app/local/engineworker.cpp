@@ -407,6 +407,7 @@ void EngineWorker::saveCache()
 void EngineWorker::setCacheFolder(const QString& folder)
 {
     m_files.setFolder(folder);
+    m_files.evictToBudget();   // a budget lowered while the app was closed
     reportCacheSize();
 }
 

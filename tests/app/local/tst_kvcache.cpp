@@ -151,6 +151,7 @@ private Q_SLOTS:
     void failedWriteStillAnswers();
     void quitWritesWhatOnlyMemoryHeld();
     void budgetThroughTheBackend();
+    void budgetAppliesToTheFolderAtStart();
     void clearCacheEmptiesTheFolder();
     void forgottenConversationLosesItsFile();
 
@@ -487,6 +488,23 @@ void TestKvCache::budgetThroughTheBackend()
     QVERIFY(!ask(b, 3, {user(QStringLiteral("Hello"))}).failed);
     QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), 0, 5000);
     QCOMPARE(cacheFileNames(folder), QStringList());
+}
+
+// The budget was lowered while the app was closed: the folder is brought within it at start.
+void TestKvCache::budgetAppliesToTheFolderAtStart()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("start-budget"));
+    QVERIFY(QDir().mkpath(folder));
+    KvCacheFiles files(folder);
+    for (int id : {1, 2}) {
+        QVERIFY(writeBytes(files.pathFor(id), QByteArray(1000, 'x')));
+        QVERIFY(setAge(files.pathFor(id), 30 - 10 * id));
+    }
+    LocalBackend b;
+    b.setCacheBudget(1500);
+    b.setCacheFolder(folder);
+    QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), 1000, 5000);
+    QCOMPARE(cacheFileNames(folder), QStringList{"2.kv"});
 }
 
 void TestKvCache::clearCacheEmptiesTheFolder()
