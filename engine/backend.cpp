@@ -43,4 +43,21 @@ Status ComputeBackend::eval_top_k(std::span<const int32_t> tokens, int64_t pos, 
     return Ok{};
 }
 
+size_t ComputeBackend::kv_bytes(int64_t) const { return 0; }
+
+Status ComputeBackend::read_kv(int64_t, uint8_t*)
+{
+    return make_error("the " + device_name() + " backend cannot copy its KV cache out");
+}
+
+Status ComputeBackend::write_kv(int64_t, const uint8_t*)
+{
+    return make_error("the " + device_name() + " backend cannot restore a KV cache");
+}
+
+Status ComputeBackend::shift_kv(int64_t, int64_t, int64_t)
+{
+    return make_error("the " + device_name() + " backend cannot shift its KV cache");
+}
+
 }   // namespace causerie

@@ -62,6 +62,21 @@ public:
     // The largest k (with up to that many `gather` ids) for which eval_top_k() is worth calling
     // instead of eval(); 0: never (the session then reads whole rows, as on the CPU).
     virtual int max_top_k() const { return 0; }
+
+    // The KV cache outside the device (kv_state.h saves and restores it through these).
+    // Layout of the rows of positions [0, n), one F16 layout for every backend: layer by layer,
+    // n rows of K (n_head_kv*head_dim halves each) then n rows of V (n_head_kv*value_dim halves).
+    // kv_bytes(n) is its size; the defaults refuse (a backend without a cache to copy).
+    virtual size_t kv_bytes(int64_t n) const;
+    // Copies rows [0, n) out into `out` (kv_bytes(n) bytes). The cache is unchanged.
+    virtual Status read_kv(int64_t n, uint8_t* out);
+    // Overwrites rows [0, n) with `in` (kv_bytes(n) bytes, read_kv's layout); later rows are
+    // left as they are (the caller's token count says which rows are meaningful).
+    virtual Status write_kv(int64_t n, const uint8_t* in);
+    // Context shift: removes rows [p, p + d) and moves rows [p + d, p + d + keep) down to
+    // [p, p + keep), re-rotating their keys by -d positions (RoPE rotations compose, so a key
+    // computed at position q becomes the key at q - d, up to F16 rounding). Values move as they are.
+    virtual Status shift_kv(int64_t p, int64_t d, int64_t keep);
 };
 
 // The CPU selection eval_top_k() promises, on a full row (the default's and the tests' oracle).

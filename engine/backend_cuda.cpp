@@ -20,6 +20,7 @@
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
 #include "kernels/cuda/topk.cuh"
+#include "kv_rows.h"
 #include "layer_cpu.h"
 #include "thread_pool.h"
 
@@ -323,6 +324,97 @@ public:
         const auto valid = size_t(std::find(out->ids.begin(), out->ids.end(), -1) - out->ids.begin());
         out->ids.resize(valid);
         out->logits.resize(valid);
+        return Ok{};
+    }
+
+    // The KV rows cross between device and host memory with plain copies: device layers by
+    // copy_to_host / copy_to_device, the host layers as the CPU backend does (kv_rows.h).
+    size_t kv_bytes(int64_t n) const override { return size_t(hp.n_layer) * kv_layer_bytes(hp, n); }
+
+    Status read_kv(int64_t n, uint8_t* out) override
+    {
+        if (n < 0 || n > m_n_ctx)
+            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
+                              std::to_string(m_n_ctx));
+        if (n == 0)
+            return Ok{};
+        GPU_TRY(gpu::device_init(m_device_index, nullptr));
+        const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
+        const size_t v_bytes = size_t(n * kv_v_dim(hp)) * 2;
+        for (int64_t l = 0; l < hp.n_layer; ++l) {
+            uint8_t* at = out + size_t(l) * kv_layer_bytes(hp, n);
+            if (l >= m_n_gpu) {
+                copy_kv_out(m_host->cache[size_t(l - m_n_gpu)], hp, n, at);
+                continue;
+            }
+            const DevLayer& D = m_layers[size_t(l)];
+            GPU_TRY(gpu::copy_to_host(at, D.k_cache.ptr, k_bytes, m_stream));
+            GPU_TRY(gpu::copy_to_host(at + k_bytes, D.v_cache.ptr, v_bytes, m_stream));
+        }
+        return Ok{};
+    }
+
+    Status write_kv(int64_t n, const uint8_t* in) override
+    {
+        if (n < 0 || n > m_n_ctx)
+            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
+                              std::to_string(m_n_ctx));
+        if (n == 0)
+            return Ok{};
+        GPU_TRY(gpu::device_init(m_device_index, nullptr));
+        const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
+        const size_t v_bytes = size_t(n * kv_v_dim(hp)) * 2;
+        for (int64_t l = 0; l < hp.n_layer; ++l) {
+            const uint8_t* at = in + size_t(l) * kv_layer_bytes(hp, n);
+            if (l >= m_n_gpu) {
+                copy_kv_in(m_host->cache[size_t(l - m_n_gpu)], hp, n, at);
+                continue;
+            }
+            DevLayer& D = m_layers[size_t(l)];
+            GPU_TRY(gpu::copy_to_device(D.k_cache.ptr, at, k_bytes, m_stream));
+            GPU_TRY(gpu::copy_to_device(D.v_cache.ptr, at + k_bytes, v_bytes, m_stream));
+        }
+        GPU_TRY(gpu::stream_sync(m_stream));   // `in` may be freed when this returns
+        return Ok{};
+    }
+
+    // Device layers: the kept rows go through host memory, where the CPU rotates the keys
+    // (kernels/cpu/rope_shift.h), and come back moved down. One copy each way of the kept rows
+    // per layer: a shift is rare (once per turn at most) and costs far less than the prefill
+    // it replaces; a device kernel would save the PCIe round trip.
+    Status shift_kv(int64_t p, int64_t d, int64_t keep) override
+    {
+        if (p < 0 || d < 1 || keep < 0 || p + d + keep > m_n_ctx)
+            return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
+                              std::to_string(keep) + " in a context of " + std::to_string(m_n_ctx));
+        if (keep == 0)
+            return Ok{};
+        GPU_TRY(gpu::device_init(m_device_index, nullptr));
+        const int64_t kd = kv_k_dim(hp);
+        const int64_t vd = kv_v_dim(hp);
+        std::vector<uint16_t> rows;
+        try {
+            rows.resize(size_t(keep * std::max(kd, vd)));
+        } catch (const std::bad_alloc&) {
+            return make_error("not enough memory to shift the KV cache");
+        }
+        const kernels::RopeShape rope = kv_rope_shape(m);
+        for (int64_t l = 0; l < hp.n_layer; ++l) {
+            if (l >= m_n_gpu) {
+                shift_kv_rows(m_host->cache[size_t(l - m_n_gpu)], m, p, d, keep);
+                continue;
+            }
+            DevLayer& D = m_layers[size_t(l)];
+            uint16_t* k = D.k_cache.as<uint16_t>();
+            uint16_t* v = D.v_cache.as<uint16_t>();
+            GPU_TRY(gpu::copy_to_host(rows.data(), k + (p + d) * kd, size_t(keep * kd) * 2, m_stream));
+            kernels::rope_shift_f16_ref(rows.data(), keep, kd, rope, -d);
+            GPU_TRY(gpu::copy_to_device(k + p * kd, rows.data(), size_t(keep * kd) * 2, m_stream));
+            GPU_TRY(gpu::stream_sync(m_stream));   // `rows` is reused next
+            GPU_TRY(gpu::copy_to_host(rows.data(), v + (p + d) * vd, size_t(keep * vd) * 2, m_stream));
+            GPU_TRY(gpu::copy_to_device(v + p * vd, rows.data(), size_t(keep * vd) * 2, m_stream));
+            GPU_TRY(gpu::stream_sync(m_stream));
+        }
         return Ok{};
     }
 

@@ -12,6 +12,7 @@
 #include "backend.h"
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/ops_ref.h"
+#include "kv_rows.h"
 #include "layer_cpu.h"
 #include "memory.h"
 #include "thread_pool.h"
@@ -88,6 +89,41 @@ public:
             forward_batch(tokens.data() + start, n, pos + int64_t(start), last_batch ? logits_last : nullptr,
                           all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr);
         }
+        return Ok{};
+    }
+
+    size_t kv_bytes(int64_t n) const override { return size_t(hp.n_layer) * kv_layer_bytes(hp, n); }
+
+    Status read_kv(int64_t n, uint8_t* out) override
+    {
+        if (n < 0 || n > m_n_ctx)
+            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
+                              std::to_string(m_n_ctx));
+        for (int64_t l = 0; l < hp.n_layer; ++l)
+            copy_kv_out(m_cache[size_t(l)], hp, n, out + size_t(l) * kv_layer_bytes(hp, n));
+        return Ok{};
+    }
+
+    Status write_kv(int64_t n, const uint8_t* in) override
+    {
+        if (n < 0 || n > m_n_ctx)
+            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
+                              std::to_string(m_n_ctx));
+        for (int64_t l = 0; l < hp.n_layer; ++l)
+            copy_kv_in(m_cache[size_t(l)], hp, n, in + size_t(l) * kv_layer_bytes(hp, n));
+        return Ok{};
+    }
+
+    Status shift_kv(int64_t p, int64_t d, int64_t keep) override
+    {
+        if (p < 0 || d < 1 || keep < 0 || p + d + keep > m_n_ctx)
+            return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
+                              std::to_string(keep) + " in a context of " + std::to_string(m_n_ctx));
+        // One layer per work item: layers are independent, rows within one are moved in order.
+        m_pool.parallel_for(hp.n_layer, [&](int64_t b, int64_t e) {
+            for (int64_t l = b; l < e; ++l)
+                shift_kv_rows(m_cache[size_t(l)], m, p, d, keep);
+        });
         return Ok{};
     }
 

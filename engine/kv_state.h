@@ -19,6 +19,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <list>
 #include <string>
 #include <vector>
 
@@ -49,10 +50,55 @@ struct KvSnapshot {
 // with overwhelming probability. Cheap: does not read every weight byte.
 std::string model_fingerprint(const Model& model);
 
+// What a snapshot of `session` (running `model`) carries and what restore_snapshot requires.
+KvStateFingerprint kv_state_fingerprint(Session& session, const Model& model);
+
 Result<KvSnapshot> take_snapshot(Session& session, const Model& model);
 Status restore_snapshot(Session& session, const Model& model, const KvSnapshot& snapshot);
 
+// The first n tokens of `snapshot` and their rows (n <= its token count): what restoring only
+// the prefix a new prompt shares with it needs.
+KvSnapshot snapshot_prefix(const KvSnapshot& snapshot, size_t n);
+
 Status write_snapshot(const KvSnapshot& snapshot, const std::string& path);
 Result<KvSnapshot> read_snapshot(const std::string& path);
+
+// Several conversations' prefixes in memory: snapshots by key (a conversation id), the least
+// recently used evicted first once there are more than max_count of them or their bytes()
+// exceed max_bytes. Switching conversations is then a restore_snapshot, not a prefill. Not
+// thread-safe: one owner (the engine thread).
+class KvSnapshotCache {
+public:
+    KvSnapshotCache(size_t max_bytes, size_t max_count)
+        : m_max_bytes(max_bytes)
+        , m_max_count(max_count)
+    {
+    }
+
+    // Stores (or replaces) the snapshot of `key` as the most recent one, then evicts. A snapshot
+    // larger than max_bytes alone is not kept (and the older one of that key is dropped).
+    void put(const std::string& key, KvSnapshot snapshot);
+    // The snapshot of `key`, now the most recent; nullptr when absent. Valid until the next put,
+    // erase, clear or set_limits.
+    const KvSnapshot* get(const std::string& key);
+    void erase(const std::string& key);
+    void clear();
+    void set_limits(size_t max_bytes, size_t max_count);
+
+    size_t size() const { return m_entries.size(); }
+    size_t bytes() const { return m_bytes; }   // sum of the snapshots' bytes()
+
+private:
+    void evict();
+
+    struct Entry {
+        std::string key;
+        KvSnapshot snapshot;
+    };
+    std::list<Entry> m_entries;   // most recent first
+    size_t m_bytes = 0;
+    size_t m_max_bytes;
+    size_t m_max_count;
+};
 
 }   // namespace causerie

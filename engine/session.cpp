@@ -32,20 +32,71 @@ Session::Session(const Tokenizer& tok, std::unique_ptr<ComputeBackend> backend)
 {
 }
 
-Result<std::vector<float>> Session::evaluate(const std::vector<int32_t>& prompt)
+Status Session::set_cached_tokens(std::vector<int32_t> tokens)
+{
+    if (int64_t(tokens.size()) > m_backend->n_ctx()) {
+        m_cached.clear();
+        return make_error(std::to_string(tokens.size()) + " cached tokens do not fit a context of " +
+                          std::to_string(m_backend->n_ctx()));
+    }
+    m_cached = std::move(tokens);
+    return Ok{};
+}
+
+size_t Session::shift_for(const std::vector<int32_t>& prompt, size_t common, GenerateStats* stats)
+{
+    // The prompt must go on after `common` with a run of the cache that starts later, at
+    // common + d: the tokens [common, common + d) were left out. The longest such run wins; at
+    // least the last prompt token is always evaluated (for its logits).
+    const size_t n = m_cached.size();
+    if (common >= n || common + 1 >= prompt.size())
+        return common;
+    const size_t limit = prompt.size() - 1 - common;   // most prompt tokens a shift may cover
+    size_t best_d = 0, best_keep = 0;
+    for (size_t d = 1; common + d < n; ++d) {
+        if (m_cached[common + d] != prompt[common])
+            continue;
+        size_t keep = 0;
+        while (keep < limit && common + d + keep < n && m_cached[common + d + keep] == prompt[common + keep])
+            ++keep;
+        if (keep > best_keep) {
+            best_keep = keep;
+            best_d = d;
+        }
+    }
+    if (best_keep < kMinShiftKeep)
+        return common;
+    if (auto st = m_backend->shift_kv(int64_t(common), int64_t(best_d), int64_t(best_keep)); !st) {
+        // Rows before `common` are never touched by a shift: fall back to prefilling the rest.
+        m_cached.resize(common);
+        return common;
+    }
+    m_cached.erase(m_cached.begin() + std::ptrdiff_t(common), m_cached.begin() + std::ptrdiff_t(common + best_d));
+    m_cached.resize(common + best_keep);
+    if (stats)
+        stats->shifted_tokens = int(best_d);
+    return common + best_keep;
+}
+
+Result<std::vector<float>> Session::evaluate(const std::vector<int32_t>& prompt, bool context_shift,
+                                             GenerateStats* stats)
 {
     if (prompt.empty())
         return make_error("the prompt is empty");
     if (int64_t(prompt.size()) > m_backend->n_ctx())
         return make_error("the prompt has " + std::to_string(prompt.size()) + " tokens but the context holds " +
                           std::to_string(m_backend->n_ctx()) + "; start a new conversation or raise the context size");
-    // Reuse the longest common prefix, but always evaluate at least the last prompt token
-    // to get its logits.
+    // Reuse the longest common prefix (or, after a shift, the prefix and the kept run), but
+    // always evaluate at least the last prompt token to get its logits.
     size_t common = 0;
     while (common < m_cached.size() && common < prompt.size() && m_cached[common] == prompt[common])
         ++common;
+    if (context_shift)
+        common = shift_for(prompt, common, stats);
     common = std::min(common, prompt.size() - 1);
     m_cached.resize(common);
+    if (stats)
+        stats->reused_tokens = int(common);
     std::vector<float> logits(size_t(m_backend->n_vocab()));
     const std::span<const int32_t> suffix(prompt.data() + common, prompt.size() - common);
     if (auto st = m_backend->eval(suffix, int64_t(common), logits.data()); !st) {
@@ -62,13 +113,7 @@ Result<GenerateStats> Session::generate(const std::vector<int32_t>& prompt, cons
     const auto t0 = Clock::now();
     GenerateStats stats;
     stats.prompt_tokens = int(prompt.size());
-    {
-        size_t common = 0;
-        while (common < m_cached.size() && common < prompt.size() && m_cached[common] == prompt[common])
-            ++common;
-        stats.reused_tokens = int(std::min(common, prompt.size() > 0 ? prompt.size() - 1 : 0));
-    }
-    auto logits = evaluate(prompt);
+    auto logits = evaluate(prompt, options.context_shift, &stats);
     if (!logits)
         return logits.error();
     stats.prefill_ms = ms_since(t0);

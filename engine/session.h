@@ -23,11 +23,19 @@ struct GenerateOptions {
     // Let a backend that can (a GPU) select the sampler's candidates itself and copy k logits
     // instead of the whole row. Same tokens either way; off only to test that.
     bool backend_top_k = true;
+    // When the prompt is the cached tokens with one span left out (prepare_prompt, context_fit.h,
+    // drops the oldest exchanges once a conversation outgrows the context) followed by new
+    // tokens, remove that span's rows from the KV cache and move the later rows down, re-rotating
+    // their keys, instead of prefilling everything after the span again. The kept rows were
+    // computed while the dropped tokens were still there (docs/resume.md says what that costs);
+    // false: the exact, slower re-prefill.
+    bool context_shift = true;
 };
 
 struct GenerateStats {
     int prompt_tokens = 0;
-    int reused_tokens = 0;   // prompt tokens whose K/V were already cached
+    int reused_tokens = 0;    // prompt tokens whose K/V were already cached (kept by a context shift included)
+    int shifted_tokens = 0;   // cache rows a context shift removed (0: no shift)
     int completion_tokens = 0;
     double prefill_ms = 0;
     double ttft_ms = 0;   // request start to first token
@@ -47,15 +55,28 @@ public:
                                    const std::atomic<bool>* cancel = nullptr);
 
     // Evaluates the prompt (reusing the cache) and returns the logits after its last token.
-    Result<std::vector<float>> evaluate(const std::vector<int32_t>& prompt);
+    // context_shift: as GenerateOptions::context_shift (off here: exact logits by default).
+    Result<std::vector<float>> evaluate(const std::vector<int32_t>& prompt, bool context_shift = false,
+                                        GenerateStats* stats = nullptr);
 
     // Generated ids of the last generate() call (for tests and the CLI's --json).
     const std::vector<int32_t>& last_generated() const { return m_generated; }
     const std::vector<int32_t>& cached_tokens() const { return m_cached; }
     ComputeBackend& backend() { return *m_backend; }
     void clear() { m_cached.clear(); }
+    // After the backend's rows [0, n) were written from outside (restore_snapshot, kv_state.h):
+    // `tokens` (n of them) are what those rows hold. Error (session cleared) when n exceeds the context.
+    Status set_cached_tokens(std::vector<int32_t> tokens);
+    // Fewest rows a context shift keeps after the removed span: below that, a match is more likely
+    // a coincidence (a template's few tokens) than the conversation going on, and the exact
+    // re-prefill costs little anyway.
+    static constexpr size_t kMinShiftKeep = 16;
 
 private:
+    // Tries a context shift for `prompt` whose common prefix with the cache is `common` tokens;
+    // returns the prompt tokens now covered by the cache (common when there was none).
+    size_t shift_for(const std::vector<int32_t>& prompt, size_t common, GenerateStats* stats);
+
     const Tokenizer& m_tok;
     std::unique_ptr<ComputeBackend> m_backend;
     std::vector<int32_t> m_cached;   // tokens whose K/V are in the cache, in order

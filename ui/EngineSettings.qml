@@ -55,5 +55,41 @@ GridLayout {
         Accessible.name: qsTr("Reopen the model with these settings")
         onClicked: App.openModelPath(App.modelInfo.path)
     }
+
+    // Saved conversation states: a conversation resumes without reading its history again.
+    Label {
+        Layout.columnSpan: 2
+        Layout.fillWidth: true
+        Layout.topMargin: 12
+        text: qsTr("Conversations are saved as the model read them, so they resume at once after a switch or a restart.")
+        wrapMode: Text.Wrap
+        opacity: 0.7
+    }
+    Label { text: qsTr("Cache size limit (MiB, 0 = keep none)") }
+    SpinBox {
+        objectName: "cacheBudget"
+        from: 0; to: 1048576; stepSize: 256
+        value: App.settings.cacheBudgetMiB
+        editable: true
+        Accessible.name: qsTr("Cache size limit")
+        onValueModified: App.settings.cacheBudgetMiB = value
+    }
+    Label {
+        objectName: "cacheSize"
+        text: qsTr("Cache: %1").arg(App.kvCache.sizeText)
+    }
+    RowLayout {
+        Button {
+            objectName: "clearCache"
+            text: qsTr("Clear cache")
+            Accessible.name: qsTr("Clear cache")
+            onClicked: App.kvCache.clear()
+        }
+        Label {
+            objectName: "cacheStatus"
+            text: App.kvCache.status
+            textFormat: Text.PlainText
+        }
+    }
     Item { Layout.fillHeight: true; Layout.columnSpan: 2 }
 }

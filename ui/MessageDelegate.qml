@@ -25,6 +25,7 @@ Pane {
     required property string model
     required property string backend
     required property var promptTokens
+    required property var cachedTokens   // of promptTokens, read from the local engine's cache
     required property var completionTokens
     required property var ttftMs
     required property var tokensPerSecond
@@ -32,6 +33,17 @@ Pane {
     required property string errorText
 
     signal editRequested(var messageId, string text)
+
+    // "3,012" or "3,012 tokens, 3,000 from cache", in the numbers of `locale` (default: the app's).
+    function promptTokensText(locale) {
+        if (promptTokens === undefined || promptTokens === null)
+            return "—"
+        const loc = locale || Qt.locale()
+        const total = Number(promptTokens).toLocaleString(loc, "f", 0)
+        if (cachedTokens === undefined || cachedTokens === null || cachedTokens <= 0)
+            return total
+        return qsTr("%1 tokens, %2 from cache").arg(total).arg(Number(cachedTokens).toLocaleString(loc, "f", 0))
+    }
 
     readonly property bool isUser: author === "user"
     readonly property bool contentEmpty: answer.empty
@@ -224,7 +236,10 @@ Pane {
                     Label { text: qsTr("Backend"); opacity: 0.7 }
                     Label { text: root.backend.length > 0 ? root.backend : "—"; textFormat: Text.PlainText }
                     Label { text: qsTr("Prompt tokens"); opacity: 0.7 }
-                    Label { text: root.promptTokens !== undefined ? root.promptTokens : "—" }
+                    Label {
+                        objectName: "promptTokensText"
+                        text: root.promptTokensText()
+                    }
                     Label { text: qsTr("Answer tokens"); opacity: 0.7 }
                     Label { text: root.completionTokens !== undefined ? root.completionTokens : "—" }
                     Label { text: qsTr("Time to first token"); opacity: 0.7 }

@@ -26,6 +26,9 @@ struct GenerationSettings {
     std::optional<quint64> seed;
     QStringList stop;
     bool safePrompt = false;   // Mistral API only: prepend Mistral's guardrail system prompt
+    // The conversation the request answers (0: none). Local engine only: it keeps each
+    // conversation's KV state under this id (in memory and in the data folder's cache/).
+    qint64 conversationId = 0;
 };
 
 // -1 / empty = unknown (a server that sends no `usage`, a cancelled request, ...).
@@ -37,6 +40,7 @@ struct GenerationStats {
     QString finishReason;          // stop | length | model_length | tool_calls | cancelled
     QString model;                 // as reported by the server, may differ from the one asked
     int leftOutMessages = 0;       // oldest messages left out of the prompt to fit the context
+    int cachedTokens = -1;         // of promptTokens, already in the local engine's KV cache
 };
 
 struct BackendError {

@@ -4,6 +4,7 @@
 #include "engine/chat_template.h"
 #include "engine/context_fit.h"
 #include "engine/display_text.h"
+#include "engine/kv_state.h"
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/test_model.h"
@@ -14,6 +15,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <numeric>
@@ -298,25 +300,61 @@ int cmd_eval(const std::vector<std::string>& argv)
     return 0;
 }
 
+namespace {
+
+// --prompt-cache FILE before the run: the snapshot in FILE restored into the session, so that
+// generate() prefills only what follows its longest prefix shared with the prompt. A missing
+// file is the first run; a bad one (another model, corrupt, truncated...) is said on stderr and
+// the prompt is prefilled cold.
+void restore_prompt_cache(Session& session, const Model& model, const std::string& path)
+{
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        return;
+    auto snap = read_snapshot(path);
+    Status st = snap ? restore_snapshot(session, model, *snap) : Status(snap.error());
+    if (!st)
+        std::fprintf(stderr, "note: prompt cache not used, starting cold: %s\n", st.error().message.c_str());
+}
+
+// After the run: the session's state (prompt and answer) written back to FILE.
+void save_prompt_cache(Session& session, const Model& model, const std::string& path)
+{
+    auto snap = take_snapshot(session, model);
+    Status st = snap ? write_snapshot(*snap, path) : Status(snap.error());
+    if (!st)
+        std::fprintf(stderr, "note: prompt cache not saved: %s\n", st.error().message.c_str());
+}
+
+}   // namespace
+
 int cmd_generate(const std::vector<std::string>& argv)
 {
-    Args a(argv, {});
+    Args a(argv, {"json"});
     std::string err;
     std::set<std::string> known = kSamplingOptions;
-    known.insert("p");
-    known.insert("prompt");
+    for (const char* name : {"p", "prompt", "f", "file", "prompt-cache", "json"})
+        known.insert(name);
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
-    if (a.positional().size() != 1 || (!a.has("p") && !a.has("prompt")))
-        return fail(
-            "usage: causerie-cli generate MODEL -p TEXT [-n N] [--temp X --top-p X --top-k N --min-p X --seed N]");
+    const bool has_text = a.has("p") || a.has("prompt");
+    const bool has_file = a.has("f") || a.has("file");
+    if (a.positional().size() != 1 || has_text == has_file)
+        return fail("usage: causerie-cli generate MODEL (-p TEXT | -f FILE) [-n N] [--temp X --top-p X --top-k N "
+                    "--min-p X --seed N] [--prompt-cache FILE] [--json]");
     auto opts = generate_options(a);
     if (!opts)
         return fail(opts.error().message);
+    std::string text = a.has("p") ? a.get("p") : a.get("prompt");
+    if (has_file) {
+        text = read_file(a.has("f") ? a.get("f") : a.get("file"), &err);
+        if (!err.empty())
+            return fail(err);
+    }
     auto l = load(a.positional()[0]);
     if (!l)
         return fail(l.error().message);
-    auto ids = l->tok->encode(a.has("p") ? a.get("p") : a.get("prompt"), l->tok->add_bos());
+    auto ids = l->tok->encode(text, l->tok->add_bos());
     if (!ids)
         return fail(ids.error().message);
     auto session = make_session(*l, a, true);
@@ -324,29 +362,63 @@ int cmd_generate(const std::vector<std::string>& argv)
         return fail(session.error().message);
     if (opts->max_tokens == 0)
         opts->max_tokens = 256;
-    auto st = (*session)->generate(*ids, *opts, [](std::string_view t) {
-        std::fwrite(t.data(), 1, t.size(), stdout);
-        std::fflush(stdout);
+    const std::string cache_path = a.get("prompt-cache");
+    if (!cache_path.empty())
+        restore_prompt_cache(**session, *l->model, cache_path);
+    const bool json = a.has("json");
+    std::string answer;
+    auto st = (*session)->generate(*ids, *opts, [&](std::string_view t) {
+        if (json) {
+            answer += t;
+        } else {
+            std::fwrite(t.data(), 1, t.size(), stdout);
+            std::fflush(stdout);
+        }
         return true;
     });
-    std::printf("\n");
+    if (!json)
+        std::printf("\n");
     if (!st)
         return fail(st.error().message);
-    std::fprintf(stderr, "[%d prompt tokens, %d generated, %.1f tok/s, finish: %s]\n", st->prompt_tokens,
-                 st->completion_tokens, st->tokens_per_second, st->finish_reason.c_str());
+    if (!cache_path.empty())
+        save_prompt_cache(**session, *l->model, cache_path);
+    if (json) {
+        JsonWriter w;
+        w.begin_object()
+            .key("text")
+            .value(answer)
+            .key("prompt_tokens")
+            .value(st->prompt_tokens)
+            .key("cached_tokens")
+            .value(st->reused_tokens)
+            .key("prompt_ms")
+            .value(st->prefill_ms)
+            .key("gen_tokens")
+            .value(st->completion_tokens)
+            .key("gen_ms")
+            .value(st->decode_ms)
+            .end_object();
+        std::printf("%s\n", w.str().c_str());
+        return 0;
+    }
+    std::fprintf(stderr, "[%d prompt tokens (%d from cache), %d generated, %.1f tok/s, finish: %s]\n",
+                 st->prompt_tokens, st->reused_tokens, st->completion_tokens, st->tokens_per_second,
+                 st->finish_reason.c_str());
     return 0;
 }
 
 int cmd_chat(const std::vector<std::string>& argv)
 {
-    Args a(argv, {});
+    Args a(argv, {"no-context-shift"});
     std::string err;
     std::set<std::string> known = kSamplingOptions;
     known.insert("system");
+    known.insert("no-context-shift");
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
-        return fail("usage: causerie-cli chat MODEL [--system TEXT] [--temp X ...]  (one message per line on stdin)");
+        return fail("usage: causerie-cli chat MODEL [--system TEXT] [--temp X ...] [--no-context-shift]  (one message "
+                    "per line on stdin)");
     auto opts = generate_options(a);
     if (!opts)
         return fail(opts.error().message);
@@ -358,6 +430,9 @@ int cmd_chat(const std::vector<std::string>& argv)
         return fail(session.error().message);
     const ChatTemplate tmpl = ChatTemplate::detect(l->model->vocab, *l->tok);
     opts->stop_ids = tmpl.end_of_turn_ids(*l->tok);
+    // Once older messages are left out, the cache drops their rows (docs/resume.md) unless asked
+    // to prefill the trimmed conversation again.
+    opts->context_shift = !a.has("no-context-shift");
     std::vector<ChatTurn> turns;
     if (a.has("system"))
         turns.push_back({"system", a.get("system")});

@@ -10,6 +10,7 @@
 #include "endpointpolicy.h"
 #include "endpointstore.h"
 #include "keystore.h"
+#include "kvcachecontroller.h"
 #include "localbackend.h"
 #include "messagelistmodel.h"
 #include "remotebackend.h"
@@ -41,6 +42,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     , m_dataDir(dataDir)
     , m_settings(std::make_unique<AppSettings>(QDir(dataDir).filePath(QStringLiteral("settings.ini"))))
     , m_local(std::make_unique<LocalBackend>())
+    , m_kvCache(std::make_unique<KvCacheController>(m_local.get(), m_settings.get(), dataDir))
     , m_endpoints(std::make_unique<EndpointStore>(&m_settings->raw()))
     , m_keys(std::make_unique<KeyStore>())
 {
@@ -243,6 +245,7 @@ void AppController::deleteConversation(qint64 id)
     }
     if (m_chat->conversationId() == id)
         m_chat->newConversation();
+    m_kvCache->forgetConversation(id);   // an undo gets the conversation back, answered cold once
     m_pendingDelete = id;
     Q_EMIT pendingDeleteChanged();
 }

@@ -5,6 +5,7 @@
 #include "appsettings.h"
 #include "chatcontroller.h"
 #include "conversationoptions.h"
+#include "kvcachecontroller.h"
 
 #include <QHash>
 #include <QObject>
@@ -39,6 +40,7 @@ class AppController : public QObject {
     // The open conversation's own system prompt and sampling (over the settings' defaults).
     Q_PROPERTY(ConversationOptions* conversationOptions READ conversationOptions CONSTANT)
     Q_PROPERTY(QString dataDir READ dataDir CONSTANT)
+    Q_PROPERTY(KvCacheController* kvCache READ kvCache CONSTANT)   // saved conversation states
     Q_PROPERTY(QString storeError READ storeError CONSTANT)
     Q_PROPERTY(int modelState READ modelState NOTIFY modelChanged)   // 0 none, 1 loading, 2 ready, 3 failed
     Q_PROPERTY(QVariantMap modelInfo READ modelInfo NOTIFY modelChanged)
@@ -70,6 +72,7 @@ public:
     ChatController* chat() const { return m_chat.get(); }
     AppSettings* settings() const { return m_settings.get(); }
     ConversationOptions* conversationOptions() const { return m_options.get(); }
+    KvCacheController* kvCache() const { return m_kvCache.get(); }
     QString dataDir() const { return m_dataDir; }
     QString storeError() const { return m_storeError; }
     int modelState() const;
@@ -163,6 +166,7 @@ private:
     std::unique_ptr<ConversationSections> m_sections;
     std::unique_ptr<causerie::storage::MessageListModel> m_messages;
     std::unique_ptr<LocalBackend> m_local;
+    std::unique_ptr<KvCacheController> m_kvCache;
     std::unique_ptr<EndpointStore> m_endpoints;
     std::unique_ptr<KeyStore> m_keys;
     QHash<QString, RemoteBackend*> m_remotes;   // endpoint id → backend (children of this)

@@ -14,6 +14,7 @@ double boundMinP(double v) { return qBound(0.0, v, 1.0); }
 double boundRepeatPenalty(double v) { return qBound(1.0, v, 2.0); }
 int boundMaxTokens(int v) { return qMax(0, v); }
 int boundSeed(int v) { return qMax(-1, v); }
+int boundCacheBudget(int v) { return qBound(0, v, AppSettings::kMaxCacheBudgetMiB); }
 }   // namespace
 
 AppSettings::AppSettings(const QString& file, QObject* parent)
@@ -54,6 +55,12 @@ int AppSettings::gpuLayers() const { return m_settings.value("engine/gpuLayers",
 void AppSettings::setGpuLayers(int v) { set("engine/gpuLayers", qMax(-1, v)); }
 int AppSettings::threads() const { return m_settings.value("engine/threads", 0).toInt(); }
 void AppSettings::setThreads(int v) { set("engine/threads", qMax(0, v)); }
+// Bounded when read back too: a hand-edited settings.ini cannot ask for a negative budget.
+int AppSettings::cacheBudgetMiB() const
+{
+    return boundCacheBudget(m_settings.value("engine/cacheBudgetMiB", kDefaultCacheBudgetMiB).toInt());
+}
+void AppSettings::setCacheBudgetMiB(int v) { set("engine/cacheBudgetMiB", boundCacheBudget(v)); }
 QString AppSettings::theme() const { return m_settings.value("ui/theme", QStringLiteral("system")).toString(); }
 void AppSettings::setTheme(const QString& v) { set("ui/theme", v); }
 QString AppSettings::language() const { return m_settings.value("ui/language").toString(); }

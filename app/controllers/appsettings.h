@@ -20,7 +20,9 @@ class AppSettings : public QObject {
     Q_PROPERTY(int contextSize READ contextSize WRITE setContextSize NOTIFY changed)   // 0: model's, ≤ 4096
     Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)              // auto | cpu | cuda
     Q_PROPERTY(int gpuLayers READ gpuLayers WRITE setGpuLayers NOTIFY changed)         // -1: as many as fit
-    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)          // 0: automatic (all cores but one)
+    Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)   // 0: automatic (all cores but one)
+    // Disk kept for saved conversation states (the data folder's cache/), MiB; 0: none kept.
+    Q_PROPERTY(int cacheBudgetMiB READ cacheBudgetMiB WRITE setCacheBudgetMiB NOTIFY changed)
     Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)            // system | light | dark
     Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)   // "" (system) | en | fr
     Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY changed)
@@ -51,6 +53,11 @@ public:
     void setGpuLayers(int v);
     int threads() const;
     void setThreads(int v);
+    int cacheBudgetMiB() const;
+    void setCacheBudgetMiB(int v);
+    qint64 cacheBudgetBytes() const { return qint64(cacheBudgetMiB()) << 20; }
+    static constexpr int kDefaultCacheBudgetMiB = 2048;
+    static constexpr int kMaxCacheBudgetMiB = 1 << 20;   // 1 TiB
     QString theme() const;
     void setTheme(const QString& v);
     QString language() const;

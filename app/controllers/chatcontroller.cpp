@@ -27,6 +27,8 @@ causerie::storage::MessageStats toStored(const ::GenerationStats& s, const QStri
     out.backend = backend;
     if (s.promptTokens >= 0)
         out.promptTokens = s.promptTokens;
+    if (s.cachedTokens >= 0)
+        out.cachedTokens = s.cachedTokens;
     if (s.completionTokens >= 0)
         out.completionTokens = s.completionTokens;
     if (s.ttftMs >= 0)
@@ -222,7 +224,9 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     connect(backend, &ChatBackend::reasoningDelta, this, &ChatController::onReasoningDelta, Qt::UniqueConnection);
     connect(backend, &ChatBackend::finished, this, &ChatController::onFinished, Qt::UniqueConnection);
     connect(backend, &ChatBackend::failed, this, &ChatController::onFailed, Qt::UniqueConnection);
-    m_requestId = backend->startChat(history, turn.generation);
+    GenerationSettings generation = turn.generation;
+    generation.conversationId = conversationId;
+    m_requestId = backend->startChat(history, generation);
     if (!m_lastError.isEmpty())
         setError({});
     Q_EMIT generatingChanged();

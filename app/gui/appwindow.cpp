@@ -29,6 +29,8 @@ void registerTypes()
     done = true;
     qmlRegisterUncreatableType<ChatController>("Causerie.App", 1, 0, "ChatController", QStringLiteral("from App"));
     qmlRegisterUncreatableType<AppSettings>("Causerie.App", 1, 0, "AppSettings", QStringLiteral("from App"));
+    qmlRegisterUncreatableType<KvCacheController>("Causerie.App", 1, 0, "KvCacheController",
+                                                  QStringLiteral("from App"));
     qmlRegisterUncreatableType<ConversationOptions>("Causerie.App", 1, 0, "ConversationOptions",
                                                     QStringLiteral("from App"));
     qmlRegisterType<MessageSegmentModel>("Causerie.App", 1, 0, "MessageSegmentModel");

@@ -1,8 +1,12 @@
 #include "engineworker.h"
 
+#include "enginelog.h"
+
 #include "engine/chat_template.h"
 #include "engine/context_fit.h"
 #include "engine/display_text.h"
+#include "engine/kv_state.h"
+#include "engine/memory.h"
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/tokenizer.h"
@@ -10,8 +14,8 @@
 #include <QCoreApplication>
 #include <QFile>
 #include <QFileInfo>
-#include <QLoggingCategory>
 #include <QScopeGuard>
+#include <QSet>
 #include <QThread>
 
 #include <algorithm>
@@ -29,6 +33,20 @@ struct EngineWorker::Loaded {
     // Every message text's tokens, from one request to the next: a new turn, or a count while
     // the user types, tokenizes only what is new. Swept after each request.
     PromptCache prompts;
+    // The conversation whose tokens `session` holds (0: none), and whether its file holds them.
+    qint64 owner = 0;
+    bool ownerSaved = true;
+    // Other conversations' states (this model's), by conversation id, and those of them whose
+    // file does not hold them (no folder, a failed write): written at quit if still held.
+    KvSnapshotCache recent{0, 0};
+    QSet<qint64> unsaved;
+};
+
+// A request ready to run: the prompt's ids and the engine's options.
+struct EngineWorker::Prepared {
+    std::vector<int32_t> prompt;
+    GenerateOptions options;
+    int leftOut = 0;   // oldest messages left out to fit the context
 };
 
 namespace {
@@ -38,6 +56,13 @@ namespace {
 // them and the others wait for it at each op's barrier (SmolLM2-135M on 2 cores, measured with
 // bench_gui_stall: 40-43 tokens/s with 2 engine threads, 83-95 with 1).
 int automaticThreadCount() { return std::max(1, QThread::idealThreadCount() - 1); }
+
+// The conversations switched away from, kept in memory: a quarter of the free RAM, at most
+// 2 GiB, at most 8 of them (SmolLM2-135M: 23 KB a token, a 3,000-token conversation 69 MB).
+constexpr size_t kRecentMaxCount = 8;
+size_t recentByteBudget() { return std::min(size_t(2) << 30, system_available_ram().value_or(0) / 4); }
+
+std::string recentKey(qint64 conversationId) { return std::to_string(conversationId); }
 
 std::vector<ChatTurn> toTurns(const QList<ChatMessage>& history)
 {
@@ -75,6 +100,7 @@ EngineWorker::~EngineWorker() = default;
 
 void EngineWorker::loadModel(const LocalModelOptions& options)
 {
+    saveCache();        // the states made with the old model, before they go
     m_loaded.reset();   // the old model's memory goes before the new one is mapped
     // Written before the file is touched, removed on every way out of this function: a model
     // that crashes the process while loading is not opened again by itself at the next start.
@@ -112,6 +138,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     if (!backend)
         return fail(backend.error().message);
     loaded->session = std::make_unique<Session>(*loaded->tok, std::move(backend).value());
+    loaded->recent.set_limits(recentByteBudget(), kRecentMaxCount);
 
     const HParams& hp = loaded->model->hp;
     LocalModelInfo& info = loaded->info;
@@ -140,6 +167,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
 
 void EngineWorker::unloadModel()
 {
+    saveCache();
     m_loaded.reset();
     Q_EMIT modelUnloaded();
 }
@@ -177,6 +205,79 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         Q_EMIT finished(requestId, stats);
         return;
     }
+    const std::optional<Prepared> request = prepare(requestId, history, settings);
+    if (!request)
+        return;
+    resolveSession(settings.conversationId);
+    const auto result = run(requestId, *request, cancel);
+    report(requestId, *request, result);
+    if (result)
+        saveSession();   // after the answer is out: the window does not wait for the disk
+}
+
+// Puts the conversation's own state into the session, if anything has it. Whatever happens the
+// answer is the same: the engine compares the prompt with the session's tokens and computes
+// what differs, so a missing or refused state only costs time.
+void EngineWorker::resolveSession(qint64 conversationId)
+{
+    Loaded& l = *m_loaded;
+    if (conversationId == l.owner)
+        return;
+    stashSession();
+    l.owner = conversationId;
+    l.ownerSaved = true;   // nothing new to save until it answers
+    // No conversation (a bare request), or one with nothing saved: the session keeps the tokens
+    // it has, and the engine reuses the prefix they share (the template's opening, a system
+    // prompt).
+    if (conversationId <= 0)
+        return;
+    if (const KvSnapshot* held = l.recent.get(recentKey(conversationId))) {
+        (void)restoreInto(conversationId, "memory", *held);
+        l.recent.erase(recentKey(conversationId));   // the session holds it now
+        l.ownerSaved = !l.unsaved.remove(conversationId);
+        return;
+    }
+    const std::optional<KvSnapshot> saved = m_files.read(conversationId);
+    if (saved && !restoreInto(conversationId, "its file", *saved))
+        m_files.remove(conversationId, QStringLiteral("refused by the model"));
+    reportCacheSize();   // an unreadable or refused file was deleted
+}
+
+// The owner's state into the LRU (KvSnapshotCache), and into its file first if not there yet.
+void EngineWorker::stashSession()
+{
+    Loaded& l = *m_loaded;
+    if (l.owner <= 0 || l.session->cached_tokens().empty())
+        return;
+    auto snapshot = take_snapshot(*l.session, *l.model);
+    if (!snapshot) {
+        qCWarning(lcEngine) << "could not keep the state of conversation" << l.owner << ":"
+                            << snapshot.error().message.c_str();
+        return;
+    }
+    // On disk first when it is not yet (the LRU forgets without a word).
+    if (!l.ownerSaved && !m_files.write(l.owner, *snapshot))
+        l.unsaved.insert(l.owner);
+    l.recent.put(recentKey(l.owner), std::move(snapshot).value());
+    reportCacheSize();
+}
+
+bool EngineWorker::restoreInto(qint64 conversationId, const char* from, const KvSnapshot& snapshot)
+{
+    const Status restored = restore_snapshot(*m_loaded->session, *m_loaded->model, snapshot);
+    if (!restored) {
+        qCWarning(lcEngine) << "conversation" << conversationId << ": the state from" << from
+                            << "was refused:" << restored.error().message.c_str();
+        return false;
+    }
+    qCInfo(lcEngine) << "conversation" << conversationId << ":" << snapshot.tokens.size() << "tokens restored from"
+                     << from;
+    return true;
+}
+
+std::optional<EngineWorker::Prepared> EngineWorker::prepare(const QString& requestId, const QList<ChatMessage>& history,
+                                                            const GenerationSettings& settings)
+{
     const std::vector<ChatTurn> turns = toTurns(history);
     const int nCtx = m_loaded->info.contextSize;
     // A conversation longer than the context keeps going: its oldest exchanges are left out of
@@ -188,11 +289,12 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,
                                              tr("The conversation could not be prepared for the model."),
                                              QString::fromStdString(prepared.error().message)));
-        return;
+        return std::nullopt;
     }
-    const int leftOut = prepared->fit.left_out;
-    if (leftOut > 0)
-        qCInfo(lcEngine) << "request" << requestId << "left out the" << leftOut
+    Prepared out;
+    out.leftOut = prepared->fit.left_out;
+    if (out.leftOut > 0)
+        qCInfo(lcEngine) << "request" << requestId << "left out the" << out.leftOut
                          << "oldest messages to fit the context of" << nCtx << "tokens";
     if (!prepared->fit.fits) {
         Q_EMIT failed(requestId,
@@ -201,11 +303,11 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
                                      "raise the context size in Settings.")
                                       .arg(prepared->fit.prompt_tokens)
                                       .arg(nCtx)));
-        return;
+        return std::nullopt;
     }
-    const std::vector<int32_t>& prompt = prepared->ids;
+    out.prompt = std::move(prepared->ids);
 
-    GenerateOptions o;
+    GenerateOptions& o = out.options;
     o.sampling.temperature = float(settings.temperature);
     o.sampling.top_p = float(settings.topP);
     o.sampling.top_k = settings.topK;
@@ -220,7 +322,11 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         if (!s.isEmpty())
             o.stop.push_back(s.toStdString());
     o.stop_ids = m_loaded->tmpl->end_of_turn_ids(*m_loaded->tok);
+    return out;
+}
 
+Result<GenerateStats> EngineWorker::run(const QString& requestId, const Prepared& request, const CancelFlag& cancel)
+{
     // Text is coalesced here, on the engine thread, so the GUI gets at most ~60 updates/s
     // however fast the model is.
     QByteArray pending;
@@ -234,7 +340,7 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         sinceEmit.restart();
     };
     auto result = m_loaded->session->generate(
-        prompt, o,
+        request.prompt, request.options,
         [&](std::string_view text) {
             pending.append(text.data(), qsizetype(text.size()));
             if (sinceEmit.elapsed() >= kDeltaIntervalMs)
@@ -243,6 +349,11 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         },
         cancel.get());
     flush();
+    return result;
+}
+
+void EngineWorker::report(const QString& requestId, const Prepared& request, const Result<GenerateStats>& result)
+{
     if (!result) {
         Q_EMIT failed(requestId, engineError(BackendError::ServerError, tr("The model stopped with an error."),
                                              QString::fromStdString(result.error().message)));
@@ -250,11 +361,94 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
     }
     GenerationStats stats;
     stats.promptTokens = result->prompt_tokens;
+    stats.cachedTokens = result->reused_tokens;
     stats.completionTokens = result->completion_tokens;
     stats.ttftMs = result->ttft_ms;
     stats.tokensPerSecond = result->tokens_per_second;
     stats.finishReason = finishReasonFor(result->finish_reason);
-    stats.leftOutMessages = leftOut;
+    stats.leftOutMessages = request.leftOut;
     stats.model = m_loaded->info.name;
     Q_EMIT finished(requestId, stats);
+}
+
+// The owner's state as it stands after an answer, into its file.
+void EngineWorker::saveSession()
+{
+    Loaded& l = *m_loaded;
+    l.ownerSaved = false;
+    if (l.owner <= 0 || !m_files.enabled() || l.session->cached_tokens().empty())
+        return;
+    auto snapshot = take_snapshot(*l.session, *l.model);
+    if (!snapshot) {
+        qCWarning(lcEngine) << "could not save the state of conversation" << l.owner << ":"
+                            << snapshot.error().message.c_str();
+        return;
+    }
+    l.ownerSaved = m_files.write(l.owner, *snapshot);
+    reportCacheSize();
+}
+
+void EngineWorker::saveCache()
+{
+    if (!m_loaded)
+        return;
+    Loaded& l = *m_loaded;
+    // The session's own last: the files' times keep the order of use.
+    for (const qint64 id : std::as_const(l.unsaved))
+        if (const KvSnapshot* held = l.recent.get(recentKey(id)))
+            (void)m_files.write(id, *held);
+    l.unsaved.clear();
+    l.recent.clear();
+    if (!l.ownerSaved)
+        saveSession();
+    reportCacheSize();
+}
+
+void EngineWorker::setCacheFolder(const QString& folder)
+{
+    m_files.setFolder(folder);
+    m_files.evictToBudget();   // a budget lowered while the app was closed
+    reportCacheSize();
+}
+
+void EngineWorker::setCacheBudget(qint64 bytes)
+{
+    m_files.setBudget(bytes);
+    reportCacheSize();
+}
+
+void EngineWorker::clearCache()
+{
+    m_files.clear();
+    if (m_loaded) {
+        m_loaded->recent.clear();
+        m_loaded->unsaved.clear();
+        m_loaded->ownerSaved = true;   // written again only after its next answer
+    }
+    qCInfo(lcEngine) << "cache cleared";
+    reportCacheSize();
+    Q_EMIT cacheCleared();
+}
+
+void EngineWorker::forgetConversation(qint64 conversationId)
+{
+    if (m_loaded) {
+        m_loaded->recent.erase(recentKey(conversationId));
+        m_loaded->unsaved.remove(conversationId);
+        if (m_loaded->owner == conversationId) {
+            m_loaded->owner = 0;   // its tokens stay in the session, owned by no one: never saved
+            m_loaded->ownerSaved = true;
+        }
+    }
+    m_files.remove(conversationId);
+    reportCacheSize();
+}
+
+void EngineWorker::reportCacheSize()
+{
+    const qint64 size = m_files.size();
+    if (size == m_reportedCacheSize)
+        return;
+    m_reportedCacheSize = size;
+    Q_EMIT cacheSizeChanged(size);
 }

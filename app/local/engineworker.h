@@ -2,15 +2,27 @@
 // The engine's side of the thread boundary. Lives on LocalBackend's QThread; every slot is
 // invoked through a queued connection and every result goes back as a signal. Nothing here is
 // touched from the GUI thread except the cancel flags.
+//
+// One session (one KV cache) serves every conversation. The conversation whose tokens it holds
+// is its owner; a request for another one first moves the owner's state into an in-memory LRU,
+// then brings the requested one back from that LRU, else from its file in the cache folder,
+// else starts it from what the session holds (the engine reuses any common prefix). Each
+// answer's final state is written to the conversation's file (KvCacheFiles), and what only
+// memory holds is written at quit (saveCache).
 #include "chattypes.h"
+#include "kvcachefiles.h"
 #include "localtypes.h"
+
+#include "engine/result.h"
 
 #include <QElapsedTimer>
 #include <QObject>
 
 #include <memory>
+#include <optional>
 
 namespace causerie {
+struct GenerateStats;
 struct Model;
 class Tokenizer;
 class Session;
@@ -35,6 +47,16 @@ public Q_SLOTS:
     // Skipped, with no answer, when `superseded` is set by then (a newer count was asked for).
     void countTokens(const QString& requestId, const QList<ChatMessage>& history, const CancelFlag& superseded = {});
 
+    // The folder of the conversations' saved states ("": none) and the bytes they may take.
+    void setCacheFolder(const QString& folder);
+    void setCacheBudget(qint64 bytes);
+    // Forgets every saved state, on disk and in memory (the session's own tokens stay).
+    void clearCache();
+    // A deleted conversation: its state goes from memory and disk.
+    void forgetConversation(qint64 conversationId);
+    // Writes the states only memory holds (quit, another model).
+    void saveCache();
+
 public:
     // Message texts tokenized since the model was loaded (each text once; tests). Engine thread.
     qint64 textsTokenized() const;
@@ -47,8 +69,29 @@ Q_SIGNALS:
     void finished(const QString& requestId, const GenerationStats& stats);
     void failed(const QString& requestId, const BackendError& error);
     void tokensCounted(const QString& requestId, int tokens, int contextSize);
+    // Bytes of the cache folder, after anything that may have changed them.
+    void cacheSizeChanged(qint64 bytes);
+    void cacheCleared();
 
 private:
     struct Loaded;
+    struct Prepared;
+
+    // generate()'s phases, in order.
+    void resolveSession(qint64 conversationId);
+    std::optional<Prepared> prepare(const QString& requestId, const QList<ChatMessage>& history,
+                                    const GenerationSettings& settings);
+    causerie::Result<causerie::GenerateStats> run(const QString& requestId, const Prepared& request,
+                                                  const CancelFlag& cancel);
+    void report(const QString& requestId, const Prepared& request,
+                const causerie::Result<causerie::GenerateStats>& result);
+
+    void stashSession();
+    bool restoreInto(qint64 conversationId, const char* from, const causerie::KvSnapshot& snapshot);
+    void saveSession();
+    void reportCacheSize();
+
     std::unique_ptr<Loaded> m_loaded;
+    KvCacheFiles m_files;
+    qint64 m_reportedCacheSize = -1;
 };

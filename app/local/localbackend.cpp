@@ -54,6 +54,11 @@ LocalBackend::LocalBackend(QObject* parent)
         Q_EMIT failed(id, error);
     });
     connect(m_worker, &EngineWorker::tokensCounted, this, &LocalBackend::tokensCounted);
+    connect(m_worker, &EngineWorker::cacheSizeChanged, this, [this](qint64 bytes) {
+        m_cacheSize = bytes;
+        Q_EMIT cacheSizeChanged(bytes);
+    });
+    connect(m_worker, &EngineWorker::cacheCleared, this, &LocalBackend::cacheCleared);
     // `started` is emitted in the new thread: the engine thread lowers its own scheduling priority
     // before it creates its compute threads (which inherit it). On a 2-core machine the engine
     // keeps every core busy while it generates; a little less weight than the GUI thread lets the
@@ -77,6 +82,10 @@ LocalBackend::~LocalBackend()
 {
     for (const CancelFlag& flag : std::as_const(m_running))
         flag->store(true);
+    // Waits for the answer in flight to stop (it was just cancelled), then for the states only
+    // memory holds to be written: the next start resumes them.
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker] { worker->saveCache(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();
     m_thread.wait();
 }
@@ -120,6 +129,31 @@ void LocalBackend::cancel(const QString& requestId)
 {
     if (auto it = m_running.constFind(requestId); it != m_running.constEnd())
         (*it)->store(true);
+}
+
+void LocalBackend::setCacheFolder(const QString& folder)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, folder] { worker->setCacheFolder(folder); }, Qt::QueuedConnection);
+}
+
+void LocalBackend::setCacheBudget(qint64 bytes)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, bytes] { worker->setCacheBudget(bytes); }, Qt::QueuedConnection);
+}
+
+void LocalBackend::clearCache()
+{
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker] { worker->clearCache(); }, Qt::QueuedConnection);
+}
+
+void LocalBackend::forgetConversation(qint64 conversationId)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, conversationId] { worker->forgetConversation(conversationId); },
+        Qt::QueuedConnection);
 }
 
 QString LocalBackend::displayName() const { return m_info.name.isEmpty() ? tr("Local model") : m_info.name; }

@@ -2,6 +2,8 @@
 // ChatBackend over the in-process engine. The engine runs in an EngineWorker on a dedicated
 // QThread; this object (GUI thread) only posts queued calls and relays signals, so the GUI
 // never waits on the engine. cancel() sets a flag the engine reads between tokens.
+// Each conversation's KV state (GenerationSettings::conversationId) is kept by the worker, in
+// memory and in the cache folder, so going back to a conversation does not prefill it again.
 #include "chatbackend.h"
 #include "localtypes.h"
 
@@ -17,7 +19,7 @@ public:
     Q_ENUM(ModelState)
 
     explicit LocalBackend(QObject* parent = nullptr);
-    ~LocalBackend() override;   // cancels what runs and joins the engine thread
+    ~LocalBackend() override;   // cancels what runs, saves the cache, joins the engine thread
 
     void loadModel(const LocalModelOptions& options);
     void unloadModel();
@@ -34,11 +36,23 @@ public:
     // the latest request is answered: one still waiting when a newer one comes is dropped.
     QString countTokens(const QList<ChatMessage>& history);
 
+    // Where the conversations' KV states are saved ("": nowhere, the default) and how many
+    // bytes they may take there (least recently used files go first).
+    void setCacheFolder(const QString& folder);
+    void setCacheBudget(qint64 bytes);
+    // Deletes every saved state; cacheCleared() follows.
+    void clearCache();
+    // A deleted conversation: its saved state goes too.
+    void forgetConversation(qint64 conversationId);
+    qint64 cacheSize() const { return m_cacheSize; }   // bytes in the cache folder, as last reported
+
 Q_SIGNALS:
     void modelStateChanged(LocalBackend::ModelState state);
     void modelLoaded(const LocalModelInfo& info);
     void modelLoadFailed(const QString& path, const QString& message);
     void tokensCounted(const QString& requestId, int tokens, int contextSize);
+    void cacheSizeChanged(qint64 bytes);
+    void cacheCleared();
 
 private:
     void setState(ModelState state);
@@ -50,4 +64,5 @@ private:
     ModelState m_state = ModelState::None;
     LocalModelInfo m_info;
     QString m_lastError;
+    qint64 m_cacheSize = 0;
 };

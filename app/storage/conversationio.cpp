@@ -243,7 +243,7 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
     static const QByteArray sql =
         "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
         "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
-        "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning "
+        "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning, m.cached_tokens "
         "FROM messages m WHERE m.conversation_id = ?1 ORDER BY m.id";
     auto st = database().prepare(sql.constData());
     if (!st)
@@ -275,6 +275,9 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
         // Only when there is some: exports of non-reasoning answers stay as they were.
         if (const QString reasoning = st->text(16); !reasoning.isEmpty())
             m[QLatin1String("reasoning")] = reasoning;
+        // Likewise only when known: older exports and remote answers stay as they were.
+        if (const auto cached = st->optionalInt64(17))
+            m[QLatin1String("cached_tokens")] = *cached;
         messages.append(m);
     }));
     QJsonObject root;
@@ -405,6 +408,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
         s.ttftMs = r.real(o, "ttft_ms", i);
         s.tokensPerSecond = r.real(o, "tokens_per_second", i);
         s.finishReason = r.text(o, "finish_reason", i, true);
+        s.cachedTokens = r.integer(o, "cached_tokens", i, true);
         const QString errorText = r.text(o, "error_text", i, true);
         // Absent means none; present, it must be a string (null is not "none" in our exports).
         const QString reasoning = o.contains(QLatin1String("reasoning")) ? r.text(o, "reasoning", i, false) : QString();
@@ -436,8 +440,8 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
         auto st =
             database().prepare("INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
                                "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
-                               "tokens_per_second, finish_reason, error_text, reasoning) "
-                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)");
+                               "tokens_per_second, finish_reason, error_text, reasoning, cached_tokens) "
+                               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
         if (!st)
             return st.error();
         st->bind(1, conversationId);
@@ -451,6 +455,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
         st->bindOptional(10, s.promptTokens).bindOptional(11, s.completionTokens);
         st->bindOptional(12, s.ttftMs).bindOptional(13, s.tokensPerSecond);
         st->bindTextOrNull(14, s.finishReason).bindTextOrNull(15, errorText).bind(16, reasoning);
+        st->bindOptional(17, s.cachedTokens);
         if (auto ran = st->run(); !ran)
             return ran.error();
         ids.insert(*id, database().lastInsertRowId());

@@ -13,8 +13,8 @@ namespace {
 
 constexpr char kMessageColumns[] = "m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
                                    "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
-                                   "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning";
-constexpr int kMessageColumnCount = 17;   // queries append their own columns after these
+                                   "m.tokens_per_second, m.finish_reason, m.error_text, m.reasoning, m.cached_tokens";
+constexpr int kMessageColumnCount = 18;   // queries append their own columns after these
 
 Message readMessage(const Statement& st)
 {
@@ -36,6 +36,7 @@ Message readMessage(const Statement& st)
     m.stats.finishReason = st.text(14);
     m.errorText = st.text(15);
     m.reasoning = st.text(16);
+    m.stats.cachedTokens = st.optionalInt64(17);
     return m;
 }
 
@@ -343,8 +344,8 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage& m)
     {
         auto st = m_db->prepare("INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
                                 "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
-                                "tokens_per_second, finish_reason, reasoning) "
-                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
+                                "tokens_per_second, finish_reason, reasoning, cached_tokens) "
+                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
         if (!st)
             return st.error();
         st->bind(1, m.conversationId);
@@ -356,7 +357,7 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage& m)
         st->bindTextOrNull(7, m.stats.model).bindTextOrNull(8, m.stats.backend);
         st->bindOptional(9, m.stats.promptTokens).bindOptional(10, m.stats.completionTokens);
         st->bindOptional(11, m.stats.ttftMs).bindOptional(12, m.stats.tokensPerSecond);
-        st->bindTextOrNull(13, m.stats.finishReason).bind(14, m.reasoning);
+        st->bindTextOrNull(13, m.stats.finishReason).bind(14, m.reasoning).bindOptional(15, m.stats.cachedTokens);
         if (auto r = st->run(); !r) {
             if ((r.error().sqliteCode & 0xff) == 19 /* SQLITE_CONSTRAINT */)
                 return notFound(QStringLiteral("conversation"), m.conversationId);
@@ -423,13 +424,15 @@ StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString& fi
     {
         auto st = m_db->prepare("UPDATE messages SET content = ?2, status = 'done', updated_at = ?3, model = ?4, "
                                 "backend = ?5, prompt_tokens = ?6, completion_tokens = ?7, ttft_ms = ?8, "
-                                "tokens_per_second = ?9, finish_reason = ?10 WHERE id = ?1 AND status = 'streaming'");
+                                "tokens_per_second = ?9, finish_reason = ?10, cached_tokens = ?11 "
+                                "WHERE id = ?1 AND status = 'streaming'");
         if (!st)
             return st.error();
         st->bind(1, messageId).bind(2, finalText).bind(3, t);
         st->bindTextOrNull(4, stats.model).bindTextOrNull(5, stats.backend);
         st->bindOptional(6, stats.promptTokens).bindOptional(7, stats.completionTokens);
         st->bindOptional(8, stats.ttftMs).bindOptional(9, stats.tokensPerSecond);
+        st->bindOptional(11, stats.cachedTokens);
         STORE_TRY(st->bindTextOrNull(10, stats.finishReason).run());
         if (m_db->changes() == 0) {
             return StoreError{QStringLiteral("Message %1 is not streaming; it cannot be finished.").arg(messageId)};

@@ -148,6 +148,7 @@ QVariant MessageListModel::data(const QModelIndex& index, int role) const
     case FinishReasonRole: return m.stats.finishReason;
     case ErrorTextRole: return m.errorText;
     case ReasoningRole: return m.reasoning;
+    case CachedTokensRole: return optionalVariant(m.stats.cachedTokens);
     default: return {};
     }
 }
@@ -170,7 +171,8 @@ QHash<int, QByteArray> MessageListModel::roleNames() const
             {TokensPerSecondRole, "tokensPerSecond"},
             {FinishReasonRole, "finishReason"},
             {ErrorTextRole, "errorText"},
-            {ReasoningRole, "reasoning"}};
+            {ReasoningRole, "reasoning"},
+            {CachedTokensRole, "cachedTokens"}};
 }
 
 }   // namespace causerie::storage

@@ -32,7 +32,9 @@ public:
         TokensPerSecondRole,    // or undefined
         FinishReasonRole,
         ErrorTextRole,
-        ReasoningRole,   // "" when the model did not think aloud; last so older role numbers stay
+        ReasoningRole,      // "" when the model did not think aloud
+        CachedTokensRole,   // of PromptTokens, read from the local engine's KV cache; or undefined
+        // New roles go last, so older role numbers stay.
     };
     Q_ENUM(Roles)
 

@@ -105,6 +105,11 @@ StoreStatus migrateTo3(Database& db)
     return db.exec("ALTER TABLE messages ADD COLUMN reasoning TEXT NOT NULL DEFAULT ''");
 }
 
+// Version 4: how many of an answer's prompt tokens the local engine read from its KV cache
+// instead of computing them ("3,012 tokens, 3,000 from cache"). NULL: unknown (remote answers,
+// older rows). Like version 3, no row is rewritten.
+StoreStatus migrateTo4(Database& db) { return db.exec("ALTER TABLE messages ADD COLUMN cached_tokens INTEGER"); }
+
 struct Step {
     int toVersion;
     bool destructive;
@@ -115,6 +120,7 @@ constexpr Step kSteps[] = {
     {1, false, migrateTo1},
     {2, true, migrateTo2},
     {3, false, migrateTo3},
+    {4, false, migrateTo4},
 };
 static_assert(std::size(kSteps) == kSchemaVersion, "one migration step per schema version");
 

@@ -5,7 +5,7 @@
 
 namespace causerie::storage {
 
-constexpr int kSchemaVersion = 3;
+constexpr int kSchemaVersion = 4;
 
 struct MigrationReport {
     int fromVersion = 0;

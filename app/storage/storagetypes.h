@@ -27,6 +27,8 @@ struct MessageStats {
     std::optional<double> ttftMs;            // time to first token, ms
     std::optional<double> tokensPerSecond;   // completion tokens / decode seconds
     QString finishReason;                    // "stop", "length", "cancelled", ...
+    // Prompt tokens whose K/V the local engine already held (its cache), of promptTokens.
+    std::optional<qint64> cachedTokens;
     bool operator==(const MessageStats&) const = default;
 };
 

@@ -57,6 +57,8 @@ private Q_SLOTS:
     void infoJson();
     void infoShowsHostileNameInert();
     void generateIsReproducibleWithSeed();
+    void generatePromptCacheReusesPrefix();
+    void generatePromptCacheBadFileStartsCold();
     void chatAnswersOncePerLineAndExitsAtEof();
     void chatLongerThanTheContextKeepsGoing();
     void chatQuestionLongerThanTheContextFails();
@@ -162,6 +164,92 @@ void TestCli::generateIsReproducibleWithSeed()
     QVERIFY(a.err.contains("12 generated"));
 }
 
+// --prompt-cache: the first run saves the state, the next one restores it and prefills only what
+// follows the cached prefix; the answer at temperature 0 is the one without any cache.
+void TestCli::generatePromptCacheReusesPrefix()
+{
+    QTemporaryDir dir;
+    const QString cache = dir.filePath(QStringLiteral("p.kv"));
+    const QString promptFile = dir.filePath(QStringLiteral("prompt.txt"));
+    const QByteArray text = "The history of the small town by the river began with a mill and a bridge";
+    QFile f(promptFile);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(text);
+    f.close();
+    auto generate = [&](const QStringList& extra) {
+        QStringList args = {QStringLiteral("generate"), kTiny,
+                            QStringLiteral("-n"),       QStringLiteral("8"),
+                            QStringLiteral("--temp"),   QStringLiteral("0"),
+                            QStringLiteral("--json")};
+        return run(args + extra);
+    };
+    const Run plain = generate({QStringLiteral("-f"), promptFile});
+    QCOMPARE(plain.exitCode, 0);
+    const QJsonObject p = json(plain);
+    const int promptTokens = p.value(QStringLiteral("prompt_tokens")).toInt();
+    QVERIFY(promptTokens > 10);
+    QCOMPARE(p.value(QStringLiteral("cached_tokens")).toInt(), 0);
+    QCOMPARE(p.value(QStringLiteral("gen_tokens")).toInt(), 8);
+    for (const char* key : {"text", "prompt_ms", "gen_ms"})
+        QVERIFY2(p.contains(QLatin1String(key)), key);
+
+    const Run first = generate({QStringLiteral("-f"), promptFile, QStringLiteral("--prompt-cache"), cache});
+    QCOMPARE(first.exitCode, 0);
+    QCOMPARE(json(first).value(QStringLiteral("cached_tokens")).toInt(), 0);   // no file yet
+    QVERIFY(QFileInfo(cache).size() > 0);
+    QVERIFY(!QFileInfo::exists(cache + QStringLiteral(".tmp")));
+
+    // The same prompt again: everything but the last token comes from the file.
+    const Run again =
+        generate({QStringLiteral("-p"), QString::fromUtf8(text), QStringLiteral("--prompt-cache"), cache});
+    QCOMPARE(again.exitCode, 0);
+    QVERIFY2(!again.err.contains("prompt cache"), again.err.constData());
+    QCOMPARE(json(again).value(QStringLiteral("cached_tokens")).toInt(), promptTokens - 1);
+    QCOMPARE(json(again).value(QStringLiteral("text")).toString(), p.value(QStringLiteral("text")).toString());
+
+    // A longer prompt: its prefix (the first prompt) comes from the file.
+    const QString longer = QString::fromUtf8(text) + QStringLiteral(" across the water, and then");
+    const Run cached = generate({QStringLiteral("-p"), longer, QStringLiteral("--prompt-cache"), cache});
+    const Run cold = generate({QStringLiteral("-p"), longer});
+    QCOMPARE(cached.exitCode, 0);
+    QVERIFY(json(cached).value(QStringLiteral("cached_tokens")).toInt() >= promptTokens - 1);
+    QCOMPARE(json(cached).value(QStringLiteral("text")).toString(),
+             json(cold).value(QStringLiteral("text")).toString());
+}
+
+// A cache file that is not one, or one that cannot be written: a note on stderr, the answer
+// computed cold, exit status 0; the bad file is replaced by a good one.
+void TestCli::generatePromptCacheBadFileStartsCold()
+{
+    QTemporaryDir dir;
+    const QString cache = dir.filePath(QStringLiteral("junk.kv"));
+    QFile f(cache);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray(1000, 'x'));
+    f.close();
+    const QStringList args = {QStringLiteral("generate"), kTiny,
+                              QStringLiteral("-p"),       QStringLiteral("Once upon a time"),
+                              QStringLiteral("-n"),       QStringLiteral("4"),
+                              QStringLiteral("--temp"),   QStringLiteral("0"),
+                              QStringLiteral("--json"),   QStringLiteral("--prompt-cache")};
+    Run r = run(args + QStringList{cache});
+    QVERIFY2(!r.crashed, r.err.constData());
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.err.contains("note: prompt cache not used, starting cold") && r.err.contains("wrong magic"),
+             r.err.constData());
+    QCOMPARE(json(r).value(QStringLiteral("cached_tokens")).toInt(), 0);
+    r = run(args + QStringList{cache});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(!r.err.contains("prompt cache"), r.err.constData());
+    QVERIFY(json(r).value(QStringLiteral("cached_tokens")).toInt() > 0);
+
+    const QString nowhere = dir.filePath(QStringLiteral("missing/folder/p.kv"));
+    r = run(args + QStringList{nowhere});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.err.contains("note: prompt cache not saved") && r.err.contains("No such file"), r.err.constData());
+    QCOMPARE(json(r).value(QStringLiteral("gen_tokens")).toInt(), 4);
+}
+
 void TestCli::chatAnswersOncePerLineAndExitsAtEof()
 {
     const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--temp"), QStringLiteral("0"),
@@ -190,6 +278,14 @@ void TestCli::chatLongerThanTheContextKeepsGoing()
              r.err.constData());
     QVERIFY2(r.err.contains("note: the 20 oldest messages are left out"), r.err.constData());
     QVERIFY(!r.err.contains("error"));
+
+    // The same without the context shift (the trimmed conversation prefilled again each turn).
+    const Run plain =
+        run({QStringLiteral("chat"), kTiny, QStringLiteral("--ctx"), QStringLiteral("64"), QStringLiteral("--temp"),
+             QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("6"), QStringLiteral("--no-context-shift")},
+            lines);
+    QCOMPARE(plain.exitCode, 0);
+    QCOMPARE(plain.out.count('\n'), 12);
 }
 
 // A question that alone does not fit cannot be helped by leaving anything out: a clear error.
@@ -338,6 +434,13 @@ void TestCli::errors_data()
                                               QStringLiteral("-p"),       QStringLiteral("hi"),
                                               QStringLiteral("--top-p"),  QStringLiteral("0")}
                                << QStringLiteral("--top-p");
+    QTest::newRow("generate: both -p and -f")
+        << QStringList{QStringLiteral("generate"), kTiny, QStringLiteral("-p"), QStringLiteral("hi"),
+                       QStringLiteral("-f"),       junk}
+        << QStringLiteral("(-p TEXT | -f FILE)");
+    QTest::newRow("generate: missing prompt file")
+        << QStringList{QStringLiteral("generate"), kTiny, QStringLiteral("-f"), QStringLiteral("/nonexistent/p.txt")}
+        << QStringLiteral("cannot read '/nonexistent/p.txt'");
     const QString out = dir->filePath(QStringLiteral("rope.gguf"));
     QTest::newRow("rope factor not positive")
         << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"), QStringLiteral("1,0")}

@@ -16,3 +16,10 @@ foreach(test tst_forward tst_session)
       ENVIRONMENT "QT_QPA_PLATFORM=offscreen;CAUSERIE_CPU=${cap}")
   endforeach()
 endforeach()
+# KV snapshots (files, restore) and the context shift; the cuda-sim rows when the sim is built.
+if(CAUSERIE_CUDA_SIM)
+  causerie_add_test(tst_kv_state SOURCES tst_kv_state.cpp LIBS causerie_engine causerie_cuda_sim LABELS sanitize
+                    TIMEOUT 600)
+else()
+  causerie_add_test(tst_kv_state SOURCES tst_kv_state.cpp LIBS causerie_engine LABELS sanitize)
+endif()

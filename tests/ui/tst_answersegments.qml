@@ -77,6 +77,7 @@ TestCase {
                 model: ""
                 backend: "local"
                 promptTokens: undefined
+                cachedTokens: undefined
                 completionTokens: undefined
                 ttftMs: undefined
                 tokensPerSecond: undefined
@@ -101,6 +102,7 @@ TestCase {
             model: ""
             backend: "local"
             promptTokens: undefined
+            cachedTokens: undefined
             completionTokens: undefined
             ttftMs: undefined
             tokensPerSecond: undefined
@@ -222,6 +224,7 @@ TestCase {
                 model: ""
                 backend: "local"
                 promptTokens: undefined
+                cachedTokens: undefined
                 completionTokens: undefined
                 ttftMs: undefined
                 tokensPerSecond: undefined

@@ -28,6 +28,7 @@ TestCase {
             model: "magistral-small-latest"
             backend: "remote"
             promptTokens: undefined
+            cachedTokens: undefined
             completionTokens: undefined
             ttftMs: undefined
             tokensPerSecond: undefined
@@ -93,5 +94,21 @@ TestCase {
                                         {author: "user", content: "hi", reasoning: "should not show"})
         verify(!findChild(d, "reasoningText").visible)
         verify(!toggleOf(d).visible)
+    }
+
+    // The details' prompt line: how many tokens came from the engine's cache, in the locale's
+    // numbers; no cache figure (a remote answer, an older one) shows the count alone.
+    function test_promptTokensSayHowManyCameFromTheCache() {
+        const d = createTemporaryObject(delegateComponent, testCase,
+                                        {content: "Answer.", promptTokens: 3012, cachedTokens: 3000})
+        verify(d)
+        compare(d.promptTokensText(Qt.locale("en_US")), "3,012 tokens, 3,000 from cache")
+        compare(d.promptTokensText(Qt.locale("de_DE")), "3.012 tokens, 3.000 from cache")
+        d.cachedTokens = 0
+        compare(d.promptTokensText(Qt.locale("en_US")), "3,012")
+        d.cachedTokens = undefined
+        compare(d.promptTokensText(Qt.locale("en_US")), "3,012")
+        d.promptTokens = undefined
+        compare(d.promptTokensText(Qt.locale("en_US")), "—")
     }
 }

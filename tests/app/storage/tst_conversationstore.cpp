@@ -59,7 +59,7 @@ private Q_SLOTS:
         QCOMPARE(store->journalMode(), QStringLiteral("wal"));
         QCOMPARE(store->database().queryInt("PRAGMA foreign_keys").value(), 1);
         QCOMPARE(store->database().queryInt("PRAGMA synchronous").value(), 1);   // 1 = NORMAL
-        QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), 3);
+        QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), 4);
         // Every table of ours is STRICT.
         const QStringList strict =
             storagetest::rawQuery(path, "SELECT name FROM pragma_table_list WHERE strict = 1 AND schema = 'main' "
@@ -472,6 +472,50 @@ private Q_SLOTS:
         QCOMPARE(path[0].reasoning, QString());
         QCOMPARE(path[1].stats.tokensPerSecond, std::optional<double>(0.1 + 0.2));
         QCOMPARE(path[0].content, store->message(u)->content);
+    }
+
+    // "3,012 tokens, 3,000 from cache": the cached count is stored with the answer, read back,
+    // exported only when known, and imported again.
+    void cachedTokensAreStoredExportedAndImported()
+    {
+        QString file;
+        auto store = openStore(&file);
+        QVERIFY(store);
+        const qint64 c = store->createConversation().value();
+        const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("question"));
+        const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        MessageStats stats{QStringLiteral("SmolLM2"), QStringLiteral("local"), 3012, 20, 80.0, 30.0,
+                           QStringLiteral("stop")};
+        stats.cachedTokens = 3000;
+        QVERIFY(store->finishMessage(a, QStringLiteral("answer"), stats).ok());
+        QCOMPARE(store->message(a)->stats.cachedTokens, std::optional<qint64>(3000));
+        QCOMPARE(storagetest::rawQuery(file, "SELECT prompt_tokens, cached_tokens FROM messages ORDER BY id"),
+                 QStringList({"NULL|NULL", "3012|3000"}));
+        // Appended with its statistics (an import path, a test): kept too.
+        NewMessage withStats{c, a, MessageRole::Assistant, QStringLiteral("again"), MessageStatus::Done, stats};
+        withStats.stats.cachedTokens = 7;
+        const qint64 b = store->appendMessage(withStats).value();
+        QCOMPARE(store->message(b)->stats.cachedTokens, std::optional<qint64>(7));
+
+        const QJsonArray exported =
+            QJsonDocument::fromJson(store->exportJson(c).value()).object().value(QLatin1String("messages")).toArray();
+        QCOMPARE(exported.size(), 3);
+        QVERIFY(!exported[0].toObject().contains(QLatin1String("cached_tokens")));   // unknown: not written
+        QCOMPARE(exported[1].toObject().value(QLatin1String("cached_tokens")).toInteger(), 3000);
+        QCOMPARE(exported[2].toObject().value(QLatin1String("cached_tokens")).toInteger(), 7);
+        const QByteArray json = store->exportJson(c).value();
+        auto imported = store->importJson(json);
+        QVERIFY2(imported.ok(), qPrintable(imported.errorString()));
+        QCOMPARE(store->exportJson(imported.value()).value(), json);
+
+        // Not a whole number: refused, saying which field.
+        QByteArray bad = json;
+        bad.replace("\"cached_tokens\": 3000", "\"cached_tokens\": \"3000\"");
+        QVERIFY(bad != json);
+        auto refused = store->importJson(bad);
+        QVERIFY(!refused.ok());
+        QVERIFY2(refused.errorString().contains(QLatin1String("messages[1].cached_tokens must be a whole number")),
+                 qPrintable(refused.errorString()));
     }
 };
 

@@ -79,7 +79,7 @@ private Q_SLOTS:
         auto opened = ConversationStore::open(path);
         QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
         auto& store = *opened.value();
-        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 3);
+        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 4);
 
         // The rebuild was backed up first, as version 1 with all rows.
         QVERIFY(!store.backupPath().isEmpty());
@@ -172,17 +172,58 @@ private Q_SLOTS:
         QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
     }
 
+    void stepFourAddsCachedTokensWithoutABackup()
+    {
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            QVERIFY(migrate(*db.value(), 3).ok());
+        }
+        QString error;
+        QVERIFY2(rawExec(path, "UPDATE messages SET prompt_tokens = 40 WHERE id = 6", &error), qPrintable(error));
+        const QStringList before = rawQuery(path, "SELECT id, content, status, prompt_tokens, reasoning FROM messages "
+                                                  "ORDER BY id");
+        QCOMPARE(before.size(), 8);
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            auto report = migrate(*db.value(), 4);
+            QVERIFY2(report.ok(), qPrintable(report.errorString()));
+            QCOMPARE(report->fromVersion, 3);
+            QCOMPARE(report->toVersion, 4);
+            QVERIFY(report->backupPath.isEmpty());   // a column added, no row rewritten
+        }
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"4"});
+        QCOMPARE(rawQuery(path, "SELECT id, content, status, prompt_tokens, reasoning FROM messages ORDER BY id"),
+                 before);
+        // Unknown for every older answer (NULL, shown as no cache figure), and nullable.
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM messages WHERE cached_tokens IS NULL"), QStringList{"8"});
+        QCOMPARE(rawQuery(path, "SELECT type, \"notnull\" FROM pragma_table_info('messages') "
+                                "WHERE name = 'cached_tokens'"),
+                 QStringList{"INTEGER|0"});
+        auto store = ConversationStore::open(path);
+        QVERIFY2(store.ok(), qPrintable(store.errorString()));
+        const Message m = store.value()->message(6).value();
+        QCOMPARE(m.stats.promptTokens, std::optional<qint64>(40));
+        QCOMPARE(m.stats.cachedTokens, std::optional<qint64>());
+        // STRICT: a number, never text.
+        QVERIFY(!rawExec(path, "UPDATE messages SET cached_tokens = 'many' WHERE id = 6"));
+        QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
+    }
+
     void nextSchemaVersionIsRefusedAndLeftUntouched()
     {
-        // One past this build (4) is refused like any newer file: it may hold columns we
+        // One past this build (5) is refused like any newer file: it may hold columns we
         // would drop on export, or constraints we would break.
         const QString path = fixturePath();
         QVERIFY(!path.isEmpty());
-        QVERIFY(rawExec(path, "PRAGMA user_version = 4"));
+        QVERIFY(rawExec(path, "PRAGMA user_version = 5"));
         const QByteArray hash = fileHash(path);
         auto store = ConversationStore::open(path);
         QVERIFY(!store.ok());
-        QVERIFY2(store.errorString().contains(QLatin1String("schema 4; this version knows up to 3")),
+        QVERIFY2(store.errorString().contains(QLatin1String("schema 5; this version knows up to 4")),
                  qPrintable(store.errorString()));
         QCOMPARE(fileHash(path), hash);
     }

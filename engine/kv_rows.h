@@ -1,0 +1,30 @@
+#pragma once
+// The KV rows of layers kept in host memory (CpuKvCache, layer_cpu.h) in and out of the layout
+// ComputeBackend::read_kv / write_kv promise, and the context shift on them. Shared by the CPU
+// backend and by the CUDA backend's host layers.
+#include "kernels/cpu/rope_shift.h"
+#include "layer_cpu.h"
+#include "model.h"
+
+#include <cstddef>
+#include <cstdint>
+
+namespace causerie {
+
+// Halves per position of one layer: K (n_head_kv*head_dim), V (n_head_kv*value_dim).
+inline int64_t kv_k_dim(const HParams& hp) { return hp.n_head_kv * hp.head_dim; }
+inline int64_t kv_v_dim(const HParams& hp) { return hp.n_head_kv * hp.value_dim; }
+// Bytes of one layer's rows [0, n) in read_kv's layout (K rows then V rows, F16).
+inline size_t kv_layer_bytes(const HParams& hp, int64_t n) { return size_t(n * (kv_k_dim(hp) + kv_v_dim(hp))) * 2; }
+
+// The rotation the model's keys were made with (kernels/cpu/rope_shift.h), for its KV heads.
+kernels::RopeShape kv_rope_shape(const Model& model);
+
+// One layer: rows [0, n) copied out to / in from `bytes` (kv_layer_bytes(hp, n) of them).
+void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t* bytes);
+void copy_kv_in(CpuKvCache& cache, const HParams& hp, int64_t n, const uint8_t* bytes);
+
+// One layer: rows [p + d, p + d + keep) moved to [p, p + keep), keys rotated by -d.
+void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t p, int64_t d, int64_t keep);
+
+}   // namespace causerie

@@ -1,0 +1,663 @@
+// The conversations' KV states kept by the local engine: in memory, in the files of the
+// cache folder (budget, Clear cache, bad files, permissions) and the whole path through
+// LocalBackend on the tiny model: a conversation switched away from, or saved before a restart,
+// answers from its saved state, with the same words as without any cache.
+#include "appcontroller.h"
+#include "appsettings.h"
+#include "kvcachecontroller.h"
+#include "kvcachefiles.h"
+#include "localbackend.h"
+#include "messagelistmodel.h"
+
+#include "engine/kv_state.h"
+#include "engine/test_model.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QRegularExpression>
+#include <QScopeGuard>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <functional>
+#include <memory>
+
+#include <sys/stat.h>
+
+namespace {
+
+const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
+
+struct Answer {
+    QString text;
+    bool done = false;
+    bool failed = false;
+    GenerationStats stats;
+    BackendError error;
+};
+
+bool loadModel(LocalBackend& b, const QString& path = kTiny, int contextSize = 0)
+{
+    QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
+    LocalModelOptions o;
+    o.path = path;
+    o.contextSize = contextSize;
+    b.loadModel(o);
+    return loaded.wait(20000);
+}
+
+// One request, waited for. Greedy, so the words depend only on the prompt.
+Answer ask(LocalBackend& b, qint64 conversationId, const QList<ChatMessage>& history, int maxTokens = 24)
+{
+    GenerationSettings s;
+    s.temperature = 0.0;
+    s.maxTokens = maxTokens;
+    s.conversationId = conversationId;
+    Answer a;
+    const QString id = b.startChat(history, s);
+    QObject ctx;
+    QObject::connect(&b, &ChatBackend::delta, &ctx, [&a, id](const QString& rid, const QString& t) {
+        if (rid == id)
+            a.text += t;
+    });
+    QObject::connect(&b, &ChatBackend::finished, &ctx, [&a, id](const QString& rid, const GenerationStats& st) {
+        if (rid == id) {
+            a.stats = st;
+            a.done = true;
+        }
+    });
+    QObject::connect(&b, &ChatBackend::failed, &ctx, [&a, id](const QString& rid, const BackendError& e) {
+        if (rid == id) {
+            a.error = e;
+            a.failed = a.done = true;
+        }
+    });
+    if (!QTest::qWaitFor([&a] { return a.done; }, 60000)) {
+        a.failed = true;
+        a.error.message = QStringLiteral("no answer within 60 s");
+    }
+    return a;
+}
+
+ChatMessage user(const QString& text) { return {QStringLiteral("user"), text}; }
+ChatMessage assistant(const QString& text) { return {QStringLiteral("assistant"), text}; }
+
+// A file's bytes, or empty when it cannot be read.
+QByteArray bytesOf(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+bool writeBytes(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
+}
+
+bool setAge(const QString& path, int secondsAgo)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadWrite) &&
+           f.setFileTime(QDateTime::currentDateTimeUtc().addSecs(-secondsAgo), QFileDevice::FileModificationTime);
+}
+
+QStringList cacheFileNames(const QString& folder)
+{
+    return QDir(folder).entryList({QStringLiteral("*.kv")}, QDir::Files, QDir::Name);
+}
+
+// Permission bits, as ls shows them.
+int modeOf(const QString& path)
+{
+    struct stat st {};
+    return ::stat(QFile::encodeName(path).constData(), &st) == 0 ? int(st.st_mode & 0777) : -1;
+}
+
+causerie::KvSnapshot fakeSnapshot(size_t rowBytes)
+{
+    causerie::KvSnapshot s;
+    s.rows.assign(rowBytes, 7);
+    return s;
+}
+
+const QList<ChatMessage> kFirstA = {user(QStringLiteral("Tell me about the sea and the boats on it."))};
+const QList<ChatMessage> kFirstB = {user(QStringLiteral("What is the capital of Italy?"))};
+
+}   // namespace
+
+class TestKvCache : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+
+    // The file folder on its own (the in-memory LRU, KvSnapshotCache, is the engine's: tst_kv_state).
+    void filesBudgetRemovesTheLeastRecentlyUsed();
+    void clearRemovesCacheFilesOnly();
+    void unreadableFilesAreDeleted_data();
+    void unreadableFilesAreDeleted();
+
+    // Through LocalBackend on the tiny model.
+    void switchingBackRestoresFromMemory();
+    void restartRestoresFromTheFile();
+    void filesArePrivate();
+    void badFileAnswersCold_data();
+    void badFileAnswersCold();
+    void unwritableFolderStillAnswers();
+    void readOnlyFolderStillAnswers();
+    void failedWriteStillAnswers();
+    void quitWritesWhatOnlyMemoryHeld();
+    void budgetThroughTheBackend();
+    void budgetAppliesToTheFolderAtStart();
+    void clearCacheEmptiesTheFolder();
+    void forgottenConversationLosesItsFile();
+
+    // The settings and the controller Settings → Engine uses.
+    void budgetSettingIsBounded();
+    void controllerPassesTheBudgetAndSaysCleared();
+    void appSavesEachConversationAndForgetsDeletedOnes();
+
+private:
+    QTemporaryDir m_dir;
+    QByteArray m_goodFile;   // a valid state of the tiny model (default context), conversation 1
+    QString m_otherModel;    // a random model of another shape
+};
+
+void TestKvCache::initTestCase()
+{
+    registerLocalTypes();
+    QVERIFY(m_dir.isValid());
+    const QString folder = m_dir.filePath(QStringLiteral("good"));
+    {
+        LocalBackend b;
+        b.setCacheFolder(folder);
+        QVERIFY(loadModel(b));
+        const Answer a = ask(b, 1, kFirstA);
+        QVERIFY2(!a.failed, qPrintable(a.error.message));
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(folder + QStringLiteral("/1.kv")), 10000);
+    }
+    m_goodFile = bytesOf(folder + QStringLiteral("/1.kv"));
+    QVERIFY(m_goodFile.size() > 1000);
+    QVERIFY(causerie::read_snapshot(QFile::encodeName(folder + QStringLiteral("/1.kv")).toStdString()).ok());
+    m_otherModel = m_dir.filePath(QStringLiteral("other.gguf"));
+    QVERIFY(causerie::write_test_model(QFile::encodeName(m_otherModel).toStdString(), causerie::TestModelSpec{}).ok());
+}
+
+void TestKvCache::filesBudgetRemovesTheLeastRecentlyUsed()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("budget"));
+    QVERIFY(QDir().mkpath(folder));
+    KvCacheFiles files(folder);
+    // Used 30, 20 and 10 seconds ago; 1,000 bytes each.
+    for (int id : {1, 2, 3}) {
+        QVERIFY(writeBytes(files.pathFor(id), QByteArray(1000, 'x')));
+        QVERIFY(setAge(files.pathFor(id), 40 - 10 * id));
+    }
+    QCOMPARE(files.size(), 3000);
+    files.setBudget(2500);
+    QCOMPARE(cacheFileNames(folder), QStringList({"2.kv", "3.kv"}));
+    QCOMPARE(files.size(), 2000);
+    // 3 is now the oldest: a 2 used since goes last.
+    QVERIFY(setAge(files.pathFor(2), 1));
+    files.setBudget(1000);
+    QCOMPARE(cacheFileNames(folder), QStringList({"2.kv"}));
+    files.setBudget(0);
+    QCOMPARE(cacheFileNames(folder), QStringList());
+    QCOMPARE(files.size(), 0);
+}
+
+void TestKvCache::clearRemovesCacheFilesOnly()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("clear"));
+    QVERIFY(QDir().mkpath(folder));
+    KvCacheFiles files(folder);
+    QVERIFY(writeBytes(files.pathFor(1), QByteArray(10, 'x')));
+    QVERIFY(writeBytes(files.pathFor(2) + QStringLiteral(".tmp"), QByteArray(20, 'x')));   // a crashed write
+    QVERIFY(writeBytes(folder + QStringLiteral("/notes.txt"), "not ours"));
+    QCOMPARE(files.size(), 30);
+    files.clear();
+    QCOMPARE(files.size(), 0);
+    QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList{"notes.txt"});
+    // No folder: nothing read, written or counted.
+    KvCacheFiles none;
+    QVERIFY(!none.enabled());
+    QVERIFY(!none.write(1, fakeSnapshot(10)));
+    QVERIFY(!none.read(1));
+    QCOMPARE(none.size(), 0);
+}
+
+void TestKvCache::unreadableFilesAreDeleted_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::newRow("empty") << QByteArray();
+    QTest::newRow("not a cache file") << QByteArray("GGUF and then some text that is no KV state at all");
+    QTest::newRow("truncated") << m_goodFile.left(m_goodFile.size() / 2);
+    QByteArray flipped = m_goodFile;
+    for (qsizetype i = flipped.size() / 2; i < flipped.size() / 2 + 8; ++i)
+        flipped[i] = char(~flipped[i]);
+    QTest::newRow("flipped bytes") << flipped;
+    QByteArray version = m_goodFile;
+    version[8] = 0;   // the u32 format version after the 8-byte magic: 0, older than any
+    QTest::newRow("older format version") << version;
+}
+
+void TestKvCache::unreadableFilesAreDeleted()
+{
+    QFETCH(QByteArray, bytes);
+    const QString folder = m_dir.filePath(QStringLiteral("unreadable"));
+    QVERIFY(QDir().mkpath(folder));
+    KvCacheFiles files(folder);
+    QVERIFY(writeBytes(files.pathFor(9), bytes));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("deleting the saved state of conversation 9")));
+    QVERIFY(!files.read(9));
+    QVERIFY(!QFile::exists(files.pathFor(9)));
+    // The good file reads back.
+    QVERIFY(writeBytes(files.pathFor(9), m_goodFile));
+    const auto good = files.read(9);
+    QVERIFY(good);
+    QVERIFY(!good->tokens.empty());
+}
+
+// A → B → A: the third turn starts from A's state kept in memory (no folder here, so nothing can
+// come from a file), and says the same as a session that never saw A.
+void TestKvCache::switchingBackRestoresFromMemory()
+{
+    LocalBackend b;
+    QVERIFY(loadModel(b));
+    const Answer a1 = ask(b, 1, kFirstA);
+    QVERIFY2(!a1.failed, qPrintable(a1.error.message));
+    QCOMPARE(a1.stats.cachedTokens, 0);   // a new session holds nothing
+    const Answer b1 = ask(b, 2, kFirstB);
+    QVERIFY(!b1.failed);
+    QVERIFY2(b1.stats.cachedTokens < a1.stats.promptTokens / 2, qPrintable(QString::number(b1.stats.cachedTokens)));
+    const QList<ChatMessage> secondA = {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))};
+    const Answer a2 = ask(b, 1, secondA);
+    QVERIFY(!a2.failed);
+    QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,
+             qPrintable(QStringLiteral("%1 cached of %2; the first turn's prompt had %3")
+                            .arg(a2.stats.cachedTokens)
+                            .arg(a2.stats.promptTokens)
+                            .arg(a1.stats.promptTokens)));
+    QVERIFY(a2.stats.cachedTokens < a2.stats.promptTokens);
+
+    LocalBackend cold;
+    QVERIFY(loadModel(cold));
+    const Answer reference = ask(cold, 1, secondA);
+    QCOMPARE(reference.stats.cachedTokens, 0);
+    QCOMPARE(reference.stats.promptTokens, a2.stats.promptTokens);
+    QCOMPARE(a2.text, reference.text);
+    QVERIFY(!a2.text.isEmpty());
+}
+
+// A new backend (a restart) on the same folder starts A's next turn from A's file.
+void TestKvCache::restartRestoresFromTheFile()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("restart"));
+    Answer a1;
+    {
+        LocalBackend b;
+        b.setCacheFolder(folder);
+        QVERIFY(loadModel(b));
+        a1 = ask(b, 1, kFirstA);
+        QVERIFY(!a1.failed);
+        const Answer b1 = ask(b, 2, kFirstB);   // A is no longer the session's
+        QVERIFY(!b1.failed);
+    }
+    QCOMPARE(cacheFileNames(folder), QStringList({"1.kv", "2.kv"}));
+    const QList<ChatMessage> secondA = {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))};
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    const Answer a2 = ask(b, 1, secondA);
+    QVERIFY(!a2.failed);
+    QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,
+             qPrintable(QStringLiteral("%1 cached of %2").arg(a2.stats.cachedTokens).arg(a2.stats.promptTokens)));
+
+    LocalBackend cold;
+    QVERIFY(loadModel(cold));
+    const Answer reference = ask(cold, 1, secondA);
+    QCOMPARE(a2.text, reference.text);
+}
+
+void TestKvCache::filesArePrivate()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("private/cache"));
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    QVERIFY(!ask(b, 3, kFirstB).failed);
+    const QString path = folder + QStringLiteral("/3.kv");
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(path), 10000);
+    QCOMPARE(modeOf(path), 0600);
+    QCOMPARE(modeOf(folder), 0700);
+}
+
+void TestKvCache::badFileAnswersCold_data()
+{
+    QTest::addColumn<QString>("kind");
+    QTest::newRow("zero bytes") << QStringLiteral("zero");
+    QTest::newRow("truncated") << QStringLiteral("truncated");
+    QTest::newRow("flipped bytes") << QStringLiteral("flipped");
+    QTest::newRow("another model") << QStringLiteral("model");
+    QTest::newRow("another context size") << QStringLiteral("context");
+}
+
+// A bad file in cache/ costs only time: the conversation answers as without it, the reason is
+// logged, and the file is replaced by a good one once the answer is in.
+void TestKvCache::badFileAnswersCold()
+{
+    QFETCH(QString, kind);
+    const QString folder = m_dir.filePath(QStringLiteral("bad-") + kind);
+    QVERIFY(QDir().mkpath(folder));
+    const QString path = folder + QStringLiteral("/7.kv");
+    QByteArray bytes;
+    if (kind == QLatin1String("truncated")) {
+        bytes = m_goodFile.left(m_goodFile.size() - 100);
+    } else if (kind == QLatin1String("flipped")) {
+        bytes = m_goodFile;
+        bytes[bytes.size() - 10] = char(~bytes[bytes.size() - 10]);
+    } else if (kind == QLatin1String("model") || kind == QLatin1String("context")) {
+        // A valid state, made by another model or with another context.
+        const QString other = m_dir.filePath(QStringLiteral("made-") + kind);
+        LocalBackend maker;
+        maker.setCacheFolder(other);
+        QVERIFY(kind == QLatin1String("model") ? loadModel(maker, m_otherModel) : loadModel(maker, kTiny, 512));
+        QVERIFY(!ask(maker, 1, kFirstA).failed);
+        QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(other + QStringLiteral("/1.kv")), 10000);
+        bytes = bytesOf(other + QStringLiteral("/1.kv"));
+        QVERIFY(!bytes.isEmpty());
+    }
+    QVERIFY(writeBytes(path, bytes));
+
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("deleting the saved state of conversation 7")));
+    const Answer a = ask(b, 7, kFirstA);
+    QVERIFY2(!a.failed, qPrintable(a.error.message));
+    QCOMPARE(a.stats.cachedTokens, 0);   // cold: the bad state was not used
+
+    LocalBackend cold;
+    QVERIFY(loadModel(cold));
+    QCOMPARE(a.text, ask(cold, 1, kFirstA).text);
+    // The bad file is gone; what is there now is this answer's state.
+    QTRY_VERIFY_WITH_TIMEOUT(bytesOf(path) != bytes && !bytesOf(path).isEmpty(), 10000);
+    QVERIFY(causerie::read_snapshot(QFile::encodeName(path).toStdString()).ok());
+}
+
+// The cache folder cannot be made (a file is in its way): answers work, nothing is written.
+void TestKvCache::unwritableFolderStillAnswers()
+{
+    const QString blocker = m_dir.filePath(QStringLiteral("blocker"));
+    QVERIFY(writeBytes(blocker, "a file, not a folder"));
+    LocalBackend b;
+    b.setCacheFolder(blocker + QStringLiteral("/cache"));
+    QVERIFY(loadModel(b));
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("could not create the cache folder")));
+    const Answer a = ask(b, 4, kFirstB);
+    QVERIFY2(!a.failed, qPrintable(a.error.message));
+    QVERIFY(!a.text.isEmpty());
+    QCOMPARE(b.cacheSize(), 0);
+}
+
+void TestKvCache::readOnlyFolderStillAnswers()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("readonly"));
+    QVERIFY(QDir().mkpath(folder));
+    QVERIFY(QFile::setPermissions(folder, QFile::ReadOwner | QFile::ExeOwner));
+    const auto restore = qScopeGuard(
+        [folder] { QFile::setPermissions(folder, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner); });
+    if (writeBytes(folder + QStringLiteral("/probe"), "x"))
+        QSKIP("this user writes into a read-only folder anyway (root): the case cannot be made here");
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
+    const Answer a = ask(b, 4, kFirstB);
+    QVERIFY2(!a.failed, qPrintable(a.error.message));
+    QVERIFY(!a.text.isEmpty());
+    QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList());
+}
+
+// The write itself fails (here: a folder where the temporary file goes, which even root cannot
+// open for writing): the answer is in, nothing is written, the reason is logged.
+void TestKvCache::failedWriteStillAnswers()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("failedwrite"));
+    QVERIFY(QDir().mkpath(folder + QStringLiteral("/4.kv.tmp")));
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    QTest::ignoreMessage(QtWarningMsg,
+                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
+    const Answer a = ask(b, 4, kFirstB);
+    QVERIFY2(!a.failed, qPrintable(a.error.message));
+    QVERIFY(!a.text.isEmpty());
+    // The next answer is in only once the previous one's state was handled: the warning is out.
+    QVERIFY(!ask(b, 4, {kFirstB[0], assistant(a.text), user(QStringLiteral("Why?"))}).failed);
+    QVERIFY(!QFile::exists(folder + QStringLiteral("/4.kv")));
+}
+
+// States only memory held (made while there was no folder) are written when the backend goes.
+void TestKvCache::quitWritesWhatOnlyMemoryHeld()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("quit"));
+    {
+        LocalBackend b;
+        QVERIFY(loadModel(b));
+        QVERIFY(!ask(b, 1, kFirstA).failed);
+        QVERIFY(!ask(b, 2, kFirstB).failed);   // 1 goes to the LRU, 2 stays in the session
+        b.setCacheFolder(folder);
+        QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), 0, 5000);
+        QCOMPARE(cacheFileNames(folder), QStringList());
+    }
+    QCOMPARE(cacheFileNames(folder), QStringList({"1.kv", "2.kv"}));
+    // The session's own (2) was written last: the most recently used.
+    QVERIFY(QFileInfo(folder + QStringLiteral("/2.kv")).lastModified() >=
+            QFileInfo(folder + QStringLiteral("/1.kv")).lastModified());
+}
+
+void TestKvCache::budgetThroughTheBackend()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("backend-budget"));
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    QSignalSpy sized(&b, &LocalBackend::cacheSizeChanged);
+    QVERIFY(!ask(b, 1, kFirstA).failed);
+    QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder).size(), 1, 10000);
+    QVERIFY(setAge(folder + QStringLiteral("/1.kv"), 60));   // surely the oldest
+    QVERIFY(!ask(b, 2, kFirstB).failed);
+    QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder).size(), 2, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(
+        b.cacheSize(),
+        QFileInfo(folder + QStringLiteral("/1.kv")).size() + QFileInfo(folder + QStringLiteral("/2.kv")).size(), 5000);
+    QVERIFY(!sized.isEmpty());
+    // One byte short of both: the least recently used goes.
+    b.setCacheBudget(b.cacheSize() - 1);
+    QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList{"2.kv"}, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), QFileInfo(folder + QStringLiteral("/2.kv")).size(), 5000);
+    // A budget of nothing keeps nothing, not even the state just made.
+    b.setCacheBudget(0);
+    QVERIFY(!ask(b, 3, {user(QStringLiteral("Hello"))}).failed);
+    QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), 0, 5000);
+    QCOMPARE(cacheFileNames(folder), QStringList());
+}
+
+// The budget was lowered while the app was closed: the folder is brought within it at start.
+void TestKvCache::budgetAppliesToTheFolderAtStart()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("start-budget"));
+    QVERIFY(QDir().mkpath(folder));
+    KvCacheFiles files(folder);
+    for (int id : {1, 2}) {
+        QVERIFY(writeBytes(files.pathFor(id), QByteArray(1000, 'x')));
+        QVERIFY(setAge(files.pathFor(id), 30 - 10 * id));
+    }
+    LocalBackend b;
+    b.setCacheBudget(1500);
+    b.setCacheFolder(folder);
+    QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), 1000, 5000);
+    QCOMPARE(cacheFileNames(folder), QStringList{"2.kv"});
+}
+
+void TestKvCache::clearCacheEmptiesTheFolder()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("clear-backend"));
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    QVERIFY(!ask(b, 1, kFirstA).failed);
+    QVERIFY(!ask(b, 2, kFirstB).failed);
+    QTRY_VERIFY_WITH_TIMEOUT(b.cacheSize() > 0, 10000);
+    QSignalSpy cleared(&b, &LocalBackend::cacheCleared);
+    b.clearCache();
+    QVERIFY(cleared.wait(5000));
+    QCOMPARE(b.cacheSize(), 0);
+    QCOMPARE(cacheFileNames(folder), QStringList());
+    // Cleared in memory too: switching back to 1 starts it again, and quitting writes nothing
+    // until an answer is in.
+    const Answer again = ask(b, 1, {kFirstA[0], assistant(QStringLiteral("...")), user(QStringLiteral("Go on."))});
+    QVERIFY(!again.failed);
+    QVERIFY(again.stats.cachedTokens < again.stats.promptTokens / 2);
+    QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList{"1.kv"}, 10000);
+}
+
+void TestKvCache::forgottenConversationLosesItsFile()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("forget"));
+    {
+        LocalBackend b;
+        b.setCacheFolder(folder);
+        QVERIFY(loadModel(b));
+        QVERIFY(!ask(b, 5, kFirstA).failed);
+        QVERIFY(!ask(b, 6, kFirstB).failed);
+        QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList({"5.kv", "6.kv"}), 10000);
+        b.forgetConversation(5);   // in the LRU
+        b.forgetConversation(6);   // the session's own
+        QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList(), 5000);
+        QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), 0, 5000);
+    }
+    // Quitting did not write them back.
+    QCOMPARE(cacheFileNames(folder), QStringList());
+}
+
+void TestKvCache::budgetSettingIsBounded()
+{
+    const QString file = m_dir.filePath(QStringLiteral("settings.ini"));
+    {
+        AppSettings s(file);
+        QCOMPARE(s.cacheBudgetMiB(), 2048);
+        QCOMPARE(s.cacheBudgetBytes(), qint64(2) << 30);
+        s.setCacheBudgetMiB(-5);
+        QCOMPARE(s.cacheBudgetMiB(), 0);
+        s.setCacheBudgetMiB(512);
+        QCOMPARE(s.cacheBudgetMiB(), 512);
+        QCOMPARE(s.cacheBudgetBytes(), qint64(512) << 20);
+        s.raw().setValue(QStringLiteral("engine/cacheBudgetMiB"), -100);   // a hand-edited file
+        QCOMPARE(s.cacheBudgetMiB(), 0);
+        s.raw().setValue(QStringLiteral("engine/cacheBudgetMiB"), QStringLiteral("lots"));
+        QCOMPARE(s.cacheBudgetMiB(), 0);
+        s.raw().setValue(QStringLiteral("engine/cacheBudgetMiB"), 1 << 30);
+        QCOMPARE(s.cacheBudgetMiB(), AppSettings::kMaxCacheBudgetMiB);
+        s.setCacheBudgetMiB(300);
+    }
+    AppSettings again(file);
+    QCOMPARE(again.cacheBudgetMiB(), 300);
+}
+
+void TestKvCache::controllerPassesTheBudgetAndSaysCleared()
+{
+    const QString dataDir = m_dir.filePath(QStringLiteral("controller"));
+    AppSettings settings(m_dir.filePath(QStringLiteral("controller.ini")));
+    LocalBackend b;
+    KvCacheController cache(&b, &settings, dataDir);
+    QCOMPARE(KvCacheController::folderFor(dataDir), dataDir + QStringLiteral("/cache"));
+    QVERIFY(loadModel(b));
+    QSignalSpy sizeChanged(&cache, &KvCacheController::sizeChanged);
+    QVERIFY(!ask(b, 1, kFirstA).failed);
+    QTRY_VERIFY_WITH_TIMEOUT(cache.size() > 0, 10000);
+    QVERIFY(!sizeChanged.isEmpty());
+    QCOMPARE(cache.sizeText(), QLocale().formattedDataSize(cache.size()));
+    QCOMPARE(cacheFileNames(KvCacheController::folderFor(dataDir)), QStringList{"1.kv"});
+    QCOMPARE(cache.status(), QString());
+
+    // The budget setting reaches the files at once.
+    settings.setCacheBudgetMiB(0);
+    QTRY_COMPARE_WITH_TIMEOUT(cache.size(), 0, 5000);
+    settings.setCacheBudgetMiB(64);
+    QVERIFY(!ask(b, 2, kFirstB).failed);
+    QTRY_VERIFY_WITH_TIMEOUT(cache.size() > 0, 10000);
+
+    QSignalSpy status(&cache, &KvCacheController::statusChanged);
+    cache.clear();
+    QVERIFY(status.wait(5000));
+    QCOMPARE(cache.status(), QStringLiteral("Cache cleared"));
+    QCOMPARE(cache.size(), 0);
+    QCOMPARE(cache.sizeText(), QLocale().formattedDataSize(0));
+    // The cache grows again: the note goes.
+    QVERIFY(!ask(b, 3, {user(QStringLiteral("Hello"))}).failed);
+    QTRY_COMPARE_WITH_TIMEOUT(cache.status(), QString(), 10000);
+}
+
+// The whole app: each conversation's state is saved under its id in the data folder's cache/,
+// going back to one answers from it (the stored details say how much), deleting it deletes it.
+void TestKvCache::appSavesEachConversationAndForgetsDeletedOnes()
+{
+    QTemporaryDir dir;
+    const QString data = dir.filePath(QStringLiteral("data"));
+    AppController app(data);
+    QVERIFY(app.isOpen());
+    app.settings()->setTemperature(0.0);
+    app.settings()->setMaxTokens(8);
+    app.openModelPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+    auto sendAndWait = [&app](const QString& text) {
+        if (!app.chat()->send(text))
+            return false;
+        return QTest::qWaitFor([&app] { return !app.chat()->generating(); }, 30000);
+    };
+    QVERIFY(sendAndWait(kFirstA[0].content));
+    const qint64 first = app.chat()->conversationId();
+    QVERIFY(first > 0);
+    const QString firstFile = KvCacheController::folderFor(data) + QStringLiteral("/%1.kv").arg(first);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(firstFile), 10000);
+    QCOMPARE(modeOf(KvCacheController::folderFor(data)), 0700);
+
+    app.newChat();
+    QVERIFY(sendAndWait(kFirstB[0].content));
+    const qint64 second = app.chat()->conversationId();
+    QVERIFY(second != first);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(KvCacheController::folderFor(data) + QStringLiteral("/%1.kv").arg(second)),
+                             10000);
+
+    app.openConversation(first);
+    QVERIFY(sendAndWait(QStringLiteral("And the fish?")));
+    auto* messages = qobject_cast<causerie::storage::MessageListModel*>(app.messages());
+    QVERIFY(messages);
+    QCOMPARE(messages->rowCount(), 4);
+    const QModelIndex answer = messages->index(3);
+    const int prompt = answer.data(causerie::storage::MessageListModel::PromptTokensRole).toInt();
+    const int cached = answer.data(causerie::storage::MessageListModel::CachedTokensRole).toInt();
+    // At least the whole first prompt (the answer's own tokens may be written differently once
+    // they are part of the history: the tiny random model's words are not the tokenizer's).
+    const int firstPrompt = messages->index(1).data(causerie::storage::MessageListModel::PromptTokensRole).toInt();
+    QVERIFY(firstPrompt > 0);
+    QVERIFY2(cached >= firstPrompt && cached < prompt,
+             qPrintable(QStringLiteral("%1 of %2, first prompt %3").arg(cached).arg(prompt).arg(firstPrompt)));
+    // The first answer had nothing to start from.
+    QCOMPARE(messages->index(1).data(causerie::storage::MessageListModel::CachedTokensRole).toInt(), 0);
+
+    app.deleteConversation(first);
+    QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(firstFile), 5000);
+    QVERIFY(QFile::exists(KvCacheController::folderFor(data) + QStringLiteral("/%1.kv").arg(second)));
+}
+
+QTEST_MAIN(TestKvCache)
+#include "tst_kvcache.moc"

@@ -1,0 +1,791 @@
+// KV snapshots (kv_state.h) and the context shift (Session, ComputeBackend::shift_kv): a restored
+// session answers exactly as a cold one, on the CPU and the cuda-sim backends; every bad file or
+// mismatched snapshot is refused with its reason and the session then answers cold; a shift
+// evaluates only the new tokens and moves keys as if they had been computed at their new place.
+#include "engine/kv_rows.h"
+#include "engine/kv_state.h"
+#include "engine/session.h"
+#include "engine/test_model.h"
+
+#if defined(CAUSERIE_HAVE_CUDA_SIM)
+#include "engine/backend_cuda.h"
+#endif
+
+#include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/ops_ref.h"
+#include "kernels/cpu/rope_shift.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <csignal>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace causerie;
+
+namespace {
+
+// Counts the tokens the session asks the backend to evaluate.
+class CountingBackend : public ComputeBackend {
+public:
+    explicit CountingBackend(std::unique_ptr<ComputeBackend> inner)
+        : m_inner(std::move(inner))
+    {
+    }
+    std::string device_name() const override { return m_inner->device_name(); }
+    int64_t n_ctx() const override { return m_inner->n_ctx(); }
+    int64_t n_vocab() const override { return m_inner->n_vocab(); }
+    Status eval(std::span<const int32_t> t, int64_t pos, float* last, float* all) override
+    {
+        evaluated += int64_t(t.size());
+        return m_inner->eval(t, pos, last, all);
+    }
+    size_t kv_bytes(int64_t n) const override { return m_inner->kv_bytes(n); }
+    Status read_kv(int64_t n, uint8_t* out) override { return m_inner->read_kv(n, out); }
+    Status write_kv(int64_t n, const uint8_t* in) override { return m_inner->write_kv(n, in); }
+    Status shift_kv(int64_t p, int64_t d, int64_t keep) override
+    {
+        ++shifts;
+        return m_inner->shift_kv(p, d, keep);
+    }
+    int64_t evaluated = 0;
+    int shifts = 0;
+
+private:
+    std::unique_ptr<ComputeBackend> m_inner;
+};
+
+std::vector<int32_t> range_ids(int32_t first, int n)
+{
+    std::vector<int32_t> ids(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i)
+        ids[size_t(i)] = first + i;
+    return ids;
+}
+
+std::vector<int32_t> concat(std::initializer_list<std::vector<int32_t>> parts)
+{
+    std::vector<int32_t> out;
+    for (const auto& p : parts)
+        out.insert(out.end(), p.begin(), p.end());
+    return out;
+}
+
+float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b)
+{
+    float m = a.size() == b.size() ? 0.0f : INFINITY;
+    for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+        m = std::max(m, std::fabs(a[i] - b[i]));
+    return m;
+}
+
+std::string slurp(const std::string& path)
+{
+    std::ifstream f(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+void spit(const std::string& path, const std::string& bytes)
+{
+    std::ofstream f(path, std::ios::binary | std::ios::trunc);
+    f.write(bytes.data(), std::streamsize(bytes.size()));
+}
+
+bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+
+}   // namespace
+
+class TestKvState : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase();
+    void fingerprintIsStableAndTellsModelsApart();
+    void restoreGivesColdLogits_data();
+    void restoreGivesColdLogits();
+    void greedyAnswersSameWithCache_data();
+    void greedyAnswersSameWithCache();
+    void prefixOfSnapshotRestores();
+    void emptySessionRoundTrips();
+    void snapshotCacheEvictsLeastRecentlyUsed();
+    void restoreRefusesMismatch();
+    void badFilesAreRefused();
+    void writeFailsCleanly();
+    void contextShiftEvaluatesOnlyNewTokens_data();
+    void contextShiftEvaluatesOnlyNewTokens();
+    void contextShiftOffReprefills();
+    void shiftedKeysEqualKeysAtNewPositions_data();
+    void shiftedKeysEqualKeysAtNewPositions();
+    void shiftOnOneLayerModelGivesColdLogits();
+    void ropeShiftMatchesRopeAtNewPosition_data();
+    void ropeShiftMatchesRopeAtNewPosition();
+
+private:
+    std::unique_ptr<ComputeBackend> backend(const Model& model, const QString& device, int64_t n_ctx);
+    std::unique_ptr<Session> session(const QString& device, int64_t n_ctx, const Model* model = nullptr);
+    std::vector<int32_t> greedy(Session& s, const std::vector<int32_t>& prompt, int n, GenerateStats* stats = nullptr,
+                                bool context_shift = true);
+    // After a refused restore or file: the session is empty and answers as a cold one.
+    void checkAnswersCold(Session& s);
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<Model> m_model, m_other, m_one_layer;
+    std::unique_ptr<Tokenizer> m_tok;
+    std::vector<int32_t> m_prompt = concat({{1}, range_ids(300, 40)});
+};
+
+void TestKvState::initTestCase()
+{
+    auto load = [&](const char* name, TestModelSpec spec) -> std::unique_ptr<Model> {
+        const std::string path = m_dir.filePath(QString::fromLatin1(name)).toStdString();
+        if (!write_test_model(path, spec).ok())
+            return nullptr;
+        auto model = load_model(path);
+        return model ? std::make_unique<Model>(std::move(model).value()) : nullptr;
+    };
+    TestModelSpec spec;
+    spec.seed = 11;
+    // Llama 3.1-style frequency factors, so the shift's rotation is checked with them.
+    spec.rope_freq_factors = llama3_rope_freq_factors(16, spec.rope_freq_base, 8.0f, 1.0f, 4.0f, 64.0f);
+    m_model = load("a.gguf", spec);
+    TestModelSpec other = spec;
+    other.seed = 12;   // same shape, other weights
+    m_other = load("b.gguf", other);
+    TestModelSpec one = spec;
+    one.n_layer = 1;
+    m_one_layer = load("one.gguf", one);
+    QVERIFY(m_model && m_other && m_one_layer);
+    auto tok = Tokenizer::from_vocab(m_model->vocab);
+    QVERIFY(tok.ok());
+    m_tok = std::make_unique<Tokenizer>(std::move(tok).value());
+}
+
+std::unique_ptr<ComputeBackend> TestKvState::backend(const Model& model, const QString& device, int64_t n_ctx)
+{
+    BackendOptions o;
+    o.n_ctx = n_ctx;
+    o.n_threads = 2;
+#if defined(CAUSERIE_HAVE_CUDA_SIM)
+    if (device == QLatin1String("cuda-sim")) {
+        // One layer on the device and one on the host: both copy paths are used.
+        CudaBackendOptions co;
+        co.max_layers = 1;
+        auto b = create_cuda_sim_backend(model, o, co);
+        return b ? std::move(b).value() : nullptr;
+    }
+#endif
+    Q_UNUSED(device);
+    auto b = create_cpu_backend(model, o);
+    return b ? std::move(b).value() : nullptr;
+}
+
+std::unique_ptr<Session> TestKvState::session(const QString& device, int64_t n_ctx, const Model* model)
+{
+    auto b = backend(model ? *model : *m_model, device, n_ctx);
+    if (!b)
+        return nullptr;
+    return std::make_unique<Session>(*m_tok, std::move(b));
+}
+
+std::vector<int32_t> TestKvState::greedy(Session& s, const std::vector<int32_t>& prompt, int n, GenerateStats* stats,
+                                         bool context_shift)
+{
+    GenerateOptions o;
+    o.sampling.temperature = 0.0f;
+    o.max_tokens = n;
+    o.context_shift = context_shift;
+    auto st = s.generate(prompt, o, [](std::string_view) { return true; });
+    if (!st)
+        return {};
+    if (stats)
+        *stats = *st;
+    return s.last_generated();
+}
+
+void TestKvState::checkAnswersCold(Session& s)
+{
+    QVERIFY(s.cached_tokens().empty());
+    GenerateStats stats;
+    const auto answer = greedy(s, m_prompt, 6, &stats);
+    QCOMPARE(stats.reused_tokens, 0);
+    auto cold = session(QStringLiteral("cpu"), s.backend().n_ctx());
+    QVERIFY(cold);
+    QCOMPARE(answer, greedy(*cold, m_prompt, 6));
+}
+
+void TestKvState::fingerprintIsStableAndTellsModelsApart()
+{
+    const std::string a = model_fingerprint(*m_model);
+    QVERIFY(!a.empty());
+    QCOMPARE(model_fingerprint(*m_model), a);
+    auto again = load_model(m_model->file.path());   // the same file loaded again
+    QVERIFY(again.ok());
+    QCOMPARE(model_fingerprint(*again), a);
+    // Same shape and metadata, other weights: only the sampled data tells them apart.
+    QVERIFY(model_fingerprint(*m_other) != a);
+    QVERIFY(model_fingerprint(*m_one_layer) != a);
+}
+
+void TestKvState::restoreGivesColdLogits_data()
+{
+    QTest::addColumn<QString>("device");
+    QTest::newRow("cpu") << QStringLiteral("cpu");
+#if defined(CAUSERIE_HAVE_CUDA_SIM)
+    QTest::newRow("cuda-sim") << QStringLiteral("cuda-sim");
+#endif
+}
+
+// Snapshot -> file -> new session (a restart): the logits after the next tokens equal a cold
+// prefill's. Tolerance 1e-4 as tst_forward's decode-vs-prefill (on the CPU the rows are the same
+// bytes, so the logits are in fact identical; the sim's prefill and decode paths differ).
+void TestKvState::restoreGivesColdLogits()
+{
+    QFETCH(QString, device);
+    auto warm = session(device, 128);
+    QVERIFY(warm);
+    QVERIFY(warm->evaluate(m_prompt).ok());
+    auto snap = take_snapshot(*warm, *m_model);
+    QVERIFY2(snap.ok(), snap.ok() ? "" : snap.error().message.c_str());
+    QCOMPARE(snap->tokens, m_prompt);
+    QCOMPARE(snap->rows.size(), warm->backend().kv_bytes(int64_t(m_prompt.size())));
+    const std::string path = m_dir.filePath(QStringLiteral("restart-%1.kv").arg(device)).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    QVERIFY(!std::filesystem::exists(path + ".tmp"));
+    auto read = read_snapshot(path);
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QCOMPARE(read->tokens, snap->tokens);
+    QVERIFY(read->rows == snap->rows);
+
+    auto restarted = session(device, 128);
+    QVERIFY(restarted);
+    auto st = restore_snapshot(*restarted, *m_model, *read);
+    QVERIFY2(st.ok(), st.ok() ? "" : st.error().message.c_str());
+    QCOMPARE(restarted->cached_tokens(), m_prompt);
+    const auto next = concat({m_prompt, {350, 351, 352}});
+    GenerateStats stats;
+    auto logits = restarted->evaluate(next, false, &stats);
+    QVERIFY(logits.ok());
+    QCOMPARE(stats.reused_tokens, int(m_prompt.size()));
+    auto cold = session(device, 128)->evaluate(next);
+    QVERIFY(cold.ok());
+    const float diff = max_abs_diff(*logits, *cold);
+    QVERIFY2(diff <= 1e-4f, qPrintable(QString::number(diff)));
+
+    // The rows read back equal the rows written in: a second snapshot of the restored session
+    // (before the new tokens) is the same bytes.
+    auto again = session(device, 128);
+    QVERIFY(restore_snapshot(*again, *m_model, *snap).ok());
+    auto copy = take_snapshot(*again, *m_model);
+    QVERIFY(copy.ok());
+    QVERIFY(copy->rows == snap->rows);
+}
+
+void TestKvState::greedyAnswersSameWithCache_data() { restoreGivesColdLogits_data(); }
+
+// Temperature 0: restore -> generate gives the tokens of a cold generate, after a restart (file)
+// and after a switch (in-memory snapshot, the session meanwhile used for another prompt).
+void TestKvState::greedyAnswersSameWithCache()
+{
+    QFETCH(QString, device);
+    auto cold = session(device, 128);
+    QVERIFY(cold);
+    const auto history = concat({m_prompt, range_ids(360, 10)});
+    const auto want = greedy(*cold, history, 12);
+    QCOMPARE(int(want.size()), 12);
+
+    auto s = session(device, 128);
+    greedy(*s, m_prompt, 4);
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    greedy(*s, range_ids(420, 30), 4);   // another conversation takes the session
+    QVERIFY(restore_snapshot(*s, *m_model, *snap).ok());
+    GenerateStats stats;
+    QCOMPARE(greedy(*s, history, 12, &stats), want);
+    QCOMPARE(stats.reused_tokens, int(m_prompt.size()));   // the snapshot's answer tokens diverge
+
+    const std::string path = m_dir.filePath(QStringLiteral("greedy-%1.kv").arg(device)).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    auto fresh = session(device, 128);
+    auto read = read_snapshot(path);
+    QVERIFY(read.ok());
+    QVERIFY(restore_snapshot(*fresh, *m_model, *read).ok());
+    QCOMPARE(greedy(*fresh, history, 12, &stats), want);
+    QCOMPARE(stats.reused_tokens, int(m_prompt.size()));
+}
+
+// snapshot_prefix keeps the first n tokens and, layer by layer, their K and V rows: the bytes a
+// session that saw only those tokens holds, and a restore of it continues like a cold prefill.
+void TestKvState::prefixOfSnapshotRestores()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto full = take_snapshot(*s, *m_model);
+    QVERIFY(full.ok());
+    const std::vector<int32_t> head(m_prompt.begin(), m_prompt.begin() + 17);
+    const KvSnapshot cut = snapshot_prefix(*full, head.size());
+    QCOMPARE(cut.tokens, head);
+    auto only = session(QStringLiteral("cpu"), 128);
+    QVERIFY(only->evaluate(head).ok());
+    auto direct = take_snapshot(*only, *m_model);
+    QVERIFY(direct.ok());
+    QVERIFY(cut.rows == direct->rows);
+    QCOMPARE(snapshot_prefix(*full, 1000).tokens, full->tokens);   // n beyond the end: all of it
+
+    auto restored = session(QStringLiteral("cpu"), 128);
+    QVERIFY(restore_snapshot(*restored, *m_model, cut).ok());
+    GenerateStats stats;
+    auto logits = restored->evaluate(m_prompt, false, &stats);
+    QVERIFY(logits.ok());
+    QCOMPARE(stats.reused_tokens, int(head.size()));
+    auto cold = session(QStringLiteral("cpu"), 128)->evaluate(m_prompt);
+    QVERIFY(cold.ok());
+    QVERIFY(max_abs_diff(*logits, *cold) <= 1e-4f);
+}
+
+// A session that has seen nothing: a snapshot of 0 tokens writes, reads and restores.
+void TestKvState::emptySessionRoundTrips()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    QVERIFY(snap->tokens.empty() && snap->rows.empty());
+    const std::string path = m_dir.filePath(QStringLiteral("empty.kv")).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    auto read = read_snapshot(path);
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QVERIFY(read->tokens.empty());
+    auto target = session(QStringLiteral("cpu"), 128);
+    QVERIFY(target->evaluate(m_prompt).ok());
+    QVERIFY(restore_snapshot(*target, *m_model, *read).ok());
+    checkAnswersCold(*target);
+}
+
+// The in-memory LRU: a count and a byte budget, the least recently used (put or get) goes first.
+void TestKvState::snapshotCacheEvictsLeastRecentlyUsed()
+{
+    auto snap = [](size_t tokens, int32_t first) {
+        KvSnapshot k;
+        k.tokens = range_ids(first, int(tokens));
+        k.rows.resize(tokens * 96);   // bytes() = tokens * 100
+        return k;
+    };
+    KvSnapshotCache cache(2500, 3);   // 2 snapshots of 1000 bytes fit, not 3
+    cache.put("a", snap(10, 1));
+    cache.put("b", snap(10, 2));
+    QCOMPARE(cache.bytes(), size_t(2000));
+    cache.put("c", snap(10, 3));   // over the budget: "a", the least recent, goes
+    QCOMPARE(cache.size(), size_t(2));
+    QCOMPARE(cache.bytes(), size_t(2000));
+    QVERIFY(!cache.get("a"));
+    QVERIFY(cache.get("b"));       // "b" is now the most recent
+    cache.put("d", snap(10, 4));   // so "c" goes
+    QVERIFY(!cache.get("c"));
+    QCOMPARE(cache.get("b")->tokens, range_ids(2, 10));
+    QCOMPARE(cache.get("d")->tokens, range_ids(4, 10));
+
+    cache.put("b", snap(5, 7));   // replaced: its bytes are counted once
+    QCOMPARE(cache.bytes(), size_t(1500));
+    QCOMPARE(cache.get("b")->tokens, range_ids(7, 5));
+
+    cache.put("e", snap(200, 9));   // alone larger than the budget: not kept, nothing evicted
+    QVERIFY(!cache.get("e"));
+    QCOMPARE(cache.size(), size_t(2));
+    cache.put("d", snap(200, 9));   // the same for a key already there: the old one is dropped
+    QVERIFY(!cache.get("d"));
+    QCOMPARE(cache.bytes(), size_t(500));
+
+    cache.put("f", snap(10, 5));
+    cache.set_limits(100000, 1);   // a count of 1: the most recent stays
+    QCOMPARE(cache.size(), size_t(1));
+    QVERIFY(cache.get("f"));
+    cache.erase("f");
+    QCOMPARE(cache.size(), size_t(0));
+    QCOMPARE(cache.bytes(), size_t(0));
+
+    // What it is for: a switch back restores the conversation from memory.
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto taken = take_snapshot(*s, *m_model);
+    QVERIFY(taken.ok());
+    cache.put("conversation-1", std::move(taken).value());
+    QVERIFY(s->evaluate(range_ids(430, 20)).ok());
+    QVERIFY(restore_snapshot(*s, *m_model, *cache.get("conversation-1")).ok());
+    QCOMPARE(s->cached_tokens(), m_prompt);
+}
+
+// A snapshot for another model, context or layout is refused with the field that differs; the
+// session is left empty and answers cold.
+void TestKvState::restoreRefusesMismatch()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+
+    struct Case {
+        const char* name;
+        std::function<void(KvSnapshot&)> edit;
+        int64_t n_ctx;
+        const Model* model;
+        std::string reason;
+    };
+    const std::vector<Case> cases = {
+        {"other model", [](KvSnapshot&) {}, 128, m_other.get(), "made for another model"},
+        {"other context", [](KvSnapshot&) {}, 256, nullptr, "context 128, this session 256"},
+        {"architecture", [](KvSnapshot& k) { k.fingerprint.architecture = "qwen2"; }, 128, nullptr,
+         "made for architecture qwen2, this model is llama"},
+        {"layers", [](KvSnapshot& k) { k.fingerprint.n_layer = 3; }, 128, nullptr, "layer count 3, this model 2"},
+        {"kv type", [](KvSnapshot& k) { k.fingerprint.kv_type = "Q8_0"; }, 128, nullptr, "KV type Q8_0"},
+        {"rows", [](KvSnapshot& k) { k.rows.pop_back(); }, 128, nullptr, "bytes of rows"},
+        {"token id", [](KvSnapshot& k) { k.tokens[3] = 99999; }, 128, nullptr, "token id 99999"},
+    };
+    for (const Case& c : cases) {
+        KvSnapshot bad = *snap;
+        c.edit(bad);
+        auto target = session(QStringLiteral("cpu"), c.n_ctx, c.model);
+        QVERIFY(target->evaluate(range_ids(430, 5)).ok());   // something cached: must be cleared
+        auto st = restore_snapshot(*target, c.model ? *c.model : *m_model, bad);
+        QVERIFY2(!st.ok(), c.name);
+        QVERIFY2(contains(st.error().message, c.reason), (std::string(c.name) + ": " + st.error().message).c_str());
+        QVERIFY(target->cached_tokens().empty());
+        if (!c.model)
+            checkAnswersCold(*target);
+    }
+}
+
+// Every damaged file is an error naming its reason, and the session then answers cold.
+void TestKvState::badFilesAreRefused()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    const std::string good_path = m_dir.filePath(QStringLiteral("good.kv")).toStdString();
+    QVERIFY(write_snapshot(*snap, good_path).ok());
+    const std::string good = slurp(good_path);
+    // Header: magic (8), version (4), reserved (4), then the fingerprint strings.
+    QCOMPARE(good.substr(0, 8), std::string("CAUSKVST"));
+
+    auto with_version = [&](uint32_t v) {
+        std::string b = good;
+        std::memcpy(b.data() + 8, &v, 4);
+        return b;
+    };
+    std::string flipped = good;
+    flipped[good.size() / 2] = char(flipped[good.size() / 2] ^ 0x10);   // inside the K/V rows
+    std::string flipped_token = good;
+    flipped_token[good.size() - snap->rows.size() - 8 - 4] ^= 0x01;   // the last token id
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"", "the file is empty (0 bytes)"},
+        {good.substr(0, 5), "truncated: the file ends inside its header"},
+        {good.substr(0, 40), "truncated: the file ends inside its header"},
+        {good.substr(0, good.size() - 100), "truncated: the file has " + std::to_string(good.size() - 100) +
+                                                " bytes, its header announces " + std::to_string(good.size())},
+        {good + "x", "corrupt: the file has"},
+        {flipped, "checksum mismatch"},
+        {flipped_token, "checksum mismatch"},
+        {with_version(0), "format version 0, expected 1"},   // older than this build's
+        {with_version(2), "format version 2, expected 1"},   // written by a newer build
+        {"GGUF" + good.substr(4), "not a Causerie KV cache file"},
+    };
+    int i = 0;
+    for (const auto& [bytes, reason] : cases) {
+        const std::string path = m_dir.filePath(QStringLiteral("bad%1.kv").arg(i++)).toStdString();
+        spit(path, bytes);
+        auto read = read_snapshot(path);
+        QVERIFY2(!read.ok(), reason.c_str());
+        QVERIFY2(contains(read.error().message, reason) && contains(read.error().message, path),
+                 read.error().message.c_str());
+        // What a caller does with the error: start cold.
+        auto fresh = session(QStringLiteral("cpu"), 128);
+        checkAnswersCold(*fresh);
+    }
+    auto missing = read_snapshot(m_dir.filePath(QStringLiteral("none.kv")).toStdString());
+    QVERIFY(!missing.ok());
+    QVERIFY2(contains(missing.error().message, "cannot read it"), missing.error().message.c_str());
+}
+
+// A missing folder, a full disk, a read-only folder: write_snapshot fails with the path and the
+// system's reason, leaves no temporary file, and an older file in place stays valid.
+void TestKvState::writeFailsCleanly()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    KvSnapshot smaller = *snap;
+    smaller.tokens.resize(10);
+    smaller.rows.resize(s->backend().kv_bytes(10));
+
+    const std::string missing = m_dir.filePath(QStringLiteral("no/such/folder/x.kv")).toStdString();
+    auto st = write_snapshot(*snap, missing);
+    QVERIFY(!st.ok());
+    QVERIFY2(contains(st.error().message, missing + ".tmp") && contains(st.error().message, "No such file"),
+             st.error().message.c_str());
+
+    // A full disk: writes past RLIMIT_FSIZE fail (EFBIG) as they would with no space left.
+    const std::string kept = m_dir.filePath(QStringLiteral("kept.kv")).toStdString();
+    QVERIFY(write_snapshot(smaller, kept).ok());
+    rlimit old{};
+    QVERIFY(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+    auto* previous = std::signal(SIGXFSZ, SIG_IGN);
+    rlimit small = old;
+    small.rlim_cur = 4096;
+    QVERIFY(::setrlimit(RLIMIT_FSIZE, &small) == 0);
+    st = write_snapshot(*snap, kept);
+    ::setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    QVERIFY(!st.ok());
+    QVERIFY2(contains(st.error().message, kept + ".tmp") && contains(st.error().message, "too large"),
+             st.error().message.c_str());
+    QVERIFY(!std::filesystem::exists(kept + ".tmp"));
+    auto read = read_snapshot(kept);   // the old file is untouched
+    QVERIFY(read.ok());
+    QCOMPARE(read->tokens, smaller.tokens);
+
+    // A read-only folder. Root writes through permissions: sysfs, where nothing can be created,
+    // stands in for it then.
+    std::string ro;
+    if (::geteuid() != 0) {
+        const QString dir = m_dir.filePath(QStringLiteral("readonly"));
+        QVERIFY(QDir().mkpath(dir));
+        QVERIFY(::chmod(dir.toLocal8Bit().constData(), 0555) == 0);
+        ro = dir.toStdString() + "/x.kv";
+    } else if (::access("/sys", F_OK) == 0) {
+        ro = "/sys/causerie-test.kv";
+    } else {
+        QSKIP("running as root without /sys: no folder here refuses a file");
+    }
+    st = write_snapshot(*snap, ro);
+    QVERIFY(!st.ok());
+    QVERIFY2(contains(st.error().message, ro + ".tmp") && contains(st.error().message, "Permission denied"),
+             st.error().message.c_str());
+    QVERIFY(!std::filesystem::exists(ro + ".tmp"));
+}
+
+void TestKvState::contextShiftEvaluatesOnlyNewTokens_data() { restoreGivesColdLogits_data(); }
+
+// The conversation outgrew the context: the prompt keeps the system part S, leaves out the
+// oldest exchange X, keeps the newer ones T and adds a new message N (what prepare_prompt does).
+// Only N is evaluated; the kept rows count as reused.
+void TestKvState::contextShiftEvaluatesOnlyNewTokens()
+{
+    QFETCH(QString, device);
+    const auto S = concat({{1}, range_ids(300, 19)});
+    const auto X = range_ids(330, 30);
+    const auto T = range_ids(370, 40);
+    const auto N = range_ids(420, 7);
+    auto counting = std::make_unique<CountingBackend>(backend(*m_model, device, 128));
+    CountingBackend* b = counting.get();
+    Session s(*m_tok, std::move(counting));
+    QVERIFY(s.evaluate(concat({S, X, T})).ok());
+    b->evaluated = 0;
+
+    GenerateStats stats;
+    const auto answer = greedy(s, concat({S, T, N}), 3, &stats);
+    QCOMPARE(int(answer.size()), 3);
+    QCOMPARE(b->shifts, 1);
+    QCOMPARE(stats.shifted_tokens, int(X.size()));
+    QCOMPARE(stats.reused_tokens, int(S.size() + T.size()));
+    QCOMPARE(stats.prompt_tokens - stats.reused_tokens, int(N.size()));
+    // N, then the generated tokens fed back (all but the last, never evaluated).
+    QCOMPARE(b->evaluated, int64_t(N.size() + answer.size() - 1));
+    const auto cached = concat({S, T, N, {answer[0], answer[1]}});
+    QCOMPARE(s.cached_tokens(), cached);
+}
+
+void TestKvState::contextShiftOffReprefills()
+{
+    const auto S = concat({{1}, range_ids(300, 19)});
+    const auto X = range_ids(330, 30);
+    const auto T = range_ids(370, 40);
+    const auto N = range_ids(420, 7);
+    auto counting = std::make_unique<CountingBackend>(backend(*m_model, QStringLiteral("cpu"), 128));
+    CountingBackend* b = counting.get();
+    Session s(*m_tok, std::move(counting));
+    QVERIFY(s.evaluate(concat({S, X, T})).ok());
+    b->evaluated = 0;
+    GenerateStats stats;
+    const auto answer = greedy(s, concat({S, T, N}), 3, &stats, false);
+    QCOMPARE(b->shifts, 0);
+    QCOMPARE(stats.shifted_tokens, 0);
+    QCOMPARE(stats.reused_tokens, int(S.size()));
+    QCOMPARE(b->evaluated, int64_t(T.size() + N.size() + answer.size() - 1));
+    // And exactly the cold answer, since nothing of X remains.
+    auto cold = session(QStringLiteral("cpu"), 128);
+    QCOMPARE(answer, greedy(*cold, concat({S, T, N}), 3));
+
+    // A kept run shorter than Session::kMinShiftKeep is recomputed rather than shifted.
+    QVERIFY(s.evaluate(concat({S, X, range_ids(370, 10)})).ok());
+    b->shifts = 0;
+    greedy(s, concat({S, range_ids(370, 10), N}), 1, &stats);
+    QCOMPARE(b->shifts, 0);
+    QCOMPARE(stats.reused_tokens, int(S.size()));
+}
+
+void TestKvState::shiftedKeysEqualKeysAtNewPositions_data() { restoreGivesColdLogits_data(); }
+
+// Layer 0's keys depend only on the token and its position (no attention before them), so after
+// a shift they must equal the keys a cold prefill computes at the new positions. Tolerance: the
+// shifted key was rounded to F16 twice (stored at q, rotated to q - d) and the cold one once;
+// 2 F16 ulps at the value's magnitude (2^-10 relative) plus 1e-3 for the angle recurrence in
+// float at positions < 128. Values move unchanged: equal bytes. Rows before the span: untouched.
+void TestKvState::shiftedKeysEqualKeysAtNewPositions()
+{
+    QFETCH(QString, device);
+    const auto S = concat({{1}, range_ids(300, 19)});
+    const auto X = range_ids(330, 30);
+    const auto T = range_ids(370, 40);
+    const auto N = range_ids(420, 7);
+    auto s = session(device, 128);
+    QVERIFY(s->evaluate(concat({S, X, T})).ok());
+    auto before = take_snapshot(*s, *m_model);
+    QVERIFY(before.ok());
+    GenerateStats stats;
+    QVERIFY(s->evaluate(concat({S, T, N}), true, &stats).ok());
+    QCOMPARE(stats.shifted_tokens, int(X.size()));
+    auto cold = session(device, 128);
+    QVERIFY(cold->evaluate(concat({S, T, N})).ok());
+
+    const HParams& hp = m_model->hp;
+    const int64_t n = int64_t(S.size() + T.size() + N.size());
+    std::vector<uint8_t> shifted(s->backend().kv_bytes(n)), direct(cold->backend().kv_bytes(n));
+    QVERIFY(s->backend().read_kv(n, shifted.data()).ok());
+    QVERIFY(cold->backend().read_kv(n, direct.data()).ok());
+    const int64_t kd = kv_k_dim(hp), vd = kv_v_dim(hp);
+    auto half = [](const std::vector<uint8_t>& b, size_t i) {
+        uint16_t h;
+        std::memcpy(&h, b.data() + 2 * i, 2);
+        return kernels::fp16_to_fp32(h);
+    };
+    // Layer 0: K rows of T at their new positions.
+    float worst = 0.0f;
+    for (int64_t r = int64_t(S.size()); r < int64_t(S.size() + T.size()); ++r)
+        for (int64_t i = 0; i < kd; ++i) {
+            const float a = half(shifted, size_t(r * kd + i)), b = half(direct, size_t(r * kd + i));
+            const float tol = 2.0f * std::ldexp(1.0f, -10) * std::max(std::fabs(b), 1.0f) + 1e-3f;
+            QVERIFY2(
+                std::fabs(a - b) <= tol,
+                qPrintable(QStringLiteral("row %1 value %2: %3 vs %4").arg(r).arg(i).arg(double(a)).arg(double(b))));
+            worst = std::max(worst, std::fabs(a - b));
+        }
+    qInfo("layer 0, largest |shifted - direct| key difference: %g", double(worst));
+    // Layer 0: V rows of S and T moved as they are.
+    const size_t v0 = size_t(n * kd) * 2;
+    QVERIFY(std::memcmp(shifted.data() + v0, direct.data() + v0, (S.size() + T.size()) * size_t(vd) * 2) == 0);
+    // Every layer: the rows of S are the bytes they were before the shift.
+    const int64_t n_before = int64_t(before->tokens.size());
+    for (int64_t l = 0; l < hp.n_layer; ++l) {
+        const uint8_t* was = before->rows.data() + size_t(l) * kv_layer_bytes(hp, n_before);
+        const uint8_t* now = shifted.data() + size_t(l) * kv_layer_bytes(hp, n);
+        QVERIFY(std::memcmp(was, now, S.size() * size_t(kd) * 2) == 0);
+        QVERIFY(std::memcmp(was + size_t(n_before * kd) * 2, now + size_t(n * kd) * 2, S.size() * size_t(vd) * 2) == 0);
+    }
+}
+
+// With a single layer every K/V row depends only on its token and position, so a shifted cache
+// is a cold cache up to the keys' F16 rounding: the logits agree within 1e-3 (measured ~1e-5;
+// the bound leaves room for the rounding of 40 keys' worth of attention scores).
+void TestKvState::shiftOnOneLayerModelGivesColdLogits()
+{
+    const auto S = concat({{1}, range_ids(300, 19)});
+    const auto X = range_ids(330, 30);
+    const auto T = range_ids(370, 40);
+    const auto N = range_ids(420, 7);
+    auto s = session(QStringLiteral("cpu"), 128, m_one_layer.get());
+    QVERIFY(s->evaluate(concat({S, X, T})).ok());
+    GenerateStats stats;
+    auto shifted = s->evaluate(concat({S, T, N}), true, &stats);
+    QVERIFY(shifted.ok());
+    QCOMPARE(stats.shifted_tokens, int(X.size()));
+    auto cold = session(QStringLiteral("cpu"), 128, m_one_layer.get())->evaluate(concat({S, T, N}));
+    QVERIFY(cold.ok());
+    const float diff = max_abs_diff(*shifted, *cold);
+    QVERIFY2(diff <= 1e-3f, qPrintable(QString::number(diff)));
+}
+
+void TestKvState::ropeShiftMatchesRopeAtNewPosition_data()
+{
+    QTest::addColumn<bool>("neox");
+    QTest::addColumn<int>("n_rot");
+    QTest::addColumn<bool>("factors");
+    QTest::newRow("normal") << false << 16 << false;
+    QTest::newRow("normal, partial n_rot") << false << 8 << false;
+    QTest::newRow("normal, freq factors") << false << 16 << true;
+    QTest::newRow("neox") << true << 16 << false;
+    QTest::newRow("neox, partial n_rot, freq factors") << true << 8 << true;
+}
+
+// rope_shift_f16_ref by -d of keys rotated at q equals keys rotated at q - d directly. The
+// reference for the normal layout is rope_ref; for NeoX (pairs i, i + n_rot/2) it is written out
+// below with the same angles. Tolerance: two F16 roundings against one (2 ulps of 2^-10 relative)
+// plus the float angle recurrence at q = 1000 (1e-3). Dimensions past n_rot are not touched.
+void TestKvState::ropeShiftMatchesRopeAtNewPosition()
+{
+    QFETCH(bool, neox);
+    QFETCH(int, n_rot);
+    QFETCH(bool, factors);
+    const int64_t heads = 3, hd = 16, q = 1000, d = 337;
+    const std::vector<float> ff = llama3_rope_freq_factors(n_rot, 10000.0f, 8.0f, 1.0f, 4.0f, 64.0f);
+    const float* f = factors ? ff.data() : nullptr;
+    auto rope = [&](std::vector<float> x, int64_t pos) {
+        if (!neox) {
+            kernels::rope_ref(x.data(), heads, hd, n_rot, pos, 10000.0f, f);
+            return x;
+        }
+        const float scale = std::pow(10000.0f, -2.0f / float(n_rot));
+        for (int64_t h = 0; h < heads; ++h) {
+            float theta = float(pos);
+            for (int64_t i = 0; i < n_rot / 2; ++i) {
+                const float angle = f ? theta / f[i] : theta;
+                float& a = x[size_t(h * hd + i)];
+                float& b = x[size_t(h * hd + i + n_rot / 2)];
+                const float a0 = a, b0 = b;
+                a = a0 * std::cos(angle) - b0 * std::sin(angle);
+                b = a0 * std::sin(angle) + b0 * std::cos(angle);
+                theta *= scale;
+            }
+        }
+        return x;
+    };
+    auto to_f16 = [](const std::vector<float>& x) {
+        std::vector<uint16_t> h(x.size());
+        for (size_t i = 0; i < x.size(); ++i)
+            h[i] = kernels::fp32_to_fp16(x[i]);
+        return h;
+    };
+    std::vector<float> x(size_t(heads * hd));
+    for (size_t i = 0; i < x.size(); ++i)
+        x[i] = std::sin(float(i) * 1.7f) * 2.0f;
+    std::vector<uint16_t> shifted = to_f16(rope(x, q));
+    const std::vector<uint16_t> before = shifted;
+    kernels::RopeShape shape;
+    shape.n_heads = heads;
+    shape.head_dim = hd;
+    shape.n_rot = n_rot;
+    shape.freq_factors = f;
+    shape.neox = neox;
+    kernels::rope_shift_f16_ref(shifted.data(), 1, heads * hd, shape, -d);
+    const std::vector<uint16_t> direct = to_f16(rope(x, q - d));
+    for (int64_t h = 0; h < heads; ++h)
+        for (int64_t i = 0; i < hd; ++i) {
+            const size_t at = size_t(h * hd + i);
+            if (i >= n_rot) {
+                QCOMPARE(shifted[at], before[at]);
+                continue;
+            }
+            const float a = kernels::fp16_to_fp32(shifted[at]), b = kernels::fp16_to_fp32(direct[at]);
+            const float tol = 2.0f * std::ldexp(1.0f, -10) * std::max(std::fabs(b), 1.0f) + 1e-3f;
+            QVERIFY2(std::fabs(a - b) <= tol,
+                     qPrintable(QStringLiteral("head %1 value %2: %3 vs %4").arg(h).arg(i).arg(a).arg(b)));
+        }
+}
+
+QTEST_GUILESS_MAIN(TestKvState)
+#include "tst_kv_state.moc"
