@@ -75,7 +75,8 @@ inline bool writeDocx(const QString& path, const QList<Para>& paras, QList<Entry
 
 inline bool writeOdt(const QString& path, const QList<Para>& paras)
 {
-    return writeZip(path, {{"mimetype", "application/vnd.oasis.opendocument.text"}, {"content.xml", odtContentXml(paras)}});
+    return writeZip(path,
+                    {{"mimetype", "application/vnd.oasis.opendocument.text"}, {"content.xml", odtContentXml(paras)}});
 }
 
 // One page per entry; each page's text drawn as lines (word-wrapped by QPainter).

@@ -40,8 +40,9 @@ private Q_SLOTS:
 
     void markdownSplitsAtHeadings()
     {
-        const ExtractedDocument doc = markdownToSections(QStringLiteral(
-            "Intro text.\n\n# Install\n\nRun the script.\n\n```sh\n# a comment, not a heading\n```\n\n## Use ##\nType.\n"));
+        const ExtractedDocument doc =
+            markdownToSections(QStringLiteral("Intro text.\n\n# Install\n\nRun the script.\n\n```sh\n# a comment, not "
+                                              "a heading\n```\n\n## Use ##\nType.\n"));
         QCOMPARE(doc.sections.size(), 3);
         QCOMPARE(doc.sections[0].heading, QString());
         QCOMPARE(doc.sections[0].text, QStringLiteral("Intro text."));
@@ -53,11 +54,12 @@ private Q_SLOTS:
 
     void htmlIsStripped()
     {
-        const ExtractedDocument doc = htmlToSections(QStringLiteral(
-            "<html><head><title>T</title><style>p { color: red }</style></head><body>"
-            "<p>Before &amp; after&nbsp;it &#233;t&#xE9;.</p><script>var x = '<p>no</p>';</script>"
-            "<!-- a <p>comment</p> --><h2>Second <em>part</em></h2><p>One<br>two</p><ul><li>a</li><li>b &lt; c</li></ul>"
-            "<p>3 < 4 and &unknown; stays</p></body></html>"));
+        const ExtractedDocument doc = htmlToSections(
+            QStringLiteral("<html><head><title>T</title><style>p { color: red }</style></head><body>"
+                           "<p>Before &amp; after&nbsp;it &#233;t&#xE9;.</p><script>var x = '<p>no</p>';</script>"
+                           "<!-- a <p>comment</p> --><h2>Second <em>part</em></h2><p>One<br>two</p><ul><li>a</li><li>b "
+                           "&lt; c</li></ul>"
+                           "<p>3 < 4 and &unknown; stays</p></body></html>"));
         QCOMPARE(doc.sections.size(), 2);
         QCOMPARE(doc.sections[0].heading, QString());
         QCOMPARE(doc.sections[0].text, QStringLiteral("Before & after it été."));
@@ -160,7 +162,8 @@ private Q_SLOTS:
         QVERIFY(QFileInfo(path).size() < 1024 * 1024);
         auto doc = extractFile(path);
         QVERIFY(!doc.ok());
-        QVERIFY2(doc.error().message.startsWith(path + QStringLiteral(" was refused: its text would be 70.0 MB once unzipped")),
+        QVERIFY2(doc.error().message.startsWith(
+                     path + QStringLiteral(" was refused: its text would be 70.0 MB once unzipped")),
                  qPrintable(doc.error().message));
     }
 
@@ -206,7 +209,8 @@ private Q_SLOTS:
         // Entries are never written to disk: only word/document.xml is looked up, by exact name.
         const QString path = m_dir.filePath(QStringLiteral("sly.docx"));
         QVERIFY(writeDocx(path, {{QStringLiteral("Honest text."), false}},
-                          {{"../../h8-docs-evil.txt", "owned"}, {"/tmp/h8-docs-abs.txt", "owned"},
+                          {{"../../h8-docs-evil.txt", "owned"},
+                           {"/tmp/h8-docs-abs.txt", "owned"},
                            {"word/../../h8-docs-evil2.txt", "owned"}}));
         auto doc = extractFile(path);
         QVERIFY2(doc.ok(), qPrintable(doc.errorString()));
@@ -223,7 +227,8 @@ private Q_SLOTS:
         QVERIFY(writeZip(path, {{"other.xml", "<x/>"}}));
         auto doc = extractFile(path);
         QVERIFY(!doc.ok());
-        QCOMPARE(doc.error().message, path + QStringLiteral(" is not a readable DOCX file (it has no word/document.xml)."));
+        QCOMPARE(doc.error().message,
+                 path + QStringLiteral(" is not a readable DOCX file (it has no word/document.xml)."));
         const QString notZip = m_dir.filePath(QStringLiteral("fake.odt"));
         QVERIFY(writeFile(notZip, "this is not a zip"));
         auto odt = extractFile(notZip);
@@ -242,7 +247,8 @@ private Q_SLOTS:
         timer.start();
         auto doc = extractFile(path);
         QVERIFY(!doc.ok());
-        QCOMPARE(doc.error().message, path + QStringLiteral(" is too large (2.0 GB; the limit is 256.0 MB): not read."));
+        QCOMPARE(doc.error().message,
+                 path + QStringLiteral(" is too large (2.0 GB; the limit is 256.0 MB): not read."));
         // Reading 2 GB of zeros would take seconds; a stat takes microseconds. Generous bound for a
         // loaded machine.
         QVERIFY2(timer.elapsed() < 1000, qPrintable(QString::number(timer.elapsed())));
@@ -251,7 +257,9 @@ private Q_SLOTS:
     void binaryRenamedTxtIsRefused()
     {
         const QString path = m_dir.filePath(QStringLiteral("program.txt"));
-        QByteArray elf("\x7f" "ELF\x02\x01\x01\x00\x00\x00", 10);
+        QByteArray elf("\x7f"
+                       "ELF\x02\x01\x01\x00\x00\x00",
+                       10);
         elf += QByteArray(4096, '\0');
         QVERIFY(writeFile(path, elf));
         auto doc = extractFile(path);
