@@ -55,10 +55,13 @@ private Q_SLOTS:
     {
         const auto put = [&](const QString& path, const QString& sha, const QStringList& paras) {
             const auto doc = textDocument(paras);
-            QVERIFY(m_index->putFile(record(path, sha), QStringLiteral("lib"), QStringLiteral("text"), chunkDocument(doc)));
+            QVERIFY(
+                m_index->putFile(record(path, sha), QStringLiteral("lib"), QStringLiteral("text"), chunkDocument(doc)));
         };
-        put(QStringLiteral("/d/a.txt"), QStringLiteral("a"), {QStringLiteral("Turbines turn in the wind farm. Turbines everywhere.")});
-        put(QStringLiteral("/d/b.txt"), QStringLiteral("b"), {QStringLiteral("One turbine near the orchard, apples and pears.")});
+        put(QStringLiteral("/d/a.txt"), QStringLiteral("a"),
+            {QStringLiteral("Turbines turn in the wind farm. Turbines everywhere.")});
+        put(QStringLiteral("/d/b.txt"), QStringLiteral("b"),
+            {QStringLiteral("One turbine near the orchard, apples and pears.")});
         put(QStringLiteral("/d/c.txt"), QStringLiteral("c"), {QStringLiteral("Nothing relevant here at all.")});
         auto r = m_index->search(QStringLiteral("turbines"), {QStringLiteral("lib")});
         QVERIFY2(r.ok(), qPrintable(r.errorString()));
@@ -162,7 +165,8 @@ private Q_SLOTS:
                                  QStringLiteral("text"), chunkDocument(doc)));
         QCOMPARE(m_index->search(QStringLiteral("invoices"), {QStringLiteral("home")})->size(), 0);
         QCOMPARE(m_index->search(QStringLiteral("invoices"), {QStringLiteral("work")})->size(), 1);
-        QCOMPARE(m_index->search(QStringLiteral("invoices"), {QStringLiteral("home"), QStringLiteral("work")})->size(), 1);
+        QCOMPARE(m_index->search(QStringLiteral("invoices"), {QStringLiteral("home"), QStringLiteral("work")})->size(),
+                 1);
     }
 
     void queryTextIsNeverFts5Syntax()
@@ -201,7 +205,8 @@ private Q_SLOTS:
         auto reopened = DocIndex::open(m_dir->filePath(QStringLiteral("documents.db")));
         QVERIFY(reopened.ok());
         QCOMPARE(reopened.value()->search(QStringLiteral("restart"), {QStringLiteral("lib")})->size(), 1);
-        QCOMPARE(reopened.value()->file(QStringLiteral("lib"), QStringLiteral("/d/p.txt"))->sha256, QStringLiteral("p"));
+        QCOMPARE(reopened.value()->file(QStringLiteral("lib"), QStringLiteral("/d/p.txt"))->sha256,
+                 QStringLiteral("p"));
     }
 
     void unopenableIndexNamesTheFile()
