@@ -28,7 +28,7 @@ void printJson(const QList<documents::Source>& sources)
         else
             w.null();
         w.key("heading").value(utf8(s.heading)).key("start").value(s.start).key("end").value(s.end);
-        w.key("score").value(s.score, "%.4f").key("text").value(utf8(s.text)).end_object();
+        w.key("score").value(s.score, "%.6g").key("text").value(utf8(s.text)).end_object();
     }
     w.end_array().end_object();
     std::printf("%s\n", w.str().c_str());

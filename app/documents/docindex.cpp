@@ -189,11 +189,15 @@ DocStatus DocIndex::putFile(const FileRecord& file, const QString& library, cons
                 return dbError(QCoreApplication::translate("Documents", "store a document"));
         }
     }
-    auto put = m_db->prepare(
-        "INSERT INTO files (library, path, size, mtime, sha256, document_id, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6, NULL) "
-        "ON CONFLICT (library, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, "
-        "sha256 = excluded.sha256, document_id = excluded.document_id, error = NULL");
-    if (!put || !put->bind(1, library).bind(2, file.path).bind(3, file.size).bind(4, file.mtime).bind(5, file.sha256)
+    auto put = m_db->prepare("INSERT INTO files (library, path, size, mtime, sha256, document_id, error) VALUES (?1, "
+                             "?2, ?3, ?4, ?5, ?6, NULL) "
+                             "ON CONFLICT (library, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, "
+                             "sha256 = excluded.sha256, document_id = excluded.document_id, error = NULL");
+    if (!put || !put->bind(1, library)
+                     .bind(2, file.path)
+                     .bind(3, file.size)
+                     .bind(4, file.mtime)
+                     .bind(5, file.sha256)
                      .bind(6, documentId)
                      .run())
         return dbError(QCoreApplication::translate("Documents", "store a file"));
@@ -209,11 +213,14 @@ DocStatus DocIndex::putFileError(const FileRecord& file, const QString& library)
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
-    auto put = m_db->prepare(
-        "INSERT INTO files (library, path, size, mtime, sha256, document_id, error) VALUES (?1, ?2, ?3, ?4, ?5, NULL, ?6) "
-        "ON CONFLICT (library, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, "
-        "sha256 = excluded.sha256, document_id = NULL, error = excluded.error");
-    if (!put || !put->bind(1, library).bind(2, file.path).bind(3, file.size).bind(4, file.mtime)
+    auto put = m_db->prepare("INSERT INTO files (library, path, size, mtime, sha256, document_id, error) VALUES (?1, "
+                             "?2, ?3, ?4, ?5, NULL, ?6) "
+                             "ON CONFLICT (library, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, "
+                             "sha256 = excluded.sha256, document_id = NULL, error = excluded.error");
+    if (!put || !put->bind(1, library)
+                     .bind(2, file.path)
+                     .bind(3, file.size)
+                     .bind(4, file.mtime)
                      .bindTextOrNull(5, file.sha256)
                      .bind(6, file.error)
                      .run())
@@ -359,9 +366,9 @@ LIMIT ?3)sql");
 
     // The file a document is reported under: the first path (of the libraries searched) holding it.
     QHash<qint64, QString> fileOf;
-    auto names = m_db->prepare(
-        "SELECT document_id, min(path) FROM files WHERE library IN (SELECT value FROM json_each(?1)) "
-        "AND document_id IS NOT NULL GROUP BY document_id");
+    auto names =
+        m_db->prepare("SELECT document_id, min(path) FROM files WHERE library IN (SELECT value FROM json_each(?1)) "
+                      "AND document_id IS NOT NULL GROUP BY document_id");
     if (!names)
         return dbError(QCoreApplication::translate("Documents", "be searched"));
     names->bindUtf8(1, libs);

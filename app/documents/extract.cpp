@@ -14,17 +14,17 @@ namespace {
 const QSet<QString>& codeSuffixes()
 {
     static const QSet<QString> s = {
-        QStringLiteral("c"),    QStringLiteral("cc"),   QStringLiteral("cpp"),  QStringLiteral("cxx"),
-        QStringLiteral("h"),    QStringLiteral("hh"),   QStringLiteral("hpp"),  QStringLiteral("py"),
-        QStringLiteral("js"),   QStringLiteral("ts"),   QStringLiteral("tsx"),  QStringLiteral("jsx"),
-        QStringLiteral("rs"),   QStringLiteral("go"),   QStringLiteral("java"), QStringLiteral("kt"),
-        QStringLiteral("swift"), QStringLiteral("rb"),  QStringLiteral("php"),  QStringLiteral("cs"),
-        QStringLiteral("lua"),  QStringLiteral("pl"),   QStringLiteral("sh"),   QStringLiteral("bash"),
-        QStringLiteral("qml"),  QStringLiteral("cmake"), QStringLiteral("sql"), QStringLiteral("css"),
-        QStringLiteral("json"), QStringLiteral("yaml"), QStringLiteral("yml"),  QStringLiteral("toml"),
-        QStringLiteral("ini"),  QStringLiteral("cfg"),  QStringLiteral("xml"),  QStringLiteral("csv"),
-        QStringLiteral("tex"),  QStringLiteral("el"),   QStringLiteral("hs"),   QStringLiteral("ml"),
-        QStringLiteral("scala"), QStringLiteral("r"),   QStringLiteral("m"),    QStringLiteral("mm"),
+        QStringLiteral("c"),     QStringLiteral("cc"),    QStringLiteral("cpp"),  QStringLiteral("cxx"),
+        QStringLiteral("h"),     QStringLiteral("hh"),    QStringLiteral("hpp"),  QStringLiteral("py"),
+        QStringLiteral("js"),    QStringLiteral("ts"),    QStringLiteral("tsx"),  QStringLiteral("jsx"),
+        QStringLiteral("rs"),    QStringLiteral("go"),    QStringLiteral("java"), QStringLiteral("kt"),
+        QStringLiteral("swift"), QStringLiteral("rb"),    QStringLiteral("php"),  QStringLiteral("cs"),
+        QStringLiteral("lua"),   QStringLiteral("pl"),    QStringLiteral("sh"),   QStringLiteral("bash"),
+        QStringLiteral("qml"),   QStringLiteral("cmake"), QStringLiteral("sql"),  QStringLiteral("css"),
+        QStringLiteral("json"),  QStringLiteral("yaml"),  QStringLiteral("yml"),  QStringLiteral("toml"),
+        QStringLiteral("ini"),   QStringLiteral("cfg"),   QStringLiteral("xml"),  QStringLiteral("csv"),
+        QStringLiteral("tex"),   QStringLiteral("el"),    QStringLiteral("hs"),   QStringLiteral("ml"),
+        QStringLiteral("scala"), QStringLiteral("r"),     QStringLiteral("m"),    QStringLiteral("mm"),
     };
     return s;
 }
@@ -100,7 +100,8 @@ DocResult<ExtractedDocument> extractFile(const QString& path, const ExtractLimit
 
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly))
-        return DocError{QCoreApplication::translate("Documents", "%1 could not be read: %2.").arg(path, file.errorString())};
+        return DocError{
+            QCoreApplication::translate("Documents", "%1 could not be read: %2.").arg(path, file.errorString())};
     // Read at most the limit (+1 to notice a file that grew since the stat).
     const QByteArray bytes = file.read(limits.maxFileBytes + 1);
     if (bytes.size() > limits.maxFileBytes)

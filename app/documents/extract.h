@@ -20,8 +20,8 @@ namespace causerie::documents {
 struct ExtractLimits {
     qint64 maxFileBytes = 256LL * 1024 * 1024;
     qint64 maxUnzippedBytes = 64LL * 1024 * 1024;
-    int maxZipRatio = 100;                          // uncompressed / compressed, for parts over 1 MB
-    double maxBinaryRatio = 0.30;                   // control + invalid UTF-8 bytes in a text file's head
+    int maxZipRatio = 100;          // uncompressed / compressed, for parts over 1 MB
+    double maxBinaryRatio = 0.30;   // control + invalid UTF-8 bytes in a text file's head
 };
 
 enum class Format { Text, Markdown, Code, Html, Pdf, Docx, Odt };

@@ -13,14 +13,16 @@ namespace {
 bool isBlockTag(const QString& name)
 {
     static const QSet<QString> blocks = {
-        QStringLiteral("p"),       QStringLiteral("div"),        QStringLiteral("li"),      QStringLiteral("ul"),
-        QStringLiteral("ol"),      QStringLiteral("tr"),         QStringLiteral("table"),   QStringLiteral("section"),
-        QStringLiteral("article"), QStringLiteral("header"),     QStringLiteral("footer"),  QStringLiteral("blockquote"),
-        QStringLiteral("pre"),     QStringLiteral("hr"),         QStringLiteral("dd"),      QStringLiteral("dt"),
-        QStringLiteral("dl"),      QStringLiteral("nav"),        QStringLiteral("aside"),   QStringLiteral("main"),
-        QStringLiteral("figure"),  QStringLiteral("figcaption"), QStringLiteral("form"),    QStringLiteral("body"),
-        QStringLiteral("title"),   QStringLiteral("caption"),    QStringLiteral("address"), QStringLiteral("details"),
-        QStringLiteral("summary"),
+        QStringLiteral("p"),          QStringLiteral("div"),     QStringLiteral("li"),
+        QStringLiteral("ul"),         QStringLiteral("ol"),      QStringLiteral("tr"),
+        QStringLiteral("table"),      QStringLiteral("section"), QStringLiteral("article"),
+        QStringLiteral("header"),     QStringLiteral("footer"),  QStringLiteral("blockquote"),
+        QStringLiteral("pre"),        QStringLiteral("hr"),      QStringLiteral("dd"),
+        QStringLiteral("dt"),         QStringLiteral("dl"),      QStringLiteral("nav"),
+        QStringLiteral("aside"),      QStringLiteral("main"),    QStringLiteral("figure"),
+        QStringLiteral("figcaption"), QStringLiteral("form"),    QStringLiteral("body"),
+        QStringLiteral("title"),      QStringLiteral("caption"), QStringLiteral("address"),
+        QStringLiteral("details"),    QStringLiteral("summary"),
     };
     return blocks.contains(name);
 }
@@ -28,20 +30,20 @@ bool isBlockTag(const QString& name)
 QString decodeEntity(const QString& name)
 {
     static const QHash<QString, QString> named = {
-        {QStringLiteral("amp"), QStringLiteral("&")},       {QStringLiteral("lt"), QStringLiteral("<")},
-        {QStringLiteral("gt"), QStringLiteral(">")},        {QStringLiteral("quot"), QStringLiteral("\"")},
-        {QStringLiteral("apos"), QStringLiteral("'")},      {QStringLiteral("nbsp"), QStringLiteral(" ")},
-        {QStringLiteral("copy"), QStringLiteral("©")},      {QStringLiteral("reg"), QStringLiteral("®")},
-        {QStringLiteral("hellip"), QStringLiteral("…")},    {QStringLiteral("mdash"), QStringLiteral("—")},
-        {QStringLiteral("ndash"), QStringLiteral("–")},     {QStringLiteral("lsquo"), QStringLiteral("‘")},
-        {QStringLiteral("rsquo"), QStringLiteral("’")},     {QStringLiteral("ldquo"), QStringLiteral("“")},
-        {QStringLiteral("rdquo"), QStringLiteral("”")},     {QStringLiteral("laquo"), QStringLiteral("«")},
-        {QStringLiteral("raquo"), QStringLiteral("»")},     {QStringLiteral("eacute"), QStringLiteral("é")},
-        {QStringLiteral("egrave"), QStringLiteral("è")},    {QStringLiteral("agrave"), QStringLiteral("à")},
-        {QStringLiteral("ccedil"), QStringLiteral("ç")},    {QStringLiteral("euro"), QStringLiteral("€")},
-        {QStringLiteral("deg"), QStringLiteral("°")},       {QStringLiteral("times"), QStringLiteral("×")},
-        {QStringLiteral("middot"), QStringLiteral("·")},    {QStringLiteral("bull"), QStringLiteral("•")},
-        {QStringLiteral("trade"), QStringLiteral("™")},     {QStringLiteral("ecirc"), QStringLiteral("ê")},
+        {QStringLiteral("amp"), QStringLiteral("&")},    {QStringLiteral("lt"), QStringLiteral("<")},
+        {QStringLiteral("gt"), QStringLiteral(">")},     {QStringLiteral("quot"), QStringLiteral("\"")},
+        {QStringLiteral("apos"), QStringLiteral("'")},   {QStringLiteral("nbsp"), QStringLiteral(" ")},
+        {QStringLiteral("copy"), QStringLiteral("©")},   {QStringLiteral("reg"), QStringLiteral("®")},
+        {QStringLiteral("hellip"), QStringLiteral("…")}, {QStringLiteral("mdash"), QStringLiteral("—")},
+        {QStringLiteral("ndash"), QStringLiteral("–")},  {QStringLiteral("lsquo"), QStringLiteral("‘")},
+        {QStringLiteral("rsquo"), QStringLiteral("’")},  {QStringLiteral("ldquo"), QStringLiteral("“")},
+        {QStringLiteral("rdquo"), QStringLiteral("”")},  {QStringLiteral("laquo"), QStringLiteral("«")},
+        {QStringLiteral("raquo"), QStringLiteral("»")},  {QStringLiteral("eacute"), QStringLiteral("é")},
+        {QStringLiteral("egrave"), QStringLiteral("è")}, {QStringLiteral("agrave"), QStringLiteral("à")},
+        {QStringLiteral("ccedil"), QStringLiteral("ç")}, {QStringLiteral("euro"), QStringLiteral("€")},
+        {QStringLiteral("deg"), QStringLiteral("°")},    {QStringLiteral("times"), QStringLiteral("×")},
+        {QStringLiteral("middot"), QStringLiteral("·")}, {QStringLiteral("bull"), QStringLiteral("•")},
+        {QStringLiteral("trade"), QStringLiteral("™")},  {QStringLiteral("ecirc"), QStringLiteral("ê")},
     };
     if (name.startsWith(QLatin1Char('#'))) {
         bool ok = false;
@@ -100,7 +102,8 @@ private:
             return i + 1;
         }
         const qsizetype nameStart = j;
-        while (j < n && (m_in.at(j).isLetterOrNumber() || m_in.at(j) == QLatin1Char('-') || m_in.at(j) == QLatin1Char(':')))
+        while (j < n &&
+               (m_in.at(j).isLetterOrNumber() || m_in.at(j) == QLatin1Char('-') || m_in.at(j) == QLatin1Char(':')))
             ++j;
         const QString name = m_in.mid(nameStart, j - nameStart).toLower();
         // The end of the tag, quotes respected.

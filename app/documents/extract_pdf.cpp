@@ -20,10 +20,12 @@ DocResult<ExtractedDocument> extractPdf(const QString& path, const ExtractLimits
         return DocError{
             QCoreApplication::translate("Documents", "%1 is encrypted (password-protected): not read.").arg(path)};
     case QPdfDocument::Error::FileNotFound:
-        return DocError{QCoreApplication::translate("Documents", "%1 could not be read (moved or deleted?).").arg(path)};
+        return DocError{
+            QCoreApplication::translate("Documents", "%1 could not be read (moved or deleted?).").arg(path)};
     default:
         return DocError{
-            QCoreApplication::translate("Documents", "%1 is not a readable PDF (damaged, or not a PDF at all).").arg(path)};
+            QCoreApplication::translate("Documents", "%1 is not a readable PDF (damaged, or not a PDF at all).")
+                .arg(path)};
     }
     ExtractedDocument doc;
     doc.format = Format::Pdf;

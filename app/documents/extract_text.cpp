@@ -66,8 +66,8 @@ DocResult<QString> decodeText(const QString& path, const QByteArray& bytes, cons
     for (qsizetype i = 0; i < head;) {
         const unsigned char c = s[i];
         if (c == 0)
-            return DocError{QCoreApplication::translate("Documents", "%1 is not a text file (it holds binary data).")
-                                .arg(path)};
+            return DocError{
+                QCoreApplication::translate("Documents", "%1 is not a text file (it holds binary data).").arg(path)};
         if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f' && c != '\v' && c != 0x1B) {
             ++suspicious;
             ++i;

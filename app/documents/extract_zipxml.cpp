@@ -29,8 +29,8 @@ DocResult<QByteArray> readPart(const QString& path, const char* part, const QStr
     int code = 0;
     std::unique_ptr<zip_t, ZipCloser> zip(zip_open(QFile::encodeName(path).constData(), ZIP_RDONLY, &code));
     if (!zip)
-        return DocError{QCoreApplication::translate("Documents", "%1 is not a readable %2 file (damaged zip).")
-                            .arg(path, kind)};
+        return DocError{
+            QCoreApplication::translate("Documents", "%1 is not a readable %2 file (damaged zip).").arg(path, kind)};
     const zip_int64_t index = zip_name_locate(zip.get(), part, ZIP_FL_ENC_RAW);
     if (index < 0)
         return DocError{QCoreApplication::translate("Documents", "%1 is not a readable %2 file (it has no %3).")
@@ -38,8 +38,8 @@ DocResult<QByteArray> readPart(const QString& path, const char* part, const QStr
     zip_stat_t st;
     zip_stat_init(&st);
     if (zip_stat_index(zip.get(), zip_uint64_t(index), 0, &st) != 0)
-        return DocError{QCoreApplication::translate("Documents", "%1 is not a readable %2 file (damaged zip).")
-                            .arg(path, kind)};
+        return DocError{
+            QCoreApplication::translate("Documents", "%1 is not a readable %2 file (damaged zip).").arg(path, kind)};
     const qint64 declared = (st.valid & ZIP_STAT_SIZE) ? qint64(st.size) : 0;
     const qint64 compressed = (st.valid & ZIP_STAT_COMP_SIZE) ? std::max<qint64>(1, qint64(st.comp_size)) : 1;
     const auto tooLarge = [&](qint64 bytes) {
@@ -57,8 +57,8 @@ DocResult<QByteArray> readPart(const QString& path, const char* part, const QStr
         return tooLarge(declared);
     std::unique_ptr<zip_file_t, ZipFileCloser> file(zip_fopen_index(zip.get(), zip_uint64_t(index), 0));
     if (!file)
-        return DocError{QCoreApplication::translate("Documents", "%1 is not a readable %2 file (damaged zip).")
-                            .arg(path, kind)};
+        return DocError{
+            QCoreApplication::translate("Documents", "%1 is not a readable %2 file (damaged zip).").arg(path, kind)};
     QByteArray out;
     out.reserve(qsizetype(std::min<qint64>(declared, limits.maxUnzippedBytes)));
     char buffer[64 * 1024];

@@ -40,7 +40,8 @@ FileOutcome indexOne(DocIndex& index, const QString& library, const QString& pat
     record.size = info.size();
     record.mtime = info.lastModified().toMSecsSinceEpoch();
     if (stored && stored->size == record.size && stored->mtime == record.mtime)
-        return stored->error.isEmpty() ? FileOutcome{Outcome::Unchanged, {}} : FileOutcome{Outcome::Failed, stored->error};
+        return stored->error.isEmpty() ? FileOutcome{Outcome::Unchanged, {}}
+                                       : FileOutcome{Outcome::Failed, stored->error};
     const auto fail = [&](const QString& message) {
         record.error = message;
         if (auto r = index.putFileError(record, library); !r)
@@ -58,7 +59,8 @@ FileOutcome indexOne(DocIndex& index, const QString& library, const QString& pat
                 (void)index.removeFile(library, path);
             return {Outcome::Gone, disappeared(path)};
         }
-        return fail(QCoreApplication::translate("Documents", "%1 could not be read: %2.").arg(path, file.errorString()));
+        return fail(
+            QCoreApplication::translate("Documents", "%1 could not be read: %2.").arg(path, file.errorString()));
     }
     QCryptographicHash hash(QCryptographicHash::Sha256);
     hash.addData(&file);
@@ -125,8 +127,8 @@ IndexReport indexFiles(DocIndex& index, const QString& library, const QStringLis
     return run(index, library, files, callbacks, limits, IndexReport());
 }
 
-IndexReport indexFolder(DocIndex& index, const QString& library, const QString& folder,
-                        const IndexCallbacks& callbacks, const ExtractLimits& limits)
+IndexReport indexFolder(DocIndex& index, const QString& library, const QString& folder, const IndexCallbacks& callbacks,
+                        const ExtractLimits& limits)
 {
     IndexReport report;
     std::atomic_bool stop = false;

@@ -153,7 +153,8 @@ private Q_SLOTS:
     void cancelThenResumeAfterRestart()
     {
         for (int i = 0; i < 10; ++i)
-            QVERIFY(write(m_lib + QStringLiteral("/f%1.txt").arg(i), QStringLiteral("Note %1 about kestrels.\n").arg(i).toUtf8()));
+            QVERIFY(write(m_lib + QStringLiteral("/f%1.txt").arg(i),
+                          QStringLiteral("Note %1 about kestrels.\n").arg(i).toUtf8()));
         int started = 0;
         IndexCallbacks callbacks;
         callbacks.progress = [&](int, int, const QString& path) { started += path.isEmpty() ? 0 : 1; };
@@ -197,7 +198,9 @@ private Q_SLOTS:
     void badFilesReportedOthersIndexed()
     {
         QVERIFY(writeImageOnlyPdf(m_lib + QStringLiteral("/scan.pdf")));
-        QVERIFY(write(m_lib + QStringLiteral("/program.txt"), QByteArray("\x7f" "ELF\0\0\0", 7)));
+        QVERIFY(write(m_lib + QStringLiteral("/program.txt"), QByteArray("\x7f"
+                                                                         "ELF\0\0\0",
+                                                                         7)));
         QVERIFY(writeEncryptedPdf(m_lib + QStringLiteral("/secret.pdf")));
         QVERIFY(write(m_lib + QStringLiteral("/good.txt"), "Good text about herons."));
         IndexReport r = indexFolder(*m_index, kLib, m_lib);
@@ -233,7 +236,7 @@ private Q_SLOTS:
     void symlinkLoopReported()
     {
         QVERIFY(write(m_lib + QStringLiteral("/sub/note.txt"), "A note about loops and voles."));
-        QVERIFY(QFile::link(m_lib, m_lib + QStringLiteral("/sub/back")));           // sub/back → library
+        QVERIFY(QFile::link(m_lib, m_lib + QStringLiteral("/sub/back")));   // sub/back → library
         QVERIFY(QFile::link(m_lib + QStringLiteral("/sub"), m_lib + QStringLiteral("/sub/self")));
         QVERIFY(QFile::link(m_lib + QStringLiteral("/nowhere"), m_lib + QStringLiteral("/dangling.txt")));
         const IndexReport r = indexFolder(*m_index, kLib, m_lib);
@@ -251,7 +254,7 @@ private Q_SLOTS:
         QVERIFY(write(m_lib + QStringLiteral("/locked/hidden.txt"), "Cannot be listed."));
         // The test's own temporary folder is private: let the unprivileged walker reach the library.
         QVERIFY(QFile::setPermissions(m_dir->path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
-                                                        QFile::ReadOther | QFile::ExeOther));
+                                                         QFile::ReadOther | QFile::ExeOther));
         QVERIFY(QFile::setPermissions(m_lib, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner | QFile::ReadOther |
                                                  QFile::ExeOther));
         QVERIFY(QFile::setPermissions(m_lib + QStringLiteral("/open"), QFile::ReadOwner | QFile::WriteOwner |
@@ -265,8 +268,8 @@ private Q_SLOTS:
         QVERIFY(!w.rootUnreadable);
         QCOMPARE(w.files, QStringList{m_lib + QStringLiteral("/open/ok.txt")});
         QCOMPARE(w.issues.size(), 1);
-        QCOMPARE(w.issues[0],
-                 QStringLiteral("The folder %1 cannot be read (permission denied); skipped.").arg(m_lib + QStringLiteral("/locked")));
+        QCOMPARE(w.issues[0], QStringLiteral("The folder %1 cannot be read (permission denied); skipped.")
+                                  .arg(m_lib + QStringLiteral("/locked")));
 
         // The library folder itself.
         QVERIFY(QFile::setPermissions(m_lib, {}));
@@ -290,7 +293,8 @@ private Q_SLOTS:
     void backgroundIndexerReportsProgress()
     {
         for (int i = 0; i < 5; ++i)
-            QVERIFY(write(m_lib + QStringLiteral("/n%1.txt").arg(i), QStringLiteral("Note %1 on lynxes.").arg(i).toUtf8()));
+            QVERIFY(
+                write(m_lib + QStringLiteral("/n%1.txt").arg(i), QStringLiteral("Note %1 on lynxes.").arg(i).toUtf8()));
         QVERIFY(writeImageOnlyPdf(m_lib + QStringLiteral("/scan.pdf")));
         LibraryIndexer indexer(m_dbPath);
         QSignalSpy progress(&indexer, &LibraryIndexer::progress);
@@ -314,7 +318,8 @@ private Q_SLOTS:
     void backgroundCancelLeavesTheRestForLater()
     {
         for (int i = 0; i < 3; ++i)
-            QVERIFY(write(m_lib + QStringLiteral("/m%1.txt").arg(i), QStringLiteral("Memo %1 on stoats.").arg(i).toUtf8()));
+            QVERIFY(
+                write(m_lib + QStringLiteral("/m%1.txt").arg(i), QStringLiteral("Memo %1 on stoats.").arg(i).toUtf8()));
         LibraryIndexer indexer(m_dbPath);
         QSignalSpy finished(&indexer, &LibraryIndexer::finished);
         indexer.indexFolder(kLib, m_lib);
