@@ -49,6 +49,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   UNIQUE (document_id, ord)
 ) STRICT;
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, heading, tokenize = 'unicode61 remove_diacritics 2');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
 PRAGMA user_version = 1;
 )sql";
 
@@ -158,6 +159,7 @@ bool DocIndex::hasDocument(const QString& sha256)
 DocStatus DocIndex::putFile(const FileRecord& file, const QString& library, const QString& format,
                             const QList<Chunk>& chunks)
 {
+    m_cachedCount = -1;
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
@@ -210,6 +212,7 @@ DocStatus DocIndex::putFile(const FileRecord& file, const QString& library, cons
 
 DocStatus DocIndex::putFileError(const FileRecord& file, const QString& library)
 {
+    m_cachedCount = -1;
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
@@ -234,6 +237,7 @@ DocStatus DocIndex::putFileError(const FileRecord& file, const QString& library)
 
 DocStatus DocIndex::removeFile(const QString& library, const QString& path)
 {
+    m_cachedCount = -1;
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
@@ -265,14 +269,18 @@ DELETE FROM documents WHERE id IN (SELECT id FROM orphan_ids);
 
 qint64 DocIndex::chunkCount()
 {
+    const auto version = m_db->queryInt("PRAGMA data_version");
+    if (version && version.value() == m_cachedDataVersion && m_cachedCount >= 0)
+        return m_cachedCount;
     auto n = m_db->queryInt("SELECT count(*) FROM chunks");
-    return n ? n.value() : 0;
+    m_cachedCount = n ? n.value() : 0;
+    m_cachedDataVersion = version ? version.value() : -1;
+    return m_cachedCount;
 }
 
-QString DocIndex::ftsQuery(const QString& text)
+QStringList DocIndex::queryWords(const QString& text)
 {
     QStringList words;
-    QStringList kept;
     QString word;
     const auto take = [&] {
         if (!word.isEmpty() && !words.contains(word) && words.size() < 64)
@@ -286,21 +294,63 @@ QString DocIndex::ftsQuery(const QString& text)
             take();
     }
     take();
+    QStringList kept;
     for (const QString& w : words) {
         if (!stopWords().contains(w) && w.size() > 1)
             kept.append(w);
     }
-    if (kept.isEmpty())
-        kept = words;
-    for (QString& w : kept)
-        w = QLatin1Char('"') + w + QLatin1Char('"');   // a word of letters and digits: no quote to escape
-    return kept.join(QLatin1String(" OR "));
+    return kept.isEmpty() ? words : kept;
+}
+
+QString DocIndex::ftsQuery(const QStringList& words)
+{
+    QStringList quoted;
+    for (const QString& w : words)
+        quoted.append(QLatin1Char('"') + w + QLatin1Char('"'));
+    return quoted.join(QLatin1String(" OR "));
+}
+
+QString DocIndex::selectiveQuery(const QStringList& words)
+{
+    const qint64 total = chunkCount();
+    struct Counted {
+        QString word;
+        qint64 chunks;   // -1: not found as such in the vocabulary (the tokenizer folds differently)
+    };
+    QList<Counted> counted;
+    for (const QString& w : words) {
+        auto st = m_db->prepare("SELECT doc FROM chunks_vocab WHERE term = ?1");
+        qint64 n = -1;
+        if (st) {
+            st->bind(1, w);
+            auto row = st->step();
+            if (row && row.value())
+                n = st->int64(0);
+        }
+        counted.append({w, n});
+    }
+    std::stable_sort(counted.begin(), counted.end(),
+                     [](const Counted& a, const Counted& b) { return a.chunks < b.chunks; });
+    // Short posting lists are cheap whatever the fraction: small libraries keep every word.
+    const qint64 common = std::max(kCommonMinChunks, qint64(kCommonFraction * double(total)));
+    QStringList out;
+    for (const Counted& c : counted) {
+        if (c.chunks <= common && out.size() < kMaxQueryWords)
+            out.append(c.word);
+    }
+    if (!out.isEmpty() || counted.isEmpty())
+        return ftsQuery(out);
+    // Only common words: the chunks that hold the two rarest together.
+    QStringList rarest;
+    for (int i = 0; i < std::min<qsizetype>(2, counted.size()); ++i)
+        rarest.append(QLatin1Char('"') + counted.at(i).word + QLatin1Char('"'));
+    return rarest.join(QLatin1String(" AND "));
 }
 
 DocResult<QList<Source>> DocIndex::search(const QString& query, const QStringList& libraries,
                                           const SearchOptions& options)
 {
-    const QString match = ftsQuery(query);
+    const QString match = selectiveQuery(queryWords(query));
     if (match.isEmpty() || options.topK <= 0)
         return QList<Source>();
     // Enough hits that merging neighbours still leaves topK sources.

@@ -72,9 +72,23 @@ public:
                                     const SearchOptions& options = {});
     qint64 chunkCount();
 
-    // The FTS5 query for free text: its words quoted and joined by OR, common English and French
-    // words dropped when others remain; empty when the text has no word.
-    static QString ftsQuery(const QString& text);
+    // The words of free text, lowercased, each once (at most 64): common English and French words
+    // and one-letter words dropped when others remain.
+    static QStringList queryWords(const QString& text);
+    // The FTS5 query for `words`: each quoted (a word of letters and digits has no quote to
+    // escape) and joined by OR; empty when there is no word.
+    static QString ftsQuery(const QStringList& words);
+    static QString ftsQuery(const QString& text) { return ftsQuery(queryWords(text)); }
+
+    // The FTS5 query that makes the search both good and cheap: a word found in more than
+    // kCommonFraction of all chunks (and more than kCommonMinChunks) adds little to BM25 but costs
+    // a pass over most of the index, so it is left out when rarer words remain; at most
+    // kMaxQueryWords, the rarest first, joined by OR. When every word is common, the chunks
+    // holding both of the two rarest (AND).
+    QString selectiveQuery(const QStringList& words);
+    static constexpr double kCommonFraction = 0.10;
+    static constexpr qint64 kCommonMinChunks = 2000;
+    static constexpr int kMaxQueryWords = 12;
 
 private:
     DocIndex() = default;
@@ -83,6 +97,9 @@ private:
 
     std::unique_ptr<storage::Database> m_db;
     QString m_path;
+    // chunkCount() cached until this connection writes or another one commits (data_version).
+    qint64 m_cachedCount = -1;
+    qint64 m_cachedDataVersion = -1;
 };
 
 }   // namespace causerie::documents
