@@ -69,6 +69,20 @@ const QSet<QString>& stopWords()
     return words;
 }
 
+// The best chunks for an FTS5 query (?1): id and BM25 (lower is better), at most ?2; ?3 weighs
+// the heading column. The second form keeps the chunks of the libraries in ?4 (a JSON array).
+const char* kRanked = R"sql(
+SELECT rowid, bm25(chunks_fts, 1.0, ?3) AS score FROM chunks_fts WHERE chunks_fts MATCH ?1
+ORDER BY score, rowid LIMIT ?2)sql";
+const char* kRankedInLibraries = R"sql(
+SELECT chunks_fts.rowid, bm25(chunks_fts, 1.0, ?3) AS score
+FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
+WHERE chunks_fts MATCH ?1
+  AND c.document_id IN (SELECT document_id FROM files WHERE library IN (SELECT value FROM json_each(?4))
+                        AND document_id IS NOT NULL)
+ORDER BY score, chunks_fts.rowid
+LIMIT ?2)sql";
+
 // A source stays a passage: at most this many neighbouring chunks (~3 KB) merge into one.
 constexpr int kMaxMergedChunks = 3;
 
@@ -159,7 +173,6 @@ bool DocIndex::hasDocument(const QString& sha256)
 DocStatus DocIndex::putFile(const FileRecord& file, const QString& library, const QString& format,
                             const QList<Chunk>& chunks)
 {
-    m_cachedCount = -1;
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
@@ -212,7 +225,6 @@ DocStatus DocIndex::putFile(const FileRecord& file, const QString& library, cons
 
 DocStatus DocIndex::putFileError(const FileRecord& file, const QString& library)
 {
-    m_cachedCount = -1;
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
@@ -237,7 +249,6 @@ DocStatus DocIndex::putFileError(const FileRecord& file, const QString& library)
 
 DocStatus DocIndex::removeFile(const QString& library, const QString& path)
 {
-    m_cachedCount = -1;
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
@@ -269,13 +280,8 @@ DELETE FROM documents WHERE id IN (SELECT id FROM orphan_ids);
 
 qint64 DocIndex::chunkCount()
 {
-    const auto version = m_db->queryInt("PRAGMA data_version");
-    if (version && version.value() == m_cachedDataVersion && m_cachedCount >= 0)
-        return m_cachedCount;
     auto n = m_db->queryInt("SELECT count(*) FROM chunks");
-    m_cachedCount = n ? n.value() : 0;
-    m_cachedDataVersion = version ? version.value() : -1;
-    return m_cachedCount;
+    return n ? n.value() : 0;
 }
 
 QStringList DocIndex::queryWords(const QString& text)
@@ -310,17 +316,16 @@ QString DocIndex::ftsQuery(const QStringList& words)
     return quoted.join(QLatin1String(" OR "));
 }
 
-QString DocIndex::selectiveQuery(const QStringList& words)
+QStringList DocIndex::selectiveQueries(const QStringList& words)
 {
-    const qint64 total = chunkCount();
     struct Counted {
         QString word;
-        qint64 chunks;   // -1: not found as such in the vocabulary (the tokenizer folds differently)
+        qint64 chunks;   // 0 also when not found as such (the tokenizer folds it differently)
     };
     QList<Counted> counted;
     for (const QString& w : words) {
         auto st = m_db->prepare("SELECT doc FROM chunks_vocab WHERE term = ?1");
-        qint64 n = -1;
+        qint64 n = 0;
         if (st) {
             st->bind(1, w);
             auto row = st->step();
@@ -331,43 +336,38 @@ QString DocIndex::selectiveQuery(const QStringList& words)
     }
     std::stable_sort(counted.begin(), counted.end(),
                      [](const Counted& a, const Counted& b) { return a.chunks < b.chunks; });
-    // Short posting lists are cheap whatever the fraction: small libraries keep every word.
-    const qint64 common = std::max(kCommonMinChunks, qint64(kCommonFraction * double(total)));
-    QStringList out;
-    for (const Counted& c : counted) {
-        if (c.chunks <= common && out.size() < kMaxQueryWords)
-            out.append(c.word);
+    if (!counted.isEmpty() && counted.first().chunks > kPostingBudget) {
+        QStringList quoted;
+        for (int i = 0; i < std::min<qsizetype>(4, counted.size()); ++i)
+            quoted.append(QLatin1Char('"') + counted.at(i).word + QLatin1Char('"'));
+        QStringList queries;
+        if (words.size() >= 2)
+            queries.append(QLatin1Char('"') + words.join(QLatin1Char(' ')) +
+                           QLatin1Char('"'));   // "to be or not to be"
+        for (qsizetype n = quoted.size(); n >= 1; --n)
+            queries.append(quoted.mid(0, n).join(QLatin1String(" AND ")));
+        return queries;
     }
-    if (!out.isEmpty() || counted.isEmpty())
-        return ftsQuery(out);
-    // Only common words: the chunks that hold the two rarest together.
-    QStringList rarest;
-    for (int i = 0; i < std::min<qsizetype>(2, counted.size()); ++i)
-        rarest.append(QLatin1Char('"') + counted.at(i).word + QLatin1Char('"'));
-    return rarest.join(QLatin1String(" AND "));
+    QStringList out;
+    qint64 postings = 0;
+    for (const Counted& c : counted) {
+        if (out.size() >= kMaxQueryWords || (!out.isEmpty() && postings + c.chunks > kPostingBudget))
+            break;
+        out.append(c.word);
+        postings += c.chunks;
+    }
+    return out.isEmpty() ? QStringList() : QStringList{ftsQuery(out)};
 }
 
 DocResult<QList<Source>> DocIndex::search(const QString& query, const QStringList& libraries,
                                           const SearchOptions& options)
 {
-    const QString match = selectiveQuery(queryWords(query));
-    if (match.isEmpty() || options.topK <= 0)
+    const QStringList matches = selectiveQueries(queryWords(query));
+    if (matches.isEmpty() || options.topK <= 0)
         return QList<Source>();
     // Enough hits that merging neighbours still leaves topK sources.
     const int candidates = std::max(20, options.topK * 4);
-    auto st = m_db->prepare(R"sql(
-SELECT c.document_id, c.ord, c.page, c.start_offset, c.end_offset, chunks_fts.heading, chunks_fts.text,
-       bm25(chunks_fts, 1.0, ?4) AS rank
-FROM chunks_fts JOIN chunks c ON c.id = chunks_fts.rowid
-WHERE chunks_fts MATCH ?1
-  AND c.document_id IN (SELECT document_id FROM files WHERE library IN (SELECT value FROM json_each(?2))
-                        AND document_id IS NOT NULL)
-ORDER BY rank, c.document_id, c.ord
-LIMIT ?3)sql");
-    if (!st)
-        return dbError(QCoreApplication::translate("Documents", "be searched"));
     const QByteArray libs = QJsonDocument(QJsonArray::fromStringList(libraries)).toJson(QJsonDocument::Compact);
-    st->bind(1, match).bindUtf8(2, libs).bind(3, candidates).bind(4, options.headingWeight);
     struct Hit {
         qint64 document;
         int ord;
@@ -375,7 +375,45 @@ LIMIT ?3)sql");
         Source source;
     };
     QList<Hit> hits;
-    auto rows = st->forEachRow([&] {
+
+    // 1. The best chunk ids and scores, nothing else carried through the sort. When the index holds
+    // no other library (the usual case) FTS5 ranks alone; otherwise each hit's document is checked.
+    auto others =
+        m_db->prepare("SELECT EXISTS (SELECT 1 FROM files WHERE library NOT IN (SELECT value FROM json_each(?1)))");
+    if (!others)
+        return dbError(QCoreApplication::translate("Documents", "be searched"));
+    others->bindUtf8(1, libs);
+    auto otherRow = others->step();
+    if (!otherRow)
+        return dbError(QCoreApplication::translate("Documents", "be searched"));
+    const bool filter = otherRow.value() && others->int64(0) != 0;
+    QList<QPair<qint64, double>> best;
+    for (const QString& match : matches) {
+        best.clear();
+        auto ranked = m_db->prepare(filter ? kRankedInLibraries : kRanked);
+        if (!ranked)
+            return dbError(QCoreApplication::translate("Documents", "be searched"));
+        ranked->bind(1, match).bind(2, candidates).bind(3, options.headingWeight);
+        if (filter)
+            ranked->bindUtf8(4, libs);
+        if (!ranked->forEachRow([&] { best.append({ranked->int64(0), -ranked->real(1)}); }))
+            return dbError(QCoreApplication::translate("Documents", "be searched"));
+        if (best.size() >= options.topK)
+            break;
+    }
+
+    // 2. Their text and place.
+    for (const auto& [id, score] : best) {
+        auto st = m_db->prepare("SELECT c.document_id, c.ord, c.page, c.start_offset, c.end_offset, f.heading, f.text "
+                                "FROM chunks c JOIN chunks_fts f ON f.rowid = c.id WHERE c.id = ?1");
+        if (!st)
+            return dbError(QCoreApplication::translate("Documents", "be searched"));
+        st->bind(1, id);
+        auto row = st->step();
+        if (!row)
+            return dbError(QCoreApplication::translate("Documents", "be searched"));
+        if (!row.value())
+            continue;
         Hit h;
         h.document = st->int64(0);
         h.ord = int(st->int64(1));
@@ -384,11 +422,9 @@ LIMIT ?3)sql");
         h.source.end = st->int64(4);
         h.source.heading = st->text(5);
         h.source.text = st->text(6);
-        h.source.score = -st->real(7);
+        h.source.score = score;
         hits.append(h);
-    });
-    if (!rows)
-        return dbError(QCoreApplication::translate("Documents", "be searched"));
+    }
 
     // Neighbours: consecutive chunks of one page of one document become one source (up to
     // kMaxMergedChunks).
@@ -416,19 +452,22 @@ LIMIT ?3)sql");
 
     // The file a document is reported under: the first path (of the libraries searched) holding it.
     QHash<qint64, QString> fileOf;
-    auto names =
-        m_db->prepare("SELECT document_id, min(path) FROM files WHERE library IN (SELECT value FROM json_each(?1)) "
-                      "AND document_id IS NOT NULL GROUP BY document_id");
-    if (!names)
-        return dbError(QCoreApplication::translate("Documents", "be searched"));
-    names->bindUtf8(1, libs);
-    if (!names->forEachRow([&] { fileOf.insert(names->int64(0), names->text(1)); }))
-        return dbError(QCoreApplication::translate("Documents", "be searched"));
-
     QList<Source> out;
     for (Hit& h : merged) {
+        if (!fileOf.contains(h.document)) {
+            auto name = m_db->prepare("SELECT min(path) FROM files WHERE document_id = ?1 "
+                                      "AND library IN (SELECT value FROM json_each(?2))");
+            if (!name)
+                return dbError(QCoreApplication::translate("Documents", "be searched"));
+            name->bind(1, h.document).bindUtf8(2, libs);
+            auto row = name->step();
+            if (!row)
+                return dbError(QCoreApplication::translate("Documents", "be searched"));
+            fileOf.insert(h.document, row.value() ? name->text(0) : QString());
+        }
         h.source.file = fileOf.value(h.document);
-        out.append(std::move(h.source));
+        if (!h.source.file.isEmpty())
+            out.append(std::move(h.source));
     }
     std::sort(out.begin(), out.end(), [](const Source& a, const Source& b) {
         if (a.score != b.score)

@@ -80,14 +80,15 @@ public:
     static QString ftsQuery(const QStringList& words);
     static QString ftsQuery(const QString& text) { return ftsQuery(queryWords(text)); }
 
-    // The FTS5 query that makes the search both good and cheap: a word found in more than
-    // kCommonFraction of all chunks (and more than kCommonMinChunks) adds little to BM25 but costs
-    // a pass over most of the index, so it is left out when rarer words remain; at most
-    // kMaxQueryWords, the rarest first, joined by OR. When every word is common, the chunks
-    // holding both of the two rarest (AND).
-    QString selectiveQuery(const QStringList& words);
-    static constexpr double kCommonFraction = 0.10;
-    static constexpr qint64 kCommonMinChunks = 2000;
+    // The FTS5 queries that make the search both good and cheap, to try in order until one finds
+    // enough. BM25 costs a step per chunk that holds a query word; the rarest words weigh the most
+    // in the score, so words are taken from the rarest up while the chunks they hold add up to at
+    // most kPostingBudget (at most kMaxQueryWords), joined by OR: one query. When even the rarest
+    // word is over the budget (a question of common words only), the words as a phrase, then the
+    // chunks that hold all of the (up to 4) rarest words (AND), then of one word fewer, and so on.
+    // Small libraries keep every word.
+    QStringList selectiveQueries(const QStringList& words);
+    static constexpr qint64 kPostingBudget = 10000;
     static constexpr int kMaxQueryWords = 12;
 
 private:
@@ -97,9 +98,6 @@ private:
 
     std::unique_ptr<storage::Database> m_db;
     QString m_path;
-    // chunkCount() cached until this connection writes or another one commits (data_version).
-    qint64 m_cachedCount = -1;
-    qint64 m_cachedDataVersion = -1;
 };
 
 }   // namespace causerie::documents
