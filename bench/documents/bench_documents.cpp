@@ -120,8 +120,17 @@ double threadCpuMs()
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
+double processCpuMs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
+}
+
 struct Indexed {
     double seconds = 0;
+    double cpuSeconds = 0;   // the whole process (both threads) while indexing
+    double stallCpuMs = 0;   // GUI thread CPU time within its longest gap
     int files = 0;
     qint64 chunks = 0;
     double stallMs = 0;   // longest gap between two 4 ms ticks on the GUI thread
@@ -137,14 +146,22 @@ Indexed indexInBackground(const QString& folder, const QString& dbPath)
     QTimer tick;
     tick.setTimerType(Qt::PreciseTimer);
     tick.setInterval(4);
+    double lastTickCpu = threadCpuMs();
     QObject::connect(&tick, &QTimer::timeout, [&] {
         const qint64 now = clock.nsecsElapsed();
-        out.stallMs = std::max(out.stallMs, (now - lastTick) / 1e6);
+        const double cpu = threadCpuMs();
+        if ((now - lastTick) / 1e6 > out.stallMs) {
+            out.stallMs = (now - lastTick) / 1e6;
+            out.stallCpuMs = cpu - lastTickCpu;
+        }
         lastTick = now;
+        lastTickCpu = cpu;
     });
+    const double cpu0 = processCpuMs();
     QObject::connect(&indexer, &LibraryIndexer::finished, &loop,
                      [&](const QString&, int indexed, int, int, int failed, bool) {
                          out.seconds = clock.nsecsElapsed() / 1e9;
+                         out.cpuSeconds = (processCpuMs() - cpu0) / 1e3;
                          out.files = indexed;
                          if (failed)
                              std::fprintf(stderr, "warning: %d files failed\n", failed);
@@ -238,8 +255,11 @@ int main(int argc, char** argv)
                 .arg(pages / r.seconds, 0, 'f', 0)
                 .arg(r.chunks),
             "< 20 s");
+        row("  the same, CPU time (whole process)", QStringLiteral("(wall time above: shared machine)"),
+            QStringLiteral("%1 s").arg(r.cpuSeconds, 0, 'f', 2), "-");
         row("  GUI thread longest stall meanwhile", QStringLiteral("4 ms timer"),
-            QStringLiteral("%1 ms").arg(r.stallMs, 0, 'f', 1), "<= 16 ms");
+            QStringLiteral("%1 ms (GUI CPU in it %2 ms)").arg(r.stallMs, 0, 'f', 1).arg(r.stallCpuMs, 0, 'f', 1),
+            "<= 16 ms");
     }
 
     // 2. Text, 100 KB files.
@@ -262,8 +282,11 @@ int main(int argc, char** argv)
                 .arg(textMb / r.seconds, 0, 'f', 1)
                 .arg(r.chunks),
             "< 20 s");
+        row("  the same, CPU time (whole process)", QStringLiteral("(wall time above: shared machine)"),
+            QStringLiteral("%1 s").arg(r.cpuSeconds, 0, 'f', 2), "-");
         row("  GUI thread longest stall meanwhile", QStringLiteral("4 ms timer"),
-            QStringLiteral("%1 ms").arg(r.stallMs, 0, 'f', 1), "<= 16 ms");
+            QStringLiteral("%1 ms (GUI CPU in it %2 ms)").arg(r.stallMs, 0, 'f', 1).arg(r.stallCpuMs, 0, 'f', 1),
+            "<= 16 ms");
     }
 
     // 3. Retrieval on a large index.
