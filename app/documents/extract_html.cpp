@@ -1,6 +1,7 @@
 // HTML to text in one forward pass over the string: tags dropped (block tags become paragraph
 // breaks, h1–h6 start sections), script/style/template skipped, comments skipped, entities
-// decoded. No DOM, no recursion: the cost is linear in the input whatever its nesting.
+// decoded. <head> itself may be left open (HTML5), so only its title is skipped. No DOM, no recursion: the cost is
+// linear in the input whatever its nesting.
 #include "extract.h"
 
 #include <QHash>
@@ -122,8 +123,9 @@ private:
         }
         const qsizetype after = j < n ? j + 1 : n;
         if (!closing && (name == QLatin1String("script") || name == QLatin1String("style") ||
-                         name == QLatin1String("template") || name == QLatin1String("head"))) {
-            // Raw text up to the matching close tag (head: its title is not body text either).
+                         name == QLatin1String("template") || name == QLatin1String("title"))) {
+            // Raw text up to the matching close tag, as a browser reads it (the title is shown
+            // by the window, not in the page).
             const qsizetype end = m_in.indexOf(QLatin1String("</") + name, after, Qt::CaseInsensitive);
             if (end < 0)
                 return n;

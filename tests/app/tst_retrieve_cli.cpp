@@ -47,8 +47,10 @@ private Q_SLOTS:
         m_txt = m_dir.filePath(QStringLiteral("garden.txt"));
         m_md = m_dir.filePath(QStringLiteral("guide.md"));
         m_pdf = m_dir.filePath(QStringLiteral("manual.pdf"));
-        QVERIFY(docfixtures::writeFile(m_txt, "Tomatoes need sun and water every day.\n\nPotatoes grow underground.\n"));
-        QVERIFY(docfixtures::writeFile(m_md, "# Watering\n\nWater the tomatoes in the morning.\n\n# Pruning\n\nCut dead wood.\n"));
+        QVERIFY(
+            docfixtures::writeFile(m_txt, "Tomatoes need sun and water every day.\n\nPotatoes grow underground.\n"));
+        QVERIFY(docfixtures::writeFile(
+            m_md, "# Watering\n\nWater the tomatoes in the morning.\n\n# Pruning\n\nCut dead wood.\n"));
         QVERIFY(docfixtures::writePdf(m_pdf, {QStringLiteral("Chapter one: soil."),
                                               QStringLiteral("Tomatoes are sensitive to frost at night.")}));
     }
@@ -66,7 +68,8 @@ private Q_SLOTS:
             const QJsonObject s = v.toObject();
             QCOMPARE(s.keys(), QStringList({"end", "file", "heading", "page", "score", "start", "text"}));
             QVERIFY(s.value(QStringLiteral("score")).toDouble() > 0);
-            QVERIFY(s.value(QStringLiteral("text")).toString().contains(QStringLiteral("Tomatoes"), Qt::CaseInsensitive));
+            QVERIFY(
+                s.value(QStringLiteral("text")).toString().contains(QStringLiteral("Tomatoes"), Qt::CaseInsensitive));
             QVERIFY(s.value(QStringLiteral("end")).toInteger() > s.value(QStringLiteral("start")).toInteger());
             const QString file = s.value(QStringLiteral("file")).toString();
             files << file;
@@ -87,8 +90,8 @@ private Q_SLOTS:
 
     void deterministicAndTop()
     {
-        const QStringList args = {"retrieve", "--doc", m_pdf, "--doc", m_txt, "--doc", m_md,
-                                  "--query", "water tomatoes frost", "--json"};
+        const QStringList args = {
+            "retrieve", "--doc", m_pdf, "--doc", m_txt, "--doc", m_md, "--query", "water tomatoes frost", "--json"};
         const Run a = run(args);
         const Run b = run(args);
         QCOMPARE(a.exitCode, 0);
@@ -116,8 +119,11 @@ private Q_SLOTS:
         const QString scan = m_dir.filePath(QStringLiteral("scan.pdf"));
         const QString binary = m_dir.filePath(QStringLiteral("program.txt"));
         QVERIFY(docfixtures::writeImageOnlyPdf(scan));
-        QVERIFY(docfixtures::writeFile(binary, QByteArray("\x7f" "ELF\0\0\0\0", 8)));
-        const Run r = run({"retrieve", "--doc", scan, "--doc", m_txt, "--doc", binary, "--query", "potatoes", "--json"});
+        QVERIFY(docfixtures::writeFile(binary, QByteArray("\x7f"
+                                                          "ELF\0\0\0\0",
+                                                          8)));
+        const Run r =
+            run({"retrieve", "--doc", scan, "--doc", m_txt, "--doc", binary, "--query", "potatoes", "--json"});
         QCOMPARE(r.exitCode, 0);
         QVERIFY2(r.err.contains("warning: " + scan.toUtf8() + " has no text layer (scanned: no text found)"),
                  r.err.constData());
@@ -142,7 +148,8 @@ private Q_SLOTS:
             {{"retrieve", "--query", "x"}, "error: retrieve needs at least one --doc FILE\n"},
             {{"retrieve", "--doc", m_txt}, "error: retrieve needs --query TEXT\n"},
             {{"retrieve", "--doc"}, "error: option --doc needs a file\n"},
-            {{"retrieve", "--doc", m_txt, "--query", "x", "--top", "0"}, "error: option --top expects a number from 1 to 1000\n"},
+            {{"retrieve", "--doc", m_txt, "--query", "x", "--top", "0"},
+             "error: option --top expects a number from 1 to 1000\n"},
             {{"retrieve", "--doc", m_txt, "--query", "x", "--bogus", "1"}, "error: unknown option --bogus\n"},
             {{"retrieve", m_txt, "--query", "x"},
              "error: unexpected argument '" + m_txt.toUtf8() + "' (documents are given with --doc FILE)\n"},

@@ -67,6 +67,16 @@ private Q_SLOTS:
         QCOMPARE(doc.sections[1].text, QStringLiteral("One\ntwo\n\na\n\nb < c\n\n3 < 4 and &unknown; stays"));
     }
 
+    void htmlWithoutClosingHead()
+    {
+        // HTML5 lets </head> and </body> out: the body text must not be lost with the head.
+        const ExtractedDocument doc =
+            htmlToSections(QStringLiteral("<!DOCTYPE html><html><head><meta charset=utf-8><title>Tab title</title>"
+                                          "<link rel=stylesheet href=a.css><p>Body text stays."));
+        QCOMPARE(doc.sections.size(), 1);
+        QCOMPARE(doc.sections[0].text, QStringLiteral("Body text stays."));
+    }
+
     void htmlUnclosedAndDeepIsBounded()
     {
         // 200,000 nested divs and a tag that never closes: one pass, no recursion.
