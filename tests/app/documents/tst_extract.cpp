@@ -189,8 +189,7 @@ private Q_SLOTS:
 
     void zipBombWithLyingHeaderStops()
     {
-        // The sizes in both headers say 100 bytes; the data inflates to 8 MB. Either libzip sees the
-        // inconsistency, or the bytes counted while inflating pass the limit: refused either way.
+        // The sizes in both headers say 100 bytes; the data inflates to 8 MB.
         const QString path = m_dir.filePath(QStringLiteral("liar.docx"));
         QVERIFY(writeZip(path, {{"word/document.xml", QByteArray(8 * 1024 * 1024, 'x')}}));
         QFile f(path);
@@ -211,7 +210,9 @@ private Q_SLOTS:
         limits.maxUnzippedBytes = 1024 * 1024;
         auto doc = extractFile(path, limits);
         QVERIFY(!doc.ok());
-        QVERIFY2(doc.error().message.startsWith(path), qPrintable(doc.error().message));
+        // libzip inflates past the declared 100 bytes: the bytes counted here are what stop it.
+        QVERIFY2(doc.error().message.startsWith(path + QStringLiteral(" was refused: its text would be")),
+                 qPrintable(doc.error().message));
     }
 
     void zipPathTraversalNamesAreIgnored()
