@@ -47,7 +47,7 @@ void printText(const QList<documents::Source>& sources)
             where += ", page " + std::to_string(s.page);
         if (!s.heading.isEmpty())
             where += " — " + utf8(s.heading);
-        std::printf("%d. %s  (score %.4f, characters %lld–%lld)\n", ++n, where.c_str(), s.score,
+        std::printf("%d. %s  (score %.4g, characters %lld–%lld)\n", ++n, where.c_str(), s.score,
                     static_cast<long long>(s.start), static_cast<long long>(s.end));
         QString text = s.text.simplified();
         if (text.size() > 400)

@@ -131,8 +131,7 @@ IndexReport indexFolder(DocIndex& index, const QString& library, const QString& 
                         const ExtractLimits& limits)
 {
     IndexReport report;
-    std::atomic_bool stop = false;
-    WalkResult walk = walkLibrary(folder, &stop);
+    WalkResult walk = walkLibrary(folder, callbacks.cancelled);
     for (const IndexIssue& issue : walk.issues) {
         report.issues.append(issue);
         if (callbacks.issue)
@@ -140,6 +139,10 @@ IndexReport indexFolder(DocIndex& index, const QString& library, const QString& 
     }
     if (walk.rootUnreadable)
         return report;
+    if (callbacks.cancelled && callbacks.cancelled()) {
+        report.cancelled = true;   // a partial walk must not remove what it did not reach
+        return report;
+    }
     // Files indexed before and no longer found go first: the library never shows a removed file.
     const QSet<QString> present(walk.files.cbegin(), walk.files.cend());
     for (const QString& old : index.files(library)) {

@@ -33,7 +33,7 @@ bool canList(const QString& dir)
 
 }   // namespace
 
-WalkResult walkLibrary(const QString& folder, const std::atomic_bool* cancel)
+WalkResult walkLibrary(const QString& folder, const std::function<bool()>& cancelled)
 {
     WalkResult out;
     const QFileInfo root(folder);
@@ -54,7 +54,7 @@ WalkResult walkLibrary(const QString& folder, const std::atomic_bool* cancel)
     QSet<QString> visited{root.canonicalFilePath()};
     QList<Pending> stack{{root.absoluteFilePath(), 0}};
     while (!stack.isEmpty()) {
-        if (cancel && cancel->load())
+        if (cancelled && cancelled())
             break;
         const Pending dir = stack.takeLast();
         if (dir.depth > 0 && !canList(dir.path)) {

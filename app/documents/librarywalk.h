@@ -6,7 +6,7 @@
 #include <QString>
 #include <QStringList>
 
-#include <atomic>
+#include <functional>
 
 namespace causerie::documents {
 
@@ -21,6 +21,7 @@ struct WalkResult {
     bool rootUnreadable = false;   // the library folder itself: nothing could be listed
 };
 
-WalkResult walkLibrary(const QString& folder, const std::atomic_bool* cancel = nullptr);
+// `cancelled` is asked before each folder; a cancelled walk returns what it found so far.
+WalkResult walkLibrary(const QString& folder, const std::function<bool()>& cancelled = {});
 
 }   // namespace causerie::documents
