@@ -176,6 +176,21 @@ private Q_SLOTS:
         QCOMPARE(m_index->files(kLib).size(), 10);
     }
 
+    void cancelledWalkRemovesNothing()
+    {
+        QVERIFY(write(m_lib + QStringLiteral("/a/one.txt"), "One about martens."));
+        QVERIFY(write(m_lib + QStringLiteral("/b/two.txt"), "Two about martens."));
+        QCOMPARE(indexFolder(*m_index, kLib, m_lib).indexed, 2);
+        QVERIFY(QFile::remove(m_lib + QStringLiteral("/b/two.txt")));
+        IndexCallbacks callbacks;
+        callbacks.cancelled = [] { return true; };   // cancelled before the walk ends
+        const IndexReport r = indexFolder(*m_index, kLib, m_lib, callbacks);
+        QVERIFY(r.cancelled);
+        QCOMPARE(r.removed, 0);
+        QCOMPARE(m_index->files(kLib).size(), 2);
+        QCOMPARE(indexFolder(*m_index, kLib, m_lib).removed, 1);   // the next full run does it
+    }
+
     void fileDisappearsWhileIndexing()
     {
         QVERIFY(write(m_lib + QStringLiteral("/1.txt"), "First file about owls."));
