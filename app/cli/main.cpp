@@ -2,6 +2,7 @@
 // "error: ..." with exit status 1; scripts and checks rely on the commands and JSON fields.
 #include "bench_command.h"
 #include "engine_commands.h"
+#include "retrieve_command.h"
 
 #ifdef CAUSERIE_HAVE_SERVER
 #include "serve_command.h"
@@ -35,7 +36,8 @@ const char* kUsage =
     "  serve MODEL [--host 127.0.0.1] [--port 8080] [--api-key KEY] [--ctx N] [--threads N] [--parallel N]\n"
     "                                           OpenAI-compatible server (key also from CAUSERIE_SERVER_KEY)\n"
     "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]\n"
-    "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n";
+    "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n"
+    "  retrieve (--doc FILE)... --query TEXT [--top K] [--json]   best passages of the documents (BM25)\n";
 
 }   // namespace
 
@@ -81,6 +83,8 @@ int main(int argc, char** argv)
 #endif
     if (command == "bench")
         return cmd_bench(args);
+    if (command == "retrieve")
+        return cmd_retrieve(argc, argv, args);
     std::fputs(kUsage, stderr);
     return fail("unknown command '" + command + "'");
 }

@@ -32,3 +32,13 @@ causerie_add_test(tst_linkopener SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_linko
 # Hostile content shown in the real window, twice (restart): no request, no connection.
 causerie_add_test(tst_offline SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_offline.cpp LIBS causerie_appwindow
   LABELS app ui TIMEOUT 900)
+
+# causerie-cli retrieve (issue 16): documents made in the test, the JSON contract, bad documents.
+find_package(Qt6 6.4 REQUIRED COMPONENTS Gui)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(LIBZIP REQUIRED IMPORTED_TARGET libzip)
+causerie_add_test(tst_retrieve_cli SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_retrieve_cli.cpp
+  LIBS Qt6::Gui PkgConfig::LIBZIP LABELS app documents)
+target_include_directories(tst_retrieve_cli PRIVATE ${CMAKE_CURRENT_LIST_DIR})
+target_compile_definitions(tst_retrieve_cli PRIVATE CAUSERIE_CLI="$<TARGET_FILE:causerie-cli>")
+add_dependencies(tst_retrieve_cli causerie-cli)

@@ -1,0 +1,103 @@
+#pragma once
+// The document index: its own SQLite file (path given; the app keeps it in the data folder).
+//
+//   documents  one row per distinct content (SHA-256): files with the same bytes share chunks
+//   files      (library, path) → size, mtime, hash, document, or the error that kept it out
+//   chunks     (document, ord) → page, offsets; chunks_fts holds their text and heading (FTS5)
+//
+// Ranking is FTS5's BM25 (text weight 1, heading 0.5) over the query's words joined by OR;
+// hits that are neighbours in one document (consecutive chunks of the same page) merge into one
+// source. Order: score (higher first), then file, then start: the same query on the same index
+// gives the same answer. One DocIndex is one connection, used from one thread; the indexer's
+// thread and the GUI thread each open their own (WAL: readers do not wait for the writer).
+#include "chunker.h"
+#include "docresult.h"
+
+#include <QStringList>
+
+#include <memory>
+#include <optional>
+
+namespace causerie::storage {
+class Database;
+}
+
+namespace causerie::documents {
+
+struct FileRecord {
+    QString path;
+    qint64 size = 0;
+    qint64 mtime = 0;   // ms since the epoch
+    QString sha256;     // empty when the file could not be read
+    QString error;      // why it is not indexed; empty when it is
+};
+
+struct Source {
+    QString file;
+    int page = 0;   // 0 = none
+    QString heading;
+    qint64 start = 0;
+    qint64 end = 0;
+    double score = 0;   // -bm25: higher is better
+    QString text;
+};
+
+struct SearchOptions {
+    int topK = 5;
+    double headingWeight = 0.5;
+};
+
+class DocIndex {
+public:
+    ~DocIndex();
+    DocIndex(const DocIndex&) = delete;
+    DocIndex& operator=(const DocIndex&) = delete;
+
+    // Opens (creating the schema if needed) the index file at `path`.
+    static DocResult<std::unique_ptr<DocIndex>> open(const QString& path);
+
+    std::optional<FileRecord> file(const QString& library, const QString& path);
+    QStringList files(const QString& library);
+    QList<FileRecord> failedFiles(const QString& library);
+    bool hasDocument(const QString& sha256);
+
+    // One transaction each: a quit between two files loses nothing already stored. `chunks` may
+    // be empty when hasDocument(sha256) (the content is already indexed under another file).
+    DocStatus putFile(const FileRecord& file, const QString& library, const QString& format,
+                      const QList<Chunk>& chunks);
+    DocStatus putFileError(const FileRecord& file, const QString& library);
+    DocStatus removeFile(const QString& library, const QString& path);
+
+    DocResult<QList<Source>> search(const QString& query, const QStringList& libraries,
+                                    const SearchOptions& options = {});
+    qint64 chunkCount();
+
+    // The words of free text, lowercased, each once (at most 64): common English and French words
+    // and one-letter words dropped when others remain.
+    static QStringList queryWords(const QString& text);
+    // The FTS5 query for `words`: each quoted (a word of letters and digits has no quote to
+    // escape) and joined by OR; empty when there is no word.
+    static QString ftsQuery(const QStringList& words);
+    static QString ftsQuery(const QString& text) { return ftsQuery(queryWords(text)); }
+
+    // The FTS5 queries that make the search both good and cheap, to try in order until one finds
+    // enough. BM25 costs a step per chunk that holds a query word; the rarest words weigh the most
+    // in the score, so words are taken from the rarest up while the chunks they hold add up to at
+    // most kPostingBudget (at most kMaxQueryWords), joined by OR: one query. When even the rarest
+    // word is over the budget (a question of common words only), the words as a phrase, then the
+    // chunks that hold all of the (up to 4) rarest words (AND), then of one word fewer, and so on.
+    // Small libraries keep every word.
+    QStringList selectiveQueries(const QStringList& words);
+    static constexpr qint64 kPostingBudget = 10000;
+    static constexpr int kMaxQueryWords = 12;
+
+private:
+    DocIndex() = default;
+    DocStatus removeOrphanDocuments();
+    DocError dbError(const QString& action) const;
+
+    std::unique_ptr<storage::Database> m_db;
+    QString m_path;
+};
+
+}   // namespace causerie::documents

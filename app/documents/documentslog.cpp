@@ -1,0 +1,3 @@
+#include "documentslog.h"
+
+Q_LOGGING_CATEGORY(lcDocuments, "causerie.documents")

@@ -1,0 +1,71 @@
+#pragma once
+// Indexing a library (a folder) or a list of files into a DocIndex.
+//
+// indexFolder()/indexFiles() do the work synchronously on the calling thread (the CLI and the
+// tests call them directly); LibraryIndexer runs them on its own background thread for the app:
+// queued requests, progress and issue signals, cancel. Each file is committed on its own, so a
+// quit or a cancel loses at most the file in hand, and the next run skips every file whose size
+// and mtime are unchanged (a changed file whose bytes hash the same is only re-stamped).
+#include "docindex.h"
+#include "extract.h"
+#include "librarywalk.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+
+namespace causerie::documents {
+
+struct IndexReport {
+    int total = 0;       // files considered
+    int indexed = 0;     // new or changed, now in the index
+    int unchanged = 0;   // skipped: same size and mtime (or same hash)
+    int removed = 0;     // gone from the folder, taken out of the index
+    int failed = 0;      // refused or unreadable (the reason is in issues and in the index)
+    bool cancelled = false;
+    QList<IndexIssue> issues;
+};
+
+struct IndexCallbacks {
+    // Before each file: `done` files of `total` are finished, `path` is next.
+    std::function<void(int done, int total, const QString& path)> progress;
+    std::function<void(const IndexIssue& issue)> issue;
+    std::function<bool()> cancelled;
+};
+
+// Walks `folder`, indexes what changed, removes what is gone (a folder that cannot be listed at
+// all removes nothing: an unplugged disk must not empty the library).
+IndexReport indexFolder(DocIndex& index, const QString& library, const QString& folder,
+                        const IndexCallbacks& callbacks = {}, const ExtractLimits& limits = {});
+// The given files only (attachments, the CLI); nothing is removed.
+IndexReport indexFiles(DocIndex& index, const QString& library, const QStringList& files,
+                       const IndexCallbacks& callbacks = {}, const ExtractLimits& limits = {});
+
+class IndexWorker;
+
+class LibraryIndexer : public QObject {
+    Q_OBJECT
+public:
+    explicit LibraryIndexer(const QString& indexPath, QObject* parent = nullptr);
+    ~LibraryIndexer() override;   // cancels what runs and waits for the thread
+
+    // Queued: requests run one after the other on the indexer's thread.
+    void indexFolder(const QString& library, const QString& folder);
+    // Stops the running and queued requests after the file in hand (committed files stay).
+    void cancel();
+
+Q_SIGNALS:
+    void progress(const QString& library, int done, int total, const QString& file);
+    void issue(const QString& library, const QString& path, const QString& message);
+    void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
+
+private:
+    QThread m_thread;
+    IndexWorker* m_worker = nullptr;   // lives on m_thread
+    std::shared_ptr<std::atomic_int> m_generation;
+};
+
+}   // namespace causerie::documents
