@@ -2,6 +2,8 @@
 // session answers exactly as a cold one, on the CPU and the cuda-sim backends; every bad file or
 // mismatched snapshot is refused with its reason and the session then answers cold; a shift
 // evaluates only the new tokens and moves keys as if they had been computed at their new place.
+#include "engine/chat_template.h"
+#include "engine/context_fit.h"
 #include "engine/kv_rows.h"
 #include "engine/kv_state.h"
 #include "engine/session.h"
@@ -120,6 +122,7 @@ private Q_SLOTS:
     void contextShiftEvaluatesOnlyNewTokens_data();
     void contextShiftEvaluatesOnlyNewTokens();
     void contextShiftOffReprefills();
+    void contextShiftFollowsPreparePrompt();
     void shiftedKeysEqualKeysAtNewPositions_data();
     void shiftedKeysEqualKeysAtNewPositions();
     void shiftOnOneLayerModelGivesColdLogits();
@@ -627,6 +630,64 @@ void TestKvState::contextShiftOffReprefills()
     greedy(s, concat({S, range_ids(370, 10), N}), 1, &stats);
     QCOMPARE(b->shifts, 0);
     QCOMPARE(stats.reused_tokens, int(S.size()));
+}
+
+// A chat as the app and `causerie-cli chat` run it (prepare_prompt, then generate), on a real
+// tokenizer and template: once the oldest exchanges are left out, a turn shifts the cache and
+// reuses the kept history instead of evaluating it again.
+void TestKvState::contextShiftFollowsPreparePrompt()
+{
+    auto model = load_model(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
+    QVERIFY(model.ok());
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    const ChatTemplate tmpl = ChatTemplate::detect(model->vocab, *tok);
+    BackendOptions o;
+    o.n_ctx = 192;
+    o.n_threads = 2;
+    auto backend = create_cpu_backend(*model, o);
+    QVERIFY(backend.ok());
+    Session s(*tok, std::move(backend).value());
+    GenerateOptions g;
+    g.sampling.temperature = 0.0f;
+    g.max_tokens = 6;
+    g.stop_ids = tmpl.end_of_turn_ids(*tok);
+    std::vector<ChatTurn> turns = {{"system", "You answer briefly."}};
+    PromptCache cache;
+    int shifted_turns = 0;
+    for (int i = 1; i <= 10; ++i) {
+        const std::string question = "Question number " + std::to_string(i) + " about the weather in Paris?";
+        turns.push_back({"user", question});
+        auto prompt = prepare_prompt(tmpl, *tok, turns, int(o.n_ctx), answer_room(int(o.n_ctx)), &cache);
+        QVERIFY(prompt.ok() && prompt->fit.fits);
+        std::string answer;
+        const auto before = s.cached_tokens();
+        size_t common = 0;   // what a plain prefix match would reuse
+        while (common < before.size() && common < prompt->ids.size() && before[common] == prompt->ids[common])
+            ++common;
+        auto st = s.generate(prompt->ids, g, [&](std::string_view t) {
+            answer += t;
+            return true;
+        });
+        QVERIFY(st.ok());
+        turns.push_back({"assistant", answer});
+        if (st->shifted_tokens == 0)
+            continue;
+        ++shifted_turns;
+        // Kept history beyond the common prefix is reused, and most of the prompt is not
+        // evaluated again. (Not only the question is evaluated: this Mistral template puts the
+        // system prompt in the last user turn, so the previous exchange changes every turn, and
+        // a cut-off answer re-tokenizes differently from the ids generated.)
+        const int evaluated = st->prompt_tokens - st->reused_tokens;
+        QVERIFY2(size_t(st->reused_tokens) >= common + Session::kMinShiftKeep && evaluated * 2 < st->prompt_tokens,
+                 qPrintable(QStringLiteral("turn %1: %2 of %3 evaluated, %4 reused, common prefix %5")
+                                .arg(i)
+                                .arg(evaluated)
+                                .arg(st->prompt_tokens)
+                                .arg(st->reused_tokens)
+                                .arg(common)));
+    }
+    QVERIFY2(shifted_turns >= 3, qPrintable(QString::number(shifted_turns)));
 }
 
 void TestKvState::shiftedKeysEqualKeysAtNewPositions_data() { restoreGivesColdLogits_data(); }
