@@ -86,6 +86,10 @@ Column {
             required property string markdown
             required property bool closed
             required property bool plain   // prose shown as text: its text, not its Markdown
+            required property int part     // code: a piece of a long block (MessageSegmentModel)
+            required property bool continues
+            required property bool joinsLine
+            required property int offset
 
             // Set by updateMade(); made at once when the range is unbounded (outside a view).
             property bool near: root.active && root.viewTop === -Infinity && root.viewBottom === Infinity
@@ -93,7 +97,8 @@ Column {
             property real measured: -1
             // Before it is first shown: its lines, each wrapped at the view's width, times the
             // height a line took on average (prose 15 px, paragraph spacing included; code 14 px
-            // monospace, plus the code box's header), as measured on bench_gui_stall's answer.
+            // monospace, plus the code box's header on a block's first piece and its bottom padding
+            // on the last), as measured on bench_gui_stall's answer.
             // Off by a few per cent there; a piece takes its real height once made. A function,
             // so that a shown piece (most often the one streaming) never reads its text.
             function estimate() {
@@ -108,7 +113,7 @@ Column {
                     lines += Math.max(1, Math.ceil((end - from) / perLine))
                     from = end + 1
                 }
-                return code ? 50 + 13 * lines : 12.6 * lines
+                return code ? (part === 0 ? 42 : 0) + (continues ? 0 : 8) + 13 * lines : 12.6 * lines
             }
 
             width: root.width
@@ -131,6 +136,12 @@ Column {
                         markdown: slot.kind === "code" || slot.plain ? "" : slot.markdown
                         closed: slot.closed
                         plain: slot.plain
+                        part: slot.part
+                        continues: slot.continues
+                        joinsLine: slot.joinsLine
+                        offset: slot.offset
+                        blockSource: segments
+                        row: slot.index
                         onImplicitHeightChanged: slot.measured = implicitHeight
                         Component.onCompleted: slot.measured = implicitHeight
                     }

@@ -13,6 +13,16 @@ Item {
     required property string markdown
     required property bool closed       // code: its closing fence has arrived
     required property bool plain        // prose too costly for Qt's Markdown: shown as text
+    // A piece of a long code block (MessageSegmentModel cuts them, its roles of the same names):
+    // the block's header is on its first piece only, and the pieces are drawn as one box.
+    property int part: 0                // 0: the block's first piece
+    property bool continues: false      // the block goes on in the next piece
+    property bool joinsLine: false      // starts inside a line cut at the end of the piece before
+    property int offset: 0              // where the piece starts in the block's code
+    // Where "Copy code" takes the whole block from (the later pieces may have no items), and this
+    // piece's row in it; without one, the piece's own text.
+    property MessageSegmentModel blockSource: null
+    property int row: -1
     readonly property bool isCode: kind === "code"
 
     implicitHeight: isCode ? codeBox.implicitHeight : prose.implicitHeight
@@ -98,12 +108,24 @@ Item {
         visible: root.isCode
         width: parent.width
         sourceComponent: Component {
-            Rectangle {
+            // The pieces of a block are drawn as one box: a piece's box runs past the edges it
+            // shares with the pieces before and after it, and is clipped there (no border, no
+            // rounded corner, no padding between two pieces).
+            Item {
                 width: codeBox.width
-                implicitHeight: codeColumn.implicitHeight + 16
-                radius: 6
-                color: Qt.rgba(0.5, 0.5, 0.5, 0.12)
-                border.color: Qt.rgba(0.5, 0.5, 0.5, 0.25)
+                implicitHeight: codeColumn.y + codeColumn.implicitHeight + (root.continues ? 0 : 8)
+                clip: root.part > 0 || root.continues
+
+                Rectangle {
+                    objectName: "codeBackground"
+                    readonly property real hidden: radius + border.width
+                    y: root.part > 0 ? -hidden : 0
+                    width: parent.width
+                    height: parent.height - y + (root.continues ? hidden : 0)
+                    radius: 6
+                    color: Qt.rgba(0.5, 0.5, 0.5, 0.12)
+                    border.color: Qt.rgba(0.5, 0.5, 0.5, 0.25)
+                }
 
                 // A Column, not a ColumnLayout: a layout asks the TextEdit for its implicit width,
                 // and from then on Qt lays the whole block out twice more on every change (once
@@ -111,30 +133,41 @@ Item {
                 Column {
                     id: codeColumn
                     x: 8
-                    y: 8
+                    y: root.part > 0 ? 0 : 8
                     width: parent.width - 16
                     spacing: 2
 
-                    RowLayout {
+                    // The block's header, on its first piece only (made only there).
+                    Loader {
+                        objectName: "codeHeader"
+                        active: root.part === 0
+                        visible: active
                         width: parent.width
-                        Label {
-                            text: root.language.length > 0 ? root.language : qsTr("code")
-                            textFormat: Text.PlainText
-                            opacity: 0.6
-                            font.pixelSize: 12
-                        }
-                        Item { Layout.fillWidth: true }
-                        ToolButton {
-                            text: qsTr("Copy code")
-                            font.pixelSize: 12
-                            Accessible.name: qsTr("Copy code")
-                            onClicked: App.copyText(root.text)
+                        sourceComponent: Component {
+                            RowLayout {
+                                Label {
+                                    text: root.language.length > 0 ? root.language : qsTr("code")
+                                    textFormat: Text.PlainText
+                                    opacity: 0.6
+                                    font.pixelSize: 12
+                                }
+                                Item { Layout.fillWidth: true }
+                                ToolButton {
+                                    objectName: "copyCode"
+                                    text: qsTr("Copy code")
+                                    font.pixelSize: 12
+                                    Accessible.name: qsTr("Copy code")
+                                    onClicked: App.copyText(root.blockSource ? root.blockSource.codeBlock(root.row)
+                                                                             : root.text)
+                                }
+                            }
                         }
                     }
                     // Plain text coloured by CodeHighlighter, which keeps the document in step with the
                     // code: a streamed block is appended to, never parsed or laid out again whole.
                     TextEdit {
                         id: code
+                        objectName: "codeText"
                         width: parent.width
                         textFormat: TextEdit.PlainText
                         wrapMode: TextEdit.WrapAnywhere
@@ -145,7 +178,8 @@ Item {
                         font.pixelSize: 14
                         Accessible.name: qsTr("Code")
                         function refresh() {
-                            CodeHighlighter.show(code.textDocument, root.isCode ? root.text : "", root.language, root.closed)
+                            CodeHighlighter.show(code.textDocument, root.isCode ? root.text : "", root.language, root.closed,
+                                                 root.offset, root.joinsLine)
                         }
                         Component.onCompleted: refresh()
                         Connections {
@@ -154,6 +188,8 @@ Item {
                             function onLanguageChanged() { code.refresh() }
                             function onClosedChanged() { code.refresh() }
                             function onIsCodeChanged() { code.refresh() }
+                            function onOffsetChanged() { code.refresh() }
+                            function onJoinsLineChanged() { code.refresh() }
                         }
                     }
                 }

@@ -180,10 +180,14 @@ public:
     {
     }
 
-    void show(const QString& code, const QString& language, bool complete)
+    void show(const QString& code, const QString& language, bool complete, int offset, bool joinsLine)
     {
         const QString lang = language.trimmed().toLower();
-        const bool relanguage = lang != m_language;
+        // Another place in the block colours other lines: as a new language, coloured once again.
+        const bool moved = offset != m_offset || joinsLine != m_joinsLine;
+        m_offset = offset;
+        m_joinsLine = joinsLine;
+        const bool relanguage = lang != m_language || moved;
         const bool nowComplete = complete && !m_complete;
         const bool sameText = code == m_shown;
         m_complete = complete;
@@ -221,7 +225,8 @@ protected:
         if (!m_complete && !block.next().isValid())
             return;   // the line being written: coloured once its newline arrives
         if (text.size() > CodeHighlighter::kMaxHighlightedLine || isContinuation(block) ||
-            isContinuation(block.next()) || block.position() + text.size() > CodeHighlighter::kMaxHighlightedBlockChars)
+            isContinuation(block.next()) || (m_joinsLine && block.position() == 0) ||
+            m_offset + block.position() + text.size() > CodeHighlighter::kMaxHighlightedBlockChars)
             return;
         for (const CodeLineHighlighter::Range& r : m_lines->highlight(text)) {
             const QTextCharFormat f = m_owner->formatFor(r.element);
@@ -325,6 +330,8 @@ private:
     QString m_language;
     QString m_shown;   // the code the document holds
     bool m_complete = false;
+    int m_offset = 0;           // where the code starts in its block (a piece of a long block)
+    bool m_joinsLine = false;   // its first line is the end of a longer line
 };
 
 }   // namespace
@@ -390,13 +397,15 @@ QTextCharFormat CodeHighlighter::formatFor(const std::string& element) const
     return f;
 }
 
-void CodeHighlighter::show(QQuickTextDocument* document, const QString& code, const QString& language, bool complete)
+void CodeHighlighter::show(QQuickTextDocument* document, const QString& code, const QString& language, bool complete,
+                           int offset, bool joinsLine)
 {
     if (document)
-        show(document->textDocument(), code, language, complete);
+        show(document->textDocument(), code, language, complete, offset, joinsLine);
 }
 
-void CodeHighlighter::show(QTextDocument* document, const QString& code, const QString& language, bool complete)
+void CodeHighlighter::show(QTextDocument* document, const QString& code, const QString& language, bool complete,
+                           int offset, bool joinsLine)
 {
     if (!document)
         return;
@@ -407,5 +416,5 @@ void CodeHighlighter::show(QTextDocument* document, const QString& code, const Q
         m_attached.removeAll(nullptr);
         m_attached.append(h);
     }
-    h->show(code, language, complete);
+    h->show(code, language, complete, offset, joinsLine);
 }

@@ -75,8 +75,14 @@ public:
     // Shows `code` in the document (plain text, coloured for `language`). `complete`: the block's
     // closing fence has arrived (or the text will not grow any more), so its last line is
     // coloured too. Called again with a longer `code`, only the new characters are appended.
-    Q_INVOKABLE void show(QQuickTextDocument* document, const QString& code, const QString& language, bool complete);
-    void show(QTextDocument* document, const QString& code, const QString& language, bool complete);
+    // A piece of a long block (MarkdownSplitter cuts them) gives where it starts in its block,
+    // `offset`, so that the block's first kMaxHighlightedBlockChars characters are coloured as one
+    // document would colour them; `joinsLine`: its first line is the end of a line cut between
+    // pieces, longer than a piece, so shown plain like the rest of that line.
+    Q_INVOKABLE void show(QQuickTextDocument* document, const QString& code, const QString& language, bool complete,
+                          int offset = 0, bool joinsLine = false);
+    void show(QTextDocument* document, const QString& code, const QString& language, bool complete, int offset = 0,
+              bool joinsLine = false);
 
     // The format for a source-highlight element ("keyword", "string", "comment", ...); an
     // invalid format for elements left as they are.

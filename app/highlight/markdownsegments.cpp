@@ -1,7 +1,12 @@
 #include "markdownsegments.h"
+#include "codehighlighter.h"
 #include "safemarkdown.h"
 
 #include <QRegularExpression>
+
+// A line cut between two pieces is longer than a piece: the highlighter shows it plain whole, so
+// the cut changes no colour (CodeHighlighter::show's `joinsLine`).
+static_assert(MarkdownSplitter::kCodePieceChars > CodeHighlighter::kMaxHighlightedLine);
 
 namespace {
 
@@ -40,11 +45,14 @@ MarkdownSegment proseSegment(const QString& text)
     return {MarkdownSegment::Prose, text, {}, safeMarkdown(text), false, false};
 }
 
-MarkdownSegment codeSegment(const QStringList& lines, const QString& fence, const QString& language, bool closed)
+// Whether a line that begins with `begun` may still turn out to be the closing `fence` (a fence
+// alone, blanks around it). Once it cannot, no more text can make it one.
+bool mayCloseFence(QStringView begun, const QString& fence)
 {
-    const QString c = lines.join(QLatin1Char('\n'));
-    return {MarkdownSegment::Code, c, language, fence + language + QLatin1Char('\n') + c + QLatin1Char('\n') + fence,
-            closed};
+    const QStringView t = begun.trimmed();
+    if (t.isEmpty() || t == fence)
+        return true;
+    return fence.startsWith(t) && begun.endsWith(t);   // a blank after a part of the fence: no fence
 }
 
 // Leading and trailing blank lines carry no meaning between segments.
@@ -72,19 +80,21 @@ QList<MarkdownSegment> splitMarkdown(const QString& markdown)
 
 void MarkdownSplitter::feedLine(State& s, const QString& line, QList<MarkdownSegment>& out)
 {
-    const QString trimmed = line.trimmed();
     if (!s.fence.isEmpty()) {
-        if (trimmed.startsWith(s.fence) && trimmed.mid(s.fence.size()).trimmed().isEmpty()) {
-            out.append(codeSegment(s.code, s.fence, s.language, true));
-            s.code.clear();
+        if (!s.inLine && QStringView(line).trimmed() == s.fence) {
+            endCodePiece(s, false, false, out);
             s.fence.clear();
             s.language.clear();
             s.afterBlank = false;
-        } else {
-            s.code.append(line);
+            return;
         }
+        if (!s.inLine)
+            startCodeLine(s, line.size(), out);
+        addCode(s, line, out);
+        s.inLine = false;
         return;
     }
+    const QString trimmed = line.trimmed();
     if (const QString f = openingFence(trimmed); !f.isEmpty()) {
         flushProse(s.prose, out);
         s.proseChars = 0;
@@ -101,6 +111,59 @@ void MarkdownSplitter::feedLine(State& s, const QString& line, QList<MarkdownSeg
     s.proseChars += line.size() + 1;
 }
 
+void MarkdownSplitter::startCodeLine(State& s, qsizetype lineSize, QList<MarkdownSegment>& out)
+{
+    if (s.codeLines > 0 && (s.codeLines >= kCodePieceLines || s.code.size() + 1 + lineSize > kCodePieceChars))
+        endCodePiece(s, true, false, out);
+    else if (s.codeLines > 0)
+        s.code += QLatin1Char('\n');
+    ++s.codeLines;
+}
+
+void MarkdownSplitter::addCode(State& s, QStringView chars, QList<MarkdownSegment>& out)
+{
+    // A piece is cut only with at least one character after the cut: the next piece is never
+    // empty, so `continues` never has to be taken back.
+    while (s.code.size() + chars.size() > kCodePieceChars) {
+        qsizetype n = kCodePieceChars - s.code.size();
+        if (n > 0 && chars.at(n - 1).isHighSurrogate() && chars.at(n).isLowSurrogate())
+            --n;
+        s.code += chars.left(n);
+        endCodePiece(s, true, true, out);
+        s.codeLines = 1;
+        chars = chars.mid(n);
+    }
+    s.code += chars;
+}
+
+// Ends the piece being gathered; `more`: the block goes on in a new piece, which `joinsLine`
+// (starts inside the piece's last line) or starts a line.
+void MarkdownSplitter::endCodePiece(State& s, bool more, bool joinsLine, QList<MarkdownSegment>& out)
+{
+    MarkdownSegment piece{MarkdownSegment::Code,
+                          s.code,
+                          s.language,
+                          s.fence + s.language + QLatin1Char('\n') + s.code + QLatin1Char('\n') + s.fence,
+                          true,
+                          false,
+                          s.part,
+                          more,
+                          s.joinsLine,
+                          s.offset};
+    out.append(std::move(piece));
+    s.offset += s.code.size() + (joinsLine ? 0 : 1);
+    s.code.clear();
+    s.codeLines = 0;
+    s.joinsLine = joinsLine;
+    ++s.part;
+    if (!more) {
+        s.part = 0;
+        s.offset = 0;
+        s.joinsLine = false;
+        s.inLine = false;
+    }
+}
+
 bool MarkdownSplitter::cutsProseBefore(const State& s, const QString& line)
 {
     if (s.afterBlank && startsIndependentBlock(line))
@@ -112,10 +175,13 @@ bool MarkdownSplitter::cutsProseBefore(const State& s, const QString& line)
 
 void MarkdownSplitter::finish(State& s, QList<MarkdownSegment>& out)
 {
-    if (!s.fence.isEmpty())
-        out.append(codeSegment(s.code, s.fence, s.language, false));
-    else
+    if (!s.fence.isEmpty()) {
+        out.append({MarkdownSegment::Code, s.code, s.language,
+                    s.fence + s.language + QLatin1Char('\n') + s.code + QLatin1Char('\n') + s.fence, false, false,
+                    s.part, false, s.joinsLine, s.offset});
+    } else {
         flushProse(s.prose, out);
+    }
 }
 
 void MarkdownSplitter::append(QStringView more)
@@ -129,6 +195,32 @@ void MarkdownSplitter::append(QStringView more)
         from = nl + 1;
     }
     m_pending += more.mid(from);
+    takePendingCode();
+}
+
+// A long line of code (the 200,000-character line of a hostile answer) is taken into the piece
+// being gathered as it arrives, and cut into finished pieces, so that open() costs one piece
+// whatever the line's length. Only what no later text can change is taken: the line is no
+// closing fence (mayCloseFence), whether it starts a new piece is settled (it does not fit in
+// the piece before whatever its final length), and a last high surrogate waits for its pair.
+void MarkdownSplitter::takePendingCode()
+{
+    State& s = m_state;
+    if (s.fence.isEmpty() || m_pending.isEmpty())
+        return;
+    if (!s.inLine) {
+        const bool startSettled = s.codeLines == 0 || s.codeLines >= kCodePieceLines ||
+                                  s.code.size() + 1 + m_pending.size() > kCodePieceChars;
+        if (!startSettled || mayCloseFence(m_pending, s.fence))
+            return;
+        startCodeLine(s, m_pending.size(), m_finished);
+        s.inLine = true;
+    }
+    qsizetype n = m_pending.size();
+    if (m_pending.at(n - 1).isHighSurrogate())
+        --n;
+    addCode(s, QStringView(m_pending).left(n), m_finished);
+    m_pending.remove(0, n);
 }
 
 QList<MarkdownSegment> MarkdownSplitter::open() const
@@ -262,12 +354,35 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
     case MarkdownRole: return s.markdown;
     case ClosedRole: return s.closed;
     case PlainRole: return s.plain;
+    case PartRole: return s.part;
+    case ContinuesRole: return s.continues;
+    case JoinsLineRole: return s.joinsLine;
+    case OffsetRole: return int(s.offset);
     default: return {};
     }
 }
 
 QHash<int, QByteArray> MessageSegmentModel::roleNames() const
 {
-    return {{KindRole, "kind"},         {TextRole, "text"},     {LanguageRole, "language"},
-            {MarkdownRole, "markdown"}, {ClosedRole, "closed"}, {PlainRole, "plain"}};
+    return {{KindRole, "kind"},         {TextRole, "text"},           {LanguageRole, "language"},
+            {MarkdownRole, "markdown"}, {ClosedRole, "closed"},       {PlainRole, "plain"},
+            {PartRole, "part"},         {ContinuesRole, "continues"}, {JoinsLineRole, "joinsLine"},
+            {OffsetRole, "offset"}};
+}
+
+QString MessageSegmentModel::codeBlock(int row) const
+{
+    if (row < 0 || row >= m_segments.size() || m_segments.at(row).kind != MarkdownSegment::Code)
+        return {};
+    qsizetype first = row;
+    while (m_segments.at(first).part > 0 && first > 0)
+        --first;
+    QString code = m_segments.at(first).text;
+    for (qsizetype r = first; m_segments.at(r).continues && r + 1 < m_segments.size(); ++r) {
+        const MarkdownSegment& next = m_segments.at(r + 1);
+        if (!next.joinsLine)
+            code += QLatin1Char('\n');
+        code += next.text;
+    }
+    return code;
 }

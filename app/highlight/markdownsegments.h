@@ -18,8 +18,15 @@ struct MarkdownSegment {
     QString text;          // prose as written; code without its fences
     QString language;      // code only: the word after the opening fence ("cpp"), may be empty
     QString markdown;      // prose: what the view renders; code: the block with its fences
-    bool closed = false;   // code only: its closing fence has arrived (the last line is whole)
+    bool closed = false;   // code only: nothing more comes into this piece: its block's closing fence
+                           // has arrived, or the block goes on in the next piece
     bool plain = false;    // prose only: too costly for Qt's Markdown (tooCostlyAsMarkdown): shown as text
+    // A long code block is cut into pieces, one segment each (MarkdownSplitter::kCodePieceChars):
+    int part = 0;             // which piece of its block (0: the first, with the block's header)
+    bool continues = false;   // the block goes on in the next segment
+    bool joinsLine = false;   // part > 0: starts inside the line the piece before ended in (no line
+                              // break between the two; else one '\n')
+    qsizetype offset = 0;     // where the piece starts in its block's code, in UTF-16 units
 
     bool operator==(const MarkdownSegment&) const = default;
 };
@@ -31,7 +38,9 @@ struct MarkdownSegment {
 // stay whole; and only once the segment holds MarkdownSplitter::kMinProseChars, so that a long
 // answer is a few hundred items, not one per paragraph. Past kMaxProseChars a segment is cut at
 // the next blank line whatever follows, past kMaxProseCharsWithoutBlank at the next line end.
-// Blank prose is dropped.
+// Blank prose is dropped. A code block longer than kCodePieceLines lines or kCodePieceChars
+// characters is cut into pieces (see MarkdownSplitter): its code is the pieces' texts joined by
+// '\n', or by nothing before a piece that joinsLine (MessageSegmentModel::codeBlock).
 QList<MarkdownSegment> splitMarkdown(const QString& markdown);
 
 // splitMarkdown() for a text that grows: append() costs the new characters plus the line still
@@ -46,12 +55,23 @@ public:
     static constexpr qsizetype kMinProseChars = 2048;
     static constexpr qsizetype kMaxProseChars = 16 * 1024;
     static constexpr qsizetype kMaxProseCharsWithoutBlank = 64 * 1024;
+    // A code block is cut into pieces of at most these many lines and characters, each its own
+    // view item: Qt 6.4's TextEdit makes the drawn text of its whole document again on each
+    // change, so a streamed block costs in proportion to its open piece, not to the block (a
+    // 200,000-character line took 16-22 ms of GUI CPU per delta in one item). A piece ends at a
+    // line end when the next line would not fit, and a line longer than a piece is cut every
+    // kCodePieceChars characters (never inside a surrogate pair). The sizes are measured with
+    // bench_gui_stall --hostile (docs/benchmarks.md): the per-delta cost of the open piece
+    // against the items a long block makes.
+    static constexpr qsizetype kCodePieceChars = 4096;
+    static constexpr int kCodePieceLines = 100;
 
     void append(QStringView more);
 
     // Segments that no later text can change (everything before the segment still open).
     const QList<MarkdownSegment>& finished() const { return m_finished; }
-    // What the end of the text gives for now (0 to 2 segments): costs the open segment's size.
+    // What the end of the text gives for now (0 to 2 segments, more only while a long line that
+    // may still be a closing fence, all blanks, is written): costs the open segment's size.
     QList<MarkdownSegment> open() const;
     QList<MarkdownSegment> segments() const { return m_finished + open(); }
 
@@ -59,18 +79,27 @@ private:
     // The line machine between two lines.
     struct State {
         QStringList prose;   // lines of the prose segment being gathered
-        QStringList code;    // lines of the code block being gathered
         QString fence;       // the open fence while inside a code block
         QString language;
+        QString code;             // the code block's piece being gathered: its lines joined by '\n'
+        int codeLines = 0;        // lines begun in `code` (0: an empty block so far)
+        int part = 0;             // which piece of the block `code` is
+        bool joinsLine = false;   // `code` starts inside the line the piece before ended in
+        qsizetype offset = 0;     // where `code` starts in the block's code
+        bool inLine = false;      // the line being read has begun in `code` (so it is no fence)
         bool afterBlank = false;
         qsizetype proseChars = 0;   // in `prose`, newlines included
     };
     static bool cutsProseBefore(const State& s, const QString& line);
     static void feedLine(State& s, const QString& line, QList<MarkdownSegment>& out);
     static void finish(State& s, QList<MarkdownSegment>& out);
+    static void startCodeLine(State& s, qsizetype lineSize, QList<MarkdownSegment>& out);
+    static void addCode(State& s, QStringView chars, QList<MarkdownSegment>& out);
+    static void endCodePiece(State& s, bool more, bool joinsLine, QList<MarkdownSegment>& out);
+    void takePendingCode();
 
     State m_state;       // after the last complete line
-    QString m_pending;   // the line being written (after the last '\n')
+    QString m_pending;   // the line being written (after the last '\n'), less what is in m_state.code
     QList<MarkdownSegment> m_finished;
 };
 
@@ -87,7 +116,18 @@ class MessageSegmentModel : public QAbstractListModel {
     Q_PROPERTY(int sourceRow READ sourceRow WRITE setSourceRow NOTIFY sourceChanged)
     Q_PROPERTY(QString sourceRole READ sourceRole WRITE setSourceRole NOTIFY sourceChanged)
 public:
-    enum Role { KindRole = Qt::UserRole + 1, TextRole, LanguageRole, MarkdownRole, ClosedRole, PlainRole };
+    enum Role {
+        KindRole = Qt::UserRole + 1,
+        TextRole,
+        LanguageRole,
+        MarkdownRole,
+        ClosedRole,
+        PlainRole,
+        PartRole,
+        ContinuesRole,
+        JoinsLineRole,
+        OffsetRole
+    };
 
     explicit MessageSegmentModel(QObject* parent = nullptr);
 
@@ -103,6 +143,10 @@ public:
     void setSourceRow(int row);
     QString sourceRole() const { return m_sourceRole; }
     void setSourceRole(const QString& name);
+
+    // The whole code of the block `row` is a piece of (all its pieces joined, as fenced); empty for
+    // a prose row. What "Copy code" copies: the pieces may have no items.
+    Q_INVOKABLE QString codeBlock(int row) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;

@@ -4,7 +4,9 @@
 // Invariants: MessageSegmentModel fed growing prefixes of the answer always holds exactly
 // splitMarkdown(prefix) (the rows it updates in place are right); prose segments are never blank
 // and carry their text made safe (safeMarkdown), or none when shown as plain text;
-// a code segment's rendered Markdown holds its text.
+// a code segment's rendered Markdown holds its text; a long code block's pieces are within
+// MarkdownSplitter's limits, never cut inside a surrogate pair, and joined back (codeBlock) the
+// same from every one of them.
 #include "fuzz_common.h"
 
 #include "markdownsegments.h"
@@ -29,6 +31,10 @@ void checkModel(const MessageSegmentModel& model, const QString& markdown)
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::LanguageRole).toString() == e.language);
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::MarkdownRole).toString() == e.markdown);
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::PlainRole).toBool() == e.plain);
+        FUZZ_CHECK(model.data(idx, MessageSegmentModel::PartRole).toInt() == e.part);
+        FUZZ_CHECK(model.data(idx, MessageSegmentModel::ContinuesRole).toBool() == e.continues);
+        FUZZ_CHECK(model.data(idx, MessageSegmentModel::JoinsLineRole).toBool() == e.joinsLine);
+        FUZZ_CHECK(model.data(idx, MessageSegmentModel::OffsetRole).toInt() == int(e.offset));
         if (e.kind == MarkdownSegment::Prose) {
             FUZZ_CHECK(!e.text.trimmed().isEmpty());
             // What the view renders: the text made safe, or nothing when it is shown as text.
@@ -36,6 +42,17 @@ void checkModel(const MessageSegmentModel& model, const QString& markdown)
             FUZZ_CHECK(e.markdown == (e.plain ? QString() : safeMarkdown(e.text)));
         } else {
             FUZZ_CHECK(!e.plain && e.markdown.contains(e.text));
+            FUZZ_CHECK(e.text.size() <= MarkdownSplitter::kCodePieceChars);
+            FUZZ_CHECK(e.text.count(QLatin1Char('\n')) < MarkdownSplitter::kCodePieceLines);
+            FUZZ_CHECK(e.part == 0 || (i > 0 && expected.at(i - 1).continues && expected.at(i - 1).part + 1 == e.part));
+            if (e.joinsLine) {   // cut inside a line: never between the halves of a pair
+                const QString& before = expected.at(i - 1).text;
+                FUZZ_CHECK(before.isEmpty() || e.text.isEmpty() || !before.back().isHighSurrogate() ||
+                           !e.text.front().isLowSurrogate());
+            }
+            const QString block = model.codeBlock(i);
+            FUZZ_CHECK(block.mid(e.offset, e.text.size()) == e.text);
+            FUZZ_CHECK(e.part == 0 || block == model.codeBlock(i - 1));
         }
     }
 }

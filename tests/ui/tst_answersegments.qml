@@ -273,4 +273,82 @@ TestCase {
         m.sourceRole = "content"
         compare(m.markdown, "First.")
     }
+
+    // A code block longer than a piece (300 lines, then a 10,000-character line with 2-, 3- and
+    // 4-byte UTF-8 characters, surrogate pairs included): several pieces, the header on the
+    // first only, drawn as one box, and "Copy code" copies the whole block exactly, even when
+    // its later pieces have no items (a list shows only the top).
+    function longCode() {
+        let lines = []
+        for (let i = 0; i < 300; ++i)
+            lines.push("int v" + i + " = f(\"s\", " + i + "); // line " + i)
+        let line = ""
+        while (line.length < 10000)
+            line += "x = \"\u00e9\u20ac\ud83d\ude00\"; "
+        return lines.join("\n") + "\n" + line + "\nint last = 0;"
+    }
+
+    Component {
+        id: pasteTarget
+        TextEdit { textFormat: TextEdit.PlainText }
+    }
+    function clipboardText() {
+        const t = createTemporaryObject(pasteTarget, testCase)
+        t.paste()
+        return t.text
+    }
+
+    function pieces(item, out) {
+        if (item.objectName === "messageSegment" && item.kind === "code")
+            out.push(item)
+        for (let i = 0; i < item.children.length; ++i)
+            pieces(item.children[i], out)
+        return out
+    }
+
+    function test_longCodeBlockInPieces() {
+        const code = longCode()
+        const d = createTemporaryObject(delegateComponent, testCase,
+                                        {content: "Intro.\n\n```cpp\n" + code + "\n```\n\nEnd."})
+        verify(d)
+        const made = pieces(d, [])
+        verify(made.length >= 5, made.length + " pieces")
+        made.sort((a, b) => a.part - b.part)
+        let joined = ""
+        for (let i = 0; i < made.length; ++i) {
+            const p = made[i]
+            compare(p.part, i)
+            compare(p.continues, i + 1 < made.length)
+            verify(p.text.length <= 4096)
+            joined += (i > 0 && !p.joinsLine ? "\n" : "") + p.text
+            tryVerify(() => (findChild(p, "copyCode") !== null) === (i === 0), 5000, "header of piece " + i)
+            if (i > 0) {
+                // One box: this piece's code starts where the one before ends.
+                const before = findChild(made[i - 1], "codeText")
+                const here = findChild(p, "codeText")
+                tryVerify(() => here.mapToItem(d, 0, 0).y === before.mapToItem(d, 0, before.height).y, 5000,
+                          "piece " + i + " starts at " + here.mapToItem(d, 0, 0).y + ", the one before ends at "
+                          + before.mapToItem(d, 0, before.height).y)
+            }
+        }
+        compare(joined, code)
+        verify(made.some(p => p.joinsLine), "the long line is cut")
+        mouseClick(findChild(made[0], "copyCode"))
+        compare(clipboardText(), code)
+    }
+
+    function test_copyCodeCopiesPiecesWithoutItems() {
+        const code = longCode()
+        const list = createTemporaryObject(listComponent, testCase,
+                                           {content: "Intro.\n\n```cpp\n" + code + "\n```\n\nEnd."})
+        verify(list)
+        tryVerify(() => list.itemAtIndex(0) !== null && pieces(list.contentItem, []).length > 0)
+        const made = pieces(list.contentItem, [])
+        verify(findChild(list.itemAtIndex(0), "answerSegments").count > made.length + 2,
+               "some pieces have no items: " + made.length)
+        let first = null
+        tryVerify(() => { first = made.find(p => p.part === 0 && findChild(p, "copyCode") !== null); return !!first })
+        mouseClick(findChild(first, "copyCode"))
+        compare(clipboardText(), code)
+    }
 }

@@ -100,4 +100,67 @@ TestCase {
         loader.item.accept()   // "OK": nothing is opened
         tryVerify(() => !loader.item.opened)
     }
+
+    // A piece of a long code block (MessageSegmentModel's part/continues roles): the header with
+    // the language and "Copy code" is on the block's first piece only, and a piece that another
+    // follows or continues has no padding on that side (the pieces are drawn as one box).
+    Component {
+        id: codeComponent
+        MessageSegment {
+            width: 600
+            kind: "code"
+            language: "cpp"
+            text: "int x = 1;\nint y = 2;"
+            markdown: ""
+            closed: true
+            plain: false
+        }
+    }
+    Component {
+        id: pasteTarget
+        TextEdit { textFormat: TextEdit.PlainText }
+    }
+    function clipboardText() {
+        const t = createTemporaryObject(pasteTarget, testCase)
+        t.paste()
+        return t.text
+    }
+
+    function codeTop(s) { return findChild(s, "codeText").mapToItem(s, 0, 0).y }
+    function codeBottomGap(s) {
+        const c = findChild(s, "codeText")
+        return s.implicitHeight - (c.mapToItem(s, 0, 0).y + c.height)
+    }
+
+    function test_headerOnlyOnTheFirstPiece() {
+        const first = createTemporaryObject(codeComponent, testCase, {part: 0, continues: true})
+        const middle = createTemporaryObject(codeComponent, testCase, {part: 1, continues: true, joinsLine: true})
+        const last = createTemporaryObject(codeComponent, testCase, {part: 2, continues: false})
+        const whole = createTemporaryObject(codeComponent, testCase)
+        tryVerify(() => findChild(first, "copyCode") !== null)
+        verify(findChild(whole, "copyCode") !== null)
+        verify(findChild(middle, "codeText") !== null)
+        compare(findChild(middle, "copyCode"), null)
+        compare(findChild(last, "copyCode"), null)
+        // One box: no padding where a piece meets the next, the usual 8 px at the box's ends.
+        // (Positions settle once the columns are polished.)
+        tryVerify(() => codeTop(first) > 20, 5000, "the header is above the code: " + codeTop(first))
+        tryVerify(() => codeBottomGap(first) === 0, 5000, "first: " + codeBottomGap(first))
+        tryVerify(() => codeTop(middle) === 0 && codeBottomGap(middle) === 0)
+        tryVerify(() => codeTop(last) === 0 && codeBottomGap(last) === 8)
+        tryVerify(() => codeBottomGap(whole) === 8)
+        // The box runs past the shared edges, where it is clipped: no border or corner between.
+        const bg = findChild(middle, "codeBackground")
+        verify(bg.y < 0 && bg.y + bg.height > middle.implicitHeight)
+        const wholeBg = findChild(whole, "codeBackground")
+        compare(wholeBg.y, 0)
+        compare(wholeBg.height, whole.implicitHeight)
+    }
+
+    function test_copyWithoutAModelCopiesThePiece() {
+        const s = createTemporaryObject(codeComponent, testCase)
+        tryVerify(() => findChild(s, "copyCode") !== null)
+        mouseClick(findChild(s, "copyCode"))
+        compare(clipboardText(), "int x = 1;\nint y = 2;")
+    }
 }

@@ -2,6 +2,7 @@
 // step, each line is coloured once, and hostile lines cost no highlighting at all (asserted on
 // the work counter, never on time).
 #include "codehighlighter.h"
+#include "markdownsegments.h"
 
 #include <QAbstractTextDocumentLayout>
 #include <QGuiApplication>
@@ -10,7 +11,9 @@
 #include <QTextDocument>
 #include <QTextLayout>
 
+#include <algorithm>
 #include <memory>
+#include <vector>
 
 namespace {
 
@@ -206,6 +209,70 @@ private Q_SLOTS:
         QVERIFY(work > CodeHighlighter::kMaxHighlightedBlockChars * 9 / 10);   // newlines are not counted
         QVERIFY(!big->firstBlock().layout()->formats().isEmpty());
         QVERIFY(big->findBlock(3 * CodeHighlighter::kMaxHighlightedBlockChars).layout()->formats().isEmpty());
+    }
+
+    // A long block is shown in pieces (MarkdownSplitter), one document each: the lines are
+    // coloured as in one document of the whole block. Lines are coloured one by one (a comment
+    // spanning lines is coloured on its first line, in one document as in pieces), the block's
+    // first kMaxHighlightedBlockChars characters only, and a line cut between pieces is longer
+    // than a piece, so plain.
+    void aBlockInPiecesIsColouredAsOneDocument()
+    {
+        QString code = QStringLiteral("/* a comment\n   on two lines */\n");
+        for (int i = 0; i < 20; ++i)
+            code += QStringLiteral("int v%1 = f(\"s\", %1); // note\n").arg(i);
+        code += QStringLiteral("x = 1; ").repeated(MarkdownSplitter::kCodePieceChars / 7 + 10) +
+                QStringLiteral("int after_the_long_line = 2;\n");
+        while (code.size() < 2 * CodeHighlighter::kMaxHighlightedBlockChars)
+            code += QStringLiteral("char* s = \"text\"; /* c */ return 0x%1;\n").arg(code.size());
+        code.chop(1);
+        const QList<MarkdownSegment> pieces =
+            splitMarkdown(QStringLiteral("```cpp\n") + code + QStringLiteral("\n```"));
+        QVERIFY(pieces.size() > 4);
+        QVERIFY(std::any_of(pieces.begin(), pieces.end(), [](const MarkdownSegment& p) { return p.joinsLine; }));
+
+        // Every coloured line, in order: its text and its colours.
+        auto coloured = [](const QTextDocument& doc, QStringList& out) {
+            for (QTextBlock b = doc.begin(); b.isValid(); b = b.next()) {
+                QStringList ranges;
+                for (const QTextLayout::FormatRange& r : b.layout()->formats())
+                    ranges << QStringLiteral("%1+%2=%3")
+                                  .arg(r.start)
+                                  .arg(r.length)
+                                  .arg(r.format.foreground().color().name());
+                if (!ranges.isEmpty())
+                    out << b.text() + QLatin1Char('|') + ranges.join(QLatin1Char(','));
+            }
+        };
+        CodeHighlighter owner;
+        const qint64 before = CodeLineHighlighter::charactersHighlighted();
+        auto whole = newDocument();
+        owner.show(whole.get(), code, QStringLiteral("cpp"), true);
+        const qint64 wholeWork = CodeLineHighlighter::charactersHighlighted() - before;
+        QStringList expected;
+        coloured(*whole, expected);
+        QVERIFY(expected.size() > 100);
+        QVERIFY(expected.first().startsWith(QStringLiteral("/* a comment|")));
+        QVERIFY(expected.filter(QStringLiteral("int after_the_long_line")).isEmpty());   // the end of a long line
+
+        QStringList shown;
+        std::vector<std::unique_ptr<QTextDocument>> docs;
+        for (const MarkdownSegment& p : pieces) {
+            docs.push_back(newDocument());
+            owner.show(docs.back().get(), p.text, p.language, p.closed, int(p.offset), p.joinsLine);
+            coloured(*docs.back(), shown);
+        }
+        QCOMPARE(shown, expected);
+        QCOMPARE(CodeLineHighlighter::charactersHighlighted() - before, 2 * wholeWork);
+
+        // Without its offset and cut, a later piece would be coloured as a block of its own.
+        const MarkdownSegment& cutPiece =
+            *std::find_if(pieces.begin(), pieces.end(), [](const MarkdownSegment& p) { return p.joinsLine; });
+        auto alone = newDocument();
+        owner.show(alone.get(), cutPiece.text, cutPiece.language, true);
+        QStringList aloneColoured;
+        coloured(*alone, aloneColoured);
+        QVERIFY(aloneColoured.first().contains(QStringLiteral("int after_the_long_line")));
     }
 
     void hostileCharactersKeepOneDocumentCharacterPerCodeCharacter()

@@ -25,7 +25,90 @@ const QStringList kHostile = {
     QStringLiteral("```\n```\n```\n\n\n   \n```x y z\n\n-\n+ \n12) z\n\nP"),
     // Crosses kMinProseChars: whether "B" starts a segment depends on the size before it.
     QString(MarkdownSplitter::kMinProseChars - 12, QLatin1Char('x')) + QStringLiteral("\n\n- a\n\nB\n\nC\n```\nc\n```"),
+    // Long code blocks, cut into pieces: by lines; a line cut where a surrogate pair straddles
+    // the limit; a blank line as long as a piece that turns out to be the closing fence.
+    QStringLiteral("```c\n") + QStringLiteral("a;\n").repeated(MarkdownSplitter::kCodePieceLines + 2) +
+        QStringLiteral("```\nEnd"),
+    QStringLiteral("```\n") + QString(MarkdownSplitter::kCodePieceChars - 1, QLatin1Char('x')) +
+        QStringLiteral("\U0001F600yy\nz\n```"),
+    QStringLiteral("~~~\nb\n") + QString(MarkdownSplitter::kCodePieceChars, QLatin1Char(' ')) +
+        QStringLiteral("~~~\ntail"),
 };
+
+// What the "Copy code" of each block gives: its pieces joined (MessageSegmentModel::codeBlock's
+// rule, checked here on the splitter's own output).
+QStringList codeBlocks(const QList<MarkdownSegment>& segments)
+{
+    QStringList out;
+    for (const MarkdownSegment& s : segments) {
+        if (s.kind != MarkdownSegment::Code)
+            continue;
+        if (s.part == 0)
+            out << s.text;
+        else
+            out.last() += (s.joinsLine ? QString() : QStringLiteral("\n")) + s.text;
+    }
+    return out;
+}
+
+// Every code piece within the limits, numbered in order, with the offset where it starts in its
+// block; a piece continues iff the next segment is its block's next piece.
+void checkPieces(const QList<MarkdownSegment>& segments)
+{
+    for (qsizetype i = 0; i < segments.size(); ++i) {
+        const MarkdownSegment& s = segments.at(i);
+        if (s.kind != MarkdownSegment::Code)
+            continue;
+        QVERIFY(s.text.size() <= MarkdownSplitter::kCodePieceChars);
+        QVERIFY(s.text.count(QLatin1Char('\n')) < MarkdownSplitter::kCodePieceLines);
+        if (s.part == 0) {
+            QCOMPARE(s.offset, 0);
+            QVERIFY(!s.joinsLine);
+        } else {
+            QVERIFY(i > 0);
+            const MarkdownSegment& before = segments.at(i - 1);
+            QCOMPARE(before.kind, MarkdownSegment::Code);
+            QVERIFY(before.continues);
+            QVERIFY(before.closed);
+            QCOMPARE(s.part, before.part + 1);
+            QCOMPARE(s.offset, before.offset + before.text.size() + (s.joinsLine ? 0 : 1));
+            QVERIFY(!s.text.isEmpty() || !s.joinsLine);
+        }
+        if (s.continues) {
+            QVERIFY(i + 1 < segments.size());
+            QCOMPARE(segments.at(i + 1).part, s.part + 1);
+        }
+    }
+}
+
+// A line of `size` UTF-16 units where every cut a piece would make at kCodePieceChars falls
+// inside a surrogate pair, with 1- to 3-byte UTF-8 characters around: the first piece gets
+// kCodePieceChars - 1 units of filler, each later one starts with the pair the cut moved to it.
+QString lineWithPairsAtEveryCut(qsizetype size)
+{
+    const QString filler = QStringLiteral("a\u00e9\u20ac\u4e2db");   // a é € 中 b: 1, 2, 3, 3, 1 UTF-8 bytes
+    auto fill = [&](qsizetype n) {
+        QString f = filler.repeated(n / filler.size() + 1);
+        f.truncate(n);
+        return f;
+    };
+    QString line = fill(MarkdownSplitter::kCodePieceChars - 1);
+    while (line.size() < size)
+        line += QStringLiteral("\U0001F600") + fill(MarkdownSplitter::kCodePieceChars - 3);
+    return line;
+}
+
+// No lone surrogate: the piece is whole characters, and so is its UTF-8.
+bool wholeCharacters(const QString& s)
+{
+    for (qsizetype i = 0; i < s.size(); ++i) {
+        if (s.at(i).isHighSurrogate() && (i + 1 == s.size() || !s.at(i + 1).isLowSurrogate()))
+            return false;
+        if (s.at(i).isLowSurrogate() && (i == 0 || !s.at(i - 1).isHighSurrogate()))
+            return false;
+    }
+    return true;
+}
 
 }   // namespace
 
@@ -164,8 +247,173 @@ private Q_SLOTS:
             QCOMPARE(s.finished().mid(0, finished.size()), finished);
             finished = s.finished();
             QCOMPARE(s.segments(), splitMarkdown(text.left(i + 1)));
-            QVERIFY(s.open().size() <= 2);
+            // More only while a line of blanks, which may still be a closing fence, is written.
+            const qsizetype lineSoFar = text.left(i + 1).section(QLatin1Char('\n'), -1).size();
+            QVERIFY(s.open().size() <= 2 + lineSoFar / MarkdownSplitter::kCodePieceChars);
         }
+        checkPieces(whole);
+    }
+
+    void aLongBlockIsCutIntoPiecesOfBoundedSize()
+    {
+        // Short lines: cut every kCodePieceLines lines.
+        QStringList lines;
+        for (int i = 0; i < 10 * MarkdownSplitter::kCodePieceLines; ++i)
+            lines << QStringLiteral("line %1 of the block").arg(i, 4);
+        const QString code = lines.join(QLatin1Char('\n'));
+        const auto s = splitMarkdown(QStringLiteral("Intro.\n\n```cpp\n") + code + QStringLiteral("\n```\nAfter."));
+        QCOMPARE(s.size(), 12);
+        for (int i = 0; i < 10; ++i) {
+            const MarkdownSegment& p = s.at(i + 1);
+            QCOMPARE(p.kind, MarkdownSegment::Code);
+            QCOMPARE(p.language, QStringLiteral("cpp"));
+            QCOMPARE(p.part, i);
+            QCOMPARE(p.continues, i < 9);
+            QVERIFY(!p.joinsLine);
+            QVERIFY(p.closed);
+            QCOMPARE(p.text, lines.mid(i * MarkdownSplitter::kCodePieceLines, MarkdownSplitter::kCodePieceLines)
+                                 .join(QLatin1Char('\n')));
+        }
+        QCOMPARE(s.last().text, QStringLiteral("After."));
+        QCOMPARE(codeBlocks(s), QStringList{code});
+        checkPieces(s);
+
+        // Lines of 100 characters: cut at the last line end that fits kCodePieceChars.
+        const QString longer = QStringLiteral("y").repeated(99);
+        const QString code2 = QStringList(1000, longer).join(QLatin1Char('\n'));
+        const auto t = splitMarkdown(QStringLiteral("```\n") + code2 + QStringLiteral("\n```"));
+        const qsizetype perPiece = (MarkdownSplitter::kCodePieceChars + 1) / 100;   // 40 lines of 99 + '\n'
+        QCOMPARE(t.size(), (1000 + perPiece - 1) / perPiece);
+        QCOMPARE(t.first().text.size(), perPiece * 100 - 1);
+        QCOMPARE(codeBlocks(t), QStringList{code2});
+        checkPieces(t);
+
+        // A block that fits is one piece, as before.
+        const auto u =
+            splitMarkdown(QStringLiteral("```\n") +
+                          QStringList(MarkdownSplitter::kCodePieceLines, QStringLiteral("z")).join(QLatin1Char('\n')) +
+                          QStringLiteral("\n```"));
+        QCOMPARE(u.size(), 1);
+        QCOMPARE(u.first().part, 0);
+        QVERIFY(!u.first().continues);
+    }
+
+    void aLongLineIsCutBetweenCharacters()
+    {
+        const QString line = lineWithPairsAtEveryCut(200000);
+        const auto s = splitMarkdown(QStringLiteral("```cpp\n") + line + QStringLiteral("\n```"));
+        QCOMPARE(codeBlocks(s), QStringList{line});
+        QCOMPARE(s.size(),
+                 (line.size() + MarkdownSplitter::kCodePieceChars - 2) / (MarkdownSplitter::kCodePieceChars - 1));
+        QByteArray utf8;
+        for (qsizetype i = 0; i < s.size(); ++i) {
+            const MarkdownSegment& p = s.at(i);
+            QVERIFY2(wholeCharacters(p.text), qPrintable(QStringLiteral("piece %1").arg(i)));
+            QCOMPARE(p.joinsLine, i > 0);
+            QCOMPARE(p.continues, i + 1 < s.size());
+            // Each cut moved before the pair that straddled it.
+            if (i + 1 < s.size())
+                QCOMPARE(p.text.size(), MarkdownSplitter::kCodePieceChars - 1);
+            if (i > 0)
+                QVERIFY(p.text.startsWith(QStringLiteral("\U0001F600")));
+            utf8 += p.text.toUtf8();
+        }
+        QCOMPARE(utf8, line.toUtf8());   // no UTF-8 sequence cut either
+        checkPieces(s);
+
+        // A line with a pair that does not straddle a cut is cut at kCodePieceChars exactly.
+        const QString plain = QStringLiteral("\U0001F600").repeated(3 * MarkdownSplitter::kCodePieceChars / 2);
+        const auto t = splitMarkdown(QStringLiteral("```\n") + plain + QStringLiteral("\n```"));
+        QCOMPARE(t.size(), 3);
+        QCOMPARE(t.at(0).text.size(), MarkdownSplitter::kCodePieceChars);
+        QCOMPARE(codeBlocks(t), QStringList{plain});
+    }
+
+    // An answer with a long line streamed in deltas of all sizes, some ending between the two
+    // halves of a surrogate pair: the same pieces as the whole text at every step, finished
+    // pieces never change, and the open part stays small.
+    void streamingALongLineGivesTheSamePieces()
+    {
+        const QString line = lineWithPairsAtEveryCut(200000);
+        const QString text =
+            QStringLiteral("Intro.\n\n```cpp\nint x;\n") + line + QStringLiteral("\nint y;\n```\n\nAfter the code.");
+        const QList<MarkdownSegment> whole = splitMarkdown(text);
+        QCOMPARE(codeBlocks(whole), QStringList{QStringLiteral("int x;\n") + line + QStringLiteral("\nint y;")});
+        const qsizetype deltas[] = {1, 7, 1021, MarkdownSplitter::kCodePieceChars + 1, 2999, 4094};
+        MarkdownSplitter s;
+        MessageSegmentModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        QList<MarkdownSegment> finished;
+        int step = 0;
+        for (qsizetype at = 0; at < text.size(); ++step) {
+            const qsizetype next = std::min(text.size(), at + deltas[step % std::size(deltas)]);
+            s.append(QStringView(text).mid(at, next - at));
+            at = next;
+            QCOMPARE(s.finished().mid(0, finished.size()), finished);
+            finished = s.finished();
+            QVERIFY(s.open().size() <= 2);
+            const QList<MarkdownSegment> expected = splitMarkdown(text.left(at));
+            QCOMPARE(s.segments(), expected);
+            model.setMarkdown(text.left(at));
+            QCOMPARE(model.rowCount(), expected.size());
+            for (int r = 0; r < model.rowCount(); ++r)
+                if (expected.at(r).kind == MarkdownSegment::Code)
+                    QCOMPARE(model.codeBlock(r), codeBlocks(expected).constLast());
+        }
+        QCOMPARE(s.segments(), whole);
+        checkPieces(whole);
+    }
+
+    // A line of blanks may still become the closing fence: it is cut only once it cannot.
+    void aLongBlankLineMayStillCloseTheBlock()
+    {
+        const QString blanks(3 * MarkdownSplitter::kCodePieceChars, QLatin1Char(' '));
+        const QString closes = QStringLiteral("```\n") + blanks + QStringLiteral("```\nafter");
+        const QString goesOn = QStringLiteral("```\n") + blanks + QStringLiteral("x\n```");
+        for (const QString& text : {closes, goesOn}) {
+            MarkdownSplitter s;
+            for (qsizetype at = 0; at < text.size(); at += 1000)
+                s.append(QStringView(text).mid(at, 1000));
+            QCOMPARE(s.segments(), splitMarkdown(text));
+        }
+        const auto c = splitMarkdown(closes);
+        QCOMPARE(c.size(), 2);
+        QCOMPARE(c.at(0).text, QString());
+        QVERIFY(c.at(0).closed);
+        QCOMPARE(c.at(1).text, QStringLiteral("after"));
+        const auto g = splitMarkdown(goesOn);
+        QCOMPARE(g.size(), 4);
+        QCOMPARE(codeBlocks(g), QStringList{blanks + QStringLiteral("x")});
+    }
+
+    void modelGivesThePiecesAndTheWholeBlock()
+    {
+        const QString line = lineWithPairsAtEveryCut(3 * (MarkdownSplitter::kCodePieceChars - 1));   // 3 pieces
+        const QString code = QStringLiteral("first\n") + line + QStringLiteral("\nlast");
+        MessageSegmentModel model;
+        QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+        model.setMarkdown(QStringLiteral("Prose.\n\n```py\n") + code + QStringLiteral("\n```\nMore prose."));
+        QCOMPARE(model.rowCount(), 7);   // prose, "first", 3 pieces of the line, "last", prose
+        const QStringList roles = {"kind",  "text", "language",  "markdown",  "closed",
+                                   "plain", "part", "continues", "joinsLine", "offset"};
+        const QHash<int, QByteArray> names = model.roleNames();
+        QCOMPARE(names.size(), roles.size());
+        for (const QString& r : roles)
+            QVERIFY2(names.key(r.toUtf8(), -1) >= 0, qPrintable(r));
+        const int parts[] = {0, 0, 1, 2, 3, 4, 0};
+        const bool joins[] = {false, false, false, true, true, false, false};
+        for (int r = 0; r < 7; ++r) {
+            const QModelIndex i = model.index(r);
+            QCOMPARE(model.data(i, MessageSegmentModel::PartRole).toInt(), parts[r]);
+            QCOMPARE(model.data(i, MessageSegmentModel::JoinsLineRole).toBool(), joins[r]);
+            QCOMPARE(model.data(i, MessageSegmentModel::ContinuesRole).toBool(), r >= 1 && r <= 4);
+            QCOMPARE(model.codeBlock(r), r == 0 || r == 6 ? QString() : code);
+        }
+        QCOMPARE(model.data(model.index(1), MessageSegmentModel::TextRole).toString(), QStringLiteral("first"));
+        QCOMPARE(model.data(model.index(2), MessageSegmentModel::OffsetRole).toInt(), 6);
+        QCOMPARE(model.data(model.index(5), MessageSegmentModel::TextRole).toString(), QStringLiteral("last"));
+        QCOMPARE(model.codeBlock(-1), QString());
+        QCOMPARE(model.codeBlock(7), QString());
     }
 
     void closedMarksOnlyFencedBlocksThatEnded()
@@ -214,7 +462,12 @@ private Q_SLOTS:
                             model.data(i, MessageSegmentModel::TextRole).toString(),
                             model.data(i, MessageSegmentModel::LanguageRole).toString(),
                             model.data(i, MessageSegmentModel::MarkdownRole).toString(),
-                            model.data(i, MessageSegmentModel::ClosedRole).toBool()});
+                            model.data(i, MessageSegmentModel::ClosedRole).toBool(),
+                            model.data(i, MessageSegmentModel::PlainRole).toBool(),
+                            model.data(i, MessageSegmentModel::PartRole).toInt(),
+                            model.data(i, MessageSegmentModel::ContinuesRole).toBool(),
+                            model.data(i, MessageSegmentModel::JoinsLineRole).toBool(),
+                            model.data(i, MessageSegmentModel::OffsetRole).toInt()});
             }
             return out;
         };
