@@ -638,6 +638,10 @@ Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
 Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, const BackendOptions& options,
                                                            const CudaBackendOptions& cuda_options, std::string* summary)
 {
+    // The device layer is the Llama block; the other architectures' extra steps (biases, per-head
+    // norms, NeoX RoPE) have no device kernels yet, so create_backend runs them on the CPU.
+    if (model.hp.architecture != "llama")
+        return make_error("the GPU backend does not run '" + model.hp.architecture + "' models yet");
     int64_t n_ctx = options.n_ctx;
     if (n_ctx <= 0)
         n_ctx = std::min<int64_t>(model.hp.n_ctx_train > 0 ? model.hp.n_ctx_train : 4096, 4096);

@@ -244,10 +244,24 @@ void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* 
                  {{&L.wq, s.q.data()},      // (n, n_head*hd)
                   {&L.wk, s.kb.data()},     // (n, n_head_kv*hd)
                   {&L.wv, s.vb.data()}});   // (n, n_head_kv*vd)
+    const auto rope = hp.rope_neox ? rope_neox_ref : rope_ref;
     for (int64_t t = 0; t < n; ++t) {
-        rope_ref(&s.q[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
-        rope_ref(&s.kb[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base,
-                 m.rope_freq_factors);
+        float* q = &s.q[size_t(t * q_dim)];
+        float* k = &s.kb[size_t(t * kv_dim)];
+        if (L.bq.data)   // Q/K/V biases (qwen2)
+            add_ref(q, norm_weight(L.bq), q_dim);
+        if (L.bk.data)
+            add_ref(k, norm_weight(L.bk), kv_dim);
+        if (L.bv.data)
+            add_ref(&s.vb[size_t(t * v_dim)], norm_weight(L.bv), v_dim);
+        if (L.q_norm.data) {   // per-head RMSNorm of queries and keys (qwen3), in place
+            for (int64_t h = 0; h < hp.n_head; ++h)
+                rmsnorm_ref(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
+            for (int64_t h = 0; h < hp.n_head_kv; ++h)
+                rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
+        }
+        rope(q, hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
+        rope(k, hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
         uint16_t* kc = &cache.k[size_t((pos + t) * kv_dim)];
         uint16_t* vc = &cache.v[size_t((pos + t) * v_dim)];
         for (int64_t i = 0; i < kv_dim; ++i)

@@ -122,11 +122,12 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
     auto arch = f.get_string("general.architecture");
     if (!arch)
         return arch.error();
-    if (*arch != "llama")
-        return make_error(
-            "unsupported architecture '" + sanitize_display_text(*arch, 80) +
-            "' (Causerie runs 'llama'-architecture models: Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2)");
+    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3")
+        return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
+                          "' (Causerie runs 'llama' (Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2), "
+                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen) and 'qwen3' (dense Qwen3) models)");
     hp.architecture = *arch;
+    hp.rope_neox = *arch != "llama";
     if (f.find("general.name")) {
         auto name = f.get_string("general.name");
         if (!name)
@@ -263,6 +264,27 @@ Status read_weights(const GGUFFile& f, Model& m)
         for (const auto& s : specs)
             if (auto st = assign(get_weight(f, p + s.name, s.rows, s.cols, s.dims), *s.out); !st)
                 return st;
+        // Q/K/V biases: qwen2 files carry them; like llama.cpp, any architecture may (and none must).
+        const struct {
+            const char* name;
+            int64_t len;
+            const char* dims;
+            Weight* out;
+        } biases[] = {
+            {"attn_q.bias", q_dim, "n_head*head_dim", &L.bq},
+            {"attn_k.bias", k_dim, "n_head_kv*head_dim", &L.bk},
+            {"attn_v.bias", v_dim, "n_head_kv*value_dim", &L.bv},
+        };
+        for (const auto& b : biases)
+            if (f.tensor(p + b.name))
+                if (auto st = assign(get_weight(f, p + b.name, 0, b.len, b.dims), *b.out); !st)
+                    return st;
+        if (hp.architecture == "qwen3") {
+            if (auto st = assign(get_weight(f, p + "attn_q_norm.weight", 0, hp.head_dim, "head_dim"), L.q_norm); !st)
+                return st;
+            if (auto st = assign(get_weight(f, p + "attn_k_norm.weight", 0, hp.head_dim, "head_dim"), L.k_norm); !st)
+                return st;
+        }
     }
     return Ok{};
 }

@@ -1,6 +1,7 @@
 #pragma once
-// A loaded Llama-architecture model (Mistral 7B v0.1-v0.3, Mistral Nemo, Llama 2 and 3.x, SmolLM2):
-// hyper-parameters from GGUF metadata and weight views into the mmap.
+// A loaded model of one of the architectures the engine runs -- 'llama' (Mistral 7B v0.1-v0.3,
+// Mistral Nemo, Llama 2 and 3.x, SmolLM2), 'qwen2' (Qwen 2.5, QwQ, DeepSeek-R1-Distill-Qwen) and
+// 'qwen3' (dense Qwen3): hyper-parameters from GGUF metadata and weight views into the mmap.
 #include "gguf.h"
 #include "kernels/cpu/quant_types.h"
 #include "result.h"
@@ -34,10 +35,16 @@ struct LayerWeights {
     Weight w_gate;      // (n_ff, n_embd)
     Weight w_up;        // (n_ff, n_embd)
     Weight w_down;      // (n_embd, n_ff)
+    // Optional extras; data == nullptr when the file has none.
+    Weight bq;       // (n_head*head_dim)     F32 bias added after wq (qwen2; allowed for every architecture)
+    Weight bk;       // (n_head_kv*head_dim)  F32
+    Weight bv;       // (n_head_kv*value_dim) F32
+    Weight q_norm;   // (head_dim) F32: RMSNorm gain of every query head before RoPE (qwen3, required)
+    Weight k_norm;   // (head_dim) F32: the same for every key head
 };
 
 struct HParams {
-    std::string architecture;   // "llama"
+    std::string architecture;   // "llama", "qwen2" or "qwen3"
     std::string name;           // general.name through sanitize_display_text (safe to show), may be empty
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
@@ -50,6 +57,9 @@ struct HParams {
     int64_t n_ff = 0;
     int64_t n_rot = 0;   // rope.dimension_count, else head_dim
     float rope_freq_base = 10000.0f;
+    // RoPE pairs: false, ggml's "normal" layout (x[2i], x[2i+1]) ('llama'); true, the NeoX layout
+    // (x[i], x[i + n_rot/2]) that 'qwen2' and 'qwen3' files keep from Hugging Face.
+    bool rope_neox = false;
     float rms_eps = 1e-5f;
     uint32_t file_type = 0;   // general.file_type when present
 };

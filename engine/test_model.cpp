@@ -210,24 +210,27 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         return make_error("test model: n_vocab " + std::to_string(s.n_vocab) + " differs from the vocabulary's " +
                           std::to_string(n_vocab) + " tokens");
 
+    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3")
+        return make_error("test model: unknown architecture '" + s.arch + "' (llama, qwen2, qwen3)");
+    const std::string a = s.arch + ".";
     GGUFWriter w;
-    w.add_string("general.architecture", "llama");
+    w.add_string("general.architecture", s.arch);
     w.add_string("general.name", "causerie-test-model");
     w.add_u32("general.file_type", s.mix == TestModelMix::Q4_K_M ? 15u : file_type_of(s.type));
-    w.add_u32("llama.context_length", static_cast<uint32_t>(s.n_ctx));
-    w.add_u32("llama.embedding_length", static_cast<uint32_t>(s.n_embd));
-    w.add_u32("llama.block_count", static_cast<uint32_t>(s.n_layer));
-    w.add_u32("llama.feed_forward_length", static_cast<uint32_t>(s.n_ff));
-    w.add_u32("llama.attention.head_count", static_cast<uint32_t>(s.n_head));
-    w.add_u32("llama.attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
+    w.add_u32(a + "context_length", static_cast<uint32_t>(s.n_ctx));
+    w.add_u32(a + "embedding_length", static_cast<uint32_t>(s.n_embd));
+    w.add_u32(a + "block_count", static_cast<uint32_t>(s.n_layer));
+    w.add_u32(a + "feed_forward_length", static_cast<uint32_t>(s.n_ff));
+    w.add_u32(a + "attention.head_count", static_cast<uint32_t>(s.n_head));
+    w.add_u32(a + "attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
     if (s.head_dim) {
-        w.add_u32("llama.attention.key_length", static_cast<uint32_t>(head_dim));
-        w.add_u32("llama.attention.value_length", static_cast<uint32_t>(head_dim));
+        w.add_u32(a + "attention.key_length", static_cast<uint32_t>(head_dim));
+        w.add_u32(a + "attention.value_length", static_cast<uint32_t>(head_dim));
     }
-    w.add_u32("llama.rope.dimension_count", static_cast<uint32_t>(head_dim));
-    w.add_f32("llama.rope.freq_base", s.rope_freq_base);
-    w.add_f32("llama.attention.layer_norm_rms_epsilon", s.rms_eps);
-    w.add_u32("llama.vocab_size", static_cast<uint32_t>(n_vocab));
+    w.add_u32(a + "rope.dimension_count", static_cast<uint32_t>(head_dim));
+    w.add_f32(a + "rope.freq_base", s.rope_freq_base);
+    w.add_f32(a + "attention.layer_norm_rms_epsilon", s.rms_eps);
+    w.add_u32(a + "vocab_size", static_cast<uint32_t>(n_vocab));
 
     w.add_string("tokenizer.ggml.model", vocab->model.empty() ? "llama" : vocab->model);
     w.add_string_array("tokenizer.ggml.tokens", vocab->tokens);
@@ -253,16 +256,17 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
 
     // Matrices ~ N(0, 0.05): small enough that activations stay O(1) through a few layers at
     // n_embd 64..512, large enough that logits differ clearly between tokens. Norm gains ~ 1.
-    constexpr double kMatStd = 0.05, kEmbdStd = 0.1, kNormStd = 0.05;
+    constexpr double kMatStd = 0.05, kEmbdStd = 0.1, kNormStd = 0.05, kBiasStd = 0.5;
     auto matrix = [&](const std::string& name, int64_t rows, int64_t cols, double std) {
         const TensorType t = test_model_tensor_type(s, name);
         w.add_tensor(name, t, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
                      random_tensor(t, rows, cols, 0.0, std, s.seed ^ name_hash(name)));
     };
-    auto norm = [&](const std::string& name) {
-        w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(s.n_embd)},
-                     random_tensor(TensorType::F32, 1, s.n_embd, 1.0, kNormStd, s.seed ^ name_hash(name)));
+    auto vector = [&](const std::string& name, int64_t len, double mean, double std) {
+        w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(len)},
+                     random_tensor(TensorType::F32, 1, len, mean, std, s.seed ^ name_hash(name)));
     };
+    auto norm = [&](const std::string& name) { vector(name, s.n_embd, 1.0, kNormStd); };
     matrix("token_embd.weight", n_vocab, s.n_embd, kEmbdStd);
     for (int64_t il = 0; il < s.n_layer; ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
@@ -270,6 +274,15 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         matrix(p + "attn_q.weight", q_dim, s.n_embd, kMatStd);
         matrix(p + "attn_k.weight", kv_dim, s.n_embd, kMatStd);
         matrix(p + "attn_v.weight", kv_dim, s.n_embd, kMatStd);
+        if (s.arch == "qwen2") {   // biases large enough to move the logits clearly
+            vector(p + "attn_q.bias", q_dim, 0.0, kBiasStd);
+            vector(p + "attn_k.bias", kv_dim, 0.0, kBiasStd);
+            vector(p + "attn_v.bias", kv_dim, 0.0, kBiasStd);
+        }
+        if (s.arch == "qwen3") {
+            vector(p + "attn_q_norm.weight", head_dim, 1.0, kNormStd);
+            vector(p + "attn_k_norm.weight", head_dim, 1.0, kNormStd);
+        }
         matrix(p + "attn_output.weight", s.n_embd, q_dim, kMatStd);
         norm(p + "ffn_norm.weight");
         matrix(p + "ffn_gate.weight", s.n_ff, s.n_embd, kMatStd);

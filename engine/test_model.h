@@ -1,5 +1,5 @@
 #pragma once
-// Writes small random Llama-architecture GGUF models for tests and benchmarks. The bytes depend
+// Writes small random GGUF models (architectures 'llama', 'qwen2', 'qwen3') for tests and benchmarks. The bytes depend
 // only on the spec (own PRNG + Box-Muller, own per-tensor seeding), so a given spec produces the
 // same file on every machine and compiler.
 #include "kernels/cpu/quant_types.h"
@@ -22,6 +22,9 @@ enum class TestModelMix {
 };
 
 struct TestModelSpec {
+    // "llama"; "qwen2" adds Q/K/V biases (attn_{q,k,v}.bias); "qwen3" adds the per-head Q/K norms
+    // (attn_{q,k}_norm.weight). Both use NeoX RoPE, which only the loader knows (by architecture).
+    std::string arch = "llama";
     int64_t n_vocab = 0;   // 0: the vocabulary's size (synthetic vocabulary: 512 tokens)
     int64_t n_embd = 64;
     int64_t n_layer = 2;

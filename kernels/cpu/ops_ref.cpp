@@ -38,6 +38,28 @@ void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_
     }
 }
 
+void rope_neox_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+                   const float* freq_factors)
+{
+    // The angles as in rope_ref (same recurrence); only which two values form a pair differs.
+    const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
+    const int64_t half = n_rot / 2;
+    for (int64_t h = 0; h < n_heads; ++h) {
+        float* v = x + h * head_dim;
+        float theta = float(pos);
+        for (int64_t i = 0; i < half; ++i) {
+            const float angle = freq_factors ? theta / freq_factors[i] : theta;
+            const float c = std::cos(angle);
+            const float s = std::sin(angle);
+            const float a = v[i];
+            const float b = v[i + half];
+            v[i] = a * c - b * s;
+            v[i + half] = a * s + b * c;
+            theta *= theta_scale;
+        }
+    }
+}
+
 void softmax_ref(float* x, int64_t n)
 {
     float max = -INFINITY;

@@ -17,6 +17,11 @@ void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
 void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
               const float* freq_factors = nullptr);
 
+// The same rotation for the NeoX layout (Qwen2/3, Phi-3, Gemma): pair i is (x[i], x[i + n_rot/2])
+// for i < n_rot/2, with pair i's angle as above.
+void rope_neox_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+                   const float* freq_factors = nullptr);
+
 // In place: x = softmax(x) over n values; -INFINITY entries get probability 0.
 void softmax_ref(float* x, int64_t n);
 

@@ -142,6 +142,8 @@ private Q_SLOTS:
     void chooseDevice();
     void deviceAndLayerOptions();
     void evalRejectsBadInput();
+    void otherArchitecturesRunOnCpu_data();
+    void otherArchitecturesRunOnCpu();
 };
 
 // Q8_0 weights: the same arithmetic in the same order, so the same logits, prefill and decode.
@@ -709,4 +711,49 @@ void TestCudaBackend::evalRejectsBadInput()
 }
 
 QTEST_GUILESS_MAIN(TestCudaBackend)
+void TestCudaBackend::otherArchitecturesRunOnCpu_data()
+{
+    QTest::addColumn<QString>("arch");
+    QTest::newRow("qwen2") << QStringLiteral("qwen2");
+    QTest::newRow("qwen3") << QStringLiteral("qwen3");
+}
+
+// The device layer is the Llama block: a qwen2/qwen3 model asked for on `cuda-sim` runs on the
+// CPU, saying why, and gives the CPU backend's greedy tokens.
+void TestCudaBackend::otherArchitecturesRunOnCpu()
+{
+    QFETCH(QString, arch);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.arch = arch.toStdString();
+    spec.type = kernels::TensorType::Q8_0;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    BackendOptions o;
+    o.device = "cuda-sim";
+    o.n_ctx = 32;
+    std::string why;
+    auto sim = create_backend(*model, o, &why);
+    QVERIFY(sim.ok());
+    QVERIFY2((*sim)->device_name().rfind("CPU", 0) == 0, (*sim)->device_name().c_str());
+    const std::string want = "does not run '" + arch.toStdString() + "' models yet: running on the CPU";
+    QVERIFY2(why.find(want) != std::string::npos, why.c_str());
+    o.device = "cpu";
+    auto cpu = create_backend(*model, o, nullptr);
+    QVERIFY(cpu.ok());
+    std::vector<int32_t> a = {1, 300, 301, 17}, b = a;
+    std::vector<float> la(size_t(model->hp.n_vocab)), lb(la.size());
+    QVERIFY((*sim)->eval(a, 0, la.data()).ok());
+    QVERIFY((*cpu)->eval(b, 0, lb.data()).ok());
+    for (int i = 0; i < 8; ++i) {
+        a.push_back(int32_t(std::max_element(la.begin(), la.end()) - la.begin()));
+        b.push_back(int32_t(std::max_element(lb.begin(), lb.end()) - lb.begin()));
+        QVERIFY((*sim)->eval(std::span(&a.back(), 1), int64_t(a.size() - 1), la.data()).ok());
+        QVERIFY((*cpu)->eval(std::span(&b.back(), 1), int64_t(b.size() - 1), lb.data()).ok());
+    }
+    QCOMPARE(a, b);
+}
+
 #include "tst_cuda_backend.moc"

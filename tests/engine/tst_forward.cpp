@@ -72,10 +72,10 @@ struct RopeGolden {
     std::vector<int32_t> greedy;
 };
 
-RopeGolden read_rope_golden()
+RopeGolden read_rope_golden(const char* name = "tiny-llama3-rope.golden.txt")
 {
     RopeGolden g;
-    for (const QByteArray& line : golden_lines("tiny-llama3-rope.golden.txt")) {
+    for (const QByteArray& line : golden_lines(name)) {
         const QList<QByteArray> w = line.split(' ');
         if (w.value(0) == "sha256") {
             g.sha256 = w.value(1);
@@ -96,6 +96,20 @@ TestModelSpec llama3_rope_spec()
     TestModelSpec spec{
         .n_vocab = 512, .n_embd = 512, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512, .n_ctx = 512, .seed = 7};
     spec.rope_freq_factors = llama3_rope_freq_factors(128, spec.rope_freq_base, 8.0f, 1.0f, 4.0f, 64.0f);
+    return spec;
+}
+
+// The specs of tiny-qwen2.golden.txt's and tiny-qwen3.golden.txt's command lines.
+TestModelSpec arch_spec(const QString& arch)
+{
+    TestModelSpec spec{.n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512};
+    spec.arch = arch.toStdString();
+    if (arch == QLatin1String("qwen2")) {
+        spec.seed = 23;
+    } else {
+        spec.head_dim = 128;
+        spec.seed = 12;
+    }
     return spec;
 }
 
@@ -157,6 +171,8 @@ private Q_SLOTS:
     void evalRejectsBadTokensAndOverflow();
     void llama3RopeFactorsMatchLlamaCpp_data();
     void llama3RopeFactorsMatchLlamaCpp();
+    void architecturesMatchLlamaCpp_data();
+    void architecturesMatchLlamaCpp();
 };
 
 void TestForward::tinyModelMatchesLlamaCpp_data() { addThreadRows(); }
@@ -218,13 +234,21 @@ void TestForward::kvCacheMatchesFullPrefill_data()
 {
     QTest::addColumn<int>("type");
     QTest::addColumn<bool>("tied");
+    QTest::addColumn<QString>("arch");
+    const QString llama = QStringLiteral("llama");
     for (auto t :
          {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
           TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K})
-        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false;
-    QTest::newRow("F32 tied output") << int(TensorType::F32) << true;
-    QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true;   // the repacked head is the embedding
-    QTest::newRow("Q4_K_M mixture") << -1 << false;                       // Q4_K with Q6_K layers and head
+        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false << llama;
+    QTest::newRow("F32 tied output") << int(TensorType::F32) << true << llama;
+    QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true << llama;   // the repacked head is the embedding
+    QTest::newRow("Q4_K_M mixture") << -1 << false << llama;                       // Q4_K with Q6_K layers and head
+    for (const char* arch : {"qwen2", "qwen3"}) {
+        QTest::newRow(qPrintable(QStringLiteral("%1 Q8_0").arg(QLatin1String(arch))))
+            << int(TensorType::Q8_0) << false << QString::fromLatin1(arch);
+        QTest::newRow(qPrintable(QStringLiteral("%1 Q4_K tied output").arg(QLatin1String(arch))))
+            << int(TensorType::Q4_K) << true << QString::fromLatin1(arch);
+    }
 }
 
 // mistral-inference's check: logits from token-by-token decoding equal one prefill of the same
@@ -234,9 +258,11 @@ void TestForward::kvCacheMatchesFullPrefill()
 {
     QFETCH(int, type);
     QFETCH(bool, tied);
+    QFETCH(QString, arch);
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
     TestModelSpec spec;
+    spec.arch = arch.toStdString();
     if (type < 0)
         spec.mix = TestModelMix::Q4_K_M;
     else
@@ -346,6 +372,74 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
         const int32_t one[1] = {next};
         QVERIFY(backend->eval(one, pos++, logits.data()).ok());
     }
+}
+
+void TestForward::architecturesMatchLlamaCpp_data()
+{
+    QTest::addColumn<QString>("arch");
+    QTest::addColumn<int>("threads");
+    for (const char* arch : {"qwen2", "qwen3"})
+        for (int threads : {1, 2})
+            QTest::newRow(qPrintable(QStringLiteral("%1, %2 thread(s)").arg(QLatin1String(arch)).arg(threads)))
+                << QString::fromLatin1(arch) << threads;
+}
+
+// qwen2 (Q/K/V biases) and qwen3 (per-head Q/K RMSNorm, key_length != n_embd/n_head), both with
+// NeoX RoPE, against llama.cpp's figures for the same generated files. The same model without
+// the architecture's extra step (normal RoPE pairs; no biases; no Q/K norms) must give other
+// figures, so matching them checks each step, not only that the model runs.
+void TestForward::architecturesMatchLlamaCpp()
+{
+    QFETCH(QString, arch);
+    QFETCH(int, threads);
+    const QByteArray golden_name = QStringLiteral("tiny-%1.golden.txt").arg(arch).toLatin1();
+    const RopeGolden golden = read_rope_golden(golden_name.constData());
+    QCOMPARE(golden.top5.size(), size_t(5));
+    QCOMPARE(golden.greedy.size(), size_t(16));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("arch.gguf"));
+    QVERIFY(write_test_model(path.toStdString(), arch_spec(arch)).ok());
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), golden.sha256);
+    }
+    auto model = load_model(path.toStdString());
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    QCOMPARE(QString::fromStdString(model->hp.architecture), arch);
+    QVERIFY(model->hp.rope_neox);
+
+    auto [backend, logits] = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(backend);
+    const QString mismatch = top5_mismatch(logits, golden.top5, 1e-2f);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    int64_t pos = int64_t(golden.ids.size());
+    for (int32_t want : golden.greedy) {
+        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        QCOMPARE(next, want);
+        const int32_t one[1] = {next};
+        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
+    }
+
+    // Each step removed in turn: the figures no longer match.
+    backend.reset();
+    model->hp.rope_neox = false;
+    const Evaluated normal_pairs = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(normal_pairs.backend);
+    QVERIFY(!top5_mismatch(normal_pairs.logits, golden.top5, 1e-2f).isEmpty());
+    model->hp.rope_neox = true;
+    for (LayerWeights& L : model->layers) {
+        if (arch == QLatin1String("qwen2")) {
+            QVERIFY(L.bq.data && L.bk.data && L.bv.data);
+            L.bq.data = L.bk.data = L.bv.data = nullptr;
+        } else {
+            QVERIFY(L.q_norm.data && L.k_norm.data);
+            L.q_norm.data = L.k_norm.data = nullptr;
+        }
+    }
+    const Evaluated without = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(without.backend);
+    QVERIFY(!top5_mismatch(without.logits, golden.top5, 1e-2f).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestForward)

@@ -26,20 +26,22 @@ constexpr uint64_t kEmbd = 16, kFF = 32, kKv = 8, kVocab = 4;
 
 std::vector<uint8_t> zeros_f32(uint64_t n) { return std::vector<uint8_t>(n * 4, 0); }
 
-GGUFWriter tiny_model()
+// `arch` "qwen2" adds the Q/K/V biases, "qwen3" the per-head Q/K norms (head_dim 4).
+GGUFWriter tiny_model(const std::string& arch = "llama")
 {
+    const std::string a = arch + ".";
     GGUFWriter w;
-    w.add_string("general.architecture", "llama");
+    w.add_string("general.architecture", arch);
     w.add_string("general.name", "tiny");
-    w.add_u32("llama.context_length", 128);
-    w.add_u32("llama.embedding_length", kEmbd);
-    w.add_u32("llama.block_count", 1);
-    w.add_u32("llama.feed_forward_length", kFF);
-    w.add_u32("llama.attention.head_count", 4);
-    w.add_u32("llama.attention.head_count_kv", 2);
-    w.add_u32("llama.rope.dimension_count", 4);
-    w.add_f32("llama.rope.freq_base", 1000000.0f);
-    w.add_f32("llama.attention.layer_norm_rms_epsilon", 1e-6f);
+    w.add_u32(a + "context_length", 128);
+    w.add_u32(a + "embedding_length", kEmbd);
+    w.add_u32(a + "block_count", 1);
+    w.add_u32(a + "feed_forward_length", kFF);
+    w.add_u32(a + "attention.head_count", 4);
+    w.add_u32(a + "attention.head_count_kv", 2);
+    w.add_u32(a + "rope.dimension_count", 4);
+    w.add_f32(a + "rope.freq_base", 1000000.0f);
+    w.add_f32(a + "attention.layer_norm_rms_epsilon", 1e-6f);
     w.add_string("tokenizer.ggml.model", "llama");
     w.add_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "▁a"});
     const std::vector<float> scores = {0, 0, 0, -1};
@@ -66,6 +68,15 @@ GGUFWriter tiny_model()
     mat("blk.0.ffn_down.weight", kFF, kEmbd);
     norm("output_norm.weight");
     mat("output.weight", kEmbd, kVocab);
+    if (arch == "qwen2") {
+        w.add_tensor("blk.0.attn_q.bias", TensorType::F32, {kEmbd}, zeros_f32(kEmbd));
+        w.add_tensor("blk.0.attn_k.bias", TensorType::F32, {kKv}, zeros_f32(kKv));
+        w.add_tensor("blk.0.attn_v.bias", TensorType::F32, {kKv}, zeros_f32(kKv));
+    }
+    if (arch == "qwen3") {
+        w.add_tensor("blk.0.attn_q_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+        w.add_tensor("blk.0.attn_k_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+    }
     return w;
 }
 
@@ -217,6 +228,74 @@ private Q_SLOTS:
         w.remove_kv("general.architecture");
         w.add_string("general.architecture", "gemma");
         EXPECT_LOAD_ERROR(w, "unsupported architecture 'gemma'");
+    }
+
+    // qwen2 and qwen3: NeoX RoPE; qwen2's Q/K/V biases, qwen3's per-head Q/K norms.
+    void qwenArchitecturesLoad()
+    {
+        std::vector<uint8_t> keep, keep3, keep_llama;
+        auto q2 = load(tiny_model("qwen2"), keep);
+        QVERIFY2(q2.ok(), q2.ok() ? "" : q2.error().message.c_str());
+        QCOMPARE(q2->hp.architecture, std::string("qwen2"));
+        QVERIFY(q2->hp.rope_neox);
+        QVERIFY(q2->layers[0].bq.data && q2->layers[0].bk.data && q2->layers[0].bv.data);
+        QCOMPARE(q2->layers[0].bk.cols, int64_t(kKv));
+        QVERIFY(!q2->layers[0].q_norm.data);
+        auto q3 = load(tiny_model("qwen3"), keep3);
+        QVERIFY2(q3.ok(), q3.ok() ? "" : q3.error().message.c_str());
+        QVERIFY(q3->hp.rope_neox);
+        QCOMPARE(q3->layers[0].q_norm.cols, int64_t(4));
+        QCOMPARE(q3->layers[0].k_norm.cols, int64_t(4));
+        QVERIFY(!q3->layers[0].bq.data);
+        auto llama = load(tiny_model(), keep_llama);
+        QVERIFY(llama.ok());
+        QVERIFY(!llama->hp.rope_neox);
+    }
+    void biasWrongLength()
+    {
+        GGUFWriter w = tiny_model("qwen2");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_k.bias");
+        t->ne = {kEmbd};
+        t->data = zeros_f32(kEmbd);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_k.bias' has shape [16], expected [8]", "n_head_kv*head_dim");
+    }
+    void biasNotF32()
+    {
+        GGUFWriter w = tiny_model("qwen2");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_q.bias");
+        t->type = uint32_t(TensorType::F16);
+        t->data.resize(kEmbd * 2);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q.bias' has type F16", "must be F32");
+    }
+    void biasTwoDimensional()
+    {
+        GGUFWriter w = tiny_model("qwen2");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_v.bias");
+        t->ne = {kKv / 2, 2};
+        t->n_dims = 2;
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_v.bias' has shape [4, 2], expected [8]");
+    }
+    void qkNormMissing_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("q") << QStringLiteral("blk.0.attn_q_norm.weight");
+        QTest::newRow("k") << QStringLiteral("blk.0.attn_k_norm.weight");
+    }
+    void qkNormMissing()
+    {
+        QFETCH(QString, name);
+        GGUFWriter w = tiny_model("qwen3");
+        QVERIFY(w.remove_tensor(name.toStdString()));
+        const std::string needle = "missing tensor '" + name.toStdString() + "'";
+        EXPECT_LOAD_ERROR(w, needle.c_str());
+    }
+    void qkNormWrongLength()
+    {
+        GGUFWriter w = tiny_model("qwen3");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_q_norm.weight");
+        t->ne = {kEmbd};
+        t->data = zeros_f32(kEmbd);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q_norm.weight' has shape [16], expected [4]", "head_dim");
     }
 
     void missingRequiredKey_data()
