@@ -160,7 +160,7 @@ int cmd_info(const std::vector<std::string>& argv)
         return fail(l.error().message);
     const Model& m = *l->model;
     const HParams& hp = m.hp;
-    const ChatTemplate tmpl = ChatTemplate::detect(m.vocab, *l->tok);
+    const ChatTemplate tmpl = ChatTemplate::detect(m.vocab, *l->tok, hp.architecture);
     const std::string quant = model_quantization(m);
     const int64_t params = parameter_count(m);
     // Strings from the file, made inert for the terminal (escape sequences, bidi overrides, ...).
@@ -171,13 +171,13 @@ int cmd_info(const std::vector<std::string>& argv)
         std::printf("{\"architecture\":%s,\"name\":%s,\"parameters\":%lld,\"quantization\":%s,\"file_size\":%zu,"
                     "\"context_length\":%lld,\"n_embd\":%lld,\"n_layer\":%lld,\"n_head\":%lld,\"n_head_kv\":%lld,"
                     "\"head_dim\":%lld,\"n_ff\":%lld,\"n_vocab\":%lld,\"rope_freq_base\":%s,\"tokenizer\":%s,"
-                    "\"chat_template\":%s,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
+                    "\"chat_template\":%s,\"chat_template_assumed\":%s,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
                     json_string(arch).c_str(), json_string(name).c_str(), (long long)params, json_string(quant).c_str(),
                     m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd, (long long)hp.n_layer,
                     (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim, (long long)hp.n_ff,
                     (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(), json_string(tokenizer).c_str(),
-                    json_string(chat_template_name(tmpl.kind())).c_str(), l->tok->bos_id(), l->tok->eos_id(),
-                    l->tok->add_bos() ? "true" : "false");
+                    json_string(chat_template_name(tmpl.kind())).c_str(), tmpl.assumed() ? "true" : "false",
+                    l->tok->bos_id(), l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
         return 0;
     }
     std::printf("name            %s\n", name.empty() ? "(none)" : name.c_str());
@@ -192,7 +192,10 @@ int cmd_info(const std::vector<std::string>& argv)
                 (long long)hp.head_dim);
     std::printf("feed-forward    %lld\n", (long long)hp.n_ff);
     std::printf("vocabulary      %lld (%s)\n", (long long)hp.n_vocab, tokenizer.c_str());
-    std::printf("chat template   %s\n", chat_template_name(tmpl.kind()));
+    std::printf("chat template   %s%s\n", chat_template_name(tmpl.kind()),
+                tmpl.assumed() ? " (assumed: the file's template was not recognised)" : "");
+    if (hp.rope_neox)
+        std::printf("rope            NeoX pairs, base %g\n", double(hp.rope_freq_base));
     return 0;
 }
 
@@ -403,13 +406,15 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
 {
     Args a(argv, {});
     std::string err;
-    const std::set<std::string> known = {"type",  "layers", "embd", "heads",      "kv-heads",     "ff",
-                                         "vocab", "ctx",    "seed", "vocab-from", "rope-factors", "llama3-rope"};
+    const std::set<std::string> known = {"type",         "layers",      "embd", "heads",   "kv-heads",
+                                         "ff",           "vocab",       "ctx",  "seed",    "vocab-from",
+                                         "rope-factors", "llama3-rope", "arch", "head-dim"};
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
-        return fail("usage: causerie-cli make-test-model OUT.gguf [--type T] [--layers N] [--embd N] [--heads N] "
-                    "[--kv-heads N] [--ff N] [--vocab N] [--ctx N] [--seed N] [--vocab-from MODEL.gguf] "
+        return fail("usage: causerie-cli make-test-model OUT.gguf [--arch llama|qwen2|qwen3] [--type T] [--layers N] "
+                    "[--embd N] [--heads N] [--kv-heads N] [--head-dim N] [--ff N] [--vocab N] [--ctx N] [--seed N] "
+                    "[--vocab-from MODEL.gguf] "
                     "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX]");
     TestModelSpec spec;
     const std::string type = a.get("type", "F32");
@@ -436,6 +441,8 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     spec.n_vocab = a.get_int("vocab", &err).value_or(0);
     spec.n_ctx = a.get_int("ctx", &err).value_or(spec.n_ctx);
     spec.seed = uint64_t(a.get_int("seed", &err).value_or(1));
+    spec.head_dim = a.get_int("head-dim", &err).value_or(0);
+    spec.arch = a.get("arch", "llama");
     if (!err.empty())
         return fail(err);
     // rope_freqs.weight: one positive factor per rotated pair (head_dim/2 of them), given one by
