@@ -507,6 +507,10 @@ ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok, 
         return assumed(ChatTemplateKind::ChatML);
     if (architecture == "qwen3")
         return assumed(ChatTemplateKind::Qwen3);
+    if (architecture == "phi3")
+        return assumed(ChatTemplateKind::Phi3);
+    if (architecture == "gemma2" || architecture == "gemma3")
+        return assumed(ChatTemplateKind::Gemma);
     // A Llama-vocabulary model without [INST] control tokens: Mistral 7B v0.1's format (assumed
     // unless its template writes "[INST]" as text).
     ChatTemplate c(ChatTemplateKind::MistralV1);

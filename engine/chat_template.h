@@ -48,7 +48,8 @@ public:
 class ChatTemplate {
 public:
     // Picks the family from tokenizer.chat_template, else from the vocabulary's control tokens,
-    // else from the architecture (general.architecture: qwen2 -> ChatML, qwen3 -> Qwen3).
+    // else from the architecture (general.architecture: qwen2 -> ChatML, qwen3 -> Qwen3, phi3 ->
+    // Phi3, gemma2/gemma3 -> Gemma).
     static ChatTemplate detect(const VocabData& vocab, const Tokenizer& tok, const std::string& architecture = {});
     static ChatTemplate of_kind(ChatTemplateKind kind) { return ChatTemplate(kind); }
 

@@ -245,6 +245,8 @@ void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* 
                   {&L.wk, s.kb.data()},     // (n, n_head_kv*hd)
                   {&L.wv, s.vb.data()}});   // (n, n_head_kv*vd)
     const auto rope = hp.rope_neox ? rope_neox_ref : rope_ref;
+    // LongRoPE (phi3) picks its factors by the context size, which is the cache's.
+    const float* factors = m.rope_factors(int64_t(cache.k.size()) / std::max<int64_t>(1, kv_dim));
     for (int64_t t = 0; t < n; ++t) {
         float* q = &s.q[size_t(t * q_dim)];
         float* k = &s.kb[size_t(t * kv_dim)];
@@ -260,8 +262,11 @@ void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* 
             for (int64_t h = 0; h < hp.n_head_kv; ++h)
                 rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
         }
-        rope(q, hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
-        rope(k, hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
+        rope(q, hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base, factors, hp.rope_attn_factor);
+        rope(k, hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base, factors, hp.rope_attn_factor);
+        if (hp.q_prescale != 0.0f)   // phi3: queries scaled here, attention by 1
+            for (int64_t i = 0; i < q_dim; ++i)
+                q[i] *= hp.q_prescale;
         uint16_t* kc = &cache.k[size_t((pos + t) * kv_dim)];
         uint16_t* vc = &cache.v[size_t((pos + t) * v_dim)];
         for (int64_t i = 0; i < kv_dim; ++i)
@@ -306,7 +311,7 @@ void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos)
     shape.value_dim = vd;
     shape.k_stride = hp.n_head_kv * hd;
     shape.v_stride = hp.n_head_kv * vd;
-    shape.scale = 1.0f / std::sqrt(float(hd));
+    shape.scale = hp.q_prescale != 0.0f ? 1.0f : 1.0f / std::sqrt(float(hd));
     const uint16_t* K = cache.k.data();
     const uint16_t* V = cache.v.data();
 

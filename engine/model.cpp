@@ -122,10 +122,11 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
     auto arch = f.get_string("general.architecture");
     if (!arch)
         return arch.error();
-    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3")
+    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3")
         return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
                           "' (Causerie runs 'llama' (Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2), "
-                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen) and 'qwen3' (dense Qwen3) models)");
+                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen), 'qwen3' (dense Qwen3) and 'phi3' "
+                          "(Phi-3, Phi-3.5, Phi-4-mini) models)");
     hp.architecture = *arch;
     hp.rope_neox = *arch != "llama";
     if (f.find("general.name")) {
@@ -192,6 +193,21 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
             return base.error();
         hp.rope_freq_base = *base;
     }
+    if (hp.architecture == "phi3") {
+        // LongRoPE: which factors serve which context, and the cos/sin scale. Attention scales the
+        // queries before the product, as llama.cpp's phi3 graph does.
+        auto orig = optional_int(f, a + "rope.scaling.original_context_length", 1, kMaxCtx, 0);
+        if (!orig)
+            return orig.error();
+        hp.n_ctx_orig = *orig;
+        if (f.find(a + "rope.scaling.attn_factor")) {
+            auto af = positive_float(f, a + "rope.scaling.attn_factor", 100.0);
+            if (!af)
+                return af.error();
+            hp.rope_attn_factor = *af;
+        }
+        hp.q_prescale = 1.0f / std::sqrt(float(hp.head_dim));
+    }
     if (f.find("general.file_type")) {
         auto ft = f.get_uint("general.file_type");
         if (!ft)
@@ -229,41 +245,89 @@ Status read_weights(const GGUFFile& f, Model& m)
         m.tied_output = true;
     }
 
-    if (f.tensor("rope_freqs.weight")) {
+    // RoPE frequency factors: n_rot/2 positive F32 values.
+    auto rope_factors = [&](const std::string& name, const float** out) -> Status {
         Weight freqs;
-        if (auto st = assign(get_weight(f, "rope_freqs.weight", 0, hp.n_rot / 2, "n_rot/2"), freqs); !st)
+        if (auto st = assign(get_weight(f, name, 0, hp.n_rot / 2, "n_rot/2"), freqs); !st)
             return st;
         const float* factors = static_cast<const float*>(freqs.data);
         for (int64_t i = 0; i < hp.n_rot / 2; ++i)
             if (!std::isfinite(factors[i]) || factors[i] <= 0.0f)
-                return make_error("tensor 'rope_freqs.weight': entry " + str(i) + " is " + std::to_string(factors[i]) +
+                return make_error("tensor '" + name + "': entry " + str(i) + " is " + std::to_string(factors[i]) +
                                   ", expected a positive number (a RoPE frequency factor)");
-        m.rope_freq_factors = factors;
+        *out = factors;
+        return Ok{};
+    };
+    if (f.tensor("rope_freqs.weight"))
+        if (auto st = rope_factors("rope_freqs.weight", &m.rope_freq_factors); !st)
+            return st;
+    const bool has_long = f.tensor("rope_factors_long.weight"), has_short = f.tensor("rope_factors_short.weight");
+    if (has_long != has_short)
+        return make_error(
+            std::string("tensor '") + (has_long ? "rope_factors_long.weight" : "rope_factors_short.weight") +
+            "' is present without '" + (has_long ? "rope_factors_short.weight" : "rope_factors_long.weight") +
+            "' (LongRoPE needs both)");
+    if (has_long) {
+        if (auto st = rope_factors("rope_factors_long.weight", &m.rope_factors_long); !st)
+            return st;
+        if (auto st = rope_factors("rope_factors_short.weight", &m.rope_factors_short); !st)
+            return st;
     }
 
     m.layers.resize(static_cast<size_t>(hp.n_layer));
     for (int64_t il = 0; il < hp.n_layer; ++il) {
         LayerWeights& L = m.layers[static_cast<size_t>(il)];
         const std::string p = "blk." + str(il) + ".";
-        const struct {
-            const char* name;
-            int64_t rows, cols;
-            const char* dims;
-            Weight* out;
-        } specs[] = {
-            {"attn_norm.weight", 0, hp.n_embd, "n_embd", &L.attn_norm},
-            {"attn_q.weight", q_dim, hp.n_embd, "n_embd x n_head*head_dim", &L.wq},
-            {"attn_k.weight", k_dim, hp.n_embd, "n_embd x n_head_kv*head_dim", &L.wk},
-            {"attn_v.weight", v_dim, hp.n_embd, "n_embd x n_head_kv*value_dim", &L.wv},
-            {"attn_output.weight", hp.n_embd, o_dim, "n_head*value_dim x n_embd", &L.wo},
-            {"ffn_norm.weight", 0, hp.n_embd, "n_embd", &L.ffn_norm},
-            {"ffn_gate.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff", &L.w_gate},
-            {"ffn_up.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff", &L.w_up},
-            {"ffn_down.weight", hp.n_embd, hp.n_ff, "n_ff x n_embd", &L.w_down},
+        auto plain = [&](const char* name, int64_t rows, int64_t cols, const char* dims, Weight& out) {
+            return assign(get_weight(f, p + name, rows, cols, dims), out);
         };
-        for (const auto& s : specs)
-            if (auto st = assign(get_weight(f, p + s.name, s.rows, s.cols, s.dims), *s.out); !st)
+        // Rows [row0, row0 + rows) of a fused weight.
+        auto view = [](const Weight& fused, int64_t row0, int64_t rows) {
+            Weight w = fused;
+            w.data = static_cast<const char*>(fused.data) + size_t(row0) * fused.row_bytes;
+            w.rows = rows;
+            return w;
+        };
+        if (auto st = plain("attn_norm.weight", 0, hp.n_embd, "n_embd", L.attn_norm); !st)
+            return st;
+        if (f.tensor(p + "attn_qkv.weight")) {   // phi3: Q, K, V rows one after the other
+            Weight qkv;
+            if (auto st = assign(get_weight(f, p + "attn_qkv.weight", q_dim + k_dim + v_dim, hp.n_embd,
+                                            "n_embd x (n_head + 2*n_head_kv)*head_dim"),
+                                 qkv);
+                !st)
                 return st;
+            L.wq = view(qkv, 0, q_dim);
+            L.wk = view(qkv, q_dim, k_dim);
+            L.wv = view(qkv, q_dim + k_dim, v_dim);
+        } else {
+            if (auto st = plain("attn_q.weight", q_dim, hp.n_embd, "n_embd x n_head*head_dim", L.wq); !st)
+                return st;
+            if (auto st = plain("attn_k.weight", k_dim, hp.n_embd, "n_embd x n_head_kv*head_dim", L.wk); !st)
+                return st;
+            if (auto st = plain("attn_v.weight", v_dim, hp.n_embd, "n_embd x n_head_kv*value_dim", L.wv); !st)
+                return st;
+        }
+        if (auto st = plain("attn_output.weight", hp.n_embd, o_dim, "n_head*value_dim x n_embd", L.wo); !st)
+            return st;
+        if (auto st = plain("ffn_norm.weight", 0, hp.n_embd, "n_embd", L.ffn_norm); !st)
+            return st;
+        if (hp.architecture == "phi3") {   // ffn_up holds the gate rows, then the up rows
+            Weight up;
+            if (auto st = assign(get_weight(f, p + "ffn_up.weight", 2 * hp.n_ff, hp.n_embd, "n_embd x 2*n_ff"), up);
+                !st)
+                return st;
+            L.w_gate = view(up, 0, hp.n_ff);
+            L.w_up = view(up, hp.n_ff, hp.n_ff);
+        } else {
+            if (auto st = assign(get_weight(f, p + "ffn_gate.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff"), L.w_gate);
+                !st)
+                return st;
+            if (auto st = assign(get_weight(f, p + "ffn_up.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff"), L.w_up); !st)
+                return st;
+        }
+        if (auto st = plain("ffn_down.weight", hp.n_embd, hp.n_ff, "n_ff x n_embd", L.w_down); !st)
+            return st;
         // Q/K/V biases: qwen2 files carry them; like llama.cpp, any architecture may (and none must).
         const struct {
             const char* name;

@@ -210,8 +210,11 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         return make_error("test model: n_vocab " + std::to_string(s.n_vocab) + " differs from the vocabulary's " +
                           std::to_string(n_vocab) + " tokens");
 
-    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3")
-        return make_error("test model: unknown architecture '" + s.arch + "' (llama, qwen2, qwen3)");
+    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3")
+        return make_error("test model: unknown architecture '" + s.arch + "' (llama, qwen2, qwen3, phi3)");
+    const int64_t n_rot = s.n_rot ? s.n_rot : head_dim;
+    if (n_rot < 2 || n_rot > head_dim || n_rot % 2 != 0)
+        return make_error("test model: n_rot must be even and at most head_dim");
     const std::string a = s.arch + ".";
     GGUFWriter w;
     w.add_string("general.architecture", s.arch);
@@ -227,8 +230,12 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         w.add_u32(a + "attention.key_length", static_cast<uint32_t>(head_dim));
         w.add_u32(a + "attention.value_length", static_cast<uint32_t>(head_dim));
     }
-    w.add_u32(a + "rope.dimension_count", static_cast<uint32_t>(head_dim));
+    w.add_u32(a + "rope.dimension_count", static_cast<uint32_t>(n_rot));
     w.add_f32(a + "rope.freq_base", s.rope_freq_base);
+    if (s.n_ctx_orig > 0)
+        w.add_u32(a + "rope.scaling.original_context_length", static_cast<uint32_t>(s.n_ctx_orig));
+    if (s.rope_attn_factor > 0.0f)
+        w.add_f32(a + "rope.scaling.attn_factor", s.rope_attn_factor);
     w.add_f32(a + "attention.layer_norm_rms_epsilon", s.rms_eps);
     w.add_u32(a + "vocab_size", static_cast<uint32_t>(n_vocab));
 
@@ -271,9 +278,13 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
     for (int64_t il = 0; il < s.n_layer; ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight");
-        matrix(p + "attn_q.weight", q_dim, s.n_embd, kMatStd);
-        matrix(p + "attn_k.weight", kv_dim, s.n_embd, kMatStd);
-        matrix(p + "attn_v.weight", kv_dim, s.n_embd, kMatStd);
+        if (s.arch == "phi3") {
+            matrix(p + "attn_qkv.weight", q_dim + 2 * kv_dim, s.n_embd, kMatStd);
+        } else {
+            matrix(p + "attn_q.weight", q_dim, s.n_embd, kMatStd);
+            matrix(p + "attn_k.weight", kv_dim, s.n_embd, kMatStd);
+            matrix(p + "attn_v.weight", kv_dim, s.n_embd, kMatStd);
+        }
         if (s.arch == "qwen2") {   // biases large enough to move the logits clearly
             vector(p + "attn_q.bias", q_dim, 0.0, kBiasStd);
             vector(p + "attn_k.bias", kv_dim, 0.0, kBiasStd);
@@ -285,13 +296,32 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         }
         matrix(p + "attn_output.weight", s.n_embd, q_dim, kMatStd);
         norm(p + "ffn_norm.weight");
-        matrix(p + "ffn_gate.weight", s.n_ff, s.n_embd, kMatStd);
-        matrix(p + "ffn_up.weight", s.n_ff, s.n_embd, kMatStd);
+        if (s.arch == "phi3") {
+            matrix(p + "ffn_up.weight", 2 * s.n_ff, s.n_embd, kMatStd);
+        } else {
+            matrix(p + "ffn_gate.weight", s.n_ff, s.n_embd, kMatStd);
+            matrix(p + "ffn_up.weight", s.n_ff, s.n_embd, kMatStd);
+        }
         matrix(p + "ffn_down.weight", s.n_embd, s.n_ff, kMatStd);
     }
     norm("output_norm.weight");
     if (!s.tied_output)
         matrix("output.weight", n_vocab, s.n_embd, kMatStd);
+    auto factors = [&](const char* name, const std::vector<float>& v) -> Status {
+        if (v.empty())
+            return Ok{};
+        if (int64_t(v.size()) * 2 != n_rot)
+            return make_error(std::string(name) + " has " + std::to_string(v.size()) +
+                              " entries, expected n_rot/2 = " + std::to_string(n_rot / 2));
+        std::vector<uint8_t> bytes(v.size() * sizeof(float));
+        std::memcpy(bytes.data(), v.data(), bytes.size());
+        w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(v.size())}, std::move(bytes));
+        return Ok{};
+    };
+    if (auto st = factors("rope_factors_long.weight", s.rope_factors_long); !st)
+        return st;
+    if (auto st = factors("rope_factors_short.weight", s.rope_factors_short); !st)
+        return st;
     if (!s.rope_freq_factors.empty()) {
         if (int64_t(s.rope_freq_factors.size()) * 2 != head_dim)
             return make_error("rope_freq_factors has " + std::to_string(s.rope_freq_factors.size()) +
@@ -302,6 +332,16 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
                      std::move(bytes));
     }
     return w.write_file(path);
+}
+
+std::vector<float> longrope_test_factors(int64_t n_pairs, bool long_factors)
+{
+    std::vector<float> out;
+    for (int64_t i = 0; i < n_pairs; ++i) {
+        const double r = double(i) / double(n_pairs);
+        out.push_back(float(long_factors ? 1.0 + 15.0 * r * r : 1.0 + 0.25 * r));
+    }
+    return out;
 }
 
 std::vector<float> llama3_rope_freq_factors(int64_t head_dim, float freq_base, float factor, float low_freq_factor,

@@ -406,16 +406,18 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
 {
     Args a(argv, {});
     std::string err;
-    const std::set<std::string> known = {"type",         "layers",      "embd", "heads",   "kv-heads",
-                                         "ff",           "vocab",       "ctx",  "seed",    "vocab-from",
-                                         "rope-factors", "llama3-rope", "arch", "head-dim"};
+    const std::set<std::string> known = {"type",  "layers",   "embd", "heads",      "kv-heads",     "ff",
+                                         "vocab", "ctx",      "seed", "vocab-from", "rope-factors", "llama3-rope",
+                                         "arch",  "head-dim", "rot",  "longrope"};
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
-        return fail("usage: causerie-cli make-test-model OUT.gguf [--arch llama|qwen2|qwen3] [--type T] [--layers N] "
-                    "[--embd N] [--heads N] [--kv-heads N] [--head-dim N] [--ff N] [--vocab N] [--ctx N] [--seed N] "
-                    "[--vocab-from MODEL.gguf] "
-                    "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX]");
+        return fail(
+            "usage: causerie-cli make-test-model OUT.gguf [--arch llama|qwen2|qwen3] [--type T] [--layers N] "
+            "[--embd N] [--heads N] [--kv-heads N] [--head-dim N] [--rot N] [--ff N] [--vocab N] [--ctx N] [--seed N] "
+            "[--vocab-from MODEL.gguf] "
+            "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX] "
+            "[--longrope ORIGINAL_CTX,ATTN_FACTOR]");
     TestModelSpec spec;
     const std::string type = a.get("type", "F32");
     bool found = false;
@@ -443,6 +445,7 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     spec.seed = uint64_t(a.get_int("seed", &err).value_or(1));
     spec.head_dim = a.get_int("head-dim", &err).value_or(0);
     spec.arch = a.get("arch", "llama");
+    spec.n_rot = a.get_int("rot", &err).value_or(0);
     if (!err.empty())
         return fail(err);
     // rope_freqs.weight: one positive factor per rotated pair (head_dim/2 of them), given one by
@@ -474,6 +477,19 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
             return fail("--llama3-rope wants FACTOR,LOW,HIGH,ORIGINAL_CTX with HIGH > LOW (Llama 3.1: 8,1,4,8192)");
         const int64_t head_dim = spec.n_head > 0 ? spec.n_embd / spec.n_head : 0;
         spec.rope_freq_factors = llama3_rope_freq_factors(head_dim, spec.rope_freq_base, p[0], p[1], p[2], p[3]);
+    }
+    if (a.has("longrope")) {   // phi3 LongRoPE: made-up short/long factors (longrope_test_factors)
+        std::vector<float> p;
+        if (auto e = numbers("longrope", a.get("longrope"), &p); !e.empty())
+            return fail(e);
+        if (p.size() != 2)
+            return fail("--longrope wants ORIGINAL_CTX,ATTN_FACTOR (e.g. 4096,1.19)");
+        const int64_t head_dim = spec.head_dim ? spec.head_dim : spec.n_head > 0 ? spec.n_embd / spec.n_head : 0;
+        const int64_t n_rot = spec.n_rot ? spec.n_rot : head_dim;
+        spec.n_ctx_orig = int64_t(p[0]);
+        spec.rope_attn_factor = p[1];
+        spec.rope_factors_short = longrope_test_factors(n_rot / 2, false);
+        spec.rope_factors_long = longrope_test_factors(n_rot / 2, true);
     }
     std::optional<VocabData> vocab;
     if (a.has("vocab-from")) {

@@ -16,7 +16,7 @@ void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
 }
 
 void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-              const float* freq_factors)
+              const float* freq_factors, float mscale)
 {
     // theta_i = pos * base^(-2i/n_rot), built by repeated multiplication in float as ggml does,
     // so rounding matches the reference implementation; a frequency factor divides the angle
@@ -27,8 +27,8 @@ void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_
         float theta = float(pos);
         for (int64_t i = 0; i < n_rot; i += 2) {
             const float angle = freq_factors ? theta / freq_factors[i / 2] : theta;
-            const float c = std::cos(angle);
-            const float s = std::sin(angle);
+            const float c = std::cos(angle) * mscale;
+            const float s = std::sin(angle) * mscale;
             const float a = v[i];
             const float b = v[i + 1];
             v[i] = a * c - b * s;
@@ -39,7 +39,7 @@ void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_
 }
 
 void rope_neox_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-                   const float* freq_factors)
+                   const float* freq_factors, float mscale)
 {
     // The angles as in rope_ref (same recurrence); only which two values form a pair differs.
     const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
@@ -49,8 +49,8 @@ void rope_neox_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, i
         float theta = float(pos);
         for (int64_t i = 0; i < half; ++i) {
             const float angle = freq_factors ? theta / freq_factors[i] : theta;
-            const float c = std::cos(angle);
-            const float s = std::sin(angle);
+            const float c = std::cos(angle) * mscale;
+            const float s = std::sin(angle) * mscale;
             const float a = v[i];
             const float b = v[i + half];
             v[i] = a * c - b * s;

@@ -14,13 +14,14 @@ void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
 // x: (n_heads, head_dim) for one token; dims >= n_rot are left as they are.
 // freq_factors (n_rot/2, may be null = all 1): pair i's angle is divided by freq_factors[i]
 // (Llama 3's "rope_freqs", as ggml applies it).
+// mscale multiplies cos and sin (ggml's attn_factor: Phi-3's LongRoPE rope.scaling.attn_factor).
 void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-              const float* freq_factors = nullptr);
+              const float* freq_factors = nullptr, float mscale = 1.0f);
 
 // The same rotation for the NeoX layout (Qwen2/3, Phi-3, Gemma): pair i is (x[i], x[i + n_rot/2])
 // for i < n_rot/2, with pair i's angle as above.
 void rope_neox_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-                   const float* freq_factors = nullptr);
+                   const float* freq_factors = nullptr, float mscale = 1.0f);
 
 // In place: x = softmax(x) over n values; -INFINITY entries get probability 0.
 void softmax_ref(float* x, int64_t n);

@@ -3,7 +3,7 @@
 // and prints the next-token top-5 logits and 16 greedy tokens decoded one at a time.
 // For comparison only; llama.cpp itself is never part of Causerie. Build (see build.sh):
 //   g++ -O2 -std=c++17 llama_golden.cpp -I$LLAMA/include -I$LLAMA/ggml/include -L$LIB -lllama -o llama-golden
-// Use: llama-golden MODEL.gguf THREADS ID [ID...]
+// Use: [CTX=N] llama-golden MODEL.gguf THREADS ID [ID...]   (context size N, default 512)
 #include "llama.h"
 
 #include <algorithm>
@@ -33,7 +33,8 @@ int main(int argc, char** argv)
         return 1;
     }
     llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = 512;
+    const char* ctx_env = std::getenv("CTX");
+    cp.n_ctx = ctx_env ? uint32_t(std::atoi(ctx_env)) : 512;
     cp.n_batch = 512;
     cp.n_ubatch = 512;
     cp.n_threads = threads;

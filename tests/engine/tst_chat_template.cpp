@@ -483,6 +483,12 @@ void TestChatTemplate::assumedTemplates()
     t = ChatTemplate::detect(plain, *tok, "qwen3");
     QCOMPARE(int(t.kind()), int(ChatTemplateKind::Qwen3));
     QVERIFY(t.assumed());
+    t = ChatTemplate::detect(plain, *tok, "phi3");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Phi3));
+    QVERIFY(t.assumed());
+    t = ChatTemplate::detect(plain, *tok, "gemma3");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Gemma));
+    QVERIFY(t.assumed());
     t = ChatTemplate::detect(plain, *tok, "llama");
     QCOMPARE(int(t.kind()), int(ChatTemplateKind::MistralV1));
     QVERIFY(t.assumed());

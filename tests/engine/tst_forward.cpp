@@ -70,6 +70,7 @@ struct RopeGolden {
     std::vector<int32_t> ids;
     std::vector<std::pair<int32_t, float>> top5;
     std::vector<int32_t> greedy;
+    int64_t ctx = 64;   // "ctx N": the context size the figures were made with
 };
 
 RopeGolden read_rope_golden(const char* name = "tiny-llama3-rope.golden.txt")
@@ -82,6 +83,8 @@ RopeGolden read_rope_golden(const char* name = "tiny-llama3-rope.golden.txt")
         } else if (w.value(0) == "ids" || w.value(0) == "greedy") {
             for (qsizetype i = 1; i < w.size(); ++i)
                 (w[0] == "ids" ? g.ids : g.greedy).push_back(w[i].toInt());
+        } else if (w.value(0) == "ctx") {
+            g.ctx = w.value(1).toLongLong();
         } else if (w.value(0) == "top5") {
             for (qsizetype i = 1; i < w.size(); ++i)
                 g.top5.push_back({w[i].split(':').value(0).toInt(), w[i].split(':').value(1).toFloat()});
@@ -106,6 +109,13 @@ TestModelSpec arch_spec(const QString& arch)
     spec.arch = arch.toStdString();
     if (arch == QLatin1String("qwen2")) {
         spec.seed = 23;
+    } else if (arch == QLatin1String("phi3")) {
+        spec.seed = 31;
+        spec.n_rot = 48;
+        spec.n_ctx_orig = 256;
+        spec.rope_attn_factor = 1.19f;
+        spec.rope_factors_short = longrope_test_factors(24, false);
+        spec.rope_factors_long = longrope_test_factors(24, true);
     } else {
         spec.head_dim = 128;
         spec.seed = 12;
@@ -136,11 +146,11 @@ struct Evaluated {
     std::vector<float> logits;
 };
 
-Evaluated eval_on_cpu(const Model& model, const std::vector<int32_t>& ids, int threads)
+Evaluated eval_on_cpu(const Model& model, const std::vector<int32_t>& ids, int threads, int64_t n_ctx = 64)
 {
     BackendOptions opts;
     opts.n_threads = threads;
-    opts.n_ctx = 64;
+    opts.n_ctx = n_ctx;
     auto backend = create_cpu_backend(model, opts);
     if (!backend.ok())
         return {};
@@ -243,7 +253,7 @@ void TestForward::kvCacheMatchesFullPrefill_data()
     QTest::newRow("F32 tied output") << int(TensorType::F32) << true << llama;
     QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true << llama;   // the repacked head is the embedding
     QTest::newRow("Q4_K_M mixture") << -1 << false << llama;                       // Q4_K with Q6_K layers and head
-    for (const char* arch : {"qwen2", "qwen3"}) {
+    for (const char* arch : {"qwen2", "qwen3", "phi3"}) {
         QTest::newRow(qPrintable(QStringLiteral("%1 Q8_0").arg(QLatin1String(arch))))
             << int(TensorType::Q8_0) << false << QString::fromLatin1(arch);
         QTest::newRow(qPrintable(QStringLiteral("%1 Q4_K tied output").arg(QLatin1String(arch))))
@@ -274,6 +284,13 @@ void TestForward::kvCacheMatchesFullPrefill()
     spec.n_head_kv = 2;
     spec.n_layer = 2;
     spec.seed = 7;
+    if (arch == QLatin1String("phi3")) {   // partial rotation, LongRoPE's long factors (32 > 16)
+        spec.n_rot = 48;
+        spec.n_ctx_orig = 16;
+        spec.rope_attn_factor = 1.19f;
+        spec.rope_factors_short = longrope_test_factors(24, false);
+        spec.rope_factors_long = longrope_test_factors(24, true);
+    }
     QVERIFY2(write_test_model(path, spec).ok(), "write_test_model");
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
@@ -377,44 +394,48 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
 void TestForward::architecturesMatchLlamaCpp_data()
 {
     QTest::addColumn<QString>("arch");
+    QTest::addColumn<QString>("golden");
     QTest::addColumn<int>("threads");
-    for (const char* arch : {"qwen2", "qwen3"})
+    for (const char* arch : {"qwen2", "qwen3", "phi3", "phi3-short"})
         for (int threads : {1, 2})
             QTest::newRow(qPrintable(QStringLiteral("%1, %2 thread(s)").arg(QLatin1String(arch)).arg(threads)))
-                << QString::fromLatin1(arch) << threads;
+                << QString::fromLatin1(arch).section(u'-', 0, 0)
+                << QStringLiteral("tiny-%1.golden.txt").arg(QLatin1String(arch)) << threads;
 }
 
-// qwen2 (Q/K/V biases) and qwen3 (per-head Q/K RMSNorm, key_length != n_embd/n_head), both with
-// NeoX RoPE, against llama.cpp's figures for the same generated files. The same model without
-// the architecture's extra step (normal RoPE pairs; no biases; no Q/K norms) must give other
-// figures, so matching them checks each step, not only that the model runs.
+// qwen2 (Q/K/V biases), qwen3 (per-head Q/K RMSNorm, key_length != n_embd/n_head) and phi3
+// (fused Q/K/V and gate/up, partial NeoX rotation, LongRoPE: long factors for a context above
+// the original 256, short ones up to it), all with NeoX RoPE, against llama.cpp's figures for the
+// same generated files. The same model without the architecture's extra step (normal RoPE pairs;
+// no biases; no Q/K norms; the other LongRoPE factors; no attn_factor) must give other figures,
+// so matching them checks each step, not only that the model runs.
 void TestForward::architecturesMatchLlamaCpp()
 {
     QFETCH(QString, arch);
+    QFETCH(QString, golden);
     QFETCH(int, threads);
-    const QByteArray golden_name = QStringLiteral("tiny-%1.golden.txt").arg(arch).toLatin1();
-    const RopeGolden golden = read_rope_golden(golden_name.constData());
-    QCOMPARE(golden.top5.size(), size_t(5));
-    QCOMPARE(golden.greedy.size(), size_t(16));
+    const RopeGolden ref = read_rope_golden(golden.toLatin1().constData());
+    QCOMPARE(ref.top5.size(), size_t(5));
+    QCOMPARE(ref.greedy.size(), size_t(16));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("arch.gguf"));
     QVERIFY(write_test_model(path.toStdString(), arch_spec(arch)).ok());
     {
         QFile f(path);
         QVERIFY(f.open(QIODevice::ReadOnly));
-        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), golden.sha256);
+        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), ref.sha256);
     }
     auto model = load_model(path.toStdString());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QCOMPARE(QString::fromStdString(model->hp.architecture), arch);
     QVERIFY(model->hp.rope_neox);
 
-    auto [backend, logits] = eval_on_cpu(*model, golden.ids, threads);
+    auto [backend, logits] = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
     QVERIFY(backend);
-    const QString mismatch = top5_mismatch(logits, golden.top5, 1e-2f);
+    const QString mismatch = top5_mismatch(logits, ref.top5, 1e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    int64_t pos = int64_t(golden.ids.size());
-    for (int32_t want : golden.greedy) {
+    int64_t pos = int64_t(ref.ids.size());
+    for (int32_t want : ref.greedy) {
         const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
         QCOMPARE(next, want);
         const int32_t one[1] = {next};
@@ -424,11 +445,22 @@ void TestForward::architecturesMatchLlamaCpp()
     // Each step removed in turn: the figures no longer match.
     backend.reset();
     model->hp.rope_neox = false;
-    const Evaluated normal_pairs = eval_on_cpu(*model, golden.ids, threads);
+    const Evaluated normal_pairs = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
     QVERIFY(normal_pairs.backend);
-    QVERIFY(!top5_mismatch(normal_pairs.logits, golden.top5, 1e-2f).isEmpty());
+    QVERIFY(!top5_mismatch(normal_pairs.logits, ref.top5, 1e-2f).isEmpty());
     model->hp.rope_neox = true;
+    if (arch == QLatin1String("phi3")) {
+        // The other factor set, then no cos/sin scale: other figures each time.
+        std::swap(model->rope_factors_long, model->rope_factors_short);
+        const Evaluated swapped = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+        QVERIFY(swapped.backend);
+        QVERIFY(!top5_mismatch(swapped.logits, ref.top5, 1e-2f).isEmpty());
+        std::swap(model->rope_factors_long, model->rope_factors_short);
+        model->hp.rope_attn_factor = 1.0f;
+    }
     for (LayerWeights& L : model->layers) {
+        if (arch == QLatin1String("phi3"))
+            break;
         if (arch == QLatin1String("qwen2")) {
             QVERIFY(L.bq.data && L.bk.data && L.bv.data);
             L.bq.data = L.bk.data = L.bv.data = nullptr;
@@ -437,9 +469,9 @@ void TestForward::architecturesMatchLlamaCpp()
             L.q_norm.data = L.k_norm.data = nullptr;
         }
     }
-    const Evaluated without = eval_on_cpu(*model, golden.ids, threads);
+    const Evaluated without = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
     QVERIFY(without.backend);
-    QVERIFY(!top5_mismatch(without.logits, golden.top5, 1e-2f).isEmpty());
+    QVERIFY(!top5_mismatch(without.logits, ref.top5, 1e-2f).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestForward)

@@ -77,6 +77,27 @@ GGUFWriter tiny_model(const std::string& arch = "llama")
         w.add_tensor("blk.0.attn_q_norm.weight", TensorType::F32, {4}, zeros_f32(4));
         w.add_tensor("blk.0.attn_k_norm.weight", TensorType::F32, {4}, zeros_f32(4));
     }
+    if (arch == "phi3") {   // fused Q/K/V and gate/up; LongRoPE factors of n_rot/2 = 2 entries
+        w.remove_tensor("blk.0.attn_q.weight");
+        w.remove_tensor("blk.0.attn_k.weight");
+        w.remove_tensor("blk.0.attn_v.weight");
+        w.remove_tensor("blk.0.ffn_gate.weight");
+        w.remove_tensor("blk.0.ffn_up.weight");
+        std::vector<uint8_t> qkv(kEmbd * (kEmbd + 2 * kKv) * 4);
+        for (size_t i = 0; i < qkv.size() / 4; ++i) {   // row r holds the value r
+            const float v = float(i / kEmbd);
+            std::memcpy(&qkv[i * 4], &v, 4);
+        }
+        w.add_tensor("blk.0.attn_qkv.weight", TensorType::F32, {kEmbd, kEmbd + 2 * kKv}, qkv);
+        mat("blk.0.ffn_up.weight", kEmbd, 2 * kFF);
+        const float ones[2] = {1.0f, 1.0f};
+        std::vector<uint8_t> f(8);
+        std::memcpy(f.data(), ones, 8);
+        w.add_tensor("rope_factors_long.weight", TensorType::F32, {2}, f);
+        w.add_tensor("rope_factors_short.weight", TensorType::F32, {2}, f);
+        w.add_u32(a + "rope.scaling.original_context_length", 64);
+        w.add_f32(a + "rope.scaling.attn_factor", 1.19f);
+    }
     return w;
 }
 
@@ -296,6 +317,79 @@ private Q_SLOTS:
         t->ne = {kEmbd};
         t->data = zeros_f32(kEmbd);
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q_norm.weight' has shape [16], expected [4]", "head_dim");
+    }
+
+    // phi3: Q/K/V and gate/up read as views of the fused tensors' rows; LongRoPE keys and factors.
+    void phi3FusedWeightsLoad()
+    {
+        std::vector<uint8_t> keep;
+        auto m = load(tiny_model("phi3"), keep);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        const LayerWeights& L = m->layers[0];
+        QCOMPARE(L.wq.rows, int64_t(kEmbd));
+        QCOMPARE(L.wk.rows, int64_t(kKv));
+        QCOMPARE(L.wv.rows, int64_t(kKv));
+        // Row r of the fused tensor holds r: Q starts at row 0, K at kEmbd, V at kEmbd + kKv.
+        QCOMPARE(static_cast<const float*>(L.wq.data)[0], 0.0f);
+        QCOMPARE(static_cast<const float*>(L.wk.data)[0], float(kEmbd));
+        QCOMPARE(static_cast<const float*>(L.wv.data)[0], float(kEmbd + kKv));
+        QCOMPARE(L.w_gate.rows, int64_t(kFF));
+        QCOMPARE(L.w_up.rows, int64_t(kFF));
+        QCOMPARE(static_cast<const char*>(L.w_up.data) - static_cast<const char*>(L.w_gate.data),
+                 std::ptrdiff_t(kFF * kEmbd * 4));
+        QVERIFY(m->hp.rope_neox);
+        QCOMPARE(m->hp.n_ctx_orig, int64_t(64));
+        QCOMPARE(m->hp.rope_attn_factor, 1.19f);
+        QCOMPARE(m->hp.q_prescale, 0.5f);   // 1/sqrt(head_dim 4)
+        QVERIFY(m->rope_factors_long && m->rope_factors_short);
+        QVERIFY(m->rope_factors(64) == m->rope_factors_short);
+        QVERIFY(m->rope_factors(65) == m->rope_factors_long);
+    }
+    void fusedQkvWrongRows()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.find_tensor("blk.0.attn_qkv.weight")->ne = {kEmbd, kEmbd + kKv};
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_qkv.weight' has shape [16, 24], expected [16, 32]",
+                          "(n_head + 2*n_head_kv)*head_dim");
+    }
+    void fusedGateUpWrongRows()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.find_tensor("blk.0.ffn_up.weight")->ne = {kEmbd, kFF};
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_up.weight' has shape [16, 32], expected [16, 64]", "2*n_ff");
+    }
+    void longRopeNeedsBothFactorSets()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        QVERIFY(w.remove_tensor("rope_factors_short.weight"));
+        EXPECT_LOAD_ERROR(w, "'rope_factors_long.weight' is present without 'rope_factors_short.weight'");
+    }
+    void longRopeFactorsWrongLength()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        GGUFWriterTensor* t = w.find_tensor("rope_factors_short.weight");
+        t->ne = {3};
+        t->data = zeros_f32(3);
+        EXPECT_LOAD_ERROR(w, "tensor 'rope_factors_short.weight' has shape [3], expected [2]", "n_rot/2");
+    }
+    void longRopeFactorNotPositive()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.find_tensor("rope_factors_long.weight")->data = zeros_f32(2);
+        EXPECT_LOAD_ERROR(w, "tensor 'rope_factors_long.weight': entry 0 is", "expected a positive number");
+    }
+    void longRopeAttnFactorNotPositive()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.remove_kv("phi3.rope.scaling.attn_factor");
+        w.add_f32("phi3.rope.scaling.attn_factor", -1.0f);
+        EXPECT_LOAD_ERROR(w, "metadata key 'phi3.rope.scaling.attn_factor' is", "expected a positive number");
+    }
+    void longRopeOriginalContextZero()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        replace_u32(w, "phi3.rope.scaling.original_context_length", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'phi3.rope.scaling.original_context_length' is 0");
     }
 
     void missingRequiredKey_data()

@@ -75,6 +75,25 @@ private Q_SLOTS:
         for (int i = n_rot; i < head_dim; ++i)
             QCOMPARE(x[size_t(i)], inter[size_t(i)]);
     }
+
+    // mscale (LongRoPE's attn_factor) multiplies cos and sin: the rotated values scale by it, the
+    // untouched dims do not.
+    void ropeMscaleScalesRotatedDims()
+    {
+        const int head_dim = 8, n_rot = 6;
+        std::vector<float> x(head_dim);
+        for (int i = 0; i < head_dim; ++i)
+            x[size_t(i)] = 0.5f + 0.125f * float(i);
+        for (const bool neox : {false, true}) {
+            std::vector<float> plain = x, scaled = x;
+            (neox ? rope_neox_ref : rope_ref)(plain.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.0f);
+            (neox ? rope_neox_ref : rope_ref)(scaled.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.25f);
+            for (int i = 0; i < n_rot; ++i)
+                QVERIFY(std::fabs(scaled[size_t(i)] - 1.25f * plain[size_t(i)]) < 1e-6f);
+            for (int i = n_rot; i < head_dim; ++i)
+                QCOMPARE(scaled[size_t(i)], x[size_t(i)]);
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestOpsRef)
