@@ -117,16 +117,85 @@ Result<Weight> get_weight(const GGUFFile& f, const std::string& name, int64_t ro
     return w;
 }
 
+// A soft-capping value: absent gives `fallback`; present, a positive number.
+Result<float> softcap(const GGUFFile& f, const std::string& key, float fallback)
+{
+    if (!f.find(key))
+        return fallback;
+    return positive_float(f, key, 1e6);
+}
+
+// Gemma 2/3 (after the common keys): embedding scale, GELU, soft-capping, the sliding window and
+// which layers use it, local/global RoPE, the query scale. llama.cpp's defaults where a key is
+// absent: gemma2 slides every other layer (window 4096) and caps attention at 50 and logits at
+// 30; gemma3 slides 5 layers of 6 when the file gives a window and caps nothing.
+Status read_gemma_hparams(const GGUFFile& f, HParams& hp)
+{
+    const std::string a = hp.architecture + ".";
+    const bool g2 = hp.architecture == "gemma2";
+    hp.rope_neox = true;
+    hp.ffn_gelu = true;
+    hp.embd_scale = std::sqrt(float(hp.n_embd));
+    auto attn_cap = softcap(f, a + "attn_logit_softcapping", g2 ? 50.0f : 0.0f);
+    if (!attn_cap)
+        return attn_cap.error();
+    hp.attn_softcap = g2 ? *attn_cap : 0.0f;   // llama.cpp's gemma3 never caps attention
+    auto final_cap = softcap(f, a + "final_logit_softcapping", g2 ? 30.0f : 0.0f);
+    if (!final_cap)
+        return final_cap.error();
+    hp.final_softcap = *final_cap;
+
+    const std::string window_key = a + "attention.sliding_window";
+    if (f.find(window_key)) {
+        auto w = required_int(f, window_key, 1, kMaxCtx);
+        if (!w)
+            return w.error();
+        hp.n_swa = *w;
+    } else {
+        hp.n_swa = g2 ? 4096 : 0;
+    }
+    if (hp.n_swa > 0) {
+        auto pattern = optional_int(f, a + "attention.sliding_window_pattern", 1, kMaxLayers, g2 ? 2 : 6);
+        if (!pattern)
+            return pattern.error();
+        hp.layer_swa.resize(size_t(hp.n_layer));
+        for (int64_t l = 0; l < hp.n_layer; ++l)   // the last layer of every pattern attends to all
+            hp.layer_swa[size_t(l)] = l % *pattern < *pattern - 1;
+    }
+    hp.rope_freq_base_swa = g2 ? hp.rope_freq_base : 10000.0f;
+    if (f.find(a + "rope.freq_base_swa")) {
+        auto b = positive_float(f, a + "rope.freq_base_swa", 1e12);
+        if (!b)
+            return b.error();
+        hp.rope_freq_base_swa = *b;
+    }
+    for (const char* key : {"rope.scaling.factor", "rope.scale_linear"}) {
+        if (!f.find(a + key))
+            continue;
+        auto factor = positive_float(f, a + key, 1e6);
+        if (!factor)
+            return factor.error();
+        hp.rope_freq_scale = 1.0f / *factor;
+        break;
+    }
+    // query_pre_attn_scalar: head_dim, except the 27B models (n_embd / n_head), which llama.cpp
+    // recognises by their layer count as the GGUF has no key for it.
+    const bool is_27b = hp.n_layer == (g2 ? 46 : 62);
+    hp.q_prescale = 1.0f / std::sqrt(float(is_27b ? hp.n_embd / hp.n_head : hp.head_dim));
+    return Ok{};
+}
+
 Status read_hparams(const GGUFFile& f, HParams& hp)
 {
     auto arch = f.get_string("general.architecture");
     if (!arch)
         return arch.error();
-    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3")
+    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma2" &&
+        *arch != "gemma3")
         return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
                           "' (Causerie runs 'llama' (Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2), "
-                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen), 'qwen3' (dense Qwen3) and 'phi3' "
-                          "(Phi-3, Phi-3.5, Phi-4-mini) models)");
+                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen), 'qwen3' (dense Qwen3), 'phi3' "
+                          "(Phi-3, Phi-3.5, Phi-4-mini), 'gemma2' and 'gemma3' models)");
     hp.architecture = *arch;
     hp.rope_neox = *arch != "llama";
     if (f.find("general.name")) {
@@ -207,6 +276,10 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
             hp.rope_attn_factor = *af;
         }
         hp.q_prescale = 1.0f / std::sqrt(float(hp.head_dim));
+    }
+    if (hp.architecture == "gemma2" || hp.architecture == "gemma3") {
+        if (auto st = read_gemma_hparams(f, hp); !st)
+            return st;
     }
     if (f.find("general.file_type")) {
         auto ft = f.get_uint("general.file_type");
@@ -343,7 +416,13 @@ Status read_weights(const GGUFFile& f, Model& m)
             if (f.tensor(p + b.name))
                 if (auto st = assign(get_weight(f, p + b.name, 0, b.len, b.dims), *b.out); !st)
                     return st;
-        if (hp.architecture == "qwen3") {
+        if (hp.architecture == "gemma2" || hp.architecture == "gemma3") {
+            if (auto st = plain("post_attention_norm.weight", 0, hp.n_embd, "n_embd", L.attn_post_norm); !st)
+                return st;
+            if (auto st = plain("post_ffw_norm.weight", 0, hp.n_embd, "n_embd", L.ffn_post_norm); !st)
+                return st;
+        }
+        if (hp.architecture == "qwen3" || hp.architecture == "gemma3") {
             if (auto st = assign(get_weight(f, p + "attn_q_norm.weight", 0, hp.head_dim, "head_dim"), L.q_norm); !st)
                 return st;
             if (auto st = assign(get_weight(f, p + "attn_k_norm.weight", 0, hp.head_dim, "head_dim"), L.k_norm); !st)

@@ -210,8 +210,11 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         return make_error("test model: n_vocab " + std::to_string(s.n_vocab) + " differs from the vocabulary's " +
                           std::to_string(n_vocab) + " tokens");
 
-    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3")
-        return make_error("test model: unknown architecture '" + s.arch + "' (llama, qwen2, qwen3, phi3)");
+    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma2" &&
+        s.arch != "gemma3")
+        return make_error("test model: unknown architecture '" + s.arch +
+                          "' (llama, qwen2, qwen3, phi3, gemma2, gemma3)");
+    const bool gemma = s.arch == "gemma2" || s.arch == "gemma3";
     const int64_t n_rot = s.n_rot ? s.n_rot : head_dim;
     if (n_rot < 2 || n_rot > head_dim || n_rot % 2 != 0)
         return make_error("test model: n_rot must be even and at most head_dim");
@@ -236,6 +239,20 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         w.add_u32(a + "rope.scaling.original_context_length", static_cast<uint32_t>(s.n_ctx_orig));
     if (s.rope_attn_factor > 0.0f)
         w.add_f32(a + "rope.scaling.attn_factor", s.rope_attn_factor);
+    if (s.n_swa > 0)
+        w.add_u32(a + "attention.sliding_window", static_cast<uint32_t>(s.n_swa));
+    if (s.swa_pattern > 0)
+        w.add_u32(a + "attention.sliding_window_pattern", static_cast<uint32_t>(s.swa_pattern));
+    if (s.rope_freq_base_swa > 0.0f)
+        w.add_f32(a + "rope.freq_base_swa", s.rope_freq_base_swa);
+    if (s.rope_scaling_factor > 0.0f) {
+        w.add_string(a + "rope.scaling.type", "linear");
+        w.add_f32(a + "rope.scaling.factor", s.rope_scaling_factor);
+    }
+    if (s.attn_softcap > 0.0f)
+        w.add_f32(a + "attn_logit_softcapping", s.attn_softcap);
+    if (s.final_softcap > 0.0f)
+        w.add_f32(a + "final_logit_softcapping", s.final_softcap);
     w.add_f32(a + "attention.layer_norm_rms_epsilon", s.rms_eps);
     w.add_u32(a + "vocab_size", static_cast<uint32_t>(n_vocab));
 
@@ -274,7 +291,10 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
                      random_tensor(TensorType::F32, 1, len, mean, std, s.seed ^ name_hash(name)));
     };
     auto norm = [&](const std::string& name) { vector(name, s.n_embd, 1.0, kNormStd); };
-    matrix("token_embd.weight", n_vocab, s.n_embd, kEmbdStd);
+    // Gemma multiplies embeddings by sqrt(n_embd) and its head is the embedding table: smaller
+    // values keep a token's own embedding from dominating the residual stream (every next token
+    // would be the last one).
+    matrix("token_embd.weight", n_vocab, s.n_embd, gemma ? 0.02 : kEmbdStd);
     for (int64_t il = 0; il < s.n_layer; ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight");
@@ -290,11 +310,13 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
             vector(p + "attn_k.bias", kv_dim, 0.0, kBiasStd);
             vector(p + "attn_v.bias", kv_dim, 0.0, kBiasStd);
         }
-        if (s.arch == "qwen3") {
+        if (s.arch == "qwen3" || s.arch == "gemma3") {
             vector(p + "attn_q_norm.weight", head_dim, 1.0, kNormStd);
             vector(p + "attn_k_norm.weight", head_dim, 1.0, kNormStd);
         }
         matrix(p + "attn_output.weight", s.n_embd, q_dim, kMatStd);
+        if (gemma)
+            norm(p + "post_attention_norm.weight");
         norm(p + "ffn_norm.weight");
         if (s.arch == "phi3") {
             matrix(p + "ffn_up.weight", 2 * s.n_ff, s.n_embd, kMatStd);
@@ -303,9 +325,11 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
             matrix(p + "ffn_up.weight", s.n_ff, s.n_embd, kMatStd);
         }
         matrix(p + "ffn_down.weight", s.n_embd, s.n_ff, kMatStd);
+        if (gemma)
+            norm(p + "post_ffw_norm.weight");
     }
     norm("output_norm.weight");
-    if (!s.tied_output)
+    if (!s.tied_output && !gemma)   // Gemma files always reuse the embeddings as the head
         matrix("output.weight", n_vocab, s.n_embd, kMatStd);
     auto factors = [&](const char* name, const std::vector<float>& v) -> Status {
         if (v.empty())

@@ -717,9 +717,11 @@ void TestCudaBackend::otherArchitecturesRunOnCpu_data()
     QTest::newRow("qwen2") << QStringLiteral("qwen2");
     QTest::newRow("qwen3") << QStringLiteral("qwen3");
     QTest::newRow("phi3") << QStringLiteral("phi3");
+    QTest::newRow("gemma2") << QStringLiteral("gemma2");
+    QTest::newRow("gemma3") << QStringLiteral("gemma3");
 }
 
-// The device layer is the Llama block: a qwen2/qwen3/phi3 model asked for on `cuda-sim` runs on the
+// The device layer is the Llama block: a qwen2/qwen3/phi3/gemma model asked for on `cuda-sim` runs on the
 // CPU, saying why, and gives the CPU backend's greedy tokens.
 void TestCudaBackend::otherArchitecturesRunOnCpu()
 {

@@ -109,6 +109,20 @@ TestModelSpec arch_spec(const QString& arch)
     spec.arch = arch.toStdString();
     if (arch == QLatin1String("qwen2")) {
         spec.seed = 23;
+    } else if (arch == QLatin1String("gemma2")) {
+        spec.seed = 44;
+        spec.n_swa = 16;
+        spec.attn_softcap = 1.0f;
+        spec.final_softcap = 5.0f;
+    } else if (arch == QLatin1String("gemma3")) {
+        spec.n_layer = 3;
+        spec.head_dim = 128;
+        spec.seed = 41;
+        spec.n_swa = 16;
+        spec.swa_pattern = 3;
+        spec.rope_freq_base = 1000000.0f;
+        spec.rope_freq_base_swa = 10000.0f;
+        spec.rope_scaling_factor = 8.0f;
     } else if (arch == QLatin1String("phi3")) {
         spec.seed = 31;
         spec.n_rot = 48;
@@ -253,7 +267,7 @@ void TestForward::kvCacheMatchesFullPrefill_data()
     QTest::newRow("F32 tied output") << int(TensorType::F32) << true << llama;
     QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true << llama;   // the repacked head is the embedding
     QTest::newRow("Q4_K_M mixture") << -1 << false << llama;                       // Q4_K with Q6_K layers and head
-    for (const char* arch : {"qwen2", "qwen3", "phi3"}) {
+    for (const char* arch : {"qwen2", "qwen3", "phi3", "gemma2", "gemma3"}) {
         QTest::newRow(qPrintable(QStringLiteral("%1 Q8_0").arg(QLatin1String(arch))))
             << int(TensorType::Q8_0) << false << QString::fromLatin1(arch);
         QTest::newRow(qPrintable(QStringLiteral("%1 Q4_K tied output").arg(QLatin1String(arch))))
@@ -290,6 +304,14 @@ void TestForward::kvCacheMatchesFullPrefill()
         spec.rope_attn_factor = 1.19f;
         spec.rope_factors_short = longrope_test_factors(24, false);
         spec.rope_factors_long = longrope_test_factors(24, true);
+    }
+    if (arch.startsWith(QLatin1String("gemma"))) {   // 19 tokens across a window of 8
+        spec.n_swa = 8;
+        spec.swa_pattern = 2;
+        spec.attn_softcap = arch == QLatin1String("gemma2") ? 1.0f : 0.0f;
+        spec.final_softcap = arch == QLatin1String("gemma2") ? 5.0f : 0.0f;
+        spec.rope_freq_base_swa = 10000.0f;
+        spec.rope_scaling_factor = 8.0f;
     }
     QVERIFY2(write_test_model(path, spec).ok(), "write_test_model");
     auto model = load_model(path);
@@ -396,7 +418,7 @@ void TestForward::architecturesMatchLlamaCpp_data()
     QTest::addColumn<QString>("arch");
     QTest::addColumn<QString>("golden");
     QTest::addColumn<int>("threads");
-    for (const char* arch : {"qwen2", "qwen3", "phi3", "phi3-short"})
+    for (const char* arch : {"qwen2", "qwen3", "phi3", "phi3-short", "gemma2", "gemma3"})
         for (int threads : {1, 2})
             QTest::newRow(qPrintable(QStringLiteral("%1, %2 thread(s)").arg(QLatin1String(arch)).arg(threads)))
                 << QString::fromLatin1(arch).section(u'-', 0, 0)
@@ -429,6 +451,9 @@ void TestForward::architecturesMatchLlamaCpp()
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QCOMPARE(QString::fromStdString(model->hp.architecture), arch);
     QVERIFY(model->hp.rope_neox);
+    // 24 ids then 16 greedy tokens: 40 positions, past the gemma models' window of 16.
+    if (arch.startsWith(QLatin1String("gemma")))
+        QCOMPARE(model->hp.n_swa, int64_t(16));
 
     auto [backend, logits] = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
     QVERIFY(backend);
@@ -458,8 +483,32 @@ void TestForward::architecturesMatchLlamaCpp()
         std::swap(model->rope_factors_long, model->rope_factors_short);
         model->hp.rope_attn_factor = 1.0f;
     }
+    if (arch.startsWith(QLatin1String("gemma"))) {
+        // Attending to every position instead of the window; then no post-block norms.
+        const int64_t window = model->hp.n_swa;
+        model->hp.n_swa = 0;
+        const Evaluated all = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+        QVERIFY(all.backend);
+        QVERIFY(!top5_mismatch(all.logits, ref.top5, 1e-2f).isEmpty());
+        model->hp.n_swa = window;
+        if (arch == QLatin1String("gemma2")) {   // and without the attention soft-cap
+            model->hp.attn_softcap = 0.0f;
+            const Evaluated uncapped = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+            QVERIFY(uncapped.backend);
+            QVERIFY(!top5_mismatch(uncapped.logits, ref.top5, 1e-2f).isEmpty());
+            model->hp.attn_softcap = 1.0f;
+        } else {   // and with the global layer's base for every layer
+            model->hp.rope_freq_base_swa = model->hp.rope_freq_base;
+            const Evaluated one_base = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+            QVERIFY(one_base.backend);
+            QVERIFY(!top5_mismatch(one_base.logits, ref.top5, 1e-2f).isEmpty());
+            model->hp.rope_freq_base_swa = 10000.0f;
+        }
+        for (LayerWeights& L : model->layers)
+            L.attn_post_norm.data = L.ffn_post_norm.data = nullptr;
+    }
     for (LayerWeights& L : model->layers) {
-        if (arch == QLatin1String("phi3"))
+        if (arch == QLatin1String("phi3") || arch.startsWith(QLatin1String("gemma")))
             break;
         if (arch == QLatin1String("qwen2")) {
             QVERIFY(L.bq.data && L.bk.data && L.bv.data);

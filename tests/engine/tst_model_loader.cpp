@@ -77,6 +77,19 @@ GGUFWriter tiny_model(const std::string& arch = "llama")
         w.add_tensor("blk.0.attn_q_norm.weight", TensorType::F32, {4}, zeros_f32(4));
         w.add_tensor("blk.0.attn_k_norm.weight", TensorType::F32, {4}, zeros_f32(4));
     }
+    if (arch == "gemma2" || arch == "gemma3") {   // post-block norms; gemma3: Q/K norms too
+        norm("blk.0.post_attention_norm.weight");
+        norm("blk.0.post_ffw_norm.weight");
+        w.add_u32(a + "attention.sliding_window", 8);
+        w.add_f32(a + "attn_logit_softcapping", 50.0f);
+        w.add_f32(a + "final_logit_softcapping", 30.0f);
+        if (arch == "gemma3") {
+            w.add_tensor("blk.0.attn_q_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+            w.add_tensor("blk.0.attn_k_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+            w.add_f32(a + "rope.freq_base_swa", 10000.0f);
+            w.add_f32(a + "rope.scaling.factor", 8.0f);
+        }
+    }
     if (arch == "phi3") {   // fused Q/K/V and gate/up; LongRoPE factors of n_rot/2 = 2 entries
         w.remove_tensor("blk.0.attn_q.weight");
         w.remove_tensor("blk.0.attn_k.weight");
@@ -390,6 +403,92 @@ private Q_SLOTS:
         GGUFWriter w = tiny_model("phi3");
         replace_u32(w, "phi3.rope.scaling.original_context_length", 0);
         EXPECT_LOAD_ERROR(w, "metadata key 'phi3.rope.scaling.original_context_length' is 0");
+    }
+
+    // gemma2/gemma3: what the keys set, and llama.cpp's defaults when they are absent.
+    void gemmaHyperParameters()
+    {
+        std::vector<uint8_t> keep2, keep3, keep_default;
+        auto g2 = load(tiny_model("gemma2"), keep2);
+        QVERIFY2(g2.ok(), g2.ok() ? "" : g2.error().message.c_str());
+        QCOMPARE(g2->hp.n_swa, int64_t(8));
+        QCOMPARE(g2->hp.layer_swa, std::vector<bool>{true});   // pattern 2: layer 0 slides
+        QCOMPARE(g2->hp.attn_softcap, 50.0f);
+        QCOMPARE(g2->hp.final_softcap, 30.0f);
+        QCOMPARE(g2->hp.embd_scale, 4.0f);   // sqrt(16)
+        QCOMPARE(g2->hp.q_prescale, 0.5f);   // 1/sqrt(head_dim 4)
+        QVERIFY(g2->hp.ffn_gelu && g2->hp.rope_neox);
+        QCOMPARE(g2->hp.rope_freq_base_swa, g2->hp.rope_freq_base);
+        QVERIFY(g2->layers[0].attn_post_norm.data && g2->layers[0].ffn_post_norm.data);
+        QVERIFY(!g2->layers[0].q_norm.data);
+        auto g3 = load(tiny_model("gemma3"), keep3);
+        QVERIFY2(g3.ok(), g3.ok() ? "" : g3.error().message.c_str());
+        QCOMPARE(g3->hp.attn_softcap, 0.0f);   // gemma3 never caps attention
+        QCOMPARE(g3->hp.final_softcap, 30.0f);
+        QCOMPARE(g3->hp.rope_freq_base_swa, 10000.0f);
+        QCOMPARE(g3->hp.rope_freq_scale, 0.125f);
+        QVERIFY(g3->layers[0].q_norm.data);
+        GGUFWriter w = tiny_model("gemma2");
+        w.remove_kv("gemma2.attention.sliding_window");
+        w.remove_kv("gemma2.attn_logit_softcapping");
+        w.remove_kv("gemma2.final_logit_softcapping");
+        auto d = load(w, keep_default);
+        QVERIFY(d.ok());
+        QCOMPARE(d->hp.n_swa, int64_t(4096));
+        QCOMPARE(d->hp.attn_softcap, 50.0f);
+        QCOMPARE(d->hp.final_softcap, 30.0f);
+    }
+    void slidingWindowZero()
+    {
+        GGUFWriter w = tiny_model("gemma3");
+        replace_u32(w, "gemma3.attention.sliding_window", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'gemma3.attention.sliding_window' is 0");
+    }
+    void slidingWindowPatternZero()
+    {
+        GGUFWriter w = tiny_model("gemma2");
+        w.add_u32("gemma2.attention.sliding_window_pattern", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'gemma2.attention.sliding_window_pattern' is 0");
+    }
+    void softcapNotPositive_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<float>("value");
+        QTest::newRow("attention, negative") << QStringLiteral("gemma2.attn_logit_softcapping") << -50.0f;
+        QTest::newRow("final, zero") << QStringLiteral("gemma2.final_logit_softcapping") << 0.0f;
+        QTest::newRow("final, NaN") << QStringLiteral("gemma2.final_logit_softcapping")
+                                    << std::numeric_limits<float>::quiet_NaN();
+    }
+    void softcapNotPositive()
+    {
+        QFETCH(QString, key);
+        QFETCH(float, value);
+        GGUFWriter w = tiny_model("gemma2");
+        w.remove_kv(key.toStdString());
+        w.add_f32(key.toStdString(), value);
+        const std::string needle = "metadata key '" + key.toStdString() + "' is";
+        EXPECT_LOAD_ERROR(w, needle.c_str(), "expected a positive number");
+    }
+    void ropeScalingFactorNotPositive()
+    {
+        GGUFWriter w = tiny_model("gemma3");
+        w.remove_kv("gemma3.rope.scaling.factor");
+        w.add_f32("gemma3.rope.scaling.factor", -8.0f);
+        EXPECT_LOAD_ERROR(w, "metadata key 'gemma3.rope.scaling.factor' is", "expected a positive number");
+    }
+    void postNormMissingOrWrong()
+    {
+        GGUFWriter w = tiny_model("gemma2");
+        QVERIFY(w.remove_tensor("blk.0.post_ffw_norm.weight"));
+        EXPECT_LOAD_ERROR(w, "missing tensor 'blk.0.post_ffw_norm.weight'");
+        GGUFWriter w2 = tiny_model("gemma3");
+        GGUFWriterTensor* t = w2.find_tensor("blk.0.post_attention_norm.weight");
+        t->ne = {8};
+        t->data = zeros_f32(8);
+        EXPECT_LOAD_ERROR(w2, "tensor 'blk.0.post_attention_norm.weight' has shape [8], expected [16]");
+        GGUFWriter w3 = tiny_model("gemma3");
+        QVERIFY(w3.remove_tensor("blk.0.attn_k_norm.weight"));
+        EXPECT_LOAD_ERROR(w3, "missing tensor 'blk.0.attn_k_norm.weight'");
     }
 
     void missingRequiredKey_data()

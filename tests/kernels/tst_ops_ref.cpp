@@ -86,13 +86,48 @@ private Q_SLOTS:
             x[size_t(i)] = 0.5f + 0.125f * float(i);
         for (const bool neox : {false, true}) {
             std::vector<float> plain = x, scaled = x;
-            (neox ? rope_neox_ref : rope_ref)(plain.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.0f);
-            (neox ? rope_neox_ref : rope_ref)(scaled.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.25f);
+            (neox ? rope_neox_ref : rope_ref)(plain.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.0f, 1.0f);
+            (neox ? rope_neox_ref : rope_ref)(scaled.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.25f, 1.0f);
             for (int i = 0; i < n_rot; ++i)
                 QVERIFY(std::fabs(scaled[size_t(i)] - 1.25f * plain[size_t(i)]) < 1e-6f);
             for (int i = n_rot; i < head_dim; ++i)
                 QCOMPARE(scaled[size_t(i)], x[size_t(i)]);
         }
+    }
+
+    // GELU (tanh form) of the gate times up, within F16 rounding of the exact value; the ends as
+    // ggml's table leaves them.
+    void gegluMatchesFormula()
+    {
+        const std::vector<float> gate = {-12.0f, -3.0f, -0.5f, 0.0f, 0.25f, 1.0f, 2.5f, 9.5f, 11.0f};
+        const std::vector<float> up = {2.0f, 1.0f, -1.5f, 3.0f, 1.0f, 0.5f, -2.0f, 1.0f, 0.5f};
+        std::vector<float> out(gate.size());
+        geglu_ref(gate.data(), up.data(), out.data(), int64_t(gate.size()));
+        for (size_t i = 0; i < gate.size(); ++i) {
+            const double x = gate[i];
+            double want = 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+            if (x <= -10.0)
+                want = 0.0;
+            else if (x >= 10.0)
+                want = x;
+            want *= up[i];
+            QVERIFY2(std::fabs(out[i] - want) <= 2e-3 * std::fabs(want) + 1e-6,
+                     qPrintable(QStringLiteral("gelu(%1) * %2 = %3, want %4").arg(x).arg(up[i]).arg(out[i]).arg(want)));
+        }
+        QCOMPARE(out[0], 0.0f);
+        QCOMPARE(out[8], 11.0f * 0.5f);
+    }
+
+    void softcapMatchesFormula()
+    {
+        std::vector<float> x = {-100.0f, -5.0f, 0.0f, 1.0f, 29.0f, 1000.0f};
+        const std::vector<float> in = x;
+        softcap_ref(x.data(), int64_t(x.size()), 30.0f);
+        for (size_t i = 0; i < x.size(); ++i) {
+            QVERIFY(std::fabs(x[i] - 30.0 * std::tanh(in[i] / 30.0)) < 1e-5);
+            QVERIFY(std::fabs(x[i]) < 30.0f + 1e-4f);
+        }
+        QCOMPARE(x[2], 0.0f);
     }
 };
 
