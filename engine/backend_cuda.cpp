@@ -19,6 +19,8 @@
 #include "kernels/cuda/quantize.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
+#include "kernels/cuda/rope_neox.cuh"
+#include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/topk.cuh"
 #include "kv_rows.h"
 #include "layer_cpu.h"
@@ -77,8 +79,9 @@ struct DevWeight {
 
 struct DevLayer {
     DevWeight attn_norm, wq, wk, wv, wo, ffn_norm, w_gate, w_up, w_down;
-    DeviceMem k_cache;   // (n_ctx, n_head_kv*head_dim) F16
-    DeviceMem v_cache;   // (n_ctx, n_head_kv*value_dim) F16
+    DevWeight bq, bk, bv, q_norm, k_norm;   // qwen2's biases, qwen3's Q/K norms: uploaded when present
+    DeviceMem k_cache;                      // (n_ctx, n_head_kv*head_dim) F16
+    DeviceMem v_cache;                      // (n_ctx, n_head_kv*value_dim) F16
 };
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
@@ -211,6 +214,14 @@ public:
                                  {&D.w_down, &L.w_down}})
                 if (auto st = upload(*dw, *w); !st)
                     return fail(st);
+            for (auto [dw, w] : {std::pair{&D.bq, &L.bq},
+                                 {&D.bk, &L.bk},
+                                 {&D.bv, &L.bv},
+                                 {&D.q_norm, &L.q_norm},
+                                 {&D.k_norm, &L.k_norm}})
+                if (w->data)
+                    if (auto st = upload(*dw, *w); !st)
+                        return fail(st);
             // Zeroed like the CPU backend's cache, so reading a position that was never written
             // (a caller breaking eval's contract) is deterministic rather than garbage.
             for (auto [mem, bytes] :
@@ -495,11 +506,25 @@ private:
             return st;
         if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)   // (n, n_head_kv*vd)
             return st;
+        // qwen2: Q/K/V biases; qwen3: RMSNorm of every query and key head (rows of head_dim).
+        if (L.bq.host)
+            GPU_TRY(gpu::bias_add(m_q.as<float>(), L.bq.mem.as<float>(), n, hp.n_head * hp.head_dim, m_stream));
+        if (L.bk.host)
+            GPU_TRY(gpu::bias_add(m_kb.as<float>(), L.bk.mem.as<float>(), n, kv_dim, m_stream));
+        if (L.bv.host)
+            GPU_TRY(gpu::bias_add(m_vb.as<float>(), L.bv.mem.as<float>(), n, v_dim, m_stream));
+        if (L.q_norm.host) {
+            GPU_TRY(gpu::rmsnorm(m_q.as<float>(), L.q_norm.mem.as<float>(), m_q.as<float>(), n * hp.n_head, hp.head_dim,
+                                 hp.rms_eps, m_stream));
+            GPU_TRY(gpu::rmsnorm(m_kb.as<float>(), L.k_norm.mem.as<float>(), m_kb.as<float>(), n * hp.n_head_kv,
+                                 hp.head_dim, hp.rms_eps, m_stream));
+        }
         const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
-        GPU_TRY(gpu::rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
-                          pos_dev, factors));
-        GPU_TRY(gpu::rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
-                          pos_dev, factors));
+        const auto rope = hp.rope_neox ? gpu::rope_neox : gpu::rope;
+        GPU_TRY(rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream, pos_dev,
+                     factors));
+        GPU_TRY(rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
+                     pos_dev, factors));
         if (pos_dev) {
             GPU_TRY(gpu::store_kv_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>(), n, kv_dim, 0, pos_dev, m_stream));
             GPU_TRY(gpu::store_kv_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>(), n, v_dim, 0, pos_dev, m_stream));
@@ -730,6 +755,12 @@ Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
 Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, const BackendOptions& options,
                                                            const CudaBackendOptions& cuda_options, std::string* summary)
 {
+    // The device layer is the Llama block with qwen2's biases, qwen3's Q/K norms and NeoX RoPE;
+    // phi3's and gemma's other steps (LongRoPE, windows, post-norms, GELU, soft-caps) have no
+    // device kernels yet, so create_backend runs those models on the CPU.
+    const std::string& arch = model.hp.architecture;
+    if (arch != "llama" && arch != "qwen2" && arch != "qwen3")
+        return make_error("the GPU backend does not run '" + arch + "' models yet");
     int64_t n_ctx = options.n_ctx;
     if (n_ctx <= 0)
         n_ctx = std::min<int64_t>(model.hp.n_ctx_train > 0 ? model.hp.n_ctx_train : 4096, 4096);

@@ -1,5 +1,6 @@
 #include "chat_template.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <ctime>
 
@@ -198,6 +199,153 @@ Result<std::vector<int32_t>> apply_llama3(const TemplateTokens& tok, std::span<c
     return out;
 }
 
+// What an assistant turn keeps of its text when the template drops earlier thinking: the part
+// after the last "</think>" (Qwen3 and DeepSeek-R1 templates, `content.split('</think>')[-1]`).
+std::string after_thinking(const std::string& content)
+{
+    const size_t at = content.rfind("</think>");
+    return at == std::string::npos ? content : content.substr(at + 8);
+}
+
+// A piece the template itself writes (<think>): by id when the vocabulary has it as one token of
+// any type (it is structure here, not typed text), as text otherwise.
+Status append_piece(std::vector<int32_t>& out, const TemplateTokens& tok, const char* piece)
+{
+    const int32_t id = tok.piece_to_id(piece);
+    if (id < 0)
+        return append_text(out, tok, piece);
+    out.push_back(id);
+    return Ok{};
+}
+
+// Qwen3: ChatML without a default system message; an earlier answer keeps only what follows its
+// thinking (lstripped of newlines); thinking off writes an empty thought after the prompt.
+Result<std::vector<int32_t>> apply_qwen3(const TemplateTokens& tok, std::span<const ChatTurn> turns, bool thinking)
+{
+    std::vector<int32_t> out;
+    tok.mark(out);
+    for (const ChatTurn& t : turns) {
+        if (t.role != "system" && t.role != "user" && t.role != "assistant")
+            return make_error("unknown chat role '" + t.role + "'");
+        std::string content = t.content;
+        if (t.role == "assistant" && content.find("</think>") != std::string::npos) {
+            content = after_thinking(content);
+            content.erase(0, content.find_first_not_of('\n') == std::string::npos ? content.size()
+                                                                                  : content.find_first_not_of('\n'));
+        }
+        TRY(append_control(out, tok, "<|im_start|>"));
+        TRY(append_text(out, tok, t.role + "\n" + content));
+        TRY(append_control(out, tok, "<|im_end|>"));
+        TRY(append_text(out, tok, "\n"));
+        tok.mark(out);
+    }
+    TRY(append_control(out, tok, "<|im_start|>"));
+    TRY(append_text(out, tok, "assistant\n"));
+    if (!thinking) {
+        TRY(append_piece(out, tok, "<think>"));
+        TRY(append_text(out, tok, "\n\n"));
+        TRY(append_piece(out, tok, "</think>"));
+        TRY(append_text(out, tok, "\n\n"));
+    }
+    return out;
+}
+
+// DeepSeek-R1: BOS, the (last) system message as bare text, then <｜User｜>question and
+// <｜Assistant｜>answer<｜end▁of▁sentence｜>, an answer without its thinking.
+Result<std::vector<int32_t>> apply_deepseek_r1(const TemplateTokens& tok, std::span<const ChatTurn> turns,
+                                               bool think_prompt)
+{
+    std::string system;
+    for (const ChatTurn& t : turns)
+        if (t.role == "system")
+            system = t.content;   // the template keeps the last one
+    std::vector<int32_t> out;
+    if (tok.bos_id() >= 0)
+        out.push_back(tok.bos_id());
+    TRY(append_text(out, tok, system));
+    tok.mark(out);
+    for (const ChatTurn& t : turns) {
+        if (t.role == "user") {
+            TRY(append_control(out, tok, "<｜User｜>"));
+            TRY(append_text(out, tok, t.content));
+        } else if (t.role == "assistant") {
+            TRY(append_control(out, tok, "<｜Assistant｜>"));
+            TRY(append_text(out, tok, after_thinking(t.content)));
+            TRY(append_control(out, tok, "<｜end▁of▁sentence｜>"));
+        } else if (t.role != "system") {
+            return make_error("unknown chat role '" + t.role + "'");
+        }
+        tok.mark(out);
+    }
+    TRY(append_control(out, tok, "<｜Assistant｜>"));
+    if (think_prompt) {
+        TRY(append_piece(out, tok, "<think>"));
+        TRY(append_text(out, tok, "\n"));
+    }
+    return out;
+}
+
+// Gemma 2/3: BOS, then alternating <start_of_turn>user / <start_of_turn>model turns, each
+// message trimmed; a leading system message becomes the first user turn's prefix followed by a
+// blank line (Gemma 3's template; Gemma 2's refuses system messages, so the same is used).
+Result<std::vector<int32_t>> apply_gemma(const TemplateTokens& tok, std::span<const ChatTurn> turns)
+{
+    std::vector<int32_t> out;
+    if (tok.bos_id() >= 0)
+        out.push_back(tok.bos_id());
+    std::string prefix;
+    tok.mark(out);
+    if (!turns.empty() && turns.front().role == "system") {
+        prefix = turns.front().content + "\n\n";
+        turns = turns.subspan(1);
+        tok.mark(out);   // written into the first user turn
+    }
+    for (size_t i = 0; i < turns.size(); ++i) {
+        const ChatTurn& t = turns[i];
+        if (t.role != "user" && t.role != "assistant")
+            return make_error(t.role == "system"
+                                  ? std::string("Gemma's chat template takes a system message only first")
+                                  : "unknown chat role '" + t.role + "'");
+        if ((t.role == "user") != (i % 2 == 0))
+            return make_error("Gemma's chat template needs user and assistant messages to alternate, starting "
+                              "with the user");
+        TRY(append_control(out, tok, "<start_of_turn>"));
+        TRY(append_text(out, tok,
+                        (t.role == "user" ? "user\n" : "model\n") + (i == 0 ? prefix : std::string()) +
+                            trimmed(t.content)));
+        TRY(append_control(out, tok, "<end_of_turn>"));
+        TRY(append_text(out, tok, "\n"));
+        tok.mark(out);
+    }
+    TRY(append_control(out, tok, "<start_of_turn>"));
+    TRY(append_text(out, tok, "model\n"));
+    return out;
+}
+
+// Phi-3/3.5: <|system|>, <|user|>, <|assistant|> each followed by a newline, the message and
+// <|end|> with a newline; Phi-4-mini writes neither newline.
+Result<std::vector<int32_t>> apply_phi3(const TemplateTokens& tok, std::span<const ChatTurn> turns, bool newlines,
+                                        bool bos)
+{
+    std::vector<int32_t> out;
+    if (bos && tok.bos_id() >= 0)
+        out.push_back(tok.bos_id());
+    tok.mark(out);
+    const std::string nl = newlines ? "\n" : "";
+    for (const ChatTurn& t : turns) {
+        if (t.role != "system" && t.role != "user" && t.role != "assistant")
+            return make_error("unknown chat role '" + t.role + "'");
+        TRY(append_control(out, tok, ("<|" + t.role + "|>").c_str()));
+        TRY(append_text(out, tok, nl + t.content));
+        TRY(append_control(out, tok, "<|end|>"));
+        TRY(append_text(out, tok, nl));
+        tok.mark(out);
+    }
+    TRY(append_control(out, tok, "<|assistant|>"));
+    TRY(append_text(out, tok, nl));
+    return out;
+}
+
 #undef TRY
 
 // The system message a ChatML template writes when the conversation starts without one: the
@@ -293,38 +441,81 @@ const char* chat_template_name(ChatTemplateKind kind)
     case ChatTemplateKind::MistralV7: return "mistral-v7";
     case ChatTemplateKind::ChatML: return "chatml";
     case ChatTemplateKind::Llama3: return "llama3";
+    case ChatTemplateKind::Qwen3: return "qwen3";
+    case ChatTemplateKind::DeepSeekR1: return "deepseek-r1";
+    case ChatTemplateKind::Gemma: return "gemma";
+    case ChatTemplateKind::Phi3: return "phi3";
     }
     return "?";
 }
 
-ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok)
+ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok, const std::string& architecture)
 {
     const std::string& t = vocab.chat_template;
+    auto has = [&](const char* text) { return t.find(text) != std::string::npos; };
     const bool tekken = vocab.model == "gpt2" || vocab.model == "tekken";
-    if (t.find("<|im_start|>") != std::string::npos)
-        return ChatTemplate(ChatTemplateKind::ChatML, chatml_default_system(t));
-    if (t.find("<|start_header_id|>") != std::string::npos) {
+    // Recognised from the template's text.
+    if (has("<｜Assistant｜>")) {
+        ChatTemplate c(ChatTemplateKind::DeepSeekR1);
+        c.m_r1_think_prompt = has("<｜Assistant｜><think>\\n") || has("<｜Assistant｜><think>\n");
+        return c;
+    }
+    if (has("<|im_start|>"))
+        return has("enable_thinking") ? ChatTemplate(ChatTemplateKind::Qwen3)
+                                      : ChatTemplate(ChatTemplateKind::ChatML, chatml_default_system(t));
+    if (has("<|start_header_id|>")) {
         ChatTemplate c(ChatTemplateKind::Llama3);
         c.m_knowledge_line = llama31_knowledge_line(t);
         c.m_date_from_clock = t.find("strftime_now") != std::string::npos;
         c.m_fixed_date = llama31_fixed_date(t);
         return c;
     }
-    if (t.find("[SYSTEM_PROMPT]") != std::string::npos && has_control(tok, "[SYSTEM_PROMPT]"))
+    if (has("<start_of_turn>"))
+        return ChatTemplate(ChatTemplateKind::Gemma);
+    if (has("<|end|>") && (has("<|user|>") || has("<|assistant|>") || has("'<|' + message['role'] + '|>'"))) {
+        ChatTemplate c(ChatTemplateKind::Phi3);
+        c.m_phi3_newlines = has("|>\\n") || has("|>\n");
+        c.m_bos = has("bos_token");
+        return c;
+    }
+    if (has("[SYSTEM_PROMPT]") && has_control(tok, "[SYSTEM_PROMPT]"))
         return ChatTemplate(ChatTemplateKind::MistralV7);
     if (has_control(tok, "[INST]")) {
         if (t.empty() && has_control(tok, "[SYSTEM_PROMPT]"))
             return ChatTemplate(ChatTemplateKind::MistralV7);
-        return ChatTemplate(tekken ? ChatTemplateKind::MistralV3Tekken : ChatTemplateKind::MistralV3);
+        ChatTemplate c(tekken ? ChatTemplateKind::MistralV3Tekken : ChatTemplateKind::MistralV3);
+        c.m_assumed = !has("[INST]");
+        return c;
     }
-    if (t.empty()) {
-        if (has_control(tok, "<|im_start|>"))
-            return ChatTemplate(ChatTemplateKind::ChatML);
-        if (has_control(tok, "<|start_header_id|>"))
-            return ChatTemplate(ChatTemplateKind::Llama3);
-    }
-    // A Llama-vocabulary model without [INST] control tokens: Mistral 7B v0.1's format.
-    return ChatTemplate(ChatTemplateKind::MistralV1);
+    // Assumed: from the vocabulary's markers, then the architecture.
+    auto assumed = [](ChatTemplateKind kind) {
+        ChatTemplate c(kind);
+        c.m_assumed = true;
+        return c;
+    };
+    if (has_control(tok, "<|im_start|>"))
+        return assumed(architecture == "qwen3" ? ChatTemplateKind::Qwen3 : ChatTemplateKind::ChatML);
+    if (has_control(tok, "<|start_header_id|>"))
+        return assumed(ChatTemplateKind::Llama3);
+    if (has_control(tok, "<｜Assistant｜>"))
+        return assumed(ChatTemplateKind::DeepSeekR1);
+    if (has_control(tok, "<start_of_turn>"))
+        return assumed(ChatTemplateKind::Gemma);
+    if (has_control(tok, "<|end|>") && has_control(tok, "<|user|>"))
+        return assumed(ChatTemplateKind::Phi3);
+    if (architecture == "qwen2")
+        return assumed(ChatTemplateKind::ChatML);
+    if (architecture == "qwen3")
+        return assumed(ChatTemplateKind::Qwen3);
+    if (architecture == "phi3")
+        return assumed(ChatTemplateKind::Phi3);
+    if (architecture == "gemma2" || architecture == "gemma3")
+        return assumed(ChatTemplateKind::Gemma);
+    // A Llama-vocabulary model without [INST] control tokens: Mistral 7B v0.1's format (assumed
+    // unless its template writes "[INST]" as text).
+    ChatTemplate c(ChatTemplateKind::MistralV1);
+    c.m_assumed = !has("[INST]");
+    return c;
 }
 
 Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tok, std::span<const ChatTurn> turns) const
@@ -346,6 +537,10 @@ Result<std::vector<int32_t>> ChatTemplate::apply(const Tokenizer& tokenizer, std
         return apply_llama3(tok, turns,
                             m_knowledge_line.empty() ? std::string()
                                                      : m_knowledge_line + "\nToday Date: " + today_date() + "\n\n");
+    case ChatTemplateKind::Qwen3: return apply_qwen3(tok, turns, m_thinking);
+    case ChatTemplateKind::DeepSeekR1: return apply_deepseek_r1(tok, turns, m_r1_think_prompt);
+    case ChatTemplateKind::Gemma: return apply_gemma(tok, turns);
+    case ChatTemplateKind::Phi3: return apply_phi3(tok, turns, m_phi3_newlines, m_bos);
     default: return apply_mistral(tok, turns, m_kind);
     }
 }
@@ -355,12 +550,19 @@ std::vector<int32_t> ChatTemplate::end_of_turn_ids(const Tokenizer& tok) const
     std::vector<int32_t> ids;
     if (tok.eos_id() >= 0)
         ids.push_back(tok.eos_id());
-    const char* extra = m_kind == ChatTemplateKind::ChatML   ? "<|im_end|>"
-                        : m_kind == ChatTemplateKind::Llama3 ? "<|eot_id|>"
-                                                             : nullptr;
+    const char* extra = nullptr;
+    switch (m_kind) {
+    case ChatTemplateKind::ChatML:
+    case ChatTemplateKind::Qwen3: extra = "<|im_end|>"; break;
+    case ChatTemplateKind::Llama3: extra = "<|eot_id|>"; break;
+    case ChatTemplateKind::DeepSeekR1: extra = "<｜end▁of▁sentence｜>"; break;
+    case ChatTemplateKind::Gemma: extra = "<end_of_turn>"; break;
+    case ChatTemplateKind::Phi3: extra = "<|end|>"; break;
+    default: break;
+    }
     if (extra) {
         const int32_t id = tok.piece_to_id(extra);
-        if (id >= 0)
+        if (id >= 0 && std::find(ids.begin(), ids.end(), id) == ids.end())
             ids.push_back(id);
     }
     return ids;

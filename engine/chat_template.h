@@ -23,6 +23,10 @@ enum class ChatTemplateKind {
     MistralV7,         // v3 + [SYSTEM_PROMPT] (Mistral Small 3, Ministral)
     ChatML,
     Llama3,
+    Qwen3,        // ChatML with Qwen3's thinking switch; earlier answers lose their <think> part
+    DeepSeekR1,   // <｜User｜> ... <｜Assistant｜> (DeepSeek-R1 and its Qwen/Llama distills)
+    Gemma,        // <start_of_turn>user/model ... <end_of_turn> (Gemma 2 and 3)
+    Phi3,         // <|user|> ... <|end|> (Phi-3, Phi-3.5; Phi-4-mini without the newlines)
 };
 
 struct ChatTurn {
@@ -43,11 +47,27 @@ public:
 
 class ChatTemplate {
 public:
-    // Picks the family from tokenizer.chat_template and the vocabulary's control tokens.
-    static ChatTemplate detect(const VocabData& vocab, const Tokenizer& tok);
+    // Picks the family from tokenizer.chat_template, else from the vocabulary's control tokens,
+    // else from the architecture (general.architecture: qwen2 -> ChatML, qwen3 -> Qwen3, phi3 ->
+    // Phi3, gemma2/gemma3 -> Gemma).
+    static ChatTemplate detect(const VocabData& vocab, const Tokenizer& tok, const std::string& architecture = {});
     static ChatTemplate of_kind(ChatTemplateKind kind) { return ChatTemplate(kind); }
 
     ChatTemplateKind kind() const { return m_kind; }
+    // True when the GGUF's tokenizer.chat_template was absent or not recognised and the family was
+    // assumed from the vocabulary or the architecture: the model dialog says which one
+    // (chat_template_name(kind())) was assumed.
+    bool assumed() const { return m_assumed; }
+
+    // Qwen3's enable_thinking: on by default (the model thinks in <think>...</think> first); off,
+    // the generation prompt carries an empty thought ("<think>\n\n</think>\n\n") as the
+    // template writes it for enable_thinking=false. Only templates that have the switch use it.
+    bool has_thinking_switch() const { return m_kind == ChatTemplateKind::Qwen3; }
+    void set_thinking(bool enabled) { m_thinking = enabled; }
+    bool thinking() const { return m_thinking; }
+    // True when the generation prompt ends inside an opened <think> (DeepSeek-R1 templates that
+    // write "<｜Assistant｜><think>\n"): the answer starts with thinking text and no <think> tag.
+    bool prompt_opens_thinking() const { return m_kind == ChatTemplateKind::DeepSeekR1 && m_r1_think_prompt; }
     // ChatML templates that write a fixed system message when the conversation has none
     // (SmolLM2: "You are a helpful AI assistant named SmolLM, trained by Hugging Face"; Qwen 2.5
     // likewise). Read from the template's string literal, never by running it. Empty: none.
@@ -89,6 +109,11 @@ private:
     bool m_date_from_clock = false;
     std::string m_fixed_date;
     std::string m_date_override;
+    bool m_assumed = false;
+    bool m_thinking = true;
+    bool m_r1_think_prompt = false;   // DeepSeek-R1: "<think>\n" after the last <｜Assistant｜>
+    bool m_phi3_newlines = true;      // Phi-3: "<|user|>\n"; Phi-4-mini: "<|user|>"
+    bool m_bos = false;               // Phi-3: the template starts with bos_token
 };
 
 // "%d %b %Y" with English month names whatever the locale ("05 Dec 2026"), as Python's

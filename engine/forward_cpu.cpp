@@ -151,6 +151,9 @@ private:
             dequantize_row_ref(m.tok_embd.type,
                                static_cast<const char*>(m.tok_embd.data) + size_t(tokens[t]) * m.tok_embd.row_bytes,
                                &m_x[size_t(t * d)], d);
+        if (hp.embd_scale != 0.0f)   // gemma: embeddings times sqrt(n_embd)
+            for (int64_t i = 0; i < n * d; ++i)
+                m_x[size_t(i)] *= hp.embd_scale;
 
         // The layers (layer_cpu.h), each reading and updating x in place.
         for (int64_t l = 0; l < hp.n_layer; ++l)
@@ -163,11 +166,15 @@ private:
             for (int64_t t = 0; t < n; ++t)
                 rmsnorm_ref(&m_x[size_t(t * d)], output_norm, &xb[t * d], d, hp.rms_eps);
             m_matmul.run(m.output, xb, n, all_logits);
+            if (hp.final_softcap != 0.0f)   // gemma2
+                softcap_ref(all_logits, n * hp.n_vocab, hp.final_softcap);
             if (logits_last)
                 std::copy_n(all_logits + (n - 1) * hp.n_vocab, hp.n_vocab, logits_last);
         } else if (logits_last) {
             rmsnorm_ref(&m_x[size_t((n - 1) * d)], output_norm, xb, d, hp.rms_eps);
             m_matmul.run(m.output, xb, 1, logits_last);
+            if (hp.final_softcap != 0.0f)
+                softcap_ref(logits_last, hp.n_vocab, hp.final_softcap);
         }
     }
 

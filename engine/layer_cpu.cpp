@@ -225,13 +225,16 @@ void CpuLayerScratch::allocate(const HParams& hp, int64_t batch)
 
 void CpuLayer::forward(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
 {
-    const LayerWeights& L = m.layers[size_t(l)];
-    attention_block(L, cache, x, n, pos);
-    feed_forward_block(L, x, n);
+    attention_block(l, cache, x, n, pos);
+    feed_forward_block(m.layers[size_t(l)], x, n);
 }
 
-void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
+void CpuLayer::attention_block(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
 {
+    const LayerWeights& L = m.layers[size_t(l)];
+    const bool sliding = !hp.layer_swa.empty() && hp.layer_swa[size_t(l)];
+    const float freq_base = sliding ? hp.rope_freq_base_swa : hp.rope_freq_base;
+    const float freq_scale = sliding ? 1.0f : hp.rope_freq_scale;
     const int64_t d = hp.n_embd;
     const int64_t hd = hp.head_dim;
     const int64_t kv_dim = hp.n_head_kv * hd;
@@ -244,10 +247,29 @@ void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* 
                  {{&L.wq, s.q.data()},      // (n, n_head*hd)
                   {&L.wk, s.kb.data()},     // (n, n_head_kv*hd)
                   {&L.wv, s.vb.data()}});   // (n, n_head_kv*vd)
+    const auto rope = hp.rope_neox ? rope_neox_ref : rope_ref;
+    // LongRoPE (phi3) picks its factors by the context size, which is the cache's.
+    const float* factors = m.rope_factors(int64_t(cache.k.size()) / std::max<int64_t>(1, kv_dim));
     for (int64_t t = 0; t < n; ++t) {
-        rope_ref(&s.q[size_t(t * q_dim)], hp.n_head, hd, hp.n_rot, pos + t, hp.rope_freq_base, m.rope_freq_factors);
-        rope_ref(&s.kb[size_t(t * kv_dim)], hp.n_head_kv, hd, hp.n_rot, pos + t, hp.rope_freq_base,
-                 m.rope_freq_factors);
+        float* q = &s.q[size_t(t * q_dim)];
+        float* k = &s.kb[size_t(t * kv_dim)];
+        if (L.bq.data)   // Q/K/V biases (qwen2)
+            add_ref(q, norm_weight(L.bq), q_dim);
+        if (L.bk.data)
+            add_ref(k, norm_weight(L.bk), kv_dim);
+        if (L.bv.data)
+            add_ref(&s.vb[size_t(t * v_dim)], norm_weight(L.bv), v_dim);
+        if (L.q_norm.data) {   // per-head RMSNorm of queries and keys (qwen3), in place
+            for (int64_t h = 0; h < hp.n_head; ++h)
+                rmsnorm_ref(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
+            for (int64_t h = 0; h < hp.n_head_kv; ++h)
+                rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
+        }
+        rope(q, hp.n_head, hd, hp.n_rot, pos + t, freq_base, factors, hp.rope_attn_factor, freq_scale);
+        rope(k, hp.n_head_kv, hd, hp.n_rot, pos + t, freq_base, factors, hp.rope_attn_factor, freq_scale);
+        if (hp.q_prescale != 0.0f)   // phi3, gemma: queries scaled here, attention by 1
+            for (int64_t i = 0; i < q_dim; ++i)
+                q[i] *= hp.q_prescale;
         uint16_t* kc = &cache.k[size_t((pos + t) * kv_dim)];
         uint16_t* vc = &cache.v[size_t((pos + t) * v_dim)];
         for (int64_t i = 0; i < kv_dim; ++i)
@@ -255,13 +277,17 @@ void CpuLayer::attention_block(const LayerWeights& L, CpuKvCache& cache, float* 
         for (int64_t i = 0; i < v_dim; ++i)
             vc[i] = fp32_to_fp16(s.vb[size_t(t * v_dim + i)]);
     }
-    attention(cache, n, pos);
+    attention(cache, n, pos, sliding ? hp.n_swa : 0);
     m_matmul.run(L.wo, s.att.data(), n, s.xb.data());   // (n, d)
-    for (int64_t t = 0; t < n; ++t)
-        add_ref(&x[t * d], &s.xb[size_t(t * d)], d);
+    for (int64_t t = 0; t < n; ++t) {
+        float* out = &s.xb[size_t(t * d)];
+        if (L.attn_post_norm.data)   // gemma: the block's output normed before the residual add
+            rmsnorm_ref(out, norm_weight(L.attn_post_norm), out, d, hp.rms_eps);
+        add_ref(&x[t * d], out, d);
+    }
 }
 
-// SwiGLU.
+// SwiGLU (GeGLU for gemma).
 void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
 {
     const int64_t d = hp.n_embd;
@@ -272,17 +298,22 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
     m_matmul.run(s.xb.data(), n,
                  {{&L.w_gate, s.gate.data()},   // (n, n_ff)
                   {&L.w_up, s.up.data()}});     // (n, n_ff)
+    const auto act = hp.ffn_gelu ? geglu_ref : swiglu_ref;
     for (int64_t t = 0; t < n; ++t)
-        swiglu_ref(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff);
+        act(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff);
     m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)
-    for (int64_t t = 0; t < n; ++t)
-        add_ref(&x[t * d], &s.xb[size_t(t * d)], d);
+    for (int64_t t = 0; t < n; ++t) {
+        float* out = &s.xb[size_t(t * d)];
+        if (L.ffn_post_norm.data)
+            rmsnorm_ref(out, norm_weight(L.ffn_post_norm), out, d, hp.rms_eps);
+        add_ref(&x[t * d], out, d);
+    }
 }
 
 // s.att (n, n_head*vd) = softmax(Q K^T / sqrt(hd), causal) V over cache positions [0, pos+t],
 // computed as llama.cpp's CPU flash attention does (kernels/cpu/attention_cpu.h), so logits
 // agree with it to 1e-4 rather than 3e-2.
-void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos)
+void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos, int64_t window)
 {
     const int64_t hd = hp.head_dim;
     const int64_t vd = hp.value_dim;
@@ -292,7 +323,8 @@ void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos)
     shape.value_dim = vd;
     shape.k_stride = hp.n_head_kv * hd;
     shape.v_stride = hp.n_head_kv * vd;
-    shape.scale = 1.0f / std::sqrt(float(hd));
+    shape.scale = hp.q_prescale != 0.0f ? 1.0f : 1.0f / std::sqrt(float(hd));
+    shape.softcap = hp.attn_softcap;
     const uint16_t* K = cache.k.data();
     const uint16_t* V = cache.v.data();
 
@@ -303,8 +335,12 @@ void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos)
             const int64_t t = item / hp.n_head;
             const int64_t h = item % hp.n_head;
             const int64_t kvh = h / group;
-            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)], K + kvh * hd, V + kvh * vd,
-                               pos + t + 1, &s.att[size_t(t * hp.n_head * vd + h * vd)], scratch.data());
+            // A sliding window skips the positions before it, as llama.cpp's mask does (its
+            // flash attention skips masked positions, so the sums run over the same terms).
+            const int64_t first = window > 0 ? std::max<int64_t>(0, pos + t + 1 - window) : 0;
+            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)], K + first * shape.k_stride + kvh * hd,
+                               V + first * shape.v_stride + kvh * vd, pos + t + 1 - first,
+                               &s.att[size_t(t * hp.n_head * vd + h * vd)], scratch.data());
         }
     });
 }

@@ -11,11 +11,12 @@
 //                       x += attention(q, cache rows [0, pos + t]) . wo^T
 //   feed-forward block: h = rmsnorm(x) * ffn_norm
 //                       x += (silu(h . w_gate^T) * (h . w_up^T)) . w_down^T
-// What other architectures change is a step of one block in layer_cpu.cpp (not written yet):
-// biases after the Q/K/V products (Qwen2), a norm after each block (Gemma 2), another activation
-// than SiLU (GELU: Gemma, Phi), partial rotary dimensions (Phi; n_rot already says how many), a
-// mixture of experts in place of the feed-forward block (Mixtral, Qwen MoE). Their weights would
-// join LayerWeights (model.h) and layer_matrices() below.
+// Other architectures change steps of these blocks (their weights are in LayerWeights, their
+// switches in HParams): Q/K/V biases after the products (qwen2); RMSNorm of every query and key
+// head before RoPE (qwen3, gemma3); NeoX RoPE pairs, over part of the head (phi3), with LongRoPE
+// factors and a cos/sin scale (phi3) or a base and linear scale per layer (gemma3: local/global);
+// queries scaled before attention (phi3, gemma); a sliding window (gemma); RMSNorm of each
+// block's output before its residual add and GELU-tanh in place of SiLU (gemma2/3).
 #include "model.h"
 #include "thread_pool.h"
 
@@ -137,9 +138,10 @@ public:
     void forward(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos);
 
 private:
-    void attention_block(const LayerWeights& L, CpuKvCache& cache, float* x, int64_t n, int64_t pos);
+    void attention_block(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos);
     void feed_forward_block(const LayerWeights& L, float* x, int64_t n);
-    void attention(const CpuKvCache& cache, int64_t n, int64_t pos);
+    // window: attend to the `window` latest positions only (0: all of them).
+    void attention(const CpuKvCache& cache, int64_t n, int64_t pos, int64_t window);
 
     const Model& m;
     const HParams& hp;

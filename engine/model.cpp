@@ -117,16 +117,87 @@ Result<Weight> get_weight(const GGUFFile& f, const std::string& name, int64_t ro
     return w;
 }
 
+// A soft-capping value: absent gives `fallback`; present, a positive number.
+Result<float> softcap(const GGUFFile& f, const std::string& key, float fallback)
+{
+    if (!f.find(key))
+        return fallback;
+    return positive_float(f, key, 1e6);
+}
+
+// Gemma 2/3 (after the common keys): embedding scale, GELU, soft-capping, the sliding window and
+// which layers use it, local/global RoPE, the query scale. llama.cpp's defaults where a key is
+// absent: gemma2 slides every other layer (window 4096) and caps attention at 50 and logits at
+// 30; gemma3 slides 5 layers of 6 when the file gives a window and caps nothing.
+Status read_gemma_hparams(const GGUFFile& f, HParams& hp)
+{
+    const std::string a = hp.architecture + ".";
+    const bool g2 = hp.architecture == "gemma2";
+    hp.rope_neox = true;
+    hp.ffn_gelu = true;
+    hp.embd_scale = std::sqrt(float(hp.n_embd));
+    auto attn_cap = softcap(f, a + "attn_logit_softcapping", g2 ? 50.0f : 0.0f);
+    if (!attn_cap)
+        return attn_cap.error();
+    hp.attn_softcap = g2 ? *attn_cap : 0.0f;   // llama.cpp's gemma3 never caps attention
+    auto final_cap = softcap(f, a + "final_logit_softcapping", g2 ? 30.0f : 0.0f);
+    if (!final_cap)
+        return final_cap.error();
+    hp.final_softcap = *final_cap;
+
+    const std::string window_key = a + "attention.sliding_window";
+    if (f.find(window_key)) {
+        auto w = required_int(f, window_key, 1, kMaxCtx);
+        if (!w)
+            return w.error();
+        hp.n_swa = *w;
+    } else {
+        hp.n_swa = g2 ? 4096 : 0;
+    }
+    if (hp.n_swa > 0) {
+        auto pattern = optional_int(f, a + "attention.sliding_window_pattern", 1, kMaxLayers, g2 ? 2 : 6);
+        if (!pattern)
+            return pattern.error();
+        hp.layer_swa.resize(size_t(hp.n_layer));
+        for (int64_t l = 0; l < hp.n_layer; ++l)   // the last layer of every pattern attends to all
+            hp.layer_swa[size_t(l)] = l % *pattern < *pattern - 1;
+    }
+    hp.rope_freq_base_swa = g2 ? hp.rope_freq_base : 10000.0f;
+    if (f.find(a + "rope.freq_base_swa")) {
+        auto b = positive_float(f, a + "rope.freq_base_swa", 1e12);
+        if (!b)
+            return b.error();
+        hp.rope_freq_base_swa = *b;
+    }
+    for (const char* key : {"rope.scaling.factor", "rope.scale_linear"}) {
+        if (!f.find(a + key))
+            continue;
+        auto factor = positive_float(f, a + key, 1e6);
+        if (!factor)
+            return factor.error();
+        hp.rope_freq_scale = 1.0f / *factor;
+        break;
+    }
+    // query_pre_attn_scalar: head_dim, except the 27B models (n_embd / n_head), which llama.cpp
+    // recognises by their layer count as the GGUF has no key for it.
+    const bool is_27b = hp.n_layer == (g2 ? 46 : 62);
+    hp.q_prescale = 1.0f / std::sqrt(float(is_27b ? hp.n_embd / hp.n_head : hp.head_dim));
+    return Ok{};
+}
+
 Status read_hparams(const GGUFFile& f, HParams& hp)
 {
     auto arch = f.get_string("general.architecture");
     if (!arch)
         return arch.error();
-    if (*arch != "llama")
-        return make_error(
-            "unsupported architecture '" + sanitize_display_text(*arch, 80) +
-            "' (Causerie runs 'llama'-architecture models: Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2)");
+    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma2" &&
+        *arch != "gemma3")
+        return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
+                          "' (Causerie runs 'llama' (Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2), "
+                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen), 'qwen3' (dense Qwen3), 'phi3' "
+                          "(Phi-3, Phi-3.5, Phi-4-mini), 'gemma2' and 'gemma3' models)");
     hp.architecture = *arch;
+    hp.rope_neox = *arch != "llama";
     if (f.find("general.name")) {
         auto name = f.get_string("general.name");
         if (!name)
@@ -191,6 +262,25 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
             return base.error();
         hp.rope_freq_base = *base;
     }
+    if (hp.architecture == "phi3") {
+        // LongRoPE: which factors serve which context, and the cos/sin scale. Attention scales the
+        // queries before the product, as llama.cpp's phi3 graph does.
+        auto orig = optional_int(f, a + "rope.scaling.original_context_length", 1, kMaxCtx, 0);
+        if (!orig)
+            return orig.error();
+        hp.n_ctx_orig = *orig;
+        if (f.find(a + "rope.scaling.attn_factor")) {
+            auto af = positive_float(f, a + "rope.scaling.attn_factor", 100.0);
+            if (!af)
+                return af.error();
+            hp.rope_attn_factor = *af;
+        }
+        hp.q_prescale = 1.0f / std::sqrt(float(hp.head_dim));
+    }
+    if (hp.architecture == "gemma2" || hp.architecture == "gemma3") {
+        if (auto st = read_gemma_hparams(f, hp); !st)
+            return st;
+    }
     if (f.find("general.file_type")) {
         auto ft = f.get_uint("general.file_type");
         if (!ft)
@@ -228,41 +318,116 @@ Status read_weights(const GGUFFile& f, Model& m)
         m.tied_output = true;
     }
 
-    if (f.tensor("rope_freqs.weight")) {
+    // RoPE frequency factors: n_rot/2 positive F32 values.
+    auto rope_factors = [&](const std::string& name, const float** out) -> Status {
         Weight freqs;
-        if (auto st = assign(get_weight(f, "rope_freqs.weight", 0, hp.n_rot / 2, "n_rot/2"), freqs); !st)
+        if (auto st = assign(get_weight(f, name, 0, hp.n_rot / 2, "n_rot/2"), freqs); !st)
             return st;
         const float* factors = static_cast<const float*>(freqs.data);
         for (int64_t i = 0; i < hp.n_rot / 2; ++i)
             if (!std::isfinite(factors[i]) || factors[i] <= 0.0f)
-                return make_error("tensor 'rope_freqs.weight': entry " + str(i) + " is " + std::to_string(factors[i]) +
+                return make_error("tensor '" + name + "': entry " + str(i) + " is " + std::to_string(factors[i]) +
                                   ", expected a positive number (a RoPE frequency factor)");
-        m.rope_freq_factors = factors;
+        *out = factors;
+        return Ok{};
+    };
+    if (f.tensor("rope_freqs.weight"))
+        if (auto st = rope_factors("rope_freqs.weight", &m.rope_freq_factors); !st)
+            return st;
+    const bool has_long = f.tensor("rope_factors_long.weight"), has_short = f.tensor("rope_factors_short.weight");
+    if (has_long != has_short)
+        return make_error(
+            std::string("tensor '") + (has_long ? "rope_factors_long.weight" : "rope_factors_short.weight") +
+            "' is present without '" + (has_long ? "rope_factors_short.weight" : "rope_factors_long.weight") +
+            "' (LongRoPE needs both)");
+    if (has_long) {
+        if (auto st = rope_factors("rope_factors_long.weight", &m.rope_factors_long); !st)
+            return st;
+        if (auto st = rope_factors("rope_factors_short.weight", &m.rope_factors_short); !st)
+            return st;
     }
 
     m.layers.resize(static_cast<size_t>(hp.n_layer));
     for (int64_t il = 0; il < hp.n_layer; ++il) {
         LayerWeights& L = m.layers[static_cast<size_t>(il)];
         const std::string p = "blk." + str(il) + ".";
+        auto plain = [&](const char* name, int64_t rows, int64_t cols, const char* dims, Weight& out) {
+            return assign(get_weight(f, p + name, rows, cols, dims), out);
+        };
+        // Rows [row0, row0 + rows) of a fused weight.
+        auto view = [](const Weight& fused, int64_t row0, int64_t rows) {
+            Weight w = fused;
+            w.data = static_cast<const char*>(fused.data) + size_t(row0) * fused.row_bytes;
+            w.rows = rows;
+            return w;
+        };
+        if (auto st = plain("attn_norm.weight", 0, hp.n_embd, "n_embd", L.attn_norm); !st)
+            return st;
+        if (f.tensor(p + "attn_qkv.weight")) {   // phi3: Q, K, V rows one after the other
+            Weight qkv;
+            if (auto st = assign(get_weight(f, p + "attn_qkv.weight", q_dim + k_dim + v_dim, hp.n_embd,
+                                            "n_embd x (n_head + 2*n_head_kv)*head_dim"),
+                                 qkv);
+                !st)
+                return st;
+            L.wq = view(qkv, 0, q_dim);
+            L.wk = view(qkv, q_dim, k_dim);
+            L.wv = view(qkv, q_dim + k_dim, v_dim);
+        } else {
+            if (auto st = plain("attn_q.weight", q_dim, hp.n_embd, "n_embd x n_head*head_dim", L.wq); !st)
+                return st;
+            if (auto st = plain("attn_k.weight", k_dim, hp.n_embd, "n_embd x n_head_kv*head_dim", L.wk); !st)
+                return st;
+            if (auto st = plain("attn_v.weight", v_dim, hp.n_embd, "n_embd x n_head_kv*value_dim", L.wv); !st)
+                return st;
+        }
+        if (auto st = plain("attn_output.weight", hp.n_embd, o_dim, "n_head*value_dim x n_embd", L.wo); !st)
+            return st;
+        if (auto st = plain("ffn_norm.weight", 0, hp.n_embd, "n_embd", L.ffn_norm); !st)
+            return st;
+        if (hp.architecture == "phi3") {   // ffn_up holds the gate rows, then the up rows
+            Weight up;
+            if (auto st = assign(get_weight(f, p + "ffn_up.weight", 2 * hp.n_ff, hp.n_embd, "n_embd x 2*n_ff"), up);
+                !st)
+                return st;
+            L.w_gate = view(up, 0, hp.n_ff);
+            L.w_up = view(up, hp.n_ff, hp.n_ff);
+        } else {
+            if (auto st = assign(get_weight(f, p + "ffn_gate.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff"), L.w_gate);
+                !st)
+                return st;
+            if (auto st = assign(get_weight(f, p + "ffn_up.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff"), L.w_up); !st)
+                return st;
+        }
+        if (auto st = plain("ffn_down.weight", hp.n_embd, hp.n_ff, "n_ff x n_embd", L.w_down); !st)
+            return st;
+        // Q/K/V biases: qwen2 files carry them; like llama.cpp, any architecture may (and none must).
         const struct {
             const char* name;
-            int64_t rows, cols;
+            int64_t len;
             const char* dims;
             Weight* out;
-        } specs[] = {
-            {"attn_norm.weight", 0, hp.n_embd, "n_embd", &L.attn_norm},
-            {"attn_q.weight", q_dim, hp.n_embd, "n_embd x n_head*head_dim", &L.wq},
-            {"attn_k.weight", k_dim, hp.n_embd, "n_embd x n_head_kv*head_dim", &L.wk},
-            {"attn_v.weight", v_dim, hp.n_embd, "n_embd x n_head_kv*value_dim", &L.wv},
-            {"attn_output.weight", hp.n_embd, o_dim, "n_head*value_dim x n_embd", &L.wo},
-            {"ffn_norm.weight", 0, hp.n_embd, "n_embd", &L.ffn_norm},
-            {"ffn_gate.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff", &L.w_gate},
-            {"ffn_up.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff", &L.w_up},
-            {"ffn_down.weight", hp.n_embd, hp.n_ff, "n_ff x n_embd", &L.w_down},
+        } biases[] = {
+            {"attn_q.bias", q_dim, "n_head*head_dim", &L.bq},
+            {"attn_k.bias", k_dim, "n_head_kv*head_dim", &L.bk},
+            {"attn_v.bias", v_dim, "n_head_kv*value_dim", &L.bv},
         };
-        for (const auto& s : specs)
-            if (auto st = assign(get_weight(f, p + s.name, s.rows, s.cols, s.dims), *s.out); !st)
+        for (const auto& b : biases)
+            if (f.tensor(p + b.name))
+                if (auto st = assign(get_weight(f, p + b.name, 0, b.len, b.dims), *b.out); !st)
+                    return st;
+        if (hp.architecture == "gemma2" || hp.architecture == "gemma3") {
+            if (auto st = plain("post_attention_norm.weight", 0, hp.n_embd, "n_embd", L.attn_post_norm); !st)
                 return st;
+            if (auto st = plain("post_ffw_norm.weight", 0, hp.n_embd, "n_embd", L.ffn_post_norm); !st)
+                return st;
+        }
+        if (hp.architecture == "qwen3" || hp.architecture == "gemma3") {
+            if (auto st = assign(get_weight(f, p + "attn_q_norm.weight", 0, hp.head_dim, "head_dim"), L.q_norm); !st)
+                return st;
+            if (auto st = assign(get_weight(f, p + "attn_k_norm.weight", 0, hp.head_dim, "head_dim"), L.k_norm); !st)
+                return st;
+        }
     }
     return Ok{};
 }

@@ -1,6 +1,9 @@
 #pragma once
-// A loaded Llama-architecture model (Mistral 7B v0.1-v0.3, Mistral Nemo, Llama 2 and 3.x, SmolLM2):
-// hyper-parameters from GGUF metadata and weight views into the mmap.
+// A loaded model of one of the architectures the engine runs -- 'llama' (Mistral 7B v0.1-v0.3,
+// Mistral Nemo, Llama 2 and 3.x, SmolLM2), 'qwen2' (Qwen 2.5, QwQ, DeepSeek-R1-Distill-Qwen) and
+// 'qwen3' (dense Qwen3), 'phi3' (Phi-3, Phi-3.5, Phi-4-mini), 'gemma2' and 'gemma3' (text):
+// hyper-parameters from GGUF metadata and weight views into
+// the mmap.
 #include "gguf.h"
 #include "kernels/cpu/quant_types.h"
 #include "result.h"
@@ -24,6 +27,8 @@ struct Weight {
     const char* name = "";
 };
 
+// phi3 files fuse Q/K/V (attn_qkv) and gate/up (ffn_up, gate rows first): wq/wk/wv and
+// w_gate/w_up are then views of consecutive rows of the fused tensor.
 struct LayerWeights {
     Weight attn_norm;   // (n_embd)            F32
     Weight wq;          // (n_head*head_dim, n_embd)
@@ -34,10 +39,18 @@ struct LayerWeights {
     Weight w_gate;      // (n_ff, n_embd)
     Weight w_up;        // (n_ff, n_embd)
     Weight w_down;      // (n_embd, n_ff)
+    // Optional extras; data == nullptr when the file has none.
+    Weight bq;               // (n_head*head_dim)     F32 bias added after wq (qwen2; allowed for every architecture)
+    Weight bk;               // (n_head_kv*head_dim)  F32
+    Weight bv;               // (n_head_kv*value_dim) F32
+    Weight q_norm;           // (head_dim) F32: RMSNorm gain of every query head before RoPE (qwen3, required)
+    Weight k_norm;           // (head_dim) F32: the same for every key head
+    Weight attn_post_norm;   // (n_embd) F32: RMSNorm of the attention output before the residual add (gemma2/3)
+    Weight ffn_post_norm;    // (n_embd) F32: the same for the feed-forward output
 };
 
 struct HParams {
-    std::string architecture;   // "llama"
+    std::string architecture;   // "llama", "qwen2", "qwen3", "phi3", "gemma2" or "gemma3"
     std::string name;           // general.name through sanitize_display_text (safe to show), may be empty
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
@@ -50,6 +63,30 @@ struct HParams {
     int64_t n_ff = 0;
     int64_t n_rot = 0;   // rope.dimension_count, else head_dim
     float rope_freq_base = 10000.0f;
+    // RoPE pairs: false, ggml's "normal" layout (x[2i], x[2i+1]) ('llama'); true, the NeoX layout
+    // (x[i], x[i + n_rot/2]) that 'qwen2' and 'qwen3' files keep from Hugging Face.
+    bool rope_neox = false;
+    // LongRoPE (phi3): rope.scaling.original_context_length (the short factors serve contexts up
+    // to it, the long ones beyond) and rope.scaling.attn_factor (multiplies cos and sin).
+    int64_t n_ctx_orig = 0;   // 0: n_ctx_train
+    float rope_attn_factor = 1.0f;
+    // Queries are multiplied by this after RoPE and attention then scales by 1 (phi3: 1/sqrt(head_dim)
+    // applied that way, as llama.cpp does); 0: attention scales by 1/sqrt(head_dim) itself.
+    float q_prescale = 0.0f;
+    // Gemma 2/3. Embeddings multiplied by embd_scale (0: not; sqrt(n_embd)); GELU-tanh in place of
+    // SiLU in the gated feed-forward; soft-capping (cap * tanh(x / cap), 0: none) of the attention
+    // scores (gemma2) and of the final logits.
+    float embd_scale = 0.0f;
+    bool ffn_gelu = false;
+    float attn_softcap = 0.0f;
+    float final_softcap = 0.0f;
+    // Sliding-window attention: a layer with layer_swa[l] attends to the n_swa latest positions
+    // (its own included) and uses rope_freq_base_swa; the others attend to all and use
+    // rope_freq_base with rope_freq_scale (1 / rope.scaling.factor, linear scaling).
+    int64_t n_swa = 0;
+    std::vector<bool> layer_swa;   // (n_layer), empty when no layer slides
+    float rope_freq_base_swa = 10000.0f;
+    float rope_freq_scale = 1.0f;
     float rms_eps = 1e-5f;
     uint32_t file_type = 0;   // general.file_type when present
 };
@@ -83,6 +120,18 @@ struct Model {
     // rope_freqs.weight (Llama 3.1+): one factor per rotated pair (n_rot/2 floats, F32), each
     // pair's angle divided by its factor; nullptr when the file has none (all factors 1).
     const float* rope_freq_factors = nullptr;
+    // rope_factors_short.weight / rope_factors_long.weight (phi3 LongRoPE, n_rot/2 F32 each, both
+    // or neither): used in place of rope_freq_factors, chosen by the context size (rope_factors()).
+    const float* rope_factors_short = nullptr;
+    const float* rope_factors_long = nullptr;
+    // The frequency factors for a context of n_ctx positions (llama.cpp's choice: long beyond
+    // n_ctx_orig); nullptr: none.
+    const float* rope_factors(int64_t n_ctx) const
+    {
+        if (rope_factors_short && rope_factors_long)
+            return n_ctx > (hp.n_ctx_orig ? hp.n_ctx_orig : hp.n_ctx_train) ? rope_factors_long : rope_factors_short;
+        return rope_freq_factors;
+    }
     std::vector<LayerWeights> layers;
 };
 

@@ -210,24 +210,51 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         return make_error("test model: n_vocab " + std::to_string(s.n_vocab) + " differs from the vocabulary's " +
                           std::to_string(n_vocab) + " tokens");
 
+    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma2" &&
+        s.arch != "gemma3")
+        return make_error("test model: unknown architecture '" + s.arch +
+                          "' (llama, qwen2, qwen3, phi3, gemma2, gemma3)");
+    const bool gemma = s.arch == "gemma2" || s.arch == "gemma3";
+    const int64_t n_rot = s.n_rot ? s.n_rot : head_dim;
+    if (n_rot < 2 || n_rot > head_dim || n_rot % 2 != 0)
+        return make_error("test model: n_rot must be even and at most head_dim");
+    const std::string a = s.arch + ".";
     GGUFWriter w;
-    w.add_string("general.architecture", "llama");
+    w.add_string("general.architecture", s.arch);
     w.add_string("general.name", "causerie-test-model");
     w.add_u32("general.file_type", s.mix == TestModelMix::Q4_K_M ? 15u : file_type_of(s.type));
-    w.add_u32("llama.context_length", static_cast<uint32_t>(s.n_ctx));
-    w.add_u32("llama.embedding_length", static_cast<uint32_t>(s.n_embd));
-    w.add_u32("llama.block_count", static_cast<uint32_t>(s.n_layer));
-    w.add_u32("llama.feed_forward_length", static_cast<uint32_t>(s.n_ff));
-    w.add_u32("llama.attention.head_count", static_cast<uint32_t>(s.n_head));
-    w.add_u32("llama.attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
+    w.add_u32(a + "context_length", static_cast<uint32_t>(s.n_ctx));
+    w.add_u32(a + "embedding_length", static_cast<uint32_t>(s.n_embd));
+    w.add_u32(a + "block_count", static_cast<uint32_t>(s.n_layer));
+    w.add_u32(a + "feed_forward_length", static_cast<uint32_t>(s.n_ff));
+    w.add_u32(a + "attention.head_count", static_cast<uint32_t>(s.n_head));
+    w.add_u32(a + "attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
     if (s.head_dim) {
-        w.add_u32("llama.attention.key_length", static_cast<uint32_t>(head_dim));
-        w.add_u32("llama.attention.value_length", static_cast<uint32_t>(head_dim));
+        w.add_u32(a + "attention.key_length", static_cast<uint32_t>(head_dim));
+        w.add_u32(a + "attention.value_length", static_cast<uint32_t>(head_dim));
     }
-    w.add_u32("llama.rope.dimension_count", static_cast<uint32_t>(head_dim));
-    w.add_f32("llama.rope.freq_base", s.rope_freq_base);
-    w.add_f32("llama.attention.layer_norm_rms_epsilon", s.rms_eps);
-    w.add_u32("llama.vocab_size", static_cast<uint32_t>(n_vocab));
+    w.add_u32(a + "rope.dimension_count", static_cast<uint32_t>(n_rot));
+    w.add_f32(a + "rope.freq_base", s.rope_freq_base);
+    if (s.n_ctx_orig > 0)
+        w.add_u32(a + "rope.scaling.original_context_length", static_cast<uint32_t>(s.n_ctx_orig));
+    if (s.rope_attn_factor > 0.0f)
+        w.add_f32(a + "rope.scaling.attn_factor", s.rope_attn_factor);
+    if (s.n_swa > 0)
+        w.add_u32(a + "attention.sliding_window", static_cast<uint32_t>(s.n_swa));
+    if (s.swa_pattern > 0)
+        w.add_u32(a + "attention.sliding_window_pattern", static_cast<uint32_t>(s.swa_pattern));
+    if (s.rope_freq_base_swa > 0.0f)
+        w.add_f32(a + "rope.freq_base_swa", s.rope_freq_base_swa);
+    if (s.rope_scaling_factor > 0.0f) {
+        w.add_string(a + "rope.scaling.type", "linear");
+        w.add_f32(a + "rope.scaling.factor", s.rope_scaling_factor);
+    }
+    if (s.attn_softcap > 0.0f)
+        w.add_f32(a + "attn_logit_softcapping", s.attn_softcap);
+    if (s.final_softcap > 0.0f)
+        w.add_f32(a + "final_logit_softcapping", s.final_softcap);
+    w.add_f32(a + "attention.layer_norm_rms_epsilon", s.rms_eps);
+    w.add_u32(a + "vocab_size", static_cast<uint32_t>(n_vocab));
 
     w.add_string("tokenizer.ggml.model", vocab->model.empty() ? "llama" : vocab->model);
     w.add_string_array("tokenizer.ggml.tokens", vocab->tokens);
@@ -253,32 +280,72 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
 
     // Matrices ~ N(0, 0.05): small enough that activations stay O(1) through a few layers at
     // n_embd 64..512, large enough that logits differ clearly between tokens. Norm gains ~ 1.
-    constexpr double kMatStd = 0.05, kEmbdStd = 0.1, kNormStd = 0.05;
+    constexpr double kMatStd = 0.05, kEmbdStd = 0.1, kNormStd = 0.05, kBiasStd = 0.5;
     auto matrix = [&](const std::string& name, int64_t rows, int64_t cols, double std) {
         const TensorType t = test_model_tensor_type(s, name);
         w.add_tensor(name, t, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
                      random_tensor(t, rows, cols, 0.0, std, s.seed ^ name_hash(name)));
     };
-    auto norm = [&](const std::string& name) {
-        w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(s.n_embd)},
-                     random_tensor(TensorType::F32, 1, s.n_embd, 1.0, kNormStd, s.seed ^ name_hash(name)));
+    auto vector = [&](const std::string& name, int64_t len, double mean, double std) {
+        w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(len)},
+                     random_tensor(TensorType::F32, 1, len, mean, std, s.seed ^ name_hash(name)));
     };
-    matrix("token_embd.weight", n_vocab, s.n_embd, kEmbdStd);
+    auto norm = [&](const std::string& name) { vector(name, s.n_embd, 1.0, kNormStd); };
+    // Gemma multiplies embeddings by sqrt(n_embd) and its head is the embedding table: smaller
+    // values keep a token's own embedding from dominating the residual stream (every next token
+    // would be the last one).
+    matrix("token_embd.weight", n_vocab, s.n_embd, gemma ? 0.02 : kEmbdStd);
     for (int64_t il = 0; il < s.n_layer; ++il) {
         const std::string p = "blk." + std::to_string(il) + ".";
         norm(p + "attn_norm.weight");
-        matrix(p + "attn_q.weight", q_dim, s.n_embd, kMatStd);
-        matrix(p + "attn_k.weight", kv_dim, s.n_embd, kMatStd);
-        matrix(p + "attn_v.weight", kv_dim, s.n_embd, kMatStd);
+        if (s.arch == "phi3") {
+            matrix(p + "attn_qkv.weight", q_dim + 2 * kv_dim, s.n_embd, kMatStd);
+        } else {
+            matrix(p + "attn_q.weight", q_dim, s.n_embd, kMatStd);
+            matrix(p + "attn_k.weight", kv_dim, s.n_embd, kMatStd);
+            matrix(p + "attn_v.weight", kv_dim, s.n_embd, kMatStd);
+        }
+        if (s.arch == "qwen2") {   // biases large enough to move the logits clearly
+            vector(p + "attn_q.bias", q_dim, 0.0, kBiasStd);
+            vector(p + "attn_k.bias", kv_dim, 0.0, kBiasStd);
+            vector(p + "attn_v.bias", kv_dim, 0.0, kBiasStd);
+        }
+        if (s.arch == "qwen3" || s.arch == "gemma3") {
+            vector(p + "attn_q_norm.weight", head_dim, 1.0, kNormStd);
+            vector(p + "attn_k_norm.weight", head_dim, 1.0, kNormStd);
+        }
         matrix(p + "attn_output.weight", s.n_embd, q_dim, kMatStd);
+        if (gemma)
+            norm(p + "post_attention_norm.weight");
         norm(p + "ffn_norm.weight");
-        matrix(p + "ffn_gate.weight", s.n_ff, s.n_embd, kMatStd);
-        matrix(p + "ffn_up.weight", s.n_ff, s.n_embd, kMatStd);
+        if (s.arch == "phi3") {
+            matrix(p + "ffn_up.weight", 2 * s.n_ff, s.n_embd, kMatStd);
+        } else {
+            matrix(p + "ffn_gate.weight", s.n_ff, s.n_embd, kMatStd);
+            matrix(p + "ffn_up.weight", s.n_ff, s.n_embd, kMatStd);
+        }
         matrix(p + "ffn_down.weight", s.n_embd, s.n_ff, kMatStd);
+        if (gemma)
+            norm(p + "post_ffw_norm.weight");
     }
     norm("output_norm.weight");
-    if (!s.tied_output)
+    if (!s.tied_output && !gemma)   // Gemma files always reuse the embeddings as the head
         matrix("output.weight", n_vocab, s.n_embd, kMatStd);
+    auto factors = [&](const char* name, const std::vector<float>& v) -> Status {
+        if (v.empty())
+            return Ok{};
+        if (int64_t(v.size()) * 2 != n_rot)
+            return make_error(std::string(name) + " has " + std::to_string(v.size()) +
+                              " entries, expected n_rot/2 = " + std::to_string(n_rot / 2));
+        std::vector<uint8_t> bytes(v.size() * sizeof(float));
+        std::memcpy(bytes.data(), v.data(), bytes.size());
+        w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(v.size())}, std::move(bytes));
+        return Ok{};
+    };
+    if (auto st = factors("rope_factors_long.weight", s.rope_factors_long); !st)
+        return st;
+    if (auto st = factors("rope_factors_short.weight", s.rope_factors_short); !st)
+        return st;
     if (!s.rope_freq_factors.empty()) {
         if (int64_t(s.rope_freq_factors.size()) * 2 != head_dim)
             return make_error("rope_freq_factors has " + std::to_string(s.rope_freq_factors.size()) +
@@ -289,6 +356,16 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
                      std::move(bytes));
     }
     return w.write_file(path);
+}
+
+std::vector<float> longrope_test_factors(int64_t n_pairs, bool long_factors)
+{
+    std::vector<float> out;
+    for (int64_t i = 0; i < n_pairs; ++i) {
+        const double r = double(i) / double(n_pairs);
+        out.push_back(float(long_factors ? 1.0 + 15.0 * r * r : 1.0 + 0.25 * r));
+    }
+    return out;
 }
 
 std::vector<float> llama3_rope_freq_factors(int64_t head_dim, float freq_base, float factor, float low_freq_factor,

@@ -1,7 +1,7 @@
 #pragma once
-// Writes small random Llama-architecture GGUF models for tests and benchmarks. The bytes depend
-// only on the spec (own PRNG + Box-Muller, own per-tensor seeding), so a given spec produces the
-// same file on every machine and compiler.
+// Writes small random GGUF models (architectures 'llama', 'qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3') for tests and
+// benchmarks. The bytes depend only on the spec (own PRNG + Box-Muller, own per-tensor seeding), so a given spec
+// produces the same file on every machine and compiler.
 #include "kernels/cpu/quant_types.h"
 #include "model.h"
 #include "result.h"
@@ -22,6 +22,11 @@ enum class TestModelMix {
 };
 
 struct TestModelSpec {
+    // "llama"; "qwen2" adds Q/K/V biases (attn_{q,k,v}.bias); "qwen3" adds the per-head Q/K norms
+    // (attn_{q,k}_norm.weight); "phi3" fuses Q/K/V (attn_qkv) and gate/up (ffn_up, 2*n_ff rows);
+    // "gemma2" adds post_attention_norm / post_ffw_norm, "gemma3" those and the Q/K norms.
+    // All three use NeoX RoPE, which only the loader knows (by architecture).
+    std::string arch = "llama";
     int64_t n_vocab = 0;   // 0: the vocabulary's size (synthetic vocabulary: 512 tokens)
     int64_t n_embd = 64;
     int64_t n_layer = 2;
@@ -39,6 +44,22 @@ struct TestModelSpec {
     // rotated pair, as Llama 3.1+ files carry (see llama3_rope_freq_factors).
     std::vector<float> rope_freq_factors;
     float rms_eps = 1e-5f;
+    int64_t n_rot = 0;   // rope.dimension_count; 0: head_dim (Phi-4-mini rotates 3/4 of each head)
+    // phi3 LongRoPE: rope_factors_short/long.weight (n_rot/2 each) when not empty, with
+    // rope.scaling.original_context_length (when > 0) and rope.scaling.attn_factor (when > 0).
+    std::vector<float> rope_factors_short;
+    std::vector<float> rope_factors_long;
+    int64_t n_ctx_orig = 0;
+    float rope_attn_factor = 0.0f;
+    // gemma2/gemma3 (post-block norms, GELU; gemma3 also Q/K norms): written when > 0 --
+    // attention.sliding_window, rope.freq_base_swa, rope.scaling.factor (type linear),
+    // attn_logit_softcapping and final_logit_softcapping.
+    int64_t n_swa = 0;
+    int64_t swa_pattern = 0;   // attention.sliding_window_pattern: the last layer of every N is global
+    float rope_freq_base_swa = 0.0f;
+    float rope_scaling_factor = 0.0f;
+    float attn_softcap = 0.0f;
+    float final_softcap = 0.0f;
     // nullptr: a synthetic sentencepiece-style vocabulary: <unk>, <s>, </s>, the 256 byte tokens
     // <0x00>..<0xFF> (type 6), then "▁"-prefixed words and single letters, scores decreasing.
     const VocabData* vocab = nullptr;
@@ -57,6 +78,10 @@ Status write_test_model(const std::string& path, const TestModelSpec& spec);
 // recipe; llama.cpp's converter stores these values as rope_freqs.weight).
 std::vector<float> llama3_rope_freq_factors(int64_t head_dim, float freq_base, float factor, float low_freq_factor,
                                             float high_freq_factor, float original_ctx);
+
+// Made-up LongRoPE factors for `n_pairs` rotated pairs, shaped like Phi-3's (near 1 for high
+// frequencies, growing towards the low ones): short 1 + 0.25 i/n, long 1 + 15 (i/n)^2.
+std::vector<float> longrope_test_factors(int64_t n_pairs, bool long_factors);
 
 // The synthetic vocabulary described above, with exactly n_vocab tokens (300 <= n_vocab <= 500000).
 Result<VocabData> make_synthetic_vocab(int64_t n_vocab);

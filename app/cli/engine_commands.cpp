@@ -162,7 +162,7 @@ int cmd_info(const std::vector<std::string>& argv)
         return fail(l.error().message);
     const Model& m = *l->model;
     const HParams& hp = m.hp;
-    const ChatTemplate tmpl = ChatTemplate::detect(m.vocab, *l->tok);
+    const ChatTemplate tmpl = ChatTemplate::detect(m.vocab, *l->tok, hp.architecture);
     const std::string quant = model_quantization(m);
     const int64_t params = parameter_count(m);
     // Strings from the file, made inert for the terminal (escape sequences, bidi overrides, ...).
@@ -173,13 +173,14 @@ int cmd_info(const std::vector<std::string>& argv)
         std::printf("{\"architecture\":%s,\"name\":%s,\"parameters\":%lld,\"quantization\":%s,\"file_size\":%zu,"
                     "\"context_length\":%lld,\"n_embd\":%lld,\"n_layer\":%lld,\"n_head\":%lld,\"n_head_kv\":%lld,"
                     "\"head_dim\":%lld,\"n_ff\":%lld,\"n_vocab\":%lld,\"rope_freq_base\":%s,\"tokenizer\":%s,"
-                    "\"chat_template\":%s,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
+                    "\"chat_template\":%s,\"chat_template_assumed\":%s,\"sliding_window\":%lld,\"bos_id\":%d,\"eos_"
+                    "id\":%d,\"add_bos\":%s}\n",
                     json_string(arch).c_str(), json_string(name).c_str(), (long long)params, json_string(quant).c_str(),
                     m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd, (long long)hp.n_layer,
                     (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim, (long long)hp.n_ff,
                     (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(), json_string(tokenizer).c_str(),
-                    json_string(chat_template_name(tmpl.kind())).c_str(), l->tok->bos_id(), l->tok->eos_id(),
-                    l->tok->add_bos() ? "true" : "false");
+                    json_string(chat_template_name(tmpl.kind())).c_str(), tmpl.assumed() ? "true" : "false",
+                    (long long)hp.n_swa, l->tok->bos_id(), l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
         return 0;
     }
     std::printf("name            %s\n", name.empty() ? "(none)" : name.c_str());
@@ -194,7 +195,20 @@ int cmd_info(const std::vector<std::string>& argv)
                 (long long)hp.head_dim);
     std::printf("feed-forward    %lld\n", (long long)hp.n_ff);
     std::printf("vocabulary      %lld (%s)\n", (long long)hp.n_vocab, tokenizer.c_str());
-    std::printf("chat template   %s\n", chat_template_name(tmpl.kind()));
+    std::printf("chat template   %s%s\n", chat_template_name(tmpl.kind()),
+                tmpl.assumed() ? " (assumed: the file's template was not recognised)" : "");
+    if (hp.rope_neox)
+        std::printf("rope            NeoX pairs, base %g\n", double(hp.rope_freq_base));
+    if (hp.n_swa > 0) {
+        const auto sliding = std::count(hp.layer_swa.begin(), hp.layer_swa.end(), true);
+        std::printf("sliding window  %lld tokens on %lld of %lld layers (RoPE base %g there)\n", (long long)hp.n_swa,
+                    (long long)sliding, (long long)hp.n_layer, double(hp.rope_freq_base_swa));
+    }
+    if (hp.attn_softcap > 0.0f || hp.final_softcap > 0.0f)
+        std::printf("soft-capping    attention %g, logits %g\n", double(hp.attn_softcap), double(hp.final_softcap));
+    if (m.rope_factors_long)
+        std::printf("LongRoPE        long factors beyond %lld tokens\n",
+                    (long long)(hp.n_ctx_orig ? hp.n_ctx_orig : hp.n_ctx_train));
     return 0;
 }
 
@@ -478,14 +492,20 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
 {
     Args a(argv, {});
     std::string err;
-    const std::set<std::string> known = {"type",  "layers", "embd", "heads",      "kv-heads",     "ff",
-                                         "vocab", "ctx",    "seed", "vocab-from", "rope-factors", "llama3-rope"};
+    const std::set<std::string> known = {
+        "type", "layers",   "embd",       "heads",        "kv-heads",    "ff",        "vocab",
+        "ctx",  "seed",     "vocab-from", "rope-factors", "llama3-rope", "arch",      "head-dim",
+        "rot",  "longrope", "swa",        "gemma-rope",   "softcap",     "rope-base", "swa-pattern"};
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
-        return fail("usage: causerie-cli make-test-model OUT.gguf [--type T] [--layers N] [--embd N] [--heads N] "
-                    "[--kv-heads N] [--ff N] [--vocab N] [--ctx N] [--seed N] [--vocab-from MODEL.gguf] "
-                    "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX]");
+        return fail(
+            "usage: causerie-cli make-test-model OUT.gguf [--arch llama|qwen2|qwen3|phi3|gemma2|gemma3] [--type T] "
+            "[--layers N] "
+            "[--embd N] [--heads N] [--kv-heads N] [--head-dim N] [--rot N] [--ff N] [--vocab N] [--ctx N] [--seed N] "
+            "[--vocab-from MODEL.gguf] "
+            "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX] "
+            "[--longrope ORIGINAL_CTX,ATTN_FACTOR]");
     TestModelSpec spec;
     const std::string type = a.get("type", "F32");
     bool found = false;
@@ -511,6 +531,9 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     spec.n_vocab = a.get_int("vocab", &err).value_or(0);
     spec.n_ctx = a.get_int("ctx", &err).value_or(spec.n_ctx);
     spec.seed = uint64_t(a.get_int("seed", &err).value_or(1));
+    spec.head_dim = a.get_int("head-dim", &err).value_or(0);
+    spec.arch = a.get("arch", "llama");
+    spec.n_rot = a.get_int("rot", &err).value_or(0);
     if (!err.empty())
         return fail(err);
     // rope_freqs.weight: one positive factor per rotated pair (head_dim/2 of them), given one by
@@ -542,6 +565,49 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
             return fail("--llama3-rope wants FACTOR,LOW,HIGH,ORIGINAL_CTX with HIGH > LOW (Llama 3.1: 8,1,4,8192)");
         const int64_t head_dim = spec.n_head > 0 ? spec.n_embd / spec.n_head : 0;
         spec.rope_freq_factors = llama3_rope_freq_factors(head_dim, spec.rope_freq_base, p[0], p[1], p[2], p[3]);
+    }
+    spec.n_swa = a.get_int("swa", &err).value_or(0);
+    spec.swa_pattern = a.get_int("swa-pattern", &err).value_or(0);
+    if (a.has("rope-base")) {
+        std::vector<float> p;
+        if (auto e = numbers("rope-base", a.get("rope-base"), &p); !e.empty())
+            return fail(e);
+        if (p.size() != 1)
+            return fail("--rope-base wants one number (the RoPE frequency base)");
+        spec.rope_freq_base = p[0];
+    }
+    if (!err.empty())
+        return fail(err);
+    if (a.has("gemma-rope")) {   // gemma3: local layers' base, global layers' linear scaling factor
+        std::vector<float> p;
+        if (auto e = numbers("gemma-rope", a.get("gemma-rope"), &p); !e.empty())
+            return fail(e);
+        if (p.size() != 2)
+            return fail("--gemma-rope wants BASE_SWA,SCALING_FACTOR (Gemma 3 4B: 10000,8)");
+        spec.rope_freq_base_swa = p[0];
+        spec.rope_scaling_factor = p[1];
+    }
+    if (a.has("softcap")) {
+        std::vector<float> p;
+        if (auto e = numbers("softcap", a.get("softcap"), &p); !e.empty())
+            return fail(e);
+        if (p.size() != 2)
+            return fail("--softcap wants ATTN,FINAL (Gemma 2: 50,30)");
+        spec.attn_softcap = p[0];
+        spec.final_softcap = p[1];
+    }
+    if (a.has("longrope")) {   // phi3 LongRoPE: made-up short/long factors (longrope_test_factors)
+        std::vector<float> p;
+        if (auto e = numbers("longrope", a.get("longrope"), &p); !e.empty())
+            return fail(e);
+        if (p.size() != 2)
+            return fail("--longrope wants ORIGINAL_CTX,ATTN_FACTOR (e.g. 4096,1.19)");
+        const int64_t head_dim = spec.head_dim ? spec.head_dim : spec.n_head > 0 ? spec.n_embd / spec.n_head : 0;
+        const int64_t n_rot = spec.n_rot ? spec.n_rot : head_dim;
+        spec.n_ctx_orig = int64_t(p[0]);
+        spec.rope_attn_factor = p[1];
+        spec.rope_factors_short = longrope_test_factors(n_rot / 2, false);
+        spec.rope_factors_long = longrope_test_factors(n_rot / 2, true);
     }
     std::optional<VocabData> vocab;
     if (a.has("vocab-from")) {

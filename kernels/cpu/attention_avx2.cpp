@@ -69,7 +69,8 @@ void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, 
     float max = -INFINITY;
     float sum = 0.0f;
     for (int64_t j = 0; j < n_kv; ++j) {
-        const float score = dot_q_k(q16, k + j * s.k_stride, hd) * s.scale;
+        const float dot = dot_q_k(q16, k + j * s.k_stride, hd);
+        const float score = s.softcap != 0.0f ? s.softcap * std::tanh(dot * (s.scale / s.softcap)) : dot * s.scale;
         float rescale = 1.0f;
         float w = 1.0f;
         if (score > max) {

@@ -31,7 +31,7 @@ void attention_head_scalar(const AttentionShape& s, const float* q, const uint16
         float dot = 0.0f;
         for (int64_t i = 0; i < hd; ++i)
             dot += q16[i] * fp16_to_fp32(kj[i]);
-        const float score = dot * s.scale;
+        const float score = s.softcap != 0.0f ? s.softcap * std::tanh(dot * (s.scale / s.softcap)) : dot * s.scale;
         float rescale = 1.0f;   // applied to what was accumulated so far
         float w = 1.0f;         // weight of this position
         if (score > max) {

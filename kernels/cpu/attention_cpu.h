@@ -13,6 +13,9 @@ struct AttentionShape {
     int64_t k_stride;    // halves between the keys of consecutive positions
     int64_t v_stride;    // halves between the values of consecutive positions
     float scale;         // usually 1/sqrt(head_dim)
+    // Gemma 2's soft-capping, as ggml applies it: score = softcap * tanh(q.k * (scale / softcap)).
+    // 0: none.
+    float softcap = 0.0f;
 };
 
 // Scratch the caller provides (so nothing is allocated per head): floats, at least this many.

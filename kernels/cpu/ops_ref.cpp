@@ -1,5 +1,7 @@
 #include "ops_ref.h"
 
+#include "dequant_ref.h"
+
 #include <cmath>
 
 namespace causerie::kernels {
@@ -16,7 +18,7 @@ void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
 }
 
 void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-              const float* freq_factors)
+              const float* freq_factors, float mscale, float freq_scale)
 {
     // theta_i = pos * base^(-2i/n_rot), built by repeated multiplication in float as ggml does,
     // so rounding matches the reference implementation; a frequency factor divides the angle
@@ -26,13 +28,35 @@ void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_
         float* v = x + h * head_dim;
         float theta = float(pos);
         for (int64_t i = 0; i < n_rot; i += 2) {
-            const float angle = freq_factors ? theta / freq_factors[i / 2] : theta;
-            const float c = std::cos(angle);
-            const float s = std::sin(angle);
+            const float angle = freq_scale * (freq_factors ? theta / freq_factors[i / 2] : theta);
+            const float c = std::cos(angle) * mscale;
+            const float s = std::sin(angle) * mscale;
             const float a = v[i];
             const float b = v[i + 1];
             v[i] = a * c - b * s;
             v[i + 1] = a * s + b * c;
+            theta *= theta_scale;
+        }
+    }
+}
+
+void rope_neox_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+                   const float* freq_factors, float mscale, float freq_scale)
+{
+    // The angles as in rope_ref (same recurrence); only which two values form a pair differs.
+    const float theta_scale = std::pow(freq_base, -2.0f / float(n_rot));
+    const int64_t half = n_rot / 2;
+    for (int64_t h = 0; h < n_heads; ++h) {
+        float* v = x + h * head_dim;
+        float theta = float(pos);
+        for (int64_t i = 0; i < half; ++i) {
+            const float angle = freq_scale * (freq_factors ? theta / freq_factors[i] : theta);
+            const float c = std::cos(angle) * mscale;
+            const float s = std::sin(angle) * mscale;
+            const float a = v[i];
+            const float b = v[i + half];
+            v[i] = a * c - b * s;
+            v[i + half] = a * s + b * c;
             theta *= theta_scale;
         }
     }
@@ -60,6 +84,30 @@ void swiglu_ref(const float* gate, const float* up, float* out, int64_t n)
         const float g = gate[i];
         out[i] = g / (1.0f + std::exp(-g)) * up[i];
     }
+}
+
+void geglu_ref(const float* gate, const float* up, float* out, int64_t n)
+{
+    constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f, kA = 0.044715f;
+    for (int64_t i = 0; i < n; ++i) {
+        const float g = gate[i];
+        float act;
+        if (g <= -10.0f) {
+            act = 0.0f;
+        } else if (g >= 10.0f) {
+            act = g;
+        } else {
+            const float x = fp16_to_fp32(fp32_to_fp16(g));
+            act = fp16_to_fp32(fp32_to_fp16(0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kA * x * x)))));
+        }
+        out[i] = act * up[i];
+    }
+}
+
+void softcap_ref(float* x, int64_t n, float cap)
+{
+    for (int64_t i = 0; i < n; ++i)
+        x[i] = std::tanh(x[i] * (1.0f / cap)) * cap;
 }
 
 void add_ref(float* y, const float* x, int64_t n)

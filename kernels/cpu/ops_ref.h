@@ -14,14 +14,29 @@ void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
 // x: (n_heads, head_dim) for one token; dims >= n_rot are left as they are.
 // freq_factors (n_rot/2, may be null = all 1): pair i's angle is divided by freq_factors[i]
 // (Llama 3's "rope_freqs", as ggml applies it).
+// mscale multiplies cos and sin (ggml's attn_factor: Phi-3's LongRoPE rope.scaling.attn_factor).
+// freq_scale multiplies every angle after the factor (linear RoPE scaling: Gemma 3's global layers).
 void rope_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
-              const float* freq_factors = nullptr);
+              const float* freq_factors = nullptr, float mscale = 1.0f, float freq_scale = 1.0f);
+
+// The same rotation for the NeoX layout (Qwen2/3, Phi-3, Gemma): pair i is (x[i], x[i + n_rot/2])
+// for i < n_rot/2, with pair i's angle as above.
+void rope_neox_ref(float* x, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos, float freq_base,
+                   const float* freq_factors = nullptr, float mscale = 1.0f, float freq_scale = 1.0f);
 
 // In place: x = softmax(x) over n values; -INFINITY entries get probability 0.
 void softmax_ref(float* x, int64_t n);
 
 // out = silu(gate) * up                       (n)
 void swiglu_ref(const float* gate, const float* up, float* out, int64_t n);
+
+// out = gelu_tanh(gate) * up as ggml's CPU backend computes it: gate rounded to F16, GELU
+// (tanh approximation) of that value rounded to F16 (its lookup table), 0 below -10, gate
+// itself above 10.                             (n)
+void geglu_ref(const float* gate, const float* up, float* out, int64_t n);
+
+// x = cap * tanh(x / cap)                      (n), soft-capping (Gemma 2)
+void softcap_ref(float* x, int64_t n, float cap);
 
 // y += x                                      (n)
 void add_ref(float* y, const float* x, int64_t n);

@@ -52,6 +52,51 @@ VocabData vocab_with_chatml(int32_t type)
     return vocab;
 }
 
+// The synthetic vocabulary with `controls` appended as control tokens (type 3) and `user_defined`
+// as user-defined ones (type 4, as converters store <think>).
+VocabData vocab_with(std::initializer_list<const char*> controls, std::initializer_list<const char*> user_defined = {},
+                     const std::string& chat_template = {})
+{
+    VocabData vocab = make_synthetic_vocab(600).value();
+    for (const char* c : controls) {
+        vocab.tokens.push_back(c);
+        vocab.scores.push_back(0.0f);
+        vocab.token_types.push_back(3);
+    }
+    for (const char* c : user_defined) {
+        vocab.tokens.push_back(c);
+        vocab.scores.push_back(0.0f);
+        vocab.token_types.push_back(4);
+    }
+    vocab.chat_template = chat_template;
+    return vocab;
+}
+
+// The ids of a rendered prompt written as the template writes it: pieces between "^" marks
+// are tokens by id (control markers, <think>), the rest is text tokenized stretch by stretch, as
+// the reference tokenizer splits a rendered prompt at its special tokens.
+Ids rendered(const Tokenizer& tok, const std::string& text, bool bos)
+{
+    Ids out;
+    if (bos)
+        out.push_back(tok.bos_id());
+    bool piece = false;
+    size_t start = 0;
+    while (start <= text.size()) {
+        const size_t mark = std::min(text.find('^', start), text.size());
+        const std::string part = text.substr(start, mark - start);
+        if (piece) {
+            out.push_back(tok.piece_to_id(part));
+        } else if (!part.empty()) {
+            const Ids ids = tok.encode(part, false).value();
+            out.insert(out.end(), ids.begin(), ids.end());
+        }
+        piece = !piece;
+        start = mark + 1;
+    }
+    return out;
+}
+
 }   // namespace
 
 class TestChatTemplate : public QObject {
@@ -68,6 +113,13 @@ private Q_SLOTS:
     void chatmlMarkersAsControlTokens();
     void chatmlMarkersAsOrdinaryTokensStayText_data();
     void chatmlMarkersAsOrdinaryTokensStayText();
+    void qwen3ThinkingSwitch();
+    void deepseekR1();
+    void gemma();
+    void gemmaRejectsBadConversations();
+    void phi3_data();
+    void phi3();
+    void assumedTemplates();
 
 private:
     std::unique_ptr<Tokenizer> m_mistral;
@@ -254,6 +306,202 @@ void TestChatTemplate::chatmlMarkersAsOrdinaryTokensStayText()
                      *tok->encode("assistant\n", false)}));
     // A model trained on the marker may still write it: its id still ends the turn.
     QCOMPARE(t.end_of_turn_ids(*tok), (Ids{tok->eos_id(), end}));
+}
+
+// The strings below are what Qwen3's published template (Qwen/Qwen3-8B tokenizer_config.json)
+// renders for this conversation, with add_generation_prompt and enable_thinking true / false
+// (checked with jinja2 on that template text: scripts/golden/render_templates.py).
+void TestChatTemplate::qwen3ThinkingSwitch()
+{
+    const VocabData v = vocab_with({"<|im_start|>", "<|im_end|>"}, {"<think>", "</think>"},
+                                   "{%- if enable_thinking is defined and enable_thinking is false %}"
+                                   "{{- '<think>\\n\\n</think>\\n\\n' }}{%- endif %}<|im_start|>");
+    auto tok = Tokenizer::from_vocab(v);
+    QVERIFY(tok.ok());
+    ChatTemplate t = ChatTemplate::detect(v, *tok);
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Qwen3));
+    QVERIFY(!t.assumed());
+    QVERIFY(t.has_thinking_switch());
+    QVERIFY(t.thinking());
+    QVERIFY(t.default_system().empty());
+    const std::vector<ChatTurn> turns = {
+        {"system", "S"}, {"user", "a"}, {"assistant", "<think>\nx\n</think>\n\nb"}, {"user", "c"}};
+    const std::string expected = "^<|im_start|>^system\nS^<|im_end|>^\n"
+                                 "^<|im_start|>^user\na^<|im_end|>^\n"
+                                 "^<|im_start|>^assistant\nb^<|im_end|>^\n"
+                                 "^<|im_start|>^user\nc^<|im_end|>^\n"
+                                 "^<|im_start|>^assistant\n";
+    auto ids = t.apply(*tok, turns);
+    QVERIFY(ids.ok());
+    QCOMPARE(*ids, rendered(*tok, expected, false));
+    t.set_thinking(false);
+    ids = t.apply(*tok, turns);
+    QVERIFY(ids.ok());
+    QCOMPARE(*ids, rendered(*tok, expected + "^<think>^\n\n^</think>^\n\n", false));
+    QCOMPARE(t.end_of_turn_ids(*tok), (Ids{tok->eos_id(), tok->piece_to_id("<|im_end|>")}));
+    // A Qwen 2.5 template (no switch) stays plain ChatML.
+    VocabData q25 = v;
+    q25.chat_template = "{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud. You are a helpful "
+                        "assistant.<|im_end|>\\n' }}";
+    const ChatTemplate c = ChatTemplate::detect(q25, *tok);
+    QCOMPARE(int(c.kind()), int(ChatTemplateKind::ChatML));
+    QVERIFY(!c.has_thinking_switch());
+    QCOMPARE(c.default_system(), std::string("You are Qwen, created by Alibaba Cloud. You are a helpful assistant."));
+}
+
+// DeepSeek-R1 (deepseek-ai/DeepSeek-R1-Distill-Qwen-7B's template, the revision that ends the
+// generation prompt with "<think>\n"): BOS, the system text, earlier answers without thinking.
+void TestChatTemplate::deepseekR1()
+{
+    const VocabData v = vocab_with({"<｜User｜>", "<｜Assistant｜>", "<｜end▁of▁sentence｜>"}, {"<think>", "</think>"},
+                                   "{{'<｜Assistant｜>' + content + '<｜end▁of▁sentence｜>'}}"
+                                   "{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜><think>\\n'}}");
+    auto tok = Tokenizer::from_vocab(v);
+    QVERIFY(tok.ok());
+    const ChatTemplate t = ChatTemplate::detect(v, *tok, "qwen2");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::DeepSeekR1));
+    QCOMPARE(std::string(chat_template_name(t.kind())), std::string("deepseek-r1"));
+    QVERIFY(!t.assumed());
+    QVERIFY(t.prompt_opens_thinking());
+    const std::vector<ChatTurn> turns = {
+        {"system", "S"}, {"user", "a"}, {"assistant", "<think>x</think>b"}, {"user", "c"}};
+    const std::string body = "S^<｜User｜>^"
+                             "a^<｜Assistant｜>^"
+                             "b^<｜end▁of▁sentence｜>^"
+                             "^<｜User｜>^"
+                             "c^<｜Assistant｜>^";
+    std::vector<size_t> bounds;
+    auto ids = t.apply(*tok, turns, nullptr, &bounds);
+    QVERIFY(ids.ok());
+    QCOMPARE(*ids, rendered(*tok, body + "^<think>^\n", true));
+    QCOMPARE(bounds.size(), turns.size() + 1);
+    // The generation prompt follows the last turn: <｜Assistant｜><think>\n
+    QCOMPARE(bounds.back(), ids->size() - 2 - tok->encode("\n", false)->size());
+    // The first template revision: the prompt ends at <｜Assistant｜>.
+    VocabData first = v;
+    first.chat_template = "{% if add_generation_prompt and not ns.is_tool %}{{'<｜Assistant｜>'}}{% endif %}";
+    const ChatTemplate t0 = ChatTemplate::detect(first, *tok);
+    QVERIFY(!t0.prompt_opens_thinking());
+    ids = t0.apply(*tok, turns);
+    QVERIFY(ids.ok());
+    QCOMPARE(*ids, rendered(*tok, body, true));
+    QCOMPARE(t.end_of_turn_ids(*tok), (Ids{tok->eos_id(), tok->piece_to_id("<｜end▁of▁sentence｜>")}));
+}
+
+// Gemma 3's template (google/gemma-3-4b-it): BOS, the system message as the first user turn's
+// prefix and a blank line, every message trimmed, the assistant named "model".
+void TestChatTemplate::gemma()
+{
+    const VocabData v = vocab_with({"<start_of_turn>", "<end_of_turn>"}, {},
+                                   "{{ '<start_of_turn>' + role + '\\n' + (first_user_prefix");
+    auto tok = Tokenizer::from_vocab(v);
+    QVERIFY(tok.ok());
+    const ChatTemplate t = ChatTemplate::detect(v, *tok, "gemma3");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Gemma));
+    const std::vector<ChatTurn> turns = {{"system", "S"}, {"user", " a "}, {"assistant", "b\n"}, {"user", "c"}};
+    auto ids = t.apply(*tok, turns);
+    QVERIFY(ids.ok());
+    QCOMPARE(*ids, rendered(*tok,
+                            "^<start_of_turn>^user\nS\n\na^<end_of_turn>^\n"
+                            "^<start_of_turn>^model\nb^<end_of_turn>^\n"
+                            "^<start_of_turn>^user\nc^<end_of_turn>^\n"
+                            "^<start_of_turn>^model\n",
+                            true));
+    QCOMPARE(t.end_of_turn_ids(*tok), (Ids{tok->eos_id(), tok->piece_to_id("<end_of_turn>")}));
+}
+
+// The template raises an exception for these; the engine says what is wrong instead.
+void TestChatTemplate::gemmaRejectsBadConversations()
+{
+    const VocabData v = vocab_with({"<start_of_turn>", "<end_of_turn>"});
+    auto tok = Tokenizer::from_vocab(v);
+    QVERIFY(tok.ok());
+    const auto t = ChatTemplate::of_kind(ChatTemplateKind::Gemma);
+    auto r = t.apply(*tok, std::vector<ChatTurn>{{"user", "a"}, {"user", "b"}});
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.find("alternate") != std::string::npos, r.error().message.c_str());
+    r = t.apply(*tok, std::vector<ChatTurn>{{"user", "a"}, {"system", "s"}, {"user", "b"}});
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.find("system message only first") != std::string::npos, r.error().message.c_str());
+    r = t.apply(*tok, std::vector<ChatTurn>{{"tool", "a"}, {"user", "b"}});
+    QVERIFY(!r.ok());
+    QVERIFY(r.error().message.find("tool") != std::string::npos);
+}
+
+void TestChatTemplate::phi3_data()
+{
+    QTest::addColumn<QString>("tmpl");
+    QTest::addColumn<bool>("newlines");
+    // microsoft/Phi-3.5-mini-instruct and microsoft/Phi-4-mini-instruct (no newlines).
+    QTest::newRow("Phi-3.5")
+        << QStringLiteral(
+               "{% for message in messages %}{% if message['role'] == 'system' and message['content'] %}"
+               "{{'<|system|>\\n' + message['content'] + '<|end|>\\n'}}{% elif message['role'] == 'user' %}"
+               "{{'<|user|>\\n' + message['content'] + '<|end|>\\n'}}{% elif message['role'] == 'assistant' %}"
+               "{{'<|assistant|>\\n' + message['content'] + '<|end|>\\n'}}{% endif %}{% endfor %}"
+               "{% if add_generation_prompt %}{{ '<|assistant|>\\n' }}{% else %}{{ eos_token }}{% endif %}")
+        << true;
+    QTest::newRow("Phi-4-mini")
+        << QStringLiteral(
+               "{% for message in messages %}{{ '<|' + message['role'] + '|>' + message['content'] + '<|end|>' }}"
+               "{% endfor %}{% if add_generation_prompt %}{{ '<|assistant|>' }}{% else %}{{ eos_token }}{% endif %}")
+        << false;
+}
+
+void TestChatTemplate::phi3()
+{
+    QFETCH(QString, tmpl);
+    QFETCH(bool, newlines);
+    const VocabData v = vocab_with({"<|system|>", "<|user|>", "<|assistant|>", "<|end|>"}, {}, tmpl.toStdString());
+    auto tok = Tokenizer::from_vocab(v);
+    QVERIFY(tok.ok());
+    const ChatTemplate t = ChatTemplate::detect(v, *tok, "phi3");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Phi3));
+    QVERIFY(!t.assumed());
+    const std::vector<ChatTurn> turns = {{"system", "S"}, {"user", "a"}, {"assistant", "b"}, {"user", "c"}};
+    auto ids = t.apply(*tok, turns);
+    QVERIFY(ids.ok());
+    const std::string nl = newlines ? "\n" : "";
+    QCOMPARE(*ids, rendered(*tok,
+                            "^<|system|>^" + nl + "S^<|end|>^" + nl + "^<|user|>^" + nl + "a^<|end|>^" + nl +
+                                "^<|assistant|>^" + nl + "b^<|end|>^" + nl + "^<|user|>^" + nl + "c^<|end|>^" + nl +
+                                "^<|assistant|>^" + nl,
+                            false));
+    QCOMPARE(t.end_of_turn_ids(*tok), (Ids{tok->eos_id(), tok->piece_to_id("<|end|>")}));
+}
+
+// No recognisable template: the family comes from the vocabulary's markers, then from the
+// architecture, and assumed() says so (the model dialog names the assumed template).
+void TestChatTemplate::assumedTemplates()
+{
+    const VocabData plain = vocab_with({});
+    auto tok = Tokenizer::from_vocab(plain);
+    QVERIFY(tok.ok());
+    ChatTemplate t = ChatTemplate::detect(plain, *tok, "qwen2");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::ChatML));
+    QVERIFY(t.assumed());
+    t = ChatTemplate::detect(plain, *tok, "qwen3");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Qwen3));
+    QVERIFY(t.assumed());
+    t = ChatTemplate::detect(plain, *tok, "phi3");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Phi3));
+    QVERIFY(t.assumed());
+    t = ChatTemplate::detect(plain, *tok, "gemma3");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Gemma));
+    QVERIFY(t.assumed());
+    t = ChatTemplate::detect(plain, *tok, "llama");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::MistralV1));
+    QVERIFY(t.assumed());
+    VocabData odd = vocab_with({"<|im_start|>", "<|im_end|>"}, {}, "{{ something_else }}");
+    auto tok2 = Tokenizer::from_vocab(odd);
+    QVERIFY(tok2.ok());
+    t = ChatTemplate::detect(odd, *tok2, "llama");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::ChatML));   // from the vocabulary's markers
+    QVERIFY(t.assumed());
+    odd.chat_template = "{% for m in messages %}<|im_start|>{{ m.role }}";
+    t = ChatTemplate::detect(odd, *tok2, "llama");
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::ChatML));
+    QVERIFY(!t.assumed());
 }
 
 QTEST_GUILESS_MAIN(TestChatTemplate)

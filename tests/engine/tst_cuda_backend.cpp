@@ -142,6 +142,8 @@ private Q_SLOTS:
     void chooseDevice();
     void deviceAndLayerOptions();
     void evalRejectsBadInput();
+    void otherArchitecturesMatchCpu_data();
+    void otherArchitecturesMatchCpu();
 };
 
 // Q8_0 weights: the same arithmetic in the same order, so the same logits, prefill and decode.
@@ -709,4 +711,66 @@ void TestCudaBackend::evalRejectsBadInput()
 }
 
 QTEST_GUILESS_MAIN(TestCudaBackend)
+void TestCudaBackend::otherArchitecturesMatchCpu_data()
+{
+    QTest::addColumn<QString>("arch");
+    QTest::addColumn<bool>("on_device");
+    QTest::newRow("qwen2") << QStringLiteral("qwen2") << true;
+    QTest::newRow("qwen3") << QStringLiteral("qwen3") << true;
+    QTest::newRow("phi3") << QStringLiteral("phi3") << false;
+    QTest::newRow("gemma2") << QStringLiteral("gemma2") << false;
+    QTest::newRow("gemma3") << QStringLiteral("gemma3") << false;
+}
+
+// qwen2 (biases) and qwen3 (Q/K norms, key_length != n_embd/n_head) run their layers on the
+// device (NeoX RoPE) and give the CPU backend's greedy tokens; phi3 and gemma, whose steps have
+// no device kernels yet, run on the CPU when `cuda-sim` is asked for, saying why.
+void TestCudaBackend::otherArchitecturesMatchCpu()
+{
+    QFETCH(QString, arch);
+    QFETCH(bool, on_device);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.arch = arch.toStdString();
+    spec.type = kernels::TensorType::Q8_0;
+    if (arch == QLatin1String("qwen3"))
+        spec.head_dim = 32;   // 4 heads of 32 over n_embd 64
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    BackendOptions o;
+    o.device = "cuda-sim";
+    o.n_ctx = 32;
+    std::string why;
+    auto sim = create_backend(*model, o, &why);
+    QVERIFY(sim.ok());
+    if (on_device) {
+        QVERIFY2(why.find("2 of 2 layers on GPU") != std::string::npos, why.c_str());
+    } else {
+        QVERIFY2((*sim)->device_name().rfind("CPU", 0) == 0, (*sim)->device_name().c_str());
+        const std::string want = "does not run '" + arch.toStdString() + "' models yet: running on the CPU";
+        QVERIFY2(why.find(want) != std::string::npos, why.c_str());
+    }
+    o.device = "cpu";
+    auto cpu = create_backend(*model, o, nullptr);
+    QVERIFY(cpu.ok());
+    std::vector<int32_t> a = {1, 300, 301, 17}, b = a;
+    std::vector<float> la(size_t(model->hp.n_vocab)), lb(la.size());
+    QVERIFY((*sim)->eval(a, 0, la.data()).ok());
+    QVERIFY((*cpu)->eval(b, 0, lb.data()).ok());
+    float max_diff = 0;
+    for (int i = 0; i < 8; ++i) {
+        for (size_t v = 0; v < la.size(); ++v)
+            max_diff = std::max(max_diff, std::fabs(la[v] - lb[v]));
+        a.push_back(int32_t(std::max_element(la.begin(), la.end()) - la.begin()));
+        b.push_back(int32_t(std::max_element(lb.begin(), lb.end()) - lb.begin()));
+        QVERIFY((*sim)->eval(std::span(&a.back(), 1), int64_t(a.size() - 1), la.data()).ok());
+        QVERIFY((*cpu)->eval(std::span(&b.back(), 1), int64_t(b.size() - 1), lb.data()).ok());
+    }
+    QCOMPARE(a, b);
+    qInfo("max |sim - cpu| logit over 8 steps: %g", double(max_diff));
+    QVERIFY2(max_diff < 1e-2f, qPrintable(QStringLiteral("max |sim - cpu| = %1").arg(max_diff)));
+}
+
 #include "tst_cuda_backend.moc"

@@ -70,18 +70,21 @@ struct RopeGolden {
     std::vector<int32_t> ids;
     std::vector<std::pair<int32_t, float>> top5;
     std::vector<int32_t> greedy;
+    int64_t ctx = 64;   // "ctx N": the context size the figures were made with
 };
 
-RopeGolden read_rope_golden()
+RopeGolden read_rope_golden(const char* name = "tiny-llama3-rope.golden.txt")
 {
     RopeGolden g;
-    for (const QByteArray& line : golden_lines("tiny-llama3-rope.golden.txt")) {
+    for (const QByteArray& line : golden_lines(name)) {
         const QList<QByteArray> w = line.split(' ');
         if (w.value(0) == "sha256") {
             g.sha256 = w.value(1);
         } else if (w.value(0) == "ids" || w.value(0) == "greedy") {
             for (qsizetype i = 1; i < w.size(); ++i)
                 (w[0] == "ids" ? g.ids : g.greedy).push_back(w[i].toInt());
+        } else if (w.value(0) == "ctx") {
+            g.ctx = w.value(1).toLongLong();
         } else if (w.value(0) == "top5") {
             for (qsizetype i = 1; i < w.size(); ++i)
                 g.top5.push_back({w[i].split(':').value(0).toInt(), w[i].split(':').value(1).toFloat()});
@@ -96,6 +99,41 @@ TestModelSpec llama3_rope_spec()
     TestModelSpec spec{
         .n_vocab = 512, .n_embd = 512, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512, .n_ctx = 512, .seed = 7};
     spec.rope_freq_factors = llama3_rope_freq_factors(128, spec.rope_freq_base, 8.0f, 1.0f, 4.0f, 64.0f);
+    return spec;
+}
+
+// The specs of tiny-qwen2.golden.txt's and tiny-qwen3.golden.txt's command lines.
+TestModelSpec arch_spec(const QString& arch)
+{
+    TestModelSpec spec{.n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512};
+    spec.arch = arch.toStdString();
+    if (arch == QLatin1String("qwen2")) {
+        spec.seed = 23;
+    } else if (arch == QLatin1String("gemma2")) {
+        spec.seed = 44;
+        spec.n_swa = 16;
+        spec.attn_softcap = 1.0f;
+        spec.final_softcap = 5.0f;
+    } else if (arch == QLatin1String("gemma3")) {
+        spec.n_layer = 3;
+        spec.head_dim = 128;
+        spec.seed = 41;
+        spec.n_swa = 16;
+        spec.swa_pattern = 3;
+        spec.rope_freq_base = 1000000.0f;
+        spec.rope_freq_base_swa = 10000.0f;
+        spec.rope_scaling_factor = 8.0f;
+    } else if (arch == QLatin1String("phi3")) {
+        spec.seed = 31;
+        spec.n_rot = 48;
+        spec.n_ctx_orig = 256;
+        spec.rope_attn_factor = 1.19f;
+        spec.rope_factors_short = longrope_test_factors(24, false);
+        spec.rope_factors_long = longrope_test_factors(24, true);
+    } else {
+        spec.head_dim = 128;
+        spec.seed = 12;
+    }
     return spec;
 }
 
@@ -122,11 +160,11 @@ struct Evaluated {
     std::vector<float> logits;
 };
 
-Evaluated eval_on_cpu(const Model& model, const std::vector<int32_t>& ids, int threads)
+Evaluated eval_on_cpu(const Model& model, const std::vector<int32_t>& ids, int threads, int64_t n_ctx = 64)
 {
     BackendOptions opts;
     opts.n_threads = threads;
-    opts.n_ctx = 64;
+    opts.n_ctx = n_ctx;
     auto backend = create_cpu_backend(model, opts);
     if (!backend.ok())
         return {};
@@ -157,6 +195,8 @@ private Q_SLOTS:
     void evalRejectsBadTokensAndOverflow();
     void llama3RopeFactorsMatchLlamaCpp_data();
     void llama3RopeFactorsMatchLlamaCpp();
+    void architecturesMatchLlamaCpp_data();
+    void architecturesMatchLlamaCpp();
 };
 
 void TestForward::tinyModelMatchesLlamaCpp_data() { addThreadRows(); }
@@ -218,13 +258,21 @@ void TestForward::kvCacheMatchesFullPrefill_data()
 {
     QTest::addColumn<int>("type");
     QTest::addColumn<bool>("tied");
+    QTest::addColumn<QString>("arch");
+    const QString llama = QStringLiteral("llama");
     for (auto t :
          {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
           TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K})
-        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false;
-    QTest::newRow("F32 tied output") << int(TensorType::F32) << true;
-    QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true;   // the repacked head is the embedding
-    QTest::newRow("Q4_K_M mixture") << -1 << false;                       // Q4_K with Q6_K layers and head
+        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false << llama;
+    QTest::newRow("F32 tied output") << int(TensorType::F32) << true << llama;
+    QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true << llama;   // the repacked head is the embedding
+    QTest::newRow("Q4_K_M mixture") << -1 << false << llama;                       // Q4_K with Q6_K layers and head
+    for (const char* arch : {"qwen2", "qwen3", "phi3", "gemma2", "gemma3"}) {
+        QTest::newRow(qPrintable(QStringLiteral("%1 Q8_0").arg(QLatin1String(arch))))
+            << int(TensorType::Q8_0) << false << QString::fromLatin1(arch);
+        QTest::newRow(qPrintable(QStringLiteral("%1 Q4_K tied output").arg(QLatin1String(arch))))
+            << int(TensorType::Q4_K) << true << QString::fromLatin1(arch);
+    }
 }
 
 // mistral-inference's check: logits from token-by-token decoding equal one prefill of the same
@@ -234,9 +282,11 @@ void TestForward::kvCacheMatchesFullPrefill()
 {
     QFETCH(int, type);
     QFETCH(bool, tied);
+    QFETCH(QString, arch);
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
     TestModelSpec spec;
+    spec.arch = arch.toStdString();
     if (type < 0)
         spec.mix = TestModelMix::Q4_K_M;
     else
@@ -248,6 +298,21 @@ void TestForward::kvCacheMatchesFullPrefill()
     spec.n_head_kv = 2;
     spec.n_layer = 2;
     spec.seed = 7;
+    if (arch == QLatin1String("phi3")) {   // partial rotation, LongRoPE's long factors (32 > 16)
+        spec.n_rot = 48;
+        spec.n_ctx_orig = 16;
+        spec.rope_attn_factor = 1.19f;
+        spec.rope_factors_short = longrope_test_factors(24, false);
+        spec.rope_factors_long = longrope_test_factors(24, true);
+    }
+    if (arch.startsWith(QLatin1String("gemma"))) {   // 19 tokens across a window of 8
+        spec.n_swa = 8;
+        spec.swa_pattern = 2;
+        spec.attn_softcap = arch == QLatin1String("gemma2") ? 1.0f : 0.0f;
+        spec.final_softcap = arch == QLatin1String("gemma2") ? 5.0f : 0.0f;
+        spec.rope_freq_base_swa = 10000.0f;
+        spec.rope_scaling_factor = 8.0f;
+    }
     QVERIFY2(write_test_model(path, spec).ok(), "write_test_model");
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
@@ -346,6 +411,116 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
         const int32_t one[1] = {next};
         QVERIFY(backend->eval(one, pos++, logits.data()).ok());
     }
+}
+
+void TestForward::architecturesMatchLlamaCpp_data()
+{
+    QTest::addColumn<QString>("arch");
+    QTest::addColumn<QString>("golden");
+    QTest::addColumn<int>("threads");
+    for (const char* arch : {"qwen2", "qwen3", "phi3", "phi3-short", "gemma2", "gemma3"})
+        for (int threads : {1, 2})
+            QTest::newRow(qPrintable(QStringLiteral("%1, %2 thread(s)").arg(QLatin1String(arch)).arg(threads)))
+                << QString::fromLatin1(arch).section(u'-', 0, 0)
+                << QStringLiteral("tiny-%1.golden.txt").arg(QLatin1String(arch)) << threads;
+}
+
+// qwen2 (Q/K/V biases), qwen3 (per-head Q/K RMSNorm, key_length != n_embd/n_head) and phi3
+// (fused Q/K/V and gate/up, partial NeoX rotation, LongRoPE: long factors for a context above
+// the original 256, short ones up to it), all with NeoX RoPE, against llama.cpp's figures for the
+// same generated files. The same model without the architecture's extra step (normal RoPE pairs;
+// no biases; no Q/K norms; the other LongRoPE factors; no attn_factor) must give other figures,
+// so matching them checks each step, not only that the model runs.
+void TestForward::architecturesMatchLlamaCpp()
+{
+    QFETCH(QString, arch);
+    QFETCH(QString, golden);
+    QFETCH(int, threads);
+    const RopeGolden ref = read_rope_golden(golden.toLatin1().constData());
+    QCOMPARE(ref.top5.size(), size_t(5));
+    QCOMPARE(ref.greedy.size(), size_t(16));
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("arch.gguf"));
+    QVERIFY(write_test_model(path.toStdString(), arch_spec(arch)).ok());
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), ref.sha256);
+    }
+    auto model = load_model(path.toStdString());
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    QCOMPARE(QString::fromStdString(model->hp.architecture), arch);
+    QVERIFY(model->hp.rope_neox);
+    // 24 ids then 16 greedy tokens: 40 positions, past the gemma models' window of 16.
+    if (arch.startsWith(QLatin1String("gemma")))
+        QCOMPARE(model->hp.n_swa, int64_t(16));
+
+    auto [backend, logits] = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+    QVERIFY(backend);
+    const QString mismatch = top5_mismatch(logits, ref.top5, 1e-2f);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    int64_t pos = int64_t(ref.ids.size());
+    for (int32_t want : ref.greedy) {
+        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        QCOMPARE(next, want);
+        const int32_t one[1] = {next};
+        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
+    }
+
+    // Each step removed in turn: the figures no longer match.
+    backend.reset();
+    model->hp.rope_neox = false;
+    const Evaluated normal_pairs = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+    QVERIFY(normal_pairs.backend);
+    QVERIFY(!top5_mismatch(normal_pairs.logits, ref.top5, 1e-2f).isEmpty());
+    model->hp.rope_neox = true;
+    if (arch == QLatin1String("phi3")) {
+        // The other factor set, then no cos/sin scale: other figures each time.
+        std::swap(model->rope_factors_long, model->rope_factors_short);
+        const Evaluated swapped = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+        QVERIFY(swapped.backend);
+        QVERIFY(!top5_mismatch(swapped.logits, ref.top5, 1e-2f).isEmpty());
+        std::swap(model->rope_factors_long, model->rope_factors_short);
+        model->hp.rope_attn_factor = 1.0f;
+    }
+    if (arch.startsWith(QLatin1String("gemma"))) {
+        // Attending to every position instead of the window; then no post-block norms.
+        const int64_t window = model->hp.n_swa;
+        model->hp.n_swa = 0;
+        const Evaluated all = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+        QVERIFY(all.backend);
+        QVERIFY(!top5_mismatch(all.logits, ref.top5, 1e-2f).isEmpty());
+        model->hp.n_swa = window;
+        if (arch == QLatin1String("gemma2")) {   // and without the attention soft-cap
+            model->hp.attn_softcap = 0.0f;
+            const Evaluated uncapped = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+            QVERIFY(uncapped.backend);
+            QVERIFY(!top5_mismatch(uncapped.logits, ref.top5, 1e-2f).isEmpty());
+            model->hp.attn_softcap = 1.0f;
+        } else {   // and with the global layer's base for every layer
+            model->hp.rope_freq_base_swa = model->hp.rope_freq_base;
+            const Evaluated one_base = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+            QVERIFY(one_base.backend);
+            QVERIFY(!top5_mismatch(one_base.logits, ref.top5, 1e-2f).isEmpty());
+            model->hp.rope_freq_base_swa = 10000.0f;
+        }
+        for (LayerWeights& L : model->layers)
+            L.attn_post_norm.data = L.ffn_post_norm.data = nullptr;
+    }
+    for (LayerWeights& L : model->layers) {
+        if (arch == QLatin1String("phi3") || arch.startsWith(QLatin1String("gemma")))
+            break;
+        if (arch == QLatin1String("qwen2")) {
+            QVERIFY(L.bq.data && L.bk.data && L.bv.data);
+            L.bq.data = L.bk.data = L.bv.data = nullptr;
+        } else {
+            QVERIFY(L.q_norm.data && L.k_norm.data);
+            L.q_norm.data = L.k_norm.data = nullptr;
+        }
+    }
+    const Evaluated without = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+    QVERIFY(without.backend);
+    QVERIFY(!top5_mismatch(without.logits, ref.top5, 1e-2f).isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestForward)

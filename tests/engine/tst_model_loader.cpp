@@ -26,20 +26,22 @@ constexpr uint64_t kEmbd = 16, kFF = 32, kKv = 8, kVocab = 4;
 
 std::vector<uint8_t> zeros_f32(uint64_t n) { return std::vector<uint8_t>(n * 4, 0); }
 
-GGUFWriter tiny_model()
+// `arch` "qwen2" adds the Q/K/V biases, "qwen3" the per-head Q/K norms (head_dim 4).
+GGUFWriter tiny_model(const std::string& arch = "llama")
 {
+    const std::string a = arch + ".";
     GGUFWriter w;
-    w.add_string("general.architecture", "llama");
+    w.add_string("general.architecture", arch);
     w.add_string("general.name", "tiny");
-    w.add_u32("llama.context_length", 128);
-    w.add_u32("llama.embedding_length", kEmbd);
-    w.add_u32("llama.block_count", 1);
-    w.add_u32("llama.feed_forward_length", kFF);
-    w.add_u32("llama.attention.head_count", 4);
-    w.add_u32("llama.attention.head_count_kv", 2);
-    w.add_u32("llama.rope.dimension_count", 4);
-    w.add_f32("llama.rope.freq_base", 1000000.0f);
-    w.add_f32("llama.attention.layer_norm_rms_epsilon", 1e-6f);
+    w.add_u32(a + "context_length", 128);
+    w.add_u32(a + "embedding_length", kEmbd);
+    w.add_u32(a + "block_count", 1);
+    w.add_u32(a + "feed_forward_length", kFF);
+    w.add_u32(a + "attention.head_count", 4);
+    w.add_u32(a + "attention.head_count_kv", 2);
+    w.add_u32(a + "rope.dimension_count", 4);
+    w.add_f32(a + "rope.freq_base", 1000000.0f);
+    w.add_f32(a + "attention.layer_norm_rms_epsilon", 1e-6f);
     w.add_string("tokenizer.ggml.model", "llama");
     w.add_string_array("tokenizer.ggml.tokens", {"<unk>", "<s>", "</s>", "▁a"});
     const std::vector<float> scores = {0, 0, 0, -1};
@@ -66,6 +68,49 @@ GGUFWriter tiny_model()
     mat("blk.0.ffn_down.weight", kFF, kEmbd);
     norm("output_norm.weight");
     mat("output.weight", kEmbd, kVocab);
+    if (arch == "qwen2") {
+        w.add_tensor("blk.0.attn_q.bias", TensorType::F32, {kEmbd}, zeros_f32(kEmbd));
+        w.add_tensor("blk.0.attn_k.bias", TensorType::F32, {kKv}, zeros_f32(kKv));
+        w.add_tensor("blk.0.attn_v.bias", TensorType::F32, {kKv}, zeros_f32(kKv));
+    }
+    if (arch == "qwen3") {
+        w.add_tensor("blk.0.attn_q_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+        w.add_tensor("blk.0.attn_k_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+    }
+    if (arch == "gemma2" || arch == "gemma3") {   // post-block norms; gemma3: Q/K norms too
+        norm("blk.0.post_attention_norm.weight");
+        norm("blk.0.post_ffw_norm.weight");
+        w.add_u32(a + "attention.sliding_window", 8);
+        w.add_f32(a + "attn_logit_softcapping", 50.0f);
+        w.add_f32(a + "final_logit_softcapping", 30.0f);
+        if (arch == "gemma3") {
+            w.add_tensor("blk.0.attn_q_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+            w.add_tensor("blk.0.attn_k_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+            w.add_f32(a + "rope.freq_base_swa", 10000.0f);
+            w.add_f32(a + "rope.scaling.factor", 8.0f);
+        }
+    }
+    if (arch == "phi3") {   // fused Q/K/V and gate/up; LongRoPE factors of n_rot/2 = 2 entries
+        w.remove_tensor("blk.0.attn_q.weight");
+        w.remove_tensor("blk.0.attn_k.weight");
+        w.remove_tensor("blk.0.attn_v.weight");
+        w.remove_tensor("blk.0.ffn_gate.weight");
+        w.remove_tensor("blk.0.ffn_up.weight");
+        std::vector<uint8_t> qkv(kEmbd * (kEmbd + 2 * kKv) * 4);
+        for (size_t i = 0; i < qkv.size() / 4; ++i) {   // row r holds the value r
+            const float v = float(i / kEmbd);
+            std::memcpy(&qkv[i * 4], &v, 4);
+        }
+        w.add_tensor("blk.0.attn_qkv.weight", TensorType::F32, {kEmbd, kEmbd + 2 * kKv}, qkv);
+        mat("blk.0.ffn_up.weight", kEmbd, 2 * kFF);
+        const float ones[2] = {1.0f, 1.0f};
+        std::vector<uint8_t> f(8);
+        std::memcpy(f.data(), ones, 8);
+        w.add_tensor("rope_factors_long.weight", TensorType::F32, {2}, f);
+        w.add_tensor("rope_factors_short.weight", TensorType::F32, {2}, f);
+        w.add_u32(a + "rope.scaling.original_context_length", 64);
+        w.add_f32(a + "rope.scaling.attn_factor", 1.19f);
+    }
     return w;
 }
 
@@ -217,6 +262,233 @@ private Q_SLOTS:
         w.remove_kv("general.architecture");
         w.add_string("general.architecture", "gemma");
         EXPECT_LOAD_ERROR(w, "unsupported architecture 'gemma'");
+    }
+
+    // qwen2 and qwen3: NeoX RoPE; qwen2's Q/K/V biases, qwen3's per-head Q/K norms.
+    void qwenArchitecturesLoad()
+    {
+        std::vector<uint8_t> keep, keep3, keep_llama;
+        auto q2 = load(tiny_model("qwen2"), keep);
+        QVERIFY2(q2.ok(), q2.ok() ? "" : q2.error().message.c_str());
+        QCOMPARE(q2->hp.architecture, std::string("qwen2"));
+        QVERIFY(q2->hp.rope_neox);
+        QVERIFY(q2->layers[0].bq.data && q2->layers[0].bk.data && q2->layers[0].bv.data);
+        QCOMPARE(q2->layers[0].bk.cols, int64_t(kKv));
+        QVERIFY(!q2->layers[0].q_norm.data);
+        auto q3 = load(tiny_model("qwen3"), keep3);
+        QVERIFY2(q3.ok(), q3.ok() ? "" : q3.error().message.c_str());
+        QVERIFY(q3->hp.rope_neox);
+        QCOMPARE(q3->layers[0].q_norm.cols, int64_t(4));
+        QCOMPARE(q3->layers[0].k_norm.cols, int64_t(4));
+        QVERIFY(!q3->layers[0].bq.data);
+        auto llama = load(tiny_model(), keep_llama);
+        QVERIFY(llama.ok());
+        QVERIFY(!llama->hp.rope_neox);
+    }
+    void biasWrongLength()
+    {
+        GGUFWriter w = tiny_model("qwen2");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_k.bias");
+        t->ne = {kEmbd};
+        t->data = zeros_f32(kEmbd);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_k.bias' has shape [16], expected [8]", "n_head_kv*head_dim");
+    }
+    void biasNotF32()
+    {
+        GGUFWriter w = tiny_model("qwen2");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_q.bias");
+        t->type = uint32_t(TensorType::F16);
+        t->data.resize(kEmbd * 2);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q.bias' has type F16", "must be F32");
+    }
+    void biasTwoDimensional()
+    {
+        GGUFWriter w = tiny_model("qwen2");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_v.bias");
+        t->ne = {kKv / 2, 2};
+        t->n_dims = 2;
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_v.bias' has shape [4, 2], expected [8]");
+    }
+    void qkNormMissing_data()
+    {
+        QTest::addColumn<QString>("name");
+        QTest::newRow("q") << QStringLiteral("blk.0.attn_q_norm.weight");
+        QTest::newRow("k") << QStringLiteral("blk.0.attn_k_norm.weight");
+    }
+    void qkNormMissing()
+    {
+        QFETCH(QString, name);
+        GGUFWriter w = tiny_model("qwen3");
+        QVERIFY(w.remove_tensor(name.toStdString()));
+        const std::string needle = "missing tensor '" + name.toStdString() + "'";
+        EXPECT_LOAD_ERROR(w, needle.c_str());
+    }
+    void qkNormWrongLength()
+    {
+        GGUFWriter w = tiny_model("qwen3");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_q_norm.weight");
+        t->ne = {kEmbd};
+        t->data = zeros_f32(kEmbd);
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q_norm.weight' has shape [16], expected [4]", "head_dim");
+    }
+
+    // phi3: Q/K/V and gate/up read as views of the fused tensors' rows; LongRoPE keys and factors.
+    void phi3FusedWeightsLoad()
+    {
+        std::vector<uint8_t> keep;
+        auto m = load(tiny_model("phi3"), keep);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        const LayerWeights& L = m->layers[0];
+        QCOMPARE(L.wq.rows, int64_t(kEmbd));
+        QCOMPARE(L.wk.rows, int64_t(kKv));
+        QCOMPARE(L.wv.rows, int64_t(kKv));
+        // Row r of the fused tensor holds r: Q starts at row 0, K at kEmbd, V at kEmbd + kKv.
+        QCOMPARE(static_cast<const float*>(L.wq.data)[0], 0.0f);
+        QCOMPARE(static_cast<const float*>(L.wk.data)[0], float(kEmbd));
+        QCOMPARE(static_cast<const float*>(L.wv.data)[0], float(kEmbd + kKv));
+        QCOMPARE(L.w_gate.rows, int64_t(kFF));
+        QCOMPARE(L.w_up.rows, int64_t(kFF));
+        QCOMPARE(static_cast<const char*>(L.w_up.data) - static_cast<const char*>(L.w_gate.data),
+                 std::ptrdiff_t(kFF * kEmbd * 4));
+        QVERIFY(m->hp.rope_neox);
+        QCOMPARE(m->hp.n_ctx_orig, int64_t(64));
+        QCOMPARE(m->hp.rope_attn_factor, 1.19f);
+        QCOMPARE(m->hp.q_prescale, 0.5f);   // 1/sqrt(head_dim 4)
+        QVERIFY(m->rope_factors_long && m->rope_factors_short);
+        QVERIFY(m->rope_factors(64) == m->rope_factors_short);
+        QVERIFY(m->rope_factors(65) == m->rope_factors_long);
+    }
+    void fusedQkvWrongRows()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.find_tensor("blk.0.attn_qkv.weight")->ne = {kEmbd, kEmbd + kKv};
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_qkv.weight' has shape [16, 24], expected [16, 32]",
+                          "(n_head + 2*n_head_kv)*head_dim");
+    }
+    void fusedGateUpWrongRows()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.find_tensor("blk.0.ffn_up.weight")->ne = {kEmbd, kFF};
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_up.weight' has shape [16, 32], expected [16, 64]", "2*n_ff");
+    }
+    void longRopeNeedsBothFactorSets()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        QVERIFY(w.remove_tensor("rope_factors_short.weight"));
+        EXPECT_LOAD_ERROR(w, "'rope_factors_long.weight' is present without 'rope_factors_short.weight'");
+    }
+    void longRopeFactorsWrongLength()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        GGUFWriterTensor* t = w.find_tensor("rope_factors_short.weight");
+        t->ne = {3};
+        t->data = zeros_f32(3);
+        EXPECT_LOAD_ERROR(w, "tensor 'rope_factors_short.weight' has shape [3], expected [2]", "n_rot/2");
+    }
+    void longRopeFactorNotPositive()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.find_tensor("rope_factors_long.weight")->data = zeros_f32(2);
+        EXPECT_LOAD_ERROR(w, "tensor 'rope_factors_long.weight': entry 0 is", "expected a positive number");
+    }
+    void longRopeAttnFactorNotPositive()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        w.remove_kv("phi3.rope.scaling.attn_factor");
+        w.add_f32("phi3.rope.scaling.attn_factor", -1.0f);
+        EXPECT_LOAD_ERROR(w, "metadata key 'phi3.rope.scaling.attn_factor' is", "expected a positive number");
+    }
+    void longRopeOriginalContextZero()
+    {
+        GGUFWriter w = tiny_model("phi3");
+        replace_u32(w, "phi3.rope.scaling.original_context_length", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'phi3.rope.scaling.original_context_length' is 0");
+    }
+
+    // gemma2/gemma3: what the keys set, and llama.cpp's defaults when they are absent.
+    void gemmaHyperParameters()
+    {
+        std::vector<uint8_t> keep2, keep3, keep_default;
+        auto g2 = load(tiny_model("gemma2"), keep2);
+        QVERIFY2(g2.ok(), g2.ok() ? "" : g2.error().message.c_str());
+        QCOMPARE(g2->hp.n_swa, int64_t(8));
+        QCOMPARE(g2->hp.layer_swa, std::vector<bool>{true});   // pattern 2: layer 0 slides
+        QCOMPARE(g2->hp.attn_softcap, 50.0f);
+        QCOMPARE(g2->hp.final_softcap, 30.0f);
+        QCOMPARE(g2->hp.embd_scale, 4.0f);   // sqrt(16)
+        QCOMPARE(g2->hp.q_prescale, 0.5f);   // 1/sqrt(head_dim 4)
+        QVERIFY(g2->hp.ffn_gelu && g2->hp.rope_neox);
+        QCOMPARE(g2->hp.rope_freq_base_swa, g2->hp.rope_freq_base);
+        QVERIFY(g2->layers[0].attn_post_norm.data && g2->layers[0].ffn_post_norm.data);
+        QVERIFY(!g2->layers[0].q_norm.data);
+        auto g3 = load(tiny_model("gemma3"), keep3);
+        QVERIFY2(g3.ok(), g3.ok() ? "" : g3.error().message.c_str());
+        QCOMPARE(g3->hp.attn_softcap, 0.0f);   // gemma3 never caps attention
+        QCOMPARE(g3->hp.final_softcap, 30.0f);
+        QCOMPARE(g3->hp.rope_freq_base_swa, 10000.0f);
+        QCOMPARE(g3->hp.rope_freq_scale, 0.125f);
+        QVERIFY(g3->layers[0].q_norm.data);
+        GGUFWriter w = tiny_model("gemma2");
+        w.remove_kv("gemma2.attention.sliding_window");
+        w.remove_kv("gemma2.attn_logit_softcapping");
+        w.remove_kv("gemma2.final_logit_softcapping");
+        auto d = load(w, keep_default);
+        QVERIFY(d.ok());
+        QCOMPARE(d->hp.n_swa, int64_t(4096));
+        QCOMPARE(d->hp.attn_softcap, 50.0f);
+        QCOMPARE(d->hp.final_softcap, 30.0f);
+    }
+    void slidingWindowZero()
+    {
+        GGUFWriter w = tiny_model("gemma3");
+        replace_u32(w, "gemma3.attention.sliding_window", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'gemma3.attention.sliding_window' is 0");
+    }
+    void slidingWindowPatternZero()
+    {
+        GGUFWriter w = tiny_model("gemma2");
+        w.add_u32("gemma2.attention.sliding_window_pattern", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'gemma2.attention.sliding_window_pattern' is 0");
+    }
+    void softcapNotPositive_data()
+    {
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<float>("value");
+        QTest::newRow("attention, negative") << QStringLiteral("gemma2.attn_logit_softcapping") << -50.0f;
+        QTest::newRow("final, zero") << QStringLiteral("gemma2.final_logit_softcapping") << 0.0f;
+        QTest::newRow("final, NaN") << QStringLiteral("gemma2.final_logit_softcapping")
+                                    << std::numeric_limits<float>::quiet_NaN();
+    }
+    void softcapNotPositive()
+    {
+        QFETCH(QString, key);
+        QFETCH(float, value);
+        GGUFWriter w = tiny_model("gemma2");
+        w.remove_kv(key.toStdString());
+        w.add_f32(key.toStdString(), value);
+        const std::string needle = "metadata key '" + key.toStdString() + "' is";
+        EXPECT_LOAD_ERROR(w, needle.c_str(), "expected a positive number");
+    }
+    void ropeScalingFactorNotPositive()
+    {
+        GGUFWriter w = tiny_model("gemma3");
+        w.remove_kv("gemma3.rope.scaling.factor");
+        w.add_f32("gemma3.rope.scaling.factor", -8.0f);
+        EXPECT_LOAD_ERROR(w, "metadata key 'gemma3.rope.scaling.factor' is", "expected a positive number");
+    }
+    void postNormMissingOrWrong()
+    {
+        GGUFWriter w = tiny_model("gemma2");
+        QVERIFY(w.remove_tensor("blk.0.post_ffw_norm.weight"));
+        EXPECT_LOAD_ERROR(w, "missing tensor 'blk.0.post_ffw_norm.weight'");
+        GGUFWriter w2 = tiny_model("gemma3");
+        GGUFWriterTensor* t = w2.find_tensor("blk.0.post_attention_norm.weight");
+        t->ne = {8};
+        t->data = zeros_f32(8);
+        EXPECT_LOAD_ERROR(w2, "tensor 'blk.0.post_attention_norm.weight' has shape [8], expected [16]");
+        GGUFWriter w3 = tiny_model("gemma3");
+        QVERIFY(w3.remove_tensor("blk.0.attn_k_norm.weight"));
+        EXPECT_LOAD_ERROR(w3, "missing tensor 'blk.0.attn_k_norm.weight'");
     }
 
     void missingRequiredKey_data()

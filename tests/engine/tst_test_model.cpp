@@ -374,6 +374,66 @@ private Q_SLOTS:
         QVERIFY(!st.ok());
         QVERIFY(st.error().message.find("expected head_dim/2 = 8") != std::string::npos);
     }
+    // Every architecture the writer knows: same spec, same bytes, and the loader accepts the file
+    // with that architecture's extra tensors.
+    void architecturesReproducibleAndLoadable_data()
+    {
+        QTest::addColumn<QString>("arch");
+        for (const char* a : {"qwen2", "qwen3", "phi3", "gemma2", "gemma3"})
+            QTest::newRow(a) << QString::fromLatin1(a);
+    }
+    void architecturesReproducibleAndLoadable()
+    {
+        QFETCH(QString, arch);
+        QTemporaryDir dir;
+        const std::string a = dir.filePath("a.gguf").toStdString(), b = dir.filePath("b.gguf").toStdString();
+        TestModelSpec s;
+        s.arch = arch.toStdString();
+        s.n_swa = arch.startsWith(QLatin1String("gemma")) ? 8 : 0;
+        if (arch == QLatin1String("phi3")) {
+            s.n_rot = 12;   // of head_dim 16
+            s.rope_factors_short = longrope_test_factors(6, false);
+            s.rope_factors_long = longrope_test_factors(6, true);
+        }
+        QVERIFY(write_test_model(a, s).ok());
+        QVERIFY(write_test_model(b, s).ok());
+        QCOMPARE(file_hash(a), file_hash(b));
+        auto m = load_model(a);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        QCOMPARE(QString::fromStdString(m->hp.architecture), arch);
+        const LayerWeights& L = m->layers[0];
+        QCOMPARE(L.bq.data != nullptr, arch == QLatin1String("qwen2"));
+        QCOMPARE(L.q_norm.data != nullptr, arch == QLatin1String("qwen3") || arch == QLatin1String("gemma3"));
+        QCOMPARE(L.attn_post_norm.data != nullptr, arch.startsWith(QLatin1String("gemma")));
+        QCOMPARE(m->rope_factors_long != nullptr, arch == QLatin1String("phi3"));
+        QCOMPARE(m->hp.n_rot, arch == QLatin1String("phi3") ? int64_t(12) : int64_t(16));
+    }
+
+    void badArchitectureSpecsRefused()
+    {
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("x.gguf").toStdString();
+        TestModelSpec s;
+        s.arch = "mamba";
+        auto st = write_test_model(path, s);
+        QVERIFY(!st.ok());
+        QVERIFY(st.error().message.find("unknown architecture 'mamba'") != std::string::npos);
+        for (int64_t rot : {3, 18}) {   // odd; above head_dim 16
+            s = TestModelSpec{};
+            s.n_rot = rot;
+            st = write_test_model(path, s);
+            QVERIFY(!st.ok());
+            QVERIFY(st.error().message.find("n_rot") != std::string::npos);
+        }
+        s = TestModelSpec{};
+        s.arch = "phi3";
+        s.rope_factors_long = longrope_test_factors(5, true);   // head_dim 16 has 8 pairs
+        st = write_test_model(path, s);
+        QVERIFY(!st.ok());
+        QVERIFY2(st.error().message.find("rope_factors_long.weight has 5 entries") != std::string::npos,
+                 st.error().message.c_str());
+    }
+
     void badSpecsRefused()
     {
         QTemporaryDir dir;

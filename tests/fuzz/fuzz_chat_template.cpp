@@ -1,8 +1,10 @@
 // Fuzz target: the built-in chat templates with fuzzed roles and message texts, over the real
 // Mistral v0.1 sentencepiece vocabulary and a BPE vocabulary that has the control tokens of every
 // family (SmolLM2's when present, see fuzz_common.h).
-// Input: byte 0 picks the template (one of the six kinds, or detection from a fuzzed
-// tokenizer.chat_template text that comes first, up to a 0x00 byte), byte 1 the vocabulary;
+// Input: byte 0 picks the template (0-5: the first six kinds; 0xF0 and above: Qwen3, DeepSeek-R1,
+// Gemma or Phi-3 by its low two bits, with Qwen3's thinking off when bit 2 is set; otherwise
+// detection from a fuzzed tokenizer.chat_template text that comes first, up to a 0x00 byte),
+// byte 1 the vocabulary;
 // then turns separated by 0x00 bytes, each a role byte (system / user / assistant / the role
 // as text up to a 0x01 byte) and the message text.
 // Invariant: the control tokens in the prompt come from the template alone. Replacing every
@@ -65,6 +67,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     ChatTemplate tmpl = ChatTemplate::of_kind(ChatTemplateKind::MistralV1);
     if (kind < 6) {
         tmpl = ChatTemplate::of_kind(ChatTemplateKind(kind));
+    } else if (kind >= 0xF0) {
+        tmpl = ChatTemplate::of_kind(ChatTemplateKind(6 + (kind & 3)));
+        tmpl.set_thinking(!(kind & 4));
     } else {
         // Detection reads only the template text and the control tokens: the shared vocabulary
         // takes each input's text (a copy of SmolLM2's would cost more than the rest).

@@ -51,6 +51,7 @@ private Q_SLOTS:
     void equalKeysAverageValues();
     void dispatchedMatchesScalar_data();
     void dispatchedMatchesScalar();
+    void softcapMatchesDirectSum();
 };
 
 // softmax over one position is 1: the output is that position's value, exactly (an F16 value
@@ -101,6 +102,7 @@ void TestAttentionCpu::dispatchedMatchesScalar_data()
         for (int n_kv : {1, 7, 61, 300})
             QTest::addRow("hd %d, n_kv %d", hd, n_kv) << hd << hd << n_kv;
     QTest::addRow("hd 64 vd 37") << 64 << 37 << 19;
+    QTest::addRow("hd 64, n_kv 61, soft-capped") << 64 << -64 << 61;   // vd < 0: vd = hd, softcap 1
 }
 
 void TestAttentionCpu::dispatchedMatchesScalar()
@@ -108,7 +110,11 @@ void TestAttentionCpu::dispatchedMatchesScalar()
     QFETCH(int, hd);
     QFETCH(int, vd);
     QFETCH(int, n_kv);
+    const bool capped = vd < 0;
+    vd = std::abs(vd);
     Case c = make_case(hd, vd, n_kv, uint32_t(hd * 1000 + n_kv));
+    if (capped)
+        c.shape.softcap = 1.0f;
     std::vector<float> got(static_cast<size_t>(vd)), want(static_cast<size_t>(vd)),
         scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
     attention_head_cpu(c.shape, c.q.data(), c.k.data() + hd, c.v.data() + vd, n_kv, got.data(), scratch.data());
@@ -136,6 +142,42 @@ void TestAttentionCpu::dispatchedMatchesScalar()
                                 .arg(got[size_t(i)])
                                 .arg(want[size_t(i)])
                                 .arg(tol)));
+}
+
+// Gemma 2's soft-capping: the output is the softmax of cap * tanh(scale * q.k / cap) over the
+// positions, weighting V -- here computed directly in double over the F16-rounded q (the kernel
+// rounds q to F16 as ggml does) and compared within the F16 accumulator's error.
+void TestAttentionCpu::softcapMatchesDirectSum()
+{
+    const int64_t hd = 32, n_kv = 23;
+    Case c = make_case(hd, hd, n_kv, 77);
+    c.shape.softcap = 0.5f;
+    std::vector<float> got(static_cast<size_t>(hd)), plain(static_cast<size_t>(hd)),
+        scratch(static_cast<size_t>(attention_scratch_floats(c.shape)));
+    attention_head_cpu(c.shape, c.q.data(), c.k.data(), c.v.data(), n_kv, got.data(), scratch.data());
+    std::vector<double> w(static_cast<size_t>(n_kv));
+    double total = 0;
+    for (int64_t j = 0; j < n_kv; ++j) {
+        double dot = 0;
+        for (int64_t i = 0; i < hd; ++i)
+            dot += double(fp16_to_fp32(fp32_to_fp16(c.q[size_t(i)]))) *
+                   fp16_to_fp32(c.k[size_t(j * c.shape.k_stride + i)]);
+        w[size_t(j)] = std::exp(0.5 * std::tanh(dot * c.shape.scale / 0.5));
+        total += w[size_t(j)];
+    }
+    for (int64_t i = 0; i < hd; ++i) {
+        double want = 0;
+        for (int64_t j = 0; j < n_kv; ++j)
+            want += w[size_t(j)] / total * fp16_to_fp32(c.v[size_t(j * c.shape.v_stride + i)]);
+        QVERIFY2(std::fabs(got[size_t(i)] - want) < 5e-3,
+                 qPrintable(QStringLiteral("element %1: %2, direct %3").arg(i).arg(got[size_t(i)]).arg(want)));
+    }
+    c.shape.softcap = 0.0f;   // without the cap the (peaky) weights differ clearly
+    attention_head_cpu(c.shape, c.q.data(), c.k.data(), c.v.data(), n_kv, plain.data(), scratch.data());
+    double diff = 0;
+    for (int64_t i = 0; i < hd; ++i)
+        diff = std::max(diff, double(std::fabs(plain[size_t(i)] - got[size_t(i)])));
+    QVERIFY2(diff > 0.05, qPrintable(QStringLiteral("capped and uncapped differ by %1 only").arg(diff)));
 }
 
 QTEST_GUILESS_MAIN(TestAttentionCpu)

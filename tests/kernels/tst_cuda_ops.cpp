@@ -12,7 +12,9 @@
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
+#include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/rope.cuh"
+#include "kernels/cuda/rope_neox.cuh"
 
 #include <QTest>
 
@@ -27,6 +29,9 @@ private Q_SLOTS:
     void rmsnorm();
     void rope_data();
     void rope();
+    void ropeNeox_data() { rope_data(); }
+    void ropeNeox();
+    void biasAdd();
     void swigluAndAdd_data();
     void swigluAndAdd();
     void embedRows_data();
@@ -108,6 +113,52 @@ void TestCudaOps::rope()
     const auto got = dx.read<float>();   // same angles, same expressions: exact under the sim
     for (size_t i = 0; i < x.size(); ++i)
         QVERIFY2(same_or_ulps(got[i], x[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));
+}
+
+// NeoX pairs (x[i], x[i + n_rot/2]) for Qwen2/3, against rope_neox_ref: exact under the sim.
+void TestCudaOps::ropeNeox()
+{
+    QFETCH(int, tokens);
+    QFETCH(int, heads);
+    QFETCH(int, head_dim);
+    QFETCH(int, n_rot);
+    QFETCH(int, pos0);
+    QFETCH(bool, factors);
+    auto x = random_floats(size_t(tokens * heads * head_dim), 19);
+    std::vector<float> f;
+    for (float r : random_floats(size_t(n_rot / 2), 20))
+        f.push_back(std::exp2(std::fmin(2.0f * std::fabs(r), 4.0f) - 1.0f));
+    DeviceBuffer dx(x);
+    DeviceBuffer df(factors ? f : std::vector<float>{1.0f});
+    const auto st = gpu::rope_neox(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr, nullptr,
+                                   factors ? df.as<float>() : nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto before = x;
+    for (int t = 0; t < tokens; ++t)
+        rope_neox_ref(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f,
+                      factors ? f.data() : nullptr);
+    const auto got = dx.read<float>();
+    for (size_t i = 0; i < x.size(); ++i)
+        QVERIFY2(same_or_ulps(got[i], x[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));
+    if (pos0 + tokens > 1)
+        QVERIFY(x != before);   // the comparison above is not between two unrotated copies
+}
+
+// One bias row added to every row (qwen2's Q/K/V biases), against add_ref row by row; and a bad
+// shape is an error, not a launch.
+void TestCudaOps::biasAdd()
+{
+    const int rows = 5, n = 300;
+    auto y = random_floats(size_t(rows * n), 21);
+    const auto b = random_floats(size_t(n), 22);
+    DeviceBuffer dy(y);
+    DeviceBuffer db(b);
+    const auto st = gpu::bias_add(dy.as<float>(), db.as<float>(), rows, n, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    for (int r = 0; r < rows; ++r)
+        add_ref(y.data() + r * n, b.data(), n);
+    QCOMPARE(dy.read<float>(), y);
+    QVERIFY(!gpu::bias_add(dy.as<float>(), db.as<float>(), 0, n, nullptr).ok());
 }
 
 void TestCudaOps::swigluAndAdd_data()

@@ -1,0 +1,135 @@
+// Reference element-wise ops (kernels/cpu/ops_ref.h) against values worked out independently:
+// NeoX RoPE from the rotation formula in double precision, and against the normal layout on the
+// same values interleaved.
+#include "kernels/cpu/ops_ref.h"
+
+#include <QtTest>
+
+#include <cmath>
+#include <vector>
+
+using namespace causerie::kernels;
+
+class TestOpsRef : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    // Pair i is (x[i], x[i + n_rot/2]), rotated by pos * base^(-2i/n_rot); dims >= n_rot untouched.
+    void ropeNeoxRotatesHalfPairs_data()
+    {
+        QTest::addColumn<int>("n_rot");
+        QTest::addColumn<int>("pos");
+        QTest::newRow("all dims, pos 3") << 8 << 3;
+        QTest::newRow("half the dims, pos 17") << 4 << 17;
+        QTest::newRow("pos 0 is the identity") << 8 << 0;
+    }
+    void ropeNeoxRotatesHalfPairs()
+    {
+        QFETCH(int, n_rot);
+        QFETCH(int, pos);
+        const int head_dim = 8, heads = 2;
+        std::vector<float> x(size_t(heads * head_dim));
+        for (size_t i = 0; i < x.size(); ++i)
+            x[i] = 0.25f * float(i) - 1.5f;
+        std::vector<float> got = x;
+        rope_neox_ref(got.data(), heads, head_dim, n_rot, pos, 10000.0f);
+        const int half = n_rot / 2;
+        for (int h = 0; h < heads; ++h) {
+            const float* in = &x[size_t(h * head_dim)];
+            const float* out = &got[size_t(h * head_dim)];
+            for (int i = 0; i < half; ++i) {
+                const double angle = pos * std::pow(10000.0, -2.0 * i / n_rot);
+                const double a = in[i], b = in[i + half];
+                QVERIFY(std::fabs(out[i] - (a * std::cos(angle) - b * std::sin(angle))) < 1e-5);
+                QVERIFY(std::fabs(out[i + half] - (a * std::sin(angle) + b * std::cos(angle))) < 1e-5);
+            }
+            for (int i = n_rot; i < head_dim; ++i)
+                QCOMPARE(out[i], in[i]);
+        }
+        if (pos == 0)
+            QCOMPARE(got, x);
+        else
+            QVERIFY(got != x);
+    }
+
+    // The same rotation as the normal layout once the halves are interleaved, frequency factors
+    // (which divide each pair's angle) included: bit for bit, the angles being computed alike.
+    void ropeNeoxIsNormalRopeOnInterleavedValues()
+    {
+        const int head_dim = 16, n_rot = 12, half = n_rot / 2;
+        const std::vector<float> factors = {1.0f, 1.0f, 2.0f, 3.0f, 8.0f, 8.0f};
+        std::vector<float> x(head_dim), inter(head_dim);
+        for (int i = 0; i < head_dim; ++i)
+            x[size_t(i)] = std::sin(0.7f * float(i) + 0.3f);
+        for (int i = 0; i < half; ++i) {
+            inter[size_t(2 * i)] = x[size_t(i)];
+            inter[size_t(2 * i + 1)] = x[size_t(i + half)];
+        }
+        for (int i = n_rot; i < head_dim; ++i)
+            inter[size_t(i)] = x[size_t(i)];
+        rope_neox_ref(x.data(), 1, head_dim, n_rot, 41, 500000.0f, factors.data());
+        rope_ref(inter.data(), 1, head_dim, n_rot, 41, 500000.0f, factors.data());
+        for (int i = 0; i < half; ++i) {
+            QCOMPARE(x[size_t(i)], inter[size_t(2 * i)]);
+            QCOMPARE(x[size_t(i + half)], inter[size_t(2 * i + 1)]);
+        }
+        for (int i = n_rot; i < head_dim; ++i)
+            QCOMPARE(x[size_t(i)], inter[size_t(i)]);
+    }
+
+    // mscale (LongRoPE's attn_factor) multiplies cos and sin: the rotated values scale by it, the
+    // untouched dims do not.
+    void ropeMscaleScalesRotatedDims()
+    {
+        const int head_dim = 8, n_rot = 6;
+        std::vector<float> x(head_dim);
+        for (int i = 0; i < head_dim; ++i)
+            x[size_t(i)] = 0.5f + 0.125f * float(i);
+        for (const bool neox : {false, true}) {
+            std::vector<float> plain = x, scaled = x;
+            (neox ? rope_neox_ref : rope_ref)(plain.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.0f, 1.0f);
+            (neox ? rope_neox_ref : rope_ref)(scaled.data(), 1, head_dim, n_rot, 9, 10000.0f, nullptr, 1.25f, 1.0f);
+            for (int i = 0; i < n_rot; ++i)
+                QVERIFY(std::fabs(scaled[size_t(i)] - 1.25f * plain[size_t(i)]) < 1e-6f);
+            for (int i = n_rot; i < head_dim; ++i)
+                QCOMPARE(scaled[size_t(i)], x[size_t(i)]);
+        }
+    }
+
+    // GELU (tanh form) of the gate times up, within F16 rounding of the exact value; the ends as
+    // ggml's table leaves them.
+    void gegluMatchesFormula()
+    {
+        const std::vector<float> gate = {-12.0f, -3.0f, -0.5f, 0.0f, 0.25f, 1.0f, 2.5f, 9.5f, 11.0f};
+        const std::vector<float> up = {2.0f, 1.0f, -1.5f, 3.0f, 1.0f, 0.5f, -2.0f, 1.0f, 0.5f};
+        std::vector<float> out(gate.size());
+        geglu_ref(gate.data(), up.data(), out.data(), int64_t(gate.size()));
+        for (size_t i = 0; i < gate.size(); ++i) {
+            const double x = gate[i];
+            double want = 0.5 * x * (1.0 + std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
+            if (x <= -10.0)
+                want = 0.0;
+            else if (x >= 10.0)
+                want = x;
+            want *= up[i];
+            QVERIFY2(std::fabs(out[i] - want) <= 2e-3 * std::fabs(want) + 1e-6,
+                     qPrintable(QStringLiteral("gelu(%1) * %2 = %3, want %4").arg(x).arg(up[i]).arg(out[i]).arg(want)));
+        }
+        QCOMPARE(out[0], 0.0f);
+        QCOMPARE(out[8], 11.0f * 0.5f);
+    }
+
+    void softcapMatchesFormula()
+    {
+        std::vector<float> x = {-100.0f, -5.0f, 0.0f, 1.0f, 29.0f, 1000.0f};
+        const std::vector<float> in = x;
+        softcap_ref(x.data(), int64_t(x.size()), 30.0f);
+        for (size_t i = 0; i < x.size(); ++i) {
+            QVERIFY(std::fabs(x[i] - 30.0 * std::tanh(in[i] / 30.0)) < 1e-5);
+            QVERIFY(std::fabs(x[i]) < 30.0f + 1e-4f);
+        }
+        QCOMPARE(x[2], 0.0f);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOpsRef)
+#include "tst_ops_ref.moc"
