@@ -398,6 +398,8 @@ public:
         if (p < 0 || d < 1 || keep < 0 || p + d + keep > m_n_ctx)
             return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
                               std::to_string(keep) + " in a context of " + std::to_string(m_n_ctx));
+        if (auto st = kv_shift_supported(m); !st)
+            return st;
         if (keep == 0)
             return Ok{};
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
@@ -409,10 +411,10 @@ public:
         } catch (const std::bad_alloc&) {
             return make_error("not enough memory to shift the KV cache");
         }
-        const kernels::RopeShape rope = kv_rope_shape(m);
+        const kernels::RopeShape rope = kv_rope_shape(m, m_n_ctx);
         for (int64_t l = 0; l < hp.n_layer; ++l) {
             if (l >= m_n_gpu) {
-                shift_kv_rows(m_host->cache[size_t(l - m_n_gpu)], m, p, d, keep);
+                shift_kv_rows(m_host->cache[size_t(l - m_n_gpu)], m, m_n_ctx, p, d, keep);
                 continue;
             }
             DevLayer& D = m_layers[size_t(l)];

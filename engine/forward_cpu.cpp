@@ -119,10 +119,12 @@ public:
         if (p < 0 || d < 1 || keep < 0 || p + d + keep > m_n_ctx)
             return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
                               std::to_string(keep) + " in a context of " + std::to_string(m_n_ctx));
+        if (auto st = kv_shift_supported(m); !st)
+            return st;
         // One layer per work item: layers are independent, rows within one are moved in order.
         m_pool.parallel_for(hp.n_layer, [&](int64_t b, int64_t e) {
             for (int64_t l = b; l < e; ++l)
-                shift_kv_rows(m_cache[size_t(l)], m, p, d, keep);
+                shift_kv_rows(m_cache[size_t(l)], m, m_n_ctx, p, d, keep);
         });
         return Ok{};
     }

@@ -17,14 +17,21 @@ inline int64_t kv_v_dim(const HParams& hp) { return hp.n_head_kv * hp.value_dim;
 // Bytes of one layer's rows [0, n) in read_kv's layout (K rows then V rows, F16).
 inline size_t kv_layer_bytes(const HParams& hp, int64_t n) { return size_t(n * (kv_k_dim(hp) + kv_v_dim(hp))) * 2; }
 
-// The rotation the model's keys were made with (kernels/cpu/rope_shift.h), for its KV heads.
-kernels::RopeShape kv_rope_shape(const Model& model);
+// The rotation the model's keys were made with (kernels/cpu/rope_shift.h), for its KV heads,
+// in a context of n_ctx positions (which chooses LongRoPE's factors).
+kernels::RopeShape kv_rope_shape(const Model& model, int64_t n_ctx);
+
+// Whether a key made at position t can be moved to t - d by one more rotation, exactly as the
+// model's RoPE would have made it there: not when the angle or the values are scaled (linear
+// scaling, LongRoPE's attention factor) or when layers differ (sliding-window layers with their
+// own base). An error names the reason; the session then prefills instead (session.cpp).
+Status kv_shift_supported(const Model& model);
 
 // One layer: rows [0, n) copied out to / in from `bytes` (kv_layer_bytes(hp, n) of them).
 void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t* bytes);
 void copy_kv_in(CpuKvCache& cache, const HParams& hp, int64_t n, const uint8_t* bytes);
 
 // One layer: rows [p + d, p + d + keep) moved to [p, p + keep), keys rotated by -d.
-void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t p, int64_t d, int64_t keep);
+void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t n_ctx, int64_t p, int64_t d, int64_t keep);
 
 }   // namespace causerie

@@ -125,7 +125,9 @@ private Q_SLOTS:
     void contextShiftFollowsPreparePrompt();
     void shiftedKeysEqualKeysAtNewPositions_data();
     void shiftedKeysEqualKeysAtNewPositions();
+    void shiftOnOneLayerModelGivesColdLogits_data();
     void shiftOnOneLayerModelGivesColdLogits();
+    void shiftRefusedWhereRopeCannotBeRedone();
     void ropeShiftMatchesRopeAtNewPosition_data();
     void ropeShiftMatchesRopeAtNewPosition();
 
@@ -138,7 +140,7 @@ private:
     void checkAnswersCold(Session& s);
 
     QTemporaryDir m_dir;
-    std::unique_ptr<Model> m_model, m_other, m_one_layer;
+    std::unique_ptr<Model> m_model, m_other, m_one_layer, m_qwen2_one_layer, m_gemma3;
     std::unique_ptr<Tokenizer> m_tok;
     std::vector<int32_t> m_prompt = concat({{1}, range_ids(300, 40)});
 };
@@ -163,7 +165,20 @@ void TestKvState::initTestCase()
     TestModelSpec one = spec;
     one.n_layer = 1;
     m_one_layer = load("one.gguf", one);
-    QVERIFY(m_model && m_other && m_one_layer);
+    TestModelSpec qwen = one;   // NeoX pairs and Q/K/V biases, no frequency factors
+    qwen.arch = "qwen2";
+    qwen.rope_freq_factors.clear();
+    m_qwen2_one_layer = load("qwen2-one.gguf", qwen);
+    TestModelSpec gemma;   // sliding-window layers with their own RoPE base
+    gemma.arch = "gemma3";
+    gemma.seed = 13;
+    gemma.n_layer = 3;
+    gemma.n_swa = 16;
+    gemma.swa_pattern = 3;
+    gemma.rope_freq_base_swa = 10000.0f;
+    gemma.rope_freq_base = 1000000.0f;
+    m_gemma3 = load("gemma3.gguf", gemma);
+    QVERIFY(m_model && m_other && m_one_layer && m_qwen2_one_layer && m_gemma3);
     auto tok = Tokenizer::from_vocab(m_model->vocab);
     QVERIFY(tok.ok());
     m_tok = std::make_unique<Tokenizer>(std::move(tok).value());
@@ -753,22 +768,55 @@ void TestKvState::shiftedKeysEqualKeysAtNewPositions()
 // With a single layer every K/V row depends only on its token and position, so a shifted cache
 // is a cold cache up to the keys' F16 rounding: the logits agree within 1e-3 (measured ~1e-5;
 // the bound leaves room for the rounding of 40 keys' worth of attention scores).
+void TestKvState::shiftOnOneLayerModelGivesColdLogits_data()
+{
+    QTest::addColumn<bool>("neox");
+    QTest::newRow("llama, frequency factors") << false;
+    QTest::newRow("qwen2, NeoX pairs") << true;
+}
+
 void TestKvState::shiftOnOneLayerModelGivesColdLogits()
 {
+    QFETCH(bool, neox);
+    const Model* model = neox ? m_qwen2_one_layer.get() : m_one_layer.get();
+    QCOMPARE(model->hp.rope_neox, neox);
     const auto S = concat({{1}, range_ids(300, 19)});
     const auto X = range_ids(330, 30);
     const auto T = range_ids(370, 40);
     const auto N = range_ids(420, 7);
-    auto s = session(QStringLiteral("cpu"), 128, m_one_layer.get());
+    auto s = session(QStringLiteral("cpu"), 128, model);
     QVERIFY(s->evaluate(concat({S, X, T})).ok());
     GenerateStats stats;
     auto shifted = s->evaluate(concat({S, T, N}), true, &stats);
     QVERIFY(shifted.ok());
     QCOMPARE(stats.shifted_tokens, int(X.size()));
-    auto cold = session(QStringLiteral("cpu"), 128, m_one_layer.get())->evaluate(concat({S, T, N}));
+    auto cold = session(QStringLiteral("cpu"), 128, model)->evaluate(concat({S, T, N}));
     QVERIFY(cold.ok());
     const float diff = max_abs_diff(*shifted, *cold);
     QVERIFY2(diff <= 1e-3f, qPrintable(QString::number(diff)));
+}
+
+// Gemma 3's sliding-window layers rotate with another base than its global layers: one rotation
+// cannot move their keys, so the session prefills the rest instead, as a cold run would.
+void TestKvState::shiftRefusedWhereRopeCannotBeRedone()
+{
+    QVERIFY(!kv_shift_supported(*m_gemma3).ok());
+    QVERIFY(kv_shift_supported(*m_qwen2_one_layer).ok());
+    const auto S = concat({{1}, range_ids(300, 19)});
+    const auto X = range_ids(330, 30);
+    const auto T = range_ids(370, 40);
+    const auto N = range_ids(420, 7);
+    auto s = session(QStringLiteral("cpu"), 128, m_gemma3.get());
+    QVERIFY(s->evaluate(concat({S, X, T})).ok());
+    GenerateStats stats;
+    auto refilled = s->evaluate(concat({S, T, N}), true, &stats);
+    QVERIFY(refilled.ok());
+    QCOMPARE(stats.shifted_tokens, 0);
+    auto cold = session(QStringLiteral("cpu"), 128, m_gemma3.get())->evaluate(concat({S, T, N}));
+    QVERIFY(cold.ok());
+    // The cached S and a prefill of T and N against a prefill of all: within decode-vs-prefill's 1e-4.
+    const float diff = max_abs_diff(*refilled, *cold);
+    QVERIFY2(diff <= 1e-4f, qPrintable(QString::number(diff)));
 }
 
 void TestKvState::ropeShiftMatchesRopeAtNewPosition_data()
