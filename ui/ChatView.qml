@@ -61,7 +61,7 @@ Item {
         Label {
             Layout.alignment: Qt.AlignHCenter
             text: App.backendReady ? qsTr("Ask anything. Your conversations stay on this computer.")
-                : App.conversationBackend === "local" ? qsTr("Open a model file (.gguf) to start, or choose a remote endpoint.")
+                : !App.conversationRemote ? qsTr("Open a model file (.gguf) to start, or choose a remote endpoint.")
                 : qsTr("Choose a model for this endpoint above.")
             opacity: 0.7
         }

@@ -33,7 +33,7 @@ ItemDelegate {
             Layout.fillWidth: true
             text: root.title
             Accessible.name: qsTr("New title")
-            onAccepted: { App.renameConversation(root.conversationId, text); root.renaming = false }
+            onAccepted: { App.conversations.rename(root.conversationId, text); root.renaming = false }
             Keys.onEscapePressed: root.renaming = false
             onActiveFocusChanged: if (!activeFocus) root.renaming = false
         }
@@ -71,7 +71,7 @@ ItemDelegate {
         dialog.suffix = suffix
         dialog.nameFilters = suffix === "json" ? [qsTr("Causerie conversation (*.json)")]
                                                : [qsTr("Markdown (*.md)")]
-        dialog.currentFile = dialog.currentFolder + "/" + App.exportFileName(root.conversationId, suffix)
+        dialog.currentFile = dialog.currentFolder + "/" + App.conversations.exportFileName(root.conversationId, suffix)
         dialog.open()
     }
 
@@ -88,7 +88,7 @@ ItemDelegate {
                     let file = selectedFile.toString()
                     if (!file.toLowerCase().endsWith("." + suffix))
                         file += "." + suffix
-                    App.exportConversation(root.conversationId, file)
+                    App.conversations.exportTo(root.conversationId, file)
                 }
             }
         }
@@ -109,11 +109,11 @@ ItemDelegate {
             }
             MenuItem {
                 text: root.pinned ? qsTr("Unpin") : qsTr("Pin")
-                onTriggered: App.setPinned(root.conversationId, !root.pinned)
+                onTriggered: App.conversations.setPinned(root.conversationId, !root.pinned)
             }
             MenuItem {
                 text: qsTr("Copy as Markdown")
-                onTriggered: App.copyText(App.exportMarkdown(root.conversationId))
+                onTriggered: App.copyText(App.conversations.exportMarkdown(root.conversationId))
             }
             MenuItem {
                 text: qsTr("Export as Markdown…")
@@ -145,7 +145,7 @@ ItemDelegate {
                 wrapMode: Text.Wrap
                 width: 360
             }
-            onAccepted: App.deleteConversation(root.conversationId)
+            onAccepted: App.conversations.remove(root.conversationId)
         }
     }
 }

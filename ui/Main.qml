@@ -96,7 +96,7 @@ ApplicationWindow {
                 text: qsTr("Undo")
                 flat: true
                 Accessible.name: qsTr("Undo delete")
-                onClicked: App.undoDelete()
+                onClicked: App.conversations.undoRemove()
             }
         }
     }
@@ -118,26 +118,34 @@ ApplicationWindow {
     }
 
     Connections {
-        target: App
+        target: App.conversations
         function onPendingDeleteChanged() {
-            if (App.pendingDeleteId > 0)
+            if (App.conversations.pendingDeleteId > 0)
                 undoBar.open()
             else
                 undoBar.close()
         }
-        function onModelLoadFailed(path, message) {
+    }
+
+    Connections {
+        target: App.model
+        function onLoadFailed(path: string, message: string) {
             errorDialog.title = qsTr("The model could not be opened")
             errorDialog.text = path + "\n\n" + message
             errorDialog.open()
         }
-        function onGpuFallback(model, reason) {
+        function onGpuFallback(model: string, reason: string) {
             errorDialog.title = qsTr("The model is not (entirely) on the GPU")
             errorDialog.text = qsTr("%1 was opened, but not as the settings asked (device: NVIDIA GPU).").arg(model)
                 + "\n\n" + reason + "\n\n"
                 + qsTr("It works, more slowly. Settings → Engine chooses the device and the number of GPU layers.")
             errorDialog.open()
         }
-        function onErrorOccurred(message) {
+    }
+
+    Connections {
+        target: App
+        function onErrorOccurred(message: string) {
             errorDialog.title = qsTr("Something went wrong")
             errorDialog.text = message
             errorDialog.open()

@@ -173,7 +173,7 @@ Dialog {
                             text: qsTr("Use")
                             Accessible.name: qsTr("Open %1").arg(card.name)
                             onClicked: {
-                                App.openModelPath(ModelCatalog.pathOf(card.index))
+                                App.model.openPath(ModelCatalog.pathOf(card.index))
                                 root.close()
                             }
                         }

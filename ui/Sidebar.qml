@@ -50,7 +50,7 @@ Pane {
                             title: qsTr("Import a conversation")
                             fileMode: FileDialog.OpenFile
                             nameFilters: [qsTr("Causerie conversation (*.json)"), qsTr("All files (*)")]
-                            onAccepted: App.importConversationFile(selectedFile)
+                            onAccepted: App.conversations.importUrl(selectedFile)
                         }
                     }
                 }
@@ -69,7 +69,7 @@ Pane {
             Timer {
                 id: searchTimer
                 interval: 150
-                onTriggered: root.searchResults = App.search(search.text)
+                onTriggered: root.searchResults = App.conversations.search(search.text)
             }
         }
 
@@ -79,7 +79,7 @@ Pane {
             Layout.fillHeight: true
             visible: search.text.length === 0
             clip: true
-            model: App.conversations
+            model: App.conversations.model
             Accessible.name: qsTr("Conversations")
             ScrollBar.vertical: ScrollBar {}
 
