@@ -40,11 +40,13 @@ Item {
         }
         cacheBuffer: 2000
         onMovementEnded: followEnd = atYEnd
-        onContentHeightChanged: Qt.callLater(follow)
-        onCountChanged: { followEnd = true; Qt.callLater(follow) }
+        // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+        onContentHeightChanged: Qt.callLater(follow)   // qmllint disable type
+        // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+        onCountChanged: { followEnd = true; Qt.callLater(follow) }   // qmllint disable type
 
         delegate: MessageDelegate {
-            width: list.width
+            width: ListView.view.width
             onEditRequested: (id, text) => root.editRequested(id, text)
         }
     }

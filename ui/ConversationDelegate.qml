@@ -18,7 +18,8 @@ ItemDelegate {
     Accessible.name: title.length > 0 ? title : qsTr("Untitled conversation")
     onClicked: App.openConversation(conversationId)
 
-    contentItem: RowLayout {
+    // renameField is only focused from the menu, after the item exists.
+    contentItem: RowLayout {   // qmllint disable deferred-property-id
         Label {
             visible: !root.renaming
             Layout.fillWidth: true
@@ -55,7 +56,8 @@ ItemDelegate {
     // every new conversation would wait for them on the GUI thread.
     function openMenu() {
         menuLoader.active = true
-        menuLoader.item.popup()
+        // a Loader's item is a QObject to qmllint; here the Menu below.
+        menuLoader.item.popup()   // qmllint disable type
     }
 
     Loader {
@@ -100,6 +102,10 @@ ItemDelegate {
         sourceComponent: confirmDialog
     }
 
+    // The menu and the dialog below are Components: Qt 6.4's qmllint cannot see that `root` and the
+    // loaders' ids are in scope inside them (they are: the QML context; Qt 6.5's
+    // "pragma ComponentBehavior: Bound" makes it checkable).
+    // qmllint disable unqualified
     Component {
         id: actionsMenu
         Menu {
@@ -148,4 +154,5 @@ ItemDelegate {
             onAccepted: App.conversations.remove(root.conversationId)
         }
     }
+    // qmllint enable unqualified
 }

@@ -72,26 +72,26 @@ Dialog {
             columns: 2
             columnSpacing: 16
             Label { text: qsTr("Name"); opacity: 0.7 }
-            Label { text: App.model.info.name || ""; Layout.fillWidth: true; elide: Text.ElideMiddle; textFormat: Text.PlainText }
+            Label { text: App.model.name; Layout.fillWidth: true; elide: Text.ElideMiddle; textFormat: Text.PlainText }
             Label { text: qsTr("Architecture"); opacity: 0.7 }
-            Label { text: App.model.info.architecture || ""; textFormat: Text.PlainText }
+            Label { text: App.model.architecture; textFormat: Text.PlainText }
             Label { text: qsTr("Parameters"); opacity: 0.7 }
-            Label { text: App.model.info.parameters || ""; textFormat: Text.PlainText }
+            Label { text: App.model.parameters; textFormat: Text.PlainText }
             Label { text: qsTr("Quantization"); opacity: 0.7 }
-            Label { text: App.model.info.quantization || ""; textFormat: Text.PlainText }
+            Label { text: App.model.quantization; textFormat: Text.PlainText }
             Label { text: qsTr("File size"); opacity: 0.7 }
-            Label { text: App.model.info.fileSize || ""; textFormat: Text.PlainText }
+            Label { text: App.model.fileSize; textFormat: Text.PlainText }
             Label { text: qsTr("Context"); opacity: 0.7 }
-            Label { text: qsTr("%1 tokens (trained for %2)").arg(App.model.info.contextSize).arg(App.model.info.trainedContext) }
+            Label { text: qsTr("%1 tokens (trained for %2)").arg(App.model.contextSize).arg(App.model.trainedContext) }
             Label { text: qsTr("Chat format"); opacity: 0.7 }
-            Label { text: App.model.info.chatTemplate || ""; textFormat: Text.PlainText }
+            Label { text: App.model.chatTemplate; textFormat: Text.PlainText }
             Label { text: qsTr("Device"); opacity: 0.7 }
-            Label { text: App.model.info.device || ""; textFormat: Text.PlainText }
-            Label { text: ""; visible: (App.model.info.deviceNote || "").length > 0 }
+            Label { text: App.model.device; textFormat: Text.PlainText }
+            Label { text: ""; visible: App.model.deviceNote.length > 0 }
             Label {
-                visible: (App.model.info.deviceNote || "").length > 0
+                visible: App.model.deviceNote.length > 0
                 Layout.fillWidth: true
-                text: App.model.info.deviceNote || ""
+                text: App.model.deviceNote
                 textFormat: Text.PlainText
                 wrapMode: Text.Wrap
                 opacity: 0.7
@@ -106,12 +106,13 @@ Dialog {
         Repeater {
             model: App.settings.recentModels
             delegate: ItemDelegate {
+                id: recent
                 required property string modelData
                 Layout.fillWidth: true
                 text: modelData
                 // A file name is shown as it is (a "<b>" in it is not markup).
                 contentItem: Label {
-                    text: modelData
+                    text: recent.modelData
                     textFormat: Text.PlainText
                     elide: Text.ElideMiddle
                     verticalAlignment: Text.AlignVCenter

@@ -45,7 +45,7 @@ ColumnLayout {
         delegate: ItemDelegate {
             id: row
             required property var modelData
-            width: list.width
+            width: ListView.view.width
             text: modelData.name + " — " + modelData.baseUrl
             contentItem: Label {
                 objectName: "endpointLabel"
@@ -55,8 +55,10 @@ ColumnLayout {
                 verticalAlignment: Text.AlignVCenter
                 color: row.highlighted ? row.palette.highlightedText : row.palette.text
             }
-            highlighted: root.editingId === modelData.id
-            onClicked: root.edit(modelData.id, modelData.name, modelData.baseUrl, modelData.allowInsecureHttp === true)
+            // the page, outside the delegate: Qt 6.4's qmllint cannot see its id.
+            highlighted: root.editingId === modelData.id   // qmllint disable unqualified
+            // the page, outside the delegate: Qt 6.4's qmllint cannot see its id.
+            onClicked: root.edit(modelData.id, modelData.name, modelData.baseUrl, modelData.allowInsecureHttp === true)   // qmllint disable unqualified
         }
     }
 

@@ -22,14 +22,14 @@ Pane {
         }
         Label {
             visible: !App.conversationRemote && App.model.state === LocalModel.Ready
-            text: App.model.info.device !== undefined ? App.model.info.device : ""
+            text: App.model.device
             textFormat: Text.PlainText
             font.pixelSize: 12
             opacity: 0.7
             HoverHandler { id: hoverDevice }
             PlainToolTip {
                 visible: hoverDevice.hovered && text.length > 0
-                text: App.model.info.deviceNote || ""
+                text: App.model.deviceNote
             }
         }
         Label {

@@ -56,7 +56,8 @@ Pane {
             delegate: PlainChoice {
                 required property var modelData
                 label: modelData.name
-                box: backendBox
+                // the box, outside its delegate: Qt 6.4's qmllint cannot see its id.
+                box: backendBox   // qmllint disable unqualified
             }
             Accessible.name: qsTr("Backend for this conversation")
             onActivated: {
@@ -90,12 +91,13 @@ Pane {
             visible: root.remote
             Layout.preferredWidth: 240
             editable: true
-            model: App.remote.models.map(m => m.id)
+            model: App.remote.modelIds
             editText: App.conversationModel
             delegate: PlainChoice {
                 required property var modelData
                 label: modelData
-                box: remoteModelBox
+                // the box, outside its delegate: Qt 6.4's qmllint cannot see its id.
+                box: remoteModelBox   // qmllint disable unqualified
             }
             Accessible.name: qsTr("Remote model")
             onAccepted: App.setConversationBackend(App.conversationEndpointId, editText)
@@ -113,7 +115,7 @@ Pane {
             visible: !root.remote
             flat: true
             text: App.model.state === LocalModel.Loading ? qsTr("Loading model…")
-                : App.model.state === LocalModel.Ready ? App.model.info.name
+                : App.model.state === LocalModel.Ready ? App.model.name
                 : qsTr("Open model…")
             // The name comes from the model file: shown as written.
             contentItem: Label {

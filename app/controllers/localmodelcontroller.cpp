@@ -42,30 +42,61 @@ LocalModelController::State LocalModelController::state() const
     return State::None;
 }
 
-QVariantMap LocalModelController::info() const
+const LocalModelInfo* LocalModelController::loadedInfo() const
 {
     const LocalModelInfo& i = m_backend->modelInfo();
-    if (i.path.isEmpty())
+    return i.path.isEmpty() ? nullptr : &i;
+}
+
+QVariantMap LocalModelController::info() const
+{
+    const LocalModelInfo* i = loadedInfo();
+    if (!i)
         return {};
     return {
-        {QStringLiteral("path"), i.path},
-        {QStringLiteral("name"), i.name},
-        {QStringLiteral("architecture"), i.architecture},
-        {QStringLiteral("quantization"), i.quantization},
-        {QStringLiteral("parameters"), QLocale().toString(double(i.parameters) / 1e9, 'f', 2) + QStringLiteral(" B")},
-        {QStringLiteral("fileSize"), QLocale().formattedDataSize(i.fileSize)},
-        {QStringLiteral("contextSize"), i.contextSize},
-        {QStringLiteral("trainedContext"), i.trainedContext},
-        {QStringLiteral("layers"), i.layers},
-        {QStringLiteral("device"), i.device},
-        {QStringLiteral("deviceNote"), i.deviceNote},
-        {QStringLiteral("chatTemplate"), i.chatTemplate},
+        {QStringLiteral("path"), i->path},
+        {QStringLiteral("name"), i->name},
+        {QStringLiteral("architecture"), i->architecture},
+        {QStringLiteral("quantization"), i->quantization},
+        {QStringLiteral("parameters"), parameters()},
+        {QStringLiteral("fileSize"), fileSize()},
+        {QStringLiteral("contextSize"), i->contextSize},
+        {QStringLiteral("trainedContext"), i->trainedContext},
+        {QStringLiteral("layers"), i->layers},
+        {QStringLiteral("device"), i->device},
+        {QStringLiteral("deviceNote"), i->deviceNote},
+        {QStringLiteral("chatTemplate"), i->chatTemplate},
     };
 }
 
+QString LocalModelController::path() const { return loadedInfo() ? loadedInfo()->path : QString(); }
+QString LocalModelController::name() const { return loadedInfo() ? loadedInfo()->name : QString(); }
+QString LocalModelController::architecture() const { return loadedInfo() ? loadedInfo()->architecture : QString(); }
+QString LocalModelController::quantization() const { return loadedInfo() ? loadedInfo()->quantization : QString(); }
+
+QString LocalModelController::parameters() const
+{
+    const LocalModelInfo* i = loadedInfo();
+    return i ? QLocale().toString(double(i->parameters) / 1e9, 'f', 2) + QStringLiteral(" B") : QString();
+}
+
+QString LocalModelController::fileSize() const
+{
+    return loadedInfo() ? QLocale().formattedDataSize(loadedInfo()->fileSize) : QString();
+}
+
+int LocalModelController::contextSize() const { return loadedInfo() ? loadedInfo()->contextSize : 0; }
+int LocalModelController::trainedContext() const { return loadedInfo() ? loadedInfo()->trainedContext : 0; }
+QString LocalModelController::device() const { return loadedInfo() ? loadedInfo()->device : QString(); }
+QString LocalModelController::deviceNote() const { return loadedInfo() ? loadedInfo()->deviceNote : QString(); }
+QString LocalModelController::chatTemplate() const { return loadedInfo() ? loadedInfo()->chatTemplate : QString(); }
+
 QString LocalModelController::error() const { return m_backend->lastError(); }
 
-void LocalModelController::open(const QUrl& file) { openPath(file.isLocalFile() ? file.toLocalFile() : file.toString()); }
+void LocalModelController::open(const QUrl& file)
+{
+    openPath(file.isLocalFile() ? file.toLocalFile() : file.toString());
+}
 
 void LocalModelController::openPath(const QString& path)
 {

@@ -15,7 +15,19 @@ class LocalModelController : public QObject {
     QML_NAMED_ELEMENT(LocalModel)
     QML_UNCREATABLE("App.model")
     Q_PROPERTY(State state READ state NOTIFY changed)
-    Q_PROPERTY(QVariantMap info READ info NOTIFY changed)   // empty without a model
+    Q_PROPERTY(QVariantMap info READ info NOTIFY changed)   // the details below as a map; empty without a model
+    // The open model's details, empty (0) without one.
+    Q_PROPERTY(QString path READ path NOTIFY changed)
+    Q_PROPERTY(QString name READ name NOTIFY changed)
+    Q_PROPERTY(QString architecture READ architecture NOTIFY changed)
+    Q_PROPERTY(QString quantization READ quantization NOTIFY changed)
+    Q_PROPERTY(QString parameters READ parameters NOTIFY changed)   // "1.24 B"
+    Q_PROPERTY(QString fileSize READ fileSize NOTIFY changed)       // "770 MB", in the user's locale
+    Q_PROPERTY(int contextSize READ contextSize NOTIFY changed)
+    Q_PROPERTY(int trainedContext READ trainedContext NOTIFY changed)
+    Q_PROPERTY(QString device READ device NOTIFY changed)
+    Q_PROPERTY(QString deviceNote READ deviceNote NOTIFY changed)   // why not (all) on the device asked for
+    Q_PROPERTY(QString chatTemplate READ chatTemplate NOTIFY changed)
     Q_PROPERTY(QString error READ error NOTIFY changed)
     // Said once at start when something did not go as usual (a model that crashed the last start).
     Q_PROPERTY(QString startupNotice READ startupNotice NOTIFY startupNoticeChanged)
@@ -29,6 +41,17 @@ public:
     State state() const;
     QVariantMap info() const;
     QString error() const;
+    QString path() const;
+    QString name() const;
+    QString architecture() const;
+    QString quantization() const;
+    QString parameters() const;
+    QString fileSize() const;
+    int contextSize() const;
+    int trainedContext() const;
+    QString device() const;
+    QString deviceNote() const;
+    QString chatTemplate() const;
     QString startupNotice() const { return m_startupNotice; }
     // The file that holds a model's path while it loads (see LocalModelOptions::openingMarker).
     static QString openingMarkerPath(const QString& dataDir);
@@ -51,6 +74,8 @@ Q_SIGNALS:
     void errorOccurred(const QString& message);
 
 private:
+    const LocalModelInfo* loadedInfo() const;   // nullptr without a model
+
     LocalBackend* m_backend;
     AppSettings* m_settings;
     QString m_dataDir;

@@ -34,6 +34,14 @@ QVariantList RemoteController::endpoints() const
     return out;
 }
 
+QStringList RemoteController::modelIds() const
+{
+    QStringList ids;
+    for (const QVariant& m : m_models)
+        ids.append(m.toMap().value(QStringLiteral("id")).toString());
+    return ids;
+}
+
 bool RemoteController::keysSessionOnly() const { return m_keys->persistence() == KeyStore::SessionOnly; }
 
 RemoteEndpoint RemoteController::endpoint(const QString& id) const { return m_endpoints->endpoint(id); }
@@ -54,7 +62,8 @@ RemoteBackend* RemoteController::backend(const QString& endpointId)
             return;
         m_models.clear();
         for (const RemoteModelInfo& m : models)
-            m_models.append(QVariantMap{{QStringLiteral("id"), m.id}, {QStringLiteral("contextLength"), m.contextLength}});
+            m_models.append(
+                QVariantMap{{QStringLiteral("id"), m.id}, {QStringLiteral("contextLength"), m.contextLength}});
         m_modelsError.clear();
         Q_EMIT modelsChanged();
     });

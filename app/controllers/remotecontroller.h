@@ -4,6 +4,7 @@
 // GUI thread only.
 #include <QHash>
 #include <QObject>
+#include <QStringList>
 #include <QVariantList>
 #include <QtQml/qqmlregistration.h>
 
@@ -22,6 +23,7 @@ class RemoteController : public QObject {
     Q_PROPERTY(QVariantList endpoints READ endpoints NOTIFY endpointsChanged)
     // The last list asked for with refreshModels: [{id, contextLength}], or why it failed.
     Q_PROPERTY(QVariantList models READ models NOTIFY modelsChanged)
+    Q_PROPERTY(QStringList modelIds READ modelIds NOTIFY modelsChanged)   // the ids of `models`
     Q_PROPERTY(QString modelsError READ modelsError NOTIFY modelsChanged)
     Q_PROPERTY(bool keysSessionOnly READ keysSessionOnly NOTIFY keysChanged)
 public:
@@ -30,6 +32,7 @@ public:
 
     QVariantList endpoints() const;
     QVariantList models() const { return m_models; }
+    QStringList modelIds() const;
     QString modelsError() const { return m_modelsError; }
     bool keysSessionOnly() const;
 
