@@ -12,7 +12,7 @@ packages=(
   # tests/app/server: the official openai SDK is installed into a virtual environment.
   python3-venv
   libqt6sql6-sqlite libsource-highlight-dev qml6-module-qtquick qml6-module-qtquick-controls qml6-module-qtquick-layouts
-  qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript
+  qml6-module-qtquick-templates qml6-module-qtquick-window qml6-module-qtqml-workerscript qml6-module-qtqml qml6-module-qtqml-models
   qml6-module-qttest qml6-module-qtquick-dialogs libsqlite3-dev libsentencepiece-dev libpcre2-dev
   # Qt Quick's own file dialog, used where the desktop offers no native one, is built on it.
   qml6-module-qt-labs-folderlistmodel

@@ -91,6 +91,14 @@ else
   failed=$((failed + 1)); summary+=("format: FAILED: $(tail -1 /tmp/causerie-format.$$)")
 fi
 rm -f /tmp/causerie-format.$$
+# The QML checked against the C++ types (qmllint; known warnings in ui/qmllint-known.txt).
+if scripts/check-qmllint.sh >/tmp/causerie-qmllint.$$ 2>&1; then
+  passed=$((passed + 1)); summary+=("$(tail -1 /tmp/causerie-qmllint.$$)")
+else
+  cat /tmp/causerie-qmllint.$$
+  failed=$((failed + 1)); summary+=("FAILED: $(tail -1 /tmp/causerie-qmllint.$$)")
+fi
+rm -f /tmp/causerie-qmllint.$$
 
 echo
 printf '%s\n' "${summary[@]}"

@@ -40,11 +40,13 @@ Item {
         }
         cacheBuffer: 2000
         onMovementEnded: followEnd = atYEnd
-        onContentHeightChanged: Qt.callLater(follow)
-        onCountChanged: { followEnd = true; Qt.callLater(follow) }
+        // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+        onContentHeightChanged: Qt.callLater(follow)   // qmllint disable type
+        // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+        onCountChanged: { followEnd = true; Qt.callLater(follow) }   // qmllint disable type
 
         delegate: MessageDelegate {
-            width: list.width
+            width: ListView.view.width
             onEditRequested: (id, text) => root.editRequested(id, text)
         }
     }
@@ -61,7 +63,7 @@ Item {
         Label {
             Layout.alignment: Qt.AlignHCenter
             text: App.backendReady ? qsTr("Ask anything. Your conversations stay on this computer.")
-                : App.conversationBackend === "local" ? qsTr("Open a model file (.gguf) to start, or choose a remote endpoint.")
+                : !App.conversationRemote ? qsTr("Open a model file (.gguf) to start, or choose a remote endpoint.")
                 : qsTr("Choose a model for this endpoint above.")
             opacity: 0.7
         }

@@ -18,7 +18,8 @@ ItemDelegate {
     Accessible.name: title.length > 0 ? title : qsTr("Untitled conversation")
     onClicked: App.openConversation(conversationId)
 
-    contentItem: RowLayout {
+    // renameField is only focused from the menu, after the item exists.
+    contentItem: RowLayout {   // qmllint disable deferred-property-id
         Label {
             visible: !root.renaming
             Layout.fillWidth: true
@@ -33,7 +34,7 @@ ItemDelegate {
             Layout.fillWidth: true
             text: root.title
             Accessible.name: qsTr("New title")
-            onAccepted: { App.renameConversation(root.conversationId, text); root.renaming = false }
+            onAccepted: { App.conversations.rename(root.conversationId, text); root.renaming = false }
             Keys.onEscapePressed: root.renaming = false
             onActiveFocusChanged: if (!activeFocus) root.renaming = false
         }
@@ -55,7 +56,8 @@ ItemDelegate {
     // every new conversation would wait for them on the GUI thread.
     function openMenu() {
         menuLoader.active = true
-        menuLoader.item.popup()
+        // a Loader's item is a QObject to qmllint; here the Menu below.
+        menuLoader.item.popup()   // qmllint disable type
     }
 
     Loader {
@@ -71,7 +73,7 @@ ItemDelegate {
         dialog.suffix = suffix
         dialog.nameFilters = suffix === "json" ? [qsTr("Causerie conversation (*.json)")]
                                                : [qsTr("Markdown (*.md)")]
-        dialog.currentFile = dialog.currentFolder + "/" + App.exportFileName(root.conversationId, suffix)
+        dialog.currentFile = dialog.currentFolder + "/" + App.conversations.exportFileName(root.conversationId, suffix)
         dialog.open()
     }
 
@@ -88,7 +90,7 @@ ItemDelegate {
                     let file = selectedFile.toString()
                     if (!file.toLowerCase().endsWith("." + suffix))
                         file += "." + suffix
-                    App.exportConversation(root.conversationId, file)
+                    App.conversations.exportTo(root.conversationId, file)
                 }
             }
         }
@@ -100,6 +102,10 @@ ItemDelegate {
         sourceComponent: confirmDialog
     }
 
+    // The menu and the dialog below are Components: Qt 6.4's qmllint cannot see that `root` and the
+    // loaders' ids are in scope inside them (they are: the QML context; Qt 6.5's
+    // "pragma ComponentBehavior: Bound" makes it checkable).
+    // qmllint disable unqualified
     Component {
         id: actionsMenu
         Menu {
@@ -109,11 +115,11 @@ ItemDelegate {
             }
             MenuItem {
                 text: root.pinned ? qsTr("Unpin") : qsTr("Pin")
-                onTriggered: App.setPinned(root.conversationId, !root.pinned)
+                onTriggered: App.conversations.setPinned(root.conversationId, !root.pinned)
             }
             MenuItem {
                 text: qsTr("Copy as Markdown")
-                onTriggered: App.copyText(App.exportMarkdown(root.conversationId))
+                onTriggered: App.copyText(App.conversations.exportMarkdown(root.conversationId))
             }
             MenuItem {
                 text: qsTr("Export as Markdown…")
@@ -145,7 +151,8 @@ ItemDelegate {
                 wrapMode: Text.Wrap
                 width: 360
             }
-            onAccepted: App.deleteConversation(root.conversationId)
+            onAccepted: App.conversations.remove(root.conversationId)
         }
     }
+    // qmllint enable unqualified
 }

@@ -49,11 +49,11 @@ GridLayout {
     }
     Button {
         Layout.columnSpan: 2
-        visible: App.modelState === 2
+        visible: App.model.state === LocalModel.Ready
         enabled: !App.chat.generating
         text: qsTr("Reopen the model with these settings")
         Accessible.name: qsTr("Reopen the model with these settings")
-        onClicked: App.openModelPath(App.modelInfo.path)
+        onClicked: App.model.openPath(App.model.path)
     }
 
     // Saved conversation states: a conversation resumes without reading its history again.

@@ -12,7 +12,8 @@ ApplicationWindow {
     minimumWidth: 640
     minimumHeight: 420
     visible: true
-    title: App.chat.conversationId > 0 ? qsTr("Causerie — %1").arg(sidebar.currentTitle) : qsTr("Causerie")
+    // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+    title: App.chat.conversationId > 0 ? qsTr("Causerie — %1").arg(sidebar.currentTitle) : qsTr("Causerie")   // qmllint disable type
 
     Material.theme: App.settings.theme === "dark" ? Material.Dark
                   : App.settings.theme === "light" ? Material.Light : Material.System
@@ -74,12 +75,14 @@ ApplicationWindow {
         id: conversationSettings
         active: false
         sourceComponent: ConversationSettingsDialog {
-            onClosed: conversationSettings.active = false
+            // inside the Loader's Component: Qt 6.4's qmllint cannot see the id.
+            onClosed: conversationSettings.active = false   // qmllint disable unqualified
         }
     }
     function openConversationSettings() {
         conversationSettings.active = true
-        conversationSettings.item.open()
+        // a Loader's item is a QObject to qmllint; here the dialog above.
+        conversationSettings.item.open()   // qmllint disable type
     }
 
     // A conversation was deleted: it can still be brought back for a few seconds.
@@ -96,7 +99,7 @@ ApplicationWindow {
                 text: qsTr("Undo")
                 flat: true
                 Accessible.name: qsTr("Undo delete")
-                onClicked: App.undoDelete()
+                onClicked: App.conversations.undoRemove()
             }
         }
     }
@@ -118,26 +121,35 @@ ApplicationWindow {
     }
 
     Connections {
-        target: App
+        target: App.conversations
         function onPendingDeleteChanged() {
-            if (App.pendingDeleteId > 0)
+            // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+            if (App.conversations.pendingDeleteId > 0)   // qmllint disable type
                 undoBar.open()
             else
                 undoBar.close()
         }
-        function onModelLoadFailed(path, message) {
+    }
+
+    Connections {
+        target: App.model
+        function onLoadFailed(path: string, message: string) {
             errorDialog.title = qsTr("The model could not be opened")
             errorDialog.text = path + "\n\n" + message
             errorDialog.open()
         }
-        function onGpuFallback(model, reason) {
+        function onGpuFallback(model: string, reason: string) {
             errorDialog.title = qsTr("The model is not (entirely) on the GPU")
             errorDialog.text = qsTr("%1 was opened, but not as the settings asked (device: NVIDIA GPU).").arg(model)
                 + "\n\n" + reason + "\n\n"
                 + qsTr("It works, more slowly. Settings → Engine chooses the device and the number of GPU layers.")
             errorDialog.open()
         }
-        function onErrorOccurred(message) {
+    }
+
+    Connections {
+        target: App
+        function onErrorOccurred(message: string) {
             errorDialog.title = qsTr("Something went wrong")
             errorDialog.text = message
             errorDialog.open()
@@ -174,11 +186,13 @@ ApplicationWindow {
         onActivated: window.openConversationSettings()
     }
     Shortcut {
-        sequence: StandardKey.Open
+        // StandardKey is QKeySequence's enum, unknown to Qt 6.4's qmllint.
+        sequence: StandardKey.Open   // qmllint disable unqualified
         onActivated: modelDialog.openFile()
     }
     Shortcut {
-        sequences: [StandardKey.Quit]
+        // StandardKey is QKeySequence's enum, unknown to Qt 6.4's qmllint.
+        sequences: [StandardKey.Quit]   // qmllint disable unqualified
         onActivated: Qt.quit()
     }
 }

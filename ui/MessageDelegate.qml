@@ -140,15 +140,18 @@ Pane {
             objectName: "answerSegments"
             Layout.fillWidth: true
             visible: !root.isUser
-            sourceModel: root.view && typeof root.view.model === "object" ? root.view.model : null
+            // ListView.view is an ItemView, a type Qt 6.4 does not give QML.
+            sourceModel: root.view && typeof root.view.model === "object" ? root.view.model : null   // qmllint disable type
             sourceRow: root.index
             sourceRole: "content"
             active: !root.isUser   // a user's text is shown plain, above
             // The view's rectangle, one screen more above and below, in this item's coordinates
             // (the pane's content item starts at its top padding).
             readonly property real offset: root.y + root.topPadding + y
-            viewTop: root.view ? root.view.contentY - root.view.height - offset : -Infinity
-            viewBottom: root.view ? root.view.contentY + 2 * root.view.height - offset : Infinity
+            // ListView.view is an ItemView, a type Qt 6.4 does not give QML.
+            viewTop: root.view ? root.view.contentY - root.view.height - offset : -Infinity   // qmllint disable type
+            // ListView.view is an ItemView, a type Qt 6.4 does not give QML.
+            viewBottom: root.view ? root.view.contentY + 2 * root.view.height - offset : Infinity   // qmllint disable type
         }
 
         BusyIndicator {
@@ -216,12 +219,15 @@ Pane {
                 visible: !root.isUser && root.status !== "error"
                 text: qsTr("Details")
                 Accessible.name: qsTr("Answer details")
-                onClicked: { detailsLoader.active = true; detailsLoader.item.open() }
+                // a Loader's item is a QObject to qmllint; here the Popup below.
+                onClicked: { detailsLoader.active = true; detailsLoader.item.open() }   // qmllint disable type
             }
         }
     }
 
     // Created on first use: one popup per message would cost every new message its creation time.
+    // Qt 6.4's qmllint cannot see `root` from inside the Component (it is in scope: the QML context).
+    // qmllint disable unqualified
     Loader {
         id: detailsLoader
         active: false
@@ -252,4 +258,5 @@ Pane {
             }
         }
     }
+    // qmllint enable unqualified
 }

@@ -8,13 +8,6 @@ import Causerie.App
 Dialog {
     id: root
 
-    // ModelCatalog::State
-    readonly property int notDownloaded: 0
-    readonly property int downloading: 1
-    readonly property int paused: 2
-    readonly property int downloaded: 3
-    readonly property int failed: 4
-
     parent: Overlay.overlay
     anchors.centerIn: parent
     width: Math.min(parent.width * 0.9, 680)
@@ -111,22 +104,22 @@ Dialog {
                     }
                     ProgressBar {
                         Layout.fillWidth: true
-                        visible: card.downloadState === root.downloading || card.downloadState === root.paused
+                        visible: card.downloadState === ModelCatalog.Downloading || card.downloadState === ModelCatalog.Paused
                         indeterminate: card.progress < 0
                         value: Math.max(0, card.progress)
                         Accessible.name: qsTr("Download progress of %1").arg(card.name)
                     }
                     Label {
                         Layout.fillWidth: true
-                        visible: card.downloadState === root.downloading || card.downloadState === root.paused
-                        text: card.downloadState === root.paused ? qsTr("Paused at %1").arg(card.progressText)
+                        visible: card.downloadState === ModelCatalog.Downloading || card.downloadState === ModelCatalog.Paused
+                        text: card.downloadState === ModelCatalog.Paused ? qsTr("Paused at %1").arg(card.progressText)
                                                                  : card.progressText
                         textFormat: Text.PlainText
                         opacity: 0.7
                     }
                     Label {
                         Layout.fillWidth: true
-                        visible: card.downloadState === root.failed && card.errorText.length > 0
+                        visible: card.downloadState === ModelCatalog.Failed && card.errorText.length > 0
                         text: qsTr("Download failed: %1").arg(card.errorText)
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
@@ -144,37 +137,38 @@ Dialog {
 
                     RowLayout {
                         Button {
-                            visible: card.downloadState === root.notDownloaded
+                            visible: card.downloadState === ModelCatalog.NotDownloaded
                             text: qsTr("Download")
                             Accessible.name: qsTr("Download %1").arg(card.name)
                             onClicked: ModelCatalog.download(card.index)
                         }
                         Button {
-                            visible: card.downloadState === root.downloading
+                            visible: card.downloadState === ModelCatalog.Downloading
                             text: qsTr("Pause")
                             Accessible.name: qsTr("Pause the download of %1").arg(card.name)
                             onClicked: ModelCatalog.pause(card.index)
                         }
                         Button {
-                            visible: card.downloadState === root.paused || card.downloadState === root.failed
+                            visible: card.downloadState === ModelCatalog.Paused || card.downloadState === ModelCatalog.Failed
                             text: qsTr("Resume")
                             Accessible.name: qsTr("Resume the download of %1").arg(card.name)
                             onClicked: ModelCatalog.download(card.index)
                         }
                         Button {
-                            visible: card.downloadState === root.downloading || card.downloadState === root.paused
-                                     || card.downloadState === root.failed
+                            visible: card.downloadState === ModelCatalog.Downloading || card.downloadState === ModelCatalog.Paused
+                                     || card.downloadState === ModelCatalog.Failed
                             text: qsTr("Cancel")
                             Accessible.name: qsTr("Cancel the download of %1 and delete the partial file").arg(card.name)
                             onClicked: ModelCatalog.cancel(card.index)
                         }
                         Button {
-                            visible: card.downloadState === root.downloaded
+                            visible: card.downloadState === ModelCatalog.Downloaded
                             text: qsTr("Use")
                             Accessible.name: qsTr("Open %1").arg(card.name)
                             onClicked: {
-                                App.openModelPath(ModelCatalog.pathOf(card.index))
-                                root.close()
+                                App.model.openPath(ModelCatalog.pathOf(card.index))
+                                // The dialog, outside the delegate (Qt 6.4's qmllint cannot see its id from here).
+                                root.close()   // qmllint disable unqualified
                             }
                         }
                     }

@@ -29,7 +29,7 @@ Dialog {
         id: fileDialog
         title: qsTr("Open a model")
         nameFilters: [qsTr("GGUF models (*.gguf)"), qsTr("All files (*)")]
-        onAccepted: App.openModel(selectedFile)
+        onAccepted: App.model.open(selectedFile)
     }
 
     ColumnLayout {
@@ -53,45 +53,45 @@ Dialog {
 
         ProgressBar {
             Layout.fillWidth: true
-            visible: App.modelState === 1
+            visible: App.model.state === LocalModel.Loading
             indeterminate: true
             Accessible.name: qsTr("Loading the model")
         }
 
         Label {
             Layout.fillWidth: true
-            visible: App.modelState === 3
-            text: App.modelError
+            visible: App.model.state === LocalModel.Failed
+            text: App.model.error
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
             color: "#c0392b"
         }
 
         GridLayout {
-            visible: App.modelState === 2
+            visible: App.model.state === LocalModel.Ready
             columns: 2
             columnSpacing: 16
             Label { text: qsTr("Name"); opacity: 0.7 }
-            Label { text: App.modelInfo.name || ""; Layout.fillWidth: true; elide: Text.ElideMiddle; textFormat: Text.PlainText }
+            Label { text: App.model.name; Layout.fillWidth: true; elide: Text.ElideMiddle; textFormat: Text.PlainText }
             Label { text: qsTr("Architecture"); opacity: 0.7 }
-            Label { text: App.modelInfo.architecture || ""; textFormat: Text.PlainText }
+            Label { text: App.model.architecture; textFormat: Text.PlainText }
             Label { text: qsTr("Parameters"); opacity: 0.7 }
-            Label { text: App.modelInfo.parameters || ""; textFormat: Text.PlainText }
+            Label { text: App.model.parameters; textFormat: Text.PlainText }
             Label { text: qsTr("Quantization"); opacity: 0.7 }
-            Label { text: App.modelInfo.quantization || ""; textFormat: Text.PlainText }
+            Label { text: App.model.quantization; textFormat: Text.PlainText }
             Label { text: qsTr("File size"); opacity: 0.7 }
-            Label { text: App.modelInfo.fileSize || ""; textFormat: Text.PlainText }
+            Label { text: App.model.fileSize; textFormat: Text.PlainText }
             Label { text: qsTr("Context"); opacity: 0.7 }
-            Label { text: qsTr("%1 tokens (trained for %2)").arg(App.modelInfo.contextSize).arg(App.modelInfo.trainedContext) }
+            Label { text: qsTr("%1 tokens (trained for %2)").arg(App.model.contextSize).arg(App.model.trainedContext) }
             Label { text: qsTr("Chat format"); opacity: 0.7 }
-            Label { text: App.modelInfo.chatTemplate || ""; textFormat: Text.PlainText }
+            Label { text: App.model.chatTemplate; textFormat: Text.PlainText }
             Label { text: qsTr("Device"); opacity: 0.7 }
-            Label { text: App.modelInfo.device || ""; textFormat: Text.PlainText }
-            Label { text: ""; visible: (App.modelInfo.deviceNote || "").length > 0 }
+            Label { text: App.model.device; textFormat: Text.PlainText }
+            Label { text: ""; visible: App.model.deviceNote.length > 0 }
             Label {
-                visible: (App.modelInfo.deviceNote || "").length > 0
+                visible: App.model.deviceNote.length > 0
                 Layout.fillWidth: true
-                text: App.modelInfo.deviceNote || ""
+                text: App.model.deviceNote
                 textFormat: Text.PlainText
                 wrapMode: Text.Wrap
                 opacity: 0.7
@@ -106,18 +106,19 @@ Dialog {
         Repeater {
             model: App.settings.recentModels
             delegate: ItemDelegate {
+                id: recent
                 required property string modelData
                 Layout.fillWidth: true
                 text: modelData
                 // A file name is shown as it is (a "<b>" in it is not markup).
                 contentItem: Label {
-                    text: modelData
+                    text: recent.modelData
                     textFormat: Text.PlainText
                     elide: Text.ElideMiddle
                     verticalAlignment: Text.AlignVCenter
                 }
                 Accessible.name: qsTr("Open %1").arg(modelData)
-                onClicked: App.openModelPath(modelData)
+                onClicked: App.model.openPath(modelData)
             }
         }
     }

@@ -13,9 +13,9 @@ ColumnLayout {
     // The last save moved the endpoint to another server: its key was forgotten.
     property bool keyForgotten: false
     // Another scheme, host or port than the saved endpoint's: saving forgets its key.
-    // (Reading App.endpoints re-evaluates it after a save.)
-    readonly property bool urlMovesAway: App.endpoints.length > 0 && editingId.length > 0
-                                         && App.endpointOriginChanges(editingId, urlField.text)
+    // (Reading App.remote.endpoints re-evaluates it after a save.)
+    readonly property bool urlMovesAway: App.remote.endpoints.length > 0 && editingId.length > 0
+                                         && App.remote.originChanges(editingId, urlField.text)
 
     function edit(id, name, baseUrl, allowInsecureHttp) {
         editingId = id
@@ -28,7 +28,7 @@ ColumnLayout {
 
     Label {
         Layout.fillWidth: true
-        visible: App.keysSessionOnly
+        visible: App.remote.keysSessionOnly
         wrapMode: Text.Wrap
         text: qsTr("No system keychain is available: keys are kept in memory until Causerie quits, never on disk.")
         color: "#b9770e"
@@ -40,12 +40,12 @@ ColumnLayout {
         Layout.fillWidth: true
         Layout.preferredHeight: 160
         clip: true
-        model: App.endpoints
+        model: App.remote.endpoints
         Accessible.name: qsTr("Endpoints")
         delegate: ItemDelegate {
             id: row
             required property var modelData
-            width: list.width
+            width: ListView.view.width
             text: modelData.name + " — " + modelData.baseUrl
             contentItem: Label {
                 objectName: "endpointLabel"
@@ -55,8 +55,10 @@ ColumnLayout {
                 verticalAlignment: Text.AlignVCenter
                 color: row.highlighted ? row.palette.highlightedText : row.palette.text
             }
-            highlighted: root.editingId === modelData.id
-            onClicked: root.edit(modelData.id, modelData.name, modelData.baseUrl, modelData.allowInsecureHttp === true)
+            // the page, outside the delegate: Qt 6.4's qmllint cannot see its id.
+            highlighted: root.editingId === modelData.id   // qmllint disable unqualified
+            // the page, outside the delegate: Qt 6.4's qmllint cannot see its id.
+            onClicked: root.edit(modelData.id, modelData.name, modelData.baseUrl, modelData.allowInsecureHttp === true)   // qmllint disable unqualified
         }
     }
 
@@ -120,7 +122,7 @@ ColumnLayout {
             enabled: urlField.text.length > 0
             onClicked: {
                 const moves = root.urlMovesAway
-                const id = App.saveEndpoint(root.editingId, nameField.text.length > 0 ? nameField.text : urlField.text,
+                const id = App.remote.save(root.editingId, nameField.text.length > 0 ? nameField.text : urlField.text,
                                             urlField.text, keyField.text, insecureBox.checked)
                 if (id.length > 0) {
                     root.keyForgotten = moves && keyField.text.length === 0
@@ -137,7 +139,7 @@ ColumnLayout {
             text: qsTr("Remove")
             enabled: root.editingId.length > 0
             onClicked: {
-                App.removeEndpoint(root.editingId)
+                App.remote.remove(root.editingId)
                 root.edit("", "", "", false)
             }
         }

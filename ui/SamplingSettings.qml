@@ -7,7 +7,7 @@ import Causerie.App
 // (App.conversationOptions); both have the same property names.
 ScrollView {
     id: root
-    property QtObject target: App.settings
+    property var target: App.settings   // AppSettings or ConversationOptions: any object with these properties
     property bool showSystemPrompt: true
     contentWidth: availableWidth
 

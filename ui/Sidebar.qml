@@ -38,7 +38,8 @@ Pane {
                 Accessible.name: qsTr("Import a conversation exported as JSON")
                 ToolTip.visible: hovered
                 ToolTip.text: qsTr("Import a conversation exported as JSON")
-                onClicked: { importLoader.active = true; importLoader.item.open() }
+                // a Loader's item is a QObject to qmllint; here the FileDialog below.
+                onClicked: { importLoader.active = true; importLoader.item.open() }   // qmllint disable type
 
                 // Created on first use, like the other dialogs.
                 Loader {
@@ -50,7 +51,7 @@ Pane {
                             title: qsTr("Import a conversation")
                             fileMode: FileDialog.OpenFile
                             nameFilters: [qsTr("Causerie conversation (*.json)"), qsTr("All files (*)")]
-                            onAccepted: App.importConversationFile(selectedFile)
+                            onAccepted: App.conversations.importUrl(selectedFile)
                         }
                     }
                 }
@@ -69,7 +70,7 @@ Pane {
             Timer {
                 id: searchTimer
                 interval: 150
-                onTriggered: root.searchResults = App.search(search.text)
+                onTriggered: root.searchResults = App.conversations.search(search.text)
             }
         }
 
@@ -79,7 +80,7 @@ Pane {
             Layout.fillHeight: true
             visible: search.text.length === 0
             clip: true
-            model: App.conversations
+            model: App.conversations.model
             Accessible.name: qsTr("Conversations")
             ScrollBar.vertical: ScrollBar {}
 
@@ -95,9 +96,11 @@ Pane {
             }
 
             delegate: ConversationDelegate {
-                width: conversationList.width
-                current: conversationId === App.chat.conversationId
-                onCurrentChanged: if (current) root.currentTitle = title
+                width: ListView.view.width
+                // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+                current: conversationId === App.chat.conversationId   // qmllint disable type
+                // the sidebar, outside the delegate: Qt 6.4's qmllint cannot see its id.
+                onCurrentChanged: if (current) root.currentTitle = title   // qmllint disable unqualified
             }
 
             Label {
@@ -119,14 +122,15 @@ Pane {
             ScrollBar.vertical: ScrollBar {}
 
             delegate: ItemDelegate {
+                id: hit
                 required property var modelData
-                width: resultList.width
+                width: ListView.view.width
                 Accessible.name: modelData.title
                 contentItem: ColumnLayout {
                     spacing: 2
                     Label {
                         Layout.fillWidth: true
-                        text: modelData.title
+                        text: hit.modelData.title
                         textFormat: Text.PlainText
                         font.bold: true
                         elide: Text.ElideRight
@@ -136,7 +140,7 @@ Pane {
                         // The matched words are bold; the store escapes everything else, so
                         // markup in a message is shown as written (tested in tst_offline).
                         objectName: "searchSnippet"
-                        text: modelData.snippetHtml
+                        text: hit.modelData.snippetHtml
                         textFormat: Text.StyledText
                         wrapMode: Text.Wrap
                         maximumLineCount: 3

@@ -21,15 +21,15 @@ Pane {
             opacity: 0.7
         }
         Label {
-            visible: App.conversationBackend === "local" && App.modelState === 2
-            text: App.modelInfo.device !== undefined ? App.modelInfo.device : ""
+            visible: !App.conversationRemote && App.model.state === LocalModel.Ready
+            text: App.model.device
             textFormat: Text.PlainText
             font.pixelSize: 12
             opacity: 0.7
             HoverHandler { id: hoverDevice }
             PlainToolTip {
                 visible: hoverDevice.hovered && text.length > 0
-                text: App.modelInfo.deviceNote || ""
+                text: App.model.deviceNote
             }
         }
         Label {

@@ -13,7 +13,7 @@ Pane {
     signal openSettings()
     signal openConversationSettings()
 
-    readonly property bool remote: App.conversationBackend.startsWith("remote:")
+    readonly property bool remote: App.conversationRemote
 
     // A choice of a ComboBox whose names are data (endpoint names, a server's model ids):
     // shown as written, never as HTML.
@@ -33,9 +33,10 @@ Pane {
         }
     }
     readonly property var backendChoices: {
-        let list = [{ key: "local", name: qsTr("Local model") }]
-        for (const e of App.endpoints)
-            list.push({ key: "remote:" + e.id, name: e.name })
+        // key: the endpoint id, "" for the local model
+        let list = [{ key: "", name: qsTr("Local model") }]
+        for (const e of App.remote.endpoints)
+            list.push({ key: e.id, name: e.name })
         return list
     }
 
@@ -51,18 +52,19 @@ Pane {
             model: root.backendChoices
             textRole: "name"
             valueRole: "key"
-            currentIndex: Math.max(0, indexOfValue(App.conversationBackend))
+            currentIndex: Math.max(0, indexOfValue(App.conversationEndpointId))
             delegate: PlainChoice {
                 required property var modelData
                 label: modelData.name
-                box: backendBox
+                // the box, outside its delegate: Qt 6.4's qmllint cannot see its id.
+                box: backendBox   // qmllint disable unqualified
             }
             Accessible.name: qsTr("Backend for this conversation")
             onActivated: {
-                const key = currentValue
-                App.setConversationBackend(key, key === "local" ? "" : App.conversationModel)
-                if (key !== "local")
-                    App.refreshRemoteModels(key.substring(7))
+                const endpointId = currentValue
+                App.setConversationBackend(endpointId, endpointId.length > 0 ? App.conversationModel : "")
+                if (endpointId.length > 0)
+                    App.remote.refreshModels(endpointId)
             }
         }
 
@@ -89,20 +91,21 @@ Pane {
             visible: root.remote
             Layout.preferredWidth: 240
             editable: true
-            model: App.remoteModels.map(m => m.id)
+            model: App.remote.modelIds
             editText: App.conversationModel
             delegate: PlainChoice {
                 required property var modelData
                 label: modelData
-                box: remoteModelBox
+                // the box, outside its delegate: Qt 6.4's qmllint cannot see its id.
+                box: remoteModelBox   // qmllint disable unqualified
             }
             Accessible.name: qsTr("Remote model")
-            onAccepted: App.setConversationBackend(App.conversationBackend, editText)
-            onActivated: App.setConversationBackend(App.conversationBackend, currentText)
-            onPressedChanged: if (pressed && count === 0) App.refreshRemoteModels(App.conversationBackend.substring(7))
+            onAccepted: App.setConversationBackend(App.conversationEndpointId, editText)
+            onActivated: App.setConversationBackend(App.conversationEndpointId, currentText)
+            onPressedChanged: if (pressed && count === 0) App.remote.refreshModels(App.conversationEndpointId)
             PlainToolTip {
                 visible: remoteModelBox.hovered && text.length > 0
-                text: App.remoteModelsError
+                text: App.remote.modelsError
             }
         }
 
@@ -111,8 +114,8 @@ Pane {
             objectName: "localModelButton"
             visible: !root.remote
             flat: true
-            text: App.modelState === 1 ? qsTr("Loading model…")
-                : App.modelState === 2 ? App.modelInfo.name
+            text: App.model.state === LocalModel.Loading ? qsTr("Loading model…")
+                : App.model.state === LocalModel.Ready ? App.model.name
                 : qsTr("Open model…")
             // The name comes from the model file: shown as written.
             contentItem: Label {
@@ -130,7 +133,7 @@ Pane {
                 anchors.right: parent.left
                 height: parent.height * 0.6
                 width: height
-                running: App.modelState === 1
+                running: App.model.state === LocalModel.Loading
                 visible: running
             }
         }

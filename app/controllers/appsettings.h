@@ -3,12 +3,15 @@
 // in the OS keychain). Every property notifies, so QML binds to it directly.
 #include "chattypes.h"
 
+#include <QtQml/qqmlregistration.h>
 #include <QObject>
 #include <QSettings>
 #include <QStringList>
 
 class AppSettings : public QObject {
     Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("App.settings")
     Q_PROPERTY(double temperature READ temperature WRITE setTemperature NOTIFY changed)
     Q_PROPERTY(double topP READ topP WRITE setTopP NOTIFY changed)
     Q_PROPERTY(int topK READ topK WRITE setTopK NOTIFY changed)

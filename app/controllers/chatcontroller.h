@@ -8,6 +8,7 @@
 #include "thinktagsplitter.h"
 #include "storagetypes.h"
 
+#include <QtQml/qqmlregistration.h>
 #include <QElapsedTimer>
 #include <QObject>
 #include <QPointer>
@@ -30,6 +31,8 @@ class MessageListModel;
 
 class ChatController : public QObject {
     Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("App.chat")
     Q_PROPERTY(qint64 conversationId READ conversationId NOTIFY conversationIdChanged)
     Q_PROPERTY(bool generating READ generating NOTIFY generatingChanged)
     Q_PROPERTY(QString lastError READ lastError NOTIFY lastErrorChanged)

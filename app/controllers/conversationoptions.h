@@ -9,6 +9,7 @@
 #include "appsettings.h"
 #include "chatcontroller.h"
 
+#include <QtQml/qqmlregistration.h>
 #include <QJsonObject>
 #include <QObject>
 
@@ -26,6 +27,8 @@ TurnSettings resolveTurnSettings(const AppSettings& defaults, const causerie::st
 
 class ConversationOptions : public QObject {
     Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("App.conversationOptions")
     Q_PROPERTY(bool customSystemPrompt READ customSystemPrompt WRITE setCustomSystemPrompt NOTIFY changed)
     Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
     Q_PROPERTY(bool customSampling READ customSampling WRITE setCustomSampling NOTIFY changed)

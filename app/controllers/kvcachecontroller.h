@@ -3,6 +3,7 @@
 // size, the Clear cache button, and the size budget from AppSettings passed on to the engine.
 // GUI thread; the files themselves are handled on the engine thread (LocalBackend).
 #include <QObject>
+#include <QtQml/qqmlregistration.h>
 #include <QString>
 
 class AppSettings;
@@ -10,6 +11,8 @@ class LocalBackend;
 
 class KvCacheController : public QObject {
     Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("App.kvCache")
     Q_PROPERTY(qint64 size READ size NOTIFY sizeChanged)            // bytes
     Q_PROPERTY(QString sizeText READ sizeText NOTIFY sizeChanged)   // "1.2 GB", by locale
     // "Cache cleared" once a clear() is done, until the cache grows again; else "".

@@ -1,7 +1,5 @@
 #include "appwindow.h"
 
-#include "conversationoptions.h"
-#include "markdownsegments.h"
 #include "modelcatalog.h"
 
 #include <QGuiApplication>
@@ -9,6 +7,7 @@
 #include <QQuickWindow>
 #include <QtQml/qqmlextensionplugin.h>
 
+Q_IMPORT_QML_PLUGIN(Causerie_AppPlugin)
 Q_IMPORT_QML_PLUGIN(Causerie_UiPlugin)
 
 namespace {
@@ -21,50 +20,12 @@ QHash<QQmlEngine*, AppWindow*>& windows()
     return map;
 }
 
-void registerTypes()
-{
-    static bool done = false;
-    if (done)
-        return;
-    done = true;
-    qmlRegisterUncreatableType<ChatController>("Causerie.App", 1, 0, "ChatController", QStringLiteral("from App"));
-    qmlRegisterUncreatableType<AppSettings>("Causerie.App", 1, 0, "AppSettings", QStringLiteral("from App"));
-    qmlRegisterUncreatableType<KvCacheController>("Causerie.App", 1, 0, "KvCacheController",
-                                                  QStringLiteral("from App"));
-    qmlRegisterUncreatableType<ConversationOptions>("Causerie.App", 1, 0, "ConversationOptions",
-                                                    QStringLiteral("from App"));
-    qmlRegisterType<MessageSegmentModel>("Causerie.App", 1, 0, "MessageSegmentModel");
-    // The model catalog page's list: one per AppWindow, created as its child in the constructor.
-    qmlRegisterSingletonType<ModelCatalog>("Causerie.App", 1, 0, "ModelCatalog",
-                                           [](QQmlEngine* engine, QJSEngine*) -> QObject* {
-                                               QObject* o = windows().value(engine)->findChild<ModelCatalog*>();
-                                               QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
-                                               return o;
-                                           });
-    qmlRegisterSingletonType<AppController>("Causerie.App", 1, 0, "App",
-                                            [](QQmlEngine* engine, QJSEngine*) -> QObject* {
-                                                QObject* o = &windows().value(engine)->controller();
-                                                QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
-                                                return o;
-                                            });
-    qmlRegisterSingletonType<CodeHighlighter>("Causerie.App", 1, 0, "CodeHighlighter",
-                                              [](QQmlEngine* engine, QJSEngine*) -> QObject* {
-                                                  QObject* o = windows().value(engine)->highlighter();
-                                                  QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
-                                                  return o;
-                                              });
-    qmlRegisterSingletonType<LinkOpener>("Causerie.App", 1, 0, "Links", [](QQmlEngine* engine, QJSEngine*) -> QObject* {
-        QObject* o = windows().value(engine)->linkOpener();
-        QJSEngine::setObjectOwnership(o, QJSEngine::CppOwnership);
-        return o;
-    });
-}
-
 }   // namespace
+
+AppWindow* AppWindow::forEngine(QQmlEngine* engine) { return windows().value(engine); }
 
 void AppWindow::exposeTo(QQmlEngine* engine, AppWindow* window)
 {
-    registerTypes();
     windows().insert(engine, window);
     engine->setNetworkAccessManagerFactory(&window->m_networkGuard);
 }
@@ -74,7 +35,6 @@ AppWindow::AppWindow(const QString& dataDir, const QString& lang, QObject* paren
     , m_controller(dataDir)
     , m_languageFixed(!lang.isEmpty())
 {
-    registerTypes();
     windows().insert(&m_engine, this);
     // Before anything is loaded: the engine makes its managers on first use, from this factory.
     m_engine.setNetworkAccessManagerFactory(&m_networkGuard);

@@ -21,6 +21,8 @@ public:
     bool load();   // false: the QML could not be created
     // Makes `window`'s controller the App singleton of another engine (QML tests).
     static void exposeTo(QQmlEngine* engine, AppWindow* window);
+    // The window whose objects `engine` shows (nullptr: none); see qmlsingletons.h.
+    static AppWindow* forEngine(QQmlEngine* engine);
     AppController& controller() { return m_controller; }
     CodeHighlighter* highlighter() { return &m_highlighter; }
     QQuickWindow* window() const;

@@ -118,7 +118,8 @@ int main(int argc, char** argv)
     AppController& controller = ui.controller();
     if (parser.isSet(themeOption))
         controller.settings()->setTheme(parser.value(themeOption));
-    if (parser.isSet(importOption) && !controller.importConversation(parser.value(importOption))) {
+    if (parser.isSet(importOption) &&
+        (!controller.conversations() || !controller.conversations()->importFile(parser.value(importOption)))) {
         std::fprintf(stderr, "error: could not import %s\n", qPrintable(parser.value(importOption)));
         return 1;
     }
@@ -136,7 +137,7 @@ int main(int argc, char** argv)
     // last start died opening a model: the window says so instead).
     const QString defaultModel = QStandardPaths::writableLocation(QStandardPaths::GenericDataLocation) +
                                  QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
-    controller.openStartupModel(parser.value(modelOption), defaultModel);
+    controller.model()->openStartup(parser.value(modelOption), defaultModel);
 
     if (parser.isSet(screenshotOption) && window) {
         const QString file = parser.value(screenshotOption);

@@ -4,6 +4,7 @@
 // the end of the answer changes: MarkdownSplitter reads each delta once (the lines before it are
 // never scanned again) and MessageSegmentModel tells the view about the rows that changed, so
 // the rest of the answer is neither parsed nor laid out again.
+#include <QtQml/qqmlregistration.h>
 #include <QAbstractListModel>
 #include <QList>
 #include <QMetaObject>
@@ -105,6 +106,7 @@ private:
 
 class MessageSegmentModel : public QAbstractListModel {
     Q_OBJECT
+    QML_ELEMENT
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY markdownChanged)
     // Whether the markdown is "": lets a view ask without reading a whole answer into QML per delta.
     Q_PROPERTY(bool empty READ isEmpty NOTIFY emptyChanged)

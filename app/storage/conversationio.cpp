@@ -307,7 +307,36 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
-StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
+// One message of a checked export; ids are the file's own (the database gives new ones).
+struct ImportedMessage {
+    qint64 id = 0;
+    std::optional<qint64> parent;   // an earlier message's file id
+    MessageRole role = MessageRole::User;
+    QString content;
+    MessageStatus status = MessageStatus::Done;   // never Streaming
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    MessageStats stats;
+    QString errorText;
+    QString reasoning;
+};
+
+// A conversation export once checked (readExport): nothing left to refuse, only to write.
+struct ImportedConversation {
+    NewConversation conversation;   // backend and model cleared: see kImportedFrom
+    qint64 createdAt = 0;
+    qint64 updatedAt = 0;
+    bool pinned = false;
+    std::optional<qint64> activeLeaf;   // a file id among `messages`
+    QList<ImportedMessage> messages;    // parents before their children
+};
+
+namespace {
+
+// A conversation export read and checked entirely before anything is written: every field's
+// kind, the roles and statuses, ids used once, parents before their children, the active leaf
+// among the messages. The first problem found is the error, naming its field.
+StoreResult<ImportedConversation> readExport(const QByteArray& json)
 {
     QJsonParseError parseError;
     const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
@@ -330,7 +359,8 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
                               .arg(kFormatVersion)};
     }
     Reader r;
-    NewConversation nc;
+    ImportedConversation in;
+    NewConversation& nc = in.conversation;
     nc.title = r.text(root, "title", -1, false);
     nc.backend = r.text(root, "backend", -1, false);
     nc.model = r.text(root, "model", -1, false);
@@ -360,7 +390,7 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
     }
     const auto createdAt = r.integer(root, "created_at", -1, false);
     const auto updatedAt = r.integer(root, "updated_at", -1, false);
-    const auto activeLeaf = r.integer(root, "active_leaf", -1, true);
+    in.activeLeaf = r.integer(root, "active_leaf", -1, true);
     const QJsonValue pinned = root.value(QLatin1String("pinned"));
     if (!pinned.isBool())
         r.fail(QStringLiteral("field \"pinned\" must be true or false"));
@@ -368,23 +398,11 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
         r.fail(QStringLiteral("field \"messages\" must be an array"));
     if (!r.error.isEmpty())
         return StoreError{QStringLiteral("The conversation export is invalid: %1.").arg(r.error)};
+    in.createdAt = *createdAt;
+    in.updatedAt = *updatedAt;
+    in.pinned = pinned.toBool();
 
-    Database::Transaction tx(database());
-    if (auto b = tx.begin(); !b)
-        return b.error();
-    auto conv = database().prepare("INSERT INTO conversations (title, created_at, updated_at, pinned, backend, model, "
-                                   "system_prompt, settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    if (!conv)
-        return conv.error();
-    conv->bind(1, nc.title).bind(2, *createdAt).bind(3, *updatedAt);
-    conv->bind(4, qint64(pinned.toBool() ? 1 : 0)).bind(5, nc.backend).bind(6, nc.model);
-    conv->bind(7, nc.systemPrompt);
-    conv->bind(8, QString::fromUtf8(QJsonDocument(nc.settings).toJson(QJsonDocument::Compact)));
-    if (auto ran = conv->run(); !ran)
-        return ran.error();
-    const qint64 conversationId = database().lastInsertRowId();
-
-    QHash<qint64, qint64> ids;   // file id -> database id
+    QSet<qint64> ids;   // the file ids seen so far
     const QJsonArray messages = root.value(QLatin1String("messages")).toArray();
     for (int i = 0; i < messages.size(); ++i) {
         if (!messages[i].isObject()) {
@@ -436,7 +454,49 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
         // Nothing streams into an imported message.
         if (*status == MessageStatus::Streaming)
             status = MessageStatus::Interrupted;
+        ids.insert(*id);
+        in.messages.append({*id, parent, *role, content, *status, *created, *updated, s, errorText, reasoning});
+    }
 
+    if (in.activeLeaf && !ids.contains(*in.activeLeaf)) {
+        return StoreError{QStringLiteral("The conversation export is invalid: active_leaf %1 is "
+                                         "not one of its messages.")
+                              .arg(*in.activeLeaf)};
+    }
+    return in;
+}
+
+}   // namespace
+
+StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
+{
+    auto in = readExport(json);
+    if (!in)
+        return in.error();
+    return insertImported(*in);
+}
+
+// Writes a checked export (readExport) as a new conversation, in one transaction.
+StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation& in)
+{
+    const NewConversation& nc = in.conversation;
+    Database::Transaction tx(database());
+    if (auto b = tx.begin(); !b)
+        return b.error();
+    auto conv = database().prepare("INSERT INTO conversations (title, created_at, updated_at, pinned, backend, model, "
+                                   "system_prompt, settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!conv)
+        return conv.error();
+    conv->bind(1, nc.title).bind(2, in.createdAt).bind(3, in.updatedAt);
+    conv->bind(4, qint64(in.pinned ? 1 : 0)).bind(5, nc.backend).bind(6, nc.model);
+    conv->bind(7, nc.systemPrompt);
+    conv->bind(8, QString::fromUtf8(QJsonDocument(nc.settings).toJson(QJsonDocument::Compact)));
+    if (auto ran = conv->run(); !ran)
+        return ran.error();
+    const qint64 conversationId = database().lastInsertRowId();
+
+    QHash<qint64, qint64> ids;   // file id -> database id
+    for (const ImportedMessage& m : in.messages) {
         auto st =
             database().prepare("INSERT INTO messages (conversation_id, parent_id, role, content, status, created_at, "
                                "updated_at, model, backend, prompt_tokens, completion_tokens, ttft_ms, "
@@ -445,32 +505,27 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
         if (!st)
             return st.error();
         st->bind(1, conversationId);
-        if (parent)
-            st->bind(2, ids.value(*parent));
+        if (m.parent)
+            st->bind(2, ids.value(*m.parent));
         else
             st->bindNull(2);
-        st->bind(3, roleName(*role)).bind(4, content).bind(5, statusName(*status));
-        st->bind(6, *created).bind(7, *updated);
-        st->bindTextOrNull(8, s.model).bindTextOrNull(9, s.backend);
-        st->bindOptional(10, s.promptTokens).bindOptional(11, s.completionTokens);
-        st->bindOptional(12, s.ttftMs).bindOptional(13, s.tokensPerSecond);
-        st->bindTextOrNull(14, s.finishReason).bindTextOrNull(15, errorText).bind(16, reasoning);
-        st->bindOptional(17, s.cachedTokens);
+        st->bind(3, roleName(m.role)).bind(4, m.content).bind(5, statusName(m.status));
+        st->bind(6, m.createdAt).bind(7, m.updatedAt);
+        st->bindTextOrNull(8, m.stats.model).bindTextOrNull(9, m.stats.backend);
+        st->bindOptional(10, m.stats.promptTokens).bindOptional(11, m.stats.completionTokens);
+        st->bindOptional(12, m.stats.ttftMs).bindOptional(13, m.stats.tokensPerSecond);
+        st->bindTextOrNull(14, m.stats.finishReason).bindTextOrNull(15, m.errorText).bind(16, m.reasoning);
+        st->bindOptional(17, m.stats.cachedTokens);
         if (auto ran = st->run(); !ran)
             return ran.error();
-        ids.insert(*id, database().lastInsertRowId());
-    }
-    if (activeLeaf && !ids.contains(*activeLeaf)) {
-        return StoreError{QStringLiteral("The conversation export is invalid: active_leaf %1 is "
-                                         "not one of its messages.")
-                              .arg(*activeLeaf)};
+        ids.insert(m.id, database().lastInsertRowId());
     }
     auto leaf = database().prepare("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1");
     if (!leaf)
         return leaf.error();
     leaf->bind(1, conversationId);
-    if (activeLeaf)
-        leaf->bind(2, ids.value(*activeLeaf));
+    if (in.activeLeaf)
+        leaf->bind(2, ids.value(*in.activeLeaf));
     else
         leaf->bindNull(2);
     if (auto ran = leaf->run(); !ran)

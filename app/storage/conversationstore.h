@@ -25,6 +25,8 @@ struct StoreOptions {
     std::function<qint64()> clock;   // ms since epoch; default: the system clock (tests inject one)
 };
 
+struct ImportedConversation;   // a checked export (conversationio.cpp)
+
 class ConversationStore : public QObject {
     Q_OBJECT
 public:
@@ -93,6 +95,7 @@ Q_SIGNALS:
     void activeBranchChanged(qint64 conversationId);
 
 private:
+    StoreResult<qint64> insertImported(const ImportedConversation& in);
     ConversationStore(std::unique_ptr<Database> db, const Options& options);
     qint64 now() const;
     StoreResult<qint64> conversationOf(qint64 messageId);

@@ -45,8 +45,8 @@ private Q_SLOTS:
             app.settings()->setContextSize(kCtx);
             app.settings()->setDevice(QStringLiteral("cpu"));
             QCOMPARE(app.settings()->repeatPenalty(), 1.1);
-            app.openModelPath(model);
-            QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 60000);
+            app.model()->openPath(model);
+            QTRY_COMPARE_WITH_TIMEOUT(app.model()->state(), LocalModelController::State::Ready, 60000);
             QVERIFY(app.chat()->send(QString::fromLatin1(kQuestion)));
             QTRY_VERIFY_WITH_TIMEOUT(!app.chat()->generating(), 600000);
             auto* messages = qobject_cast<QAbstractItemModel*>(app.messages());

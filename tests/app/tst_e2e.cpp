@@ -89,8 +89,8 @@ void TestEndToEnd::chatSurvivesRestart()
         QQuickWindow* window = app.window();
         QVERIFY(window);
         QSignalSpy loaded(&app.controller(), &AppController::modelChanged);
-        app.controller().openModelPath(kTiny);
-        QTRY_COMPARE_WITH_TIMEOUT(app.controller().modelState(), 2, 20000);
+        app.controller().model()->openPath(kTiny);
+        QTRY_COMPARE_WITH_TIMEOUT(app.controller().model()->state(), LocalModelController::State::Ready, 20000);
         QTRY_VERIFY(app.controller().backendReady());
 
         auto* input = window->findChild<QQuickItem*>(QStringLiteral("composerInput"));
@@ -145,7 +145,7 @@ void TestEndToEnd::chatSurvivesRestart()
     {
         AppWindow app(dataDir, QStringLiteral("en"));
         QVERIFY(app.load());
-        auto* conversations = qobject_cast<QAbstractItemModel*>(app.controller().conversations());
+        auto* conversations = qobject_cast<QAbstractItemModel*>(app.controller().conversations()->model());
         QCOMPARE(conversations->rowCount(), 1);
         QCOMPARE(cell(conversations, 0, ConversationListModel::TitleRole),
                  QStringLiteral("What is the capital of France?"));
@@ -169,21 +169,21 @@ void TestEndToEnd::gpuAskedButNotGivenIsSaid()
     QTemporaryDir dir;
     AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
     AppController& c = app.controller();
-    QSignalSpy fallback(&c, &AppController::gpuFallback);
+    QSignalSpy fallback(c.model(), &LocalModelController::gpuFallback);
     c.settings()->setDevice(QStringLiteral("cuda"));
     c.settings()->setGpuLayers(-1);
-    c.openModelPath(kTiny);
-    QTRY_COMPARE_WITH_TIMEOUT(c.modelState(), 2, 20000);
+    c.model()->openPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(c.model()->state(), LocalModelController::State::Ready, 20000);
     QCOMPARE(fallback.count(), 1);
     const QString reason = fallback.first().at(1).toString();
     QVERIFY2(reason.contains(QLatin1String("CPU")), qPrintable(reason));
-    QCOMPARE(c.modelInfo().value(QStringLiteral("deviceNote")).toString(), reason);
-    QVERIFY(c.modelInfo().value(QStringLiteral("device")).toString().startsWith(QLatin1String("CPU")));
+    QCOMPARE(c.model()->info().value(QStringLiteral("deviceNote")).toString(), reason);
+    QVERIFY(c.model()->info().value(QStringLiteral("device")).toString().startsWith(QLatin1String("CPU")));
 
     c.settings()->setDevice(QStringLiteral("auto"));
-    c.openModelPath(kTiny);
-    QTRY_COMPARE_WITH_TIMEOUT(c.modelState(), 2, 20000);
-    QTRY_VERIFY(!c.modelInfo().value(QStringLiteral("deviceNote")).toString().isEmpty());
+    c.model()->openPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(c.model()->state(), LocalModelController::State::Ready, 20000);
+    QTRY_VERIFY(!c.model()->info().value(QStringLiteral("deviceNote")).toString().isEmpty());
     QCOMPARE(fallback.count(), 1);
 }
 
@@ -222,15 +222,15 @@ void TestEndToEnd::exportAndImportFiles()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QJsonDocument(conv).toJson());
     }
-    auto* list = qobject_cast<QAbstractItemModel*>(c.conversations());
-    QVERIFY(c.importConversation(in));
+    auto* list = qobject_cast<QAbstractItemModel*>(c.conversations()->model());
+    QVERIFY(c.conversations()->importFile(in));
     const qint64 id = c.chat()->conversationId();
     QVERIFY(id > 0);
     QCOMPARE(list->rowCount(), 1);
-    QCOMPARE(c.exportFileName(id, QStringLiteral("md")), QStringLiteral("Plan v2 draft.md"));
+    QCOMPARE(c.conversations()->exportFileName(id, QStringLiteral("md")), QStringLiteral("Plan v2 draft.md"));
 
     const QString md = dir.filePath(QStringLiteral("out.md"));
-    QVERIFY(c.exportConversation(id, QUrl::fromLocalFile(md)));
+    QVERIFY(c.conversations()->exportTo(id, QUrl::fromLocalFile(md)));
     QFile mdFile(md);
     QVERIFY(mdFile.open(QIODevice::ReadOnly));
     const QString text = QString::fromUtf8(mdFile.readAll());
@@ -240,20 +240,20 @@ void TestEndToEnd::exportAndImportFiles()
         text.contains(QLatin1String("<details><summary>Thinking</summary>\n\nTwo and two.\n\n</details>\n\n**4**")));
 
     const QString js = dir.filePath(QStringLiteral("out.json"));
-    QVERIFY(c.exportConversation(id, QUrl::fromLocalFile(js)));
-    QVERIFY(c.importConversation(js));   // what was exported comes back as a second conversation
+    QVERIFY(c.conversations()->exportTo(id, QUrl::fromLocalFile(js)));
+    QVERIFY(c.conversations()->importFile(js));   // what was exported comes back as a second conversation
     QCOMPARE(list->rowCount(), 2);
     const qint64 again = c.chat()->conversationId();
     QVERIFY(again != id);
     const QString js2 = dir.filePath(QStringLiteral("again.json"));
-    QVERIFY(c.exportConversation(again, QUrl::fromLocalFile(js2)));
+    QVERIFY(c.conversations()->exportTo(again, QUrl::fromLocalFile(js2)));
     QFile a(js), b(js2);
     QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
     QCOMPARE(b.readAll(), a.readAll());   // nothing lost or changed on the way
     QCOMPARE(errors.count(), 0);
 
     const QString nowhere = dir.filePath(QStringLiteral("missing/out.md"));
-    QVERIFY(!c.exportConversation(id, QUrl::fromLocalFile(nowhere)));
+    QVERIFY(!c.conversations()->exportTo(id, QUrl::fromLocalFile(nowhere)));
     QCOMPARE(errors.count(), 1);
     const QString message = errors.first().at(0).toString();
     QVERIFY2(message.startsWith(QStringLiteral("Cannot write %1").arg(nowhere)), qPrintable(message));
@@ -273,7 +273,8 @@ void TestEndToEnd::importsNeverChooseABackend()
     {
         AppWindow app(dataDir, QStringLiteral("en"));
         AppController& c = app.controller();
-        endpoint = c.saveEndpoint({}, QStringLiteral("Mistral AI"), QStringLiteral("https://api.mistral.invalid"), {});
+        endpoint =
+            c.remote()->save({}, QStringLiteral("Mistral AI"), QStringLiteral("https://api.mistral.invalid"), {});
         QVERIFY(!endpoint.isEmpty());
         const QJsonObject user{{"id", 1},          {"parent", QJsonValue()}, {"role", "user"},    {"content", "Hi"},
                                {"status", "done"}, {"created_at", 1000},     {"updated_at", 1000}};
@@ -293,8 +294,8 @@ void TestEndToEnd::importsNeverChooseABackend()
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(QJsonDocument(conv).toJson());
         f.close();
-        QVERIFY(c.importConversation(in));
-        QCOMPARE(c.conversationBackend(), QStringLiteral("local"));
+        QVERIFY(c.conversations()->importFile(in));
+        QVERIFY(!c.conversationRemote());
         QCOMPARE(c.conversationModel(), QString());
         QCOMPARE(c.conversationOrigin(), QStringLiteral("was: Mistral AI · mistral-small-latest"));
         QVERIFY(!c.backendReady());   // no local model open: nothing would be sent anywhere
@@ -302,7 +303,7 @@ void TestEndToEnd::importsNeverChooseABackend()
 
         // Exported as it was read (the forged field is gone), the sampling kept.
         const QString out = dir.filePath(QStringLiteral("out.json"));
-        QVERIFY(c.exportConversation(c.chat()->conversationId(), QUrl::fromLocalFile(out)));
+        QVERIFY(c.conversations()->exportTo(c.chat()->conversationId(), QUrl::fromLocalFile(out)));
         QFile o(out);
         QVERIFY(o.open(QIODevice::ReadOnly));
         const QJsonObject back = QJsonDocument::fromJson(o.readAll()).object();
@@ -311,16 +312,16 @@ void TestEndToEnd::importsNeverChooseABackend()
         QCOMPARE(back.value("settings").toObject(), (QJsonObject{{"temperature", 0.5}}));
 
         // Chosen by the user, it is used; the origin stays as information.
-        c.setConversationBackend("remote:" + endpoint, QStringLiteral("mistral-small-latest"));
-        QCOMPARE(c.conversationBackend(), "remote:" + endpoint);
+        c.setConversationBackend(endpoint, QStringLiteral("mistral-small-latest"));
+        QCOMPARE(c.conversationEndpointId(), endpoint);
         QCOMPARE(c.conversationOrigin(), QStringLiteral("was: Mistral AI · mistral-small-latest"));
     }
     {
         AppWindow app(dataDir, QStringLiteral("en"));
         AppController& c = app.controller();
-        c.removeEndpoint(endpoint);   // another machine: the id names nothing here
-        QVERIFY(c.importConversation(in));
-        QCOMPARE(c.conversationBackend(), QStringLiteral("local"));
+        c.remote()->remove(endpoint);   // another machine: the id names nothing here
+        QVERIFY(c.conversations()->importFile(in));
+        QVERIFY(!c.conversationRemote());
         QCOMPARE(c.conversationOrigin(), QStringLiteral("was: a remote endpoint · mistral-small-latest"));
     }
 }

@@ -277,7 +277,7 @@ void TestOffline::hostileContentFetchesNothing()
         AppWindow app(dataDir, QStringLiteral("en"));
         app.networkGuard().setRecorder(&recorder);
         AppController& c = app.controller();
-        const QString endpoint = c.saveEndpoint({}, endpointName, QStringLiteral("https://beacon.invalid"), {});
+        const QString endpoint = c.remote()->save({}, endpointName, QStringLiteral("https://beacon.invalid"), {});
         QVERIFY(!endpoint.isEmpty());
         QVERIFY(app.load());
         QQuickWindow* window = app.window();
@@ -306,22 +306,22 @@ void TestOffline::hostileContentFetchesNothing()
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(files[i]);
             f.close();
-            QVERIFY(c.importConversation(path));
+            QVERIFY(c.conversations()->importFile(path));
             ids << c.chat()->conversationId();
         }
 
         // Imports never choose a backend: it opens on the local model; the origin is shown.
         c.openConversation(ids[0]);
-        QCOMPARE(c.conversationBackend(), QStringLiteral("local"));
+        QVERIFY(!c.conversationRemote());
         QCOMPARE(c.conversationModel(), QString());
         QCOMPARE(c.conversationOrigin(), QStringLiteral("was: %1 · %2").arg(endpointName, modelName));
         QTRY_COMPARE(textsOf(items(window, QStringLiteral("conversationOrigin"))), c.conversationOrigin());
 
         // The model file whose name is HTML, opened and shown.
-        c.openModelPath(model);
-        QTRY_COMPARE_WITH_TIMEOUT(c.modelState(), 2, 20000);
-        QVERIFY2(c.modelInfo().value(QStringLiteral("name")).toString().startsWith(QLatin1String("<img")),
-                 qPrintable(c.modelInfo().value(QStringLiteral("name")).toString()));
+        c.model()->openPath(model);
+        QTRY_COMPARE_WITH_TIMEOUT(c.model()->state(), LocalModelController::State::Ready, 20000);
+        QVERIFY2(c.model()->info().value(QStringLiteral("name")).toString().startsWith(QLatin1String("<img")),
+                 qPrintable(c.model()->info().value(QStringLiteral("name")).toString()));
 
         for (qint64 id : ids) {
             c.openConversation(id);
@@ -351,7 +351,7 @@ void TestOffline::hostileContentFetchesNothing()
         QMetaObject::invokeMethod(app.engine().rootObjects().constFirst(), "openConversationSettings");
         QMetaObject::invokeMethod(popup(app, "settingsDialog"), "open");   // its Remote tab lists the endpoint
         Q_EMIT c.errorOccurred(img("dialog.png") + QStringLiteral(" Something failed."));   // the same dialog:
-        Q_EMIT c.modelLoadFailed(img("path.png"), img("load.png"));
+        Q_EMIT c.model()->loadFailed(img("path.png"), img("load.png"));
         items(window, QStringLiteral("searchField")).value(0)->setProperty("text", QStringLiteral("beacon"));
         QTRY_VERIFY_WITH_TIMEOUT(!items(window, QStringLiteral("searchSnippet")).isEmpty(), 5000);
         QVERIFY2(textsOf(items(window, QStringLiteral("searchSnippet"))).contains(QLatin1String("&lt;img")),
@@ -375,14 +375,14 @@ void TestOffline::hostileContentFetchesNothing()
         app.networkGuard().setRecorder(&recorder);
         QVERIFY(app.load());
         AppController& c = app.controller();
-        auto* list = qobject_cast<QAbstractItemModel*>(c.conversations());
+        auto* list = qobject_cast<QAbstractItemModel*>(c.conversations()->model());
         QCOMPARE(list->rowCount(), 2);
         settle(app, recorder, beacon(QStringLiteral("sentinel-restart.png")));
         expected << beacon(QStringLiteral("sentinel-restart.png"));
         for (int row = 0; row < list->rowCount(); ++row) {
             const qint64 id = list->data(list->index(row, 0), ConversationListModel::IdRole).toLongLong();
             c.openConversation(id);
-            QCOMPARE(c.conversationBackend(), QStringLiteral("local"));
+            QVERIFY(!c.conversationRemote());
             QTRY_VERIFY_WITH_TIMEOUT(!items(app.window(), QStringLiteral("proseText")).isEmpty(), 10000);
             const QString sentinel = beacon(QStringLiteral("sentinel-again-%1.png").arg(id));
             settle(app, recorder, sentinel);

@@ -22,14 +22,14 @@ TestCase {
     // Each test starts from an empty chat with the tiny model loaded (tst_ui opens it), whatever
     // ran before it.
     function init() {
-        tryCompare(App, "modelState", 2, 20000, "the tiny model is loaded")
+        tryCompare(App.model, "state", LocalModel.Ready, 20000, "the tiny model is loaded")
         tryVerify(() => !App.chat.generating, 20000)
         App.newChat()
         input().text = ""
     }
 
     function test_modelReady() {
-        compare(App.modelState, 2)
+        compare(App.model.state, LocalModel.Ready)
         verify(App.backendReady)
     }
 

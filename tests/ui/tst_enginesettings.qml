@@ -20,7 +20,7 @@ TestCase {
 
     // A conversation of its own, answered: its state is saved in the cache.
     function answerSomething() {
-        tryCompare(App, "modelState", 2, 20000, "the tiny model is loaded")
+        tryCompare(App.model, "state", LocalModel.Ready, 20000, "the tiny model is loaded")
         tryVerify(() => !App.chat.generating, 20000)
         App.newChat()
         verify(App.chat.send("Bonjour le cache"))

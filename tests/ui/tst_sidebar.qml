@@ -17,7 +17,7 @@ TestCase {
 
     // A conversation of its own for each test that needs one, whatever ran before.
     function sendBonjour() {
-        tryCompare(App, "modelState", 2, 20000, "the tiny model is loaded")
+        tryCompare(App.model, "state", LocalModel.Ready, 20000, "the tiny model is loaded")
         tryVerify(() => !App.chat.generating, 20000)
         App.newChat()
         verify(App.chat.send("Bonjour le monde"))
@@ -26,15 +26,15 @@ TestCase {
 
     function test_conversationListedUnderToday() {
         sendBonjour()
-        verify(App.conversations.rowCount() >= 1)
+        verify(App.conversations.model.rowCount() >= 1)
         // The section role the list groups by.
-        const idx = App.conversations.index(0, 0)
-        compare(App.conversations.data(idx, Qt.UserRole + 100), "Today")
+        const idx = App.conversations.model.index(0, 0)
+        compare(App.conversations.model.data(idx, Qt.UserRole + 100), "Today")
     }
 
     function test_searchFindsAndHighlights() {
         sendBonjour()
-        const results = App.search("Bonjour")
+        const results = App.conversations.search("Bonjour")
         verify(results.length >= 1)
         verify(results[0].snippetHtml.indexOf("<b>Bonjour</b>") >= 0, results[0].snippetHtml)
     }
@@ -63,7 +63,7 @@ TestCase {
         tryVerify(() => loader.item.visible, 5000)
         compare(loader.item.fileMode, 2)   // FileDialog.SaveFile
         // The name proposed is made from that conversation's title (tst_e2e checks the making).
-        const name = App.exportFileName(loader.parent.conversationId, "json")
+        const name = App.conversations.exportFileName(loader.parent.conversationId, "json")
         verify(name.endsWith(".json") && name.length > 5, name)
         verify(loader.item.currentFile.toString().endsWith("/" + encodeURI(name)) ||
                loader.item.currentFile.toString().endsWith("/" + name), loader.item.currentFile)

@@ -16,11 +16,12 @@ public Q_SLOTS:
         m_window = std::make_unique<AppWindow>(m_dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
         m_window->controller().settings()->setTemperature(0.0);
         m_window->controller().settings()->setMaxTokens(8);
-        m_window->controller().openModelPath(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf"));
+        m_window->controller().model()->openPath(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf"));
         QEventLoop loop;
         QTimer::singleShot(20000, &loop, &QEventLoop::quit);
         connect(&m_window->controller(), &AppController::modelChanged, &loop, [&] {
-            if (m_window->controller().modelState() >= 2)
+            if (const auto s = m_window->controller().model()->state();
+                s == LocalModelController::State::Ready || s == LocalModelController::State::Failed)
                 loop.quit();
         });
         loop.exec();

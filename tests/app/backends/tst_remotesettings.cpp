@@ -24,7 +24,7 @@ using causerie::testing::findItem;
 
 QVariantMap endpointNamed(AppController& c, const QString& name)
 {
-    for (const QVariant& v : c.endpoints())
+    for (const QVariant& v : c.remote()->endpoints())
         if (v.toMap().value(QStringLiteral("name")).toString() == name)
             return v.toMap();
     return {};
@@ -69,7 +69,7 @@ private Q_SLOTS:
     {
         AppController& c = m_app->controller();
         const QString name = QStringLiteral("<b>Bold</b><img src=\"http://127.0.0.1:9/beacon\">");
-        QVERIFY(!c.saveEndpoint({}, name, QStringLiteral("http://127.0.0.1:9"), {}).isEmpty());
+        QVERIFY(!c.remote()->save({}, name, QStringLiteral("http://127.0.0.1:9"), {}).isEmpty());
         QQuickItem* list = item(QStringLiteral("endpointList"));
         QTRY_COMPARE(list->property("count").toInt(), 2);
         QTRY_VERIFY(findItem(list, QStringLiteral("endpointLabel")));   // delegates appear after a polish
@@ -90,7 +90,7 @@ private Q_SLOTS:
     {
         AppController& c = m_app->controller();
         QSignalSpy errors(&c, &AppController::errorOccurred);
-        const int before = c.endpoints().size();
+        const int before = c.remote()->endpoints().size();
         QVERIFY(QMetaObject::invokeMethod(m_page.get(), "edit", Q_ARG(QVariant, QString()), Q_ARG(QVariant, QString()),
                                           Q_ARG(QVariant, QString()), Q_ARG(QVariant, false)));
         type(QStringLiteral("endpointNameField"), QStringLiteral("Leaky"));
@@ -102,7 +102,7 @@ private Q_SLOTS:
         QVERIFY2(message.contains(QLatin1String("password")), qPrintable(message));
         QVERIFY2(!message.contains(QLatin1String("pw-1234abcd")) && !message.contains(QLatin1String("qk-5678efgh")),
                  qPrintable(message));
-        QCOMPARE(c.endpoints().size(), before);
+        QCOMPARE(c.remote()->endpoints().size(), before);
         QVERIFY(m_page->property("editingId").toString().isEmpty());
     }
 
@@ -129,10 +129,10 @@ private Q_SLOTS:
         QCOMPARE(m_page->property("editingId").toString(), id);
 
         // The key reaches the first server (the first listing may race the keychain read).
-        QSignalSpy models(&c, &AppController::remoteModelsChanged);
-        c.refreshRemoteModels(id);
+        QSignalSpy models(c.remote(), &RemoteController::modelsChanged);
+        c.remote()->refreshModels(id);
         QVERIFY(models.wait(5000));
-        c.refreshRemoteModels(id);
+        c.remote()->refreshModels(id);
         QVERIFY(models.wait(5000));
         QCOMPARE(first.requests().size(), 2);
         QCOMPARE(first.requests()[1].headers.value("authorization"), "Bearer " + kSecret.toUtf8());
@@ -156,7 +156,7 @@ private Q_SLOTS:
                  qPrintable(note->property("text").toString()));
         QCOMPARE(keyField->property("placeholderText").toString(), QStringLiteral("Enter the key again"));
 
-        c.refreshRemoteModels(id);
+        c.remote()->refreshModels(id);
         QVERIFY(models.wait(5000));
         QCOMPARE(second.requests().size(), 1);
         QVERIFY(!second.requests()[0].headers.contains("authorization"));

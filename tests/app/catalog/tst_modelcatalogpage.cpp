@@ -86,11 +86,11 @@ private Q_SLOTS:
         const QList<QQuickItem*> use = buttons(overlay, QStringLiteral("Use"));
         QCOMPARE(use.size(), 1);   // only the file put in the folder above
 
-        QCOMPARE(app.controller().modelState(), 0);
+        QCOMPARE(app.controller().model()->state(), LocalModelController::State::None);
         QVERIFY(QMetaObject::invokeMethod(use.first(), "clicked"));
         // The fake file reaches the engine, which reports it as broken (state 3 = failed).
-        QTRY_COMPARE_WITH_TIMEOUT(app.controller().modelState(), 3, 60000);
-        QVERIFY(!app.controller().modelError().isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(app.controller().model()->state(), LocalModelController::State::Failed, 60000);
+        QVERIFY(!app.controller().model()->error().isEmpty());
         QVERIFY(!page->property("opened").toBool());
     }
 };

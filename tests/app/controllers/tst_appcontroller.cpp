@@ -53,12 +53,12 @@ void TestAppController::leftOverMarkerSkipsTheAutomaticOpen()
 {
     QTemporaryDir dir;
     const QString data = dir.filePath(QStringLiteral("data"));
-    const QString marker = AppController::openingMarkerPath(data);
+    const QString marker = LocalModelController::openingMarkerPath(data);
     {
         // An earlier start opened the tiny model: it is the one to reopen next time.
         AppController app(data);
-        app.openModelPath(kTiny);
-        QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+        app.model()->openPath(kTiny);
+        QTRY_COMPARE_WITH_TIMEOUT(app.model()->state(), LocalModelController::State::Ready, 30000);
         QCOMPARE(app.settings()->recentModels(), QStringList{kTiny});
         QTRY_VERIFY(!QFile::exists(marker));   // loaded: no marker left
     }
@@ -67,30 +67,31 @@ void TestAppController::leftOverMarkerSkipsTheAutomaticOpen()
     {
         AppController app(data);
         QSignalSpy errors(&app, &AppController::errorOccurred);
-        QSignalSpy notice(&app, &AppController::startupNoticeChanged);
-        app.openStartupModel({}, {});
+        QSignalSpy notice(app.model(), &LocalModelController::startupNoticeChanged);
+        app.model()->openStartup({}, {});
         // A load would have set the state to loading synchronously (LocalBackend::loadModel).
-        QCOMPARE(app.modelState(), 0);
+        QCOMPARE(app.model()->state(), LocalModelController::State::None);
         const QString expected = QStringLiteral("Causerie closed while opening tiny-mistral-q8_0.gguf last time; it "
                                                 "was not reopened. Open it again from the model menu.");
-        QCOMPARE(app.startupNotice(), expected);
+        QCOMPARE(app.model()->startupNotice(), expected);
         QCOMPARE(notice.count(), 1);
         QCOMPARE(errors.count(), 1);
         QCOMPARE(errors.at(0).at(0).toString(), expected);
         QVERIFY(QFile::exists(marker));   // kept until the user opens a model: every start says it
 
         // The user opens it by hand from the model menu: it loads, and the marker goes.
-        app.openModelPath(app.settings()->recentModels().constFirst());
-        QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+        app.model()->openPath(app.settings()->recentModels().constFirst());
+        QTRY_COMPARE_WITH_TIMEOUT(app.model()->state(), LocalModelController::State::Ready, 30000);
         QTRY_VERIFY(!QFile::exists(marker));
     }
     {
         // With no marker left, the last model opens by itself again.
         AppController app(data);
-        app.openStartupModel({}, {});
-        QVERIFY(app.modelState() == 1 || app.modelState() == 2);
-        QVERIFY(app.startupNotice().isEmpty());
-        QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+        app.model()->openStartup({}, {});
+        QVERIFY(app.model()->state() == LocalModelController::State::Loading ||
+                app.model()->state() == LocalModelController::State::Ready);
+        QVERIFY(app.model()->startupNotice().isEmpty());
+        QTRY_COMPARE_WITH_TIMEOUT(app.model()->state(), LocalModelController::State::Ready, 30000);
     }
 }
 
@@ -99,21 +100,22 @@ void TestAppController::modelAskedForOpensDespiteTheMarker()
     QTemporaryDir dir;
     const QString data = dir.filePath(QStringLiteral("data"));
     QVERIFY(QDir().mkpath(data));
-    const QString marker = AppController::openingMarkerPath(data);
+    const QString marker = LocalModelController::openingMarkerPath(data);
     QVERIFY(writeFile(marker, QByteArray()));   // empty: the path could not be written
     {
         // Nothing asked: a marker without a name still stops the automatic open.
         AppController app(data);
-        app.openStartupModel({}, kTiny);
-        QCOMPARE(app.modelState(), 0);
-        QCOMPARE(app.startupNotice(), QStringLiteral("Causerie closed while opening a model last time; it was not "
-                                                     "reopened. Open it again from the model menu."));
+        app.model()->openStartup({}, kTiny);
+        QCOMPARE(app.model()->state(), LocalModelController::State::None);
+        QCOMPARE(app.model()->startupNotice(),
+                 QStringLiteral("Causerie closed while opening a model last time; it was not "
+                                "reopened. Open it again from the model menu."));
     }
     // A model named on the command line is the user's own request: it opens.
     AppController app(data);
-    app.openStartupModel(kTiny, {});
-    QVERIFY(app.startupNotice().isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+    app.model()->openStartup(kTiny, {});
+    QVERIFY(app.model()->startupNotice().isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(app.model()->state(), LocalModelController::State::Ready, 30000);
     QTRY_VERIFY(!QFile::exists(marker));
 }
 
@@ -134,21 +136,21 @@ void TestAppController::markerStaysWhileLoadingAndGoesAfterAFailure()
             ::close(writer);
     });
     AppController app(data);
-    QSignalSpy failed(&app, &AppController::modelLoadFailed);
-    const QString marker = AppController::openingMarkerPath(data);
-    app.openModelPath(fifo);
+    QSignalSpy failed(app.model(), &LocalModelController::loadFailed);
+    const QString marker = LocalModelController::openingMarkerPath(data);
+    app.model()->openPath(fifo);
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(marker), 10000);
     QFile m(marker);
     QVERIFY(m.open(QIODevice::ReadOnly));
     QCOMPARE(QString::fromUtf8(m.readAll()), fifo);
-    QCOMPARE(app.modelState(), 1);
+    QCOMPARE(app.model()->state(), LocalModelController::State::Loading);
     // Let the load go on: it finds no regular file and fails cleanly, so the marker goes.
     writer = ::open(QFile::encodeName(fifo).constData(), O_RDWR | O_CLOEXEC);
     QVERIFY(writer >= 0);
     QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
     QVERIFY2(failed.at(0).at(1).toString().contains(QLatin1String("not a regular file")),
              qPrintable(failed.at(0).at(1).toString()));
-    QCOMPARE(app.modelState(), 3);
+    QCOMPARE(app.model()->state(), LocalModelController::State::Failed);
     QVERIFY(!QFile::exists(marker));
 }
 
@@ -159,8 +161,8 @@ void TestAppController::contextCountShowsTheNewestDraft()
 {
     QTemporaryDir dir;
     AppController app(dir.filePath(QStringLiteral("data")));
-    app.openModelPath(kTiny);
-    QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+    app.model()->openPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(app.model()->state(), LocalModelController::State::Ready, 30000);
     QCOMPARE(app.contextSize(), 2048);
     const int empty = tinyTokens({});
     QTRY_COMPARE(app.contextUsed(), empty);   // counted when the model opened

@@ -616,8 +616,8 @@ void TestKvCache::appSavesEachConversationAndForgetsDeletedOnes()
     QVERIFY(app.isOpen());
     app.settings()->setTemperature(0.0);
     app.settings()->setMaxTokens(8);
-    app.openModelPath(kTiny);
-    QTRY_COMPARE_WITH_TIMEOUT(app.modelState(), 2, 30000);
+    app.model()->openPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(app.model()->state(), LocalModelController::State::Ready, 30000);
     auto sendAndWait = [&app](const QString& text) {
         if (!app.chat()->send(text))
             return false;
@@ -654,7 +654,7 @@ void TestKvCache::appSavesEachConversationAndForgetsDeletedOnes()
     // The first answer had nothing to start from.
     QCOMPARE(messages->index(1).data(causerie::storage::MessageListModel::CachedTokensRole).toInt(), 0);
 
-    app.deleteConversation(first);
+    app.conversations()->remove(first);
     QTRY_VERIFY_WITH_TIMEOUT(!QFile::exists(firstFile), 5000);
     QVERIFY(QFile::exists(KvCacheController::folderFor(data) + QStringLiteral("/%1.kv").arg(second)));
 }

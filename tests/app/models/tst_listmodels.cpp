@@ -11,7 +11,7 @@
 
 using namespace causerie::storage;
 
-class TestStorageModels : public QObject {
+class TestListModels : public QObject {
     Q_OBJECT
 
 private:
@@ -215,5 +215,5 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestStorageModels)
-#include "tst_storagemodels.moc"
+QTEST_GUILESS_MAIN(TestListModels)
+#include "tst_listmodels.moc"
