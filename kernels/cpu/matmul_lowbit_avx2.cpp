@@ -35,8 +35,8 @@ namespace {
 
 using namespace blocks;
 
-constexpr int kTile = 4;        // tokens sharing one decoded weight block
-constexpr int64_t kSuper = 32;  // tokens per pass over the weight rows (their activations stay in L2)
+constexpr int kTile = 4;         // tokens sharing one decoded weight block
+constexpr int64_t kSuper = 32;   // tokens per pass over the weight rows (their activations stay in L2)
 
 inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
 

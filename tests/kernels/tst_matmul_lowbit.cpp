@@ -59,8 +59,8 @@ void make_row(TensorType t, int64_t cols, std::mt19937& rng, int fill, uint8_t* 
 }
 
 struct Problem {
-    std::vector<uint8_t> w;       // rows x stride
-    std::vector<uint8_t> x_conv;  // tokens x converted_row_bytes
+    std::vector<uint8_t> w;        // rows x stride
+    std::vector<uint8_t> x_conv;   // tokens x converted_row_bytes
     size_t stride = 0;
 };
 
