@@ -175,9 +175,9 @@ TensorType test_model_tensor_type(const TestModelSpec& s, const std::string& nam
 
 Status write_test_model(const std::string& path, const TestModelSpec& s)
 {
-    const kernels::TypeTraits* tr =
-        kernels::type_traits(static_cast<uint32_t>(s.mix == TestModelMix::Q4_K_M ? TensorType::Q4_K : s.type));
-    if (!tr || !tr->supported)
+    const TensorType main_type = s.mix == TestModelMix::Q4_K_M ? TensorType::Q4_K : s.type;
+    const kernels::TypeTraits* tr = kernels::type_traits(static_cast<uint32_t>(main_type));
+    if (!tr || !tr->supported || !kernels::has_quantizer_ref(main_type))
         return make_error("test model: unsupported weight type");
     if (s.n_embd < 1 || s.n_layer < 1 || s.n_head < 1 || s.n_head_kv < 1 || s.n_ff < 1 || s.n_ctx < 1 || s.head_dim < 0)
         return make_error("test model: every size must be positive");

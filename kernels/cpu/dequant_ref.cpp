@@ -193,6 +193,67 @@ void dequant_q6_k(const void* src, float* y, int64_t nb)
     }
 }
 
+// Q2_K: x = (d * sc) * q - dmin * m per 16 elements, as ggml computes it.
+void dequant_q2_k(const void* src, float* y, int64_t nb)
+{
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ2_K>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        const float dmin = fp16_to_fp32(b.dmin);
+        int q[QK_K];
+        unpack_q2_k_codes(b.qs, q);
+        for (int s = 0; s < QK_K / 16; ++s) {
+            const float dl = d * float(b.scales[s] & 0x0F);
+            const float ml = dmin * float(b.scales[s] >> 4);
+            for (int l = 0; l < 16; ++l)
+                y[i * QK_K + 16 * s + l] = dl * float(q[16 * s + l]) - ml;
+        }
+    }
+}
+
+void dequant_q3_k(const void* src, float* y, int64_t nb)
+{
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockQ3_K>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        int q[QK_K], sc[16];
+        unpack_q3_k_codes(b, q);
+        unpack_scales_q3_k(b.scales, sc);
+        for (int s = 0; s < QK_K / 16; ++s) {
+            const float dl = d * float(sc[s]);
+            for (int l = 0; l < 16; ++l)
+                y[i * QK_K + 16 * s + l] = dl * float(q[16 * s + l]);
+        }
+    }
+}
+
+void dequant_iq4_nl(const void* src, float* y, int64_t nb)
+{
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockIQ4_NL>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        int v[QK];
+        unpack_iq4_values(b.qs, v);
+        for (int j = 0; j < QK; ++j)
+            y[i * QK + j] = d * float(v[j]);
+    }
+}
+
+void dequant_iq4_xs(const void* src, float* y, int64_t nb)
+{
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto b = load_block<BlockIQ4_XS>(src, i);
+        const float d = fp16_to_fp32(b.d);
+        for (int ib = 0; ib < QK_K / QK; ++ib) {
+            const float dl = d * float(iq4_xs_scale(b, ib));
+            int v[QK];
+            unpack_iq4_values(b.qs + 16 * ib, v);
+            for (int j = 0; j < QK; ++j)
+                y[i * QK_K + QK * ib + j] = dl * float(v[j]);
+        }
+    }
+}
+
 void dequant_q8_k(const void* src, float* y, int64_t nb)
 {
     for (int64_t i = 0; i < nb; ++i) {
@@ -233,11 +294,13 @@ void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n)
     case TensorType::Q5_K: dequant_q5_k(src, dst, n / QK_K); return;
     case TensorType::Q6_K: dequant_q6_k(src, dst, n / QK_K); return;
     case TensorType::Q8_K: dequant_q8_k(src, dst, n / QK_K); return;
-    case TensorType::Q2_K:
-    case TensorType::Q3_K: break;
+    case TensorType::Q2_K: dequant_q2_k(src, dst, n / QK_K); return;
+    case TensorType::Q3_K: dequant_q3_k(src, dst, n / QK_K); return;
+    case TensorType::IQ4_NL: dequant_iq4_nl(src, dst, n / QK); return;
+    case TensorType::IQ4_XS: dequant_iq4_xs(src, dst, n / QK_K); return;
     }
-    // Not implemented (callers check type_traits()->supported first): NaN makes a missed check
-    // visible in any result instead of silently producing plausible numbers.
+    // A type number outside the enum (callers check type_traits() first): NaN makes a missed
+    // check visible in any result instead of silently producing plausible numbers.
     for (int64_t i = 0; i < n; ++i)
         dst[i] = std::numeric_limits<float>::quiet_NaN();
 }

@@ -1,6 +1,7 @@
 #include "matmul_cpu.h"
 
 #include "cpu_features.h"
+#include "matmul_lowbit.h"
 #include "matmul_ref.h"
 #include "quantize_ref.h"
 
@@ -15,7 +16,10 @@ size_t converted_row_bytes(TensorType weight_type, int64_t cols)
     return xt == TensorType::F32 ? size_t(cols) * sizeof(float) : row_bytes(xt, cols);
 }
 
-bool matmul_cpu_is_simd(TensorType type) { return cpu_features().avx2 && avx2::supports(type); }
+bool matmul_cpu_is_simd(TensorType type)
+{
+    return cpu_features().avx2 && (avx2::supports(type) || lowbit_avx2::supports(type));
+}
 
 void convert_activations_cpu(TensorType weight_type, const float* x, int64_t cols, int64_t t_begin, int64_t t_end,
                              void* x_conv)
@@ -37,6 +41,13 @@ void matmul_converted_cpu(TensorType type, const void* w, size_t w_row_bytes, in
                           const void* x_conv, int64_t n_tokens, float* y, int64_t ldy)
 {
     const size_t stride = converted_row_bytes(type, cols);
+    if (cpu_features().avx2 && lowbit_avx2::supports(type)) {   // Q2_K, Q3_K, IQ4_NL, IQ4_XS
+        if (cpu_features().avx512_vnni)
+            lowbit_avx512::matmul(type, w, w_row_bytes, rows, cols, x_conv, stride, n_tokens, y, ldy);
+        else
+            lowbit_avx2::matmul(type, w, w_row_bytes, rows, cols, x_conv, stride, n_tokens, y, ldy);
+        return;
+    }
     if (matmul_cpu_is_simd(type)) {
         if (cpu_features().avx512_vnni)
             avx2_vnni::matmul(type, w, w_row_bytes, rows, cols, x_conv, stride, n_tokens, y, ldy);

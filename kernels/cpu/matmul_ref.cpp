@@ -158,6 +158,93 @@ float dot_q6_k_q8_k(const void* w, const void* x, int64_t nb)
     return sumf;
 }
 
+// Q2_K: sum_s ((d sc_s) q - dmin m_s) d_x y over 16-element sub-blocks s
+//   = d d_x sum_s sc_s sum q y  -  dmin d_x sum_s m_s bsums_s.
+// |sc q y| <= 15 * 3 * 128 per element, 256 elements: < 2^21.
+float dot_q2_k_q8_k(const void* w, const void* x, int64_t nb)
+{
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ2_K>(w, i);
+        const auto bx = load_block<BlockQ8_K>(x, i);
+        int q[QK_K];
+        unpack_q2_k_codes(bw.qs, q);
+        int sumi = 0, summ = 0;
+        for (int s = 0; s < QK_K / 16; ++s) {
+            int dot = 0;
+            for (int l = 0; l < 16; ++l)
+                dot += q[16 * s + l] * bx.qs[16 * s + l];
+            sumi += (bw.scales[s] & 0x0F) * dot;
+            summ += (bw.scales[s] >> 4) * bx.bsums[s];
+        }
+        const float d = fp16_to_fp32(bw.d) * bx.d;
+        const float dmin = fp16_to_fp32(bw.dmin) * bx.d;
+        sumf += d * float(sumi) - dmin * float(summ);
+    }
+    return sumf;
+}
+
+// Q3_K: signed codes [-4, 3] and signed scales [-32, 31]; |sc q y| <= 32 * 4 * 128 per element.
+float dot_q3_k_q8_k(const void* w, const void* x, int64_t nb)
+{
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockQ3_K>(w, i);
+        const auto bx = load_block<BlockQ8_K>(x, i);
+        int q[QK_K], sc[16];
+        unpack_q3_k_codes(bw, q);
+        unpack_scales_q3_k(bw.scales, sc);
+        int sumi = 0;
+        for (int s = 0; s < QK_K / 16; ++s) {
+            int dot = 0;
+            for (int l = 0; l < 16; ++l)
+                dot += q[16 * s + l] * bx.qs[16 * s + l];
+            sumi += sc[s] * dot;
+        }
+        sumf += (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
+    }
+    return sumf;
+}
+
+// IQ4_NL: grid values in [-127, 113] times Q8_0 codes, 32 per block.
+float dot_iq4_nl_q8_0(const void* w, const void* x, int64_t nb)
+{
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockIQ4_NL>(w, i);
+        const auto bx = load_block<BlockQ8_0>(x, i);
+        int v[QK];
+        unpack_iq4_values(bw.qs, v);
+        int sumi = 0;
+        for (int j = 0; j < QK; ++j)
+            sumi += v[j] * bx.qs[j];
+        sumf += (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(sumi);
+    }
+    return sumf;
+}
+
+// IQ4_XS: one exact integer sum per super-block, sum_ib (ls_ib - 32) sum v y;
+// |ls v y| <= 32 * 127 * 128 per element, 256 elements: < 2^30.
+float dot_iq4_xs_q8_k(const void* w, const void* x, int64_t nb)
+{
+    float sumf = 0.0f;
+    for (int64_t i = 0; i < nb; ++i) {
+        const auto bw = load_block<BlockIQ4_XS>(w, i);
+        const auto bx = load_block<BlockQ8_K>(x, i);
+        int sumi = 0;
+        for (int ib = 0; ib < QK_K / QK; ++ib) {
+            int v[QK];
+            unpack_iq4_values(bw.qs + 16 * ib, v);
+            int dot = 0;
+            for (int j = 0; j < QK; ++j)
+                dot += v[j] * bx.qs[QK * ib + j];
+            sumi += iq4_xs_scale(bw, ib) * dot;
+        }
+        sumf += (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
+    }
+    return sumf;
+}
+
 // F16 / BF16: both sides widened to float, products accumulated in float (as ggml's SIMD
 // path; its scalar tail uses double, a difference far below the fp16 rounding of x).
 template <float (*widen)(uint16_t)>
@@ -198,6 +285,7 @@ TensorType vec_dot_type(TensorType weight_type)
     case TensorType::BF16: return TensorType::BF16;
     case TensorType::Q4_0:
     case TensorType::Q5_0:
+    case TensorType::IQ4_NL:
     case TensorType::Q8_0: return TensorType::Q8_0;
     case TensorType::Q4_1:
     case TensorType::Q5_1:
@@ -207,6 +295,7 @@ TensorType vec_dot_type(TensorType weight_type)
     case TensorType::Q4_K:
     case TensorType::Q5_K:
     case TensorType::Q6_K:
+    case TensorType::IQ4_XS:
     case TensorType::Q8_K: return TensorType::Q8_K;
     }
     return TensorType::F32;
@@ -226,9 +315,11 @@ float vec_dot_ref(TensorType type, const void* w_row, const void* x_conv, int64_
     case TensorType::Q4_K: return dot_q4_k_q8_k(w_row, x_conv, n / QK_K);
     case TensorType::Q5_K: return dot_q5_k_q8_k(w_row, x_conv, n / QK_K);
     case TensorType::Q6_K: return dot_q6_k_q8_k(w_row, x_conv, n / QK_K);
+    case TensorType::Q2_K: return dot_q2_k_q8_k(w_row, x_conv, n / QK_K);
+    case TensorType::Q3_K: return dot_q3_k_q8_k(w_row, x_conv, n / QK_K);
+    case TensorType::IQ4_NL: return dot_iq4_nl_q8_0(w_row, x_conv, n / QK);
+    case TensorType::IQ4_XS: return dot_iq4_xs_q8_k(w_row, x_conv, n / QK_K);
     case TensorType::Q8_1:
-    case TensorType::Q2_K:
-    case TensorType::Q3_K:
     case TensorType::Q8_K: break;
     }
     // No weight-side kernel (type_traits()->supported is false): NaN, never a plausible number.

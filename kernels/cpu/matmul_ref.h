@@ -10,7 +10,7 @@
 
 namespace causerie::kernels {
 
-// Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants, F16 for F16,
+// Q8_0 for Q4_0/Q5_0/Q8_0/IQ4_NL, Q8_1 for Q4_1/Q5_1, Q8_K for the K-quants and IQ4_XS, F16 for F16,
 // BF16 for BF16, F32 for F32.
 TensorType vec_dot_type(TensorType weight_type);
 

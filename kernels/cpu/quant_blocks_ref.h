@@ -70,12 +70,40 @@ struct BlockQ8_K {
     int8_t qs[QK_K];
     int16_t bsums[QK_K / 16];
 };   // 292
+struct BlockQ2_K {
+    uint8_t scales[QK_K / 16];   // per 16 elements: low nibble scale, high nibble min
+    uint8_t qs[QK_K / 4];
+    uint16_t d;
+    uint16_t dmin;
+};   // 84
+struct BlockQ3_K {
+    uint8_t hmask[QK_K / 8];
+    uint8_t qs[QK_K / 4];
+    uint8_t scales[12];   // 16 6-bit scales, see unpack_scales_q3_k
+    uint16_t d;
+};   // 110
+struct BlockIQ4_NL {
+    uint16_t d;
+    uint8_t qs[QK / 2];
+};   // 18
+struct BlockIQ4_XS {
+    uint16_t d;
+    uint16_t scales_h;             // high 2 bits of the 8 sub-block scales, 2 bits each
+    uint8_t scales_l[QK_K / 64];   // low 4 bits, two per byte (sub-block 2i low nibble)
+    uint8_t qs[QK_K / 2];
+};   // 136
 
 static_assert(sizeof(BlockQ4_0) == 18 && sizeof(BlockQ4_1) == 20);
 static_assert(sizeof(BlockQ5_0) == 22 && sizeof(BlockQ5_1) == 24);
 static_assert(sizeof(BlockQ8_0) == 34 && sizeof(BlockQ8_1) == 36);
 static_assert(sizeof(BlockQ4_K) == 144 && sizeof(BlockQ5_K) == 176);
 static_assert(sizeof(BlockQ6_K) == 210 && sizeof(BlockQ8_K) == 292);
+static_assert(sizeof(BlockQ2_K) == 84 && sizeof(BlockQ3_K) == 110);
+static_assert(sizeof(BlockIQ4_NL) == 18 && sizeof(BlockIQ4_XS) == 136);
+
+// The 16 code points of IQ4_NL / IQ4_XS (GGUF's non-linear 4-bit grid, denser near zero):
+// a 4-bit code c stands for the integer k_iq4nl_values[c], times the block scale.
+inline constexpr int8_t k_iq4nl_values[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
 
 template <class Block>
 inline Block load_block(const void* src, int64_t index)
@@ -231,6 +259,57 @@ inline void pack_q6_k_codes(const int q[QK_K], BlockQ6_K& b)
             }
         }
     }
+}
+
+// ---- 2- and 3-bit K-quants: element 128n + 32j + l (n = 0..1, j = 0..3, l = 0..31) has its
+// low 2 bits at bits 2j..2j+1 of qs[32n + l]; its scale is that of sub-block e / 16.
+inline void unpack_q2_k_codes(const uint8_t qs[QK_K / 4], int q[QK_K])
+{
+    for (int n = 0; n < 2; ++n)
+        for (int j = 0; j < 4; ++j)
+            for (int l = 0; l < 32; ++l)
+                q[128 * n + 32 * j + l] = (qs[32 * n + l] >> (2 * j)) & 3;
+}
+
+// Q3_K: the third bit of element 128n + 32j + l is bit 4n + j of hmask[l]; a clear bit means
+// "minus 4", so codes are in [-4, 3].
+inline void unpack_q3_k_codes(const BlockQ3_K& b, int q[QK_K])
+{
+    unpack_q2_k_codes(b.qs, q);
+    for (int n = 0; n < 2; ++n)
+        for (int j = 0; j < 4; ++j)
+            for (int l = 0; l < 32; ++l)
+                if (((b.hmask[l] >> (4 * n + j)) & 1) == 0)
+                    q[128 * n + 32 * j + l] -= 4;
+}
+
+// Q3_K's 16 scales, 6 bits each with an implicit -32 (result in [-32, 31]): low 4 bits of scale
+// s in scales[s] (s < 8, low nibble) or scales[s - 8] (high nibble); high 2 bits at bits
+// 2*(s/4)..+1 of scales[8 + s%4].
+inline void unpack_scales_q3_k(const uint8_t s[12], int sc[16])
+{
+    for (int i = 0; i < 16; ++i) {
+        const int lo = i < 8 ? (s[i] & 0x0F) : (s[i - 8] >> 4);
+        const int hi = (s[8 + i % 4] >> (2 * (i / 4))) & 3;
+        sc[i] = (lo | hi << 4) - 32;
+    }
+}
+
+// IQ4_NL / IQ4_XS: 32 codes in 16 bytes (as Q4_0's nibbles), mapped through k_iq4nl_values.
+inline void unpack_iq4_values(const uint8_t qs[QK / 2], int v[QK])
+{
+    for (int j = 0; j < QK / 2; ++j) {
+        v[j] = k_iq4nl_values[qs[j] & 0x0F];
+        v[j + QK / 2] = k_iq4nl_values[qs[j] >> 4];
+    }
+}
+
+// IQ4_XS sub-block ib (elements 32ib .. 32ib+31, codes in qs[16ib ..]): 6-bit scale minus 32.
+inline int iq4_xs_scale(const BlockIQ4_XS& b, int ib)
+{
+    const int lo = (b.scales_l[ib / 2] >> (4 * (ib % 2))) & 0x0F;
+    const int hi = (b.scales_h >> (2 * ib)) & 3;
+    return (lo | hi << 4) - 32;
 }
 
 }   // namespace causerie::kernels::blocks

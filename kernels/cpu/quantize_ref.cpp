@@ -317,10 +317,23 @@ void quantize_row_ref(TensorType type, const float* src, void* dst, int64_t n)
     case TensorType::Q6_K: quantize_q6_k(src, dst, n / QK_K); return;
     case TensorType::Q8_K: quantize_q8_k(src, dst, n / QK_K); return;
     case TensorType::Q2_K:
-    case TensorType::Q3_K: break;
+    case TensorType::Q3_K:
+    case TensorType::IQ4_NL:
+    case TensorType::IQ4_XS: break;
     }
-    // No quantizer (type not supported): all-zero blocks are valid and decode to zeros.
+    // No quantizer (weights of these types come from llama.cpp's files): all-zero blocks are valid and decode to zeros.
     std::memset(dst, 0, row_bytes(type, n));
+}
+
+bool has_quantizer_ref(TensorType type)
+{
+    switch (type) {
+    case TensorType::Q2_K:
+    case TensorType::Q3_K:
+    case TensorType::IQ4_NL:
+    case TensorType::IQ4_XS: return false;
+    default: return type_traits(uint32_t(type)) != nullptr;
+    }
 }
 
 }   // namespace causerie::kernels

@@ -11,4 +11,8 @@ namespace causerie::kernels {
 
 void quantize_row_ref(TensorType type, const float* src, void* dst, int64_t n);
 
+// False for types whose weights we only read (Q2_K, Q3_K, IQ4_NL, IQ4_XS: made by llama.cpp's
+// quantizer); quantize_row_ref writes all-zero blocks for those.
+bool has_quantizer_ref(TensorType type);
+
 }   // namespace causerie::kernels

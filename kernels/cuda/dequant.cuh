@@ -28,6 +28,46 @@ __device__ __forceinline__ void k4_scale_min(const uint8_t* s, int sub, int* sc,
     }
 }
 
+// Q3_K's 6-bit scale i (0..15) minus 32, from its 12 packed bytes (see quant_blocks_ref.h).
+__device__ __forceinline__ int q3_k_scale(const uint8_t* s, int i)
+{
+    const int lo = i < 8 ? (s[i] & 0x0F) : (s[i - 8] >> 4);
+    const int hi = (s[8 + i % 4] >> (2 * (i / 4))) & 3;
+    return (lo | hi << 4) - 32;
+}
+
+// IQ4_NL / IQ4_XS grid value of a 4-bit code (blocks::k_iq4nl_values, kept here as a switch so
+// device code needs no table in host memory).
+__device__ __forceinline__ int iq4_value(int code)
+{
+    switch (code & 15) {
+    case 0: return -127;
+    case 1: return -104;
+    case 2: return -83;
+    case 3: return -65;
+    case 4: return -49;
+    case 5: return -35;
+    case 6: return -22;
+    case 7: return -10;
+    case 8: return 1;
+    case 9: return 13;
+    case 10: return 25;
+    case 11: return 38;
+    case 12: return 53;
+    case 13: return 69;
+    case 14: return 89;
+    default: return 113;
+    }
+}
+
+// IQ4_XS sub-block ib's scale minus 32 (block bytes: d, scales_h at 2, scales_l at 4).
+__device__ __forceinline__ int iq4_xs_scale(const uint8_t* b, int ib)
+{
+    const int lo = (b[4 + ib / 2] >> (4 * (ib % 2))) & 0x0F;
+    const int hi = (load_u16(b + 2) >> (2 * ib)) & 3;
+    return (lo | hi << 4) - 32;
+}
+
 template <TensorType T>
 __device__ __forceinline__ float dequant_elem(const uint8_t* row, int64_t e)
 {
@@ -82,6 +122,31 @@ __device__ __forceinline__ float dequant_elem(const uint8_t* row, int64_t e)
         const int q = (lo | hi << 4) - 32;
         const float d = half_bits_to_float(load_u16(b + 208));
         return __fmul_rn(__fmul_rn(d, float(int8_t(b[192 + i / 16]))), float(q));
+    } else if constexpr (T == TensorType::Q2_K) {
+        const uint8_t* b = row + (e / QK_K) * 84;
+        const int i = int(e % QK_K);
+        const int q = (b[16 + 32 * (i / 128) + i % 32] >> (2 * ((i % 128) / 32))) & 3;
+        const int sc = b[i / 16];
+        const float dl = __fmul_rn(half_bits_to_float(load_u16(b + 80)), float(sc & 0x0F));
+        const float ml = __fmul_rn(half_bits_to_float(load_u16(b + 82)), float(sc >> 4));
+        return __fsub_rn(__fmul_rn(dl, float(q)), ml);
+    } else if constexpr (T == TensorType::Q3_K) {
+        const uint8_t* b = row + (e / QK_K) * 110;
+        const int i = int(e % QK_K);
+        const int n = i / 128, j = (i % 128) / 32, l = i % 32;
+        const int low = (b[32 + 32 * n + l] >> (2 * j)) & 3;
+        const int q = low - (((b[l] >> (4 * n + j)) & 1) ? 0 : 4);
+        const float dl = __fmul_rn(half_bits_to_float(load_u16(b + 108)), float(q3_k_scale(b + 96, i / 16)));
+        return __fmul_rn(dl, float(q));
+    } else if constexpr (T == TensorType::IQ4_NL) {
+        const uint8_t* b = row + (e / QK) * 18;
+        return __fmul_rn(half_bits_to_float(load_u16(b)), float(iq4_value(legacy_nibble(b + 2, int(e % QK)))));
+    } else if constexpr (T == TensorType::IQ4_XS) {
+        const uint8_t* b = row + (e / QK_K) * 136;
+        const int i = int(e % QK_K);
+        const int ib = i / 32;
+        const float dl = __fmul_rn(half_bits_to_float(load_u16(b)), float(iq4_xs_scale(b, ib)));
+        return __fmul_rn(dl, float(iq4_value(legacy_nibble(b + 8 + 16 * ib, i % 32))));
     } else {
         static_assert(T == TensorType::F32, "no device dequantizer for this type");
         return 0.0f;
@@ -105,6 +170,10 @@ GpuStatus dispatch_weight_type(TensorType t, const char* op, F&& f)
     case TensorType::Q4_K: return f.template operator()<TensorType::Q4_K>();
     case TensorType::Q5_K: return f.template operator()<TensorType::Q5_K>();
     case TensorType::Q6_K: return f.template operator()<TensorType::Q6_K>();
+    case TensorType::Q2_K: return f.template operator()<TensorType::Q2_K>();
+    case TensorType::Q3_K: return f.template operator()<TensorType::Q3_K>();
+    case TensorType::IQ4_NL: return f.template operator()<TensorType::IQ4_NL>();
+    case TensorType::IQ4_XS: return f.template operator()<TensorType::IQ4_XS>();
     default: break;
     }
     const TypeTraits* tt = type_traits(uint32_t(t));

@@ -27,10 +27,26 @@ __device__ __forceinline__ int spread4(unsigned b)
 
 // ---- legacy 32-element blocks: one lane per block ------------------------------------------
 
+// Four 4-bit codes (bytes of `codes`, each < 16) -> their four IQ4 grid values, packed as bytes.
+__device__ __forceinline__ int iq4_pack4(int codes)
+{
+    return int(uint32_t(uint8_t(iq4_value(codes))) | uint32_t(uint8_t(iq4_value(codes >> 8))) << 8 |
+               uint32_t(uint8_t(iq4_value(codes >> 16))) << 16 | uint32_t(uint8_t(iq4_value(codes >> 24))) << 24);
+}
+
 template <TensorType T>
 __device__ __forceinline__ float legacy_block_dot(const uint8_t* wb, const uint8_t* xb)
 {
-    if constexpr (T == TensorType::Q8_0) {
+    if constexpr (T == TensorType::IQ4_NL) {
+        // Grid values against Q8_0: (d_w d_x) sum(v y), as dot_iq4_nl_q8_0.
+        int sumi = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int v = load_i32_a2(wb + 2 + 4 * i);
+            sumi = __dp4a(iq4_pack4(v & 0x0F0F0F0F), load_i32_a2(xb + 2 + 4 * i), sumi);
+            sumi = __dp4a(iq4_pack4((v >> 4) & 0x0F0F0F0F), load_i32_a2(xb + 18 + 4 * i), sumi);
+        }
+        return __fmul_rn(__fmul_rn(load_half(wb), load_half(xb)), float(sumi));
+    } else if constexpr (T == TensorType::Q8_0) {
         int sumi = 0;
         for (int i = 0; i < 8; ++i)
             sumi = __dp4a(load_i32_a2(wb + 2 + 4 * i), load_i32_a2(xb + 2 + 4 * i), sumi);
@@ -78,11 +94,11 @@ __device__ __forceinline__ float legacy_block_dot(const uint8_t* wb, const uint8
 template <TensorType T>
 __device__ __forceinline__ float legacy_row_dot(const uint8_t* w, const uint8_t* x, int64_t cols, int lane)
 {
-    constexpr int kWBytes = T == TensorType::Q4_0   ? 18
-                            : T == TensorType::Q4_1 ? 20
-                            : T == TensorType::Q5_0 ? 22
-                            : T == TensorType::Q5_1 ? 24
-                                                    : 34;
+    constexpr int kWBytes = (T == TensorType::Q4_0 || T == TensorType::IQ4_NL) ? 18
+                            : T == TensorType::Q4_1                            ? 20
+                            : T == TensorType::Q5_0                            ? 22
+                            : T == TensorType::Q5_1                            ? 24
+                                                                               : 34;
     constexpr int kXBytes = (T == TensorType::Q4_1 || T == TensorType::Q5_1) ? 36 : 34;
     const int64_t nb = cols / 32;
     float acc = 0.0f;   // the same in every lane
@@ -103,7 +119,42 @@ template <TensorType T>
 __device__ __forceinline__ void k_sub_dot(const uint8_t* wb, const uint8_t* xb, int sub, int* sumi, int* summ)
 {
     const uint8_t* xq = xb + 4 + 32 * sub;
-    if constexpr (T == TensorType::Q6_K) {
+    // Bsums (i16) of the sub-block's two 16-element halves.
+    const int bsum0 = int(int16_t(load_u16(xb + 260 + 4 * sub)));
+    const int bsum1 = int(int16_t(load_u16(xb + 262 + 4 * sub)));
+    if constexpr (T == TensorType::Q2_K || T == TensorType::Q3_K) {
+        // Sub-block sub = 4n + j: 2-bit codes at bits 2j of qs[32n + l] (qs at 16 / 32); Q3_K's
+        // third bit is bit sub of hmask[l], clear meaning -4: dot(q + 4) - 4 sum(y).
+        const int n = sub / 4, j = sub % 4;
+        const uint8_t* qs = wb + (T == TensorType::Q2_K ? 16 : 32) + 32 * n;
+        int part[2] = {0, 0};
+        for (int i = 0; i < 8; ++i) {
+            int q = (load_i32_a2(qs + 4 * i) >> (2 * j)) & 0x03030303;
+            if constexpr (T == TensorType::Q3_K)
+                q |= ((load_i32_a2(wb + 4 * i) >> sub) & 0x01010101) << 2;
+            part[i / 4] = __dp4a(q, load_i32_a4(xq + 4 * i), part[i / 4]);
+        }
+        if constexpr (T == TensorType::Q2_K) {
+            const int s0 = wb[2 * sub], s1 = wb[2 * sub + 1];
+            *sumi = (s0 & 0x0F) * part[0] + (s1 & 0x0F) * part[1];
+            *summ = (s0 >> 4) * bsum0 + (s1 >> 4) * bsum1;
+        } else {
+            *sumi = q3_k_scale(wb + 96, 2 * sub) * (part[0] - 4 * bsum0) +
+                    q3_k_scale(wb + 96, 2 * sub + 1) * (part[1] - 4 * bsum1);
+            *summ = 0;
+        }
+    } else if constexpr (T == TensorType::IQ4_XS) {
+        // Sub-block sub: codes in qs[16 sub ..] (qs at 8), low nibbles first; one scale.
+        const uint8_t* qs = wb + 8 + 16 * sub;
+        int dot = 0;
+        for (int i = 0; i < 4; ++i) {
+            const int v = load_i32_a2(qs + 4 * i);
+            dot = __dp4a(iq4_pack4(v & 0x0F0F0F0F), load_i32_a4(xq + 4 * i), dot);
+            dot = __dp4a(iq4_pack4((v >> 4) & 0x0F0F0F0F), load_i32_a4(xq + 16 + 4 * i), dot);
+        }
+        *sumi = iq4_xs_scale(wb, sub) * dot;
+        *summ = 0;
+    } else if constexpr (T == TensorType::Q6_K) {
         const int c = sub / 4, k = sub % 4;
         const uint8_t* ql = wb + 64 * c + 32 * (k & 1);
         const uint8_t* qh = wb + 128 + 32 * c;
@@ -131,16 +182,20 @@ __device__ __forceinline__ void k_sub_dot(const uint8_t* wb, const uint8_t* xb, 
         }
         int sc, m;
         k4_scale_min(wb + 4, sub, &sc, &m);
-        const int bsum = int(int16_t(load_u16(xb + 260 + 4 * sub))) + int(int16_t(load_u16(xb + 262 + 4 * sub)));
         *sumi = sc * dot;
-        *summ = m * bsum;
+        *summ = m * (bsum0 + bsum1);
     }
 }
 
 template <TensorType T>
 __device__ __forceinline__ float k_row_dot(const uint8_t* w, const uint8_t* x, int64_t cols, int lane)
 {
-    constexpr int kWBytes = T == TensorType::Q4_K ? 144 : T == TensorType::Q5_K ? 176 : 210;
+    constexpr int kWBytes = T == TensorType::Q4_K     ? 144
+                            : T == TensorType::Q5_K   ? 176
+                            : T == TensorType::Q2_K   ? 84
+                            : T == TensorType::Q3_K   ? 110
+                            : T == TensorType::IQ4_XS ? 136
+                                                      : 210;
     const int64_t nsb = cols / 256;
     const int sub = lane % 8;
     float acc = 0.0f;
@@ -159,11 +214,13 @@ __device__ __forceinline__ float k_row_dot(const uint8_t* w, const uint8_t* x, i
         if (sb < nsb && sub == 0) {
             const uint8_t* wb = w + sb * kWBytes;
             const float xd = load_f32(x + sb * 292);
-            if constexpr (T == TensorType::Q6_K) {
-                term = __fmul_rn(__fmul_rn(load_half(wb + 208), xd), float(sumi));
+            if constexpr (T == TensorType::Q6_K || T == TensorType::Q3_K || T == TensorType::IQ4_XS) {
+                constexpr int kD = T == TensorType::Q6_K ? 208 : T == TensorType::Q3_K ? 108 : 0;
+                term = __fmul_rn(__fmul_rn(load_half(wb + kD), xd), float(sumi));
             } else {
-                const float d = __fmul_rn(load_half(wb), xd);
-                const float dmin = __fmul_rn(load_half(wb + 2), xd);
+                constexpr int kD = T == TensorType::Q2_K ? 80 : 0;   // dmin follows d
+                const float d = __fmul_rn(load_half(wb + kD), xd);
+                const float dmin = __fmul_rn(load_half(wb + kD + 2), xd);
                 term = __fsub_rn(__fmul_rn(d, float(sumi)), __fmul_rn(dmin, float(summ)));
             }
         }
@@ -206,7 +263,8 @@ __global__ void matvec_kernel(const uint8_t* w, size_t w_row_bytes, int64_t rows
     const uint8_t* wr = w + size_t(row) * w_row_bytes;
     const uint8_t* xr = xq + size_t(t) * x_row_bytes;
     float acc;
-    if constexpr (T == TensorType::Q4_K || T == TensorType::Q5_K || T == TensorType::Q6_K)
+    if constexpr (T == TensorType::Q4_K || T == TensorType::Q5_K || T == TensorType::Q6_K || T == TensorType::Q2_K ||
+                  T == TensorType::Q3_K || T == TensorType::IQ4_XS)
         acc = k_row_dot<T>(wr, xr, cols, lane);
     else if constexpr (T == TensorType::F32 || T == TensorType::F16 || T == TensorType::BF16)
         acc = warp_sum(float_row_dot<T>(wr, xr, cols, lane));   // per-element order: a tree (see there)

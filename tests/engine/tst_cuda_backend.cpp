@@ -17,6 +17,7 @@
 #include "engine/tokenizer.h"
 #include "kernels/cuda/device.h"
 
+#include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -128,6 +129,8 @@ private Q_SLOTS:
     void tinyModelMatchesCpu();
     void everyTypeMatchesCpu_data();
     void everyTypeMatchesCpu();
+    void lowbitModelsMatchCpu_data();
+    void lowbitModelsMatchCpu();
     void partialOffloadMatchesCpu();
     void hostLayersMatchCpu();
     void memoryPlan();
@@ -231,6 +234,54 @@ void TestCudaBackend::everyTypeMatchesCpu()
                  qPrintable(QStringLiteral("max |sim - cpu| = %1 (max |logit| %2)").arg(d.max_diff).arg(d.max_abs)));
     else
         QCOMPARE(a, b);
+}
+
+void TestCudaBackend::lowbitModelsMatchCpu_data()
+{
+    QTest::addColumn<QString>("stem");
+    for (const char* stem : {"q2_k", "q3_k_m", "iq4_nl", "iq4_xs"})
+        QTest::newRow(stem) << QString::fromLatin1(stem);
+}
+
+// The llama-quantize files of tst_forward's low-bit goldens (Q2_K, Q3_K, IQ4_NL, IQ4_XS weights
+// with Q4_K/Q5_K/Q6_K mixed in): the sim's prefill and decode logits of the golden prompt equal
+// the CPU's bit for bit, and so do 16 greedy tokens after it.
+void TestCudaBackend::lowbitModelsMatchCpu()
+{
+    QFETCH(QString, stem);
+    const QString base = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-%1").arg(stem);
+    auto model = load_model((base + QStringLiteral(".gguf")).toStdString());
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    // The golden file's prompt and greedy tokens ("ids ...", "greedy ...").
+    QFile f(base + QStringLiteral(".golden.txt"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    std::vector<int32_t> ids, greedy;
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        const QList<QByteArray> w = line.split(' ');
+        for (qsizetype i = 1; i < w.size() && (w[0] == "ids" || w[0] == "greedy"); ++i)
+            (w[0] == "ids" ? ids : greedy).push_back(w[i].toInt());
+    }
+    const SimAndCpu r = run_sim_and_cpu(*model, {}, ids);
+    QVERIFY(!r.sim.empty() && !r.cpu.empty());
+    QVERIFY2(compare(r.sim, r.cpu).max_abs > 1e-2f, "logits are trivially small");
+    QCOMPARE(r.sim, r.cpu);
+
+    // 16 greedy tokens after the golden prompt: the sim's are the CPU backend's (on the
+    // dispatch this test runs, scalar by default; tst_forward holds the CPU's to llama.cpp's).
+    QCOMPARE(greedy.size(), size_t(16));
+    auto sim = sim_backend(*model, 64);
+    auto cpu = cpu_backend(*model, 64);
+    QVERIFY(sim && cpu);
+    std::vector<float> ls(size_t(model->hp.n_vocab)), lc(ls.size());
+    QVERIFY(sim->eval(ids, 0, ls.data()).ok());
+    QVERIFY(cpu->eval(ids, 0, lc.data()).ok());
+    int64_t pos = int64_t(ids.size());
+    for (size_t step = 0; step < greedy.size(); ++step) {
+        const int32_t next = int32_t(std::max_element(ls.begin(), ls.end()) - ls.begin());
+        QCOMPARE(next, int32_t(std::max_element(lc.begin(), lc.end()) - lc.begin()));
+        QVERIFY(sim->eval(std::span(&next, 1), pos, ls.data()).ok());
+        QVERIFY(cpu->eval(std::span(&next, 1), pos++, lc.data()).ok());
+    }
 }
 
 // Layer 0 on the "GPU", layer 1 on the CPU inside the CUDA backend: still the CPU's logits.

@@ -1,5 +1,5 @@
-// The CPU forward pass against llama.cpp's figures for the tiny Mistral-architecture model and
-// for a Llama model with Llama 3.1 RoPE frequency factors, and the KV cache against full prefill
+// The CPU forward pass against llama.cpp's figures for the tiny Mistral-architecture model, for
+// a Llama model with Llama 3.1 RoPE frequency factors, for Q2_K/Q3_K/IQ4 files, and the KV cache against full prefill
 // for a random model in every supported type.
 #include "engine/backend.h"
 #include "engine/model.h"
@@ -182,6 +182,45 @@ void addThreadRows()
     QTest::newRow("2 threads") << 2;
 }
 
+// A golden file of the same form as tiny-llama3-rope.golden.txt, by name.
+RopeGolden read_ids_golden(const QString& name)
+{
+    RopeGolden g;
+    for (const QByteArray& line : golden_lines(qPrintable(name))) {
+        const QList<QByteArray> w = line.split(' ');
+        if (w.value(0) == "sha256") {
+            g.sha256 = w.value(1);
+        } else if (w.value(0) == "ids" || w.value(0) == "greedy") {
+            for (qsizetype i = 1; i < w.size(); ++i)
+                (w[0] == "ids" ? g.ids : g.greedy).push_back(w[i].toInt());
+        } else if (w.value(0) == "top5") {
+            for (qsizetype i = 1; i < w.size(); ++i)
+                g.top5.push_back({w[i].split(':').value(0).toInt(), w[i].split(':').value(1).toFloat()});
+        }
+    }
+    return g;
+}
+
+// The low-bit models in tests/data (made by llama-quantize from one of our F32 random models):
+// file stem, and the type model_quantization() names (the one holding most weight bytes).
+void addLowbitRows(bool with_threads)
+{
+    QTest::addColumn<QString>("stem");
+    QTest::addColumn<QString>("quant");
+    if (with_threads)
+        QTest::addColumn<int>("threads");
+    const char* rows[][2] = {{"q2_k", "Q2_K"}, {"q3_k_m", "Q3_K"}, {"iq4_nl", "IQ4_NL"}, {"iq4_xs", "IQ4_XS"}};
+    for (const auto& r : rows) {
+        if (!with_threads) {
+            QTest::newRow(r[0]) << QString::fromLatin1(r[0]) << QString::fromLatin1(r[1]);
+            continue;
+        }
+        for (int threads : {1, 2})
+            QTest::addRow("%s %d thread(s)", r[0], threads)
+                << QString::fromLatin1(r[0]) << QString::fromLatin1(r[1]) << threads;
+    }
+}
+
 }   // namespace
 
 class TestForward : public QObject {
@@ -197,6 +236,10 @@ private Q_SLOTS:
     void llama3RopeFactorsMatchLlamaCpp();
     void architecturesMatchLlamaCpp_data();
     void architecturesMatchLlamaCpp();
+    void lowbitMatchesLlamaCpp_data();
+    void lowbitMatchesLlamaCpp();
+    void lowbitDecodeMatchesPrefill_data();
+    void lowbitDecodeMatchesPrefill();
 };
 
 void TestForward::tinyModelMatchesLlamaCpp_data() { addThreadRows(); }
@@ -521,6 +564,76 @@ void TestForward::architecturesMatchLlamaCpp()
     const Evaluated without = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
     QVERIFY(without.backend);
     QVERIFY(!top5_mismatch(without.logits, ref.top5, 1e-2f).isEmpty());
+}
+
+void TestForward::lowbitMatchesLlamaCpp_data() { addLowbitRows(true); }
+
+// Q2_K (llama.cpp's Q2_K mixture: Q2_K, Q3_K, Q6_K), Q3_K_M (Q3_K, Q4_K, Q5_K, Q6_K), IQ4_NL and
+// IQ4_XS (each with a Q6_K output) files from llama-quantize, against llama.cpp's own evaluation
+// of the same files: top-5 logits within the 1e-2, 16 greedy tokens equal.
+void TestForward::lowbitMatchesLlamaCpp()
+{
+    QFETCH(QString, stem);
+    QFETCH(QString, quant);
+    QFETCH(int, threads);
+    const RopeGolden golden = read_ids_golden(QStringLiteral("tiny-lowbit-%1.golden.txt").arg(stem));
+    QCOMPARE(golden.top5.size(), size_t(5));
+    QCOMPARE(golden.greedy.size(), size_t(16));
+    const QString path = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-%1.gguf").arg(stem);
+    {
+        QFile f(path);
+        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(path));
+        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), golden.sha256);
+    }
+    auto model = load_model(path.toStdString());
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    QCOMPARE(QString::fromStdString(model_quantization(*model)), quant);
+
+    auto [backend, logits] = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(backend);
+    const QString mismatch = top5_mismatch(logits, golden.top5, 1e-2f);
+    QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+    int64_t pos = int64_t(golden.ids.size());
+    for (int32_t want : golden.greedy) {
+        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        QCOMPARE(next, want);
+        const int32_t one[1] = {next};
+        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
+    }
+}
+
+void TestForward::lowbitDecodeMatchesPrefill_data() { addLowbitRows(false); }
+
+// As kvCacheMatchesFullPrefill for the types our test-model writer cannot produce.
+void TestForward::lowbitDecodeMatchesPrefill()
+{
+    QFETCH(QString, stem);
+    auto model = load_model(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-%1.gguf").arg(stem).toStdString());
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    const int64_t n_vocab = model->hp.n_vocab;
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < 19; ++i)
+        tokens.push_back(int32_t((i * 37 + 5) % n_vocab));
+    BackendOptions opts;
+    opts.n_ctx = 32;
+    opts.n_threads = 2;
+    auto full = create_cpu_backend(*model, opts);
+    auto step = create_cpu_backend(*model, opts);
+    QVERIFY(full.ok() && step.ok());
+    std::vector<float> all(tokens.size() * size_t(n_vocab));
+    std::vector<float> last(static_cast<size_t>(n_vocab));
+    QVERIFY((*full)->eval(tokens, 0, last.data(), all.data()).ok());
+    float max_diff = 0.0f, max_abs = 0.0f;
+    for (size_t t = 0; t < tokens.size(); ++t) {
+        std::vector<float> logits(static_cast<size_t>(n_vocab));
+        QVERIFY((*step)->eval(std::span(&tokens[t], 1), int64_t(t), logits.data()).ok());
+        for (int64_t i = 0; i < n_vocab; ++i) {
+            max_diff = std::max(max_diff, std::fabs(logits[size_t(i)] - all[t * size_t(n_vocab) + size_t(i)]));
+            max_abs = std::max(max_abs, std::fabs(logits[size_t(i)]));
+        }
+    }
+    QVERIFY2(max_diff <= 1e-4f, qPrintable(QStringLiteral("max |decode - prefill| = %1").arg(max_diff)));
+    QVERIFY2(max_abs > 1e-2f, qPrintable(QStringLiteral("max |logit| = %1").arg(max_abs)));
 }
 
 QTEST_GUILESS_MAIN(TestForward)

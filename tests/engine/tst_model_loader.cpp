@@ -715,6 +715,65 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, "tensor 'token_embd.weight'", "not 4-byte aligned", "general.alignment");
     }
 
+    // ---- low-bit types (Q2_K, Q3_K, IQ4_NL, IQ4_XS)
+    void lowbitWeightLoads()
+    {
+        // ffn_down has rows of n_ff = 32 elements: one IQ4_NL block (18 bytes) per row.
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_tensor("blk.0.ffn_down.weight"));
+        w.add_tensor("blk.0.ffn_down.weight", TensorType::IQ4_NL, {kFF, kEmbd}, std::vector<uint8_t>(18 * kEmbd, 0));
+        std::vector<uint8_t> keep;
+        auto r = load(w, keep);
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(r->layers[0].w_down.type, TensorType::IQ4_NL);
+        QCOMPARE(r->layers[0].w_down.row_bytes, size_t(18));
+    }
+    void lowbitRowNotBlockMultiple_data()
+    {
+        QTest::addColumn<int>("type");
+        QTest::addColumn<QString>("needle");
+        QTest::newRow("Q2_K") << int(TensorType::Q2_K) << "row length 16 is not a multiple of the Q2_K block size 256";
+        QTest::newRow("Q3_K") << int(TensorType::Q3_K) << "row length 16 is not a multiple of the Q3_K block size 256";
+        QTest::newRow("IQ4_NL") << int(TensorType::IQ4_NL)
+                                << "row length 16 is not a multiple of the IQ4_NL block size 32";
+        QTest::newRow("IQ4_XS") << int(TensorType::IQ4_XS)
+                                << "row length 16 is not a multiple of the IQ4_XS block size 256";
+    }
+    void lowbitRowNotBlockMultiple()
+    {
+        QFETCH(int, type);
+        QFETCH(QString, needle);
+        GGUFWriter w = tiny_model();
+        QVERIFY(w.remove_tensor("blk.0.attn_q.weight"));
+        w.add_tensor("blk.0.attn_q.weight", static_cast<TensorType>(type), {kEmbd, kEmbd},
+                     std::vector<uint8_t>(256, 0));
+        const std::string n = needle.toStdString();
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q.weight'", n.c_str());
+    }
+    void lowbitBytesShort_data()
+    {
+        QTest::addColumn<int>("type");
+        QTest::addColumn<int>("cols");
+        QTest::addColumn<int>("need");   // bytes of 2 rows
+        QTest::newRow("Q2_K") << int(TensorType::Q2_K) << 256 << 2 * 84;
+        QTest::newRow("Q3_K") << int(TensorType::Q3_K) << 256 << 2 * 110;
+        QTest::newRow("IQ4_NL") << int(TensorType::IQ4_NL) << 64 << 2 * 36;
+        QTest::newRow("IQ4_XS") << int(TensorType::IQ4_XS) << 512 << 2 * 272;
+    }
+    void lowbitBytesShort()
+    {
+        // The last tensor's bytes (as its type's block size gives them) run past the end of the
+        // file: refused with the byte count, before any kernel reads it.
+        QFETCH(int, type);
+        QFETCH(int, cols);
+        QFETCH(int, need);
+        GGUFWriter w = tiny_model();
+        w.add_tensor("zz.extra.weight", static_cast<TensorType>(type), {uint64_t(cols), 2},
+                     std::vector<uint8_t>(size_t(need / 2), 0));
+        const std::string n = "with " + std::to_string(need) + " bytes ends outside the file";
+        EXPECT_LOAD_ERROR(w, "tensor 'zz.extra.weight'", n.c_str());
+    }
+
     void vocabCountDiffersFromEmbeddingRows()
     {
         GGUFWriter w = tiny_model();

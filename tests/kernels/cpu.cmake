@@ -10,3 +10,10 @@ foreach(test tst_matmul_cpu tst_attention_cpu)
       ENVIRONMENT "QT_QPA_PLATFORM=offscreen;CAUSERIE_CPU=${cap}")
   endforeach()
 endforeach()
+# Q2_K, Q3_K, IQ4_NL, IQ4_XS kernels (matmul_lowbit_*.cpp) against the reference, on every path.
+causerie_add_test(tst_matmul_lowbit SOURCES tst_matmul_lowbit.cpp LIBS causerie_kernels LABELS sanitize)
+foreach(cap avx2 scalar)
+  add_test(NAME tst_matmul_lowbit_${cap} COMMAND tst_matmul_lowbit)
+  set_tests_properties(tst_matmul_lowbit_${cap} PROPERTIES TIMEOUT 300 LABELS sanitize
+    ENVIRONMENT "QT_QPA_PLATFORM=offscreen;CAUSERIE_CPU=${cap}")
+endforeach()

@@ -31,11 +31,12 @@ private Q_SLOTS:
 
 namespace {
 
-const TensorType kAllTypes[] = {TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0,
-                                TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
-                                TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K};
+const TensorType kAllTypes[] = {TensorType::F32,  TensorType::F16,    TensorType::BF16,  TensorType::Q4_0,
+                                TensorType::Q4_1, TensorType::Q5_0,   TensorType::Q5_1,  TensorType::Q8_0,
+                                TensorType::Q4_K, TensorType::Q5_K,   TensorType::Q6_K,  TensorType::Q2_K,
+                                TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS};
 
-bool is_k(TensorType t) { return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K; }
+bool is_k(TensorType t) { return type_traits(uint32_t(t))->block_size == 256; }
 
 // Runs quantize_activations + matvec on the device, and matmul_ref on the host.
 // Returns max |device - ref| / bound, where bound per output is 1e-5 * (1 + sum_k |w_k x_k|):
@@ -208,9 +209,9 @@ void TestCudaMatvec::rejectsBadShapes()
     auto st = gpu::matvec(TensorType::Q4_K, buf.ptr, 144, 1, 100, buf.ptr, 1, buf.as<float>(), 1, nullptr);
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("100") != std::string::npos, st.error.c_str());
-    st = gpu::matvec(TensorType::Q2_K, buf.ptr, 84, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
+    st = gpu::matvec(TensorType::Q8_K, buf.ptr, 292, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
     QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("Q2_K") != std::string::npos, st.error.c_str());
+    QVERIFY2(st.error.find("Q8_K") != std::string::npos, st.error.c_str());
     st = gpu::quantize_activations(TensorType::Q8_0, buf.as<float>(), buf.ptr, 1, 33, nullptr);
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("33") != std::string::npos, st.error.c_str());

@@ -194,10 +194,11 @@ void TestCudaOps::swigluAndAdd()
 }
 
 namespace {
-const TensorType kTypes[] = {TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0,
-                             TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
-                             TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K};
-bool is_k(TensorType t) { return t == TensorType::Q4_K || t == TensorType::Q5_K || t == TensorType::Q6_K; }
+const TensorType kTypes[] = {TensorType::F32,  TensorType::F16,    TensorType::BF16,  TensorType::Q4_0,
+                             TensorType::Q4_1, TensorType::Q5_0,   TensorType::Q5_1,  TensorType::Q8_0,
+                             TensorType::Q4_K, TensorType::Q5_K,   TensorType::Q6_K,  TensorType::Q2_K,
+                             TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS};
+bool is_k(TensorType t) { return type_traits(uint32_t(t))->block_size == 256; }
 }   // namespace
 
 void TestCudaOps::embedRows_data()

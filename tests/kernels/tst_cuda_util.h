@@ -60,8 +60,13 @@ inline std::vector<float> random_floats(size_t n, uint32_t seed, float scale = 1
 }
 
 // rows x cols floats quantized row by row to `type` (valid blocks from the reference quantizer).
+inline std::vector<uint8_t> random_blocks(TensorType type, int64_t rows, int64_t cols, uint32_t seed);
+
+// Types we cannot quantize (Q2_K, Q3_K, IQ4_NL, IQ4_XS) get random blocks instead.
 inline std::vector<uint8_t> quantized_matrix(TensorType type, int64_t rows, int64_t cols, uint32_t seed)
 {
+    if (!has_quantizer_ref(type))
+        return random_blocks(type, rows, cols, seed);
     const auto f = random_floats(size_t(rows * cols), seed, 0.5f);
     const size_t rb = row_bytes(type, cols);
     std::vector<uint8_t> out(rb * size_t(rows));
@@ -96,6 +101,10 @@ inline std::vector<uint8_t> random_blocks(TensorType type, int64_t rows, int64_t
         case TensorType::Q4_K:
         case TensorType::Q5_K: set_half(b), set_half(b + 2); break;
         case TensorType::Q6_K: set_half(b + 208); break;
+        case TensorType::Q2_K: set_half(b + 80), set_half(b + 82); break;
+        case TensorType::Q3_K: set_half(b + 108); break;
+        case TensorType::IQ4_NL:
+        case TensorType::IQ4_XS: set_half(b); break;
         default: return quantized_matrix(type, rows, cols, seed);   // float types: random bits are NaNs
         }
     }

@@ -43,6 +43,10 @@ private Q_SLOTS:
     void handQ8_0();
     void handQ4_K();
     void handQ6_K();
+    void handQ2_K();
+    void handQ3_K();
+    void handIQ4_NL();
+    void handIQ4_XS();
     void unalignedSource();
     void unsupportedTypeGivesNaN();
     void againstGgufPy_data();
@@ -60,15 +64,18 @@ void TestDequant::typeTraits()
         bool supported;
     };
     const Expect table[] = {
-        {TensorType::F32, "F32", 1, 4, true},        {TensorType::F16, "F16", 1, 2, true},
-        {TensorType::BF16, "BF16", 1, 2, true},      {TensorType::Q4_0, "Q4_0", 32, 18, true},
-        {TensorType::Q4_1, "Q4_1", 32, 20, true},    {TensorType::Q5_0, "Q5_0", 32, 22, true},
-        {TensorType::Q5_1, "Q5_1", 32, 24, true},    {TensorType::Q8_0, "Q8_0", 32, 34, true},
-        {TensorType::Q8_1, "Q8_1", 32, 36, false},   {TensorType::Q2_K, "Q2_K", 256, 84, false},
-        {TensorType::Q3_K, "Q3_K", 256, 110, false}, {TensorType::Q4_K, "Q4_K", 256, 144, true},
-        {TensorType::Q5_K, "Q5_K", 256, 176, true},  {TensorType::Q6_K, "Q6_K", 256, 210, true},
-        {TensorType::Q8_K, "Q8_K", 256, 292, false},
+        {TensorType::F32, "F32", 1, 4, true},           {TensorType::F16, "F16", 1, 2, true},
+        {TensorType::BF16, "BF16", 1, 2, true},         {TensorType::Q4_0, "Q4_0", 32, 18, true},
+        {TensorType::Q4_1, "Q4_1", 32, 20, true},       {TensorType::Q5_0, "Q5_0", 32, 22, true},
+        {TensorType::Q5_1, "Q5_1", 32, 24, true},       {TensorType::Q8_0, "Q8_0", 32, 34, true},
+        {TensorType::Q8_1, "Q8_1", 32, 36, false},      {TensorType::Q2_K, "Q2_K", 256, 84, true},
+        {TensorType::Q3_K, "Q3_K", 256, 110, true},     {TensorType::Q4_K, "Q4_K", 256, 144, true},
+        {TensorType::Q5_K, "Q5_K", 256, 176, true},     {TensorType::Q6_K, "Q6_K", 256, 210, true},
+        {TensorType::Q8_K, "Q8_K", 256, 292, false},    {TensorType::IQ4_NL, "IQ4_NL", 32, 18, true},
+        {TensorType::IQ4_XS, "IQ4_XS", 256, 136, true},
     };
+    QCOMPARE(uint32_t(TensorType::IQ4_NL), 20u);   // ggml's type numbers
+    QCOMPARE(uint32_t(TensorType::IQ4_XS), 23u);
     for (const Expect& e : table) {
         const TypeTraits* t = type_traits(uint32_t(e.t));
         QVERIFY2(t != nullptr, e.name);
@@ -77,11 +84,13 @@ void TestDequant::typeTraits()
         QCOMPARE(t->block_bytes, e.bytes);
         QCOMPARE(t->supported, e.supported);
     }
-    // 4 and 5 were Q4_2/Q4_3 (removed from ggml), 16.. are IQ formats we do not know.
-    for (uint32_t unknown : {4u, 5u, 16u, 29u, 31u, 1000u, 0xFFFFFFFFu})
+    // 4 and 5 were Q4_2/Q4_3 (removed from ggml), 16.. are IQ formats we do not know (but 20, 23).
+    for (uint32_t unknown : {4u, 5u, 16u, 19u, 21u, 22u, 29u, 31u, 1000u, 0xFFFFFFFFu})
         QVERIFY2(type_traits(unknown) == nullptr, qPrintable(QString::number(unknown)));
 
     QCOMPARE(row_bytes(TensorType::Q4_K, 4096), size_t(16 * 144));
+    QCOMPARE(row_bytes(TensorType::IQ4_XS, 4096), size_t(16 * 136));
+    QCOMPARE(row_bytes(TensorType::IQ4_NL, 64), size_t(36));
     QCOMPARE(row_bytes(TensorType::Q8_0, 64), size_t(68));
     QCOMPARE(row_bytes(TensorType::F16, 10), size_t(20));
     QCOMPARE(row_bytes(TensorType::F32, 3), size_t(12));
@@ -294,6 +303,79 @@ void TestDequant::handQ6_K()
         QCOMPARE(y[e], 0.25f * float(e / 16 - 8) * float(codes[(e % 128) / 32]));
 }
 
+void TestDequant::handQ2_K()
+{
+    // scales[s] = (m = s % 4) << 4 | (sc = s % 8 + 1); d = 0.5, dmin = 0.25; qs bytes 0xE4 =
+    // 2-bit fields (from low) 0, 1, 2, 3: element 128n + 32j + l has code j. Scale s = e / 16.
+    std::vector<uint8_t> b(84);
+    for (int s = 0; s < 16; ++s)
+        b[s] = uint8_t((s % 4) << 4 | (s % 8 + 1));
+    std::memset(&b[16], 0xE4, 64);
+    put_half(b, 80, 0x3800);
+    put_half(b, 82, 0x3400);
+    const auto y = decode(TensorType::Q2_K, b, 256);
+    for (int e = 0; e < 256; ++e) {
+        const int s = e / 16, code = (e % 128) / 32;
+        QCOMPARE(y[e], 0.5f * float(s % 8 + 1) * float(code) - 0.25f * float(s % 4));
+    }
+}
+
+void TestDequant::handQ3_K()
+{
+    // 6-bit scales with -32: scale s has low nibble s (bytes 0..7: low nibble s, high s + 8)
+    // and high bits 2 (bytes 8..11 = 0xAA): value s + 32 - 32 = s. qs 0xE4 gives low bits j as
+    // in Q2_K; hmask[l] = 0x0F sets the third bit for n = 0 (bits 0..3) only: codes j for the
+    // first 128 elements, j - 4 for the second. d = 2.
+    std::vector<uint8_t> b(110);
+    std::memset(&b[0], 0x0F, 32);
+    std::memset(&b[32], 0xE4, 64);
+    for (int i = 0; i < 8; ++i)
+        b[96 + i] = uint8_t(i | (i + 8) << 4);
+    std::memset(&b[104], 0xAA, 4);
+    put_half(b, 108, 0x4000);
+    const auto y = decode(TensorType::Q3_K, b, 256);
+    for (int e = 0; e < 256; ++e) {
+        const int code = (e % 128) / 32 - (e >= 128 ? 4 : 0);
+        QCOMPARE(y[e], 2.0f * float(e / 16) * float(code));
+    }
+}
+
+void TestDequant::handIQ4_NL()
+{
+    // The grid (GGUF's kvalues_iq4nl), written out: code c -> grid[c] * d. qs[j] = j | (15-j) << 4:
+    // element j < 16 reads code j, element 16 + j code 15 - j.
+    const float grid[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+    std::vector<uint8_t> b(18);
+    put_half(b, 0, 0xB800);   // -0.5
+    for (int j = 0; j < 16; ++j)
+        b[2 + j] = uint8_t(j | (15 - j) << 4);
+    const auto y = decode(TensorType::IQ4_NL, b, 32);
+    for (int j = 0; j < 16; ++j) {
+        QCOMPARE(y[j], -0.5f * grid[j]);
+        QCOMPARE(y[16 + j], -0.5f * grid[15 - j]);
+    }
+}
+
+void TestDequant::handIQ4_XS()
+{
+    // Sub-block scale ib: low 4 bits = nibble ib % 2 of scales_l[ib / 2], high 2 bits = bits
+    // 2ib..2ib+1 of scales_h; minus 32. scales_l = {0x10, 0x32, 0x54, 0x76} (low nibbles ib),
+    // scales_h = 0xAAAA (high bits 2 each): scale = ib + 32 - 32 = ib. d = 0.25; every code 8
+    // (grid value 1) in the low nibble, 0 (-127) in the high: x = 0.25 * ib * (1 or -127).
+    std::vector<uint8_t> b(136);
+    put_half(b, 0, 0x3400);
+    b[2] = 0xAA;
+    b[3] = 0xAA;
+    b[4] = 0x10;
+    b[5] = 0x32;
+    b[6] = 0x54;
+    b[7] = 0x76;
+    std::memset(&b[8], 0x08, 128);
+    const auto y = decode(TensorType::IQ4_XS, b, 256);
+    for (int e = 0; e < 256; ++e)
+        QCOMPARE(y[e], 0.25f * float(e / 32) * ((e % 32) < 16 ? 1.0f : -127.0f));
+}
+
 void TestDequant::unalignedSource()
 {
     // Rows come from an mmapped file at arbitrary offsets: decode from an odd address.
@@ -314,9 +396,10 @@ void TestDequant::unalignedSource()
 
 void TestDequant::unsupportedTypeGivesNaN()
 {
-    // Q2_K is known but has no decoder: the output must be unmistakably wrong, not plausible.
+    // A type number outside the enum (16 is ggml's IQ2_XXS, which we do not know) has no
+    // decoder: the output must be unmistakably wrong, not plausible.
     std::vector<uint8_t> b(84, 0);
-    const auto y = decode(TensorType::Q2_K, b, 256);
+    const auto y = decode(static_cast<TensorType>(16), b, 256);
     for (float v : y)
         QVERIFY(std::isnan(v));
 }
@@ -326,7 +409,7 @@ void TestDequant::againstGgufPy_data()
     QString error;
     const int count = quant_test::add_vector_rows("dequant", &error);
     QVERIFY2(count >= 0, qPrintable(error));
-    QCOMPARE(count, 10);   // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q4_K Q5_K Q6_K F16 BF16
+    QCOMPARE(count, 14);   // Q4_0 Q4_1 Q5_0 Q5_1 Q8_0 Q4_K Q5_K Q6_K F16 BF16 Q2_K Q3_K IQ4_NL IQ4_XS
 }
 
 void TestDequant::againstGgufPy()

@@ -19,18 +19,49 @@ using namespace causerie::kernels;
 
 namespace {
 
-const TensorType k_types[] = {
-    TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0,
-    TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K,
-};
-
-const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
-
 void put_half(uint8_t* p, uint16_t h)
 {
     p[0] = uint8_t(h & 0xFF);
     p[1] = uint8_t(h >> 8);
 }
+
+const TensorType k_types[] = {
+    TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0,   TensorType::Q4_1,
+    TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K,   TensorType::Q5_K,
+    TensorType::Q6_K, TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
+};
+
+// Types we do not quantize (their weights come from llama.cpp's files).
+bool is_lowbit(TensorType t)
+{
+    return t == TensorType::Q2_K || t == TensorType::Q3_K || t == TensorType::IQ4_NL || t == TensorType::IQ4_XS;
+}
+
+// One row of random blocks for a type without a quantizer: any bytes are a valid encoding; the
+// fp16 scale fields get finite values of a realistic size (Q2_K's d and dmin non-negative).
+void random_lowbit_row(TensorType t, int64_t cols, std::mt19937& rng, uint8_t* dst)
+{
+    const TypeTraits* tr = type_traits(uint32_t(t));
+    const int64_t nb = cols / tr->block_size;
+    std::uniform_int_distribution<int> byte(0, 255);
+    std::uniform_real_distribution<float> mag(0.002f, 0.02f);
+    for (int64_t b = 0; b < nb; ++b) {
+        uint8_t* blk = dst + size_t(b) * tr->block_bytes;
+        for (size_t i = 0; i < tr->block_bytes; ++i)
+            blk[i] = uint8_t(byte(rng));
+        const float sign = byte(rng) < 128 ? -1.0f : 1.0f;
+        switch (t) {
+        case TensorType::Q2_K:
+            put_half(blk + 80, fp32_to_fp16(mag(rng)));
+            put_half(blk + 82, fp32_to_fp16(mag(rng)));
+            break;
+        case TensorType::Q3_K: put_half(blk + 108, fp32_to_fp16(sign * mag(rng))); break;
+        default: put_half(blk, fp32_to_fp16(sign * mag(rng) * 0.1f)); break;   // IQ4_NL, IQ4_XS
+        }
+    }
+}
+
+const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
 // Allowed |matmul - sum(w_dec * x_dec)| for one output.
 // Both sides sum the same exact products of codes; they differ only by float rounding:
@@ -60,6 +91,10 @@ double tolerance(TensorType t, const uint8_t* w_row, const float* w_dec, const f
             int sc[8], m[8];
             causerie::kernels::blocks::unpack_scales_k4(blk + 4, sc, m);
             off = std::fabs(double(fp16_to_fp32(dmin16))) * m[(c % 256) / 32];
+        } else if (t == TensorType::Q2_K) {
+            uint16_t dmin16;
+            std::memcpy(&dmin16, blk + 82, 2);
+            off = std::fabs(double(fp16_to_fp32(dmin16))) * (blk[(c % 256) / 16] >> 4);
         }
         magnitude += (std::fabs(double(w_dec[c])) + 2 * off) * std::fabs(double(x_dec[c]));
     }
@@ -102,11 +137,12 @@ void TestMatmul::vecDotTypes()
     QCOMPARE(vec_dot_type(TensorType::F32), TensorType::F32);
     QCOMPARE(vec_dot_type(TensorType::F16), TensorType::F16);
     QCOMPARE(vec_dot_type(TensorType::BF16), TensorType::BF16);
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q5_0, TensorType::Q8_0})
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q5_0, TensorType::Q8_0, TensorType::IQ4_NL})
         QCOMPARE(vec_dot_type(t), TensorType::Q8_0);
     for (TensorType t : {TensorType::Q4_1, TensorType::Q5_1})
         QCOMPARE(vec_dot_type(t), TensorType::Q8_1);
-    for (TensorType t : {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K})
+    for (TensorType t :
+         {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_XS})
         QCOMPARE(vec_dot_type(t), TensorType::Q8_K);
 }
 
@@ -218,7 +254,10 @@ void TestMatmul::againstDequantizedDot()
     for (int r = 0; r < rows; ++r) {
         for (float& v : tmp)
             v = dist(rng) * 0.1f;
-        quantize_row_ref(t, tmp.data(), w.data() + size_t(r) * stride, cols);
+        if (is_lowbit(t))
+            random_lowbit_row(t, cols, rng, w.data() + size_t(r) * stride);
+        else
+            quantize_row_ref(t, tmp.data(), w.data() + size_t(r) * stride, cols);
         dequantize_row_ref(t, w.data() + size_t(r) * stride, w_dec.data() + size_t(r) * size_t(cols), cols);
     }
     // x: tokens x cols; x_dec is what the kernel actually multiplies by: x after the
@@ -290,11 +329,12 @@ void TestMatmul::splitRowsMatchWhole()
 
 void TestMatmul::unsupportedTypeGivesNaN()
 {
-    // Q2_K has no dot product: NaN, never a plausible number (loaders refuse it beforehand).
-    std::vector<uint8_t> w(84, 0);
+    // Q8_K is an activation format with no weight-side dot product: NaN, never a plausible
+    // number (loaders refuse it beforehand).
+    std::vector<uint8_t> w(292, 0);
     std::vector<float> x(256, 1.0f);
     float y = 0;
-    matmul_ref(TensorType::Q2_K, w.data(), w.size(), 1, 256, x.data(), 1, &y, 1);
+    matmul_ref(TensorType::Q8_K, w.data(), w.size(), 1, 256, x.data(), 1, &y, 1);
     QVERIFY(std::isnan(y));
 }
 

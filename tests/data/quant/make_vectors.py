@@ -18,6 +18,8 @@ For dequant cases, `floats` is the expected output of decoding `bytes`; for quan
 `bytes` is the expected encoding of `floats`.
 
 Usage: python3 make_vectors.py  (writes quant_vectors.txt next to this script)
+With gguf-py from a llama.cpp checkout instead of PyPI's gguf:
+  PYTHONPATH=.../llama.cpp/gguf-py python3 make_vectors.py
 """
 import os
 import sys
@@ -82,6 +84,30 @@ def dequant_cases(out):
     b = RNG.integers(0, 0x10000, size=64, dtype=np.uint16)
     b = b[(b & 0x7F80) != 0x7F80]
     record(out, "dequant", "BF16", b.size, b.view(np.uint8), dequantize(b.view(np.uint8), T.BF16))
+
+
+# Types gguf-py can decode but not encode: blocks of random bytes with random finite fp16
+# scales (any bytes are a valid encoding, so decoding them must match). Generated after every
+# other case so that adding them left the earlier vectors unchanged.
+LOWBIT_LAYOUTS = [
+    (T.Q2_K, 256, 84, [80, 82]),
+    (T.Q3_K, 256, 110, [108]),
+    (T.IQ4_NL, 32, 18, [0]),
+    (T.IQ4_XS, 256, 136, [0]),
+]
+
+
+def lowbit_dequant_cases(out):
+    for qtype, bs, bb, half_offsets in LOWBIT_LAYOUTS:
+        n_blocks = 4 if bs == 32 else 3
+        raw = RNG.integers(0, 256, size=(n_blocks, bb), dtype=np.uint8)
+        for off in half_offsets:
+            scale = random_scale(n_blocks)
+            if qtype == T.Q2_K:
+                scale = np.abs(scale)  # d and dmin are non-negative in real files
+            raw[:, off:off + 2] = fp16_bytes(scale).reshape(n_blocks, 2)
+        expected = dequantize(raw, qtype).reshape(-1)
+        record(out, "dequant", qtype.name, n_blocks * bs, raw.reshape(-1), expected)
 
 
 def activation_rows(n):
@@ -158,6 +184,7 @@ def main():
            " do not edit by hand"]
     dequant_cases(out)
     quantize_cases(out)
+    lowbit_dequant_cases(out)
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "quant_vectors.txt")
     with open(path, "w") as fh:
         fh.write("\n".join(out) + "\n")
