@@ -426,7 +426,10 @@ Result<KvSnapshot> parse_from(Source& src, uint64_t size, const std::string& lab
     const uint32_t version = r.u32();
     if (r.error.empty() && version != kFormatVersion)
         return fail("format version " + std::to_string(version) + ", expected " + std::to_string(kFormatVersion));
-    r.u32();   // reserved
+    // Reserved, written 0: anything else is not a file this build understands (and would not
+    // write back the same).
+    if (const uint32_t reserved = r.u32(); r.error.empty() && reserved != 0)
+        return fail("corrupt header: reserved field " + std::to_string(reserved) + ", expected 0");
     KvSnapshot snap;
     KvStateFingerprint& fp = snap.fingerprint;
     fp.model = r.str("model fingerprint");

@@ -574,7 +574,7 @@ void TestKvState::forgedHeadersAreRefusedBeforeAllocating()
     const uint64_t big_rows = uint64_t(big) * uint64_t(snap->fingerprint.n_layer) *
                               uint64_t(snap->fingerprint.n_head_kv) *
                               uint64_t(snap->fingerprint.head_dim + snap->fingerprint.value_dim) * 2;
-    const std::vector<std::pair<std::string, std::string>> cases = {
+    std::vector<std::pair<std::string, std::string>> cases = {
         {forge(128, int64_t(1) << 40, snap->rows.size()), "corrupt header: 1099511627776 tokens in a context of 128"},
         {forge(128, -1, 0), "corrupt header: -1 tokens"},
         {forge(big, big, big_rows), "truncated: the file has " + std::to_string(good.size()) +
@@ -582,6 +582,13 @@ void TestKvState::forgedHeadersAreRefusedBeforeAllocating()
                                         std::to_string(header_end + uint64_t(big) * 4 + big_rows + 8)},
         {forge(128, 41, ~uint64_t(0)), "corrupt header: 18446744073709551615 bytes of rows for 41 tokens"},
     };
+    // Found by fuzz_kv_snapshot: a non-zero reserved field was accepted (and written back as 0).
+    std::string reserved = good;
+    reserved[15] = char(0x80);
+    const auto sum = snapshot_checksum(std::span(reinterpret_cast<const uint8_t*>(reserved.data()), good.size() - 8));
+    QVERIFY(sum);
+    std::memcpy(reserved.data() + good.size() - 8, &*sum, 8);
+    cases.push_back({reserved, "corrupt header: reserved field 2147483648, expected 0"});
     for (const auto& [bytes, reason] : cases) {
         auto parsed = parse_snapshot(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
         QVERIFY2(!parsed.ok(), reason.c_str());
