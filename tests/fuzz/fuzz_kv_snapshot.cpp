@@ -35,7 +35,10 @@ namespace {
 constexpr int64_t kContext = 32;
 
 struct World {
-    std::string dir;   // a private temporary folder: the model file, the input as a file
+    // A private temporary folder: the model file until it is loaded, then each input as a file
+    // while it is read. Removed at exit (when libFuzzer exits through exit(); an empty folder is
+    // left when it stops otherwise).
+    std::string dir;
     std::unique_ptr<Model> model;
     std::unique_ptr<Tokenizer> tok;
     std::unique_ptr<Session> session;
@@ -100,6 +103,8 @@ void use(const KvSnapshot& snap, const uint8_t* data, size_t size, int32_t next)
     const std::string again = w.dir + "/again.kv";
     FUZZ_CHECK(write_snapshot(snap, again).ok());
     const std::string written = slurp(again);
+    std::error_code ec;
+    std::filesystem::remove(again, ec);
     FUZZ_CHECK(written.size() == size && std::memcmp(written.data(), data, size) == 0);
 
     Session& s = *w.session;
@@ -174,6 +179,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     if (!model)
         die("cannot load the test model: " + model.error().message);
     w->model = std::make_unique<Model>(std::move(*model));
+    std::error_code ec;
+    std::filesystem::remove(path, ec);   // loaded: the folder stays empty between inputs
     auto tok = Tokenizer::from_vocab(w->model->vocab);
     if (!tok)
         die("cannot make the tokenizer: " + tok.error().message);
@@ -197,6 +204,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const std::string file = w.dir + "/input.kv";
     FUZZ_CHECK(spit(file, data, size));
     auto read = read_snapshot(file);
+    std::error_code ec;
+    std::filesystem::remove(file, ec);
     FUZZ_CHECK(parsed.ok() == read.ok());
     if (parsed.ok()) {
         FUZZ_CHECK(same(*parsed, *read));
