@@ -20,6 +20,8 @@
 #include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
+#include <span>
 
 namespace causerie {
 namespace {
@@ -95,10 +97,31 @@ using File = std::unique_ptr<std::FILE, FileCloser>;
 
 std::string errno_text() { return std::strerror(errno); }
 
-// Reads the header's fields in order from the file, failing with "truncated" at its end.
+// Where a snapshot's bytes come from: a file (read as they are needed, so a large file is never
+// held twice) or bytes in memory. read() fills exactly n bytes or fails.
+struct Source {
+    std::FILE* f = nullptr;
+    const uint8_t* data = nullptr;
+    size_t size = 0;
+    size_t pos = 0;
+
+    bool read(void* p, size_t n)
+    {
+        if (n == 0)
+            return true;
+        if (f)
+            return std::fread(p, 1, n, f) == n;
+        if (n > size - pos)
+            return false;
+        std::memcpy(p, data + pos, n);
+        pos += n;
+        return true;
+    }
+};
+
+// Reads the header's fields in order, failing with "truncated" at its end.
 struct Reader {
-    std::FILE* f;
-    const std::string& path;
+    Source& src;
     uint64_t file_size;
     std::vector<uint8_t> header;   // every header byte read, for the checksum
     std::string error;
@@ -107,7 +130,7 @@ struct Reader {
     {
         if (!error.empty())
             return false;
-        if (std::fread(p, 1, n, f) != n) {
+        if (!src.read(p, n)) {
             error = "truncated: the file ends inside its header (" + std::to_string(file_size) + " bytes)";
             return false;
         }
@@ -386,20 +409,16 @@ Status write_snapshot(const KvSnapshot& snapshot, const std::string& path)
     return Ok{};
 }
 
-Result<KvSnapshot> read_snapshot(const std::string& path)
+namespace {
+
+// The snapshot in `src` (`size` bytes); errors start with `label`. Every size is checked against
+// `size` before anything is allocated, so a header cannot make it allocate more than the file holds.
+Result<KvSnapshot> parse_from(Source& src, uint64_t size, const std::string& label)
 {
-    auto fail = [&](const std::string& why) { return make_error("KV cache file " + path + ": " + why); };
-    std::error_code ec;
-    const uint64_t size = std::filesystem::file_size(path, ec);
-    if (ec)
-        return fail("cannot read it: " + ec.message());
+    auto fail = [&](const std::string& why) { return make_error(label + ": " + why); };
     if (size == 0)
         return fail("the file is empty (0 bytes)");
-    std::FILE* raw = std::fopen(path.c_str(), "rb");
-    if (!raw)
-        return fail("cannot open it: " + errno_text());
-    File f(raw);
-    Reader r{raw, path, size, {}, {}};
+    Reader r{src, size, {}, {}};
 
     char magic[sizeof kMagic];
     if (!r.raw(magic, sizeof magic) || std::memcmp(magic, kMagic, sizeof kMagic) != 0)
@@ -407,7 +426,10 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
     const uint32_t version = r.u32();
     if (r.error.empty() && version != kFormatVersion)
         return fail("format version " + std::to_string(version) + ", expected " + std::to_string(kFormatVersion));
-    r.u32();   // reserved
+    // Reserved, written 0: anything else is not a file this build understands (and would not
+    // write back the same).
+    if (const uint32_t reserved = r.u32(); r.error.empty() && reserved != 0)
+        return fail("corrupt header: reserved field " + std::to_string(reserved) + ", expected 0");
     KvSnapshot snap;
     KvStateFingerprint& fp = snap.fingerprint;
     fp.model = r.str("model fingerprint");
@@ -454,15 +476,68 @@ Result<KvSnapshot> read_snapshot(const std::string& path)
         return fail("not enough memory to read it (" + std::to_string(row_bytes >> 20) + " MiB)");
     }
     uint64_t stored = 0;
-    auto get = [raw](void* p, size_t bytes) { return bytes == 0 || std::fread(p, 1, bytes, raw) == bytes; };
-    if (!get(snap.tokens.data(), size_t(n) * 4) || !get(snap.rows.data(), size_t(row_bytes)) || !get(&stored, 8))
-        return fail("truncated: reading it stopped early (" + errno_text() + ")");
+    if (!src.read(snap.tokens.data(), size_t(n) * 4) || !src.read(snap.rows.data(), size_t(row_bytes)) ||
+        !src.read(&stored, 8))
+        return fail(std::string("truncated: reading it stopped early") + (src.f ? " (" + errno_text() + ")" : ""));
     uint64_t sum = checksum_words(kFnvOffset, r.header.data(), r.header.size());
     sum = checksum_words(sum, snap.tokens.data(), snap.tokens.size() * 4);
     sum = checksum_words(sum, snap.rows.data(), snap.rows.size());
     if (sum != stored)
         return fail("checksum mismatch: the file is corrupt");
     return snap;
+}
+
+}   // namespace
+
+Result<KvSnapshot> parse_snapshot(std::span<const uint8_t> bytes)
+{
+    Source src;
+    src.data = bytes.data();
+    src.size = bytes.size();
+    return parse_from(src, bytes.size(), "KV cache");
+}
+
+Result<KvSnapshot> read_snapshot(const std::string& path)
+{
+    const std::string name = "KV cache file " + path;
+    std::error_code ec;
+    const uint64_t size = std::filesystem::file_size(path, ec);
+    if (ec)
+        return make_error(name + ": cannot read it: " + ec.message());
+    if (size == 0)
+        return make_error(name + ": the file is empty (0 bytes)");
+    std::FILE* raw = std::fopen(path.c_str(), "rb");
+    if (!raw)
+        return make_error(name + ": cannot open it: " + errno_text());
+    File f(raw);
+    Source src;
+    src.f = raw;
+    return parse_from(src, size, name);
+}
+
+std::optional<uint64_t> snapshot_checksum(std::span<const uint8_t> body)
+{
+    Source src;
+    src.data = body.data();
+    src.size = body.size();
+    Reader r{src, body.size(), {}, {}};
+    char magic[sizeof kMagic];
+    r.raw(magic, sizeof magic);
+    r.u32();
+    r.u32();
+    for (const char* what : {"model fingerprint", "architecture", "KV type"})
+        r.str(what);
+    for (int i = 0; i < 5; ++i)   // n_ctx, n_layer, n_head_kv, head_dim, value_dim
+        r.i64();
+    const int64_t n = r.i64();
+    r.u64();
+    if (!r.error.empty() || n < 0 || uint64_t(n) > (body.size() - src.pos) / 4)
+        return std::nullopt;
+    const uint8_t* tokens = body.data() + src.pos;
+    const size_t token_bytes = size_t(n) * 4;
+    uint64_t sum = checksum_words(kFnvOffset, r.header.data(), r.header.size());
+    sum = checksum_words(sum, tokens, token_bytes);
+    return checksum_words(sum, tokens + token_bytes, body.size() - src.pos - token_bytes);
 }
 
 void KvSnapshotCache::put(const std::string& key, KvSnapshot snapshot)

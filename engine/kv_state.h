@@ -11,15 +11,18 @@
 //   session empty (cleared), so the next generate() simply prefills from scratch.
 // - write_snapshot writes `path + ".tmp"` and renames it over `path`: a crash leaves either the old
 //   file or the new one, never a torn file.
-// - read_snapshot validates the header (format version, model fingerprint, architecture, n_ctx,
-//   KV type, layer count, token count, sizes) and the checksum before returning; a truncated,
-//   corrupt, foreign or older-format file is an error naming the reason, never a crash.
+// - read_snapshot (parse_snapshot for bytes in memory) validates the header (format version, model
+//   fingerprint, architecture, n_ctx, KV type, layer count, token count, sizes) and the checksum
+//   before returning; a truncated, corrupt, foreign or older-format file is an error naming the
+//   reason, never a crash. Nothing is allocated before the sizes are checked against the file's.
 #include "model.h"
 #include "result.h"
 
 #include <cstddef>
 #include <cstdint>
 #include <list>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -62,6 +65,12 @@ KvSnapshot snapshot_prefix(const KvSnapshot& snapshot, size_t n);
 
 Status write_snapshot(const KvSnapshot& snapshot, const std::string& path);
 Result<KvSnapshot> read_snapshot(const std::string& path);
+// read_snapshot's checks on a file's bytes already in memory (the fuzz target; tests).
+Result<KvSnapshot> parse_snapshot(std::span<const uint8_t> bytes);
+// The checksum a snapshot file must end with, over `body` (every byte before those last 8), or
+// nothing when body does not start with a whole header and its tokens. Lets tests and the fuzz
+// target forge files whose checksum is right, to reach the checks that come after it.
+std::optional<uint64_t> snapshot_checksum(std::span<const uint8_t> body);
 
 // Several conversations' prefixes in memory: snapshots by key (a conversation id), the least
 // recently used evicted first once there are more than max_count of them or their bytes()

@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 case $seconds in '' | *[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
-all_targets=(gguf sp_tokenizer bpe_tokenizer chat_template sse markdown code_highlighter conversation_import)
+all_targets=(gguf sp_tokenizer bpe_tokenizer chat_template kv_snapshot sse markdown code_highlighter conversation_import)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 

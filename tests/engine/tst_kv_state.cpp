@@ -24,6 +24,8 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
+#include <span>
 #include <fstream>
 #include <csignal>
 #include <sys/resource.h>
@@ -118,6 +120,8 @@ private Q_SLOTS:
     void snapshotCacheEvictsLeastRecentlyUsed();
     void restoreRefusesMismatch();
     void badFilesAreRefused();
+    void parseSnapshotAgreesWithFile();
+    void forgedHeadersAreRefusedBeforeAllocating();
     void writeFailsCleanly();
     void contextShiftEvaluatesOnlyNewTokens_data();
     void contextShiftEvaluatesOnlyNewTokens();
@@ -527,6 +531,88 @@ void TestKvState::badFilesAreRefused()
     auto missing = read_snapshot(m_dir.filePath(QStringLiteral("none.kv")).toStdString());
     QVERIFY(!missing.ok());
     QVERIFY2(contains(missing.error().message, "cannot read it"), missing.error().message.c_str());
+}
+
+// The same bytes from memory (parse_snapshot) and from a file (read_snapshot) give the same
+// snapshot, and snapshot_checksum recomputes the checksum the file ends with.
+void TestKvState::parseSnapshotAgreesWithFile()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    const std::string path = m_dir.filePath(QStringLiteral("parse.kv")).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    const std::string good = slurp(path);
+    const auto bytes = std::span(reinterpret_cast<const uint8_t*>(good.data()), good.size());
+    auto parsed = parse_snapshot(bytes);
+    QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
+    QCOMPARE(parsed->tokens, m_prompt);
+    QVERIFY(parsed->rows == snap->rows);
+    QCOMPARE(parsed->fingerprint.model, snap->fingerprint.model);
+    uint64_t stored = 0;
+    std::memcpy(&stored, good.data() + good.size() - 8, 8);
+    QCOMPARE(snapshot_checksum(bytes.first(good.size() - 8)), std::optional<uint64_t>(stored));
+    QCOMPARE(snapshot_checksum(bytes.first(30)), std::optional<uint64_t>());   // inside the header
+    auto cut = parse_snapshot(bytes.first(good.size() - 1));
+    QVERIFY(!cut.ok());
+    QVERIFY2(contains(cut.error().message, "KV cache: truncated: the file has"), cut.error().message.c_str());
+}
+
+// Headers whose checksum is right (forged with snapshot_checksum) but whose counts are absurd: a
+// token count of 2^40, or 2^20 tokens in a 2^20 context with the matching row size (about
+// 2^38 bytes of rows) in a small file. Each is refused from the header alone, before the reader
+// allocates anything (the file-size check comes before the allocation).
+void TestKvState::forgedHeadersAreRefusedBeforeAllocating()
+{
+    auto s = session(QStringLiteral("cpu"), 128);
+    QVERIFY(s->evaluate(m_prompt).ok());
+    auto snap = take_snapshot(*s, *m_model);
+    QVERIFY(snap.ok());
+    const std::string path = m_dir.filePath(QStringLiteral("forge.kv")).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    const std::string good = slurp(path);
+    // The header ends with i64 n_ctx, n_layer, n_head_kv, head_dim, value_dim, i64 n, u64 row bytes.
+    const size_t header_end = good.size() - 8 - snap->rows.size() - snap->tokens.size() * 4;
+    const size_t at_n = header_end - 16, at_rows = header_end - 8, at_ctx = header_end - 56;
+    auto forge = [&](int64_t n_ctx, int64_t n, uint64_t row_bytes) {
+        std::string b = good;
+        std::memcpy(b.data() + at_ctx, &n_ctx, 8);
+        std::memcpy(b.data() + at_n, &n, 8);
+        std::memcpy(b.data() + at_rows, &row_bytes, 8);
+        const auto sum = snapshot_checksum(std::span(reinterpret_cast<const uint8_t*>(b.data()), b.size() - 8));
+        if (sum)
+            std::memcpy(b.data() + b.size() - 8, &*sum, 8);
+        return b;
+    };
+    const int64_t big = int64_t(1) << 20;
+    const uint64_t big_rows = uint64_t(big) * uint64_t(snap->fingerprint.n_layer) *
+                              uint64_t(snap->fingerprint.n_head_kv) *
+                              uint64_t(snap->fingerprint.head_dim + snap->fingerprint.value_dim) * 2;
+    std::vector<std::pair<std::string, std::string>> cases = {
+        {forge(128, int64_t(1) << 40, snap->rows.size()), "corrupt header: 1099511627776 tokens in a context of 128"},
+        {forge(128, -1, 0), "corrupt header: -1 tokens"},
+        {forge(big, big, big_rows), "truncated: the file has " + std::to_string(good.size()) +
+                                        " bytes, its header announces " +
+                                        std::to_string(header_end + uint64_t(big) * 4 + big_rows + 8)},
+        {forge(128, 41, ~uint64_t(0)), "corrupt header: 18446744073709551615 bytes of rows for 41 tokens"},
+    };
+    // Found by fuzz_kv_snapshot: a non-zero reserved field was accepted (and written back as 0).
+    std::string reserved = good;
+    reserved[15] = char(0x80);
+    const auto sum = snapshot_checksum(std::span(reinterpret_cast<const uint8_t*>(reserved.data()), good.size() - 8));
+    QVERIFY(sum);
+    std::memcpy(reserved.data() + good.size() - 8, &*sum, 8);
+    cases.push_back({reserved, "corrupt header: reserved field 2147483648, expected 0"});
+    for (const auto& [bytes, reason] : cases) {
+        auto parsed = parse_snapshot(std::span(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+        QVERIFY2(!parsed.ok(), reason.c_str());
+        QVERIFY2(contains(parsed.error().message, reason), parsed.error().message.c_str());
+        spit(path, bytes);
+        auto read = read_snapshot(path);
+        QVERIFY2(!read.ok(), reason.c_str());
+        QVERIFY2(contains(read.error().message, reason), read.error().message.c_str());
+    }
 }
 
 // A missing folder, a full disk, a read-only folder: write_snapshot fails with the path and the

@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of tests/fuzz/corpus/<target>/ (small valid inputs, a few KB each).
 
-    tests/fuzz/make_seeds.py [CAUSERIE_CLI]
+    tests/fuzz/make_seeds.py [CAUSERIE_CLI [FUZZ_KV_SNAPSHOT]]
 
 The GGUF seeds with tensors come from `causerie-cli make-test-model` with the smallest shapes it
-accepts (skipped when no CLI is given); the vocabulary-only GGUF files, SSE streams, conversation
+accepts (skipped when no CLI is given); the KV snapshots from the fuzz target itself
+(build/fuzz/tests/fuzz/fuzz_kv_snapshot unless given; skipped when absent), which writes valid
+snapshots of its tiny model, cut here into truncated copies; the vocabulary-only GGUF files, SSE streams, conversation
 exports, Markdown answers, code blocks, texts and chat turns are written here. Re-running it
 gives the same files.
 """
@@ -121,6 +123,29 @@ def gguf_seeds(cli):
                 put("gguf", name, f.read())
 
 
+# ---- KV snapshots ------------------------------------------------------------------------------
+def kv_snapshot_seeds(fuzzer):
+    if not fuzzer or not os.path.exists(fuzzer):
+        print("make_seeds: no fuzz_kv_snapshot (%s): KV snapshot seeds not written" % fuzzer, file=sys.stderr)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, CAUSERIE_KV_SNAPSHOT_SEEDS=tmp)
+        subprocess.run([fuzzer], env=env, check=True, stdout=subprocess.DEVNULL)
+        files = {}
+        for n in (0, 1, 20):
+            with open(os.path.join(tmp, "tokens-%d.kv" % n), "rb") as f:
+                files[n] = f.read()
+    for n, data in files.items():
+        put("kv_snapshot", "tokens-%d.kv" % n, data)
+    # Truncations: inside the magic, the version, the strings, the counts; without the checksum;
+    # one byte short; and a 20-token file cut in the middle of its rows.
+    full = files[20]
+    for cut in (5, 14, 30, 120, len(full) // 2, len(full) - 8, len(full) - 1):
+        put("kv_snapshot", "tokens-20-cut-%d.kv" % cut, full[:cut])
+    put("kv_snapshot", "tokens-1-cut-%d.kv" % (len(files[1]) - 1), files[1][:-1])
+    put("kv_snapshot", "tokens-0-cut-%d.kv" % (len(files[0]) - 8), files[0][:-8])
+
+
 # ---- texts for the tokenizers and chat templates ---------------------------------------------
 TEXTS = {
     "plain": "Hello world, the quick brown fox.",
@@ -231,7 +256,11 @@ def text_seeds():
 
 def main():
     cli = sys.argv[1] if len(sys.argv) > 1 else None
+    kv_fuzzer = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+        os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+        "build", "fuzz", "tests", "fuzz", "fuzz_kv_snapshot")
     gguf_seeds(cli)
+    kv_snapshot_seeds(kv_fuzzer)
     tokenizer_seeds()
     chat_seeds()
     sse_seeds()

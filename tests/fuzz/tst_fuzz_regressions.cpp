@@ -28,6 +28,7 @@ CAUSERIE_DECLARE_TARGET(gguf)
 CAUSERIE_DECLARE_TARGET(sp_tokenizer)
 CAUSERIE_DECLARE_TARGET(bpe_tokenizer)
 CAUSERIE_DECLARE_TARGET(chat_template)
+CAUSERIE_DECLARE_TARGET(kv_snapshot)
 #endif
 #ifdef CAUSERIE_FUZZ_HAVE_sse
 CAUSERIE_DECLARE_TARGET(sse)
@@ -51,6 +52,7 @@ const std::map<QString, Target>& targets()
         CAUSERIE_TARGET_ENTRY(sp_tokenizer),
         CAUSERIE_TARGET_ENTRY(bpe_tokenizer),
         CAUSERIE_TARGET_ENTRY(chat_template),
+        CAUSERIE_TARGET_ENTRY(kv_snapshot),
 #endif
 #ifdef CAUSERIE_FUZZ_HAVE_sse
         CAUSERIE_TARGET_ENTRY(sse),
