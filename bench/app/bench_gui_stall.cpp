@@ -103,13 +103,14 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "error: the window could not be created\n");
         return 1;
     }
-    c.openModelPath(p.value(modelOpt));
+    c.model()->openPath(p.value(modelOpt));
     QElapsedTimer wait;
     wait.start();
-    while (c.modelState() < 2 && wait.elapsed() < 30000)
+    using State = LocalModelController::State;
+    while ((c.model()->state() == State::None || c.model()->state() == State::Loading) && wait.elapsed() < 30000)
         QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
-    if (c.modelState() != 2) {
-        std::fprintf(stderr, "error: %s\n", qPrintable(c.modelError()));
+    if (c.model()->state() != State::Ready) {
+        std::fprintf(stderr, "error: %s\n", qPrintable(c.model()->error()));
         return 1;
     }
 
