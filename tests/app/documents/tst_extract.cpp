@@ -371,6 +371,17 @@ private Q_SLOTS:
         QCOMPARE(doc->sections[0].text, QStringLiteral("Bonjour\n"));
     }
 
+    void utf16LoneSurrogatesAreReplaced()
+    {
+        // Found by fuzz_html_extract: unpaired surrogates came through the UTF-16 decoder.
+        QByteArray bytes("\xFF\xFE", 2);
+        const char16_t units[] = {u'a', 0xD83D, u'b', 0xDE42, u'c', 0xD83D, 0xDE42, 0xD800};
+        bytes += QByteArray(reinterpret_cast<const char*>(units), sizeof units);
+        auto text = decodeText(QStringLiteral("x.txt"), bytes, ExtractLimits());
+        QVERIFY2(text.ok(), qPrintable(text.errorString()));
+        QCOMPARE(text.value(), QStringLiteral("a\uFFFDb\uFFFDc\U0001F642\uFFFD"));
+    }
+
     void missingFileNamesIt()
     {
         const QString path = m_dir.filePath(QStringLiteral("gone.md"));
