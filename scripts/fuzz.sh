@@ -18,12 +18,14 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 case $seconds in '' | *[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
-all_targets=(gguf sp_tokenizer bpe_tokenizer chat_template kv_snapshot sse markdown code_highlighter conversation_import)
+all_targets=(gguf sp_tokenizer bpe_tokenizer chat_template kv_snapshot sse markdown code_highlighter conversation_import
+             html_extract office_extract chunker)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 
 build=build/fuzz
 results="$build/results.tsv"
+mkdir -p "$build"
 rm -f "$results"   # so nobody reads a previous run's results when this build fails
 jobs=${FUZZ_JOBS:-$(nproc)}
 for cc in clang-14 clang++-14; do

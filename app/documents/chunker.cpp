@@ -82,11 +82,13 @@ qsizetype cutPoint(const QString& text, qsizetype start, qsizetype limit, qsizet
 
 QString fullText(const ExtractedDocument& doc)
 {
+    // Every section is joined, empty ones too (a heading with no text before the next heading):
+    // chunkDocument counts each section's text + 2.
     QString out;
-    for (const Section& s : doc.sections) {
-        if (!out.isEmpty())
+    for (qsizetype i = 0; i < doc.sections.size(); ++i) {
+        if (i > 0)
             out += QLatin1String("\n\n");
-        out += s.text;
+        out += doc.sections.at(i).text;
     }
     return out;
 }

@@ -138,8 +138,11 @@ private:
 
     qsizetype entity(qsizetype i)
     {
-        const qsizetype semi = m_in.indexOf(QLatin1Char(';'), i + 1);
-        if (semi > i + 1 && semi - i <= 32) {
+        // The ';' is looked for in the next 31 characters only: a search to the end would make
+        // a page of '&' without ';' quadratic.
+        const qsizetype found = QStringView(m_in).mid(i + 1, 31).indexOf(QLatin1Char(';'));
+        const qsizetype semi = found < 0 ? -1 : i + 1 + found;
+        if (semi > i + 1) {
             const QString decoded = decodeEntity(m_in.mid(i + 1, semi - i - 1));
             if (!decoded.isEmpty()) {
                 for (QChar c : decoded)

@@ -50,13 +50,26 @@ QString normaliseNewlines(QString text)
     return text;
 }
 
+// QStringDecoder passes UTF-16's unpaired surrogates through; they become U+FFFD, as invalid
+// UTF-8 does, so every extracted text is valid UTF-16.
+QString replaceLoneSurrogates(QString text)
+{
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        if (text.at(i).isHighSurrogate() && i + 1 < text.size() && text.at(i + 1).isLowSurrogate())
+            ++i;
+        else if (text.at(i).isSurrogate())
+            text[i] = QChar::ReplacementCharacter;
+    }
+    return text;
+}
+
 }   // namespace
 
 DocResult<QString> decodeText(const QString& path, const QByteArray& bytes, const ExtractLimits& limits)
 {
     if (bytes.startsWith("\xFF\xFE") || bytes.startsWith("\xFE\xFF")) {
         QStringDecoder decoder(QStringDecoder::Utf16, QStringDecoder::Flag::Stateless);
-        return normaliseNewlines(decoder(bytes));
+        return normaliseNewlines(replaceLoneSurrogates(decoder(bytes)));
     }
     const QByteArray body = bytes.startsWith("\xEF\xBB\xBF") ? bytes.mid(3) : bytes;
     // The head decides: a NUL byte, or too many control and invalid bytes, means binary.

@@ -76,6 +76,13 @@ DocResult<QByteArray> readPart(const QString& path, const char* part, const QStr
     return out;
 }
 
+// Neither format has a DTD; one could declare entities that expand a few bytes into thousands of
+// characters each (QXmlStreamReader allows 4096 per entity), so the text could outgrow any zip limit.
+void refuseDtd(QXmlStreamReader& xml)
+{
+    xml.raiseError(QCoreApplication::translate("Documents", "unexpected document type declaration"));
+}
+
 // Collects paragraphs into sections; a heading paragraph starts a new section.
 class SectionBuilder {
 public:
@@ -124,6 +131,10 @@ ExtractedDocument parseDocx(QXmlStreamReader& xml)
     bool heading = false;
     while (!xml.atEnd()) {
         const auto token = xml.readNext();
+        if (token == QXmlStreamReader::DTD) {
+            refuseDtd(xml);
+            break;
+        }
         if (token == QXmlStreamReader::StartElement) {
             const auto name = xml.name();
             if (name == QLatin1String("p")) {
@@ -155,7 +166,9 @@ ExtractedDocument parseDocx(QXmlStreamReader& xml)
 
 // content.xml: text:h headings, text:p paragraphs (lists and tables hold text:p too); text:s is
 // c spaces, text:tab a tab, text:line-break a newline.
-ExtractedDocument parseOdt(QXmlStreamReader& xml)
+// `spaces` bounds the spaces all text:s may add (the part's size): a few bytes each ask for up
+// to 1024.
+ExtractedDocument parseOdt(QXmlStreamReader& xml, qint64 spaces)
 {
     SectionBuilder out(Format::Odt);
     int depth = 0;
@@ -164,6 +177,10 @@ ExtractedDocument parseOdt(QXmlStreamReader& xml)
     int skip = 0;   // inside a note citation (the footnote number)
     while (!xml.atEnd()) {
         const auto token = xml.readNext();
+        if (token == QXmlStreamReader::DTD) {
+            refuseDtd(xml);
+            break;
+        }
         if (token == QXmlStreamReader::StartElement) {
             const auto name = xml.name();
             if (name == QLatin1String("p") || name == QLatin1String("h")) {
@@ -174,8 +191,10 @@ ExtractedDocument parseOdt(QXmlStreamReader& xml)
                     text += QLatin1Char('\n');
                 }
             } else if (depth > 0 && name == QLatin1String("s")) {
-                const int count = xml.attributes().value(QLatin1String("text:c")).toInt();
-                text += QString(std::clamp(count, 1, 1024), QLatin1Char(' '));
+                const int count = std::clamp(xml.attributes().value(QLatin1String("text:c")).toInt(), 1, 1024);
+                const int added = int(std::min<qint64>(count, spaces));
+                spaces -= added;
+                text += QString(added, QLatin1Char(' '));
             } else if (depth > 0 && name == QLatin1String("tab")) {
                 text += QLatin1Char('\t');
             } else if (depth > 0 && name == QLatin1String("line-break")) {
@@ -207,7 +226,7 @@ DocResult<ExtractedDocument> extractZippedXml(const QString& path, Format format
     if (!bytes)
         return bytes.error();
     QXmlStreamReader xml(bytes.value());
-    ExtractedDocument doc = docx ? parseDocx(xml) : parseOdt(xml);
+    ExtractedDocument doc = docx ? parseDocx(xml) : parseOdt(xml, bytes.value().size());
     if (xml.hasError())
         return DocError{QCoreApplication::translate("Documents", "%1 is not a readable %2 file (damaged XML: %3).")
                             .arg(path, kind, xml.errorString())};

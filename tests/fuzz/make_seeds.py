@@ -6,8 +6,9 @@
 The GGUF seeds with tensors come from `causerie-cli make-test-model` with the smallest shapes it
 accepts (skipped when no CLI is given); the KV snapshots from the fuzz target itself
 (build/fuzz/tests/fuzz/fuzz_kv_snapshot unless given; skipped when absent), which writes valid
-snapshots of its tiny model, cut here into truncated copies; the vocabulary-only GGUF files, SSE streams, conversation
-exports, Markdown answers, code blocks, texts and chat turns are written here. Re-running it
+snapshots of its tiny model, cut here into truncated copies; the vocabulary-only GGUF files, SSE
+streams, conversation exports, Markdown answers, code blocks, texts, chat turns, HTML pages,
+DOCX/ODT files and their XML parts, and chunker documents are written here. Re-running it
 gives the same files.
 """
 import json
@@ -16,6 +17,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import zipfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 
@@ -254,6 +256,69 @@ def text_seeds():
         put("code_highlighter", name + ".txt", bytes([pick, name == "python"]) + code.encode())
 
 
+# ---- documents -------------------------------------------------------------------------------
+HTML = {
+    "page": "<!DOCTYPE html><html><head><title>T</title><style>p{x:1}</style></head><body>"
+            "<h1>Intro</h1><p>Caf&eacute; &amp; th&eacute; &#233; &#x1F642; &bogus; a &lt; b</p>"
+            "<!-- hidden --><script>var s = '</p>';</script><h2 class='x'>Next</h2>"
+            "<ul><li>one</li><li>two<br>three</li></ul><table><tr><td>a</td><th>b</th></tr></table>"
+            "<pre>  keep\n   spaces  </pre></body></html>",
+    "broken": "<p>unclosed <b attr=\"never closed>text &amp <h3>heading without end <!-- comment",
+    "entities": "&#0; &#xD800; &#x110000; &#65; &#x41; &nbsp;&hellip;&mdash; &&; & ; &#;",
+}
+
+DOCX_XML = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
+            '<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>'
+            '<w:p><w:pPr><w:pStyle w:val="Heading1"/></w:pPr><w:r><w:t>Title</w:t></w:r></w:p>'
+            '<w:p><w:r><w:t xml:space="preserve">Hello </w:t><w:tab/><w:t>world</w:t><w:br/></w:r></w:p>'
+            '<w:p><w:pPr><w:outlineLvl w:val="1"/></w:pPr><w:r><w:t>Part</w:t></w:r></w:p>'
+            '<w:p><w:r><w:t>Caf\u00e9 &amp; th\u00e9</w:t></w:r></w:p></w:body></w:document>')
+
+ODT_XML = ('<?xml version="1.0" encoding="UTF-8"?>'
+           '<office:document-content xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"><office:body><office:text>'
+           '<text:h text:outline-level="1">Title</text:h><text:p>Hello<text:s text:c="3"/>world<text:tab/>'
+           'x<text:line-break/>y</text:p><text:p>Note<text:note><text:note-citation>1</text:note-citation>'
+           '<text:note-body><text:p>body</text:p></text:note-body></text:note></text:p>'
+           '<text:list><text:list-item><text:p>item</text:p></text:list-item></text:list>'
+           '</office:text></office:body></office:document-content>')
+
+
+def zipped(entries, compression=zipfile.ZIP_DEFLATED):
+    import io
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression) as z:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0))
+            info.compress_type = compression
+            z.writestr(info, data)
+    return buf.getvalue()
+
+
+def document_seeds():
+    for name, html in HTML.items():
+        put("html_extract", name + ".html", html)
+    put("html_extract", "utf16.html", "\ufeff<p>UTF-16 &amp; BOM</p>".encode("utf-16-le"))
+    # office_extract: byte 0 bit 0 = ODT, bit 1 = the rest is the XML part, not the whole file.
+    docx_mime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    odt_mime = "application/vnd.oasis.opendocument.text"
+    put("office_extract", "docx.bin", b"\x00" + zipped([("[Content_Types].xml", "<Types/>"),
+                                                        ("word/document.xml", DOCX_XML)]))
+    put("office_extract", "odt.bin", b"\x01" + zipped([("mimetype", odt_mime), ("content.xml", ODT_XML)],
+                                                      zipfile.ZIP_STORED))
+    put("office_extract", "docx-no-part.bin", b"\x00" + zipped([("mimetype", docx_mime)]))
+    put("office_extract", "docx-xml.bin", b"\x02" + DOCX_XML.encode())
+    put("office_extract", "odt-xml.bin", b"\x03" + ODT_XML.encode())
+    # chunker: byte 0 odd = small chunk sizes; sections "page\x01heading\x01text" split by NUL.
+    prose = ("First sentence here. Second one! A third? " * 3 + "\n\n") * 2
+    put("chunker", "sections.bin", b"\x00" + b"\x00".join([
+        b"p\x01Intro\x01" + prose.encode(),
+        b"pp\x01\x01short\n \n\tpara\n\n\n",
+        ("just text \u00e9\U0001f642 " * 5).encode()]))
+    put("chunker", "small.bin", b"\x0b" + ("word " * 30 + "\u3002end.\n\nnext paragraph\n" +
+                                         "\U0001f642" * 20 + "\nline\n").encode())
+
+
 def main():
     cli = sys.argv[1] if len(sys.argv) > 1 else None
     kv_fuzzer = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
@@ -266,6 +331,7 @@ def main():
     sse_seeds()
     export_seeds()
     text_seeds()
+    document_seeds()
 
 
 if __name__ == "__main__":

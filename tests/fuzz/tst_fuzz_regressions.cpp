@@ -35,6 +35,9 @@ CAUSERIE_DECLARE_TARGET(sse)
 CAUSERIE_DECLARE_TARGET(markdown)
 CAUSERIE_DECLARE_TARGET(code_highlighter)
 CAUSERIE_DECLARE_TARGET(conversation_import)
+CAUSERIE_DECLARE_TARGET(html_extract)
+CAUSERIE_DECLARE_TARGET(office_extract)
+CAUSERIE_DECLARE_TARGET(chunker)
 #endif
 
 namespace {
@@ -59,6 +62,9 @@ const std::map<QString, Target>& targets()
         CAUSERIE_TARGET_ENTRY(markdown),
         CAUSERIE_TARGET_ENTRY(code_highlighter),
         CAUSERIE_TARGET_ENTRY(conversation_import),
+        CAUSERIE_TARGET_ENTRY(html_extract),
+        CAUSERIE_TARGET_ENTRY(office_extract),
+        CAUSERIE_TARGET_ENTRY(chunker),
 #endif
     };
     return t;

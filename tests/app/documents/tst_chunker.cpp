@@ -104,6 +104,23 @@ private Q_SLOTS:
         checkOffsets(doc, chunks);
     }
 
+    void leadingHeadingOnlySectionsKeepOffsets()
+    {
+        // Found by fuzz_chunker: a document opening with headings that have no text (a title,
+        // then a chapter) gave chunk offsets 2 past their text in fullText().
+        ExtractedDocument doc;
+        doc.sections.append({0, QStringLiteral("Title"), QString()});
+        doc.sections.append({0, QStringLiteral("Chapter"), QString()});
+        doc.sections.append({0, QStringLiteral("Section"), QStringLiteral("Body text.")});
+        QCOMPARE(fullText(doc), QStringLiteral("\n\n\n\nBody text."));
+        const QList<Chunk> chunks = chunkDocument(doc);
+        QCOMPARE(chunks.size(), 1);
+        QCOMPARE(chunks[0].start, qint64(4));
+        QCOMPARE(chunks[0].end, qint64(14));
+        QCOMPARE(chunks[0].heading, QStringLiteral("Section"));
+        checkOffsets(doc, chunks);
+    }
+
     void surrogatePairsAreNotSplit()
     {
         ExtractedDocument doc;

@@ -86,6 +86,21 @@ private Q_SLOTS:
         QCOMPARE(doc.sections[0].text, QStringLiteral("deep text"));
     }
 
+    void htmlAmpersandsWithoutSemicolonAreLinear()
+    {
+        // Found by reading for fuzz_html_extract: each '&' looked for its ';' up to the end of
+        // the page, so 4 M ampersands cost ~10^13 steps (minutes); one pass is milliseconds.
+        const QString html = QStringLiteral("<p>") + QString(4 * 1024 * 1024, QLatin1Char('&')) +
+                             QStringLiteral("&amp;") + QStringLiteral("x;");
+        QElapsedTimer timer;
+        timer.start();
+        const ExtractedDocument doc = htmlToSections(html);
+        QCOMPARE(doc.sections.size(), 1);
+        QCOMPARE(doc.sections[0].text, QString(4 * 1024 * 1024 + 1, QLatin1Char('&')) + QStringLiteral("x;"));
+        // Generous for a shared machine: the quadratic pass took minutes.
+        QVERIFY2(timer.elapsed() < 20000, qPrintable(QString::number(timer.elapsed())));
+    }
+
     void docxParagraphsAndHeadings()
     {
         const QString path = m_dir.filePath(QStringLiteral("report.docx"));
@@ -232,6 +247,53 @@ private Q_SLOTS:
         QVERIFY(!QFileInfo::exists(QDir::current().filePath(QStringLiteral("../../h8-docs-evil.txt"))));
     }
 
+    void odtSpacesAreBoundedByThePartSize()
+    {
+        // <text:s text:c="1024"/> asks for 1024 spaces in 23 bytes: 64 MB of them would be
+        // gigabytes of text. All of a part's text:s together add at most its size in spaces.
+        QByteArray xml = odtContentXml({{QStringLiteral("PLACEHOLDER"), false}});
+        xml.replace("PLACEHOLDER", "a" + QByteArray("<text:s text:c=\"1024\"/>").repeated(4000) + "b");
+        const QString path = m_dir.filePath(QStringLiteral("spaces.odt"));
+        QVERIFY(writeZip(path, {{"mimetype", "application/vnd.oasis.opendocument.text"}, {"content.xml", xml}}));
+        auto doc = extractFile(path);
+        QVERIFY2(doc.ok(), qPrintable(doc.errorString()));
+        QCOMPARE(doc->sections.size(), 1);
+        QCOMPARE(doc->sections[0].text, QLatin1Char('a') + QString(xml.size(), QLatin1Char(' ')) + QLatin1Char('b'));
+        // An ordinary run of spaces is kept whole.
+        QByteArray small = odtContentXml({{QStringLiteral("PLACEHOLDER"), false}});
+        small.replace("PLACEHOLDER", "x<text:s text:c=\"3\"/>y");
+        QVERIFY(writeZip(path, {{"mimetype", "application/vnd.oasis.opendocument.text"}, {"content.xml", small}}));
+        doc = extractFile(path);
+        QVERIFY2(doc.ok(), qPrintable(doc.errorString()));
+        QCOMPARE(doc->sections[0].text, QStringLiteral("x   y"));
+    }
+
+    void xmlEntityDeclarationsAreRefused()
+    {
+        // A DTD may declare entities that expand 3 bytes ("&b;") into thousands of characters;
+        // neither format uses one, so a part that has one is refused before any is expanded.
+        const QByteArray dtd = "<!DOCTYPE w:document [<!ENTITY a \"aaaaaaaaaaaaaaaa\">"
+                               "<!ENTITY b \"&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;\">]>";
+        QByteArray docx = docxDocumentXml({{QStringLiteral("PLACEHOLDER"), false}});
+        docx.insert(docx.indexOf("<w:document"), dtd);
+        docx.replace("PLACEHOLDER", QByteArray("&b;").repeated(1000));
+        const QString path = m_dir.filePath(QStringLiteral("entities.docx"));
+        QVERIFY(writeZip(path, {{"word/document.xml", docx}}));
+        auto doc = extractFile(path);
+        QVERIFY(!doc.ok());
+        QCOMPARE(doc.error().message, path + QStringLiteral(" is not a readable DOCX file (damaged XML: unexpected "
+                                                            "document type declaration)."));
+
+        QByteArray odt = odtContentXml({{QStringLiteral("PLACEHOLDER"), false}});
+        odt.insert(odt.indexOf("<office:document-content"), "<!DOCTYPE office:document-content>");
+        const QString odtPath = m_dir.filePath(QStringLiteral("doctype.odt"));
+        QVERIFY(writeZip(odtPath, {{"content.xml", odt}}));
+        doc = extractFile(odtPath);
+        QVERIFY(!doc.ok());
+        QVERIFY2(doc.error().message.contains(QStringLiteral("unexpected document type declaration")),
+                 qPrintable(doc.error().message));
+    }
+
     void docxWithoutDocumentPart()
     {
         const QString path = m_dir.filePath(QStringLiteral("empty.docx"));
@@ -307,6 +369,17 @@ private Q_SLOTS:
         auto doc = extractFile(path);
         QVERIFY2(doc.ok(), qPrintable(doc.errorString()));
         QCOMPARE(doc->sections[0].text, QStringLiteral("Bonjour\n"));
+    }
+
+    void utf16LoneSurrogatesAreReplaced()
+    {
+        // Found by fuzz_html_extract: unpaired surrogates came through the UTF-16 decoder.
+        QByteArray bytes("\xFF\xFE", 2);
+        const char16_t units[] = {u'a', 0xD83D, u'b', 0xDE42, u'c', 0xD83D, 0xDE42, 0xD800};
+        bytes += QByteArray(reinterpret_cast<const char*>(units), sizeof units);
+        auto text = decodeText(QStringLiteral("x.txt"), bytes, ExtractLimits());
+        QVERIFY2(text.ok(), qPrintable(text.errorString()));
+        QCOMPARE(text.value(), QStringLiteral("a\uFFFDb\uFFFDc\U0001F642\uFFFD"));
     }
 
     void missingFileNamesIt()
