@@ -78,6 +78,7 @@ void KvCacheWriter::State::run()
             inFlight = std::move(queue.front());
             queue.pop_front();
         }
+        changed.notify_all();   // room in the queue
         std::function<void(qint64)> hook;
         {
             std::lock_guard lock(g_hookMutex);
@@ -176,19 +177,29 @@ std::shared_ptr<const KvSnapshot> KvCacheWriter::read(qint64 conversationId)
         if (m_state->inFlight.id == conversationId && conversationId > 0)
             return m_state->inFlight.snapshot;
     }
-    std::lock_guard lock(m_state->disk);
+    // Without the disk lock: a write in progress is another conversation's, and switching to
+    // this one must not wait for it. An eviction racing with this read only makes it fail
+    // (then the conversation is answered cold).
     auto saved = m_state->files.read(conversationId);
     return saved ? std::make_shared<const KvSnapshot>(std::move(*saved)) : nullptr;
 }
 
 void KvCacheWriter::remove(qint64 conversationId, const QString& why)
 {
+    bool writing = false;
     {
         std::lock_guard lock(m_state->queueMutex);
         std::erase_if(m_state->queue, [conversationId](const Item& i) { return i.id == conversationId; });
+        writing = m_state->inFlight.id == conversationId;
     }
     m_state->changed.notify_all();
-    std::lock_guard lock(m_state->disk);   // a write of it in progress ends first
+    if (!writing) {
+        // Nothing of it is queued or being written, and only this thread queues: no lock, so
+        // deleting a conversation does not wait for another one's write.
+        m_state->files.remove(conversationId, why);
+        return;
+    }
+    std::lock_guard lock(m_state->disk);   // its write in progress ends first
     m_state->files.remove(conversationId, why);
 }
 

@@ -9,10 +9,12 @@
 //   memory when there is one, before looking at the file. It does not wait for the disk.
 // - Memory: at most kMaxQueued states wait besides the one being written; queueing another
 //   conversation's state while they are full waits for the writer (one write, ~1 s for 50 MB).
-// - remove() and clear() drop what is queued for those conversations and wait for a write in
-//   progress to end before deleting the files: no file comes back afterwards.
-// - Every file operation (write, read, remove, clear, eviction) runs under one lock, so the
-//   budget is applied to the files as they are after each write.
+// - remove() and clear() drop what is queued for those conversations and wait for a write of
+//   theirs in progress to end before deleting the files: no file comes back afterwards.
+// - Writes, clear() and eviction run under one lock (remove() too while its conversation is
+//   being written), so the budget is applied to the files as they are after each write. A read does not
+//   take it: a conversation with a write in progress is read from memory, another one's file
+//   is read at once.
 // - The destructor writes what is pending, for at most kQuitWaitMs; then the queued states are
 //   dropped and a write still in progress is left to end on its own (the process may exit
 //   first: write_snapshot renames a finished temporary file, so a file is whole or absent).
