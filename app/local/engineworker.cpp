@@ -94,6 +94,11 @@ QString finishReasonFor(const std::string& engine)
 EngineWorker::EngineWorker(QObject* parent)
     : QObject(parent)
 {
+    // The writer's thread has written a file: its size is reported from this thread.
+    m_files.setOnWritten([this] {
+        QMetaObject::invokeMethod(
+            this, [this] { reportCacheSize(); }, Qt::QueuedConnection);
+    });
 }
 
 EngineWorker::~EngineWorker() = default;
@@ -237,7 +242,8 @@ void EngineWorker::resolveSession(qint64 conversationId)
         l.ownerSaved = !l.unsaved.remove(conversationId);
         return;
     }
-    const std::optional<KvSnapshot> saved = m_files.read(conversationId);
+    // A state still waiting for the writer is newer than the file, and already in memory.
+    const std::shared_ptr<const KvSnapshot> saved = m_files.read(conversationId);
     if (saved && !restoreInto(conversationId, "its file", *saved))
         m_files.remove(conversationId, QStringLiteral("refused by the model"));
     reportCacheSize();   // an unreadable or refused file was deleted
@@ -255,9 +261,13 @@ void EngineWorker::stashSession()
                             << snapshot.error().message.c_str();
         return;
     }
-    // On disk first when it is not yet (the LRU forgets without a word).
-    if (!l.ownerSaved && !m_files.write(l.owner, *snapshot))
-        l.unsaved.insert(l.owner);
+    // On disk first when it is not yet (the LRU forgets without a word); a copy for the writer.
+    if (!l.ownerSaved) {
+        if (m_files.enabled())
+            m_files.enqueue(l.owner, std::make_shared<const KvSnapshot>(*snapshot));
+        else
+            l.unsaved.insert(l.owner);
+    }
     l.recent.put(recentKey(l.owner), std::move(snapshot).value());
     reportCacheSize();
 }
@@ -371,7 +381,8 @@ void EngineWorker::report(const QString& requestId, const Prepared& request, con
     Q_EMIT finished(requestId, stats);
 }
 
-// The owner's state as it stands after an answer, into its file.
+// The owner's state as it stands after an answer, to the writer: the copy out of the session is
+// all the engine thread does (the file is written on the writer's thread).
 void EngineWorker::saveSession()
 {
     Loaded& l = *m_loaded;
@@ -384,8 +395,8 @@ void EngineWorker::saveSession()
                             << snapshot.error().message.c_str();
         return;
     }
-    l.ownerSaved = m_files.write(l.owner, *snapshot);
-    reportCacheSize();
+    m_files.enqueue(l.owner, std::make_shared<const KvSnapshot>(std::move(snapshot).value()));
+    l.ownerSaved = true;   // queued: a failed write is logged by the writer, not retried
 }
 
 void EngineWorker::saveCache()
@@ -396,7 +407,7 @@ void EngineWorker::saveCache()
     // The session's own last: the files' times keep the order of use.
     for (const qint64 id : std::as_const(l.unsaved))
         if (const KvSnapshot* held = l.recent.get(recentKey(id)))
-            (void)m_files.write(id, *held);
+            m_files.enqueue(id, std::make_shared<const KvSnapshot>(*held));
     l.unsaved.clear();
     l.recent.clear();
     if (!l.ownerSaved)

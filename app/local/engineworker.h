@@ -7,10 +7,11 @@
 // is its owner; a request for another one first moves the owner's state into an in-memory LRU,
 // then brings the requested one back from that LRU, else from its file in the cache folder,
 // else starts it from what the session holds (the engine reuses any common prefix). Each
-// answer's final state is written to the conversation's file (KvCacheFiles), and what only
-// memory holds is written at quit (saveCache).
+// answer's final state is copied out of the session and handed to KvCacheWriter, which writes
+// the conversation's file on a thread of its own; what only memory holds is queued at quit
+// (saveCache) and written before the worker goes.
 #include "chattypes.h"
-#include "kvcachefiles.h"
+#include "kvcachewriter.h"
 #include "localtypes.h"
 
 #include "engine/result.h"
@@ -92,6 +93,6 @@ private:
     void reportCacheSize();
 
     std::unique_ptr<Loaded> m_loaded;
-    KvCacheFiles m_files;
+    KvCacheWriter m_files;
     qint64 m_reportedCacheSize = -1;
 };

@@ -83,7 +83,8 @@ LocalBackend::~LocalBackend()
     for (const CancelFlag& flag : std::as_const(m_running))
         flag->store(true);
     // Waits for the answer in flight to stop (it was just cancelled), then for the states only
-    // memory holds to be written: the next start resumes them.
+    // memory holds to be queued; the worker, deleted as the thread ends, waits for its writer to
+    // write them (KvCacheWriter::kQuitWaitMs at most): the next start resumes them.
     QMetaObject::invokeMethod(
         m_worker, [worker = m_worker] { worker->saveCache(); }, Qt::BlockingQueuedConnection);
     m_thread.quit();

@@ -6,6 +6,7 @@
 #include "appsettings.h"
 #include "kvcachecontroller.h"
 #include "kvcachefiles.h"
+#include "kvcachewriter.h"
 #include "localbackend.h"
 #include "messagelistmodel.h"
 
@@ -22,8 +23,12 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <atomic>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -124,6 +129,47 @@ causerie::KvSnapshot fakeSnapshot(size_t rowBytes)
     return s;
 }
 
+// Holds the cache writer before each write until the test opens it, and records which
+// conversations' writes reached it. Made before the backends it concerns, gone after them.
+class WriteGate {
+public:
+    WriteGate()
+        : m_s(std::make_shared<Shared>())
+    {
+        KvCacheWriter::setBeforeWriteHookForTests([s = m_s](qint64 id) {
+            std::unique_lock lock(s->mutex);
+            s->reached.append(id);
+            // A bound only so a broken test cannot hang the run; the tests open the gate.
+            s->opened.wait_for(lock, std::chrono::seconds(60), [&s] { return s->open; });
+        });
+    }
+    ~WriteGate()
+    {
+        open();
+        KvCacheWriter::setBeforeWriteHookForTests({});
+    }
+    void open()
+    {
+        std::lock_guard lock(m_s->mutex);
+        m_s->open = true;
+        m_s->opened.notify_all();
+    }
+    QList<qint64> reached() const
+    {
+        std::lock_guard lock(m_s->mutex);
+        return m_s->reached;
+    }
+
+private:
+    struct Shared {
+        std::mutex mutex;
+        std::condition_variable opened;
+        bool open = false;
+        QList<qint64> reached;
+    };
+    std::shared_ptr<Shared> m_s;
+};
+
 const QList<ChatMessage> kFirstA = {user(QStringLiteral("Tell me about the sea and the boats on it."))};
 const QList<ChatMessage> kFirstB = {user(QStringLiteral("What is the capital of Italy?"))};
 
@@ -154,6 +200,15 @@ private Q_SLOTS:
     void budgetAppliesToTheFolderAtStart();
     void clearCacheEmptiesTheFolder();
     void forgottenConversationLosesItsFile();
+
+    // The writer thread (KvCacheWriter): the engine does not wait for the disk.
+    void writerReadsPendingStatesFromMemory();
+    void writerQueueIsBounded();
+    void engineAnswersWhileTheWriterWrites();
+    void newerStateOfAConversationWins();
+    void forgetDropsPendingWrites();
+    void clearDropsPendingWrites();
+    void quitFinishesPendingWrites();
 
     // The settings and the controller Settings → Engine uses.
     void budgetSettingIsBounded();
@@ -546,6 +601,218 @@ void TestKvCache::forgottenConversationLosesItsFile()
     }
     // Quitting did not write them back.
     QCOMPARE(cacheFileNames(folder), QStringList());
+}
+
+// A state waiting for the writer is what read() returns (the newest one), without waiting for
+// the disk; once written, the file holds that newest one.
+void TestKvCache::writerReadsPendingStatesFromMemory()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("writer-read"));
+    WriteGate gate;
+    KvCacheWriter writer;
+    writer.setFolder(folder);
+    auto first = std::make_shared<const causerie::KvSnapshot>(fakeSnapshot(100));
+    auto second = std::make_shared<const causerie::KvSnapshot>(fakeSnapshot(300));
+    writer.enqueue(1, first);
+    QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);   // being written, held
+    QCOMPARE(writer.read(1).get(), first.get());
+    writer.enqueue(1, second);   // queued behind it
+    QCOMPARE(writer.read(1).get(), second.get());
+    QVERIFY(!QFile::exists(folder + QStringLiteral("/1.kv")));
+    gate.open();
+    QVERIFY(writer.waitIdle(10000));
+    QCOMPARE(gate.reached(), QList<qint64>({1, 1}));
+    // The file holds the second state: the same bytes write_snapshot makes of it.
+    const QString reference = m_dir.filePath(QStringLiteral("writer-read-reference.kv"));
+    QVERIFY(causerie::write_snapshot(*second, QFile::encodeName(reference).toStdString()).ok());
+    QCOMPARE(bytesOf(folder + QStringLiteral("/1.kv")), bytesOf(reference));
+}
+
+// At most kMaxQueued states wait besides the one being written: queueing one more waits for the
+// writer to take the next one, which it does only once the first is on disk.
+void TestKvCache::writerQueueIsBounded()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("writer-bound"));
+    WriteGate gate;
+    KvCacheWriter writer;
+    writer.setFolder(folder);
+    writer.enqueue(1, std::make_shared<const causerie::KvSnapshot>(fakeSnapshot(100)));
+    QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
+    static_assert(KvCacheWriter::kMaxQueued == 2);
+    writer.enqueue(2, std::make_shared<const causerie::KvSnapshot>(fakeSnapshot(100)));
+    writer.enqueue(3, std::make_shared<const causerie::KvSnapshot>(fakeSnapshot(100)));
+    // A newer state of a queued conversation takes its place: no wait.
+    writer.enqueue(3, std::make_shared<const causerie::KvSnapshot>(fakeSnapshot(200)));
+    std::atomic<bool> returned{false};
+    std::atomic<bool> firstWrittenAtReturn{false};
+    std::thread fourth([&] {
+        writer.enqueue(4, std::make_shared<const causerie::KvSnapshot>(fakeSnapshot(100)));
+        firstWrittenAtReturn = QFile::exists(folder + QStringLiteral("/1.kv"));
+        returned = true;
+    });
+    const auto join = qScopeGuard([&] {
+        gate.open();
+        fourth.join();
+    });
+    QCOMPARE(gate.reached(), QList<qint64>{1});
+    gate.open();
+    QTRY_VERIFY_WITH_TIMEOUT(returned.load(), 10000);
+    QVERIFY(firstWrittenAtReturn.load());
+    QVERIFY(writer.waitIdle(10000));
+    QCOMPARE(gate.reached(), QList<qint64>({1, 2, 3, 4}));
+    QCOMPARE(cacheFileNames(folder), QStringList({"1.kv", "2.kv", "3.kv", "4.kv"}));
+}
+
+// The engine thread is free as soon as an answer is out: the next request is answered while
+// the previous answer's state still waits for the (held) writer.
+void TestKvCache::engineAnswersWhileTheWriterWrites()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("writer-free"));
+    WriteGate gate;
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    QVERIFY(!ask(b, 1, kFirstA).failed);
+    QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
+    const Answer b1 = ask(b, 2, kFirstB);
+    QVERIFY2(!b1.failed, qPrintable(b1.error.message));
+    QVERIFY(!b1.text.isEmpty());
+    QCOMPARE(gate.reached(), QList<qint64>{1});   // the first write is still held
+    QCOMPARE(cacheFileNames(folder), QStringList());
+    gate.open();
+    QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList({"1.kv", "2.kv"}), 10000);
+    QCOMPARE(gate.reached(), QList<qint64>({1, 2}));
+    QTRY_COMPARE_WITH_TIMEOUT(
+        b.cacheSize(),
+        QFileInfo(folder + QStringLiteral("/1.kv")).size() + QFileInfo(folder + QStringLiteral("/2.kv")).size(), 5000);
+}
+
+// Three quick answers in one conversation: the first is being written, the second is replaced
+// in the queue by the third, and the file ends with the third's state.
+void TestKvCache::newerStateOfAConversationWins()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("writer-order"));
+    QList<ChatMessage> history = kFirstA;
+    Answer last;
+    WriteGate gate;
+    {
+        LocalBackend b;
+        b.setCacheFolder(folder);
+        QVERIFY(loadModel(b));
+        const QStringList followUps = {QStringLiteral("And the fish?"), QStringLiteral("And the birds?")};
+        last = ask(b, 1, history);
+        QVERIFY(!last.failed);
+        QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
+        for (const QString& next : followUps) {
+            history << assistant(last.text) << user(next);
+            last = ask(b, 1, history);
+            QVERIFY(!last.failed);
+        }
+        // `finished` comes before the state is queued: a count asked now is answered after it.
+        QSignalSpy counted(&b, &LocalBackend::tokensCounted);
+        b.countTokens(history);
+        QVERIFY(counted.wait(10000));
+        gate.open();
+        QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>({1, 1}), 10000);
+    }
+    QCOMPARE(gate.reached(), QList<qint64>({1, 1}));   // the middle one was never written
+    const auto saved = causerie::read_snapshot(QFile::encodeName(folder + QStringLiteral("/1.kv")).toStdString());
+    QVERIFY(saved.ok());
+    QVERIFY2(int(saved->tokens.size()) >= last.stats.promptTokens,
+             qPrintable(QStringLiteral("%1 tokens saved, the last prompt had %2")
+                            .arg(saved->tokens.size())
+                            .arg(last.stats.promptTokens)));
+}
+
+// A conversation deleted while its state is being written, and another's queued: neither file
+// is there afterwards, nor after quitting.
+void TestKvCache::forgetDropsPendingWrites()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("writer-forget"));
+    WriteGate gate;
+    {
+        LocalBackend b;
+        b.setCacheFolder(folder);
+        QVERIFY(loadModel(b));
+        QVERIFY(!ask(b, 5, kFirstA).failed);
+        QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{5}, 5000);
+        QVERIFY(!ask(b, 6, kFirstB).failed);   // queued behind 5
+        b.forgetConversation(6);
+        // The worker has forgotten 6 once it answers a count asked after (the gate is still shut).
+        QSignalSpy counted(&b, &LocalBackend::tokensCounted);
+        b.countTokens(kFirstB);
+        QVERIFY(counted.wait(10000));
+        QCOMPARE(gate.reached(), QList<qint64>{5});
+        b.forgetConversation(5);
+        gate.open();   // 5's write ends, then its file is deleted
+        QTRY_COMPARE_WITH_TIMEOUT(b.cacheSize(), 0, 10000);
+        QVERIFY(!ask(b, 7, {user(QStringLiteral("Hello"))}).failed);
+        QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList{"7.kv"}, 10000);
+    }
+    QCOMPARE(gate.reached(), QList<qint64>({5, 7}));   // 6 was dropped before it was written
+    QCOMPARE(cacheFileNames(folder), QStringList{"7.kv"});
+}
+
+void TestKvCache::clearDropsPendingWrites()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("writer-clear"));
+    WriteGate gate;
+    {
+        LocalBackend b;
+        b.setCacheFolder(folder);
+        QVERIFY(loadModel(b));
+        QVERIFY(!ask(b, 1, kFirstA).failed);
+        QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
+        QVERIFY(!ask(b, 2, kFirstB).failed);
+        QSignalSpy cleared(&b, &LocalBackend::cacheCleared);
+        b.clearCache();
+        gate.open();
+        QVERIFY(cleared.wait(10000));
+        QCOMPARE(b.cacheSize(), 0);
+        QCOMPARE(cacheFileNames(folder), QStringList());
+    }
+    // 2 may have been written before the worker got to the clear (the gate opens meanwhile):
+    // whichever, nothing is left.
+    QCOMPARE(gate.reached().value(0), 1);
+    QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList());   // no temporary file either
+}
+
+// Quitting while one state is being written and another waits: both are on disk, whole, when
+// the backend is gone, and the next start resumes from them.
+void TestKvCache::quitFinishesPendingWrites()
+{
+    const QString folder = m_dir.filePath(QStringLiteral("writer-quit"));
+    Answer a1;
+    {
+        WriteGate gate;
+        std::thread opener;
+        {
+            LocalBackend b;
+            b.setCacheFolder(folder);
+            QVERIFY(loadModel(b));
+            a1 = ask(b, 1, kFirstA);
+            QVERIFY(!a1.failed);
+            QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
+            QVERIFY(!ask(b, 2, kFirstB).failed);
+            QCOMPARE(cacheFileNames(folder), QStringList());
+            // Opened from another thread as this one goes into ~LocalBackend, which must wait for
+            // both writes (without that wait the files are not there yet below).
+            opener = std::thread([&gate] { gate.open(); });
+        }
+        opener.join();
+        QCOMPARE(gate.reached(), QList<qint64>({1, 2}));
+    }
+    QCOMPARE(cacheFileNames(folder), QStringList({"1.kv", "2.kv"}));
+    QCOMPARE(QDir(folder).entryList({QStringLiteral("*.tmp")}, QDir::Files), QStringList());
+    for (const QString& name : {QStringLiteral("/1.kv"), QStringLiteral("/2.kv")})
+        QVERIFY(causerie::read_snapshot(QFile::encodeName(folder + name).toStdString()).ok());
+    LocalBackend b;
+    b.setCacheFolder(folder);
+    QVERIFY(loadModel(b));
+    const Answer a2 = ask(b, 1, {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))});
+    QVERIFY(!a2.failed);
+    QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,
+             qPrintable(QStringLiteral("%1 cached of %2").arg(a2.stats.cachedTokens).arg(a2.stats.promptTokens)));
 }
 
 void TestKvCache::budgetSettingIsBounded()
