@@ -29,7 +29,7 @@
 #define CAUSERIE_REPACK_NS avx2r
 #endif
 
-#if !defined(__AVX2__) || !defined(__F16C__) || (defined(CAUSERIE_REPACK_VEX_VNNI) && !defined(__AVXVNNI__)) ||     \
+#if !defined(__AVX2__) || !defined(__F16C__) || (defined(CAUSERIE_REPACK_VEX_VNNI) && !defined(__AVXVNNI__)) ||        \
     (defined(CAUSERIE_REPACK_EVEX_VNNI) && (!defined(__AVX512VNNI__) || !defined(__AVX512VL__)))
 // Not an x86-64 build, or a compiler without the instruction set: never dispatched to.
 namespace causerie::kernels::CAUSERIE_REPACK_NS {
@@ -123,14 +123,14 @@ inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part,
 
 enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2 };
 
-// Per token of a call: its activation row, and per block the activation scale d_x and one
-// prepared 32-bit value: Q4_0 -8 * sum(y), Q8_0 -128 * sum(y) (VNNI builds, unsigned codes; the
-// plain build uses signed codes and ignores it), Q4_1 the bits of the float s_x.
-struct Tok {
-    const uint8_t* x;
-    const float* d;
-    const int32_t* side;
-};
+// The activations of a call, prepared once per call in tiles of 4 tokens so that a tile kernel
+// walks one pointer: per tile and block, 4 x 32 activation codes, then 4 floats d_x, then 4
+// prepared 32-bit values: Q4_0 -8 * sum(y), Q8_0 -128 * sum(y) (VNNI builds, unsigned codes; the
+// plain build uses signed codes and ignores it), Q4_1 the bits of the float s_x. Tokens past the
+// end of the last tile are zeros (never stored).
+constexpr int kTileTokens = 4;
+constexpr size_t kXBlock = kTileTokens * (32 + 4 + 4);   // 160 bytes
+constexpr int64_t kMaxBlocks = kRepackAvx2MaxCols / QK;
 
 // Integer dot of one block for 8 rows: c = the 8 code vectors of a half (c[k]: elements
 // [4k, 4k+4) for k < 4, [16 + 4(k-4), +4) for k >= 4, see repack_cpu.h), y = the 32 activation
@@ -175,14 +175,12 @@ constexpr int kMaxTile = 8;   // out[][16]: up to 8 tokens
 // NH halves (8 rows each, from half h0) x NT tokens of one group g. Q4_0: float(sumi) * d_w * d_x;
 // Q8_0: float(sumi) * (d_w * d_x); Q4_1: (d_w * d_x) * float(sumi) + m_w * s_x (matmul_ref.cpp).
 template <int NH, int NT, int K>
-void tile(const uint8_t* g, int h0, int64_t nb, const Tok* tok, float (*out)[16])
+void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
     constexpr bool kNib = K != kQ8_0;
     constexpr size_t cbytes = kNib ? 256 : 512;
     constexpr size_t hbytes = K == kQ4_1 ? 256 : 128;   // fp16 d (and Q4_1's m) of the 4 blocks
     constexpr size_t rbytes = hbytes + kRepackQ0RecordBlocks * cbytes;
-    constexpr size_t xbytes = K == kQ4_1 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
-    constexpr size_t xq = K == kQ4_1 ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs);
     __m256 acc[NH][NT];
     for (int h = 0; h < NH; ++h)
         for (int t = 0; t < NT; ++t)
@@ -221,18 +219,21 @@ void tile(const uint8_t* g, int h0, int64_t nb, const Tok* tok, float (*out)[16]
                 mw = scales8(rec + 128 + 32 * size_t(j) + 16 * size_t(h));
 #pragma GCC unroll 8
             for (int t = 0; t < NT; ++t) {
-                const uint8_t* y = tok[t].x + size_t(i) * xbytes + xq;
+                const uint8_t* xi = xt + size_t(i) * kXBlock;
+                const uint8_t* y = xi + 32 * t;
+                const float* xd = reinterpret_cast<const float*>(xi + 32 * kTileTokens);
                 __m256i seed = _mm256_setzero_si256();
                 if constexpr (K != kQ4_1)
-                    seed = _mm256_set1_epi32(tok[t].side[i]);
-                const __m256 f = _mm256_cvtepi32_ps(block_dot<K>(c, y, seed));
-                const __m256 dx = _mm256_broadcast_ss(tok[t].d + i);
+                    seed = _mm256_set1_epi32(load_i32(xi + 36 * kTileTokens + 4 * t));
+                const __m256i dot = block_dot<K>(c, y, seed);
+                const __m256 f = _mm256_cvtepi32_ps(dot);
+                const __m256 dx = _mm256_broadcast_ss(xd + t);
                 if constexpr (K == kQ4_0) {
                     acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(f, dw), dx));
                 } else if constexpr (K == kQ8_0) {
                     acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(f, _mm256_mul_ps(dw, dx)));
                 } else {
-                    const __m256 sx = _mm256_broadcast_ss(reinterpret_cast<const float*>(tok[t].side + i));
+                    const __m256 sx = _mm256_broadcast_ss(xd + kTileTokens + t);
                     acc[hh][t] = _mm256_add_ps(
                         acc[hh][t], _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(dw, dx), f), _mm256_mul_ps(mw, sx)));
                 }
@@ -244,7 +245,7 @@ void tile(const uint8_t* g, int h0, int64_t nb, const Tok* tok, float (*out)[16]
             _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
 }
 
-using TileFn = void (*)(const uint8_t*, int, int64_t, const Tok*, float (*)[16]);
+using TileFn = void (*)(const uint8_t*, int, int64_t, const uint8_t*, float (*)[16]);
 
 // Tiles: one token (generation) takes both halves in one pass over the records (each record is
 // streamed once); batches take 8 rows x 4 tokens (plain AVX2: 16 registers) or 16 rows x 4
@@ -254,7 +255,7 @@ constexpr int kBatchHalves = 2;
 #else
 constexpr int kBatchHalves = 1;
 #endif
-constexpr int kBatchTokens = 4;
+constexpr int kBatchTokens = kTileTokens;
 
 template <int K>
 TileFn tile_for(int nt)
@@ -282,22 +283,16 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
     const size_t gbytes =
         size_t((nb + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks) * (hbytes + kRepackQ0RecordBlocks * cbytes);
     row_end = min_i64(row_end, rows);
-    // Per token and block: d_x (float) and the side value, computed once per call; without
-    // memory for them, slices of 32 tokens on stack scratch.
-    constexpr int64_t kStack = 32 * 512;
-    alignas(64) float xd_stack[kStack];
-    alignas(64) int32_t xs_stack[kStack];
-    float* xd_all = xd_stack;
-    int32_t* xs_all = xs_stack;
+    // The prepared activations (kXBlock bytes per tile of 4 tokens and block), in per-thread
+    // scratch that grows to the largest call and stays; without memory for it, one tile at a time
+    // on the stack (repack_available: nb <= kMaxBlocks).
+    alignas(64) uint8_t stack[kMaxBlocks * kXBlock];
+    const int64_t tiles = (n_tokens + kTileTokens - 1) / kTileTokens;
+    uint8_t* xt_all = static_cast<uint8_t*>(t_scratch.get(size_t(tiles * nb) * kXBlock));
     int64_t slice = n_tokens;
-    if (n_tokens * nb > kStack) {
-        auto* heap = static_cast<uint8_t*>(t_scratch.get(size_t(n_tokens * nb) * 8));
-        if (heap) {
-            xd_all = reinterpret_cast<float*>(heap);
-            xs_all = reinterpret_cast<int32_t*>(heap + size_t(n_tokens * nb) * 4);
-        } else {
-            slice = kStack / nb;   // repack_available: nb <= 16384, so at least 1
-        }
+    if (!xt_all) {
+        xt_all = stack;
+        slice = kTileTokens;
     }
     const size_t xbytes = K == kQ4_1 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
     const size_t xq = K == kQ4_1 ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs);
@@ -305,27 +300,36 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
     const TileFn batch_fn = tile_for<K>(kBatchTokens);
     for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
         const int64_t s1 = min_i64(n_tokens, s0 + slice);
-        for (int64_t t = s0; t < s1; ++t) {
-            const uint8_t* xr = xb + size_t(t) * x_row_bytes;
-            float* xd = xd_all + (t - s0) * nb;
-            int32_t* xs = xs_all + (t - s0) * nb;
-            for (int64_t i = 0; i < nb; ++i) {
-                const uint8_t* bx = xr + size_t(i) * xbytes;
-                xd[i] = half(bx);
-                if constexpr (K == kQ4_1) {
-                    const float s = half(bx + offsetof(BlockQ8_1, s));
-                    std::memcpy(&xs[i], &s, 4);
-                } else if constexpr (off != 0) {
-                    const __m256i v = _mm256_madd_epi16(
-                        _mm256_maddubs_epi16(_mm256_set1_epi8(1),
-                                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx + xq))),
-                        _mm256_set1_epi16(1));
-                    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-                    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
-                    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
-                    xs[i] = -off * _mm_cvtsi128_si32(s);
-                } else {
-                    xs[i] = 0;
+        for (int64_t t0 = s0; t0 < s1; t0 += kTileTokens) {
+            uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXBlock;
+            for (int t = 0; t < kTileTokens; ++t) {
+                const uint8_t* xr = t0 + t < s1 ? xb + size_t(t0 + t) * x_row_bytes : nullptr;
+                for (int64_t i = 0; i < nb; ++i) {
+                    uint8_t* dst = xt + size_t(i) * kXBlock;
+                    float d = 0.0f;
+                    int32_t side = 0;
+                    if (xr) {
+                        const uint8_t* bx = xr + size_t(i) * xbytes;
+                        std::memcpy(dst + 32 * t, bx + xq, 32);
+                        d = half(bx);
+                        if constexpr (K == kQ4_1) {
+                            const float sx = half(bx + offsetof(BlockQ8_1, s));
+                            std::memcpy(&side, &sx, 4);
+                        } else if constexpr (off != 0) {
+                            const __m256i v = _mm256_madd_epi16(
+                                _mm256_maddubs_epi16(_mm256_set1_epi8(1),
+                                                     _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx + xq))),
+                                _mm256_set1_epi16(1));
+                            __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+                            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+                            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+                            side = -off * _mm_cvtsi128_si32(s);
+                        }
+                    } else {
+                        std::memset(dst + 32 * t, 0, 32);
+                    }
+                    std::memcpy(dst + 32 * kTileTokens + 4 * t, &d, 4);
+                    std::memcpy(dst + 36 * kTileTokens + 4 * t, &side, 4);
                 }
             }
         }
@@ -333,10 +337,7 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
             const int64_t p1 = min_i64(row_end, p0 + panel);
             for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {
                 const int nt = int(min_i64(kBatchTokens, s1 - t0));
-                Tok tok[kBatchTokens];
-                for (int t = 0; t < nt; ++t)
-                    tok[t] = Tok{xb + size_t(t0 + t) * x_row_bytes, xd_all + (t0 + t - s0) * nb,
-                                 xs_all + (t0 + t - s0) * nb};
+                const uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXBlock;
                 const TileFn fn = nt == kBatchTokens ? batch_fn : tile_for<K>(nt);
                 const int64_t hstep = nt == 1 ? 2 : kBatchHalves;
                 for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
@@ -344,7 +345,7 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
                     const int64_t grows = min_i64(kRepackRows, p1 - r0);
                     for (int64_t h = 0; h < 2 && 8 * h < grows; h += hstep) {
                         alignas(32) float out[kMaxTile][16];
-                        fn(g, int(h), nb, tok, out);
+                        fn(g, int(h), nb, xt, out);
                         const int64_t first = 8 * h;
                         const int64_t n = min_i64(8 * hstep, grows - first);
                         for (int t = 0; t < nt; ++t)

@@ -58,7 +58,10 @@ bool repack_available(TensorType type, int64_t cols)
 {
     // The kernels keep per-token block scales of up to 16384 blocks (1024 super-blocks of K-quants,
     // 16 integers each) on the stack.
-    if (!repacked_kernel(type) || cols <= 0)
+    const RepackedKernel kernel = repacked_kernel(type);
+    if (!kernel || cols <= 0)
+        return false;
+    if (kernel != avx512::matmul_repacked && cols > kRepackAvx2MaxCols)
         return false;
     return is_k(type) ? cols % QK_K == 0 && cols / QK_K <= 1024 : cols % QK == 0 && cols / QK <= 16384;
 }

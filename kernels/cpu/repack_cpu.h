@@ -45,6 +45,9 @@ constexpr int64_t kRepackRows = 16;
 constexpr int64_t kRepackQ0RecordBlocks = 4;   // Q4_0/Q8_0 blocks per record
 constexpr size_t kRepackQ4KSuper = 2368;       // bytes per super-block of a 16-row group
 constexpr size_t kRepackQ6KSuper = 4416;
+// Longest rows the 256-bit kernels take (their fallback scratch for one tile of prepared
+// activations is on the stack: 160 bytes per block).
+constexpr int64_t kRepackAvx2MaxCols = 32768;
 
 // True when this CPU's dispatch (CAUSERIE_CPU caps included) has a kernel for the repacked layout
 // of `type` with rows of `cols` elements. When false, keep using matmul_converted_cpu on the
