@@ -1,4 +1,4 @@
-// Q4_0 / Q4_1 / Q8_0 products on the repacked layout (repack_cpu.h) with 256-bit registers, for
+// Q4_0 / Q4_1 / Q8_0 / Q4_K / Q6_K products on the repacked layout (repack_cpu.h) with 256-bit registers, for
 // CPUs with AVX2 but without AVX-512 (and for Q4_1 on AVX-512 VNNI CPUs, whose 512-bit file has
 // no Q4_1 kernel). The layout is the AVX-512 one: a 64-byte vector of a block holds 4 elements of
 // 16 rows, so its lower 32 bytes are 4 elements of rows 0..7 and its upper 32 bytes of rows 8..15.
@@ -357,11 +357,283 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
     }
 }
 
+// ---- K-quants: 256-element super-blocks against Q8_K --------------------------------------------
+// Prepared per tile of 4 tokens and super-block (kXSuper bytes): 4 x 256 activation codes, 4
+// floats d_x, then 16 prepared 32-bit values per token. Q4_K: the 8 sub-block sums of the
+// activation codes as 4 i16 pairs (sub-blocks 2p, 2p+1), for vpmaddwd with the mins. Q6_K: per
+// 16-element group j the offset of the unsigned codes (u = q + 32): plain build -16 * bsum_j in
+// both halves of an i16 pair (vpmaddwd with the scale pair gives sc_j * -32 * bsum_j exactly:
+// |16 * bsum| <= 32512), VNNI builds -32 * bsum_j as one i32 (seed of the group's vpdpbusd chain).
+
+constexpr size_t kXSuper = kTileTokens * (QK_K + 4 + 64);   // 1296 bytes
+constexpr size_t kXSuperD = kTileTokens * QK_K;
+constexpr size_t kXSuperSide = kXSuperD + 4 * kTileTokens;
+
+// Scales of sub-block (or group) s of 8 rows as i32 (u8: Q4_K, i8: Q6_K), and the same value in
+// both i16 halves of each lane (for vpmaddwd against sums of i16 product pairs).
+template <bool Signed>
+inline __m256i scales_i32(const uint8_t* p)
+{
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return Signed ? _mm256_cvtepi8_epi32(b) : _mm256_cvtepu8_epi32(b);
+}
+inline __m256i pair16(__m256i v32)
+{
+    return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v32, 16));
+}
+
+// Q4_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x, sumi =
+// sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
+template <int NH, int NT>
+void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
+{
+    __m256 acc[NH][NT];
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            acc[h][t] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kRepackQ4KSuper;
+        const uint8_t* xi = xt + size_t(i) * kXSuper;
+        const float* xd = reinterpret_cast<const float*>(xi + kXSuperD);
+        const uint8_t* xs = xi + kXSuperSide;
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const int h = h0 + hh;
+            __m256i sumi[NT];
+            for (int t = 0; t < NT; ++t)
+                sumi[t] = _mm256_setzero_si256();
+            for (int sb = 0; sb < 8; ++sb) {
+                const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
+                if constexpr (NT == 1)
+                    if (hh == 0)
+                        prefetch_record_part(b + kRepackQ4KSuper, kRepackQ4KSuper, sb, 8);
+                __m256i c[8];
+                for (int k = 0; k < 8; ++k) {
+                    const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
+                    c[k] = _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, low4);
+                }
+                const __m256i sc = scales_i32<false>(b + 64 + 16 * sb + 8 * h);
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+                const __m256i sc16 = pair16(sc);
+#endif
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                    __m256i d0 = _mm256_setzero_si256(), d1 = _mm256_setzero_si256();
+                    for (int k = 0; k < 8; k += 2) {
+                        d0 = dpbusd(d0, c[k], bcast4(y + 4 * k));
+                        d1 = dpbusd(d1, c[k + 1], bcast4(y + 4 * k + 4));
+                    }
+                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(d0, d1), sc));
+#else
+                    // nibbles x |y| <= 127: 8 pair sums <= 30480, exact in i16
+                    __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
+                    __m256i a2 = _mm256_maddubs_epi16(c[1], bcast4(y + 4));
+                    for (int k = 2; k < 8; k += 2) {
+                        a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
+                        a2 = _mm256_add_epi16(a2, _mm256_maddubs_epi16(c[k + 1], bcast4(y + 4 * k + 4)));
+                    }
+                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(a, a2), sc16));
+#endif
+                }
+            }
+            const __m256 dw = scales8(b + 16 * h);
+            const __m256 dmw = scales8(b + 32 + 16 * h);
+            for (int t = 0; t < NT; ++t) {
+                __m256i summ = _mm256_setzero_si256();
+                for (int pp = 0; pp < 4; ++pp) {
+                    const __m256i m = _mm256_cvtepu8_epi16(
+                        _mm_load_si128(reinterpret_cast<const __m128i*>(b + 192 + 32 * pp + 16 * h)));
+                    summ = _mm256_add_epi32(summ, _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * pp)));
+                }
+                const __m256 dx = _mm256_broadcast_ss(xd + t);
+                const __m256 d = _mm256_mul_ps(dw, dx);
+                const __m256 dmin = _mm256_mul_ps(dmw, dx);
+                acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(sumi[t])),
+                                                                     _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(summ))));
+            }
+        }
+    }
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
+}
+
+// Q6_K: (d_w * d_x) * sumi per super-block, sumi = sum over 16-element groups j of
+// sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k).
+template <int NH, int NT>
+void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
+{
+    __m256 acc[NH][NT];
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            acc[h][t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kRepackQ6KSuper;
+        const uint8_t* xi = xt + size_t(i) * kXSuper;
+        const float* xd = reinterpret_cast<const float*>(xi + kXSuperD);
+        const uint8_t* xs = xi + kXSuperSide;
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const int h = h0 + hh;
+            __m256i sumi[NT];
+            for (int t = 0; t < NT; ++t)
+                sumi[t] = _mm256_setzero_si256();
+            for (int sb = 0; sb < 8; ++sb) {
+                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
+                if constexpr (NT == 1)
+                    if (hh == 0)
+                        prefetch_record_part(b + kRepackQ6KSuper, kRepackQ6KSuper, sb, 8);
+                __m256i c[8];
+                for (int k = 0; k < 8; ++k)
+                    c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
+                const int j = 2 * sb;
+                const __m256i sca = scales_i32<true>(b + 64 + 16 * j + 8 * h);
+                const __m256i scb = scales_i32<true>(b + 64 + 16 * (j + 1) + 8 * h);
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+                const __m256i sca16 = pair16(sca), scb16 = pair16(scb);
+#endif
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
+                    const uint8_t* side = xs + 64 * t + 4 * j;
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                    __m256i da = _mm256_set1_epi32(load_i32(side));
+                    __m256i db = _mm256_set1_epi32(load_i32(side + 4));
+                    for (int k = 0; k < 4; ++k) {
+                        da = dpbusd(da, c[k], bcast4(y + 4 * k));
+                        db = dpbusd(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                    }
+                    sumi[t] = _mm256_add_epi32(
+                        sumi[t], _mm256_add_epi32(_mm256_mullo_epi32(da, sca), _mm256_mullo_epi32(db, scb)));
+#else
+                    // u <= 63 x |y| <= 127: a pair sum <= 16002, two of them exact in i16
+                    const __m256i a0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)),
+                                                        _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
+                    const __m256i a1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)),
+                                                        _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
+                    const __m256i b0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[4], bcast4(y + 16)),
+                                                        _mm256_maddubs_epi16(c[5], bcast4(y + 20)));
+                    const __m256i b1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[6], bcast4(y + 24)),
+                                                        _mm256_maddubs_epi16(c[7], bcast4(y + 28)));
+                    __m256i s = _mm256_add_epi32(_mm256_madd_epi16(a0, sca16), _mm256_madd_epi16(a1, sca16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side), sca16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b0, scb16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b1, scb16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side + 4), scb16));
+                    sumi[t] = _mm256_add_epi32(sumi[t], s);
+#endif
+                }
+            }
+            const __m256 dw = scales8(b + 16 * h);
+            for (int t = 0; t < NT; ++t)
+                acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(xd + t)),
+                                                                     _mm256_cvtepi32_ps(sumi[t])));
+        }
+    }
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
+}
+
+template <bool Q6>
+TileFn tile_k_for(int nt)
+{
+    switch (nt) {
+    case 1: return Q6 ? tile_q6_k<2, 1> : tile_q4_k<2, 1>;
+    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2> : tile_q4_k<kBatchHalves, 2>;
+    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3> : tile_q4_k<kBatchHalves, 3>;
+    default: return Q6 ? tile_q6_k<kBatchHalves, 4> : tile_q4_k<kBatchHalves, 4>;
+    }
+}
+
+template <bool Q6>
+void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
+           size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+{
+    const int64_t nb = cols / QK_K;
+    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : kRepackQ4KSuper);
+    row_end = min_i64(row_end, rows);
+    // As run(): prepared tiles in per-thread scratch, else one tile at a time on the stack.
+    alignas(64) uint8_t stack[kMaxBlocks / 8 * kXSuper];
+    const int64_t tiles = (n_tokens + kTileTokens - 1) / kTileTokens;
+    uint8_t* xt_all = static_cast<uint8_t*>(t_scratch.get(size_t(tiles * nb) * kXSuper));
+    int64_t slice = n_tokens;
+    if (!xt_all) {
+        xt_all = stack;
+        slice = kTileTokens;
+    }
+    const int64_t panel = panel_groups(gbytes) * kRepackRows;
+    for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
+        const int64_t s1 = min_i64(n_tokens, s0 + slice);
+        for (int64_t t0 = s0; t0 < s1; t0 += kTileTokens) {
+            uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXSuper;
+            for (int t = 0; t < kTileTokens; ++t) {
+                const uint8_t* xr = t0 + t < s1 ? xb + size_t(t0 + t) * x_row_bytes : nullptr;
+                for (int64_t i = 0; i < nb; ++i) {
+                    uint8_t* dst = xt + size_t(i) * kXSuper;
+                    int32_t side[16] = {};
+                    float d = 0.0f;
+                    if (xr) {
+                        const uint8_t* bx = xr + size_t(i) * sizeof(BlockQ8_K);
+                        std::memcpy(dst + QK_K * t, bx + offsetof(BlockQ8_K, qs), QK_K);
+                        std::memcpy(&d, bx, 4);
+                        int16_t bs[16];
+                        std::memcpy(bs, bx + offsetof(BlockQ8_K, bsums), sizeof bs);
+                        for (int j = 0; j < 16; ++j) {
+                            if constexpr (Q6) {
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                                side[j] = -32 * bs[j];
+#else
+                                const auto v = uint16_t(int16_t(-16 * bs[j]));
+                                side[j] = int32_t(uint32_t(v) | uint32_t(v) << 16);
+#endif
+                            } else if (j < 4) {   // sub-blocks 2j and 2j+1 (|sum| <= 32 * 128)
+                                const auto lo = uint16_t(int16_t(bs[4 * j] + bs[4 * j + 1]));
+                                const auto hi = uint16_t(int16_t(bs[4 * j + 2] + bs[4 * j + 3]));
+                                side[j] = int32_t(uint32_t(lo) | uint32_t(hi) << 16);
+                            }
+                        }
+                    } else {
+                        std::memset(dst + QK_K * t, 0, QK_K);
+                    }
+                    std::memcpy(dst + kXSuperD + 4 * t, &d, 4);
+                    std::memcpy(dst + kXSuperSide + 64 * t, side, sizeof side);
+                }
+            }
+        }
+        for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
+            const int64_t p1 = min_i64(row_end, p0 + panel);
+            for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {
+                const int nt = int(min_i64(kBatchTokens, s1 - t0));
+                const uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXSuper;
+                const TileFn fn = tile_k_for<Q6>(nt);
+                const int64_t hstep = nt == 1 ? 2 : kBatchHalves;
+                for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
+                    const uint8_t* g = packed + size_t(r0 / kRepackRows) * gbytes;
+                    const int64_t grows = min_i64(kRepackRows, p1 - r0);
+                    for (int64_t h = 0; h < 2 && 8 * h < grows; h += hstep) {
+                        alignas(32) float out[kMaxTile][16];
+                        fn(g, int(h), nb, xt, out);
+                        const int64_t first = 8 * h;
+                        const int64_t n = min_i64(8 * hstep, grows - first);
+                        for (int t = 0; t < nt; ++t)
+                            std::memcpy(y + (t0 + t) * ldy + r0 + first, out[t], size_t(n) * sizeof(float));
+                    }
+                }
+            }
+        }
+    }
+}
+
 }   // namespace
 
 bool supports_repacked(TensorType type)
 {
-    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q8_0;
+    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q8_0 ||
+           type == TensorType::Q4_K || type == TensorType::Q6_K;
 }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
@@ -373,6 +645,10 @@ void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64
         run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q8_0)
         run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q4_K)
+        run_k<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q6_K)
+        run_k<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
 }
 
 }   // namespace causerie::kernels::CAUSERIE_REPACK_NS

@@ -36,14 +36,14 @@ bool exact_type(TensorType t) { return t == TensorType::Q4_K || t == TensorType:
 const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
 // Whether this dispatch path (CPU and CAUSERIE_CPU cap) is meant to have a repacked kernel for t:
-// the 512-bit AVX-512 VNNI kernels (Q4_0, Q8_0, Q4_K, Q6_K) and the 256-bit ones (Q4_0, Q4_1,
-// Q8_0: plain AVX2, or with 256-bit VNNI).
+// the 512-bit AVX-512 VNNI kernels (Q4_0, Q8_0, Q4_K, Q6_K) and the 256-bit ones (the same and
+// Q4_1: plain AVX2, or with 256-bit VNNI).
 bool repack_expected(TensorType t)
 {
     const CpuFeatures& f = cpu_features();
     const bool avx512 =
         t == TensorType::Q4_0 || t == TensorType::Q8_0 || t == TensorType::Q4_K || t == TensorType::Q6_K;
-    const bool avx2 = t == TensorType::Q4_0 || t == TensorType::Q4_1 || t == TensorType::Q8_0;
+    const bool avx2 = avx512 || t == TensorType::Q4_1;
     return (f.avx512_vnni && avx512) || (f.avx2 && avx2);
 }
 
@@ -331,10 +331,10 @@ void TestMatmulCpu::repackedEqualsReference_data()
         // more block scales than the stack scratch holds (heap scratch), 18 groups
         QTest::addRow("%s 4096 cols x 130 tokens", name_of(t)) << int(t) << 290 << 4096 << 130;
     }
-    // K-quants: tiles of up to 6 tokens
+    // K-quants: tiles of up to 6 tokens (512-bit) or 4 (256-bit)
     for (TensorType t : {TensorType::Q4_K, TensorType::Q6_K}) {
-        for (int rows : {1, 16, 17, 50})
-            for (int tokens : {1, 5, 6, 7, 37})
+        for (int rows : {1, 9, 16, 17, 50})
+            for (int tokens : {1, 3, 4, 5, 6, 7, 37})
                 QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 512 << tokens;
         QTest::addRow("%s one super-block", name_of(t)) << int(t) << 9 << 256 << 3;
         // heap scratch, and rows over several panels (a panel is 1-2 groups at this width)
