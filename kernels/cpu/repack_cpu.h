@@ -1,7 +1,7 @@
 #pragma once
-// Weights repacked at load time for the AVX-512 VNNI kernels (Q4_0, Q8_0, Q4_K, Q6_K) and the
-// 256-bit ones (matmul_repack_avx2.cpp: Q4_0, Q4_1, Q8_0, each 64-byte vector read as two
-// 8-row halves, with vpmaddubsw or 256-bit vpdpbusd): 16 rows
+// Weights repacked at load time for the AVX-512 VNNI kernels and the 256-bit ones
+// (matmul_repack_avx2.cpp: each 64-byte vector read as two 8-row halves, with vpmaddubsw or
+// 256-bit vpdpbusd), both for Q4_0, Q4_1, Q8_0, Q4_K and Q6_K: 16 rows
 // interleaved per 32-element block (or 256-element super-block), so one 512-bit vpdpbusd
 // multiplies 4 elements of 16 rows (one i32 lane per row) by the same 4 activation bytes (an
 // embedded broadcast), and the 16 rows' block scales are one vector.

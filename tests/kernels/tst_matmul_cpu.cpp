@@ -36,8 +36,8 @@ bool exact_type(TensorType t) { return t == TensorType::Q4_K || t == TensorType:
 const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
 // Whether this dispatch path (CPU and CAUSERIE_CPU cap) is meant to have a repacked kernel for t:
-// the 512-bit AVX-512 VNNI kernels (Q4_0, Q8_0, Q4_K, Q6_K) and the 256-bit ones (the same and
-// Q4_1: plain AVX2, or with 256-bit VNNI).
+// the 512-bit AVX-512 VNNI kernels and the 256-bit ones (plain AVX2, or with 256-bit VNNI) have
+// the same types.
 bool repack_expected(TensorType t)
 {
     const CpuFeatures& f = cpu_features();
