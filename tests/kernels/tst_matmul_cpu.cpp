@@ -199,6 +199,8 @@ void TestMatmulCpu::againstReference_data()
     for (TensorType t : {TensorType::Q4_0, TensorType::Q5_0, TensorType::Q8_0, TensorType::Q4_K})
         QTest::addRow("%s 5x37 (token blocks)", name_of(t)) << int(t) << 5 << 1 << 37;
     QTest::addRow("F16 odd cols") << int(TensorType::F16) << 5 << -37 << 5;
+    // the 3-row x 4-token tiles with rows and tokens left over, and a scalar tail of columns
+    QTest::addRow("F16 tiles 7x9 odd cols") << int(TensorType::F16) << 7 << -45 << 9;
     QTest::addRow("F32 odd cols") << int(TensorType::F32) << 5 << -45 << 2;
 }
 
