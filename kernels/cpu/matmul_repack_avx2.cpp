@@ -139,11 +139,15 @@ template <int K>
 inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
 {
 #ifdef CAUSERIE_REPACK_HAS_VNNI
-    // four chains of two (exact integers: the split does not change the sum)
-    __m256i s[4] = {seed, _mm256_setzero_si256(), _mm256_setzero_si256(), _mm256_setzero_si256()};
-    for (int k = 0; k < 8; ++k)
-        s[k % 4] = dpbusd(s[k % 4], c[k], bcast4(y + 4 * k));
-    return _mm256_add_epi32(_mm256_add_epi32(s[0], s[1]), _mm256_add_epi32(s[2], s[3]));
+    // two chains of four (exact integers: the split does not change the sum)
+    __m256i s0 = seed, s1 = _mm256_setzero_si256();
+    for (int k = 0; k < 4; k += 2) {
+        s0 = dpbusd(s0, c[k], bcast4(y + 4 * k));
+        s1 = dpbusd(s1, c[k + 1], bcast4(y + 4 * k + 4));
+        s0 = dpbusd(s0, c[k + 4], bcast4(y + 16 + 4 * k));
+        s1 = dpbusd(s1, c[k + 5], bcast4(y + 16 + 4 * k + 4));
+    }
+    return _mm256_add_epi32(s0, s1);
 #else
     if constexpr (K == kQ8_0) {
         // c holds signed codes: |q| x sign(q) y, each product pair fits i16 (|q| <= 128, |y| <= 127)
