@@ -47,11 +47,16 @@ CpuFeatures detect()
     const bool avx512vl = b & (1u << 31);
     f.avx512 = f.avx2 && zmm_saved && avx512f && avx512bw && avx512vl;
     f.avx512_vnni = f.avx512 && (c & (1u << 11));
+    f.avx512_vnni_256 = f.avx512_vnni;
+    if (__get_cpuid_count(7, 1, &a, &b, &c, &d))
+        f.avx_vnni = f.avx2 && (a & (1u << 4));
 #endif
     if (const char* cap = std::getenv("CAUSERIE_CPU")) {
         if (std::strcmp(cap, "scalar") == 0)
             f = CpuFeatures{};
         else if (std::strcmp(cap, "avx2") == 0)
+            f.avx512 = f.avx512_vnni = f.avx512_vnni_256 = f.avx_vnni = false;
+        else if (std::strcmp(cap, "avx2-vnni") == 0)
             f.avx512 = f.avx512_vnni = false;
     }
     return f;
@@ -70,6 +75,8 @@ std::string cpu_features_summary()
     const CpuFeatures& f = cpu_features();
     if (f.avx512_vnni)
         return "AVX2+FMA+F16C, AVX-512 VNNI";
+    if (f.avx2 && (f.avx_vnni || f.avx512_vnni_256))
+        return f.avx_vnni ? "AVX2+FMA+F16C, AVX-VNNI" : "AVX2+FMA+F16C, AVX-512 VNNI on 256 bits";
     if (f.avx2)
         return "AVX2+FMA+F16C";
     return "scalar";

@@ -1,4 +1,4 @@
-// Q4_0 / Q8_0 / Q4_K / Q6_K products on the repacked layout (repack_cpu.h) with 512-bit AVX-512
+// Q4_0 / Q4_1 / Q8_0 / Q4_K / Q6_K products on the repacked layout (repack_cpu.h) with 512-bit AVX-512
 // VNNI (the K-quants further down follow the same scheme per 32-element sub-block).
 // Compiled with -mavx512f/bw/vl/vnni (this file only) and entered only when
 // cpu_features().avx512_vnni, so the binary still runs on any x86-64. No std templates here (see
@@ -80,6 +80,13 @@ inline int32_t load_i32(const uint8_t* p)
     return v;
 }
 
+inline float as_float(int32_t bits)
+{
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
 inline float half(const uint8_t* p)
 {
     uint16_t h;
@@ -99,13 +106,20 @@ inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part,
         _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
 }
 
-// Q4_0: float(sumi) * d_w * d_x; Q8_0: float(sumi) * (d_w * d_x) (matmul_ref.cpp's orders).
-template <int NT, bool Q4>
+// Q4_0: float(sumi) * d_w * d_x; Q8_0: float(sumi) * (d_w * d_x); Q4_1 (K == 2, codes as Q4_0's,
+// against Q8_1): (d_w * d_x) * float(sumi) + m_w * s_x, with s_x's bits in xc (matmul_ref.cpp's
+// orders).
+template <int NT, int K>
 void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xc,
           float (*out)[16])
 {
+    constexpr bool Q4 = K != 0;
+    constexpr bool Q41 = K == 2;
     constexpr size_t cbytes = Q4 ? 256 : 512;
-    constexpr size_t rbytes = kRepackQ0RecordBlocks * (32 + cbytes);
+    constexpr size_t sbytes = Q41 ? 64 : 32;
+    constexpr size_t xbytes = Q41 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
+    constexpr size_t xq = Q41 ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs);
+    constexpr size_t rbytes = kRepackQ0RecordBlocks * (sbytes + cbytes);
     __m512 acc[NT];
     for (int t = 0; t < NT; ++t)
         acc[t] = _mm512_setzero_ps();
@@ -113,7 +127,7 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
     for (int64_t i = 0; i < nb; ++i) {
         const uint8_t* rec = g + size_t(i / kRepackQ0RecordBlocks) * rbytes;
         const int j = int(i % kRepackQ0RecordBlocks);
-        const uint8_t* p = rec + 32 * kRepackQ0RecordBlocks + size_t(j) * cbytes;
+        const uint8_t* p = rec + sbytes * kRepackQ0RecordBlocks + size_t(j) * cbytes;
         if constexpr (NT == 1)
             prefetch_record_part(rec + rbytes, rbytes, j, kRepackQ0RecordBlocks);
         __m512i c[8];
@@ -128,11 +142,14 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
                 c[k] = _mm512_load_si512(p + 64 * k);
         }
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(rec + 32 * j)));
+        __m512 mw = _mm512_setzero_ps();
+        if constexpr (Q41)
+            mw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(rec + 128 + 32 * j)));
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
-            const uint8_t* y = x[t] + size_t(i) * sizeof(BlockQ8_0) + 2;
+            const uint8_t* y = x[t] + size_t(i) * xbytes + xq;
             // two chains of 4 (exact integers: the split does not change the sum)
-            __m512i s0 = _mm512_set1_epi32(xc[t][i]);
+            __m512i s0 = Q41 ? _mm512_setzero_si512() : _mm512_set1_epi32(xc[t][i]);
             __m512i s1 = _mm512_setzero_si512();
             for (int k = 0; k < 8; k += 2) {
                 s0 = _mm512_dpbusd_epi32(s0, c[k], _mm512_set1_epi32(load_i32(y + 4 * k)));
@@ -140,7 +157,10 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
             }
             const __m512 f = _mm512_cvtepi32_ps(_mm512_add_epi32(s0, s1));
             const __m512 dx = _mm512_set1_ps(xd[t][i]);
-            if constexpr (Q4)
+            if constexpr (Q41)
+                acc[t] = _mm512_add_ps(acc[t], _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(dw, dx), f),
+                                                             _mm512_mul_ps(mw, _mm512_set1_ps(as_float(xc[t][i])))));
+            else if constexpr (Q4)
                 acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(f, dw), dx));
             else
                 acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(f, _mm512_mul_ps(dw, dx)));
@@ -153,18 +173,18 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
 using TileFn = void (*)(const uint8_t*, int64_t, const uint8_t* const*, const float* const*, const int32_t* const*,
                         float (*)[16]);
 
-template <bool Q4>
+template <int K>
 TileFn tile_for(int nt)
 {
     switch (nt) {
-    case 1: return tile<1, Q4>;
-    case 2: return tile<2, Q4>;
-    case 3: return tile<3, Q4>;
-    case 4: return tile<4, Q4>;
-    case 5: return tile<5, Q4>;
-    case 6: return tile<6, Q4>;
-    case 7: return tile<7, Q4>;
-    default: return tile<8, Q4>;
+    case 1: return tile<1, K>;
+    case 2: return tile<2, K>;
+    case 3: return tile<3, K>;
+    case 4: return tile<4, K>;
+    case 5: return tile<5, K>;
+    case 6: return tile<6, K>;
+    case 7: return tile<7, K>;
+    default: return tile<8, K>;
     }
 }
 
@@ -213,15 +233,18 @@ inline int32_t block_correction(const uint8_t* y, int32_t off)
     return -off * _mm_cvtsi128_si32(v);
 }
 
-template <bool Q4>
+template <int K>
 void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
          size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr int32_t off = Q4 ? 8 : 128;
-    constexpr size_t cbytes = Q4 ? 256 : 512;
+    constexpr bool Q41 = K == 2;
+    constexpr int32_t off = K == 1 ? 8 : 128;
+    constexpr size_t cbytes = K != 0 ? 256 : 512;
+    constexpr size_t sbytes = Q41 ? 64 : 32;
+    constexpr size_t xbytes = Q41 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
     const int64_t nb = cols / QK;
     const size_t gbytes = size_t((nb + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks) *
-                          size_t(kRepackQ0RecordBlocks) * (32 + cbytes);
+                          size_t(kRepackQ0RecordBlocks) * (sbytes + cbytes);
     row_end = min_i64(row_end, rows);
     // Block scales (float) and offset corrections (i32) of every token, computed once per call.
     // Without memory for them, the call runs in slices of 32 tokens on stack scratch.
@@ -247,12 +270,17 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
             float* xd = xd_all + (t - s0) * nb;
             int32_t* xc = xc_all + (t - s0) * nb;
             for (int64_t i = 0; i < nb; ++i) {
-                const uint8_t* bx = xr + size_t(i) * sizeof(BlockQ8_0);
+                const uint8_t* bx = xr + size_t(i) * xbytes;
                 xd[i] = half(bx);
-                xc[i] = block_correction(bx + 2, off);
+                if constexpr (Q41) {
+                    const float sx = half(bx + offsetof(BlockQ8_1, s));
+                    std::memcpy(&xc[i], &sx, 4);
+                } else {
+                    xc[i] = block_correction(bx + 2, off);
+                }
             }
         }
-        walk_tiles<kMaxTile>(&tile_for<Q4>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xc_all, nb, s0, s1, row_begin,
+        walk_tiles<kMaxTile>(&tile_for<K>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xc_all, nb, s0, s1, row_begin,
                              row_end, panel, y, ldy);
     }
 }
@@ -445,16 +473,19 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
 
 bool supports_repacked(TensorType type)
 {
-    return type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::Q4_K || type == TensorType::Q6_K;
+    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q8_0 ||
+           type == TensorType::Q4_K || type == TensorType::Q6_K;
 }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
     if (type == TensorType::Q4_0)
-        run<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q4_1)
+        run<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q8_0)
-        run<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q4_K)
         run_k<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q6_K)

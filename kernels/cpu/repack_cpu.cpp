@@ -4,6 +4,7 @@
 #include "matmul_cpu.h"
 #include "quant_blocks_ref.h"
 
+#include <cstddef>
 #include <cstring>
 
 namespace causerie::kernels {
@@ -11,10 +12,16 @@ namespace {
 
 using namespace blocks;
 
-// Code bytes of one block of 16 rows, and of one record of 4 blocks (see repack_cpu.h).
-size_t group_block_code_bytes(TensorType type) { return type == TensorType::Q4_0 ? 16 * QK / 2 : 16 * QK; }
+// Code bytes of one block of 16 rows, scale bytes of one block (fp16 d, and m for Q4_1), and
+// bytes of one record of 4 blocks (see repack_cpu.h).
+size_t group_block_code_bytes(TensorType type) { return type == TensorType::Q8_0 ? 16 * QK : 16 * QK / 2; }
 
-size_t q0_record_bytes(TensorType type) { return size_t(kRepackQ0RecordBlocks) * (32 + group_block_code_bytes(type)); }
+size_t group_block_scale_bytes(TensorType type) { return type == TensorType::Q4_1 ? 64 : 32; }
+
+size_t q0_record_bytes(TensorType type)
+{
+    return size_t(kRepackQ0RecordBlocks) * (group_block_scale_bytes(type) + group_block_code_bytes(type));
+}
 
 bool is_k(TensorType type) { return type == TensorType::Q4_K || type == TensorType::Q6_K; }
 
@@ -30,11 +37,31 @@ size_t group_bytes(TensorType type, int64_t cols)
 
 }   // namespace
 
+RepackedKernel repacked_kernel(TensorType type)
+{
+    // The widest kernel this CPU (and the CAUSERIE_CPU cap) allows that has the type: 512-bit
+    // AVX-512 VNNI, then 256-bit VNNI (EVEX on AVX-512 CPUs, VEX AVX-VNNI on Alder Lake and
+    // later), then plain AVX2.
+    const CpuFeatures& f = cpu_features();
+    if (f.avx512_vnni && avx512::supports_repacked(type))
+        return avx512::matmul_repacked;
+    if (f.avx512_vnni_256 && avx2r_evex::supports_repacked(type))
+        return avx2r_evex::matmul_repacked;
+    if (f.avx_vnni && avx2r_vnni::supports_repacked(type))
+        return avx2r_vnni::matmul_repacked;
+    if (f.avx2 && avx2r::supports_repacked(type))
+        return avx2r::matmul_repacked;
+    return nullptr;
+}
+
 bool repack_available(TensorType type, int64_t cols)
 {
     // The kernels keep per-token block scales of up to 16384 blocks (1024 super-blocks of K-quants,
     // 16 integers each) on the stack.
-    if (!cpu_features().avx512_vnni || !avx512::supports_repacked(type) || cols <= 0)
+    const RepackedKernel kernel = repacked_kernel(type);
+    if (!kernel || cols <= 0)
+        return false;
+    if (kernel != avx512::matmul_repacked && cols > kRepackAvx2MaxCols)
         return false;
     return is_k(type) ? cols % QK_K == 0 && cols / QK_K <= 1024 : cols % QK == 0 && cols / QK <= 16384;
 }
@@ -114,8 +141,11 @@ void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t r
     const int64_t nb = cols / QK;
     const size_t gbytes = group_bytes(type, cols);
     const size_t cbytes = group_block_code_bytes(type);
-    const bool q4 = type == TensorType::Q4_0;
-    const size_t wblock = q4 ? sizeof(BlockQ4_0) : sizeof(BlockQ8_0);
+    const size_t sbytes = group_block_scale_bytes(type);
+    const bool q8 = type == TensorType::Q8_0;
+    const bool q41 = type == TensorType::Q4_1;
+    const size_t wblock = q41 ? sizeof(BlockQ4_1) : q8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+    const size_t qs = q41 ? offsetof(BlockQ4_1, qs) : 2;   // Q4_0 and Q8_0: d, then the codes
     const auto* wb = static_cast<const uint8_t*>(w);
     for (int64_t g = group_begin; g < group_end; ++g) {
         uint8_t* base = static_cast<uint8_t*>(packed) + size_t(g) * gbytes;
@@ -130,14 +160,16 @@ void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t r
                 uint8_t* rec = base + size_t(i / kRepackQ0RecordBlocks) * q0_record_bytes(type);
                 const size_t j = size_t(i % kRepackQ0RecordBlocks);
                 std::memcpy(rec + j * 32 + size_t(r) * 2, blk, 2);
-                uint8_t* dst = rec + 32 * kRepackQ0RecordBlocks + j * cbytes + size_t(r) * 4;
-                if (q4) {
+                if (q41)   // the mins after the 4 blocks' scales
+                    std::memcpy(rec + 32 * kRepackQ0RecordBlocks + j * 32 + size_t(r) * 2, blk + 2, 2);
+                uint8_t* dst = rec + sbytes * kRepackQ0RecordBlocks + j * cbytes + size_t(r) * 4;
+                if (!q8) {
                     for (int k = 0; k < 4; ++k)
-                        std::memcpy(dst + 64 * k, blk + 2 + 4 * k, 4);
+                        std::memcpy(dst + 64 * k, blk + qs + 4 * k, 4);
                 } else {
                     for (int k = 0; k < 8; ++k)
                         for (int b = 0; b < 4; ++b)
-                            dst[64 * k + b] = uint8_t(blk[2 + 4 * k + b] ^ 0x80);   // q + 128
+                            dst[64 * k + b] = uint8_t(blk[qs + 4 * k + b] ^ 0x80);   // q + 128
                 }
             }
         }
@@ -147,8 +179,8 @@ void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t r
 void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int64_t cols, int64_t row_begin,
                          int64_t row_end, const void* x_conv, int64_t n_tokens, float* y, int64_t ldy)
 {
-    avx512::matmul_repacked(type, static_cast<const uint8_t*>(packed), cols, row_begin, row_end, rows,
-                            static_cast<const uint8_t*>(x_conv), converted_row_bytes(type, cols), n_tokens, y, ldy);
+    repacked_kernel(type)(type, static_cast<const uint8_t*>(packed), cols, row_begin, row_end, rows,
+                          static_cast<const uint8_t*>(x_conv), converted_row_bytes(type, cols), n_tokens, y, ldy);
 }
 
 }   // namespace causerie::kernels

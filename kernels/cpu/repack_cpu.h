@@ -1,5 +1,7 @@
 #pragma once
-// Weights repacked at load time for the AVX-512 VNNI kernels (Q4_0, Q8_0, Q4_K, Q6_K): 16 rows
+// Weights repacked at load time for the AVX-512 VNNI kernels and the 256-bit ones
+// (matmul_repack_avx2.cpp: each 64-byte vector read as two 8-row halves, with vpmaddubsw or
+// 256-bit vpdpbusd), both for Q4_0, Q4_1, Q8_0, Q4_K and Q6_K: 16 rows
 // interleaved per 32-element block (or 256-element super-block), so one 512-bit vpdpbusd
 // multiplies 4 elements of 16 rows (one i32 lane per row) by the same 4 activation bytes (an
 // embedded broadcast), and the 16 rows' block scales are one vector.
@@ -15,6 +17,8 @@
 //   Q4_0: 4 vectors per block, low nibbles = elements [4k, 4k+4), high = [16+4k, 16+4k+4)
 //         (the original qs bytes [4k, 4k+4) of each row, unchanged); records of 1152 bytes.
 //   Q8_0: 8 vectors per block, codes stored as q + 128 (unsigned for vpdpbusd); 2176 bytes.
+//   Q4_1: as Q4_0, but the record starts with the 4 x 16 fp16 scales d, then 4 x 16 fp16 mins
+//         m (same order; 256 bytes), then the codes; records of 1280 bytes.
 // K-quants (256-element super-blocks, block-major, one record per super-block of 16 rows):
 //   Q4_K (kRepackQ4KSuper = 2368 bytes): [0,32) d, [32,64) dmin (fp16, row r at 2r);
 //         [64,192) the 8 sub-block scales [s][r] u8; [192,320) the mins as pairs [s/2][r][s%2] u8;
@@ -41,6 +45,9 @@ constexpr int64_t kRepackRows = 16;
 constexpr int64_t kRepackQ0RecordBlocks = 4;   // Q4_0/Q8_0 blocks per record
 constexpr size_t kRepackQ4KSuper = 2368;       // bytes per super-block of a 16-row group
 constexpr size_t kRepackQ6KSuper = 4416;
+// Longest rows the 256-bit kernels take (their fallback scratch for one tile of prepared
+// activations is on the stack: 160 bytes per block).
+constexpr int64_t kRepackAvx2MaxCols = 32768;
 
 // True when this CPU's dispatch (CAUSERIE_CPU caps included) has a kernel for the repacked layout
 // of `type` with rows of `cols` elements. When false, keep using matmul_converted_cpu on the
@@ -62,11 +69,33 @@ void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t r
 void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int64_t cols, int64_t row_begin,
                          int64_t row_end, const void* x_conv, int64_t n_tokens, float* y, int64_t ldy);
 
-// Internal: the AVX-512 VNNI translation unit (matmul_repack_avx512.cpp).
+// Internal: the translation units with the kernels (matmul_repack_avx512.cpp, and
+// matmul_repack_avx2.cpp built as plain AVX2, with VEX AVX-VNNI and with EVEX AVX-512 VNNI on
+// 256-bit registers). Each is entered only when cpu_features() has its instruction set.
+using RepackedKernel = void (*)(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin,
+                                int64_t row_end, int64_t rows, const uint8_t* x_conv, size_t x_row_bytes,
+                                int64_t n_tokens, float* y, int64_t ldy);
+// The kernel matmul_repacked_cpu runs for `type` on this CPU and cap, or nullptr.
+RepackedKernel repacked_kernel(TensorType type);
 namespace avx512 {
 bool supports_repacked(TensorType type);
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
 }   // namespace avx512
+namespace avx2r {
+bool supports_repacked(TensorType type);
+void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+}   // namespace avx2r
+namespace avx2r_vnni {
+bool supports_repacked(TensorType type);
+void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+}   // namespace avx2r_vnni
+namespace avx2r_evex {
+bool supports_repacked(TensorType type);
+void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+}   // namespace avx2r_evex
 
 }   // namespace causerie::kernels

@@ -35,6 +35,18 @@ bool exact_type(TensorType t) { return t == TensorType::Q4_K || t == TensorType:
 
 const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
+// Whether this dispatch path (CPU and CAUSERIE_CPU cap) is meant to have a repacked kernel for t:
+// the 512-bit AVX-512 VNNI kernels and the 256-bit ones (plain AVX2, or with 256-bit VNNI) have
+// the same types.
+bool repack_expected(TensorType t)
+{
+    const CpuFeatures& f = cpu_features();
+    const bool avx512 =
+        t == TensorType::Q4_0 || t == TensorType::Q8_0 || t == TensorType::Q4_K || t == TensorType::Q6_K;
+    const bool avx2 = avx512 || t == TensorType::Q4_1;
+    return (f.avx512_vnni && avx512) || (f.avx2 && avx2);
+}
+
 // A failure message naming the output cell: got g where e was wanted.
 QString cell_mismatch(TensorType t, int64_t row, int64_t token, float g, float e)
 {
@@ -187,6 +199,8 @@ void TestMatmulCpu::againstReference_data()
     for (TensorType t : {TensorType::Q4_0, TensorType::Q5_0, TensorType::Q8_0, TensorType::Q4_K})
         QTest::addRow("%s 5x37 (token blocks)", name_of(t)) << int(t) << 5 << 1 << 37;
     QTest::addRow("F16 odd cols") << int(TensorType::F16) << 5 << -37 << 5;
+    // the 3-row x 4-token tiles with rows and tokens left over, and a scalar tail of columns
+    QTest::addRow("F16 tiles 7x9 odd cols") << int(TensorType::F16) << 7 << -45 << 9;
     QTest::addRow("F32 odd cols") << int(TensorType::F32) << 5 << -45 << 2;
 }
 
@@ -308,21 +322,21 @@ void TestMatmulCpu::repackedEqualsReference_data()
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("tokens");
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q8_0}) {
-        // rows: below, at and past one group of 16; tokens: 1, a partial tile, a full tile of 8,
-        // past it, and many tiles
-        for (int rows : {1, 7, 16, 17, 50})
-            for (int tokens : {1, 3, 8, 9, 37})
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q8_0}) {
+        // rows: below, at and past one group of 16 and its 8-row halves; tokens: 1, partial
+        // tiles, a full tile of 4 and of 8, past them, and many tiles
+        for (int rows : {1, 7, 9, 16, 17, 50})
+            for (int tokens : {1, 3, 4, 5, 8, 9, 37})
                 QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 96 << tokens;
         QTest::addRow("%s one block", name_of(t)) << int(t) << 19 << 32 << 2;
         QTest::addRow("%s 4096 cols", name_of(t)) << int(t) << 33 << 4096 << 10;
         // more block scales than the stack scratch holds (heap scratch), 18 groups
         QTest::addRow("%s 4096 cols x 130 tokens", name_of(t)) << int(t) << 290 << 4096 << 130;
     }
-    // K-quants: tiles of up to 6 tokens
+    // K-quants: tiles of up to 6 tokens (512-bit) or 4 (256-bit)
     for (TensorType t : {TensorType::Q4_K, TensorType::Q6_K}) {
-        for (int rows : {1, 16, 17, 50})
-            for (int tokens : {1, 5, 6, 7, 37})
+        for (int rows : {1, 9, 16, 17, 50})
+            for (int tokens : {1, 3, 4, 5, 6, 7, 37})
                 QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 512 << tokens;
         QTest::addRow("%s one super-block", name_of(t)) << int(t) << 9 << 256 << 3;
         // heap scratch, and rows over several panels (a panel is 1-2 groups at this width)
@@ -339,11 +353,10 @@ void TestMatmulCpu::repackedEqualsReference()
     QFETCH(int, cols);
     QFETCH(int, tokens);
     const auto t = TensorType(type);
+    QCOMPARE(repack_available(t, cols), repack_expected(t));
     if (!repack_available(t, cols)) {
-        // Expected under CAUSERIE_CPU=avx2|scalar or on a CPU without AVX-512 VNNI: the original
-        // layout's kernels run instead (covered by againstReference).
-        QVERIFY(!cpu_features().avx512_vnni);
-        QSKIP("no repacked kernel for this CPU / dispatch cap");
+        // The original layout's kernels run instead (covered by againstReference).
+        QSKIP("no repacked kernel for this type on this CPU / dispatch cap");
     }
     const size_t rb = row_bytes(t, cols);
     const size_t stride = rb + 5;   // unaligned source rows
@@ -382,10 +395,13 @@ void TestMatmulCpu::repackedEqualsReference()
 // exactly its rows, with the same values as one call over all rows.
 void TestMatmulCpu::repackedRowRanges()
 {
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
+    int checked = 0;
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
         const int64_t cols = 512, rows = 45, tokens = 4;
+        QCOMPARE(repack_available(t, cols), repack_expected(t));
         if (!repack_available(t, cols))
-            QSKIP("no repacked kernel for this CPU / dispatch cap (see repackedEqualsReference)");
+            continue;   // no repacked kernel for this type on this CPU / cap (see repackedEqualsReference)
+        ++checked;
         const size_t rb = row_bytes(t, cols);
         std::mt19937 rng(5);
         std::vector<uint8_t> w(rb * size_t(rows));
@@ -411,6 +427,8 @@ void TestMatmulCpu::repackedRowRanges()
         matmul_repacked_cpu(t, packed.data(), rows, cols, 16, 32, xc.data(), tokens, parts.data(), rows);
         QVERIFY2(parts == whole, name_of(t));
     }
+    if (checked == 0)
+        QSKIP("no repacked kernel on this CPU / dispatch cap");
 }
 
 QTEST_GUILESS_MAIN(TestMatmulCpu)

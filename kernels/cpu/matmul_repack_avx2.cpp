@@ -1,0 +1,656 @@
+// Q4_0 / Q4_1 / Q8_0 / Q4_K / Q6_K products on the repacked layout (repack_cpu.h) with 256-bit registers, for
+// CPUs with AVX2 but without AVX-512 (and for Q4_1 on AVX-512 VNNI CPUs, whose 512-bit file has
+// no Q4_1 kernel). The layout is the AVX-512 one: a 64-byte vector of a block holds 4 elements of
+// 16 rows, so its lower 32 bytes are 4 elements of rows 0..7 and its upper 32 bytes of rows 8..15.
+// A tile works on one or both of those 8-row halves: the 8 i32 lanes of its accumulators are 8
+// outputs, with no horizontal sums.
+//
+// Built three times from this source (the instruction set per file, see kernels/CMakeLists.txt):
+// - avx2r::      AVX2+FMA+F16C: vpmaddubsw (u8 x s8 -> i16 pairs) summed in i16, then vpmaddwd;
+// - avx2r_vnni:: + AVX-VNNI (VEX vpdpbusd on 256 bits: Alder Lake and later, Zen 5);
+// - avx2r_evex:: + AVX-512 VNNI/VL used on 256-bit registers only (the same products with the
+//   EVEX encoding: runs where the CPU has AVX-512 VNNI, which is where the VNNI form is tested).
+// Entered only after cpu_features() said the CPU has the instruction set, so the binary still
+// runs on any x86-64. No std templates here (see matmul_avx2.cpp).
+//
+// Every output is the exact integer of each block (u8 codes times s8 activation codes, the
+// offset of unsigned codes corrected exactly through the activation block sums) followed by the
+// reference's float operations in the reference's order, so results are bit-identical to
+// vec_dot_ref, for any number of tokens and on every build of this file.
+#include "repack_cpu.h"
+
+#include "quant_blocks_ref.h"
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+
+#ifndef CAUSERIE_REPACK_NS
+#define CAUSERIE_REPACK_NS avx2r
+#endif
+
+#if !defined(__AVX2__) || !defined(__F16C__) || (defined(CAUSERIE_REPACK_VEX_VNNI) && !defined(__AVXVNNI__)) ||        \
+    (defined(CAUSERIE_REPACK_EVEX_VNNI) && (!defined(__AVX512VNNI__) || !defined(__AVX512VL__)))
+// Not an x86-64 build, or a compiler without the instruction set: never dispatched to.
+namespace causerie::kernels::CAUSERIE_REPACK_NS {
+bool supports_repacked(TensorType) { return false; }
+void matmul_repacked(TensorType, const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint8_t*, size_t, int64_t,
+                     float*, int64_t)
+{
+}
+}   // namespace causerie::kernels::CAUSERIE_REPACK_NS
+#else
+#include <immintrin.h>
+
+namespace causerie::kernels::CAUSERIE_REPACK_NS {
+namespace {
+
+using namespace blocks;
+
+#if defined(CAUSERIE_REPACK_VEX_VNNI) || defined(CAUSERIE_REPACK_EVEX_VNNI)
+#define CAUSERIE_REPACK_HAS_VNNI 1
+#endif
+
+// acc + sum over groups of 4 of u8 x s8 products (exact, no saturation).
+inline __m256i dpbusd(__m256i acc, __m256i u, __m256i s)
+{
+#if defined(CAUSERIE_REPACK_VEX_VNNI)
+    return _mm256_dpbusd_avx_epi32(acc, u, s);
+#elif defined(CAUSERIE_REPACK_EVEX_VNNI)
+    return _mm256_dpbusd_epi32(acc, u, s);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, s), _mm256_set1_epi16(1)));
+#endif
+}
+
+inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+inline int32_t load_i32(const uint8_t* p)
+{
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+inline float half(const uint8_t* p)
+{
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+inline __m256i bcast4(const uint8_t* p) { return _mm256_set1_epi32(load_i32(p)); }
+
+// 8 fp16 scales (16 bytes) as floats.
+inline __m256 scales8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(p))); }
+
+// Per-thread scratch for the per-token block values of one call (grown, never shrunk; plain
+// aligned_alloc, no std containers in this translation unit). nullptr if out of memory.
+struct Scratch {
+    void* p = nullptr;
+    size_t n = 0;
+    ~Scratch() { std::free(p); }
+    void* get(size_t bytes)
+    {
+        if (bytes > n) {
+            std::free(p);
+            n = (bytes + 4095) / 4096 * 4096;
+            p = std::aligned_alloc(64, n);
+            if (!p)
+                n = 0;
+        }
+        return p;
+    }
+};
+thread_local Scratch t_scratch;
+
+// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
+// tokens of the call passes them (as in the AVX-512 kernels).
+inline int64_t panel_groups(size_t group_bytes)
+{
+    const size_t target = size_t(384) << 10;
+    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
+}
+
+// Generation streams each record once: block j of a record asks for part j of the next one.
+inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int parts)
+{
+    const size_t lines = (rec_bytes + 63) / 64;
+    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
+    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
+        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
+}
+
+enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2 };
+
+// The activations of a call, prepared once per call in tiles of 4 tokens so that a tile kernel
+// walks one pointer: per tile and block, 4 x 32 activation codes, then 4 floats d_x, then 4
+// prepared 32-bit values: Q4_0 -8 * sum(y), Q8_0 -128 * sum(y) (VNNI builds, unsigned codes; the
+// plain build uses signed codes and ignores it), Q4_1 the bits of the float s_x. Tokens past the
+// end of the last tile are zeros (never stored).
+constexpr int kTileTokens = 4;
+constexpr size_t kXBlock = kTileTokens * (32 + 4 + 4);   // 160 bytes
+constexpr int64_t kMaxBlocks = kRepackAvx2MaxCols / QK;
+
+// Integer dot of one block for 8 rows: c = the 8 code vectors of a half (c[k]: elements
+// [4k, 4k+4) for k < 4, [16 + 4(k-4), +4) for k >= 4, see repack_cpu.h), y = the 32 activation
+// codes, seed = the exact offset correction.
+template <int K>
+inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
+{
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+    // two chains of four (exact integers: the split does not change the sum)
+    __m256i s0 = seed, s1 = _mm256_setzero_si256();
+    for (int k = 0; k < 4; k += 2) {
+        s0 = dpbusd(s0, c[k], bcast4(y + 4 * k));
+        s1 = dpbusd(s1, c[k + 1], bcast4(y + 4 * k + 4));
+        s0 = dpbusd(s0, c[k + 4], bcast4(y + 16 + 4 * k));
+        s1 = dpbusd(s1, c[k + 5], bcast4(y + 16 + 4 * k + 4));
+    }
+    return _mm256_add_epi32(s0, s1);
+#else
+    if constexpr (K == kQ8_0) {
+        // c holds signed codes: |q| x sign(q) y, each product pair fits i16 (|q| <= 128, |y| <= 127)
+        __m256i s = _mm256_setzero_si256();
+        for (int k = 0; k < 8; ++k) {
+            const __m256i yb = bcast4(y + (k < 4 ? 4 * k : 16 + 4 * (k - 4)));
+            const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(c[k], c[k]), _mm256_sign_epi8(yb, c[k]));
+            s = _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+        }
+        return s;
+    } else {
+        // nibbles (<= 15) x |y| <= 127: a pair is <= 3810, 8 pairs <= 30480: the i16 sums are exact
+        __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
+        __m256i b = _mm256_maddubs_epi16(c[4], bcast4(y + 16));
+        for (int k = 1; k < 4; ++k) {
+            a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
+            b = _mm256_add_epi16(b, _mm256_maddubs_epi16(c[k + 4], bcast4(y + 16 + 4 * k)));
+        }
+        return _mm256_add_epi32(seed, _mm256_madd_epi16(_mm256_add_epi16(a, b), _mm256_set1_epi16(1)));
+    }
+#endif
+}
+
+constexpr int kMaxTile = 8;   // out[][16]: up to 8 tokens
+
+// NH halves (8 rows each, from half h0) x NT tokens of one group g. Q4_0: float(sumi) * d_w * d_x;
+// Q8_0: float(sumi) * (d_w * d_x); Q4_1: (d_w * d_x) * float(sumi) + m_w * s_x (matmul_ref.cpp).
+template <int NH, int NT, int K>
+void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
+{
+    constexpr bool kNib = K != kQ8_0;
+    constexpr size_t cbytes = kNib ? 256 : 512;
+    constexpr size_t hbytes = K == kQ4_1 ? 256 : 128;   // fp16 d (and Q4_1's m) of the 4 blocks
+    constexpr size_t rbytes = hbytes + kRepackQ0RecordBlocks * cbytes;
+    __m256 acc[NH][NT];
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            acc[h][t] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* rec = g + size_t(i / kRepackQ0RecordBlocks) * rbytes;
+        const int j = int(i % kRepackQ0RecordBlocks);
+        if constexpr (NT == 1)
+            prefetch_record_part(rec + rbytes, rbytes, j, kRepackQ0RecordBlocks);
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const int h = h0 + hh;
+            const uint8_t* p = rec + hbytes + size_t(j) * cbytes + 32 * size_t(h);
+            __m256i c[8];
+            if constexpr (kNib) {
+                for (int k = 0; k < 4; ++k) {
+                    const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
+                    c[k] = _mm256_and_si256(v, low4);
+                    c[k + 4] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+                }
+            } else {
+                // vector k of the record holds elements [4k, 4k+4); block_dot's order wants
+                // elements [4k, +4) in c[k] for k < 4 and [16 + 4(k-4), +4) in c[k] for k >= 4:
+                // the same thing. Codes are q + 128; the plain build wants q back.
+                for (int k = 0; k < 8; ++k) {
+                    c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+                    c[k] = _mm256_xor_si256(c[k], _mm256_set1_epi8(char(0x80)));
+#endif
+                }
+            }
+            const __m256 dw = scales8(rec + 32 * size_t(j) + 16 * size_t(h));
+            __m256 mw = _mm256_setzero_ps();
+            if constexpr (K == kQ4_1)
+                mw = scales8(rec + 128 + 32 * size_t(j) + 16 * size_t(h));
+#pragma GCC unroll 8
+            for (int t = 0; t < NT; ++t) {
+                const uint8_t* xi = xt + size_t(i) * kXBlock;
+                const uint8_t* y = xi + 32 * t;
+                const float* xd = reinterpret_cast<const float*>(xi + 32 * kTileTokens);
+                __m256i seed = _mm256_setzero_si256();
+                if constexpr (K != kQ4_1)
+                    seed = _mm256_set1_epi32(load_i32(xi + 36 * kTileTokens + 4 * t));
+                const __m256i dot = block_dot<K>(c, y, seed);
+                const __m256 f = _mm256_cvtepi32_ps(dot);
+                const __m256 dx = _mm256_broadcast_ss(xd + t);
+                if constexpr (K == kQ4_0) {
+                    acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(f, dw), dx));
+                } else if constexpr (K == kQ8_0) {
+                    acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(f, _mm256_mul_ps(dw, dx)));
+                } else {
+                    const __m256 sx = _mm256_broadcast_ss(xd + kTileTokens + t);
+                    acc[hh][t] = _mm256_add_ps(
+                        acc[hh][t], _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(dw, dx), f), _mm256_mul_ps(mw, sx)));
+                }
+            }
+        }
+    }
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
+}
+
+using TileFn = void (*)(const uint8_t*, int, int64_t, const uint8_t*, float (*)[16]);
+
+// Tiles: one token (generation) takes both halves in one pass over the records (each record is
+// streamed once); batches take 8 rows x 4 tokens (plain AVX2: 16 registers) or 16 rows x 4
+// tokens (EVEX: 32 registers). VEX VNNI has 16 registers, as plain AVX2.
+#ifdef CAUSERIE_REPACK_EVEX_VNNI
+constexpr int kBatchHalves = 2;
+#else
+constexpr int kBatchHalves = 1;
+#endif
+constexpr int kBatchTokens = kTileTokens;
+
+template <int K>
+TileFn tile_for(int nt)
+{
+    switch (nt) {
+    case 1: return tile<2, 1, K>;
+    case 2: return tile<kBatchHalves, 2, K>;
+    case 3: return tile<kBatchHalves, 3, K>;
+    default: return tile<kBatchHalves, 4, K>;
+    }
+}
+
+template <int K>
+void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
+         size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+{
+    constexpr size_t cbytes = K != kQ8_0 ? 256 : 512;
+    constexpr size_t hbytes = K == kQ4_1 ? 256 : 128;
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+    constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ8_0 ? 128 : 0;
+#else
+    constexpr int32_t off = K == kQ4_0 ? 8 : 0;
+#endif
+    const int64_t nb = cols / QK;
+    const size_t gbytes =
+        size_t((nb + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks) * (hbytes + kRepackQ0RecordBlocks * cbytes);
+    row_end = min_i64(row_end, rows);
+    // The prepared activations (kXBlock bytes per tile of 4 tokens and block), in per-thread
+    // scratch that grows to the largest call and stays; without memory for it, one tile at a time
+    // on the stack (repack_available: nb <= kMaxBlocks).
+    alignas(64) uint8_t stack[kMaxBlocks * kXBlock];
+    const int64_t tiles = (n_tokens + kTileTokens - 1) / kTileTokens;
+    uint8_t* xt_all = static_cast<uint8_t*>(t_scratch.get(size_t(tiles * nb) * kXBlock));
+    int64_t slice = n_tokens;
+    if (!xt_all) {
+        xt_all = stack;
+        slice = kTileTokens;
+    }
+    const size_t xbytes = K == kQ4_1 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
+    const size_t xq = K == kQ4_1 ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs);
+    const int64_t panel = panel_groups(gbytes) * kRepackRows;
+    const TileFn batch_fn = tile_for<K>(kBatchTokens);
+    for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
+        const int64_t s1 = min_i64(n_tokens, s0 + slice);
+        for (int64_t t0 = s0; t0 < s1; t0 += kTileTokens) {
+            uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXBlock;
+            for (int t = 0; t < kTileTokens; ++t) {
+                const uint8_t* xr = t0 + t < s1 ? xb + size_t(t0 + t) * x_row_bytes : nullptr;
+                for (int64_t i = 0; i < nb; ++i) {
+                    uint8_t* dst = xt + size_t(i) * kXBlock;
+                    float d = 0.0f;
+                    int32_t side = 0;
+                    if (xr) {
+                        const uint8_t* bx = xr + size_t(i) * xbytes;
+                        std::memcpy(dst + 32 * t, bx + xq, 32);
+                        d = half(bx);
+                        if constexpr (K == kQ4_1) {
+                            const float sx = half(bx + offsetof(BlockQ8_1, s));
+                            std::memcpy(&side, &sx, 4);
+                        } else if constexpr (off != 0) {
+                            const __m256i v = _mm256_madd_epi16(
+                                _mm256_maddubs_epi16(_mm256_set1_epi8(1),
+                                                     _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx + xq))),
+                                _mm256_set1_epi16(1));
+                            __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+                            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
+                            s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
+                            side = -off * _mm_cvtsi128_si32(s);
+                        }
+                    } else {
+                        std::memset(dst + 32 * t, 0, 32);
+                    }
+                    std::memcpy(dst + 32 * kTileTokens + 4 * t, &d, 4);
+                    std::memcpy(dst + 36 * kTileTokens + 4 * t, &side, 4);
+                }
+            }
+        }
+        for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
+            const int64_t p1 = min_i64(row_end, p0 + panel);
+            for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {
+                const int nt = int(min_i64(kBatchTokens, s1 - t0));
+                const uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXBlock;
+                const TileFn fn = nt == kBatchTokens ? batch_fn : tile_for<K>(nt);
+                const int64_t hstep = nt == 1 ? 2 : kBatchHalves;
+                for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
+                    const uint8_t* g = packed + size_t(r0 / kRepackRows) * gbytes;
+                    const int64_t grows = min_i64(kRepackRows, p1 - r0);
+                    for (int64_t h = 0; h < 2 && 8 * h < grows; h += hstep) {
+                        alignas(32) float out[kMaxTile][16];
+                        fn(g, int(h), nb, xt, out);
+                        const int64_t first = 8 * h;
+                        const int64_t n = min_i64(8 * hstep, grows - first);
+                        for (int t = 0; t < nt; ++t)
+                            std::memcpy(y + (t0 + t) * ldy + r0 + first, out[t], size_t(n) * sizeof(float));
+                    }
+                }
+            }
+        }
+    }
+}
+
+// ---- K-quants: 256-element super-blocks against Q8_K --------------------------------------------
+// Prepared per tile of 4 tokens and super-block (kXSuper bytes): 4 x 256 activation codes, 4
+// floats d_x, then 16 prepared 32-bit values per token. Q4_K: the 8 sub-block sums of the
+// activation codes as 4 i16 pairs (sub-blocks 2p, 2p+1), for vpmaddwd with the mins. Q6_K: per
+// 16-element group j the offset of the unsigned codes (u = q + 32): plain build -16 * bsum_j in
+// both halves of an i16 pair (vpmaddwd with the scale pair gives sc_j * -32 * bsum_j exactly:
+// |16 * bsum| <= 32512), VNNI builds -32 * bsum_j as one i32 (seed of the group's vpdpbusd chain).
+
+constexpr size_t kXSuper = kTileTokens * (QK_K + 4 + 64);   // 1296 bytes
+constexpr size_t kXSuperD = kTileTokens * QK_K;
+constexpr size_t kXSuperSide = kXSuperD + 4 * kTileTokens;
+
+// Scales of sub-block (or group) s of 8 rows as i32 (u8: Q4_K, i8: Q6_K), and the same value in
+// both i16 halves of each lane (for vpmaddwd against sums of i16 product pairs).
+template <bool Signed>
+inline __m256i scales_i32(const uint8_t* p)
+{
+    const __m128i b = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(p));
+    return Signed ? _mm256_cvtepi8_epi32(b) : _mm256_cvtepu8_epi32(b);
+}
+inline __m256i pair16(__m256i v32)
+{
+    return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v32, 16));
+}
+
+// Q4_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x, sumi =
+// sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
+template <int NH, int NT>
+void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
+{
+    __m256 acc[NH][NT];
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            acc[h][t] = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kRepackQ4KSuper;
+        const uint8_t* xi = xt + size_t(i) * kXSuper;
+        const float* xd = reinterpret_cast<const float*>(xi + kXSuperD);
+        const uint8_t* xs = xi + kXSuperSide;
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const int h = h0 + hh;
+            __m256i sumi[NT];
+            for (int t = 0; t < NT; ++t)
+                sumi[t] = _mm256_setzero_si256();
+            for (int sb = 0; sb < 8; ++sb) {
+                const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
+                if constexpr (NT == 1)
+                    if (hh == 0)
+                        prefetch_record_part(b + kRepackQ4KSuper, kRepackQ4KSuper, sb, 8);
+                __m256i c[8];
+                for (int k = 0; k < 8; ++k) {
+                    const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
+                    c[k] = _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, low4);
+                }
+                const __m256i sc = scales_i32<false>(b + 64 + 16 * sb + 8 * h);
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+                const __m256i sc16 = pair16(sc);
+#endif
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                    __m256i d0 = _mm256_setzero_si256(), d1 = _mm256_setzero_si256();
+                    for (int k = 0; k < 8; k += 2) {
+                        d0 = dpbusd(d0, c[k], bcast4(y + 4 * k));
+                        d1 = dpbusd(d1, c[k + 1], bcast4(y + 4 * k + 4));
+                    }
+                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(d0, d1), sc));
+#else
+                    // nibbles x |y| <= 127: 8 pair sums <= 30480, exact in i16
+                    __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
+                    __m256i a2 = _mm256_maddubs_epi16(c[1], bcast4(y + 4));
+                    for (int k = 2; k < 8; k += 2) {
+                        a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
+                        a2 = _mm256_add_epi16(a2, _mm256_maddubs_epi16(c[k + 1], bcast4(y + 4 * k + 4)));
+                    }
+                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(a, a2), sc16));
+#endif
+                }
+            }
+            const __m256 dw = scales8(b + 16 * h);
+            const __m256 dmw = scales8(b + 32 + 16 * h);
+            for (int t = 0; t < NT; ++t) {
+                __m256i summ = _mm256_setzero_si256();
+                for (int pp = 0; pp < 4; ++pp) {
+                    const __m256i m = _mm256_cvtepu8_epi16(
+                        _mm_load_si128(reinterpret_cast<const __m128i*>(b + 192 + 32 * pp + 16 * h)));
+                    summ = _mm256_add_epi32(summ, _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * pp)));
+                }
+                const __m256 dx = _mm256_broadcast_ss(xd + t);
+                const __m256 d = _mm256_mul_ps(dw, dx);
+                const __m256 dmin = _mm256_mul_ps(dmw, dx);
+                acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(sumi[t])),
+                                                                     _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(summ))));
+            }
+        }
+    }
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
+}
+
+// Q6_K: (d_w * d_x) * sumi per super-block, sumi = sum over 16-element groups j of
+// sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k).
+template <int NH, int NT>
+void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
+{
+    __m256 acc[NH][NT];
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            acc[h][t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kRepackQ6KSuper;
+        const uint8_t* xi = xt + size_t(i) * kXSuper;
+        const float* xd = reinterpret_cast<const float*>(xi + kXSuperD);
+        const uint8_t* xs = xi + kXSuperSide;
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const int h = h0 + hh;
+            __m256i sumi[NT];
+            for (int t = 0; t < NT; ++t)
+                sumi[t] = _mm256_setzero_si256();
+            for (int sb = 0; sb < 8; ++sb) {
+                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
+                if constexpr (NT == 1)
+                    if (hh == 0)
+                        prefetch_record_part(b + kRepackQ6KSuper, kRepackQ6KSuper, sb, 8);
+                __m256i c[8];
+                for (int k = 0; k < 8; ++k)
+                    c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
+                const int j = 2 * sb;
+                const __m256i sca = scales_i32<true>(b + 64 + 16 * j + 8 * h);
+                const __m256i scb = scales_i32<true>(b + 64 + 16 * (j + 1) + 8 * h);
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+                const __m256i sca16 = pair16(sca), scb16 = pair16(scb);
+#endif
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
+                    const uint8_t* side = xs + 64 * t + 4 * j;
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                    __m256i da = _mm256_set1_epi32(load_i32(side));
+                    __m256i db = _mm256_set1_epi32(load_i32(side + 4));
+                    for (int k = 0; k < 4; ++k) {
+                        da = dpbusd(da, c[k], bcast4(y + 4 * k));
+                        db = dpbusd(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                    }
+                    sumi[t] = _mm256_add_epi32(
+                        sumi[t], _mm256_add_epi32(_mm256_mullo_epi32(da, sca), _mm256_mullo_epi32(db, scb)));
+#else
+                    // u <= 63 x |y| <= 127: a pair sum <= 16002, two of them exact in i16
+                    const __m256i a0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)),
+                                                        _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
+                    const __m256i a1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)),
+                                                        _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
+                    const __m256i b0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[4], bcast4(y + 16)),
+                                                        _mm256_maddubs_epi16(c[5], bcast4(y + 20)));
+                    const __m256i b1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[6], bcast4(y + 24)),
+                                                        _mm256_maddubs_epi16(c[7], bcast4(y + 28)));
+                    __m256i s = _mm256_add_epi32(_mm256_madd_epi16(a0, sca16), _mm256_madd_epi16(a1, sca16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side), sca16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b0, scb16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b1, scb16));
+                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side + 4), scb16));
+                    sumi[t] = _mm256_add_epi32(sumi[t], s);
+#endif
+                }
+            }
+            const __m256 dw = scales8(b + 16 * h);
+            for (int t = 0; t < NT; ++t)
+                acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(xd + t)),
+                                                                     _mm256_cvtepi32_ps(sumi[t])));
+        }
+    }
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
+}
+
+template <bool Q6>
+TileFn tile_k_for(int nt)
+{
+    switch (nt) {
+    case 1: return Q6 ? tile_q6_k<2, 1> : tile_q4_k<2, 1>;
+    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2> : tile_q4_k<kBatchHalves, 2>;
+    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3> : tile_q4_k<kBatchHalves, 3>;
+    default: return Q6 ? tile_q6_k<kBatchHalves, 4> : tile_q4_k<kBatchHalves, 4>;
+    }
+}
+
+template <bool Q6>
+void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
+           size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+{
+    const int64_t nb = cols / QK_K;
+    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : kRepackQ4KSuper);
+    row_end = min_i64(row_end, rows);
+    // As run(): prepared tiles in per-thread scratch, else one tile at a time on the stack.
+    alignas(64) uint8_t stack[kMaxBlocks / 8 * kXSuper];
+    const int64_t tiles = (n_tokens + kTileTokens - 1) / kTileTokens;
+    uint8_t* xt_all = static_cast<uint8_t*>(t_scratch.get(size_t(tiles * nb) * kXSuper));
+    int64_t slice = n_tokens;
+    if (!xt_all) {
+        xt_all = stack;
+        slice = kTileTokens;
+    }
+    const int64_t panel = panel_groups(gbytes) * kRepackRows;
+    for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
+        const int64_t s1 = min_i64(n_tokens, s0 + slice);
+        for (int64_t t0 = s0; t0 < s1; t0 += kTileTokens) {
+            uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXSuper;
+            for (int t = 0; t < kTileTokens; ++t) {
+                const uint8_t* xr = t0 + t < s1 ? xb + size_t(t0 + t) * x_row_bytes : nullptr;
+                for (int64_t i = 0; i < nb; ++i) {
+                    uint8_t* dst = xt + size_t(i) * kXSuper;
+                    int32_t side[16] = {};
+                    float d = 0.0f;
+                    if (xr) {
+                        const uint8_t* bx = xr + size_t(i) * sizeof(BlockQ8_K);
+                        std::memcpy(dst + QK_K * t, bx + offsetof(BlockQ8_K, qs), QK_K);
+                        std::memcpy(&d, bx, 4);
+                        int16_t bs[16];
+                        std::memcpy(bs, bx + offsetof(BlockQ8_K, bsums), sizeof bs);
+                        for (int j = 0; j < 16; ++j) {
+                            if constexpr (Q6) {
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                                side[j] = -32 * bs[j];
+#else
+                                const auto v = uint16_t(int16_t(-16 * bs[j]));
+                                side[j] = int32_t(uint32_t(v) | uint32_t(v) << 16);
+#endif
+                            } else if (j < 4) {   // sub-blocks 2j and 2j+1 (|sum| <= 32 * 128)
+                                const auto lo = uint16_t(int16_t(bs[4 * j] + bs[4 * j + 1]));
+                                const auto hi = uint16_t(int16_t(bs[4 * j + 2] + bs[4 * j + 3]));
+                                side[j] = int32_t(uint32_t(lo) | uint32_t(hi) << 16);
+                            }
+                        }
+                    } else {
+                        std::memset(dst + QK_K * t, 0, QK_K);
+                    }
+                    std::memcpy(dst + kXSuperD + 4 * t, &d, 4);
+                    std::memcpy(dst + kXSuperSide + 64 * t, side, sizeof side);
+                }
+            }
+        }
+        for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
+            const int64_t p1 = min_i64(row_end, p0 + panel);
+            for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {
+                const int nt = int(min_i64(kBatchTokens, s1 - t0));
+                const uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXSuper;
+                const TileFn fn = tile_k_for<Q6>(nt);
+                const int64_t hstep = nt == 1 ? 2 : kBatchHalves;
+                for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
+                    const uint8_t* g = packed + size_t(r0 / kRepackRows) * gbytes;
+                    const int64_t grows = min_i64(kRepackRows, p1 - r0);
+                    for (int64_t h = 0; h < 2 && 8 * h < grows; h += hstep) {
+                        alignas(32) float out[kMaxTile][16];
+                        fn(g, int(h), nb, xt, out);
+                        const int64_t first = 8 * h;
+                        const int64_t n = min_i64(8 * hstep, grows - first);
+                        for (int t = 0; t < nt; ++t)
+                            std::memcpy(y + (t0 + t) * ldy + r0 + first, out[t], size_t(n) * sizeof(float));
+                    }
+                }
+            }
+        }
+    }
+}
+
+}   // namespace
+
+bool supports_repacked(TensorType type)
+{
+    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q8_0 ||
+           type == TensorType::Q4_K || type == TensorType::Q6_K;
+}
+
+void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
+                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
+{
+    if (type == TensorType::Q4_0)
+        run<kQ4_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q4_1)
+        run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q8_0)
+        run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q4_K)
+        run_k<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q6_K)
+        run_k<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+}
+
+}   // namespace causerie::kernels::CAUSERIE_REPACK_NS
+#endif
