@@ -5,7 +5,7 @@
 // Numerics follow llama.cpp's CPU backend where it matters for comparing logits:
 // - matrix products convert activations to 8-bit blocks (Q8_0/Q8_1/Q8_K) or F16 first, once per
 //   op, then split weight rows over the pool (kernels/cpu/matmul_cpu.h);
-// - where the CPU has a kernel for it (AVX-512 VNNI: Q4_0, Q8_0, Q4_K, Q6_K), weights are repacked
+// - where the CPU has a kernel for it (AVX-512 VNNI or AVX2: Q4_0, Q4_1, Q8_0, Q4_K, Q6_K), weights are repacked
 //   once at start into 16-row interleaved groups (kernels/cpu/repack_cpu.h) and the mapped pages they came
 //   from are handed back to the kernel, so memory stays about one copy of the model;
 // - the KV cache is F16 and attention follows its CPU flash-attention kernel (CpuLayer::attention).
