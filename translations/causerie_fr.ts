@@ -4,77 +4,47 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="205"/>
-        <source>Causerie closed while opening a model last time; it was not reopened. Open it again from the model menu.</source>
-        <translation>Causerie s’est fermé pendant l’ouverture d’un modèle la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
-    </message>
-    <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="207"/>
-        <source>Causerie closed while opening %1 last time; it was not reopened. Open it again from the model menu.</source>
-        <translation>Causerie s’est fermé pendant l’ouverture de %1 la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
-    </message>
-    <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="310"/>
-        <source>No file was chosen to export to.</source>
-        <translation>Aucun fichier n’a été choisi pour l’export.</translation>
-    </message>
-    <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="334"/>
-        <source>Cannot write %1: %2</source>
-        <translation>Impossible d’écrire %1 : %2</translation>
-    </message>
-    <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="355"/>
-        <source>Conversation</source>
-        <translation>Conversation</translation>
-    </message>
-    <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="365"/>
-        <source>Cannot read %1: %2</source>
-        <translation>Impossible de lire %1 : %2</translation>
-    </message>
-    <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="449"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="156"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="449"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="156"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="451"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="158"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="451"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="158"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="452"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="159"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="468"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="175"/>
         <source>a remote endpoint</source>
         <translation>un point d’accès distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="470"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="177"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="474"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="181"/>
         <source>was: %1</source>
         <translation>avant : %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="474"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="181"/>
         <source>was: %1 · %2</source>
         <translation>avant : %1 · %2</translation>
     </message>
@@ -123,12 +93,12 @@
 <context>
     <name>ChatController</name>
     <message>
-        <location filename="../app/controllers/chatcontroller.cpp" line="86"/>
+        <location filename="../app/controllers/chatcontroller.cpp" line="85"/>
         <source>Wait for the answer to finish, or stop it, before sending.</source>
         <translation>Attendez la fin de la réponse, ou arrêtez-la, avant d’envoyer.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/chatcontroller.cpp" line="190"/>
+        <location filename="../app/controllers/chatcontroller.cpp" line="189"/>
         <source>No model is ready for this conversation. Open a local model or choose a remote endpoint in Settings.</source>
         <translation>Aucun modèle n’est prêt pour cette conversation. Ouvrez un modèle local ou choisissez un point d’accès distant dans les Réglages.</translation>
     </message>
@@ -141,22 +111,22 @@
         <translation>Messages</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="58"/>
+        <location filename="../ui/ChatView.qml" line="60"/>
         <source>Causerie</source>
         <translation>Causerie</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="63"/>
+        <location filename="../ui/ChatView.qml" line="65"/>
         <source>Ask anything. Your conversations stay on this computer.</source>
         <translation>Demandez ce que vous voulez. Vos conversations restent sur cet ordinateur.</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="64"/>
+        <location filename="../ui/ChatView.qml" line="66"/>
         <source>Open a model file (.gguf) to start, or choose a remote endpoint.</source>
         <translation>Ouvrez un fichier de modèle (.gguf) pour commencer, ou choisissez un point d’accès distant.</translation>
     </message>
     <message>
-        <location filename="../ui/ChatView.qml" line="65"/>
+        <location filename="../ui/ChatView.qml" line="67"/>
         <source>Choose a model for this endpoint above.</source>
         <translation>Choisissez un modèle pour ce point d’accès ci-dessus.</translation>
     </message>
@@ -218,77 +188,77 @@
     <name>ConversationDelegate</name>
     <message>
         <location filename="../ui/ConversationDelegate.qml" line="18"/>
-        <location filename="../ui/ConversationDelegate.qml" line="26"/>
+        <location filename="../ui/ConversationDelegate.qml" line="27"/>
         <source>Untitled conversation</source>
         <translation>Conversation sans titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="35"/>
+        <location filename="../ui/ConversationDelegate.qml" line="36"/>
         <source>New title</source>
         <translation>Nouveau titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="43"/>
+        <location filename="../ui/ConversationDelegate.qml" line="44"/>
         <source>Conversation actions</source>
         <translation>Actions sur la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="72"/>
+        <location filename="../ui/ConversationDelegate.qml" line="74"/>
         <source>Causerie conversation (*.json)</source>
         <translation>Conversation Causerie (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="73"/>
+        <location filename="../ui/ConversationDelegate.qml" line="75"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="85"/>
+        <location filename="../ui/ConversationDelegate.qml" line="87"/>
         <source>Export the conversation</source>
         <translation>Exporter la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="107"/>
+        <location filename="../ui/ConversationDelegate.qml" line="113"/>
         <source>Rename</source>
         <translation>Renommer</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="111"/>
+        <location filename="../ui/ConversationDelegate.qml" line="117"/>
         <source>Unpin</source>
         <translation>Désépingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="111"/>
+        <location filename="../ui/ConversationDelegate.qml" line="117"/>
         <source>Pin</source>
         <translation>Épingler</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="115"/>
+        <location filename="../ui/ConversationDelegate.qml" line="121"/>
         <source>Copy as Markdown</source>
         <translation>Copier en Markdown</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="119"/>
+        <location filename="../ui/ConversationDelegate.qml" line="125"/>
         <source>Export as Markdown…</source>
         <translation>Exporter en Markdown…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="123"/>
+        <location filename="../ui/ConversationDelegate.qml" line="129"/>
         <source>Export for import (JSON)…</source>
         <translation>Exporter pour importer (JSON)…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="128"/>
+        <location filename="../ui/ConversationDelegate.qml" line="134"/>
         <source>Delete…</source>
         <translation>Supprimer…</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="140"/>
+        <location filename="../ui/ConversationDelegate.qml" line="146"/>
         <source>Delete this conversation?</source>
         <translation>Supprimer cette conversation ?</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="143"/>
+        <location filename="../ui/ConversationDelegate.qml" line="149"/>
         <source>“%1” will be deleted. You can undo this for a few seconds.</source>
         <translation>« %1 » sera supprimée. Vous pourrez annuler pendant quelques secondes.</translation>
     </message>
@@ -367,24 +337,241 @@
     </message>
 </context>
 <context>
+    <name>ConversationsController</name>
+    <message>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="105"/>
+        <source>No file was chosen to export to.</source>
+        <translation>Aucun fichier n’a été choisi pour l’export.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="129"/>
+        <source>Cannot write %1: %2</source>
+        <translation>Impossible d’écrire %1 : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="150"/>
+        <source>Conversation</source>
+        <translation>Conversation</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="160"/>
+        <source>Cannot read %1: %2</source>
+        <translation>Impossible de lire %1 : %2</translation>
+    </message>
+</context>
+<context>
+    <name>Documents</name>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="95"/>
+        <source>The document index %1 could not %2: %3.</source>
+        <translation>L'index des documents %1 n'a pas pu %2 : %3.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="107"/>
+        <source>The document index %1 could not be opened: %2</source>
+        <translation>L'index des documents %1 n'a pas pu être ouvert : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="111"/>
+        <source>be created</source>
+        <translation>être créé</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="178"/>
+        <location filename="../app/documents/docindex.cpp" line="230"/>
+        <location filename="../app/documents/docindex.cpp" line="254"/>
+        <source>start a transaction</source>
+        <translation>démarrer une transaction</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="183"/>
+        <source>be read</source>
+        <translation>être lu</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="192"/>
+        <location filename="../app/documents/docindex.cpp" line="200"/>
+        <location filename="../app/documents/docindex.cpp" line="202"/>
+        <location filename="../app/documents/docindex.cpp" line="204"/>
+        <source>store a document</source>
+        <translation>enregistrer un document</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="218"/>
+        <location filename="../app/documents/docindex.cpp" line="242"/>
+        <source>store a file</source>
+        <translation>enregistrer un fichier</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="222"/>
+        <location filename="../app/documents/docindex.cpp" line="246"/>
+        <location filename="../app/documents/docindex.cpp" line="261"/>
+        <source>commit</source>
+        <translation>valider</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="257"/>
+        <source>remove a file</source>
+        <translation>retirer un fichier</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="277"/>
+        <source>remove unused documents</source>
+        <translation>retirer les documents inutilisés</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docindex.cpp" line="384"/>
+        <location filename="../app/documents/docindex.cpp" line="388"/>
+        <location filename="../app/documents/docindex.cpp" line="395"/>
+        <location filename="../app/documents/docindex.cpp" line="400"/>
+        <location filename="../app/documents/docindex.cpp" line="410"/>
+        <location filename="../app/documents/docindex.cpp" line="414"/>
+        <location filename="../app/documents/docindex.cpp" line="461"/>
+        <location filename="../app/documents/docindex.cpp" line="465"/>
+        <source>be searched</source>
+        <translation>être interrogé</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract.cpp" line="89"/>
+        <source>%1 does not exist (moved or deleted?).</source>
+        <translation>%1 n'existe pas (déplacé ou supprimé ?).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract.cpp" line="91"/>
+        <source>%1 is a folder, not a document.</source>
+        <translation>%1 est un dossier, pas un document.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract.cpp" line="93"/>
+        <location filename="../app/documents/libraryindexer.cpp" line="52"/>
+        <source>%1 is too large (%2; the limit is %3): not read.</source>
+        <translation>%1 est trop volumineux (%2 ; la limite est de %3) : non lu.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract.cpp" line="104"/>
+        <location filename="../app/documents/libraryindexer.cpp" line="63"/>
+        <source>%1 could not be read: %2.</source>
+        <translation>%1 n'a pas pu être lu : %2.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract.cpp" line="108"/>
+        <source>%1 is too large (the limit is %2): not read.</source>
+        <translation>%1 est trop volumineux (la limite est de %2) : non lu.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_pdf.cpp" line="21"/>
+        <source>%1 is encrypted (password-protected): not read.</source>
+        <translation>%1 est chiffré (protégé par un mot de passe) : non lu.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_pdf.cpp" line="24"/>
+        <source>%1 could not be read (moved or deleted?).</source>
+        <translation>%1 n'a pas pu être lu (déplacé ou supprimé ?).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_pdf.cpp" line="27"/>
+        <source>%1 is not a readable PDF (damaged, or not a PDF at all).</source>
+        <translation>%1 n'est pas un PDF lisible (endommagé, ou pas un PDF).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_pdf.cpp" line="46"/>
+        <source>%1 has no text layer (scanned: no text found); reading it would need OCR.</source>
+        <translation>%1 n'a pas de couche texte (numérisé : aucun texte trouvé) ; le lire demanderait une reconnaissance de caractères (OCR).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_text.cpp" line="83"/>
+        <location filename="../app/documents/extract_text.cpp" line="99"/>
+        <source>%1 is not a text file (it holds binary data).</source>
+        <translation>%1 n'est pas un fichier texte (il contient des données binaires).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_zipxml.cpp" line="33"/>
+        <location filename="../app/documents/extract_zipxml.cpp" line="42"/>
+        <location filename="../app/documents/extract_zipxml.cpp" line="61"/>
+        <location filename="../app/documents/extract_zipxml.cpp" line="68"/>
+        <source>%1 is not a readable %2 file (damaged zip).</source>
+        <translation>%1 n'est pas un fichier %2 lisible (zip endommagé).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_zipxml.cpp" line="36"/>
+        <source>%1 is not a readable %2 file (it has no %3).</source>
+        <translation>%1 n'est pas un fichier %2 lisible (il n'a pas de %3).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_zipxml.cpp" line="46"/>
+        <source>%1 was refused: its text would be %2 once unzipped (the limit is %3, and at most %4 times its compressed size).</source>
+        <translation>%1 a été refusé : son texte ferait %2 une fois décompressé (la limite est de %3, et au plus %4 fois sa taille compressée).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_zipxml.cpp" line="83"/>
+        <source>unexpected document type declaration</source>
+        <translation>déclaration de type de document inattendue</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/extract_zipxml.cpp" line="231"/>
+        <source>%1 is not a readable %2 file (damaged XML: %3).</source>
+        <translation>%1 n'est pas un fichier %2 lisible (XML endommagé : %3).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/libraryindexer.cpp" line="25"/>
+        <source>%1 disappeared before it could be read; it is no longer indexed.</source>
+        <translation>%1 a disparu avant d'avoir pu être lu ; il n'est plus indexé.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/librarywalk.cpp" line="43"/>
+        <source>The library folder %1 does not exist.</source>
+        <translation>Le dossier de bibliothèque %1 n'existe pas.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/librarywalk.cpp" line="45"/>
+        <source>%1 is not a folder.</source>
+        <translation>%1 n'est pas un dossier.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/librarywalk.cpp" line="46"/>
+        <source>The library folder %1 cannot be read (permission denied).</source>
+        <translation>Le dossier de bibliothèque %1 ne peut pas être lu (permission refusée).</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/librarywalk.cpp" line="61"/>
+        <source>The folder %1 cannot be read (permission denied); skipped.</source>
+        <translation>Le dossier %1 ne peut pas être lu (permission refusée) ; ignoré.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/librarywalk.cpp" line="71"/>
+        <source>%1 is a link to nothing (%2); skipped.</source>
+        <translation>%1 est un lien vers rien (%2) ; ignoré.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/librarywalk.cpp" line="79"/>
+        <source>%1 leads back to %2 (a symbolic link loop); skipped.</source>
+        <translation>%1 ramène à %2 (une boucle de liens symboliques) ; ignoré.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/librarywalk.cpp" line="87"/>
+        <source>%1 is nested too deep (over %2 folders); skipped.</source>
+        <translation>%1 est trop profondément imbriqué (plus de %2 dossiers) ; ignoré.</translation>
+    </message>
+</context>
+<context>
     <name>EndpointPolicy</name>
     <message>
-        <location filename="../app/backends/endpointpolicy.cpp" line="28"/>
+        <location filename="../app/backends/endpointpolicy.cpp" line="24"/>
         <source>&quot;%1&quot; is not a usable address: it must start with http:// or https:// and name a server.</source>
         <translation>« %1 » n’est pas une adresse utilisable : elle doit commencer par http:// ou https:// et nommer un serveur.</translation>
     </message>
     <message>
-        <location filename="../app/backends/endpointpolicy.cpp" line="31"/>
+        <location filename="../app/backends/endpointpolicy.cpp" line="28"/>
         <source>The address &quot;%1&quot; carries a user name or password (user:password@). Causerie sends credentials only as the API key: remove them from the address and enter the key in the API key field.</source>
         <translation>L’adresse « %1 » contient un nom d’utilisateur ou un mot de passe (utilisateur:motdepasse@). Causerie n’envoie d’identifiants que sous forme de clé d’API : retirez-les de l’adresse et saisissez la clé dans le champ Clé d’API.</translation>
     </message>
     <message>
-        <location filename="../app/backends/endpointpolicy.cpp" line="35"/>
+        <location filename="../app/backends/endpointpolicy.cpp" line="33"/>
         <source>The address &quot;%1&quot; has a query string or a fragment (such as ?api-key=...). An address must not carry a key or parameters: remove everything from &quot;?&quot; or &quot;#&quot; on, and enter the key in the API key field.</source>
         <translation>L’adresse « %1 » contient une chaîne de requête ou un fragment (comme ?api-key=...). Une adresse ne doit porter ni clé ni paramètres : supprimez tout à partir de « ? » ou « # », et saisissez la clé dans le champ Clé d’API.</translation>
     </message>
     <message>
-        <location filename="../app/backends/endpointpolicy.cpp" line="72"/>
+        <location filename="../app/backends/endpointpolicy.cpp" line="71"/>
         <source>Nothing was sent: the address %1 uses http://, so the API key would travel unencrypted to %2, which is not this computer.</source>
         <translation>Rien n’a été envoyé : l’adresse %1 utilise http://, la clé d’API voyagerait donc en clair jusqu’à %2, qui n’est pas cet ordinateur.</translation>
     </message>
@@ -458,93 +645,140 @@
         <source>Reopen the model with these settings</source>
         <translation>Rouvrir le modèle avec ces réglages</translation>
     </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="64"/>
+        <source>Conversations are saved as the model read them, so they resume at once after a switch or a restart.</source>
+        <translation>Les conversations sont enregistrées telles que le modèle les a lues : elles reprennent aussitôt après un changement de conversation ou un redémarrage.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="68"/>
+        <source>Cache size limit (MiB, 0 = keep none)</source>
+        <translation>Taille maximale du cache (Mio, 0 = ne rien garder)</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="74"/>
+        <source>Cache size limit</source>
+        <translation>Taille maximale du cache</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="79"/>
+        <source>Cache: %1</source>
+        <translation>Cache : %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="84"/>
+        <location filename="../ui/EngineSettings.qml" line="85"/>
+        <source>Clear cache</source>
+        <translation>Vider le cache</translation>
+    </message>
 </context>
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="171"/>
+        <location filename="../app/local/engineworker.cpp" line="202"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="192"/>
+        <location filename="../app/local/engineworker.cpp" line="300"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="203"/>
+        <location filename="../app/local/engineworker.cpp" line="312"/>
         <source>This message needs %1 tokens but the model&apos;s context holds %2. Shorten it, or raise the context size in Settings.</source>
         <translation>Ce message demande %1 jetons mais le contexte du modèle en contient %2. Raccourcissez-le, ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="249"/>
+        <location filename="../app/local/engineworker.cpp" line="368"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>
 </context>
 <context>
+    <name>KvCacheController</name>
+    <message>
+        <location filename="../app/controllers/kvcachecontroller.cpp" line="30"/>
+        <source>Cache cleared</source>
+        <translation>Cache vidé</translation>
+    </message>
+</context>
+<context>
     <name>LocalBackend</name>
     <message>
-        <location filename="../app/local/localbackend.cpp" line="124"/>
+        <location filename="../app/local/localbackend.cpp" line="160"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
 </context>
 <context>
+    <name>LocalModelController</name>
+    <message>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="132"/>
+        <source>Causerie closed while opening a model last time; it was not reopened. Open it again from the model menu.</source>
+        <translation>Causerie s’est fermé pendant l’ouverture d’un modèle la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="134"/>
+        <source>Causerie closed while opening %1 last time; it was not reopened. Open it again from the model menu.</source>
+        <translation>Causerie s’est fermé pendant l’ouverture de %1 la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
+    </message>
+</context>
+<context>
     <name>Main</name>
     <message>
-        <location filename="../ui/Main.qml" line="15"/>
+        <location filename="../ui/Main.qml" line="16"/>
         <source>Causerie</source>
         <translation>Causerie</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="15"/>
+        <location filename="../ui/Main.qml" line="16"/>
         <source>Causerie — %1</source>
         <translation>Causerie — %1</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="93"/>
+        <location filename="../ui/Main.qml" line="96"/>
         <source>Conversation deleted.</source>
         <translation>Conversation supprimée.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="96"/>
+        <location filename="../ui/Main.qml" line="99"/>
         <source>Undo</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="98"/>
+        <location filename="../ui/Main.qml" line="101"/>
         <source>Undo delete</source>
         <translation>Annuler la suppression</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="110"/>
-        <location filename="../ui/Main.qml" line="141"/>
+        <location filename="../ui/Main.qml" line="113"/>
+        <location filename="../ui/Main.qml" line="153"/>
         <source>Something went wrong</source>
         <translation>Un problème est survenu</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="129"/>
+        <location filename="../ui/Main.qml" line="137"/>
         <source>The model could not be opened</source>
         <translation>Le modèle n’a pas pu être ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="134"/>
+        <location filename="../ui/Main.qml" line="142"/>
         <source>The model is not (entirely) on the GPU</source>
         <translation>Le modèle n’est pas (entièrement) sur la carte graphique</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="135"/>
+        <location filename="../ui/Main.qml" line="143"/>
         <source>%1 was opened, but not as the settings asked (device: NVIDIA GPU).</source>
         <translation>%1 a été ouvert, mais pas comme le demandent les réglages (matériel : carte graphique NVIDIA).</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="137"/>
+        <location filename="../ui/Main.qml" line="145"/>
         <source>It works, more slowly. Settings → Engine chooses the device and the number of GPU layers.</source>
         <translation>Il fonctionne, plus lentement. Réglages → Moteur permet de choisir le matériel et le nombre de couches sur la carte graphique.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="149"/>
+        <location filename="../ui/Main.qml" line="161"/>
         <source>Your conversations could not be opened</source>
         <translation>Vos conversations n’ont pas pu être ouvertes</translation>
     </message>
@@ -552,154 +786,159 @@
 <context>
     <name>MessageDelegate</name>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="36"/>
-        <location filename="../ui/MessageDelegate.qml" line="54"/>
+        <location filename="../ui/MessageDelegate.qml" line="45"/>
+        <source>%1 tokens, %2 from cache</source>
+        <translation>%1 jetons, dont %2 depuis le cache</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="57"/>
+        <location filename="../ui/MessageDelegate.qml" line="75"/>
         <source>You</source>
         <translation>Vous</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="36"/>
-        <location filename="../ui/MessageDelegate.qml" line="54"/>
+        <location filename="../ui/MessageDelegate.qml" line="57"/>
+        <location filename="../ui/MessageDelegate.qml" line="75"/>
         <source>Assistant</source>
         <translation>Assistant</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="65"/>
+        <location filename="../ui/MessageDelegate.qml" line="86"/>
         <source>Thinking…</source>
         <translation>Réflexion…</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="65"/>
+        <location filename="../ui/MessageDelegate.qml" line="86"/>
         <source>Thought process</source>
         <translation>Raisonnement</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="70"/>
+        <location filename="../ui/MessageDelegate.qml" line="91"/>
         <source>Hide the model&apos;s thinking</source>
         <translation>Masquer la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="70"/>
+        <location filename="../ui/MessageDelegate.qml" line="91"/>
         <source>Show the model&apos;s thinking</source>
         <translation>Afficher la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="89"/>
+        <location filename="../ui/MessageDelegate.qml" line="110"/>
         <source>The model&apos;s thinking</source>
         <translation>La réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="110"/>
+        <location filename="../ui/MessageDelegate.qml" line="131"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="139"/>
+        <location filename="../ui/MessageDelegate.qml" line="173"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="140"/>
+        <location filename="../ui/MessageDelegate.qml" line="174"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="151"/>
+        <location filename="../ui/MessageDelegate.qml" line="185"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="156"/>
+        <location filename="../ui/MessageDelegate.qml" line="190"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="162"/>
+        <location filename="../ui/MessageDelegate.qml" line="196"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="166"/>
+        <location filename="../ui/MessageDelegate.qml" line="200"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="167"/>
+        <location filename="../ui/MessageDelegate.qml" line="201"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="172"/>
+        <location filename="../ui/MessageDelegate.qml" line="206"/>
         <source>Edit</source>
         <translation>Modifier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="174"/>
+        <location filename="../ui/MessageDelegate.qml" line="208"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="179"/>
+        <location filename="../ui/MessageDelegate.qml" line="213"/>
         <source>Regenerate</source>
         <translation>Régénérer</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="181"/>
+        <location filename="../ui/MessageDelegate.qml" line="215"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="186"/>
+        <location filename="../ui/MessageDelegate.qml" line="220"/>
         <source>Details</source>
         <translation>Détails</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="187"/>
+        <location filename="../ui/MessageDelegate.qml" line="221"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="203"/>
+        <location filename="../ui/MessageDelegate.qml" line="240"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="205"/>
+        <location filename="../ui/MessageDelegate.qml" line="242"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="207"/>
+        <location filename="../ui/MessageDelegate.qml" line="244"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="209"/>
+        <location filename="../ui/MessageDelegate.qml" line="249"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="211"/>
+        <location filename="../ui/MessageDelegate.qml" line="251"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="212"/>
+        <location filename="../ui/MessageDelegate.qml" line="252"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="213"/>
+        <location filename="../ui/MessageDelegate.qml" line="253"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="214"/>
+        <location filename="../ui/MessageDelegate.qml" line="254"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="215"/>
+        <location filename="../ui/MessageDelegate.qml" line="255"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
     </message>
@@ -707,43 +946,43 @@
 <context>
     <name>MessageSegment</name>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="32"/>
+        <location filename="../ui/MessageSegment.qml" line="43"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="66"/>
+        <location filename="../ui/MessageSegment.qml" line="77"/>
         <source>Open this link?</source>
         <translation>Ouvrir ce lien ?</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="66"/>
+        <location filename="../ui/MessageSegment.qml" line="77"/>
         <source>This link is not opened</source>
         <translation>Ce lien n’est pas ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="77"/>
+        <location filename="../ui/MessageSegment.qml" line="88"/>
         <source>It leads to:</source>
         <translation>Il mène à :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="78"/>
+        <location filename="../ui/MessageSegment.qml" line="89"/>
         <source>Causerie opens only web (http, https) and e-mail (mailto) links from a conversation. This one is:</source>
         <translation>Causerie n’ouvre depuis une conversation que les liens web (http, https) et de courriel (mailto). Celui-ci est :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="120"/>
+        <location filename="../ui/MessageSegment.qml" line="149"/>
         <source>code</source>
         <translation>code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="127"/>
-        <location filename="../ui/MessageSegment.qml" line="129"/>
+        <location filename="../ui/MessageSegment.qml" line="157"/>
+        <location filename="../ui/MessageSegment.qml" line="159"/>
         <source>Copy code</source>
         <translation>Copier le code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="145"/>
+        <location filename="../ui/MessageSegment.qml" line="179"/>
         <source>Code</source>
         <translation>Code</translation>
     </message>
@@ -751,190 +990,190 @@
 <context>
     <name>ModelCatalog</name>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="31"/>
-        <location filename="../app/models/catalogentry.cpp" line="47"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="30"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="46"/>
         <source>is missing</source>
         <translation>est absent</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="35"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="34"/>
         <source>must be a string</source>
         <translation>doit être une chaîne de caractères</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="52"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="51"/>
         <source>must be a whole number of 0 or more</source>
         <translation>doit être un nombre entier positif ou nul</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="61"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="60"/>
         <source>%1: field &quot;%2&quot; %3</source>
         <translation>%1 : le champ « %2 » %3</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="76"/>
-        <location filename="../app/models/catalogentry.cpp" line="78"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="75"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="77"/>
         <source>is empty</source>
         <translation>est vide</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="80"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="79"/>
         <source>must be an https:// address</source>
         <translation>doit être une adresse https://</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="82"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="81"/>
         <source>must be a plain file name ending in .gguf (no folders, no &quot;..&quot;)</source>
         <translation>doit être un simple nom de fichier terminé par .gguf (sans dossier ni « .. »)</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="84"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="83"/>
         <source>must be the last part of the url</source>
         <translation>doit être la dernière partie de l’url</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="86"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="85"/>
         <source>is 0 and no approxSize is given</source>
         <translation>vaut 0 et aucun approxSize n’est donné</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="88"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="87"/>
         <source>must be empty or 64 lower-case hexadecimal digits</source>
         <translation>doit être vide ou faire 64 chiffres hexadécimaux en minuscules</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="90"/>
-        <location filename="../app/models/catalogentry.cpp" line="92"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="89"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="91"/>
         <source>must be more than 0</source>
         <translation>doit être supérieur à 0</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="117"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="116"/>
         <source>%1 is not valid JSON: %2 at byte %3</source>
         <translation>%1 n’est pas du JSON valide : %2 à l’octet %3</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="121"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="120"/>
         <source>%1 must be a JSON object with a &quot;models&quot; list</source>
         <translation>%1 doit être un objet JSON avec une liste « models »</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="129"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="128"/>
         <source>%1: entry %2 is not a JSON object</source>
         <translation>%1 : l’entrée %2 n’est pas un objet JSON</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="134"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="133"/>
         <source>%1: entry %2</source>
         <translation>%1 : entrée %2</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="135"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="134"/>
         <source>%1: entry &quot;%2&quot;</source>
         <translation>%1 : entrée « %2 »</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="159"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="158"/>
         <source>%1: field &quot;id&quot; is used by two entries</source>
         <translation>%1 : le champ « id » est utilisé par deux entrées</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="163"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="162"/>
         <source>%1: field &quot;file&quot; is used by two entries</source>
         <translation>%1 : le champ « file » est utilisé par deux entrées</translation>
     </message>
     <message>
-        <location filename="../app/models/catalogentry.cpp" line="171"/>
+        <location filename="../app/catalog/catalogentry.cpp" line="170"/>
         <source>%1 lists no models</source>
         <translation>%1 ne liste aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="45"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="42"/>
         <source>cannot read the model catalog %1: %2</source>
         <translation>impossible de lire le catalogue de modèles %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="116"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="113"/>
         <source>This machine: %1 of RAM (%2 free now)</source>
         <translation>Cette machine : %1 de mémoire vive (%2 libres maintenant)</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="119"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="116"/>
         <source>%1; GPU %2 with %3 free</source>
         <translation>%1 ; carte graphique %2 avec %3 libres</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="120"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="117"/>
         <source>%1; no GPU (%2)</source>
         <translation>%1 ; pas de carte graphique (%2)</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="156"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="142"/>
         <source>about %1</source>
         <translation>environ %1</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="172"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="154"/>
         <source>checking the %1 already downloaded</source>
         <translation>vérification des %1 déjà téléchargés</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="173"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="155"/>
         <source>asking the server about the file…</source>
         <translation>demande au serveur des informations sur le fichier…</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="175"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="157"/>
         <source>%1 of %2</source>
         <translation>%1 sur %2</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="177"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="159"/>
         <source>%1, %2/s</source>
         <translation>%1, %2/s</translation>
     </message>
     <message>
-        <location filename="../app/models/modelcatalog.cpp" line="184"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="165"/>
         <source>no checksum in the catalog: the download is checked against the SHA-256 the server publishes, if it does</source>
         <translation>pas de somme de contrôle dans le catalogue : le téléchargement est vérifié avec le SHA-256 que publie le serveur, s’il en publie un</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="35"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="42"/>
         <source>this build has no GPU support</source>
         <translation>cette version n’a pas de prise en charge des cartes graphiques</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="102"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="109"/>
         <source>%1 GiB</source>
         <translation>%1 Gio</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="105"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="112"/>
         <source>%1 MiB</source>
         <translation>%1 Mio</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="107"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="114"/>
         <source>%1 KiB</source>
         <translation>%1 Kio</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="108"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="115"/>
         <source>%1 bytes</source>
         <translation>%1 octets</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="114"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="121"/>
         <source>Fits on GPU</source>
         <translation>Tient sur la carte graphique</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="116"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="123"/>
         <source>Fits in RAM</source>
         <translation>Tient en mémoire vive</translation>
     </message>
     <message>
-        <location filename="../app/models/systemmemory.cpp" line="118"/>
+        <location filename="../app/catalog/systemmemory.cpp" line="125"/>
         <source>Needs %1, this machine has %2</source>
         <translation>Demande %1, cette machine a %2</translation>
     </message>
@@ -942,92 +1181,92 @@
 <context>
     <name>ModelCatalogPage</name>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="23"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="16"/>
         <source>Download a model</source>
         <translation>Télécharger un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="40"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="33"/>
         <source>Models are saved in %1</source>
         <translation>Les modèles sont enregistrés dans %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="62"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="55"/>
         <source>Recommended models</source>
         <translation>Modèles recommandés</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="93"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="86"/>
         <source>%1 (%2, %3)</source>
         <translation>%1 (%2, %3)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="106"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="99"/>
         <source>Download %1, needs %2 of memory, license %3</source>
         <translation>Téléchargement de %1, demande %2 de mémoire, licence %3</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="117"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="110"/>
         <source>Download progress of %1</source>
         <translation>Progression du téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="122"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="115"/>
         <source>Paused at %1</source>
         <translation>En pause à %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="130"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="123"/>
         <source>Download failed: %1</source>
         <translation>Échec du téléchargement : %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="148"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="141"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="149"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="142"/>
         <source>Download %1</source>
         <translation>Télécharger %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="154"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="147"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="155"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="148"/>
         <source>Pause the download of %1</source>
         <translation>Mettre en pause le téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="160"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="153"/>
         <source>Resume</source>
         <translation>Reprendre</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="161"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="154"/>
         <source>Resume the download of %1</source>
         <translation>Reprendre le téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="167"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="160"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="168"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="161"/>
         <source>Cancel the download of %1 and delete the partial file</source>
         <translation>Annuler le téléchargement de %1 et supprimer le fichier partiel</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="173"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="166"/>
         <source>Use</source>
         <translation>Utiliser</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="174"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="167"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
     </message>
@@ -1130,7 +1369,7 @@
         <translation>Modèles récents</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="119"/>
+        <location filename="../ui/ModelDialog.qml" line="120"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
     </message>
@@ -1138,152 +1377,152 @@
 <context>
     <name>ModelDownloader</name>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="89"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="83"/>
         <source>the file name &quot;%1&quot; is not a plain .gguf file name; nothing was downloaded</source>
         <translation>le nom de fichier « %1 » n’est pas un simple nom de fichier .gguf ; rien n’a été téléchargé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="95"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="89"/>
         <source>the address &quot;%1&quot; is not an http(s) address; nothing was downloaded</source>
         <translation>l’adresse « %1 » n’est pas une adresse http(s) ; rien n’a été téléchargé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="100"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="94"/>
         <source>cannot create the model folder %1: check that its parent folder exists and is writable</source>
         <translation>impossible de créer le dossier des modèles %1 : vérifiez que son dossier parent existe et est accessible en écriture</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="108"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="102"/>
         <source>%1 is a link or not a regular file; remove it and try again</source>
         <translation>%1 est un lien ou n’est pas un fichier ordinaire ; supprimez-le et réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="114"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="108"/>
         <source>cannot write in the model folder %1 (%2): check its permissions or choose another folder</source>
         <translation>impossible d’écrire dans le dossier des modèles %1 (%2) : vérifiez ses droits ou choisissez un autre dossier</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="173"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="167"/>
         <source> (commit %1)</source>
         <translation> (commit %1)</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="177"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="171"/>
         <source>the server now has a different file than the catalog describes (SHA-256 %1… instead of %2…%3): nothing was downloaded; the catalog needs an update</source>
         <translation>le serveur a maintenant un autre fichier que celui décrit par le catalogue (SHA-256 %1… au lieu de %2…%3) : rien n’a été téléchargé ; le catalogue doit être mis à jour</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="190"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="184"/>
         <source>the server&apos;s file has %1 bytes but the catalog says %2%3: nothing was downloaded; the catalog needs an update</source>
         <translation>le fichier du serveur fait %1 octets mais le catalogue indique %2%3 : rien n’a été téléchargé ; le catalogue doit être mis à jour</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="217"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="211"/>
         <source>not enough free space in %1: the model needs %2 more and %3 is free. Free some space, or choose another model folder in Settings, then try again</source>
         <translation>pas assez d’espace libre dans %1 : le modèle demande encore %2 et %3 sont libres. Libérez de la place, ou choisissez un autre dossier des modèles dans les Réglages, puis réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="238"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="233"/>
         <source>cannot read the partial file %1: %2</source>
         <translation>impossible de lire le fichier partiel %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="291"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="287"/>
         <source>the server did not resume at byte %1 (it sent &quot;Content-Range: %2&quot;): the partial file was deleted; try again</source>
         <translation>le serveur n’a pas repris à l’octet %1 (il a envoyé « Content-Range: %2 ») : le fichier partiel a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="325"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="321"/>
         <source>the server refused to resume at byte %1 (HTTP 416): the partial file was deleted; try again</source>
         <translation>le serveur a refusé de reprendre à l’octet %1 (HTTP 416) : le fichier partiel a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="330"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="326"/>
         <source>the file is not on the server (HTTP 404 at %1): the catalog&apos;s address may be out of date</source>
         <translation>le fichier n’est pas sur le serveur (HTTP 404 à %1) : l’adresse du catalogue n’est peut-être plus à jour</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="335"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="331"/>
         <source>the server answered HTTP %1 %2 for %3</source>
         <translation>le serveur a répondu HTTP %1 %2 pour %3</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="340"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="336"/>
         <source>the server&apos;s file has %1 bytes but the catalog says %2: the catalog may be out of date; the partial file was deleted</source>
         <translation>le fichier du serveur fait %1 octets mais le catalogue indique %2 : le catalogue n’est peut-être plus à jour ; le fichier partiel a été supprimé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="342"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="338"/>
         <source>the server sends %1 bytes but announced %2: the partial file was deleted; try again</source>
         <translation>le serveur envoie %1 octets mais en avait annoncé %2 : le fichier partiel a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="359"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="355"/>
         <source>the server sent more than the %1 bytes expected: the partial file was deleted; try again</source>
         <translation>le serveur a envoyé plus que les %1 octets attendus : le fichier partiel a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="464"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="462"/>
         <source>checked against the SHA-256 the server publishes for this file; the catalog lists none</source>
         <translation>vérifié avec le SHA-256 que le serveur publie pour ce fichier ; le catalogue n’en donne pas</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="466"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="464"/>
         <source>no checksum published, neither in the catalog nor by the server: the file cannot be verified</source>
         <translation>aucune somme de contrôle publiée, ni dans le catalogue ni par le serveur : le fichier ne peut pas être vérifié</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="370"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="366"/>
         <source>only %1 of %2 bytes were written</source>
         <translation>seuls %1 octets sur %2 ont été écrits</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="371"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="367"/>
         <source>could not write to %1 (%2): is the disk full? The partial file is kept: free some space and press Resume</source>
         <translation>impossible d’écrire dans %1 (%2) : le disque est-il plein ? Le fichier partiel est conservé : libérez de la place et appuyez sur Reprendre</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="416"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="413"/>
         <source>no data arrived for %1 s</source>
         <translation>aucune donnée reçue depuis %1 s</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="419"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="416"/>
         <source>the download could not start (%1): check the network connection and try again</source>
         <translation>le téléchargement n’a pas pu démarrer (%1) : vérifiez la connexion réseau et réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="423"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="420"/>
         <source>the download stopped at %1 of %2 (%3). The partial file is kept: press Resume to continue</source>
         <translation>le téléchargement s’est arrêté à %1 sur %2 (%3). Le fichier partiel est conservé : appuyez sur Reprendre pour continuer</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="424"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="421"/>
         <source>an unknown size</source>
         <translation>une taille inconnue</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="429"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="426"/>
         <source>the connection closed early, at %1 of %2 bytes. The partial file is kept: press Resume to continue</source>
         <translation>la connexion s’est fermée trop tôt, à %1 octets sur %2. Le fichier partiel est conservé : appuyez sur Reprendre pour continuer</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="442"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="439"/>
         <source>the downloaded file has %1 bytes instead of %2: it was deleted; try again</source>
         <translation>le fichier téléchargé fait %1 octets au lieu de %2 : il a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="452"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="450"/>
         <source>the downloaded file is damaged (SHA-256 mismatch): it was deleted; try again</source>
         <translation>le fichier téléchargé est endommagé (SHA-256 différent) : il a été supprimé ; réessayez</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="457"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="455"/>
         <source>the downloaded file is not a GGUF model (it does not start with &quot;GGUF&quot;; the server may have sent a web page): it was deleted</source>
         <translation>le fichier téléchargé n’est pas un modèle GGUF (il ne commence pas par « GGUF » ; le serveur a peut-être envoyé une page web) : il a été supprimé</translation>
     </message>
     <message>
-        <location filename="../app/models/modeldownloader.cpp" line="470"/>
+        <location filename="../app/catalog/modeldownloader.cpp" line="468"/>
         <source>could not rename %1 to %2; the downloaded file is kept under the first name</source>
         <translation>impossible de renommer %1 en %2 ; le fichier téléchargé est conservé sous le premier nom</translation>
     </message>
@@ -1291,62 +1530,62 @@
 <context>
     <name>RemoteBackend</name>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="164"/>
+        <location filename="../app/backends/remotebackend.cpp" line="165"/>
         <source>No model is chosen for this remote endpoint.</source>
         <translation>Aucun modèle n’est choisi pour ce point d’accès distant.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="275"/>
+        <location filename="../app/backends/remotebackend.cpp" line="277"/>
         <source>The server at %1 sent nothing for %2 seconds, so the request was stopped. Try again; if it keeps happening the server may be overloaded.</source>
         <translation>Le serveur %1 n’a rien envoyé pendant %2 secondes : la requête a été arrêtée. Réessayez ; si cela se répète, le serveur est peut-être surchargé.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="303"/>
+        <location filename="../app/backends/remotebackend.cpp" line="306"/>
         <source>The server&apos;s answer is too large to be read.</source>
         <translation>La réponse du serveur est trop grande pour être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="329"/>
+        <location filename="../app/backends/remotebackend.cpp" line="332"/>
         <source>The server sent an event too large to be read.</source>
         <translation>Le serveur a envoyé un événement trop grand pour être lu.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="360"/>
+        <location filename="../app/backends/remotebackend.cpp" line="363"/>
         <source>The answer grew past %L1 characters, the most Causerie accepts for one answer, so it was stopped. The text so far is kept.</source>
         <translation>La réponse a dépassé %L1 caractères, le maximum que Causerie accepte pour une réponse ; elle a donc été arrêtée. Le texte déjà reçu est conservé.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="419"/>
+        <location filename="../app/backends/remotebackend.cpp" line="423"/>
         <source>The server sent a part of the answer Causerie could not read; the answer is incomplete.</source>
         <translation>Le serveur a envoyé une partie de la réponse que Causerie n’a pas pu lire ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="424"/>
+        <location filename="../app/backends/remotebackend.cpp" line="429"/>
         <source>The server reported an error in the middle of the answer; the answer is incomplete.</source>
         <translation>Le serveur a signalé une erreur au milieu de la réponse ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="442"/>
+        <location filename="../app/backends/remotebackend.cpp" line="447"/>
         <source>The model stopped with an error on the server; the answer is incomplete.</source>
         <translation>Le modèle s’est arrêté sur une erreur côté serveur ; la réponse est incomplète.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="469"/>
+        <location filename="../app/backends/remotebackend.cpp" line="477"/>
         <source>The server at %1 redirected the request to %2, another server. Causerie does not follow it, so the API key was not sent there. If the service moved, change the endpoint&apos;s base URL in Settings.</source>
         <translation>Le serveur %1 a redirigé la requête vers %2, un autre serveur. Causerie ne suit pas cette redirection : la clé d’API n’y a pas été envoyée. Si le service a déménagé, modifiez l’URL de base du point d’accès dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="493"/>
+        <location filename="../app/backends/remotebackend.cpp" line="504"/>
         <source>The server at %1 did not answer like a chat API. Check the base URL of the endpoint.</source>
         <translation>Le serveur %1 n’a pas répondu comme une API de discussion. Vérifiez l’URL de base du point d’accès.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="499"/>
+        <location filename="../app/backends/remotebackend.cpp" line="510"/>
         <source>The connection closed before the answer was complete.</source>
         <translation>La connexion s’est fermée avant la fin de la réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="500"/>
+        <location filename="../app/backends/remotebackend.cpp" line="511"/>
         <source>The server closed the connection without sending an answer.</source>
         <translation>Le serveur a fermé la connexion sans envoyer de réponse.</translation>
     </message>
@@ -1366,22 +1605,22 @@
         <translation>Le serveur demande d’attendre plus d’un jour avant de réessayer.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="152"/>
+        <location filename="../app/backends/remotebackend.cpp" line="154"/>
         <source>The endpoint address &quot;%1&quot; is not usable.</source>
         <translation>L’adresse du point d’accès « %1 » n’est pas utilisable.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="160"/>
+        <location filename="../app/backends/remotebackend.cpp" line="161"/>
         <source>Use an https:// address, or tick &quot;Allow insecure connection (key sent unencrypted)&quot; for this endpoint in Settings.</source>
         <translation>Utilisez une adresse https://, ou cochez « Autoriser la connexion non sécurisée (clé envoyée en clair) » pour ce point d’accès dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="544"/>
+        <location filename="../app/backends/remotebackend.cpp" line="554"/>
         <source>The server&apos;s model list could not be read.</source>
         <translation>La liste des modèles du serveur n’a pas pu être lue.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remotebackend.cpp" line="556"/>
+        <location filename="../app/backends/remotebackend.cpp" line="566"/>
         <source>The server&apos;s answer could not be read.</source>
         <translation>La réponse du serveur n’a pas pu être lue.</translation>
     </message>
@@ -1389,12 +1628,12 @@
 <context>
     <name>RemoteErrors</name>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="17"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="16"/>
         <source>Server says: %1</source>
         <translation>Le serveur indique : %1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../app/backends/remoteerrors.cpp" line="22"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="21"/>
         <source>(Tried %n times.)</source>
         <translation>
             <numerusform>(%n essai.)</numerusform>
@@ -1402,27 +1641,27 @@
         </translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="51"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="47"/>
         <source>The server rejected the request.</source>
         <translation>Le serveur a rejeté la requête.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="55"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="51"/>
         <source>The API key was refused. Check the key saved for this endpoint in Settings.</source>
         <translation>La clé d’API a été refusée. Vérifiez la clé enregistrée pour ce point d’accès dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="59"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="55"/>
         <source>This account cannot be billed for the request (no credit or no active plan). Check billing in your provider&apos;s console.</source>
         <translation>Ce compte ne peut pas être facturé pour la requête (pas de crédit ou pas d’abonnement actif). Vérifiez la facturation dans la console de votre fournisseur.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="64"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="61"/>
         <source>This API key is not allowed to use model &quot;%1&quot; on this endpoint.</source>
         <translation>Cette clé d’API n’est pas autorisée à utiliser le modèle « %1 » sur ce point d’accès.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="69"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="67"/>
         <source>Model &quot;%1&quot; or the API address was not found. Check the model name and the base URL of the endpoint.</source>
         <translation>Le modèle « %1 » ou l’adresse de l’API est introuvable. Vérifiez le nom du modèle et l’URL de base du point d’accès.</translation>
     </message>
@@ -1437,42 +1676,42 @@
         <translation>Limite de débit ou quota atteint. Patientez un peu avant de renvoyer, ou vérifiez les limites de votre abonnement.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="84"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="85"/>
         <source>The server had a problem (HTTP %1). Try again later.</source>
         <translation>Le serveur a rencontré un problème (HTTP %1). Réessayez plus tard.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="88"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="90"/>
         <source>The server answered with unexpected HTTP status %1.</source>
         <translation>Le serveur a répondu avec un statut HTTP inattendu : %1.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="101"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="103"/>
         <source>Could not connect to %1: the connection was refused. Is the server running, and is the port right?</source>
         <translation>Connexion impossible à %1 : la connexion a été refusée. Le serveur est-il démarré, et le port est-il le bon ?</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="105"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="110"/>
         <source>Could not find the server &quot;%1&quot;. Check the address and your internet connection.</source>
         <translation>Serveur « %1 » introuvable. Vérifiez l’adresse et votre connexion à Internet.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="111"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="119"/>
         <source>The secure connection to %1 could not be established or its certificate could not be verified, so nothing was sent.</source>
         <translation>La connexion sécurisée à %1 n’a pas pu être établie ou son certificat n’a pas pu être vérifié : rien n’a été envoyé.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="116"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="126"/>
         <source>The server closed the connection before the answer was complete.</source>
         <translation>Le serveur a fermé la connexion avant la fin de la réponse.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="118"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="129"/>
         <source>The server at %1 stopped responding.</source>
         <translation>Le serveur %1 ne répond plus.</translation>
     </message>
     <message>
-        <location filename="../app/backends/remoteerrors.cpp" line="122"/>
+        <location filename="../app/backends/remoteerrors.cpp" line="133"/>
         <source>Network error while talking to %1.</source>
         <translation>Erreur réseau lors de l’échange avec %1.</translation>
     </message>
@@ -1490,79 +1729,79 @@
         <translation>Points d’accès</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="66"/>
+        <location filename="../ui/RemoteSettings.qml" line="68"/>
         <source>Name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="71"/>
+        <location filename="../ui/RemoteSettings.qml" line="73"/>
         <source>Mistral AI</source>
         <translation>Mistral AI</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="72"/>
+        <location filename="../ui/RemoteSettings.qml" line="74"/>
         <source>Endpoint name</source>
         <translation>Nom du point d’accès</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="74"/>
-        <location filename="../ui/RemoteSettings.qml" line="80"/>
+        <location filename="../ui/RemoteSettings.qml" line="76"/>
+        <location filename="../ui/RemoteSettings.qml" line="82"/>
         <source>Base URL</source>
         <translation>URL de base</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="82"/>
-        <location filename="../ui/RemoteSettings.qml" line="90"/>
+        <location filename="../ui/RemoteSettings.qml" line="84"/>
+        <location filename="../ui/RemoteSettings.qml" line="92"/>
         <source>API key</source>
         <translation>Clé d’API</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="88"/>
+        <location filename="../ui/RemoteSettings.qml" line="90"/>
         <source>Enter the key again</source>
         <translation>Saisissez de nouveau la clé</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="89"/>
+        <location filename="../ui/RemoteSettings.qml" line="91"/>
         <source>Unchanged</source>
         <translation>Inchangée</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="89"/>
+        <location filename="../ui/RemoteSettings.qml" line="91"/>
         <source>Key (kept in the system keychain)</source>
         <translation>Clé (conservée dans le trousseau système)</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="99"/>
+        <location filename="../ui/RemoteSettings.qml" line="101"/>
         <source>Allow insecure connection (key sent unencrypted)</source>
         <translation>Autoriser la connexion non sécurisée (clé envoyée en clair)</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="112"/>
+        <location filename="../ui/RemoteSettings.qml" line="114"/>
         <source>The address now points to another server, so its saved API key was forgotten. Enter the key again (none is needed for a local server).</source>
         <translation>L’adresse désigne maintenant un autre serveur : la clé d’API enregistrée a donc été oubliée. Saisissez de nouveau la clé (inutile pour un serveur local).</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="113"/>
+        <location filename="../ui/RemoteSettings.qml" line="115"/>
         <source>This address points to another server (scheme, host or port): saving forgets the saved API key, so enter it again.</source>
         <translation>Cette adresse désigne un autre serveur (schéma, hôte ou port) : l’enregistrer oublie la clé d’API enregistrée, saisissez-la donc de nouveau.</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="119"/>
+        <location filename="../ui/RemoteSettings.qml" line="121"/>
         <source>Save</source>
         <translation>Enregistrer</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="119"/>
+        <location filename="../ui/RemoteSettings.qml" line="121"/>
         <source>Add endpoint</source>
         <translation>Ajouter le point d’accès</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="133"/>
+        <location filename="../ui/RemoteSettings.qml" line="135"/>
         <source>New</source>
         <translation>Nouveau</translation>
     </message>
     <message>
-        <location filename="../ui/RemoteSettings.qml" line="137"/>
+        <location filename="../ui/RemoteSettings.qml" line="139"/>
         <source>Remove</source>
         <translation>Retirer</translation>
     </message>
@@ -1570,12 +1809,12 @@
 <context>
     <name>SafeMarkdown</name>
     <message>
-        <location filename="../app/highlight/safemarkdown.cpp" line="184"/>
+        <location filename="../app/highlight/safemarkdown.cpp" line="178"/>
         <source>image: %1</source>
         <translation>image : %1</translation>
     </message>
     <message>
-        <location filename="../app/highlight/safemarkdown.cpp" line="185"/>
+        <location filename="../app/highlight/safemarkdown.cpp" line="179"/>
         <source>image: %1 — %2</source>
         <translation>image : %1 — %2</translation>
     </message>
@@ -1696,47 +1935,47 @@
         <translation>Importer une conversation exportée en JSON</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="50"/>
+        <location filename="../ui/Sidebar.qml" line="51"/>
         <source>Import a conversation</source>
         <translation>Importer une conversation</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="52"/>
+        <location filename="../ui/Sidebar.qml" line="53"/>
         <source>Causerie conversation (*.json)</source>
         <translation>Conversation Causerie (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="52"/>
+        <location filename="../ui/Sidebar.qml" line="53"/>
         <source>All files (*)</source>
         <translation>Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="64"/>
+        <location filename="../ui/Sidebar.qml" line="65"/>
         <source>Search conversations (Ctrl+K)</source>
         <translation>Rechercher dans les conversations (Ctrl+K)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="65"/>
+        <location filename="../ui/Sidebar.qml" line="66"/>
         <source>Search conversations</source>
         <translation>Rechercher dans les conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="83"/>
+        <location filename="../ui/Sidebar.qml" line="84"/>
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="106"/>
+        <location filename="../ui/Sidebar.qml" line="109"/>
         <source>No conversations yet.</source>
         <translation>Pas encore de conversation.</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="118"/>
+        <location filename="../ui/Sidebar.qml" line="121"/>
         <source>Search results</source>
         <translation>Résultats de la recherche</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="153"/>
+        <location filename="../ui/Sidebar.qml" line="157"/>
         <source>Nothing found.</source>
         <translation>Aucun résultat.</translation>
     </message>
@@ -1752,58 +1991,58 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../ui/TopBar.qml" line="36"/>
-        <location filename="../ui/TopBar.qml" line="126"/>
+        <location filename="../ui/TopBar.qml" line="37"/>
+        <location filename="../ui/TopBar.qml" line="129"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="60"/>
+        <location filename="../ui/TopBar.qml" line="62"/>
         <source>Backend for this conversation</source>
         <translation>Moteur de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="83"/>
+        <location filename="../ui/TopBar.qml" line="85"/>
         <source>Imported. Causerie answers it with the backend chosen on the left, never with this one unless you choose it.</source>
         <translation>Importée. Causerie y répond avec le moteur choisi à gauche, jamais avec celui-ci sauf si vous le choisissez.</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="99"/>
+        <location filename="../ui/TopBar.qml" line="102"/>
         <source>Remote model</source>
         <translation>Modèle distant</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="114"/>
+        <location filename="../ui/TopBar.qml" line="117"/>
         <source>Loading model…</source>
         <translation>Chargement du modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="116"/>
+        <location filename="../ui/TopBar.qml" line="119"/>
         <source>Open model…</source>
         <translation>Ouvrir un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="142"/>
+        <location filename="../ui/TopBar.qml" line="145"/>
         <source>Chat options</source>
         <translation>Options de la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="143"/>
+        <location filename="../ui/TopBar.qml" line="146"/>
         <source>Options of this conversation</source>
         <translation>Options de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="145"/>
+        <location filename="../ui/TopBar.qml" line="148"/>
         <source>System prompt and answer settings of this conversation (Ctrl+Shift+O)</source>
         <translation>Prompt système et réglages de réponse de cette conversation (Ctrl+Maj+O)</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="151"/>
+        <location filename="../ui/TopBar.qml" line="154"/>
         <source>Settings</source>
         <translation>Réglages</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="153"/>
+        <location filename="../ui/TopBar.qml" line="156"/>
         <source>Settings (Ctrl+,)</source>
         <translation>Réglages (Ctrl+,)</translation>
     </message>
@@ -1839,13 +2078,13 @@
         <translation>Le dossier des données %1 n’est pas accessible en écriture ; Causerie ne peut pas y conserver ses conversations.</translation>
     </message>
     <message>
-        <location filename="../app/storage/instanceguard.cpp" line="67"/>
+        <location filename="../app/storage/instanceguard.cpp" line="66"/>
         <source>Cannot lock the data folder %1.</source>
         <translation>Impossible de verrouiller le dossier des données %1.</translation>
     </message>
     <message>
-        <location filename="../app/storage/instanceguard.cpp" line="103"/>
-        <location filename="../app/storage/instanceguard.cpp" line="108"/>
+        <location filename="../app/storage/instanceguard.cpp" line="100"/>
+        <location filename="../app/storage/instanceguard.cpp" line="105"/>
         <source>The running Causerie did not answer: %1</source>
         <translation>Le Causerie déjà ouvert n’a pas répondu : %1</translation>
     </message>
@@ -1853,37 +2092,37 @@
 <context>
     <name>main</name>
     <message>
-        <location filename="../app/gui/main.cpp" line="65"/>
+        <location filename="../app/gui/main.cpp" line="66"/>
         <source>A chat client for local and remote language models</source>
         <translation>Un client de discussion pour modèles de langage locaux et distants</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="69"/>
+        <location filename="../app/gui/main.cpp" line="70"/>
         <source>Keep conversations and settings in &lt;dir&gt;.</source>
         <translation>Conserver les conversations et les réglages dans &lt;dir&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="72"/>
+        <location filename="../app/gui/main.cpp" line="73"/>
         <source>Open the model &lt;file.gguf&gt;.</source>
         <translation>Ouvrir le modèle &lt;file.gguf&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="75"/>
+        <location filename="../app/gui/main.cpp" line="76"/>
         <source>Interface language (en, fr).</source>
         <translation>Langue de l’interface (en, fr).</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="78"/>
+        <location filename="../app/gui/main.cpp" line="80"/>
         <source>Import the conversation &lt;file.json&gt; (as exported) and open it.</source>
         <translation>Importer la conversation &lt;file.json&gt; (telle qu’exportée) et l’ouvrir.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="81"/>
+        <location filename="../app/gui/main.cpp" line="83"/>
         <source>Use the light or dark theme this time.</source>
         <translation>Utiliser le thème clair ou sombre cette fois-ci.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="84"/>
+        <location filename="../app/gui/main.cpp" line="87"/>
         <source>Save a picture of the window to &lt;file.png&gt; and quit.</source>
         <translation>Enregistrer une image de la fenêtre dans &lt;file.png&gt; puis quitter.</translation>
     </message>

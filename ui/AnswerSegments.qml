@@ -64,7 +64,8 @@ Column {
         first = from
         last = to
     }
-    function scheduleUpdate() { Qt.callLater(updateMade) }
+    // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+    function scheduleUpdate() { Qt.callLater(updateMade) }   // qmllint disable type
     onViewTopChanged: scheduleUpdate()
     onViewBottomChanged: scheduleUpdate()
     onHeightChanged: scheduleUpdate()
@@ -75,6 +76,10 @@ Column {
         id: pieces
         model: MessageSegmentModel { id: segments }
         onCountChanged: root.scheduleUpdate()
+        // The delegate and the Component inside it: Qt 6.4's qmllint cannot see that `root`,
+        // `segments` and `slot` are in scope there (they are: the QML context; Qt 6.5's
+        // "pragma ComponentBehavior: Bound" makes it checkable).
+        // qmllint disable unqualified
         delegate: Item {
             id: slot
             // Typed, like MessageSegment's: a streamed delta passes them on as they are, without
@@ -117,7 +122,8 @@ Column {
             }
 
             width: root.width
-            height: made.item ? made.item.implicitHeight : measured >= 0 ? measured : estimate()
+            // A Loader's item is a QObject to qmllint; here the MessageSegment below.
+            height: made.item ? made.item.implicitHeight : measured >= 0 ? measured : estimate()   // qmllint disable type
 
             Loader {
                 id: made
@@ -148,5 +154,6 @@ Column {
                 }
             }
         }
+        // qmllint enable unqualified
     }
 }

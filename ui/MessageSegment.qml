@@ -54,9 +54,14 @@ Item {
 
     function confirmLink(link) {
         linkDialogLoader.active = true
-        linkDialogLoader.item.ask(link)
+        // A Loader's item is a QObject to qmllint; here the Dialog below.
+        linkDialogLoader.item.ask(link)   // qmllint disable type
     }
 
+    // The two Components below: Qt 6.4's qmllint cannot see that `root`, `link` and the loaders'
+    // ids are in scope inside them (they are: the QML context; Qt 6.5's
+    // "pragma ComponentBehavior: Bound" makes it checkable).
+    // qmllint disable unqualified
     // Created on first use: one dialog per piece of every answer would cost each its creation.
     Loader {
         id: linkDialogLoader
@@ -196,4 +201,5 @@ Item {
             }
         }
     }
+    // qmllint enable unqualified
 }
