@@ -364,12 +364,12 @@
     <message>
         <location filename="../app/documents/docindex.cpp" line="95"/>
         <source>The document index %1 could not %2: %3.</source>
-        <translation>L'index des documents %1 n'a pas pu %2 : %3.</translation>
+        <translation>L&apos;index des documents %1 n&apos;a pas pu %2 : %3.</translation>
     </message>
     <message>
         <location filename="../app/documents/docindex.cpp" line="107"/>
         <source>The document index %1 could not be opened: %2</source>
-        <translation>L'index des documents %1 n'a pas pu être ouvert : %2</translation>
+        <translation>L&apos;index des documents %1 n&apos;a pas pu être ouvert : %2</translation>
     </message>
     <message>
         <location filename="../app/documents/docindex.cpp" line="111"/>
@@ -434,7 +434,7 @@
     <message>
         <location filename="../app/documents/extract.cpp" line="89"/>
         <source>%1 does not exist (moved or deleted?).</source>
-        <translation>%1 n'existe pas (déplacé ou supprimé ?).</translation>
+        <translation>%1 n&apos;existe pas (déplacé ou supprimé ?).</translation>
     </message>
     <message>
         <location filename="../app/documents/extract.cpp" line="91"/>
@@ -451,7 +451,7 @@
         <location filename="../app/documents/extract.cpp" line="104"/>
         <location filename="../app/documents/libraryindexer.cpp" line="63"/>
         <source>%1 could not be read: %2.</source>
-        <translation>%1 n'a pas pu être lu : %2.</translation>
+        <translation>%1 n&apos;a pas pu être lu : %2.</translation>
     </message>
     <message>
         <location filename="../app/documents/extract.cpp" line="108"/>
@@ -466,23 +466,23 @@
     <message>
         <location filename="../app/documents/extract_pdf.cpp" line="24"/>
         <source>%1 could not be read (moved or deleted?).</source>
-        <translation>%1 n'a pas pu être lu (déplacé ou supprimé ?).</translation>
+        <translation>%1 n&apos;a pas pu être lu (déplacé ou supprimé ?).</translation>
     </message>
     <message>
         <location filename="../app/documents/extract_pdf.cpp" line="27"/>
         <source>%1 is not a readable PDF (damaged, or not a PDF at all).</source>
-        <translation>%1 n'est pas un PDF lisible (endommagé, ou pas un PDF).</translation>
+        <translation>%1 n&apos;est pas un PDF lisible (endommagé, ou pas un PDF).</translation>
     </message>
     <message>
         <location filename="../app/documents/extract_pdf.cpp" line="46"/>
         <source>%1 has no text layer (scanned: no text found); reading it would need OCR.</source>
-        <translation>%1 n'a pas de couche texte (numérisé : aucun texte trouvé) ; le lire demanderait une reconnaissance de caractères (OCR).</translation>
+        <translation>%1 n&apos;a pas de couche texte (numérisé : aucun texte trouvé) ; le lire demanderait une reconnaissance de caractères (OCR).</translation>
     </message>
     <message>
         <location filename="../app/documents/extract_text.cpp" line="83"/>
         <location filename="../app/documents/extract_text.cpp" line="99"/>
         <source>%1 is not a text file (it holds binary data).</source>
-        <translation>%1 n'est pas un fichier texte (il contient des données binaires).</translation>
+        <translation>%1 n&apos;est pas un fichier texte (il contient des données binaires).</translation>
     </message>
     <message>
         <location filename="../app/documents/extract_zipxml.cpp" line="33"/>
@@ -490,12 +490,12 @@
         <location filename="../app/documents/extract_zipxml.cpp" line="61"/>
         <location filename="../app/documents/extract_zipxml.cpp" line="68"/>
         <source>%1 is not a readable %2 file (damaged zip).</source>
-        <translation>%1 n'est pas un fichier %2 lisible (zip endommagé).</translation>
+        <translation>%1 n&apos;est pas un fichier %2 lisible (zip endommagé).</translation>
     </message>
     <message>
         <location filename="../app/documents/extract_zipxml.cpp" line="36"/>
         <source>%1 is not a readable %2 file (it has no %3).</source>
-        <translation>%1 n'est pas un fichier %2 lisible (il n'a pas de %3).</translation>
+        <translation>%1 n&apos;est pas un fichier %2 lisible (il n&apos;a pas de %3).</translation>
     </message>
     <message>
         <location filename="../app/documents/extract_zipxml.cpp" line="46"/>
@@ -510,22 +510,22 @@
     <message>
         <location filename="../app/documents/extract_zipxml.cpp" line="231"/>
         <source>%1 is not a readable %2 file (damaged XML: %3).</source>
-        <translation>%1 n'est pas un fichier %2 lisible (XML endommagé : %3).</translation>
+        <translation>%1 n&apos;est pas un fichier %2 lisible (XML endommagé : %3).</translation>
     </message>
     <message>
         <location filename="../app/documents/libraryindexer.cpp" line="25"/>
         <source>%1 disappeared before it could be read; it is no longer indexed.</source>
-        <translation>%1 a disparu avant d'avoir pu être lu ; il n'est plus indexé.</translation>
+        <translation>%1 a disparu avant d&apos;avoir pu être lu ; il n&apos;est plus indexé.</translation>
     </message>
     <message>
         <location filename="../app/documents/librarywalk.cpp" line="43"/>
         <source>The library folder %1 does not exist.</source>
-        <translation>Le dossier de bibliothèque %1 n'existe pas.</translation>
+        <translation>Le dossier de bibliothèque %1 n&apos;existe pas.</translation>
     </message>
     <message>
         <location filename="../app/documents/librarywalk.cpp" line="45"/>
         <source>%1 is not a folder.</source>
-        <translation>%1 n'est pas un dossier.</translation>
+        <translation>%1 n&apos;est pas un dossier.</translation>
     </message>
     <message>
         <location filename="../app/documents/librarywalk.cpp" line="46"/>
@@ -651,23 +651,33 @@
         <translation>Les conversations sont enregistrées telles que le modèle les a lues : elles reprennent aussitôt après un changement de conversation ou un redémarrage.</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="68"/>
+        <location filename="../ui/EngineSettings.qml" line="72"/>
+        <source>When old messages no longer fit, keep what the model read of the rest (faster; answers may differ slightly from reading it again)</source>
+        <translation>Quand les anciens messages ne tiennent plus, garder ce que le modèle a lu du reste (plus rapide ; les réponses peuvent différer légèrement d’une nouvelle lecture)</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="73"/>
+        <source>Keep what the model read when old messages no longer fit</source>
+        <translation>Garder ce que le modèle a lu quand les anciens messages ne tiennent plus</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="77"/>
         <source>Cache size limit (MiB, 0 = keep none)</source>
         <translation>Taille maximale du cache (Mio, 0 = ne rien garder)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="74"/>
+        <location filename="../ui/EngineSettings.qml" line="83"/>
         <source>Cache size limit</source>
         <translation>Taille maximale du cache</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="79"/>
+        <location filename="../ui/EngineSettings.qml" line="88"/>
         <source>Cache: %1</source>
         <translation>Cache : %1</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="84"/>
-        <location filename="../ui/EngineSettings.qml" line="85"/>
+        <location filename="../ui/EngineSettings.qml" line="93"/>
+        <location filename="../ui/EngineSettings.qml" line="94"/>
         <source>Clear cache</source>
         <translation>Vider le cache</translation>
     </message>
@@ -690,7 +700,7 @@
         <translation>Ce message demande %1 jetons mais le contexte du modèle en contient %2. Raccourcissez-le, ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="368"/>
+        <location filename="../app/local/engineworker.cpp" line="369"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>
@@ -951,38 +961,38 @@
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="77"/>
+        <location filename="../ui/MessageSegment.qml" line="82"/>
         <source>Open this link?</source>
         <translation>Ouvrir ce lien ?</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="77"/>
+        <location filename="../ui/MessageSegment.qml" line="82"/>
         <source>This link is not opened</source>
         <translation>Ce lien n’est pas ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="88"/>
+        <location filename="../ui/MessageSegment.qml" line="93"/>
         <source>It leads to:</source>
         <translation>Il mène à :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="89"/>
+        <location filename="../ui/MessageSegment.qml" line="94"/>
         <source>Causerie opens only web (http, https) and e-mail (mailto) links from a conversation. This one is:</source>
         <translation>Causerie n’ouvre depuis une conversation que les liens web (http, https) et de courriel (mailto). Celui-ci est :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="149"/>
+        <location filename="../ui/MessageSegment.qml" line="154"/>
         <source>code</source>
         <translation>code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="157"/>
-        <location filename="../ui/MessageSegment.qml" line="159"/>
+        <location filename="../ui/MessageSegment.qml" line="162"/>
+        <location filename="../ui/MessageSegment.qml" line="164"/>
         <source>Copy code</source>
         <translation>Copier le code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="179"/>
+        <location filename="../ui/MessageSegment.qml" line="184"/>
         <source>Code</source>
         <translation>Code</translation>
     </message>

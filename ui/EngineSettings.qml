@@ -65,6 +65,15 @@ GridLayout {
         wrapMode: Text.Wrap
         opacity: 0.7
     }
+    CheckBox {
+        objectName: "contextShift"
+        Layout.columnSpan: 2
+        Layout.fillWidth: true
+        text: qsTr("When old messages no longer fit, keep what the model read of the rest (faster; answers may differ slightly from reading it again)")
+        Accessible.name: qsTr("Keep what the model read when old messages no longer fit")
+        checked: App.settings.contextShift
+        onToggled: App.settings.contextShift = checked
+    }
     Label { text: qsTr("Cache size limit (MiB, 0 = keep none)") }
     SpinBox {
         objectName: "cacheBudget"

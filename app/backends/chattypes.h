@@ -29,6 +29,10 @@ struct GenerationSettings {
     // The conversation the request answers (0: none). Local engine only: it keeps each
     // conversation's KV state under this id (in memory and in the data folder's cache/).
     qint64 conversationId = 0;
+    // Local engine only: when the oldest exchanges are left out to fit the context, take their
+    // rows out of the KV cache and move the rest down (context shift) instead of reading the kept
+    // history again. Faster; answers may differ slightly from a fresh read (docs/resume.md).
+    bool contextShift = true;
 };
 
 // -1 / empty = unknown (a server that sends no `usage`, a cancelled request, ...).

@@ -56,6 +56,9 @@ void AppSettings::setGpuLayers(int v) { set("engine/gpuLayers", qMax(-1, v)); }
 int AppSettings::threads() const { return m_settings.value("engine/threads", 0).toInt(); }
 void AppSettings::setThreads(int v) { set("engine/threads", qMax(0, v)); }
 // Bounded when read back too: a hand-edited settings.ini cannot ask for a negative budget.
+bool AppSettings::contextShift() const { return m_settings.value("engine/contextShift", true).toBool(); }
+void AppSettings::setContextShift(bool on) { set("engine/contextShift", on); }
+
 int AppSettings::cacheBudgetMiB() const
 {
     return boundCacheBudget(m_settings.value("engine/cacheBudgetMiB", kDefaultCacheBudgetMiB).toInt());
@@ -91,5 +94,6 @@ GenerationSettings AppSettings::generation(const QJsonObject& o) const
     const int sd = boundSeed(o.value(QLatin1String("seed")).toInt(seed()));
     if (sd >= 0)
         s.seed = quint64(sd);
+    s.contextShift = contextShift();
     return s;
 }

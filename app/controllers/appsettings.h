@@ -26,6 +26,8 @@ class AppSettings : public QObject {
     Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)   // 0: automatic (all cores but one)
     // Disk kept for saved conversation states (the data folder's cache/), MiB; 0: none kept.
     Q_PROPERTY(int cacheBudgetMiB READ cacheBudgetMiB WRITE setCacheBudgetMiB NOTIFY changed)
+    // Local engine: context shift when old exchanges are left out (GenerationSettings::contextShift).
+    Q_PROPERTY(bool contextShift READ contextShift WRITE setContextShift NOTIFY changed)
     Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)            // system | light | dark
     Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)   // "" (system) | en | fr
     Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY changed)
@@ -56,6 +58,8 @@ public:
     void setGpuLayers(int v);
     int threads() const;
     void setThreads(int v);
+    bool contextShift() const;
+    void setContextShift(bool on);
     int cacheBudgetMiB() const;
     void setCacheBudgetMiB(int v);
     qint64 cacheBudgetBytes() const { return qint64(cacheBudgetMiB()) << 20; }

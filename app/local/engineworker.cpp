@@ -328,6 +328,7 @@ std::optional<EngineWorker::Prepared> EngineWorker::prepare(const QString& reque
         o.sampling.random_seed = false;
     }
     o.max_tokens = settings.maxTokens;
+    o.context_shift = settings.contextShift;
     for (const QString& s : settings.stop)
         if (!s.isEmpty())
             o.stop.push_back(s.toStdString());

@@ -50,6 +50,17 @@ TestCase {
         tryCompare(status, "text", "", 5000)
     }
 
+    function test_contextShiftIsTheSetting() {
+        const box = findChild(page, "contextShift")
+        verify(box)
+        const before = App.settings.contextShift
+        compare(box.checked, before)
+        mouseClick(box)
+        compare(App.settings.contextShift, !before)
+        App.settings.contextShift = before
+        compare(box.checked, before)
+    }
+
     function test_budgetIsTheSetting() {
         const spin = findChild(page, "cacheBudget")
         verify(spin)

@@ -212,6 +212,8 @@ private Q_SLOTS:
 
     // The settings and the controller Settings → Engine uses.
     void budgetSettingIsBounded();
+    void contextShiftFollowsTheSetting_data();
+    void contextShiftFollowsTheSetting();
     void controllerPassesTheBudgetAndSaysCleared();
     void appSavesEachConversationAndForgetsDeletedOnes();
 
@@ -837,6 +839,79 @@ void TestKvCache::budgetSettingIsBounded()
     }
     AppSettings again(file);
     QCOMPARE(again.cacheBudgetMiB(), 300);
+}
+
+void TestKvCache::contextShiftFollowsTheSetting_data()
+{
+    QTest::addColumn<bool>("shift");
+    QTest::newRow("shift (the default)") << true;
+    QTest::newRow("read the kept history again") << false;
+}
+
+// A conversation longer than a 256-token context: each turn leaves out more of its oldest
+// exchanges. With the shift, the kept exchanges' rows stay in the cache (the next turn reads
+// its new message and what changed); without it, all but the few tokens the two prompts start
+// with is read again.
+void TestKvCache::contextShiftFollowsTheSetting()
+{
+    QFETCH(bool, shift);
+    {
+        AppSettings settings(m_dir.filePath(QStringLiteral("shift.ini")));
+        QVERIFY(settings.contextShift());   // on by default
+        settings.setContextShift(shift);
+        QCOMPARE(settings.generation().contextShift, shift);
+    }
+    LocalBackend b;
+    QVERIFY(loadModel(b, kTiny, 256));
+    QList<ChatMessage> history;
+    for (int i = 0; i < 8; ++i) {
+        history << user(QStringLiteral("Question %1: tell me about the harbour, the boats, the fishermen and "
+                                       "the weather they met on the way out this morning.")
+                            .arg(i))
+                << assistant(QStringLiteral("Answer %1: the boats left early, the sea was calm, the nets came "
+                                            "back full and everyone was home before the storm.")
+                                 .arg(i));
+    }
+    auto turn = [&](int n) -> Answer {
+        GenerationSettings s;
+        s.temperature = 0.0;
+        s.maxTokens = 8;
+        s.conversationId = 42;
+        s.contextShift = shift;
+        QList<ChatMessage> h = history.mid(0, 2 * n);
+        h << user(QStringLiteral("And then, in turn %1?").arg(n));
+        Answer a;
+        const QString id = b.startChat(h, s);
+        QObject ctx;
+        QObject::connect(&b, &ChatBackend::finished, &ctx, [&a, id](const QString& rid, const GenerationStats& st) {
+            if (rid == id) {
+                a.stats = st;
+                a.done = true;
+            }
+        });
+        QObject::connect(&b, &ChatBackend::failed, &ctx, [&a, id](const QString& rid, const BackendError& e) {
+            if (rid == id) {
+                a.error = e;
+                a.failed = a.done = true;
+            }
+        });
+        QTest::qWaitFor([&a] { return a.done; }, 60000);
+        return a;
+    };
+    const Answer first = turn(6);
+    QVERIFY(first.done);
+    QVERIFY2(!first.failed, qPrintable(first.error.message));
+    QVERIFY(first.stats.leftOutMessages > 0);
+    const Answer second = turn(7);
+    QVERIFY(second.done);
+    QVERIFY2(!second.failed, qPrintable(second.error.message));
+    QVERIFY(second.stats.leftOutMessages > first.stats.leftOutMessages);
+    qInfo("prompt %d tokens, %d from the cache, %d messages left out", second.stats.promptTokens,
+          second.stats.cachedTokens, second.stats.leftOutMessages);
+    if (shift)
+        QVERIFY2(second.stats.cachedTokens >= 32, qPrintable(QString::number(second.stats.cachedTokens)));
+    else
+        QVERIFY2(second.stats.cachedTokens < 16, qPrintable(QString::number(second.stats.cachedTokens)));
 }
 
 void TestKvCache::controllerPassesTheBudgetAndSaysCleared()
