@@ -1,5 +1,5 @@
 #pragma once
-// One chat turn, GUI thread only (see DESIGN.md "Data flow"): the user message and an empty
+// One chat turn, GUI thread only (docs/architecture.md, "One chat turn"): the user message and an empty
 // assistant message (status streaming) are committed before the backend starts; deltas go to
 // the in-memory MessageListModel at once and to SQLite at least every 500 ms; the end of the
 // request marks the message done / error / cancelled with its statistics. Stop keeps the

@@ -105,14 +105,16 @@ void LocalBackend::loadModel(const LocalModelOptions& options)
     for (const CancelFlag& flag : std::as_const(m_running))
         flag->store(true);
     setState(ModelState::Loading);
-    QMetaObject::invokeMethod(m_worker, "loadModel", Qt::QueuedConnection, Q_ARG(LocalModelOptions, options));
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, options] { w->loadModel(options); }, Qt::QueuedConnection);
 }
 
 void LocalBackend::unloadModel()
 {
     for (const CancelFlag& flag : std::as_const(m_running))
         flag->store(true);
-    QMetaObject::invokeMethod(m_worker, "unloadModel", Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker] { w->unloadModel(); }, Qt::QueuedConnection);
 }
 
 QString LocalBackend::startChat(const QList<ChatMessage>& history, const GenerationSettings& settings)
@@ -120,9 +122,9 @@ QString LocalBackend::startChat(const QList<ChatMessage>& history, const Generat
     const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     auto flag = std::make_shared<std::atomic<bool>>(false);
     m_running.insert(id, flag);
-    QMetaObject::invokeMethod(m_worker, "generate", Qt::QueuedConnection, Q_ARG(QString, id),
-                              Q_ARG(QList<ChatMessage>, history), Q_ARG(GenerationSettings, settings),
-                              Q_ARG(CancelFlag, flag));
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, id, history, settings, flag] { w->generate(id, history, settings, flag); },
+        Qt::QueuedConnection);
     return id;
 }
 
