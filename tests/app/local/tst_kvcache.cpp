@@ -55,12 +55,14 @@ bool loadModel(LocalBackend& b, const QString& path = kTiny, int contextSize = 0
 }
 
 // One request, waited for. Greedy, so the words depend only on the prompt.
-Answer ask(LocalBackend& b, qint64 conversationId, const QList<ChatMessage>& history, int maxTokens = 24)
+Answer ask(LocalBackend& b, qint64 conversationId, const QList<ChatMessage>& history, int maxTokens = 24,
+           bool contextShift = true)
 {
     GenerationSettings s;
     s.temperature = 0.0;
     s.maxTokens = maxTokens;
     s.conversationId = conversationId;
+    s.contextShift = contextShift;
     Answer a;
     const QString id = b.startChat(history, s);
     QObject ctx;
@@ -872,31 +874,10 @@ void TestKvCache::contextShiftFollowsTheSetting()
                                             "back full and everyone was home before the storm.")
                                  .arg(i));
     }
-    auto turn = [&](int n) -> Answer {
-        GenerationSettings s;
-        s.temperature = 0.0;
-        s.maxTokens = 8;
-        s.conversationId = 42;
-        s.contextShift = shift;
+    auto turn = [&](int n) {
         QList<ChatMessage> h = history.mid(0, 2 * n);
         h << user(QStringLiteral("And then, in turn %1?").arg(n));
-        Answer a;
-        const QString id = b.startChat(h, s);
-        QObject ctx;
-        QObject::connect(&b, &ChatBackend::finished, &ctx, [&a, id](const QString& rid, const GenerationStats& st) {
-            if (rid == id) {
-                a.stats = st;
-                a.done = true;
-            }
-        });
-        QObject::connect(&b, &ChatBackend::failed, &ctx, [&a, id](const QString& rid, const BackendError& e) {
-            if (rid == id) {
-                a.error = e;
-                a.failed = a.done = true;
-            }
-        });
-        QTest::qWaitFor([&a] { return a.done; }, 60000);
-        return a;
+        return ask(b, 42, h, 8, shift);
     };
     const Answer first = turn(6);
     QVERIFY(first.done);
