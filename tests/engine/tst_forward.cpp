@@ -221,6 +221,43 @@ void addLowbitRows(bool with_threads)
     }
 }
 
+// 19 tokens evaluated one at a time give the logits of one 19-token prefill, within 1e-4.
+void decodeMatchesPrefill(const Model& model)
+{
+    const int64_t n_vocab = model.hp.n_vocab;
+
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < 19; ++i)
+        tokens.push_back(int32_t((i * 37 + 5) % n_vocab));
+
+    BackendOptions opts;
+    opts.n_ctx = 32;
+    opts.n_threads = 2;
+    auto full = create_cpu_backend(model, opts);
+    auto step = create_cpu_backend(model, opts);
+    QVERIFY(full.ok() && step.ok());
+    std::vector<float> all(tokens.size() * size_t(n_vocab));
+    std::vector<float> last(static_cast<size_t>(n_vocab));
+    QVERIFY((*full)->eval(tokens, 0, last.data(), all.data()).ok());
+
+    float max_diff = 0.0f;
+    float max_abs = 0.0f;
+    for (size_t t = 0; t < tokens.size(); ++t) {
+        std::vector<float> logits(static_cast<size_t>(n_vocab));
+        QVERIFY((*step)->eval(std::span(&tokens[t], 1), int64_t(t), logits.data()).ok());
+        for (int64_t i = 0; i < n_vocab; ++i) {
+            max_diff = std::max(max_diff, std::fabs(logits[size_t(i)] - all[t * size_t(n_vocab) + size_t(i)]));
+            max_abs = std::max(max_abs, std::fabs(logits[size_t(i)]));
+            QVERIFY(std::isfinite(logits[size_t(i)]));
+        }
+    }
+    QVERIFY2(max_diff <= 1e-4f, qPrintable(QStringLiteral("max |decode - prefill| = %1").arg(max_diff)));
+    // The logits must not be trivially zero, or the comparison above proves nothing.
+    QVERIFY2(max_abs > 1e-2f, qPrintable(QStringLiteral("max |logit| = %1").arg(max_abs)));
+    // The last-token logits are the last row of the full set.
+    QCOMPARE(std::vector<float>(all.end() - n_vocab, all.end()), last);
+}
+
 }   // namespace
 
 class TestForward : public QObject {
@@ -359,38 +396,7 @@ void TestForward::kvCacheMatchesFullPrefill()
     QVERIFY2(write_test_model(path, spec).ok(), "write_test_model");
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
-    const int64_t n_vocab = model->hp.n_vocab;
-
-    std::vector<int32_t> tokens;
-    for (int i = 0; i < 19; ++i)
-        tokens.push_back(int32_t((i * 37 + 5) % n_vocab));
-
-    BackendOptions opts;
-    opts.n_ctx = 32;
-    opts.n_threads = 2;
-    auto full = create_cpu_backend(*model, opts);
-    auto step = create_cpu_backend(*model, opts);
-    QVERIFY(full.ok() && step.ok());
-    std::vector<float> all(tokens.size() * size_t(n_vocab));
-    std::vector<float> last(static_cast<size_t>(n_vocab));
-    QVERIFY((*full)->eval(tokens, 0, last.data(), all.data()).ok());
-
-    float max_diff = 0.0f;
-    float max_abs = 0.0f;
-    for (size_t t = 0; t < tokens.size(); ++t) {
-        std::vector<float> logits(static_cast<size_t>(n_vocab));
-        QVERIFY((*step)->eval(std::span(&tokens[t], 1), int64_t(t), logits.data()).ok());
-        for (int64_t i = 0; i < n_vocab; ++i) {
-            max_diff = std::max(max_diff, std::fabs(logits[size_t(i)] - all[t * size_t(n_vocab) + size_t(i)]));
-            max_abs = std::max(max_abs, std::fabs(logits[size_t(i)]));
-            QVERIFY(std::isfinite(logits[size_t(i)]));
-        }
-    }
-    QVERIFY2(max_diff <= 1e-4f, qPrintable(QStringLiteral("max |decode - prefill| = %1").arg(max_diff)));
-    // The logits must not be trivially zero, or the comparison above proves nothing.
-    QVERIFY2(max_abs > 1e-2f, qPrintable(QStringLiteral("max |logit| = %1").arg(max_abs)));
-    // The last-token logits are the last row of the full set.
-    QCOMPARE(std::vector<float>(all.end() - n_vocab, all.end()), last);
+    decodeMatchesPrefill(*model);
 }
 
 void TestForward::evalRejectsBadTokensAndOverflow()
@@ -617,30 +623,7 @@ void TestForward::lowbitDecodeMatchesPrefill()
     QFETCH(QString, stem);
     auto model = load_model(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-%1.gguf").arg(stem).toStdString());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
-    const int64_t n_vocab = model->hp.n_vocab;
-    std::vector<int32_t> tokens;
-    for (int i = 0; i < 19; ++i)
-        tokens.push_back(int32_t((i * 37 + 5) % n_vocab));
-    BackendOptions opts;
-    opts.n_ctx = 32;
-    opts.n_threads = 2;
-    auto full = create_cpu_backend(*model, opts);
-    auto step = create_cpu_backend(*model, opts);
-    QVERIFY(full.ok() && step.ok());
-    std::vector<float> all(tokens.size() * size_t(n_vocab));
-    std::vector<float> last(static_cast<size_t>(n_vocab));
-    QVERIFY((*full)->eval(tokens, 0, last.data(), all.data()).ok());
-    float max_diff = 0.0f, max_abs = 0.0f;
-    for (size_t t = 0; t < tokens.size(); ++t) {
-        std::vector<float> logits(static_cast<size_t>(n_vocab));
-        QVERIFY((*step)->eval(std::span(&tokens[t], 1), int64_t(t), logits.data()).ok());
-        for (int64_t i = 0; i < n_vocab; ++i) {
-            max_diff = std::max(max_diff, std::fabs(logits[size_t(i)] - all[t * size_t(n_vocab) + size_t(i)]));
-            max_abs = std::max(max_abs, std::fabs(logits[size_t(i)]));
-        }
-    }
-    QVERIFY2(max_diff <= 1e-4f, qPrintable(QStringLiteral("max |decode - prefill| = %1").arg(max_diff)));
-    QVERIFY2(max_abs > 1e-2f, qPrintable(QStringLiteral("max |logit| = %1").arg(max_abs)));
+    decodeMatchesPrefill(*model);
 }
 
 QTEST_GUILESS_MAIN(TestForward)
