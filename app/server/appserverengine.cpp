@@ -23,8 +23,8 @@ struct AppServerEngine::Shared {
         std::shared_ptr<std::atomic<bool>> cancel;
     };
     struct Slot {
-        qint64 owner = 0;               // < 0: the engine's key for this slot's state
-        std::vector<int32_t> tokens;    // what the state holds, as last left
+        qint64 owner = 0;              // < 0: the engine's key for this slot's state
+        std::vector<int32_t> tokens;   // what the state holds, as last left
         uint64_t lastUsed = 0;
     };
 
@@ -35,6 +35,7 @@ struct AppServerEngine::Shared {
     int running = 0;   // 0 or 1
     bool stopping = false;
     std::shared_ptr<std::atomic<bool>> currentCancel;
+    bool currentInterrupted = false;   // cancelled because the window closed or replaced the model
     EngineState state = EngineState::NoModel;
     std::string failure;
     std::string modelId;
@@ -94,6 +95,12 @@ void AppServerEngine::onModelState()
 {
     const LocalBackend::ModelState s = m_local->modelState();
     std::lock_guard lock(m_shared->mutex);
+    // The window opens another model (or closes it): the request running stops at its next
+    // token, so the load does not wait for it; the client is told why.
+    if ((s == LocalBackend::ModelState::Loading || s == LocalBackend::ModelState::None) && m_shared->currentCancel) {
+        m_shared->currentCancel->store(true);
+        m_shared->currentInterrupted = true;
+    }
     switch (s) {
     case LocalBackend::ModelState::None: m_shared->state = EngineState::NoModel; break;
     case LocalBackend::ModelState::Loading: m_shared->state = EngineState::Loading; break;
@@ -156,6 +163,7 @@ void AppServerEngine::Shared::runNext(EngineWorker& worker)
         queue.pop_front();
         running = 1;
         currentCancel = job.cancel;
+        currentInterrupted = false;
     }
     execute(worker, job);
     std::lock_guard lock(mutex);
@@ -244,6 +252,11 @@ void AppServerEngine::Shared::execute(EngineWorker& worker, Job& job)
         r.reused_tokens = stats->reused_tokens;
         r.completion_tokens = stats->completion_tokens;
         r.finish_reason = stats->finish_reason == "context" ? "length" : stats->finish_reason;
+        std::lock_guard lock(mutex);
+        if (r.finish_reason == "cancelled" && currentInterrupted) {
+            r.finish_reason = "error";
+            r.error = "The model was closed or replaced in Causerie's window; the answer was stopped.";
+        }
     }
     slot.tokens = session.cached_tokens();
     job.sink->finished(r);

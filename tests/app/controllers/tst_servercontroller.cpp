@@ -245,8 +245,7 @@ void TestServerController::requestCountIsLive()
     QCOMPARE(get(m_nam, QStringLiteral("http://127.0.0.1:%1/health").arg(port)).status, 200);
 
     QList<int> active;
-    connect(m_server.get(), &ServerController::requestsChanged, this,
-            [&] { active << m_server->activeRequests(); });
+    connect(m_server.get(), &ServerController::requestsChanged, this, [&] { active << m_server->activeRequests(); });
     const QByteArray body = R"({"messages":[{"role":"user","content":"Hi"}],"max_tokens":4,"temperature":0})";
     const QString url = QStringLiteral("http://127.0.0.1:%1/v1/chat/completions").arg(port);
     const Answer a = get(m_nam, url, {}, body);
@@ -286,8 +285,8 @@ void TestServerController::originsOnlyWhenListed()
 void TestServerController::settingsPersist()
 {
     m_settings->setServerPort(9123);
-    m_settings->setServerAllowedOrigins({QStringLiteral(" http://localhost:3000/ "), QString(),
-                                         QStringLiteral("http://localhost:3000")});
+    m_settings->setServerAllowedOrigins(
+        {QStringLiteral(" http://localhost:3000/ "), QString(), QStringLiteral("http://localhost:3000")});
     m_settings->setServerPort(70000);   // out of range: bounded
     m_server.reset();
     m_settings.reset();

@@ -178,6 +178,7 @@ private Q_SLOTS:
     void loadingIs503();
     void fullQueueIs429();
     void disconnectCancels();
+    void reloadStopsTheRunningRequest();
     void windowStaysResponsive();
 
 private:
@@ -435,6 +436,37 @@ void TestAppServerEngine::disconnectCancels()
     // The engine is free for the next one.
     Reply next = post(chatBody({msg("user", "Hi")}, 4));
     QCOMPARE(waitFor(next).status, 200);
+}
+
+// The window opens a model while a client's long answer streams: the answer stops at once with
+// an error event the client can read, and the model loads without waiting for it.
+void TestAppServerEngine::reloadStopsTheRunningRequest()
+{
+    QVERIFY(loadTiny());
+    startServer();
+    std::atomic<bool> streaming{false};
+    m_engine->onPiece = [&](int piece) {
+        if (piece == 2)
+            streaming = true;
+    };
+    Reply r = post(chatBody({msg("user", "Talk for a long time.")}, 400, true));
+    QTRY_VERIFY_WITH_TIMEOUT(streaming.load(), 30000);
+    QSignalSpy loaded(m_local.get(), &LocalBackend::modelLoaded);
+    LocalModelOptions o;
+    o.path = kTiny;
+    o.contextSize = kContext;
+    m_local->loadModel(o);
+    const auto response = waitFor(r);
+    QCOMPARE(response.status, 200);   // the stream had begun
+    const auto events = rawhttp::sseEvents(response.body);
+    QVERIFY(events.size() >= 2);
+    QCOMPARE(events.last(), QByteArray("[DONE]"));
+    QVERIFY2(events[events.size() - 2].contains("replaced in Causerie's window"),
+             events[events.size() - 2].constData());
+    QVERIFY(loaded.wait(20000));
+    const GenerationResult result = m_engine->results().at(0);
+    QCOMPARE(result.finish_reason, std::string("error"));
+    QVERIFY(result.completion_tokens < 400);
 }
 
 // The engine thread stops in the middle of a request until the GUI thread's timer has fired
