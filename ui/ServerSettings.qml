@@ -69,6 +69,11 @@ GridLayout {
             placeholderText: qsTr("None (only this computer)")
             Accessible.name: qsTr("API key")
             onEditingFinished: App.server.setApiKey(text)
+            // Typing breaks the binding above: a generated key must still show.
+            Connections {
+                target: App.server
+                function onApiKeyChanged() { keyField.text = App.server.apiKey }
+            }
         }
         Button {
             id: showKey
