@@ -8,6 +8,11 @@
 #ifdef CAUSERIE_HAVE_SERVER
 #include "appserverengine.h"
 #include "openaiserver.h"
+#else
+namespace causerie::server {   // never made: complete types for the unique_ptrs
+class AppServerEngine {};
+class OpenAiServer {};
+}   // namespace causerie::server
 #endif
 
 #include <QHostAddress>
