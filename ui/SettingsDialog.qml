@@ -26,6 +26,7 @@ Dialog {
             TabButton { text: qsTr("Answers") }
             TabButton { text: qsTr("Engine") }
             TabButton { text: qsTr("Remote") }
+            TabButton { text: qsTr("Local server"); objectName: "serverTab" }
             TabButton { text: qsTr("Appearance") }
         }
 
@@ -37,6 +38,7 @@ Dialog {
             SamplingSettings {}
             EngineSettings {}
             RemoteSettings {}
+            ServerSettings {}
             AppearanceSettings {}
         }
     }

@@ -33,6 +33,14 @@ Pane {
             }
         }
         Label {
+            objectName: "serverStatusLine"
+            visible: App.server.running
+            text: qsTr("Server %1 · %n request(s)", "", App.server.requestCount).arg(App.server.url)
+            textFormat: Text.PlainText
+            font.pixelSize: 12
+            opacity: 0.7
+        }
+        Label {
             visible: App.chat.lastTokensPerSecond > 0
             text: qsTr("Last answer: %1 tokens/s").arg(App.chat.lastTokensPerSecond.toFixed(1))
             font.pixelSize: 12

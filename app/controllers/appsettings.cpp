@@ -80,6 +80,30 @@ void AppSettings::addRecentModel(const QString& path)
     set("models/recent", list);
 }
 
+bool AppSettings::serverEnabled() const { return m_settings.value("server/enabled", false).toBool(); }
+void AppSettings::setServerEnabled(bool on) { set("server/enabled", on); }
+int AppSettings::serverPort() const { return qBound(0, m_settings.value("server/port", 0).toInt(), 65535); }
+void AppSettings::setServerPort(int v) { set("server/port", qBound(0, v, 65535)); }
+bool AppSettings::serverAllowOthers() const { return m_settings.value("server/allowOthers", false).toBool(); }
+void AppSettings::setServerAllowOthers(bool on) { set("server/allowOthers", on); }
+QStringList AppSettings::serverAllowedOrigins() const
+{
+    return m_settings.value("server/allowedOrigins").toStringList();
+}
+
+void AppSettings::setServerAllowedOrigins(const QStringList& v)
+{
+    QStringList origins;
+    for (const QString& o : v) {
+        QString t = o.trimmed();
+        while (t.endsWith(QLatin1Char('/')))   // a browser's Origin never ends with one
+            t.chop(1);
+        if (!t.isEmpty() && !origins.contains(t))
+            origins.append(t);
+    }
+    set("server/allowedOrigins", origins);
+}
+
 GenerationSettings AppSettings::generation() const { return generation(QJsonObject()); }
 
 GenerationSettings AppSettings::generation(const QJsonObject& o) const

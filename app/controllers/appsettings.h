@@ -31,6 +31,12 @@ class AppSettings : public QObject {
     Q_PROPERTY(QString theme READ theme WRITE setTheme NOTIFY changed)            // system | light | dark
     Q_PROPERTY(QString language READ language WRITE setLanguage NOTIFY changed)   // "" (system) | en | fr
     Q_PROPERTY(QStringList recentModels READ recentModels NOTIFY changed)
+    // The local OpenAI-compatible server (ServerController): off unless turned on; port 0:
+    // 8080 or the next free one; other computers only with a key; CORS origins, none by default.
+    Q_PROPERTY(bool serverEnabled READ serverEnabled WRITE setServerEnabled NOTIFY changed)
+    Q_PROPERTY(int serverPort READ serverPort WRITE setServerPort NOTIFY changed)
+    Q_PROPERTY(bool serverAllowOthers READ serverAllowOthers WRITE setServerAllowOthers NOTIFY changed)
+    Q_PROPERTY(QStringList serverAllowedOrigins READ serverAllowedOrigins WRITE setServerAllowedOrigins NOTIFY changed)
 public:
     explicit AppSettings(const QString& file, QObject* parent = nullptr);
 
@@ -71,6 +77,14 @@ public:
     void setLanguage(const QString& v);
     QStringList recentModels() const;
     void addRecentModel(const QString& path);   // most recent first, at most 8
+    bool serverEnabled() const;
+    void setServerEnabled(bool on);
+    int serverPort() const;
+    void setServerPort(int v);
+    bool serverAllowOthers() const;
+    void setServerAllowOthers(bool on);
+    QStringList serverAllowedOrigins() const;
+    void setServerAllowedOrigins(const QStringList& v);   // trimmed, empty ones dropped
 
     // The app-wide defaults as a request's settings.
     GenerationSettings generation() const;

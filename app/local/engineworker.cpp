@@ -166,6 +166,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     info.trainedContext = int(hp.n_ctx_train);
     info.layers = int(hp.n_layer);
     m_loaded = std::move(loaded);
+    ++m_modelGeneration;
     qCInfo(lcEngine) << "loaded" << info.path << "on" << info.device;
     Q_EMIT modelLoaded(m_loaded->info);
 }
@@ -193,6 +194,25 @@ void EngineWorker::countTokens(const QString& requestId, const QList<ChatMessage
 }
 
 qint64 EngineWorker::textsTokenized() const { return m_loaded ? qint64(m_loaded->prompts.tokenizer_calls()) : 0; }
+
+const Tokenizer& EngineWorker::tokenizer() const { return *m_loaded->tok; }
+const ChatTemplate& EngineWorker::chatTemplate() const { return *m_loaded->tmpl; }
+int EngineWorker::contextSize() const { return m_loaded->info.contextSize; }
+
+Session& EngineWorker::sessionFor(qint64 owner)
+{
+    resolveSession(owner);
+    return *m_loaded->session;
+}
+
+void EngineWorker::forgetSlot(qint64 owner)
+{
+    if (!m_loaded || owner >= 0)
+        return;
+    m_loaded->recent.erase(recentKey(owner));
+    if (m_loaded->owner == owner)
+        m_loaded->owner = 0;   // its tokens stay in the session, owned by no one
+}
 
 void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& history,
                             const GenerationSettings& settings, const CancelFlag& cancel)
@@ -234,7 +254,7 @@ void EngineWorker::resolveSession(qint64 conversationId)
     // No conversation (a bare request), or one with nothing saved: the session keeps the tokens
     // it has, and the engine reuses the prefix they share (the template's opening, a system
     // prompt).
-    if (conversationId <= 0)
+    if (conversationId == 0)
         return;
     if (const KvSnapshot* held = l.recent.get(recentKey(conversationId))) {
         (void)restoreInto(conversationId, "memory", *held);
@@ -242,6 +262,8 @@ void EngineWorker::resolveSession(qint64 conversationId)
         l.ownerSaved = !l.unsaved.remove(conversationId);
         return;
     }
+    if (conversationId < 0)
+        return;   // a server client's state is kept in memory only
     // A state still waiting for the writer is newer than the file, and already in memory.
     const std::shared_ptr<const KvSnapshot> saved = m_files.read(conversationId);
     if (saved && !restoreInto(conversationId, "its file", *saved))
@@ -253,7 +275,7 @@ void EngineWorker::resolveSession(qint64 conversationId)
 void EngineWorker::stashSession()
 {
     Loaded& l = *m_loaded;
-    if (l.owner <= 0 || l.session->cached_tokens().empty())
+    if (l.owner == 0 || l.session->cached_tokens().empty())
         return;
     auto snapshot = take_snapshot(*l.session, *l.model);
     if (!snapshot) {
@@ -262,7 +284,7 @@ void EngineWorker::stashSession()
         return;
     }
     // On disk first when it is not yet (the LRU forgets without a word); a copy for the writer.
-    if (!l.ownerSaved) {
+    if (!l.ownerSaved && l.owner > 0) {
         if (m_files.enabled())
             m_files.enqueue(l.owner, std::make_shared<const KvSnapshot>(*snapshot));
         else

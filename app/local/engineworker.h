@@ -10,6 +10,8 @@
 // answer's final state is copied out of the session and handed to KvCacheWriter, which writes
 // the conversation's file on a thread of its own; what only memory holds is queued at quit
 // (saveCache) and written before the worker goes.
+// The local server's clients own states too, under negative ids (sessionFor): kept in the same
+// in-memory LRU, never in files.
 #include "chattypes.h"
 #include "kvcachewriter.h"
 #include "localtypes.h"
@@ -62,6 +64,20 @@ public:
     // Message texts tokenized since the model was loaded (each text once; tests). Engine thread.
     qint64 textsTokenized() const;
 
+    // For work that is not a chat turn (the local server's requests: app/server/appserverengine.*,
+    // posted with LocalBackend::post). Engine thread only; the references are valid while the
+    // model stays loaded (until the job returns).
+    bool hasModel() const { return m_loaded != nullptr; }
+    const causerie::Tokenizer& tokenizer() const;
+    const causerie::ChatTemplate& chatTemplate() const;
+    int contextSize() const;
+    quint64 modelGeneration() const { return m_modelGeneration; }   // changes with each model loaded
+    // The session, holding the state kept under `owner` if any is kept: a conversation id (> 0), a
+    // server client's slot (< 0, memory only) or 0 (none); the previous owner's state is put aside.
+    causerie::Session& sessionFor(qint64 owner);
+    // A server client's slot given to another client: its state is dropped from memory.
+    void forgetSlot(qint64 owner);
+
 Q_SIGNALS:
     void modelLoaded(const LocalModelInfo& info);
     void modelLoadFailed(const QString& path, const QString& message);
@@ -93,6 +109,7 @@ private:
     void reportCacheSize();
 
     std::unique_ptr<Loaded> m_loaded;
+    quint64 m_modelGeneration = 0;
     KvCacheWriter m_files;
     qint64 m_reportedCacheSize = -1;
 };

@@ -17,6 +17,22 @@
 namespace {
 // Linux nice levels above the GUI thread's (each level is ~1.25x less CPU weight under contention).
 constexpr int kEngineNiceIncrement = 4;
+
+// Queued behind the worker's other work; while a chat turn posted earlier has not started, it
+// goes to the back of the queue again, behind that turn (at most once per waiting turn).
+void postBehindChats(EngineWorker* worker, std::shared_ptr<std::atomic<int>> chatsWaiting,
+                     std::function<void(EngineWorker&)> job)
+{
+    QMetaObject::invokeMethod(
+        worker,
+        [worker, chatsWaiting, job = std::move(job)]() mutable {
+            if (chatsWaiting->load() > 0)
+                postBehindChats(worker, std::move(chatsWaiting), std::move(job));
+            else
+                job(*worker);
+        },
+        Qt::QueuedConnection);
+}
 }   // namespace
 
 LocalBackend::LocalBackend(QObject* parent)
@@ -122,10 +138,20 @@ QString LocalBackend::startChat(const QList<ChatMessage>& history, const Generat
     const QString id = QUuid::createUuid().toString(QUuid::WithoutBraces);
     auto flag = std::make_shared<std::atomic<bool>>(false);
     m_running.insert(id, flag);
+    m_chatsWaiting->fetch_add(1);
     QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, id, history, settings, flag] { w->generate(id, history, settings, flag); },
+        m_worker,
+        [w = m_worker, id, history, settings, flag, waiting = m_chatsWaiting] {
+            waiting->fetch_sub(1);
+            w->generate(id, history, settings, flag);
+        },
         Qt::QueuedConnection);
     return id;
+}
+
+void LocalBackend::post(std::function<void(EngineWorker&)> job)
+{
+    postBehindChats(m_worker, m_chatsWaiting, std::move(job));
 }
 
 void LocalBackend::cancel(const QString& requestId)

@@ -10,6 +10,8 @@
 #include <QHash>
 #include <QThread>
 
+#include <functional>
+
 class EngineWorker;
 
 class LocalBackend : public ChatBackend {
@@ -46,6 +48,11 @@ public:
     void forgetConversation(qint64 conversationId);
     qint64 cacheSize() const { return m_cacheSize; }   // bytes in the cache folder, as last reported
 
+    // Work that is not a chat turn (the local server's requests: app/server/appserverengine.*):
+    // `job` runs on the engine thread, in the one queue of the engine's work, but after every
+    // chat turn asked for before it starts (the window's chat goes first). GUI thread.
+    void post(std::function<void(EngineWorker&)> job);
+
 Q_SIGNALS:
     void modelStateChanged(LocalBackend::ModelState state);
     void modelLoaded(const LocalModelInfo& info);
@@ -61,6 +68,8 @@ private:
     EngineWorker* m_worker;   // lives on m_thread, deleted when it finishes
     QHash<QString, CancelFlag> m_running;
     CancelFlag m_countSuperseded;   // set when a newer count is asked for
+    // Chat turns posted to the engine thread that have not started yet (post() waits for them).
+    std::shared_ptr<std::atomic<int>> m_chatsWaiting = std::make_shared<std::atomic<int>>(0);
     ModelState m_state = ModelState::None;
     LocalModelInfo m_info;
     QString m_lastError;

@@ -362,7 +362,10 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     };
     const EngineState state = m_engine.state();
     if (path == QLatin1String("/health")) {
-        const char* s = state == EngineState::Ready ? "ok" : state == EngineState::Loading ? "loading" : "error";
+        const char* s = state == EngineState::Ready     ? "ok"
+                        : state == EngineState::Loading ? "loading"
+                        : state == EngineState::NoModel ? "no_model"
+                                                        : "error";
         return answer(state == EngineState::Ready ? 200 : 503, {{QStringLiteral("status"), QLatin1String(s)}});
     }
     if (!m_config.apiKey.isEmpty()) {
@@ -383,7 +386,9 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
                            {QStringLiteral("owned_by"), QStringLiteral("causerie")}};
     };
     if (path == QLatin1String("/v1/models") && method == QHttpServerRequest::Method::Get) {
-        QJsonArray data{modelJson(id)};   // the file's id first: clients often take the first
+        QJsonArray data;
+        if (!id.isEmpty())
+            data.append(modelJson(id));   // the file's id first: clients often take the first
         for (const QString& alias : std::as_const(m_config.modelAliases))
             data.append(modelJson(alias));
         return answer(200, {{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}});
@@ -407,10 +412,6 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
     if (auto* e = std::get_if<ApiError>(&parsed))
         return fail(*e);
     ParsedRequest& p = std::get<ParsedRequest>(parsed);
-    if (!p.model.isEmpty() && !knownModel(p.model))
-        return fail(error(404,
-                          QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(p.model, id),
-                          QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
     if (state == EngineState::Loading) {
         ApiError e = error(503, QStringLiteral("The model is still loading; try again in a moment."),
                            QStringLiteral("server_error"), QStringLiteral("model_loading"));
@@ -421,6 +422,14 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
         return fail(error(
             503, QStringLiteral("The model could not be loaded: %1").arg(QString::fromStdString(m_engine.failure())),
             QStringLiteral("server_error"), QStringLiteral("model_failed")));
+    // Before the model's name is checked: while no model is ready, the name served is not known.
+    if (state == EngineState::NoModel)
+        return fail(error(503, QStringLiteral("No model is open in Causerie: open one in its window, then try again."),
+                          QStringLiteral("server_error"), QStringLiteral("no_model")));
+    if (!p.model.isEmpty() && !knownModel(p.model))
+        return fail(error(404,
+                          QStringLiteral("The model '%1' does not exist; this server serves '%2'.").arg(p.model, id),
+                          QStringLiteral("invalid_request_error"), QStringLiteral("model_not_found")));
     startGeneration(socket, std::move(p), cors, close);
     return true;
 }

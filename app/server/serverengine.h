@@ -39,7 +39,7 @@ public:
     virtual void finished(const GenerationResult& result) = 0;
 };
 
-enum class EngineState { Loading, Ready, Failed };
+enum class EngineState { Loading, Ready, Failed, NoModel };   // NoModel: the app has none open
 
 class ServerEngine {
 public:

@@ -12,7 +12,11 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkProxy>
+#include <QNetworkReply>
 #include <QQuickItem>
+#include <QTcpServer>
 #include <QQuickWindow>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -74,6 +78,7 @@ private Q_SLOTS:
     void gpuAskedButNotGivenIsSaid();
     void exportAndImportFiles();
     void importsNeverChooseABackend();
+    void localServerFromSettings();
 };
 
 void TestEndToEnd::chatSurvivesRestart()
@@ -327,4 +332,63 @@ void TestEndToEnd::importsNeverChooseABackend()
 }
 
 QTEST_MAIN(TestEndToEnd)
+// Settings → Local server: the switch clicked in the dialog starts the server at once, the status
+// line shows its address, and a client on loopback reaches /health with the open model.
+void TestEndToEnd::localServerFromSettings()
+{
+    QTemporaryDir dir;
+    AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
+    QVERIFY(app.load());
+    QQuickWindow* window = app.window();
+    AppController& c = app.controller();
+    c.model()->openPath(kTiny);
+    QTRY_COMPARE_WITH_TIMEOUT(c.model()->state(), LocalModelController::State::Ready, 20000);
+    quint16 port = 0;
+    {
+        QTcpServer probe;   // a port free now, never 8080 on a shared machine
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        port = probe.serverPort();
+    }
+    c.settings()->setServerPort(port);
+    QVERIFY(!c.server()->running());   // off by default
+
+    auto* dialog = window->findChild<QObject*>(QStringLiteral("settingsDialog"));
+    QVERIFY(dialog);
+    QMetaObject::invokeMethod(dialog, "open");
+    QTRY_VERIFY(dialog->property("opened").toBool());
+    auto click = [window](QQuickItem* item) {
+        QTest::mouseClick(window, Qt::LeftButton, {},
+                          item->mapToScene(QPointF(item->width() / 2, item->height() / 2)).toPoint());
+    };
+    auto* tab = dialog->findChild<QQuickItem*>(QStringLiteral("serverTab"));
+    QVERIFY(tab);
+    click(tab);
+    auto* toggle = dialog->findChild<QQuickItem*>(QStringLiteral("serverSwitch"));
+    QVERIFY(toggle);
+    QTRY_VERIFY(toggle->isVisible() && toggle->width() > 0);
+    click(toggle);
+    QTRY_VERIFY(c.server()->running());
+    QVERIFY(c.settings()->serverEnabled());
+    const QString url = QStringLiteral("http://127.0.0.1:%1/v1").arg(port);
+    QCOMPARE(c.server()->url(), url);
+    QQuickItem* line = causerie::testing::findItem(window->contentItem(), QStringLiteral("serverStatusLine"));
+    QVERIFY(line);
+    QTRY_VERIFY(line->isVisible());
+    QVERIFY(line->property("text").toString().contains(url));
+
+    QNetworkAccessManager nam;
+    nam.setProxy(QNetworkProxy::NoProxy);
+    QNetworkReply* reply = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/health").arg(port))));
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    QVERIFY(done.wait(10000));
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    QCOMPARE(QJsonDocument::fromJson(reply->readAll()).object().value(QLatin1String("status")).toString(),
+             QStringLiteral("ok"));
+    reply->deleteLater();
+
+    click(toggle);   // off again, at once
+    QTRY_VERIFY(!c.server()->running());
+    QVERIFY(!line->isVisible());
+}
+
 #include "tst_e2e.moc"

@@ -59,6 +59,7 @@ private Q_SLOTS:
     void bodyOverTheLimitIs413();
     void loadingIs503();
     void failedModelIs503();
+    void noModelIs503WhateverTheName();
     void fullQueueIs429();
     void engineErrorIs500OrAnErrorEvent();
     void hostHeaderIsChecked_data();
@@ -289,6 +290,22 @@ void TestOpenAiServer::failedModelIs503()
     const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat());
     QCOMPARE(r.status, 503);
     QVERIFY(errorOf(r).value(QLatin1String("message")).toString().contains(QLatin1String("not a GGUF model")));
+}
+
+// The app with no model open (AppServerEngine): 503 with the reason, before the model's name is
+// checked (none is served), and /health says so.
+void TestOpenAiServer::noModelIs503WhateverTheName()
+{
+    auto* fake = new FakeEngine;
+    fake->engineState = EngineState::NoModel;
+    ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
+    const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(R"("model":"gpt-4o")"));
+    QCOMPARE(r.status, 503);
+    QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), QStringLiteral("no_model"));
+    const auto health = rawhttp::request(h.port(), "GET", "/health");
+    QCOMPARE(health.status, 503);
+    QCOMPARE(obj(health.body).value(QLatin1String("status")).toString(), QStringLiteral("no_model"));
+    QCOMPARE(fake->requestCount(), 0);
 }
 
 void TestOpenAiServer::fullQueueIs429()
