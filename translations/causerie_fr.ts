@@ -4,47 +4,47 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="156"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="157"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="156"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="157"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="158"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="159"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="158"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="159"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="159"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="160"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="175"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="176"/>
         <source>a remote endpoint</source>
         <translation>un point d’accès distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="177"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="178"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="181"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="182"/>
         <source>was: %1</source>
         <translation>avant : %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="181"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="182"/>
         <source>was: %1 · %2</source>
         <translation>avant : %1 · %2</translation>
     </message>
@@ -685,22 +685,22 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="202"/>
+        <location filename="../app/local/engineworker.cpp" line="222"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="300"/>
+        <location filename="../app/local/engineworker.cpp" line="322"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="312"/>
+        <location filename="../app/local/engineworker.cpp" line="334"/>
         <source>This message needs %1 tokens but the model&apos;s context holds %2. Shorten it, or raise the context size in Settings.</source>
         <translation>Ce message demande %1 jetons mais le contexte du modèle en contient %2. Raccourcissez-le, ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="369"/>
+        <location filename="../app/local/engineworker.cpp" line="391"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>
@@ -716,7 +716,7 @@
 <context>
     <name>LocalBackend</name>
     <message>
-        <location filename="../app/local/localbackend.cpp" line="160"/>
+        <location filename="../app/local/localbackend.cpp" line="188"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
@@ -1898,6 +1898,132 @@
     </message>
 </context>
 <context>
+    <name>ServerController</name>
+    <message>
+        <location filename="../app/controllers/servercontroller.cpp" line="165"/>
+        <source>Other computers can use the server only with an API key: set or generate one.</source>
+        <translation>D’autres ordinateurs ne peuvent utiliser le serveur qu’avec une clé d’API : saisissez-en une ou générez-la.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/servercontroller.cpp" line="188"/>
+        <source>Ports %1 to %2 are all in use: choose another port.</source>
+        <translation>Les ports %1 à %2 sont tous occupés : choisissez un autre port.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/servercontroller.cpp" line="192"/>
+        <source>This build of Causerie has no local server (Qt HttpServer was missing when it was built).</source>
+        <translation>Cette version de Causerie n’a pas de serveur local (Qt HttpServer manquait à la compilation).</translation>
+    </message>
+</context>
+<context>
+    <name>ServerSettings</name>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="16"/>
+        <source>Other programs on this computer (editors, scripts, agents) can use the open model through an OpenAI-compatible address. Nothing listens until you turn it on.</source>
+        <translation>Les autres programmes de cet ordinateur (éditeurs, scripts, agents) peuvent utiliser le modèle ouvert par une adresse compatible OpenAI. Rien n’écoute tant que vous ne l’activez pas.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="24"/>
+        <location filename="../ui/ServerSettings.qml" line="25"/>
+        <source>Run the local server</source>
+        <translation>Lancer le serveur local</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../ui/ServerSettings.qml" line="34"/>
+        <source>Listening at %1 · %n request(s) served</source>
+        <translation><numerusform>À l’écoute sur %1 · %n requête servie</numerusform><numerusform>À l’écoute sur %1 · %n requêtes servies</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="49"/>
+        <location filename="../ui/ServerSettings.qml" line="56"/>
+        <source>Port</source>
+        <translation>Port</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="54"/>
+        <source>8080, or the next free port</source>
+        <translation>8080, ou le prochain port libre</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="60"/>
+        <location filename="../ui/ServerSettings.qml" line="70"/>
+        <source>API key</source>
+        <translation>Clé d’API</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="69"/>
+        <source>None (only this computer)</source>
+        <translation>Aucune (cet ordinateur seulement)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="81"/>
+        <source>Hide</source>
+        <translation>Masquer</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="81"/>
+        <source>Show</source>
+        <translation>Afficher</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="82"/>
+        <source>Show the API key</source>
+        <translation>Afficher la clé d’API</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="85"/>
+        <source>Generate</source>
+        <translation>Générer</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="86"/>
+        <source>Generate an API key</source>
+        <translation>Générer une clé d’API</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="91"/>
+        <source>Copy</source>
+        <translation>Copier</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="92"/>
+        <source>Copy the API key</source>
+        <translation>Copier la clé d’API</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="100"/>
+        <source>No system keychain is available: the key is kept in memory until Causerie quits, never on disk.</source>
+        <translation>Aucun trousseau système n’est disponible : la clé est gardée en mémoire jusqu’à la fermeture de Causerie, jamais sur le disque.</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="109"/>
+        <source>Allow other computers on the network (needs an API key)</source>
+        <translation>Autoriser les autres ordinateurs du réseau (clé d’API requise)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="110"/>
+        <source>Allow other computers on the network</source>
+        <translation>Autoriser les autres ordinateurs du réseau</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="117"/>
+        <source>Web pages allowed
+(one origin a line)</source>
+        <translation>Pages web autorisées
+(une origine par ligne)</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="125"/>
+        <source>None: web pages cannot use the server</source>
+        <translation>Aucune : les pages web ne peuvent pas utiliser le serveur</translation>
+    </message>
+    <message>
+        <location filename="../ui/ServerSettings.qml" line="126"/>
+        <source>Web pages allowed to use the server</source>
+        <translation>Pages web autorisées à utiliser le serveur</translation>
+    </message>
+</context>
+<context>
     <name>SettingsDialog</name>
     <message>
         <location filename="../ui/SettingsDialog.qml" line="17"/>
@@ -1921,6 +2047,11 @@
     </message>
     <message>
         <location filename="../ui/SettingsDialog.qml" line="29"/>
+        <source>Local server</source>
+        <translation>Serveur local</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.qml" line="30"/>
         <source>Appearance</source>
         <translation>Apparence</translation>
     </message>
@@ -1992,8 +2123,13 @@
 </context>
 <context>
     <name>StatusLine</name>
+    <message numerus="yes">
+        <location filename="../ui/StatusLine.qml" line="38"/>
+        <source>Server %1 · %n request(s)</source>
+        <translation><numerusform>Serveur %1 · %n requête</numerusform><numerusform>Serveur %1 · %n requêtes</numerusform></translation>
+    </message>
     <message>
-        <location filename="../ui/StatusLine.qml" line="37"/>
+        <location filename="../ui/StatusLine.qml" line="45"/>
         <source>Last answer: %1 tokens/s</source>
         <translation>Dernière réponse : %1 jetons/s</translation>
     </message>
