@@ -30,6 +30,18 @@ QString ModelCatalog::defaultModelsDir()
 
 QString ModelCatalog::builtinCatalogPath() { return QStringLiteral(":/catalog/models.json"); }
 
+QStringList ModelCatalog::catalogIdsForFile(const QString& fileName)
+{
+    QStringList ids;
+    QFile catalog(builtinCatalogPath());
+    if (!catalog.open(QIODevice::ReadOnly))
+        return ids;
+    for (const CatalogEntry& e : parseCatalog(catalog.readAll(), QStringLiteral("models.json")).entries)
+        if (e.file == fileName)
+            ids << e.id;
+    return ids;
+}
+
 bool ModelCatalog::load(const QString& catalogPath)
 {
     beginResetModel();

@@ -49,6 +49,9 @@ public:
 
     static QString defaultModelsDir();     // <GenericDataLocation>/Causerie/models, as main.cpp
     static QString builtinCatalogPath();   // ":/catalog/models.json"
+    // The ids of the built-in catalog's models stored under this file name ("smollm2-135m-instruct-q4_1"):
+    // the other names a local server answers to for that file.
+    static QStringList catalogIdsForFile(const QString& fileName);
 
     bool load(const QString& catalogPath);   // false: loadError() says why; the list is then empty
     void setModelsDir(const QString& dir);

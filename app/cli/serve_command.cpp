@@ -93,13 +93,10 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
         config.allowedOrigins << o.trimmed();
 
     // The catalog id ("smollm2-135m-instruct-q4_1") when the file is a catalog model.
-    QFile catalog(ModelCatalog::builtinCatalogPath());
-    if (catalog.open(QIODevice::ReadOnly)) {
-        const QString file = QFileInfo(QString::fromStdString(eo.model_path)).fileName();
-        for (const CatalogEntry& e : parseCatalog(catalog.readAll(), QStringLiteral("models.json")).entries)
-            if (e.file == file && e.id != QString::fromStdString(server::model_id_from_path(eo.model_path)))
-                config.modelAliases << e.id;
-    }
+    for (const QString& id :
+         ModelCatalog::catalogIdsForFile(QFileInfo(QString::fromStdString(eo.model_path)).fileName()))
+        if (id != QString::fromStdString(server::model_id_from_path(eo.model_path)))
+            config.modelAliases << id;
 
     if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signal_fd) != 0)
         return fail("cannot set up signal handling");

@@ -2,12 +2,14 @@
 
 #include "engineworker.h"
 #include "localbackend.h"
+#include "modelcatalog.h"
 #include "sessionengine.h"
 
 #include "engine/session.h"
 #include "engine/tokenizer.h"
 
 #include <QFile>
+#include <QFileInfo>
 
 #include <deque>
 #include <mutex>
@@ -39,6 +41,7 @@ struct AppServerEngine::Shared {
     EngineState state = EngineState::NoModel;
     std::string failure;
     std::string modelId;
+    std::vector<std::string> aliases;   // its catalog ids
 
     // Engine thread only.
     std::vector<Slot> slots;
@@ -108,10 +111,16 @@ void AppServerEngine::onModelState()
     case LocalBackend::ModelState::Failed: m_shared->state = EngineState::Failed; break;
     }
     m_shared->failure = m_local->lastError().toStdString();
-    if (s == LocalBackend::ModelState::Ready)
+    if (s == LocalBackend::ModelState::Ready) {
         m_shared->modelId = model_id_from_path(QFile::encodeName(m_local->modelInfo().path).toStdString());
-    else if (s == LocalBackend::ModelState::None)
+        m_shared->aliases.clear();
+        for (const QString& id : ModelCatalog::catalogIdsForFile(QFileInfo(m_local->modelInfo().path).fileName()))
+            if (id.toStdString() != m_shared->modelId)
+                m_shared->aliases.push_back(id.toStdString());
+    } else if (s == LocalBackend::ModelState::None) {
         m_shared->modelId.clear();
+        m_shared->aliases.clear();
+    }
 }
 
 EngineState AppServerEngine::state() const
@@ -130,6 +139,12 @@ std::string AppServerEngine::model_id() const
 {
     std::lock_guard lock(m_shared->mutex);
     return m_shared->modelId;
+}
+
+std::vector<std::string> AppServerEngine::model_aliases() const
+{
+    std::lock_guard lock(m_shared->mutex);
+    return m_shared->aliases;
 }
 
 int AppServerEngine::waiting() const

@@ -31,6 +31,7 @@ public:
     EngineState state() const override;
     std::string failure() const override;
     std::string model_id() const override;
+    std::vector<std::string> model_aliases() const override;   // the open model's catalog ids
     bool submit(GenerationRequest request, std::shared_ptr<GenerationSink> sink,
                 std::shared_ptr<std::atomic<bool>> cancel) override;
 

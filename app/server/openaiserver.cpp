@@ -302,9 +302,17 @@ bool OpenAiServer::hostAllowed(const QByteArray& hostHeader) const
            m_config.address == QHostAddress::AnyIPv6;
 }
 
+QStringList OpenAiServer::aliases() const
+{
+    QStringList all = m_config.modelAliases;
+    for (const std::string& a : m_engine.model_aliases())
+        all << QString::fromStdString(a);
+    return all;
+}
+
 bool OpenAiServer::knownModel(const QString& name) const
 {
-    return name == QString::fromStdString(m_engine.model_id()) || m_config.modelAliases.contains(name);
+    return name == QString::fromStdString(m_engine.model_id()) || aliases().contains(name);
 }
 
 void OpenAiServer::missingHandler(const QHttpServerRequest&, QTcpSocket* socket)
@@ -389,8 +397,9 @@ bool OpenAiServer::handleRequest(const QHttpServerRequest& request, QTcpSocket* 
         QJsonArray data;
         if (!id.isEmpty())
             data.append(modelJson(id));   // the file's id first: clients often take the first
-        for (const QString& alias : std::as_const(m_config.modelAliases))
-            data.append(modelJson(alias));
+        if (!id.isEmpty())
+            for (const QString& alias : aliases())
+                data.append(modelJson(alias));
         return answer(200, {{QStringLiteral("object"), QStringLiteral("list")}, {QStringLiteral("data"), data}});
     }
     if (path.startsWith(QLatin1String("/v1/models/")) && method == QHttpServerRequest::Method::Get) {

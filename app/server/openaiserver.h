@@ -65,6 +65,7 @@ private:
     class Sink;
 
     bool hostAllowed(const QByteArray& host) const;
+    QStringList aliases() const;   // the config's and the engine's
     bool knownModel(const QString& name) const;
     void startGeneration(QTcpSocket* socket, ParsedRequest parsed, const Headers& cors, bool close);
     void onPiece(quint64 id, const QByteArray& text);

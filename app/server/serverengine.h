@@ -48,6 +48,8 @@ public:
     virtual EngineState state() const = 0;
     virtual std::string failure() const = 0;    // why the model could not load (state Failed)
     virtual std::string model_id() const = 0;   // the file name without ".gguf"
+    // Other ids the model answers to (its catalog id), beside ServerConfig::modelAliases.
+    virtual std::vector<std::string> model_aliases() const { return {}; }
 
     // Queues the request (FIFO). False when the queue is full: nothing was queued, the sink is
     // never called (the HTTP layer answers 429). Setting *cancel makes the generation stop at

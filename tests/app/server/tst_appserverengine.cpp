@@ -10,10 +10,12 @@
 #include "openaijson.h"
 #include "rawhttp.h"
 
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTimer>
 
@@ -82,6 +84,7 @@ public:
     EngineState state() const override { return inner.state(); }
     std::string failure() const override { return inner.failure(); }
     std::string model_id() const override { return inner.model_id(); }
+    std::vector<std::string> model_aliases() const override { return inner.model_aliases(); }
     bool submit(GenerationRequest request, std::shared_ptr<GenerationSink> sink,
                 std::shared_ptr<std::atomic<bool>> cancel) override
     {
@@ -171,6 +174,7 @@ private Q_SLOTS:
 
     void noModelIsAClear503();
     void listsTheWindowsModel();
+    void catalogModelAnswersToItsCatalogIdToo();
     void streamEqualsNonStreaming();
     void unknownModelIs404();
     void windowChatGoesFirst();
@@ -182,7 +186,7 @@ private Q_SLOTS:
     void windowStaysResponsive();
 
 private:
-    bool loadTiny();
+    bool loadTiny(const QString& path = {});
     void startServer(int maxQueue = AppServerEngine::kDefaultMaxQueue);
     Reply post(const QByteArray& body);
     rawhttp::Response waitFor(Reply& r);
@@ -202,11 +206,11 @@ void TestAppServerEngine::cleanup()
     m_local.reset();
 }
 
-bool TestAppServerEngine::loadTiny()
+bool TestAppServerEngine::loadTiny(const QString& path)
 {
     QSignalSpy loaded(m_local.get(), &LocalBackend::modelLoaded);
     LocalModelOptions o;
-    o.path = kTiny;
+    o.path = path.isEmpty() ? QString(kTiny) : path;
     o.contextSize = kContext;
     o.threads = 1;
     m_local->loadModel(o);
@@ -262,6 +266,30 @@ void TestAppServerEngine::listsTheWindowsModel()
     const QJsonArray data = obj(list.body)["data"].toArray();
     QCOMPARE(data.size(), 1);
     QCOMPARE(data[0].toObject()["id"].toString(), QStringLiteral("tiny-mistral-q8_0"));
+}
+
+// The tiny model under the default model's file name: the catalog knows that name, so the
+// server answers to the catalog's id as well, listed after the file's.
+void TestAppServerEngine::catalogModelAnswersToItsCatalogIdToo()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"));
+    QVERIFY(QFile::copy(QString(kTiny), path));
+    QVERIFY(loadTiny(path));
+    startServer();
+    auto models = std::async(std::launch::async, [p = m_port] { return rawhttp::request(p, "GET", "/v1/models"); });
+    const auto list = waitFor(models);
+    QCOMPARE(list.status, 200);
+    const QJsonArray data = obj(list.body)["data"].toArray();
+    QCOMPARE(data.size(), 2);
+    QCOMPARE(data[0].toObject()["id"].toString(), QStringLiteral("SmolLM2-135M-Instruct.Q4_1"));
+    QCOMPARE(data[1].toObject()["id"].toString(), QStringLiteral("smollm2-135m-instruct-q4_1"));
+    auto one = std::async(std::launch::async,
+                          [p = m_port] { return rawhttp::request(p, "GET", "/v1/models/smollm2-135m-instruct-q4_1"); });
+    QCOMPARE(waitFor(one).status, 200);
+    Reply r = post(chatBody({msg("user", "Hi")}, 2, false, QStringLiteral("smollm2-135m-instruct-q4_1")));
+    QCOMPARE(waitFor(r).status, 200);
 }
 
 void TestAppServerEngine::streamEqualsNonStreaming()
