@@ -30,7 +30,9 @@ QCache<QString, QImage>& images()
     return c;
 }
 
-constexpr int kMaxImageSide = 4096;   // logical px
+// Logical px: a formula past them is shown as its source (at a ratio of 2, 32 MB at most).
+constexpr int kMaxImageSide = 4096;
+constexpr int kMaxImageArea = 2048 * 1024;
 
 }   // namespace
 
@@ -65,7 +67,8 @@ ImageGeometry imageGeometry(const Box& box, Mode mode, double pixelSize)
         g.size = QSize(int(std::ceil(w)) + 2 * margin, int(std::ceil(h + d)) + 2 * margin);
         g.baseline = margin + h;
     }
-    if (g.size.width() > kMaxImageSide || g.size.height() > kMaxImageSide || w <= 0)
+    if (g.size.width() > kMaxImageSide || g.size.height() > kMaxImageSide ||
+        g.size.width() * g.size.height() > kMaxImageArea || w <= 0)
         return {};
     return g;
 }

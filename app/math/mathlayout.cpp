@@ -57,10 +57,10 @@ enum Cls { Ord, Op, Bin, Rel, Open, Close, Punct, Inner };
 struct Atom {
     Box box;
     Cls cls = Ord;
-    bool isChar = false;      // a single glyph (scripts hug it)
-    bool largeOp = false;     // \sum …: may take limits
-    bool limits = false;      // scripts above and below
-    bool isSpace = false;     // explicit space: no atom spacing around it
+    bool isChar = false;    // a single glyph (scripts hug it)
+    bool largeOp = false;   // \sum …: may take limits
+    bool limits = false;    // scripts above and below
+    bool isSpace = false;   // explicit space: no atom spacing around it
 };
 
 // Letters and digits change font with \mathbf and co.
@@ -126,7 +126,8 @@ const QHash<QString, Symbol>& symbols()
         add("lvert vert", 0x7C, Ord), add("lVert Vert", 0x2016, Ord), add("|", 0x2016, Ord);
         add("langle", 0x27E8, Open), add("rangle", 0x27E9, Close), add("lfloor", 0x230A, Open);
         add("rfloor", 0x230B, Close), add("lceil", 0x2308, Open), add("rceil", 0x2309, Close);
-        add("lbrace {", 0x7B, Open), add("rbrace }", 0x7D, Close), add("lbrack", 0x5B, Open), add("rbrack", 0x5D, Close);
+        add("lbrace {", 0x7B, Open), add("rbrace }", 0x7D, Close), add("lbrack", 0x5B, Open),
+            add("rbrack", 0x5D, Close);
         add("rvert", 0x7C, Close), add("rVert", 0x2016, Close);
         add("$", 0x24, Ord), add("%", 0x25, Ord), add("&", 0x26, Ord), add("#", 0x23, Ord), add("_", 0x5F, Ord);
         t.remove(QStringLiteral("bmod"));
@@ -140,13 +141,13 @@ const QHash<QString, Symbol>& symbols()
 const QHash<QString, std::pair<char32_t, bool>>& bigOperators()
 {
     static const QHash<QString, std::pair<char32_t, bool>> t = {
-        {QStringLiteral("sum"), {0x2211, true}},      {QStringLiteral("prod"), {0x220F, true}},
-        {QStringLiteral("coprod"), {0x2210, true}},   {QStringLiteral("int"), {0x222B, false}},
-        {QStringLiteral("iint"), {0x222C, false}},    {QStringLiteral("iiint"), {0x222D, false}},
-        {QStringLiteral("oint"), {0x222E, false}},    {QStringLiteral("bigcup"), {0x22C3, true}},
-        {QStringLiteral("bigcap"), {0x22C2, true}},   {QStringLiteral("bigoplus"), {0x2A01, true}},
+        {QStringLiteral("sum"), {0x2211, true}},       {QStringLiteral("prod"), {0x220F, true}},
+        {QStringLiteral("coprod"), {0x2210, true}},    {QStringLiteral("int"), {0x222B, false}},
+        {QStringLiteral("iint"), {0x222C, false}},     {QStringLiteral("iiint"), {0x222D, false}},
+        {QStringLiteral("oint"), {0x222E, false}},     {QStringLiteral("bigcup"), {0x22C3, true}},
+        {QStringLiteral("bigcap"), {0x22C2, true}},    {QStringLiteral("bigoplus"), {0x2A01, true}},
         {QStringLiteral("bigotimes"), {0x2A02, true}}, {QStringLiteral("bigvee"), {0x22C1, true}},
-        {QStringLiteral("bigwedge"), {0x22C0, true}}, {QStringLiteral("bigodot"), {0x2A00, true}},
+        {QStringLiteral("bigwedge"), {0x22C0, true}},  {QStringLiteral("bigodot"), {0x2A00, true}},
     };
     return t;
 }
@@ -156,11 +157,12 @@ const QHash<QString, bool>& namedOperators()
 {
     static const QHash<QString, bool> t = [] {
         QHash<QString, bool> h;
-        for (const char* n : {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh",
-                              "tanh", "coth", "log", "ln", "lg", "exp", "dim", "ker", "deg", "arg", "hom", "mod"})
+        for (const char* n :
+             {"sin",  "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh",
+              "coth", "log", "ln",  "lg",  "exp", "dim", "ker",    "deg",    "arg",    "hom",  "mod"})
             h.insert(QString::fromLatin1(n), false);
-        for (const char* n : {"lim", "liminf", "limsup", "max", "min", "sup", "inf", "det", "gcd", "Pr", "argmax",
-                              "argmin"})
+        for (const char* n :
+             {"lim", "liminf", "limsup", "max", "min", "sup", "inf", "det", "gcd", "Pr", "argmax", "argmin"})
             h.insert(QString::fromLatin1(n), true);
         return h;
     }();
@@ -170,14 +172,14 @@ const QHash<QString, bool>& namedOperators()
 // TeX's spacing between atoms (The TeXbook, ch. 18), in mu: >0 always, <0 only in D and T.
 constexpr int kSpacing[8][8] = {
     // Ord Op  Bin Rel Open Close Punct Inner
-    {0, 3, -4, -5, 0, 0, 0, -3},     // Ord
-    {3, 3, 0, -5, 0, 0, 0, -3},      // Op
-    {-4, -4, 0, 0, -4, 0, 0, -4},    // Bin
-    {-5, -5, 0, 0, -5, 0, 0, -5},    // Rel
-    {0, 0, 0, 0, 0, 0, 0, 0},        // Open
-    {0, 3, -4, -5, 0, 0, 0, -3},     // Close
-    {-3, -3, 0, -3, -3, -3, -3, -3}, // Punct
-    {-3, 3, -4, -5, -3, 0, -3, -3},  // Inner
+    {0, 3, -4, -5, 0, 0, 0, -3},       // Ord
+    {3, 3, 0, -5, 0, 0, 0, -3},        // Op
+    {-4, -4, 0, 0, -4, 0, 0, -4},      // Bin
+    {-5, -5, 0, 0, -5, 0, 0, -5},      // Rel
+    {0, 0, 0, 0, 0, 0, 0, 0},          // Open
+    {0, 3, -4, -5, 0, 0, 0, -3},       // Close
+    {-3, -3, 0, -3, -3, -3, -3, -3},   // Punct
+    {-3, 3, -4, -5, -3, 0, -3, -3},    // Inner
 };
 
 Box glyphBoxFrom(const GlyphMetrics& m, double scale)
@@ -350,8 +352,8 @@ private:
                 ++next;
             const bool leftOk = prev >= 0 && atoms[prev].cls != Bin && atoms[prev].cls != Op &&
                                 atoms[prev].cls != Rel && atoms[prev].cls != Open && atoms[prev].cls != Punct;
-            const bool rightOk = next < atoms.size() && atoms[next].cls != Rel && atoms[next].cls != Close &&
-                                 atoms[next].cls != Punct;
+            const bool rightOk =
+                next < atoms.size() && atoms[next].cls != Rel && atoms[next].cls != Close && atoms[next].cls != Punct;
             if (!leftOk || !rightOk)
                 atoms[i].cls = Ord;
         }
@@ -738,9 +740,9 @@ private:
             if (name == QLatin1String("}") || name == QLatin1String("rbrace"))
                 return '}';
             const auto it = symbols().constFind(name);
-            if (it == symbols().constEnd() || (it->cls != Open && it->cls != Close && it->ch != 0x7C &&
-                                               it->ch != 0x2016 && it->ch != 0x5C && it->ch != 0x2191 &&
-                                               it->ch != 0x2193))
+            if (it == symbols().constEnd() ||
+                (it->cls != Open && it->cls != Close && it->ch != 0x7C && it->ch != 0x2016 && it->ch != 0x5C &&
+                 it->ch != 0x2191 && it->ch != 0x2193))
                 fail(QStringLiteral("not a delimiter: \\%1").arg(name), at);
             return it->ch;
         }
@@ -831,7 +833,7 @@ private:
         const double signWidth = 0.56 * s + std::min(0.3 * s, 0.04 * total);
         double x0 = 0;
         Box out;
-        if (hasIndex) {   // as TeX's \root: 5mu, the index raised, -10mu over the sign
+        if (hasIndex) {                                  // as TeX's \root: 5mu, the index raised, -10mu over the sign
             const double raise = bottom - 0.6 * total;   // y of the index's baseline
             out.add(index, 5 / 18.0 * s, raise - index.depth);
             x0 = std::max(0.0, 5 / 18.0 * s + index.width - 10 / 18.0 * s);
@@ -1070,9 +1072,10 @@ private:
         if (const auto it = bigOperators().constFind(name); it != bigOperators().constEnd())
             return bigOperator(st, it->first, it->second);
         if (const auto it = namedOperators().constFind(name); it != namedOperators().constEnd())
-            return operatorName(st, name == QLatin1String("argmax") ? QStringLiteral("arg max")
-                                    : name == QLatin1String("argmin") ? QStringLiteral("arg min")
-                                                                       : name,
+            return operatorName(st,
+                                name == QLatin1String("argmax")   ? QStringLiteral("arg max")
+                                : name == QLatin1String("argmin") ? QStringLiteral("arg min")
+                                                                  : name,
                                 it.value());
         if (name == QLatin1String("frac") || name == QLatin1String("cfrac"))
             return fraction(st, name == QLatin1String("cfrac") ? 1 : 0, true);
@@ -1104,21 +1107,22 @@ private:
         if (name == QLatin1String("right") || name == QLatin1String("middle"))
             fail(QStringLiteral("\\%1 without \\left").arg(name), at);
         static const QHash<QString, std::pair<double, Cls>> bigs = {
-            {QStringLiteral("big"), {1.2, Ord}},   {QStringLiteral("Big"), {1.8, Ord}},
-            {QStringLiteral("bigg"), {2.4, Ord}},  {QStringLiteral("Bigg"), {3.0, Ord}},
-            {QStringLiteral("bigl"), {1.2, Open}}, {QStringLiteral("Bigl"), {1.8, Open}},
-            {QStringLiteral("biggl"), {2.4, Open}}, {QStringLiteral("Biggl"), {3.0, Open}},
-            {QStringLiteral("bigr"), {1.2, Close}}, {QStringLiteral("Bigr"), {1.8, Close}},
+            {QStringLiteral("big"), {1.2, Ord}},     {QStringLiteral("Big"), {1.8, Ord}},
+            {QStringLiteral("bigg"), {2.4, Ord}},    {QStringLiteral("Bigg"), {3.0, Ord}},
+            {QStringLiteral("bigl"), {1.2, Open}},   {QStringLiteral("Bigl"), {1.8, Open}},
+            {QStringLiteral("biggl"), {2.4, Open}},  {QStringLiteral("Biggl"), {3.0, Open}},
+            {QStringLiteral("bigr"), {1.2, Close}},  {QStringLiteral("Bigr"), {1.8, Close}},
             {QStringLiteral("biggr"), {2.4, Close}}, {QStringLiteral("Biggr"), {3.0, Close}},
-            {QStringLiteral("bigm"), {1.2, Rel}},  {QStringLiteral("Bigm"), {1.8, Rel}},
+            {QStringLiteral("bigm"), {1.2, Rel}},    {QStringLiteral("Bigm"), {1.8, Rel}},
         };
         if (const auto it = bigs.constFind(name); it != bigs.constEnd())
             return bigDelimiter(st, it->first, it->second);
-        static const QStringList accents = {
-            QStringLiteral("hat"),      QStringLiteral("widehat"),  QStringLiteral("tilde"),
-            QStringLiteral("widetilde"), QStringLiteral("bar"),     QStringLiteral("overline"),
-            QStringLiteral("vec"),      QStringLiteral("dot"),      QStringLiteral("ddot"),
-            QStringLiteral("overrightarrow"), QStringLiteral("overleftarrow")};
+        static const QStringList accents = {QStringLiteral("hat"),          QStringLiteral("widehat"),
+                                            QStringLiteral("tilde"),        QStringLiteral("widetilde"),
+                                            QStringLiteral("bar"),          QStringLiteral("overline"),
+                                            QStringLiteral("vec"),          QStringLiteral("dot"),
+                                            QStringLiteral("ddot"),         QStringLiteral("overrightarrow"),
+                                            QStringLiteral("overleftarrow")};
         if (accents.contains(name))
             return accent(st, name);
         if (name == QLatin1String("underline"))
@@ -1135,12 +1139,12 @@ private:
         if (name == QLatin1String("textsf"))
             return text(st, Font::SansSerif);
         static const QHash<QString, Variant> variants = {
-            {QStringLiteral("mathrm"), Variant::Rm},          {QStringLiteral("mathbf"), Variant::Bf},
-            {QStringLiteral("mathit"), Variant::It},          {QStringLiteral("mathbb"), Variant::BB},
-            {QStringLiteral("mathcal"), Variant::Cal},        {QStringLiteral("mathfrak"), Variant::Frak},
-            {QStringLiteral("mathscr"), Variant::Scr},        {QStringLiteral("mathsf"), Variant::Sf},
-            {QStringLiteral("mathtt"), Variant::Tt},          {QStringLiteral("boldsymbol"), Variant::BoldSymbol},
-            {QStringLiteral("bm"), Variant::BoldSymbol},      {QStringLiteral("mathnormal"), Variant::Normal},
+            {QStringLiteral("mathrm"), Variant::Rm},     {QStringLiteral("mathbf"), Variant::Bf},
+            {QStringLiteral("mathit"), Variant::It},     {QStringLiteral("mathbb"), Variant::BB},
+            {QStringLiteral("mathcal"), Variant::Cal},   {QStringLiteral("mathfrak"), Variant::Frak},
+            {QStringLiteral("mathscr"), Variant::Scr},   {QStringLiteral("mathsf"), Variant::Sf},
+            {QStringLiteral("mathtt"), Variant::Tt},     {QStringLiteral("boldsymbol"), Variant::BoldSymbol},
+            {QStringLiteral("bm"), Variant::BoldSymbol}, {QStringLiteral("mathnormal"), Variant::Normal},
         };
         if (const auto it = variants.constFind(name); it != variants.constEnd())
             return styled(st, *it);
@@ -1164,12 +1168,18 @@ private:
             return a;
         }
         static const QHash<QString, double> spaces = {
-            {QStringLiteral(","), 3 / 18.0},   {QStringLiteral("thinspace"), 3 / 18.0},
-            {QStringLiteral(":"), 4 / 18.0},   {QStringLiteral(">"), 4 / 18.0},
-            {QStringLiteral("medspace"), 4 / 18.0}, {QStringLiteral(";"), 5 / 18.0},
-            {QStringLiteral("thickspace"), 5 / 18.0}, {QStringLiteral("!"), -3 / 18.0},
-            {QStringLiteral("negthinspace"), -3 / 18.0}, {QStringLiteral("quad"), 1.0},
-            {QStringLiteral("qquad"), 2.0},    {QStringLiteral(" "), 0.333},
+            {QStringLiteral(","), 3 / 18.0},
+            {QStringLiteral("thinspace"), 3 / 18.0},
+            {QStringLiteral(":"), 4 / 18.0},
+            {QStringLiteral(">"), 4 / 18.0},
+            {QStringLiteral("medspace"), 4 / 18.0},
+            {QStringLiteral(";"), 5 / 18.0},
+            {QStringLiteral("thickspace"), 5 / 18.0},
+            {QStringLiteral("!"), -3 / 18.0},
+            {QStringLiteral("negthinspace"), -3 / 18.0},
+            {QStringLiteral("quad"), 1.0},
+            {QStringLiteral("qquad"), 2.0},
+            {QStringLiteral(" "), 0.333},
             {QStringLiteral("enspace"), 0.5},
         };
         if (const auto it = spaces.constFind(name); it != spaces.constEnd())

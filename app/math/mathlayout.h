@@ -16,9 +16,9 @@
 namespace math {
 
 inline constexpr int kMaxSourceChars = 4000;
-inline constexpr int kMaxDepth = 32;       // nested groups, arguments and environments
-inline constexpr int kMaxItems = 20000;    // glyphs, rules and paths drawn
-inline constexpr double kMaxExtent = 400;  // em, any side
+inline constexpr int kMaxDepth = 32;        // nested groups, arguments and environments
+inline constexpr int kMaxItems = 20000;     // glyphs, rules and paths drawn
+inline constexpr double kMaxExtent = 400;   // em, any side
 
 // One thing drawn, in em, y downwards, relative to the box's baseline start.
 struct Item {
@@ -26,12 +26,12 @@ struct Item {
     Kind kind = Glyph;
     Font font = Font::MainRegular;
     quint32 glyph = 0;
-    QPointF pos;             // Glyph: its origin on the baseline
-    double size = 1;         // Glyph: em per em of the formula (script styles are smaller)
-    double stretch = 1;      // Glyph: vertical scale around its origin (delimiters past Size4)
-    QRectF rect;             // Rule
-    QPainterPath path;       // Path: stroked
-    double pen = 0;          // Path: stroke width
+    QPointF pos;          // Glyph: its origin on the baseline
+    double size = 1;      // Glyph: em per em of the formula (script styles are smaller)
+    double stretch = 1;   // Glyph: vertical scale around its origin (delimiters past Size4)
+    QRectF rect;          // Rule
+    QPainterPath path;    // Path: stroked
+    double pen = 0;       // Path: stroke width
 };
 
 struct Box {
@@ -46,8 +46,8 @@ enum class Mode { Inline, Display };
 
 struct Layout {
     Box box;
-    QString error;          // empty when the formula was laid out
-    int errorPosition = -1; // in the source, UTF-16 units
+    QString error;            // empty when the formula was laid out
+    int errorPosition = -1;   // in the source, UTF-16 units
     bool ok() const { return error.isEmpty(); }
 };
 

@@ -21,8 +21,8 @@ QString decodeSource(QStringView encoded)
     for (QChar c : encoded)
         if (!(c.isLetterOrNumber() && c.unicode() < 128) && c != QLatin1Char('-') && c != QLatin1Char('_'))
             return {};
-    const auto decoded = QByteArray::fromBase64Encoding(encoded.toLatin1(), QByteArray::Base64UrlEncoding |
-                                                                                QByteArray::AbortOnBase64DecodingErrors);
+    const auto decoded = QByteArray::fromBase64Encoding(
+        encoded.toLatin1(), QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
     if (!decoded)
         return {};
     return QString::fromUtf8(*decoded);
@@ -30,7 +30,10 @@ QString decodeSource(QStringView encoded)
 
 QString relativeSource(const QString& latex, bool display, int pixelSize)
 {
-    return QStringLiteral("%1/%2/%3").arg(display ? QLatin1Char('d') : QLatin1Char('i')).arg(pixelSize).arg(encodeSource(latex));
+    return QStringLiteral("%1/%2/%3")
+        .arg(display ? QLatin1Char('d') : QLatin1Char('i'))
+        .arg(pixelSize)
+        .arg(encodeSource(latex));
 }
 
 bool sourceFromImageName(const QString& name, QString* latex, bool* display)

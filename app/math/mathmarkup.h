@@ -11,7 +11,6 @@
 #include <QQuickTextDocument>
 #include <QString>
 
-
 class QTextDocument;
 
 namespace math {

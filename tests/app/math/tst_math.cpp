@@ -214,15 +214,29 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("latex");
         for (const char* s : {"a \\cdot b \\times c \\le d \\ge e \\ne f \\approx g \\to \\infty",
-                              "\\partial_t u = \\nabla^2 u \\pm 1", "\\hat{x} + \\bar{y} + \\vec{v} + \\tilde{n} + \\dot{q}",
-                              "\\overline{AB} \\underline{x}", "\\text{if } x \\in \\mathbb{R}", "a\\,b\\;c\\quad d\\qquad e\\!f",
-                              "\\prod_{k=1}^{n} k = n!", "\\int_{-\\infty}^{\\infty} e^{-x^2} dx = \\sqrt{\\pi}",
-                              "\\lim_{n\\to\\infty} \\left(1 + \\frac{1}{n}\\right)^n = e", "\\sin^2\\theta + \\cos^2\\theta = 1",
-                              "\\operatorname{softmax}(z)_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}", "x \\equiv 1 \\pmod{3}",
-                              "\\forall \\epsilon > 0\\, \\exists \\delta", "P(A \\mid B) = \\frac{P(B \\mid A) P(A)}{P(B)}",
-                              "\\mathbf{A}\\mathbf{x} = \\mathbf{b}", "\\{ x : x > 0 \\}", "|x| \\leq \\|y\\|",
-                              "\\binom{n}{k} = \\frac{n!}{k!(n-k)!}", "E = mc^2", "\\Rightarrow \\iff \\implies \\mapsto",
-                              "\\displaystyle\\sum_i x_i", "\\boxed{x=1}", "\\overset{!}{=}", "\\text{café}"}) {
+                              "\\partial_t u = \\nabla^2 u \\pm 1",
+                              "\\hat{x} + \\bar{y} + \\vec{v} + \\tilde{n} + \\dot{q}",
+                              "\\overline{AB} \\underline{x}",
+                              "\\text{if } x \\in \\mathbb{R}",
+                              "a\\,b\\;c\\quad d\\qquad e\\!f",
+                              "\\prod_{k=1}^{n} k = n!",
+                              "\\int_{-\\infty}^{\\infty} e^{-x^2} dx = \\sqrt{\\pi}",
+                              "\\lim_{n\\to\\infty} \\left(1 + \\frac{1}{n}\\right)^n = e",
+                              "\\sin^2\\theta + \\cos^2\\theta = 1",
+                              "\\operatorname{softmax}(z)_i = \\frac{e^{z_i}}{\\sum_j e^{z_j}}",
+                              "x \\equiv 1 \\pmod{3}",
+                              "\\forall \\epsilon > 0\\, \\exists \\delta",
+                              "P(A \\mid B) = \\frac{P(B \\mid A) P(A)}{P(B)}",
+                              "\\mathbf{A}\\mathbf{x} = \\mathbf{b}",
+                              "\\{ x : x > 0 \\}",
+                              "|x| \\leq \\|y\\|",
+                              "\\binom{n}{k} = \\frac{n!}{k!(n-k)!}",
+                              "E = mc^2",
+                              "\\Rightarrow \\iff \\implies \\mapsto",
+                              "\\displaystyle\\sum_i x_i",
+                              "\\boxed{x=1}",
+                              "\\overset{!}{=}",
+                              "\\text{café}"}) {
             QTest::newRow(s) << QString::fromUtf8(s);
         }
     }
@@ -243,18 +257,21 @@ private Q_SLOTS:
         QTest::addColumn<QString>("latex");
         QTest::addColumn<int>("position");
         QTest::addColumn<QString>("message");
-        QTest::newRow("unknown command") << QStringLiteral("a + \\foo{x}") << 4 << QStringLiteral("unknown command \\foo");
+        QTest::newRow("unknown command") << QStringLiteral("a + \\foo{x}") << 4
+                                         << QStringLiteral("unknown command \\foo");
         QTest::newRow("missing argument") << QStringLiteral("\\frac{a}") << 8 << QStringLiteral("missing argument");
         QTest::newRow("dangling superscript") << QStringLiteral("x^") << 2 << QStringLiteral("missing argument");
         QTest::newRow("double superscript") << QStringLiteral("x^2^3") << 3 << QStringLiteral("double superscript");
         QTest::newRow("unbalanced open") << QStringLiteral("{a") << 2 << QStringLiteral("missing \"}\"");
         QTest::newRow("unbalanced close") << QStringLiteral("a}") << 1 << QStringLiteral("unbalanced \"}\"");
-        QTest::newRow("left without right") << QStringLiteral("\\left( a") << 8 << QStringLiteral("\\left without \\right");
-        QTest::newRow("right without left") << QStringLiteral("a \\right)") << 2 << QStringLiteral("\\right without \\left");
-        QTest::newRow("unknown environment") << QStringLiteral("\\begin{tikz}x\\end{tikz}") << 6
-                                             << QStringLiteral("unknown environment \"tikz\"");
-        QTest::newRow("unended environment") << QStringLiteral("\\begin{matrix} a & b") << 6
-                                             << QStringLiteral("\\begin{matrix} without \\end");
+        QTest::newRow("left without right")
+            << QStringLiteral("\\left( a") << 8 << QStringLiteral("\\left without \\right");
+        QTest::newRow("right without left")
+            << QStringLiteral("a \\right)") << 2 << QStringLiteral("\\right without \\left");
+        QTest::newRow("unknown environment")
+            << QStringLiteral("\\begin{tikz}x\\end{tikz}") << 6 << QStringLiteral("unknown environment \"tikz\"");
+        QTest::newRow("unended environment")
+            << QStringLiteral("\\begin{matrix} a & b") << 6 << QStringLiteral("\\begin{matrix} without \\end");
         QTest::newRow("lone backslash") << QStringLiteral("a\\") << 1 << QStringLiteral("a lone backslash");
         QTest::newRow("alignment outside") << QStringLiteral("a & b") << 2 << QStringLiteral("unexpected \"&\"");
         QTest::newRow("empty") << QStringLiteral("  ") << 0 << QStringLiteral("empty formula");
@@ -356,10 +373,10 @@ private Q_SLOTS:
         const QImage image = imageForId(id);
         QVERIFY(!image.isNull());
         QCOMPARE(image.devicePixelRatio(), 1.5);
-        QVERIFY(imageForId(QStringLiteral("zz/1/i/15/eA")).isNull());            // bad colour
-        QVERIFY(imageForId(QStringLiteral("ff000000/1/i/15/%%%")).isNull());     // bad source
+        QVERIFY(imageForId(QStringLiteral("zz/1/i/15/eA")).isNull());          // bad colour
+        QVERIFY(imageForId(QStringLiteral("ff000000/1/i/15/%%%")).isNull());   // bad source
         QVERIFY(imageForId(QStringLiteral("ff000000/1/i/15/") + encodeSource(QStringLiteral("\\foo"))).isNull());
-        QVERIFY(imageForId(QStringLiteral("ff000000/99/i/15/eA")).isNull());     // absurd ratio
+        QVERIFY(imageForId(QStringLiteral("ff000000/99/i/15/eA")).isNull());   // absurd ratio
     }
 
     void imageTagCarriesTheLogicalSize()
