@@ -42,8 +42,10 @@ QString fontDir()
 
 MathFonts& MathFonts::instance()
 {
-    static MathFonts fonts;
-    return fonts;
+    // Never destroyed: at exit the font engines' globals are gone before a static's destructor
+    // would run (it crashed there).
+    static MathFonts* fonts = new MathFonts;
+    return *fonts;
 }
 
 void MathFonts::load()

@@ -6,6 +6,7 @@
 #include <QMutex>
 #include <QPainter>
 
+#include <atomic>
 #include <cmath>
 
 namespace math {
@@ -31,6 +32,8 @@ QCache<QString, QImage>& images()
 }
 
 // Logical px: a formula past them is shown as its source (at a ratio of 2, 32 MB at most).
+std::atomic<int> g_requests{0};
+
 constexpr int kMaxImageSide = 4096;
 constexpr int kMaxImageArea = 2048 * 1024;
 
@@ -156,10 +159,13 @@ MathImageProvider::MathImageProvider()
 QImage MathImageProvider::requestImage(const QString& id, QSize* size, const QSize& requestedSize)
 {
     Q_UNUSED(requestedSize);
+    ++g_requests;
     const QImage image = imageForId(id);
     if (size)
         *size = image.size();
     return image;
 }
+
+int MathImageProvider::requests() { return g_requests.load(); }
 
 }   // namespace math

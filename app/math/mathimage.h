@@ -42,6 +42,8 @@ class MathImageProvider : public QQuickImageProvider {
 public:
     MathImageProvider();
     QImage requestImage(const QString& id, QSize* size, const QSize& requestedSize) override;
+    // Images asked of every provider so far (for tests: the view asked, the cache answered).
+    static int requests();
 };
 
 }   // namespace math

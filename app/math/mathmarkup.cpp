@@ -3,6 +3,7 @@
 
 #include <QQuickTextDocument>
 #include <QTextBlock>
+#include <QTextCursor>
 #include <QTextDocument>
 #include <QTextFragment>
 #include <QUrl>
@@ -118,6 +119,24 @@ QString textWithFormulas(const QTextDocument* doc, int start, int end)
     return out;
 }
 
+QString formulaAt(const QTextDocument* doc, int position)
+{
+    if (!doc)
+        return {};
+    for (int at : {position, position - 1}) {
+        if (at < 0 || at >= doc->characterCount() - 1)
+            continue;
+        QTextCursor c(const_cast<QTextDocument*>(doc));
+        c.setPosition(at + 1);   // the format of the character before the cursor
+        const QTextCharFormat fmt = c.charFormat();
+        QString latex;
+        bool display = false;
+        if (fmt.isImageFormat() && sourceFromImageName(fmt.toImageFormat().name(), &latex, &display))
+            return latex;
+    }
+    return {};
+}
+
 }   // namespace math
 
 MathText::MathText(QObject* parent)
@@ -130,6 +149,11 @@ QString MathText::baseUrl(const QColor& color, double dpr) const { return math::
 QString MathText::selectedText(QQuickTextDocument* document, int start, int end) const
 {
     return document ? math::textWithFormulas(document->textDocument(), start, end) : QString();
+}
+
+QString MathText::formulaAt(QQuickTextDocument* document, int position) const
+{
+    return document ? math::formulaAt(document->textDocument(), position) : QString();
 }
 
 QString MathText::displaySource(const QString& latex, const QColor& color, double dpr) const

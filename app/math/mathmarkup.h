@@ -36,6 +36,7 @@ QString baseUrl(const QColor& color, double dpr);
 // The text of doc between `start` and `end`, each formula image as its LaTeX between $…$ ($$…$$
 // for display ones), paragraphs separated by '\n'.
 QString textWithFormulas(const QTextDocument* doc, int start, int end);
+QString formulaAt(const QTextDocument* doc, int position);
 
 }   // namespace math
 
@@ -50,6 +51,9 @@ public:
     // The text between `start` and `end` of a TextEdit's document, each formula image as its
     // LaTeX between $…$ (or $$…$$).
     Q_INVOKABLE QString selectedText(QQuickTextDocument* document, int start, int end) const;
+    // The LaTeX of the formula image at `position` (or just before it) of a TextEdit's document,
+    // or "" when there is none: what "Copy LaTeX" of the context menu copies.
+    Q_INVOKABLE QString formulaAt(QQuickTextDocument* document, int position) const;
     // The image://math URL (for an Image) of a display formula, or "" when it does not lay out.
     Q_INVOKABLE QString displaySource(const QString& latex, const QColor& color, double dpr) const;
 };

@@ -156,6 +156,7 @@ private Q_SLOTS:
         // \int keeps its scripts beside even in display; \lim takes its limit below.
         const QList<Item> in = glyphs(lay(QStringLiteral("\\int_0^1 f"), Mode::Display));
         QVERIFY(in[1].pos.x() > in[0].pos.x());
+        QVERIFY(in[1].pos.x() > in[2].pos.x() + 0.3);   // the upper one past the sign's top (italic)
         const Box lim = lay(QStringLiteral("\\lim_{x \\to 0} f(x)"), Mode::Display);
         QVERIFY(lim.depth > 0.5);
     }
@@ -401,6 +402,10 @@ private Q_SLOTS:
         QCOMPARE(textWithFormulas(&doc, 0, doc.characterCount() - 1), QStringLiteral("so $x^2$ holds"));
         QCOMPARE(textWithFormulas(&doc, 3, 4), QStringLiteral("$x^2$"));
         QCOMPARE(textWithFormulas(&doc, 0, 2), QStringLiteral("so"));
+        QCOMPARE(formulaAt(&doc, 3), QStringLiteral("x^2"));   // before the image
+        QCOMPARE(formulaAt(&doc, 4), QStringLiteral("x^2"));   // after it
+        QCOMPARE(formulaAt(&doc, 1), QString());
+        QCOMPARE(formulaAt(&doc, 100), QString());
     }
 };
 
