@@ -34,9 +34,14 @@ Item {
         objectName: "proseText"
         visible: !root.isCode && !root.isMath
         width: parent.width
-        text: root.isCode || root.isMath ? "" : root.plain ? root.text : root.markdown
+        text: root.proseText()
         // Completes the formulas' image names (safeMarkdown): the window's text colour and pixel ratio.
         baseUrl: MathText.baseUrl(palette.text, Screen.devicePixelRatio)
+        // Qt keeps the images it loaded when the base changes (another theme): the text is set
+        // again, so that they are asked for in the new colour. Not at creation.
+        property bool made: false
+        Component.onCompleted: made = true
+        onBaseUrlChanged: if (made && !root.isCode && !root.isMath) root.reloadProse()
         textFormat: root.plain ? TextEdit.PlainText : TextEdit.MarkdownText
         wrapMode: TextEdit.Wrap
         readOnly: true
@@ -66,6 +71,12 @@ Item {
             visible: prose.hoveredLink.length > 0
             text: prose.hoveredLink
         }
+    }
+
+    function proseText() { return root.isCode || root.isMath ? "" : root.plain ? root.text : root.markdown }
+    function reloadProse() {
+        prose.text = ""
+        prose.text = Qt.binding(proseText)
     }
 
     function openProseMenu(position) {

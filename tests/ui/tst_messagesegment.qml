@@ -227,6 +227,15 @@ TestCase {
         compare(MathText.selectedText(prose.textDocument, 0, prose.length), "so $x^2$ holds")
         compare(MathText.formulaAt(prose.textDocument, 3), "x^2")
         compare(MathText.formulaAt(prose.textDocument, 0), "")
+        // Another theme: the formulas are asked for again in its colour, the text still follows.
+        const before = prose.baseUrl.toString()
+        s.palette.text = "#ff0000"
+        verify(prose.baseUrl.toString() !== before)
+        verify(prose.baseUrl.toString().startsWith("image://math/ffff0000/"))
+        compare(MathText.selectedText(prose.textDocument, 0, prose.length), "so $x^2$ holds")
+        s.markdown = "now <img src=\"i/15/eF4y\" width=\"24\" height=\"20\" align=\"middle\" />"
+        compare(MathText.selectedText(prose.textDocument, 0, prose.length), "now $x^2$")
+        s.markdown = "so <img src=\"i/15/eF4y\" width=\"24\" height=\"20\" align=\"middle\" /> holds"
         prose.forceActiveFocus()
         prose.select(0, prose.length)
         keySequence(StandardKey.Copy)
