@@ -1,4 +1,5 @@
 #include "safemarkdown.h"
+#include "mathlayout.h"
 #include "mathmarkup.h"
 
 #include <QCoreApplication>
@@ -274,8 +275,11 @@ private:
         } else {
             return -1;
         }
+        // A formula is at most math::kMaxSourceChars long: the search for its end is bounded, so
+        // a line of unmatched dollars costs no more than linear time (each opener looks that far).
+        const int last = int(std::min<qsizetype>(m_line.size(), from + math::kMaxSourceChars + 2));
         int q = from;
-        for (; q < m_line.size(); ++q) {
+        for (; q < last; ++q) {
             if (QStringView(m_line).mid(q).startsWith(close)) {
                 if (close.size() > 1 ||
                     (!m_line.at(q - 1).isSpace() && (q + 1 >= m_line.size() || !m_line.at(q + 1).isDigit())))
@@ -284,7 +288,7 @@ private:
             if (m_line.at(q) == QLatin1Char('\\'))
                 ++q;   // an escaped character: \$ is no closing dollar
         }
-        if (q >= m_line.size() || QStringView(m_line).mid(from, q - from).trimmed().isEmpty())
+        if (q >= last || QStringView(m_line).mid(from, q - from).trimmed().isEmpty())
             return -1;
         const int end = q + int(close.size());
         // Code spans win: a span that would hide a piece of code is no math.

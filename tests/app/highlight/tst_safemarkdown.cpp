@@ -5,6 +5,7 @@
 #include "safemarkdown.h"
 
 #include <QAbstractTextDocumentLayout>
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QTest>
 #include <QTextBlock>
@@ -377,6 +378,14 @@ private Q_SLOTS:
 
     void formulasPerTextAreBounded()
     {
+        // Unmatched openers on a long line: each looks for its end a bounded distance only.
+        QElapsedTimer timer;
+        timer.start();
+        const QString openers =
+            (QStringLiteral("$a ") + QString(200, QLatin1Char('x')) + QLatin1Char(' ')).repeated(3000);
+        QCOMPARE(safeMarkdown(openers), openers);
+        QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));   // unbounded: 1.8 G steps
+
         const QString in = QStringLiteral("$x$ and $y$\n\n").repeated(150);
         const Rendering r = render(safeMarkdown(in));
         QCOMPARE(r.images, kMaxFormulas);
