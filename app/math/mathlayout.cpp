@@ -440,7 +440,7 @@ private:
                 Box primes;
                 while (peek() == QLatin1Char('\'')) {
                     ++m_p;
-                    Box p = glyph(0x2032, Font::MainRegular, st.sup(), true);
+                    Box p = glyph(0x2032, Font::MainRegular, st.sup());
                     primes.add(p, primes.width, 0);
                     primes.width += p.width;
                     primes.height = std::max(primes.height, p.height);
@@ -545,9 +545,8 @@ private:
         return a;
     }
 
-    Box glyph(char32_t ch, Font font, Style st, bool upright = false)
+    Box glyph(char32_t ch, Font font, Style st)
     {
-        Q_UNUSED(upright);
         const GlyphMetrics m = MathFonts::instance().metrics(ch, font);
         if (m.glyph == 0)
             fail(QStringLiteral("no glyph for \"%1\"").arg(QString::fromUcs4(&ch, 1)), std::max(0, m_p - 1));
