@@ -19,7 +19,7 @@ seconds=${1:-60}
 shift || true
 case $seconds in '' | *[!0-9]*) echo "usage: $0 [SECONDS] [TARGET...]" >&2; exit 2 ;; esac
 all_targets=(gguf sp_tokenizer bpe_tokenizer chat_template kv_snapshot sse markdown code_highlighter conversation_import
-             html_extract office_extract chunker)
+             html_extract office_extract chunker math)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 

@@ -18,6 +18,8 @@ packages=(
   qml6-module-qt-labs-folderlistmodel
   qtkeychain-qt6-dev libgl-dev xvfb xauth
   libboost-context-dev
+  # app/math: the KaTeX fonts (OFL-1.1) formulas are laid out and drawn with, read at run time.
+  fonts-katex
   # app/documents: PDF text through Qt PDF, DOCX/ODT parts read from the zip by libzip.
   qt6-pdf-dev libzip-dev
   # tst_offline counts the app's connect() calls under strace (in a network namespace: unshare, util-linux).

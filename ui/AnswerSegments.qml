@@ -137,7 +137,7 @@ Column {
                         // Each only where it is used (code: its text; prose: its Markdown): every
                         // QML string property holds a copy in the script engine, and the open piece
                         // (up to a 200 KB code line) is copied again on every delta.
-                        text: slot.kind === "code" || slot.plain ? slot.text : ""
+                        text: slot.kind !== "text" || slot.plain ? slot.text : ""
                         language: slot.language
                         markdown: slot.kind === "code" || slot.plain ? "" : slot.markdown
                         closed: slot.closed

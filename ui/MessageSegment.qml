@@ -3,12 +3,13 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import Causerie.App
 
-// A piece of an answer: Markdown prose, or a code block with its language and a copy button.
+// A piece of an answer: Markdown prose (its inline formulas as image://math images), a code block
+// with its language and a copy button, or a display formula, centred, with "Copy LaTeX".
 Item {
     id: root
 
-    required property string kind       // "text" | "code"
-    required property string text       // code: without its fences (what "Copy code" copies)
+    required property string kind       // "text" | "code" | "math"
+    required property string text       // code: without its fences (what "Copy code" copies); math: the LaTeX
     required property string language
     required property string markdown
     required property bool closed       // code: its closing fence has arrived
@@ -24,15 +25,23 @@ Item {
     property MessageSegmentModel blockSource: null
     property int row: -1
     readonly property bool isCode: kind === "code"
+    readonly property bool isMath: kind === "math"
 
-    implicitHeight: isCode ? codeBox.implicitHeight : prose.implicitHeight
+    implicitHeight: isCode ? codeBox.implicitHeight : isMath ? mathBox.implicitHeight : prose.implicitHeight
 
     TextEdit {
         id: prose
         objectName: "proseText"
-        visible: !root.isCode
+        visible: !root.isCode && !root.isMath
         width: parent.width
-        text: root.isCode ? "" : root.plain ? root.text : root.markdown
+        text: root.proseText()
+        // Completes the formulas' image names (safeMarkdown): the window's text colour and pixel ratio.
+        baseUrl: MathText.baseUrl(palette.text, Screen.devicePixelRatio)
+        // Qt keeps the images it loaded when the base changes (another theme): the text is set
+        // again, so that they are asked for in the new colour. Not at creation.
+        property bool made: false
+        Component.onCompleted: made = true
+        onBaseUrlChanged: if (made && !root.isCode && !root.isMath) root.reloadProse()
         textFormat: root.plain ? TextEdit.PlainText : TextEdit.MarkdownText
         wrapMode: TextEdit.Wrap
         readOnly: true
@@ -44,12 +53,36 @@ Item {
         Accessible.role: Accessible.StaticText
         // The text of a link may lie: hovering shows where it leads, clicking asks first.
         onLinkActivated: link => root.confirmLink(link)
+        // Copying a selection gives its formulas as LaTeX ($…$), not as object characters.
+        Keys.onPressed: event => {
+            if (event.matches(StandardKey.Copy) && prose.selectedText.length > 0) {
+                App.copyText(MathText.selectedText(prose.textDocument, prose.selectionStart, prose.selectionEnd))
+                event.accepted = true
+            }
+        }
+
+        TapHandler {
+            acceptedButtons: Qt.RightButton
+            onTapped: (eventPoint, button) => root.openProseMenu(eventPoint.position)
+        }
 
         PlainToolTip {
             objectName: "linkTarget"
             visible: prose.hoveredLink.length > 0
             text: prose.hoveredLink
         }
+    }
+
+    function proseText() { return root.isCode || root.isMath ? "" : root.plain ? root.text : root.markdown }
+    function reloadProse() {
+        prose.text = ""
+        prose.text = Qt.binding(proseText)
+    }
+
+    function openProseMenu(position) {
+        proseMenuLoader.active = true
+        // A Loader's item is a QObject to qmllint; here the Menu below.
+        proseMenuLoader.item.openAt(position, MathText.formulaAt(prose.textDocument, prose.positionAt(position.x, position.y)))   // qmllint disable type
     }
 
     function confirmLink(link) {
@@ -101,6 +134,99 @@ Item {
                         font.family: "monospace"
                         text: link.target
                     }
+                }
+            }
+        }
+    }
+
+    // The prose's context menu, made on first use: copy the selection (formulas as LaTeX), or the
+    // LaTeX of the formula under the pointer.
+    Loader {
+        id: proseMenuLoader
+        objectName: "proseMenuLoader"
+        active: false
+        sourceComponent: Component {
+            Menu {
+                id: proseMenu
+                property string formula: ""
+                function openAt(position, latex) {
+                    formula = latex
+                    popup(prose, position.x, position.y)
+                }
+                MenuItem {
+                    text: qsTr("Copy")
+                    enabled: prose.selectedText.length > 0
+                    onTriggered: App.copyText(MathText.selectedText(prose.textDocument, prose.selectionStart,
+                                                                    prose.selectionEnd))
+                }
+                MenuItem {
+                    objectName: "copyFormulaLatex"
+                    text: qsTr("Copy LaTeX")
+                    visible: proseMenu.formula.length > 0
+                    height: visible ? implicitHeight : 0
+                    onTriggered: App.copyText(proseMenu.formula)
+                }
+            }
+        }
+    }
+
+    // Made only for display math: the formula centred, or its source when it does not lay out
+    // (or is still being written).
+    Loader {
+        id: mathBox
+        objectName: "mathBox"
+        active: root.isMath
+        visible: root.isMath
+        width: parent.width
+        sourceComponent: Component {
+            Item {
+                id: mathItem
+                readonly property string url: root.closed ? MathText.displaySource(root.text, palette.text,
+                                                                                     Screen.devicePixelRatio) : ""
+                width: mathBox.width
+                implicitHeight: Math.max(url.length > 0 ? formula.height : mathSource.implicitHeight,
+                                         copyLatex.implicitHeight) + 8
+
+                Image {
+                    id: formula
+                    objectName: "mathImage"
+                    visible: mathItem.url.length > 0
+                    source: mathItem.url
+                    y: 4
+                    // The image has the window's pixel ratio: its size in pixels, divided back.
+                    width: implicitWidth / Screen.devicePixelRatio
+                    height: implicitHeight / Screen.devicePixelRatio
+                    x: Math.max(0, (parent.width - width) / 2)
+                    Accessible.role: Accessible.Graphic
+                    Accessible.name: root.text
+                }
+                TextEdit {
+                    id: mathSource
+                    objectName: "mathSource"
+                    visible: mathItem.url.length === 0
+                    y: 4
+                    width: parent.width - copyLatex.width - 8
+                    text: visible ? root.markdown : ""
+                    textFormat: TextEdit.PlainText
+                    wrapMode: TextEdit.WrapAnywhere
+                    readOnly: true
+                    selectByMouse: true
+                    color: palette.text
+                    selectionColor: palette.highlight
+                    font.family: "monospace"
+                    font.pixelSize: 14
+                    Accessible.name: qsTr("Formula source")
+                }
+                ToolButton {
+                    id: copyLatex
+                    objectName: "copyLatex"
+                    anchors.right: parent.right
+                    y: 4
+                    text: qsTr("Copy LaTeX")
+                    font.pixelSize: 12
+                    opacity: hovered || activeFocus ? 1 : 0.6
+                    Accessible.name: qsTr("Copy LaTeX")
+                    onClicked: App.copyText(root.text)
                 }
             }
         }

@@ -1,5 +1,6 @@
 #include "appwindow.h"
 
+#include "mathimage.h"
 #include "modelcatalog.h"
 
 #include <QGuiApplication>
@@ -28,6 +29,8 @@ void AppWindow::exposeTo(QQmlEngine* engine, AppWindow* window)
 {
     windows().insert(engine, window);
     engine->setNetworkAccessManagerFactory(&window->m_networkGuard);
+    if (!engine->imageProvider(QStringLiteral("math")))
+        engine->addImageProvider(QStringLiteral("math"), new math::MathImageProvider);   // owned by the engine
 }
 
 AppWindow::AppWindow(const QString& dataDir, const QString& lang, QObject* parent)
@@ -38,6 +41,8 @@ AppWindow::AppWindow(const QString& dataDir, const QString& lang, QObject* paren
     windows().insert(&m_engine, this);
     // Before anything is loaded: the engine makes its managers on first use, from this factory.
     m_engine.setNetworkAccessManagerFactory(&m_networkGuard);
+    // Formulas in answers (image://math/…): painted here, nothing fetched.
+    m_engine.addImageProvider(QStringLiteral("math"), new math::MathImageProvider);
     new ModelCatalog(this);
 
     applyLanguage(m_languageFixed ? lang : m_controller.settings()->language());

@@ -69,6 +69,21 @@ void flushProse(QStringList& prose, QList<MarkdownSegment>& out)
     prose.clear();
 }
 
+// A display formula's lines, delimiters included.
+MarkdownSegment mathSegment(const QStringList& lines, const QString& close, bool closed)
+{
+    const QString source = lines.join(QLatin1Char('\n'));
+    QStringView inner = QStringView(source).trimmed().mid(2);
+    if (closed)
+        inner.chop(close.size());
+    MarkdownSegment m;
+    m.kind = MarkdownSegment::Math;
+    m.text = inner.trimmed().toString();
+    m.markdown = source;
+    m.closed = closed;
+    return m;
+}
+
 }   // namespace
 
 QList<MarkdownSegment> splitMarkdown(const QString& markdown)
@@ -102,6 +117,8 @@ void MarkdownSplitter::feedLine(State& s, const QString& line, QList<MarkdownSeg
         s.language = trimmed.mid(f.size()).trimmed().section(QLatin1Char(' '), 0, 0);
         return;
     }
+    if (feedMathLine(s, line, out))
+        return;
     if (!trimmed.isEmpty() && cutsProseBefore(s, line)) {
         flushProse(s.prose, out);
         s.proseChars = 0;
@@ -109,6 +126,54 @@ void MarkdownSplitter::feedLine(State& s, const QString& line, QList<MarkdownSeg
     s.afterBlank = trimmed.isEmpty();
     s.prose.append(line);
     s.proseChars += line.size() + 1;
+}
+
+// Display math: a line that starts with $$ or \[ in column 0 opens it (and closes it too when it
+// ends with the closer; "$$a$$ and b" is prose, for safeMarkdown), a line that ends with $$ or \]
+// closes it. A blank line inside means it was none: its lines go back to prose.
+bool MarkdownSplitter::feedMathLine(State& s, const QString& line, QList<MarkdownSegment>& out)
+{
+    const QString trimmed = line.trimmed();
+    if (!s.mathClose.isEmpty()) {
+        if (trimmed.isEmpty()) {
+            for (const QString& l : std::as_const(s.math)) {
+                s.prose.append(l);
+                s.proseChars += l.size() + 1;
+            }
+            s.math.clear();
+            s.mathClose.clear();
+            return false;   // the blank line itself is prose
+        }
+        s.math.append(line);
+        if (trimmed.endsWith(s.mathClose)) {
+            out.append(mathSegment(s.math, s.mathClose, true));
+            s.math.clear();
+            s.mathClose.clear();
+            s.afterBlank = false;
+        }
+        return true;
+    }
+    QString close;
+    if (line.startsWith(QLatin1String("$$")))
+        close = QStringLiteral("$$");
+    else if (line.startsWith(QLatin1String("\\[")))
+        close = QStringLiteral("\\]");
+    else
+        return false;
+    const qsizetype closeAt = trimmed.indexOf(close, 2);
+    const bool oneLine = closeAt >= 0 && closeAt == trimmed.size() - close.size();
+    if (closeAt >= 0 && !oneLine)
+        return false;
+    flushProse(s.prose, out);
+    s.proseChars = 0;
+    if (oneLine) {
+        out.append(mathSegment({line}, close, true));
+        s.afterBlank = false;
+    } else {
+        s.math = {line};
+        s.mathClose = close;
+    }
+    return true;
 }
 
 void MarkdownSplitter::startCodeLine(State& s, qsizetype lineSize, QList<MarkdownSegment>& out)
@@ -179,6 +244,9 @@ void MarkdownSplitter::finish(State& s, QList<MarkdownSegment>& out)
         out.append({MarkdownSegment::Code, s.code, s.language,
                     s.fence + s.language + QLatin1Char('\n') + s.code + QLatin1Char('\n') + s.fence, false, false,
                     s.part, false, s.joinsLine, s.offset});
+    } else if (!s.mathClose.isEmpty()) {
+        flushProse(s.prose, out);
+        out.append(mathSegment(s.math, s.mathClose, false));
     } else {
         flushProse(s.prose, out);
     }
@@ -347,7 +415,10 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
         return {};
     const MarkdownSegment& s = m_segments.at(index.row());
     switch (role) {
-    case KindRole: return s.kind == MarkdownSegment::Code ? QStringLiteral("code") : QStringLiteral("text");
+    case KindRole:
+        return s.kind == MarkdownSegment::Code   ? QStringLiteral("code")
+               : s.kind == MarkdownSegment::Math ? QStringLiteral("math")
+                                                 : QStringLiteral("text");
     case TextRole:
     case Qt::DisplayRole: return s.text;
     case LanguageRole: return s.language;

@@ -14,13 +14,15 @@
 #include <QStringView>
 
 struct MarkdownSegment {
-    enum Kind { Prose, Code };
+    enum Kind { Prose, Code, Math };
     Kind kind = Prose;
-    QString text;          // prose as written; code without its fences
+    QString text;          // prose as written; code without its fences; math: the LaTeX, no delimiters
     QString language;      // code only: the word after the opening fence ("cpp"), may be empty
-    QString markdown;      // prose: what the view renders; code: the block with its fences
-    bool closed = false;   // code only: nothing more comes into this piece: its block's closing fence
-                           // has arrived, or the block goes on in the next piece
+    QString markdown;      // prose: what the view renders; code: the block with its fences; math: as
+                           // written, delimiters included (shown when the formula does not lay out)
+    bool closed = false;   // code: nothing more comes into this piece: its block's closing fence
+                           // has arrived, or the block goes on in the next piece; math: its closing
+                           // delimiter has arrived
     bool plain = false;    // prose only: too costly for Qt's Markdown (tooCostlyAsMarkdown): shown as text
     // A long code block is cut into pieces, one segment each (MarkdownSplitter::kCodePieceChars):
     int part = 0;             // which piece of its block (0: the first, with the block's header)
@@ -39,7 +41,9 @@ struct MarkdownSegment {
 // stay whole; and only once the segment holds MarkdownSplitter::kMinProseChars, so that a long
 // answer is a few hundred items, not one per paragraph. Past kMaxProseChars a segment is cut at
 // the next blank line whatever follows, past kMaxProseCharsWithoutBlank at the next line end.
-// Blank prose is dropped. A code block longer than kCodePieceLines lines or kCodePieceChars
+// Blank prose is dropped. Display math ($$ or \[ in column 0, to the line ending in $$ or \],
+// no blank line inside: TeX allows none) is a math segment; inline math stays in prose
+// (safeMarkdown). A code block longer than kCodePieceLines lines or kCodePieceChars
 // characters is cut into pieces (see MarkdownSplitter): its code is the pieces' texts joined by
 // '\n', or by nothing before a piece that joinsLine (MessageSegmentModel::codeBlock).
 QList<MarkdownSegment> splitMarkdown(const QString& markdown);
@@ -90,7 +94,10 @@ private:
         bool inLine = false;      // the line being read has begun in `code` (so it is no fence)
         bool afterBlank = false;
         qsizetype proseChars = 0;   // in `prose`, newlines included
+        QString mathClose;          // "$$" or "\\]" while inside a display formula's lines
+        QStringList math;           // its lines so far, the opening one included
     };
+    static bool feedMathLine(State& s, const QString& line, QList<MarkdownSegment>& out);
     static bool cutsProseBefore(const State& s, const QString& line);
     static void feedLine(State& s, const QString& line, QList<MarkdownSegment>& out);
     static void finish(State& s, QList<MarkdownSegment>& out);

@@ -1,4 +1,6 @@
 #include "safemarkdown.h"
+#include "mathlayout.h"
+#include "mathmarkup.h"
 
 #include <QCoreApplication>
 #include <QHash>
@@ -183,10 +185,11 @@ QString imageAsLink(const QString& alt, const QString& url)
 // One line of a paragraph, with the code spans that lie wholly inside it.
 class LineEscaper {
 public:
-    LineEscaper(const QString& line, QList<Span> spans, const QHash<QString, QString>& refs)
+    LineEscaper(const QString& line, QList<Span> spans, const QHash<QString, QString>& refs, int* formulas)
         : m_line(line)
         , m_spans(std::move(spans))
         , m_refs(refs)
+        , m_formulas(formulas)
     {
     }
 
@@ -201,7 +204,9 @@ public:
                 continue;
             }
             const QChar c = m_line.at(p);
-            if (c == QLatin1Char('\\')) {
+            if (const int end = formula(p, &out); end > p) {
+                p = end;
+            } else if (c == QLatin1Char('\\')) {
                 out += m_line.mid(p, 2);
                 p += 2;
             } else if (c == QLatin1Char('<')) {
@@ -241,6 +246,60 @@ private:
     {
         const Span* s = spanCovering(p);
         return s && s->open == p ? s : nullptr;
+    }
+
+    // The math span starting at `at` ($…$, $$…$$, \(…\), \[…\], within the line): its end, with its
+    // image tag (or, when it does not lay out, its source as text) appended to `out`; or -1.
+    // A single $ follows the usual rules, so that prices stay prose: no space after the opening
+    // one, none before the closing one, and no digit right after it ("$5 and $10" is no math).
+    int formula(int at, QString* out) const
+    {
+        if (*m_formulas >= kMaxFormulas)
+            return -1;
+        const QChar c = m_line.at(at);
+        const QChar next = at + 1 < m_line.size() ? m_line.at(at + 1) : QChar();
+        QLatin1String close;
+        bool display = false;
+        int from = at + 2;
+        if (c == QLatin1Char('$') && next == QLatin1Char('$')) {
+            close = QLatin1String("$$");
+            display = true;
+        } else if (c == QLatin1Char('$')) {
+            if (next.isNull() || next.isSpace())
+                return -1;
+            close = QLatin1String("$");
+            from = at + 1;
+        } else if (c == QLatin1Char('\\') && (next == QLatin1Char('(') || next == QLatin1Char('['))) {
+            close = next == QLatin1Char('(') ? QLatin1String("\\)") : QLatin1String("\\]");
+            display = next == QLatin1Char('[');
+        } else {
+            return -1;
+        }
+        // A formula is at most math::kMaxSourceChars long: the search for its end is bounded, so
+        // a line of unmatched dollars costs no more than linear time (each opener looks that far).
+        const int last = int(std::min<qsizetype>(m_line.size(), from + math::kMaxSourceChars + 2));
+        int q = from;
+        for (; q < last; ++q) {
+            if (QStringView(m_line).mid(q).startsWith(close)) {
+                if (close.size() > 1 ||
+                    (!m_line.at(q - 1).isSpace() && (q + 1 >= m_line.size() || !m_line.at(q + 1).isDigit())))
+                    break;
+            }
+            if (m_line.at(q) == QLatin1Char('\\'))
+                ++q;   // an escaped character: \$ is no closing dollar
+        }
+        if (q >= last || QStringView(m_line).mid(from, q - from).trimmed().isEmpty())
+            return -1;
+        const int end = q + int(close.size());
+        // Code spans win: a span that would hide a piece of code is no math.
+        const auto span =
+            std::upper_bound(m_spans.begin(), m_spans.end(), at, [](int pos, const Span& s) { return pos < s.end; });
+        if (span != m_spans.end() && span->open < end)
+            return -1;
+        ++*m_formulas;
+        const QString tag = math::imageTag(m_line.mid(from, q - from), display);
+        *out += tag.isEmpty() ? literal(m_line.mid(at, end - at)) : tag;
+        return end;
     }
 
     // The image starting at `at` ("!["): its end, with `link` set; or -1.
@@ -355,6 +414,7 @@ private:
     const QString& m_line;
     QList<Span> m_spans;
     const QHash<QString, QString>& m_refs;
+    int* m_formulas;   // made into images so far, in the whole text
 };
 
 // Columns of leading white space (a tab goes to the next multiple of 4).
@@ -383,7 +443,7 @@ bool isListItem(const QString& trimmed)
 // a quote, a list item in between) as several and pair the backticks differently; such lines
 // keep nothing verbatim. So do lines with a "|", which a table splits into cells before it
 // looks for code spans.
-QStringList escapeParagraph(const QStringList& lines, const QHash<QString, QString>& refs)
+QStringList escapeParagraph(const QStringList& lines, const QHash<QString, QString>& refs, int* formulas)
 {
     const QString text = lines.join(QLatin1Char('\n'));
     QList<int> lineStart;
@@ -408,7 +468,7 @@ QStringList escapeParagraph(const QStringList& lines, const QHash<QString, QStri
     QStringList out;
     for (int l = 0; l < lines.size(); ++l) {
         const bool keepSpans = !unsafe[l] && !lines[l].contains(QLatin1Char('|'));
-        out.append(LineEscaper(lines[l], keepSpans ? perLine[l] : QList<Span>(), refs).run());
+        out.append(LineEscaper(lines[l], keepSpans ? perLine[l] : QList<Span>(), refs, formulas).run());
     }
     return out;
 }
@@ -421,9 +481,10 @@ QString safeMarkdown(const QString& markdown)
     const QHash<QString, QString> refs = referenceDefinitions(lines);
     QStringList out;
     QStringList paragraph;
+    int formulas = 0;
     auto flush = [&] {
         if (!paragraph.isEmpty())
-            out += escapeParagraph(paragraph, refs);
+            out += escapeParagraph(paragraph, refs, &formulas);
         paragraph.clear();
     };
     // An indented line is code (left as it is) only where Qt's parser surely sees code: after a
@@ -471,7 +532,7 @@ bool tooCostlyAsMarkdown(const QString& markdown)
         for (QChar c : line)
             if (c == QLatin1Char('*') || c == QLatin1Char('_') || c == QLatin1Char('~') || c == QLatin1Char('`') ||
                 c == QLatin1Char('[') || c == QLatin1Char('<') || c == QLatin1Char('>') || c == QLatin1Char('&') ||
-                c == QLatin1Char('\\') || c == QLatin1Char('!') || c == QLatin1Char('@'))
+                c == QLatin1Char('\\') || c == QLatin1Char('!') || c == QLatin1Char('@') || c == QLatin1Char('$'))
                 ++count;
         if (count > kMaxMarkupPerParagraph)
             return true;

@@ -6,10 +6,15 @@
 //   ![alt][ref], ![alt] -> the same when [ref]: url is defined in the text, else \![alt]…
 //   <tag …>, <!-- -->  -> \<tag …>                  shown as text, never interpreted
 //   <https://x>, <a@b.c> autolinks, `code spans` and indented code lines are left as they are.
+//   $x$, \(x\), $$x$$, \[x\] -> <img src="i/15/…" … />  a formula (app/math/mathmarkup.h): the
+//                             only images that come out, never a URL taken from the text; a
+//                             formula that does not lay out is shown as its source. Within one
+//                             line, outside code; at most kMaxFormulas per text (then as written).
 // Matching is done line by line and errs on the side of escaping: a construct it does not
 // recognise loses its "!" or "<" meaning (shown as text), never the other way round.
 #include <QString>
 
+inline constexpr int kMaxFormulas = 200;
 QString safeMarkdown(const QString& markdown);
 
 // Qt 6.4's Markdown importer and layout take time that grows with the square of the pieces one

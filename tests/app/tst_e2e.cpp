@@ -4,6 +4,8 @@
 #include "appwindow.h"
 
 #include "conversationlistmodel.h"
+#include "mathimage.h"
+#include "mathmarkup.h"
 #include "messagelistmodel.h"
 #include "tests/common/quick_items.h"
 
@@ -17,6 +19,7 @@
 #include <QNetworkReply>
 #include <QQuickItem>
 #include <QTcpServer>
+#include <QQuickTextDocument>
 #include <QQuickWindow>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -79,6 +82,7 @@ private Q_SLOTS:
     void exportAndImportFiles();
     void importsNeverChooseABackend();
     void localServerFromSettings();
+    void mathIsRenderedOffline();
 };
 
 void TestEndToEnd::chatSurvivesRestart()
@@ -392,3 +396,75 @@ void TestEndToEnd::localServerFromSettings()
 }
 
 #include "tst_e2e.moc"
+
+// An answer with inline and display math: the formulas are painted by the window's image provider
+// (inline ones inside the prose, the display one centred as its own piece), copying the prose
+// gives their LaTeX, prices stay text, and the window asks nothing of the network.
+void TestEndToEnd::mathIsRenderedOffline()
+{
+    QTemporaryDir dir;
+    AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
+    NetworkRecorder recorder;
+    app.networkGuard().setRecorder(&recorder);
+    QVERIFY(app.load());
+    const QString display = QStringLiteral("\\int_0^1 x\\,dx = \\frac{1}{2}");
+    const QString content = QStringLiteral("Euler: $e^{i\\pi} + 1 = 0$ and \\(x^2\\).\n\n$$\n") + display +
+                            QStringLiteral("\n$$\n\nIt costs $5 and $10.");
+    const QJsonObject user{{"id", 1},          {"parent", QJsonValue()}, {"role", "user"},    {"content", "Math?"},
+                           {"status", "done"}, {"created_at", 1000},     {"updated_at", 1000}};
+    const QJsonObject answer{{"id", 2},          {"parent", 1},        {"role", "assistant"}, {"content", content},
+                             {"status", "done"}, {"created_at", 2000}, {"updated_at", 2000}};
+    const QJsonObject conv{{"format", "causerie.conversation"},
+                           {"version", 1},
+                           {"title", "Math"},
+                           {"created_at", 1000},
+                           {"updated_at", 2000},
+                           {"pinned", false},
+                           {"backend", ""},
+                           {"model", ""},
+                           {"system_prompt", ""},
+                           {"settings", QJsonObject()},
+                           {"active_leaf", 2},
+                           {"messages", QJsonArray{user, answer}}};
+    const QString in = dir.filePath(QStringLiteral("math.json"));
+    {
+        QFile f(in);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(QJsonDocument(conv).toJson());
+    }
+    const int before = math::MathImageProvider::requests();
+    QVERIFY(app.controller().conversations()->importFile(in));
+    QQuickWindow* window = app.window();
+    QTRY_VERIFY_WITH_TIMEOUT(windowShows(window, content), 5000);
+
+    // The display formula: an image of the formula's size, loaded.
+    QQuickItem* image = nullptr;
+    QTRY_VERIFY((image = causerie::testing::findItem(window->contentItem(), QStringLiteral("mathImage"))) &&
+                image->property("status").toInt() == 1);   // Image.Ready
+    const math::Layout layout = math::cachedLayout(display, math::Mode::Display);
+    const QSize size = math::imageGeometry(layout.box, math::Mode::Display, math::kProsePixelSize).size;
+    QCOMPARE(image->width(), qreal(size.width()));
+    QCOMPARE(image->height(), qreal(size.height()));
+
+    // The inline ones, in the prose: images of the formulas; copied, their LaTeX.
+    QQuickItem* prose = nullptr;
+    QTRY_VERIFY((prose = causerie::testing::findItemWhere(window->contentItem(), [](QQuickItem* i) {
+                     return i->objectName() == QLatin1String("proseText") &&
+                            i->property("text").toString().startsWith(QLatin1String("Euler"));
+                 })));
+    QTextDocument* doc = prose->property("textDocument").value<QQuickTextDocument*>()->textDocument();
+    QCOMPARE(math::textWithFormulas(doc, 0, doc->characterCount() - 1),
+             QStringLiteral("Euler: $e^{i\\pi} + 1 = 0$ and $x^2$."));
+    QTRY_VERIFY(math::MathImageProvider::requests() >= before + 3);   // two inline, one display
+    QQuickItem* prices = causerie::testing::findItemWhere(window->contentItem(), [](QQuickItem* i) {
+        return i->objectName() == QLatin1String("proseText") &&
+               i->property("text").toString().startsWith(QLatin1String("It costs"));
+    });
+    QVERIFY(prices);
+    const QTextDocument* pricesDoc = prices->property("textDocument").value<QQuickTextDocument*>()->textDocument();
+    QCOMPARE(pricesDoc->toPlainText(), QStringLiteral("It costs $5 and $10."));
+
+    // Nothing but the app's own resources was asked of the network.
+    for (const QUrl& u : recorder.urls())
+        QCOMPARE(u.scheme(), QStringLiteral("qrc"));
+}

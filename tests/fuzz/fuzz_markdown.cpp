@@ -4,9 +4,9 @@
 // Invariants: MessageSegmentModel fed growing prefixes of the answer always holds exactly
 // splitMarkdown(prefix) (the rows it updates in place are right); prose segments are never blank
 // and carry their text made safe (safeMarkdown), or none when shown as plain text;
-// a code segment's rendered Markdown holds its text; a long code block's pieces are within
-// MarkdownSplitter's limits, never cut inside a surrogate pair, and joined back (codeBlock) the
-// same from every one of them.
+// a code segment's rendered Markdown holds its text, and so does a display math one; a long code block's pieces are
+// within MarkdownSplitter's limits, never cut inside a surrogate pair, and joined back (codeBlock) the same from every
+// one of them.
 #include "fuzz_common.h"
 
 #include "markdownsegments.h"
@@ -26,7 +26,9 @@ void checkModel(const MessageSegmentModel& model, const QString& markdown)
         const QModelIndex idx = model.index(i);
         const MarkdownSegment& e = expected.at(i);
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::KindRole).toString() ==
-                   (e.kind == MarkdownSegment::Code ? QLatin1String("code") : QLatin1String("text")));
+                   (e.kind == MarkdownSegment::Code   ? QLatin1String("code")
+                    : e.kind == MarkdownSegment::Math ? QLatin1String("math")
+                                                      : QLatin1String("text")));
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::TextRole).toString() == e.text);
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::LanguageRole).toString() == e.language);
         FUZZ_CHECK(model.data(idx, MessageSegmentModel::MarkdownRole).toString() == e.markdown);
@@ -40,6 +42,11 @@ void checkModel(const MessageSegmentModel& model, const QString& markdown)
             // What the view renders: the text made safe, or nothing when it is shown as text.
             FUZZ_CHECK(e.plain == tooCostlyAsMarkdown(e.text));
             FUZZ_CHECK(e.markdown == (e.plain ? QString() : safeMarkdown(e.text)));
+        } else if (e.kind == MarkdownSegment::Math) {
+            // Display math: its source as written, the LaTeX inside it, and no code roles.
+            FUZZ_CHECK(!e.plain && e.part == 0 && !e.continues && e.markdown.contains(e.text));
+            FUZZ_CHECK(e.markdown.startsWith(QLatin1String("$$")) || e.markdown.startsWith(QLatin1String("\\[")));
+            FUZZ_CHECK(model.codeBlock(i).isEmpty());
         } else {
             FUZZ_CHECK(!e.plain && e.markdown.contains(e.text));
             FUZZ_CHECK(e.text.size() <= MarkdownSplitter::kCodePieceChars);

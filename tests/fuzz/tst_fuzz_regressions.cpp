@@ -38,6 +38,7 @@ CAUSERIE_DECLARE_TARGET(conversation_import)
 CAUSERIE_DECLARE_TARGET(html_extract)
 CAUSERIE_DECLARE_TARGET(office_extract)
 CAUSERIE_DECLARE_TARGET(chunker)
+CAUSERIE_DECLARE_TARGET(math)
 #endif
 
 namespace {
@@ -65,6 +66,7 @@ const std::map<QString, Target>& targets()
         CAUSERIE_TARGET_ENTRY(html_extract),
         CAUSERIE_TARGET_ENTRY(office_extract),
         CAUSERIE_TARGET_ENTRY(chunker),
+        CAUSERIE_TARGET_ENTRY(math),
 #endif
     };
     return t;

@@ -163,4 +163,82 @@ TestCase {
         mouseClick(findChild(s, "copyCode"))
         compare(clipboardText(), "int x = 1;\nint y = 2;")
     }
+    // Math (issue 17): a display formula is an image of the formula with "Copy LaTeX"; one that
+    // does not lay out, or is still being written, shows its source; inline formulas in prose
+    // (images named by safeMarkdown) copy as their LaTeX.
+    Component {
+        id: mathComponent
+        MessageSegment {
+            width: 600
+            kind: "math"
+            language: ""
+            text: "\\frac{a}{b} = \\sqrt{x}"
+            markdown: "$$\\frac{a}{b} = \\sqrt{x}$$"
+            closed: true
+            plain: false
+        }
+    }
+
+    function test_displayMathIsAnImage() {
+        const s = createTemporaryObject(mathComponent, testCase)
+        tryVerify(() => findChild(s, "mathImage") !== null)
+        const image = findChild(s, "mathImage")
+        tryCompare(image, "status", Image.Ready)
+        verify(image.visible)
+        verify(image.width > 40 && image.height > 30)
+        verify(Math.abs(image.x + image.width / 2 - s.width / 2) < 1)   // centred
+        verify(image.source.toString().startsWith("image://math/"))
+        verify(!findChild(s, "mathSource").visible)
+        verify(s.implicitHeight >= image.height)
+        mouseClick(findChild(s, "copyLatex"))
+        compare(clipboardText(), "\\frac{a}{b} = \\sqrt{x}")
+    }
+
+    function test_displayMathThatFailsShowsItsSource() {
+        for (const [latex, closed] of [["\\foo{x}", true], ["\\frac{a}{b}", false]]) {
+            const s = createTemporaryObject(mathComponent, testCase, { text: latex, markdown: "$$" + latex, closed: closed })
+            tryVerify(() => findChild(s, "mathSource") !== null)
+            const source = findChild(s, "mathSource")
+            verify(source.visible)
+            compare(source.text, "$$" + latex)
+            verify(!findChild(s, "mathImage").visible)
+            verify(s.implicitHeight > 10)
+        }
+    }
+
+    Component {
+        id: inlineMathComponent
+        MessageSegment {
+            width: 600
+            kind: "text"
+            language: ""
+            text: ""
+            // What safeMarkdown makes of "so $x^2$ holds" (the image's size aside).
+            markdown: "so <img src=\"i/15/eF4y\" width=\"24\" height=\"20\" align=\"middle\" /> holds"
+            closed: true
+            plain: false
+        }
+    }
+
+    function test_inlineMathCopiesAsLatex() {
+        const s = createTemporaryObject(inlineMathComponent, testCase)
+        const prose = findChild(s, "proseText")
+        verify(prose.baseUrl.toString().startsWith("image://math/"))
+        compare(MathText.selectedText(prose.textDocument, 0, prose.length), "so $x^2$ holds")
+        compare(MathText.formulaAt(prose.textDocument, 3), "x^2")
+        compare(MathText.formulaAt(prose.textDocument, 0), "")
+        // Another theme: the formulas are asked for again in its colour, the text still follows.
+        const before = prose.baseUrl.toString()
+        s.palette.text = "#ff0000"
+        verify(prose.baseUrl.toString() !== before)
+        verify(prose.baseUrl.toString().startsWith("image://math/ffff0000/"))
+        compare(MathText.selectedText(prose.textDocument, 0, prose.length), "so $x^2$ holds")
+        s.markdown = "now <img src=\"i/15/eF4y\" width=\"24\" height=\"20\" align=\"middle\" />"
+        compare(MathText.selectedText(prose.textDocument, 0, prose.length), "now $x^2$")
+        s.markdown = "so <img src=\"i/15/eF4y\" width=\"24\" height=\"20\" align=\"middle\" /> holds"
+        prose.forceActiveFocus()
+        prose.select(0, prose.length)
+        keySequence(StandardKey.Copy)
+        compare(clipboardText(), "so $x^2$ holds")
+    }
 }

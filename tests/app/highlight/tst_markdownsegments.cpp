@@ -527,6 +527,50 @@ private Q_SLOTS:
         model.setMarkdown(QString());
         QCOMPARE(model.rowCount(), 0);
     }
+    // Display math in column 0 is a segment of its own (the LaTeX without delimiters, the source
+    // as written); math inside a line, indented, or broken by a blank line stays prose.
+    void displayMathIsASegment()
+    {
+        const QList<MarkdownSegment> a = splitMarkdown(QStringLiteral("Intro\n\n$$\nE = mc^2\n$$\n\nAfter"));
+        QCOMPARE(a.size(), 3);
+        QCOMPARE(a[1].kind, MarkdownSegment::Math);
+        QCOMPARE(a[1].text, QStringLiteral("E = mc^2"));
+        QCOMPARE(a[1].markdown, QStringLiteral("$$\nE = mc^2\n$$"));
+        QVERIFY(a[1].closed);
+        QCOMPARE(a[2].text, QStringLiteral("After"));
+        const QList<MarkdownSegment> b = splitMarkdown(QStringLiteral("so:\n\\[ \\frac{a}{b} \\]\nend"));
+        QCOMPARE(b.size(), 3);
+        QCOMPARE(b[1].kind, MarkdownSegment::Math);
+        QCOMPARE(b[1].text, QStringLiteral("\\frac{a}{b}"));
+        for (const QString& prose : {QStringLiteral("$$a$$ and more"), QStringLiteral("  $$x$$"),
+                                     QStringLiteral("$$\nx\n\ny"), QStringLiteral("text $$x$$")}) {
+            const QList<MarkdownSegment> p = splitMarkdown(prose);
+            QCOMPARE(p.size(), 1);
+            QCOMPARE(p[0].kind, MarkdownSegment::Prose);
+        }
+        // Still streaming: open, its lines so far.
+        const QList<MarkdownSegment> open = splitMarkdown(QStringLiteral("$$\n\\sum_i x_i"));
+        QCOMPARE(open.size(), 1);
+        QCOMPARE(open[0].kind, MarkdownSegment::Math);
+        QVERIFY(!open[0].closed);
+        QCOMPARE(open[0].text, QStringLiteral("\\sum_i x_i"));
+        // Streamed at every cut, the same segments; the model names the kind.
+        const QString text = QStringLiteral("A\n$$\n\\begin{pmatrix}a\\\\b\\end{pmatrix}\n$$\n\\[x\\]\n$$\ny\n\nz");
+        for (qsizetype cut = 0; cut <= text.size(); ++cut) {
+            MarkdownSplitter s;
+            s.append(QStringView(text).left(cut));
+            QCOMPARE(s.segments(), splitMarkdown(text.left(cut)));
+            s.append(QStringView(text).mid(cut));
+            QCOMPARE(s.segments(), splitMarkdown(text));
+        }
+        MessageSegmentModel model;
+        model.setMarkdown(text);
+        QCOMPARE(model.rowCount(), 4);
+        QCOMPARE(model.data(model.index(1), MessageSegmentModel::KindRole).toString(), QStringLiteral("math"));
+        QCOMPARE(model.data(model.index(2), MessageSegmentModel::TextRole).toString(), QStringLiteral("x"));
+        QCOMPARE(model.data(model.index(3), MessageSegmentModel::KindRole).toString(), QStringLiteral("text"));
+        QCOMPARE(model.codeBlock(1), QString());
+    }
 };
 
 QTEST_GUILESS_MAIN(TestMarkdownSegments)

@@ -1,9 +1,11 @@
 // Markdown made safe for Qt's importer: what it renders, checked on the real rendering (a
 // QTextDocument filled with setMarkdown(), as the chat's TextEdit does), with the importer's
 // own resource loading recorded. Every hostile case first shows that the raw text does fetch.
+#include "mathmarkup.h"
 #include "safemarkdown.h"
 
 #include <QAbstractTextDocumentLayout>
+#include <QElapsedTimer>
 #include <QRandomGenerator>
 #include <QTest>
 #include <QTextBlock>
@@ -27,6 +29,8 @@ protected:
 
 struct Rendering {
     int images = 0;          // QTextImageFormat characters
+    QStringList formulas;    // the LaTeX of the images that are formulas (app/math), "$$…" display
+    int otherImages = 0;     // images that are not
     int backgrounds = 0;     // formats with a background image URL
     QList<QUrl> requested;   // resources the document asked for while importing and laying out
     QStringList anchors;     // link targets
@@ -48,8 +52,15 @@ Rendering render(const QString& markdown)
             ++r.backgrounds;
         for (auto it = b.begin(); !it.atEnd(); ++it) {
             const QTextCharFormat f = it.fragment().charFormat();
-            if (f.isImageFormat())
+            if (f.isImageFormat()) {
                 ++r.images;
+                QString latex;
+                bool display = false;
+                if (math::sourceFromImageName(f.toImageFormat().name(), &latex, &display))
+                    r.formulas.append(display ? QStringLiteral("$$") + latex : latex);
+                else
+                    ++r.otherImages;
+            }
             if (f.hasProperty(QTextFormat::BackgroundImageUrl))
                 ++r.backgrounds;
             if (f.isAnchor())
@@ -298,6 +309,88 @@ private Q_SLOTS:
             QVERIFY2(!r.fetches(), qPrintable(describe(in, r)));
         }
         QVERIFY2(rawFetching > 300, qPrintable(QString::number(rawFetching)));
+    }
+
+    // Math spans become formula images (app/math), and nothing else does: prices, escaped
+    // dollars and code stay text.
+    void mathSpans_data()
+    {
+        QTest::addColumn<QString>("in");
+        QTest::addColumn<QStringList>("formulas");   // in order; "$$" before a display one
+        const QStringList none;
+        QTest::newRow("dollars") << "so $x^2$ holds" << QStringList{"x^2"};
+        QTest::newRow("parentheses") << "so \\(a+b\\) holds" << QStringList{"a+b"};
+        QTest::newRow("display dollars") << "$$E=mc^2$$" << QStringList{"$$E=mc^2"};
+        QTest::newRow("display brackets") << "\\[\\frac{1}{2}\\]" << QStringList{"$$\\frac{1}{2}"};
+        QTest::newRow("two") << "$a$ and $b$" << QStringList{"a", "b"};
+        QTest::newRow("prices") << "It costs $5 and $10." << none;
+        QTest::newRow("prices with commas") << "Pay $5, or $6." << none;
+        QTest::newRow("escaped opening") << "\\$x$" << none;
+        QTest::newRow("escaped closing") << "$x\\$ y$" << QStringList{"x\\$ y"};
+        QTest::newRow("space after opening") << "$ x$" << none;
+        QTest::newRow("space before closing") << "$x $" << none;
+        QTest::newRow("digit after closing") << "$x$5" << none;
+        QTest::newRow("empty") << "$$ $$, $ $" << none;
+        QTest::newRow("code span") << "`$x$`" << none;
+        QTest::newRow("code span then math") << "a `b $x$` c $y$" << QStringList{"y"};
+        QTest::newRow("math around a code span") << "$a `b$` c" << none;
+        QTest::newRow("indented code") << "text\n\n    $x$" << none;
+        QTest::newRow("list item") << "- item $\\alpha$" << QStringList{"\\alpha"};
+        QTest::newRow("table") << "| $a$ | $b$ |\n|---|---|\n| 1 | 2 |" << QStringList{"a", "b"};
+        QTest::newRow("over lines") << "$a\nb$" << none;
+        QTest::newRow("in an image's alt") << "![$x$](http://h/a.png)" << none;
+    }
+    void mathSpans()
+    {
+        QFETCH(QString, in);
+        QFETCH(QStringList, formulas);
+        const Rendering r = render(safeMarkdown(in));
+        QCOMPARE(r.formulas, formulas);
+        QCOMPARE(r.otherImages, 0);
+        QCOMPARE(r.backgrounds, 0);
+        // The only resources asked for are the formulas' images, by their relative names.
+        for (const QUrl& u : r.requested) {
+            QString latex;
+            bool display = false;
+            QVERIFY2(math::sourceFromImageName(u.toString(), &latex, &display), qPrintable(u.toString()));
+        }
+    }
+
+    void formulaThatFailsShowsItsSource()
+    {
+        const Rendering r = render(safeMarkdown(QStringLiteral("see $\\foo{x}$ and \\(\\frac{a}\\) here")));
+        QCOMPARE(r.images, 0);
+        QCOMPARE(r.text, QStringLiteral("see $\\foo{x}$ and \\(\\frac{a}\\) here"));
+    }
+
+    // Content cannot make a formula image, or any image, by writing one: only math spans do.
+    void writtenMathImagesStayText()
+    {
+        const QString id = QStringLiteral("ff000000/1/i/15/") + math::encodeSource(QStringLiteral("x"));
+        for (const QString& in :
+             {QStringLiteral("![x](image://math/%1)").arg(id), QStringLiteral("<img src=\"image://math/%1\">").arg(id),
+              QStringLiteral("<img src=\"i/15/eA\" width=\"9\" height=\"9\" align=\"middle\" />"),
+              QStringLiteral("![x](i/15/eA)")}) {
+            const Rendering r = render(safeMarkdown(in));
+            QVERIFY2(r.images == 0 && r.requested.isEmpty(), qPrintable(describe(in, r)));
+        }
+    }
+
+    void formulasPerTextAreBounded()
+    {
+        // Unmatched openers on a long line: each looks for its end a bounded distance only.
+        QElapsedTimer timer;
+        timer.start();
+        const QString openers =
+            (QStringLiteral("$a ") + QString(200, QLatin1Char('x')) + QLatin1Char(' ')).repeated(3000);
+        QCOMPARE(safeMarkdown(openers), openers);
+        QVERIFY2(timer.elapsed() < 2000, qPrintable(QString::number(timer.elapsed())));   // unbounded: 1.8 G steps
+
+        const QString in = QStringLiteral("$x$ and $y$\n\n").repeated(150);
+        const Rendering r = render(safeMarkdown(in));
+        QCOMPARE(r.images, kMaxFormulas);
+        QCOMPARE(r.otherImages, 0);
+        QVERIFY(r.text.contains(QLatin1String("$x$ and $y$")));   // the rest as written
     }
 
     // Long lines: thousands of backtick runs of different lengths, of images, of tags, of code
