@@ -335,9 +335,23 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
         for (int64_t t = segments[i].row; t < segments[i].row + segments[i].n; ++t)
             m_row_segment[size_t(t)] = int32_t(i);
     const size_t scratch_floats = size_t(attention_scratch_floats(shape));
+    auto first_of = [&](const CpuSegment& seg, int64_t t) {
+        // A sliding window skips the positions before it, as llama.cpp's mask does (its flash
+        // attention skips masked positions, so the sums run over the same terms).
+        const int64_t p = seg.pos + (t - seg.row);
+        return window > 0 ? std::max<int64_t>(0, p + 1 - window) : int64_t(0);
+    };
+    // Products of the whole step: under kSerialWork a decode step's attention (a small model
+    // early in a conversation) takes less time than waking the pool and waiting for it.
+    constexpr int64_t kSerialWork = int64_t(1) << 16;
+    int64_t work = 0;
+    for (const CpuSegment& seg : segments)
+        for (int64_t t = seg.row; t < seg.row + seg.n; ++t)
+            work += seg.pos + (t - seg.row) + 1 - first_of(seg, t);
+    work *= hp.n_head * (hd + vd);
 
     // One work item per (row, head).
-    m_pool.parallel_for(n * hp.n_head, [&](int64_t b, int64_t e) {
+    auto run = [&](int64_t b, int64_t e) {
         // Per thread and kept: no allocation per token.
         thread_local std::vector<float> scratch;
         if (scratch.size() < scratch_floats)
@@ -348,16 +362,17 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
             const int64_t kvh = h / group;
             const CpuSegment& seg = segments[size_t(m_row_segment[size_t(t)])];
             const int64_t p = seg.pos + (t - seg.row);
-            const uint16_t* K = seg.cache->k.data();
-            const uint16_t* V = seg.cache->v.data();
-            // A sliding window skips the positions before it, as llama.cpp's mask does (its
-            // flash attention skips masked positions, so the sums run over the same terms).
-            const int64_t first = window > 0 ? std::max<int64_t>(0, p + 1 - window) : 0;
-            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)], K + first * shape.k_stride + kvh * hd,
-                               V + first * shape.v_stride + kvh * vd, p + 1 - first,
+            const int64_t first = first_of(seg, t);
+            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)],
+                               seg.cache->k.data() + first * shape.k_stride + kvh * hd,
+                               seg.cache->v.data() + first * shape.v_stride + kvh * vd, p + 1 - first,
                                &s.att[size_t(t * hp.n_head * vd + h * vd)], scratch.data());
         }
-    });
+    };
+    if (work < kSerialWork)
+        run(0, n * hp.n_head);
+    else
+        m_pool.parallel_for(n * hp.n_head, run);
 }
 
 }   // namespace causerie
