@@ -39,6 +39,17 @@ struct CpuMemoryPlan {
 };
 CpuMemoryPlan plan_cpu_memory(const Model& model);
 
+class ComputeBackend;
+
+// One sequence's part of a batched evaluation (ComputeBackend::eval_batch): `tokens` at
+// positions [pos, pos + n) of `backend`'s KV cache, as eval(tokens, pos, logits_last) would run.
+struct BatchItem {
+    ComputeBackend* backend;
+    std::span<const int32_t> tokens;
+    int64_t pos = 0;
+    float* logits_last = nullptr;   // n_vocab floats for the last token (may be null)
+};
+
 class ComputeBackend {
 public:
     virtual ~ComputeBackend() = default;
@@ -77,6 +88,20 @@ public:
     // [p, p + keep), re-rotating their keys by -d positions (RoPE rotations compose, so a key
     // computed at position q becomes the key at q - d, up to F16 rounding). Values move as they are.
     virtual Status shift_kv(int64_t p, int64_t d, int64_t keep);
+
+    // Another sequence on this backend's device and weights: its own KV cache (n_ctx rows),
+    // the weights, threads and scratch shared. The sequences of one backend are used from one
+    // thread at a time (they share the scratch). The default refuses (the caller then makes a
+    // separate backend; the CUDA backend does, and eval_batch then runs its sequences in turn).
+    virtual Result<std::unique_ptr<ComputeBackend>> make_sequence();
+
+    // Evaluates every item as its backend's eval() would, each backend at most once. On the CPU,
+    // when the items are this backend and sequences made from it (make_sequence), they run as
+    // one forward pass: the weight products on all their rows together (each weight read from
+    // memory once per step instead of once per sequence), RoPE, K/V and attention per sequence.
+    // Same logits as eval() one by one (the CPU products are bit-identical whatever the rows).
+    // The default, and any other mix, runs the items one after the other.
+    virtual Status eval_batch(std::span<const BatchItem> items);
 };
 
 // The CPU selection eval_top_k() promises, on a full row (the default's and the tests' oracle).

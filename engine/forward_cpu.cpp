@@ -19,6 +19,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <memory>
 #include <new>
 #include <optional>
 #include <thread>
@@ -29,15 +30,28 @@ namespace {
 
 using namespace kernels;
 
-constexpr int64_t kMaxBatch = 256;   // tokens per micro-batch of a prefill
+constexpr int64_t kMaxBatch = 256;   // rows per micro-batch (a prefill's tokens, a step's sequences)
 
-class CpuBackend final : public ComputeBackend {
+class CpuBackend;
+
+// Rows of one micro-batch that belong to one sequence: tokens at positions [pos, pos + n).
+struct CpuPart {
+    CpuBackend* seq;
+    const int32_t* tokens;
+    int64_t n;
+    int64_t pos;
+    float* logits_last;   // n_vocab floats for the part's last row, or null
+    float* all_logits;    // (n, n_vocab), or null (single-part micro-batches only)
+};
+
+// What the sequences of one CPU backend share (make_sequence): the weights (repacked once), the
+// threads and the activations of one micro-batch. Used by one thread at a time.
+class CpuShared {
 public:
     // ram_for_repack: bytes the repacked weight copy may take (it is skipped beyond).
-    CpuBackend(const Model& model, int64_t n_ctx, int n_threads, size_t ram_for_repack)
+    CpuShared(const Model& model, int n_threads, size_t ram_for_repack)
         : m(model)
         , hp(model.hp)
-        , m_n_ctx(n_ctx)
         , m_pool(n_threads)
         , m_ram_for_repack(ram_for_repack)
         , m_matmul(m_pool)
@@ -45,50 +59,147 @@ public:
     {
     }
 
-    Status allocate()
+    void allocate()   // throws std::bad_alloc
     {
-        try {
-            m_cache.reserve(size_t(hp.n_layer));
-            for (int64_t l = 0; l < hp.n_layer; ++l)
-                m_cache.emplace_back(hp, m_n_ctx);
-            m_x.resize(size_t(kMaxBatch * hp.n_embd));
-            m_scratch.allocate(hp, kMaxBatch);
-            m_matmul.reserve(m, kMaxBatch);
-        } catch (const std::bad_alloc&) {
-            const double kv_mib =
-                double(hp.n_layer) * double(m_n_ctx) * double(CpuKvCache::bytes_per_token(hp)) / 1048576.0;
-            return make_error("not enough memory for a context of " + std::to_string(m_n_ctx) +
-                              " tokens (the KV cache alone needs " + std::to_string(int64_t(kv_mib)) +
-                              " MiB); choose a smaller context size");
-        }
-        repack_weights();
-        return Ok{};
+        m_x.resize(size_t(kMaxBatch * hp.n_embd));
+        m_scratch.allocate(hp, kMaxBatch);
+        m_matmul.reserve(m, kMaxBatch);
+    }
+
+    // Every layer's weights and the head, repacked where the CPU has a kernel for it (see
+    // CpuMatmul::repack; out of memory is not an error).
+    void repack_weights()
+    {
+        std::vector<const Weight*> weights;
+        for (const LayerWeights& L : m.layers)
+            for (const Weight* w : layer_matrices(L))
+                weights.push_back(w);
+        weights.push_back(&m.output);
+        // The copy is about the size of the weights it replaces (whose pages are released as it
+        // is written), but it is written before they go: without room for it, run unpacked.
+        m_matmul.repack(m, weights, m_ram_for_repack);
+    }
+
+    ThreadPool& pool() { return m_pool; }
+
+    // One micro-batch (at most kMaxBatch rows in all): the parts' rows one after the other.
+    void forward_batch(std::span<const CpuPart> parts);
+
+private:
+    void output_head(std::span<const CpuPart> parts, int64_t n);
+
+    const Model& m;
+    const HParams& hp;
+    ThreadPool m_pool;
+    size_t m_ram_for_repack;
+    CpuMatmul m_matmul;                   // every layer's products and the head's
+    std::vector<float> m_x;               // (batch, n_embd) residual stream
+    CpuLayerScratch m_scratch;            // (batch, ...) the layers' activations, shared by all of them
+    CpuLayer m_layer;                     // runs layer l on the buffers above
+    std::vector<CpuSegment> m_segments;   // (parts) one layer's view of the parts
+    std::vector<float> m_logits;          // (parts, n_vocab) a batched step's logits before they are handed out
+};
+
+// One sequence: its KV cache over the shared weights.
+class CpuBackend final : public ComputeBackend {
+public:
+    // free_ram_pretend: BackendOptions::free_ram_bytes, for make_sequence's memory check.
+    CpuBackend(std::shared_ptr<CpuShared> shared, const Model& model, int64_t n_ctx, size_t free_ram_pretend)
+        : m(model)
+        , hp(model.hp)
+        , m_shared(std::move(shared))
+        , m_n_ctx(n_ctx)
+        , m_free_ram_pretend(free_ram_pretend)
+    {
+    }
+
+    // The KV cache; throws std::bad_alloc.
+    void allocate()
+    {
+        m_cache.reserve(size_t(hp.n_layer));
+        for (int64_t l = 0; l < hp.n_layer; ++l)
+            m_cache.emplace_back(hp, m_n_ctx);
     }
 
     std::string device_name() const override
     {
-        return "CPU (" + std::to_string(m_pool.size()) + (m_pool.size() == 1 ? " thread)" : " threads)");
+        const int n = m_shared->pool().size();
+        return "CPU (" + std::to_string(n) + (n == 1 ? " thread)" : " threads)");
     }
     int64_t n_ctx() const override { return m_n_ctx; }
     int64_t n_vocab() const override { return hp.n_vocab; }
+    std::vector<CpuKvCache>& cache() { return m_cache; }
 
     Status eval(std::span<const int32_t> tokens, int64_t pos, float* logits_last, float* all_logits) override
     {
-        if (tokens.empty())
-            return make_error("nothing to evaluate");
-        if (pos < 0 || pos + int64_t(tokens.size()) > m_n_ctx)
-            return make_error("the conversation needs " + std::to_string(pos + int64_t(tokens.size())) +
-                              " tokens but the context holds " + std::to_string(m_n_ctx));
-        for (int32_t id : tokens)
-            if (id < 0 || id >= hp.n_vocab)
-                return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
-                                  std::to_string(hp.n_vocab) + ")");
+        if (auto st = check(tokens, pos); !st)
+            return st;
         for (size_t start = 0; start < tokens.size(); start += kMaxBatch) {
             const int64_t n = std::min<int64_t>(kMaxBatch, int64_t(tokens.size() - start));
             const bool last_batch = start + size_t(n) == tokens.size();
-            forward_batch(tokens.data() + start, n, pos + int64_t(start), last_batch ? logits_last : nullptr,
-                          all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr);
+            const CpuPart part{this,
+                               tokens.data() + start,
+                               n,
+                               pos + int64_t(start),
+                               last_batch ? logits_last : nullptr,
+                               all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr};
+            m_shared->forward_batch(std::span(&part, 1));
         }
+        return Ok{};
+    }
+
+    Result<std::unique_ptr<ComputeBackend>> make_sequence() override
+    {
+        if (const std::optional<size_t> ram = free_ram(m_free_ram_pretend))
+            if (auto st = check_context_fits(m_n_ctx, 0, plan_cpu_memory(m).kv_bytes_per_token, *ram,
+                                             "the KV cache of another sequence");
+                !st)
+                return st.error();
+        auto seq = std::make_unique<CpuBackend>(m_shared, m, m_n_ctx, m_free_ram_pretend);
+        try {
+            seq->allocate();
+        } catch (const std::bad_alloc&) {
+            return make_error("not enough memory for the KV cache of another sequence of " + std::to_string(m_n_ctx) +
+                              " tokens; choose a smaller context size");
+        }
+        return std::unique_ptr<ComputeBackend>(std::move(seq));
+    }
+
+    Status eval_batch(std::span<const BatchItem> items) override
+    {
+        // Together only when every item is a sequence of this backend's weights, each once.
+        std::vector<CpuBackend*> seqs;
+        for (const BatchItem& item : items) {
+            auto* seq = dynamic_cast<CpuBackend*>(item.backend);
+            if (!seq || seq->m_shared != m_shared || std::find(seqs.begin(), seqs.end(), seq) != seqs.end())
+                return ComputeBackend::eval_batch(items);
+            seqs.push_back(seq);
+        }
+        for (size_t i = 0; i < items.size(); ++i)
+            if (auto st = seqs[i]->check(items[i].tokens, items[i].pos); !st)
+                return st;
+        // Rows packed in item order, kMaxBatch per pass; an item longer than what is left of a
+        // pass goes on in the next one (its logits come with its last row).
+        std::vector<CpuPart> parts;
+        int64_t rows = 0;
+        for (size_t i = 0; i < items.size(); ++i) {
+            const BatchItem& item = items[i];
+            const int64_t total = int64_t(item.tokens.size());
+            for (int64_t done = 0; done < total;) {
+                const int64_t n = std::min(total - done, kMaxBatch - rows);
+                parts.push_back({seqs[i], item.tokens.data() + done, n, item.pos + done,
+                                 done + n == total ? item.logits_last : nullptr, nullptr});
+                rows += n;
+                done += n;
+                if (rows == kMaxBatch) {
+                    m_shared->forward_batch(parts);
+                    parts.clear();
+                    rows = 0;
+                }
+            }
+        }
+        if (!parts.empty())
+            m_shared->forward_batch(parts);
         return Ok{};
     }
 
@@ -122,7 +233,7 @@ public:
         if (auto st = kv_shift_supported(m); !st)
             return st;
         // One layer per work item: layers are independent, rows within one are moved in order.
-        m_pool.parallel_for(hp.n_layer, [&](int64_t b, int64_t e) {
+        m_shared->pool().parallel_for(hp.n_layer, [&](int64_t b, int64_t e) {
             for (int64_t l = b; l < e; ++l)
                 shift_kv_rows(m_cache[size_t(l)], m, m_n_ctx, p, d, keep);
         });
@@ -130,67 +241,102 @@ public:
     }
 
 private:
-    // Every layer's weights and the head, repacked where the CPU has a kernel for it (see
-    // CpuMatmul::repack; out of memory is not an error).
-    void repack_weights()
+    Status check(std::span<const int32_t> tokens, int64_t pos) const
     {
-        std::vector<const Weight*> weights;
-        for (const LayerWeights& L : m.layers)
-            for (const Weight* w : layer_matrices(L))
-                weights.push_back(w);
-        weights.push_back(&m.output);
-        // The copy is about the size of the weights it replaces (whose pages are released as it
-        // is written), but it is written before they go: without room for it, run unpacked.
-        m_matmul.repack(m, weights, m_ram_for_repack);
-    }
-
-    void forward_batch(const int32_t* tokens, int64_t n, int64_t pos, float* logits_last, float* all_logits)
-    {
-        const int64_t d = hp.n_embd;
-
-        // x (n, d): token embeddings
-        for (int64_t t = 0; t < n; ++t)
-            dequantize_row_ref(m.tok_embd.type,
-                               static_cast<const char*>(m.tok_embd.data) + size_t(tokens[t]) * m.tok_embd.row_bytes,
-                               &m_x[size_t(t * d)], d);
-        if (hp.embd_scale != 0.0f)   // gemma: embeddings times sqrt(n_embd)
-            for (int64_t i = 0; i < n * d; ++i)
-                m_x[size_t(i)] *= hp.embd_scale;
-
-        // The layers (layer_cpu.h), each reading and updating x in place.
-        for (int64_t l = 0; l < hp.n_layer; ++l)
-            m_layer.forward(l, m_cache[size_t(l)], m_x.data(), n, pos);
-
-        // Output head: only the rows whose logits are wanted (xb: the layers' scratch, free now).
-        float* xb = m_scratch.xb.data();   // (n, d)
-        const float* output_norm = static_cast<const float*>(m.output_norm.data);
-        if (all_logits) {
-            for (int64_t t = 0; t < n; ++t)
-                rmsnorm_ref(&m_x[size_t(t * d)], output_norm, &xb[t * d], d, hp.rms_eps);
-            m_matmul.run(m.output, xb, n, all_logits);
-            if (hp.final_softcap != 0.0f)   // gemma2
-                softcap_ref(all_logits, n * hp.n_vocab, hp.final_softcap);
-            if (logits_last)
-                std::copy_n(all_logits + (n - 1) * hp.n_vocab, hp.n_vocab, logits_last);
-        } else if (logits_last) {
-            rmsnorm_ref(&m_x[size_t((n - 1) * d)], output_norm, xb, d, hp.rms_eps);
-            m_matmul.run(m.output, xb, 1, logits_last);
-            if (hp.final_softcap != 0.0f)
-                softcap_ref(logits_last, hp.n_vocab, hp.final_softcap);
-        }
+        if (tokens.empty())
+            return make_error("nothing to evaluate");
+        if (pos < 0 || pos + int64_t(tokens.size()) > m_n_ctx)
+            return make_error("the conversation needs " + std::to_string(pos + int64_t(tokens.size())) +
+                              " tokens but the context holds " + std::to_string(m_n_ctx));
+        for (int32_t id : tokens)
+            if (id < 0 || id >= hp.n_vocab)
+                return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
+                                  std::to_string(hp.n_vocab) + ")");
+        return Ok{};
     }
 
     const Model& m;
     const HParams& hp;
+    std::shared_ptr<CpuShared> m_shared;
     int64_t m_n_ctx;
-    ThreadPool m_pool;
-    size_t m_ram_for_repack;
-    CpuMatmul m_matmul;                // every layer's products and the head's
+    size_t m_free_ram_pretend;
     std::vector<CpuKvCache> m_cache;   // per layer: (n_ctx, n_head_kv*head_dim) K, (n_ctx, n_head_kv*value_dim) V, F16
-    std::vector<float> m_x;            // (batch, n_embd) residual stream
-    CpuLayerScratch m_scratch;         // (batch, ...) the layers' activations, shared by all of them
-    CpuLayer m_layer;                  // runs layer l on the buffers above
 };
+
+void CpuShared::forward_batch(std::span<const CpuPart> parts)
+{
+    const int64_t d = hp.n_embd;
+
+    // x (n, d): token embeddings, the parts' rows one after the other
+    int64_t n = 0;
+    for (const CpuPart& part : parts)
+        for (int64_t t = 0; t < part.n; ++t, ++n)
+            dequantize_row_ref(m.tok_embd.type,
+                               static_cast<const char*>(m.tok_embd.data) +
+                                   size_t(part.tokens[t]) * m.tok_embd.row_bytes,
+                               &m_x[size_t(n * d)], d);
+    if (hp.embd_scale != 0.0f)   // gemma: embeddings times sqrt(n_embd)
+        for (int64_t i = 0; i < n * d; ++i)
+            m_x[size_t(i)] *= hp.embd_scale;
+
+    // The layers (layer_cpu.h), each reading and updating x in place, each part on its own cache.
+    m_segments.resize(parts.size());
+    for (int64_t l = 0; l < hp.n_layer; ++l) {
+        int64_t row = 0;
+        for (size_t i = 0; i < parts.size(); ++i) {
+            m_segments[i] = {&parts[i].seq->cache()[size_t(l)], row, parts[i].n, parts[i].pos};
+            row += parts[i].n;
+        }
+        m_layer.forward(l, m_segments, m_x.data(), n);
+    }
+    output_head(parts, n);
+}
+
+// Only the rows whose logits are wanted (xb: the layers' scratch, free now).
+void CpuShared::output_head(std::span<const CpuPart> parts, int64_t n)
+{
+    const int64_t d = hp.n_embd;
+    float* xb = m_scratch.xb.data();   // (n, d)
+    const float* output_norm = static_cast<const float*>(m.output_norm.data);
+    if (parts.size() == 1 && parts[0].all_logits) {
+        float* all_logits = parts[0].all_logits;
+        for (int64_t t = 0; t < n; ++t)
+            rmsnorm_ref(&m_x[size_t(t * d)], output_norm, &xb[t * d], d, hp.rms_eps);
+        m_matmul.run(m.output, xb, n, all_logits);
+        if (hp.final_softcap != 0.0f)   // gemma2
+            softcap_ref(all_logits, n * hp.n_vocab, hp.final_softcap);
+        if (parts[0].logits_last)
+            std::copy_n(all_logits + (n - 1) * hp.n_vocab, hp.n_vocab, parts[0].logits_last);
+        return;
+    }
+    // The last row of every part that wants logits, normed into xb row by row.
+    int64_t wanted = 0, row = 0;
+    for (const CpuPart& part : parts) {
+        row += part.n;
+        if (part.logits_last)
+            rmsnorm_ref(&m_x[size_t((row - 1) * d)], output_norm, &xb[wanted++ * d], d, hp.rms_eps);
+    }
+    if (wanted == 0)
+        return;
+    if (wanted == 1) {   // straight into the caller's row
+        float* out = nullptr;
+        for (const CpuPart& part : parts)
+            out = part.logits_last ? part.logits_last : out;
+        m_matmul.run(m.output, xb, 1, out);
+        if (hp.final_softcap != 0.0f)
+            softcap_ref(out, hp.n_vocab, hp.final_softcap);
+        return;
+    }
+    if (m_logits.size() < size_t(wanted * hp.n_vocab))
+        m_logits.resize(size_t(wanted * hp.n_vocab));
+    m_matmul.run(m.output, xb, wanted, m_logits.data());
+    if (hp.final_softcap != 0.0f)
+        softcap_ref(m_logits.data(), wanted * hp.n_vocab, hp.final_softcap);
+    int64_t i = 0;
+    for (const CpuPart& part : parts)
+        if (part.logits_last)
+            std::copy_n(&m_logits[size_t(i++ * hp.n_vocab)], hp.n_vocab, part.logits_last);
+}
 
 }   // namespace
 
@@ -227,9 +373,19 @@ Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, c
             return st.error();
         ram_for_repack = usable_of_free(*ram) - (plan.scratch_bytes + size_t(n_ctx) * plan.kv_bytes_per_token);
     }
-    auto backend = std::make_unique<CpuBackend>(model, n_ctx, n_threads, ram_for_repack);
-    if (auto st = backend->allocate(); !st)
-        return st.error();
+    auto shared = std::make_shared<CpuShared>(model, n_threads, ram_for_repack);
+    auto backend = std::make_unique<CpuBackend>(shared, model, n_ctx, options.free_ram_bytes);
+    try {
+        backend->allocate();
+        shared->allocate();
+    } catch (const std::bad_alloc&) {
+        const double kv_mib =
+            double(model.hp.n_layer) * double(n_ctx) * double(CpuKvCache::bytes_per_token(model.hp)) / 1048576.0;
+        return make_error("not enough memory for a context of " + std::to_string(n_ctx) +
+                          " tokens (the KV cache alone needs " + std::to_string(int64_t(kv_mib)) +
+                          " MiB); choose a smaller context size");
+    }
+    shared->repack_weights();
     return std::unique_ptr<ComputeBackend>(std::move(backend));
 }
 

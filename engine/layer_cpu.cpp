@@ -223,13 +223,13 @@ void CpuLayerScratch::allocate(const HParams& hp, int64_t batch)
     up.resize(size_t(batch * hp.n_ff));
 }
 
-void CpuLayer::forward(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
+void CpuLayer::forward(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n)
 {
-    attention_block(l, cache, x, n, pos);
+    attention_block(l, segments, x, n);
     feed_forward_block(m.layers[size_t(l)], x, n);
 }
 
-void CpuLayer::attention_block(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
+void CpuLayer::attention_block(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n)
 {
     const LayerWeights& L = m.layers[size_t(l)];
     const bool sliding = !hp.layer_swa.empty() && hp.layer_swa[size_t(l)];
@@ -248,36 +248,40 @@ void CpuLayer::attention_block(int64_t l, CpuKvCache& cache, float* x, int64_t n
                   {&L.wk, s.kb.data()},     // (n, n_head_kv*hd)
                   {&L.wv, s.vb.data()}});   // (n, n_head_kv*vd)
     const auto rope = hp.rope_neox ? rope_neox_ref : rope_ref;
-    // LongRoPE (phi3) picks its factors by the context size, which is the cache's.
-    const float* factors = m.rope_factors(int64_t(cache.k.size()) / std::max<int64_t>(1, kv_dim));
-    for (int64_t t = 0; t < n; ++t) {
-        float* q = &s.q[size_t(t * q_dim)];
-        float* k = &s.kb[size_t(t * kv_dim)];
-        if (L.bq.data)   // Q/K/V biases (qwen2)
-            add_ref(q, norm_weight(L.bq), q_dim);
-        if (L.bk.data)
-            add_ref(k, norm_weight(L.bk), kv_dim);
-        if (L.bv.data)
-            add_ref(&s.vb[size_t(t * v_dim)], norm_weight(L.bv), v_dim);
-        if (L.q_norm.data) {   // per-head RMSNorm of queries and keys (qwen3), in place
-            for (int64_t h = 0; h < hp.n_head; ++h)
-                rmsnorm_ref(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
-            for (int64_t h = 0; h < hp.n_head_kv; ++h)
-                rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
+    for (const CpuSegment& seg : segments) {
+        CpuKvCache& cache = *seg.cache;
+        // LongRoPE (phi3) picks its factors by the context size, which is the cache's.
+        const float* factors = m.rope_factors(int64_t(cache.k.size()) / std::max<int64_t>(1, kv_dim));
+        for (int64_t t = seg.row; t < seg.row + seg.n; ++t) {
+            const int64_t p = seg.pos + (t - seg.row);
+            float* q = &s.q[size_t(t * q_dim)];
+            float* k = &s.kb[size_t(t * kv_dim)];
+            if (L.bq.data)   // Q/K/V biases (qwen2)
+                add_ref(q, norm_weight(L.bq), q_dim);
+            if (L.bk.data)
+                add_ref(k, norm_weight(L.bk), kv_dim);
+            if (L.bv.data)
+                add_ref(&s.vb[size_t(t * v_dim)], norm_weight(L.bv), v_dim);
+            if (L.q_norm.data) {   // per-head RMSNorm of queries and keys (qwen3), in place
+                for (int64_t h = 0; h < hp.n_head; ++h)
+                    rmsnorm_ref(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
+                for (int64_t h = 0; h < hp.n_head_kv; ++h)
+                    rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
+            }
+            rope(q, hp.n_head, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
+            rope(k, hp.n_head_kv, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
+            if (hp.q_prescale != 0.0f)   // phi3, gemma: queries scaled here, attention by 1
+                for (int64_t i = 0; i < q_dim; ++i)
+                    q[i] *= hp.q_prescale;
+            uint16_t* kc = &cache.k[size_t(p * kv_dim)];
+            uint16_t* vc = &cache.v[size_t(p * v_dim)];
+            for (int64_t i = 0; i < kv_dim; ++i)
+                kc[i] = fp32_to_fp16(s.kb[size_t(t * kv_dim + i)]);
+            for (int64_t i = 0; i < v_dim; ++i)
+                vc[i] = fp32_to_fp16(s.vb[size_t(t * v_dim + i)]);
         }
-        rope(q, hp.n_head, hd, hp.n_rot, pos + t, freq_base, factors, hp.rope_attn_factor, freq_scale);
-        rope(k, hp.n_head_kv, hd, hp.n_rot, pos + t, freq_base, factors, hp.rope_attn_factor, freq_scale);
-        if (hp.q_prescale != 0.0f)   // phi3, gemma: queries scaled here, attention by 1
-            for (int64_t i = 0; i < q_dim; ++i)
-                q[i] *= hp.q_prescale;
-        uint16_t* kc = &cache.k[size_t((pos + t) * kv_dim)];
-        uint16_t* vc = &cache.v[size_t((pos + t) * v_dim)];
-        for (int64_t i = 0; i < kv_dim; ++i)
-            kc[i] = fp32_to_fp16(s.kb[size_t(t * kv_dim + i)]);
-        for (int64_t i = 0; i < v_dim; ++i)
-            vc[i] = fp32_to_fp16(s.vb[size_t(t * v_dim + i)]);
     }
-    attention(cache, n, pos, sliding ? hp.n_swa : 0);
+    attention(segments, n, sliding ? hp.n_swa : 0);
     m_matmul.run(L.wo, s.att.data(), n, s.xb.data());   // (n, d)
     for (int64_t t = 0; t < n; ++t) {
         float* out = &s.xb[size_t(t * d)];
@@ -310,10 +314,10 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
     }
 }
 
-// s.att (n, n_head*vd) = softmax(Q K^T / sqrt(hd), causal) V over cache positions [0, pos+t],
-// computed as llama.cpp's CPU flash attention does (kernels/cpu/attention_cpu.h), so logits
-// agree with it to 1e-4 rather than 3e-2.
-void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos, int64_t window)
+// s.att (n, n_head*vd) = softmax(Q K^T / sqrt(hd), causal) V: row t of a segment over its
+// cache's positions [0, pos + t], computed as llama.cpp's CPU flash attention does
+// (kernels/cpu/attention_cpu.h), so logits agree with it to 1e-4 rather than 3e-2.
+void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_t window)
 {
     const int64_t hd = hp.head_dim;
     const int64_t vd = hp.value_dim;
@@ -325,24 +329,50 @@ void CpuLayer::attention(const CpuKvCache& cache, int64_t n, int64_t pos, int64_
     shape.v_stride = hp.n_head_kv * vd;
     shape.scale = hp.q_prescale != 0.0f ? 1.0f : 1.0f / std::sqrt(float(hd));
     shape.softcap = hp.attn_softcap;
-    const uint16_t* K = cache.k.data();
-    const uint16_t* V = cache.v.data();
+    if (m_row_segment.size() < size_t(n))
+        m_row_segment.resize(size_t(n));
+    for (size_t i = 0; i < segments.size(); ++i)
+        for (int64_t t = segments[i].row; t < segments[i].row + segments[i].n; ++t)
+            m_row_segment[size_t(t)] = int32_t(i);
+    const size_t scratch_floats = size_t(attention_scratch_floats(shape));
+    auto first_of = [&](const CpuSegment& seg, int64_t t) {
+        // A sliding window skips the positions before it, as llama.cpp's mask does (its flash
+        // attention skips masked positions, so the sums run over the same terms).
+        const int64_t p = seg.pos + (t - seg.row);
+        return window > 0 ? std::max<int64_t>(0, p + 1 - window) : int64_t(0);
+    };
+    // Products of the whole step: under kSerialWork a decode step's attention (a small model
+    // early in a conversation) takes less time than waking the pool and waiting for it.
+    constexpr int64_t kSerialWork = int64_t(1) << 16;
+    int64_t work = 0;
+    for (const CpuSegment& seg : segments)
+        for (int64_t t = seg.row; t < seg.row + seg.n; ++t)
+            work += seg.pos + (t - seg.row) + 1 - first_of(seg, t);
+    work *= hp.n_head * (hd + vd);
 
-    // One work item per (token, head).
-    m_pool.parallel_for(n * hp.n_head, [&](int64_t b, int64_t e) {
-        std::vector<float> scratch(size_t(attention_scratch_floats(shape)));
+    // One work item per (row, head).
+    auto run = [&](int64_t b, int64_t e) {
+        // Per thread and kept: no allocation per token.
+        thread_local std::vector<float> scratch;
+        if (scratch.size() < scratch_floats)
+            scratch.resize(scratch_floats);
         for (int64_t item = b; item < e; ++item) {
             const int64_t t = item / hp.n_head;
             const int64_t h = item % hp.n_head;
             const int64_t kvh = h / group;
-            // A sliding window skips the positions before it, as llama.cpp's mask does (its
-            // flash attention skips masked positions, so the sums run over the same terms).
-            const int64_t first = window > 0 ? std::max<int64_t>(0, pos + t + 1 - window) : 0;
-            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)], K + first * shape.k_stride + kvh * hd,
-                               V + first * shape.v_stride + kvh * vd, pos + t + 1 - first,
+            const CpuSegment& seg = segments[size_t(m_row_segment[size_t(t)])];
+            const int64_t p = seg.pos + (t - seg.row);
+            const int64_t first = first_of(seg, t);
+            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)],
+                               seg.cache->k.data() + first * shape.k_stride + kvh * hd,
+                               seg.cache->v.data() + first * shape.v_stride + kvh * vd, p + 1 - first,
                                &s.att[size_t(t * hp.n_head * vd + h * vd)], scratch.data());
         }
-    });
+    };
+    if (work < kSerialWork)
+        run(0, n * hp.n_head);
+    else
+        m_pool.parallel_for(n * hp.n_head, run);
 }
 
 }   // namespace causerie

@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -119,6 +120,16 @@ struct CpuLayerScratch {
     static size_t bytes(const HParams& hp, int64_t batch);   // what allocate() takes
 };
 
+// Rows [row, row + n) of a micro-batch: positions [pos, pos + n) of one sequence, whose K/V for
+// the layer being run are in `cache`. A prefill is one segment; a batched decode step is one
+// one-row segment per sequence, each at its own position in its own cache.
+struct CpuSegment {
+    CpuKvCache* cache;
+    int64_t row;
+    int64_t n;
+    int64_t pos;
+};
+
 // Runs the layers of `model` on the CPU. The references must outlive it; the matmul must have
 // room for the scratch's batch.
 class CpuLayer {
@@ -135,19 +146,29 @@ public:
     // Layer l for n tokens (at most the scratch's batch) at positions [pos, pos + n):
     // x (n, n_embd) is updated in place; the cache's rows [0, pos) must hold the earlier
     // positions, rows [pos, pos + n) are written.
-    void forward(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos);
+    void forward(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos)
+    {
+        const CpuSegment one{&cache, 0, n, pos};
+        forward(l, std::span(&one, 1), x, n);
+    }
+    // Layer l for n rows made of `segments` (covering [0, n) in order, each with this layer's
+    // cache of its sequence): the matrix products run once on all n rows (each weight is read
+    // once for every sequence), RoPE, the K/V writes and attention per segment. Row t gets the
+    // same values as when its segment runs alone (CpuMatmul is bit-identical whatever n).
+    void forward(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n);
 
 private:
-    void attention_block(int64_t l, CpuKvCache& cache, float* x, int64_t n, int64_t pos);
+    void attention_block(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n);
     void feed_forward_block(const LayerWeights& L, float* x, int64_t n);
     // window: attend to the `window` latest positions only (0: all of them).
-    void attention(const CpuKvCache& cache, int64_t n, int64_t pos, int64_t window);
+    void attention(std::span<const CpuSegment> segments, int64_t n, int64_t window);
 
     const Model& m;
     const HParams& hp;
     ThreadPool& m_pool;
     CpuMatmul& m_matmul;
     CpuLayerScratch& s;
+    std::vector<int32_t> m_row_segment;   // (n) the segment of each row, for attention
 };
 
 }   // namespace causerie

@@ -110,100 +110,136 @@ Result<GenerateStats> Session::generate(const std::vector<int32_t>& prompt, cons
                                         const std::function<bool(std::string_view)>& on_text,
                                         const std::atomic<bool>* cancel)
 {
-    const auto t0 = Clock::now();
-    GenerateStats stats;
-    stats.prompt_tokens = int(prompt.size());
-    auto logits = evaluate(prompt, options.context_shift, &stats);
+    Generation g(*this, options, on_text, cancel);
+    if (auto st = g.start(prompt); !st)
+        return st.error();
+    while (g.advance())
+        if (auto st = g.decode(); !st)
+            return st.error();
+    return g.finish();
+}
+
+Generation::Generation(Session& session, GenerateOptions options, std::function<bool(std::string_view)> on_text,
+                       const std::atomic<bool>* cancel)
+    : m_session(session)
+    , m_options(std::move(options))
+    , m_on_text(std::move(on_text))
+    , m_cancel(cancel)
+    , m_sampler(m_options.sampling)
+    , m_decoder(session.m_tok)
+{
+}
+
+Status Generation::start(const std::vector<int32_t>& prompt)
+{
+    m_t0 = Clock::now();
+    m_stats.prompt_tokens = int(prompt.size());
+    auto logits = m_session.evaluate(prompt, m_options.context_shift, &m_stats);
     if (!logits)
         return logits.error();
-    stats.prefill_ms = ms_since(t0);
+    m_logits = std::move(logits).value();
+    m_stats.prefill_ms = ms_since(m_t0);
+    m_session.m_generated.clear();
+    m_history = prompt;
+    m_t_decode = Clock::now();
+    return Ok{};
+}
 
-    Sampler sampler(options.sampling);
-    StreamDecoder decoder(m_tok);
-    m_generated.clear();
-    std::vector<int32_t> history = prompt;
-    std::string pending;   // decoded text not yet emitted (may start a stop string)
-    bool stopped_by_caller = false;
-    bool matched_stop = false;
-    const auto t_decode = Clock::now();
+bool Generation::stop_with(const char* reason)
+{
+    m_stats.finish_reason = reason;
+    m_done = true;
+    return false;
+}
+
+bool Generation::advance()
+{
+    if (m_done)
+        return false;
+    if (m_cancel && m_cancel->load(std::memory_order_relaxed))
+        return stop_with("cancelled");
+    const int32_t id = m_have_top ? m_sampler.sample_top(m_top.ids, m_top.logits, m_window, m_top.gathered)
+                                  : m_sampler.sample(m_logits, m_history);
+    std::vector<int32_t>& generated = m_session.m_generated;
+    if (generated.empty())
+        m_stats.ttft_ms = ms_since(m_t0);
+    if (id == m_session.m_tok.eos_id() ||
+        std::find(m_options.stop_ids.begin(), m_options.stop_ids.end(), id) != m_options.stop_ids.end())
+        return stop_with("stop");
+    generated.push_back(id);
+    m_history.push_back(id);
+    m_pending += m_decoder.push(id);
 
     auto emit = [&](size_t n) {
         if (n == 0)
             return true;
-        const bool go_on = on_text(std::string_view(pending).substr(0, n));
-        pending.erase(0, n);
+        const bool go_on = m_on_text(std::string_view(m_pending).substr(0, n));
+        m_pending.erase(0, n);
         return go_on;
     };
-
-    // When the backend selects the best logits itself, `top` holds them instead of `logits`.
-    TopLogits top;
-    std::vector<int32_t> window;
-    bool have_top = false;
-
-    for (;;) {
-        if (cancel && cancel->load(std::memory_order_relaxed)) {
-            stats.finish_reason = "cancelled";
-            break;
+    for (const std::string& s : m_options.stop) {
+        const size_t at = s.empty() ? std::string::npos : m_pending.find(s);
+        if (at != std::string::npos) {
+            m_pending.resize(at);
+            m_matched_stop = true;
         }
-        const int32_t id =
-            have_top ? sampler.sample_top(top.ids, top.logits, window, top.gathered) : sampler.sample(*logits, history);
-        if (m_generated.empty())
-            stats.ttft_ms = ms_since(t0);
-        if (id == m_tok.eos_id() ||
-            std::find(options.stop_ids.begin(), options.stop_ids.end(), id) != options.stop_ids.end()) {
-            stats.finish_reason = "stop";
-            break;
-        }
-        m_generated.push_back(id);
-        history.push_back(id);
-        pending += decoder.push(id);
-
-        for (const std::string& s : options.stop) {
-            const size_t at = s.empty() ? std::string::npos : pending.find(s);
-            if (at != std::string::npos) {
-                pending.resize(at);
-                matched_stop = true;
-            }
-        }
-        if (matched_stop) {
-            emit(pending.size());
-            stats.finish_reason = "stop";
-            break;
-        }
-        if (!emit(pending.size() - held_back(pending, options.stop))) {
-            stopped_by_caller = true;
-            stats.finish_reason = "cancelled";
-            break;
-        }
-        if (options.max_tokens > 0 && int(m_generated.size()) >= options.max_tokens) {
-            stats.finish_reason = "length";
-            break;
-        }
-        if (int64_t(m_cached.size()) >= m_backend->n_ctx()) {
-            stats.finish_reason = "context";
-            break;
-        }
-        const int32_t one[1] = {id};
-        const int k = options.backend_top_k && m_backend->max_top_k() > 0 ? sampler.top_needed(history, &window) : 0;
-        have_top = k > 0 && k <= m_backend->max_top_k() && int(window.size()) <= m_backend->max_top_k();
-        if (have_top) {
-            if (auto st = m_backend->eval_top_k(one, int64_t(m_cached.size()), k, window, &top); !st)
-                return st.error();
-        } else if (auto st = m_backend->eval(one, int64_t(m_cached.size()), logits->data()); !st) {
-            return st.error();
-        }
-        m_cached.push_back(id);
     }
-    if (!stopped_by_caller && !matched_stop) {
+    if (m_matched_stop) {
+        emit(m_pending.size());
+        return stop_with("stop");
+    }
+    if (!emit(m_pending.size() - held_back(m_pending, m_options.stop))) {
+        m_stopped_by_caller = true;
+        return stop_with("cancelled");
+    }
+    if (m_options.max_tokens > 0 && int(generated.size()) >= m_options.max_tokens)
+        return stop_with("length");
+    if (int64_t(m_session.m_cached.size()) >= m_session.m_backend->n_ctx())
+        return stop_with("context");
+    m_next = id;
+    return true;
+}
+
+Status Generation::decode()
+{
+    ComputeBackend& backend = *m_session.m_backend;
+    const int32_t one[1] = {m_next};
+    const int k = m_options.backend_top_k && backend.max_top_k() > 0 ? m_sampler.top_needed(m_history, &m_window) : 0;
+    m_have_top = k > 0 && k <= backend.max_top_k() && int(m_window.size()) <= backend.max_top_k();
+    const int64_t pos = int64_t(m_session.m_cached.size());
+    if (m_have_top) {
+        if (auto st = backend.eval_top_k(one, pos, k, m_window, &m_top); !st)
+            return st;
+    } else if (auto st = backend.eval(one, pos, m_logits.data()); !st) {
+        return st;
+    }
+    accepted();
+    return Ok{};
+}
+
+BatchItem Generation::pending()
+{
+    m_have_top = false;
+    return {m_session.m_backend.get(), std::span<const int32_t>(&m_next, 1), int64_t(m_session.m_cached.size()),
+            m_logits.data()};
+}
+
+void Generation::accepted() { m_session.m_cached.push_back(m_next); }
+
+GenerateStats Generation::finish()
+{
+    if (!m_stopped_by_caller && !m_matched_stop) {
         // EOS, length, context or cancel: whatever text is held back is final now.
-        pending += decoder.flush();
-        emit(pending.size());
+        m_pending += m_decoder.flush();
+        if (!m_pending.empty())
+            m_on_text(m_pending);
+        m_pending.clear();
     }
-    stats.completion_tokens = int(m_generated.size());
-    stats.decode_ms = ms_since(t_decode);
-    if (stats.completion_tokens > 0 && stats.decode_ms > 0)
-        stats.tokens_per_second = stats.completion_tokens * 1000.0 / stats.decode_ms;
-    return stats;
+    m_stats.completion_tokens = int(m_session.m_generated.size());
+    m_stats.decode_ms = ms_since(m_t_decode);
+    if (m_stats.completion_tokens > 0 && m_stats.decode_ms > 0)
+        m_stats.tokens_per_second = m_stats.completion_tokens * 1000.0 / m_stats.decode_ms;
+    return m_stats;
 }
 
 }   // namespace causerie

@@ -7,6 +7,7 @@
 #include "tokenizer.h"
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -44,6 +45,8 @@ struct GenerateStats {
     std::string finish_reason;      // stop | length | context | cancelled
 };
 
+class Generation;
+
 class Session {
 public:
     Session(const Tokenizer& tok, std::unique_ptr<ComputeBackend> backend);
@@ -73,6 +76,7 @@ public:
     static constexpr size_t kMinShiftKeep = 16;
 
 private:
+    friend class Generation;
     // Tries a context shift for `prompt` whose common prefix with the cache is `common` tokens;
     // returns the prompt tokens now covered by the cache (common when there was none).
     size_t shift_for(const std::vector<int32_t>& prompt, size_t common, GenerateStats* stats);
@@ -81,7 +85,57 @@ private:
     std::unique_ptr<ComputeBackend> m_backend;
     std::vector<int32_t> m_cached;   // tokens whose K/V are in the cache, in order
     std::vector<int32_t> m_generated;
-    std::vector<float> m_logits;
+};
+
+// One request's decoding on a session, one token at a time, so that several sessions' requests
+// can be decoded together (eval_batch, backend.h). Session::generate is start(), then advance()
+// and decode() until advance() says it is done, then finish(); a batch replaces decode() by one
+// eval_batch() of every generation's pending() item, then accepted() on each.
+// The session and the callbacks must outlive it; one generation per session at a time.
+class Generation {
+public:
+    Generation(Session& session, GenerateOptions options, std::function<bool(std::string_view)> on_text,
+               const std::atomic<bool>* cancel = nullptr);
+
+    // Prefills the prompt (reusing the session's cache) and keeps its last logits.
+    Status start(const std::vector<int32_t>& prompt);
+    // Samples the next token from the current logits, streams its text and checks the stop
+    // conditions. True: the token waits to be evaluated (decode() or pending()); false: the
+    // generation is over (finish() gives why).
+    bool advance();
+    // Evaluates the token advance() chose, alone (with the backend's top-k selection if it has one).
+    Status decode();
+    // The same evaluation as an item of eval_batch() (full logits into this generation's row);
+    // call accepted() once it ran.
+    BatchItem pending();
+    void accepted();
+    // Flushes the text held back and returns the statistics (finish_reason set by advance()).
+    GenerateStats finish();
+
+    bool done() const { return m_done; }
+
+private:
+    using Clock = std::chrono::steady_clock;
+    bool stop_with(const char* reason);   // records why it ended; returns false (advance's answer)
+
+    Session& m_session;
+    const GenerateOptions m_options;
+    std::function<bool(std::string_view)> m_on_text;
+    const std::atomic<bool>* m_cancel;
+    Clock::time_point m_t0, m_t_decode;
+    GenerateStats m_stats;
+    Sampler m_sampler;
+    StreamDecoder m_decoder;
+    std::vector<int32_t> m_history;   // prompt + generated
+    std::string m_pending;            // decoded text not yet emitted (may start a stop string)
+    std::vector<float> m_logits;      // (n_vocab) after the last evaluated token
+    TopLogits m_top;                  // instead of m_logits when the backend selected them
+    std::vector<int32_t> m_window;    // ids the repetition penalty changes (top-k path)
+    bool m_have_top = false;
+    int32_t m_next = -1;   // the token advance() chose, to be evaluated
+    bool m_done = false;
+    bool m_stopped_by_caller = false;
+    bool m_matched_stop = false;
 };
 
 }   // namespace causerie

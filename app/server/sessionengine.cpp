@@ -1,5 +1,7 @@
 #include "sessionengine.h"
 
+#include "engine/batch.h"
+
 #include <algorithm>
 
 namespace causerie::server {
@@ -26,8 +28,6 @@ SessionEngine::~SessionEngine()
     {
         std::lock_guard lock(m_mutex);
         m_stopping = true;
-        if (m_current_cancel)
-            m_current_cancel->store(true);
         dropped.swap(m_queue);
     }
     m_wake.notify_all();
@@ -92,9 +92,15 @@ bool SessionEngine::load()
         } else {
             m_tok = std::make_unique<Tokenizer>(std::move(tok).value());
             m_template = ChatTemplate::detect(m_model->vocab, *m_tok);
-            // Slots beyond the first only if memory allows: the ones that fit are kept.
+            // Slots beyond the first only if memory allows: the ones that fit are kept. They
+            // are sequences of the first slot's backend (its weights and threads), or their own
+            // backends on a device that cannot share (make_sequence refuses).
             for (int i = 0; i < std::max(1, m_options.slots); ++i) {
-                auto backend = create_backend(*m_model, m_options.backend, i == 0 ? &note : nullptr);
+                Result<std::unique_ptr<ComputeBackend>> backend =
+                    i == 0 ? create_backend(*m_model, m_options.backend, &note)
+                           : m_slots.front().session->backend().make_sequence();
+                if (!backend && i > 0)
+                    backend = create_backend(*m_model, m_options.backend);
                 if (!backend && i == 0) {
                     error = backend.error().message;
                     break;
@@ -104,7 +110,7 @@ bool SessionEngine::load()
                             std::to_string(m_options.slots) + " KV slots fit: " + backend.error().message;
                     break;
                 }
-                m_slots.push_back({std::make_unique<Session>(*m_tok, std::move(backend).value()), 0});
+                m_slots.push_back({std::make_unique<Session>(*m_tok, std::move(backend).value()), 0, false});
             }
         }
     }
@@ -113,6 +119,7 @@ bool SessionEngine::load()
         m_state = error.empty() ? EngineState::Ready : EngineState::Failed;
         m_failure = error;
         m_note = note;
+        m_free_slots = int(m_slots.size());
     }
     if (m_options.on_loaded)
         m_options.on_loaded(error.empty() ? EngineState::Ready : EngineState::Failed, error.empty() ? note : error);
@@ -124,29 +131,71 @@ void SessionEngine::run()
     const bool loaded = load();
     m_wake.notify_all();
     for (;;) {
-        Job job;
+        std::vector<Job> jobs;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [&] { return m_stopping || !m_queue.empty(); });
+            // Without a model every job is answered with the failure; with one, jobs start while
+            // a slot is free, the others wait for a running request to end.
+            m_wake.wait(lock, [&] {
+                return m_stopping || !m_active.empty() || (!m_queue.empty() && (!loaded || m_free_slots > 0));
+            });
             if (m_stopping)
-                return;
-            job = std::move(m_queue.front());
-            m_queue.pop_front();
-            m_running = 1;
-            m_current_cancel = job.cancel;
+                break;
+            while (!m_queue.empty() && (!loaded || m_free_slots > 0)) {
+                jobs.push_back(std::move(m_queue.front()));
+                m_queue.pop_front();
+                if (loaded) {
+                    --m_free_slots;
+                    ++m_running;
+                }
+            }
         }
-        if (!loaded) {
-            GenerationResult r;
-            r.finish_reason = "error";
-            r.error = failure();
-            job.sink->finished(r);
-        } else {
-            execute(job);
+        for (Job& job : jobs) {
+            if (!loaded) {
+                GenerationResult r;
+                r.finish_reason = "error";
+                r.error = failure();
+                job.sink->finished(r);
+            } else if (auto running = start(job)) {
+                m_active.push_back(std::move(running));
+            } else {
+                std::lock_guard lock(m_mutex);
+                ++m_free_slots;
+                --m_running;
+            }
         }
-        std::lock_guard lock(m_mutex);
-        m_running = 0;
-        m_current_cancel.reset();
+        if (m_active.empty())
+            continue;
+        // One token of every running request, together.
+        std::vector<Generation*> generations;
+        for (const auto& r : m_active)
+            generations.push_back(r->generation.get());
+        if (auto st = decode_step(generations); !st) {
+            for (const auto& r : m_active) {
+                r->result.finish_reason = "error";
+                r->result.error = st.error().message;
+            }
+        }
+        const auto ended = std::stable_partition(m_active.begin(), m_active.end(), [](const auto& r) {
+            return r->result.finish_reason.empty() && !r->generation->done();
+        });
+        for (auto it = ended; it != m_active.end(); ++it)
+            finish(**it);
+        const int n_ended = int(m_active.end() - ended);
+        m_active.erase(ended, m_active.end());
+        if (n_ended > 0) {
+            std::lock_guard lock(m_mutex);
+            m_free_slots += n_ended;
+            m_running -= n_ended;
+        }
     }
+    // Stopping: what runs ends as cancelled.
+    for (const auto& r : m_active) {
+        GenerationResult result = r->result;
+        result.finish_reason = "cancelled";
+        r->job.sink->finished(result);
+    }
+    m_active.clear();
 }
 
 SessionEngine::Slot& SessionEngine::pick_slot(const std::vector<int32_t>& prompt)
@@ -156,8 +205,10 @@ SessionEngine::Slot& SessionEngine::pick_slot(const std::vector<int32_t>& prompt
     // conversation would evict another one's K/V while an empty slot waits.
     Slot* mine = nullptr;
     size_t mine_common = 0;
-    Slot* lru = &m_slots.front();
+    Slot* lru = nullptr;
     for (Slot& s : m_slots) {
+        if (s.busy)
+            continue;
         const auto& cached = s.session->cached_tokens();
         size_t common = 0;
         while (common < cached.size() && common < prompt.size() && cached[common] == prompt[common])
@@ -166,60 +217,80 @@ SessionEngine::Slot& SessionEngine::pick_slot(const std::vector<int32_t>& prompt
             mine = &s;
             mine_common = common;
         }
-        if (s.last_used < lru->last_used)
+        if (!lru || s.last_used < lru->last_used)
             lru = &s;   // never used (0) first, then the oldest
     }
+    // run() starts a job only when a slot is free, so there is one.
     Slot& chosen = mine ? *mine : *lru;
     chosen.last_used = ++m_clock;
     return chosen;
 }
 
-void SessionEngine::execute(Job& job)
+std::unique_ptr<SessionEngine::Running> SessionEngine::start(Job& job)
 {
     GenerationResult r;
     if (job.cancel && job.cancel->load()) {
         r.finish_reason = "cancelled";
         job.sink->finished(r);
-        return;
+        return nullptr;
     }
     GenerateOptions options = job.request.options;
     Result<std::vector<int32_t>> prompt = job.request.chat ? m_template->apply(*m_tok, job.request.messages)
                                                            : m_tok->encode(job.request.prompt, m_tok->add_bos());
     if (job.request.chat && prompt)
         options.stop_ids = m_template->end_of_turn_ids(*m_tok);
-    if (!prompt || int64_t(prompt->size()) >= m_slots.front().session->backend().n_ctx()) {
+    const int64_t n_ctx = m_slots.front().session->backend().n_ctx();
+    if (!prompt || int64_t(prompt->size()) >= n_ctx) {
         r.finish_reason = "error";
         r.invalid_request = true;
         r.error = !prompt ? prompt.error().message
                           : "the prompt has " + std::to_string(prompt->size()) + " tokens but the context holds " +
-                                std::to_string(m_slots.front().session->backend().n_ctx()) +
-                                " (start the server with a larger --ctx)";
+                                std::to_string(n_ctx) + " (start the server with a larger --ctx)";
         if (prompt)
             r.prompt_tokens = int(prompt->size());
         job.sink->finished(r);
-        return;
+        return nullptr;
     }
     Slot& slot = pick_slot(*prompt);
-    if (options.max_tokens == 0 || int64_t(prompt->size()) + options.max_tokens > slot.session->backend().n_ctx())
-        options.max_tokens = std::max<int>(0, int(slot.session->backend().n_ctx() - int64_t(prompt->size())));
-    auto stats = slot.session->generate(
-        *prompt, options,
-        [&](std::string_view text) {
-            job.sink->piece(text);
+    if (options.max_tokens == 0 || int64_t(prompt->size()) + options.max_tokens > n_ctx)
+        options.max_tokens = std::max<int>(0, int(n_ctx - int64_t(prompt->size())));
+    auto running = std::make_unique<Running>();
+    running->job = std::move(job);
+    running->slot = &slot;
+    running->result.prompt_tokens = int(prompt->size());
+    GenerationSink* sink = running->job.sink.get();
+    running->generation = std::make_unique<Generation>(
+        *slot.session, std::move(options),
+        [sink](std::string_view text) {
+            sink->piece(text);
             return true;
         },
-        job.cancel.get());
-    r.prompt_tokens = int(prompt->size());
-    if (!stats) {
+        running->job.cancel.get());
+    if (auto st = running->generation->start(*prompt); !st) {
+        r.prompt_tokens = int(prompt->size());
         r.finish_reason = "error";
-        r.error = stats.error().message;
+        r.error = st.error().message;
         slot.session->clear();   // the cache may hold a half-evaluated suffix
-    } else {
-        r.reused_tokens = stats->reused_tokens;
-        r.completion_tokens = stats->completion_tokens;
-        r.finish_reason = stats->finish_reason == "context" ? "length" : stats->finish_reason;
+        running->job.sink->finished(r);
+        return nullptr;
     }
-    job.sink->finished(r);
+    slot.busy = true;
+    return running;
+}
+
+void SessionEngine::finish(Running& running)
+{
+    GenerationResult& r = running.result;
+    const GenerateStats stats = running.generation->finish();
+    if (r.finish_reason == "error") {
+        running.slot->session->clear();   // a failed step may have left rows half written
+    } else {
+        r.reused_tokens = stats.reused_tokens;
+        r.completion_tokens = stats.completion_tokens;
+        r.finish_reason = stats.finish_reason == "context" ? "length" : stats.finish_reason;
+    }
+    running.slot->busy = false;
+    running.job.sink->finished(r);
 }
 
 }   // namespace causerie::server

@@ -1,10 +1,15 @@
 #pragma once
 // ServerEngine straight over the engine, for `causerie-cli serve`: one worker thread takes
-// requests in FIFO order and runs each on one of N KV slots (a Session each, all sharing the
-// model's weights). A request goes to the slot holding its conversation (most of the slot's
-// tokens are a prefix of the prompt), else to an unused or the least recently used slot, so a
-// client's follow-up turn finds its conversation's K/V and prefills only the new message. One request runs at a time:
-// on a CPU two concurrent decodes would only share the same cores.
+// requests in FIFO order and runs them on N KV slots (a Session each, all sequences of one
+// backend: one copy of the weights, one thread pool). Up to N requests run together
+// (continuous batching): each decode step evaluates one token of every running request in one
+// forward pass (engine/batch.h: every weight is read once per step, not once per request); a
+// request that arrives joins at the next step, its prompt prefilled alone first. A request goes
+// to the free slot holding its conversation (most of the slot's tokens are a prefix of the
+// prompt), else to an unused or the least recently used free slot, so a client's follow-up turn
+// finds its conversation's K/V and prefills only the new message. On a device whose backend
+// cannot share its weights between sequences (CUDA), each slot is its own backend and a step
+// evaluates the requests one after the other.
 #include "serverengine.h"
 
 #include "engine/backend.h"
@@ -57,11 +62,22 @@ private:
     struct Slot {
         std::unique_ptr<Session> session;
         uint64_t last_used = 0;
+        bool busy = false;
+    };
+    // A request on its slot, between its prefill and its end.
+    struct Running {
+        Job job;
+        Slot* slot = nullptr;
+        std::unique_ptr<Generation> generation;
+        GenerationResult result;
     };
 
     void run();
     bool load();
-    void execute(Job& job);
+    // Prepares the job's prompt and prefills it on a free slot; nothing when it ended at once
+    // (cancelled, bad prompt, error: its sink has been told).
+    std::unique_ptr<Running> start(Job& job);
+    void finish(Running& r);
     Slot& pick_slot(const std::vector<int32_t>& prompt);
 
     const SessionEngineOptions m_options;
@@ -70,18 +86,19 @@ private:
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;   // a job queued, loading done, or stopping
     std::deque<Job> m_queue;
-    int m_running = 0;   // 0 or 1
+    int m_running = 0;   // requests between their start and their end (at most the slots)
+    int m_free_slots = 0;
     bool m_stopping = false;
     EngineState m_state = EngineState::Loading;
     std::string m_failure;
     std::string m_note;
-    std::shared_ptr<std::atomic<bool>> m_current_cancel;
 
     // Worker thread only.
     std::unique_ptr<Model> m_model;
     std::unique_ptr<Tokenizer> m_tok;
     std::optional<ChatTemplate> m_template;
     std::vector<Slot> m_slots;
+    std::vector<std::unique_ptr<Running>> m_active;
     uint64_t m_clock = 0;
 
     std::thread m_thread;   // last: starts after everything above exists

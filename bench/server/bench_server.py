@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""N concurrent streaming clients against an OpenAI-compatible server; prints a table.
+"""N concurrent streaming clients against OpenAI-compatible servers; prints one table.
 
-For each model and each client count: time to first byte (TTFB: request sent -> first
-content token, the wait a user sees), decode tokens/s per client (completion tokens after the
-first / time between first and last token), and aggregate tokens/s (all completion tokens /
-wall time of the round). Every number is the median over --rounds rounds.
-
-By default it starts `causerie-cli serve` itself; --llama-server PATH also starts llama.cpp's
-`llama-server` on the same file, threads and context for comparison (built separately, never
-committed). --url measures a server that is already running.
+For each model and each client count N it starts `causerie-cli serve` (--parallel N) and, with
+--llama-server, llama.cpp's `llama-server` (-np N, -c ctx*N so each slot has the same context)
+on the same file with the same threads, one server at a time, alternating (causerie, llama,
+causerie, llama, ... --repeats times) because a shared machine's load changes from minute to
+minute. Each run reports time to first byte (TTFB: request sent -> first content token, the
+wait a user sees), decode tokens/s per client (completion tokens after the first / time between
+first and last token) and aggregate tokens/s (all completion tokens of the round / its wall
+time), each the median over --rounds rounds; the ratio column is causerie's aggregate over the
+llama-server run just before it. Every run is printed, then the median ratio per row.
 
 usage:
   bench_server.py --cli build/test/app/cli/causerie-cli --model M.gguf [--model M2.gguf]
-                  [--clients 1,4] [--max-tokens 64] [--threads 2] [--rounds 3]
-                  [--llama-server PATH] [--url http://127.0.0.1:8080/v1]
+                  [--clients 1,4] [--max-tokens 64] [--threads 2] [--ctx 2048] [--rounds 3]
+                  [--repeats 2] [--llama-server /work/llama/native/bin/llama-server]
+  bench_server.py --url http://127.0.0.1:8080/v1 [--clients 1,4]   (a server already running)
+llama-server finds its libraries next to it (LD_LIBRARY_PATH is set to its folder).
 Standard library only.
 """
 import argparse
@@ -109,8 +112,10 @@ def model_id(url):
         return json.load(r)["data"][0]["id"]
 
 
-def start(cmd):
-    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+def start(cmd, env=None, read_stdout=False):
+    # An unread pipe would block a server that logs to it once its buffer is full.
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE if read_stdout else subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, text=True, env=env)
 
 
 def stop(p):
@@ -119,6 +124,36 @@ def stop(p):
         p.wait(timeout=30)
     except subprocess.TimeoutExpired:
         p.kill()
+
+
+def start_causerie(a, model, clients):
+    p = start([a.cli, "serve", model, "--port", "0", "--threads", str(a.threads), "--ctx", str(a.ctx),
+               "--parallel", str(clients), "--queue", "64"], read_stdout=True)
+    found = re.match(r"listening on (\S+)", p.stdout.readline())
+    if not found:
+        stop(p)
+        raise SystemExit("causerie-cli serve printed no URL")
+    return found.group(1).rstrip("/"), p
+
+
+def start_llama(a, model, clients):
+    port = free_port()
+    env = dict(os.environ, LD_LIBRARY_PATH=os.path.dirname(os.path.abspath(a.llama_server)))
+    p = start([a.llama_server, "-m", model, "-t", str(a.threads), "-tb", str(a.threads), "-c",
+               str(a.ctx * clients), "-np", str(clients), "--port", str(port), "--host", "127.0.0.1"], env)
+    return f"http://127.0.0.1:{port}/v1", p
+
+
+def run_one(url, process, a, clients):
+    """Measures one freshly started server; returns (ttfb_s, tok/s per client, aggregate tok/s)."""
+    try:
+        wait_healthy(url[:-3])
+        mid = model_id(url)
+        one_client(url, mid, 4, 0, [])   # warm-up: page the weights in
+        return measure(url, mid, clients, a.max_tokens, a.rounds)
+    finally:
+        if process:
+            stop(process)
 
 
 def main():
@@ -130,44 +165,50 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--ctx", type=int, default=2048)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeats", type=int, default=2)
     ap.add_argument("--llama-server")
     ap.add_argument("--url")
     a = ap.parse_args()
     counts = [int(x) for x in a.clients.split(",")]
 
-    servers = []   # (label, model file, url, process or None)
-    if a.url:
-        servers.append(("server at " + a.url, "-", a.url.rstrip("/"), None))
-    for m in a.model:
-        if a.cli:
-            p = start([a.cli, "serve", m, "--port", "0", "--threads", str(a.threads), "--ctx", str(a.ctx),
-                       "--queue", "64"])
-            found = re.match(r"listening on (\S+)", p.stdout.readline())
-            if not found:
-                raise SystemExit("causerie-cli serve printed no URL")
-            servers.append(("causerie", m, found.group(1), p))
-        if a.llama_server:
-            port = free_port()
-            p = start([a.llama_server, "-m", m, "-t", str(a.threads), "-c", str(a.ctx * max(counts)),
-                       "-np", str(max(counts)), "--port", str(port), "--host", "127.0.0.1"])
-            servers.append(("llama-server", m, f"http://127.0.0.1:{port}/v1", p))
+    print(f"# {a.max_tokens} tokens per client, {a.threads} threads, context {a.ctx} per client, "
+          f"median of {a.rounds} rounds per run", flush=True)
+    print(f"| {'model':<32} | clients | {'server':<12} | run | TTFB ms | tok/s per client | aggregate tok/s "
+          f"| ratio |")
+    print(f"|{'-' * 34}|---------|{'-' * 14}|-----|---------|------------------|-----------------|-------|",
+          flush=True)
 
-    print(f"# {a.max_tokens} tokens per client, {a.threads} threads, median of {a.rounds} rounds")
-    print(f"| {'server':<14} | {'model':<34} | clients | TTFB ms | tok/s per client | aggregate tok/s |")
-    print(f"|{'-' * 16}|{'-' * 36}|---------|---------|------------------|-----------------|")
-    try:
-        for label, m, url, _ in servers:
-            wait_healthy(url[:-3])
-            mid = model_id(url)
-            one_client(url, mid, 4, 0, [])   # warm-up: page the weights in
-            for n in counts:
-                ttfb, decode, agg = measure(url, mid, n, a.max_tokens, a.rounds)
-                print(f"| {label:<14} | {os.path.basename(m)[:34]:<34} | {n:>7} | {ttfb * 1000:>7.0f} | "
-                      f"{decode:>16.1f} | {agg:>15.1f} |", flush=True)
-    finally:
-        for *_, p in servers:
-            if p:
-                stop(p)
+    def row(model, n, label, run, fig, ratio=""):
+        ttfb, decode, agg = fig
+        print(f"| {os.path.basename(model)[:32]:<32} | {n:>7} | {label:<12} | {run:>3} | {ttfb * 1000:>7.0f} | "
+              f"{decode:>16.1f} | {agg:>15.1f} | {ratio:>5} |", flush=True)
+
+    if a.url:
+        for n in counts:
+            row(a.url, n, "server", 1, run_one(a.url.rstrip("/"), None, a, n))
+        return
+    summary = []
+    for m in a.model:
+        for n in counts:
+            ratios = []
+            for rep in range(1, a.repeats + 1):
+                theirs = None
+                if a.llama_server:
+                    theirs = run_one(*start_llama(a, m, n), a, n)
+                    row(m, n, "llama-server", rep, theirs)
+                if a.cli:
+                    ours = run_one(*start_causerie(a, m, n), a, n)
+                    ratio = ours[2] / theirs[2] if theirs else None
+                    if ratio:
+                        ratios.append(ratio)
+                    row(m, n, "causerie", rep, ours, f"{ratio:.2f}" if ratio else "")
+            if ratios:
+                summary.append((m, n, statistics.median(ratios)))
+    if summary:
+        print("\n| model | clients | causerie / llama-server aggregate tok/s (median of runs) |")
+        print("|---|---|---|")
+        for m, n, r in summary:
+            print(f"| {os.path.basename(m)} | {n} | {r:.2f}x |")
 
 
 if __name__ == "__main__":

@@ -277,6 +277,9 @@ private Q_SLOTS:
     void lowbitMatchesLlamaCpp();
     void lowbitDecodeMatchesPrefill_data();
     void lowbitDecodeMatchesPrefill();
+    void batchedDecodeMatchesAlone_data();
+    void batchedDecodeMatchesAlone();
+    void batchRejectsBadItems();
 };
 
 void TestForward::tinyModelMatchesLlamaCpp_data() { addThreadRows(); }
@@ -624,6 +627,168 @@ void TestForward::lowbitDecodeMatchesPrefill()
     auto model = load_model(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-%1.gguf").arg(stem).toStdString());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     decodeMatchesPrefill(*model);
+}
+
+void TestForward::batchedDecodeMatchesAlone_data()
+{
+    QTest::addColumn<QString>("model");   // a file in tests/data, or an architecture of arch_spec()
+    QTest::newRow("mistral q8_0 file") << kTiny;
+    for (const char* arch : {"qwen2", "qwen3", "phi3", "gemma2", "gemma3"})
+        QTest::newRow(arch) << QString::fromLatin1(arch);
+    QTest::newRow("llama3 rope") << QStringLiteral("llama3-rope");
+    QTest::newRow("q2_k file") << QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-q2_k.gguf");
+    QTest::newRow("iq4_xs file") << QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-iq4_xs.gguf");
+}
+
+// Four sequences of different prompt lengths on one backend's sequences (make_sequence),
+// prefilled together in one eval_batch (several multi-token segments in a micro-batch), then
+// greedy steps with one token each, give the tokens and the logits of each sequence run alone
+// on its own backend (the path checked against llama.cpp above). One stops early while the
+// others go on; one reaches the end of its context (eval_batch then refuses it, naming the
+// context, and the others continue). The products are bit-identical whatever the number of
+// rows and attention is per row, so the logits are held equal (tolerance 0).
+void TestForward::batchedDecodeMatchesAlone()
+{
+    QFETCH(QString, model);
+    QTemporaryDir dir;
+    std::string path = model.toStdString();
+    if (!model.endsWith(QLatin1String(".gguf"))) {
+        path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+        QVERIFY(
+            write_test_model(path, model == QLatin1String("llama3-rope") ? llama3_rope_spec() : arch_spec(model)).ok());
+    }
+    auto loaded = load_model(path);
+    QVERIFY2(loaded.ok(), loaded.ok() ? "" : loaded.error().message.c_str());
+    const Model& m = *loaded;
+    const int64_t n_vocab = m.hp.n_vocab;
+    constexpr int64_t kCtx = 48;   // past the gemma models' window of 16
+    const std::vector<size_t> prompt_len = {5, 11, 24, 40};
+    const std::vector<int> steps = {30, 6, 20, 30};   // the second stops early; the fourth hits the context
+    std::vector<std::vector<int32_t>> prompts;
+    for (size_t s = 0; s < prompt_len.size(); ++s) {
+        prompts.emplace_back();
+        for (size_t i = 0; i < prompt_len[s]; ++i)
+            prompts.back().push_back(int32_t((i * 37 + s * 101 + 5) % size_t(n_vocab)));
+    }
+    BackendOptions opts;
+    opts.n_ctx = kCtx;
+    opts.n_threads = 2;
+    auto argmax = [](const std::vector<float>& v) { return int32_t(std::max_element(v.begin(), v.end()) - v.begin()); };
+
+    // Alone: each sequence on its own backend; the logits of every step.
+    std::vector<std::vector<int32_t>> want_tokens(prompts.size());
+    std::vector<std::vector<std::vector<float>>> want_logits(prompts.size());
+    for (size_t s = 0; s < prompts.size(); ++s) {
+        auto b = create_cpu_backend(m, opts);
+        QVERIFY(b.ok());
+        std::vector<float> logits(static_cast<size_t>(n_vocab));
+        QVERIFY((*b)->eval(prompts[s], 0, logits.data()).ok());
+        want_logits[s].push_back(logits);
+        int64_t pos = int64_t(prompts[s].size());
+        for (int i = 0; i < steps[s] && pos < kCtx; ++i) {
+            const int32_t one[1] = {argmax(logits)};
+            want_tokens[s].push_back(one[0]);
+            QVERIFY((*b)->eval(one, pos++, logits.data()).ok());
+            want_logits[s].push_back(logits);
+        }
+    }
+    QCOMPARE(want_tokens[3].size(), size_t(kCtx - 40));
+
+    // Together.
+    auto first = create_cpu_backend(m, opts);
+    QVERIFY(first.ok());
+    std::vector<std::unique_ptr<ComputeBackend>> seqs;
+    seqs.push_back(std::move(first).value());
+    for (size_t s = 1; s < prompts.size(); ++s) {
+        auto more = seqs.front()->make_sequence();
+        QVERIFY2(more.ok(), more.ok() ? "" : more.error().message.c_str());
+        seqs.push_back(std::move(more).value());
+    }
+    std::vector<std::vector<float>> logits(prompts.size(), std::vector<float>(size_t(n_vocab)));
+    std::vector<BatchItem> items;
+    for (size_t s = 0; s < prompts.size(); ++s)
+        items.push_back({seqs[s].get(), prompts[s], 0, logits[s].data()});
+    QVERIFY(seqs.front()->eval_batch(items).ok());
+    std::vector<std::vector<int32_t>> got_tokens(prompts.size());
+    std::vector<int32_t> next(prompts.size());
+    float max_diff = 0.0f;
+    auto compare = [&](size_t s) {
+        const std::vector<float>& want = want_logits[s][got_tokens[s].size()];
+        for (int64_t i = 0; i < n_vocab; ++i)
+            max_diff = std::max(max_diff, std::fabs(logits[s][size_t(i)] - want[size_t(i)]));
+    };
+    for (;;) {
+        items.clear();
+        for (size_t s = 0; s < prompts.size(); ++s) {
+            compare(s);
+            const int64_t pos = int64_t(prompts[s].size() + got_tokens[s].size());
+            if (int(got_tokens[s].size()) >= steps[s] || pos >= kCtx)
+                continue;
+            next[s] = argmax(logits[s]);
+            got_tokens[s].push_back(next[s]);
+            items.push_back({seqs[s].get(), std::span(&next[s], 1), pos, logits[s].data()});
+        }
+        if (items.empty())
+            break;
+        QVERIFY(items.front().backend->eval_batch(items).ok());
+    }
+    for (size_t s = 0; s < prompts.size(); ++s)
+        QCOMPARE(got_tokens[s], want_tokens[s]);
+    QCOMPARE(max_diff, 0.0f);
+
+    // The full one is refused past its context, with the reason, and the others still run.
+    const int32_t more[1] = {1};
+    std::vector<float> spare(static_cast<size_t>(n_vocab));
+    const BatchItem over[2] = {{seqs[0].get(), more, int64_t(prompts[0].size() + got_tokens[0].size()), spare.data()},
+                               {seqs[3].get(), more, kCtx, logits[3].data()}};
+    const Status refused = seqs[0]->eval_batch(over);
+    QVERIFY(!refused.ok());
+    QVERIFY2(refused.error().message.find("context holds 48") != std::string::npos, refused.error().message.c_str());
+    QVERIFY(seqs[0]->eval_batch(std::span(over, 1)).ok());
+}
+
+// Bad batches: a sequence twice, a token outside the vocabulary, an empty item; each a clear
+// error before anything runs. Items from separate backends (what the CUDA backend's sequences
+// are) run one after the other with the same results.
+void TestForward::batchRejectsBadItems()
+{
+    auto model = load_model(kTiny.toStdString());
+    QVERIFY(model.ok());
+    BackendOptions opts;
+    opts.n_ctx = 16;
+    opts.n_threads = 2;
+    auto a = create_cpu_backend(*model, opts);
+    auto separate = create_cpu_backend(*model, opts);
+    QVERIFY(a.ok() && separate.ok());
+    auto b = (*a)->make_sequence();
+    QVERIFY(b.ok());
+    const int64_t n_vocab = model->hp.n_vocab;
+    std::vector<float> la(static_cast<size_t>(n_vocab)), lb(la), lc(la);
+    const int32_t good[2] = {1, 22557};
+    const int32_t bad[1] = {int32_t(n_vocab)};
+
+    const BatchItem out_of_vocab[2] = {{a->get(), good, 0, la.data()}, {b->get(), bad, 0, lb.data()}};
+    const Status st1 = (*a)->eval_batch(out_of_vocab);
+    QVERIFY(!st1.ok());
+    QVERIFY2(st1.error().message.find("outside the vocabulary") != std::string::npos, st1.error().message.c_str());
+    const BatchItem empty[1] = {{b->get(), {}, 0, lb.data()}};
+    const Status st2 = (*a)->eval_batch(empty);
+    QVERIFY(!st2.ok());
+    QCOMPARE(QString::fromStdString(st2.error().message), QStringLiteral("nothing to evaluate"));
+
+    // A sequence twice is not batched together (it would write the same rows twice): it runs
+    // in turn, as eval() twice would.
+    const BatchItem twice[2] = {{a->get(), good, 0, la.data()}, {a->get(), std::span(good + 1, 1), 1, lb.data()}};
+    QVERIFY((*a)->eval_batch(twice).ok());
+    std::vector<float> alone(static_cast<size_t>(n_vocab));
+    QVERIFY((*separate)->eval(good, 0, alone.data()).ok());
+    QCOMPARE(lb, alone);
+
+    // Another backend's sequence: one after the other, same logits.
+    const BatchItem mixed[2] = {{b->get(), good, 0, lb.data()}, {separate->get(), good, 0, lc.data()}};
+    QVERIFY((*a)->eval_batch(mixed).ok());
+    QCOMPARE(lb, alone);
+    QCOMPARE(lc, alone);
 }
 
 QTEST_GUILESS_MAIN(TestForward)

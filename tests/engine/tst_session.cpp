@@ -1,5 +1,7 @@
 // Session: prefix reuse must give exactly the logits of a fresh evaluation; generation stops on
 // length, stop strings, cancel and a full context; streamed text equals the decoded ids.
+// Generations decoded together (batch.h) give what each gives alone.
+#include "engine/batch.h"
 #include "engine/session.h"
 #include "engine/test_model.h"
 
@@ -17,6 +19,7 @@ private Q_SLOTS:
     void stopStringCutsText();
     void cancelBetweenTokens();
     void contextLimits();
+    void batchedGenerationsMatchAlone();
 
 private:
     std::unique_ptr<Session> newSession(int64_t n_ctx);
@@ -182,6 +185,76 @@ void TestSession::contextLimits()
     generateText(*s, std::vector<int32_t>(10, 300), o, &stats);
     QCOMPARE(stats.finish_reason, std::string("context"));
     QCOMPARE(int(s->cached_tokens().size()), 16);
+}
+
+// Three generations with sampling (temperature, seeds of their own) on sequences of one
+// backend, decoded together by decode_step: one stops early (max_tokens), one joins after four
+// steps, one fills its context while the others go on. Each streams the text, the ids and the
+// finish reason it gets alone on its own backend.
+void TestSession::batchedGenerationsMatchAlone()
+{
+    constexpr int64_t kCtx = 64;
+    const std::vector<std::vector<int32_t>> prompts = {
+        {1, 300, 301, 302}, {1, 310, 311, 312, 313, 314, 315, 316, 317, 318}, std::vector<int32_t>(50, 320)};
+    std::vector<GenerateOptions> options(3);
+    for (size_t i = 0; i < 3; ++i) {
+        options[i].sampling.seed = 11 + i;
+        options[i].sampling.random_seed = false;
+        options[i].sampling.temperature = 0.9f;
+    }
+    options[0].max_tokens = 30;
+    options[1].max_tokens = 5;   // ends early
+
+    std::vector<std::string> want_text(3);
+    std::vector<GenerateStats> want(3);
+    std::vector<std::vector<int32_t>> want_ids(3);
+    for (size_t i = 0; i < 3; ++i) {
+        auto s = newSession(kCtx);
+        QVERIFY(s);
+        want_text[i] = generateText(*s, prompts[i], options[i], &want[i]);
+        want_ids[i] = s->last_generated();
+    }
+    QCOMPARE(want[1].finish_reason, std::string("length"));
+    QCOMPARE(want[2].finish_reason, std::string("context"));
+    // 14 tokens evaluated after the prompt fill the context; the 15th, sampled from the last
+    // row's logits, is emitted without being evaluated.
+    QCOMPARE(want[2].completion_tokens, int(kCtx - 50 + 1));
+    QVERIFY(want[0].completion_tokens > 10);
+
+    auto first = newSession(kCtx);
+    QVERIFY(first);
+    std::vector<std::unique_ptr<Session>> sessions;
+    sessions.push_back(std::move(first));
+    for (int i = 1; i < 3; ++i) {
+        auto seq = sessions.front()->backend().make_sequence();
+        QVERIFY(seq.ok());
+        sessions.push_back(std::make_unique<Session>(*m_tok, std::move(seq).value()));
+    }
+    std::vector<std::string> text(3);
+    std::vector<std::unique_ptr<Generation>> gens;
+    for (size_t i = 0; i < 3; ++i)
+        gens.push_back(std::make_unique<Generation>(*sessions[i], options[i], [&text, i](std::string_view t) {
+            text[i] += t;
+            return true;
+        }));
+    QVERIFY(gens[0]->start(prompts[0]).ok());
+    QVERIFY(gens[1]->start(prompts[1]).ok());
+    std::vector<Generation*> running = {gens[0].get(), gens[1].get()};
+    for (int step = 0; !running.empty(); ++step) {
+        if (step == 4) {   // the third request arrives
+            QVERIFY(gens[2]->start(prompts[2]).ok());
+            running.push_back(gens[2].get());
+        }
+        QVERIFY(decode_step(running).ok());
+        std::erase_if(running, [](Generation* g) { return g->done(); });
+    }
+    for (size_t i = 0; i < 3; ++i) {
+        const GenerateStats got = gens[i]->finish();
+        QCOMPARE(got.finish_reason, want[i].finish_reason);
+        QCOMPARE(got.completion_tokens, want[i].completion_tokens);
+        QCOMPARE(sessions[i]->last_generated(), want_ids[i]);
+        QCOMPARE(QString::fromStdString(text[i]), QString::fromStdString(want_text[i]));
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSession)

@@ -1,9 +1,11 @@
-// SessionEngine: the FIFO queue, its bound, cancel before start, and the KV prefix slots (a
-// conversation's follow-up turn reuses its prefix even when another conversation ran between).
+// SessionEngine: the FIFO queue, its bound, cancel before start, the KV prefix slots (a
+// conversation's follow-up turn reuses its prefix even when another conversation ran between),
+// and requests decoded together on the slots (same text as alone, one cancelled, one ending early).
 #include "sessionengine.h"
 
 #include <QTest>
 
+#include <array>
 #include <condition_variable>
 #include <mutex>
 
@@ -93,6 +95,8 @@ private Q_SLOTS:
     void fullQueueRefuses();
     void cancelledBeforeStartNeverRuns();
     void cancelStopsAtTheNextToken();
+    void concurrentRequestsMatchAlone();
+    void cancelOneOfSeveral();
 };
 
 void TestSessionEngine::modelIdIsTheFileName()
@@ -200,6 +204,111 @@ void TestSessionEngine::cancelStopsAtTheNextToken()
     QCOMPARE(sink->result().finish_reason, std::string("cancelled"));
     QCOMPARE(sink->pieces.load(), 5);
     QCOMPARE(sink->result().completion_tokens, 5);   // the tiny model writes one piece per token here
+}
+
+namespace {
+
+// Numbers every piece of every request in the order the worker delivered them, so a test can
+// tell requests that ran together (their pieces interleave) from requests run one by one.
+std::atomic<int> g_piece_clock{0};
+
+class OrderedSink : public RecordingSink {
+public:
+    std::atomic<int> first{-1};
+    std::atomic<int> last{-1};
+    void piece(std::string_view t) override
+    {
+        RecordingSink::piece(t);
+        const int now = g_piece_clock++;
+        if (first < 0)
+            first = now;
+        last = now;
+    }
+};
+
+const std::array<const char*, 4> kPrompts = {"Tell me about the sea and its many colours", "Name three mountains",
+                                             "Why is the sky blue?", "Write a short poem about bread and butter"};
+const std::array<int, 4> kMaxTokens = {24, 8, 24, 16};   // the second ends early, the others go on
+
+}   // namespace
+
+// Four requests submitted at once run together on four slots (their pieces interleave) and each
+// gets the text and token count it gets alone at temperature 0.
+void TestSessionEngine::concurrentRequestsMatchAlone()
+{
+    auto e = engine(4);
+    QCOMPARE(e->wait_loaded(), EngineState::Ready);
+    std::array<std::string, 4> alone;
+    std::array<int, 4> alone_tokens{};
+    for (size_t i = 0; i < 4; ++i) {
+        auto sink = std::make_shared<RecordingSink>();
+        QVERIFY(e->submit(chatRequest({{"user", kPrompts[i]}}, kMaxTokens[i]), sink,
+                          std::make_shared<std::atomic<bool>>(false)));
+        QVERIFY(sink->wait());
+        alone[i] = sink->text();
+        alone_tokens[i] = sink->result().completion_tokens;
+        QVERIFY(!alone[i].empty());
+    }
+    QCOMPARE(alone_tokens[1], 8);
+
+    auto together = engine(4);   // fresh slots: nothing reused, as for the runs alone
+    QCOMPARE(together->wait_loaded(), EngineState::Ready);
+    std::array<std::shared_ptr<OrderedSink>, 4> sinks;
+    for (size_t i = 0; i < 4; ++i) {
+        sinks[i] = std::make_shared<OrderedSink>();
+        QVERIFY(together->submit(chatRequest({{"user", kPrompts[i]}}, kMaxTokens[i]), sinks[i],
+                                 std::make_shared<std::atomic<bool>>(false)));
+    }
+    for (size_t i = 0; i < 4; ++i) {
+        QVERIFY(sinks[i]->wait());
+        QCOMPARE(sinks[i]->result().finish_reason, std::string(alone_tokens[i] == kMaxTokens[i] ? "length" : "stop"));
+        QCOMPARE(sinks[i]->result().completion_tokens, alone_tokens[i]);
+        QCOMPARE(QString::fromStdString(sinks[i]->text()), QString::fromStdString(alone[i]));
+    }
+    // The last request's first piece came before the first request's last one: they overlapped.
+    QVERIFY2(sinks[3]->first < sinks[0]->last,
+             qPrintable(QStringLiteral("request 4 began at piece %1, request 1 ended at %2")
+                            .arg(sinks[3]->first.load())
+                            .arg(sinks[0]->last.load())));
+}
+
+// A client that leaves while others are served: its request stops at the next step, the others
+// finish with their own text.
+void TestSessionEngine::cancelOneOfSeveral()
+{
+    class CancellingSink : public OrderedSink {
+    public:
+        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+        std::atomic<int> pieces{0};
+        void piece(std::string_view t) override
+        {
+            OrderedSink::piece(t);
+            if (++pieces == 3)
+                cancel->store(true);
+        }
+    };
+    auto alone = engine(1);
+    const GenerationResult ref = run(*alone, chatRequest({{"user", kPrompts[0]}}, 24));
+    QCOMPARE(ref.completion_tokens, 24);
+    auto refSink = std::make_shared<RecordingSink>();
+    QVERIFY(alone->submit(chatRequest({{"user", kPrompts[2]}}, 24), refSink, std::make_shared<std::atomic<bool>>()));
+    QVERIFY(refSink->wait());
+
+    auto e = engine(3);
+    auto keep = std::make_shared<OrderedSink>();
+    auto leaving = std::make_shared<CancellingSink>();
+    auto other = std::make_shared<OrderedSink>();
+    QVERIFY(e->submit(chatRequest({{"user", kPrompts[2]}}, 24), keep, std::make_shared<std::atomic<bool>>(false)));
+    QVERIFY(e->submit(chatRequest({{"user", "Tell me a long story"}}, 0), leaving, leaving->cancel));
+    QVERIFY(e->submit(chatRequest({{"user", kPrompts[0]}}, 24), other, std::make_shared<std::atomic<bool>>(false)));
+    QVERIFY(leaving->wait());
+    QCOMPARE(leaving->result().finish_reason, std::string("cancelled"));
+    QCOMPARE(leaving->pieces.load(), 3);
+    QVERIFY(keep->wait());
+    QVERIFY(other->wait());
+    QCOMPARE(QString::fromStdString(keep->text()), QString::fromStdString(refSink->text()));
+    QCOMPARE(other->result().completion_tokens, 24);
+    QVERIFY(leaving->last < keep->last);   // it ended while the others still ran
 }
 
 QTEST_GUILESS_MAIN(TestSessionEngine)
