@@ -9,14 +9,14 @@ namespace causerie::documents {
 namespace {
 
 // Model-facing, not shown to the user: kept in English, which every model reads.
-const QString kWholeInstructions = QStringLiteral(
-    "The user attached the documents below. Answer from them when they hold the answer, and cite "
-    "them by their numbers in brackets, like [1] or [2], with the page where one is given. Say so "
-    "when the documents do not hold the answer.");
-const QString kRetrievedInstructions = QStringLiteral(
-    "Passages from the user's documents that may answer the question follow. Answer from them "
-    "when they hold the answer, and cite them by their numbers in brackets, like [1] or [2]. Say "
-    "so when they do not hold the answer.");
+const QString kWholeInstructions =
+    QStringLiteral("The user attached the documents below. Answer from them when they hold the answer, and cite "
+                   "them by their numbers in brackets, like [1] or [2], with the page where one is given. Say so "
+                   "when the documents do not hold the answer.");
+const QString kRetrievedInstructions =
+    QStringLiteral("Passages from the user's documents that may answer the question follow. Answer from them "
+                   "when they hold the answer, and cite them by their numbers in brackets, like [1] or [2]. Say "
+                   "so when they do not hold the answer.");
 
 QString passageHeading(int number, const Source& s)
 {
@@ -97,8 +97,9 @@ ContextPlan planContext(const ContextRequest& request, const TokenCounter& count
             sources.append(s);
             paths.append(d.path);
             const QString part = QStringLiteral("\n\n## [%1] %2\n\n%3").arg(sources.size()).arg(d.name, body);
-            tokens += d.tokens >= 0 ? d.tokens + count(QStringLiteral("\n\n## [%1] %2\n\n").arg(sources.size()).arg(d.name))
-                                    : count(part);
+            tokens += d.tokens >= 0
+                          ? d.tokens + count(QStringLiteral("\n\n## [%1] %2\n\n").arg(sources.size()).arg(d.name))
+                          : count(part);
             text += part;
         }
         if (tokens <= request.budgetTokens) {

@@ -28,21 +28,21 @@ struct ContextDocument {
 struct ContextPlan {
     enum Mode { None, Whole, Retrieved };
     Mode mode = None;
-    QString systemText;     // Whole: instructions + documents
-    QString questionText;   // Retrieved: instructions + numbered passages
-    QList<Source> sources;  // [1] first; `file` is the name the model saw, `path` below
-    QStringList paths;      // per source: the local file ("" when unknown)
-    qint64 tokens = 0;      // what the added text costs
+    QString systemText;      // Whole: instructions + documents
+    QString questionText;    // Retrieved: instructions + numbered passages
+    QList<Source> sources;   // [1] first; `file` is the name the model saw, `path` below
+    QStringList paths;       // per source: the local file ("" when unknown)
+    qint64 tokens = 0;       // what the added text costs
 };
 
 struct ContextRequest {
     QList<ContextDocument> documents;   // the conversation's attachments
     QString question;
-    qint64 budgetTokens = 2048;         // half the context
+    qint64 budgetTokens = 2048;   // half the context
     int topK = 6;
-    DocIndex* index = nullptr;          // holds the attachments (under `libraries`) and libraries
-    QStringList libraries;              // searched in Retrieved mode
-    bool librariesTicked = false;       // a library is searched even when attachments fit
+    DocIndex* index = nullptr;      // holds the attachments (under `libraries`) and libraries
+    QStringList libraries;          // searched in Retrieved mode
+    bool librariesTicked = false;   // a library is searched even when attachments fit
 };
 
 using TokenCounter = std::function<qint64(const QString& text)>;

@@ -18,8 +18,8 @@ QJsonObject sourceToJson(const MessageSource& source);
 // Reads messages[index]'s optional "attachments" and "sources", checking every field (kinds,
 // SHA-256 of any bytes, the size cap, offsets within the text). Returns the first problem,
 // naming its field ("messages[2].attachments[0].sha256 ..."), or "" when all is well.
-QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssistant,
-                            QList<NewAttachment>* attachments, QList<MessageSource>* sources);
+QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssistant, QList<NewAttachment>* attachments,
+                            QList<MessageSource>* sources);
 
 // Rows, inside the caller's transaction.
 StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAttachment& attachment, qint64 now);

@@ -121,8 +121,8 @@ QJsonObject sourceToJson(const MessageSource& s)
             {QStringLiteral("text"), s.text}};
 }
 
-QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssistant,
-                            QList<NewAttachment>* attachments, QList<MessageSource>* sources)
+QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssistant, QList<NewAttachment>* attachments,
+                            QList<MessageSource>* sources)
 {
     const QString where = QStringLiteral("messages[%1]").arg(index);
     const QJsonValue list = message.value(QLatin1String("attachments"));
@@ -182,8 +182,9 @@ QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssist
                                .arg(r.where)
                                .arg(decoded.decoded.size())
                                .arg(a.size));
-                } else if (QString::fromLatin1(QCryptographicHash::hash(decoded.decoded, QCryptographicHash::Sha256)
-                                                   .toHex()) != a.sha256) {
+                } else if (QString::fromLatin1(
+                               QCryptographicHash::hash(decoded.decoded, QCryptographicHash::Sha256).toHex()) !=
+                           a.sha256) {
                     r.fail(QStringLiteral("%1.bytes does not match its sha256 (damaged or altered)").arg(r.where));
                 } else {
                     a.bytes = std::move(decoded.decoded);
@@ -239,8 +240,9 @@ StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAt
     const qint64 fileId = file->int64(0);
     STORE_TRY(file->run());   // finish the statement (RETURNING steps once more)
 
-    auto st = db.prepare("INSERT INTO attachments (message_id, file_id, ord, name, path, kind, tokens, created_at) "
-                         "VALUES (?1, ?2, (SELECT count(*) FROM attachments WHERE message_id = ?1), ?3, ?4, ?5, ?6, ?7)");
+    auto st =
+        db.prepare("INSERT INTO attachments (message_id, file_id, ord, name, path, kind, tokens, created_at) "
+                   "VALUES (?1, ?2, (SELECT count(*) FROM attachments WHERE message_id = ?1), ?3, ?4, ?5, ?6, ?7)");
     if (!st)
         return st.error();
     st->bind(1, messageId).bind(2, fileId).bind(3, a.name).bind(4, a.path).bind(5, attachmentKindName(a.kind));

@@ -63,8 +63,9 @@ private Q_SLOTS:
     void smallAttachmentsGoInWhole()
     {
         ContextRequest request;
-        request.documents = {doc(QStringLiteral("notes.md"), {{0, QStringLiteral("Rent"), QStringLiteral("Rent is 800.")}}),
-                             doc(QStringLiteral("todo.txt"), {{0, QString(), QStringLiteral("Call the plumber.")}})};
+        request.documents = {
+            doc(QStringLiteral("notes.md"), {{0, QStringLiteral("Rent"), QStringLiteral("Rent is 800.")}}),
+            doc(QStringLiteral("todo.txt"), {{0, QString(), QStringLiteral("Call the plumber.")}})};
         request.question = QStringLiteral("How much is the rent?");
         request.budgetTokens = 1000;
         const ContextPlan plan = planContext(request, estimateTokens);
@@ -136,7 +137,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         auto index = DocIndex::open(dir.filePath(QStringLiteral("i.db")));
         QVERIFY(index.ok());
-        const ContextDocument lib = doc(QStringLiteral("lease.txt"), {{0, QString(), QStringLiteral("The lease ends in May.")}});
+        const ContextDocument lib =
+            doc(QStringLiteral("lease.txt"), {{0, QString(), QStringLiteral("The lease ends in May.")}});
         QVERIFY(indexDocument(*index.value(), QStringLiteral("Contracts"), QStringLiteral("/lib/lease.txt"),
                               sha(QStringLiteral("x")), lib.document)
                     .ok());
@@ -155,7 +157,8 @@ private Q_SLOTS:
     void sectionsRoundTripThroughOffsets()
     {
         ExtractedDocument d;
-        d.sections = {{1, QString(), QStringLiteral("Page one.")}, {2, QStringLiteral("Two"), QStringLiteral("Page two.")}};
+        d.sections = {{1, QString(), QStringLiteral("Page one.")},
+                      {2, QStringLiteral("Two"), QStringLiteral("Page two.")}};
         const QString text = fullText(d);
         const ExtractedDocument back = documentFromText(text, sectionOffsets(d));
         QCOMPARE(back.sections.size(), 2);

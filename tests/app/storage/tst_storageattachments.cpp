@@ -148,8 +148,10 @@ private Q_SLOTS:
         const qint64 answer = message(*store, conv, root, MessageRole::Assistant, QStringLiteral("ok"));
         const qint64 branch = message(*store, conv, answer, MessageRole::User, QStringLiteral("branch"));
         QVERIFY(store->addAttachment(root, document(QStringLiteral("kept.txt"), "kept", QStringLiteral("kept"))).ok());
-        QVERIFY(store->addAttachment(branch, document(QStringLiteral("gone.txt"), "gone", QStringLiteral("gone"))).ok());
-        QVERIFY(store->setSources(answer, {{QStringLiteral("kept.txt"), {}, 0, {}, 0, 4, QStringLiteral("kept")}}).ok());
+        QVERIFY(
+            store->addAttachment(branch, document(QStringLiteral("gone.txt"), "gone", QStringLiteral("gone"))).ok());
+        QVERIFY(
+            store->setSources(answer, {{QStringLiteral("kept.txt"), {}, 0, {}, 0, 4, QStringLiteral("kept")}}).ok());
         // A message removed (with foreign keys on, as the store runs) takes its subtree's
         // attachments and their files with it.
         QVERIFY(store->database().exec("DELETE FROM messages WHERE id = " + QByteArray::number(answer)).ok());
@@ -162,8 +164,8 @@ private Q_SLOTS:
     void sourcesSurviveAReopen()
     {
         QList<MessageSource> cited{
-            {QStringLiteral("contract.pdf"), QStringLiteral("/docs/contract.pdf"), 3, QStringLiteral("Terms"), 120,
-             980, QStringLiteral("The tenant pays on the first day.")},
+            {QStringLiteral("contract.pdf"), QStringLiteral("/docs/contract.pdf"), 3, QStringLiteral("Terms"), 120, 980,
+             QStringLiteral("The tenant pays on the first day.")},
             {QStringLiteral("notes.md"), QString(), 0, QStringLiteral("Rent"), 0, 40, QStringLiteral("Rent: 800")}};
         qint64 answer = 0;
         {
@@ -188,14 +190,12 @@ private Q_SLOTS:
         const qint64 conv = store->createConversation().value();
         const qint64 q = message(*store, conv, 0, MessageRole::User, QStringLiteral("What is in it?"));
         const qint64 a = message(*store, conv, q, MessageRole::Assistant, QStringLiteral("A cat [1]."));
-        const NewAttachment doc =
-            document(QStringLiteral("notes.txt"), "héllo notes", QStringLiteral("héllo notes"));
+        const NewAttachment doc = document(QStringLiteral("notes.txt"), "héllo notes", QStringLiteral("héllo notes"));
         const QByteArray png("\x89PNG\r\n\x1a\nbytes", 13);
         QVERIFY(store->addAttachment(q, doc).ok());
         QVERIFY(store->addAttachment(q, image(png)).ok());
-        const QList<MessageSource> cited{
-            {QStringLiteral("notes.txt"), QStringLiteral("/home/me/notes.txt"), 1, QStringLiteral("Intro"), 0, 5,
-             QStringLiteral("héllo")}};
+        const QList<MessageSource> cited{{QStringLiteral("notes.txt"), QStringLiteral("/home/me/notes.txt"), 1,
+                                          QStringLiteral("Intro"), 0, 5, QStringLiteral("héllo")}};
         QVERIFY(store->setSources(a, cited).ok());
 
         // Without "include files": text and metadata, no bytes, never the local path.
@@ -249,27 +249,29 @@ private Q_SLOTS:
                                       << at + ".sha256 must be 64 lowercase hexadecimal digits";
         QTest::newRow("negative size") << "size" << QJsonValue(-4) << at + ".size must be a whole number, 0 or more";
         QTest::newRow("text not a string") << "text" << QJsonValue(true) << at + ".text must be a string";
-        QTest::newRow("sections not an array") << "sections" << QJsonValue(QStringLiteral("x"))
-                                               << at + ".sections must be an array";
+        QTest::newRow("sections not an array")
+            << "sections" << QJsonValue(QStringLiteral("x")) << at + ".sections must be an array";
         QTest::newRow("section past the text")
             << "sections"
             << QJsonValue(QJsonArray{QJsonObject{{QStringLiteral("start"), 0}, {QStringLiteral("end"), 500}}})
             << at + ".sections[0]: start and end must be a range within the text";
-        QTest::newRow("page zero")
-            << "sections"
-            << QJsonValue(QJsonArray{
-                   QJsonObject{{QStringLiteral("page"), 0}, {QStringLiteral("start"), 0}, {QStringLiteral("end"), 1}}})
-            << at + ".sections[0].page must be null or a page number from 1";
-        QTest::newRow("bytes not base64") << "bytes" << QJsonValue(QStringLiteral("@@@@")) << at + ".bytes is not valid base64";
-        QTest::newRow("bytes of another size") << "bytes" << QJsonValue(QString::fromLatin1(QByteArray("abc").toBase64()))
-                                               << at + ".bytes holds 3 bytes, not the 5 its size says";
+        QTest::newRow("page zero") << "sections"
+                                   << QJsonValue(QJsonArray{QJsonObject{{QStringLiteral("page"), 0},
+                                                                        {QStringLiteral("start"), 0},
+                                                                        {QStringLiteral("end"), 1}}})
+                                   << at + ".sections[0].page must be null or a page number from 1";
+        QTest::newRow("bytes not base64")
+            << "bytes" << QJsonValue(QStringLiteral("@@@@")) << at + ".bytes is not valid base64";
+        QTest::newRow("bytes of another size")
+            << "bytes" << QJsonValue(QString::fromLatin1(QByteArray("abc").toBase64()))
+            << at + ".bytes holds 3 bytes, not the 5 its size says";
         QTest::newRow("bytes altered") << "bytes" << QJsonValue(QString::fromLatin1(QByteArray("HELLO").toBase64()))
                                        << at + ".bytes does not match its sha256 (damaged or altered)";
         QTest::newRow("bytes over the cap")
             << "bytes" << QJsonValue(QString(int((kMaxExportedFileBytes + 2) / 3 * 4 + 4), QLatin1Char('A')))
             << at + ".bytes is larger than the 32 MB an export may carry";
-        QTest::newRow("attachments not an array") << "/attachments" << QJsonValue(QStringLiteral("x"))
-                                                  << "messages[0].attachments must be an array";
+        QTest::newRow("attachments not an array")
+            << "/attachments" << QJsonValue(QStringLiteral("x")) << "messages[0].attachments must be an array";
         QTest::newRow("sources on a user message")
             << "/sources"
             << QJsonValue(QJsonArray{QJsonObject{{QStringLiteral("file"), QStringLiteral("a")},
@@ -316,7 +318,10 @@ private Q_SLOTS:
     }
 
 private:
-    qint64 message_(ConversationStore& s, qint64 conv) { return message(s, conv, 0, MessageRole::User, QStringLiteral("q")); }
+    qint64 message_(ConversationStore& s, qint64 conv)
+    {
+        return message(s, conv, 0, MessageRole::User, QStringLiteral("q"));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestStorageAttachments)
