@@ -67,6 +67,20 @@ Dialog {
             enabled: root.options.customSampling
         }
         Label {
+            visible: libraryRepeater.count > 0
+            text: qsTr("Search these libraries")
+        }
+        Repeater {
+            id: libraryRepeater
+            model: App.documents && App.documents.libraries ? App.documents.libraries.names : []
+            delegate: CheckBox {
+                required property string modelData
+                text: modelData
+                checked: root.options.libraries.indexOf(modelData) >= 0
+                onToggled: root.options.setLibraryTicked(modelData, checked)
+            }
+        }
+        Label {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
             opacity: 0.7

@@ -27,6 +27,7 @@ Dialog {
             TabButton { text: qsTr("Engine") }
             TabButton { text: qsTr("Remote") }
             TabButton { text: qsTr("Appearance") }
+            TabButton { text: qsTr("Libraries") }
         }
 
         StackLayout {
@@ -38,6 +39,7 @@ Dialog {
             EngineSettings {}
             RemoteSettings {}
             AppearanceSettings {}
+            LibrariesSettings {}
         }
     }
 }

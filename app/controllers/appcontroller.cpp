@@ -72,8 +72,9 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     documentHooks.isRemote = [](const Conversation& c) { return !endpointIdOf(c.backend).isEmpty(); };
     documentHooks.openConversationIsRemote = [this] { return conversationRemote(); };
     documentHooks.contextSize = [this] { return contextSize(); };
-    m_documents = std::make_unique<DocumentsController>(
-        m_store.get(), QDir(dataDir).filePath(QStringLiteral("documents.db")), m_local.get(), documentHooks);
+    const QString documentIndex = QDir(dataDir).filePath(QStringLiteral("documents.db"));
+    m_documents = std::make_unique<DocumentsController>(m_store.get(), documentIndex, m_local.get(), documentHooks,
+                                                        std::make_unique<LibrariesController>(dataDir, documentIndex));
     m_chat->setDocuments(m_documents.get());
     connect(this, &AppController::conversationBackendChanged, m_documents.get(), &DocumentsController::chipsChanged);
     m_conversations = std::make_unique<ConversationsController>(m_store.get(), m_chat.get());

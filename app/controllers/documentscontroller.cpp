@@ -111,7 +111,8 @@ void prepareFile(const QString& path, const QString& indexPath, NewAttachment* a
         qCWarning(lcDocuments) << "attachment not indexed:" << index.error().message;
         return;
     }
-    if (auto st = documents::indexDocument(*index.value(), attachmentLibrary(a->sha256), a->path, a->sha256, doc.value());
+    if (auto st =
+            documents::indexDocument(*index.value(), attachmentLibrary(a->sha256), a->path, a->sha256, doc.value());
         !st)
         qCWarning(lcDocuments) << "attachment not indexed:" << st.error().message;
 }
@@ -119,12 +120,14 @@ void prepareFile(const QString& path, const QString& indexPath, NewAttachment* a
 }   // namespace
 
 DocumentsController::DocumentsController(storage::ConversationStore* store, const QString& indexPath,
-                                         LocalBackend* local, Hooks hooks, QObject* parent)
+                                         LocalBackend* local, Hooks hooks,
+                                         std::unique_ptr<LibrariesController> libraries, QObject* parent)
     : QObject(parent)
     , m_store(store)
     , m_indexPath(indexPath)
     , m_local(local)
     , m_hooks(std::move(hooks))
+    , m_libraries(std::move(libraries))
 {
     m_pool.setMaxThreadCount(1);
     m_pool.setThreadPriority(QThread::LowPriority);
@@ -219,7 +222,8 @@ void DocumentsController::attachFiles(const QStringList& paths)
             Prepared result;
             prepareFile(path, indexPath, &result.attachment, &result.error);
             QMetaObject::invokeMethod(
-                qApp, [self, id, result] {
+                qApp,
+                [self, id, result] {
                     if (self)
                         self->prepared(id, result);
                 },
@@ -330,7 +334,7 @@ DocumentTurn DocumentsController::turnFor(const storage::Conversation& conversat
     const QJsonArray ticked = conversation.settings.value(QLatin1String("libraries")).toArray();
     for (const QJsonValue& name : ticked) {
         if (name.isString() && !name.toString().isEmpty()) {
-            request.libraries.append(QStringLiteral("library:") + name.toString());
+            request.libraries.append(LibrariesController::indexName(name.toString()));
             request.librariesTicked = true;
         }
     }

@@ -9,6 +9,7 @@
 //   attachPending(message) (ready chips become the message's attachments) and turnFor().
 // Nothing here reads a file on the GUI thread.
 #include "chatcontroller.h"
+#include "librariescontroller.h"
 
 #include <QObject>
 #include <QThreadPool>
@@ -25,7 +26,9 @@ namespace causerie::documents {
 class DocIndex;
 }
 
-class DocumentsController : public QObject, public TurnDocuments {
+class DocumentsController
+    : public QObject
+    , public TurnDocuments {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("App.documents")
@@ -33,18 +36,21 @@ class DocumentsController : public QObject, public TurnDocuments {
     //   error, note, image}]
     Q_PROPERTY(QVariantList chips READ chips NOTIFY chipsChanged)
     Q_PROPERTY(bool reading READ reading NOTIFY chipsChanged)
+    Q_PROPERTY(LibrariesController* libraries READ libraries CONSTANT)   // null without a data folder
 public:
     struct Hooks {
         std::function<bool(const causerie::storage::Conversation&)> isRemote;   // images only go there
-        std::function<bool()> openConversationIsRemote;                        // for the chips' notes
-        std::function<int()> contextSize;   // tokens; 0 = unknown (remote)
+        std::function<bool()> openConversationIsRemote;                         // for the chips' notes
+        std::function<int()> contextSize;                                       // tokens; 0 = unknown (remote)
     };
     // `indexPath`: the document index file (the data folder's documents.db). `local` may be null.
-    DocumentsController(causerie::storage::ConversationStore* store, const QString& indexPath,
-                        LocalBackend* local, Hooks hooks, QObject* parent = nullptr);
+    // `libraries`: the folders ticked in conversations (may be null).
+    DocumentsController(causerie::storage::ConversationStore* store, const QString& indexPath, LocalBackend* local,
+                        Hooks hooks, std::unique_ptr<LibrariesController> libraries = {}, QObject* parent = nullptr);
     ~DocumentsController() override;
 
     QVariantList chips() const;
+    LibrariesController* libraries() const { return m_libraries.get(); }
     bool reading() const;
 
     Q_INVOKABLE void attachUrls(const QList<QUrl>& urls);
@@ -85,7 +91,8 @@ private:
     Hooks m_hooks;
     QList<Chip> m_chips;
     int m_nextId = 1;
-    QThreadPool m_pool;   // one thread, low priority: extraction and indexing
+    QThreadPool m_pool;                                       // one thread, low priority: extraction and indexing
     std::unique_ptr<causerie::documents::DocIndex> m_index;   // the GUI thread's connection (search)
     std::function<bool(const QUrl&)> m_opener;
+    std::unique_ptr<LibrariesController> m_libraries;
 };

@@ -131,11 +131,21 @@ ContextPlan planContext(const ContextRequest& request, const TokenCounter& count
                 name = d.name;
         }
         s.file = name;
-        const QString part =
-            QStringLiteral("\n\n%1\n%2").arg(passageHeading(int(plan.sources.size()) + 1, s), hit.text);
-        const qint64 cost = count(part);
-        if (tokens + cost > request.budgetTokens && !plan.sources.isEmpty())
-            break;
+        const QString heading = passageHeading(int(plan.sources.size()) + 1, s);
+        QString part = QStringLiteral("\n\n%1\n%2").arg(heading, hit.text);
+        qint64 cost = count(part);
+        if (tokens + cost > request.budgetTokens) {
+            if (!plan.sources.isEmpty())
+                break;
+            // The best passage alone is over the budget (a tiny context): its start, cut to fit.
+            QString cut = hit.text;
+            while (cut.size() > 80 && tokens + cost > request.budgetTokens) {
+                cut.truncate(cut.size() * 3 / 4);
+                part = QStringLiteral("\n\n%1\n%2…").arg(heading, cut);
+                cost = count(part);
+            }
+            s.text = cut;
+        }
         text += part;
         tokens += cost;
         plan.sources.append(s);

@@ -6,9 +6,12 @@
 #include "conversationstore.h"
 #include "docfixtures.h"
 #include "documentscontroller.h"
+#include "librariescontroller.h"
 #include "messagelistmodel.h"
 
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonObject>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -157,14 +160,22 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("name");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("binary renamed .txt") << "binary.txt" << "is not a text file";
-        QTest::newRow("corrupt PDF") << "corrupt.pdf" << "is not a readable PDF";
-        QTest::newRow("encrypted PDF") << "locked.pdf" << "is encrypted";
-        QTest::newRow("scanned PDF") << "scan.pdf" << "scanned: no text found";
-        QTest::newRow("DOCX zip bomb") << "bomb.docx" << "was refused";
-        QTest::newRow("2 GB file") << "huge.txt" << "is too large";
-        QTest::newRow("missing file") << "gone.txt" << "does not exist";
-        QTest::newRow("folder") << "folder" << "is a folder";
+        QTest::newRow("binary renamed .txt") << "binary.txt"
+                                             << "is not a text file";
+        QTest::newRow("corrupt PDF") << "corrupt.pdf"
+                                     << "is not a readable PDF";
+        QTest::newRow("encrypted PDF") << "locked.pdf"
+                                       << "is encrypted";
+        QTest::newRow("scanned PDF") << "scan.pdf"
+                                     << "scanned: no text found";
+        QTest::newRow("DOCX zip bomb") << "bomb.docx"
+                                       << "was refused";
+        QTest::newRow("2 GB file") << "huge.txt"
+                                   << "is too large";
+        QTest::newRow("missing file") << "gone.txt"
+                                      << "does not exist";
+        QTest::newRow("folder") << "folder"
+                                << "is a folder";
     }
 
     void badFilesShowTheirErrorOnTheChip()
@@ -173,7 +184,10 @@ private Q_SLOTS:
         QFETCH(QString, expected);
         const QString path = m_dir->filePath(name);
         if (name == QLatin1String("binary.txt"))
-            QVERIFY(docfixtures::writeFile(path, QByteArray("\x7f" "ELF\x02\x01\x01\0\0\0", 10).repeated(100)));
+            QVERIFY(docfixtures::writeFile(path, QByteArray("\x7f"
+                                                            "ELF\x02\x01\x01\0\0\0",
+                                                            10)
+                                                     .repeated(100)));
         else if (name == QLatin1String("corrupt.pdf"))
             QVERIFY(docfixtures::writeFile(path, "%PDF-1.4\nthis is not really a pdf"));
         else if (name == QLatin1String("locked.pdf"))
@@ -195,7 +209,7 @@ private Q_SLOTS:
         QCOMPARE(chip(*m_docs, 0).value("state").toString(), QStringLiteral("error"));
         const QString error = chip(*m_docs, 0).value("error").toString();
         QVERIFY2(error.contains(expected), qPrintable(error));
-        QVERIFY2(error.contains(name), qPrintable(error));   // names the file
+        QVERIFY2(error.contains(name), qPrintable(error));                               // names the file
         QCOMPARE(chip(*m_docs, 1).value("state").toString(), QStringLiteral("ready"));   // the other one is fine
         // Sending takes the good one only; the failed chip goes away.
         QVERIFY(m_chat->send(QStringLiteral("hi")));
@@ -248,6 +262,61 @@ private Q_SLOTS:
         const QList<Attachment> stored = m_store->activeAttachments(m_chat->conversationId()).value();
         QCOMPARE(stored.size(), 1);
         QCOMPARE(stored[0].name, QStringLiteral("b.txt"));
+    }
+
+    void libraryIsIndexedThenSearchedWhenTicked()
+    {
+        const QString dataDir = m_dir->filePath(QStringLiteral("data"));
+        const QString folder = m_dir->filePath(QStringLiteral("Contracts"));
+        QVERIFY(QDir().mkpath(dataDir));
+        QVERIFY(QDir().mkpath(folder));
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/lease.txt"),
+                                       "The lease of the flat ends on 31 May; notice is three months."));
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/broken.pdf"), "%PDF-1.4 nothing"));
+        const QString indexPath = m_dir->filePath(QStringLiteral("documents.db"));
+        auto libraries = std::make_unique<LibrariesController>(dataDir, indexPath);
+        LibrariesController* lib = libraries.get();
+        // Bad input: each refused with its reason, nothing added.
+        QCOMPARE(lib->add(QStringLiteral(" "), QUrl::fromLocalFile(folder)),
+                 QStringLiteral("Give the library a name."));
+        QVERIFY(lib->add(QStringLiteral("X"), QUrl::fromLocalFile(m_dir->filePath(QStringLiteral("none"))))
+                    .contains(QLatin1String("is not a folder")));
+        QCOMPARE(lib->add(QStringLiteral("Contracts"), QUrl::fromLocalFile(folder)), QString());
+        QVERIFY(lib->add(QStringLiteral("Contracts"), QUrl::fromLocalFile(folder)).contains(QLatin1String("already")));
+        QCOMPARE(lib->names(), QStringList{QStringLiteral("Contracts")});
+        QTRY_COMPARE(lib->items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+        const QVariantMap item = lib->items().value(0).toMap();
+        QCOMPARE(item.value("total").toInt(), 2);
+        QCOMPARE(item.value("failed").toInt(), 1);
+        QVERIFY2(item.value("message").toString().contains(QLatin1String("broken.pdf")),
+                 qPrintable(item.value("message").toString()));
+
+        // The list survives a restart, and the rescan at start finds nothing new.
+        libraries.reset();
+        libraries = std::make_unique<LibrariesController>(dataDir, indexPath);
+        QCOMPARE(libraries->names(), QStringList{QStringLiteral("Contracts")});
+        QTRY_COMPARE(libraries->items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+
+        // Ticked in a conversation: its questions get the library's passages, with the file's path.
+        DocumentsController::Hooks hooks;
+        hooks.contextSize = [] { return 4096; };
+        DocumentsController docs(m_store.get(), indexPath, nullptr, hooks, std::move(libraries));
+        m_chat->setDocuments(&docs);
+        const qint64 conv = m_store->createConversation({}).value();
+        QVERIFY(m_store
+                    ->setConversationOptions(
+                        conv, {}, {}, {},
+                        QJsonObject{{QStringLiteral("libraries"), QJsonArray{QStringLiteral("Contracts")}}})
+                    .ok());
+        m_chat->openConversation(conv);
+        QVERIFY(m_chat->send(QStringLiteral("When does the lease end?")));
+        const QString asked = m_backend.lastHistory.last().content;
+        QVERIFY2(asked.contains(QLatin1String("[1] lease.txt\n")), qPrintable(asked));
+        QVERIFY(asked.contains(QLatin1String("31 May")));
+        const QVariantList sources = docs.sourcesFor(lastAnswerId());
+        QCOMPARE(sources.value(0).toMap().value("path").toString(),
+                 QFileInfo(folder + "/lease.txt").absoluteFilePath());
+        m_chat->setDocuments(m_docs.get());
     }
 
     void openSourceOpensOnlyExistingLocalFiles()

@@ -132,6 +132,29 @@ private Q_SLOTS:
         QCOMPARE(plan.tokens, estimateTokens(plan.questionText));
     }
 
+    void aPassageOverATinyBudgetIsCutToFit()
+    {
+        QTemporaryDir dir;
+        auto index = DocIndex::open(dir.filePath(QStringLiteral("i.db")));
+        QVERIFY(index.ok());
+        const ContextDocument report = longReport();
+        QVERIFY(indexDocument(*index.value(), QStringLiteral("c"), report.path, sha(fullText(report.document)),
+                              report.document)
+                    .ok());
+        ContextRequest request;
+        request.documents = {report};
+        request.question = QStringLiteral("Quai Voltaire deposit");
+        request.budgetTokens = 150;   // the instructions (~60) and less than a whole chunk
+        request.index = index.value().get();
+        request.libraries = {QStringLiteral("c")};
+        const ContextPlan plan = planContext(request, estimateTokens);
+        QCOMPARE(plan.mode, ContextPlan::Retrieved);
+        QCOMPARE(plan.sources.size(), 1);
+        QVERIFY2(plan.tokens <= request.budgetTokens, qPrintable(QString::number(plan.tokens)));
+        QVERIFY(plan.questionText.endsWith(QStringLiteral("…")));
+        QVERIFY(report.document.sections[16].text.contains(plan.sources[0].text));
+    }
+
     void tickedLibraryIsSearchedEvenWhenAttachmentsFit()
     {
         QTemporaryDir dir;
