@@ -13,7 +13,8 @@ Flow {
 
     function openFileDialog() {
         dialogLoader.active = true
-        dialogLoader.item.open()
+        // a Loader's item is a QObject to qmllint; here the FileDialog below.
+        dialogLoader.item.open()   // qmllint disable type
     }
 
     spacing: 6
@@ -26,7 +27,7 @@ Flow {
             id: chip
 
             required property var modelData
-            readonly property string state: modelData.state
+            readonly property string chipState: modelData.state
 
             objectName: "attachmentChip"
             padding: 4
@@ -50,8 +51,8 @@ Flow {
                         wrapMode: Text.Wrap
                         Layout.maximumWidth: 320
                         font.pixelSize: 11
-                        color: chip.state === "error" ? "#c0392b" : palette.text
-                        opacity: chip.state === "error" ? 1 : 0.75
+                        color: chip.chipState === "error" ? "#c0392b" : palette.text
+                        opacity: chip.chipState === "error" ? 1 : 0.75
                         text: {
                             const c = chip.modelData
                             if (c.state === "reading")
@@ -72,9 +73,11 @@ Flow {
                     }
                 }
                 ToolButton {
+                    objectName: "removeChip"
                     text: "✕"
                     Accessible.name: qsTr("Remove %1").arg(chip.modelData.name)
-                    onClicked: root.documents.removeChip(chip.modelData.id)
+                    // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+                    onClicked: root.documents.removeChip(chip.modelData.id)   // qmllint disable unqualified
                 }
             }
         }
@@ -85,9 +88,11 @@ Flow {
         active: false
         sourceComponent: Component {
             FileDialog {
+                id: fileDialog
                 title: qsTr("Attach files")
                 fileMode: FileDialog.OpenFiles
-                onAccepted: root.documents.attachUrls(selectedFiles)
+                // The file's ids inside a component: Qt 6.4 has no ComponentBehavior: Bound.
+                onAccepted: root.documents.attachUrls(fileDialog.selectedFiles)   // qmllint disable unqualified
             }
         }
     }

@@ -74,10 +74,13 @@ Dialog {
             id: libraryRepeater
             model: App.documents && App.documents.libraries ? App.documents.libraries.names : []
             delegate: CheckBox {
+                id: libraryBox
                 required property string modelData
-                text: modelData
-                checked: root.options.libraries.indexOf(modelData) >= 0
-                onToggled: root.options.setLibraryTicked(modelData, checked)
+                text: libraryBox.modelData
+                // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+                checked: root.options.libraries.indexOf(libraryBox.modelData) >= 0   // qmllint disable unqualified
+                // As above.
+                onToggled: root.options.setLibraryTicked(libraryBox.modelData, libraryBox.checked)   // qmllint disable unqualified
             }
         }
         Label {

@@ -57,6 +57,7 @@ ColumnLayout {
     }
 
     ListView {
+        id: list
         Layout.fillWidth: true
         Layout.fillHeight: true
         clip: true
@@ -68,7 +69,7 @@ ColumnLayout {
 
             required property var modelData
 
-            width: ListView.view ? ListView.view.width : 0   // qmllint disable missing-property
+            width: list.width
 
             RowLayout {
                 anchors.fill: parent
@@ -111,11 +112,13 @@ ColumnLayout {
                 }
                 Button {
                     text: qsTr("Re-index")
-                    onClicked: root.libraries.reindex(item.modelData.name)
+                    // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+                    onClicked: root.libraries.reindex(item.modelData.name)   // qmllint disable unqualified
                 }
                 Button {
                     text: qsTr("Remove")
-                    onClicked: root.libraries.remove(item.modelData.name)
+                    // As above.
+                    onClicked: root.libraries.remove(item.modelData.name)   // qmllint disable unqualified
                 }
             }
         }

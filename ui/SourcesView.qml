@@ -36,10 +36,13 @@ ColumnLayout {
             padding: 4
             enabled: source.modelData.path.length > 0
             Accessible.name: qsTr("Open %1").arg(source.modelData.file)
+            // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+            // qmllint disable unqualified
             onClicked: {
                 confirm.path = source.modelData.path
                 confirm.open()
             }
+            // qmllint enable unqualified
 
             contentItem: ColumnLayout {
                 spacing: 0

@@ -92,8 +92,9 @@ DocChat::Turn DocChat::turn(const std::string& question)
     request.budgetTokens = s.budget;
     request.index = s.index.get();
     request.libraries = s.libraries;
-    const documents::ContextPlan plan = documents::planContext(
-        request, [&](const QString& text) -> qint64 { return s.count ? s.count(text.toStdString()) : documents::estimateTokens(text); });
+    const documents::ContextPlan plan = documents::planContext(request, [&](const QString& text) -> qint64 {
+        return s.count ? s.count(text.toStdString()) : documents::estimateTokens(text);
+    });
     Turn t;
     t.system = plan.systemText.toStdString();
     t.question = plan.questionText.isEmpty() ? question : plan.questionText.toStdString() + "\n\nQuestion: " + question;

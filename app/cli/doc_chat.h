@@ -12,8 +12,8 @@ namespace causerie::cli {
 class DocChat {
 public:
     struct Turn {
-        std::string system;     // whole documents: joined to the system message
-        std::string question;   // the question, with the passages before it when retrieved
+        std::string system;                 // whole documents: joined to the system message
+        std::string question;               // the question, with the passages before it when retrieved
         std::vector<std::string> sources;   // "[1] file, page 3" per cited source
     };
     using Counter = std::function<long long(const std::string&)>;

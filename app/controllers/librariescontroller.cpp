@@ -42,7 +42,7 @@ LibrariesController::LibrariesController(const QString& dataDir, const QString& 
                     l->file.clear();
                     l->done = l->total = indexed + unchanged + failed;
                     // A folder that could not be listed at all indexes nothing and says why.
-                    l->state = cancelled                                              ? QStringLiteral("waiting")
+                    l->state = cancelled                                             ? QStringLiteral("waiting")
                                : (indexed + unchanged == 0 && !l->message.isEmpty()) ? QStringLiteral("error")
                                                                                      : QStringLiteral("ready");
                     Q_EMIT changed();
