@@ -36,18 +36,18 @@ TestCase {
     }
 
     function test_fileBecomesAChipThenIsRemoved() {
-        verify(!chips.visible)
+        compare(chipItems().length, 0)
         App.documents.attachUrls([Qt.resolvedUrl("tst_attachmentchips.qml")])
         tryVerify(() => chipItems().length === 1 && App.documents.chips[0].state === "ready", 10000)
-        verify(chips.visible)
         const detail = detailOf(chipItems()[0])
         verify(detail.indexOf("KB") >= 0 || detail.indexOf("bytes") >= 0, detail)
-        tryVerify(() => detailOf(chipItems()[0]).indexOf("tokens") >= 0, 10000, "the tiny model counted its tokens")
-        verify(detailOf(chipItems()[0]).indexOf("counting") < 0)
+        tryVerify(() => /\d+ tokens/.test(detailOf(chipItems()[0])), 20000, "the tiny model counted its tokens")
+        verify(detailOf(chipItems()[0]).indexOf("about") < 0, "counted, not estimated")
         const remove = findChild(chipItems()[0], "removeChip")
-        mouseClick(remove)
-        tryCompare(App.documents.chips, "length", 0)
-        verify(!chips.visible)
+        verify(remove !== null)
+        remove.clicked()   // the test case is not shown: no mouse event reaches it
+        tryVerify(() => App.documents.chips.length === 0)
+        tryVerify(() => chipItems().length === 0)
     }
 
     function test_badFileShowsItsError() {
