@@ -69,7 +69,8 @@ ColumnLayout {
 
             required property var modelData
 
-            width: list.width
+            // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+            width: list.width   // qmllint disable unqualified
 
             RowLayout {
                 anchors.fill: parent
