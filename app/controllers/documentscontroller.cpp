@@ -44,6 +44,11 @@ namespace {
 
 QString attachmentLibrary(const QString& sha256) { return QStringLiteral("attachment:") + sha256; }
 
+// The attachment's file in the index: its local path, or for an imported one (no path) a name
+// that is not a path, so that its sources cannot be opened.
+const QString kImported = QStringLiteral("imported:");
+QString indexedPath(const storage::Attachment& a) { return a.path.isEmpty() ? kImported + a.name : a.path; }
+
 QString hashFile(const QString& path, QString* error)
 {
     QFile f(path);
@@ -323,7 +328,7 @@ DocumentTurn DocumentsController::turnFor(const storage::Conversation& conversat
         }
         documents::ContextDocument d;
         d.name = a.name;
-        d.path = a.path;
+        d.path = indexedPath(a);
         d.document = documents::documentFromText(a.text, a.sections);
         d.tokens = a.tokens.value_or(-1);
         request.documents.append(d);
@@ -340,26 +345,25 @@ DocumentTurn DocumentsController::turnFor(const storage::Conversation& conversat
     }
     const int context = m_hooks.contextSize ? m_hooks.contextSize() : 0;
     request.budgetTokens = context > 0 ? context / 2 : kRemoteBudgetTokens;
+    documents::ContextPlan plan = documents::planContext(request, documents::estimateTokens);
     request.index = index();
-    // Attachments imported from a file were never indexed on this machine: done now, once.
-    if (request.index) {
-        for (const documents::ContextDocument& d : std::as_const(request.documents)) {
-            const QString sha = [&] {
-                for (const storage::Attachment& a : std::as_const(attached.value()))
-                    if (a.name == d.name && a.path == d.path)
-                        return a.sha256;
-                return QString();
-            }();
-            if (!sha.isEmpty() && !request.index->file(attachmentLibrary(sha), d.path))
-                (void)documents::indexDocument(*request.index, attachmentLibrary(sha), d.path, sha, d.document);
+    if (plan.mode != documents::ContextPlan::Whole && request.index) {
+        // Attachments imported from a file were never indexed on this machine: done now, once
+        // (on the GUI thread: only imported documents over the budget ever get here).
+        for (const storage::Attachment& a : std::as_const(attached.value())) {
+            if (a.kind == AttachmentKind::Document && !request.index->file(attachmentLibrary(a.sha256), indexedPath(a)))
+                (void)documents::indexDocument(*request.index, attachmentLibrary(a.sha256), indexedPath(a), a.sha256,
+                                               documents::documentFromText(a.text, a.sections));
         }
+        plan = documents::planContext(request, documents::estimateTokens);
     }
-    const documents::ContextPlan plan = documents::planContext(request, documents::estimateTokens);
     turn.systemText = plan.systemText;
     turn.questionText = plan.questionText;
     for (qsizetype i = 0; i < plan.sources.size(); ++i) {
         const documents::Source& s = plan.sources[i];
-        turn.sources.append({s.file, plan.paths.value(i), s.page, s.heading, s.start, s.end, s.text});
+        const QString path = plan.paths.value(i);
+        turn.sources.append(
+            {s.file, path.startsWith(kImported) ? QString() : path, s.page, s.heading, s.start, s.end, s.text});
     }
     return turn;
 }

@@ -156,6 +156,38 @@ private Q_SLOTS:
         QVERIFY(sources[0].toMap().value("text").toString().contains(QLatin1String("Mr Dupont")));
     }
 
+    void importedAttachmentIsIndexedWhenFirstNeeded()
+    {
+        // An attachment that came with an imported conversation: text in the store, no local
+        // path, never indexed here. Over the budget, it is indexed at the first question; its
+        // sources carry its name and no path (nothing to open).
+        const qint64 conv = m_store->createConversation({}).value();
+        const qint64 first =
+            m_store->appendMessage({conv, 0, MessageRole::User, QStringLiteral("Read this"), MessageStatus::Done, {}})
+                .value();
+        QString text;
+        for (int i = 0; i < 120; ++i)
+            text += QStringLiteral("Paragraph %1 is about gardens and nothing else.\n\n").arg(i);
+        text += QStringLiteral("The alarm code is 4512.");
+        NewAttachment a;
+        a.name = QStringLiteral("house.txt");
+        a.sha256 = QString(64, QLatin1Char('a'));
+        a.size = text.size();
+        a.text = text;
+        QVERIFY(m_store->addAttachment(first, a).ok());
+        (void)m_store->appendMessage(
+            {conv, first, MessageRole::Assistant, QStringLiteral("ok"), MessageStatus::Done, {}});
+        m_chat->openConversation(conv);
+        m_context = 400;
+        QVERIFY(m_chat->send(QStringLiteral("What is the alarm code?")));
+        const QString asked = m_backend.lastHistory.last().content;
+        QVERIFY2(asked.contains(QLatin1String("[1] house.txt\n")), qPrintable(asked));
+        QVERIFY(asked.contains(QLatin1String("4512")));
+        const QVariantList sources = m_docs->sourcesFor(lastAnswerId());
+        QCOMPARE(sources.value(0).toMap().value("file").toString(), QStringLiteral("house.txt"));
+        QCOMPARE(sources.value(0).toMap().value("path").toString(), QString());
+    }
+
     void badFilesShowTheirErrorOnTheChip_data()
     {
         QTest::addColumn<QString>("name");
