@@ -32,6 +32,7 @@ LibrariesController::LibrariesController(const QString& dataDir, const QString& 
             [this](const QString& library, const QString&, const QString& message) {
                 if (Library* l = find(library.mid(indexName({}).size()))) {
                     l->message = message;
+                    ++l->issues;
                     Q_EMIT changed();
                 }
             });
@@ -101,6 +102,7 @@ QVariantList LibrariesController::items() const
                                {QStringLiteral("total"), l.total},
                                {QStringLiteral("file"), l.file},
                                {QStringLiteral("failed"), l.failed},
+                               {QStringLiteral("issues"), l.issues},
                                {QStringLiteral("message"), l.message}});
     }
     return out;
@@ -153,6 +155,7 @@ void LibrariesController::reindex(const QString& name)
 {
     if (Library* l = find(name)) {
         l->message.clear();
+        l->issues = 0;
         l->state = QStringLiteral("waiting");
         m_indexer->indexFolder(indexName(l->name), l->folder);
         Q_EMIT changed();

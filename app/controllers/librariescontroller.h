@@ -18,7 +18,8 @@ class LibrariesController : public QObject {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("App.documents.libraries")
-    // [{name, folder, state: "waiting"|"indexing"|"ready"|"error", done, total, file, failed, message}]
+    // [{name, folder, state: "waiting"|"indexing"|"ready"|"error", done, total, file, failed, issues,
+    //   message}]
     Q_PROPERTY(QVariantList items READ items NOTIFY changed)
     Q_PROPERTY(QStringList names READ names NOTIFY changed)
 public:
@@ -48,7 +49,8 @@ private:
         int total = 0;
         QString file;
         int failed = 0;
-        QString message;
+        int issues = 0;    // reported by the last run: unreadable files, folders, link loops
+        QString message;   // the last of them
     };
     Library* find(const QString& name);
     bool save();

@@ -229,6 +229,9 @@ private Q_SLOTS:
         else if (name == QLatin1String("bomb.docx"))
             QVERIFY(docfixtures::writeZip(
                 path, {{"word/document.xml", "<w:document>" + QByteArray(70 * 1024 * 1024, 'a') + "</w:document>"}}));
+        else if (name == QLatin1String("sly.docx"))
+            QVERIFY(
+                docfixtures::writeZip(path, {{"../../h-docapp-evil.txt", "owned"}, {"/tmp/h-docapp-abs.txt", "x"}}));
         else if (name == QLatin1String("huge.txt")) {
             QFile f(path);
             QVERIFY(f.open(QIODevice::WriteOnly));
@@ -282,6 +285,26 @@ private Q_SLOTS:
         QCOMPARE(chip(*m_docs, 0).value("note").toString(), QString());
     }
 
+    void oddButReadableFilesAreAttached()
+    {
+        // Invalid UTF-8 becomes U+FFFD (the file is read); a DOCX whose zip also holds entries
+        // named ../../x or /tmp/x is read from word/document.xml alone, nothing written outside.
+        const QString utf8 = file(QStringLiteral("latin1.txt"), "caf\xe9 cr\xe8me and more text");
+        const QString sly = m_dir->filePath(QStringLiteral("sly.docx"));
+        QVERIFY(docfixtures::writeDocx(sly, {{QStringLiteral("Honest text."), false}},
+                                       {{"../../h-docapp-evil.txt", "owned"}, {"/tmp/h-docapp-abs.txt", "owned"}}));
+        m_docs->attachFiles({utf8, sly});
+        QTRY_VERIFY(!m_docs->reading());
+        QCOMPARE(chip(*m_docs, 0).value("state").toString(), QStringLiteral("ready"));
+        QCOMPARE(chip(*m_docs, 1).value("state").toString(), QStringLiteral("ready"));
+        QVERIFY(!QFileInfo::exists(QStringLiteral("/tmp/h-docapp-abs.txt")));
+        QVERIFY(m_chat->send(QStringLiteral("hi")));
+        const QString system = m_backend.lastHistory.first().content;
+        QVERIFY2(system.contains(QStringLiteral("caf\uFFFD cr\uFFFDme")), qPrintable(system));
+        QVERIFY(system.contains(QLatin1String("Honest text.")));
+        QVERIFY(!system.contains(QLatin1String("owned")));
+    }
+
     void removedChipIsNotSent()
     {
         m_docs->attachFiles({file(QStringLiteral("a.txt"), "alpha"), file(QStringLiteral("b.txt"), "beta")});
@@ -305,6 +328,7 @@ private Q_SLOTS:
         QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/lease.txt"),
                                        "The lease of the flat ends on 31 May; notice is three months."));
         QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/broken.pdf"), "%PDF-1.4 nothing"));
+        QVERIFY(QFile::link(folder, folder + QStringLiteral("/loop")));   // a symbolic link loop
         const QString indexPath = m_dir->filePath(QStringLiteral("documents.db"));
         auto libraries = std::make_unique<LibrariesController>(dataDir, indexPath);
         LibrariesController* lib = libraries.get();
@@ -320,8 +344,11 @@ private Q_SLOTS:
         const QVariantMap item = lib->items().value(0).toMap();
         QCOMPARE(item.value("total").toInt(), 2);
         QCOMPARE(item.value("failed").toInt(), 1);
-        QVERIFY2(item.value("message").toString().contains(QLatin1String("broken.pdf")),
-                 qPrintable(item.value("message").toString()));
+        // Both the broken PDF and the link loop are reported; the last one is shown.
+        QCOMPARE(item.value("issues").toInt(), 2);
+        const QString message = item.value("message").toString();
+        QVERIFY2(message.contains(QLatin1String("broken.pdf")) || message.contains(QLatin1String("symbolic link loop")),
+                 qPrintable(message));
 
         // The list survives a restart, and the rescan at start finds nothing new.
         libraries.reset();
