@@ -63,7 +63,8 @@ Pane {
             Layout.fillWidth: true
 
             ToolButton {
-                text: "📎"
+                // Words, not a paperclip glyph: not every desktop has an emoji font.
+                text: qsTr("Attach…")
                 enabled: App.documents !== null
                 Accessible.name: qsTr("Attach files")
                 onClicked: chips.openFileDialog()
