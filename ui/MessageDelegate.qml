@@ -154,6 +154,12 @@ Pane {
             viewBottom: root.view ? root.view.contentY + 2 * root.view.height - offset : Infinity   // qmllint disable type
         }
 
+        MessageAttachments {
+            Layout.fillWidth: true
+            messageId: root.messageId
+            visible: root.isUser && attachments.length > 0
+        }
+
         SourcesView {
             Layout.fillWidth: true
             messageId: root.messageId

@@ -292,13 +292,20 @@ void DocumentsController::attachPending(qint64 userMessageId)
     // Ready chips go with the message, failed ones are dropped; one still being read stays for
     // the next message.
     QList<Chip> kept;
+    bool stored = false;
     for (const Chip& c : std::as_const(m_chips)) {
         if (c.state == QLatin1String("ready")) {
             if (auto added = m_store->addAttachment(userMessageId, c.attachment); !added)
                 qCWarning(lcDocuments) << "attachment not stored:" << added.errorString();
+            else
+                stored = true;
         } else if (c.state == QLatin1String("reading")) {
             kept.append(c);
         }
+    }
+    if (stored) {
+        ++m_attachmentsRevision;
+        Q_EMIT attachmentsStored();
     }
     if (kept.size() != m_chips.size()) {
         m_chips = kept;
@@ -366,6 +373,20 @@ DocumentTurn DocumentsController::turnFor(const storage::Conversation& conversat
             {s.file, path.startsWith(kImported) ? QString() : path, s.page, s.heading, s.start, s.end, s.text});
     }
     return turn;
+}
+
+QVariantList DocumentsController::attachmentsFor(qint64 messageId) const
+{
+    QVariantList out;
+    auto list = m_store->attachments(messageId);
+    if (!list)
+        return out;
+    for (const storage::Attachment& a : std::as_const(list.value())) {
+        out.append(QVariantMap{{QStringLiteral("name"), a.name},
+                               {QStringLiteral("sizeText"), documents::formatBytes(a.size)},
+                               {QStringLiteral("image"), a.kind == AttachmentKind::Image}});
+    }
+    return out;
 }
 
 QVariantList DocumentsController::sourcesFor(qint64 messageId) const

@@ -36,6 +36,8 @@ class DocumentsController
     //   error, note, image}]
     Q_PROPERTY(QVariantList chips READ chips NOTIFY chipsChanged)
     Q_PROPERTY(bool reading READ reading NOTIFY chipsChanged)
+    // Grows each time a message's attachments are stored (its delegate was made just before).
+    Q_PROPERTY(int attachmentsRevision READ attachmentsRevision NOTIFY attachmentsStored)
     Q_PROPERTY(LibrariesController* libraries READ libraries CONSTANT)   // null without a data folder
 public:
     struct Hooks {
@@ -52,12 +54,15 @@ public:
     QVariantList chips() const;
     LibrariesController* libraries() const { return m_libraries.get(); }
     bool reading() const;
+    int attachmentsRevision() const { return m_attachmentsRevision; }
 
     Q_INVOKABLE void attachUrls(const QList<QUrl>& urls);
     Q_INVOKABLE void attachFiles(const QStringList& paths);
     // A file URL on the clipboard (copied in a file manager): attached; false when there is none.
     Q_INVOKABLE bool pasteFromClipboard();
     Q_INVOKABLE void removeChip(int id);
+    // [{name, sizeText, image}]: the files a message was sent with.
+    Q_INVOKABLE QVariantList attachmentsFor(qint64 messageId) const;
     // [{number, file, path, page, heading, text}] stored with an answer.
     Q_INVOKABLE QVariantList sourcesFor(qint64 messageId) const;
     // Opens a source's local file in the system viewer (a regular file that exists; the QML asks
@@ -76,6 +81,7 @@ public:
 
 Q_SIGNALS:
     void chipsChanged();
+    void attachmentsStored();
 
 private:
     struct Chip;
@@ -91,6 +97,7 @@ private:
     Hooks m_hooks;
     QList<Chip> m_chips;
     int m_nextId = 1;
+    int m_attachmentsRevision = 0;
     QThreadPool m_pool;                                       // one thread, low priority: extraction and indexing
     std::unique_ptr<causerie::documents::DocIndex> m_index;   // the GUI thread's connection (search)
     std::function<bool(const QUrl&)> m_opener;

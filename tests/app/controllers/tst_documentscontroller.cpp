@@ -110,8 +110,11 @@ private Q_SLOTS:
         QCOMPARE(chip(*m_docs, 0).value("tokens").toLongLong(), qint64(8));   // 30 characters / 4, no model
         QVERIFY(chip(*m_docs, 0).value("tokensEstimated").toBool());
 
+        QSignalSpy storedSpy(m_docs.get(), &DocumentsController::attachmentsStored);
         QVERIFY(m_chat->send(QStringLiteral("How much is the rent?")));
         QVERIFY(m_docs->chips().isEmpty());   // sent with the message
+        QCOMPARE(storedSpy.size(), 1);
+        QCOMPARE(m_docs->attachmentsRevision(), 1);
         const QList<ChatMessage>& h = m_backend.lastHistory;
         QCOMPARE(h.size(), 2);
         QCOMPARE(h[0].role, QStringLiteral("system"));
@@ -122,6 +125,10 @@ private Q_SLOTS:
         const QList<Attachment> stored = m_store->activeAttachments(m_chat->conversationId()).value();
         QCOMPARE(stored.size(), 1);
         QCOMPARE(stored[0].path, QFileInfo(path).absoluteFilePath());
+        const QVariantList shown = m_docs->attachmentsFor(stored[0].messageId);
+        QCOMPARE(shown.size(), 1);
+        QCOMPARE(shown[0].toMap().value("name").toString(), QStringLiteral("notes.txt"));
+        QCOMPARE(shown[0].toMap().value("sizeText").toString(), QStringLiteral("31 bytes"));
         const QVariantList sources = m_docs->sourcesFor(lastAnswerId());
         QCOMPARE(sources.size(), 1);
         QCOMPARE(sources[0].toMap().value("file").toString(), QStringLiteral("notes.txt"));
