@@ -34,6 +34,14 @@ Pane {
 
     padding: 8
 
+    DropArea {
+        anchors.fill: parent
+        onDropped: drop => {
+            if (App.documents)
+                App.documents.attachUrls(drop.urls)
+        }
+    }
+
     ColumnLayout {
         anchors.fill: parent
         spacing: 4
@@ -45,8 +53,22 @@ Pane {
             font.pixelSize: 12
         }
 
+        AttachmentChips {
+            id: chips
+            Layout.fillWidth: true
+            documents: App.documents
+        }
+
         RowLayout {
             Layout.fillWidth: true
+
+            ToolButton {
+                // Words, not a paperclip glyph: not every desktop has an emoji font.
+                text: qsTr("Attach…")
+                enabled: App.documents !== null
+                Accessible.name: qsTr("Attach files")
+                onClicked: chips.openFileDialog()
+            }
 
             ScrollView {
                 Layout.fillWidth: true
@@ -65,6 +87,9 @@ Pane {
                                 && !(event.modifiers & Qt.ShiftModifier)) {
                             root.submit()
                             event.accepted = true
+                        } else if (event.matches(StandardKey.Paste) && App.documents
+                                   && App.documents.pasteFromClipboard()) {
+                            event.accepted = true   // a file was on the clipboard: attached
                         } else if (event.key === Qt.Key_Up && input.length === 0) {
                             root.editLastRequested()
                             event.accepted = true

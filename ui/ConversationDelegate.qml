@@ -67,10 +67,11 @@ ItemDelegate {
     }
     // Markdown: the branch shown, to read or share; JSON: every branch and detail, to import
     // again (here or on another computer).
-    function exportTo(suffix) {
+    function exportTo(suffix, includeFiles) {
         exportLoader.active = true
         const dialog = exportLoader.item
         dialog.suffix = suffix
+        dialog.includeFiles = includeFiles === true
         dialog.nameFilters = suffix === "json" ? [qsTr("Causerie conversation (*.json)")]
                                                : [qsTr("Markdown (*.md)")]
         dialog.currentFile = dialog.currentFolder + "/" + App.conversations.exportFileName(root.conversationId, suffix)
@@ -84,13 +85,14 @@ ItemDelegate {
         sourceComponent: Component {
             FileDialog {
                 property string suffix: "md"
+                property bool includeFiles: false
                 title: qsTr("Export the conversation")
                 fileMode: FileDialog.SaveFile
                 onAccepted: {
                     let file = selectedFile.toString()
                     if (!file.toLowerCase().endsWith("." + suffix))
                         file += "." + suffix
-                    App.conversations.exportTo(root.conversationId, file)
+                    App.conversations.exportTo(root.conversationId, file, includeFiles)
                 }
             }
         }
@@ -128,6 +130,10 @@ ItemDelegate {
             MenuItem {
                 text: qsTr("Export for import (JSON)…")
                 onTriggered: root.exportTo("json")
+            }
+            MenuItem {
+                text: qsTr("Export for import, with attached files (JSON)…")
+                onTriggered: root.exportTo("json", true)
             }
             MenuSeparator {}
             MenuItem {

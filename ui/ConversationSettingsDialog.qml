@@ -67,6 +67,23 @@ Dialog {
             enabled: root.options.customSampling
         }
         Label {
+            visible: libraryRepeater.count > 0
+            text: qsTr("Search these libraries")
+        }
+        Repeater {
+            id: libraryRepeater
+            model: App.documents && App.documents.libraries ? App.documents.libraries.names : []
+            delegate: CheckBox {
+                id: libraryBox
+                required property string modelData
+                text: libraryBox.modelData
+                // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+                checked: root.options.libraries.indexOf(libraryBox.modelData) >= 0   // qmllint disable unqualified
+                // As above.
+                onToggled: root.options.setLibraryTicked(libraryBox.modelData, libraryBox.checked)   // qmllint disable unqualified
+            }
+        }
+        Label {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
             opacity: 0.7

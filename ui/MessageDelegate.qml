@@ -154,6 +154,19 @@ Pane {
             viewBottom: root.view ? root.view.contentY + 2 * root.view.height - offset : Infinity   // qmllint disable type
         }
 
+        MessageAttachments {
+            Layout.fillWidth: true
+            messageId: root.messageId
+            visible: root.isUser && attachments.length > 0
+        }
+
+        SourcesView {
+            Layout.fillWidth: true
+            messageId: root.messageId
+            status: root.status
+            visible: !root.isUser && sources.length > 0
+        }
+
         BusyIndicator {
             visible: root.status === "streaming" && root.contentEmpty && root.reasoning.length === 0
             running: visible

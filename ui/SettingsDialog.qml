@@ -28,6 +28,7 @@ Dialog {
             TabButton { text: qsTr("Remote") }
             TabButton { text: qsTr("Local server"); objectName: "serverTab" }
             TabButton { text: qsTr("Appearance") }
+            TabButton { text: qsTr("Libraries") }
         }
 
         StackLayout {
@@ -40,6 +41,7 @@ Dialog {
             RemoteSettings {}
             ServerSettings {}
             AppearanceSettings {}
+            LibrariesSettings {}
         }
     }
 }

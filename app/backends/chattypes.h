@@ -2,6 +2,7 @@
 // Value types shared by every ChatBackend (local engine and remote API). They cross queued
 // connections between the GUI thread and worker threads, so all are registered metatypes
 // (see registerChatTypes()).
+#include <QByteArray>
 #include <QList>
 #include <QMetaType>
 #include <QString>
@@ -9,9 +10,19 @@
 
 #include <optional>
 
+// An image sent with a message to a model that sees (remote endpoints only; the local engine
+// has no vision and the app does not pass them to it).
+struct ChatImage {
+    QString mimeType;   // "image/png", "image/jpeg", ...
+    QByteArray bytes;
+
+    friend bool operator==(const ChatImage&, const ChatImage&) = default;
+};
+
 struct ChatMessage {
     QString role;   // "system" | "user" | "assistant"
     QString content;
+    QList<ChatImage> images;   // user messages: sent as image parts after the text
 
     friend bool operator==(const ChatMessage&, const ChatMessage&) = default;
 };

@@ -33,8 +33,23 @@ QByteArray buildChatRequestBody(const QString& model, const QList<ChatMessage>& 
                                 const GenerationSettings& settings)
 {
     QJsonArray messages;
-    for (const ChatMessage& m : history)
-        messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
+    for (const ChatMessage& m : history) {
+        if (m.images.isEmpty()) {
+            messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), m.content}});
+            continue;
+        }
+        // With images, content is a list of parts: the text, then each image as a data URL
+        // (OpenAI's `image_url` part, which Mistral's vision models accept in the same shape).
+        QJsonArray parts{
+            QJsonObject{{QStringLiteral("type"), QStringLiteral("text")}, {QStringLiteral("text"), m.content}}};
+        for (const ChatImage& image : m.images) {
+            const QString url =
+                QStringLiteral("data:%1;base64,").arg(image.mimeType) + QString::fromLatin1(image.bytes.toBase64());
+            parts.append(QJsonObject{{QStringLiteral("type"), QStringLiteral("image_url")},
+                                     {QStringLiteral("image_url"), QJsonObject{{QStringLiteral("url"), url}}}});
+        }
+        messages.append(QJsonObject{{QStringLiteral("role"), m.role}, {QStringLiteral("content"), parts}});
+    }
 
     QJsonObject body{
         {QStringLiteral("model"), model},         {QStringLiteral("messages"), messages},

@@ -1,6 +1,7 @@
 #include "engine_commands.h"
 
 #include "args.h"
+#include "doc_chat.h"
 #include "engine/chat_template.h"
 #include "engine/context_fit.h"
 #include "engine/display_text.h"
@@ -421,8 +422,20 @@ int cmd_generate(const std::vector<std::string>& argv)
     return 0;
 }
 
-int cmd_chat(const std::vector<std::string>& argv)
+int cmd_chat(const std::vector<std::string>& all_args)
 {
+    // --doc repeats, which Args does not keep: taken out first.
+    std::vector<std::string> doc_files;
+    std::vector<std::string> argv;
+    for (size_t i = 0; i < all_args.size(); ++i) {
+        if (all_args[i] == "--doc") {
+            if (i + 1 >= all_args.size())
+                return fail("option --doc needs a file");
+            doc_files.push_back(all_args[++i]);
+        } else {
+            argv.push_back(all_args[i]);
+        }
+    }
     Args a(argv, {"no-context-shift"});
     std::string err;
     std::set<std::string> known = kSamplingOptions;
@@ -431,8 +444,8 @@ int cmd_chat(const std::vector<std::string>& argv)
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
-        return fail("usage: causerie-cli chat MODEL [--system TEXT] [--temp X ...] [--no-context-shift]  (one message "
-                    "per line on stdin)");
+        return fail("usage: causerie-cli chat MODEL [--doc FILE]... [--system TEXT] [--temp X ...] "
+                    "[--no-context-shift]  (one message per line on stdin)");
     auto opts = generate_options(a);
     if (!opts)
         return fail(opts.error().message);
@@ -453,13 +466,42 @@ int cmd_chat(const std::vector<std::string>& argv)
     // A chat longer than the context keeps going without its oldest exchanges, as in the app;
     // each line is tokenized once however long the chat goes on.
     const int n_ctx = int((*session)->backend().n_ctx());
+    // Documents take the app's path (docs/documents.md): whole within half the context, else
+    // each question's best passages; counted with this model's tokenizer.
+    std::unique_ptr<DocChat> docs;
+    if (!doc_files.empty()) {
+        std::string doc_error;
+        const auto& tok = *l->tok;
+        docs = DocChat::open(
+            doc_files, n_ctx / 2,
+            [&tok](const std::string& text) -> long long {
+                auto ids = tok.encode(text, false);
+                return ids ? (long long)ids->size() : (long long)(text.size() + 3) / 4;
+            },
+            &doc_error);
+        if (!docs)
+            return fail(doc_error);
+    }
+    const std::string system_prompt = a.has("system") ? a.get("system") : std::string();
     PromptCache cache;
     int left_out = 0;
     std::string line;
     while (std::getline(std::cin, line)) {
         if (line.empty())
             continue;
-        turns.push_back({"user", line});
+        DocChat::Turn doc_turn;
+        if (docs) {
+            doc_turn = docs->turn(line);
+            if (!doc_turn.system.empty()) {
+                const std::string system =
+                    system_prompt.empty() ? doc_turn.system : system_prompt + "\n\n" + doc_turn.system;
+                if (!turns.empty() && turns.front().role == "system")
+                    turns.front().content = system;
+                else
+                    turns.insert(turns.begin(), ChatTurn{"system", system});
+            }
+        }
+        turns.push_back({"user", docs ? doc_turn.question : line});
         auto prompt = prepare_prompt(tmpl, *l->tok, turns, n_ctx, answer_room(n_ctx), &cache);
         cache.sweep();
         if (!prompt)
@@ -483,6 +525,9 @@ int cmd_chat(const std::vector<std::string>& argv)
         std::fflush(stdout);
         if (!st)
             return fail(st.error().message);
+        for (const std::string& source : doc_turn.sources)
+            std::fprintf(stderr, "source %s\n", source.c_str());
+        turns.back().content = line;   // as in the app: only the new question carries passages
         turns.push_back({"assistant", answer});
     }
     return 0;

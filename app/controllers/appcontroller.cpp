@@ -69,6 +69,15 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     m_chat = std::make_unique<ChatController>(
         m_store.get(), m_messages.get(), [this](const Conversation& c) { return backendFor(c); },
         [this](const Conversation& c) { return resolveTurnSettings(*m_settings, c); });
+    DocumentsController::Hooks documentHooks;
+    documentHooks.isRemote = [](const Conversation& c) { return !endpointIdOf(c.backend).isEmpty(); };
+    documentHooks.openConversationIsRemote = [this] { return conversationRemote(); };
+    documentHooks.contextSize = [this] { return contextSize(); };
+    const QString documentIndex = QDir(dataDir).filePath(QStringLiteral("documents.db"));
+    m_documents = std::make_unique<DocumentsController>(m_store.get(), documentIndex, m_local.get(), documentHooks,
+                                                        std::make_unique<LibrariesController>(dataDir, documentIndex));
+    m_chat->setDocuments(m_documents.get());
+    connect(this, &AppController::conversationBackendChanged, m_documents.get(), &DocumentsController::chipsChanged);
     m_conversations = std::make_unique<ConversationsController>(m_store.get(), m_chat.get());
     connect(m_conversations.get(), &ConversationsController::errorOccurred, this, &AppController::errorOccurred);
     // An undo gets the conversation back; its next answer is then computed cold once.

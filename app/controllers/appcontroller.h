@@ -8,6 +8,7 @@
 #include "chatcontroller.h"
 #include "conversationoptions.h"
 #include "conversationscontroller.h"
+#include "documentscontroller.h"
 #include "kvcachecontroller.h"
 #include "localmodelcontroller.h"
 #include "remotecontroller.h"
@@ -33,6 +34,7 @@ class AppController : public QObject {
     Q_PROPERTY(ConversationsController* conversations READ conversations CONSTANT)   // null: storeError
     Q_PROPERTY(QObject* messages READ messages CONSTANT)
     Q_PROPERTY(ChatController* chat READ chat CONSTANT)
+    Q_PROPERTY(DocumentsController* documents READ documents CONSTANT)   // null: storeError
     Q_PROPERTY(AppSettings* settings READ settings CONSTANT)
     // The open conversation's own system prompt and sampling (over the settings' defaults).
     Q_PROPERTY(ConversationOptions* conversationOptions READ conversationOptions CONSTANT)
@@ -63,6 +65,7 @@ public:
     ConversationsController* conversations() const { return m_conversations.get(); }
     QObject* messages() const;
     ChatController* chat() const { return m_chat.get(); }
+    DocumentsController* documents() const { return m_documents.get(); }
     AppSettings* settings() const { return m_settings.get(); }
     ConversationOptions* conversationOptions() const { return m_options.get(); }
     KvCacheController* kvCache() const { return m_kvCache.get(); }
@@ -112,6 +115,7 @@ private:
     std::unique_ptr<KvCacheController> m_kvCache;
     std::unique_ptr<LocalModelController> m_model;
     std::unique_ptr<RemoteController> m_remote;
+    std::unique_ptr<DocumentsController> m_documents;   // before m_chat, which points to it
     std::unique_ptr<ChatController> m_chat;
     std::unique_ptr<ConversationsController> m_conversations;
     std::unique_ptr<ConversationOptions> m_options;

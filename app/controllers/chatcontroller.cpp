@@ -117,6 +117,8 @@ bool ChatController::send(const QString& text)
         setError(userId.errorString());
         return false;
     }
+    if (m_documents)
+        m_documents->attachPending(*userId);
     return startAnswer(conv, *userId);
 }
 
@@ -202,14 +204,19 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     }
     QList<ChatMessage> history;
     if (!turn.systemPrompt.trimmed().isEmpty())
-        history.append({QStringLiteral("system"), turn.systemPrompt});
+        history.append({QStringLiteral("system"), turn.systemPrompt, {}});
+    QString question;
     for (const Message& m : std::as_const(*path)) {
         if (m.id == *answerId)
             break;
         if (m.role == MessageRole::Assistant && m.content.isEmpty())
             continue;   // a failed answer adds nothing to the context
-        history.append({roleName(m.role), m.content});
+        history.append({roleName(m.role), m.content, {}});
+        if (m.role == MessageRole::User)
+            question = m.content;
     }
+    if (m_documents)
+        addDocuments(history, m_documents->turnFor(*conv, question), *path, *answerId);
 
     m_backend = backend;
     m_answerId = *answerId;
@@ -232,6 +239,43 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     Q_EMIT generatingChanged();
     qCDebug(lcChat) << "request" << m_requestId << "answer" << m_answerId;
     return true;
+}
+
+void ChatController::addDocuments(QList<ChatMessage>& history, const DocumentTurn& turn, const QList<Message>& path,
+                                  qint64 answerId)
+{
+    // Whole documents join the system message: the same text every turn, so the local engine's
+    // KV cache keeps them. Passages change with each question: they go before it.
+    if (!turn.systemText.isEmpty()) {
+        if (!history.isEmpty() && history.first().role == QLatin1String("system"))
+            history.first().content += QStringLiteral("\n\n") + turn.systemText;
+        else
+            history.prepend({QStringLiteral("system"), turn.systemText, {}});
+    }
+    if (!turn.questionText.isEmpty()) {
+        for (qsizetype i = history.size() - 1; i >= 0; --i) {
+            if (history[i].role == QLatin1String("user")) {
+                history[i].content = turn.questionText + QStringLiteral("\n\nQuestion: ") + history[i].content;
+                break;
+            }
+        }
+    }
+    if (!turn.images.isEmpty()) {
+        // History and path are in the same order; the history may lack failed answers.
+        qsizetype h = history.isEmpty() || history.first().role != QLatin1String("system") ? 0 : 1;
+        for (const Message& m : path) {
+            if (m.id == answerId || h >= history.size())
+                break;
+            if (m.role == MessageRole::Assistant && m.content.isEmpty())
+                continue;
+            history[h].images = turn.images.value(m.id);
+            ++h;
+        }
+    }
+    if (!turn.sources.isEmpty()) {
+        if (auto st = m_store->setSources(answerId, turn.sources); !st)
+            qCWarning(lcChat) << "sources not stored:" << st.errorString();
+    }
 }
 
 // Whatever the backend, a model that writes its thinking inline ("<think>…</think>" at the

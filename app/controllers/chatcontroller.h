@@ -10,6 +10,7 @@
 
 #include <QtQml/qqmlregistration.h>
 #include <QElapsedTimer>
+#include <QHash>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -28,6 +29,25 @@ namespace causerie::storage {
 class ConversationStore;
 class MessageListModel;
 }   // namespace causerie::storage
+
+// What documents add to a turn (docs/documents.md): text for the system message (whole
+// attachments) and before the question (retrieved passages), images per message (remote
+// backends only), and the sources the answer cites, stored with it.
+struct DocumentTurn {
+    QString systemText;
+    QString questionText;
+    QHash<qint64, QList<ChatImage>> images;   // by message id
+    QList<causerie::storage::MessageSource> sources;
+};
+
+// Implemented by DocumentsController: the chips waiting in the composer become the new user
+// message's attachments, and each turn asks what the documents add.
+class TurnDocuments {
+public:
+    virtual ~TurnDocuments() = default;
+    virtual void attachPending(qint64 userMessageId) = 0;
+    virtual DocumentTurn turnFor(const causerie::storage::Conversation& conversation, const QString& question) = 0;
+};
 
 class ChatController : public QObject {
     Q_OBJECT
@@ -69,6 +89,7 @@ public:
     Q_INVOKABLE void showSibling(qint64 messageId, int direction);
     // On quit: cancel and store the partial answer now (nothing is lost).
     void shutdown();
+    void setDocuments(TurnDocuments* documents) { m_documents = documents; }
 
 Q_SIGNALS:
     void conversationIdChanged();
@@ -78,6 +99,8 @@ Q_SIGNALS:
 
 private:
     bool startAnswer(qint64 conversationId, qint64 parentId);
+    void addDocuments(QList<ChatMessage>& history, const DocumentTurn& turn,
+                      const QList<causerie::storage::Message>& path, qint64 answerId);
     void onDelta(const QString& requestId, const QString& text);
     void onReasoningDelta(const QString& requestId, const QString& text);
     void onFinished(const QString& requestId, const GenerationStats& stats);
@@ -95,6 +118,7 @@ private:
     causerie::storage::MessageListModel* m_messages;
     BackendResolver m_backends;
     SettingsResolver m_settings;
+    TurnDocuments* m_documents = nullptr;
 
     qint64 m_conversationId = 0;
     QPointer<ChatBackend> m_backend;   // serving the request in flight

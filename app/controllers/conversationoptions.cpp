@@ -2,6 +2,8 @@
 
 #include "conversationstore.h"
 
+#include <QJsonArray>
+
 using causerie::storage::Conversation;
 
 namespace {
@@ -151,6 +153,43 @@ void ConversationOptions::setValue(const char* key, const QVariant& value)
     storeSampling(m_defaults->generation(s), &s);
     if (s != m_settings)
         save(m_systemPrompt, s);
+}
+
+QStringList ConversationOptions::libraries() const
+{
+    QStringList names;
+    for (const QJsonValue& v : m_settings.value(QLatin1String("libraries")).toArray()) {
+        if (v.isString())
+            names << v.toString();
+    }
+    return names;
+}
+
+void ConversationOptions::setLibraries(const QStringList& names)
+{
+    QStringList unique;
+    for (const QString& n : names) {
+        if (!n.isEmpty() && !unique.contains(n))
+            unique << n;
+    }
+    if (unique == libraries())
+        return;
+    QJsonObject s = m_settings;
+    if (unique.isEmpty())
+        s.remove(QLatin1String("libraries"));
+    else
+        s.insert(QLatin1String("libraries"), QJsonArray::fromStringList(unique));
+    save(m_systemPrompt, s);
+}
+
+void ConversationOptions::setLibraryTicked(const QString& name, bool ticked)
+{
+    QStringList names = libraries();
+    if (ticked)
+        names << name;
+    else
+        names.removeAll(name);
+    setLibraries(names);
 }
 
 void ConversationOptions::save(const QString& systemPrompt, const QJsonObject& settings)

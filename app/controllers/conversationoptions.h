@@ -39,6 +39,8 @@ class ConversationOptions : public QObject {
     Q_PROPERTY(double repeatPenalty READ repeatPenalty WRITE setRepeatPenalty NOTIFY changed)
     Q_PROPERTY(int maxTokens READ maxTokens WRITE setMaxTokens NOTIFY changed)
     Q_PROPERTY(int seed READ seed WRITE setSeed NOTIFY changed)
+    // The libraries (Settings → Libraries, by name) this conversation's questions search.
+    Q_PROPERTY(QStringList libraries READ libraries WRITE setLibraries NOTIFY changed)
 public:
     // `ensureConversation` returns the open conversation's id, creating it first when the chat
     // is still empty (0 on failure, after reporting it).
@@ -70,6 +72,10 @@ public:
     void setMaxTokens(int v) { setValue("maxTokens", v); }
     int seed() const { return effective().seed ? int(*effective().seed) : -1; }
     void setSeed(int v) { setValue("seed", v); }
+
+    QStringList libraries() const;
+    void setLibraries(const QStringList& names);
+    Q_INVOKABLE void setLibraryTicked(const QString& name, bool ticked);
 
     // The sampling keys a conversation can hold (as in AppSettings).
     static const QStringList& samplingKeys();

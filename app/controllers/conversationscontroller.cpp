@@ -96,7 +96,7 @@ QString ConversationsController::exportMarkdown(qint64 id)
     return md ? *md : QString();
 }
 
-bool ConversationsController::exportTo(qint64 id, const QUrl& file)
+bool ConversationsController::exportTo(qint64 id, const QUrl& file, bool includeFiles)
 {
     if (!m_store)
         return false;
@@ -108,7 +108,7 @@ bool ConversationsController::exportTo(qint64 id, const QUrl& file)
     const bool json = path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
     QByteArray bytes;
     if (json) {
-        auto out = m_store->exportJson(id);
+        auto out = m_store->exportJson(id, causerie::storage::ExportOptions{includeFiles});
         if (!out) {
             Q_EMIT errorOccurred(out.errorString());
             return false;

@@ -43,7 +43,8 @@ public:
     // Writes the conversation to `file`: every branch as JSON (for importing, here or elsewhere)
     // when the name ends in .json, else the shown branch as Markdown. The file is replaced only
     // once the whole text is written. false (errorOccurred, saying why) on failure.
-    Q_INVOKABLE bool exportTo(qint64 id, const QUrl& file);
+    // includeFiles: the JSON also carries attached files' bytes (base64, each ≤ 32 MB).
+    Q_INVOKABLE bool exportTo(qint64 id, const QUrl& file, bool includeFiles = false);
     // "The capital of France.md": the title, without characters file systems refuse.
     Q_INVOKABLE QString exportFileName(qint64 id, const QString& suffix) const;
 

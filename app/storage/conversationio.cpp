@@ -1,4 +1,5 @@
 // Search, Markdown/JSON export and JSON import of the conversation store.
+#include "attachmentjson.h"
 #include "conversationstore.h"
 
 #include <QHash>
@@ -235,11 +236,42 @@ StoreResult<QString> ConversationStore::exportMarkdown(qint64 conversationId)
     return md;
 }
 
-StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
+StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId, const ExportOptions& options)
 {
     auto c = conversation(conversationId);
     if (!c)
         return c.error();
+    // Attachments and sources per message (schema 6), added to the messages that have some.
+    QHash<qint64, QJsonArray> attached;
+    QHash<qint64, QJsonArray> cited;
+    {
+        auto ids = database().prepare("SELECT id FROM messages WHERE conversation_id = ?1");
+        if (!ids)
+            return ids.error();
+        ids->bind(1, conversationId);
+        QList<qint64> messageIds;
+        STORE_TRY(ids->forEachRow([&] { messageIds.append(ids->int64(0)); }));
+        for (qint64 id : std::as_const(messageIds)) {
+            auto list = attachments(id);
+            if (!list)
+                return list.error();
+            for (const Attachment& a : std::as_const(*list)) {
+                QByteArray bytes;
+                if (options.includeFiles && a.hasBytes && a.size <= kMaxExportedFileBytes) {
+                    auto b = attachmentBytes(a.id);
+                    if (!b)
+                        return b.error();
+                    bytes = *b;
+                }
+                attached[id].append(attachmentToJson(a, bytes));
+            }
+            auto src = sources(id);
+            if (!src)
+                return src.error();
+            for (const MessageSource& s : std::as_const(*src))
+                cited[id].append(sourceToJson(s));
+        }
+    }
     static const QByteArray sql =
         "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, m.created_at, "
         "m.updated_at, m.model, m.backend, m.prompt_tokens, m.completion_tokens, m.ttft_ms, "
@@ -278,6 +310,11 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
         // Likewise only when known: older exports and remote answers stay as they were.
         if (const auto cached = st->optionalInt64(17))
             m[QLatin1String("cached_tokens")] = *cached;
+        // Only when there are some, like reasoning.
+        if (attached.contains(id))
+            m[QLatin1String("attachments")] = attached.value(id);
+        if (cited.contains(id))
+            m[QLatin1String("sources")] = cited.value(id);
         messages.append(m);
     }));
     QJsonObject root;
@@ -319,6 +356,8 @@ struct ImportedMessage {
     MessageStats stats;
     QString errorText;
     QString reasoning;
+    QList<NewAttachment> attachments;
+    QList<MessageSource> sources;
 };
 
 // A conversation export once checked (readExport): nothing left to refuse, only to write.
@@ -449,13 +488,18 @@ StoreResult<ImportedConversation> readExport(const QByteArray& json)
         if (r.error.isEmpty() && parent && !ids.contains(*parent)) {
             r.fail(QStringLiteral("messages[%1].parent %2 is not an earlier message").arg(i).arg(*parent));
         }
+        QList<NewAttachment> attachments;
+        QList<MessageSource> sources;
+        if (r.error.isEmpty())
+            r.fail(readAttachmentsJson(o, i, *role == MessageRole::Assistant, &attachments, &sources));
         if (!r.error.isEmpty())
             return StoreError{QStringLiteral("The conversation export is invalid: %1.").arg(r.error)};
         // Nothing streams into an imported message.
         if (*status == MessageStatus::Streaming)
             status = MessageStatus::Interrupted;
         ids.insert(*id);
-        in.messages.append({*id, parent, *role, content, *status, *created, *updated, s, errorText, reasoning});
+        in.messages.append(
+            {*id, parent, *role, content, *status, *created, *updated, s, errorText, reasoning, attachments, sources});
     }
 
     if (in.activeLeaf && !ids.contains(*in.activeLeaf)) {
@@ -518,7 +562,13 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
         st->bindOptional(17, m.stats.cachedTokens);
         if (auto ran = st->run(); !ran)
             return ran.error();
-        ids.insert(m.id, database().lastInsertRowId());
+        const qint64 messageId = database().lastInsertRowId();
+        ids.insert(m.id, messageId);
+        for (const NewAttachment& a : m.attachments) {
+            if (auto added = insertAttachment(database(), messageId, a, now()); !added)
+                return added.error();
+        }
+        STORE_TRY(insertSources(database(), messageId, m.sources));
     }
     auto leaf = database().prepare("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1");
     if (!leaf)

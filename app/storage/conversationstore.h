@@ -77,14 +77,28 @@ public:
     // Root to active leaf, with sibling index/count filled in.
     StoreResult<QList<Message>> activePath(qint64 conversationId);
 
+    // ---- attachments and sources (attachments.cpp) ----
+    // Attaches a file to a message (after its last attachment). The file's content is stored
+    // once per SHA-256: a second attachment of the same bytes points to the first one's row
+    // (bytes given later fill in a row stored without them).
+    StoreResult<qint64> addAttachment(qint64 messageId, const NewAttachment& attachment);
+    StoreResult<QList<Attachment>> attachments(qint64 messageId);
+    // The attachments of every message on the conversation's active branch, oldest first: what
+    // the model is given with the next question.
+    StoreResult<QList<Attachment>> activeAttachments(qint64 conversationId);
+    StoreResult<QByteArray> attachmentBytes(qint64 attachmentId);
+    StoreResult<qint64> attachmentFileCount();   // distinct stored files (deduplicated)
+    StoreStatus setSources(qint64 messageId, const QList<MessageSource>& sources);
+    StoreResult<QList<MessageSource>> sources(qint64 messageId);
+
     // ---- search, export, import ----
     // Words typed by the user (never FTS syntax): every word must occur. Whole-word matches
     // come first (newest first); if they do not fill `limit`, matches completing the last
     // word (3+ letters) as a prefix follow.
     StoreResult<QList<SearchHit>> search(const QString& userText, int limit = 50);
-    StoreResult<QString> exportMarkdown(qint64 conversationId);   // the active branch
-    StoreResult<QByteArray> exportJson(qint64 conversationId);    // every branch
-    StoreResult<qint64> importJson(const QByteArray& json);       // a new conversation
+    StoreResult<QString> exportMarkdown(qint64 conversationId);                                     // the active branch
+    StoreResult<QByteArray> exportJson(qint64 conversationId, const ExportOptions& options = {});   // every branch
+    StoreResult<qint64> importJson(const QByteArray& json);   // a new conversation
 
 Q_SIGNALS:
     void conversationsChanged();

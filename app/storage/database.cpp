@@ -167,6 +167,15 @@ Statement& Statement::bindUtf8(int index, const QByteArray& utf8)
     return *this;
 }
 
+Statement& Statement::bindBlobOrNull(int index, const QByteArray& bytes)
+{
+    if (bytes.isNull())
+        return bindNull(index);
+    noteBind(sqlite3_bind_blob64(m_stmt, index, bytes.constData(), sqlite3_uint64(bytes.size()), SQLITE_TRANSIENT),
+             m_bindError);
+    return *this;
+}
+
 Statement& Statement::bindNull(int index)
 {
     noteBind(sqlite3_bind_null(m_stmt, index), m_bindError);
@@ -216,6 +225,15 @@ QString Statement::text(int column) const
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(m_stmt, column));
     const int bytes = sqlite3_column_bytes(m_stmt, column);
     return data ? QString::fromUtf8(data, bytes) : QString();
+}
+
+QByteArray Statement::blob(int column) const
+{
+    if (isNull(column))
+        return {};
+    const auto* data = static_cast<const char*>(sqlite3_column_blob(m_stmt, column));
+    const int bytes = sqlite3_column_bytes(m_stmt, column);
+    return data ? QByteArray(data, bytes) : QByteArray("");
 }
 
 std::optional<qint64> Statement::optionalInt64(int column) const

@@ -38,6 +38,8 @@ public:
     Statement& bindOptional(int index, const std::optional<double>& value);
     // Empty text is stored as NULL (optional metadata fields).
     Statement& bindTextOrNull(int index, const QString& text);
+    // Bytes as a BLOB; a null QByteArray binds NULL (attachment files without their bytes).
+    Statement& bindBlobOrNull(int index, const QByteArray& bytes);
 
     // true: a row is available; false: the statement finished.
     StoreResult<bool> step();
@@ -60,7 +62,8 @@ public:
     bool isNull(int column) const;
     qint64 int64(int column) const;
     double real(int column) const;
-    QString text(int column) const;   // invalid UTF-8 in the file becomes U+FFFD
+    QString text(int column) const;      // invalid UTF-8 in the file becomes U+FFFD
+    QByteArray blob(int column) const;   // a copy; null for NULL
     std::optional<qint64> optionalInt64(int column) const;
     std::optional<double> optionalReal(int column) const;
 

@@ -110,6 +110,65 @@ StoreStatus migrateTo3(Database& db)
 // older rows). Like version 3, no row is rewritten.
 StoreStatus migrateTo4(Database& db) { return db.exec("ALTER TABLE messages ADD COLUMN cached_tokens INTEGER"); }
 
+// Version 5: h-org's folders step (a separate branch). A no-op here so that version 6 has its
+// place in the chain; the merge replaces it with the real step.
+StoreStatus migrateTo5(Database&) { return Done{}; }
+
+// Version 6: files attached to messages, and the sources an answer was given.
+//   attachment_files  one row per distinct content (SHA-256): the same file attached twice is
+//                     stored once; its extracted text and sections ([{page, heading, start,
+//                     end}], offsets into text) are what the model reads; `bytes` only for
+//                     images (sent to the model) and files imported with "include files".
+//   attachments       a file on a message (name, the local path it came from, kind, tokens);
+//                     deleted with its message, so with its branch and its conversation. The
+//                     last attachment of a file deletes the file (trigger).
+//   message_sources   the chunks an answer was given, in citation order ([1], [2], ...).
+// New tables only: no row is rewritten, no backup needed.
+StoreStatus migrateTo6(Database& db)
+{
+    return db.exec(R"sql(
+CREATE TABLE attachment_files (
+    id INTEGER PRIMARY KEY,
+    sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
+    size INTEGER NOT NULL CHECK (size >= 0),
+    mime_type TEXT NOT NULL DEFAULT '',
+    format TEXT NOT NULL DEFAULT '',
+    text TEXT NOT NULL DEFAULT '',
+    sections_json TEXT NOT NULL DEFAULT '[]',
+    bytes BLOB
+) STRICT;
+CREATE TABLE attachments (
+    id INTEGER PRIMARY KEY,
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    file_id INTEGER NOT NULL REFERENCES attachment_files(id),
+    ord INTEGER NOT NULL DEFAULT 0,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL CHECK (kind IN ('document', 'image')),
+    tokens INTEGER,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX attachments_by_message ON attachments(message_id, ord);
+CREATE INDEX attachments_by_file ON attachments(file_id);
+CREATE TRIGGER attachment_files_unused AFTER DELETE ON attachments
+WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE file_id = old.file_id) BEGIN
+    DELETE FROM attachment_files WHERE id = old.file_id;
+END;
+CREATE TABLE message_sources (
+    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    file TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    page INTEGER,
+    heading TEXT NOT NULL DEFAULT '',
+    start_offset INTEGER NOT NULL DEFAULT 0,
+    end_offset INTEGER NOT NULL DEFAULT 0,
+    text TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (message_id, ord)
+) STRICT, WITHOUT ROWID;
+)sql");
+}
+
 struct Step {
     int toVersion;
     bool destructive;
@@ -117,10 +176,8 @@ struct Step {
 };
 
 constexpr Step kSteps[] = {
-    {1, false, migrateTo1},
-    {2, true, migrateTo2},
-    {3, false, migrateTo3},
-    {4, false, migrateTo4},
+    {1, false, migrateTo1}, {2, true, migrateTo2},  {3, false, migrateTo3},
+    {4, false, migrateTo4}, {5, false, migrateTo5}, {6, false, migrateTo6},
 };
 static_assert(std::size(kSteps) == kSchemaVersion, "one migration step per schema version");
 

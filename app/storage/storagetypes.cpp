@@ -43,6 +43,20 @@ std::optional<MessageRole> messageRoleFromString(const QString& text)
     return std::nullopt;
 }
 
+QString attachmentKindName(AttachmentKind kind)
+{
+    return kind == AttachmentKind::Image ? QStringLiteral("image") : QStringLiteral("document");
+}
+
+std::optional<AttachmentKind> attachmentKindFromString(const QString& text)
+{
+    if (text == QLatin1String("document"))
+        return AttachmentKind::Document;
+    if (text == QLatin1String("image"))
+        return AttachmentKind::Image;
+    return std::nullopt;
+}
+
 QString SearchHit::snippetHtml() const
 {
     QString html;

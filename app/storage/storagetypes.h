@@ -1,5 +1,6 @@
 #pragma once
 // Plain value types of the conversation store. Times are milliseconds since the Unix epoch (UTC).
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QList>
 #include <QPair>
@@ -81,6 +82,53 @@ struct NewConversation {
     QString systemPrompt;
     QJsonObject settings;
 };
+
+// ---- attachments (schema 6) ----
+enum class AttachmentKind { Document, Image };   // stored as text: document|image
+
+// A file as attached: what the model reads (text, sections) and, for images, the bytes.
+struct NewAttachment {
+    QString name;   // shown on the chip and as the heading the model sees
+    QString path;   // the local file it came from ("" for an import or a paste)
+    AttachmentKind kind = AttachmentKind::Document;
+    QString mimeType;               // "image/png", "application/pdf", ...
+    QString format;                 // documents::formatName: "pdf", "markdown", ...
+    QString sha256;                 // hex, of the original bytes
+    qint64 size = 0;                // of the original bytes
+    QString text;                   // extracted text: sections joined by "\n\n"
+    QJsonArray sections;            // [{"page": n|null, "heading": "", "start": s, "end": e}] into text
+    std::optional<qint64> tokens;   // counted with the tokenizer of the model it was attached for
+    QByteArray bytes;               // null: not kept (documents, unless imported with "include files")
+};
+
+struct Attachment : NewAttachment {
+    qint64 id = 0;
+    qint64 messageId = 0;
+    qint64 fileId = 0;
+    bool hasBytes = false;   // bytes are only read on demand (attachmentBytes)
+};
+
+// A chunk an answer was given, in citation order: "[1]" is the first.
+struct MessageSource {
+    QString file;   // the attachment's or library file's name as the model saw it
+    QString path;   // the local file, "" when unknown (imports)
+    int page = 0;   // 1-based PDF page, 0 = none
+    QString heading;
+    qint64 start = 0;   // [start, end) in the document's text
+    qint64 end = 0;
+    QString text;   // the quoted chunk
+    bool operator==(const MessageSource&) const = default;
+};
+
+QString attachmentKindName(AttachmentKind kind);
+std::optional<AttachmentKind> attachmentKindFromString(const QString& text);
+
+struct ExportOptions {
+    // The original bytes of attached files, base64, each at most kMaxExportedFileBytes
+    // (larger ones are left out: their text is still exported).
+    bool includeFiles = false;
+};
+constexpr qint64 kMaxExportedFileBytes = 32LL * 1024 * 1024;
 
 struct SearchHit {
     qint64 conversationId = 0;

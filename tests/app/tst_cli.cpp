@@ -62,6 +62,8 @@ private Q_SLOTS:
     void chatAnswersOncePerLineAndExitsAtEof();
     void chatLongerThanTheContextKeepsGoing();
     void chatQuestionLongerThanTheContextFails();
+    void chatWithDocumentsWholeOrRetrieved();
+    void chatWithUnreadableDocuments();
     void makeTestModelRoundTrip();
     void benchJsonAndTable();
     void errors_data();
@@ -286,6 +288,63 @@ void TestCli::chatLongerThanTheContextKeepsGoing()
             lines);
     QCOMPARE(plain.exitCode, 0);
     QCOMPARE(plain.out.count('\n'), 12);
+}
+
+// `chat --doc`: the app's path. Two small files fit half the context: both go in whole (both are
+// sources). A long one does not: the question's passage is retrieved (only its file is a source).
+void TestCli::chatWithDocumentsWholeOrRetrieved()
+{
+    QTemporaryDir dir;
+    const QString small = dir.filePath(QStringLiteral("notes.txt"));
+    const QString other = dir.filePath(QStringLiteral("todo.md"));
+    const QString large = dir.filePath(QStringLiteral("long.txt"));
+    auto write = [](const QString& path, const QByteArray& bytes) {
+        QFile f(path);
+        return f.open(QIODevice::WriteOnly) && f.write(bytes) == bytes.size();
+    };
+    QVERIFY(write(small, "The rent is 800 euros."));
+    QVERIFY(write(other, "# Todo\n\nCall the plumber."));
+    QByteArray filler;
+    for (int i = 0; i < 200; ++i)
+        filler += "Paragraph " + QByteArray::number(i) + " says nothing of interest about gardens.\n\n";
+    QVERIFY(write(large, filler + "The boiler was serviced in March by Dupont.\n\n" + filler));
+
+    const Run whole =
+        run({QStringLiteral("chat"), kTiny, QStringLiteral("--doc"), small, QStringLiteral("--doc"), other,
+             QStringLiteral("--temp"), QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("4")},
+            "How much is the rent?\n");
+    QCOMPARE(whole.exitCode, 0);
+    QVERIFY2(whole.err.contains("source [1] notes.txt\nsource [2] todo.md\n"), whole.err.constData());
+    QCOMPARE(whole.out.count('\n'), 1);
+
+    const Run retrieved = run({QStringLiteral("chat"), kTiny, QStringLiteral("--doc"), large, QStringLiteral("--doc"),
+                               small, QStringLiteral("--ctx"), QStringLiteral("512"), QStringLiteral("--temp"),
+                               QStringLiteral("0"), QStringLiteral("-n"), QStringLiteral("4")},
+                              "When was the boiler serviced by Dupont?\n");
+    QCOMPARE(retrieved.exitCode, 0);
+    QVERIFY2(retrieved.err.contains("source [1] long.txt\n"), retrieved.err.constData());
+    QVERIFY2(!retrieved.err.contains("notes.txt"), retrieved.err.constData());
+}
+
+void TestCli::chatWithUnreadableDocuments()
+{
+    QTemporaryDir dir;
+    const QString binary = dir.filePath(QStringLiteral("binary.txt"));
+    QFile f(binary);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(QByteArray("\x7f"
+                       "ELF\0\0\0\0",
+                       8)
+                .repeated(64));
+    f.close();
+    const Run r = run({QStringLiteral("chat"), kTiny, QStringLiteral("--doc"), binary}, "hello\n");
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("warning: " + binary.toUtf8() + " is not a text file"), r.err.constData());
+    QVERIFY2(r.err.contains("error: no document could be read"), r.err.constData());
+    QVERIFY(r.out.isEmpty());
+    const Run missing = run({QStringLiteral("chat"), kTiny, QStringLiteral("--doc")});
+    QCOMPARE(missing.exitCode, 1);
+    QVERIFY2(missing.err.contains("option --doc needs a file"), missing.err.constData());
 }
 
 // A question that alone does not fit cannot be helped by leaving anything out: a clear error.

@@ -214,6 +214,32 @@ private Q_SLOTS:
                  QStringLiteral("Salut, ça va ?"));
     }
 
+    void imageIsSentAsAnImagePart()
+    {
+        // An attached image reaches an OpenAI-compatible / Mistral endpoint as an `image_url`
+        // part holding a base64 data URL, after the message's text.
+        m_server->enqueue(FakeResponse::sse(kMistralStream));
+        auto b = makeBackend();
+        QSignalSpy finished(b.get(), &ChatBackend::finished);
+        const QByteArray png("\x89PNG\r\n\x1a\nimage", 13);
+        ChatMessage question{QStringLiteral("user"), QStringLiteral("What is on this picture?"), {}};
+        question.images.append({QStringLiteral("image/png"), png});
+        b->startChat({{QStringLiteral("system"), QStringLiteral("Be brief."), {}}, question}, GenerationSettings{});
+        QVERIFY(finished.wait(20000));
+        QCOMPARE(m_server->requests().size(), 1);
+        const QJsonArray messages =
+            QJsonDocument::fromJson(m_server->requests().first().body).object().value("messages").toArray();
+        QCOMPARE(messages.size(), 2);
+        QCOMPARE(messages[0].toObject().value("content").toString(), QStringLiteral("Be brief."));
+        const QJsonArray parts = messages[1].toObject().value("content").toArray();
+        QCOMPARE(parts.size(), 2);
+        QCOMPARE(parts[0].toObject().value("type").toString(), QStringLiteral("text"));
+        QCOMPARE(parts[0].toObject().value("text").toString(), QStringLiteral("What is on this picture?"));
+        QCOMPARE(parts[1].toObject().value("type").toString(), QStringLiteral("image_url"));
+        QCOMPARE(parts[1].toObject().value("image_url").toObject().value("url").toString(),
+                 QStringLiteral("data:image/png;base64,") + QString::fromLatin1(png.toBase64()));
+    }
+
     void crlfStreamInSmallPieces()
     {
         QByteArray stream(kMistralStream);

@@ -4,6 +4,7 @@
 #include "conversationoptions.h"
 #include "conversationstore.h"
 
+#include <QJsonArray>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -69,6 +70,27 @@ private Q_SLOTS:
         QVERIFY(changed.count() >= 1);
         QCOMPARE(o->temperature(), 1.3);
         QCOMPARE(turnOf(*id).generation.temperature, 1.3);
+    }
+
+    void tickedLibrariesAreStoredWithTheConversation()
+    {
+        auto id = m_store->createConversation({});
+        QVERIFY(id);
+        auto o = makeOptions(*id);
+        QCOMPARE(o->libraries(), QStringList());
+        o->setLibraryTicked(QStringLiteral("Contracts"), true);
+        o->setLibraryTicked(QStringLiteral("Notes"), true);
+        o->setLibraryTicked(QStringLiteral("Contracts"), true);   // once
+        QCOMPARE(o->libraries(), (QStringList{QStringLiteral("Contracts"), QStringLiteral("Notes")}));
+        QCOMPARE(m_store->conversation(*id)->settings.value("libraries").toArray(),
+                 QJsonArray({QStringLiteral("Contracts"), QStringLiteral("Notes")}));
+        // Sampling stays the defaults': ticking a library is not "settings of its own".
+        QVERIFY(!o->customSampling());
+        o->setLibraryTicked(QStringLiteral("Contracts"), false);
+        auto again = makeOptions(*id);
+        QCOMPARE(again->libraries(), QStringList{QStringLiteral("Notes")});
+        again->setLibraries({});
+        QVERIFY(!m_store->conversation(*id)->settings.contains("libraries"));
     }
 
     void ownSystemPromptReachesTheRequest()

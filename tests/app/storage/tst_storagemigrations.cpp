@@ -79,7 +79,7 @@ private Q_SLOTS:
         auto opened = ConversationStore::open(path);
         QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
         auto& store = *opened.value();
-        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 4);
+        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), kSchemaVersion);
 
         // The rebuild was backed up first, as version 1 with all rows.
         QVERIFY(!store.backupPath().isEmpty());
@@ -213,18 +213,66 @@ private Q_SLOTS:
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
     }
 
+    void stepSixAddsAttachmentsAndKeepsEverything()
+    {
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            QVERIFY(migrate(*db.value(), 4).ok());
+        }
+        QString error;
+        QVERIFY2(rawExec(path, "UPDATE messages SET reasoning = 'hmm', cached_tokens = 7 WHERE id = 6", &error),
+                 qPrintable(error));
+        const char* everything = "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, "
+                                 "m.reasoning, m.cached_tokens, c.title, c.active_leaf_id FROM messages m "
+                                 "JOIN conversations c ON c.id = m.conversation_id ORDER BY m.id";
+        const QStringList before = rawQuery(path, everything);
+        QCOMPARE(before.size(), 8);
+        const QStringList searchBefore =
+            rawQuery(path, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'the'");
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            auto report = migrate(*db.value(), 6);
+            QVERIFY2(report.ok(), qPrintable(report.errorString()));
+            QCOMPARE(report->fromVersion, 4);
+            QCOMPARE(report->toVersion, 6);
+            QVERIFY(report->backupPath.isEmpty());   // new tables only
+        }
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"6"});
+        QCOMPARE(rawQuery(path, everything), before);
+        QCOMPARE(rawQuery(path, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'the'"), searchBefore);
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM attachments"), QStringList{"0"});
+        QCOMPARE(rawQuery(path, "SELECT name FROM sqlite_schema WHERE name IN ('attachment_files', 'attachments', "
+                                "'message_sources', 'attachment_files_unused') ORDER BY name"),
+                 (QStringList{"attachment_files", "attachment_files_unused", "attachments", "message_sources"}));
+        // STRICT, and the kinds are checked.
+        QVERIFY(!rawExec(path, "INSERT INTO attachment_files (sha256, size) VALUES ('short', 1)"));
+        QVERIFY(!rawExec(path, "INSERT INTO attachment_files (sha256, size) VALUES "
+                               "('0000000000000000000000000000000000000000000000000000000000000000', 'big')"));
+        QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
+        auto store = ConversationStore::open(path);
+        QVERIFY2(store.ok(), qPrintable(store.errorString()));
+        QCOMPARE(store.value()->message(6)->reasoning, QStringLiteral("hmm"));
+        QCOMPARE(store.value()->attachments(6)->size(), 0);
+    }
+
     void nextSchemaVersionIsRefusedAndLeftUntouched()
     {
-        // One past this build (5) is refused like any newer file: it may hold columns we
+        // One past this build is refused like any newer file: it may hold columns we
         // would drop on export, or constraints we would break.
         const QString path = fixturePath();
         QVERIFY(!path.isEmpty());
-        QVERIFY(rawExec(path, "PRAGMA user_version = 5"));
+        const QByteArray next = "PRAGMA user_version = " + QByteArray::number(kSchemaVersion + 1);
+        QVERIFY(rawExec(path, next.constData()));
         const QByteArray hash = fileHash(path);
         auto store = ConversationStore::open(path);
         QVERIFY(!store.ok());
-        QVERIFY2(store.errorString().contains(QLatin1String("schema 5; this version knows up to 4")),
-                 qPrintable(store.errorString()));
+        const QString expected =
+            QStringLiteral("schema %1; this version knows up to %2").arg(kSchemaVersion + 1).arg(kSchemaVersion);
+        QVERIFY2(store.errorString().contains(expected), qPrintable(store.errorString()));
         QCOMPARE(fileHash(path), hash);
     }
 

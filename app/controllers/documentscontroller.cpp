@@ -1,0 +1,416 @@
+#include "documentscontroller.h"
+
+#include "chunker.h"
+#include "conversationstore.h"
+#include "docindex.h"
+#include "extract.h"
+#include "localbackend.h"
+#include "promptcontext.h"
+
+#include <QClipboard>
+#include <QCryptographicHash>
+#include <QDesktopServices>
+#include <QFile>
+#include <QFileInfo>
+#include <QGuiApplication>
+#include <QJsonArray>
+#include <QLoggingCategory>
+#include <QMimeData>
+#include <QMimeDatabase>
+#include <QPointer>
+
+Q_LOGGING_CATEGORY(lcDocuments, "causerie.documents.app", QtInfoMsg)
+
+using namespace causerie;
+using storage::AttachmentKind;
+using storage::NewAttachment;
+
+struct DocumentsController::Chip {
+    int id = 0;
+    QString state = QStringLiteral("reading");   // reading | ready | error
+    QString error;
+    NewAttachment attachment;
+    qint64 tokens = -1;
+    bool estimated = false;
+    QString countRequest;
+};
+
+struct DocumentsController::Prepared {
+    NewAttachment attachment;
+    QString error;
+};
+
+namespace {
+
+QString attachmentLibrary(const QString& sha256) { return QStringLiteral("attachment:") + sha256; }
+
+// The attachment's file in the index: its local path, or for an imported one (no path) a name
+// that is not a path, so that its sources cannot be opened.
+const QString kImported = QStringLiteral("imported:");
+QString indexedPath(const storage::Attachment& a) { return a.path.isEmpty() ? kImported + a.name : a.path; }
+
+QString hashFile(const QString& path, QString* error)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) {
+        *error = DocumentsController::tr("%1 cannot be read (%2).").arg(path, f.errorString());
+        return {};
+    }
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    if (!hash.addData(&f)) {
+        *error = DocumentsController::tr("%1 cannot be read (%2).").arg(path, f.errorString());
+        return {};
+    }
+    return QString::fromLatin1(hash.result().toHex());
+}
+
+// On the worker thread: everything that touches the file.
+void prepareFile(const QString& path, const QString& indexPath, NewAttachment* a, QString* error)
+{
+    const QFileInfo info(path);
+    a->name = info.fileName();
+    a->path = info.absoluteFilePath();
+    a->size = info.size();
+    if (!info.exists()) {
+        *error = DocumentsController::tr("%1 does not exist (moved or deleted?).").arg(path);
+        return;
+    }
+    if (info.isDir()) {
+        *error = DocumentsController::tr("%1 is a folder: add it as a library in Settings → Libraries.").arg(path);
+        return;
+    }
+    const QMimeType mime = QMimeDatabase().mimeTypeForFile(info);
+    a->mimeType = mime.name();
+    if (mime.name().startsWith(QLatin1String("image/")) && !documents::isSupportedDocument(path)) {
+        a->kind = AttachmentKind::Image;
+        if (info.size() > DocumentsController::kMaxImageBytes) {
+            *error = DocumentsController::tr("%1 is too large to send as an image (%2; the limit is %3).")
+                         .arg(path, documents::formatBytes(info.size()),
+                              documents::formatBytes(DocumentsController::kMaxImageBytes));
+            return;
+        }
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            *error = DocumentsController::tr("%1 cannot be read (%2).").arg(path, f.errorString());
+            return;
+        }
+        a->bytes = f.readAll();
+        a->size = a->bytes.size();
+        a->sha256 = QString::fromLatin1(QCryptographicHash::hash(a->bytes, QCryptographicHash::Sha256).toHex());
+        return;
+    }
+    auto doc = documents::extractFile(path);
+    if (!doc) {
+        *error = doc.error().message;
+        return;
+    }
+    a->sha256 = hashFile(path, error);
+    if (a->sha256.isEmpty())
+        return;
+    a->format = documents::formatName(doc->format);
+    a->text = documents::fullText(doc.value());
+    a->sections = documents::sectionOffsets(doc.value());
+    // Indexed now, off the GUI thread, so that a question over the budget only searches.
+    auto index = documents::DocIndex::open(indexPath);
+    if (!index) {
+        qCWarning(lcDocuments) << "attachment not indexed:" << index.error().message;
+        return;
+    }
+    if (auto st =
+            documents::indexDocument(*index.value(), attachmentLibrary(a->sha256), a->path, a->sha256, doc.value());
+        !st)
+        qCWarning(lcDocuments) << "attachment not indexed:" << st.error().message;
+}
+
+}   // namespace
+
+DocumentsController::DocumentsController(storage::ConversationStore* store, const QString& indexPath,
+                                         LocalBackend* local, Hooks hooks,
+                                         std::unique_ptr<LibrariesController> libraries, QObject* parent)
+    : QObject(parent)
+    , m_store(store)
+    , m_indexPath(indexPath)
+    , m_local(local)
+    , m_hooks(std::move(hooks))
+    , m_libraries(std::move(libraries))
+{
+    m_pool.setMaxThreadCount(1);
+    m_pool.setThreadPriority(QThread::LowPriority);
+    if (m_local)
+        connect(m_local, &LocalBackend::tokensCounted, this, &DocumentsController::onTokensCounted);
+    m_opener = [](const QUrl& url) { return QDesktopServices::openUrl(url); };
+}
+
+DocumentsController::~DocumentsController() { m_pool.waitForDone(); }
+
+documents::DocIndex* DocumentsController::index()
+{
+    if (!m_index) {
+        auto opened = documents::DocIndex::open(m_indexPath);
+        if (!opened) {
+            qCWarning(lcDocuments) << opened.error().message;
+            return nullptr;
+        }
+        m_index = std::move(opened).value();
+    }
+    return m_index.get();
+}
+
+QVariantList DocumentsController::chips() const
+{
+    const bool remote = m_hooks.openConversationIsRemote && m_hooks.openConversationIsRemote();
+    QVariantList out;
+    for (const Chip& c : m_chips) {
+        const bool image = c.attachment.kind == AttachmentKind::Image;
+        QString note;
+        if (image && c.state == QLatin1String("ready") && !remote)
+            note = tr("This model cannot see images: the image will not be sent.");
+        out.append(QVariantMap{{QStringLiteral("id"), c.id},
+                               {QStringLiteral("name"), c.attachment.name},
+                               {QStringLiteral("sizeText"), documents::formatBytes(c.attachment.size)},
+                               {QStringLiteral("tokens"), c.tokens},
+                               {QStringLiteral("tokensEstimated"), c.estimated},
+                               {QStringLiteral("state"), c.state},
+                               {QStringLiteral("error"), c.error},
+                               {QStringLiteral("note"), note},
+                               {QStringLiteral("image"), image}});
+    }
+    return out;
+}
+
+bool DocumentsController::reading() const
+{
+    for (const Chip& c : m_chips) {
+        if (c.state == QLatin1String("reading"))
+            return true;
+    }
+    return false;
+}
+
+void DocumentsController::attachUrls(const QList<QUrl>& urls)
+{
+    QStringList paths;
+    for (const QUrl& url : urls) {
+        if (url.isLocalFile())
+            paths << url.toLocalFile();
+    }
+    attachFiles(paths);
+}
+
+bool DocumentsController::pasteFromClipboard()
+{
+    const QMimeData* data = QGuiApplication::clipboard() ? QGuiApplication::clipboard()->mimeData() : nullptr;
+    if (!data || !data->hasUrls())
+        return false;
+    QList<QUrl> local;
+    for (const QUrl& url : data->urls()) {
+        if (url.isLocalFile())
+            local << url;
+    }
+    if (local.isEmpty())
+        return false;
+    attachUrls(local);
+    return true;
+}
+
+void DocumentsController::attachFiles(const QStringList& paths)
+{
+    for (const QString& path : paths) {
+        Chip chip;
+        chip.id = m_nextId++;
+        chip.attachment.name = QFileInfo(path).fileName();
+        m_chips.append(chip);
+        QPointer<DocumentsController> self(this);
+        const int id = chip.id;
+        const QString indexPath = m_indexPath;
+        m_pool.start([self, id, path, indexPath] {
+            Prepared result;
+            prepareFile(path, indexPath, &result.attachment, &result.error);
+            QMetaObject::invokeMethod(
+                qApp,
+                [self, id, result] {
+                    if (self)
+                        self->prepared(id, result);
+                },
+                Qt::QueuedConnection);
+        });
+    }
+    if (!paths.isEmpty())
+        Q_EMIT chipsChanged();
+}
+
+void DocumentsController::prepared(int id, const Prepared& result)
+{
+    for (Chip& c : m_chips) {
+        if (c.id != id)
+            continue;
+        c.attachment = result.attachment;
+        c.error = result.error;
+        c.state = result.error.isEmpty() ? QStringLiteral("ready") : QStringLiteral("error");
+        if (c.state == QLatin1String("ready") && c.attachment.kind == AttachmentKind::Document) {
+            const bool remote = m_hooks.openConversationIsRemote && m_hooks.openConversationIsRemote();
+            if (m_local && m_local->isReady() && !remote) {
+                c.countRequest = m_local->countTokens({{QStringLiteral("user"), c.attachment.text, {}}});
+            } else {
+                c.tokens = documents::estimateTokens(c.attachment.text);
+                c.estimated = true;
+                c.attachment.tokens = c.tokens;
+            }
+        }
+        Q_EMIT chipsChanged();
+        return;
+    }
+}
+
+void DocumentsController::onTokensCounted(const QString& requestId, int tokens, int)
+{
+    for (Chip& c : m_chips) {
+        if (!c.countRequest.isEmpty() && c.countRequest == requestId) {
+            c.countRequest.clear();
+            c.tokens = tokens;
+            c.estimated = false;
+            c.attachment.tokens = tokens;
+            Q_EMIT chipsChanged();
+            return;
+        }
+    }
+}
+
+void DocumentsController::removeChip(int id)
+{
+    for (qsizetype i = 0; i < m_chips.size(); ++i) {
+        if (m_chips[i].id == id) {
+            m_chips.removeAt(i);
+            Q_EMIT chipsChanged();
+            return;
+        }
+    }
+}
+
+void DocumentsController::attachPending(qint64 userMessageId)
+{
+    // Ready chips go with the message, failed ones are dropped; one still being read stays for
+    // the next message.
+    QList<Chip> kept;
+    bool stored = false;
+    for (const Chip& c : std::as_const(m_chips)) {
+        if (c.state == QLatin1String("ready")) {
+            if (auto added = m_store->addAttachment(userMessageId, c.attachment); !added)
+                qCWarning(lcDocuments) << "attachment not stored:" << added.errorString();
+            else
+                stored = true;
+        } else if (c.state == QLatin1String("reading")) {
+            kept.append(c);
+        }
+    }
+    if (stored) {
+        ++m_attachmentsRevision;
+        Q_EMIT attachmentsStored();
+    }
+    if (kept.size() != m_chips.size()) {
+        m_chips = kept;
+        Q_EMIT chipsChanged();
+    }
+}
+
+DocumentTurn DocumentsController::turnFor(const storage::Conversation& conversation, const QString& question)
+{
+    DocumentTurn turn;
+    auto attached = m_store->activeAttachments(conversation.id);
+    if (!attached) {
+        qCWarning(lcDocuments) << attached.errorString();
+        return turn;
+    }
+    const bool remote = m_hooks.isRemote && m_hooks.isRemote(conversation);
+    documents::ContextRequest request;
+    request.question = question;
+    for (const storage::Attachment& a : std::as_const(attached.value())) {
+        if (a.kind == AttachmentKind::Image) {
+            if (remote) {
+                auto bytes = m_store->attachmentBytes(a.id);
+                if (bytes && !bytes->isEmpty())
+                    turn.images[a.messageId].append({a.mimeType, bytes.value()});
+            }
+            continue;
+        }
+        documents::ContextDocument d;
+        d.name = a.name;
+        d.path = indexedPath(a);
+        d.document = documents::documentFromText(a.text, a.sections);
+        d.tokens = a.tokens.value_or(-1);
+        request.documents.append(d);
+        const QString library = attachmentLibrary(a.sha256);
+        if (!request.libraries.contains(library))
+            request.libraries.append(library);
+    }
+    const QJsonArray ticked = conversation.settings.value(QLatin1String("libraries")).toArray();
+    for (const QJsonValue& name : ticked) {
+        if (name.isString() && !name.toString().isEmpty()) {
+            request.libraries.append(LibrariesController::indexName(name.toString()));
+            request.librariesTicked = true;
+        }
+    }
+    const int context = m_hooks.contextSize ? m_hooks.contextSize() : 0;
+    request.budgetTokens = context > 0 ? context / 2 : kRemoteBudgetTokens;
+    documents::ContextPlan plan = documents::planContext(request, documents::estimateTokens);
+    request.index = index();
+    if (plan.mode != documents::ContextPlan::Whole && request.index) {
+        // Attachments imported from a file were never indexed on this machine: done now, once
+        // (on the GUI thread: only imported documents over the budget ever get here).
+        for (const storage::Attachment& a : std::as_const(attached.value())) {
+            if (a.kind == AttachmentKind::Document && !request.index->file(attachmentLibrary(a.sha256), indexedPath(a)))
+                (void)documents::indexDocument(*request.index, attachmentLibrary(a.sha256), indexedPath(a), a.sha256,
+                                               documents::documentFromText(a.text, a.sections));
+        }
+        plan = documents::planContext(request, documents::estimateTokens);
+    }
+    turn.systemText = plan.systemText;
+    turn.questionText = plan.questionText;
+    for (qsizetype i = 0; i < plan.sources.size(); ++i) {
+        const documents::Source& s = plan.sources[i];
+        const QString path = plan.paths.value(i);
+        turn.sources.append(
+            {s.file, path.startsWith(kImported) ? QString() : path, s.page, s.heading, s.start, s.end, s.text});
+    }
+    return turn;
+}
+
+QVariantList DocumentsController::attachmentsFor(qint64 messageId) const
+{
+    QVariantList out;
+    auto list = m_store->attachments(messageId);
+    if (!list)
+        return out;
+    for (const storage::Attachment& a : std::as_const(list.value())) {
+        out.append(QVariantMap{{QStringLiteral("name"), a.name},
+                               {QStringLiteral("sizeText"), documents::formatBytes(a.size)},
+                               {QStringLiteral("image"), a.kind == AttachmentKind::Image}});
+    }
+    return out;
+}
+
+QVariantList DocumentsController::sourcesFor(qint64 messageId) const
+{
+    QVariantList out;
+    auto list = m_store->sources(messageId);
+    if (!list)
+        return out;
+    int number = 0;
+    for (const storage::MessageSource& s : std::as_const(list.value())) {
+        out.append(QVariantMap{{QStringLiteral("number"), ++number},
+                               {QStringLiteral("file"), s.file},
+                               {QStringLiteral("path"), s.path},
+                               {QStringLiteral("page"), s.page},
+                               {QStringLiteral("heading"), s.heading},
+                               {QStringLiteral("text"), s.text}});
+    }
+    return out;
+}
+
+bool DocumentsController::openSource(const QString& path)
+{
+    const QFileInfo info(path);
+    if (path.isEmpty() || !info.isAbsolute() || !info.isFile())
+        return false;
+    return m_opener(QUrl::fromLocalFile(info.absoluteFilePath()));
+}

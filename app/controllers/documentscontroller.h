@@ -1,0 +1,105 @@
+#pragma once
+// App.documents: files attached in the composer (chips), what a conversation's documents add to
+// each turn (TurnDocuments, for ChatController), and the sources stored under an answer.
+//
+//   attachFiles / attachUrls (paperclip, drop, paste) → a chip "reading" → worker thread: read,
+//   extract (documents/extract.h), hash, index under "attachment:<sha256>" → chip "ready" (or
+//   "error" with the extractor's message) → tokens counted (the local model's tokenizer on the
+//   engine thread; ≈ characters / 4 for a remote endpoint) → send: ChatController asks
+//   attachPending(message) (ready chips become the message's attachments) and turnFor().
+// Nothing here reads a file on the GUI thread.
+#include "chatcontroller.h"
+#include "librariescontroller.h"
+
+#include <QObject>
+#include <QThreadPool>
+#include <QUrl>
+#include <QVariantList>
+#include <QtQml/qqmlregistration.h>
+
+#include <functional>
+#include <memory>
+
+class LocalBackend;
+
+namespace causerie::documents {
+class DocIndex;
+}
+
+class DocumentsController
+    : public QObject
+    , public TurnDocuments {
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("App.documents")
+    // [{id, name, sizeText, tokens (-1: not yet), tokensEstimated, state: "reading"|"ready"|"error",
+    //   error, note, image}]
+    Q_PROPERTY(QVariantList chips READ chips NOTIFY chipsChanged)
+    Q_PROPERTY(bool reading READ reading NOTIFY chipsChanged)
+    // Grows each time a message's attachments are stored (its delegate was made just before).
+    Q_PROPERTY(int attachmentsRevision READ attachmentsRevision NOTIFY attachmentsStored)
+    Q_PROPERTY(LibrariesController* libraries READ libraries CONSTANT)   // null without a data folder
+public:
+    struct Hooks {
+        std::function<bool(const causerie::storage::Conversation&)> isRemote;   // images only go there
+        std::function<bool()> openConversationIsRemote;                         // for the chips' notes
+        std::function<int()> contextSize;                                       // tokens; 0 = unknown (remote)
+    };
+    // `indexPath`: the document index file (the data folder's documents.db). `local` may be null.
+    // `libraries`: the folders ticked in conversations (may be null).
+    DocumentsController(causerie::storage::ConversationStore* store, const QString& indexPath, LocalBackend* local,
+                        Hooks hooks, std::unique_ptr<LibrariesController> libraries = {}, QObject* parent = nullptr);
+    ~DocumentsController() override;
+
+    QVariantList chips() const;
+    LibrariesController* libraries() const { return m_libraries.get(); }
+    bool reading() const;
+    int attachmentsRevision() const { return m_attachmentsRevision; }
+
+    Q_INVOKABLE void attachUrls(const QList<QUrl>& urls);
+    Q_INVOKABLE void attachFiles(const QStringList& paths);
+    // A file URL on the clipboard (copied in a file manager): attached; false when there is none.
+    Q_INVOKABLE bool pasteFromClipboard();
+    Q_INVOKABLE void removeChip(int id);
+    // [{name, sizeText, image}]: the files a message was sent with.
+    Q_INVOKABLE QVariantList attachmentsFor(qint64 messageId) const;
+    // [{number, file, path, page, heading, text}] stored with an answer.
+    Q_INVOKABLE QVariantList sourcesFor(qint64 messageId) const;
+    // Opens a source's local file in the system viewer (a regular file that exists; the QML asks
+    // the user first). The page is not passed: xdg-open has no way to say it.
+    Q_INVOKABLE bool openSource(const QString& path);
+
+    // TurnDocuments
+    void attachPending(qint64 userMessageId) override;
+    DocumentTurn turnFor(const causerie::storage::Conversation& conversation, const QString& question) override;
+
+    // Tests replace the desktop (QDesktopServices::openUrl).
+    void setOpener(std::function<bool(const QUrl&)> opener) { m_opener = std::move(opener); }
+    // Budget when the context size is unknown (remote endpoints): tokens.
+    static constexpr int kRemoteBudgetTokens = 8192;
+    static constexpr qint64 kMaxImageBytes = 20LL * 1024 * 1024;
+
+Q_SIGNALS:
+    void chipsChanged();
+    void attachmentsStored();
+
+private:
+    struct Chip;
+    struct Prepared;
+    void prepared(int id, const Prepared& result);
+    void onTokensCounted(const QString& requestId, int tokens, int contextSize);
+    void refreshNotes();
+    causerie::documents::DocIndex* index();
+
+    causerie::storage::ConversationStore* m_store;
+    QString m_indexPath;
+    LocalBackend* m_local;
+    Hooks m_hooks;
+    QList<Chip> m_chips;
+    int m_nextId = 1;
+    int m_attachmentsRevision = 0;
+    QThreadPool m_pool;                                       // one thread, low priority: extraction and indexing
+    std::unique_ptr<causerie::documents::DocIndex> m_index;   // the GUI thread's connection (search)
+    std::function<bool(const QUrl&)> m_opener;
+    std::unique_ptr<LibrariesController> m_libraries;
+};

@@ -1,0 +1,169 @@
+#include "librariescontroller.h"
+
+#include "libraryindexer.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSaveFile>
+
+using causerie::documents::LibraryIndexer;
+
+LibrariesController::LibrariesController(const QString& dataDir, const QString& indexPath, QObject* parent)
+    : QObject(parent)
+    , m_listPath(QDir(dataDir).filePath(QStringLiteral("libraries.json")))
+    , m_indexer(std::make_unique<LibraryIndexer>(indexPath))
+{
+    connect(m_indexer.get(), &LibraryIndexer::progress, this,
+            [this](const QString& library, int done, int total, const QString& file) {
+                for (Library& l : m_libraries) {
+                    if (indexName(l.name) == library) {
+                        l.state = QStringLiteral("indexing");
+                        l.done = done;
+                        l.total = total;
+                        l.file = QFileInfo(file).fileName();
+                        Q_EMIT changed();
+                    }
+                }
+            });
+    connect(m_indexer.get(), &LibraryIndexer::issue, this,
+            [this](const QString& library, const QString&, const QString& message) {
+                if (Library* l = find(library.mid(indexName({}).size()))) {
+                    l->message = message;
+                    ++l->issues;
+                    Q_EMIT changed();
+                }
+            });
+    connect(m_indexer.get(), &LibraryIndexer::finished, this,
+            [this](const QString& library, int indexed, int unchanged, int, int failed, bool cancelled) {
+                if (Library* l = find(library.mid(indexName({}).size()))) {
+                    l->failed = failed;
+                    l->file.clear();
+                    l->done = l->total = indexed + unchanged + failed;
+                    // A folder that could not be listed at all indexes nothing and says why.
+                    l->state = cancelled                                             ? QStringLiteral("waiting")
+                               : (indexed + unchanged == 0 && !l->message.isEmpty()) ? QStringLiteral("error")
+                                                                                     : QStringLiteral("ready");
+                    Q_EMIT changed();
+                }
+            });
+    load();
+    reindexAll();
+}
+
+LibrariesController::~LibrariesController() = default;
+
+LibrariesController::Library* LibrariesController::find(const QString& name)
+{
+    for (Library& l : m_libraries) {
+        if (l.name == name)
+            return &l;
+    }
+    return nullptr;
+}
+
+void LibrariesController::load()
+{
+    QFile f(m_listPath);
+    if (!f.open(QIODevice::ReadOnly))
+        return;
+    // Read back bounded: only string names and folders are taken.
+    for (const QJsonValue& v : QJsonDocument::fromJson(f.read(1024 * 1024)).array()) {
+        const QJsonObject o = v.toObject();
+        const QString name = o.value(QLatin1String("name")).toString().trimmed();
+        const QString folder = o.value(QLatin1String("folder")).toString();
+        if (!name.isEmpty() && !folder.isEmpty() && !find(name))
+            m_libraries.append({name, folder});
+    }
+}
+
+bool LibrariesController::save()
+{
+    QJsonArray list;
+    for (const Library& l : std::as_const(m_libraries))
+        list.append(QJsonObject{{QStringLiteral("name"), l.name}, {QStringLiteral("folder"), l.folder}});
+    QSaveFile f(m_listPath);
+    if (!f.open(QIODevice::WriteOnly))
+        return false;
+    f.write(QJsonDocument(list).toJson());
+    return f.commit();
+}
+
+QVariantList LibrariesController::items() const
+{
+    QVariantList out;
+    for (const Library& l : m_libraries) {
+        out.append(QVariantMap{{QStringLiteral("name"), l.name},
+                               {QStringLiteral("folder"), l.folder},
+                               {QStringLiteral("state"), l.state},
+                               {QStringLiteral("done"), l.done},
+                               {QStringLiteral("total"), l.total},
+                               {QStringLiteral("file"), l.file},
+                               {QStringLiteral("failed"), l.failed},
+                               {QStringLiteral("issues"), l.issues},
+                               {QStringLiteral("message"), l.message}});
+    }
+    return out;
+}
+
+QStringList LibrariesController::names() const
+{
+    QStringList out;
+    for (const Library& l : m_libraries)
+        out << l.name;
+    return out;
+}
+
+QString LibrariesController::add(const QString& name, const QUrl& folder)
+{
+    const QString trimmed = name.trimmed();
+    if (trimmed.isEmpty())
+        return tr("Give the library a name.");
+    if (find(trimmed))
+        return tr("A library named %1 already exists.").arg(trimmed);
+    const QString path = folder.isLocalFile() ? folder.toLocalFile() : folder.toString();
+    const QFileInfo info(path);
+    if (!info.isDir())
+        return tr("%1 is not a folder.").arg(path);
+    if (!info.isReadable())
+        return tr("The folder %1 cannot be read (permission denied).").arg(path);
+    m_libraries.append({trimmed, info.absoluteFilePath()});
+    if (!save()) {
+        m_libraries.removeLast();
+        return tr("The list of libraries could not be saved in %1.").arg(m_listPath);
+    }
+    Q_EMIT changed();
+    reindex(trimmed);
+    return {};
+}
+
+void LibrariesController::remove(const QString& name)
+{
+    for (qsizetype i = 0; i < m_libraries.size(); ++i) {
+        if (m_libraries[i].name == name) {
+            m_libraries.removeAt(i);
+            (void)save();
+            Q_EMIT changed();
+            return;
+        }
+    }
+}
+
+void LibrariesController::reindex(const QString& name)
+{
+    if (Library* l = find(name)) {
+        l->message.clear();
+        l->issues = 0;
+        l->state = QStringLiteral("waiting");
+        m_indexer->indexFolder(indexName(l->name), l->folder);
+        Q_EMIT changed();
+    }
+}
+
+void LibrariesController::reindexAll()
+{
+    for (const Library& l : std::as_const(m_libraries))
+        m_indexer->indexFolder(indexName(l.name), l.folder);
+}

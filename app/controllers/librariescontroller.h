@@ -1,0 +1,62 @@
+#pragma once
+// App.documents.libraries: folders the user adds once (Settings → Libraries), indexed in the
+// background by LibraryIndexer (its own thread) into the data folder's documents.db, under
+// "library:<name>". The list is kept in <data>/libraries.json. Every library is rescanned at
+// start and on demand (Re-index): unchanged files cost a stat, so a quit mid-way resumes.
+#include <QObject>
+#include <QUrl>
+#include <QVariantList>
+#include <QtQml/qqmlregistration.h>
+
+#include <memory>
+
+namespace causerie::documents {
+class LibraryIndexer;
+}
+
+class LibrariesController : public QObject {
+    Q_OBJECT
+    QML_ELEMENT
+    QML_UNCREATABLE("App.documents.libraries")
+    // [{name, folder, state: "waiting"|"indexing"|"ready"|"error", done, total, file, failed, issues,
+    //   message}]
+    Q_PROPERTY(QVariantList items READ items NOTIFY changed)
+    Q_PROPERTY(QStringList names READ names NOTIFY changed)
+public:
+    // `dataDir` holds libraries.json; `indexPath` the document index.
+    LibrariesController(const QString& dataDir, const QString& indexPath, QObject* parent = nullptr);
+    ~LibrariesController() override;
+
+    QVariantList items() const;
+    QStringList names() const;
+    static QString indexName(const QString& library) { return QStringLiteral("library:") + library; }
+
+    // "" when added (indexing starts), else why not.
+    Q_INVOKABLE QString add(const QString& name, const QUrl& folder);
+    Q_INVOKABLE void remove(const QString& name);
+    Q_INVOKABLE void reindex(const QString& name);
+    Q_INVOKABLE void reindexAll();
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    struct Library {
+        QString name;
+        QString folder;
+        QString state = QStringLiteral("waiting");
+        int done = 0;
+        int total = 0;
+        QString file;
+        int failed = 0;
+        int issues = 0;    // reported by the last run: unreadable files, folders, link loops
+        QString message;   // the last of them
+    };
+    Library* find(const QString& name);
+    bool save();
+    void load();
+
+    QString m_listPath;
+    QList<Library> m_libraries;
+    std::unique_ptr<causerie::documents::LibraryIndexer> m_indexer;
+};
