@@ -19,7 +19,6 @@
 #include "kernels/cuda/quantize.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
-#include "kernels/cuda/rope_neox.cuh"
 #include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/topk.cuh"
 #include "kv_rows.h"
