@@ -746,9 +746,7 @@ Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
     const auto probe = kernels::cuda::probe_devices();
     if (!probe.usable)
         return make_error(probe.reason);
-    for (const auto& d : probe.devices)
-        out.push_back({d.index, d.name, d.free_bytes, d.total_bytes, d.compute_major, d.compute_minor,
-                       d.peak_bandwidth_bytes_per_s});
+    out = probe.devices;
 #endif
     return out;
 }
