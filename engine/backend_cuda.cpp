@@ -19,7 +19,6 @@
 #include "kernels/cuda/quantize.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
-#include "kernels/cuda/rope_neox.cuh"
 #include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/topk.cuh"
 #include "kv_rows.h"
@@ -342,50 +341,38 @@ public:
     // copy_to_host / copy_to_device, the host layers as the CPU backend does (kv_rows.h).
     size_t kv_bytes(int64_t n) const override { return size_t(hp.n_layer) * kv_layer_bytes(hp, n); }
 
-    Status read_kv(int64_t n, uint8_t* out) override
-    {
-        if (n < 0 || n > m_n_ctx)
-            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
-                              std::to_string(m_n_ctx));
-        if (n == 0)
-            return Ok{};
-        GPU_TRY(gpu::device_init(m_device_index, nullptr));
-        const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
-        const size_t v_bytes = size_t(n * kv_v_dim(hp)) * 2;
-        for (int64_t l = 0; l < hp.n_layer; ++l) {
-            uint8_t* at = out + size_t(l) * kv_layer_bytes(hp, n);
-            if (l >= m_n_gpu) {
-                copy_kv_out(m_host->cache[size_t(l - m_n_gpu)], hp, n, at);
-                continue;
-            }
-            const DevLayer& D = m_layers[size_t(l)];
-            GPU_TRY(gpu::copy_to_host(at, D.k_cache.ptr, k_bytes, m_stream));
-            GPU_TRY(gpu::copy_to_host(at + k_bytes, D.v_cache.ptr, v_bytes, m_stream));
-        }
-        return Ok{};
-    }
+    Status read_kv(int64_t n, uint8_t* out) override { return copy_kv(n, out, nullptr); }
+    Status write_kv(int64_t n, const uint8_t* in) override { return copy_kv(n, nullptr, in); }
 
-    Status write_kv(int64_t n, const uint8_t* in) override
+    // Rows [0, n) of every layer out to `out` (read_kv) or in from `in` (write_kv).
+    Status copy_kv(int64_t n, uint8_t* out, const uint8_t* in)
     {
-        if (n < 0 || n > m_n_ctx)
-            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
-                              std::to_string(m_n_ctx));
-        if (n == 0)
-            return Ok{};
+        if (auto st = check_kv_rows(n, m_n_ctx); !st || n == 0)
+            return st;
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
         const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
         const size_t v_bytes = size_t(n * kv_v_dim(hp)) * 2;
         for (int64_t l = 0; l < hp.n_layer; ++l) {
-            const uint8_t* at = in + size_t(l) * kv_layer_bytes(hp, n);
+            const size_t at = size_t(l) * kv_layer_bytes(hp, n);
             if (l >= m_n_gpu) {
-                copy_kv_in(m_host->cache[size_t(l - m_n_gpu)], hp, n, at);
+                CpuKvCache& cache = m_host->cache[size_t(l - m_n_gpu)];
+                if (out)
+                    copy_kv_out(cache, hp, n, out + at);
+                else
+                    copy_kv_in(cache, hp, n, in + at);
                 continue;
             }
             DevLayer& D = m_layers[size_t(l)];
-            GPU_TRY(gpu::copy_to_device(D.k_cache.ptr, at, k_bytes, m_stream));
-            GPU_TRY(gpu::copy_to_device(D.v_cache.ptr, at + k_bytes, v_bytes, m_stream));
+            if (out) {
+                GPU_TRY(gpu::copy_to_host(out + at, D.k_cache.ptr, k_bytes, m_stream));
+                GPU_TRY(gpu::copy_to_host(out + at + k_bytes, D.v_cache.ptr, v_bytes, m_stream));
+            } else {
+                GPU_TRY(gpu::copy_to_device(D.k_cache.ptr, in + at, k_bytes, m_stream));
+                GPU_TRY(gpu::copy_to_device(D.v_cache.ptr, in + at + k_bytes, v_bytes, m_stream));
+            }
         }
-        GPU_TRY(gpu::stream_sync(m_stream));   // `in` may be freed when this returns
+        if (in)
+            GPU_TRY(gpu::stream_sync(m_stream));   // `in` may be freed when this returns
         return Ok{};
     }
 
@@ -395,13 +382,8 @@ public:
     // it replaces; a device kernel would save the PCIe round trip.
     Status shift_kv(int64_t p, int64_t d, int64_t keep) override
     {
-        if (p < 0 || d < 1 || keep < 0 || p + d + keep > m_n_ctx)
-            return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
-                              std::to_string(keep) + " in a context of " + std::to_string(m_n_ctx));
-        if (auto st = kv_shift_supported(m); !st)
+        if (auto st = check_kv_shift(m, m_n_ctx, p, d, keep); !st || keep == 0)
             return st;
-        if (keep == 0)
-            return Ok{};
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
         const int64_t kd = kv_k_dim(hp);
         const int64_t vd = kv_v_dim(hp);
@@ -437,15 +419,8 @@ private:
     Status eval_batches(std::span<const int32_t> tokens, int64_t pos, float* logits_last, float* all_logits,
                         bool head_on_device)
     {
-        if (tokens.empty())
-            return make_error("nothing to evaluate");
-        if (pos < 0 || pos + int64_t(tokens.size()) > m_n_ctx)
-            return make_error("the conversation needs " + std::to_string(pos + int64_t(tokens.size())) +
-                              " tokens but the context holds " + std::to_string(m_n_ctx));
-        for (int32_t id : tokens)
-            if (id < 0 || id >= hp.n_vocab)
-                return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
-                                  std::to_string(hp.n_vocab) + ")");
+        if (auto st = check_eval(tokens, pos, m_n_ctx, hp.n_vocab); !st)
+            return st;
         // The CUDA device is per OS thread: eval may run on another thread than the constructor.
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
         for (size_t start = 0; start < tokens.size(); start += kCudaMaxBatch) {
@@ -747,9 +722,7 @@ Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
     const auto probe = kernels::cuda::probe_devices();
     if (!probe.usable)
         return make_error(probe.reason);
-    for (const auto& d : probe.devices)
-        out.push_back({d.index, d.name, d.free_bytes, d.total_bytes, d.compute_major, d.compute_minor,
-                       d.peak_bandwidth_bytes_per_s});
+    out = probe.devices;
 #endif
     return out;
 }

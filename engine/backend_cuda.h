@@ -4,6 +4,7 @@
 // Built for real (nvcc, CAUSERIE_HAVE_CUDA) and against the CUDA sim (CAUSERIE_HAVE_CUDA_SIM,
 // the `cuda-sim` device), from the same backend_cuda.cpp.
 #include "backend.h"
+#include "kernels/cuda/device_probe.h"
 #include "memory.h"
 #include "model.h"
 #include "result.h"
@@ -17,16 +18,8 @@
 namespace causerie {
 
 // One CUDA device as the probe saw it (kernels/cuda/device_probe.h on a GPU machine, the sim's
-// pretend devices under cuda-sim).
-struct CudaDeviceCandidate {
-    int index = 0;
-    std::string name;
-    size_t free_bytes = 0;
-    size_t total_bytes = 0;
-    int compute_major = 0;
-    int compute_minor = 0;
-    double peak_bandwidth_bytes_per_s = 0.0;   // DRAM peak from clock x bus width; 0: unknown (sim)
-};
+// pretend devices under cuda-sim, with no bandwidth: 0).
+using CudaDeviceCandidate = kernels::cuda::CudaDeviceInfo;
 
 // The oldest architecture the kernels are built for (sm_80, Ampere): older devices are listed
 // but never chosen.

@@ -324,14 +324,9 @@ BpeTokenizer::~BpeTokenizer() = default;
 
 Result<BpeTokenizer> BpeTokenizer::create(const VocabData& vocab, std::string_view pre)
 {
+    if (Status st = check_vocab_lists(vocab, false); !st)
+        return st.error();
     const size_t n = vocab.tokens.size();
-    if (n == 0)
-        return make_error("tokenizer.ggml.tokens is empty");
-    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        return make_error("tokenizer.ggml.tokens has " + std::to_string(n) + " entries, more than a token id can hold");
-    if (!vocab.token_types.empty() && vocab.token_types.size() != n)
-        return make_error("tokenizer.ggml.token_type has " + std::to_string(vocab.token_types.size()) +
-                          " entries but tokenizer.ggml.tokens has " + std::to_string(n));
     const PreTokenizerSpec* spec = nullptr;
     const std::string_view pre_name = pre.empty() ? std::string_view("gpt2") : pre;
     for (const auto& s : pre_tokenizer_specs())

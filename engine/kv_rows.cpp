@@ -30,6 +30,35 @@ Status kv_shift_supported(const Model& model)
     return Ok{};
 }
 
+Status check_eval(std::span<const int32_t> tokens, int64_t pos, int64_t n_ctx, int64_t n_vocab)
+{
+    if (tokens.empty())
+        return make_error("nothing to evaluate");
+    if (pos < 0 || pos + int64_t(tokens.size()) > n_ctx)
+        return make_error("the conversation needs " + std::to_string(pos + int64_t(tokens.size())) +
+                          " tokens but the context holds " + std::to_string(n_ctx));
+    for (int32_t id : tokens)
+        if (id < 0 || id >= n_vocab)
+            return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
+                              std::to_string(n_vocab) + ")");
+    return Ok{};
+}
+
+Status check_kv_rows(int64_t n, int64_t n_ctx)
+{
+    if (n < 0 || n > n_ctx)
+        return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " + std::to_string(n_ctx));
+    return Ok{};
+}
+
+Status check_kv_shift(const Model& model, int64_t n_ctx, int64_t p, int64_t d, int64_t keep)
+{
+    if (p < 0 || d < 1 || keep < 0 || p + d + keep > n_ctx)
+        return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
+                          std::to_string(keep) + " in a context of " + std::to_string(n_ctx));
+    return kv_shift_supported(model);
+}
+
 void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t* bytes)
 {
     if (n == 0)

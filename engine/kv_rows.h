@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <span>
 
 namespace causerie {
 
@@ -26,6 +27,15 @@ kernels::RopeShape kv_rope_shape(const Model& model, int64_t n_ctx);
 // scaling, LongRoPE's attention factor) or when layers differ (sliding-window layers with their
 // own base). An error names the reason; the session then prefills instead (session.cpp).
 Status kv_shift_supported(const Model& model);
+
+// The check every backend's eval makes first: tokens to evaluate, all in the vocabulary of
+// n_vocab, at positions [pos, pos + tokens.size()) inside the context.
+Status check_eval(std::span<const int32_t> tokens, int64_t pos, int64_t n_ctx, int64_t n_vocab);
+
+// The checks every backend's read_kv / write_kv and shift_kv make before touching a row: rows
+// [0, n) inside a context of n_ctx; a shift inside it and supported (kv_shift_supported).
+Status check_kv_rows(int64_t n, int64_t n_ctx);
+Status check_kv_shift(const Model& model, int64_t n_ctx, int64_t p, int64_t d, int64_t keep);
 
 // One layer: rows [0, n) copied out to / in from `bytes` (kv_layer_bytes(hp, n) of them).
 void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t* bytes);

@@ -239,6 +239,22 @@ Tokenizer::Tokenizer(Tokenizer&&) noexcept = default;
 Tokenizer& Tokenizer::operator=(Tokenizer&&) noexcept = default;
 Tokenizer::~Tokenizer() = default;
 
+Status check_vocab_lists(const VocabData& vocab, bool with_scores)
+{
+    const size_t n = vocab.tokens.size();
+    if (n == 0)
+        return make_error("tokenizer.ggml.tokens is empty");
+    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
+        return make_error("tokenizer.ggml.tokens has " + std::to_string(n) + " entries, more than a token id can hold");
+    if (with_scores && !vocab.scores.empty() && vocab.scores.size() != n)
+        return make_error("tokenizer.ggml.scores has " + std::to_string(vocab.scores.size()) +
+                          " entries but tokenizer.ggml.tokens has " + std::to_string(n));
+    if (!vocab.token_types.empty() && vocab.token_types.size() != n)
+        return make_error("tokenizer.ggml.token_type has " + std::to_string(vocab.token_types.size()) +
+                          " entries but tokenizer.ggml.tokens has " + std::to_string(n));
+    return Ok{};
+}
+
 namespace {
 
 // The ModelProto contents for a GGUF `llama` vocabulary; errors name the GGUF key.
@@ -250,17 +266,9 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
         return make_error("tokenizer model '" + sanitize_display_text(vocab.model, 80) +
                           "' is not supported yet (supported: 'llama', sentencepiece; 'gpt2', byte-level BPE)");
 
+    if (Status st = check_vocab_lists(vocab, true); !st)
+        return st.error();
     const size_t n = vocab.tokens.size();
-    if (n == 0)
-        return make_error("tokenizer.ggml.tokens is empty");
-    if (n > static_cast<size_t>(std::numeric_limits<int32_t>::max()))
-        return make_error("tokenizer.ggml.tokens has " + std::to_string(n) + " entries, more than a token id can hold");
-    if (!vocab.scores.empty() && vocab.scores.size() != n)
-        return make_error("tokenizer.ggml.scores has " + std::to_string(vocab.scores.size()) +
-                          " entries but tokenizer.ggml.tokens has " + std::to_string(n));
-    if (!vocab.token_types.empty() && vocab.token_types.size() != n)
-        return make_error("tokenizer.ggml.token_type has " + std::to_string(vocab.token_types.size()) +
-                          " entries but tokenizer.ggml.tokens has " + std::to_string(n));
     for (auto [id, key] : {std::pair{vocab.bos_id, "tokenizer.ggml.bos_token_id"},
                            std::pair{vocab.eos_id, "tokenizer.ggml.eos_token_id"},
                            std::pair{vocab.unk_id, "tokenizer.ggml.unknown_token_id"},

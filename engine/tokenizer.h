@@ -58,6 +58,11 @@ private:
     std::unique_ptr<Impl> d;
 };
 
+// What both tokenizer kinds check of a vocabulary first: tokens there are, as many as a token id
+// can count, and one entry per token in each per-token list given (scores when `with_scores`,
+// token types). Errors name the GGUF key.
+Status check_vocab_lists(const VocabData& vocab, bool with_scores);
+
 // ChatML and Llama 3 role markers (<|im_start|>, <|im_end|>, <|begin_of_text|>,
 // <|start_header_id|>, <|end_header_id|>, <|eot_id|>, <|end_of_text|>). They are structure only as
 // control tokens (token type 3), which text never yields. A vocabulary that lists one as a

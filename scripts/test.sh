@@ -83,22 +83,21 @@ else
   failed=$((failed + 1)); summary+=("fuzz build: BUILD FAILED")
 fi
 
+# check LABEL SCRIPT: a check script's last line in the summary, its whole output when it fails.
+check() {
+  local out=/tmp/causerie-check.$$
+  if "$2" >"$out" 2>&1; then
+    passed=$((passed + 1)); summary+=("$1$(tail -1 "$out")")
+  else
+    cat "$out"
+    failed=$((failed + 1)); summary+=("$1FAILED: $(tail -1 "$out")")
+  fi
+  rm -f "$out"
+}
 # One formatting dialect for the tree (.clang-format).
-if scripts/check-format.sh >/tmp/causerie-format.$$ 2>&1; then
-  passed=$((passed + 1)); summary+=("format: $(tail -1 /tmp/causerie-format.$$)")
-else
-  cat /tmp/causerie-format.$$
-  failed=$((failed + 1)); summary+=("format: FAILED: $(tail -1 /tmp/causerie-format.$$)")
-fi
-rm -f /tmp/causerie-format.$$
+check "format: " scripts/check-format.sh
 # The QML checked against the C++ types (qmllint; known warnings in ui/qmllint-known.txt).
-if scripts/check-qmllint.sh >/tmp/causerie-qmllint.$$ 2>&1; then
-  passed=$((passed + 1)); summary+=("$(tail -1 /tmp/causerie-qmllint.$$)")
-else
-  cat /tmp/causerie-qmllint.$$
-  failed=$((failed + 1)); summary+=("FAILED: $(tail -1 /tmp/causerie-qmllint.$$)")
-fi
-rm -f /tmp/causerie-qmllint.$$
+check "" scripts/check-qmllint.sh
 
 echo
 printf '%s\n' "${summary[@]}"

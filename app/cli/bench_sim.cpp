@@ -25,48 +25,26 @@ struct Counts {
     double matvec_lanes = 0, matvec_bytes = 0, matvec_sectors = 0, matvec_instructions = 0;
     double gemm_flops = 0, gemm_bytes = 0;
 
-    Counts operator-(const Counts& o) const
-    {
-        Counts d;
-        d.launches = launches - o.launches;
-        d.host_syncs = host_syncs - o.host_syncs;
-        d.load_instructions = load_instructions - o.load_instructions;
-        d.load_lanes = load_lanes - o.load_lanes;
-        d.load_bytes = load_bytes - o.load_bytes;
-        d.load_sectors = load_sectors - o.load_sectors;
-        d.matvec_lanes = matvec_lanes - o.matvec_lanes;
-        d.matvec_bytes = matvec_bytes - o.matvec_bytes;
-        d.matvec_sectors = matvec_sectors - o.matvec_sectors;
-        d.matvec_instructions = matvec_instructions - o.matvec_instructions;
-        d.gemm_flops = gemm_flops - o.gemm_flops;
-        d.gemm_bytes = gemm_bytes - o.gemm_bytes;
-        return d;
-    }
+    // Every field, for the arithmetic below.
+    static constexpr double Counts::*kFields[] = {
+        &Counts::launches,       &Counts::host_syncs,          &Counts::load_instructions, &Counts::load_lanes,
+        &Counts::load_bytes,     &Counts::load_sectors,        &Counts::matvec_lanes,      &Counts::matvec_bytes,
+        &Counts::matvec_sectors, &Counts::matvec_instructions, &Counts::gemm_flops,        &Counts::gemm_bytes};
+
+    Counts operator-(const Counts& o) const { return plus(o, -1.0); }
     Counts scaled(double f) const
     {
         Counts s = *this;
-        for (double* v : {&s.launches, &s.host_syncs, &s.load_instructions, &s.load_lanes, &s.load_bytes,
-                          &s.load_sectors, &s.matvec_lanes, &s.matvec_bytes, &s.matvec_sectors, &s.matvec_instructions,
-                          &s.gemm_flops, &s.gemm_bytes})
-            *v *= f;
+        for (auto field : kFields)
+            s.*field *= f;
         return s;
     }
+    // *this + times * o, field by field.
     Counts plus(const Counts& o, double times) const
     {
         Counts s = *this;
-        const Counts t = o.scaled(times);
-        s.launches += t.launches;
-        s.host_syncs += t.host_syncs;
-        s.load_instructions += t.load_instructions;
-        s.load_lanes += t.load_lanes;
-        s.load_bytes += t.load_bytes;
-        s.load_sectors += t.load_sectors;
-        s.matvec_lanes += t.matvec_lanes;
-        s.matvec_bytes += t.matvec_bytes;
-        s.matvec_sectors += t.matvec_sectors;
-        s.matvec_instructions += t.matvec_instructions;
-        s.gemm_flops += t.gemm_flops;
-        s.gemm_bytes += t.gemm_bytes;
+        for (auto field : kFields)
+            s.*field += o.*field * times;
         return s;
     }
 };

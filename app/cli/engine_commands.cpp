@@ -30,9 +30,11 @@ namespace {
 struct Loaded {
     std::unique_ptr<Model> model;
     std::unique_ptr<Tokenizer> tok;
+    std::vector<int32_t> ids;           // the prompt given to load(), encoded (BOS as the model asks)
+    std::unique_ptr<Session> session;   // with_session(): on the device the options ask for
 };
 
-Result<Loaded> load(const std::string& path)
+Result<Loaded> load(const std::string& path, const std::string* prompt = nullptr)
 {
     auto model = load_model(path);
     if (!model)
@@ -43,6 +45,12 @@ Result<Loaded> load(const std::string& path)
     Loaded l;
     l.model = std::make_unique<Model>(std::move(model).value());
     l.tok = std::make_unique<Tokenizer>(std::move(tok).value());
+    if (prompt) {
+        auto ids = l.tok->encode(*prompt, l.tok->add_bos());
+        if (!ids)
+            return ids.error();
+        l.ids = std::move(ids).value();
+    }
     return l;
 }
 
@@ -54,6 +62,21 @@ bool check_unknown(const Args& a, const std::set<std::string>& known, std::strin
         return false;
     }
     return true;
+}
+
+Result<std::unique_ptr<Session>> make_session(const Loaded& l, const Args& a, bool print_why);
+
+// load() of MODEL (the first positional argument), then a session on its backend.
+Result<Loaded> load_with_session(const Args& a, bool print_why, const std::string* prompt = nullptr)
+{
+    auto l = load(a.positional()[0], prompt);
+    if (!l)
+        return l.error();
+    auto session = make_session(*l, a, print_why);
+    if (!session)
+        return session.error();
+    l->session = std::move(session).value();
+    return l;
 }
 
 Result<std::unique_ptr<Session>> make_session(const Loaded& l, const Args& a, bool print_why)
@@ -227,16 +250,13 @@ int cmd_tokenize(const std::vector<std::string>& argv)
         if (!err.empty())
             return fail(err);
     }
-    auto l = load(a.positional()[0]);
+    auto l = load(a.positional()[0], &text);
     if (!l)
         return fail(l.error().message);
-    auto ids = l->tok->encode(text, l->tok->add_bos());
-    if (!ids)
-        return fail(ids.error().message);
     if (a.has("json")) {
-        std::printf("%s\n", JsonWriter().begin_object().key("ids").array(*ids).end_object().str().c_str());
+        std::printf("%s\n", JsonWriter().begin_object().key("ids").array(l->ids).end_object().str().c_str());
     } else {
-        for (int32_t id : *ids)
+        for (int32_t id : l->ids)
             std::printf("%d\t%s\n", id, l->tok->id_to_piece(id).c_str());
     }
     return 0;
@@ -258,16 +278,13 @@ int cmd_eval(const std::vector<std::string>& argv)
         return fail(err);
     if (top < 0 || greedy < 0)
         return fail("--top and --greedy must not be negative");
-    auto l = load(a.positional()[0]);
+    const std::string prompt = a.get("prompt");
+    auto l = load_with_session(a, false, &prompt);
     if (!l)
         return fail(l.error().message);
-    auto ids = l->tok->encode(a.get("prompt"), l->tok->add_bos());
-    if (!ids)
-        return fail(ids.error().message);
-    auto session = make_session(*l, a, false);
-    if (!session)
-        return fail(session.error().message);
-    auto logits = (*session)->evaluate(*ids);
+    const std::vector<int32_t>& ids = l->ids;
+    Session& session = *l->session;
+    auto logits = session.evaluate(ids);
     if (!logits)
         return fail(logits.error().message);
 
@@ -285,27 +302,27 @@ int cmd_eval(const std::vector<std::string>& argv)
         o.sampling.repeat_penalty = 1.0f;
         o.max_tokens = int(greedy);
         // EOS ends a greedy run early, as it would in a chat.
-        auto st = (*session)->generate(*ids, o, [](std::string_view) { return true; });
+        auto st = session.generate(ids, o, [](std::string_view) { return true; });
         if (!st)
             return fail(st.error().message);
-        greedy_ids = (*session)->last_generated();
+        greedy_ids = session.last_generated();
     }
-    std::vector<int32_t> all = *ids;
+    std::vector<int32_t> all = ids;
     all.insert(all.end(), greedy_ids.begin(), greedy_ids.end());
-    const std::string prompt_text = l->tok->decode(*ids);
+    const std::string prompt_text = l->tok->decode(ids);
     std::string full_text = l->tok->decode(all);
     const std::string greedy_text = full_text.substr(std::min(prompt_text.size(), full_text.size()));
 
     if (a.has("json")) {
         JsonWriter w;
-        w.begin_object().key("prompt_ids").array(*ids).key("top").begin_array();
+        w.begin_object().key("prompt_ids").array(ids).key("top").begin_array();
         for (size_t i = 0; i < k; ++i)   // [id, logit] pairs, best first
             w.begin_array().value(order[i]).value(double((*logits)[size_t(order[i])]), "%.6f").end_array();
         w.end_array().key("greedy_ids").array(greedy_ids).key("greedy_text").value(greedy_text).end_object();
         std::printf("%s\n", w.str().c_str());
     } else {
         std::printf("prompt ids:");
-        for (int32_t id : *ids)
+        for (int32_t id : ids)
             std::printf(" %d", id);
         std::printf("\ntop %zu:", k);
         for (size_t i = 0; i < k; ++i)
@@ -366,23 +383,19 @@ int cmd_generate(const std::vector<std::string>& argv)
         if (!err.empty())
             return fail(err);
     }
-    auto l = load(a.positional()[0]);
+    auto l = load_with_session(a, true, &text);
     if (!l)
         return fail(l.error().message);
-    auto ids = l->tok->encode(text, l->tok->add_bos());
-    if (!ids)
-        return fail(ids.error().message);
-    auto session = make_session(*l, a, true);
-    if (!session)
-        return fail(session.error().message);
+    const std::vector<int32_t>& ids = l->ids;
+    Session& session = *l->session;
     if (opts->max_tokens == 0)
         opts->max_tokens = 256;
     const std::string cache_path = a.get("prompt-cache");
     if (!cache_path.empty())
-        restore_prompt_cache(**session, *l->model, cache_path);
+        restore_prompt_cache(session, *l->model, cache_path);
     const bool json = a.has("json");
     std::string answer;
-    auto st = (*session)->generate(*ids, *opts, [&](std::string_view t) {
+    auto st = session.generate(ids, *opts, [&](std::string_view t) {
         if (json) {
             answer += t;
         } else {
@@ -396,7 +409,7 @@ int cmd_generate(const std::vector<std::string>& argv)
     if (!st)
         return fail(st.error().message);
     if (!cache_path.empty())
-        save_prompt_cache(**session, *l->model, cache_path);
+        save_prompt_cache(session, *l->model, cache_path);
     if (json) {
         JsonWriter w;
         w.begin_object()
@@ -449,12 +462,10 @@ int cmd_chat(const std::vector<std::string>& all_args)
     auto opts = generate_options(a);
     if (!opts)
         return fail(opts.error().message);
-    auto l = load(a.positional()[0]);
+    auto l = load_with_session(a, true);
     if (!l)
         return fail(l.error().message);
-    auto session = make_session(*l, a, true);
-    if (!session)
-        return fail(session.error().message);
+    Session& session = *l->session;
     const ChatTemplate tmpl = ChatTemplate::detect(l->model->vocab, *l->tok);
     opts->stop_ids = tmpl.end_of_turn_ids(*l->tok);
     // Once older messages are left out, the cache drops their rows (docs/resume.md) unless asked
@@ -465,7 +476,7 @@ int cmd_chat(const std::vector<std::string>& all_args)
         turns.push_back({"system", a.get("system")});
     // A chat longer than the context keeps going without its oldest exchanges, as in the app;
     // each line is tokenized once however long the chat goes on.
-    const int n_ctx = int((*session)->backend().n_ctx());
+    const int n_ctx = int(session.backend().n_ctx());
     // Documents take the app's path (docs/documents.md): whole within half the context, else
     // each question's best passages; counted with this model's tokenizer.
     std::unique_ptr<DocChat> docs;
@@ -515,7 +526,7 @@ int cmd_chat(const std::vector<std::string>& all_args)
                          left_out, n_ctx);
         }
         std::string answer;
-        auto st = (*session)->generate(prompt->ids, *opts, [&](std::string_view t) {
+        auto st = session.generate(prompt->ids, *opts, [&](std::string_view t) {
             answer += t;
             std::fwrite(t.data(), 1, t.size(), stdout);
             std::fflush(stdout);
@@ -613,33 +624,31 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     }
     spec.n_swa = a.get_int("swa", &err).value_or(0);
     spec.swa_pattern = a.get_int("swa-pattern", &err).value_or(0);
-    if (a.has("rope-base")) {
-        std::vector<float> p;
-        if (auto e = numbers("rope-base", a.get("rope-base"), &p); !e.empty())
-            return fail(e);
-        if (p.size() != 1)
-            return fail("--rope-base wants one number (the RoPE frequency base)");
-        spec.rope_freq_base = p[0];
-    }
     if (!err.empty())
         return fail(err);
-    if (a.has("gemma-rope")) {   // gemma3: local layers' base, global layers' linear scaling factor
+    // Options that are a fixed count of numbers, each one field of the spec.
+    const struct {
+        const char* option;
+        const char* wants;
+        std::vector<float TestModelSpec::*> fields;
+    } fixed[] = {
+        {"rope-base", "one number (the RoPE frequency base)", {&TestModelSpec::rope_freq_base}},
+        // gemma3: local layers' base, global layers' linear scaling factor
+        {"gemma-rope",
+         "BASE_SWA,SCALING_FACTOR (Gemma 3 4B: 10000,8)",
+         {&TestModelSpec::rope_freq_base_swa, &TestModelSpec::rope_scaling_factor}},
+        {"softcap", "ATTN,FINAL (Gemma 2: 50,30)", {&TestModelSpec::attn_softcap, &TestModelSpec::final_softcap}},
+    };
+    for (const auto& f : fixed) {
+        if (!a.has(f.option))
+            continue;
         std::vector<float> p;
-        if (auto e = numbers("gemma-rope", a.get("gemma-rope"), &p); !e.empty())
+        if (auto e = numbers(f.option, a.get(f.option), &p); !e.empty())
             return fail(e);
-        if (p.size() != 2)
-            return fail("--gemma-rope wants BASE_SWA,SCALING_FACTOR (Gemma 3 4B: 10000,8)");
-        spec.rope_freq_base_swa = p[0];
-        spec.rope_scaling_factor = p[1];
-    }
-    if (a.has("softcap")) {
-        std::vector<float> p;
-        if (auto e = numbers("softcap", a.get("softcap"), &p); !e.empty())
-            return fail(e);
-        if (p.size() != 2)
-            return fail("--softcap wants ATTN,FINAL (Gemma 2: 50,30)");
-        spec.attn_softcap = p[0];
-        spec.final_softcap = p[1];
+        if (p.size() != f.fields.size())
+            return fail("--" + std::string(f.option) + " wants " + f.wants);
+        for (size_t i = 0; i < p.size(); ++i)
+            spec.*f.fields[i] = p[i];
     }
     if (a.has("longrope")) {   // phi3 LongRoPE: made-up short/long factors (longrope_test_factors)
         std::vector<float> p;

@@ -18,6 +18,8 @@
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
+#include <vector>
 #include <vector>
 
 namespace {
@@ -65,24 +67,20 @@ int main(int argc, char** argv)
         return fail("this build has no remote backend");
 #endif
     }
-    if (command == "info")
-        return cmd_info(args);
-    if (command == "tokenize")
-        return cmd_tokenize(args);
-    if (command == "eval")
-        return cmd_eval(args);
-    if (command == "generate")
-        return cmd_generate(args);
-    if (command == "chat")
-        return cmd_chat(args);
-    if (command == "make-test-model")
-        return cmd_make_test_model(args);
+    // The commands that take only their arguments.
+    const std::pair<const char*, int (*)(const std::vector<std::string>&)> commands[] = {
+        {"info", cmd_info},         {"tokenize", cmd_tokenize}, {"eval", cmd_eval},
+        {"generate", cmd_generate}, {"chat", cmd_chat},         {"make-test-model", cmd_make_test_model},
+        {"bench", cmd_bench},
+    };
+    for (const auto& [name, run] : commands) {
+        if (command == name)
+            return run(args);
+    }
 #ifdef CAUSERIE_HAVE_SERVER
     if (command == "serve")
         return cmd_serve(argc, argv, args);
 #endif
-    if (command == "bench")
-        return cmd_bench(args);
     if (command == "retrieve")
         return cmd_retrieve(argc, argv, args);
     std::fputs(kUsage, stderr);

@@ -173,73 +173,61 @@ bool DocIndex::hasDocument(const QString& sha256)
 DocStatus DocIndex::putFile(const FileRecord& file, const QString& library, const QString& format,
                             const QList<Chunk>& chunks)
 {
-    Database::Transaction tx(*m_db);
-    if (!tx.begin())
-        return dbError(QCoreApplication::translate("Documents", "start a transaction"));
-    qint64 documentId = 0;
-    {
-        auto find = m_db->prepare("SELECT id FROM documents WHERE sha256 = ?1");
-        if (!find)
-            return dbError(QCoreApplication::translate("Documents", "be read"));
-        find->bind(1, file.sha256);
-        auto row = find->step();
-        if (row && row.value())
-            documentId = find->int64(0);
-    }
-    if (documentId == 0) {
-        auto doc = m_db->prepare("INSERT INTO documents (sha256, format) VALUES (?1, ?2)");
-        if (!doc || !doc->bind(1, file.sha256).bind(2, format).run())
-            return dbError(QCoreApplication::translate("Documents", "store a document"));
-        documentId = m_db->lastInsertRowId();
-        for (const Chunk& c : chunks) {
-            // Prepared once and cached by Database; each checkout is a fresh, reset statement.
-            auto chunk = m_db->prepare(
-                "INSERT INTO chunks (document_id, ord, page, start_offset, end_offset) VALUES (?1, ?2, ?3, ?4, ?5)");
-            auto fts = m_db->prepare("INSERT INTO chunks_fts (rowid, text, heading) VALUES (?1, ?2, ?3)");
-            if (!chunk || !fts)
-                return dbError(QCoreApplication::translate("Documents", "store a document"));
-            if (!chunk->bind(1, documentId).bind(2, c.ord).bind(3, c.page).bind(4, c.start).bind(5, c.end).run())
-                return dbError(QCoreApplication::translate("Documents", "store a document"));
-            if (!fts->bind(1, m_db->lastInsertRowId()).bind(2, c.text).bind(3, c.heading).run())
-                return dbError(QCoreApplication::translate("Documents", "store a document"));
+    return changeFiles([&]() -> DocStatus {
+        qint64 documentId = 0;
+        {
+            auto find = m_db->prepare("SELECT id FROM documents WHERE sha256 = ?1");
+            if (!find)
+                return dbError(QCoreApplication::translate("Documents", "be read"));
+            find->bind(1, file.sha256);
+            auto row = find->step();
+            if (row && row.value())
+                documentId = find->int64(0);
         }
-    }
-    auto put = m_db->prepare("INSERT INTO files (library, path, size, mtime, sha256, document_id, error) VALUES (?1, "
-                             "?2, ?3, ?4, ?5, ?6, NULL) "
-                             "ON CONFLICT (library, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, "
-                             "sha256 = excluded.sha256, document_id = excluded.document_id, error = NULL");
-    if (!put || !put->bind(1, library)
-                     .bind(2, file.path)
-                     .bind(3, file.size)
-                     .bind(4, file.mtime)
-                     .bind(5, file.sha256)
-                     .bind(6, documentId)
-                     .run())
-        return dbError(QCoreApplication::translate("Documents", "store a file"));
-    if (auto r = removeOrphanDocuments(); !r)
-        return r;
-    if (!tx.commit())
-        return dbError(QCoreApplication::translate("Documents", "commit"));
-    return DocOk{};
+        if (documentId == 0) {
+            auto doc = m_db->prepare("INSERT INTO documents (sha256, format) VALUES (?1, ?2)");
+            if (!doc || !doc->bind(1, file.sha256).bind(2, format).run())
+                return dbError(QCoreApplication::translate("Documents", "store a document"));
+            documentId = m_db->lastInsertRowId();
+            for (const Chunk& c : chunks) {
+                // Prepared once and cached by Database; each checkout is a fresh, reset statement.
+                auto chunk = m_db->prepare("INSERT INTO chunks (document_id, ord, page, start_offset, end_offset) "
+                                           "VALUES (?1, ?2, ?3, ?4, ?5)");
+                auto fts = m_db->prepare("INSERT INTO chunks_fts (rowid, text, heading) VALUES (?1, ?2, ?3)");
+                if (!chunk || !fts)
+                    return dbError(QCoreApplication::translate("Documents", "store a document"));
+                if (!chunk->bind(1, documentId).bind(2, c.ord).bind(3, c.page).bind(4, c.start).bind(5, c.end).run())
+                    return dbError(QCoreApplication::translate("Documents", "store a document"));
+                if (!fts->bind(1, m_db->lastInsertRowId()).bind(2, c.text).bind(3, c.heading).run())
+                    return dbError(QCoreApplication::translate("Documents", "store a document"));
+            }
+        }
+        return putFileRow(file, library, documentId);
+    });
 }
 
 DocStatus DocIndex::putFileError(const FileRecord& file, const QString& library)
 {
+    return changeFiles([&] { return putFileRow(file, library, std::nullopt); });
+}
+
+DocStatus DocIndex::removeFile(const QString& library, const QString& path)
+{
+    return changeFiles([&]() -> DocStatus {
+        auto del = m_db->prepare("DELETE FROM files WHERE library = ?1 AND path = ?2");
+        if (!del || !del->bind(1, library).bind(2, path).run())
+            return dbError(QCoreApplication::translate("Documents", "remove a file"));
+        return DocOk{};
+    });
+}
+
+DocStatus DocIndex::changeFiles(const std::function<DocStatus()>& change)
+{
     Database::Transaction tx(*m_db);
     if (!tx.begin())
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
-    auto put = m_db->prepare("INSERT INTO files (library, path, size, mtime, sha256, document_id, error) VALUES (?1, "
-                             "?2, ?3, ?4, ?5, NULL, ?6) "
-                             "ON CONFLICT (library, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, "
-                             "sha256 = excluded.sha256, document_id = NULL, error = excluded.error");
-    if (!put || !put->bind(1, library)
-                     .bind(2, file.path)
-                     .bind(3, file.size)
-                     .bind(4, file.mtime)
-                     .bindTextOrNull(5, file.sha256)
-                     .bind(6, file.error)
-                     .run())
-        return dbError(QCoreApplication::translate("Documents", "store a file"));
+    if (auto r = change(); !r)
+        return r;
     if (auto r = removeOrphanDocuments(); !r)
         return r;
     if (!tx.commit())
@@ -247,18 +235,21 @@ DocStatus DocIndex::putFileError(const FileRecord& file, const QString& library)
     return DocOk{};
 }
 
-DocStatus DocIndex::removeFile(const QString& library, const QString& path)
+DocStatus DocIndex::putFileRow(const FileRecord& file, const QString& library, std::optional<qint64> documentId)
 {
-    Database::Transaction tx(*m_db);
-    if (!tx.begin())
-        return dbError(QCoreApplication::translate("Documents", "start a transaction"));
-    auto del = m_db->prepare("DELETE FROM files WHERE library = ?1 AND path = ?2");
-    if (!del || !del->bind(1, library).bind(2, path).run())
-        return dbError(QCoreApplication::translate("Documents", "remove a file"));
-    if (auto r = removeOrphanDocuments(); !r)
-        return r;
-    if (!tx.commit())
-        return dbError(QCoreApplication::translate("Documents", "commit"));
+    auto put = m_db->prepare("INSERT INTO files (library, path, size, mtime, sha256, document_id, error) VALUES (?1, "
+                             "?2, ?3, ?4, ?5, ?6, ?7) "
+                             "ON CONFLICT (library, path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime, "
+                             "sha256 = excluded.sha256, document_id = excluded.document_id, error = excluded.error");
+    if (!put)
+        return dbError(QCoreApplication::translate("Documents", "store a file"));
+    put->bind(1, library).bind(2, file.path).bind(3, file.size).bind(4, file.mtime).bindOptional(6, documentId);
+    if (documentId)
+        put->bind(5, file.sha256).bindNull(7);
+    else
+        put->bindTextOrNull(5, file.sha256).bind(7, file.error);
+    if (!put->run())
+        return dbError(QCoreApplication::translate("Documents", "store a file"));
     return DocOk{};
 }
 

@@ -15,6 +15,7 @@
 
 #include <QStringList>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -93,6 +94,10 @@ public:
 
 private:
     DocIndex() = default;
+    // One transaction: `change`, then the documents no file points to any more removed.
+    DocStatus changeFiles(const std::function<DocStatus()>& change);
+    // The files row of `file`: indexed as `documentId`, or, without one, refused with file.error.
+    DocStatus putFileRow(const FileRecord& file, const QString& library, std::optional<qint64> documentId);
     DocStatus removeOrphanDocuments();
     DocError dbError(const QString& action) const;
 

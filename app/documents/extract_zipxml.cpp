@@ -78,10 +78,38 @@ DocResult<QByteArray> readPart(const QString& path, const char* part, const QStr
 
 // Neither format has a DTD; one could declare entities that expand a few bytes into thousands of
 // characters each (QXmlStreamReader allows 4096 per entity), so the text could outgrow any zip limit.
-void refuseDtd(QXmlStreamReader& xml)
+// The next token into *token; false at the end or at a document type declaration, which is
+// refused (no entities from the file).
+bool nextToken(QXmlStreamReader& xml, QXmlStreamReader::TokenType* token)
 {
-    xml.raiseError(QCoreApplication::translate("Documents", "unexpected document type declaration"));
+    if (xml.atEnd())
+        return false;
+    *token = xml.readNext();
+    if (*token == QXmlStreamReader::DTD) {
+        xml.raiseError(QCoreApplication::translate("Documents", "unexpected document type declaration"));
+        return false;
+    }
+    return true;
 }
+
+// The paragraph being read; a paragraph nested in it (a text box's) joins it on a new line.
+struct Paragraph {
+    int depth = 0;
+    QString text;
+    bool heading = false;
+
+    void open(bool isHeading)
+    {
+        if (depth++ == 0) {
+            text.clear();
+            heading = isHeading;
+        } else {
+            text += QLatin1Char('\n');
+        }
+    }
+    // True when the outermost paragraph ends.
+    bool close() { return depth > 0 && --depth == 0; }
+};
 
 // Collects paragraphs into sections; a heading paragraph starts a new section.
 class SectionBuilder {
@@ -126,39 +154,27 @@ private:
 ExtractedDocument parseDocx(QXmlStreamReader& xml)
 {
     SectionBuilder out(Format::Docx);
-    int depth = 0;   // nesting of w:p
-    QString text;
-    bool heading = false;
-    while (!xml.atEnd()) {
-        const auto token = xml.readNext();
-        if (token == QXmlStreamReader::DTD) {
-            refuseDtd(xml);
-            break;
-        }
+    Paragraph p;   // w:p
+    QXmlStreamReader::TokenType token;
+    while (nextToken(xml, &token)) {
         if (token == QXmlStreamReader::StartElement) {
             const auto name = xml.name();
             if (name == QLatin1String("p")) {
-                if (depth++ == 0) {
-                    text.clear();
-                    heading = false;
-                } else {
-                    text += QLatin1Char('\n');
-                }
-            } else if (depth > 0 && name == QLatin1String("pStyle")) {
+                p.open(false);
+            } else if (p.depth > 0 && name == QLatin1String("pStyle")) {
                 const auto style = xml.attributes().value(QLatin1String("w:val")).toString().toLower();
-                heading = heading || style.startsWith(QLatin1String("heading")) || style == QLatin1String("title");
-            } else if (depth > 0 && name == QLatin1String("outlineLvl")) {
-                heading = true;
-            } else if (depth > 0 && name == QLatin1String("t")) {
-                text += xml.readElementText(QXmlStreamReader::IncludeChildElements);
-            } else if (depth > 0 && name == QLatin1String("tab")) {
-                text += QLatin1Char('\t');
-            } else if (depth > 0 && (name == QLatin1String("br") || name == QLatin1String("cr"))) {
-                text += QLatin1Char('\n');
+                p.heading = p.heading || style.startsWith(QLatin1String("heading")) || style == QLatin1String("title");
+            } else if (p.depth > 0 && name == QLatin1String("outlineLvl")) {
+                p.heading = true;
+            } else if (p.depth > 0 && name == QLatin1String("t")) {
+                p.text += xml.readElementText(QXmlStreamReader::IncludeChildElements);
+            } else if (p.depth > 0 && name == QLatin1String("tab")) {
+                p.text += QLatin1Char('\t');
+            } else if (p.depth > 0 && (name == QLatin1String("br") || name == QLatin1String("cr"))) {
+                p.text += QLatin1Char('\n');
             }
-        } else if (token == QXmlStreamReader::EndElement && xml.name() == QLatin1String("p") && depth > 0) {
-            if (--depth == 0)
-                out.paragraph(text, heading);
+        } else if (token == QXmlStreamReader::EndElement && xml.name() == QLatin1String("p") && p.close()) {
+            out.paragraph(p.text, p.heading);
         }
     }
     return out.finish();
@@ -171,46 +187,35 @@ ExtractedDocument parseDocx(QXmlStreamReader& xml)
 ExtractedDocument parseOdt(QXmlStreamReader& xml, qint64 spaces)
 {
     SectionBuilder out(Format::Odt);
-    int depth = 0;
-    bool heading = false;
-    QString text;
+    Paragraph p;    // text:p or text:h
     int skip = 0;   // inside a note citation (the footnote number)
-    while (!xml.atEnd()) {
-        const auto token = xml.readNext();
-        if (token == QXmlStreamReader::DTD) {
-            refuseDtd(xml);
-            break;
-        }
+    QXmlStreamReader::TokenType token;
+    while (nextToken(xml, &token)) {
         if (token == QXmlStreamReader::StartElement) {
             const auto name = xml.name();
             if (name == QLatin1String("p") || name == QLatin1String("h")) {
-                if (depth++ == 0) {
-                    text.clear();
-                    heading = name == QLatin1String("h");
-                } else {
-                    text += QLatin1Char('\n');
-                }
-            } else if (depth > 0 && name == QLatin1String("s")) {
+                p.open(name == QLatin1String("h"));
+            } else if (p.depth > 0 && name == QLatin1String("s")) {
                 const int count = std::clamp(xml.attributes().value(QLatin1String("text:c")).toInt(), 1, 1024);
                 const int added = int(std::min<qint64>(count, spaces));
                 spaces -= added;
-                text += QString(added, QLatin1Char(' '));
-            } else if (depth > 0 && name == QLatin1String("tab")) {
-                text += QLatin1Char('\t');
-            } else if (depth > 0 && name == QLatin1String("line-break")) {
-                text += QLatin1Char('\n');
+                p.text += QString(added, QLatin1Char(' '));
+            } else if (p.depth > 0 && name == QLatin1String("tab")) {
+                p.text += QLatin1Char('\t');
+            } else if (p.depth > 0 && name == QLatin1String("line-break")) {
+                p.text += QLatin1Char('\n');
             } else if (name == QLatin1String("note-citation")) {
                 ++skip;
             }
         } else if (token == QXmlStreamReader::Characters) {
-            if (depth > 0 && skip == 0)
-                text += xml.text();
+            if (p.depth > 0 && skip == 0)
+                p.text += xml.text();
         } else if (token == QXmlStreamReader::EndElement) {
             const auto name = xml.name();
             if (name == QLatin1String("note-citation"))
                 skip = std::max(0, skip - 1);
-            else if ((name == QLatin1String("p") || name == QLatin1String("h")) && depth > 0 && --depth == 0)
-                out.paragraph(text, heading);
+            else if ((name == QLatin1String("p") || name == QLatin1String("h")) && p.close())
+                out.paragraph(p.text, p.heading);
         }
     }
     return out.finish();

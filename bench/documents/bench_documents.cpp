@@ -184,6 +184,18 @@ void row(const char* what, const QString& size, const QString& value, const char
     std::printf("| %-34s | %-28s | %-30s | %-16s |\n", what, qPrintable(size), qPrintable(value), target);
 }
 
+// The three rows of one background indexing run: its wall time and throughput (`rate`), the
+// process's CPU time, and the GUI thread's longest stall meanwhile.
+void indexedRows(const char* what, const QString& size, const QString& rate, const Indexed& r)
+{
+    row(what, size, QStringLiteral("%1 s (%2), %3 chunks").arg(r.seconds, 0, 'f', 2).arg(rate).arg(r.chunks), "< 20 s");
+    row("  the same, CPU time (whole process)", QStringLiteral("(wall time above: shared machine)"),
+        QStringLiteral("%1 s").arg(r.cpuSeconds, 0, 'f', 2), "-");
+    row("  GUI thread longest stall meanwhile", QStringLiteral("4 ms timer"),
+        QStringLiteral("%1 ms (GUI CPU in it %2 ms)").arg(r.stallMs, 0, 'f', 1).arg(r.stallCpuMs, 0, 'f', 1),
+        "<= 16 ms");
+}
+
 }   // namespace
 
 int main(int argc, char** argv)
@@ -248,18 +260,9 @@ int main(int argc, char** argv)
             bytes += QFileInfo(path).size();
         }
         const Indexed r = indexInBackground(folder, dir.filePath(QStringLiteral("pdf.db")));
-        row("index PDF pages (background thread)",
-            QStringLiteral("%1 pages, %2 files, %3").arg(pages).arg(files).arg(formatBytes(bytes)),
-            QStringLiteral("%1 s (%2 pages/s), %3 chunks")
-                .arg(r.seconds, 0, 'f', 2)
-                .arg(pages / r.seconds, 0, 'f', 0)
-                .arg(r.chunks),
-            "< 20 s");
-        row("  the same, CPU time (whole process)", QStringLiteral("(wall time above: shared machine)"),
-            QStringLiteral("%1 s").arg(r.cpuSeconds, 0, 'f', 2), "-");
-        row("  GUI thread longest stall meanwhile", QStringLiteral("4 ms timer"),
-            QStringLiteral("%1 ms (GUI CPU in it %2 ms)").arg(r.stallMs, 0, 'f', 1).arg(r.stallCpuMs, 0, 'f', 1),
-            "<= 16 ms");
+        indexedRows("index PDF pages (background thread)",
+                    QStringLiteral("%1 pages, %2 files, %3").arg(pages).arg(files).arg(formatBytes(bytes)),
+                    QStringLiteral("%1 pages/s").arg(pages / r.seconds, 0, 'f', 0), r);
     }
 
     // 2. Text, 100 KB files.
@@ -276,17 +279,8 @@ int main(int argc, char** argv)
                 return 1;
         }
         const Indexed r = indexInBackground(folder, dir.filePath(QStringLiteral("text.db")));
-        row("index text (background thread)", QStringLiteral("%1 MB, %2 files").arg(textMb).arg(files),
-            QStringLiteral("%1 s (%2 MB/s), %3 chunks")
-                .arg(r.seconds, 0, 'f', 2)
-                .arg(textMb / r.seconds, 0, 'f', 1)
-                .arg(r.chunks),
-            "< 20 s");
-        row("  the same, CPU time (whole process)", QStringLiteral("(wall time above: shared machine)"),
-            QStringLiteral("%1 s").arg(r.cpuSeconds, 0, 'f', 2), "-");
-        row("  GUI thread longest stall meanwhile", QStringLiteral("4 ms timer"),
-            QStringLiteral("%1 ms (GUI CPU in it %2 ms)").arg(r.stallMs, 0, 'f', 1).arg(r.stallCpuMs, 0, 'f', 1),
-            "<= 16 ms");
+        indexedRows("index text (background thread)", QStringLiteral("%1 MB, %2 files").arg(textMb).arg(files),
+                    QStringLiteral("%1 MB/s").arg(textMb / r.seconds, 0, 'f', 1), r);
     }
 
     // 3. Retrieval on a large index.

@@ -5,6 +5,7 @@
 #include <bit>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 namespace causerie::kernels {
 
@@ -72,72 +73,45 @@ namespace {
 
 using namespace blocks;
 
-void dequant_q4_0(const void* src, float* y, int64_t nb)
+// Q4_0 / Q5_0: x = (q - Offset) * d.
+template <class Block, int Offset>
+void dequant_symmetric(const void* src, float* y, int64_t nb)
 {
     for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ4_0>(src, i);
+        const auto b = load_block<Block>(src, i);
         const float d = fp16_to_fp32(b.d);
         int q[QK];
         unpack_nibbles(b.qs, q);
+        if constexpr (std::is_same_v<Block, BlockQ5_0>)
+            add_high_bits(b.qh, q);
         for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = float(q[j] - 8) * d;
+            y[i * QK + j] = float(q[j] - Offset) * d;
     }
 }
 
-void dequant_q4_1(const void* src, float* y, int64_t nb)
+// Q4_1 / Q5_1: x = q * d + m.
+template <class Block>
+void dequant_with_min(const void* src, float* y, int64_t nb)
 {
     for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ4_1>(src, i);
+        const auto b = load_block<Block>(src, i);
         const float d = fp16_to_fp32(b.d);
         const float m = fp16_to_fp32(b.m);
         int q[QK];
         unpack_nibbles(b.qs, q);
+        if constexpr (std::is_same_v<Block, BlockQ5_1>)
+            add_high_bits(b.qh, q);
         for (int j = 0; j < QK; ++j)
             y[i * QK + j] = float(q[j]) * d + m;
     }
 }
 
-void dequant_q5_0(const void* src, float* y, int64_t nb)
+// Q8_0 / Q8_1 (whose sum field decoding ignores): x = q * d.
+template <class Block>
+void dequant_q8(const void* src, float* y, int64_t nb)
 {
     for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ5_0>(src, i);
-        const float d = fp16_to_fp32(b.d);
-        int q[QK];
-        unpack_nibbles(b.qs, q);
-        add_high_bits(b.qh, q);
-        for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = float(q[j] - 16) * d;
-    }
-}
-
-void dequant_q5_1(const void* src, float* y, int64_t nb)
-{
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ5_1>(src, i);
-        const float d = fp16_to_fp32(b.d);
-        const float m = fp16_to_fp32(b.m);
-        int q[QK];
-        unpack_nibbles(b.qs, q);
-        add_high_bits(b.qh, q);
-        for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = float(q[j]) * d + m;
-    }
-}
-
-void dequant_q8_0(const void* src, float* y, int64_t nb)
-{
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ8_0>(src, i);
-        const float d = fp16_to_fp32(b.d);
-        for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = float(b.qs[j]) * d;
-    }
-}
-
-void dequant_q8_1(const void* src, float* y, int64_t nb)
-{
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ8_1>(src, i);
+        const auto b = load_block<Block>(src, i);
         const float d = fp16_to_fp32(b.d);
         for (int j = 0; j < QK; ++j)
             y[i * QK + j] = float(b.qs[j]) * d;
@@ -160,23 +134,15 @@ void dequant_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_
     }
 }
 
-void dequant_q4_k(const void* src, float* y, int64_t nb)
+template <class Block>
+void dequant_q4_k_q5_k(const void* src, float* y, int64_t nb)
 {
     for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ4_K>(src, i);
+        const auto b = load_block<Block>(src, i);
         int q[QK_K];
         unpack_q4_k_codes(b.qs, q);
-        dequant_k_with_mins(b.d, b.dmin, b.scales, q, y + i * QK_K);
-    }
-}
-
-void dequant_q5_k(const void* src, float* y, int64_t nb)
-{
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ5_K>(src, i);
-        int q[QK_K];
-        unpack_q4_k_codes(b.qs, q);
-        add_q5_k_high_bits(b.qh, q);
+        if constexpr (std::is_same_v<Block, BlockQ5_K>)
+            add_q5_k_high_bits(b.qh, q);
         dequant_k_with_mins(b.d, b.dmin, b.scales, q, y + i * QK_K);
     }
 }
@@ -263,6 +229,17 @@ void dequant_q8_k(const void* src, float* y, int64_t nb)
     }
 }
 
+// F16 / BF16: each 2-byte value through Convert.
+template <float (*Convert)(uint16_t)>
+void dequant_halves(const uint8_t* p, float* y, int64_t n)
+{
+    for (int64_t i = 0; i < n; ++i) {
+        uint16_t h;
+        std::memcpy(&h, p + 2 * i, 2);
+        y[i] = Convert(h);
+    }
+}
+
 }   // namespace
 
 void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n)
@@ -270,28 +247,16 @@ void dequantize_row_ref(TensorType type, const void* src, float* dst, int64_t n)
     const auto* p = static_cast<const uint8_t*>(src);
     switch (type) {
     case TensorType::F32: std::memcpy(dst, src, size_t(n) * sizeof(float)); return;
-    case TensorType::F16:
-        for (int64_t i = 0; i < n; ++i) {
-            uint16_t h;
-            std::memcpy(&h, p + 2 * i, 2);
-            dst[i] = fp16_to_fp32(h);
-        }
-        return;
-    case TensorType::BF16:
-        for (int64_t i = 0; i < n; ++i) {
-            uint16_t h;
-            std::memcpy(&h, p + 2 * i, 2);
-            dst[i] = bf16_to_fp32(h);
-        }
-        return;
-    case TensorType::Q4_0: dequant_q4_0(src, dst, n / QK); return;
-    case TensorType::Q4_1: dequant_q4_1(src, dst, n / QK); return;
-    case TensorType::Q5_0: dequant_q5_0(src, dst, n / QK); return;
-    case TensorType::Q5_1: dequant_q5_1(src, dst, n / QK); return;
-    case TensorType::Q8_0: dequant_q8_0(src, dst, n / QK); return;
-    case TensorType::Q8_1: dequant_q8_1(src, dst, n / QK); return;
-    case TensorType::Q4_K: dequant_q4_k(src, dst, n / QK_K); return;
-    case TensorType::Q5_K: dequant_q5_k(src, dst, n / QK_K); return;
+    case TensorType::F16: dequant_halves<fp16_to_fp32>(p, dst, n); return;
+    case TensorType::BF16: dequant_halves<bf16_to_fp32>(p, dst, n); return;
+    case TensorType::Q4_0: dequant_symmetric<BlockQ4_0, 8>(src, dst, n / QK); return;
+    case TensorType::Q4_1: dequant_with_min<BlockQ4_1>(src, dst, n / QK); return;
+    case TensorType::Q5_0: dequant_symmetric<BlockQ5_0, 16>(src, dst, n / QK); return;
+    case TensorType::Q5_1: dequant_with_min<BlockQ5_1>(src, dst, n / QK); return;
+    case TensorType::Q8_0: dequant_q8<BlockQ8_0>(src, dst, n / QK); return;
+    case TensorType::Q8_1: dequant_q8<BlockQ8_1>(src, dst, n / QK); return;
+    case TensorType::Q4_K: dequant_q4_k_q5_k<BlockQ4_K>(src, dst, n / QK_K); return;
+    case TensorType::Q5_K: dequant_q4_k_q5_k<BlockQ5_K>(src, dst, n / QK_K); return;
     case TensorType::Q6_K: dequant_q6_k(src, dst, n / QK_K); return;
     case TensorType::Q8_K: dequant_q8_k(src, dst, n / QK_K); return;
     case TensorType::Q2_K: dequant_q2_k(src, dst, n / QK_K); return;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <type_traits>
 #include <cstring>
 
 namespace causerie::kernels {
@@ -51,7 +52,10 @@ uint16_t fp16_at_least(float v)
 
 // ---- activation formats: byte-exact with ggml's quantize_row_*_ref ------------------------
 
-void quantize_q8_0(const float* x, void* dst, int64_t nb)
+// Q8_0 / Q8_1: d = amax / 127, codes rounded half away from zero. Q8_1 also carries
+// s = d * sum(q), so a Q4_1/Q5_1 dot can apply the weight's min in one product.
+template <class Block>
+void quantize_q8(const float* x, void* dst, int64_t nb)
 {
     for (int64_t i = 0; i < nb; ++i, x += QK) {
         float amax = 0.0f;
@@ -59,31 +63,15 @@ void quantize_q8_0(const float* x, void* dst, int64_t nb)
             amax = std::max(amax, std::fabs(x[j]));
         const float d = amax / 127.0f;
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        BlockQ8_0 b;
-        b.d = fp32_to_fp16(d);
-        for (int j = 0; j < QK; ++j)
-            b.qs[j] = int8_t(clamp_code(std::round(x[j] * id), -128, 127));   // round half away
-        store_block(dst, i, b);
-    }
-}
-
-void quantize_q8_1(const float* x, void* dst, int64_t nb)
-{
-    for (int64_t i = 0; i < nb; ++i, x += QK) {
-        float amax = 0.0f;
-        for (int j = 0; j < QK; ++j)
-            amax = std::max(amax, std::fabs(x[j]));
-        const float d = amax / 127.0f;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        BlockQ8_1 b;
+        Block b;
         b.d = fp32_to_fp16(d);
         int sum = 0;
         for (int j = 0; j < QK; ++j) {
             b.qs[j] = int8_t(clamp_code(std::round(x[j] * id), -128, 127));
             sum += b.qs[j];
         }
-        // s carries d * sum(q) so a Q4_1/Q5_1 dot can apply the weight's min in one product.
-        b.s = fp32_to_fp16(float(sum) * d);
+        if constexpr (std::is_same_v<Block, BlockQ8_1>)
+            b.s = fp32_to_fp16(float(sum) * d);
         store_block(dst, i, b);
     }
 }
@@ -121,7 +109,10 @@ void quantize_q8_k(const float* x, void* dst, int64_t nb)
 
 // ---- legacy weight formats: same rounding as ggml's reference quantizers -----------------
 
-void quantize_q4_0(const float* x, void* dst, int64_t nb)
+// Q4_0 / Q5_0: x ~ d * (q - Half) with q in [0, 2 Half - 1]. The largest magnitude gets code 0
+// (-Half * d), so d has the sign of -max.
+template <class Block, int Half>
+void quantize_symmetric(const float* x, void* dst, int64_t nb)
 {
     for (int64_t i = 0; i < nb; ++i, x += QK) {
         float amax = 0.0f, max = 0.0f;
@@ -131,37 +122,15 @@ void quantize_q4_0(const float* x, void* dst, int64_t nb)
                 max = x[j];
             }
         }
-        // The largest magnitude gets code 0 (-8 * d), so d has the sign of -max.
-        const float d = max / -8.0f;
+        const float d = max / -float(Half);
         const float id = d != 0.0f ? 1.0f / d : 0.0f;
         int q[QK];
         for (int j = 0; j < QK; ++j)
-            q[j] = clamp_code(x[j] * id + 8.5f, 0, 15);   // truncation of v + 0.5 = rounding
-        BlockQ4_0 b;
+            q[j] = clamp_code(x[j] * id + (float(Half) + 0.5f), 0, 2 * Half - 1);   // truncation of v + 0.5 = rounding
+        Block b;
         b.d = fp32_to_fp16(d);
-        pack_nibbles(q, b.qs);
-        store_block(dst, i, b);
-    }
-}
-
-void quantize_q5_0(const float* x, void* dst, int64_t nb)
-{
-    for (int64_t i = 0; i < nb; ++i, x += QK) {
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < QK; ++j) {
-            if (amax < std::fabs(x[j])) {
-                amax = std::fabs(x[j]);
-                max = x[j];
-            }
-        }
-        const float d = max / -16.0f;
-        const float id = d != 0.0f ? 1.0f / d : 0.0f;
-        int q[QK];
-        for (int j = 0; j < QK; ++j)
-            q[j] = clamp_code(x[j] * id + 16.5f, 0, 31);
-        BlockQ5_0 b;
-        b.d = fp32_to_fp16(d);
-        pack_high_bits(q, b.qh);
+        if constexpr (std::is_same_v<Block, BlockQ5_0>)
+            pack_high_bits(q, b.qh);
         pack_nibbles(q, b.qs);
         store_block(dst, i, b);
     }
@@ -232,27 +201,18 @@ void fit_k_with_mins(const float* x, int qmax, uint16_t& d16, uint16_t& dmin16, 
     }
 }
 
-void quantize_q4_k(const float* x, void* dst, int64_t nb)
+// Q4_K / Q5_K: codes in [0, qmax], the fifth bit of Q5_K's stored apart.
+template <class Block>
+void quantize_k_with_mins(const float* x, void* dst, int64_t nb, int qmax)
 {
     for (int64_t i = 0; i < nb; ++i, x += QK_K) {
-        BlockQ4_K b;
+        Block b;
         int sc[8], m[8], q[QK_K];
-        fit_k_with_mins(x, 15, b.d, b.dmin, sc, m, q);
+        fit_k_with_mins(x, qmax, b.d, b.dmin, sc, m, q);
         pack_scales_k4(sc, m, b.scales);
         pack_q4_k_codes(q, b.qs);
-        store_block(dst, i, b);
-    }
-}
-
-void quantize_q5_k(const float* x, void* dst, int64_t nb)
-{
-    for (int64_t i = 0; i < nb; ++i, x += QK_K) {
-        BlockQ5_K b;
-        int sc[8], m[8], q[QK_K];
-        fit_k_with_mins(x, 31, b.d, b.dmin, sc, m, q);
-        pack_scales_k4(sc, m, b.scales);
-        pack_q4_k_codes(q, b.qs);
-        pack_q5_k_high_bits(q, b.qh);
+        if constexpr (std::is_same_v<Block, BlockQ5_K>)
+            pack_q5_k_high_bits(q, b.qh);
         store_block(dst, i, b);
     }
 }
@@ -306,14 +266,14 @@ void quantize_row_ref(TensorType type, const float* src, void* dst, int64_t n)
             std::memcpy(out + 2 * i, &h, 2);
         }
         return;
-    case TensorType::Q4_0: quantize_q4_0(src, dst, n / QK); return;
+    case TensorType::Q4_0: quantize_symmetric<BlockQ4_0, 8>(src, dst, n / QK); return;
     case TensorType::Q4_1: quantize_with_min<BlockQ4_1>(src, dst, n / QK, 15); return;
-    case TensorType::Q5_0: quantize_q5_0(src, dst, n / QK); return;
+    case TensorType::Q5_0: quantize_symmetric<BlockQ5_0, 16>(src, dst, n / QK); return;
     case TensorType::Q5_1: quantize_with_min<BlockQ5_1>(src, dst, n / QK, 31); return;
-    case TensorType::Q8_0: quantize_q8_0(src, dst, n / QK); return;
-    case TensorType::Q8_1: quantize_q8_1(src, dst, n / QK); return;
-    case TensorType::Q4_K: quantize_q4_k(src, dst, n / QK_K); return;
-    case TensorType::Q5_K: quantize_q5_k(src, dst, n / QK_K); return;
+    case TensorType::Q8_0: quantize_q8<BlockQ8_0>(src, dst, n / QK); return;
+    case TensorType::Q8_1: quantize_q8<BlockQ8_1>(src, dst, n / QK); return;
+    case TensorType::Q4_K: quantize_k_with_mins<BlockQ4_K>(src, dst, n / QK_K, 15); return;
+    case TensorType::Q5_K: quantize_k_with_mins<BlockQ5_K>(src, dst, n / QK_K, 31); return;
     case TensorType::Q6_K: quantize_q6_k(src, dst, n / QK_K); return;
     case TensorType::Q8_K: quantize_q8_k(src, dst, n / QK_K); return;
     case TensorType::Q2_K:

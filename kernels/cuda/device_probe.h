@@ -7,13 +7,14 @@
 
 namespace causerie::kernels::cuda {
 
+// Also the engine's CudaDeviceCandidate (engine/backend_cuda.h): what it chooses among.
 struct CudaDeviceInfo {
     int index = 0;
     std::string name;
+    size_t free_bytes = 0;
+    size_t total_bytes = 0;
     int compute_major = 0;
     int compute_minor = 0;
-    size_t total_bytes = 0;
-    size_t free_bytes = 0;
     // Peak DRAM bandwidth: 2 (double data rate) x memory clock x bus width. 0 when unknown.
     // The benchmark divides the bytes a generated token reads by it.
     double peak_bandwidth_bytes_per_s = 0.0;

@@ -1,5 +1,6 @@
 #pragma once
-// Rotary position embedding, GGUF "normal" layout (pairs x[2i], x[2i+1]), as kernels::rope_ref.
+// Rotary position embedding in both pair layouts, as kernels::rope_ref and rope_neox_ref:
+// GGUF "normal" (pairs x[2i], x[2i+1]) and NeoX (pairs x[i], x[i + n_rot/2]: Qwen2/3).
 #include "device.h"
 
 #include <cstdint>
@@ -13,6 +14,9 @@ inline namespace CAUSERIE_GPU_FLAVOR {
 // freq_factors (optional, device, n_rot/2 floats): pair i's angle divided by freq_factors[i].
 GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
                float freq_base, Stream s, const int64_t* pos_dev = nullptr, const float* freq_factors = nullptr);
+// The same in the NeoX layout.
+GpuStatus rope_neox(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
+                    float freq_base, Stream s, const int64_t* pos_dev = nullptr, const float* freq_factors = nullptr);
 
 }   // namespace CAUSERIE_GPU_FLAVOR
 }   // namespace causerie::kernels::gpu

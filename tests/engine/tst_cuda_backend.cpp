@@ -9,6 +9,7 @@
 // code and move logits by ~1e-2 relative, which says nothing about either implementation. The
 // CLI check in the report compares with the default CPU path on the real tiny model: identical
 // to 6 decimals.) hostLayersMatchCpu holds on every dispatch: both sides run the CPU's layer.
+#include "counting_backend.h"
 #include "engine/backend.h"
 #include "engine/backend_cuda.h"
 #include "engine/model.h"
@@ -606,38 +607,6 @@ void TestCudaBackend::topKOnDevice()
     QVERIFY(!st.ok());
     QVERIFY2(st.error().message.find("32000") != std::string::npos, st.error().message.c_str());
 }
-
-namespace {
-
-// Counts how the session reads logits from the backend it wraps.
-class CountingBackend : public ComputeBackend {
-public:
-    explicit CountingBackend(std::unique_ptr<ComputeBackend> inner)
-        : m_inner(std::move(inner))
-    {
-    }
-    std::string device_name() const override { return m_inner->device_name(); }
-    int64_t n_ctx() const override { return m_inner->n_ctx(); }
-    int64_t n_vocab() const override { return m_inner->n_vocab(); }
-    Status eval(std::span<const int32_t> t, int64_t pos, float* last, float* all) override
-    {
-        ++rows;
-        return m_inner->eval(t, pos, last, all);
-    }
-    Status eval_top_k(std::span<const int32_t> t, int64_t pos, int k, std::span<const int32_t> g,
-                      TopLogits* out) override
-    {
-        ++tops;
-        return m_inner->eval_top_k(t, pos, k, g, out);
-    }
-    int max_top_k() const override { return m_inner->max_top_k(); }
-    int rows = 0, tops = 0;
-
-private:
-    std::unique_ptr<ComputeBackend> m_inner;
-};
-
-}   // namespace
 
 // Session + sampler with the backend selecting the candidates on the device: the same tokens,
 // draw for draw, as reading whole rows, with a temperature, top-k and a repetition penalty.

@@ -2,6 +2,7 @@
 // session answers exactly as a cold one, on the CPU and the cuda-sim backends; every bad file or
 // mismatched snapshot is refused with its reason and the session then answers cold; a shift
 // evaluates only the new tokens and moves keys as if they had been computed at their new place.
+#include "counting_backend.h"
 #include "engine/chat_template.h"
 #include "engine/context_fit.h"
 #include "engine/kv_rows.h"
@@ -36,36 +37,6 @@ using namespace causerie;
 
 namespace {
 
-// Counts the tokens the session asks the backend to evaluate.
-class CountingBackend : public ComputeBackend {
-public:
-    explicit CountingBackend(std::unique_ptr<ComputeBackend> inner)
-        : m_inner(std::move(inner))
-    {
-    }
-    std::string device_name() const override { return m_inner->device_name(); }
-    int64_t n_ctx() const override { return m_inner->n_ctx(); }
-    int64_t n_vocab() const override { return m_inner->n_vocab(); }
-    Status eval(std::span<const int32_t> t, int64_t pos, float* last, float* all) override
-    {
-        evaluated += int64_t(t.size());
-        return m_inner->eval(t, pos, last, all);
-    }
-    size_t kv_bytes(int64_t n) const override { return m_inner->kv_bytes(n); }
-    Status read_kv(int64_t n, uint8_t* out) override { return m_inner->read_kv(n, out); }
-    Status write_kv(int64_t n, const uint8_t* in) override { return m_inner->write_kv(n, in); }
-    Status shift_kv(int64_t p, int64_t d, int64_t keep) override
-    {
-        ++shifts;
-        return m_inner->shift_kv(p, d, keep);
-    }
-    int64_t evaluated = 0;
-    int shifts = 0;
-
-private:
-    std::unique_ptr<ComputeBackend> m_inner;
-};
-
 std::vector<int32_t> range_ids(int32_t first, int n)
 {
     std::vector<int32_t> ids(static_cast<size_t>(n));
@@ -81,6 +52,15 @@ std::vector<int32_t> concat(std::initializer_list<std::vector<int32_t>> parts)
         out.insert(out.end(), p.begin(), p.end());
     return out;
 }
+
+// The conversation of the context-shift tests, in four parts: the system part S, the oldest
+// exchange X (what the shift leaves out), the newer exchanges T (kept) and a new message N.
+struct ShiftParts {
+    std::vector<int32_t> S = concat({{1}, range_ids(300, 19)});
+    std::vector<int32_t> X = range_ids(330, 30);
+    std::vector<int32_t> T = range_ids(370, 40);
+    std::vector<int32_t> N = range_ids(420, 7);
+};
 
 float max_abs_diff(const std::vector<float>& a, const std::vector<float>& b)
 {
@@ -142,6 +122,14 @@ private:
                                 bool context_shift = true);
     // After a refused restore or file: the session is empty and answers as a cold one.
     void checkAnswersCold(Session& s);
+    // A CPU session that evaluated m_prompt and its snapshot; with a file name, the snapshot
+    // written to m_dir/file too, with the file's bytes. Empty when a step failed.
+    struct PromptSnapshot {
+        std::unique_ptr<Session> session;
+        std::optional<KvSnapshot> snap;
+        std::string path, bytes;
+    };
+    std::optional<PromptSnapshot> promptSnapshot(const QString& file = {});
 
     QTemporaryDir m_dir;
     std::unique_ptr<Model> m_model, m_other, m_one_layer, m_qwen2_one_layer, m_gemma3;
@@ -228,6 +216,25 @@ std::vector<int32_t> TestKvState::greedy(Session& s, const std::vector<int32_t>&
     if (stats)
         *stats = *st;
     return s.last_generated();
+}
+
+std::optional<TestKvState::PromptSnapshot> TestKvState::promptSnapshot(const QString& file)
+{
+    PromptSnapshot p;
+    p.session = session(QStringLiteral("cpu"), 128);
+    if (!p.session || !p.session->evaluate(m_prompt).ok())
+        return std::nullopt;
+    auto snap = take_snapshot(*p.session, *m_model);
+    if (!snap)
+        return std::nullopt;
+    p.snap = std::move(snap).value();
+    if (!file.isEmpty()) {
+        p.path = m_dir.filePath(file).toStdString();
+        if (!write_snapshot(*p.snap, p.path).ok())
+            return std::nullopt;
+        p.bytes = slurp(p.path);
+    }
+    return p;
 }
 
 void TestKvState::checkAnswersCold(Session& s)
@@ -445,10 +452,10 @@ void TestKvState::snapshotCacheEvictsLeastRecentlyUsed()
 // session is left empty and answers cold.
 void TestKvState::restoreRefusesMismatch()
 {
-    auto s = session(QStringLiteral("cpu"), 128);
-    QVERIFY(s->evaluate(m_prompt).ok());
-    auto snap = take_snapshot(*s, *m_model);
-    QVERIFY(snap.ok());
+    auto taken = promptSnapshot();
+    QVERIFY(taken);
+    auto& s = taken->session;
+    auto& snap = taken->snap;
 
     struct Case {
         const char* name;
@@ -484,13 +491,9 @@ void TestKvState::restoreRefusesMismatch()
 // Every damaged file is an error naming its reason, and the session then answers cold.
 void TestKvState::badFilesAreRefused()
 {
-    auto s = session(QStringLiteral("cpu"), 128);
-    QVERIFY(s->evaluate(m_prompt).ok());
-    auto snap = take_snapshot(*s, *m_model);
-    QVERIFY(snap.ok());
-    const std::string good_path = m_dir.filePath(QStringLiteral("good.kv")).toStdString();
-    QVERIFY(write_snapshot(*snap, good_path).ok());
-    const std::string good = slurp(good_path);
+    auto taken = promptSnapshot(QStringLiteral("good.kv"));
+    QVERIFY(taken);
+    auto& [s, snap, good_path, good] = *taken;
     // Header: magic (8), version (4), reserved (4), then the fingerprint strings.
     QCOMPARE(good.substr(0, 8), std::string("CAUSKVST"));
 
@@ -537,13 +540,9 @@ void TestKvState::badFilesAreRefused()
 // snapshot, and snapshot_checksum recomputes the checksum the file ends with.
 void TestKvState::parseSnapshotAgreesWithFile()
 {
-    auto s = session(QStringLiteral("cpu"), 128);
-    QVERIFY(s->evaluate(m_prompt).ok());
-    auto snap = take_snapshot(*s, *m_model);
-    QVERIFY(snap.ok());
-    const std::string path = m_dir.filePath(QStringLiteral("parse.kv")).toStdString();
-    QVERIFY(write_snapshot(*snap, path).ok());
-    const std::string good = slurp(path);
+    auto taken = promptSnapshot(QStringLiteral("parse.kv"));
+    QVERIFY(taken);
+    auto& [s, snap, path, good] = *taken;
     const auto bytes = std::span(reinterpret_cast<const uint8_t*>(good.data()), good.size());
     auto parsed = parse_snapshot(bytes);
     QVERIFY2(parsed.ok(), parsed.ok() ? "" : parsed.error().message.c_str());
@@ -565,13 +564,9 @@ void TestKvState::parseSnapshotAgreesWithFile()
 // allocates anything (the file-size check comes before the allocation).
 void TestKvState::forgedHeadersAreRefusedBeforeAllocating()
 {
-    auto s = session(QStringLiteral("cpu"), 128);
-    QVERIFY(s->evaluate(m_prompt).ok());
-    auto snap = take_snapshot(*s, *m_model);
-    QVERIFY(snap.ok());
-    const std::string path = m_dir.filePath(QStringLiteral("forge.kv")).toStdString();
-    QVERIFY(write_snapshot(*snap, path).ok());
-    const std::string good = slurp(path);
+    auto taken = promptSnapshot(QStringLiteral("forge.kv"));
+    QVERIFY(taken);
+    auto& [s, snap, path, good] = *taken;
     // The header ends with i64 n_ctx, n_layer, n_head_kv, head_dim, value_dim, i64 n, u64 row bytes.
     const size_t header_end = good.size() - 8 - snap->rows.size() - snap->tokens.size() * 4;
     const size_t at_n = header_end - 16, at_rows = header_end - 8, at_ctx = header_end - 56;
@@ -681,10 +676,7 @@ void TestKvState::contextShiftEvaluatesOnlyNewTokens_data() { restoreGivesColdLo
 void TestKvState::contextShiftEvaluatesOnlyNewTokens()
 {
     QFETCH(QString, device);
-    const auto S = concat({{1}, range_ids(300, 19)});
-    const auto X = range_ids(330, 30);
-    const auto T = range_ids(370, 40);
-    const auto N = range_ids(420, 7);
+    const auto [S, X, T, N] = ShiftParts();
     auto counting = std::make_unique<CountingBackend>(backend(*m_model, device, 128));
     CountingBackend* b = counting.get();
     Session s(*m_tok, std::move(counting));
@@ -706,10 +698,7 @@ void TestKvState::contextShiftEvaluatesOnlyNewTokens()
 
 void TestKvState::contextShiftOffReprefills()
 {
-    const auto S = concat({{1}, range_ids(300, 19)});
-    const auto X = range_ids(330, 30);
-    const auto T = range_ids(370, 40);
-    const auto N = range_ids(420, 7);
+    const auto [S, X, T, N] = ShiftParts();
     auto counting = std::make_unique<CountingBackend>(backend(*m_model, QStringLiteral("cpu"), 128));
     CountingBackend* b = counting.get();
     Session s(*m_tok, std::move(counting));
@@ -801,10 +790,7 @@ void TestKvState::shiftedKeysEqualKeysAtNewPositions_data() { restoreGivesColdLo
 void TestKvState::shiftedKeysEqualKeysAtNewPositions()
 {
     QFETCH(QString, device);
-    const auto S = concat({{1}, range_ids(300, 19)});
-    const auto X = range_ids(330, 30);
-    const auto T = range_ids(370, 40);
-    const auto N = range_ids(420, 7);
+    const auto [S, X, T, N] = ShiftParts();
     auto s = session(device, 128);
     QVERIFY(s->evaluate(concat({S, X, T})).ok());
     auto before = take_snapshot(*s, *m_model);
@@ -866,10 +852,7 @@ void TestKvState::shiftOnOneLayerModelGivesColdLogits()
     QFETCH(bool, neox);
     const Model* model = neox ? m_qwen2_one_layer.get() : m_one_layer.get();
     QCOMPARE(model->hp.rope_neox, neox);
-    const auto S = concat({{1}, range_ids(300, 19)});
-    const auto X = range_ids(330, 30);
-    const auto T = range_ids(370, 40);
-    const auto N = range_ids(420, 7);
+    const auto [S, X, T, N] = ShiftParts();
     auto s = session(QStringLiteral("cpu"), 128, model);
     QVERIFY(s->evaluate(concat({S, X, T})).ok());
     GenerateStats stats;
@@ -888,10 +871,7 @@ void TestKvState::shiftRefusedWhereRopeCannotBeRedone()
 {
     QVERIFY(!kv_shift_supported(*m_gemma3).ok());
     QVERIFY(kv_shift_supported(*m_qwen2_one_layer).ok());
-    const auto S = concat({{1}, range_ids(300, 19)});
-    const auto X = range_ids(330, 30);
-    const auto T = range_ids(370, 40);
-    const auto N = range_ids(420, 7);
+    const auto [S, X, T, N] = ShiftParts();
     auto s = session(QStringLiteral("cpu"), 128, m_gemma3.get());
     QVERIFY(s->evaluate(concat({S, X, T})).ok());
     GenerateStats stats;

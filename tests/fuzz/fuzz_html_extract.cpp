@@ -7,44 +7,21 @@
 // make one); no section is empty; a section's text is trimmed and its heading simplified; the
 // text is never longer than the input plus the paragraph breaks block tags add (one pass, no
 // amplification), so the cost stays linear.
-#include "fuzz_common.h"
-
-#include "extract.h"
+#include "fuzz_sections.h"
 
 #include <QCoreApplication>
 
 using namespace causerie::documents;
+using namespace causerie::fuzz;
 
 namespace {
-
-bool validUtf16(const QString& s)
-{
-    for (qsizetype i = 0; i < s.size(); ++i) {
-        const QChar c = s.at(i);
-        if (c.isHighSurrogate()) {
-            if (i + 1 >= s.size() || !s.at(i + 1).isLowSurrogate())
-                return false;
-            ++i;
-        } else if (c.isLowSurrogate()) {
-            return false;
-        }
-    }
-    return true;
-}
 
 void checkDocument(const ExtractedDocument& doc, qsizetype inputChars)
 {
     FUZZ_CHECK(doc.format == Format::Html);
     qsizetype total = 0;
-    for (const Section& s : doc.sections) {
-        FUZZ_CHECK(!s.text.isEmpty() || !s.heading.isEmpty());
-        FUZZ_CHECK(s.page == 0);
-        FUZZ_CHECK(s.text == s.text.trimmed());
-        FUZZ_CHECK(s.heading == s.heading.simplified());
-        FUZZ_CHECK(validUtf16(s.text));
-        FUZZ_CHECK(validUtf16(s.heading));
-        total += s.text.size() + s.heading.size();
-    }
+    for (const Section& s : doc.sections)
+        total += checkPagelessSection(s);
     // Every output character comes from at least one input character, except the "\n\n" a
     // block tag ("<p>", three characters at least) writes: at most 2 per 3 input characters.
     FUZZ_CHECK(total <= inputChars + 2 * (inputChars / 3 + 1));

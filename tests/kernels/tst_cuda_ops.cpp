@@ -14,7 +14,6 @@
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/rope.cuh"
-#include "kernels/cuda/rope_neox.cuh"
 
 #include <QTest>
 
@@ -29,8 +28,6 @@ private Q_SLOTS:
     void rmsnorm();
     void rope_data();
     void rope();
-    void ropeNeox_data() { rope_data(); }
-    void ropeNeox();
     void biasAdd();
     void swigluAndAdd_data();
     void swigluAndAdd();
@@ -74,69 +71,55 @@ void TestCudaOps::rmsnorm()
 
 void TestCudaOps::rope_data()
 {
+    QTest::addColumn<bool>("neox");   // NeoX pairs (x[i], x[i + n_rot/2]) for Qwen2/3, else (x[2i], x[2i+1])
     QTest::addColumn<int>("tokens");
     QTest::addColumn<int>("heads");
     QTest::addColumn<int>("head_dim");
     QTest::addColumn<int>("n_rot");
     QTest::addColumn<int>("pos0");
     QTest::addColumn<bool>("factors");   // Llama 3.1 rope_freqs: each pair's angle divided by its factor
-    QTest::newRow("1 token, 4x16, pos 0") << 1 << 4 << 16 << 16 << 0 << false;
-    QTest::newRow("3 tokens, 3x64, pos 5") << 3 << 3 << 64 << 64 << 5 << false;
-    QTest::newRow("2 tokens, 2x128, partial n_rot 96, pos 1000") << 2 << 2 << 128 << 96 << 1000 << false;
-    QTest::newRow("1 token, 1x10 (odd pairs), pos 31") << 1 << 1 << 10 << 10 << 31 << false;
-    QTest::newRow("3 tokens, 2x128, factors, pos 700") << 3 << 2 << 128 << 128 << 700 << true;
-    QTest::newRow("2 tokens, 2x64, partial n_rot 32, factors, pos 9") << 2 << 2 << 64 << 32 << 9 << true;
+    for (bool neox : {false, true}) {
+        const char* layout = neox ? "neox" : "normal";
+        QTest::addRow("%s, 1 token, 4x16, pos 0", layout) << neox << 1 << 4 << 16 << 16 << 0 << false;
+        QTest::addRow("%s, 3 tokens, 3x64, pos 5", layout) << neox << 3 << 3 << 64 << 64 << 5 << false;
+        QTest::addRow("%s, 2 tokens, 2x128, partial n_rot 96, pos 1000", layout)
+            << neox << 2 << 2 << 128 << 96 << 1000 << false;
+        QTest::addRow("%s, 1 token, 1x10 (odd pairs), pos 31", layout) << neox << 1 << 1 << 10 << 10 << 31 << false;
+        QTest::addRow("%s, 3 tokens, 2x128, factors, pos 700", layout) << neox << 3 << 2 << 128 << 128 << 700 << true;
+        QTest::addRow("%s, 2 tokens, 2x64, partial n_rot 32, factors, pos 9", layout)
+            << neox << 2 << 2 << 64 << 32 << 9 << true;
+    }
 }
 
+// Each layout against its reference (rope_ref, rope_neox_ref): same angles, same expressions,
+// so exact under the sim.
 void TestCudaOps::rope()
 {
+    QFETCH(bool, neox);
     QFETCH(int, tokens);
     QFETCH(int, heads);
     QFETCH(int, head_dim);
     QFETCH(int, n_rot);
     QFETCH(int, pos0);
     QFETCH(bool, factors);
-    auto x = random_floats(size_t(tokens * heads * head_dim), 9);
+    const uint32_t seed = neox ? 19 : 9;
+    auto x = random_floats(size_t(tokens * heads * head_dim), seed);
     // Factors between 0.5 and 8, as Llama 3.1's (1 to 8) and beyond on both sides.
     std::vector<float> f;
-    for (float r : random_floats(size_t(n_rot / 2), 10))
+    for (float r : random_floats(size_t(n_rot / 2), seed + 1))
         f.push_back(std::exp2(std::fmin(2.0f * std::fabs(r), 4.0f) - 1.0f));
     DeviceBuffer dx(x);
     DeviceBuffer df(factors ? f : std::vector<float>{1.0f});
     const float* dev_factors = factors ? df.as<float>() : nullptr;
+    const auto gpu_rope = neox ? gpu::rope_neox : gpu::rope;
     const auto st =
-        gpu::rope(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr, nullptr, dev_factors);
-    QVERIFY2(st.ok(), st.error.c_str());
-    for (int t = 0; t < tokens; ++t)
-        rope_ref(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f,
-                 factors ? f.data() : nullptr);
-    const auto got = dx.read<float>();   // same angles, same expressions: exact under the sim
-    for (size_t i = 0; i < x.size(); ++i)
-        QVERIFY2(same_or_ulps(got[i], x[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));
-}
-
-// NeoX pairs (x[i], x[i + n_rot/2]) for Qwen2/3, against rope_neox_ref: exact under the sim.
-void TestCudaOps::ropeNeox()
-{
-    QFETCH(int, tokens);
-    QFETCH(int, heads);
-    QFETCH(int, head_dim);
-    QFETCH(int, n_rot);
-    QFETCH(int, pos0);
-    QFETCH(bool, factors);
-    auto x = random_floats(size_t(tokens * heads * head_dim), 19);
-    std::vector<float> f;
-    for (float r : random_floats(size_t(n_rot / 2), 20))
-        f.push_back(std::exp2(std::fmin(2.0f * std::fabs(r), 4.0f) - 1.0f));
-    DeviceBuffer dx(x);
-    DeviceBuffer df(factors ? f : std::vector<float>{1.0f});
-    const auto st = gpu::rope_neox(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr, nullptr,
-                                   factors ? df.as<float>() : nullptr);
+        gpu_rope(dx.as<float>(), tokens, heads, head_dim, n_rot, pos0, 10000.0f, nullptr, nullptr, dev_factors);
     QVERIFY2(st.ok(), st.error.c_str());
     const auto before = x;
+    const auto rope_host = neox ? rope_neox_ref : rope_ref;
     for (int t = 0; t < tokens; ++t)
-        rope_neox_ref(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f,
-                      factors ? f.data() : nullptr);
+        rope_host(x.data() + t * heads * head_dim, heads, head_dim, n_rot, pos0 + t, 10000.0f,
+                  factors ? f.data() : nullptr, 1.0f, 1.0f);
     const auto got = dx.read<float>();
     for (size_t i = 0; i < x.size(); ++i)
         QVERIFY2(same_or_ulps(got[i], x[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));

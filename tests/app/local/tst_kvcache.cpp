@@ -2,6 +2,7 @@
 // cache folder (budget, Clear cache, bad files, permissions) and the whole path through
 // LocalBackend on the tiny model: a conversation switched away from, or saved before a restart,
 // answers from its saved state, with the same words as without any cache.
+#include "tst_local_util.h"
 #include "appcontroller.h"
 #include "appsettings.h"
 #include "kvcachecontroller.h"
@@ -34,54 +35,18 @@
 
 namespace {
 
-const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
-
-struct Answer {
-    QString text;
-    bool done = false;
-    bool failed = false;
-    GenerationStats stats;
-    BackendError error;
-};
-
-bool loadModel(LocalBackend& b, const QString& path = kTiny, int contextSize = 0)
-{
-    QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
-    LocalModelOptions o;
-    o.path = path;
-    o.contextSize = contextSize;
-    b.loadModel(o);
-    return loaded.wait(20000);
-}
-
 // One request, waited for. Greedy, so the words depend only on the prompt.
-Answer ask(LocalBackend& b, qint64 conversationId, const QList<ChatMessage>& history, int maxTokens = 24,
-           bool contextShift = true)
+Collected ask(LocalBackend& b, qint64 conversationId, const QList<ChatMessage>& history, int maxTokens = 24,
+              bool contextShift = true)
 {
     GenerationSettings s;
     s.temperature = 0.0;
     s.maxTokens = maxTokens;
     s.conversationId = conversationId;
     s.contextShift = contextShift;
-    Answer a;
-    const QString id = b.startChat(history, s);
-    QObject ctx;
-    QObject::connect(&b, &ChatBackend::delta, &ctx, [&a, id](const QString& rid, const QString& t) {
-        if (rid == id)
-            a.text += t;
-    });
-    QObject::connect(&b, &ChatBackend::finished, &ctx, [&a, id](const QString& rid, const GenerationStats& st) {
-        if (rid == id) {
-            a.stats = st;
-            a.done = true;
-        }
-    });
-    QObject::connect(&b, &ChatBackend::failed, &ctx, [&a, id](const QString& rid, const BackendError& e) {
-        if (rid == id) {
-            a.error = e;
-            a.failed = a.done = true;
-        }
-    });
+    Collected a;
+    QObject ctx;   // the connections end with this call
+    collect(b, b.startChat(history, s), a, &ctx);
     if (!QTest::qWaitFor([&a] { return a.done; }, 60000)) {
         a.failed = true;
         a.error.message = QStringLiteral("no answer within 60 s");
@@ -234,7 +199,7 @@ void TestKvCache::initTestCase()
         LocalBackend b;
         b.setCacheFolder(folder);
         QVERIFY(loadModel(b));
-        const Answer a = ask(b, 1, kFirstA);
+        const Collected a = ask(b, 1, kFirstA);
         QVERIFY2(!a.failed, qPrintable(a.error.message));
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(folder + QStringLiteral("/1.kv")), 10000);
     }
@@ -327,14 +292,14 @@ void TestKvCache::switchingBackRestoresFromMemory()
 {
     LocalBackend b;
     QVERIFY(loadModel(b));
-    const Answer a1 = ask(b, 1, kFirstA);
+    const Collected a1 = ask(b, 1, kFirstA);
     QVERIFY2(!a1.failed, qPrintable(a1.error.message));
     QCOMPARE(a1.stats.cachedTokens, 0);   // a new session holds nothing
-    const Answer b1 = ask(b, 2, kFirstB);
+    const Collected b1 = ask(b, 2, kFirstB);
     QVERIFY(!b1.failed);
     QVERIFY2(b1.stats.cachedTokens < a1.stats.promptTokens / 2, qPrintable(QString::number(b1.stats.cachedTokens)));
     const QList<ChatMessage> secondA = {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))};
-    const Answer a2 = ask(b, 1, secondA);
+    const Collected a2 = ask(b, 1, secondA);
     QVERIFY(!a2.failed);
     QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,
              qPrintable(QStringLiteral("%1 cached of %2; the first turn's prompt had %3")
@@ -345,7 +310,7 @@ void TestKvCache::switchingBackRestoresFromMemory()
 
     LocalBackend cold;
     QVERIFY(loadModel(cold));
-    const Answer reference = ask(cold, 1, secondA);
+    const Collected reference = ask(cold, 1, secondA);
     QCOMPARE(reference.stats.cachedTokens, 0);
     QCOMPARE(reference.stats.promptTokens, a2.stats.promptTokens);
     QCOMPARE(a2.text, reference.text);
@@ -356,14 +321,14 @@ void TestKvCache::switchingBackRestoresFromMemory()
 void TestKvCache::restartRestoresFromTheFile()
 {
     const QString folder = m_dir.filePath(QStringLiteral("restart"));
-    Answer a1;
+    Collected a1;
     {
         LocalBackend b;
         b.setCacheFolder(folder);
         QVERIFY(loadModel(b));
         a1 = ask(b, 1, kFirstA);
         QVERIFY(!a1.failed);
-        const Answer b1 = ask(b, 2, kFirstB);   // A is no longer the session's
+        const Collected b1 = ask(b, 2, kFirstB);   // A is no longer the session's
         QVERIFY(!b1.failed);
     }
     QCOMPARE(cacheFileNames(folder), QStringList({"1.kv", "2.kv"}));
@@ -371,14 +336,14 @@ void TestKvCache::restartRestoresFromTheFile()
     LocalBackend b;
     b.setCacheFolder(folder);
     QVERIFY(loadModel(b));
-    const Answer a2 = ask(b, 1, secondA);
+    const Collected a2 = ask(b, 1, secondA);
     QVERIFY(!a2.failed);
     QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,
              qPrintable(QStringLiteral("%1 cached of %2").arg(a2.stats.cachedTokens).arg(a2.stats.promptTokens)));
 
     LocalBackend cold;
     QVERIFY(loadModel(cold));
-    const Answer reference = ask(cold, 1, secondA);
+    const Collected reference = ask(cold, 1, secondA);
     QCOMPARE(a2.text, reference.text);
 }
 
@@ -437,7 +402,7 @@ void TestKvCache::badFileAnswersCold()
     QVERIFY(loadModel(b));
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("deleting the saved state of conversation 7")));
-    const Answer a = ask(b, 7, kFirstA);
+    const Collected a = ask(b, 7, kFirstA);
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QCOMPARE(a.stats.cachedTokens, 0);   // cold: the bad state was not used
 
@@ -458,7 +423,7 @@ void TestKvCache::unwritableFolderStillAnswers()
     b.setCacheFolder(blocker + QStringLiteral("/cache"));
     QVERIFY(loadModel(b));
     QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("could not create the cache folder")));
-    const Answer a = ask(b, 4, kFirstB);
+    const Collected a = ask(b, 4, kFirstB);
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     QCOMPARE(b.cacheSize(), 0);
@@ -478,7 +443,7 @@ void TestKvCache::readOnlyFolderStillAnswers()
     QVERIFY(loadModel(b));
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
-    const Answer a = ask(b, 4, kFirstB);
+    const Collected a = ask(b, 4, kFirstB);
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList());
@@ -495,7 +460,7 @@ void TestKvCache::failedWriteStillAnswers()
     QVERIFY(loadModel(b));
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
-    const Answer a = ask(b, 4, kFirstB);
+    const Collected a = ask(b, 4, kFirstB);
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     // The next answer is in only once the previous one's state was handled: the warning is out.
@@ -582,7 +547,7 @@ void TestKvCache::clearCacheEmptiesTheFolder()
     QCOMPARE(cacheFileNames(folder), QStringList());
     // Cleared in memory too: switching back to 1 starts it again, and quitting writes nothing
     // until an answer is in.
-    const Answer again = ask(b, 1, {kFirstA[0], assistant(QStringLiteral("...")), user(QStringLiteral("Go on."))});
+    const Collected again = ask(b, 1, {kFirstA[0], assistant(QStringLiteral("...")), user(QStringLiteral("Go on."))});
     QVERIFY(!again.failed);
     QVERIFY(again.stats.cachedTokens < again.stats.promptTokens / 2);
     QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList{"1.kv"}, 10000);
@@ -678,7 +643,7 @@ void TestKvCache::engineAnswersWhileTheWriterWrites()
     QVERIFY(loadModel(b));
     QVERIFY(!ask(b, 1, kFirstA).failed);
     QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
-    const Answer b1 = ask(b, 2, kFirstB);
+    const Collected b1 = ask(b, 2, kFirstB);
     QVERIFY2(!b1.failed, qPrintable(b1.error.message));
     QVERIFY(!b1.text.isEmpty());
     QCOMPARE(gate.reached(), QList<qint64>{1});   // the first write is still held
@@ -697,7 +662,7 @@ void TestKvCache::newerStateOfAConversationWins()
 {
     const QString folder = m_dir.filePath(QStringLiteral("writer-order"));
     QList<ChatMessage> history = kFirstA;
-    Answer last;
+    Collected last;
     WriteGate gate;
     {
         LocalBackend b;
@@ -786,7 +751,7 @@ void TestKvCache::clearDropsPendingWrites()
 void TestKvCache::quitFinishesPendingWrites()
 {
     const QString folder = m_dir.filePath(QStringLiteral("writer-quit"));
-    Answer a1;
+    Collected a1;
     {
         WriteGate gate;
         std::thread opener;
@@ -813,7 +778,7 @@ void TestKvCache::quitFinishesPendingWrites()
     LocalBackend b;
     b.setCacheFolder(folder);
     QVERIFY(loadModel(b));
-    const Answer a2 = ask(b, 1, {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))});
+    const Collected a2 = ask(b, 1, {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))});
     QVERIFY(!a2.failed);
     QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,
              qPrintable(QStringLiteral("%1 cached of %2").arg(a2.stats.cachedTokens).arg(a2.stats.promptTokens)));
@@ -879,11 +844,11 @@ void TestKvCache::contextShiftFollowsTheSetting()
         h << user(QStringLiteral("And then, in turn %1?").arg(n));
         return ask(b, 42, h, 8, shift);
     };
-    const Answer first = turn(6);
+    const Collected first = turn(6);
     QVERIFY(first.done);
     QVERIFY2(!first.failed, qPrintable(first.error.message));
     QVERIFY(first.stats.leftOutMessages > 0);
-    const Answer second = turn(7);
+    const Collected second = turn(7);
     QVERIFY(second.done);
     QVERIFY2(!second.failed, qPrintable(second.error.message));
     QVERIFY(second.stats.leftOutMessages > first.stats.leftOutMessages);

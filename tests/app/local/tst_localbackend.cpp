@@ -1,4 +1,5 @@
 // LocalBackend: the engine on its own thread behind the ChatBackend contract, on the tiny model.
+#include "tst_local_util.h"
 #include "engineworker.h"
 #include "localbackend.h"
 
@@ -21,50 +22,6 @@
 #include <algorithm>
 
 namespace {
-
-const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
-
-struct Collected {
-    QString text;
-    int deltas = 0;
-    bool done = false;
-    GenerationStats stats;
-    BackendError error;
-    bool failed = false;
-};
-
-void collect(LocalBackend& b, const QString& id, Collected& c)
-{
-    QObject::connect(&b, &ChatBackend::delta, &b, [&c, id](const QString& rid, const QString& t) {
-        if (rid == id) {
-            c.text += t;
-            ++c.deltas;
-        }
-    });
-    QObject::connect(&b, &ChatBackend::finished, &b, [&c, id](const QString& rid, const GenerationStats& s) {
-        if (rid == id) {
-            c.stats = s;
-            c.done = true;
-        }
-    });
-    QObject::connect(&b, &ChatBackend::failed, &b, [&c, id](const QString& rid, const BackendError& e) {
-        if (rid == id) {
-            c.error = e;
-            c.failed = true;
-            c.done = true;
-        }
-    });
-}
-
-bool loadTiny(LocalBackend& b, int contextSize = 0)
-{
-    QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
-    LocalModelOptions o;
-    o.path = kTiny;
-    o.contextSize = contextSize;
-    b.loadModel(o);
-    return loaded.wait(20000);
-}
 
 GenerationSettings greedy(int maxTokens)
 {
@@ -100,7 +57,7 @@ void TestLocalBackend::loadsModelInfo()
     LocalBackend b;
     QCOMPARE(b.modelState(), LocalBackend::ModelState::None);
     QVERIFY(!b.isReady());
-    QVERIFY(loadTiny(b));
+    QVERIFY(loadModel(b));
     QVERIFY(b.isReady());
     const LocalModelInfo& info = b.modelInfo();
     QCOMPARE(info.name, QStringLiteral("tiny-random-mistral-arch"));
@@ -162,7 +119,7 @@ void TestLocalBackend::loadFailureIsReported()
     QCOMPARE(b.modelState(), LocalBackend::ModelState::Failed);
     QCOMPARE(b.lastError(), failed.at(0).at(1).toString());
     // A good model after a bad one works.
-    QVERIFY(loadTiny(b));
+    QVERIFY(loadModel(b));
     QVERIFY(b.isReady());
 }
 
@@ -206,7 +163,7 @@ void TestLocalBackend::answerMatchesEngineAndIsCoalesced()
     QVERIFY(st.ok());
 
     LocalBackend b;
-    QVERIFY(loadTiny(b));
+    QVERIFY(loadModel(b));
     // The GUI thread stays free while the engine works: a 1 ms timer keeps firing.
     int ticks = 0;
     QTimer timer;
@@ -235,7 +192,7 @@ void TestLocalBackend::answerMatchesEngineAndIsCoalesced()
 void TestLocalBackend::cancelKeepsPartialAndFinishes()
 {
     LocalBackend b;
-    QVERIFY(loadTiny(b));
+    QVERIFY(loadModel(b));
     Collected c;
     GenerationSettings s = greedy(0);   // no limit: only cancel (or the context) ends it
     const QString id = b.startChat({{QStringLiteral("user"), QStringLiteral("Go on forever.")}}, s);
@@ -252,7 +209,7 @@ void TestLocalBackend::cancelKeepsPartialAndFinishes()
 void TestLocalBackend::cancelBeforeStart()
 {
     LocalBackend b;
-    QVERIFY(loadTiny(b));
+    QVERIFY(loadModel(b));
     Collected first;
     Collected second;
     const QString a = b.startChat({{QStringLiteral("user"), QStringLiteral("one")}}, greedy(50));
@@ -270,7 +227,7 @@ void TestLocalBackend::cancelBeforeStart()
 void TestLocalBackend::contextOverflowFails()
 {
     LocalBackend b;
-    QVERIFY(loadTiny(b, 16));
+    QVERIFY(loadModel(b, kTiny, 16));
     QCOMPARE(b.modelInfo().contextSize, 16);
     Collected c;
     const QString id = b.startChat({{QStringLiteral("user"), QString(200, QLatin1Char('x'))}}, greedy(5));
@@ -283,7 +240,7 @@ void TestLocalBackend::contextOverflowFails()
 void TestLocalBackend::quitWhileGenerating()
 {
     auto b = std::make_unique<LocalBackend>();
-    QVERIFY(loadTiny(*b));
+    QVERIFY(loadModel(*b));
     Collected c;
     const QString id = b->startChat({{QStringLiteral("user"), QStringLiteral("Keep talking.")}}, greedy(0));
     collect(*b, id, c);
@@ -301,7 +258,7 @@ void TestLocalBackend::quitWhileGenerating()
 void TestLocalBackend::longConversationLeavesOutTheOldest()
 {
     LocalBackend b;
-    QVERIFY(loadTiny(b, 128));
+    QVERIFY(loadModel(b, kTiny, 128));
     QList<ChatMessage> history = {{QStringLiteral("system"), QStringLiteral("Be brief.")}};
     for (int i = 0; i < 8; ++i) {
         history.append(
@@ -402,7 +359,7 @@ void TestLocalBackend::supersededCountIsSkipped()
 void TestLocalBackend::onlyTheLatestCountIsAnswered()
 {
     LocalBackend b;
-    QVERIFY(loadTiny(b));
+    QVERIFY(loadModel(b));
     Collected busy;
     const QString gen = b.startChat({{QStringLiteral("user"), QStringLiteral("Go on forever.")}}, greedy(0));
     collect(b, gen, busy);

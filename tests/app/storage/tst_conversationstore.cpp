@@ -43,6 +43,19 @@ private:
         return id ? id.value() : -1;
     }
 
+    // A new conversation: the user's `question`, and the assistant's answer to it streaming.
+    struct Exchange {
+        qint64 conversation = 0, question = 0, answer = 0;
+    };
+    Exchange startAnswer(ConversationStore& s, const QString& question)
+    {
+        Exchange e;
+        e.conversation = s.createConversation().value();
+        e.question = append(s, e.conversation, 0, MessageRole::User, question);
+        e.answer = append(s, e.conversation, e.question, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        return e;
+    }
+
     static QList<qint64> ids(const QList<Message>& path)
     {
         QList<qint64> out;
@@ -199,9 +212,7 @@ private Q_SLOTS:
         QString path;
         auto store = openStore(&path);
         QVERIFY(store);
-        const qint64 c = store->createConversation().value();
-        const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("question"));
-        const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        const auto [c, u, a] = startAnswer(*store, QStringLiteral("question"));
         QVERIFY(store->updateStreamingText(a, QStringLiteral("Par")).ok());
         QCOMPARE(storagetest::rawQuery(path, "SELECT content, status FROM messages ORDER BY id DESC LIMIT 1"),
                  QStringList{"Par|streaming"});
@@ -247,9 +258,10 @@ private Q_SLOTS:
         {
             auto store = openStore(&path);
             QVERIFY(store);
-            const qint64 c = store->createConversation().value();
-            u = append(*store, c, 0, MessageRole::User, QStringLiteral("Capital of France?"));
-            a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+            const Exchange e = startAnswer(*store, QStringLiteral("Capital of France?"));
+            const qint64 c = e.conversation;
+            u = e.question;
+            a = e.answer;
             QCOMPARE(store->message(a)->reasoning, QString());   // none until the model thinks
 
             QSignalSpy changed(store.get(), &ConversationStore::messageChanged);
@@ -325,9 +337,7 @@ private Q_SLOTS:
         {
             auto store = openStore(&path);
             QVERIFY(store);
-            const qint64 c = store->createConversation().value();
-            const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("q"));
-            a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+            a = startAnswer(*store, QStringLiteral("q")).answer;
             QVERIFY(store->updateStreamingText(a, QStringLiteral("half an ans")).ok());
         }
         auto store = ConversationStore::open(path);
@@ -484,9 +494,7 @@ private Q_SLOTS:
         QString file;
         auto store = openStore(&file);
         QVERIFY(store);
-        const qint64 c = store->createConversation().value();
-        const qint64 u = append(*store, c, 0, MessageRole::User, QStringLiteral("question"));
-        const qint64 a = append(*store, c, u, MessageRole::Assistant, {}, MessageStatus::Streaming);
+        const auto [c, u, a] = startAnswer(*store, QStringLiteral("question"));
         MessageStats stats{QStringLiteral("SmolLM2"), QStringLiteral("local"), 3012, 20, 80.0, 30.0,
                            QStringLiteral("stop")};
         stats.cachedTokens = 3000;

@@ -65,17 +65,25 @@ DEQUANT_LAYOUTS = [
 ]
 
 
-def dequant_cases(out):
-    for qtype, bs, bb, half_offsets in DEQUANT_LAYOUTS:
-        n_blocks = 4 if bs == 32 else 2
+def random_block_cases(out, layouts, large_blocks, nonnegative):
+    """Blocks of random bytes with random finite fp16 scales at the layout's offsets (any bytes
+    are a valid encoding, so decoding them must match): 4 blocks of a 32-element type,
+    `large_blocks` of a 256-element one; the scales of the `nonnegative` types (d and dmin)
+    are non-negative, as in real files."""
+    for qtype, bs, bb, half_offsets in layouts:
+        n_blocks = 4 if bs == 32 else large_blocks
         raw = RNG.integers(0, 256, size=(n_blocks, bb), dtype=np.uint8)
         for off in half_offsets:
             scale = random_scale(n_blocks)
-            if qtype in (T.Q4_K, T.Q5_K):
-                scale = np.abs(scale)  # d and dmin are non-negative in real files
+            if qtype in nonnegative:
+                scale = np.abs(scale)
             raw[:, off:off + 2] = fp16_bytes(scale).reshape(n_blocks, 2)
         expected = dequantize(raw, qtype).reshape(-1)
         record(out, "dequant", qtype.name, n_blocks * bs, raw.reshape(-1), expected)
+
+
+def dequant_cases(out):
+    random_block_cases(out, DEQUANT_LAYOUTS, 2, (T.Q4_K, T.Q5_K))
 
     # F16 / BF16: random finite bit patterns (normals and subnormals) through numpy / gguf.
     h = RNG.integers(0, 0x10000, size=64, dtype=np.uint16)
@@ -98,16 +106,7 @@ LOWBIT_LAYOUTS = [
 
 
 def lowbit_dequant_cases(out):
-    for qtype, bs, bb, half_offsets in LOWBIT_LAYOUTS:
-        n_blocks = 4 if bs == 32 else 3
-        raw = RNG.integers(0, 256, size=(n_blocks, bb), dtype=np.uint8)
-        for off in half_offsets:
-            scale = random_scale(n_blocks)
-            if qtype == T.Q2_K:
-                scale = np.abs(scale)  # d and dmin are non-negative in real files
-            raw[:, off:off + 2] = fp16_bytes(scale).reshape(n_blocks, 2)
-        expected = dequantize(raw, qtype).reshape(-1)
-        record(out, "dequant", qtype.name, n_blocks * bs, raw.reshape(-1), expected)
+    random_block_cases(out, LOWBIT_LAYOUTS, 3, (T.Q2_K,))
 
 
 def activation_rows(n):
