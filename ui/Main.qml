@@ -7,8 +7,12 @@ import Causerie.App
 ApplicationWindow {
     id: window
 
-    width: 1100
-    height: 720
+    // As the user left it (App.settings.windowGeometry), else the default size.
+    readonly property var savedGeometry: App.settings.windowGeometry   // a QRect
+    x: savedGeometry.width > 0 ? savedGeometry.x : x
+    y: savedGeometry.width > 0 ? savedGeometry.y : y
+    width: savedGeometry.width > 0 ? savedGeometry.width : Theme.windowWidth
+    height: savedGeometry.width > 0 ? savedGeometry.height : Theme.windowHeight
     minimumWidth: 640
     minimumHeight: 420
     visible: true
@@ -21,14 +25,45 @@ ApplicationWindow {
     Material.background: Theme.colors.window
     Material.foreground: Theme.colors.text
     color: Theme.colors.window
+    // Controls' labels as written: Material's buttons would shout them in capitals.
+    font.capitalization: Font.MixedCase
+
+    // Saved a moment after the last change (a resize sends many).
+    Timer {
+        id: saveGeometry
+        interval: 500
+        onTriggered: App.settings.windowGeometry = Qt.rect(window.x, window.y, window.width, window.height)
+    }
+    onXChanged: saveGeometry.restart()
+    onYChanged: saveGeometry.restart()
+    onWidthChanged: saveGeometry.restart()
+    onHeightChanged: saveGeometry.restart()
 
     SplitView {
         anchors.fill: parent
 
+        // A hairline between the sidebar and the chat, wider to the pointer than to the eye.
+        handle: Item {
+            implicitWidth: Theme.splitHandleWidth
+            Rectangle {
+                anchors.horizontalCenter: parent.horizontalCenter
+                width: Theme.borderWidth
+                height: parent.height
+                // SplitHandle is attached to the handle: Qt 6.4's qmllint cannot resolve it.
+                color: parent.SplitHandle.hovered || parent.SplitHandle.pressed ? Theme.colors.accent : Theme.colors.border   // qmllint disable
+            }
+        }
+
         Sidebar {
             id: sidebar
-            SplitView.preferredWidth: 280
-            SplitView.minimumWidth: 200
+            SplitView.preferredWidth: App.settings.sidebarWidth
+            SplitView.minimumWidth: Theme.sidebarMinWidth
+            onWidthChanged: saveSidebarWidth.restart()
+            Timer {
+                id: saveSidebarWidth
+                interval: 500
+                onTriggered: App.settings.sidebarWidth = Math.round(sidebar.width)
+            }
         }
 
         ColumnLayout {
@@ -38,6 +73,8 @@ ApplicationWindow {
             TopBar {
                 Layout.fillWidth: true
                 onOpenModels: modelDialog.open()
+                onOpenCatalog: modelDialog.openCatalog()
+                onOpenModelFile: modelDialog.openFile()
                 onOpenSettings: settingsDialog.open()
                 onOpenConversationSettings: window.openConversationSettings()
             }
@@ -111,7 +148,7 @@ ApplicationWindow {
         id: errorDialog
         property alias text: errorText.text
         anchors.centerIn: parent
-        width: Math.min(window.width * 0.8, 560)
+        width: Math.min(window.width * 0.8, Theme.dialogWidth)
         modal: true
         title: qsTr("Something went wrong")
         standardButtons: Dialog.Ok
@@ -159,7 +196,28 @@ ApplicationWindow {
         }
     }
 
+    // The conversation open when the app was left, opened again if it still exists.
+    function restoreConversation() {
+        // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+        const id = App.settings.lastConversation   // qmllint disable type
+        const list = App.conversations ? App.conversations.model : null
+        if (id <= 0 || !list)
+            return
+        for (let row = 0; row < list.rowCount(); ++row) {
+            if (list.conversationIdAt(row) === id) {
+                App.openConversation(id)
+                return
+            }
+        }
+    }
+    Connections {
+        target: App.chat
+        // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+        function onConversationIdChanged() { App.settings.lastConversation = App.chat.conversationId }   // qmllint disable type
+    }
+
     Component.onCompleted: {
+        restoreConversation()
         if (App.storeError.length > 0) {
             errorDialog.title = qsTr("Your conversations could not be opened")
             errorDialog.text = App.storeError

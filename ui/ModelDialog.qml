@@ -12,10 +12,13 @@ Dialog {
     function openFile() {
         fileDialog.open()
     }
+    function openCatalog() {
+        catalogPage.open()
+    }
 
     parent: Overlay.overlay
     anchors.centerIn: parent
-    width: Math.min(parent.width * 0.9, 560)
+    width: Math.min(parent.width * 0.9, Theme.dialogWidth)
     modal: true
     title: qsTr("Local model")
     standardButtons: Dialog.Close
@@ -64,7 +67,7 @@ Dialog {
             text: App.model.error
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
-            color: "#c0392b"
+            color: Theme.colors.danger
         }
 
         GridLayout {

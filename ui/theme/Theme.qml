@@ -101,10 +101,19 @@ QtObject {
     readonly property int ringSize: 22        // the context ring
 
     // Widths.
+    readonly property int windowWidth: 1100   // the window's default size
+    readonly property int windowHeight: 720
+    readonly property int splitHandleWidth: 6
     readonly property int readingWidth: 820   // the chat column's widest
     readonly property int sidebarWidth: 280
     readonly property int sidebarMinWidth: 220
     readonly property int tooltipWidth: 520
+    readonly property int modelButtonWidth: 320
+    readonly property int menuWidth: 320
+    readonly property int backendBoxWidth: 200
+    readonly property int remoteModelBoxWidth: 240
+    readonly property int originWidth: 280
+    readonly property int dialogWidth: 560
 
     // Motion (ms).
     readonly property int tooltipDelay: 500
