@@ -83,6 +83,7 @@ ApplicationWindow {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
                 onEditRequested: (messageId, text) => composer.startEdit(messageId, text)
+                onPromptChosen: text => composer.fill(text)
             }
             Composer {
                 id: composer

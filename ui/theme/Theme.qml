@@ -99,6 +99,8 @@ QtObject {
     readonly property int focusWidth: 2
     readonly property int borderWidth: 1
     readonly property int ringSize: 22        // the context ring
+    readonly property int ringLine: 3
+    readonly property int cursorWidth: 8      // the streaming caret
 
     // Widths.
     readonly property int windowWidth: 1100   // the window's default size
@@ -110,6 +112,8 @@ QtObject {
     readonly property int tooltipWidth: 520
     readonly property int modelButtonWidth: 320
     readonly property int menuWidth: 320
+    readonly property int composerMaxHeight: 200
+    readonly property int promptCardWidth: 260
     readonly property int backendBoxWidth: 200
     readonly property int remoteModelBoxWidth: 240
     readonly property int originWidth: 280
@@ -120,6 +124,8 @@ QtObject {
     readonly property int fast: 120
     readonly property int normal: 200
     readonly property int cursorBlink: 530
+    readonly property int flickDeceleration: 4000       // px/s², the chat's scrolling
+    readonly property int maximumFlickVelocity: 6000    // px/s
 
     // Faded (de-emphasised) elements.
     readonly property real disabledOpacity: 0.45
