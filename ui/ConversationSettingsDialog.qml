@@ -25,7 +25,7 @@ Dialog {
 
     ColumnLayout {
         anchors.fill: parent
-        spacing: 8
+        spacing: Theme.spaceM
 
         CheckBox {
             id: ownPrompt
@@ -37,7 +37,7 @@ Dialog {
         }
         ScrollView {
             Layout.fillWidth: true
-            Layout.preferredHeight: 110
+            Layout.preferredHeight: Theme.textAreaHeight
             TextArea {
                 id: promptArea
                 objectName: "conversationSystemPrompt"
@@ -69,7 +69,7 @@ Dialog {
         Label {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            opacity: 0.7
+            color: Theme.colors.textMuted
             text: qsTr("Unchecked, this conversation follows the defaults in Settings. The changes apply from the next answer.")
         }
     }

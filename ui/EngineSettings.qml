@@ -5,7 +5,7 @@ import Causerie.App
 
 GridLayout {
     columns: 2
-    columnSpacing: 12
+    columnSpacing: Theme.spaceL
 
     Label { text: qsTr("Context size (0 = the model's, at most 4096)") }
     SpinBox {
@@ -45,7 +45,7 @@ GridLayout {
         Layout.fillWidth: true
         text: qsTr("These take effect the next time a model is opened.")
         wrapMode: Text.Wrap
-        opacity: 0.7
+        color: Theme.colors.textMuted
     }
     Button {
         Layout.columnSpan: 2
@@ -60,10 +60,10 @@ GridLayout {
     Label {
         Layout.columnSpan: 2
         Layout.fillWidth: true
-        Layout.topMargin: 12
+        Layout.topMargin: Theme.spaceL
         text: qsTr("Conversations are saved as the model read them, so they resume at once after a switch or a restart.")
         wrapMode: Text.Wrap
-        opacity: 0.7
+        color: Theme.colors.textMuted
     }
     CheckBox {
         objectName: "contextShift"

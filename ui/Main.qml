@@ -13,8 +13,8 @@ ApplicationWindow {
     y: savedGeometry.width > 0 ? savedGeometry.y : y
     width: savedGeometry.width > 0 ? savedGeometry.width : Theme.windowWidth
     height: savedGeometry.width > 0 ? savedGeometry.height : Theme.windowHeight
-    minimumWidth: 640
-    minimumHeight: 420
+    minimumWidth: Theme.windowMinWidth
+    minimumHeight: Theme.windowMinHeight
     visible: true
     // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
     title: App.chat.conversationId > 0 ? qsTr("Causerie — %1").arg(sidebar.currentTitle) : qsTr("Causerie")   // qmllint disable type
@@ -130,7 +130,7 @@ ApplicationWindow {
     ToolTip {
         id: undoBar
         x: (window.width - width) / 2
-        y: window.height - height - 64
+        y: window.height - height - Theme.undoBarOffset
         timeout: 8000
         contentItem: RowLayout {
             Label {

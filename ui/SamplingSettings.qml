@@ -14,7 +14,7 @@ ScrollView {
     GridLayout {
         width: parent.width
         columns: 2
-        columnSpacing: 12
+        columnSpacing: Theme.spaceL
 
         Label { text: qsTr("Temperature") }
         SpinBox {
@@ -88,7 +88,7 @@ ScrollView {
         TextArea {
             visible: root.showSystemPrompt
             Layout.fillWidth: true
-            Layout.preferredHeight: 100
+            Layout.preferredHeight: Theme.textAreaHeight
             text: root.target.systemPrompt
             wrapMode: TextArea.Wrap
             placeholderText: qsTr("Instructions given to the model before every conversation")

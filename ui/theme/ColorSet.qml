@@ -18,7 +18,8 @@ QtObject {
     required property color accent          // links, the send button, focus rings, the ring's fill
     required property color textOnAccent        // text and icons on the accent
     required property color danger          // errors, the context ring when full
-    required property color warning         // the context ring when nearly full
+    required property color warning         // the context ring when nearly full, cautions
+    required property color success         // "fits this computer"
     required property color codeText
     required property color selection       // selected text's background
     required property color focus           // the keyboard focus ring

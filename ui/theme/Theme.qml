@@ -29,6 +29,7 @@ QtObject {
         accent: "#b03b0a"
         textOnAccent: "#ffffff"
         danger: "#b42318"
+        success: "#1d7a3a"
         warning: "#8a5300"
         codeText: "#24211d"
         selection: "#fcd9bd"
@@ -48,6 +49,7 @@ QtObject {
         accent: "#fb923c"
         textOnAccent: "#1b1a19"
         danger: "#f8877c"
+        success: "#6fcf8e"
         warning: "#f0b45a"
         codeText: "#e6e3de"
         selection: "#7c3a12"
@@ -67,6 +69,7 @@ QtObject {
         ["textOnAccent", "accent"],
         ["danger", "window"], ["danger", "sidebar"], ["danger", "raised"],
         ["warning", "window"], ["warning", "raised"],
+        ["success", "window"], ["success", "raised"],
         ["codeText", "raised"],
         ["text", "selection"]
     ]
@@ -114,6 +117,10 @@ QtObject {
     readonly property int menuWidth: 320
     readonly property int composerMaxHeight: 200
     readonly property int promptCardWidth: 260
+    readonly property int textAreaHeight: 110   // a multi-line field in a dialog
+    readonly property int windowMinWidth: 640
+    readonly property int windowMinHeight: 420
+    readonly property int undoBarOffset: 64     // above the composer
     readonly property int backendBoxWidth: 200
     readonly property int remoteModelBoxWidth: 240
     readonly property int originWidth: 280
