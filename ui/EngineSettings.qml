@@ -66,9 +66,17 @@ GridLayout {
         color: Theme.colors.textMuted
     }
     CheckBox {
+        id: contextShiftBox
         objectName: "contextShift"
         Layout.columnSpan: 2
         Layout.fillWidth: true
+        // A sentence: wrapped, where the style's own label would cut it.
+        contentItem: Label {
+            leftPadding: contextShiftBox.indicator.width + contextShiftBox.spacing
+            text: contextShiftBox.text
+            wrapMode: Text.Wrap
+            verticalAlignment: Text.AlignVCenter
+        }
         text: qsTr("When old messages no longer fit, keep what the model read of the rest (faster; answers may differ slightly from reading it again)")
         Accessible.name: qsTr("Keep what the model read when old messages no longer fit")
         checked: App.settings.contextShift

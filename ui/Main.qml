@@ -56,6 +56,7 @@ ApplicationWindow {
 
         Sidebar {
             id: sidebar
+            objectName: "sidebar"
             SplitView.preferredWidth: App.settings.sidebarWidth
             SplitView.minimumWidth: Theme.sidebarMinWidth
             onWidthChanged: saveSidebarWidth.restart()

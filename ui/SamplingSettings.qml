@@ -91,9 +91,20 @@ ScrollView {
             Layout.preferredHeight: Theme.textAreaHeight
             text: root.target.systemPrompt
             wrapMode: TextArea.Wrap
-            placeholderText: qsTr("Instructions given to the model before every conversation")
             Accessible.name: qsTr("Default system prompt")
+            Accessible.description: promptHint.text
             onEditingFinished: root.target.systemPrompt = text
+        }
+        // Under the field rather than as its placeholder, which would be cut off on one line.
+        Item { visible: root.showSystemPrompt; Layout.preferredWidth: 1 }
+        Label {
+            id: promptHint
+            visible: root.showSystemPrompt
+            Layout.fillWidth: true
+            text: qsTr("Instructions given to the model before every conversation")
+            wrapMode: Text.Wrap
+            color: Theme.colors.textMuted
+            font.pixelSize: Theme.fontCaption
         }
     }
 }

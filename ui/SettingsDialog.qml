@@ -11,8 +11,8 @@ Dialog {
 
     parent: Overlay.overlay
     anchors.centerIn: parent
-    width: Math.min(parent.width * 0.9, 620)
-    height: Math.min(parent.height * 0.9, 600)
+    width: Math.min(parent.width * 0.9, Theme.settingsWidth)
+    height: Math.min(parent.height * 0.9, Theme.settingsHeight)
     modal: true
     title: qsTr("Settings")
     standardButtons: Dialog.Close

@@ -49,3 +49,11 @@ set_target_properties(causerie-shots PROPERTIES AUTOMOC ON)
 target_link_libraries(causerie-shots PRIVATE causerie_appwindow Qt6::Test)
 target_include_directories(causerie-shots PRIVATE ${PROJECT_SOURCE_DIR})
 causerie_warnings(causerie-shots)
+
+# The window's text in both languages (nothing cut unless meant), and HiDPI grabs (issue 17).
+causerie_add_test(tst_window_look SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_window_look.cpp
+  LIBS causerie_appwindow LABELS app ui)
+target_include_directories(tst_window_look PRIVATE ${PROJECT_SOURCE_DIR})
+target_compile_definitions(tst_window_look PRIVATE CAUSERIE_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+  CAUSERIE_SHOTS="$<TARGET_FILE:causerie-shots>")
+add_dependencies(tst_window_look causerie-shots)

@@ -125,6 +125,8 @@ QtObject {
     readonly property int remoteModelBoxWidth: 240
     readonly property int originWidth: 280
     readonly property int dialogWidth: 560
+    readonly property int settingsWidth: 620
+    readonly property int settingsHeight: 600
 
     // Motion (ms).
     readonly property int tooltipDelay: 500
