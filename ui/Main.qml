@@ -25,6 +25,22 @@ ApplicationWindow {
     Material.background: Theme.colors.window
     Material.foreground: Theme.colors.text
     color: Theme.colors.window
+    // What reads the palette (text views, Markdown links, selections) follows the theme too.
+    palette.window: Theme.colors.window
+    palette.windowText: Theme.colors.text
+    palette.base: Theme.colors.window
+    palette.alternateBase: Theme.colors.raised
+    palette.text: Theme.colors.text
+    palette.button: Theme.colors.raised
+    palette.buttonText: Theme.colors.text
+    palette.highlight: Theme.colors.selection
+    palette.highlightedText: Theme.colors.text
+    palette.link: Theme.colors.accent
+    palette.linkVisited: Theme.colors.accent
+    palette.placeholderText: Theme.colors.textMuted
+    palette.mid: Theme.colors.border
+    palette.toolTipBase: Theme.colors.raised
+    palette.toolTipText: Theme.colors.text
     // Controls' labels as written: Material's buttons would shout them in capitals.
     font.capitalization: Font.MixedCase
 

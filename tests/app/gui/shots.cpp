@@ -2,8 +2,9 @@
 // each scene (scripts/screenshots.sh runs it for EN/FR × light/dark). A conversation to show is
 // imported from a JSON export first (--import), so the pictures need no model.
 //
-//   causerie-shots --lang en|fr --theme light|dark --out DIR [--import FILE] [--scenes a,b,...]
-//   scenes: empty, conversation, sidebar, settings, models
+//   causerie-shots --lang en|fr --theme light|dark --out DIR [--import FILE] [--model FILE.gguf]
+//                  [--scenes a,b,...]
+//   scenes: empty, conversation, sidebar (the conversation's sidebar, cropped), settings, models
 #include "appwindow.h"
 
 #include "tests/common/quick_items.h"
@@ -32,9 +33,15 @@ void settle(int ms = 400)
         QTest::qWait(20);
 }
 
-bool save(QQuickWindow* window, const QString& path)
+// The window, or only the part `crop` covers (in item coordinates; scaled to the grab's pixels).
+bool save(QQuickWindow* window, const QString& path, QQuickItem* crop = nullptr)
 {
-    const QImage image = window->grabWindow();
+    QImage image = window->grabWindow();
+    if (crop) {
+        const qreal scale = qreal(image.width()) / window->width();
+        const QRectF r = crop->mapRectToScene(QRectF(0, 0, crop->width(), crop->height()));
+        image = image.copy(QRectF(r.topLeft() * scale, r.size() * scale).toRect());
+    }
     if (image.isNull() || !image.save(path)) {
         std::fprintf(stderr, "causerie-shots: could not save %s\n", qPrintable(path));
         return false;
@@ -75,7 +82,9 @@ int main(int argc, char** argv)
     const QCommandLineOption scenesOpt(QStringLiteral("scenes"), QStringLiteral("comma-separated scenes"),
                                        QStringLiteral("list"),
                                        QStringLiteral("empty,conversation,sidebar,settings,models"));
-    parser.addOptions({langOpt, themeOpt, outOpt, importOpt, scenesOpt});
+    const QCommandLineOption modelOpt(QStringLiteral("model"), QStringLiteral("a .gguf model to open first"),
+                                      QStringLiteral("file"));
+    parser.addOptions({langOpt, themeOpt, outOpt, importOpt, modelOpt, scenesOpt});
     parser.process(application);
 
     QTemporaryDir dir;
@@ -89,6 +98,19 @@ int main(int argc, char** argv)
         return 1;
     QQuickWindow* window = app.window();
     window->resize(1100, 720);
+    if (parser.isSet(modelOpt)) {
+        LocalModelController* model = app.controller().model();
+        model->openPath(parser.value(modelOpt));
+        QElapsedTimer t;
+        t.start();
+        while (model->state() != LocalModelController::State::Ready &&
+               model->state() != LocalModelController::State::Failed && t.elapsed() < 60000)
+            QTest::qWait(50);
+        if (model->state() != LocalModelController::State::Ready) {
+            std::fprintf(stderr, "causerie-shots: the model did not open\n");
+            return 1;
+        }
+    }
     settle();
 
     const QString prefix = out + QLatin1Char('/') + lang + QLatin1Char('-') + theme + QLatin1Char('-');
@@ -115,7 +137,10 @@ int main(int argc, char** argv)
             std::fprintf(stderr, "causerie-shots: unknown scene %s\n", qPrintable(scene));
             return 2;
         }
-        ok = save(window, prefix + scene + QStringLiteral(".png")) && ok;
+        QQuickItem* crop = scene == QLatin1String("sidebar")
+                               ? causerie::testing::findItem(window->contentItem(), QStringLiteral("sidebar"))
+                               : nullptr;
+        ok = save(window, prefix + scene + QStringLiteral(".png"), crop) && ok;
         if (scene == QLatin1String("settings"))
             call(window, QStringLiteral("settingsDialog"), "close");
         if (scene == QLatin1String("models"))

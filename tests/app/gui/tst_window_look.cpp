@@ -104,7 +104,8 @@ void TestWindowLook::noUnintendedCut()
         settle();
         QStringList cuts;
         findCuts(rootOf(window), false, QStringLiteral("sidebar"), cuts);
-        return cuts.isEmpty() ? QString() : QStringLiteral("%1: %2").arg(QLatin1String(scene), cuts.join(QStringLiteral("; ")));
+        return cuts.isEmpty() ? QString()
+                              : QStringLiteral("%1: %2").arg(QLatin1String(scene), cuts.join(QStringLiteral("; ")));
     };
 
     QString found = check("new chat");
@@ -120,7 +121,8 @@ void TestWindowLook::noUnintendedCut()
     QVERIFY(QMetaObject::invokeMethod(settings, "open"));
     QTRY_VERIFY(settings->property("opened").toBool());
     // Each page of the settings in turn.
-    auto* tabs = causerie::testing::findItemWhere(rootOf(window), [](QQuickItem* i) { return i->inherits("QQuickTabBar"); });
+    auto* tabs =
+        causerie::testing::findItemWhere(rootOf(window), [](QQuickItem* i) { return i->inherits("QQuickTabBar"); });
     QVERIFY(tabs);
     const int pages = tabs->property("count").toInt();
     QVERIFY(pages >= 4);
@@ -157,7 +159,8 @@ void TestWindowLook::sidebarHasNoUnintendedCut()
     QVERIFY(sidebar);
     QStringList cuts;
     findCuts(sidebar, false, QString(), cuts);
-    QEXPECT_FAIL("", "Sidebar.qml/ConversationDelegate.qml: fixed by the sidebar rework; remove this line then", Continue);
+    QEXPECT_FAIL("", "Sidebar.qml/ConversationDelegate.qml: fixed by the sidebar rework; remove this line then",
+                 Continue);
     QVERIFY2(cuts.isEmpty(), qPrintable(cuts.join(QStringLiteral("; "))));
 }
 
