@@ -181,7 +181,7 @@ Pane {
             viewBottom: root.view ? root.view.contentY + 2 * root.view.height - offset : Infinity   // qmllint disable type
         }
 
-        // While the answer streams: a soft pulsing caret under the text (a spinner before any).
+        // While the answer streams: a small accent caret under the text.
         Rectangle {
             id: cursor
             objectName: "streamingCursor"
@@ -190,12 +190,8 @@ Pane {
             Layout.preferredHeight: Theme.fontBody
             radius: Theme.radiusS / 2
             color: Theme.colors.accent
-            SequentialAnimation on opacity {
-                running: cursor.visible
-                loops: Animation.Infinite
-                NumberAnimation { from: 1; to: 0.2; duration: Theme.cursorBlink; easing.type: Easing.InOutSine }
-                NumberAnimation { from: 0.2; to: 1; duration: Theme.cursorBlink; easing.type: Easing.InOutSine }
-            }
+            // Still, not blinking: an animation would have the window drawn at every frame for
+            // the whole answer (bench_gui_stall: more GUI CPU per gap with it).
         }
 
         Label {

@@ -132,7 +132,6 @@ QtObject {
     readonly property int tooltipDelay: 500
     readonly property int fast: 120
     readonly property int normal: 200
-    readonly property int cursorBlink: 530
     readonly property int flickDeceleration: 4000       // px/s², the chat's scrolling
     readonly property int maximumFlickVelocity: 6000    // px/s
 
