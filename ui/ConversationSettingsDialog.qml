@@ -8,6 +8,16 @@ import Causerie.App
 // whichever backend answers it).
 Dialog {
     id: root
+    background: DialogBackground {}
+    // The title on the dialog's own surface (the style paints it in its dialog colour).
+    header: Label {
+        text: root.title
+        padding: Theme.spaceXl
+        bottomPadding: 0
+        font.pixelSize: Theme.fontTitle
+        font.weight: Font.DemiBold
+        color: Theme.colors.text
+    }
 
     readonly property ConversationOptions options: App.conversationOptions
 

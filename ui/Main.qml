@@ -165,6 +165,7 @@ ApplicationWindow {
     Dialog {
         id: errorDialog
         property alias text: errorText.text
+        background: DialogBackground {}
         anchors.centerIn: parent
         width: Math.min(window.width * 0.8, Theme.dialogWidth)
         modal: true

@@ -299,6 +299,7 @@ Pane {
         sourceComponent: Component {
             Popup {
                 padding: Theme.spaceL
+                background: DialogBackground {}
                 GridLayout {
                     columns: 2
                     columnSpacing: Theme.spaceL

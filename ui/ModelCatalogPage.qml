@@ -7,6 +7,16 @@ import Causerie.App
 // (progress, pause/resume, cancel, the reason it failed). "Use" opens a downloaded one.
 Dialog {
     id: root
+    background: DialogBackground {}
+    // The title on the dialog's own surface (the style paints it in its dialog colour).
+    header: Label {
+        text: root.title
+        padding: Theme.spaceXl
+        bottomPadding: 0
+        font.pixelSize: Theme.fontTitle
+        font.weight: Font.DemiBold
+        color: Theme.colors.text
+    }
 
     parent: Overlay.overlay
     anchors.centerIn: parent

@@ -10,6 +10,7 @@ ScrollView {
     property var target: App.settings   // AppSettings or ConversationOptions: any object with these properties
     property bool showSystemPrompt: true
     contentWidth: availableWidth
+    clip: true   // taller than the dialog: scrolled inside it, not drawn past it
 
     GridLayout {
         width: parent.width

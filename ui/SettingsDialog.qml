@@ -8,6 +8,16 @@ import Causerie.App
 // device and threads when a model is next opened).
 Dialog {
     id: root
+    background: DialogBackground {}
+    // The title on the dialog's own surface (the style paints it in its dialog colour).
+    header: Label {
+        text: root.title
+        padding: Theme.spaceXl
+        bottomPadding: 0
+        font.pixelSize: Theme.fontTitle
+        font.weight: Font.DemiBold
+        color: Theme.colors.text
+    }
 
     parent: Overlay.overlay
     anchors.centerIn: parent

@@ -125,7 +125,7 @@ QtObject {
     readonly property int remoteModelBoxWidth: 240
     readonly property int originWidth: 280
     readonly property int dialogWidth: 560
-    readonly property int settingsWidth: 620
+    readonly property int settingsWidth: 720
     readonly property int settingsHeight: 600
 
     // Motion (ms).
