@@ -129,10 +129,10 @@ int main(int argc, char** argv)
             settle(800);
         } else if (scene == QLatin1String("settings")) {
             ok = call(window, QStringLiteral("settingsDialog"), "open") && ok;
-            settle();
+            settle(900);   // past the dialog's fade-in
         } else if (scene == QLatin1String("models")) {
             ok = call(window, QStringLiteral("modelPicker"), "open") && ok;
-            settle();
+            settle(900);
         } else {
             std::fprintf(stderr, "causerie-shots: unknown scene %s\n", qPrintable(scene));
             return 2;
