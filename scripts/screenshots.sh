@@ -1,26 +1,21 @@
 #!/usr/bin/env bash
-# Writes pictures of the main window — English and French, light and dark — with a conversation
-# that has Markdown and code, to a folder (default: screenshots/). Each picture uses a fresh,
-# temporary data folder, so your own conversations are never touched.
-#
-#   scripts/screenshots.sh [OUT_DIR] [BUILD_DIR]
+# The window's screenshots for EN and FR, light and dark: the empty state, a conversation with
+# code, a table and math (scripts/screenshots/showcase.json, imported), the sidebar, the settings
+# and the model menu; offscreen, at the default window size, with the tiny test model open.
+#   scripts/screenshots.sh [OUT_DIR]      (default build/screenshots; QT_SCALE_FACTOR is honoured)
+# Builds causerie-shots in BUILD_DIR (default build/test, configured beforehand).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-screenshots}"
-build="${2:-build/release}"
-if [ ! -x "$build/app/gui/causerie" ]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DCAUSERIE_BUILD_TESTS=OFF
-  cmake --build "$build" --target causerie
-fi
+build=${BUILD_DIR:-build/test}
+out=${1:-build/screenshots}
+cmake --build "$build" --target causerie-shots >/dev/null
+shots="$build/tests/app/causerie-shots"
 mkdir -p "$out"
 for lang in en fr; do
   for theme in light dark; do
-    data=$(mktemp -d)
-    QT_QPA_PLATFORM=offscreen "$build/app/gui/causerie" --data-dir "$data" --lang "$lang" --theme "$theme" \
-      --import resources/samples/screenshot-conversation.json \
-      --model tests/data/tiny-mistral-q8_0.gguf \
-      --screenshot "$out/causerie-$lang-$theme.png"
-    rm -rf "$data"
-    echo "$out/causerie-$lang-$theme.png"
+    QT_QPA_PLATFORM=offscreen "$shots" --lang "$lang" --theme "$theme" --out "$out" \
+      --model tests/data/tiny-mistral-q8_0.gguf --import scripts/screenshots/showcase.json \
+      --scenes empty,conversation,sidebar,settings,models 2> >(grep -v -e XDG_RUNTIME -e keychain >&2)
   done
 done
+echo "screenshots: $(ls "$out"/*.png | wc -l) files in $out"

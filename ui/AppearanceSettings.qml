@@ -5,7 +5,7 @@ import Causerie.App
 
 GridLayout {
     columns: 2
-    columnSpacing: 12
+    columnSpacing: Theme.spaceL
 
     Label { text: qsTr("Theme") }
     ComboBox {

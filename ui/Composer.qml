@@ -15,6 +15,13 @@ Pane {
     function focusInput() {
         input.forceActiveFocus()
     }
+    // An example prompt chosen in the empty state: written in the box, not sent.
+    function fill(text) {
+        editingId = null
+        input.text = text
+        input.forceActiveFocus()
+        input.cursorPosition = input.length
+    }
     function startEdit(messageId, text) {
         editingId = messageId
         input.text = text
@@ -32,7 +39,10 @@ Pane {
         }
     }
 
-    padding: 8
+    padding: Theme.spaceM
+    leftPadding: Theme.spaceXl
+    rightPadding: Theme.spaceXl
+    background: Rectangle { color: Theme.colors.window }
 
     DropArea {
         anchors.fill: parent
@@ -42,15 +52,19 @@ Pane {
         }
     }
 
+    // The box, as wide as the messages above it at most.
     ColumnLayout {
-        anchors.fill: parent
-        spacing: 4
+        anchors.horizontalCenter: parent.horizontalCenter
+        width: Math.min(parent.width, Theme.readingWidth)
+        spacing: Theme.spaceS
 
         Label {
             visible: root.editingId !== null
+            Layout.fillWidth: true
+            wrapMode: Text.Wrap
             text: qsTr("Editing a message: sending makes a new version (the old one stays). Esc cancels.")
-            opacity: 0.7
-            font.pixelSize: 12
+            color: Theme.colors.textMuted
+            font.pixelSize: Theme.fontCaption
         }
 
         AttachmentChips {
@@ -60,19 +74,21 @@ Pane {
         }
 
         RowLayout {
+            id: box
             Layout.fillWidth: true
+            spacing: Theme.spaceS
 
-            ToolButton {
-                // Words, not a paperclip glyph: not every desktop has an emoji font.
-                text: qsTr("Attach…")
+            IconButton {
+                objectName: "attachButton"
+                iconName: "attach"
+                text: qsTr("Attach files")
                 enabled: App.documents !== null
-                Accessible.name: qsTr("Attach files")
                 onClicked: chips.openFileDialog()
             }
 
             ScrollView {
                 Layout.fillWidth: true
-                Layout.maximumHeight: 200
+                Layout.maximumHeight: Theme.composerMaxHeight
                 TextArea {
                     id: input
                     objectName: "composerInput"
@@ -80,6 +96,19 @@ Pane {
                                                       : qsTr("No model is ready yet")
                     wrapMode: TextArea.Wrap
                     selectByMouse: true
+                    font.pixelSize: Theme.fontBody
+                    color: Theme.colors.text
+                    placeholderTextColor: Theme.colors.textMuted
+                    leftPadding: Theme.spaceL
+                    rightPadding: Theme.spaceL
+                    topPadding: Theme.spaceL
+                    bottomPadding: Theme.spaceL
+                    background: Rectangle {
+                        color: Theme.colors.raised
+                        radius: Theme.radiusL
+                        border.width: input.activeFocus ? Theme.focusWidth : Theme.borderWidth
+                        border.color: input.activeFocus ? Theme.colors.focus : Theme.colors.border
+                    }
                     Accessible.name: qsTr("Message")
                     onTextChanged: contextTimer.restart()
                     Keys.onPressed: event => {
@@ -102,28 +131,37 @@ Pane {
                 }
             }
 
-            Button {
-                text: App.chat.generating ? qsTr("Stop") : qsTr("Send")
-                highlighted: !App.chat.generating
+            // How full the model's context is; the numbers on hover or focus.
+            ContextRing {
+                objectName: "contextRing"
+                Layout.alignment: Qt.AlignBottom
+                Layout.bottomMargin: Theme.spaceS
+                visible: App.contextSize > 0
+                used: App.contextUsed
+                size: App.contextSize
+            }
+
+            IconButton {
+                objectName: "sendButton"
+                Layout.alignment: Qt.AlignBottom
+                iconName: App.chat.generating ? "stop" : "send"
+                filled: true
+                text: App.chat.generating ? qsTr("Stop the answer") : qsTr("Send message")
+                shortcutHint: App.chat.generating ? qsTr("Esc") : qsTr("Enter")
                 enabled: App.chat.generating || (input.text.trim().length > 0 && App.backendReady)
-                Accessible.name: App.chat.generating ? qsTr("Stop the answer") : qsTr("Send message")
                 onClicked: App.chat.generating ? App.chat.stop() : root.submit()
             }
         }
 
+        // Past the context, the local engine leaves the oldest exchanges out of the prompt.
         Label {
             objectName: "contextLabel"
             Layout.fillWidth: true
-            visible: App.contextSize > 0
+            visible: App.contextSize > 0 && App.contextUsed > App.contextSize
             wrapMode: Text.Wrap
-            // Past the context, the local engine leaves the oldest exchanges out of the prompt.
-            text: qsTr("Context: %1 of %2 tokens").arg(App.contextUsed.toLocaleString(Qt.locale(), 'f', 0))
-                                                   .arg(App.contextSize.toLocaleString(Qt.locale(), 'f', 0))
-                  + (App.contextUsed > App.contextSize
-                     ? " — " + qsTr("the oldest messages will be left out of the model's view") : "")
-            color: App.contextUsed > App.contextSize * 0.9 ? "#c0392b" : palette.text
-            opacity: 0.6
-            font.pixelSize: 12
+            text: qsTr("The oldest messages will be left out of the model's view.")
+            color: Theme.colors.danger
+            font.pixelSize: Theme.fontCaption
         }
 
         Timer {

@@ -8,6 +8,16 @@ import Causerie.App
 // whichever backend answers it).
 Dialog {
     id: root
+    background: DialogBackground {}
+    // The title on the dialog's own surface (the style paints it in its dialog colour).
+    header: Label {
+        text: root.title
+        padding: Theme.spaceXl
+        bottomPadding: 0
+        font.pixelSize: Theme.fontTitle
+        font.weight: Font.DemiBold
+        color: Theme.colors.text
+    }
 
     readonly property ConversationOptions options: App.conversationOptions
 
@@ -25,7 +35,7 @@ Dialog {
 
     ColumnLayout {
         anchors.fill: parent
-        spacing: 8
+        spacing: Theme.spaceM
 
         CheckBox {
             id: ownPrompt
@@ -37,7 +47,7 @@ Dialog {
         }
         ScrollView {
             Layout.fillWidth: true
-            Layout.preferredHeight: 110
+            Layout.preferredHeight: Theme.textAreaHeight
             TextArea {
                 id: promptArea
                 objectName: "conversationSystemPrompt"
@@ -86,7 +96,7 @@ Dialog {
         Label {
             Layout.fillWidth: true
             wrapMode: Text.Wrap
-            opacity: 0.7
+            color: Theme.colors.textMuted
             text: qsTr("Unchecked, this conversation follows the defaults in Settings. The changes apply from the next answer.")
         }
     }

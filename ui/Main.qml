@@ -7,25 +7,80 @@ import Causerie.App
 ApplicationWindow {
     id: window
 
-    width: 1100
-    height: 720
-    minimumWidth: 640
-    minimumHeight: 420
+    // As the user left it (App.settings.windowGeometry), else the default size.
+    readonly property var savedGeometry: App.settings.windowGeometry   // a QRect
+    x: savedGeometry.width > 0 ? savedGeometry.x : x
+    y: savedGeometry.width > 0 ? savedGeometry.y : y
+    width: savedGeometry.width > 0 ? savedGeometry.width : Theme.windowWidth
+    height: savedGeometry.width > 0 ? savedGeometry.height : Theme.windowHeight
+    minimumWidth: Theme.windowMinWidth
+    minimumHeight: Theme.windowMinHeight
     visible: true
     // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
     title: App.chat.conversationId > 0 ? qsTr("Causerie — %1").arg(sidebar.currentTitle) : qsTr("Causerie")   // qmllint disable type
 
-    Material.theme: App.settings.theme === "dark" ? Material.Dark
-                  : App.settings.theme === "light" ? Material.Light : Material.System
-    Material.accent: Material.DeepOrange
+    // The controls take their colours from the theme (ui/theme/Theme.qml).
+    Material.theme: Theme.dark ? Material.Dark : Material.Light
+    Material.accent: Theme.colors.accent
+    Material.background: Theme.colors.window
+    Material.foreground: Theme.colors.text
+    color: Theme.colors.window
+    // What reads the palette (text views, Markdown links, selections) follows the theme too.
+    palette.window: Theme.colors.window
+    palette.windowText: Theme.colors.text
+    palette.base: Theme.colors.window
+    palette.alternateBase: Theme.colors.raised
+    palette.text: Theme.colors.text
+    palette.button: Theme.colors.raised
+    palette.buttonText: Theme.colors.text
+    palette.highlight: Theme.colors.selection
+    palette.highlightedText: Theme.colors.text
+    palette.link: Theme.colors.accent
+    palette.linkVisited: Theme.colors.accent
+    palette.placeholderText: Theme.colors.textMuted
+    palette.mid: Theme.colors.border
+    palette.toolTipBase: Theme.colors.raised
+    palette.toolTipText: Theme.colors.text
+    // Controls' labels as written: Material's buttons would shout them in capitals.
+    font.capitalization: Font.MixedCase
+
+    // Saved a moment after the last change (a resize sends many).
+    Timer {
+        id: saveGeometry
+        interval: 500
+        onTriggered: App.settings.windowGeometry = Qt.rect(window.x, window.y, window.width, window.height)
+    }
+    onXChanged: saveGeometry.restart()
+    onYChanged: saveGeometry.restart()
+    onWidthChanged: saveGeometry.restart()
+    onHeightChanged: saveGeometry.restart()
 
     SplitView {
         anchors.fill: parent
 
+        // A hairline between the sidebar and the chat, wider to the pointer than to the eye.
+        handle: Item {
+            implicitWidth: Theme.splitHandleWidth
+            Rectangle {
+                anchors.horizontalCenter: parent.horizontalCenter
+                width: Theme.borderWidth
+                height: parent.height
+                // SplitHandle is attached to the handle: Qt 6.4's qmllint cannot resolve it.
+                color: parent.SplitHandle.hovered || parent.SplitHandle.pressed ? Theme.colors.accent : Theme.colors.border   // qmllint disable
+            }
+        }
+
         Sidebar {
             id: sidebar
-            SplitView.preferredWidth: 280
-            SplitView.minimumWidth: 200
+            objectName: "sidebar"
+            SplitView.preferredWidth: App.settings.sidebarWidth
+            SplitView.minimumWidth: Theme.sidebarMinWidth
+            onWidthChanged: saveSidebarWidth.restart()
+            Timer {
+                id: saveSidebarWidth
+                interval: 500
+                onTriggered: App.settings.sidebarWidth = Math.round(sidebar.width)
+            }
         }
 
         ColumnLayout {
@@ -35,6 +90,8 @@ ApplicationWindow {
             TopBar {
                 Layout.fillWidth: true
                 onOpenModels: modelDialog.open()
+                onOpenCatalog: modelDialog.openCatalog()
+                onOpenModelFile: modelDialog.openFile()
                 onOpenSettings: settingsDialog.open()
                 onOpenConversationSettings: window.openConversationSettings()
             }
@@ -43,6 +100,7 @@ ApplicationWindow {
                 Layout.fillWidth: true
                 Layout.fillHeight: true
                 onEditRequested: (messageId, text) => composer.startEdit(messageId, text)
+                onPromptChosen: text => composer.fill(text)
             }
             Composer {
                 id: composer
@@ -59,7 +117,7 @@ ApplicationWindow {
     Binding {
         target: CodeHighlighter
         property: "dark"
-        value: window.palette.window.hslLightness < 0.5
+        value: Theme.dark
     }
 
     ModelDialog {
@@ -89,7 +147,7 @@ ApplicationWindow {
     ToolTip {
         id: undoBar
         x: (window.width - width) / 2
-        y: window.height - height - 64
+        y: window.height - height - Theme.undoBarOffset
         timeout: 8000
         contentItem: RowLayout {
             Label {
@@ -107,8 +165,9 @@ ApplicationWindow {
     Dialog {
         id: errorDialog
         property alias text: errorText.text
+        background: DialogBackground {}
         anchors.centerIn: parent
-        width: Math.min(window.width * 0.8, 560)
+        width: Math.min(window.width * 0.8, Theme.dialogWidth)
         modal: true
         title: qsTr("Something went wrong")
         standardButtons: Dialog.Ok
@@ -156,7 +215,28 @@ ApplicationWindow {
         }
     }
 
+    // The conversation open when the app was left, opened again if it still exists.
+    function restoreConversation() {
+        // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+        const id = App.settings.lastConversation   // qmllint disable type
+        const list = App.conversations ? App.conversations.model : null
+        if (id <= 0 || !list)
+            return
+        for (let row = 0; row < list.rowCount(); ++row) {
+            if (list.conversationIdAt(row) === id) {
+                App.openConversation(id)
+                return
+            }
+        }
+    }
+    Connections {
+        target: App.chat
+        // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+        function onConversationIdChanged() { App.settings.lastConversation = App.chat.conversationId }   // qmllint disable type
+    }
+
     Component.onCompleted: {
+        restoreConversation()
         if (App.storeError.length > 0) {
             errorDialog.title = qsTr("Your conversations could not be opened")
             errorDialog.text = App.storeError

@@ -1,5 +1,6 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Controls.Material
 import QtQuick.Layouts
 import Causerie.App
 
@@ -52,14 +53,18 @@ Pane {
     readonly property Item view: ListView.view
     // The user's own choice, once made, wins over the automatic open-while-thinking.
     property var reasoningOpened: undefined
-    padding: 12
+    // The actions show on hover and keyboard focus, and always under the latest answer; hidden
+    // ones keep their place (nothing moves) and stay in the Tab order.
+    readonly property bool isLatest: view ? index === view.count - 1 : true   // qmllint disable type
+    readonly property bool actionsShown: hover.hovered || actions.focusInside || (isLatest && !isUser)
+    // The column of text: centred, at most a comfortable reading width.
+    padding: 0
+    leftPadding: Math.max(Theme.spaceXl, (width - Theme.readingWidth) / 2)
+    rightPadding: leftPadding
     // The text once complete: while it streams, each delta would build a string of its whole size.
     Accessible.name: (isUser ? qsTr("You") : qsTr("Assistant")) + (status === "streaming" ? "" : ": " + content)
-    background: Rectangle {
-        radius: 8
-        color: root.isUser ? Qt.rgba(0.5, 0.5, 0.5, 0.12) : "transparent"
-        border.color: Qt.rgba(0.5, 0.5, 0.5, 0.2)
-    }
+    background: null
+    HoverHandler { id: hover }
 
     // Stated, because the pane has a second child (the details loader) and would no longer
     // take its size from the column by itself.
@@ -69,13 +74,20 @@ Pane {
     ColumnLayout {
         id: column
         width: parent.width
-        spacing: 6
+        spacing: Theme.spaceS
 
+        // The answer's author: the model's name (the user's messages are the bubbles on the right).
         Label {
-            text: root.isUser ? qsTr("You") : (root.model.length > 0 ? root.model : qsTr("Assistant"))
+            objectName: "authorLabel"
+            visible: !root.isUser
+            Layout.fillWidth: true
+            text: root.model.length > 0 ? root.model : qsTr("Assistant")
             textFormat: Text.PlainText
-            font.bold: true
-            opacity: 0.7
+            elide: Text.ElideRight
+            property bool elisionIntended: true   // a model's name can be any length
+            font.pixelSize: Theme.fontSmall
+            font.weight: Font.DemiBold
+            color: Theme.colors.textMuted
         }
 
         ToolButton {
@@ -85,9 +97,10 @@ Pane {
             readonly property bool expanded: root.reasoningOpened !== undefined ? root.reasoningOpened : root.thinking
             text: (expanded ? "▾ " : "▸ ") + (root.thinking ? qsTr("Thinking…") : qsTr("Thought process"))
             flat: true
-            padding: 2
-            opacity: 0.75
+            padding: Theme.spaceXs
             font.capitalization: Font.MixedCase   // a disclosure line, not an action button
+            font.pixelSize: Theme.fontSmall
+            Material.foreground: Theme.colors.textMuted
             Accessible.name: expanded ? qsTr("Hide the model's thinking") : qsTr("Show the model's thinking")
             onClicked: root.reasoningOpened = !expanded
         }
@@ -96,40 +109,54 @@ Pane {
             objectName: "reasoningText"
             visible: reasoningToggle.visible && reasoningToggle.expanded
             Layout.fillWidth: true
-            Layout.leftMargin: 10
+            Layout.leftMargin: Theme.spaceL
             text: visible ? root.reasoning : ""
             textFormat: TextEdit.PlainText
             wrapMode: TextEdit.Wrap
             readOnly: true
             selectByMouse: true
-            color: palette.text
-            opacity: 0.7
-            selectionColor: palette.highlight
-            font.pixelSize: 14
+            color: Theme.colors.textMuted
+            selectionColor: Theme.colors.selection
+            selectedTextColor: Theme.colors.text
+            font.pixelSize: Theme.fontSmall
             font.italic: true
             Accessible.name: qsTr("The model's thinking")
             Accessible.role: Accessible.StaticText
             Rectangle {
-                x: -8
-                width: 2
+                x: -Theme.spaceM
+                width: Theme.focusWidth
                 height: parent.height
-                color: Qt.rgba(0.5, 0.5, 0.5, 0.4)
+                color: Theme.colors.border
             }
         }
 
-        TextEdit {
+        // The user's message: a bubble on the right, as wide as its text (at most 80 %).
+        Rectangle {
+            objectName: "userBubble"
             visible: root.isUser
-            Layout.fillWidth: true
-            text: root.isUser ? root.content : ""
-            textFormat: TextEdit.PlainText
-            wrapMode: TextEdit.Wrap
-            readOnly: true
-            selectByMouse: true
-            color: palette.text
-            selectionColor: palette.highlight
-            font.pixelSize: 15
-            Accessible.name: qsTr("Message text")
-            Accessible.role: Accessible.StaticText
+            Layout.alignment: Qt.AlignRight
+            Layout.preferredWidth: Math.min(userText.implicitWidth, column.width * 0.8 - 2 * Theme.spaceL)
+                                   + 2 * Theme.spaceL
+            Layout.preferredHeight: userText.height + 2 * Theme.spaceM
+            radius: Theme.radiusL
+            color: Theme.colors.bubble
+            TextEdit {
+                id: userText
+                x: Theme.spaceL
+                y: Theme.spaceM
+                width: parent.width - 2 * Theme.spaceL
+                text: root.isUser ? root.content : ""
+                textFormat: TextEdit.PlainText
+                wrapMode: TextEdit.Wrap
+                readOnly: true
+                selectByMouse: true
+                color: Theme.colors.text
+                selectionColor: Theme.colors.selection
+                selectedTextColor: Theme.colors.text
+                font.pixelSize: Theme.fontBody
+                Accessible.name: qsTr("Message text")
+                Accessible.role: Accessible.StaticText
+            }
         }
 
         // An answer: Markdown prose, and each code block in its own box with a copy button.
@@ -167,11 +194,17 @@ Pane {
             visible: !root.isUser && sources.length > 0
         }
 
-        BusyIndicator {
-            visible: root.status === "streaming" && root.contentEmpty && root.reasoning.length === 0
-            running: visible
-            Layout.preferredHeight: 24
-            Layout.preferredWidth: 24
+        // While the answer streams: a small accent caret under the text.
+        Rectangle {
+            id: cursor
+            objectName: "streamingCursor"
+            visible: root.status === "streaming" && !(root.contentEmpty && root.reasoning.length > 0)
+            Layout.preferredWidth: Theme.cursorWidth
+            Layout.preferredHeight: Theme.fontBody
+            radius: Theme.radiusS / 2
+            color: Theme.colors.accent
+            // Still, not blinking: an animation would have the window drawn at every frame for
+            // the whole answer (bench_gui_stall: more GUI CPU per gap with it).
         }
 
         Label {
@@ -180,58 +213,90 @@ Pane {
             objectName: "errorText"
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
-            color: root.status === "error" ? "#c0392b" : palette.text
-            opacity: root.status === "error" ? 1 : 0.6
+            color: root.status === "error" ? Theme.colors.danger : Theme.colors.textMuted
             text: root.status === "error" ? root.errorText
                 : root.status === "interrupted" ? qsTr("This answer was interrupted when Causerie closed.")
                 : qsTr("Stopped.")
         }
 
+        // Copy, edit, regenerate, versions, details: icons that appear on hover or focus.
         RowLayout {
-            spacing: 2
+            id: actions
+            objectName: "messageActions"
+            Layout.alignment: root.isUser ? Qt.AlignRight : Qt.AlignLeft
+            spacing: Theme.spaceXs
             visible: root.status !== "streaming"
+            opacity: root.actionsShown ? 1 : 0
+            Behavior on opacity { NumberAnimation { duration: Theme.fast } }
+            readonly property bool focusInside: previousButton.activeFocus || nextButton.activeFocus
+                || copyButton.activeFocus || editButton.activeFocus || regenerateButton.activeFocus
+                || detailsButton.activeFocus || extraActions.focusInside
 
-            ToolButton {
+            IconButton {
+                id: previousButton
                 visible: root.siblingCount > 1
-                text: "‹"
+                iconName: "previous"
+                text: qsTr("Previous version")
                 enabled: root.siblingIndex > 0
-                Accessible.name: qsTr("Previous version")
                 onClicked: App.chat.showSibling(root.messageId, -1)
             }
             Label {
                 visible: root.siblingCount > 1
                 text: qsTr("%1/%2").arg(root.siblingIndex + 1).arg(root.siblingCount)
+                color: Theme.colors.textMuted
+                font.pixelSize: Theme.fontCaption
             }
-            ToolButton {
+            IconButton {
+                id: nextButton
                 visible: root.siblingCount > 1
-                text: "›"
+                iconName: "next"
+                text: qsTr("Next version")
                 enabled: root.siblingIndex + 1 < root.siblingCount
-                Accessible.name: qsTr("Next version")
                 onClicked: App.chat.showSibling(root.messageId, 1)
             }
-            ToolButton {
-                text: qsTr("Copy")
-                Accessible.name: qsTr("Copy message")
+            IconButton {
+                id: copyButton
+                objectName: "copyMessageButton"
+                iconName: "copy"
+                text: qsTr("Copy message")
                 onClicked: App.copyText(root.content)
             }
-            ToolButton {
+            IconButton {
+                id: editButton
+                objectName: "editMessageButton"
                 visible: root.isUser
-                text: qsTr("Edit")
+                iconName: "edit"
+                text: qsTr("Edit message")
                 enabled: !App.chat.generating
-                Accessible.name: qsTr("Edit message")
                 onClicked: root.editRequested(root.messageId, root.content)
             }
-            ToolButton {
+            IconButton {
+                id: regenerateButton
+                objectName: "regenerateButton"
                 visible: !root.isUser
-                text: qsTr("Regenerate")
+                iconName: "regenerate"
+                text: qsTr("Regenerate answer")
                 enabled: !App.chat.generating && App.backendReady
-                Accessible.name: qsTr("Regenerate answer")
                 onClicked: App.chat.regenerate(root.messageId)
             }
-            ToolButton {
+            // Room for more actions on an answer (read aloud): put their buttons in here.
+            Row {
+                id: extraActions
+                objectName: "extraActions"
+                spacing: Theme.spaceXs
+                readonly property bool focusInside: {
+                    for (let i = 0; i < children.length; ++i)
+                        if (children[i].activeFocus)
+                            return true
+                    return false
+                }
+            }
+            IconButton {
+                id: detailsButton
+                objectName: "detailsButton"
                 visible: !root.isUser && root.status !== "error"
-                text: qsTr("Details")
-                Accessible.name: qsTr("Answer details")
+                iconName: "details"
+                text: qsTr("Answer details")
                 // a Loader's item is a QObject to qmllint; here the Popup below.
                 onClicked: { detailsLoader.active = true; detailsLoader.item.open() }   // qmllint disable type
             }
@@ -246,26 +311,27 @@ Pane {
         active: false
         sourceComponent: Component {
             Popup {
-                padding: 12
+                padding: Theme.spaceL
+                background: DialogBackground {}
                 GridLayout {
                     columns: 2
-                    columnSpacing: 12
-                    Label { text: qsTr("Model"); opacity: 0.7 }
+                    columnSpacing: Theme.spaceL
+                    Label { text: qsTr("Model"); color: Theme.colors.textMuted }
                     Label { text: root.model.length > 0 ? root.model : "—"; textFormat: Text.PlainText }
-                    Label { text: qsTr("Backend"); opacity: 0.7 }
+                    Label { text: qsTr("Backend"); color: Theme.colors.textMuted }
                     Label { text: root.backend.length > 0 ? root.backend : "—"; textFormat: Text.PlainText }
-                    Label { text: qsTr("Prompt tokens"); opacity: 0.7 }
+                    Label { text: qsTr("Prompt tokens"); color: Theme.colors.textMuted }
                     Label {
                         objectName: "promptTokensText"
                         text: root.promptTokensText()
                     }
-                    Label { text: qsTr("Answer tokens"); opacity: 0.7 }
+                    Label { text: qsTr("Answer tokens"); color: Theme.colors.textMuted }
                     Label { text: root.completionTokens !== undefined ? root.completionTokens : "—" }
-                    Label { text: qsTr("Time to first token"); opacity: 0.7 }
+                    Label { text: qsTr("Time to first token"); color: Theme.colors.textMuted }
                     Label { text: root.ttftMs !== undefined ? qsTr("%1 ms").arg(Math.round(root.ttftMs)) : "—" }
-                    Label { text: qsTr("Speed"); opacity: 0.7 }
+                    Label { text: qsTr("Speed"); color: Theme.colors.textMuted }
                     Label { text: root.tokensPerSecond !== undefined ? qsTr("%1 tokens/s").arg(root.tokensPerSecond.toFixed(1)) : "—" }
-                    Label { text: qsTr("Finish reason"); opacity: 0.7 }
+                    Label { text: qsTr("Finish reason"); color: Theme.colors.textMuted }
                     Label { text: root.finishReason.length > 0 ? root.finishReason : "—"; textFormat: Text.PlainText }
                 }
             }

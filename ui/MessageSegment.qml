@@ -48,7 +48,7 @@ Item {
         selectByMouse: true
         color: palette.text
         selectionColor: palette.highlight
-        font.pixelSize: 15
+        font.pixelSize: Theme.fontBody
         Accessible.name: qsTr("Message text")
         Accessible.role: Accessible.StaticText
         // The text of a link may lie: hovering shows where it leads, clicking asks first.
@@ -118,7 +118,7 @@ Item {
 
                 ColumnLayout {
                     width: parent.width
-                    spacing: 8
+                    spacing: Theme.spaceM
                     Label {
                         Layout.fillWidth: true
                         textFormat: Text.PlainText
@@ -253,9 +253,9 @@ Item {
                     y: root.part > 0 ? -hidden : 0
                     width: parent.width
                     height: parent.height - y + (root.continues ? hidden : 0)
-                    radius: 6
-                    color: Qt.rgba(0.5, 0.5, 0.5, 0.12)
-                    border.color: Qt.rgba(0.5, 0.5, 0.5, 0.25)
+                    radius: Theme.radiusM
+                    color: Theme.colors.raised
+                    border.color: Theme.colors.border
                 }
 
                 // A Column, not a ColumnLayout: a layout asks the TextEdit for its implicit width,
@@ -266,7 +266,7 @@ Item {
                     x: 8
                     y: root.part > 0 ? 0 : 8
                     width: parent.width - 16
-                    spacing: 2
+                    spacing: Theme.spaceXs
 
                     // The block's header, on its first piece only (made only there).
                     Loader {
@@ -279,14 +279,14 @@ Item {
                                 Label {
                                     text: root.language.length > 0 ? root.language : qsTr("code")
                                     textFormat: Text.PlainText
-                                    opacity: 0.6
-                                    font.pixelSize: 12
+                                    color: Theme.colors.textMuted
+                                    font.pixelSize: Theme.fontCaption
                                 }
                                 Item { Layout.fillWidth: true }
                                 ToolButton {
                                     objectName: "copyCode"
                                     text: qsTr("Copy code")
-                                    font.pixelSize: 12
+                                    font.pixelSize: Theme.fontCaption
                                     Accessible.name: qsTr("Copy code")
                                     onClicked: App.copyText(root.blockSource ? root.blockSource.codeBlock(root.row)
                                                                              : root.text)
@@ -306,7 +306,7 @@ Item {
                         selectByMouse: true
                         color: palette.text
                         selectionColor: palette.highlight
-                        font.pixelSize: 14
+                        font.pixelSize: Theme.fontCode
                         Accessible.name: qsTr("Code")
                         function refresh() {
                             CodeHighlighter.show(code.textDocument, root.isCode ? root.text : "", root.language, root.closed,

@@ -7,6 +7,16 @@ import Causerie.App
 // (progress, pause/resume, cancel, the reason it failed). "Use" opens a downloaded one.
 Dialog {
     id: root
+    background: DialogBackground {}
+    // The title on the dialog's own surface (the style paints it in its dialog colour).
+    header: Label {
+        text: root.title
+        padding: Theme.spaceXl
+        bottomPadding: 0
+        font.pixelSize: Theme.fontTitle
+        font.weight: Font.DemiBold
+        color: Theme.colors.text
+    }
 
     parent: Overlay.overlay
     anchors.centerIn: parent
@@ -19,21 +29,21 @@ Dialog {
 
     ColumnLayout {
         anchors.fill: parent
-        spacing: 8
+        spacing: Theme.spaceM
 
         Label {
             Layout.fillWidth: true
             text: ModelCatalog.machineText
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
-            opacity: 0.7
+            color: Theme.colors.textMuted
         }
         Label {
             Layout.fillWidth: true
             text: qsTr("Models are saved in %1").arg(ModelCatalog.modelsDir)
             textFormat: Text.PlainText
             wrapMode: Text.WrapAnywhere
-            opacity: 0.7
+            color: Theme.colors.textMuted
         }
         Label {
             Layout.fillWidth: true
@@ -41,7 +51,7 @@ Dialog {
             text: ModelCatalog.loadError
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
-            color: "#c0392b"
+            color: Theme.colors.danger
         }
 
         ListView {
@@ -50,7 +60,7 @@ Dialog {
             Layout.fillWidth: true
             Layout.fillHeight: true
             clip: true
-            spacing: 6
+            spacing: Theme.spaceS
             model: ModelCatalog
             Accessible.name: qsTr("Recommended models")
             ScrollBar.vertical: ScrollBar {}
@@ -77,7 +87,7 @@ Dialog {
 
                 ColumnLayout {
                     anchors.fill: parent
-                    spacing: 4
+                    spacing: Theme.spaceS
 
                     RowLayout {
                         Layout.fillWidth: true
@@ -91,7 +101,7 @@ Dialog {
                         Label {
                             text: card.fitText
                             textFormat: Text.PlainText
-                            color: card.fits ? "#27ae60" : "#c0392b"
+                            color: card.fits ? Theme.colors.success : Theme.colors.danger
                         }
                     }
                     Label {
@@ -100,7 +110,7 @@ Dialog {
                               .arg(card.sizeText).arg(card.neededMemoryText).arg(card.license)
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
-                        opacity: 0.7
+                        color: Theme.colors.textMuted
                     }
                     ProgressBar {
                         Layout.fillWidth: true
@@ -115,7 +125,7 @@ Dialog {
                         text: card.downloadState === ModelCatalog.Paused ? qsTr("Paused at %1").arg(card.progressText)
                                                                  : card.progressText
                         textFormat: Text.PlainText
-                        opacity: 0.7
+                        color: Theme.colors.textMuted
                     }
                     Label {
                         Layout.fillWidth: true
@@ -123,7 +133,7 @@ Dialog {
                         text: qsTr("Download failed: %1").arg(card.errorText)
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
-                        color: "#c0392b"
+                        color: Theme.colors.danger
                     }
                     Label {
                         Layout.fillWidth: true
@@ -131,7 +141,7 @@ Dialog {
                         text: card.note
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
-                        opacity: 0.7
+                        color: Theme.colors.textMuted
                         font.italic: true
                     }
 

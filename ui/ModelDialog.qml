@@ -8,14 +8,27 @@ import Causerie.App
 // recent one.
 Dialog {
     id: root
+    background: DialogBackground {}
+    // The title on the dialog's own surface (the style paints it in its dialog colour).
+    header: Label {
+        text: root.title
+        padding: Theme.spaceXl
+        bottomPadding: 0
+        font.pixelSize: Theme.fontTitle
+        font.weight: Font.DemiBold
+        color: Theme.colors.text
+    }
 
     function openFile() {
         fileDialog.open()
     }
+    function openCatalog() {
+        catalogPage.open()
+    }
 
     parent: Overlay.overlay
     anchors.centerIn: parent
-    width: Math.min(parent.width * 0.9, 560)
+    width: Math.min(parent.width * 0.9, Theme.dialogWidth)
     modal: true
     title: qsTr("Local model")
     standardButtons: Dialog.Close
@@ -34,10 +47,10 @@ Dialog {
 
     ColumnLayout {
         anchors.fill: parent
-        spacing: 10
+        spacing: Theme.spaceM
 
         RowLayout {
-            spacing: 8
+            spacing: Theme.spaceM
             Button {
                 text: qsTr("Open model…")
                 Accessible.name: qsTr("Open model file")
@@ -64,28 +77,28 @@ Dialog {
             text: App.model.error
             textFormat: Text.PlainText
             wrapMode: Text.Wrap
-            color: "#c0392b"
+            color: Theme.colors.danger
         }
 
         GridLayout {
             visible: App.model.state === LocalModel.Ready
             columns: 2
-            columnSpacing: 16
-            Label { text: qsTr("Name"); opacity: 0.7 }
+            columnSpacing: Theme.spaceXl
+            Label { text: qsTr("Name"); color: Theme.colors.textMuted }
             Label { text: App.model.name; Layout.fillWidth: true; elide: Text.ElideMiddle; textFormat: Text.PlainText }
-            Label { text: qsTr("Architecture"); opacity: 0.7 }
+            Label { text: qsTr("Architecture"); color: Theme.colors.textMuted }
             Label { text: App.model.architecture; textFormat: Text.PlainText }
-            Label { text: qsTr("Parameters"); opacity: 0.7 }
+            Label { text: qsTr("Parameters"); color: Theme.colors.textMuted }
             Label { text: App.model.parameters; textFormat: Text.PlainText }
-            Label { text: qsTr("Quantization"); opacity: 0.7 }
+            Label { text: qsTr("Quantization"); color: Theme.colors.textMuted }
             Label { text: App.model.quantization; textFormat: Text.PlainText }
-            Label { text: qsTr("File size"); opacity: 0.7 }
+            Label { text: qsTr("File size"); color: Theme.colors.textMuted }
             Label { text: App.model.fileSize; textFormat: Text.PlainText }
-            Label { text: qsTr("Context"); opacity: 0.7 }
+            Label { text: qsTr("Context"); color: Theme.colors.textMuted }
             Label { text: qsTr("%1 tokens (trained for %2)").arg(App.model.contextSize).arg(App.model.trainedContext) }
-            Label { text: qsTr("Chat format"); opacity: 0.7 }
+            Label { text: qsTr("Chat format"); color: Theme.colors.textMuted }
             Label { text: App.model.chatTemplate; textFormat: Text.PlainText }
-            Label { text: qsTr("Device"); opacity: 0.7 }
+            Label { text: qsTr("Device"); color: Theme.colors.textMuted }
             Label { text: App.model.device; textFormat: Text.PlainText }
             Label { text: ""; visible: App.model.deviceNote.length > 0 }
             Label {
@@ -94,7 +107,7 @@ Dialog {
                 text: App.model.deviceNote
                 textFormat: Text.PlainText
                 wrapMode: Text.Wrap
-                opacity: 0.7
+                color: Theme.colors.textMuted
             }
         }
 

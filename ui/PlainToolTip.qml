@@ -5,7 +5,7 @@ import QtQuick.Controls
 // written. The attached ToolTip renders its text as HTML when it looks like HTML, <img> included.
 ToolTip {
     id: control
-    width: Math.min(implicitWidth, 520)
+    width: Math.min(implicitWidth, Theme.tooltipWidth)
     contentItem: Label {
         text: control.text
         textFormat: Text.PlainText

@@ -31,14 +31,14 @@ ColumnLayout {
         visible: App.remote.keysSessionOnly
         wrapMode: Text.Wrap
         text: qsTr("No system keychain is available: keys are kept in memory until Causerie quits, never on disk.")
-        color: "#b9770e"
+        color: Theme.colors.warning
     }
 
     ListView {
         id: list
         objectName: "endpointList"
         Layout.fillWidth: true
-        Layout.preferredHeight: 160
+        Layout.preferredHeight: Theme.textAreaHeight
         clip: true
         model: App.remote.endpoints
         Accessible.name: qsTr("Endpoints")
@@ -109,7 +109,7 @@ ColumnLayout {
         visible: root.urlMovesAway || root.keyForgotten
         wrapMode: Text.Wrap
         textFormat: Text.PlainText
-        color: "#b9770e"
+        color: Theme.colors.warning
         text: root.keyForgotten
               ? qsTr("The address now points to another server, so its saved API key was forgotten. Enter the key again (none is needed for a local server).")
               : qsTr("This address points to another server (scheme, host or port): saving forgets the saved API key, so enter it again.")

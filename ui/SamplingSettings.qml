@@ -10,11 +10,12 @@ ScrollView {
     property var target: App.settings   // AppSettings or ConversationOptions: any object with these properties
     property bool showSystemPrompt: true
     contentWidth: availableWidth
+    clip: true   // taller than the dialog: scrolled inside it, not drawn past it
 
     GridLayout {
         width: parent.width
         columns: 2
-        columnSpacing: 12
+        columnSpacing: Theme.spaceL
 
         Label { text: qsTr("Temperature") }
         SpinBox {
@@ -88,12 +89,23 @@ ScrollView {
         TextArea {
             visible: root.showSystemPrompt
             Layout.fillWidth: true
-            Layout.preferredHeight: 100
+            Layout.preferredHeight: Theme.textAreaHeight
             text: root.target.systemPrompt
             wrapMode: TextArea.Wrap
-            placeholderText: qsTr("Instructions given to the model before every conversation")
             Accessible.name: qsTr("Default system prompt")
+            Accessible.description: promptHint.text
             onEditingFinished: root.target.systemPrompt = text
+        }
+        // Under the field rather than as its placeholder, which would be cut off on one line.
+        Item { visible: root.showSystemPrompt; Layout.preferredWidth: 1 }
+        Label {
+            id: promptHint
+            visible: root.showSystemPrompt
+            Layout.fillWidth: true
+            text: qsTr("Instructions given to the model before every conversation")
+            wrapMode: Text.Wrap
+            color: Theme.colors.textMuted
+            font.pixelSize: Theme.fontCaption
         }
     }
 }

@@ -8,11 +8,21 @@ import Causerie.App
 // device and threads when a model is next opened).
 Dialog {
     id: root
+    background: DialogBackground {}
+    // The title on the dialog's own surface (the style paints it in its dialog colour).
+    header: Label {
+        text: root.title
+        padding: Theme.spaceXl
+        bottomPadding: 0
+        font.pixelSize: Theme.fontTitle
+        font.weight: Font.DemiBold
+        color: Theme.colors.text
+    }
 
     parent: Overlay.overlay
     anchors.centerIn: parent
-    width: Math.min(parent.width * 0.9, 620)
-    height: Math.min(parent.height * 0.9, 600)
+    width: Math.min(parent.width * 0.9, Theme.settingsWidth)
+    height: Math.min(parent.height * 0.9, Theme.settingsHeight)
     modal: true
     title: qsTr("Settings")
     standardButtons: Dialog.Close

@@ -5,27 +5,28 @@ import Causerie.App
 
 // Backend, model, device and the speed of the last answer.
 Pane {
-    padding: 4
-    leftPadding: 12
-    rightPadding: 12
+    padding: Theme.spaceS
+    background: Rectangle { color: Theme.colors.window }
+    leftPadding: Theme.spaceL
+    rightPadding: Theme.spaceL
 
     RowLayout {
         anchors.fill: parent
-        spacing: 16
+        spacing: Theme.spaceXl
         Label {
             text: App.backendLabel
             textFormat: Text.PlainText
             elide: Text.ElideRight
             Layout.fillWidth: true
-            font.pixelSize: 12
-            opacity: 0.7
+            font.pixelSize: Theme.fontCaption
+            color: Theme.colors.textMuted
         }
         Label {
             visible: !App.conversationRemote && App.model.state === LocalModel.Ready
             text: App.model.device
             textFormat: Text.PlainText
-            font.pixelSize: 12
-            opacity: 0.7
+            font.pixelSize: Theme.fontCaption
+            color: Theme.colors.textMuted
             HoverHandler { id: hoverDevice }
             PlainToolTip {
                 visible: hoverDevice.hovered && text.length > 0
@@ -43,8 +44,8 @@ Pane {
         Label {
             visible: App.chat.lastTokensPerSecond > 0
             text: qsTr("Last answer: %1 tokens/s").arg(App.chat.lastTokensPerSecond.toFixed(1))
-            font.pixelSize: 12
-            opacity: 0.7
+            font.pixelSize: Theme.fontCaption
+            color: Theme.colors.textMuted
         }
     }
 }

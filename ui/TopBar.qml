@@ -7,9 +7,20 @@ import Causerie.App
 // and the settings.
 Pane {
     id: root
-    padding: 4
+    padding: Theme.spaceS
+    background: Rectangle {
+        color: Theme.colors.window
+        Rectangle {
+            anchors.bottom: parent.bottom
+            width: parent.width
+            height: Theme.borderWidth
+            color: Theme.colors.border
+        }
+    }
 
     signal openModels()
+    signal openCatalog()
+    signal openModelFile()
     signal openSettings()
     signal openConversationSettings()
 
@@ -29,6 +40,7 @@ Pane {
             text: choice.text
             textFormat: Text.PlainText
             elide: Text.ElideRight
+            property bool elisionIntended: true   // endpoint names and model ids are data
             verticalAlignment: Text.AlignVCenter
         }
     }
@@ -42,13 +54,14 @@ Pane {
 
     RowLayout {
         anchors.fill: parent
-        anchors.leftMargin: 8
-        anchors.rightMargin: 8
+        anchors.leftMargin: Theme.spaceM
+        anchors.rightMargin: Theme.spaceM
+        spacing: Theme.spaceS
 
         ComboBox {
             id: backendBox
             objectName: "backendBox"
-            Layout.preferredWidth: 200
+            Layout.preferredWidth: Theme.backendBoxWidth
             model: root.backendChoices
             textRole: "name"
             valueRole: "key"
@@ -73,12 +86,13 @@ Pane {
         Label {
             objectName: "conversationOrigin"
             visible: App.conversationOrigin.length > 0
-            Layout.maximumWidth: 280
+            Layout.maximumWidth: Theme.originWidth
             text: App.conversationOrigin
             textFormat: Text.PlainText
             elide: Text.ElideRight
-            opacity: 0.6
-            font.pixelSize: 12
+            property bool elisionIntended: true   // the full origin is in the tooltip
+            color: Theme.colors.textMuted
+            font.pixelSize: Theme.fontCaption
             HoverHandler { id: originHover }
             PlainToolTip {
                 visible: originHover.hovered
@@ -89,7 +103,7 @@ Pane {
         ComboBox {
             id: remoteModelBox
             visible: root.remote
-            Layout.preferredWidth: 240
+            Layout.preferredWidth: Theme.remoteModelBoxWidth
             editable: true
             model: App.remote.modelIds
             editText: App.conversationModel
@@ -109,51 +123,72 @@ Pane {
             }
         }
 
-        Button {
+        // The local model, and a menu to change it: recent files, the catalog, any file.
+        ToolButton {
             id: modelButton
             objectName: "localModelButton"
             visible: !root.remote
-            flat: true
+            Layout.maximumWidth: Theme.modelButtonWidth
             text: App.model.state === LocalModel.Loading ? qsTr("Loading model…")
                 : App.model.state === LocalModel.Ready ? App.model.name
-                : qsTr("Open model…")
+                : qsTr("Choose a model")
             // The name comes from the model file: shown as written.
-            contentItem: Label {
-                text: modelButton.text
-                textFormat: Text.PlainText
-                elide: Text.ElideRight
-                horizontalAlignment: Text.AlignHCenter
-                verticalAlignment: Text.AlignVCenter
-                font: modelButton.font
+            contentItem: RowLayout {
+                spacing: Theme.spaceM
+                BusyIndicator {
+                    Layout.preferredWidth: Theme.iconSize
+                    Layout.preferredHeight: Theme.iconSize
+                    running: App.model.state === LocalModel.Loading
+                    visible: running
+                }
+                ThemeIcon {
+                    visible: App.model.state !== LocalModel.Loading
+                    iconName: "model"
+                }
+                Label {
+                    Layout.fillWidth: true
+                    text: modelButton.text
+                    textFormat: Text.PlainText
+                    elide: Text.ElideRight
+                    objectName: "modelNameLabel"
+                    property bool elisionIntended: true   // a model's name can be any length
+                    font.pixelSize: Theme.fontSmall
+                    font.weight: Font.DemiBold
+                    color: Theme.colors.text
+                }
+                ThemeIcon { iconName: "expand" }
             }
-            Accessible.name: qsTr("Local model")
-            onClicked: root.openModels()
-            BusyIndicator {
-                anchors.verticalCenter: parent.verticalCenter
-                anchors.right: parent.left
-                height: parent.height * 0.6
-                width: height
-                running: App.model.state === LocalModel.Loading
-                visible: running
+            Accessible.name: qsTr("Local model: %1").arg(text)
+            ToolTip.visible: hovered
+            ToolTip.delay: Theme.tooltipDelay
+            ToolTip.text: qsTr("Choose the model")
+            onClicked: modelPicker.open()
+
+            ModelPicker {
+                id: modelPicker
+                objectName: "modelPicker"
+                y: modelButton.height
+                onOpenDetails: root.openModels()
+                onOpenCatalog: root.openCatalog()
+                onOpenFile: root.openModelFile()
             }
         }
 
         Item { Layout.fillWidth: true }
 
-        ToolButton {
+        IconButton {
             objectName: "conversationSettingsButton"
-            text: qsTr("Chat options")
-            Accessible.name: qsTr("Options of this conversation")
-            ToolTip.visible: hovered
-            ToolTip.text: qsTr("System prompt and answer settings of this conversation (Ctrl+Shift+O)")
+            iconName: "options"
+            text: qsTr("Options of this conversation")
+            shortcutHint: "Ctrl+Shift+O"
             onClicked: root.openConversationSettings()
         }
 
-        ToolButton {
-            text: "⚙"
-            Accessible.name: qsTr("Settings")
-            ToolTip.visible: hovered
-            ToolTip.text: qsTr("Settings (Ctrl+,)")
+        IconButton {
+            objectName: "settingsButton"
+            iconName: "settings"
+            text: qsTr("Settings")
+            shortcutHint: "Ctrl+,"
             onClicked: root.openSettings()
         }
     }

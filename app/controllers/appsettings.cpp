@@ -2,6 +2,8 @@
 
 #include <QJsonObject>
 
+#include <algorithm>
+
 namespace {
 constexpr int kMaxRecent = 8;
 
@@ -102,6 +104,40 @@ void AppSettings::setServerAllowedOrigins(const QStringList& v)
             origins.append(t);
     }
     set("server/allowedOrigins", origins);
+}
+
+// A saved geometry is used only if a window of that size is usable (at least the window's
+// minimum, at most 16k per side); where it lies on the screens is left to the window system.
+QRect AppSettings::windowGeometry() const
+{
+    const QRect r = m_settings.value("ui/windowGeometry").toRect();
+    const bool plausible = r.width() >= 320 && r.height() >= 240 && r.width() <= 16384 && r.height() <= 16384;
+    return plausible ? r : QRect();
+}
+void AppSettings::setWindowGeometry(const QRect& r)
+{
+    if (r != windowGeometry())
+        set("ui/windowGeometry", r);
+}
+int AppSettings::sidebarWidth() const
+{
+    const int w = m_settings.value("ui/sidebarWidth", kDefaultSidebarWidth).toInt();
+    return std::clamp(w, kMinSidebarWidth, kMaxSidebarWidth);
+}
+void AppSettings::setSidebarWidth(int px)
+{
+    px = std::clamp(px, kMinSidebarWidth, kMaxSidebarWidth);
+    if (px != sidebarWidth())
+        set("ui/sidebarWidth", px);
+}
+qint64 AppSettings::lastConversation() const
+{
+    return std::max<qint64>(0, m_settings.value("ui/lastConversation").toLongLong());
+}
+void AppSettings::setLastConversation(qint64 id)
+{
+    if (std::max<qint64>(0, id) != lastConversation())
+        set("ui/lastConversation", std::max<qint64>(0, id));
 }
 
 GenerationSettings AppSettings::generation() const { return generation(QJsonObject()); }

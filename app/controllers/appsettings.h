@@ -5,6 +5,7 @@
 
 #include <QtQml/qqmlregistration.h>
 #include <QObject>
+#include <QRect>
 #include <QSettings>
 #include <QStringList>
 
@@ -37,6 +38,10 @@ class AppSettings : public QObject {
     Q_PROPERTY(int serverPort READ serverPort WRITE setServerPort NOTIFY changed)
     Q_PROPERTY(bool serverAllowOthers READ serverAllowOthers WRITE setServerAllowOthers NOTIFY changed)
     Q_PROPERTY(QStringList serverAllowedOrigins READ serverAllowedOrigins WRITE setServerAllowedOrigins NOTIFY changed)
+    // The window as the user left it: restored at the next start.
+    Q_PROPERTY(QRect windowGeometry READ windowGeometry WRITE setWindowGeometry NOTIFY changed)   // empty: default
+    Q_PROPERTY(int sidebarWidth READ sidebarWidth WRITE setSidebarWidth NOTIFY changed)           // px, bounded
+    Q_PROPERTY(qint64 lastConversation READ lastConversation WRITE setLastConversation NOTIFY changed)   // 0: none
 public:
     explicit AppSettings(const QString& file, QObject* parent = nullptr);
 
@@ -85,6 +90,15 @@ public:
     void setServerAllowOthers(bool on);
     QStringList serverAllowedOrigins() const;
     void setServerAllowedOrigins(const QStringList& v);   // trimmed, empty ones dropped
+    QRect windowGeometry() const;               // null when never saved or not plausible (too small, too large)
+    void setWindowGeometry(const QRect& r);
+    int sidebarWidth() const;
+    void setSidebarWidth(int px);
+    static constexpr int kDefaultSidebarWidth = 280;
+    static constexpr int kMinSidebarWidth = 200;
+    static constexpr int kMaxSidebarWidth = 600;
+    qint64 lastConversation() const;
+    void setLastConversation(qint64 id);
 
     // The app-wide defaults as a request's settings.
     GenerationSettings generation() const;

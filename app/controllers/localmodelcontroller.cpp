@@ -1,6 +1,7 @@
 #include "localmodelcontroller.h"
 
 #include "appsettings.h"
+#include "devicetext.h"
 #include "localbackend.h"
 
 #include <QDir>
@@ -25,7 +26,7 @@ LocalModelController::LocalModelController(LocalBackend* backend, AppSettings* s
         // note stays in the model's details and the status line (a machine without an NVIDIA
         // GPU would otherwise be told so at every start).
         if (info.deviceAsked == QLatin1String("cuda") && !info.deviceNote.isEmpty())
-            Q_EMIT gpuFallback(info.name, info.deviceNote);
+            Q_EMIT gpuFallback(info.name, DeviceText::note(info.deviceNote));
         Q_EMIT loaded();
     });
     connect(m_backend, &LocalBackend::modelLoadFailed, this, &LocalModelController::loadFailed);
@@ -63,8 +64,8 @@ QVariantMap LocalModelController::info() const
         {QStringLiteral("contextSize"), i->contextSize},
         {QStringLiteral("trainedContext"), i->trainedContext},
         {QStringLiteral("layers"), i->layers},
-        {QStringLiteral("device"), i->device},
-        {QStringLiteral("deviceNote"), i->deviceNote},
+        {QStringLiteral("device"), device()},
+        {QStringLiteral("deviceNote"), deviceNote()},
         {QStringLiteral("chatTemplate"), i->chatTemplate},
     };
 }
@@ -87,8 +88,15 @@ QString LocalModelController::fileSize() const
 
 int LocalModelController::contextSize() const { return loadedInfo() ? loadedInfo()->contextSize : 0; }
 int LocalModelController::trainedContext() const { return loadedInfo() ? loadedInfo()->trainedContext : 0; }
-QString LocalModelController::device() const { return loadedInfo() ? loadedInfo()->device : QString(); }
-QString LocalModelController::deviceNote() const { return loadedInfo() ? loadedInfo()->deviceNote : QString(); }
+// In the app's language (the engine writes English).
+QString LocalModelController::device() const
+{
+    return loadedInfo() ? DeviceText::device(loadedInfo()->device) : QString();
+}
+QString LocalModelController::deviceNote() const
+{
+    return loadedInfo() ? DeviceText::note(loadedInfo()->deviceNote) : QString();
+}
 QString LocalModelController::chatTemplate() const { return loadedInfo() ? loadedInfo()->chatTemplate : QString(); }
 
 QString LocalModelController::error() const { return m_backend->lastError(); }
