@@ -8,6 +8,7 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <limits>
 
 namespace causerie::storage {
@@ -107,6 +108,32 @@ struct Reader {
     }
 };
 
+// Lower case without accents, one QChar for one QChar (so positions in it are positions in
+// `text`): "Été" -> "ete". Like the index's remove_diacritics, for titles.
+QString foldForSearch(const QString& text)
+{
+    QString out = text;
+    for (QChar& c : out) {
+        if (c.decompositionTag() == QChar::Canonical) {
+            const QString d = c.decomposition();
+            if (!d.isEmpty() && !d.front().isSurrogate())
+                c = d.front();
+        }
+        c = c.toLower();
+    }
+    return out;
+}
+
+QStringList searchWords(const QString& userText)
+{
+    QStringList words;
+    for (const QString& w : userText.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts)) {
+        if (isSearchable(w))
+            words.append(foldForSearch(w));
+    }
+    return words;
+}
+
 }   // namespace
 
 QString ftsQueryFromUserText(const QString& userText, bool prefixLast)
@@ -157,6 +184,59 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString& ftsQue
     return hits;
 }
 
+// Titles are few (one per conversation) and short: read most recent first and matched here,
+// case and accents folded like the message index, each word anywhere in the title.
+StoreResult<QList<SearchHit>> ConversationStore::searchTitles(const QString& userText, int limit)
+{
+    const QStringList words = searchWords(userText);
+    QList<SearchHit> hits;
+    if (words.isEmpty() || limit <= 0)
+        return hits;
+    auto st = database().prepare("SELECT id, title FROM conversations WHERE deleted_at IS NULL AND title != '' "
+                                 "ORDER BY updated_at DESC, id DESC");
+    if (!st)
+        return st.error();
+    for (;;) {
+        auto row = st->step();
+        if (!row)
+            return row.error();
+        if (!row.value() || hits.size() >= limit)
+            break;
+        const QString title = st->text(1);
+        const QString folded = foldForSearch(title);
+        QList<QPair<int, int>> matches;
+        for (const QString& w : words) {
+            const qsizetype at = folded.indexOf(w);
+            if (at < 0) {
+                matches.clear();
+                break;
+            }
+            matches.append({int(at), int(w.size())});
+        }
+        if (matches.isEmpty())
+            continue;
+        // snippetHtml wants them in order and apart: sorted, overlaps merged.
+        std::sort(matches.begin(), matches.end());
+        QList<QPair<int, int>> merged;
+        for (const auto& m : matches) {
+            if (!merged.isEmpty() && m.first <= merged.back().first + merged.back().second) {
+                const int end = qMax(merged.back().first + merged.back().second, m.first + m.second);
+                merged.back().second = end - merged.back().first;
+            } else {
+                merged.append(m);
+            }
+        }
+        SearchHit hit;
+        hit.conversationId = st->int64(0);
+        hit.conversationTitle = title;
+        hit.snippet = title;
+        hit.matches = merged;
+        hit.inTitle = true;
+        hits.append(std::move(hit));
+    }
+    return hits;
+}
+
 StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText, int limit)
 {
     const QString exact = ftsQueryFromUserText(userText, false);
@@ -165,13 +245,17 @@ StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText,
     auto failed = [&](const StoreError& e) {
         return StoreError{QStringLiteral("Search for \"%1\" failed. %2").arg(userText, e.message), e.sqliteCode};
     };
-    auto hits = searchFts(exact, limit);
+    auto titles = searchTitles(userText, limit);
+    if (!titles)
+        return failed(titles.error());
+    auto hits = searchFts(exact, limit - int(titles->size()));
     if (!hits)
         return failed(hits.error());
     // Whole words first. Only if they do not fill the page is the last word completed as a
     // prefix: FTS5 has to merge the doclists of every word with that prefix, which for a
     // common word over a million messages costs ~100x a whole-word lookup.
     const QString prefix = ftsQueryFromUserText(userText, true);
+    limit -= int(titles->size());
     if (hits->size() < limit && prefix != exact) {
         auto more = searchFts(prefix, limit);
         if (!more)
@@ -186,7 +270,7 @@ StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText,
                 hits->append(std::move(h));
         }
     }
-    return hits;
+    return *titles + *hits;
 }
 
 StoreResult<QString> ConversationStore::exportMarkdown(qint64 conversationId)
@@ -304,6 +388,14 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId)
     root[QLatin1String("active_leaf")] =
         local.contains(c->activeLeafId) ? QJsonValue(local.value(c->activeLeafId)) : QJsonValue(QJsonValue::Null);
     root[QLatin1String("messages")] = messages;
+    // Only when in one: exports of conversations in no folder stay as they were.
+    if (c->folderId != 0) {
+        auto f = folder(c->folderId);
+        if (!f)
+            return f.error();
+        root[QLatin1String("folder")] =
+            QJsonObject{{QStringLiteral("name"), f->name}, {QStringLiteral("system_prompt"), f->systemPrompt}};
+    }
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
@@ -329,6 +421,8 @@ struct ImportedConversation {
     bool pinned = false;
     std::optional<qint64> activeLeaf;   // a file id among `messages`
     QList<ImportedMessage> messages;    // parents before their children
+    QString folderName;                 // empty: in no folder (older exports have none)
+    QString folderSystemPrompt;         // for a folder created by the import
 };
 
 namespace {
@@ -396,6 +490,21 @@ StoreResult<ImportedConversation> readExport(const QByteArray& json)
         r.fail(QStringLiteral("field \"pinned\" must be true or false"));
     if (!root.value(QLatin1String("messages")).isArray())
         r.fail(QStringLiteral("field \"messages\" must be an array"));
+    if (const QJsonValue folder = root.value(QLatin1String("folder")); !folder.isUndefined() && !folder.isNull()) {
+        if (!folder.isObject()) {
+            r.fail(QStringLiteral("field \"folder\" must be an object"));
+        } else {
+            const QJsonObject f = folder.toObject();
+            const QJsonValue name = f.value(QLatin1String("name"));
+            if (!name.isString() || name.toString().trimmed().isEmpty())
+                r.fail(QStringLiteral("field \"folder.name\" must be a non-empty string"));
+            const QJsonValue prompt = f.value(QLatin1String("system_prompt"));
+            if (!prompt.isUndefined() && !prompt.isString())
+                r.fail(QStringLiteral("field \"folder.system_prompt\" must be a string"));
+            in.folderName = name.toString().trimmed();
+            in.folderSystemPrompt = prompt.toString();
+        }
+    }
     if (!r.error.isEmpty())
         return StoreError{QStringLiteral("The conversation export is invalid: %1.").arg(r.error)};
     in.createdAt = *createdAt;
@@ -476,6 +585,24 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
     return insertImported(*in);
 }
 
+// The folder an import goes into: the one of that name (its own prompt kept), else a new one
+// with the export's prompt. Inside insertImported's transaction; emits nothing.
+StoreResult<qint64> ConversationStore::folderForImport(const QString& name, const QString& systemPrompt)
+{
+    auto existing = folderNamed(name);
+    if (!existing)
+        return existing.error();
+    if (existing->has_value())
+        return existing->value().id;
+    auto st = database().prepare("INSERT INTO folders (name, system_prompt, position, created_at) "
+                                 "VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM folders), ?3)");
+    if (!st)
+        return st.error();
+    if (auto r = st->bind(1, name).bind(2, systemPrompt).bind(3, now()).run(); !r)
+        return r.error();
+    return database().lastInsertRowId();
+}
+
 // Writes a checked export (readExport) as a new conversation, in one transaction.
 StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation& in)
 {
@@ -483,14 +610,26 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
     Database::Transaction tx(database());
     if (auto b = tx.begin(); !b)
         return b.error();
+    qint64 folderId = 0;
+    if (!in.folderName.isEmpty()) {
+        auto f = folderForImport(in.folderName, in.folderSystemPrompt);
+        if (!f)
+            return f.error();
+        folderId = *f;
+    }
     auto conv = database().prepare("INSERT INTO conversations (title, created_at, updated_at, pinned, backend, model, "
-                                   "system_prompt, settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                                   "system_prompt, settings_json, folder_id) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!conv)
         return conv.error();
     conv->bind(1, nc.title).bind(2, in.createdAt).bind(3, in.updatedAt);
     conv->bind(4, qint64(in.pinned ? 1 : 0)).bind(5, nc.backend).bind(6, nc.model);
     conv->bind(7, nc.systemPrompt);
     conv->bind(8, QString::fromUtf8(QJsonDocument(nc.settings).toJson(QJsonDocument::Compact)));
+    if (folderId != 0)
+        conv->bind(9, folderId);
+    else
+        conv->bindNull(9);
     if (auto ran = conv->run(); !ran)
         return ran.error();
     const qint64 conversationId = database().lastInsertRowId();
@@ -532,6 +671,8 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
         return ran.error();
     if (auto c = tx.commit(); !c)
         return c.error();
+    if (folderId != 0)
+        Q_EMIT foldersChanged();
     Q_EMIT conversationsChanged();
     return conversationId;
 }

@@ -110,6 +110,28 @@ StoreStatus migrateTo3(Database& db)
 // older rows). Like version 3, no row is rewritten.
 StoreStatus migrateTo4(Database& db) { return db.exec("ALTER TABLE messages ADD COLUMN cached_tokens INTEGER"); }
 
+// Version 5: folders (Le Chat's "projects"). A folder has a unique name (case-insensitive:
+// an import reuses a folder by name), a default system prompt copied into the conversations
+// created in it, a remembered collapsed state and a place in the sidebar. settings_json is the
+// room for its other defaults (documents and libraries, issue 16). Deleting a folder sends its
+// conversations back to the list (ON DELETE SET NULL), never deletes them. No row rewritten.
+StoreStatus migrateTo5(Database& db)
+{
+    return db.exec(R"sql(
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+    system_prompt TEXT NOT NULL DEFAULT '',
+    settings_json TEXT NOT NULL DEFAULT '{}',
+    collapsed INTEGER NOT NULL DEFAULT 0 CHECK (collapsed IN (0, 1)),
+    position INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+ALTER TABLE conversations ADD COLUMN folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL;
+CREATE INDEX conversations_by_folder ON conversations(folder_id) WHERE folder_id IS NOT NULL;
+)sql");
+}
+
 struct Step {
     int toVersion;
     bool destructive;
@@ -117,10 +139,8 @@ struct Step {
 };
 
 constexpr Step kSteps[] = {
-    {1, false, migrateTo1},
-    {2, true, migrateTo2},
-    {3, false, migrateTo3},
-    {4, false, migrateTo4},
+    {1, false, migrateTo1}, {2, true, migrateTo2},  {3, false, migrateTo3},
+    {4, false, migrateTo4}, {5, false, migrateTo5},
 };
 static_assert(std::size(kSteps) == kSchemaVersion, "one migration step per schema version");
 

@@ -5,7 +5,7 @@
 
 namespace causerie::storage {
 
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 struct MigrationReport {
     int fromVersion = 0;

@@ -1,6 +1,7 @@
 // The ConversationStore API as the app uses it: conversations, the message tree, streaming,
 // search, export/import. Checked against values written by the test and against the raw file.
 #include "conversationstore.h"
+#include "migrations.h"
 #include "storagetestutil.h"
 
 #include <QJsonArray>
@@ -59,12 +60,13 @@ private Q_SLOTS:
         QCOMPARE(store->journalMode(), QStringLiteral("wal"));
         QCOMPARE(store->database().queryInt("PRAGMA foreign_keys").value(), 1);
         QCOMPARE(store->database().queryInt("PRAGMA synchronous").value(), 1);   // 1 = NORMAL
-        QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), 4);
+        QCOMPARE(store->database().queryInt("PRAGMA user_version").value(), kSchemaVersion);
         // Every table of ours is STRICT.
         const QStringList strict =
             storagetest::rawQuery(path, "SELECT name FROM pragma_table_list WHERE strict = 1 AND schema = 'main' "
                                         "ORDER BY name");
-        QCOMPARE(strict, QStringList({QStringLiteral("conversations"), QStringLiteral("messages")}));
+        QCOMPARE(strict,
+                 QStringList({QStringLiteral("conversations"), QStringLiteral("folders"), QStringLiteral("messages")}));
         QVERIFY(store->backupPath().isEmpty());   // a new file has nothing to back up
     }
 

@@ -79,7 +79,7 @@ private Q_SLOTS:
         auto opened = ConversationStore::open(path);
         QVERIFY2(opened.ok(), qPrintable(opened.errorString()));
         auto& store = *opened.value();
-        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), 4);
+        QCOMPARE(store.database().queryInt("PRAGMA user_version").value(), kSchemaVersion);
 
         // The rebuild was backed up first, as version 1 with all rows.
         QVERIFY(!store.backupPath().isEmpty());
@@ -213,18 +213,67 @@ private Q_SLOTS:
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
     }
 
-    void nextSchemaVersionIsRefusedAndLeftUntouched()
+    void stepFiveAddsFoldersKeepingEverything()
     {
-        // One past this build (5) is refused like any newer file: it may hold columns we
-        // would drop on export, or constraints we would break.
+        // A version-4 file with conversations, messages, a pin and a search index.
         const QString path = fixturePath();
         QVERIFY(!path.isEmpty());
-        QVERIFY(rawExec(path, "PRAGMA user_version = 5"));
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            QVERIFY(migrate(*db.value(), 4).ok());
+        }
+        QString error;
+        QVERIFY2(rawExec(path, "UPDATE conversations SET pinned = 1 WHERE id = 1", &error), qPrintable(error));
+        const char* conversations = "SELECT id, title, created_at, updated_at, pinned, backend, model, system_prompt, "
+                                    "settings_json, active_leaf_id, deleted_at FROM conversations ORDER BY id";
+        const char* messages = "SELECT id, conversation_id, parent_id, role, content, status, reasoning, "
+                               "cached_tokens FROM messages ORDER BY id";
+        const QStringList conversationsBefore = rawQuery(path, conversations);
+        const QStringList messagesBefore = rawQuery(path, messages);
+        QVERIFY(conversationsBefore.size() >= 2);
+        QCOMPARE(messagesBefore.size(), 8);
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            auto report = migrate(*db.value(), 5);
+            QVERIFY2(report.ok(), qPrintable(report.errorString()));
+            QCOMPARE(report->fromVersion, 4);
+            QCOMPARE(report->toVersion, 5);
+            QVERIFY(report->backupPath.isEmpty());   // a table and a column added, no row rewritten
+        }
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"5"});
+        QCOMPARE(rawQuery(path, conversations), conversationsBefore);
+        QCOMPARE(rawQuery(path, messages), messagesBefore);
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM conversations WHERE folder_id IS NULL"),
+                 QStringList{QString::number(conversationsBefore.size())});
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM folders"), QStringList{"0"});
+        QCOMPARE(rawQuery(path, "SELECT strict FROM pragma_table_list WHERE name = 'folders'"), QStringList{"1"});
+        // The store uses it: a folder, a conversation moved in, still searchable.
+        auto store = ConversationStore::open(path);
+        QVERIFY2(store.ok(), qPrintable(store.errorString()));
+        const qint64 folder = store.value()->createFolder(QStringLiteral("Old ones")).value();
+        QVERIFY(store.value()->moveToFolder({1}, folder).ok());
+        QCOMPARE(store.value()->conversation(1)->folderId, folder);
+        QCOMPARE(store.value()->conversation(1)->pinned, true);
+        QCOMPARE(store.value()->search(QStringLiteral("nata"))->isEmpty(), false);
+        QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
+    }
+
+    void nextSchemaVersionIsRefusedAndLeftUntouched()
+    {
+        // One past this build is refused like any newer file: it may hold columns we would
+        // drop on export, or constraints we would break.
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        const QByteArray next = "PRAGMA user_version = " + QByteArray::number(kSchemaVersion + 1);
+        QVERIFY(rawExec(path, next.constData()));
         const QByteArray hash = fileHash(path);
         auto store = ConversationStore::open(path);
         QVERIFY(!store.ok());
-        QVERIFY2(store.errorString().contains(QLatin1String("schema 5; this version knows up to 4")),
-                 qPrintable(store.errorString()));
+        const QString expected =
+            QStringLiteral("schema %1; this version knows up to %2").arg(kSchemaVersion + 1).arg(kSchemaVersion);
+        QVERIFY2(store.errorString().contains(expected), qPrintable(store.errorString()));
         QCOMPARE(fileHash(path), hash);
     }
 
