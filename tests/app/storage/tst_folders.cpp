@@ -64,7 +64,7 @@ private Q_SLOTS:
         QCOMPARE(folders.size(), 2);
         auto list = store->folders().value();
         QCOMPARE(list.size(), 2);
-        QCOMPARE(list[0].id, work);   // in creation order
+        QCOMPARE(list[0].id, work);                       // in creation order
         QCOMPARE(list[0].name, QStringLiteral("Work"));   // trimmed
         QCOMPARE(list[0].systemPrompt, QStringLiteral("Be formal."));
         QCOMPARE(list[1].name, QStringLiteral("Home"));
@@ -131,7 +131,8 @@ private Q_SLOTS:
         NewConversation own;
         own.folderId = work;
         own.systemPrompt = QStringLiteral("Be brief.");
-        QCOMPARE(store->conversation(store->createConversation(own).value())->systemPrompt, QStringLiteral("Be brief."));
+        QCOMPARE(store->conversation(store->createConversation(own).value())->systemPrompt,
+                 QStringLiteral("Be brief."));
         // Changing the folder's prompt later leaves existing conversations as they are.
         QVERIFY(store->setFolderSystemPrompt(work, QStringLiteral("Be casual.")).ok());
         QCOMPARE(store->conversation(c)->systemPrompt, QStringLiteral("Be formal."));
@@ -202,7 +203,8 @@ private Q_SLOTS:
         m_clock += 60'000;
         auto late = store->undoDelete(QList<qint64>{a, c});
         QVERIFY(!late.ok());
-        QVERIFY2(late.errorString().contains(QLatin1String("can no longer be restored")), qPrintable(late.errorString()));
+        QVERIFY2(late.errorString().contains(QLatin1String("can no longer be restored")),
+                 qPrintable(late.errorString()));
         QCOMPARE(store->purgeDeleted().value(), 2);
         QCOMPARE(store->conversationCount().value(), 1);
     }
@@ -213,10 +215,11 @@ private Q_SLOTS:
         QVERIFY(store);
         const qint64 trip = conversation(*store, QStringLiteral("Été à Lyon"));
         const qint64 other = conversation(*store, QStringLiteral("Cooking"));
-        const qint64 m = store
-                             ->appendMessage({other, 0, MessageRole::User, QStringLiteral("Lyon has good food"),
-                                              MessageStatus::Done, {}})
-                             .value();
+        const qint64 m =
+            store
+                ->appendMessage(
+                    {other, 0, MessageRole::User, QStringLiteral("Lyon has good food"), MessageStatus::Done, {}})
+                .value();
         auto hits = store->search(QStringLiteral("lyon")).value();
         QCOMPARE(hits.size(), 2);
         QCOMPARE(hits[0].inTitle, true);   // titles first
@@ -311,7 +314,8 @@ private Q_SLOTS:
             {"{}", QStringLiteral("field \"folder.name\" must be a non-empty string")},
             {"{\"name\": \"  \"}", QStringLiteral("field \"folder.name\" must be a non-empty string")},
             {"{\"name\": 3}", QStringLiteral("field \"folder.name\" must be a non-empty string")},
-            {"{\"name\": \"W\", \"system_prompt\": 1}", QStringLiteral("field \"folder.system_prompt\" must be a string")},
+            {"{\"name\": \"W\", \"system_prompt\": 1}",
+             QStringLiteral("field \"folder.system_prompt\" must be a string")},
         };
         for (const auto& [folder, message] : cases) {
             QByteArray json = base;
