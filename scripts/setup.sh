@@ -20,6 +20,8 @@ packages=(
   libboost-context-dev
   # app/documents: PDF text through Qt PDF, DOCX/ODT parts read from the zip by libzip.
   qt6-pdf-dev libzip-dev
+  # The window's icons: SVG drawn by Qt SVG; scripts/icons.sh copies them from the Breeze theme.
+  qt6-svg-dev breeze-icon-theme
   # tst_offline counts the app's connect() calls under strace (in a network namespace: unshare, util-linux).
   strace
   # The fuzzing configuration (scripts/fuzz.sh): clang 14 with libFuzzer and the ASan/UBSan runtimes.

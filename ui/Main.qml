@@ -15,9 +15,12 @@ ApplicationWindow {
     // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
     title: App.chat.conversationId > 0 ? qsTr("Causerie — %1").arg(sidebar.currentTitle) : qsTr("Causerie")   // qmllint disable type
 
-    Material.theme: App.settings.theme === "dark" ? Material.Dark
-                  : App.settings.theme === "light" ? Material.Light : Material.System
-    Material.accent: Material.DeepOrange
+    // The controls take their colours from the theme (ui/theme/Theme.qml).
+    Material.theme: Theme.dark ? Material.Dark : Material.Light
+    Material.accent: Theme.colors.accent
+    Material.background: Theme.colors.window
+    Material.foreground: Theme.colors.text
+    color: Theme.colors.window
 
     SplitView {
         anchors.fill: parent
@@ -59,7 +62,7 @@ ApplicationWindow {
     Binding {
         target: CodeHighlighter
         property: "dark"
-        value: window.palette.window.hslLightness < 0.5
+        value: Theme.dark
     }
 
     ModelDialog {

@@ -149,11 +149,11 @@ Pane {
             onClicked: root.openConversationSettings()
         }
 
-        ToolButton {
-            text: "⚙"
-            Accessible.name: qsTr("Settings")
-            ToolTip.visible: hovered
-            ToolTip.text: qsTr("Settings (Ctrl+,)")
+        IconButton {
+            objectName: "settingsButton"
+            iconName: "settings"
+            text: qsTr("Settings")
+            shortcutHint: "Ctrl+,"
             onClicked: root.openSettings()
         }
     }

@@ -42,3 +42,10 @@ causerie_add_test(tst_retrieve_cli SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_retriev
 target_include_directories(tst_retrieve_cli PRIVATE ${CMAKE_CURRENT_LIST_DIR})
 target_compile_definitions(tst_retrieve_cli PRIVATE CAUSERIE_CLI="$<TARGET_FILE:causerie-cli>")
 add_dependencies(tst_retrieve_cli causerie-cli)
+
+# causerie-shots: the window's scenes saved as PNG (scripts/screenshots.sh); not a test.
+add_executable(causerie-shots ${CMAKE_CURRENT_LIST_DIR}/gui/shots.cpp)
+set_target_properties(causerie-shots PROPERTIES AUTOMOC ON)
+target_link_libraries(causerie-shots PRIVATE causerie_appwindow Qt6::Test)
+target_include_directories(causerie-shots PRIVATE ${PROJECT_SOURCE_DIR})
+causerie_warnings(causerie-shots)
