@@ -96,7 +96,9 @@ ApplicationWindow {
         timeout: 8000
         contentItem: RowLayout {
             Label {
-                text: qsTr("Conversation deleted.")
+                text: App.conversations.pendingDeleteCount > 1
+                      ? qsTr("%1 conversations deleted.").arg(App.conversations.pendingDeleteCount)
+                      : qsTr("Conversation deleted.")
             }
             Button {
                 text: qsTr("Undo")

@@ -296,6 +296,8 @@ QVariantList ConversationsController::selectedIds() const
     return out;
 }
 
+int ConversationsController::rowOf(qint64 conversationId) const { return m_list->rowOfConversation(conversationId); }
+
 void ConversationsController::moveSelectionToFolder(qint64 folderId)
 {
     if (auto st = m_store->moveToFolder(m_list->selectedIds(), folderId); !st)

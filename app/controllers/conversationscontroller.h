@@ -86,6 +86,7 @@ public:
     Q_INVOKABLE void selectAll();
     Q_INVOKABLE void clearSelection();
     Q_INVOKABLE QVariantList selectedIds() const;
+    Q_INVOKABLE int rowOf(qint64 conversationId) const;   // in `model`; -1: not listed
     Q_INVOKABLE void moveSelectionToFolder(qint64 folderId);
     Q_INVOKABLE void setSelectionPinned(bool pinned);
     Q_INVOKABLE void removeSelection();   // undoable like remove()

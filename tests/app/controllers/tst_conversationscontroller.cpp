@@ -98,7 +98,8 @@ private Q_SLOTS:
         QVERIFY(work > 0);
         QCOMPARE(folders.size(), 1);
         QCOMPARE(m_conversations->folders().size(), 1);
-        QCOMPARE(m_conversations->folders()[0].toMap().value(QStringLiteral("name")).toString(), QStringLiteral("Work"));
+        QCOMPARE(m_conversations->folders()[0].toMap().value(QStringLiteral("name")).toString(),
+                 QStringLiteral("Work"));
         QCOMPARE(rows(), QStringList({"[Work]", "b", "a"}));
         m_conversations->moveToFolder(a, work);
         QCOMPARE(rows(), QStringList({"[Work]", "a", "b"}));
@@ -267,8 +268,9 @@ private Q_SLOTS:
     void searchSaysWhatMatched()
     {
         const qint64 c = conversation(QStringLiteral("Lyon trip"));
-        QVERIFY(m_store->appendMessage({c, 0, MessageRole::User, QStringLiteral("Where to eat in Lyon?"),
-                                        MessageStatus::Done, {}})
+        QVERIFY(m_store
+                    ->appendMessage(
+                        {c, 0, MessageRole::User, QStringLiteral("Where to eat in Lyon?"), MessageStatus::Done, {}})
                     .ok());
         const QVariantList hits = m_conversations->search(QStringLiteral("lyon"));
         QCOMPARE(hits.size(), 2);
