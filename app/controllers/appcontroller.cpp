@@ -37,6 +37,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     , m_kvCache(std::make_unique<KvCacheController>(m_local.get(), m_settings.get(), dataDir))
     , m_model(std::make_unique<LocalModelController>(m_local.get(), m_settings.get(), dataDir))
     , m_remote(std::make_unique<RemoteController>(&m_settings->raw()))
+    , m_readAloud(std::make_unique<ReadAloud>(makeQtSpeechEngine, [this] { return m_settings->language(); }))
 {
     connect(m_model.get(), &LocalModelController::changed, this, [this] {
         Q_EMIT modelChanged();

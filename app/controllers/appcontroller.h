@@ -10,6 +10,7 @@
 #include "conversationscontroller.h"
 #include "kvcachecontroller.h"
 #include "localmodelcontroller.h"
+#include "readaloud.h"
 #include "remotecontroller.h"
 
 #include <QObject>
@@ -37,6 +38,7 @@ class AppController : public QObject {
     Q_PROPERTY(ConversationOptions* conversationOptions READ conversationOptions CONSTANT)
     Q_PROPERTY(QString dataDir READ dataDir CONSTANT)
     Q_PROPERTY(KvCacheController* kvCache READ kvCache CONSTANT)   // saved conversation states
+    Q_PROPERTY(ReadAloud* readAloud READ readAloud CONSTANT)       // answers spoken (Qt TextToSpeech)
     Q_PROPERTY(QString storeError READ storeError CONSTANT)
     // The open conversation's backend: the local model (conversationRemote false) or the
     // endpoint conversationEndpointId with the model conversationModel.
@@ -64,6 +66,7 @@ public:
     AppSettings* settings() const { return m_settings.get(); }
     ConversationOptions* conversationOptions() const { return m_options.get(); }
     KvCacheController* kvCache() const { return m_kvCache.get(); }
+    ReadAloud* readAloud() const { return m_readAloud.get(); }
     QString dataDir() const { return m_dataDir; }
     QString storeError() const { return m_storeError; }
     bool conversationRemote() const { return !conversationEndpointId().isEmpty(); }
@@ -112,6 +115,7 @@ private:
     std::unique_ptr<ChatController> m_chat;
     std::unique_ptr<ConversationsController> m_conversations;
     std::unique_ptr<ConversationOptions> m_options;
+    std::unique_ptr<ReadAloud> m_readAloud;
     QString m_countRequest;
     int m_contextUsed = 0;
 };
