@@ -181,7 +181,8 @@ QString ReadAloud::plainText(const QString& markdown)
     bool inMath = false;
     static const QRegularExpression fenceOpen(QStringLiteral("^\\s*(```+|~~~+)"));
     static const QRegularExpression rule(QStringLiteral("^\\s*([-*_])(\\s*\\1){2,}\\s*$"));
-    static const QRegularExpression tableSeparator(QStringLiteral("^\\s*\\|?\\s*:?-{3,}:?\\s*(\\|\\s*:?-{3,}:?\\s*)*\\|?\\s*$"));
+    static const QRegularExpression tableSeparator(
+        QStringLiteral("^\\s*\\|?\\s*:?-{3,}:?\\s*(\\|\\s*:?-{3,}:?\\s*)*\\|?\\s*$"));
     static const QRegularExpression heading(QStringLiteral("^\\s{0,3}#{1,6}\\s+"));
     static const QRegularExpression quote(QStringLiteral("^\\s*(>\\s?)+"));
     static const QRegularExpression bullet(QStringLiteral("^\\s*([-*+]|\\d+[.)])\\s+(\\[[ xX]\\]\\s+)?"));

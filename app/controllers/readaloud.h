@@ -44,8 +44,8 @@ class ReadAloud : public QObject {
     Q_PROPERTY(QString languageSource READ languageSource NOTIFY stateChanged)
 public:
     enum State {
-        Idle,          // nothing being read
-        Starting,      // given to the engine, not speaking yet
+        Idle,       // nothing being read
+        Starting,   // given to the engine, not speaking yet
         Speaking,
         Unavailable,   // no speech engine answered: unavailableReason says why
     };

@@ -13,7 +13,8 @@ namespace {
 class FakeEngine : public SpeechEngine {
 public:
     QString reason;
-    QList<QLocale> available{QLocale(QLocale::English, QLocale::UnitedStates), QLocale(QLocale::French, QLocale::France)};
+    QList<QLocale> available{QLocale(QLocale::English, QLocale::UnitedStates),
+                             QLocale(QLocale::French, QLocale::France)};
     QStringList said;
     QList<QLocale> saidIn;
     int stops = 0;
@@ -149,7 +150,8 @@ private Q_SLOTS:
         QCOMPARE(m_made, 2);
         QCOMPARE(r->state(), ReadAloud::Unavailable);
 
-        auto none = std::make_unique<ReadAloud>([] { return std::unique_ptr<SpeechEngine>(); }, [] { return QString(); });
+        auto none =
+            std::make_unique<ReadAloud>([] { return std::unique_ptr<SpeechEngine>(); }, [] { return QString(); });
         none->toggle(1, QStringLiteral("Hello"));
         QCOMPARE(none->state(), ReadAloud::Unavailable);
         QCOMPARE(none->unavailableReason(), QStringLiteral("No speech engine is installed."));
@@ -184,25 +186,40 @@ private Q_SLOTS:
         QTest::addColumn<QString>("spoken");
         QTest::newRow("emphasis") << "Some **bold**, *italic*, ***both***, __under__ and ~~gone~~ text."
                                   << "Some bold, italic, both, under and gone text.";
-        QTest::newRow("snake_case stays") << "Call my_function_name now." << "Call my_function_name now.";
-        QTest::newRow("heading") << "## Results\nAll good." << "Results\nAll good.";
-        QTest::newRow("lists") << "- one\n* two\n1. three\n- [x] done" << "one\ntwo\nthree\ndone";
-        QTest::newRow("quote") << "> quoted > text" << "quoted > text";
+        QTest::newRow("snake_case stays") << "Call my_function_name now."
+                                          << "Call my_function_name now.";
+        QTest::newRow("heading") << "## Results\nAll good."
+                                 << "Results\nAll good.";
+        QTest::newRow("lists") << "- one\n* two\n1. three\n- [x] done"
+                               << "one\ntwo\nthree\ndone";
+        QTest::newRow("quote") << "> quoted > text"
+                               << "quoted > text";
         QTest::newRow("links") << "See [the docs](https://x.org/a_b) and ![a cat](cat.png) or <https://y.org>."
                                << "See the docs and a cat or https://y.org.";
-        QTest::newRow("inline code") << "Run `ls -la` first." << "Run ls -la first.";
-        QTest::newRow("code block skipped")
-            << "Before:\n```python\nprint('**not read**')\n```\nAfter." << "Before:\n(code block)\nAfter.";
-        QTest::newRow("tilde fence") << "~~~\nx = 1\n~~~\nDone." << "(code block)\nDone.";
-        QTest::newRow("unclosed fence") << "Text\n```\ncode to the end" << "Text\n(code block)";
-        QTest::newRow("table") << "| Name | Age |\n|---|:---:|\n| Ann | 31 |" << "Name, Age.\nAnn, 31.";
-        QTest::newRow("rule") << "Above\n\n---\n\nBelow" << "Above\n\nBelow";
-        QTest::newRow("display math") << "Energy:\n$$\nE = mc^2\n$$\nDone." << "Energy:\n(formula)\nDone.";
-        QTest::newRow("one-line display math") << "$$a+b$$ then" << "(formula)";
-        QTest::newRow("inline math") << "Where $x+1$ and \\(y\\) hold." << "Where x+1 and y hold.";
-        QTest::newRow("html") << "A <b>bold</b> word<br>" << "A bold word";
-        QTest::newRow("escapes") << "2 \\* 3" << "2 * 3";
-        QTest::newRow("blank runs") << "a\n\n\n\nb" << "a\n\nb";
+        QTest::newRow("inline code") << "Run `ls -la` first."
+                                     << "Run ls -la first.";
+        QTest::newRow("code block skipped") << "Before:\n```python\nprint('**not read**')\n```\nAfter."
+                                            << "Before:\n(code block)\nAfter.";
+        QTest::newRow("tilde fence") << "~~~\nx = 1\n~~~\nDone."
+                                     << "(code block)\nDone.";
+        QTest::newRow("unclosed fence") << "Text\n```\ncode to the end"
+                                        << "Text\n(code block)";
+        QTest::newRow("table") << "| Name | Age |\n|---|:---:|\n| Ann | 31 |"
+                               << "Name, Age.\nAnn, 31.";
+        QTest::newRow("rule") << "Above\n\n---\n\nBelow"
+                              << "Above\n\nBelow";
+        QTest::newRow("display math") << "Energy:\n$$\nE = mc^2\n$$\nDone."
+                                      << "Energy:\n(formula)\nDone.";
+        QTest::newRow("one-line display math") << "$$a+b$$ then"
+                                               << "(formula)";
+        QTest::newRow("inline math") << "Where $x+1$ and \\(y\\) hold."
+                                     << "Where x+1 and y hold.";
+        QTest::newRow("html") << "A <b>bold</b> word<br>"
+                              << "A bold word";
+        QTest::newRow("escapes") << "2 \\* 3"
+                                 << "2 * 3";
+        QTest::newRow("blank runs") << "a\n\n\n\nb"
+                                    << "a\n\nb";
     }
 
     void markdownBecomesSpeech()
@@ -214,7 +231,8 @@ private Q_SLOTS:
 
     void detectsClearLanguagesOnly()
     {
-        QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("This is the answer and it is for you.")), QStringLiteral("en"));
+        QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("This is the answer and it is for you.")),
+                 QStringLiteral("en"));
         QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("Voici la réponse et les détails pour vous.")),
                  QStringLiteral("fr"));
         QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("El perro y los gatos son para la casa con una niña.")),
