@@ -4,6 +4,7 @@
 // Itself it keeps what ties them together: the open conversation's backend (the local model
 // or an endpoint) and how much of the context its history takes.
 // GUI thread only; the engine itself runs on LocalBackend's thread.
+#include "announcer.h"
 #include "appsettings.h"
 #include "chatcontroller.h"
 #include "conversationoptions.h"
@@ -39,6 +40,7 @@ class AppController : public QObject {
     Q_PROPERTY(QString dataDir READ dataDir CONSTANT)
     Q_PROPERTY(KvCacheController* kvCache READ kvCache CONSTANT)   // saved conversation states
     Q_PROPERTY(ReadAloud* readAloud READ readAloud CONSTANT)       // answers spoken (Qt TextToSpeech)
+    Q_PROPERTY(Announcer* announcer READ announcer CONSTANT)       // streamed answers, for screen readers
     Q_PROPERTY(QString storeError READ storeError CONSTANT)
     // The open conversation's backend: the local model (conversationRemote false) or the
     // endpoint conversationEndpointId with the model conversationModel.
@@ -67,6 +69,7 @@ public:
     ConversationOptions* conversationOptions() const { return m_options.get(); }
     KvCacheController* kvCache() const { return m_kvCache.get(); }
     ReadAloud* readAloud() const { return m_readAloud.get(); }
+    Announcer* announcer() const { return m_announcer.get(); }
     QString dataDir() const { return m_dataDir; }
     QString storeError() const { return m_storeError; }
     bool conversationRemote() const { return !conversationEndpointId().isEmpty(); }
@@ -116,6 +119,7 @@ private:
     std::unique_ptr<ConversationsController> m_conversations;
     std::unique_ptr<ConversationOptions> m_options;
     std::unique_ptr<ReadAloud> m_readAloud;
+    std::unique_ptr<Announcer> m_announcer;
     QString m_countRequest;
     int m_contextUsed = 0;
 };

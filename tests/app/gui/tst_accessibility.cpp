@@ -97,6 +97,14 @@ private Q_SLOTS:
 
         QAccessibleInterface* root = QAccessible::queryAccessibleInterface(window);
         QVERIFY(root);
+        // The finished answer reached the live region, as its accessible name.
+        auto* live = causerie::testing::findItem(window->contentItem(), QStringLiteral("liveRegion"));
+        QVERIFY(live);
+        QAccessibleInterface* liveIface = QAccessible::queryAccessibleInterface(live);
+        QVERIFY(liveIface);
+        QCOMPARE(liveIface->role(), QAccessible::AlertMessage);
+        QTRY_VERIFY2(liveIface->text(QAccessible::Name).endsWith(QLatin1String("End of answer.")),
+                     qPrintable(liveIface->text(QAccessible::Name)));
         QStringList unnamed;
         int interactive = 0;
         walk(root, unnamed, interactive);
@@ -127,10 +135,11 @@ private Q_SLOTS:
         QVERIFY2(at("conversationList") > at("searchField"), qPrintable(order.join(u',')));
         QVERIFY2(at("composerInput") > at("conversationList"), qPrintable(order.join(u',')));
         // Tab leaves the composer: the next item is another one (no keyboard trap).
-        QVERIFY2(at("composerInput") + 1 < order.size() && order.at(at("composerInput") + 1) != QLatin1String("composerInput"),
+        QVERIFY2(at("composerInput") + 1 < order.size() &&
+                     order.at(at("composerInput") + 1) != QLatin1String("composerInput"),
                  qPrintable(order.join(u',')));
-        QVERIFY2(at("messageList") < 0 || (at("messageList") > at("conversationList") &&
-                                           at("messageList") < at("composerInput")),
+        QVERIFY2(at("messageList") < 0 ||
+                     (at("messageList") > at("conversationList") && at("messageList") < at("composerInput")),
                  qPrintable(order.join(u',')));
 
         // The dialogs, each open in turn (every page of the settings).
