@@ -73,8 +73,8 @@ private Q_SLOTS:
         a.watch(&messages);
         const qint64 c = store->createConversation().value();
         messages.setConversationId(c);
-        const qint64 u = store->appendMessage({c, 0, MessageRole::User, QStringLiteral("Hi"), MessageStatus::Done, {}})
-                             .value();
+        const qint64 u =
+            store->appendMessage({c, 0, MessageRole::User, QStringLiteral("Hi"), MessageStatus::Done, {}}).value();
         const qint64 b =
             store->appendMessage({c, u, MessageRole::Assistant, QString(), MessageStatus::Streaming, {}}).value();
         QSignalSpy spy(&a, &Announcer::announced);
@@ -86,8 +86,8 @@ private Q_SLOTS:
         QTRY_COMPARE(spy.size(), 2);
         QCOMPARE(a.text(), QStringLiteral("How can I help? End of answer."));
         // The user's own messages are never announced.
-        QVERIFY(store->appendMessage({c, b, MessageRole::User, QStringLiteral("Thanks."), MessageStatus::Done, {}})
-                    .ok());
+        QVERIFY(
+            store->appendMessage({c, b, MessageRole::User, QStringLiteral("Thanks."), MessageStatus::Done, {}}).ok());
         QCOMPARE(spy.size(), 2);
     }
 };
