@@ -108,32 +108,6 @@ struct Reader {
     }
 };
 
-// Lower case without accents, one QChar for one QChar (so positions in it are positions in
-// `text`): "Été" -> "ete". Like the index's remove_diacritics, for titles.
-QString foldForSearch(const QString& text)
-{
-    QString out = text;
-    for (QChar& c : out) {
-        if (c.decompositionTag() == QChar::Canonical) {
-            const QString d = c.decomposition();
-            if (!d.isEmpty() && !d.front().isSurrogate())
-                c = d.front();
-        }
-        c = c.toLower();
-    }
-    return out;
-}
-
-QStringList searchWords(const QString& userText)
-{
-    QStringList words;
-    for (const QString& w : userText.split(QRegularExpression(QStringLiteral("\\s+")), Qt::SkipEmptyParts)) {
-        if (isSearchable(w))
-            words.append(foldForSearch(w));
-    }
-    return words;
-}
-
 }   // namespace
 
 QString ftsQueryFromUserText(const QString& userText, bool prefixLast)
@@ -184,56 +158,28 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString& ftsQue
     return hits;
 }
 
-// Titles are few (one per conversation) and short: read most recent first and matched here,
-// case and accents folded like the message index, each word anywhere in the title.
+// Titles through their own index (conversations_fts, schema 5): the newest conversations first,
+// the last word completed as a prefix (3+ letters) as it is typed.
 StoreResult<QList<SearchHit>> ConversationStore::searchTitles(const QString& userText, int limit)
 {
-    const QStringList words = searchWords(userText);
     QList<SearchHit> hits;
-    if (words.isEmpty() || limit <= 0)
+    const QString query = ftsQueryFromUserText(userText, true);
+    if (query.isEmpty() || limit <= 0)
         return hits;
-    auto st = database().prepare("SELECT id, title FROM conversations WHERE deleted_at IS NULL AND title != '' "
-                                 "ORDER BY updated_at DESC, id DESC");
+    auto st = database().prepare("SELECT c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)) "
+                                 "FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid "
+                                 "WHERE conversations_fts MATCH ?1 AND c.deleted_at IS NULL "
+                                 "ORDER BY conversations_fts.rowid DESC LIMIT ?2");
     if (!st)
         return st.error();
-    for (;;) {
-        auto row = st->step();
-        if (!row)
-            return row.error();
-        if (!row.value() || hits.size() >= limit)
-            break;
-        const QString title = st->text(1);
-        const QString folded = foldForSearch(title);
-        QList<QPair<int, int>> matches;
-        for (const QString& w : words) {
-            const qsizetype at = folded.indexOf(w);
-            if (at < 0) {
-                matches.clear();
-                break;
-            }
-            matches.append({int(at), int(w.size())});
-        }
-        if (matches.isEmpty())
-            continue;
-        // snippetHtml wants them in order and apart: sorted, overlaps merged.
-        std::sort(matches.begin(), matches.end());
-        QList<QPair<int, int>> merged;
-        for (const auto& m : matches) {
-            if (!merged.isEmpty() && m.first <= merged.back().first + merged.back().second) {
-                const int end = qMax(merged.back().first + merged.back().second, m.first + m.second);
-                merged.back().second = end - merged.back().first;
-            } else {
-                merged.append(m);
-            }
-        }
-        SearchHit hit;
+    st->bind(1, query).bind(2, qint64(limit));
+    STORE_TRY(st->forEachRow([&] {
+        SearchHit hit = parseSnippet(st->text(2));
         hit.conversationId = st->int64(0);
-        hit.conversationTitle = title;
-        hit.snippet = title;
-        hit.matches = merged;
+        hit.conversationTitle = st->text(1);
         hit.inTitle = true;
         hits.append(std::move(hit));
-    }
+    }));
     return hits;
 }
 

@@ -98,9 +98,9 @@ public:
 
     // ---- search, export, import ----
     // Words typed by the user (never FTS syntax): every word must occur. Titles holding every
-    // word come first (inTitle, case and accents ignored, most recent first), then messages:
-    // whole-word matches (newest first); if they do not fill `limit`, matches completing the
-    // last word (3+ letters) as a prefix follow.
+    // word come first (inTitle; newest first, the last word completed as a prefix), then
+    // messages: whole-word matches (newest first); if they do not fill `limit`, matches
+    // completing the last word (3+ letters) as a prefix follow. Case and accents are ignored.
     StoreResult<QList<SearchHit>> search(const QString& userText, int limit = 50);
     StoreResult<QString> exportMarkdown(qint64 conversationId);   // the active branch
     StoreResult<QByteArray> exportJson(qint64 conversationId);    // every branch, and its folder

@@ -235,8 +235,15 @@ private Q_SLOTS:
         QCOMPARE(ete.size(), 1);
         QCOMPARE(ete[0].snippetHtml(), QStringLiteral("<b>Été</b> à <b>Lyon</b>"));
         QCOMPARE(store->search(QStringLiteral("lyon paris"))->size(), 0);
-        // Titles match as typed, inside words too (messages need whole words or a 3+ letter prefix).
-        QCOMPARE(store->search(QStringLiteral("yo"))->size(), 1);
+        // Whole words, the last one completed as typed (3+ letters), as for messages.
+        QCOMPARE(store->search(QStringLiteral("yo"))->size(), 0);
+        QCOMPARE(store->search(QStringLiteral("lyo"))->size(), 2);
+        QCOMPARE(store->search(QStringLiteral("lyo"))->at(0).snippetHtml(), QStringLiteral("Été à <b>Lyon</b>"));
+        // Renamed: found by the new title only.
+        QVERIFY(store->renameConversation(other, QStringLiteral("Baking")).ok());
+        QCOMPARE(store->search(QStringLiteral("cooking"))->size(), 0);
+        QCOMPARE(store->search(QStringLiteral("baking")).value().at(0).conversationId, other);
+        QVERIFY(store->renameConversation(other, QStringLiteral("Cooking")).ok());
         // Deleted conversations are not found by title either.
         QVERIFY(store->deleteConversation(trip).ok());
         QCOMPARE(store->search(QStringLiteral("été")).value().size(), 0);

@@ -257,6 +257,13 @@ private Q_SLOTS:
         QCOMPARE(store.value()->conversation(1)->folderId, folder);
         QCOMPARE(store.value()->conversation(1)->pinned, true);
         QCOMPARE(store.value()->search(QStringLiteral("nata"))->isEmpty(), false);
+        // Titles written before version 5 are in the new title index.
+        const QString title = rawQuery(path, "SELECT title FROM conversations WHERE id = 1").value(0);
+        QVERIFY(!title.isEmpty());
+        auto titleHits = store.value()->search(title).value();
+        QVERIFY(!titleHits.isEmpty());
+        QCOMPARE(titleHits.first().inTitle, true);
+        QCOMPARE(titleHits.first().conversationId, 1);
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
     }
 
