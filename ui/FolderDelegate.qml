@@ -92,6 +92,10 @@ ItemDelegate {
                 onTriggered: App.conversations.newChatInFolder(root.folderId)
             }
             MenuItem {
+                text: qsTr("Rename…")
+                onTriggered: root.settingsRequested(root.folderId)
+            }
+            MenuItem {
                 text: qsTr("Folder settings…")
                 onTriggered: root.settingsRequested(root.folderId)
             }
