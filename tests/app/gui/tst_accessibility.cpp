@@ -113,6 +113,23 @@ private Q_SLOTS:
                                                    .arg(unnamed.size())
                                                    .arg(unnamed.join(QStringLiteral("\n  ")))));
 
+        // Read aloud: speaks, or (no speech-dispatcher, as on this machine) says why not, at once.
+        auto* readAloud = causerie::testing::findItem(window->contentItem(), QStringLiteral("readAloudButton"));
+        QVERIFY(readAloud);
+        QAccessibleInterface* readIface = QAccessible::queryAccessibleInterface(readAloud);
+        QVERIFY(readIface);
+        QVERIFY(QMetaObject::invokeMethod(readAloud, "clicked"));   // the button's own handler runs
+        ReadAloud* speech = app.controller().readAloud();
+        QTRY_VERIFY_WITH_TIMEOUT(speech->state() != ReadAloud::Idle && speech->state() != ReadAloud::Starting,
+                                 ReadAloud::kStartTimeoutMs + 2000);
+        if (speech->state() == ReadAloud::Unavailable) {
+            QCOMPARE(readIface->text(QAccessible::Name), speech->unavailableReason());
+            QVERIFY(!speech->unavailableReason().isEmpty());
+        } else {
+            QCOMPARE(readIface->text(QAccessible::Name), QStringLiteral("Stop reading"));
+            speech->stop();
+        }
+
         // Tab from the top of the sidebar: the sidebar's controls, then the conversation's, then
         // the composer's (and round again).
         auto* start = causerie::testing::findItem(window->contentItem(), QStringLiteral("newChatButton"));
