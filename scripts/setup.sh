@@ -24,6 +24,9 @@ packages=(
   qt6-pdf-dev libzip-dev
   # The window's icons: SVG drawn by Qt SVG; scripts/icons.sh copies them from the Breeze theme.
   qt6-svg-dev breeze-icon-theme
+  # Read aloud: Qt TextToSpeech and its speech-dispatcher plugin (without a running
+  # speech-dispatcher the action says it is unavailable).
+  qt6-speech-dev qml6-module-qttexttospeech qt6-speech-speechd-plugin
   # tst_offline counts the app's connect() calls under strace (in a network namespace: unshare, util-linux).
   strace
   # The fuzzing configuration (scripts/fuzz.sh): clang 14 with libFuzzer and the ASan/UBSan runtimes.

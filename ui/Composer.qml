@@ -122,6 +122,10 @@ Pane {
                         } else if (event.key === Qt.Key_Up && input.length === 0) {
                             root.editLastRequested()
                             event.accepted = true
+                        } else if (event.key === Qt.Key_Tab || event.key === Qt.Key_Backtab) {
+                            // Tab leaves the composer (no keyboard trap); the focus chain goes on.
+                            input.nextItemInFocusChain(event.key === Qt.Key_Tab).forceActiveFocus(Qt.TabFocusReason)
+                            event.accepted = true
                         } else if (event.key === Qt.Key_Escape && root.editingId !== null) {
                             root.editingId = null
                             input.text = ""

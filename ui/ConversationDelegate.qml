@@ -4,29 +4,91 @@ import QtQuick.Dialogs
 import QtQuick.Layouts
 import Causerie.App
 
-// One conversation in the sidebar: open on click, rename in place, pin, delete (confirmed).
+// One conversation in the sidebar: open on click (Ctrl-click / Shift-click: the multi-selection),
+// drag into a folder, rename in place, pin, move, export, delete (confirmed).
 ItemDelegate {
     id: root
 
     required property var conversationId
     required property string title
     required property bool pinned
+    required property var folderId
+    required property bool selected
     property bool current: false
     property bool renaming: false
+    // The row being dragged: a ghost of the title follows the pointer (Drag.source is this item).
+    readonly property bool dragging: mouse.drag.active
 
-    highlighted: current
-    Accessible.name: title.length > 0 ? title : qsTr("Untitled conversation")
-    onClicked: App.openConversation(conversationId)
+    highlighted: current || selected
+    leftPadding: folderId > 0 ? Theme.spaceXl + Theme.spaceM : Theme.spaceM   // qmllint disable type
+    font.pixelSize: Theme.fontSmall
+    Accessible.name: (title.length > 0 ? title : qsTr("Untitled conversation"))
+                     + (pinned ? ", " + qsTr("pinned") : "") + (selected ? ", " + qsTr("selected") : "")
+    Accessible.role: Accessible.ListItem
+
+    // A click with its keyboard modifiers: the sidebar opens, or changes the multi-selection.
+    signal clickedWith(int modifiers)
+    onClicked: root.clickedWith(Qt.NoModifier)   // the keyboard; the mouse goes to the MouseArea
+
+    // Over the row but for the actions button (a negative z would put it behind the delegate,
+    // which would take the click): the mouse with its modifiers, and the context menu.
+    MouseArea {
+        anchors.fill: parent
+        anchors.rightMargin: Theme.iconButtonSize
+        id: mouse
+        z: 1
+        enabled: !root.renaming
+        acceptedButtons: Qt.LeftButton | Qt.RightButton
+        drag.target: ghost
+        drag.threshold: Theme.spaceM
+        onClicked: (event) => {
+            if (event.button === Qt.RightButton)
+                root.openMenu()
+            else
+                root.clickedWith(event.modifiers)
+        }
+        onReleased: {
+            if (!drag.active)
+                return
+            ghost.Drag.drop()
+            ghost.x = 0
+            ghost.y = 0
+        }
+    }
+
+    Label {
+        id: ghost
+        visible: root.dragging
+        text: root.selected && App.conversations.selectionCount > 1
+              ? qsTr("%1 conversations").arg(App.conversations.selectionCount) : root.title
+        textFormat: Text.PlainText
+        padding: Theme.spaceS
+        background: Rectangle { color: Theme.colors.selected; radius: Theme.radiusS }
+        Drag.active: root.dragging
+        Drag.keys: ["causerie-conversation"]
+        Drag.source: root
+        Drag.hotSpot.x: Theme.spaceM
+        Drag.hotSpot.y: Theme.spaceM
+    }
 
     // renameField is only focused from the menu, after the item exists.
     contentItem: RowLayout {   // qmllint disable deferred-property-id
+        spacing: Theme.spaceS
+        Image {
+            visible: root.pinned && !root.renaming
+            source: Theme.icon("pin")
+            sourceSize.width: Theme.iconSize
+            sourceSize.height: Theme.iconSize
+            Accessible.ignored: true
+        }
         Label {
             visible: !root.renaming
             Layout.fillWidth: true
             objectName: "conversationTitle"
-            text: (root.pinned ? "📌 " : "") + (root.title.length > 0 ? root.title : qsTr("Untitled conversation"))
+            text: root.title.length > 0 ? root.title : qsTr("Untitled conversation")
             textFormat: Text.PlainText
             elide: Text.ElideRight
+            color: Theme.colors.text
         }
         TextField {
             id: renameField
@@ -38,17 +100,16 @@ ItemDelegate {
             Keys.onEscapePressed: root.renaming = false
             onActiveFocusChanged: if (!activeFocus) root.renaming = false
         }
-        ToolButton {
+        IconButton {
             objectName: "conversationActions"
-            text: "⋯"
-            Accessible.name: qsTr("Conversation actions")
+            iconName: "more"
+            text: qsTr("Conversation actions")
+            implicitWidth: Theme.iconButtonSize - Theme.spaceM
+            implicitHeight: Theme.iconButtonSize - Theme.spaceM
+            visible: root.hovered || root.current || root.selected
+            focusPolicy: Qt.NoFocus   // the list has the keyboard (Menu key)
             onClicked: root.openMenu()
         }
-    }
-
-    TapHandler {
-        acceptedButtons: Qt.RightButton
-        onTapped: root.openMenu()
     }
 
     // The menu and the confirmation are created the first time they are needed: a sidebar
@@ -60,11 +121,28 @@ ItemDelegate {
         menuLoader.item.popup()   // qmllint disable type
     }
 
+    function startRename() {
+        root.renaming = true
+        renameField.forceActiveFocus()
+        renameField.selectAll()
+    }
+
+    // Inside the Loader's Component: Qt 6.4's qmllint cannot see `root` (it is in scope).
+    // qmllint disable unqualified
     Loader {
         id: menuLoader
         active: false
-        sourceComponent: actionsMenu
+        sourceComponent: ConversationMenu {
+            conversationId: root.conversationId
+            folderId: root.folderId
+            pinned: root.pinned
+            onRenameRequested: root.startRename()
+            onExportRequested: (suffix, includeFiles) => root.exportTo(suffix, includeFiles)
+            // a Loader's item is a QObject to qmllint; here the Dialog below.
+            onDeleteRequested: { confirmLoader.active = true; confirmLoader.item.open() }   // qmllint disable type
+        }
     }
+    // qmllint enable unqualified
     // Markdown: the branch shown, to read or share; JSON: every branch and detail, to import
     // again (here or on another computer).
     function exportTo(suffix, includeFiles) {
@@ -92,7 +170,8 @@ ItemDelegate {
                     let file = selectedFile.toString()
                     if (!file.toLowerCase().endsWith("." + suffix))
                         file += "." + suffix
-                    App.conversations.exportTo(root.conversationId, file, includeFiles)
+                    // inside the Loader's Component: Qt 6.4's qmllint cannot see the id.
+                    App.conversations.exportTo(root.conversationId, file, includeFiles)   // qmllint disable unqualified
                 }
             }
         }
@@ -104,45 +183,10 @@ ItemDelegate {
         sourceComponent: confirmDialog
     }
 
-    // The menu and the dialog below are Components: Qt 6.4's qmllint cannot see that `root` and the
-    // loaders' ids are in scope inside them (they are: the QML context; Qt 6.5's
-    // "pragma ComponentBehavior: Bound" makes it checkable).
+    // The dialog below is a Component: Qt 6.4's qmllint cannot see that `root` is in scope
+    // inside it (it is: the QML context; Qt 6.5's "pragma ComponentBehavior: Bound" makes it
+    // checkable).
     // qmllint disable unqualified
-    Component {
-        id: actionsMenu
-        Menu {
-            MenuItem {
-                text: qsTr("Rename")
-                onTriggered: { root.renaming = true; renameField.forceActiveFocus(); renameField.selectAll() }
-            }
-            MenuItem {
-                text: root.pinned ? qsTr("Unpin") : qsTr("Pin")
-                onTriggered: App.conversations.setPinned(root.conversationId, !root.pinned)
-            }
-            MenuItem {
-                text: qsTr("Copy as Markdown")
-                onTriggered: App.copyText(App.conversations.exportMarkdown(root.conversationId))
-            }
-            MenuItem {
-                text: qsTr("Export as Markdown…")
-                onTriggered: root.exportTo("md")
-            }
-            MenuItem {
-                text: qsTr("Export for import (JSON)…")
-                onTriggered: root.exportTo("json")
-            }
-            MenuItem {
-                text: qsTr("Export for import, with attached files (JSON)…")
-                onTriggered: root.exportTo("json", true)
-            }
-            MenuSeparator {}
-            MenuItem {
-                text: qsTr("Delete…")
-                onTriggered: { confirmLoader.active = true; confirmLoader.item.open() }
-            }
-        }
-    }
-
     Component {
         id: confirmDialog
         Dialog {
@@ -155,7 +199,7 @@ ItemDelegate {
                 text: qsTr("“%1” will be deleted. You can undo this for a few seconds.").arg(root.title)
                 textFormat: Text.PlainText
                 wrapMode: Text.Wrap
-                width: 360
+                width: Theme.tooltipWidth * 0.7
             }
             onAccepted: App.conversations.remove(root.conversationId)
         }

@@ -143,6 +143,15 @@ ApplicationWindow {
         conversationSettings.item.open()   // qmllint disable type
     }
 
+    // Screen readers: the streamed answer, a few sentences at a time, then its end (App.announcer;
+    // Qt 6.4 has no announcement API: this invisible item is the live region).
+    Item {
+        objectName: "liveRegion"
+        Accessible.role: Accessible.AlertMessage
+        Accessible.name: App.announcer.text
+        Component.onCompleted: App.announcer.attach(this)
+    }
+
     // A conversation was deleted: it can still be brought back for a few seconds.
     ToolTip {
         id: undoBar
@@ -151,7 +160,9 @@ ApplicationWindow {
         timeout: 8000
         contentItem: RowLayout {
             Label {
-                text: qsTr("Conversation deleted.")
+                text: App.conversations.pendingDeleteCount > 1
+                      ? qsTr("%1 conversations deleted.").arg(App.conversations.pendingDeleteCount)
+                      : qsTr("Conversation deleted.")
             }
             Button {
                 text: qsTr("Undo")

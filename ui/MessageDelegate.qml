@@ -290,6 +290,18 @@ Pane {
                             return true
                     return false
                 }
+                // Read aloud (App.readAloud): the answer's plain text, stoppable; says why when unavailable.
+                IconButton {
+                    objectName: "readAloudButton"
+                    // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+                    readonly property bool reading: App.readAloud.messageId === root.messageId   // qmllint disable type
+                    visible: !root.isUser && root.status !== "error"
+                    iconName: reading ? "stop" : "read-aloud"
+                    text: reading ? qsTr("Stop reading")
+                        : App.readAloud.state === ReadAloud.Unavailable ? App.readAloud.unavailableReason
+                        : qsTr("Read aloud")
+                    onClicked: App.readAloud.toggle(root.messageId, root.content)
+                }
             }
             IconButton {
                 id: detailsButton

@@ -38,6 +38,8 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     , m_model(std::make_unique<LocalModelController>(m_local.get(), m_settings.get(), dataDir))
     , m_remote(std::make_unique<RemoteController>(&m_settings->raw()))
     , m_server(std::make_unique<ServerController>(m_local.get(), m_settings.get()))
+    , m_readAloud(std::make_unique<ReadAloud>(makeQtSpeechEngine, [this] { return m_settings->language(); }))
+    , m_announcer(std::make_unique<Announcer>())
 {
     connect(m_model.get(), &LocalModelController::changed, this, [this] {
         Q_EMIT modelChanged();
@@ -66,6 +68,7 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     if (m_store->recoveredMessages() > 0)
         qCInfo(lcApp) << m_store->recoveredMessages() << "answer(s) interrupted by the last exit were kept";
     m_messages = std::make_unique<MessageListModel>(m_store.get());
+    m_announcer->watch(m_messages.get());
     m_chat = std::make_unique<ChatController>(
         m_store.get(), m_messages.get(), [this](const Conversation& c) { return backendFor(c); },
         [this](const Conversation& c) { return resolveTurnSettings(*m_settings, c); });

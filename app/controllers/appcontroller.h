@@ -4,6 +4,7 @@
 // Itself it keeps what ties them together: the open conversation's backend (the local model
 // or an endpoint) and how much of the context its history takes.
 // GUI thread only; the engine itself runs on LocalBackend's thread.
+#include "announcer.h"
 #include "appsettings.h"
 #include "chatcontroller.h"
 #include "conversationoptions.h"
@@ -11,6 +12,7 @@
 #include "documentscontroller.h"
 #include "kvcachecontroller.h"
 #include "localmodelcontroller.h"
+#include "readaloud.h"
 #include "remotecontroller.h"
 #include "servercontroller.h"
 
@@ -41,6 +43,8 @@ class AppController : public QObject {
     Q_PROPERTY(QString dataDir READ dataDir CONSTANT)
     Q_PROPERTY(KvCacheController* kvCache READ kvCache CONSTANT)   // saved conversation states
     Q_PROPERTY(ServerController* server READ server CONSTANT)      // the local OpenAI-compatible server
+    Q_PROPERTY(ReadAloud* readAloud READ readAloud CONSTANT)       // answers spoken (Qt TextToSpeech)
+    Q_PROPERTY(Announcer* announcer READ announcer CONSTANT)       // streamed answers, for screen readers
     Q_PROPERTY(QString storeError READ storeError CONSTANT)
     // The open conversation's backend: the local model (conversationRemote false) or the
     // endpoint conversationEndpointId with the model conversationModel.
@@ -70,6 +74,8 @@ public:
     ConversationOptions* conversationOptions() const { return m_options.get(); }
     KvCacheController* kvCache() const { return m_kvCache.get(); }
     ServerController* server() const { return m_server.get(); }
+    ReadAloud* readAloud() const { return m_readAloud.get(); }
+    Announcer* announcer() const { return m_announcer.get(); }
     QString dataDir() const { return m_dataDir; }
     QString storeError() const { return m_storeError; }
     bool conversationRemote() const { return !conversationEndpointId().isEmpty(); }
@@ -120,6 +126,8 @@ private:
     std::unique_ptr<ConversationsController> m_conversations;
     std::unique_ptr<ConversationOptions> m_options;
     std::unique_ptr<ServerController> m_server;   // after m_local: destroyed before it
+    std::unique_ptr<ReadAloud> m_readAloud;
+    std::unique_ptr<Announcer> m_announcer;
     QString m_countRequest;
     int m_contextUsed = 0;
 };

@@ -90,7 +90,7 @@ public:
     void setServerAllowOthers(bool on);
     QStringList serverAllowedOrigins() const;
     void setServerAllowedOrigins(const QStringList& v);   // trimmed, empty ones dropped
-    QRect windowGeometry() const;               // null when never saved or not plausible (too small, too large)
+    QRect windowGeometry() const;   // null when never saved or not plausible (too small, too large)
     void setWindowGeometry(const QRect& r);
     int sidebarWidth() const;
     void setSidebarWidth(int px);

@@ -79,16 +79,19 @@ void ConversationOptions::reload()
 {
     QString prompt;
     QJsonObject settings;
+    qint64 folder = 0;
     if (m_id && m_store) {
         if (auto c = m_store->conversation(m_id)) {
             prompt = c->systemPrompt;
             settings = c->settings;
+            folder = c->folderId;
         }
     }
-    if (prompt == m_systemPrompt && settings == m_settings)
+    if (prompt == m_systemPrompt && settings == m_settings && folder == m_folderId)
         return;
     m_systemPrompt = prompt;
     m_settings = settings;
+    m_folderId = folder;
     Q_EMIT changed();
 }
 

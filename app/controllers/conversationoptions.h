@@ -29,6 +29,9 @@ class ConversationOptions : public QObject {
     Q_OBJECT
     QML_ELEMENT
     QML_UNCREATABLE("App.conversationOptions")
+    // The folder the conversation is in (0: none): where its defaults come from (the system
+    // prompt, copied at creation; documents and libraries, issue 16).
+    Q_PROPERTY(qint64 folderId READ folderId NOTIFY changed)
     Q_PROPERTY(bool customSystemPrompt READ customSystemPrompt WRITE setCustomSystemPrompt NOTIFY changed)
     Q_PROPERTY(QString systemPrompt READ systemPrompt WRITE setSystemPrompt NOTIFY changed)
     Q_PROPERTY(bool customSampling READ customSampling WRITE setCustomSampling NOTIFY changed)
@@ -50,6 +53,7 @@ public:
     // The conversation shown (0: none yet). Re-reads its values.
     void setConversationId(qint64 id);
     qint64 conversationId() const { return m_id; }
+    qint64 folderId() const { return m_folderId; }
 
     bool customSystemPrompt() const;
     void setCustomSystemPrompt(bool on);
@@ -97,4 +101,5 @@ private:
     qint64 m_id = 0;
     QString m_systemPrompt;   // as stored
     QJsonObject m_settings;   // as stored
+    qint64 m_folderId = 0;
 };

@@ -31,6 +31,10 @@ QVariant ConversationSections::data(const QModelIndex& index, int role) const
 {
     if (role != m_sectionRole)
         return QIdentityProxyModel::data(index, role);
+    // Folders and what is in them come first, under one heading.
+    if (QIdentityProxyModel::data(index, ConversationListModel::IsFolderRole).toBool() ||
+        QIdentityProxyModel::data(index, ConversationListModel::FolderIdRole).toLongLong() != 0)
+        return tr("Folders");
     const bool pinned = QIdentityProxyModel::data(index, ConversationListModel::PinnedRole).toBool();
     const QDateTime updated = QIdentityProxyModel::data(index, ConversationListModel::UpdatedAtRole).toDateTime();
     return sectionFor(pinned, updated.toLocalTime().date(), QDate::currentDate());

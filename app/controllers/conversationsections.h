@@ -1,6 +1,7 @@
 #pragma once
-// Adds a `section` role to the conversation list for the sidebar's date groups: pinned ones
-// first, then Today, Yesterday, Previous 7 days, Previous 30 days, Older.
+// Adds a `section` role to the conversation list for the sidebar's groups: Folders (the
+// folders and their conversations) first, then pinned ones, then Today, Yesterday, Previous 7 days, Previous 30 days,
+// Older.
 #include <QDate>
 #include <QIdentityProxyModel>
 

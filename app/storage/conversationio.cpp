@@ -9,6 +9,7 @@
 #include <QRegularExpression>
 #include <QSet>
 
+#include <algorithm>
 #include <limits>
 
 namespace causerie::storage {
@@ -158,6 +159,31 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString& ftsQue
     return hits;
 }
 
+// Titles through their own index (conversations_fts, schema 5): the newest conversations first,
+// the last word completed as a prefix (3+ letters) as it is typed.
+StoreResult<QList<SearchHit>> ConversationStore::searchTitles(const QString& userText, int limit)
+{
+    QList<SearchHit> hits;
+    const QString query = ftsQueryFromUserText(userText, true);
+    if (query.isEmpty() || limit <= 0)
+        return hits;
+    auto st = database().prepare("SELECT c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)) "
+                                 "FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid "
+                                 "WHERE conversations_fts MATCH ?1 AND c.deleted_at IS NULL "
+                                 "ORDER BY conversations_fts.rowid DESC LIMIT ?2");
+    if (!st)
+        return st.error();
+    st->bind(1, query).bind(2, qint64(limit));
+    STORE_TRY(st->forEachRow([&] {
+        SearchHit hit = parseSnippet(st->text(2));
+        hit.conversationId = st->int64(0);
+        hit.conversationTitle = st->text(1);
+        hit.inTitle = true;
+        hits.append(std::move(hit));
+    }));
+    return hits;
+}
+
 StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText, int limit)
 {
     const QString exact = ftsQueryFromUserText(userText, false);
@@ -166,13 +192,17 @@ StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText,
     auto failed = [&](const StoreError& e) {
         return StoreError{QStringLiteral("Search for \"%1\" failed. %2").arg(userText, e.message), e.sqliteCode};
     };
-    auto hits = searchFts(exact, limit);
+    auto titles = searchTitles(userText, limit);
+    if (!titles)
+        return failed(titles.error());
+    auto hits = searchFts(exact, limit - int(titles->size()));
     if (!hits)
         return failed(hits.error());
     // Whole words first. Only if they do not fill the page is the last word completed as a
     // prefix: FTS5 has to merge the doclists of every word with that prefix, which for a
     // common word over a million messages costs ~100x a whole-word lookup.
     const QString prefix = ftsQueryFromUserText(userText, true);
+    limit -= int(titles->size());
     if (hits->size() < limit && prefix != exact) {
         auto more = searchFts(prefix, limit);
         if (!more)
@@ -187,7 +217,7 @@ StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText,
                 hits->append(std::move(h));
         }
     }
-    return hits;
+    return *titles + *hits;
 }
 
 StoreResult<QString> ConversationStore::exportMarkdown(qint64 conversationId)
@@ -341,6 +371,14 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId, con
     root[QLatin1String("active_leaf")] =
         local.contains(c->activeLeafId) ? QJsonValue(local.value(c->activeLeafId)) : QJsonValue(QJsonValue::Null);
     root[QLatin1String("messages")] = messages;
+    // Only when in one: exports of conversations in no folder stay as they were.
+    if (c->folderId != 0) {
+        auto f = folder(c->folderId);
+        if (!f)
+            return f.error();
+        root[QLatin1String("folder")] =
+            QJsonObject{{QStringLiteral("name"), f->name}, {QStringLiteral("system_prompt"), f->systemPrompt}};
+    }
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
@@ -368,6 +406,8 @@ struct ImportedConversation {
     bool pinned = false;
     std::optional<qint64> activeLeaf;   // a file id among `messages`
     QList<ImportedMessage> messages;    // parents before their children
+    QString folderName;                 // empty: in no folder (older exports have none)
+    QString folderSystemPrompt;         // for a folder created by the import
 };
 
 namespace {
@@ -435,6 +475,21 @@ StoreResult<ImportedConversation> readExport(const QByteArray& json)
         r.fail(QStringLiteral("field \"pinned\" must be true or false"));
     if (!root.value(QLatin1String("messages")).isArray())
         r.fail(QStringLiteral("field \"messages\" must be an array"));
+    if (const QJsonValue folder = root.value(QLatin1String("folder")); !folder.isUndefined() && !folder.isNull()) {
+        if (!folder.isObject()) {
+            r.fail(QStringLiteral("field \"folder\" must be an object"));
+        } else {
+            const QJsonObject f = folder.toObject();
+            const QJsonValue name = f.value(QLatin1String("name"));
+            if (!name.isString() || name.toString().trimmed().isEmpty())
+                r.fail(QStringLiteral("field \"folder.name\" must be a non-empty string"));
+            const QJsonValue prompt = f.value(QLatin1String("system_prompt"));
+            if (!prompt.isUndefined() && !prompt.isString())
+                r.fail(QStringLiteral("field \"folder.system_prompt\" must be a string"));
+            in.folderName = name.toString().trimmed();
+            in.folderSystemPrompt = prompt.toString();
+        }
+    }
     if (!r.error.isEmpty())
         return StoreError{QStringLiteral("The conversation export is invalid: %1.").arg(r.error)};
     in.createdAt = *createdAt;
@@ -520,6 +575,24 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
     return insertImported(*in);
 }
 
+// The folder an import goes into: the one of that name (its own prompt kept), else a new one
+// with the export's prompt. Inside insertImported's transaction; emits nothing.
+StoreResult<qint64> ConversationStore::folderForImport(const QString& name, const QString& systemPrompt)
+{
+    auto existing = folderNamed(name);
+    if (!existing)
+        return existing.error();
+    if (existing->has_value())
+        return existing->value().id;
+    auto st = database().prepare("INSERT INTO folders (name, system_prompt, position, created_at) "
+                                 "VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM folders), ?3)");
+    if (!st)
+        return st.error();
+    if (auto r = st->bind(1, name).bind(2, systemPrompt).bind(3, now()).run(); !r)
+        return r.error();
+    return database().lastInsertRowId();
+}
+
 // Writes a checked export (readExport) as a new conversation, in one transaction.
 StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation& in)
 {
@@ -527,14 +600,26 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
     Database::Transaction tx(database());
     if (auto b = tx.begin(); !b)
         return b.error();
+    qint64 folderId = 0;
+    if (!in.folderName.isEmpty()) {
+        auto f = folderForImport(in.folderName, in.folderSystemPrompt);
+        if (!f)
+            return f.error();
+        folderId = *f;
+    }
     auto conv = database().prepare("INSERT INTO conversations (title, created_at, updated_at, pinned, backend, model, "
-                                   "system_prompt, settings_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+                                   "system_prompt, settings_json, folder_id) "
+                                   "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
     if (!conv)
         return conv.error();
     conv->bind(1, nc.title).bind(2, in.createdAt).bind(3, in.updatedAt);
     conv->bind(4, qint64(in.pinned ? 1 : 0)).bind(5, nc.backend).bind(6, nc.model);
     conv->bind(7, nc.systemPrompt);
     conv->bind(8, QString::fromUtf8(QJsonDocument(nc.settings).toJson(QJsonDocument::Compact)));
+    if (folderId != 0)
+        conv->bind(9, folderId);
+    else
+        conv->bindNull(9);
     if (auto ran = conv->run(); !ran)
         return ran.error();
     const qint64 conversationId = database().lastInsertRowId();
@@ -582,6 +667,8 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
         return ran.error();
     if (auto c = tx.commit(); !c)
         return c.error();
+    if (folderId != 0)
+        Q_EMIT foldersChanged();
     Q_EMIT conversationsChanged();
     return conversationId;
 }

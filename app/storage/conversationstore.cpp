@@ -42,7 +42,7 @@ Message readMessage(const Statement& st)
 
 constexpr char kConversationColumns[] =
     "id, title, created_at, updated_at, pinned, backend, model, system_prompt, settings_json, "
-    "active_leaf_id";
+    "active_leaf_id, folder_id";
 
 Conversation readConversation(const Statement& st)
 {
@@ -57,7 +57,26 @@ Conversation readConversation(const Statement& st)
     c.systemPrompt = st.text(7);
     c.settings = QJsonDocument::fromJson(st.text(8).toUtf8()).object();
     c.activeLeafId = st.isNull(9) ? 0 : st.int64(9);
+    c.folderId = st.isNull(10) ? 0 : st.int64(10);
     return c;
+}
+
+constexpr char kFolderColumns[] = "f.id, f.name, f.system_prompt, f.settings_json, f.collapsed, f.position, "
+                                  "f.created_at, (SELECT count(*) FROM conversations c "
+                                  "WHERE c.folder_id = f.id AND c.deleted_at IS NULL)";
+
+Folder readFolder(const Statement& st)
+{
+    Folder f;
+    f.id = st.int64(0);
+    f.name = st.text(1);
+    f.systemPrompt = st.text(2);
+    f.settings = QJsonDocument::fromJson(st.text(3).toUtf8()).object();
+    f.collapsed = st.int64(4) != 0;
+    f.position = int(st.int64(5));
+    f.createdAt = st.int64(6);
+    f.conversationCount = int(st.int64(7));
+    return f;
 }
 
 QString settingsJson(const QJsonObject& settings)
@@ -195,27 +214,42 @@ StoreResult<std::unique_ptr<ConversationStore>> ConversationStore::open(const QS
 
 StoreResult<qint64> ConversationStore::createConversation(const NewConversation& c)
 {
+    QString systemPrompt = c.systemPrompt;
+    if (c.folderId != 0) {
+        auto f = folder(c.folderId);
+        if (!f)
+            return f.error();
+        if (systemPrompt.isEmpty())
+            systemPrompt = f->systemPrompt;
+    }
     auto st = m_db->prepare("INSERT INTO conversations (title, created_at, updated_at, backend, "
-                            "model, system_prompt, settings_json) VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6)");
+                            "model, system_prompt, settings_json, folder_id) "
+                            "VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7)");
     if (!st)
         return st.error();
     st->bind(1, c.title).bind(2, now()).bind(3, c.backend).bind(4, c.model);
-    st->bind(5, c.systemPrompt).bind(6, settingsJson(c.settings));
+    st->bind(5, systemPrompt).bind(6, settingsJson(c.settings));
+    if (c.folderId != 0)
+        st->bind(7, c.folderId);
+    else
+        st->bindNull(7);
     STORE_TRY(st->run());
     const qint64 id = m_db->lastInsertRowId();
     Q_EMIT conversationsChanged();
     return id;
 }
 
-StoreResult<QList<Conversation>> ConversationStore::listConversations(int offset, int limit)
+StoreResult<QList<Conversation>> ConversationStore::listConversations(int offset, int limit, qint64 folderId)
 {
+    // ?3: -1 every conversation, 0 those in no folder, else that folder's.
     static const QByteArray sql = QByteArray("SELECT ") + kConversationColumns +
                                   " FROM conversations WHERE deleted_at IS NULL"
+                                  " AND (?3 < 0 OR coalesce(folder_id, 0) = ?3)"
                                   " ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
     auto st = m_db->prepare(sql.constData());
     if (!st)
         return st.error();
-    st->bind(1, qint64(limit)).bind(2, qint64(offset));
+    st->bind(1, qint64(limit)).bind(2, qint64(offset)).bind(3, folderId < 0 ? qint64(-1) : folderId);
     QList<Conversation> out;
     STORE_TRY(st->forEachRow([&] { out.append(readConversation(*st)); }));
     return out;
@@ -307,6 +341,186 @@ StoreResult<int> ConversationStore::purgeDeleted()
         return st.error();
     STORE_TRY(st->bind(1, now() - m_options.undoWindowMs).run());
     return m_db->changes();
+}
+
+StoreStatus ConversationStore::updateMany(const char* sql, const QList<qint64>& ids, qint64 value, bool emitChange)
+{
+    if (ids.isEmpty())
+        return Done{};
+    Database::Transaction tx(*m_db);
+    STORE_TRY(tx.begin());
+    for (qint64 id : ids) {
+        auto st = m_db->prepare(sql);   // prepared once: the database caches statements
+        if (!st)
+            return st.error();
+        STORE_TRY(st->bind(1, id).bind(2, value).run());
+        if (m_db->changes() == 0)
+            return notFound(QStringLiteral("conversation"), id);
+    }
+    STORE_TRY(tx.commit());
+    if (emitChange)
+        Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::setPinned(const QList<qint64>& ids, bool pinned)
+{
+    return updateMany("UPDATE conversations SET pinned = ?2 WHERE id = ?1", ids, pinned ? 1 : 0);
+}
+
+StoreStatus ConversationStore::deleteConversations(const QList<qint64>& ids)
+{
+    return updateMany("UPDATE conversations SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL", ids, now());
+}
+
+StoreStatus ConversationStore::undoDelete(const QList<qint64>& ids)
+{
+    if (auto r = updateMany("UPDATE conversations SET deleted_at = NULL "
+                            "WHERE id = ?1 AND deleted_at IS NOT NULL AND deleted_at >= ?2",
+                            ids, now() - m_options.undoWindowMs);
+        !r) {
+        return StoreError{QStringLiteral("These conversations can no longer be restored: they were "
+                                         "not deleted, or were deleted more than %1 s ago.")
+                              .arg(m_options.undoWindowMs / 1000)};
+    }
+    return Done{};
+}
+
+// ---------------------------------------------------------------- folders
+
+namespace {
+
+StoreStatus checkFolderName(const QString& name)
+{
+    if (name.trimmed().isEmpty())
+        return StoreError{QStringLiteral("A folder needs a name.")};
+    return Done{};
+}
+
+StoreError folderNameTaken(const QString& name)
+{
+    return StoreError{QStringLiteral("A folder named “%1” already exists.").arg(name.trimmed())};
+}
+
+bool isConstraint(const StoreError& e) { return (e.sqliteCode & 0xff) == 19 /* SQLITE_CONSTRAINT */; }
+
+}   // namespace
+
+StoreResult<qint64> ConversationStore::createFolder(const QString& name, const QString& systemPrompt)
+{
+    STORE_TRY(checkFolderName(name));
+    auto st = m_db->prepare("INSERT INTO folders (name, system_prompt, position, created_at) "
+                            "VALUES (?1, ?2, (SELECT coalesce(max(position), 0) + 1 FROM folders), ?3)");
+    if (!st)
+        return st.error();
+    st->bind(1, name.trimmed()).bind(2, systemPrompt).bind(3, now());
+    if (auto r = st->run(); !r)
+        return isConstraint(r.error()) ? folderNameTaken(name) : r.error();
+    const qint64 id = m_db->lastInsertRowId();
+    Q_EMIT foldersChanged();
+    Q_EMIT conversationsChanged();
+    return id;
+}
+
+StoreResult<QList<Folder>> ConversationStore::folders()
+{
+    static const QByteArray sql =
+        QByteArray("SELECT ") + kFolderColumns + " FROM folders f ORDER BY f.position, f.name, f.id";
+    auto st = m_db->prepare(sql.constData());
+    if (!st)
+        return st.error();
+    QList<Folder> out;
+    STORE_TRY(st->forEachRow([&] { out.append(readFolder(*st)); }));
+    return out;
+}
+
+StoreResult<Folder> ConversationStore::folder(qint64 id)
+{
+    static const QByteArray sql = QByteArray("SELECT ") + kFolderColumns + " FROM folders f WHERE f.id = ?1";
+    return fetchOne<Folder>(*m_db, sql, id, QStringLiteral("folder"), readFolder);
+}
+
+StoreResult<std::optional<Folder>> ConversationStore::folderNamed(const QString& name)
+{
+    static const QByteArray sql = QByteArray("SELECT ") + kFolderColumns + " FROM folders f WHERE f.name = ?1";
+    auto st = m_db->prepare(sql.constData());
+    if (!st)
+        return st.error();
+    st->bind(1, name.trimmed());
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return std::optional<Folder>();
+    return std::optional<Folder>(readFolder(*st));
+}
+
+StoreStatus ConversationStore::renameFolder(qint64 id, const QString& name)
+{
+    STORE_TRY(checkFolderName(name));
+    auto st = m_db->prepare("UPDATE folders SET name = ?2 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    if (auto r = st->bind(1, id).bind(2, name.trimmed()).run(); !r)
+        return isConstraint(r.error()) ? folderNameTaken(name) : r.error();
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("folder"), id);
+    Q_EMIT foldersChanged();
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::setFolderSystemPrompt(qint64 id, const QString& systemPrompt)
+{
+    auto st = m_db->prepare("UPDATE folders SET system_prompt = ?2 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).bind(2, systemPrompt).run());
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("folder"), id);
+    Q_EMIT foldersChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::setFolderCollapsed(qint64 id, bool collapsed)
+{
+    auto st = m_db->prepare("UPDATE folders SET collapsed = ?2 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).bind(2, qint64(collapsed ? 1 : 0)).run());
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("folder"), id);
+    Q_EMIT foldersChanged();
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::deleteFolder(qint64 id)
+{
+    // folder_id is ON DELETE SET NULL: the conversations fall back into the plain list.
+    auto st = m_db->prepare("DELETE FROM folders WHERE id = ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).run());
+    if (m_db->changes() == 0)
+        return notFound(QStringLiteral("folder"), id);
+    Q_EMIT foldersChanged();
+    Q_EMIT conversationsChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::moveToFolder(const QList<qint64>& conversationIds, qint64 folderId)
+{
+    if (folderId != 0) {
+        if (auto f = folder(folderId); !f)
+            return f.error();
+    }
+    // 0 is bound as NULL by nullif: "in no folder".
+    STORE_TRY(updateMany("UPDATE conversations SET folder_id = nullif(?2, 0) WHERE id = ?1", conversationIds, folderId,
+                         false));
+    Q_EMIT foldersChanged();   // the counts changed
+    Q_EMIT conversationsChanged();
+    return Done{};
 }
 
 // ---------------------------------------------------------------- messages

@@ -46,7 +46,8 @@ public:
     // ---- conversations ----
     StoreResult<qint64> createConversation(const NewConversation& conversation = {});
     // Pinned first, then most recent activity first; deleted (undo pending) ones are hidden.
-    StoreResult<QList<Conversation>> listConversations(int offset, int limit);
+    // `folderId`: kAllFolders, kNoFolder (the plain list) or one folder's.
+    StoreResult<QList<Conversation>> listConversations(int offset, int limit, qint64 folderId = kAllFolders);
     StoreResult<qint64> conversationCount();
     StoreResult<Conversation> conversation(qint64 id);
     StoreStatus renameConversation(qint64 id, const QString& title);
@@ -58,6 +59,24 @@ public:
     StoreStatus deleteConversation(qint64 id);
     StoreStatus undoDelete(qint64 id);
     StoreResult<int> purgeDeleted();
+    // Several at once (the sidebar's multi-selection), in one transaction and one signal.
+    StoreStatus setPinned(const QList<qint64>& ids, bool pinned);
+    StoreStatus deleteConversations(const QList<qint64>& ids);
+    StoreStatus undoDelete(const QList<qint64>& ids);
+
+    // ---- folders ----
+    // Names are trimmed, must not be empty and are unique case-insensitively.
+    StoreResult<qint64> createFolder(const QString& name, const QString& systemPrompt = {});
+    StoreResult<QList<Folder>> folders();   // by position, then name
+    StoreResult<Folder> folder(qint64 id);
+    StoreResult<std::optional<Folder>> folderNamed(const QString& name);   // case-insensitive
+    StoreStatus renameFolder(qint64 id, const QString& name);
+    StoreStatus setFolderSystemPrompt(qint64 id, const QString& systemPrompt);
+    StoreStatus setFolderCollapsed(qint64 id, bool collapsed);
+    // The folder goes; its conversations stay, in no folder.
+    StoreStatus deleteFolder(qint64 id);
+    // folderId 0: out of any folder.
+    StoreStatus moveToFolder(const QList<qint64>& conversationIds, qint64 folderId);
 
     // ---- messages ----
     // Appends and makes the new message the active leaf of its conversation.
@@ -92,13 +111,16 @@ public:
     StoreResult<QList<MessageSource>> sources(qint64 messageId);
 
     // ---- search, export, import ----
-    // Words typed by the user (never FTS syntax): every word must occur. Whole-word matches
-    // come first (newest first); if they do not fill `limit`, matches completing the last
-    // word (3+ letters) as a prefix follow.
+    // Words typed by the user (never FTS syntax): every word must occur. Titles holding every
+    // word come first (inTitle; newest first, the last word completed as a prefix), then
+    // messages: whole-word matches (newest first); if they do not fill `limit`, matches
+    // completing the last word (3+ letters) as a prefix follow. Case and accents are ignored.
     StoreResult<QList<SearchHit>> search(const QString& userText, int limit = 50);
-    StoreResult<QString> exportMarkdown(qint64 conversationId);                                     // the active branch
-    StoreResult<QByteArray> exportJson(qint64 conversationId, const ExportOptions& options = {});   // every branch
-    StoreResult<qint64> importJson(const QByteArray& json);   // a new conversation
+    StoreResult<QString> exportMarkdown(qint64 conversationId);   // the active branch
+    StoreResult<QByteArray> exportJson(qint64 conversationId,
+                                       const ExportOptions& options = {});   // every branch, and its folder
+    // A new conversation; in the export's folder (reused by name, else created) if it names one.
+    StoreResult<qint64> importJson(const QByteArray& json);
 
 Q_SIGNALS:
     void conversationsChanged();
@@ -107,6 +129,8 @@ Q_SIGNALS:
     // the app already holds the streaming text in memory.
     void messageChanged(qint64 conversationId, qint64 messageId);
     void activeBranchChanged(qint64 conversationId);
+    // A folder was created, renamed, changed, collapsed or deleted (conversationsChanged too).
+    void foldersChanged();
 
 private:
     StoreResult<qint64> insertImported(const ImportedConversation& in);
@@ -115,6 +139,9 @@ private:
     StoreResult<qint64> conversationOf(qint64 messageId);
     StoreResult<qint64> activeLeaf(qint64 conversationId);
     StoreResult<QList<SearchHit>> searchFts(const QString& ftsQuery, int limit);
+    StoreResult<QList<SearchHit>> searchTitles(const QString& userText, int limit);
+    StoreStatus updateMany(const char* sql, const QList<qint64>& ids, qint64 value, bool emitChange = true);
+    StoreResult<qint64> folderForImport(const QString& name, const QString& systemPrompt);
 
     std::unique_ptr<Database> m_db;
     Options m_options;

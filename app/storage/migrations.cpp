@@ -110,9 +110,42 @@ StoreStatus migrateTo3(Database& db)
 // older rows). Like version 3, no row is rewritten.
 StoreStatus migrateTo4(Database& db) { return db.exec("ALTER TABLE messages ADD COLUMN cached_tokens INTEGER"); }
 
-// Version 5: h-org's folders step (a separate branch). A no-op here so that version 6 has its
-// place in the chain; the merge replaces it with the real step.
-StoreStatus migrateTo5(Database&) { return Done{}; }
+// Version 5: folders (Le Chat's "projects"). A folder has a unique name (case-insensitive:
+// an import reuses a folder by name), a default system prompt copied into the conversations
+// created in it, a remembered collapsed state and a place in the sidebar. settings_json is the
+// room for its other defaults (documents and libraries, issue 16). Deleting a folder sends its
+// conversations back to the list (ON DELETE SET NULL), never deletes them. No row rewritten.
+// Also: titles get their own full-text index (same tokenizer as messages_fts), so search finds
+// titles as cheaply as messages.
+StoreStatus migrateTo5(Database& db)
+{
+    return db.exec(R"sql(
+CREATE TABLE folders (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
+    system_prompt TEXT NOT NULL DEFAULT '',
+    settings_json TEXT NOT NULL DEFAULT '{}',
+    collapsed INTEGER NOT NULL DEFAULT 0 CHECK (collapsed IN (0, 1)),
+    position INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL
+) STRICT;
+ALTER TABLE conversations ADD COLUMN folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL;
+CREATE INDEX conversations_by_folder ON conversations(folder_id) WHERE folder_id IS NOT NULL;
+CREATE VIRTUAL TABLE conversations_fts USING fts5(title, content='conversations', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='3');
+CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
+    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
+END;
+CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
+    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
+END;
+CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title ON conversations BEGIN
+    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
+    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
+END;
+INSERT INTO conversations_fts(conversations_fts) VALUES ('rebuild');
+)sql");
+}
 
 // Version 6: files attached to messages, and the sources an answer was given.
 //   attachment_files  one row per distinct content (SHA-256): the same file attached twice is

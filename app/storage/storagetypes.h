@@ -73,14 +73,30 @@ struct Conversation {
     QString systemPrompt;
     QJsonObject settings;   // per-conversation sampling settings (temperature, top_p, ...)
     qint64 activeLeafId = 0;
+    qint64 folderId = 0;   // 0: in no folder (the plain list)
 };
 
 struct NewConversation {
     QString title;
     QString backend;
     QString model;
+    QString systemPrompt;   // empty in a folder: the folder's default system prompt is copied
+    QJsonObject settings;
+    qint64 folderId = 0;   // 0: no folder
+};
+
+// A folder of conversations (Le Chat's "projects"). Its system prompt is the default of the
+// conversations created in it; `settings` holds its other defaults (documents, issue 16).
+struct Folder {
+    qint64 id = 0;
+    QString name;   // unique, case-insensitively
     QString systemPrompt;
     QJsonObject settings;
+    bool collapsed = false;
+    int position = 0;
+    qint64 createdAt = 0;
+    int conversationCount = 0;   // not deleted ones; filled by folders()
+    bool operator==(const Folder&) const = default;
 };
 
 // ---- attachments (schema 6) ----
@@ -130,12 +146,17 @@ struct ExportOptions {
 };
 constexpr qint64 kMaxExportedFileBytes = 32LL * 1024 * 1024;
 
+// listConversations' folder filter besides a folder id.
+constexpr qint64 kAllFolders = -1;   // every conversation
+constexpr qint64 kNoFolder = 0;      // those in no folder
+
 struct SearchHit {
     qint64 conversationId = 0;
     qint64 messageId = 0;
     QString conversationTitle;
     QString snippet;                  // plain text
     QList<QPair<int, int>> matches;   // (start, length) of each marked match within snippet
+    bool inTitle = false;             // the title matched (snippet is the title, messageId 0)
     QString snippetHtml() const;      // snippet escaped, matches wrapped in <b>..</b>
 };
 

@@ -29,6 +29,11 @@ qt_add_resources(tst_networkguard guard_resources PREFIX /guard BASE ${CMAKE_CUR
 causerie_add_test(tst_linkopener SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_linkopener.cpp
   LIBS causerie_appwindow LABELS app ui)
 
+# The window as a screen reader sees it: every interactive item named (issue 17).
+causerie_add_test(tst_accessibility SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_accessibility.cpp
+  LIBS causerie_appwindow LABELS app ui TIMEOUT 120)
+target_include_directories(tst_accessibility PRIVATE ${PROJECT_SOURCE_DIR})
+
 # Hostile content shown in the real window, twice (restart): no request, no connection.
 causerie_add_test(tst_offline SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_offline.cpp LIBS causerie_appwindow
   LABELS app ui TIMEOUT 900)

@@ -83,7 +83,44 @@ private Q_SLOTS:
     void importsNeverChooseABackend();
     void localServerFromSettings();
     void mathIsRenderedOffline();
+    void foldersSurviveRestart();
 };
+
+// A folder made in the window, a conversation moved into it, the folder closed: all still so
+// after a restart on the same data folder.
+void TestEndToEnd::foldersSurviveRestart()
+{
+    QTemporaryDir dir;
+    const QString dataDir = dir.filePath(QStringLiteral("data"));
+    qint64 folder = 0;
+    qint64 conversation = 0;
+    {
+        AppWindow app(dataDir, QStringLiteral("en"));
+        QVERIFY(app.load());
+        AppController& c = app.controller();
+        folder = c.conversations()->createFolder(QStringLiteral("Work"), QStringLiteral("Be formal."));
+        QVERIFY(folder > 0);
+        c.setConversationBackend(QString(), QString());   // an empty conversation, opened
+        conversation = c.chat()->conversationId();
+        QVERIFY(conversation > 0);
+        c.conversations()->moveToFolder(conversation, folder);
+        c.conversations()->setFolderCollapsed(folder, true);
+    }
+    {
+        AppWindow app(dataDir, QStringLiteral("en"));
+        QVERIFY(app.load());
+        AppController& c = app.controller();
+        QCOMPARE(c.conversations()->folderOf(conversation), folder);
+        QCOMPARE(c.conversations()->folderSystemPrompt(folder), QStringLiteral("Be formal."));
+        auto* list = qobject_cast<QAbstractItemModel*>(c.conversations()->model());
+        QCOMPARE(list->rowCount(), 1);   // the folder's header only: it is closed
+        QCOMPARE(cell(list, 0, ConversationListModel::TitleRole), QStringLiteral("Work"));
+        QVERIFY(list->data(list->index(0, 0), ConversationListModel::CollapsedRole).toBool());
+        c.conversations()->setFolderCollapsed(folder, false);
+        QCOMPARE(list->rowCount(), 2);
+        QCOMPARE(list->data(list->index(1, 0), ConversationListModel::IdRole).toLongLong(), conversation);
+    }
+}
 
 void TestEndToEnd::chatSurvivesRestart()
 {

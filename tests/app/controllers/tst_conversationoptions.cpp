@@ -55,6 +55,25 @@ private Q_SLOTS:
         m_created = 0;
     }
 
+    // A conversation created in a folder starts with the folder's prompt as its own; the folder
+    // stays reachable from the options (its other defaults, documents, come with issue 16).
+    void aFolderGivesItsPromptAndIsReachable()
+    {
+        const qint64 folder = m_store->createFolder(QStringLiteral("Work"), QStringLiteral("Be formal.")).value();
+        NewConversation nc;
+        nc.folderId = folder;
+        const qint64 id = m_store->createConversation(nc).value();
+        auto o = makeOptions(id);
+        QCOMPARE(o->folderId(), folder);
+        QVERIFY(o->customSystemPrompt());
+        QCOMPARE(o->systemPrompt(), QStringLiteral("Be formal."));
+        QCOMPARE(turnOf(id).systemPrompt, QStringLiteral("Be formal."));
+        // Moved out: the options follow.
+        QVERIFY(m_store->moveToFolder({id}, 0).ok());
+        QCOMPARE(o->folderId(), 0);
+        QCOMPARE(o->systemPrompt(), QStringLiteral("Be formal."));   // copied, so kept
+    }
+
     void followsTheDefaultsUntilItHasItsOwn()
     {
         auto id = m_store->createConversation({});

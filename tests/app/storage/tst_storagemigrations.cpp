@@ -259,10 +259,64 @@ private Q_SLOTS:
         QCOMPARE(store.value()->attachments(6)->size(), 0);
     }
 
+    void stepFiveAddsFoldersKeepingEverything()
+    {
+        // A version-4 file with conversations, messages, a pin and a search index.
+        const QString path = fixturePath();
+        QVERIFY(!path.isEmpty());
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            QVERIFY(migrate(*db.value(), 4).ok());
+        }
+        QString error;
+        QVERIFY2(rawExec(path, "UPDATE conversations SET pinned = 1 WHERE id = 1", &error), qPrintable(error));
+        const char* conversations = "SELECT id, title, created_at, updated_at, pinned, backend, model, system_prompt, "
+                                    "settings_json, active_leaf_id, deleted_at FROM conversations ORDER BY id";
+        const char* messages = "SELECT id, conversation_id, parent_id, role, content, status, reasoning, "
+                               "cached_tokens FROM messages ORDER BY id";
+        const QStringList conversationsBefore = rawQuery(path, conversations);
+        const QStringList messagesBefore = rawQuery(path, messages);
+        QVERIFY(conversationsBefore.size() >= 2);
+        QCOMPARE(messagesBefore.size(), 8);
+        {
+            auto db = Database::open(path, {});
+            QVERIFY(db.ok());
+            auto report = migrate(*db.value(), 5);
+            QVERIFY2(report.ok(), qPrintable(report.errorString()));
+            QCOMPARE(report->fromVersion, 4);
+            QCOMPARE(report->toVersion, 5);
+            QVERIFY(report->backupPath.isEmpty());   // a table and a column added, no row rewritten
+        }
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"5"});
+        QCOMPARE(rawQuery(path, conversations), conversationsBefore);
+        QCOMPARE(rawQuery(path, messages), messagesBefore);
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM conversations WHERE folder_id IS NULL"),
+                 QStringList{QString::number(conversationsBefore.size())});
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM folders"), QStringList{"0"});
+        QCOMPARE(rawQuery(path, "SELECT strict FROM pragma_table_list WHERE name = 'folders'"), QStringList{"1"});
+        // The store uses it: a folder, a conversation moved in, still searchable.
+        auto store = ConversationStore::open(path);
+        QVERIFY2(store.ok(), qPrintable(store.errorString()));
+        const qint64 folder = store.value()->createFolder(QStringLiteral("Old ones")).value();
+        QVERIFY(store.value()->moveToFolder({1}, folder).ok());
+        QCOMPARE(store.value()->conversation(1)->folderId, folder);
+        QCOMPARE(store.value()->conversation(1)->pinned, true);
+        QCOMPARE(store.value()->search(QStringLiteral("nata"))->isEmpty(), false);
+        // Titles written before version 5 are in the new title index.
+        const QString title = rawQuery(path, "SELECT title FROM conversations WHERE id = 1").value(0);
+        QVERIFY(!title.isEmpty());
+        auto titleHits = store.value()->search(title).value();
+        QVERIFY(!titleHits.isEmpty());
+        QCOMPARE(titleHits.first().inTitle, true);
+        QCOMPARE(titleHits.first().conversationId, 1);
+        QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
+    }
+
     void nextSchemaVersionIsRefusedAndLeftUntouched()
     {
-        // One past this build is refused like any newer file: it may hold columns we
-        // would drop on export, or constraints we would break.
+        // One past this build is refused like any newer file: it may hold columns we would
+        // drop on export, or constraints we would break.
         const QString path = fixturePath();
         QVERIFY(!path.isEmpty());
         const QByteArray next = "PRAGMA user_version = " + QByteArray::number(kSchemaVersion + 1);

@@ -1,0 +1,267 @@
+// ReadAloud without a speech engine: a fake one driven by the test for the states (start,
+// speak, finish, stop, toggle, another answer, failure, an engine that never starts), the
+// Markdown made plain, the language chosen; and the real Qt engine, which must say it is
+// unavailable (or speak) without blocking when speech-dispatcher is absent.
+#include "readaloud.h"
+
+#include <QElapsedTimer>
+#include <QSignalSpy>
+#include <QTest>
+
+namespace {
+
+class FakeEngine : public SpeechEngine {
+public:
+    QString reason;
+    QList<QLocale> available{QLocale(QLocale::English, QLocale::UnitedStates),
+                             QLocale(QLocale::French, QLocale::France)};
+    QStringList said;
+    QList<QLocale> saidIn;
+    int stops = 0;
+
+    QString unavailableReason() const override { return reason; }
+    QList<QLocale> locales() const override { return available; }
+    void say(const QString& text, const QLocale& locale) override
+    {
+        said << text;
+        saidIn << locale;
+    }
+    void stop() override { ++stops; }
+    using SpeechEngine::failed;
+    using SpeechEngine::finished;
+    using SpeechEngine::started;
+};
+
+}   // namespace
+
+class TestReadAloud : public QObject {
+    Q_OBJECT
+
+private:
+    FakeEngine* m_engine = nullptr;   // owned by the ReadAloud
+    int m_made = 0;
+    QString m_appLanguage = QStringLiteral("fr");
+
+    std::unique_ptr<ReadAloud> make()
+    {
+        return std::make_unique<ReadAloud>(
+            [this] {
+                ++m_made;
+                auto e = std::make_unique<FakeEngine>();
+                m_engine = e.get();
+                return e;
+            },
+            [this] { return m_appLanguage; });
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_engine = nullptr;
+        m_made = 0;
+        m_appLanguage = QStringLiteral("fr");
+    }
+
+    void speaksStopsAndToggles()
+    {
+        auto r = make();
+        QCOMPARE(m_made, 0);   // nothing until the first read
+        QCOMPARE(r->state(), ReadAloud::Idle);
+        QSignalSpy changed(r.get(), &ReadAloud::stateChanged);
+        r->toggle(7, QStringLiteral("The answer is **42** and that is all."));
+        QCOMPARE(m_made, 1);
+        QCOMPARE(r->state(), ReadAloud::Starting);
+        QCOMPARE(r->messageId(), 7);
+        QCOMPARE(m_engine->said, QStringList{QStringLiteral("The answer is 42 and that is all.")});
+        QCOMPARE(r->language(), QStringLiteral("en"));
+        QCOMPARE(r->languageSource(), QStringLiteral("detected"));
+        QCOMPARE(m_engine->saidIn.last().language(), QLocale::English);
+        Q_EMIT m_engine->started();
+        QCOMPARE(r->state(), ReadAloud::Speaking);
+        Q_EMIT m_engine->finished();
+        QCOMPARE(r->state(), ReadAloud::Idle);
+        QCOMPARE(r->messageId(), 0);
+        QCOMPARE(changed.size(), 3);
+
+        // The same answer again while it is read: stops it.
+        r->toggle(7, QStringLiteral("Encore"));
+        Q_EMIT m_engine->started();
+        r->toggle(7, QStringLiteral("Encore"));
+        QCOMPARE(r->state(), ReadAloud::Idle);
+        QCOMPARE(m_engine->stops, 1);
+        // Another answer: the first stops, the second starts.
+        r->toggle(7, QStringLiteral("Encore"));
+        r->toggle(8, QStringLiteral("Autre"));
+        QCOMPARE(m_engine->stops, 2);
+        QCOMPARE(r->messageId(), 8);
+        QCOMPARE(r->state(), ReadAloud::Starting);
+        r->stop();
+        QCOMPARE(r->state(), ReadAloud::Idle);
+        QCOMPARE(m_engine->stops, 3);
+        // A late "finished" from the engine after a stop changes nothing.
+        Q_EMIT m_engine->finished();
+        QCOMPARE(r->state(), ReadAloud::Idle);
+        QCOMPARE(m_made, 1);   // one engine for the window's life
+        // Nothing to say: nothing said.
+        const int said = int(m_engine->said.size());
+        r->toggle(9, QStringLiteral("```\ncode only\n```"));
+        QCOMPARE(int(m_engine->said.size()), said + 1);   // the announcement is said
+        r->stop();
+        r->toggle(9, QStringLiteral("   "));
+        QCOMPARE(int(m_engine->said.size()), said + 1);
+        QCOMPARE(r->state(), ReadAloud::Idle);
+    }
+
+    void languageFallsBackToTheApp()
+    {
+        auto r = make();
+        r->toggle(1, QStringLiteral("OK."));   // too short to tell
+        QCOMPARE(r->language(), QStringLiteral("fr"));
+        QCOMPARE(r->languageSource(), QStringLiteral("app"));
+        QCOMPARE(m_engine->saidIn.last().language(), QLocale::French);
+        r->stop();
+        r->toggle(2, QStringLiteral("Le chat est sur la table et les enfants sont dans le jardin avec une balle."));
+        QCOMPARE(r->language(), QStringLiteral("fr"));
+        QCOMPARE(r->languageSource(), QStringLiteral("detected"));
+        r->stop();
+        // German detected, but the engine has no German voice: its default locale is used.
+        r->toggle(3, QStringLiteral("Der Hund ist nicht mit der Katze und die Kinder sind auf dem Platz."));
+        QCOMPARE(r->language(), QStringLiteral("de"));
+        QCOMPARE(m_engine->saidIn.last(), QLocale());
+    }
+
+    void unavailableEngineSaysWhy()
+    {
+        auto r = std::make_unique<ReadAloud>(
+            [this] {
+                ++m_made;
+                auto e = std::make_unique<FakeEngine>();
+                e->reason = QStringLiteral("Connection to speech-dispatcher failed");
+                return e;
+            },
+            [] { return QString(); });
+        r->toggle(1, QStringLiteral("Hello there, this is the answer."));
+        QCOMPARE(r->state(), ReadAloud::Unavailable);
+        QCOMPARE(r->unavailableReason(),
+                 QStringLiteral("Read aloud is unavailable: Connection to speech-dispatcher failed"));
+        QCOMPARE(r->messageId(), 0);
+        // Tried again on the next read (the daemon may have been started since).
+        r->toggle(1, QStringLiteral("Hello there, this is the answer."));
+        QCOMPARE(m_made, 2);
+        QCOMPARE(r->state(), ReadAloud::Unavailable);
+
+        auto none =
+            std::make_unique<ReadAloud>([] { return std::unique_ptr<SpeechEngine>(); }, [] { return QString(); });
+        none->toggle(1, QStringLiteral("Hello"));
+        QCOMPARE(none->state(), ReadAloud::Unavailable);
+        QCOMPARE(none->unavailableReason(), QStringLiteral("No speech engine is installed."));
+    }
+
+    void failureWhileSpeakingAndEngineThatNeverStarts()
+    {
+        auto r = make();
+        r->toggle(1, QStringLiteral("Hello there, this is the answer."));
+        Q_EMIT m_engine->started();
+        Q_EMIT m_engine->failed(QStringLiteral("audio device lost"));
+        QCOMPARE(r->state(), ReadAloud::Unavailable);
+        QCOMPARE(r->unavailableReason(), QStringLiteral("Read aloud is unavailable: audio device lost"));
+        // Usable again afterwards.
+        r->toggle(2, QStringLiteral("Hello again."));
+        QCOMPARE(r->state(), ReadAloud::Starting);
+        QVERIFY(r->unavailableReason().isEmpty());
+        r->stop();
+
+        // An engine that takes the text and never speaks: given up after the timeout.
+        r->setStartTimeoutMs(50);
+        r->toggle(3, QStringLiteral("Hello there."));
+        QCOMPARE(r->state(), ReadAloud::Starting);
+        QTRY_COMPARE(r->state(), ReadAloud::Unavailable);
+        QCOMPARE(r->unavailableReason(), QStringLiteral("The speech engine did not start speaking."));
+        QCOMPARE(m_engine->stops, 2);
+    }
+
+    void markdownBecomesSpeech_data()
+    {
+        QTest::addColumn<QString>("markdown");
+        QTest::addColumn<QString>("spoken");
+        QTest::newRow("emphasis") << "Some **bold**, *italic*, ***both***, __under__ and ~~gone~~ text."
+                                  << "Some bold, italic, both, under and gone text.";
+        QTest::newRow("snake_case stays") << "Call my_function_name now."
+                                          << "Call my_function_name now.";
+        QTest::newRow("heading") << "## Results\nAll good."
+                                 << "Results\nAll good.";
+        QTest::newRow("lists") << "- one\n* two\n1. three\n- [x] done"
+                               << "one\ntwo\nthree\ndone";
+        QTest::newRow("quote") << "> quoted > text"
+                               << "quoted > text";
+        QTest::newRow("links") << "See [the docs](https://x.org/a_b) and ![a cat](cat.png) or <https://y.org>."
+                               << "See the docs and a cat or https://y.org.";
+        QTest::newRow("inline code") << "Run `ls -la` first."
+                                     << "Run ls -la first.";
+        QTest::newRow("code block skipped") << "Before:\n```python\nprint('**not read**')\n```\nAfter."
+                                            << "Before:\n(code block)\nAfter.";
+        QTest::newRow("tilde fence") << "~~~\nx = 1\n~~~\nDone."
+                                     << "(code block)\nDone.";
+        QTest::newRow("unclosed fence") << "Text\n```\ncode to the end"
+                                        << "Text\n(code block)";
+        QTest::newRow("table") << "| Name | Age |\n|---|:---:|\n| Ann | 31 |"
+                               << "Name, Age.\nAnn, 31.";
+        QTest::newRow("rule") << "Above\n\n---\n\nBelow"
+                              << "Above\n\nBelow";
+        QTest::newRow("display math") << "Energy:\n$$\nE = mc^2\n$$\nDone."
+                                      << "Energy:\n(formula)\nDone.";
+        QTest::newRow("one-line display math") << "$$a+b$$ then"
+                                               << "(formula)";
+        QTest::newRow("inline math") << "Where $x+1$ and \\(y\\) hold."
+                                     << "Where x+1 and y hold.";
+        QTest::newRow("html") << "A <b>bold</b> word<br>"
+                              << "A bold word";
+        QTest::newRow("escapes") << "2 \\* 3"
+                                 << "2 * 3";
+        QTest::newRow("blank runs") << "a\n\n\n\nb"
+                                    << "a\n\nb";
+    }
+
+    void markdownBecomesSpeech()
+    {
+        QFETCH(QString, markdown);
+        QFETCH(QString, spoken);
+        QCOMPARE(ReadAloud::plainText(markdown), spoken);
+    }
+
+    void detectsClearLanguagesOnly()
+    {
+        QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("This is the answer and it is for you.")),
+                 QStringLiteral("en"));
+        QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("Voici la réponse et les détails pour vous.")),
+                 QStringLiteral("fr"));
+        QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("El perro y los gatos son para la casa con una niña.")),
+                 QStringLiteral("es"));
+        QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("42")), QString());
+        QCOMPARE(ReadAloud::detectLanguage(QStringLiteral("print(x) for x in range(10)")), QString());
+        QCOMPARE(ReadAloud::detectLanguage(QString()), QString());
+    }
+
+    void realEngineNeverBlocks()
+    {
+        // The app's engine (speechd). Without speech-dispatcher it must say so; with it, it
+        // speaks. Either way the call returns at once and the state settles.
+        ReadAloud r(makeQtSpeechEngine, [] { return QStringLiteral("en"); });
+        QElapsedTimer t;
+        t.start();
+        r.toggle(1, QStringLiteral("Hello."));
+        QVERIFY2(t.elapsed() < 2000, "toggle() returned within 2 s");
+        QTRY_VERIFY_WITH_TIMEOUT(r.state() != ReadAloud::Starting, ReadAloud::kStartTimeoutMs + 2000);
+        if (r.state() == ReadAloud::Unavailable) {
+            QVERIFY2(r.unavailableReason().startsWith(QLatin1String("Read aloud is unavailable:")) ||
+                         r.unavailableReason() == QLatin1String("The speech engine did not start speaking."),
+                     qPrintable(r.unavailableReason()));
+        } else {
+            r.stop();
+            QCOMPARE(r.state(), ReadAloud::Idle);
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestReadAloud)
+#include "tst_readaloud.moc"

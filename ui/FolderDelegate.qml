@@ -1,0 +1,110 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Causerie.App
+
+// A folder's header in the sidebar: click (or Space) opens or closes it (remembered); its menu
+// starts a chat in it, renames it, edits its default system prompt, deletes it (its
+// conversations go back to the list). Conversations dropped on it move into it.
+ItemDelegate {
+    id: root
+
+    required property var folderId
+    required property string name
+    required property bool collapsed
+    required property int count
+
+    signal settingsRequested(var folderId)
+    signal deleteRequested(var folderId, string name)
+
+    font.pixelSize: Theme.fontSmall
+    font.bold: true
+    Accessible.name: (count === 1 ? qsTr("Folder %1, 1 conversation").arg(name)
+                                  : qsTr("Folder %1, %2 conversations").arg(name).arg(count))
+                     + ", " + (collapsed ? qsTr("collapsed") : qsTr("expanded"))
+    Accessible.role: Accessible.ListItem
+    onClicked: App.conversations.setFolderCollapsed(folderId, !collapsed)
+
+    function openMenu() {
+        menuLoader.active = true
+        // a Loader's item is a QObject to qmllint; here the Menu below.
+        menuLoader.item.popup()   // qmllint disable type
+    }
+
+    contentItem: RowLayout {
+        spacing: Theme.spaceS
+        Image {
+            source: Theme.icon("expand")
+            sourceSize.width: Theme.iconSize
+            sourceSize.height: Theme.iconSize
+            rotation: root.collapsed ? -90 : 0
+            Accessible.ignored: true
+            Behavior on rotation { NumberAnimation { duration: Theme.fast } }
+        }
+        Image {
+            source: Theme.icon("folder")
+            sourceSize.width: Theme.iconSize
+            sourceSize.height: Theme.iconSize
+            Accessible.ignored: true
+        }
+        Label {
+            objectName: "folderName"
+            Layout.fillWidth: true
+            text: root.name
+            textFormat: Text.PlainText
+            elide: Text.ElideRight
+            color: Theme.colors.text
+        }
+        Label {
+            text: root.count
+            color: Theme.colors.textMuted
+            font.pixelSize: Theme.fontCaption
+            Accessible.ignored: true
+        }
+        IconButton {
+            objectName: "folderActions"
+            iconName: "more"
+            text: qsTr("Folder actions")
+            implicitWidth: Theme.iconButtonSize - Theme.spaceM
+            implicitHeight: Theme.iconButtonSize - Theme.spaceM
+            focusPolicy: Qt.NoFocus   // the list has the keyboard (Menu key)
+            onClicked: root.openMenu()
+        }
+    }
+
+    // Over the row but for the actions button: the context menu.
+    MouseArea {
+        anchors.fill: parent
+        anchors.rightMargin: Theme.iconButtonSize
+        z: 1
+        acceptedButtons: Qt.RightButton
+        onClicked: root.openMenu()
+    }
+
+    Loader {
+        id: menuLoader
+        active: false
+        // inside the Loader's Component: Qt 6.4's qmllint cannot see the id.
+        // qmllint disable unqualified
+        sourceComponent: Menu {
+            MenuItem {
+                text: qsTr("New chat in this folder")
+                onTriggered: App.conversations.newChatInFolder(root.folderId)
+            }
+            MenuItem {
+                text: qsTr("Rename…")
+                onTriggered: root.settingsRequested(root.folderId)
+            }
+            MenuItem {
+                text: qsTr("Folder settings…")
+                onTriggered: root.settingsRequested(root.folderId)
+            }
+            MenuSeparator {}
+            MenuItem {
+                text: qsTr("Delete folder…")
+                onTriggered: root.deleteRequested(root.folderId, root.name)
+            }
+        }
+        // qmllint enable unqualified
+    }
+}
