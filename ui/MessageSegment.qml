@@ -32,7 +32,8 @@ Item {
         objectName: "proseText"
         visible: !root.isCode
         width: parent.width
-        text: root.isCode ? "" : root.plain ? root.text : root.markdown
+        // Filled by ProseDocument, not through `text`: given Markdown as its text, Qt 6.4's
+        // TextEdit lays the document out again after each run the importer inserts.
         textFormat: root.plain ? TextEdit.PlainText : TextEdit.MarkdownText
         wrapMode: TextEdit.Wrap
         readOnly: true
@@ -44,6 +45,20 @@ Item {
         Accessible.role: Accessible.StaticText
         // The text of a link may lie: hovering shows where it leads, clicking asks first.
         onLinkActivated: link => root.confirmLink(link)
+
+        function refresh() {
+            ProseDocument.show(prose.textDocument, root.isCode ? "" : root.plain ? root.text : root.markdown,
+                               root.plain)
+        }
+        Component.onCompleted: refresh()
+        onTextFormatChanged: refresh()   // Qt converts the document itself when the format changes
+        Connections {
+            target: root
+            function onTextChanged() { if (root.plain) prose.refresh() }
+            function onMarkdownChanged() { if (!root.plain) prose.refresh() }
+            function onPlainChanged() { prose.refresh() }
+            function onIsCodeChanged() { prose.refresh() }
+        }
 
         PlainToolTip {
             objectName: "linkTarget"

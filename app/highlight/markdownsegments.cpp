@@ -2,7 +2,10 @@
 #include "codehighlighter.h"
 #include "safemarkdown.h"
 
+#include <QQuickTextDocument>
 #include <QRegularExpression>
+#include <QTextCursor>
+#include <QTextDocument>
 
 // A line cut between two pieces is longer than a piece: the highlighter shows it plain whole, so
 // the cut changes no colour (CodeHighlighter::show's `joinsLine`).
@@ -385,4 +388,41 @@ QString MessageSegmentModel::codeBlock(int row) const
         code += next.text;
     }
     return code;
+}
+
+ProseDocument::ProseDocument(QObject* parent)
+    : QObject(parent)
+{
+}
+
+void ProseDocument::show(QQuickTextDocument* document, const QString& text, bool plain) const
+{
+    if (document)
+        show(document->textDocument(), text, plain);
+}
+
+void ProseDocument::show(QTextDocument* document, const QString& text, bool plain)
+{
+    if (!document)
+        return;
+    // What was last put here, how, and the document's revision then: a binding may ask again
+    // with the same text, and anything else that edited the document since makes it differ.
+    static const char* const kShown = "causerieProse";
+    static const char* const kShownPlain = "causerieProsePlain";
+    static const char* const kShownRevision = "causerieProseRevision";
+    if (document->property(kShownRevision).toInt() == document->revision() &&
+        document->property(kShownPlain).toBool() == plain && document->property(kShown).toString() == text)
+        return;
+    // A view's document records nothing to undo (it is read only): no copy of each version.
+    document->setUndoRedoEnabled(false);
+    QTextCursor edit(document);
+    edit.beginEditBlock();   // layout and signals once, at endEditBlock()
+    if (plain)
+        document->setPlainText(text);
+    else
+        document->setMarkdown(text);
+    edit.endEditBlock();
+    document->setProperty(kShown, text);
+    document->setProperty(kShownPlain, plain);
+    document->setProperty(kShownRevision, document->revision());
 }

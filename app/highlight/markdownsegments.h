@@ -12,6 +12,9 @@
 #include <QString>
 #include <QStringList>
 #include <QStringView>
+#include <QQuickTextDocument>
+
+class QTextDocument;
 
 struct MarkdownSegment {
     enum Kind { Prose, Code };
@@ -172,4 +175,23 @@ private:
     QString m_sourceRole;
     int m_sourceRoleId = -1;   // -1: not following
     QList<QMetaObject::Connection> m_sourceConnections;
+};
+
+// Puts a prose piece into a TextEdit's document: its Markdown (as MarkdownSegment::markdown, made
+// safe) or, `plain`, its text. Qt 6.4's TextEdit given Markdown as its `text` lays the document
+// out again after every run of text the importer inserts (each link, emphasis, code span starts
+// one), so a paragraph costs a layout per run, and the open piece of a streamed answer pays it on
+// every delta (bench_gui_stall --hostile: ~26 % of the GUI thread). Here the import is one edit:
+// the document is laid out once.
+class ProseDocument : public QObject {
+    Q_OBJECT
+    QML_ELEMENT
+    QML_SINGLETON
+public:
+    explicit ProseDocument(QObject* parent = nullptr);
+
+    // What the document holds afterwards is what the same text set as `text` with textFormat
+    // MarkdownText (or PlainText) would give. The same text again changes nothing.
+    Q_INVOKABLE void show(QQuickTextDocument* document, const QString& text, bool plain) const;
+    static void show(QTextDocument* document, const QString& text, bool plain);
 };

@@ -51,6 +51,27 @@ TestCase {
         verify(prose.implicitHeight > 0)
     }
 
+    // The prose's document is filled in C++ (ProseDocument), not through `text`: it shows the
+    // Markdown rendered, follows it as it streams, and switches to and from plain text.
+    function test_proseFollowsItsMarkdown() {
+        const s = createTemporaryObject(segmentComponent, testCase)
+        const prose = findChild(s, "proseText")
+        verify(prose)
+        compare(prose.getText(0, prose.length), "the docs and more")
+        const before = prose.implicitHeight
+        verify(before > 0)
+        s.markdown = "**Bold** and *more*\n\nA second paragraph."
+        compare(prose.getText(0, prose.length), "Bold and more\u2029A second paragraph.")
+        verify(prose.implicitHeight > before)
+        s.text = "**raw** <b>x</b>"
+        s.plain = true
+        compare(prose.textFormat, TextEdit.PlainText)
+        compare(prose.getText(0, prose.length), "**raw** <b>x</b>")
+        s.plain = false
+        compare(prose.textFormat, TextEdit.MarkdownText)
+        compare(prose.getText(0, prose.length), "Bold and more\u2029A second paragraph.")
+    }
+
     function test_hoverShowsTheTarget() {
         const s = createTemporaryObject(segmentComponent, testCase)
         const prose = findChild(s, "proseText")

@@ -1,9 +1,14 @@
 // How an answer is cut into view pieces, and that streaming touches only the rows that changed.
 #include "markdownsegments.h"
 
+#include "safemarkdown.h"
+
 #include <QAbstractItemModelTester>
+#include <QAbstractTextDocumentLayout>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTextCursor>
+#include <QTextDocument>
 
 namespace {
 
@@ -527,7 +532,96 @@ private Q_SLOTS:
         model.setMarkdown(QString());
         QCOMPARE(model.rowCount(), 0);
     }
+
+    // ProseDocument fills a view's document with what Qt's Markdown import gives, whatever the
+    // document held before.
+    void proseDocumentHoldsTheMarkdownImport_data()
+    {
+        QTest::addColumn<QString>("markdown");
+        QTest::addRow("paragraphs") << QStringLiteral(
+            "One *two* **three** `four`.\n\nFive [six](https://example.org/6).");
+        QTest::addRow("heading and list") << QStringLiteral("## Part 1\n\n- first item\n- second *item*\n\n1. a\n2. b");
+        QTest::addRow("quote and table") << QStringLiteral(
+            "> quoted\n> text\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nafter");
+        QTest::addRow("image made a link") << safeMarkdown(QStringLiteral("See ![x](http://host/leak.png) here."));
+        QTest::addRow("empty") << QString();
+    }
+    void proseDocumentHoldsTheMarkdownImport()
+    {
+        QFETCH(QString, markdown);
+        QTextDocument expected;
+        expected.setMarkdown(markdown);
+        QTextDocument shown;
+        shown.documentLayout();   // as a view's document: laid out
+        ProseDocument::show(&shown, QStringLiteral("Before *this*, other text\n\n- and a list"), false);
+        ProseDocument::show(&shown, markdown, false);
+        QCOMPARE(shown.toHtml(), expected.toHtml());
+        QCOMPARE(shown.toPlainText(), expected.toPlainText());
+        QCOMPARE(shown.blockCount(), expected.blockCount());
+        QVERIFY(!shown.isUndoAvailable());
+    }
+
+    // The reason it exists: the import is one edit, so a laid-out document is told (and laid out)
+    // once, where Qt's own import tells it after every run of text.
+    void proseDocumentIsOneEdit()
+    {
+        QString markdown;
+        for (int i = 0; i < 20; ++i)
+            markdown += QStringLiteral("Word *%1* and [link %1](https://example.org/%1). ").arg(i);
+        QTextDocument direct;
+        direct.documentLayout();
+        QSignalSpy directChanges(&direct, &QTextDocument::contentsChange);
+        direct.setMarkdown(markdown);
+        QVERIFY2(directChanges.count() > 40, qPrintable(QString::number(directChanges.count())));
+
+        QTextDocument shown;
+        shown.documentLayout();
+        QSignalSpy changes(&shown, &QTextDocument::contentsChange);
+        QSignalSpy laidOut(shown.documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged);
+        ProseDocument::show(&shown, markdown, false);
+        // Two: QTextDocument's clear() tells at once that the old text went (nothing to lay out),
+        // then the whole import at the end of the edit.
+        QCOMPARE(changes.count(), 2);
+        QCOMPARE(changes.at(1).at(0).toInt(), 0);
+        QCOMPARE(changes.at(1).at(2).toInt(), shown.characterCount());
+        QVERIFY(laidOut.count() <= 2);
+        QCOMPARE(shown.toHtml(), direct.toHtml());
+    }
+
+    void proseDocumentShowsPlainTextAsWritten()
+    {
+        QTextDocument shown;
+        const QString text = QStringLiteral("[a](https://example.org/a) *b* <img src=x>\n\n- c");
+        ProseDocument::show(&shown, text, true);
+        QCOMPARE(shown.toPlainText(), text);
+        QCOMPARE(shown.blockCount(), 3);
+        // The same text as Markdown afterwards: formatted, the link a link.
+        ProseDocument::show(&shown, text, false);
+        QTextDocument expected;
+        expected.setMarkdown(text);
+        QCOMPARE(shown.toHtml(), expected.toHtml());
+        QVERIFY(!shown.toPlainText().contains(QLatin1String("](")));
+    }
+
+    void proseDocumentLeavesTheSameTextAlone()
+    {
+        QTextDocument shown;
+        const QString text = QStringLiteral("Some *text*.");
+        ProseDocument::show(&shown, text, false);
+        const int revision = shown.revision();
+        QSignalSpy changes(&shown, &QTextDocument::contentsChange);
+        ProseDocument::show(&shown, text, false);
+        QCOMPARE(changes.count(), 0);
+        QCOMPARE(shown.revision(), revision);
+        // Something else edited it (a TextEdit converting on a format change): put back.
+        QTextCursor(&shown).insertText(QStringLiteral("other "));
+        ProseDocument::show(&shown, text, false);
+        QCOMPARE(shown.toPlainText(), QStringLiteral("Some text."));
+        // Nothing to show into: no crash.
+        ProseDocument::show(static_cast<QTextDocument*>(nullptr), text, false);
+        ProseDocument().show(static_cast<QQuickTextDocument*>(nullptr), text, false);
+    }
 };
 
-QTEST_GUILESS_MAIN(TestMarkdownSegments)
+QTEST_MAIN(TestMarkdownSegments)
 #include "tst_markdownsegments.moc"
