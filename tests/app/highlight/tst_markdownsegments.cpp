@@ -579,12 +579,16 @@ private Q_SLOTS:
         QSignalSpy changes(&shown, &QTextDocument::contentsChange);
         QSignalSpy laidOut(shown.documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged);
         ProseDocument::show(&shown, markdown, false);
-        // Two: QTextDocument's clear() tells at once that the old text went (nothing to lay out),
-        // then the whole import at the end of the edit.
+        QCOMPARE(changes.count(), 1);
+        QCOMPARE(changes.at(0).at(0).toInt(), 0);
+        QCOMPARE(changes.at(0).at(2).toInt(), shown.characterCount());
+        QVERIFY(laidOut.count() <= 1);
+        // Another text in its place: QTextDocument's clear() tells at once that the old text went
+        // (nothing to lay out), then the import is told once.
+        changes.clear();
+        ProseDocument::show(&shown, QStringLiteral("Other *text*.\n\n") + markdown, false);
         QCOMPARE(changes.count(), 2);
-        QCOMPARE(changes.at(1).at(0).toInt(), 0);
-        QCOMPARE(changes.at(1).at(2).toInt(), shown.characterCount());
-        QVERIFY(laidOut.count() <= 2);
+        ProseDocument::show(&shown, markdown, false);
         QCOMPARE(shown.toHtml(), direct.toHtml());
     }
 
@@ -601,6 +605,43 @@ private Q_SLOTS:
         expected.setMarkdown(text);
         QCOMPARE(shown.toHtml(), expected.toHtml());
         QVERIFY(!shown.toPlainText().contains(QLatin1String("](")));
+    }
+
+    // A streamed piece is imported again only from its last paragraph: fed in deltas of 1..N
+    // characters, the document equals the import of the text so far after every delta.
+    void proseDocumentStreamedEqualsImportedAtOnce_data()
+    {
+        QTest::addColumn<QString>("markdown");
+        QString parts;
+        for (int i = 0; i < 6; ++i)
+            parts += QStringLiteral("## Part %1\n\nThe sea was *calm* that morning, and the **boat** left the harbour "
+                                    "at dawn with [a map](https://example.org/%1) and `a compass`.\n\n"
+                                    "- first item %1\n- second item with more words in it\n\n")
+                         .arg(i);
+        QTest::addRow("answer parts") << parts;
+        QTest::addRow("lists, quotes, tables")
+            << QStringLiteral("Intro *x*\n\n1. one\n\n2. two\n\nAfter the list\n> quote\nlazy\n\n> again\n\n"
+                              "a | b\n---|---\n1 | 2\n\nTitle\n=====\n\n* star item\n\n**bold** start\n\n"
+                              "    indented code\n\n---\n\n___\n\n#not heading\n\n[link](http://h) first\n\n"
+                              "`span` first\n\n_em_ first\n\n12) twelve\n\nEnd");
+        QTest::addRow("reference") << QStringLiteral(
+            "See [x][r] here.\n\nMore text.\n\n[r]: https://example.org/r\n\nTail");
+        QTest::addRow("blank lines and CRLF") << QStringLiteral("a\r\n\r\nb\n\n\n\nc\n  \nd\n\n");
+    }
+    void proseDocumentStreamedEqualsImportedAtOnce()
+    {
+        QFETCH(QString, markdown);
+        for (qsizetype step : {qsizetype(1), qsizetype(2), qsizetype(7), qsizetype(64), markdown.size()}) {
+            QTextDocument shown;
+            shown.documentLayout();
+            for (qsizetype sent = 0; sent < markdown.size();) {
+                sent = std::min(markdown.size(), sent + step);
+                ProseDocument::show(&shown, markdown.left(sent), false);
+                QTextDocument expected;
+                expected.setMarkdown(markdown.left(sent));
+                QCOMPARE(shown.toHtml(), expected.toHtml());
+            }
+        }
     }
 
     void proseDocumentLeavesTheSameTextAlone()
