@@ -50,21 +50,38 @@ Item {
             ProseDocument.show(prose.textDocument, root.isCode ? "" : root.plain ? root.text : root.markdown,
                                root.plain)
         }
-        Component.onCompleted: refresh()
-        onTextFormatChanged: refresh()   // Qt converts the document itself when the format changes
+        // Filled once complete: before, the format is still being set, and the TextEdit's own
+        // completion edits the document (the import would be thrown away and done again).
+        property bool complete: false
+        Component.onCompleted: { complete = true; refresh() }
+        // Qt converts the document itself when the format changes.
+        onTextFormatChanged: if (complete) refresh()
         Connections {
             target: root
+            enabled: prose.complete
             function onTextChanged() { if (root.plain) prose.refresh() }
             function onMarkdownChanged() { if (!root.plain) prose.refresh() }
             function onPlainChanged() { prose.refresh() }
             function onIsCodeChanged() { prose.refresh() }
         }
 
-        PlainToolTip {
-            objectName: "linkTarget"
-            visible: prose.hoveredLink.length > 0
-            text: prose.hoveredLink
+        // Made on the first hover of a link: a tooltip (a popup and its items) per piece made
+        // is a good part of what making a piece costs, and a streamed answer makes one a delta.
+        // The Component: Qt 6.4's qmllint cannot see that `prose` is in scope there (it is: the
+        // QML context; Qt 6.5's "pragma ComponentBehavior: Bound" makes it checkable).
+        // qmllint disable unqualified
+        Loader {
+            objectName: "linkTargetLoader"
+            active: prose.hoveredLink.length > 0 || item !== null
+            sourceComponent: Component {
+                PlainToolTip {
+                    objectName: "linkTarget"
+                    visible: prose.hoveredLink.length > 0
+                    text: prose.hoveredLink
+                }
+            }
         }
+        // qmllint enable unqualified
     }
 
     function confirmLink(link) {
