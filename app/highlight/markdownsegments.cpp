@@ -6,8 +6,6 @@
 #include <QRegularExpression>
 #include <QTextCursor>
 #include <QTextDocument>
-#include <QTextBlock>
-#include <QTextDocumentFragment>
 
 // A line cut between two pieces is longer than a piece: the highlighter shows it plain whole, so
 // the cut changes no colour (CodeHighlighter::show's `joinsLine`).
@@ -403,130 +401,28 @@ void ProseDocument::show(QQuickTextDocument* document, const QString& text, bool
         show(document->textDocument(), text, plain);
 }
 
-namespace {
-
-// Where Markdown prose may be cut so that the two parts, imported each on its own and joined,
-// give what the whole gives: at the start of a complete line, in column 0, after a blank line,
-// that opens a paragraph or a heading (a letter, a digit that is no list marker, '#', '[', '`',
-// '*' or '_' that is no list marker). Nothing before such a line continues into it (a paragraph
-// or list ended at the blank line; a list item or an indented line would continue a list) and
-// nothing after it changes what came before (setext underlines and table delimiters follow their
-// line at once). The last such line start past `from`, else `from`.
-qsizetype lastImportCut(const QString& text, qsizetype from)
-{
-    qsizetype end = text.lastIndexOf(QLatin1Char('\n'));   // the last complete line ends here
-    while (end > from) {
-        const qsizetype start = text.lastIndexOf(QLatin1Char('\n'), end - 1) + 1;   // of that line
-        if (start <= from)
-            break;
-        const QString line = text.mid(start, end - start);
-        const QChar c = line.isEmpty() ? QChar() : line.at(0);
-        const bool opens = c.isLetterOrNumber() || c == QLatin1Char('#') || c == QLatin1Char('[') ||
-                           c == QLatin1Char('`') || c == QLatin1Char('*') || c == QLatin1Char('_');
-        if (opens && !isListItem(line) && start >= 2 && text.at(start - 1) == QLatin1Char('\n')) {
-            const qsizetype before = text.lastIndexOf(QLatin1Char('\n'), start - 2) + 1;
-            if (QStringView(text).mid(before, start - 1 - before).trimmed().isEmpty())
-                return start;
-        }
-        end = start - 1;
-    }
-    return from;
-}
-
-// A block's format less its list (a list object is its own document's).
-QTextBlockFormat formatOf(const QTextBlock& b)
-{
-    QTextBlockFormat f = b.blockFormat();
-    f.clearProperty(QTextFormat::ObjectIndex);
-    return f;
-}
-
-// Appends Markdown to the document as the blocks it imports to, after a block break. False when
-// the document did not come out as the import's blocks (a fragment drops what its last block
-// carries in some cases, e.g. the empty list item of a lone "-"): the caller imports it whole.
-bool appendMarkdown(QTextDocument* document, const QString& markdown)
-{
-    QTextDocument part;   // never laid out: the import costs its text, not a layout per run
-    part.setMarkdown(markdown);
-    QTextCursor c(document);
-    c.movePosition(QTextCursor::End);
-    int blocks = 0;
-    if (!document->isEmpty()) {
-        blocks = document->blockCount();
-        c.insertBlock(part.begin().blockFormat(), part.begin().charFormat());
-    } else {   // its first block is the document's (an empty heading "#" is one)
-        c.setBlockFormat(part.begin().blockFormat());
-        c.setBlockCharFormat(part.begin().charFormat());
-    }
-    if (!part.isEmpty())
-        c.insertFragment(QTextDocumentFragment(&part));
-    const QTextBlock last = document->lastBlock();
-    const QTextBlock partLast = part.lastBlock();
-    return document->blockCount() == blocks + part.blockCount() && formatOf(last) == formatOf(partLast) &&
-           !last.textList() == !partLast.textList() && last.text() == partLast.text();
-}
-
-}   // namespace
-
 void ProseDocument::show(QTextDocument* document, const QString& text, bool plain)
 {
     if (!document)
         return;
     // What was last put here, how, and the document's revision then: a binding may ask again
     // with the same text, and anything else that edited the document since makes it differ.
-    // A streamed piece grows: the part of it before its last cut (lastImportCut) was imported
-    // once and stays; only what follows, the paragraph being written, is imported again.
     static const char* const kShown = "causerieProse";
     static const char* const kShownPlain = "causerieProsePlain";
     static const char* const kShownRevision = "causerieProseRevision";
-    static const char* const kKeptChars = "causerieProseKeptChars";   // of the text, imported to stay
-    static const char* const kKeptEnd = "causerieProseKeptEnd";       // where they end in the document
-    const bool ours = document->property(kShownRevision).toInt() == document->revision();
-    const QString shown = document->property(kShown).toString();
-    const bool wasPlain = document->property(kShownPlain).toBool();
-    if (ours && wasPlain == plain && shown == text)
+    if (document->property(kShownRevision).toInt() == document->revision() &&
+        document->property(kShownPlain).toBool() == plain && document->property(kShown).toString() == text)
         return;
     // A view's document records nothing to undo (it is read only): no copy of each version.
     document->setUndoRedoEnabled(false);
     QTextCursor edit(document);
     edit.beginEditBlock();   // layout and signals once, at endEditBlock()
-    // A reference definition ("[x]: url") applies to the whole text: imported whole.
-    // A table ('|') is a frame, which a fragment does not join as the whole text imports it.
-    const bool cuttable = !plain && !text.contains(QLatin1String("]:")) && !text.contains(QLatin1Char('|'));
-    qsizetype kept = document->property(kKeptChars).toLongLong();
-    const bool grows = ours && cuttable && !wasPlain && text.startsWith(shown) && kept <= shown.size();
-    if (plain) {
+    if (plain)
         document->setPlainText(text);
-        kept = 0;
-    } else if (!cuttable) {
+    else
         document->setMarkdown(text);
-        kept = 0;
-    } else {
-        if (grows) {   // what followed the kept part goes
-            QTextCursor tail(document);
-            tail.setPosition(int(document->property(kKeptEnd).toLongLong()));
-            tail.movePosition(QTextCursor::End, QTextCursor::KeepAnchor);
-            tail.removeSelectedText();
-        } else {
-            document->clear();
-            kept = 0;
-        }
-        const qsizetype cut = lastImportCut(text, kept);
-        bool faithful = true;
-        if (cut > kept) {
-            faithful = appendMarkdown(document, text.mid(kept, cut - kept));
-            kept = cut;
-        }
-        document->setProperty(kKeptEnd, qlonglong(document->characterCount() - 1));
-        if (!faithful || !appendMarkdown(document, text.mid(kept))) {
-            document->setMarkdown(text);
-            kept = 0;   // and the next text is imported whole again, then cut anew
-            document->setProperty(kKeptEnd, 0);
-        }
-    }
     edit.endEditBlock();
     document->setProperty(kShown, text);
     document->setProperty(kShownPlain, plain);
-    document->setProperty(kKeptChars, qlonglong(kept));
     document->setProperty(kShownRevision, document->revision());
 }

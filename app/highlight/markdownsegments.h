@@ -182,10 +182,7 @@ private:
 // out again after every run of text the importer inserts (each link, emphasis, code span starts
 // one), so a paragraph costs a layout per run, and the open piece of a streamed answer pays it on
 // every delta (bench_gui_stall --hostile: ~26 % of the GUI thread). Here the import is one edit:
-// the document is laid out once. And a text that extends the one shown (the open piece of a
-// streamed answer) is imported again only from its last paragraph on: the part before, up to a
-// cut that cannot change how either side renders, stays as it was imported (a text with a table
-// or a reference definition, or whose parts do not join as the whole imports, is imported whole).
+// the document is laid out once.
 class ProseDocument : public QObject {
     Q_OBJECT
     QML_ELEMENT
