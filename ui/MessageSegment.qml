@@ -46,23 +46,19 @@ Item {
         // The text of a link may lie: hovering shows where it leads, clicking asks first.
         onLinkActivated: link => root.confirmLink(link)
 
-        function refresh() {
-            ProseDocument.show(prose.textDocument, root.isCode ? "" : root.plain ? root.text : root.markdown,
-                               root.plain)
-        }
         // Filled once complete: before, the format is still being set, and the TextEdit's own
         // completion edits the document (the import would be thrown away and done again).
         property bool complete: false
-        Component.onCompleted: { complete = true; refresh() }
-        // Qt converts the document itself when the format changes.
-        onTextFormatChanged: if (complete) refresh()
-        Connections {
-            target: root
-            enabled: prose.complete
-            function onTextChanged() { if (root.plain) prose.refresh() }
-            function onMarkdownChanged() { if (!root.plain) prose.refresh() }
-            function onPlainChanged() { prose.refresh() }
-            function onIsCodeChanged() { prose.refresh() }
+        Component.onCompleted: complete = true
+        onTextFormatChanged: proseDocument.refresh()   // Qt converts the document itself then
+        // Bound to the piece's properties: no script call with the piece's text per delta.
+        ProseDocument {
+            id: proseDocument
+            document: prose.textDocument
+            markdown: root.markdown
+            text: root.text
+            plain: root.plain
+            active: prose.complete && !root.isCode
         }
 
         // Made on the first hover of a link: a tooltip (a popup and its items) per piece made

@@ -395,10 +395,57 @@ ProseDocument::ProseDocument(QObject* parent)
 {
 }
 
-void ProseDocument::show(QQuickTextDocument* document, const QString& text, bool plain) const
+void ProseDocument::setDocument(QQuickTextDocument* document)
 {
-    if (document)
-        show(document->textDocument(), text, plain);
+    if (document == m_document)
+        return;
+    m_document = document;
+    refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setMarkdown(const QString& markdown)
+{
+    if (markdown == m_markdown)
+        return;
+    m_markdown = markdown;
+    if (!m_plain)
+        refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setText(const QString& text)
+{
+    if (text == m_text)
+        return;
+    m_text = text;
+    if (m_plain)
+        refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setPlain(bool plain)
+{
+    if (plain == m_plain)
+        return;
+    m_plain = plain;
+    refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setActive(bool active)
+{
+    if (active == m_active)
+        return;
+    m_active = active;
+    refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::refresh()
+{
+    if (m_active && m_document)
+        show(m_document->textDocument(), m_plain ? m_text : m_markdown, m_plain);
 }
 
 void ProseDocument::show(QTextDocument* document, const QString& text, bool plain)

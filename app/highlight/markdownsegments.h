@@ -183,15 +183,46 @@ private:
 // one), so a paragraph costs a layout per run, and the open piece of a streamed answer pays it on
 // every delta (bench_gui_stall --hostile: ~26 % of the GUI thread). Here the import is one edit:
 // the document is laid out once.
+// In QML, an object bound to the piece's properties, rather than a script function calling show()
+// with the piece's text on every delta.
 class ProseDocument : public QObject {
     Q_OBJECT
     QML_ELEMENT
-    QML_SINGLETON
+    Q_PROPERTY(QQuickTextDocument* document READ document WRITE setDocument NOTIFY changed)
+    Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY changed)
+    Q_PROPERTY(QString text READ text WRITE setText NOTIFY changed)
+    Q_PROPERTY(bool plain READ plain WRITE setPlain NOTIFY changed)
+    // Whether the document is filled (false: left alone): set once the TextEdit is complete, as
+    // its own completion edits the document.
+    Q_PROPERTY(bool active READ active WRITE setActive NOTIFY changed)
 public:
     explicit ProseDocument(QObject* parent = nullptr);
 
+    QQuickTextDocument* document() const { return m_document; }
+    void setDocument(QQuickTextDocument* document);
+    QString markdown() const { return m_markdown; }
+    void setMarkdown(const QString& markdown);
+    QString text() const { return m_text; }
+    void setText(const QString& text);
+    bool plain() const { return m_plain; }
+    void setPlain(bool plain);
+    bool active() const { return m_active; }
+    void setActive(bool active);
+
+    // Shows the piece again (the TextEdit converts its document itself when its format changes).
+    Q_INVOKABLE void refresh();
+
     // What the document holds afterwards is what the same text set as `text` with textFormat
     // MarkdownText (or PlainText) would give. The same text again changes nothing.
-    Q_INVOKABLE void show(QQuickTextDocument* document, const QString& text, bool plain) const;
     static void show(QTextDocument* document, const QString& text, bool plain);
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    QPointer<QQuickTextDocument> m_document;
+    QString m_markdown;
+    QString m_text;
+    bool m_plain = false;
+    bool m_active = false;
 };

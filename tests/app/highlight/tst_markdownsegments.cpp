@@ -708,7 +708,14 @@ private Q_SLOTS:
         QCOMPARE(shown.toPlainText(), QStringLiteral("Some text."));
         // Nothing to show into: no crash.
         ProseDocument::show(static_cast<QTextDocument*>(nullptr), text, false);
-        ProseDocument().show(static_cast<QQuickTextDocument*>(nullptr), text, false);
+        ProseDocument element;   // as in QML, without a document yet
+        QSignalSpy told(&element, &ProseDocument::changed);
+        element.setActive(true);
+        element.setMarkdown(text);
+        element.setPlain(true);
+        element.refresh();
+        QCOMPARE(told.count(), 3);
+        QCOMPARE(element.markdown(), text);
     }
 };
 
