@@ -6,8 +6,13 @@ import Causerie.App
 // chat view shows: a 1 MB answer is ~500 pieces, and holding them all made every frame walk and
 // every scroll move all their nodes (bench_gui_stall --hostile). A slot away from the view is an
 // empty item as tall as the piece was when last shown, or as estimated from its length before.
-Column {
+// The slots are placed here, not by a Column: a Column walks all its slots whenever one changes
+// height, i.e. on every streamed delta; here a slot that changes height moves only the slots after
+// it, and the one that grows while an answer streams is the last.
+Item {
     id: root
+
+    implicitHeight: 0   // the last slot's bottom (place())
 
     property alias markdown: segments.markdown
     // Or, read in C++ as it changes: a cell of another model (MessageSegmentModel).
@@ -28,13 +33,33 @@ Column {
     property int first: 0
     property int last: -1
 
-    // Which slots meet the range, by bisection (the column stacks them in order), and only the
+    // Puts the slots from `from` on below the one before each, and the answer's height after the
+    // last. A slot not made yet (the Repeater adds a batch one by one) stops it: placed when added.
+    function place(from) {
+        const n = pieces.count
+        let bottom = 0
+        if (from > 0) {
+            const before = pieces.itemAt(from - 1)
+            if (!before)
+                return
+            bottom = before.y + before.height
+        }
+        for (let i = from; i < n; ++i) {
+            const s = pieces.itemAt(i)
+            if (!s)
+                return
+            s.y = bottom
+            bottom += s.height
+        }
+        implicitHeight = bottom
+    }
+
+    // Which slots meet the range, by bisection (the slots are placed in order), and only the
     // slots entering or leaving it are told. Deferred to the next turn of the event loop and done
     // once per turn: deciding it in each slot's bindings would make a loop (making a piece's items
     // changes its height, so whether it and the following ones meet the range), and would
     // evaluate every slot on every scroll.
     function updateMade() {
-        forceLayout()
         const n = pieces.count
         let lo = 0
         let hi = n
@@ -76,12 +101,15 @@ Column {
         id: pieces
         model: MessageSegmentModel { id: segments }
         onCountChanged: root.scheduleUpdate()
+        onItemAdded: index => root.place(index)
+        onItemRemoved: index => root.place(index)
         // The delegate and the Component inside it: Qt 6.4's qmllint cannot see that `root`,
         // `segments` and `slot` are in scope there (they are: the QML context; Qt 6.5's
         // "pragma ComponentBehavior: Bound" makes it checkable).
         // qmllint disable unqualified
-        delegate: Item {
+        delegate: Loader {
             id: slot
+            objectName: "segmentSlot"
             // Typed, like MessageSegment's: a streamed delta passes them on as they are, without
             // making a script string of the piece (a `var model` would, twice per delta).
             required property int index
@@ -123,34 +151,31 @@ Column {
 
             width: root.width
             // A Loader's item is a QObject to qmllint; here the MessageSegment below.
-            height: made.item ? made.item.implicitHeight : measured >= 0 ? measured : estimate()   // qmllint disable type
-
-            Loader {
-                id: made
-                width: parent.width
-                active: slot.near
-                sourceComponent: Component {
-                    MessageSegment {
-                        objectName: "messageSegment"
-                        width: made.width
-                        kind: slot.kind
-                        // Each only where it is used (code: its text; prose: its Markdown): every
-                        // QML string property holds a copy in the script engine, and the open piece
-                        // (up to a 200 KB code line) is copied again on every delta.
-                        text: slot.kind !== "text" || slot.plain ? slot.text : ""
-                        language: slot.language
-                        markdown: slot.kind === "code" || slot.plain ? "" : slot.markdown
-                        closed: slot.closed
-                        plain: slot.plain
-                        part: slot.part
-                        continues: slot.continues
-                        joinsLine: slot.joinsLine
-                        offset: slot.offset
-                        blockSource: segments
-                        row: slot.index
-                        onImplicitHeightChanged: slot.measured = implicitHeight
-                        Component.onCompleted: slot.measured = implicitHeight
-                    }
+            height: item ? item.implicitHeight : measured >= 0 ? measured : estimate()   // qmllint disable type
+            onHeightChanged: root.place(index + 1)
+            // The slot is the Loader: a slot away from the view is one item, one scene graph node.
+            active: near
+            sourceComponent: Component {
+                MessageSegment {
+                    objectName: "messageSegment"
+                    width: slot.width
+                    kind: slot.kind
+                    // Each only where it is used (code: its text; prose: its Markdown): every
+                    // QML string property holds a copy in the script engine, and the open piece
+                    // (up to a 200 KB code line) is copied again on every delta.
+                    text: slot.kind !== "text" || slot.plain ? slot.text : ""
+                    language: slot.language
+                    markdown: slot.kind !== "text" || slot.plain ? "" : slot.markdown
+                    closed: slot.closed
+                    plain: slot.plain
+                    part: slot.part
+                    continues: slot.continues
+                    joinsLine: slot.joinsLine
+                    offset: slot.offset
+                    blockSource: segments
+                    row: slot.index
+                    onImplicitHeightChanged: slot.measured = implicitHeight
+                    Component.onCompleted: slot.measured = implicitHeight
                 }
             }
         }

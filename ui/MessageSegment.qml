@@ -34,14 +34,13 @@ Item {
         objectName: "proseText"
         visible: !root.isCode && !root.isMath
         width: parent.width
-        text: root.proseText()
+        // Filled by ProseDocument, not through `text`: given Markdown as its text, Qt 6.4's
+        // TextEdit lays the document out again after each run the importer inserts.
         // Completes the formulas' image names (safeMarkdown): the window's text colour and pixel ratio.
         baseUrl: MathText.baseUrl(palette.text, Screen.devicePixelRatio)
-        // Qt keeps the images it loaded when the base changes (another theme): the text is set
-        // again, so that they are asked for in the new colour. Not at creation.
-        property bool made: false
-        Component.onCompleted: made = true
-        onBaseUrlChanged: if (made && !root.isCode && !root.isMath) root.reloadProse()
+        // Qt keeps the images it loaded when the base changes (another theme): the piece is
+        // imported again, so that they are asked for in the new colour. Not at creation.
+        onBaseUrlChanged: if (complete && !root.isCode && !root.isMath) proseDocument.reload()
         textFormat: root.plain ? TextEdit.PlainText : TextEdit.MarkdownText
         wrapMode: TextEdit.Wrap
         readOnly: true
@@ -66,17 +65,38 @@ Item {
             onTapped: (eventPoint, button) => root.openProseMenu(eventPoint.position)
         }
 
-        PlainToolTip {
-            objectName: "linkTarget"
-            visible: prose.hoveredLink.length > 0
-            text: prose.hoveredLink
+        // Filled once complete: before, the format is still being set, and the TextEdit's own
+        // completion edits the document (the import would be thrown away and done again).
+        property bool complete: false
+        Component.onCompleted: complete = true
+        onTextFormatChanged: proseDocument.refresh()   // Qt converts the document itself then
+        // Bound to the piece's properties: no script call with the piece's text per delta.
+        ProseDocument {
+            id: proseDocument
+            document: prose.textDocument
+            markdown: root.markdown
+            text: root.text
+            plain: root.plain
+            active: prose.complete && !root.isCode && !root.isMath
         }
-    }
 
-    function proseText() { return root.isCode || root.isMath ? "" : root.plain ? root.text : root.markdown }
-    function reloadProse() {
-        prose.text = ""
-        prose.text = Qt.binding(proseText)
+        // Made on the first hover of a link: a tooltip (a popup and its items) per piece made
+        // is a good part of what making a piece costs, and a streamed answer makes one a delta.
+        // The Component: Qt 6.4's qmllint cannot see that `prose` is in scope there (it is: the
+        // QML context; Qt 6.5's "pragma ComponentBehavior: Bound" makes it checkable).
+        // qmllint disable unqualified
+        Loader {
+            objectName: "linkTargetLoader"
+            active: prose.hoveredLink.length > 0 || item !== null
+            sourceComponent: Component {
+                PlainToolTip {
+                    objectName: "linkTarget"
+                    visible: prose.hoveredLink.length > 0
+                    text: prose.hoveredLink
+                }
+            }
+        }
+        // qmllint enable unqualified
     }
 
     function openProseMenu(position) {

@@ -2,7 +2,10 @@
 #include "codehighlighter.h"
 #include "safemarkdown.h"
 
+#include <QQuickTextDocument>
 #include <QRegularExpression>
+#include <QTextCursor>
+#include <QTextDocument>
 
 // A line cut between two pieces is longer than a piece: the highlighter shows it plain whole, so
 // the cut changes no colour (CodeHighlighter::show's `joinsLine`).
@@ -456,4 +459,96 @@ QString MessageSegmentModel::codeBlock(int row) const
         code += next.text;
     }
     return code;
+}
+
+ProseDocument::ProseDocument(QObject* parent)
+    : QObject(parent)
+{
+}
+
+void ProseDocument::setDocument(QQuickTextDocument* document)
+{
+    if (document == m_document)
+        return;
+    m_document = document;
+    refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setMarkdown(const QString& markdown)
+{
+    if (markdown == m_markdown)
+        return;
+    m_markdown = markdown;
+    if (!m_plain)
+        refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setText(const QString& text)
+{
+    if (text == m_text)
+        return;
+    m_text = text;
+    if (m_plain)
+        refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setPlain(bool plain)
+{
+    if (plain == m_plain)
+        return;
+    m_plain = plain;
+    refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setActive(bool active)
+{
+    if (active == m_active)
+        return;
+    m_active = active;
+    refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::refresh()
+{
+    if (m_active && m_document)
+        show(m_document->textDocument(), m_plain ? m_text : m_markdown, m_plain);
+}
+
+// What was last put into a document, how, and its revision then: a binding may ask again with
+// the same text, and anything else that edited the document since makes it differ.
+static const char* const kShown = "causerieProse";
+static const char* const kShownPlain = "causerieProsePlain";
+static const char* const kShownRevision = "causerieProseRevision";
+
+void ProseDocument::reload()
+{
+    if (m_document && m_document->textDocument())
+        m_document->textDocument()->setProperty(kShownRevision, -1);
+    refresh();
+}
+
+void ProseDocument::show(QTextDocument* document, const QString& text, bool plain)
+{
+    if (!document)
+        return;
+    if (document->property(kShownRevision).toInt() == document->revision() &&
+        document->property(kShownPlain).toBool() == plain && document->property(kShown).toString() == text)
+        return;
+    // A view's document records nothing to undo (it is read only): no copy of each version.
+    document->setUndoRedoEnabled(false);
+    QTextCursor edit(document);
+    edit.beginEditBlock();   // layout and signals once, at endEditBlock()
+    if (plain)
+        document->setPlainText(text);
+    else
+        document->setMarkdown(text);
+    edit.endEditBlock();
+    document->setProperty(kShown, text);
+    document->setProperty(kShownPlain, plain);
+    document->setProperty(kShownRevision, document->revision());
 }

@@ -12,6 +12,9 @@
 #include <QString>
 #include <QStringList>
 #include <QStringView>
+#include <QQuickTextDocument>
+
+class QTextDocument;
 
 struct MarkdownSegment {
     enum Kind { Prose, Code, Math };
@@ -179,4 +182,57 @@ private:
     QString m_sourceRole;
     int m_sourceRoleId = -1;   // -1: not following
     QList<QMetaObject::Connection> m_sourceConnections;
+};
+
+// Puts a prose piece into a TextEdit's document: its Markdown (as MarkdownSegment::markdown, made
+// safe) or, `plain`, its text. Qt 6.4's TextEdit given Markdown as its `text` lays the document
+// out again after every run of text the importer inserts (each link, emphasis, code span starts
+// one), so a paragraph costs a layout per run, and the open piece of a streamed answer pays it on
+// every delta (bench_gui_stall --hostile: ~26 % of the GUI thread). Here the import is one edit:
+// the document is laid out once.
+// In QML, an object bound to the piece's properties, rather than a script function calling show()
+// with the piece's text on every delta.
+class ProseDocument : public QObject {
+    Q_OBJECT
+    QML_ELEMENT
+    Q_PROPERTY(QQuickTextDocument* document READ document WRITE setDocument NOTIFY changed)
+    Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY changed)
+    Q_PROPERTY(QString text READ text WRITE setText NOTIFY changed)
+    Q_PROPERTY(bool plain READ plain WRITE setPlain NOTIFY changed)
+    // Whether the document is filled (false: left alone): set once the TextEdit is complete, as
+    // its own completion edits the document.
+    Q_PROPERTY(bool active READ active WRITE setActive NOTIFY changed)
+public:
+    explicit ProseDocument(QObject* parent = nullptr);
+
+    QQuickTextDocument* document() const { return m_document; }
+    void setDocument(QQuickTextDocument* document);
+    QString markdown() const { return m_markdown; }
+    void setMarkdown(const QString& markdown);
+    QString text() const { return m_text; }
+    void setText(const QString& text);
+    bool plain() const { return m_plain; }
+    void setPlain(bool plain);
+    bool active() const { return m_active; }
+    void setActive(bool active);
+
+    // Shows the piece again (the TextEdit converts its document itself when its format changes).
+    Q_INVOKABLE void refresh();
+    // Imports the piece again even if unchanged: the document's loaded images are dropped and
+    // asked for again (an inline formula's colour follows the theme through the view's baseUrl).
+    Q_INVOKABLE void reload();
+
+    // What the document holds afterwards is what the same text set as `text` with textFormat
+    // MarkdownText (or PlainText) would give. The same text again changes nothing.
+    static void show(QTextDocument* document, const QString& text, bool plain);
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    QPointer<QQuickTextDocument> m_document;
+    QString m_markdown;
+    QString m_text;
+    bool m_plain = false;
+    bool m_active = false;
 };

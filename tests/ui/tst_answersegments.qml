@@ -154,6 +154,55 @@ TestCase {
         verify(most > 0 && most <= maxMade, "at most " + most + " pieces had items while streaming")
     }
 
+    // The slots are placed one below the other in the model's order (not by a Column): after
+    // streaming, a change of width (every piece's height changes), and rows removed.
+    function slotsInOrder(segments) {
+        const slots = []
+        for (let i = 0; i < segments.children.length; ++i)
+            if (segments.children[i].objectName === "segmentSlot")
+                slots.push(segments.children[i])
+        slots.sort((a, b) => a.index - b.index)
+        return slots
+    }
+    function checkStacked(segments) {
+        const slots = slotsInOrder(segments)
+        compare(slots.length, segments.count)
+        let bottom = 0
+        for (let i = 0; i < slots.length; ++i) {
+            compare(slots[i].index, i)
+            compare(slots[i].y, bottom, "slot " + i)
+            verify(slots[i].height > 0, "slot " + i + " has a height")
+            bottom += slots[i].height
+        }
+        compare(segments.implicitHeight, bottom)   // what the delegate's layout gives it
+    }
+    function test_slotsAreStackedInOrder() {
+        let answer = ""
+        for (let i = 0; i < 12; ++i)
+            answer += "Paragraph " + i + " " + "word ".repeat(120) + "\n\n```\ncode " + i + "\n```\n\n"
+        const d = createTemporaryObject(delegateComponent, testCase, {width: 600})
+        verify(d)
+        const segments = findChild(d, "answerSegments")
+        for (let sent = 0; sent < answer.length; sent += 97) {
+            d.content = answer.substring(0, sent + 97)
+            checkStacked(segments)
+        }
+        verify(segments.count >= 12, segments.count + " pieces")
+        d.width = 300   // every piece wraps anew: taller
+        tryVerify(() => segments.implicitHeight > 0)
+        checkStacked(segments)
+        const wide = segments.implicitHeight
+        d.width = 900
+        checkStacked(segments)
+        verify(segments.implicitHeight < wide)
+        d.content = "Only this.\n\n```\nand this\n```"
+        compare(segments.count, 2)
+        checkStacked(segments)
+        d.content = ""
+        compare(segments.count, 0)
+        compare(segments.implicitHeight, 0)
+    }
+
     function test_outsideAListEveryPieceIsMade() {
         const d = createTemporaryObject(delegateComponent, testCase,
                                         {content: "First paragraph.\n\n```cpp\nint x;\n```\n\nLast paragraph."})

@@ -51,19 +51,41 @@ TestCase {
         verify(prose.implicitHeight > 0)
     }
 
+    // The prose's document is filled in C++ (ProseDocument), not through `text`: it shows the
+    // Markdown rendered, follows it as it streams, and switches to and from plain text.
+    function test_proseFollowsItsMarkdown() {
+        const s = createTemporaryObject(segmentComponent, testCase)
+        const prose = findChild(s, "proseText")
+        verify(prose)
+        compare(prose.getText(0, prose.length), "the docs and more")
+        const before = prose.implicitHeight
+        verify(before > 0)
+        s.markdown = "**Bold** and *more*\n\nA second paragraph."
+        compare(prose.getText(0, prose.length), "Bold and more\u2029A second paragraph.")
+        verify(prose.implicitHeight > before)
+        s.text = "**raw** <b>x</b>"
+        s.plain = true
+        compare(prose.textFormat, TextEdit.PlainText)
+        compare(prose.getText(0, prose.length), "**raw** <b>x</b>")
+        s.plain = false
+        compare(prose.textFormat, TextEdit.MarkdownText)
+        compare(prose.getText(0, prose.length), "Bold and more\u2029A second paragraph.")
+    }
+
     function test_hoverShowsTheTarget() {
         const s = createTemporaryObject(segmentComponent, testCase)
         const prose = findChild(s, "proseText")
         verify(prose)
-        const tip = findChild(s, "linkTarget")
-        verify(tip)
-        verify(!tip.visible)
+        compare(findChild(s, "linkTarget"), null, "made on the first hover of a link")
         mouseMove(prose, 10, prose.height / 2)
         tryCompare(prose, "hoveredLink", "https://example.org/a?b=c")
+        tryVerify(() => findChild(s, "linkTarget") !== null)
+        const tip = findChild(s, "linkTarget")
         tryVerify(() => tip.visible)
         compare(tip.text, "https://example.org/a?b=c")
         mouseMove(prose, prose.width - 5, prose.height / 2)
         tryCompare(prose, "hoveredLink", "")
+        tryVerify(() => !tip.visible)
     }
 
     function test_clickAsksWithTheFullTarget() {

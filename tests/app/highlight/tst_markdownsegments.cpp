@@ -1,9 +1,15 @@
 // How an answer is cut into view pieces, and that streaming touches only the rows that changed.
 #include "markdownsegments.h"
 
+#include "safemarkdown.h"
+
 #include <QAbstractItemModelTester>
+#include <QAbstractTextDocumentLayout>
+#include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTest>
+#include <QTextCursor>
+#include <QTextDocument>
 
 namespace {
 
@@ -571,7 +577,191 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(3), MessageSegmentModel::KindRole).toString(), QStringLiteral("text"));
         QCOMPARE(model.codeBlock(1), QString());
     }
+
+    // ProseDocument fills a view's document with what Qt's Markdown import gives, whatever the
+    // document held before.
+    void proseDocumentHoldsTheMarkdownImport_data()
+    {
+        QTest::addColumn<QString>("markdown");
+        QTest::addRow("paragraphs") << QStringLiteral(
+            "One *two* **three** `four`.\n\nFive [six](https://example.org/6).");
+        QTest::addRow("heading and list") << QStringLiteral("## Part 1\n\n- first item\n- second *item*\n\n1. a\n2. b");
+        QTest::addRow("quote and table") << QStringLiteral(
+            "> quoted\n> text\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\nafter");
+        QTest::addRow("image made a link") << safeMarkdown(QStringLiteral("See ![x](http://host/leak.png) here."));
+        QTest::addRow("empty") << QString();
+    }
+    void proseDocumentHoldsTheMarkdownImport()
+    {
+        QFETCH(QString, markdown);
+        QTextDocument expected;
+        expected.setMarkdown(markdown);
+        QTextDocument shown;
+        shown.documentLayout();   // as a view's document: laid out
+        ProseDocument::show(&shown, QStringLiteral("Before *this*, other text\n\n- and a list"), false);
+        ProseDocument::show(&shown, markdown, false);
+        QCOMPARE(shown.toHtml(), expected.toHtml());
+        QCOMPARE(shown.toPlainText(), expected.toPlainText());
+        QCOMPARE(shown.blockCount(), expected.blockCount());
+        QVERIFY(!shown.isUndoAvailable());
+    }
+
+    // The reason it exists: the import is one edit, so a laid-out document is told (and laid out)
+    // once, where Qt's own import tells it after every run of text.
+    void proseDocumentIsOneEdit()
+    {
+        QString markdown;
+        for (int i = 0; i < 20; ++i)
+            markdown += QStringLiteral("Word *%1* and [link %1](https://example.org/%1). ").arg(i);
+        QTextDocument direct;
+        direct.documentLayout();
+        QSignalSpy directChanges(&direct, &QTextDocument::contentsChange);
+        direct.setMarkdown(markdown);
+        QVERIFY2(directChanges.count() > 40, qPrintable(QString::number(directChanges.count())));
+
+        QTextDocument shown;
+        shown.documentLayout();
+        QSignalSpy changes(&shown, &QTextDocument::contentsChange);
+        QSignalSpy laidOut(shown.documentLayout(), &QAbstractTextDocumentLayout::documentSizeChanged);
+        ProseDocument::show(&shown, markdown, false);
+        // Two: QTextDocument's clear() tells at once that the old text went (nothing to lay out),
+        // then the whole import at the end of the edit.
+        QCOMPARE(changes.count(), 2);
+        QCOMPARE(changes.at(1).at(0).toInt(), 0);
+        QCOMPARE(changes.at(1).at(2).toInt(), shown.characterCount());
+        QVERIFY(laidOut.count() <= 2);
+        QCOMPARE(shown.toHtml(), direct.toHtml());
+    }
+
+    void proseDocumentShowsPlainTextAsWritten()
+    {
+        QTextDocument shown;
+        const QString text = QStringLiteral("[a](https://example.org/a) *b* <img src=x>\n\n- c");
+        ProseDocument::show(&shown, text, true);
+        QCOMPARE(shown.toPlainText(), text);
+        QCOMPARE(shown.blockCount(), 3);
+        // The same text as Markdown afterwards: formatted, the link a link.
+        ProseDocument::show(&shown, text, false);
+        QTextDocument expected;
+        expected.setMarkdown(text);
+        QCOMPARE(shown.toHtml(), expected.toHtml());
+        QVERIFY(!shown.toPlainText().contains(QLatin1String("](")));
+    }
+
+    // Fed in deltas of 1..N characters, as a streamed piece is, the document equals the import of
+    // the text so far after every delta.
+    void proseDocumentStreamedEqualsImportedAtOnce_data()
+    {
+        QTest::addColumn<QString>("markdown");
+        QString parts;
+        for (int i = 0; i < 6; ++i)
+            parts += QStringLiteral("## Part %1\n\nThe sea was *calm* that morning, and the **boat** left the harbour "
+                                    "at dawn with [a map](https://example.org/%1) and `a compass`.\n\n"
+                                    "- first item %1\n- second item with more words in it\n\n")
+                         .arg(i);
+        QTest::addRow("answer parts") << parts;
+        QTest::addRow("lists, quotes, tables")
+            << QStringLiteral("Intro *x*\n\n1. one\n\n2. two\n\nAfter the list\n> quote\nlazy\n\n> again\n\n"
+                              "a | b\n---|---\n1 | 2\n\nTitle\n=====\n\n* star item\n\n**bold** start\n\n"
+                              "    indented code\n\n---\n\n___\n\n#not heading\n\n[link](http://h) first\n\n"
+                              "`span` first\n\n_em_ first\n\n12) twelve\n\nEnd");
+        QTest::addRow("reference") << QStringLiteral(
+            "See [x][r] here.\n\nMore text.\n\n[r]: https://example.org/r\n\nTail");
+        QTest::addRow("blank lines and CRLF") << QStringLiteral("a\r\n\r\nb\n\n\n\nc\n  \nd\n\n");
+    }
+    void proseDocumentStreamedEqualsImportedAtOnce()
+    {
+        QFETCH(QString, markdown);
+        for (qsizetype step : {qsizetype(1), qsizetype(2), qsizetype(7), qsizetype(64), markdown.size()}) {
+            QTextDocument shown;
+            shown.documentLayout();
+            for (qsizetype sent = 0; sent < markdown.size();) {
+                sent = std::min(markdown.size(), sent + step);
+                ProseDocument::show(&shown, markdown.left(sent), false);
+                QTextDocument expected;
+                expected.setMarkdown(markdown.left(sent));
+                QCOMPARE(shown.toHtml(), expected.toHtml());
+            }
+        }
+    }
+
+    // The same on texts made of random Markdown lines (a fixed seed: the same texts every run),
+    // made safe as the view's pieces are, streamed in random deltas.
+    void proseDocumentStreamedEqualsImportedAtOnceOnRandomLines()
+    {
+        const QStringList pool = {QString(),
+                                  QStringLiteral("  "),
+                                  QStringLiteral("Para *x* text"),
+                                  QStringLiteral("# H"),
+                                  QStringLiteral("## H2 **b**"),
+                                  QStringLiteral("- item"),
+                                  QStringLiteral("* item"),
+                                  QStringLiteral("1. one"),
+                                  QStringLiteral("  continued"),
+                                  QStringLiteral("    code"),
+                                  QStringLiteral("> quote"),
+                                  QStringLiteral("---"),
+                                  QStringLiteral("==="),
+                                  QStringLiteral("Title"),
+                                  QStringLiteral("`code` first"),
+                                  QStringLiteral("[l](http://x) first"),
+                                  QStringLiteral("**b** first"),
+                                  QStringLiteral("_e_ first"),
+                                  QStringLiteral("12) x"),
+                                  QStringLiteral("<b>html</b>"),
+                                  QStringLiteral("ends with a break\\"),
+                                  QStringLiteral("two spaces  "),
+                                  QStringLiteral("&amp; entity"),
+                                  QStringLiteral("![i](http://h/i.png)"),
+                                  QStringLiteral("*"),
+                                  QStringLiteral("-"),
+                                  QStringLiteral("#"),
+                                  QStringLiteral("\t tab"),
+                                  QStringLiteral("3.")};
+        QRandomGenerator random(20);
+        for (int text = 0; text < 150; ++text) {
+            QStringList lines;
+            for (int i = int(random.bounded(4, 30)); i > 0; --i)
+                lines << pool.at(int(random.bounded(int(pool.size()))));
+            const QString markdown = safeMarkdown(lines.join(QLatin1Char('\n')));
+            QTextDocument shown;
+            shown.documentLayout();
+            for (qsizetype sent = 0; sent < markdown.size();) {
+                sent = std::min(markdown.size(), sent + 1 + qsizetype(random.bounded(24)));
+                ProseDocument::show(&shown, markdown.left(sent), false);
+                QTextDocument expected;
+                expected.setMarkdown(markdown.left(sent));
+                QVERIFY2(shown.toHtml() == expected.toHtml(), qPrintable(markdown.left(sent)));
+            }
+        }
+    }
+
+    void proseDocumentLeavesTheSameTextAlone()
+    {
+        QTextDocument shown;
+        const QString text = QStringLiteral("Some *text*.");
+        ProseDocument::show(&shown, text, false);
+        const int revision = shown.revision();
+        QSignalSpy changes(&shown, &QTextDocument::contentsChange);
+        ProseDocument::show(&shown, text, false);
+        QCOMPARE(changes.count(), 0);
+        QCOMPARE(shown.revision(), revision);
+        // Something else edited it (a TextEdit converting on a format change): put back.
+        QTextCursor(&shown).insertText(QStringLiteral("other "));
+        ProseDocument::show(&shown, text, false);
+        QCOMPARE(shown.toPlainText(), QStringLiteral("Some text."));
+        // Nothing to show into: no crash.
+        ProseDocument::show(static_cast<QTextDocument*>(nullptr), text, false);
+        ProseDocument element;   // as in QML, without a document yet
+        QSignalSpy told(&element, &ProseDocument::changed);
+        element.setActive(true);
+        element.setMarkdown(text);
+        element.setPlain(true);
+        element.refresh();
+        QCOMPARE(told.count(), 3);
+        QCOMPARE(element.markdown(), text);
+    }
 };
 
-QTEST_GUILESS_MAIN(TestMarkdownSegments)
+QTEST_MAIN(TestMarkdownSegments)
 #include "tst_markdownsegments.moc"
