@@ -2,49 +2,62 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="fr_FR">
 <context>
+    <name>Announcer</name>
+    <message>
+        <location filename="../app/controllers/announcer.cpp" line="82"/>
+        <source>The answer failed.</source>
+        <translation>La réponse a échoué.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/announcer.cpp" line="82"/>
+        <source>End of answer.</source>
+        <translation>Fin de la réponse.</translation>
+    </message>
+</context>
+<context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="157"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="169"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="157"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="169"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="159"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="171"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="159"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="171"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="160"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="172"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="176"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="188"/>
         <source>a remote endpoint</source>
         <translation>un point d’accès distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="178"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="190"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="182"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="194"/>
         <source>was: %1</source>
         <translation>avant : %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="182"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="194"/>
         <source>was: %1 · %2</source>
         <translation>avant : %1 · %2</translation>
     </message>
@@ -91,6 +104,39 @@
     </message>
 </context>
 <context>
+    <name>AttachmentChips</name>
+    <message>
+        <location filename="../ui/AttachmentChips.qml" line="59"/>
+        <source>Reading…</source>
+        <translation>Lecture…</translation>
+    </message>
+    <message>
+        <location filename="../ui/AttachmentChips.qml" line="65"/>
+        <source>counting tokens…</source>
+        <translation>décompte des jetons…</translation>
+    </message>
+    <message>
+        <location filename="../ui/AttachmentChips.qml" line="66"/>
+        <source>about %1 tokens</source>
+        <translation>environ %1 jetons</translation>
+    </message>
+    <message>
+        <location filename="../ui/AttachmentChips.qml" line="67"/>
+        <source>%1 tokens</source>
+        <translation>%1 jetons</translation>
+    </message>
+    <message>
+        <location filename="../ui/AttachmentChips.qml" line="78"/>
+        <source>Remove %1</source>
+        <translation>Retirer %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/AttachmentChips.qml" line="92"/>
+        <source>Attach files</source>
+        <translation>Joindre des fichiers</translation>
+    </message>
+</context>
+<context>
     <name>ChatController</name>
     <message>
         <location filename="../app/controllers/chatcontroller.cpp" line="85"/>
@@ -98,7 +144,7 @@
         <translation>Attendez la fin de la réponse, ou arrêtez-la, avant d’envoyer.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/chatcontroller.cpp" line="189"/>
+        <location filename="../app/controllers/chatcontroller.cpp" line="191"/>
         <source>No model is ready for this conversation. Open a local model or choose a remote endpoint in Settings.</source>
         <translation>Aucun modèle n’est prêt pour cette conversation. Ouvrez un modèle local ou choisissez un point d’accès distant dans les Réglages.</translation>
     </message>
@@ -106,161 +152,187 @@
 <context>
     <name>ChatView</name>
     <message>
-        <location filename="../ui/ChatView.qml" line="30"/>
+        <location filename="../ui/ChatView.qml" line="39"/>
         <source>Messages</source>
         <translation>Messages</translation>
-    </message>
-    <message>
-        <location filename="../ui/ChatView.qml" line="60"/>
-        <source>Causerie</source>
-        <translation>Causerie</translation>
-    </message>
-    <message>
-        <location filename="../ui/ChatView.qml" line="65"/>
-        <source>Ask anything. Your conversations stay on this computer.</source>
-        <translation>Demandez ce que vous voulez. Vos conversations restent sur cet ordinateur.</translation>
-    </message>
-    <message>
-        <location filename="../ui/ChatView.qml" line="66"/>
-        <source>Open a model file (.gguf) to start, or choose a remote endpoint.</source>
-        <translation>Ouvrez un fichier de modèle (.gguf) pour commencer, ou choisissez un point d’accès distant.</translation>
-    </message>
-    <message>
-        <location filename="../ui/ChatView.qml" line="67"/>
-        <source>Choose a model for this endpoint above.</source>
-        <translation>Choisissez un modèle pour ce point d’accès ci-dessus.</translation>
     </message>
 </context>
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../ui/Composer.qml" line="43"/>
+        <location filename="../ui/Composer.qml" line="65"/>
         <source>Editing a message: sending makes a new version (the old one stays). Esc cancels.</source>
         <translation>Modification d’un message : l’envoi crée une nouvelle version (l’ancienne est conservée). Échap annule.</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="57"/>
+        <location filename="../ui/Composer.qml" line="84"/>
+        <source>Attach files</source>
+        <translation>Joindre des fichiers</translation>
+    </message>
+    <message>
+        <location filename="../ui/Composer.qml" line="95"/>
         <source>Message (Enter to send, Shift+Enter for a new line)</source>
         <translation>Message (Entrée pour envoyer, Maj+Entrée pour aller à la ligne)</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="58"/>
+        <location filename="../ui/Composer.qml" line="96"/>
         <source>No model is ready yet</source>
         <translation>Aucun modèle n’est encore prêt</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="61"/>
+        <location filename="../ui/Composer.qml" line="112"/>
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="81"/>
-        <source>Stop</source>
-        <translation>Arrêter</translation>
+        <location filename="../ui/Composer.qml" line="154"/>
+        <source>Esc</source>
+        <translation>Échap</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="81"/>
-        <source>Send</source>
-        <translation>Envoyer</translation>
+        <location filename="../ui/Composer.qml" line="154"/>
+        <source>Enter</source>
+        <translation>Entrée</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="84"/>
+        <location filename="../ui/Composer.qml" line="166"/>
+        <source>The oldest messages will be left out of the model&apos;s view.</source>
+        <translation>Les messages les plus anciens ne seront plus vus par le modèle.</translation>
+    </message>
+    <message>
+        <location filename="../ui/Composer.qml" line="153"/>
         <source>Stop the answer</source>
         <translation>Arrêter la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="84"/>
+        <location filename="../ui/Composer.qml" line="153"/>
         <source>Send message</source>
         <translation>Envoyer le message</translation>
     </message>
+</context>
+<context>
+    <name>ContextRing</name>
     <message>
-        <location filename="../ui/Composer.qml" line="95"/>
-        <source>Context: %1 of %2 tokens</source>
-        <translation>Contexte : %1 jetons sur %2</translation>
+        <location filename="../ui/ContextRing.qml" line="17"/>
+        <source>Context: %1 of %2 tokens (%3%)</source>
+        <translation>Contexte : %1 sur %2 jetons (%3 %)</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="98"/>
-        <source>the oldest messages will be left out of the model&apos;s view</source>
-        <translation>les plus anciens messages ne seront plus vus par le modèle</translation>
+        <location filename="../ui/ContextRing.qml" line="73"/>
+        <source>The oldest messages will be left out of the model&apos;s view.</source>
+        <translation>Les messages les plus anciens ne seront plus vus par le modèle.</translation>
     </message>
 </context>
 <context>
     <name>ConversationDelegate</name>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="18"/>
-        <location filename="../ui/ConversationDelegate.qml" line="27"/>
+        <location filename="../ui/ConversationDelegate.qml" line="25"/>
+        <location filename="../ui/ConversationDelegate.qml" line="88"/>
         <source>Untitled conversation</source>
         <translation>Conversation sans titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="36"/>
+        <location filename="../ui/ConversationDelegate.qml" line="26"/>
+        <source>pinned</source>
+        <translation>épinglée</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="26"/>
+        <source>selected</source>
+        <translation>sélectionnée</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="63"/>
+        <source>%1 conversations</source>
+        <translation>%1 conversations</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationDelegate.qml" line="98"/>
         <source>New title</source>
         <translation>Nouveau titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="44"/>
+        <location filename="../ui/ConversationDelegate.qml" line="106"/>
         <source>Conversation actions</source>
         <translation>Actions sur la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="74"/>
+        <location filename="../ui/ConversationDelegate.qml" line="153"/>
         <source>Causerie conversation (*.json)</source>
         <translation>Conversation Causerie (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="75"/>
+        <location filename="../ui/ConversationDelegate.qml" line="154"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="87"/>
+        <location filename="../ui/ConversationDelegate.qml" line="167"/>
         <source>Export the conversation</source>
         <translation>Exporter la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="113"/>
-        <source>Rename</source>
-        <translation>Renommer</translation>
-    </message>
-    <message>
-        <location filename="../ui/ConversationDelegate.qml" line="117"/>
-        <source>Unpin</source>
-        <translation>Désépingler</translation>
-    </message>
-    <message>
-        <location filename="../ui/ConversationDelegate.qml" line="117"/>
-        <source>Pin</source>
-        <translation>Épingler</translation>
-    </message>
-    <message>
-        <location filename="../ui/ConversationDelegate.qml" line="121"/>
-        <source>Copy as Markdown</source>
-        <translation>Copier en Markdown</translation>
-    </message>
-    <message>
-        <location filename="../ui/ConversationDelegate.qml" line="125"/>
-        <source>Export as Markdown…</source>
-        <translation>Exporter en Markdown…</translation>
-    </message>
-    <message>
-        <location filename="../ui/ConversationDelegate.qml" line="129"/>
-        <source>Export for import (JSON)…</source>
-        <translation>Exporter pour importer (JSON)…</translation>
-    </message>
-    <message>
-        <location filename="../ui/ConversationDelegate.qml" line="134"/>
-        <source>Delete…</source>
-        <translation>Supprimer…</translation>
-    </message>
-    <message>
-        <location filename="../ui/ConversationDelegate.qml" line="146"/>
+        <location filename="../ui/ConversationDelegate.qml" line="196"/>
         <source>Delete this conversation?</source>
         <translation>Supprimer cette conversation ?</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="149"/>
+        <location filename="../ui/ConversationDelegate.qml" line="199"/>
         <source>“%1” will be deleted. You can undo this for a few seconds.</source>
         <translation>« %1 » sera supprimée. Vous pourrez annuler pendant quelques secondes.</translation>
+    </message>
+</context>
+<context>
+    <name>ConversationMenu</name>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="19"/>
+        <source>Rename</source>
+        <translation>Renommer</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="23"/>
+        <source>Unpin</source>
+        <translation>Désépingler</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="23"/>
+        <source>Pin</source>
+        <translation>Épingler</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="29"/>
+        <source>Move to folder</source>
+        <translation>Déplacer vers un dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="48"/>
+        <source>Remove from folder</source>
+        <translation>Retirer du dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="52"/>
+        <source>Copy as Markdown</source>
+        <translation>Copier en Markdown</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="56"/>
+        <source>Export as Markdown…</source>
+        <translation>Exporter en Markdown…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="60"/>
+        <source>Export for import (JSON)…</source>
+        <translation>Exporter pour importer (JSON)…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="64"/>
+        <source>Export for import, with attached files (JSON)…</source>
+        <translation>Exporter pour importer, avec les fichiers joints (JSON)…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationMenu.qml" line="69"/>
+        <source>Delete…</source>
+        <translation>Supprimer…</translation>
     </message>
 </context>
 <context>
@@ -295,43 +367,53 @@
         <source>Older</source>
         <translation>Plus anciennes</translation>
     </message>
+    <message>
+        <location filename="../app/controllers/conversationsections.cpp" line="37"/>
+        <source>Folders</source>
+        <translation>Dossiers</translation>
+    </message>
 </context>
 <context>
     <name>ConversationSettingsDialog</name>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="19"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="29"/>
         <source>This conversation</source>
         <translation>Cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="33"/>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="35"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="43"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="45"/>
         <source>Use a system prompt of its own</source>
         <translation>Utiliser son propre prompt système</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="47"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="57"/>
         <source>No system prompt in this conversation</source>
         <translation>Pas de prompt système dans cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="48"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="58"/>
         <source>The default system prompt is empty</source>
         <translation>Le prompt système par défaut est vide</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="49"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="59"/>
         <source>System prompt of this conversation</source>
         <translation>Prompt système de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="57"/>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="59"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="67"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="69"/>
         <source>Use answer settings of its own</source>
         <translation>Utiliser ses propres réglages de réponse</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="73"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="81"/>
+        <source>Search these libraries</source>
+        <translation>Chercher dans ces bibliothèques</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="100"/>
         <source>Unchecked, this conversation follows the defaults in Settings. The changes apply from the next answer.</source>
         <translation>Décoché, cette conversation suit les valeurs par défaut des Réglages. Les changements s’appliquent à partir de la prochaine réponse.</translation>
     </message>
@@ -339,24 +421,102 @@
 <context>
     <name>ConversationsController</name>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="105"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="115"/>
         <source>No file was chosen to export to.</source>
         <translation>Aucun fichier n’a été choisi pour l’export.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="129"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="183"/>
         <source>Cannot write %1: %2</source>
         <translation>Impossible d’écrire %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="150"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="324"/>
+        <source>Choose an existing folder to export the conversations to.</source>
+        <translation>Choisissez un dossier existant où exporter les conversations.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="155"/>
         <source>Conversation</source>
         <translation>Conversation</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="160"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="165"/>
         <source>Cannot read %1: %2</source>
         <translation>Impossible de lire %1 : %2</translation>
+    </message>
+</context>
+<context>
+    <name>DeviceText</name>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="15"/>
+        <source>0 GPU layers were asked for</source>
+        <translation>0 couche GPU demandée</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="16"/>
+        <source>this build of Causerie has no GPU backend</source>
+        <translation>cette version de Causerie n’a pas de moteur GPU</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="17"/>
+        <source>no NVIDIA GPU was found</source>
+        <translation>aucun GPU NVIDIA trouvé</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="18"/>
+        <source>no NVIDIA GPU could be queried</source>
+        <translation>aucun GPU NVIDIA n’a pu être interrogé</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="19"/>
+        <source>no CUDA device was found</source>
+        <translation>aucun périphérique CUDA trouvé</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="28"/>
+        <source>GPU has %1 free, model needs %2</source>
+        <translation>le GPU a %1 de libre, le modèle demande %2</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="31"/>
+        <source>%1: %2 of %3 layers on GPU</source>
+        <translation>%1 : %2 couches sur %3 sur le GPU</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="33"/>
+        <source>%1: not even one layer fits</source>
+        <translation>%1 : pas même une couche ne tient</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="47"/>
+        <source>CPU (1 thread)</source>
+        <translation>Processeur (1 fil)</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="48"/>
+        <source>CPU (%1 threads)</source>
+        <translation>Processeur (%1 fils)</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="55"/>
+        <source>%1/%2 layers on GPU</source>
+        <translation>%1/%2 couches sur le GPU</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="57"/>
+        <source>%1 (%2; CUDA graphs off: %3)</source>
+        <translation>%1 (%2 ; graphes CUDA désactivés : %3)</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="59"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="68"/>
+        <source>%1: running on the CPU</source>
+        <translation>%1 : exécution sur le processeur</translation>
     </message>
 </context>
 <context>
@@ -377,57 +537,53 @@
         <translation>être créé</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="178"/>
-        <location filename="../app/documents/docindex.cpp" line="230"/>
-        <location filename="../app/documents/docindex.cpp" line="254"/>
+        <location filename="../app/documents/docindex.cpp" line="228"/>
         <source>start a transaction</source>
         <translation>démarrer une transaction</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="183"/>
+        <location filename="../app/documents/docindex.cpp" line="181"/>
         <source>be read</source>
         <translation>être lu</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="192"/>
+        <location filename="../app/documents/docindex.cpp" line="190"/>
+        <location filename="../app/documents/docindex.cpp" line="198"/>
         <location filename="../app/documents/docindex.cpp" line="200"/>
         <location filename="../app/documents/docindex.cpp" line="202"/>
-        <location filename="../app/documents/docindex.cpp" line="204"/>
         <source>store a document</source>
         <translation>enregistrer un document</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="218"/>
-        <location filename="../app/documents/docindex.cpp" line="242"/>
+        <location filename="../app/documents/docindex.cpp" line="245"/>
+        <location filename="../app/documents/docindex.cpp" line="252"/>
         <source>store a file</source>
         <translation>enregistrer un fichier</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="222"/>
-        <location filename="../app/documents/docindex.cpp" line="246"/>
-        <location filename="../app/documents/docindex.cpp" line="261"/>
+        <location filename="../app/documents/docindex.cpp" line="234"/>
         <source>commit</source>
         <translation>valider</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="257"/>
+        <location filename="../app/documents/docindex.cpp" line="219"/>
         <source>remove a file</source>
         <translation>retirer un fichier</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="277"/>
+        <location filename="../app/documents/docindex.cpp" line="268"/>
         <source>remove unused documents</source>
         <translation>retirer les documents inutilisés</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="384"/>
-        <location filename="../app/documents/docindex.cpp" line="388"/>
-        <location filename="../app/documents/docindex.cpp" line="395"/>
-        <location filename="../app/documents/docindex.cpp" line="400"/>
-        <location filename="../app/documents/docindex.cpp" line="410"/>
-        <location filename="../app/documents/docindex.cpp" line="414"/>
-        <location filename="../app/documents/docindex.cpp" line="461"/>
-        <location filename="../app/documents/docindex.cpp" line="465"/>
+        <location filename="../app/documents/docindex.cpp" line="375"/>
+        <location filename="../app/documents/docindex.cpp" line="379"/>
+        <location filename="../app/documents/docindex.cpp" line="386"/>
+        <location filename="../app/documents/docindex.cpp" line="391"/>
+        <location filename="../app/documents/docindex.cpp" line="401"/>
+        <location filename="../app/documents/docindex.cpp" line="405"/>
+        <location filename="../app/documents/docindex.cpp" line="452"/>
+        <location filename="../app/documents/docindex.cpp" line="456"/>
         <source>be searched</source>
         <translation>être interrogé</translation>
     </message>
@@ -503,12 +659,12 @@
         <translation>%1 a été refusé : son texte ferait %2 une fois décompressé (la limite est de %3, et au plus %4 fois sa taille compressée).</translation>
     </message>
     <message>
-        <location filename="../app/documents/extract_zipxml.cpp" line="83"/>
+        <location filename="../app/documents/extract_zipxml.cpp" line="89"/>
         <source>unexpected document type declaration</source>
         <translation>déclaration de type de document inattendue</translation>
     </message>
     <message>
-        <location filename="../app/documents/extract_zipxml.cpp" line="231"/>
+        <location filename="../app/documents/extract_zipxml.cpp" line="236"/>
         <source>%1 is not a readable %2 file (damaged XML: %3).</source>
         <translation>%1 n&apos;est pas un fichier %2 lisible (XML endommagé : %3).</translation>
     </message>
@@ -554,6 +710,99 @@
     </message>
 </context>
 <context>
+    <name>DocumentsController</name>
+    <message>
+        <location filename="../app/controllers/documentscontroller.cpp" line="56"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="61"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="94"/>
+        <source>%1 cannot be read (%2).</source>
+        <translation>%1 ne peut pas être lu (%2).</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/documentscontroller.cpp" line="75"/>
+        <source>%1 does not exist (moved or deleted?).</source>
+        <translation>%1 n’existe pas (déplacé ou supprimé ?).</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/documentscontroller.cpp" line="79"/>
+        <source>%1 is a folder: add it as a library in Settings → Libraries.</source>
+        <translation>%1 est un dossier : ajoutez-le comme bibliothèque dans Paramètres → Bibliothèques.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/documentscontroller.cpp" line="87"/>
+        <source>%1 is too large to send as an image (%2; the limit is %3).</source>
+        <translation>%1 est trop volumineux pour être envoyé comme image (%2 ; la limite est de %3).</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/documentscontroller.cpp" line="167"/>
+        <source>This model cannot see images: the image will not be sent.</source>
+        <translation>Ce modèle ne voit pas les images : l’image ne sera pas envoyée.</translation>
+    </message>
+</context>
+<context>
+    <name>EmptyState</name>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="15"/>
+        <source>Explain</source>
+        <translation>Expliquer</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="15"/>
+        <source>Explain how a language model predicts the next word, in simple terms.</source>
+        <translation>Explique simplement comment un modèle de langage prédit le mot suivant.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="16"/>
+        <source>Write code</source>
+        <translation>Écrire du code</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="16"/>
+        <source>Write a Python function that removes duplicate lines from a file and keeps their order.</source>
+        <translation>Écris une fonction Python qui supprime les lignes en double d’un fichier en gardant leur ordre.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="17"/>
+        <source>Summarise</source>
+        <translation>Résumer</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="17"/>
+        <source>Summarise the text I paste next in five bullet points.</source>
+        <translation>Résume en cinq points le texte que je vais coller.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="18"/>
+        <source>Translate</source>
+        <translation>Traduire</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="18"/>
+        <source>Translate into French: “The meeting moves to Thursday at 10 a.m.”</source>
+        <translation>Traduis en anglais : « La réunion est déplacée à jeudi 10 h. »</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="25"/>
+        <source>Causerie</source>
+        <translation>Causerie</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="36"/>
+        <source>Ask anything. Your conversations stay on this computer.</source>
+        <translation>Demandez ce que vous voulez. Vos conversations restent sur cet ordinateur.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="37"/>
+        <source>Open a model file (.gguf) to start, or choose a remote endpoint.</source>
+        <translation>Ouvrez un fichier de modèle (.gguf) pour commencer, ou choisissez un point d’accès distant.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmptyState.qml" line="38"/>
+        <source>Choose a model for this endpoint above.</source>
+        <translation>Choisissez un modèle pour ce point d’accès ci-dessus.</translation>
+    </message>
+</context>
+<context>
     <name>EndpointPolicy</name>
     <message>
         <location filename="../app/backends/endpointpolicy.cpp" line="24"/>
@@ -584,100 +833,100 @@
 <context>
     <name>EngineSettings</name>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="10"/>
+        <location filename="../ui/EngineSettings.qml" line="17"/>
         <source>Context size (0 = the model&apos;s, at most 4096)</source>
         <translation>Taille du contexte (0 = celle du modèle, 4096 au plus)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="15"/>
+        <location filename="../ui/EngineSettings.qml" line="22"/>
         <source>Context size</source>
         <translation>Taille du contexte</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="18"/>
-        <location filename="../ui/EngineSettings.qml" line="24"/>
+        <location filename="../ui/EngineSettings.qml" line="25"/>
+        <location filename="../ui/EngineSettings.qml" line="31"/>
         <source>Device</source>
         <translation>Matériel</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="20"/>
+        <location filename="../ui/EngineSettings.qml" line="27"/>
         <source>Automatic</source>
         <translation>Automatique</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="20"/>
+        <location filename="../ui/EngineSettings.qml" line="27"/>
         <source>CPU</source>
         <translation>Processeur</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="20"/>
+        <location filename="../ui/EngineSettings.qml" line="27"/>
         <source>NVIDIA GPU</source>
         <translation>Carte graphique NVIDIA</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="27"/>
+        <location filename="../ui/EngineSettings.qml" line="34"/>
         <source>GPU layers (-1 = as many as fit)</source>
         <translation>Couches sur la carte graphique (-1 = autant que possible)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="32"/>
+        <location filename="../ui/EngineSettings.qml" line="39"/>
         <source>GPU layers</source>
         <translation>Couches sur la carte graphique</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="35"/>
+        <location filename="../ui/EngineSettings.qml" line="42"/>
         <source>CPU threads (0 = automatic: all cores but one)</source>
         <translation>Fils du processeur (0 = automatique : tous les cœurs sauf un)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="40"/>
+        <location filename="../ui/EngineSettings.qml" line="47"/>
         <source>CPU threads</source>
         <translation>Fils du processeur</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="46"/>
+        <location filename="../ui/EngineSettings.qml" line="53"/>
         <source>These take effect the next time a model is opened.</source>
         <translation>Ces réglages s’appliquent à la prochaine ouverture d’un modèle.</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="54"/>
-        <location filename="../ui/EngineSettings.qml" line="55"/>
+        <location filename="../ui/EngineSettings.qml" line="61"/>
+        <location filename="../ui/EngineSettings.qml" line="62"/>
         <source>Reopen the model with these settings</source>
         <translation>Rouvrir le modèle avec ces réglages</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="64"/>
+        <location filename="../ui/EngineSettings.qml" line="71"/>
         <source>Conversations are saved as the model read them, so they resume at once after a switch or a restart.</source>
         <translation>Les conversations sont enregistrées telles que le modèle les a lues : elles reprennent aussitôt après un changement de conversation ou un redémarrage.</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="72"/>
+        <location filename="../ui/EngineSettings.qml" line="87"/>
         <source>When old messages no longer fit, keep what the model read of the rest (faster; answers may differ slightly from reading it again)</source>
         <translation>Quand les anciens messages ne tiennent plus, garder ce que le modèle a lu du reste (plus rapide ; les réponses peuvent différer légèrement d’une nouvelle lecture)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="73"/>
+        <location filename="../ui/EngineSettings.qml" line="88"/>
         <source>Keep what the model read when old messages no longer fit</source>
         <translation>Garder ce que le modèle a lu quand les anciens messages ne tiennent plus</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="77"/>
+        <location filename="../ui/EngineSettings.qml" line="92"/>
         <source>Cache size limit (MiB, 0 = keep none)</source>
         <translation>Taille maximale du cache (Mio, 0 = ne rien garder)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="83"/>
+        <location filename="../ui/EngineSettings.qml" line="98"/>
         <source>Cache size limit</source>
         <translation>Taille maximale du cache</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="88"/>
+        <location filename="../ui/EngineSettings.qml" line="103"/>
         <source>Cache: %1</source>
         <translation>Cache : %1</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="93"/>
-        <location filename="../ui/EngineSettings.qml" line="94"/>
+        <location filename="../ui/EngineSettings.qml" line="108"/>
+        <location filename="../ui/EngineSettings.qml" line="109"/>
         <source>Clear cache</source>
         <translation>Vider le cache</translation>
     </message>
@@ -706,11 +955,205 @@
     </message>
 </context>
 <context>
+    <name>FolderDelegate</name>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="22"/>
+        <source>Folder %1, 1 conversation</source>
+        <translation>Dossier %1, 1 conversation</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="23"/>
+        <source>Folder %1, %2 conversations</source>
+        <translation>Dossier %1, %2 conversations</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="24"/>
+        <source>collapsed</source>
+        <translation>replié</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="24"/>
+        <source>expanded</source>
+        <translation>déplié</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="67"/>
+        <source>Folder actions</source>
+        <translation>Actions du dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="91"/>
+        <source>New chat in this folder</source>
+        <translation>Nouvelle discussion dans ce dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="95"/>
+        <source>Rename…</source>
+        <translation>Renommer…</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="99"/>
+        <source>Folder settings…</source>
+        <translation>Réglages du dossier…</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="104"/>
+        <source>Delete folder…</source>
+        <translation>Supprimer le dossier…</translation>
+    </message>
+</context>
+<context>
+    <name>FolderSettingsDialog</name>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="27"/>
+        <source>Folder settings</source>
+        <translation>Réglages du dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="27"/>
+        <source>New folder</source>
+        <translation>Nouveau dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="34"/>
+        <source>Name</source>
+        <translation>Nom</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="40"/>
+        <source>Folder name</source>
+        <translation>Nom du dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="45"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="53"/>
+        <source>Default system prompt</source>
+        <translation>Prompt système par défaut</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="54"/>
+        <source>None: the app&apos;s default</source>
+        <translation>Aucun : celui de l’application</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="61"/>
+        <source>New conversations in this folder start with this system prompt.</source>
+        <translation>Les nouvelles conversations de ce dossier commencent avec ce prompt système.</translation>
+    </message>
+</context>
+<context>
+    <name>IconButton</name>
+    <message>
+        <location filename="../ui/IconButton.qml" line="32"/>
+        <source>%1 (%2)</source>
+        <translation>%1 (%2)</translation>
+    </message>
+</context>
+<context>
+    <name>JumpToLatest</name>
+    <message>
+        <location filename="../ui/JumpToLatest.qml" line="26"/>
+        <source>Jump to the latest message</source>
+        <translation>Aller au dernier message</translation>
+    </message>
+    <message>
+        <location filename="../ui/JumpToLatest.qml" line="27"/>
+        <source>Ctrl+End</source>
+        <translation>Ctrl+Fin</translation>
+    </message>
+</context>
+<context>
     <name>KvCacheController</name>
     <message>
         <location filename="../app/controllers/kvcachecontroller.cpp" line="30"/>
         <source>Cache cleared</source>
         <translation>Cache vidé</translation>
+    </message>
+</context>
+<context>
+    <name>LibrariesController</name>
+    <message>
+        <location filename="../app/controllers/librariescontroller.cpp" line="123"/>
+        <source>Give the library a name.</source>
+        <translation>Donnez un nom à la bibliothèque.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/librariescontroller.cpp" line="125"/>
+        <source>A library named %1 already exists.</source>
+        <translation>Une bibliothèque nommée %1 existe déjà.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/librariescontroller.cpp" line="129"/>
+        <source>%1 is not a folder.</source>
+        <translation>%1 n’est pas un dossier.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/librariescontroller.cpp" line="131"/>
+        <source>The folder %1 cannot be read (permission denied).</source>
+        <translation>Le dossier %1 ne peut pas être lu (permission refusée).</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/librariescontroller.cpp" line="135"/>
+        <source>The list of libraries could not be saved in %1.</source>
+        <translation>La liste des bibliothèques n’a pas pu être enregistrée dans %1.</translation>
+    </message>
+</context>
+<context>
+    <name>LibrariesSettings</name>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="22"/>
+        <source>A library is a folder of documents (text, Markdown, code, HTML, PDF, DOCX, ODT) that a conversation can search when you tick it in Chat options. Nothing leaves this computer.</source>
+        <translation>Une bibliothèque est un dossier de documents (texte, Markdown, code, HTML, PDF, DOCX, ODT) qu’une conversation peut consulter quand vous la cochez dans les options de la conversation. Rien ne quitte cet ordinateur.</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="31"/>
+        <source>Name, e.g. Contracts</source>
+        <translation>Nom, p. ex. Contrats</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="32"/>
+        <source>Library name</source>
+        <translation>Nom de la bibliothèque</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="35"/>
+        <source>Choose a folder…</source>
+        <translation>Choisir un dossier…</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="51"/>
+        <source>Folder of the library</source>
+        <translation>Dossier de la bibliothèque</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="107"/>
+        <source>Indexing %1 of %2: %3</source>
+        <translation>Indexation %1 sur %2 : %3</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="108"/>
+        <source>Waiting to be indexed…</source>
+        <translation>En attente d’indexation…</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="110"/>
+        <source>%1 files indexed</source>
+        <translation>%1 fichiers indexés</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="111"/>
+        <source>%1 could not be read; last: %2</source>
+        <translation>%1 n’ont pas pu être lus ; dernier : %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="115"/>
+        <source>Re-index</source>
+        <translation>Réindexer</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="120"/>
+        <source>Remove</source>
+        <translation>Retirer</translation>
     </message>
 </context>
 <context>
@@ -724,12 +1167,12 @@
 <context>
     <name>LocalModelController</name>
     <message>
-        <location filename="../app/controllers/localmodelcontroller.cpp" line="132"/>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="140"/>
         <source>Causerie closed while opening a model last time; it was not reopened. Open it again from the model menu.</source>
         <translation>Causerie s’est fermé pendant l’ouverture d’un modèle la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/localmodelcontroller.cpp" line="134"/>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="142"/>
         <source>Causerie closed while opening %1 last time; it was not reopened. Open it again from the model menu.</source>
         <translation>Causerie s’est fermé pendant l’ouverture de %1 la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
     </message>
@@ -737,58 +1180,63 @@
 <context>
     <name>Main</name>
     <message>
-        <location filename="../ui/Main.qml" line="16"/>
+        <location filename="../ui/Main.qml" line="20"/>
         <source>Causerie</source>
         <translation>Causerie</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="16"/>
+        <location filename="../ui/Main.qml" line="20"/>
         <source>Causerie — %1</source>
         <translation>Causerie — %1</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="96"/>
+        <location filename="../ui/Main.qml" line="164"/>
+        <source>%1 conversations deleted.</source>
+        <translation>%1 conversations supprimées.</translation>
+    </message>
+    <message>
+        <location filename="../ui/Main.qml" line="165"/>
         <source>Conversation deleted.</source>
         <translation>Conversation supprimée.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="99"/>
+        <location filename="../ui/Main.qml" line="168"/>
         <source>Undo</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="101"/>
+        <location filename="../ui/Main.qml" line="170"/>
         <source>Undo delete</source>
         <translation>Annuler la suppression</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="113"/>
-        <location filename="../ui/Main.qml" line="153"/>
+        <location filename="../ui/Main.qml" line="183"/>
+        <location filename="../ui/Main.qml" line="223"/>
         <source>Something went wrong</source>
         <translation>Un problème est survenu</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="137"/>
+        <location filename="../ui/Main.qml" line="207"/>
         <source>The model could not be opened</source>
         <translation>Le modèle n’a pas pu être ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="142"/>
+        <location filename="../ui/Main.qml" line="212"/>
         <source>The model is not (entirely) on the GPU</source>
         <translation>Le modèle n’est pas (entièrement) sur la carte graphique</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="143"/>
+        <location filename="../ui/Main.qml" line="213"/>
         <source>%1 was opened, but not as the settings asked (device: NVIDIA GPU).</source>
         <translation>%1 a été ouvert, mais pas comme le demandent les réglages (matériel : carte graphique NVIDIA).</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="145"/>
+        <location filename="../ui/Main.qml" line="215"/>
         <source>It works, more slowly. Settings → Engine chooses the device and the number of GPU layers.</source>
         <translation>Il fonctionne, plus lentement. Réglages → Moteur permet de choisir le matériel et le nombre de couches sur la carte graphique.</translation>
     </message>
     <message>
-        <location filename="../ui/Main.qml" line="161"/>
+        <location filename="../ui/Main.qml" line="252"/>
         <source>Your conversations could not be opened</source>
         <translation>Vos conversations n’ont pas pu être ouvertes</translation>
     </message>
@@ -796,159 +1244,148 @@
 <context>
     <name>MessageDelegate</name>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="45"/>
+        <location filename="../ui/MessageDelegate.qml" line="46"/>
         <source>%1 tokens, %2 from cache</source>
         <translation>%1 jetons, dont %2 depuis le cache</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="57"/>
-        <location filename="../ui/MessageDelegate.qml" line="75"/>
+        <location filename="../ui/MessageDelegate.qml" line="65"/>
         <source>You</source>
         <translation>Vous</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="57"/>
-        <location filename="../ui/MessageDelegate.qml" line="75"/>
+        <location filename="../ui/MessageDelegate.qml" line="65"/>
+        <location filename="../ui/MessageDelegate.qml" line="84"/>
         <source>Assistant</source>
         <translation>Assistant</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="86"/>
+        <location filename="../ui/MessageDelegate.qml" line="98"/>
         <source>Thinking…</source>
         <translation>Réflexion…</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="86"/>
+        <location filename="../ui/MessageDelegate.qml" line="98"/>
         <source>Thought process</source>
         <translation>Raisonnement</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="91"/>
+        <location filename="../ui/MessageDelegate.qml" line="104"/>
         <source>Hide the model&apos;s thinking</source>
         <translation>Masquer la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="91"/>
+        <location filename="../ui/MessageDelegate.qml" line="104"/>
         <source>Show the model&apos;s thinking</source>
         <translation>Afficher la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="110"/>
+        <location filename="../ui/MessageDelegate.qml" line="123"/>
         <source>The model&apos;s thinking</source>
         <translation>La réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="131"/>
+        <location filename="../ui/MessageDelegate.qml" line="157"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="173"/>
+        <location filename="../ui/MessageDelegate.qml" line="218"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="174"/>
+        <location filename="../ui/MessageDelegate.qml" line="219"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="185"/>
+        <location filename="../ui/MessageDelegate.qml" line="239"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="190"/>
+        <location filename="../ui/MessageDelegate.qml" line="245"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="196"/>
+        <location filename="../ui/MessageDelegate.qml" line="253"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="200"/>
-        <source>Copy</source>
-        <translation>Copier</translation>
+        <location filename="../ui/MessageDelegate.qml" line="300"/>
+        <source>Stop reading</source>
+        <translation>Arrêter la lecture</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="201"/>
+        <location filename="../ui/MessageDelegate.qml" line="302"/>
+        <source>Read aloud</source>
+        <translation>Lire à voix haute</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="261"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="206"/>
-        <source>Edit</source>
-        <translation>Modifier</translation>
-    </message>
-    <message>
-        <location filename="../ui/MessageDelegate.qml" line="208"/>
+        <location filename="../ui/MessageDelegate.qml" line="269"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="213"/>
-        <source>Regenerate</source>
-        <translation>Régénérer</translation>
-    </message>
-    <message>
-        <location filename="../ui/MessageDelegate.qml" line="215"/>
+        <location filename="../ui/MessageDelegate.qml" line="278"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="220"/>
-        <source>Details</source>
-        <translation>Détails</translation>
-    </message>
-    <message>
-        <location filename="../ui/MessageDelegate.qml" line="221"/>
+        <location filename="../ui/MessageDelegate.qml" line="311"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="240"/>
+        <location filename="../ui/MessageDelegate.qml" line="331"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="242"/>
+        <location filename="../ui/MessageDelegate.qml" line="333"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="244"/>
+        <location filename="../ui/MessageDelegate.qml" line="335"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="249"/>
+        <location filename="../ui/MessageDelegate.qml" line="340"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="251"/>
+        <location filename="../ui/MessageDelegate.qml" line="342"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="252"/>
+        <location filename="../ui/MessageDelegate.qml" line="343"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="253"/>
+        <location filename="../ui/MessageDelegate.qml" line="344"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="254"/>
+        <location filename="../ui/MessageDelegate.qml" line="345"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="255"/>
+        <location filename="../ui/MessageDelegate.qml" line="346"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
     </message>
@@ -956,43 +1393,60 @@
 <context>
     <name>MessageSegment</name>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="43"/>
+        <location filename="../ui/MessageSegment.qml" line="51"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="82"/>
+        <location filename="../ui/MessageSegment.qml" line="135"/>
         <source>Open this link?</source>
         <translation>Ouvrir ce lien ?</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="82"/>
+        <location filename="../ui/MessageSegment.qml" line="135"/>
         <source>This link is not opened</source>
         <translation>Ce lien n’est pas ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="93"/>
+        <location filename="../ui/MessageSegment.qml" line="146"/>
         <source>It leads to:</source>
         <translation>Il mène à :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="94"/>
+        <location filename="../ui/MessageSegment.qml" line="147"/>
         <source>Causerie opens only web (http, https) and e-mail (mailto) links from a conversation. This one is:</source>
         <translation>Causerie n’ouvre depuis une conversation que les liens web (http, https) et de courriel (mailto). Celui-ci est :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="154"/>
+        <location filename="../ui/MessageSegment.qml" line="177"/>
+        <source>Copy</source>
+        <translation>Copier</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="184"/>
+        <location filename="../ui/MessageSegment.qml" line="245"/>
+        <location filename="../ui/MessageSegment.qml" line="248"/>
+        <source>Copy LaTeX</source>
+        <translation>Copier le LaTeX</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="238"/>
+        <source>Formula source</source>
+        <translation>Source de la formule</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageSegment.qml" line="300"/>
         <source>code</source>
         <translation>code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="162"/>
-        <location filename="../ui/MessageSegment.qml" line="164"/>
+        <location filename="../ui/MessageSegment.qml" line="308"/>
+        <location filename="../ui/MessageSegment.qml" line="310"/>
         <source>Copy code</source>
         <translation>Copier le code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="184"/>
+        <location filename="../ui/MessageSegment.qml" line="330"/>
         <source>Code</source>
         <translation>Code</translation>
     </message>
@@ -1098,52 +1552,52 @@
         <translation>%1 ne liste aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="42"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="54"/>
         <source>cannot read the model catalog %1: %2</source>
         <translation>impossible de lire le catalogue de modèles %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="113"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="125"/>
         <source>This machine: %1 of RAM (%2 free now)</source>
         <translation>Cette machine : %1 de mémoire vive (%2 libres maintenant)</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="116"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="128"/>
         <source>%1; GPU %2 with %3 free</source>
         <translation>%1 ; carte graphique %2 avec %3 libres</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="117"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="129"/>
         <source>%1; no GPU (%2)</source>
         <translation>%1 ; pas de carte graphique (%2)</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="142"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="154"/>
         <source>about %1</source>
         <translation>environ %1</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="154"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="166"/>
         <source>checking the %1 already downloaded</source>
         <translation>vérification des %1 déjà téléchargés</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="155"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="167"/>
         <source>asking the server about the file…</source>
         <translation>demande au serveur des informations sur le fichier…</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="157"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="169"/>
         <source>%1 of %2</source>
         <translation>%1 sur %2</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="159"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="171"/>
         <source>%1, %2/s</source>
         <translation>%1, %2/s</translation>
     </message>
     <message>
-        <location filename="../app/catalog/modelcatalog.cpp" line="165"/>
+        <location filename="../app/catalog/modelcatalog.cpp" line="177"/>
         <source>no checksum in the catalog: the download is checked against the SHA-256 the server publishes, if it does</source>
         <translation>pas de somme de contrôle dans le catalogue : le téléchargement est vérifié avec le SHA-256 que publie le serveur, s’il en publie un</translation>
     </message>
@@ -1191,92 +1645,92 @@
 <context>
     <name>ModelCatalogPage</name>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="16"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="26"/>
         <source>Download a model</source>
         <translation>Télécharger un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="33"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="43"/>
         <source>Models are saved in %1</source>
         <translation>Les modèles sont enregistrés dans %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="55"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="65"/>
         <source>Recommended models</source>
         <translation>Modèles recommandés</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="86"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="96"/>
         <source>%1 (%2, %3)</source>
         <translation>%1 (%2, %3)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="99"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="109"/>
         <source>Download %1, needs %2 of memory, license %3</source>
         <translation>Téléchargement de %1, demande %2 de mémoire, licence %3</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="110"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="120"/>
         <source>Download progress of %1</source>
         <translation>Progression du téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="115"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="125"/>
         <source>Paused at %1</source>
         <translation>En pause à %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="123"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="133"/>
         <source>Download failed: %1</source>
         <translation>Échec du téléchargement : %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="141"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="151"/>
         <source>Download</source>
         <translation>Télécharger</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="142"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="152"/>
         <source>Download %1</source>
         <translation>Télécharger %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="147"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="157"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="148"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="158"/>
         <source>Pause the download of %1</source>
         <translation>Mettre en pause le téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="153"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="163"/>
         <source>Resume</source>
         <translation>Reprendre</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="154"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="164"/>
         <source>Resume the download of %1</source>
         <translation>Reprendre le téléchargement de %1</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="160"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="170"/>
         <source>Cancel</source>
         <translation>Annuler</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="161"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="171"/>
         <source>Cancel the download of %1 and delete the partial file</source>
         <translation>Annuler le téléchargement de %1 et supprimer le fichier partiel</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="166"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="176"/>
         <source>Use</source>
         <translation>Utiliser</translation>
     </message>
     <message>
-        <location filename="../ui/ModelCatalogPage.qml" line="167"/>
+        <location filename="../ui/ModelCatalogPage.qml" line="177"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
     </message>
@@ -1284,102 +1738,102 @@
 <context>
     <name>ModelDialog</name>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="20"/>
+        <location filename="../ui/ModelDialog.qml" line="33"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="30"/>
+        <location filename="../ui/ModelDialog.qml" line="43"/>
         <source>Open a model</source>
         <translation>Ouvrir un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="31"/>
+        <location filename="../ui/ModelDialog.qml" line="44"/>
         <source>GGUF models (*.gguf)</source>
         <translation>Modèles GGUF (*.gguf)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="31"/>
+        <location filename="../ui/ModelDialog.qml" line="44"/>
         <source>All files (*)</source>
         <translation>Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="42"/>
+        <location filename="../ui/ModelDialog.qml" line="55"/>
         <source>Open model…</source>
         <translation>Ouvrir un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="43"/>
+        <location filename="../ui/ModelDialog.qml" line="56"/>
         <source>Open model file</source>
         <translation>Ouvrir un fichier de modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="48"/>
+        <location filename="../ui/ModelDialog.qml" line="61"/>
         <source>Download a model…</source>
         <translation>Télécharger un modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="49"/>
+        <location filename="../ui/ModelDialog.qml" line="62"/>
         <source>Download a model</source>
         <translation>Télécharger un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="58"/>
+        <location filename="../ui/ModelDialog.qml" line="71"/>
         <source>Loading the model</source>
         <translation>Chargement du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="74"/>
+        <location filename="../ui/ModelDialog.qml" line="87"/>
         <source>Name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="76"/>
+        <location filename="../ui/ModelDialog.qml" line="89"/>
         <source>Architecture</source>
         <translation>Architecture</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="78"/>
+        <location filename="../ui/ModelDialog.qml" line="91"/>
         <source>Parameters</source>
         <translation>Paramètres</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="80"/>
+        <location filename="../ui/ModelDialog.qml" line="93"/>
         <source>Quantization</source>
         <translation>Quantification</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="82"/>
+        <location filename="../ui/ModelDialog.qml" line="95"/>
         <source>File size</source>
         <translation>Taille du fichier</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="84"/>
+        <location filename="../ui/ModelDialog.qml" line="97"/>
         <source>Context</source>
         <translation>Contexte</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="85"/>
+        <location filename="../ui/ModelDialog.qml" line="98"/>
         <source>%1 tokens (trained for %2)</source>
         <translation>%1 jetons (entraîné pour %2)</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="86"/>
+        <location filename="../ui/ModelDialog.qml" line="99"/>
         <source>Chat format</source>
         <translation>Format de discussion</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="88"/>
+        <location filename="../ui/ModelDialog.qml" line="101"/>
         <source>Device</source>
         <translation>Matériel</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="103"/>
+        <location filename="../ui/ModelDialog.qml" line="116"/>
         <source>Recent models</source>
         <translation>Modèles récents</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="120"/>
+        <location filename="../ui/ModelDialog.qml" line="133"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
     </message>
@@ -1535,6 +1989,63 @@
         <location filename="../app/catalog/modeldownloader.cpp" line="468"/>
         <source>could not rename %1 to %2; the downloaded file is kept under the first name</source>
         <translation>impossible de renommer %1 en %2 ; le fichier téléchargé est conservé sous le premier nom</translation>
+    </message>
+</context>
+<context>
+    <name>ModelPicker</name>
+    <message>
+        <location filename="../ui/ModelPicker.qml" line="24"/>
+        <source>Model details…</source>
+        <translation>Détails du modèle…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelPicker.qml" line="31"/>
+        <source>Download a model…</source>
+        <translation>Télécharger un modèle…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelPicker.qml" line="38"/>
+        <source>Open a file…</source>
+        <translation>Ouvrir un fichier…</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelPicker.qml" line="49"/>
+        <source>Recent models</source>
+        <translation>Modèles récents</translation>
+    </message>
+    <message>
+        <location filename="../ui/ModelPicker.qml" line="70"/>
+        <source>Open %1</source>
+        <translation>Ouvrir %1</translation>
+    </message>
+</context>
+<context>
+    <name>ReadAloud</name>
+    <message>
+        <location filename="../app/controllers/readaloud.cpp" line="78"/>
+        <source>The speech engine did not start speaking.</source>
+        <translation>Le moteur de synthèse vocale n’a pas commencé à parler.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/readaloud.cpp" line="107"/>
+        <source>No speech engine is installed.</source>
+        <translation>Aucun moteur de synthèse vocale n’est installé.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/readaloud.cpp" line="121"/>
+        <location filename="../app/controllers/readaloud.cpp" line="124"/>
+        <source>Read aloud is unavailable: %1</source>
+        <translation>La lecture à voix haute est indisponible : %1</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/readaloud.cpp" line="197"/>
+        <source>(code block)</source>
+        <translation>(bloc de code)</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/readaloud.cpp" line="198"/>
+        <source>(formula)</source>
+        <translation>(formule)</translation>
     </message>
 </context>
 <context>
@@ -1819,12 +2330,12 @@
 <context>
     <name>SafeMarkdown</name>
     <message>
-        <location filename="../app/highlight/safemarkdown.cpp" line="178"/>
+        <location filename="../app/highlight/safemarkdown.cpp" line="180"/>
         <source>image: %1</source>
         <translation>image : %1</translation>
     </message>
     <message>
-        <location filename="../app/highlight/safemarkdown.cpp" line="179"/>
+        <location filename="../app/highlight/safemarkdown.cpp" line="181"/>
         <source>image: %1 — %2</source>
         <translation>image : %1 — %2</translation>
     </message>
@@ -1832,69 +2343,140 @@
 <context>
     <name>SamplingSettings</name>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="19"/>
-        <location filename="../ui/SamplingSettings.qml" line="26"/>
+        <location filename="../ui/SamplingSettings.qml" line="20"/>
+        <location filename="../ui/SamplingSettings.qml" line="27"/>
         <source>Temperature</source>
         <translation>Température</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="29"/>
-        <location filename="../ui/SamplingSettings.qml" line="36"/>
+        <location filename="../ui/SamplingSettings.qml" line="30"/>
+        <location filename="../ui/SamplingSettings.qml" line="37"/>
         <source>Top-p</source>
         <translation>Top-p</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="39"/>
+        <location filename="../ui/SamplingSettings.qml" line="40"/>
         <source>Top-k (0 = off)</source>
         <translation>Top-k (0 = désactivé)</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="44"/>
+        <location filename="../ui/SamplingSettings.qml" line="45"/>
         <source>Top-k</source>
         <translation>Top-k</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="47"/>
-        <location filename="../ui/SamplingSettings.qml" line="54"/>
+        <location filename="../ui/SamplingSettings.qml" line="48"/>
+        <location filename="../ui/SamplingSettings.qml" line="55"/>
         <source>Min-p</source>
         <translation>Min-p</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="57"/>
-        <location filename="../ui/SamplingSettings.qml" line="64"/>
+        <location filename="../ui/SamplingSettings.qml" line="58"/>
+        <location filename="../ui/SamplingSettings.qml" line="65"/>
         <source>Repetition penalty</source>
         <translation>Pénalité de répétition</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="67"/>
+        <location filename="../ui/SamplingSettings.qml" line="68"/>
         <source>Maximum answer length (0 = no limit)</source>
         <translation>Longueur maximale de la réponse (0 = sans limite)</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="72"/>
+        <location filename="../ui/SamplingSettings.qml" line="73"/>
         <source>Maximum answer length</source>
         <translation>Longueur maximale de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="75"/>
+        <location filename="../ui/SamplingSettings.qml" line="76"/>
         <source>Seed (-1 = random)</source>
         <translation>Graine (-1 = aléatoire)</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="80"/>
+        <location filename="../ui/SamplingSettings.qml" line="81"/>
         <source>Seed</source>
         <translation>Graine</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="85"/>
+        <location filename="../ui/SamplingSettings.qml" line="86"/>
         <location filename="../ui/SamplingSettings.qml" line="95"/>
         <source>Default system prompt</source>
         <translation>Consigne système par défaut</translation>
     </message>
     <message>
-        <location filename="../ui/SamplingSettings.qml" line="94"/>
+        <location filename="../ui/SamplingSettings.qml" line="105"/>
         <source>Instructions given to the model before every conversation</source>
         <translation>Instructions données au modèle avant chaque conversation</translation>
+    </message>
+</context>
+<context>
+    <name>SearchHitDelegate</name>
+    <message>
+        <location filename="../ui/SearchHitDelegate.qml" line="13"/>
+        <source>Title</source>
+        <translation>Titre</translation>
+    </message>
+    <message>
+        <location filename="../ui/SearchHitDelegate.qml" line="13"/>
+        <source>In messages</source>
+        <translation>Dans les messages</translation>
+    </message>
+    <message>
+        <location filename="../ui/SearchHitDelegate.qml" line="15"/>
+        <source>%1, found in: %2</source>
+        <translation>%1, trouvé dans : %2</translation>
+    </message>
+</context>
+<context>
+    <name>SelectionBar</name>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="18"/>
+        <source>Selected conversations</source>
+        <translation>Conversations sélectionnées</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="26"/>
+        <source>Selected: %1</source>
+        <translation>Sélection : %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="33"/>
+        <source>Move to folder</source>
+        <translation>Déplacer vers un dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="50"/>
+        <source>No folder</source>
+        <translation>Aucun dossier</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="58"/>
+        <source>Pin</source>
+        <translation>Épingler</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="64"/>
+        <source>Unpin</source>
+        <translation>Désépingler</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="70"/>
+        <source>Export for import (JSON)…</source>
+        <translation>Exporter pour importer (JSON)…</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="76"/>
+        <source>Delete…</source>
+        <translation>Supprimer…</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="82"/>
+        <source>Clear the selection</source>
+        <translation>Effacer la sélection</translation>
+    </message>
+    <message>
+        <location filename="../ui/SelectionBar.qml" line="92"/>
+        <source>Export the selected conversations to a folder</source>
+        <translation>Exporter les conversations sélectionnées dans un dossier</translation>
     </message>
 </context>
 <context>
@@ -1931,7 +2513,10 @@
     <message numerus="yes">
         <location filename="../ui/ServerSettings.qml" line="34"/>
         <source>Listening at %1 · %n request(s) served</source>
-        <translation><numerusform>À l’écoute sur %1 · %n requête servie</numerusform><numerusform>À l’écoute sur %1 · %n requêtes servies</numerusform></translation>
+        <translation>
+            <numerusform>À l’écoute sur %1 · %n requête servie</numerusform>
+            <numerusform>À l’écoute sur %1 · %n requêtes servies</numerusform>
+        </translation>
     </message>
     <message>
         <location filename="../ui/ServerSettings.qml" line="49"/>
@@ -2026,110 +2611,172 @@
 <context>
     <name>SettingsDialog</name>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="17"/>
+        <location filename="../ui/SettingsDialog.qml" line="27"/>
         <source>Settings</source>
         <translation>Réglages</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="26"/>
+        <location filename="../ui/SettingsDialog.qml" line="36"/>
         <source>Answers</source>
         <translation>Réponses</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="27"/>
+        <location filename="../ui/SettingsDialog.qml" line="37"/>
         <source>Engine</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="28"/>
+        <location filename="../ui/SettingsDialog.qml" line="38"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="29"/>
+        <location filename="../ui/SettingsDialog.qml" line="39"/>
         <source>Local server</source>
         <translation>Serveur local</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="30"/>
+        <location filename="../ui/SettingsDialog.qml" line="40"/>
         <source>Appearance</source>
         <translation>Apparence</translation>
+    </message>
+    <message>
+        <location filename="../ui/SettingsDialog.qml" line="41"/>
+        <source>Libraries</source>
+        <translation>Bibliothèques</translation>
     </message>
 </context>
 <context>
     <name>Sidebar</name>
     <message>
-        <location filename="../ui/Sidebar.qml" line="30"/>
-        <location filename="../ui/Sidebar.qml" line="32"/>
+        <location filename="../ui/Sidebar.qml" line="74"/>
+        <location filename="../ui/Sidebar.qml" line="78"/>
         <source>New chat</source>
         <translation>Nouvelle discussion</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="37"/>
-        <source>Import…</source>
-        <translation>Importer…</translation>
-    </message>
-    <message>
-        <location filename="../ui/Sidebar.qml" line="38"/>
-        <location filename="../ui/Sidebar.qml" line="40"/>
+        <location filename="../ui/Sidebar.qml" line="90"/>
         <source>Import a conversation exported as JSON</source>
         <translation>Importer une conversation exportée en JSON</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="51"/>
+        <location filename="../ui/Sidebar.qml" line="101"/>
         <source>Import a conversation</source>
         <translation>Importer une conversation</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="53"/>
+        <location filename="../ui/Sidebar.qml" line="103"/>
         <source>Causerie conversation (*.json)</source>
         <translation>Conversation Causerie (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="53"/>
+        <location filename="../ui/Sidebar.qml" line="103"/>
         <source>All files (*)</source>
         <translation>Tous les fichiers (*)</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="65"/>
-        <source>Search conversations (Ctrl+K)</source>
-        <translation>Rechercher dans les conversations (Ctrl+K)</translation>
+        <location filename="../ui/Sidebar.qml" line="84"/>
+        <source>New folder</source>
+        <translation>Nouveau dossier</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="66"/>
+        <location filename="../ui/Sidebar.qml" line="115"/>
+        <source>Search (Ctrl+K)</source>
+        <translation>Rechercher (Ctrl+K)</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="116"/>
         <source>Search conversations</source>
         <translation>Rechercher dans les conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="84"/>
+        <location filename="../ui/Sidebar.qml" line="145"/>
         <source>Conversations</source>
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="109"/>
+        <location filename="../ui/Sidebar.qml" line="206"/>
         <source>No conversations yet.</source>
         <translation>Pas encore de conversation.</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="121"/>
+        <location filename="../ui/Sidebar.qml" line="220"/>
         <source>Search results</source>
         <translation>Résultats de la recherche</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="157"/>
+        <location filename="../ui/Sidebar.qml" line="235"/>
         <source>Nothing found.</source>
         <translation>Aucun résultat.</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="259"/>
+        <source>Delete this folder?</source>
+        <translation>Supprimer ce dossier ?</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="262"/>
+        <source>The folder “%1” will be deleted. Its conversations are kept and go back to the list.</source>
+        <translation>Le dossier « %1 » sera supprimé. Ses conversations sont conservées et reviennent dans la liste.</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="278"/>
+        <source>Delete %1 conversations?</source>
+        <translation>Supprimer %1 conversations ?</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="279"/>
+        <source>Delete this conversation?</source>
+        <translation>Supprimer cette conversation ?</translation>
+    </message>
+    <message>
+        <location filename="../ui/Sidebar.qml" line="282"/>
+        <source>You can undo this for a few seconds.</source>
+        <translation>Vous pouvez annuler pendant quelques secondes.</translation>
+    </message>
+</context>
+<context>
+    <name>SourcesView</name>
+    <message>
+        <location filename="../ui/SourcesView.qml" line="21"/>
+        <source>Sources</source>
+        <translation>Sources</translation>
+    </message>
+    <message>
+        <location filename="../ui/SourcesView.qml" line="38"/>
+        <source>Open %1</source>
+        <translation>Ouvrir %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/SourcesView.qml" line="55"/>
+        <source>page %1</source>
+        <translation>page %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/SourcesView.qml" line="78"/>
+        <source>Open this file?</source>
+        <translation>Ouvrir ce fichier ?</translation>
+    </message>
+    <message>
+        <location filename="../ui/SourcesView.qml" line="86"/>
+        <source>Causerie will ask your system to open this file with its usual program:
+%1</source>
+        <translation>Causerie va demander à votre système d’ouvrir ce fichier avec son programme habituel :
+%1</translation>
     </message>
 </context>
 <context>
     <name>StatusLine</name>
     <message numerus="yes">
-        <location filename="../ui/StatusLine.qml" line="38"/>
+        <location filename="../ui/StatusLine.qml" line="39"/>
         <source>Server %1 · %n request(s)</source>
-        <translation><numerusform>Serveur %1 · %n requête</numerusform><numerusform>Serveur %1 · %n requêtes</numerusform></translation>
+        <translation>
+            <numerusform>Serveur %1 · %n requête</numerusform>
+            <numerusform>Serveur %1 · %n requêtes</numerusform>
+        </translation>
     </message>
     <message>
-        <location filename="../ui/StatusLine.qml" line="45"/>
+        <location filename="../ui/StatusLine.qml" line="46"/>
         <source>Last answer: %1 tokens/s</source>
         <translation>Dernière réponse : %1 jetons/s</translation>
     </message>
@@ -2137,60 +2784,54 @@
 <context>
     <name>TopBar</name>
     <message>
-        <location filename="../ui/TopBar.qml" line="37"/>
-        <location filename="../ui/TopBar.qml" line="129"/>
+        <location filename="../ui/TopBar.qml" line="49"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="62"/>
+        <location filename="../ui/TopBar.qml" line="75"/>
         <source>Backend for this conversation</source>
         <translation>Moteur de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="85"/>
+        <location filename="../ui/TopBar.qml" line="99"/>
         <source>Imported. Causerie answers it with the backend chosen on the left, never with this one unless you choose it.</source>
         <translation>Importée. Causerie y répond avec le moteur choisi à gauche, jamais avec celui-ci sauf si vous le choisissez.</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="102"/>
+        <location filename="../ui/TopBar.qml" line="116"/>
         <source>Remote model</source>
         <translation>Modèle distant</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="117"/>
+        <location filename="../ui/TopBar.qml" line="132"/>
         <source>Loading model…</source>
         <translation>Chargement du modèle…</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="119"/>
-        <source>Open model…</source>
-        <translation>Ouvrir un modèle…</translation>
+        <location filename="../ui/TopBar.qml" line="134"/>
+        <source>Choose a model</source>
+        <translation>Choisir un modèle</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="145"/>
-        <source>Chat options</source>
-        <translation>Options de la conversation</translation>
+        <location filename="../ui/TopBar.qml" line="161"/>
+        <source>Local model: %1</source>
+        <translation>Modèle local : %1</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="146"/>
+        <location filename="../ui/TopBar.qml" line="164"/>
+        <source>Choose the model</source>
+        <translation>Choisir le modèle</translation>
+    </message>
+    <message>
+        <location filename="../ui/TopBar.qml" line="182"/>
         <source>Options of this conversation</source>
         <translation>Options de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/TopBar.qml" line="148"/>
-        <source>System prompt and answer settings of this conversation (Ctrl+Shift+O)</source>
-        <translation>Prompt système et réglages de réponse de cette conversation (Ctrl+Maj+O)</translation>
-    </message>
-    <message>
-        <location filename="../ui/TopBar.qml" line="154"/>
+        <location filename="../ui/TopBar.qml" line="190"/>
         <source>Settings</source>
         <translation>Réglages</translation>
-    </message>
-    <message>
-        <location filename="../ui/TopBar.qml" line="156"/>
-        <source>Settings (Ctrl+,)</source>
-        <translation>Réglages (Ctrl+,)</translation>
     </message>
 </context>
 <context>

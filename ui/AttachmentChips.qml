@@ -17,7 +17,7 @@ Flow {
         dialogLoader.item.open()   // qmllint disable type
     }
 
-    spacing: 6
+    spacing: Theme.spaceS
     visible: root.documents !== null && root.documents.chips.length > 0
 
     Repeater {
@@ -30,10 +30,10 @@ Flow {
             readonly property string chipState: modelData.state
 
             objectName: "attachmentChip"
-            padding: 4
+            padding: Theme.spaceS
 
             RowLayout {
-                spacing: 4
+                spacing: Theme.spaceS
 
                 ColumnLayout {
                     spacing: 0
@@ -50,8 +50,8 @@ Flow {
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
                         Layout.maximumWidth: 320
-                        font.pixelSize: 11
-                        color: chip.chipState === "error" ? "#c0392b" : palette.text
+                        font.pixelSize: Theme.fontCaption
+                        color: chip.chipState === "error" ? Theme.colors.danger : Theme.colors.text
                         opacity: chip.chipState === "error" ? 1 : 0.75
                         text: {
                             const c = chip.modelData

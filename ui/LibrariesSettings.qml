@@ -13,7 +13,7 @@ ColumnLayout {
     property string error: ""
     property url folder
 
-    spacing: 8
+    spacing: Theme.spaceM
 
     Label {
         Layout.fillWidth: true
@@ -42,7 +42,7 @@ ColumnLayout {
         visible: root.error.length > 0
         textFormat: Text.PlainText
         wrapMode: Text.Wrap
-        color: "#c0392b"
+        color: Theme.colors.danger
         text: root.error
     }
 
@@ -61,7 +61,7 @@ ColumnLayout {
         Layout.fillWidth: true
         Layout.fillHeight: true
         clip: true
-        spacing: 6
+        spacing: Theme.spaceS
         model: root.libraries ? root.libraries.items : []
 
         delegate: Frame {
@@ -100,9 +100,9 @@ ColumnLayout {
                         Layout.fillWidth: true
                         textFormat: Text.PlainText
                         wrapMode: Text.Wrap
-                        font.pixelSize: 12
+                        font.pixelSize: Theme.fontCaption
                         opacity: 0.8
-                        color: item.modelData.state === "error" ? "#c0392b" : palette.text
+                        color: item.modelData.state === "error" ? Theme.colors.danger : Theme.colors.text
                         text: item.modelData.state === "indexing"
                               ? qsTr("Indexing %1 of %2: %3").arg(item.modelData.done + 1).arg(item.modelData.total).arg(item.modelData.file)
                               : item.modelData.state === "waiting" ? qsTr("Waiting to be indexed…")

@@ -12,7 +12,7 @@ Flow {
     readonly property var attachments: App.documents && App.documents.attachmentsRevision >= 0
                                        ? App.documents.attachmentsFor(root.messageId) : []
 
-    spacing: 6
+    spacing: Theme.spaceS
     visible: root.attachments.length > 0
 
     Repeater {
@@ -22,7 +22,7 @@ Flow {
             required property var modelData
 
             textFormat: Text.PlainText
-            font.pixelSize: 12
+            font.pixelSize: Theme.fontCaption
             opacity: 0.75
             text: modelData.name + " · " + modelData.sizeText
         }

@@ -234,7 +234,7 @@ Item {
                     color: palette.text
                     selectionColor: palette.highlight
                     font.family: "monospace"
-                    font.pixelSize: 14
+                    font.pixelSize: Theme.fontCode
                     Accessible.name: qsTr("Formula source")
                 }
                 ToolButton {
@@ -243,7 +243,7 @@ Item {
                     anchors.right: parent.right
                     y: 4
                     text: qsTr("Copy LaTeX")
-                    font.pixelSize: 12
+                    font.pixelSize: Theme.fontCaption
                     opacity: hovered || activeFocus ? 1 : 0.6
                     Accessible.name: qsTr("Copy LaTeX")
                     onClicked: App.copyText(root.text)

@@ -8,7 +8,7 @@ import Causerie.App
 // change takes effect at once (App.server restarts it). The key goes to the system keychain.
 GridLayout {
     columns: 2
-    columnSpacing: 12
+    columnSpacing: Theme.spaceL
 
     Label {
         Layout.columnSpan: 2
@@ -43,7 +43,7 @@ GridLayout {
         text: App.server.lastError
         textFormat: Text.PlainText
         wrapMode: Text.Wrap
-        color: "#c0392b"
+        color: Theme.colors.danger
     }
 
     Label { text: qsTr("Port") }
@@ -99,7 +99,7 @@ GridLayout {
         visible: App.server.keySessionOnly
         text: qsTr("No system keychain is available: the key is kept in memory until Causerie quits, never on disk.")
         wrapMode: Text.Wrap
-        color: "#b9770e"
+        color: Theme.colors.warning
     }
 
     CheckBox {

@@ -14,7 +14,7 @@ ColumnLayout {
     readonly property var sources: App.documents && root.status.length > 0
                                    ? App.documents.sourcesFor(root.messageId) : []
 
-    spacing: 2
+    spacing: Theme.spaceXs
     visible: root.sources.length > 0
 
     Label {
@@ -33,7 +33,7 @@ ColumnLayout {
 
             objectName: "source"
             Layout.fillWidth: true
-            padding: 4
+            padding: Theme.spaceS
             enabled: source.modelData.path.length > 0
             Accessible.name: qsTr("Open %1").arg(source.modelData.file)
             // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
@@ -50,7 +50,7 @@ ColumnLayout {
                     Layout.fillWidth: true
                     textFormat: Text.PlainText
                     elide: Text.ElideMiddle
-                    font.pixelSize: 12
+                    font.pixelSize: Theme.fontCaption
                     text: "[" + source.modelData.number + "] " + source.modelData.file
                           + (source.modelData.page > 0 ? " · " + qsTr("page %1").arg(source.modelData.page) : "")
                           + (source.modelData.heading.length > 0 ? " · " + source.modelData.heading : "")
@@ -61,7 +61,7 @@ ColumnLayout {
                     wrapMode: Text.Wrap
                     maximumLineCount: 3
                     elide: Text.ElideRight
-                    font.pixelSize: 12
+                    font.pixelSize: Theme.fontCaption
                     opacity: 0.7
                     text: source.modelData.text
                 }

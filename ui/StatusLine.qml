@@ -38,7 +38,7 @@ Pane {
             visible: App.server.running
             text: qsTr("Server %1 · %n request(s)", "", App.server.requestCount).arg(App.server.url)
             textFormat: Text.PlainText
-            font.pixelSize: 12
+            font.pixelSize: Theme.fontCaption
             opacity: 0.7
         }
         Label {
