@@ -30,15 +30,17 @@ Dialog {
     ColumnLayout {
         anchors.fill: parent
 
+        // Each tab as wide as its label (French labels are longer): the bar scrolls if they
+        // ever need more than the dialog's width.
         TabBar {
             id: tabs
             Layout.fillWidth: true
-            TabButton { text: qsTr("Answers") }
-            TabButton { text: qsTr("Engine") }
-            TabButton { text: qsTr("Remote") }
-            TabButton { text: qsTr("Local server"); objectName: "serverTab" }
-            TabButton { text: qsTr("Appearance") }
-            TabButton { text: qsTr("Libraries") }
+            TabButton { text: qsTr("Answers"); width: implicitWidth }
+            TabButton { text: qsTr("Engine"); width: implicitWidth }
+            TabButton { text: qsTr("Remote"); width: implicitWidth }
+            TabButton { text: qsTr("Local server"); objectName: "serverTab"; width: implicitWidth }
+            TabButton { text: qsTr("Appearance"); width: implicitWidth }
+            TabButton { text: qsTr("Libraries"); width: implicitWidth }
         }
 
         StackLayout {

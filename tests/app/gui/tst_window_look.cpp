@@ -159,8 +159,6 @@ void TestWindowLook::sidebarHasNoUnintendedCut()
     QVERIFY(sidebar);
     QStringList cuts;
     findCuts(sidebar, false, QString(), cuts);
-    QEXPECT_FAIL("", "Sidebar.qml/ConversationDelegate.qml: fixed by the sidebar rework; remove this line then",
-                 Continue);
     QVERIFY2(cuts.isEmpty(), qPrintable(cuts.join(QStringLiteral("; "))));
 }
 
