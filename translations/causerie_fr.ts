@@ -421,27 +421,27 @@
 <context>
     <name>ConversationsController</name>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="115"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="116"/>
         <source>No file was chosen to export to.</source>
         <translation>Aucun fichier n’a été choisi pour l’export.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="183"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="184"/>
         <source>Cannot write %1: %2</source>
         <translation>Impossible d’écrire %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="324"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="340"/>
         <source>Choose an existing folder to export the conversations to.</source>
         <translation>Choisissez un dossier existant où exporter les conversations.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="155"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="156"/>
         <source>Conversation</source>
         <translation>Conversation</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="165"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="166"/>
         <source>Cannot read %1: %2</source>
         <translation>Impossible de lire %1 : %2</translation>
     </message>
@@ -1005,40 +1005,45 @@
 <context>
     <name>FolderSettingsDialog</name>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="27"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="29"/>
         <source>Folder settings</source>
         <translation>Réglages du dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="27"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="29"/>
         <source>New folder</source>
         <translation>Nouveau dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="34"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="36"/>
         <source>Name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="40"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="42"/>
         <source>Folder name</source>
         <translation>Nom du dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="45"/>
-        <location filename="../ui/FolderSettingsDialog.qml" line="53"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="47"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="55"/>
         <source>Default system prompt</source>
         <translation>Prompt système par défaut</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="54"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="56"/>
         <source>None: the app&apos;s default</source>
         <translation>Aucun : celui de l’application</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="61"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="63"/>
         <source>New conversations in this folder start with this system prompt.</source>
         <translation>Les nouvelles conversations de ce dossier commencent avec ce prompt système.</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="70"/>
+        <source>Libraries its new conversations search</source>
+        <translation>Bibliothèques consultées par ses nouvelles conversations</translation>
     </message>
 </context>
 <context>
@@ -2616,32 +2621,32 @@
         <translation>Réglages</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="36"/>
+        <location filename="../ui/SettingsDialog.qml" line="38"/>
         <source>Answers</source>
         <translation>Réponses</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="37"/>
+        <location filename="../ui/SettingsDialog.qml" line="39"/>
         <source>Engine</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="38"/>
+        <location filename="../ui/SettingsDialog.qml" line="40"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="39"/>
+        <location filename="../ui/SettingsDialog.qml" line="41"/>
         <source>Local server</source>
         <translation>Serveur local</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="40"/>
+        <location filename="../ui/SettingsDialog.qml" line="42"/>
         <source>Appearance</source>
         <translation>Apparence</translation>
     </message>
     <message>
-        <location filename="../ui/SettingsDialog.qml" line="41"/>
+        <location filename="../ui/SettingsDialog.qml" line="43"/>
         <source>Libraries</source>
         <translation>Bibliothèques</translation>
     </message>

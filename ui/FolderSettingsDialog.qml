@@ -3,18 +3,20 @@ import QtQuick.Controls
 import QtQuick.Layouts
 import Causerie.App
 
-// Creates a folder (folderId 0) or edits one: its name and the system prompt the
+// Creates a folder (folderId 0) or edits one: its name, and the system prompt and libraries the
 // conversations created in it start with.
 Dialog {
     id: dialog
 
     property var folderId: 0
+    property var libraries: []   // the ticked libraries' names
 
     // Fills the fields for `id` (0: a new folder) and opens.
     function edit(id) {
         folderId = id
         nameField.text = id > 0 ? App.conversations.folderName(id) : ""
         promptField.text = id > 0 ? App.conversations.folderSystemPrompt(id) : ""
+        libraries = id > 0 ? App.conversations.folderLibraries(id) : []
         open()
         nameField.forceActiveFocus()
     }
@@ -63,15 +65,42 @@ Dialog {
             color: Theme.colors.textMuted
             font.pixelSize: Theme.fontCaption
         }
+        Label {
+            visible: libraryRepeater.count > 0
+            text: qsTr("Libraries its new conversations search")
+        }
+        Repeater {
+            id: libraryRepeater
+            model: App.documents && App.documents.libraries ? App.documents.libraries.names : []
+            delegate: CheckBox {
+                id: libraryBox
+                required property string modelData
+                objectName: "folderLibrary"
+                text: libraryBox.modelData
+                // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+                checked: dialog.libraries.indexOf(libraryBox.modelData) >= 0   // qmllint disable unqualified
+                onToggled: {
+                    // As above.
+                    const names = dialog.libraries.filter(n => n !== libraryBox.modelData)   // qmllint disable unqualified
+                    if (libraryBox.checked)
+                        names.push(libraryBox.modelData)
+                    dialog.libraries = names   // qmllint disable unqualified
+                }
+            }
+        }
     }
 
     onAccepted: {
         // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
         if (folderId > 0) {   // qmllint disable type
-            if (App.conversations.renameFolder(folderId, nameField.text))
+            if (App.conversations.renameFolder(folderId, nameField.text)) {
                 App.conversations.setFolderSystemPrompt(folderId, promptField.text)
+                App.conversations.setFolderLibraries(folderId, libraries)
+            }
         } else {
-            App.conversations.createFolder(nameField.text, promptField.text)
+            const id = App.conversations.createFolder(nameField.text, promptField.text)
+            if (id > 0 && libraries.length > 0)
+                App.conversations.setFolderLibraries(id, libraries)
         }
     }
 }

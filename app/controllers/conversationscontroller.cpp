@@ -7,6 +7,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QLoggingCategory>
 #include <QRegularExpression>
 #include <QSaveFile>
@@ -235,6 +236,21 @@ QString ConversationsController::folderSystemPrompt(qint64 folderId) const
 void ConversationsController::setFolderSystemPrompt(qint64 folderId, const QString& systemPrompt)
 {
     if (auto st = m_store->setFolderSystemPrompt(folderId, systemPrompt); !st)
+        Q_EMIT errorOccurred(st.errorString());
+}
+
+QStringList ConversationsController::folderLibraries(qint64 folderId) const
+{
+    QStringList names;
+    if (auto f = m_store->folder(folderId))
+        for (const QJsonValue& v : f->settings.value(QLatin1String("libraries")).toArray())
+            names << v.toString();
+    return names;
+}
+
+void ConversationsController::setFolderLibraries(qint64 folderId, const QStringList& libraries)
+{
+    if (auto st = m_store->setFolderLibraries(folderId, libraries); !st)
         Q_EMIT errorOccurred(st.errorString());
 }
 

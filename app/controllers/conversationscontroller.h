@@ -72,6 +72,9 @@ public:
     Q_INVOKABLE QString folderName(qint64 folderId) const;
     Q_INVOKABLE QString folderSystemPrompt(qint64 folderId) const;
     Q_INVOKABLE void setFolderSystemPrompt(qint64 folderId, const QString& systemPrompt);
+    // The libraries new conversations in the folder are given (Chat options can change them after).
+    Q_INVOKABLE QStringList folderLibraries(qint64 folderId) const;
+    Q_INVOKABLE void setFolderLibraries(qint64 folderId, const QStringList& libraries);
     Q_INVOKABLE void setFolderCollapsed(qint64 folderId, bool collapsed);
     // The folder goes; its conversations go back to the list.
     Q_INVOKABLE void removeFolder(qint64 folderId);

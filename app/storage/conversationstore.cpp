@@ -6,6 +6,7 @@
 #include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
+#include <QJsonArray>
 #include <QJsonDocument>
 
 namespace causerie::storage {
@@ -215,12 +216,15 @@ StoreResult<std::unique_ptr<ConversationStore>> ConversationStore::open(const QS
 StoreResult<qint64> ConversationStore::createConversation(const NewConversation& c)
 {
     QString systemPrompt = c.systemPrompt;
+    QJsonObject settings = c.settings;
     if (c.folderId != 0) {
         auto f = folder(c.folderId);
         if (!f)
             return f.error();
         if (systemPrompt.isEmpty())
             systemPrompt = f->systemPrompt;
+        if (!settings.contains(QLatin1String("libraries")) && f->settings.contains(QLatin1String("libraries")))
+            settings.insert(QLatin1String("libraries"), f->settings.value(QLatin1String("libraries")));
     }
     auto st = m_db->prepare("INSERT INTO conversations (title, created_at, updated_at, backend, "
                             "model, system_prompt, settings_json, folder_id) "
@@ -228,7 +232,7 @@ StoreResult<qint64> ConversationStore::createConversation(const NewConversation&
     if (!st)
         return st.error();
     st->bind(1, c.title).bind(2, now()).bind(3, c.backend).bind(4, c.model);
-    st->bind(5, systemPrompt).bind(6, settingsJson(c.settings));
+    st->bind(5, systemPrompt).bind(6, settingsJson(settings));
     if (c.folderId != 0)
         st->bind(7, c.folderId);
     else
@@ -478,6 +482,24 @@ StoreStatus ConversationStore::setFolderSystemPrompt(qint64 id, const QString& s
     STORE_TRY(st->bind(1, id).bind(2, systemPrompt).run());
     if (m_db->changes() == 0)
         return notFound(QStringLiteral("folder"), id);
+    Q_EMIT foldersChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::setFolderLibraries(qint64 id, const QStringList& libraries)
+{
+    auto f = folder(id);
+    if (!f)
+        return f.error();
+    QJsonObject settings = f->settings;
+    if (libraries.isEmpty())
+        settings.remove(QLatin1String("libraries"));
+    else
+        settings.insert(QLatin1String("libraries"), QJsonArray::fromStringList(libraries));
+    auto st = m_db->prepare("UPDATE folders SET settings_json = ?2 WHERE id = ?1");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, id).bind(2, settingsJson(settings)).run());
     Q_EMIT foldersChanged();
     return Done{};
 }

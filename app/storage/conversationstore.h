@@ -72,6 +72,8 @@ public:
     StoreResult<std::optional<Folder>> folderNamed(const QString& name);   // case-insensitive
     StoreStatus renameFolder(qint64 id, const QString& name);
     StoreStatus setFolderSystemPrompt(qint64 id, const QString& systemPrompt);
+    // The libraries (Settings → Libraries, by name) new conversations in the folder search; none: [].
+    StoreStatus setFolderLibraries(qint64 id, const QStringList& libraries);
     StoreStatus setFolderCollapsed(qint64 id, bool collapsed);
     // The folder goes; its conversations stay, in no folder.
     StoreStatus deleteFolder(qint64 id);

@@ -81,8 +81,8 @@ struct NewConversation {
     QString backend;
     QString model;
     QString systemPrompt;   // empty in a folder: the folder's default system prompt is copied
-    QJsonObject settings;
-    qint64 folderId = 0;   // 0: no folder
+    QJsonObject settings;   // in a folder without "libraries": the folder's default libraries are copied
+    qint64 folderId = 0;    // 0: no folder
 };
 
 // A folder of conversations (Le Chat's "projects"). Its system prompt is the default of the

@@ -11,6 +11,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QDir>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -165,6 +166,15 @@ private Q_SLOTS:
         QCOMPARE(m_store->conversation(id)->systemPrompt, QStringLiteral("Be formal."));
         QCOMPARE(m_store->conversation(id)->folderId, work);
         QCOMPARE(rows().size(), 2);
+        // Its default libraries too (the conversation's "libraries", which Chat options ticks).
+        m_conversations->setFolderLibraries(work, {QStringLiteral("Contracts")});
+        QCOMPARE(m_conversations->folderLibraries(work), QStringList{QStringLiteral("Contracts")});
+        const qint64 second = m_conversations->newChatInFolder(work);
+        QCOMPARE(m_store->conversation(second)->settings.value(QLatin1String("libraries")).toArray(),
+                 QJsonArray{QStringLiteral("Contracts")});
+        QSignalSpy failed(m_conversations.get(), &ConversationsController::errorOccurred);
+        m_conversations->setFolderLibraries(4242, {QStringLiteral("x")});
+        QCOMPARE(failed.count(), 1);
     }
 
     void ctrlAndShiftSelect()

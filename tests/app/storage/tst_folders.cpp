@@ -4,6 +4,7 @@
 #include "conversationstore.h"
 #include "storagetestutil.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -138,6 +139,34 @@ private Q_SLOTS:
         QCOMPARE(store->conversation(c)->systemPrompt, QStringLiteral("Be formal."));
         // Outside a folder: no prompt.
         QCOMPARE(store->conversation(conversation(*store, QStringLiteral("plain")))->systemPrompt, QString());
+    }
+
+    // A folder's default libraries (Settings → Libraries) are given to the conversations created
+    // in it, like its prompt; libraries given explicitly win; a later change leaves them alone.
+    void newConversationsTakeTheFolderLibraries()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 work = store->createFolder(QStringLiteral("Work")).value();
+        QVERIFY(store->setFolderLibraries(work, {QStringLiteral("Contracts"), QStringLiteral("Notes")}).ok());
+        QCOMPARE(store->folder(work)->settings.value(QLatin1String("libraries")).toArray(),
+                 QJsonArray({QStringLiteral("Contracts"), QStringLiteral("Notes")}));
+        const qint64 c = conversation(*store, QStringLiteral("In work"), work);
+        QCOMPARE(store->conversation(c)->settings.value(QLatin1String("libraries")).toArray(),
+                 QJsonArray({QStringLiteral("Contracts"), QStringLiteral("Notes")}));
+        NewConversation own;
+        own.folderId = work;
+        own.settings.insert(QLatin1String("libraries"), QJsonArray({QStringLiteral("Mine")}));
+        QCOMPARE(store->conversation(store->createConversation(own).value())
+                     ->settings.value(QLatin1String("libraries"))
+                     .toArray(),
+                 QJsonArray({QStringLiteral("Mine")}));
+        QVERIFY(store->setFolderLibraries(work, {}).ok());
+        QVERIFY(!store->folder(work)->settings.contains(QLatin1String("libraries")));
+        QCOMPARE(store->conversation(c)->settings.value(QLatin1String("libraries")).toArray().size(), 2);
+        QVERIFY(!store->conversation(conversation(*store, QStringLiteral("later"), work))
+                     ->settings.contains(QLatin1String("libraries")));
+        QVERIFY(!store->setFolderLibraries(9999, {QStringLiteral("x")}).ok());   // no such folder
     }
 
     void moveAndListByFolder()
