@@ -401,6 +401,8 @@ void EngineWorker::report(const QString& requestId, const Prepared& request, con
     stats.finishReason = finishReasonFor(result->finish_reason);
     stats.leftOutMessages = request.leftOut;
     stats.model = m_loaded->info.name;
+    if (result->finish_reason == "cancelled")   // also what tells that quitting did not wait for the answer
+        qCInfo(lcEngine) << "request" << requestId << "cancelled after" << result->completion_tokens << "tokens";
     Q_EMIT finished(requestId, stats);
 }
 
