@@ -5,6 +5,21 @@
 #include <cstdint>
 
 namespace causerie {
+namespace {
+
+constexpr size_t kBlock = 16;
+
+// True if any of the kBlock values at x is above `floor` (NaN is not): a loop the compiler turns
+// into a few vector compares, so that scans skip the (many) blocks with nothing to look at.
+inline bool any_above(const float* x, float floor)
+{
+    bool any = false;
+    for (size_t j = 0; j < kBlock; ++j)
+        any |= x[j] > floor;
+    return any;
+}
+
+}   // namespace
 
 Sampler::Sampler(const SamplingParams& params)
     : m_p(params)
@@ -24,12 +39,29 @@ bool Sampler::better(const Candidate& a, const Candidate& b)
 
 int32_t Sampler::argmax(std::span<const float> logits)
 {
-    // First maximum wins, as in llama.cpp's greedy sampler.
-    int32_t best = 0;
-    for (size_t i = 1; i < logits.size(); ++i)
-        if (logits[i] > logits[size_t(best)])
-            best = int32_t(i);
-    return best;
+    // First maximum wins, as in llama.cpp's greedy sampler. The best value stays in a register.
+    if (logits.empty())
+        return 0;
+    const size_t n = logits.size();
+    const float* x = logits.data();
+    size_t best = 0;
+    float best_logit = x[0];
+    size_t i = 1;
+    for (; i + kBlock <= n; i += kBlock) {
+        if (!any_above(x + i, best_logit))
+            continue;
+        for (size_t j = i; j < i + kBlock; ++j)
+            if (x[j] > best_logit) {
+                best_logit = x[j];
+                best = j;
+            }
+    }
+    for (; i < n; ++i)
+        if (x[i] > best_logit) {
+            best_logit = x[i];
+            best = i;
+        }
+    return int32_t(best);
 }
 
 double Sampler::uniform()
@@ -95,6 +127,8 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
     if (m_p.temperature <= 0.0f)
         return argmax(row);
 
+    // A lambda (not the function's address) so that the heap and sort calls inline it.
+    const auto by_rank = [](const Candidate& a, const Candidate& b) { return better(a, b); };
     m_cand.clear();
     if (m_p.top_k > 0 && size_t(m_p.top_k) < n) {
         // A heap of the k best so far, the worst on top. Ids arrive in increasing order, so an
@@ -102,22 +136,29 @@ int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> 
         const size_t k = size_t(m_p.top_k);
         for (size_t i = 0; i < k; ++i)
             m_cand.push_back({int32_t(i), row[i], 0.0f});
-        std::make_heap(m_cand.begin(), m_cand.end(), better);
+        std::make_heap(m_cand.begin(), m_cand.end(), by_rank);
         float worst = m_cand.front().logit;
-        for (size_t i = k; i < n; ++i) {
+        const auto offer = [&](size_t i) {
             if (!(row[i] > worst))
-                continue;
-            std::pop_heap(m_cand.begin(), m_cand.end(), better);
+                return;
+            std::pop_heap(m_cand.begin(), m_cand.end(), by_rank);
             m_cand.back() = {int32_t(i), row[i], 0.0f};
-            std::push_heap(m_cand.begin(), m_cand.end(), better);
+            std::push_heap(m_cand.begin(), m_cand.end(), by_rank);
             worst = m_cand.front().logit;
-        }
+        };
+        size_t i = k;
+        for (; i + kBlock <= n; i += kBlock)
+            if (any_above(row.data() + i, worst))
+                for (size_t j = i; j < i + kBlock; ++j)
+                    offer(j);
+        for (; i < n; ++i)
+            offer(i);
     } else {
         m_cand.resize(n);
         for (size_t i = 0; i < n; ++i)
             m_cand[i] = {int32_t(i), row[i], 0.0f};
     }
-    std::sort(m_cand.begin(), m_cand.end(), better);
+    std::sort(m_cand.begin(), m_cand.end(), by_rank);
     return draw_sorted();
 }
 
@@ -164,12 +205,13 @@ int32_t Sampler::choose()
     }
 
     // Sorted by logit, highest first (lower id first for equal logits).
+    const auto by_rank = [](const Candidate& a, const Candidate& b) { return better(a, b); };
     if (m_p.top_k > 0 && size_t(m_p.top_k) < n) {
         const size_t keep = size_t(m_p.top_k);
-        std::partial_sort(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(keep), m_cand.end(), better);
+        std::partial_sort(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(keep), m_cand.end(), by_rank);
         m_cand.resize(keep);
     } else {
-        std::sort(m_cand.begin(), m_cand.end(), better);
+        std::sort(m_cand.begin(), m_cand.end(), by_rank);
     }
     return draw_sorted();
 }
