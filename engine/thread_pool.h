@@ -42,9 +42,9 @@ public:
     void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain = 1,
                       int64_t work_per_item = 0);
 
-    // Below this much work (in work_per_item units: ~ a few microseconds of multiply-adds) a job
+    // Below this much work (in work_per_item units; the same bar as the attention's kSerialWork) a job
     // is not split.
-    static constexpr int64_t kMinParallelWork = 16384;
+    static constexpr int64_t kMinParallelWork = int64_t(1) << 16;
 
     // How long a thread waiting for a job (or for the others to finish one) polls before sleeping.
     static constexpr std::chrono::microseconds kSpin{50};
