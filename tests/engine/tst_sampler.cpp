@@ -137,6 +137,7 @@ private Q_SLOTS:
     void seedReproducible();
     void bestLogitsOnlyChooseAsTheWholeRow();
     void matchesReferenceImplementation();
+    void keptBuffersFollowTheRowSize();
 };
 
 void TestSampler::greedyIsArgmax()
@@ -306,6 +307,37 @@ void TestSampler::matchesReferenceImplementation()
     }
     QCOMPARE(compared, 5 * 4 * 5 * 3 * 3 * 5 * 6);
     QVERIFY(distinct_ids > 5 * 4 * 5 * 3 * 3 * 5);   // not always the same id
+}
+
+// The candidate buffer and the penalised row are kept between calls: rows of changing sizes
+// (larger, then smaller, then larger) through one sampler still draw the reference's ids.
+void TestSampler::keptBuffersFollowTheRowSize()
+{
+    for (float temperature : {0.0f, 0.8f}) {
+        SamplingParams p;
+        p.temperature = temperature;
+        p.top_k = 20;
+        p.top_p = 0.9f;
+        p.min_p = 0.02f;
+        p.repeat_penalty = 1.2f;
+        p.repeat_last_n = 16;
+        p.random_seed = false;
+        p.seed = 99;
+        Sampler s(p);
+        ReferenceSampler ref(p);
+        std::mt19937 gen(5);
+        std::normal_distribution<float> normal(0.0f, 2.0f);
+        std::vector<int32_t> history = {0, 1, 2, 3, 4, 2999, 17};
+        for (int n : {3000, 5, 100, 1, 40, 3000, 2, 21, 20, 19}) {
+            std::vector<float> logits(static_cast<size_t>(n));
+            for (float& l : logits)
+                l = normal(gen);
+            const int32_t want = ref.sample(logits, history);
+            QCOMPARE(s.sample(logits, history), want);
+            QVERIFY(want >= 0 && want < n);
+            history.push_back(want);
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSampler)
