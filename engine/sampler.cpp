@@ -5,6 +5,21 @@
 #include <cstdint>
 
 namespace causerie {
+namespace {
+
+constexpr size_t kBlock = 16;
+
+// True if any of the kBlock values at x is above `floor` (NaN is not): a loop the compiler turns
+// into a few vector compares, so that scans skip the (many) blocks with nothing to look at.
+inline bool any_above(const float* x, float floor)
+{
+    bool any = false;
+    for (size_t j = 0; j < kBlock; ++j)
+        any |= x[j] > floor;
+    return any;
+}
+
+}   // namespace
 
 Sampler::Sampler(const SamplingParams& params)
     : m_p(params)
@@ -12,14 +27,41 @@ Sampler::Sampler(const SamplingParams& params)
 {
 }
 
+float Sampler::penalized(float logit) const
+{
+    return logit > 0.0f ? logit / m_p.repeat_penalty : logit * m_p.repeat_penalty;
+}
+
+bool Sampler::better(const Candidate& a, const Candidate& b)
+{
+    return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
+}
+
 int32_t Sampler::argmax(std::span<const float> logits)
 {
-    // First maximum wins, as in llama.cpp's greedy sampler.
-    int32_t best = 0;
-    for (size_t i = 1; i < logits.size(); ++i)
-        if (logits[i] > logits[size_t(best)])
-            best = int32_t(i);
-    return best;
+    // First maximum wins, as in llama.cpp's greedy sampler. The best value stays in a register.
+    if (logits.empty())
+        return 0;
+    const size_t n = logits.size();
+    const float* x = logits.data();
+    size_t best = 0;
+    float best_logit = x[0];
+    size_t i = 1;
+    for (; i + kBlock <= n; i += kBlock) {
+        if (!any_above(x + i, best_logit))
+            continue;
+        for (size_t j = i; j < i + kBlock; ++j)
+            if (x[j] > best_logit) {
+                best_logit = x[j];
+                best = j;
+            }
+    }
+    for (; i < n; ++i)
+        if (x[i] > best_logit) {
+            best_logit = x[i];
+            best = i;
+        }
+    return int32_t(best);
 }
 
 double Sampler::uniform()
@@ -30,13 +72,20 @@ double Sampler::uniform()
 
 std::vector<int32_t> Sampler::penalty_window(std::span<const int32_t> history) const
 {
+    std::vector<int32_t> ids;
+    penalty_window(history, ids);
+    return ids;
+}
+
+void Sampler::penalty_window(std::span<const int32_t> history, std::vector<int32_t>& ids) const
+{
+    ids.clear();
     if (m_p.repeat_penalty == 1.0f || m_p.repeat_last_n == 0 || history.empty())
-        return {};
+        return;
     const size_t last = m_p.repeat_last_n < 0 ? history.size() : std::min(history.size(), size_t(m_p.repeat_last_n));
-    std::vector<int32_t> ids(history.end() - std::ptrdiff_t(last), history.end());
+    ids.assign(history.end() - std::ptrdiff_t(last), history.end());
     std::sort(ids.begin(), ids.end());
     ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-    return ids;
 }
 
 // Repetition penalty over the last repeat_last_n tokens (each distinct token once): positive
@@ -44,9 +93,7 @@ std::vector<int32_t> Sampler::penalty_window(std::span<const int32_t> history) c
 // m_cand is either the whole row in id order (by_id) or a short list in any order.
 void Sampler::apply_penalty(std::span<const int32_t> window, bool by_id)
 {
-    auto penalize = [this](Candidate& c) {
-        c.logit = c.logit > 0.0f ? c.logit / m_p.repeat_penalty : c.logit * m_p.repeat_penalty;
-    };
+    auto penalize = [this](Candidate& c) { c.logit = penalized(c.logit); };
     if (by_id) {
         for (int32_t id : window)
             if (id >= 0 && size_t(id) < m_cand.size())
@@ -58,14 +105,61 @@ void Sampler::apply_penalty(std::span<const int32_t> window, bool by_id)
             penalize(c);
 }
 
+// The whole row without a candidate per entry: the penalty changes a copy of the row at the
+// window's ids only (no copy when the window is empty); greedy is an argmax over that row; with
+// top-k only the k best become candidates (one pass keeping a heap of k, the same entries
+// partial_sort would keep, as the order "higher logit, then lower id" is total). What follows
+// (top-p, min-p, temperature, the draw) sees the same sorted candidates as before.
 int32_t Sampler::sample(std::span<const float> logits, std::span<const int32_t> history)
 {
     const size_t n = logits.size();
-    m_cand.resize(n);
-    for (size_t i = 0; i < n; ++i)
-        m_cand[i] = {int32_t(i), logits[i], 0.0f};
-    apply_penalty(penalty_window(history), true);
-    return choose();
+    if (n == 0)
+        return 0;
+    penalty_window(history, m_window);
+    std::span<const float> row = logits;
+    if (!m_window.empty()) {
+        m_row.assign(logits.begin(), logits.end());
+        for (int32_t id : m_window)
+            if (id >= 0 && size_t(id) < n)
+                m_row[size_t(id)] = penalized(m_row[size_t(id)]);
+        row = m_row;
+    }
+    if (m_p.temperature <= 0.0f)
+        return argmax(row);
+
+    // A lambda (not the function's address) so that the heap and sort calls inline it.
+    const auto by_rank = [](const Candidate& a, const Candidate& b) { return better(a, b); };
+    m_cand.clear();
+    if (m_p.top_k > 0 && size_t(m_p.top_k) < n) {
+        // A heap of the k best so far, the worst on top. Ids arrive in increasing order, so an
+        // entry equal to the worst kept one loses the tie: only a strictly higher logit enters.
+        const size_t k = size_t(m_p.top_k);
+        for (size_t i = 0; i < k; ++i)
+            m_cand.push_back({int32_t(i), row[i], 0.0f});
+        std::make_heap(m_cand.begin(), m_cand.end(), by_rank);
+        float worst = m_cand.front().logit;
+        const auto offer = [&](size_t i) {
+            if (!(row[i] > worst))
+                return;
+            std::pop_heap(m_cand.begin(), m_cand.end(), by_rank);
+            m_cand.back() = {int32_t(i), row[i], 0.0f};
+            std::push_heap(m_cand.begin(), m_cand.end(), by_rank);
+            worst = m_cand.front().logit;
+        };
+        size_t i = k;
+        for (; i + kBlock <= n; i += kBlock)
+            if (any_above(row.data() + i, worst))
+                for (size_t j = i; j < i + kBlock; ++j)
+                    offer(j);
+        for (; i < n; ++i)
+            offer(i);
+    } else {
+        m_cand.resize(n);
+        for (size_t i = 0; i < n; ++i)
+            m_cand[i] = {int32_t(i), row[i], 0.0f};
+    }
+    std::sort(m_cand.begin(), m_cand.end(), by_rank);
+    return draw_sorted();
 }
 
 int Sampler::top_needed(std::span<const int32_t> history, std::vector<int32_t>* window) const
@@ -110,21 +204,20 @@ int32_t Sampler::choose()
         return m_cand[best].id;
     }
 
-    // Sorted by logit, highest first (stable for equal logits: lower id first).
-    size_t keep = n;
+    // Sorted by logit, highest first (lower id first for equal logits).
+    const auto by_rank = [](const Candidate& a, const Candidate& b) { return better(a, b); };
     if (m_p.top_k > 0 && size_t(m_p.top_k) < n) {
-        keep = size_t(m_p.top_k);
-        std::partial_sort(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(keep), m_cand.end(),
-                          [](const Candidate& a, const Candidate& b) {
-                              return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
-                          });
+        const size_t keep = size_t(m_p.top_k);
+        std::partial_sort(m_cand.begin(), m_cand.begin() + std::ptrdiff_t(keep), m_cand.end(), by_rank);
+        m_cand.resize(keep);
     } else {
-        std::sort(m_cand.begin(), m_cand.end(), [](const Candidate& a, const Candidate& b) {
-            return a.logit > b.logit || (a.logit == b.logit && a.id < b.id);
-        });
+        std::sort(m_cand.begin(), m_cand.end(), by_rank);
     }
-    m_cand.resize(keep);
+    return draw_sorted();
+}
 
+int32_t Sampler::draw_sorted()
+{
     auto softmax = [this] {
         const float max = m_cand.front().logit;
         double sum = 0.0;

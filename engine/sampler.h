@@ -49,12 +49,19 @@ private:
     };
     double uniform();   // [0, 1), the same sequence for the same seed everywhere
     std::vector<int32_t> penalty_window(std::span<const int32_t> history) const;   // distinct ids
+    void penalty_window(std::span<const int32_t> history, std::vector<int32_t>& ids) const;
+    float penalized(float logit) const;
+    static bool better(const Candidate& a, const Candidate& b);   // higher logit, then lower id
     void apply_penalty(std::span<const int32_t> window, bool by_id);
-    int32_t choose();   // from m_cand (penalty applied), in any order
+    int32_t choose();        // from m_cand (penalty applied), in any order
+    int32_t draw_sorted();   // top-p, min-p, temperature, draw: m_cand sorted by better(), non-empty
 
     SamplingParams m_p;
     std::mt19937_64 m_rng;
+    // Kept between tokens so that sampling allocates nothing once warm.
     std::vector<Candidate> m_cand;
+    std::vector<float> m_row;        // the row with the penalty applied
+    std::vector<int32_t> m_window;   // the penalty's distinct ids
 };
 
 }   // namespace causerie

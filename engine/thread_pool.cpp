@@ -16,7 +16,9 @@ inline void cpu_relax()
 #endif
 }
 
-// Polls `done` for up to ThreadPool::kSpin; true if it became true meanwhile.
+// Polls `done` for up to ThreadPool::kSpin; true if it became true meanwhile. Yields the core
+// between rounds of pauses: when the machine has more runnable threads than cores, the thread
+// being waited for may be the one that needs it.
 template <class Pred>
 bool spin_until(Pred done)
 {
@@ -29,6 +31,7 @@ bool spin_until(Pred done)
         }
         if (std::chrono::steady_clock::now() >= deadline)
             return done();
+        std::this_thread::yield();
     }
 }
 
@@ -63,13 +66,15 @@ void ThreadPool::run_chunks()
     }
 }
 
-void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain)
+void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain,
+                              int64_t work_per_item)
 {
     if (n <= 0)
         return;
     grain = std::max<int64_t>(1, grain);
     const int64_t units = (n + grain - 1) / grain;
-    if (m_n_threads == 1 || units == 1) {
+    const bool small = work_per_item > 0 && n < (kMinParallelWork + work_per_item - 1) / work_per_item;
+    if (m_n_threads == 1 || units == 1 || small) {
         fn(0, n);
         return;
     }

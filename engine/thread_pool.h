@@ -9,7 +9,11 @@
 // Between jobs the threads spin for a short while (kSpin) before sleeping on a condition
 // variable: a forward pass runs several jobs per layer and token, a few microseconds apart, and
 // waking a sleeping thread costs a system call on each side. The spin is short so that on a busy
-// machine the pool gives the cores back soon.
+// machine the pool gives the cores back soon. While spinning a thread yields its core every
+// ~64 pauses, so on an overloaded machine the thread it waits for can run there.
+//
+// A job too small to be worth splitting (its estimated work below kMinParallelWork) runs on the
+// calling thread alone: waking a worker costs more than the job.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -33,7 +37,14 @@ public:
     // Runs fn(begin, end) over contiguous ranges covering [0, n) exactly once; returns when all
     // are done. Range bounds are multiples of `grain` (except the end, n) so callers can keep
     // blocks whole. About 4 ranges per thread (fewer when n / grain is small).
-    void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain = 1);
+    // work_per_item: an estimate of one element's work (say, multiply-adds); when n * work_per_item
+    // is below kMinParallelWork the caller runs fn(0, n) alone. 0: unknown, always split.
+    void parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain = 1,
+                      int64_t work_per_item = 0);
+
+    // Below this much work (in work_per_item units; the same bar as the attention's kSerialWork) a job
+    // is not split.
+    static constexpr int64_t kMinParallelWork = int64_t(1) << 16;
 
     // How long a thread waiting for a job (or for the others to finish one) polls before sleeping.
     static constexpr std::chrono::microseconds kSpin{50};

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <random>
 #include <map>
+#include <set>
+#include <vector>
 
 using namespace causerie;
 
@@ -36,6 +38,90 @@ std::map<int32_t, int> histogram(SamplingParams p, const std::vector<float>& log
     return h;
 }
 
+// The obvious algorithm over the whole vocabulary, written independently of the sampler: every
+// id is a candidate, the penalty looks each one up in the window, the candidates are stably
+// sorted (lower id first among equal logits), then cut by top-k, top-p and min-p, and drawn with
+// the same generator and the same arithmetic as the sampler's documented behaviour.
+class ReferenceSampler {
+public:
+    explicit ReferenceSampler(const SamplingParams& p)
+        : m_p(p)
+        , m_rng(p.seed)
+    {
+    }
+
+    int32_t sample(const std::vector<float>& logits, const std::vector<int32_t>& history)
+    {
+        std::set<int32_t> window;
+        if (m_p.repeat_penalty != 1.0f && m_p.repeat_last_n != 0) {
+            const size_t last =
+                m_p.repeat_last_n < 0 ? history.size() : std::min(history.size(), size_t(m_p.repeat_last_n));
+            window.insert(history.end() - std::ptrdiff_t(last), history.end());
+        }
+        std::vector<std::pair<int32_t, float>> cand;
+        for (size_t i = 0; i < logits.size(); ++i) {
+            float l = logits[i];
+            if (window.count(int32_t(i)))
+                l = l > 0.0f ? l / m_p.repeat_penalty : l * m_p.repeat_penalty;
+            cand.push_back({int32_t(i), l});
+        }
+        if (m_p.temperature <= 0.0f) {
+            size_t best = 0;
+            for (size_t i = 1; i < cand.size(); ++i)
+                if (cand[i].second > cand[best].second)
+                    best = i;
+            return cand[best].first;
+        }
+        std::stable_sort(cand.begin(), cand.end(), [](auto& a, auto& b) { return a.second > b.second; });
+        if (m_p.top_k > 0 && size_t(m_p.top_k) < cand.size())
+            cand.resize(size_t(m_p.top_k));
+        std::vector<float> p;
+        auto softmax = [&] {
+            p.assign(cand.size(), 0.0f);
+            double sum = 0.0;
+            for (size_t i = 0; i < cand.size(); ++i) {
+                p[i] = std::exp(cand[i].second - cand[0].second);
+                sum += p[i];
+            }
+            for (auto& x : p)
+                x = float(x / sum);
+        };
+        if (m_p.top_p < 1.0f) {
+            softmax();
+            double cum = 0.0;
+            for (size_t i = 0; i < cand.size(); ++i) {
+                cum += p[i];
+                if (cum >= m_p.top_p) {
+                    cand.resize(i + 1);
+                    break;
+                }
+            }
+        }
+        if (m_p.min_p > 0.0f) {
+            softmax();
+            size_t cut = 1;
+            while (cut < cand.size() && p[cut] >= p[0] * m_p.min_p)
+                ++cut;
+            cand.resize(cut);
+        }
+        for (auto& c : cand)
+            c.second /= m_p.temperature;
+        softmax();
+        const double r = double(m_rng() >> 11) * (1.0 / 9007199254740992.0);
+        double cum = 0.0;
+        for (size_t i = 0; i < cand.size(); ++i) {
+            cum += p[i];
+            if (r < cum)
+                return cand[i].first;
+        }
+        return cand.back().first;
+    }
+
+private:
+    SamplingParams m_p;
+    std::mt19937_64 m_rng;
+};
+
 }   // namespace
 
 class TestSampler : public QObject {
@@ -50,6 +136,8 @@ private Q_SLOTS:
     void repetitionPenalty();
     void seedReproducible();
     void bestLogitsOnlyChooseAsTheWholeRow();
+    void matchesReferenceImplementation();
+    void keptBuffersFollowTheRowSize();
 };
 
 void TestSampler::greedyIsArgmax()
@@ -154,6 +242,102 @@ void TestSampler::seedReproducible()
     };
     QCOMPARE(run(1), run(1));
     QVERIFY(run(1) != run(2));
+}
+
+// Random rows (some with many equal logits), histories with repeats and out-of-range ids, and
+// every combination of the settings: the sampler draws exactly the reference's ids, token after
+// token (the generators stay in step only if every draw matched).
+void TestSampler::matchesReferenceImplementation()
+{
+    std::mt19937 gen(1234);
+    int compared = 0;
+    int distinct_ids = 0;
+    for (int n : {1, 2, 7, 100, 3000}) {
+        for (float temperature : {0.0f, 0.3f, 1.0f, 1.7f})
+            for (int top_k : {0, 1, 5, 40, n + 3})
+                for (float top_p : {1.0f, 0.9f, 0.4f})
+                    for (float min_p : {0.0f, 0.05f, 0.3f})
+                        for (auto [penalty, last_n] : {std::pair{1.0f, 64}, std::pair{1.3f, 8}, std::pair{1.1f, 64},
+                                                       std::pair{0.8f, -1}, std::pair{1.5f, 0}}) {
+                            SamplingParams p;
+                            p.temperature = temperature;
+                            p.top_k = top_k;
+                            p.top_p = top_p;
+                            p.min_p = min_p;
+                            p.repeat_penalty = penalty;
+                            p.repeat_last_n = last_n;
+                            p.random_seed = false;
+                            p.seed = gen();
+                            Sampler s(p);
+                            ReferenceSampler ref(p);
+                            std::vector<int32_t> history;
+                            std::set<int32_t> seen;
+                            for (int token = 0; token < 6; ++token) {
+                                std::vector<float> logits(static_cast<size_t>(n));
+                                const bool coarse = gen() % 3 == 0;   // few distinct values: ties
+                                std::normal_distribution<float> normal(0.0f, 3.0f);
+                                for (float& l : logits)
+                                    l = coarse ? float(int(gen() % 5)) - 2.0f : normal(gen);
+                                if (token == 0)
+                                    history = {-1, n, n + 100};   // out of range: ignored
+                                const int32_t want = ref.sample(logits, history);
+                                const int32_t got = s.sample(logits, history);
+                                if (got != want)
+                                    QFAIL(qPrintable(QString("n=%1 t=%2 k=%3 p=%4 min_p=%5 pen=%6/%7 token %8: %9, "
+                                                             "reference %10")
+                                                         .arg(n)
+                                                         .arg(temperature)
+                                                         .arg(top_k)
+                                                         .arg(top_p)
+                                                         .arg(min_p)
+                                                         .arg(penalty)
+                                                         .arg(last_n)
+                                                         .arg(token)
+                                                         .arg(got)
+                                                         .arg(want)));
+                                ++compared;
+                                seen.insert(got);
+                                // Feed back the drawn id and some likely ones so the penalty bites.
+                                history.push_back(got);
+                                history.push_back(Sampler::argmax(logits));
+                                history.push_back(int32_t(gen() % uint32_t(n)));
+                            }
+                            distinct_ids += int(seen.size());
+                        }
+    }
+    QCOMPARE(compared, 5 * 4 * 5 * 3 * 3 * 5 * 6);
+    QVERIFY(distinct_ids > 5 * 4 * 5 * 3 * 3 * 5);   // not always the same id
+}
+
+// The candidate buffer and the penalised row are kept between calls: rows of changing sizes
+// (larger, then smaller, then larger) through one sampler still draw the reference's ids.
+void TestSampler::keptBuffersFollowTheRowSize()
+{
+    for (float temperature : {0.0f, 0.8f}) {
+        SamplingParams p;
+        p.temperature = temperature;
+        p.top_k = 20;
+        p.top_p = 0.9f;
+        p.min_p = 0.02f;
+        p.repeat_penalty = 1.2f;
+        p.repeat_last_n = 16;
+        p.random_seed = false;
+        p.seed = 99;
+        Sampler s(p);
+        ReferenceSampler ref(p);
+        std::mt19937 gen(5);
+        std::normal_distribution<float> normal(0.0f, 2.0f);
+        std::vector<int32_t> history = {0, 1, 2, 3, 4, 2999, 17};
+        for (int n : {3000, 5, 100, 1, 40, 3000, 2, 21, 20, 19}) {
+            std::vector<float> logits(static_cast<size_t>(n));
+            for (float& l : logits)
+                l = normal(gen);
+            const int32_t want = ref.sample(logits, history);
+            QCOMPARE(s.sample(logits, history), want);
+            QVERIFY(want >= 0 && want < n);
+            history.push_back(want);
+        }
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSampler)

@@ -3,6 +3,7 @@
 #include <QTest>
 
 #include <atomic>
+#include <mutex>
 #include <thread>
 #include <vector>
 
@@ -16,6 +17,8 @@ private Q_SLOTS:
     void grainKeepsBlocksWhole();
     void manyRoundsReuseThreads();
     void wakesAfterSleeping();
+    void smallWorkRunsOnTheCaller();
+    void largeWorkIsSplit();
 };
 
 void TestThreadPool::coversEveryIndexOnce_data()
@@ -83,6 +86,54 @@ void TestThreadPool::wakesAfterSleeping()
         for (auto& h : hits)
             QCOMPARE(h.load(), 1);
     }
+}
+
+// A job whose estimated work is below kMinParallelWork is one call fn(0, n) on the calling
+// thread; one unit more of work and it is split again.
+void TestThreadPool::smallWorkRunsOnTheCaller()
+{
+    ThreadPool pool(3);
+    const int64_t per_item = 64;
+    const int64_t n = ThreadPool::kMinParallelWork / per_item - 1;
+    std::mutex mutex;
+    std::vector<std::pair<int64_t, int64_t>> ranges;
+    std::vector<std::thread::id> threads;
+    for (int round = 0; round < 200; ++round) {
+        pool.parallel_for(
+            n,
+            [&](int64_t b, int64_t e) {
+                std::lock_guard lock(mutex);
+                ranges.push_back({b, e});
+                threads.push_back(std::this_thread::get_id());
+            },
+            1, per_item);
+    }
+    QCOMPARE(ranges.size(), size_t(200));
+    for (size_t i = 0; i < ranges.size(); ++i) {
+        QCOMPARE(ranges[i].first, int64_t(0));
+        QCOMPARE(ranges[i].second, n);
+        QVERIFY(threads[i] == std::this_thread::get_id());
+    }
+}
+
+void TestThreadPool::largeWorkIsSplit()
+{
+    ThreadPool pool(3);
+    const int64_t per_item = 64;
+    const int64_t n = ThreadPool::kMinParallelWork / per_item;   // exactly the threshold
+    std::vector<std::atomic<int>> hits(static_cast<size_t>(n));
+    std::atomic<int> calls{0};
+    pool.parallel_for(
+        n,
+        [&](int64_t b, int64_t e) {
+            calls++;
+            for (int64_t i = b; i < e; ++i)
+                hits[size_t(i)]++;
+        },
+        1, per_item);
+    QCOMPARE(calls.load(), 12);   // about 4 ranges per thread
+    for (auto& h : hits)
+        QCOMPARE(h.load(), 1);
 }
 
 QTEST_GUILESS_MAIN(TestThreadPool)
