@@ -191,7 +191,7 @@ void CpuMatmul::run(const float* x, int64_t n, std::initializer_list<Op> ops)
                 offset += padded_rows(w.rows);
             }
         },
-        kRepackRows);
+        kRepackRows, cols * n);   // a row's multiply-adds: a tiny model's products run on this thread alone
 }
 
 CpuKvCache::CpuKvCache(const HParams& hp, int64_t n_ctx)
