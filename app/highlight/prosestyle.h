@@ -1,0 +1,26 @@
+#pragma once
+// The look of an answer's prose after Qt's Markdown importer has filled the QTextDocument
+// (ProseDocument::show): Qt 6.4 draws tables with heavy double borders and no room after them,
+// block quotes only indented, rules in the palette's "Dark". styleProse() rewrites those formats
+// in place, in the theme's colours:
+//   tables       1 px collapsed borders in `border`, cells padded, the header row on `raised`,
+//                a paragraph's gap before the next block
+//   block quotes `raised` background behind the indented text, the text in `muted`
+//   rules        1 px, full width, in `border` (Qt paints a rule with its block's background
+//                brush from 6.5 on; 6.4 keeps its palette colour but takes the width and room)
+// Idempotent: styling a document twice leaves the same formats. Records nothing to undo.
+#include <QColor>
+
+class QTextDocument;
+
+struct ProseColors {
+    QColor border;   // Theme.colors.border
+    QColor muted;    // Theme.colors.textMuted
+    QColor raised;   // Theme.colors.raised
+    qreal gap = 8;   // px between a table or rule and the blocks around it
+};
+
+inline constexpr qreal kProseCellPadding = 6;
+inline constexpr qreal kProseBorderWidth = 1;
+
+void styleProse(QTextDocument* document, const ProseColors& colors);
