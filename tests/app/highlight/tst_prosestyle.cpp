@@ -103,8 +103,7 @@ private Q_SLOTS:
         styleProse(&document, kColors);
         const QTextBlock rule = ruleBlock(document);
         QVERIFY2(rule.isValid(), "the importer makes --- a block with a trailing rule");
-        const QTextLength width =
-            rule.blockFormat().lengthProperty(QTextFormat::BlockTrailingHorizontalRulerWidth);
+        const QTextLength width = rule.blockFormat().lengthProperty(QTextFormat::BlockTrailingHorizontalRulerWidth);
         QCOMPARE(width.type(), QTextLength::PercentageLength);
         QCOMPARE(width.rawValue(), 100.0);
         QCOMPARE(rule.blockFormat().background().color(), kColors.border);
