@@ -109,9 +109,8 @@ char32_t Parser::delimiterChar()
         if (name == QLatin1String("}") || name == QLatin1String("rbrace"))
             return '}';
         const auto it = symbols().constFind(name);
-        if (it == symbols().constEnd() ||
-            (it->cls != Open && it->cls != Close && it->ch != 0x7C && it->ch != 0x2016 && it->ch != 0x5C &&
-             it->ch != 0x2191 && it->ch != 0x2193))
+        if (it == symbols().constEnd() || (it->cls != Open && it->cls != Close && it->ch != 0x7C && it->ch != 0x2016 &&
+                                           it->ch != 0x5C && it->ch != 0x2191 && it->ch != 0x2193))
             fail(QStringLiteral("not a delimiter: \\%1").arg(name), at);
         return it->ch;
     }

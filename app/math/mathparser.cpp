@@ -130,8 +130,8 @@ Box Parser::join(QList<Atom>& atoms, Style st)
         qsizetype next = i + 1;
         while (next < atoms.size() && atoms[next].isSpace)
             ++next;
-        const bool leftOk = prev >= 0 && atoms[prev].cls != Bin && atoms[prev].cls != Op &&
-                            atoms[prev].cls != Rel && atoms[prev].cls != Open && atoms[prev].cls != Punct;
+        const bool leftOk = prev >= 0 && atoms[prev].cls != Bin && atoms[prev].cls != Op && atoms[prev].cls != Rel &&
+                            atoms[prev].cls != Open && atoms[prev].cls != Punct;
         const bool rightOk =
             next < atoms.size() && atoms[next].cls != Rel && atoms[next].cls != Close && atoms[next].cls != Punct;
         if (!leftOk || !rightOk)
@@ -549,8 +549,7 @@ Atom Parser::command(Style st)
         return over(st, false);
     if (name == QLatin1String("boxed"))
         return boxed(st);
-    if (name == QLatin1String("phantom") || name == QLatin1String("hphantom") ||
-        name == QLatin1String("vphantom")) {
+    if (name == QLatin1String("phantom") || name == QLatin1String("hphantom") || name == QLatin1String("vphantom")) {
         Atom a;
         const Box b = argument(st);
         a.box.width = name == QLatin1String("vphantom") ? 0 : b.width;
