@@ -13,14 +13,16 @@
 
 class QTextDocument;
 
+// The defaults are translucent greys that read on the light and the dark theme alike (for a
+// caller without the theme at hand); pass Theme.colors.* for the exact ones.
 struct ProseColors {
-    QColor border;   // Theme.colors.border
-    QColor muted;    // Theme.colors.textMuted
-    QColor raised;   // Theme.colors.raised
-    qreal gap = 8;   // px between a table or rule and the blocks around it
+    QColor border = QColor(128, 128, 128, 96);   // Theme.colors.border
+    QColor muted = QColor(128, 128, 128, 255);   // Theme.colors.textMuted
+    QColor raised = QColor(128, 128, 128, 28);   // Theme.colors.raised
+    qreal gap = 8;                               // px between a table or rule and the blocks around it
 };
 
 inline constexpr qreal kProseCellPadding = 6;
 inline constexpr qreal kProseBorderWidth = 1;
 
-void styleProse(QTextDocument* document, const ProseColors& colors);
+void styleProse(QTextDocument* document, const ProseColors& colors = {});

@@ -126,6 +126,18 @@ private Q_SLOTS:
         QCOMPARE(tablesOf(document).first()->format().border(), kProseBorderWidth);
     }
 
+    void defaultsAreTranslucentGreys()
+    {
+        QTextDocument document;
+        document.setMarkdown(kProse);
+        styleProse(&document);
+        const ProseColors defaults;
+        QCOMPARE(tablesOf(document).first()->format().borderBrush().color(), defaults.border);
+        QVERIFY(defaults.border.alpha() < 255 && defaults.raised.alpha() < 255);
+        QCOMPARE(blockWithText(document, QStringLiteral("quoted line")).blockFormat().background().color(),
+                 defaults.raised);
+    }
+
     void emptyAndNullDocumentsAreHarmless()
     {
         styleProse(nullptr, kColors);
