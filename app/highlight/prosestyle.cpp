@@ -6,6 +6,8 @@
 #include <QTextFrame>
 #include <QTextTable>
 
+#include <utility>
+
 namespace {
 
 void styleTable(QTextTable* table, const ProseColors& colors)
@@ -20,12 +22,56 @@ void styleTable(QTextTable* table, const ProseColors& colors)
     format.setTopMargin(colors.gap / 2);
     format.setBottomMargin(colors.gap);
     table->setFormat(format);
-    // The header row (the importer makes its text bold) on the raised colour.
-    for (int column = 0; column < table->columns(); ++column) {
-        QTextTableCell cell = table->cellAt(0, column);
-        QTextCharFormat cellFormat = cell.format();
-        cellFormat.setBackground(colors.raised);
-        cell.setFormat(cellFormat);
+    // No header background: Qt Quick 6.4 paints a cell's background behind its text only.
+}
+
+bool isQuote(const QTextBlock& block) { return block.blockFormat().intProperty(QTextFormat::BlockQuoteLevel) > 0; }
+
+// Each run of quoted blocks of the root frame into a frame painted in `raised` (Qt Quick 6.4
+// draws a frame's background, not a block's): the quote reads as a tinted panel. Already framed
+// quotes (a second call) are left alone.
+void frameQuotes(QTextDocument* document, const ProseColors& colors)
+{
+    QTextBlock block = document->begin();
+    while (block.isValid()) {
+        if (!isQuote(block) || block.layout() == nullptr ||
+            QTextCursor(block).currentFrame() != document->rootFrame()) {
+            block = block.next();
+            continue;
+        }
+        QTextBlock last = block;
+        while (last.next().isValid() && isQuote(last.next()) &&
+               QTextCursor(last.next()).currentFrame() == document->rootFrame())
+            last = last.next();
+        QList<QTextBlockFormat> quoted;
+        for (QTextBlock b = block; b != last.next(); b = b.next())
+            quoted.append(b.blockFormat());
+        QTextCursor cursor(block);
+        cursor.setPosition(last.position() + last.length() - 1, QTextCursor::KeepAnchor);
+        QTextFrameFormat format;
+        format.setBackground(colors.raised);
+        format.setPadding(kProseCellPadding);
+        format.setTopMargin(colors.gap / 2);
+        format.setBottomMargin(colors.gap / 2);
+        QTextFrame* frame = cursor.insertFrame(format);
+        // The importer's formats back on the blocks moved in (the frame's first block loses its).
+        QTextBlock inside = frame->firstCursorPosition().block();
+        for (const QTextBlockFormat& f : std::as_const(quoted)) {
+            if (!inside.isValid() || QTextCursor(inside).currentFrame() != frame)
+                break;
+            QTextCursor(inside).setBlockFormat(f);
+            inside = inside.next();
+        }
+        // A frame stands between two blocks; the ones it made are empty: no height, no quote.
+        QTextBlockFormat spacer;
+        spacer.setLineHeight(0, QTextBlockFormat::FixedHeight);
+        const QTextBlock before = frame->firstCursorPosition().block().previous();
+        if (before.isValid() && before.text().isEmpty())
+            QTextCursor(before).setBlockFormat(spacer);
+        const QTextBlock after = frame->lastCursorPosition().block().next();
+        if (after.isValid() && after.text().isEmpty())
+            QTextCursor(after).setBlockFormat(spacer);
+        block = after;
     }
 }
 
@@ -61,14 +107,13 @@ void styleProse(QTextDocument* document, const ProseColors& colors)
             format.setBottomMargin(colors.gap);
             cursor.setBlockFormat(format);
         } else if (format.intProperty(QTextFormat::BlockQuoteLevel) > 0) {
-            format.setBackground(colors.raised);
-            cursor.setBlockFormat(format);
             cursor.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
             QTextCharFormat text;
             text.setForeground(colors.muted);
             cursor.mergeCharFormat(text);
         }
     }
+    frameQuotes(document, colors);
     edit.endEditBlock();
     document->setUndoRedoEnabled(undo);
 }

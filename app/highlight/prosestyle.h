@@ -3,12 +3,14 @@
 // (ProseDocument::show): Qt 6.4 draws tables with heavy double borders and no room after them,
 // block quotes only indented, rules in the palette's "Dark". styleProse() rewrites those formats
 // in place, in the theme's colours:
-//   tables       1 px collapsed borders in `border`, cells padded, the header row on `raised`,
-//                a paragraph's gap before the next block
-//   block quotes `raised` background behind the indented text, the text in `muted`
-//   rules        1 px, full width, in `border` (Qt paints a rule with its block's background
-//                brush from 6.5 on; 6.4 keeps its palette colour but takes the width and room)
-// Idempotent: styling a document twice leaves the same formats. Records nothing to undo.
+//   tables       1 px collapsed borders in `border`, cells padded, a paragraph's gap after
+//   block quotes each run of quoted blocks in a frame painted `raised` (Qt Quick 6.4 paints a
+//                frame's background but neither a block's nor a cell's), the text in `muted`;
+//                the frame's two boundary blocks are empty and take no height (a selection
+//                copied across a quote gains a blank line before and after it)
+//   rules        full width, in `border` (Qt paints a rule with its block's background brush from
+//                6.5 on; 6.4 takes the width and the room)
+// Idempotent: styling a document twice leaves the same formats and frames. Records nothing to undo.
 #include <QColor>
 
 class QTextDocument;
