@@ -187,6 +187,40 @@ private Q_SLOTS:
         QCOMPARE(QTextCursor(quote).currentFrame()->frameFormat().background().color(), defaults.raised);
     }
 
+    // Quotes first and last, nested, in a list item, many of them: framed, text kept, no hang.
+    void awkwardQuotes_data()
+    {
+        QTest::addColumn<QString>("markdown");
+        QTest::addColumn<int>("frames");
+        QTest::newRow("only a quote") << QStringLiteral("> alone") << 1;
+        QTest::newRow("first and last") << QStringLiteral("> first\n\nmiddle\n\n> last") << 2;
+        QTest::newRow("nested") << QStringLiteral("> outer\n>\n> > inner\n>\n> outer again") << 1;
+        QTest::newRow("in a list") << QStringLiteral("- item\n\n  > quoted in the item\n- next") << 1;
+        QTest::newRow("empty quote") << QStringLiteral(">\n\ntext") << 0;
+        QString many;
+        for (int i = 0; i < 300; ++i)
+            many += QStringLiteral("> quote %1\n\nline %1\n\n").arg(i);
+        QTest::newRow("300 quotes") << many << 300;
+    }
+
+    void awkwardQuotes()
+    {
+        QFETCH(QString, markdown);
+        QFETCH(int, frames);
+        QTextDocument document;
+        document.setMarkdown(markdown);
+        const QStringList before = nonEmptyLines(document);
+        styleProse(&document, kColors);
+        QCOMPARE(nonEmptyLines(document), before);
+        QCOMPARE(document.rootFrame()->childFrames().size(), frames);
+        for (QTextBlock block = document.begin(); block.isValid(); block = block.next()) {
+            if (block.blockFormat().intProperty(QTextFormat::BlockQuoteLevel) > 0 && !block.text().isEmpty())
+                QCOMPARE(QTextCursor(block).currentFrame()->frameFormat().background().color(), kColors.raised);
+        }
+        styleProse(&document, kColors);
+        QCOMPARE(document.rootFrame()->childFrames().size(), frames);
+    }
+
     void emptyAndNullDocumentsAreHarmless()
     {
         styleProse(nullptr, kColors);
