@@ -43,6 +43,9 @@ Pane {
     leftPadding: Theme.spaceXl
     rightPadding: Theme.spaceXl
     background: Rectangle { color: Theme.colors.window }
+    // Two children (the drop area, the box): a Pane sizes itself from a single child only, so the
+    // height is the box's (without this the composer collapsed under the status line).
+    contentHeight: column.implicitHeight
 
     DropArea {
         anchors.fill: parent
@@ -54,6 +57,7 @@ Pane {
 
     // The box, as wide as the messages above it at most.
     ColumnLayout {
+        id: column
         anchors.horizontalCenter: parent.horizontalCenter
         width: Math.min(parent.width, Theme.readingWidth)
         spacing: Theme.spaceS

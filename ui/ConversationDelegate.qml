@@ -74,11 +74,9 @@ ItemDelegate {
     // renameField is only focused from the menu, after the item exists.
     contentItem: RowLayout {   // qmllint disable deferred-property-id
         spacing: Theme.spaceS
-        Image {
+        ThemeIcon {   // in the theme's text colour (a plain Image stays black on the dark theme)
             visible: root.pinned && !root.renaming
-            source: Theme.icon("pin")
-            sourceSize.width: Theme.iconSize
-            sourceSize.height: Theme.iconSize
+            iconName: "pin"
             Accessible.ignored: true
         }
         Label {

@@ -33,18 +33,14 @@ ItemDelegate {
 
     contentItem: RowLayout {
         spacing: Theme.spaceS
-        Image {
-            source: Theme.icon("expand")
-            sourceSize.width: Theme.iconSize
-            sourceSize.height: Theme.iconSize
+        ThemeIcon {   // in the theme's text colour (a plain Image stays black on the dark theme)
+            iconName: "expand"
             rotation: root.collapsed ? -90 : 0
             Accessible.ignored: true
             Behavior on rotation { NumberAnimation { duration: Theme.fast } }
         }
-        Image {
-            source: Theme.icon("folder")
-            sourceSize.width: Theme.iconSize
-            sourceSize.height: Theme.iconSize
+        ThemeIcon {
+            iconName: "folder"
             Accessible.ignored: true
         }
         Label {

@@ -33,6 +33,15 @@ TestCase {
         verify(App.backendReady)
     }
 
+    // The Pane has two children (the drop area, the box): its height must still hold the box, or
+    // the composer collapses under whatever follows it in the window's layout.
+    function test_heightHoldsTheInput() {
+        const field = input()
+        verify(field.height > 0)
+        verify(composer.implicitHeight >= field.height + composer.topPadding + composer.bottomPadding,
+               "composer " + composer.implicitHeight + " px, input " + field.height + " px")
+    }
+
     function test_shiftEnterMakesNewLine() {
         const field = input()
         field.forceActiveFocus()

@@ -1,8 +1,9 @@
 // causerie-shots: the real window offscreen, in one language and one theme, saved as PNG for
-// each scene (scripts/screenshots.sh runs it for EN/FR × light/dark). A conversation to show is
-// imported from a JSON export first (--import), so the pictures need no model.
+// each scene (scripts/screenshots.sh runs it for EN/FR × light/dark). The conversations to show are
+// imported from JSON exports first (--import, repeated; a file's "folder" puts it in that folder;
+// the last one imported is the one opened), so the pictures need no model.
 //
-//   causerie-shots --lang en|fr --theme light|dark --out DIR [--import FILE] [--model FILE.gguf]
+//   causerie-shots --lang en|fr --theme light|dark --out DIR [--import FILE]... [--model FILE.gguf]
 //                  [--scenes a,b,...]
 //   scenes: empty, conversation, sidebar (the conversation's sidebar, cropped), settings, models
 #include "appwindow.h"
@@ -77,7 +78,7 @@ int main(int argc, char** argv)
                                       QStringLiteral("light"));
     const QCommandLineOption outOpt(QStringLiteral("out"), QStringLiteral("folder for the PNG files"),
                                     QStringLiteral("dir"), QStringLiteral("."));
-    const QCommandLineOption importOpt(QStringLiteral("import"), QStringLiteral("a JSON export to show"),
+    const QCommandLineOption importOpt(QStringLiteral("import"), QStringLiteral("a JSON export to show (repeatable)"),
                                        QStringLiteral("file"));
     const QCommandLineOption scenesOpt(QStringLiteral("scenes"), QStringLiteral("comma-separated scenes"),
                                        QStringLiteral("list"),
@@ -121,10 +122,14 @@ int main(int argc, char** argv)
             app.controller().newChat();
             settle();
         } else if (scene == QLatin1String("conversation") || scene == QLatin1String("sidebar")) {
-            if (parser.isSet(importOpt) && app.controller().chat()->conversationId() <= 0 &&
-                !app.controller().conversations()->importFile(parser.value(importOpt))) {
-                std::fprintf(stderr, "causerie-shots: could not import %s\n", qPrintable(parser.value(importOpt)));
-                return 1;
+            if (app.controller().chat()->conversationId() <= 0) {
+                const QStringList files = parser.values(importOpt);
+                for (const QString& file : files) {
+                    if (!app.controller().conversations()->importFile(file)) {
+                        std::fprintf(stderr, "causerie-shots: could not import %s\n", qPrintable(file));
+                        return 1;
+                    }
+                }
             }
             settle(800);
         } else if (scene == QLatin1String("settings")) {
