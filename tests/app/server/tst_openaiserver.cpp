@@ -57,9 +57,8 @@ private Q_SLOTS:
     void wrongFieldsAre400NamingTheParam();
     void fieldsReachTheEngine();
     void bodyOverTheLimitIs413();
-    void loadingIs503();
-    void failedModelIs503();
-    void noModelIs503WhateverTheName();
+    void notReadyIs503WhateverTheName_data();
+    void notReadyIs503WhateverTheName();
     void fullQueueIs429();
     void engineErrorIs500OrAnErrorEvent();
     void hostHeaderIsChecked_data();
@@ -266,46 +265,46 @@ void TestOpenAiServer::bodyOverTheLimitIs413()
     QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
 }
 
-void TestOpenAiServer::loadingIs503()
+void TestOpenAiServer::notReadyIs503WhateverTheName_data()
 {
-    auto* fake = new FakeEngine;
-    fake->engineState = EngineState::Loading;
-    ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
-    const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat());
-    QCOMPARE(r.status, 503);
-    QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), QStringLiteral("model_loading"));
-    QCOMPARE(r.header("Retry-After"), QByteArray("1"));
-    const auto health = rawhttp::request(h.port(), "GET", "/health");
-    QCOMPARE(health.status, 503);
-    QCOMPARE(obj(health.body).value(QLatin1String("status")).toString(), QStringLiteral("loading"));
-    fake->engineState = EngineState::Ready;
-    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
+    QTest::addColumn<int>("state");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("message");   // a part of it
+    QTest::addColumn<QByteArray>("retryAfter");
+    QTest::addColumn<QString>("health");
+    QTest::newRow("loading") << int(EngineState::Loading) << "model_loading"
+                             << "still loading" << QByteArray("1") << "loading";
+    QTest::newRow("failed") << int(EngineState::Failed) << "model_failed"
+                            << "not a GGUF model" << QByteArray() << "error";
+    // The app with no model open (AppServerEngine).
+    QTest::newRow("no model") << int(EngineState::NoModel) << "no_model"
+                              << "No model is open" << QByteArray() << "no_model";
 }
 
-void TestOpenAiServer::failedModelIs503()
+// An engine not ready: 503 with the reason, before the model's name is checked (while none is
+// ready, the name served is not known), nothing reaches the engine, and /health says so. Once
+// ready, the same request is answered.
+void TestOpenAiServer::notReadyIs503WhateverTheName()
 {
+    QFETCH(int, state);
+    QFETCH(QString, code);
+    QFETCH(QString, message);
+    QFETCH(QByteArray, retryAfter);
+    QFETCH(QString, health);
     auto* fake = new FakeEngine;
-    fake->engineState = EngineState::Failed;
-    ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
-    const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat());
-    QCOMPARE(r.status, 503);
-    QVERIFY(errorOf(r).value(QLatin1String("message")).toString().contains(QLatin1String("not a GGUF model")));
-}
-
-// The app with no model open (AppServerEngine): 503 with the reason, before the model's name is
-// checked (none is served), and /health says so.
-void TestOpenAiServer::noModelIs503WhateverTheName()
-{
-    auto* fake = new FakeEngine;
-    fake->engineState = EngineState::NoModel;
+    fake->engineState = EngineState(state);
     ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
     const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(R"("model":"gpt-4o")"));
     QCOMPARE(r.status, 503);
-    QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), QStringLiteral("no_model"));
-    const auto health = rawhttp::request(h.port(), "GET", "/health");
-    QCOMPARE(health.status, 503);
-    QCOMPARE(obj(health.body).value(QLatin1String("status")).toString(), QStringLiteral("no_model"));
+    QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), code);
+    QVERIFY2(errorOf(r).value(QLatin1String("message")).toString().contains(message), r.body.constData());
+    QCOMPARE(r.header("Retry-After"), retryAfter);
+    const auto healthReply = rawhttp::request(h.port(), "GET", "/health");
+    QCOMPARE(healthReply.status, 503);
+    QCOMPARE(obj(healthReply.body).value(QLatin1String("status")).toString(), health);
     QCOMPARE(fake->requestCount(), 0);
+    fake->engineState = EngineState::Ready;
+    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
 }
 
 void TestOpenAiServer::fullQueueIs429()
