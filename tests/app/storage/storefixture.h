@@ -12,7 +12,10 @@ namespace storagetest {
 
 class StoreFixture {
 protected:
-    explicit StoreFixture(QString prefix) : m_prefix(std::move(prefix)) {}
+    explicit StoreFixture(QString prefix)
+        : m_prefix(std::move(prefix))
+    {
+    }
 
     QTemporaryDir m_dir;
     qint64 m_clock = 1'700'000'000'000;   // ms
