@@ -30,6 +30,13 @@ QByteArray chat(const QByteArray& extra = {}, const QByteArray& content = "\"Hi\
            "}";
 }
 
+// Sends a streaming chat on `c` and reads until the piece `tok` has arrived; false if it never did.
+bool streamUntilTok(rawhttp::Connection& c, uint16_t port)
+{
+    return c.send(rawhttp::buildRequest(port, "POST", "/v1/chat/completions", chat("\"stream\":true"))) &&
+           c.readUntil("\"content\":\"tok\"").contains("\"content\":\"tok\"");
+}
+
 std::unique_ptr<SessionEngine> tinyEngine(int slots = 1, int64_t ctx = 256)
 {
     SessionEngineOptions o;
@@ -461,8 +468,7 @@ void TestOpenAiServer::disconnectCancelsTheGeneration()
     ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
     {
         rawhttp::Connection c(h.port());
-        QVERIFY(c.send(rawhttp::buildRequest(h.port(), "POST", "/v1/chat/completions", chat("\"stream\":true"))));
-        QVERIFY(c.readUntil("\"content\":\"tok\"").contains("\"content\":\"tok\""));
+        QVERIFY(streamUntilTok(c, h.port()));
         QCOMPARE(h.activeRequests(), 1);
     }   // closed mid-stream
     // The endless generation only ends through its cancel flag.
@@ -480,8 +486,7 @@ void TestOpenAiServer::serverDestroyedBeforeTheEngine()
     fake->endlessPiece = "tok";
     ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
     rawhttp::Connection c(h.port());
-    QVERIFY(c.send(rawhttp::buildRequest(h.port(), "POST", "/v1/chat/completions", chat("\"stream\":true"))));
-    QVERIFY(c.readUntil("\"content\":\"tok\"").contains("\"content\":\"tok\""));
+    QVERIFY(streamUntilTok(c, h.port()));
     h.destroyServer();   // cancels its requests
     QTRY_COMPARE_WITH_TIMEOUT(fake->cancelsSeen.load(), 1, 30000);
 }   // then the engine goes, its last finished() with no server to reach
