@@ -85,15 +85,7 @@ void FakeChatServer::onReadyRead(Connection* c)
     if (headerEnd < 0)
         return;
     RecordedRequest req;
-    const QList<QByteArray> lines = c->in.left(headerEnd).split('\n');
-    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-    req.method = requestLine.value(0);
-    req.path = requestLine.value(1);
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const qsizetype colon = lines[i].indexOf(':');
-        if (colon > 0)
-            req.headers.insert(lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
-    }
+    static_cast<testhttp::RequestHead&>(req) = testhttp::parseRequestHead(c->in.left(headerEnd));
     const qsizetype length = req.headers.value("content-length", "0").toLongLong();
     if (c->in.size() < headerEnd + 4 + length)
         return;   // body not complete yet

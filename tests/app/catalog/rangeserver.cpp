@@ -53,16 +53,7 @@ void RangeServer::onReadyRead(Connection* c)
 void RangeServer::respond(Connection* c)
 {
     c->answered = true;
-    const QList<QByteArray> lines = c->in.left(c->in.indexOf("\r\n\r\n")).split('\n');
-    RangeServerRequest req;
-    req.method = lines.value(0).split(' ').value(0);
-    req.path = lines.value(0).split(' ').value(1);
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines[i].trimmed();
-        const qsizetype colon = line.indexOf(':');
-        if (colon > 0)
-            req.headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
-    }
+    const RangeServerRequest req = testhttp::parseRequestHead(c->in.left(c->in.indexOf("\r\n\r\n")));
     m_requests.append(req);
 
     QByteArray head;
