@@ -57,21 +57,15 @@ QByteArray FakeChatServer::everythingReceived() const
 
 void FakeChatServer::onNewConnection()
 {
-    while (QTcpSocket* socket = m_server.nextPendingConnection()) {
-        auto c = std::make_shared<Connection>();
-        c->socket = socket;
-        socket->setParent(this);
-        Connection* raw = c.get();
-        connect(socket, &QTcpSocket::readyRead, this, [this, raw] { onReadyRead(raw); });
-        connect(socket, &QTcpSocket::disconnected, this, [this, raw] {
-            if (raw->responding)
+    testhttp::acceptConnections(
+        m_server, this, m_connections, [this](Connection* c) { onReadyRead(c); },
+        [this](Connection* c) {
+            if (c->responding)
                 ++m_clientAborts;
-            raw->responding = false;
-            raw->timer.stop();
-        });
-        connect(&c->timer, &QTimer::timeout, this, [this, raw] { writeNextPiece(raw); });
-        m_connections.append(c);
-    }
+            c->responding = false;
+            c->timer.stop();
+        },
+        [this](Connection* c) { writeNextPiece(c); });
 }
 
 void FakeChatServer::onReadyRead(Connection* c)

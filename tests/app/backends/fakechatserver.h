@@ -3,7 +3,7 @@
 // request takes the next queued FakeResponse; the response is written byte-exactly as
 // scripted (status, headers, chunked or not, in pieces, with delays, cut or stalled), so
 // the tests control what the client sees at the socket level. Every request is recorded.
-#include "../../common/http_request_head.h"
+#include "../../common/test_http_server.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>

@@ -19,16 +19,9 @@ RangeServer::RangeServer(const QByteArray& content, QObject* parent)
     , m_content(content)
 {
     connect(&m_server, &QTcpServer::newConnection, this, [this] {
-        while (QTcpSocket* s = m_server.nextPendingConnection()) {
-            auto c = std::make_shared<Connection>();
-            c->socket = s;
-            s->setParent(this);
-            Connection* raw = c.get();
-            connect(s, &QTcpSocket::readyRead, this, [this, raw] { onReadyRead(raw); });
-            connect(s, &QTcpSocket::disconnected, this, [raw] { raw->timer.stop(); });
-            connect(&c->timer, &QTimer::timeout, this, [this, raw] { writeNextPiece(raw); });
-            m_connections.append(c);
-        }
+        testhttp::acceptConnections(
+            m_server, this, m_connections, [this](Connection* c) { onReadyRead(c); },
+            [](Connection* c) { c->timer.stop(); }, [this](Connection* c) { writeNextPiece(c); });
     });
 }
 

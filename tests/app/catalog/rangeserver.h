@@ -8,7 +8,7 @@
 // /hub/model.gguf acts as a Hugging Face /resolve/ URL: a 302 to /model.gguf carrying the
 // X-Linked-Etag / X-Linked-Size / X-Repo-Commit headers set below; /renamed/model.gguf is a
 // relative 307 to it (a renamed repository).
-#include "../../common/http_request_head.h"
+#include "../../common/test_http_server.h"
 
 #include <QByteArray>
 #include <QHash>
