@@ -147,6 +147,14 @@ private:
 const QList<ChatMessage> kFirstA = {user(QStringLiteral("Tell me about the sea and the boats on it."))};
 const QList<ChatMessage> kFirstB = {user(QStringLiteral("What is the capital of Italy?"))};
 
+// Conversation 4's answer to kFirstB from `b`, while a warning matching `warning` is logged
+// about its cache.
+Collected askWhileWarned(LocalBackend& b, const QString& warning)
+{
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(warning));
+    return ask(b, 4, kFirstB);
+}
+
 // kFirstA answered in conversation `held`, its state then held at `gate` while being written,
 // and kFirstB answered in conversation `queued`, its state queued behind; false if a step failed.
 bool holdOneQueueAnother(LocalBackend& b, const WriteGate& gate, qint64 held, qint64 queued)
@@ -432,8 +440,7 @@ void TestKvCache::unwritableFolderStillAnswers()
     QVERIFY(writeBytes(blocker, "a file, not a folder"));
     LocalBackend b;
     QVERIFY(loadWithCache(b, blocker + QStringLiteral("/cache")));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("could not create the cache folder")));
-    const Collected a = ask(b, 4, kFirstB);
+    const Collected a = askWhileWarned(b, QStringLiteral("could not create the cache folder"));
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     QCOMPARE(b.cacheSize(), 0);
@@ -450,9 +457,7 @@ void TestKvCache::readOnlyFolderStillAnswers()
         QSKIP("this user writes into a read-only folder anyway (root): the case cannot be made here");
     LocalBackend b;
     QVERIFY(loadWithCache(b, folder));
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
-    const Collected a = ask(b, 4, kFirstB);
+    const Collected a = askWhileWarned(b, QStringLiteral("could not save the state of conversation 4"));
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList());
@@ -466,9 +471,7 @@ void TestKvCache::failedWriteStillAnswers()
     QVERIFY(QDir().mkpath(folder + QStringLiteral("/4.kv.tmp")));
     LocalBackend b;
     QVERIFY(loadWithCache(b, folder));
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
-    const Collected a = ask(b, 4, kFirstB);
+    const Collected a = askWhileWarned(b, QStringLiteral("could not save the state of conversation 4"));
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     // The next answer is in only once the previous one's state was handled: the warning is out.
