@@ -207,9 +207,8 @@ public:
 
     Status read_kv(int64_t n, uint8_t* out) override
     {
-        if (n < 0 || n > m_n_ctx)
-            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
-                              std::to_string(m_n_ctx));
+        if (auto st = check_kv_rows(n, m_n_ctx); !st)
+            return st;
         for (int64_t l = 0; l < hp.n_layer; ++l)
             copy_kv_out(m_cache[size_t(l)], hp, n, out + size_t(l) * kv_layer_bytes(hp, n));
         return Ok{};
@@ -217,9 +216,8 @@ public:
 
     Status write_kv(int64_t n, const uint8_t* in) override
     {
-        if (n < 0 || n > m_n_ctx)
-            return make_error("KV rows [0, " + std::to_string(n) + ") are outside the context of " +
-                              std::to_string(m_n_ctx));
+        if (auto st = check_kv_rows(n, m_n_ctx); !st)
+            return st;
         for (int64_t l = 0; l < hp.n_layer; ++l)
             copy_kv_in(m_cache[size_t(l)], hp, n, in + size_t(l) * kv_layer_bytes(hp, n));
         return Ok{};
@@ -227,10 +225,7 @@ public:
 
     Status shift_kv(int64_t p, int64_t d, int64_t keep) override
     {
-        if (p < 0 || d < 1 || keep < 0 || p + d + keep > m_n_ctx)
-            return make_error("cannot shift KV rows: p " + std::to_string(p) + ", d " + std::to_string(d) + ", keep " +
-                              std::to_string(keep) + " in a context of " + std::to_string(m_n_ctx));
-        if (auto st = kv_shift_supported(m); !st)
+        if (auto st = check_kv_shift(m, m_n_ctx, p, d, keep); !st)
             return st;
         // One layer per work item: layers are independent, rows within one are moved in order.
         m_shared->pool().parallel_for(hp.n_layer, [&](int64_t b, int64_t e) {
@@ -243,16 +238,7 @@ public:
 private:
     Status check(std::span<const int32_t> tokens, int64_t pos) const
     {
-        if (tokens.empty())
-            return make_error("nothing to evaluate");
-        if (pos < 0 || pos + int64_t(tokens.size()) > m_n_ctx)
-            return make_error("the conversation needs " + std::to_string(pos + int64_t(tokens.size())) +
-                              " tokens but the context holds " + std::to_string(m_n_ctx));
-        for (int32_t id : tokens)
-            if (id < 0 || id >= hp.n_vocab)
-                return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
-                                  std::to_string(hp.n_vocab) + ")");
-        return Ok{};
+        return check_eval(tokens, pos, m_n_ctx, hp.n_vocab);
     }
 
     const Model& m;

@@ -73,28 +73,34 @@ namespace {
 
 using namespace blocks;
 
+// Each of nb blocks decoded by decode(block, out), which writes the block's `PerBlock` values.
+template <class Block, int PerBlock, class Decode>
+void dequant_blocks(const void* src, float* y, int64_t nb, Decode decode)
+{
+    for (int64_t i = 0; i < nb; ++i)
+        decode(load_block<Block>(src, i), y + i * PerBlock);
+}
+
 // Q4_0 / Q5_0: x = (q - Offset) * d.
 template <class Block, int Offset>
 void dequant_symmetric(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<Block>(src, i);
+    dequant_blocks<Block, QK>(src, y, nb, [](const Block& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         int q[QK];
         unpack_nibbles(b.qs, q);
         if constexpr (std::is_same_v<Block, BlockQ5_0>)
             add_high_bits(b.qh, q);
         for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = float(q[j] - Offset) * d;
-    }
+            out[j] = float(q[j] - Offset) * d;
+    });
 }
 
 // Q4_1 / Q5_1: x = q * d + m.
 template <class Block>
 void dequant_with_min(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<Block>(src, i);
+    dequant_blocks<Block, QK>(src, y, nb, [](const Block& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         const float m = fp16_to_fp32(b.m);
         int q[QK];
@@ -102,20 +108,19 @@ void dequant_with_min(const void* src, float* y, int64_t nb)
         if constexpr (std::is_same_v<Block, BlockQ5_1>)
             add_high_bits(b.qh, q);
         for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = float(q[j]) * d + m;
-    }
+            out[j] = float(q[j]) * d + m;
+    });
 }
 
 // Q8_0 / Q8_1 (whose sum field decoding ignores): x = q * d.
 template <class Block>
 void dequant_q8(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<Block>(src, i);
+    dequant_blocks<Block, QK>(src, y, nb, [](const Block& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = float(b.qs[j]) * d;
-    }
+            out[j] = float(b.qs[j]) * d;
+    });
 }
 
 // Q4_K and Q5_K: x = (d * sc[s]) * q - dmin * m[s] for sub-block s = e / 32, as ggml computes it.
@@ -137,33 +142,30 @@ void dequant_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_
 template <class Block>
 void dequant_q4_k_q5_k(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<Block>(src, i);
+    dequant_blocks<Block, QK_K>(src, y, nb, [](const Block& b, float* out) {
         int q[QK_K];
         unpack_q4_k_codes(b.qs, q);
         if constexpr (std::is_same_v<Block, BlockQ5_K>)
             add_q5_k_high_bits(b.qh, q);
-        dequant_k_with_mins(b.d, b.dmin, b.scales, q, y + i * QK_K);
-    }
+        dequant_k_with_mins(b.d, b.dmin, b.scales, q, out);
+    });
 }
 
 void dequant_q6_k(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ6_K>(src, i);
+    dequant_blocks<BlockQ6_K, QK_K>(src, y, nb, [](const BlockQ6_K& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         int q[QK_K];
         unpack_q6_k_codes(b, q);
         for (int e = 0; e < QK_K; ++e)
-            y[i * QK_K + e] = d * float(b.scales[e / 16]) * float(q[e]);
-    }
+            out[e] = d * float(b.scales[e / 16]) * float(q[e]);
+    });
 }
 
 // Q2_K: x = (d * sc) * q - dmin * m per 16 elements, as ggml computes it.
 void dequant_q2_k(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ2_K>(src, i);
+    dequant_blocks<BlockQ2_K, QK_K>(src, y, nb, [](const BlockQ2_K& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         const float dmin = fp16_to_fp32(b.dmin);
         int q[QK_K];
@@ -172,15 +174,14 @@ void dequant_q2_k(const void* src, float* y, int64_t nb)
             const float dl = d * float(b.scales[s] & 0x0F);
             const float ml = dmin * float(b.scales[s] >> 4);
             for (int l = 0; l < 16; ++l)
-                y[i * QK_K + 16 * s + l] = dl * float(q[16 * s + l]) - ml;
+                out[16 * s + l] = dl * float(q[16 * s + l]) - ml;
         }
-    }
+    });
 }
 
 void dequant_q3_k(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ3_K>(src, i);
+    dequant_blocks<BlockQ3_K, QK_K>(src, y, nb, [](const BlockQ3_K& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         int q[QK_K], sc[16];
         unpack_q3_k_codes(b, q);
@@ -188,45 +189,42 @@ void dequant_q3_k(const void* src, float* y, int64_t nb)
         for (int s = 0; s < QK_K / 16; ++s) {
             const float dl = d * float(sc[s]);
             for (int l = 0; l < 16; ++l)
-                y[i * QK_K + 16 * s + l] = dl * float(q[16 * s + l]);
+                out[16 * s + l] = dl * float(q[16 * s + l]);
         }
-    }
+    });
 }
 
 void dequant_iq4_nl(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockIQ4_NL>(src, i);
+    dequant_blocks<BlockIQ4_NL, QK>(src, y, nb, [](const BlockIQ4_NL& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         int v[QK];
         unpack_iq4_values(b.qs, v);
         for (int j = 0; j < QK; ++j)
-            y[i * QK + j] = d * float(v[j]);
-    }
+            out[j] = d * float(v[j]);
+    });
 }
 
 void dequant_iq4_xs(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockIQ4_XS>(src, i);
+    dequant_blocks<BlockIQ4_XS, QK_K>(src, y, nb, [](const BlockIQ4_XS& b, float* out) {
         const float d = fp16_to_fp32(b.d);
         for (int ib = 0; ib < QK_K / QK; ++ib) {
             const float dl = d * float(iq4_xs_scale(b, ib));
             int v[QK];
             unpack_iq4_values(b.qs + 16 * ib, v);
             for (int j = 0; j < QK; ++j)
-                y[i * QK_K + QK * ib + j] = dl * float(v[j]);
+                out[QK * ib + j] = dl * float(v[j]);
         }
-    }
+    });
 }
 
 void dequant_q8_k(const void* src, float* y, int64_t nb)
 {
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto b = load_block<BlockQ8_K>(src, i);
+    dequant_blocks<BlockQ8_K, QK_K>(src, y, nb, [](const BlockQ8_K& b, float* out) {
         for (int e = 0; e < QK_K; ++e)
-            y[i * QK_K + e] = b.d * float(b.qs[e]);
-    }
+            out[e] = b.d * float(b.qs[e]);
+    });
 }
 
 // F16 / BF16: each 2-byte value through Convert.

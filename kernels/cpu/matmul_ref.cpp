@@ -17,51 +17,60 @@ using namespace blocks;
 // (generic) kernels do; only the float accumulation order across blocks may differ from
 // ggml's SIMD paths.
 
-float dot_q4_0_q8_0(const void* w, const void* x, int64_t nb)
+// sum_i block_dot(w block i, x block i) over nb blocks, accumulated in block order.
+template <class BlockW, class BlockX, class BlockDot>
+float dot_blocks(const void* w, const void* x, int64_t nb, BlockDot block_dot)
 {
     float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ4_0>(w, i);
-        const auto bx = load_block<BlockQ8_0>(x, i);
+    for (int64_t i = 0; i < nb; ++i)
+        sumf += block_dot(load_block<BlockW>(w, i), load_block<BlockX>(x, i));
+    return sumf;
+}
+
+// sum_j (q[j] - offset) * y[j] over n codes: exact in int for every block size here.
+template <class Code>
+int dot_codes(const Code* q, const int8_t* y, int n, int offset = 0)
+{
+    int sumi = 0;
+    for (int j = 0; j < n; ++j)
+        sumi += (q[j] - offset) * y[j];
+    return sumi;
+}
+
+// sum_s scale(s) * (16 codes of sub-block s . y) over the 16 sub-blocks of a super-block.
+template <class Scale>
+int dot_sub16(const int q[QK_K], const int8_t y[QK_K], Scale scale)
+{
+    int sumi = 0;
+    for (int s = 0; s < QK_K / 16; ++s)
+        sumi += scale(s) * dot_codes(q + 16 * s, y + 16 * s, 16);
+    return sumi;
+}
+
+float dot_q4_0_q8_0(const void* w, const void* x, int64_t nb)
+{
+    return dot_blocks<BlockQ4_0, BlockQ8_0>(w, x, nb, [](const BlockQ4_0& bw, const BlockQ8_0& bx) {
         int q[QK];
         unpack_nibbles(bw.qs, q);
-        int sumi = 0;
-        for (int j = 0; j < QK; ++j)
-            sumi += (q[j] - 8) * bx.qs[j];
-        sumf += float(sumi) * fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d);
-    }
-    return sumf;
+        return float(dot_codes(q, bx.qs, QK, 8)) * fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d);
+    });
 }
 
 float dot_q5_0_q8_0(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ5_0>(w, i);
-        const auto bx = load_block<BlockQ8_0>(x, i);
+    return dot_blocks<BlockQ5_0, BlockQ8_0>(w, x, nb, [](const BlockQ5_0& bw, const BlockQ8_0& bx) {
         int q[QK];
         unpack_nibbles(bw.qs, q);
         add_high_bits(bw.qh, q);
-        int sumi = 0;
-        for (int j = 0; j < QK; ++j)
-            sumi += (q[j] - 16) * bx.qs[j];
-        sumf += float(sumi) * fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d);
-    }
-    return sumf;
+        return float(dot_codes(q, bx.qs, QK, 16)) * fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d);
+    });
 }
 
 float dot_q8_0_q8_0(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ8_0>(w, i);
-        const auto bx = load_block<BlockQ8_0>(x, i);
-        int sumi = 0;
-        for (int j = 0; j < QK; ++j)
-            sumi += bw.qs[j] * bx.qs[j];
-        sumf += float(sumi) * (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d));
-    }
-    return sumf;
+    return dot_blocks<BlockQ8_0, BlockQ8_0>(w, x, nb, [](const BlockQ8_0& bw, const BlockQ8_0& bx) {
+        return float(dot_codes(bw.qs, bx.qs, QK)) * (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d));
+    });
 }
 
 // Q4_1 / Q5_1 weights: sum_j (d_w q_j + m_w) * d_x y_j = d_w d_x sum(q y) + m_w * (d_x sum y),
@@ -69,20 +78,14 @@ float dot_q8_0_q8_0(const void* w, const void* x, int64_t nb)
 template <class Block>
 float dot_with_min_q8_1(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<Block>(w, i);
-        const auto bx = load_block<BlockQ8_1>(x, i);
+    return dot_blocks<Block, BlockQ8_1>(w, x, nb, [](const Block& bw, const BlockQ8_1& bx) {
         int q[QK];
         unpack_nibbles(bw.qs, q);
         if constexpr (sizeof(Block) == sizeof(BlockQ5_1))
             add_high_bits(bw.qh, q);
-        int sumi = 0;
-        for (int j = 0; j < QK; ++j)
-            sumi += q[j] * bx.qs[j];
-        sumf += (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(sumi) + fp16_to_fp32(bw.m) * fp16_to_fp32(bx.s);
-    }
-    return sumf;
+        return (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(dot_codes(q, bx.qs, QK)) +
+               fp16_to_fp32(bw.m) * fp16_to_fp32(bx.s);
+    });
 }
 
 // Q4_K / Q5_K weights: sum_s sum_l ((d sc_s) q - dmin m_s) * d_x y
@@ -95,12 +98,8 @@ float dot_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t s
     int sc[8], m[8];
     unpack_scales_k4(scales, sc, m);
     int sumi = 0;
-    for (int s = 0; s < 8; ++s) {
-        int dot = 0;
-        for (int l = 0; l < 32; ++l)
-            dot += q[32 * s + l] * bx.qs[32 * s + l];
-        sumi += sc[s] * dot;
-    }
+    for (int s = 0; s < 8; ++s)
+        sumi += sc[s] * dot_codes(q + 32 * s, bx.qs + 32 * s, 32);
     int summ = 0;
     for (int j = 0; j < QK_K / 16; ++j)
         summ += bx.bsums[j] * m[j / 2];
@@ -111,51 +110,33 @@ float dot_k_with_mins(const uint16_t d16, const uint16_t dmin16, const uint8_t s
 
 float dot_q4_k_q8_k(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ4_K>(w, i);
-        const auto bx = load_block<BlockQ8_K>(x, i);
+    return dot_blocks<BlockQ4_K, BlockQ8_K>(w, x, nb, [](const BlockQ4_K& bw, const BlockQ8_K& bx) {
         int q[QK_K];
         unpack_q4_k_codes(bw.qs, q);
-        sumf += dot_k_with_mins(bw.d, bw.dmin, bw.scales, q, bx);
-    }
-    return sumf;
+        return dot_k_with_mins(bw.d, bw.dmin, bw.scales, q, bx);
+    });
 }
 
 float dot_q5_k_q8_k(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ5_K>(w, i);
-        const auto bx = load_block<BlockQ8_K>(x, i);
+    return dot_blocks<BlockQ5_K, BlockQ8_K>(w, x, nb, [](const BlockQ5_K& bw, const BlockQ8_K& bx) {
         int q[QK_K];
         unpack_q4_k_codes(bw.qs, q);
         add_q5_k_high_bits(bw.qh, q);
-        sumf += dot_k_with_mins(bw.d, bw.dmin, bw.scales, q, bx);
-    }
-    return sumf;
+        return dot_k_with_mins(bw.d, bw.dmin, bw.scales, q, bx);
+    });
 }
 
 // Q6_K: codes are signed (-32 already applied), so there is no min term.
 // |sc q y| <= 128 * 32 * 128 per element, 256 elements: 2^27, fits int.
 float dot_q6_k_q8_k(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ6_K>(w, i);
-        const auto bx = load_block<BlockQ8_K>(x, i);
+    return dot_blocks<BlockQ6_K, BlockQ8_K>(w, x, nb, [](const BlockQ6_K& bw, const BlockQ8_K& bx) {
         int q[QK_K];
         unpack_q6_k_codes(bw, q);
-        int sumi = 0;
-        for (int s = 0; s < QK_K / 16; ++s) {
-            int dot = 0;
-            for (int l = 0; l < 16; ++l)
-                dot += q[16 * s + l] * bx.qs[16 * s + l];
-            sumi += bw.scales[s] * dot;
-        }
-        sumf += (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
-    }
-    return sumf;
+        const int sumi = dot_sub16(q, bx.qs, [&](int s) { return int(bw.scales[s]); });
+        return (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
+    });
 }
 
 // Q2_K: sum_s ((d sc_s) q - dmin m_s) d_x y over 16-element sub-blocks s
@@ -163,86 +144,54 @@ float dot_q6_k_q8_k(const void* w, const void* x, int64_t nb)
 // |sc q y| <= 15 * 3 * 128 per element, 256 elements: < 2^21.
 float dot_q2_k_q8_k(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ2_K>(w, i);
-        const auto bx = load_block<BlockQ8_K>(x, i);
+    return dot_blocks<BlockQ2_K, BlockQ8_K>(w, x, nb, [](const BlockQ2_K& bw, const BlockQ8_K& bx) {
         int q[QK_K];
         unpack_q2_k_codes(bw.qs, q);
-        int sumi = 0, summ = 0;
-        for (int s = 0; s < QK_K / 16; ++s) {
-            int dot = 0;
-            for (int l = 0; l < 16; ++l)
-                dot += q[16 * s + l] * bx.qs[16 * s + l];
-            sumi += (bw.scales[s] & 0x0F) * dot;
+        const int sumi = dot_sub16(q, bx.qs, [&](int s) { return bw.scales[s] & 0x0F; });
+        int summ = 0;
+        for (int s = 0; s < QK_K / 16; ++s)
             summ += (bw.scales[s] >> 4) * bx.bsums[s];
-        }
         const float d = fp16_to_fp32(bw.d) * bx.d;
         const float dmin = fp16_to_fp32(bw.dmin) * bx.d;
-        sumf += d * float(sumi) - dmin * float(summ);
-    }
-    return sumf;
+        return d * float(sumi) - dmin * float(summ);
+    });
 }
 
 // Q3_K: signed codes [-4, 3] and signed scales [-32, 31]; |sc q y| <= 32 * 4 * 128 per element.
 float dot_q3_k_q8_k(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockQ3_K>(w, i);
-        const auto bx = load_block<BlockQ8_K>(x, i);
+    return dot_blocks<BlockQ3_K, BlockQ8_K>(w, x, nb, [](const BlockQ3_K& bw, const BlockQ8_K& bx) {
         int q[QK_K], sc[16];
         unpack_q3_k_codes(bw, q);
         unpack_scales_q3_k(bw.scales, sc);
-        int sumi = 0;
-        for (int s = 0; s < QK_K / 16; ++s) {
-            int dot = 0;
-            for (int l = 0; l < 16; ++l)
-                dot += q[16 * s + l] * bx.qs[16 * s + l];
-            sumi += sc[s] * dot;
-        }
-        sumf += (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
-    }
-    return sumf;
+        const int sumi = dot_sub16(q, bx.qs, [&](int s) { return sc[s]; });
+        return (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
+    });
 }
 
 // IQ4_NL: grid values in [-127, 113] times Q8_0 codes, 32 per block.
 float dot_iq4_nl_q8_0(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockIQ4_NL>(w, i);
-        const auto bx = load_block<BlockQ8_0>(x, i);
+    return dot_blocks<BlockIQ4_NL, BlockQ8_0>(w, x, nb, [](const BlockIQ4_NL& bw, const BlockQ8_0& bx) {
         int v[QK];
         unpack_iq4_values(bw.qs, v);
-        int sumi = 0;
-        for (int j = 0; j < QK; ++j)
-            sumi += v[j] * bx.qs[j];
-        sumf += (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(sumi);
-    }
-    return sumf;
+        return (fp16_to_fp32(bw.d) * fp16_to_fp32(bx.d)) * float(dot_codes(v, bx.qs, QK));
+    });
 }
 
 // IQ4_XS: one exact integer sum per super-block, sum_ib (ls_ib - 32) sum v y;
 // |ls v y| <= 32 * 127 * 128 per element, 256 elements: < 2^30.
 float dot_iq4_xs_q8_k(const void* w, const void* x, int64_t nb)
 {
-    float sumf = 0.0f;
-    for (int64_t i = 0; i < nb; ++i) {
-        const auto bw = load_block<BlockIQ4_XS>(w, i);
-        const auto bx = load_block<BlockQ8_K>(x, i);
+    return dot_blocks<BlockIQ4_XS, BlockQ8_K>(w, x, nb, [](const BlockIQ4_XS& bw, const BlockQ8_K& bx) {
         int sumi = 0;
         for (int ib = 0; ib < QK_K / QK; ++ib) {
             int v[QK];
             unpack_iq4_values(bw.qs + 16 * ib, v);
-            int dot = 0;
-            for (int j = 0; j < QK; ++j)
-                dot += v[j] * bx.qs[QK * ib + j];
-            sumi += iq4_xs_scale(bw, ib) * dot;
+            sumi += iq4_xs_scale(bw, ib) * dot_codes(v, bx.qs + QK * ib, QK);
         }
-        sumf += (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
-    }
-    return sumf;
+        return (fp16_to_fp32(bw.d) * bx.d) * float(sumi);
+    });
 }
 
 // F16 / BF16: both sides widened to float, products accumulated in float (as ggml's SIMD

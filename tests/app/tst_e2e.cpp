@@ -72,6 +72,38 @@ qreal contentBottom(QQuickItem* root, QQuickItem* item)
 
 QString cell(QAbstractItemModel* m, int row, int role) { return m->data(m->index(row, 0), role).toString(); }
 
+// One message of a causerie.conversation file, done, made and last changed at `ms`.
+QJsonObject messageJson(int id, const QJsonValue& parent, const char* role, const QString& content, qint64 ms)
+{
+    return {{"id", id},         {"parent", parent}, {"role", role},    {"content", content},
+            {"status", "done"}, {"created_at", ms}, {"updated_at", ms}};
+}
+
+// A causerie.conversation file (version 1) of `messages`, ending at the last one, made at 1000
+// and changed when its last message was, on no backend; written to `path` with writeJson.
+QJsonObject conversationJson(const QString& title, const QJsonArray& messages)
+{
+    const QJsonObject last = messages.last().toObject();
+    return {{"format", "causerie.conversation"},
+            {"version", 1},
+            {"title", title},
+            {"created_at", 1000},
+            {"updated_at", last.value("updated_at")},
+            {"pinned", false},
+            {"backend", ""},
+            {"model", ""},
+            {"system_prompt", ""},
+            {"settings", QJsonObject()},
+            {"active_leaf", last.value("id")},
+            {"messages", messages}};
+}
+
+bool writeJson(const QString& path, const QJsonObject& o)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly) && f.write(QJsonDocument(o).toJson()) > 0;
+}
+
 }   // namespace
 
 class TestEndToEnd : public QObject {
@@ -245,29 +277,11 @@ void TestEndToEnd::exportAndImportFiles()
     AppController& c = app.controller();
     QSignalSpy errors(&c, &AppController::errorOccurred);
 
-    const QJsonObject user{{"id", 1},          {"parent", QJsonValue()}, {"role", "user"},    {"content", "2+2?"},
-                           {"status", "done"}, {"created_at", 1000},     {"updated_at", 1000}};
-    const QJsonObject answer{
-        {"id", 2},          {"parent", 1},        {"role", "assistant"}, {"content", "**4**"},
-        {"status", "done"}, {"created_at", 2000}, {"updated_at", 2000},  {"reasoning", "Two and two."}};
-    const QJsonObject conv{{"format", "causerie.conversation"},
-                           {"version", 1},
-                           {"title", "Plan: \"v2\" / draft?"},
-                           {"created_at", 1000},
-                           {"updated_at", 2000},
-                           {"pinned", false},
-                           {"backend", ""},
-                           {"model", ""},
-                           {"system_prompt", ""},
-                           {"settings", QJsonObject()},
-                           {"active_leaf", 2},
-                           {"messages", QJsonArray{user, answer}}};
+    QJsonObject answer = messageJson(2, 1, "assistant", QStringLiteral("**4**"), 2000);
+    answer.insert("reasoning", "Two and two.");
+    const QJsonArray messages{messageJson(1, QJsonValue(), "user", QStringLiteral("2+2?"), 1000), answer};
     const QString in = dir.filePath(QStringLiteral("in.json"));
-    {
-        QFile f(in);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QJsonDocument(conv).toJson());
-    }
+    QVERIFY(writeJson(in, conversationJson(QStringLiteral("Plan: \"v2\" / draft?"), messages)));
     auto* list = qobject_cast<QAbstractItemModel*>(c.conversations()->model());
     QVERIFY(c.conversations()->importFile(in));
     const qint64 id = c.chat()->conversationId();
@@ -322,24 +336,12 @@ void TestEndToEnd::importsNeverChooseABackend()
         endpoint =
             c.remote()->save({}, QStringLiteral("Mistral AI"), QStringLiteral("https://api.mistral.invalid"), {});
         QVERIFY(!endpoint.isEmpty());
-        const QJsonObject user{{"id", 1},          {"parent", QJsonValue()}, {"role", "user"},    {"content", "Hi"},
-                               {"status", "done"}, {"created_at", 1000},     {"updated_at", 1000}};
-        const QJsonObject conv{{"format", "causerie.conversation"},
-                               {"version", 1},
-                               {"title", "From elsewhere"},
-                               {"created_at", 1000},
-                               {"updated_at", 1000},
-                               {"pinned", false},
-                               {"backend", "remote:" + endpoint},
-                               {"model", "mistral-small-latest"},
-                               {"system_prompt", ""},
-                               {"settings", QJsonObject{{"temperature", 0.5}, {"imported_from", "forged"}}},
-                               {"active_leaf", 1},
-                               {"messages", QJsonArray{user}}};
-        QFile f(in);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QJsonDocument(conv).toJson());
-        f.close();
+        QJsonObject conv = conversationJson(QStringLiteral("From elsewhere"),
+                                            {messageJson(1, QJsonValue(), "user", QStringLiteral("Hi"), 1000)});
+        conv.insert("backend", "remote:" + endpoint);
+        conv.insert("model", "mistral-small-latest");
+        conv.insert("settings", QJsonObject{{"temperature", 0.5}, {"imported_from", "forged"}});
+        QVERIFY(writeJson(in, conv));
         QVERIFY(c.conversations()->importFile(in));
         QVERIFY(!c.conversationRemote());
         QCOMPARE(c.conversationModel(), QString());
@@ -447,28 +449,10 @@ void TestEndToEnd::mathIsRenderedOffline()
     const QString display = QStringLiteral("\\int_0^1 x\\,dx = \\frac{1}{2}");
     const QString content = QStringLiteral("Euler: $e^{i\\pi} + 1 = 0$ and \\(x^2\\).\n\n$$\n") + display +
                             QStringLiteral("\n$$\n\nIt costs $5 and $10.");
-    const QJsonObject user{{"id", 1},          {"parent", QJsonValue()}, {"role", "user"},    {"content", "Math?"},
-                           {"status", "done"}, {"created_at", 1000},     {"updated_at", 1000}};
-    const QJsonObject answer{{"id", 2},          {"parent", 1},        {"role", "assistant"}, {"content", content},
-                             {"status", "done"}, {"created_at", 2000}, {"updated_at", 2000}};
-    const QJsonObject conv{{"format", "causerie.conversation"},
-                           {"version", 1},
-                           {"title", "Math"},
-                           {"created_at", 1000},
-                           {"updated_at", 2000},
-                           {"pinned", false},
-                           {"backend", ""},
-                           {"model", ""},
-                           {"system_prompt", ""},
-                           {"settings", QJsonObject()},
-                           {"active_leaf", 2},
-                           {"messages", QJsonArray{user, answer}}};
+    const QJsonArray messages{messageJson(1, QJsonValue(), "user", QStringLiteral("Math?"), 1000),
+                              messageJson(2, 1, "assistant", content, 2000)};
     const QString in = dir.filePath(QStringLiteral("math.json"));
-    {
-        QFile f(in);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        f.write(QJsonDocument(conv).toJson());
-    }
+    QVERIFY(writeJson(in, conversationJson(QStringLiteral("Math"), messages)));
     const int before = math::MathImageProvider::requests();
     QVERIFY(app.controller().conversations()->importFile(in));
     QQuickWindow* window = app.window();

@@ -153,6 +153,15 @@ QString top5_mismatch(const std::vector<float>& logits, const std::vector<std::p
     return want.size() == 5 ? QString() : QStringLiteral("the reference has %1 entries, not 5").arg(want.size());
 }
 
+// The SHA-256 of the file at `path`, in hex; empty when it cannot be read.
+QByteArray file_sha256(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex();
+}
+
 // A CPU backend of `threads` threads and 64 positions that has evaluated `ids` from position 0,
 // and the logits of the last one; no backend when creating it or evaluating failed.
 struct Evaluated {
@@ -172,6 +181,22 @@ Evaluated eval_on_cpu(const Model& model, const std::vector<int32_t>& ids, int t
     if (!e.backend->eval(ids, 0, e.logits.data()).ok())
         return {};
     return e;
+}
+
+// Empty when the greedy continuation of `e` (which has evaluated `golden.ids`), each argmax
+// evaluated at the next position, gives `golden.greedy`; otherwise the first step that differs.
+QString greedy_mismatch(Evaluated& e, const RopeGolden& golden)
+{
+    int64_t pos = int64_t(golden.ids.size());
+    for (size_t i = 0; i < golden.greedy.size(); ++i) {
+        const int32_t next = int32_t(std::max_element(e.logits.begin(), e.logits.end()) - e.logits.begin());
+        if (next != golden.greedy[i])
+            return QStringLiteral("greedy step %1 is token %2, reference %3").arg(i).arg(next).arg(golden.greedy[i]);
+        const int32_t one[1] = {next};
+        if (!e.backend->eval(one, pos++, e.logits.data()).ok())
+            return QStringLiteral("greedy step %1: eval failed").arg(i);
+    }
+    return {};
 }
 
 // llama.cpp's figures hold for 1 and 2 threads alike; so must the engine's.
@@ -438,31 +463,22 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("rope.gguf"));
     QVERIFY(write_test_model(path.toStdString(), llama3_rope_spec()).ok());
-    {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), golden.sha256);
-    }
+    QCOMPARE(file_sha256(path), golden.sha256);
     auto model = load_model(path.toStdString());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QVERIFY(model->rope_freq_factors != nullptr);
     QCOMPARE(model->rope_freq_factors[0], 1.0f);    // short wavelengths untouched
     QCOMPARE(model->rope_freq_factors[63], 8.0f);   // long ones scaled by `factor`
 
-    auto [backend, logits] = eval_on_cpu(*model, golden.ids, threads);
-    QVERIFY(backend);
+    Evaluated e = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(e.backend);
     // 1e-2, the engine's agreement target with llama.cpp: F32 weights are multiplied in a
     // different summation order than ggml's SIMD dot products.
-    const QString mismatch = top5_mismatch(logits, golden.top5, 1e-2f);
+    const QString mismatch = top5_mismatch(e.logits, golden.top5, 1e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
     // Greedy, one token at a time: the factors also apply at every later position.
-    int64_t pos = int64_t(golden.ids.size());
-    for (int32_t want : golden.greedy) {
-        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-        QCOMPARE(next, want);
-        const int32_t one[1] = {next};
-        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
-    }
+    const QString greedy = greedy_mismatch(e, golden);
+    QVERIFY2(greedy.isEmpty(), qPrintable(greedy));
 }
 
 void TestForward::architecturesMatchLlamaCpp_data()
@@ -494,11 +510,7 @@ void TestForward::architecturesMatchLlamaCpp()
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("arch.gguf"));
     QVERIFY(write_test_model(path.toStdString(), arch_spec(arch)).ok());
-    {
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), ref.sha256);
-    }
+    QCOMPARE(file_sha256(path), ref.sha256);
     auto model = load_model(path.toStdString());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QCOMPARE(QString::fromStdString(model->hp.architecture), arch);
@@ -507,20 +519,15 @@ void TestForward::architecturesMatchLlamaCpp()
     if (arch.startsWith(QLatin1String("gemma")))
         QCOMPARE(model->hp.n_swa, int64_t(16));
 
-    auto [backend, logits] = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-    QVERIFY(backend);
-    const QString mismatch = top5_mismatch(logits, ref.top5, 1e-2f);
+    Evaluated e = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+    QVERIFY(e.backend);
+    const QString mismatch = top5_mismatch(e.logits, ref.top5, 1e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    int64_t pos = int64_t(ref.ids.size());
-    for (int32_t want : ref.greedy) {
-        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
-        QCOMPARE(next, want);
-        const int32_t one[1] = {next};
-        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
-    }
+    const QString greedy = greedy_mismatch(e, ref);
+    QVERIFY2(greedy.isEmpty(), qPrintable(greedy));
 
     // Each step removed in turn: the figures no longer match.
-    backend.reset();
+    e.backend.reset();
     model->hp.rope_neox = false;
     const Evaluated normal_pairs = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
     QVERIFY(normal_pairs.backend);
@@ -589,33 +596,23 @@ void TestForward::lowbitMatchesLlamaCpp()
     QCOMPARE(golden.top5.size(), size_t(5));
     QCOMPARE(golden.greedy.size(), size_t(16));
     const QString path = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-%1.gguf").arg(stem);
-    {
-        QFile f(path);
-        QVERIFY2(f.open(QIODevice::ReadOnly), qPrintable(path));
-        QCOMPARE(QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex(), golden.sha256);
-    }
+    QCOMPARE(file_sha256(path), golden.sha256);
     auto model = load_model(path.toStdString());
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     QCOMPARE(QString::fromStdString(model_quantization(*model)), quant);
 
-    auto [backend, logits] = eval_on_cpu(*model, golden.ids, threads);
-    QVERIFY(backend);
-    const QString mismatch = top5_mismatch(logits, golden.top5, 1e-2f);
+    Evaluated e = eval_on_cpu(*model, golden.ids, threads);
+    QVERIFY(e.backend);
+    const QString mismatch = top5_mismatch(e.logits, golden.top5, 1e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    int64_t pos = int64_t(golden.ids.size());
-    std::vector<int32_t> got;
-    for (size_t i = 0; i < golden.greedy.size(); ++i) {
-        got.push_back(int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin()));
-        const int32_t one[1] = {got.back()};
-        QVERIFY(backend->eval(one, pos++, logits.data()).ok());
-    }
+    const QString greedy = greedy_mismatch(e, golden);
     // Known: on the scalar path (CPUs without AVX2) the attention adds in another order and lands
     // 2.7e-3 from llama.cpp on this file; greedy step 7 is a near-tie (0.015 between ids 54 and
     // 174 in llama.cpp's logits) that flips. The AVX2 and AVX-512 paths give llama.cpp's tokens.
     // An expected failure, not a skip: should the scalar path ever agree, QtTest reports XPASS.
     if (stem == QLatin1String("iq4_xs") && qgetenv("CAUSERIE_CPU") == "scalar")
         QEXPECT_FAIL("", "scalar attention's summation order flips a near-tie at greedy step 7", Abort);
-    QVERIFY2(got == golden.greedy, qPrintable(QStringLiteral("greedy tokens differ from llama.cpp's")));
+    QVERIFY2(greedy.isEmpty(), qPrintable(greedy));
 }
 
 void TestForward::lowbitDecodeMatchesPrefill_data() { addLowbitRows(false); }

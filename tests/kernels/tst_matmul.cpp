@@ -25,6 +25,15 @@ void put_half(uint8_t* p, uint16_t h)
     p[1] = uint8_t(h >> 8);
 }
 
+// One weight row of `cols` elements (`bytes` of type `t` at `w`) times x = 127 everywhere.
+float row_times_127(TensorType t, const uint8_t* w, size_t bytes, int64_t cols)
+{
+    const std::vector<float> x(size_t(cols), 127.0f);
+    float y = 0;
+    matmul_ref(t, w, bytes, 1, cols, x.data(), 1, &y, 1);
+    return y;
+}
+
 const TensorType k_types[] = {
     TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0,   TensorType::Q4_1,
     TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K,   TensorType::Q5_K,
@@ -175,10 +184,7 @@ void TestMatmul::handQ4_0()
     uint8_t w[18];
     put_half(w, 0x3800);
     std::memset(w + 2, 0x99, 16);
-    std::vector<float> x(32, 127.0f);
-    float y = 0;
-    matmul_ref(TensorType::Q4_0, w, sizeof w, 1, 32, x.data(), 1, &y, 1);
-    QCOMPARE(y, 2032.0f);
+    QCOMPARE(row_times_127(TensorType::Q4_0, w, sizeof w, 32), 2032.0f);
 }
 
 void TestMatmul::handQ4_1UsesSumField()
@@ -190,10 +196,7 @@ void TestMatmul::handQ4_1UsesSumField()
     put_half(w, 0x3C00);
     put_half(w + 2, 0xC000);
     std::memset(w + 4, 0x33, 16);
-    std::vector<float> x(32, 127.0f);
-    float y = 0;
-    matmul_ref(TensorType::Q4_1, w, sizeof w, 1, 32, x.data(), 1, &y, 1);
-    QCOMPARE(y, 4064.0f);
+    QCOMPARE(row_times_127(TensorType::Q4_1, w, sizeof w, 32), 4064.0f);
 }
 
 void TestMatmul::handQ4_K()
@@ -207,10 +210,7 @@ void TestMatmul::handQ4_K()
     const uint8_t scales[12] = {1, 1, 1, 1, 1, 1, 1, 1, 0x11, 0x11, 0x11, 0x11};
     std::memcpy(w + 4, scales, 12);
     std::memset(w + 16, 0x33, 128);
-    std::vector<float> x(256, 127.0f);
-    float y = 0;
-    matmul_ref(TensorType::Q4_K, w, sizeof w, 1, 256, x.data(), 1, &y, 1);
-    QCOMPARE(y, 65024.0f);
+    QCOMPARE(row_times_127(TensorType::Q4_K, w, sizeof w, 256), 65024.0f);
 }
 
 void TestMatmul::againstDequantizedDot_data()

@@ -57,21 +57,15 @@ QByteArray FakeChatServer::everythingReceived() const
 
 void FakeChatServer::onNewConnection()
 {
-    while (QTcpSocket* socket = m_server.nextPendingConnection()) {
-        auto c = std::make_shared<Connection>();
-        c->socket = socket;
-        socket->setParent(this);
-        Connection* raw = c.get();
-        connect(socket, &QTcpSocket::readyRead, this, [this, raw] { onReadyRead(raw); });
-        connect(socket, &QTcpSocket::disconnected, this, [this, raw] {
-            if (raw->responding)
+    testhttp::acceptConnections(
+        m_server, this, m_connections, [this](Connection* c) { onReadyRead(c); },
+        [this](Connection* c) {
+            if (c->responding)
                 ++m_clientAborts;
-            raw->responding = false;
-            raw->timer.stop();
-        });
-        connect(&c->timer, &QTimer::timeout, this, [this, raw] { writeNextPiece(raw); });
-        m_connections.append(c);
-    }
+            c->responding = false;
+            c->timer.stop();
+        },
+        [this](Connection* c) { writeNextPiece(c); });
 }
 
 void FakeChatServer::onReadyRead(Connection* c)
@@ -85,15 +79,7 @@ void FakeChatServer::onReadyRead(Connection* c)
     if (headerEnd < 0)
         return;
     RecordedRequest req;
-    const QList<QByteArray> lines = c->in.left(headerEnd).split('\n');
-    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
-    req.method = requestLine.value(0);
-    req.path = requestLine.value(1);
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const qsizetype colon = lines[i].indexOf(':');
-        if (colon > 0)
-            req.headers.insert(lines[i].left(colon).trimmed().toLower(), lines[i].mid(colon + 1).trimmed());
-    }
+    static_cast<testhttp::RequestHead&>(req) = testhttp::parseRequestHead(c->in.left(headerEnd));
     const qsizetype length = req.headers.value("content-length", "0").toLongLong();
     if (c->in.size() < headerEnd + 4 + length)
         return;   // body not complete yet

@@ -3,6 +3,8 @@
 // request takes the next queued FakeResponse; the response is written byte-exactly as
 // scripted (status, headers, chunked or not, in pieces, with delays, cut or stalled), so
 // the tests control what the client sees at the socket level. Every request is recorded.
+#include "../../common/test_http_server.h"
+
 #include <QByteArray>
 #include <QElapsedTimer>
 #include <QHash>
@@ -29,10 +31,7 @@ struct FakeResponse {
     static FakeResponse json(int status, const QByteArray& reason, const QByteArray& body);
 };
 
-struct RecordedRequest {
-    QByteArray method;
-    QByteArray path;
-    QHash<QByteArray, QByteArray> headers;   // names lower-cased
+struct RecordedRequest : testhttp::RequestHead {
     QByteArray body;
     qint64 receivedAtMs = 0;   // since the server started
 };

@@ -19,16 +19,9 @@ RangeServer::RangeServer(const QByteArray& content, QObject* parent)
     , m_content(content)
 {
     connect(&m_server, &QTcpServer::newConnection, this, [this] {
-        while (QTcpSocket* s = m_server.nextPendingConnection()) {
-            auto c = std::make_shared<Connection>();
-            c->socket = s;
-            s->setParent(this);
-            Connection* raw = c.get();
-            connect(s, &QTcpSocket::readyRead, this, [this, raw] { onReadyRead(raw); });
-            connect(s, &QTcpSocket::disconnected, this, [raw] { raw->timer.stop(); });
-            connect(&c->timer, &QTimer::timeout, this, [this, raw] { writeNextPiece(raw); });
-            m_connections.append(c);
-        }
+        testhttp::acceptConnections(
+            m_server, this, m_connections, [this](Connection* c) { onReadyRead(c); },
+            [](Connection* c) { c->timer.stop(); }, [this](Connection* c) { writeNextPiece(c); });
     });
 }
 
@@ -53,16 +46,7 @@ void RangeServer::onReadyRead(Connection* c)
 void RangeServer::respond(Connection* c)
 {
     c->answered = true;
-    const QList<QByteArray> lines = c->in.left(c->in.indexOf("\r\n\r\n")).split('\n');
-    RangeServerRequest req;
-    req.method = lines.value(0).split(' ').value(0);
-    req.path = lines.value(0).split(' ').value(1);
-    for (qsizetype i = 1; i < lines.size(); ++i) {
-        const QByteArray line = lines[i].trimmed();
-        const qsizetype colon = line.indexOf(':');
-        if (colon > 0)
-            req.headers.insert(line.left(colon).trimmed().toLower(), line.mid(colon + 1).trimmed());
-    }
+    const RangeServerRequest req = testhttp::parseRequestHead(c->in.left(c->in.indexOf("\r\n\r\n")));
     m_requests.append(req);
 
     QByteArray head;

@@ -8,6 +8,8 @@
 // /hub/model.gguf acts as a Hugging Face /resolve/ URL: a 302 to /model.gguf carrying the
 // X-Linked-Etag / X-Linked-Size / X-Repo-Commit headers set below; /renamed/model.gguf is a
 // relative 307 to it (a renamed repository).
+#include "../../common/test_http_server.h"
+
 #include <QByteArray>
 #include <QHash>
 #include <QList>
@@ -16,11 +18,7 @@
 
 #include <memory>
 
-struct RangeServerRequest {
-    QByteArray method;
-    QByteArray path;
-    QHash<QByteArray, QByteArray> headers;   // names lower-cased
-};
+using RangeServerRequest = testhttp::RequestHead;
 
 class RangeServer : public QObject {
     Q_OBJECT

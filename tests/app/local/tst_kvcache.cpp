@@ -82,6 +82,13 @@ QStringList cacheFileNames(const QString& folder)
     return QDir(folder).entryList({QStringLiteral("*.kv")}, QDir::Files, QDir::Name);
 }
 
+// `b` with its cache in `folder`, then the tiny model loaded; false if it did not load.
+bool loadWithCache(LocalBackend& b, const QString& folder)
+{
+    b.setCacheFolder(folder);
+    return loadModel(b);
+}
+
 // Permission bits, as ls shows them.
 int modeOf(const QString& path)
 {
@@ -140,6 +147,23 @@ private:
 const QList<ChatMessage> kFirstA = {user(QStringLiteral("Tell me about the sea and the boats on it."))};
 const QList<ChatMessage> kFirstB = {user(QStringLiteral("What is the capital of Italy?"))};
 
+// Conversation 4's answer to kFirstB from `b`, while a warning matching `warning` is logged
+// about its cache.
+Collected askWhileWarned(LocalBackend& b, const QString& warning)
+{
+    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(warning));
+    return ask(b, 4, kFirstB);
+}
+
+// kFirstA answered in conversation `held`, its state then held at `gate` while being written,
+// and kFirstB answered in conversation `queued`, its state queued behind; false if a step failed.
+bool holdOneQueueAnother(LocalBackend& b, const WriteGate& gate, qint64 held, qint64 queued)
+{
+    return !ask(b, held, kFirstA).failed &&
+           QTest::qWaitFor([&] { return gate.reached() == QList<qint64>{held}; }, 5000) &&
+           !ask(b, queued, kFirstB).failed;
+}
+
 }   // namespace
 
 class TestKvCache : public QObject {
@@ -197,8 +221,7 @@ void TestKvCache::initTestCase()
     const QString folder = m_dir.filePath(QStringLiteral("good"));
     {
         LocalBackend b;
-        b.setCacheFolder(folder);
-        QVERIFY(loadModel(b));
+        QVERIFY(loadWithCache(b, folder));
         const Collected a = ask(b, 1, kFirstA);
         QVERIFY2(!a.failed, qPrintable(a.error.message));
         QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(folder + QStringLiteral("/1.kv")), 10000);
@@ -324,8 +347,7 @@ void TestKvCache::restartRestoresFromTheFile()
     Collected a1;
     {
         LocalBackend b;
-        b.setCacheFolder(folder);
-        QVERIFY(loadModel(b));
+        QVERIFY(loadWithCache(b, folder));
         a1 = ask(b, 1, kFirstA);
         QVERIFY(!a1.failed);
         const Collected b1 = ask(b, 2, kFirstB);   // A is no longer the session's
@@ -334,8 +356,7 @@ void TestKvCache::restartRestoresFromTheFile()
     QCOMPARE(cacheFileNames(folder), QStringList({"1.kv", "2.kv"}));
     const QList<ChatMessage> secondA = {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))};
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
+    QVERIFY(loadWithCache(b, folder));
     const Collected a2 = ask(b, 1, secondA);
     QVERIFY(!a2.failed);
     QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,
@@ -351,8 +372,7 @@ void TestKvCache::filesArePrivate()
 {
     const QString folder = m_dir.filePath(QStringLiteral("private/cache"));
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
+    QVERIFY(loadWithCache(b, folder));
     QVERIFY(!ask(b, 3, kFirstB).failed);
     const QString path = folder + QStringLiteral("/3.kv");
     QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(path), 10000);
@@ -398,8 +418,7 @@ void TestKvCache::badFileAnswersCold()
     QVERIFY(writeBytes(path, bytes));
 
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
+    QVERIFY(loadWithCache(b, folder));
     QTest::ignoreMessage(QtWarningMsg,
                          QRegularExpression(QStringLiteral("deleting the saved state of conversation 7")));
     const Collected a = ask(b, 7, kFirstA);
@@ -420,10 +439,8 @@ void TestKvCache::unwritableFolderStillAnswers()
     const QString blocker = m_dir.filePath(QStringLiteral("blocker"));
     QVERIFY(writeBytes(blocker, "a file, not a folder"));
     LocalBackend b;
-    b.setCacheFolder(blocker + QStringLiteral("/cache"));
-    QVERIFY(loadModel(b));
-    QTest::ignoreMessage(QtWarningMsg, QRegularExpression(QStringLiteral("could not create the cache folder")));
-    const Collected a = ask(b, 4, kFirstB);
+    QVERIFY(loadWithCache(b, blocker + QStringLiteral("/cache")));
+    const Collected a = askWhileWarned(b, QStringLiteral("could not create the cache folder"));
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     QCOMPARE(b.cacheSize(), 0);
@@ -439,11 +456,8 @@ void TestKvCache::readOnlyFolderStillAnswers()
     if (writeBytes(folder + QStringLiteral("/probe"), "x"))
         QSKIP("this user writes into a read-only folder anyway (root): the case cannot be made here");
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
-    const Collected a = ask(b, 4, kFirstB);
+    QVERIFY(loadWithCache(b, folder));
+    const Collected a = askWhileWarned(b, QStringLiteral("could not save the state of conversation 4"));
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     QCOMPARE(QDir(folder).entryList(QDir::Files), QStringList());
@@ -456,11 +470,8 @@ void TestKvCache::failedWriteStillAnswers()
     const QString folder = m_dir.filePath(QStringLiteral("failedwrite"));
     QVERIFY(QDir().mkpath(folder + QStringLiteral("/4.kv.tmp")));
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
-    QTest::ignoreMessage(QtWarningMsg,
-                         QRegularExpression(QStringLiteral("could not save the state of conversation 4")));
-    const Collected a = ask(b, 4, kFirstB);
+    QVERIFY(loadWithCache(b, folder));
+    const Collected a = askWhileWarned(b, QStringLiteral("could not save the state of conversation 4"));
     QVERIFY2(!a.failed, qPrintable(a.error.message));
     QVERIFY(!a.text.isEmpty());
     // The next answer is in only once the previous one's state was handled: the warning is out.
@@ -491,8 +502,7 @@ void TestKvCache::budgetThroughTheBackend()
 {
     const QString folder = m_dir.filePath(QStringLiteral("backend-budget"));
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
+    QVERIFY(loadWithCache(b, folder));
     QSignalSpy sized(&b, &LocalBackend::cacheSizeChanged);
     QVERIFY(!ask(b, 1, kFirstA).failed);
     QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder).size(), 1, 10000);
@@ -535,8 +545,7 @@ void TestKvCache::clearCacheEmptiesTheFolder()
 {
     const QString folder = m_dir.filePath(QStringLiteral("clear-backend"));
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
+    QVERIFY(loadWithCache(b, folder));
     QVERIFY(!ask(b, 1, kFirstA).failed);
     QVERIFY(!ask(b, 2, kFirstB).failed);
     QTRY_VERIFY_WITH_TIMEOUT(b.cacheSize() > 0, 10000);
@@ -558,8 +567,7 @@ void TestKvCache::forgottenConversationLosesItsFile()
     const QString folder = m_dir.filePath(QStringLiteral("forget"));
     {
         LocalBackend b;
-        b.setCacheFolder(folder);
-        QVERIFY(loadModel(b));
+        QVERIFY(loadWithCache(b, folder));
         QVERIFY(!ask(b, 5, kFirstA).failed);
         QVERIFY(!ask(b, 6, kFirstB).failed);
         QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList({"5.kv", "6.kv"}), 10000);
@@ -639,8 +647,7 @@ void TestKvCache::engineAnswersWhileTheWriterWrites()
     const QString folder = m_dir.filePath(QStringLiteral("writer-free"));
     WriteGate gate;
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
+    QVERIFY(loadWithCache(b, folder));
     QVERIFY(!ask(b, 1, kFirstA).failed);
     QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
     const Collected b1 = ask(b, 2, kFirstB);
@@ -666,8 +673,7 @@ void TestKvCache::newerStateOfAConversationWins()
     WriteGate gate;
     {
         LocalBackend b;
-        b.setCacheFolder(folder);
-        QVERIFY(loadModel(b));
+        QVERIFY(loadWithCache(b, folder));
         const QStringList followUps = {QStringLiteral("And the fish?"), QStringLiteral("And the birds?")};
         last = ask(b, 1, history);
         QVERIFY(!last.failed);
@@ -701,11 +707,8 @@ void TestKvCache::forgetDropsPendingWrites()
     WriteGate gate;
     {
         LocalBackend b;
-        b.setCacheFolder(folder);
-        QVERIFY(loadModel(b));
-        QVERIFY(!ask(b, 5, kFirstA).failed);
-        QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{5}, 5000);
-        QVERIFY(!ask(b, 6, kFirstB).failed);   // queued behind 5
+        QVERIFY(loadWithCache(b, folder));
+        QVERIFY(holdOneQueueAnother(b, gate, 5, 6));   // 6 queued behind 5
         b.forgetConversation(6);
         // The worker has forgotten 6 once it answers a count asked after (the gate is still shut).
         QSignalSpy counted(&b, &LocalBackend::tokensCounted);
@@ -728,11 +731,8 @@ void TestKvCache::clearDropsPendingWrites()
     WriteGate gate;
     {
         LocalBackend b;
-        b.setCacheFolder(folder);
-        QVERIFY(loadModel(b));
-        QVERIFY(!ask(b, 1, kFirstA).failed);
-        QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
-        QVERIFY(!ask(b, 2, kFirstB).failed);
+        QVERIFY(loadWithCache(b, folder));
+        QVERIFY(holdOneQueueAnother(b, gate, 1, 2));
         QSignalSpy cleared(&b, &LocalBackend::cacheCleared);
         b.clearCache();
         gate.open();
@@ -757,8 +757,7 @@ void TestKvCache::quitFinishesPendingWrites()
         std::thread opener;
         {
             LocalBackend b;
-            b.setCacheFolder(folder);
-            QVERIFY(loadModel(b));
+            QVERIFY(loadWithCache(b, folder));
             a1 = ask(b, 1, kFirstA);
             QVERIFY(!a1.failed);
             QTRY_COMPARE_WITH_TIMEOUT(gate.reached(), QList<qint64>{1}, 5000);
@@ -776,8 +775,7 @@ void TestKvCache::quitFinishesPendingWrites()
     for (const QString& name : {QStringLiteral("/1.kv"), QStringLiteral("/2.kv")})
         QVERIFY(causerie::read_snapshot(QFile::encodeName(folder + name).toStdString()).ok());
     LocalBackend b;
-    b.setCacheFolder(folder);
-    QVERIFY(loadModel(b));
+    QVERIFY(loadWithCache(b, folder));
     const Collected a2 = ask(b, 1, {kFirstA[0], assistant(a1.text), user(QStringLiteral("And the fish?"))});
     QVERIFY(!a2.failed);
     QVERIFY2(a2.stats.cachedTokens >= a1.stats.promptTokens,

@@ -30,6 +30,13 @@ QByteArray chat(const QByteArray& extra = {}, const QByteArray& content = "\"Hi\
            "}";
 }
 
+// Sends a streaming chat on `c` and reads until the piece `tok` has arrived; false if it never did.
+bool streamUntilTok(rawhttp::Connection& c, uint16_t port)
+{
+    return c.send(rawhttp::buildRequest(port, "POST", "/v1/chat/completions", chat("\"stream\":true"))) &&
+           c.readUntil("\"content\":\"tok\"").contains("\"content\":\"tok\"");
+}
+
 std::unique_ptr<SessionEngine> tinyEngine(int slots = 1, int64_t ctx = 256)
 {
     SessionEngineOptions o;
@@ -57,9 +64,8 @@ private Q_SLOTS:
     void wrongFieldsAre400NamingTheParam();
     void fieldsReachTheEngine();
     void bodyOverTheLimitIs413();
-    void loadingIs503();
-    void failedModelIs503();
-    void noModelIs503WhateverTheName();
+    void notReadyIs503WhateverTheName_data();
+    void notReadyIs503WhateverTheName();
     void fullQueueIs429();
     void engineErrorIs500OrAnErrorEvent();
     void hostHeaderIsChecked_data();
@@ -266,46 +272,46 @@ void TestOpenAiServer::bodyOverTheLimitIs413()
     QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
 }
 
-void TestOpenAiServer::loadingIs503()
+void TestOpenAiServer::notReadyIs503WhateverTheName_data()
 {
-    auto* fake = new FakeEngine;
-    fake->engineState = EngineState::Loading;
-    ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
-    const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat());
-    QCOMPARE(r.status, 503);
-    QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), QStringLiteral("model_loading"));
-    QCOMPARE(r.header("Retry-After"), QByteArray("1"));
-    const auto health = rawhttp::request(h.port(), "GET", "/health");
-    QCOMPARE(health.status, 503);
-    QCOMPARE(obj(health.body).value(QLatin1String("status")).toString(), QStringLiteral("loading"));
-    fake->engineState = EngineState::Ready;
-    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
+    QTest::addColumn<int>("state");
+    QTest::addColumn<QString>("code");
+    QTest::addColumn<QString>("message");   // a part of it
+    QTest::addColumn<QByteArray>("retryAfter");
+    QTest::addColumn<QString>("health");
+    QTest::newRow("loading") << int(EngineState::Loading) << "model_loading"
+                             << "still loading" << QByteArray("1") << "loading";
+    QTest::newRow("failed") << int(EngineState::Failed) << "model_failed"
+                            << "not a GGUF model" << QByteArray() << "error";
+    // The app with no model open (AppServerEngine).
+    QTest::newRow("no model") << int(EngineState::NoModel) << "no_model"
+                              << "No model is open" << QByteArray() << "no_model";
 }
 
-void TestOpenAiServer::failedModelIs503()
+// An engine not ready: 503 with the reason, before the model's name is checked (while none is
+// ready, the name served is not known), nothing reaches the engine, and /health says so. Once
+// ready, the same request is answered.
+void TestOpenAiServer::notReadyIs503WhateverTheName()
 {
+    QFETCH(int, state);
+    QFETCH(QString, code);
+    QFETCH(QString, message);
+    QFETCH(QByteArray, retryAfter);
+    QFETCH(QString, health);
     auto* fake = new FakeEngine;
-    fake->engineState = EngineState::Failed;
-    ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
-    const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat());
-    QCOMPARE(r.status, 503);
-    QVERIFY(errorOf(r).value(QLatin1String("message")).toString().contains(QLatin1String("not a GGUF model")));
-}
-
-// The app with no model open (AppServerEngine): 503 with the reason, before the model's name is
-// checked (none is served), and /health says so.
-void TestOpenAiServer::noModelIs503WhateverTheName()
-{
-    auto* fake = new FakeEngine;
-    fake->engineState = EngineState::NoModel;
+    fake->engineState = EngineState(state);
     ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
     const auto r = rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat(R"("model":"gpt-4o")"));
     QCOMPARE(r.status, 503);
-    QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), QStringLiteral("no_model"));
-    const auto health = rawhttp::request(h.port(), "GET", "/health");
-    QCOMPARE(health.status, 503);
-    QCOMPARE(obj(health.body).value(QLatin1String("status")).toString(), QStringLiteral("no_model"));
+    QCOMPARE(errorOf(r).value(QLatin1String("code")).toString(), code);
+    QVERIFY2(errorOf(r).value(QLatin1String("message")).toString().contains(message), r.body.constData());
+    QCOMPARE(r.header("Retry-After"), retryAfter);
+    const auto healthReply = rawhttp::request(h.port(), "GET", "/health");
+    QCOMPARE(healthReply.status, 503);
+    QCOMPARE(obj(healthReply.body).value(QLatin1String("status")).toString(), health);
     QCOMPARE(fake->requestCount(), 0);
+    fake->engineState = EngineState::Ready;
+    QCOMPARE(rawhttp::request(h.port(), "POST", "/v1/chat/completions", chat()).status, 200);
 }
 
 void TestOpenAiServer::fullQueueIs429()
@@ -462,8 +468,7 @@ void TestOpenAiServer::disconnectCancelsTheGeneration()
     ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
     {
         rawhttp::Connection c(h.port());
-        QVERIFY(c.send(rawhttp::buildRequest(h.port(), "POST", "/v1/chat/completions", chat("\"stream\":true"))));
-        QVERIFY(c.readUntil("\"content\":\"tok\"").contains("\"content\":\"tok\""));
+        QVERIFY(streamUntilTok(c, h.port()));
         QCOMPARE(h.activeRequests(), 1);
     }   // closed mid-stream
     // The endless generation only ends through its cancel flag.
@@ -481,8 +486,7 @@ void TestOpenAiServer::serverDestroyedBeforeTheEngine()
     fake->endlessPiece = "tok";
     ServerHarness h(std::unique_ptr<ServerEngine>(fake), {});
     rawhttp::Connection c(h.port());
-    QVERIFY(c.send(rawhttp::buildRequest(h.port(), "POST", "/v1/chat/completions", chat("\"stream\":true"))));
-    QVERIFY(c.readUntil("\"content\":\"tok\"").contains("\"content\":\"tok\""));
+    QVERIFY(streamUntilTok(c, h.port()));
     h.destroyServer();   // cancels its requests
     QTRY_COMPARE_WITH_TIMEOUT(fake->cancelsSeen.load(), 1, 30000);
 }   // then the engine goes, its last finished() with no server to reach

@@ -3,6 +3,7 @@
 #include "conversationstore.h"
 #include "migrations.h"
 #include "storagetestutil.h"
+#include "storefixture.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -12,37 +13,18 @@
 
 using namespace causerie::storage;
 
-class TestConversationStore : public QObject {
+class TestConversationStore
+    : public QObject
+    , private storagetest::StoreFixture {
     Q_OBJECT
 
+public:
+    TestConversationStore()
+        : StoreFixture(QStringLiteral("store"))
+    {
+    }
+
 private:
-    QTemporaryDir m_dir;
-    qint64 m_clock = 1'700'000'000'000;   // ms; advanced by hand so ordering is deterministic
-    int m_fileIndex = 0;
-
-    std::unique_ptr<ConversationStore> openStore(QString* pathOut = nullptr)
-    {
-        const QString path = m_dir.filePath(QStringLiteral("store%1.db").arg(++m_fileIndex));
-        if (pathOut)
-            *pathOut = path;
-        ConversationStore::Options options;
-        options.clock = [this] { return m_clock; };
-        auto store = ConversationStore::open(path, options);
-        if (!store)
-            qWarning() << store.error().message;
-        return store ? std::move(store).value() : nullptr;
-    }
-
-    qint64 append(ConversationStore& s, qint64 conv, qint64 parent, MessageRole role, const QString& text,
-                  MessageStatus status = MessageStatus::Done)
-    {
-        ++m_clock;
-        auto id = s.appendMessage({conv, parent, role, text, status, {}});
-        if (!id)
-            qWarning() << id.error().message;
-        return id ? id.value() : -1;
-    }
-
     // A new conversation: the user's `question`, and the assistant's answer to it streaming.
     struct Exchange {
         qint64 conversation = 0, question = 0, answer = 0;

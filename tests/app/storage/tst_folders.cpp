@@ -3,6 +3,7 @@
 // through JSON export and import. Checked against the raw file where the store could lie.
 #include "conversationstore.h"
 #include "storagetestutil.h"
+#include "storefixture.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -14,26 +15,18 @@
 using namespace causerie::storage;
 using storagetest::rawQuery;
 
-class TestFolders : public QObject {
+class TestFolders
+    : public QObject
+    , private storagetest::StoreFixture {
     Q_OBJECT
 
-private:
-    QTemporaryDir m_dir;
-    qint64 m_clock = 1'700'000'000'000;   // ms; advanced by hand so ordering is deterministic
-    int m_fileIndex = 0;
-    QString m_path;
-
-    std::unique_ptr<ConversationStore> openStore()
+public:
+    TestFolders()
+        : StoreFixture(QStringLiteral("folders"))
     {
-        m_path = m_dir.filePath(QStringLiteral("folders%1.db").arg(++m_fileIndex));
-        ConversationStore::Options options;
-        options.clock = [this] { return m_clock; };
-        auto store = ConversationStore::open(m_path, options);
-        if (!store)
-            qWarning() << store.error().message;
-        return store ? std::move(store).value() : nullptr;
     }
 
+private:
     qint64 conversation(ConversationStore& s, const QString& title, qint64 folderId = 0)
     {
         ++m_clock;

@@ -3,6 +3,7 @@
 // an imported file refused with its name, nothing written.
 #include "conversationstore.h"
 #include "storagetestutil.h"
+#include "storefixture.h"
 
 #include <QCryptographicHash>
 #include <QJsonArray>
@@ -13,26 +14,18 @@
 using namespace causerie::storage;
 using storagetest::rawQuery;
 
-class TestStorageAttachments : public QObject {
+class TestStorageAttachments
+    : public QObject
+    , private storagetest::StoreFixture {
     Q_OBJECT
 
-private:
-    QTemporaryDir m_dir;
-    qint64 m_clock = 1'700'000'000'000;
-    int m_fileIndex = 0;
-    QString m_path;
-
-    std::unique_ptr<ConversationStore> openStore()
+public:
+    TestStorageAttachments()
+        : StoreFixture(QStringLiteral("a"))
     {
-        m_path = m_dir.filePath(QStringLiteral("a%1.db").arg(++m_fileIndex));
-        ConversationStore::Options options;
-        options.clock = [this] { return m_clock; };
-        auto store = ConversationStore::open(m_path, options);
-        if (!store)
-            qWarning() << store.error().message;
-        return store ? std::move(store).value() : nullptr;
     }
 
+private:
     static NewAttachment document(const QString& name, const QByteArray& bytes, const QString& text)
     {
         NewAttachment a;
@@ -63,13 +56,6 @@ private:
         return a;
     }
 
-    qint64 message(ConversationStore& s, qint64 conv, qint64 parent, MessageRole role, const QString& text)
-    {
-        ++m_clock;
-        auto id = s.appendMessage({conv, parent, role, text, MessageStatus::Done, {}});
-        return id ? id.value() : -1;
-    }
-
     QString count(const char* sql) { return rawQuery(m_path, sql).value(0); }
 
 private Q_SLOTS:
@@ -80,7 +66,7 @@ private Q_SLOTS:
         auto store = openStore();
         QVERIFY(store);
         const qint64 conv = store->createConversation().value();
-        const qint64 user = message(*store, conv, 0, MessageRole::User, QStringLiteral("Summarise"));
+        const qint64 user = append(*store, conv, 0, MessageRole::User, QStringLiteral("Summarise"));
         const NewAttachment doc = document(QStringLiteral("notes.txt"), "hello notes", QStringLiteral("hello notes"));
         const QByteArray png("\x89PNG\r\n\x1a\nfake", 12);
         QVERIFY(store->addAttachment(user, doc).ok());
@@ -114,8 +100,8 @@ private Q_SLOTS:
         QVERIFY(store);
         const qint64 a = store->createConversation().value();
         const qint64 b = store->createConversation().value();
-        const qint64 ua = message(*store, a, 0, MessageRole::User, QStringLiteral("one"));
-        const qint64 ub = message(*store, b, 0, MessageRole::User, QStringLiteral("two"));
+        const qint64 ua = append(*store, a, 0, MessageRole::User, QStringLiteral("one"));
+        const qint64 ub = append(*store, b, 0, MessageRole::User, QStringLiteral("two"));
         const NewAttachment doc = document(QStringLiteral("report.txt"), "same bytes", QStringLiteral("same bytes"));
         NewAttachment renamed = doc;
         renamed.name = QStringLiteral("copy of report.txt");
@@ -144,9 +130,9 @@ private Q_SLOTS:
         auto store = openStore();
         QVERIFY(store);
         const qint64 conv = store->createConversation().value();
-        const qint64 root = message(*store, conv, 0, MessageRole::User, QStringLiteral("first"));
-        const qint64 answer = message(*store, conv, root, MessageRole::Assistant, QStringLiteral("ok"));
-        const qint64 branch = message(*store, conv, answer, MessageRole::User, QStringLiteral("branch"));
+        const qint64 root = append(*store, conv, 0, MessageRole::User, QStringLiteral("first"));
+        const qint64 answer = append(*store, conv, root, MessageRole::Assistant, QStringLiteral("ok"));
+        const qint64 branch = append(*store, conv, answer, MessageRole::User, QStringLiteral("branch"));
         QVERIFY(store->addAttachment(root, document(QStringLiteral("kept.txt"), "kept", QStringLiteral("kept"))).ok());
         QVERIFY(
             store->addAttachment(branch, document(QStringLiteral("gone.txt"), "gone", QStringLiteral("gone"))).ok());
@@ -172,8 +158,8 @@ private Q_SLOTS:
             auto store = openStore();
             QVERIFY(store);
             const qint64 conv = store->createConversation().value();
-            const qint64 q = message(*store, conv, 0, MessageRole::User, QStringLiteral("When?"));
-            answer = message(*store, conv, q, MessageRole::Assistant, QStringLiteral("On the first [1]."));
+            const qint64 q = append(*store, conv, 0, MessageRole::User, QStringLiteral("When?"));
+            answer = append(*store, conv, q, MessageRole::Assistant, QStringLiteral("On the first [1]."));
             QVERIFY(store->setSources(answer, {cited[1]}).ok());
             QVERIFY(store->setSources(answer, cited).ok());   // replaces, not appends
         }
@@ -188,8 +174,8 @@ private Q_SLOTS:
         auto store = openStore();
         QVERIFY(store);
         const qint64 conv = store->createConversation().value();
-        const qint64 q = message(*store, conv, 0, MessageRole::User, QStringLiteral("What is in it?"));
-        const qint64 a = message(*store, conv, q, MessageRole::Assistant, QStringLiteral("A cat [1]."));
+        const qint64 q = append(*store, conv, 0, MessageRole::User, QStringLiteral("What is in it?"));
+        const qint64 a = append(*store, conv, q, MessageRole::Assistant, QStringLiteral("A cat [1]."));
         const NewAttachment doc = document(QStringLiteral("notes.txt"), "héllo notes", QStringLiteral("héllo notes"));
         const QByteArray png("\x89PNG\r\n\x1a\nbytes", 13);
         QVERIFY(store->addAttachment(q, doc).ok());
@@ -320,7 +306,7 @@ private Q_SLOTS:
 private:
     qint64 message_(ConversationStore& s, qint64 conv)
     {
-        return message(s, conv, 0, MessageRole::User, QStringLiteral("q"));
+        return append(s, conv, 0, MessageRole::User, QStringLiteral("q"));
     }
 };
 

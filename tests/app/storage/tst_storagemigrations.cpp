@@ -36,6 +36,29 @@ private:
         return path;
     }
 
+    // The file at `path` migrated to `version` (the database closed again afterwards).
+    static StoreResult<MigrationReport> migrateFile(const QString& path, int version)
+    {
+        auto db = Database::open(path, {});
+        if (!db)
+            return db.error();
+        return migrate(*db.value(), version);
+    }
+
+    // The version-1 fixture in a new file, migrated to `version`; empty (with a warning) when
+    // that failed.
+    QString fixtureAt(int version)
+    {
+        const QString path = fixturePath();
+        if (path.isEmpty())
+            return {};
+        if (auto report = migrateFile(path, version); !report) {
+            qWarning() << "fixture at version" << version << ":" << report.errorString();
+            return {};
+        }
+        return path;
+    }
+
     static const char* messageColumnsV1()
     {
         return "SELECT id, conversation_id, parent_id, role, content, status, created_at, "
@@ -46,14 +69,10 @@ private Q_SLOTS:
     void stepOneCreatesTheVersionOneSchema()
     {
         const QString path = newPath();
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            auto report = migrate(*db.value(), 1);
-            QVERIFY2(report.ok(), qPrintable(report.errorString()));
-            QCOMPARE(report->fromVersion, 0);
-            QCOMPARE(report->toVersion, 1);
-        }
+        auto report = migrateFile(path, 1);
+        QVERIFY2(report.ok(), qPrintable(report.errorString()));
+        QCOMPARE(report->fromVersion, 0);
+        QCOMPARE(report->toVersion, 1);
         QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"1"});
         // The fixture must be what step 1 really produced: same schema text.
         const QString fixture = fixturePath();
@@ -134,27 +153,18 @@ private Q_SLOTS:
 
     void stepThreeAddsReasoningWithoutABackup()
     {
-        const QString path = fixturePath();
+        const QString path = fixtureAt(2);
         QVERIFY(!path.isEmpty());
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            QVERIFY(migrate(*db.value(), 2).ok());
-        }
         const QStringList before = rawQuery(path, messageColumnsV1());
         QCOMPARE(before.size(), 8);
         const QStringList ftsBefore = rawQuery(path, "SELECT rowid FROM messages_fts('nata') ORDER BY rowid");
         QCOMPARE(ftsBefore, QStringList({"2", "4"}));
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            auto report = migrate(*db.value(), 3);
-            QVERIFY2(report.ok(), qPrintable(report.errorString()));
-            QCOMPARE(report->fromVersion, 2);
-            QCOMPARE(report->toVersion, 3);
-            // Adding a column with a constant default rewrites no row: nothing to back up.
-            QVERIFY(report->backupPath.isEmpty());
-        }
+        auto report = migrateFile(path, 3);
+        QVERIFY2(report.ok(), qPrintable(report.errorString()));
+        QCOMPARE(report->fromVersion, 2);
+        QCOMPARE(report->toVersion, 3);
+        // Adding a column with a constant default rewrites no row: nothing to back up.
+        QVERIFY(report->backupPath.isEmpty());
         QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"3"});
         QCOMPARE(rawQuery(path, messageColumnsV1()), before);
         QCOMPARE(rawQuery(path, "SELECT DISTINCT reasoning FROM messages"), QStringList{""});
@@ -174,27 +184,18 @@ private Q_SLOTS:
 
     void stepFourAddsCachedTokensWithoutABackup()
     {
-        const QString path = fixturePath();
+        const QString path = fixtureAt(3);
         QVERIFY(!path.isEmpty());
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            QVERIFY(migrate(*db.value(), 3).ok());
-        }
         QString error;
         QVERIFY2(rawExec(path, "UPDATE messages SET prompt_tokens = 40 WHERE id = 6", &error), qPrintable(error));
         const QStringList before = rawQuery(path, "SELECT id, content, status, prompt_tokens, reasoning FROM messages "
                                                   "ORDER BY id");
         QCOMPARE(before.size(), 8);
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            auto report = migrate(*db.value(), 4);
-            QVERIFY2(report.ok(), qPrintable(report.errorString()));
-            QCOMPARE(report->fromVersion, 3);
-            QCOMPARE(report->toVersion, 4);
-            QVERIFY(report->backupPath.isEmpty());   // a column added, no row rewritten
-        }
+        auto report = migrateFile(path, 4);
+        QVERIFY2(report.ok(), qPrintable(report.errorString()));
+        QCOMPARE(report->fromVersion, 3);
+        QCOMPARE(report->toVersion, 4);
+        QVERIFY(report->backupPath.isEmpty());   // a column added, no row rewritten
         QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"4"});
         QCOMPARE(rawQuery(path, "SELECT id, content, status, prompt_tokens, reasoning FROM messages ORDER BY id"),
                  before);
@@ -215,13 +216,8 @@ private Q_SLOTS:
 
     void stepSixAddsAttachmentsAndKeepsEverything()
     {
-        const QString path = fixturePath();
+        const QString path = fixtureAt(4);
         QVERIFY(!path.isEmpty());
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            QVERIFY(migrate(*db.value(), 4).ok());
-        }
         QString error;
         QVERIFY2(rawExec(path, "UPDATE messages SET reasoning = 'hmm', cached_tokens = 7 WHERE id = 6", &error),
                  qPrintable(error));
@@ -232,15 +228,11 @@ private Q_SLOTS:
         QCOMPARE(before.size(), 8);
         const QStringList searchBefore =
             rawQuery(path, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'the'");
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            auto report = migrate(*db.value(), 6);
-            QVERIFY2(report.ok(), qPrintable(report.errorString()));
-            QCOMPARE(report->fromVersion, 4);
-            QCOMPARE(report->toVersion, 6);
-            QVERIFY(report->backupPath.isEmpty());   // new tables only
-        }
+        auto report = migrateFile(path, 6);
+        QVERIFY2(report.ok(), qPrintable(report.errorString()));
+        QCOMPARE(report->fromVersion, 4);
+        QCOMPARE(report->toVersion, 6);
+        QVERIFY(report->backupPath.isEmpty());   // new tables only
         QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"6"});
         QCOMPARE(rawQuery(path, everything), before);
         QCOMPARE(rawQuery(path, "SELECT rowid FROM messages_fts WHERE messages_fts MATCH 'the'"), searchBefore);
@@ -262,13 +254,8 @@ private Q_SLOTS:
     void stepFiveAddsFoldersKeepingEverything()
     {
         // A version-4 file with conversations, messages, a pin and a search index.
-        const QString path = fixturePath();
+        const QString path = fixtureAt(4);
         QVERIFY(!path.isEmpty());
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            QVERIFY(migrate(*db.value(), 4).ok());
-        }
         QString error;
         QVERIFY2(rawExec(path, "UPDATE conversations SET pinned = 1 WHERE id = 1", &error), qPrintable(error));
         const char* conversations = "SELECT id, title, created_at, updated_at, pinned, backend, model, system_prompt, "
@@ -279,15 +266,11 @@ private Q_SLOTS:
         const QStringList messagesBefore = rawQuery(path, messages);
         QVERIFY(conversationsBefore.size() >= 2);
         QCOMPARE(messagesBefore.size(), 8);
-        {
-            auto db = Database::open(path, {});
-            QVERIFY(db.ok());
-            auto report = migrate(*db.value(), 5);
-            QVERIFY2(report.ok(), qPrintable(report.errorString()));
-            QCOMPARE(report->fromVersion, 4);
-            QCOMPARE(report->toVersion, 5);
-            QVERIFY(report->backupPath.isEmpty());   // a table and a column added, no row rewritten
-        }
+        auto report = migrateFile(path, 5);
+        QVERIFY2(report.ok(), qPrintable(report.errorString()));
+        QCOMPARE(report->fromVersion, 4);
+        QCOMPARE(report->toVersion, 5);
+        QVERIFY(report->backupPath.isEmpty());   // a table and a column added, no row rewritten
         QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"5"});
         QCOMPARE(rawQuery(path, conversations), conversationsBefore);
         QCOMPARE(rawQuery(path, messages), messagesBefore);
