@@ -160,12 +160,14 @@ Item {
                     objectName: "messageSegment"
                     width: slot.width
                     kind: slot.kind
-                    // Each only where it is used (code: its text; prose: its Markdown): every
-                    // QML string property holds a copy in the script engine, and the open piece
-                    // (up to a 200 KB code line) is copied again on every delta.
-                    text: slot.kind !== "text" || slot.plain ? slot.text : ""
+                    // Prose and code are read from `segments` in C++ (blockSource, row): a
+                    // binding passing the piece's text made a script string of it on every
+                    // delta (up to a 200 KB code line), and their garbage cost collections of up
+                    // to 11 ms on the GUI thread. Only a formula (short, and its own piece) is
+                    // passed here.
+                    text: slot.kind === "math" ? slot.text : ""
                     language: slot.language
-                    markdown: slot.kind !== "text" || slot.plain ? "" : slot.markdown
+                    markdown: slot.kind === "math" ? slot.markdown : ""
                     closed: slot.closed
                     plain: slot.plain
                     part: slot.part
