@@ -61,6 +61,9 @@ Item {
     // evaluate every slot on every scroll.
     function updateMade() {
         const n = pieces.count
+        // The Repeater is still adding the slots (or is dropping them): told again once placed.
+        if (n > 0 && !pieces.itemAt(n - 1))
+            return
         let lo = 0
         let hi = n
         while (lo < hi) {
