@@ -61,6 +61,9 @@ Item {
     // evaluate every slot on every scroll.
     function updateMade() {
         const n = pieces.count
+        // The Repeater is still adding the slots (or is dropping them): told again once placed.
+        if (n > 0 && !pieces.itemAt(n - 1))
+            return
         let lo = 0
         let hi = n
         while (lo < hi) {
@@ -155,17 +158,22 @@ Item {
             onHeightChanged: root.place(index + 1)
             // The slot is the Loader: a slot away from the view is one item, one scene graph node.
             active: near
+            // In a view, a piece's items are incubated between frames rather than made at once:
+            // an answer's first pieces were made in the same turn as its delegate.
+            asynchronous: root.viewTop !== -Infinity || root.viewBottom !== Infinity
             sourceComponent: Component {
                 MessageSegment {
                     objectName: "messageSegment"
                     width: slot.width
                     kind: slot.kind
-                    // Each only where it is used (code: its text; prose: its Markdown): every
-                    // QML string property holds a copy in the script engine, and the open piece
-                    // (up to a 200 KB code line) is copied again on every delta.
-                    text: slot.kind !== "text" || slot.plain ? slot.text : ""
+                    // Prose and code are read from `segments` in C++ (blockSource, row): a
+                    // binding passing the piece's text made a script string of it on every
+                    // delta (up to a 200 KB code line), and their garbage cost collections of up
+                    // to 11 ms on the GUI thread. Only a formula (short, and its own piece) is
+                    // passed here.
+                    text: slot.kind === "math" ? slot.text : ""
                     language: slot.language
-                    markdown: slot.kind !== "text" || slot.plain ? "" : slot.markdown
+                    markdown: slot.kind === "math" ? slot.markdown : ""
                     closed: slot.closed
                     plain: slot.plain
                     part: slot.part

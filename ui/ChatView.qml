@@ -91,6 +91,68 @@ Item {
         onActivated: root.jumpToLatest()
     }
 
+    // Warm-up: making the first message items costs what no later one does (the delegate's
+    // controls, text layout, fonts and shaping, the Markdown importer, the code box), and it fell
+    // on the first answer's start: ~10 ms more at once on the GUI thread (bench_gui_stall). A
+    // user's message and an answer with prose and code are made here while the window opens, in
+    // steps between frames (an asynchronous incubation), outside the window's items (never shown,
+    // never found by name), then dropped.
+    Component {
+        id: warmUpMessages
+        Column {
+            width: 600
+            Repeater {
+                model: ["user", "assistant"]
+                MessageDelegate {
+                    required property string modelData
+                    width: 600
+                    index: 0
+                    messageId: -1
+                    author: modelData
+                    content: "A *warm* up, `code`:\n\n- one\n- two\n\n```\nwarm = up(1)\n```\n"
+                    reasoning: ""
+                    status: "done"
+                    siblingIndex: 0
+                    siblingCount: 1
+                    model: ""
+                    backend: "local"
+                    promptTokens: undefined
+                    cachedTokens: undefined
+                    completionTokens: undefined
+                    ttftMs: undefined
+                    tokensPerSecond: undefined
+                    finishReason: ""
+                    errorText: ""
+                }
+            }
+        }
+    }
+    // The incubation while it runs: held here, as the script engine may collect it otherwise.
+    property var warmUp: null
+    // Whether it is over (made and dropped, or failed): for the tests.
+    property bool warmedUp: false
+    function dropWarmUp() {
+        warmUp.object.destroy()
+        warmUp = null
+        warmedUp = true
+    }
+    Component.onCompleted: {
+        warmUp = warmUpMessages.incubateObject(null, {}, Qt.Asynchronous)
+        // Dropped on the next turn: an answer's pieces are made on the turn after it is complete.
+        if (warmUp.status === Component.Ready) {   // no incubation controller: made at once
+            Qt.callLater(dropWarmUp)   // qmllint disable type
+            return
+        }
+        warmUp.onStatusChanged = status => {
+            if (status === Component.Ready)
+                Qt.callLater(root.dropWarmUp)   // qmllint disable type
+            else if (status !== Component.Loading) {
+                root.warmUp = null
+                root.warmedUp = true
+            }
+        }
+    }
+
     EmptyState {
         objectName: "emptyState"
         anchors.centerIn: parent

@@ -21,7 +21,9 @@ Item {
     property bool joinsLine: false      // starts inside a line cut at the end of the piece before
     property int offset: 0              // where the piece starts in the block's code
     // Where "Copy code" takes the whole block from (the later pieces may have no items), and this
-    // piece's row in it; without one, the piece's own text.
+    // piece's row in it; without one, the piece's own text. Given, a prose or code piece is read
+    // from that row in C++ as it changes (ProseDocument, CodeHighlighter.showRow), and `text` /
+    // `markdown` are used only for math: no script string of the piece per streamed delta.
     property MessageSegmentModel blockSource: null
     property int row: -1
     readonly property bool isCode: kind === "code"
@@ -77,6 +79,8 @@ Item {
             markdown: root.markdown
             text: root.text
             plain: root.plain
+            source: root.blockSource
+            row: root.row
             active: prose.complete && !root.isCode && !root.isMath
         }
 
@@ -329,12 +333,21 @@ Item {
                         font.pixelSize: Theme.fontCode
                         Accessible.name: qsTr("Code")
                         function refresh() {
-                            CodeHighlighter.show(code.textDocument, root.isCode ? root.text : "", root.language, root.closed,
-                                                 root.offset, root.joinsLine)
+                            if (root.blockSource)
+                                CodeHighlighter.showRow(code.textDocument, root.blockSource, root.row)
+                            else
+                                CodeHighlighter.show(code.textDocument, root.isCode ? root.text : "", root.language,
+                                                     root.closed, root.offset, root.joinsLine)
                         }
                         Component.onCompleted: refresh()
                         Connections {
+                            target: root.blockSource
+                            function onSegmentChanged(changed) { if (changed === root.row) code.refresh() }
+                        }
+                        Connections {
                             target: root
+                            function onBlockSourceChanged() { code.refresh() }
+                            function onRowChanged() { code.refresh() }
                             function onTextChanged() { code.refresh() }
                             function onLanguageChanged() { code.refresh() }
                             function onClosedChanged() { code.refresh() }

@@ -1,5 +1,7 @@
 #include "codehighlighter.h"
 
+#include "markdownsegments.h"
+
 #include <QFile>
 #include <QLoggingCategory>
 #include <QPointer>
@@ -402,6 +404,18 @@ void CodeHighlighter::show(QQuickTextDocument* document, const QString& code, co
 {
     if (document)
         show(document->textDocument(), code, language, complete, offset, joinsLine);
+}
+
+void CodeHighlighter::showRow(QQuickTextDocument* document, MessageSegmentModel* source, int row)
+{
+    if (!document || !source)
+        return;
+    const MarkdownSegment* s = source->segment(row);
+    if (!s || s->kind != MarkdownSegment::Code) {
+        show(document->textDocument(), QString(), QString(), false);
+        return;
+    }
+    show(document->textDocument(), s->text, s->language, s->closed, int(s->offset), s->joinsLine);
 }
 
 void CodeHighlighter::show(QTextDocument* document, const QString& code, const QString& language, bool complete,

@@ -10,6 +10,8 @@
 // - a line is coloured on its own, so appending never recolours the lines before it;
 // - very long lines and what lies past a block's first kMaxHighlightedBlockChars characters are
 //   shown plain (the reasons are with the numbers, in codehighlighter.cpp).
+#include "markdownsegments.h"
+
 #include <QColor>
 #include <QList>
 #include <QObject>
@@ -83,6 +85,10 @@ public:
                           int offset = 0, bool joinsLine = false);
     void show(QTextDocument* document, const QString& code, const QString& language, bool complete, int offset = 0,
               bool joinsLine = false);
+    // show() with the code piece of `row` in `source` (its code, language, closed, offset,
+    // joinsLine), read here in C++: QML calls it on each delta without making a script string
+    // of the piece. A row that is not code, or not there, shows nothing.
+    Q_INVOKABLE void showRow(QQuickTextDocument* document, MessageSegmentModel* source, int row);
 
     // The format for a source-highlight element ("keyword", "string", "comment", ...); an
     // invalid format for elements left as they are.

@@ -333,6 +333,7 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
             continue;
         m_segments[row] = next.at(i);
         Q_EMIT dataChanged(index(int(row)), index(int(row)));
+        Q_EMIT segmentChanged(int(row));
     }
     if (next.size() > have) {
         beginInsertRows({}, int(m_stable + common), int(m_stable + next.size() - 1));
@@ -461,6 +462,11 @@ QString MessageSegmentModel::codeBlock(int row) const
     return code;
 }
 
+const MarkdownSegment* MessageSegmentModel::segment(int row) const
+{
+    return row >= 0 && row < m_segments.size() ? &m_segments.at(row) : nullptr;
+}
+
 ProseDocument::ProseDocument(QObject* parent)
     : QObject(parent)
 {
@@ -513,10 +519,44 @@ void ProseDocument::setActive(bool active)
     Q_EMIT changed();
 }
 
+void ProseDocument::setSource(MessageSegmentModel* source)
+{
+    if (source == m_source)
+        return;
+    disconnect(m_sourceConnection);
+    m_source = source;
+    if (m_source)
+        m_sourceConnection = connect(m_source, &MessageSegmentModel::segmentChanged, this, [this](int row) {
+            if (row == m_row)
+                refresh();
+        });
+    refresh();
+    Q_EMIT changed();
+}
+
+void ProseDocument::setRow(int row)
+{
+    if (row == m_row)
+        return;
+    m_row = row;
+    refresh();
+    Q_EMIT changed();
+}
+
 void ProseDocument::refresh()
 {
-    if (m_active && m_document)
-        show(m_document->textDocument(), m_plain ? m_text : m_markdown, m_plain);
+    if (!m_active || !m_document)
+        return;
+    if (m_source) {
+        // A row the model does not have: nothing, rather than the properties.
+        const MarkdownSegment* s = m_source->segment(m_row);
+        if (s)
+            show(m_document->textDocument(), s->plain ? s->text : s->markdown, s->plain);
+        else
+            show(m_document->textDocument(), QString(), false);
+        return;
+    }
+    show(m_document->textDocument(), m_plain ? m_text : m_markdown, m_plain);
 }
 
 // What was last put into a document, how, and its revision then: a binding may ask again with

@@ -159,6 +159,9 @@ public:
     // The whole code of the block `row` is a piece of (all its pieces joined, as fenced); empty for
     // a prose row. What "Copy code" copies: the pieces may have no items.
     Q_INVOKABLE QString codeBlock(int row) const;
+    // The segment of `row`, or null: what ProseDocument and CodeHighlighter read in C++, so that a
+    // piece's text never passes through QML on a streamed delta.
+    const MarkdownSegment* segment(int row) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -168,6 +171,8 @@ Q_SIGNALS:
     void markdownChanged();
     void emptyChanged();
     void sourceChanged();
+    // With dataChanged: the segment of `row` changed (an int for QML, no index object per delta).
+    void segmentChanged(int row);
 
 private:
     void followSource();
@@ -191,7 +196,10 @@ private:
 // every delta (bench_gui_stall --hostile: ~26 % of the GUI thread). Here the import is one edit:
 // the document is laid out once.
 // In QML, an object bound to the piece's properties, rather than a script function calling show()
-// with the piece's text on every delta.
+// with the piece's text on every delta. Given `source` and `row`, it reads the piece (text,
+// Markdown, plain) from that model's row in C++ as it changes, and `markdown`, `text` and `plain`
+// are not used: no copy of the piece's text is made in the script engine per delta (each was
+// garbage to collect, up to 11 ms a collection on the GUI thread).
 class ProseDocument : public QObject {
     Q_OBJECT
     QML_ELEMENT
@@ -199,6 +207,8 @@ class ProseDocument : public QObject {
     Q_PROPERTY(QString markdown READ markdown WRITE setMarkdown NOTIFY changed)
     Q_PROPERTY(QString text READ text WRITE setText NOTIFY changed)
     Q_PROPERTY(bool plain READ plain WRITE setPlain NOTIFY changed)
+    Q_PROPERTY(MessageSegmentModel* source READ source WRITE setSource NOTIFY changed)
+    Q_PROPERTY(int row READ row WRITE setRow NOTIFY changed)
     // Whether the document is filled (false: left alone): set once the TextEdit is complete, as
     // its own completion edits the document.
     Q_PROPERTY(bool active READ active WRITE setActive NOTIFY changed)
@@ -215,6 +225,10 @@ public:
     void setPlain(bool plain);
     bool active() const { return m_active; }
     void setActive(bool active);
+    MessageSegmentModel* source() const { return m_source; }
+    void setSource(MessageSegmentModel* source);
+    int row() const { return m_row; }
+    void setRow(int row);
 
     // Shows the piece again (the TextEdit converts its document itself when its format changes).
     Q_INVOKABLE void refresh();
@@ -235,4 +249,7 @@ private:
     QString m_text;
     bool m_plain = false;
     bool m_active = false;
+    QPointer<MessageSegmentModel> m_source;
+    int m_row = -1;
+    QMetaObject::Connection m_sourceConnection;
 };

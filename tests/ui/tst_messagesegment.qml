@@ -228,6 +228,61 @@ TestCase {
         }
     }
 
+    // Given the answer's model and a row (as AnswerSegments does), prose and code pieces read
+    // that row in C++ and follow it as it streams; their `text` and `markdown` are not used.
+    MessageSegmentModel { id: rows }
+    Component {
+        id: rowComponent
+        MessageSegment {
+            width: 600
+            kind: "text"
+            language: ""
+            text: ""
+            markdown: ""
+            closed: false
+            plain: false
+            blockSource: rows
+            row: 0
+        }
+    }
+
+    function test_piecesShowTheirModelsRow() {
+        rows.markdown = "Some *prose*"
+        const prose = createTemporaryObject(rowComponent, testCase)
+        const proseText = findChild(prose, "proseText")
+        compare(proseText.getText(0, proseText.length), "Some prose")
+        rows.markdown = "Some *prose*, streamed\n\n```cpp\nint x;"
+        compare(proseText.getText(0, proseText.length), "Some prose, streamed")
+        const code = createTemporaryObject(rowComponent, testCase, {kind: "code", language: "cpp", row: 1})
+        tryVerify(() => findChild(code, "codeText") !== null)
+        const codeText = findChild(code, "codeText")
+        compare(codeText.text, "int x;")
+        rows.markdown = "Some *prose*, streamed\n\n```cpp\nint x;\nint y;\n```\n"
+        compare(codeText.text, "int x;\nint y;")
+        compare(proseText.getText(0, proseText.length), "Some prose, streamed")
+        tryVerify(() => findChild(code, "copyCode") !== null)
+        mouseClick(findChild(code, "copyCode"))
+        compare(clipboardText(), "int x;\nint y;")
+        // Another answer in the model (another branch): both follow.
+        rows.markdown = "Other *words*\n\n```\nz\n```\n"
+        compare(proseText.getText(0, proseText.length), "Other words")
+        compare(codeText.text, "z")
+    }
+
+    // Inline formulas of a piece read from the model: shown as images, asked for again in the
+    // new colour on a theme change (ProseDocument.reload()), and copied as LaTeX.
+    function test_inlineMathFromTheModelFollowsTheTheme() {
+        rows.markdown = "so $x^2$ holds"
+        const s = createTemporaryObject(rowComponent, testCase)
+        const prose = findChild(s, "proseText")
+        compare(MathText.selectedText(prose.textDocument, 0, prose.length), "so $x^2$ holds")
+        compare(MathText.formulaAt(prose.textDocument, 3), "x^2")
+        const before = prose.baseUrl.toString()
+        s.palette.text = "#00ff00"
+        verify(prose.baseUrl.toString() !== before)
+        compare(MathText.selectedText(prose.textDocument, 0, prose.length), "so $x^2$ holds")
+    }
+
     Component {
         id: inlineMathComponent
         MessageSegment {

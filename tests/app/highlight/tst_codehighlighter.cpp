@@ -6,6 +6,9 @@
 
 #include <QAbstractTextDocumentLayout>
 #include <QGuiApplication>
+#include <QQmlComponent>
+#include <QQmlEngine>
+#include <QQuickTextDocument>
 #include <QTest>
 #include <QTextBlock>
 #include <QTextDocument>
@@ -302,6 +305,47 @@ private Q_SLOTS:
         owner.setDark(true);
         QVERIFY(formatsOf(*doc) != light);
         QCOMPARE(formatsOf(*doc).size(), light.size());
+    }
+
+    // showRow() reads the code piece of a MessageSegmentModel's row in C++ (no piece text through
+    // QML on a streamed delta), and shows what show() with that piece's values shows.
+    void showRowReadsTheModelsRow()
+    {
+        QQmlEngine engine;
+        QQmlComponent component(&engine);
+        component.setData("import QtQuick\nTextEdit { width: 600; textFormat: TextEdit.PlainText }", QUrl());
+        std::unique_ptr<QObject> edit(component.create());
+        QVERIFY2(edit, qPrintable(component.errorString()));
+        auto* textDocument = edit->property("textDocument").value<QQuickTextDocument*>();
+        QVERIFY(textDocument);
+        QTextDocument* shown = textDocument->textDocument();
+
+        CodeHighlighter owner;
+        MessageSegmentModel rows;
+        rows.setMarkdown(QStringLiteral("Text\n\n```cpp\nint x = 1;\nint y"));
+        QCOMPARE(rows.rowCount(), 2);
+        owner.showRow(textDocument, &rows, 1);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("int x = 1;\nint y"));
+        rows.setMarkdown(QStringLiteral("Text\n\n```cpp\nint x = 1;\nint y = 2;\n```\n"));
+        owner.showRow(textDocument, &rows, 1);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("int x = 1;\nint y = 2;"));
+        auto reference = newDocument();
+        owner.show(reference.get(), QStringLiteral("int x = 1;\nint y = 2;"), QStringLiteral("cpp"), true);
+        QVERIFY(!formatsOf(*reference).isEmpty());
+        QCOMPARE(formatsOf(*shown), formatsOf(*reference));
+
+        // Not a code row, or no such row: nothing shown. Nothing to read from or into: no crash.
+        owner.showRow(textDocument, &rows, 0);
+        QVERIFY(shown->isEmpty());
+        owner.showRow(textDocument, &rows, 1);
+        owner.showRow(textDocument, &rows, 9);
+        QVERIFY(shown->isEmpty());
+        owner.showRow(textDocument, &rows, -1);
+        QVERIFY(shown->isEmpty());
+        owner.showRow(textDocument, &rows, 1);
+        owner.showRow(textDocument, nullptr, 1);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("int x = 1;\nint y = 2;"));
+        owner.showRow(nullptr, &rows, 1);
     }
 };
 

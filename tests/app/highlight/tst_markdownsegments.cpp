@@ -5,11 +5,16 @@
 
 #include <QAbstractItemModelTester>
 #include <QAbstractTextDocumentLayout>
+#include <QQmlComponent>
+#include <QQmlEngine>
+#include <QQuickTextDocument>
 #include <QRandomGenerator>
 #include <QSignalSpy>
 #include <QTest>
 #include <QTextCursor>
 #include <QTextDocument>
+
+#include <memory>
 
 namespace {
 
@@ -760,6 +765,71 @@ private Q_SLOTS:
         element.refresh();
         QCOMPARE(told.count(), 3);
         QCOMPARE(element.markdown(), text);
+    }
+
+    // Given a model and a row, ProseDocument reads the piece there in C++ as it changes (no
+    // piece text through QML on a streamed delta), and its own text properties are not used.
+    void proseDocumentReadsItsSourceRow()
+    {
+        QQmlEngine engine;
+        QQmlComponent component(&engine);
+        component.setData("import QtQuick\nTextEdit { textFormat: TextEdit.MarkdownText }", QUrl());
+        std::unique_ptr<QObject> edit(component.create());
+        QVERIFY2(edit, qPrintable(component.errorString()));
+        auto* textDocument = edit->property("textDocument").value<QQuickTextDocument*>();
+        QVERIFY(textDocument);
+        QTextDocument* shown = textDocument->textDocument();
+
+        MessageSegmentModel rows;
+        rows.setMarkdown(QStringLiteral("Some *prose*"));
+        ProseDocument element;
+        element.setDocument(textDocument);
+        element.setMarkdown(QStringLiteral("not *this*"));
+        element.setText(QStringLiteral("nor this"));
+        element.setSource(&rows);
+        element.setRow(0);
+        QCOMPARE(shown->toPlainText(), QString());   // not active yet: left alone
+        element.setActive(true);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("Some prose"));
+        rows.setMarkdown(QStringLiteral("Some *prose*, streamed"));
+        QCOMPARE(shown->toPlainText(), QStringLiteral("Some prose, streamed"));
+        QCOMPARE(element.markdown(), QStringLiteral("not *this*"));
+
+        // Another row changing leaves this one alone.
+        rows.setMarkdown(QStringLiteral("Some *prose*, streamed\n\n```cpp\nint x;\n"));
+        QCOMPARE(rows.rowCount(), 2);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("Some prose, streamed"));
+        const int revision = shown->revision();
+        rows.setMarkdown(QStringLiteral("Some *prose*, streamed\n\n```cpp\nint x;\nint y;\n"));
+        QCOMPARE(shown->revision(), revision);
+        // Imported again on request (a theme change), the same text.
+        element.reload();
+        QVERIFY(shown->revision() != revision);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("Some prose, streamed"));
+
+        // A row the model does not have shows nothing; back to a real row, its text.
+        element.setRow(7);
+        QCOMPARE(shown->toPlainText(), QString());
+        element.setRow(-1);
+        QCOMPARE(shown->toPlainText(), QString());
+        element.setRow(0);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("Some prose, streamed"));
+        // Another text (another branch): followed too.
+        rows.setMarkdown(QStringLiteral("Other **words**"));
+        QCOMPARE(shown->toPlainText(), QStringLiteral("Other words"));
+        // No model any more: the properties again.
+        element.setSource(nullptr);
+        QCOMPARE(shown->toPlainText(), QStringLiteral("not this"));
+        // The model gone while followed: no crash, the properties.
+        {
+            MessageSegmentModel gone;
+            gone.setMarkdown(QStringLiteral("Gone *soon*"));
+            element.setSource(&gone);
+            QCOMPARE(shown->toPlainText(), QStringLiteral("Gone soon"));
+        }
+        QCOMPARE(element.source(), nullptr);
+        element.refresh();
+        QCOMPARE(shown->toPlainText(), QStringLiteral("not this"));
     }
 };
 
