@@ -1,4 +1,6 @@
 #include "markdownsegments.h"
+
+#include "prosestyle.h"
 #include "codehighlighter.h"
 #include "safemarkdown.h"
 
@@ -588,6 +590,10 @@ void ProseDocument::show(QTextDocument* document, const QString& text, bool plai
     else
         document->setMarkdown(text);
     edit.endEditBlock();
+    // Tables, quotes and rules as Qt Quick draws them well: a second edit, only where there are
+    // any (inside the import's edit block a quote's new frame loses the table formats set after it).
+    if (!plain)
+        styleProse(document);
     document->setProperty(kShown, text);
     document->setProperty(kShownPlain, plain);
     document->setProperty(kShownRevision, document->revision());

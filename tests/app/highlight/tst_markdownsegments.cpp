@@ -1,5 +1,6 @@
 // How an answer is cut into view pieces, and that streaming touches only the rows that changed.
 #include "markdownsegments.h"
+#include "prosestyle.h"
 
 #include "safemarkdown.h"
 
@@ -583,8 +584,8 @@ private Q_SLOTS:
         QCOMPARE(model.codeBlock(1), QString());
     }
 
-    // ProseDocument fills a view's document with what Qt's Markdown import gives, whatever the
-    // document held before.
+    // ProseDocument fills a view's document with what Qt's Markdown import gives (then styled by
+    // styleProse, tests/app/highlight/tst_prosestyle.cpp), whatever the document held before.
     void proseDocumentHoldsTheMarkdownImport_data()
     {
         QTest::addColumn<QString>("markdown");
@@ -601,6 +602,7 @@ private Q_SLOTS:
         QFETCH(QString, markdown);
         QTextDocument expected;
         expected.setMarkdown(markdown);
+        styleProse(&expected);
         QTextDocument shown;
         shown.documentLayout();   // as a view's document: laid out
         ProseDocument::show(&shown, QStringLiteral("Before *this*, other text\n\n- and a list"), false);
@@ -649,6 +651,7 @@ private Q_SLOTS:
         ProseDocument::show(&shown, text, false);
         QTextDocument expected;
         expected.setMarkdown(text);
+        styleProse(&expected);
         QCOMPARE(shown.toHtml(), expected.toHtml());
         QVERIFY(!shown.toPlainText().contains(QLatin1String("](")));
     }
@@ -685,6 +688,7 @@ private Q_SLOTS:
                 ProseDocument::show(&shown, markdown.left(sent), false);
                 QTextDocument expected;
                 expected.setMarkdown(markdown.left(sent));
+                styleProse(&expected);
                 QCOMPARE(shown.toHtml(), expected.toHtml());
             }
         }
@@ -736,6 +740,7 @@ private Q_SLOTS:
                 ProseDocument::show(&shown, markdown.left(sent), false);
                 QTextDocument expected;
                 expected.setMarkdown(markdown.left(sent));
+                styleProse(&expected);
                 QVERIFY2(shown.toHtml() == expected.toHtml(), qPrintable(markdown.left(sent)));
             }
         }
