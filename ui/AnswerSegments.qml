@@ -158,9 +158,6 @@ Item {
             onHeightChanged: root.place(index + 1)
             // The slot is the Loader: a slot away from the view is one item, one scene graph node.
             active: near
-            // In a view, a piece's items are incubated between frames rather than made at once:
-            // an answer's first pieces were made in the same turn as its delegate.
-            asynchronous: root.viewTop !== -Infinity || root.viewBottom !== Infinity
             sourceComponent: Component {
                 MessageSegment {
                     objectName: "messageSegment"
