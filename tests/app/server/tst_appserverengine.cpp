@@ -22,6 +22,7 @@
 #include <condition_variable>
 #include <future>
 #include <mutex>
+#include <thread>
 
 using namespace causerie::server;
 
@@ -472,10 +473,16 @@ void TestAppServerEngine::reloadStopsTheRunningRequest()
 {
     QVERIFY(loadTiny());
     startServer();
+    // The engine holds after its second piece until the window has asked for the other model, so
+    // the answer (400 tokens: a fraction of a second) cannot end first.
     std::atomic<bool> streaming{false};
+    std::atomic<bool> released{false};
     m_engine->onPiece = [&](int piece) {
-        if (piece == 2)
+        if (piece == 2) {
             streaming = true;
+            while (!released)
+                std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
     };
     Reply r = post(chatBody({msg("user", "Talk for a long time.")}, 400, true));
     QTRY_VERIFY_WITH_TIMEOUT(streaming.load(), 30000);
@@ -484,6 +491,7 @@ void TestAppServerEngine::reloadStopsTheRunningRequest()
     o.path = kTiny;
     o.contextSize = kContext;
     m_local->loadModel(o);
+    released = true;
     const auto response = waitFor(r);
     QCOMPARE(response.status, 200);   // the stream had begun
     const auto events = rawhttp::sseEvents(response.body);
