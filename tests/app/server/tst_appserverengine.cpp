@@ -14,6 +14,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
@@ -89,6 +90,10 @@ public:
     bool submit(GenerationRequest request, std::shared_ptr<GenerationSink> sink,
                 std::shared_ptr<std::atomic<bool>> cancel) override
     {
+        {
+            std::lock_guard lock(mutex);
+            lastCancel = cancel;
+        }
         return inner.submit(std::move(request), std::make_shared<Sink>(this, std::move(sink)), std::move(cancel));
     }
     std::vector<GenerationResult> results()
@@ -99,7 +104,13 @@ public:
 
     AppServerEngine inner;
     std::mutex mutex;
-    std::function<void(int piece)> onPiece;   // engine thread; set before requests
+    std::function<void(int piece)> onPiece;          // engine thread; set before requests
+    std::shared_ptr<std::atomic<bool>> lastCancel;   // the last request's cancel flag (under mutex)
+    bool lastCancelled()
+    {
+        std::lock_guard lock(mutex);
+        return lastCancel && lastCancel->load();
+    }
 
 private:
     class Sink : public GenerationSink {
@@ -445,6 +456,14 @@ void TestAppServerEngine::disconnectCancels()
 {
     QVERIFY(loadTiny());
     startServer();
+    // The engine holds after its second piece until the client has gone, so the answer (400
+    // tokens: a fraction of a second) cannot end first.
+    std::atomic<bool> released{false};
+    const auto releaseOnExit = qScopeGuard([&] { released = true; });   // a failed check must not leave it held
+    m_engine->onPiece = [&](int piece) {
+        while (piece == 2 && !released)
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    };
     auto gone = std::async(std::launch::async, [port = m_port] {
         rawhttp::Connection c(port);
         c.send(rawhttp::buildRequest(port, "POST", "/v1/chat/completions",
@@ -457,6 +476,8 @@ void TestAppServerEngine::disconnectCancels()
         QTest::qWait(10);
     QVERIFY(isReady(gone));
     QVERIFY(gone.get().contains("200 OK"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_engine->lastCancelled(), 30000);   // the server saw the client leave
+    released = true;
     QTRY_COMPARE_WITH_TIMEOUT(m_engine->results().size(), size_t(1), 30000);
     const GenerationResult r = m_engine->results()[0];
     QCOMPARE(r.finish_reason, std::string("cancelled"));
@@ -477,6 +498,7 @@ void TestAppServerEngine::reloadStopsTheRunningRequest()
     // the answer (400 tokens: a fraction of a second) cannot end first.
     std::atomic<bool> streaming{false};
     std::atomic<bool> released{false};
+    const auto releaseOnExit = qScopeGuard([&] { released = true; });   // a failed check must not leave it held
     m_engine->onPiece = [&](int piece) {
         if (piece == 2) {
             streaming = true;
