@@ -198,6 +198,9 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         return make_error("test model: experts used per token must be 1 to the expert count");
     if (s.n_expert > 0 && s.arch != "llama" && s.arch != "qwen3moe")
         return make_error("test model: experts are for 'llama' and 'qwen3moe' only");
+    if (s.arch == "llama" && s.n_ff_exp != 0 && s.n_ff_exp != s.n_ff)
+        return make_error("test model: a 'llama' file's experts have n_ff rows (only qwen3moe has its own expert "
+                          "feed-forward length)");
     if (s.arch == "qwen3moe" && s.n_expert == 0)
         return make_error("test model: qwen3moe needs experts (n_expert > 0)");
     // Row lengths (ggml ne[0]) of the 2-D weights: n_embd, n_ff and q_dim (attn_output).
