@@ -161,9 +161,9 @@ const uint8_t* CpuMatmul::convert(TensorType type, const float* x, int64_t n, in
     return dst;
 }
 
-void CpuMatmul::run(const float* x, int64_t n, std::initializer_list<Op> ops)
+void CpuMatmul::run(const float* x, int64_t n, std::span<const Op> ops)
 {
-    const Op* first = ops.begin();
+    const Op* first = &ops.front();
     const int64_t cols = first->w->cols;
     bool shared = true;
     int64_t total = 0;
@@ -173,7 +173,7 @@ void CpuMatmul::run(const float* x, int64_t n, std::initializer_list<Op> ops)
     }
     if (!shared) {
         for (const Op& op : ops)
-            run(x, n, {op});
+            run(x, n, std::span(&op, 1));
         return;
     }
     const uint8_t* xc = convert(first->w->type, x, n, cols);
@@ -399,8 +399,26 @@ void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
             m_expert_rows[size_t(fill[size_t(m_chosen[size_t(r)])]++)] = int32_t(r);
     }
 
+    // One token (a decode step): the gate and up products of all its experts read the same row,
+    // so they are one pass of the pool over the experts' rows (one meeting instead of k).
+    const bool one_token = n == 1 && size_t(k * ff) <= s.gate.size();
+    if (one_token) {
+        m_ops.clear();
+        for (int64_t i = 0; i < k; ++i) {
+            const auto e = size_t(m_chosen[size_t(i)]);
+            m_ops.push_back({&L.gate_exps[e], &s.gate[size_t(i * ff)]});
+            m_ops.push_back({&L.up_exps[e], &s.up[size_t(i * ff)]});
+        }
+        m_matmul.run(s.xb.data(), 1, m_ops);   // k x (1, n_ff_exp) each
+        for (int64_t i = 0; i < k; ++i) {
+            float* g = &s.gate[size_t(i * ff)];
+            swiglu_ref(g, &s.up[size_t(i * ff)], g, ff);
+            m_matmul.run(L.down_exps[size_t(m_chosen[size_t(i)])], g, 1, &s.moe_out[size_t(i * d)]);   // (1, d)
+        }
+    }
+
     // Each expert on its tokens: gather their normed rows, SwiGLU, scatter to their slots.
-    for (int64_t e = 0; e < n_exp; ++e) {
+    for (int64_t e = 0; e < n_exp && !one_token; ++e) {
         const int64_t first = m_expert_start[size_t(e)];
         const int64_t m = m_expert_start[size_t(e + 1)] - first;
         if (m == 0)

@@ -88,7 +88,11 @@ public:
     // y_i (n, w_i.rows) = x (n, cols) . w_i^T for weights that read the same input (Q/K/V,
     // gate/up): x is converted once when their vec_dot_types agree, and the rows of all of them
     // form one parallel_for, so the threads meet once instead of once per weight. n <= max_tokens.
-    void run(const float* x, int64_t n, std::initializer_list<Op> ops);
+    void run(const float* x, int64_t n, std::span<const Op> ops);
+    void run(const float* x, int64_t n, std::initializer_list<Op> ops)
+    {
+        run(x, n, std::span<const Op>(ops.begin(), ops.size()));
+    }
     void run(const Weight& w, const float* x, int64_t n, float* y) { run(x, n, {{&w, y}}); }
 
 private:
@@ -184,6 +188,7 @@ private:
     std::vector<float> m_chosen_w;         // (n, n_expert_used) their weights
     std::vector<int32_t> m_expert_rows;    // rows (token * n_expert_used + slot) grouped by expert
     std::vector<int32_t> m_expert_start;   // (n_expert + 1) where each expert's rows begin in m_expert_rows
+    std::vector<CpuMatmul::Op> m_ops;      // a decode step's expert products
 };
 
 }   // namespace causerie
