@@ -125,8 +125,15 @@ Result<std::vector<Weight>> get_expert_weights(const GGUFFile& f, const std::str
                                                int64_t rows, int64_t cols, const std::string& dims)
 {
     const GGUFTensor* t = f.tensor(name);
-    if (!t)
+    if (!t) {
+        // Files converted before April 2024 hold one tensor per expert (blk.N.ffn_gate.E.weight),
+        // which llama.cpp no longer reads either.
+        const std::string legacy = name.substr(0, name.find("_exps")) + ".0.weight";
+        if (f.tensor(legacy))
+            return make_error("missing tensor '" + name + "': the file keeps one tensor per expert ('" + legacy +
+                              "'), an older layout; convert the model again with a current llama.cpp");
         return make_error("missing tensor '" + name + "'");
+    }
     const int64_t want[3] = {cols, rows, n_expert};
     if (t->ne[0] != want[0] || t->ne[1] != want[1] || t->ne[2] != want[2] || t->ne[3] != 1)
         return make_error("tensor '" + name + "' has shape " + shape_str(t->ne, t->n_dims) + ", expected " +

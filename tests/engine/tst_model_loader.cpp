@@ -642,6 +642,23 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, needle.c_str());
     }
 
+    // Mixtral files from before April 2024 keep one 2-D tensor per expert: named as such.
+    void expertsInTheOlderLayout()
+    {
+        GGUFWriter w = tiny_model("mixtral");
+        for (const char* name : {"gate", "up", "down"}) {
+            const std::string exps = std::string("blk.0.ffn_") + name + "_exps.weight";
+            QVERIFY(w.remove_tensor(exps));
+            for (uint64_t e = 0; e < kExperts; ++e)
+                w.add_tensor("blk.0.ffn_" + std::string(name) + "." + std::to_string(e) + ".weight", TensorType::F32,
+                             std::string(name) == "down" ? std::vector<uint64_t>{kFF, kEmbd}
+                                                         : std::vector<uint64_t>{kEmbd, kFF},
+                             zeros_f32(kEmbd * kFF));
+        }
+        EXPECT_LOAD_ERROR(w, "missing tensor 'blk.0.ffn_gate_exps.weight'",
+                          "one tensor per expert ('blk.0.ffn_gate.0.weight')", "convert the model again");
+    }
+
     void missingRequiredKey_data()
     {
         QTest::addColumn<QString>("key");
