@@ -78,7 +78,8 @@ struct TestModelSpec {
 // The type write_test_model gives a 2-D tensor ("blk.3.ffn_down.weight", "output.weight", ...).
 kernels::TensorType test_model_tensor_type(const TestModelSpec& spec, const std::string& name);
 
-// K-quant types need n_embd, n_ff and n_head*head_dim to be multiples of 256, the others of 32.
+// K-quant types need n_embd, n_ff (with experts: n_ff_exp) and n_head*head_dim to be multiples of 256,
+// the others of 32.
 Status write_test_model(const std::string& path, const TestModelSpec& spec);
 
 // The RoPE frequency factors of Llama 3.1's "llama3" rope scaling for `head_dim` rotated dims:

@@ -1,6 +1,7 @@
 // The CPU forward pass against llama.cpp's figures for the tiny Mistral-architecture model, for
-// a Llama model with Llama 3.1 RoPE frequency factors, for Q2_K/Q3_K/IQ4 files, and the KV cache against full prefill
-// for a random model in every supported type.
+// a Llama model with Llama 3.1 RoPE frequency factors, for the other architectures (mixtures of experts
+// included), for Q2_K/Q3_K/IQ4 files, and the KV cache against full prefill for a random model in every
+// supported type.
 #include "engine/backend.h"
 #include "engine/model.h"
 #include "engine/test_model.h"
