@@ -734,6 +734,8 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     // phi3's and gemma's other steps (LongRoPE, windows, post-norms, GELU, soft-caps) have no
     // device kernels yet, so create_backend runs those models on the CPU.
     const std::string& arch = model.hp.architecture;
+    if (model.hp.n_expert > 0)   // no device kernels for the router and the expert products yet
+        return make_error("the GPU backend does not run mixture-of-experts models yet");
     if (arch != "llama" && arch != "qwen2" && arch != "qwen3")
         return make_error("the GPU backend does not run '" + arch + "' models yet");
     int64_t n_ctx = options.n_ctx;

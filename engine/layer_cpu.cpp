@@ -49,7 +49,14 @@ const float* norm_weight(const Weight& w) { return static_cast<const float*>(w.d
 
 std::vector<const Weight*> layer_matrices(const LayerWeights& L)
 {
-    return {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down};
+    std::vector<const Weight*> out;
+    for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.ffn_gate_inp})
+        if (w->data)
+            out.push_back(w);
+    for (const std::vector<Weight>* experts : {&L.gate_exps, &L.up_exps, &L.down_exps})
+        for (const Weight& w : *experts)
+            out.push_back(&w);
+    return out;
 }
 
 size_t max_converted_row_bytes(const Model& model)
@@ -154,9 +161,9 @@ const uint8_t* CpuMatmul::convert(TensorType type, const float* x, int64_t n, in
     return dst;
 }
 
-void CpuMatmul::run(const float* x, int64_t n, std::initializer_list<Op> ops)
+void CpuMatmul::run(const float* x, int64_t n, std::span<const Op> ops)
 {
-    const Op* first = ops.begin();
+    const Op* first = &ops.front();
     const int64_t cols = first->w->cols;
     bool shared = true;
     int64_t total = 0;
@@ -166,7 +173,7 @@ void CpuMatmul::run(const float* x, int64_t n, std::initializer_list<Op> ops)
     }
     if (!shared) {
         for (const Op& op : ops)
-            run(x, n, {op});
+            run(x, n, std::span(&op, 1));
         return;
     }
     const uint8_t* xc = convert(first->w->type, x, n, cols);
@@ -205,10 +212,23 @@ size_t CpuKvCache::bytes_per_token(const HParams& hp)
     return size_t(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * sizeof(uint16_t);
 }
 
+namespace {
+
+// The width of the feed-forward's hidden rows: an expert's with a mixture of experts.
+int64_t ffn_width(const HParams& hp) { return hp.n_expert > 0 ? hp.n_ff_exp : hp.n_ff; }
+
+// Floats of the mixture-of-experts buffers (router, moe_in, moe_out) per row.
+int64_t expert_floats(const HParams& hp)
+{
+    return hp.n_expert > 0 ? hp.n_expert + hp.n_embd + hp.n_expert_used * hp.n_embd : 0;
+}
+
+}   // namespace
+
 size_t CpuLayerScratch::bytes(const HParams& hp, int64_t batch)
 {
     const int64_t floats = hp.n_embd + hp.n_head * hp.head_dim + hp.n_head_kv * (hp.head_dim + hp.value_dim) +
-                           hp.n_head * hp.value_dim + 2 * hp.n_ff;
+                           hp.n_head * hp.value_dim + 2 * ffn_width(hp) + expert_floats(hp);
     return size_t(batch * floats) * sizeof(float);
 }
 
@@ -219,8 +239,13 @@ void CpuLayerScratch::allocate(const HParams& hp, int64_t batch)
     kb.resize(size_t(batch * hp.n_head_kv * hp.head_dim));
     vb.resize(size_t(batch * hp.n_head_kv * hp.value_dim));
     att.resize(size_t(batch * hp.n_head * hp.value_dim));
-    gate.resize(size_t(batch * hp.n_ff));
-    up.resize(size_t(batch * hp.n_ff));
+    gate.resize(size_t(batch * ffn_width(hp)));
+    up.resize(size_t(batch * ffn_width(hp)));
+    if (hp.n_expert > 0) {
+        router.resize(size_t(batch * hp.n_expert));
+        moe_in.resize(size_t(batch * hp.n_embd));
+        moe_out.resize(size_t(batch * hp.n_expert_used * hp.n_embd));
+    }
 }
 
 void CpuLayer::forward(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n)
@@ -299,18 +324,132 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
 
     for (int64_t t = 0; t < n; ++t)
         rmsnorm_ref(&x[t * d], norm_weight(L.ffn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps);
-    m_matmul.run(s.xb.data(), n,
-                 {{&L.w_gate, s.gate.data()},   // (n, n_ff)
-                  {&L.w_up, s.up.data()}});     // (n, n_ff)
-    const auto act = hp.ffn_gelu ? geglu_ref : swiglu_ref;
-    for (int64_t t = 0; t < n; ++t)
-        act(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff);
-    m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)
+    if (hp.n_expert > 0) {
+        experts_block(L, n, s.xb.data());
+    } else {
+        m_matmul.run(s.xb.data(), n,
+                     {{&L.w_gate, s.gate.data()},   // (n, n_ff)
+                      {&L.w_up, s.up.data()}});     // (n, n_ff)
+        const auto act = hp.ffn_gelu ? geglu_ref : swiglu_ref;
+        for (int64_t t = 0; t < n; ++t)
+            act(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff);
+        m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)
+    }
     for (int64_t t = 0; t < n; ++t) {
         float* out = &s.xb[size_t(t * d)];
         if (L.ffn_post_norm.data)
             rmsnorm_ref(out, norm_weight(L.ffn_post_norm), out, d, hp.rms_eps);
         add_ref(&x[t * d], out, d);
+    }
+}
+
+// Routing as llama.cpp's build_moe_ffn does it for Mixtral and qwen3moe: softmax of the router
+// logits (the sum in double, as ggml's), the n_expert_used largest probabilities (ties: the lower
+// expert), renormalized by their sum (clamped below at F16's smallest normal, as ggml does);
+// the chosen experts' outputs are weighted, then added most probable first. Row t of the output
+// gets the same values whatever else is in the micro-batch (the products are bit-identical
+// whatever their number of rows).
+void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
+{
+    const int64_t d = hp.n_embd;
+    const int64_t ff = hp.n_ff_exp;
+    const int64_t n_exp = hp.n_expert;
+    const int64_t k = hp.n_expert_used;
+    m_matmul.run(L.ffn_gate_inp, s.xb.data(), n, s.router.data());   // (n, n_expert)
+
+    m_chosen.resize(size_t(n * k));
+    m_chosen_w.resize(size_t(n * k));
+    std::vector<int32_t> order(static_cast<size_t>(n_exp));
+    for (int64_t t = 0; t < n; ++t) {
+        float* p = &s.router[size_t(t * n_exp)];
+        const float top = *std::max_element(p, p + n_exp);
+        double sum = 0.0;
+        for (int64_t e = 0; e < n_exp; ++e) {
+            p[e] = std::exp(p[e] - top);
+            sum += double(p[e]);
+        }
+        const float inv = float(1.0 / sum);
+        for (int64_t e = 0; e < n_exp; ++e)
+            p[e] *= inv;
+        for (int64_t e = 0; e < n_exp; ++e)
+            order[size_t(e)] = int32_t(e);
+        std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                          [&](int32_t a, int32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+        double chosen_sum = 0.0;
+        for (int64_t i = 0; i < k; ++i)
+            chosen_sum += double(p[order[size_t(i)]]);
+        const float norm = std::max(float(chosen_sum), 6.103515625e-5f);
+        for (int64_t i = 0; i < k; ++i) {
+            const float w = p[order[size_t(i)]];
+            m_chosen[size_t(t * k + i)] = order[size_t(i)];
+            m_chosen_w[size_t(t * k + i)] = hp.expert_weights_norm ? w / norm : w;
+        }
+    }
+
+    // The (token, slot) rows of each expert, in token order (a counting sort).
+    m_expert_start.assign(size_t(n_exp + 1), 0);
+    for (int64_t r = 0; r < n * k; ++r)
+        ++m_expert_start[size_t(m_chosen[size_t(r)] + 1)];
+    for (int64_t e = 0; e < n_exp; ++e)
+        m_expert_start[size_t(e + 1)] += m_expert_start[size_t(e)];
+    m_expert_rows.resize(size_t(n * k));
+    {
+        std::vector<int32_t> fill(m_expert_start.begin(), m_expert_start.end() - 1);
+        for (int64_t r = 0; r < n * k; ++r)
+            m_expert_rows[size_t(fill[size_t(m_chosen[size_t(r)])]++)] = int32_t(r);
+    }
+
+    // One token (a decode step): the gate and up products of all its experts read the same row,
+    // so they are one pass of the pool over the experts' rows (one meeting instead of k).
+    const bool one_token = n == 1 && size_t(k * ff) <= s.gate.size();
+    if (one_token) {
+        m_ops.clear();
+        for (int64_t i = 0; i < k; ++i) {
+            const auto e = size_t(m_chosen[size_t(i)]);
+            m_ops.push_back({&L.gate_exps[e], &s.gate[size_t(i * ff)]});
+            m_ops.push_back({&L.up_exps[e], &s.up[size_t(i * ff)]});
+        }
+        m_matmul.run(s.xb.data(), 1, m_ops);   // k x (1, n_ff_exp) each
+        for (int64_t i = 0; i < k; ++i) {
+            float* g = &s.gate[size_t(i * ff)];
+            swiglu_ref(g, &s.up[size_t(i * ff)], g, ff);
+            m_matmul.run(L.down_exps[size_t(m_chosen[size_t(i)])], g, 1, &s.moe_out[size_t(i * d)]);   // (1, d)
+        }
+    }
+
+    // Each expert on its tokens: gather their normed rows, SwiGLU, scatter to their slots.
+    for (int64_t e = 0; e < n_exp && !one_token; ++e) {
+        const int64_t first = m_expert_start[size_t(e)];
+        const int64_t m = m_expert_start[size_t(e + 1)] - first;
+        if (m == 0)
+            continue;
+        for (int64_t i = 0; i < m; ++i) {
+            const int64_t t = m_expert_rows[size_t(first + i)] / k;
+            std::copy_n(&s.xb[size_t(t * d)], d, &s.moe_in[size_t(i * d)]);
+        }
+        m_matmul.run(s.moe_in.data(), m,
+                     {{&L.gate_exps[size_t(e)], s.gate.data()},   // (m, n_ff_exp)
+                      {&L.up_exps[size_t(e)], s.up.data()}});     // (m, n_ff_exp)
+        for (int64_t i = 0; i < m; ++i)
+            swiglu_ref(&s.gate[size_t(i * ff)], &s.up[size_t(i * ff)], &s.gate[size_t(i * ff)], ff);
+        m_matmul.run(L.down_exps[size_t(e)], s.gate.data(), m, s.moe_in.data());   // (m, d)
+        for (int64_t i = 0; i < m; ++i)
+            std::copy_n(&s.moe_in[size_t(i * d)], d, &s.moe_out[size_t(m_expert_rows[size_t(first + i)]) * size_t(d)]);
+    }
+
+    // out[t] = sum over slots (most probable first) of weight * expert output.
+    for (int64_t t = 0; t < n; ++t) {
+        float* o = &out[t * d];
+        for (int64_t i = 0; i < k; ++i) {
+            const float w = m_chosen_w[size_t(t * k + i)];
+            const float* y = &s.moe_out[size_t(t * k + i) * size_t(d)];
+            if (i == 0)
+                for (int64_t j = 0; j < d; ++j)
+                    o[j] = y[j] * w;
+            else
+                for (int64_t j = 0; j < d; ++j)
+                    o[j] += y[j] * w;
+        }
     }
 }
 

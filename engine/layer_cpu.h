@@ -11,6 +11,11 @@
 //                       x += attention(q, cache rows [0, pos + t]) . wo^T
 //   feed-forward block: h = rmsnorm(x) * ffn_norm
 //                       x += (silu(h . w_gate^T) * (h . w_up^T)) . w_down^T
+// A mixture of experts (Mixtral, qwen3moe) replaces the feed-forward's products: per token,
+//                       p = softmax(h . ffn_gate_inp^T); E = the n_expert_used largest p
+//                       x += sum over e in E of p_e / sum_E p * ffn_e(h)   (ffn_e: expert e's SwiGLU)
+// with the rows of a micro-batch grouped by expert, so each expert's weights are read once for
+// all the tokens that chose it.
 // Other architectures change steps of these blocks (their weights are in LayerWeights, their
 // switches in HParams): Q/K/V biases after the products (qwen2); RMSNorm of every query and key
 // head before RoPE (qwen3, gemma3); NeoX RoPE pairs, over part of the head (phi3), with LongRoPE
@@ -83,7 +88,11 @@ public:
     // y_i (n, w_i.rows) = x (n, cols) . w_i^T for weights that read the same input (Q/K/V,
     // gate/up): x is converted once when their vec_dot_types agree, and the rows of all of them
     // form one parallel_for, so the threads meet once instead of once per weight. n <= max_tokens.
-    void run(const float* x, int64_t n, std::initializer_list<Op> ops);
+    void run(const float* x, int64_t n, std::span<const Op> ops);
+    void run(const float* x, int64_t n, std::initializer_list<Op> ops)
+    {
+        run(x, n, std::span<const Op>(ops.begin(), ops.size()));
+    }
     void run(const Weight& w, const float* x, int64_t n, float* y) { run(x, n, {{&w, y}}); }
 
 private:
@@ -113,8 +122,12 @@ struct CpuLayerScratch {
     std::vector<float> kb;     // (batch, n_head_kv*head_dim)
     std::vector<float> vb;     // (batch, n_head_kv*value_dim)
     std::vector<float> att;    // (batch, n_head*value_dim)
-    std::vector<float> gate;   // (batch, n_ff)
-    std::vector<float> up;     // (batch, n_ff)
+    std::vector<float> gate;   // (batch, n_ff), with experts (batch, n_ff_exp)
+    std::vector<float> up;     // (batch, n_ff), with experts (batch, n_ff_exp)
+    // Mixture of experts only (empty otherwise).
+    std::vector<float> router;    // (batch, n_expert) router logits, then probabilities
+    std::vector<float> moe_in;    // (batch, n_embd) the normed rows of one expert's tokens
+    std::vector<float> moe_out;   // (batch * n_expert_used, n_embd) each token's chosen experts' outputs
 
     void allocate(const HParams& hp, int64_t batch);         // throws std::bad_alloc
     static size_t bytes(const HParams& hp, int64_t batch);   // what allocate() takes
@@ -160,6 +173,8 @@ public:
 private:
     void attention_block(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n);
     void feed_forward_block(const LayerWeights& L, float* x, int64_t n);
+    // The feed-forward of a mixture of experts: s.xb (n, n_embd) normed in, out (n, n_embd).
+    void experts_block(const LayerWeights& L, int64_t n, float* out);
     // window: attend to the `window` latest positions only (0: all of them).
     void attention(std::span<const CpuSegment> segments, int64_t n, int64_t window);
 
@@ -168,7 +183,12 @@ private:
     ThreadPool& m_pool;
     CpuMatmul& m_matmul;
     CpuLayerScratch& s;
-    std::vector<int32_t> m_row_segment;   // (n) the segment of each row, for attention
+    std::vector<int32_t> m_row_segment;    // (n) the segment of each row, for attention
+    std::vector<int32_t> m_chosen;         // (n, n_expert_used) each token's experts, most probable first
+    std::vector<float> m_chosen_w;         // (n, n_expert_used) their weights
+    std::vector<int32_t> m_expert_rows;    // rows (token * n_expert_used + slot) grouped by expert
+    std::vector<int32_t> m_expert_start;   // (n_expert + 1) where each expert's rows begin in m_expert_rows
+    std::vector<CpuMatmul::Op> m_ops;      // a decode step's expert products
 };
 
 }   // namespace causerie

@@ -26,6 +26,8 @@ constexpr int64_t kMaxHeadDim = 1024;
 constexpr int64_t kMaxFF = 1 << 20;
 constexpr int64_t kMaxCtx = 1 << 24;
 constexpr int64_t kMaxVocab = 1 << 22;
+// Experts per layer: Mixtral has 8, Qwen3-30B-A3B 128, the largest published MoE models 384.
+constexpr int64_t kMaxExperts = 1024;
 
 Result<int64_t> required_int(const GGUFFile& f, const std::string& key, int64_t lo, int64_t hi)
 {
@@ -117,6 +119,43 @@ Result<Weight> get_weight(const GGUFFile& f, const std::string& name, int64_t ro
     return w;
 }
 
+// The 3-D weight `name` of a mixture of experts: n_expert matrices of rows x cols, one after the
+// other (ggml ne = [cols, rows, n_expert]), as one view per expert.
+Result<std::vector<Weight>> get_expert_weights(const GGUFFile& f, const std::string& name, int64_t n_expert,
+                                               int64_t rows, int64_t cols, const std::string& dims)
+{
+    const GGUFTensor* t = f.tensor(name);
+    if (!t) {
+        // Files converted before April 2024 hold one tensor per expert (blk.N.ffn_gate.E.weight),
+        // which llama.cpp no longer reads either.
+        const std::string legacy = name.substr(0, name.find("_exps")) + ".0.weight";
+        if (f.tensor(legacy))
+            return make_error("missing tensor '" + name + "': the file keeps one tensor per expert ('" + legacy +
+                              "'), an older layout; convert the model again with a current llama.cpp");
+        return make_error("missing tensor '" + name + "'");
+    }
+    const int64_t want[3] = {cols, rows, n_expert};
+    if (t->ne[0] != want[0] || t->ne[1] != want[1] || t->ne[2] != want[2] || t->ne[3] != 1)
+        return make_error("tensor '" + name + "' has shape " + shape_str(t->ne, t->n_dims) + ", expected " +
+                          shape_str(want, 3) + " (" + dims + ")");
+    if (reinterpret_cast<uintptr_t>(t->data) % (t->type == kernels::TensorType::F32 ? 4 : 2) != 0)
+        return make_error("tensor '" + name + "' data at offset " + std::to_string(t->offset) +
+                          " is not aligned (general.alignment is too small)");
+    const size_t row_bytes = kernels::row_bytes(t->type, cols);
+    // Each expert's slice must start aligned too: F32 rows are 4-byte multiples, block rows even.
+    std::vector<Weight> out(static_cast<size_t>(n_expert));
+    for (int64_t e = 0; e < n_expert; ++e) {
+        Weight& w = out[size_t(e)];
+        w.type = t->type;
+        w.data = t->data + size_t(e) * size_t(rows) * row_bytes;
+        w.rows = rows;
+        w.cols = cols;
+        w.row_bytes = row_bytes;
+        w.name = t->name.c_str();
+    }
+    return out;
+}
+
 // A soft-capping value: absent gives `fallback`; present, a positive number.
 Result<float> softcap(const GGUFFile& f, const std::string& key, float fallback)
 {
@@ -185,16 +224,55 @@ Status read_gemma_hparams(const GGUFFile& f, HParams& hp)
     return Ok{};
 }
 
+// Mixture of experts: 'qwen3moe' always, 'llama' when expert_count is present and not 0
+// (Mixtral). A 'llama' file saying 0 experts is dense, unless it carries a router.
+Status read_expert_hparams(const GGUFFile& f, HParams& hp)
+{
+    const std::string a = hp.architecture + ".";
+    const bool qwen3moe = hp.architecture == "qwen3moe";
+    if (hp.architecture != "llama" && !qwen3moe)
+        return Ok{};
+    const std::string count_key = a + "expert_count";
+    if (!qwen3moe) {
+        auto n = optional_int(f, count_key, 0, kMaxExperts, 0);
+        if (!n)
+            return n.error();
+        if (*n == 0) {
+            if (f.tensor("blk.0.ffn_gate_inp.weight"))
+                return make_error("metadata key '" + count_key + "' is " + (f.find(count_key) ? "0" : "absent") +
+                                  " but the file has expert tensors (blk.0.ffn_gate_inp.weight)");
+            return Ok{};
+        }
+    }
+    auto n_expert = required_int(f, count_key, 1, kMaxExperts);
+    if (!n_expert)
+        return n_expert.error();
+    hp.n_expert = *n_expert;
+    auto n_used = required_int(f, a + "expert_used_count", 1, hp.n_expert);
+    if (!n_used)
+        return n_used.error();
+    hp.n_expert_used = *n_used;
+    if (qwen3moe) {   // llama.cpp would guess n_ff / n_expert_used; every published file has the key
+        auto ff = required_int(f, a + "expert_feed_forward_length", 1, kMaxFF);
+        if (!ff)
+            return ff.error();
+        hp.n_ff_exp = *ff;
+    } else {
+        hp.n_ff_exp = hp.n_ff;
+    }
+    return Ok{};
+}
+
 Status read_hparams(const GGUFFile& f, HParams& hp)
 {
     auto arch = f.get_string("general.architecture");
     if (!arch)
         return arch.error();
-    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "phi3" && *arch != "gemma2" &&
-        *arch != "gemma3")
+    if (*arch != "llama" && *arch != "qwen2" && *arch != "qwen3" && *arch != "qwen3moe" && *arch != "phi3" &&
+        *arch != "gemma2" && *arch != "gemma3")
         return make_error("unsupported architecture '" + sanitize_display_text(*arch, 80) +
-                          "' (Causerie runs 'llama' (Mistral 7B, Mistral Nemo, Llama 2 and 3.x, SmolLM2), "
-                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen), 'qwen3' (dense Qwen3), 'phi3' "
+                          "' (Causerie runs 'llama' (Mistral 7B, Mixtral, Mistral Nemo, Llama 2 and 3.x, SmolLM2), "
+                          "'qwen2' (Qwen 2.5, DeepSeek-R1-Distill-Qwen), 'qwen3' and 'qwen3moe' (Qwen3), 'phi3' "
                           "(Phi-3, Phi-3.5, Phi-4-mini), 'gemma2' and 'gemma3' models)");
     hp.architecture = *arch;
     hp.rope_neox = *arch != "llama";
@@ -281,6 +359,8 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
         if (auto st = read_gemma_hparams(f, hp); !st)
             return st;
     }
+    if (auto st = read_expert_hparams(f, hp); !st)
+        return st;
     if (f.find("general.file_type")) {
         auto ft = f.get_uint("general.file_type");
         if (!ft)
@@ -385,7 +465,27 @@ Status read_weights(const GGUFFile& f, Model& m)
             return st;
         if (auto st = plain("ffn_norm.weight", 0, hp.n_embd, "n_embd", L.ffn_norm); !st)
             return st;
-        if (hp.architecture == "phi3") {   // ffn_up holds the gate rows, then the up rows
+        if (hp.n_expert > 0) {   // the router and the experts' 3-D tensors
+            if (auto st = plain("ffn_gate_inp.weight", hp.n_expert, hp.n_embd, "n_embd x n_expert", L.ffn_gate_inp);
+                !st)
+                return st;
+            const struct {
+                const char* name;
+                int64_t rows, cols;
+                const char* dims;
+                std::vector<Weight>* out;
+            } experts[] = {
+                {"ffn_gate_exps.weight", hp.n_ff_exp, hp.n_embd, "n_embd x n_ff_exp x n_expert", &L.gate_exps},
+                {"ffn_up_exps.weight", hp.n_ff_exp, hp.n_embd, "n_embd x n_ff_exp x n_expert", &L.up_exps},
+                {"ffn_down_exps.weight", hp.n_embd, hp.n_ff_exp, "n_ff_exp x n_embd x n_expert", &L.down_exps},
+            };
+            for (const auto& e : experts) {
+                auto w = get_expert_weights(f, p + e.name, hp.n_expert, e.rows, e.cols, e.dims);
+                if (!w)
+                    return w.error();
+                *e.out = std::move(*w);
+            }
+        } else if (hp.architecture == "phi3") {   // ffn_up holds the gate rows, then the up rows
             Weight up;
             if (auto st = assign(get_weight(f, p + "ffn_up.weight", 2 * hp.n_ff, hp.n_embd, "n_embd x 2*n_ff"), up);
                 !st)
@@ -399,8 +499,9 @@ Status read_weights(const GGUFFile& f, Model& m)
             if (auto st = assign(get_weight(f, p + "ffn_up.weight", hp.n_ff, hp.n_embd, "n_embd x n_ff"), L.w_up); !st)
                 return st;
         }
-        if (auto st = plain("ffn_down.weight", hp.n_embd, hp.n_ff, "n_ff x n_embd", L.w_down); !st)
-            return st;
+        if (hp.n_expert == 0)
+            if (auto st = plain("ffn_down.weight", hp.n_embd, hp.n_ff, "n_ff x n_embd", L.w_down); !st)
+                return st;
         // Q/K/V biases: qwen2 files carry them; like llama.cpp, any architecture may (and none must).
         const struct {
             const char* name;
@@ -422,7 +523,7 @@ Status read_weights(const GGUFFile& f, Model& m)
             if (auto st = plain("post_ffw_norm.weight", 0, hp.n_embd, "n_embd", L.ffn_post_norm); !st)
                 return st;
         }
-        if (hp.architecture == "qwen3" || hp.architecture == "gemma3") {
+        if (hp.architecture == "qwen3" || hp.architecture == "qwen3moe" || hp.architecture == "gemma3") {
             if (auto st = assign(get_weight(f, p + "attn_q_norm.weight", 0, hp.head_dim, "head_dim"), L.q_norm); !st)
                 return st;
             if (auto st = assign(get_weight(f, p + "attn_k_norm.weight", 0, hp.head_dim, "head_dim"), L.k_norm); !st)

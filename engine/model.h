@@ -1,9 +1,9 @@
 #pragma once
 // A loaded model of one of the architectures the engine runs -- 'llama' (Mistral 7B v0.1-v0.3,
 // Mistral Nemo, Llama 2 and 3.x, SmolLM2), 'qwen2' (Qwen 2.5, QwQ, DeepSeek-R1-Distill-Qwen) and
-// 'qwen3' (dense Qwen3), 'phi3' (Phi-3, Phi-3.5, Phi-4-mini), 'gemma2' and 'gemma3' (text):
-// hyper-parameters from GGUF metadata and weight views into
-// the mmap.
+// 'qwen3' (dense Qwen3), 'qwen3moe' (Qwen3-30B-A3B), 'phi3' (Phi-3, Phi-3.5, Phi-4-mini), 'gemma2' and
+// 'gemma3' (text), and mixtures of experts in 'llama' (Mixtral): hyper-parameters from GGUF metadata and
+// weight views into the mmap.
 #include "gguf.h"
 #include "kernels/cpu/quant_types.h"
 #include "result.h"
@@ -47,10 +47,16 @@ struct LayerWeights {
     Weight k_norm;           // (head_dim) F32: the same for every key head
     Weight attn_post_norm;   // (n_embd) F32: RMSNorm of the attention output before the residual add (gemma2/3)
     Weight ffn_post_norm;    // (n_embd) F32: the same for the feed-forward output
+    // Mixture of experts (hp.n_expert > 0) in place of w_gate/w_up/w_down (then empty): the
+    // router, and expert e's matrices as views of slice e of the 3-D ffn_{gate,up,down}_exps.
+    Weight ffn_gate_inp;             // (n_expert, n_embd)
+    std::vector<Weight> gate_exps;   // (n_expert) of (n_ff_exp, n_embd)
+    std::vector<Weight> up_exps;     // (n_expert) of (n_ff_exp, n_embd)
+    std::vector<Weight> down_exps;   // (n_expert) of (n_embd, n_ff_exp)
 };
 
 struct HParams {
-    std::string architecture;   // "llama", "qwen2", "qwen3", "phi3", "gemma2" or "gemma3"
+    std::string architecture;   // "llama", "qwen2", "qwen3", "qwen3moe", "phi3", "gemma2" or "gemma3"
     std::string name;           // general.name through sanitize_display_text (safe to show), may be empty
     int64_t n_vocab = 0;
     int64_t n_ctx_train = 0;
@@ -87,6 +93,14 @@ struct HParams {
     std::vector<bool> layer_swa;   // (n_layer), empty when no layer slides
     float rope_freq_base_swa = 10000.0f;
     float rope_freq_scale = 1.0f;
+    // Mixture of experts (Mixtral's 'llama' files, 'qwen3moe'); n_expert 0: a dense feed-forward.
+    // Each token's router logits go through a softmax, the n_expert_used most probable experts
+    // run (a SwiGLU of n_ff_exp each) and their outputs are summed weighted by those
+    // probabilities, renormalized to sum 1 when expert_weights_norm (both architectures).
+    int64_t n_expert = 0;
+    int64_t n_expert_used = 0;
+    int64_t n_ff_exp = 0;   // 'llama': feed_forward_length; 'qwen3moe': expert_feed_forward_length
+    bool expert_weights_norm = true;
     float rms_eps = 1e-5f;
     uint32_t file_type = 0;   // general.file_type when present
 };

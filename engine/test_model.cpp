@@ -155,12 +155,15 @@ Result<VocabData> make_synthetic_vocab(int64_t n_vocab)
 
 TensorType test_model_tensor_type(const TestModelSpec& s, const std::string& name)
 {
+    if (name.ends_with(".ffn_gate_inp.weight"))   // the router: F32 in published files
+        return TensorType::F32;
     if (s.mix == TestModelMix::Uniform)
         return s.type;
     // Q4_K_M: llama.cpp's use_more_bits(i, n) picks the layers whose attn_v and ffn_down get Q6_K.
     if (name == "output.weight")
         return TensorType::Q6_K;
-    const bool v = name.ends_with(".attn_v.weight"), down = name.ends_with(".ffn_down.weight");
+    const bool v = name.ends_with(".attn_v.weight"),
+               down = name.ends_with(".ffn_down.weight") || name.ends_with(".ffn_down_exps.weight");
     auto digit = [&](size_t k) { return k < name.size() && std::isdigit(static_cast<unsigned char>(name[k])); };
     if ((v || down) && name.starts_with("blk.") && digit(4)) {
         int64_t i = 0;
@@ -188,8 +191,20 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         return make_error("test model: n_embd is not divisible by n_head; give head_dim");
     const int64_t head_dim = s.head_dim ? s.head_dim : s.n_embd / s.n_head;
     const int64_t q_dim = s.n_head * head_dim, kv_dim = s.n_head_kv * head_dim;
+    const int64_t n_ff_exp = s.n_ff_exp ? s.n_ff_exp : s.n_ff;
+    if (s.n_expert < 0 || s.n_expert_used < 0 || s.n_ff_exp < 0)
+        return make_error("test model: expert counts must not be negative");
+    if (s.n_expert > 0 && (s.n_expert_used < 1 || s.n_expert_used > s.n_expert))
+        return make_error("test model: experts used per token must be 1 to the expert count");
+    if (s.n_expert > 0 && s.arch != "llama" && s.arch != "qwen3moe")
+        return make_error("test model: experts are for 'llama' and 'qwen3moe' only");
+    if (s.arch == "llama" && s.n_ff_exp != 0 && s.n_ff_exp != s.n_ff)
+        return make_error("test model: a 'llama' file's experts have n_ff rows (only qwen3moe has its own expert "
+                          "feed-forward length)");
+    if (s.arch == "qwen3moe" && s.n_expert == 0)
+        return make_error("test model: qwen3moe needs experts (n_expert > 0)");
     // Row lengths (ggml ne[0]) of the 2-D weights: n_embd, n_ff and q_dim (attn_output).
-    for (int64_t cols : {s.n_embd, s.n_ff, q_dim})
+    for (int64_t cols : {s.n_embd, s.n_expert > 0 ? n_ff_exp : s.n_ff, q_dim})
         if (cols % tr->block_size != 0)
             return make_error(std::string("test model: ") + tr->name +
                               " needs n_embd, n_ff and n_head*head_dim to be "
@@ -210,10 +225,10 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         return make_error("test model: n_vocab " + std::to_string(s.n_vocab) + " differs from the vocabulary's " +
                           std::to_string(n_vocab) + " tokens");
 
-    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "phi3" && s.arch != "gemma2" &&
-        s.arch != "gemma3")
+    if (s.arch != "llama" && s.arch != "qwen2" && s.arch != "qwen3" && s.arch != "qwen3moe" && s.arch != "phi3" &&
+        s.arch != "gemma2" && s.arch != "gemma3")
         return make_error("test model: unknown architecture '" + s.arch +
-                          "' (llama, qwen2, qwen3, phi3, gemma2, gemma3)");
+                          "' (llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3)");
     const bool gemma = s.arch == "gemma2" || s.arch == "gemma3";
     const int64_t n_rot = s.n_rot ? s.n_rot : head_dim;
     if (n_rot < 2 || n_rot > head_dim || n_rot % 2 != 0)
@@ -253,6 +268,12 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         w.add_f32(a + "attn_logit_softcapping", s.attn_softcap);
     if (s.final_softcap > 0.0f)
         w.add_f32(a + "final_logit_softcapping", s.final_softcap);
+    if (s.n_expert > 0) {
+        w.add_u32(a + "expert_count", static_cast<uint32_t>(s.n_expert));
+        w.add_u32(a + "expert_used_count", static_cast<uint32_t>(s.n_expert_used));
+        if (s.arch == "qwen3moe")
+            w.add_u32(a + "expert_feed_forward_length", static_cast<uint32_t>(n_ff_exp));
+    }
     w.add_f32(a + "attention.layer_norm_rms_epsilon", s.rms_eps);
     w.add_u32(a + "vocab_size", static_cast<uint32_t>(n_vocab));
 
@@ -286,6 +307,12 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         w.add_tensor(name, t, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
                      random_tensor(t, rows, cols, 0.0, std, s.seed ^ name_hash(name)));
     };
+    auto experts = [&](const std::string& name, int64_t rows, int64_t cols) {
+        const TensorType t = test_model_tensor_type(s, name);
+        w.add_tensor(name, t,
+                     {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows), static_cast<uint64_t>(s.n_expert)},
+                     random_tensor(t, s.n_expert * rows, cols, 0.0, kMatStd, s.seed ^ name_hash(name)));
+    };
     auto vector = [&](const std::string& name, int64_t len, double mean, double std) {
         w.add_tensor(name, TensorType::F32, {static_cast<uint64_t>(len)},
                      random_tensor(TensorType::F32, 1, len, mean, std, s.seed ^ name_hash(name)));
@@ -310,7 +337,7 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
             vector(p + "attn_k.bias", kv_dim, 0.0, kBiasStd);
             vector(p + "attn_v.bias", kv_dim, 0.0, kBiasStd);
         }
-        if (s.arch == "qwen3" || s.arch == "gemma3") {
+        if (s.arch == "qwen3" || s.arch == "qwen3moe" || s.arch == "gemma3") {
             vector(p + "attn_q_norm.weight", head_dim, 1.0, kNormStd);
             vector(p + "attn_k_norm.weight", head_dim, 1.0, kNormStd);
         }
@@ -318,13 +345,19 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
         if (gemma)
             norm(p + "post_attention_norm.weight");
         norm(p + "ffn_norm.weight");
-        if (s.arch == "phi3") {
+        if (s.n_expert > 0) {   // expert e's matrix is rows [e*rows, (e+1)*rows) of the 3-D tensor
+            matrix(p + "ffn_gate_inp.weight", s.n_expert, s.n_embd, kMatStd);
+            experts(p + "ffn_gate_exps.weight", n_ff_exp, s.n_embd);
+            experts(p + "ffn_up_exps.weight", n_ff_exp, s.n_embd);
+            experts(p + "ffn_down_exps.weight", s.n_embd, n_ff_exp);
+        } else if (s.arch == "phi3") {
             matrix(p + "ffn_up.weight", 2 * s.n_ff, s.n_embd, kMatStd);
         } else {
             matrix(p + "ffn_gate.weight", s.n_ff, s.n_embd, kMatStd);
             matrix(p + "ffn_up.weight", s.n_ff, s.n_embd, kMatStd);
         }
-        matrix(p + "ffn_down.weight", s.n_embd, s.n_ff, kMatStd);
+        if (s.n_expert == 0)
+            matrix(p + "ffn_down.weight", s.n_embd, s.n_ff, kMatStd);
         if (gemma)
             norm(p + "post_ffw_norm.weight");
     }

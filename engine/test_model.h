@@ -1,5 +1,6 @@
 #pragma once
-// Writes small random GGUF models (architectures 'llama', 'qwen2', 'qwen3', 'phi3', 'gemma2', 'gemma3') for tests and
+// Writes small random GGUF models (architectures 'llama', 'qwen2', 'qwen3', 'qwen3moe', 'phi3', 'gemma2', 'gemma3';
+// mixtures of experts in 'llama' and 'qwen3moe') for tests and
 // benchmarks. The bytes depend only on the spec (own PRNG + Box-Muller, own per-tensor seeding), so a given spec
 // produces the same file on every machine and compiler.
 #include "kernels/cpu/quant_types.h"
@@ -25,7 +26,8 @@ struct TestModelSpec {
     // "llama"; "qwen2" adds Q/K/V biases (attn_{q,k,v}.bias); "qwen3" adds the per-head Q/K norms
     // (attn_{q,k}_norm.weight); "phi3" fuses Q/K/V (attn_qkv) and gate/up (ffn_up, 2*n_ff rows);
     // "gemma2" adds post_attention_norm / post_ffw_norm, "gemma3" those and the Q/K norms.
-    // All three use NeoX RoPE, which only the loader knows (by architecture).
+    // All three use NeoX RoPE, which only the loader knows (by architecture). "qwen3moe" is
+    // "qwen3" with a mixture of experts (n_expert must then be > 0).
     std::string arch = "llama";
     int64_t n_vocab = 0;   // 0: the vocabulary's size (synthetic vocabulary: 512 tokens)
     int64_t n_embd = 64;
@@ -60,6 +62,13 @@ struct TestModelSpec {
     float rope_scaling_factor = 0.0f;
     float attn_softcap = 0.0f;
     float final_softcap = 0.0f;
+    // Mixture of experts ('llama' or 'qwen3moe') when n_expert > 0: expert_count,
+    // expert_used_count, and in place of ffn_{gate,up,down}.weight the router ffn_gate_inp (F32,
+    // as llama-quantize leaves it) and the 3-D ffn_{gate,up,down}_exps with n_expert matrices of
+    // n_ff_exp rows (0: n_ff). qwen3moe files also get expert_feed_forward_length.
+    int64_t n_expert = 0;
+    int64_t n_expert_used = 0;
+    int64_t n_ff_exp = 0;
     // nullptr: a synthetic sentencepiece-style vocabulary: <unk>, <s>, </s>, the 256 byte tokens
     // <0x00>..<0xFF> (type 6), then "▁"-prefixed words and single letters, scores decreasing.
     const VocabData* vocab = nullptr;
@@ -69,7 +78,8 @@ struct TestModelSpec {
 // The type write_test_model gives a 2-D tensor ("blk.3.ffn_down.weight", "output.weight", ...).
 kernels::TensorType test_model_tensor_type(const TestModelSpec& spec, const std::string& name);
 
-// K-quant types need n_embd, n_ff and n_head*head_dim to be multiples of 256, the others of 32.
+// K-quant types need n_embd, n_ff (with experts: n_ff_exp) and n_head*head_dim to be multiples of 256,
+// the others of 32.
 Status write_test_model(const std::string& path, const TestModelSpec& spec);
 
 // The RoPE frequency factors of Llama 3.1's "llama3" rope scaling for `head_dim` rotated dims:

@@ -53,9 +53,14 @@ std::string dominant_type(const Model& m, int64_t* n_params)
     add(m.tok_embd);
     if (!m.tied_output)
         add(m.output);
-    for (const LayerWeights& L : m.layers)
-        for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.attn_norm, &L.ffn_norm})
+    for (const LayerWeights& L : m.layers) {
+        for (const Weight* w :
+             {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.attn_norm, &L.ffn_norm, &L.ffn_gate_inp})
             add(*w);
+        for (const std::vector<Weight>* experts : {&L.gate_exps, &L.up_exps, &L.down_exps})
+            for (const Weight& w : *experts)
+                add(w);
+    }
     add(m.output_norm);
     *n_params = 0;
     std::string best;
@@ -81,16 +86,23 @@ std::string human(double v, const char* small_unit, double small, const char* la
     return buf;
 }
 
-// Bytes one generated token reads: every layer's weights, the final norm and the output head,
+// Bytes one generated token reads: every layer's weights (of a mixture of experts, the chosen experts'
+// share), the final norm and the output head,
 // one embedding row, and the KV cache of `n_kv` positions (F16 K and V of every layer).
 double bytes_per_token(const Model& m, double n_kv)
 {
     auto bytes = [](const Weight& w) { return double(w.rows) * double(w.row_bytes); };
     double b = bytes(m.output_norm) + bytes(m.tied_output ? m.tok_embd : m.output) + double(m.tok_embd.row_bytes);
-    for (const LayerWeights& L : m.layers)
-        for (const Weight* w : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
-            b += bytes(*w);
     const HParams& hp = m.hp;
+    for (const LayerWeights& L : m.layers) {
+        for (const Weight* w :
+             {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down, &L.ffn_gate_inp})
+            b += bytes(*w);
+        // Experts: only the n_expert_used a token chooses are read (on average their share).
+        for (const std::vector<Weight>* experts : {&L.gate_exps, &L.up_exps, &L.down_exps})
+            for (const Weight& w : *experts)
+                b += bytes(w) * double(hp.n_expert_used) / double(hp.n_expert);
+    }
     b += n_kv * double(hp.n_layer) * double(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * 2.0;
     return b;
 }

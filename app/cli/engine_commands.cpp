@@ -197,14 +197,15 @@ int cmd_info(const std::vector<std::string>& argv)
         std::printf("{\"architecture\":%s,\"name\":%s,\"parameters\":%lld,\"quantization\":%s,\"file_size\":%zu,"
                     "\"context_length\":%lld,\"n_embd\":%lld,\"n_layer\":%lld,\"n_head\":%lld,\"n_head_kv\":%lld,"
                     "\"head_dim\":%lld,\"n_ff\":%lld,\"n_vocab\":%lld,\"rope_freq_base\":%s,\"tokenizer\":%s,"
-                    "\"chat_template\":%s,\"chat_template_assumed\":%s,\"sliding_window\":%lld,\"bos_id\":%d,\"eos_"
-                    "id\":%d,\"add_bos\":%s}\n",
+                    "\"chat_template\":%s,\"chat_template_assumed\":%s,\"sliding_window\":%lld,\"experts\":%lld,"
+                    "\"experts_used\":%lld,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
                     json_string(arch).c_str(), json_string(name).c_str(), (long long)params, json_string(quant).c_str(),
                     m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd, (long long)hp.n_layer,
                     (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim, (long long)hp.n_ff,
                     (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(), json_string(tokenizer).c_str(),
                     json_string(chat_template_name(tmpl.kind())).c_str(), tmpl.assumed() ? "true" : "false",
-                    (long long)hp.n_swa, l->tok->bos_id(), l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
+                    (long long)hp.n_swa, (long long)hp.n_expert, (long long)hp.n_expert_used, l->tok->bos_id(),
+                    l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
         return 0;
     }
     std::printf("name            %s\n", name.empty() ? "(none)" : name.c_str());
@@ -233,6 +234,9 @@ int cmd_info(const std::vector<std::string>& argv)
     if (m.rope_factors_long)
         std::printf("LongRoPE        long factors beyond %lld tokens\n",
                     (long long)(hp.n_ctx_orig ? hp.n_ctx_orig : hp.n_ctx_train));
+    if (hp.n_expert > 0)
+        std::printf("experts         %lld experts, %lld per token (feed-forward %lld each)\n", (long long)hp.n_expert,
+                    (long long)hp.n_expert_used, (long long)hp.n_ff_exp);
     return 0;
 }
 
@@ -549,19 +553,20 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     Args a(argv, {});
     std::string err;
     const std::set<std::string> known = {
-        "type", "layers",   "embd",       "heads",        "kv-heads",    "ff",        "vocab",
-        "ctx",  "seed",     "vocab-from", "rope-factors", "llama3-rope", "arch",      "head-dim",
-        "rot",  "longrope", "swa",        "gemma-rope",   "softcap",     "rope-base", "swa-pattern"};
+        "type", "layers",     "embd",         "heads",       "kv-heads",    "ff",       "vocab",    "ctx",
+        "seed", "vocab-from", "rope-factors", "llama3-rope", "arch",        "head-dim", "rot",      "longrope",
+        "swa",  "gemma-rope", "softcap",      "rope-base",   "swa-pattern", "experts",  "expert-ff"};
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
         return fail(
-            "usage: causerie-cli make-test-model OUT.gguf [--arch llama|qwen2|qwen3|phi3|gemma2|gemma3] [--type T] "
+            "usage: causerie-cli make-test-model OUT.gguf [--arch llama|qwen2|qwen3|qwen3moe|phi3|gemma2|gemma3] "
+            "[--type T] "
             "[--layers N] "
             "[--embd N] [--heads N] [--kv-heads N] [--head-dim N] [--rot N] [--ff N] [--vocab N] [--ctx N] [--seed N] "
             "[--vocab-from MODEL.gguf] "
             "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX] "
-            "[--longrope ORIGINAL_CTX,ATTN_FACTOR]");
+            "[--longrope ORIGINAL_CTX,ATTN_FACTOR] [--experts COUNT,USED [--expert-ff N]]");
     TestModelSpec spec;
     const std::string type = a.get("type", "F32");
     bool found = false;
@@ -624,8 +629,20 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     }
     spec.n_swa = a.get_int("swa", &err).value_or(0);
     spec.swa_pattern = a.get_int("swa-pattern", &err).value_or(0);
+    spec.n_ff_exp = a.get_int("expert-ff", &err).value_or(0);
     if (!err.empty())
         return fail(err);
+    if (a.has("experts")) {   // a mixture of experts: how many, and how many each token uses
+        std::vector<float> p;
+        if (auto e = numbers("experts", a.get("experts"), &p); !e.empty())
+            return fail(e);
+        if (p.size() != 2 || p[0] != std::floor(p[0]) || p[1] != std::floor(p[1]) || p[1] > p[0] || p[0] > 1024)
+            return fail("--experts wants COUNT,USED, whole numbers with USED <= COUNT <= 1024 (Mixtral: 8,2)");
+        spec.n_expert = int64_t(p[0]);
+        spec.n_expert_used = int64_t(p[1]);
+    } else if (a.has("expert-ff")) {
+        return fail("--expert-ff needs --experts");
+    }
     // Options that are a fixed count of numbers, each one field of the spec.
     const struct {
         const char* option;

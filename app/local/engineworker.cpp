@@ -154,6 +154,11 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
             ? sanitize_display_text(QFileInfo(options.path).completeBaseName().toStdString(), kMaxDisplayNameChars)
             : hp.name);
     info.architecture = QString::fromStdString(hp.architecture);
+    if (hp.n_expert > 0)   // "qwen3moe, 128 experts, 8 per token"
+        info.architecture = tr("%1, %2 experts, %3 per token")
+                                .arg(info.architecture)
+                                .arg(qlonglong(hp.n_expert))
+                                .arg(qlonglong(hp.n_expert_used));
     info.quantization = QString::fromStdString(model_quantization(*loaded->model));
     info.chatTemplate = QString::fromLatin1(chat_template_name(loaded->tmpl->kind()));
     info.device = QString::fromStdString(loaded->session->backend().device_name());

@@ -65,6 +65,7 @@ private Q_SLOTS:
     void chatWithDocumentsWholeOrRetrieved();
     void chatWithUnreadableDocuments();
     void makeTestModelRoundTrip();
+    void makeTestModelWithExperts();
     void benchJsonAndTable();
     void errors_data();
     void errors();
@@ -374,6 +375,27 @@ void TestCli::makeTestModelRoundTrip()
     QCOMPARE(json(r).value(QStringLiteral("quantization")).toString(), QStringLiteral("Q4_0"));
 }
 
+// A qwen3moe model with 8 experts, 2 per token: info says so, in text and in --json.
+void TestCli::makeTestModelWithExperts()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("moe.gguf"));
+    Run r =
+        run({QStringLiteral("make-test-model"), path, QStringLiteral("--arch"), QStringLiteral("qwen3moe"),
+             QStringLiteral("--experts"), QStringLiteral("8,2"), QStringLiteral("--expert-ff"), QStringLiteral("64")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    r = run({QStringLiteral("info"), path});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("experts         8 experts, 2 per token (feed-forward 64 each)"), r.out.constData());
+    r = run({QStringLiteral("info"), path, QStringLiteral("--json")});
+    QCOMPARE(r.exitCode, 0);
+    QCOMPARE(json(r).value(QStringLiteral("architecture")).toString(), QStringLiteral("qwen3moe"));
+    QCOMPARE(json(r).value(QStringLiteral("experts")).toInt(), 8);
+    QCOMPARE(json(r).value(QStringLiteral("experts_used")).toInt(), 2);
+    r = run({QStringLiteral("info"), kTiny, QStringLiteral("--json")});   // dense: 0 experts
+    QCOMPARE(json(r).value(QStringLiteral("experts")).toInt(), 0);
+}
+
 void TestCli::benchJsonAndTable()
 {
     const Run r = run({QStringLiteral("bench"), kTiny, QStringLiteral("-t"), QStringLiteral("1"), QStringLiteral("-p"),
@@ -511,6 +533,17 @@ void TestCli::errors_data()
     QTest::newRow("llama3 rope, too few values")
         << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--llama3-rope"), QStringLiteral("8,1")}
         << QStringLiteral("FACTOR,LOW,HIGH,ORIGINAL_CTX");
+    QTest::newRow("experts: more used than there are")
+        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--experts"), QStringLiteral("2,3")}
+        << QStringLiteral("USED <= COUNT");
+    QTest::newRow("expert feed-forward without experts")
+        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--expert-ff"), QStringLiteral("64")}
+        << QStringLiteral("--expert-ff needs --experts");
+    QTest::newRow("llama experts with their own length")
+        << QStringList{QStringLiteral("make-test-model"), out,
+                       QStringLiteral("--experts"),       QStringLiteral("4,2"),
+                       QStringLiteral("--expert-ff"),     QStringLiteral("64")}
+        << QStringLiteral("only qwen3moe has its own expert feed-forward length");
     QTest::newRow("both rope options") << QStringList{QStringLiteral("make-test-model"), out,
                                                       QStringLiteral("--llama3-rope"),   QStringLiteral("8,1,4,64"),
                                                       QStringLiteral("--rope-factors"),  QStringLiteral("1")}

@@ -740,11 +740,14 @@ void TestCudaBackend::otherArchitecturesMatchCpu_data()
     QTest::newRow("phi3") << QStringLiteral("phi3") << false;
     QTest::newRow("gemma2") << QStringLiteral("gemma2") << false;
     QTest::newRow("gemma3") << QStringLiteral("gemma3") << false;
+    QTest::newRow("mixtral") << QStringLiteral("mixtral") << false;   // 'llama' with experts
+    QTest::newRow("qwen3moe") << QStringLiteral("qwen3moe") << false;
 }
 
 // qwen2 (biases) and qwen3 (Q/K norms, key_length != n_embd/n_head) run their layers on the
 // device (NeoX RoPE) and give the CPU backend's greedy tokens; phi3 and gemma, whose steps have
-// no device kernels yet, run on the CPU when `cuda-sim` is asked for, saying why.
+// no device kernels yet, and mixtures of experts (Mixtral, qwen3moe) run on the CPU when `cuda-sim`
+// is asked for, saying why.
 void TestCudaBackend::otherArchitecturesMatchCpu()
 {
     QFETCH(QString, arch);
@@ -754,8 +757,15 @@ void TestCudaBackend::otherArchitecturesMatchCpu()
     TestModelSpec spec;
     spec.arch = arch.toStdString();
     spec.type = kernels::TensorType::Q8_0;
-    if (arch == QLatin1String("qwen3"))
+    if (arch.startsWith(QLatin1String("qwen3")))
         spec.head_dim = 32;   // 4 heads of 32 over n_embd 64
+    const bool experts = arch == QLatin1String("mixtral") || arch == QLatin1String("qwen3moe");
+    if (experts) {   // 4 experts, 2 per token
+        spec.arch = arch == QLatin1String("mixtral") ? "llama" : "qwen3moe";
+        spec.n_expert = 4;
+        spec.n_expert_used = 2;
+        spec.n_ff_exp = arch == QLatin1String("qwen3moe") ? 64 : 0;
+    }
     QVERIFY(write_test_model(path, spec).ok());
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
@@ -769,7 +779,9 @@ void TestCudaBackend::otherArchitecturesMatchCpu()
         QVERIFY2(why.find("2 of 2 layers on GPU") != std::string::npos, why.c_str());
     } else {
         QVERIFY2((*sim)->device_name().rfind("CPU", 0) == 0, (*sim)->device_name().c_str());
-        const std::string want = "does not run '" + arch.toStdString() + "' models yet: running on the CPU";
+        const std::string want = (experts ? std::string("does not run mixture-of-experts models yet")
+                                          : "does not run '" + arch.toStdString() + "' models yet") +
+                                 ": running on the CPU";
         QVERIFY2(why.find(want) != std::string::npos, why.c_str());
     }
     o.device = "cpu";

@@ -26,9 +26,16 @@ constexpr uint64_t kEmbd = 16, kFF = 32, kKv = 8, kVocab = 4;
 
 std::vector<uint8_t> zeros_f32(uint64_t n) { return std::vector<uint8_t>(n * 4, 0); }
 
-// `arch` "qwen2" adds the Q/K/V biases, "qwen3" the per-head Q/K norms (head_dim 4).
-GGUFWriter tiny_model(const std::string& arch = "llama")
+// Mixture of experts in tiny_model("mixtral") and tiny_model("qwen3moe"): 4 experts, 2 per token;
+// each expert's feed-forward is kFF ('llama') or kExpertFF (qwen3moe's expert_feed_forward_length).
+constexpr uint64_t kExperts = 4, kExpertFF = 8;
+
+// `arch` "qwen2" adds the Q/K/V biases, "qwen3" the per-head Q/K norms (head_dim 4); "mixtral" is a
+// 'llama' file with experts, "qwen3moe" a qwen3 one.
+GGUFWriter tiny_model(const std::string& requested = "llama")
 {
+    const bool mixtral = requested == "mixtral";
+    const std::string arch = mixtral ? "llama" : requested;
     const std::string a = arch + ".";
     GGUFWriter w;
     w.add_string("general.architecture", arch);
@@ -73,9 +80,26 @@ GGUFWriter tiny_model(const std::string& arch = "llama")
         w.add_tensor("blk.0.attn_k.bias", TensorType::F32, {kKv}, zeros_f32(kKv));
         w.add_tensor("blk.0.attn_v.bias", TensorType::F32, {kKv}, zeros_f32(kKv));
     }
-    if (arch == "qwen3") {
+    if (arch == "qwen3" || arch == "qwen3moe") {
         w.add_tensor("blk.0.attn_q_norm.weight", TensorType::F32, {4}, zeros_f32(4));
         w.add_tensor("blk.0.attn_k_norm.weight", TensorType::F32, {4}, zeros_f32(4));
+    }
+    if (mixtral || arch == "qwen3moe") {   // the router and 3-D expert tensors replace the FFN
+        const uint64_t ff = mixtral ? kFF : kExpertFF;
+        w.add_u32(a + "expert_count", kExperts);
+        w.add_u32(a + "expert_used_count", 2);
+        if (!mixtral)
+            w.add_u32(a + "expert_feed_forward_length", kExpertFF);
+        w.remove_tensor("blk.0.ffn_gate.weight");
+        w.remove_tensor("blk.0.ffn_up.weight");
+        w.remove_tensor("blk.0.ffn_down.weight");
+        mat("blk.0.ffn_gate_inp.weight", kEmbd, kExperts);
+        w.add_tensor("blk.0.ffn_gate_exps.weight", TensorType::F32, {kEmbd, ff, kExperts},
+                     zeros_f32(kEmbd * ff * kExperts));
+        w.add_tensor("blk.0.ffn_up_exps.weight", TensorType::F32, {kEmbd, ff, kExperts},
+                     zeros_f32(kEmbd * ff * kExperts));
+        w.add_tensor("blk.0.ffn_down_exps.weight", TensorType::F32, {ff, kEmbd, kExperts},
+                     zeros_f32(kEmbd * ff * kExperts));
     }
     if (arch == "gemma2" || arch == "gemma3") {   // post-block norms; gemma3: Q/K norms too
         norm("blk.0.post_attention_norm.weight");
@@ -489,6 +513,150 @@ private Q_SLOTS:
         GGUFWriter w3 = tiny_model("gemma3");
         QVERIFY(w3.remove_tensor("blk.0.attn_k_norm.weight"));
         EXPECT_LOAD_ERROR(w3, "missing tensor 'blk.0.attn_k_norm.weight'");
+    }
+
+    // Mixtral ('llama' with experts) and qwen3moe: the counts, and expert e's matrices as views
+    // of slice e of the 3-D tensors; the dense FFN weights stay empty.
+    void expertsLoaded_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::newRow("mixtral") << QStringLiteral("mixtral");
+        QTest::newRow("qwen3moe") << QStringLiteral("qwen3moe");
+    }
+    void expertsLoaded()
+    {
+        QFETCH(QString, arch);
+        std::vector<uint8_t> keep;
+        auto m = load(tiny_model(arch.toStdString()), keep);
+        QVERIFY2(m.ok(), m.ok() ? "" : m.error().message.c_str());
+        const int64_t ff = arch == QLatin1String("mixtral") ? int64_t(kFF) : int64_t(kExpertFF);
+        QCOMPARE(m->hp.n_expert, int64_t(kExperts));
+        QCOMPARE(m->hp.n_expert_used, int64_t(2));
+        QCOMPARE(m->hp.n_ff_exp, ff);
+        QVERIFY(m->hp.expert_weights_norm);
+        const LayerWeights& L = m->layers[0];
+        QVERIFY(!L.w_gate.data && !L.w_up.data && !L.w_down.data);
+        QCOMPARE(L.ffn_gate_inp.rows, int64_t(kExperts));
+        QCOMPARE(L.gate_exps.size(), size_t(kExperts));
+        QCOMPARE(L.down_exps.size(), size_t(kExperts));
+        QCOMPARE(L.up_exps[3].rows, ff);
+        QCOMPARE(L.down_exps[3].rows, int64_t(kEmbd));
+        QCOMPARE(L.down_exps[3].cols, ff);
+        const auto* base = static_cast<const uint8_t*>(L.up_exps[0].data);
+        QCOMPARE(static_cast<const uint8_t*>(L.up_exps[3].data), base + 3 * size_t(ff) * kEmbd * 4);
+        // A 'llama' file without experts stays dense.
+        std::vector<uint8_t> keep_dense;
+        auto dense = load(tiny_model(), keep_dense);
+        QVERIFY(dense.ok());
+        QCOMPARE(dense->hp.n_expert, int64_t(0));
+        QVERIFY(dense->layers[0].gate_exps.empty() && dense->layers[0].w_gate.data);
+    }
+    void expertCountZero()
+    {
+        GGUFWriter w = tiny_model("qwen3moe");
+        replace_u32(w, "qwen3moe.expert_count", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'qwen3moe.expert_count' is 0, expected 1 to 1024");
+        // A 'llama' file saying 0 experts is dense, unless it carries experts.
+        GGUFWriter mixtral = tiny_model("mixtral");
+        replace_u32(mixtral, "llama.expert_count", 0);
+        EXPECT_LOAD_ERROR(mixtral, "metadata key 'llama.expert_count' is 0 but the file has expert tensors");
+        GGUFWriter absent = tiny_model("mixtral");
+        absent.remove_kv("llama.expert_count");
+        EXPECT_LOAD_ERROR(absent, "metadata key 'llama.expert_count' is absent but the file has expert tensors");
+    }
+    void expertCountAbsurd()
+    {
+        GGUFWriter w = tiny_model("mixtral");
+        replace_u32(w, "llama.expert_count", 1u << 30);
+        EXPECT_LOAD_ERROR(w, "metadata key 'llama.expert_count' is 1073741824, expected 0 to 1024");
+        GGUFWriter q = tiny_model("qwen3moe");
+        replace_u32(q, "qwen3moe.expert_count", 4096);
+        EXPECT_LOAD_ERROR(q, "metadata key 'qwen3moe.expert_count' is 4096, expected 1 to 1024");
+    }
+    void expertUsedOutOfRange_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<uint>("used");
+        for (const char* arch : {"mixtral", "qwen3moe"})
+            for (uint used : {0u, uint(kExperts + 1)})
+                QTest::addRow("%s, %u", arch, used) << QString::fromLatin1(arch) << used;
+    }
+    void expertUsedOutOfRange()
+    {
+        QFETCH(QString, arch);
+        QFETCH(uint, used);
+        GGUFWriter w = tiny_model(arch.toStdString());
+        const std::string key =
+            (arch == QLatin1String("mixtral") ? "llama" : "qwen3moe") + std::string(".expert_used_count");
+        replace_u32(w, key, used);
+        const std::string needle = "metadata key '" + key + "' is " + std::to_string(used) + ", expected 1 to 4";
+        EXPECT_LOAD_ERROR(w, needle.c_str());
+        w.remove_kv(key);
+        EXPECT_LOAD_ERROR(w, key.c_str());   // absent: named too
+    }
+    void qwen3moeWithoutExpertFeedForwardLength()
+    {
+        GGUFWriter w = tiny_model("qwen3moe");
+        w.remove_kv("qwen3moe.expert_feed_forward_length");
+        EXPECT_LOAD_ERROR(w, "qwen3moe.expert_feed_forward_length");
+        replace_u32(w, "qwen3moe.expert_feed_forward_length", 0);
+        EXPECT_LOAD_ERROR(w, "metadata key 'qwen3moe.expert_feed_forward_length' is 0");
+    }
+    void routerWrongShape()
+    {
+        GGUFWriter w = tiny_model("mixtral");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_gate_inp.weight");
+        t->ne = {kEmbd, kExperts + 1};
+        t->data = zeros_f32(kEmbd * (kExperts + 1));
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_gate_inp.weight' has shape [16, 5], expected [16, 4]",
+                          "n_embd x n_expert");
+    }
+    void expertTensorWrongThirdDimension()
+    {
+        GGUFWriter w = tiny_model("qwen3moe");
+        GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_down_exps.weight");
+        t->ne = {kExpertFF, kEmbd, kExperts - 1};
+        t->data = zeros_f32(kExpertFF * kEmbd * (kExperts - 1));
+        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_down_exps.weight' has shape [8, 16, 3], expected [8, 16, 4]",
+                          "n_ff_exp x n_embd x n_expert");
+        GGUFWriter flat = tiny_model("mixtral");   // one expert's matrix, 2-D
+        GGUFWriterTensor* g = flat.find_tensor("blk.0.ffn_gate_exps.weight");
+        g->ne = {kEmbd, kFF};
+        g->n_dims = 2;
+        g->data = zeros_f32(kEmbd * kFF);
+        EXPECT_LOAD_ERROR(flat, "tensor 'blk.0.ffn_gate_exps.weight' has shape [16, 32], expected [16, 32, 4]");
+    }
+    void missingExpertTensor_data()
+    {
+        QTest::addColumn<QString>("name");
+        for (const char* n : {"blk.0.ffn_gate_inp.weight", "blk.0.ffn_gate_exps.weight", "blk.0.ffn_up_exps.weight",
+                              "blk.0.ffn_down_exps.weight"})
+            QTest::newRow(n) << QString::fromLatin1(n);
+    }
+    void missingExpertTensor()
+    {
+        QFETCH(QString, name);
+        GGUFWriter w = tiny_model("qwen3moe");
+        QVERIFY(w.remove_tensor(name.toStdString()));
+        const std::string needle = "missing tensor '" + name.toStdString() + "'";
+        EXPECT_LOAD_ERROR(w, needle.c_str());
+    }
+
+    // Mixtral files from before April 2024 keep one 2-D tensor per expert: named as such.
+    void expertsInTheOlderLayout()
+    {
+        GGUFWriter w = tiny_model("mixtral");
+        for (const char* name : {"gate", "up", "down"}) {
+            const std::string exps = std::string("blk.0.ffn_") + name + "_exps.weight";
+            QVERIFY(w.remove_tensor(exps));
+            for (uint64_t e = 0; e < kExperts; ++e)
+                w.add_tensor("blk.0.ffn_" + std::string(name) + "." + std::to_string(e) + ".weight", TensorType::F32,
+                             std::string(name) == "down" ? std::vector<uint64_t>{kFF, kEmbd}
+                                                         : std::vector<uint64_t>{kEmbd, kFF},
+                             zeros_f32(kEmbd * kFF));
+        }
+        EXPECT_LOAD_ERROR(w, "missing tensor 'blk.0.ffn_gate_exps.weight'",
+                          "one tensor per expert ('blk.0.ffn_gate.0.weight')", "convert the model again");
     }
 
     void missingRequiredKey_data()

@@ -40,6 +40,7 @@ private Q_SLOTS:
     void loadsModelInfo();
     void loadFailureIsReported();
     void fileNameShownAsNameIsMadeInert();
+    void expertsNamedWithTheArchitecture();
     void noModelFails();
     void answerMatchesEngineAndIsCoalesced();
     void cancelKeepsPartialAndFinishes();
@@ -100,6 +101,22 @@ void TestLocalBackend::fileNameShownAsNameIsMadeInert()
     b.loadModel(o);
     QVERIFY(loaded.wait(20000));
     QCOMPARE(b.modelInfo().name, QStringLiteral("evil\uFFFD[2J\uFFFDledom"));
+}
+
+// The model dialog's architecture line names a mixture of experts' counts.
+void TestLocalBackend::expertsNamedWithTheArchitecture()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("moe.gguf"));
+    causerie::TestModelSpec spec;
+    spec.arch = "qwen3moe";
+    spec.n_expert = 8;
+    spec.n_expert_used = 2;
+    QVERIFY(causerie::write_test_model(QFile::encodeName(path).toStdString(), spec));
+    LocalBackend b;
+    QVERIFY(loadModel(b, path));
+    QCOMPARE(b.modelInfo().architecture, QStringLiteral("qwen3moe, 8 experts, 2 per token"));
 }
 
 void TestLocalBackend::loadFailureIsReported()
