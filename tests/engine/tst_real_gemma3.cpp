@@ -39,7 +39,7 @@ QString model_path()
 // One user message and llama.cpp's figures for it.
 struct Case {
     std::string message;
-    std::vector<int32_t> ids;                       // the prompt
+    std::vector<int32_t> ids;                      // the prompt
     std::vector<std::pair<int32_t, float>> top5;   // next-token logits
     std::vector<int32_t> greedy;
 };
