@@ -316,12 +316,15 @@ std::optional<EngineWorker::Prepared> EngineWorker::prepare(const QString& reque
 {
     const std::vector<ChatTurn> turns = toTurns(history);
     const int nCtx = m_loaded->info.contextSize;
-    // Qwen3's switch, per conversation: unset is the template's default (thinking on).
+    // Qwen3's switch, per conversation: unset is the template's default (thinking on), which
+    // is put back at once for everything else that renders with this template (token counts,
+    // the local server's requests).
     m_loaded->tmpl->set_thinking(settings.thinking.value_or(true));
     // A conversation longer than the context keeps going: its oldest exchanges are left out of
     // the prompt (the system prompt and the new question always stay), leaving room for an
     // answer (engine/context_fit.h).
     auto prepared = prepare_prompt(*m_loaded->tmpl, *m_loaded->tok, turns, nCtx, answer_room(nCtx), &m_loaded->prompts);
+    m_loaded->tmpl->set_thinking(true);
     m_loaded->prompts.sweep();
     if (!prepared) {
         Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,

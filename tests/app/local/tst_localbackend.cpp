@@ -120,6 +120,12 @@ void TestLocalBackend::thinkingSwitchReachesThePrompt()
     QCOMPARE(on, int(thinkingOn->size()));
     QCOMPARE(off, int(thinkingOff->size()));
     QVERIFY(off > on);
+    // One conversation's switch does not stay on the model: counting the tokens of a history
+    // (no switch there) after the request with thinking off counts the default prompt.
+    QSignalSpy counted(&b, &LocalBackend::tokensCounted);
+    b.countTokens({{QStringLiteral("user"), QStringLiteral("Hi"), {}}});
+    QVERIFY(counted.wait(20000));
+    QCOMPARE(counted.at(0).at(1).toInt(), on);
 }
 
 // What the model dialog shows: a template assumed (none in the file) and one whose prompt
