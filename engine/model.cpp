@@ -664,6 +664,9 @@ Result<VocabData> read_vocab(const GGUFFile& f)
 
 Result<Model> load_model_from_gguf(GGUFFile file)
 {
+    // llama.cpp's ggml-vocab-*.gguf and --vocab-only conversions: the tokenizer, no tensors.
+    if (file.tensors().empty())
+        return make_error(kVocabOnlyMessage);
     Model m{std::move(file)};
     const GGUFFile& f = m.file;
     if (auto st = read_hparams(f, m.hp); !st)

@@ -150,7 +150,11 @@ struct Model {
 };
 
 // Validates metadata and every tensor's presence, type and shape; errors name the key/tensor.
+// A file without tensors fails with kVocabOnlyMessage (read_vocab still reads its tokenizer).
 Result<Model> load_model_from_gguf(GGUFFile file);
+inline constexpr const char* kVocabOnlyMessage =
+    "this file has a vocabulary only, no weights: it can be tokenized and inspected (causerie-cli tokenize, "
+    "info), not run";
 Result<Model> load_model(const std::string& path);
 
 // The weight type holding most of the 2-D weight bytes ("Q4_K"): the model's quantization as

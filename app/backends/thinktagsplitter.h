@@ -5,10 +5,15 @@
 // an answer that merely mentions the tag is left alone. Fed streamed text in pieces of any size:
 // a tag cut between two pieces is held back until it is whole, so nothing is shown twice and no
 // half tag ever reaches the answer.
+// A prompt that already ends with "<think>" (DeepSeek-R1's newer template opens it after
+// "<｜Assistant｜>") makes the model start with thinking text and no tag: such a splitter starts
+// in the thinking section (startsThinking).
 #include <QString>
 
 class ThinkTagSplitter {
 public:
+    explicit ThinkTagSplitter(bool startsThinking = false);
+
     struct Out {
         QString text;       // answer text that is final now
         QString thinking;   // thinking text that is final now

@@ -54,6 +54,67 @@ Result<Loaded> load(const std::string& path, const std::string* prompt = nullptr
     return l;
 }
 
+// A GGUF's vocabulary and tokenizer alone: what tokenize needs, and all info can show of a
+// vocabulary-only file (no tensors, like llama.cpp's ggml-vocab-*.gguf).
+struct LoadedVocab {
+    std::unique_ptr<GGUFFile> file;
+    VocabData vocab;
+    std::unique_ptr<Tokenizer> tok;
+};
+
+Result<LoadedVocab> load_vocab(const std::string& path)
+{
+    auto f = GGUFFile::open(path);
+    if (!f)
+        return f.error();
+    auto vocab = read_vocab(*f);
+    if (!vocab)
+        return make_error("'" + path + "': " + vocab.error().message);
+    auto tok = Tokenizer::from_vocab(*vocab);
+    if (!tok)
+        return make_error("'" + path + "': " + tok.error().message);
+    LoadedVocab l;
+    l.file = std::make_unique<GGUFFile>(std::move(f).value());
+    l.vocab = std::move(vocab).value();
+    l.tok = std::make_unique<Tokenizer>(std::move(tok).value());
+    return l;
+}
+
+// info of a file without weights: its name, architecture, vocabulary and template.
+int print_vocab_info(const LoadedVocab& l, bool json)
+{
+    const auto text = [&](const char* key) {
+        auto v = l.file->get_string(key);
+        return sanitize_display_text(v ? v.value() : std::string(), kMaxDisplayNameChars);
+    };
+    const std::string name = text("general.name");
+    const std::string arch = text("general.architecture");
+    const std::string tokenizer = sanitize_display_text(l.vocab.model, kMaxDisplayNameChars);
+    const ChatTemplate tmpl = ChatTemplate::detect(l.vocab, *l.tok, arch);
+    const long long n_vocab = (long long)l.vocab.tokens.size();
+    if (json) {
+        std::printf("{\"vocab_only\":true,\"architecture\":%s,\"name\":%s,\"file_size\":%zu,\"n_vocab\":%lld,"
+                    "\"tokenizer\":%s,\"pre_tokenizer\":%s,\"chat_template\":%s,\"chat_template_assumed\":%s,"
+                    "\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
+                    json_string(arch).c_str(), json_string(name).c_str(), l.file->file_size(), n_vocab,
+                    json_string(tokenizer).c_str(),
+                    json_string(sanitize_display_text(l.vocab.pre, kMaxDisplayNameChars)).c_str(),
+                    json_string(chat_template_name(tmpl.kind())).c_str(), tmpl.assumed() ? "true" : "false",
+                    l.tok->bos_id(), l.tok->eos_id(), l.tok->add_bos() ? "true" : "false");
+        return 0;
+    }
+    std::printf("name            %s\n", name.empty() ? "(none)" : name.c_str());
+    std::printf("architecture    %s\n", arch.empty() ? "(none)" : arch.c_str());
+    std::printf("weights         none: a vocabulary only (tokenize works, chat and generate do not)\n");
+    std::printf("file size       %.1f MiB\n", double(l.file->file_size()) / 1048576.0);
+    std::printf("vocabulary      %lld (%s%s%s)\n", n_vocab, tokenizer.c_str(),
+                l.vocab.pre.empty() ? "" : ", pre-tokenizer ",
+                sanitize_display_text(l.vocab.pre, kMaxDisplayNameChars).c_str());
+    std::printf("chat template   %s%s\n", chat_template_name(tmpl.kind()),
+                tmpl.assumed() ? " (assumed: the file's template was not recognised)" : "");
+    return 0;
+}
+
 bool check_unknown(const Args& a, const std::set<std::string>& known, std::string* error)
 {
     const auto bad = a.unknown(known);
@@ -181,6 +242,13 @@ int cmd_info(const std::vector<std::string>& argv)
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
         return fail("usage: causerie-cli info MODEL [--json]");
+    {
+        auto f = GGUFFile::open(a.positional()[0]);
+        if (f && f->tensors().empty()) {
+            auto v = load_vocab(a.positional()[0]);
+            return v ? print_vocab_info(*v, a.has("json")) : fail(v.error().message);
+        }
+    }
     auto l = load(a.positional()[0]);
     if (!l)
         return fail(l.error().message);
@@ -254,13 +322,17 @@ int cmd_tokenize(const std::vector<std::string>& argv)
         if (!err.empty())
             return fail(err);
     }
-    auto l = load(a.positional()[0], &text);
+    // The vocabulary is all it needs: vocabulary-only files work, weights are not read.
+    auto l = load_vocab(a.positional()[0]);
     if (!l)
         return fail(l.error().message);
+    auto ids = l->tok->encode(text, l->tok->add_bos());
+    if (!ids)
+        return fail(ids.error().message);
     if (a.has("json")) {
-        std::printf("%s\n", JsonWriter().begin_object().key("ids").array(l->ids).end_object().str().c_str());
+        std::printf("%s\n", JsonWriter().begin_object().key("ids").array(*ids).end_object().str().c_str());
     } else {
-        for (int32_t id : l->ids)
+        for (int32_t id : *ids)
             std::printf("%d\t%s\n", id, l->tok->id_to_piece(id).c_str());
     }
     return 0;

@@ -224,7 +224,7 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     m_dirty = false;
     m_reasoning.clear();
     m_reasoningDirty = false;
-    m_inlineThinking = ThinkTagSplitter();
+    m_inlineThinking = ThinkTagSplitter(backend->promptOpensThinking());
     m_model = conv->model;
     m_backendName = backendKey(*conv);
     connect(backend, &ChatBackend::delta, this, &ChatController::onDelta, Qt::UniqueConnection);

@@ -9,6 +9,7 @@ using causerie::storage::Conversation;
 namespace {
 
 const QLatin1String kCustomPrompt("customSystemPrompt");
+const QLatin1String kThinking("thinking");   // absent: the template's default (on)
 
 bool hasOwnPrompt(const QString& prompt, const QJsonObject& settings)
 {
@@ -42,6 +43,8 @@ TurnSettings resolveTurnSettings(const AppSettings& defaults, const Conversation
     TurnSettings t;
     t.generation = defaults.generation(c.settings);
     t.systemPrompt = hasOwnPrompt(c.systemPrompt, c.settings) ? c.systemPrompt : defaults.systemPrompt();
+    if (c.settings.value(kThinking).isBool())
+        t.generation.thinking = c.settings.value(kThinking).toBool();
     return t;
 }
 
@@ -193,6 +196,20 @@ void ConversationOptions::setLibraryTicked(const QString& name, bool ticked)
     else
         names.removeAll(name);
     setLibraries(names);
+}
+
+bool ConversationOptions::thinking() const { return m_settings.value(kThinking).toBool(true); }
+
+void ConversationOptions::setThinking(bool on)
+{
+    if (on == thinking())
+        return;
+    QJsonObject s = m_settings;
+    if (on)
+        s.remove(kThinking);   // the default again
+    else
+        s.insert(kThinking, false);
+    save(m_systemPrompt, s);
 }
 
 void ConversationOptions::save(const QString& systemPrompt, const QJsonObject& settings)

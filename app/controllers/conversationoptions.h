@@ -44,6 +44,9 @@ class ConversationOptions : public QObject {
     Q_PROPERTY(int seed READ seed WRITE setSeed NOTIFY changed)
     // The libraries (Settings → Libraries, by name) this conversation's questions search.
     Q_PROPERTY(QStringList libraries READ libraries WRITE setLibraries NOTIFY changed)
+    // Qwen3's thinking switch for this conversation (on unless turned off; the local engine
+    // uses it only with a template that has the switch: App.model.thinkingSwitch).
+    Q_PROPERTY(bool thinking READ thinking WRITE setThinking NOTIFY changed)
 public:
     // `ensureConversation` returns the open conversation's id, creating it first when the chat
     // is still empty (0 on failure, after reporting it).
@@ -80,6 +83,9 @@ public:
     QStringList libraries() const;
     void setLibraries(const QStringList& names);
     Q_INVOKABLE void setLibraryTicked(const QString& name, bool ticked);
+
+    bool thinking() const;
+    void setThinking(bool on);
 
     // The sampling keys a conversation can hold (as in AppSettings).
     static const QStringList& samplingKeys();

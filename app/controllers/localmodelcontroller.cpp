@@ -7,6 +7,7 @@
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QHash>
 #include <QLocale>
 #include <QLoggingCategory>
 
@@ -67,6 +68,8 @@ QVariantMap LocalModelController::info() const
         {QStringLiteral("device"), device()},
         {QStringLiteral("deviceNote"), deviceNote()},
         {QStringLiteral("chatTemplate"), i->chatTemplate},
+        {QStringLiteral("chatTemplateNote"), chatTemplateNote()},
+        {QStringLiteral("thinkingSwitch"), i->thinkingSwitch},
     };
 }
 
@@ -98,6 +101,29 @@ QString LocalModelController::deviceNote() const
     return loadedInfo() ? DeviceText::note(loadedInfo()->deviceNote) : QString();
 }
 QString LocalModelController::chatTemplate() const { return loadedInfo() ? loadedInfo()->chatTemplate : QString(); }
+
+QString LocalModelController::chatTemplateNote() const
+{
+    const LocalModelInfo* i = loadedInfo();
+    if (!i || !i->chatTemplateAssumed)
+        return {};
+    // The engine's names (chat_template_name) as people write them.
+    static const QHash<QString, QString> names{
+        {QStringLiteral("chatml"), QStringLiteral("ChatML")},
+        {QStringLiteral("qwen3"), QStringLiteral("Qwen3")},
+        {QStringLiteral("llama3"), QStringLiteral("Llama 3")},
+        {QStringLiteral("gemma"), QStringLiteral("Gemma")},
+        {QStringLiteral("phi3"), QStringLiteral("Phi-3")},
+        {QStringLiteral("deepseek-r1"), QStringLiteral("DeepSeek-R1")},
+        {QStringLiteral("mistral-v1"), QStringLiteral("Mistral v1")},
+        {QStringLiteral("mistral-v3"), QStringLiteral("Mistral v3")},
+        {QStringLiteral("mistral-v3-tekken"), QStringLiteral("Mistral v3 (Tekken)")},
+        {QStringLiteral("mistral-v7"), QStringLiteral("Mistral v7")},
+    };
+    return tr("Template not recognised; using %1").arg(names.value(i->chatTemplate, i->chatTemplate));
+}
+
+bool LocalModelController::thinkingSwitch() const { return loadedInfo() && loadedInfo()->thinkingSwitch; }
 
 QString LocalModelController::error() const { return m_backend->lastError(); }
 

@@ -28,6 +28,11 @@ class LocalModelController : public QObject {
     Q_PROPERTY(QString device READ device NOTIFY changed)
     Q_PROPERTY(QString deviceNote READ deviceNote NOTIFY changed)   // why not (all) on the device asked for
     Q_PROPERTY(QString chatTemplate READ chatTemplate NOTIFY changed)
+    // "Template not recognised; using ChatML" when the file's template was absent or unknown and
+    // the format was assumed (as causerie-cli info says); empty otherwise.
+    Q_PROPERTY(QString chatTemplateNote READ chatTemplateNote NOTIFY changed)
+    // The template can turn the model's thinking off (Qwen3): the chat options offer the switch.
+    Q_PROPERTY(bool thinkingSwitch READ thinkingSwitch NOTIFY changed)
     Q_PROPERTY(QString error READ error NOTIFY changed)
     // Said once at start when something did not go as usual (a model that crashed the last start).
     Q_PROPERTY(QString startupNotice READ startupNotice NOTIFY startupNoticeChanged)
@@ -52,6 +57,8 @@ public:
     QString device() const;
     QString deviceNote() const;
     QString chatTemplate() const;
+    QString chatTemplateNote() const;
+    bool thinkingSwitch() const;
     QString startupNotice() const { return m_startupNotice; }
     // The file that holds a model's path while it loads (see LocalModelOptions::openingMarker).
     static QString openingMarkerPath(const QString& dataDir);

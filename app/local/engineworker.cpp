@@ -131,7 +131,8 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     if (!tok)
         return fail(tok.error().message);
     loaded->tok = std::make_unique<Tokenizer>(std::move(tok).value());
-    loaded->tmpl = std::make_unique<ChatTemplate>(ChatTemplate::detect(loaded->model->vocab, *loaded->tok));
+    loaded->tmpl = std::make_unique<ChatTemplate>(
+        ChatTemplate::detect(loaded->model->vocab, *loaded->tok, loaded->model->hp.architecture));
 
     BackendOptions bo;
     bo.n_ctx = options.contextSize;
@@ -161,6 +162,9 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
                                 .arg(qlonglong(hp.n_expert_used));
     info.quantization = QString::fromStdString(model_quantization(*loaded->model));
     info.chatTemplate = QString::fromLatin1(chat_template_name(loaded->tmpl->kind()));
+    info.chatTemplateAssumed = loaded->tmpl->assumed();
+    info.thinkingSwitch = loaded->tmpl->has_thinking_switch();
+    info.promptOpensThinking = loaded->tmpl->prompt_opens_thinking();
     info.device = QString::fromStdString(loaded->session->backend().device_name());
     info.deviceNote = QString::fromStdString(why);
     info.deviceAsked = options.device;
@@ -317,10 +321,15 @@ std::optional<EngineWorker::Prepared> EngineWorker::prepare(const QString& reque
 {
     const std::vector<ChatTurn> turns = toTurns(history);
     const int nCtx = m_loaded->info.contextSize;
+    // Qwen3's switch, per conversation: unset is the template's default (thinking on), which
+    // is put back at once for everything else that renders with this template (token counts,
+    // the local server's requests).
+    m_loaded->tmpl->set_thinking(settings.thinking.value_or(true));
     // A conversation longer than the context keeps going: its oldest exchanges are left out of
     // the prompt (the system prompt and the new question always stay), leaving room for an
     // answer (engine/context_fit.h).
     auto prepared = prepare_prompt(*m_loaded->tmpl, *m_loaded->tok, turns, nCtx, answer_room(nCtx), &m_loaded->prompts);
+    m_loaded->tmpl->set_thinking(true);
     m_loaded->prompts.sweep();
     if (!prepared) {
         Q_EMIT failed(requestId, engineError(BackendError::InvalidParameters,

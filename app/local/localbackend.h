@@ -32,6 +32,7 @@ public:
     QString startChat(const QList<ChatMessage>& history, const GenerationSettings& settings) override;
     void cancel(const QString& requestId) override;
     bool isReady() const override { return m_state == ModelState::Ready; }
+    bool promptOpensThinking() const override { return m_info.promptOpensThinking; }
     QString displayName() const override;
 
     // Asks how many tokens `history` takes (answered by tokensCounted with the same id). Only

@@ -23,9 +23,12 @@ struct LocalModelInfo {
     QString architecture;
     QString quantization;   // the type holding most of the weight bytes
     QString chatTemplate;
-    QString device;        // "CPU (2 threads)", ...
-    QString deviceNote;    // why the device differs from the one asked (GPU fallback), or empty
-    QString deviceAsked;   // the device option the model was opened with (auto | cpu | cuda)
+    bool chatTemplateAssumed = false;   // the file's template was absent or not recognised
+    bool thinkingSwitch = false;        // the template can turn thinking off (Qwen3)
+    bool promptOpensThinking = false;   // the prompt ends with "<think>" (DeepSeek-R1's newer template)
+    QString device;                     // "CPU (2 threads)", ...
+    QString deviceNote;                 // why the device differs from the one asked (GPU fallback), or empty
+    QString deviceAsked;                // the device option the model was opened with (auto | cpu | cuda)
     qint64 parameters = 0;
     qint64 fileSize = 0;
     int contextSize = 0;   // tokens the KV cache holds

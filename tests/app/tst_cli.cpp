@@ -14,6 +14,10 @@
 namespace {
 
 const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
+// Vocabulary-only GGUFs (tokenizer metadata, no tensors) made by scripts/golden/make_vocab_gguf.py
+// from the real tokenizers whose reference ids tests/data holds.
+const QString kVocabMistral = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/vocab/mistral-v0.1.gguf");
+const QString kVocabSmollm2 = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/vocab/smollm2-135m.gguf");
 
 struct Run {
     int exitCode = -1;
@@ -56,6 +60,9 @@ private Q_SLOTS:
     void evalJsonMatchesReference();
     void infoJson();
     void infoShowsHostileNameInert();
+    void vocabOnlyTokenizeMatchesReference_data();
+    void vocabOnlyTokenizeMatchesReference();
+    void vocabOnlyInfo();
     void generateIsReproducibleWithSeed();
     void generatePromptCacheReusesPrefix();
     void generatePromptCacheBadFileStartsCold();
@@ -122,6 +129,71 @@ void TestCli::infoJson()
     QCOMPARE(o.value(QStringLiteral("n_vocab")).toInt(), 32000);
     QCOMPARE(o.value(QStringLiteral("quantization")).toString(), QStringLiteral("Q8_0"));
     QCOMPARE(o.value(QStringLiteral("chat_template")).toString(), QStringLiteral("mistral-v1"));
+}
+
+void TestCli::vocabOnlyTokenizeMatchesReference_data()
+{
+    // Reference ids: sentencepiece over Mistral's tokenizer.model (BOS included), and PyPI
+    // `tokenizers` over SmolLM2's vocabulary (no BOS: SmolLM2 does not add one).
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<QJsonArray>("ids");
+    QFile m(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/mistral-v0.1-tokenizer-cases.json"));
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    int n = 0;
+    for (const QJsonValue c : QJsonDocument::fromJson(m.readAll()).array())
+        QTest::addRow("mistral %d", n++) << kVocabMistral << c[QStringLiteral("text")].toString()
+                                         << c[QStringLiteral("ids")].toArray();
+    QFile b(QStringLiteral(CAUSERIE_TEST_DATA_DIR "/bpe/smollm2-135m-instruct-cases.json"));
+    QVERIFY(b.open(QIODevice::ReadOnly));
+    n = 0;
+    for (const QJsonValue c : QJsonDocument::fromJson(b.readAll()).object()[QStringLiteral("cases")].toArray()) {
+        // tokenize --text takes one argument: texts with a NUL cannot be passed.
+        if (!c[QStringLiteral("text")].toString().contains(QChar(0)))
+            QTest::addRow("smollm2 %d", n)
+                << kVocabSmollm2 << c[QStringLiteral("text")].toString() << c[QStringLiteral("ids")].toArray();
+        ++n;
+    }
+}
+
+void TestCli::vocabOnlyTokenizeMatchesReference()
+{
+    QFETCH(QString, file);
+    QFETCH(QString, text);
+    QFETCH(QJsonArray, ids);
+    const Run r = run({QStringLiteral("tokenize"), file, QStringLiteral("--text"), text, QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QCOMPARE(json(r).value(QStringLiteral("ids")).toArray(), ids);
+}
+
+void TestCli::vocabOnlyInfo()
+{
+    Run r = run({QStringLiteral("info"), kVocabMistral, QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QJsonObject o = json(r);
+    QCOMPARE(o.value(QStringLiteral("vocab_only")).toBool(), true);
+    QCOMPARE(o.value(QStringLiteral("architecture")).toString(), QStringLiteral("llama"));
+    QCOMPARE(o.value(QStringLiteral("n_vocab")).toInt(), 32000);
+    QCOMPARE(o.value(QStringLiteral("tokenizer")).toString(), QStringLiteral("llama"));
+    QCOMPARE(o.value(QStringLiteral("bos_id")).toInt(), 1);
+    QCOMPARE(o.value(QStringLiteral("eos_id")).toInt(), 2);
+    QCOMPARE(o.value(QStringLiteral("chat_template")).toString(), QStringLiteral("mistral-v1"));
+
+    r = run({QStringLiteral("info"), kVocabSmollm2, QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    o = json(r);
+    QCOMPARE(o.value(QStringLiteral("vocab_only")).toBool(), true);
+    QCOMPARE(o.value(QStringLiteral("n_vocab")).toInt(), 49152);
+    QCOMPARE(o.value(QStringLiteral("tokenizer")).toString(), QStringLiteral("gpt2"));
+    QCOMPARE(o.value(QStringLiteral("pre_tokenizer")).toString(), QStringLiteral("smollm"));
+    QCOMPARE(o.value(QStringLiteral("chat_template")).toString(), QStringLiteral("chatml"));
+    QCOMPARE(o.value(QStringLiteral("chat_template_assumed")).toBool(), false);
+
+    // The table says there are no weights.
+    r = run({QStringLiteral("info"), kVocabSmollm2});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("weights         none: a vocabulary only"), r.out.constData());
+    QVERIFY2(r.out.contains("vocabulary      49152 (gpt2, pre-tokenizer smollm)"), r.out.constData());
 }
 
 void TestCli::infoShowsHostileNameInert()
@@ -548,6 +620,16 @@ void TestCli::errors_data()
                                                       QStringLiteral("--llama3-rope"),   QStringLiteral("8,1,4,64"),
                                                       QStringLiteral("--rope-factors"),  QStringLiteral("1")}
                                        << QStringLiteral("not both");
+
+    // A vocabulary-only file cannot be run: the reason, not a missing-tensor message.
+    QTest::newRow("generate vocabulary only")
+        << QStringList{QStringLiteral("generate"), kVocabMistral, QStringLiteral("-p"), QStringLiteral("Hi")}
+        << QStringLiteral("this file has a vocabulary only, no weights");
+    QTest::newRow("eval vocabulary only")
+        << QStringList{QStringLiteral("eval"), kVocabMistral, QStringLiteral("--prompt"), QStringLiteral("Hi")}
+        << QStringLiteral("this file has a vocabulary only, no weights");
+    QTest::newRow("chat vocabulary only") << QStringList{QStringLiteral("chat"), kVocabSmollm2}
+                                          << QStringLiteral("this file has a vocabulary only, no weights");
 }
 
 void TestCli::errors()

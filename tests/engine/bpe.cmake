@@ -15,3 +15,10 @@ if(TARGET causerie-cli)
   add_dependencies(tst_default_model causerie-cli)
   target_compile_definitions(tst_default_model PRIVATE CAUSERIE_CLI_PATH="$<TARGET_FILE:causerie-cli>")
 endif()
+
+# Gemma 3 270M's real weights (scripts/fetch-gemma3-270m.sh) against llama.cpp; skipped without them.
+causerie_add_test(tst_real_gemma3
+  SOURCES tst_real_gemma3.cpp
+  LIBS causerie_engine
+  LABELS model
+  TIMEOUT 900)

@@ -568,6 +568,44 @@ private Q_SLOTS:
         QCOMPARE(t->piece_to_id(""), -1);
     }
 
+    // Gemma's vocabulary lists runs of spaces as user-defined pieces written with real spaces,
+    // which sentencepiece (it escapes spaces to U+2581 first) would never match. They are cut
+    // out of the text first, longest first, as llama.cpp does: the expected ids are what
+    // llama-tokenize (0c1e570) gives for this vocabulary written as a vocabulary-only GGUF.
+    void userDefinedSpacePiecesAreMatched()
+    {
+        VocabData v;
+        v.model = "llama";
+        v.tokens = {"<unk>",
+                    "<s>",
+                    "</s>",
+                    "\xE2\x96\x81",
+                    "a",
+                    "b",
+                    "\xE2\x96\x81"
+                    "b",
+                    "  ",
+                    "   "};
+        v.scores = {0, 0, 0, -1, -2, -3, -0.5f, 0, 0};
+        v.token_types = {2, 3, 3, 1, 1, 1, 1, 4, 4};
+        v.unk_id = 0;
+        v.bos_id = 1;
+        v.eos_id = 2;
+        v.add_space_prefix = false;
+        Result<Tokenizer> t = Tokenizer::from_vocab(v);
+        QVERIFY2(t.ok(), t.ok() ? "" : t.error().message.c_str());
+        const std::pair<const char*, std::vector<int32_t>> cases[] = {
+            {"a  b", {4, 7, 5}}, {"a    b", {4, 8, 6}},       {"a b", {4, 6}},
+            {"  a", {7, 4}},     {"a       b", {4, 8, 8, 6}}, {"b  ", {5, 7}},
+        };
+        for (const auto& [text, ids] : cases) {
+            Result<std::vector<int32_t>> got = t->encode(text, false);
+            QVERIFY(got.ok());
+            QCOMPARE(got.value(), ids);
+            QCOMPARE(t->decode(ids), std::string(text));
+        }
+    }
+
     // Missing scores/types are allowed: scores default to 0 and types to normal. Without
     // types there are no byte pieces, so sentencepiece has no byte fallback and text
     // outside the vocabulary becomes <unk>; <unk> is then found through unknown_token_id.

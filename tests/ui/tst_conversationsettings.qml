@@ -69,4 +69,27 @@ TestCase {
         App.settings.temperature = 0.0
         dialog.close()
     }
+
+    // The thinking switch follows the model: the tiny Mistral model's template has none, so the
+    // box is hidden; shown (as for a Qwen3 model), it turns the conversation's thinking off and on.
+    function test_thinkingSwitchOnlyForTemplatesThatHaveIt() {
+        dialog.open()
+        tryVerify(() => dialog.opened)
+        const thinking = findChild(dialog.contentItem, "thinking")
+        verify(thinking)
+        verify(!App.model.thinkingSwitch)
+        verify(!dialog.showThinking)
+        verify(!thinking.visible)
+
+        dialog.showThinking = true
+        tryVerify(() => thinking.visible)
+        verify(thinking.checked, "on unless turned off")
+        mouseClick(thinking)
+        verify(!App.conversationOptions.thinking)
+        verify(App.chat.conversationId > 0, "the empty chat got a conversation to hold the value")
+        mouseClick(thinking)
+        verify(App.conversationOptions.thinking)
+        dialog.showThinking = Qt.binding(() => !App.conversationRemote && App.model.thinkingSwitch)
+        dialog.close()
+    }
 }

@@ -263,6 +263,45 @@ private Q_SLOTS:
         QCOMPARE(o.text, text);
     }
 
+    // DeepSeek-R1's newer template ends the prompt with "<think>\n": the answer begins inside the
+    // thinking, with no opening tag; a splitter told so puts it there, at every cut.
+    void thinkingOpenedByThePrompt_data()
+    {
+        QTest::addColumn<QString>("stream");
+        QTest::addColumn<QString>("thinking");
+        QTest::addColumn<QString>("text");
+        QTest::newRow("closed") << QStringLiteral("\nTwo and two.\n</think>\n\nIt is 4.")
+                                << QStringLiteral("Two and two.\n") << QStringLiteral("It is 4.");
+        QTest::newRow("never closed") << QStringLiteral("Still thinking") << QStringLiteral("Still thinking")
+                                      << QString();
+        QTest::newRow("a <think> inside is thinking text")
+            << QStringLiteral("About <think> tags</think>Done.") << QStringLiteral("About <think> tags")
+            << QStringLiteral("Done.");
+    }
+
+    void thinkingOpenedByThePrompt()
+    {
+        QFETCH(QString, stream);
+        QFETCH(QString, thinking);
+        QFETCH(QString, text);
+        for (qsizetype cut = 0; cut <= stream.size(); ++cut) {
+            ThinkTagSplitter s(true);
+            ThinkTagSplitter::Out all = s.feed(stream.left(cut));
+            const ThinkTagSplitter::Out b = s.feed(stream.mid(cut));
+            const ThinkTagSplitter::Out c = s.finish();
+            all.thinking += b.thinking + c.thinking;
+            all.text += b.text + c.text;
+            QVERIFY2(
+                all.thinking == thinking && all.text == text,
+                qPrintable(
+                    QStringLiteral("cut at %1: thinking \"%2\", text \"%3\"").arg(cut).arg(all.thinking, all.text)));
+        }
+        // The same stream through a splitter not told: an answer that starts without a tag.
+        ThinkTagSplitter plain;
+        const ThinkTagSplitter::Out o = plain.feed(stream);
+        QVERIFY(o.thinking.isEmpty());
+    }
+
     void thinkTagTextIsPassedOnAsItComes()
     {
         // Not held back longer than a tag could be: a long thinking streams piece by piece.

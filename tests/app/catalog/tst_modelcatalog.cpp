@@ -68,7 +68,11 @@ private Q_SLOTS:
         for (const CatalogEntry& e : r.entries) {
             QVERIFY2(e.url.scheme() == QLatin1String("https"), qPrintable(e.id));
             QCOMPARE(e.url.host(), QStringLiteral("huggingface.co"));
-            QVERIFY2(pinned.match(e.url.path()).hasMatch(), qPrintable(e.id + QLatin1Char(' ') + e.url.path()));
+            // Gemma 3 270M's checksum comes from PyPI (the package names no commit of its origin):
+            // its URL follows main, and the checksum refuses any other file.
+            const bool checksumFromPypi = e.id == QLatin1String("gemma-3-270m-q4_k_m");
+            QVERIFY2(pinned.match(e.url.path()).hasMatch() || checksumFromPypi,
+                     qPrintable(e.id + QLatin1Char(' ') + e.url.path()));
             QCOMPARE(e.url.fileName(), e.file);
             QVERIFY2(isSafeModelFileName(e.file), qPrintable(e.id));
             QVERIFY2(hex64.match(e.sha256).hasMatch(), qPrintable(e.id));   // every shipped entry is verifiable
@@ -91,6 +95,22 @@ private Q_SLOTS:
         QCOMPARE(e->file, QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"));
         // 98362432 + 2*30*3*64*4096*2 (= 94371840) + 536870912, worked by hand.
         QCOMPARE(e->neededMemory, 729605184);
+    }
+
+    void shippedGemma3MatchesTheFetchScript()
+    {
+        // The values scripts/fetch-gemma3-270m.sh checks (the package's SHA256SUMS) and the size
+        // of the file it joins; offered beside SmolLM2 as a second small model.
+        ModelCatalog c(ModelCatalog::builtinCatalogPath(), QDir::tempPath(), memory(8 * kGiB));
+        const int row = c.rowOf(QStringLiteral("gemma-3-270m-q4_k_m"));
+        QVERIFY(row >= 0);
+        const CatalogEntry* e = c.entry(row);
+        QCOMPARE(e->sha256, QStringLiteral("a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"));
+        QCOMPARE(e->size, 253113024);
+        QCOMPARE(e->file, QStringLiteral("gemma-3-270m-q4_k_m.gguf"));
+        // 253113024 + 2*18*1*256*4096*2 (= 75497472) + 536870912, worked by hand.
+        QCOMPARE(e->neededMemory, 865481408);
+        QVERIFY(e->neededMemory < 1 * kGiB);   // small, like SmolLM2 135M
     }
 
     void badCatalogs_data()

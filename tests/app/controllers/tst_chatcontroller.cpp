@@ -29,6 +29,7 @@ public:
     void cancel(const QString& requestId) override { cancelled << requestId; }
     bool isReady() const override { return ready; }
     QString displayName() const override { return QStringLiteral("fake"); }
+    bool promptOpensThinking() const override { return opensThinking; }
 
     void say(const QString& text) { Q_EMIT delta(lastId, text); }
     void think(const QString& text) { Q_EMIT reasoningDelta(lastId, text); }
@@ -52,6 +53,7 @@ public:
     }
 
     bool ready = true;
+    bool opensThinking = false;
     int count = 0;
     QString lastId;
     QList<ChatMessage> lastHistory;
@@ -78,6 +80,7 @@ private Q_SLOTS:
     void thinkingIsShownStoredAndNeverSentBack();
     void thinkingOfAFailedAnswerIsKept();
     void inlineThinkTagsAreSeparated();
+    void answerStartsInThinkingWhenThePromptOpensIt();
 
 private:
     Message lastMessage();
@@ -357,6 +360,32 @@ void TestChatController::inlineThinkTagsAreSeparated()
     m = lastMessage();
     QCOMPARE(m.reasoning, QStringLiteral("Step one</"));
     QCOMPARE(m.status, MessageStatus::Cancelled);
+}
+
+// DeepSeek-R1's newer template ends the prompt with "<think>\n": the model's first words are
+// thinking, with no tag; the backend says so and the answer starts in the thinking section.
+void TestChatController::answerStartsInThinkingWhenThePromptOpensIt()
+{
+    m_backend->opensThinking = true;
+    QVERIFY(m_chat->send(QStringLiteral("2+2?")));
+    m_backend->say(QStringLiteral("\nTwo and two"));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ReasoningRole).toString(),
+             QStringLiteral("Two and two"));
+    QCOMPARE(m_model->data(m_model->index(1), MessageListModel::ContentRole).toString(), QString());
+    m_backend->say(QStringLiteral(" make four.\n</think>\n\n**4**"));
+    m_backend->finish();
+    Message m = lastMessage();
+    QCOMPARE(m.reasoning, QStringLiteral("Two and two make four.\n"));
+    QCOMPARE(m.content, QStringLiteral("**4**"));
+
+    // The next backend turn that does not open it: an answer without a tag is all answer.
+    m_backend->opensThinking = false;
+    QVERIFY(m_chat->send(QStringLiteral("And 3+3?")));
+    m_backend->say(QStringLiteral("Six."));
+    m_backend->finish();
+    m = lastMessage();
+    QCOMPARE(m.content, QStringLiteral("Six."));
+    QVERIFY(m.reasoning.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestChatController)

@@ -112,6 +112,35 @@ private Q_SLOTS:
         QVERIFY(!m_store->conversation(*id)->settings.contains("libraries"));
     }
 
+    // Qwen3's thinking switch: on (unset) by default, off stored with the conversation and
+    // passed to the request; a stored value that is not a boolean is ignored.
+    void thinkingSwitchIsStoredAndReachesTheRequest()
+    {
+        auto id = m_store->createConversation({});
+        QVERIFY(id);
+        auto o = makeOptions(*id);
+        QVERIFY(o->thinking());
+        QVERIFY(!turnOf(*id).generation.thinking.has_value());
+        QSignalSpy changed(o.get(), &ConversationOptions::changed);
+        o->setThinking(false);
+        QVERIFY(changed.count() >= 1);
+        QVERIFY(!o->thinking());
+        QCOMPARE(m_store->conversation(*id)->settings.value("thinking"), QJsonValue(false));
+        QCOMPARE(turnOf(*id).generation.thinking, std::optional<bool>(false));
+        QVERIFY(!o->customSampling());   // not "sampling of its own"
+        QVERIFY(!makeOptions(*id)->thinking());
+        o->setThinking(true);
+        QVERIFY(!m_store->conversation(*id)->settings.contains("thinking"));
+        QVERIFY(!turnOf(*id).generation.thinking.has_value());
+
+        NewConversation nc;
+        nc.settings = QJsonObject{{QStringLiteral("thinking"), QStringLiteral("no")}};
+        auto odd = m_store->createConversation(nc);
+        QVERIFY(odd);
+        QVERIFY(!turnOf(*odd).generation.thinking.has_value());
+        QVERIFY(makeOptions(*odd)->thinking());
+    }
+
     void ownSystemPromptReachesTheRequest()
     {
         auto id = m_store->createConversation({});

@@ -51,7 +51,106 @@ private Q_SLOTS:
     void longChatTokenizesEachMessageOnce();
     void supersededCountIsSkipped();
     void onlyTheLatestCountIsAnswered();
+    void thinkingSwitchReachesThePrompt();
+    void templateNotesReachTheModelInfo();
 };
+
+namespace {
+
+// A random 'qwen3' model over SmolLM2's real ChatML vocabulary (tests/data/vocab/), with
+// `chatTemplate` as its tokenizer.chat_template (empty: none); false when it cannot be written.
+bool writeChatModel(const QString& path, const std::string& chatTemplate)
+{
+    auto f = causerie::GGUFFile::open(CAUSERIE_TEST_DATA_DIR "/vocab/smollm2-135m.gguf");
+    if (!f)
+        return false;
+    auto vocab = causerie::read_vocab(*f);
+    if (!vocab)
+        return false;
+    vocab->chat_template.clear();
+    causerie::TestModelSpec spec;
+    spec.arch = "qwen3";
+    spec.n_embd = 64;
+    spec.n_ff = 128;
+    spec.vocab = &*vocab;
+    spec.chat_template = chatTemplate;
+    return bool(causerie::write_test_model(QFile::encodeName(path).toStdString(), spec));
+}
+
+// The prompt tokens the backend counted for one greedy one-token answer to "Hi".
+int promptTokensFor(LocalBackend& b, std::optional<bool> thinking)
+{
+    GenerationSettings s = greedy(1);
+    s.thinking = thinking;
+    Collected c;
+    const QString id = b.startChat({{QStringLiteral("user"), QStringLiteral("Hi"), {}}}, s);
+    collect(b, id, c);
+    if (!QTest::qWaitFor([&] { return c.done; }, 20000) || c.failed)
+        return -1;
+    return c.stats.promptTokens;
+}
+
+}   // namespace
+
+// Qwen3's switch per request: off, the prompt carries the empty thought "<think>\n\n</think>\n\n"
+// (the engine's template with set_thinking(false)); unset is the template's default, on.
+void TestLocalBackend::thinkingSwitchReachesThePrompt()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("qwen3.gguf"));
+    QVERIFY(writeChatModel(path, "{{ '<|im_start|>' }}{% if enable_thinking %}{% endif %}"));
+    LocalBackend b;
+    QVERIFY(loadModel(b, path));
+    QCOMPARE(b.modelInfo().chatTemplate, QStringLiteral("qwen3"));
+    QVERIFY(b.modelInfo().thinkingSwitch);
+    QVERIFY(!b.modelInfo().chatTemplateAssumed);
+    const int on = promptTokensFor(b, std::nullopt);
+    QVERIFY(on > 0);
+    QCOMPARE(promptTokensFor(b, true), on);
+    const int off = promptTokensFor(b, false);
+    auto model = causerie::load_model(QFile::encodeName(path).toStdString());
+    QVERIFY(model);
+    auto tok = causerie::Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok);
+    causerie::ChatTemplate tmpl = causerie::ChatTemplate::detect(model->vocab, *tok, "qwen3");
+    const std::vector<causerie::ChatTurn> turns = {{"user", "Hi"}};
+    const auto thinkingOn = tmpl.apply(*tok, turns);
+    tmpl.set_thinking(false);
+    const auto thinkingOff = tmpl.apply(*tok, turns);
+    QVERIFY(thinkingOn && thinkingOff);
+    QCOMPARE(on, int(thinkingOn->size()));
+    QCOMPARE(off, int(thinkingOff->size()));
+    QVERIFY(off > on);
+    // One conversation's switch does not stay on the model: counting the tokens of a history
+    // (no switch there) after the request with thinking off counts the default prompt.
+    QSignalSpy counted(&b, &LocalBackend::tokensCounted);
+    b.countTokens({{QStringLiteral("user"), QStringLiteral("Hi"), {}}});
+    QVERIFY(counted.wait(20000));
+    QCOMPARE(counted.at(0).at(1).toInt(), on);
+}
+
+// What the model dialog shows: a template assumed (none in the file) and one whose prompt
+// opens <think> (DeepSeek-R1's newer template).
+void TestLocalBackend::templateNotesReachTheModelInfo()
+{
+    QTemporaryDir dir;
+    const QString none = dir.filePath(QStringLiteral("none.gguf"));
+    QVERIFY(writeChatModel(none, {}));
+    LocalBackend b;
+    QVERIFY(loadModel(b, none));
+    QVERIFY(b.modelInfo().chatTemplateAssumed);
+    // No template, ChatML control tokens, architecture qwen3: Qwen3's format is assumed.
+    QCOMPARE(b.modelInfo().chatTemplate, QStringLiteral("qwen3"));
+    QVERIFY(!b.promptOpensThinking());
+
+    const QString r1 = dir.filePath(QStringLiteral("r1.gguf"));
+    QVERIFY(writeChatModel(r1, "{{'<｜User｜>' + content}}{{'<｜Assistant｜><think>\\n'}}"));
+    QVERIFY(loadModel(b, r1));
+    QCOMPARE(b.modelInfo().chatTemplate, QStringLiteral("deepseek-r1"));
+    QVERIFY(!b.modelInfo().chatTemplateAssumed);
+    QVERIFY(!b.modelInfo().thinkingSwitch);
+    QVERIFY(b.promptOpensThinking());
+}
 
 void TestLocalBackend::loadsModelInfo()
 {
@@ -138,6 +237,14 @@ void TestLocalBackend::loadFailureIsReported()
     // A good model after a bad one works.
     QVERIFY(loadModel(b));
     QVERIFY(b.isReady());
+
+    // A vocabulary-only file (tokenizer, no tensors) is refused with the reason.
+    QSignalSpy vocabFailed(&b, &LocalBackend::modelLoadFailed);
+    b.loadModel({QStringLiteral(CAUSERIE_TEST_DATA_DIR "/vocab/mistral-v0.1.gguf")});
+    QVERIFY(vocabFailed.wait(10000));
+    QVERIFY2(vocabFailed.at(0).at(1).toString().contains(QLatin1String("this file has a vocabulary only, no weights")),
+             qPrintable(vocabFailed.at(0).at(1).toString()));
+    QCOMPARE(b.modelState(), LocalBackend::ModelState::Failed);
 }
 
 void TestLocalBackend::noModelFails()
