@@ -494,7 +494,8 @@ ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok, 
         return c;
     };
     if (has_control(tok, "<|im_start|>"))
-        return assumed(architecture == "qwen3" ? ChatTemplateKind::Qwen3 : ChatTemplateKind::ChatML);
+        return assumed(architecture == "qwen3" || architecture == "qwen3moe" ? ChatTemplateKind::Qwen3
+                                                                           : ChatTemplateKind::ChatML);
     if (has_control(tok, "<|start_header_id|>"))
         return assumed(ChatTemplateKind::Llama3);
     if (has_control(tok, "<｜Assistant｜>"))
@@ -505,7 +506,7 @@ ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok, 
         return assumed(ChatTemplateKind::Phi3);
     if (architecture == "qwen2")
         return assumed(ChatTemplateKind::ChatML);
-    if (architecture == "qwen3")
+    if (architecture == "qwen3" || architecture == "qwen3moe")
         return assumed(ChatTemplateKind::Qwen3);
     if (architecture == "phi3")
         return assumed(ChatTemplateKind::Phi3);

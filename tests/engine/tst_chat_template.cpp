@@ -483,6 +483,9 @@ void TestChatTemplate::assumedTemplates()
     t = ChatTemplate::detect(plain, *tok, "qwen3");
     QCOMPARE(int(t.kind()), int(ChatTemplateKind::Qwen3));
     QVERIFY(t.assumed());
+    t = ChatTemplate::detect(plain, *tok, "qwen3moe");   // Qwen3-30B-A3B without a template
+    QCOMPARE(int(t.kind()), int(ChatTemplateKind::Qwen3));
+    QVERIFY(t.assumed());
     t = ChatTemplate::detect(plain, *tok, "phi3");
     QCOMPARE(int(t.kind()), int(ChatTemplateKind::Phi3));
     QVERIFY(t.assumed());
