@@ -495,7 +495,7 @@ ChatTemplate ChatTemplate::detect(const VocabData& vocab, const Tokenizer& tok, 
     };
     if (has_control(tok, "<|im_start|>"))
         return assumed(architecture == "qwen3" || architecture == "qwen3moe" ? ChatTemplateKind::Qwen3
-                                                                           : ChatTemplateKind::ChatML);
+                                                                             : ChatTemplateKind::ChatML);
     if (has_control(tok, "<|start_header_id|>"))
         return assumed(ChatTemplateKind::Llama3);
     if (has_control(tok, "<｜Assistant｜>"))

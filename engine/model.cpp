@@ -535,8 +535,41 @@ Status read_weights(const GGUFFile& f, Model& m)
 
 }   // namespace
 
+// The names of GGUF's `general.file_type` values (the quantization recipe a tool applied, e.g.
+// Q4_K_M = Q4_K with some Q6_K tensors). 0 means "all F32" but is also what a file without the
+// key reads as, so it is not named here.
+static const char* file_type_name(uint32_t file_type)
+{
+    switch (file_type) {
+    case 1: return "F16";
+    case 2: return "Q4_0";
+    case 3: return "Q4_1";
+    case 7: return "Q8_0";
+    case 8: return "Q5_0";
+    case 9: return "Q5_1";
+    case 10: return "Q2_K";
+    case 11: return "Q3_K_S";
+    case 12: return "Q3_K_M";
+    case 13: return "Q3_K_L";
+    case 14: return "Q4_K_S";
+    case 15: return "Q4_K_M";
+    case 16: return "Q5_K_S";
+    case 17: return "Q5_K_M";
+    case 18: return "Q6_K";
+    case 21: return "Q2_K_S";
+    case 25: return "IQ4_NL";
+    case 30: return "IQ4_XS";
+    case 32: return "BF16";
+    default: return nullptr;
+    }
+}
+
 std::string model_quantization(const Model& model)
 {
+    // The file's own recipe name when it has one: the type holding the most bytes can be the
+    // embedding's (Gemma 3 270M's Q4_K_M file is mostly its Q8_0 embedding table).
+    if (const char* name = file_type_name(model.hp.file_type))
+        return name;
     std::map<std::string, uint64_t> bytes;
     for (const auto& t : model.file.tensors())
         if (t.n_dims >= 2)

@@ -247,7 +247,7 @@ void addLowbitRows(bool with_threads)
     QTest::addColumn<QString>("quant");
     if (with_threads)
         QTest::addColumn<int>("threads");
-    const char* rows[][2] = {{"q2_k", "Q2_K"}, {"q3_k_m", "Q3_K"}, {"iq4_nl", "IQ4_NL"}, {"iq4_xs", "IQ4_XS"}};
+    const char* rows[][2] = {{"q2_k", "Q2_K"}, {"q3_k_m", "Q3_K_M"}, {"iq4_nl", "IQ4_NL"}, {"iq4_xs", "IQ4_XS"}};
     for (const auto& r : rows) {
         if (!with_threads) {
             QTest::newRow(r[0]) << QString::fromLatin1(r[0]) << QString::fromLatin1(r[1]);

@@ -167,6 +167,13 @@ private Q_SLOTS:
         QVERIFY(std::find(stops.begin(), stops.end(), 106) != stops.end());
     }
 
+    // Named by the file's recipe, as the package names it, not by its largest tensor (the Q8_0
+    // embedding table holds most of its bytes).
+    void quantizationIsTheFilesRecipe()
+    {
+        QCOMPARE(QString::fromStdString(model_quantization(*m_model)), QStringLiteral("Q4_K_M"));
+    }
+
     void promptIdsMatchLlamaCpp()
     {
         for (const Case& c : m_golden.cases) {

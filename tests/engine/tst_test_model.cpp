@@ -122,7 +122,7 @@ private Q_SLOTS:
             QCOMPARE(m.layers[size_t(i)].wq.type, TensorType::Q4_K);
             QCOMPARE(m.layers[size_t(i)].w_up.type, TensorType::Q4_K);
         }
-        QCOMPARE(QString::fromStdString(model_quantization(m)), QStringLiteral("Q4_K"));
+        QCOMPARE(QString::fromStdString(model_quantization(m)), QStringLiteral("Q4_K_M"));   // general.file_type
     }
 
     void everyType_data()
