@@ -1,6 +1,8 @@
 # The forward pass, session, sampler and chat templates.
 causerie_add_test(tst_forward SOURCES tst_forward.cpp LIBS causerie_engine)
 causerie_add_test(tst_session SOURCES tst_session.cpp LIBS causerie_engine)
+# Text embeddings against llama.cpp's (tests/data/tiny-qwen3-embed-*.golden.txt), refused poolings.
+causerie_add_test(tst_embedding SOURCES tst_embedding.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_sampler SOURCES tst_sampler.cpp LIBS causerie_engine)
 causerie_add_test(tst_chat_template SOURCES tst_chat_template.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_context_fit SOURCES tst_context_fit.cpp LIBS causerie_engine LABELS sanitize)
