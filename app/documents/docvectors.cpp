@@ -65,8 +65,8 @@ DocStatus DocIndex::putVectors(const QString& model, const QList<QPair<qint64, Q
     std::optional<int> dim = storedDimension(model);
     for (const auto& [id, v] : vectors) {
         if (v.isEmpty())
-            return DocError{QCoreApplication::translate("Documents", "The embedding model %1 gave an empty vector.")
-                                .arg(model)};
+            return DocError{
+                QCoreApplication::translate("Documents", "The embedding model %1 gave an empty vector.").arg(model)};
         for (float x : v)
             if (!std::isfinite(x))
                 return DocError{
@@ -86,10 +86,14 @@ DocStatus DocIndex::putVectors(const QString& model, const QList<QPair<qint64, Q
         return dbError(QCoreApplication::translate("Documents", "start a transaction"));
     for (const auto& [id, v] : vectors) {
         const QuantizedVector q = quantizeVector(v);
-        auto put = m_db->prepare("INSERT INTO chunk_vectors (chunk_id, model, dim, scale, data) VALUES (?1, ?2, ?3, ?4, "
-                                 "?5) ON CONFLICT (model, chunk_id) DO UPDATE SET dim = excluded.dim, "
-                                 "scale = excluded.scale, data = excluded.data");
-        if (!put || !put->bind(1, id).bind(2, model).bind(3, qint64(v.size())).bind(4, double(q.scale))
+        auto put =
+            m_db->prepare("INSERT INTO chunk_vectors (chunk_id, model, dim, scale, data) VALUES (?1, ?2, ?3, ?4, "
+                          "?5) ON CONFLICT (model, chunk_id) DO UPDATE SET dim = excluded.dim, "
+                          "scale = excluded.scale, data = excluded.data");
+        if (!put || !put->bind(1, id)
+                         .bind(2, model)
+                         .bind(3, qint64(v.size()))
+                         .bind(4, double(q.scale))
                          .bindBlobOrNull(5, q.data)
                          .run())
             return dbError(QCoreApplication::translate("Documents", "store vectors"));

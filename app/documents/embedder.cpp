@@ -77,10 +77,11 @@ EmbedReport embedPending(DocIndex& index, TextEmbedder& embedder, const EmbedCal
             return report;
         }
         if (vectors.value().size() != chunks.size()) {
-            report.error = QCoreApplication::translate("Documents", "The embedding model %1 gave %2 vectors for %3 texts.")
-                               .arg(model)
-                               .arg(vectors.value().size())
-                               .arg(chunks.size());
+            report.error =
+                QCoreApplication::translate("Documents", "The embedding model %1 gave %2 vectors for %3 texts.")
+                    .arg(model)
+                    .arg(vectors.value().size())
+                    .arg(chunks.size());
             return report;
         }
         QList<QPair<qint64, QVector<float>>> rows;

@@ -63,7 +63,6 @@ struct EmbedCallbacks {
 // Gives every chunk of the index without a vector of `embedder`'s model its vector, `batch`
 // chunks per call and per transaction (a quit loses at most one batch; the next run goes on with
 // what is missing), after removing the vectors of any other model.
-EmbedReport embedPending(DocIndex& index, TextEmbedder& embedder, const EmbedCallbacks& callbacks = {},
-                         int batch = 16);
+EmbedReport embedPending(DocIndex& index, TextEmbedder& embedder, const EmbedCallbacks& callbacks = {}, int batch = 16);
 
 }   // namespace causerie::documents

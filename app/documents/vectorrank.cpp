@@ -1,6 +1,10 @@
 #include "vectorrank.h"
 
+#include "kernels/cpu/cpu_features.h"
+
 #include <QHash>
+
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -10,14 +14,34 @@ namespace causerie::documents {
 
 namespace {
 
-// Σ a[i] * b[i] over int8 rows: exact in int32 for dim < 2^17. Cloned for AVX2 (chosen at load
-// time by the CPU), where the compiler widens and multiplies 16 pairs at a time.
-__attribute__((target_clones("avx2", "default"))) int32_t dotInt8(const int8_t* a, const int8_t* b, int n)
+// Σ q[i] * b[i], the query already widened to int16: exact in int32 for n < 2^17.
+int32_t dotRef(const int16_t* q, const int8_t* b, int n)
 {
     int32_t sum = 0;
     for (int i = 0; i < n; ++i)
-        sum += int32_t(int16_t(a[i]) * int16_t(b[i]));
+        sum += int32_t(q[i]) * int32_t(b[i]);
     return sum;
+}
+
+// The same, 32 pairs a step: the row's bytes widened to int16, multiplied and summed in pairs
+// (vpmaddwd) into 8 int32 lanes. Same integers as dotRef.
+__attribute__((target("avx2"))) int32_t dotAvx2(const int16_t* q, const int8_t* b, int n)
+{
+    __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        const __m256i b0 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i)));
+        const __m256i b1 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i + 16)));
+        acc0 =
+            _mm256_add_epi32(acc0, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + i)), b0));
+        acc1 = _mm256_add_epi32(
+            acc1, _mm256_madd_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(q + i + 16)), b1));
+    }
+    const __m256i acc = _mm256_add_epi32(acc0, acc1);
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s) + dotRef(q + i, b + i, n - i);
 }
 
 }   // namespace
@@ -58,7 +82,8 @@ QList<QPair<qint64, double>> nearestChunks(const VectorTable& table, const QVect
     if (n <= 0 || table.dim <= 0 || query.size() != table.dim)
         return out;
     const QuantizedVector q = quantizeVector(query);
-    const auto* qd = reinterpret_cast<const int8_t*>(q.data.constData());
+    std::vector<int16_t> qd(q.data.begin(), q.data.end());   // widened once for every row
+    const auto dot = kernels::cpu_features().avx2 ? dotAvx2 : dotRef;
     // The n best so far, the worst on top: `better` orders the heap (lower similarity, then
     // higher id, is worse).
     using Entry = QPair<double, qint64>;
@@ -75,7 +100,7 @@ QList<QPair<qint64, double>> nearestChunks(const VectorTable& table, const QVect
             if (!it.value())
                 continue;
         }
-        const double sim = double(dotInt8(qd, &table.data[r * size_t(table.dim)], table.dim)) * double(q.scale) *
+        const double sim = double(dot(qd.data(), &table.data[r * size_t(table.dim)], table.dim)) * double(q.scale) *
                            double(table.scales[r]);
         const Entry e{sim, table.ids[r]};
         if (int(best.size()) < n) {

@@ -35,10 +35,10 @@ QuantizedVector quantizeVector(const QVector<float>& v);
 // The vectors of one embedding model, in memory for scanning: rows of `dim` int8.
 struct VectorTable {
     int dim = 0;
-    std::vector<qint64> ids;        // chunk id per row
-    std::vector<qint64> documents;  // document id per row
-    std::vector<float> scales;      // per row
-    std::vector<int8_t> data;       // (rows, dim)
+    std::vector<qint64> ids;         // chunk id per row
+    std::vector<qint64> documents;   // document id per row
+    std::vector<float> scales;       // per row
+    std::vector<int8_t> data;        // (rows, dim)
     void clear();
     void append(qint64 id, qint64 document, float scale, const char* bytes);
 };

@@ -9,6 +9,8 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include <random>
+
 using namespace causerie::documents;
 
 namespace {
@@ -70,6 +72,45 @@ private Q_SLOTS:
         QVERIFY(qAbs(best[0].second - 1.0) < 0.01);   // int8: within 1/127 of the float dot
         QVERIFY(qAbs(best[1].second - 0.8) < 0.01);
         QVERIFY(nearestChunks(t, {1, 0, 0}, 3).isEmpty());   // another dimension finds nothing
+    }
+
+    // 100 dimensions: the AVX2 scan's 32-wide steps and its tail both run (and the reference
+    // under CAUSERIE_CPU=scalar, the ctest entry tst_hybridsearch_scalar).
+    void int8ScanMatchesTheFloatDot()
+    {
+        std::mt19937 rng(5);
+        std::normal_distribution<float> normal;
+        const auto unit = [&] {
+            QVector<float> v(100);
+            double n = 0;
+            for (float& x : v) {
+                x = normal(rng);
+                n += double(x) * x;
+            }
+            for (float& x : v)
+                x = float(x / std::sqrt(n));
+            return v;
+        };
+        VectorTable t;
+        t.dim = 100;
+        QList<QVector<float>> rows;
+        for (int i = 0; i < 50; ++i) {
+            rows.append(unit());
+            const QuantizedVector q = quantizeVector(rows.last());
+            t.append(i, 1, q.scale, q.data.constData());
+        }
+        const QVector<float> query = unit();
+        const auto best = nearestChunks(t, query, 50);
+        QCOMPARE(best.size(), 50);
+        for (qsizetype i = 0; i < best.size(); ++i) {
+            double exact = 0;
+            for (int d = 0; d < 100; ++d)
+                exact += double(query[d]) * rows[best[i].first][d];
+            // int8 rounding: each factor within half a step (max/254) of its value.
+            QVERIFY2(qAbs(best[i].second - exact) < 0.02, qPrintable(QString::number(best[i].second - exact)));
+            if (i > 0)
+                QVERIFY(best[i - 1].second >= best[i].second);
+        }
     }
 
     void questionWithoutSharedWordsIsFoundOnlyWithVectors()
@@ -228,8 +269,8 @@ private Q_SLOTS:
     {
         // A random 'qwen3' embedding model (last pooling, EOS appended): its vectors mean nothing,
         // but a passage's own text is its own nearest neighbour.
-        causerie::TestModelSpec spec{.n_vocab = 512, .n_embd = 64, .n_layer = 1, .n_head = 4, .n_head_kv = 2,
-                                     .n_ff = 128};
+        causerie::TestModelSpec spec{
+            .n_vocab = 512, .n_embd = 64, .n_layer = 1, .n_head = 4, .n_head_kv = 2, .n_ff = 128};
         spec.arch = "qwen3";
         spec.pooling_type = 3;
         spec.add_eos = true;
