@@ -29,6 +29,26 @@ public:
     virtual DocResult<QList<QVector<float>>> embed(const QStringList& texts) = 0;
 };
 
+// Makes an embedder on the thread that will use it (the indexer's; the one that plans a turn).
+using EmbedderFactory = std::function<DocResult<std::unique_ptr<TextEmbedder>>()>;
+
+// An embedder made of a function (the app wraps RemoteEmbeddings, app/backends, in one).
+class FunctionEmbedder final : public TextEmbedder {
+public:
+    using Embed = std::function<DocResult<QList<QVector<float>>>(const QStringList& texts)>;
+    FunctionEmbedder(QString id, Embed embed)
+        : m_id(std::move(id))
+        , m_embed(std::move(embed))
+    {
+    }
+    QString modelId() const override { return m_id; }
+    DocResult<QList<QVector<float>>> embed(const QStringList& texts) override { return m_embed(texts); }
+
+private:
+    QString m_id;
+    Embed m_embed;
+};
+
 class LocalTextEmbedder final : public TextEmbedder {
 public:
     ~LocalTextEmbedder() override;

@@ -5,8 +5,10 @@
 #include "docindex.h"
 #include "embedder.h"
 #include "engine/test_model.h"
+#include "libraryindexer.h"
 
 #include <QTemporaryDir>
+#include <QSignalSpy>
 #include <QtTest>
 
 #include <random>
@@ -224,6 +226,52 @@ private Q_SLOTS:
         const EmbedReport rest = embedPending(*m_index, embedder, {}, 1);
         QCOMPARE(rest.embedded, 2);
         QCOMPARE(embedder.texts, 3);   // each chunk embedded once
+    }
+
+    // The app's path: LibraryIndexer indexes a folder, then embeds on its thread; another model
+    // embeds again; a model that cannot be made says why.
+    void indexerEmbedsInTheBackground()
+    {
+        const QString folder = m_dir->filePath(QStringLiteral("lib"));
+        QVERIFY(QDir().mkpath(folder));
+        for (const char* name : {"a.txt", "b.txt"}) {
+            QFile f(QDir(folder).filePath(QLatin1String(name)));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(QByteArray("The car is in the garage of ") + name);
+        }
+        const QString dbPath = m_dir->filePath(QStringLiteral("documents.db"));
+        LibraryIndexer indexer(dbPath);
+        QSignalSpy finished(&indexer, &LibraryIndexer::embeddingFinished);
+        QSignalSpy progress(&indexer, &LibraryIndexer::embeddingProgress);
+        const auto factory = [](const QString& id) {
+            return EmbedderFactory([id]() -> DocResult<std::unique_ptr<TextEmbedder>> {
+                return std::unique_ptr<TextEmbedder>(std::make_unique<ConceptsEmbedder>(id));
+            });
+        };
+        indexer.setEmbedder(factory(QStringLiteral("one")), QStringLiteral("one"));
+        QVERIFY(finished.wait(10000));   // nothing indexed yet: nothing to embed
+        QCOMPARE(finished.last().at(1).toLongLong(), 0);
+        indexer.indexFolder(QStringLiteral("library:x"), folder);
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 2, 10000);
+        QCOMPARE(finished.last().at(0).toString(), QStringLiteral("one"));
+        QCOMPARE(finished.last().at(1).toLongLong(), 2);   // embedded this run
+        QCOMPARE(finished.last().at(2).toLongLong(), 2);   // vectors of the model
+        QCOMPARE(finished.last().at(3).toString(), QString());
+        QCOMPARE(progress.last().at(1).toLongLong(), 2);
+        QCOMPARE(m_index->vectorCount(QStringLiteral("one")), 2);   // seen by the GUI's connection
+
+        indexer.setEmbedder(factory(QStringLiteral("two")), QStringLiteral("two"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 3, 10000);
+        QCOMPARE(finished.last().at(1).toLongLong(), 2);
+        QCOMPARE(m_index->vectorCount(QStringLiteral("two")), 2);
+        QCOMPARE(m_index->vectorCount(QStringLiteral("one")), 0);
+
+        indexer.setEmbedder(
+            []() -> DocResult<std::unique_ptr<TextEmbedder>> { return DocError{QStringLiteral("no such model")}; },
+            QStringLiteral("three"));
+        QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 4, 10000);
+        QCOMPARE(finished.last().at(3).toString(), QStringLiteral("no such model"));
+        QCOMPARE(m_index->vectorCount(QStringLiteral("two")), 2);   // nothing lost
     }
 
     void wrongDimensionIsRefused()
