@@ -45,7 +45,8 @@ RemoteEmbeddings::Result parseEmbeddingsResponse(const QByteArray& body, qsizety
     const QString bad = tr("The endpoint's answer to /v1/embeddings is not a list of vectors.");
     QJsonParseError pe;
     const QJsonDocument doc = QJsonDocument::fromJson(body, &pe);
-    if (pe.error != QJsonParseError::NoError || !doc.isObject() || !doc.object().value(QLatin1String("data")).isArray()) {
+    if (pe.error != QJsonParseError::NoError || !doc.isObject() ||
+        !doc.object().value(QLatin1String("data")).isArray()) {
         r.error = bad;
         return r;
     }
@@ -91,11 +92,12 @@ RemoteEmbeddings::Result RemoteEmbeddings::embed(const QStringList& texts)
     Result r;
     const QUrl url = remoteApiUrl(m_endpoint.baseUrl, QStringLiteral("embeddings"));
     if (const QString problem = baseUrlProblem(m_endpoint.baseUrl); !problem.isEmpty() || !url.isValid()) {
-        r.error = problem.isEmpty() ? tr("The endpoint address \"%1\" is not usable.").arg(m_endpoint.baseUrl) : problem;
+        r.error =
+            problem.isEmpty() ? tr("The endpoint address \"%1\" is not usable.").arg(m_endpoint.baseUrl) : problem;
         return r;
     }
-    if (const QString insecure = insecureKeyProblem(url, !m_key.isEmpty(), m_endpoint.allowInsecureHttp,
-                                                    m_endpoint.name);
+    if (const QString insecure =
+            insecureKeyProblem(url, !m_key.isEmpty(), m_endpoint.allowInsecureHttp, m_endpoint.name);
         !insecure.isEmpty()) {
         r.error = insecure;
         return r;

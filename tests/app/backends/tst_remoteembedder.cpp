@@ -37,10 +37,10 @@ private Q_SLOTS:
     void sendsTheTextsAndReadsTheVectors()
     {
         // The answer lists index 1 first: vectors come back in the texts' order, unit length.
-        m_server->enqueue(FakeResponse::json(
-            200, "OK",
-            R"({"object":"list","data":[{"object":"embedding","index":1,"embedding":[0,3,4]},)"
-            R"({"object":"embedding","index":0,"embedding":[1,0,0]}],"model":"mistral-embed"})"));
+        m_server->enqueue(
+            FakeResponse::json(200, "OK",
+                               R"({"object":"list","data":[{"object":"embedding","index":1,"embedding":[0,3,4]},)"
+                               R"({"object":"embedding","index":0,"embedding":[1,0,0]}],"model":"mistral-embed"})"));
         RemoteEmbeddings e(endpoint(m_server->baseUrl()), QStringLiteral("mistral-embed"),
                            ApiKey(QString::fromLatin1(kKey)));
         const auto r = e.embed({QStringLiteral("premier"), QStringLiteral("second")});
