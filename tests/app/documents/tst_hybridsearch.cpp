@@ -6,6 +6,7 @@
 #include "embedder.h"
 #include "engine/test_model.h"
 #include "libraryindexer.h"
+#include "promptcontext.h"
 
 #include <QTemporaryDir>
 #include <QSignalSpy>
@@ -272,6 +273,36 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 4, 10000);
         QCOMPARE(finished.last().at(3).toString(), QStringLiteral("no such model"));
         QCOMPARE(m_index->vectorCount(QStringLiteral("two")), 2);   // nothing lost
+    }
+
+    // What a chat turn gets (planContext, shared with chat --doc): with the embedder, the passage
+    // that shares no word with the question; an embedder that fails leaves BM25 alone.
+    void turnGetsThePassageFoundByVectors()
+    {
+        putThreeDocuments();
+        ConceptsEmbedder embedder;
+        QVERIFY(embedPending(*m_index, embedder).error.isEmpty());
+        ContextRequest request;
+        request.question = QStringLiteral("Which automobile did she buy?");
+        request.index = m_index.get();
+        request.libraries = {QStringLiteral("lib")};
+        request.librariesTicked = true;
+        ContextPlan plan = planContext(request, estimateTokens);
+        QCOMPARE(plan.mode, ContextPlan::None);   // words alone find nothing
+        request.embedder = &embedder;
+        plan = planContext(request, estimateTokens);
+        QCOMPARE(plan.mode, ContextPlan::Retrieved);
+        QCOMPARE(plan.sources.value(0).file, QStringLiteral("garage.txt"));
+        QVERIFY(plan.questionText.contains(QLatin1String("Her new car is a red vehicle.")));
+
+        FunctionEmbedder broken(embedder.modelId(), [](const QStringList&) -> DocResult<QList<QVector<float>>> {
+            return DocError{QStringLiteral("offline")};
+        });
+        request.embedder = &broken;
+        request.question = QStringLiteral("puppy");
+        plan = planContext(request, estimateTokens);
+        QCOMPARE(plan.mode, ContextPlan::Retrieved);
+        QCOMPARE(plan.sources.value(0).file, QStringLiteral("kennel.txt"));
     }
 
     void wrongDimensionIsRefused()
