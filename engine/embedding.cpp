@@ -38,7 +38,8 @@ Result<PoolingType> embedding_pooling(const Model& model)
     if (!info)
         return info.error();
     if (!info->present)
-        return make_error("this model has no " + key + ": it is not an embedding model (choose an embedding GGUF, "
+        return make_error("this model has no " + key +
+                          ": it is not an embedding model (choose an embedding GGUF, "
                           "e.g. Qwen3-Embedding)");
     const std::string causal_key = model.hp.architecture + ".attention.causal";
     if (model.file.find(causal_key)) {

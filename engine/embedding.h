@@ -43,8 +43,8 @@ Result<PoolingType> embedding_pooling(const Model& model);
 Result<std::vector<float>> pool_hidden(std::span<const float> hidden, int64_t n, int64_t n_embd, PoolingType type);
 
 struct EmbedderOptions {
-    int n_threads = 0;     // 0: all hardware threads
-    int64_t n_ctx = 0;     // 0: min(training context, 1024); longer texts are cut (EOS kept)
+    int n_threads = 0;           // 0: all hardware threads
+    int64_t n_ctx = 0;           // 0: min(training context, 1024); longer texts are cut (EOS kept)
     size_t free_ram_bytes = 0;   // BackendOptions::free_ram_bytes (tests)
 };
 

@@ -144,6 +144,7 @@ private:
     VectorTable m_vectors;
     QString m_vectorsModel;
     qint64 m_vectorsVersion = -1;
+    QPair<qint64, double> m_vectorsPrint;   // count and sum of the chunk ids read
     bool m_vectorsStale = true;
 };
 

@@ -121,6 +121,21 @@ DocResult<const VectorTable*> DocIndex::vectorTable(const QString& model)
         return dbError(QCoreApplication::translate("Documents", "be searched"));
     if (!m_vectorsStale && m_vectorsModel == model && m_vectorsVersion == version.value())
         return &m_vectors;
+    // Another connection committed (the indexer, often adding files without vectors yet): read
+    // the vectors again only if this model's set changed (count and sum of ids, from the key's
+    // index: a few ms, not the 100 MB).
+    auto print = m_db->prepare("SELECT count(*), total(chunk_id) FROM chunk_vectors WHERE model = ?1");
+    if (!print)
+        return dbError(QCoreApplication::translate("Documents", "be searched"));
+    print->bind(1, model);
+    auto printed = print->step();
+    if (!printed || !printed.value())
+        return dbError(QCoreApplication::translate("Documents", "be searched"));
+    const QPair<qint64, double> fingerprint{print->int64(0), print->real(1)};
+    if (!m_vectorsStale && m_vectorsModel == model && m_vectorsPrint == fingerprint) {
+        m_vectorsVersion = version.value();
+        return &m_vectors;
+    }
     m_vectors.clear();
     m_vectors.dim = storedDimension(model).value_or(0);
     auto st = m_db->prepare("SELECT v.chunk_id, c.document_id, v.scale, v.data FROM chunk_vectors v "
@@ -137,6 +152,7 @@ DocResult<const VectorTable*> DocIndex::vectorTable(const QString& model)
         return dbError(QCoreApplication::translate("Documents", "be searched"));
     m_vectorsModel = model;
     m_vectorsVersion = version.value();
+    m_vectorsPrint = fingerprint;
     m_vectorsStale = false;
     return &m_vectors;
 }

@@ -137,6 +137,14 @@ private Q_SLOTS:
         // printed with 6 significant digits
         QVERIFY(qAbs(sources[0].toObject().value(QStringLiteral("score")).toDouble() - 2.0 / 61) < 1e-6);
 
+        // info says the pooling (text and JSON).
+        const Run info = run({"info", model});
+        QCOMPARE(info.exitCode, 0);
+        QVERIFY2(info.out.contains("pooling         last (embedding model, EOS appended)\n"), info.out.constData());
+        const Run infoJson = run({"info", model, "--json"});
+        QCOMPARE(QJsonDocument::fromJson(infoJson.out).object().value(QStringLiteral("pooling")).toString(),
+                 QStringLiteral("last"));
+
         // A chat model (no pooling_type) is refused with the reason, status 1.
         const QString chat = m_dir.filePath(QStringLiteral("chat.gguf"));
         QCOMPARE(
@@ -146,6 +154,16 @@ private Q_SLOTS:
         QCOMPARE(refused.exitCode, 1);
         QVERIFY2(refused.err.contains("has no qwen3.pooling_type: it is not an embedding model"),
                  refused.err.constData());
+        QVERIFY(QJsonDocument::fromJson(run({"info", chat, "--json"}).out)
+                    .object()
+                    .value(QStringLiteral("pooling"))
+                    .isNull());
+        const QString cls = m_dir.filePath(QStringLiteral("cls.gguf"));
+        QCOMPARE(run({"make-test-model", cls, "--arch", "qwen3", "--layers", "1", "--embd", "64", "--ff", "128",
+                      "--pooling", "2"})
+                     .exitCode,
+                 0);
+        QVERIFY(run({"info", cls}).out.contains("pooling         cls (embedding model: qwen3.pooling_type is 2 (cls)"));
         const Run unknown = run({"retrieve", "--doc", m_md, "--query", "wood", "--embed-model",
                                  m_dir.filePath(QStringLiteral("missing.gguf"))});
         QCOMPARE(unknown.exitCode, 1);

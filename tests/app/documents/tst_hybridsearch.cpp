@@ -260,12 +260,22 @@ private Q_SLOTS:
         QCOMPARE(finished.last().at(3).toString(), QString());
         QCOMPARE(progress.last().at(1).toLongLong(), 2);
         QCOMPARE(m_index->vectorCount(QStringLiteral("one")), 2);   // seen by the GUI's connection
+        // ... and searched by it: the indexer's vectors are read once the file changed.
+        SearchOptions o;
+        o.embedModel = QStringLiteral("one");
+        o.queryVector = ConceptsEmbedder::vector(QStringLiteral("automobile"));
+        auto found = m_index->search(QStringLiteral("automobile"), {QStringLiteral("library:x")}, o);
+        QVERIFY(found.ok());
+        QCOMPARE(found->size(), 2);   // "car" in both files, no word in common
 
         indexer.setEmbedder(factory(QStringLiteral("two")), QStringLiteral("two"));
         QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 3, 10000);
         QCOMPARE(finished.last().at(1).toLongLong(), 2);
         QCOMPARE(m_index->vectorCount(QStringLiteral("two")), 2);
         QCOMPARE(m_index->vectorCount(QStringLiteral("one")), 0);
+        found = m_index->search(QStringLiteral("automobile"), {QStringLiteral("library:x")}, o);
+        QVERIFY(found.ok());
+        QVERIFY(found->isEmpty());   // model one's vectors are gone: BM25 alone, which finds nothing
 
         indexer.setEmbedder(
             []() -> DocResult<std::unique_ptr<TextEmbedder>> { return DocError{QStringLiteral("no such model")}; },
