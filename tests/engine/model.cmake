@@ -11,7 +11,7 @@ causerie_add_test(tst_thread_pool SOURCES tst_thread_pool.cpp LIBS causerie_engi
 causerie_add_test(tst_memory SOURCES tst_memory.cpp LIBS causerie_engine LABELS sanitize)
 # The forward pass again with the CPU dispatch capped, so the AVX2-only and scalar kernels (and
 # the original, not repacked, weight layout) produce the llama.cpp logits too on this AVX-512 machine.
-foreach(test tst_forward tst_session)
+foreach(test tst_forward tst_session tst_embedding)
   foreach(cap avx2 scalar)
     add_test(NAME ${test}_${cap} COMMAND ${test})
     set_tests_properties(${test}_${cap} PROPERTIES TIMEOUT 600

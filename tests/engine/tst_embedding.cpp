@@ -121,6 +121,7 @@ void TestEmbedding::matchesLlamaCpp()
         float worst = 0.0f;
         for (size_t i = 0; i < v->size(); ++i)
             worst = std::max(worst, std::fabs((*v)[i] - c.vector[i]));
+        qInfo("%s, %zu tokens: max abs difference %.2g", QTest::currentDataTag(), c.ids.size(), double(worst));
         // The hidden state goes through the same kernels as the logits (which match to ~1e-4
         // in tst_forward); the golden prints 6 decimals.
         QVERIFY2(worst < 1e-3f, qPrintable(QStringLiteral("max abs difference %1 for '%2'")
