@@ -65,7 +65,8 @@ EmbedReport embedPending(DocIndex& index, TextEmbedder& embedder, const EmbedCal
             report.cancelled = true;
             return report;
         }
-        const QList<ChunkText> chunks = index.chunksWithoutVector(model, std::max(1, batch));
+        const QList<ChunkText> chunks =
+            index.chunksWithoutVector(model, batch > 0 ? batch : std::max(1, embedder.batchSize()));
         if (chunks.isEmpty())
             return report;
         QStringList texts;

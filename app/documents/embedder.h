@@ -27,6 +27,8 @@ public:
     virtual QString modelId() const = 0;
     // One L2-normalised vector per text, in order.
     virtual DocResult<QList<QVector<float>>> embed(const QStringList& texts) = 0;
+    // Texts per embed() call in the embedding job: a cancel (a quit) waits for one call.
+    virtual int batchSize() const { return 16; }
 };
 
 // Makes an embedder on the thread that will use it (the indexer's; the one that plans a turn).
@@ -43,6 +45,7 @@ public:
     }
     QString modelId() const override { return m_id; }
     DocResult<QList<QVector<float>>> embed(const QStringList& texts) override { return m_embed(texts); }
+    int batchSize() const override { return 32; }   // one HTTP request each
 
 private:
     QString m_id;
@@ -58,6 +61,8 @@ public:
     static QString idForFile(const QString& path);
     QString modelId() const override { return m_id; }
     DocResult<QList<QVector<float>>> embed(const QStringList& texts) override;
+    // A forward pass per text: a quit waits for at most four.
+    int batchSize() const override { return 4; }
     int dimension() const;
 
 private:
@@ -81,8 +86,8 @@ struct EmbedCallbacks {
 };
 
 // Gives every chunk of the index without a vector of `embedder`'s model its vector, `batch`
-// chunks per call and per transaction (a quit loses at most one batch; the next run goes on with
-// what is missing), after removing the vectors of any other model.
-EmbedReport embedPending(DocIndex& index, TextEmbedder& embedder, const EmbedCallbacks& callbacks = {}, int batch = 16);
+// chunks (0: the embedder's batchSize()) per call and per transaction (a quit loses at most one
+// batch; the next run goes on with what is missing), after removing the vectors of any other model.
+EmbedReport embedPending(DocIndex& index, TextEmbedder& embedder, const EmbedCallbacks& callbacks = {}, int batch = 0);
 
 }   // namespace causerie::documents
