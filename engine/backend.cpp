@@ -27,6 +27,11 @@ void select_top_logits(const float* logits, int64_t n_vocab, int k, std::span<co
         out->gathered[i] = logits[gather[i]];
 }
 
+Status ComputeBackend::eval_hidden(std::span<const int32_t>, int64_t, float*)
+{
+    return make_error("the " + device_name() + " device cannot compute embeddings (hidden states); use the CPU");
+}
+
 Status ComputeBackend::eval_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
                                   TopLogits* out)
 {

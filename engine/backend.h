@@ -64,6 +64,12 @@ public:
     virtual Status eval(std::span<const int32_t> tokens, int64_t pos, float* logits_last,
                         float* all_logits = nullptr) = 0;
 
+    // Like eval(), but gives the final hidden state of every token instead of logits: the residual
+    // stream after the last layer, normed by output_norm, before the output head (what embedding
+    // models pool, embedding.h). hidden: (n, n_embd) floats. The default refuses (a device that
+    // only gives logits).
+    virtual Status eval_hidden(std::span<const int32_t> tokens, int64_t pos, float* hidden);
+
     // Like eval(), but returns only the k best logits of the last token, plus the logits of the
     // `gather` ids (e.g. the tokens a repetition penalty will change; the sampler can then rank
     // exactly by asking for k + gather.size()). A GPU backend selects on the device and copies

@@ -42,6 +42,7 @@ struct CpuPart {
     int64_t pos;
     float* logits_last;   // n_vocab floats for the part's last row, or null
     float* all_logits;    // (n, n_vocab), or null (single-part micro-batches only)
+    float* hidden;        // (n, n_embd) the rows normed by output_norm (eval_hidden), or null
 };
 
 // What the sequences of one CPU backend share (make_sequence): the weights (repacked once), the
@@ -142,7 +143,26 @@ public:
                                n,
                                pos + int64_t(start),
                                last_batch ? logits_last : nullptr,
-                               all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr};
+                               all_logits ? all_logits + start * size_t(hp.n_vocab) : nullptr,
+                               nullptr};
+            m_shared->forward_batch(std::span(&part, 1));
+        }
+        return Ok{};
+    }
+
+    Status eval_hidden(std::span<const int32_t> tokens, int64_t pos, float* hidden) override
+    {
+        if (auto st = check(tokens, pos); !st)
+            return st;
+        for (size_t start = 0; start < tokens.size(); start += kMaxBatch) {
+            const int64_t n = std::min<int64_t>(kMaxBatch, int64_t(tokens.size() - start));
+            const CpuPart part{this,
+                               tokens.data() + start,
+                               n,
+                               pos + int64_t(start),
+                               nullptr,
+                               nullptr,
+                               hidden + start * size_t(hp.n_embd)};
             m_shared->forward_batch(std::span(&part, 1));
         }
         return Ok{};
@@ -188,7 +208,7 @@ public:
             for (int64_t done = 0; done < total;) {
                 const int64_t n = std::min(total - done, kMaxBatch - rows);
                 parts.push_back({seqs[i], item.tokens.data() + done, n, item.pos + done,
-                                 done + n == total ? item.logits_last : nullptr, nullptr});
+                                 done + n == total ? item.logits_last : nullptr, nullptr, nullptr});
                 rows += n;
                 done += n;
                 if (rows == kMaxBatch) {
@@ -284,6 +304,13 @@ void CpuShared::output_head(std::span<const CpuPart> parts, int64_t n)
     const int64_t d = hp.n_embd;
     float* xb = m_scratch.xb.data();   // (n, d)
     const float* output_norm = static_cast<const float*>(m.output_norm.data);
+    int64_t first = 0;   // the part's first row
+    for (const CpuPart& part : parts) {
+        if (part.hidden)
+            for (int64_t t = 0; t < part.n; ++t)
+                rmsnorm_ref(&m_x[size_t((first + t) * d)], output_norm, &part.hidden[t * d], d, hp.rms_eps);
+        first += part.n;
+    }
     if (parts.size() == 1 && parts[0].all_logits) {
         float* all_logits = parts[0].all_logits;
         for (int64_t t = 0; t < n; ++t)

@@ -276,6 +276,8 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
     }
     w.add_f32(a + "attention.layer_norm_rms_epsilon", s.rms_eps);
     w.add_u32(a + "vocab_size", static_cast<uint32_t>(n_vocab));
+    if (s.pooling_type >= 0)
+        w.add_u32(a + "pooling_type", static_cast<uint32_t>(s.pooling_type));
 
     w.add_string("tokenizer.ggml.model", vocab->model.empty() ? "llama" : vocab->model);
     w.add_string_array("tokenizer.ggml.tokens", vocab->tokens);
@@ -294,7 +296,7 @@ Status write_test_model(const std::string& path, const TestModelSpec& s)
     if (vocab->pad_id >= 0)
         w.add_u32("tokenizer.ggml.padding_token_id", static_cast<uint32_t>(vocab->pad_id));
     w.add_bool("tokenizer.ggml.add_bos_token", vocab->add_bos);
-    w.add_bool("tokenizer.ggml.add_eos_token", vocab->add_eos);
+    w.add_bool("tokenizer.ggml.add_eos_token", vocab->add_eos || s.add_eos);
     const std::string& tmpl = s.chat_template.empty() ? vocab->chat_template : s.chat_template;
     if (!tmpl.empty())
         w.add_string("tokenizer.chat_template", tmpl);

@@ -73,6 +73,9 @@ struct TestModelSpec {
     // <0x00>..<0xFF> (type 6), then "▁"-prefixed words and single letters, scores decreasing.
     const VocabData* vocab = nullptr;
     std::string chat_template;   // written as tokenizer.chat_template when not empty
+    // Embedding models (embedding.h): <arch>.pooling_type when >= 0, and add_eos_token forced on.
+    int64_t pooling_type = -1;
+    bool add_eos = false;
 };
 
 // The type write_test_model gives a 2-D tensor ("blk.3.ffn_down.weight", "output.weight", ...).

@@ -46,6 +46,12 @@ ColumnLayout {
         text: root.error
     }
 
+    EmbeddingSettings {
+        Layout.fillWidth: true
+        visible: root.libraries !== null
+        libraries: root.libraries
+    }
+
     FolderDialog {
         id: folderDialog
         title: qsTr("Folder of the library")

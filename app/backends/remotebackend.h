@@ -69,6 +69,7 @@ public:
     QString model() const { return m_model; }
     // Empty = send no Authorization header (local vLLM / llama.cpp servers).
     void setApiKey(const ApiKey& key) { m_apiKey = key; }
+    const ApiKey& apiKey() const { return m_apiKey; }   // for RemoteEmbeddings on the same endpoint
 
     int stallTimeoutMs() const { return m_stallTimeoutMs; }
     void setStallTimeoutMs(int ms) { m_stallTimeoutMs = ms; }

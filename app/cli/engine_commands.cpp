@@ -5,6 +5,7 @@
 #include "engine/chat_template.h"
 #include "engine/context_fit.h"
 #include "engine/display_text.h"
+#include "engine/embedding.h"
 #include "engine/kv_state.h"
 #include "engine/model.h"
 #include "engine/session.h"
@@ -261,19 +262,23 @@ int cmd_info(const std::vector<std::string>& argv)
     const std::string name = sanitize_display_text(hp.name, kMaxDisplayNameChars);
     const std::string arch = sanitize_display_text(hp.architecture, kMaxDisplayNameChars);
     const std::string tokenizer = sanitize_display_text(m.vocab.model, kMaxDisplayNameChars);
+    const auto pooling = read_pooling(m);
+    if (!pooling)
+        return fail(pooling.error().message);
     if (a.has("json")) {
         std::printf("{\"architecture\":%s,\"name\":%s,\"parameters\":%lld,\"quantization\":%s,\"file_size\":%zu,"
                     "\"context_length\":%lld,\"n_embd\":%lld,\"n_layer\":%lld,\"n_head\":%lld,\"n_head_kv\":%lld,"
                     "\"head_dim\":%lld,\"n_ff\":%lld,\"n_vocab\":%lld,\"rope_freq_base\":%s,\"tokenizer\":%s,"
                     "\"chat_template\":%s,\"chat_template_assumed\":%s,\"sliding_window\":%lld,\"experts\":%lld,"
-                    "\"experts_used\":%lld,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s}\n",
+                    "\"experts_used\":%lld,\"bos_id\":%d,\"eos_id\":%d,\"add_bos\":%s,\"pooling\":%s}\n",
                     json_string(arch).c_str(), json_string(name).c_str(), (long long)params, json_string(quant).c_str(),
                     m.file.file_size(), (long long)hp.n_ctx_train, (long long)hp.n_embd, (long long)hp.n_layer,
                     (long long)hp.n_head, (long long)hp.n_head_kv, (long long)hp.head_dim, (long long)hp.n_ff,
                     (long long)hp.n_vocab, json_float(hp.rope_freq_base).c_str(), json_string(tokenizer).c_str(),
                     json_string(chat_template_name(tmpl.kind())).c_str(), tmpl.assumed() ? "true" : "false",
                     (long long)hp.n_swa, (long long)hp.n_expert, (long long)hp.n_expert_used, l->tok->bos_id(),
-                    l->tok->eos_id(), l->tok->add_bos() ? "true" : "false");
+                    l->tok->eos_id(), l->tok->add_bos() ? "true" : "false",
+                    pooling->present ? json_string(pooling_name(PoolingType(pooling->value))).c_str() : "null");
         return 0;
     }
     std::printf("name            %s\n", name.empty() ? "(none)" : name.c_str());
@@ -305,6 +310,12 @@ int cmd_info(const std::vector<std::string>& argv)
     if (hp.n_expert > 0)
         std::printf("experts         %lld experts, %lld per token (feed-forward %lld each)\n", (long long)hp.n_expert,
                     (long long)hp.n_expert_used, (long long)hp.n_ff_exp);
+    if (pooling && pooling->present) {
+        const auto usable = embedding_pooling(m);
+        std::printf("pooling         %s (embedding model%s%s)\n", pooling_name(PoolingType(pooling->value)),
+                    usable ? ", " : ": ",
+                    usable ? (m.vocab.add_eos ? "EOS appended" : "as is") : usable.error().message.c_str());
+    }
     return 0;
 }
 
@@ -622,12 +633,12 @@ int cmd_chat(const std::vector<std::string>& all_args)
 
 int cmd_make_test_model(const std::vector<std::string>& argv)
 {
-    Args a(argv, {});
+    Args a(argv, {"add-eos"});
     std::string err;
     const std::set<std::string> known = {
-        "type", "layers",     "embd",         "heads",       "kv-heads",    "ff",       "vocab",    "ctx",
-        "seed", "vocab-from", "rope-factors", "llama3-rope", "arch",        "head-dim", "rot",      "longrope",
-        "swa",  "gemma-rope", "softcap",      "rope-base",   "swa-pattern", "experts",  "expert-ff"};
+        "type",       "layers",       "embd",        "heads",   "kv-heads",  "ff",      "vocab",    "ctx", "seed",
+        "vocab-from", "rope-factors", "llama3-rope", "arch",    "head-dim",  "rot",     "longrope", "swa", "gemma-rope",
+        "softcap",    "rope-base",    "swa-pattern", "experts", "expert-ff", "pooling", "add-eos"};
     if (!a.ok() || !check_unknown(a, known, &err))
         return fail(a.ok() ? err : a.error());
     if (a.positional().size() != 1)
@@ -638,7 +649,7 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
             "[--embd N] [--heads N] [--kv-heads N] [--head-dim N] [--rot N] [--ff N] [--vocab N] [--ctx N] [--seed N] "
             "[--vocab-from MODEL.gguf] "
             "[--rope-factors F1,F2,... | --llama3-rope FACTOR,LOW,HIGH,ORIGINAL_CTX] "
-            "[--longrope ORIGINAL_CTX,ATTN_FACTOR] [--experts COUNT,USED [--expert-ff N]]");
+            "[--longrope ORIGINAL_CTX,ATTN_FACTOR] [--experts COUNT,USED [--expert-ff N]] [--pooling N] [--add-eos]");
     TestModelSpec spec;
     const std::string type = a.get("type", "F32");
     bool found = false;
@@ -667,6 +678,8 @@ int cmd_make_test_model(const std::vector<std::string>& argv)
     spec.head_dim = a.get_int("head-dim", &err).value_or(0);
     spec.arch = a.get("arch", "llama");
     spec.n_rot = a.get_int("rot", &err).value_or(0);
+    spec.pooling_type = a.get_int("pooling", &err).value_or(-1);   // written as <arch>.pooling_type
+    spec.add_eos = a.has("add-eos");
     if (!err.empty())
         return fail(err);
     // rope_freqs.weight: one positive factor per rotated pair (head_dim/2 of them), given one by

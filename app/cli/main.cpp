@@ -39,7 +39,9 @@ const char* kUsage =
     "                                           OpenAI-compatible server (key also from CAUSERIE_SERVER_KEY)\n"
     "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--json]\n"
     "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n"
-    "  retrieve (--doc FILE)... --query TEXT [--top K] [--json]   best passages of the documents (BM25)\n";
+    "  retrieve (--doc FILE)... --query TEXT [--top K] [--json] [--embed-model FILE [--threads N]]\n"
+    "                                           best passages of the documents (BM25; with a GGUF embedding\n"
+    "                                           model, BM25 and vectors fused)\n";
 
 }   // namespace
 

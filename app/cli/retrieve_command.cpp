@@ -2,6 +2,7 @@
 
 #include "args.h"
 #include "docindex.h"
+#include "embedder.h"
 #include "engine_commands.h"
 #include "json.h"
 #include "libraryindexer.h"
@@ -75,7 +76,7 @@ int cmd_retrieve(int argc, char** argv, const std::vector<std::string>& args)
     Args a(rest, {"json"});
     if (!a.ok())
         return fail(a.error());
-    if (const auto unknown = a.unknown({"query", "top", "json"}); !unknown.empty())
+    if (const auto unknown = a.unknown({"query", "top", "json", "embed-model", "threads"}); !unknown.empty())
         return fail("unknown option --" + unknown.front());
     if (!a.positional().empty())
         return fail("unexpected argument '" + a.positional().front() + "' (documents are given with --doc FILE)");
@@ -89,6 +90,11 @@ int cmd_retrieve(int argc, char** argv, const std::vector<std::string>& args)
         return fail(error);
     if (top && (*top < 1 || *top > 1000))
         return fail("option --top expects a number from 1 to 1000");
+    const auto threads = a.get_int("threads", &error);
+    if (!error.empty())
+        return fail(error);
+    if (a.has("embed-model") && a.get("embed-model").empty())
+        return fail("option --embed-model needs a GGUF embedding model");
 
     QCoreApplication app(argc, argv);
     QTemporaryDir dir;
@@ -106,7 +112,24 @@ int cmd_retrieve(int argc, char** argv, const std::vector<std::string>& args)
 
     documents::SearchOptions options;
     options.topK = top ? int(*top) : 5;
-    auto sources = index.value()->search(QString::fromStdString(a.get("query")), {library}, options);
+    const QString query = QString::fromStdString(a.get("query"));
+    if (a.has("embed-model")) {
+        // Hybrid ranking, as the app with a local embedding model: every chunk embedded, then the
+        // question, then BM25 and vector candidates fused (docindex.h).
+        auto embedder = documents::LocalTextEmbedder::open(QString::fromStdString(a.get("embed-model")),
+                                                           threads ? int(*threads) : 0);
+        if (!embedder)
+            return fail(utf8(embedder.error().message));
+        const documents::EmbedReport embedded = documents::embedPending(*index.value(), *embedder.value());
+        if (!embedded.error.isEmpty())
+            return fail(utf8(embedded.error));
+        auto question = embedder.value()->embed({query});
+        if (!question)
+            return fail(utf8(question.error().message));
+        options.embedModel = embedder.value()->modelId();
+        options.queryVector = question.value().at(0);
+    }
+    auto sources = index.value()->search(query, {library}, options);
     if (!sources)
         return fail(utf8(sources.error().message));
     if (a.has("json"))

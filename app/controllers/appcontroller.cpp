@@ -2,6 +2,7 @@
 
 #include "conversationstore.h"
 #include "database.h"
+#include "embeddingchoice.h"
 #include "endpointstore.h"
 #include "kvcachecontroller.h"
 #include "localbackend.h"
@@ -80,6 +81,18 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     m_documents = std::make_unique<DocumentsController>(m_store.get(), documentIndex, m_local.get(), documentHooks,
                                                         std::make_unique<LibrariesController>(dataDir, documentIndex));
     m_chat->setDocuments(m_documents.get());
+    // The embedding model of Settings → Libraries, applied when it changes or its key arrives.
+    if (LibrariesController* libraries = m_documents->libraries()) {
+        auto applyEmbedding = [this, libraries, hadKey = std::make_shared<bool>(false)] {
+            const EmbeddingChoice c = embeddingChoice(*m_settings, *m_remote);
+            libraries->setEmbedder(c.factory, c.modelId, c.hasKey != *hadKey);
+            *hadKey = c.hasKey;
+        };
+        connect(m_settings.get(), &AppSettings::changed, libraries, applyEmbedding);
+        connect(m_remote.get(), &RemoteController::keyArrived, libraries, applyEmbedding);
+        connect(m_remote.get(), &RemoteController::endpointsChanged, libraries, applyEmbedding);
+        applyEmbedding();
+    }
     connect(this, &AppController::conversationBackendChanged, m_documents.get(), &DocumentsController::chipsChanged);
     m_conversations = std::make_unique<ConversationsController>(m_store.get(), m_chat.get());
     connect(m_conversations.get(), &ConversationsController::errorOccurred, this, &AppController::errorOccurred);

@@ -1,6 +1,7 @@
 #include "appsettings.h"
 
 #include <QJsonObject>
+#include <QUrl>
 
 #include <algorithm>
 
@@ -105,6 +106,26 @@ void AppSettings::setServerAllowedOrigins(const QStringList& v)
     }
     set("server/allowedOrigins", origins);
 }
+
+QString AppSettings::embeddingSource() const
+{
+    const QString v = m_settings.value("embedding/source").toString();
+    return v == QLatin1String("local") || v == QLatin1String("remote") ? v : QStringLiteral("none");
+}
+void AppSettings::setEmbeddingSource(const QString& v)
+{
+    set("embedding/source", v == QLatin1String("local") || v == QLatin1String("remote") ? v : QStringLiteral("none"));
+}
+QString AppSettings::embeddingModelFile() const { return m_settings.value("embedding/modelFile").toString(); }
+void AppSettings::setEmbeddingModelFile(const QString& v)
+{
+    // A file dialog's URL ("file:///home/…") is kept as the local path it names.
+    set("embedding/modelFile", v.startsWith(QLatin1String("file:")) ? QUrl(v).toLocalFile() : v);
+}
+QString AppSettings::embeddingEndpoint() const { return m_settings.value("embedding/endpoint").toString(); }
+void AppSettings::setEmbeddingEndpoint(const QString& v) { set("embedding/endpoint", v); }
+QString AppSettings::embeddingRemoteModel() const { return m_settings.value("embedding/remoteModel").toString(); }
+void AppSettings::setEmbeddingRemoteModel(const QString& v) { set("embedding/remoteModel", v.trimmed()); }
 
 // A saved geometry is used only if a window of that size is usable (at least the window's
 // minimum, at most 16k per side); where it lies on the screens is left to the window system.

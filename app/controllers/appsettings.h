@@ -38,6 +38,13 @@ class AppSettings : public QObject {
     Q_PROPERTY(int serverPort READ serverPort WRITE setServerPort NOTIFY changed)
     Q_PROPERTY(bool serverAllowOthers READ serverAllowOthers WRITE setServerAllowOthers NOTIFY changed)
     Q_PROPERTY(QStringList serverAllowedOrigins READ serverAllowedOrigins WRITE setServerAllowedOrigins NOTIFY changed)
+    // The embedding model for hybrid retrieval (Settings → Libraries): "none", "local" (a GGUF
+    // embedding model, embeddingModelFile) or "remote" (/v1/embeddings of the endpoint
+    // embeddingEndpoint, model embeddingRemoteModel: only where the user chose).
+    Q_PROPERTY(QString embeddingSource READ embeddingSource WRITE setEmbeddingSource NOTIFY changed)
+    Q_PROPERTY(QString embeddingModelFile READ embeddingModelFile WRITE setEmbeddingModelFile NOTIFY changed)
+    Q_PROPERTY(QString embeddingEndpoint READ embeddingEndpoint WRITE setEmbeddingEndpoint NOTIFY changed)
+    Q_PROPERTY(QString embeddingRemoteModel READ embeddingRemoteModel WRITE setEmbeddingRemoteModel NOTIFY changed)
     // The window as the user left it: restored at the next start.
     Q_PROPERTY(QRect windowGeometry READ windowGeometry WRITE setWindowGeometry NOTIFY changed)   // empty: default
     Q_PROPERTY(int sidebarWidth READ sidebarWidth WRITE setSidebarWidth NOTIFY changed)           // px, bounded
@@ -90,6 +97,14 @@ public:
     void setServerAllowOthers(bool on);
     QStringList serverAllowedOrigins() const;
     void setServerAllowedOrigins(const QStringList& v);   // trimmed, empty ones dropped
+    QString embeddingSource() const;                      // anything else read back is "none"
+    void setEmbeddingSource(const QString& v);
+    QString embeddingModelFile() const;
+    void setEmbeddingModelFile(const QString& v);
+    QString embeddingEndpoint() const;
+    void setEmbeddingEndpoint(const QString& v);
+    QString embeddingRemoteModel() const;
+    void setEmbeddingRemoteModel(const QString& v);
     QRect windowGeometry() const;   // null when never saved or not plausible (too small, too large)
     void setWindowGeometry(const QRect& r);
     int sidebarWidth() const;

@@ -49,8 +49,38 @@ LibrariesController::LibrariesController(const QString& dataDir, const QString& 
                     Q_EMIT changed();
                 }
             });
+    connect(m_indexer.get(), &LibraryIndexer::embeddingProgress, this, [this](qint64 done, qint64 total) {
+        m_embedding.insert(QStringLiteral("state"), QStringLiteral("embedding"));
+        m_embedding.insert(QStringLiteral("done"), done);
+        m_embedding.insert(QStringLiteral("total"), total);
+        Q_EMIT embeddingChanged();
+    });
+    connect(m_indexer.get(), &LibraryIndexer::embeddingFinished, this,
+            [this](const QString& modelId, qint64, qint64 vectors, const QString& error) {
+                if (modelId != m_embedderId || !m_embedderFactory)
+                    return;   // a model since replaced
+                m_embedding.insert(QStringLiteral("state"),
+                                   error.isEmpty() ? QStringLiteral("ready") : QStringLiteral("error"));
+                m_embedding.insert(QStringLiteral("vectors"), vectors);
+                m_embedding.insert(QStringLiteral("message"), error);
+                Q_EMIT embeddingChanged();
+            });
     load();
     reindexAll();
+}
+
+QVariantMap LibrariesController::embedding() const { return m_embedding; }
+
+void LibrariesController::setEmbedder(const causerie::documents::EmbedderFactory& factory, const QString& modelId,
+                                      bool renew)
+{
+    if (!renew && modelId == m_embedderId && bool(factory) == bool(m_embedderFactory))
+        return;
+    m_embedderFactory = factory;
+    m_embedderId = factory ? modelId : QString();
+    m_embedding = {{QStringLiteral("state"), factory ? QStringLiteral("waiting") : QStringLiteral("off")}};
+    m_indexer->setEmbedder(factory, m_embedderId);
+    Q_EMIT embeddingChanged();
 }
 
 LibrariesController::~LibrariesController() = default;

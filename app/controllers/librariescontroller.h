@@ -3,6 +3,8 @@
 // background by LibraryIndexer (its own thread) into the data folder's documents.db, under
 // "library:<name>". The list is kept in <data>/libraries.json. Every library is rescanned at
 // start and on demand (Re-index): unchanged files cost a stat, so a quit mid-way resumes.
+#include "embedder.h"
+
 #include <QObject>
 #include <QUrl>
 #include <QVariantList>
@@ -22,6 +24,9 @@ class LibrariesController : public QObject {
     //   message}]
     Q_PROPERTY(QVariantList items READ items NOTIFY changed)
     Q_PROPERTY(QStringList names READ names NOTIFY changed)
+    // The embedding job: {state: "off"|"waiting"|"embedding"|"ready"|"error", done, total,
+    // vectors, message}.
+    Q_PROPERTY(QVariantMap embedding READ embedding NOTIFY embeddingChanged)
 public:
     // `dataDir` holds libraries.json; `indexPath` the document index.
     LibrariesController(const QString& dataDir, const QString& indexPath, QObject* parent = nullptr);
@@ -37,8 +42,17 @@ public:
     Q_INVOKABLE void reindex(const QString& name);
     Q_INVOKABLE void reindexAll();
 
+    QVariantMap embedding() const;
+    // The embedding model (an empty factory: none). Another id embeds every chunk again in the
+    // background; the same id changes nothing unless `renew` (e.g. its API key arrived).
+    void setEmbedder(const causerie::documents::EmbedderFactory& factory, const QString& modelId, bool renew = false);
+    // For the question's vector at send time, on the thread that plans the turn.
+    causerie::documents::EmbedderFactory embedderFactory() const { return m_embedderFactory; }
+    QString embedderId() const { return m_embedderId; }
+
 Q_SIGNALS:
     void changed();
+    void embeddingChanged();
 
 private:
     struct Library {
@@ -58,5 +72,8 @@ private:
 
     QString m_listPath;
     QList<Library> m_libraries;
+    causerie::documents::EmbedderFactory m_embedderFactory;
+    QString m_embedderId;
+    QVariantMap m_embedding{{QStringLiteral("state"), QStringLiteral("off")}};
     std::unique_ptr<causerie::documents::LibraryIndexer> m_indexer;
 };

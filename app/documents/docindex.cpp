@@ -50,6 +50,14 @@ CREATE TABLE IF NOT EXISTS chunks (
 ) STRICT;
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(text, heading, tokenize = 'unicode61 remove_diacritics 2');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
+CREATE TABLE IF NOT EXISTS chunk_vectors (
+  chunk_id INTEGER NOT NULL,
+  model TEXT NOT NULL,
+  dim INTEGER NOT NULL,
+  scale REAL NOT NULL,
+  data BLOB NOT NULL,
+  PRIMARY KEY (model, chunk_id)
+) STRICT;
 PRAGMA user_version = 1;
 )sql";
 
@@ -232,6 +240,7 @@ DocStatus DocIndex::changeFiles(const std::function<DocStatus()>& change)
         return r;
     if (!tx.commit())
         return dbError(QCoreApplication::translate("Documents", "commit"));
+    m_vectorsStale = true;   // removed documents take their vectors with them
     return DocOk{};
 }
 
@@ -261,6 +270,7 @@ CREATE TEMP TABLE IF NOT EXISTS orphan_ids (id INTEGER PRIMARY KEY);
 DELETE FROM orphan_ids;
 INSERT INTO orphan_ids SELECT id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM files f WHERE f.document_id = d.id);
 DELETE FROM chunks_fts WHERE rowid IN (SELECT c.id FROM chunks c JOIN orphan_ids o ON c.document_id = o.id);
+DELETE FROM chunk_vectors WHERE chunk_id IN (SELECT c.id FROM chunks c JOIN orphan_ids o ON c.document_id = o.id);
 DELETE FROM chunks WHERE document_id IN (SELECT id FROM orphan_ids);
 DELETE FROM documents WHERE id IN (SELECT id FROM orphan_ids);
 )sql";
@@ -354,18 +364,12 @@ DocResult<QList<Source>> DocIndex::search(const QString& query, const QStringLis
                                           const SearchOptions& options)
 {
     const QStringList matches = selectiveQueries(queryWords(query));
-    if (matches.isEmpty() || options.topK <= 0)
+    const bool hybrid = !options.embedModel.isEmpty() && !options.queryVector.isEmpty();
+    if ((matches.isEmpty() && !hybrid) || options.topK <= 0)
         return QList<Source>();
     // Enough hits that merging neighbours still leaves topK sources.
     const int candidates = std::max(20, options.topK * 4);
     const QByteArray libs = QJsonDocument(QJsonArray::fromStringList(libraries)).toJson(QJsonDocument::Compact);
-    struct Hit {
-        qint64 document;
-        int ord;
-        int parts = 1;   // chunks merged into this source
-        Source source;
-    };
-    QList<Hit> hits;
 
     // 1. The best chunk ids and scores, nothing else carried through the sort. When the index holds
     // no other library (the usual case) FTS5 ranks alone; otherwise each hit's document is checked.
@@ -378,6 +382,23 @@ DocResult<QList<Source>> DocIndex::search(const QString& query, const QStringLis
     if (!otherRow)
         return dbError(QCoreApplication::translate("Documents", "be searched"));
     const bool filter = otherRow.value() && others->int64(0) != 0;
+    auto best = bm25Candidates(matches, filter, libs, candidates, options);
+    if (!best)
+        return best.error();
+    if (hybrid) {
+        auto nearest = vectorCandidates(options, filter, libs, candidates);
+        if (!nearest)
+            return nearest.error();
+        if (!nearest.value().isEmpty())   // no vector yet for this model: BM25 alone
+            best = fuseRankings({best.value(), nearest.value()}, candidates);
+    }
+    return sourcesOf(best.value(), libs, options.topK);
+}
+
+DocResult<QList<QPair<qint64, double>>> DocIndex::bm25Candidates(const QStringList& matches, bool filter,
+                                                                 const QByteArray& libs, int candidates,
+                                                                 const SearchOptions& options)
+{
     QList<QPair<qint64, double>> best;
     for (const QString& match : matches) {
         best.clear();
@@ -392,6 +413,18 @@ DocResult<QList<Source>> DocIndex::search(const QString& query, const QStringLis
         if (best.size() >= options.topK)
             break;
     }
+    return best;
+}
+
+DocResult<QList<Source>> DocIndex::sourcesOf(const QList<QPair<qint64, double>>& best, const QByteArray& libs, int topK)
+{
+    struct Hit {
+        qint64 document;
+        int ord;
+        int parts = 1;   // chunks merged into this source
+        Source source;
+    };
+    QList<Hit> hits;
 
     // 2. Their text and place.
     for (const auto& [id, score] : best) {
@@ -467,8 +500,8 @@ DocResult<QList<Source>> DocIndex::search(const QString& query, const QStringLis
             return a.file < b.file;
         return a.start < b.start;
     });
-    if (out.size() > options.topK)
-        out.resize(options.topK);
+    if (out.size() > topK)
+        out.resize(topK);
     return out;
 }
 

@@ -4,14 +4,19 @@
 //   documents  one row per distinct content (SHA-256): files with the same bytes share chunks
 //   files      (library, path) → size, mtime, hash, document, or the error that kept it out
 //   chunks     (document, ord) → page, offsets; chunks_fts holds their text and heading (FTS5)
+//   chunk_vectors (chunk, embedding model) → int8 vector and its scale (vectorrank.h): a vector
+//              per model, so choosing another model embeds again and the old ones are dropped
 //
 // Ranking is FTS5's BM25 (text weight 1, heading 0.5) over the query's words joined by OR;
 // hits that are neighbours in one document (consecutive chunks of the same page) merge into one
 // source. Order: score (higher first), then file, then start: the same query on the same index
-// gives the same answer. One DocIndex is one connection, used from one thread; the indexer's
-// thread and the GUI thread each open their own (WAL: readers do not wait for the writer).
+// gives the same answer. With an embedding model's vector of the question (SearchOptions), the
+// BM25 candidates and the nearest chunk vectors are fused by reciprocal rank (vectorrank.h says
+// why); without one, the BM25 ranking alone, as before. One DocIndex is one connection, used from one thread; the
+// indexer's thread and the GUI thread each open their own (WAL: readers do not wait for the writer).
 #include "chunker.h"
 #include "docresult.h"
+#include "vectorrank.h"
 
 #include <QStringList>
 
@@ -46,6 +51,17 @@ struct Source {
 struct SearchOptions {
     int topK = 5;
     double headingWeight = 0.5;
+    // Hybrid ranking: the question embedded by `embedModel` (TextEmbedder::modelId). Empty: BM25
+    // alone. The score of a source is then its fused score (higher is better).
+    QString embedModel;
+    QVector<float> queryVector;
+};
+
+// A chunk waiting for its vector.
+struct ChunkText {
+    qint64 id = 0;
+    QString text;
+    QString heading;
 };
 
 class DocIndex {
@@ -72,6 +88,17 @@ public:
     DocResult<QList<Source>> search(const QString& query, const QStringList& libraries,
                                     const SearchOptions& options = {});
     qint64 chunkCount();
+
+    // Vectors, one per chunk and embedding model. The chunks without a vector of `model`, lowest
+    // id first, at most `limit` (the embedding job takes them in batches, so a quit resumes).
+    QList<ChunkText> chunksWithoutVector(const QString& model, int limit);
+    qint64 chunksWithoutVectorCount(const QString& model);
+    qint64 vectorCount(const QString& model);
+    // One transaction. Refused (nothing stored) when a vector is empty, not finite, or of another
+    // dimension than the model's vectors already stored (or than the others given).
+    DocStatus putVectors(const QString& model, const QList<QPair<qint64, QVector<float>>>& vectors);
+    // The vectors of every other model (the user chose another one).
+    DocStatus removeVectorsExcept(const QString& model);
 
     // The words of free text, lowercased, each once (at most 64): common English and French words
     // and one-letter words dropped when others remain.
@@ -100,9 +127,25 @@ private:
     DocStatus putFileRow(const FileRecord& file, const QString& library, std::optional<qint64> documentId);
     DocStatus removeOrphanDocuments();
     DocError dbError(const QString& action) const;
+    // search()'s steps: the BM25 candidates; the vector candidates; the sources of the chunk ids.
+    DocResult<QList<QPair<qint64, double>>> bm25Candidates(const QStringList& matches, bool filter,
+                                                           const QByteArray& libs, int candidates,
+                                                           const SearchOptions& options);
+    DocResult<QList<QPair<qint64, double>>> vectorCandidates(const SearchOptions& options, bool filter,
+                                                             const QByteArray& libs, int candidates);
+    DocResult<QList<Source>> sourcesOf(const QList<QPair<qint64, double>>& best, const QByteArray& libs, int topK);
+    // The vectors of `model` in memory, read again when the file changed (data_version) or after
+    // this connection wrote vectors.
+    DocResult<const VectorTable*> vectorTable(const QString& model);
+    std::optional<int> storedDimension(const QString& model);
 
     std::unique_ptr<storage::Database> m_db;
     QString m_path;
+    VectorTable m_vectors;
+    QString m_vectorsModel;
+    qint64 m_vectorsVersion = -1;
+    QPair<qint64, double> m_vectorsPrint;   // count and sum of the chunk ids read
+    bool m_vectorsStale = true;
 };
 
 }   // namespace causerie::documents

@@ -185,17 +185,66 @@ public:
         qCInfo(lcDocuments) << "library" << library << "indexed" << r.indexed << "unchanged" << r.unchanged << "removed"
                             << r.removed << "failed" << r.failed << (r.cancelled ? "(cancelled)" : "");
         Q_EMIT finished(library, r.indexed, r.unchanged, r.removed, r.failed, r.cancelled);
+        if (m_embedderFactory && !r.cancelled)
+            runEmbedding(generation);
+    }
+
+    void setEmbedder(const EmbedderFactory& factory, const QString& modelId)
+    {
+        m_embedderFactory = factory;
+        m_embedderId = modelId;
+        m_embedder.reset();   // made again, on this thread, when needed
+    }
+
+    void runEmbedding(int generation)
+    {
+        if (!m_embedderFactory || !openIndex())
+            return;
+        if (!m_embedder) {
+            auto made = m_embedderFactory();
+            if (!made) {
+                Q_EMIT embeddingFinished(m_embedderId, 0, 0, made.error().message);
+                return;
+            }
+            m_embedder = std::move(made.value());
+        }
+        EmbedCallbacks callbacks;
+        callbacks.cancelled = [&] { return m_generation->load() != generation; };
+        callbacks.progress = [&](qint64 done, qint64 total) { Q_EMIT embeddingProgress(done, total); };
+        const EmbedReport r = documents::embedPending(*m_index, *m_embedder, callbacks);
+        qCInfo(lcDocuments) << "embedded" << r.embedded << "chunks with" << m_embedder->modelId()
+                            << (r.cancelled ? "(cancelled)" : "") << r.error;
+        Q_EMIT embeddingFinished(m_embedder->modelId(), r.embedded, m_index->vectorCount(m_embedder->modelId()),
+                                 r.error);
     }
 
 Q_SIGNALS:
     void progress(const QString& library, int done, int total, const QString& file);
     void issue(const QString& library, const QString& path, const QString& message);
     void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
+    void embeddingProgress(qint64 done, qint64 total);
+    void embeddingFinished(const QString& modelId, qint64 embedded, qint64 vectors, const QString& error);
 
 private:
+    bool openIndex()
+    {
+        if (m_index)
+            return true;
+        auto opened = DocIndex::open(m_indexPath);
+        if (!opened) {
+            Q_EMIT embeddingFinished(m_embedderId, 0, 0, opened.error().message);
+            return false;
+        }
+        m_index = std::move(opened.value());
+        return true;
+    }
+
     QString m_indexPath;
     std::shared_ptr<std::atomic_int> m_generation;
     std::unique_ptr<DocIndex> m_index;
+    EmbedderFactory m_embedderFactory;
+    QString m_embedderId;
+    std::unique_ptr<TextEmbedder> m_embedder;
 };
 
 LibraryIndexer::LibraryIndexer(const QString& indexPath, QObject* parent)
@@ -209,6 +258,8 @@ LibraryIndexer::LibraryIndexer(const QString& indexPath, QObject* parent)
     connect(m_worker, &IndexWorker::progress, this, &LibraryIndexer::progress);
     connect(m_worker, &IndexWorker::issue, this, &LibraryIndexer::issue);
     connect(m_worker, &IndexWorker::finished, this, &LibraryIndexer::finished);
+    connect(m_worker, &IndexWorker::embeddingProgress, this, &LibraryIndexer::embeddingProgress);
+    connect(m_worker, &IndexWorker::embeddingFinished, this, &LibraryIndexer::embeddingFinished);
     m_thread.start(QThread::LowPriority);
 }
 
@@ -229,6 +280,23 @@ void LibraryIndexer::indexFolder(const QString& library, const QString& folder)
 }
 
 void LibraryIndexer::cancel() { m_generation->fetch_add(1); }
+
+void LibraryIndexer::setEmbedder(const EmbedderFactory& factory, const QString& modelId)
+{
+    IndexWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, factory, modelId] { worker->setEmbedder(factory, modelId); }, Qt::QueuedConnection);
+    if (factory)
+        embedPending();
+}
+
+void LibraryIndexer::embedPending()
+{
+    const int generation = m_generation->load();
+    IndexWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, generation] { worker->runEmbedding(generation); }, Qt::QueuedConnection);
+}
 
 }   // namespace causerie::documents
 

@@ -7,6 +7,7 @@
 // quit or a cancel loses at most the file in hand, and the next run skips every file whose size
 // and mtime are unchanged (a changed file whose bytes hash the same is only re-stamped).
 #include "docindex.h"
+#include "embedder.h"
 #include "extract.h"
 #include "librarywalk.h"
 
@@ -56,11 +57,21 @@ public:
     void indexFolder(const QString& library, const QString& folder);
     // Stops the running and queued requests after the file in hand (committed files stay).
     void cancel();
+    // The embedding model (an empty factory: none). Queued like a folder: the embedder is made
+    // on the indexer's thread when first needed, then every chunk without a vector of `modelId`
+    // gets one (embedPending, embedder.h); the same again after each folder while it is set.
+    void setEmbedder(const EmbedderFactory& factory, const QString& modelId);
+    // Queued: embeds what is missing now (after the requests already queued).
+    void embedPending();
 
 Q_SIGNALS:
     void progress(const QString& library, int done, int total, const QString& file);
     void issue(const QString& library, const QString& path, const QString& message);
     void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
+    // The embedding job: `done` of `total` chunks given a vector this run; then finished
+    // (error empty unless it stopped on one; the vectors stored so far stay).
+    void embeddingProgress(qint64 done, qint64 total);
+    void embeddingFinished(const QString& modelId, qint64 embedded, qint64 vectors, const QString& error);
 
 private:
     QThread m_thread;

@@ -1,6 +1,8 @@
 #include "promptcontext.h"
 
 #include "chunker.h"
+#include "documentslog.h"
+#include "embedder.h"
 
 #include <QFileInfo>
 #include <QJsonObject>
@@ -117,7 +119,23 @@ ContextPlan planContext(const ContextRequest& request, const TokenCounter& count
         return plan;
     SearchOptions options;
     options.topK = request.topK;
+    if (request.embedder) {
+        // Hybrid ranking; if the question cannot be embedded, the words alone still answer.
+        auto vector = request.embedder->embed({request.question});
+        if (vector && vector->size() == 1) {
+            options.embedModel = request.embedder->modelId();
+            options.queryVector = vector->first();
+        } else {
+            qCWarning(lcDocuments) << "the question was not embedded, BM25 alone:" << vector.errorString();
+        }
+    }
     auto found = request.index->search(request.question, request.libraries, options);
+    if (!found && !options.embedModel.isEmpty()) {
+        qCWarning(lcDocuments) << "hybrid search failed, BM25 alone:" << found.errorString();
+        options.embedModel.clear();
+        options.queryVector.clear();
+        found = request.index->search(request.question, request.libraries, options);
+    }
     if (!found || found->isEmpty())
         return plan;
     QString text = kRetrievedInstructions;

@@ -18,6 +18,8 @@
 
 namespace causerie::documents {
 
+class TextEmbedder;
+
 struct ContextDocument {
     QString name;   // the heading the model sees ("report.pdf")
     QString path;   // the file in the index (its library), "" if not indexed
@@ -43,6 +45,10 @@ struct ContextRequest {
     DocIndex* index = nullptr;      // holds the attachments (under `libraries`) and libraries
     QStringList libraries;          // searched in Retrieved mode
     bool librariesTicked = false;   // a library is searched even when attachments fit
+    // The embedding model (embedder.h): in Retrieved mode the question is embedded with it and
+    // ranked hybrid (BM25 + vectors); when it fails, BM25 alone. Null: BM25 alone. Blocks: call
+    // planContext off the GUI thread when set.
+    TextEmbedder* embedder = nullptr;
 };
 
 using TokenCounter = std::function<qint64(const QString& text)>;

@@ -1,6 +1,6 @@
 // bench_documents: what the document features cost on this machine.
 //
-//   bench_documents [--pages 1000] [--text-mb 10] [--chunks 100000] [--queries 300]
+//   bench_documents [--pages 1000] [--text-mb 10] [--chunks 100000] [--queries 300] [--dim 1024]
 //
 // 1. `pages` PDF pages written with QPdfWriter (10 files), indexed by LibraryIndexer on its
 //    thread while the GUI thread's longest stall is measured (a 4 ms timer on this thread).
@@ -8,6 +8,10 @@
 // 3. An index of `chunks` chunks (synthetic ~1 KB chunks, Zipf-distributed words), then
 //    `queries` queries of 2–8 words (each with at least one word that is not a function word):
 //    p50, p95, max per query, wall time and the thread's CPU time.
+//    With `dim` > 0 (default 1024, Qwen3-Embedding-0.6B's size): a random unit vector per chunk
+//    stored as the index stores any model's (int8), then the same queries ranked hybrid (BM25 +
+//    nearest vectors, reciprocal rank fusion) with a random question vector; the first hybrid
+//    query, which reads the vectors into memory, is reported apart.
 // 4. The evaluation set (tests/data/documents/licenses_eval.json): right chunk in the top 5.
 // Generation time is not counted. Output: a Markdown table.
 #include "docindex.h"
@@ -179,6 +183,85 @@ Indexed indexInBackground(const QString& folder, const QString& dbPath)
     return out;
 }
 
+QVector<float> randomUnitVector(std::mt19937& rng, int dim)
+{
+    std::normal_distribution<float> normal;
+    QVector<float> v(dim);
+    double n = 0;
+    for (float& x : v) {
+        x = normal(rng);
+        n += double(x) * x;
+    }
+    for (float& x : v)
+        x = float(x / std::sqrt(n));
+    return v;
+}
+
+void row(const char* what, const QString& size, const QString& value, const char* target);
+
+// Percentiles of sorted `v`.
+QString percentiles(const std::vector<double>& v)
+{
+    const auto at = [&](double p) { return v[std::min(v.size() - 1, size_t(p * double(v.size())))]; };
+    return QStringLiteral("p50 %1 ms, p95 %2 ms, max %3 ms")
+        .arg(at(0.5), 0, 'f', 1)
+        .arg(at(0.95), 0, 'f', 1)
+        .arg(v.back(), 0, 'f', 1);
+}
+
+// Section 3's second half: a vector per chunk, then the queries ranked hybrid.
+bool hybridRows(DocIndex& index, const QStringList& queries, int dim)
+{
+    const QString model = QStringLiteral("bench:random-%1").arg(dim);
+    std::mt19937 rng(7);
+    QElapsedTimer store;
+    store.start();
+    for (;;) {
+        const QList<ChunkText> chunks = index.chunksWithoutVector(model, 1000);
+        if (chunks.isEmpty())
+            break;
+        QList<QPair<qint64, QVector<float>>> rows;
+        for (const ChunkText& c : chunks)
+            rows.append({c.id, randomUnitVector(rng, dim)});
+        if (auto r = index.putVectors(model, rows); !r) {
+            std::fprintf(stderr, "%s\n", qPrintable(r.error().message));
+            return false;
+        }
+    }
+    row("store a vector per chunk (int8)", QStringLiteral("%1 vectors of %2").arg(index.vectorCount(model)).arg(dim),
+        QStringLiteral("%1 s").arg(store.nsecsElapsed() / 1e9, 0, 'f', 1), "-");
+    std::vector<double> ms, cpuMs;
+    for (qsizetype q = 0; q <= queries.size(); ++q) {
+        SearchOptions options;
+        options.embedModel = model;
+        options.queryVector = randomUnitVector(rng, dim);
+        const QString& query = queries[std::min(q, queries.size() - 1)];
+        QElapsedTimer t;
+        t.start();
+        const double cpu0 = threadCpuMs();
+        auto r = index.search(query, {QStringLiteral("bench")}, options);
+        if (!r) {
+            std::fprintf(stderr, "%s\n", qPrintable(r.errorString()));
+            return false;
+        }
+        if (q == 0) {   // reads the vectors into memory
+            row("  first hybrid query (loads vectors)",
+                QStringLiteral("%1 MB of int8").arg(index.vectorCount(model) * dim / 1e6, 0, 'f', 0),
+                QStringLiteral("%1 ms").arg(t.nsecsElapsed() / 1e6, 0, 'f', 0), "-");
+            continue;
+        }
+        ms.push_back(t.nsecsElapsed() / 1e6);
+        cpuMs.push_back(threadCpuMs() - cpu0);
+    }
+    std::sort(ms.begin(), ms.end());
+    std::sort(cpuMs.begin(), cpuMs.end());
+    row("retrieve top 5 (BM25 + vectors, RRF)",
+        QStringLiteral("the same %1 queries, dim %2").arg(queries.size()).arg(dim), percentiles(ms), "p95 < 50 ms");
+    row("  the same, CPU time of the thread", QStringLiteral("(wall time above: shared machine)"), percentiles(cpuMs),
+        "-");
+    return true;
+}
+
 void row(const char* what, const QString& size, const QString& value, const char* target)
 {
     std::printf("| %-34s | %-28s | %-30s | %-16s |\n", what, qPrintable(size), qPrintable(value), target);
@@ -213,6 +296,8 @@ int main(int argc, char** argv)
                       QStringLiteral("100000")});
     parser.addOption(
         {QStringLiteral("queries"), QStringLiteral("queries timed"), QStringLiteral("N"), QStringLiteral("300")});
+    parser.addOption({QStringLiteral("dim"), QStringLiteral("vector dimension for hybrid retrieval (0: none)"),
+                      QStringLiteral("N"), QStringLiteral("1024")});
     parser.addOption(
         {QStringLiteral("keep"), QStringLiteral("write the indexes to DIR and keep them"), QStringLiteral("DIR")});
     parser.process(app);
@@ -220,6 +305,7 @@ int main(int argc, char** argv)
     const int textMb = parser.value(QStringLiteral("text-mb")).toInt();
     const int chunkCount = parser.value(QStringLiteral("chunks")).toInt();
     const int queryCount = std::max(1, parser.value(QStringLiteral("queries")).toInt());
+    const int dim = parser.value(QStringLiteral("dim")).toInt();
 
     QTemporaryDir tmp;
     struct Dir {
@@ -319,6 +405,7 @@ int main(int argc, char** argv)
         std::vector<double> ms;
         std::vector<double> cpuMs;
         std::vector<std::pair<double, QString>> slowest;
+        QStringList queries;
         for (int q = 0; q < queryCount; ++q) {
             // A question names at least one thing: queries made of function words only ("the
             // and") are drawn again (their cost is in docs/documents.md).
@@ -334,6 +421,7 @@ int main(int argc, char** argv)
                 if (!names)
                     query.clear();
             }
+            queries.append(query);
             QElapsedTimer t;
             t.start();
             const double cpu0 = threadCpuMs();
@@ -369,6 +457,8 @@ int main(int argc, char** argv)
                 .arg(pctOf(cpuMs, 0.95), 0, 'f', 1)
                 .arg(cpuMs.back(), 0, 'f', 1),
             "-");
+        if (dim > 0 && !hybridRows(index, queries, dim))
+            return 1;
     }
 
     // 4. Quality.

@@ -114,6 +114,62 @@ private Q_SLOTS:
         QCOMPARE(none.out, QByteArray("no source matches the query\n"));
     }
 
+    // --embed-model: the same path as the app with a local embedding model (every chunk embedded,
+    // BM25 and vectors fused), on a random 'qwen3' embedding model: deterministic, and a passage
+    // whose own text is the question comes first of both rankings (score 2/61).
+    void embedModelFusesVectors()
+    {
+        const QString model = m_dir.filePath(QStringLiteral("embed.gguf"));
+        const Run made = run({"make-test-model", model, "--arch", "qwen3", "--layers", "1", "--embd", "64", "--ff",
+                              "128", "--pooling", "3", "--add-eos"});
+        QVERIFY2(made.exitCode == 0, made.err.constData());
+        const QStringList args = {"retrieve",       "--doc",  m_txt,           "--doc", m_md,        "--query",
+                                  "Cut dead wood.", "--json", "--embed-model", model,   "--threads", "1"};
+        const Run a = run(args);
+        QVERIFY2(a.exitCode == 0, a.err.constData());
+        QCOMPARE(run(args).out, a.out);
+        const QJsonArray sources = QJsonDocument::fromJson(a.out).object().value(QStringLiteral("sources")).toArray();
+        QVERIFY(sources.size() >= 2);   // vectors bring up passages that share no word with the question too
+        // Its neighbour (the Watering chunk) comes with it: neighbours merge, as with BM25 alone.
+        QCOMPARE(sources[0].toObject().value(QStringLiteral("file")).toString(), m_md);
+        QVERIFY(
+            sources[0].toObject().value(QStringLiteral("text")).toString().contains(QLatin1String("Cut dead wood.")));
+        // printed with 6 significant digits
+        QVERIFY(qAbs(sources[0].toObject().value(QStringLiteral("score")).toDouble() - 2.0 / 61) < 1e-6);
+
+        // info says the pooling (text and JSON).
+        const Run info = run({"info", model});
+        QCOMPARE(info.exitCode, 0);
+        QVERIFY2(info.out.contains("pooling         last (embedding model, EOS appended)\n"), info.out.constData());
+        const Run infoJson = run({"info", model, "--json"});
+        QCOMPARE(QJsonDocument::fromJson(infoJson.out).object().value(QStringLiteral("pooling")).toString(),
+                 QStringLiteral("last"));
+
+        // A chat model (no pooling_type) is refused with the reason, status 1.
+        const QString chat = m_dir.filePath(QStringLiteral("chat.gguf"));
+        QCOMPARE(
+            run({"make-test-model", chat, "--arch", "qwen3", "--layers", "1", "--embd", "64", "--ff", "128"}).exitCode,
+            0);
+        const Run refused = run({"retrieve", "--doc", m_md, "--query", "wood", "--embed-model", chat});
+        QCOMPARE(refused.exitCode, 1);
+        QVERIFY2(refused.err.contains("has no qwen3.pooling_type: it is not an embedding model"),
+                 refused.err.constData());
+        QVERIFY(QJsonDocument::fromJson(run({"info", chat, "--json"}).out)
+                    .object()
+                    .value(QStringLiteral("pooling"))
+                    .isNull());
+        const QString cls = m_dir.filePath(QStringLiteral("cls.gguf"));
+        QCOMPARE(run({"make-test-model", cls, "--arch", "qwen3", "--layers", "1", "--embd", "64", "--ff", "128",
+                      "--pooling", "2"})
+                     .exitCode,
+                 0);
+        QVERIFY(run({"info", cls}).out.contains("pooling         cls (embedding model: qwen3.pooling_type is 2 (cls)"));
+        const Run unknown = run({"retrieve", "--doc", m_md, "--query", "wood", "--embed-model",
+                                 m_dir.filePath(QStringLiteral("missing.gguf"))});
+        QCOMPARE(unknown.exitCode, 1);
+        QVERIFY(unknown.err.contains("The embedding model"));
+    }
+
     void badDocumentNamedOthersSearched()
     {
         const QString scan = m_dir.filePath(QStringLiteral("scan.pdf"));

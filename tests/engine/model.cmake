@@ -1,6 +1,8 @@
 # The forward pass, session, sampler and chat templates.
 causerie_add_test(tst_forward SOURCES tst_forward.cpp LIBS causerie_engine)
 causerie_add_test(tst_session SOURCES tst_session.cpp LIBS causerie_engine)
+# Text embeddings against llama.cpp's (tests/data/tiny-qwen3-embed-*.golden.txt), refused poolings.
+causerie_add_test(tst_embedding SOURCES tst_embedding.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_sampler SOURCES tst_sampler.cpp LIBS causerie_engine)
 causerie_add_test(tst_chat_template SOURCES tst_chat_template.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_context_fit SOURCES tst_context_fit.cpp LIBS causerie_engine LABELS sanitize)
@@ -9,7 +11,7 @@ causerie_add_test(tst_thread_pool SOURCES tst_thread_pool.cpp LIBS causerie_engi
 causerie_add_test(tst_memory SOURCES tst_memory.cpp LIBS causerie_engine LABELS sanitize)
 # The forward pass again with the CPU dispatch capped, so the AVX2-only and scalar kernels (and
 # the original, not repacked, weight layout) produce the llama.cpp logits too on this AVX-512 machine.
-foreach(test tst_forward tst_session)
+foreach(test tst_forward tst_session tst_embedding)
   foreach(cap avx2 scalar)
     add_test(NAME ${test}_${cap} COMMAND ${test})
     set_tests_properties(${test}_${cap} PROPERTIES TIMEOUT 600
