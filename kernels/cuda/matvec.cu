@@ -274,7 +274,205 @@ __global__ void matvec_kernel(const uint8_t* w, size_t w_row_bytes, int64_t rows
         y[t * ldy + row] = acc;
 }
 
+// ---- packed layout (matvec.cuh): 16-byte loads, a unit per lane -------------------------------
+
+__device__ __forceinline__ int lo_nibbles(int v) { return v & 0x0F0F0F0F; }
+__device__ __forceinline__ int hi_nibbles(int v) { return (v >> 4) & 0x0F0F0F0F; }
+
+// Q4_0 against Q8_0, one 32-element block per lane: 3 loads of 16 bytes, one of 4 and one of 2.
+// block (32, kRowsPerBlock); grid (ceil(rows / kRowsPerBlock), n_tokens).
+__global__ void matvec_packed_q4_0_kernel(const uint8_t* w, int64_t rows, int64_t nb, const uint8_t* xq,
+                                          size_t x_row_bytes, float* y, int64_t ldy)
+{
+    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
+    const int64_t t = blockIdx.y;
+    if (row >= rows)
+        return;   // whole warps leave together
+    const int lane = int(threadIdx.x);
+    const uint8_t* codes = w + size_t(row) * size_t(nb) * 16;
+    const uint8_t* scales = w + size_t(rows) * size_t(nb) * 16 + size_t(row) * size_t(nb) * 2;
+    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
+    const uint8_t* xds = xr + size_t(nb) * 32;
+    float acc = 0.0f;   // the same in every lane
+    for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
+        const int64_t b = b0 + lane;
+        const int count = nb - b0 < kWarp ? int(nb - b0) : kWarp;
+        float term = 0.0f;
+        if (b < nb) {
+            const Words4 q = load_i32x4_a16(codes + 16 * b);
+            const Words4 xl = load_i32x4_a16(xr + packed_chunk_offset(b, 0, nb, 2));
+            const Words4 xh = load_i32x4_a16(xr + packed_chunk_offset(b, 1, nb, 2));
+            const int ds = load_i32_a4(xds + 4 * b);
+            int sum_qy = __dp4a(lo_nibbles(q.x), xl.x, 0);
+            sum_qy = __dp4a(lo_nibbles(q.y), xl.y, sum_qy);
+            sum_qy = __dp4a(lo_nibbles(q.z), xl.z, sum_qy);
+            sum_qy = __dp4a(lo_nibbles(q.w), xl.w, sum_qy);
+            sum_qy = __dp4a(hi_nibbles(q.x), xh.x, sum_qy);
+            sum_qy = __dp4a(hi_nibbles(q.y), xh.y, sum_qy);
+            sum_qy = __dp4a(hi_nibbles(q.z), xh.z, sum_qy);
+            sum_qy = __dp4a(hi_nibbles(q.w), xh.w, sum_qy);
+            const int sumi = sum_qy - 8 * (ds >> 16);   // codes carry an offset of 8; the sum is int16
+            const float dx = half_bits_to_float(uint16_t(ds & 0xFFFF));
+            term = __fmul_rn(__fmul_rn(float(sumi), load_half(scales + 2 * b)), dx);
+        }
+        for (int k = 0; k < count; ++k)   // block order, as legacy_row_dot
+            acc += __shfl_sync(kFullMask, term, k);
+    }
+    if (lane == 0)
+        y[t * ldy + row] = acc;
+}
+
+// Q4_K against Q8_K, a quarter super-block (two sub-blocks) per lane: 6 loads of 16 bytes, two
+// of 4; the four lanes of a super-block combine their integer sums with shuffles.
+__global__ void matvec_packed_q4_k_kernel(const uint8_t* w, int64_t rows, int64_t nsb, const uint8_t* xq,
+                                          size_t x_row_bytes, float* y, int64_t ldy)
+{
+    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
+    const int64_t t = blockIdx.y;
+    if (row >= rows)
+        return;
+    const int lane = int(threadIdx.x);
+    const int64_t nu = 4 * nsb;
+    const uint8_t* codes = w + size_t(row) * size_t(nsb) * 128;
+    const uint8_t* meta = w + size_t(rows) * size_t(nsb) * 128 + size_t(row) * size_t(nsb) * 16;
+    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
+    const uint8_t* xsums = xr + size_t(nsb) * 256;
+    const uint8_t* xd = xsums + size_t(nsb) * 16;
+    float acc = 0.0f;
+    for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
+        const int64_t u = u0 + lane;
+        int sumi = 0, summ = 0, word = 0;
+        if (u < nu) {
+            const Words4 a = load_i32x4_a16(codes + packed_chunk_offset(u, 0, nu, 2));
+            const Words4 b = load_i32x4_a16(codes + packed_chunk_offset(u, 1, nu, 2));
+            const Words4 x0 = load_i32x4_a16(xr + packed_chunk_offset(u, 0, nu, 4));
+            const Words4 x1 = load_i32x4_a16(xr + packed_chunk_offset(u, 1, nu, 4));
+            const Words4 x2 = load_i32x4_a16(xr + packed_chunk_offset(u, 2, nu, 4));
+            const Words4 x3 = load_i32x4_a16(xr + packed_chunk_offset(u, 3, nu, 4));
+            word = load_i32_a4(meta + 4 * u);
+            const int sums = load_i32_a4(xsums + 4 * u);
+            // Sub-block 2j: low nibbles against elements 0..31 of the unit; 2j+1: high, 32..63.
+            int dot0 = __dp4a(lo_nibbles(a.x), x0.x, 0);
+            dot0 = __dp4a(lo_nibbles(a.y), x0.y, dot0);
+            dot0 = __dp4a(lo_nibbles(a.z), x0.z, dot0);
+            dot0 = __dp4a(lo_nibbles(a.w), x0.w, dot0);
+            dot0 = __dp4a(lo_nibbles(b.x), x1.x, dot0);
+            dot0 = __dp4a(lo_nibbles(b.y), x1.y, dot0);
+            dot0 = __dp4a(lo_nibbles(b.z), x1.z, dot0);
+            dot0 = __dp4a(lo_nibbles(b.w), x1.w, dot0);
+            int dot1 = __dp4a(hi_nibbles(a.x), x2.x, 0);
+            dot1 = __dp4a(hi_nibbles(a.y), x2.y, dot1);
+            dot1 = __dp4a(hi_nibbles(a.z), x2.z, dot1);
+            dot1 = __dp4a(hi_nibbles(a.w), x2.w, dot1);
+            dot1 = __dp4a(hi_nibbles(b.x), x3.x, dot1);
+            dot1 = __dp4a(hi_nibbles(b.y), x3.y, dot1);
+            dot1 = __dp4a(hi_nibbles(b.z), x3.z, dot1);
+            dot1 = __dp4a(hi_nibbles(b.w), x3.w, dot1);
+            const int sc0 = word & 63, sc1 = (word >> 6) & 63, m0 = (word >> 12) & 63, m1 = (word >> 18) & 63;
+            sumi = sc0 * dot0 + sc1 * dot1;
+            summ = m0 * int(int16_t(sums & 0xFFFF)) + m1 * (sums >> 16);
+        }
+        // The super-block's d and dmin: byte 3 of its four units' words.
+        const int base = lane & ~3;
+        const uint32_t dm = (uint32_t(__shfl_sync(kFullMask, word, base)) >> 24) |
+                            (uint32_t(__shfl_sync(kFullMask, word, base + 1)) >> 24) << 8 |
+                            (uint32_t(__shfl_sync(kFullMask, word, base + 2)) >> 24) << 16 |
+                            (uint32_t(__shfl_sync(kFullMask, word, base + 3)) >> 24) << 24;
+        for (int off = 1; off < 4; off <<= 1) {
+            sumi += __shfl_xor_sync(kFullMask, sumi, off);
+            summ += __shfl_xor_sync(kFullMask, summ, off);
+        }
+        float term = 0.0f;
+        if (u < nu && (lane & 3) == 0) {
+            const float x_d = __int_as_float(load_i32_a4(xd + 4 * (u / 4)));
+            const float d = __fmul_rn(half_bits_to_float(uint16_t(dm & 0xFFFF)), x_d);
+            const float dmin = __fmul_rn(half_bits_to_float(uint16_t(dm >> 16)), x_d);
+            term = __fsub_rn(__fmul_rn(d, float(sumi)), __fmul_rn(dmin, float(summ)));
+        }
+        for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)   // super-blocks in order
+            acc += __shfl_sync(kFullMask, term, 4 * k);
+    }
+    if (lane == 0)
+        y[t * ldy + row] = acc;
+}
+
 }   // namespace
+
+namespace {
+// k4_scale_min on the host (pack_weights).
+void host_k4_scale_min(const uint8_t* s, int sub, int* sc, int* m)
+{
+    if (sub < 4) {
+        *sc = s[sub] & 63;
+        *m = s[sub + 4] & 63;
+    } else {
+        *sc = (s[sub + 4] & 0x0F) | (s[sub - 4] >> 6) << 4;
+        *m = (s[sub + 4] >> 4) | (s[sub] >> 6) << 4;
+    }
+}
+}   // namespace
+
+bool matvec_packs(TensorType type) { return type == TensorType::Q4_0 || type == TensorType::Q4_K; }
+
+void pack_weights(TensorType type, const void* src_v, size_t src_row_bytes, int64_t rows, int64_t cols, void* dst_v)
+{
+    const auto* src = static_cast<const uint8_t*>(src_v);
+    auto* dst = static_cast<uint8_t*>(dst_v);
+    if (type == TensorType::Q4_0) {
+        const int64_t nb = cols / 32;
+        uint8_t* codes = dst;
+        uint8_t* scales = dst + size_t(rows) * size_t(nb) * 16;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t b = 0; b < nb; ++b) {
+                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(b) * 18;
+                std::memcpy(codes + size_t(r * nb + b) * 16, blk + 2, 16);
+                std::memcpy(scales + size_t(r * nb + b) * 2, blk, 2);
+            }
+    } else if (type == TensorType::Q4_K) {
+        const int64_t nsb = cols / 256, nu = 4 * nsb;
+        uint8_t* codes = dst;
+        uint8_t* meta = dst + size_t(rows) * size_t(nsb) * 128;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t sb = 0; sb < nsb; ++sb) {
+                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(sb) * 144;
+                uint32_t dm;
+                std::memcpy(&dm, blk, 4);   // d, dmin (F16, little-endian)
+                for (int j = 0; j < 4; ++j) {
+                    const int64_t u = 4 * sb + j;
+                    uint8_t* row_codes = codes + size_t(r) * size_t(nsb) * 128;
+                    for (int q = 0; q < 2; ++q)
+                        std::memcpy(row_codes + packed_chunk_offset(u, q, nu, 2), blk + 16 + 32 * j + 16 * q, 16);
+                    int sc0, m0, sc1, m1;
+                    host_k4_scale_min(blk + 4, 2 * j, &sc0, &m0);
+                    host_k4_scale_min(blk + 4, 2 * j + 1, &sc1, &m1);
+                    const uint32_t word = uint32_t(sc0) | uint32_t(sc1) << 6 | uint32_t(m0) << 12 | uint32_t(m1) << 18 |
+                                          ((dm >> (8 * j)) & 0xFFu) << 24;
+                    std::memcpy(meta + size_t(r * nu + u) * 4, &word, 4);
+                }
+            }
+    }
+}
+
+GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
+                        float* y, int64_t ldy, Stream s)
+{
+    if (!matvec_packs(type))
+        return gpu_error("matvec_packed: no packed layout for type " + std::to_string(uint32_t(type)));
+    const int64_t block = type == TensorType::Q4_0 ? 32 : 256;
+    if (cols <= 0 || cols % block)
+        return gpu_error("matvec_packed: row length " + std::to_string(cols) + " does not fit the blocks of type " +
+                         std::to_string(uint32_t(type)));
+    if (n_tokens <= 0 || n_tokens > 65535 || rows <= 0)
+        return gpu_error("matvec_packed: bad shape (" + std::to_string(rows) + " rows, " + std::to_string(n_tokens) +
+                         " tokens)");
+    const size_t xrb = packed_activation_row_bytes(type, cols);
+    const dim3 grid(div_up(rows, kRowsPerBlock), unsigned(n_tokens)), threads(32, kRowsPerBlock);
+    const auto* wb = static_cast<const uint8_t*>(w);
+    const auto* xb = static_cast<const uint8_t*>(xq);
+    if (type == TensorType::Q4_0)
+        return launch(matvec_packed_q4_0_kernel, grid, threads, 0, s, wb, rows, cols / 32, xb, xrb, y, ldy);
+    return launch(matvec_packed_q4_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy);
+}
 
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,
                  int64_t n_tokens, float* y, int64_t ldy, Stream s)

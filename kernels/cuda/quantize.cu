@@ -2,6 +2,7 @@
 
 #include "kernels/cpu/matmul_ref.h"
 #include "launch.h"
+#include "matvec.cuh"
 
 namespace causerie::kernels::gpu {
 inline namespace CAUSERIE_GPU_FLAVOR {
@@ -110,6 +111,80 @@ __global__ void quantize_q8_k_kernel(const float* x, uint8_t* dst, int64_t n, in
     }
 }
 
+// Packed activations for Q4_0 weights (matvec.cuh): the Q8_0 blocks of quantize_q8_32_kernel,
+// codes in 16-byte chunks, then {F16 d, int16 sum} per block. block (32, 4); grid (ceil(nb / 4), n_rows).
+__global__ void quantize_packed_q8_0_kernel(const float* x, uint8_t* dst, int64_t n, int64_t nb, size_t row_bytes)
+{
+    const int64_t ib = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
+    const int64_t row = blockIdx.y;
+    if (ib >= nb)
+        return;   // the whole warp leaves together
+    const int lane = int(threadIdx.x);
+    const float v = x[row * n + ib * 32 + lane];
+    const float amax = warp_max(fabsf(v));
+    const float d = amax / 127.0f;
+    const float id = d != 0.0f ? 1.0f / d : 0.0f;
+    const int q = round_clamp_q8(v * id);
+    uint8_t* out = dst + size_t(row) * row_bytes;
+    out[packed_chunk_offset(ib, lane / 16, nb, 2) + lane % 16] = uint8_t(int8_t(q));
+    const int sum = warp_sum_int(q);
+    if (lane == 0) {
+        const uint32_t ds = uint32_t(float_to_half_bits(d)) | uint32_t(uint16_t(int16_t(sum))) << 16;
+        *reinterpret_cast<uint32_t*>(out + size_t(n) + 4 * size_t(ib)) = ds;
+    }
+}
+
+// Packed activations for Q4_K weights: the Q8_K blocks of quantize_q8_k_kernel, codes in 16-byte
+// chunks (four per 64 elements), an int16 sum per 32 elements, then d per 256.
+__global__ void quantize_packed_q8_k_kernel(const float* x, uint8_t* dst, int64_t n, int64_t nb, size_t row_bytes)
+{
+    const int64_t ib = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
+    const int64_t row = blockIdx.y;
+    if (ib >= nb)
+        return;
+    const int lane = int(threadIdx.x);
+    const float* xb = x + row * n + ib * 256;
+    float amax = 0.0f;   // largest magnitude and its first index, as quantize_q8_k_kernel
+    int idx = 0x7fffffff;
+    for (int j = 0; j < 8; ++j) {
+        const float a = fabsf(xb[8 * lane + j]);
+        if (a > amax) {
+            amax = a;
+            idx = 8 * lane + j;
+        }
+    }
+    for (int off = 16; off > 0; off >>= 1) {
+        const float oa = __shfl_xor_sync(kFullMask, amax, off);
+        const int oi = __shfl_xor_sync(kFullMask, idx, off);
+        if (oa > amax || (oa == amax && oi < idx)) {
+            amax = oa;
+            idx = oi;
+        }
+    }
+    uint8_t* out = dst + size_t(row) * row_bytes;
+    const int64_t nu = 4 * nb;
+    const int64_t u = 4 * ib + lane / 8;   // the lane's 8 elements are in one 16-byte chunk
+    uint8_t* chunk = out + packed_chunk_offset(u, (lane % 8) / 2, nu, 4) + 8 * (lane % 2);
+    const float iscale = amax != 0.0f ? -127.0f / xb[idx] : 0.0f;
+    int sum = 0;
+    for (int j = 0; j < 8; ++j) {
+        int q = 0;
+        if (amax != 0.0f) {
+            q = int(rintf(iscale * xb[8 * lane + j]));   // round half to even, as nearest_int
+            q = q < -128 ? -128 : q > 127 ? 127 : q;
+        }
+        chunk[j] = uint8_t(int8_t(q));
+        sum += q;
+    }
+    sum += __shfl_xor_sync(kFullMask, sum, 1);
+    sum += __shfl_xor_sync(kFullMask, sum, 2);
+    uint8_t* sums = out + size_t(n);
+    if (lane % 4 == 0)
+        *reinterpret_cast<int16_t*>(sums + 2 * (8 * ib + lane / 4)) = int16_t(sum);
+    if (lane == 0)
+        *reinterpret_cast<float*>(sums + size_t(n) / 16 + 4 * size_t(ib)) = amax != 0.0f ? 1.0f / iscale : 0.0f;
+}
+
 // F16 / BF16 / F32 activations, one thread per element. grid (ceil(n / 256), n_rows).
 template <TensorType T>
 __global__ void convert_kernel(const float* x, uint8_t* dst, int64_t n, size_t row_bytes)
@@ -177,6 +252,33 @@ GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst
         return gpu_error("quantize_activations: no GPU kernel for weights of type " +
                          std::to_string(uint32_t(weight_type)));
     }
+}
+
+size_t packed_activation_row_bytes(TensorType weight_type, int64_t cols)
+{
+    const size_t n = size_t(cols);
+    const size_t bytes = weight_type == TensorType::Q4_0 ? n + n / 8 : n + n / 16 + n / 64;
+    return (bytes + 15) / 16 * 16;
+}
+
+GpuStatus quantize_activations_packed(TensorType weight_type, const float* x, void* dst_v, int64_t n_rows, int64_t n,
+                                      Stream s)
+{
+    auto* dst = static_cast<uint8_t*>(dst_v);
+    if (!matvec_packs(weight_type))
+        return gpu_error("quantize_activations_packed: no packed layout for weights of type " +
+                         std::to_string(uint32_t(weight_type)));
+    if (n_rows <= 0 || n_rows > 65535)
+        return gpu_error("quantize_activations_packed: " + std::to_string(n_rows) + " rows (1 to 65535 per call)");
+    const int64_t block = weight_type == TensorType::Q4_0 ? 32 : 256;
+    if (n <= 0 || n % block)
+        return gpu_error("quantize_activations_packed: row length " + std::to_string(n) + " is not a multiple of " +
+                         std::to_string(block));
+    const size_t rb = packed_activation_row_bytes(weight_type, n);
+    const int64_t nb = n / block;
+    const dim3 grid(div_up(nb, kWarpsPerBlock), unsigned(n_rows)), warps(32, kWarpsPerBlock);
+    return weight_type == TensorType::Q4_0 ? launch(quantize_packed_q8_0_kernel, grid, warps, 0, s, x, dst, n, nb, rb)
+                                           : launch(quantize_packed_q8_k_kernel, grid, warps, 0, s, x, dst, n, nb, rb);
 }
 
 }   // namespace CAUSERIE_GPU_FLAVOR
