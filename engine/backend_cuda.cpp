@@ -70,10 +70,12 @@ struct DeviceMem {
     }
 };
 
-// A weight resident on the device, same bytes as in the file.
+// A weight resident on the device: the file's bytes, or for the matrices of the types
+// matvec_packs() accepts the packed decode layout of kernels/cuda/matvec.cuh (same size).
 struct DevWeight {
     const Weight* host = nullptr;
     DeviceMem mem;
+    bool packed = false;
 };
 
 struct DevLayer {
@@ -169,9 +171,22 @@ public:
         if (auto st = gpu::stream_create(&m_stream); !st)
             return fail(st);
 
-        auto upload = [&](DevWeight& dw, const Weight& w) -> gpu::GpuStatus {
+        std::vector<uint8_t> packed;   // host staging of a packed matrix
+        auto upload = [&](DevWeight& dw, const Weight& w, bool pack = false) -> gpu::GpuStatus {
             dw.host = &w;
             CAUSERIE_GPU_TRY(gpu::device_malloc(&dw.mem.ptr, weight_bytes(w)));
+            if (pack && gpu::matvec_packs(w.type)) {
+                try {
+                    packed.resize(weight_bytes(w));
+                } catch (const std::bad_alloc&) {
+                    return gpu::gpu_error("not enough host memory to repack a weight", true);
+                }
+                gpu::pack_weights(w.type, w.data, w.row_bytes, w.rows, w.cols, packed.data());
+                CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, packed.data(), weight_bytes(w), m_stream));
+                CAUSERIE_GPU_TRY(gpu::stream_sync(m_stream));   // `packed` is reused next
+                dw.packed = true;
+                return {};
+            }
             CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, w.data, weight_bytes(w), m_stream));
             return {};
         };
@@ -195,8 +210,8 @@ public:
             if (auto st = gpu::copy_to_device(m_rope_factors.ptr, m.rope_freq_factors, bytes, m_stream); !st)
                 return fail(st);
         }
-        if (!m.tied_output)
-            if (auto st = upload(m_output, m.output); !st)
+        if (!m.tied_output)   // (a tied head is tok_embd, which embed_rows reads in the file's layout)
+            if (auto st = upload(m_output, m.output, true); !st)
                 return fail(st);
         m_layers = std::vector<DevLayer>(size_t(m_n_gpu));
         for (int64_t l = 0; l < m_n_gpu; ++l) {
@@ -211,7 +226,7 @@ public:
                                  {&D.w_gate, &L.w_gate},
                                  {&D.w_up, &L.w_up},
                                  {&D.w_down, &L.w_down}})
-                if (auto st = upload(*dw, *w); !st)
+                if (auto st = upload(*dw, *w, w != &L.attn_norm && w != &L.ffn_norm); !st)
                     return fail(st);
             for (auto [dw, w] : {std::pair{&D.bq, &L.bq},
                                  {&D.bk, &L.bk},
@@ -234,6 +249,8 @@ public:
         size_t max_conv = 0, max_weight_elems = 0;
         for_each_matrix([&](const Weight& w) {
             max_conv = std::max(max_conv, kernels::row_bytes(kernels::vec_dot_type(w.type), w.cols));
+            if (gpu::matvec_packs(w.type))
+                max_conv = std::max(max_conv, gpu::packed_activation_row_bytes(w.type, w.cols));
             max_weight_elems = std::max(max_weight_elems, size_t(w.rows * w.cols));
         });
         for (auto [mem, bytes] : {std::pair{&m_x, B * size_t(hp.n_embd) * 4},
@@ -446,20 +463,55 @@ private:
 
     gpu::AttentionShape attention_shape() const { return {hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim}; }
 
-    // y (n, w.rows) = x (n, w.cols) . w^T on the device.
-    Status matmul(const DevWeight& w, const float* x, int64_t n, float* y)
+    // What m_xq holds: the activations of the last product, so that the next one reading the
+    // same input (K and V after Q, up after gate) skips its quantization when the form is the same.
+    struct XqForm {
+        bool packed = false;
+        TensorType type = TensorType::F32;   // packed: the weight type; else the vec_dot_type
+        int64_t cols = -1, n = -1;
+        bool operator==(const XqForm&) const = default;
+    };
+
+    // y (n, w.rows) = x (n, w.cols) . w^T on the device. same_input: x is unchanged since the
+    // previous matmul (its quantized activations are reused when they have the right form).
+    // accumulate: y += x . w^T (the residual add; in the product's epilogue for packed weights).
+    Status matmul(const DevWeight& w, const float* x, int64_t n, float* y, bool same_input = false,
+                  bool accumulate = false)
     {
         const Weight& h = *w.host;
-        if (n >= m_gemm_min_batch) {
-            // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
-            GPU_TRY(
-                gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(), m_stream));
-            GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
-            GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, y, h.rows));
+        if (n >= m_gemm_min_batch || (accumulate && !w.packed)) {
+            float* out = accumulate ? m_xb.as<float>() : y;   // (x is never m_xb when accumulating)
+            if (n >= m_gemm_min_batch) {
+                // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
+                if (w.packed)
+                    GPU_TRY(gpu::dequantize_packed_to_f16(h.type, w.mem.ptr, h.rows, h.cols, m_w16.as<uint16_t>(),
+                                                          m_stream));
+                else
+                    GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(),
+                                                   m_stream));
+                GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
+                GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, out, h.rows));
+                m_xq_form = {};
+            } else if (auto st = matmul(w, x, n, out, same_input); !st) {
+                return st;
+            }
+            if (accumulate)
+                GPU_TRY(gpu::add_inplace(y, out, n * h.rows, m_stream));
             return Ok{};
         }
-        GPU_TRY(gpu::quantize_activations(h.type, x, m_xq.ptr, n, h.cols, m_stream));
-        GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
+        const XqForm form{w.packed, w.packed ? h.type : kernels::vec_dot_type(h.type), h.cols, n};
+        if (!same_input || !(form == m_xq_form)) {
+            if (w.packed)
+                GPU_TRY(gpu::quantize_activations_packed(h.type, x, m_xq.ptr, n, h.cols, m_stream));
+            else
+                GPU_TRY(gpu::quantize_activations(h.type, x, m_xq.ptr, n, h.cols, m_stream));
+            m_xq_form = form;
+        }
+        if (w.packed)
+            GPU_TRY(
+                gpu::matvec_packed(h.type, w.mem.ptr, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream, accumulate));
+        else
+            GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
         return Ok{};
     }
 
@@ -479,9 +531,9 @@ private:
         GPU_TRY(gpu::rmsnorm(x, L.attn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
         if (auto st = matmul(L.wq, xb, n, m_q.as<float>()); !st)   // (n, n_head*hd)
             return st;
-        if (auto st = matmul(L.wk, xb, n, m_kb.as<float>()); !st)   // (n, n_head_kv*hd)
+        if (auto st = matmul(L.wk, xb, n, m_kb.as<float>(), true); !st)   // (n, n_head_kv*hd)
             return st;
-        if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)   // (n, n_head_kv*vd)
+        if (auto st = matmul(L.wv, xb, n, m_vb.as<float>(), true); !st)   // (n, n_head_kv*vd)
             return st;
         // qwen2: Q/K/V biases; qwen3: RMSNorm of every query and key head (rows of head_dim).
         if (L.bq.host)
@@ -525,20 +577,18 @@ private:
         else
             GPU_TRY(gpu::attention(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
                                    m_att.as<float>(), n, pos, attention_shape(), m_stream, pos_dev));
-        if (auto st = matmul(L.wo, m_att.as<float>(), n, xb); !st)   // (n, d)
+        if (auto st = matmul(L.wo, m_att.as<float>(), n, x, false, true); !st)   // x += (n, d)
             return st;
-        GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
 
         // Feed-forward block (SwiGLU).
         GPU_TRY(gpu::rmsnorm(x, L.ffn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
         if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>()); !st)   // (n, n_ff)
             return st;
-        if (auto st = matmul(L.w_up, xb, n, m_up.as<float>()); !st)   // (n, n_ff)
+        if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
             return st;
         GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
-        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, xb); !st)   // (n, d)
+        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, x, false, true); !st)   // x += (n, d)
             return st;
-        GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
         return Ok{};
     }
 
@@ -692,6 +742,8 @@ private:
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
     DeviceMem m_split;                       // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
+
+    XqForm m_xq_form;   // what m_xq holds (matmul)
 
     std::unique_ptr<HostLayers> m_host;   // layers [m_n_gpu, n_layer); nullptr when every layer is on the GPU
 };

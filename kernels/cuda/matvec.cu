@@ -282,7 +282,7 @@ __device__ __forceinline__ int hi_nibbles(int v) { return (v >> 4) & 0x0F0F0F0F;
 // Q4_0 against Q8_0, one 32-element block per lane: 3 loads of 16 bytes, one of 4 and one of 2.
 // block (32, kRowsPerBlock); grid (ceil(rows / kRowsPerBlock), n_tokens).
 __global__ void matvec_packed_q4_0_kernel(const uint8_t* w, int64_t rows, int64_t nb, const uint8_t* xq,
-                                          size_t x_row_bytes, float* y, int64_t ldy)
+                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
 {
     const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
     const int64_t t = blockIdx.y;
@@ -319,13 +319,13 @@ __global__ void matvec_packed_q4_0_kernel(const uint8_t* w, int64_t rows, int64_
             acc += __shfl_sync(kFullMask, term, k);
     }
     if (lane == 0)
-        y[t * ldy + row] = acc;
+        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
 }
 
 // Q4_K against Q8_K, a quarter super-block (two sub-blocks) per lane: 6 loads of 16 bytes, two
 // of 4; the four lanes of a super-block combine their integer sums with shuffles.
 __global__ void matvec_packed_q4_k_kernel(const uint8_t* w, int64_t rows, int64_t nsb, const uint8_t* xq,
-                                          size_t x_row_bytes, float* y, int64_t ldy)
+                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
 {
     const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
     const int64_t t = blockIdx.y;
@@ -393,7 +393,7 @@ __global__ void matvec_packed_q4_k_kernel(const uint8_t* w, int64_t rows, int64_
             acc += __shfl_sync(kFullMask, term, 4 * k);
     }
     if (lane == 0)
-        y[t * ldy + row] = acc;
+        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
 }
 
 }   // namespace
@@ -454,7 +454,7 @@ void pack_weights(TensorType type, const void* src_v, size_t src_row_bytes, int6
 }
 
 GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
-                        float* y, int64_t ldy, Stream s)
+                        float* y, int64_t ldy, Stream s, bool accumulate)
 {
     if (!matvec_packs(type))
         return gpu_error("matvec_packed: no packed layout for type " + std::to_string(uint32_t(type)));
@@ -470,8 +470,8 @@ GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t co
     const auto* wb = static_cast<const uint8_t*>(w);
     const auto* xb = static_cast<const uint8_t*>(xq);
     if (type == TensorType::Q4_0)
-        return launch(matvec_packed_q4_0_kernel, grid, threads, 0, s, wb, rows, cols / 32, xb, xrb, y, ldy);
-    return launch(matvec_packed_q4_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy);
+        return launch(matvec_packed_q4_0_kernel, grid, threads, 0, s, wb, rows, cols / 32, xb, xrb, y, ldy, accumulate);
+    return launch(matvec_packed_q4_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy, accumulate);
 }
 
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,

@@ -58,9 +58,11 @@ size_t packed_activation_row_bytes(TensorType weight_type, int64_t cols);
 GpuStatus quantize_activations_packed(TensorType weight_type, const float* x, void* dst, int64_t n_rows, int64_t n,
                                       Stream s);
 
-// y[t*ldy + r] = W[r] . x_t from packed weights and packed activations (16-byte aligned).
+// y[t*ldy + r] = W[r] . x_t from packed weights and packed activations (16-byte aligned);
+// accumulate: y[t*ldy + r] += W[r] . x_t instead (a residual add in the product's epilogue, the
+// same float addition as add_inplace).
 GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
-                        float* y, int64_t ldy, Stream s);
+                        float* y, int64_t ldy, Stream s, bool accumulate = false);
 
 // Packed weights to F16 (rows, cols) for the prefill GEMM, values as dequantize_to_f16's.
 GpuStatus dequantize_packed_to_f16(TensorType type, const void* w, int64_t rows, int64_t cols, uint16_t* dst, Stream s);
