@@ -467,7 +467,7 @@ private:
     // same input (K and V after Q, up after gate) skips its quantization when the form is the same.
     struct XqForm {
         bool packed = false;
-        TensorType type = TensorType::F32;   // packed: the weight type; else the vec_dot_type
+        TensorType type = TensorType::F32;   // the vec_dot_type (Q4_K and Q6_K share packed Q8_K)
         int64_t cols = -1, n = -1;
         bool operator==(const XqForm&) const = default;
     };
@@ -499,7 +499,7 @@ private:
                 GPU_TRY(gpu::add_inplace(y, out, n * h.rows, m_stream));
             return Ok{};
         }
-        const XqForm form{w.packed, w.packed ? h.type : kernels::vec_dot_type(h.type), h.cols, n};
+        const XqForm form{w.packed, kernels::vec_dot_type(h.type), h.cols, n};
         if (!same_input || !(form == m_xq_form)) {
             if (w.packed)
                 GPU_TRY(gpu::quantize_activations_packed(h.type, x, m_xq.ptr, n, h.cols, m_stream));

@@ -396,6 +396,112 @@ __global__ void matvec_packed_q4_k_kernel(const uint8_t* w, int64_t rows, int64_
         y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
 }
 
+// Q8_0 against Q8_0, one block per lane: 4 loads of 16 bytes, one of 4 and one of 2.
+__global__ void matvec_packed_q8_0_kernel(const uint8_t* w, int64_t rows, int64_t nb, const uint8_t* xq,
+                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
+{
+    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
+    const int64_t t = blockIdx.y;
+    if (row >= rows)
+        return;
+    const int lane = int(threadIdx.x);
+    const uint8_t* codes = w + size_t(row) * size_t(nb) * 32;
+    const uint8_t* scales = w + size_t(rows) * size_t(nb) * 32 + size_t(row) * size_t(nb) * 2;
+    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
+    const uint8_t* xds = xr + size_t(nb) * 32;
+    float acc = 0.0f;
+    for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
+        const int64_t b = b0 + lane;
+        const int count = nb - b0 < kWarp ? int(nb - b0) : kWarp;
+        float term = 0.0f;
+        if (b < nb) {
+            const Words4 q0 = load_i32x4_a16(codes + packed_chunk_offset(b, 0, nb, 2));
+            const Words4 q1 = load_i32x4_a16(codes + packed_chunk_offset(b, 1, nb, 2));
+            const Words4 xl = load_i32x4_a16(xr + packed_chunk_offset(b, 0, nb, 2));
+            const Words4 xh = load_i32x4_a16(xr + packed_chunk_offset(b, 1, nb, 2));
+            const int ds = load_i32_a4(xds + 4 * b);
+            int sumi = __dp4a(q0.x, xl.x, 0);
+            sumi = __dp4a(q0.y, xl.y, sumi);
+            sumi = __dp4a(q0.z, xl.z, sumi);
+            sumi = __dp4a(q0.w, xl.w, sumi);
+            sumi = __dp4a(q1.x, xh.x, sumi);
+            sumi = __dp4a(q1.y, xh.y, sumi);
+            sumi = __dp4a(q1.z, xh.z, sumi);
+            sumi = __dp4a(q1.w, xh.w, sumi);
+            const float dx = half_bits_to_float(uint16_t(ds & 0xFFFF));
+            term = __fmul_rn(float(sumi), __fmul_rn(load_half(scales + 2 * b), dx));
+        }
+        for (int k = 0; k < count; ++k)
+            acc += __shfl_sync(kFullMask, term, k);
+    }
+    if (lane == 0)
+        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
+}
+
+// 16 six-bit codes (low nibbles in `lo`, high pairs at bit `shift` of `hi`) against 16 int8
+// activations, less the codes' offset of 32: the reference's part of one 16-element scale group.
+__device__ __forceinline__ int q6_part(const int lo[4], const Words4& hi, int shift, const Words4& x)
+{
+    const int h[4] = {hi.x, hi.y, hi.z, hi.w};
+    const int xs[4] = {x.x, x.y, x.z, x.w};
+    int dot = 0, sum = 0;
+    for (int k = 0; k < 4; ++k) {
+        dot = __dp4a(lo[k] | ((h[k] >> shift) & 0x03030303) << 4, xs[k], dot);
+        sum = __dp4a(kOnes, xs[k], sum);
+    }
+    return dot - 32 * sum;
+}
+
+// Q6_K against Q8_K, a quarter super-block per lane: 7 loads of 16 bytes, one of 4; the
+// super-block's d (2 bytes) is read by one lane of four.
+__global__ void matvec_packed_q6_k_kernel(const uint8_t* w, int64_t rows, int64_t nsb, const uint8_t* xq,
+                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
+{
+    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
+    const int64_t t = blockIdx.y;
+    if (row >= rows)
+        return;
+    const int lane = int(threadIdx.x);
+    const int64_t nu = 4 * nsb;
+    const uint8_t* codes = w + size_t(row) * size_t(nsb) * 192;
+    const uint8_t* scales = w + size_t(rows) * size_t(nsb) * 192 + size_t(row) * size_t(nsb) * 16;
+    const uint8_t* dplane = w + size_t(rows) * size_t(nsb) * 208 + size_t(row) * size_t(nsb) * 2;
+    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
+    const uint8_t* xd = xr + size_t(nsb) * 256 + size_t(nsb) * 16;
+    float acc = 0.0f;
+    for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
+        const int64_t u = u0 + lane;
+        int sumi = 0;
+        if (u < nu) {
+            const Words4 a = load_i32x4_a16(codes + packed_chunk_offset(u, 0, nu, 3));
+            const Words4 b = load_i32x4_a16(codes + packed_chunk_offset(u, 1, nu, 3));
+            const Words4 c = load_i32x4_a16(codes + packed_chunk_offset(u, 2, nu, 3));
+            const Words4 x0 = load_i32x4_a16(xr + packed_chunk_offset(u, 0, nu, 4));
+            const Words4 x1 = load_i32x4_a16(xr + packed_chunk_offset(u, 1, nu, 4));
+            const Words4 x2 = load_i32x4_a16(xr + packed_chunk_offset(u, 2, nu, 4));
+            const Words4 x3 = load_i32x4_a16(xr + packed_chunk_offset(u, 3, nu, 4));
+            const int sc = load_i32_a4(scales + 4 * u);   // four int8 scales, one per 16 elements
+            const int a_lo[4] = {lo_nibbles(a.x), lo_nibbles(a.y), lo_nibbles(a.z), lo_nibbles(a.w)};
+            const int b_lo[4] = {lo_nibbles(b.x), lo_nibbles(b.y), lo_nibbles(b.z), lo_nibbles(b.w)};
+            const int a_hi[4] = {hi_nibbles(a.x), hi_nibbles(a.y), hi_nibbles(a.z), hi_nibbles(a.w)};
+            const int b_hi[4] = {hi_nibbles(b.x), hi_nibbles(b.y), hi_nibbles(b.z), hi_nibbles(b.w)};
+            sumi = int(int8_t(sc)) * q6_part(a_lo, c, 0, x0) + int(int8_t(sc >> 8)) * q6_part(b_lo, c, 2, x1) +
+                   int(int8_t(sc >> 16)) * q6_part(a_hi, c, 4, x2) + (sc >> 24) * q6_part(b_hi, c, 6, x3);
+        }
+        for (int off = 1; off < 4; off <<= 1)
+            sumi += __shfl_xor_sync(kFullMask, sumi, off);
+        float term = 0.0f;
+        if (u < nu && (lane & 3) == 0) {
+            const float x_d = __int_as_float(load_i32_a4(xd + 4 * (u / 4)));
+            term = __fmul_rn(__fmul_rn(load_half(dplane + 2 * (u / 4)), x_d), float(sumi));
+        }
+        for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)
+            acc += __shfl_sync(kFullMask, term, 4 * k);
+    }
+    if (lane == 0)
+        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
+}
+
 }   // namespace
 
 namespace {
@@ -412,7 +518,10 @@ void host_k4_scale_min(const uint8_t* s, int sub, int* sc, int* m)
 }
 }   // namespace
 
-bool matvec_packs(TensorType type) { return type == TensorType::Q4_0 || type == TensorType::Q4_K; }
+bool matvec_packs(TensorType type)
+{
+    return type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::Q4_K || type == TensorType::Q6_K;
+}
 
 void pack_weights(TensorType type, const void* src_v, size_t src_row_bytes, int64_t rows, int64_t cols, void* dst_v)
 {
@@ -450,6 +559,44 @@ void pack_weights(TensorType type, const void* src_v, size_t src_row_bytes, int6
                     std::memcpy(meta + size_t(r * nu + u) * 4, &word, 4);
                 }
             }
+    } else if (type == TensorType::Q8_0) {
+        const int64_t nb = cols / 32;
+        uint8_t* scales = dst + size_t(rows) * size_t(nb) * 32;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t b = 0; b < nb; ++b) {
+                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(b) * 34;
+                uint8_t* row_codes = dst + size_t(r) * size_t(nb) * 32;
+                for (int q = 0; q < 2; ++q)
+                    std::memcpy(row_codes + packed_chunk_offset(b, q, nb, 2), blk + 2 + 16 * q, 16);
+                std::memcpy(scales + size_t(r * nb + b) * 2, blk, 2);
+            }
+    } else if (type == TensorType::Q6_K) {
+        const int64_t nsb = cols / 256, nu = 4 * nsb;
+        uint8_t* scales = dst + size_t(rows) * size_t(nsb) * 192;
+        uint8_t* dplane = dst + size_t(rows) * size_t(nsb) * 208;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t sb = 0; sb < nsb; ++sb) {
+                blocks::BlockQ6_K blk;
+                std::memcpy(&blk, src + size_t(r) * src_row_bytes + size_t(sb) * 210, 210);
+                int q[256];
+                blocks::unpack_q6_k_codes(blk, q);   // -32 .. 31
+                uint8_t* row_codes = dst + size_t(r) * size_t(nsb) * 192;
+                for (int j = 0; j < 4; ++j) {
+                    const int64_t u = 4 * sb + j;
+                    const int* e = q + 64 * j;   // the unit's 64 codes, +32 below
+                    uint8_t* a = row_codes + packed_chunk_offset(u, 0, nu, 3);
+                    uint8_t* b = row_codes + packed_chunk_offset(u, 1, nu, 3);
+                    uint8_t* c = row_codes + packed_chunk_offset(u, 2, nu, 3);
+                    for (int l = 0; l < 16; ++l) {
+                        const int e0 = e[l] + 32, e1 = e[16 + l] + 32, e2 = e[32 + l] + 32, e3 = e[48 + l] + 32;
+                        a[l] = uint8_t((e0 & 15) | (e2 & 15) << 4);
+                        b[l] = uint8_t((e1 & 15) | (e3 & 15) << 4);
+                        c[l] = uint8_t((e0 >> 4) | (e1 >> 4) << 2 | (e2 >> 4) << 4 | (e3 >> 4) << 6);
+                    }
+                    std::memcpy(scales + size_t(r * nu + u) * 4, blk.scales + 4 * j, 4);
+                }
+                std::memcpy(dplane + size_t(r * nsb + sb) * 2, &blk.d, 2);
+            }
     }
 }
 
@@ -458,7 +605,7 @@ GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t co
 {
     if (!matvec_packs(type))
         return gpu_error("matvec_packed: no packed layout for type " + std::to_string(uint32_t(type)));
-    const int64_t block = type == TensorType::Q4_0 ? 32 : 256;
+    const int64_t block = type_traits(uint32_t(type))->block_size;
     if (cols <= 0 || cols % block)
         return gpu_error("matvec_packed: row length " + std::to_string(cols) + " does not fit the blocks of type " +
                          std::to_string(uint32_t(type)));
@@ -469,9 +616,18 @@ GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t co
     const dim3 grid(div_up(rows, kRowsPerBlock), unsigned(n_tokens)), threads(32, kRowsPerBlock);
     const auto* wb = static_cast<const uint8_t*>(w);
     const auto* xb = static_cast<const uint8_t*>(xq);
-    if (type == TensorType::Q4_0)
+    switch (type) {
+    case TensorType::Q4_0:
         return launch(matvec_packed_q4_0_kernel, grid, threads, 0, s, wb, rows, cols / 32, xb, xrb, y, ldy, accumulate);
-    return launch(matvec_packed_q4_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy, accumulate);
+    case TensorType::Q8_0:
+        return launch(matvec_packed_q8_0_kernel, grid, threads, 0, s, wb, rows, cols / 32, xb, xrb, y, ldy, accumulate);
+    case TensorType::Q4_K:
+        return launch(matvec_packed_q4_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy,
+                      accumulate);
+    default:
+        return launch(matvec_packed_q6_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy,
+                      accumulate);
+    }
 }
 
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,

@@ -21,8 +21,8 @@ GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t row
 // the reference's, and block terms are added in block order: results equal matmul_ref bit for
 // bit, like matvec() on the GGUF bytes.
 //
-// A row is cut into units, one per lane and step (Q4_0: one 32-element block; Q4_K: 64 elements,
-// two sub-blocks, a quarter super-block). A unit's bytes are 16-byte chunks; the chunks of 32
+// A row is cut into units, one per lane and step (Q4_0, Q8_0: one 32-element block; Q4_K, Q6_K:
+// 64 elements, a quarter super-block). A unit's bytes are 16-byte chunks; the chunks of 32
 // consecutive units (a group) are stored chunk-major -- chunk q of every unit of the group, then
 // chunk q + 1 -- so chunk q of a step's 32 lanes is 512 contiguous bytes (packed_chunk_offset).
 //
@@ -32,11 +32,17 @@ GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t row
 //   (unit j of a super-block: qs[32j .. 32j+32), two chunks), then rows x nsb x 4 words, one per
 //   unit: bits 0-23 the 6-bit scales and mins of its two sub-blocks (sc0, sc1, m0, m1), bits 24-31
 //   byte j of the super-block's (d | dmin << 16) as F16 bits.
+// Q8_0 weights (34 bytes per block as in GGUF): codes, rows x nb x 32 bytes (two chunks per block),
+//   then rows x nb F16 scales.
+// Q6_K weights (210 bytes per super-block as in GGUF): codes, rows x nsb x 192 bytes, three chunks
+//   per unit of 64 six-bit codes c (+32) -- chunk 0 byte l: low nibbles of c[l], c[32+l]; chunk 1:
+//   of c[16+l], c[48+l]; chunk 2: the high 2 bits of c[l], c[16+l], c[32+l], c[48+l] at bits 0, 2,
+//   4, 6 -- then rows x nsb x 16 int8 scales (four per unit), then rows x nsb F16 d.
 // Activations (quantize_activations_packed), one row per token, packed_activation_row_bytes apart:
-//   for Q4_0, the reference's Q8_0 blocks: int8 codes (two chunks per block), then per block
-//   {F16 d, int16 sum of the codes}; for Q4_K, the reference's Q8_K blocks: int8 codes (four
+//   for Q4_0 and Q8_0, the reference's Q8_0 blocks: int8 codes (two chunks per block), then per block
+//   {F16 d, int16 sum of the codes}; for Q4_K and Q6_K, the reference's Q8_K blocks: int8 codes (four
 //   chunks per 64 elements), then an int16 sum per 32 elements, then the float d per 256.
-bool matvec_packs(TensorType type);   // Q4_0, Q4_K
+bool matvec_packs(TensorType type);   // Q4_0, Q8_0, Q4_K, Q6_K
 
 // Byte offset of chunk q (of `chunks` per unit) of `unit` in a row of n_units units. constexpr:
 // device code calls it too (nvcc --expt-relaxed-constexpr).

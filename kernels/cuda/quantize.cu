@@ -257,7 +257,8 @@ GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst
 size_t packed_activation_row_bytes(TensorType weight_type, int64_t cols)
 {
     const size_t n = size_t(cols);
-    const size_t bytes = weight_type == TensorType::Q4_0 ? n + n / 8 : n + n / 16 + n / 64;
+    const bool k = vec_dot_type(weight_type) == TensorType::Q8_K;
+    const size_t bytes = k ? n + n / 16 + n / 64 : n + n / 8;
     return (bytes + 15) / 16 * 16;
 }
 
@@ -270,15 +271,16 @@ GpuStatus quantize_activations_packed(TensorType weight_type, const float* x, vo
                          std::to_string(uint32_t(weight_type)));
     if (n_rows <= 0 || n_rows > 65535)
         return gpu_error("quantize_activations_packed: " + std::to_string(n_rows) + " rows (1 to 65535 per call)");
-    const int64_t block = weight_type == TensorType::Q4_0 ? 32 : 256;
+    const bool k = vec_dot_type(weight_type) == TensorType::Q8_K;
+    const int64_t block = k ? 256 : 32;
     if (n <= 0 || n % block)
         return gpu_error("quantize_activations_packed: row length " + std::to_string(n) + " is not a multiple of " +
                          std::to_string(block));
     const size_t rb = packed_activation_row_bytes(weight_type, n);
     const int64_t nb = n / block;
     const dim3 grid(div_up(nb, kWarpsPerBlock), unsigned(n_rows)), warps(32, kWarpsPerBlock);
-    return weight_type == TensorType::Q4_0 ? launch(quantize_packed_q8_0_kernel, grid, warps, 0, s, x, dst, n, nb, rb)
-                                           : launch(quantize_packed_q8_k_kernel, grid, warps, 0, s, x, dst, n, nb, rb);
+    return k ? launch(quantize_packed_q8_k_kernel, grid, warps, 0, s, x, dst, n, nb, rb)
+             : launch(quantize_packed_q8_0_kernel, grid, warps, 0, s, x, dst, n, nb, rb);
 }
 
 }   // namespace CAUSERIE_GPU_FLAVOR

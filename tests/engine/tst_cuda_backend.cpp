@@ -445,9 +445,11 @@ void TestCudaBackend::packedWeightsOnEveryPath_data()
     QTest::addColumn<int>("type");
     QTest::newRow("Q4_0") << int(TensorType::Q4_0);
     QTest::newRow("Q4_K") << int(TensorType::Q4_K);
+    QTest::newRow("Q8_0") << int(TensorType::Q8_0);
+    QTest::newRow("Q6_K") << int(TensorType::Q6_K);
 }
 
-// Q4_0 / Q4_K matrices are uploaded in the packed decode layout (kernels/cuda/matvec.cuh). The
+// Q4_0 / Q8_0 / Q4_K / Q6_K matrices are uploaded in the packed decode layout (kernels/cuda/matvec.cuh). The
 // prefill GEMM reads them through dequantize_packed_to_f16 (within gemmPrefillPath's bound, and
 // it must differ: the path ran), and decode replayed from CUDA graphs -- shared activation
 // quantization for Q/K/V and gate/up, residual adds in the product's epilogue -- stays exact.
