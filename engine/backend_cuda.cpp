@@ -499,19 +499,78 @@ private:
                 GPU_TRY(gpu::add_inplace(y, out, n * h.rows, m_stream));
             return Ok{};
         }
-        const XqForm form{w.packed, kernels::vec_dot_type(h.type), h.cols, n};
-        if (!same_input || !(form == m_xq_form)) {
-            if (w.packed)
-                GPU_TRY(gpu::quantize_activations_packed(h.type, x, m_xq.ptr, n, h.cols, m_stream));
-            else
-                GPU_TRY(gpu::quantize_activations(h.type, x, m_xq.ptr, n, h.cols, m_stream));
-            m_xq_form = form;
-        }
+        if (auto st = quantize_input(w, x, n, same_input); !st)
+            return st;
         if (w.packed)
             GPU_TRY(
                 gpu::matvec_packed(h.type, w.mem.ptr, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream, accumulate));
         else
             GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
+        return Ok{};
+    }
+
+    // x (n, w.cols) quantized into m_xq for w's matvec, unless same_input and m_xq holds it already.
+    Status quantize_input(const DevWeight& w, const float* x, int64_t n, bool same_input)
+    {
+        const Weight& h = *w.host;
+        const XqForm form{w.packed, kernels::vec_dot_type(h.type), h.cols, n};
+        if (same_input && form == m_xq_form)
+            return Ok{};
+        if (w.packed)
+            GPU_TRY(gpu::quantize_activations_packed(h.type, x, m_xq.ptr, n, h.cols, m_stream));
+        else
+            GPU_TRY(gpu::quantize_activations(h.type, x, m_xq.ptr, n, h.cols, m_stream));
+        m_xq_form = form;
+        return Ok{};
+    }
+
+    // Whether the products of one input with these matrices can run as one packed launch
+    // (matvec_packed_parts): all packed, reading the same activations, and not a GEMM batch.
+    bool one_launch(std::initializer_list<const DevWeight*> ws, int64_t n) const
+    {
+        if (n >= m_gemm_min_batch)
+            return false;
+        const Weight& first = *(*ws.begin())->host;
+        for (const DevWeight* w : ws)
+            if (!w->packed || kernels::vec_dot_type(w->host->type) != kernels::vec_dot_type(first.type) ||
+                w->host->cols != first.cols)
+                return false;
+        return true;
+    }
+
+    // ys[k] (n, ws[k].rows) = x . ws[k]^T in one launch (one_launch() holds); SwiGLU: ys[0] =
+    // silu(x . ws[0]^T) * (x . ws[1]^T).
+    // same_input: as matmul's.
+    Status matmul_parts(std::initializer_list<const DevWeight*> ws, std::initializer_list<float*> ys, const float* x,
+                        int64_t n, gpu::PackedEpilogue epilogue, bool same_input = false)
+    {
+        const DevWeight& first = **ws.begin();
+        if (auto st = quantize_input(first, x, n, same_input); !st)
+            return st;
+        std::vector<gpu::PackedPart> parts;
+        auto y = ys.begin();
+        for (const DevWeight* w : ws) {
+            float* out = y != ys.end() ? *y++ : nullptr;
+            parts.push_back({w->host->type, w->mem.ptr, w->host->rows, out, w->host->rows});
+        }
+        GPU_TRY(gpu::matvec_packed_parts(parts.data(), int(parts.size()), first.host->cols, m_xq.ptr, n, epilogue,
+                                         m_stream));
+        return Ok{};
+    }
+
+    // xb = rmsnorm(x) * norm; when `next` (packed) reads it and not as a GEMM batch, quantized
+    // for it into m_xq in the same launch (matmul(next, xb, n, .., true) then skips its own).
+    Status norm(const float* x, const DevWeight& norm_w, float* xb, int64_t n, const DevWeight& next)
+    {
+        const int64_t d = hp.n_embd;
+        if (!next.packed || n >= m_gemm_min_batch || next.host->cols != d) {
+            GPU_TRY(gpu::rmsnorm(x, norm_w.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
+            m_xq_form = {};   // xb is new: whatever m_xq holds is not its quantization
+            return Ok{};
+        }
+        GPU_TRY(gpu::rmsnorm_quantize_packed(x, norm_w.mem.as<float>(), xb, m_xq.ptr, next.host->type, n, d, hp.rms_eps,
+                                             m_stream));
+        m_xq_form = {true, kernels::vec_dot_type(next.host->type), d, n};
         return Ok{};
     }
 
@@ -527,14 +586,22 @@ private:
         float* x = m_x.as<float>();
         float* xb = m_xb.as<float>();
 
-        // Attention block.
-        GPU_TRY(gpu::rmsnorm(x, L.attn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
-        if (auto st = matmul(L.wq, xb, n, m_q.as<float>()); !st)   // (n, n_head*hd)
+        // Attention block: RMSNorm and the activations' quantization in one launch, Q/K/V in one.
+        if (auto st = norm(x, L.attn_norm, xb, n, L.wq); !st)
             return st;
-        if (auto st = matmul(L.wk, xb, n, m_kb.as<float>(), true); !st)   // (n, n_head_kv*hd)
-            return st;
-        if (auto st = matmul(L.wv, xb, n, m_vb.as<float>(), true); !st)   // (n, n_head_kv*vd)
-            return st;
+        if (one_launch({&L.wq, &L.wk, &L.wv}, n)) {
+            if (auto st = matmul_parts({&L.wq, &L.wk, &L.wv}, {m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>()}, xb,
+                                       n, gpu::PackedEpilogue::Store, true);
+                !st)
+                return st;
+        } else {
+            if (auto st = matmul(L.wq, xb, n, m_q.as<float>(), true); !st)   // (n, n_head*hd)
+                return st;
+            if (auto st = matmul(L.wk, xb, n, m_kb.as<float>(), true); !st)   // (n, n_head_kv*hd)
+                return st;
+            if (auto st = matmul(L.wv, xb, n, m_vb.as<float>(), true); !st)   // (n, n_head_kv*vd)
+                return st;
+        }
         // qwen2: Q/K/V biases; qwen3: RMSNorm of every query and key head (rows of head_dim).
         if (L.bq.host)
             GPU_TRY(gpu::bias_add(m_q.as<float>(), L.bq.mem.as<float>(), n, hp.n_head * hp.head_dim, m_stream));
@@ -548,19 +615,11 @@ private:
             GPU_TRY(gpu::rmsnorm(m_kb.as<float>(), L.k_norm.mem.as<float>(), m_kb.as<float>(), n * hp.n_head_kv,
                                  hp.head_dim, hp.rms_eps, m_stream));
         }
+        // RoPE of Q and K and the K/V store into the F16 cache: one launch.
         const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
-        const auto rope = hp.rope_neox ? gpu::rope_neox : gpu::rope;
-        GPU_TRY(rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream, pos_dev,
-                     factors));
-        GPU_TRY(rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
-                     pos_dev, factors));
-        if (pos_dev) {
-            GPU_TRY(gpu::store_kv_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>(), n, kv_dim, 0, pos_dev, m_stream));
-            GPU_TRY(gpu::store_kv_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>(), n, v_dim, 0, pos_dev, m_stream));
-        } else {
-            GPU_TRY(gpu::f32_to_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>() + pos * kv_dim, n * kv_dim, m_stream));
-            GPU_TRY(gpu::f32_to_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>() + pos * v_dim, n * v_dim, m_stream));
-        }
+        const gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox};
+        GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos, hp.rope_freq_base,
+                                   L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(), m_stream, pos_dev, factors));
         using A = CudaBackendOptions::Attention;
         const bool split = n == 1 && (m_attention == A::SplitK ||
                                       (m_attention == A::Auto && !kSim && pos + 1 >= kCudaSplitKMinContext));
@@ -581,12 +640,20 @@ private:
             return st;
 
         // Feed-forward block (SwiGLU).
-        GPU_TRY(gpu::rmsnorm(x, L.ffn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
-        if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>()); !st)   // (n, n_ff)
+        if (auto st = norm(x, L.ffn_norm, xb, n, L.w_gate); !st)
             return st;
-        if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
-            return st;
-        GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
+        if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows) {
+            if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>()}, xb, n, gpu::PackedEpilogue::SwiGLU,
+                                       true);
+                !st)   // (n, n_ff) = silu(gate) * up
+                return st;
+        } else {
+            if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>(), true); !st)   // (n, n_ff)
+                return st;
+            if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
+                return st;
+            GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
+        }
         if (auto st = matmul(L.w_down, m_gate.as<float>(), n, x, false, true); !st)   // x += (n, d)
             return st;
         return Ok{};

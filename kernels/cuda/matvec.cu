@@ -281,17 +281,11 @@ __device__ __forceinline__ int hi_nibbles(int v) { return (v >> 4) & 0x0F0F0F0F;
 
 // Q4_0 against Q8_0, one 32-element block per lane: 3 loads of 16 bytes, one of 4 and one of 2.
 // block (32, kRowsPerBlock); grid (ceil(rows / kRowsPerBlock), n_tokens).
-__global__ void matvec_packed_q4_0_kernel(const uint8_t* w, int64_t rows, int64_t nb, const uint8_t* xq,
-                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
+__device__ __forceinline__ float packed_dot_q4_0(const uint8_t* w, int64_t rows, int64_t row, int64_t nb,
+                                                 const uint8_t* xr, int lane)
 {
-    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
-    const int64_t t = blockIdx.y;
-    if (row >= rows)
-        return;   // whole warps leave together
-    const int lane = int(threadIdx.x);
     const uint8_t* codes = w + size_t(row) * size_t(nb) * 16;
     const uint8_t* scales = w + size_t(rows) * size_t(nb) * 16 + size_t(row) * size_t(nb) * 2;
-    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
     const uint8_t* xds = xr + size_t(nb) * 32;
     float acc = 0.0f;   // the same in every lane
     for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
@@ -318,24 +312,17 @@ __global__ void matvec_packed_q4_0_kernel(const uint8_t* w, int64_t rows, int64_
         for (int k = 0; k < count; ++k)   // block order, as legacy_row_dot
             acc += __shfl_sync(kFullMask, term, k);
     }
-    if (lane == 0)
-        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
+    return acc;   // the same in every lane
 }
 
 // Q4_K against Q8_K, a quarter super-block (two sub-blocks) per lane: 6 loads of 16 bytes, two
 // of 4; the four lanes of a super-block combine their integer sums with shuffles.
-__global__ void matvec_packed_q4_k_kernel(const uint8_t* w, int64_t rows, int64_t nsb, const uint8_t* xq,
-                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
+__device__ __forceinline__ float packed_dot_q4_k(const uint8_t* w, int64_t rows, int64_t row, int64_t nsb,
+                                                 const uint8_t* xr, int lane)
 {
-    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
-    const int64_t t = blockIdx.y;
-    if (row >= rows)
-        return;
-    const int lane = int(threadIdx.x);
     const int64_t nu = 4 * nsb;
     const uint8_t* codes = w + size_t(row) * size_t(nsb) * 128;
     const uint8_t* meta = w + size_t(rows) * size_t(nsb) * 128 + size_t(row) * size_t(nsb) * 16;
-    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
     const uint8_t* xsums = xr + size_t(nsb) * 256;
     const uint8_t* xd = xsums + size_t(nsb) * 16;
     float acc = 0.0f;
@@ -392,22 +379,15 @@ __global__ void matvec_packed_q4_k_kernel(const uint8_t* w, int64_t rows, int64_
         for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)   // super-blocks in order
             acc += __shfl_sync(kFullMask, term, 4 * k);
     }
-    if (lane == 0)
-        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
+    return acc;   // the same in every lane
 }
 
 // Q8_0 against Q8_0, one block per lane: 4 loads of 16 bytes, one of 4 and one of 2.
-__global__ void matvec_packed_q8_0_kernel(const uint8_t* w, int64_t rows, int64_t nb, const uint8_t* xq,
-                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
+__device__ __forceinline__ float packed_dot_q8_0(const uint8_t* w, int64_t rows, int64_t row, int64_t nb,
+                                                 const uint8_t* xr, int lane)
 {
-    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
-    const int64_t t = blockIdx.y;
-    if (row >= rows)
-        return;
-    const int lane = int(threadIdx.x);
     const uint8_t* codes = w + size_t(row) * size_t(nb) * 32;
     const uint8_t* scales = w + size_t(rows) * size_t(nb) * 32 + size_t(row) * size_t(nb) * 2;
-    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
     const uint8_t* xds = xr + size_t(nb) * 32;
     float acc = 0.0f;
     for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
@@ -434,8 +414,7 @@ __global__ void matvec_packed_q8_0_kernel(const uint8_t* w, int64_t rows, int64_
         for (int k = 0; k < count; ++k)
             acc += __shfl_sync(kFullMask, term, k);
     }
-    if (lane == 0)
-        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
+    return acc;   // the same in every lane
 }
 
 // 16 six-bit codes (low nibbles in `lo`, high pairs at bit `shift` of `hi`) against 16 int8
@@ -454,19 +433,13 @@ __device__ __forceinline__ int q6_part(const int lo[4], const Words4& hi, int sh
 
 // Q6_K against Q8_K, a quarter super-block per lane: 7 loads of 16 bytes, one of 4; the
 // super-block's d (2 bytes) is read by one lane of four.
-__global__ void matvec_packed_q6_k_kernel(const uint8_t* w, int64_t rows, int64_t nsb, const uint8_t* xq,
-                                          size_t x_row_bytes, float* y, int64_t ldy, bool accumulate)
+__device__ __forceinline__ float packed_dot_q6_k(const uint8_t* w, int64_t rows, int64_t row, int64_t nsb,
+                                                 const uint8_t* xr, int lane)
 {
-    const int64_t row = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
-    const int64_t t = blockIdx.y;
-    if (row >= rows)
-        return;
-    const int lane = int(threadIdx.x);
     const int64_t nu = 4 * nsb;
     const uint8_t* codes = w + size_t(row) * size_t(nsb) * 192;
     const uint8_t* scales = w + size_t(rows) * size_t(nsb) * 192 + size_t(row) * size_t(nsb) * 16;
     const uint8_t* dplane = w + size_t(rows) * size_t(nsb) * 208 + size_t(row) * size_t(nsb) * 2;
-    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
     const uint8_t* xd = xr + size_t(nsb) * 256 + size_t(nsb) * 16;
     float acc = 0.0f;
     for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
@@ -498,8 +471,46 @@ __global__ void matvec_packed_q6_k_kernel(const uint8_t* w, int64_t rows, int64_
         for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)
             acc += __shfl_sync(kFullMask, term, 4 * k);
     }
+    return acc;   // the same in every lane
+}
+
+// The row dot product of a packed matrix of type `type` (uniform per warp).
+__device__ __forceinline__ float packed_dot(TensorType type, const uint8_t* w, int64_t rows, int64_t row, int64_t cols,
+                                            const uint8_t* xr, int lane)
+{
+    switch (type) {
+    case TensorType::Q4_0: return packed_dot_q4_0(w, rows, row, cols / 32, xr, lane);
+    case TensorType::Q8_0: return packed_dot_q8_0(w, rows, row, cols / 32, xr, lane);
+    case TensorType::Q4_K: return packed_dot_q4_k(w, rows, row, cols / 256, xr, lane);
+    default: return packed_dot_q6_k(w, rows, row, cols / 256, xr, lane);
+    }
+}
+
+// block (32, kRowsPerBlock); grid (sum over parts of ceil(rows / kRowsPerBlock), n_tokens): the
+// blocks of part k follow those of part k - 1, so one launch serves Q, K and V (every part reads
+// the same activations). SwiGLU: parts 0 and 1 (gate, up) have the same rows and each warp
+// writes silu(gate . x) * (up . x) to part 0's y, with swiglu()'s expression.
+__global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_t* xq, size_t x_row_bytes)
+{
+    int k = 0;
+    while (k + 1 < mv.n_parts && int64_t(blockIdx.x) >= mv.first_block[k + 1])
+        ++k;
+    const PackedPart& part = mv.parts[k];
+    const int64_t row = (int64_t(blockIdx.x) - mv.first_block[k]) * blockDim.y + threadIdx.y;
+    const int64_t t = blockIdx.y;
+    if (row >= part.rows)
+        return;   // whole warps leave together
+    const int lane = int(threadIdx.x);
+    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
+    float acc = packed_dot(part.type, static_cast<const uint8_t*>(part.w), part.rows, row, cols, xr, lane);
+    if (mv.epilogue == PackedEpilogue::SwiGLU) {
+        const PackedPart& up = mv.parts[1];
+        const float u = packed_dot(up.type, static_cast<const uint8_t*>(up.w), up.rows, row, cols, xr, lane);
+        acc = __fmul_rn(acc / (1.0f + expf(-acc)), u);
+    }
+    float* y = part.y + t * part.ldy + row;
     if (lane == 0)
-        y[t * ldy + row] = accumulate ? y[t * ldy + row] + acc : acc;
+        *y = mv.epilogue == PackedEpilogue::Accumulate ? *y + acc : acc;
 }
 
 }   // namespace
@@ -603,31 +614,45 @@ void pack_weights(TensorType type, const void* src_v, size_t src_row_bytes, int6
 GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
                         float* y, int64_t ldy, Stream s, bool accumulate)
 {
-    if (!matvec_packs(type))
-        return gpu_error("matvec_packed: no packed layout for type " + std::to_string(uint32_t(type)));
-    const int64_t block = type_traits(uint32_t(type))->block_size;
-    if (cols <= 0 || cols % block)
-        return gpu_error("matvec_packed: row length " + std::to_string(cols) + " does not fit the blocks of type " +
-                         std::to_string(uint32_t(type)));
-    if (n_tokens <= 0 || n_tokens > 65535 || rows <= 0)
-        return gpu_error("matvec_packed: bad shape (" + std::to_string(rows) + " rows, " + std::to_string(n_tokens) +
-                         " tokens)");
-    const size_t xrb = packed_activation_row_bytes(type, cols);
-    const dim3 grid(div_up(rows, kRowsPerBlock), unsigned(n_tokens)), threads(32, kRowsPerBlock);
-    const auto* wb = static_cast<const uint8_t*>(w);
-    const auto* xb = static_cast<const uint8_t*>(xq);
-    switch (type) {
-    case TensorType::Q4_0:
-        return launch(matvec_packed_q4_0_kernel, grid, threads, 0, s, wb, rows, cols / 32, xb, xrb, y, ldy, accumulate);
-    case TensorType::Q8_0:
-        return launch(matvec_packed_q8_0_kernel, grid, threads, 0, s, wb, rows, cols / 32, xb, xrb, y, ldy, accumulate);
-    case TensorType::Q4_K:
-        return launch(matvec_packed_q4_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy,
-                      accumulate);
-    default:
-        return launch(matvec_packed_q6_k_kernel, grid, threads, 0, s, wb, rows, cols / 256, xb, xrb, y, ldy,
-                      accumulate);
+    const PackedPart part{type, w, rows, y, ldy};
+    return matvec_packed_parts(&part, 1, cols, xq, n_tokens,
+                               accumulate ? PackedEpilogue::Accumulate : PackedEpilogue::Store, s);
+}
+
+GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols, const void* xq, int64_t n_tokens,
+                              PackedEpilogue epilogue, Stream s)
+{
+    if (n_parts < 1 || n_parts > kMaxPackedParts || (epilogue == PackedEpilogue::SwiGLU && n_parts != 2))
+        return gpu_error("matvec_packed: " + std::to_string(n_parts) + " matrices in one launch");
+    PackedMatvec mv{};
+    mv.n_parts = n_parts;
+    mv.epilogue = epilogue;
+    int64_t blocks = 0;
+    const TensorType act = vec_dot_type(parts[0].type);
+    for (int k = 0; k < n_parts; ++k) {
+        const PackedPart& p = parts[k];
+        if (!matvec_packs(p.type))
+            return gpu_error("matvec_packed: no packed layout for type " + std::to_string(uint32_t(p.type)));
+        if (vec_dot_type(p.type) != act)
+            return gpu_error("matvec_packed: matrices of one launch must read the same activations");
+        const int64_t block = type_traits(uint32_t(p.type))->block_size;
+        if (cols <= 0 || cols % block)
+            return gpu_error("matvec_packed: row length " + std::to_string(cols) + " does not fit the blocks of type " +
+                             std::to_string(uint32_t(p.type)));
+        if (p.rows <= 0 || (epilogue == PackedEpilogue::SwiGLU && p.rows != parts[0].rows))
+            return gpu_error("matvec_packed: bad shape (" + std::to_string(p.rows) + " rows)");
+        mv.parts[k] = p;
+        mv.first_block[k] = blocks;
+        if (epilogue != PackedEpilogue::SwiGLU || k == 0)
+            blocks += div_up(p.rows, kRowsPerBlock);
     }
+    if (n_tokens <= 0 || n_tokens > 65535)
+        return gpu_error("matvec_packed: bad shape (" + std::to_string(n_tokens) + " tokens)");
+    if (epilogue == PackedEpilogue::SwiGLU)
+        mv.n_parts = 1;   // every block computes part 0's rows; part 1 is read beside it
+    const size_t xrb = packed_activation_row_bytes(parts[0].type, cols);
+    return launch(matvec_packed_kernel, dim3(unsigned(blocks), unsigned(n_tokens)), dim3(32, kRowsPerBlock), 0, s, mv,
+                  cols, static_cast<const uint8_t*>(xq), xrb);
 }
 
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,

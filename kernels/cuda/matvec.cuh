@@ -70,6 +70,28 @@ GpuStatus quantize_activations_packed(TensorType weight_type, const float* x, vo
 GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
                         float* y, int64_t ldy, Stream s, bool accumulate = false);
 
+// Several packed products in one launch, all reading the same activations xq (their types share
+// a vec_dot_type) and of the same row length. Store / Accumulate: part k writes (or adds to)
+// y_k[t*ldy_k + r] = W_k[r] . x_t (Q, K and V in one launch). SwiGLU: two parts of the same rows
+// (gate, up); y_0[t*ldy_0 + r] = silu(gate_r . x_t) * (up_r . x_t), swiglu()'s expression.
+enum class PackedEpilogue { Store, Accumulate, SwiGLU };
+inline constexpr int kMaxPackedParts = 3;
+struct PackedPart {
+    TensorType type;
+    const void* w;
+    int64_t rows;
+    float* y;
+    int64_t ldy;
+};
+struct PackedMatvec {   // a launch's parts (internal to matvec.cu, passed to the kernel by value)
+    PackedPart parts[kMaxPackedParts];
+    int64_t first_block[kMaxPackedParts];
+    int n_parts;
+    PackedEpilogue epilogue;
+};
+GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols, const void* xq, int64_t n_tokens,
+                              PackedEpilogue epilogue, Stream s);
+
 // Packed weights to F16 (rows, cols) for the prefill GEMM, values as dequantize_to_f16's.
 GpuStatus dequantize_packed_to_f16(TensorType type, const void* w, int64_t rows, int64_t cols, uint16_t* dst, Stream s);
 

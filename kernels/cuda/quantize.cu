@@ -3,6 +3,7 @@
 #include "kernels/cpu/matmul_ref.h"
 #include "launch.h"
 #include "matvec.cuh"
+#include "quantize_blocks.cuh"
 
 namespace causerie::kernels::gpu {
 inline namespace CAUSERIE_GPU_FLAVOR {
@@ -111,78 +112,25 @@ __global__ void quantize_q8_k_kernel(const float* x, uint8_t* dst, int64_t n, in
     }
 }
 
-// Packed activations for Q4_0 weights (matvec.cuh): the Q8_0 blocks of quantize_q8_32_kernel,
-// codes in 16-byte chunks, then {F16 d, int16 sum} per block. block (32, 4); grid (ceil(nb / 4), n_rows).
-__global__ void quantize_packed_q8_0_kernel(const float* x, uint8_t* dst, int64_t n, int64_t nb, size_t row_bytes)
+// Packed activations (matvec.cuh; the blocks themselves in quantize_blocks.cuh).
+// block (32, 4): one warp per block (Q8_0) or super-block (Q8_K); grid (ceil(nb / 4), n_rows).
+template <bool kK>
+__global__ void quantize_packed_kernel(const float* x, uint8_t* dst, int64_t n, int64_t nb, size_t row_bytes)
 {
     const int64_t ib = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
     const int64_t row = blockIdx.y;
     if (ib >= nb)
         return;   // the whole warp leaves together
     const int lane = int(threadIdx.x);
-    const float v = x[row * n + ib * 32 + lane];
-    const float amax = warp_max(fabsf(v));
-    const float d = amax / 127.0f;
-    const float id = d != 0.0f ? 1.0f / d : 0.0f;
-    const int q = round_clamp_q8(v * id);
     uint8_t* out = dst + size_t(row) * row_bytes;
-    out[packed_chunk_offset(ib, lane / 16, nb, 2) + lane % 16] = uint8_t(int8_t(q));
-    const int sum = warp_sum_int(q);
-    if (lane == 0) {
-        const uint32_t ds = uint32_t(float_to_half_bits(d)) | uint32_t(uint16_t(int16_t(sum))) << 16;
-        *reinterpret_cast<uint32_t*>(out + size_t(n) + 4 * size_t(ib)) = ds;
+    if constexpr (kK) {
+        float vals[8];
+        for (int j = 0; j < 8; ++j)
+            vals[j] = x[row * n + ib * 256 + 8 * lane + j];
+        quantize_packed_q8_k_block(vals, out, ib, nb, n, lane);
+    } else {
+        quantize_packed_q8_0_block(x[row * n + ib * 32 + lane], out, ib, nb, n, lane);
     }
-}
-
-// Packed activations for Q4_K weights: the Q8_K blocks of quantize_q8_k_kernel, codes in 16-byte
-// chunks (four per 64 elements), an int16 sum per 32 elements, then d per 256.
-__global__ void quantize_packed_q8_k_kernel(const float* x, uint8_t* dst, int64_t n, int64_t nb, size_t row_bytes)
-{
-    const int64_t ib = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
-    const int64_t row = blockIdx.y;
-    if (ib >= nb)
-        return;
-    const int lane = int(threadIdx.x);
-    const float* xb = x + row * n + ib * 256;
-    float amax = 0.0f;   // largest magnitude and its first index, as quantize_q8_k_kernel
-    int idx = 0x7fffffff;
-    for (int j = 0; j < 8; ++j) {
-        const float a = fabsf(xb[8 * lane + j]);
-        if (a > amax) {
-            amax = a;
-            idx = 8 * lane + j;
-        }
-    }
-    for (int off = 16; off > 0; off >>= 1) {
-        const float oa = __shfl_xor_sync(kFullMask, amax, off);
-        const int oi = __shfl_xor_sync(kFullMask, idx, off);
-        if (oa > amax || (oa == amax && oi < idx)) {
-            amax = oa;
-            idx = oi;
-        }
-    }
-    uint8_t* out = dst + size_t(row) * row_bytes;
-    const int64_t nu = 4 * nb;
-    const int64_t u = 4 * ib + lane / 8;   // the lane's 8 elements are in one 16-byte chunk
-    uint8_t* chunk = out + packed_chunk_offset(u, (lane % 8) / 2, nu, 4) + 8 * (lane % 2);
-    const float iscale = amax != 0.0f ? -127.0f / xb[idx] : 0.0f;
-    int sum = 0;
-    for (int j = 0; j < 8; ++j) {
-        int q = 0;
-        if (amax != 0.0f) {
-            q = int(rintf(iscale * xb[8 * lane + j]));   // round half to even, as nearest_int
-            q = q < -128 ? -128 : q > 127 ? 127 : q;
-        }
-        chunk[j] = uint8_t(int8_t(q));
-        sum += q;
-    }
-    sum += __shfl_xor_sync(kFullMask, sum, 1);
-    sum += __shfl_xor_sync(kFullMask, sum, 2);
-    uint8_t* sums = out + size_t(n);
-    if (lane % 4 == 0)
-        *reinterpret_cast<int16_t*>(sums + 2 * (8 * ib + lane / 4)) = int16_t(sum);
-    if (lane == 0)
-        *reinterpret_cast<float*>(sums + size_t(n) / 16 + 4 * size_t(ib)) = amax != 0.0f ? 1.0f / iscale : 0.0f;
 }
 
 // F16 / BF16 / F32 activations, one thread per element. grid (ceil(n / 256), n_rows).
@@ -279,8 +227,8 @@ GpuStatus quantize_activations_packed(TensorType weight_type, const float* x, vo
     const size_t rb = packed_activation_row_bytes(weight_type, n);
     const int64_t nb = n / block;
     const dim3 grid(div_up(nb, kWarpsPerBlock), unsigned(n_rows)), warps(32, kWarpsPerBlock);
-    return k ? launch(quantize_packed_q8_k_kernel, grid, warps, 0, s, x, dst, n, nb, rb)
-             : launch(quantize_packed_q8_0_kernel, grid, warps, 0, s, x, dst, n, nb, rb);
+    return k ? launch(quantize_packed_kernel<true>, grid, warps, 0, s, x, dst, n, nb, rb)
+             : launch(quantize_packed_kernel<false>, grid, warps, 0, s, x, dst, n, nb, rb);
 }
 
 }   // namespace CAUSERIE_GPU_FLAVOR

@@ -7,6 +7,7 @@
 #include "kernels/cuda/dequant_f16.cuh"
 #include "kernels/cuda/matvec.cuh"
 #include "kernels/cuda/quantize.cuh"
+#include "kernels/cuda/rmsnorm.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
 #endif
@@ -36,6 +37,9 @@ private Q_SLOTS:
     void packedMatvecLoadsAreCoalesced_data();
     void packedMatvecLoadsAreCoalesced();
     void packedRejectsBadInput();
+    void packedPartsShareOneLaunch();
+    void packedSwigluAndResidualEpilogues();
+    void rmsnormFusedWithQuantization();
 };
 
 namespace {
@@ -460,6 +464,142 @@ void TestCudaMatvec::packedRejectsBadInput()
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("misaligned") != std::string::npos, st.error.c_str());
 #endif
+}
+
+namespace {
+
+// A packed copy of quantized_matrix(t, rows, cols, seed) on the device, and matmul_ref's y for x.
+std::vector<uint8_t> packed_copy(TensorType t, const std::vector<uint8_t>& w, int64_t rows, int64_t cols)
+{
+    std::vector<uint8_t> packed(w.size());
+    gpu::pack_weights(t, w.data(), row_bytes(t, cols), rows, cols, packed.data());
+    return packed;
+}
+
+struct PackedCase {
+    std::vector<uint8_t> w;
+    std::vector<float> ref;
+    DeviceBuffer dev;
+    PackedCase(TensorType t, int64_t rows, int64_t cols, const std::vector<float>& x, int64_t n_tokens, uint32_t seed)
+        : w(quantized_matrix(t, rows, cols, seed))
+        , ref(size_t(rows * n_tokens))
+        , dev(packed_copy(t, w, rows, cols))
+    {
+        matmul_ref(t, w.data(), row_bytes(t, cols), rows, cols, x.data(), n_tokens, ref.data(), rows);
+    }
+};
+
+}   // namespace
+
+// Q and K (Q4_K) and V (Q6_K, as Q4_K_M files have it) in one launch: each part's rows equal its
+// own matmul_ref, bit for bit, and one kernel ran.
+void TestCudaMatvec::packedPartsShareOneLaunch()
+{
+    const int64_t cols = 512, n_tokens = 2;
+    const auto x = random_floats(size_t(cols * n_tokens), 61);
+    PackedCase q(TensorType::Q4_K, 9, cols, x, n_tokens, 62), k(TensorType::Q4_K, 3, cols, x, n_tokens, 63),
+        v(TensorType::Q6_K, 5, cols, x, n_tokens, 64);
+    DeviceBuffer dx(x), dxq(gpu::packed_activation_row_bytes(TensorType::Q4_K, cols) * size_t(n_tokens));
+    DeviceBuffer yq(q.ref.size() * 4), yk(k.ref.size() * 4), yv(v.ref.size() * 4);
+    QVERIFY(gpu::quantize_activations_packed(TensorType::Q6_K, dx.as<float>(), dxq.ptr, n_tokens, cols, nullptr).ok());
+    const gpu::PackedPart parts[] = {{TensorType::Q4_K, q.dev.ptr, 9, yq.as<float>(), 9},
+                                     {TensorType::Q4_K, k.dev.ptr, 3, yk.as<float>(), 3},
+                                     {TensorType::Q6_K, v.dev.ptr, 5, yv.as<float>(), 5}};
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::reset_counters();
+#endif
+    const auto st = gpu::matvec_packed_parts(parts, 3, cols, dxq.ptr, n_tokens, gpu::PackedEpilogue::Store, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+#if defined(CAUSERIE_CUDA_SIM)
+    QCOMPARE(causerie::cuda_sim::counters().launches, uint64_t(1));
+#endif
+    QCOMPARE(yq.read<float>(), q.ref);
+    QCOMPARE(yk.read<float>(), k.ref);
+    QCOMPARE(yv.read<float>(), v.ref);
+}
+
+// SwiGLU: silu(gate . x) * (up . x) with swiglu()'s expression on the reference's products;
+// Accumulate: y + W x with add_inplace's addition. Both exact.
+void TestCudaMatvec::packedSwigluAndResidualEpilogues()
+{
+    const int64_t cols = 1088, rows = 7, n_tokens = 2;
+    const auto x = random_floats(size_t(cols * n_tokens), 71);
+    PackedCase gate(TensorType::Q4_0, rows, cols, x, n_tokens, 72), up(TensorType::Q8_0, rows, cols, x, n_tokens, 73);
+    DeviceBuffer dx(x), dxq(gpu::packed_activation_row_bytes(TensorType::Q4_0, cols) * size_t(n_tokens));
+    QVERIFY(gpu::quantize_activations_packed(TensorType::Q4_0, dx.as<float>(), dxq.ptr, n_tokens, cols, nullptr).ok());
+    DeviceBuffer y(size_t(rows * n_tokens) * 4);
+    const gpu::PackedPart parts[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
+                                     {TensorType::Q8_0, up.dev.ptr, rows, nullptr, 0}};
+    auto st = gpu::matvec_packed_parts(parts, 2, cols, dxq.ptr, n_tokens, gpu::PackedEpilogue::SwiGLU, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    std::vector<float> want(gate.ref.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+        const float g = gate.ref[i];
+        want[i] = g / (1.0f + std::exp(-g)) * up.ref[i];
+    }
+    const auto got = y.read<float>();
+    for (size_t i = 0; i < want.size(); ++i)
+        QVERIFY2(same_or_ulps(got[i], want[i]),
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(want[i])));
+
+    const auto base = random_floats(size_t(rows * n_tokens), 74);
+    DeviceBuffer acc(base);
+    st = gpu::matvec_packed(TensorType::Q4_0, gate.dev.ptr, rows, cols, dxq.ptr, n_tokens, acc.as<float>(), rows,
+                            nullptr, true);
+    QVERIFY2(st.ok(), st.error.c_str());
+    std::vector<float> sum(base.size());
+    for (size_t i = 0; i < sum.size(); ++i)
+        sum[i] = base[i] + gate.ref[i];
+    QCOMPARE(acc.read<float>(), sum);
+
+    // Parts that read different activations, or a SwiGLU pair of different heights: errors.
+    const gpu::PackedPart mixed[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
+                                     {TensorType::Q4_K, up.dev.ptr, rows, y.as<float>(), rows}};
+    st = gpu::matvec_packed_parts(mixed, 2, 1024, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("same activations") != std::string::npos, st.error.c_str());
+    const gpu::PackedPart uneven[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
+                                      {TensorType::Q4_0, up.dev.ptr, rows - 1, nullptr, 0}};
+    st = gpu::matvec_packed_parts(uneven, 2, cols, dxq.ptr, 1, gpu::PackedEpilogue::SwiGLU, nullptr);
+    QVERIFY(!st.ok());
+    st = gpu::matvec_packed_parts(parts, 4, cols, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
+    QVERIFY(!st.ok());
+}
+
+// RMSNorm fused with the packed quantization: the normalized rows of rmsnorm() and the bytes of
+// quantize_activations_packed() on them, for both activation forms (more blocks than warps).
+void TestCudaMatvec::rmsnormFusedWithQuantization()
+{
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q6_K}) {
+        const int64_t rows = 2, n = 2560;
+        auto x = random_floats(size_t(rows * n), 91, 3.0f);
+        std::fill(x.begin() + 512, x.begin() + 768, 0.0f);   // zero blocks: d = 0
+        const auto w = random_floats(size_t(n), 92);
+        const size_t prb = gpu::packed_activation_row_bytes(t, n);
+        const std::vector<uint8_t> zeros(prb * rows, 0);   // a row's padding to 16 bytes is not written
+        DeviceBuffer dx(x), dw(w), y1(x.size() * 4), y2(x.size() * 4), q1(zeros), q2(zeros);
+        QVERIFY(gpu::rmsnorm(dx.as<float>(), dw.as<float>(), y1.as<float>(), rows, n, 1e-5f, nullptr).ok());
+        QVERIFY(gpu::quantize_activations_packed(t, y1.as<float>(), q1.ptr, rows, n, nullptr).ok());
+        const auto st = gpu::rmsnorm_quantize_packed(dx.as<float>(), dw.as<float>(), y2.as<float>(), q2.ptr, t, rows, n,
+                                                     1e-5f, nullptr);
+        QVERIFY2(st.ok(), st.error.c_str());
+        QCOMPARE(y2.read<float>(), y1.read<float>());
+        const auto a = q2.read<uint8_t>(), b = q1.read<uint8_t>();
+        for (size_t i = 0; i < a.size(); ++i)
+            QVERIFY2(a[i] == b[i], qPrintable(QStringLiteral("%1 byte %2 of %3: %4 vs %5")
+                                                  .arg(type_traits(uint32_t(t))->name)
+                                                  .arg(i)
+                                                  .arg(a.size())
+                                                  .arg(a[i])
+                                                  .arg(b[i])));
+    }
+    DeviceBuffer buf(4096);
+    QVERIFY(!gpu::rmsnorm_quantize_packed(buf.as<float>(), buf.as<float>(), buf.as<float>(), buf.ptr, TensorType::Q4_K,
+                                          1, 300, 1e-5f, nullptr)
+                 .ok());
+    QVERIFY(!gpu::rmsnorm_quantize_packed(buf.as<float>(), buf.as<float>(), buf.as<float>(), buf.ptr, TensorType::F16,
+                                          1, 256, 1e-5f, nullptr)
+                 .ok());
 }
 
 QTEST_GUILESS_MAIN(TestCudaMatvec)
