@@ -642,7 +642,8 @@ private:
         // Feed-forward block (SwiGLU).
         if (auto st = norm(x, L.ffn_norm, xb, n, L.w_gate); !st)
             return st;
-        if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows) {
+        if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows &&
+            L.w_gate.host->type == L.w_up.host->type) {
             if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>()}, xb, n, gpu::PackedEpilogue::SwiGLU,
                                        true);
                 !st)   // (n, n_ff) = silu(gate) * up

@@ -396,14 +396,16 @@ void TestCudaMatvec::packedMatvecLoadsAreCoalesced_data()
     QTest::addColumn<int>("type");
     QTest::addColumn<double>("efficiency");
     QTest::addColumn<double>("per_lane");
-    // Per lane and step. Q4_0: 3 x 16 + 4 + 2 bytes in 5 loads. Q8_0: 4 x 16 + 4 + 2 in 6.
-    // Q4_K: 6 x 16 + 4 + 4 in 8, and d in a quarter of the lanes (4 bytes).
-    // Q6_K: 7 x 16 + 4 in 8, and a quarter of the lanes read x's d (4 bytes) and the weights' d
-    // (2 bytes: 8 lanes fill half a sector, 16 of the step's 3776 sector bytes unused).
-    QTest::newRow("Q4_0") << int(TensorType::Q4_0) << 1.0 << 54.0 / 5.0;
-    QTest::newRow("Q8_0") << int(TensorType::Q8_0) << 1.0 << 70.0 / 6.0;
-    QTest::newRow("Q4_K") << int(TensorType::Q4_K) << 1.0 << 105.0 / 8.25;
-    QTest::newRow("Q6_K") << int(TensorType::Q6_K) << 3760.0 / 3776.0 << 117.5 / 8.5;
+    // Per lane and step, a warp computing two rows: the activation loads once, the weight loads
+    // per row. Q4_0: 2 x 16 + 4 bytes in 3 loads, then per row 16 + 2 in 2. Q8_0: 36 in 3, then
+    // 2 x 16 + 2 in 3 per row. Q4_K: 4 x 16 + 4 in 5 and x's d (4 bytes) in a quarter of the
+    // lanes, then 2 x 16 + 4 in 3 per row. Q6_K: 4 x 16 in 4 and x's d, then per row 3 x 16 + 4
+    // in 4 and the weights' d (2 bytes in a quarter of the lanes: 8 lanes fill half a sector, 2 x
+    // 16 of the step's 5472 sector bytes unused).
+    QTest::newRow("Q4_0") << int(TensorType::Q4_0) << 1.0 << 72.0 / 7.0;
+    QTest::newRow("Q8_0") << int(TensorType::Q8_0) << 1.0 << 104.0 / 9.0;
+    QTest::newRow("Q4_K") << int(TensorType::Q4_K) << 1.0 << 141.0 / 11.25;
+    QTest::newRow("Q6_K") << int(TensorType::Q6_K) << 5440.0 / 5472.0 << 170.0 / 12.75;
 }
 
 // The counters of issue 18 on a 4096-wide row (a 7B model's n_embd): every sector a matvec load
@@ -524,12 +526,12 @@ void TestCudaMatvec::packedSwigluAndResidualEpilogues()
 {
     const int64_t cols = 1088, rows = 7, n_tokens = 2;
     const auto x = random_floats(size_t(cols * n_tokens), 71);
-    PackedCase gate(TensorType::Q4_0, rows, cols, x, n_tokens, 72), up(TensorType::Q8_0, rows, cols, x, n_tokens, 73);
+    PackedCase gate(TensorType::Q4_0, rows, cols, x, n_tokens, 72), up(TensorType::Q4_0, rows, cols, x, n_tokens, 73);
     DeviceBuffer dx(x), dxq(gpu::packed_activation_row_bytes(TensorType::Q4_0, cols) * size_t(n_tokens));
     QVERIFY(gpu::quantize_activations_packed(TensorType::Q4_0, dx.as<float>(), dxq.ptr, n_tokens, cols, nullptr).ok());
     DeviceBuffer y(size_t(rows * n_tokens) * 4);
     const gpu::PackedPart parts[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
-                                     {TensorType::Q8_0, up.dev.ptr, rows, nullptr, 0}};
+                                     {TensorType::Q4_0, up.dev.ptr, rows, nullptr, 0}};
     auto st = gpu::matvec_packed_parts(parts, 2, cols, dxq.ptr, n_tokens, gpu::PackedEpilogue::SwiGLU, nullptr);
     QVERIFY2(st.ok(), st.error.c_str());
     std::vector<float> want(gate.ref.size());
@@ -552,7 +554,7 @@ void TestCudaMatvec::packedSwigluAndResidualEpilogues()
         sum[i] = base[i] + gate.ref[i];
     QCOMPARE(acc.read<float>(), sum);
 
-    // Parts that read different activations, or a SwiGLU pair of different heights: errors.
+    // Parts that read different activations, a SwiGLU pair of different heights or types: errors.
     const gpu::PackedPart mixed[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
                                      {TensorType::Q4_K, up.dev.ptr, rows, y.as<float>(), rows}};
     st = gpu::matvec_packed_parts(mixed, 2, 1024, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
@@ -561,6 +563,10 @@ void TestCudaMatvec::packedSwigluAndResidualEpilogues()
     const gpu::PackedPart uneven[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
                                       {TensorType::Q4_0, up.dev.ptr, rows - 1, nullptr, 0}};
     st = gpu::matvec_packed_parts(uneven, 2, cols, dxq.ptr, 1, gpu::PackedEpilogue::SwiGLU, nullptr);
+    QVERIFY(!st.ok());
+    const gpu::PackedPart two_types[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
+                                         {TensorType::Q8_0, up.dev.ptr, rows, nullptr, 0}};
+    st = gpu::matvec_packed_parts(two_types, 2, cols, dxq.ptr, 1, gpu::PackedEpilogue::SwiGLU, nullptr);
     QVERIFY(!st.ok());
     st = gpu::matvec_packed_parts(parts, 4, cols, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
     QVERIFY(!st.ok());
