@@ -580,7 +580,6 @@ private:
     Status gpu_layer(int64_t l, int64_t n, int64_t pos, const int64_t* pos_dev = nullptr)
     {
         const DevLayer& L = m_layers[size_t(l)];
-        const int64_t d = hp.n_embd;
         const int64_t kv_dim = hp.n_head_kv * hp.head_dim;
         const int64_t v_dim = hp.n_head_kv * hp.value_dim;
         float* x = m_x.as<float>();
