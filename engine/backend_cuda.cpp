@@ -70,10 +70,12 @@ struct DeviceMem {
     }
 };
 
-// A weight resident on the device, same bytes as in the file.
+// A weight resident on the device: the file's bytes, or for the matrices of the types
+// matvec_packs() accepts the packed decode layout of kernels/cuda/matvec.cuh (same size).
 struct DevWeight {
     const Weight* host = nullptr;
     DeviceMem mem;
+    bool packed = false;
 };
 
 struct DevLayer {
@@ -169,9 +171,22 @@ public:
         if (auto st = gpu::stream_create(&m_stream); !st)
             return fail(st);
 
-        auto upload = [&](DevWeight& dw, const Weight& w) -> gpu::GpuStatus {
+        std::vector<uint8_t> packed;   // host staging of a packed matrix
+        auto upload = [&](DevWeight& dw, const Weight& w, bool pack = false) -> gpu::GpuStatus {
             dw.host = &w;
             CAUSERIE_GPU_TRY(gpu::device_malloc(&dw.mem.ptr, weight_bytes(w)));
+            if (pack && gpu::matvec_packs(w.type)) {
+                try {
+                    packed.resize(weight_bytes(w));
+                } catch (const std::bad_alloc&) {
+                    return gpu::gpu_error("not enough host memory to repack a weight", true);
+                }
+                gpu::pack_weights(w.type, w.data, w.row_bytes, w.rows, w.cols, packed.data());
+                CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, packed.data(), weight_bytes(w), m_stream));
+                CAUSERIE_GPU_TRY(gpu::stream_sync(m_stream));   // `packed` is reused next
+                dw.packed = true;
+                return {};
+            }
             CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, w.data, weight_bytes(w), m_stream));
             return {};
         };
@@ -195,8 +210,8 @@ public:
             if (auto st = gpu::copy_to_device(m_rope_factors.ptr, m.rope_freq_factors, bytes, m_stream); !st)
                 return fail(st);
         }
-        if (!m.tied_output)
-            if (auto st = upload(m_output, m.output); !st)
+        if (!m.tied_output)   // (a tied head is tok_embd, which embed_rows reads in the file's layout)
+            if (auto st = upload(m_output, m.output, true); !st)
                 return fail(st);
         m_layers = std::vector<DevLayer>(size_t(m_n_gpu));
         for (int64_t l = 0; l < m_n_gpu; ++l) {
@@ -211,7 +226,7 @@ public:
                                  {&D.w_gate, &L.w_gate},
                                  {&D.w_up, &L.w_up},
                                  {&D.w_down, &L.w_down}})
-                if (auto st = upload(*dw, *w); !st)
+                if (auto st = upload(*dw, *w, w != &L.attn_norm && w != &L.ffn_norm); !st)
                     return fail(st);
             for (auto [dw, w] : {std::pair{&D.bq, &L.bq},
                                  {&D.bk, &L.bk},
@@ -234,6 +249,8 @@ public:
         size_t max_conv = 0, max_weight_elems = 0;
         for_each_matrix([&](const Weight& w) {
             max_conv = std::max(max_conv, kernels::row_bytes(kernels::vec_dot_type(w.type), w.cols));
+            if (gpu::matvec_packs(w.type))
+                max_conv = std::max(max_conv, gpu::packed_activation_row_bytes(w.type, w.cols));
             max_weight_elems = std::max(max_weight_elems, size_t(w.rows * w.cols));
         });
         for (auto [mem, bytes] : {std::pair{&m_x, B * size_t(hp.n_embd) * 4},
@@ -446,20 +463,114 @@ private:
 
     gpu::AttentionShape attention_shape() const { return {hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim}; }
 
-    // y (n, w.rows) = x (n, w.cols) . w^T on the device.
-    Status matmul(const DevWeight& w, const float* x, int64_t n, float* y)
+    // What m_xq holds: the activations of the last product, so that the next one reading the
+    // same input (K and V after Q, up after gate) skips its quantization when the form is the same.
+    struct XqForm {
+        bool packed = false;
+        TensorType type = TensorType::F32;   // the vec_dot_type (Q4_K and Q6_K share packed Q8_K)
+        int64_t cols = -1, n = -1;
+        bool operator==(const XqForm&) const = default;
+    };
+
+    // y (n, w.rows) = x (n, w.cols) . w^T on the device. same_input: x is unchanged since the
+    // previous matmul (its quantized activations are reused when they have the right form).
+    // accumulate: y += x . w^T (the residual add; in the product's epilogue for packed weights).
+    Status matmul(const DevWeight& w, const float* x, int64_t n, float* y, bool same_input = false,
+                  bool accumulate = false)
     {
         const Weight& h = *w.host;
-        if (n >= m_gemm_min_batch) {
-            // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
-            GPU_TRY(
-                gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(), m_stream));
-            GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
-            GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, y, h.rows));
+        if (n >= m_gemm_min_batch || (accumulate && !w.packed)) {
+            float* out = accumulate ? m_xb.as<float>() : y;   // (x is never m_xb when accumulating)
+            if (n >= m_gemm_min_batch) {
+                // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
+                if (w.packed)
+                    GPU_TRY(gpu::dequantize_packed_to_f16(h.type, w.mem.ptr, h.rows, h.cols, m_w16.as<uint16_t>(),
+                                                          m_stream));
+                else
+                    GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(),
+                                                   m_stream));
+                GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
+                GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, out, h.rows));
+                m_xq_form = {};
+            } else if (auto st = matmul(w, x, n, out, same_input); !st) {
+                return st;
+            }
+            if (accumulate)
+                GPU_TRY(gpu::add_inplace(y, out, n * h.rows, m_stream));
             return Ok{};
         }
-        GPU_TRY(gpu::quantize_activations(h.type, x, m_xq.ptr, n, h.cols, m_stream));
-        GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
+        if (auto st = quantize_input(w, x, n, same_input); !st)
+            return st;
+        if (w.packed)
+            GPU_TRY(
+                gpu::matvec_packed(h.type, w.mem.ptr, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream, accumulate));
+        else
+            GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
+        return Ok{};
+    }
+
+    // x (n, w.cols) quantized into m_xq for w's matvec, unless same_input and m_xq holds it already.
+    Status quantize_input(const DevWeight& w, const float* x, int64_t n, bool same_input)
+    {
+        const Weight& h = *w.host;
+        const XqForm form{w.packed, kernels::vec_dot_type(h.type), h.cols, n};
+        if (same_input && form == m_xq_form)
+            return Ok{};
+        if (w.packed)
+            GPU_TRY(gpu::quantize_activations_packed(h.type, x, m_xq.ptr, n, h.cols, m_stream));
+        else
+            GPU_TRY(gpu::quantize_activations(h.type, x, m_xq.ptr, n, h.cols, m_stream));
+        m_xq_form = form;
+        return Ok{};
+    }
+
+    // Whether the products of one input with these matrices can run as one packed launch
+    // (matvec_packed_parts): all packed, reading the same activations, and not a GEMM batch.
+    bool one_launch(std::initializer_list<const DevWeight*> ws, int64_t n) const
+    {
+        if (n >= m_gemm_min_batch)
+            return false;
+        const Weight& first = *(*ws.begin())->host;
+        for (const DevWeight* w : ws)
+            if (!w->packed || kernels::vec_dot_type(w->host->type) != kernels::vec_dot_type(first.type) ||
+                w->host->cols != first.cols)
+                return false;
+        return true;
+    }
+
+    // ys[k] (n, ws[k].rows) = x . ws[k]^T in one launch (one_launch() holds); SwiGLU: ys[0] =
+    // silu(x . ws[0]^T) * (x . ws[1]^T).
+    // same_input: as matmul's.
+    Status matmul_parts(std::initializer_list<const DevWeight*> ws, std::initializer_list<float*> ys, const float* x,
+                        int64_t n, gpu::PackedEpilogue epilogue, bool same_input = false)
+    {
+        const DevWeight& first = **ws.begin();
+        if (auto st = quantize_input(first, x, n, same_input); !st)
+            return st;
+        std::vector<gpu::PackedPart> parts;
+        auto y = ys.begin();
+        for (const DevWeight* w : ws) {
+            float* out = y != ys.end() ? *y++ : nullptr;
+            parts.push_back({w->host->type, w->mem.ptr, w->host->rows, out, w->host->rows});
+        }
+        GPU_TRY(gpu::matvec_packed_parts(parts.data(), int(parts.size()), first.host->cols, m_xq.ptr, n, epilogue,
+                                         m_stream));
+        return Ok{};
+    }
+
+    // xb = rmsnorm(x) * norm; when `next` (packed) reads it and not as a GEMM batch, quantized
+    // for it into m_xq in the same launch (matmul(next, xb, n, .., true) then skips its own).
+    Status norm(const float* x, const DevWeight& norm_w, float* xb, int64_t n, const DevWeight& next)
+    {
+        const int64_t d = hp.n_embd;
+        if (!next.packed || n >= m_gemm_min_batch || next.host->cols != d) {
+            GPU_TRY(gpu::rmsnorm(x, norm_w.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
+            m_xq_form = {};   // xb is new: whatever m_xq holds is not its quantization
+            return Ok{};
+        }
+        GPU_TRY(gpu::rmsnorm_quantize_packed(x, norm_w.mem.as<float>(), xb, m_xq.ptr, next.host->type, n, d, hp.rms_eps,
+                                             m_stream));
+        m_xq_form = {true, kernels::vec_dot_type(next.host->type), d, n};
         return Ok{};
     }
 
@@ -469,20 +580,27 @@ private:
     Status gpu_layer(int64_t l, int64_t n, int64_t pos, const int64_t* pos_dev = nullptr)
     {
         const DevLayer& L = m_layers[size_t(l)];
-        const int64_t d = hp.n_embd;
         const int64_t kv_dim = hp.n_head_kv * hp.head_dim;
         const int64_t v_dim = hp.n_head_kv * hp.value_dim;
         float* x = m_x.as<float>();
         float* xb = m_xb.as<float>();
 
-        // Attention block.
-        GPU_TRY(gpu::rmsnorm(x, L.attn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
-        if (auto st = matmul(L.wq, xb, n, m_q.as<float>()); !st)   // (n, n_head*hd)
+        // Attention block: RMSNorm and the activations' quantization in one launch, Q/K/V in one.
+        if (auto st = norm(x, L.attn_norm, xb, n, L.wq); !st)
             return st;
-        if (auto st = matmul(L.wk, xb, n, m_kb.as<float>()); !st)   // (n, n_head_kv*hd)
-            return st;
-        if (auto st = matmul(L.wv, xb, n, m_vb.as<float>()); !st)   // (n, n_head_kv*vd)
-            return st;
+        if (one_launch({&L.wq, &L.wk, &L.wv}, n)) {
+            if (auto st = matmul_parts({&L.wq, &L.wk, &L.wv}, {m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>()}, xb,
+                                       n, gpu::PackedEpilogue::Store, true);
+                !st)
+                return st;
+        } else {
+            if (auto st = matmul(L.wq, xb, n, m_q.as<float>(), true); !st)   // (n, n_head*hd)
+                return st;
+            if (auto st = matmul(L.wk, xb, n, m_kb.as<float>(), true); !st)   // (n, n_head_kv*hd)
+                return st;
+            if (auto st = matmul(L.wv, xb, n, m_vb.as<float>(), true); !st)   // (n, n_head_kv*vd)
+                return st;
+        }
         // qwen2: Q/K/V biases; qwen3: RMSNorm of every query and key head (rows of head_dim).
         if (L.bq.host)
             GPU_TRY(gpu::bias_add(m_q.as<float>(), L.bq.mem.as<float>(), n, hp.n_head * hp.head_dim, m_stream));
@@ -496,19 +614,11 @@ private:
             GPU_TRY(gpu::rmsnorm(m_kb.as<float>(), L.k_norm.mem.as<float>(), m_kb.as<float>(), n * hp.n_head_kv,
                                  hp.head_dim, hp.rms_eps, m_stream));
         }
+        // RoPE of Q and K and the K/V store into the F16 cache: one launch.
         const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
-        const auto rope = hp.rope_neox ? gpu::rope_neox : gpu::rope;
-        GPU_TRY(rope(m_q.as<float>(), n, hp.n_head, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream, pos_dev,
-                     factors));
-        GPU_TRY(rope(m_kb.as<float>(), n, hp.n_head_kv, hp.head_dim, hp.n_rot, pos, hp.rope_freq_base, m_stream,
-                     pos_dev, factors));
-        if (pos_dev) {
-            GPU_TRY(gpu::store_kv_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>(), n, kv_dim, 0, pos_dev, m_stream));
-            GPU_TRY(gpu::store_kv_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>(), n, v_dim, 0, pos_dev, m_stream));
-        } else {
-            GPU_TRY(gpu::f32_to_f16(m_kb.as<float>(), L.k_cache.as<uint16_t>() + pos * kv_dim, n * kv_dim, m_stream));
-            GPU_TRY(gpu::f32_to_f16(m_vb.as<float>(), L.v_cache.as<uint16_t>() + pos * v_dim, n * v_dim, m_stream));
-        }
+        const gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox};
+        GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos, hp.rope_freq_base,
+                                   L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(), m_stream, pos_dev, factors));
         using A = CudaBackendOptions::Attention;
         const bool split = n == 1 && (m_attention == A::SplitK ||
                                       (m_attention == A::Auto && !kSim && pos + 1 >= kCudaSplitKMinContext));
@@ -525,20 +635,27 @@ private:
         else
             GPU_TRY(gpu::attention(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
                                    m_att.as<float>(), n, pos, attention_shape(), m_stream, pos_dev));
-        if (auto st = matmul(L.wo, m_att.as<float>(), n, xb); !st)   // (n, d)
+        if (auto st = matmul(L.wo, m_att.as<float>(), n, x, false, true); !st)   // x += (n, d)
             return st;
-        GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
 
         // Feed-forward block (SwiGLU).
-        GPU_TRY(gpu::rmsnorm(x, L.ffn_norm.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
-        if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>()); !st)   // (n, n_ff)
+        if (auto st = norm(x, L.ffn_norm, xb, n, L.w_gate); !st)
             return st;
-        if (auto st = matmul(L.w_up, xb, n, m_up.as<float>()); !st)   // (n, n_ff)
+        if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows &&
+            L.w_gate.host->type == L.w_up.host->type) {
+            if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>()}, xb, n, gpu::PackedEpilogue::SwiGLU,
+                                       true);
+                !st)   // (n, n_ff) = silu(gate) * up
+                return st;
+        } else {
+            if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>(), true); !st)   // (n, n_ff)
+                return st;
+            if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
+                return st;
+            GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
+        }
+        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, x, false, true); !st)   // x += (n, d)
             return st;
-        GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
-        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, xb); !st)   // (n, d)
-            return st;
-        GPU_TRY(gpu::add_inplace(x, xb, n * d, m_stream));
         return Ok{};
     }
 
@@ -692,6 +809,8 @@ private:
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
     DeviceMem m_split;                       // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
+
+    XqForm m_xq_form;   // what m_xq holds (matmul)
 
     std::unique_ptr<HostLayers> m_host;   // layers [m_n_gpu, n_layer); nullptr when every layer is on the GPU
 };

@@ -96,6 +96,45 @@ __device__ __forceinline__ int load_i32_a4(const void* p)
 #endif
 }
 
+// 8 bytes at an 8-byte aligned address, as two ints (packed decode layouts, matvec.cuh).
+struct Words2 {
+    int x, y;
+};
+__device__ __forceinline__ Words2 load_i32x2_a8(const void* p)
+{
+#if defined(CAUSERIE_CUDA_SIM)
+    if (reinterpret_cast<uintptr_t>(p) % 8 != 0)
+        ::causerie::cuda_sim::report_fault("misaligned 8-byte load");
+    ::causerie::cuda_sim::record_load(p, 8);
+    Words2 v;
+    std::memcpy(&v, p, 8);
+    return v;
+#else
+    const int2 v = *static_cast<const int2*>(p);
+    return {v.x, v.y};
+#endif
+}
+
+// 16 bytes at a 16-byte aligned address, as four ints: one vector load per lane (LDG.128), what
+// the packed decode layouts are built for (matvec.cuh). A misaligned one faults, as on a GPU.
+struct Words4 {
+    int x, y, z, w;
+};
+__device__ __forceinline__ Words4 load_i32x4_a16(const void* p)
+{
+#if defined(CAUSERIE_CUDA_SIM)
+    if (reinterpret_cast<uintptr_t>(p) % 16 != 0)
+        ::causerie::cuda_sim::report_fault("misaligned 16-byte load");
+    ::causerie::cuda_sim::record_load(p, 16);
+    Words4 v;
+    std::memcpy(&v, p, 16);
+    return v;
+#else
+    const int4 v = *static_cast<const int4*>(p);
+    return {v.x, v.y, v.z, v.w};
+#endif
+}
+
 __device__ __forceinline__ float half_bits_to_float(uint16_t h) { return __half2float(__ushort_as_half(h)); }
 
 __device__ __forceinline__ uint16_t float_to_half_bits(float f) { return __half_as_ushort(__float2half_rn(f)); }

@@ -274,7 +274,432 @@ __global__ void matvec_kernel(const uint8_t* w, size_t w_row_bytes, int64_t rows
         y[t * ldy + row] = acc;
 }
 
+// ---- packed layout (matvec.cuh): 16-byte loads, a unit per lane -------------------------------
+
+__device__ __forceinline__ int lo_nibbles(int v) { return v & 0x0F0F0F0F; }
+__device__ __forceinline__ int hi_nibbles(int v) { return (v >> 4) & 0x0F0F0F0F; }
+
+// Each warp computes kSlots rows at once -- two rows of one matrix, or a gate row and its up
+// row -- so the activation loads, half the bytes a warp reads, serve both. A slot is a matrix
+// (all slots of one type and height) and a row; every slot's sum is its own, in block order.
+constexpr int kSlots = 2;
+struct Slots {
+    const uint8_t* w[kSlots];
+    int64_t row[kSlots];
+};
+
+// Q4_0 against Q8_0, one 32-element block per lane: per slot a 16-byte load of codes and a 2-byte
+// scale; shared, 2 x 16 bytes of activation codes and 4 of scale and sum.
+__device__ __forceinline__ void packed_dot_q4_0(const Slots& sl, int64_t rows, int64_t nb, const uint8_t* xr, int lane,
+                                                float (&acc)[kSlots])
+{
+    const uint8_t* xds = xr + size_t(nb) * 32;
+    for (int i = 0; i < kSlots; ++i)
+        acc[i] = 0.0f;   // the same in every lane
+    for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
+        const int64_t b = b0 + lane;
+        const int count = nb - b0 < kWarp ? int(nb - b0) : kWarp;
+        float term[kSlots] = {};
+        if (b < nb) {
+            const Words4 xl = load_i32x4_a16(xr + packed_chunk_offset(b, 0, nb, 2));
+            const Words4 xh = load_i32x4_a16(xr + packed_chunk_offset(b, 1, nb, 2));
+            const int ds = load_i32_a4(xds + 4 * b);
+            const float dx = half_bits_to_float(uint16_t(ds & 0xFFFF));
+            for (int i = 0; i < kSlots; ++i) {
+                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nb) * 16;
+                const uint8_t* scales = sl.w[i] + size_t(rows) * size_t(nb) * 16 + size_t(sl.row[i]) * size_t(nb) * 2;
+                const Words4 q = load_i32x4_a16(codes + 16 * b);
+                int sum_qy = __dp4a(lo_nibbles(q.x), xl.x, 0);
+                sum_qy = __dp4a(lo_nibbles(q.y), xl.y, sum_qy);
+                sum_qy = __dp4a(lo_nibbles(q.z), xl.z, sum_qy);
+                sum_qy = __dp4a(lo_nibbles(q.w), xl.w, sum_qy);
+                sum_qy = __dp4a(hi_nibbles(q.x), xh.x, sum_qy);
+                sum_qy = __dp4a(hi_nibbles(q.y), xh.y, sum_qy);
+                sum_qy = __dp4a(hi_nibbles(q.z), xh.z, sum_qy);
+                sum_qy = __dp4a(hi_nibbles(q.w), xh.w, sum_qy);
+                const int sumi = sum_qy - 8 * (ds >> 16);   // codes carry an offset of 8; the sum is int16
+                term[i] = __fmul_rn(__fmul_rn(float(sumi), load_half(scales + 2 * b)), dx);
+            }
+        }
+        for (int k = 0; k < count; ++k)   // block order, as legacy_row_dot
+            for (int i = 0; i < kSlots; ++i)
+                acc[i] += __shfl_sync(kFullMask, term[i], k);
+    }
+}
+
+// Q8_0 against Q8_0, one block per lane: per slot 2 x 16 bytes of codes and a 2-byte scale.
+__device__ __forceinline__ void packed_dot_q8_0(const Slots& sl, int64_t rows, int64_t nb, const uint8_t* xr, int lane,
+                                                float (&acc)[kSlots])
+{
+    const uint8_t* xds = xr + size_t(nb) * 32;
+    for (int i = 0; i < kSlots; ++i)
+        acc[i] = 0.0f;
+    for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
+        const int64_t b = b0 + lane;
+        const int count = nb - b0 < kWarp ? int(nb - b0) : kWarp;
+        float term[kSlots] = {};
+        if (b < nb) {
+            const Words4 xl = load_i32x4_a16(xr + packed_chunk_offset(b, 0, nb, 2));
+            const Words4 xh = load_i32x4_a16(xr + packed_chunk_offset(b, 1, nb, 2));
+            const int ds = load_i32_a4(xds + 4 * b);
+            const float dx = half_bits_to_float(uint16_t(ds & 0xFFFF));
+            for (int i = 0; i < kSlots; ++i) {
+                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nb) * 32;
+                const uint8_t* scales = sl.w[i] + size_t(rows) * size_t(nb) * 32 + size_t(sl.row[i]) * size_t(nb) * 2;
+                const Words4 q0 = load_i32x4_a16(codes + packed_chunk_offset(b, 0, nb, 2));
+                const Words4 q1 = load_i32x4_a16(codes + packed_chunk_offset(b, 1, nb, 2));
+                int sumi = __dp4a(q0.x, xl.x, 0);
+                sumi = __dp4a(q0.y, xl.y, sumi);
+                sumi = __dp4a(q0.z, xl.z, sumi);
+                sumi = __dp4a(q0.w, xl.w, sumi);
+                sumi = __dp4a(q1.x, xh.x, sumi);
+                sumi = __dp4a(q1.y, xh.y, sumi);
+                sumi = __dp4a(q1.z, xh.z, sumi);
+                sumi = __dp4a(q1.w, xh.w, sumi);
+                term[i] = __fmul_rn(float(sumi), __fmul_rn(load_half(scales + 2 * b), dx));
+            }
+        }
+        for (int k = 0; k < count; ++k)
+            for (int i = 0; i < kSlots; ++i)
+                acc[i] += __shfl_sync(kFullMask, term[i], k);
+    }
+}
+
+// Q4_K against Q8_K, a quarter super-block (two sub-blocks) per lane: per slot 2 x 16 bytes of
+// codes and a 4-byte word of scales (and a byte of d/dmin); shared, 4 x 16 bytes of activation
+// codes, 4 of sums and (one lane of four) 4 of d. The four lanes of a super-block combine their
+// integer sums with shuffles.
+__device__ __forceinline__ void packed_dot_q4_k(const Slots& sl, int64_t rows, int64_t nsb, const uint8_t* xr, int lane,
+                                                float (&acc)[kSlots])
+{
+    const int64_t nu = 4 * nsb;
+    const uint8_t* xsums = xr + size_t(nsb) * 256;
+    const uint8_t* xd = xsums + size_t(nsb) * 16;
+    for (int i = 0; i < kSlots; ++i)
+        acc[i] = 0.0f;
+    for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
+        const int64_t u = u0 + lane;
+        int sumi[kSlots] = {}, summ[kSlots] = {}, word[kSlots] = {};
+        if (u < nu) {
+            const Words4 x0 = load_i32x4_a16(xr + packed_chunk_offset(u, 0, nu, 4));
+            const Words4 x1 = load_i32x4_a16(xr + packed_chunk_offset(u, 1, nu, 4));
+            const Words4 x2 = load_i32x4_a16(xr + packed_chunk_offset(u, 2, nu, 4));
+            const Words4 x3 = load_i32x4_a16(xr + packed_chunk_offset(u, 3, nu, 4));
+            const int sums = load_i32_a4(xsums + 4 * u);
+            for (int i = 0; i < kSlots; ++i) {
+                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nsb) * 128;
+                const uint8_t* meta = sl.w[i] + size_t(rows) * size_t(nsb) * 128 + size_t(sl.row[i]) * size_t(nsb) * 16;
+                const Words4 a = load_i32x4_a16(codes + packed_chunk_offset(u, 0, nu, 2));
+                const Words4 b = load_i32x4_a16(codes + packed_chunk_offset(u, 1, nu, 2));
+                word[i] = load_i32_a4(meta + 4 * u);
+                // Sub-block 2j: low nibbles against elements 0..31 of the unit; 2j+1: high, 32..63.
+                int dot0 = __dp4a(lo_nibbles(a.x), x0.x, 0);
+                dot0 = __dp4a(lo_nibbles(a.y), x0.y, dot0);
+                dot0 = __dp4a(lo_nibbles(a.z), x0.z, dot0);
+                dot0 = __dp4a(lo_nibbles(a.w), x0.w, dot0);
+                dot0 = __dp4a(lo_nibbles(b.x), x1.x, dot0);
+                dot0 = __dp4a(lo_nibbles(b.y), x1.y, dot0);
+                dot0 = __dp4a(lo_nibbles(b.z), x1.z, dot0);
+                dot0 = __dp4a(lo_nibbles(b.w), x1.w, dot0);
+                int dot1 = __dp4a(hi_nibbles(a.x), x2.x, 0);
+                dot1 = __dp4a(hi_nibbles(a.y), x2.y, dot1);
+                dot1 = __dp4a(hi_nibbles(a.z), x2.z, dot1);
+                dot1 = __dp4a(hi_nibbles(a.w), x2.w, dot1);
+                dot1 = __dp4a(hi_nibbles(b.x), x3.x, dot1);
+                dot1 = __dp4a(hi_nibbles(b.y), x3.y, dot1);
+                dot1 = __dp4a(hi_nibbles(b.z), x3.z, dot1);
+                dot1 = __dp4a(hi_nibbles(b.w), x3.w, dot1);
+                const int w = word[i];
+                const int sc0 = w & 63, sc1 = (w >> 6) & 63, m0 = (w >> 12) & 63, m1 = (w >> 18) & 63;
+                sumi[i] = sc0 * dot0 + sc1 * dot1;
+                summ[i] = m0 * int(int16_t(sums & 0xFFFF)) + m1 * (sums >> 16);
+            }
+        }
+        const float x_d = u < nu && (lane & 3) == 0 ? __int_as_float(load_i32_a4(xd + 4 * (u / 4))) : 0.0f;
+        float term[kSlots] = {};
+        for (int i = 0; i < kSlots; ++i) {
+            // The super-block's d and dmin: byte 3 of its four units' words.
+            const int base = lane & ~3;
+            const uint32_t dm = (uint32_t(__shfl_sync(kFullMask, word[i], base)) >> 24) |
+                                (uint32_t(__shfl_sync(kFullMask, word[i], base + 1)) >> 24) << 8 |
+                                (uint32_t(__shfl_sync(kFullMask, word[i], base + 2)) >> 24) << 16 |
+                                (uint32_t(__shfl_sync(kFullMask, word[i], base + 3)) >> 24) << 24;
+            for (int off = 1; off < 4; off <<= 1) {
+                sumi[i] += __shfl_xor_sync(kFullMask, sumi[i], off);
+                summ[i] += __shfl_xor_sync(kFullMask, summ[i], off);
+            }
+            if (u < nu && (lane & 3) == 0) {
+                const float d = __fmul_rn(half_bits_to_float(uint16_t(dm & 0xFFFF)), x_d);
+                const float dmin = __fmul_rn(half_bits_to_float(uint16_t(dm >> 16)), x_d);
+                term[i] = __fsub_rn(__fmul_rn(d, float(sumi[i])), __fmul_rn(dmin, float(summ[i])));
+            }
+        }
+        for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)   // super-blocks in order
+            for (int i = 0; i < kSlots; ++i)
+                acc[i] += __shfl_sync(kFullMask, term[i], 4 * k);
+    }
+}
+
+// 16 six-bit codes (low nibbles in `lo`, high pairs at bit `shift` of `hi`) against 16 int8
+// activations, less the codes' offset of 32: the reference's part of one 16-element scale group.
+__device__ __forceinline__ int q6_part(const int lo[4], const Words4& hi, int shift, const Words4& x)
+{
+    const int h[4] = {hi.x, hi.y, hi.z, hi.w};
+    const int xs[4] = {x.x, x.y, x.z, x.w};
+    int dot = 0, sum = 0;
+    for (int k = 0; k < 4; ++k) {
+        dot = __dp4a(lo[k] | ((h[k] >> shift) & 0x03030303) << 4, xs[k], dot);
+        sum = __dp4a(kOnes, xs[k], sum);
+    }
+    return dot - 32 * sum;
+}
+
+// Q6_K against Q8_K, a quarter super-block per lane: per slot 3 x 16 bytes of codes, 4 of scales
+// and (one lane of four) 2 of d; shared, 4 x 16 bytes of activation codes and 4 of d.
+__device__ __forceinline__ void packed_dot_q6_k(const Slots& sl, int64_t rows, int64_t nsb, const uint8_t* xr, int lane,
+                                                float (&acc)[kSlots])
+{
+    const int64_t nu = 4 * nsb;
+    const uint8_t* xd = xr + size_t(nsb) * 256 + size_t(nsb) * 16;
+    for (int i = 0; i < kSlots; ++i)
+        acc[i] = 0.0f;
+    for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
+        const int64_t u = u0 + lane;
+        int sumi[kSlots] = {};
+        if (u < nu) {
+            const Words4 x0 = load_i32x4_a16(xr + packed_chunk_offset(u, 0, nu, 4));
+            const Words4 x1 = load_i32x4_a16(xr + packed_chunk_offset(u, 1, nu, 4));
+            const Words4 x2 = load_i32x4_a16(xr + packed_chunk_offset(u, 2, nu, 4));
+            const Words4 x3 = load_i32x4_a16(xr + packed_chunk_offset(u, 3, nu, 4));
+            for (int i = 0; i < kSlots; ++i) {
+                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nsb) * 192;
+                const uint8_t* scales =
+                    sl.w[i] + size_t(rows) * size_t(nsb) * 192 + size_t(sl.row[i]) * size_t(nsb) * 16;
+                const Words4 a = load_i32x4_a16(codes + packed_chunk_offset(u, 0, nu, 3));
+                const Words4 b = load_i32x4_a16(codes + packed_chunk_offset(u, 1, nu, 3));
+                const Words4 c = load_i32x4_a16(codes + packed_chunk_offset(u, 2, nu, 3));
+                const int sc = load_i32_a4(scales + 4 * u);   // four int8 scales, one per 16 elements
+                const int a_lo[4] = {lo_nibbles(a.x), lo_nibbles(a.y), lo_nibbles(a.z), lo_nibbles(a.w)};
+                const int b_lo[4] = {lo_nibbles(b.x), lo_nibbles(b.y), lo_nibbles(b.z), lo_nibbles(b.w)};
+                const int a_hi[4] = {hi_nibbles(a.x), hi_nibbles(a.y), hi_nibbles(a.z), hi_nibbles(a.w)};
+                const int b_hi[4] = {hi_nibbles(b.x), hi_nibbles(b.y), hi_nibbles(b.z), hi_nibbles(b.w)};
+                sumi[i] = int(int8_t(sc)) * q6_part(a_lo, c, 0, x0) + int(int8_t(sc >> 8)) * q6_part(b_lo, c, 2, x1) +
+                          int(int8_t(sc >> 16)) * q6_part(a_hi, c, 4, x2) + (sc >> 24) * q6_part(b_hi, c, 6, x3);
+            }
+        }
+        const bool lead = u < nu && (lane & 3) == 0;
+        const float x_d = lead ? __int_as_float(load_i32_a4(xd + 4 * (u / 4))) : 0.0f;
+        float term[kSlots] = {};
+        for (int i = 0; i < kSlots; ++i) {
+            for (int off = 1; off < 4; off <<= 1)
+                sumi[i] += __shfl_xor_sync(kFullMask, sumi[i], off);
+            if (lead) {
+                const uint8_t* dplane =
+                    sl.w[i] + size_t(rows) * size_t(nsb) * 208 + size_t(sl.row[i]) * size_t(nsb) * 2;
+                term[i] = __fmul_rn(__fmul_rn(load_half(dplane + 2 * (u / 4)), x_d), float(sumi[i]));
+            }
+        }
+        for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)
+            for (int i = 0; i < kSlots; ++i)
+                acc[i] += __shfl_sync(kFullMask, term[i], 4 * k);
+    }
+}
+
+// The slots' row dot products for a packed matrix type (uniform per warp).
+__device__ __forceinline__ void packed_dot(TensorType type, const Slots& sl, int64_t rows, int64_t cols,
+                                           const uint8_t* xr, int lane, float (&acc)[kSlots])
+{
+    switch (type) {
+    case TensorType::Q4_0: packed_dot_q4_0(sl, rows, cols / 32, xr, lane, acc); break;
+    case TensorType::Q8_0: packed_dot_q8_0(sl, rows, cols / 32, xr, lane, acc); break;
+    case TensorType::Q4_K: packed_dot_q4_k(sl, rows, cols / 256, xr, lane, acc); break;
+    default: packed_dot_q6_k(sl, rows, cols / 256, xr, lane, acc); break;
+    }
+}
+
+// block (32, kRowsPerBlock); grid (sum over parts of ceil(rows / (kRowsPerBlock kSlots)),
+// n_tokens): the blocks of part k follow those of part k - 1, so one launch serves Q, K and V
+// (every part reads the same activations); a warp takes kSlots consecutive rows (the last row
+// twice when the count is odd). SwiGLU: parts 0 and 1 (gate, up) have the same rows; a warp
+// takes one row of each (their types equal: matvec_packed_parts checks) and writes silu(gate . x)
+// * (up . x) to part 0's y, with swiglu()'s expression.
+__global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_t* xq, size_t x_row_bytes)
+{
+    int k = 0;
+    while (k + 1 < mv.n_parts && int64_t(blockIdx.x) >= mv.first_block[k + 1])
+        ++k;
+    const PackedPart& part = mv.parts[k];
+    const bool swiglu = mv.epilogue == PackedEpilogue::SwiGLU;
+    const int64_t warp_index = (int64_t(blockIdx.x) - mv.first_block[k]) * blockDim.y + threadIdx.y;
+    const int64_t row = swiglu ? warp_index : warp_index * kSlots;
+    const int64_t t = blockIdx.y;
+    if (row >= part.rows)
+        return;   // whole warps leave together
+    const int lane = int(threadIdx.x);
+    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
+    Slots sl;
+    for (int i = 0; i < kSlots; ++i) {
+        sl.w[i] = static_cast<const uint8_t*>(swiglu ? mv.parts[i].w : part.w);
+        sl.row[i] = swiglu ? row : (row + i < part.rows ? row + i : part.rows - 1);
+    }
+    float acc[kSlots];
+    packed_dot(part.type, sl, part.rows, cols, xr, lane, acc);
+    if (lane != 0)
+        return;
+    float* y = part.y + t * part.ldy;
+    if (swiglu) {
+        y[row] = __fmul_rn(acc[0] / (1.0f + expf(-acc[0])), acc[1]);
+        return;
+    }
+    for (int i = 0; i < kSlots && row + i < part.rows; ++i)
+        y[row + i] = mv.epilogue == PackedEpilogue::Accumulate ? y[row + i] + acc[i] : acc[i];
+}
+
 }   // namespace
+
+namespace {
+// k4_scale_min on the host (pack_weights).
+void host_k4_scale_min(const uint8_t* s, int sub, int* sc, int* m)
+{
+    if (sub < 4) {
+        *sc = s[sub] & 63;
+        *m = s[sub + 4] & 63;
+    } else {
+        *sc = (s[sub + 4] & 0x0F) | (s[sub - 4] >> 6) << 4;
+        *m = (s[sub + 4] >> 4) | (s[sub] >> 6) << 4;
+    }
+}
+}   // namespace
+
+bool matvec_packs(TensorType type)
+{
+    return type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::Q4_K || type == TensorType::Q6_K;
+}
+
+void pack_weights(TensorType type, const void* src_v, size_t src_row_bytes, int64_t rows, int64_t cols, void* dst_v)
+{
+    const auto* src = static_cast<const uint8_t*>(src_v);
+    auto* dst = static_cast<uint8_t*>(dst_v);
+    if (type == TensorType::Q4_0) {
+        const int64_t nb = cols / 32;
+        uint8_t* codes = dst;
+        uint8_t* scales = dst + size_t(rows) * size_t(nb) * 16;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t b = 0; b < nb; ++b) {
+                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(b) * 18;
+                std::memcpy(codes + size_t(r * nb + b) * 16, blk + 2, 16);
+                std::memcpy(scales + size_t(r * nb + b) * 2, blk, 2);
+            }
+    } else if (type == TensorType::Q4_K) {
+        const int64_t nsb = cols / 256, nu = 4 * nsb;
+        uint8_t* codes = dst;
+        uint8_t* meta = dst + size_t(rows) * size_t(nsb) * 128;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t sb = 0; sb < nsb; ++sb) {
+                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(sb) * 144;
+                uint32_t dm;
+                std::memcpy(&dm, blk, 4);   // d, dmin (F16, little-endian)
+                for (int j = 0; j < 4; ++j) {
+                    const int64_t u = 4 * sb + j;
+                    uint8_t* row_codes = codes + size_t(r) * size_t(nsb) * 128;
+                    for (int q = 0; q < 2; ++q)
+                        std::memcpy(row_codes + packed_chunk_offset(u, q, nu, 2), blk + 16 + 32 * j + 16 * q, 16);
+                    int sc0, m0, sc1, m1;
+                    host_k4_scale_min(blk + 4, 2 * j, &sc0, &m0);
+                    host_k4_scale_min(blk + 4, 2 * j + 1, &sc1, &m1);
+                    const uint32_t word = uint32_t(sc0) | uint32_t(sc1) << 6 | uint32_t(m0) << 12 | uint32_t(m1) << 18 |
+                                          ((dm >> (8 * j)) & 0xFFu) << 24;
+                    std::memcpy(meta + size_t(r * nu + u) * 4, &word, 4);
+                }
+            }
+    } else if (type == TensorType::Q8_0) {
+        const int64_t nb = cols / 32;
+        uint8_t* scales = dst + size_t(rows) * size_t(nb) * 32;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t b = 0; b < nb; ++b) {
+                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(b) * 34;
+                uint8_t* row_codes = dst + size_t(r) * size_t(nb) * 32;
+                for (int q = 0; q < 2; ++q)
+                    std::memcpy(row_codes + packed_chunk_offset(b, q, nb, 2), blk + 2 + 16 * q, 16);
+                std::memcpy(scales + size_t(r * nb + b) * 2, blk, 2);
+            }
+    } else if (type == TensorType::Q6_K) {
+        const int64_t nsb = cols / 256, nu = 4 * nsb;
+        uint8_t* scales = dst + size_t(rows) * size_t(nsb) * 192;
+        uint8_t* dplane = dst + size_t(rows) * size_t(nsb) * 208;
+        for (int64_t r = 0; r < rows; ++r)
+            for (int64_t sb = 0; sb < nsb; ++sb) {
+                blocks::BlockQ6_K blk;
+                std::memcpy(&blk, src + size_t(r) * src_row_bytes + size_t(sb) * 210, 210);
+                int q[256];
+                blocks::unpack_q6_k_codes(blk, q);   // -32 .. 31
+                uint8_t* row_codes = dst + size_t(r) * size_t(nsb) * 192;
+                for (int j = 0; j < 4; ++j) {
+                    const int64_t u = 4 * sb + j;
+                    const int* e = q + 64 * j;   // the unit's 64 codes, +32 below
+                    uint8_t* a = row_codes + packed_chunk_offset(u, 0, nu, 3);
+                    uint8_t* b = row_codes + packed_chunk_offset(u, 1, nu, 3);
+                    uint8_t* c = row_codes + packed_chunk_offset(u, 2, nu, 3);
+                    for (int l = 0; l < 16; ++l) {
+                        const int e0 = e[l] + 32, e1 = e[16 + l] + 32, e2 = e[32 + l] + 32, e3 = e[48 + l] + 32;
+                        a[l] = uint8_t((e0 & 15) | (e2 & 15) << 4);
+                        b[l] = uint8_t((e1 & 15) | (e3 & 15) << 4);
+                        c[l] = uint8_t((e0 >> 4) | (e1 >> 4) << 2 | (e2 >> 4) << 4 | (e3 >> 4) << 6);
+                    }
+                    std::memcpy(scales + size_t(r * nu + u) * 4, blk.scales + 4 * j, 4);
+                }
+                std::memcpy(dplane + size_t(r * nsb + sb) * 2, &blk.d, 2);
+            }
+    }
+}
+
+GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
+                        float* y, int64_t ldy, Stream s, bool accumulate)
+{
+    const PackedPart part{type, w, rows, y, ldy};
+    return matvec_packed_parts(&part, 1, cols, xq, n_tokens,
+                               accumulate ? PackedEpilogue::Accumulate : PackedEpilogue::Store, s);
+}
+
+GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols, const void* xq, int64_t n_tokens,
+                              PackedEpilogue epilogue, Stream s)
+{
+    if (n_parts < 1 || n_parts > kMaxPackedParts || (epilogue == PackedEpilogue::SwiGLU && n_parts != 2))
+        return gpu_error("matvec_packed: " + std::to_string(n_parts) + " matrices in one launch");
+    PackedMatvec mv{};
+    mv.n_parts = n_parts;
+    mv.epilogue = epilogue;
+    int64_t blocks = 0;
+    const TensorType act = vec_dot_type(parts[0].type);
+    for (int k = 0; k < n_parts; ++k) {
+        const PackedPart& p = parts[k];
+        if (!matvec_packs(p.type))
+            return gpu_error("matvec_packed: no packed layout for type " + std::to_string(uint32_t(p.type)));
+        if (vec_dot_type(p.type) != act)
+            return gpu_error("matvec_packed: matrices of one launch must read the same activations");
+        const int64_t block = type_traits(uint32_t(p.type))->block_size;
+        if (cols <= 0 || cols % block)
+            return gpu_error("matvec_packed: row length " + std::to_string(cols) + " does not fit the blocks of type " +
+                             std::to_string(uint32_t(p.type)));
+        if (p.rows <= 0 || (epilogue == PackedEpilogue::SwiGLU && p.rows != parts[0].rows))
+            return gpu_error("matvec_packed: bad shape (" + std::to_string(p.rows) + " rows)");
+        mv.parts[k] = p;
+        mv.first_block[k] = blocks;
+        if (epilogue == PackedEpilogue::SwiGLU && p.type != parts[0].type)
+            return gpu_error("matvec_packed: SwiGLU needs gate and up of one type");
+        if (epilogue != PackedEpilogue::SwiGLU)
+            blocks += div_up(p.rows, kRowsPerBlock * kSlots);
+        else if (k == 0)
+            blocks += div_up(p.rows, kRowsPerBlock);
+    }
+    if (n_tokens <= 0 || n_tokens > 65535)
+        return gpu_error("matvec_packed: bad shape (" + std::to_string(n_tokens) + " tokens)");
+    if (epilogue == PackedEpilogue::SwiGLU)
+        mv.n_parts = 1;   // every block computes part 0's rows; part 1 is read beside it
+    const size_t xrb = packed_activation_row_bytes(parts[0].type, cols);
+    return launch(matvec_packed_kernel, dim3(unsigned(blocks), unsigned(n_tokens)), dim3(32, kRowsPerBlock), 0, s, mv,
+                  cols, static_cast<const uint8_t*>(xq), xrb);
+}
 
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,
                  int64_t n_tokens, float* y, int64_t ldy, Stream s)

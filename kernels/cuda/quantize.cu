@@ -2,6 +2,8 @@
 
 #include "kernels/cpu/matmul_ref.h"
 #include "launch.h"
+#include "matvec.cuh"
+#include "quantize_blocks.cuh"
 
 namespace causerie::kernels::gpu {
 inline namespace CAUSERIE_GPU_FLAVOR {
@@ -110,6 +112,27 @@ __global__ void quantize_q8_k_kernel(const float* x, uint8_t* dst, int64_t n, in
     }
 }
 
+// Packed activations (matvec.cuh; the blocks themselves in quantize_blocks.cuh).
+// block (32, 4): one warp per block (Q8_0) or super-block (Q8_K); grid (ceil(nb / 4), n_rows).
+template <bool kK>
+__global__ void quantize_packed_kernel(const float* x, uint8_t* dst, int64_t n, int64_t nb, size_t row_bytes)
+{
+    const int64_t ib = int64_t(blockIdx.x) * blockDim.y + threadIdx.y;
+    const int64_t row = blockIdx.y;
+    if (ib >= nb)
+        return;   // the whole warp leaves together
+    const int lane = int(threadIdx.x);
+    uint8_t* out = dst + size_t(row) * row_bytes;
+    if constexpr (kK) {
+        float vals[8];
+        for (int j = 0; j < 8; ++j)
+            vals[j] = x[row * n + ib * 256 + 8 * lane + j];
+        quantize_packed_q8_k_block(vals, out, ib, nb, n, lane);
+    } else {
+        quantize_packed_q8_0_block(x[row * n + ib * 32 + lane], out, ib, nb, n, lane);
+    }
+}
+
 // F16 / BF16 / F32 activations, one thread per element. grid (ceil(n / 256), n_rows).
 template <TensorType T>
 __global__ void convert_kernel(const float* x, uint8_t* dst, int64_t n, size_t row_bytes)
@@ -177,6 +200,35 @@ GpuStatus quantize_activations(TensorType weight_type, const float* x, void* dst
         return gpu_error("quantize_activations: no GPU kernel for weights of type " +
                          std::to_string(uint32_t(weight_type)));
     }
+}
+
+size_t packed_activation_row_bytes(TensorType weight_type, int64_t cols)
+{
+    const size_t n = size_t(cols);
+    const bool k = vec_dot_type(weight_type) == TensorType::Q8_K;
+    const size_t bytes = k ? n + n / 16 + n / 64 : n + n / 8;
+    return (bytes + 15) / 16 * 16;
+}
+
+GpuStatus quantize_activations_packed(TensorType weight_type, const float* x, void* dst_v, int64_t n_rows, int64_t n,
+                                      Stream s)
+{
+    auto* dst = static_cast<uint8_t*>(dst_v);
+    if (!matvec_packs(weight_type))
+        return gpu_error("quantize_activations_packed: no packed layout for weights of type " +
+                         std::to_string(uint32_t(weight_type)));
+    if (n_rows <= 0 || n_rows > 65535)
+        return gpu_error("quantize_activations_packed: " + std::to_string(n_rows) + " rows (1 to 65535 per call)");
+    const bool k = vec_dot_type(weight_type) == TensorType::Q8_K;
+    const int64_t block = k ? 256 : 32;
+    if (n <= 0 || n % block)
+        return gpu_error("quantize_activations_packed: row length " + std::to_string(n) + " is not a multiple of " +
+                         std::to_string(block));
+    const size_t rb = packed_activation_row_bytes(weight_type, n);
+    const int64_t nb = n / block;
+    const dim3 grid(div_up(nb, kWarpsPerBlock), unsigned(n_rows)), warps(32, kWarpsPerBlock);
+    return k ? launch(quantize_packed_kernel<true>, grid, warps, 0, s, x, dst, n, nb, rb)
+             : launch(quantize_packed_kernel<false>, grid, warps, 0, s, x, dst, n, nb, rb);
 }
 
 }   // namespace CAUSERIE_GPU_FLAVOR

@@ -40,6 +40,59 @@ __global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t
     }
 }
 
+// rope_store_kv: grid (n_head + 2 n_head_kv, n_tokens), 64 threads. Blocks [0, n_head) rotate a
+// query head in place (rope_kernel's arithmetic); the next n_head_kv rotate a key head into the
+// F16 cache (dimensions past n_rot copied); the last n_head_kv store a value head.
+template <bool Neox>
+__global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, RopeKvShape sh, int64_t pos0,
+                                     const int64_t* pos_dev, float theta_scale, const float* freq_factors,
+                                     uint16_t* k_cache, uint16_t* v_cache)
+{
+    if (pos_dev)
+        pos0 = *pos_dev;
+    const int64_t h = blockIdx.x;
+    const int64_t t = blockIdx.y;
+    const int64_t half = sh.n_rot / 2;
+    if (h >= sh.n_head + sh.n_head_kv) {   // a value head: F16, as store_kv_f16
+        const int64_t vh = h - sh.n_head - sh.n_head_kv;
+        const float* src = v + (t * sh.n_head_kv + vh) * sh.value_dim;
+        uint16_t* dst = v_cache + (pos0 + t) * sh.n_head_kv * sh.value_dim + vh * sh.value_dim;
+        for (int64_t i = threadIdx.x; i < sh.value_dim; i += blockDim.x)
+            dst[i] = float_to_half_bits(src[i]);
+        return;
+    }
+    const bool is_q = h < sh.n_head;
+    const int64_t kh = h - sh.n_head;
+    const float* src = is_q ? q + (t * sh.n_head + h) * sh.head_dim : k + (t * sh.n_head_kv + kh) * sh.head_dim;
+    float* q_out = q + (t * sh.n_head + h) * sh.head_dim;
+    uint16_t* k_out = k_cache + (pos0 + t) * sh.n_head_kv * sh.head_dim + kh * sh.head_dim;
+    for (int64_t p = threadIdx.x; p < half; p += blockDim.x) {
+        float theta = float(pos0 + t);
+        for (int64_t j = 0; j < p; ++j)
+            theta *= theta_scale;
+        if (freq_factors)
+            theta = __fdiv_rn(theta, freq_factors[p]);
+        const float c = cosf(theta);
+        const float sn = sinf(theta);
+        const int64_t i0 = Neox ? p : 2 * p;
+        const int64_t i1 = Neox ? p + half : 2 * p + 1;
+        const float a = src[i0];
+        const float b = src[i1];
+        const float r0 = __fsub_rn(__fmul_rn(a, c), __fmul_rn(b, sn));
+        const float r1 = __fadd_rn(__fmul_rn(a, sn), __fmul_rn(b, c));
+        if (is_q) {
+            q_out[i0] = r0;
+            q_out[i1] = r1;
+        } else {
+            k_out[i0] = float_to_half_bits(r0);
+            k_out[i1] = float_to_half_bits(r1);
+        }
+    }
+    if (!is_q)
+        for (int64_t i = sh.n_rot + threadIdx.x; i < sh.head_dim; i += blockDim.x)
+            k_out[i] = float_to_half_bits(src[i]);
+}
+
 template <bool Neox>
 GpuStatus launch_rope(const char* name, float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot,
                       int64_t pos0, float freq_base, Stream s, const int64_t* pos_dev, const float* freq_factors)
@@ -54,6 +107,22 @@ GpuStatus launch_rope(const char* name, float* x, int64_t n_tokens, int64_t n_he
 }
 
 }   // namespace
+
+GpuStatus rope_store_kv(float* q, const float* k, const float* v, int64_t n_tokens, const RopeKvShape& sh, int64_t pos0,
+                        float freq_base, uint16_t* k_cache, uint16_t* v_cache, Stream s, const int64_t* pos_dev,
+                        const float* freq_factors)
+{
+    if (sh.n_rot % 2 || sh.n_rot > sh.head_dim || sh.n_head <= 0 || sh.n_head_kv <= 0 || sh.value_dim <= 0 ||
+        n_tokens <= 0 || n_tokens > 65535 || pos0 < 0)
+        return gpu_error("rope_store_kv: bad shape (n_rot " + std::to_string(sh.n_rot) + ", head_dim " +
+                         std::to_string(sh.head_dim) + ", " + std::to_string(n_tokens) + " tokens)");
+    const float theta_scale = std::pow(freq_base, -2.0f / float(sh.n_rot));
+    const dim3 grid(unsigned(sh.n_head + 2 * sh.n_head_kv), unsigned(n_tokens));
+    return sh.neox ? launch(rope_store_kv_kernel<true>, grid, dim3(64), 0, s, q, k, v, sh, pos0, pos_dev, theta_scale,
+                            freq_factors, k_cache, v_cache)
+                   : launch(rope_store_kv_kernel<false>, grid, dim3(64), 0, s, q, k, v, sh, pos0, pos_dev, theta_scale,
+                            freq_factors, k_cache, v_cache);
+}
 
 GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
                float freq_base, Stream s, const int64_t* pos_dev, const float* freq_factors)

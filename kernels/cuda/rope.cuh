@@ -18,5 +18,17 @@ GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, in
 GpuStatus rope_neox(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,
                     float freq_base, Stream s, const int64_t* pos_dev = nullptr, const float* freq_factors = nullptr);
 
+// RoPE of queries and keys and the KV store of a decode step in one launch: q (n_tokens,
+// n_head, head_dim) rotated in place; k (n_tokens, n_head_kv, head_dim) rotated and v (n_tokens,
+// n_head_kv, value_dim) stored as F16 into the caches' rows pos0 .. pos0 + n_tokens - 1 (rows of
+// n_head_kv * head_dim / value_dim). The same values as rope / rope_neox then store_kv_f16.
+struct RopeKvShape {
+    int64_t n_head, n_head_kv, head_dim, value_dim, n_rot;
+    bool neox;
+};
+GpuStatus rope_store_kv(float* q, const float* k, const float* v, int64_t n_tokens, const RopeKvShape& sh, int64_t pos0,
+                        float freq_base, uint16_t* k_cache, uint16_t* v_cache, Stream s,
+                        const int64_t* pos_dev = nullptr, const float* freq_factors = nullptr);
+
 }   // namespace CAUSERIE_GPU_FLAVOR
 }   // namespace causerie::kernels::gpu

@@ -138,6 +138,8 @@ private Q_SLOTS:
     void notEnoughMemoryFallsBackToCpu();
     void outOfMemoryRetriesWithFewerLayers();
     void gemmPrefillPath();
+    void packedWeightsOnEveryPath_data();
+    void packedWeightsOnEveryPath();
     void splitKDecode();
     void tiledPrefillAttention();
     void graphDecodeReplays();
@@ -435,6 +437,48 @@ void TestCudaBackend::gemmPrefillPath()
     QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs,
              qPrintable(QStringLiteral("prefill %1").arg(prefill.max_diff)));
     QVERIFY2(prefill.max_diff > 0.0f, "the GEMM path must actually have run (it rounds differently)");
+    QCOMPARE(decode.max_diff, 0.0f);
+}
+
+void TestCudaBackend::packedWeightsOnEveryPath_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::newRow("Q4_0") << int(TensorType::Q4_0);
+    QTest::newRow("Q4_K") << int(TensorType::Q4_K);
+    QTest::newRow("Q8_0") << int(TensorType::Q8_0);
+    QTest::newRow("Q6_K") << int(TensorType::Q6_K);
+}
+
+// Q4_0 / Q8_0 / Q4_K / Q6_K matrices are uploaded in the packed decode layout (kernels/cuda/matvec.cuh). The
+// prefill GEMM reads them through dequantize_packed_to_f16 (within gemmPrefillPath's bound, and
+// it must differ: the path ran), and decode replayed from CUDA graphs -- shared activation
+// quantization for Q/K/V and gate/up, residual adds in the product's epilogue -- stays exact.
+void TestCudaBackend::packedWeightsOnEveryPath()
+{
+    QFETCH(int, type);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.type = TensorType(type);
+    spec.n_embd = 256;
+    spec.n_ff = 512;
+    spec.n_head = 4;
+    spec.n_head_kv = 2;
+    spec.n_layer = 2;
+    spec.seed = 21;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY(model.ok());
+    CudaBackendOptions co;
+    co.gemm_min_batch = 2;
+    co.graphs = CudaBackendOptions::Graphs::On;
+    const auto [a, b] = run_sim_and_cpu(*model, co, {1, 7, 30, 11, 5});
+    QVERIFY(!a.empty() && !b.empty());
+    const auto [prefill, decode] = compare_halves(a, b);
+    QVERIFY2(decode.max_abs > 1e-2f, "logits are trivially small: the comparison would prove nothing");
+    QVERIFY2(prefill.max_diff > 0.0f, "the GEMM path must actually have run (it rounds differently)");
+    QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs,
+             qPrintable(QStringLiteral("prefill %1 of %2").arg(prefill.max_diff).arg(prefill.max_abs)));
     QCOMPARE(decode.max_diff, 0.0f);
 }
 

@@ -8,6 +8,7 @@
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/ops_ref.h"
 #include "kernels/cuda/argmax.cuh"
+#include "kernels/cuda/attention.cuh"
 #include "kernels/cuda/dequant_f16.cuh"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
@@ -29,6 +30,8 @@ private Q_SLOTS:
     void rope_data();
     void rope();
     void biasAdd();
+    void ropeStoreKvMatchesSeparateKernels_data();
+    void ropeStoreKvMatchesSeparateKernels();
     void swigluAndAdd_data();
     void swigluAndAdd();
     void embedRows_data();
@@ -125,6 +128,62 @@ void TestCudaOps::rope()
         QVERIFY2(same_or_ulps(got[i], x[i]), qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));
     if (pos0 + tokens > 1)
         QVERIFY(x != before);   // the comparison above is not between two unrotated copies
+}
+
+void TestCudaOps::ropeStoreKvMatchesSeparateKernels_data()
+{
+    QTest::addColumn<bool>("neox");
+    QTest::addColumn<int>("n_rot");
+    QTest::addColumn<bool>("from_device");
+    QTest::addColumn<bool>("factors");
+    QTest::newRow("normal, full rotation") << false << 32 << false << false;
+    QTest::newRow("normal, partial rotation, position on the device") << false << 16 << true << false;
+    QTest::newRow("neox, factors, position on the device") << true << 32 << true << true;
+}
+
+// The fused decode step (RoPE of Q and K, K and V into the F16 cache) writes exactly what rope /
+// rope_neox then store_kv_f16 write: the same queries, the same cache bytes, other rows untouched.
+void TestCudaOps::ropeStoreKvMatchesSeparateKernels()
+{
+    QFETCH(bool, neox);
+    QFETCH(int, n_rot);
+    QFETCH(bool, from_device);
+    QFETCH(bool, factors);
+    const gpu::RopeKvShape sh{6, 2, 32, 24, n_rot, neox};
+    const int64_t tokens = 3, pos0 = 5, n_ctx = 12, kv_dim = 2 * 32, v_dim = 2 * 24;
+    const auto q = random_floats(size_t(tokens * 6 * 32), 81);
+    const auto k = random_floats(size_t(tokens * kv_dim), 82);
+    const auto v = random_floats(size_t(tokens * v_dim), 83);
+    std::vector<float> f;
+    for (float r : random_floats(size_t(n_rot / 2), 84))
+        f.push_back(1.0f + std::fabs(r));
+    const std::vector<uint16_t> k0(size_t(n_ctx * kv_dim), 0x1234), v0(size_t(n_ctx * v_dim), 0x4321);
+    const std::vector<int64_t> pos{pos0};
+    DeviceBuffer df(f), dpos(pos);
+    const float* dev_factors = factors ? df.as<float>() : nullptr;
+    const int64_t* pos_dev = from_device ? dpos.as<int64_t>() : nullptr;
+    // Separate kernels.
+    DeviceBuffer q1(q), k1(k), v1(v), kc1(k0), vc1(v0);
+    const auto gpu_rope = neox ? gpu::rope_neox : gpu::rope;
+    QVERIFY(gpu_rope(q1.as<float>(), tokens, 6, 32, n_rot, pos0, 10000.0f, nullptr, pos_dev, dev_factors).ok());
+    QVERIFY(gpu_rope(k1.as<float>(), tokens, 2, 32, n_rot, pos0, 10000.0f, nullptr, pos_dev, dev_factors).ok());
+    QVERIFY(gpu::store_kv_f16(k1.as<float>(), kc1.as<uint16_t>(), tokens, kv_dim, pos0, nullptr, nullptr).ok());
+    QVERIFY(gpu::store_kv_f16(v1.as<float>(), vc1.as<uint16_t>(), tokens, v_dim, pos0, nullptr, nullptr).ok());
+    // Fused, positions past the rows it writes left as they were.
+    DeviceBuffer q2(q), k2(k), v2(v), kc2(k0), vc2(v0);
+    const auto st =
+        gpu::rope_store_kv(q2.as<float>(), k2.as<float>(), v2.as<float>(), tokens, sh, from_device ? 0 : pos0, 10000.0f,
+                           kc2.as<uint16_t>(), vc2.as<uint16_t>(), nullptr, pos_dev, dev_factors);
+    QVERIFY2(st.ok(), st.error.c_str());
+    QCOMPARE(q2.read<float>(), q1.read<float>());
+    QCOMPARE(kc2.read<uint16_t>(), kc1.read<uint16_t>());
+    QCOMPARE(vc2.read<uint16_t>(), vc1.read<uint16_t>());
+    QVERIFY(kc2.read<uint16_t>() != k0);
+    QCOMPARE(k2.read<float>(), k);   // the keys' F32 rows are read, not rotated in place
+    const gpu::RopeKvShape odd{6, 2, 32, 24, 33, neox};
+    QVERIFY(!gpu::rope_store_kv(q2.as<float>(), k2.as<float>(), v2.as<float>(), tokens, odd, pos0, 10000.0f,
+                                kc2.as<uint16_t>(), vc2.as<uint16_t>(), nullptr)
+                 .ok());
 }
 
 // One bias row added to every row (qwen2's Q/K/V biases), against add_ref row by row; and a bad

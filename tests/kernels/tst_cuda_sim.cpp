@@ -99,6 +99,14 @@ __global__ void aligned_load_kernel(const unsigned char* p, int* out)
     out[threadIdx.x] = load_i32_a4(p + 4 * threadIdx.x);
 }
 
+// Lane l reads 16 bytes at p + 16 l (one vector load) and 8 at q + 8 l: word sums.
+__global__ void wide_load_kernel(const unsigned char* p, const unsigned char* q, int* out)
+{
+    const Words4 v = load_i32x4_a16(p + 16 * threadIdx.x);
+    const Words2 h = load_i32x2_a8(q + 8 * threadIdx.x);
+    out[threadIdx.x] = v.x + v.y + v.z + v.w + h.x + h.y;
+}
+
 __global__ void half_dp4a_kernel(int* dp, float* halves)
 {
     dp[0] = __dp4a(int(0x80FF7F02u), int(0x02FF7F80u), 5);
@@ -166,6 +174,8 @@ private Q_SLOTS:
     void graphCaptureAndReplay();
     void warpMatrixTiles();
     void countsWarpLoads();
+    void countsWideLoads();
+    void misalignedWideLoadIsReported();
     void countsLaunchesAndHostSyncs();
 };
 
@@ -486,6 +496,67 @@ void TestCudaSim::countsWarpLoads()
     device_free(raw_a);
     device_free(raw_b);
     device_free(raw_out);
+}
+
+// 16- and 8-byte loads (common.cuh's load_i32x4_a16 / load_i32x2_a8), as the packed matvec
+// layouts use them: one instruction per warp, every byte of the sectors it touches used.
+void TestCudaSim::countsWideLoads()
+{
+    void* raw_a = nullptr;
+    void* raw_b = nullptr;
+    void* raw_out = nullptr;
+    QVERIFY(device_malloc(&raw_a, 512 + 32).ok());
+    QVERIFY(device_malloc(&raw_b, 256 + 32).ok());
+    QVERIFY(device_malloc(&raw_out, 32 * sizeof(int)).ok());
+    auto aligned = [](void* p) {
+        auto* b = static_cast<uint8_t*>(p);
+        return b + (32 - reinterpret_cast<uintptr_t>(b) % 32) % 32;
+    };
+    uint8_t* a = aligned(raw_a);
+    uint8_t* b = aligned(raw_b);
+    for (int i = 0; i < 512; ++i)
+        a[i] = uint8_t(i % 7);
+    std::memset(b, 0, 256);
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    const GpuStatus st = launch(wide_load_kernel, dim3(1), dim3(32), 0, nullptr, static_cast<const unsigned char*>(a),
+                                static_cast<const unsigned char*>(b), static_cast<int*>(raw_out));
+    simrt::set_counting(false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    auto c = simrt::counters();
+    const simrt::AccessCounts loads = c.kernels["tst_cuda_sim"].loads;
+    QCOMPARE(loads.instructions, uint64_t(2));     // one 16-byte and one 8-byte instruction
+    QCOMPARE(loads.lane_accesses, uint64_t(64));   // 32 lanes each
+    QCOMPARE(loads.bytes, uint64_t(32 * 16 + 32 * 8));
+    QCOMPARE(loads.sectors, uint64_t(512 / 32 + 256 / 32));   // 16 + 8: fully used sectors
+    // The values: bytes 16 l .. 16 l + 15 of a, as four little-endian words.
+    std::vector<int> out(32);
+    QVERIFY(copy_to_host(out.data(), raw_out, 32 * sizeof(int), nullptr).ok());
+    int want = 0;
+    for (int k = 0; k < 4; ++k) {
+        uint32_t word = 0;
+        for (int j = 0; j < 4; ++j)
+            word |= uint32_t((16 * 3 + 4 * k + j) % 7) << (8 * j);
+        want += int(word);
+    }
+    QCOMPARE(out[3], want);
+    device_free(raw_a);
+    device_free(raw_b);
+    device_free(raw_out);
+}
+
+void TestCudaSim::misalignedWideLoadIsReported()
+{
+    alignas(16) unsigned char buf[32 * 16 + 32] = {};
+    int out[32] = {};
+    const auto* p = static_cast<const unsigned char*>(buf);
+    QVERIFY(launch(wide_load_kernel, dim3(1), dim3(32), 0, nullptr, p, p, out).ok());
+    GpuStatus st = launch(wide_load_kernel, dim3(1), dim3(32), 0, nullptr, p + 8, p, out);   // 8 mod 16
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("misaligned 16-byte load") != std::string::npos, st.error.c_str());
+    st = launch(wide_load_kernel, dim3(1), dim3(32), 0, nullptr, p, p + 4, out);   // 4 mod 8
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("misaligned 8-byte load") != std::string::npos, st.error.c_str());
 }
 
 void TestCudaSim::countsLaunchesAndHostSyncs()
