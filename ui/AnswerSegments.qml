@@ -61,7 +61,8 @@ Item {
     // evaluate every slot on every scroll.
     function updateMade() {
         const n = pieces.count
-        // The Repeater is still adding the slots (or is dropping them): told again once placed.
+        // The Repeater is still adding the slots (or is dropping them: the answer's items are
+        // being destroyed, and a slot may be gone already): told again once placed.
         if (n > 0 && !pieces.itemAt(n - 1))
             return
         let lo = 0
@@ -69,6 +70,8 @@ Item {
         while (lo < hi) {
             const mid = (lo + hi) >> 1
             const s = pieces.itemAt(mid)
+            if (!s)
+                return
             if (s.y + s.height < viewTop)
                 lo = mid + 1
             else
@@ -78,17 +81,25 @@ Item {
         hi = n
         while (lo < hi) {
             const mid = (lo + hi) >> 1
-            if (pieces.itemAt(mid).y <= viewBottom)
+            const s = pieces.itemAt(mid)
+            if (!s)
+                return
+            if (s.y <= viewBottom)
                 lo = mid + 1
             else
                 hi = mid
         }
         const to = active ? lo - 1 : from - 1
-        for (let i = first; i <= last && i < n; ++i)
-            if (i < from || i > to)
-                pieces.itemAt(i).near = false
-        for (let i = from; i <= to; ++i)
-            pieces.itemAt(i).near = true
+        for (let i = first; i <= last && i < n; ++i) {
+            const s = pieces.itemAt(i)
+            if (s && (i < from || i > to))
+                s.near = false
+        }
+        for (let i = from; i <= to; ++i) {
+            const s = pieces.itemAt(i)
+            if (s)
+                s.near = true
+        }
         first = from
         last = to
     }
@@ -113,13 +124,17 @@ Item {
         delegate: Loader {
             id: slot
             objectName: "segmentSlot"
-            // Typed, like MessageSegment's: a streamed delta passes them on as they are, without
-            // making a script string of the piece (a `var model` would, twice per delta).
+            // Not the piece's text: a `string` property declared in QML holds a script-engine
+            // copy of its value, made again on every streamed delta (up to 4 KiB of code a delta;
+            // the engine collects after ~128 KiB of them: a collection every few dozen deltas,
+            // a few ms each on the GUI thread). Its length stands for it (`chars`); the piece's
+            // items read it in C++, a formula is given its LaTeX (short, and its own piece).
             required property int index
             required property string kind
-            required property string text
+            required property int chars    // what the piece shows, in characters
+            required property string latex         // a formula's LaTeX, else ""
+            required property string latexSource   // a formula as written, else ""
             required property string language
-            required property string markdown
             required property bool closed
             required property bool plain   // prose shown as text: its text, not its Markdown
             required property int part     // code: a piece of a long block (MessageSegmentModel)
@@ -131,24 +146,18 @@ Item {
             property bool near: root.active && root.viewTop === -Infinity && root.viewBottom === Infinity
             // The height the piece had when last shown; -1: never shown.
             property real measured: -1
-            // Before it is first shown: its lines, each wrapped at the view's width, times the
-            // height a line took on average (prose 15 px, paragraph spacing included; code 14 px
-            // monospace, plus the code box's header on a block's first piece and its bottom padding
-            // on the last), as measured on bench_gui_stall's answer.
+            // Before it is first shown: its lines, each wrapped at the view's width (counted in
+            // C++ from the model's row, again as it grows: `chars`), times the height a line
+            // took on average (prose 15 px, paragraph spacing included; code 14 px monospace,
+            // plus the code box's header on a block's first piece and its bottom padding on the
+            // last), as measured on bench_gui_stall's answer.
             // Off by a few per cent there; a piece takes its real height once made. A function,
-            // so that a shown piece (most often the one streaming) never reads its text.
+            // so that a shown piece (most often the one streaming) never counts its lines.
             function estimate() {
                 const code = kind === "code"
-                const s = code || plain ? text : markdown
                 const perLine = Math.max(10, code ? (width - 16) / 8.4 : width / 7.5)
-                let lines = 0
-                for (let from = 0; from <= s.length;) {
-                    let end = s.indexOf("\n", from)
-                    if (end < 0)
-                        end = s.length
-                    lines += Math.max(1, Math.ceil((end - from) / perLine))
-                    from = end + 1
-                }
+                // `chars` read here: the binding below is evaluated again when the piece grows.
+                const lines = chars >= 0 ? segments.wrappedLines(index, perLine) : 0
                 return code ? (part === 0 ? 42 : 0) + (continues ? 0 : 8) + 13 * lines : 12.6 * lines
             }
 
@@ -167,10 +176,10 @@ Item {
                     // binding passing the piece's text made a script string of it on every
                     // delta (up to a 200 KB code line), and their garbage cost collections of up
                     // to 11 ms on the GUI thread. Only a formula (short, and its own piece) is
-                    // passed here.
-                    text: slot.kind === "math" ? slot.text : ""
+                    // passed here (the model's `latex` roles are "" for other pieces).
+                    text: slot.latex
                     language: slot.language
-                    markdown: slot.kind === "math" ? slot.markdown : ""
+                    markdown: slot.latexSource
                     closed: slot.closed
                     plain: slot.plain
                     part: slot.part

@@ -9,6 +9,9 @@
 #include <QTextCursor>
 #include <QTextDocument>
 
+#include <algorithm>
+#include <cmath>
+
 // A line cut between two pieces is longer than a piece: the highlighter shows it plain whole, so
 // the cut changes no colour (CodeHighlighter::show's `joinsLine`).
 static_assert(MarkdownSplitter::kCodePieceChars > CodeHighlighter::kMaxHighlightedLine);
@@ -306,6 +309,16 @@ QList<MarkdownSegment> MarkdownSplitter::open() const
     return out;
 }
 
+namespace {
+
+// What a piece shows: code and plain prose their text, the rest its Markdown.
+const QString& shown(const MarkdownSegment& s)
+{
+    return s.kind == MarkdownSegment::Code || s.plain ? s.text : s.markdown;
+}
+
+}   // namespace
+
 MessageSegmentModel::MessageSegmentModel(QObject* parent)
     : QAbstractListModel(parent)
 {
@@ -435,16 +448,46 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
     case ContinuesRole: return s.continues;
     case JoinsLineRole: return s.joinsLine;
     case OffsetRole: return int(s.offset);
+    case CharsRole: return int(shown(s).size());
+    case LatexRole: return s.kind == MarkdownSegment::Math ? s.text : QString();
+    case LatexSourceRole: return s.kind == MarkdownSegment::Math ? s.markdown : QString();
     default: return {};
     }
 }
 
 QHash<int, QByteArray> MessageSegmentModel::roleNames() const
 {
-    return {{KindRole, "kind"},         {TextRole, "text"},           {LanguageRole, "language"},
-            {MarkdownRole, "markdown"}, {ClosedRole, "closed"},       {PlainRole, "plain"},
-            {PartRole, "part"},         {ContinuesRole, "continues"}, {JoinsLineRole, "joinsLine"},
-            {OffsetRole, "offset"}};
+    return {{KindRole, "kind"},
+            {TextRole, "text"},
+            {LanguageRole, "language"},
+            {MarkdownRole, "markdown"},
+            {ClosedRole, "closed"},
+            {PlainRole, "plain"},
+            {PartRole, "part"},
+            {ContinuesRole, "continues"},
+            {JoinsLineRole, "joinsLine"},
+            {OffsetRole, "offset"},
+            {CharsRole, "chars"},
+            {LatexRole, "latex"},
+            {LatexSourceRole, "latexSource"}};
+}
+
+int MessageSegmentModel::wrappedLines(int row, double charsPerLine) const
+{
+    const MarkdownSegment* s = segment(row);
+    if (!s)
+        return 0;
+    const double perLine = std::max(1.0, charsPerLine);
+    const QString& text = shown(*s);
+    int lines = 0;
+    for (qsizetype from = 0; from <= text.size();) {
+        qsizetype end = text.indexOf(QLatin1Char('\n'), from);
+        if (end < 0)
+            end = text.size();
+        lines += std::max(1, int(std::ceil(double(end - from) / perLine)));
+        from = end + 1;
+    }
+    return lines;
 }
 
 QString MessageSegmentModel::codeBlock(int row) const
