@@ -33,25 +33,43 @@ Item {
     property int first: 0
     property int last: -1
 
+    // Each slot's bottom, in order, as place() put them: what updateMade() bisects. Kept here
+    // because every call from script into C++ (the Repeater's itemAt()) makes an object for the
+    // script engine to collect: asked per streamed delta, they set off a collection every second
+    // or two (a few ms each on the GUI thread, bench_gui_stall --gc). Numbers in an array make none.
+    property var bottoms: []
+    // Slots were added or removed since updateMade(): their indexes moved, every slot in the
+    // range is told again (else only those entering or leaving it).
+    property bool slotsMoved: true
+
     // Puts the slots from `from` on below the one before each, and the answer's height after the
     // last. A slot not made yet (the Repeater adds a batch one by one) stops it: placed when added.
     function place(from) {
         const n = pieces.count
-        let bottom = 0
-        if (from > 0) {
-            const before = pieces.itemAt(from - 1)
-            if (!before)
-                return
-            bottom = before.y + before.height
-        }
+        const b = bottoms
+        from = Math.min(from, b.length)   // a slot before it was not placed yet
+        let bottom = from > 0 ? b[from - 1] : 0
         for (let i = from; i < n; ++i) {
             const s = pieces.itemAt(i)
-            if (!s)
+            if (!s) {
+                b.length = i
                 return
+            }
             s.y = bottom
             bottom += s.height
+            b[i] = bottom
         }
+        b.length = n
         implicitHeight = bottom
+    }
+    // Slot `index` (the item `slot`) changed height: it and the slots after it are placed again,
+    // from its own position (the one that grows while an answer streams is the last: no call).
+    function resized(index, slot) {
+        const b = bottoms
+        if (index >= b.length)
+            return   // not placed yet: placed when the slots before it are
+        b[index] = slot.y + slot.height
+        place(index + 1)
     }
 
     // Which slots meet the range, by bisection (the slots are placed in order), and only the
@@ -60,19 +78,18 @@ Item {
     // changes its height, so whether it and the following ones meet the range), and would
     // evaluate every slot on every scroll.
     function updateMade() {
+        updateScheduled = false
         const n = pieces.count
+        const b = bottoms
         // The Repeater is still adding the slots (or is dropping them: the answer's items are
-        // being destroyed, and a slot may be gone already): told again once placed.
-        if (n > 0 && !pieces.itemAt(n - 1))
+        // being destroyed): told again once placed.
+        if (b.length !== n)
             return
         let lo = 0
         let hi = n
         while (lo < hi) {
             const mid = (lo + hi) >> 1
-            const s = pieces.itemAt(mid)
-            if (!s)
-                return
-            if (s.y + s.height < viewTop)
+            if (b[mid] < viewTop)
                 lo = mid + 1
             else
                 hi = mid
@@ -81,30 +98,41 @@ Item {
         hi = n
         while (lo < hi) {
             const mid = (lo + hi) >> 1
-            const s = pieces.itemAt(mid)
-            if (!s)
-                return
-            if (s.y <= viewBottom)
+            if ((mid > 0 ? b[mid - 1] : 0) <= viewBottom)   // the slot's top
                 lo = mid + 1
             else
                 hi = mid
         }
         const to = active ? lo - 1 : from - 1
+        const all = slotsMoved
         for (let i = first; i <= last && i < n; ++i) {
-            const s = pieces.itemAt(i)
-            if (s && (i < from || i > to))
-                s.near = false
+            if (i < from || i > to) {
+                const s = pieces.itemAt(i)
+                if (s)
+                    s.near = false
+            }
         }
         for (let i = from; i <= to; ++i) {
-            const s = pieces.itemAt(i)
-            if (s)
-                s.near = true
+            if (all || i < first || i > last) {
+                const s = pieces.itemAt(i)
+                if (s)
+                    s.near = true
+            }
         }
         first = from
         last = to
+        slotsMoved = false
     }
-    // Qt.callLater: Qt 6.4's qmllint takes it for a property.
-    function scheduleUpdate() { Qt.callLater(updateMade) }   // qmllint disable type
+    // Once per turn of the event loop; Qt.callLater asked once (a call into C++ makes an object
+    // to collect, and a streamed delta moves the range and the height: several per delta).
+    property bool updateScheduled: false
+    function scheduleUpdate() {
+        if (updateScheduled)
+            return
+        updateScheduled = true
+        // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+        Qt.callLater(updateMade)   // qmllint disable type
+    }
     onViewTopChanged: scheduleUpdate()
     onViewBottomChanged: scheduleUpdate()
     onHeightChanged: scheduleUpdate()
@@ -115,8 +143,8 @@ Item {
         id: pieces
         model: MessageSegmentModel { id: segments }
         onCountChanged: root.scheduleUpdate()
-        onItemAdded: index => root.place(index)
-        onItemRemoved: index => root.place(index)
+        onItemAdded: index => { root.slotsMoved = true; root.place(index) }
+        onItemRemoved: index => { root.slotsMoved = true; root.place(index) }
         // The delegate and the Component inside it: Qt 6.4's qmllint cannot see that `root`,
         // `segments` and `slot` are in scope there (they are: the QML context; Qt 6.5's
         // "pragma ComponentBehavior: Bound" makes it checkable).
@@ -164,7 +192,7 @@ Item {
             width: root.width
             // A Loader's item is a QObject to qmllint; here the MessageSegment below.
             height: item ? item.implicitHeight : measured >= 0 ? measured : estimate()   // qmllint disable type
-            onHeightChanged: root.place(index + 1)
+            onHeightChanged: root.resized(index, slot)
             // The slot is the Loader: a slot away from the view is one item, one scene graph node.
             active: near
             sourceComponent: Component {
