@@ -307,11 +307,11 @@ Item {
                                     font.pixelSize: Theme.fontCaption
                                 }
                                 Item { Layout.fillWidth: true }
-                                ToolButton {
+                                // An icon, its name as tooltip and accessible name (IconButton).
+                                IconButton {
                                     objectName: "copyCode"
+                                    iconName: "copy"
                                     text: qsTr("Copy code")
-                                    font.pixelSize: Theme.fontCaption
-                                    Accessible.name: qsTr("Copy code")
                                     onClicked: App.copyText(root.blockSource ? root.blockSource.codeBlock(root.row)
                                                                              : root.text)
                                 }

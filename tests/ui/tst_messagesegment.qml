@@ -1,4 +1,5 @@
 import QtQuick
+import QtQuick.Controls
 import QtTest
 import Causerie.App
 import Causerie.Ui
@@ -177,6 +178,20 @@ TestCase {
         const wholeBg = findChild(whole, "codeBackground")
         compare(wholeBg.y, 0)
         compare(wholeBg.height, whole.implicitHeight)
+    }
+
+    // The code box's copy action is an icon (issue 17): named for its tooltip and screen readers.
+    function test_copyCodeIsAnIconButton() {
+        const s = createTemporaryObject(codeComponent, testCase)
+        tryVerify(() => findChild(s, "copyCode") !== null)
+        const copy = findChild(s, "copyCode")
+        compare(copy.iconName, "copy")
+        compare(copy.display, AbstractButton.IconOnly)
+        compare(copy.text, "Copy code")
+        compare(copy.Accessible.name, "Copy code")
+        compare(copy.ToolTip.text, "Copy code")
+        verify(copy.icon.source.toString().endsWith("copy.svg"), copy.icon.source)
+        verify(copy.activeFocusOnTab, "reachable by keyboard")
     }
 
     function test_copyWithoutAModelCopiesThePiece() {
