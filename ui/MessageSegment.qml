@@ -50,7 +50,9 @@ Item {
         color: palette.text
         selectionColor: palette.highlight
         font.pixelSize: Theme.fontBody
-        Accessible.name: qsTr("Message text")
+        // With formulas, the text (each formula as its LaTeX): the document holds an object
+        // character where each one is, which is all a screen reader would say of it.
+        Accessible.name: proseDocument.spokenText.length > 0 ? proseDocument.spokenText : qsTr("Message text")
         Accessible.role: Accessible.StaticText
         // The text of a link may lie: hovering shows where it leads, clicking asks first.
         onLinkActivated: link => root.confirmLink(link)

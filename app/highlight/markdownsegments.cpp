@@ -2,6 +2,7 @@
 
 #include "prosestyle.h"
 #include "codehighlighter.h"
+#include "mathmarkup.h"
 #include "safemarkdown.h"
 
 #include <QQuickTextDocument>
@@ -595,13 +596,30 @@ void ProseDocument::refresh()
     if (m_source) {
         // A row the model does not have: nothing, rather than the properties.
         const MarkdownSegment* s = m_source->segment(m_row);
-        if (s)
-            show(m_document->textDocument(), s->plain ? s->text : s->markdown, s->plain);
-        else
-            show(m_document->textDocument(), QString(), false);
+        const QString& shown = s ? (s->plain ? s->text : s->markdown) : QString();
+        const bool plain = s && s->plain;
+        show(m_document->textDocument(), shown, plain);
+        updateSpokenText(shown, plain);
         return;
     }
     show(m_document->textDocument(), m_plain ? m_text : m_markdown, m_plain);
+    updateSpokenText(m_plain ? m_text : m_markdown, m_plain);
+}
+
+void ProseDocument::updateSpokenText(const QString& shown, bool plain)
+{
+    // Formulas reach the document only as the images safeMarkdown made of them: without one in
+    // the Markdown, nothing to read out (and no walk of the document per streamed delta).
+    QString spoken;
+    const QTextDocument* doc = m_document ? m_document->textDocument() : nullptr;
+    if (doc && !plain && shown.contains(QLatin1String("<img")))
+        spoken = math::textWithFormulas(doc, 0, doc->characterCount() - 1);
+    if (!spoken.contains(QLatin1Char('$')))
+        spoken.clear();   // images, but none of them a formula
+    if (spoken == m_spokenText)
+        return;
+    m_spokenText = spoken;
+    Q_EMIT spokenTextChanged();
 }
 
 // What was last put into a document, how, and its revision then: a binding may ask again with

@@ -224,6 +224,9 @@ class ProseDocument : public QObject {
     // Whether the document is filled (false: left alone): set once the TextEdit is complete, as
     // its own completion edits the document.
     Q_PROPERTY(bool active READ active WRITE setActive NOTIFY changed)
+    // The piece as a screen reader should say it when it holds formulas: its text with each
+    // formula as its LaTeX ($…$), where the document has an object character; "" without any.
+    Q_PROPERTY(QString spokenText READ spokenText NOTIFY spokenTextChanged)
 public:
     explicit ProseDocument(QObject* parent = nullptr);
 
@@ -241,6 +244,7 @@ public:
     void setSource(MessageSegmentModel* source);
     int row() const { return m_row; }
     void setRow(int row);
+    QString spokenText() const { return m_spokenText; }
 
     // Shows the piece again (the TextEdit converts its document itself when its format changes).
     Q_INVOKABLE void refresh();
@@ -254,9 +258,13 @@ public:
 
 Q_SIGNALS:
     void changed();
+    void spokenTextChanged();
 
 private:
+    void updateSpokenText(const QString& shown, bool plain);
+
     QPointer<QQuickTextDocument> m_document;
+    QString m_spokenText;
     QString m_markdown;
     QString m_text;
     bool m_plain = false;

@@ -312,6 +312,19 @@ TestCase {
         }
     }
 
+    // A screen reader is given the formula's LaTeX, not the object character the image is in
+    // the document; prose without formulas keeps its plain name.
+    function test_inlineMathIsNamedByItsLatex() {
+        const s = createTemporaryObject(inlineMathComponent, testCase)
+        const prose = findChild(s, "proseText")
+        compare(prose.Accessible.name, "so $x^2$ holds")
+        verify(prose.getText(0, prose.length).indexOf("\ufffc") >= 0, "the document holds an object character")
+        s.markdown = "now <img src=\"i/15/eF4y\" width=\"24\" height=\"20\" align=\"middle\" />"
+        compare(prose.Accessible.name, "now $x^2$")
+        s.markdown = "no formula"
+        compare(prose.Accessible.name, "Message text")
+    }
+
     function test_inlineMathCopiesAsLatex() {
         const s = createTemporaryObject(inlineMathComponent, testCase)
         const prose = findChild(s, "proseText")
