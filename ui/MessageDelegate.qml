@@ -69,7 +69,7 @@ Pane {
     Component.onCompleted: if (actionsShown) actionsMade = true
     // An answer that cites passages (documents): asked again when its state changes, as they
     // are stored before it ends. The list is made only for those that have some.
-    readonly property bool hasSources: !isUser && App.documents !== null && status.length > 0
+    readonly property bool hasSources: !isUser && !!App.documents && status.length > 0
                                        && App.documents.sourcesFor(messageId).length > 0
     readonly property bool ended: status === "error" || status === "interrupted" || status === "cancelled"
     // The column of text: centred, at most a comfortable reading width.

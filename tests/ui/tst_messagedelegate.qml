@@ -141,6 +141,22 @@ TestCase {
         compare(findChild(answer, "messageActions").opacity, 1)
     }
 
+    // What a message does not show is not made: no sources list (and its dialog) for an answer
+    // without passages, no bubble for an answer, no end-state line while it is fine.
+    function test_onlyWhatIsShownIsMade() {
+        const answer = createTemporaryObject(delegateComponent, testCase, {content: "Answer."})
+        verify(answer)
+        compare(findChild(answer, "openSourceDialog"), null)
+        compare(findChild(answer, "userBubble"), null)
+        compare(findChild(answer, "errorText"), null)
+        answer.status = "cancelled"
+        compare(findChild(answer, "errorText").text, "Stopped.")
+        const user = createTemporaryObject(delegateComponent, testCase, {author: "user", content: "Hello"})
+        verify(findChild(user, "userBubble") !== null)
+        compare(findChild(user, "openSourceDialog"), null)
+        compare(findChild(user, "authorLabel").visible, false)
+    }
+
     Component {
         id: focusChain
         Column {
