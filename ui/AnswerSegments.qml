@@ -33,25 +33,43 @@ Item {
     property int first: 0
     property int last: -1
 
+    // Each slot's bottom, in order, as place() put them: what updateMade() bisects. Kept here
+    // because every call from script into C++ (the Repeater's itemAt()) makes an object for the
+    // script engine to collect: asked per streamed delta, they set off a collection every second
+    // or two (a few ms each on the GUI thread, bench_gui_stall --gc). Numbers in an array make none.
+    property var bottoms: []
+    // Slots were added or removed since updateMade(): their indexes moved, every slot in the
+    // range is told again (else only those entering or leaving it).
+    property bool slotsMoved: true
+
     // Puts the slots from `from` on below the one before each, and the answer's height after the
     // last. A slot not made yet (the Repeater adds a batch one by one) stops it: placed when added.
     function place(from) {
         const n = pieces.count
-        let bottom = 0
-        if (from > 0) {
-            const before = pieces.itemAt(from - 1)
-            if (!before)
-                return
-            bottom = before.y + before.height
-        }
+        const b = bottoms
+        from = Math.min(from, b.length)   // a slot before it was not placed yet
+        let bottom = from > 0 ? b[from - 1] : 0
         for (let i = from; i < n; ++i) {
             const s = pieces.itemAt(i)
-            if (!s)
+            if (!s) {
+                b.length = i
                 return
+            }
             s.y = bottom
             bottom += s.height
+            b[i] = bottom
         }
+        b.length = n
         implicitHeight = bottom
+    }
+    // Slot `index` (the item `slot`) changed height: it and the slots after it are placed again,
+    // from its own position (the one that grows while an answer streams is the last: no call).
+    function resized(index, slot) {
+        const b = bottoms
+        if (index >= b.length)
+            return   // not placed yet: placed when the slots before it are
+        b[index] = slot.y + slot.height
+        place(index + 1)
     }
 
     // Which slots meet the range, by bisection (the slots are placed in order), and only the
@@ -60,16 +78,18 @@ Item {
     // changes its height, so whether it and the following ones meet the range), and would
     // evaluate every slot on every scroll.
     function updateMade() {
+        updateScheduled = false
         const n = pieces.count
-        // The Repeater is still adding the slots (or is dropping them): told again once placed.
-        if (n > 0 && !pieces.itemAt(n - 1))
+        const b = bottoms
+        // The Repeater is still adding the slots (or is dropping them: the answer's items are
+        // being destroyed): told again once placed.
+        if (b.length !== n)
             return
         let lo = 0
         let hi = n
         while (lo < hi) {
             const mid = (lo + hi) >> 1
-            const s = pieces.itemAt(mid)
-            if (s.y + s.height < viewTop)
+            if (b[mid] < viewTop)
                 lo = mid + 1
             else
                 hi = mid
@@ -78,22 +98,41 @@ Item {
         hi = n
         while (lo < hi) {
             const mid = (lo + hi) >> 1
-            if (pieces.itemAt(mid).y <= viewBottom)
+            if ((mid > 0 ? b[mid - 1] : 0) <= viewBottom)   // the slot's top
                 lo = mid + 1
             else
                 hi = mid
         }
         const to = active ? lo - 1 : from - 1
-        for (let i = first; i <= last && i < n; ++i)
-            if (i < from || i > to)
-                pieces.itemAt(i).near = false
-        for (let i = from; i <= to; ++i)
-            pieces.itemAt(i).near = true
+        const all = slotsMoved
+        for (let i = first; i <= last && i < n; ++i) {
+            if (i < from || i > to) {
+                const s = pieces.itemAt(i)
+                if (s)
+                    s.near = false
+            }
+        }
+        for (let i = from; i <= to; ++i) {
+            if (all || i < first || i > last) {
+                const s = pieces.itemAt(i)
+                if (s)
+                    s.near = true
+            }
+        }
         first = from
         last = to
+        slotsMoved = false
     }
-    // Qt.callLater: Qt 6.4's qmllint takes it for a property.
-    function scheduleUpdate() { Qt.callLater(updateMade) }   // qmllint disable type
+    // Once per turn of the event loop; Qt.callLater asked once (a call into C++ makes an object
+    // to collect, and a streamed delta moves the range and the height: several per delta).
+    property bool updateScheduled: false
+    function scheduleUpdate() {
+        if (updateScheduled)
+            return
+        updateScheduled = true
+        // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+        Qt.callLater(updateMade)   // qmllint disable type
+    }
     onViewTopChanged: scheduleUpdate()
     onViewBottomChanged: scheduleUpdate()
     onHeightChanged: scheduleUpdate()
@@ -104,8 +143,8 @@ Item {
         id: pieces
         model: MessageSegmentModel { id: segments }
         onCountChanged: root.scheduleUpdate()
-        onItemAdded: index => root.place(index)
-        onItemRemoved: index => root.place(index)
+        onItemAdded: index => { root.slotsMoved = true; root.place(index) }
+        onItemRemoved: index => { root.slotsMoved = true; root.place(index) }
         // The delegate and the Component inside it: Qt 6.4's qmllint cannot see that `root`,
         // `segments` and `slot` are in scope there (they are: the QML context; Qt 6.5's
         // "pragma ComponentBehavior: Bound" makes it checkable).
@@ -113,13 +152,17 @@ Item {
         delegate: Loader {
             id: slot
             objectName: "segmentSlot"
-            // Typed, like MessageSegment's: a streamed delta passes them on as they are, without
-            // making a script string of the piece (a `var model` would, twice per delta).
+            // Not the piece's text: a `string` property declared in QML holds a script-engine
+            // copy of its value, made again on every streamed delta (up to 4 KiB of code a delta;
+            // the engine collects after ~128 KiB of them: a collection every few dozen deltas,
+            // a few ms each on the GUI thread). Its length stands for it (`chars`); the piece's
+            // items read it in C++, a formula is given its LaTeX (short, and its own piece).
             required property int index
             required property string kind
-            required property string text
+            required property int chars    // what the piece shows, in characters
+            required property string latex         // a formula's LaTeX, else ""
+            required property string latexSource   // a formula as written, else ""
             required property string language
-            required property string markdown
             required property bool closed
             required property bool plain   // prose shown as text: its text, not its Markdown
             required property int part     // code: a piece of a long block (MessageSegmentModel)
@@ -131,31 +174,25 @@ Item {
             property bool near: root.active && root.viewTop === -Infinity && root.viewBottom === Infinity
             // The height the piece had when last shown; -1: never shown.
             property real measured: -1
-            // Before it is first shown: its lines, each wrapped at the view's width, times the
-            // height a line took on average (prose 15 px, paragraph spacing included; code 14 px
-            // monospace, plus the code box's header on a block's first piece and its bottom padding
-            // on the last), as measured on bench_gui_stall's answer.
+            // Before it is first shown: its lines, each wrapped at the view's width (counted in
+            // C++ from the model's row, again as it grows: `chars`), times the height a line
+            // took on average (prose 15 px, paragraph spacing included; code 14 px monospace,
+            // plus the code box's header on a block's first piece and its bottom padding on the
+            // last), as measured on bench_gui_stall's answer.
             // Off by a few per cent there; a piece takes its real height once made. A function,
-            // so that a shown piece (most often the one streaming) never reads its text.
+            // so that a shown piece (most often the one streaming) never counts its lines.
             function estimate() {
                 const code = kind === "code"
-                const s = code || plain ? text : markdown
                 const perLine = Math.max(10, code ? (width - 16) / 8.4 : width / 7.5)
-                let lines = 0
-                for (let from = 0; from <= s.length;) {
-                    let end = s.indexOf("\n", from)
-                    if (end < 0)
-                        end = s.length
-                    lines += Math.max(1, Math.ceil((end - from) / perLine))
-                    from = end + 1
-                }
+                // `chars` read here: the binding below is evaluated again when the piece grows.
+                const lines = chars >= 0 ? segments.wrappedLines(index, perLine) : 0
                 return code ? (part === 0 ? 42 : 0) + (continues ? 0 : 8) + 13 * lines : 12.6 * lines
             }
 
             width: root.width
             // A Loader's item is a QObject to qmllint; here the MessageSegment below.
             height: item ? item.implicitHeight : measured >= 0 ? measured : estimate()   // qmllint disable type
-            onHeightChanged: root.place(index + 1)
+            onHeightChanged: root.resized(index, slot)
             // The slot is the Loader: a slot away from the view is one item, one scene graph node.
             active: near
             sourceComponent: Component {
@@ -167,10 +204,10 @@ Item {
                     // binding passing the piece's text made a script string of it on every
                     // delta (up to a 200 KB code line), and their garbage cost collections of up
                     // to 11 ms on the GUI thread. Only a formula (short, and its own piece) is
-                    // passed here.
-                    text: slot.kind === "math" ? slot.text : ""
+                    // passed here (the model's `latex` roles are "" for other pieces).
+                    text: slot.latex
                     language: slot.language
-                    markdown: slot.kind === "math" ? slot.markdown : ""
+                    markdown: slot.latexSource
                     closed: slot.closed
                     plain: slot.plain
                     part: slot.part

@@ -123,6 +123,7 @@ Item {
                     tokensPerSecond: undefined
                     finishReason: ""
                     errorText: ""
+                    actionsMade: true   // made on hover, focus or at the end of an answer: warmed up too
                 }
             }
         }

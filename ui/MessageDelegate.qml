@@ -56,7 +56,22 @@ Pane {
     // The actions show on hover and keyboard focus, and always under the latest answer; hidden
     // ones keep their place (nothing moves) and stay in the Tab order.
     readonly property bool isLatest: view ? index === view.count - 1 : true   // qmllint disable type
-    readonly property bool actionsShown: hover.hovered || actions.focusInside || (isLatest && !isUser)
+    // A Loader's item is a QObject to qmllint; here the row of actions below.
+    readonly property bool actionsFocused: actionsLoader.item ? actionsLoader.item.focusInside : false   // qmllint disable type
+    readonly property bool actionsShown: hover.hovered || actionsFocused || (isLatest && !isUser)
+    // Whether the row of actions is made: from the first time it shows (hover, keyboard, the
+    // latest answer) on, never while the answer streams. Until then its place holds one stop in
+    // the Tab order, which makes it and moves into it: a new message makes none of its buttons
+    // (with the popups and tooltips they bring, ~60 objects, a third of a message's cost at the
+    // start of an answer, bench_gui_stall --delegates).
+    property bool actionsMade: false
+    onActionsShownChanged: if (actionsShown) actionsMade = true
+    Component.onCompleted: if (actionsShown) actionsMade = true
+    // An answer that cites passages (documents): asked again when its state changes, as they
+    // are stored before it ends. The list is made only for those that have some.
+    readonly property bool hasSources: !isUser && !!App.documents && status.length > 0
+                                       && App.documents.sourcesFor(messageId).length > 0
+    readonly property bool ended: status === "error" || status === "interrupted" || status === "cancelled"
     // The column of text: centred, at most a comfortable reading width.
     padding: 0
     leftPadding: Math.max(Theme.spaceXl, (width - Theme.readingWidth) / 2)
@@ -71,6 +86,13 @@ Pane {
     contentWidth: column.implicitWidth
     contentHeight: column.implicitHeight
 
+    // What only some messages show is made only for them (a Loader each): a user's bubble, an
+    // answer's thinking, sources, end state; a message is made on the GUI thread in one go, at
+    // the start of an answer for the last two.
+    // The Components below: Qt 6.4's qmllint cannot see that `root`, `column` and the ids of
+    // this file are in scope inside them (they are: the QML context; Qt 6.5's
+    // "pragma ComponentBehavior: Bound" makes it checkable).
+    // qmllint disable unqualified
     ColumnLayout {
         id: column
         width: parent.width
@@ -90,72 +112,89 @@ Pane {
             color: Theme.colors.textMuted
         }
 
-        ToolButton {
-            id: reasoningToggle
-            objectName: "reasoningToggle"
-            visible: !root.isUser && root.reasoning.length > 0
-            readonly property bool expanded: root.reasoningOpened !== undefined ? root.reasoningOpened : root.thinking
-            text: (expanded ? "▾ " : "▸ ") + (root.thinking ? qsTr("Thinking…") : qsTr("Thought process"))
-            flat: true
-            padding: Theme.spaceXs
-            font.capitalization: Font.MixedCase   // a disclosure line, not an action button
-            font.pixelSize: Theme.fontSmall
-            Material.foreground: Theme.colors.textMuted
-            Accessible.name: expanded ? qsTr("Hide the model's thinking") : qsTr("Show the model's thinking")
-            onClicked: root.reasoningOpened = !expanded
-        }
-
-        TextEdit {
-            objectName: "reasoningText"
-            visible: reasoningToggle.visible && reasoningToggle.expanded
+        // The model's thinking: a disclosure line and, when open, the text.
+        Loader {
+            objectName: "reasoningSection"
+            active: !root.isUser && root.reasoning.length > 0
+            visible: active
             Layout.fillWidth: true
-            Layout.leftMargin: Theme.spaceL
-            text: visible ? root.reasoning : ""
-            textFormat: TextEdit.PlainText
-            wrapMode: TextEdit.Wrap
-            readOnly: true
-            selectByMouse: true
-            color: Theme.colors.textMuted
-            selectionColor: Theme.colors.selection
-            selectedTextColor: Theme.colors.text
-            font.pixelSize: Theme.fontSmall
-            font.italic: true
-            Accessible.name: qsTr("The model's thinking")
-            Accessible.role: Accessible.StaticText
-            Rectangle {
-                x: -Theme.spaceM
-                width: Theme.focusWidth
-                height: parent.height
-                color: Theme.colors.border
+            sourceComponent: Component {
+                ColumnLayout {
+                    spacing: Theme.spaceS
+                    ToolButton {
+                        id: reasoningToggle
+                        objectName: "reasoningToggle"
+                        readonly property bool expanded: root.reasoningOpened !== undefined ? root.reasoningOpened
+                                                                                            : root.thinking
+                        text: (expanded ? "▾ " : "▸ ") + (root.thinking ? qsTr("Thinking…") : qsTr("Thought process"))
+                        flat: true
+                        padding: Theme.spaceXs
+                        font.capitalization: Font.MixedCase   // a disclosure line, not an action button
+                        font.pixelSize: Theme.fontSmall
+                        Material.foreground: Theme.colors.textMuted
+                        Accessible.name: expanded ? qsTr("Hide the model's thinking") : qsTr("Show the model's thinking")
+                        onClicked: root.reasoningOpened = !expanded
+                    }
+
+                    TextEdit {
+                        objectName: "reasoningText"
+                        visible: reasoningToggle.expanded
+                        Layout.fillWidth: true
+                        Layout.leftMargin: Theme.spaceL
+                        text: visible ? root.reasoning : ""
+                        textFormat: TextEdit.PlainText
+                        wrapMode: TextEdit.Wrap
+                        readOnly: true
+                        selectByMouse: true
+                        color: Theme.colors.textMuted
+                        selectionColor: Theme.colors.selection
+                        selectedTextColor: Theme.colors.text
+                        font.pixelSize: Theme.fontSmall
+                        font.italic: true
+                        Accessible.name: qsTr("The model's thinking")
+                        Accessible.role: Accessible.StaticText
+                        Rectangle {
+                            x: -Theme.spaceM
+                            width: Theme.focusWidth
+                            height: parent.height
+                            color: Theme.colors.border
+                        }
+                    }
+                }
             }
         }
 
         // The user's message: a bubble on the right, as wide as its text (at most 80 %).
-        Rectangle {
-            objectName: "userBubble"
-            visible: root.isUser
+        Loader {
+            active: root.isUser
+            visible: active
             Layout.alignment: Qt.AlignRight
-            Layout.preferredWidth: Math.min(userText.implicitWidth, column.width * 0.8 - 2 * Theme.spaceL)
+            sourceComponent: Component {
+                Rectangle {
+                    objectName: "userBubble"
+                    implicitWidth: Math.min(userText.implicitWidth, column.width * 0.8 - 2 * Theme.spaceL)
                                    + 2 * Theme.spaceL
-            Layout.preferredHeight: userText.height + 2 * Theme.spaceM
-            radius: Theme.radiusL
-            color: Theme.colors.bubble
-            TextEdit {
-                id: userText
-                x: Theme.spaceL
-                y: Theme.spaceM
-                width: parent.width - 2 * Theme.spaceL
-                text: root.isUser ? root.content : ""
-                textFormat: TextEdit.PlainText
-                wrapMode: TextEdit.Wrap
-                readOnly: true
-                selectByMouse: true
-                color: Theme.colors.text
-                selectionColor: Theme.colors.selection
-                selectedTextColor: Theme.colors.text
-                font.pixelSize: Theme.fontBody
-                Accessible.name: qsTr("Message text")
-                Accessible.role: Accessible.StaticText
+                    implicitHeight: userText.height + 2 * Theme.spaceM
+                    radius: Theme.radiusL
+                    color: Theme.colors.bubble
+                    TextEdit {
+                        id: userText
+                        x: Theme.spaceL
+                        y: Theme.spaceM
+                        width: parent.width - 2 * Theme.spaceL
+                        text: root.content
+                        textFormat: TextEdit.PlainText
+                        wrapMode: TextEdit.Wrap
+                        readOnly: true
+                        selectByMouse: true
+                        color: Theme.colors.text
+                        selectionColor: Theme.colors.selection
+                        selectedTextColor: Theme.colors.text
+                        font.pixelSize: Theme.fontBody
+                        Accessible.name: qsTr("Message text")
+                        Accessible.role: Accessible.StaticText
+                    }
+                }
             }
         }
 
@@ -181,17 +220,29 @@ Pane {
             viewBottom: root.view ? root.view.contentY + 2 * root.view.height - offset : Infinity   // qmllint disable type
         }
 
-        MessageAttachments {
+        Loader {
+            id: attachmentsLoader
+            active: root.isUser
+            // A Loader's item is a QObject to qmllint; here the MessageAttachments below.
+            visible: active && item !== null && item.attachments.length > 0   // qmllint disable type
             Layout.fillWidth: true
-            messageId: root.messageId
-            visible: root.isUser && attachments.length > 0
+            sourceComponent: Component {
+                MessageAttachments {
+                    messageId: root.messageId
+                }
+            }
         }
 
-        SourcesView {
+        Loader {
+            active: root.hasSources
+            visible: active
             Layout.fillWidth: true
-            messageId: root.messageId
-            status: root.status
-            visible: !root.isUser && sources.length > 0
+            sourceComponent: Component {
+                SourcesView {
+                    messageId: root.messageId
+                    status: root.status
+                }
+            }
         }
 
         // While the answer streams: a small accent caret under the text.
@@ -207,113 +258,164 @@ Pane {
             // the whole answer (bench_gui_stall: more GUI CPU per gap with it).
         }
 
-        Label {
+        Loader {
+            active: root.ended
+            visible: active
             Layout.fillWidth: true
-            visible: root.status === "error" || root.status === "interrupted" || root.status === "cancelled"
-            objectName: "errorText"
-            textFormat: Text.PlainText
-            wrapMode: Text.Wrap
-            color: root.status === "error" ? Theme.colors.danger : Theme.colors.textMuted
-            text: root.status === "error" ? root.errorText
-                : root.status === "interrupted" ? qsTr("This answer was interrupted when Causerie closed.")
-                : qsTr("Stopped.")
+            sourceComponent: Component {
+                Label {
+                    objectName: "errorText"
+                    textFormat: Text.PlainText
+                    wrapMode: Text.Wrap
+                    color: root.status === "error" ? Theme.colors.danger : Theme.colors.textMuted
+                    text: root.status === "error" ? root.errorText
+                        : root.status === "interrupted" ? qsTr("This answer was interrupted when Causerie closed.")
+                        : qsTr("Stopped.")
+                }
+            }
         }
 
-        // Copy, edit, regenerate, versions, details: icons that appear on hover or focus.
-        RowLayout {
-            id: actions
-            objectName: "messageActions"
+        // Copy, edit, regenerate, versions, details: icons that appear on hover or focus. Until
+        // the row is made (actionsMade), this control is one stop in the Tab order: reached, it
+        // makes the row and gives the focus to its first button (its last one, reached backwards).
+        Control {
+            id: actionsPlace
+            objectName: "messageActionsPlace"
             Layout.alignment: root.isUser ? Qt.AlignRight : Qt.AlignLeft
-            spacing: Theme.spaceXs
+            Layout.preferredHeight: Theme.iconButtonSize
             visible: root.status !== "streaming"
-            opacity: root.actionsShown ? 1 : 0
-            Behavior on opacity { NumberAnimation { duration: Theme.fast } }
-            readonly property bool focusInside: previousButton.activeFocus || nextButton.activeFocus
-                || copyButton.activeFocus || editButton.activeFocus || regenerateButton.activeFocus
-                || detailsButton.activeFocus || extraActions.focusInside
+            implicitWidth: actionsLoader.implicitWidth
+            implicitHeight: Theme.iconButtonSize
+            // Set as the row comes and goes, and never while this control has the focus: Qt
+            // keeps an item in the Tab order while it has the focus (it says so, and ignores it).
+            focusPolicy: Qt.TabFocus
+            function updatePolicy() {
+                if (!activeFocus)
+                    focusPolicy = actionsLoader.item ? Qt.NoFocus : Qt.TabFocus
+            }
+            Accessible.name: qsTr("Message actions")
+            // Moved on once Qt has finished giving this control the focus (a focus change made
+            // while it notifies is undone by it).
+            function enterRow() {
+                // A Loader's item is a QObject to qmllint; here the row below.
+                if (activeFocus && actionsLoader.item)
+                    actionsLoader.item.enter(focusReason)   // qmllint disable type
+            }
+            onActiveFocusChanged: {
+                if (!activeFocus)
+                    updatePolicy()
+                if (!activeFocus || actionsLoader.item)
+                    return
+                root.actionsMade = true   // the Loader makes the row now
+                // Qt.callLater: Qt 6.4's qmllint takes it for a property.
+                Qt.callLater(enterRow)   // qmllint disable type
+            }
+            Loader {
+                id: actionsLoader
+                active: root.actionsMade && root.status !== "streaming"
+                onItemChanged: actionsPlace.updatePolicy()
+                sourceComponent: Component {
+                    RowLayout {
+                        id: actions
+                        objectName: "messageActions"
+                        spacing: Theme.spaceXs
+                        opacity: root.actionsShown ? 1 : 0
+                        Behavior on opacity { NumberAnimation { duration: Theme.fast } }
+                        readonly property bool focusInside: previousButton.activeFocus || nextButton.activeFocus
+                            || copyButton.activeFocus || editButton.activeFocus || regenerateButton.activeFocus
+                            || readAloudButton.activeFocus || detailsButton.activeFocus
 
-            IconButton {
-                id: previousButton
-                visible: root.siblingCount > 1
-                iconName: "previous"
-                text: qsTr("Previous version")
-                enabled: root.siblingIndex > 0
-                onClicked: App.chat.showSibling(root.messageId, -1)
-            }
-            Label {
-                visible: root.siblingCount > 1
-                text: qsTr("%1/%2").arg(root.siblingIndex + 1).arg(root.siblingCount)
-                color: Theme.colors.textMuted
-                font.pixelSize: Theme.fontCaption
-            }
-            IconButton {
-                id: nextButton
-                visible: root.siblingCount > 1
-                iconName: "next"
-                text: qsTr("Next version")
-                enabled: root.siblingIndex + 1 < root.siblingCount
-                onClicked: App.chat.showSibling(root.messageId, 1)
-            }
-            IconButton {
-                id: copyButton
-                objectName: "copyMessageButton"
-                iconName: "copy"
-                text: qsTr("Copy message")
-                onClicked: App.copyText(root.content)
-            }
-            IconButton {
-                id: editButton
-                objectName: "editMessageButton"
-                visible: root.isUser
-                iconName: "edit"
-                text: qsTr("Edit message")
-                enabled: !App.chat.generating
-                onClicked: root.editRequested(root.messageId, root.content)
-            }
-            IconButton {
-                id: regenerateButton
-                objectName: "regenerateButton"
-                visible: !root.isUser
-                iconName: "regenerate"
-                text: qsTr("Regenerate answer")
-                enabled: !App.chat.generating && App.backendReady
-                onClicked: App.chat.regenerate(root.messageId)
-            }
-            // Room for more actions on an answer (read aloud): put their buttons in here.
-            Row {
-                id: extraActions
-                objectName: "extraActions"
-                spacing: Theme.spaceXs
-                readonly property bool focusInside: {
-                    for (let i = 0; i < children.length; ++i)
-                        if (children[i].activeFocus)
-                            return true
-                    return false
+                        // The keyboard arrives: the first button that takes the focus, or the last
+                        // one when it comes backwards (Shift+Tab).
+                        function enter(reason) {
+                            const all = [previousButton, nextButton, copyButton, editButton, regenerateButton,
+                                         readAloudButton, detailsButton]
+                            const backwards = reason === Qt.BacktabFocusReason
+                            for (let i = 0; i < all.length; ++i) {
+                                const b = all[backwards ? all.length - 1 - i : i]
+                                if (b.visible && b.enabled) {
+                                    b.forceActiveFocus(reason)
+                                    return
+                                }
+                            }
+                        }
+
+                        IconButton {
+                            id: previousButton
+                            visible: root.siblingCount > 1
+                            iconName: "previous"
+                            text: qsTr("Previous version")
+                            enabled: root.siblingIndex > 0
+                            onClicked: App.chat.showSibling(root.messageId, -1)
+                        }
+                        Label {
+                            visible: root.siblingCount > 1
+                            text: qsTr("%1/%2").arg(root.siblingIndex + 1).arg(root.siblingCount)
+                            color: Theme.colors.textMuted
+                            font.pixelSize: Theme.fontCaption
+                        }
+                        IconButton {
+                            id: nextButton
+                            visible: root.siblingCount > 1
+                            iconName: "next"
+                            text: qsTr("Next version")
+                            enabled: root.siblingIndex + 1 < root.siblingCount
+                            onClicked: App.chat.showSibling(root.messageId, 1)
+                        }
+                        IconButton {
+                            id: copyButton
+                            objectName: "copyMessageButton"
+                            iconName: "copy"
+                            text: qsTr("Copy message")
+                            onClicked: App.copyText(root.content)
+                        }
+                        IconButton {
+                            id: editButton
+                            objectName: "editMessageButton"
+                            visible: root.isUser
+                            iconName: "edit"
+                            text: qsTr("Edit message")
+                            enabled: !App.chat.generating
+                            onClicked: root.editRequested(root.messageId, root.content)
+                        }
+                        IconButton {
+                            id: regenerateButton
+                            objectName: "regenerateButton"
+                            visible: !root.isUser
+                            iconName: "regenerate"
+                            text: qsTr("Regenerate answer")
+                            enabled: !App.chat.generating && App.backendReady
+                            onClicked: App.chat.regenerate(root.messageId)
+                        }
+                        // Read aloud (App.readAloud): the answer's plain text, stoppable; says why
+                        // when unavailable.
+                        IconButton {
+                            id: readAloudButton
+                            objectName: "readAloudButton"
+                            // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
+                            readonly property bool reading: App.readAloud.messageId === root.messageId   // qmllint disable type
+                            visible: !root.isUser && root.status !== "error"
+                            iconName: reading ? "stop" : "read-aloud"
+                            text: reading ? qsTr("Stop reading")
+                                : App.readAloud.state === ReadAloud.Unavailable ? App.readAloud.unavailableReason
+                                : qsTr("Read aloud")
+                            onClicked: App.readAloud.toggle(root.messageId, root.content)
+                        }
+                        IconButton {
+                            id: detailsButton
+                            objectName: "detailsButton"
+                            visible: !root.isUser && root.status !== "error"
+                            iconName: "details"
+                            text: qsTr("Answer details")
+                            // a Loader's item is a QObject to qmllint; here the Popup below.
+                            onClicked: { detailsLoader.active = true; detailsLoader.item.open() }   // qmllint disable type
+                        }
+                    }
                 }
-                // Read aloud (App.readAloud): the answer's plain text, stoppable; says why when unavailable.
-                IconButton {
-                    objectName: "readAloudButton"
-                    // qint64 properties: Qt 6.4's qmllint lacks the "qlonglong" type.
-                    readonly property bool reading: App.readAloud.messageId === root.messageId   // qmllint disable type
-                    visible: !root.isUser && root.status !== "error"
-                    iconName: reading ? "stop" : "read-aloud"
-                    text: reading ? qsTr("Stop reading")
-                        : App.readAloud.state === ReadAloud.Unavailable ? App.readAloud.unavailableReason
-                        : qsTr("Read aloud")
-                    onClicked: App.readAloud.toggle(root.messageId, root.content)
-                }
-            }
-            IconButton {
-                id: detailsButton
-                objectName: "detailsButton"
-                visible: !root.isUser && root.status !== "error"
-                iconName: "details"
-                text: qsTr("Answer details")
-                // a Loader's item is a QObject to qmllint; here the Popup below.
-                onClicked: { detailsLoader.active = true; detailsLoader.item.open() }   // qmllint disable type
             }
         }
     }
+    // qmllint enable unqualified
 
     // Created on first use: one popup per message would cost every new message its creation time.
     // Qt 6.4's qmllint cannot see `root` from inside the Component (it is in scope: the QML context).

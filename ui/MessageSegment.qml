@@ -50,7 +50,9 @@ Item {
         color: palette.text
         selectionColor: palette.highlight
         font.pixelSize: Theme.fontBody
-        Accessible.name: qsTr("Message text")
+        // With formulas, the text (each formula as its LaTeX): the document holds an object
+        // character where each one is, which is all a screen reader would say of it.
+        Accessible.name: proseDocument.spokenText.length > 0 ? proseDocument.spokenText : qsTr("Message text")
         Accessible.role: Accessible.StaticText
         // The text of a link may lie: hovering shows where it leads, clicking asks first.
         onLinkActivated: link => root.confirmLink(link)
@@ -307,11 +309,11 @@ Item {
                                     font.pixelSize: Theme.fontCaption
                                 }
                                 Item { Layout.fillWidth: true }
-                                ToolButton {
+                                // An icon, its name as tooltip and accessible name (IconButton).
+                                IconButton {
                                     objectName: "copyCode"
+                                    iconName: "copy"
                                     text: qsTr("Copy code")
-                                    font.pixelSize: Theme.fontCaption
-                                    Accessible.name: qsTr("Copy code")
                                     onClicked: App.copyText(root.blockSource ? root.blockSource.codeBlock(root.row)
                                                                              : root.text)
                                 }

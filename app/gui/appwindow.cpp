@@ -1,11 +1,13 @@
 #include "appwindow.h"
 
+#include "mathfonts.h"
 #include "mathimage.h"
 #include "modelcatalog.h"
 
 #include <QGuiApplication>
 #include <QLocale>
 #include <QQuickWindow>
+#include <QTimer>
 #include <QtQml/qqmlextensionplugin.h>
 
 Q_IMPORT_QML_PLUGIN(Causerie_AppPlugin)
@@ -73,7 +75,17 @@ void AppWindow::applyLanguage(const QString& code)
 bool AppWindow::load()
 {
     m_engine.load(QUrl(QStringLiteral("qrc:/qt/qml/Causerie/Ui/Main.qml")));
-    return !m_engine.rootObjects().isEmpty();
+    if (m_engine.rootObjects().isEmpty())
+        return false;
+    // The formulas' fonts, one per turn of the event loop while the window opens (~1 ms each):
+    // the first formula shown no longer loads all 15 at once on the GUI thread (12-20 ms).
+    auto* fonts = new QTimer(this);
+    connect(fonts, &QTimer::timeout, this, [fonts] {
+        if (!math::MathFonts::instance().loadStep())
+            fonts->deleteLater();
+    });
+    fonts->start(0);
+    return true;
 }
 
 QQuickWindow* AppWindow::window() const

@@ -2,12 +2,16 @@
 
 #include "prosestyle.h"
 #include "codehighlighter.h"
+#include "mathmarkup.h"
 #include "safemarkdown.h"
 
 #include <QQuickTextDocument>
 #include <QRegularExpression>
 #include <QTextCursor>
 #include <QTextDocument>
+
+#include <algorithm>
+#include <cmath>
 
 // A line cut between two pieces is longer than a piece: the highlighter shows it plain whole, so
 // the cut changes no colour (CodeHighlighter::show's `joinsLine`).
@@ -306,6 +310,16 @@ QList<MarkdownSegment> MarkdownSplitter::open() const
     return out;
 }
 
+namespace {
+
+// What a piece shows: code and plain prose their text, the rest its Markdown.
+const QString& shown(const MarkdownSegment& s)
+{
+    return s.kind == MarkdownSegment::Code || s.plain ? s.text : s.markdown;
+}
+
+}   // namespace
+
 MessageSegmentModel::MessageSegmentModel(QObject* parent)
     : QAbstractListModel(parent)
 {
@@ -435,16 +449,46 @@ QVariant MessageSegmentModel::data(const QModelIndex& index, int role) const
     case ContinuesRole: return s.continues;
     case JoinsLineRole: return s.joinsLine;
     case OffsetRole: return int(s.offset);
+    case CharsRole: return int(shown(s).size());
+    case LatexRole: return s.kind == MarkdownSegment::Math ? s.text : QString();
+    case LatexSourceRole: return s.kind == MarkdownSegment::Math ? s.markdown : QString();
     default: return {};
     }
 }
 
 QHash<int, QByteArray> MessageSegmentModel::roleNames() const
 {
-    return {{KindRole, "kind"},         {TextRole, "text"},           {LanguageRole, "language"},
-            {MarkdownRole, "markdown"}, {ClosedRole, "closed"},       {PlainRole, "plain"},
-            {PartRole, "part"},         {ContinuesRole, "continues"}, {JoinsLineRole, "joinsLine"},
-            {OffsetRole, "offset"}};
+    return {{KindRole, "kind"},
+            {TextRole, "text"},
+            {LanguageRole, "language"},
+            {MarkdownRole, "markdown"},
+            {ClosedRole, "closed"},
+            {PlainRole, "plain"},
+            {PartRole, "part"},
+            {ContinuesRole, "continues"},
+            {JoinsLineRole, "joinsLine"},
+            {OffsetRole, "offset"},
+            {CharsRole, "chars"},
+            {LatexRole, "latex"},
+            {LatexSourceRole, "latexSource"}};
+}
+
+int MessageSegmentModel::wrappedLines(int row, double charsPerLine) const
+{
+    const MarkdownSegment* s = segment(row);
+    if (!s)
+        return 0;
+    const double perLine = std::max(1.0, charsPerLine);
+    const QString& text = shown(*s);
+    int lines = 0;
+    for (qsizetype from = 0; from <= text.size();) {
+        qsizetype end = text.indexOf(QLatin1Char('\n'), from);
+        if (end < 0)
+            end = text.size();
+        lines += std::max(1, int(std::ceil(double(end - from) / perLine)));
+        from = end + 1;
+    }
+    return lines;
 }
 
 QString MessageSegmentModel::codeBlock(int row) const
@@ -552,13 +596,30 @@ void ProseDocument::refresh()
     if (m_source) {
         // A row the model does not have: nothing, rather than the properties.
         const MarkdownSegment* s = m_source->segment(m_row);
-        if (s)
-            show(m_document->textDocument(), s->plain ? s->text : s->markdown, s->plain);
-        else
-            show(m_document->textDocument(), QString(), false);
+        const QString& shown = s ? (s->plain ? s->text : s->markdown) : QString();
+        const bool plain = s && s->plain;
+        show(m_document->textDocument(), shown, plain);
+        updateSpokenText(shown, plain);
         return;
     }
     show(m_document->textDocument(), m_plain ? m_text : m_markdown, m_plain);
+    updateSpokenText(m_plain ? m_text : m_markdown, m_plain);
+}
+
+void ProseDocument::updateSpokenText(const QString& shown, bool plain)
+{
+    // Formulas reach the document only as the images safeMarkdown made of them: without one in
+    // the Markdown, nothing to read out (and no walk of the document per streamed delta).
+    QString spoken;
+    const QTextDocument* doc = m_document ? m_document->textDocument() : nullptr;
+    if (doc && !plain && shown.contains(QLatin1String("<img")))
+        spoken = math::textWithFormulas(doc, 0, doc->characterCount() - 1);
+    if (!spoken.contains(QLatin1Char('$')))
+        spoken.clear();   // images, but none of them a formula
+    if (spoken == m_spokenText)
+        return;
+    m_spokenText = spoken;
+    Q_EMIT spokenTextChanged();
 }
 
 // What was last put into a document, how, and its revision then: a binding may ask again with

@@ -138,7 +138,15 @@ public:
         PartRole,
         ContinuesRole,
         JoinsLineRole,
-        OffsetRole
+        OffsetRole,
+        // What a view needs without the piece's text (a QML property holding a string keeps a
+        // script-engine copy of it, renewed on every streamed delta: garbage to collect, up to
+        // 4 KiB a delta for a piece of code): the length of what the piece shows (its text for
+        // code and plain prose, else its Markdown), to estimate its height (wrappedLines); and,
+        // for a formula only (else ""), its LaTeX and its source as written.
+        CharsRole,
+        LatexRole,
+        LatexSourceRole
     };
 
     explicit MessageSegmentModel(QObject* parent = nullptr);
@@ -162,6 +170,10 @@ public:
     // The segment of `row`, or null: what ProseDocument and CodeHighlighter read in C++, so that a
     // piece's text never passes through QML on a streamed delta.
     const MarkdownSegment* segment(int row) const;
+    // How many lines what `row` shows (see CharsRole) makes, each of its lines wrapped every
+    // `charsPerLine` characters (an empty line counts one); 0 for no such row. What a view
+    // estimates a piece's height from before it has made its items.
+    Q_INVOKABLE int wrappedLines(int row, double charsPerLine) const;
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -212,6 +224,9 @@ class ProseDocument : public QObject {
     // Whether the document is filled (false: left alone): set once the TextEdit is complete, as
     // its own completion edits the document.
     Q_PROPERTY(bool active READ active WRITE setActive NOTIFY changed)
+    // The piece as a screen reader should say it when it holds formulas: its text with each
+    // formula as its LaTeX ($…$), where the document has an object character; "" without any.
+    Q_PROPERTY(QString spokenText READ spokenText NOTIFY spokenTextChanged)
 public:
     explicit ProseDocument(QObject* parent = nullptr);
 
@@ -229,6 +244,7 @@ public:
     void setSource(MessageSegmentModel* source);
     int row() const { return m_row; }
     void setRow(int row);
+    QString spokenText() const { return m_spokenText; }
 
     // Shows the piece again (the TextEdit converts its document itself when its format changes).
     Q_INVOKABLE void refresh();
@@ -242,9 +258,13 @@ public:
 
 Q_SIGNALS:
     void changed();
+    void spokenTextChanged();
 
 private:
+    void updateSpokenText(const QString& shown, bool plain);
+
     QPointer<QQuickTextDocument> m_document;
+    QString m_spokenText;
     QString m_markdown;
     QString m_text;
     bool m_plain = false;

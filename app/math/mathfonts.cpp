@@ -50,22 +50,49 @@ MathFonts& MathFonts::instance()
 
 void MathFonts::load()
 {
-    m_loaded = true;
-    if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance()))
-        return;
-    const QDir dir(fontDir());
-    for (int i = 0; i < int(Font::System); ++i) {
-        QRawFont f(dir.filePath(QString::fromLatin1(fileName(Font(i)))), 100);
-        if (!f.isValid())
-            return;   // a partial set would lay formulas out with holes: none at all
+    while (loadNext()) {
+    }
+}
+
+bool MathFonts::loadNext()
+{
+    if (m_loaded)
+        return false;
+    if (!qobject_cast<QGuiApplication*>(QCoreApplication::instance())) {
+        m_loaded = true;
+        return false;
+    }
+    if (m_next < int(Font::System)) {
+        const Font font = Font(m_next);
+        QRawFont f(QDir(fontDir()).filePath(QString::fromLatin1(fileName(font))), 100);
+        if (!f.isValid()) {
+            m_loaded = true;   // a partial set would lay formulas out with holes: none at all
+            return false;
+        }
         f.setPixelSize(f.unitsPerEm());
-        m_fonts[size_t(i)] = f;
+        m_fonts[size_t(font)] = f;
+        ++m_next;
+        return true;
     }
     QRawFont system = QRawFont::fromFont(QFont());
     if (system.isValid())
         system.setPixelSize(system.unitsPerEm());
     m_fonts[size_t(Font::System)] = system;
     m_available = true;
+    m_loaded = true;
+    return false;
+}
+
+bool MathFonts::loadStep()
+{
+    QMutexLocker lock(&m_mutex);
+    return loadNext();
+}
+
+bool MathFonts::loaded()
+{
+    QMutexLocker lock(&m_mutex);
+    return m_loaded;
 }
 
 bool MathFonts::available()

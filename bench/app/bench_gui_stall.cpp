@@ -9,8 +9,21 @@
 // delta). It measures the view: segment split, highlighting, layout and rendering; not the
 // controller's SQLite flushes.
 //
-//   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3] [--threads N]
-//   bench_gui_stall --hostile [--chunk 1024] [--size 1000000] [--runs 1]
+// Two counts a shared machine does not blur, to compare builds while others work:
+// --gc counts the script engine's garbage collections in each run (and how many the strings it
+// holds set off: "triggered by unmanaged heap"); their number does not depend on the load, each
+// costs a few ms of GUI thread (the logging it needs costs time too: compare stalls without it).
+// Each run starts once the previous run's conversation is gone (its items are dropped over the
+// next turns of the event loop: for a 1 MB answer ~10-20 ms of GUI CPU, printed per run); before,
+// runs 2 and up counted that in their answer's first gaps.
+// --delegates N makes each kind of message item (a user's message, an answer as it begins to
+// stream, a short finished answer) N times in the window, outside the chat view, and prints the
+// GUI thread's CPU time to make one, to show it (the two frames after it is made) and to drop
+// it, with the objects and items one holds; then it exits.
+//
+//   bench_gui_stall [--model FILE.gguf] [--tokens 500] [--runs 3] [--threads N] [--gc]
+//   bench_gui_stall --hostile [--chunk 1024] [--size 1000000] [--runs 1] [--gc]
+//   bench_gui_stall --delegates 40
 #include "appwindow.h"
 #include "conversationstore.h"
 #include "messagelistmodel.h"
@@ -18,7 +31,11 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QGuiApplication>
+#include <QLoggingCategory>
+#include <QQmlComponent>
+#include <QQuickItem>
 #include <QQuickStyle>
+#include <QQuickWindow>
 #include <QTemporaryDir>
 #include <QTimer>
 
@@ -57,6 +74,151 @@ double threadCpuMs()
     return double(ts.tv_sec) * 1e3 + double(ts.tv_nsec) / 1e6;
 }
 
+// --gc: the collections counted from the script engine's own log (each begins with this line).
+int g_collections = 0;
+int g_byStrings = 0;
+QtMessageHandler g_previousHandler = nullptr;
+
+void countCollections(QtMsgType type, const QMessageLogContext& context, const QString& message)
+{
+    if (context.category && qstrcmp(context.category, "qt.qml.gc.allocatorStats") == 0) {
+        if (message.contains(QLatin1String("========== GC ==========")))
+            ++g_collections;
+        else if (message.contains(QLatin1String("triggered by unmanaged heap")))
+            ++g_byStrings;
+        return;   // the statistics themselves are not printed
+    }
+    g_previousHandler(type, context, message);
+}
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    return v[v.size() / 2];
+}
+
+int itemCount(QQuickItem* item)
+{
+    int n = 1;
+    for (QQuickItem* child : item->childItems())
+        n += itemCount(child);
+    return n;
+}
+
+// Thread CPU ms from now until the window has drawn `frames` frames (and the events they left
+// are done): what showing what changed costs.
+double framesCpu(QQuickWindow* window, int frames)
+{
+    const double start = threadCpuMs();
+    int drawn = 0;
+    const QMetaObject::Connection c = QObject::connect(window, &QQuickWindow::afterRendering, [&] { ++drawn; });
+    QElapsedTimer guard;
+    guard.start();
+    for (int f = 1; f <= frames; ++f) {
+        window->update();
+        while (drawn < f && guard.elapsed() < 5000)
+            QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 5);
+    }
+    QCoreApplication::processEvents();
+    QObject::disconnect(c);
+    return threadCpuMs() - start;
+}
+
+// --delegates: each kind of message item made `n` times in the window (not in the chat view: no
+// list, so its pieces are all made), one at a time.
+int measureDelegates(AppWindow& ui, int n)
+{
+    QQuickWindow* window = ui.window();
+    if (!window) {
+        std::fprintf(stderr, "error: no window\n");
+        return 1;
+    }
+    ui.engine().addImportPath(QStringLiteral("qrc:/qt/qml"));   // where Causerie.Ui is (Qt 6.4 does not look there)
+    QQmlComponent component(&ui.engine());
+    component.setData("import QtQuick\nimport Causerie.Ui\nMessageDelegate { width: 800 }\n", QUrl());
+    if (!component.isReady()) {
+        std::fprintf(stderr, "error: %s\n", qPrintable(component.errorString()));
+        return 1;
+    }
+    const QVariantMap common{{QStringLiteral("index"), 0},
+                             {QStringLiteral("messageId"), 1},
+                             {QStringLiteral("reasoning"), QString()},
+                             {QStringLiteral("siblingIndex"), 0},
+                             {QStringLiteral("siblingCount"), 1},
+                             {QStringLiteral("model"), QStringLiteral("tiny")},
+                             {QStringLiteral("backend"), QStringLiteral("local")},
+                             {QStringLiteral("promptTokens"), QVariant()},
+                             {QStringLiteral("cachedTokens"), QVariant()},
+                             {QStringLiteral("completionTokens"), QVariant()},
+                             {QStringLiteral("ttftMs"), QVariant()},
+                             {QStringLiteral("tokensPerSecond"), QVariant()},
+                             {QStringLiteral("finishReason"), QString()},
+                             {QStringLiteral("errorText"), QString()}};
+    struct Kind {
+        const char* name;
+        QString author, status, content;
+    };
+    const Kind kinds[] = {
+        {"user's message", QStringLiteral("user"), QStringLiteral("done"),
+         QStringLiteral("Tell me a long story about the sea.")},
+        {"answer beginning to stream", QStringLiteral("assistant"), QStringLiteral("streaming"), QString()},
+        {"short finished answer", QStringLiteral("assistant"), QStringLiteral("done"),
+         QStringLiteral("The sea was *calm* that morning, and the **boat** left.\n\n```python\nx = 1\n```\n")},
+    };
+    // The window opens (and warms its chat view up) first.
+    QElapsedTimer opening;
+    opening.start();
+    while (opening.elapsed() < 2000)
+        QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 50);
+    const double idleFrames = median([&] {
+        std::vector<double> v;
+        for (int i = 0; i < 9; ++i)
+            v.push_back(framesCpu(window, 2));
+        return v;
+    }());
+    std::printf("GUI thread CPU ms per message item (median of %d; the first one made in brackets); showing it: "
+                "the first two frames with it (two frames without it: %.2f ms; the offscreen platform draws the "
+                "whole window each time)\n\n",
+                n, idleFrames);
+    std::printf("| item | objects | items | make ms | show ms | drop ms |\n|---|---:|---:|---:|---:|---:|\n");
+    for (const Kind& kind : kinds) {
+        QVariantMap props = common;
+        props.insert(QStringLiteral("author"), kind.author);
+        props.insert(QStringLiteral("status"), kind.status);
+        props.insert(QStringLiteral("content"), kind.content);
+        std::vector<double> make, show, drop;
+        int objects = 0;
+        int items = 0;
+        for (int i = 0; i < n; ++i) {
+            const double t0 = threadCpuMs();
+            QObject* o = component.beginCreate(ui.engine().rootContext());
+            auto* item = qobject_cast<QQuickItem*>(o);
+            if (!item) {
+                std::fprintf(stderr, "error: %s\n", qPrintable(component.errorString()));
+                return 1;
+            }
+            component.setInitialProperties(o, props);
+            item->setParentItem(window->contentItem());
+            item->setZ(1000);
+            component.completeCreate();
+            make.push_back(threadCpuMs() - t0);
+            show.push_back(framesCpu(window, 2));
+            objects = int(o->findChildren<QObject*>().size()) + 1;
+            items = itemCount(item);
+            const double t1 = threadCpuMs();
+            delete o;
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+            drop.push_back(threadCpuMs() - t1);
+            framesCpu(window, 1);
+        }
+        std::printf("| %s | %d | %d | %.2f (%.2f) | %.2f (%.2f) | %.2f |\n", kind.name, objects, items, median(make),
+                    make.front(), median(show), show.front(), median(drop));
+    }
+    return 0;
+}
+
 }   // namespace
 
 int main(int argc, char** argv)
@@ -83,9 +245,20 @@ int main(int argc, char** argv)
                                     QStringLiteral("n"), QStringLiteral("0"));
     const QCommandLineOption sizeOpt(QStringLiteral("size"), QStringLiteral("--hostile: answer characters"),
                                      QStringLiteral("n"), QStringLiteral("1000000"));
-    p.addOptions({modelOpt, tokensOpt, runsOpt, threadsOpt, hostileOpt, chunkOpt, sizeOpt, topOpt});
+    const QCommandLineOption gcOpt(QStringLiteral("gc"),
+                                   QStringLiteral("count the script engine's garbage collections in each run"));
+    const QCommandLineOption delegatesOpt(QStringLiteral("delegates"),
+                                          QStringLiteral("time making each kind of message item n times, then exit"),
+                                          QStringLiteral("n"), QStringLiteral("0"));
+    p.addOptions(
+        {modelOpt, tokensOpt, runsOpt, threadsOpt, hostileOpt, chunkOpt, sizeOpt, topOpt, gcOpt, delegatesOpt});
     p.addHelpOption();
     p.process(app);
+    const bool countGc = p.isSet(gcOpt);
+    if (countGc) {
+        g_previousHandler = qInstallMessageHandler(countCollections);
+        QLoggingCategory::setFilterRules(QStringLiteral("qt.qml.gc.allocatorStats=true"));
+    }
 
     QTemporaryDir dir;
     AppWindow ui(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
@@ -103,6 +276,8 @@ int main(int argc, char** argv)
         std::fprintf(stderr, "error: the window could not be created\n");
         return 1;
     }
+    if (p.value(delegatesOpt).toInt() > 0)
+        return measureDelegates(ui, p.value(delegatesOpt).toInt());
     c.model()->openPath(p.value(modelOpt));
     QElapsedTimer wait;
     wait.start();
@@ -126,7 +301,16 @@ int main(int argc, char** argv)
     double worst = 0;
     double worstCpu = 0;
     for (int run = 1; run <= p.value(runsOpt).toInt(); ++run) {
+        // Each run starts from an empty chat with the previous one's items gone: they are dropped
+        // on the next turns (deferred deletion), and a 1 MB answer's items (its ~500 slots) are
+        // what a new chat costs, not what streaming the next answer does. Said apart.
+        const double dropStart = threadCpuMs();
         c.newChat();
+        for (int turn = 0; turn < 3; ++turn) {
+            QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete);
+            QCoreApplication::processEvents();
+        }
+        const double dropCpu = threadCpuMs() - dropStart;
         std::vector<double> gaps;
         double longestSoFar = -1;
         double longestAt = 0;    // ms since send() when the longest gap ended
@@ -142,6 +326,8 @@ int main(int argc, char** argv)
         };
         std::vector<Gap> costly;   // --top: every gap with its CPU, sorted after the run
         qsizetype sent = 0;        // --hostile: characters of the answer sent so far
+        g_collections = 0;
+        g_byStrings = 0;
         QElapsedTimer clock;
         QTimer tick;
         tick.setTimerType(Qt::PreciseTimer);
@@ -238,6 +424,11 @@ int main(int argc, char** argv)
         for (size_t i = 0; i < top; ++i)
             std::fprintf(stderr, "run %d: gap with %.1f ms GUI CPU, %.1f ms wall, ended at %.0f ms, %lld chars sent\n",
                          run, costly[i].cpu, costly[i].wall, costly[i].at, qlonglong(costly[i].sent));
+        if (countGc)
+            std::fprintf(stderr, "run %d: %d script-engine collections, %d of them triggered by strings\n", run,
+                         g_collections, g_byStrings);
+        std::fprintf(stderr, "run %d: the new chat (the previous one's items dropped) took %.1f ms GUI CPU before\n",
+                     run, dropCpu);
         std::printf("| %d | %d | %.2f | %.0f | %zu | %.1f | %.1f | %.0f | %.1f | %.1f | %.0f | %.1f | %.2f |\n", run,
                     tokens, seconds, tokens / seconds, gaps.size(), longest, longestCpu, longestAt, p99, mostCpu,
                     mostCpuAt, p99Cpu, cpuPerDelta);

@@ -29,6 +29,10 @@ qt_add_resources(tst_networkguard guard_resources PREFIX /guard BASE ${CMAKE_CUR
 causerie_add_test(tst_linkopener SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_linkopener.cpp
   LIBS causerie_appwindow LABELS app ui)
 
+# The window as it opens: the formulas' fonts loaded before the first formula (issue 17).
+causerie_add_test(tst_appwindow SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_appwindow.cpp
+  LIBS causerie_appwindow LABELS app ui)
+
 # The window as a screen reader sees it: every interactive item named (issue 17).
 causerie_add_test(tst_accessibility SOURCES ${CMAKE_CURRENT_LIST_DIR}/gui/tst_accessibility.cpp
   LIBS causerie_appwindow LABELS app ui TIMEOUT 120)

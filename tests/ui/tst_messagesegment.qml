@@ -1,4 +1,5 @@
 import QtQuick
+import QtQuick.Controls
 import QtTest
 import Causerie.App
 import Causerie.Ui
@@ -179,6 +180,20 @@ TestCase {
         compare(wholeBg.height, whole.implicitHeight)
     }
 
+    // The code box's copy action is an icon (issue 17): named for its tooltip and screen readers.
+    function test_copyCodeIsAnIconButton() {
+        const s = createTemporaryObject(codeComponent, testCase)
+        tryVerify(() => findChild(s, "copyCode") !== null)
+        const copy = findChild(s, "copyCode")
+        compare(copy.iconName, "copy")
+        compare(copy.display, AbstractButton.IconOnly)
+        compare(copy.text, "Copy code")
+        compare(copy.Accessible.name, "Copy code")
+        compare(copy.ToolTip.text, "Copy code")
+        verify(copy.icon.source.toString().endsWith("copy.svg"), copy.icon.source)
+        verify(copy.activeFocusOnTab, "reachable by keyboard")
+    }
+
     function test_copyWithoutAModelCopiesThePiece() {
         const s = createTemporaryObject(codeComponent, testCase)
         tryVerify(() => findChild(s, "copyCode") !== null)
@@ -295,6 +310,19 @@ TestCase {
             closed: true
             plain: false
         }
+    }
+
+    // A screen reader is given the formula's LaTeX, not the object character the image is in
+    // the document; prose without formulas keeps its plain name.
+    function test_inlineMathIsNamedByItsLatex() {
+        const s = createTemporaryObject(inlineMathComponent, testCase)
+        const prose = findChild(s, "proseText")
+        compare(prose.Accessible.name, "so $x^2$ holds")
+        verify(prose.getText(0, prose.length).indexOf("\ufffc") >= 0, "the document holds an object character")
+        s.markdown = "now <img src=\"i/15/eF4y\" width=\"24\" height=\"20\" align=\"middle\" />"
+        compare(prose.Accessible.name, "now $x^2$")
+        s.markdown = "no formula"
+        compare(prose.Accessible.name, "Message text")
     }
 
     function test_inlineMathCopiesAsLatex() {

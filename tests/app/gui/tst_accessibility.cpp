@@ -155,6 +155,12 @@ private Q_SLOTS:
         QVERIFY2(at("composerInput") + 1 < order.size() &&
                      order.at(at("composerInput") + 1) != QLatin1String("composerInput"),
                  qPrintable(order.join(u',')));
+        // The user's message shows no actions (not hovered, not the latest answer) and has not
+        // made them: Tab still reaches them, between the top bar and the composer.
+        QVERIFY2(at("editMessageButton") > at("conversationList") && at("editMessageButton") < at("composerInput"),
+                 qPrintable(order.join(u',')));
+        QVERIFY2(at("regenerateButton") > at("editMessageButton") && at("regenerateButton") < at("composerInput"),
+                 qPrintable(order.join(u',')));
         QVERIFY2(at("messageList") < 0 ||
                      (at("messageList") > at("conversationList") && at("messageList") < at("composerInput")),
                  qPrintable(order.join(u',')));

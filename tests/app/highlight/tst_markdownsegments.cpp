@@ -406,8 +406,8 @@ private Q_SLOTS:
         QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
         model.setMarkdown(QStringLiteral("Prose.\n\n```py\n") + code + QStringLiteral("\n```\nMore prose."));
         QCOMPARE(model.rowCount(), 7);   // prose, "first", 3 pieces of the line, "last", prose
-        const QStringList roles = {"kind",  "text", "language",  "markdown",  "closed",
-                                   "plain", "part", "continues", "joinsLine", "offset"};
+        const QStringList roles = {"kind",      "text",      "language", "markdown", "closed", "plain",      "part",
+                                   "continues", "joinsLine", "offset",   "chars",    "latex",  "latexSource"};
         const QHash<int, QByteArray> names = model.roleNames();
         QCOMPARE(names.size(), roles.size());
         for (const QString& r : roles)
@@ -426,6 +426,49 @@ private Q_SLOTS:
         QCOMPARE(model.data(model.index(5), MessageSegmentModel::TextRole).toString(), QStringLiteral("last"));
         QCOMPARE(model.codeBlock(-1), QString());
         QCOMPARE(model.codeBlock(7), QString());
+    }
+
+    // What a view reads per piece without its text: the length shown, the lines it wraps to,
+    // and a formula's LaTeX (nothing for prose and code).
+    void viewRolesCarryLengthsAndFormulasOnly()
+    {
+        MessageSegmentModel model;
+        model.setMarkdown(
+            QStringLiteral("Some *prose*\nwith two lines.\n\n```py\nx = 1\n\nyy = 22\n```\n\n$$\na^2\n$$\n"));
+        QCOMPARE(model.rowCount(), 3);
+        const auto cell = [&](int row, int role) { return model.data(model.index(row), role); };
+        // Prose shows its Markdown, code its text without the fences, a formula as written.
+        QCOMPARE(cell(0, MessageSegmentModel::CharsRole).toInt(),
+                 cell(0, MessageSegmentModel::MarkdownRole).toString().size());
+        QCOMPARE(cell(0, MessageSegmentModel::CharsRole).toInt(), 28);
+        QCOMPARE(cell(1, MessageSegmentModel::CharsRole).toInt(), 14);   // "x = 1\n\nyy = 22"
+        QCOMPARE(cell(2, MessageSegmentModel::CharsRole).toInt(), 9);    // "$$\na^2\n$$"
+        for (int row : {0, 1}) {
+            QCOMPARE(cell(row, MessageSegmentModel::LatexRole).toString(), QString());
+            QCOMPARE(cell(row, MessageSegmentModel::LatexSourceRole).toString(), QString());
+        }
+        QCOMPARE(cell(2, MessageSegmentModel::LatexRole).toString(), QStringLiteral("a^2"));
+        QCOMPARE(cell(2, MessageSegmentModel::LatexSourceRole).toString(), QStringLiteral("$$\na^2\n$$"));
+
+        // "Some *prose*" (12) and "with two lines." (15) at 10 a line: 2 + 2.
+        QCOMPARE(model.wrappedLines(0, 10), 4);
+        QCOMPARE(model.wrappedLines(0, 1000), 2);
+        // "x = 1", "", "yy = 22" at 5 a line: 1 + 1 (an empty line counts) + 2.
+        QCOMPARE(model.wrappedLines(1, 5), 4);
+        QCOMPARE(model.wrappedLines(1, 0), 5 + 1 + 7);   // less than a character a line: one
+        QCOMPARE(model.wrappedLines(2, 80), 3);
+        QCOMPARE(model.wrappedLines(-1, 80), 0);
+        QCOMPARE(model.wrappedLines(3, 80), 0);
+
+        // Plain prose (too costly as Markdown) shows its text: counted from it.
+        QString links;
+        for (int i = 0; i < 500; ++i)
+            links += QStringLiteral("[l%1](http://h/%1) ").arg(i);
+        model.setMarkdown(links);
+        QCOMPARE(model.rowCount(), 1);
+        QVERIFY(cell(0, MessageSegmentModel::PlainRole).toBool());
+        QCOMPARE(cell(0, MessageSegmentModel::CharsRole).toInt(),
+                 cell(0, MessageSegmentModel::TextRole).toString().size());
     }
 
     void closedMarksOnlyFencedBlocksThatEnded()

@@ -7,6 +7,7 @@
 #include "mathmarkup.h"
 
 #include <QElapsedTimer>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QTextCursor>
 #include <QTextDocument>
@@ -55,6 +56,33 @@ private Q_SLOTS:
     {
         if (!MathFonts::instance().available())
             QSKIP("the KaTeX fonts are missing: scripts/setup.sh installs fonts-katex");
+    }
+
+    // The fonts load one per step (the window spreads them over its first turns), the desktop's
+    // last; a missing file loads none.
+    void fontsLoadOnePerStep()
+    {
+        MathFonts fonts;   // a set of its own: instance() is loaded already
+        QVERIFY(!fonts.loaded());
+        int steps = 0;
+        while (fonts.loadStep())
+            ++steps;
+        QCOMPARE(steps, 15);
+        QVERIFY(fonts.loaded());
+        QVERIFY(fonts.available());
+        QVERIFY(!fonts.loadStep());
+        QCOMPARE(fonts.metrics('=', Font::MainRegular).glyph,
+                 MathFonts::instance().metrics('=', Font::MainRegular).glyph);
+        QVERIFY(fonts.metrics('=', Font::MainRegular).glyph != 0);
+
+        QTemporaryDir empty;
+        qputenv("CAUSERIE_KATEX_FONTS", empty.path().toUtf8());
+        MathFonts none;
+        QVERIFY(!none.loadStep());
+        qunsetenv("CAUSERIE_KATEX_FONTS");
+        QVERIFY(none.loaded());
+        QVERIFY(!none.available());
+        QCOMPARE(none.metrics('=', Font::MainRegular).glyph, 0u);
     }
 
     void letterHasTextMeasures()
