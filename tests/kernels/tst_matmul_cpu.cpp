@@ -41,10 +41,10 @@ const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 bool repack_expected(TensorType t)
 {
     const CpuFeatures& f = cpu_features();
-    const bool avx512 =
-        t == TensorType::Q4_0 || t == TensorType::Q8_0 || t == TensorType::Q4_K || t == TensorType::Q6_K;
-    const bool avx2 = avx512 || t == TensorType::Q4_1;
-    return (f.avx512_vnni && avx512) || (f.avx2 && avx2);
+    const bool repacked = t == TensorType::Q4_0 || t == TensorType::Q4_1 || t == TensorType::Q5_0 ||
+                          t == TensorType::Q5_1 || t == TensorType::Q8_0 || t == TensorType::Q4_K ||
+                          t == TensorType::Q5_K || t == TensorType::Q6_K;
+    return (f.avx512_vnni || f.avx2) && repacked;
 }
 
 // A failure message naming the output cell: got g where e was wanted.
@@ -322,7 +322,7 @@ void TestMatmulCpu::repackedEqualsReference_data()
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("tokens");
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q8_0}) {
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0}) {
         // rows: below, at and past one group of 16 and its 8-row halves; tokens: 1, partial
         // tiles, a full tile of 4 and of 8, past them, and many tiles
         for (int rows : {1, 7, 9, 16, 17, 50})
@@ -334,7 +334,7 @@ void TestMatmulCpu::repackedEqualsReference_data()
         QTest::addRow("%s 4096 cols x 130 tokens", name_of(t)) << int(t) << 290 << 4096 << 130;
     }
     // K-quants: tiles of up to 6 tokens (512-bit) or 4 (256-bit)
-    for (TensorType t : {TensorType::Q4_K, TensorType::Q6_K}) {
+    for (TensorType t : {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
         for (int rows : {1, 9, 16, 17, 50})
             for (int tokens : {1, 3, 4, 5, 6, 7, 37})
                 QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 512 << tokens;
@@ -396,7 +396,8 @@ void TestMatmulCpu::repackedEqualsReference()
 void TestMatmulCpu::repackedRowRanges()
 {
     int checked = 0;
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
+                         TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
         const int64_t cols = 512, rows = 45, tokens = 4;
         QCOMPARE(repack_available(t, cols), repack_expected(t));
         if (!repack_available(t, cols))
