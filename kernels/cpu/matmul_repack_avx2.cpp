@@ -140,8 +140,21 @@ inline __m256i q5_bit4(__m256i hb, int s)
 // plain build uses signed codes and ignores it), Q4_1 the bits of the float s_x. Tokens past the
 // end of the last tile are zeros (never stored).
 constexpr int kTileTokens = 4;
-constexpr size_t kXBlock = kTileTokens * (32 + 4 + 4);   // 160 bytes
 constexpr int64_t kMaxBlocks = kRepackAvx2MaxCols / QK;
+
+// Q8_0 on the plain build: the activation codes are prepared split, y = 16 * yh + yl with yl =
+// y & 15 in [0, 15] and yh = y >> 4 in [-8, 7] (32 bytes each), so the stored unsigned weight
+// codes u = q + 128 go straight into vpmaddubsw with no sign trick: u * yl pairs are <= 7650 and
+// non-negative (8 of them <= 61200: exact in an i16 lane biased by -32768), u * yh pairs are
+// within +-4080 (8 of them exact in i16). Other kinds (and VNNI builds) keep the 32 codes.
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+constexpr bool split_q8(int) { return false; }
+#else
+constexpr bool split_q8(int k) { return k == kQ8_0; }
+#endif
+constexpr size_t x_code_bytes(int k) { return split_q8(k) ? 64 : 32; }
+// Per tile of 4 tokens and block: 4 x the codes, 4 floats d_x, 4 prepared 32-bit values.
+constexpr size_t x_block_bytes(int k) { return kTileTokens * (x_code_bytes(k) + 4 + 4); }   // 160 or 288
 
 // Integer dot of one block for 8 rows: c = the 8 code vectors of a half (c[k]: elements
 // [4k, 4k+4) for k < 4, [16 + 4(k-4), +4) for k >= 4, see repack_cpu.h), y = the 32 activation
@@ -161,14 +174,16 @@ inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
     return _mm256_add_epi32(s0, s1);
 #else
     if constexpr (K == kQ8_0) {
-        // c holds signed codes: |q| x sign(q) y, each product pair fits i16 (|q| <= 128, |y| <= 127)
-        __m256i s = _mm256_setzero_si256();
+        // c holds u = q + 128, y the split codes (yl: 32 bytes, then yh); the seed holds
+        // -128 * sum(y) + 65536 (the lo lanes' bias: two i16 lanes of -32768 per i32)
+        __m256i lo = _mm256_set1_epi16(-32768), hi = _mm256_setzero_si256();
         for (int k = 0; k < 8; ++k) {
-            const __m256i yb = bcast4(y + (k < 4 ? 4 * k : 16 + 4 * (k - 4)));
-            const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(c[k], c[k]), _mm256_sign_epi8(yb, c[k]));
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+            const int e = k < 4 ? 4 * k : 16 + 4 * (k - 4);
+            lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(c[k], bcast4(y + e)));
+            hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(c[k], bcast4(y + 32 + e)));
         }
-        return s;
+        return _mm256_add_epi32(_mm256_add_epi32(seed, _mm256_madd_epi16(lo, _mm256_set1_epi16(1))),
+                                _mm256_madd_epi16(hi, _mm256_set1_epi16(16)));
     } else if constexpr (is_q5(K)) {
         // 5-bit codes (<= 31) x |y| <= 128: a pair is <= 7936, 4 pairs <= 31744: exact in i16
         __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
@@ -236,13 +251,9 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
             } else {
                 // vector k of the record holds elements [4k, 4k+4); block_dot's order wants
                 // elements [4k, +4) in c[k] for k < 4 and [16 + 4(k-4), +4) in c[k] for k >= 4:
-                // the same thing. Codes are q + 128; the plain build wants q back.
-                for (int k = 0; k < 8; ++k) {
+                // the same thing. Codes are q + 128, used as they are.
+                for (int k = 0; k < 8; ++k)
                     c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-                    c[k] = _mm256_xor_si256(c[k], _mm256_set1_epi8(char(0x80)));
-#endif
-                }
             }
             const __m256 dw = scales8(rec + 32 * size_t(j) + 16 * size_t(h));
             __m256 mw = _mm256_setzero_ps();
@@ -250,12 +261,13 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
                 mw = scales8(rec + 128 + 32 * size_t(j) + 16 * size_t(h));
 #pragma GCC unroll 8
             for (int t = 0; t < NT; ++t) {
-                const uint8_t* xi = xt + size_t(i) * kXBlock;
-                const uint8_t* y = xi + 32 * t;
-                const float* xd = reinterpret_cast<const float*>(xi + 32 * kTileTokens);
+                constexpr size_t cb = x_code_bytes(K);
+                const uint8_t* xi = xt + size_t(i) * x_block_bytes(K);
+                const uint8_t* y = xi + cb * t;
+                const float* xd = reinterpret_cast<const float*>(xi + cb * kTileTokens);
                 __m256i seed = _mm256_setzero_si256();
                 if constexpr (!with_min(K))
-                    seed = _mm256_set1_epi32(load_i32(xi + 36 * kTileTokens + 4 * t));
+                    seed = _mm256_set1_epi32(load_i32(xi + (cb + 4) * kTileTokens + 4 * t));
                 const __m256i dot = block_dot<K>(c, y, seed);
                 const __m256 f = _mm256_cvtepi32_ps(dot);
                 const __m256 dx = _mm256_broadcast_ss(xd + t);
@@ -305,11 +317,9 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
 {
     constexpr size_t cbytes = is_q5(K) ? 320 : K != kQ8_0 ? 256 : 512;
     constexpr size_t hbytes = with_min(K) ? 256 : 128;
-#ifdef CAUSERIE_REPACK_HAS_VNNI
     constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ5_0 ? 16 : K == kQ8_0 ? 128 : 0;
-#else
-    constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ5_0 ? 16 : 0;
-#endif
+    constexpr size_t kXBlock = x_block_bytes(K);
+    constexpr size_t cb = x_code_bytes(K);
     const int64_t nb = cols / QK;
     const size_t gbytes =
         size_t((nb + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks) * (hbytes + kRepackQ0RecordBlocks * cbytes);
@@ -341,7 +351,18 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
                     int32_t side = 0;
                     if (xr) {
                         const uint8_t* bx = xr + size_t(i) * xbytes;
-                        std::memcpy(dst + 32 * t, bx + xq, 32);
+                        if constexpr (split_q8(K)) {
+                            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx + xq));
+                            const __m256i yl = _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+                            // yh = (y - yl) / 16: the high nibble, sign-extended from 4 bits
+                            const __m256i h = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
+                            const __m256i yh =
+                                _mm256_sub_epi8(_mm256_xor_si256(h, _mm256_set1_epi8(8)), _mm256_set1_epi8(8));
+                            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + cb * t), yl);
+                            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + cb * t + 32), yh);
+                        } else {
+                            std::memcpy(dst + cb * t, bx + xq, 32);
+                        }
                         d = half(bx);
                         if constexpr (with_min(K)) {
                             const float sx = half(bx + offsetof(BlockQ8_1, s));
@@ -355,12 +376,14 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
                             s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
                             s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
                             side = -off * _mm_cvtsi128_si32(s);
+                            if constexpr (split_q8(K))
+                                side += 65536;
                         }
                     } else {
-                        std::memset(dst + 32 * t, 0, 32);
+                        std::memset(dst + cb * t, 0, cb);
                     }
-                    std::memcpy(dst + 32 * kTileTokens + 4 * t, &d, 4);
-                    std::memcpy(dst + 36 * kTileTokens + 4 * t, &side, 4);
+                    std::memcpy(dst + cb * kTileTokens + 4 * t, &d, 4);
+                    std::memcpy(dst + (cb + 4) * kTileTokens + 4 * t, &side, 4);
                 }
             }
         }
