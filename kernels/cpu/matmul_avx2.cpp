@@ -407,9 +407,10 @@ void row_q6_k(const uint8_t* w, const uint8_t* const* x, int64_t nb, float* out)
         out[t] = sumf[t];
 }
 
-// F16 weights against F16 activations: float products in kF16Lanes lanes (8, or 16 in the
-// AVX-512 build), reduced by hsum_f16, then a scalar tail. Every F16 kernel below does exactly
-// these operations per (row, token), so a batch equals one token at a time bit for bit.
+// F16 (BF16) weights against F16 (BF16) activations: both widened to float (exact), products in
+// kF16Lanes lanes (8, or 16 in the AVX-512 build), reduced by hsum_f16, then a scalar tail. Every
+// kernel below does exactly these operations per (row, token), so a batch equals one token at a
+// time bit for bit.
 #ifdef __AVX512F__
 // GCC 12 reports its own _mm512_undefined_*() inside these intrinsics as (maybe-)uninitialized
 // (a false positive: the masked forms with a full mask ignore it).
@@ -422,7 +423,13 @@ inline VecF16 f16_load_half(const uint8_t* p)
 {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
 }
+inline VecF16 f16_load_bf16(const uint8_t* p)
+{
+    const __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+}
 inline VecF16 f16_load_float(const float* p) { return _mm512_loadu_ps(p); }
+inline void f16_store_float(float* p, VecF16 v) { _mm512_storeu_ps(p, v); }
 inline VecF16 f16_fma(VecF16 a, VecF16 b, VecF16 c) { return _mm512_fmadd_ps(a, b, c); }
 inline float hsum_f16(VecF16 v)
 {
@@ -439,15 +446,33 @@ inline VecF16 f16_load_half(const uint8_t* p)
 {
     return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
+inline VecF16 f16_load_bf16(const uint8_t* p)
+{
+    const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
 inline VecF16 f16_load_float(const float* p) { return _mm256_loadu_ps(p); }
+inline void f16_store_float(float* p, VecF16 v) { _mm256_storeu_ps(p, v); }
 inline VecF16 f16_fma(VecF16 a, VecF16 b, VecF16 c) { return _mm256_fmadd_ps(a, b, c); }
 inline float hsum_f16(VecF16 v) { return hsum(v); }
 // Tiles of 3 rows x 4 tokens: 12 accumulators + 3 weight vectors of the 16 registers.
 constexpr int kF16MR = 3, kF16NT = 4;
 #endif
 
+// BF = false: fp16 halves, true: bfloat16.
+template <bool BF>
+inline VecF16 load_halves(const uint8_t* p)
+{
+    return BF ? f16_load_bf16(p) : f16_load_half(p);
+}
+template <bool BF>
+inline float widen(const uint8_t* p)
+{
+    return BF ? bf16_to_fp32(load_u16(p)) : half(load_u16(p));
+}
+
 // One row against NT tokens of F16 activations (generation; and the fallback without scratch).
-template <int NT>
+template <int NT, bool BF = false>
 void row_f16(const uint8_t* w, const uint8_t* const* x, int64_t n, float* out)
 {
     VecF16 acc[NT];
@@ -456,15 +481,15 @@ void row_f16(const uint8_t* w, const uint8_t* const* x, int64_t n, float* out)
         acc[t] = f16_zero();
     const int64_t nv = n & ~(kF16Lanes - 1);
     for (int64_t i = 0; i < nv; i += kF16Lanes) {
-        const VecF16 wv = f16_load_half(w + 2 * i);
+        const VecF16 wv = load_halves<BF>(w + 2 * i);
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t)
-            acc[t] = f16_fma(wv, f16_load_half(x[t] + 2 * i), acc[t]);
+            acc[t] = f16_fma(wv, load_halves<BF>(x[t] + 2 * i), acc[t]);
     }
     for (int t = 0; t < NT; ++t) {
         float s = hsum_f16(acc[t]);
         for (int64_t i = nv; i < n; ++i)
-            s += half(load_u16(w + 2 * i)) * half(load_u16(x[t] + 2 * i));
+            s += widen<BF>(w + 2 * i) * widen<BF>(x[t] + 2 * i);
         out[t] = s;
     }
 }
@@ -472,7 +497,7 @@ void row_f16(const uint8_t* w, const uint8_t* const* x, int64_t n, float* out)
 // row_f16 for MR rows x NT tokens whose activations were widened to float once per call (exact:
 // every fp16 value is a float), so the tile converts only the weights, each once for NT tokens.
 // MR = 1 serves the rows and tokens left over.
-template <int MR, int NT>
+template <int MR, int NT, bool BF>
 void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int64_t n, float* out, int64_t ld)
 {
     VecF16 acc[MR][NT];
@@ -486,7 +511,7 @@ void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int6
         VecF16 wv[MR];
 #pragma GCC unroll 4
         for (int r = 0; r < MR; ++r)
-            wv[r] = f16_load_half(w + size_t(r) * w_row_bytes + 2 * i);
+            wv[r] = load_halves<BF>(w + size_t(r) * w_row_bytes + 2 * i);
 #pragma GCC unroll 6
         for (int t = 0; t < NT; ++t) {
             const VecF16 xv = f16_load_float(xf[t] + i);
@@ -500,7 +525,7 @@ void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int6
         for (int t = 0; t < NT; ++t) {
             float s = hsum_f16(acc[r][t]);
             for (int64_t i = nv; i < n; ++i)
-                s += half(load_u16(wr + 2 * i)) * xf[t][i];
+                s += widen<BF>(wr + 2 * i) * xf[t][i];
             out[t * ld + r] = s;
         }
     }
@@ -526,17 +551,18 @@ struct F16Scratch {
 };
 thread_local F16Scratch t_f16_scratch;
 
-template <int NT>
+template <int NT, bool BF>
 void rows_f16_left(const uint8_t* w, size_t w_row_bytes, int64_t rows, const float* const* xf, int64_t n, float* y,
                    int64_t ldy)
 {
     for (int64_t r = 0; r < rows; ++r)
-        tile_f16<1, NT>(w + size_t(r) * w_row_bytes, w_row_bytes, xf, n, y + r, ldy);
+        tile_f16<1, NT, BF>(w + size_t(r) * w_row_bytes, w_row_bytes, xf, n, y + r, ldy);
 }
 
 // F16 prompts: blocks of kF16Block tokens widened to float (~384 KiB for 4096 columns, kept in
 // L2 while every row passes), in tiles of kF16MR rows x kF16NT tokens; rows and tokens left over
 // through the MR = 1 tile. Without scratch memory, row_f16 one row at a time.
+template <bool BF>
 void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, const uint8_t* xb, size_t x_row_bytes,
                 int64_t n_tokens, float* y, int64_t ldy)
 {
@@ -547,7 +573,7 @@ void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, 
         for (int64_t t = 0; t < n_tokens; ++t) {
             const uint8_t* xp[1] = {xb + size_t(t) * x_row_bytes};
             for (int64_t r = 0; r < rows; ++r)
-                row_f16<1>(wb + size_t(r) * w_row_bytes, xp, n, y + t * ldy + r);
+                row_f16<1, BF>(wb + size_t(r) * w_row_bytes, xp, n, y + t * ldy + r);
         }
         return;
     }
@@ -557,11 +583,10 @@ void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, 
             const uint8_t* xr = xb + size_t(t) * x_row_bytes;
             float* dst = xf_all + (t - s0) * stride;
             int64_t i = 0;
-            for (; i + 8 <= n; i += 8)
-                _mm256_storeu_ps(dst + i,
-                                 _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(xr + 2 * i))));
+            for (; i + kF16Lanes <= n; i += kF16Lanes)
+                f16_store_float(dst + i, load_halves<BF>(xr + 2 * i));
             for (; i < n; ++i)
-                dst[i] = half(load_u16(xr + 2 * i));
+                dst[i] = widen<BF>(xr + 2 * i);
         }
         const int64_t full_rows = rows - rows % kF16MR;
         for (int64_t t0 = s0; t0 < s1; t0 += kF16NT) {
@@ -572,13 +597,13 @@ void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, 
             float* yt = y + t0 * ldy;
             if (nt == kF16NT) {
                 for (int64_t r = 0; r < full_rows; r += kF16MR)
-                    tile_f16<kF16MR, kF16NT>(wb + size_t(r) * w_row_bytes, w_row_bytes, xp, n, yt + r, ldy);
-                rows_f16_left<kF16NT>(wb + size_t(full_rows) * w_row_bytes, w_row_bytes, rows - full_rows, xp, n,
-                                      yt + full_rows, ldy);
+                    tile_f16<kF16MR, kF16NT, BF>(wb + size_t(r) * w_row_bytes, w_row_bytes, xp, n, yt + r, ldy);
+                rows_f16_left<kF16NT, BF>(wb + size_t(full_rows) * w_row_bytes, w_row_bytes, rows - full_rows, xp, n,
+                                          yt + full_rows, ldy);
                 continue;
             }
             for (int t = 0; t < nt; ++t)
-                rows_f16_left<1>(wb, w_row_bytes, rows, xp + t, n, yt + t * ldy, ldy);
+                rows_f16_left<1, BF>(wb, w_row_bytes, rows, xp + t, n, yt + t * ldy, ldy);
         }
     }
 }
@@ -649,6 +674,10 @@ struct KF16 {
     static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT>(w, x, n, o); }
 };
 template <int NT>
+struct KBF16 {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT, true>(w, x, n, o); }
+};
+template <int NT>
 struct KF32 {
     static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f32<NT>(w, x, n, o); }
 };
@@ -663,6 +692,7 @@ const KernelSet* kernels_for(TensorType type)
     static const KernelSet q5_k = make_set<KQ5K>(QK_K);
     static const KernelSet q6_k = make_set<KQ6K>(QK_K);
     static const KernelSet f16 = make_set<KF16>(1);
+    static const KernelSet bf16 = make_set<KBF16>(1);
     static const KernelSet f32 = make_set<KF32>(1);
     switch (type) {
     case TensorType::Q4_0: return &q4_0;
@@ -673,6 +703,7 @@ const KernelSet* kernels_for(TensorType type)
     case TensorType::Q5_K: return &q5_k;
     case TensorType::Q6_K: return &q6_k;
     case TensorType::F16: return &f16;
+    case TensorType::BF16: return &bf16;
     case TensorType::F32: return &f32;
     default: return nullptr;
     }
@@ -895,7 +926,11 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
           matmul_q_0<TensorType::Q8_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy))))
         return;
     if (type == TensorType::F16 && n_tokens > 1) {
-        matmul_f16(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
+        matmul_f16<false>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
+        return;
+    }
+    if (type == TensorType::BF16 && n_tokens > 1) {
+        matmul_f16<true>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }
     // As in matmul_q_0: 32 tokens at a time (~150 KB of Q8_K rows for 4096 columns, in L2), every

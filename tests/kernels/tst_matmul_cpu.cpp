@@ -119,7 +119,7 @@ void TestMatmulCpu::initTestCase()
     qInfo("CPU kernels: %s", cpu_features_summary().c_str());
     if (cpu_features().avx2) {
         for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q8_0, TensorType::Q4_K,
-                             TensorType::Q5_K, TensorType::Q6_K, TensorType::F16})
+                             TensorType::Q5_K, TensorType::Q6_K, TensorType::F16, TensorType::BF16})
             QVERIFY2(matmul_cpu_is_simd(t), name_of(t));
     }
 }
@@ -201,6 +201,9 @@ void TestMatmulCpu::againstReference_data()
     QTest::addRow("F16 odd cols") << int(TensorType::F16) << 5 << -37 << 5;
     // the 3-row x 4-token tiles with rows and tokens left over, and a scalar tail of columns
     QTest::addRow("F16 tiles 7x9 odd cols") << int(TensorType::F16) << 7 << -45 << 9;
+    QTest::addRow("BF16 odd cols") << int(TensorType::BF16) << 5 << -37 << 5;
+    QTest::addRow("BF16 tiles 9x13 odd cols") << int(TensorType::BF16) << 9 << -45 << 13;
+    QTest::addRow("BF16 tiles 13x30 4100 cols") << int(TensorType::BF16) << 13 << -4100 << 30;
     QTest::addRow("F32 odd cols") << int(TensorType::F32) << 5 << -45 << 2;
 }
 
@@ -297,10 +300,12 @@ void TestMatmulCpu::batchEqualsOneTokenAtATime()
     };
     for (TensorType t : k_types)
         QVERIFY2(check(t, type_traits(uint32_t(t))->block_size == 256 ? 512 : 96, 5), name_of(t));
-    // F16 prompt tiles (3 or 4 rows x 4 or 6 tokens) with rows left over and a scalar tail of
+    // F16 / BF16 prompt tiles (3 or 4 rows x 4 or 6 tokens) with rows left over and a scalar tail of
     // 4 columns past the vector lanes
     QVERIFY(check(TensorType::F16, 100, 9));
     QVERIFY(check(TensorType::F16, 4100, 13));
+    QVERIFY(check(TensorType::BF16, 100, 9));
+    QVERIFY(check(TensorType::BF16, 4100, 13));
 }
 
 namespace {
