@@ -165,6 +165,7 @@ inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
 #ifdef CAUSERIE_REPACK_HAS_VNNI
     // two chains of four (exact integers: the split does not change the sum)
     __m256i s0 = seed, s1 = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int k = 0; k < 4; k += 2) {
         s0 = dpbusd(s0, c[k], bcast4(y + 4 * k));
         s1 = dpbusd(s1, c[k + 1], bcast4(y + 4 * k + 4));
@@ -177,6 +178,7 @@ inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
         // c holds u = q + 128, y the split codes (yl: 32 bytes, then yh); the seed holds
         // -128 * sum(y) + 65536 (the lo lanes' bias: two i16 lanes of -32768 per i32)
         __m256i lo = _mm256_set1_epi16(-32768), hi = _mm256_setzero_si256();
+#pragma GCC unroll 8
         for (int k = 0; k < 8; ++k) {
             const int e = k < 4 ? 4 * k : 16 + 4 * (k - 4);
             lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(c[k], bcast4(y + e)));
@@ -243,6 +245,7 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
                     c[k + 4] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), low4), q5_bit4(hb, 3 - 2 * k));
                 }
             } else if constexpr (kNib) {
+#pragma GCC unroll 8
                 for (int k = 0; k < 4; ++k) {
                     const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
                     c[k] = _mm256_and_si256(v, low4);
@@ -252,6 +255,7 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
                 // vector k of the record holds elements [4k, 4k+4); block_dot's order wants
                 // elements [4k, +4) in c[k] for k < 4 and [16 + 4(k-4), +4) in c[k] for k >= 4:
                 // the same thing. Codes are q + 128, used as they are.
+#pragma GCC unroll 8
                 for (int k = 0; k < 8; ++k)
                     c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
             }
@@ -464,6 +468,7 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                     if (hh == 0)
                         prefetch_record_part(b + kSuper, kSuper, sb, 8);
                 __m256i c[8];
+#pragma GCC unroll 8
                 for (int k = 0; k < 8; ++k) {
                     const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
                     c[k] = _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, low4);
@@ -485,6 +490,7 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
 #ifdef CAUSERIE_REPACK_HAS_VNNI
                     __m256i d0 = _mm256_setzero_si256(), d1 = _mm256_setzero_si256();
+#pragma GCC unroll 8
                     for (int k = 0; k < 8; k += 2) {
                         d0 = dpbusd(d0, c[k], bcast4(y + 4 * k));
                         d1 = dpbusd(d1, c[k + 1], bcast4(y + 4 * k + 4));

@@ -153,12 +153,14 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
                 c[k + 4] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), low4), q5_bit4(hb, 3 - 2 * k));
             }
         } else if constexpr (Q4) {
+#pragma GCC unroll 8
             for (int k = 0; k < 4; ++k) {
                 const __m512i v = _mm512_load_si512(p + 64 * k);
                 c[k] = _mm512_and_si512(v, low4);
                 c[k + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
             }
         } else {
+#pragma GCC unroll 8
             for (int k = 0; k < 8; ++k)
                 c[k] = _mm512_load_si512(p + 64 * k);
         }
@@ -172,6 +174,7 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
             // two chains of 4 (exact integers: the split does not change the sum)
             __m512i s0 = Q41 ? _mm512_setzero_si512() : _mm512_set1_epi32(xc[t][i]);
             __m512i s1 = _mm512_setzero_si512();
+#pragma GCC unroll 8
             for (int k = 0; k < 8; k += 2) {
                 s0 = _mm512_dpbusd_epi32(s0, c[k], _mm512_set1_epi32(load_i32(y + 4 * k)));
                 s1 = _mm512_dpbusd_epi32(s1, c[k + 1], _mm512_set1_epi32(load_i32(y + 4 * k + 4)));
@@ -340,6 +343,7 @@ void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
             if constexpr (NT == 1)
                 prefetch_record_part(b + kPrefetchRecords * kSuper, kSuper, s);
             __m512i c[8];
+#pragma GCC unroll 8
             for (int k = 0; k < 8; ++k) {
                 const __m512i q = _mm512_load_si512(v + 64 * k);
                 c[k] = _mm512_and_si512(s % 2 ? _mm512_srli_epi16(q, 4) : q, low4);
@@ -356,6 +360,7 @@ void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
             for (int t = 0; t < NT; ++t) {
                 const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
                 __m512i d0 = _mm512_setzero_si512(), d1 = _mm512_setzero_si512();
+#pragma GCC unroll 8
                 for (int k = 0; k < 8; k += 2) {
                     d0 = _mm512_dpbusd_epi32(d0, c[k], bcast4(y + 4 * k));
                     d1 = _mm512_dpbusd_epi32(d1, c[k + 1], bcast4(y + 4 * k + 4));
@@ -402,6 +407,7 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
             if constexpr (NT == 1)
                 prefetch_record_part(b + kPrefetchRecords * kRepackQ6KSuper, kRepackQ6KSuper, s);
             __m512i c[8];
+#pragma GCC unroll 8
             for (int k = 0; k < 8; ++k)
                 c[k] = _mm512_load_si512(v + 64 * k);
             const int j = 2 * s;   // first 16-element group of this sub-block
@@ -413,6 +419,7 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
                 const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
                 __m512i da = _mm512_set1_epi32(xs[t][16 * i + j]);
                 __m512i db = _mm512_set1_epi32(xs[t][16 * i + j + 1]);
+#pragma GCC unroll 8
                 for (int k = 0; k < 4; ++k) {
                     da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
                     db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
