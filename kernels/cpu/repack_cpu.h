@@ -55,7 +55,7 @@ constexpr size_t kRepackQ4KSuper = 2368;       // bytes per super-block of a 16-
 constexpr size_t kRepackQ5KSuper = 2880;
 constexpr size_t kRepackQ6KSuper = 4416;
 // Longest rows the 256-bit kernels take (their fallback scratch for one tile of prepared
-// activations is on the stack: 160 bytes per block).
+// activations is on the stack: 160 bytes per block, 288 for Q8_0 on plain AVX2).
 constexpr int64_t kRepackAvx2MaxCols = 32768;
 
 // True when this CPU's dispatch (CAUSERIE_CPU caps included) has a kernel for the repacked layout
