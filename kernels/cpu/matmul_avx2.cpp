@@ -14,6 +14,7 @@
 #include "quant_blocks_ref.h"
 
 #include <cstddef>
+#include <cstdlib>
 #include <cstring>
 
 // Built twice: as avx2:: (AVX2+FMA+F16C) and, through matmul_avx2_vnni.cpp, as avx2_vnni:: with
@@ -406,99 +407,203 @@ void row_q6_k(const uint8_t* w, const uint8_t* const* x, int64_t nb, float* out)
         out[t] = sumf[t];
 }
 
-// F16 weights against F16 activations: float products, 8 lanes, scalar tail.
-template <int NT>
+// F16 (BF16) weights against F16 (BF16) activations: both widened to float (exact), products in
+// kF16Lanes lanes (8, or 16 in the AVX-512 build), reduced by hsum_f16, then a scalar tail. Every
+// kernel below does exactly these operations per (row, token), so a batch equals one token at a
+// time bit for bit.
+#ifdef __AVX512F__
+// GCC 12 reports its own _mm512_undefined_*() inside these intrinsics as (maybe-)uninitialized
+// (a false positive: the masked forms with a full mask ignore it).
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+using VecF16 = __m512;
+constexpr int64_t kF16Lanes = 16;
+inline VecF16 f16_zero() { return _mm512_setzero_ps(); }
+inline VecF16 f16_load_half(const uint8_t* p)
+{
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+}
+inline VecF16 f16_load_bf16(const uint8_t* p)
+{
+    const __m512i v = _mm512_cvtepu16_epi32(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+    return _mm512_castsi512_ps(_mm512_slli_epi32(v, 16));
+}
+inline VecF16 f16_load_float(const float* p) { return _mm512_loadu_ps(p); }
+inline void f16_store_float(float* p, VecF16 v) { _mm512_storeu_ps(p, v); }
+inline VecF16 f16_fma(VecF16 a, VecF16 b, VecF16 c) { return _mm512_fmadd_ps(a, b, c); }
+inline float hsum_f16(VecF16 v)
+{
+    const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    return hsum(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
+}
+// Tiles of 4 rows x 6 tokens: 24 accumulators + 4 weight vectors of the 32 registers.
+constexpr int kF16MR = 4, kF16NT = 6;
+#else
+using VecF16 = __m256;
+constexpr int64_t kF16Lanes = 8;
+inline VecF16 f16_zero() { return _mm256_setzero_ps(); }
+inline VecF16 f16_load_half(const uint8_t* p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+}
+inline VecF16 f16_load_bf16(const uint8_t* p)
+{
+    const __m256i v = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(v, 16));
+}
+inline VecF16 f16_load_float(const float* p) { return _mm256_loadu_ps(p); }
+inline void f16_store_float(float* p, VecF16 v) { _mm256_storeu_ps(p, v); }
+inline VecF16 f16_fma(VecF16 a, VecF16 b, VecF16 c) { return _mm256_fmadd_ps(a, b, c); }
+inline float hsum_f16(VecF16 v) { return hsum(v); }
+// Tiles of 3 rows x 4 tokens: 12 accumulators + 3 weight vectors of the 16 registers.
+constexpr int kF16MR = 3, kF16NT = 4;
+#endif
+
+// BF = false: fp16 halves, true: bfloat16.
+template <bool BF>
+inline VecF16 load_halves(const uint8_t* p)
+{
+    return BF ? f16_load_bf16(p) : f16_load_half(p);
+}
+template <bool BF>
+inline float widen(const uint8_t* p)
+{
+    return BF ? bf16_to_fp32(load_u16(p)) : half(load_u16(p));
+}
+
+// One row against NT tokens of F16 activations (generation; and the fallback without scratch).
+template <int NT, bool BF = false>
 void row_f16(const uint8_t* w, const uint8_t* const* x, int64_t n, float* out)
 {
-    __m256 acc[NT];
+    VecF16 acc[NT];
+#pragma GCC unroll 8
     for (int t = 0; t < NT; ++t)
-        acc[t] = _mm256_setzero_ps();
-    const int64_t n8 = n & ~int64_t(7);
-    for (int64_t i = 0; i < n8; i += 8) {
-        const __m256 wv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + 2 * i)));
-        for (int t = 0; t < NT; ++t) {
-            const __m256 xv = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[t] + 2 * i)));
-            acc[t] = _mm256_fmadd_ps(wv, xv, acc[t]);
-        }
+        acc[t] = f16_zero();
+    const int64_t nv = n & ~(kF16Lanes - 1);
+    for (int64_t i = 0; i < nv; i += kF16Lanes) {
+        const VecF16 wv = load_halves<BF>(w + 2 * i);
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t)
+            acc[t] = f16_fma(wv, load_halves<BF>(x[t] + 2 * i), acc[t]);
     }
     for (int t = 0; t < NT; ++t) {
-        float s = hsum(acc[t]);
-        for (int64_t i = n8; i < n; ++i)
-            s += half(load_u16(w + 2 * i)) * half(load_u16(x[t] + 2 * i));
+        float s = hsum_f16(acc[t]);
+        for (int64_t i = nv; i < n; ++i)
+            s += widen<BF>(w + 2 * i) * widen<BF>(x[t] + 2 * i);
         out[t] = s;
     }
 }
 
-// row_f16 for MR rows x NT tokens at once: each converted weight vector serves NT tokens and each
-// converted activation vector MR rows (row_f16 converts both for every product). Every (row,
-// token) accumulator sees exactly row_f16's operations in its order, so the results are
-// bit-identical to it (and a batch equals one token at a time).
-template <int MR, int NT>
-void tile_f16(const uint8_t* w, size_t w_row_bytes, const uint8_t* const* x, int64_t n, float* out)
+// row_f16 for MR rows x NT tokens whose activations were widened to float once per call (exact:
+// every fp16 value is a float), so the tile converts only the weights, each once for NT tokens.
+// MR = 1 serves the rows and tokens left over.
+template <int MR, int NT, bool BF>
+void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int64_t n, float* out, int64_t ld)
 {
-    __m256 acc[MR][NT];
+    VecF16 acc[MR][NT];
+#pragma GCC unroll 4
     for (int r = 0; r < MR; ++r)
+#pragma GCC unroll 6
         for (int t = 0; t < NT; ++t)
-            acc[r][t] = _mm256_setzero_ps();
-    const int64_t n8 = n & ~int64_t(7);
-    for (int64_t i = 0; i < n8; i += 8) {
-        __m256 xv[NT];
-        for (int t = 0; t < NT; ++t)
-            xv[t] = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(x[t] + 2 * i)));
-        for (int r = 0; r < MR; ++r) {
-            const __m256 wv =
-                _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(w + size_t(r) * w_row_bytes + 2 * i)));
-            for (int t = 0; t < NT; ++t)
-                acc[r][t] = _mm256_fmadd_ps(wv, xv[t], acc[r][t]);
+            acc[r][t] = f16_zero();
+    const int64_t nv = n & ~(kF16Lanes - 1);
+    for (int64_t i = 0; i < nv; i += kF16Lanes) {
+        VecF16 wv[MR];
+#pragma GCC unroll 4
+        for (int r = 0; r < MR; ++r)
+            wv[r] = load_halves<BF>(w + size_t(r) * w_row_bytes + 2 * i);
+#pragma GCC unroll 6
+        for (int t = 0; t < NT; ++t) {
+            const VecF16 xv = f16_load_float(xf[t] + i);
+#pragma GCC unroll 4
+            for (int r = 0; r < MR; ++r)
+                acc[r][t] = f16_fma(wv[r], xv, acc[r][t]);
         }
     }
     for (int r = 0; r < MR; ++r) {
         const uint8_t* wr = w + size_t(r) * w_row_bytes;
         for (int t = 0; t < NT; ++t) {
-            float s = hsum(acc[r][t]);
-            for (int64_t i = n8; i < n; ++i)
-                s += half(load_u16(wr + 2 * i)) * half(load_u16(x[t] + 2 * i));
-            out[r * NT + t] = s;
+            float s = hsum_f16(acc[r][t]);
+            for (int64_t i = nv; i < n; ++i)
+                s += widen<BF>(wr + 2 * i) * xf[t][i];
+            out[t * ld + r] = s;
         }
     }
 }
 
-// F16 in tiles of 3 rows x 4 tokens (12 accumulators, 3 + 1 more registers: plain AVX2 has 16),
-// rows left over and tokens left over one at a time through row_f16; 32 tokens' activations
-// (256 KiB for 4096 columns) stay in L2 while the rows pass.
+// Per-thread scratch for the widened activations (grown, never shrunk; no std containers in
+// this translation unit). nullptr if out of memory.
+struct F16Scratch {
+    float* p = nullptr;
+    size_t n = 0;
+    ~F16Scratch() { std::free(p); }
+    float* get(size_t floats)
+    {
+        if (floats > n) {
+            std::free(p);
+            n = (floats + 1023) / 1024 * 1024;
+            p = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
+            if (!p)
+                n = 0;
+        }
+        return p;
+    }
+};
+thread_local F16Scratch t_f16_scratch;
+
+template <int NT, bool BF>
+void rows_f16_left(const uint8_t* w, size_t w_row_bytes, int64_t rows, const float* const* xf, int64_t n, float* y,
+                   int64_t ldy)
+{
+    for (int64_t r = 0; r < rows; ++r)
+        tile_f16<1, NT, BF>(w + size_t(r) * w_row_bytes, w_row_bytes, xf, n, y + r, ldy);
+}
+
+// F16 prompts: blocks of kF16Block tokens widened to float (~384 KiB for 4096 columns, kept in
+// L2 while every row passes), in tiles of kF16MR rows x kF16NT tokens; rows and tokens left over
+// through the MR = 1 tile. Without scratch memory, row_f16 one row at a time.
+template <bool BF>
 void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, const uint8_t* xb, size_t x_row_bytes,
                 int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr int kMR = 3, kNT = 4;
-    constexpr int64_t kBlockTokens = 32;
-    for (int64_t s0 = 0; s0 < n_tokens; s0 += kBlockTokens) {
-        const int64_t s1 = min_i64(n_tokens, s0 + kBlockTokens);
-        for (int64_t r = 0; r < rows; r += kMR) {
-            const int mr = int(min_i64(kMR, rows - r));
-            for (int64_t t0 = s0; t0 < s1; t0 += kNT) {
-                const int nt = int(min_i64(kNT, s1 - t0));
-                const uint8_t* xp[kNT];
-                for (int t = 0; t < nt; ++t)
-                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
-                float out[kMR * kNT];
-                if (mr == kMR && nt == kNT) {
-                    tile_f16<kMR, kNT>(wb + size_t(r) * w_row_bytes, w_row_bytes, xp, n, out);
-                    for (int rr = 0; rr < kMR; ++rr)
-                        for (int t = 0; t < kNT; ++t)
-                            y[(t0 + t) * ldy + r + rr] = out[rr * kNT + t];
-                    continue;
-                }
-                for (int rr = 0; rr < mr; ++rr) {
-                    switch (nt) {
-                    case 1: row_f16<1>(wb + size_t(r + rr) * w_row_bytes, xp, n, out); break;
-                    case 2: row_f16<2>(wb + size_t(r + rr) * w_row_bytes, xp, n, out); break;
-                    case 3: row_f16<3>(wb + size_t(r + rr) * w_row_bytes, xp, n, out); break;
-                    default: row_f16<4>(wb + size_t(r + rr) * w_row_bytes, xp, n, out); break;
-                    }
-                    for (int t = 0; t < nt; ++t)
-                        y[(t0 + t) * ldy + r + rr] = out[t];
-                }
+    constexpr int64_t kF16Block = kF16NT * (kF16Lanes == 16 ? 4 : 6);   // 24 tokens
+    const int64_t stride = (n + 15) & ~int64_t(15);
+    float* xf_all = t_f16_scratch.get(size_t(kF16Block * stride));
+    if (!xf_all) {
+        for (int64_t t = 0; t < n_tokens; ++t) {
+            const uint8_t* xp[1] = {xb + size_t(t) * x_row_bytes};
+            for (int64_t r = 0; r < rows; ++r)
+                row_f16<1, BF>(wb + size_t(r) * w_row_bytes, xp, n, y + t * ldy + r);
+        }
+        return;
+    }
+    for (int64_t s0 = 0; s0 < n_tokens; s0 += kF16Block) {
+        const int64_t s1 = min_i64(n_tokens, s0 + kF16Block);
+        for (int64_t t = s0; t < s1; ++t) {
+            const uint8_t* xr = xb + size_t(t) * x_row_bytes;
+            float* dst = xf_all + (t - s0) * stride;
+            int64_t i = 0;
+            for (; i + kF16Lanes <= n; i += kF16Lanes)
+                f16_store_float(dst + i, load_halves<BF>(xr + 2 * i));
+            for (; i < n; ++i)
+                dst[i] = widen<BF>(xr + 2 * i);
+        }
+        const int64_t full_rows = rows - rows % kF16MR;
+        for (int64_t t0 = s0; t0 < s1; t0 += kF16NT) {
+            const int nt = int(min_i64(kF16NT, s1 - t0));
+            const float* xp[kF16NT];
+            for (int t = 0; t < nt; ++t)
+                xp[t] = xf_all + (t0 + t - s0) * stride;
+            float* yt = y + t0 * ldy;
+            if (nt == kF16NT) {
+                for (int64_t r = 0; r < full_rows; r += kF16MR)
+                    tile_f16<kF16MR, kF16NT, BF>(wb + size_t(r) * w_row_bytes, w_row_bytes, xp, n, yt + r, ldy);
+                rows_f16_left<kF16NT, BF>(wb + size_t(full_rows) * w_row_bytes, w_row_bytes, rows - full_rows, xp, n,
+                                          yt + full_rows, ldy);
+                continue;
             }
+            for (int t = 0; t < nt; ++t)
+                rows_f16_left<1, BF>(wb, w_row_bytes, rows, xp + t, n, yt + t * ldy, ldy);
         }
     }
 }
@@ -569,6 +674,10 @@ struct KF16 {
     static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT>(w, x, n, o); }
 };
 template <int NT>
+struct KBF16 {
+    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT, true>(w, x, n, o); }
+};
+template <int NT>
 struct KF32 {
     static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f32<NT>(w, x, n, o); }
 };
@@ -583,6 +692,7 @@ const KernelSet* kernels_for(TensorType type)
     static const KernelSet q5_k = make_set<KQ5K>(QK_K);
     static const KernelSet q6_k = make_set<KQ6K>(QK_K);
     static const KernelSet f16 = make_set<KF16>(1);
+    static const KernelSet bf16 = make_set<KBF16>(1);
     static const KernelSet f32 = make_set<KF32>(1);
     switch (type) {
     case TensorType::Q4_0: return &q4_0;
@@ -593,6 +703,7 @@ const KernelSet* kernels_for(TensorType type)
     case TensorType::Q5_K: return &q5_k;
     case TensorType::Q6_K: return &q6_k;
     case TensorType::F16: return &f16;
+    case TensorType::BF16: return &bf16;
     case TensorType::F32: return &f32;
     default: return nullptr;
     }
@@ -815,7 +926,11 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
           matmul_q_0<TensorType::Q8_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy))))
         return;
     if (type == TensorType::F16 && n_tokens > 1) {
-        matmul_f16(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
+        matmul_f16<false>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
+        return;
+    }
+    if (type == TensorType::BF16 && n_tokens > 1) {
+        matmul_f16<true>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }
     // As in matmul_q_0: 32 tokens at a time (~150 KB of Q8_K rows for 4096 columns, in L2), every

@@ -1,9 +1,8 @@
-// Q4_0 / Q4_1 / Q8_0 / Q4_K / Q6_K products on the repacked layout (repack_cpu.h) with 256-bit registers, for
-// CPUs with AVX2 but without AVX-512 (and for Q4_1 on AVX-512 VNNI CPUs, whose 512-bit file has
-// no Q4_1 kernel). The layout is the AVX-512 one: a 64-byte vector of a block holds 4 elements of
-// 16 rows, so its lower 32 bytes are 4 elements of rows 0..7 and its upper 32 bytes of rows 8..15.
-// A tile works on one or both of those 8-row halves: the 8 i32 lanes of its accumulators are 8
-// outputs, with no horizontal sums.
+// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / Q4_K / Q5_K / Q6_K products on the repacked layout (repack_cpu.h)
+// with 256-bit registers, for CPUs with AVX2 but without AVX-512. The layout is the AVX-512 one: a 64-byte vector of a
+// block holds 4 elements of 16 rows, so its lower 32 bytes are 4 elements of rows 0..7 and its upper 32 bytes of
+// rows 8..15. A tile works on one or both of those 8-row halves: the 8 i32 lanes of its accumulators are 8 outputs,
+// with no horizontal sums.
 //
 // Built three times from this source (the instruction set per file, see kernels/CMakeLists.txt):
 // - avx2r::      AVX2+FMA+F16C: vpmaddubsw (u8 x s8 -> i16 pairs) summed in i16, then vpmaddwd;
@@ -121,7 +120,19 @@ inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part,
         _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
 }
 
-enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2 };
+enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2, kQ5_0 = 3, kQ5_1 = 4 };
+
+constexpr bool is_q5(int k) { return k == kQ5_0 || k == kQ5_1; }
+constexpr bool with_min(int k) { return k == kQ4_1 || k == kQ5_1; }
+
+// Bit 4 of the codes of nibble vector k from a vector of Q5 high bits (repack_cpu.h): the bit
+// at 2k (low nibbles, s = 4 - 2k) or 2k + 1 (high nibbles, s = 3 - 2k) shifted to bit 4. A 16-bit
+// shift by |s| <= 4 brings into bit 4 of each byte only bits of that same byte.
+inline __m256i q5_bit4(__m256i hb, int s)
+{
+    const __m256i v = s >= 0 ? _mm256_slli_epi16(hb, s) : _mm256_srli_epi16(hb, -s);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
+}
 
 // The activations of a call, prepared once per call in tiles of 4 tokens so that a tile kernel
 // walks one pointer: per tile and block, 4 x 32 activation codes, then 4 floats d_x, then 4
@@ -129,8 +140,21 @@ enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2 };
 // plain build uses signed codes and ignores it), Q4_1 the bits of the float s_x. Tokens past the
 // end of the last tile are zeros (never stored).
 constexpr int kTileTokens = 4;
-constexpr size_t kXBlock = kTileTokens * (32 + 4 + 4);   // 160 bytes
 constexpr int64_t kMaxBlocks = kRepackAvx2MaxCols / QK;
+
+// Q8_0 on the plain build: the activation codes are prepared split, y = 16 * yh + yl with yl =
+// y & 15 in [0, 15] and yh = y >> 4 in [-8, 7] (32 bytes each), so the stored unsigned weight
+// codes u = q + 128 go straight into vpmaddubsw with no sign trick: u * yl pairs are <= 7650 and
+// non-negative (8 of them <= 61200: exact in an i16 lane biased by -32768), u * yh pairs are
+// within +-4080 (8 of them exact in i16). Other kinds (and VNNI builds) keep the 32 codes.
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+constexpr bool split_q8(int) { return false; }
+#else
+constexpr bool split_q8(int k) { return k == kQ8_0; }
+#endif
+constexpr size_t x_code_bytes(int k) { return split_q8(k) ? 64 : 32; }
+// Per tile of 4 tokens and block: 4 x the codes, 4 floats d_x, 4 prepared 32-bit values.
+constexpr size_t x_block_bytes(int k) { return kTileTokens * (x_code_bytes(k) + 4 + 4); }   // 160 or 288
 
 // Integer dot of one block for 8 rows: c = the 8 code vectors of a half (c[k]: elements
 // [4k, 4k+4) for k < 4, [16 + 4(k-4), +4) for k >= 4, see repack_cpu.h), y = the 32 activation
@@ -141,6 +165,7 @@ inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
 #ifdef CAUSERIE_REPACK_HAS_VNNI
     // two chains of four (exact integers: the split does not change the sum)
     __m256i s0 = seed, s1 = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int k = 0; k < 4; k += 2) {
         s0 = dpbusd(s0, c[k], bcast4(y + 4 * k));
         s1 = dpbusd(s1, c[k + 1], bcast4(y + 4 * k + 4));
@@ -150,14 +175,27 @@ inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
     return _mm256_add_epi32(s0, s1);
 #else
     if constexpr (K == kQ8_0) {
-        // c holds signed codes: |q| x sign(q) y, each product pair fits i16 (|q| <= 128, |y| <= 127)
-        __m256i s = _mm256_setzero_si256();
+        // c holds u = q + 128, y the split codes (yl: 32 bytes, then yh); the seed holds
+        // -128 * sum(y) + 65536 (the lo lanes' bias: two i16 lanes of -32768 per i32)
+        __m256i lo = _mm256_set1_epi16(-32768), hi = _mm256_setzero_si256();
+#pragma GCC unroll 8
         for (int k = 0; k < 8; ++k) {
-            const __m256i yb = bcast4(y + (k < 4 ? 4 * k : 16 + 4 * (k - 4)));
-            const __m256i p = _mm256_maddubs_epi16(_mm256_sign_epi8(c[k], c[k]), _mm256_sign_epi8(yb, c[k]));
-            s = _mm256_add_epi32(s, _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+            const int e = k < 4 ? 4 * k : 16 + 4 * (k - 4);
+            lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(c[k], bcast4(y + e)));
+            hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(c[k], bcast4(y + 32 + e)));
         }
-        return s;
+        return _mm256_add_epi32(_mm256_add_epi32(seed, _mm256_madd_epi16(lo, _mm256_set1_epi16(1))),
+                                _mm256_madd_epi16(hi, _mm256_set1_epi16(16)));
+    } else if constexpr (is_q5(K)) {
+        // 5-bit codes (<= 31) x |y| <= 128: a pair is <= 7936, 4 pairs <= 31744: exact in i16
+        __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
+        __m256i b = _mm256_maddubs_epi16(c[4], bcast4(y + 16));
+        for (int k = 1; k < 4; ++k) {
+            a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
+            b = _mm256_add_epi16(b, _mm256_maddubs_epi16(c[k + 4], bcast4(y + 16 + 4 * k)));
+        }
+        const __m256i one = _mm256_set1_epi16(1);
+        return _mm256_add_epi32(_mm256_add_epi32(seed, _mm256_madd_epi16(a, one)), _mm256_madd_epi16(b, one));
     } else {
         // nibbles (<= 15) x |y| <= 127: a pair is <= 3810, 8 pairs <= 30480: the i16 sums are exact
         __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
@@ -173,14 +211,15 @@ inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
 
 constexpr int kMaxTile = 8;   // out[][16]: up to 8 tokens
 
-// NH halves (8 rows each, from half h0) x NT tokens of one group g. Q4_0: float(sumi) * d_w * d_x;
-// Q8_0: float(sumi) * (d_w * d_x); Q4_1: (d_w * d_x) * float(sumi) + m_w * s_x (matmul_ref.cpp).
+// NH halves (8 rows each, from half h0) x NT tokens of one group g. Q4_0 / Q5_0: float(sumi) *
+// d_w * d_x; Q8_0: float(sumi) * (d_w * d_x); Q4_1 / Q5_1: (d_w * d_x) * float(sumi) + m_w * s_x
+// (matmul_ref.cpp).
 template <int NH, int NT, int K>
 void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
     constexpr bool kNib = K != kQ8_0;
-    constexpr size_t cbytes = kNib ? 256 : 512;
-    constexpr size_t hbytes = K == kQ4_1 ? 256 : 128;   // fp16 d (and Q4_1's m) of the 4 blocks
+    constexpr size_t cbytes = is_q5(K) ? 320 : kNib ? 256 : 512;
+    constexpr size_t hbytes = with_min(K) ? 256 : 128;   // fp16 d (and m) of the 4 blocks
     constexpr size_t rbytes = hbytes + kRepackQ0RecordBlocks * cbytes;
     __m256 acc[NH][NT];
     for (int h = 0; h < NH; ++h)
@@ -197,7 +236,16 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
             const int h = h0 + hh;
             const uint8_t* p = rec + hbytes + size_t(j) * cbytes + 32 * size_t(h);
             __m256i c[8];
-            if constexpr (kNib) {
+            if constexpr (is_q5(K)) {
+                const __m256i hb = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 256));
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; ++k) {
+                    const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
+                    c[k] = _mm256_or_si256(_mm256_and_si256(v, low4), q5_bit4(hb, 4 - 2 * k));
+                    c[k + 4] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(v, 4), low4), q5_bit4(hb, 3 - 2 * k));
+                }
+            } else if constexpr (kNib) {
+#pragma GCC unroll 8
                 for (int k = 0; k < 4; ++k) {
                     const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
                     c[k] = _mm256_and_si256(v, low4);
@@ -206,30 +254,28 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
             } else {
                 // vector k of the record holds elements [4k, 4k+4); block_dot's order wants
                 // elements [4k, +4) in c[k] for k < 4 and [16 + 4(k-4), +4) in c[k] for k >= 4:
-                // the same thing. Codes are q + 128; the plain build wants q back.
-                for (int k = 0; k < 8; ++k) {
+                // the same thing. Codes are q + 128, used as they are.
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; ++k)
                     c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-                    c[k] = _mm256_xor_si256(c[k], _mm256_set1_epi8(char(0x80)));
-#endif
-                }
             }
             const __m256 dw = scales8(rec + 32 * size_t(j) + 16 * size_t(h));
             __m256 mw = _mm256_setzero_ps();
-            if constexpr (K == kQ4_1)
+            if constexpr (with_min(K))
                 mw = scales8(rec + 128 + 32 * size_t(j) + 16 * size_t(h));
 #pragma GCC unroll 8
             for (int t = 0; t < NT; ++t) {
-                const uint8_t* xi = xt + size_t(i) * kXBlock;
-                const uint8_t* y = xi + 32 * t;
-                const float* xd = reinterpret_cast<const float*>(xi + 32 * kTileTokens);
+                constexpr size_t cb = x_code_bytes(K);
+                const uint8_t* xi = xt + size_t(i) * x_block_bytes(K);
+                const uint8_t* y = xi + cb * t;
+                const float* xd = reinterpret_cast<const float*>(xi + cb * kTileTokens);
                 __m256i seed = _mm256_setzero_si256();
-                if constexpr (K != kQ4_1)
-                    seed = _mm256_set1_epi32(load_i32(xi + 36 * kTileTokens + 4 * t));
+                if constexpr (!with_min(K))
+                    seed = _mm256_set1_epi32(load_i32(xi + (cb + 4) * kTileTokens + 4 * t));
                 const __m256i dot = block_dot<K>(c, y, seed);
                 const __m256 f = _mm256_cvtepi32_ps(dot);
                 const __m256 dx = _mm256_broadcast_ss(xd + t);
-                if constexpr (K == kQ4_0) {
+                if constexpr (K == kQ4_0 || K == kQ5_0) {
                     acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(f, dw), dx));
                 } else if constexpr (K == kQ8_0) {
                     acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(f, _mm256_mul_ps(dw, dx)));
@@ -273,13 +319,11 @@ template <int K>
 void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
          size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr size_t cbytes = K != kQ8_0 ? 256 : 512;
-    constexpr size_t hbytes = K == kQ4_1 ? 256 : 128;
-#ifdef CAUSERIE_REPACK_HAS_VNNI
-    constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ8_0 ? 128 : 0;
-#else
-    constexpr int32_t off = K == kQ4_0 ? 8 : 0;
-#endif
+    constexpr size_t cbytes = is_q5(K) ? 320 : K != kQ8_0 ? 256 : 512;
+    constexpr size_t hbytes = with_min(K) ? 256 : 128;
+    constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ5_0 ? 16 : K == kQ8_0 ? 128 : 0;
+    constexpr size_t kXBlock = x_block_bytes(K);
+    constexpr size_t cb = x_code_bytes(K);
     const int64_t nb = cols / QK;
     const size_t gbytes =
         size_t((nb + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks) * (hbytes + kRepackQ0RecordBlocks * cbytes);
@@ -295,8 +339,8 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
         xt_all = stack;
         slice = kTileTokens;
     }
-    const size_t xbytes = K == kQ4_1 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
-    const size_t xq = K == kQ4_1 ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs);
+    const size_t xbytes = with_min(K) ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
+    const size_t xq = with_min(K) ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs);
     const int64_t panel = panel_groups(gbytes) * kRepackRows;
     const TileFn batch_fn = tile_for<K>(kBatchTokens);
     for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
@@ -311,9 +355,20 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
                     int32_t side = 0;
                     if (xr) {
                         const uint8_t* bx = xr + size_t(i) * xbytes;
-                        std::memcpy(dst + 32 * t, bx + xq, 32);
+                        if constexpr (split_q8(K)) {
+                            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bx + xq));
+                            const __m256i yl = _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+                            // yh = (y - yl) / 16: the high nibble, sign-extended from 4 bits
+                            const __m256i h = _mm256_and_si256(_mm256_srli_epi16(v, 4), _mm256_set1_epi8(0x0F));
+                            const __m256i yh =
+                                _mm256_sub_epi8(_mm256_xor_si256(h, _mm256_set1_epi8(8)), _mm256_set1_epi8(8));
+                            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + cb * t), yl);
+                            _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + cb * t + 32), yh);
+                        } else {
+                            std::memcpy(dst + cb * t, bx + xq, 32);
+                        }
                         d = half(bx);
-                        if constexpr (K == kQ4_1) {
+                        if constexpr (with_min(K)) {
                             const float sx = half(bx + offsetof(BlockQ8_1, s));
                             std::memcpy(&side, &sx, 4);
                         } else if constexpr (off != 0) {
@@ -325,12 +380,14 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
                             s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4E));
                             s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xB1));
                             side = -off * _mm_cvtsi128_si32(s);
+                            if constexpr (split_q8(K))
+                                side += 65536;
                         }
                     } else {
-                        std::memset(dst + 32 * t, 0, 32);
+                        std::memset(dst + cb * t, 0, cb);
                     }
-                    std::memcpy(dst + 32 * kTileTokens + 4 * t, &d, 4);
-                    std::memcpy(dst + 36 * kTileTokens + 4 * t, &side, 4);
+                    std::memcpy(dst + cb * kTileTokens + 4 * t, &d, 4);
+                    std::memcpy(dst + (cb + 4) * kTileTokens + 4 * t, &side, 4);
                 }
             }
         }
@@ -383,18 +440,19 @@ inline __m256i pair16(__m256i v32)
     return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v32, 16));
 }
 
-// Q4_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x, sumi =
-// sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
-template <int NH, int NT>
+// Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
+// sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
+template <int NH, int NT, bool Q5>
 void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
+    constexpr size_t kSuper = Q5 ? kRepackQ5KSuper : kRepackQ4KSuper;
     __m256 acc[NH][NT];
     for (int h = 0; h < NH; ++h)
         for (int t = 0; t < NT; ++t)
             acc[h][t] = _mm256_setzero_ps();
     const __m256i low4 = _mm256_set1_epi8(0x0F);
     for (int64_t i = 0; i < nb; ++i) {
-        const uint8_t* b = g + size_t(i) * kRepackQ4KSuper;
+        const uint8_t* b = g + size_t(i) * kSuper;
         const uint8_t* xi = xt + size_t(i) * kXSuper;
         const float* xd = reinterpret_cast<const float*>(xi + kXSuperD);
         const uint8_t* xs = xi + kXSuperSide;
@@ -408,11 +466,20 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                 const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
                 if constexpr (NT == 1)
                     if (hh == 0)
-                        prefetch_record_part(b + kRepackQ4KSuper, kRepackQ4KSuper, sb, 8);
+                        prefetch_record_part(b + kSuper, kSuper, sb, 8);
                 __m256i c[8];
+#pragma GCC unroll 8
                 for (int k = 0; k < 8; ++k) {
                     const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
                     c[k] = _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, low4);
+                }
+                if constexpr (Q5) {
+                    const uint8_t* hp = b + kRepackQ4KSuper + 64 * 2 * (sb / 2) + 32 * h;
+                    const __m256i hb0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hp));
+                    const __m256i hb1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hp + 64));
+#pragma GCC unroll 8
+                    for (int k = 0; k < 8; ++k)
+                        c[k] = _mm256_or_si256(c[k], q5_bit4(k < 4 ? hb0 : hb1, 4 - 2 * (k % 4) - sb % 2));
                 }
                 const __m256i sc = scales_i32<false>(b + 64 + 16 * sb + 8 * h);
 #ifndef CAUSERIE_REPACK_HAS_VNNI
@@ -423,20 +490,26 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
 #ifdef CAUSERIE_REPACK_HAS_VNNI
                     __m256i d0 = _mm256_setzero_si256(), d1 = _mm256_setzero_si256();
+#pragma GCC unroll 8
                     for (int k = 0; k < 8; k += 2) {
                         d0 = dpbusd(d0, c[k], bcast4(y + 4 * k));
                         d1 = dpbusd(d1, c[k + 1], bcast4(y + 4 * k + 4));
                     }
                     sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(d0, d1), sc));
 #else
-                    // nibbles x |y| <= 127: 8 pair sums <= 30480, exact in i16
+                    // nibbles x |y| <= 127: 8 pair sums <= 30480, exact in i16 (Q5_K: codes <= 31,
+                    // 4 pair sums <= 31744: a and a2 each exact, widened apart)
                     __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
                     __m256i a2 = _mm256_maddubs_epi16(c[1], bcast4(y + 4));
                     for (int k = 2; k < 8; k += 2) {
                         a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
                         a2 = _mm256_add_epi16(a2, _mm256_maddubs_epi16(c[k + 1], bcast4(y + 4 * k + 4)));
                     }
-                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(a, a2), sc16));
+                    if constexpr (Q5)
+                        sumi[t] = _mm256_add_epi32(
+                            sumi[t], _mm256_add_epi32(_mm256_madd_epi16(a, sc16), _mm256_madd_epi16(a2, sc16)));
+                    else
+                        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(a, a2), sc16));
 #endif
                 }
             }
@@ -539,23 +612,26 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
 }
 
-template <bool Q6>
+// KK: 0 Q4_K, 1 Q5_K, 2 Q6_K.
+template <int KK>
 TileFn tile_k_for(int nt)
 {
+    constexpr bool Q6 = KK == 2, Q5 = KK == 1;
     switch (nt) {
-    case 1: return Q6 ? tile_q6_k<2, 1> : tile_q4_k<2, 1>;
-    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2> : tile_q4_k<kBatchHalves, 2>;
-    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3> : tile_q4_k<kBatchHalves, 3>;
-    default: return Q6 ? tile_q6_k<kBatchHalves, 4> : tile_q4_k<kBatchHalves, 4>;
+    case 1: return Q6 ? tile_q6_k<2, 1> : tile_q4_k<2, 1, Q5>;
+    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2> : tile_q4_k<kBatchHalves, 2, Q5>;
+    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3> : tile_q4_k<kBatchHalves, 3, Q5>;
+    default: return Q6 ? tile_q6_k<kBatchHalves, 4> : tile_q4_k<kBatchHalves, 4, Q5>;
     }
 }
 
-template <bool Q6>
+template <int KK>
 void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
            size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
+    constexpr bool Q6 = KK == 2;
     const int64_t nb = cols / QK_K;
-    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : kRepackQ4KSuper);
+    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : KK == 1 ? kRepackQ5KSuper : kRepackQ4KSuper);
     row_end = min_i64(row_end, rows);
     // As run(): prepared tiles in per-thread scratch, else one tile at a time on the stack.
     alignas(64) uint8_t stack[kMaxBlocks / 8 * kXSuper];
@@ -610,7 +686,7 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
             for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {
                 const int nt = int(min_i64(kBatchTokens, s1 - t0));
                 const uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXSuper;
-                const TileFn fn = tile_k_for<Q6>(nt);
+                const TileFn fn = tile_k_for<KK>(nt);
                 const int64_t hstep = nt == 1 ? 2 : kBatchHalves;
                 for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
                     const uint8_t* g = packed + size_t(r0 / kRepackRows) * gbytes;
@@ -633,8 +709,9 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
 
 bool supports_repacked(TensorType type)
 {
-    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q8_0 ||
-           type == TensorType::Q4_K || type == TensorType::Q6_K;
+    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q5_0 ||
+           type == TensorType::Q5_1 || type == TensorType::Q8_0 || type == TensorType::Q4_K ||
+           type == TensorType::Q5_K || type == TensorType::Q6_K;
 }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
@@ -644,12 +721,18 @@ void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64
         run<kQ4_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q4_1)
         run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q5_0)
+        run<kQ5_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q5_1)
+        run<kQ5_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q8_0)
         run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q4_K)
-        run_k<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run_k<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q5_K)
+        run_k<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q6_K)
-        run_k<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run_k<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
 }
 
 }   // namespace causerie::kernels::CAUSERIE_REPACK_NS

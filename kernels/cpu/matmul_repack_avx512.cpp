@@ -1,5 +1,5 @@
-// Q4_0 / Q4_1 / Q8_0 / Q4_K / Q6_K products on the repacked layout (repack_cpu.h) with 512-bit AVX-512
-// VNNI (the K-quants further down follow the same scheme per 32-element sub-block).
+// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / Q4_K / Q5_K / Q6_K products on the repacked layout (repack_cpu.h)
+// with 512-bit AVX-512 VNNI (the K-quants further down follow the same scheme per 32-element sub-block).
 // Compiled with -mavx512f/bw/vl/vnni (this file only) and entered only when
 // cpu_features().avx512_vnni, so the binary still runs on any x86-64. No std templates here (see
 // matmul_avx2.cpp: the linker could pick an AVX-512 instantiation for a scalar caller).
@@ -106,16 +106,29 @@ inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part,
         _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
 }
 
-// Q4_0: float(sumi) * d_w * d_x; Q8_0: float(sumi) * (d_w * d_x); Q4_1 (K == 2, codes as Q4_0's,
-// against Q8_1): (d_w * d_x) * float(sumi) + m_w * s_x, with s_x's bits in xc (matmul_ref.cpp's
-// orders).
+// K: 0 Q8_0, 1 Q4_0, 2 Q4_1, 3 Q5_0, 4 Q5_1.
+constexpr int kQ8_0 = 0, kQ4_0 = 1, kQ4_1 = 2, kQ5_0 = 3, kQ5_1 = 4;
+
+// Bit 4 of the codes of nibble vector k from a vector of Q5 high bits (repack_cpu.h): the bit
+// at 2k (low nibbles, s = 4 - 2k) or 2k + 1 (high nibbles, s = 3 - 2k) shifted to bit 4. A 16-bit
+// shift by |s| <= 4 brings into bit 4 of each byte only bits of that same byte.
+inline __m512i q5_bit4(__m512i hb, int s)
+{
+    const __m512i v = s >= 0 ? _mm512_slli_epi16(hb, unsigned(s)) : _mm512_srli_epi16(hb, unsigned(-s));
+    return _mm512_and_si512(v, _mm512_set1_epi8(0x10));
+}
+
+// Q4_0 / Q5_0: float(sumi) * d_w * d_x; Q8_0: float(sumi) * (d_w * d_x); Q4_1 / Q5_1 (codes as
+// Q4_0's / Q5_0's, against Q8_1): (d_w * d_x) * float(sumi) + m_w * s_x, with s_x's bits in xc
+// (matmul_ref.cpp's orders).
 template <int NT, int K>
 void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xc,
           float (*out)[16])
 {
-    constexpr bool Q4 = K != 0;
-    constexpr bool Q41 = K == 2;
-    constexpr size_t cbytes = Q4 ? 256 : 512;
+    constexpr bool Q4 = K != kQ8_0;   // nibble codes (and Q5's high bits)
+    constexpr bool Q5 = K == kQ5_0 || K == kQ5_1;
+    constexpr bool Q41 = K == kQ4_1 || K == kQ5_1;
+    constexpr size_t cbytes = Q5 ? 320 : Q4 ? 256 : 512;
     constexpr size_t sbytes = Q41 ? 64 : 32;
     constexpr size_t xbytes = Q41 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
     constexpr size_t xq = Q41 ? offsetof(BlockQ8_1, qs) : offsetof(BlockQ8_0, qs);
@@ -131,13 +144,23 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
         if constexpr (NT == 1)
             prefetch_record_part(rec + rbytes, rbytes, j, kRepackQ0RecordBlocks);
         __m512i c[8];
-        if constexpr (Q4) {
+        if constexpr (Q5) {
+            const __m512i hb = _mm512_load_si512(p + 256);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) {
+                const __m512i v = _mm512_load_si512(p + 64 * k);
+                c[k] = _mm512_or_si512(_mm512_and_si512(v, low4), q5_bit4(hb, 4 - 2 * k));
+                c[k + 4] = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi16(v, 4), low4), q5_bit4(hb, 3 - 2 * k));
+            }
+        } else if constexpr (Q4) {
+#pragma GCC unroll 8
             for (int k = 0; k < 4; ++k) {
                 const __m512i v = _mm512_load_si512(p + 64 * k);
                 c[k] = _mm512_and_si512(v, low4);
                 c[k + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
             }
         } else {
+#pragma GCC unroll 8
             for (int k = 0; k < 8; ++k)
                 c[k] = _mm512_load_si512(p + 64 * k);
         }
@@ -151,6 +174,7 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
             // two chains of 4 (exact integers: the split does not change the sum)
             __m512i s0 = Q41 ? _mm512_setzero_si512() : _mm512_set1_epi32(xc[t][i]);
             __m512i s1 = _mm512_setzero_si512();
+#pragma GCC unroll 8
             for (int k = 0; k < 8; k += 2) {
                 s0 = _mm512_dpbusd_epi32(s0, c[k], _mm512_set1_epi32(load_i32(y + 4 * k)));
                 s1 = _mm512_dpbusd_epi32(s1, c[k + 1], _mm512_set1_epi32(load_i32(y + 4 * k + 4)));
@@ -237,9 +261,9 @@ template <int K>
 void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
          size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr bool Q41 = K == 2;
-    constexpr int32_t off = K == 1 ? 8 : 128;
-    constexpr size_t cbytes = K != 0 ? 256 : 512;
+    constexpr bool Q41 = K == kQ4_1 || K == kQ5_1;
+    constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ5_0 ? 16 : 128;
+    constexpr size_t cbytes = K == kQ5_0 || K == kQ5_1 ? 320 : K != kQ8_0 ? 256 : 512;
     constexpr size_t sbytes = Q41 ? 64 : 32;
     constexpr size_t xbytes = Q41 ? sizeof(BlockQ8_1) : sizeof(BlockQ8_0);
     const int64_t nb = cols / QK;
@@ -297,18 +321,19 @@ constexpr int kMaxTileK = 6;   // 6 i32 + 6 float accumulators + 8 code vectors 
 
 inline __m512i bcast4(const uint8_t* p) { return _mm512_set1_epi32(load_i32(p)); }
 
-// Q4_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x, sumi =
-// sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
-template <int NT>
+// Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
+// sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
+template <int NT, bool Q5>
 void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xs,
                float (*out)[16])
 {
+    constexpr size_t kSuper = Q5 ? kRepackQ5KSuper : kRepackQ4KSuper;
     __m512 acc[NT];
     for (int t = 0; t < NT; ++t)
         acc[t] = _mm512_setzero_ps();
     const __m512i low4 = _mm512_set1_epi8(0x0F);
     for (int64_t i = 0; i < nb; ++i) {
-        const uint8_t* b = g + size_t(i) * kRepackQ4KSuper;
+        const uint8_t* b = g + size_t(i) * kSuper;
         const uint8_t* codes = b + 320;
         __m512i sumi[NT];
         for (int t = 0; t < NT; ++t)
@@ -316,17 +341,26 @@ void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
         for (int s = 0; s < 8; ++s) {
             const uint8_t* v = codes + 512 * (s / 2);
             if constexpr (NT == 1)
-                prefetch_record_part(b + kPrefetchRecords * kRepackQ4KSuper, kRepackQ4KSuper, s);
+                prefetch_record_part(b + kPrefetchRecords * kSuper, kSuper, s);
             __m512i c[8];
+#pragma GCC unroll 8
             for (int k = 0; k < 8; ++k) {
                 const __m512i q = _mm512_load_si512(v + 64 * k);
                 c[k] = _mm512_and_si512(s % 2 ? _mm512_srli_epi16(q, 4) : q, low4);
+            }
+            if constexpr (Q5) {
+                const uint8_t* h = b + kRepackQ4KSuper + 64 * 2 * (s / 2);
+                const __m512i h0 = _mm512_load_si512(h), h1 = _mm512_load_si512(h + 64);
+#pragma GCC unroll 8
+                for (int k = 0; k < 8; ++k)
+                    c[k] = _mm512_or_si512(c[k], q5_bit4(k < 4 ? h0 : h1, 4 - 2 * (k % 4) - s % 2));
             }
             const __m512i sc = _mm512_cvtepu8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * s)));
 #pragma GCC unroll 6
             for (int t = 0; t < NT; ++t) {
                 const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
                 __m512i d0 = _mm512_setzero_si512(), d1 = _mm512_setzero_si512();
+#pragma GCC unroll 8
                 for (int k = 0; k < 8; k += 2) {
                     d0 = _mm512_dpbusd_epi32(d0, c[k], bcast4(y + 4 * k));
                     d1 = _mm512_dpbusd_epi32(d1, c[k + 1], bcast4(y + 4 * k + 4));
@@ -373,6 +407,7 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
             if constexpr (NT == 1)
                 prefetch_record_part(b + kPrefetchRecords * kRepackQ6KSuper, kRepackQ6KSuper, s);
             __m512i c[8];
+#pragma GCC unroll 8
             for (int k = 0; k < 8; ++k)
                 c[k] = _mm512_load_si512(v + 64 * k);
             const int j = 2 * s;   // first 16-element group of this sub-block
@@ -384,6 +419,7 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
                 const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
                 __m512i da = _mm512_set1_epi32(xs[t][16 * i + j]);
                 __m512i db = _mm512_set1_epi32(xs[t][16 * i + j + 1]);
+#pragma GCC unroll 8
                 for (int k = 0; k < 4; ++k) {
                     da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
                     db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
@@ -403,25 +439,28 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
 
 using TileKFn = TileFn;   // the same signature: xs in place of the Q4_0/Q8_0 corrections
 
-template <bool Q6>
+// KK: 0 Q4_K, 1 Q5_K, 2 Q6_K.
+template <int KK>
 TileKFn tile_k_for(int nt)
 {
+    constexpr bool Q5 = KK == 1;
     switch (nt) {
-    case 1: return Q6 ? tile_q6_k<1> : tile_q4_k<1>;
-    case 2: return Q6 ? tile_q6_k<2> : tile_q4_k<2>;
-    case 3: return Q6 ? tile_q6_k<3> : tile_q4_k<3>;
-    case 4: return Q6 ? tile_q6_k<4> : tile_q4_k<4>;
-    case 5: return Q6 ? tile_q6_k<5> : tile_q4_k<5>;
-    default: return Q6 ? tile_q6_k<6> : tile_q4_k<6>;
+    case 1: return KK == 2 ? tile_q6_k<1> : tile_q4_k<1, Q5>;
+    case 2: return KK == 2 ? tile_q6_k<2> : tile_q4_k<2, Q5>;
+    case 3: return KK == 2 ? tile_q6_k<3> : tile_q4_k<3, Q5>;
+    case 4: return KK == 2 ? tile_q6_k<4> : tile_q4_k<4, Q5>;
+    case 5: return KK == 2 ? tile_q6_k<5> : tile_q4_k<5, Q5>;
+    default: return KK == 2 ? tile_q6_k<6> : tile_q4_k<6, Q5>;
     }
 }
 
-template <bool Q6>
+template <int KK>
 void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
            size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
+    constexpr bool Q6 = KK == 2;
     const int64_t nb = cols / QK_K;
-    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : kRepackQ4KSuper);
+    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : KK == 1 ? kRepackQ5KSuper : kRepackQ4KSuper);
     row_end = min_i64(row_end, rows);
     // Per token and super-block: d (float) and 16 prepared integers (see above), computed once
     // per call; without memory for them, slices of tokens on stack scratch.
@@ -464,7 +503,7 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                 }
             }
         }
-        walk_tiles<kMaxTileK>(&tile_k_for<Q6>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,
+        walk_tiles<kMaxTileK>(&tile_k_for<KK>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,
                               row_begin, row_end, panel, y, ldy);
     }
 }
@@ -473,23 +512,30 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
 
 bool supports_repacked(TensorType type)
 {
-    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q8_0 ||
-           type == TensorType::Q4_K || type == TensorType::Q6_K;
+    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q5_0 ||
+           type == TensorType::Q5_1 || type == TensorType::Q8_0 || type == TensorType::Q4_K ||
+           type == TensorType::Q5_K || type == TensorType::Q6_K;
 }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
     if (type == TensorType::Q4_0)
-        run<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run<kQ4_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q4_1)
-        run<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q5_0)
+        run<kQ5_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q5_1)
+        run<kQ5_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q8_0)
-        run<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q4_K)
-        run_k<false>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run_k<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    else if (type == TensorType::Q5_K)
+        run_k<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
     else if (type == TensorType::Q6_K)
-        run_k<true>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+        run_k<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
 }
 
 }   // namespace causerie::kernels::avx512

@@ -14,23 +14,34 @@ using namespace blocks;
 
 // Code bytes of one block of 16 rows, scale bytes of one block (fp16 d, and m for Q4_1), and
 // bytes of one record of 4 blocks (see repack_cpu.h).
-size_t group_block_code_bytes(TensorType type) { return type == TensorType::Q8_0 ? 16 * QK : 16 * QK / 2; }
+bool is_q5(TensorType type) { return type == TensorType::Q5_0 || type == TensorType::Q5_1; }
 
-size_t group_block_scale_bytes(TensorType type) { return type == TensorType::Q4_1 ? 64 : 32; }
+size_t group_block_code_bytes(TensorType type)
+{
+    return type == TensorType::Q8_0 ? 16 * QK : is_q5(type) ? 16 * QK / 2 + 64 : 16 * QK / 2;
+}
+
+size_t group_block_scale_bytes(TensorType type)
+{
+    return type == TensorType::Q4_1 || type == TensorType::Q5_1 ? 64 : 32;
+}
 
 size_t q0_record_bytes(TensorType type)
 {
     return size_t(kRepackQ0RecordBlocks) * (group_block_scale_bytes(type) + group_block_code_bytes(type));
 }
 
-bool is_k(TensorType type) { return type == TensorType::Q4_K || type == TensorType::Q6_K; }
+bool is_k(TensorType type) { return type == TensorType::Q4_K || type == TensorType::Q5_K || type == TensorType::Q6_K; }
+
+size_t k_super_bytes(TensorType type)
+{
+    return type == TensorType::Q6_K ? kRepackQ6KSuper : type == TensorType::Q5_K ? kRepackQ5KSuper : kRepackQ4KSuper;
+}
 
 size_t group_bytes(TensorType type, int64_t cols)
 {
-    if (type == TensorType::Q4_K)
-        return size_t(cols / QK_K) * kRepackQ4KSuper;
-    if (type == TensorType::Q6_K)
-        return size_t(cols / QK_K) * kRepackQ6KSuper;
+    if (is_k(type))
+        return size_t(cols / QK_K) * k_super_bytes(type);
     const int64_t records = (cols / QK + kRepackQ0RecordBlocks - 1) / kRepackQ0RecordBlocks;
     return size_t(records) * q0_record_bytes(type);
 }
@@ -74,10 +85,12 @@ size_t repacked_bytes(TensorType type, int64_t rows, int64_t cols)
 
 namespace {
 
-// One super-block of row r (0..15) of a group into its record (layouts in repack_cpu.h).
+// One super-block of row r (0..15) of a group into its record (layouts in repack_cpu.h). Q5_K:
+// the Q4_K record, then the high bits (qh bit p of byte l is element 32p + l's bit 4).
+template <class Block>
 void repack_q4_k(const uint8_t* blk, int64_t r, uint8_t* rec)
 {
-    BlockQ4_K b;
+    Block b;
     std::memcpy(&b, blk, sizeof b);
     std::memcpy(rec + 2 * r, &b.d, 2);
     std::memcpy(rec + 32 + 2 * r, &b.dmin, 2);
@@ -90,6 +103,16 @@ void repack_q4_k(const uint8_t* blk, int64_t r, uint8_t* rec)
     for (int p = 0; p < 4; ++p)
         for (int k = 0; k < 8; ++k)
             std::memcpy(rec + 320 + 512 * p + 64 * k + 4 * r, b.qs + 32 * p + 4 * k, 4);
+    if constexpr (sizeof(Block) == sizeof(BlockQ5_K)) {
+        for (int p = 0; p < 4; ++p)
+            for (int k = 0; k < 8; ++k)
+                for (int e = 0; e < 4; ++e) {
+                    const int l = 4 * k + e;   // element of sub-blocks 2p (low nibble) and 2p + 1
+                    const int lo = (b.qh[l] >> (2 * p)) & 1, hi = (b.qh[l] >> (2 * p + 1)) & 1;
+                    rec[kRepackQ4KSuper + 64 * (2 * p + k / 4) + 4 * r + e] |=
+                        uint8_t((lo << (2 * (k % 4))) | (hi << (2 * (k % 4) + 1)));
+                }
+    }
 }
 
 void repack_q6_k(const uint8_t* blk, int64_t r, uint8_t* rec)
@@ -110,8 +133,9 @@ void repack_groups_k(TensorType type, const uint8_t* wb, size_t w_row_bytes, int
 {
     const int64_t nb = cols / QK_K;
     const bool q6 = type == TensorType::Q6_K;
-    const size_t rec_bytes = q6 ? kRepackQ6KSuper : kRepackQ4KSuper;
-    const size_t wblock = q6 ? sizeof(BlockQ6_K) : sizeof(BlockQ4_K);
+    const bool q5 = type == TensorType::Q5_K;
+    const size_t rec_bytes = k_super_bytes(type);
+    const size_t wblock = q6 ? sizeof(BlockQ6_K) : q5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
     const size_t gbytes = size_t(nb) * rec_bytes;
     for (int64_t g = group_begin; g < group_end; ++g) {
         uint8_t* base = packed + size_t(g) * gbytes;
@@ -121,8 +145,10 @@ void repack_groups_k(TensorType type, const uint8_t* wb, size_t w_row_bytes, int
             for (int64_t i = 0; i < nb; ++i) {
                 if (q6)
                     repack_q6_k(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
+                else if (q5)
+                    repack_q4_k<BlockQ5_K>(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
                 else
-                    repack_q4_k(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
+                    repack_q4_k<BlockQ4_K>(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
             }
         }
     }
@@ -143,9 +169,16 @@ void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t r
     const size_t cbytes = group_block_code_bytes(type);
     const size_t sbytes = group_block_scale_bytes(type);
     const bool q8 = type == TensorType::Q8_0;
-    const bool q41 = type == TensorType::Q4_1;
-    const size_t wblock = q41 ? sizeof(BlockQ4_1) : q8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
-    const size_t qs = q41 ? offsetof(BlockQ4_1, qs) : 2;   // Q4_0 and Q8_0: d, then the codes
+    const bool with_min = type == TensorType::Q4_1 || type == TensorType::Q5_1;
+    const bool q5 = is_q5(type);
+    const size_t wblock = type == TensorType::Q4_1   ? sizeof(BlockQ4_1)
+                          : type == TensorType::Q5_0 ? sizeof(BlockQ5_0)
+                          : type == TensorType::Q5_1 ? sizeof(BlockQ5_1)
+                          : q8                       ? sizeof(BlockQ8_0)
+                                                     : sizeof(BlockQ4_0);
+    // offsets of the codes (and Q5's high bits) in a block: after d (and m), (and qh)
+    const size_t qh = with_min ? 4 : 2;
+    const size_t qs = qh + (q5 ? 4 : 0);
     const auto* wb = static_cast<const uint8_t*>(w);
     for (int64_t g = group_begin; g < group_end; ++g) {
         uint8_t* base = static_cast<uint8_t*>(packed) + size_t(g) * gbytes;
@@ -160,12 +193,23 @@ void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t r
                 uint8_t* rec = base + size_t(i / kRepackQ0RecordBlocks) * q0_record_bytes(type);
                 const size_t j = size_t(i % kRepackQ0RecordBlocks);
                 std::memcpy(rec + j * 32 + size_t(r) * 2, blk, 2);
-                if (q41)   // the mins after the 4 blocks' scales
+                if (with_min)   // the mins after the 4 blocks' scales
                     std::memcpy(rec + 32 * kRepackQ0RecordBlocks + j * 32 + size_t(r) * 2, blk + 2, 2);
                 uint8_t* dst = rec + sbytes * kRepackQ0RecordBlocks + j * cbytes + size_t(r) * 4;
                 if (!q8) {
                     for (int k = 0; k < 4; ++k)
                         std::memcpy(dst + 64 * k, blk + qs + 4 * k, 4);
+                    if (q5) {   // high bits of elements 4k + e (bit 2k) and 16 + 4k + e (bit 2k + 1)
+                        uint32_t h;
+                        std::memcpy(&h, blk + qh, 4);
+                        for (int e = 0; e < 4; ++e) {
+                            uint8_t v = 0;
+                            for (int k = 0; k < 4; ++k)
+                                v |= uint8_t(((h >> (4 * k + e)) & 1) << (2 * k) | ((h >> (16 + 4 * k + e)) & 1)
+                                                                                       << (2 * k + 1));
+                            dst[256 + e] = v;
+                        }
+                    }
                 } else {
                     for (int k = 0; k < 8; ++k)
                         for (int b = 0; b < 4; ++b)

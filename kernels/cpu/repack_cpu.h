@@ -1,7 +1,7 @@
 #pragma once
 // Weights repacked at load time for the AVX-512 VNNI kernels and the 256-bit ones
 // (matmul_repack_avx2.cpp: each 64-byte vector read as two 8-row halves, with vpmaddubsw or
-// 256-bit vpdpbusd), both for Q4_0, Q4_1, Q8_0, Q4_K and Q6_K: 16 rows
+// 256-bit vpdpbusd), both for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K: 16 rows
 // interleaved per 32-element block (or 256-element super-block), so one 512-bit vpdpbusd
 // multiplies 4 elements of 16 rows (one i32 lane per row) by the same 4 activation bytes (an
 // embedded broadcast), and the 16 rows' block scales are one vector.
@@ -19,11 +19,19 @@
 //   Q8_0: 8 vectors per block, codes stored as q + 128 (unsigned for vpdpbusd); 2176 bytes.
 //   Q4_1: as Q4_0, but the record starts with the 4 x 16 fp16 scales d, then 4 x 16 fp16 mins
 //         m (same order; 256 bytes), then the codes; records of 1280 bytes.
+//   Q5_0 / Q5_1: as Q4_0 / Q4_1, each block's 4 nibble vectors followed by one vector of high
+//         bits (64 bytes): its byte 4r + e holds, for each nibble vector k, bit 4 of row r's low
+//         nibble element 4k + e at bit 2k and of its high nibble element 16 + 4k + e at bit 2k+1,
+//         so shifting it by 4 - 2k (3 - 2k) moves them to bit 4 of the code byte, in place;
+//         records of 1408 / 1536 bytes (22 / 24 bytes per block and row, as in the file).
 // K-quants (256-element super-blocks, block-major, one record per super-block of 16 rows):
 //   Q4_K (kRepackQ4KSuper = 2368 bytes): [0,32) d, [32,64) dmin (fp16, row r at 2r);
 //         [64,192) the 8 sub-block scales [s][r] u8; [192,320) the mins as pairs [s/2][r][s%2] u8;
 //         [320,2368) codes: for sub-block pair p, vector k (64 bytes at 320 + 512p + 64k), row r's
 //         bytes qs[32p + 4k, +4): low nibbles = sub-block 2p elements [4k, 4k+4), high = 2p+1.
+//   Q5_K (kRepackQ5KSuper = 2880 bytes): the Q4_K record, then 8 vectors of high bits at
+//         [2368, 2880): vector 2p + k / 4 holds, at byte 4r + e, bit 4 of row r's element 4k + e
+//         of sub-block 2p at bit 2 (k % 4) and of sub-block 2p + 1 at bit 2 (k % 4) + 1 (as Q5_0).
 //   Q6_K (kRepackQ6KSuper = 4416 bytes): [0,32) d (fp16), [32,64) zero; [64,320) the 16 scales
 //         [j][r] i8; [320,4416) codes as bytes u = q + 32 in [0, 63], laid out as Q8_0's: sub-block
 //         s, vector k at 320 + 512s + 64k, row r's elements [32s + 4k, +4). 21 % more bytes than
@@ -44,9 +52,10 @@ namespace causerie::kernels {
 constexpr int64_t kRepackRows = 16;
 constexpr int64_t kRepackQ0RecordBlocks = 4;   // Q4_0/Q8_0 blocks per record
 constexpr size_t kRepackQ4KSuper = 2368;       // bytes per super-block of a 16-row group
+constexpr size_t kRepackQ5KSuper = 2880;
 constexpr size_t kRepackQ6KSuper = 4416;
 // Longest rows the 256-bit kernels take (their fallback scratch for one tile of prepared
-// activations is on the stack: 160 bytes per block).
+// activations is on the stack: 160 bytes per block, 288 for Q8_0 on plain AVX2).
 constexpr int64_t kRepackAvx2MaxCols = 32768;
 
 // True when this CPU's dispatch (CAUSERIE_CPU caps included) has a kernel for the repacked layout

@@ -41,10 +41,10 @@ const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 bool repack_expected(TensorType t)
 {
     const CpuFeatures& f = cpu_features();
-    const bool avx512 =
-        t == TensorType::Q4_0 || t == TensorType::Q8_0 || t == TensorType::Q4_K || t == TensorType::Q6_K;
-    const bool avx2 = avx512 || t == TensorType::Q4_1;
-    return (f.avx512_vnni && avx512) || (f.avx2 && avx2);
+    const bool repacked = t == TensorType::Q4_0 || t == TensorType::Q4_1 || t == TensorType::Q5_0 ||
+                          t == TensorType::Q5_1 || t == TensorType::Q8_0 || t == TensorType::Q4_K ||
+                          t == TensorType::Q5_K || t == TensorType::Q6_K;
+    return (f.avx512_vnni || f.avx2) && repacked;
 }
 
 // A failure message naming the output cell: got g where e was wanted.
@@ -119,7 +119,7 @@ void TestMatmulCpu::initTestCase()
     qInfo("CPU kernels: %s", cpu_features_summary().c_str());
     if (cpu_features().avx2) {
         for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q8_0, TensorType::Q4_K,
-                             TensorType::Q5_K, TensorType::Q6_K, TensorType::F16})
+                             TensorType::Q5_K, TensorType::Q6_K, TensorType::F16, TensorType::BF16})
             QVERIFY2(matmul_cpu_is_simd(t), name_of(t));
     }
 }
@@ -201,6 +201,9 @@ void TestMatmulCpu::againstReference_data()
     QTest::addRow("F16 odd cols") << int(TensorType::F16) << 5 << -37 << 5;
     // the 3-row x 4-token tiles with rows and tokens left over, and a scalar tail of columns
     QTest::addRow("F16 tiles 7x9 odd cols") << int(TensorType::F16) << 7 << -45 << 9;
+    QTest::addRow("BF16 odd cols") << int(TensorType::BF16) << 5 << -37 << 5;
+    QTest::addRow("BF16 tiles 9x13 odd cols") << int(TensorType::BF16) << 9 << -45 << 13;
+    QTest::addRow("BF16 tiles 13x30 4100 cols") << int(TensorType::BF16) << 13 << -4100 << 30;
     QTest::addRow("F32 odd cols") << int(TensorType::F32) << 5 << -45 << 2;
 }
 
@@ -278,12 +281,11 @@ void TestMatmulCpu::againstReference()
 // many tokens were multiplied together.
 void TestMatmulCpu::batchEqualsOneTokenAtATime()
 {
-    for (TensorType t : k_types) {
-        const int64_t cols = type_traits(uint32_t(t))->block_size == 256 ? 512 : 96;
-        const int rows = 5, tokens = 37;   // > 32: crosses the kernels' token blocking
+    const auto check = [](TensorType t, int64_t cols, int rows) {
+        const int tokens = 37;   // > 32: crosses the kernels' token blocking
         const size_t rb = row_bytes(t, cols);
         std::mt19937 rng(3);
-        std::vector<uint8_t> w(rb * rows);
+        std::vector<uint8_t> w(rb * size_t(rows));
         for (int r = 0; r < rows; ++r)
             random_row(t, cols, rng, w.data() + rb * size_t(r));
         std::normal_distribution<float> normal(0.0f, 1.0f);
@@ -294,8 +296,16 @@ void TestMatmulCpu::batchEqualsOneTokenAtATime()
         matmul_cpu(t, w.data(), rb, rows, cols, x.data(), tokens, batch.data(), rows);
         for (int tk = 0; tk < tokens; ++tk)
             matmul_cpu(t, w.data(), rb, rows, cols, &x[size_t(tk * cols)], 1, &single[size_t(tk * rows)], rows);
-        QVERIFY2(batch == single, name_of(t));
-    }
+        return batch == single;
+    };
+    for (TensorType t : k_types)
+        QVERIFY2(check(t, type_traits(uint32_t(t))->block_size == 256 ? 512 : 96, 5), name_of(t));
+    // F16 / BF16 prompt tiles (3 or 4 rows x 4 or 6 tokens) with rows left over and a scalar tail of
+    // 4 columns past the vector lanes
+    QVERIFY(check(TensorType::F16, 100, 9));
+    QVERIFY(check(TensorType::F16, 4100, 13));
+    QVERIFY(check(TensorType::BF16, 100, 9));
+    QVERIFY(check(TensorType::BF16, 4100, 13));
 }
 
 namespace {
@@ -322,7 +332,7 @@ void TestMatmulCpu::repackedEqualsReference_data()
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("tokens");
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q8_0}) {
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0}) {
         // rows: below, at and past one group of 16 and its 8-row halves; tokens: 1, partial
         // tiles, a full tile of 4 and of 8, past them, and many tiles
         for (int rows : {1, 7, 9, 16, 17, 50})
@@ -334,7 +344,7 @@ void TestMatmulCpu::repackedEqualsReference_data()
         QTest::addRow("%s 4096 cols x 130 tokens", name_of(t)) << int(t) << 290 << 4096 << 130;
     }
     // K-quants: tiles of up to 6 tokens (512-bit) or 4 (256-bit)
-    for (TensorType t : {TensorType::Q4_K, TensorType::Q6_K}) {
+    for (TensorType t : {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
         for (int rows : {1, 9, 16, 17, 50})
             for (int tokens : {1, 3, 4, 5, 6, 7, 37})
                 QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 512 << tokens;
@@ -396,7 +406,8 @@ void TestMatmulCpu::repackedEqualsReference()
 void TestMatmulCpu::repackedRowRanges()
 {
     int checked = 0;
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
+                         TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
         const int64_t cols = 512, rows = 45, tokens = 4;
         QCOMPARE(repack_available(t, cols), repack_expected(t));
         if (!repack_available(t, cols))
