@@ -6,6 +6,7 @@
 #include "extract.h"
 #include "localbackend.h"
 #include "promptcontext.h"
+#include "turnworkspace.h"
 
 #include <QClipboard>
 #include <QCryptographicHash>
@@ -42,12 +43,7 @@ struct DocumentsController::Prepared {
 
 namespace {
 
-QString attachmentLibrary(const QString& sha256) { return QStringLiteral("attachment:") + sha256; }
-
-// The attachment's file in the index: its local path, or for an imported one (no path) a name
-// that is not a path, so that its sources cannot be opened.
-const QString kImported = QStringLiteral("imported:");
-QString indexedPath(const storage::Attachment& a) { return a.path.isEmpty() ? kImported + a.name : a.path; }
+QString attachmentLibrary(const QString& sha256) { return TurnWorkspace::attachmentLibrary(sha256); }
 
 QString hashFile(const QString& path, QString* error)
 {
@@ -136,24 +132,41 @@ DocumentsController::DocumentsController(storage::ConversationStore* store, cons
 {
     m_pool.setMaxThreadCount(1);
     m_pool.setThreadPriority(QThread::LowPriority);
+    // One thread that never expires: the workspace's connections stay on it.
+    m_turnPool.setMaxThreadCount(1);
+    m_turnPool.setExpiryTimeout(-1);
+    m_workspace = std::make_shared<TurnWorkspace>(m_store->path(), m_indexPath);
+    // Conversations deleted for good take their attachments' index rows with them (those deleted
+    // before this start: now).
+    connect(m_store, &storage::ConversationStore::conversationsPurged, this,
+            &DocumentsController::forgetUnusedAttachments);
+    forgetUnusedAttachments();
     if (m_local)
         connect(m_local, &LocalBackend::tokensCounted, this, &DocumentsController::onTokensCounted);
     m_opener = [](const QUrl& url) { return QDesktopServices::openUrl(url); };
 }
 
-DocumentsController::~DocumentsController() { m_pool.waitForDone(); }
-
-documents::DocIndex* DocumentsController::index()
+DocumentsController::~DocumentsController()
 {
-    if (!m_index) {
-        auto opened = documents::DocIndex::open(m_indexPath);
-        if (!opened) {
-            qCWarning(lcDocuments) << opened.error().message;
-            return nullptr;
-        }
-        m_index = std::move(opened).value();
-    }
-    return m_index.get();
+    m_pool.waitForDone();
+    m_turnPool.waitForDone();   // attachments asked to be stored are stored
+}
+
+template <typename Job, typename Then>
+void DocumentsController::onTurnThread(Job job, Then then)
+{
+    QPointer<DocumentsController> self(this);
+    std::shared_ptr<TurnWorkspace> workspace = m_workspace;
+    m_turnPool.start([self, workspace, job = std::move(job), then = std::move(then)]() mutable {
+        auto result = job(*workspace);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, then = std::move(then), result = std::move(result)]() mutable {
+                if (self)
+                    then(*self, result);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 QVariantList DocumentsController::chips() const
@@ -287,92 +300,65 @@ void DocumentsController::removeChip(int id)
     }
 }
 
-void DocumentsController::attachPending(qint64 userMessageId)
+void DocumentsController::attachPending(qint64 userMessageId, qint64 copyFrom)
 {
     // Ready chips go with the message, failed ones are dropped; one still being read stays for
     // the next message.
     QList<Chip> kept;
-    bool stored = false;
+    QList<NewAttachment> sent;
     for (const Chip& c : std::as_const(m_chips)) {
-        if (c.state == QLatin1String("ready")) {
-            if (auto added = m_store->addAttachment(userMessageId, c.attachment); !added)
-                qCWarning(lcDocuments) << "attachment not stored:" << added.errorString();
-            else
-                stored = true;
-        } else if (c.state == QLatin1String("reading")) {
+        if (c.state == QLatin1String("ready"))
+            sent.append(c.attachment);
+        else if (c.state == QLatin1String("reading"))
             kept.append(c);
-        }
-    }
-    if (stored) {
-        ++m_attachmentsRevision;
-        Q_EMIT attachmentsStored();
     }
     if (kept.size() != m_chips.size()) {
         m_chips = kept;
         Q_EMIT chipsChanged();
     }
+    if (sent.isEmpty() && copyFrom == 0)
+        return;
+    onTurnThread(
+        [userMessageId, copyFrom, sent](TurnWorkspace& w) { return w.storeAttachments(userMessageId, copyFrom, sent); },
+        [](DocumentsController& self, const TurnWorkspace::Stored& stored) {
+            if (!stored.error.isEmpty())
+                qCWarning(lcDocuments) << "attachments not stored:" << stored.error;
+            if (stored.count > 0) {
+                ++self.m_attachmentsRevision;
+                Q_EMIT self.attachmentsStored();
+            }
+        });
 }
 
-DocumentTurn DocumentsController::turnFor(const storage::Conversation& conversation, const QString& question)
+void DocumentsController::planTurn(const storage::Conversation& conversation, const QList<qint64>& path,
+                                   qint64 answerId, const QString& question,
+                                   std::function<void(const DocumentTurn&)> done)
 {
-    DocumentTurn turn;
-    auto attached = m_store->activeAttachments(conversation.id);
-    if (!attached) {
-        qCWarning(lcDocuments) << attached.errorString();
-        return turn;
-    }
-    const bool remote = m_hooks.isRemote && m_hooks.isRemote(conversation);
-    documents::ContextRequest request;
+    TurnPlanRequest request;
+    request.path = path;
+    request.answerId = answerId;
     request.question = question;
-    for (const storage::Attachment& a : std::as_const(attached.value())) {
-        if (a.kind == AttachmentKind::Image) {
-            if (remote) {
-                auto bytes = m_store->attachmentBytes(a.id);
-                if (bytes && !bytes->isEmpty())
-                    turn.images[a.messageId].append({a.mimeType, bytes.value()});
-            }
-            continue;
-        }
-        documents::ContextDocument d;
-        d.name = a.name;
-        d.path = indexedPath(a);
-        d.document = documents::documentFromText(a.text, a.sections);
-        d.tokens = a.tokens.value_or(-1);
-        request.documents.append(d);
-        const QString library = attachmentLibrary(a.sha256);
-        if (!request.libraries.contains(library))
-            request.libraries.append(library);
-    }
+    request.remote = m_hooks.isRemote && m_hooks.isRemote(conversation);
     const QJsonArray ticked = conversation.settings.value(QLatin1String("libraries")).toArray();
     for (const QJsonValue& name : ticked) {
-        if (name.isString() && !name.toString().isEmpty()) {
+        if (name.isString() && !name.toString().isEmpty())
             request.libraries.append(LibrariesController::indexName(name.toString()));
-            request.librariesTicked = true;
-        }
     }
     const int context = m_hooks.contextSize ? m_hooks.contextSize() : 0;
     request.budgetTokens = context > 0 ? context / 2 : kRemoteBudgetTokens;
-    documents::ContextPlan plan = documents::planContext(request, documents::estimateTokens);
-    request.index = index();
-    if (plan.mode != documents::ContextPlan::Whole && request.index) {
-        // Attachments imported from a file were never indexed on this machine: done now, once
-        // (on the GUI thread: only imported documents over the budget ever get here).
-        for (const storage::Attachment& a : std::as_const(attached.value())) {
-            if (a.kind == AttachmentKind::Document && !request.index->file(attachmentLibrary(a.sha256), indexedPath(a)))
-                (void)documents::indexDocument(*request.index, attachmentLibrary(a.sha256), indexedPath(a), a.sha256,
-                                               documents::documentFromText(a.text, a.sections));
-        }
-        plan = documents::planContext(request, documents::estimateTokens);
+    onTurnThread([request](TurnWorkspace& w) { return w.plan(request); },
+                 [done = std::move(done)](DocumentsController&, const DocumentTurn& turn) { done(turn); });
+}
+
+void DocumentsController::forgetUnusedAttachments()
+{
+    QStringList keep;
+    for (const Chip& c : std::as_const(m_chips)) {
+        if (!c.attachment.sha256.isEmpty())
+            keep.append(c.attachment.sha256);
     }
-    turn.systemText = plan.systemText;
-    turn.questionText = plan.questionText;
-    for (qsizetype i = 0; i < plan.sources.size(); ++i) {
-        const documents::Source& s = plan.sources[i];
-        const QString path = plan.paths.value(i);
-        turn.sources.append(
-            {s.file, path.startsWith(kImported) ? QString() : path, s.page, s.heading, s.start, s.end, s.text});
-    }
-    return turn;
+    onTurnThread([keep](TurnWorkspace& w) { return w.forgetUnused(keep); },
+                 [](DocumentsController& self, int files) { Q_EMIT self.unusedAttachmentsForgotten(files); });
 }
 
 QVariantList DocumentsController::attachmentsFor(qint64 messageId) const

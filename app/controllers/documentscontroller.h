@@ -6,8 +6,10 @@
 //   extract (documents/extract.h), hash, index under "attachment:<sha256>" → chip "ready" (or
 //   "error" with the extractor's message) → tokens counted (the local model's tokenizer on the
 //   engine thread; ≈ characters / 4 for a remote endpoint) → send: ChatController asks
-//   attachPending(message) (ready chips become the message's attachments) and turnFor().
-// Nothing here reads a file on the GUI thread.
+//   attachPending(message) (ready chips become the message's attachments) and planTurn().
+// Nothing here reads a file on the GUI thread, nor a document's text at send time: storing the
+// attachments, reading the branch's, searching the index and storing the sources run on the
+// turn thread (TurnWorkspace, its own connections), one job after the other.
 #include "chatcontroller.h"
 #include "librariescontroller.h"
 
@@ -21,6 +23,7 @@
 #include <memory>
 
 class LocalBackend;
+class TurnWorkspace;
 
 namespace causerie::documents {
 class DocIndex;
@@ -70,8 +73,13 @@ public:
     Q_INVOKABLE bool openSource(const QString& path);
 
     // TurnDocuments
-    void attachPending(qint64 userMessageId) override;
-    DocumentTurn turnFor(const causerie::storage::Conversation& conversation, const QString& question) override;
+    void attachPending(qint64 userMessageId, qint64 copyFrom = 0) override;
+    void planTurn(const causerie::storage::Conversation& conversation, const QList<qint64>& path, qint64 answerId,
+                  const QString& question, std::function<void(const DocumentTurn&)> done) override;
+
+    // The index rows of attachment files that no message holds any more are removed, off the GUI
+    // thread (at start, and when deleted conversations leave the store for good).
+    void forgetUnusedAttachments();
 
     // Tests replace the desktop (QDesktopServices::openUrl).
     void setOpener(std::function<bool(const QUrl&)> opener) { m_opener = std::move(opener); }
@@ -82,6 +90,8 @@ public:
 Q_SIGNALS:
     void chipsChanged();
     void attachmentsStored();
+    // forgetUnusedAttachments() is done: `files` forgotten (-1: a database could not be read).
+    void unusedAttachmentsForgotten(int files);
 
 private:
     struct Chip;
@@ -89,7 +99,10 @@ private:
     void prepared(int id, const Prepared& result);
     void onTokensCounted(const QString& requestId, int tokens, int contextSize);
     void refreshNotes();
-    causerie::documents::DocIndex* index();
+    // Runs `job` on the turn thread, then `then` with its result on the GUI thread (unless this
+    // controller is gone by then).
+    template <typename Job, typename Then>
+    void onTurnThread(Job job, Then then);
 
     causerie::storage::ConversationStore* m_store;
     QString m_indexPath;
@@ -98,8 +111,9 @@ private:
     QList<Chip> m_chips;
     int m_nextId = 1;
     int m_attachmentsRevision = 0;
-    QThreadPool m_pool;                                       // one thread, low priority: extraction and indexing
-    std::unique_ptr<causerie::documents::DocIndex> m_index;   // the GUI thread's connection (search)
+    QThreadPool m_pool;                           // one thread, low priority: extraction and indexing
+    QThreadPool m_turnPool;                       // one thread, kept: a turn's documents
+    std::shared_ptr<TurnWorkspace> m_workspace;   // used on m_turnPool's thread only
     std::function<bool(const QUrl&)> m_opener;
     std::unique_ptr<LibrariesController> m_libraries;
 };

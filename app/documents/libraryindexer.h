@@ -56,11 +56,15 @@ public:
     void indexFolder(const QString& library, const QString& folder);
     // Stops the running and queued requests after the file in hand (committed files stay).
     void cancel();
+    // Queued: every file of `library` leaves the index (with the chunks no other file shares);
+    // then `forgotten`. Runs even when the indexer is being destroyed.
+    void forget(const QString& library);
 
 Q_SIGNALS:
     void progress(const QString& library, int done, int total, const QString& file);
     void issue(const QString& library, const QString& path, const QString& message);
     void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
+    void forgotten(const QString& library, bool ok);
 
 private:
     QThread m_thread;

@@ -283,18 +283,59 @@ StoreResult<qint64> ConversationStore::addAttachment(qint64 messageId, const New
     return id;
 }
 
-StoreResult<QList<Attachment>> ConversationStore::attachments(qint64 messageId)
+StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId)
 {
     static const QByteArray sql = QByteArray("SELECT ") + kAttachmentColumns +
                                   " FROM attachments a JOIN attachment_files f ON f.id = a.file_id "
                                   "WHERE a.message_id = ?1 ORDER BY a.ord, a.id";
-    auto st = database().prepare(sql.constData());
+    auto st = db.prepare(sql.constData());
     if (!st)
         return st.error();
     st->bind(1, messageId);
     QList<Attachment> list;
     STORE_TRY(st->forEachRow([&] { list.append(readAttachment(*st)); }));
     return list;
+}
+
+StoreResult<QByteArray> readAttachmentBytes(Database& db, qint64 attachmentId)
+{
+    auto st = db.prepare("SELECT f.bytes FROM attachments a JOIN attachment_files f ON f.id = a.file_id "
+                         "WHERE a.id = ?1");
+    if (!st)
+        return st.error();
+    st->bind(1, attachmentId);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return StoreError{QStringLiteral("Attachment %1 does not exist.").arg(attachmentId)};
+    return st->blob(0);
+}
+
+StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessageId, qint64 now)
+{
+    // After any the target has already, in the source's order; the files are shared, not copied.
+    auto st = db.prepare("INSERT INTO attachments (message_id, file_id, ord, name, path, kind, tokens, created_at) "
+                         "SELECT ?2, file_id, ord + (SELECT count(*) FROM attachments WHERE message_id = ?2), name, "
+                         "path, kind, tokens, ?3 FROM attachments WHERE message_id = ?1 ORDER BY ord, id");
+    if (!st)
+        return st.error();
+    return st->bind(1, fromMessageId).bind(2, toMessageId).bind(3, now).run();
+}
+
+StoreResult<QStringList> attachedFileHashes(Database& db)
+{
+    auto st = db.prepare("SELECT sha256 FROM attachment_files ORDER BY sha256");
+    if (!st)
+        return st.error();
+    QStringList out;
+    STORE_TRY(st->forEachRow([&] { out.append(st->text(0)); }));
+    return out;
+}
+
+StoreResult<QList<Attachment>> ConversationStore::attachments(qint64 messageId)
+{
+    return readAttachments(database(), messageId);
 }
 
 StoreResult<QList<Attachment>> ConversationStore::activeAttachments(qint64 conversationId)
@@ -314,17 +355,7 @@ StoreResult<QList<Attachment>> ConversationStore::activeAttachments(qint64 conve
 
 StoreResult<QByteArray> ConversationStore::attachmentBytes(qint64 attachmentId)
 {
-    auto st = database().prepare("SELECT f.bytes FROM attachments a JOIN attachment_files f ON f.id = a.file_id "
-                                 "WHERE a.id = ?1");
-    if (!st)
-        return st.error();
-    st->bind(1, attachmentId);
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!row.value())
-        return StoreError{QStringLiteral("Attachment %1 does not exist.").arg(attachmentId)};
-    return st->blob(0);
+    return readAttachmentBytes(database(), attachmentId);
 }
 
 StoreResult<qint64> ConversationStore::attachmentFileCount()

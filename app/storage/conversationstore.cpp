@@ -344,7 +344,10 @@ StoreResult<int> ConversationStore::purgeDeleted()
     if (!st)
         return st.error();
     STORE_TRY(st->bind(1, now() - m_options.undoWindowMs).run());
-    return m_db->changes();
+    const int purged = m_db->changes();
+    if (purged > 0)
+        Q_EMIT conversationsPurged(purged);
+    return purged;
 }
 
 StoreStatus ConversationStore::updateMany(const char* sql, const QList<qint64>& ids, qint64 value, bool emitChange)

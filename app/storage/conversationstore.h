@@ -133,6 +133,8 @@ Q_SIGNALS:
     void activeBranchChanged(qint64 conversationId);
     // A folder was created, renamed, changed, collapsed or deleted (conversationsChanged too).
     void foldersChanged();
+    // purgeDeleted() removed conversations for good (their undo window was over).
+    void conversationsPurged(int count);
 
 private:
     StoreResult<qint64> insertImported(const ImportedConversation& in);
@@ -151,6 +153,17 @@ private:
     QString m_backupPath;
     int m_recovered = 0;
 };
+
+// The attachment rows through any connection to the store's file (the documents worker has its
+// own, off the GUI thread; the store's methods above use these too). Writes go inside the
+// caller's transaction (Database::Transaction).
+StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId);
+StoreResult<QByteArray> readAttachmentBytes(Database& db, qint64 attachmentId);
+// The files of `fromMessageId` attached to `toMessageId` too (an edited message keeps its files).
+StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessageId, qint64 now);
+// The SHA-256 of every stored attachment file: a file leaves with its last attachment, so a hash
+// missing here is no longer needed by any message, deleted conversations within their undo window included.
+StoreResult<QStringList> attachedFileHashes(Database& db);
 
 // Turns what a user typed into a safe FTS5 query (each word quoted); empty if nothing
 // searchable. With prefixLast, a last word of 3+ characters also matches longer words.
