@@ -75,6 +75,12 @@ public:
     // The libraries (Settings → Libraries, by name) new conversations in the folder search; none: [].
     StoreStatus setFolderLibraries(qint64 id, const QStringList& libraries);
     StoreStatus setFolderCollapsed(qint64 id, bool collapsed);
+    // A folder's default documents (schema 7, attachments.cpp): attached to each new
+    // conversation in it (as chips in its composer). Stored like attachments: content shared
+    // by SHA-256. folderFiles leaves out the text and bytes (readFolderFiles has them).
+    StoreResult<QList<Attachment>> folderFiles(qint64 folderId);
+    StoreResult<qint64> addFolderFile(qint64 folderId, const NewAttachment& file);
+    StoreStatus removeFolderFile(qint64 folderId, qint64 folderFileId);
     // The folder goes; its conversations stay, in no folder.
     StoreStatus deleteFolder(qint64 id);
     // folderId 0: out of any folder.
@@ -145,7 +151,8 @@ private:
     StoreResult<QList<SearchHit>> searchFts(const QString& ftsQuery, int limit);
     StoreResult<QList<SearchHit>> searchTitles(const QString& userText, int limit);
     StoreStatus updateMany(const char* sql, const QList<qint64>& ids, qint64 value, bool emitChange = true);
-    StoreResult<qint64> folderForImport(const QString& name, const QString& systemPrompt);
+    StoreResult<qint64> folderForImport(const QString& name, const QString& systemPrompt,
+                                        const QList<NewAttachment>& files);
 
     std::unique_ptr<Database> m_db;
     Options m_options;
@@ -164,6 +171,10 @@ StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessage
 // The SHA-256 of every stored attachment file: a file leaves with its last attachment, so a hash
 // missing here is no longer needed by any message, deleted conversations within their undo window included.
 StoreResult<QStringList> attachedFileHashes(Database& db);
+// A folder's files in order (`id`: the folder_files row, messageId 0); with their text,
+// sections and bytes when `withContent`.
+StoreResult<QList<Attachment>> readFolderFiles(Database& db, qint64 folderId, bool withContent);
+StoreResult<qint64> insertFolderFile(Database& db, qint64 folderId, const NewAttachment& file, qint64 now);
 
 // Turns what a user typed into a safe FTS5 query (each word quoted); empty if nothing
 // searchable. With prefixLast, a last word of 3+ characters also matches longer words.
