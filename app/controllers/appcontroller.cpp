@@ -83,6 +83,9 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     connect(this, &AppController::conversationBackendChanged, m_documents.get(), &DocumentsController::chipsChanged);
     m_conversations = std::make_unique<ConversationsController>(m_store.get(), m_chat.get());
     connect(m_conversations.get(), &ConversationsController::errorOccurred, this, &AppController::errorOccurred);
+    // A new conversation in a folder starts with the folder's documents as chips.
+    connect(m_conversations.get(), &ConversationsController::chatCreatedInFolder, m_documents.get(),
+            [documents = m_documents.get()](qint64, qint64 folderId) { documents->addFolderChips(folderId); });
     // An undo gets the conversation back; its next answer is then computed cold once.
     connect(m_conversations.get(), &ConversationsController::removed, m_kvCache.get(),
             &KvCacheController::forgetConversation);

@@ -288,6 +288,7 @@ qint64 ConversationsController::newChatInFolder(qint64 folderId)
         return 0;
     }
     m_chat->openConversation(*id);
+    Q_EMIT chatCreatedInFolder(*id, folderId);
     return *id;
 }
 

@@ -82,7 +82,8 @@ public:
     Q_INVOKABLE void moveToFolder(qint64 conversationId, qint64 folderId);
     // The folder a conversation is in (0: none): where its defaults (prompt, documents) come from.
     Q_INVOKABLE qint64 folderOf(qint64 conversationId) const;
-    // A new conversation in the folder (with its system prompt), opened.
+    // A new conversation in the folder (with its system prompt and libraries), opened;
+    // chatCreatedInFolder then brings its default documents to the composer.
     Q_INVOKABLE qint64 newChatInFolder(qint64 folderId);
 
     // ---- the multi-selection ----
@@ -104,6 +105,7 @@ Q_SIGNALS:
     void errorOccurred(const QString& message);
     void selectionChanged();
     void foldersChanged();
+    void chatCreatedInFolder(qint64 conversationId, qint64 folderId);
 
 private:
     void removeMany(const QList<qint64>& ids);

@@ -226,6 +226,23 @@ bool DocumentsController::pasteFromClipboard()
     return true;
 }
 
+void DocumentsController::prepareOnPool(const QString& path, std::function<void(const Prepared&)> then)
+{
+    QPointer<DocumentsController> self(this);
+    const QString indexPath = m_indexPath;
+    m_pool.start([self, path, indexPath, then = std::move(then)] {
+        Prepared result;
+        prepareFile(path, indexPath, &result.attachment, &result.error);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, then, result] {
+                if (self)
+                    then(result);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
 void DocumentsController::attachFiles(const QStringList& paths)
 {
     for (const QString& path : paths) {
@@ -233,23 +250,76 @@ void DocumentsController::attachFiles(const QStringList& paths)
         chip.id = m_nextId++;
         chip.attachment.name = QFileInfo(path).fileName();
         m_chips.append(chip);
-        QPointer<DocumentsController> self(this);
         const int id = chip.id;
-        const QString indexPath = m_indexPath;
-        m_pool.start([self, id, path, indexPath] {
-            Prepared result;
-            prepareFile(path, indexPath, &result.attachment, &result.error);
-            QMetaObject::invokeMethod(
-                qApp,
-                [self, id, result] {
-                    if (self)
-                        self->prepared(id, result);
-                },
-                Qt::QueuedConnection);
-        });
+        prepareOnPool(path, [this, id](const Prepared& result) { prepared(id, result); });
     }
     if (!paths.isEmpty())
         Q_EMIT chipsChanged();
+}
+
+void DocumentsController::addFolderFiles(qint64 folderId, const QList<QUrl>& urls)
+{
+    for (const QUrl& url : urls) {
+        if (!url.isLocalFile())
+            continue;
+        prepareOnPool(url.toLocalFile(), [this, folderId](const Prepared& prepared) {
+            if (!prepared.error.isEmpty()) {
+                Q_EMIT folderFileFailed(folderId, prepared.error);
+                return;
+            }
+            NewAttachment a = prepared.attachment;
+            if (a.kind == AttachmentKind::Document)
+                a.tokens = documents::estimateTokens(a.text);   // counted again when it becomes a chip
+            onTurnThread([folderId, a](TurnWorkspace& w) { return w.addFolderFile(folderId, a); },
+                         [folderId](DocumentsController& self, const QString& error) {
+                             if (!error.isEmpty())
+                                 Q_EMIT self.folderFileFailed(folderId, error);
+                             else
+                                 Q_EMIT self.folderFilesChanged(folderId);
+                         });
+        });
+    }
+}
+
+QVariantList DocumentsController::folderFiles(qint64 folderId) const
+{
+    QVariantList out;
+    auto list = m_store->folderFiles(folderId);
+    if (!list)
+        return out;
+    for (const storage::Attachment& a : std::as_const(list.value())) {
+        out.append(QVariantMap{{QStringLiteral("id"), a.id},
+                               {QStringLiteral("name"), a.name},
+                               {QStringLiteral("sizeText"), documents::formatBytes(a.size)},
+                               {QStringLiteral("image"), a.kind == AttachmentKind::Image}});
+    }
+    return out;
+}
+
+void DocumentsController::removeFolderFile(qint64 folderId, qint64 fileId)
+{
+    if (auto st = m_store->removeFolderFile(folderId, fileId); !st)
+        Q_EMIT folderFileFailed(folderId, st.errorString());
+    else
+        Q_EMIT folderFilesChanged(folderId);
+}
+
+void DocumentsController::addFolderChips(qint64 folderId)
+{
+    onTurnThread(
+        [folderId](TurnWorkspace& w) { return w.folderFiles(folderId); },
+        [folderId](DocumentsController& self, const QList<NewAttachment>& files) {
+            for (const NewAttachment& a : files) {
+                Chip chip;
+                chip.id = self.m_nextId++;
+                chip.attachment.name = a.name;
+                self.m_chips.append(chip);
+                Prepared ready;
+                ready.attachment = a;
+                self.prepared(chip.id, ready);   // counted with the open model, as a new chip
+            }
+            Q_EMIT self.folderChipsAdded(folderId, int(files.size()));
+        });
 }
 
 void DocumentsController::prepared(int id, const Prepared& result)

@@ -77,6 +77,17 @@ public:
     void planTurn(const causerie::storage::Conversation& conversation, const QList<qint64>& path, qint64 answerId,
                   const QString& question, std::function<void(const DocumentTurn&)> done) override;
 
+    // ---- a folder's default documents (schema 7) ----
+    // Read, extracted and indexed like chips (worker threads), then stored with the folder;
+    // folderFilesChanged(folderId) follows, or folderFileFailed with the file's error.
+    Q_INVOKABLE void addFolderFiles(qint64 folderId, const QList<QUrl>& urls);
+    // [{id, name, sizeText, image}] in order (no text is read).
+    Q_INVOKABLE QVariantList folderFiles(qint64 folderId) const;
+    Q_INVOKABLE void removeFolderFile(qint64 folderId, qint64 fileId);
+    // The folder's documents become chips in the composer (ready, removable), for the new
+    // conversation made in it: read off the GUI thread, then folderChipsAdded.
+    Q_INVOKABLE void addFolderChips(qint64 folderId);
+
     // The index rows of attachment files that no message holds any more are removed, off the GUI
     // thread (at start, and when deleted conversations leave the store for good).
     void forgetUnusedAttachments();
@@ -90,6 +101,9 @@ public:
 Q_SIGNALS:
     void chipsChanged();
     void attachmentsStored();
+    void folderFilesChanged(qint64 folderId);
+    void folderFileFailed(qint64 folderId, const QString& message);
+    void folderChipsAdded(qint64 folderId, int count);
     // forgetUnusedAttachments() is done: `files` forgotten (-1: a database could not be read).
     void unusedAttachmentsForgotten(int files);
 
@@ -97,6 +111,8 @@ private:
     struct Chip;
     struct Prepared;
     void prepared(int id, const Prepared& result);
+    // Reads, extracts, hashes and indexes `path` on m_pool, then `then(result)` on the GUI thread.
+    void prepareOnPool(const QString& path, std::function<void(const Prepared&)> then);
     void onTokensCounted(const QString& requestId, int tokens, int contextSize);
     void refreshNotes();
     // Runs `job` on the turn thread, then `then` with its result on the GUI thread (unless this

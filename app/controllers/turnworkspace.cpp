@@ -40,6 +40,9 @@ storage::Database* TurnWorkspace::store()
             return nullptr;
         }
         m_store = std::move(opened).value();
+        // As the store's own connection: deletes cascade, references are checked.
+        if (auto st = m_store->exec("PRAGMA foreign_keys = ON"); !st)
+            qCWarning(lcTurnDocuments) << st.errorString();
     }
     return m_store.get();
 }
@@ -154,6 +157,38 @@ DocumentTurn TurnWorkspace::plan(const TurnPlanRequest& request)
             qCWarning(lcTurnDocuments) << "sources not stored:" << st.errorString();
     }
     return turn;
+}
+
+QString TurnWorkspace::addFolderFile(qint64 folderId, const storage::NewAttachment& file)
+{
+    storage::Database* db = store();
+    if (!db)
+        return QStringLiteral("The conversation database could not be opened.");
+    storage::Database::Transaction tx(*db);
+    storage::StoreStatus st = tx.begin();
+    if (st) {
+        if (auto id = storage::insertFolderFile(*db, folderId, file, QDateTime::currentMSecsSinceEpoch()); !id)
+            st = id.error();
+    }
+    if (st)
+        st = tx.commit();
+    return st ? QString() : st.errorString();
+}
+
+QList<storage::NewAttachment> TurnWorkspace::folderFiles(qint64 folderId)
+{
+    QList<storage::NewAttachment> out;
+    storage::Database* db = store();
+    if (!db)
+        return out;
+    auto files = storage::readFolderFiles(*db, folderId, true);
+    if (!files) {
+        qCWarning(lcTurnDocuments) << files.errorString();
+        return out;
+    }
+    for (const storage::Attachment& a : std::as_const(files.value()))
+        out.append(a);   // the NewAttachment part: what a chip holds
+    return out;
 }
 
 int TurnWorkspace::forgetUnused(const QStringList& keep)

@@ -46,6 +46,10 @@ public:
     };
     Stored storeAttachments(qint64 messageId, qint64 copyFrom, const QList<causerie::storage::NewAttachment>& added);
     DocumentTurn plan(const TurnPlanRequest& request);
+    // Stores a file among the folder's default documents; "" or the error's text.
+    QString addFolderFile(qint64 folderId, const causerie::storage::NewAttachment& file);
+    // A folder's default documents with their text (and an image's bytes), in order.
+    QList<causerie::storage::NewAttachment> folderFiles(qint64 folderId);
     // Removes from the index the attachment files (library "attachment:<sha256>") that no
     // message holds any more, except `keep` (the composer's chips, indexed but not yet sent).
     // Returns how many files were forgotten; -1 when a database could not be read.
