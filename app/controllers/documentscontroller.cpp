@@ -306,20 +306,19 @@ void DocumentsController::removeFolderFile(qint64 folderId, qint64 fileId)
 
 void DocumentsController::addFolderChips(qint64 folderId)
 {
-    onTurnThread(
-        [folderId](TurnWorkspace& w) { return w.folderFiles(folderId); },
-        [folderId](DocumentsController& self, const QList<NewAttachment>& files) {
-            for (const NewAttachment& a : files) {
-                Chip chip;
-                chip.id = self.m_nextId++;
-                chip.attachment.name = a.name;
-                self.m_chips.append(chip);
-                Prepared ready;
-                ready.attachment = a;
-                self.prepared(chip.id, ready);   // counted with the open model, as a new chip
-            }
-            Q_EMIT self.folderChipsAdded(folderId, int(files.size()));
-        });
+    onTurnThread([folderId](TurnWorkspace& w) { return w.folderFiles(folderId); },
+                 [folderId](DocumentsController& self, const QList<NewAttachment>& files) {
+                     for (const NewAttachment& a : files) {
+                         Chip chip;
+                         chip.id = self.m_nextId++;
+                         chip.attachment.name = a.name;
+                         self.m_chips.append(chip);
+                         Prepared ready;
+                         ready.attachment = a;
+                         self.prepared(chip.id, ready);   // counted with the open model, as a new chip
+                     }
+                     Q_EMIT self.folderChipsAdded(folderId, int(files.size()));
+                 });
 }
 
 void DocumentsController::prepared(int id, const Prepared& result)

@@ -75,6 +75,9 @@ public:
     // The libraries (Settings → Libraries, by name) new conversations in the folder search; none: [].
     StoreStatus setFolderLibraries(qint64 id, const QStringList& libraries);
     StoreStatus setFolderCollapsed(qint64 id, bool collapsed);
+    // Puts the folder at `index` (0: first; clamped) in the sidebar's order, the others keeping
+    // theirs; persisted as positions 1..n.
+    StoreStatus moveFolder(qint64 id, int index);
     // A folder's default documents (schema 7, attachments.cpp): attached to each new
     // conversation in it (as chips in its composer). Stored like attachments: content shared
     // by SHA-256. folderFiles leaves out the text and bytes (readFolderFiles has them).
