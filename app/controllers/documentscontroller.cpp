@@ -18,6 +18,7 @@
 #include <QLoggingCategory>
 #include <QMimeData>
 #include <QMimeDatabase>
+#include <QMutexLocker>
 #include <QPointer>
 
 Q_LOGGING_CATEGORY(lcDocuments, "causerie.documents.app", QtInfoMsg)
@@ -34,11 +35,13 @@ struct DocumentsController::Chip {
     qint64 tokens = -1;
     bool estimated = false;
     QString countRequest;
+    bool held = false;   // its file holds an entry of AttachmentIndexLock::pending
 };
 
 struct DocumentsController::Prepared {
     NewAttachment attachment;
     QString error;
+    bool held = false;   // indexed: AttachmentIndexLock::pending counts it until released
 };
 
 namespace {
@@ -61,7 +64,8 @@ QString hashFile(const QString& path, QString* error)
 }
 
 // On the worker thread: everything that touches the file.
-void prepareFile(const QString& path, const QString& indexPath, NewAttachment* a, QString* error)
+void prepareFile(const QString& path, const QString& indexPath, AttachmentIndexLock& indexLock, NewAttachment* a,
+                 QString* error)
 {
     const QFileInfo info(path);
     a->name = info.fileName();
@@ -107,6 +111,8 @@ void prepareFile(const QString& path, const QString& indexPath, NewAttachment* a
     a->text = documents::fullText(doc.value());
     a->sections = documents::sectionOffsets(doc.value());
     // Indexed now, off the GUI thread, so that a question over the budget only searches.
+    QMutexLocker locker(&indexLock.lock);
+    ++indexLock.pending[a->sha256];   // released when its chip is sent or removed
     auto index = documents::DocIndex::open(indexPath);
     if (!index) {
         qCWarning(lcDocuments) << "attachment not indexed:" << index.error().message;
@@ -135,7 +141,8 @@ DocumentsController::DocumentsController(storage::ConversationStore* store, cons
     // One thread that never expires: the workspace's connections stay on it.
     m_turnPool.setMaxThreadCount(1);
     m_turnPool.setExpiryTimeout(-1);
-    m_workspace = std::make_shared<TurnWorkspace>(m_store->path(), m_indexPath);
+    m_indexLock = std::make_shared<AttachmentIndexLock>();
+    m_workspace = std::make_shared<TurnWorkspace>(m_store->path(), m_indexPath, m_indexLock);
     // Conversations deleted for good take their attachments' index rows with them (those deleted
     // before this start: now).
     connect(m_store, &storage::ConversationStore::conversationsPurged, this,
@@ -172,12 +179,20 @@ void DocumentsController::onTurnThread(Job job, Then then)
 QVariantList DocumentsController::chips() const
 {
     const bool remote = m_hooks.openConversationIsRemote && m_hooks.openConversationIsRemote();
+    const int remoteContext =
+        remote && m_hooks.openConversationRemoteContextSize ? m_hooks.openConversationRemoteContextSize() : 0;
     QVariantList out;
     for (const Chip& c : m_chips) {
         const bool image = c.attachment.kind == AttachmentKind::Image;
         QString note;
         if (image && c.state == QLatin1String("ready") && !remote)
             note = tr("This model cannot see images: the image will not be sent.");
+        QString budgetNote;
+        if (!image && c.state == QLatin1String("ready") && remote && remoteContext <= 0)
+            budgetNote = tr("The endpoint does not say how long its model's context is: documents of up to %L1 "
+                            "tokens in all are given whole, larger ones by the passages that best match each "
+                            "question.")
+                             .arg(kRemoteBudgetTokens);
         out.append(QVariantMap{{QStringLiteral("id"), c.id},
                                {QStringLiteral("name"), c.attachment.name},
                                {QStringLiteral("sizeText"), documents::formatBytes(c.attachment.size)},
@@ -186,6 +201,7 @@ QVariantList DocumentsController::chips() const
                                {QStringLiteral("state"), c.state},
                                {QStringLiteral("error"), c.error},
                                {QStringLiteral("note"), note},
+                               {QStringLiteral("budgetNote"), budgetNote},
                                {QStringLiteral("image"), image}});
     }
     return out;
@@ -230,9 +246,11 @@ void DocumentsController::prepareOnPool(const QString& path, std::function<void(
 {
     QPointer<DocumentsController> self(this);
     const QString indexPath = m_indexPath;
-    m_pool.start([self, path, indexPath, then = std::move(then)] {
+    std::shared_ptr<AttachmentIndexLock> indexLock = m_indexLock;
+    m_pool.start([self, path, indexPath, indexLock, then = std::move(then)] {
         Prepared result;
-        prepareFile(path, indexPath, &result.attachment, &result.error);
+        prepareFile(path, indexPath, *indexLock, &result.attachment, &result.error);
+        result.held = result.error.isEmpty() && result.attachment.kind == AttachmentKind::Document;
         QMetaObject::invokeMethod(
             qApp,
             [self, then, result] {
@@ -251,7 +269,10 @@ void DocumentsController::attachFiles(const QStringList& paths)
         chip.attachment.name = QFileInfo(path).fileName();
         m_chips.append(chip);
         const int id = chip.id;
-        prepareOnPool(path, [this, id](const Prepared& result) { prepared(id, result); });
+        prepareOnPool(path, [this, id](const Prepared& result) {
+            if (!prepared(id, result) && result.held)   // removed while it was read
+                m_indexLock->release({result.attachment.sha256});
+        });
     }
     if (!paths.isEmpty())
         Q_EMIT chipsChanged();
@@ -270,13 +291,20 @@ void DocumentsController::addFolderFiles(qint64 folderId, const QList<QUrl>& url
             NewAttachment a = prepared.attachment;
             if (a.kind == AttachmentKind::Document)
                 a.tokens = documents::estimateTokens(a.text);   // counted again when it becomes a chip
-            onTurnThread([folderId, a](TurnWorkspace& w) { return w.addFolderFile(folderId, a); },
-                         [folderId](DocumentsController& self, const QString& error) {
-                             if (!error.isEmpty())
-                                 Q_EMIT self.folderFileFailed(folderId, error);
-                             else
-                                 Q_EMIT self.folderFilesChanged(folderId);
-                         });
+            const QStringList held = prepared.held ? QStringList{a.sha256} : QStringList();
+            std::shared_ptr<AttachmentIndexLock> indexLock = m_indexLock;
+            onTurnThread(
+                [folderId, a, held, indexLock](TurnWorkspace& w) {
+                    QString error = w.addFolderFile(folderId, a);
+                    indexLock->release(held);   // stored (the folder holds it now), or not at all
+                    return error;
+                },
+                [folderId](DocumentsController& self, const QString& error) {
+                    if (!error.isEmpty())
+                        Q_EMIT self.folderFileFailed(folderId, error);
+                    else
+                        Q_EMIT self.folderFilesChanged(folderId);
+                });
         });
     }
 }
@@ -321,11 +349,12 @@ void DocumentsController::addFolderChips(qint64 folderId)
                  });
 }
 
-void DocumentsController::prepared(int id, const Prepared& result)
+bool DocumentsController::prepared(int id, const Prepared& result)
 {
     for (Chip& c : m_chips) {
         if (c.id != id)
             continue;
+        c.held = result.held;
         c.attachment = result.attachment;
         c.error = result.error;
         c.state = result.error.isEmpty() ? QStringLiteral("ready") : QStringLiteral("error");
@@ -340,8 +369,9 @@ void DocumentsController::prepared(int id, const Prepared& result)
             }
         }
         Q_EMIT chipsChanged();
-        return;
+        return true;
     }
+    return false;
 }
 
 void DocumentsController::onTokensCounted(const QString& requestId, int tokens, int)
@@ -362,6 +392,8 @@ void DocumentsController::removeChip(int id)
 {
     for (qsizetype i = 0; i < m_chips.size(); ++i) {
         if (m_chips[i].id == id) {
+            if (m_chips[i].held)
+                m_indexLock->release({m_chips[i].attachment.sha256});
             m_chips.removeAt(i);
             Q_EMIT chipsChanged();
             return;
@@ -375,11 +407,15 @@ void DocumentsController::attachPending(qint64 userMessageId, qint64 copyFrom)
     // the next message.
     QList<Chip> kept;
     QList<NewAttachment> sent;
+    QStringList held;
     for (const Chip& c : std::as_const(m_chips)) {
-        if (c.state == QLatin1String("ready"))
+        if (c.state == QLatin1String("ready")) {
             sent.append(c.attachment);
-        else if (c.state == QLatin1String("reading"))
+            if (c.held)
+                held.append(c.attachment.sha256);
+        } else if (c.state == QLatin1String("reading")) {
             kept.append(c);
+        }
     }
     if (kept.size() != m_chips.size()) {
         m_chips = kept;
@@ -387,8 +423,13 @@ void DocumentsController::attachPending(qint64 userMessageId, qint64 copyFrom)
     }
     if (sent.isEmpty() && copyFrom == 0)
         return;
+    std::shared_ptr<AttachmentIndexLock> indexLock = m_indexLock;
     onTurnThread(
-        [userMessageId, copyFrom, sent](TurnWorkspace& w) { return w.storeAttachments(userMessageId, copyFrom, sent); },
+        [userMessageId, copyFrom, sent, held, indexLock](TurnWorkspace& w) {
+            TurnWorkspace::Stored stored = w.storeAttachments(userMessageId, copyFrom, sent);
+            indexLock->release(held);   // a message holds them now (or, failed, nothing does)
+            return stored;
+        },
         [](DocumentsController& self, const TurnWorkspace::Stored& stored) {
             if (!stored.error.isEmpty())
                 qCWarning(lcDocuments) << "attachments not stored:" << stored.error;
@@ -413,10 +454,20 @@ void DocumentsController::planTurn(const storage::Conversation& conversation, co
         if (name.isString() && !name.toString().isEmpty())
             request.libraries.append(LibrariesController::indexName(name.toString()));
     }
-    const int context = m_hooks.contextSize ? m_hooks.contextSize() : 0;
-    request.budgetTokens = context > 0 ? context / 2 : kRemoteBudgetTokens;
+    request.budgetTokens = budgetFor(conversation);
     onTurnThread([request](TurnWorkspace& w) { return w.plan(request); },
                  [done = std::move(done)](DocumentsController&, const DocumentTurn& turn) { done(turn); });
+}
+
+qint64 DocumentsController::budgetFor(const storage::Conversation& conversation) const
+{
+    const bool remote = m_hooks.isRemote && m_hooks.isRemote(conversation);
+    int context = 0;
+    if (remote)
+        context = m_hooks.remoteContextSize ? m_hooks.remoteContextSize(conversation) : 0;
+    else
+        context = m_hooks.contextSize ? m_hooks.contextSize() : 0;
+    return context > 0 ? context / 2 : kRemoteBudgetTokens;
 }
 
 void DocumentsController::forgetUnusedAttachments()

@@ -24,6 +24,7 @@
 
 class LocalBackend;
 class TurnWorkspace;
+struct AttachmentIndexLock;
 
 namespace causerie::documents {
 class DocIndex;
@@ -36,7 +37,8 @@ class DocumentsController
     QML_ELEMENT
     QML_UNCREATABLE("App.documents")
     // [{id, name, sizeText, tokens (-1: not yet), tokensEstimated, state: "reading"|"ready"|"error",
-    //   error, note, image}]
+    //   error, note, budgetNote (the chip's tooltip: how much of the documents a remote model is
+    //   given when its context is unknown), image}]
     Q_PROPERTY(QVariantList chips READ chips NOTIFY chipsChanged)
     Q_PROPERTY(bool reading READ reading NOTIFY chipsChanged)
     // Grows each time a message's attachments are stored (its delegate was made just before).
@@ -46,7 +48,11 @@ public:
     struct Hooks {
         std::function<bool(const causerie::storage::Conversation&)> isRemote;   // images only go there
         std::function<bool()> openConversationIsRemote;                         // for the chips' notes
-        std::function<int()> contextSize;                                       // tokens; 0 = unknown (remote)
+        std::function<int()> contextSize;                                       // local model: tokens; 0 = none
+        // A remote conversation's model's context, from its endpoint's /v1/models when that list
+        // was already fetched (no request is made for it); 0 = unknown.
+        std::function<int(const causerie::storage::Conversation&)> remoteContextSize;
+        std::function<int()> openConversationRemoteContextSize;   // the same for the open conversation
     };
     // `indexPath`: the document index file (the data folder's documents.db). `local` may be null.
     // `libraries`: the folders ticked in conversations (may be null).
@@ -94,8 +100,10 @@ public:
 
     // Tests replace the desktop (QDesktopServices::openUrl).
     void setOpener(std::function<bool(const QUrl&)> opener) { m_opener = std::move(opener); }
-    // Budget when the context size is unknown (remote endpoints): tokens.
+    // Budget when a remote model's context size is unknown: tokens.
     static constexpr int kRemoteBudgetTokens = 8192;
+    // The documents' budget for a conversation: half its model's context, or kRemoteBudgetTokens.
+    qint64 budgetFor(const causerie::storage::Conversation& conversation) const;
     static constexpr qint64 kMaxImageBytes = 20LL * 1024 * 1024;
 
 Q_SIGNALS:
@@ -110,7 +118,8 @@ Q_SIGNALS:
 private:
     struct Chip;
     struct Prepared;
-    void prepared(int id, const Prepared& result);
+    // false when the chip is gone (removed while its file was read).
+    bool prepared(int id, const Prepared& result);
     // Reads, extracts, hashes and indexes `path` on m_pool, then `then(result)` on the GUI thread.
     void prepareOnPool(const QString& path, std::function<void(const Prepared&)> then);
     void onTokensCounted(const QString& requestId, int tokens, int contextSize);
@@ -127,9 +136,10 @@ private:
     QList<Chip> m_chips;
     int m_nextId = 1;
     int m_attachmentsRevision = 0;
-    QThreadPool m_pool;                           // one thread, low priority: extraction and indexing
-    QThreadPool m_turnPool;                       // one thread, kept: a turn's documents
-    std::shared_ptr<TurnWorkspace> m_workspace;   // used on m_turnPool's thread only
+    QThreadPool m_pool;                                 // one thread, low priority: extraction and indexing
+    QThreadPool m_turnPool;                             // one thread, kept: a turn's documents
+    std::shared_ptr<AttachmentIndexLock> m_indexLock;   // indexing a chip's file vs forgetting unused ones
+    std::shared_ptr<TurnWorkspace> m_workspace;         // used on m_turnPool's thread only
     std::function<bool(const QUrl&)> m_opener;
     std::unique_ptr<LibrariesController> m_libraries;
 };

@@ -23,9 +23,11 @@ QString indexedPath(const storage::Attachment& a) { return a.path.isEmpty() ? kI
 
 }   // namespace
 
-TurnWorkspace::TurnWorkspace(const QString& storePath, const QString& indexPath)
+TurnWorkspace::TurnWorkspace(const QString& storePath, const QString& indexPath,
+                             std::shared_ptr<AttachmentIndexLock> indexLock)
     : m_storePath(storePath)
     , m_indexPath(indexPath)
+    , m_indexLock(std::move(indexLock))
 {
 }
 
@@ -197,6 +199,7 @@ int TurnWorkspace::forgetUnused(const QStringList& keep)
     documents::DocIndex* idx = index();
     if (!db || !idx)
         return -1;
+    QMutexLocker locker(&m_indexLock->lock);
     const QString prefix = attachmentLibrary({});
     const QStringList indexed = idx->libraries(prefix);
     if (indexed.isEmpty())
@@ -209,7 +212,7 @@ int TurnWorkspace::forgetUnused(const QStringList& keep)
     int forgotten = 0;
     for (const QString& library : indexed) {
         const QString sha256 = library.mid(prefix.size());
-        if (held->contains(sha256) || keep.contains(sha256))
+        if (held->contains(sha256) || keep.contains(sha256) || m_indexLock->pending.contains(sha256))
             continue;
         if (auto st = idx->removeLibrary(library); !st)
             qCWarning(lcTurnDocuments) << st.error().message;

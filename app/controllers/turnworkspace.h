@@ -11,6 +11,8 @@
 #include "chatcontroller.h"   // DocumentTurn
 #include "storagetypes.h"
 
+#include <QMutex>
+#include <QHash>
 #include <QStringList>
 
 #include <memory>
@@ -21,6 +23,29 @@ class DocIndex;
 namespace causerie::storage {
 class Database;
 }
+
+// Between the threads that index attached files (the extraction pool) and forgetUnused: a file
+// is indexed and counted as pending under the lock, and forgetUnused holds it while it works, so
+// a file indexed for a chip not yet sent (or a folder file not yet stored) is never forgotten in
+// between. The count goes down once the file is stored, or its chip removed.
+struct AttachmentIndexLock {
+    QMutex lock;
+    QHash<QString, int> pending;   // SHA-256 → chips or folder files waiting with it
+
+    void hold(const QString& sha256)
+    {
+        QMutexLocker locker(&lock);
+        ++pending[sha256];
+    }
+    void release(const QStringList& hashes)
+    {
+        QMutexLocker locker(&lock);
+        for (const QString& h : hashes) {
+            if (--pending[h] <= 0)
+                pending.remove(h);
+        }
+    }
+};
 
 struct TurnPlanRequest {
     QList<qint64> path;    // message ids from the root to the question
@@ -33,7 +58,7 @@ struct TurnPlanRequest {
 
 class TurnWorkspace {
 public:
-    TurnWorkspace(const QString& storePath, const QString& indexPath);
+    TurnWorkspace(const QString& storePath, const QString& indexPath, std::shared_ptr<AttachmentIndexLock> indexLock);
     ~TurnWorkspace();
     TurnWorkspace(const TurnWorkspace&) = delete;
     TurnWorkspace& operator=(const TurnWorkspace&) = delete;
@@ -51,7 +76,8 @@ public:
     // A folder's default documents with their text (and an image's bytes), in order.
     QList<causerie::storage::NewAttachment> folderFiles(qint64 folderId);
     // Removes from the index the attachment files (library "attachment:<sha256>") that no
-    // message holds any more, except `keep` (the composer's chips, indexed but not yet sent).
+    // message or folder holds any more, except `keep` (the composer's chips) and the files
+    // pending in the index lock.
     // Returns how many files were forgotten; -1 when a database could not be read.
     int forgetUnused(const QStringList& keep);
 
@@ -63,6 +89,7 @@ private:
 
     QString m_storePath;
     QString m_indexPath;
+    std::shared_ptr<AttachmentIndexLock> m_indexLock;
     std::unique_ptr<causerie::storage::Database> m_store;
     std::unique_ptr<causerie::documents::DocIndex> m_index;
 };

@@ -216,7 +216,8 @@ private Q_SLOTS:
         m_store.reset();
         m_store = std::move(ConversationStore::open(path)).value();
         QList<qint64> order;
-        for (const Folder& f : m_store->folders().value())
+        const QList<Folder> reopened = m_store->folders().value();
+        for (const Folder& f : reopened)
             order << f.id;
         QCOMPARE(order, (QList<qint64>{c, a, b, d}));
         // Unknown folder: an error, nothing moved.

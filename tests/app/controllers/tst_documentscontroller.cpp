@@ -74,7 +74,8 @@ private:
     std::unique_ptr<DocumentsController> m_docs;
     bool m_remote = false;
     int m_context = 4096;
-    qint64 m_now = 0;   // the store's clock (ms)
+    int m_remoteContext = 0;   // what the endpoint's model list said (0: not fetched / not said)
+    qint64 m_now = 0;          // the store's clock (ms)
     QMutex m_seenLock;
     QList<Seen> m_seen;
     std::atomic_bool m_hold{false};   // the next read of a branch's attachments waits for m_gate
@@ -157,12 +158,15 @@ private Q_SLOTS:
         DocumentsController::Hooks hooks;
         hooks.isRemote = [this](const Conversation&) { return m_remote; };
         hooks.openConversationIsRemote = [this] { return m_remote; };
-        hooks.contextSize = [this] { return m_context; };
+        hooks.contextSize = [this] { return m_remote ? 0 : m_context; };
+        hooks.remoteContextSize = [this](const Conversation&) { return m_remoteContext; };
+        hooks.openConversationRemoteContextSize = [this] { return m_remoteContext; };
         m_docs = std::make_unique<DocumentsController>(m_store.get(), m_dir->filePath(QStringLiteral("documents.db")),
                                                        nullptr, hooks);
         m_chat->setDocuments(m_docs.get());
         m_remote = false;
         m_context = 4096;
+        m_remoteContext = 0;
         m_backend.count = 0;
         m_backend.lastHistory.clear();
     }
@@ -464,6 +468,37 @@ private Q_SLOTS:
         QVERIFY(forgotten.wait());
         QVERIFY(index->libraries(QStringLiteral("attachment:")).isEmpty());
         QCOMPARE(index->chunkCount(), qint64(0));
+    }
+
+    void aRemoteModelsBudgetIsItsContextWhenTheEndpointSaysIt()
+    {
+        // ~5,000 tokens: within the 8,192 assumed for an unknown context, over half of 4,000.
+        QString text;
+        for (int i = 0; i < 400; ++i)
+            text += QStringLiteral("Paragraph %1 is about gardens and nothing else.\n\n").arg(i);
+        text += QStringLiteral("The alarm code is 4512.");
+        m_remote = true;
+        QVERIFY(!attachReady(QStringLiteral("house.txt"), text.toUtf8()).isEmpty());
+        // Unknown: 8,192 tokens, and the chip's tooltip says so (a local chip has no such note).
+        const QString note = chip(*m_docs, 0).value("budgetNote").toString();
+        QVERIFY2(note.contains(QLatin1String("8,192")) || note.contains(QLatin1String("8192")), qPrintable(note));
+        QVERIFY(sendAndWait(QStringLiteral("What is the alarm code?")));
+        QVERIFY(m_backend.lastHistory.first().content.contains(QLatin1String("## [1] house.txt")));   // whole
+        m_backend.finish();
+        // The endpoint's /v1/models said 4,000: a 2,000-token budget, so the question's passages.
+        m_remoteContext = 4000;
+        QVERIFY(!attachReady(QStringLiteral("again.txt"), "The gate code is 1234.").isEmpty());
+        QCOMPARE(chip(*m_docs, 0).value("budgetNote").toString(), QString());
+        QVERIFY(sendAndWait(QStringLiteral("What is the alarm code?")));
+        const QString asked = m_backend.lastHistory.last().content;
+        QVERIFY2(asked.contains(QLatin1String("[1] house.txt\n")), qPrintable(asked.left(300)));
+        QVERIFY(asked.contains(QLatin1String("4512")));
+        QVERIFY(m_backend.lastHistory.first().role != QLatin1String("system"));
+        // A local conversation's chip never carries the note.
+        m_backend.finish();
+        m_remote = false;
+        QVERIFY(!attachReady(QStringLiteral("local.txt"), "Local.").isEmpty());
+        QCOMPARE(chip(*m_docs, 0).value("budgetNote").toString(), QString());
     }
 
     void badFilesShowTheirErrorOnTheChip_data()
