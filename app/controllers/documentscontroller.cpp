@@ -484,7 +484,7 @@ void DocumentsController::forgetUnusedAttachments()
 QVariantList DocumentsController::attachmentsFor(qint64 messageId) const
 {
     QVariantList out;
-    auto list = m_store->attachments(messageId);
+    auto list = m_store->attachmentSummaries(messageId);   // no text read on the GUI thread
     if (!list)
         return out;
     for (const storage::Attachment& a : std::as_const(list.value())) {

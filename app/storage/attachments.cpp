@@ -345,12 +345,14 @@ StoreResult<qint64> ConversationStore::addAttachment(qint64 messageId, const New
     return id;
 }
 
-StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId)
+StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId, bool withText)
 {
     static const QByteArray sql = QByteArray("SELECT ") + kAttachmentColumns +
                                   " FROM attachments a JOIN attachment_files f ON f.id = a.file_id "
                                   "WHERE a.message_id = ?1 ORDER BY a.ord, a.id";
-    auto st = db.prepare(sql.constData());
+    // The same columns, the text and sections left unread.
+    static const QByteArray summary = QByteArray(sql).replace("f.text, f.sections_json", "'', '[]'");
+    auto st = db.prepare(withText ? sql.constData() : summary.constData());
     if (!st)
         return st.error();
     st->bind(1, messageId);
@@ -430,6 +432,11 @@ StoreStatus ConversationStore::removeFolderFile(qint64 folderId, qint64 folderFi
 StoreResult<QList<Attachment>> ConversationStore::attachments(qint64 messageId)
 {
     return readAttachments(database(), messageId);
+}
+
+StoreResult<QList<Attachment>> ConversationStore::attachmentSummaries(qint64 messageId)
+{
+    return readAttachments(database(), messageId, false);
 }
 
 StoreResult<QList<Attachment>> ConversationStore::activeAttachments(qint64 conversationId)

@@ -113,6 +113,8 @@ public:
     // (bytes given later fill in a row stored without them).
     StoreResult<qint64> addAttachment(qint64 messageId, const NewAttachment& attachment);
     StoreResult<QList<Attachment>> attachments(qint64 messageId);
+    // The same without the text and sections (what a message's view shows: names, sizes).
+    StoreResult<QList<Attachment>> attachmentSummaries(qint64 messageId);
     // The attachments of every message on the conversation's active branch, oldest first: what
     // the model is given with the next question.
     StoreResult<QList<Attachment>> activeAttachments(qint64 conversationId);
@@ -167,7 +169,7 @@ private:
 // The attachment rows through any connection to the store's file (the documents worker has its
 // own, off the GUI thread; the store's methods above use these too). Writes go inside the
 // caller's transaction (Database::Transaction).
-StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId);
+StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId, bool withText = true);
 StoreResult<QByteArray> readAttachmentBytes(Database& db, qint64 attachmentId);
 // The files of `fromMessageId` attached to `toMessageId` too (an edited message keeps its files).
 StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessageId, qint64 now);

@@ -314,6 +314,17 @@ private Q_SLOTS:
         QVERIFY(readAttachments);
         QVERIFY(storedAttachments);
         QVERIFY(storedSources);
+
+        // The question's view lists its files (names and sizes) without reading their text.
+        const qint64 question = m_store->activePath(m_chat->conversationId())->first().id;
+        m_seen.clear();
+        watchStatements();
+        const QVariantList shown = m_docs->attachmentsFor(question);
+        Database::setStatementObserver(nullptr);
+        QCOMPARE(shown.value(0).toMap().value("name").toString(), QStringLiteral("house.txt"));
+        QCOMPARE(m_seen.size(), 1);
+        QVERIFY(m_seen[0].gui);
+        QVERIFY2(!m_seen[0].sql.contains("f.text"), m_seen[0].sql.constData());
     }
 
     void aSendWhileTheDocumentsArePlannedIsRefused()
