@@ -6,6 +6,7 @@
 #include "docindex.h"
 #include "promptcontext.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QLoggingCategory>
 
@@ -33,12 +34,19 @@ TurnWorkspace::TurnWorkspace(const QString& storePath, const QString& indexPath,
 
 TurnWorkspace::~TurnWorkspace() = default;
 
+QString TurnWorkspace::storeUnavailable() const
+{
+    return QCoreApplication::translate("TurnWorkspace", "The conversation database could not be opened: %1")
+        .arg(m_storeError);
+}
+
 storage::Database* TurnWorkspace::store()
 {
     if (!m_store) {
         auto opened = storage::Database::open(m_storePath, {});
         if (!opened) {
-            qCWarning(lcTurnDocuments) << opened.errorString();
+            m_storeError = opened.errorString();
+            qCWarning(lcTurnDocuments) << m_storeError;
             return nullptr;
         }
         m_store = std::move(opened).value();
@@ -67,7 +75,7 @@ TurnWorkspace::Stored TurnWorkspace::storeAttachments(qint64 messageId, qint64 c
 {
     storage::Database* db = store();
     if (!db)
-        return {0, QStringLiteral("The conversation database could not be opened.")};
+        return {0, storeUnavailable()};
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     storage::Database::Transaction tx(*db);
     if (auto st = tx.begin(); !st)
@@ -165,7 +173,7 @@ QString TurnWorkspace::addFolderFile(qint64 folderId, const storage::NewAttachme
 {
     storage::Database* db = store();
     if (!db)
-        return QStringLiteral("The conversation database could not be opened.");
+        return storeUnavailable();
     storage::Database::Transaction tx(*db);
     storage::StoreStatus st = tx.begin();
     if (st) {

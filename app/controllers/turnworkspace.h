@@ -85,11 +85,13 @@ public:
 
 private:
     causerie::storage::Database* store();
+    QString storeUnavailable() const;
     causerie::documents::DocIndex* index();
 
     QString m_storePath;
     QString m_indexPath;
     std::shared_ptr<AttachmentIndexLock> m_indexLock;
     std::unique_ptr<causerie::storage::Database> m_store;
+    QString m_storeError;   // why store() could not open it
     std::unique_ptr<causerie::documents::DocIndex> m_index;
 };
