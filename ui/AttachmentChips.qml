@@ -31,6 +31,18 @@ Flow {
 
             objectName: "attachmentChip"
             padding: Theme.spaceS
+            Accessible.description: chip.modelData.budgetNote
+
+            // How much of the documents a remote model is given when its context is unknown.
+            HoverHandler {
+                id: chipHover
+            }
+            PlainToolTip {
+                objectName: "chipBudgetNote"
+                visible: chipHover.hovered && chip.modelData.budgetNote.length > 0
+                delay: Theme.tooltipDelay
+                text: chip.modelData.budgetNote
+            }
 
             RowLayout {
                 spacing: Theme.spaceS

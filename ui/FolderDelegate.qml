@@ -4,8 +4,9 @@ import QtQuick.Layouts
 import Causerie.App
 
 // A folder's header in the sidebar: click (or Space) opens or closes it (remembered); its menu
-// starts a chat in it, renames it, edits its default system prompt, deletes it (its
-// conversations go back to the list). Conversations dropped on it move into it.
+// starts a chat in it, renames it, edits its defaults, moves it up or down, deletes it (its
+// conversations go back to the list). Conversations dropped on it move into it; the header
+// itself can be dragged onto another folder's rows to take its place.
 ItemDelegate {
     id: root
 
@@ -16,6 +17,8 @@ ItemDelegate {
 
     signal settingsRequested(var folderId)
     signal deleteRequested(var folderId, string name)
+    // The header being dragged: a ghost of the name follows the pointer (Drag.source is this item).
+    readonly property bool dragging: mouse.drag.active
 
     font.pixelSize: Theme.fontSmall
     font.bold: true
@@ -68,13 +71,42 @@ ItemDelegate {
         }
     }
 
-    // Over the row but for the actions button: the context menu.
+    // Over the row but for the actions button: open/close, the context menu, and the drag.
     MouseArea {
+        id: mouse
         anchors.fill: parent
         anchors.rightMargin: Theme.iconButtonSize
         z: 1
-        acceptedButtons: Qt.RightButton
-        onClicked: root.openMenu()
+        acceptedButtons: Qt.LeftButton | Qt.RightButton
+        drag.target: ghost
+        drag.threshold: Theme.spaceM
+        onClicked: (event) => {
+            if (event.button === Qt.RightButton)
+                root.openMenu()
+            else
+                App.conversations.setFolderCollapsed(root.folderId, !root.collapsed)
+        }
+        onReleased: {
+            if (!drag.active)
+                return
+            ghost.Drag.drop()
+            ghost.x = 0
+            ghost.y = 0
+        }
+    }
+
+    Label {
+        id: ghost
+        visible: root.dragging
+        text: root.name
+        textFormat: Text.PlainText
+        padding: Theme.spaceS
+        background: Rectangle { color: Theme.colors.selected; radius: Theme.radiusS }
+        Drag.active: root.dragging
+        Drag.keys: ["causerie-folder"]
+        Drag.source: root
+        Drag.hotSpot.x: Theme.spaceM
+        Drag.hotSpot.y: Theme.spaceM
     }
 
     Loader {
@@ -94,6 +126,18 @@ ItemDelegate {
             MenuItem {
                 text: qsTr("Folder settings…")
                 onTriggered: root.settingsRequested(root.folderId)
+            }
+            MenuItem {
+                objectName: "folderMoveUp"
+                text: qsTr("Move up")
+                enabled: App.conversations.folderIndex(root.folderId) > 0
+                onTriggered: App.conversations.moveFolder(root.folderId, -1)
+            }
+            MenuItem {
+                objectName: "folderMoveDown"
+                text: qsTr("Move down")
+                enabled: App.conversations.folderIndex(root.folderId) < App.conversations.folders.length - 1
+                onTriggered: App.conversations.moveFolder(root.folderId, 1)
             }
             MenuSeparator {}
             MenuItem {

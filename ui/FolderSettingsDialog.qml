@@ -1,15 +1,20 @@
 import QtQuick
 import QtQuick.Controls
+import QtQuick.Dialogs
 import QtQuick.Layouts
 import Causerie.App
 
-// Creates a folder (folderId 0) or edits one: its name, and the system prompt and libraries the
-// conversations created in it start with.
+// Creates a folder (folderId 0) or edits one: its name, and the system prompt, libraries and
+// documents the conversations created in it start with. Documents added or removed here are
+// applied on Save (read and stored in the background; a file that cannot be read says why here).
 Dialog {
     id: dialog
 
     property var folderId: 0
     property var libraries: []   // the ticked libraries' names
+    property var documents: []   // [{id (0: to add), name, sizeText, url}] as the list shows them
+    property var removedDocuments: []   // ids of stored documents to remove on Save
+    property string documentError: ""
 
     // Fills the fields for `id` (0: a new folder) and opens.
     function edit(id) {
@@ -17,6 +22,9 @@ Dialog {
         nameField.text = id > 0 ? App.conversations.folderName(id) : ""
         promptField.text = id > 0 ? App.conversations.folderSystemPrompt(id) : ""
         libraries = id > 0 ? App.conversations.folderLibraries(id) : []
+        documents = id > 0 && App.documents ? App.documents.folderFiles(id) : []
+        removedDocuments = []
+        documentError = ""
         open()
         nameField.forceActiveFocus()
     }
@@ -88,6 +96,82 @@ Dialog {
                 }
             }
         }
+        Label {
+            text: qsTr("Documents its new conversations start with")
+        }
+        Repeater {
+            model: dialog.documents
+            delegate: RowLayout {
+                id: documentRow
+                required property var modelData
+                required property int index
+                Layout.fillWidth: true
+                Label {
+                    Layout.fillWidth: true
+                    elide: Text.ElideMiddle
+                    textFormat: Text.PlainText
+                    text: documentRow.modelData.name + (documentRow.modelData.sizeText ? " · " + documentRow.modelData.sizeText : "")
+                }
+                IconButton {
+                    iconName: "close"
+                    text: qsTr("Remove %1").arg(documentRow.modelData.name)
+                    onClicked: {
+                        // The file's ids inside a delegate: Qt 6.4 has no ComponentBehavior: Bound.
+                        if (documentRow.modelData.id > 0)
+                            dialog.removedDocuments = dialog.removedDocuments.concat([documentRow.modelData.id])   // qmllint disable unqualified
+                        const kept = dialog.documents.slice()   // qmllint disable unqualified
+                        kept.splice(documentRow.index, 1)
+                        dialog.documents = kept   // qmllint disable unqualified
+                    }
+                }
+            }
+        }
+        Button {
+            objectName: "folderAddDocuments"
+            text: qsTr("Add documents…")
+            enabled: App.documents !== null
+            onClicked: documentDialog.open()
+        }
+        Label {
+            Layout.fillWidth: true
+            visible: dialog.documentError.length > 0
+            text: dialog.documentError
+            textFormat: Text.PlainText
+            wrapMode: Text.Wrap
+            color: Theme.colors.danger
+            font.pixelSize: Theme.fontCaption
+        }
+    }
+
+    FileDialog {
+        id: documentDialog
+        title: qsTr("Documents for this folder")
+        fileMode: FileDialog.OpenFiles
+        onAccepted: {
+            const added = dialog.documents.slice()
+            for (const url of selectedFiles) {
+                const path = url.toString()
+                added.push({id: 0, name: decodeURIComponent(path.substring(path.lastIndexOf("/") + 1)), sizeText: "", url: url})
+            }
+            dialog.documents = added
+        }
+    }
+
+    Connections {
+        target: App.documents
+        function onFolderFileFailed(folderId, message) {
+            dialog.documentError = message
+        }
+    }
+
+    function applyDocuments(id) {
+        if (!App.documents)
+            return
+        for (const fileId of removedDocuments)
+            App.documents.removeFolderFile(id, fileId)
+        const urls = documents.filter(d => d.id === 0).map(d => d.url)
+        if (urls.length > 0)
+            App.documents.addFolderFiles(id, urls)
     }
 
     onAccepted: {
@@ -96,11 +180,14 @@ Dialog {
             if (App.conversations.renameFolder(folderId, nameField.text)) {
                 App.conversations.setFolderSystemPrompt(folderId, promptField.text)
                 App.conversations.setFolderLibraries(folderId, libraries)
+                applyDocuments(folderId)
             }
         } else {
             const id = App.conversations.createFolder(nameField.text, promptField.text)
             if (id > 0 && libraries.length > 0)
                 App.conversations.setFolderLibraries(id, libraries)
+            if (id > 0)
+                applyDocuments(id)
         }
     }
 }

@@ -123,9 +123,24 @@ ColumnLayout {
                     onClicked: root.libraries.reindex(item.modelData.name)   // qmllint disable unqualified
                 }
                 Button {
+                    id: removeButton
                     text: qsTr("Remove")
-                    // As above.
-                    onClicked: root.libraries.remove(item.modelData.name)   // qmllint disable unqualified
+                    onClicked: removeMenu.open()
+                    // Keeping the index makes adding the folder back quick; forgetting frees its space.
+                    Menu {
+                        id: removeMenu
+                        y: removeButton.height
+                        MenuItem {
+                            text: qsTr("Remove, keep its index")
+                            // As above.
+                            onTriggered: root.libraries.remove(item.modelData.name, false)   // qmllint disable unqualified
+                        }
+                        MenuItem {
+                            text: qsTr("Remove and forget its index")
+                            // As above.
+                            onTriggered: root.libraries.remove(item.modelData.name, true)   // qmllint disable unqualified
+                        }
+                    }
                 }
             }
         }

@@ -166,6 +166,11 @@ Pane {
                 openConversation: App.chat.conversationId   // qmllint disable type
                 onClicked: (index, conversationId, modifiers) => root.clickRow(index, conversationId, modifiers)
                 onDropped: (source, folderId) => root.dropOn(source, folderId)
+                // Dropped on a folder (or a conversation in one): it takes that folder's place.
+                onFolderDropped: (moved, folderId) => {
+                    if (folderId > 0 && moved !== folderId)   // qmllint disable type
+                        App.conversations.moveFolderTo(moved, App.conversations.folderIndex(folderId))
+                }
                 onTitleShown: (title) => root.currentTitle = title
                 onFolderSettingsRequested: (folderId) => folderSettings.edit(folderId)
                 onFolderDeleteRequested: (folderId, name) => confirmFolderDelete.ask(folderId, name)

@@ -3,7 +3,7 @@ import Causerie.App
 
 // One row of the sidebar's list: a folder's header or a conversation (ConversationListModel's
 // roles), and where a dragged conversation can be dropped (into this row's folder, or out of
-// any for a row outside folders).
+// any for a row outside folders), or a dragged folder (to this row's folder's place).
 Item {
     id: row
 
@@ -21,6 +21,7 @@ Item {
 
     signal clicked(int index, var conversationId, int modifiers)
     signal dropped(var source, var folderId)
+    signal folderDropped(var movedFolderId, var folderId)
     signal titleShown(string title)   // the open conversation's title, for the window's
     signal folderSettingsRequested(var folderId)
     signal folderDeleteRequested(var folderId, string name)
@@ -51,8 +52,13 @@ Item {
     DropArea {
         id: drop
         anchors.fill: parent
-        keys: ["causerie-conversation"]
-        onDropped: (event) => row.dropped(event.source, row.folderId)
+        keys: ["causerie-conversation", "causerie-folder"]
+        onDropped: (event) => {
+            if (event.keys.indexOf("causerie-folder") >= 0)
+                row.folderDropped(event.source.folderId, row.folderId)
+            else
+                row.dropped(event.source, row.folderId)
+        }
     }
 
     Rectangle {

@@ -14,6 +14,8 @@
 #include <QGuiApplication>
 #include <QLoggingCategory>
 
+#include <algorithm>
+
 Q_LOGGING_CATEGORY(lcApp, "causerie.app", QtInfoMsg)
 
 using namespace causerie::storage;
@@ -77,6 +79,12 @@ AppController::AppController(const QString& dataDir, QObject* parent)
     documentHooks.isRemote = [](const Conversation& c) { return !endpointIdOf(c.backend).isEmpty(); };
     documentHooks.openConversationIsRemote = [this] { return conversationRemote(); };
     documentHooks.contextSize = [this] { return contextSize(); };
+    documentHooks.remoteContextSize = [this](const Conversation& c) {
+        return std::max(0, m_remote->contextLength(endpointIdOf(c.backend), c.model));
+    };
+    documentHooks.openConversationRemoteContextSize = [this] {
+        return std::max(0, m_remote->contextLength(conversationEndpointId(), conversationModel()));
+    };
     const QString documentIndex = QDir(dataDir).filePath(QStringLiteral("documents.db"));
     m_documents = std::make_unique<DocumentsController>(m_store.get(), documentIndex, m_local.get(), documentHooks,
                                                         std::make_unique<LibrariesController>(dataDir, documentIndex));
@@ -94,8 +102,13 @@ AppController::AppController(const QString& dataDir, QObject* parent)
         applyEmbedding();
     }
     connect(this, &AppController::conversationBackendChanged, m_documents.get(), &DocumentsController::chipsChanged);
+    // A model list fetched may tell the remote model's context: the chips' budget note follows.
+    connect(m_remote.get(), &RemoteController::modelsChanged, m_documents.get(), &DocumentsController::chipsChanged);
     m_conversations = std::make_unique<ConversationsController>(m_store.get(), m_chat.get());
     connect(m_conversations.get(), &ConversationsController::errorOccurred, this, &AppController::errorOccurred);
+    // A new conversation in a folder starts with the folder's documents as chips.
+    connect(m_conversations.get(), &ConversationsController::chatCreatedInFolder, m_documents.get(),
+            [documents = m_documents.get()](qint64, qint64 folderId) { documents->addFolderChips(folderId); });
     // An undo gets the conversation back; its next answer is then computed cold once.
     connect(m_conversations.get(), &ConversationsController::removed, m_kvCache.get(),
             &KvCacheController::forgetConversation);

@@ -149,6 +149,9 @@ bool ChatController::editMessage(qint64 userMessageId, const QString& text)
         setError(userId.errorString());
         return false;
     }
+    // The new version goes with the files of the old one, and with any chips added meanwhile.
+    if (m_documents)
+        m_documents->attachPending(*userId, userMessageId);
     return startAnswer(m->conversationId, *userId);
 }
 
@@ -215,8 +218,6 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
         if (m.role == MessageRole::User)
             question = m.content;
     }
-    if (m_documents)
-        addDocuments(history, m_documents->turnFor(*conv, question), *path, *answerId);
 
     m_backend = backend;
     m_answerId = *answerId;
@@ -227,18 +228,56 @@ bool ChatController::startAnswer(qint64 conversationId, qint64 parentId)
     m_inlineThinking = ThinkTagSplitter(backend->promptOpensThinking());
     m_model = conv->model;
     m_backendName = backendKey(*conv);
+    GenerationSettings generation = turn.generation;
+    generation.conversationId = conversationId;
+    if (!m_documents) {
+        launch(history, generation);
+        return true;
+    }
+    // The documents are read and searched off the GUI thread; the answer (already in the store,
+    // streaming) waits for them. Meanwhile a send is refused as during any answer, Stop cancels,
+    // and switching conversations lets the turn go on into its own message.
+    QList<qint64> ids;
+    for (const Message& m : std::as_const(*path)) {
+        if (m.id != *answerId)
+            ids.append(m.id);
+    }
+    m_planning = true;
+    const quint64 serial = ++m_planSerial;
+    Q_EMIT generatingChanged();
+    QPointer<ChatController> self(this);
+    m_documents->planTurn(*conv, ids, *answerId, question,
+                          [self, serial, history, messages = *path, answer = *answerId,
+                           generation](const DocumentTurn& documents) mutable {
+                              if (!self || !self->m_planning || serial != self->m_planSerial)
+                                  return;   // stopped, or a later turn
+                              self->m_planning = false;
+                              self->addDocuments(history, documents, messages, answer);
+                              self->launch(history, generation);
+                          });
+    return true;
+}
+
+void ChatController::launch(const QList<ChatMessage>& history, const GenerationSettings& generation)
+{
+    ChatBackend* backend = m_backend;
+    if (!backend || !backend->isReady()) {
+        const QString why = tr("No model is ready for this conversation. Open a local model or choose a remote "
+                               "endpoint in Settings.");
+        (void)m_store->setStatus(m_answerId, MessageStatus::Error, why);
+        setError(why);
+        endRequest();
+        return;
+    }
     connect(backend, &ChatBackend::delta, this, &ChatController::onDelta, Qt::UniqueConnection);
     connect(backend, &ChatBackend::reasoningDelta, this, &ChatController::onReasoningDelta, Qt::UniqueConnection);
     connect(backend, &ChatBackend::finished, this, &ChatController::onFinished, Qt::UniqueConnection);
     connect(backend, &ChatBackend::failed, this, &ChatController::onFailed, Qt::UniqueConnection);
-    GenerationSettings generation = turn.generation;
-    generation.conversationId = conversationId;
     m_requestId = backend->startChat(history, generation);
     if (!m_lastError.isEmpty())
         setError({});
     Q_EMIT generatingChanged();
     qCDebug(lcChat) << "request" << m_requestId << "answer" << m_answerId;
-    return true;
 }
 
 void ChatController::addDocuments(QList<ChatMessage>& history, const DocumentTurn& turn, const QList<Message>& path,
@@ -272,10 +311,7 @@ void ChatController::addDocuments(QList<ChatMessage>& history, const DocumentTur
             ++h;
         }
     }
-    if (!turn.sources.isEmpty()) {
-        if (auto st = m_store->setSources(answerId, turn.sources); !st)
-            qCWarning(lcChat) << "sources not stored:" << st.errorString();
-    }
+    Q_UNUSED(answerId)   // the sources are stored under it by TurnDocuments, off this thread
 }
 
 // Whatever the backend, a model that writes its thinking inline ("<think>…</think>" at the
@@ -378,6 +414,7 @@ void ChatController::onFailed(const QString& requestId, const BackendError& erro
 void ChatController::endRequest()
 {
     m_flushTimer.stop();
+    m_planning = false;
     m_requestId.clear();
     m_answerId = 0;
     m_answer.clear();
@@ -390,6 +427,13 @@ void ChatController::endRequest()
 
 void ChatController::stop()
 {
+    if (m_planning) {
+        // Nothing was asked of the backend yet: the empty answer is marked cancelled at once.
+        if (auto st = m_store->setStatus(m_answerId, MessageStatus::Cancelled); !st)
+            setError(st.errorString());
+        endRequest();
+        return;
+    }
     if (generating() && m_backend)
         m_backend->cancel(m_requestId);
 }
@@ -398,7 +442,7 @@ void ChatController::shutdown()
 {
     if (!generating())
         return;
-    if (m_backend)
+    if (m_backend && !m_requestId.isEmpty())
         m_backend->cancel(m_requestId);
     placeInlineThinking(m_inlineThinking.finish());
     flush();

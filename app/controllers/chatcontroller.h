@@ -40,13 +40,19 @@ struct DocumentTurn {
     QList<causerie::storage::MessageSource> sources;
 };
 
-// Implemented by DocumentsController: the chips waiting in the composer become the new user
-// message's attachments, and each turn asks what the documents add.
+// Implemented by DocumentsController. Everything that reads or writes a document's text runs off
+// the GUI thread, one step after the other in the order asked.
 class TurnDocuments {
 public:
     virtual ~TurnDocuments() = default;
-    virtual void attachPending(qint64 userMessageId) = 0;
-    virtual DocumentTurn turnFor(const causerie::storage::Conversation& conversation, const QString& question) = 0;
+    // The composer's ready chips leave it at once and become the message's attachments, after the
+    // files of `copyFrom` (an edited message keeps the files of the one it replaces; 0: none).
+    virtual void attachPending(qint64 userMessageId, qint64 copyFrom = 0) = 0;
+    // What the documents add to the turn answering `question` (`path`: the message ids from the
+    // root to it), the sources stored under `answerId`. `done` runs later on the GUI thread, never
+    // inside this call, after the attachments asked for before are stored.
+    virtual void planTurn(const causerie::storage::Conversation& conversation, const QList<qint64>& path,
+                          qint64 answerId, const QString& question, std::function<void(const DocumentTurn&)> done) = 0;
 };
 
 class ChatController : public QObject {
@@ -71,7 +77,8 @@ public:
     ~ChatController() override;
 
     qint64 conversationId() const { return m_conversationId; }
-    bool generating() const { return !m_requestId.isEmpty(); }
+    // From the answer's creation: while the documents are planned, then while the backend answers.
+    bool generating() const { return m_planning || !m_requestId.isEmpty(); }
     QString lastError() const { return m_lastError; }
     double lastTokensPerSecond() const { return m_lastTokensPerSecond; }
 
@@ -101,6 +108,8 @@ private:
     bool startAnswer(qint64 conversationId, qint64 parentId);
     void addDocuments(QList<ChatMessage>& history, const DocumentTurn& turn,
                       const QList<causerie::storage::Message>& path, qint64 answerId);
+    // Hands the finished history to the backend chosen in startAnswer.
+    void launch(const QList<ChatMessage>& history, const GenerationSettings& generation);
     void onDelta(const QString& requestId, const QString& text);
     void onReasoningDelta(const QString& requestId, const QString& text);
     void onFinished(const QString& requestId, const GenerationStats& stats);
@@ -123,6 +132,8 @@ private:
     qint64 m_conversationId = 0;
     QPointer<ChatBackend> m_backend;   // serving the request in flight
     QString m_requestId;
+    bool m_planning = false;             // the answer waits for its documents (TurnDocuments::planTurn)
+    quint64 m_planSerial = 0;            // a plan's result is taken only if it is the latest one
     qint64 m_answerId = 0;               // the assistant message being written
     QString m_answer;                    // its text so far
     bool m_dirty = false;                // text not yet flushed to the store

@@ -202,6 +202,32 @@ QVariantList ConversationsController::folders() const
     return out;
 }
 
+int ConversationsController::folderIndex(qint64 folderId) const
+{
+    const QVariantList list = folders();
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        if (list[i].toMap().value(QStringLiteral("id")).toLongLong() == folderId)
+            return int(i);
+    }
+    return -1;
+}
+
+bool ConversationsController::moveFolder(qint64 folderId, int delta)
+{
+    const int from = folderIndex(folderId);
+    const int to = from + (delta < 0 ? -1 : 1);
+    if (from < 0 || to < 0 || to >= folders().size())
+        return false;
+    moveFolderTo(folderId, to);
+    return true;
+}
+
+void ConversationsController::moveFolderTo(qint64 folderId, int index)
+{
+    if (auto st = m_store->moveFolder(folderId, index); !st)
+        Q_EMIT errorOccurred(st.errorString());
+}
+
 qint64 ConversationsController::createFolder(const QString& name, const QString& systemPrompt)
 {
     auto id = m_store->createFolder(name, systemPrompt);
@@ -288,6 +314,7 @@ qint64 ConversationsController::newChatInFolder(qint64 folderId)
         return 0;
     }
     m_chat->openConversation(*id);
+    Q_EMIT chatCreatedInFolder(*id, folderId);
     return *id;
 }
 

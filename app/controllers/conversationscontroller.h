@@ -76,13 +76,20 @@ public:
     Q_INVOKABLE QStringList folderLibraries(qint64 folderId) const;
     Q_INVOKABLE void setFolderLibraries(qint64 folderId, const QStringList& libraries);
     Q_INVOKABLE void setFolderCollapsed(qint64 folderId, bool collapsed);
+    // The folder one place up (-1) or down (+1) in the sidebar (its menu's Move up / Move down);
+    // false at the end it would leave. moveFolderTo: where a drag drops it (0: first).
+    Q_INVOKABLE bool moveFolder(qint64 folderId, int delta);
+    Q_INVOKABLE void moveFolderTo(qint64 folderId, int index);
+    // The folder's place in the sidebar's order (0: first); -1 for an unknown folder.
+    Q_INVOKABLE int folderIndex(qint64 folderId) const;
     // The folder goes; its conversations go back to the list.
     Q_INVOKABLE void removeFolder(qint64 folderId);
     // folderId 0: out of its folder.
     Q_INVOKABLE void moveToFolder(qint64 conversationId, qint64 folderId);
     // The folder a conversation is in (0: none): where its defaults (prompt, documents) come from.
     Q_INVOKABLE qint64 folderOf(qint64 conversationId) const;
-    // A new conversation in the folder (with its system prompt), opened.
+    // A new conversation in the folder (with its system prompt and libraries), opened;
+    // chatCreatedInFolder then brings its default documents to the composer.
     Q_INVOKABLE qint64 newChatInFolder(qint64 folderId);
 
     // ---- the multi-selection ----
@@ -104,6 +111,7 @@ Q_SIGNALS:
     void errorOccurred(const QString& message);
     void selectionChanged();
     void foldersChanged();
+    void chatCreatedInFolder(qint64 conversationId, qint64 folderId);
 
 private:
     void removeMany(const QList<qint64>& ids);

@@ -6,6 +6,7 @@
 #include "extract.h"
 #include "localbackend.h"
 #include "promptcontext.h"
+#include "turnworkspace.h"
 
 #include <QClipboard>
 #include <QCryptographicHash>
@@ -17,6 +18,7 @@
 #include <QLoggingCategory>
 #include <QMimeData>
 #include <QMimeDatabase>
+#include <QMutexLocker>
 #include <QPointer>
 
 Q_LOGGING_CATEGORY(lcDocuments, "causerie.documents.app", QtInfoMsg)
@@ -33,21 +35,18 @@ struct DocumentsController::Chip {
     qint64 tokens = -1;
     bool estimated = false;
     QString countRequest;
+    bool held = false;   // its file holds an entry of AttachmentIndexLock::pending
 };
 
 struct DocumentsController::Prepared {
     NewAttachment attachment;
     QString error;
+    bool held = false;   // indexed: AttachmentIndexLock::pending counts it until released
 };
 
 namespace {
 
-QString attachmentLibrary(const QString& sha256) { return QStringLiteral("attachment:") + sha256; }
-
-// The attachment's file in the index: its local path, or for an imported one (no path) a name
-// that is not a path, so that its sources cannot be opened.
-const QString kImported = QStringLiteral("imported:");
-QString indexedPath(const storage::Attachment& a) { return a.path.isEmpty() ? kImported + a.name : a.path; }
+QString attachmentLibrary(const QString& sha256) { return TurnWorkspace::attachmentLibrary(sha256); }
 
 QString hashFile(const QString& path, QString* error)
 {
@@ -65,7 +64,8 @@ QString hashFile(const QString& path, QString* error)
 }
 
 // On the worker thread: everything that touches the file.
-void prepareFile(const QString& path, const QString& indexPath, NewAttachment* a, QString* error)
+void prepareFile(const QString& path, const QString& indexPath, AttachmentIndexLock& indexLock, NewAttachment* a,
+                 QString* error)
 {
     const QFileInfo info(path);
     a->name = info.fileName();
@@ -111,6 +111,8 @@ void prepareFile(const QString& path, const QString& indexPath, NewAttachment* a
     a->text = documents::fullText(doc.value());
     a->sections = documents::sectionOffsets(doc.value());
     // Indexed now, off the GUI thread, so that a question over the budget only searches.
+    QMutexLocker locker(&indexLock.lock);
+    ++indexLock.pending[a->sha256];   // released when its chip is sent or removed
     auto index = documents::DocIndex::open(indexPath);
     if (!index) {
         qCWarning(lcDocuments) << "attachment not indexed:" << index.error().message;
@@ -136,35 +138,61 @@ DocumentsController::DocumentsController(storage::ConversationStore* store, cons
 {
     m_pool.setMaxThreadCount(1);
     m_pool.setThreadPriority(QThread::LowPriority);
+    // One thread that never expires: the workspace's connections stay on it.
+    m_turnPool.setMaxThreadCount(1);
+    m_turnPool.setExpiryTimeout(-1);
+    m_indexLock = std::make_shared<AttachmentIndexLock>();
+    m_workspace = std::make_shared<TurnWorkspace>(m_store->path(), m_indexPath, m_indexLock);
+    // Conversations deleted for good take their attachments' index rows with them (those deleted
+    // before this start: now).
+    connect(m_store, &storage::ConversationStore::conversationsPurged, this,
+            &DocumentsController::forgetUnusedAttachments);
+    forgetUnusedAttachments();
     if (m_local)
         connect(m_local, &LocalBackend::tokensCounted, this, &DocumentsController::onTokensCounted);
     m_opener = [](const QUrl& url) { return QDesktopServices::openUrl(url); };
 }
 
-DocumentsController::~DocumentsController() { m_pool.waitForDone(); }
-
-documents::DocIndex* DocumentsController::index()
+DocumentsController::~DocumentsController()
 {
-    if (!m_index) {
-        auto opened = documents::DocIndex::open(m_indexPath);
-        if (!opened) {
-            qCWarning(lcDocuments) << opened.error().message;
-            return nullptr;
-        }
-        m_index = std::move(opened).value();
-    }
-    return m_index.get();
+    m_pool.waitForDone();
+    m_turnPool.waitForDone();   // attachments asked to be stored are stored
+}
+
+template <typename Job, typename Then>
+void DocumentsController::onTurnThread(Job job, Then then)
+{
+    QPointer<DocumentsController> self(this);
+    std::shared_ptr<TurnWorkspace> workspace = m_workspace;
+    m_turnPool.start([self, workspace, job = std::move(job), then = std::move(then)]() mutable {
+        auto result = job(*workspace);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, then = std::move(then), result = std::move(result)]() mutable {
+                if (self)
+                    then(*self, result);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 QVariantList DocumentsController::chips() const
 {
     const bool remote = m_hooks.openConversationIsRemote && m_hooks.openConversationIsRemote();
+    const int remoteContext =
+        remote && m_hooks.openConversationRemoteContextSize ? m_hooks.openConversationRemoteContextSize() : 0;
     QVariantList out;
     for (const Chip& c : m_chips) {
         const bool image = c.attachment.kind == AttachmentKind::Image;
         QString note;
         if (image && c.state == QLatin1String("ready") && !remote)
             note = tr("This model cannot see images: the image will not be sent.");
+        QString budgetNote;
+        if (!image && c.state == QLatin1String("ready") && remote && remoteContext <= 0)
+            budgetNote = tr("The endpoint does not say how long its model's context is: documents of up to %L1 "
+                            "tokens in all are given whole, larger ones by the passages that best match each "
+                            "question.")
+                             .arg(kRemoteBudgetTokens);
         out.append(QVariantMap{{QStringLiteral("id"), c.id},
                                {QStringLiteral("name"), c.attachment.name},
                                {QStringLiteral("sizeText"), documents::formatBytes(c.attachment.size)},
@@ -173,6 +201,7 @@ QVariantList DocumentsController::chips() const
                                {QStringLiteral("state"), c.state},
                                {QStringLiteral("error"), c.error},
                                {QStringLiteral("note"), note},
+                               {QStringLiteral("budgetNote"), budgetNote},
                                {QStringLiteral("image"), image}});
     }
     return out;
@@ -213,6 +242,25 @@ bool DocumentsController::pasteFromClipboard()
     return true;
 }
 
+void DocumentsController::prepareOnPool(const QString& path, std::function<void(const Prepared&)> then)
+{
+    QPointer<DocumentsController> self(this);
+    const QString indexPath = m_indexPath;
+    std::shared_ptr<AttachmentIndexLock> indexLock = m_indexLock;
+    m_pool.start([self, path, indexPath, indexLock, then = std::move(then)] {
+        Prepared result;
+        prepareFile(path, indexPath, *indexLock, &result.attachment, &result.error);
+        result.held = result.error.isEmpty() && result.attachment.kind == AttachmentKind::Document;
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, then, result] {
+                if (self)
+                    then(result);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
 void DocumentsController::attachFiles(const QStringList& paths)
 {
     for (const QString& path : paths) {
@@ -220,30 +268,93 @@ void DocumentsController::attachFiles(const QStringList& paths)
         chip.id = m_nextId++;
         chip.attachment.name = QFileInfo(path).fileName();
         m_chips.append(chip);
-        QPointer<DocumentsController> self(this);
         const int id = chip.id;
-        const QString indexPath = m_indexPath;
-        m_pool.start([self, id, path, indexPath] {
-            Prepared result;
-            prepareFile(path, indexPath, &result.attachment, &result.error);
-            QMetaObject::invokeMethod(
-                qApp,
-                [self, id, result] {
-                    if (self)
-                        self->prepared(id, result);
-                },
-                Qt::QueuedConnection);
+        prepareOnPool(path, [this, id](const Prepared& result) {
+            if (!prepared(id, result) && result.held)   // removed while it was read
+                m_indexLock->release({result.attachment.sha256});
         });
     }
     if (!paths.isEmpty())
         Q_EMIT chipsChanged();
 }
 
-void DocumentsController::prepared(int id, const Prepared& result)
+void DocumentsController::addFolderFiles(qint64 folderId, const QList<QUrl>& urls)
+{
+    for (const QUrl& url : urls) {
+        if (!url.isLocalFile())
+            continue;
+        prepareOnPool(url.toLocalFile(), [this, folderId](const Prepared& prepared) {
+            if (!prepared.error.isEmpty()) {
+                Q_EMIT folderFileFailed(folderId, prepared.error);
+                return;
+            }
+            NewAttachment a = prepared.attachment;
+            if (a.kind == AttachmentKind::Document)
+                a.tokens = documents::estimateTokens(a.text);   // counted again when it becomes a chip
+            const QStringList held = prepared.held ? QStringList{a.sha256} : QStringList();
+            std::shared_ptr<AttachmentIndexLock> indexLock = m_indexLock;
+            onTurnThread(
+                [folderId, a, held, indexLock](TurnWorkspace& w) {
+                    QString error = w.addFolderFile(folderId, a);
+                    indexLock->release(held);   // stored (the folder holds it now), or not at all
+                    return error;
+                },
+                [folderId](DocumentsController& self, const QString& error) {
+                    if (!error.isEmpty())
+                        Q_EMIT self.folderFileFailed(folderId, error);
+                    else
+                        Q_EMIT self.folderFilesChanged(folderId);
+                });
+        });
+    }
+}
+
+QVariantList DocumentsController::folderFiles(qint64 folderId) const
+{
+    QVariantList out;
+    auto list = m_store->folderFiles(folderId);
+    if (!list)
+        return out;
+    for (const storage::Attachment& a : std::as_const(list.value())) {
+        out.append(QVariantMap{{QStringLiteral("id"), a.id},
+                               {QStringLiteral("name"), a.name},
+                               {QStringLiteral("sizeText"), documents::formatBytes(a.size)},
+                               {QStringLiteral("image"), a.kind == AttachmentKind::Image}});
+    }
+    return out;
+}
+
+void DocumentsController::removeFolderFile(qint64 folderId, qint64 fileId)
+{
+    if (auto st = m_store->removeFolderFile(folderId, fileId); !st)
+        Q_EMIT folderFileFailed(folderId, st.errorString());
+    else
+        Q_EMIT folderFilesChanged(folderId);
+}
+
+void DocumentsController::addFolderChips(qint64 folderId)
+{
+    onTurnThread([folderId](TurnWorkspace& w) { return w.folderFiles(folderId); },
+                 [folderId](DocumentsController& self, const QList<NewAttachment>& files) {
+                     for (const NewAttachment& a : files) {
+                         Chip chip;
+                         chip.id = self.m_nextId++;
+                         chip.attachment.name = a.name;
+                         self.m_chips.append(chip);
+                         Prepared ready;
+                         ready.attachment = a;
+                         self.prepared(chip.id, ready);   // counted with the open model, as a new chip
+                     }
+                     Q_EMIT self.folderChipsAdded(folderId, int(files.size()));
+                 });
+}
+
+bool DocumentsController::prepared(int id, const Prepared& result)
 {
     for (Chip& c : m_chips) {
         if (c.id != id)
             continue;
+        c.held = result.held;
         c.attachment = result.attachment;
         c.error = result.error;
         c.state = result.error.isEmpty() ? QStringLiteral("ready") : QStringLiteral("error");
@@ -258,8 +369,9 @@ void DocumentsController::prepared(int id, const Prepared& result)
             }
         }
         Q_EMIT chipsChanged();
-        return;
+        return true;
     }
+    return false;
 }
 
 void DocumentsController::onTokensCounted(const QString& requestId, int tokens, int)
@@ -280,6 +392,8 @@ void DocumentsController::removeChip(int id)
 {
     for (qsizetype i = 0; i < m_chips.size(); ++i) {
         if (m_chips[i].id == id) {
+            if (m_chips[i].held)
+                m_indexLock->release({m_chips[i].attachment.sha256});
             m_chips.removeAt(i);
             Q_EMIT chipsChanged();
             return;
@@ -287,98 +401,90 @@ void DocumentsController::removeChip(int id)
     }
 }
 
-void DocumentsController::attachPending(qint64 userMessageId)
+void DocumentsController::attachPending(qint64 userMessageId, qint64 copyFrom)
 {
     // Ready chips go with the message, failed ones are dropped; one still being read stays for
     // the next message.
     QList<Chip> kept;
-    bool stored = false;
+    QList<NewAttachment> sent;
+    QStringList held;
     for (const Chip& c : std::as_const(m_chips)) {
         if (c.state == QLatin1String("ready")) {
-            if (auto added = m_store->addAttachment(userMessageId, c.attachment); !added)
-                qCWarning(lcDocuments) << "attachment not stored:" << added.errorString();
-            else
-                stored = true;
+            sent.append(c.attachment);
+            if (c.held)
+                held.append(c.attachment.sha256);
         } else if (c.state == QLatin1String("reading")) {
             kept.append(c);
         }
-    }
-    if (stored) {
-        ++m_attachmentsRevision;
-        Q_EMIT attachmentsStored();
     }
     if (kept.size() != m_chips.size()) {
         m_chips = kept;
         Q_EMIT chipsChanged();
     }
+    if (sent.isEmpty() && copyFrom == 0)
+        return;
+    std::shared_ptr<AttachmentIndexLock> indexLock = m_indexLock;
+    onTurnThread(
+        [userMessageId, copyFrom, sent, held, indexLock](TurnWorkspace& w) {
+            TurnWorkspace::Stored stored = w.storeAttachments(userMessageId, copyFrom, sent);
+            indexLock->release(held);   // a message holds them now (or, failed, nothing does)
+            return stored;
+        },
+        [](DocumentsController& self, const TurnWorkspace::Stored& stored) {
+            if (!stored.error.isEmpty())
+                qCWarning(lcDocuments) << "attachments not stored:" << stored.error;
+            if (stored.count > 0) {
+                ++self.m_attachmentsRevision;
+                Q_EMIT self.attachmentsStored();
+            }
+        });
 }
 
-DocumentTurn DocumentsController::turnFor(const storage::Conversation& conversation, const QString& question)
+void DocumentsController::planTurn(const storage::Conversation& conversation, const QList<qint64>& path,
+                                   qint64 answerId, const QString& question,
+                                   std::function<void(const DocumentTurn&)> done)
 {
-    DocumentTurn turn;
-    auto attached = m_store->activeAttachments(conversation.id);
-    if (!attached) {
-        qCWarning(lcDocuments) << attached.errorString();
-        return turn;
-    }
-    const bool remote = m_hooks.isRemote && m_hooks.isRemote(conversation);
-    documents::ContextRequest request;
+    TurnPlanRequest request;
+    request.path = path;
+    request.answerId = answerId;
     request.question = question;
-    for (const storage::Attachment& a : std::as_const(attached.value())) {
-        if (a.kind == AttachmentKind::Image) {
-            if (remote) {
-                auto bytes = m_store->attachmentBytes(a.id);
-                if (bytes && !bytes->isEmpty())
-                    turn.images[a.messageId].append({a.mimeType, bytes.value()});
-            }
-            continue;
-        }
-        documents::ContextDocument d;
-        d.name = a.name;
-        d.path = indexedPath(a);
-        d.document = documents::documentFromText(a.text, a.sections);
-        d.tokens = a.tokens.value_or(-1);
-        request.documents.append(d);
-        const QString library = attachmentLibrary(a.sha256);
-        if (!request.libraries.contains(library))
-            request.libraries.append(library);
-    }
+    request.remote = m_hooks.isRemote && m_hooks.isRemote(conversation);
     const QJsonArray ticked = conversation.settings.value(QLatin1String("libraries")).toArray();
     for (const QJsonValue& name : ticked) {
-        if (name.isString() && !name.toString().isEmpty()) {
+        if (name.isString() && !name.toString().isEmpty())
             request.libraries.append(LibrariesController::indexName(name.toString()));
-            request.librariesTicked = true;
-        }
     }
-    const int context = m_hooks.contextSize ? m_hooks.contextSize() : 0;
-    request.budgetTokens = context > 0 ? context / 2 : kRemoteBudgetTokens;
-    documents::ContextPlan plan = documents::planContext(request, documents::estimateTokens);
-    request.index = index();
-    if (plan.mode != documents::ContextPlan::Whole && request.index) {
-        // Attachments imported from a file were never indexed on this machine: done now, once
-        // (on the GUI thread: only imported documents over the budget ever get here).
-        for (const storage::Attachment& a : std::as_const(attached.value())) {
-            if (a.kind == AttachmentKind::Document && !request.index->file(attachmentLibrary(a.sha256), indexedPath(a)))
-                (void)documents::indexDocument(*request.index, attachmentLibrary(a.sha256), indexedPath(a), a.sha256,
-                                               documents::documentFromText(a.text, a.sections));
-        }
-        plan = documents::planContext(request, documents::estimateTokens);
+    request.budgetTokens = budgetFor(conversation);
+    onTurnThread([request](TurnWorkspace& w) { return w.plan(request); },
+                 [done = std::move(done)](DocumentsController&, const DocumentTurn& turn) { done(turn); });
+}
+
+qint64 DocumentsController::budgetFor(const storage::Conversation& conversation) const
+{
+    const bool remote = m_hooks.isRemote && m_hooks.isRemote(conversation);
+    int context = 0;
+    if (remote)
+        context = m_hooks.remoteContextSize ? m_hooks.remoteContextSize(conversation) : 0;
+    else
+        context = m_hooks.contextSize ? m_hooks.contextSize() : 0;
+    return context > 0 ? context / 2 : kRemoteBudgetTokens;
+}
+
+void DocumentsController::forgetUnusedAttachments()
+{
+    QStringList keep;
+    for (const Chip& c : std::as_const(m_chips)) {
+        if (!c.attachment.sha256.isEmpty())
+            keep.append(c.attachment.sha256);
     }
-    turn.systemText = plan.systemText;
-    turn.questionText = plan.questionText;
-    for (qsizetype i = 0; i < plan.sources.size(); ++i) {
-        const documents::Source& s = plan.sources[i];
-        const QString path = plan.paths.value(i);
-        turn.sources.append(
-            {s.file, path.startsWith(kImported) ? QString() : path, s.page, s.heading, s.start, s.end, s.text});
-    }
-    return turn;
+    onTurnThread([keep](TurnWorkspace& w) { return w.forgetUnused(keep); },
+                 [](DocumentsController& self, int files) { Q_EMIT self.unusedAttachmentsForgotten(files); });
 }
 
 QVariantList DocumentsController::attachmentsFor(qint64 messageId) const
 {
     QVariantList out;
-    auto list = m_store->attachments(messageId);
+    auto list = m_store->attachmentSummaries(messageId);   // no text read on the GUI thread
     if (!list)
         return out;
     for (const storage::Attachment& a : std::as_const(list.value())) {

@@ -65,6 +65,8 @@ LibrariesController::LibrariesController(const QString& dataDir, const QString& 
                 m_embedding.insert(QStringLiteral("message"), error);
                 Q_EMIT embeddingChanged();
             });
+    connect(m_indexer.get(), &LibraryIndexer::forgotten, this,
+            [this](const QString& library, bool ok) { Q_EMIT forgotten(library.mid(indexName({}).size()), ok); });
     load();
     reindexAll();
 }
@@ -169,12 +171,26 @@ QString LibrariesController::add(const QString& name, const QUrl& folder)
     return {};
 }
 
-void LibrariesController::remove(const QString& name)
+void LibrariesController::remove(const QString& name, bool forgetIndex)
 {
     for (qsizetype i = 0; i < m_libraries.size(); ++i) {
         if (m_libraries[i].name == name) {
+            const bool busy =
+                m_libraries[i].state == QLatin1String("waiting") || m_libraries[i].state == QLatin1String("indexing");
             m_libraries.removeAt(i);
             (void)save();
+            if (forgetIndex) {
+                if (busy) {
+                    // Its run would put files back: every run stops, the others start again
+                    // (their unchanged files cost a stat).
+                    m_indexer->cancel();
+                    for (const Library& l : std::as_const(m_libraries)) {
+                        if (l.state == QLatin1String("waiting") || l.state == QLatin1String("indexing"))
+                            m_indexer->indexFolder(indexName(l.name), l.folder);
+                    }
+                }
+                m_indexer->forget(indexName(name));
+            }
             Q_EMIT changed();
             return;
         }

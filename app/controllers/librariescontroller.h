@@ -38,7 +38,9 @@ public:
 
     // "" when added (indexing starts), else why not.
     Q_INVOKABLE QString add(const QString& name, const QUrl& folder);
-    Q_INVOKABLE void remove(const QString& name);
+    // Takes the library off the list. Its index rows stay (adding the folder again is then quick)
+    // unless `forgetIndex`: then they are removed in the background, and `forgotten` follows.
+    Q_INVOKABLE void remove(const QString& name, bool forgetIndex = false);
     Q_INVOKABLE void reindex(const QString& name);
     Q_INVOKABLE void reindexAll();
 
@@ -53,6 +55,7 @@ public:
 Q_SIGNALS:
     void changed();
     void embeddingChanged();
+    void forgotten(const QString& name, bool ok);
 
 private:
     struct Library {

@@ -57,16 +57,23 @@ RemoteBackend* RemoteController::backend(const QString& endpointId)
     b->setEndpoint(ep);
     m_backends.insert(endpointId, b);
     m_keys->readKey(endpointId);   // → keyRead sets it
-    connect(b, &RemoteBackend::modelsListed, this, [this](const QString& id, const QList<RemoteModelInfo>& models) {
-        if (id != m_modelsRequest)
-            return;
-        m_models.clear();
-        for (const RemoteModelInfo& m : models)
-            m_models.append(
-                QVariantMap{{QStringLiteral("id"), m.id}, {QStringLiteral("contextLength"), m.contextLength}});
-        m_modelsError.clear();
-        Q_EMIT modelsChanged();
-    });
+    connect(b, &RemoteBackend::modelsListed, this,
+            [this, endpointId](const QString& id, const QList<RemoteModelInfo>& models) {
+                QHash<QString, int>& lengths = m_contextLengths[endpointId];
+                lengths.clear();
+                for (const RemoteModelInfo& m : models) {
+                    if (m.contextLength > 0)
+                        lengths.insert(m.id, m.contextLength);
+                }
+                if (id != m_modelsRequest)
+                    return;
+                m_models.clear();
+                for (const RemoteModelInfo& m : models)
+                    m_models.append(
+                        QVariantMap{{QStringLiteral("id"), m.id}, {QStringLiteral("contextLength"), m.contextLength}});
+                m_modelsError.clear();
+                Q_EMIT modelsChanged();
+            });
     connect(b, &RemoteBackend::modelsFailed, this, [this](const QString& id, const BackendError& e) {
         if (id != m_modelsRequest)
             return;
@@ -78,6 +85,11 @@ RemoteBackend* RemoteController::backend(const QString& endpointId)
 }
 
 void RemoteController::clearModels() { m_models.clear(); }
+
+int RemoteController::contextLength(const QString& endpointId, const QString& model) const
+{
+    return m_contextLengths.value(endpointId).value(model, -1);
+}
 
 void RemoteController::refreshModels(const QString& endpointId)
 {

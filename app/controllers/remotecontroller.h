@@ -40,6 +40,9 @@ public:
     // The backend of endpoint `id` (a child of this), nullptr when there is no such endpoint.
     RemoteBackend* backend(const QString& endpointId);
     void clearModels();
+    // The model's context length as the endpoint's /v1/models last said it (fetched by
+    // refreshModels, this session); -1 when it was not fetched or does not say.
+    int contextLength(const QString& endpointId, const QString& model) const;
 
     Q_INVOKABLE void refreshModels(const QString& endpointId);
     // allowInsecureHttp: the key may go over plain http:// to a host that is not this computer.
@@ -65,4 +68,5 @@ private:
     QVariantList m_models;
     QString m_modelsError;
     QString m_modelsRequest;
+    QHash<QString, QHash<QString, int>> m_contextLengths;   // endpoint id → model id → tokens
 };

@@ -229,6 +229,28 @@ DocStatus DocIndex::removeFile(const QString& library, const QString& path)
     });
 }
 
+DocStatus DocIndex::removeLibrary(const QString& library)
+{
+    return changeFiles([&]() -> DocStatus {
+        auto del = m_db->prepare("DELETE FROM files WHERE library = ?1");
+        if (!del || !del->bind(1, library).run())
+            return dbError(QCoreApplication::translate("Documents", "remove a file"));
+        return DocOk{};
+    });
+}
+
+QStringList DocIndex::libraries(const QString& prefix)
+{
+    QStringList out;
+    auto st = m_db->prepare("SELECT DISTINCT library FROM files WHERE substr(library, 1, length(?1)) = ?1 "
+                            "ORDER BY library");
+    if (!st)
+        return out;
+    st->bind(1, prefix);
+    (void)st->forEachRow([&] { out.append(st->text(0)); });
+    return out;
+}
+
 DocStatus DocIndex::changeFiles(const std::function<DocStatus()>& change)
 {
     Database::Transaction tx(*m_db);

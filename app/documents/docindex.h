@@ -84,6 +84,10 @@ public:
                       const QList<Chunk>& chunks);
     DocStatus putFileError(const FileRecord& file, const QString& library);
     DocStatus removeFile(const QString& library, const QString& path);
+    // Every file of `library`, and the chunks no other file shares, in one transaction.
+    DocStatus removeLibrary(const QString& library);
+    // The libraries the index holds files of, those whose name starts with `prefix`, sorted.
+    QStringList libraries(const QString& prefix = {});
 
     DocResult<QList<Source>> search(const QString& query, const QStringList& libraries,
                                     const SearchOptions& options = {});

@@ -164,16 +164,28 @@ public:
     {
     }
 
+    bool openIndex(const QString& library)
+    {
+        if (m_index)
+            return true;
+        auto opened = DocIndex::open(m_indexPath);
+        if (!opened) {
+            Q_EMIT issue(library, m_indexPath, opened.error().message);
+            return false;
+        }
+        m_index = std::move(opened.value());
+        return true;
+    }
+
     void runFolder(const QString& library, const QString& folder, int generation)
     {
-        if (!m_index) {
-            auto opened = DocIndex::open(m_indexPath);
-            if (!opened) {
-                Q_EMIT issue(library, m_indexPath, opened.error().message);
-                Q_EMIT finished(library, 0, 0, 0, 0, false);
-                return;
-            }
-            m_index = std::move(opened.value());
+        if (m_generation->load() != generation) {   // cancelled while queued: not even walked
+            Q_EMIT finished(library, 0, 0, 0, 0, true);
+            return;
+        }
+        if (!openIndex(library)) {
+            Q_EMIT finished(library, 0, 0, 0, 0, false);
+            return;
         }
         IndexCallbacks callbacks;
         callbacks.cancelled = [&] { return m_generation->load() != generation; };
@@ -218,12 +230,25 @@ public:
                                  r.error);
     }
 
+    void forget(const QString& library)
+    {
+        bool ok = openIndex(library);
+        if (ok) {
+            if (auto st = m_index->removeLibrary(library); !st) {
+                Q_EMIT issue(library, m_indexPath, st.error().message);
+                ok = false;
+            }
+        }
+        Q_EMIT forgotten(library, ok);
+    }
+
 Q_SIGNALS:
     void progress(const QString& library, int done, int total, const QString& file);
     void issue(const QString& library, const QString& path, const QString& message);
     void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
     void embeddingProgress(qint64 done, qint64 total);
     void embeddingFinished(const QString& modelId, qint64 embedded, qint64 vectors, const QString& error);
+    void forgotten(const QString& library, bool ok);
 
 private:
     bool openIndex()
@@ -260,13 +285,17 @@ LibraryIndexer::LibraryIndexer(const QString& indexPath, QObject* parent)
     connect(m_worker, &IndexWorker::finished, this, &LibraryIndexer::finished);
     connect(m_worker, &IndexWorker::embeddingProgress, this, &LibraryIndexer::embeddingProgress);
     connect(m_worker, &IndexWorker::embeddingFinished, this, &LibraryIndexer::embeddingFinished);
+    connect(m_worker, &IndexWorker::forgotten, this, &LibraryIndexer::forgotten);
     m_thread.start(QThread::LowPriority);
 }
 
 LibraryIndexer::~LibraryIndexer()
 {
     cancel();
-    m_thread.quit();
+    // Quit behind the queued requests: cancelled folders return at once, forgets are done.
+    QThread* thread = &m_thread;
+    QMetaObject::invokeMethod(
+        m_worker, [thread] { thread->quit(); }, Qt::QueuedConnection);
     m_thread.wait();
 }
 
@@ -296,6 +325,13 @@ void LibraryIndexer::embedPending()
     IndexWorker* worker = m_worker;
     QMetaObject::invokeMethod(
         m_worker, [worker, generation] { worker->runEmbedding(generation); }, Qt::QueuedConnection);
+}
+
+void LibraryIndexer::forget(const QString& library)
+{
+    IndexWorker* worker = m_worker;
+    QMetaObject::invokeMethod(
+        m_worker, [worker, library] { worker->forget(library); }, Qt::QueuedConnection);
 }
 
 }   // namespace causerie::documents

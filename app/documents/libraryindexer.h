@@ -63,6 +63,9 @@ public:
     void setEmbedder(const EmbedderFactory& factory, const QString& modelId);
     // Queued: embeds what is missing now (after the requests already queued).
     void embedPending();
+    // Queued: every file of `library` leaves the index (with the chunks no other file shares);
+    // then `forgotten`. Runs even when the indexer is being destroyed.
+    void forget(const QString& library);
 
 Q_SIGNALS:
     void progress(const QString& library, int done, int total, const QString& file);
@@ -72,6 +75,7 @@ Q_SIGNALS:
     // (error empty unless it stopped on one; the vectors stored so far stay).
     void embeddingProgress(qint64 done, qint64 total);
     void embeddingFinished(const QString& modelId, qint64 embedded, qint64 vectors, const QString& error);
+    void forgotten(const QString& library, bool ok);
 
 private:
     QThread m_thread;

@@ -21,6 +21,11 @@ QJsonObject sourceToJson(const MessageSource& source);
 QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssistant, QList<NewAttachment>* attachments,
                             QList<MessageSource>* sources);
 
+// The same checks for any list of files: object[field], named `where.field[i]` in errors (a
+// folder's "files").
+QString readFileListJson(const QJsonObject& object, const QString& where, const char* field,
+                         QList<NewAttachment>* attachments);
+
 // Rows, inside the caller's transaction.
 StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAttachment& attachment, qint64 now);
 StoreStatus insertSources(Database& db, qint64 messageId, const QList<MessageSource>& sources);

@@ -121,16 +121,15 @@ QJsonObject sourceToJson(const MessageSource& s)
             {QStringLiteral("text"), s.text}};
 }
 
-QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssistant, QList<NewAttachment>* attachments,
-                            QList<MessageSource>* sources)
+QString readFileListJson(const QJsonObject& object, const QString& where, const char* field,
+                         QList<NewAttachment>* attachments)
 {
-    const QString where = QStringLiteral("messages[%1]").arg(index);
-    const QJsonValue list = message.value(QLatin1String("attachments"));
+    const QJsonValue list = object.value(QLatin1String(field));
     if (!list.isUndefined() && !list.isArray())
-        return QStringLiteral("%1.attachments must be an array").arg(where);
+        return QStringLiteral("%1.%2 must be an array").arg(where, QLatin1String(field));
     const QJsonArray items = list.toArray();
     for (int i = 0; i < items.size(); ++i) {
-        FieldReader r{QStringLiteral("%1.attachments[%2]").arg(where).arg(i), {}};
+        FieldReader r{QStringLiteral("%1.%2[%3]").arg(where, QLatin1String(field)).arg(i), {}};
         if (!items[i].isObject())
             return QStringLiteral("%1 must be an object").arg(r.where);
         const QJsonObject o = items[i].toObject();
@@ -197,6 +196,15 @@ QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssist
         a.sections = sectionList;
         attachments->append(std::move(a));
     }
+    return {};
+}
+
+QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssistant, QList<NewAttachment>* attachments,
+                            QList<MessageSource>* sources)
+{
+    const QString where = QStringLiteral("messages[%1]").arg(index);
+    if (QString error = readFileListJson(message, where, "attachments", attachments); !error.isEmpty())
+        return error;
 
     const QJsonValue sourceValue = message.value(QLatin1String("sources"));
     if (!sourceValue.isUndefined() && !sourceValue.isArray())
@@ -221,9 +229,11 @@ QString readAttachmentsJson(const QJsonObject& message, int index, bool isAssist
     return {};
 }
 
-StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAttachment& a, qint64 now)
+namespace {
+
+// The content once per SHA-256; bytes arriving later fill in a row kept without them.
+StoreResult<qint64> upsertAttachmentFile(Database& db, const NewAttachment& a)
 {
-    // The content once per SHA-256; bytes arriving later fill in a row kept without them.
     auto file = db.prepare("INSERT INTO attachment_files (sha256, size, mime_type, format, text, sections_json, bytes) "
                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (sha256) DO UPDATE SET "
                            "bytes = coalesce(attachment_files.bytes, excluded.bytes) RETURNING id");
@@ -239,16 +249,68 @@ StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAt
         return StoreError{QStringLiteral("Could not store the attached file %1.").arg(a.name)};
     const qint64 fileId = file->int64(0);
     STORE_TRY(file->run());   // finish the statement (RETURNING steps once more)
+    return fileId;
+}
 
+}   // namespace
+
+StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAttachment& a, qint64 now)
+{
+    auto fileId = upsertAttachmentFile(db, a);
+    if (!fileId)
+        return fileId.error();
     auto st =
         db.prepare("INSERT INTO attachments (message_id, file_id, ord, name, path, kind, tokens, created_at) "
                    "VALUES (?1, ?2, (SELECT count(*) FROM attachments WHERE message_id = ?1), ?3, ?4, ?5, ?6, ?7)");
     if (!st)
         return st.error();
-    st->bind(1, messageId).bind(2, fileId).bind(3, a.name).bind(4, a.path).bind(5, attachmentKindName(a.kind));
+    st->bind(1, messageId).bind(2, *fileId).bind(3, a.name).bind(4, a.path).bind(5, attachmentKindName(a.kind));
     st->bindOptional(6, a.tokens).bind(7, now);
     STORE_TRY(st->run());
     return db.lastInsertRowId();
+}
+
+StoreResult<qint64> insertFolderFile(Database& db, qint64 folderId, const NewAttachment& a, qint64 now)
+{
+    if (!isSha256Hex(a.sha256))
+        return StoreError{QStringLiteral("An attachment needs the SHA-256 of its bytes (64 hexadecimal digits).")};
+    auto fileId = upsertAttachmentFile(db, a);
+    if (!fileId)
+        return fileId.error();
+    auto st = db.prepare("INSERT INTO folder_files (folder_id, file_id, ord, name, path, kind, tokens, created_at) "
+                         "VALUES (?1, ?2, (SELECT coalesce(max(ord), -1) + 1 FROM folder_files WHERE folder_id = ?1), "
+                         "?3, ?4, ?5, ?6, ?7)");
+    if (!st)
+        return st.error();
+    st->bind(1, folderId).bind(2, *fileId).bind(3, a.name).bind(4, a.path).bind(5, attachmentKindName(a.kind));
+    st->bindOptional(6, a.tokens).bind(7, now);
+    STORE_TRY(st->run());
+    return db.lastInsertRowId();
+}
+
+StoreResult<QList<Attachment>> readFolderFiles(Database& db, qint64 folderId, bool withContent)
+{
+    // Without content: the text and bytes are not even read (the folder dialog's list).
+    auto st =
+        db.prepare(withContent ? "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
+                                 "f.format, f.sha256, f.size, f.text, f.sections_json, f.bytes IS NOT NULL, f.bytes "
+                                 "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
+                                 "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id"
+                               : "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
+                                 "f.format, f.sha256, f.size, '', '[]', f.bytes IS NOT NULL, NULL "
+                                 "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
+                                 "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id");
+    if (!st)
+        return st.error();
+    st->bind(1, folderId);
+    QList<Attachment> list;
+    STORE_TRY(st->forEachRow([&] {
+        Attachment a = readAttachment(*st);
+        a.messageId = 0;
+        a.bytes = st->blob(14);
+        list.append(std::move(a));
+    }));
+    return list;
 }
 
 StoreStatus insertSources(Database& db, qint64 messageId, const QList<MessageSource>& sources)
@@ -283,18 +345,98 @@ StoreResult<qint64> ConversationStore::addAttachment(qint64 messageId, const New
     return id;
 }
 
-StoreResult<QList<Attachment>> ConversationStore::attachments(qint64 messageId)
+StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId, bool withText)
 {
     static const QByteArray sql = QByteArray("SELECT ") + kAttachmentColumns +
                                   " FROM attachments a JOIN attachment_files f ON f.id = a.file_id "
                                   "WHERE a.message_id = ?1 ORDER BY a.ord, a.id";
-    auto st = database().prepare(sql.constData());
+    // The same columns, the text and sections left unread.
+    static const QByteArray summary = QByteArray(sql).replace("f.text, f.sections_json", "'', '[]'");
+    auto st = db.prepare(withText ? sql.constData() : summary.constData());
     if (!st)
         return st.error();
     st->bind(1, messageId);
     QList<Attachment> list;
     STORE_TRY(st->forEachRow([&] { list.append(readAttachment(*st)); }));
     return list;
+}
+
+StoreResult<QByteArray> readAttachmentBytes(Database& db, qint64 attachmentId)
+{
+    auto st = db.prepare("SELECT f.bytes FROM attachments a JOIN attachment_files f ON f.id = a.file_id "
+                         "WHERE a.id = ?1");
+    if (!st)
+        return st.error();
+    st->bind(1, attachmentId);
+    auto row = st->step();
+    if (!row)
+        return row.error();
+    if (!row.value())
+        return StoreError{QStringLiteral("Attachment %1 does not exist.").arg(attachmentId)};
+    return st->blob(0);
+}
+
+StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessageId, qint64 now)
+{
+    // After any the target has already, in the source's order; the files are shared, not copied.
+    auto st = db.prepare("INSERT INTO attachments (message_id, file_id, ord, name, path, kind, tokens, created_at) "
+                         "SELECT ?2, file_id, ord + (SELECT count(*) FROM attachments WHERE message_id = ?2), name, "
+                         "path, kind, tokens, ?3 FROM attachments WHERE message_id = ?1 ORDER BY ord, id");
+    if (!st)
+        return st.error();
+    return st->bind(1, fromMessageId).bind(2, toMessageId).bind(3, now).run();
+}
+
+StoreResult<QStringList> attachedFileHashes(Database& db)
+{
+    auto st = db.prepare("SELECT sha256 FROM attachment_files ORDER BY sha256");
+    if (!st)
+        return st.error();
+    QStringList out;
+    STORE_TRY(st->forEachRow([&] { out.append(st->text(0)); }));
+    return out;
+}
+
+StoreResult<QList<Attachment>> ConversationStore::folderFiles(qint64 folderId)
+{
+    return readFolderFiles(database(), folderId, false);
+}
+
+StoreResult<qint64> ConversationStore::addFolderFile(qint64 folderId, const NewAttachment& file)
+{
+    auto f = folder(folderId);
+    if (!f)
+        return f.error();
+    Database::Transaction tx(database());
+    STORE_TRY(tx.begin());
+    auto id = insertFolderFile(database(), folderId, file, now());
+    if (!id)
+        return id.error();
+    STORE_TRY(tx.commit());
+    Q_EMIT foldersChanged();
+    return id;
+}
+
+StoreStatus ConversationStore::removeFolderFile(qint64 folderId, qint64 folderFileId)
+{
+    auto st = database().prepare("DELETE FROM folder_files WHERE id = ?1 AND folder_id = ?2");
+    if (!st)
+        return st.error();
+    STORE_TRY(st->bind(1, folderFileId).bind(2, folderId).run());
+    if (database().changes() == 0)
+        return StoreError{QStringLiteral("Folder %1 has no file %2.").arg(folderId).arg(folderFileId)};
+    Q_EMIT foldersChanged();
+    return Done{};
+}
+
+StoreResult<QList<Attachment>> ConversationStore::attachments(qint64 messageId)
+{
+    return readAttachments(database(), messageId);
+}
+
+StoreResult<QList<Attachment>> ConversationStore::attachmentSummaries(qint64 messageId)
+{
+    return readAttachments(database(), messageId, false);
 }
 
 StoreResult<QList<Attachment>> ConversationStore::activeAttachments(qint64 conversationId)
@@ -314,17 +456,7 @@ StoreResult<QList<Attachment>> ConversationStore::activeAttachments(qint64 conve
 
 StoreResult<QByteArray> ConversationStore::attachmentBytes(qint64 attachmentId)
 {
-    auto st = database().prepare("SELECT f.bytes FROM attachments a JOIN attachment_files f ON f.id = a.file_id "
-                                 "WHERE a.id = ?1");
-    if (!st)
-        return st.error();
-    st->bind(1, attachmentId);
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!row.value())
-        return StoreError{QStringLiteral("Attachment %1 does not exist.").arg(attachmentId)};
-    return st->blob(0);
+    return readAttachmentBytes(database(), attachmentId);
 }
 
 StoreResult<qint64> ConversationStore::attachmentFileCount()

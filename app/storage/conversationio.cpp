@@ -376,8 +376,20 @@ StoreResult<QByteArray> ConversationStore::exportJson(qint64 conversationId, con
         auto f = folder(c->folderId);
         if (!f)
             return f.error();
-        root[QLatin1String("folder")] =
-            QJsonObject{{QStringLiteral("name"), f->name}, {QStringLiteral("system_prompt"), f->systemPrompt}};
+        QJsonObject folderJson{{QStringLiteral("name"), f->name}, {QStringLiteral("system_prompt"), f->systemPrompt}};
+        // Its default documents, as attachments are exported (bytes only with includeFiles).
+        auto files = readFolderFiles(database(), c->folderId, true);
+        if (!files)
+            return files.error();
+        if (!files->isEmpty()) {
+            QJsonArray list;
+            for (const Attachment& a : std::as_const(*files)) {
+                const bool withBytes = options.includeFiles && a.hasBytes && a.size <= kMaxExportedFileBytes;
+                list.append(attachmentToJson(a, withBytes ? a.bytes : QByteArray()));
+            }
+            folderJson[QLatin1String("files")] = list;
+        }
+        root[QLatin1String("folder")] = folderJson;
     }
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
@@ -408,6 +420,7 @@ struct ImportedConversation {
     QList<ImportedMessage> messages;    // parents before their children
     QString folderName;                 // empty: in no folder (older exports have none)
     QString folderSystemPrompt;         // for a folder created by the import
+    QList<NewAttachment> folderFiles;   // its default documents, for a folder created by the import
 };
 
 namespace {
@@ -488,6 +501,8 @@ StoreResult<ImportedConversation> readExport(const QByteArray& json)
                 r.fail(QStringLiteral("field \"folder.system_prompt\" must be a string"));
             in.folderName = name.toString().trimmed();
             in.folderSystemPrompt = prompt.toString();
+            if (r.error.isEmpty())
+                r.fail(readFileListJson(f, QStringLiteral("folder"), "files", &in.folderFiles));
         }
     }
     if (!r.error.isEmpty())
@@ -576,8 +591,9 @@ StoreResult<qint64> ConversationStore::importJson(const QByteArray& json)
 }
 
 // The folder an import goes into: the one of that name (its own prompt kept), else a new one
-// with the export's prompt. Inside insertImported's transaction; emits nothing.
-StoreResult<qint64> ConversationStore::folderForImport(const QString& name, const QString& systemPrompt)
+// with the export's prompt and default documents. Inside insertImported's transaction; emits nothing.
+StoreResult<qint64> ConversationStore::folderForImport(const QString& name, const QString& systemPrompt,
+                                                       const QList<NewAttachment>& files)
 {
     auto existing = folderNamed(name);
     if (!existing)
@@ -590,7 +606,12 @@ StoreResult<qint64> ConversationStore::folderForImport(const QString& name, cons
         return st.error();
     if (auto r = st->bind(1, name).bind(2, systemPrompt).bind(3, now()).run(); !r)
         return r.error();
-    return database().lastInsertRowId();
+    const qint64 folderId = database().lastInsertRowId();
+    for (const NewAttachment& a : files) {
+        if (auto added = insertFolderFile(database(), folderId, a, now()); !added)
+            return added.error();
+    }
+    return folderId;
 }
 
 // Writes a checked export (readExport) as a new conversation, in one transaction.
@@ -602,7 +623,7 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
         return b.error();
     qint64 folderId = 0;
     if (!in.folderName.isEmpty()) {
-        auto f = folderForImport(in.folderName, in.folderSystemPrompt);
+        auto f = folderForImport(in.folderName, in.folderSystemPrompt, in.folderFiles);
         if (!f)
             return f.error();
         folderId = *f;

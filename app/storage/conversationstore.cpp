@@ -9,6 +9,8 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 
+#include <algorithm>
+
 namespace causerie::storage {
 namespace {
 
@@ -344,7 +346,10 @@ StoreResult<int> ConversationStore::purgeDeleted()
     if (!st)
         return st.error();
     STORE_TRY(st->bind(1, now() - m_options.undoWindowMs).run());
-    return m_db->changes();
+    const int purged = m_db->changes();
+    if (purged > 0)
+        Q_EMIT conversationsPurged(purged);
+    return purged;
 }
 
 StoreStatus ConversationStore::updateMany(const char* sql, const QList<qint64>& ids, qint64 value, bool emitChange)
@@ -501,6 +506,36 @@ StoreStatus ConversationStore::setFolderLibraries(qint64 id, const QStringList& 
         return st.error();
     STORE_TRY(st->bind(1, id).bind(2, settingsJson(settings)).run());
     Q_EMIT foldersChanged();
+    return Done{};
+}
+
+StoreStatus ConversationStore::moveFolder(qint64 id, int index)
+{
+    auto list = folders();
+    if (!list)
+        return list.error();
+    QList<qint64> order;
+    for (const Folder& f : std::as_const(*list))
+        order.append(f.id);
+    const qsizetype from = order.indexOf(id);
+    if (from < 0)
+        return notFound(QStringLiteral("folder"), id);
+    const qsizetype to = std::clamp<qsizetype>(index, 0, order.size() - 1);
+    if (to == from)
+        return Done{};
+    order.move(from, to);
+    // Positions 1..n in the new order: folders created later still go last (max + 1).
+    Database::Transaction tx(*m_db);
+    STORE_TRY(tx.begin());
+    for (qsizetype i = 0; i < order.size(); ++i) {
+        auto st = m_db->prepare("UPDATE folders SET position = ?2 WHERE id = ?1");
+        if (!st)
+            return st.error();
+        STORE_TRY(st->bind(1, order[i]).bind(2, qint64(i + 1)).run());
+    }
+    STORE_TRY(tx.commit());
+    Q_EMIT foldersChanged();
+    Q_EMIT conversationsChanged();
     return Done{};
 }
 

@@ -75,6 +75,15 @@ public:
     // The libraries (Settings → Libraries, by name) new conversations in the folder search; none: [].
     StoreStatus setFolderLibraries(qint64 id, const QStringList& libraries);
     StoreStatus setFolderCollapsed(qint64 id, bool collapsed);
+    // Puts the folder at `index` (0: first; clamped) in the sidebar's order, the others keeping
+    // theirs; persisted as positions 1..n.
+    StoreStatus moveFolder(qint64 id, int index);
+    // A folder's default documents (schema 7, attachments.cpp): attached to each new
+    // conversation in it (as chips in its composer). Stored like attachments: content shared
+    // by SHA-256. folderFiles leaves out the text and bytes (readFolderFiles has them).
+    StoreResult<QList<Attachment>> folderFiles(qint64 folderId);
+    StoreResult<qint64> addFolderFile(qint64 folderId, const NewAttachment& file);
+    StoreStatus removeFolderFile(qint64 folderId, qint64 folderFileId);
     // The folder goes; its conversations stay, in no folder.
     StoreStatus deleteFolder(qint64 id);
     // folderId 0: out of any folder.
@@ -104,6 +113,8 @@ public:
     // (bytes given later fill in a row stored without them).
     StoreResult<qint64> addAttachment(qint64 messageId, const NewAttachment& attachment);
     StoreResult<QList<Attachment>> attachments(qint64 messageId);
+    // The same without the text and sections (what a message's view shows: names, sizes).
+    StoreResult<QList<Attachment>> attachmentSummaries(qint64 messageId);
     // The attachments of every message on the conversation's active branch, oldest first: what
     // the model is given with the next question.
     StoreResult<QList<Attachment>> activeAttachments(qint64 conversationId);
@@ -133,6 +144,8 @@ Q_SIGNALS:
     void activeBranchChanged(qint64 conversationId);
     // A folder was created, renamed, changed, collapsed or deleted (conversationsChanged too).
     void foldersChanged();
+    // purgeDeleted() removed conversations for good (their undo window was over).
+    void conversationsPurged(int count);
 
 private:
     StoreResult<qint64> insertImported(const ImportedConversation& in);
@@ -143,7 +156,8 @@ private:
     StoreResult<QList<SearchHit>> searchFts(const QString& ftsQuery, int limit);
     StoreResult<QList<SearchHit>> searchTitles(const QString& userText, int limit);
     StoreStatus updateMany(const char* sql, const QList<qint64>& ids, qint64 value, bool emitChange = true);
-    StoreResult<qint64> folderForImport(const QString& name, const QString& systemPrompt);
+    StoreResult<qint64> folderForImport(const QString& name, const QString& systemPrompt,
+                                        const QList<NewAttachment>& files);
 
     std::unique_ptr<Database> m_db;
     Options m_options;
@@ -151,6 +165,21 @@ private:
     QString m_backupPath;
     int m_recovered = 0;
 };
+
+// The attachment rows through any connection to the store's file (the documents worker has its
+// own, off the GUI thread; the store's methods above use these too). Writes go inside the
+// caller's transaction (Database::Transaction).
+StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId, bool withText = true);
+StoreResult<QByteArray> readAttachmentBytes(Database& db, qint64 attachmentId);
+// The files of `fromMessageId` attached to `toMessageId` too (an edited message keeps its files).
+StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessageId, qint64 now);
+// The SHA-256 of every stored attachment file: a file leaves with its last attachment, so a hash
+// missing here is no longer needed by any message, deleted conversations within their undo window included.
+StoreResult<QStringList> attachedFileHashes(Database& db);
+// A folder's files in order (`id`: the folder_files row, messageId 0); with their text,
+// sections and bytes when `withContent`.
+StoreResult<QList<Attachment>> readFolderFiles(Database& db, qint64 folderId, bool withContent);
+StoreResult<qint64> insertFolderFile(Database& db, qint64 folderId, const NewAttachment& file, qint64 now);
 
 // Turns what a user typed into a safe FTS5 query (each word quoted); empty if nothing
 // searchable. With prefixLast, a last word of 3+ characters also matches longer words.

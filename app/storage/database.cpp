@@ -4,14 +4,18 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QMutex>
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <vector>
 
 namespace causerie::storage {
 
@@ -295,8 +299,29 @@ StoreResult<std::unique_ptr<Database>> Database::open(const QString& path, const
     return db;
 }
 
+namespace {
+// Read by every thread that prepares a statement: an atomic pointer; each observer set is kept
+// until exit, so a thread that loaded the old one can still call it.
+std::atomic<Database::StatementObserver*> g_statementObserver{nullptr};
+}   // namespace
+
+void Database::setStatementObserver(StatementObserver observer)
+{
+    static QMutex lock;
+    static std::vector<std::unique_ptr<StatementObserver>> kept;
+    QMutexLocker locker(&lock);
+    if (!observer) {
+        g_statementObserver.store(nullptr);
+        return;
+    }
+    kept.push_back(std::make_unique<StatementObserver>(std::move(observer)));
+    g_statementObserver.store(kept.back().get());
+}
+
 StoreResult<Statement> Database::prepare(const char* sql)
 {
+    if (StatementObserver* observe = g_statementObserver.load())
+        (*observe)(m_path, sql);
     const QByteArray key = QByteArray::fromRawData(sql, int(qstrlen(sql)));
     auto it = m_cache.find(key);
     if (it != m_cache.end() && !it->inUse) {
@@ -328,6 +353,8 @@ void Database::release(sqlite3_stmt* stmt)
 
 StoreStatus Database::exec(const char* sql)
 {
+    if (StatementObserver* observe = g_statementObserver.load())
+        (*observe)(m_path, sql);
     char* message = nullptr;
     const int rc = sqlite3_exec(m_db, sql, nullptr, nullptr, &message);
     if (rc != SQLITE_OK) {

@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QString>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -104,6 +105,12 @@ public:
     bool isReadOnly() const;
     QString path() const { return m_path; }
     sqlite3* handle() const { return m_db; }
+
+    // Tests only: called (on the calling thread) before every prepare() and exec() of every
+    // connection, with the connection's file and the SQL; null to stop. Set it while no other
+    // thread uses a Database.
+    using StatementObserver = std::function<void(const QString& path, const char* sql)>;
+    static void setStatementObserver(StatementObserver observer);
 
     // Builds a user-facing error for the last failure on this connection. `action` says what
     // was being done ("save the message"); the text names the file and what to do.

@@ -202,6 +202,41 @@ CREATE TABLE message_sources (
 )sql");
 }
 
+// Version 7: a folder's default documents (issue 17), attached to each new conversation in it.
+//   folder_files  a file of a folder (name, local path, kind, tokens), its content shared with
+//                 attachments in attachment_files; deleted with its folder.
+// A file now leaves attachment_files when neither an attachment nor a folder holds it: the
+// trigger of version 6 is replaced, and one more watches folder_files. No row rewritten.
+StoreStatus migrateTo7(Database& db)
+{
+    return db.exec(R"sql(
+CREATE TABLE folder_files (
+    id INTEGER PRIMARY KEY,
+    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
+    file_id INTEGER NOT NULL REFERENCES attachment_files(id),
+    ord INTEGER NOT NULL DEFAULT 0,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL CHECK (kind IN ('document', 'image')),
+    tokens INTEGER,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX folder_files_by_folder ON folder_files(folder_id, ord);
+CREATE INDEX folder_files_by_file ON folder_files(file_id);
+DROP TRIGGER attachment_files_unused;
+CREATE TRIGGER attachment_files_unused AFTER DELETE ON attachments
+WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE file_id = old.file_id)
+ AND NOT EXISTS (SELECT 1 FROM folder_files WHERE file_id = old.file_id) BEGIN
+    DELETE FROM attachment_files WHERE id = old.file_id;
+END;
+CREATE TRIGGER folder_files_unused AFTER DELETE ON folder_files
+WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE file_id = old.file_id)
+ AND NOT EXISTS (SELECT 1 FROM folder_files WHERE file_id = old.file_id) BEGIN
+    DELETE FROM attachment_files WHERE id = old.file_id;
+END;
+)sql");
+}
+
 struct Step {
     int toVersion;
     bool destructive;
@@ -209,8 +244,8 @@ struct Step {
 };
 
 constexpr Step kSteps[] = {
-    {1, false, migrateTo1}, {2, true, migrateTo2},  {3, false, migrateTo3},
-    {4, false, migrateTo4}, {5, false, migrateTo5}, {6, false, migrateTo6},
+    {1, false, migrateTo1}, {2, true, migrateTo2},  {3, false, migrateTo3}, {4, false, migrateTo4},
+    {5, false, migrateTo5}, {6, false, migrateTo6}, {7, false, migrateTo7},
 };
 static_assert(std::size(kSteps) == kSchemaVersion, "one migration step per schema version");
 

@@ -5,7 +5,7 @@
 
 namespace causerie::storage {
 
-constexpr int kSchemaVersion = 6;
+constexpr int kSchemaVersion = 7;
 
 struct MigrationReport {
     int fromVersion = 0;

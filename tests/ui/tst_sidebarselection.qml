@@ -149,6 +149,45 @@ TestCase {
         tryVerify(() => App.conversations.folderOf(id) === folder, 2000, "dropped on the folder's header")
     }
 
+    // Folders in the user's order: a header dragged onto another folder takes its place; the
+    // menu's Move up / Move down (reached from the keyboard through the Menu key) do it a step
+    // at a time. Both persisted by the store.
+    function test_foldersReorderedByHand() {
+        const other = App.conversations.createFolder("Other " + Date.now())
+        verify(other > 0)
+        App.conversations.setFolderCollapsed(folder, true)
+        tryVerify(() => rowItem(1) !== null && rowItem(1).folderId === other)
+        compare(App.conversations.folderIndex(folder), 0)
+        compare(App.conversations.folderIndex(other), 1)
+        waitForRendering(sidebar)
+        const from = rowItem(1)
+        const header = rowItem(0)
+        const target = header.mapToItem(from, 40, header.height / 2)
+        mousePress(from, 40, 10)
+        for (let step = 1; step <= 10; ++step)
+            mouseMove(from, 40 + (target.x - 40) * step / 10, 10 + (target.y - 10) * step / 10)
+        mouseRelease(from, target.x, target.y)
+        tryVerify(() => App.conversations.folderIndex(other) === 0, 2000, "dropped on the first folder")
+        compare(App.conversations.folderIndex(folder), 1)
+
+        // The menu of the first folder: Move up disabled, Move down enabled and taken.
+        tryVerify(() => rowItem(0) !== null && rowItem(0).folderId === other)
+        list().forceActiveFocus()
+        list().currentIndex = 0
+        keyClick(Qt.Key_Menu)
+        const up = findChild(rowItem(0), "folderMoveUp")
+        const down = findChild(rowItem(0), "folderMoveDown")
+        verify(up !== null && down !== null)
+        tryVerify(() => down.visible)
+        verify(!up.enabled)
+        verify(down.enabled)
+        mouseClick(down)
+        tryVerify(() => App.conversations.folderIndex(other) === 1)
+        compare(App.conversations.folderIndex(folder), 0)
+        App.conversations.setFolderCollapsed(folder, false)
+        App.conversations.removeFolder(other)
+    }
+
     function test_searchSaysTitleOrMessage() {
         const id = App.conversations.model.data(App.conversations.model.index(1, 0), Qt.UserRole + 1)
         App.conversations.rename(id, "Zanzibar notes")

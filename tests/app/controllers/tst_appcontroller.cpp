@@ -47,6 +47,7 @@ private Q_SLOTS:
     void modelAskedForOpensDespiteTheMarker();
     void markerStaysWhileLoadingAndGoesAfterAFailure();
     void contextCountShowsTheNewestDraft();
+    void newChatInAFolderStartsWithItsDocuments();
 };
 
 void TestAppController::leftOverMarkerSkipsTheAutomaticOpen()
@@ -187,3 +188,55 @@ void TestAppController::contextCountShowsTheNewestDraft()
 
 QTEST_MAIN(TestAppController)
 #include "tst_appcontroller.moc"
+
+void TestAppController::newChatInAFolderStartsWithItsDocuments()
+{
+    QTemporaryDir dir;
+    AppController app(dir.filePath(QStringLiteral("data")));
+    const QString style = dir.filePath(QStringLiteral("style.md"));
+    QVERIFY(writeFile(style, "# Style\n\nWrite short sentences."));
+    const qint64 folder = app.conversations()->createFolder(QStringLiteral("Work"));
+    QVERIFY(folder > 0);
+    DocumentsController* documents = app.documents();
+    QSignalSpy changed(documents, &DocumentsController::folderFilesChanged);
+    QSignalSpy failed(documents, &DocumentsController::folderFileFailed);
+    documents->addFolderFiles(
+        folder, {QUrl::fromLocalFile(style), QUrl::fromLocalFile(dir.filePath(QStringLiteral("missing.txt")))});
+    QTRY_COMPARE(changed.size(), 1);
+    QTRY_COMPARE(failed.size(), 1);
+    QCOMPARE(failed[0].value(0).toLongLong(), folder);
+    QVERIFY2(failed[0].value(1).toString().contains(QLatin1String("does not exist")),
+             qPrintable(failed[0].value(1).toString()));
+    const QVariantList files = documents->folderFiles(folder);
+    QCOMPARE(files.size(), 1);
+    QCOMPARE(files[0].toMap().value("name").toString(), QStringLiteral("style.md"));
+
+    // A new chat elsewhere has no chips; a new chat in the folder gets its documents as chips.
+    app.chat()->newConversation();
+    QVERIFY(documents->chips().isEmpty());
+    const qint64 conversation = app.conversations()->newChatInFolder(folder);
+    QVERIFY(conversation > 0);
+    QCOMPARE(app.chat()->conversationId(), conversation);
+    QTRY_COMPARE(documents->chips().size(), 1);
+    const QVariantMap chip = documents->chips().value(0).toMap();
+    QCOMPARE(chip.value("name").toString(), QStringLiteral("style.md"));
+    QCOMPARE(chip.value("state").toString(), QStringLiteral("ready"));
+    // "Write short sentences." (the heading is the section's, not its text): 22 characters / 4, no model open.
+    QCOMPARE(chip.value("tokens").toLongLong(), qint64(6));
+
+    // Sent with the first message (no model is open: the answer fails, the question and its
+    // files stay). The folder's first conversation's first message is message 1.
+    QVERIFY(!app.chat()->send(QStringLiteral("Rewrite this.")));
+    QVERIFY(documents->chips().isEmpty());
+    QTRY_COMPARE(documents->attachmentsFor(1).size(), 1);
+    QCOMPARE(documents->attachmentsFor(1).value(0).toMap().value("name").toString(), QStringLiteral("style.md"));
+
+    // Removed from the folder: the next new chat there starts without it.
+    documents->removeFolderFile(folder, files[0].toMap().value("id").toLongLong());
+    QVERIFY(documents->folderFiles(folder).isEmpty());
+    QSignalSpy added(documents, &DocumentsController::folderChipsAdded);
+    (void)app.conversations()->newChatInFolder(folder);
+    QTRY_COMPARE(added.size(), 1);
+    QCOMPARE(added[0].value(1).toInt(), 0);
+    QVERIFY(documents->chips().isEmpty());
+}

@@ -177,6 +177,53 @@ private Q_SLOTS:
         QCOMPARE(failed.count(), 1);
     }
 
+    void foldersAreReorderedByHand()
+    {
+        const qint64 a = m_conversations->createFolder(QStringLiteral("A"));
+        const qint64 b = m_conversations->createFolder(QStringLiteral("B"));
+        const qint64 c = m_conversations->createFolder(QStringLiteral("C"));
+        QCOMPARE(rows(), QStringList({"[A]", "[B]", "[C]"}));
+        QSignalSpy folders(m_conversations.get(), &ConversationsController::foldersChanged);
+        // Move up / Move down (the folder's menu), one place at a time; not past either end.
+        QVERIFY(m_conversations->moveFolder(c, -1));
+        QCOMPARE(rows(), QStringList({"[A]", "[C]", "[B]"}));
+        QCOMPARE(folders.size(), 1);
+        QVERIFY(!m_conversations->moveFolder(a, -1));
+        QVERIFY(!m_conversations->moveFolder(b, +1));
+        QCOMPARE(folders.size(), 1);
+        QVERIFY(m_conversations->moveFolder(a, +1));
+        QCOMPARE(rows(), QStringList({"[C]", "[A]", "[B]"}));
+        QCOMPARE(m_conversations->folderIndex(b), 2);
+        QCOMPARE(m_conversations->folderIndex(4242), -1);
+        // A drag drops it anywhere (clamped).
+        m_conversations->moveFolderTo(b, 0);
+        QCOMPARE(rows(), QStringList({"[B]", "[C]", "[A]"}));
+        m_conversations->moveFolderTo(b, 99);
+        QCOMPARE(rows(), QStringList({"[C]", "[A]", "[B]"}));
+        // Persisted: a new controller over the store (and a reopened store) keeps the order; a new
+        // folder goes last.
+        const qint64 d = m_conversations->createFolder(QStringLiteral("D"));
+        {
+            ConversationsController again(m_store.get(), m_chat.get());
+            QCOMPARE(again.folderIndex(c), 0);
+            QCOMPARE(again.folderIndex(d), 3);
+        }
+        m_tester.reset();
+        m_conversations.reset();
+        m_chat.reset();
+        m_messages.reset();
+        const QString path = m_store->path();
+        m_store.reset();
+        m_store = std::move(ConversationStore::open(path)).value();
+        QList<qint64> order;
+        const QList<Folder> reopened = m_store->folders().value();
+        for (const Folder& f : reopened)
+            order << f.id;
+        QCOMPARE(order, (QList<qint64>{c, a, b, d}));
+        // Unknown folder: an error, nothing moved.
+        QVERIFY(!m_store->moveFolder(4242, 0).ok());
+    }
+
     void ctrlAndShiftSelect()
     {
         for (const char* t : {"e", "d", "c", "b", "a"})

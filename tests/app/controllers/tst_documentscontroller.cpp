@@ -4,12 +4,16 @@
 #include "chatbackend.h"
 #include "chatcontroller.h"
 #include "conversationstore.h"
+#include "database.h"
 #include "docfixtures.h"
+#include "docindex.h"
 #include "documentscontroller.h"
 #include "librariescontroller.h"
 #include "messagelistmodel.h"
 
 #include <QFile>
+#include <QMutex>
+#include <QSemaphore>
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QSignalSpy>
@@ -29,6 +33,7 @@ public:
         return lastId;
     }
     void finish() { Q_EMIT finished(lastId, ::GenerationStats{}); }
+    void say(const QString& text) { Q_EMIT delta(lastId, text); }
     void cancel(const QString&) override {}
     bool isReady() const override { return true; }
     QString displayName() const override { return QStringLiteral("fake"); }
@@ -39,6 +44,21 @@ public:
 };
 
 QVariantMap chip(DocumentsController& d, int i) { return d.chips().value(i).toMap(); }
+
+// A statement prepared while a turn is sent: its file, its SQL, and whether the GUI thread ran it.
+struct Seen {
+    QString path;
+    QByteArray sql;
+    bool gui = false;
+};
+
+QStringList names(const QList<Attachment>& list)
+{
+    QStringList out;
+    for (const Attachment& a : list)
+        out << a.name;
+    return out;
+}
 
 }   // namespace
 
@@ -54,6 +74,47 @@ private:
     std::unique_ptr<DocumentsController> m_docs;
     bool m_remote = false;
     int m_context = 4096;
+    int m_remoteContext = 0;   // what the endpoint's model list said (0: not fetched / not said)
+    qint64 m_now = 0;          // the store's clock (ms)
+    QMutex m_seenLock;
+    QList<Seen> m_seen;
+    std::atomic_bool m_hold{false};   // the next read of a branch's attachments waits for m_gate
+    QSemaphore m_reached;             // released when that read is held
+    QSemaphore m_gate;
+
+    // Records every statement from now on; with m_hold, the turn thread stops at its first read
+    // of the branch's attachments until m_gate is released.
+    void watchStatements()
+    {
+        QThread* gui = QThread::currentThread();
+        Database::setStatementObserver([this, gui](const QString& path, const char* sql) {
+            const bool onGui = QThread::currentThread() == gui;
+            {
+                QMutexLocker locker(&m_seenLock);
+                m_seen.append({path, QByteArray(sql), onGui});
+            }
+            if (!onGui && QByteArray(sql).contains("JOIN attachment_files f") && m_hold.exchange(false)) {
+                m_reached.release();
+                m_gate.acquire();
+            }
+        });
+    }
+
+    QString attachReady(const QString& name, const QByteArray& bytes)
+    {
+        const QString path = file(name, bytes);
+        m_docs->attachFiles({path});
+        if (!QTest::qWaitFor([&] { return !m_docs->reading(); }))
+            return {};
+        return path;
+    }
+
+    // The index as the test sees it (its own connection).
+    std::unique_ptr<causerie::documents::DocIndex> openIndex()
+    {
+        auto index = causerie::documents::DocIndex::open(m_dir->filePath(QStringLiteral("documents.db")));
+        return index ? std::move(index).value() : nullptr;
+    }
 
     QString file(const QString& name, const QByteArray& bytes)
     {
@@ -62,6 +123,18 @@ private:
         if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size())
             return {};
         return path;
+    }
+
+    // The documents are planned off the GUI thread: the request reaches the backend later.
+    bool sendAndWait(const QString& text)
+    {
+        const int before = m_backend.count;
+        return m_chat->send(text) && QTest::qWaitFor([&] { return m_backend.count > before; });
+    }
+    bool regenerateAndWait(qint64 answerId)
+    {
+        const int before = m_backend.count;
+        return m_chat->regenerate(answerId) && QTest::qWaitFor([&] { return m_backend.count > before; });
     }
 
     qint64 lastAnswerId()
@@ -74,7 +147,10 @@ private Q_SLOTS:
     void init()
     {
         m_dir = std::make_unique<QTemporaryDir>();
-        m_store = std::move(ConversationStore::open(m_dir->filePath(QStringLiteral("c.db")))).value();
+        m_now = QDateTime::currentMSecsSinceEpoch();
+        StoreOptions options;
+        options.clock = [this] { return m_now; };
+        m_store = std::move(ConversationStore::open(m_dir->filePath(QStringLiteral("c.db")), options)).value();
         m_model = std::make_unique<MessageListModel>(m_store.get());
         m_chat = std::make_unique<ChatController>(
             m_store.get(), m_model.get(), [this](const Conversation&) -> ChatBackend* { return &m_backend; },
@@ -82,18 +158,29 @@ private Q_SLOTS:
         DocumentsController::Hooks hooks;
         hooks.isRemote = [this](const Conversation&) { return m_remote; };
         hooks.openConversationIsRemote = [this] { return m_remote; };
-        hooks.contextSize = [this] { return m_context; };
+        hooks.contextSize = [this] { return m_remote ? 0 : m_context; };
+        hooks.remoteContextSize = [this](const Conversation&) { return m_remoteContext; };
+        hooks.openConversationRemoteContextSize = [this] { return m_remoteContext; };
         m_docs = std::make_unique<DocumentsController>(m_store.get(), m_dir->filePath(QStringLiteral("documents.db")),
                                                        nullptr, hooks);
         m_chat->setDocuments(m_docs.get());
         m_remote = false;
         m_context = 4096;
+        m_remoteContext = 0;
+        m_backend.count = 0;
+        m_backend.lastHistory.clear();
     }
 
     void cleanup()
     {
+        m_hold = false;
+        m_gate.release();   // a turn thread still held goes on
         m_chat.reset();
         m_docs.reset();
+        Database::setStatementObserver(nullptr);
+        m_seen.clear();
+        m_reached.acquire(m_reached.available());
+        m_gate.acquire(m_gate.available());
         m_model.reset();
         m_store.reset();
     }
@@ -111,9 +198,9 @@ private Q_SLOTS:
         QVERIFY(chip(*m_docs, 0).value("tokensEstimated").toBool());
 
         QSignalSpy storedSpy(m_docs.get(), &DocumentsController::attachmentsStored);
-        QVERIFY(m_chat->send(QStringLiteral("How much is the rent?")));
+        QVERIFY(sendAndWait(QStringLiteral("How much is the rent?")));
         QVERIFY(m_docs->chips().isEmpty());   // sent with the message
-        QCOMPARE(storedSpy.size(), 1);
+        QCOMPARE(storedSpy.size(), 1);        // stored before the turn was planned
         QCOMPARE(m_docs->attachmentsRevision(), 1);
         const QList<ChatMessage>& h = m_backend.lastHistory;
         QCOMPARE(h.size(), 2);
@@ -150,7 +237,7 @@ private Q_SLOTS:
         m_context = 600;   // a 300-token budget; the PDF is ~3,000
         m_docs->attachFiles({path});
         QTRY_COMPARE(chip(*m_docs, 0).value("state").toString(), QStringLiteral("ready"));
-        QVERIFY(m_chat->send(QStringLiteral("When was the boiler serviced?")));
+        QVERIFY(sendAndWait(QStringLiteral("When was the boiler serviced?")));
         const QList<ChatMessage>& h = m_backend.lastHistory;
         QCOMPARE(h.size(), 1);   // no whole text in a system message
         QVERIFY2(h[0].content.contains(QLatin1String("[1] house.pdf, page 12")), qPrintable(h[0].content));
@@ -186,13 +273,243 @@ private Q_SLOTS:
             {conv, first, MessageRole::Assistant, QStringLiteral("ok"), MessageStatus::Done, {}});
         m_chat->openConversation(conv);
         m_context = 400;
-        QVERIFY(m_chat->send(QStringLiteral("What is the alarm code?")));
+        QVERIFY(sendAndWait(QStringLiteral("What is the alarm code?")));
         const QString asked = m_backend.lastHistory.last().content;
         QVERIFY2(asked.contains(QLatin1String("[1] house.txt\n")), qPrintable(asked));
         QVERIFY(asked.contains(QLatin1String("4512")));
         const QVariantList sources = m_docs->sourcesFor(lastAnswerId());
         QCOMPARE(sources.value(0).toMap().value("file").toString(), QStringLiteral("house.txt"));
         QCOMPARE(sources.value(0).toMap().value("path").toString(), QString());
+    }
+
+    void sendingLeavesTheDocumentsOffTheGuiThread()
+    {
+        // Over the budget: the branch's attachments are read and the index searched at send
+        // time. None of it may run on the GUI thread; the prompt is what it was.
+        QString text;
+        for (int i = 0; i < 80; ++i)
+            text += QStringLiteral("Paragraph %1 is about gardens and nothing else.\n\n").arg(i);
+        text += QStringLiteral("The alarm code is 4512.");
+        QVERIFY(!attachReady(QStringLiteral("house.txt"), text.toUtf8()).isEmpty());
+        m_context = 400;
+        watchStatements();
+        QVERIFY(sendAndWait(QStringLiteral("What is the alarm code?")));
+        const QString asked = m_backend.lastHistory.last().content;
+        QVERIFY2(asked.contains(QLatin1String("[1] house.txt\n")), qPrintable(asked));
+        QVERIFY(asked.contains(QLatin1String("4512")));
+        QVERIFY(asked.endsWith(QLatin1String("Question: What is the alarm code?")));
+        Database::setStatementObserver(nullptr);
+        const QString index = m_dir->filePath(QStringLiteral("documents.db"));
+        bool searched = false, readAttachments = false, storedAttachments = false, storedSources = false;
+        for (const Seen& s : std::as_const(m_seen)) {
+            const bool documents = s.path == index || s.sql.contains("attachment") || s.sql.contains("message_sources");
+            QVERIFY2(!(s.gui && documents), s.sql.constData());
+            searched |= s.path == index && s.sql.contains("chunks_fts MATCH");
+            readAttachments |= s.sql.contains("JOIN attachment_files f");
+            storedAttachments |= s.sql.contains("INSERT INTO attachments");
+            storedSources |= s.sql.contains("INSERT INTO message_sources");
+        }
+        // The watch saw the work (off the GUI thread), so it would have seen it on the GUI thread.
+        QVERIFY(searched);
+        QVERIFY(readAttachments);
+        QVERIFY(storedAttachments);
+        QVERIFY(storedSources);
+
+        // The question's view lists its files (names and sizes) without reading their text.
+        const qint64 question = m_store->activePath(m_chat->conversationId())->first().id;
+        m_seen.clear();
+        watchStatements();
+        const QVariantList shown = m_docs->attachmentsFor(question);
+        Database::setStatementObserver(nullptr);
+        QCOMPARE(shown.value(0).toMap().value("name").toString(), QStringLiteral("house.txt"));
+        QCOMPARE(m_seen.size(), 1);
+        QVERIFY(m_seen[0].gui);
+        QVERIFY2(!m_seen[0].sql.contains("f.text"), m_seen[0].sql.constData());
+    }
+
+    void aSendWhileTheDocumentsArePlannedIsRefused()
+    {
+        QVERIFY(!attachReady(QStringLiteral("notes.txt"), "The rent is 800 euros a month.").isEmpty());
+        watchStatements();
+        m_hold = true;
+        QVERIFY(m_chat->send(QStringLiteral("How much is the rent?")));
+        QVERIFY(m_reached.tryAcquire(1, 10000));   // the turn thread is held in the plan
+        QVERIFY(m_chat->generating());
+        QCOMPARE(m_backend.count, 0);
+        QVERIFY(!m_chat->send(QStringLiteral("And the deposit?")));
+        QVERIFY2(m_chat->lastError().contains(QLatin1String("Wait for the answer")), qPrintable(m_chat->lastError()));
+        m_gate.release();
+        QTRY_COMPARE(m_backend.count, 1);
+        QCOMPARE(m_backend.lastHistory.last().content, QStringLiteral("How much is the rent?"));
+        QVERIFY(m_backend.lastHistory.first().content.contains(QLatin1String("800 euros")));
+        QCOMPARE(m_store->activePath(m_chat->conversationId())->size(), 2);   // one question, one answer
+    }
+
+    void stopWhileTheDocumentsArePlannedCancels()
+    {
+        QVERIFY(!attachReady(QStringLiteral("notes.txt"), "The rent is 800 euros a month.").isEmpty());
+        watchStatements();
+        m_hold = true;
+        QVERIFY(m_chat->send(QStringLiteral("How much is the rent?")));
+        QVERIFY(m_reached.tryAcquire(1, 10000));
+        const qint64 answer = lastAnswerId();
+        m_chat->stop();
+        QVERIFY(!m_chat->generating());
+        QCOMPARE(m_store->message(answer)->status, MessageStatus::Cancelled);
+        // The plan ends (the next job on the turn thread comes after it): its result is dropped.
+        QSignalSpy after(m_docs.get(), &DocumentsController::unusedAttachmentsForgotten);
+        m_gate.release();
+        m_docs->forgetUnusedAttachments();
+        QVERIFY(after.wait());
+        QCOMPARE(m_backend.count, 0);
+        QCOMPARE(m_store->message(answer)->status, MessageStatus::Cancelled);
+        // The files stayed with the question; the next question gets them.
+        QVERIFY(sendAndWait(QStringLiteral("And now?")));
+        QVERIFY(m_backend.lastHistory.first().content.contains(QLatin1String("800 euros")));
+    }
+
+    void switchingConversationsWhileTheDocumentsArePlannedKeepsTheTurn()
+    {
+        const qint64 other = m_store->createConversation({}).value();
+        QVERIFY(!attachReady(QStringLiteral("notes.txt"), "The rent is 800 euros a month.").isEmpty());
+        watchStatements();
+        m_hold = true;
+        QVERIFY(m_chat->send(QStringLiteral("How much is the rent?")));
+        const qint64 asked = m_chat->conversationId();
+        const qint64 answer = lastAnswerId();
+        QVERIFY(m_reached.tryAcquire(1, 10000));
+        m_chat->openConversation(other);
+        m_gate.release();
+        QTRY_COMPARE(m_backend.count, 1);
+        QCOMPARE(m_chat->conversationId(), other);
+        QVERIFY(m_backend.lastHistory.first().content.contains(QLatin1String("800 euros")));
+        m_backend.say(QStringLiteral("800 euros."));
+        m_backend.finish();
+        QVERIFY(!m_chat->generating());
+        const Message done = m_store->message(answer).value();
+        QCOMPARE(done.conversationId, asked);
+        QCOMPARE(done.status, MessageStatus::Done);
+        QCOMPARE(done.content, QStringLiteral("800 euros."));
+        QVERIFY(m_store->activePath(other)->isEmpty());
+    }
+
+    void editingAMessageKeepsItsFilesAndTakesTheNewChips()
+    {
+        QVERIFY(!attachReady(QStringLiteral("a.txt"), "The rent is 800 euros a month.").isEmpty());
+        QVERIFY(sendAndWait(QStringLiteral("How much is the rent?")));
+        m_backend.finish();
+        const qint64 first = m_store->activePath(m_chat->conversationId())->first().id;
+        // A chip added while editing joins the edited message, after its files.
+        QVERIFY(!attachReady(QStringLiteral("b.txt"), "The deposit is 1600 euros.").isEmpty());
+        const int before = m_backend.count;
+        QVERIFY(m_chat->editMessage(first, QStringLiteral("How much is the deposit?")));
+        QVERIFY(m_docs->chips().isEmpty());
+        QTRY_COMPARE(m_backend.count, before + 1);
+        const QString system = m_backend.lastHistory.first().content;
+        QVERIFY2(system.contains(QLatin1String("## [1] a.txt\n\nThe rent is 800 euros a month.")), qPrintable(system));
+        QVERIFY2(system.contains(QLatin1String("## [2] b.txt\n\nThe deposit is 1600 euros.")), qPrintable(system));
+        QCOMPARE(m_backend.lastHistory.last().content, QStringLiteral("How much is the deposit?"));
+        const qint64 conv = m_chat->conversationId();
+        QCOMPARE(names(m_store->activeAttachments(conv).value()), (QStringList{"a.txt", "b.txt"}));
+        QCOMPARE(names(m_store->attachments(first).value()), QStringList{"a.txt"});   // the old version unchanged
+        // Edited again without chips: the files go on.
+        m_backend.finish();
+        const qint64 second = m_store->activePath(conv)->first().id;
+        QVERIFY(second != first);
+        QVERIFY(m_chat->editMessage(second, QStringLiteral("And the rent?")));
+        QTRY_COMPARE(m_backend.count, before + 2);
+        QCOMPARE(names(m_store->activeAttachments(conv).value()), (QStringList{"a.txt", "b.txt"}));
+        QVERIFY(m_backend.lastHistory.first().content.contains(QLatin1String("## [2] b.txt")));
+    }
+
+    void deletedConversationsLeaveTheIndexOnceTheirUndoWindowIsOver()
+    {
+        // A: own.txt and shared.txt; B: shared.txt. Each attached file is indexed when attached.
+        const QString own = attachReady(QStringLiteral("own.txt"), "Only the first conversation has this orchid.");
+        const QString shared = file(QStringLiteral("shared.txt"), "Both conversations share this tulip.");
+        m_docs->attachFiles({shared});
+        QTRY_VERIFY(!m_docs->reading());
+        QVERIFY(sendAndWait(QStringLiteral("first")));
+        const qint64 a = m_chat->conversationId();
+        m_backend.finish();
+        m_chat->newConversation();
+        QVERIFY(!attachReady(QStringLiteral("shared.txt"), "Both conversations share this tulip.").isEmpty());
+        QVERIFY(sendAndWait(QStringLiteral("second")));
+        const qint64 b = m_chat->conversationId();
+        m_backend.finish();
+        QList<Attachment> inA = m_store->activeAttachments(a).value();
+        QCOMPARE(names(inA), (QStringList{"own.txt", "shared.txt"}));
+        const QString ownLibrary = QStringLiteral("attachment:") + inA[0].sha256;
+        const QString sharedLibrary = QStringLiteral("attachment:") + inA[1].sha256;
+        auto index = openIndex();
+        QVERIFY(index);
+        QStringList both{ownLibrary, sharedLibrary};
+        both.sort();
+        QCOMPARE(index->libraries(QStringLiteral("attachment:")), both);
+        const qint64 chunksBefore = index->chunkCount();
+        QVERIFY(chunksBefore >= 2);
+
+        // Deleted with undo: within the window nothing leaves, and undo brings everything back.
+        QSignalSpy forgotten(m_docs.get(), &DocumentsController::unusedAttachmentsForgotten);
+        QVERIFY(m_store->deleteConversation(a).ok());
+        QCOMPARE(m_store->purgeDeleted().value(), 0);
+        m_docs->forgetUnusedAttachments();
+        QVERIFY(forgotten.wait());
+        QCOMPARE(forgotten.takeFirst().value(0).toInt(), 0);
+        QCOMPARE(index->files(ownLibrary), QStringList{own});
+        QVERIFY(m_store->undoDelete(a).ok());
+
+        // Deleted, the window over: A's own file leaves the index; the shared one stays for B.
+        QVERIFY(m_store->deleteConversation(a).ok());
+        m_now += 11'000;
+        QCOMPARE(m_store->purgeDeleted().value(), 1);
+        QVERIFY(forgotten.wait());
+        QCOMPARE(forgotten.takeFirst().value(0).toInt(), 1);
+        QCOMPARE(index->libraries(QStringLiteral("attachment:")), QStringList{sharedLibrary});
+        QVERIFY(index->files(ownLibrary).isEmpty());
+        QVERIFY(index->chunkCount() < chunksBefore);
+        QVERIFY(index->chunkCount() > 0);
+        auto hits = index->search(QStringLiteral("orchid"), {ownLibrary, sharedLibrary});
+        QVERIFY(hits && hits->isEmpty());
+
+        // B goes too: nothing is left.
+        QVERIFY(m_store->deleteConversation(b).ok());
+        m_now += 11'000;
+        QCOMPARE(m_store->purgeDeleted().value(), 1);
+        QVERIFY(forgotten.wait());
+        QVERIFY(index->libraries(QStringLiteral("attachment:")).isEmpty());
+        QCOMPARE(index->chunkCount(), qint64(0));
+    }
+
+    void aRemoteModelsBudgetIsItsContextWhenTheEndpointSaysIt()
+    {
+        // ~5,000 tokens: within the 8,192 assumed for an unknown context, over half of 4,000.
+        QString text;
+        for (int i = 0; i < 400; ++i)
+            text += QStringLiteral("Paragraph %1 is about gardens and nothing else.\n\n").arg(i);
+        text += QStringLiteral("The alarm code is 4512.");
+        m_remote = true;
+        QVERIFY(!attachReady(QStringLiteral("house.txt"), text.toUtf8()).isEmpty());
+        // Unknown: 8,192 tokens, and the chip's tooltip says so (a local chip has no such note).
+        const QString note = chip(*m_docs, 0).value("budgetNote").toString();
+        QVERIFY2(note.contains(QLatin1String("8,192")) || note.contains(QLatin1String("8192")), qPrintable(note));
+        QVERIFY(sendAndWait(QStringLiteral("What is the alarm code?")));
+        QVERIFY(m_backend.lastHistory.first().content.contains(QLatin1String("## [1] house.txt")));   // whole
+        m_backend.finish();
+        // The endpoint's /v1/models said 4,000: a 2,000-token budget, so the question's passages.
+        m_remoteContext = 4000;
+        QVERIFY(!attachReady(QStringLiteral("again.txt"), "The gate code is 1234.").isEmpty());
+        QCOMPARE(chip(*m_docs, 0).value("budgetNote").toString(), QString());
+        QVERIFY(sendAndWait(QStringLiteral("What is the alarm code?")));
+        const QString asked = m_backend.lastHistory.last().content;
+        QVERIFY2(asked.contains(QLatin1String("[1] house.txt\n")), qPrintable(asked.left(300)));
+        QVERIFY(asked.contains(QLatin1String("4512")));
+        QVERIFY(m_backend.lastHistory.first().role != QLatin1String("system"));
+        // A local conversation's chip never carries the note.
+        m_backend.finish();
+        m_remote = false;
+        QVERIFY(!attachReady(QStringLiteral("local.txt"), "Local.").isEmpty());
+        QCOMPARE(chip(*m_docs, 0).value("budgetNote").toString(), QString());
     }
 
     void badFilesShowTheirErrorOnTheChip_data()
@@ -254,7 +571,7 @@ private Q_SLOTS:
         QVERIFY2(error.contains(name), qPrintable(error));                               // names the file
         QCOMPARE(chip(*m_docs, 1).value("state").toString(), QStringLiteral("ready"));   // the other one is fine
         // Sending takes the good one only; the failed chip goes away.
-        QVERIFY(m_chat->send(QStringLiteral("hi")));
+        QVERIFY(sendAndWait(QStringLiteral("hi")));
         QCOMPARE(m_store->activeAttachments(m_chat->conversationId())->size(), 1);
         QVERIFY(m_docs->chips().isEmpty());
         if (name == QLatin1String("huge.txt"))
@@ -271,7 +588,7 @@ private Q_SLOTS:
         QTRY_COMPARE(chip(*m_docs, 0).value("state").toString(), QStringLiteral("ready"));
         QVERIFY(chip(*m_docs, 0).value("image").toBool());
         QVERIFY(chip(*m_docs, 0).value("note").toString().contains(QLatin1String("cannot see images")));
-        QVERIFY(m_chat->send(QStringLiteral("What colour?")));
+        QVERIFY(sendAndWait(QStringLiteral("What colour?")));
         QCOMPARE(m_backend.lastHistory.size(), 1);
         QVERIFY(m_backend.lastHistory[0].images.isEmpty());   // local: not sent
 
@@ -279,7 +596,7 @@ private Q_SLOTS:
         const qint64 answer = lastAnswerId();
         m_backend.finish();
         QVERIFY(!m_chat->generating());
-        QVERIFY(m_chat->regenerate(answer));
+        QVERIFY(regenerateAndWait(answer));
         QCOMPARE(m_backend.lastHistory.size(), 1);
         QCOMPARE(m_backend.lastHistory[0].images.size(), 1);
         QCOMPARE(m_backend.lastHistory[0].images[0].mimeType, QStringLiteral("image/png"));
@@ -305,7 +622,7 @@ private Q_SLOTS:
         QCOMPARE(chip(*m_docs, 0).value("state").toString(), QStringLiteral("ready"));
         QCOMPARE(chip(*m_docs, 1).value("state").toString(), QStringLiteral("ready"));
         QVERIFY(!QFileInfo::exists(QStringLiteral("/tmp/h-docapp-abs.txt")));
-        QVERIFY(m_chat->send(QStringLiteral("hi")));
+        QVERIFY(sendAndWait(QStringLiteral("hi")));
         const QString system = m_backend.lastHistory.first().content;
         QVERIFY2(system.contains(QStringLiteral("caf\uFFFD cr\uFFFDme")), qPrintable(system));
         QVERIFY(system.contains(QLatin1String("Honest text.")));
@@ -320,7 +637,7 @@ private Q_SLOTS:
         m_docs->removeChip(chip(*m_docs, 0).value("id").toInt());
         QCOMPARE(changed.size(), 1);
         QCOMPARE(m_docs->chips().size(), 1);
-        QVERIFY(m_chat->send(QStringLiteral("hi")));
+        QVERIFY(sendAndWait(QStringLiteral("hi")));
         const QList<Attachment> stored = m_store->activeAttachments(m_chat->conversationId()).value();
         QCOMPARE(stored.size(), 1);
         QCOMPARE(stored[0].name, QStringLiteral("b.txt"));
@@ -375,7 +692,7 @@ private Q_SLOTS:
                         QJsonObject{{QStringLiteral("libraries"), QJsonArray{QStringLiteral("Contracts")}}})
                     .ok());
         m_chat->openConversation(conv);
-        QVERIFY(m_chat->send(QStringLiteral("When does the lease end?")));
+        QVERIFY(sendAndWait(QStringLiteral("When does the lease end?")));
         const QString asked = m_backend.lastHistory.last().content;
         QVERIFY2(asked.contains(QLatin1String("[1] lease.txt\n")), qPrintable(asked));
         QVERIFY(asked.contains(QLatin1String("31 May")));
@@ -383,6 +700,46 @@ private Q_SLOTS:
         QCOMPARE(sources.value(0).toMap().value("path").toString(),
                  QFileInfo(folder + "/lease.txt").absoluteFilePath());
         m_chat->setDocuments(m_docs.get());
+    }
+
+    void removingALibraryCanForgetItsIndex()
+    {
+        const QString dataDir = m_dir->filePath(QStringLiteral("data"));
+        const QString folder = m_dir->filePath(QStringLiteral("Notes"));
+        QVERIFY(QDir().mkpath(dataDir));
+        QVERIFY(QDir().mkpath(folder));
+        const QString note = folder + QStringLiteral("/plants.txt");
+        QVERIFY(docfixtures::writeFile(note, "Water the fern every Sunday."));
+        const QString indexPath = m_dir->filePath(QStringLiteral("documents.db"));
+        LibrariesController lib(dataDir, indexPath);
+        QCOMPARE(lib.add(QStringLiteral("Notes"), QUrl::fromLocalFile(folder)), QString());
+        QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+        auto index = openIndex();
+        QVERIFY(index);
+        const QString name = LibrariesController::indexName(QStringLiteral("Notes"));
+        QCOMPARE(index->files(name), QStringList{QFileInfo(note).absoluteFilePath()});
+
+        // Remove: off the list, the index kept (adding it back costs nothing).
+        QSignalSpy forgotten(&lib, &LibrariesController::forgotten);
+        lib.remove(QStringLiteral("Notes"));
+        QVERIFY(lib.names().isEmpty());
+        QCOMPARE(index->files(name).size(), 1);
+
+        // Remove and forget: its rows and chunks go, in the background.
+        QCOMPARE(lib.add(QStringLiteral("Notes"), QUrl::fromLocalFile(folder)), QString());
+        QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+        lib.remove(QStringLiteral("Notes"), true);
+        QVERIFY(lib.names().isEmpty());
+        QTRY_COMPARE(forgotten.size(), 1);
+        QCOMPARE(forgotten[0].value(0).toString(), QStringLiteral("Notes"));
+        QVERIFY(forgotten[0].value(1).toBool());
+        QVERIFY(index->files(name).isEmpty());
+        QCOMPARE(index->chunkCount(), qint64(0));
+        auto hits = index->search(QStringLiteral("fern"), {name});
+        QVERIFY(hits && hits->isEmpty());
+        // Unknown name: nothing happens.
+        lib.remove(QStringLiteral("Nope"), true);
+        QCOMPARE(forgotten.size(), 1);
     }
 
     void openSourceOpensOnlyExistingLocalFiles()

@@ -61,8 +61,9 @@ private Q_SLOTS:
             storagetest::rawQuery(path, "SELECT name FROM pragma_table_list WHERE strict = 1 AND schema = 'main' "
                                         "ORDER BY name");
         QCOMPARE(strict, QStringList({QStringLiteral("attachment_files"), QStringLiteral("attachments"),
-                                      QStringLiteral("conversations"), QStringLiteral("folders"),
-                                      QStringLiteral("message_sources"), QStringLiteral("messages")}));
+                                      QStringLiteral("conversations"), QStringLiteral("folder_files"),
+                                      QStringLiteral("folders"), QStringLiteral("message_sources"),
+                                      QStringLiteral("messages")}));
         QVERIFY(store->backupPath().isEmpty());   // a new file has nothing to back up
     }
 

@@ -5,6 +5,7 @@
 #include "storagetestutil.h"
 #include "storefixture.h"
 
+#include <QCryptographicHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -37,6 +38,30 @@ private:
         if (!id)
             qWarning() << id.error().message;
         return id ? *id : -1;
+    }
+
+    static NewAttachment document(const QString& name, const QString& text, QChar hash)
+    {
+        NewAttachment a;
+        a.name = name;
+        a.path = QStringLiteral("/home/me/") + name;
+        a.mimeType = QStringLiteral("text/plain");
+        a.format = QStringLiteral("text");
+        a.sha256 = QString(64, hash);
+        a.size = text.size();
+        a.text = text;
+        a.sections =
+            QJsonArray{QJsonObject{{"page", QJsonValue()}, {"heading", ""}, {"start", 0}, {"end", text.size()}}};
+        a.tokens = 5;
+        return a;
+    }
+
+    static QStringList names(const QList<Attachment>& list)
+    {
+        QStringList out;
+        for (const Attachment& a : list)
+            out << a.name;
+        return out;
     }
 
     static QList<qint64> ids(const QList<Conversation>& list)
@@ -309,6 +334,127 @@ private Q_SLOTS:
         const qint64 i3 = third->importJson(json).value();
         QCOMPARE(third->conversation(i3)->folderId, mine);
         QCOMPARE(third->folder(mine)->systemPrompt, QStringLiteral("Mine."));
+    }
+
+    void folderDocumentsAreKeptInOrderAndShareTheirContent()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 work = store->createFolder(QStringLiteral("Work")).value();
+        const qint64 home = store->createFolder(QStringLiteral("Home")).value();
+        QSignalSpy changed(store.get(), &ConversationStore::foldersChanged);
+        const qint64 style = store->addFolderFile(work, document("style.md", "Write short sentences.", 'a')).value();
+        const qint64 terms = store->addFolderFile(work, document("terms.txt", "Net 30 days.", 'b')).value();
+        QCOMPARE(changed.size(), 2);
+        // The same content in another folder and on a message: stored once.
+        (void)store->addFolderFile(home, document("style copy.md", "Write short sentences.", 'a')).value();
+        const qint64 c = conversation(*store, QStringLiteral("Chat"), work);
+        const qint64 m =
+            store->appendMessage({c, 0, MessageRole::User, QStringLiteral("hi"), MessageStatus::Done, {}}).value();
+        QVERIFY(store->addAttachment(m, document("terms.txt", "Net 30 days.", 'b')).ok());
+        QCOMPARE(store->attachmentFileCount().value(), qint64(2));
+
+        // The list for the dialog: names and metadata, no text; the worker's read has the text.
+        const QList<Attachment> listed = store->folderFiles(work).value();
+        QCOMPARE(names(listed), (QStringList{"style.md", "terms.txt"}));
+        QCOMPARE(listed[0].id, style);
+        QCOMPARE(listed[0].size, qint64(22));
+        QCOMPARE(listed[0].tokens, std::optional<qint64>(5));
+        QVERIFY(listed[0].text.isEmpty());
+        const QList<Attachment> full = readFolderFiles(store->database(), work, true).value();
+        QCOMPARE(full[1].text, QStringLiteral("Net 30 days."));
+        QCOMPARE(full[1].path, QStringLiteral("/home/me/terms.txt"));
+        QCOMPARE(full[1].sections.size(), 1);
+
+        // Removing: the content stays while a folder or a message holds it, then goes.
+        QVERIFY(store->removeFolderFile(work, terms).ok());
+        QCOMPARE(names(store->folderFiles(work).value()), QStringList{"style.md"});
+        QCOMPARE(store->attachmentFileCount().value(), qint64(2));   // the message holds terms
+        QVERIFY(store->removeFolderFile(work, style).ok());
+        QCOMPARE(store->attachmentFileCount().value(), qint64(2));   // Home holds style
+        QVERIFY(store->deleteFolder(home).ok());                     // its files go with it
+        QCOMPARE(rawQuery(store->path(), "SELECT count(*) FROM folder_files"), QStringList{"0"});
+        QCOMPARE(store->attachmentFileCount().value(), qint64(1));   // only the message's
+        // A message's last attachment leaving no longer takes a folder's file with it.
+        const qint64 again = store->addFolderFile(work, document("terms.txt", "Net 30 days.", 'b')).value();
+        QVERIFY(store->deleteConversation(c).ok());
+        m_clock += 60'000;
+        QCOMPARE(store->purgeDeleted().value(), 1);
+        QCOMPARE(store->attachmentFileCount().value(), qint64(1));
+        QCOMPARE(readFolderFiles(store->database(), work, true)->value(0).text, QStringLiteral("Net 30 days."));
+
+        // Bad input: an unknown folder, a file without its hash, an unknown row.
+        QVERIFY(!store->addFolderFile(999, document("x.txt", "x", 'c')).ok());
+        NewAttachment noHash = document("x.txt", "x", 'c');
+        noHash.sha256.clear();
+        QVERIFY(store->addFolderFile(work, noHash).errorString().contains(QLatin1String("SHA-256")));
+        QVERIFY(!store->removeFolderFile(home, again).ok());   // not that folder's
+        QCOMPARE(store->folderFiles(work)->size(), 1);
+    }
+
+    void folderDocumentsTravelWithTheExport()
+    {
+        auto store = openStore();
+        QVERIFY(store);
+        const qint64 work = store->createFolder(QStringLiteral("Work"), QStringLiteral("Be formal.")).value();
+        (void)store->addFolderFile(work, document("style.md", "Write short sentences.", 'a')).value();
+        NewAttachment logo = document("logo.png", QString(), 'd');
+        logo.kind = AttachmentKind::Image;
+        logo.mimeType = QStringLiteral("image/png");
+        logo.bytes = QByteArray("\x89PNG fake");
+        logo.size = logo.bytes.size();
+        logo.sha256 = QString::fromLatin1(QCryptographicHash::hash(logo.bytes, QCryptographicHash::Sha256).toHex());
+        logo.sections = {};
+        (void)store->addFolderFile(work, logo).value();
+        const qint64 c = conversation(*store, QStringLiteral("Report"), work);
+        const QByteArray json = store->exportJson(c).value();
+        const QJsonObject folder = QJsonDocument::fromJson(json).object().value(QLatin1String("folder")).toObject();
+        const QJsonArray files = folder.value(QLatin1String("files")).toArray();
+        QCOMPARE(files.size(), 2);
+        QCOMPARE(files[0].toObject().value("name").toString(), QStringLiteral("style.md"));
+        QCOMPARE(files[0].toObject().value("text").toString(), QStringLiteral("Write short sentences."));
+        QVERIFY(!files[0].toObject().contains(QLatin1String("path")));    // no folder of this machine named
+        QVERIFY(!files[1].toObject().contains(QLatin1String("bytes")));   // not asked for
+
+        // Elsewhere: the new folder gets the documents; with "include files", the image's bytes too.
+        const QByteArray withBytes = store->exportJson(c, ExportOptions{true}).value();
+        auto fresh = openStore();
+        QVERIFY(fresh);
+        const qint64 imported = fresh->importJson(withBytes).value();
+        const qint64 created = fresh->conversation(imported)->folderId;
+        const QList<Attachment> got = readFolderFiles(fresh->database(), created, true).value();
+        QCOMPARE(names(got), (QStringList{"style.md", "logo.png"}));
+        QCOMPARE(got[0].text, QStringLiteral("Write short sentences."));
+        QCOMPARE(got[0].path, QString());
+        QCOMPARE(got[1].kind, AttachmentKind::Image);
+        QCOMPARE(got[1].bytes, logo.bytes);
+        // And the export from there carries the same folder (round trip).
+        QCOMPARE(QJsonDocument::fromJson(fresh->exportJson(imported, ExportOptions{true}).value())
+                     .object()
+                     .value(QLatin1String("folder")),
+                 QJsonDocument::fromJson(withBytes).object().value(QLatin1String("folder")));
+
+        // An existing folder of that name keeps its own documents.
+        auto third = openStore();
+        QVERIFY(third);
+        const qint64 mine = third->createFolder(QStringLiteral("Work")).value();
+        (void)third->importJson(json).value();
+        QVERIFY(third->folderFiles(mine)->isEmpty());
+
+        // Bad folder files: refused before anything is written, the field named.
+        QByteArray bad = json;
+        bad.replace("\"style.md\"", "\"\"");
+        auto r = third->importJson(bad);
+        QVERIFY(!r.ok());
+        QCOMPARE(r.errorString(),
+                 QStringLiteral("The conversation export is invalid: folder.files[0].name must not be empty."));
+        QJsonObject root = QJsonDocument::fromJson(json).object();
+        QJsonObject f = root.value(QLatin1String("folder")).toObject();
+        f[QLatin1String("files")] = QStringLiteral("style.md");
+        root[QLatin1String("folder")] = f;
+        r = third->importJson(QJsonDocument(root).toJson());
+        QCOMPARE(r.errorString(), QStringLiteral("The conversation export is invalid: folder.files must be an array."));
+        QCOMPARE(third->conversationCount().value(), 1);
     }
 
     void exportsWithoutFoldersStillImport()

@@ -251,6 +251,57 @@ private Q_SLOTS:
         QCOMPARE(store.value()->attachments(6)->size(), 0);
     }
 
+    void stepSevenAddsFolderFilesKeepingEverything()
+    {
+        // A version-6 file with an attachment: it stays, and the new trigger still deletes a
+        // file with its last attachment.
+        const QString path = fixtureAt(6);
+        QVERIFY(!path.isEmpty());
+        QString error;
+        QVERIFY2(rawExec(path,
+                         "INSERT INTO attachment_files (id, sha256, size, text) VALUES (1, "
+                         "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 4, 'text');"
+                         "INSERT INTO attachments (message_id, file_id, name, kind, created_at) "
+                         "VALUES (6, 1, 'a.txt', 'document', 1);"
+                         "INSERT INTO folders (id, name, created_at) VALUES (1, 'Work', 1);",
+                         &error),
+                 qPrintable(error));
+        const char* everything = "SELECT m.id, m.content, a.name, f.sha256, f.text FROM messages m "
+                                 "LEFT JOIN attachments a ON a.message_id = m.id "
+                                 "LEFT JOIN attachment_files f ON f.id = a.file_id ORDER BY m.id";
+        const QStringList before = rawQuery(path, everything);
+        QCOMPARE(before.size(), 8);
+        auto report = migrateFile(path, 7);
+        QVERIFY2(report.ok(), qPrintable(report.errorString()));
+        QCOMPARE(report->fromVersion, 6);
+        QCOMPARE(report->toVersion, 7);
+        QVERIFY(report->backupPath.isEmpty());   // a table and triggers, no row rewritten
+        QCOMPARE(rawQuery(path, "PRAGMA user_version"), QStringList{"7"});
+        QCOMPARE(rawQuery(path, everything), before);
+        QCOMPARE(rawQuery(path, "SELECT name FROM sqlite_schema WHERE type = 'trigger' AND name LIKE '%files_unused' "
+                                "ORDER BY name"),
+                 (QStringList{"attachment_files_unused", "folder_files_unused"}));
+        // A folder's file holds the content when the attachment goes, and lets it go after.
+        QVERIFY2(rawExec(path,
+                         "PRAGMA foreign_keys = ON; INSERT INTO folder_files (folder_id, file_id, name, kind, "
+                         "created_at) VALUES (1, 1, 'a.txt', 'document', 2); DELETE FROM attachments;",
+                         &error),
+                 qPrintable(error));
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM attachment_files"), QStringList{"1"});
+        QVERIFY2(rawExec(path, "PRAGMA foreign_keys = ON; DELETE FROM folders WHERE id = 1", &error),
+                 qPrintable(error));
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM folder_files"), QStringList{"0"});
+        QCOMPARE(rawQuery(path, "SELECT count(*) FROM attachment_files"), QStringList{"0"});
+        // STRICT, and the kind is checked.
+        QVERIFY(!rawExec(path, "INSERT INTO folder_files (folder_id, file_id, name, kind, created_at) "
+                               "VALUES (1, 1, 'x', 'video', 1)"));
+        QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
+        auto store = ConversationStore::open(path);
+        QVERIFY2(store.ok(), qPrintable(store.errorString()));
+        QVERIFY(store.value()->folderFiles(1)->isEmpty());
+        QCOMPARE(store.value()->attachments(6)->size(), 0);
+    }
+
     void stepFiveAddsFoldersKeepingEverything()
     {
         // A version-4 file with conversations, messages, a pin and a search index.
@@ -318,13 +369,13 @@ private Q_SLOTS:
         const QString path = newPath();
         QVERIFY(rawExec(path, "CREATE TABLE conversations (id INTEGER PRIMARY KEY, future TEXT);"
                               "INSERT INTO conversations VALUES (1, 'from the future');"
-                              "PRAGMA user_version = 7;"));
+                              "PRAGMA user_version = 8;"));
         const QByteArray hash = fileHash(path);
         auto store = ConversationStore::open(path);
         QVERIFY(!store.ok());
         const QString message = store.errorString();
         QVERIFY2(message.contains(QLatin1String("newer version of Causerie")), qPrintable(message));
-        QVERIFY2(message.contains(QLatin1String("schema 7")), qPrintable(message));
+        QVERIFY2(message.contains(QLatin1String("schema 8")), qPrintable(message));
         QVERIFY2(message.contains(QLatin1String("untouched")), qPrintable(message));
         QCOMPARE(fileHash(path), hash);
         QVERIFY(!QFile::exists(path + QStringLiteral("-wal")));
