@@ -455,6 +455,10 @@ void DocumentsController::planTurn(const storage::Conversation& conversation, co
             request.libraries.append(LibrariesController::indexName(name.toString()));
     }
     request.budgetTokens = budgetFor(conversation);
+    if (m_libraries) {
+        request.embedderFactory = m_libraries->embedderFactory();
+        request.embedderId = m_libraries->embedderId();
+    }
     onTurnThread([request](TurnWorkspace& w) { return w.plan(request); },
                  [done = std::move(done)](DocumentsController&, const DocumentTurn& turn) { done(turn); });
 }

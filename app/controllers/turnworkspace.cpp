@@ -96,6 +96,26 @@ TurnWorkspace::Stored TurnWorkspace::storeAttachments(qint64 messageId, qint64 c
     return stored;
 }
 
+documents::TextEmbedder* TurnWorkspace::embedder(const TurnPlanRequest& request)
+{
+    if (!request.embedderFactory) {
+        m_embedder.reset();
+        m_embedderId.clear();
+        return nullptr;
+    }
+    if (m_embedder && m_embedderId == request.embedderId)
+        return m_embedder.get();
+    m_embedder.reset();
+    m_embedderId = request.embedderId;
+    auto made = request.embedderFactory();
+    if (!made) {   // the question is ranked by its words alone; said once per model
+        qCWarning(lcTurnDocuments) << "embedding model" << request.embedderId << "not usable:" << made.error().message;
+        return nullptr;
+    }
+    m_embedder = std::move(made.value());
+    return m_embedder.get();
+}
+
 DocumentTurn TurnWorkspace::plan(const TurnPlanRequest& request)
 {
     DocumentTurn turn;
@@ -137,6 +157,7 @@ DocumentTurn TurnWorkspace::plan(const TurnPlanRequest& request)
         context.libraries.append(library);
         context.librariesTicked = true;
     }
+    context.embedder = embedder(request);
     documents::ContextPlan plan = documents::planContext(context, documents::estimateTokens);
     if (plan.mode != documents::ContextPlan::Whole && (context.index = index())) {
         // Attachments imported from a file, or whose rows were forgotten, are not in this

@@ -9,6 +9,7 @@
 //                     image bytes (remote endpoints only) → the answer's sources stored
 //   forgetUnused      index rows of attachment files no message holds any more
 #include "chatcontroller.h"   // DocumentTurn
+#include "embedder.h"
 #include "storagetypes.h"
 
 #include <QMutex>
@@ -54,6 +55,10 @@ struct TurnPlanRequest {
     bool remote = false;       // images are sent (remote endpoints only)
     QStringList libraries;     // ticked in the conversation: their index names
     qint64 budgetTokens = 0;   // for the documents: half the context
+    // The embedding model set in Settings → Libraries (none: an empty factory): the question is
+    // embedded with it on the turn thread, for BM25 + vector ranking.
+    causerie::documents::EmbedderFactory embedderFactory;
+    QString embedderId;
 };
 
 class TurnWorkspace {
@@ -85,6 +90,7 @@ public:
 
 private:
     causerie::storage::Database* store();
+    causerie::documents::TextEmbedder* embedder(const TurnPlanRequest& request);
     QString storeUnavailable() const;
     causerie::documents::DocIndex* index();
 
@@ -94,4 +100,7 @@ private:
     std::unique_ptr<causerie::storage::Database> m_store;
     QString m_storeError;   // why store() could not open it
     std::unique_ptr<causerie::documents::DocIndex> m_index;
+    // Made from the request's factory on this thread, once per model id.
+    std::unique_ptr<causerie::documents::TextEmbedder> m_embedder;
+    QString m_embedderId;
 };

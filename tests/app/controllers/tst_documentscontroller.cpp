@@ -3,6 +3,7 @@
 // whole text, or the question's passages; images only to remote endpoints), sources stored.
 #include "chatbackend.h"
 #include "chatcontroller.h"
+#include "concepts_embedder.h"
 #include "conversationstore.h"
 #include "database.h"
 #include "docfixtures.h"
@@ -19,6 +20,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 using namespace causerie::storage;
 
@@ -699,6 +701,58 @@ private Q_SLOTS:
         const QVariantList sources = docs.sourcesFor(lastAnswerId());
         QCOMPARE(sources.value(0).toMap().value("path").toString(),
                  QFileInfo(folder + "/lease.txt").absoluteFilePath());
+        m_chat->setDocuments(m_docs.get());
+    }
+
+    // The embedding model set in Settings → Libraries reaches the send path: the question is
+    // embedded on the turn thread, and a passage that shares no word with it reaches the prompt.
+    void aTurnRanksByVectorsWhenAnEmbeddingModelIsSet()
+    {
+        const QString dataDir = m_dir->filePath(QStringLiteral("data"));
+        const QString folder = m_dir->filePath(QStringLiteral("Household"));
+        QVERIFY(QDir().mkpath(dataDir));
+        QVERIFY(QDir().mkpath(folder));
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/garage.txt"), "Her new car is a red vehicle."));
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/kennel.txt"), "The puppy sleeps in the kennel."));
+        const QString indexPath = m_dir->filePath(QStringLiteral("documents.db"));
+        auto libraries = std::make_unique<LibrariesController>(dataDir, indexPath);
+        LibrariesController* lib = libraries.get();
+        QCOMPARE(lib->add(QStringLiteral("Household"), QUrl::fromLocalFile(folder)), QString());
+        QTRY_COMPARE(lib->items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+
+        DocumentsController::Hooks hooks;
+        hooks.contextSize = [] { return 4096; };
+        DocumentsController docs(m_store.get(), indexPath, nullptr, hooks, std::move(libraries));
+        m_chat->setDocuments(&docs);
+        const qint64 conv = m_store->createConversation({}).value();
+        QVERIFY(m_store
+                    ->setConversationOptions(
+                        conv, {}, {}, {},
+                        QJsonObject{{QStringLiteral("libraries"), QJsonArray{QStringLiteral("Household")}}})
+                    .ok());
+        m_chat->openConversation(conv);
+        const QString question = QStringLiteral("Which automobile did she buy?");
+        // Words alone: nothing in the library shares one with the question.
+        QVERIFY(sendAndWait(question));
+        QVERIFY2(!m_backend.lastHistory.last().content.contains(QLatin1String("red vehicle")),
+                 qPrintable(m_backend.lastHistory.last().content));
+        m_backend.finish();
+
+        // The same question with the embedding model: the garage passage comes first.
+        auto madeOn = std::make_shared<QThread*>(nullptr);
+        lib->setEmbedder(
+            [madeOn]() -> causerie::documents::DocResult<std::unique_ptr<causerie::documents::TextEmbedder>> {
+                *madeOn = QThread::currentThread();
+                return std::unique_ptr<causerie::documents::TextEmbedder>(new ConceptsEmbedder);
+            },
+            ConceptsEmbedder().modelId());
+        QTRY_COMPARE(lib->embedding().value("state").toString(), QStringLiteral("ready"));
+        QVERIFY(sendAndWait(question));
+        const QString asked = m_backend.lastHistory.last().content;
+        QVERIFY2(asked.contains(QLatin1String("[1] garage.txt")), qPrintable(asked));
+        QVERIFY(asked.contains(QLatin1String("red vehicle")));
+        QVERIFY(*madeOn != nullptr);
+        QVERIFY(*madeOn != QThread::currentThread());   // never made on the GUI thread
         m_chat->setDocuments(m_docs.get());
     }
 
