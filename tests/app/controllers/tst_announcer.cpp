@@ -187,6 +187,25 @@ private Q_SLOTS:
         QVERIFY(b.text().endsWith(QStringLiteral(" is here.…")));
     }
 
+    void throttledDeltasCostNothing()
+    {
+        // Between two announcements a delta converts nothing: the work waits for the next one,
+        // and then covers only what came since.
+        Announcer a([this] { return m_now; });
+        QString text;
+        for (int i = 0; i < 40; ++i) {
+            text += QStringLiteral("Line %1 is here.\n").arg(i);
+            m_now += 10;
+            a.streamed(4, text);
+        }
+        QCOMPARE(a.convertedChars(), 0);
+        m_now += Announcer::kMinIntervalMs;
+        a.streamed(4, text);
+        QCOMPARE(a.convertedChars(), text.size() - 40);
+        QVERIFY(a.text().startsWith(QLatin1String("Line 0 is here.\nLine 1 is here.")));
+        QVERIFY(a.text().endsWith(QLatin1String("Line 39 is here.")));
+    }
+
     void incompleteLinesArePeekedWhenShort()
     {
         // A long paragraph still being written is not converted again at every announcement.
