@@ -19,6 +19,7 @@ Announcer::Announcer(std::function<qint64()> clock, QObject* parent)
         timer->start();
         m_clock = [timer] { return timer->elapsed(); };
     }
+    m_converter.setCutLinesAt(kMaxPeekChars);
 }
 
 void Announcer::watch(QAbstractItemModel* messages)
@@ -50,6 +51,7 @@ void Announcer::follow(qint64 messageId)
 {
     m_messageId = messageId;
     m_converter = {};
+    m_converter.setCutLinesAt(kMaxPeekChars);
     m_consumed = 0;
     m_scanned = 0;
     m_unspoken.clear();
@@ -72,7 +74,10 @@ QString Announcer::advance(const QString& markdown, bool final)
             qsizetype lineEnd = markdown.indexOf(QLatin1Char('\n'), at);
             if (lineEnd < 0 || lineEnd > end)
                 lineEnd = end;
-            if (m_converter.convertLine(QStringView(markdown).mid(at, lineEnd - at), &spoken)) {
+            const QStringView line = QStringView(markdown).mid(at, lineEnd - at);
+            if (m_unspoken.size() > kMaxAnnouncedChars) {   // past what will be said: the state only
+                m_converter.convertLine(line, nullptr);
+            } else if (m_converter.convertLine(line, &spoken)) {
                 // The first line may have been peeked at, and some of it announced.
                 m_unspoken += at == m_consumed ? spoken.mid(m_lineSpoken) : spoken;
                 m_unspoken += QLatin1Char('\n');

@@ -9,7 +9,8 @@
 // The work follows the new text, not the answer (issue 20): each complete line is converted
 // once (SpeechTextConverter keeps the state between calls), the incomplete last line is peeked
 // at when short, sentences are looked for in the new plain text only, and one announcement
-// never carries more than kMaxAnnouncedChars.
+// never carries more than kMaxAnnouncedChars: once that much is waiting, further lines only
+// move the converter's state on (a scan), as what they say would be cut anyway.
 #include "speechtextconverter.h"
 
 #include <QObject>
@@ -30,7 +31,8 @@ public:
     // Longer runs are cut at a sentence (else a word) boundary, with an ellipsis.
     static constexpr qsizetype kMaxAnnouncedChars = 1000;
     // The incomplete last line is converted for its sentences only when at most this long
-    // (converted again at each announcement); a longer one waits for its end.
+    // (converted again at each announcement); a longer one waits for its end. Also the cut of
+    // complete lines longer than it are converted from their first kMaxPeekChars only.
     static constexpr qsizetype kMaxPeekChars = 2000;
 
     // `clock`: ms, monotonic (tests inject one); default: a QElapsedTimer.

@@ -36,16 +36,22 @@ bool SpeechTextConverter::convertLine(QStringView view, QString* spoken)
     if (const auto m = fenceOpen.match(line); m.hasMatch()) {
         m_inFence = true;
         m_fence = m.captured(1);
-        *spoken = QCoreApplication::translate("ReadAloud", "(code block)");
+        if (spoken)
+            *spoken = QCoreApplication::translate("ReadAloud", "(code block)");
         return true;
     }
     const QString trimmed = line.trimmed();
     if (trimmed.startsWith(QLatin1String("$$")) || trimmed.startsWith(QLatin1String("\\["))) {
         const QString rest = trimmed.mid(2);
         m_inMath = !(rest.contains(QLatin1String("$$")) || rest.contains(QLatin1String("\\]")));
-        *spoken = QCoreApplication::translate("ReadAloud", "(formula)");
+        if (spoken)
+            *spoken = QCoreApplication::translate("ReadAloud", "(formula)");
         return true;
     }
+    if (!spoken)
+        return true;
+    if (m_cutAt > 0 && line.size() > m_cutAt)
+        line.truncate(line.at(m_cutAt - 1).isHighSurrogate() ? m_cutAt - 1 : m_cutAt);
     if (line.size() > kMaxLineChars) {
         *spoken = QCoreApplication::translate("ReadAloud", "(long line)");
         return true;

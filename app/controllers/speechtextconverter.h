@@ -16,6 +16,8 @@ public:
 
     // One complete line (without its '\n'): true and `spoken` set when it gives a spoken line
     // (maybe empty: a paragraph break), false when it gives nothing (inside code, a rule).
+    // `spoken` null: the line only moves the state on (into or out of code or a formula), at
+    // the cost of a scan; what it says is not worked out (the Announcer past its bound).
     bool convertLine(QStringView line, QString* spoken);
     // Complete lines separated by '\n' (the last one ends the view): their spoken lines.
     QStringList feed(QStringView lines);
@@ -23,6 +25,10 @@ public:
     static QString join(const QStringList& spoken) { return tidy(spoken.join(QLatin1Char('\n'))); }
     // Spoken text trimmed, runs of blank lines made one.
     static QString tidy(QString text);
+
+    // Lines longer than `chars` are converted from their first `chars` only (the Announcer,
+    // which says at most its kMaxAnnouncedChars of them anyway); -1 (default): whole lines.
+    void setCutLinesAt(qsizetype chars) { m_cutAt = chars; }
 
     // Characters of Markdown given to convertLine so far (the tests' measure of the work done).
     qint64 processed() const { return m_processed; }
@@ -32,4 +38,5 @@ private:
     bool m_inFence = false;
     bool m_inMath = false;
     qint64 m_processed = 0;
+    qsizetype m_cutAt = -1;
 };

@@ -206,6 +206,30 @@ private Q_SLOTS:
         QVERIFY(a.text().endsWith(QLatin1String("Line 39 is here.")));
     }
 
+    void textPastTheBoundOnlyMovesTheState()
+    {
+        // More than an announcement can carry arrives at once: the first part is said (cut),
+        // the lines after it are only scanned for code and formulas, whose state holds.
+        Announcer a([this] { return m_now; });
+        a.streamed(5, QString());
+        QString text = QStringLiteral("A sentence of prose here. ").repeated(60) + QLatin1Char('\n');
+        text += QStringLiteral("Skipped *a ").repeated(900) + QLatin1Char('\n');   // hostile, 9,900 characters
+        text += QStringLiteral("```\nrm -rf / and more. And more.\n");
+        m_now += Announcer::kMinIntervalMs;
+        a.streamed(5, text);
+        QVERIFY(a.text().startsWith(QLatin1String("A sentence of prose here. A sentence")));
+        QVERIFY(a.text().endsWith(QStringLiteral("here.…")));
+        QVERIFY(a.text().size() <= Announcer::kMaxAnnouncedChars + 1);
+        text += QStringLiteral("```\nAfter the code.\n");
+        m_now += Announcer::kMinIntervalMs;
+        a.streamed(5, text);
+        QCOMPARE(a.text(), QStringLiteral("After the code."));
+        a.finished(5, text, false);
+        QCOMPARE(a.text(), QStringLiteral("End of answer."));
+        // Read aloud still reads every line (up to its own bound).
+        QVERIFY(ReadAloud::plainText(text).contains(QLatin1String("Skipped *a Skipped *a")));
+    }
+
     void incompleteLinesArePeekedWhenShort()
     {
         // A long paragraph still being written is not converted again at every announcement.
