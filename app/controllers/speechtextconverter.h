@@ -13,6 +13,10 @@ public:
     // "(long line)". Such a line is not prose (minified code, data, an attack), reading it out
     // helps no one, and the inline rules (emphasis, links) would scan it many times.
     static constexpr qsizetype kMaxLineChars = 10000;
+    // On a line longer than kLongLineChars, an emphasis (*a*, **a**, __a__, ~~a~~) is unwrapped
+    // only when it spans at most kMaxEmphasisChars: the search for closers stays linear.
+    static constexpr qsizetype kLongLineChars = 1000;
+    static constexpr int kMaxEmphasisChars = 200;
 
     // One complete line (without its '\n'): true and `spoken` set when it gives a spoken line
     // (maybe empty: a paragraph break), false when it gives nothing (inside code, a rule).

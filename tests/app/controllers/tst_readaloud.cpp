@@ -403,6 +403,17 @@ private Q_SLOTS:
                  QStringLiteral("(code block)\nDone."));
         QCOMPARE(ReadAloud::plainText(QStringLiteral("$$") + code + QStringLiteral("\nx\n$$\nDone.")),
                  QStringLiteral("(formula)\nDone."));
+        // Past kLongLineChars, emphasis is unwrapped when it spans at most kMaxEmphasisChars.
+        const QString padding = QStringLiteral("plain words ").repeated(100);
+        QVERIFY(padding.size() > SpeechTextConverter::kLongLineChars);
+        QCOMPARE(ReadAloud::plainText(padding + QStringLiteral("a **bold** and _it_ and ~~gone~~ end")),
+                 padding + QStringLiteral("a bold and it and gone end"));
+        const QString wide = QStringLiteral("*") +
+                             QString(SpeechTextConverter::kMaxEmphasisChars + 1, QLatin1Char('w')) +
+                             QStringLiteral("*");
+        QCOMPARE(ReadAloud::plainText(padding + wide), padding + wide);
+        QCOMPARE(ReadAloud::plainText(QStringLiteral("short ") + wide),
+                 QStringLiteral("short ") + wide.mid(1).chopped(1));
     }
 
     void detectsClearLanguagesOnly()
