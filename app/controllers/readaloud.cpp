@@ -1,5 +1,7 @@
 #include "readaloud.h"
 
+#include "speechtextconverter.h"
+
 #include <QHash>
 #include <QLoggingCategory>
 #include <QRegularExpression>
@@ -175,80 +177,8 @@ void ReadAloud::stop()
 
 QString ReadAloud::plainText(const QString& markdown)
 {
-    QStringList out;
-    bool inFence = false;
-    QString fence;
-    bool inMath = false;
-    static const QRegularExpression fenceOpen(QStringLiteral("^\\s*(```+|~~~+)"));
-    static const QRegularExpression rule(QStringLiteral("^\\s*([-*_])(\\s*\\1){2,}\\s*$"));
-    static const QRegularExpression tableSeparator(
-        QStringLiteral("^\\s*\\|?\\s*:?-{3,}:?\\s*(\\|\\s*:?-{3,}:?\\s*)*\\|?\\s*$"));
-    static const QRegularExpression heading(QStringLiteral("^\\s{0,3}#{1,6}\\s+"));
-    static const QRegularExpression quote(QStringLiteral("^\\s*(>\\s?)+"));
-    static const QRegularExpression bullet(QStringLiteral("^\\s*([-*+]|\\d+[.)])\\s+(\\[[ xX]\\]\\s+)?"));
-    static const QRegularExpression image(QStringLiteral("!\\[([^\\]]*)\\]\\([^)]*\\)"));
-    static const QRegularExpression link(QStringLiteral("\\[([^\\]]+)\\]\\([^)]*\\)"));
-    static const QRegularExpression autolink(QStringLiteral("<(https?://[^>]+)>"));
-    static const QRegularExpression html(QStringLiteral("</?[A-Za-z][^>]*>"));
-    static const QRegularExpression inlineCode(QStringLiteral("`+([^`]+)`+"));
-    static const QRegularExpression emphasis(QStringLiteral("(\\*{1,3}|_{2,3}|~~)(?=\\S)(.+?)(?<=\\S)\\1"));
-    static const QRegularExpression underscoreEmphasis(QStringLiteral("(?<![\\w])_(?=\\S)(.+?)(?<=\\S)_(?![\\w])"));
-    static const QRegularExpression inlineMath(QStringLiteral("\\$([^$\\n]+)\\$|\\\\\\((.+?)\\\\\\)"));
-    const QString codeSkipped = tr("(code block)");
-    const QString formula = tr("(formula)");
-    for (QString line : markdown.split(QLatin1Char('\n'))) {
-        if (inFence) {
-            if (line.trimmed().startsWith(fence))
-                inFence = false;
-            continue;
-        }
-        if (inMath) {
-            if (line.contains(QLatin1String("$$")) || line.contains(QLatin1String("\\]")))
-                inMath = false;
-            continue;
-        }
-        if (const auto m = fenceOpen.match(line); m.hasMatch()) {
-            inFence = true;
-            fence = m.captured(1);
-            out << codeSkipped;
-            continue;
-        }
-        const QString trimmed = line.trimmed();
-        if (trimmed.startsWith(QLatin1String("$$")) || trimmed.startsWith(QLatin1String("\\["))) {
-            out << formula;
-            const QString rest = trimmed.mid(2);
-            inMath = !(rest.contains(QLatin1String("$$")) || rest.contains(QLatin1String("\\]")));
-            continue;
-        }
-        if (rule.match(line).hasMatch() || tableSeparator.match(line).hasMatch())
-            continue;
-        line.remove(heading).remove(quote).remove(bullet);
-        if (line.trimmed().startsWith(QLatin1Char('|'))) {
-            QStringList cells = line.trimmed().split(QLatin1Char('|'));
-            for (QString& c : cells)
-                c = c.trimmed();
-            cells.removeAll(QString());
-            line = cells.join(QStringLiteral(", ")) + QLatin1Char('.');
-        }
-        line.replace(image, QStringLiteral("\\1"));
-        line.replace(link, QStringLiteral("\\1"));
-        line.replace(autolink, QStringLiteral("\\1"));
-        line.replace(inlineCode, QStringLiteral("\\1"));
-        line.replace(inlineMath, QStringLiteral("\\1\\2"));
-        line.remove(html);
-        // Nested emphasis (***bold italic***, **a *b* c**) unwraps one level per pass.
-        for (int pass = 0; pass < 3; ++pass) {
-            line.replace(emphasis, QStringLiteral("\\2"));
-            line.replace(underscoreEmphasis, QStringLiteral("\\1"));
-        }
-        line.replace(QLatin1String("\\*"), QLatin1String("*")).replace(QLatin1String("\\_"), QLatin1String("_"));
-        out << line.trimmed();
-    }
-    // Blank lines were paragraph breaks: keep one, drop runs.
-    QString text = out.join(QLatin1Char('\n'));
-    static const QRegularExpression blanks(QStringLiteral("\\n{3,}"));
-    text.replace(blanks, QStringLiteral("\n\n"));
-    return text.trimmed();
+    SpeechTextConverter converter;
+    return SpeechTextConverter::join(converter.feed(markdown));
 }
 
 QString ReadAloud::detectLanguage(const QString& text)

@@ -68,7 +68,8 @@ public:
     Q_INVOKABLE void stop();
 
     // A spoken version of an answer's Markdown: no markup symbols, links as their text, code
-    // blocks and display formulas announced instead of read, tables read row by row.
+    // blocks and display formulas announced instead of read, tables read row by row, a line
+    // longer than SpeechTextConverter::kMaxLineChars said as "(long line)".
     static QString plainText(const QString& markdown);
     // A language the text is clearly written in ("en", "fr", "de", "es", "it", "pt", "nl"),
     // from its most common short words; "" when too short or unclear.

@@ -1,14 +1,144 @@
 // ReadAloud without a speech engine: a fake one driven by the test for the states (start,
 // speak, finish, stop, toggle, another answer, failure, an engine that never starts), the
 // Markdown made plain, the language chosen; and the real Qt engine, which must say it is
-// unavailable (or speak) without blocking when speech-dispatcher is absent.
+// unavailable (or speak) without blocking when speech-dispatcher is absent. The Markdown is
+// converted line by line (SpeechTextConverter): in any line-aligned pieces it gives exactly
+// what the whole gives, and what the converter gave before it was incremental.
 #include "readaloud.h"
+#include "speechtextconverter.h"
 
 #include <QElapsedTimer>
+#include <QRandomGenerator>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTest>
 
 namespace {
+
+// plainText as it was before it became SpeechTextConverter (one pass over the whole text): the
+// oracle the incremental converter must match on every line up to kMaxLineChars.
+QString referencePlainText(const QString& markdown)
+{
+    QStringList out;
+    bool inFence = false;
+    QString fence;
+    bool inMath = false;
+    static const QRegularExpression fenceOpen(QStringLiteral("^\\s*(```+|~~~+)"));
+    static const QRegularExpression rule(QStringLiteral("^\\s*([-*_])(\\s*\\1){2,}\\s*$"));
+    static const QRegularExpression tableSeparator(
+        QStringLiteral("^\\s*\\|?\\s*:?-{3,}:?\\s*(\\|\\s*:?-{3,}:?\\s*)*\\|?\\s*$"));
+    static const QRegularExpression heading(QStringLiteral("^\\s{0,3}#{1,6}\\s+"));
+    static const QRegularExpression quote(QStringLiteral("^\\s*(>\\s?)+"));
+    static const QRegularExpression bullet(QStringLiteral("^\\s*([-*+]|\\d+[.)])\\s+(\\[[ xX]\\]\\s+)?"));
+    static const QRegularExpression image(QStringLiteral("!\\[([^\\]]*)\\]\\([^)]*\\)"));
+    static const QRegularExpression link(QStringLiteral("\\[([^\\]]+)\\]\\([^)]*\\)"));
+    static const QRegularExpression autolink(QStringLiteral("<(https?://[^>]+)>"));
+    static const QRegularExpression html(QStringLiteral("</?[A-Za-z][^>]*>"));
+    static const QRegularExpression inlineCode(QStringLiteral("`+([^`]+)`+"));
+    static const QRegularExpression emphasis(QStringLiteral("(\\*{1,3}|_{2,3}|~~)(?=\\S)(.+?)(?<=\\S)\\1"));
+    static const QRegularExpression underscoreEmphasis(QStringLiteral("(?<![\\w])_(?=\\S)(.+?)(?<=\\S)_(?![\\w])"));
+    static const QRegularExpression inlineMath(QStringLiteral("\\$([^$\\n]+)\\$|\\\\\\((.+?)\\\\\\)"));
+    for (QString line : markdown.split(QLatin1Char('\n'))) {
+        if (inFence) {
+            if (line.trimmed().startsWith(fence))
+                inFence = false;
+            continue;
+        }
+        if (inMath) {
+            if (line.contains(QLatin1String("$$")) || line.contains(QLatin1String("\\]")))
+                inMath = false;
+            continue;
+        }
+        if (const auto m = fenceOpen.match(line); m.hasMatch()) {
+            inFence = true;
+            fence = m.captured(1);
+            out << QStringLiteral("(code block)");
+            continue;
+        }
+        const QString trimmed = line.trimmed();
+        if (trimmed.startsWith(QLatin1String("$$")) || trimmed.startsWith(QLatin1String("\\["))) {
+            out << QStringLiteral("(formula)");
+            const QString rest = trimmed.mid(2);
+            inMath = !(rest.contains(QLatin1String("$$")) || rest.contains(QLatin1String("\\]")));
+            continue;
+        }
+        if (rule.match(line).hasMatch() || tableSeparator.match(line).hasMatch())
+            continue;
+        line.remove(heading).remove(quote).remove(bullet);
+        if (line.trimmed().startsWith(QLatin1Char('|'))) {
+            QStringList cells = line.trimmed().split(QLatin1Char('|'));
+            for (QString& c : cells)
+                c = c.trimmed();
+            cells.removeAll(QString());
+            line = cells.join(QStringLiteral(", ")) + QLatin1Char('.');
+        }
+        line.replace(image, QStringLiteral("\\1"));
+        line.replace(link, QStringLiteral("\\1"));
+        line.replace(autolink, QStringLiteral("\\1"));
+        line.replace(inlineCode, QStringLiteral("\\1"));
+        line.replace(inlineMath, QStringLiteral("\\1\\2"));
+        line.remove(html);
+        for (int pass = 0; pass < 3; ++pass) {
+            line.replace(emphasis, QStringLiteral("\\2"));
+            line.replace(underscoreEmphasis, QStringLiteral("\\1"));
+        }
+        line.replace(QLatin1String("\\*"), QLatin1String("*")).replace(QLatin1String("\\_"), QLatin1String("_"));
+        out << line.trimmed();
+    }
+    QString text = out.join(QLatin1Char('\n'));
+    static const QRegularExpression blanks(QStringLiteral("\\n{3,}"));
+    text.replace(blanks, QStringLiteral("\n\n"));
+    return text.trimmed();
+}
+
+// A random Markdown answer: prose with inline markup, headings, lists, quotes, tables, rules,
+// fences (``` and ~~~, some with a language, some closed by a longer or another fence), display
+// math ($$ and \[ \], on one line or several), blank-line runs, indented and empty lines.
+QString randomMarkdown(QRandomGenerator& rng)
+{
+    static const QStringList lines = {
+        QStringLiteral("Plain sentence. Another one!"),
+        QStringLiteral("Some **bold** and *italic* and ***both*** and __under__ and ~~gone~~."),
+        QStringLiteral("A [link](https://x.org/a_b), ![img](a.png), <https://y.org> and `code`."),
+        QStringLiteral("Math $x+1$ and \\(y\\) inline; a snake_case_name; 2 \\* 3."),
+        QStringLiteral("## A heading"),
+        QStringLiteral("   ### indented heading"),
+        QStringLiteral("- item one"),
+        QStringLiteral("* item two with **bold"),
+        QStringLiteral("1. numbered"),
+        QStringLiteral("- [x] done task"),
+        QStringLiteral("> a quote > inside"),
+        QStringLiteral("| Name | Age |"),
+        QStringLiteral("|---|:---:|"),
+        QStringLiteral("| Ann | 31 |"),
+        QStringLiteral("---"),
+        QStringLiteral("* * *"),
+        QStringLiteral("```"),
+        QStringLiteral("```python"),
+        QStringLiteral("````"),
+        QStringLiteral("  ~~~"),
+        QStringLiteral("~~~~ text"),
+        QStringLiteral("$$"),
+        QStringLiteral("$$ E = mc^2 $$"),
+        QStringLiteral("\\["),
+        QStringLiteral("\\]"),
+        QStringLiteral("a + b \\] closes"),
+        QStringLiteral("print('**x**')  # code"),
+        QStringLiteral("A <b>bold</b> word<br>"),
+        QString(),
+        QString(),
+        QStringLiteral("   "),
+        QStringLiteral("Über café, 東京 and 😀 emoji."),
+    };
+    QStringList text;
+    const int n = 1 + int(rng.bounded(40));
+    for (int i = 0; i < n; ++i)
+        text << lines.at(int(rng.bounded(qsizetype(lines.size()))));
+    QString joined = text.join(QLatin1Char('\n'));
+    if (rng.bounded(2))
+        joined += QLatin1Char('\n');
+    return joined;
+}
 
 class FakeEngine : public SpeechEngine {
 public:
@@ -227,6 +357,63 @@ private Q_SLOTS:
         QFETCH(QString, markdown);
         QFETCH(QString, spoken);
         QCOMPARE(ReadAloud::plainText(markdown), spoken);
+    }
+
+    void piecesConvertAsTheWhole()
+    {
+        QRandomGenerator rng(20);   // fixed: a failure is reproducible
+        for (int round = 0; round < 500; ++round) {
+            const QString markdown = randomMarkdown(rng);
+            const QString whole = ReadAloud::plainText(markdown);
+            QCOMPARE(whole, referencePlainText(markdown));
+            // Cut at random line ends; each piece is fed without the '\n' that ends it.
+            SpeechTextConverter converter;
+            QStringList spoken;
+            qsizetype from = 0;
+            while (true) {
+                qsizetype end = markdown.indexOf(QLatin1Char('\n'), from);
+                while (end >= 0 && rng.bounded(3) == 0)
+                    end = markdown.indexOf(QLatin1Char('\n'), end + 1);
+                if (end < 0)
+                    end = markdown.size();
+                spoken << converter.feed(QStringView(markdown).mid(from, end - from));
+                if (end == markdown.size())
+                    break;
+                from = end + 1;
+            }
+            QCOMPARE(SpeechTextConverter::join(spoken), whole);
+            QCOMPARE(converter.processed(), markdown.size() - markdown.count(QLatin1Char('\n')));
+        }
+    }
+
+    void longLinesAreNotRead()
+    {
+        // Up to the bound a line is read; past it, it is said to be long (the inline rules
+        // never see it); in code it is skipped as before, and the fence still closes.
+        const QString limit(SpeechTextConverter::kMaxLineChars, QLatin1Char('a'));
+        QCOMPARE(ReadAloud::plainText(QStringLiteral("Before.\n") + limit), QStringLiteral("Before.\n") + limit);
+        const QString hostile = QStringLiteral("*a _b ").repeated(2000);
+        QCOMPARE(ReadAloud::plainText(QStringLiteral("Before.\n") + hostile + QStringLiteral("\nAfter.")),
+                 QStringLiteral("Before.\n(long line)\nAfter."));
+        const QString code(200000, QLatin1Char('x'));
+        QCOMPARE(ReadAloud::plainText(QStringLiteral("Run:\n```cpp\n") + code + QStringLiteral("\n```\nDone.")),
+                 QStringLiteral("Run:\n(code block)\nDone."));
+        // A long line that opens a fence or a formula still does.
+        QCOMPARE(ReadAloud::plainText(QStringLiteral("```") + code + QStringLiteral("\nx\n```\nDone.")),
+                 QStringLiteral("(code block)\nDone."));
+        QCOMPARE(ReadAloud::plainText(QStringLiteral("$$") + code + QStringLiteral("\nx\n$$\nDone.")),
+                 QStringLiteral("(formula)\nDone."));
+        // Past kLongLineChars, emphasis is unwrapped when it spans at most kMaxEmphasisChars.
+        const QString padding = QStringLiteral("plain words ").repeated(100);
+        QVERIFY(padding.size() > SpeechTextConverter::kLongLineChars);
+        QCOMPARE(ReadAloud::plainText(padding + QStringLiteral("a **bold** and _it_ and ~~gone~~ end")),
+                 padding + QStringLiteral("a bold and it and gone end"));
+        const QString wide = QStringLiteral("*") +
+                             QString(SpeechTextConverter::kMaxEmphasisChars + 1, QLatin1Char('w')) +
+                             QStringLiteral("*");
+        QCOMPARE(ReadAloud::plainText(padding + wide), padding + wide);
+        QCOMPARE(ReadAloud::plainText(QStringLiteral("short ") + wide),
+                 QStringLiteral("short ") + wide.mid(1).chopped(1));
     }
 
     void detectsClearLanguagesOnly()
