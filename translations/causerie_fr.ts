@@ -4,12 +4,12 @@
 <context>
     <name>Announcer</name>
     <message>
-        <location filename="../app/controllers/announcer.cpp" line="82"/>
+        <location filename="../app/controllers/announcer.cpp" line="145"/>
         <source>The answer failed.</source>
         <translation>La réponse a échoué.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/announcer.cpp" line="82"/>
+        <location filename="../app/controllers/announcer.cpp" line="145"/>
         <source>End of answer.</source>
         <translation>Fin de la réponse.</translation>
     </message>
@@ -17,47 +17,47 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="169"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="195"/>
         <source>Local · %1</source>
         <translation>Local · %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="169"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="195"/>
         <source>Local · no model</source>
         <translation>Local · aucun modèle</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="171"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="197"/>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="171"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="197"/>
         <source>Remote</source>
         <translation>Distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="172"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="198"/>
         <source>no model chosen</source>
         <translation>aucun modèle choisi</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="188"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="214"/>
         <source>a remote endpoint</source>
         <translation>un point d’accès distant</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="190"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="216"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="194"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="220"/>
         <source>was: %1</source>
         <translation>avant : %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/appcontroller.cpp" line="194"/>
+        <location filename="../app/controllers/appcontroller.cpp" line="220"/>
         <source>was: %1 · %2</source>
         <translation>avant : %1 · %2</translation>
     </message>
@@ -106,32 +106,32 @@
 <context>
     <name>AttachmentChips</name>
     <message>
-        <location filename="../ui/AttachmentChips.qml" line="59"/>
+        <location filename="../ui/AttachmentChips.qml" line="71"/>
         <source>Reading…</source>
         <translation>Lecture…</translation>
     </message>
     <message>
-        <location filename="../ui/AttachmentChips.qml" line="65"/>
+        <location filename="../ui/AttachmentChips.qml" line="77"/>
         <source>counting tokens…</source>
         <translation>décompte des jetons…</translation>
     </message>
     <message>
-        <location filename="../ui/AttachmentChips.qml" line="66"/>
+        <location filename="../ui/AttachmentChips.qml" line="78"/>
         <source>about %1 tokens</source>
         <translation>environ %1 jetons</translation>
     </message>
     <message>
-        <location filename="../ui/AttachmentChips.qml" line="67"/>
+        <location filename="../ui/AttachmentChips.qml" line="79"/>
         <source>%1 tokens</source>
         <translation>%1 jetons</translation>
     </message>
     <message>
-        <location filename="../ui/AttachmentChips.qml" line="78"/>
+        <location filename="../ui/AttachmentChips.qml" line="90"/>
         <source>Remove %1</source>
         <translation>Retirer %1</translation>
     </message>
     <message>
-        <location filename="../ui/AttachmentChips.qml" line="92"/>
+        <location filename="../ui/AttachmentChips.qml" line="104"/>
         <source>Attach files</source>
         <translation>Joindre des fichiers</translation>
     </message>
@@ -144,7 +144,8 @@
         <translation>Attendez la fin de la réponse, ou arrêtez-la, avant d’envoyer.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/chatcontroller.cpp" line="191"/>
+        <location filename="../app/controllers/chatcontroller.cpp" line="194"/>
+        <location filename="../app/controllers/chatcontroller.cpp" line="265"/>
         <source>No model is ready for this conversation. Open a local model or choose a remote endpoint in Settings.</source>
         <translation>Aucun modèle n’est prêt pour cette conversation. Ouvrez un modèle local ou choisissez un point d’accès distant dans les Réglages.</translation>
     </message>
@@ -160,52 +161,52 @@
 <context>
     <name>Composer</name>
     <message>
-        <location filename="../ui/Composer.qml" line="65"/>
+        <location filename="../ui/Composer.qml" line="69"/>
         <source>Editing a message: sending makes a new version (the old one stays). Esc cancels.</source>
         <translation>Modification d’un message : l’envoi crée une nouvelle version (l’ancienne est conservée). Échap annule.</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="84"/>
+        <location filename="../ui/Composer.qml" line="88"/>
         <source>Attach files</source>
         <translation>Joindre des fichiers</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="95"/>
+        <location filename="../ui/Composer.qml" line="99"/>
         <source>Message (Enter to send, Shift+Enter for a new line)</source>
         <translation>Message (Entrée pour envoyer, Maj+Entrée pour aller à la ligne)</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="96"/>
+        <location filename="../ui/Composer.qml" line="100"/>
         <source>No model is ready yet</source>
         <translation>Aucun modèle n’est encore prêt</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="112"/>
+        <location filename="../ui/Composer.qml" line="116"/>
         <source>Message</source>
         <translation>Message</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="154"/>
+        <location filename="../ui/Composer.qml" line="158"/>
         <source>Esc</source>
         <translation>Échap</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="154"/>
+        <location filename="../ui/Composer.qml" line="158"/>
         <source>Enter</source>
         <translation>Entrée</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="166"/>
+        <location filename="../ui/Composer.qml" line="170"/>
         <source>The oldest messages will be left out of the model&apos;s view.</source>
         <translation>Les messages les plus anciens ne seront plus vus par le modèle.</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="153"/>
+        <location filename="../ui/Composer.qml" line="157"/>
         <source>Stop the answer</source>
         <translation>Arrêter la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/Composer.qml" line="153"/>
+        <location filename="../ui/Composer.qml" line="157"/>
         <source>Send message</source>
         <translation>Envoyer le message</translation>
     </message>
@@ -227,7 +228,7 @@
     <name>ConversationDelegate</name>
     <message>
         <location filename="../ui/ConversationDelegate.qml" line="25"/>
-        <location filename="../ui/ConversationDelegate.qml" line="88"/>
+        <location filename="../ui/ConversationDelegate.qml" line="86"/>
         <source>Untitled conversation</source>
         <translation>Conversation sans titre</translation>
     </message>
@@ -247,37 +248,37 @@
         <translation>%1 conversations</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="98"/>
+        <location filename="../ui/ConversationDelegate.qml" line="96"/>
         <source>New title</source>
         <translation>Nouveau titre</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="106"/>
+        <location filename="../ui/ConversationDelegate.qml" line="104"/>
         <source>Conversation actions</source>
         <translation>Actions sur la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="153"/>
+        <location filename="../ui/ConversationDelegate.qml" line="151"/>
         <source>Causerie conversation (*.json)</source>
         <translation>Conversation Causerie (*.json)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="154"/>
+        <location filename="../ui/ConversationDelegate.qml" line="152"/>
         <source>Markdown (*.md)</source>
         <translation>Markdown (*.md)</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="167"/>
+        <location filename="../ui/ConversationDelegate.qml" line="165"/>
         <source>Export the conversation</source>
         <translation>Exporter la conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="196"/>
+        <location filename="../ui/ConversationDelegate.qml" line="194"/>
         <source>Delete this conversation?</source>
         <translation>Supprimer cette conversation ?</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationDelegate.qml" line="199"/>
+        <location filename="../ui/ConversationDelegate.qml" line="197"/>
         <source>“%1” will be deleted. You can undo this for a few seconds.</source>
         <translation>« %1 » sera supprimée. Vous pourrez annuler pendant quelques secondes.</translation>
     </message>
@@ -376,44 +377,50 @@
 <context>
     <name>ConversationSettingsDialog</name>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="29"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="31"/>
         <source>This conversation</source>
         <translation>Cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="43"/>
         <location filename="../ui/ConversationSettingsDialog.qml" line="45"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="47"/>
         <source>Use a system prompt of its own</source>
         <translation>Utiliser son propre prompt système</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="57"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="59"/>
         <source>No system prompt in this conversation</source>
         <translation>Pas de prompt système dans cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="58"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="60"/>
         <source>The default system prompt is empty</source>
         <translation>Le prompt système par défaut est vide</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="59"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="61"/>
         <source>System prompt of this conversation</source>
         <translation>Prompt système de cette conversation</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="67"/>
         <location filename="../ui/ConversationSettingsDialog.qml" line="69"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="71"/>
+        <source>Think before answering</source>
+        <translation>Réfléchir avant de répondre</translation>
+    </message>
+    <message>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="77"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="79"/>
         <source>Use answer settings of its own</source>
         <translation>Utiliser ses propres réglages de réponse</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="81"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="91"/>
         <source>Search these libraries</source>
         <translation>Chercher dans ces bibliothèques</translation>
     </message>
     <message>
-        <location filename="../ui/ConversationSettingsDialog.qml" line="100"/>
+        <location filename="../ui/ConversationSettingsDialog.qml" line="110"/>
         <source>Unchecked, this conversation follows the defaults in Settings. The changes apply from the next answer.</source>
         <translation>Décoché, cette conversation suit les valeurs par défaut des Réglages. Les changements s’appliquent à partir de la prochaine réponse.</translation>
     </message>
@@ -431,7 +438,7 @@
         <translation>Impossible d’écrire %1 : %2</translation>
     </message>
     <message>
-        <location filename="../app/controllers/conversationscontroller.cpp" line="340"/>
+        <location filename="../app/controllers/conversationscontroller.cpp" line="367"/>
         <source>Choose an existing folder to export the conversations to.</source>
         <translation>Choisissez un dossier existant où exporter les conversations.</translation>
     </message>
@@ -522,68 +529,78 @@
 <context>
     <name>Documents</name>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="95"/>
+        <location filename="../app/documents/docindex.cpp" line="103"/>
         <source>The document index %1 could not %2: %3.</source>
         <translation>L&apos;index des documents %1 n&apos;a pas pu %2 : %3.</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="107"/>
+        <location filename="../app/documents/docindex.cpp" line="115"/>
         <source>The document index %1 could not be opened: %2</source>
         <translation>L&apos;index des documents %1 n&apos;a pas pu être ouvert : %2</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="111"/>
+        <location filename="../app/documents/docindex.cpp" line="119"/>
         <source>be created</source>
         <translation>être créé</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="228"/>
+        <location filename="../app/documents/docindex.cpp" line="258"/>
+        <location filename="../app/documents/docvectors.cpp" line="86"/>
         <source>start a transaction</source>
         <translation>démarrer une transaction</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="181"/>
+        <location filename="../app/documents/docindex.cpp" line="189"/>
         <source>be read</source>
         <translation>être lu</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="190"/>
         <location filename="../app/documents/docindex.cpp" line="198"/>
-        <location filename="../app/documents/docindex.cpp" line="200"/>
-        <location filename="../app/documents/docindex.cpp" line="202"/>
+        <location filename="../app/documents/docindex.cpp" line="206"/>
+        <location filename="../app/documents/docindex.cpp" line="208"/>
+        <location filename="../app/documents/docindex.cpp" line="210"/>
         <source>store a document</source>
         <translation>enregistrer un document</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="245"/>
-        <location filename="../app/documents/docindex.cpp" line="252"/>
+        <location filename="../app/documents/docindex.cpp" line="276"/>
+        <location filename="../app/documents/docindex.cpp" line="283"/>
         <source>store a file</source>
         <translation>enregistrer un fichier</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="234"/>
+        <location filename="../app/documents/docindex.cpp" line="264"/>
+        <location filename="../app/documents/docvectors.cpp" line="102"/>
         <source>commit</source>
         <translation>valider</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="219"/>
+        <location filename="../app/documents/docindex.cpp" line="227"/>
+        <location filename="../app/documents/docindex.cpp" line="237"/>
         <source>remove a file</source>
         <translation>retirer un fichier</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="268"/>
+        <location filename="../app/documents/docindex.cpp" line="300"/>
         <source>remove unused documents</source>
         <translation>retirer les documents inutilisés</translation>
     </message>
     <message>
-        <location filename="../app/documents/docindex.cpp" line="375"/>
-        <location filename="../app/documents/docindex.cpp" line="379"/>
-        <location filename="../app/documents/docindex.cpp" line="386"/>
-        <location filename="../app/documents/docindex.cpp" line="391"/>
         <location filename="../app/documents/docindex.cpp" line="401"/>
         <location filename="../app/documents/docindex.cpp" line="405"/>
-        <location filename="../app/documents/docindex.cpp" line="452"/>
+        <location filename="../app/documents/docindex.cpp" line="429"/>
+        <location filename="../app/documents/docindex.cpp" line="434"/>
         <location filename="../app/documents/docindex.cpp" line="456"/>
+        <location filename="../app/documents/docindex.cpp" line="460"/>
+        <location filename="../app/documents/docindex.cpp" line="507"/>
+        <location filename="../app/documents/docindex.cpp" line="511"/>
+        <location filename="../app/documents/docvectors.cpp" line="121"/>
+        <location filename="../app/documents/docvectors.cpp" line="129"/>
+        <location filename="../app/documents/docvectors.cpp" line="133"/>
+        <location filename="../app/documents/docvectors.cpp" line="144"/>
+        <location filename="../app/documents/docvectors.cpp" line="152"/>
+        <location filename="../app/documents/docvectors.cpp" line="182"/>
+        <location filename="../app/documents/docvectors.cpp" line="185"/>
         <source>be searched</source>
         <translation>être interrogé</translation>
     </message>
@@ -708,12 +725,57 @@
         <source>%1 is nested too deep (over %2 folders); skipped.</source>
         <translation>%1 est trop profondément imbriqué (plus de %2 dossiers) ; ignoré.</translation>
     </message>
+    <message>
+        <location filename="../app/documents/docvectors.cpp" line="69"/>
+        <source>The embedding model %1 gave an empty vector.</source>
+        <translation>Le modèle d’embeddings %1 a donné un vecteur vide.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docvectors.cpp" line="73"/>
+        <source>The embedding model %1 gave a vector that is not finite.</source>
+        <translation>Le modèle d’embeddings %1 a donné un vecteur non fini.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docvectors.cpp" line="76"/>
+        <source>The embedding model %1 gave a vector of %2 dimensions where its vectors have %3: refused.</source>
+        <translation>Le modèle d’embeddings %1 a donné un vecteur de %2 dimensions alors que ses vecteurs en ont %3 : refusé.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docvectors.cpp" line="99"/>
+        <source>store vectors</source>
+        <translation>enregistrer des vecteurs</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docvectors.cpp" line="111"/>
+        <source>remove vectors</source>
+        <translation>supprimer des vecteurs</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/docvectors.cpp" line="170"/>
+        <source>The question&apos;s vector has %1 dimensions but the index&apos;s vectors of %2 have %3: refused.</source>
+        <translation>Le vecteur de la question a %1 dimensions, mais les vecteurs de %2 dans l’index en ont %3 : refusé.</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/embedder.cpp" line="19"/>
+        <source>The embedding model %1 could not be used: %2</source>
+        <translation>Le modèle d’embeddings %1 n’a pas pu être utilisé : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/embedder.cpp" line="42"/>
+        <source>The embedding model %1 failed: %2</source>
+        <translation>Le modèle d’embeddings %1 a échoué : %2</translation>
+    </message>
+    <message>
+        <location filename="../app/documents/embedder.cpp" line="82"/>
+        <source>The embedding model %1 gave %2 vectors for %3 texts.</source>
+        <translation>Le modèle d’embeddings %1 a donné %2 vecteurs pour %3 textes.</translation>
+    </message>
 </context>
 <context>
     <name>DocumentsController</name>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="56"/>
-        <location filename="../app/controllers/documentscontroller.cpp" line="61"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="55"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="60"/>
         <location filename="../app/controllers/documentscontroller.cpp" line="94"/>
         <source>%1 cannot be read (%2).</source>
         <translation>%1 ne peut pas être lu (%2).</translation>
@@ -734,9 +796,97 @@
         <translation>%1 est trop volumineux pour être envoyé comme image (%2 ; la limite est de %3).</translation>
     </message>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="167"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="189"/>
         <source>This model cannot see images: the image will not be sent.</source>
         <translation>Ce modèle ne voit pas les images : l’image ne sera pas envoyée.</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/documentscontroller.cpp" line="192"/>
+        <source>The endpoint does not say how long its model&apos;s context is: documents of up to %L1 tokens in all are given whole, larger ones by the passages that best match each question.</source>
+        <translation>Le point d'accès n'indique pas la longueur du contexte de son modèle : des documents totalisant jusqu'à %L1 jetons sont donnés en entier, au-delà, les passages qui répondent le mieux à chaque question.</translation>
+    </message>
+</context>
+<context>
+    <name>EmbeddingSettings</name>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="20"/>
+        <source>Embedding model:</source>
+        <translation>Modèle d’embeddings :</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="25"/>
+        <source>None (words only)</source>
+        <translation>Aucun (mots seulement)</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="26"/>
+        <source>A local GGUF file</source>
+        <translation>Un fichier GGUF local</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="27"/>
+        <source>A remote endpoint</source>
+        <translation>Un point d’accès distant</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="31"/>
+        <source>Embedding model</source>
+        <translation>Modèle d’embeddings</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="44"/>
+        <source>No file chosen (e.g. Qwen3-Embedding-0.6B GGUF)</source>
+        <translation>Aucun fichier choisi (par ex. Qwen3-Embedding-0.6B en GGUF)</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="47"/>
+        <source>Choose a file…</source>
+        <translation>Choisir un fichier…</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="53"/>
+        <source>Embedding model (GGUF)</source>
+        <translation>Modèle d’embeddings (GGUF)</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="54"/>
+        <source>GGUF models (*.gguf)</source>
+        <translation>Modèles GGUF (*.gguf)</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="69"/>
+        <source>Endpoint for embeddings</source>
+        <translation>Point d’accès pour les embeddings</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="75"/>
+        <source>Model, e.g. mistral-embed</source>
+        <translation>Modèle, par ex. mistral-embed</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="76"/>
+        <source>Embedding model name</source>
+        <translation>Nom du modèle d’embeddings</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="87"/>
+        <source>The text of your library passages and of your questions is sent to this endpoint.</source>
+        <translation>Le texte des passages de vos bibliothèques et de vos questions est envoyé à ce point d’accès.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="105"/>
+        <source>Embedding passages: %1 of %2</source>
+        <translation>Calcul des vecteurs des passages : %1 sur %2</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="106"/>
+        <source>Waiting to embed…</source>
+        <translation>En attente du calcul des vecteurs…</translation>
+    </message>
+    <message>
+        <location filename="../ui/EmbeddingSettings.qml" line="108"/>
+        <source>%1 passages have vectors</source>
+        <translation>%1 passages ont leur vecteur</translation>
     </message>
 </context>
 <context>
@@ -934,22 +1084,27 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="222"/>
+        <location filename="../app/local/engineworker.cpp" line="159"/>
+        <source>%1, %2 experts, %3 per token</source>
+        <translation>%1, %2 experts, %3 par jeton</translation>
+    </message>
+    <message>
+        <location filename="../app/local/engineworker.cpp" line="231"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="322"/>
+        <location filename="../app/local/engineworker.cpp" line="336"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="334"/>
+        <location filename="../app/local/engineworker.cpp" line="348"/>
         <source>This message needs %1 tokens but the model&apos;s context holds %2. Shorten it, or raise the context size in Settings.</source>
         <translation>Ce message demande %1 jetons mais le contexte du modèle en contient %2. Raccourcissez-le, ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="391"/>
+        <location filename="../app/local/engineworker.cpp" line="405"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>
@@ -957,47 +1112,57 @@
 <context>
     <name>FolderDelegate</name>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="22"/>
+        <location filename="../ui/FolderDelegate.qml" line="25"/>
         <source>Folder %1, 1 conversation</source>
         <translation>Dossier %1, 1 conversation</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="23"/>
+        <location filename="../ui/FolderDelegate.qml" line="26"/>
         <source>Folder %1, %2 conversations</source>
         <translation>Dossier %1, %2 conversations</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="24"/>
+        <location filename="../ui/FolderDelegate.qml" line="27"/>
         <source>collapsed</source>
         <translation>replié</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="24"/>
+        <location filename="../ui/FolderDelegate.qml" line="27"/>
         <source>expanded</source>
         <translation>déplié</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="67"/>
+        <location filename="../ui/FolderDelegate.qml" line="66"/>
         <source>Folder actions</source>
         <translation>Actions du dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="91"/>
+        <location filename="../ui/FolderDelegate.qml" line="119"/>
         <source>New chat in this folder</source>
         <translation>Nouvelle discussion dans ce dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="95"/>
+        <location filename="../ui/FolderDelegate.qml" line="123"/>
         <source>Rename…</source>
         <translation>Renommer…</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="99"/>
+        <location filename="../ui/FolderDelegate.qml" line="127"/>
         <source>Folder settings…</source>
         <translation>Réglages du dossier…</translation>
     </message>
     <message>
-        <location filename="../ui/FolderDelegate.qml" line="104"/>
+        <location filename="../ui/FolderDelegate.qml" line="132"/>
+        <source>Move up</source>
+        <translation>Monter</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="138"/>
+        <source>Move down</source>
+        <translation>Descendre</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderDelegate.qml" line="144"/>
         <source>Delete folder…</source>
         <translation>Supprimer le dossier…</translation>
     </message>
@@ -1005,45 +1170,65 @@
 <context>
     <name>FolderSettingsDialog</name>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="29"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="37"/>
         <source>Folder settings</source>
         <translation>Réglages du dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="29"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="37"/>
         <source>New folder</source>
         <translation>Nouveau dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="36"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="44"/>
         <source>Name</source>
         <translation>Nom</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="42"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="50"/>
         <source>Folder name</source>
         <translation>Nom du dossier</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="47"/>
         <location filename="../ui/FolderSettingsDialog.qml" line="55"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="63"/>
         <source>Default system prompt</source>
         <translation>Prompt système par défaut</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="56"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="64"/>
         <source>None: the app&apos;s default</source>
         <translation>Aucun : celui de l’application</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="63"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="71"/>
         <source>New conversations in this folder start with this system prompt.</source>
         <translation>Les nouvelles conversations de ce dossier commencent avec ce prompt système.</translation>
     </message>
     <message>
-        <location filename="../ui/FolderSettingsDialog.qml" line="70"/>
+        <location filename="../ui/FolderSettingsDialog.qml" line="78"/>
         <source>Libraries its new conversations search</source>
         <translation>Bibliothèques consultées par ses nouvelles conversations</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="100"/>
+        <source>Documents its new conversations start with</source>
+        <translation>Documents joints à ses nouvelles conversations</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="117"/>
+        <source>Remove %1</source>
+        <translation>Retirer %1</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="131"/>
+        <source>Add documents…</source>
+        <translation>Ajouter des documents…</translation>
+    </message>
+    <message>
+        <location filename="../ui/FolderSettingsDialog.qml" line="148"/>
+        <source>Documents for this folder</source>
+        <translation>Documents de ce dossier</translation>
     </message>
 </context>
 <context>
@@ -1078,27 +1263,27 @@
 <context>
     <name>LibrariesController</name>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="123"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="155"/>
         <source>Give the library a name.</source>
         <translation>Donnez un nom à la bibliothèque.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="125"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="157"/>
         <source>A library named %1 already exists.</source>
         <translation>Une bibliothèque nommée %1 existe déjà.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="129"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="161"/>
         <source>%1 is not a folder.</source>
         <translation>%1 n’est pas un dossier.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="131"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="163"/>
         <source>The folder %1 cannot be read (permission denied).</source>
         <translation>Le dossier %1 ne peut pas être lu (permission refusée).</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="135"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="167"/>
         <source>The list of libraries could not be saved in %1.</source>
         <translation>La liste des bibliothèques n’a pas pu être enregistrée dans %1.</translation>
     </message>
@@ -1126,39 +1311,49 @@
         <translation>Choisir un dossier…</translation>
     </message>
     <message>
-        <location filename="../ui/LibrariesSettings.qml" line="51"/>
+        <location filename="../ui/LibrariesSettings.qml" line="57"/>
         <source>Folder of the library</source>
         <translation>Dossier de la bibliothèque</translation>
     </message>
     <message>
-        <location filename="../ui/LibrariesSettings.qml" line="107"/>
+        <location filename="../ui/LibrariesSettings.qml" line="113"/>
         <source>Indexing %1 of %2: %3</source>
         <translation>Indexation %1 sur %2 : %3</translation>
     </message>
     <message>
-        <location filename="../ui/LibrariesSettings.qml" line="108"/>
+        <location filename="../ui/LibrariesSettings.qml" line="114"/>
         <source>Waiting to be indexed…</source>
         <translation>En attente d’indexation…</translation>
     </message>
     <message>
-        <location filename="../ui/LibrariesSettings.qml" line="110"/>
+        <location filename="../ui/LibrariesSettings.qml" line="116"/>
         <source>%1 files indexed</source>
         <translation>%1 fichiers indexés</translation>
     </message>
     <message>
-        <location filename="../ui/LibrariesSettings.qml" line="111"/>
+        <location filename="../ui/LibrariesSettings.qml" line="117"/>
         <source>%1 could not be read; last: %2</source>
         <translation>%1 n’ont pas pu être lus ; dernier : %2</translation>
     </message>
     <message>
-        <location filename="../ui/LibrariesSettings.qml" line="115"/>
+        <location filename="../ui/LibrariesSettings.qml" line="121"/>
         <source>Re-index</source>
         <translation>Réindexer</translation>
     </message>
     <message>
-        <location filename="../ui/LibrariesSettings.qml" line="120"/>
+        <location filename="../ui/LibrariesSettings.qml" line="127"/>
         <source>Remove</source>
         <translation>Retirer</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="134"/>
+        <source>Remove, keep its index</source>
+        <translation>Retirer, garder son index</translation>
+    </message>
+    <message>
+        <location filename="../ui/LibrariesSettings.qml" line="139"/>
+        <source>Remove and forget its index</source>
+        <translation>Retirer et oublier son index</translation>
     </message>
 </context>
 <context>
@@ -1172,12 +1367,17 @@
 <context>
     <name>LocalModelController</name>
     <message>
-        <location filename="../app/controllers/localmodelcontroller.cpp" line="140"/>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="123"/>
+        <source>Template not recognised; using %1</source>
+        <translation>Format de discussion non reconnu ; %1 est utilisé</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="166"/>
         <source>Causerie closed while opening a model last time; it was not reopened. Open it again from the model menu.</source>
         <translation>Causerie s’est fermé pendant l’ouverture d’un modèle la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/localmodelcontroller.cpp" line="142"/>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="168"/>
         <source>Causerie closed while opening %1 last time; it was not reopened. Open it again from the model menu.</source>
         <translation>Causerie s’est fermé pendant l’ouverture de %1 la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
     </message>
@@ -1254,143 +1454,148 @@
         <translation>%1 jetons, dont %2 depuis le cache</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="65"/>
+        <location filename="../ui/MessageDelegate.qml" line="80"/>
         <source>You</source>
         <translation>Vous</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="65"/>
-        <location filename="../ui/MessageDelegate.qml" line="84"/>
+        <location filename="../ui/MessageDelegate.qml" line="80"/>
+        <location filename="../ui/MessageDelegate.qml" line="106"/>
         <source>Assistant</source>
         <translation>Assistant</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="98"/>
+        <location filename="../ui/MessageDelegate.qml" line="129"/>
         <source>Thinking…</source>
         <translation>Réflexion…</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="98"/>
+        <location filename="../ui/MessageDelegate.qml" line="129"/>
         <source>Thought process</source>
         <translation>Raisonnement</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="104"/>
+        <location filename="../ui/MessageDelegate.qml" line="135"/>
         <source>Hide the model&apos;s thinking</source>
         <translation>Masquer la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="104"/>
+        <location filename="../ui/MessageDelegate.qml" line="135"/>
         <source>Show the model&apos;s thinking</source>
         <translation>Afficher la réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="123"/>
+        <location filename="../ui/MessageDelegate.qml" line="154"/>
         <source>The model&apos;s thinking</source>
         <translation>La réflexion du modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="157"/>
+        <location filename="../ui/MessageDelegate.qml" line="194"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="218"/>
+        <location filename="../ui/MessageDelegate.qml" line="272"/>
         <source>This answer was interrupted when Causerie closed.</source>
         <translation>Cette réponse a été interrompue à la fermeture de Causerie.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="219"/>
+        <location filename="../ui/MessageDelegate.qml" line="273"/>
         <source>Stopped.</source>
         <translation>Arrêtée.</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="239"/>
+        <location filename="../ui/MessageDelegate.qml" line="296"/>
+        <source>Message actions</source>
+        <translation>Actions du message</translation>
+    </message>
+    <message>
+        <location filename="../ui/MessageDelegate.qml" line="347"/>
         <source>Previous version</source>
         <translation>Version précédente</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="245"/>
+        <location filename="../ui/MessageDelegate.qml" line="353"/>
         <source>%1/%2</source>
         <translation>%1/%2</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="253"/>
+        <location filename="../ui/MessageDelegate.qml" line="361"/>
         <source>Next version</source>
         <translation>Version suivante</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="300"/>
+        <location filename="../ui/MessageDelegate.qml" line="399"/>
         <source>Stop reading</source>
         <translation>Arrêter la lecture</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="302"/>
+        <location filename="../ui/MessageDelegate.qml" line="401"/>
         <source>Read aloud</source>
         <translation>Lire à voix haute</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="261"/>
+        <location filename="../ui/MessageDelegate.qml" line="369"/>
         <source>Copy message</source>
         <translation>Copier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="269"/>
+        <location filename="../ui/MessageDelegate.qml" line="377"/>
         <source>Edit message</source>
         <translation>Modifier le message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="278"/>
+        <location filename="../ui/MessageDelegate.qml" line="386"/>
         <source>Regenerate answer</source>
         <translation>Régénérer la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="311"/>
+        <location filename="../ui/MessageDelegate.qml" line="409"/>
         <source>Answer details</source>
         <translation>Détails de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="331"/>
+        <location filename="../ui/MessageDelegate.qml" line="433"/>
         <source>Model</source>
         <translation>Modèle</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="333"/>
+        <location filename="../ui/MessageDelegate.qml" line="435"/>
         <source>Backend</source>
         <translation>Moteur</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="335"/>
+        <location filename="../ui/MessageDelegate.qml" line="437"/>
         <source>Prompt tokens</source>
         <translation>Jetons de la requête</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="340"/>
+        <location filename="../ui/MessageDelegate.qml" line="442"/>
         <source>Answer tokens</source>
         <translation>Jetons de la réponse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="342"/>
+        <location filename="../ui/MessageDelegate.qml" line="444"/>
         <source>Time to first token</source>
         <translation>Délai du premier jeton</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="343"/>
+        <location filename="../ui/MessageDelegate.qml" line="445"/>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="344"/>
+        <location filename="../ui/MessageDelegate.qml" line="446"/>
         <source>Speed</source>
         <translation>Vitesse</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="345"/>
+        <location filename="../ui/MessageDelegate.qml" line="447"/>
         <source>%1 tokens/s</source>
         <translation>%1 jetons/s</translation>
     </message>
     <message>
-        <location filename="../ui/MessageDelegate.qml" line="346"/>
+        <location filename="../ui/MessageDelegate.qml" line="448"/>
         <source>Finish reason</source>
         <translation>Raison de fin</translation>
     </message>
@@ -1398,60 +1603,59 @@
 <context>
     <name>MessageSegment</name>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="51"/>
+        <location filename="../ui/MessageSegment.qml" line="55"/>
         <source>Message text</source>
         <translation>Texte du message</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="135"/>
+        <location filename="../ui/MessageSegment.qml" line="141"/>
         <source>Open this link?</source>
         <translation>Ouvrir ce lien ?</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="135"/>
+        <location filename="../ui/MessageSegment.qml" line="141"/>
         <source>This link is not opened</source>
         <translation>Ce lien n’est pas ouvert</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="146"/>
+        <location filename="../ui/MessageSegment.qml" line="152"/>
         <source>It leads to:</source>
         <translation>Il mène à :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="147"/>
+        <location filename="../ui/MessageSegment.qml" line="153"/>
         <source>Causerie opens only web (http, https) and e-mail (mailto) links from a conversation. This one is:</source>
         <translation>Causerie n’ouvre depuis une conversation que les liens web (http, https) et de courriel (mailto). Celui-ci est :</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="177"/>
+        <location filename="../ui/MessageSegment.qml" line="183"/>
         <source>Copy</source>
         <translation>Copier</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="184"/>
-        <location filename="../ui/MessageSegment.qml" line="245"/>
-        <location filename="../ui/MessageSegment.qml" line="248"/>
+        <location filename="../ui/MessageSegment.qml" line="190"/>
+        <location filename="../ui/MessageSegment.qml" line="251"/>
+        <location filename="../ui/MessageSegment.qml" line="254"/>
         <source>Copy LaTeX</source>
         <translation>Copier le LaTeX</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="238"/>
+        <location filename="../ui/MessageSegment.qml" line="244"/>
         <source>Formula source</source>
         <translation>Source de la formule</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="300"/>
+        <location filename="../ui/MessageSegment.qml" line="306"/>
         <source>code</source>
         <translation>code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="308"/>
-        <location filename="../ui/MessageSegment.qml" line="310"/>
+        <location filename="../ui/MessageSegment.qml" line="316"/>
         <source>Copy code</source>
         <translation>Copier le code</translation>
     </message>
     <message>
-        <location filename="../ui/MessageSegment.qml" line="330"/>
+        <location filename="../ui/MessageSegment.qml" line="336"/>
         <source>Code</source>
         <translation>Code</translation>
     </message>
@@ -1828,17 +2032,17 @@
         <translation>Format de discussion</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="101"/>
+        <location filename="../ui/ModelDialog.qml" line="111"/>
         <source>Device</source>
         <translation>Matériel</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="116"/>
+        <location filename="../ui/ModelDialog.qml" line="126"/>
         <source>Recent models</source>
         <translation>Modèles récents</translation>
     </message>
     <message>
-        <location filename="../ui/ModelDialog.qml" line="133"/>
+        <location filename="../ui/ModelDialog.qml" line="143"/>
         <source>Open %1</source>
         <translation>Ouvrir %1</translation>
     </message>
@@ -2027,30 +2231,35 @@
 <context>
     <name>ReadAloud</name>
     <message>
-        <location filename="../app/controllers/readaloud.cpp" line="78"/>
+        <location filename="../app/controllers/readaloud.cpp" line="80"/>
         <source>The speech engine did not start speaking.</source>
         <translation>Le moteur de synthèse vocale n’a pas commencé à parler.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/readaloud.cpp" line="107"/>
+        <location filename="../app/controllers/readaloud.cpp" line="109"/>
         <source>No speech engine is installed.</source>
         <translation>Aucun moteur de synthèse vocale n’est installé.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/readaloud.cpp" line="121"/>
-        <location filename="../app/controllers/readaloud.cpp" line="124"/>
+        <location filename="../app/controllers/readaloud.cpp" line="123"/>
+        <location filename="../app/controllers/readaloud.cpp" line="126"/>
         <source>Read aloud is unavailable: %1</source>
         <translation>La lecture à voix haute est indisponible : %1</translation>
     </message>
     <message>
-        <location filename="../app/controllers/readaloud.cpp" line="197"/>
+        <location filename="../app/controllers/speechtextconverter.cpp" line="44"/>
         <source>(code block)</source>
         <translation>(bloc de code)</translation>
     </message>
     <message>
-        <location filename="../app/controllers/readaloud.cpp" line="198"/>
+        <location filename="../app/controllers/speechtextconverter.cpp" line="52"/>
         <source>(formula)</source>
         <translation>(formule)</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/speechtextconverter.cpp" line="60"/>
+        <source>(long line)</source>
+        <translation>(ligne longue)</translation>
     </message>
 </context>
 <context>
@@ -2149,6 +2358,34 @@
         <location filename="../app/backends/remotebackend.cpp" line="566"/>
         <source>The server&apos;s answer could not be read.</source>
         <translation>La réponse du serveur n’a pas pu être lue.</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteEmbeddings</name>
+    <message>
+        <location filename="../app/backends/remoteembedder.cpp" line="45"/>
+        <source>The endpoint&apos;s answer to /v1/embeddings is not a list of vectors.</source>
+        <translation>La réponse du point d’accès à /v1/embeddings n’est pas une liste de vecteurs.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remoteembedder.cpp" line="55"/>
+        <source>The endpoint gave %1 vectors for %2 texts.</source>
+        <translation>Le point d’accès a donné %1 vecteurs pour %2 textes.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remoteembedder.cpp" line="96"/>
+        <source>The endpoint address &quot;%1&quot; is not usable.</source>
+        <translation>L’adresse du point d’accès « %1 » n’est pas utilisable.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remoteembedder.cpp" line="106"/>
+        <source>No embedding model is named for the endpoint %1.</source>
+        <translation>Aucun modèle d’embeddings n’est indiqué pour le point d’accès %1.</translation>
+    </message>
+    <message>
+        <location filename="../app/backends/remoteembedder.cpp" line="139"/>
+        <source>The server at %1 redirected the request to another server. Causerie does not follow it, so the API key was not sent there.</source>
+        <translation>Le serveur %1 a redirigé la requête vers un autre serveur. Causerie ne suit pas cette redirection : la clé d’API n’y a pas été envoyée.</translation>
     </message>
 </context>
 <context>
@@ -2700,42 +2937,42 @@
         <translation>Conversations</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="206"/>
+        <location filename="../ui/Sidebar.qml" line="211"/>
         <source>No conversations yet.</source>
         <translation>Pas encore de conversation.</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="220"/>
+        <location filename="../ui/Sidebar.qml" line="225"/>
         <source>Search results</source>
         <translation>Résultats de la recherche</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="235"/>
+        <location filename="../ui/Sidebar.qml" line="240"/>
         <source>Nothing found.</source>
         <translation>Aucun résultat.</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="259"/>
+        <location filename="../ui/Sidebar.qml" line="264"/>
         <source>Delete this folder?</source>
         <translation>Supprimer ce dossier ?</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="262"/>
+        <location filename="../ui/Sidebar.qml" line="267"/>
         <source>The folder “%1” will be deleted. Its conversations are kept and go back to the list.</source>
         <translation>Le dossier « %1 » sera supprimé. Ses conversations sont conservées et reviennent dans la liste.</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="278"/>
+        <location filename="../ui/Sidebar.qml" line="283"/>
         <source>Delete %1 conversations?</source>
         <translation>Supprimer %1 conversations ?</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="279"/>
+        <location filename="../ui/Sidebar.qml" line="284"/>
         <source>Delete this conversation?</source>
         <translation>Supprimer cette conversation ?</translation>
     </message>
     <message>
-        <location filename="../ui/Sidebar.qml" line="282"/>
+        <location filename="../ui/Sidebar.qml" line="287"/>
         <source>You can undo this for a few seconds.</source>
         <translation>Vous pouvez annuler pendant quelques secondes.</translation>
     </message>
@@ -2837,6 +3074,14 @@
         <location filename="../ui/TopBar.qml" line="190"/>
         <source>Settings</source>
         <translation>Réglages</translation>
+    </message>
+</context>
+<context>
+    <name>TurnWorkspace</name>
+    <message>
+        <location filename="../app/controllers/turnworkspace.cpp" line="39"/>
+        <source>The conversation database could not be opened: %1</source>
+        <translation>La base des conversations n'a pas pu être ouverte : %1</translation>
     </message>
 </context>
 <context>
