@@ -1,8 +1,10 @@
 #include "librariescontroller.h"
 
+#include "documentslog.h"
 #include "libraryindexer.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -46,6 +48,8 @@ LibrariesController::LibrariesController(const QString& dataDir, const QString& 
                     l->state = cancelled                                             ? QStringLiteral("waiting")
                                : (indexed + unchanged == 0 && !l->message.isEmpty()) ? QStringLiteral("error")
                                                                                      : QStringLiteral("ready");
+                    if (!cancelled)   // new sub-folders and files are watched from now on
+                        watch(*l);
                     Q_EMIT changed();
                 }
             });
@@ -67,8 +71,65 @@ LibrariesController::LibrariesController(const QString& dataDir, const QString& 
             });
     connect(m_indexer.get(), &LibraryIndexer::forgotten, this,
             [this](const QString& library, bool ok) { Q_EMIT forgotten(library.mid(indexName({}).size()), ok); });
+    m_changedTimer.setSingleShot(true);
+    m_changedTimer.setInterval(kSettleMs);
+    connect(&m_watcher, &QFileSystemWatcher::directoryChanged, this, &LibrariesController::onPathChanged);
+    connect(&m_watcher, &QFileSystemWatcher::fileChanged, this, &LibrariesController::onPathChanged);
+    connect(&m_changedTimer, &QTimer::timeout, this, [this] {
+        const QSet<QString> names = std::exchange(m_changedLibraries, {});
+        for (const QString& name : names)
+            reindex(name);
+    });
+    m_rescanTimer.setInterval(kRescanMinutes * 60 * 1000);
+    connect(&m_rescanTimer, &QTimer::timeout, this, &LibrariesController::reindexAll);
+    m_rescanTimer.start();
     load();
     reindexAll();
+}
+
+void LibrariesController::watch(const Library& library)
+{
+    unwatch(library.folder);
+    QStringList paths{library.folder};
+    int budget = kMaxWatched - int(m_watcher.directories().size() + m_watcher.files().size()) - 1;
+    QDirIterator it(library.folder, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden,
+                    QDirIterator::Subdirectories);
+    while (budget > 0 && it.hasNext()) {
+        it.next();
+        const QFileInfo info = it.fileInfo();
+        if (info.isSymLink())
+            continue;   // not followed, as the indexer does not follow them into loops
+        paths.append(info.filePath());
+        --budget;
+    }
+    if (budget <= 0)
+        qCInfo(lcDocuments) << "library" << library.name
+                            << "has more files than are watched; the rest is rescanned every" << kRescanMinutes
+                            << "minutes";
+    m_watcher.addPaths(paths);
+}
+
+void LibrariesController::unwatch(const QString& folder)
+{
+    const QString prefix = folder + QLatin1Char('/');
+    QStringList gone;
+    const QStringList watched = m_watcher.directories() + m_watcher.files();
+    for (const QString& p : watched) {
+        if (p == folder || p.startsWith(prefix))
+            gone.append(p);
+    }
+    if (!gone.isEmpty())
+        m_watcher.removePaths(gone);
+}
+
+void LibrariesController::onPathChanged(const QString& path)
+{
+    for (const Library& l : std::as_const(m_libraries)) {
+        if (path == l.folder || path.startsWith(l.folder + QLatin1Char('/')))
+            m_changedLibraries.insert(l.name);
+    }
+    if (!m_changedLibraries.isEmpty())
+        m_changedTimer.start();   // restarted by every change: a copy of many files is one rescan
 }
 
 QVariantMap LibrariesController::embedding() const { return m_embedding; }
@@ -177,6 +238,8 @@ void LibrariesController::remove(const QString& name, bool forgetIndex)
         if (m_libraries[i].name == name) {
             const bool busy =
                 m_libraries[i].state == QLatin1String("waiting") || m_libraries[i].state == QLatin1String("indexing");
+            unwatch(m_libraries[i].folder);
+            m_changedLibraries.remove(name);
             m_libraries.removeAt(i);
             (void)save();
             if (forgetIndex) {

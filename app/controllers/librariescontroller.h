@@ -2,10 +2,15 @@
 // App.documents.libraries: folders the user adds once (Settings → Libraries), indexed in the
 // background by LibraryIndexer (its own thread) into the data folder's documents.db, under
 // "library:<name>". The list is kept in <data>/libraries.json. Every library is rescanned at
-// start and on demand (Re-index): unchanged files cost a stat, so a quit mid-way resumes.
+// start, on demand (Re-index) and when its files change (a file system watcher on its folders
+// and files, up to kMaxWatched paths in all; a rescan every kRescanMinutes catches the rest):
+// unchanged files cost a stat, so a quit mid-way resumes.
 #include "embedder.h"
 
+#include <QFileSystemWatcher>
 #include <QObject>
+#include <QSet>
+#include <QTimer>
 #include <QUrl>
 #include <QVariantList>
 #include <QtQml/qqmlregistration.h>
@@ -35,6 +40,9 @@ public:
     QVariantList items() const;
     QStringList names() const;
     static QString indexName(const QString& library) { return QStringLiteral("library:") + library; }
+    static constexpr int kMaxWatched = 4096;    // paths given to the watcher, all libraries together
+    static constexpr int kSettleMs = 1500;      // a change waits this long for the next one
+    static constexpr int kRescanMinutes = 15;   // every library, for what the watcher cannot see
 
     // "" when added (indexing starts), else why not.
     Q_INVOKABLE QString add(const QString& name, const QUrl& folder);
@@ -72,9 +80,18 @@ private:
     Library* find(const QString& name);
     bool save();
     void load();
+    // The library's folder, its sub-folders and files (not through links) given to the watcher,
+    // within the app's budget of watched paths; what is past it waits for the periodic rescan.
+    void watch(const Library& library);
+    void unwatch(const QString& folder);
+    void onPathChanged(const QString& path);
 
     QString m_listPath;
     QList<Library> m_libraries;
+    QFileSystemWatcher m_watcher;
+    QTimer m_changedTimer;              // changes settle for kSettleMs before a rescan
+    QSet<QString> m_changedLibraries;   // their names
+    QTimer m_rescanTimer;
     causerie::documents::EmbedderFactory m_embedderFactory;
     QString m_embedderId;
     QVariantMap m_embedding{{QStringLiteral("state"), QStringLiteral("off")}};

@@ -756,6 +756,44 @@ private Q_SLOTS:
         m_chat->setDocuments(m_docs.get());
     }
 
+    // A library follows its folder while the app runs: a file added, one changed in place and
+    // one removed are seen without Re-index (the watcher; settled for kSettleMs).
+    void aLibraryFollowsItsFolder()
+    {
+        const QString dataDir = m_dir->filePath(QStringLiteral("data"));
+        const QString folder = m_dir->filePath(QStringLiteral("Notes"));
+        QVERIFY(QDir().mkpath(dataDir));
+        QVERIFY(QDir().mkpath(folder + QStringLiteral("/deeper")));
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/plants.txt"), "Water the fern every Sunday."));
+        const QString indexPath = m_dir->filePath(QStringLiteral("documents.db"));
+        LibrariesController lib(dataDir, indexPath);
+        QCOMPARE(lib.add(QStringLiteral("Notes"), QUrl::fromLocalFile(folder)), QString());
+        QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+        auto index = causerie::documents::DocIndex::open(indexPath);
+        QVERIFY(index.ok());
+        const QString library = LibrariesController::indexName(QStringLiteral("Notes"));
+        auto found = [&](const QString& query) {
+            auto hits = (*index)->search(query, {library});
+            return hits.ok() && !hits->isEmpty();
+        };
+        QVERIFY(found(QStringLiteral("fern")));
+
+        // Added in a sub-folder.
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/deeper/bike.txt"), "The bicycle tyres need air."));
+        QTRY_VERIFY_WITH_TIMEOUT(found(QStringLiteral("bicycle")), 15000);
+        // Changed in place (the same file written again, not replaced).
+        {
+            QFile f(folder + QStringLiteral("/plants.txt"));
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            QVERIFY(f.write("Repot the orchid in spring.") > 0);
+        }
+        QTRY_VERIFY_WITH_TIMEOUT(found(QStringLiteral("orchid")), 15000);
+        QVERIFY(!found(QStringLiteral("fern")));
+        // Removed.
+        QVERIFY(QFile::remove(folder + QStringLiteral("/deeper/bike.txt")));
+        QTRY_VERIFY_WITH_TIMEOUT(!found(QStringLiteral("bicycle")), 15000);
+    }
+
     void removingALibraryCanForgetItsIndex()
     {
         const QString dataDir = m_dir->filePath(QStringLiteral("data"));
