@@ -5,7 +5,7 @@ import Causerie.App
 
 // Under an answer: the passages it was given, numbered as the model cites them ([1], [2]): file,
 // page or heading, the quoted text. Clicking one opens its local file in the system viewer after
-// the user agrees (the page is shown here; the viewer opens at the start of the file).
+// the user agrees, a PDF at its page when the desktop's viewer takes one (pageopener.h).
 ColumnLayout {
     id: root
 
@@ -40,6 +40,7 @@ ColumnLayout {
             // qmllint disable unqualified
             onClicked: {
                 confirm.path = source.modelData.path
+                confirm.page = source.modelData.page > 0 ? source.modelData.page : 0
                 confirm.open()
             }
             // qmllint enable unqualified
@@ -73,12 +74,13 @@ ColumnLayout {
         id: confirm
 
         property string path
+        property int page: 0
 
         objectName: "openSourceDialog"
         title: qsTr("Open this file?")
         modal: true
         standardButtons: Dialog.Open | Dialog.Cancel
-        onAccepted: App.documents.openSource(confirm.path)
+        onAccepted: App.documents.openSource(confirm.path, confirm.page)
 
         Label {
             textFormat: Text.PlainText

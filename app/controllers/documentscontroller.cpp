@@ -5,6 +5,7 @@
 #include "docindex.h"
 #include "extract.h"
 #include "localbackend.h"
+#include "pageopener.h"
 #include "promptcontext.h"
 #include "turnworkspace.h"
 
@@ -150,7 +151,7 @@ DocumentsController::DocumentsController(storage::ConversationStore* store, cons
     forgetUnusedAttachments();
     if (m_local)
         connect(m_local, &LocalBackend::tokensCounted, this, &DocumentsController::onTokensCounted);
-    m_opener = [](const QUrl& url) { return QDesktopServices::openUrl(url); };
+    m_pages = new PageOpener(this);
 }
 
 DocumentsController::~DocumentsController()
@@ -517,10 +518,10 @@ QVariantList DocumentsController::sourcesFor(qint64 messageId) const
     return out;
 }
 
-bool DocumentsController::openSource(const QString& path)
+bool DocumentsController::openSource(const QString& path, int page)
 {
     const QFileInfo info(path);
     if (path.isEmpty() || !info.isAbsolute() || !info.isFile())
         return false;
-    return m_opener(QUrl::fromLocalFile(info.absoluteFilePath()));
+    return m_pages->open(info.absoluteFilePath(), page);
 }

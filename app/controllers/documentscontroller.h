@@ -23,6 +23,7 @@
 #include <memory>
 
 class LocalBackend;
+class PageOpener;
 class TurnWorkspace;
 struct AttachmentIndexLock;
 
@@ -76,7 +77,7 @@ public:
     Q_INVOKABLE QVariantList sourcesFor(qint64 messageId) const;
     // Opens a source's local file in the system viewer (a regular file that exists; the QML asks
     // the user first). The page is not passed: xdg-open has no way to say it.
-    Q_INVOKABLE bool openSource(const QString& path);
+    Q_INVOKABLE bool openSource(const QString& path, int page = 0);
 
     // TurnDocuments
     void attachPending(qint64 userMessageId, qint64 copyFrom = 0) override;
@@ -98,8 +99,8 @@ public:
     // thread (at start, and when deleted conversations leave the store for good).
     void forgetUnusedAttachments();
 
-    // Tests replace the desktop (QDesktopServices::openUrl).
-    void setOpener(std::function<bool(const QUrl&)> opener) { m_opener = std::move(opener); }
+    // Tests replace the desktop (QDesktopServices::openUrl, the PDF viewer: pageopener.h).
+    PageOpener& pageOpener() { return *m_pages; }
     // Budget when a remote model's context size is unknown: tokens.
     static constexpr int kRemoteBudgetTokens = 8192;
     // The documents' budget for a conversation: half its model's context, or kRemoteBudgetTokens.
@@ -140,6 +141,6 @@ private:
     QThreadPool m_turnPool;                             // one thread, kept: a turn's documents
     std::shared_ptr<AttachmentIndexLock> m_indexLock;   // indexing a chip's file vs forgetting unused ones
     std::shared_ptr<TurnWorkspace> m_workspace;         // used on m_turnPool's thread only
-    std::function<bool(const QUrl&)> m_opener;
+    PageOpener* m_pages;                                // a child
     std::unique_ptr<LibrariesController> m_libraries;
 };

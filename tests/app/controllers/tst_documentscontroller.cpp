@@ -10,6 +10,7 @@
 #include "docindex.h"
 #include "documentscontroller.h"
 #include "librariescontroller.h"
+#include "pageopener.h"
 #include "messagelistmodel.h"
 
 #include <QFile>
@@ -20,6 +21,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QTimer>
 #include <QThread>
 
 using namespace causerie::storage;
@@ -837,7 +839,7 @@ private Q_SLOTS:
     void openSourceOpensOnlyExistingLocalFiles()
     {
         QList<QUrl> opened;
-        m_docs->setOpener([&](const QUrl& url) {
+        m_docs->pageOpener().setOpener([&](const QUrl& url) {
             opened << url;
             return true;
         });
@@ -848,6 +850,102 @@ private Q_SLOTS:
         QVERIFY(!m_docs->openSource(m_dir->path()));               // a folder
         QVERIFY(!m_docs->openSource(QString()));                   // an import: no path
         QCOMPARE(opened, QList<QUrl>{QUrl::fromLocalFile(path)});
+    }
+
+    // A PDF source opens at its page in the desktop's viewer when that viewer takes a page on its
+    // command line (each one's own option); any other viewer, a viewer that cannot start, a file
+    // that is not a PDF or a source without a page: the usual opener, at the start.
+    void aPdfSourceOpensAtItsPage_data()
+    {
+        QTest::addColumn<QString>("viewer");
+        QTest::addColumn<QString>("program");
+        QTest::addColumn<QStringList>("arguments");   // %f: the file
+        QTest::newRow("evince") << "org.gnome.Evince.desktop"
+                                << "evince" << QStringList{"--page-index=12", "%f"};
+        QTest::newRow("atril") << "atril.desktop"
+                               << "atril" << QStringList{"--page-index=12", "%f"};
+        QTest::newRow("okular") << "okularApplication_pdf.desktop"
+                                << "okular" << QStringList{"-p", "12", "%f"};
+        QTest::newRow("zathura") << "org.pwmt.zathura.desktop"
+                                 << "zathura" << QStringList{"-P", "12", "%f"};
+        QTest::newRow("qpdfview") << "qpdfview.desktop"
+                                  << "qpdfview" << QStringList{"%f#12"};
+        QTest::newRow("mupdf") << "mupdf.desktop"
+                               << "mupdf" << QStringList{"%f", "12"};
+        QTest::newRow("a browser") << "firefox-esr.desktop"
+                                   << "" << QStringList{};
+        QTest::newRow("unknown") << ""
+                                 << "" << QStringList{};
+    }
+    void aPdfSourceOpensAtItsPage()
+    {
+        QFETCH(QString, viewer);
+        QFETCH(QString, program);
+        QFETCH(QStringList, arguments);
+        PageOpener& pages = m_docs->pageOpener();
+        QList<QUrl> opened;
+        QList<ViewerCommand> launched;
+        bool launchWorks = true;
+        pages.setOpener([&](const QUrl& url) {
+            opened << url;
+            return true;
+        });
+        pages.setLauncher([&](const ViewerCommand& c) {
+            launched << c;
+            return launchWorks;
+        });
+        int queries = 0;
+        pages.setQuery([&](QObject*, std::function<void(const QString&)> done) {
+            ++queries;
+            QTimer::singleShot(0, [done, viewer] { done(viewer); });   // answered later, as a process
+        });
+        const QString pdf = file(QStringLiteral("report.pdf"), "%PDF-1.4");
+        const QString text = file(QStringLiteral("notes.txt"), "x");
+
+        QVERIFY(m_docs->openSource(pdf, 12));
+        QTRY_COMPARE(launched.size() + opened.size(), 1);
+        if (program.isEmpty()) {
+            QVERIFY(launched.isEmpty());
+            QCOMPARE(opened, QList<QUrl>{QUrl::fromLocalFile(pdf)});
+        } else {
+            QCOMPARE(launched.value(0).program, program);
+            QStringList expected;
+            for (const QString& a : std::as_const(arguments))
+                expected << QString(a).replace(QLatin1String("%f"), pdf);
+            QCOMPARE(launched.value(0).arguments, expected);
+            // The viewer cannot start (not installed): the usual opener.
+            launched.clear();
+            launchWorks = false;
+            QVERIFY(m_docs->openSource(pdf, 12));
+            QTRY_COMPARE(opened, QList<QUrl>{QUrl::fromLocalFile(pdf)});
+            QCOMPARE(launched.size(), 1);
+        }
+        // No page, or not a PDF: the usual opener at once, the viewer not even asked for.
+        opened.clear();
+        const int asked = queries;
+        QVERIFY(m_docs->openSource(pdf, 0));
+        QVERIFY(m_docs->openSource(text, 3));
+        QCOMPARE(opened, (QList<QUrl>{QUrl::fromLocalFile(pdf), QUrl::fromLocalFile(text)}));
+        QCOMPARE(queries, asked);
+    }
+
+    // The real query (xdg-mime, absent on a bare machine): whatever the desktop says, the file
+    // opens once, a viewer at the page or the usual opener.
+    void theDesktopsViewerIsAskedForWithoutWaiting()
+    {
+        PageOpener pages;
+        int opened = 0;
+        int launched = 0;
+        pages.setOpener([&](const QUrl&) { return ++opened > 0; });
+        pages.setLauncher([&](const ViewerCommand& c) {
+            ++launched;
+            return c.arguments.contains(file(QStringLiteral("r.pdf"), "%PDF-1.4"));
+        });
+        QVERIFY(pages.open(file(QStringLiteral("r.pdf"), "%PDF-1.4"), 2));
+        QCOMPARE(opened + launched, 0);   // asked for, not waited for
+        QTRY_VERIFY_WITH_TIMEOUT(opened + launched >= 1, 5000);
+        QTest::qWait(50);   // nothing more arrives (once only)
+        QCOMPARE(opened + launched, 1);
     }
 };
 
