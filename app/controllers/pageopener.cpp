@@ -43,8 +43,9 @@ PageOpener::PageOpener(QObject* parent)
             process->deleteLater();
         };
         QObject::connect(process, &QProcess::finished, context, [process, once](int code, QProcess::ExitStatus st) {
-            once(code == 0 && st == QProcess::NormalExit ? QString::fromLocal8Bit(process->readAllStandardOutput()).trimmed()
-                                                         : QString());
+            once(code == 0 && st == QProcess::NormalExit
+                     ? QString::fromLocal8Bit(process->readAllStandardOutput()).trimmed()
+                     : QString());
         });
         QObject::connect(process, &QProcess::errorOccurred, context, [once](QProcess::ProcessError e) {
             if (e == QProcess::FailedToStart)
