@@ -9,6 +9,9 @@
 // delta). It measures the view: segment split, highlighting, layout and rendering; not the
 // controller's SQLite flushes.
 //
+// Without --hostile each run also prints (stderr) the tokens/s the window shows under the answer
+// and the prompt's length, to compare the app's path with `causerie-cli bench` at the same threads.
+//
 // Two counts a shared machine does not blur, to compare builds while others work:
 // --gc counts the script engine's garbage collections in each run (and how many the strings it
 // holds set off: "triggered by unmanaged heap"); their number does not depend on the load, each
@@ -411,6 +414,15 @@ int main(int argc, char** argv)
                          g_collections, g_byStrings);
         std::fprintf(stderr, "run %d: the new chat (the previous one's items dropped) took %.1f ms GUI CPU before\n",
                      run, dropCpu);
+        if (!hostile) {
+            // What the window shows under the answer (completion tokens / decode seconds, prompt
+            // excluded), to set beside `causerie-cli bench MODEL -t THREADS -p PROMPT -n TOKENS`.
+            const QModelIndex row = messages->index(1, 0);
+            using Roles = causerie::storage::MessageListModel;
+            std::fprintf(stderr, "run %d: the window shows %.1f tokens/s (%d prompt tokens, %d generated)\n", run,
+                         messages->data(row, Roles::TokensPerSecondRole).toDouble(),
+                         messages->data(row, Roles::PromptTokensRole).toInt(), tokens);
+        }
         std::printf("| %d | %d | %.2f | %.0f | %zu | %.1f | %.1f | %.0f | %.1f | %.1f | %.0f | %.1f | %.2f |\n", run,
                     tokens, seconds, tokens / seconds, gaps.size(), longest, longestCpu, longestAt, p99, mostCpu,
                     mostCpuAt, p99Cpu, cpuPerDelta);
