@@ -9,11 +9,11 @@
 #include "libraryindexer.h"
 #include "promptcontext.h"
 
+#include "../../common/random_unit_vectors.h"
+
 #include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QtTest>
-
-#include <random>
 
 using namespace causerie::documents;
 using docfixtures::record;
@@ -76,19 +76,7 @@ private Q_SLOTS:
     // under CAUSERIE_CPU=scalar, the ctest entry tst_hybridsearch_scalar).
     void int8ScanMatchesTheFloatDot()
     {
-        std::mt19937 rng(5);
-        std::normal_distribution<float> normal;
-        const auto unit = [&] {
-            QVector<float> v(100);
-            double n = 0;
-            for (float& x : v) {
-                x = normal(rng);
-                n += double(x) * x;
-            }
-            for (float& x : v)
-                x = float(x / std::sqrt(n));
-            return v;
-        };
+        causerie::testing::RandomUnitVectors unit(5, 100);
         VectorTable t;
         t.dim = 100;
         QList<QVector<float>> rows;
