@@ -1,6 +1,8 @@
 // The desktop app starts with an isolated data folder, shows its window, and quits cleanly
 // when the session asks it to (SIGTERM), in English and in French, leaving only private files.
 // A model that kills the app while it opens is not opened again by itself at the next start.
+#include "../common/languages.h"
+
 #include <QDir>
 #include <QProcess>
 #include <QTemporaryDir>
@@ -46,12 +48,7 @@ private Q_SLOTS:
     void modelThatKilledTheAppIsNotReopened();
 };
 
-void TestAppSmoke::startsAndQuits_data()
-{
-    QTest::addColumn<QString>("lang");
-    QTest::newRow("en") << QStringLiteral("en");
-    QTest::newRow("fr") << QStringLiteral("fr");
-}
+void TestAppSmoke::startsAndQuits_data() { causerie::testing::addLanguageRows(); }
 
 void TestAppSmoke::startsAndQuits()
 {

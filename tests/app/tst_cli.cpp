@@ -519,117 +519,66 @@ void TestCli::errors_data()
 
     QTemporaryDir* dir = new QTemporaryDir;   // lives for the whole run: files used by the rows
     dir->setAutoRemove(true);
-    const QString junk = dir->filePath(QStringLiteral("junk.gguf"));
-    QFile f(junk);
-    f.open(QIODevice::WriteOnly);
-    f.write(QByteArray(4096, 'x'));
-    f.close();
-    const QString truncated = dir->filePath(QStringLiteral("truncated.gguf"));
+    const QString junk = dir->filePath("junk.gguf");
+    QVERIFY(causerie::testing::writeFile(junk, QByteArray(4096, 'x')));
+    const QString truncated = dir->filePath("truncated.gguf");
     QFile src(kTiny);
-    src.open(QIODevice::ReadOnly);
-    QFile t(truncated);
-    t.open(QIODevice::WriteOnly);
-    t.write(src.read(src.size() / 2));
-    t.close();
+    QVERIFY(src.open(QIODevice::ReadOnly));
+    QVERIFY(causerie::testing::writeFile(truncated, src.read(src.size() / 2)));
 
-    QTest::newRow("no command") << QStringList{} << QStringLiteral("usage");
+    QTest::newRow("no command") << QStringList{} << "usage";
     QTest::newRow("bench: two repetition counts")
-        << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-r"), QStringLiteral("1,2")}
-        << QStringLiteral("option -r takes one number");
+        << QStringList{"bench", kTiny, "-r", "1,2"} << "option -r takes one number";
     QTest::newRow("bench: test too long")
-        << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-p"), QStringLiteral("20000")}
-        << QStringLiteral("too long for a CPU benchmark");
-    QTest::newRow("bench: bad list") << QStringList{QStringLiteral("bench"), kTiny, QStringLiteral("-t"),
-                                                    QStringLiteral("1,,2")}
-                                     << QStringLiteral("expects positive integers");
-    QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate")} << QStringLiteral("unknown command");
-    QTest::newRow("missing file") << QStringList{QStringLiteral("info"), QStringLiteral("/nonexistent/m.gguf")}
-                                  << QStringLiteral("/nonexistent/m.gguf");
-    QTest::newRow("not a gguf") << QStringList{QStringLiteral("info"), junk} << QStringLiteral("GGUF");
-    QTest::newRow("truncated") << QStringList{QStringLiteral("eval"), truncated, QStringLiteral("--prompt"),
-                                              QStringLiteral("hi")}
-                               << QStringLiteral("token_embd.weight");
-    QTest::newRow("unknown option") << QStringList{QStringLiteral("info"), kTiny, QStringLiteral("--jsn")}
-                                    << QStringLiteral("--jsn");
-    QTest::newRow("bad number") << QStringList{QStringLiteral("eval"),     kTiny,
-                                               QStringLiteral("--prompt"), QStringLiteral("hi"),
-                                               QStringLiteral("--top"),    QStringLiteral("five")}
-                                << QStringLiteral("--top");
-    QTest::newRow("option without value")
-        << QStringList{QStringLiteral("eval"), kTiny, QStringLiteral("--prompt")} << QStringLiteral("--prompt");
-    QTest::newRow("invalid utf-8") << QStringList{QStringLiteral("tokenize"), kTiny, QStringLiteral("--file"),
-                                                  QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf")}
-                                   << QStringLiteral("UTF-8");
-    QTest::newRow("bad device") << QStringList{QStringLiteral("eval"),     kTiny,
-                                               QStringLiteral("--prompt"), QStringLiteral("hi"),
-                                               QStringLiteral("--device"), QStringLiteral("tpu")}
-                                << QStringLiteral("tpu");
-    QTest::newRow("bad device index") << QStringList{QStringLiteral("eval"),     kTiny,
-                                                     QStringLiteral("--prompt"), QStringLiteral("hi"),
-                                                     QStringLiteral("--device"), QStringLiteral("cpu:1")}
-                                      << QStringLiteral("cuda:N");
-    QTest::newRow("bad gpu layers") << QStringList{QStringLiteral("eval"),         kTiny,
-                                                   QStringLiteral("--prompt"),     QStringLiteral("hi"),
-                                                   QStringLiteral("--gpu-layers"), QStringLiteral("x")}
-                                    << QStringLiteral("--gpu-layers");
-    QTest::newRow("negative gpu layers") << QStringList{QStringLiteral("eval"),         kTiny,
-                                                        QStringLiteral("--prompt"),     QStringLiteral("hi"),
-                                                        QStringLiteral("--gpu-layers"), QStringLiteral("-5")}
-                                         << QStringLiteral("--gpu-layers");
-    QTest::newRow("context overflow") << QStringList{QStringLiteral("eval"),
-                                                     kTiny,
-                                                     QStringLiteral("--prompt"),
-                                                     QStringLiteral("one two three four five six"),
-                                                     QStringLiteral("--ctx"),
-                                                     QStringLiteral("4")}
-                                      << QStringLiteral("context");
-    QTest::newRow("bad top-p") << QStringList{QStringLiteral("generate"), kTiny,
-                                              QStringLiteral("-p"),       QStringLiteral("hi"),
-                                              QStringLiteral("--top-p"),  QStringLiteral("0")}
-                               << QStringLiteral("--top-p");
+        << QStringList{"bench", kTiny, "-p", "20000"} << "too long for a CPU benchmark";
+    QTest::newRow("bench: bad list") << QStringList{"bench", kTiny, "-t", "1,,2"} << "expects positive integers";
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command";
+    QTest::newRow("missing file") << QStringList{"info", "/nonexistent/m.gguf"} << "/nonexistent/m.gguf";
+    QTest::newRow("not a gguf") << QStringList{"info", junk} << "GGUF";
+    QTest::newRow("truncated") << QStringList{"eval", truncated, "--prompt", "hi"} << "token_embd.weight";
+    QTest::newRow("unknown option") << QStringList{"info", kTiny, "--jsn"} << "--jsn";
+    QTest::newRow("bad number") << QStringList{"eval", kTiny, "--prompt", "hi", "--top", "five"} << "--top";
+    QTest::newRow("option without value") << QStringList{"eval", kTiny, "--prompt"} << "--prompt";
+    QTest::newRow("invalid utf-8") << QStringList{"tokenize", kTiny, "--file", kTiny} << "UTF-8";
+    QTest::newRow("bad device") << QStringList{"eval", kTiny, "--prompt", "hi", "--device", "tpu"} << "tpu";
+    QTest::newRow("bad device index") << QStringList{"eval", kTiny, "--prompt", "hi", "--device", "cpu:1"} << "cuda:N";
+    QTest::newRow("bad gpu layers") << QStringList{"eval", kTiny, "--prompt", "hi", "--gpu-layers", "x"}
+                                    << "--gpu-layers";
+    QTest::newRow("negative gpu layers") << QStringList{"eval", kTiny, "--prompt", "hi", "--gpu-layers", "-5"}
+                                         << "--gpu-layers";
+    QTest::newRow("context overflow") << QStringList{"eval",  kTiny, "--prompt", "one two three four five six",
+                                                     "--ctx", "4"}
+                                      << "context";
+    QTest::newRow("bad top-p") << QStringList{"generate", kTiny, "-p", "hi", "--top-p", "0"} << "--top-p";
     QTest::newRow("generate: both -p and -f")
-        << QStringList{QStringLiteral("generate"), kTiny, QStringLiteral("-p"), QStringLiteral("hi"),
-                       QStringLiteral("-f"),       junk}
-        << QStringLiteral("(-p TEXT | -f FILE)");
+        << QStringList{"generate", kTiny, "-p", "hi", "-f", junk} << "(-p TEXT | -f FILE)";
     QTest::newRow("generate: missing prompt file")
-        << QStringList{QStringLiteral("generate"), kTiny, QStringLiteral("-f"), QStringLiteral("/nonexistent/p.txt")}
-        << QStringLiteral("cannot read '/nonexistent/p.txt'");
-    const QString out = dir->filePath(QStringLiteral("rope.gguf"));
-    QTest::newRow("rope factor not positive")
-        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"), QStringLiteral("1,0")}
-        << QStringLiteral("positive numbers separated by commas, not '0'");
+        << QStringList{"generate", kTiny, "-f", "/nonexistent/p.txt"} << "cannot read '/nonexistent/p.txt'";
+    const QString out = dir->filePath("rope.gguf");
+    QTest::newRow("rope factor not positive") << QStringList{"make-test-model", out, "--rope-factors", "1,0"}
+                                              << "positive numbers separated by commas, not '0'";
     QTest::newRow("rope factors, wrong count")   // head_dim 16: 8 pairs
-        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--rope-factors"),
-                       QStringLiteral("1,2,3")}
-        << QStringLiteral("expected head_dim/2 = 8");
+        << QStringList{"make-test-model", out, "--rope-factors", "1,2,3"} << "expected head_dim/2 = 8";
     QTest::newRow("llama3 rope, too few values")
-        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--llama3-rope"), QStringLiteral("8,1")}
-        << QStringLiteral("FACTOR,LOW,HIGH,ORIGINAL_CTX");
+        << QStringList{"make-test-model", out, "--llama3-rope", "8,1"} << "FACTOR,LOW,HIGH,ORIGINAL_CTX";
     QTest::newRow("experts: more used than there are")
-        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--experts"), QStringLiteral("2,3")}
-        << QStringLiteral("USED <= COUNT");
+        << QStringList{"make-test-model", out, "--experts", "2,3"} << "USED <= COUNT";
     QTest::newRow("expert feed-forward without experts")
-        << QStringList{QStringLiteral("make-test-model"), out, QStringLiteral("--expert-ff"), QStringLiteral("64")}
-        << QStringLiteral("--expert-ff needs --experts");
+        << QStringList{"make-test-model", out, "--expert-ff", "64"} << "--expert-ff needs --experts";
     QTest::newRow("llama experts with their own length")
-        << QStringList{QStringLiteral("make-test-model"), out,
-                       QStringLiteral("--experts"),       QStringLiteral("4,2"),
-                       QStringLiteral("--expert-ff"),     QStringLiteral("64")}
-        << QStringLiteral("only qwen3moe has its own expert feed-forward length");
-    QTest::newRow("both rope options") << QStringList{QStringLiteral("make-test-model"), out,
-                                                      QStringLiteral("--llama3-rope"),   QStringLiteral("8,1,4,64"),
-                                                      QStringLiteral("--rope-factors"),  QStringLiteral("1")}
-                                       << QStringLiteral("not both");
+        << QStringList{"make-test-model", out, "--experts", "4,2", "--expert-ff", "64"}
+        << "only qwen3moe has its own expert feed-forward length";
+    QTest::newRow("both rope options") << QStringList{"make-test-model", out, "--llama3-rope", "8,1,4,64",
+                                                      "--rope-factors",  "1"}
+                                       << "not both";
 
     // A vocabulary-only file cannot be run: the reason, not a missing-tensor message.
     QTest::newRow("generate vocabulary only")
-        << QStringList{QStringLiteral("generate"), kVocabMistral, QStringLiteral("-p"), QStringLiteral("Hi")}
-        << QStringLiteral("this file has a vocabulary only, no weights");
+        << QStringList{"generate", kVocabMistral, "-p", "Hi"} << "this file has a vocabulary only, no weights";
     QTest::newRow("eval vocabulary only")
-        << QStringList{QStringLiteral("eval"), kVocabMistral, QStringLiteral("--prompt"), QStringLiteral("Hi")}
-        << QStringLiteral("this file has a vocabulary only, no weights");
-    QTest::newRow("chat vocabulary only") << QStringList{QStringLiteral("chat"), kVocabSmollm2}
-                                          << QStringLiteral("this file has a vocabulary only, no weights");
+        << QStringList{"eval", kVocabMistral, "--prompt", "Hi"} << "this file has a vocabulary only, no weights";
+    QTest::newRow("chat vocabulary only")
+        << QStringList{"chat", kVocabSmollm2} << "this file has a vocabulary only, no weights";
 }
 
 void TestCli::errors()

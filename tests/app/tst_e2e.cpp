@@ -34,26 +34,21 @@ namespace {
 
 const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
 
-// Whether the chat view has a message delegate showing exactly `content` (delegates appear after
-// a polish, hence the QTRY below).
-// Visual children: a ListView's delegates are not QObject children of the window.
-bool itemShows(QQuickItem* item, const QString& content)
-{
-    if (item->property("author").toString() == QLatin1String("assistant") &&
-        item->property("content").toString() == content)
-        return true;
-    const auto children = item->childItems();
-    return std::any_of(children.begin(), children.end(), [&](QQuickItem* c) { return itemShows(c, content); });
-}
-
-bool windowShows(QQuickWindow* window, const QString& content) { return itemShows(window->contentItem(), content); }
-
+// The assistant's message delegate under `item` showing exactly `content`; null when none does.
 QQuickItem* delegateShowing(QQuickItem* item, const QString& content)
 {
     return causerie::testing::findItemWhere(item, [&](QQuickItem* i) {
         return i->property("author").toString() == QLatin1String("assistant") &&
                i->property("content").toString() == content;
     });
+}
+
+// Whether the chat view has a message delegate showing exactly `content` (delegates appear after
+// a polish, hence the QTRY below). Visual children: a ListView's delegates are not QObject
+// children of the window.
+bool windowShows(QQuickWindow* window, const QString& content)
+{
+    return delegateShowing(window->contentItem(), content) != nullptr;
 }
 
 // The lowest edge of the visible items inside `root`, in root's coordinates.

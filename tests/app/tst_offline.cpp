@@ -10,6 +10,7 @@
 
 #include "conversationlistmodel.h"
 #include "messagelistmodel.h"
+#include "tests/common/quick_items.h"
 
 #include <QAbstractItemModel>
 #include <QDir>
@@ -111,38 +112,18 @@ QString modelNamedInHtml(const QString& dir)
     return path;
 }
 
-void collect(QQuickItem* item, const QString& objectName, QList<QQuickItem*>* out)
-{
-    if (item->objectName() == objectName)
-        out->append(item);
-    const auto children = item->childItems();
-    for (QQuickItem* c : children)
-        collect(c, objectName, out);
-}
-
 // Items of the window (popups included: they live in its overlay) with this object name.
 QList<QQuickItem*> items(QQuickWindow* window, const QString& objectName)
 {
-    QList<QQuickItem*> out;
-    collect(window->contentItem(), objectName, &out);
-    return out;
-}
-
-void collectShowing(QQuickItem* item, const QString& needle, QList<QQuickItem*>* out)
-{
-    if (item->property("text").toString().contains(needle))
-        out->append(item);
-    const auto children = item->childItems();
-    for (QQuickItem* c : children)
-        collectShowing(c, needle, out);
+    return causerie::testing::findItemsWhere(window->contentItem(),
+                                             [&](QQuickItem* i) { return i->objectName() == objectName; });
 }
 
 // Text items showing `needle` (in the window and its popups).
 QList<QQuickItem*> showing(QQuickWindow* window, const QString& needle)
 {
-    QList<QQuickItem*> out;
-    collectShowing(window->contentItem(), needle, &out);
-    return out;
+    return causerie::testing::findItemsWhere(
+        window->contentItem(), [&](QQuickItem* i) { return i->property("text").toString().contains(needle); });
 }
 
 // Items showing hostile data in a format that interprets it: everything but plain text,

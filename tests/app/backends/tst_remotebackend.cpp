@@ -1,10 +1,13 @@
 // RemoteBackend against a scripted fake server on 127.0.0.1: the real wire format and
 // every fault of issue #4. Timeouts and backoff are shortened through the backend's
 // properties (300 ms stall, 20 ms backoff); the defaults are checked separately.
+#include "credentialrows.h"
 #include "fakechatserver.h"
 #include "logcapture.h"
 #include "recordedstreams.h"
 #include "remotebackend.h"
+
+#include "../../common/data_rows.h"
 
 #include <QDirIterator>
 #include <QElapsedTimer>
@@ -720,11 +723,11 @@ private Q_SLOTS:
 
     void retryAfterHugeFailsAtOnce_data()
     {
-        QTest::addColumn<QByteArray>("retryAfter");
-        QTest::newRow("seconds overflowing ms") << QByteArray("9223372036854776");
-        QTest::newRow("seconds overflowing qint64") << QByteArray("99999999999999999999999999");
-        QTest::newRow("a week") << QByteArray("604800");
-        QTest::newRow("date far ahead") << QByteArray("Fri, 31 Dec 9999 23:59:59 GMT");
+        causerie::testing::addColumnRows<QByteArray>("retryAfter",
+                                                     {{"seconds overflowing ms", "9223372036854776"},
+                                                      {"seconds overflowing qint64", "99999999999999999999999999"},
+                                                      {"a week", "604800"},
+                                                      {"date far ahead", "Fri, 31 Dec 9999 23:59:59 GMT"}});
     }
     // Past the 60 s cap the request fails at once (it used to overflow and hang forever),
     // and the message says how long the server asked for.
@@ -858,19 +861,11 @@ private Q_SLOTS:
 
     void credentialsInBaseUrlRefusedWhenUsed_data()
     {
-        QTest::addColumn<QString>("url");
-        QTest::addColumn<QString>("secret");
-        QTest::addColumn<QString>("reason");
+        addCredentialColumns();
         // HOST is this row's fake server (it starts in init(), after this function).
-        QTest::newRow("user:pass@") << "http://bob:pw-7f3e9a1c@HOST"
-                                    << "pw-7f3e9a1c"
-                                    << "password";
-        QTest::newRow("?api-key=") << "http://HOST/v1?api-key=qk-7f3e9a1c"
-                                   << "qk-7f3e9a1c"
-                                   << "query string";
-        QTest::newRow("#fragment") << "http://HOST/v1#qk-7f3e9a1c"
-                                   << "qk-7f3e9a1c"
-                                   << "fragment";
+        addCredentialRow("user:pass@", "http://bob:%1@HOST", "pw-7f3e9a1c", "password");
+        addCredentialRow("?api-key=", "http://HOST/v1?api-key=%1", "qk-7f3e9a1c", "query string");
+        addCredentialRow("#fragment", "http://HOST/v1#%1", "qk-7f3e9a1c", "fragment");
     }
     // An endpoint saved before these rules (or set by hand) is refused when used, with the
     // reason; the credentials reach neither the server nor a log line.

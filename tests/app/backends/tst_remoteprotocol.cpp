@@ -58,35 +58,26 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("base");
         QTest::addColumn<QString>("expected");
-        QTest::newRow("root") << "https://api.mistral.ai"
-                              << "https://api.mistral.ai/v1/chat/completions";
-        QTest::newRow("slash") << "https://api.mistral.ai/"
-                               << "https://api.mistral.ai/v1/chat/completions";
-        QTest::newRow("v1") << "https://api.mistral.ai/v1"
-                            << "https://api.mistral.ai/v1/chat/completions";
-        QTest::newRow("v1/") << " https://api.mistral.ai/v1/ "
-                             << "https://api.mistral.ai/v1/chat/completions";
+        const QString mistral = QStringLiteral("https://api.mistral.ai/v1/chat/completions");
+        QTest::newRow("root") << "https://api.mistral.ai" << mistral;
+        QTest::newRow("slash") << "https://api.mistral.ai/" << mistral;
+        QTest::newRow("v1") << "https://api.mistral.ai/v1" << mistral;
+        QTest::newRow("v1/") << " https://api.mistral.ai/v1/ " << mistral;
         QTest::newRow("port+prefix") << "http://127.0.0.1:8080/llm"
                                      << "http://127.0.0.1:8080/llm/v1/chat/completions";
-        QTest::newRow("ftp") << "ftp://example.org"
-                             << "";
-        QTest::newRow("no scheme") << "api.mistral.ai"
-                                   << "";
-        QTest::newRow("empty") << ""
-                               << "";
-        // Credentials or parameters would go out with every request (and into logs).
-        QTest::newRow("user:pass@") << "https://user:pass@api.example.com"
-                                    << "";
-        QTest::newRow("user@") << "https://user@api.example.com"
-                               << "";
-        QTest::newRow("?api-key=") << "https://api.example.com/v1?api-key=abc"
-                                   << "";
-        QTest::newRow("?key=") << "https://api.example.com?key=abc"
-                               << "";
-        QTest::newRow("empty query") << "https://api.example.com/v1?"
-                                     << "";
-        QTest::newRow("fragment") << "https://api.example.com/v1#key"
-                                  << "";
+        // No URL (expected empty) for these. The last ones: credentials or parameters would go
+        // out with every request (and into logs).
+        const char* const refused[][2] = {{"ftp", "ftp://example.org"},
+                                          {"no scheme", "api.mistral.ai"},
+                                          {"empty", ""},
+                                          {"user:pass@", "https://user:pass@api.example.com"},
+                                          {"user@", "https://user@api.example.com"},
+                                          {"?api-key=", "https://api.example.com/v1?api-key=abc"},
+                                          {"?key=", "https://api.example.com?key=abc"},
+                                          {"empty query", "https://api.example.com/v1?"},
+                                          {"fragment", "https://api.example.com/v1#key"}};
+        for (const auto& [name, base] : refused)
+            QTest::newRow(name) << QString::fromUtf8(base) << QString();
     }
     void apiUrl()
     {
@@ -426,42 +417,33 @@ private Q_SLOTS:
         QTest::addColumn<QString>("secret");
         QTest::addColumn<QString>("text");
         QTest::addColumn<QString>("expected");
-        // The dummy key local servers accept: too short to be a secret, the text stays whole.
-        QTest::newRow("dummy x") << "x"
-                                 << "request (6031 tokens) exceeds the available context size, try increasing it"
-                                 << "request (6031 tokens) exceeds the available context size, try increasing it";
-        QTest::newRow("7 chars") << "abcdefg"
-                                 << "key abcdefg refused"
-                                 << "key abcdefg refused";
-        QTest::newRow("real key in text") << "sk-5c7a1e9b3d2f40aa"
-                                          << "Invalid API key sk-5c7a1e9b3d2f40aa for this project"
+        // A text with nothing to scrub: it stays whole.
+        const auto kept = [](const char* tag, const char* secret, const char* text) {
+            QTest::newRow(tag) << secret << text << text;
+        };
+        // The dummy key local servers accept: too short to be a secret.
+        kept("dummy x", "x", "request (6031 tokens) exceeds the available context size, try increasing it");
+        kept("7 chars", "abcdefg", "key abcdefg refused");
+        const char* key = "sk-5c7a1e9b3d2f40aa";
+        QTest::newRow("real key in text") << key << "Invalid API key sk-5c7a1e9b3d2f40aa for this project"
                                           << "Invalid API key <redacted> for this project";
-        QTest::newRow("at both ends") << "sk-5c7a1e9b3d2f40aa"
-                                      << "sk-5c7a1e9b3d2f40aa"
-                                      << "<redacted>";
+        QTest::newRow("at both ends") << key << key << "<redacted>";
         QTest::newRow("punctuation")
-            << "sk-5c7a1e9b3d2f40aa"
-            << "key 'sk-5c7a1e9b3d2f40aa'. (sk-5c7a1e9b3d2f40aa), \"sk-5c7a1e9b3d2f40aa\"; =sk-5c7a1e9b3d2f40aa!"
+            << key << "key 'sk-5c7a1e9b3d2f40aa'. (sk-5c7a1e9b3d2f40aa), \"sk-5c7a1e9b3d2f40aa\"; =sk-5c7a1e9b3d2f40aa!"
             << "key '<redacted>'. (<redacted>), \"<redacted>\"; =<redacted>!";
-        QTest::newRow("json") << "sk-5c7a1e9b3d2f40aa"
-                              << R"({"key":"sk-5c7a1e9b3d2f40aa"})"
+        QTest::newRow("json") << key << R"({"key":"sk-5c7a1e9b3d2f40aa"})"
                               << R"({"key":"<redacted>"})";
-        QTest::newRow("bearer") << "sk-5c7a1e9b3d2f40aa"
-                                << "Authorization: Bearer sk-5c7a1e9b3d2f40aa\nnext"
+        QTest::newRow("bearer") << key << "Authorization: Bearer sk-5c7a1e9b3d2f40aa\nnext"
                                 << "Authorization: Bearer <redacted>\nnext";
         QTest::newRow("dash before") << "abcdefgh12"
                                      << "x-abcdefgh12"
                                      << "x-<redacted>";
         // A word that merely contains a dummy key ("password" as the key) is not mangled.
-        QTest::newRow("inside a word") << "password"
-                                       << "passwords must not be empty; unpassword"
-                                       << "passwords must not be empty; unpassword";
+        kept("inside a word", "password", "passwords must not be empty; unpassword");
         QTest::newRow("inside and whole") << "password"
                                           << "passwords: password"
                                           << "passwords: <redacted>";
-        QTest::newRow("no key") << ""
-                                << "nothing to hide"
-                                << "nothing to hide";
+        kept("no key", "", "nothing to hide");
     }
     void scrubSecret()
     {

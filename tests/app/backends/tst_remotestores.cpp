@@ -1,6 +1,7 @@
 // EndpointStore (QSettings, no secrets), KeyStore (QtKeychain, session-only fallback), and the
 // endpoint policy: which addresses are accepted and where a key may go.
 #include "apikey.h"
+#include "credentialrows.h"
 #include "endpointpolicy.h"
 #include "endpointstore.h"
 #include "keystore.h"
@@ -96,27 +97,13 @@ private Q_SLOTS:
 
     void credentialsInBaseUrlRefused_data()
     {
-        QTest::addColumn<QString>("url");
-        QTest::addColumn<QString>("secret");
-        QTest::addColumn<QString>("reason");
-        QTest::newRow("user:pass@") << "https://bob:hunter2-pw-77@api.example.com/v1"
-                                    << "hunter2-pw-77"
-                                    << "password";
-        QTest::newRow("user@") << "https://tok-93be1c0d@api.example.com"
-                               << "tok-93be1c0d"
-                               << "password";
-        QTest::newRow("?api-key=") << "https://api.example.com/v1?api-key=qk-51a7e3"
-                                   << "qk-51a7e3"
-                                   << "query string";
-        QTest::newRow("?key=") << "https://api.example.com?key=qk-51a7e3"
-                               << "qk-51a7e3"
-                               << "query string";
-        QTest::newRow("other query") << "https://api.example.com/v1?region=eu"
-                                     << "region=eu"
-                                     << "query string";
-        QTest::newRow("fragment") << "https://api.example.com/v1#qk-51a7e3"
-                                  << "qk-51a7e3"
-                                  << "fragment";
+        addCredentialColumns();
+        addCredentialRow("user:pass@", "https://bob:%1@api.example.com/v1", "hunter2-pw-77", "password");
+        addCredentialRow("user@", "https://%1@api.example.com", "tok-93be1c0d", "password");
+        addCredentialRow("?api-key=", "https://api.example.com/v1?api-key=%1", "qk-51a7e3", "query string");
+        addCredentialRow("?key=", "https://api.example.com?key=%1", "qk-51a7e3", "query string");
+        addCredentialRow("other query", "https://api.example.com/v1?%1", "region=eu", "query string");
+        addCredentialRow("fragment", "https://api.example.com/v1#%1", "qk-51a7e3", "fragment");
     }
     // Refused at the point it is saved, with the reason, and the message never repeats the
     // credentials it refuses (it is shown in a dialog and may be logged).

@@ -48,6 +48,20 @@ QByteArray validCatalog()
            "    ]}";
 }
 
+// The shipped catalog's entry `id` names the file a fetch script checks: its name, size and
+// SHA-256, and the memory it needs (file + F16 KV cache for 4096 tokens + 512 MiB).
+void checkShippedFile(const QString& id, const QString& file, qint64 size, const QString& sha256, qint64 neededMemory)
+{
+    ModelCatalog c(ModelCatalog::builtinCatalogPath(), QDir::tempPath(), memory(8 * kGiB));
+    const int row = c.rowOf(id);
+    QVERIFY2(row >= 0, qPrintable(id));
+    const CatalogEntry* e = c.entry(row);
+    QCOMPARE(e->sha256, sha256);
+    QCOMPARE(e->size, size);
+    QCOMPARE(e->file, file);
+    QCOMPARE(e->neededMemory, neededMemory);
+}
+
 }   // namespace
 
 class TestModelCatalog : public QObject {
@@ -86,31 +100,20 @@ private Q_SLOTS:
     void shippedDefaultModelMatchesTheFetchScript()
     {
         // The values scripts/fetch-default-model.sh checks, and the file's measured size.
-        ModelCatalog c(ModelCatalog::builtinCatalogPath(), QDir::tempPath(), memory(8 * kGiB));
-        const int row = c.rowOf(QStringLiteral("smollm2-135m-instruct-q4_1"));
-        QVERIFY(row >= 0);
-        const CatalogEntry* e = c.entry(row);
-        QCOMPARE(e->sha256, QStringLiteral("b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53"));
-        QCOMPARE(e->size, 98362432);
-        QCOMPARE(e->file, QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"));
-        // 98362432 + 2*30*3*64*4096*2 (= 94371840) + 536870912, worked by hand.
-        QCOMPARE(e->neededMemory, 729605184);
+        // Needed: 98362432 + 2*30*3*64*4096*2 (= 94371840) + 536870912, worked by hand.
+        checkShippedFile("smollm2-135m-instruct-q4_1", "SmolLM2-135M-Instruct.Q4_1.gguf", 98362432,
+                         "b179c9523d0e6a0f98a330c7562b682750a6f8c8c15e5bc70ea373728110db53", 729605184);
     }
 
     void shippedGemma3MatchesTheFetchScript()
     {
         // The values scripts/fetch-gemma3-270m.sh checks (the package's SHA256SUMS) and the size
         // of the file it joins; offered beside SmolLM2 as a second small model.
-        ModelCatalog c(ModelCatalog::builtinCatalogPath(), QDir::tempPath(), memory(8 * kGiB));
-        const int row = c.rowOf(QStringLiteral("gemma-3-270m-q4_k_m"));
-        QVERIFY(row >= 0);
-        const CatalogEntry* e = c.entry(row);
-        QCOMPARE(e->sha256, QStringLiteral("a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"));
-        QCOMPARE(e->size, 253113024);
-        QCOMPARE(e->file, QStringLiteral("gemma-3-270m-q4_k_m.gguf"));
-        // 253113024 + 2*18*1*256*4096*2 (= 75497472) + 536870912, worked by hand.
-        QCOMPARE(e->neededMemory, 865481408);
-        QVERIFY(e->neededMemory < 1 * kGiB);   // small, like SmolLM2 135M
+        // Needed: 253113024 + 2*18*1*256*4096*2 (= 75497472) + 536870912, worked by hand.
+        constexpr qint64 needed = 865481408;
+        static_assert(needed < 1 * kGiB, "small, like SmolLM2 135M");
+        checkShippedFile("gemma-3-270m-q4_k_m", "gemma-3-270m-q4_k_m.gguf", 253113024,
+                         "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818", needed);
     }
 
     void badCatalogs_data()

@@ -1,12 +1,14 @@
 // The FTS5 index: storage per file, SHA-256 deduplication, BM25 order, neighbours merged,
 // library scope, query text that FTS5 would misread, and the evaluation set (≥ 90% top 5).
 #include "docindex.h"
+#include "indexfixture.h"
 #include "evalset.h"
 
 #include <QTemporaryDir>
 #include <QtTest>
 
 using namespace causerie::documents;
+using docfixtures::record;
 
 namespace {
 
@@ -15,16 +17,6 @@ ExtractedDocument textDocument(const QStringList& paragraphs, int page = 0, cons
     ExtractedDocument doc;
     doc.sections.append({page, heading, paragraphs.join(QStringLiteral("\n\n"))});
     return doc;
-}
-
-FileRecord record(const QString& path, const QString& sha)
-{
-    FileRecord r;
-    r.path = path;
-    r.size = 100;
-    r.mtime = 1000;
-    r.sha256 = sha;
-    return r;
 }
 
 // ~900 characters of filler that matches no test query.
@@ -42,14 +34,7 @@ class TestDocIndex : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void init()
-    {
-        m_dir.reset(new QTemporaryDir);
-        QVERIFY(m_dir->isValid());
-        auto index = DocIndex::open(m_dir->filePath(QStringLiteral("documents.db")));
-        QVERIFY2(index.ok(), qPrintable(index.errorString()));
-        m_index = std::move(index.value());
-    }
+    void init() { docfixtures::openFreshIndex(m_dir, m_index); }
 
     void searchRanksByBm25()
     {

@@ -3,29 +3,31 @@
 // and the real engine's embedder on a random 'qwen3' embedding model so the whole path runs.
 #include "concepts_embedder.h"
 #include "docindex.h"
+#include "indexfixture.h"
 #include "embedder.h"
 #include "engine/test_model.h"
 #include "libraryindexer.h"
 #include "promptcontext.h"
 
+#include "../../common/random_unit_vectors.h"
+
 #include <QTemporaryDir>
 #include <QSignalSpy>
 #include <QtTest>
 
-#include <random>
-
 using namespace causerie::documents;
+using docfixtures::record;
 
 namespace {
 
-FileRecord record(const QString& path, const QString& sha)
+// The same sources in the same order, with the same scores.
+void compareRankings(const QList<Source>& got, const QList<Source>& expected)
 {
-    FileRecord r;
-    r.path = path;
-    r.size = 100;
-    r.mtime = 1000;
-    r.sha256 = sha;
-    return r;
+    QCOMPARE(got.size(), expected.size());
+    for (qsizetype i = 0; i < expected.size(); ++i) {
+        QCOMPARE(got.at(i).file, expected.at(i).file);
+        QCOMPARE(got.at(i).score, expected.at(i).score);
+    }
 }
 
 }   // namespace
@@ -34,14 +36,7 @@ class TestHybridSearch : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void init()
-    {
-        m_dir.reset(new QTemporaryDir);
-        QVERIFY(m_dir->isValid());
-        auto index = DocIndex::open(m_dir->filePath(QStringLiteral("documents.db")));
-        QVERIFY2(index.ok(), qPrintable(index.errorString()));
-        m_index = std::move(index.value());
-    }
+    void init() { docfixtures::openFreshIndex(m_dir, m_index); }
 
     void fusionIsReciprocalRank()
     {
@@ -81,19 +76,7 @@ private Q_SLOTS:
     // under CAUSERIE_CPU=scalar, the ctest entry tst_hybridsearch_scalar).
     void int8ScanMatchesTheFloatDot()
     {
-        std::mt19937 rng(5);
-        std::normal_distribution<float> normal;
-        const auto unit = [&] {
-            QVector<float> v(100);
-            double n = 0;
-            for (float& x : v) {
-                x = normal(rng);
-                n += double(x) * x;
-            }
-            for (float& x : v)
-                x = float(x / std::sqrt(n));
-            return v;
-        };
+        causerie::testing::RandomUnitVectors unit(5, 100);
         VectorTable t;
         t.dim = 100;
         QList<QVector<float>> rows;
@@ -138,11 +121,7 @@ private Q_SLOTS:
         // Deterministic: the same question gives the same sources in the same order.
         auto again = m_index->search(question, {QStringLiteral("lib")}, hybridOptions(embedder, question));
         QVERIFY(again.ok());
-        QCOMPARE(again->size(), hybrid->size());
-        for (qsizetype i = 0; i < hybrid->size(); ++i) {
-            QCOMPARE(again->at(i).file, hybrid->at(i).file);
-            QCOMPARE(again->at(i).score, hybrid->at(i).score);
-        }
+        compareRankings(*again, *hybrid);
     }
 
     void bothRankingsAgreeingComeFirst()
@@ -169,11 +148,7 @@ private Q_SLOTS:
         // A model with no vector stored yet: exactly the BM25 sources and scores.
         auto hybrid = m_index->search(question, {QStringLiteral("lib")}, hybridOptions(embedder, question));
         QVERIFY(hybrid.ok());
-        QCOMPARE(hybrid->size(), plain->size());
-        for (qsizetype i = 0; i < plain->size(); ++i) {
-            QCOMPARE(hybrid->at(i).file, plain->at(i).file);
-            QCOMPARE(hybrid->at(i).score, plain->at(i).score);
-        }
+        compareRankings(*hybrid, *plain);
     }
 
     void vectorsKeepToTheLibrariesSearched()

@@ -2,6 +2,7 @@
 // cancel and resume; files that disappear mid-run, symbolic link loops, unreadable folders; the
 // background thread's signals.
 #include "docfixtures.h"
+#include "indexfixture.h"
 #include "libraryindexer.h"
 
 #include <QProcess>
@@ -101,14 +102,11 @@ class TestIndexer : public QObject {
 private Q_SLOTS:
     void init()
     {
-        m_dir.reset(new QTemporaryDir);
-        QVERIFY(m_dir->isValid());
+        docfixtures::openFreshIndex(m_dir, m_index);
+        QVERIFY(m_index);
         m_lib = m_dir->filePath(QStringLiteral("library"));
         QVERIFY(QDir().mkpath(m_lib));
         m_dbPath = m_dir->filePath(QStringLiteral("documents.db"));
-        auto index = DocIndex::open(m_dbPath);
-        QVERIFY(index.ok());
-        m_index = std::move(index.value());
     }
 
     void cleanup()

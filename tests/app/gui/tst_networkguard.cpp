@@ -90,33 +90,27 @@ private Q_SLOTS:
     {
         QTest::addColumn<QString>("qml");
         QTest::addColumn<QString>("url");
-        QTest::newRow("Image") << "Image { source: 'http://beacon.invalid/image.png' }"
-                               << "http://beacon.invalid/image.png";
-        QTest::newRow("AnimatedImage") << "AnimatedImage { source: 'http://beacon.invalid/a.gif' }"
-                                       << "http://beacon.invalid/a.gif";
-        QTest::newRow("BorderImage") << "BorderImage { source: 'https://beacon.invalid/b.png' }"
-                                     << "https://beacon.invalid/b.png";
-        QTest::newRow("Text StyledText img")
-            << "Text { textFormat: Text.StyledText; text: \"<img src='http://beacon.invalid/s.png'>\" }"
-            << "http://beacon.invalid/s.png";
-        QTest::newRow("Text AutoText img") << "Text { text: \"<img src='http://beacon.invalid/t.png'>\" }"
-                                           << "http://beacon.invalid/t.png";
-        QTest::newRow("Text RichText img")
-            << "Text { textFormat: Text.RichText; text: \"<img src='http://beacon.invalid/r.png'>\" }"
-            << "http://beacon.invalid/r.png";
-        QTest::newRow("TextEdit Markdown image")
-            << "TextEdit { textFormat: TextEdit.MarkdownText; text: '![x](http://beacon.invalid/m.png)' }"
-            << "http://beacon.invalid/m.png";
-        QTest::newRow("TextEdit RichText img")
-            << "TextEdit { textFormat: TextEdit.RichText; text: \"<img src='http://beacon.invalid/e.png'>\" }"
-            << "http://beacon.invalid/e.png";
-        QTest::newRow("XMLHttpRequest") << "Item { Component.onCompleted: { const x = new XMLHttpRequest(); "
-                                           "x.open('GET', 'http://beacon.invalid/xhr'); x.send() } }"
-                                        << "http://beacon.invalid/xhr";
-        QTest::newRow("Loader remote component") << "Loader { source: 'http://beacon.invalid/c.qml' }"
-                                                 << "http://beacon.invalid/c.qml";
-        QTest::newRow("FontLoader") << "FontLoader { source: 'http://beacon.invalid/f.ttf' }"
-                                    << "http://beacon.invalid/f.ttf";
+        // Each row's QML fetches its URL, written in it as %1.
+        const auto way = [](const char* name, const char* qml, const char* url) {
+            QTest::newRow(name) << QString::fromUtf8(qml).arg(QLatin1String(url)) << QString::fromUtf8(url);
+        };
+        way("Image", "Image { source: '%1' }", "http://beacon.invalid/image.png");
+        way("AnimatedImage", "AnimatedImage { source: '%1' }", "http://beacon.invalid/a.gif");
+        way("BorderImage", "BorderImage { source: '%1' }", "https://beacon.invalid/b.png");
+        way("Text StyledText img", "Text { textFormat: Text.StyledText; text: \"<img src='%1'>\" }",
+            "http://beacon.invalid/s.png");
+        way("Text AutoText img", "Text { text: \"<img src='%1'>\" }", "http://beacon.invalid/t.png");
+        way("Text RichText img", "Text { textFormat: Text.RichText; text: \"<img src='%1'>\" }",
+            "http://beacon.invalid/r.png");
+        way("TextEdit Markdown image", "TextEdit { textFormat: TextEdit.MarkdownText; text: '![x](%1)' }",
+            "http://beacon.invalid/m.png");
+        way("TextEdit RichText img", "TextEdit { textFormat: TextEdit.RichText; text: \"<img src='%1'>\" }",
+            "http://beacon.invalid/e.png");
+        way("XMLHttpRequest",
+            "Item { Component.onCompleted: { const x = new XMLHttpRequest(); x.open('GET', '%1'); x.send() } }",
+            "http://beacon.invalid/xhr");
+        way("Loader remote component", "Loader { source: '%1' }", "http://beacon.invalid/c.qml");
+        way("FontLoader", "FontLoader { source: '%1' }", "http://beacon.invalid/f.ttf");
     }
     void everyQmlWayIsCaught()
     {

@@ -5,6 +5,7 @@
 // (QT_SCALE_FACTOR, through causerie-shots) is that many times larger and not blank.
 #include "appwindow.h"
 
+#include "tests/common/languages.h"
 #include "tests/common/quick_items.h"
 
 #include <QImage>
@@ -83,12 +84,7 @@ private Q_SLOTS:
     void hidpiGrabs();
 };
 
-void TestWindowLook::noUnintendedCut_data()
-{
-    QTest::addColumn<QString>("lang");
-    QTest::newRow("en") << QStringLiteral("en");
-    QTest::newRow("fr") << QStringLiteral("fr");
-}
+void TestWindowLook::noUnintendedCut_data() { causerie::testing::addLanguageRows(); }
 
 // Everything but the sidebar (below), in each scene.
 void TestWindowLook::noUnintendedCut()

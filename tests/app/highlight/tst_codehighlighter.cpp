@@ -4,10 +4,10 @@
 #include "codehighlighter.h"
 #include "markdownsegments.h"
 
+#include "../../common/qml_text_edit.h"
+
 #include <QAbstractTextDocumentLayout>
 #include <QGuiApplication>
-#include <QQmlComponent>
-#include <QQmlEngine>
 #include <QQuickTextDocument>
 #include <QTest>
 #include <QTextBlock>
@@ -311,23 +311,18 @@ private Q_SLOTS:
     // QML on a streamed delta), and shows what show() with that piece's values shows.
     void showRowReadsTheModelsRow()
     {
-        QQmlEngine engine;
-        QQmlComponent component(&engine);
-        component.setData("import QtQuick\nTextEdit { width: 600; textFormat: TextEdit.PlainText }", QUrl());
-        std::unique_ptr<QObject> edit(component.create());
-        QVERIFY2(edit, qPrintable(component.errorString()));
-        auto* textDocument = edit->property("textDocument").value<QQuickTextDocument*>();
-        QVERIFY(textDocument);
-        QTextDocument* shown = textDocument->textDocument();
+        causerie::testing::QmlTextEdit edit("width: 600; textFormat: TextEdit.PlainText");
+        QVERIFY2(edit.textDocument(), qPrintable(edit.error()));
+        QTextDocument* shown = edit.textDocument()->textDocument();
 
         CodeHighlighter owner;
         MessageSegmentModel rows;
         rows.setMarkdown(QStringLiteral("Text\n\n```cpp\nint x = 1;\nint y"));
         QCOMPARE(rows.rowCount(), 2);
-        owner.showRow(textDocument, &rows, 1);
+        owner.showRow(edit.textDocument(), &rows, 1);
         QCOMPARE(shown->toPlainText(), QStringLiteral("int x = 1;\nint y"));
         rows.setMarkdown(QStringLiteral("Text\n\n```cpp\nint x = 1;\nint y = 2;\n```\n"));
-        owner.showRow(textDocument, &rows, 1);
+        owner.showRow(edit.textDocument(), &rows, 1);
         QCOMPARE(shown->toPlainText(), QStringLiteral("int x = 1;\nint y = 2;"));
         auto reference = newDocument();
         owner.show(reference.get(), QStringLiteral("int x = 1;\nint y = 2;"), QStringLiteral("cpp"), true);
@@ -335,15 +330,15 @@ private Q_SLOTS:
         QCOMPARE(formatsOf(*shown), formatsOf(*reference));
 
         // Not a code row, or no such row: nothing shown. Nothing to read from or into: no crash.
-        owner.showRow(textDocument, &rows, 0);
+        owner.showRow(edit.textDocument(), &rows, 0);
         QVERIFY(shown->isEmpty());
-        owner.showRow(textDocument, &rows, 1);
-        owner.showRow(textDocument, &rows, 9);
+        owner.showRow(edit.textDocument(), &rows, 1);
+        owner.showRow(edit.textDocument(), &rows, 9);
         QVERIFY(shown->isEmpty());
-        owner.showRow(textDocument, &rows, -1);
+        owner.showRow(edit.textDocument(), &rows, -1);
         QVERIFY(shown->isEmpty());
-        owner.showRow(textDocument, &rows, 1);
-        owner.showRow(textDocument, nullptr, 1);
+        owner.showRow(edit.textDocument(), &rows, 1);
+        owner.showRow(edit.textDocument(), nullptr, 1);
         QCOMPARE(shown->toPlainText(), QStringLiteral("int x = 1;\nint y = 2;"));
         owner.showRow(nullptr, &rows, 1);
     }

@@ -4,10 +4,10 @@
 
 #include "safemarkdown.h"
 
+#include "../../common/qml_text_edit.h"
+
 #include <QAbstractItemModelTester>
 #include <QAbstractTextDocumentLayout>
-#include <QQmlComponent>
-#include <QQmlEngine>
 #include <QQuickTextDocument>
 #include <QRandomGenerator>
 #include <QSignalSpy>
@@ -819,19 +819,14 @@ private Q_SLOTS:
     // piece text through QML on a streamed delta), and its own text properties are not used.
     void proseDocumentReadsItsSourceRow()
     {
-        QQmlEngine engine;
-        QQmlComponent component(&engine);
-        component.setData("import QtQuick\nTextEdit { textFormat: TextEdit.MarkdownText }", QUrl());
-        std::unique_ptr<QObject> edit(component.create());
-        QVERIFY2(edit, qPrintable(component.errorString()));
-        auto* textDocument = edit->property("textDocument").value<QQuickTextDocument*>();
-        QVERIFY(textDocument);
-        QTextDocument* shown = textDocument->textDocument();
+        causerie::testing::QmlTextEdit edit("textFormat: TextEdit.MarkdownText");
+        QVERIFY2(edit.textDocument(), qPrintable(edit.error()));
+        QTextDocument* shown = edit.textDocument()->textDocument();
 
         MessageSegmentModel rows;
         rows.setMarkdown(QStringLiteral("Some *prose*"));
         ProseDocument element;
-        element.setDocument(textDocument);
+        element.setDocument(edit.textDocument());
         element.setMarkdown(QStringLiteral("not *this*"));
         element.setText(QStringLiteral("nor this"));
         element.setSource(&rows);

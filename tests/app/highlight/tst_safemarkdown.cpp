@@ -165,29 +165,24 @@ private Q_SLOTS:
         QTest::addColumn<QString>("in");
         QTest::addColumn<QString>("shown");
         QTest::addColumn<bool>("rawFetches");
-        QTest::newRow("inline img") << "a <img src=\"http://h/i.png\"/> b"
-                                    << "a <img src=\"http://h/i.png\"/> b" << true;
-        QTest::newRow("img closed") << "<img src=http://h/c.png></img>"
-                                    << "<img src=http://h/c.png></img>" << true;
+        const auto asWritten = [](const char* name, const char* in, bool rawFetches) {
+            QTest::newRow(name) << in << in << rawFetches;
+        };
+        asWritten("inline img", "a <img src=\"http://h/i.png\"/> b", true);
+        asWritten("img closed", "<img src=http://h/c.png></img>", true);
         QTest::newRow("html block") << "<div>\n<img src=\"http://h/i.png\"/>\n</div>"
                                     << "<div> <img src=\"http://h/i.png\"/> </div>" << true;
-        QTest::newRow("table background")
-            << "<table background=\"http://h/bg.png\"><tr><td>x</td></tr></table>"
-            << "<table background=\"http://h/bg.png\"><tr><td>x</td></tr></table>" << true;
+        asWritten("table background", "<table background=\"http://h/bg.png\"><tr><td>x</td></tr></table>", true);
         QTest::newRow("in emphasis") << "*<img src=http://h/e.png/>*"
                                      << "<img src=http://h/e.png/>" << true;
         QTest::newRow("in a heading") << "# T <img src=http://h/h.png/>"
                                       << "T <img src=http://h/h.png/>" << true;
         QTest::newRow("in a quote") << "> <img src=http://h/q.png/>"
                                     << "<img src=http://h/q.png/>" << true;
-        QTest::newRow("unclosed img hides the rest") << "a <img src=\"http://h/i.png\"> b"
-                                                     << "a <img src=\"http://h/i.png\"> b" << false;
-        QTest::newRow("anchor") << "<a href=\"http://h\"><img src=\"http://h/i.png\"></a>"
-                                << "<a href=\"http://h\"><img src=\"http://h/i.png\"></a>" << false;
-        QTest::newRow("style sheet") << "<link rel=\"stylesheet\" href=\"http://h/s.css\"/>x"
-                                     << "<link rel=\"stylesheet\" href=\"http://h/s.css\"/>x" << false;
-        QTest::newRow("comment") << "<!-- x --><img src=http://h/c.png>"
-                                 << "<!-- x --><img src=http://h/c.png>" << false;
+        asWritten("unclosed img hides the rest", "a <img src=\"http://h/i.png\"> b", false);
+        asWritten("anchor", "<a href=\"http://h\"><img src=\"http://h/i.png\"></a>", false);
+        asWritten("style sheet", "<link rel=\"stylesheet\" href=\"http://h/s.css\"/>x", false);
+        asWritten("comment", "<!-- x --><img src=http://h/c.png>", false);
     }
     void htmlIsShownAsText()
     {

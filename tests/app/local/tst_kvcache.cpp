@@ -14,6 +14,8 @@
 #include "engine/kv_state.h"
 #include "engine/test_model.h"
 
+#include "../../common/data_rows.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -382,12 +384,11 @@ void TestKvCache::filesArePrivate()
 
 void TestKvCache::badFileAnswersCold_data()
 {
-    QTest::addColumn<QString>("kind");
-    QTest::newRow("zero bytes") << QStringLiteral("zero");
-    QTest::newRow("truncated") << QStringLiteral("truncated");
-    QTest::newRow("flipped bytes") << QStringLiteral("flipped");
-    QTest::newRow("another model") << QStringLiteral("model");
-    QTest::newRow("another context size") << QStringLiteral("context");
+    causerie::testing::addColumnRows<QString>("kind", {{"zero bytes", "zero"},
+                                                       {"truncated", "truncated"},
+                                                       {"flipped bytes", "flipped"},
+                                                       {"another model", "model"},
+                                                       {"another context size", "context"}});
 }
 
 // A bad file in cache/ costs only time: the conversation answers as without it, the reason is
@@ -808,9 +809,8 @@ void TestKvCache::budgetSettingIsBounded()
 
 void TestKvCache::contextShiftFollowsTheSetting_data()
 {
-    QTest::addColumn<bool>("shift");
-    QTest::newRow("shift (the default)") << true;
-    QTest::newRow("read the kept history again") << false;
+    causerie::testing::addColumnRows<bool>("shift",
+                                           {{"shift (the default)", true}, {"read the kept history again", false}});
 }
 
 // A conversation longer than a 256-token context: each turn leaves out more of its oldest

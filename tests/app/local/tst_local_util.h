@@ -1,6 +1,6 @@
 #pragma once
-// Shared by the local backend's tests (tst_localbackend, tst_kvcache): the tiny model loaded,
-// and what a ChatBackend streams for one request, collected.
+// Shared by the local backend's tests (tst_localbackend, tst_kvcache, tst_appserverengine): the
+// tiny model loaded, greedy settings, and what a ChatBackend streams for one request, collected.
 #include "chatbackend.h"
 #include "localbackend.h"
 
@@ -19,6 +19,17 @@ inline bool loadModel(LocalBackend& b, const QString& path = kTiny, int contextS
     o.contextSize = contextSize;
     b.loadModel(o);
     return loaded.wait(20000);
+}
+
+// Greedy sampling (temperature 0) of at most `maxTokens` tokens, for conversation
+// `conversationId` (0: none, nothing cached).
+inline GenerationSettings greedy(int maxTokens, qint64 conversationId = 0)
+{
+    GenerationSettings s;
+    s.temperature = 0.0;
+    s.maxTokens = maxTokens;
+    s.conversationId = conversationId;
+    return s;
 }
 
 struct Collected {

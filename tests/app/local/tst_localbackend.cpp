@@ -21,18 +21,6 @@
 
 #include <algorithm>
 
-namespace {
-
-GenerationSettings greedy(int maxTokens)
-{
-    GenerationSettings s;
-    s.temperature = 0.0;
-    s.maxTokens = maxTokens;
-    return s;
-}
-
-}   // namespace
-
 class TestLocalBackend : public QObject {
     Q_OBJECT
 private Q_SLOTS:

@@ -9,6 +9,7 @@
 #include "openaiserver.h"
 #include "openaijson.h"
 #include "rawhttp.h"
+#include "../local/tst_local_util.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -29,7 +30,6 @@ using namespace causerie::server;
 
 namespace {
 
-const QString kTiny = QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-mistral-q8_0.gguf");
 constexpr int kContext = 512;
 
 using Reply = std::future<rawhttp::Response>;
@@ -161,18 +161,19 @@ QJsonObject msg(const QString& role, const QString& content)
 
 QJsonObject obj(const QByteArray& body) { return QJsonDocument::fromJson(body).object(); }
 
+// The ids a /v1/models answer lists, in its order.
+QStringList modelIds(const QByteArray& body)
+{
+    QStringList ids;
+    const QJsonArray data = obj(body)["data"].toArray();
+    for (const QJsonValue& m : data)
+        ids << m.toObject()["id"].toString();
+    return ids;
+}
+
 QString errorCode(const rawhttp::Response& r)
 {
     return obj(r.body).value(QLatin1String("error")).toObject().value(QLatin1String("code")).toString();
-}
-
-GenerationSettings greedy(int maxTokens, qint64 conversationId)
-{
-    GenerationSettings s;
-    s.temperature = 0.0;
-    s.maxTokens = maxTokens;
-    s.conversationId = conversationId;
-    return s;
 }
 
 }   // namespace
@@ -202,6 +203,7 @@ private:
     void startServer(int maxQueue = AppServerEngine::kDefaultMaxQueue);
     Reply post(const QByteArray& body);
     rawhttp::Response waitFor(Reply& r);
+    rawhttp::Response getModels();
 
     std::unique_ptr<LocalBackend> m_local;
     std::unique_ptr<RecordingEngine> m_engine;
@@ -254,6 +256,13 @@ rawhttp::Response TestAppServerEngine::waitFor(Reply& r)
     return isReady(r) ? r.get() : rawhttp::Response{};
 }
 
+// GET /v1/models from another thread, while this one serves it.
+rawhttp::Response TestAppServerEngine::getModels()
+{
+    Reply models = std::async(std::launch::async, [p = m_port] { return rawhttp::request(p, "GET", "/v1/models"); });
+    return waitFor(models);
+}
+
 void TestAppServerEngine::noModelIsAClear503()
 {
     startServer();
@@ -262,22 +271,18 @@ void TestAppServerEngine::noModelIsAClear503()
     QCOMPARE(response.status, 503);
     QCOMPARE(errorCode(response), QStringLiteral("no_model"));
     QVERIFY(obj(response.body)["error"].toObject()["message"].toString().contains(QLatin1String("No model is open")));
-    auto models = std::async(std::launch::async, [p = m_port] { return rawhttp::request(p, "GET", "/v1/models"); });
-    const auto list = waitFor(models);
+    const auto list = getModels();
     QCOMPARE(list.status, 200);
-    QCOMPARE(obj(list.body)["data"].toArray().size(), 0);
+    QCOMPARE(modelIds(list.body), QStringList());
 }
 
 void TestAppServerEngine::listsTheWindowsModel()
 {
     QVERIFY(loadTiny());
     startServer();
-    auto models = std::async(std::launch::async, [p = m_port] { return rawhttp::request(p, "GET", "/v1/models"); });
-    const auto list = waitFor(models);
+    const auto list = getModels();
     QCOMPARE(list.status, 200);
-    const QJsonArray data = obj(list.body)["data"].toArray();
-    QCOMPARE(data.size(), 1);
-    QCOMPARE(data[0].toObject()["id"].toString(), QStringLiteral("tiny-mistral-q8_0"));
+    QCOMPARE(modelIds(list.body), QStringList{QStringLiteral("tiny-mistral-q8_0")});
 }
 
 // The tiny model under the default model's file name: the catalog knows that name, so the
@@ -290,13 +295,10 @@ void TestAppServerEngine::catalogModelAnswersToItsCatalogIdToo()
     QVERIFY(QFile::copy(QString(kTiny), path));
     QVERIFY(loadTiny(path));
     startServer();
-    auto models = std::async(std::launch::async, [p = m_port] { return rawhttp::request(p, "GET", "/v1/models"); });
-    const auto list = waitFor(models);
+    const auto list = getModels();
     QCOMPARE(list.status, 200);
-    const QJsonArray data = obj(list.body)["data"].toArray();
-    QCOMPARE(data.size(), 2);
-    QCOMPARE(data[0].toObject()["id"].toString(), QStringLiteral("SmolLM2-135M-Instruct.Q4_1"));
-    QCOMPARE(data[1].toObject()["id"].toString(), QStringLiteral("smollm2-135m-instruct-q4_1"));
+    QCOMPARE(modelIds(list.body),
+             (QStringList{QStringLiteral("SmolLM2-135M-Instruct.Q4_1"), QStringLiteral("smollm2-135m-instruct-q4_1")}));
     auto one = std::async(std::launch::async,
                           [p = m_port] { return rawhttp::request(p, "GET", "/v1/models/smollm2-135m-instruct-q4_1"); });
     QCOMPARE(waitFor(one).status, 200);

@@ -3,6 +3,8 @@
 // takes its key from CAUSERIE_SERVER_KEY; exits 1 with the reason when the model cannot load.
 #include "rawhttp.h"
 
+#include "../../common/data_rows.h"
+
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -63,9 +65,7 @@ private Q_SLOTS:
 
 void TestServeCommand::servesAndStopsOnSignal_data()
 {
-    QTest::addColumn<int>("signal");
-    QTest::newRow("SIGTERM") << SIGTERM;
-    QTest::newRow("SIGINT") << SIGINT;
+    causerie::testing::addColumnRows<int>("signal", {{"SIGTERM", SIGTERM}, {"SIGINT", SIGINT}});
 }
 
 void TestServeCommand::servesAndStopsOnSignal()

@@ -55,6 +55,28 @@ private:
     GenerationResult m_result;
 };
 
+// A client that leaves during its `after`th piece: its cancel flag is set while that piece is
+// delivered. `Sink`: what it records besides (RecordingSink, OrderedSink).
+template <class Sink>
+class CancellingSink : public Sink {
+public:
+    explicit CancellingSink(int after)
+        : m_after(after)
+    {
+    }
+    std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<int> pieces{0};
+    void piece(std::string_view t) override
+    {
+        Sink::piece(t);
+        if (++pieces == m_after)
+            cancel->store(true);
+    }
+
+private:
+    const int m_after;
+};
+
 GenerationRequest chatRequest(std::vector<ChatTurn> turns, int maxTokens = 4)
 {
     GenerationRequest r;
@@ -186,19 +208,8 @@ void TestSessionEngine::cancelledBeforeStartNeverRuns()
 // one more piece after it.
 void TestSessionEngine::cancelStopsAtTheNextToken()
 {
-    class CancellingSink : public RecordingSink {
-    public:
-        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-        std::atomic<int> pieces{0};
-        void piece(std::string_view t) override
-        {
-            RecordingSink::piece(t);
-            if (++pieces == 5)
-                cancel->store(true);
-        }
-    };
     auto e = engine(1);
-    auto sink = std::make_shared<CancellingSink>();
+    auto sink = std::make_shared<CancellingSink<RecordingSink>>(5);
     QVERIFY(e->submit(chatRequest({{"user", "Tell me a long story"}}, 0), sink, sink->cancel));
     QVERIFY(sink->wait());
     QCOMPARE(sink->result().finish_reason, std::string("cancelled"));
@@ -276,17 +287,6 @@ void TestSessionEngine::concurrentRequestsMatchAlone()
 // finish with their own text.
 void TestSessionEngine::cancelOneOfSeveral()
 {
-    class CancellingSink : public OrderedSink {
-    public:
-        std::shared_ptr<std::atomic<bool>> cancel = std::make_shared<std::atomic<bool>>(false);
-        std::atomic<int> pieces{0};
-        void piece(std::string_view t) override
-        {
-            OrderedSink::piece(t);
-            if (++pieces == 3)
-                cancel->store(true);
-        }
-    };
     auto alone = engine(1);
     const GenerationResult ref = run(*alone, chatRequest({{"user", kPrompts[0]}}, 24));
     QCOMPARE(ref.completion_tokens, 24);
@@ -296,7 +296,7 @@ void TestSessionEngine::cancelOneOfSeveral()
 
     auto e = engine(3);
     auto keep = std::make_shared<OrderedSink>();
-    auto leaving = std::make_shared<CancellingSink>();
+    auto leaving = std::make_shared<CancellingSink<OrderedSink>>(3);
     auto other = std::make_shared<OrderedSink>();
     QVERIFY(e->submit(chatRequest({{"user", kPrompts[2]}}, 24), keep, std::make_shared<std::atomic<bool>>(false)));
     QVERIFY(e->submit(chatRequest({{"user", "Tell me a long story"}}, 0), leaving, leaving->cancel));

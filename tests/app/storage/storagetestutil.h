@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QString>
 #include <QStringList>
+#include <QTemporaryDir>
 
 #include <QTest>
 
@@ -26,6 +27,43 @@ inline char* toString(const causerie::storage::MessageRole& role)
 }   // namespace QTest
 
 namespace storagetest {
+
+// The ids of stored rows (messages, conversations…), in order: what the tests compare.
+template <typename Row>
+QList<qint64> ids(const QList<Row>& rows)
+{
+    QList<qint64> out;
+    for (const Row& r : rows)
+        out << r.id;
+    return out;
+}
+
+// The names of stored rows (attachments, folder files…), in order.
+template <typename Row>
+QStringList names(const QList<Row>& rows)
+{
+    QStringList out;
+    for (const Row& r : rows)
+        out << r.name;
+    return out;
+}
+
+// New database paths `<prefix>1.db`, `<prefix>2.db`… in a temporary folder that lives as long
+// as this does.
+class NumberedFiles {
+public:
+    explicit NumberedFiles(QString prefix)
+        : m_prefix(std::move(prefix))
+    {
+    }
+    QString next() { return m_dir.filePath(QStringLiteral("%1%2.db").arg(m_prefix).arg(++m_index)); }
+    QTemporaryDir& dir() { return m_dir; }
+
+private:
+    QTemporaryDir m_dir;
+    QString m_prefix;
+    int m_index = 0;
+};
 
 inline QByteArray fileHash(const QString& path)
 {

@@ -6,6 +6,7 @@
 #include <QDebug>
 #include <QTemporaryDir>
 
+#include <array>
 #include <memory>
 
 namespace storagetest {
@@ -46,6 +47,20 @@ protected:
         if (!id)
             qWarning() << id.error().message;
         return id ? id.value() : -1;
+    }
+
+    // Messages appended one under the other from `parent` (0: a new root), the user's and the
+    // assistant's in turn, the user's first; their ids, in order (-1 where one failed).
+    template <size_t N>
+    std::array<qint64, N> appendChain(causerie::storage::ConversationStore& s, qint64 conv, qint64 parent,
+                                      const char* const (&texts)[N])
+    {
+        std::array<qint64, N> ids{};
+        for (size_t i = 0; i < N; ++i) {
+            const auto role = i % 2 ? causerie::storage::MessageRole::Assistant : causerie::storage::MessageRole::User;
+            parent = ids[i] = append(s, conv, parent, role, QString::fromUtf8(texts[i]));
+        }
+        return ids;
     }
 
 private:

@@ -12,6 +12,7 @@
 #include <QTest>
 
 using namespace causerie::storage;
+using storagetest::ids;
 
 class TestConversationStore
     : public QObject
@@ -36,14 +37,6 @@ private:
         e.question = append(s, e.conversation, 0, MessageRole::User, question);
         e.answer = append(s, e.conversation, e.question, MessageRole::Assistant, {}, MessageStatus::Streaming);
         return e;
-    }
-
-    static QList<qint64> ids(const QList<Message>& path)
-    {
-        QList<qint64> out;
-        for (const Message& m : path)
-            out << m.id;
-        return out;
     }
 
 private Q_SLOTS:
@@ -147,10 +140,7 @@ private Q_SLOTS:
         auto store = openStore();
         QVERIFY(store);
         const qint64 c = store->createConversation().value();
-        const qint64 u1 = append(*store, c, 0, MessageRole::User, QStringLiteral("u1"));
-        const qint64 a1 = append(*store, c, u1, MessageRole::Assistant, QStringLiteral("a1"));
-        const qint64 u2 = append(*store, c, a1, MessageRole::User, QStringLiteral("u2"));
-        const qint64 a2 = append(*store, c, u2, MessageRole::Assistant, QStringLiteral("a2"));
+        const auto [u1, a1, u2, a2] = appendChain(*store, c, 0, {"u1", "a1", "u2", "a2"});
         QCOMPARE(ids(store->activePath(c).value()), QList<qint64>({u1, a1, u2, a2}));
 
         // Regenerate a2: a sibling under u2 becomes the active leaf.

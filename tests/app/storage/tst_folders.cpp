@@ -14,6 +14,8 @@
 #include <QTest>
 
 using namespace causerie::storage;
+using storagetest::ids;
+using storagetest::names;
 using storagetest::rawQuery;
 
 class TestFolders
@@ -54,22 +56,6 @@ private:
             QJsonArray{QJsonObject{{"page", QJsonValue()}, {"heading", ""}, {"start", 0}, {"end", text.size()}}};
         a.tokens = 5;
         return a;
-    }
-
-    static QStringList names(const QList<Attachment>& list)
-    {
-        QStringList out;
-        for (const Attachment& a : list)
-            out << a.name;
-        return out;
-    }
-
-    static QList<qint64> ids(const QList<Conversation>& list)
-    {
-        QList<qint64> out;
-        for (const Conversation& c : list)
-            out << c.id;
-        return out;
     }
 
 private Q_SLOTS:

@@ -130,9 +130,7 @@ private Q_SLOTS:
         auto store = openStore();
         QVERIFY(store);
         const qint64 conv = store->createConversation().value();
-        const qint64 root = append(*store, conv, 0, MessageRole::User, QStringLiteral("first"));
-        const qint64 answer = append(*store, conv, root, MessageRole::Assistant, QStringLiteral("ok"));
-        const qint64 branch = append(*store, conv, answer, MessageRole::User, QStringLiteral("branch"));
+        const auto [root, answer, branch] = appendChain(*store, conv, 0, {"first", "ok", "branch"});
         QVERIFY(store->addAttachment(root, document(QStringLiteral("kept.txt"), "kept", QStringLiteral("kept"))).ok());
         QVERIFY(
             store->addAttachment(branch, document(QStringLiteral("gone.txt"), "gone", QStringLiteral("gone"))).ok());
@@ -174,8 +172,7 @@ private Q_SLOTS:
         auto store = openStore();
         QVERIFY(store);
         const qint64 conv = store->createConversation().value();
-        const qint64 q = append(*store, conv, 0, MessageRole::User, QStringLiteral("What is in it?"));
-        const qint64 a = append(*store, conv, q, MessageRole::Assistant, QStringLiteral("A cat [1]."));
+        const auto [q, a] = appendChain(*store, conv, 0, {"What is in it?", "A cat [1]."});
         const NewAttachment doc = document(QStringLiteral("notes.txt"), "héllo notes", QStringLiteral("héllo notes"));
         const QByteArray png("\x89PNG\r\n\x1a\nbytes", 13);
         QVERIFY(store->addAttachment(q, doc).ok());

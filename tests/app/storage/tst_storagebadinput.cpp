@@ -60,15 +60,12 @@ class TestStorageBadInput : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir m_dir;
-    int m_index = 0;
-
-    QString newPath() { return m_dir.filePath(QStringLiteral("b%1.db").arg(++m_index)); }
+    storagetest::NumberedFiles m_files{QStringLiteral("b")};
 
     // A store with `conversations` x `perConversation` messages, closed again.
     QString filledStore(int conversations, int perConversation)
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         auto store = ConversationStore::open(path);
         if (!store)
             return {};
@@ -123,7 +120,7 @@ private:
 private Q_SLOTS:
     void randomBytesAreRefusedUntouched()
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
         QRandomGenerator rng(1234);
@@ -199,8 +196,9 @@ private Q_SLOTS:
     {
         const QString path = filledStore(1, 3);
         QVERIFY(!path.isEmpty());
-        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
-                                                        QFile::ReadOther | QFile::WriteOther | QFile::ExeOther));
+        QVERIFY(QFile::setPermissions(m_files.dir().path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                                QFile::ReadOther | QFile::WriteOther |
+                                                                QFile::ExeOther));
         QVERIFY(QFile::setPermissions(path, QFile::ReadOwner | QFile::ReadOther));
         const QByteArray hash = fileHash(path);
         const QString result = runUnprivileged([&] {
@@ -215,7 +213,7 @@ private Q_SLOTS:
 
     void readOnlyDirectoryIsRefused()
     {
-        QTemporaryDir sub(m_dir.filePath(QStringLiteral("ro-XXXXXX")));
+        QTemporaryDir sub(m_files.dir().filePath(QStringLiteral("ro-XXXXXX")));
         const QString path = sub.filePath(QStringLiteral("conversations.db"));
         {
             auto store = ConversationStore::open(path);
@@ -227,8 +225,8 @@ private Q_SLOTS:
             QFile::setPermissions(path, QFile::ReadOwner | QFile::WriteOwner | QFile::ReadOther | QFile::WriteOther));
         QVERIFY(
             QFile::setPermissions(sub.path(), QFile::ReadOwner | QFile::ExeOwner | QFile::ReadOther | QFile::ExeOther));
-        QVERIFY(QFile::setPermissions(m_dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
-                                                        QFile::ReadOther | QFile::ExeOther));
+        QVERIFY(QFile::setPermissions(m_files.dir().path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner |
+                                                                QFile::ReadOther | QFile::ExeOther));
         const QByteArray hash = fileHash(path);
         const QString result = runUnprivileged([&] {
             auto store = ConversationStore::open(path);
@@ -248,7 +246,7 @@ private Q_SLOTS:
 
     void fullDiskKeepsWhatWasSaved()
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         StoreOptions options;
         // 160 pages of 4 KiB: the schema takes a few, ~10 KiB messages fill the rest quickly.
         options.database.maxPageCount = 160;
@@ -296,7 +294,7 @@ private Q_SLOTS:
 
     void lockedByAnotherWriterTimesOutClearly()
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         StoreOptions options;
         options.database.busyTimeoutMs = 200;
         auto store = ConversationStore::open(path, options);
@@ -321,7 +319,7 @@ private Q_SLOTS:
 
     void fiveMegabyteMessage()
     {
-        auto store = ConversationStore::open(newPath());
+        auto store = ConversationStore::open(m_files.next());
         QVERIFY(store.ok());
         ConversationStore& s = *store.value();
         QString big;
@@ -344,7 +342,7 @@ private Q_SLOTS:
     {
         StoreOptions options;
         options.database.maxLengthBytes = 1024 * 1024;
-        auto store = ConversationStore::open(newPath(), options);
+        auto store = ConversationStore::open(m_files.next(), options);
         QVERIFY(store.ok());
         const qint64 c = store.value()->createConversation().value();
         auto id = store.value()->appendMessage(
@@ -359,7 +357,7 @@ private Q_SLOTS:
 
     void nulAndInvalidUtf8()
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         auto store = ConversationStore::open(path);
         QVERIFY(store.ok());
         ConversationStore& s = *store.value();
@@ -392,7 +390,7 @@ private Q_SLOTS:
 
     void userTypedSearchSyntaxIsSafe()
     {
-        auto store = ConversationStore::open(newPath());
+        auto store = ConversationStore::open(m_files.next());
         QVERIFY(store.ok());
         ConversationStore& s = *store.value();
         const qint64 c = s.createConversation().value();
@@ -470,7 +468,7 @@ private Q_SLOTS:
     {
         QFETCH(QByteArray, json);
         QFETCH(QString, expected);
-        const QString path = newPath();
+        const QString path = m_files.next();
         auto store = ConversationStore::open(path);
         QVERIFY(store.ok());
         QVERIFY(store.value()->createConversation({QStringLiteral("existing"), {}, {}, {}, {}}).ok());

@@ -17,17 +17,14 @@ class TestStorageMigrations : public QObject {
     Q_OBJECT
 
 private:
-    QTemporaryDir m_dir;
-    int m_index = 0;
-
-    QString newPath() { return m_dir.filePath(QStringLiteral("m%1.db").arg(++m_index)); }
+    storagetest::NumberedFiles m_files{QStringLiteral("m")};
 
     QString fixturePath()
     {
         QFile sql(QStringLiteral(STORAGE_FIXTURE_DIR "/conversations-v1.sql"));
         if (!sql.open(QIODevice::ReadOnly))
             return {};
-        const QString path = newPath();
+        const QString path = m_files.next();
         QString error;
         if (!rawExec(path, sql.readAll().constData(), &error)) {
             qWarning() << "fixture:" << error;
@@ -68,7 +65,7 @@ private:
 private Q_SLOTS:
     void stepOneCreatesTheVersionOneSchema()
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         auto report = migrateFile(path, 1);
         QVERIFY2(report.ok(), qPrintable(report.errorString()));
         QCOMPARE(report->fromVersion, 0);
@@ -145,7 +142,7 @@ private Q_SLOTS:
                  qPrintable(error));
 
         // Opening again changes nothing and backs up nothing more.
-        opened = ConversationStore::open(m_dir.filePath(QStringLiteral("unused.db")));
+        opened = ConversationStore::open(m_files.dir().filePath(QStringLiteral("unused.db")));
         auto again = ConversationStore::open(path);
         QVERIFY(again.ok());
         QVERIFY(again.value()->backupPath().isEmpty());
@@ -366,7 +363,7 @@ private Q_SLOTS:
 
     void newerSchemaIsRefusedAndLeftUntouched()
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         QVERIFY(rawExec(path, "CREATE TABLE conversations (id INTEGER PRIMARY KEY, future TEXT);"
                               "INSERT INTO conversations VALUES (1, 'from the future');"
                               "PRAGMA user_version = 8;"));
@@ -384,7 +381,7 @@ private Q_SLOTS:
 
     void foreignDatabaseIsRefusedAndLeftUntouched()
     {
-        const QString path = newPath();
+        const QString path = m_files.next();
         QVERIFY(rawExec(path, "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT);"));
         const QByteArray hash = fileHash(path);
         auto store = ConversationStore::open(path);
