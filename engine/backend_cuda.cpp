@@ -274,6 +274,8 @@ public:
         m_split_floats = gpu::attention_split_k_scratch_floats(1, m_n_ctx, attention_shape());
         if (auto st = alloc(m_split, size_t(m_split_floats) * 4); !st)
             return fail(st);
+        if (auto st = gpu::memset_device(m_split.ptr, 0, size_t(m_split_floats) * 4, m_stream); !st)
+            return fail(st);   // the merge's tickets start at 0 (attention_split_k)
         if (m_gemm_min_batch <= kCudaMaxBatch) {
             if (auto st = alloc(m_w16, max_weight_elems * 2); !st)
                 return fail(st);
@@ -620,8 +622,8 @@ private:
         GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos, hp.rope_freq_base,
                                    L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(), m_stream, pos_dev, factors));
         using A = CudaBackendOptions::Attention;
-        const bool split = n == 1 && (m_attention == A::SplitK ||
-                                      (m_attention == A::Auto && !kSim && pos + 1 >= kCudaSplitKMinContext));
+        const bool split = n == 1 && gpu::attention_split_k_supports(attention_shape()) &&
+                           (m_attention == A::SplitK || (m_attention == A::Auto && !kSim));
         using P = CudaBackendOptions::PrefillAttention;
         const bool tiled = n > 1 && gpu::attention_prefill_supports(attention_shape()) &&
                            (m_prefill_attention == P::Tiled || (m_prefill_attention == P::Auto && !kSim));
@@ -705,7 +707,7 @@ private:
     }
 
     // The context bucket of a decode step at `pos`: the smallest power of two >= pos + 1 (at
-    // least one split-K chunk, at most n_ctx) -- log2(n_ctx / 256) + 1 graphs per backend at most.
+    // least one flash-decoding chunk, at most n_ctx) -- log2(n_ctx / 128) + 1 graphs per backend at most.
     int64_t graph_bucket(int64_t pos) const
     {
         int64_t b = gpu::kSplitChunk;
@@ -808,7 +810,7 @@ private:
     DeviceMem m_gather_ids, m_gather_vals;   // (kMaxGather) int32 / F32: eval_top_k's gathered logits
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
-    DeviceMem m_split;                       // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
+    DeviceMem m_split;                       // flash-decoding: tickets, then (n_head, n_ctx / 128, value_dim + 2)
 
     XqForm m_xq_form;   // what m_xq holds (matmul)
 
