@@ -859,6 +859,9 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
         return make_error("the GPU backend does not run mixture-of-experts models yet");
     if (arch != "llama" && arch != "qwen2" && arch != "qwen3")
         return make_error("the GPU backend does not run '" + arch + "' models yet");
+    if (options.kv_type != KvType::F16)
+        return make_error(std::string("the GPU backend does not store a ") + kv_type_name(options.kv_type) +
+                          " KV cache yet");
     int64_t n_ctx = options.n_ctx;
     if (n_ctx <= 0)
         n_ctx = std::min<int64_t>(model.hp.n_ctx_train > 0 ? model.hp.n_ctx_train : 4096, 4096);
