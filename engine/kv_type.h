@@ -26,7 +26,10 @@ inline std::optional<KvType> parse_kv_type(std::string_view s)
 }
 
 // Bytes of `dim` values of one position (dim a multiple of 32 for Q8_0).
-inline size_t kv_row_bytes(KvType t, int64_t dim) { return t == KvType::Q8_0 ? size_t(dim / 32 * 34) : size_t(dim * 2); }
+inline size_t kv_row_bytes(KvType t, int64_t dim)
+{
+    return t == KvType::Q8_0 ? size_t(dim / 32 * 34) : size_t(dim * 2);
+}
 
 // Whether heads of these sizes can be stored in the type.
 inline bool kv_type_fits(KvType t, int64_t head_dim, int64_t value_dim)

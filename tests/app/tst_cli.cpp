@@ -576,6 +576,10 @@ void TestCli::errors_data()
                                                         QStringLiteral("--prompt"),     QStringLiteral("hi"),
                                                         QStringLiteral("--gpu-layers"), QStringLiteral("-5")}
                                          << QStringLiteral("--gpu-layers");
+    QTest::newRow("bad kv type") << QStringList{QStringLiteral("generate"),  kTiny,
+                                                QStringLiteral("-p"),        QStringLiteral("hi"),
+                                                QStringLiteral("--kv-type"), QStringLiteral("q4_0")}
+                                 << QStringLiteral("option --kv-type expects f16 or q8_0, got 'q4_0'");
     QTest::newRow("context overflow") << QStringList{QStringLiteral("eval"),
                                                      kTiny,
                                                      QStringLiteral("--prompt"),
