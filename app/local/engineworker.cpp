@@ -6,6 +6,7 @@
 #include "engine/context_fit.h"
 #include "engine/display_text.h"
 #include "engine/kv_state.h"
+#include "engine/kv_type.h"
 #include "engine/memory.h"
 #include "engine/model.h"
 #include "engine/session.h"
@@ -139,6 +140,12 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     bo.n_threads = options.threads > 0 ? options.threads : automaticThreadCount();
     bo.device = options.device.toStdString();
     bo.n_gpu_layers = options.gpuLayers;
+    // Q8_0 holds whole blocks of 32 per head: a model with other head sizes keeps F16 (the
+    // setting says so).
+    const KvType kv = parse_kv_type(options.kvType.toStdString()).value_or(KvType::F16);
+    bo.kv_type = kv_type_fits(kv, loaded->model->hp.head_dim, loaded->model->hp.value_dim) ? kv : KvType::F16;
+    if (bo.kv_type != kv)
+        qCInfo(lcEngine) << "KV cache in F16: the model's heads are not multiples of 32";
     std::string why;
     auto backend = create_backend(*loaded->model, bo, &why);
     if (!backend)

@@ -12,6 +12,7 @@ struct LocalModelOptions {
     int threads = 0;                           // 0: automatic (all hardware threads but one, for the window)
     QString device = QStringLiteral("auto");   // auto | cpu | cuda
     int gpuLayers = -1;                        // layers on the GPU: -1 as many as fit, 0 none
+    QString kvType = QStringLiteral("f16");    // f16 | q8_0: the KV cache's element type (engine/kv_type.h)
     // A file holding `path` while the model loads, removed once the load ends (loaded or
     // failed): left behind only when the process died loading it. Empty: none.
     QString openingMarker;

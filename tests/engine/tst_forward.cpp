@@ -886,8 +886,8 @@ void TestForward::batchRejectsBadItems()
 // The same tokens through an F16 and a Q8_0 KV cache (a Q8_0 model with heads of 32, 40 prompt
 // tokens, then 24 decode steps fed the F16 run's greedy tokens). Q8_0 rounds every K and V value
 // to 1/254 of its block's largest, so attention (and the logits) move a little: held to 5 % of
-// the largest |logit| (measured 2.5 %; the 24 greedy tokens all agreed). The greedy token can only differ where the F16 run's
-// two best logits are closer than twice the largest difference; everywhere else it must agree.
+// the largest |logit| (measured 2.5 %; the 24 greedy tokens all agreed). The greedy token can only differ where the F16
+// run's two best logits are closer than twice the largest difference; everywhere else it must agree.
 void TestForward::q8KvCacheStaysCloseToF16()
 {
     QTemporaryDir dir;
