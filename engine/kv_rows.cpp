@@ -99,15 +99,21 @@ void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t n_ctx, int64_t
         kernels::rope_shift_f16_ref(reinterpret_cast<uint16_t*>(k), keep, kd, rope, -d);
         return;
     }
-    std::vector<float> f(static_cast<size_t>(kd));
-    std::vector<uint16_t> h(static_cast<size_t>(kd));
-    for (int64_t r = 0; r < keep; ++r) {
-        uint8_t* row = k + size_t(r) * cache.k_row;
-        kernels::dequantize_row_ref(kernels::TensorType::Q8_0, row, f.data(), kd);
+    rope_shift_q8_0_rows(k, keep, kd, rope, -d);
+}
+
+void rope_shift_q8_0_rows(uint8_t* rows, int64_t n_rows, int64_t dim, const kernels::RopeShape& shape, int64_t delta)
+{
+    std::vector<float> f(static_cast<size_t>(dim));
+    std::vector<uint16_t> h(static_cast<size_t>(dim));
+    const size_t row_bytes = kv_row_bytes(KvType::Q8_0, dim);
+    for (int64_t r = 0; r < n_rows; ++r) {
+        uint8_t* row = rows + size_t(r) * row_bytes;
+        kernels::dequantize_row_ref(kernels::TensorType::Q8_0, row, f.data(), dim);
         std::transform(f.begin(), f.end(), h.begin(), kernels::fp32_to_fp16);
-        kernels::rope_shift_f16_ref(h.data(), 1, kd, rope, -d);
+        kernels::rope_shift_f16_ref(h.data(), 1, dim, shape, delta);
         std::transform(h.begin(), h.end(), f.begin(), kernels::fp16_to_fp32);
-        kernels::quantize_row_ref(kernels::TensorType::Q8_0, f.data(), row, kd);
+        kernels::quantize_row_ref(kernels::TensorType::Q8_0, f.data(), row, dim);
     }
 }
 

@@ -44,6 +44,10 @@ Status check_kv_shift(const Model& model, int64_t n_ctx, int64_t p, int64_t d, i
 void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t* bytes);
 void copy_kv_in(CpuKvCache& cache, const HParams& hp, int64_t n, const uint8_t* bytes);
 
+// n_rows rows of dim Q8_0 keys (dim a multiple of 32) rotated by delta positions through F16:
+// dequantized, rotated as F16 keys are (rope_shift_f16_ref), quantized again.
+void rope_shift_q8_0_rows(uint8_t* rows, int64_t n_rows, int64_t dim, const kernels::RopeShape& shape, int64_t delta);
+
 // One layer: rows [p + d, p + d + keep) moved to [p, p + keep), keys rotated by -d (a Q8_0
 // cache's keys through F16: dequantized, rotated as F16 keys are, quantized again).
 void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t n_ctx, int64_t p, int64_t d, int64_t keep);

@@ -84,6 +84,76 @@ __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16
     }
 }
 
+// attention_kernel over a Q8_0 cache (attention_q8_0): the same tiles, each score the sum over
+// blocks of d_k * (sum of q_i * code_i), the recurrence with a float accumulator.
+__global__ void attention_q8_0_kernel(const float* q, const uint8_t* K, const uint8_t* V, float* out, int64_t pos0,
+                                      const int64_t* pos_dev, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd,
+                                      float scale)
+{
+    if (pos_dev)
+        pos0 = *pos_dev;
+    CAUSERIE_DYNAMIC_SHARED(float, smem);
+    float* q16 = smem;           // (hd)
+    float* scores = smem + hd;   // (kTile)
+    const int64_t h = blockIdx.x;
+    const int64_t t = blockIdx.y;
+    const int64_t kvh = h / (n_head / n_head_kv);
+    const int64_t n_kv = pos0 + t + 1;
+    const int64_t k_row = n_head_kv * hd / 32 * 34, v_row = n_head_kv * vd / 32 * 34;
+    const int tid = int(threadIdx.x);
+
+    for (int64_t i = tid; i < hd; i += blockDim.x)
+        q16[i] = round_f16(q[(t * n_head + h) * hd + i]);
+
+    float acc[kDimsPerThread] = {0.0f, 0.0f, 0.0f, 0.0f};
+    float max = -INFINITY;
+    float sum = 0.0f;
+    for (int64_t j0 = 0; j0 < n_kv; j0 += kTile) {
+        __syncthreads();
+        const int64_t jn = n_kv - j0 < kTile ? n_kv - j0 : kTile;
+        for (int64_t j = tid; j < jn; j += blockDim.x) {
+            const uint8_t* k = K + (j0 + j) * k_row + kvh * hd / 32 * 34;
+            float sc = 0.0f;
+            for (int64_t b = 0; b < hd / 32; ++b) {
+                float part = 0.0f;
+                for (int i = 0; i < 32; ++i)
+                    part = __fadd_rn(part, __fmul_rn(q16[b * 32 + i], float(int8_t(k[b * 34 + 2 + i]))));
+                sc = __fadd_rn(sc, __fmul_rn(half_bits_to_float(load_u16(k + b * 34)), part));
+            }
+            scores[j] = sc * scale;
+        }
+        __syncthreads();
+        for (int64_t j = 0; j < jn; ++j) {
+            const float sc = scores[j];
+            float rescale = 1.0f;
+            float w = 1.0f;
+            if (sc > max) {
+                rescale = expf(max - sc);
+                max = sc;
+                for (int k = 0; k < kDimsPerThread; ++k)
+                    acc[k] = __fmul_rn(acc[k], rescale);
+            } else {
+                w = expf(sc - max);
+            }
+            const uint8_t* v = V + (j0 + j) * v_row + kvh * vd / 32 * 34;
+            for (int k = 0; k < kDimsPerThread; ++k) {
+                const int64_t d = tid + int64_t(k) * blockDim.x;
+                if (d < vd) {
+                    const float dw = __fmul_rn(half_bits_to_float(load_u16(v + d / 32 * 34)), w);
+                    acc[k] = __fadd_rn(acc[k], __fmul_rn(float(int8_t(v[d / 32 * 34 + 2 + d % 32])), dw));
+                }
+            }
+            sum = __fadd_rn(__fmul_rn(sum, rescale), w);
+        }
+    }
+    const float inv = 1.0f / sum;
+    for (int k = 0; k < kDimsPerThread; ++k) {
+        const int64_t d = tid + int64_t(k) * blockDim.x;
+        if (d < vd)
+            out[(t * n_head + h) * vd + d] = acc[k] * inv;
+    }
+}
+
 // Flash-decoding. grid (n_head_kv * slices, n_splits, n_tokens), block kThreads; dynamic shared
 // memory: flash_shared_floats(). Block (x, c, t) serves the query heads [h0, h0 + gn) of one KV
 // head (its whole GQA group, or a slice of kGroup heads of a larger one) over the positions
@@ -342,6 +412,17 @@ GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_c
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
     return launch(attention_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q, k_cache,
                   v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+}
+
+GpuStatus attention_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out, int64_t n_tokens,
+                         int64_t pos0, const AttentionShape& sh, Stream s, const int64_t* pos_dev)
+{
+    if (!shape_ok(sh, n_tokens, pos0) || sh.head_dim % 32 || sh.value_dim % 32)
+        return shape_error(sh, n_tokens);
+    const float scale = 1.0f / std::sqrt(float(sh.head_dim));
+    const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
+    return launch(attention_q8_0_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q,
+                  k_cache, v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
 }
 
 GpuStatus store_kv_f16(const float* x, uint16_t* cache, int64_t n_tokens, int64_t dim, int64_t pos0,

@@ -24,6 +24,13 @@ struct AttentionShape {
 GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out, int64_t n_tokens,
                     int64_t pos0, const AttentionShape& shape, Stream s, const int64_t* pos_dev = nullptr);
 
+// The same over a Q8_0 KV cache (rows of n_head_kv * head_dim / 32 blocks of 34 bytes: an F16
+// scale, 32 int8 codes; head_dim and value_dim multiples of 32) with the CPU backend's numerics
+// for it (kernels/cpu/attention_cpu.h attention_head_q8_0: Q in F16, block dot products in order,
+// running maximum, float V accumulator): bit-identical under the sim.
+GpuStatus attention_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out, int64_t n_tokens,
+                         int64_t pos0, const AttentionShape& shape, Stream s, const int64_t* pos_dev = nullptr);
+
 // Stores rows into the F16 KV cache: cache[(pos0 + t) * dim + i] = x[t * dim + i] rounded to
 // F16, x: (n_tokens, dim) F32. pos_dev (optional): the position is read from device memory.
 GpuStatus store_kv_f16(const float* x, uint16_t* cache, int64_t n_tokens, int64_t dim, int64_t pos0,

@@ -152,6 +152,7 @@ private Q_SLOTS:
     void otherArchitecturesMatchCpu_data();
     void otherArchitecturesMatchCpu();
     void flashDecodeKeepsLaunchesPerLayer();
+    void q8KvCacheMatchesCpu();
 };
 
 // Q8_0 weights: the same arithmetic in the same order, so the same logits, prefill and decode.
@@ -890,6 +891,47 @@ void TestCudaBackend::flashDecodeKeepsLaunchesPerLayer()
     QCOMPARE(launches[1][1], launches[0][1]);
     QCOMPARE(launches[1][0], launches[0][1]);
     QCOMPARE(launches[0][0], launches[0][1]);
+}
+
+// A Q8_0 KV cache on the device (rope_store_kv quantizing, attention_q8_0 reading) gives the CPU
+// backend's Q8_0-cache logits exactly (the same quantizer and attention arithmetic; CPU pinned to
+// its scalar kernels), prefill and decode, with every layer on the device and with one on the
+// host; the cache takes 17/32 of F16's bytes on both.
+void TestCudaBackend::q8KvCacheMatchesCpu()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.type = TensorType::Q8_0;
+    spec.n_embd = 128;   // 4 heads of 32
+    spec.n_ff = 256;
+    spec.seed = 7;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    BackendOptions o;
+    o.n_ctx = 64;
+    o.n_threads = 2;
+    o.kv_type = KvType::Q8_0;
+    auto cpu_a = create_cpu_backend(*model, o), cpu_b = create_cpu_backend(*model, o);
+    QVERIFY(cpu_a.ok() && cpu_b.ok());
+    const std::vector<int32_t> tokens = {1, 200, 31, 77, 400, 12, 9, 250, 3};
+    const std::vector<float> want = run(**cpu_a, **cpu_b, tokens);
+    QVERIFY(!want.empty());
+    for (int64_t max_layers : {int64_t(-1), int64_t(1)}) {
+        CudaBackendOptions co;
+        co.max_layers = max_layers;
+        auto a = create_cuda_sim_backend(*model, o, co), b = create_cuda_sim_backend(*model, o, co);
+        QVERIFY2(a.ok() && b.ok(), a.ok() ? "" : a.error().message.c_str());
+        QCOMPARE((*a)->kv_type(), KvType::Q8_0);
+        QCOMPARE((*a)->kv_bytes(10), (*cpu_a)->kv_bytes(10));
+        QCOMPARE((*a)->kv_bytes(10) * 32, size_t(10 * model->hp.n_layer * 2 * model->hp.n_head_kv * 32) * 2 * 17);
+        QCOMPARE(run(**a, **b, tokens), want);
+        // The rows read out are the CPU's, byte for byte.
+        std::vector<uint8_t> rows_sim((*b)->kv_bytes(9)), rows_cpu(rows_sim.size());
+        QVERIFY((*b)->read_kv(9, rows_sim.data()).ok() && (*cpu_b)->read_kv(9, rows_cpu.data()).ok());
+        QCOMPARE(rows_sim, rows_cpu);
+    }
 }
 
 #include "tst_cuda_backend.moc"

@@ -6,7 +6,10 @@
 #include "tst_cuda_util.h"
 
 #include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/ops_ref.h"
+#include "kernels/cpu/quantize_ref.h"
 #include "kernels/cuda/attention.cuh"
+#include "kernels/cuda/rope.cuh"
 
 #include <QTest>
 
@@ -30,6 +33,9 @@ private Q_SLOTS:
     void flashDecodeReadsKvOnceWithWideLoads();
     void flashDecodeRejectsBadInput();
     void rejectsBadShapes();
+    void q8CacheMatchesCpu_data();
+    void q8CacheMatchesCpu();
+    void ropeStoresQ8CacheAsCpu();
 };
 
 void TestCudaAttention::matchesCpuAttention_data()
@@ -209,6 +215,94 @@ void TestCudaAttention::rejectsBadShapes()
     st = gpu::attention(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0,
                         {2, 2, 16, 1024}, nullptr);   // value_dim above the kernel's 512
     QVERIFY(!st.ok());
+}
+
+void TestCudaAttention::q8CacheMatchesCpu_data()
+{
+    add_attention_columns();
+    QTest::newRow("decode, first position, GQA 2") << 4 << 2 << 32 << 32 << 1 << 0 << false;
+    QTest::newRow("decode at 200 (two tiles), GQA 4, hd 128") << 8 << 2 << 128 << 128 << 1 << 200 << false;
+    QTest::newRow("prefill 5 tokens after 126, hd 64") << 4 << 4 << 64 << 64 << 5 << 126 << false;
+    QTest::newRow("reverse schedule, value_dim 96") << 8 << 1 << 64 << 96 << 2 << 140 << true;
+}
+
+// A Q8_0 cache: attention_q8_0 against the CPU backend's attention_head_q8_0, exactly under the
+// sim (the same expressions in the same order); on a GPU expf may differ by an ulp.
+void TestCudaAttention::q8CacheMatchesCpu()
+{
+    const Case c = fetch_attention_case();
+    QFETCH(bool, reverse);
+    const int64_t n_kv = c.pos0 + c.n_tokens;
+    const auto q = random_floats(size_t(c.n_tokens * c.n_head * c.hd), 31, 1.0f);
+    const auto kf = random_floats(size_t(n_kv * c.n_head_kv * c.hd), 32, 1.0f);
+    const auto vf = random_floats(size_t(n_kv * c.n_head_kv * c.vd), 33, 1.0f);
+    const int64_t k_row = c.n_head_kv * c.hd / 32 * 34, v_row = c.n_head_kv * c.vd / 32 * 34;
+    std::vector<uint8_t> K(size_t(n_kv * k_row)), V(size_t(n_kv * v_row));
+    for (int64_t j = 0; j < n_kv; ++j) {
+        quantize_row_ref(TensorType::Q8_0, &kf[size_t(j * c.n_head_kv * c.hd)], &K[size_t(j * k_row)],
+                         c.n_head_kv * c.hd);
+        quantize_row_ref(TensorType::Q8_0, &vf[size_t(j * c.n_head_kv * c.vd)], &V[size_t(j * v_row)],
+                         c.n_head_kv * c.vd);
+    }
+    const causerie::kernels::AttentionShape sh{c.hd, c.vd, k_row, v_row, 1.0f / std::sqrt(float(c.hd))};
+    std::vector<float> ref(size_t(c.n_tokens * c.n_head * c.vd));
+    std::vector<float> scratch(size_t(causerie::kernels::attention_q8_0_scratch_floats(sh)));
+    const int64_t group = c.n_head / c.n_head_kv;
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h)
+            causerie::kernels::attention_head_q8_0(sh, &q[size_t((t * c.n_head + h) * c.hd)],
+                                                   K.data() + h / group * c.hd / 32 * 34,
+                                                   V.data() + h / group * c.vd / 32 * 34, c.pos0 + t + 1,
+                                                   &ref[size_t((t * c.n_head + h) * c.vd)], scratch.data());
+    DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
+    set_sim_schedule(reverse);
+    const auto st = gpu::attention_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(),
+                                        c.n_tokens, c.pos0, {c.n_head, c.n_head_kv, c.hd, c.vd}, nullptr);
+    set_sim_schedule(false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto out = dout.read<float>();
+#if defined(CAUSERIE_CUDA_SIM)
+    QCOMPARE(out, ref);
+#else
+    for (size_t i = 0; i < out.size(); ++i)
+        QVERIFY(std::fabs(out[i] - ref[i]) <= 1e-5f * (1.0f + std::fabs(ref[i])));
+#endif
+    const auto bad = gpu::attention_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(), 1, 0,
+                                         {4, 2, 48, 32}, nullptr);   // 48 is not whole blocks
+    QVERIFY(!bad.ok());
+}
+
+// rope_store_kv with q8_0: the rotated keys and the values quantized as the CPU backend stores
+// them (rope_ref, then quantize_row_ref from the float rows): the same bytes.
+void TestCudaAttention::ropeStoresQ8CacheAsCpu()
+{
+    const int64_t n_head = 4, n_kv_head = 2, hd = 64, vd = 32, n_tokens = 3, pos0 = 5;
+    auto q = random_floats(size_t(n_tokens * n_head * hd), 41, 1.0f);
+    auto k = random_floats(size_t(n_tokens * n_kv_head * hd), 42, 1.0f);
+    const auto v = random_floats(size_t(n_tokens * n_kv_head * vd), 43, 1.0f);
+    const int64_t k_row = n_kv_head * hd / 32 * 34, v_row = n_kv_head * vd / 32 * 34;
+    DeviceBuffer dq(q), dk(k), dv(v), dkc(size_t((pos0 + n_tokens) * k_row)), dvc(size_t((pos0 + n_tokens) * v_row));
+    gpu::RopeKvShape sh{n_head, n_kv_head, hd, vd, hd, false};
+    sh.q8_0 = true;
+    const auto st = gpu::rope_store_kv(dq.as<float>(), dk.as<float>(), dv.as<float>(), n_tokens, sh, pos0, 10000.0f,
+                                       dkc.ptr, dvc.ptr, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto kc = dkc.read<uint8_t>(), vc = dvc.read<uint8_t>();
+    std::vector<uint8_t> want_k(static_cast<size_t>(k_row)), want_v(static_cast<size_t>(v_row));
+    for (int64_t t = 0; t < n_tokens; ++t) {
+        rope_ref(&k[size_t(t * n_kv_head * hd)], n_kv_head, hd, hd, pos0 + t, 10000.0f);
+        quantize_row_ref(TensorType::Q8_0, &k[size_t(t * n_kv_head * hd)], want_k.data(), n_kv_head * hd);
+        quantize_row_ref(TensorType::Q8_0, &v[size_t(t * n_kv_head * vd)], want_v.data(), n_kv_head * vd);
+#if defined(CAUSERIE_CUDA_SIM)   // (on a GPU cosf/sinf may move a code by one)
+        QVERIFY(std::equal(want_k.begin(), want_k.end(), kc.begin() + (pos0 + t) * k_row));
+#endif
+        QVERIFY(std::equal(want_v.begin(), want_v.end(), vc.begin() + (pos0 + t) * v_row));
+    }
+    sh.head_dim = 48;   // not whole blocks
+    sh.n_rot = 48;
+    QVERIFY(!gpu::rope_store_kv(dq.as<float>(), dk.as<float>(), dv.as<float>(), 1, sh, 0, 10000.0f, dkc.ptr, dvc.ptr,
+                                nullptr)
+                 .ok());
 }
 
 QTEST_GUILESS_MAIN(TestCudaAttention)
