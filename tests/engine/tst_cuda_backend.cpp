@@ -895,8 +895,8 @@ void TestCudaBackend::flashDecodeKeepsLaunchesPerLayer()
 
 // A Q8_0 KV cache on the device (rope_store_kv quantizing, attention_q8_0 reading) gives the CPU
 // backend's Q8_0-cache logits exactly (the same quantizer and attention arithmetic; CPU pinned to
-// its scalar kernels), prefill and decode, with every layer on the device and with one on the
-// host; the cache takes 17/32 of F16's bytes on both.
+// its scalar kernels), prefill and decode (graph replay included), with every layer on the device
+// and with one on the host; the cache takes 17/32 of F16's bytes on both.
 void TestCudaBackend::q8KvCacheMatchesCpu()
 {
     QTemporaryDir dir;
@@ -918,9 +918,11 @@ void TestCudaBackend::q8KvCacheMatchesCpu()
     const std::vector<int32_t> tokens = {1, 200, 31, 77, 400, 12, 9, 250, 3};
     const std::vector<float> want = run(**cpu_a, **cpu_b, tokens);
     QVERIFY(!want.empty());
-    for (int64_t max_layers : {int64_t(-1), int64_t(1)}) {
+    // Every layer on the device (plain launches, then decode replayed from CUDA graphs), one on the host.
+    for (auto [max_layers, graphs] : {std::pair{int64_t(-1), false}, {int64_t(-1), true}, {int64_t(1), false}}) {
         CudaBackendOptions co;
         co.max_layers = max_layers;
+        co.graphs = graphs ? CudaBackendOptions::Graphs::On : CudaBackendOptions::Graphs::Off;
         auto a = create_cuda_sim_backend(*model, o, co), b = create_cuda_sim_backend(*model, o, co);
         QVERIFY2(a.ok() && b.ok(), a.ok() ? "" : a.error().message.c_str());
         QCOMPARE((*a)->kv_type(), KvType::Q8_0);
