@@ -174,6 +174,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     info.promptOpensThinking = loaded->tmpl->prompt_opens_thinking();
     info.device = QString::fromStdString(loaded->session->backend().device_name());
     info.deviceNote = QString::fromStdString(why);
+    info.kvType = QString::fromLatin1(kv_type_name(loaded->session->backend().kv_type()));
     info.deviceAsked = options.device;
     for (const auto& t : loaded->model->file.tensors())
         info.parameters += t.n_elements();

@@ -29,6 +29,7 @@ struct LocalModelInfo {
     bool promptOpensThinking = false;   // the prompt ends with "<think>" (DeepSeek-R1's newer template)
     QString device;                     // "CPU (2 threads)", ...
     QString deviceNote;                 // why the device differs from the one asked (GPU fallback), or empty
+    QString kvType;                     // "F16" or "Q8_0": the KV cache's type (F16 when Q8_0 does not fit the heads)
     QString deviceAsked;                // the device option the model was opened with (auto | cpu | cuda)
     qint64 parameters = 0;
     qint64 fileSize = 0;
