@@ -14,15 +14,61 @@ constexpr int kDimsPerThread = 4;   // value_dim <= kThreads * kDimsPerThread
 
 __device__ __forceinline__ float round_f16(float x) { return half_bits_to_float(float_to_half_bits(x)); }
 
+// The cache types of the exact kernel: where a head's row is, a score, and the V accumulator
+// with the CPU backend's arithmetic for that type (kernels/cpu/attention_cpu.h).
+struct F16Cache {   // attention_head_scalar: F16 accumulator rounded at every step
+    using Elem = uint16_t;
+    using Acc = uint16_t;
+    __device__ static int64_t bytes(int64_t n) { return n; }   // Elems of n values
+    __device__ static float score(const float* q16, const uint16_t* k, int64_t hd)
+    {
+        float sc = 0.0f;
+        for (int64_t i = 0; i < hd; ++i)
+            sc = __fadd_rn(sc, __fmul_rn(q16[i], half_bits_to_float(k[i])));
+        return sc;
+    }
+    __device__ static Acc rescaled(Acc a, float r) { return float_to_half_bits(half_bits_to_float(a) * r); }
+    __device__ static Acc added(Acc a, const uint16_t* v, int64_t d, float w)
+    {
+        return float_to_half_bits(__fadd_rn(half_bits_to_float(a), __fmul_rn(half_bits_to_float(v[d]), w)));
+    }
+    __device__ static float value(Acc a) { return half_bits_to_float(a); }
+};
+
+struct Q8Cache {   // attention_head_q8_0: block dot products in order, float accumulator
+    using Elem = uint8_t;
+    using Acc = float;
+    __device__ static int64_t bytes(int64_t n) { return n / 32 * 34; }
+    __device__ static float score(const float* q16, const uint8_t* k, int64_t hd)
+    {
+        float sc = 0.0f;
+        for (int64_t b = 0; b < hd / 32; ++b) {
+            float part = 0.0f;
+            for (int i = 0; i < 32; ++i)
+                part = __fadd_rn(part, __fmul_rn(q16[b * 32 + i], float(int8_t(k[b * 34 + 2 + i]))));
+            sc = __fadd_rn(sc, __fmul_rn(half_bits_to_float(load_u16(k + b * 34)), part));
+        }
+        return sc;
+    }
+    __device__ static Acc rescaled(Acc a, float r) { return __fmul_rn(a, r); }
+    __device__ static Acc added(Acc a, const uint8_t* v, int64_t d, float w)
+    {
+        const float dw = __fmul_rn(half_bits_to_float(load_u16(v + d / 32 * 34)), w);
+        return __fadd_rn(a, __fmul_rn(float(int8_t(v[d / 32 * 34 + 2 + d % 32])), dw));
+    }
+    __device__ static float value(Acc a) { return a; }
+};
+
 // grid (n_head, n_tokens), block kThreads; dynamic shared: head_dim + kTile floats.
 // Scores of a tile of positions are computed in parallel (one position per thread, summed over
 // head_dim in order, as the reference); then every thread runs the reference's sequential
 // online-softmax recurrence over the tile for its own output dimensions. The recurrence is
 // inherently ordered (the F16 accumulator is rounded at every step), so this kernel trades the
 // split-K parallelism of flash-decoding for bit-exact agreement with the CPU.
-__global__ void attention_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, int64_t pos0,
-                                 const int64_t* pos_dev, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd,
-                                 float scale)
+template <class Cache>
+__global__ void attention_kernel(const float* q, const typename Cache::Elem* K, const typename Cache::Elem* V,
+                                 float* out, int64_t pos0, const int64_t* pos_dev, int64_t n_head, int64_t n_head_kv,
+                                 int64_t hd, int64_t vd, float scale)
 {
     if (pos_dev)
         pos0 = *pos_dev;
@@ -33,26 +79,20 @@ __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16
     const int64_t t = blockIdx.y;
     const int64_t kvh = h / (n_head / n_head_kv);
     const int64_t n_kv = pos0 + t + 1;
-    const int64_t kv_dim = n_head_kv * hd;
-    const int64_t v_dim = n_head_kv * vd;
+    const int64_t k_row = Cache::bytes(n_head_kv * hd), v_row = Cache::bytes(n_head_kv * vd);
     const int tid = int(threadIdx.x);
 
     for (int64_t i = tid; i < hd; i += blockDim.x)
         q16[i] = round_f16(q[(t * n_head + h) * hd + i]);
 
-    uint16_t acc[kDimsPerThread] = {0, 0, 0, 0};
+    typename Cache::Acc acc[kDimsPerThread] = {};
     float max = -INFINITY;
     float sum = 0.0f;
     for (int64_t j0 = 0; j0 < n_kv; j0 += kTile) {
         __syncthreads();   // q16 written / the previous tile's scores consumed
         const int64_t jn = n_kv - j0 < kTile ? n_kv - j0 : kTile;
-        for (int64_t j = tid; j < jn; j += blockDim.x) {
-            const uint16_t* k = K + (j0 + j) * kv_dim + kvh * hd;
-            float sc = 0.0f;
-            for (int64_t i = 0; i < hd; ++i)
-                sc = __fadd_rn(sc, __fmul_rn(q16[i], half_bits_to_float(k[i])));
-            scores[j] = sc * scale;
-        }
+        for (int64_t j = tid; j < jn; j += blockDim.x)
+            scores[j] = Cache::score(q16, K + (j0 + j) * k_row + Cache::bytes(kvh * hd), hd) * scale;
         __syncthreads();
         for (int64_t j = 0; j < jn; ++j) {
             const float sc = scores[j];
@@ -62,16 +102,15 @@ __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16
                 rescale = expf(max - sc);
                 max = sc;
                 for (int k = 0; k < kDimsPerThread; ++k)
-                    acc[k] = float_to_half_bits(half_bits_to_float(acc[k]) * rescale);
+                    acc[k] = Cache::rescaled(acc[k], rescale);
             } else {
                 w = expf(sc - max);
             }
-            const uint16_t* v = V + (j0 + j) * v_dim + kvh * vd;
+            const typename Cache::Elem* v = V + (j0 + j) * v_row + Cache::bytes(kvh * vd);
             for (int k = 0; k < kDimsPerThread; ++k) {
                 const int64_t d = tid + int64_t(k) * blockDim.x;
                 if (d < vd)
-                    acc[k] = float_to_half_bits(
-                        __fadd_rn(half_bits_to_float(acc[k]), __fmul_rn(half_bits_to_float(v[d]), w)));
+                    acc[k] = Cache::added(acc[k], v, d, w);
             }
             sum = __fadd_rn(__fmul_rn(sum, rescale), w);
         }
@@ -80,77 +119,7 @@ __global__ void attention_kernel(const float* q, const uint16_t* K, const uint16
     for (int k = 0; k < kDimsPerThread; ++k) {
         const int64_t d = tid + int64_t(k) * blockDim.x;
         if (d < vd)
-            out[(t * n_head + h) * vd + d] = half_bits_to_float(acc[k]) * inv;
-    }
-}
-
-// attention_kernel over a Q8_0 cache (attention_q8_0): the same tiles, each score the sum over
-// blocks of d_k * (sum of q_i * code_i), the recurrence with a float accumulator.
-__global__ void attention_q8_0_kernel(const float* q, const uint8_t* K, const uint8_t* V, float* out, int64_t pos0,
-                                      const int64_t* pos_dev, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd,
-                                      float scale)
-{
-    if (pos_dev)
-        pos0 = *pos_dev;
-    CAUSERIE_DYNAMIC_SHARED(float, smem);
-    float* q16 = smem;           // (hd)
-    float* scores = smem + hd;   // (kTile)
-    const int64_t h = blockIdx.x;
-    const int64_t t = blockIdx.y;
-    const int64_t kvh = h / (n_head / n_head_kv);
-    const int64_t n_kv = pos0 + t + 1;
-    const int64_t k_row = n_head_kv * hd / 32 * 34, v_row = n_head_kv * vd / 32 * 34;
-    const int tid = int(threadIdx.x);
-
-    for (int64_t i = tid; i < hd; i += blockDim.x)
-        q16[i] = round_f16(q[(t * n_head + h) * hd + i]);
-
-    float acc[kDimsPerThread] = {0.0f, 0.0f, 0.0f, 0.0f};
-    float max = -INFINITY;
-    float sum = 0.0f;
-    for (int64_t j0 = 0; j0 < n_kv; j0 += kTile) {
-        __syncthreads();
-        const int64_t jn = n_kv - j0 < kTile ? n_kv - j0 : kTile;
-        for (int64_t j = tid; j < jn; j += blockDim.x) {
-            const uint8_t* k = K + (j0 + j) * k_row + kvh * hd / 32 * 34;
-            float sc = 0.0f;
-            for (int64_t b = 0; b < hd / 32; ++b) {
-                float part = 0.0f;
-                for (int i = 0; i < 32; ++i)
-                    part = __fadd_rn(part, __fmul_rn(q16[b * 32 + i], float(int8_t(k[b * 34 + 2 + i]))));
-                sc = __fadd_rn(sc, __fmul_rn(half_bits_to_float(load_u16(k + b * 34)), part));
-            }
-            scores[j] = sc * scale;
-        }
-        __syncthreads();
-        for (int64_t j = 0; j < jn; ++j) {
-            const float sc = scores[j];
-            float rescale = 1.0f;
-            float w = 1.0f;
-            if (sc > max) {
-                rescale = expf(max - sc);
-                max = sc;
-                for (int k = 0; k < kDimsPerThread; ++k)
-                    acc[k] = __fmul_rn(acc[k], rescale);
-            } else {
-                w = expf(sc - max);
-            }
-            const uint8_t* v = V + (j0 + j) * v_row + kvh * vd / 32 * 34;
-            for (int k = 0; k < kDimsPerThread; ++k) {
-                const int64_t d = tid + int64_t(k) * blockDim.x;
-                if (d < vd) {
-                    const float dw = __fmul_rn(half_bits_to_float(load_u16(v + d / 32 * 34)), w);
-                    acc[k] = __fadd_rn(acc[k], __fmul_rn(float(int8_t(v[d / 32 * 34 + 2 + d % 32])), dw));
-                }
-            }
-            sum = __fadd_rn(__fmul_rn(sum, rescale), w);
-        }
-    }
-    const float inv = 1.0f / sum;
-    for (int k = 0; k < kDimsPerThread; ++k) {
-        const int64_t d = tid + int64_t(k) * blockDim.x;
-        if (d < vd)
-            out[(t * n_head + h) * vd + d] = acc[k] * inv;
+            out[(t * n_head + h) * vd + d] = Cache::value(acc[k]) * inv;
     }
 }
 
@@ -410,8 +379,8 @@ GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_c
         return shape_error(sh, n_tokens);
     const float scale = 1.0f / std::sqrt(float(sh.head_dim));
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
-    return launch(attention_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q, k_cache,
-                  v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+    return launch(attention_kernel<F16Cache>, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q,
+                  k_cache, v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
 }
 
 GpuStatus attention_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out, int64_t n_tokens,
@@ -421,7 +390,7 @@ GpuStatus attention_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* 
         return shape_error(sh, n_tokens);
     const float scale = 1.0f / std::sqrt(float(sh.head_dim));
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
-    return launch(attention_q8_0_kernel, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q,
+    return launch(attention_kernel<Q8Cache>, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q,
                   k_cache, v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
 }
 
