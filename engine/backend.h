@@ -1,6 +1,7 @@
 #pragma once
 // A compute backend runs the model's forward pass on one device and owns its KV cache.
 // Session (prefix reuse, sampling) is device-agnostic and talks to this interface only.
+#include "kv_type.h"
 #include "model.h"
 #include "result.h"
 
@@ -29,6 +30,9 @@ struct BackendOptions {
     // Free RAM the memory check believes in; 0: the system's MemAvailable (memory.h). Tests
     // pretend a small machine with it instead of allocating gigabytes.
     size_t free_ram_bytes = 0;
+    // The KV cache's element type (kv_type.h): Q8_0 takes about half of F16's memory. Models whose
+    // head sizes are not multiples of 32 refuse Q8_0 with the reason.
+    KvType kv_type = KvType::F16;
 };
 
 // Host memory the CPU backend allocates besides the mapped weights (forward_cpu.cpp counts what
@@ -37,7 +41,7 @@ struct CpuMemoryPlan {
     size_t kv_bytes_per_token = 0;   // n_layer * n_head_kv * (head_dim + value_dim) F16 halves
     size_t scratch_bytes = 0;        // one micro-batch of activations + the session's logit rows
 };
-CpuMemoryPlan plan_cpu_memory(const Model& model);
+CpuMemoryPlan plan_cpu_memory(const Model& model, KvType kv_type = KvType::F16);
 
 class ComputeBackend;
 
@@ -85,6 +89,8 @@ public:
     // n rows of K (n_head_kv*head_dim halves each) then n rows of V (n_head_kv*value_dim halves).
     // kv_bytes(n) is its size; the defaults refuse (a backend without a cache to copy).
     virtual size_t kv_bytes(int64_t n) const;
+    // The type of the cache's rows (and of read_kv's layout): F16 unless asked otherwise.
+    virtual KvType kv_type() const { return KvType::F16; }
     // Copies rows [0, n) out into `out` (kv_bytes(n) bytes). The cache is unchanged.
     virtual Status read_kv(int64_t n, uint8_t* out);
     // Overwrites rows [0, n) with `in` (kv_bytes(n) bytes, read_kv's layout); later rows are

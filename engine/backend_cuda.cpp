@@ -90,14 +90,14 @@ size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
 // Host memory of the layers that stay on the CPU, as allocate() takes it (HostLayers): their KV
 // cache (per token) and, when there is at least one, the residual stream, the layers' scratch
 // and the converted activations of a micro-batch.
-CpuMemoryPlan plan_host_layers(const Model& model, int64_t n_host)
+CpuMemoryPlan plan_host_layers(const Model& model, int64_t n_host, KvType kv_type)
 {
     const HParams& hp = model.hp;
     const size_t B = size_t(kCudaMaxBatch);
     CpuMemoryPlan p;
     if (n_host <= 0)
         return p;
-    p.kv_bytes_per_token = size_t(n_host) * CpuKvCache::bytes_per_token(hp);
+    p.kv_bytes_per_token = size_t(n_host) * CpuKvCache::bytes_per_token(hp, kv_type);
     p.scratch_bytes =
         B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kCudaMaxBatch) + B * max_converted_row_bytes(model);
     return p;
@@ -111,19 +111,19 @@ static_assert(kCudaMaxTopK == gpu::kTopKMax, "backend_cuda.h and topk.cuh disagr
 struct HostLayers {
     ThreadPool pool;
     CpuMatmul matmul{pool};
-    std::vector<CpuKvCache> cache;   // per host layer, (n_ctx, ...) F16 K and V
+    std::vector<CpuKvCache> cache;   // per host layer, (n_ctx, ...) K and V of the backend's KvType
     std::vector<float> x;            // (B, n_embd) residual stream
     CpuLayerScratch scratch;         // (B, ...) the layers' activations
     CpuLayer layer;
 
     // Throws std::bad_alloc.
-    HostLayers(const Model& model, int n_threads, int64_t n_host, int64_t n_ctx, int64_t batch)
+    HostLayers(const Model& model, int n_threads, int64_t n_host, int64_t n_ctx, int64_t batch, KvType kv_type)
         : pool(n_threads)
         , layer(model, pool, matmul, scratch)
     {
         cache.reserve(size_t(n_host));
         for (int64_t i = 0; i < n_host; ++i)
-            cache.emplace_back(model.hp, n_ctx);
+            cache.emplace_back(model.hp, n_ctx, kv_type);
         x.resize(size_t(batch * model.hp.n_embd));
         scratch.allocate(model.hp, batch);
         matmul.reserve(model, batch);
@@ -133,7 +133,7 @@ struct HostLayers {
 class CudaBackend final : public ComputeBackend {
 public:
     CudaBackend(const Model& model, int device_index, int64_t n_ctx, int64_t n_gpu, int n_threads,
-                int64_t gemm_min_batch, const CudaBackendOptions& options)
+                int64_t gemm_min_batch, const CudaBackendOptions& options, KvType kv_type)
         : m(model)
         , hp(model.hp)
         , m_device_index(device_index)
@@ -141,6 +141,7 @@ public:
         , m_n_gpu(n_gpu)
         , m_n_threads(n_threads)
         , m_gemm_min_batch(gemm_min_batch)
+        , m_kv_type(kv_type)
         , m_attention(options.attention)
         , m_prefill_attention(options.prefill_attention)
         , m_graphs_enabled(options.graphs == CudaBackendOptions::Graphs::On ||
@@ -238,8 +239,8 @@ public:
                         return fail(st);
             // Zeroed like the CPU backend's cache, so reading a position that was never written
             // (a caller breaking eval's contract) is deterministic rather than garbage.
-            for (auto [mem, bytes] :
-                 {std::pair{&D.k_cache, size_t(m_n_ctx * kv_dim) * 2}, {&D.v_cache, size_t(m_n_ctx * v_dim) * 2}}) {
+            for (auto [mem, bytes] : {std::pair{&D.k_cache, size_t(m_n_ctx) * kv_row_bytes(m_kv_type, kv_dim)},
+                                      {&D.v_cache, size_t(m_n_ctx) * kv_row_bytes(m_kv_type, v_dim)}}) {
                 if (auto st = alloc(*mem, bytes); !st)
                     return fail(st);
                 if (auto st = gpu::memset_device(mem->ptr, 0, bytes, m_stream); !st)
@@ -274,6 +275,8 @@ public:
         m_split_floats = gpu::attention_split_k_scratch_floats(1, m_n_ctx, attention_shape());
         if (auto st = alloc(m_split, size_t(m_split_floats) * 4); !st)
             return fail(st);
+        if (auto st = gpu::memset_device(m_split.ptr, 0, size_t(m_split_floats) * 4, m_stream); !st)
+            return fail(st);   // the merge's tickets start at 0 (attention_split_k)
         if (m_gemm_min_batch <= kCudaMaxBatch) {
             if (auto st = alloc(m_w16, max_weight_elems * 2); !st)
                 return fail(st);
@@ -286,7 +289,7 @@ public:
         const int64_t n_host = hp.n_layer - m_n_gpu;
         try {
             if (n_host > 0)
-                m_host = std::make_unique<HostLayers>(m, m_n_threads, n_host, m_n_ctx, kCudaMaxBatch);
+                m_host = std::make_unique<HostLayers>(m, m_n_threads, n_host, m_n_ctx, kCudaMaxBatch, m_kv_type);
         } catch (const std::bad_alloc&) {
             return make_error("not enough host memory for the KV cache of the " + std::to_string(n_host) +
                               " layers that stay on the CPU; choose a smaller context size");
@@ -356,7 +359,8 @@ public:
 
     // The KV rows cross between device and host memory with plain copies: device layers by
     // copy_to_host / copy_to_device, the host layers as the CPU backend does (kv_rows.h).
-    size_t kv_bytes(int64_t n) const override { return size_t(hp.n_layer) * kv_layer_bytes(hp, n); }
+    size_t kv_bytes(int64_t n) const override { return size_t(hp.n_layer) * kv_layer_bytes(hp, n, m_kv_type); }
+    KvType kv_type() const override { return m_kv_type; }
 
     Status read_kv(int64_t n, uint8_t* out) override { return copy_kv(n, out, nullptr); }
     Status write_kv(int64_t n, const uint8_t* in) override { return copy_kv(n, nullptr, in); }
@@ -367,10 +371,10 @@ public:
         if (auto st = check_kv_rows(n, m_n_ctx); !st || n == 0)
             return st;
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
-        const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
-        const size_t v_bytes = size_t(n * kv_v_dim(hp)) * 2;
+        const size_t k_bytes = size_t(n) * kv_row_bytes(m_kv_type, kv_k_dim(hp));
+        const size_t v_bytes = size_t(n) * kv_row_bytes(m_kv_type, kv_v_dim(hp));
         for (int64_t l = 0; l < hp.n_layer; ++l) {
-            const size_t at = size_t(l) * kv_layer_bytes(hp, n);
+            const size_t at = size_t(l) * kv_layer_bytes(hp, n, m_kv_type);
             if (l >= m_n_gpu) {
                 CpuKvCache& cache = m_host->cache[size_t(l - m_n_gpu)];
                 if (out)
@@ -403,10 +407,10 @@ public:
             return st;
         GPU_TRY(gpu::device_init(m_device_index, nullptr));
         const int64_t kd = kv_k_dim(hp);
-        const int64_t vd = kv_v_dim(hp);
-        std::vector<uint16_t> rows;
+        const size_t k_row = kv_row_bytes(m_kv_type, kd), v_row = kv_row_bytes(m_kv_type, kv_v_dim(hp));
+        std::vector<uint8_t> rows;
         try {
-            rows.resize(size_t(keep * std::max(kd, vd)));
+            rows.resize(size_t(keep) * std::max(k_row, v_row));
         } catch (const std::bad_alloc&) {
             return make_error("not enough memory to shift the KV cache");
         }
@@ -417,14 +421,17 @@ public:
                 continue;
             }
             DevLayer& D = m_layers[size_t(l)];
-            uint16_t* k = D.k_cache.as<uint16_t>();
-            uint16_t* v = D.v_cache.as<uint16_t>();
-            GPU_TRY(gpu::copy_to_host(rows.data(), k + (p + d) * kd, size_t(keep * kd) * 2, m_stream));
-            kernels::rope_shift_f16_ref(rows.data(), keep, kd, rope, -d);
-            GPU_TRY(gpu::copy_to_device(k + p * kd, rows.data(), size_t(keep * kd) * 2, m_stream));
+            auto* k = static_cast<uint8_t*>(D.k_cache.ptr);
+            auto* v = static_cast<uint8_t*>(D.v_cache.ptr);
+            GPU_TRY(gpu::copy_to_host(rows.data(), k + size_t(p + d) * k_row, size_t(keep) * k_row, m_stream));
+            if (m_kv_type == KvType::Q8_0)
+                rope_shift_q8_0_rows(rows.data(), keep, kd, rope, -d);
+            else
+                kernels::rope_shift_f16_ref(reinterpret_cast<uint16_t*>(rows.data()), keep, kd, rope, -d);
+            GPU_TRY(gpu::copy_to_device(k + size_t(p) * k_row, rows.data(), size_t(keep) * k_row, m_stream));
             GPU_TRY(gpu::stream_sync(m_stream));   // `rows` is reused next
-            GPU_TRY(gpu::copy_to_host(rows.data(), v + (p + d) * vd, size_t(keep * vd) * 2, m_stream));
-            GPU_TRY(gpu::copy_to_device(v + p * vd, rows.data(), size_t(keep * vd) * 2, m_stream));
+            GPU_TRY(gpu::copy_to_host(rows.data(), v + size_t(p + d) * v_row, size_t(keep) * v_row, m_stream));
+            GPU_TRY(gpu::copy_to_device(v + size_t(p) * v_row, rows.data(), size_t(keep) * v_row, m_stream));
             GPU_TRY(gpu::stream_sync(m_stream));
         }
         return Ok{};
@@ -616,16 +623,21 @@ private:
         }
         // RoPE of Q and K and the K/V store into the F16 cache: one launch.
         const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
-        const gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox};
+        const bool q8 = m_kv_type == KvType::Q8_0;
+        const gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox, q8};
         GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos, hp.rope_freq_base,
-                                   L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(), m_stream, pos_dev, factors));
+                                   L.k_cache.ptr, L.v_cache.ptr, m_stream, pos_dev, factors));
         using A = CudaBackendOptions::Attention;
-        const bool split = n == 1 && (m_attention == A::SplitK ||
-                                      (m_attention == A::Auto && !kSim && pos + 1 >= kCudaSplitKMinContext));
+        const bool split = n == 1 && !q8 && gpu::attention_split_k_supports(attention_shape()) &&
+                           (m_attention == A::SplitK || (m_attention == A::Auto && !kSim));
         using P = CudaBackendOptions::PrefillAttention;
-        const bool tiled = n > 1 && gpu::attention_prefill_supports(attention_shape()) &&
+        const bool tiled = n > 1 && !q8 && gpu::attention_prefill_supports(attention_shape()) &&
                            (m_prefill_attention == P::Tiled || (m_prefill_attention == P::Auto && !kSim));
-        if (tiled)
+        if (q8)   // a Q8_0 cache: the CPU's numerics for it (no flash-decoding or tiled variant yet)
+            GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), static_cast<const uint8_t*>(L.k_cache.ptr),
+                                        static_cast<const uint8_t*>(L.v_cache.ptr), m_att.as<float>(), n, pos,
+                                        attention_shape(), m_stream, pos_dev));
+        else if (tiled)
             GPU_TRY(gpu::attention_prefill(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
                                            m_att.as<float>(), n, pos, attention_shape(), m_stream));
         else if (split)
@@ -705,7 +717,7 @@ private:
     }
 
     // The context bucket of a decode step at `pos`: the smallest power of two >= pos + 1 (at
-    // least one split-K chunk, at most n_ctx) -- log2(n_ctx / 256) + 1 graphs per backend at most.
+    // least one flash-decoding chunk, at most n_ctx) -- log2(n_ctx / 128) + 1 graphs per backend at most.
     int64_t graph_bucket(int64_t pos) const
     {
         int64_t b = gpu::kSplitChunk;
@@ -776,6 +788,7 @@ private:
     int64_t m_n_gpu;
     int m_n_threads;   // of the pool running the host layers
     int64_t m_gemm_min_batch;
+    KvType m_kv_type;   // of the device layers' caches and the host layers'
     CudaBackendOptions::Attention m_attention;
     CudaBackendOptions::PrefillAttention m_prefill_attention;
     bool m_graphs_enabled;
@@ -808,7 +821,7 @@ private:
     DeviceMem m_gather_ids, m_gather_vals;   // (kMaxGather) int32 / F32: eval_top_k's gathered logits
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
-    DeviceMem m_split;                       // split-K attention partials: (n_head, n_ctx / 256, value_dim + 2)
+    DeviceMem m_split;                       // flash-decoding: tickets, then (n_head, n_ctx / 128, value_dim + 2)
 
     XqForm m_xq_form;   // what m_xq holds (matmul)
 
@@ -857,6 +870,10 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
         return make_error("the GPU backend does not run mixture-of-experts models yet");
     if (arch != "llama" && arch != "qwen2" && arch != "qwen3")
         return make_error("the GPU backend does not run '" + arch + "' models yet");
+    if (!kv_type_fits(options.kv_type, model.hp.head_dim, model.hp.value_dim))
+        return make_error(std::string("a ") + kv_type_name(options.kv_type) +
+                          " KV cache needs head sizes that are multiples of 32 (this model's: " +
+                          std::to_string(model.hp.head_dim) + " and " + std::to_string(model.hp.value_dim) + ")");
     int64_t n_ctx = options.n_ctx;
     if (n_ctx <= 0)
         n_ctx = std::min<int64_t>(model.hp.n_ctx_train > 0 ? model.hp.n_ctx_train : 4096, 4096);
@@ -897,14 +914,15 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
         if (ram) {
             const size_t on_device = kSim ? plan.fixed_bytes + size_t(n_gpu) * plan.layer_bytes : 0;
             const int64_t n_host = model.hp.n_layer - n_gpu;
-            const CpuMemoryPlan host = plan_host_layers(model, n_host);
+            const CpuMemoryPlan host = plan_host_layers(model, n_host, options.kv_type);
             if (auto st = check_context_fits(
                     n_ctx, host.scratch_bytes, host.kv_bytes_per_token, *ram > on_device ? *ram - on_device : 0,
                     "the KV cache and buffers of the " + std::to_string(n_host) + " layers that stay on the CPU");
                 !st)
                 return st.error();
         }
-        auto backend = std::make_unique<CudaBackend>(model, *index, n_ctx, n_gpu, n_threads, gemm_min, cuda_options);
+        auto backend = std::make_unique<CudaBackend>(model, *index, n_ctx, n_gpu, n_threads, gemm_min, cuda_options,
+                                                     options.kv_type);
         bool oom = false;
         auto st = backend->allocate(&oom);
         if (st) {

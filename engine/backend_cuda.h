@@ -70,20 +70,19 @@ struct CudaBackendOptions {
     int64_t gemm_min_batch = -1;   // prefill batches at least this large use dequantize+GEMM
                                    // (-1: 32 on a GPU, never under the sim, where matvec is exact)
     // Decode attention: the CPU's exact recurrence (one block per head), or split-K
-    // flash-decoding (float accumulators, fills the GPU). Auto: split-K on a GPU once the
-    // context reaches kCudaSplitKMinContext positions, exact under the sim.
+    // flash-decoding (attention_split_k: a block per KV head and chunk of 128 positions, float
+    // accumulators, merged in the same launch). Auto: flash-decoding on a GPU at every position
+    // (when the head sizes allow it), exact under the sim.
     enum class Attention { Auto, Exact, SplitK } attention = Attention::Auto;
     // Prefill attention (batches of more than one token): the exact kernel above, or the tiled
     // flash-attention kernel (attention_prefill.cuh: float softmax, reads each K/V tile once per
     // 16 queries). Auto: tiled on a GPU when the shape allows, exact under the sim.
     enum class PrefillAttention { Auto, Exact, Tiled } prefill_attention = PrefillAttention::Auto;
     // Decode steps replayed from a CUDA graph captured once per context bucket (powers of two
-    // from 256 positions), when every layer is on the GPU. Auto: on a GPU, off under the sim
+    // from 128 positions), when every layer is on the GPU. Auto: on a GPU, off under the sim
     // (where launch overhead does not exist; tests force it on to check replay = plain step).
     enum class Graphs { Auto, Off, On } graphs = Graphs::Auto;
 };
-
-inline constexpr int64_t kCudaSplitKMinContext = 512;
 
 // Errors (nothing fits, allocation failed even with fewer layers, no device) are returned with
 // the reason; create_backend() then falls back to the CPU and tells the user why.

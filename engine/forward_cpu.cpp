@@ -105,12 +105,14 @@ private:
 class CpuBackend final : public ComputeBackend {
 public:
     // free_ram_pretend: BackendOptions::free_ram_bytes, for make_sequence's memory check.
-    CpuBackend(std::shared_ptr<CpuShared> shared, const Model& model, int64_t n_ctx, size_t free_ram_pretend)
+    CpuBackend(std::shared_ptr<CpuShared> shared, const Model& model, int64_t n_ctx, size_t free_ram_pretend,
+               KvType kv_type)
         : m(model)
         , hp(model.hp)
         , m_shared(std::move(shared))
         , m_n_ctx(n_ctx)
         , m_free_ram_pretend(free_ram_pretend)
+        , m_kv_type(kv_type)
     {
     }
 
@@ -119,7 +121,7 @@ public:
     {
         m_cache.reserve(size_t(hp.n_layer));
         for (int64_t l = 0; l < hp.n_layer; ++l)
-            m_cache.emplace_back(hp, m_n_ctx);
+            m_cache.emplace_back(hp, m_n_ctx, m_kv_type);
     }
 
     std::string device_name() const override
@@ -171,11 +173,11 @@ public:
     Result<std::unique_ptr<ComputeBackend>> make_sequence() override
     {
         if (const std::optional<size_t> ram = free_ram(m_free_ram_pretend))
-            if (auto st = check_context_fits(m_n_ctx, 0, plan_cpu_memory(m).kv_bytes_per_token, *ram,
+            if (auto st = check_context_fits(m_n_ctx, 0, plan_cpu_memory(m, m_kv_type).kv_bytes_per_token, *ram,
                                              "the KV cache of another sequence");
                 !st)
                 return st.error();
-        auto seq = std::make_unique<CpuBackend>(m_shared, m, m_n_ctx, m_free_ram_pretend);
+        auto seq = std::make_unique<CpuBackend>(m_shared, m, m_n_ctx, m_free_ram_pretend, m_kv_type);
         try {
             seq->allocate();
         } catch (const std::bad_alloc&) {
@@ -223,14 +225,15 @@ public:
         return Ok{};
     }
 
-    size_t kv_bytes(int64_t n) const override { return size_t(hp.n_layer) * kv_layer_bytes(hp, n); }
+    size_t kv_bytes(int64_t n) const override { return size_t(hp.n_layer) * kv_layer_bytes(hp, n, m_kv_type); }
+    KvType kv_type() const override { return m_kv_type; }
 
     Status read_kv(int64_t n, uint8_t* out) override
     {
         if (auto st = check_kv_rows(n, m_n_ctx); !st)
             return st;
         for (int64_t l = 0; l < hp.n_layer; ++l)
-            copy_kv_out(m_cache[size_t(l)], hp, n, out + size_t(l) * kv_layer_bytes(hp, n));
+            copy_kv_out(m_cache[size_t(l)], hp, n, out + size_t(l) * kv_layer_bytes(hp, n, m_kv_type));
         return Ok{};
     }
 
@@ -239,7 +242,7 @@ public:
         if (auto st = check_kv_rows(n, m_n_ctx); !st)
             return st;
         for (int64_t l = 0; l < hp.n_layer; ++l)
-            copy_kv_in(m_cache[size_t(l)], hp, n, in + size_t(l) * kv_layer_bytes(hp, n));
+            copy_kv_in(m_cache[size_t(l)], hp, n, in + size_t(l) * kv_layer_bytes(hp, n, m_kv_type));
         return Ok{};
     }
 
@@ -266,7 +269,9 @@ private:
     std::shared_ptr<CpuShared> m_shared;
     int64_t m_n_ctx;
     size_t m_free_ram_pretend;
-    std::vector<CpuKvCache> m_cache;   // per layer: (n_ctx, n_head_kv*head_dim) K, (n_ctx, n_head_kv*value_dim) V, F16
+    KvType m_kv_type;
+    std::vector<CpuKvCache>
+        m_cache;   // per layer: (n_ctx, n_head_kv*head_dim) K, (n_ctx, n_head_kv*value_dim) V, m_kv_type
 };
 
 void CpuShared::forward_batch(std::span<const CpuPart> parts)
@@ -353,12 +358,12 @@ void CpuShared::output_head(std::span<const CpuPart> parts, int64_t n)
 
 }   // namespace
 
-CpuMemoryPlan plan_cpu_memory(const Model& model)
+CpuMemoryPlan plan_cpu_memory(const Model& model, KvType kv_type)
 {
     const HParams& hp = model.hp;
     const size_t B = size_t(kMaxBatch);
     CpuMemoryPlan p;
-    p.kv_bytes_per_token = size_t(hp.n_layer) * CpuKvCache::bytes_per_token(hp);
+    p.kv_bytes_per_token = size_t(hp.n_layer) * CpuKvCache::bytes_per_token(hp, kv_type);
     // As allocate(): m_x, m_scratch, the matmul's converted activations; then the session's
     // logits and the eval_top_k row (n_vocab floats each).
     p.scratch_bytes = B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kMaxBatch) +
@@ -377,7 +382,11 @@ Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, c
     if (n_threads <= 0)
         n_threads = int(std::max(1u, std::thread::hardware_concurrency()));
     // Sizes come from metadata: check them against free RAM before allocating anything.
-    const CpuMemoryPlan plan = plan_cpu_memory(model);
+    if (!kv_type_fits(options.kv_type, model.hp.head_dim, model.hp.value_dim))
+        return make_error(std::string("a ") + kv_type_name(options.kv_type) +
+                          " KV cache needs head sizes that are multiples of 32 (this model's: " +
+                          std::to_string(model.hp.head_dim) + " and " + std::to_string(model.hp.value_dim) + ")");
+    const CpuMemoryPlan plan = plan_cpu_memory(model, options.kv_type);
     size_t ram_for_repack = SIZE_MAX;
     if (const std::optional<size_t> ram = free_ram(options.free_ram_bytes)) {
         if (auto st = check_context_fits(n_ctx, plan.scratch_bytes, plan.kv_bytes_per_token, *ram,
@@ -387,13 +396,13 @@ Result<std::unique_ptr<ComputeBackend>> create_cpu_backend(const Model& model, c
         ram_for_repack = usable_of_free(*ram) - (plan.scratch_bytes + size_t(n_ctx) * plan.kv_bytes_per_token);
     }
     auto shared = std::make_shared<CpuShared>(model, n_threads, ram_for_repack);
-    auto backend = std::make_unique<CpuBackend>(shared, model, n_ctx, options.free_ram_bytes);
+    auto backend = std::make_unique<CpuBackend>(shared, model, n_ctx, options.free_ram_bytes, options.kv_type);
     try {
         backend->allocate();
         shared->allocate();
     } catch (const std::bad_alloc&) {
-        const double kv_mib =
-            double(model.hp.n_layer) * double(n_ctx) * double(CpuKvCache::bytes_per_token(model.hp)) / 1048576.0;
+        const double kv_mib = double(model.hp.n_layer) * double(n_ctx) *
+                              double(CpuKvCache::bytes_per_token(model.hp, options.kv_type)) / 1048576.0;
         return make_error("not enough memory for a context of " + std::to_string(n_ctx) +
                           " tokens (the KV cache alone needs " + std::to_string(int64_t(kv_mib)) +
                           " MiB); choose a smaller context size");

@@ -1,6 +1,11 @@
 #include "kv_rows.h"
 
+#include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/quantize_ref.h"
+
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace causerie {
 
@@ -63,18 +68,20 @@ void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t*
 {
     if (n == 0)
         return;   // `bytes` may be null then
-    const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
+    (void)hp;
+    const size_t k_bytes = size_t(n) * cache.k_row;
     std::memcpy(bytes, cache.k.data(), k_bytes);
-    std::memcpy(bytes + k_bytes, cache.v.data(), size_t(n * kv_v_dim(hp)) * 2);
+    std::memcpy(bytes + k_bytes, cache.v.data(), size_t(n) * cache.v_row);
 }
 
 void copy_kv_in(CpuKvCache& cache, const HParams& hp, int64_t n, const uint8_t* bytes)
 {
     if (n == 0)
         return;
-    const size_t k_bytes = size_t(n * kv_k_dim(hp)) * 2;
+    (void)hp;
+    const size_t k_bytes = size_t(n) * cache.k_row;
     std::memcpy(cache.k.data(), bytes, k_bytes);
-    std::memcpy(cache.v.data(), bytes + k_bytes, size_t(n * kv_v_dim(hp)) * 2);
+    std::memcpy(cache.v.data(), bytes + k_bytes, size_t(n) * cache.v_row);
 }
 
 void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t n_ctx, int64_t p, int64_t d, int64_t keep)
@@ -82,10 +89,32 @@ void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t n_ctx, int64_t
     if (keep == 0)
         return;
     const int64_t kd = kv_k_dim(model.hp);
-    const int64_t vd = kv_v_dim(model.hp);
-    std::memmove(cache.k.data() + p * kd, cache.k.data() + (p + d) * kd, size_t(keep * kd) * 2);
-    std::memmove(cache.v.data() + p * vd, cache.v.data() + (p + d) * vd, size_t(keep * vd) * 2);
-    kernels::rope_shift_f16_ref(cache.k.data() + p * kd, keep, kd, kv_rope_shape(model, n_ctx), -d);
+    std::memmove(cache.k.data() + size_t(p) * cache.k_row, cache.k.data() + size_t(p + d) * cache.k_row,
+                 size_t(keep) * cache.k_row);
+    std::memmove(cache.v.data() + size_t(p) * cache.v_row, cache.v.data() + size_t(p + d) * cache.v_row,
+                 size_t(keep) * cache.v_row);
+    uint8_t* k = cache.k.data() + size_t(p) * cache.k_row;
+    const kernels::RopeShape rope = kv_rope_shape(model, n_ctx);
+    if (cache.type == KvType::F16) {
+        kernels::rope_shift_f16_ref(reinterpret_cast<uint16_t*>(k), keep, kd, rope, -d);
+        return;
+    }
+    rope_shift_q8_0_rows(k, keep, kd, rope, -d);
+}
+
+void rope_shift_q8_0_rows(uint8_t* rows, int64_t n_rows, int64_t dim, const kernels::RopeShape& shape, int64_t delta)
+{
+    std::vector<float> f(static_cast<size_t>(dim));
+    std::vector<uint16_t> h(static_cast<size_t>(dim));
+    const size_t row_bytes = kv_row_bytes(KvType::Q8_0, dim);
+    for (int64_t r = 0; r < n_rows; ++r) {
+        uint8_t* row = rows + size_t(r) * row_bytes;
+        kernels::dequantize_row_ref(kernels::TensorType::Q8_0, row, f.data(), dim);
+        std::transform(f.begin(), f.end(), h.begin(), kernels::fp32_to_fp16);
+        kernels::rope_shift_f16_ref(h.data(), 1, dim, shape, delta);
+        std::transform(h.begin(), h.end(), f.begin(), kernels::fp16_to_fp32);
+        kernels::quantize_row_ref(kernels::TensorType::Q8_0, f.data(), row, dim);
+    }
 }
 
 }   // namespace causerie

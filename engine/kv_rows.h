@@ -15,8 +15,11 @@ namespace causerie {
 // Halves per position of one layer: K (n_head_kv*head_dim), V (n_head_kv*value_dim).
 inline int64_t kv_k_dim(const HParams& hp) { return hp.n_head_kv * hp.head_dim; }
 inline int64_t kv_v_dim(const HParams& hp) { return hp.n_head_kv * hp.value_dim; }
-// Bytes of one layer's rows [0, n) in read_kv's layout (K rows then V rows, F16).
-inline size_t kv_layer_bytes(const HParams& hp, int64_t n) { return size_t(n * (kv_k_dim(hp) + kv_v_dim(hp))) * 2; }
+// Bytes of one layer's rows [0, n) in read_kv's layout (K rows then V rows, in the cache's type).
+inline size_t kv_layer_bytes(const HParams& hp, int64_t n, KvType type = KvType::F16)
+{
+    return size_t(n) * (kv_row_bytes(type, kv_k_dim(hp)) + kv_row_bytes(type, kv_v_dim(hp)));
+}
 
 // The rotation the model's keys were made with (kernels/cpu/rope_shift.h), for its KV heads,
 // in a context of n_ctx positions (which chooses LongRoPE's factors).
@@ -41,7 +44,12 @@ Status check_kv_shift(const Model& model, int64_t n_ctx, int64_t p, int64_t d, i
 void copy_kv_out(const CpuKvCache& cache, const HParams& hp, int64_t n, uint8_t* bytes);
 void copy_kv_in(CpuKvCache& cache, const HParams& hp, int64_t n, const uint8_t* bytes);
 
-// One layer: rows [p + d, p + d + keep) moved to [p, p + keep), keys rotated by -d.
+// n_rows rows of dim Q8_0 keys (dim a multiple of 32) rotated by delta positions through F16:
+// dequantized, rotated as F16 keys are (rope_shift_f16_ref), quantized again.
+void rope_shift_q8_0_rows(uint8_t* rows, int64_t n_rows, int64_t dim, const kernels::RopeShape& shape, int64_t delta);
+
+// One layer: rows [p + d, p + d + keep) moved to [p, p + keep), keys rotated by -d (a Q8_0
+// cache's keys through F16: dequantized, rotated as F16 keys are, quantized again).
 void shift_kv_rows(CpuKvCache& cache, const Model& model, int64_t n_ctx, int64_t p, int64_t d, int64_t keep);
 
 }   // namespace causerie

@@ -11,6 +11,7 @@
 //   u64 checksum of everything above (checksum_words over the header, the tokens, the rows)
 #include "kv_state.h"
 
+#include "kv_type.h"
 #include "session.h"
 
 #include <algorithm>
@@ -31,7 +32,6 @@ static_assert(std::endian::native == std::endian::little, "kv_state.cpp writes i
 constexpr char kMagic[8] = {'C', 'A', 'U', 'S', 'K', 'V', 'S', 'T'};
 constexpr uint32_t kFormatVersion = 1;
 constexpr uint32_t kMaxString = 4096;   // longest string field a reader accepts
-constexpr const char* kKvTypeF16 = "F16";
 
 constexpr uint64_t kFnvOffset = 0xcbf29ce484222325ull;
 constexpr uint64_t kFnvPrime = 0x100000001b3ull;
@@ -172,15 +172,29 @@ struct Reader {
     }
 };
 
-// Row bytes of n tokens for a fingerprint (F16 K and V over every layer).
+// The bytes of one position's K row and V row in the fingerprint's KV type (F16 or Q8_0 blocks);
+// false for another type or head sizes the type cannot hold.
+bool row_sizes(const KvStateFingerprint& fp, uint64_t* k_row, uint64_t* v_row)
+{
+    const std::optional<KvType> type = parse_kv_type(fp.kv_type);
+    if (!type || fp.kv_type != kv_type_name(*type) || fp.n_head_kv < 0 || fp.head_dim < 0 || fp.value_dim < 0 ||
+        !kv_type_fits(*type, fp.head_dim, fp.value_dim))
+        return false;
+    *k_row = kv_row_bytes(*type, fp.n_head_kv * fp.head_dim);
+    *v_row = kv_row_bytes(*type, fp.n_head_kv * fp.value_dim);
+    return true;
+}
+
+// Row bytes of n tokens for a fingerprint (K and V over every layer, in its KV type).
 bool expected_row_bytes(const KvStateFingerprint& fp, int64_t n, uint64_t* out)
 {
     // Every factor is at most 2^20 (read_snapshot) or a real model's: checked in long double
     // so that a corrupt header cannot overflow the product.
     const long double b = (long double)n * fp.n_layer * fp.n_head_kv * (fp.head_dim + fp.value_dim) * 2;
-    if (n < 0 || b < 0 || b > (long double)(uint64_t(1) << 62))
+    uint64_t k_row = 0, v_row = 0;
+    if (n < 0 || b < 0 || b > (long double)(uint64_t(1) << 62) || !row_sizes(fp, &k_row, &v_row))
         return false;
-    *out = uint64_t(n) * uint64_t(fp.n_layer) * uint64_t(fp.n_head_kv) * uint64_t(fp.head_dim + fp.value_dim) * 2;
+    *out = uint64_t(n) * uint64_t(fp.n_layer) * (k_row + v_row);
     return true;
 }
 
@@ -294,7 +308,7 @@ KvStateFingerprint kv_state_fingerprint(Session& session, const Model& model)
     fp.n_head_kv = hp.n_head_kv;
     fp.head_dim = hp.head_dim;
     fp.value_dim = hp.value_dim;
-    fp.kv_type = kKvTypeF16;
+    fp.kv_type = kv_type_name(session.backend().kv_type());
     return fp;
 }
 
@@ -350,8 +364,9 @@ KvSnapshot snapshot_prefix(const KvSnapshot& snapshot, size_t n)
     out.fingerprint = fp;
     out.tokens.assign(snapshot.tokens.begin(), snapshot.tokens.begin() + std::ptrdiff_t(n));
     // Rows are per layer (K rows then V rows): each block keeps its first n rows.
-    const size_t k_row = size_t(fp.n_head_kv * fp.head_dim) * 2;
-    const size_t v_row = size_t(fp.n_head_kv * fp.value_dim) * 2;
+    uint64_t k_row = 0, v_row = 0;
+    if (!row_sizes(fp, &k_row, &v_row))
+        return out;   // no rows: restore_snapshot refuses it
     if (snapshot.rows.size() != size_t(fp.n_layer) * have * (k_row + v_row))
         return out;   // inconsistent input: no rows, restore_snapshot refuses it
     out.rows.reserve(size_t(fp.n_layer) * n * (k_row + v_row));
@@ -445,8 +460,8 @@ Result<KvSnapshot> parse_from(Source& src, uint64_t size, const std::string& lab
     if (!r.error.empty())
         return fail(r.error);
 
-    if (fp.kv_type != kKvTypeF16)
-        return fail("KV type '" + fp.kv_type + "' is not supported (F16 only)");
+    if (fp.kv_type != "F16" && fp.kv_type != "Q8_0")
+        return fail("KV type '" + fp.kv_type + "' is not supported (F16 or Q8_0)");
     const std::pair<const char*, int64_t> dims[] = {{"context", fp.n_ctx},
                                                     {"layer count", fp.n_layer},
                                                     {"KV head count", fp.n_head_kv},

@@ -39,7 +39,7 @@ struct KvStateFingerprint {
     int64_t n_head_kv = 0;
     int64_t head_dim = 0;
     int64_t value_dim = 0;
-    std::string kv_type;   // "F16" today
+    std::string kv_type;   // "F16" or "Q8_0" (kv_type.h): the backend's BackendOptions::kv_type
 };
 
 struct KvSnapshot {

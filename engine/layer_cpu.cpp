@@ -6,6 +6,7 @@
 #include "kernels/cpu/matmul_cpu.h"
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cpu/ops_ref.h"
+#include "kernels/cpu/quantize_ref.h"
 #include "kernels/cpu/repack_cpu.h"
 
 #include <algorithm>
@@ -201,15 +202,18 @@ void CpuMatmul::run(const float* x, int64_t n, std::span<const Op> ops)
         kRepackRows, cols * n);   // a row's multiply-adds: a tiny model's products run on this thread alone
 }
 
-CpuKvCache::CpuKvCache(const HParams& hp, int64_t n_ctx)
-    : k(size_t(n_ctx * hp.n_head_kv * hp.head_dim))
-    , v(size_t(n_ctx * hp.n_head_kv * hp.value_dim))
+CpuKvCache::CpuKvCache(const HParams& hp, int64_t n_ctx, KvType kv_type)
+    : type(kv_type)
+    , k_row(kv_row_bytes(kv_type, hp.n_head_kv * hp.head_dim))
+    , v_row(kv_row_bytes(kv_type, hp.n_head_kv * hp.value_dim))
+    , k(size_t(n_ctx) * k_row)
+    , v(size_t(n_ctx) * v_row)
 {
 }
 
-size_t CpuKvCache::bytes_per_token(const HParams& hp)
+size_t CpuKvCache::bytes_per_token(const HParams& hp, KvType type)
 {
-    return size_t(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * sizeof(uint16_t);
+    return kv_row_bytes(type, hp.n_head_kv * hp.head_dim) + kv_row_bytes(type, hp.n_head_kv * hp.value_dim);
 }
 
 namespace {
@@ -276,7 +280,7 @@ void CpuLayer::attention_block(int64_t l, std::span<const CpuSegment> segments, 
     for (const CpuSegment& seg : segments) {
         CpuKvCache& cache = *seg.cache;
         // LongRoPE (phi3) picks its factors by the context size, which is the cache's.
-        const float* factors = m.rope_factors(int64_t(cache.k.size()) / std::max<int64_t>(1, kv_dim));
+        const float* factors = m.rope_factors(cache.n_ctx());
         for (int64_t t = seg.row; t < seg.row + seg.n; ++t) {
             const int64_t p = seg.pos + (t - seg.row);
             float* q = &s.q[size_t(t * q_dim)];
@@ -298,12 +302,17 @@ void CpuLayer::attention_block(int64_t l, std::span<const CpuSegment> segments, 
             if (hp.q_prescale != 0.0f)   // phi3, gemma: queries scaled here, attention by 1
                 for (int64_t i = 0; i < q_dim; ++i)
                     q[i] *= hp.q_prescale;
-            uint16_t* kc = &cache.k[size_t(p * kv_dim)];
-            uint16_t* vc = &cache.v[size_t(p * v_dim)];
+            uint8_t* kc = &cache.k[size_t(p) * cache.k_row];
+            uint8_t* vc = &cache.v[size_t(p) * cache.v_row];
+            if (cache.type == KvType::Q8_0) {
+                quantize_row_ref(TensorType::Q8_0, &s.kb[size_t(t * kv_dim)], kc, kv_dim);
+                quantize_row_ref(TensorType::Q8_0, &s.vb[size_t(t * v_dim)], vc, v_dim);
+                continue;
+            }
             for (int64_t i = 0; i < kv_dim; ++i)
-                kc[i] = fp32_to_fp16(s.kb[size_t(t * kv_dim + i)]);
+                reinterpret_cast<uint16_t*>(kc)[i] = fp32_to_fp16(s.kb[size_t(t * kv_dim + i)]);
             for (int64_t i = 0; i < v_dim; ++i)
-                vc[i] = fp32_to_fp16(s.vb[size_t(t * v_dim + i)]);
+                reinterpret_cast<uint16_t*>(vc)[i] = fp32_to_fp16(s.vb[size_t(t * v_dim + i)]);
         }
     }
     attention(segments, n, sliding ? hp.n_swa : 0);
@@ -473,7 +482,11 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
     for (size_t i = 0; i < segments.size(); ++i)
         for (int64_t t = segments[i].row; t < segments[i].row + segments[i].n; ++t)
             m_row_segment[size_t(t)] = int32_t(i);
-    const size_t scratch_floats = size_t(attention_scratch_floats(shape));
+    AttentionShape q8_shape = shape;   // a Q8_0 cache: strides in bytes
+    q8_shape.k_stride = int64_t(kv_row_bytes(KvType::Q8_0, hp.n_head_kv * hd));
+    q8_shape.v_stride = int64_t(kv_row_bytes(KvType::Q8_0, hp.n_head_kv * vd));
+    const size_t scratch_floats =
+        size_t(std::max(attention_scratch_floats(shape), attention_q8_0_scratch_floats(shape)));
     auto first_of = [&](const CpuSegment& seg, int64_t t) {
         // A sliding window skips the positions before it, as llama.cpp's mask does (its flash
         // attention skips masked positions, so the sums run over the same terms).
@@ -502,10 +515,18 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
             const CpuSegment& seg = segments[size_t(m_row_segment[size_t(t)])];
             const int64_t p = seg.pos + (t - seg.row);
             const int64_t first = first_of(seg, t);
-            attention_head_cpu(shape, &s.q[size_t(t * hp.n_head * hd + h * hd)],
-                               seg.cache->k.data() + first * shape.k_stride + kvh * hd,
-                               seg.cache->v.data() + first * shape.v_stride + kvh * vd, p + 1 - first,
-                               &s.att[size_t(t * hp.n_head * vd + h * vd)], scratch.data());
+            const float* q = &s.q[size_t(t * hp.n_head * hd + h * hd)];
+            float* out = &s.att[size_t(t * hp.n_head * vd + h * vd)];
+            const CpuKvCache& c = *seg.cache;
+            if (c.type == KvType::Q8_0)   // strides in bytes, a head's slice whole blocks
+                attention_head_q8_0(q8_shape, q, c.k.data() + size_t(first) * c.k_row + size_t(kvh * hd / 32 * 34),
+                                    c.v.data() + size_t(first) * c.v_row + size_t(kvh * vd / 32 * 34), p + 1 - first,
+                                    out, scratch.data());
+            else
+                attention_head_cpu(shape, q,
+                                   reinterpret_cast<const uint16_t*>(c.k.data()) + first * shape.k_stride + kvh * hd,
+                                   reinterpret_cast<const uint16_t*>(c.v.data()) + first * shape.v_stride + kvh * vd,
+                                   p + 1 - first, out, scratch.data());
         }
     };
     if (work < kSerialWork)

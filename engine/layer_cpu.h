@@ -7,7 +7,7 @@
 // A Llama layer, for n tokens at positions [pos, pos + n) with x (n, n_embd) the residual stream:
 //   attention block:    h = rmsnorm(x) * attn_norm
 //                       q, k, v = h . wq^T, h . wk^T, h . wv^T;  q, k = rope(q, k)
-//                       cache rows [pos, pos + n) <- k, v (F16)
+//                       cache rows [pos, pos + n) <- k, v (F16, or Q8_0: kv_type.h)
 //                       x += attention(q, cache rows [0, pos + t]) . wo^T
 //   feed-forward block: h = rmsnorm(x) * ffn_norm
 //                       x += (silu(h . w_gate^T) * (h . w_up^T)) . w_down^T
@@ -22,6 +22,7 @@
 // factors and a cos/sin scale (phi3) or a base and linear scale per layer (gemma3: local/global);
 // queries scaled before attention (phi3, gemma); a sliding window (gemma); RMSNorm of each
 // block's output before its residual add and GELU-tanh in place of SiLU (gemma2/3).
+#include "kv_type.h"
 #include "model.h"
 #include "thread_pool.h"
 
@@ -107,11 +108,16 @@ private:
 // The KV cache of one layer: row p holds the key and value of position p. Zeroed, so reading a
 // position that was never written (a caller breaking eval's contract) is deterministic.
 struct CpuKvCache {
-    std::vector<uint16_t> k;   // (n_ctx, n_head_kv*head_dim) F16
-    std::vector<uint16_t> v;   // (n_ctx, n_head_kv*value_dim) F16
+    KvType type = KvType::F16;
+    size_t k_row = 0;         // bytes per position: n_head_kv*head_dim values of `type`
+    size_t v_row = 0;         // bytes per position: n_head_kv*value_dim values
+    std::vector<uint8_t> k;   // (n_ctx, k_row) bytes
+    std::vector<uint8_t> v;   // (n_ctx, v_row) bytes
 
-    CpuKvCache(const HParams& hp, int64_t n_ctx);       // throws std::bad_alloc
-    static size_t bytes_per_token(const HParams& hp);   // what the constructor takes per position
+    CpuKvCache(const HParams& hp, int64_t n_ctx, KvType type = KvType::F16);   // throws std::bad_alloc
+    static size_t bytes_per_token(const HParams& hp,
+                                  KvType type = KvType::F16);   // what the constructor takes per position
+    int64_t n_ctx() const { return k_row > 0 ? int64_t(k.size() / k_row) : 0; }
 };
 
 // The activations of one micro-batch inside a layer. Layers run one after the other, so all the

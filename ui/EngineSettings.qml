@@ -39,6 +39,23 @@ ScrollView {
             Accessible.name: qsTr("GPU layers")
             onValueModified: App.settings.gpuLayers = value
         }
+        Label { text: qsTr("KV cache precision") }
+        ComboBox {
+            objectName: "kvType"
+            model: [{ key: "f16", name: qsTr("F16") }, { key: "q8_0", name: qsTr("Q8_0 (half the memory)") }]
+            textRole: "name"
+            valueRole: "key"
+            currentIndex: Math.max(0, indexOfValue(App.settings.kvType))
+            Accessible.name: qsTr("KV cache precision")
+            onActivated: App.settings.kvType = currentValue
+        }
+        Label {
+            Layout.columnSpan: 2
+            Layout.fillWidth: true
+            text: qsTr("Q8_0 keeps the conversation in half the memory, with answers that may differ slightly; models whose attention heads are not multiples of 32 values keep F16.")
+            wrapMode: Text.Wrap
+            color: Theme.colors.textMuted
+        }
         Label { text: qsTr("CPU threads (0 = automatic: all cores but one)") }
         SpinBox {
             from: 0; to: 256

@@ -104,6 +104,14 @@ std::optional<DeviceOptions> parse_device_options(const Args& args, std::string*
         *error = err;
         return std::nullopt;
     }
+    if (args.has("kv-type")) {
+        const auto type = parse_kv_type(args.get("kv-type"));
+        if (!type) {
+            *error = "option --kv-type expects f16 or q8_0, got '" + args.get("kv-type") + "'";
+            return std::nullopt;
+        }
+        o.kv_type = *type;
+    }
     return o;
 }
 

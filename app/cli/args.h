@@ -1,5 +1,7 @@
 #pragma once
 // Minimal option parsing for causerie-cli: positional arguments plus --name value / --flag.
+#include "engine/kv_type.h"
+
 #include <map>
 #include <optional>
 #include <set>
@@ -30,13 +32,14 @@ private:
     std::string m_error;
 };
 
-// --device D[:N] and --gpu-layers N, shared by the commands that run the engine.
+// --device D[:N], --gpu-layers N and --kv-type f16|q8_0, shared by the commands that run the engine.
 // "cuda:1" is device "cuda" on GPU 1 (also "cuda-sim:N"); --gpu-layers -1 offloads as many
 // layers as fit, 0 none (CPU), N at most N.
 struct DeviceOptions {
     std::string device = "auto";
     int gpu_device = -1;   // -1: the usable GPU with the most free memory
     int n_gpu_layers = -1;
+    KvType kv_type = KvType::F16;   // the KV cache's element type (engine/kv_type.h)
 };
 // std::nullopt with *error set (naming the option and the bad value) when they do not parse.
 std::optional<DeviceOptions> parse_device_options(const Args& args, std::string* error);

@@ -186,12 +186,14 @@ Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
     const Args a(args, {"json"});
     if (!a.ok())
         return make_error(a.error());
-    const auto bad = a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers", "sampler"});
+    const auto bad =
+        a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers", "sampler", "kv-type"});
     if (!bad.empty())
         return make_error("unknown option -" + bad.front());
     if (a.positional().size() != 1)
-        return make_error("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] "
-                          "[--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--sampler bench|app] [--json]");
+        return make_error(
+            "usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] "
+            "[--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--kv-type f16|q8_0] [--sampler bench|app] [--json]");
     BenchPlan plan;
     std::string err;
     std::vector<int64_t> reps;
@@ -359,6 +361,7 @@ int cmd_bench(const std::vector<std::string>& args)
         opts.device = plan->device.device;
         opts.gpu_device = plan->device.gpu_device;
         opts.n_gpu_layers = plan->device.n_gpu_layers;
+        opts.kv_type = plan->device.kv_type;
         std::string why;
         auto backend = create_backend(bm->model, opts, &why);
         if (!backend)

@@ -24,12 +24,14 @@ struct Counts {
     double load_instructions = 0, load_lanes = 0, load_bytes = 0, load_sectors = 0;
     double matvec_lanes = 0, matvec_bytes = 0, matvec_sectors = 0, matvec_instructions = 0;
     double gemm_flops = 0, gemm_bytes = 0;
+    double attention_bytes = 0, attention_sectors = 0;   // attention.cu's loads (the K/V cache)
 
     // Every field, for the arithmetic below.
     static constexpr double Counts::*kFields[] = {
-        &Counts::launches,       &Counts::host_syncs,          &Counts::load_instructions, &Counts::load_lanes,
-        &Counts::load_bytes,     &Counts::load_sectors,        &Counts::matvec_lanes,      &Counts::matvec_bytes,
-        &Counts::matvec_sectors, &Counts::matvec_instructions, &Counts::gemm_flops,        &Counts::gemm_bytes};
+        &Counts::launches,        &Counts::host_syncs,          &Counts::load_instructions, &Counts::load_lanes,
+        &Counts::load_bytes,      &Counts::load_sectors,        &Counts::matvec_lanes,      &Counts::matvec_bytes,
+        &Counts::matvec_sectors,  &Counts::matvec_instructions, &Counts::gemm_flops,        &Counts::gemm_bytes,
+        &Counts::attention_bytes, &Counts::attention_sectors};
 
     Counts operator-(const Counts& o) const { return plus(o, -1.0); }
     Counts scaled(double f) const
@@ -68,6 +70,10 @@ Counts read_counts()
             r.matvec_bytes += double(k.load_bytes);
             r.matvec_sectors += double(k.load_sectors);
         }
+        if (k.kernel == "attention") {
+            r.attention_bytes += double(k.load_bytes);
+            r.attention_sectors += double(k.load_sectors);
+        }
     }
     return r;
 }
@@ -90,13 +96,12 @@ Result<Counts> run_counted(const Model& model, const SimTest& t)
     opts.n_ctx = t.n_ctx;
     opts.n_threads = t.n_threads;
     CudaBackendOptions cuda;
-    // What a GPU would run (backend_cuda.h): decode replayed from CUDA graphs, split-K decode
-    // attention once the context is long, tiled prefill attention, dequantize+GEMM prefill.
+    // What a GPU would run (backend_cuda.h): decode replayed from CUDA graphs, flash-decoding
+    // attention, tiled prefill attention, dequantize+GEMM prefill.
     cuda.graphs = CudaBackendOptions::Graphs::On;
     cuda.prefill_attention = CudaBackendOptions::PrefillAttention::Tiled;
     cuda.gemm_min_batch = 32;
-    if (t.n_ctx >= kCudaSplitKMinContext)
-        cuda.attention = CudaBackendOptions::Attention::SplitK;
+    cuda.attention = CudaBackendOptions::Attention::SplitK;
     auto backend = create_cuda_sim_backend(model, opts, cuda);
     if (!backend)
         return make_error(backend.error().message);
@@ -220,6 +225,10 @@ Result<std::string> count_sim_test(const SimTest& t)
     const double per_lane = per_token.matvec_lanes > 0 ? per_token.matvec_bytes / per_token.matvec_lanes : 0;
     w.key("matvec_sector_efficiency").value(eff, "%.4f");
     w.key("matvec_mean_load_bytes_per_lane").value(per_lane, "%.3f");
+    w.key("attention_load_bytes_per_token").value(per_token.attention_bytes, "%.0f");
+    const double att_eff =
+        per_token.attention_sectors > 0 ? per_token.attention_bytes / (per_token.attention_sectors * 32.0) : 0;
+    w.key("attention_sector_efficiency").value(att_eff, "%.4f");
     w.key("estimate").begin_object();
     // Decode streams every weight once per token. A prefill reads the quantized weights once per
     // micro-batch of kCudaMaxBatch tokens; on the GEMM path each micro-batch also writes the F16

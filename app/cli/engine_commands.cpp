@@ -159,6 +159,7 @@ Result<std::unique_ptr<Session>> make_session(const Loaded& l, const Args& a, bo
     opts.device = dev->device;
     opts.gpu_device = dev->gpu_device;
     opts.n_gpu_layers = dev->n_gpu_layers;
+    opts.kv_type = dev->kv_type;
     std::string why;
     auto backend = create_backend(*l.model, opts, &why);
     if (!backend)
@@ -204,8 +205,9 @@ Result<GenerateOptions> generate_options(const Args& a)
     return o;
 }
 
-const std::set<std::string> kSamplingOptions = {"temp", "top-p",   "top-k", "min-p", "repeat-penalty", "seed",      "n",
-                                                "stop", "threads", "t",     "ctx",   "device",         "gpu-layers"};
+const std::set<std::string> kSamplingOptions = {"temp", "top-p",  "top-k",      "min-p",   "repeat-penalty",
+                                                "seed", "n",      "stop",       "threads", "t",
+                                                "ctx",  "device", "gpu-layers", "kv-type"};
 
 std::string read_file(const std::string& path, std::string* error)
 {

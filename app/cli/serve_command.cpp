@@ -45,8 +45,8 @@ void raise_descriptor_limit()
 int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
 {
     Args a(argList, {});
-    const std::set<std::string> known = {"host",   "port",       "api-key",  "ctx",   "threads",     "t",
-                                         "device", "gpu-layers", "parallel", "queue", "allow-origin"};
+    const std::set<std::string> known = {"host",   "port",       "api-key", "ctx",      "threads", "t",
+                                         "device", "gpu-layers", "kv-type", "parallel", "queue",   "allow-origin"};
     if (!a.ok())
         return fail(a.error());
     if (const auto bad = a.unknown(known); !bad.empty())
@@ -72,6 +72,7 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
     eo.backend.device = dev->device;
     eo.backend.gpu_device = dev->gpu_device;
     eo.backend.n_gpu_layers = dev->n_gpu_layers;
+    eo.backend.kv_type = dev->kv_type;
     if (port < 0 || port > 65535)
         return fail("--port must be between 0 and 65535");
     if (eo.slots < 1 || eo.slots > 64)

@@ -58,6 +58,16 @@ int AppSettings::gpuLayers() const { return m_settings.value("engine/gpuLayers",
 void AppSettings::setGpuLayers(int v) { set("engine/gpuLayers", qMax(-1, v)); }
 int AppSettings::threads() const { return m_settings.value("engine/threads", 0).toInt(); }
 void AppSettings::setThreads(int v) { set("engine/threads", qMax(0, v)); }
+// Anything but "q8_0" (a hand-edited settings.ini included) reads as the default, F16.
+QString AppSettings::kvType() const
+{
+    return m_settings.value("engine/kvType").toString() == QLatin1String("q8_0") ? QStringLiteral("q8_0")
+                                                                                 : QStringLiteral("f16");
+}
+void AppSettings::setKvType(const QString& v)
+{
+    set("engine/kvType", v == QLatin1String("q8_0") ? QStringLiteral("q8_0") : QStringLiteral("f16"));
+}
 // Bounded when read back too: a hand-edited settings.ini cannot ask for a negative budget.
 bool AppSettings::contextShift() const { return m_settings.value("engine/contextShift", true).toBool(); }
 void AppSettings::setContextShift(bool on) { set("engine/contextShift", on); }

@@ -25,6 +25,8 @@ class AppSettings : public QObject {
     Q_PROPERTY(QString device READ device WRITE setDevice NOTIFY changed)              // auto | cpu | cuda
     Q_PROPERTY(int gpuLayers READ gpuLayers WRITE setGpuLayers NOTIFY changed)         // -1: as many as fit
     Q_PROPERTY(int threads READ threads WRITE setThreads NOTIFY changed)   // 0: automatic (all cores but one)
+    // The local engine's KV cache: "f16" or "q8_0" (half the memory; engine/kv_type.h).
+    Q_PROPERTY(QString kvType READ kvType WRITE setKvType NOTIFY changed)
     // Disk kept for saved conversation states (the data folder's cache/), MiB; 0: none kept.
     Q_PROPERTY(int cacheBudgetMiB READ cacheBudgetMiB WRITE setCacheBudgetMiB NOTIFY changed)
     // Local engine: context shift when old exchanges are left out (GenerationSettings::contextShift).
@@ -76,6 +78,8 @@ public:
     void setGpuLayers(int v);
     int threads() const;
     void setThreads(int v);
+    QString kvType() const;
+    void setKvType(const QString& v);
     bool contextShift() const;
     void setContextShift(bool on);
     int cacheBudgetMiB() const;

@@ -140,6 +140,7 @@ void LocalModelController::openPath(const QString& path)
     o.threads = m_settings->threads();
     o.device = m_settings->device();
     o.gpuLayers = m_settings->gpuLayers();
+    o.kvType = m_settings->kvType();
     o.openingMarker = openingMarkerPath(m_dataDir);
     m_backend->loadModel(o);
 }

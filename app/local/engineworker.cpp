@@ -6,6 +6,7 @@
 #include "engine/context_fit.h"
 #include "engine/display_text.h"
 #include "engine/kv_state.h"
+#include "engine/kv_type.h"
 #include "engine/memory.h"
 #include "engine/model.h"
 #include "engine/session.h"
@@ -139,6 +140,12 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     bo.n_threads = options.threads > 0 ? options.threads : automaticThreadCount();
     bo.device = options.device.toStdString();
     bo.n_gpu_layers = options.gpuLayers;
+    // Q8_0 holds whole blocks of 32 per head: a model with other head sizes keeps F16 (the
+    // setting says so).
+    const KvType kv = parse_kv_type(options.kvType.toStdString()).value_or(KvType::F16);
+    bo.kv_type = kv_type_fits(kv, loaded->model->hp.head_dim, loaded->model->hp.value_dim) ? kv : KvType::F16;
+    if (bo.kv_type != kv)
+        qCInfo(lcEngine) << "KV cache in F16: the model's heads are not multiples of 32";
     std::string why;
     auto backend = create_backend(*loaded->model, bo, &why);
     if (!backend)
@@ -167,6 +174,7 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     info.promptOpensThinking = loaded->tmpl->prompt_opens_thinking();
     info.device = QString::fromStdString(loaded->session->backend().device_name());
     info.deviceNote = QString::fromStdString(why);
+    info.kvType = QString::fromLatin1(kv_type_name(loaded->session->backend().kv_type()));
     info.deviceAsked = options.device;
     for (const auto& t : loaded->model->file.tensors())
         info.parameters += t.n_elements();

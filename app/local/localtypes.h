@@ -12,6 +12,7 @@ struct LocalModelOptions {
     int threads = 0;                           // 0: automatic (all hardware threads but one, for the window)
     QString device = QStringLiteral("auto");   // auto | cpu | cuda
     int gpuLayers = -1;                        // layers on the GPU: -1 as many as fit, 0 none
+    QString kvType = QStringLiteral("f16");    // f16 | q8_0: the KV cache's element type (engine/kv_type.h)
     // A file holding `path` while the model loads, removed once the load ends (loaded or
     // failed): left behind only when the process died loading it. Empty: none.
     QString openingMarker;
@@ -28,6 +29,7 @@ struct LocalModelInfo {
     bool promptOpensThinking = false;   // the prompt ends with "<think>" (DeepSeek-R1's newer template)
     QString device;                     // "CPU (2 threads)", ...
     QString deviceNote;                 // why the device differs from the one asked (GPU fallback), or empty
+    QString kvType;                     // "F16" or "Q8_0": the KV cache's type (F16 when Q8_0 does not fit the heads)
     QString deviceAsked;                // the device option the model was opened with (auto | cpu | cuda)
     qint64 parameters = 0;
     qint64 fileSize = 0;

@@ -31,6 +31,16 @@ void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t*
 void attention_head_scalar(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                            float* out, float* scratch);
 
+// The same attention over a Q8_0 KV cache (blocks of 32: an F16 scale d and 32 int8 codes q, a
+// value being d * q). k_stride / v_stride are then in bytes; head_dim and value_dim multiples of
+// 32. Q rounded to F16 as above; score = sum over blocks of d_k * (sum_i q_i * code_i), in order;
+// online softmax with a running maximum; the V accumulator in float (as llama.cpp's CPU flash
+// attention keeps it for a quantized V). Scalar: the reference the CUDA kernels reproduce.
+void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
+                         float* out, float* scratch);
+// Scratch attention_head_q8_0 needs, in floats.
+int64_t attention_q8_0_scratch_floats(const AttentionShape& s);
+
 namespace avx2 {
 void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                     float* out, float* scratch);

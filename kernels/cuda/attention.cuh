@@ -24,21 +24,34 @@ struct AttentionShape {
 GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out, int64_t n_tokens,
                     int64_t pos0, const AttentionShape& shape, Stream s, const int64_t* pos_dev = nullptr);
 
+// The same over a Q8_0 KV cache (rows of n_head_kv * head_dim / 32 blocks of 34 bytes: an F16
+// scale, 32 int8 codes; head_dim and value_dim multiples of 32) with the CPU backend's numerics
+// for it (kernels/cpu/attention_cpu.h attention_head_q8_0: Q in F16, block dot products in order,
+// running maximum, float V accumulator): bit-identical under the sim.
+GpuStatus attention_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out, int64_t n_tokens,
+                         int64_t pos0, const AttentionShape& shape, Stream s, const int64_t* pos_dev = nullptr);
+
 // Stores rows into the F16 KV cache: cache[(pos0 + t) * dim + i] = x[t * dim + i] rounded to
 // F16, x: (n_tokens, dim) F32. pos_dev (optional): the position is read from device memory.
 GpuStatus store_kv_f16(const float* x, uint16_t* cache, int64_t n_tokens, int64_t dim, int64_t pos0,
                        const int64_t* pos_dev, Stream s);
 
-// Split-K "flash-decoding": the KV positions of each (token, head) are cut into chunks of
-// kSplitChunk scored by separate blocks in parallel (float softmax state and accumulator per
-// chunk), then merged. Fills a GPU at batch 1 where attention() runs one block per head, but its
-// float accumulation does not reproduce the CPU's F16 accumulator: it agrees with exact
-// attention to ~1e-5 relative, and with the CPU backend only to the F16 rounding (~1e-3).
-inline constexpr int64_t kSplitChunk = 256;
-// Floats of scratch attention_split_k needs.
+// Flash-decoding (decode, and any batch): one block per KV head serving its whole GQA group
+// (up to 8 query heads; larger groups in slices of 8), so each K/V row is read once for the
+// group, with 16-byte loads; the positions are cut into chunks of kSplitChunk from position 0,
+// one block each, and the last block of a head group to finish merges the chunks (one launch,
+// cost proportional to the context). Float softmax state and accumulators: agrees with exact
+// attention to ~1e-5 relative and with the CPU backend's F16 accumulator only to its rounding
+// (~1e-3), see tests/kernels/tst_cuda_attention.cpp.
+inline constexpr int64_t kSplitChunk = 128;
+// head_dim a multiple of 8 up to 256, value_dim a multiple of 8 up to 512 (K/V rows 16-byte aligned).
+bool attention_split_k_supports(const AttentionShape& shape);
+// Floats of scratch attention_split_k needs: the merge's tickets, then the chunks' partials.
 int64_t attention_split_k_scratch_floats(int64_t n_tokens, int64_t max_kv, const AttentionShape& shape);
-// pos_dev (optional): the position is read from device memory when the kernels run; pos0 is
-// then an upper bound on it that sizes the grid (chunks past a token's position are empty).
+// scratch: zeroed once before its first use (the tickets); every launch leaves the tickets at 0.
+// pos_dev (optional): the position is read from device memory when the kernel runs; pos0 is
+// then an upper bound on it that sizes the grid (chunks past a token's position are empty and
+// do not change the result).
 GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out,
                             int64_t n_tokens, int64_t pos0, const AttentionShape& shape, float* scratch,
                             int64_t scratch_floats, Stream s, const int64_t* pos_dev = nullptr);

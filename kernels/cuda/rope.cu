@@ -1,6 +1,7 @@
 #include "rope.cuh"
 
 #include "launch.h"
+#include "quantize_blocks.cuh"
 
 #include <cmath>
 
@@ -40,14 +41,36 @@ __global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t
     }
 }
 
+// n values of src into n / 32 Q8_0 blocks at dst, a thread a block, with quantize_row_ref's
+// arithmetic (amax / 127, codes rounded half away from zero and saturated).
+__device__ __forceinline__ void store_q8_0_blocks(const float* src, uint8_t* dst, int64_t n)
+{
+    for (int64_t b = threadIdx.x; b < n / 32; b += blockDim.x) {
+        const float* x = src + b * 32;
+        float amax = 0.0f;
+        for (int j = 0; j < 32; ++j)
+            amax = fmaxf(amax, fabsf(x[j]));
+        const float d = amax / 127.0f;
+        const float id = d != 0.0f ? 1.0f / d : 0.0f;
+        uint8_t* block = dst + b * 34;
+        const uint16_t dh = float_to_half_bits(d);
+        block[0] = uint8_t(dh & 0xffu);
+        block[1] = uint8_t(dh >> 8);
+        for (int j = 0; j < 32; ++j)
+            block[2 + j] = uint8_t(int8_t(packed_round_clamp_q8(x[j] * id)));
+    }
+}
+
 // rope_store_kv: grid (n_head + 2 n_head_kv, n_tokens), 64 threads. Blocks [0, n_head) rotate a
 // query head in place (rope_kernel's arithmetic); the next n_head_kv rotate a key head into the
 // F16 cache (dimensions past n_rot copied); the last n_head_kv store a value head.
 template <bool Neox>
 __global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, RopeKvShape sh, int64_t pos0,
                                      const int64_t* pos_dev, float theta_scale, const float* freq_factors,
-                                     uint16_t* k_cache, uint16_t* v_cache)
+                                     void* k_store, void* v_store)
 {
+    auto* k_cache = static_cast<uint16_t*>(k_store);
+    auto* v_cache = static_cast<uint16_t*>(v_store);
     if (pos_dev)
         pos0 = *pos_dev;
     const int64_t h = blockIdx.x;
@@ -56,6 +79,12 @@ __global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, R
     if (h >= sh.n_head + sh.n_head_kv) {   // a value head: F16, as store_kv_f16
         const int64_t vh = h - sh.n_head - sh.n_head_kv;
         const float* src = v + (t * sh.n_head_kv + vh) * sh.value_dim;
+        if (sh.q8_0) {
+            const int64_t row = sh.n_head_kv * sh.value_dim / 32 * 34;
+            store_q8_0_blocks(src, static_cast<uint8_t*>(v_store) + (pos0 + t) * row + vh * sh.value_dim / 32 * 34,
+                              sh.value_dim);
+            return;
+        }
         uint16_t* dst = v_cache + (pos0 + t) * sh.n_head_kv * sh.value_dim + vh * sh.value_dim;
         for (int64_t i = threadIdx.x; i < sh.value_dim; i += blockDim.x)
             dst[i] = float_to_half_bits(src[i]);
@@ -66,6 +95,7 @@ __global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, R
     const float* src = is_q ? q + (t * sh.n_head + h) * sh.head_dim : k + (t * sh.n_head_kv + kh) * sh.head_dim;
     float* q_out = q + (t * sh.n_head + h) * sh.head_dim;
     uint16_t* k_out = k_cache + (pos0 + t) * sh.n_head_kv * sh.head_dim + kh * sh.head_dim;
+    CAUSERIE_DYNAMIC_SHARED(float, rotated);   // (head_dim) a Q8_0 key head before its quantization
     for (int64_t p = threadIdx.x; p < half; p += blockDim.x) {
         float theta = float(pos0 + t);
         for (int64_t j = 0; j < p; ++j)
@@ -83,14 +113,27 @@ __global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, R
         if (is_q) {
             q_out[i0] = r0;
             q_out[i1] = r1;
+        } else if (sh.q8_0) {
+            rotated[i0] = r0;
+            rotated[i1] = r1;
         } else {
             k_out[i0] = float_to_half_bits(r0);
             k_out[i1] = float_to_half_bits(r1);
         }
     }
-    if (!is_q)
+    if (is_q)
+        return;
+    if (!sh.q8_0) {
         for (int64_t i = sh.n_rot + threadIdx.x; i < sh.head_dim; i += blockDim.x)
             k_out[i] = float_to_half_bits(src[i]);
+        return;
+    }
+    for (int64_t i = sh.n_rot + threadIdx.x; i < sh.head_dim; i += blockDim.x)
+        rotated[i] = src[i];
+    __syncthreads();   // uniform: every thread of a key head's block gets here
+    const int64_t row = sh.n_head_kv * sh.head_dim / 32 * 34;
+    store_q8_0_blocks(rotated, static_cast<uint8_t*>(k_store) + (pos0 + t) * row + kh * sh.head_dim / 32 * 34,
+                      sh.head_dim);
 }
 
 template <bool Neox>
@@ -109,19 +152,20 @@ GpuStatus launch_rope(const char* name, float* x, int64_t n_tokens, int64_t n_he
 }   // namespace
 
 GpuStatus rope_store_kv(float* q, const float* k, const float* v, int64_t n_tokens, const RopeKvShape& sh, int64_t pos0,
-                        float freq_base, uint16_t* k_cache, uint16_t* v_cache, Stream s, const int64_t* pos_dev,
+                        float freq_base, void* k_cache, void* v_cache, Stream s, const int64_t* pos_dev,
                         const float* freq_factors)
 {
     if (sh.n_rot % 2 || sh.n_rot > sh.head_dim || sh.n_head <= 0 || sh.n_head_kv <= 0 || sh.value_dim <= 0 ||
-        n_tokens <= 0 || n_tokens > 65535 || pos0 < 0)
+        n_tokens <= 0 || n_tokens > 65535 || pos0 < 0 || (sh.q8_0 && (sh.head_dim % 32 || sh.value_dim % 32)))
         return gpu_error("rope_store_kv: bad shape (n_rot " + std::to_string(sh.n_rot) + ", head_dim " +
                          std::to_string(sh.head_dim) + ", " + std::to_string(n_tokens) + " tokens)");
     const float theta_scale = std::pow(freq_base, -2.0f / float(sh.n_rot));
     const dim3 grid(unsigned(sh.n_head + 2 * sh.n_head_kv), unsigned(n_tokens));
-    return sh.neox ? launch(rope_store_kv_kernel<true>, grid, dim3(64), 0, s, q, k, v, sh, pos0, pos_dev, theta_scale,
-                            freq_factors, k_cache, v_cache)
-                   : launch(rope_store_kv_kernel<false>, grid, dim3(64), 0, s, q, k, v, sh, pos0, pos_dev, theta_scale,
-                            freq_factors, k_cache, v_cache);
+    const size_t smem = sh.q8_0 ? size_t(sh.head_dim) * sizeof(float) : 0;
+    return sh.neox ? launch(rope_store_kv_kernel<true>, grid, dim3(64), smem, s, q, k, v, sh, pos0, pos_dev,
+                            theta_scale, freq_factors, k_cache, v_cache)
+                   : launch(rope_store_kv_kernel<false>, grid, dim3(64), smem, s, q, k, v, sh, pos0, pos_dev,
+                            theta_scale, freq_factors, k_cache, v_cache);
 }
 
 GpuStatus rope(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_dim, int64_t n_rot, int64_t pos0,

@@ -22,13 +22,17 @@ GpuStatus rope_neox(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_di
 // n_head, head_dim) rotated in place; k (n_tokens, n_head_kv, head_dim) rotated and v (n_tokens,
 // n_head_kv, value_dim) stored as F16 into the caches' rows pos0 .. pos0 + n_tokens - 1 (rows of
 // n_head_kv * head_dim / value_dim). The same values as rope / rope_neox then store_kv_f16.
+// q8_0: the caches hold Q8_0 blocks instead (rows of n_head_kv * head_dim / 32 blocks of 34
+// bytes; head_dim and value_dim multiples of 32), each block quantize_row_ref's, from the rotated
+// float keys (not rounded to F16 first, as the CPU backend stores them).
 struct RopeKvShape {
     int64_t n_head, n_head_kv, head_dim, value_dim, n_rot;
     bool neox;
+    bool q8_0 = false;
 };
 GpuStatus rope_store_kv(float* q, const float* k, const float* v, int64_t n_tokens, const RopeKvShape& sh, int64_t pos0,
-                        float freq_base, uint16_t* k_cache, uint16_t* v_cache, Stream s,
-                        const int64_t* pos_dev = nullptr, const float* freq_factors = nullptr);
+                        float freq_base, void* k_cache, void* v_cache, Stream s, const int64_t* pos_dev = nullptr,
+                        const float* freq_factors = nullptr);
 
 }   // namespace CAUSERIE_GPU_FLAVOR
 }   // namespace causerie::kernels::gpu

@@ -546,6 +546,8 @@ void TestCli::errors_data()
                                     << "--gpu-layers";
     QTest::newRow("negative gpu layers") << QStringList{"eval", kTiny, "--prompt", "hi", "--gpu-layers", "-5"}
                                          << "--gpu-layers";
+    QTest::newRow("bad kv type") << QStringList{"generate", kTiny, "-p", "hi", "--kv-type", "q4_0"}
+                                 << "option --kv-type expects f16 or q8_0, got 'q4_0'";
     QTest::newRow("context overflow") << QStringList{"eval",  kTiny, "--prompt", "one two three four five six",
                                                      "--ctx", "4"}
                                       << "context";

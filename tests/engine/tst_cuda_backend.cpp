@@ -14,6 +14,7 @@
 #include "engine/backend_cuda.h"
 #include "engine/model.h"
 #include "engine/session.h"
+#include "engine/sim_counts.h"
 #include "engine/test_model.h"
 #include "engine/tokenizer.h"
 #include "kernels/cuda/device.h"
@@ -150,6 +151,8 @@ private Q_SLOTS:
     void evalRejectsBadInput();
     void otherArchitecturesMatchCpu_data();
     void otherArchitecturesMatchCpu();
+    void flashDecodeKeepsLaunchesPerLayer();
+    void q8KvCacheMatchesCpu();
 };
 
 // Q8_0 weights: the same arithmetic in the same order, so the same logits, prefill and decode.
@@ -847,6 +850,90 @@ void TestCudaBackend::otherArchitecturesMatchCpu()
     QCOMPARE(a, b);
     qInfo("max |sim - cpu| logit over 8 steps: %g", double(max_diff));
     QVERIFY2(max_diff < 1e-2f, qPrintable(QStringLiteral("max |sim - cpu| = %1").arg(max_diff)));
+}
+
+// Flash-decoding merges its chunks in the last block to finish, not in a launch of its own: a
+// decode step makes as many launches as with the exact kernel, at 6 positions (one chunk) as at
+// 300 (three), so a layer stays at 10 launches at any context (docs/gpu-model.md).
+void TestCudaBackend::flashDecodeKeepsLaunchesPerLayer()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.type = TensorType::Q8_0;   // packed weights: the fused 10-launch layer
+    spec.n_ctx = 400;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    std::vector<int32_t> prompt(300);
+    for (size_t i = 0; i < prompt.size(); ++i)
+        prompt[i] = int32_t((i * 37 + 11) % size_t(model->hp.n_vocab));
+    std::vector<float> logits(size_t(model->hp.n_vocab));
+    uint64_t launches[2][2] = {};   // [flash-decoding][position 300]
+    for (auto attention : {CudaBackendOptions::Attention::Exact, CudaBackendOptions::Attention::SplitK}) {
+        CudaBackendOptions co;
+        co.attention = attention;
+        auto b = sim_backend(*model, 400, co);
+        QVERIFY(b);
+        QVERIFY(b->eval(prompt, 0, logits.data()).ok());
+        for (int64_t pos : {int64_t(5), int64_t(300)}) {
+            const int32_t tok = 7;
+            sim_reset_counts();
+            QVERIFY(b->eval(std::span(&tok, 1), pos, logits.data()).ok());
+            launches[attention == CudaBackendOptions::Attention::SplitK][pos == 300] = sim_counts().launches;
+            uint64_t attention_launches = 0;
+            for (const SimKernelCounts& k : sim_counts().kernels)
+                if (k.kernel == "attention")
+                    attention_launches = k.launches;
+            QCOMPARE(attention_launches, uint64_t(model->hp.n_layer));   // one per layer, merge included
+        }
+    }
+    QCOMPARE(launches[1][1], launches[0][1]);
+    QCOMPARE(launches[1][0], launches[0][1]);
+    QCOMPARE(launches[0][0], launches[0][1]);
+}
+
+// A Q8_0 KV cache on the device (rope_store_kv quantizing, attention_q8_0 reading) gives the CPU
+// backend's Q8_0-cache logits exactly (the same quantizer and attention arithmetic; CPU pinned to
+// its scalar kernels), prefill and decode (graph replay included), with every layer on the device
+// and with one on the host; the cache takes 17/32 of F16's bytes on both.
+void TestCudaBackend::q8KvCacheMatchesCpu()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.type = TensorType::Q8_0;
+    spec.n_embd = 128;   // 4 heads of 32
+    spec.n_ff = 256;
+    spec.seed = 7;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    BackendOptions o;
+    o.n_ctx = 64;
+    o.n_threads = 2;
+    o.kv_type = KvType::Q8_0;
+    auto cpu_a = create_cpu_backend(*model, o), cpu_b = create_cpu_backend(*model, o);
+    QVERIFY(cpu_a.ok() && cpu_b.ok());
+    const std::vector<int32_t> tokens = {1, 200, 31, 77, 400, 12, 9, 250, 3};
+    const std::vector<float> want = run(**cpu_a, **cpu_b, tokens);
+    QVERIFY(!want.empty());
+    // Every layer on the device (plain launches, then decode replayed from CUDA graphs), one on the host.
+    for (auto [max_layers, graphs] : {std::pair{int64_t(-1), false}, {int64_t(-1), true}, {int64_t(1), false}}) {
+        CudaBackendOptions co;
+        co.max_layers = max_layers;
+        co.graphs = graphs ? CudaBackendOptions::Graphs::On : CudaBackendOptions::Graphs::Off;
+        auto a = create_cuda_sim_backend(*model, o, co), b = create_cuda_sim_backend(*model, o, co);
+        QVERIFY2(a.ok() && b.ok(), a.ok() ? "" : a.error().message.c_str());
+        QCOMPARE((*a)->kv_type(), KvType::Q8_0);
+        QCOMPARE((*a)->kv_bytes(10), (*cpu_a)->kv_bytes(10));
+        QCOMPARE((*a)->kv_bytes(10) * 32, size_t(10 * model->hp.n_layer * 2 * model->hp.n_head_kv * 32) * 2 * 17);
+        QCOMPARE(run(**a, **b, tokens), want);
+        // The rows read out are the CPU's, byte for byte.
+        std::vector<uint8_t> rows_sim((*b)->kv_bytes(9)), rows_cpu(rows_sim.size());
+        QVERIFY((*b)->read_kv(9, rows_sim.data()).ok() && (*cpu_b)->read_kv(9, rows_cpu.data()).ok());
+        QCOMPARE(rows_sim, rows_cpu);
+    }
 }
 
 #include "tst_cuda_backend.moc"

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
 using namespace causerie;
@@ -320,6 +321,7 @@ private Q_SLOTS:
     void batchedDecodeMatchesAlone_data();
     void batchedDecodeMatchesAlone();
     void batchRejectsBadItems();
+    void q8KvCacheStaysCloseToF16();
 };
 
 void TestForward::tinyModelMatchesLlamaCpp_data() { addThreadRows(); }
@@ -879,6 +881,68 @@ void TestForward::batchRejectsBadItems()
     QVERIFY((*a)->eval_batch(mixed).ok());
     QCOMPARE(lb, alone);
     QCOMPARE(lc, alone);
+}
+
+// The same tokens through an F16 and a Q8_0 KV cache (a Q8_0 model with heads of 32, 40 prompt
+// tokens, then 24 decode steps fed the F16 run's greedy tokens). Q8_0 rounds every K and V value
+// to 1/254 of its block's largest, so attention (and the logits) move a little: held to 5 % of
+// the largest |logit| (measured 2.5 %; the 24 greedy tokens all agreed). The greedy token can only differ where the F16
+// run's two best logits are closer than twice the largest difference; everywhere else it must agree.
+void TestForward::q8KvCacheStaysCloseToF16()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("q8kv.gguf")).toStdString();
+    TestModelSpec spec;
+    spec.type = TensorType::Q8_0;
+    spec.n_embd = 128;   // 4 heads of 32
+    spec.n_ff = 256;
+    spec.seed = 3;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    BackendOptions opts;
+    opts.n_ctx = 96;
+    opts.n_threads = 2;
+    auto f16 = create_cpu_backend(*model, opts);
+    opts.kv_type = KvType::Q8_0;
+    auto q8 = create_cpu_backend(*model, opts);
+    QVERIFY(f16.ok() && q8.ok());
+    QCOMPARE((*q8)->kv_bytes(96) * 64, (*f16)->kv_bytes(96) * 34);   // 17/32 of the memory
+    const size_t nv = size_t(model->hp.n_vocab);
+    std::vector<int32_t> tokens;
+    for (int i = 0; i < 40; ++i)
+        tokens.push_back(int32_t((i * 29 + 5) % int(nv)));
+    std::vector<float> a(nv), b(nv);
+    QVERIFY((*f16)->eval(tokens, 0, a.data()).ok());
+    QVERIFY((*q8)->eval(tokens, 0, b.data()).ok());
+    double worst = 0;
+    int agree = 0, decided = 0;
+    for (int step = 0; step < 24; ++step) {
+        double diff = 0, top = 0;
+        for (size_t i = 0; i < nv; ++i) {
+            diff = std::max(diff, double(std::fabs(a[i] - b[i])));
+            top = std::max(top, double(std::fabs(a[i])));
+        }
+        worst = std::max(worst, diff / top);
+        std::vector<float> sorted(a);
+        std::partial_sort(sorted.begin(), sorted.begin() + 2, sorted.end(), std::greater<>());
+        const auto best_a = int32_t(std::max_element(a.begin(), a.end()) - a.begin());
+        const auto best_b = int32_t(std::max_element(b.begin(), b.end()) - b.begin());
+        if (sorted[0] - sorted[1] > 2 * diff) {
+            ++decided;
+            QCOMPARE(best_b, best_a);
+        }
+        agree += best_a == best_b;
+        const int64_t pos = int64_t(tokens.size());
+        tokens.push_back(best_a);
+        QVERIFY((*f16)->eval(std::span(&tokens.back(), 1), pos, a.data()).ok());
+        QVERIFY((*q8)->eval(std::span(&tokens.back(), 1), pos, b.data()).ok());
+    }
+    qInfo("Q8_0 vs F16 KV: largest logit difference %.3g of the largest |logit|; greedy tokens agree %d/24 "
+          "(%d steps decided beyond the difference)",
+          worst, agree, decided);
+    QVERIFY2(worst <= 5e-2, qPrintable(QString::number(worst)));
+    QVERIFY(worst > 0);   // the caches do differ: the comparison is not of one path with itself
 }
 
 QTEST_GUILESS_MAIN(TestForward)

@@ -114,9 +114,12 @@ private Q_SLOTS:
     void shiftRefusedWhereRopeCannotBeRedone();
     void ropeShiftMatchesRopeAtNewPosition_data();
     void ropeShiftMatchesRopeAtNewPosition();
+    void q8CacheSnapshotsKeepTheirType();
+    void q8CacheRefusedForSmallHeads();
 
 private:
-    std::unique_ptr<ComputeBackend> backend(const Model& model, const QString& device, int64_t n_ctx);
+    std::unique_ptr<ComputeBackend> backend(const Model& model, const QString& device, int64_t n_ctx,
+                                            KvType kv_type = KvType::F16);
     std::unique_ptr<Session> session(const QString& device, int64_t n_ctx, const Model* model = nullptr);
     std::vector<int32_t> greedy(Session& s, const std::vector<int32_t>& prompt, int n, GenerateStats* stats = nullptr,
                                 bool context_shift = true);
@@ -133,6 +136,7 @@ private:
 
     QTemporaryDir m_dir;
     std::unique_ptr<Model> m_model, m_other, m_one_layer, m_qwen2_one_layer, m_gemma3;
+    std::unique_ptr<Model> m_heads32;   // heads of 32: a Q8_0 cache holds whole blocks
     std::unique_ptr<Tokenizer> m_tok;
     std::vector<int32_t> m_prompt = concat({{1}, range_ids(300, 40)});
 };
@@ -170,17 +174,23 @@ void TestKvState::initTestCase()
     gemma.rope_freq_base_swa = 10000.0f;
     gemma.rope_freq_base = 1000000.0f;
     m_gemma3 = load("gemma3.gguf", gemma);
-    QVERIFY(m_model && m_other && m_one_layer && m_qwen2_one_layer && m_gemma3);
+    TestModelSpec wide = spec;
+    wide.n_embd = 128;   // 4 heads of 32
+    wide.rope_freq_factors.clear();
+    m_heads32 = load("heads32.gguf", wide);
+    QVERIFY(m_model && m_other && m_one_layer && m_qwen2_one_layer && m_gemma3 && m_heads32);
     auto tok = Tokenizer::from_vocab(m_model->vocab);
     QVERIFY(tok.ok());
     m_tok = std::make_unique<Tokenizer>(std::move(tok).value());
 }
 
-std::unique_ptr<ComputeBackend> TestKvState::backend(const Model& model, const QString& device, int64_t n_ctx)
+std::unique_ptr<ComputeBackend> TestKvState::backend(const Model& model, const QString& device, int64_t n_ctx,
+                                                     KvType kv_type)
 {
     BackendOptions o;
     o.n_ctx = n_ctx;
     o.n_threads = 2;
+    o.kv_type = kv_type;
 #if defined(CAUSERIE_HAVE_CUDA_SIM)
     if (device == QLatin1String("cuda-sim")) {
         // One layer on the device and one on the host: both copy paths are used.
@@ -960,6 +970,76 @@ void TestKvState::ropeShiftMatchesRopeAtNewPosition()
             QVERIFY2(std::fabs(a - b) <= tol,
                      qPrintable(QStringLiteral("head %1 value %2: %3 vs %4").arg(h).arg(i).arg(a).arg(b)));
         }
+}
+
+// A Q8_0 cache's snapshot says so, holds 34 bytes per 32 values (17/32 of F16's rows: the
+// memory the option saves), survives its file, restores into a Q8_0 session whose answers are
+// then those of a cold Q8_0 session, and is refused by an F16 session with the reason (and the
+// other way round), which then answers as a cold one.
+void TestKvState::q8CacheSnapshotsKeepTheirType()
+{
+    const Model& model = *m_heads32;
+    auto make = [&](KvType type) {
+        auto b = backend(model, QStringLiteral("cpu"), 128, type);
+        return b ? std::make_unique<Session>(*m_tok, std::move(b)) : nullptr;
+    };
+    auto q8 = make(KvType::Q8_0), f16 = make(KvType::F16);
+    QVERIFY(q8 && f16);
+    QCOMPARE(q8->backend().kv_type(), KvType::Q8_0);
+    const HParams& hp = model.hp;
+    const size_t f16_bytes = size_t(hp.n_layer * hp.n_head_kv * (hp.head_dim + hp.value_dim)) * 2;
+    QCOMPARE(f16->backend().kv_bytes(1), f16_bytes);
+    QCOMPARE(q8->backend().kv_bytes(1), f16_bytes / 64 * 34);
+    QVERIFY(q8->evaluate(m_prompt).ok() && f16->evaluate(m_prompt).ok());
+    auto snap = take_snapshot(*q8, model);
+    auto f16_snap = take_snapshot(*f16, model);
+    QVERIFY(snap.ok() && f16_snap.ok());
+    QCOMPARE(snap->fingerprint.kv_type, std::string("Q8_0"));
+    QCOMPARE(f16_snap->fingerprint.kv_type, std::string("F16"));
+    QCOMPARE(snap->rows.size(), m_prompt.size() * f16_bytes / 64 * 34);
+    const std::string path = m_dir.filePath(QStringLiteral("q8.kv")).toStdString();
+    QVERIFY(write_snapshot(*snap, path).ok());
+    auto read = read_snapshot(path);
+    QVERIFY2(read.ok(), read.ok() ? "" : read.error().message.c_str());
+    QCOMPARE(read->rows, snap->rows);
+
+    // Restored into a fresh Q8_0 session: the next answer reuses the prefix and is the cold one's.
+    auto restored = make(KvType::Q8_0), cold = make(KvType::Q8_0);
+    QVERIFY(restored && cold);
+    QVERIFY(restore_snapshot(*restored, model, *read).ok());
+    const auto prompt = concat({m_prompt, range_ids(50, 5)});
+    GenerateStats stats;
+    const auto answer = greedy(*restored, prompt, 6, &stats);
+    QCOMPARE(stats.reused_tokens, int(m_prompt.size()));
+    QCOMPARE(answer, greedy(*cold, prompt, 6));
+
+    // Each type refuses the other's snapshot, saying which.
+    auto other = make(KvType::F16);
+    QVERIFY(other);
+    auto st = restore_snapshot(*other, model, *read);
+    QVERIFY(!st);
+    QVERIFY2(st.error().message.find("KV type Q8_0, this backend stores F16") != std::string::npos,
+             st.error().message.c_str());
+    QVERIFY(other->cached_tokens().empty());
+    auto other_q8 = make(KvType::Q8_0);
+    QVERIFY(other_q8);
+    st = restore_snapshot(*other_q8, model, *f16_snap);
+    QVERIFY(!st);
+    QVERIFY2(st.error().message.find("KV type F16, this backend stores Q8_0") != std::string::npos,
+             st.error().message.c_str());
+    QVERIFY(other_q8->cached_tokens().empty());
+    QCOMPARE(greedy(*other_q8, prompt, 6), greedy(*make(KvType::Q8_0), prompt, 6));
+}
+
+// Heads of 16 values are not whole Q8_0 blocks: the backend refuses with the reason.
+void TestKvState::q8CacheRefusedForSmallHeads()
+{
+    BackendOptions o;
+    o.n_ctx = 64;
+    o.kv_type = KvType::Q8_0;
+    auto b = create_cpu_backend(*m_model, o);
+    QVERIFY(!b);
+    QVERIFY2(b.error().message.find("multiples of 32") != std::string::npos, b.error().message.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestKvState)

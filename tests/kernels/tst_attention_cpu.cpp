@@ -3,6 +3,7 @@
 #include "kernels/cpu/attention_cpu.h"
 #include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/quantize_ref.h"
 
 #include <QtTest>
 
@@ -52,6 +53,8 @@ private Q_SLOTS:
     void dispatchedMatchesScalar_data();
     void dispatchedMatchesScalar();
     void softcapMatchesDirectSum();
+    void q8CacheMatchesDequantizedReference_data();
+    void q8CacheMatchesDequantizedReference();
 };
 
 // softmax over one position is 1: the output is that position's value, exactly (an F16 value
@@ -178,6 +181,72 @@ void TestAttentionCpu::softcapMatchesDirectSum()
     for (int64_t i = 0; i < hd; ++i)
         diff = std::max(diff, double(std::fabs(plain[size_t(i)] - got[size_t(i)])));
     QVERIFY2(diff > 0.05, qPrintable(QStringLiteral("capped and uncapped differ by %1 only").arg(diff)));
+}
+
+void TestAttentionCpu::q8CacheMatchesDequantizedReference_data()
+{
+    QTest::addColumn<int>("hd");
+    QTest::addColumn<int>("vd");
+    QTest::addColumn<int>("n_kv");
+    QTest::newRow("one position") << 64 << 64 << 1;
+    QTest::newRow("hd 128, 300 positions") << 128 << 128 << 300;
+    QTest::newRow("hd 256, value_dim 64, 37 positions") << 256 << 64 << 37;
+}
+
+// A Q8_0 cache (3 heads a position, head 1 under test, strides in bytes) against attention in
+// double over the dequantized cache (d * code) and the F16-rounded query: the kernel computes
+// the same values in float (block dot products in order, float V accumulator), so only float
+// rounding differs: 1e-5 of max|v| (a few hundred float additions at 2^-24 relative).
+void TestAttentionCpu::q8CacheMatchesDequantizedReference()
+{
+    QFETCH(int, hd);
+    QFETCH(int, vd);
+    QFETCH(int, n_kv);
+    const int n_heads = 3;
+    std::mt19937 rng(uint32_t(hd + n_kv));
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> q(static_cast<size_t>(hd)), kf(static_cast<size_t>(n_kv * n_heads * hd)),
+        vf(static_cast<size_t>(n_kv * n_heads * vd));
+    for (auto* xs : {&q, &kf, &vf})
+        for (auto& x : *xs)
+            x = normal(rng);
+    const size_t k_row = size_t(n_heads * hd / 32 * 34), v_row = size_t(n_heads * vd / 32 * 34);
+    std::vector<uint8_t> k(size_t(n_kv) * k_row), v(size_t(n_kv) * v_row);
+    std::vector<float> kd(kf.size()), vdq(vf.size());   // what the cache holds, dequantized
+    for (int j = 0; j < n_kv; ++j) {
+        quantize_row_ref(TensorType::Q8_0, &kf[size_t(j * n_heads * hd)], &k[size_t(j) * k_row], n_heads * hd);
+        quantize_row_ref(TensorType::Q8_0, &vf[size_t(j * n_heads * vd)], &v[size_t(j) * v_row], n_heads * vd);
+        dequantize_row_ref(TensorType::Q8_0, &k[size_t(j) * k_row], &kd[size_t(j * n_heads * hd)], n_heads * hd);
+        dequantize_row_ref(TensorType::Q8_0, &v[size_t(j) * v_row], &vdq[size_t(j * n_heads * vd)], n_heads * vd);
+    }
+    const AttentionShape shape{hd, vd, int64_t(k_row), int64_t(v_row), 1.0f / std::sqrt(float(hd))};
+    std::vector<float> got(static_cast<size_t>(vd)), scratch(static_cast<size_t>(attention_q8_0_scratch_floats(shape)));
+    attention_head_q8_0(shape, q.data(), k.data() + hd / 32 * 34, v.data() + vd / 32 * 34, n_kv, got.data(),
+                        scratch.data());
+    std::vector<double> w(static_cast<size_t>(n_kv));
+    double total = 0, m = -INFINITY, vmax = 0;
+    for (int j = 0; j < n_kv; ++j) {
+        double dot = 0;
+        for (int i = 0; i < hd; ++i)
+            dot += double(fp16_to_fp32(fp32_to_fp16(q[size_t(i)]))) * kd[size_t(j * n_heads * hd + hd + i)];
+        w[size_t(j)] = dot * shape.scale;
+        m = std::max(m, w[size_t(j)]);
+    }
+    for (auto& x : w)
+        total += (x = std::exp(x - m));
+    for (float x : vdq)
+        vmax = std::max(vmax, double(std::fabs(x)));
+    double worst = 0;
+    for (int i = 0; i < vd; ++i) {
+        double want = 0;
+        for (int j = 0; j < n_kv; ++j)
+            want += w[size_t(j)] / total * vdq[size_t(j * n_heads * vd + vd + i)];
+        worst = std::max(worst, std::fabs(got[size_t(i)] - want) / vmax);
+    }
+    QVERIFY2(worst <= 1e-5, qPrintable(QStringLiteral("%1 of max|v|").arg(worst)));
+    if (n_kv == 1)   // one position: its dequantized value, to float rounding of p * v / p
+        for (int i = 0; i < vd; ++i)
+            QCOMPARE(got[size_t(i)], vdq[size_t(vd + i)]);
 }
 
 QTEST_GUILESS_MAIN(TestAttentionCpu)

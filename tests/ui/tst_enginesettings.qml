@@ -76,4 +76,19 @@ TestCase {
         compare(spin.value, 1024)
         App.settings.cacheBudgetMiB = before
     }
+
+    // The KV cache precision: the choice is the setting (read back bounded: anything but q8_0 is F16).
+    function test_kvTypeIsTheSetting() {
+        const combo = findChild(page, "kvType")
+        verify(combo)
+        const before = App.settings.kvType
+        compare(combo.currentValue, before)
+        App.settings.kvType = "q8_0"
+        compare(combo.currentValue, "q8_0")
+        compare(combo.currentText, "Q8_0 (half the memory)")
+        App.settings.kvType = "q4_0"
+        compare(App.settings.kvType, "f16")
+        compare(combo.currentValue, "f16")
+        App.settings.kvType = before
+    }
 }

@@ -93,6 +93,16 @@ inline int __dp4a(int a, int b, int c)
     return c;
 }
 
+// Global atomics and fences: blocks run one at a time and a block's fibers switch only at sync
+// points, so a plain read-modify-write is atomic here and every write is already visible.
+inline unsigned atomicAdd(unsigned* p, unsigned v)
+{
+    const unsigned old = *p;
+    *p = old + v;
+    return old;
+}
+inline void __threadfence() {}
+
 // Half precision: IEEE binary16 bits, converted with the reference (round to nearest even,
 // as __float2half_rn).
 struct __half {

@@ -20,6 +20,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <tuple>
 
 class TestLocalBackend : public QObject {
     Q_OBJECT
@@ -29,6 +30,7 @@ private Q_SLOTS:
     void loadFailureIsReported();
     void fileNameShownAsNameIsMadeInert();
     void expertsNamedWithTheArchitecture();
+    void kvTypeReachesTheEngine();
     void noModelFails();
     void answerMatchesEngineAndIsCoalesced();
     void cancelKeepsPartialAndFinishes();
@@ -204,6 +206,30 @@ void TestLocalBackend::expertsNamedWithTheArchitecture()
     LocalBackend b;
     QVERIFY(loadModel(b, path));
     QCOMPARE(b.modelInfo().architecture, QStringLiteral("qwen3moe, 8 experts, 2 per token"));
+}
+
+// Settings → KV cache precision: Q8_0 reaches the engine for heads of 32 values; the tiny model's
+// heads of 16 keep F16 (the model still opens).
+void TestLocalBackend::kvTypeReachesTheEngine()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("heads32.gguf"));
+    causerie::TestModelSpec spec;
+    spec.n_embd = 128;   // 4 heads of 32
+    QVERIFY(causerie::write_test_model(QFile::encodeName(path).toStdString(), spec));
+    for (const auto& [file, asked, got] : {std::tuple{path, QStringLiteral("q8_0"), QStringLiteral("Q8_0")},
+                                           {path, QStringLiteral("f16"), QStringLiteral("F16")},
+                                           {kTiny, QStringLiteral("q8_0"), QStringLiteral("F16")}}) {
+        LocalBackend b;
+        QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
+        LocalModelOptions o;
+        o.path = file;
+        o.kvType = asked;
+        b.loadModel(o);
+        QVERIFY(loaded.wait(20000));
+        QCOMPARE(b.modelInfo().kvType, got);
+    }
 }
 
 void TestLocalBackend::loadFailureIsReported()
