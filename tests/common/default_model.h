@@ -3,8 +3,9 @@
 // set-up fetches into the user's model folder; CAUSERIE_DEFAULT_MODEL may point elsewhere.
 // Shared by the engine's and the app's default-model tests, which must ask the same question
 // with the same settings so their answers can be compared with the CLI's.
+#include "tests/common/model_files.h"
+
 #include <QByteArray>
-#include <QDir>
 #include <QProcess>
 #include <QString>
 
@@ -18,13 +19,7 @@ inline constexpr int kDefaultModelContext = 1024;
 
 inline QString defaultModelPath()
 {
-    const QByteArray env = qgetenv("CAUSERIE_DEFAULT_MODEL");
-    if (!env.isEmpty())
-        return QString::fromLocal8Bit(env);
-    QString data = QString::fromLocal8Bit(qgetenv("XDG_DATA_HOME"));
-    if (data.isEmpty())
-        data = QDir::homePath() + QStringLiteral("/.local/share");
-    return data + QStringLiteral("/Causerie/models/SmolLM2-135M-Instruct.Q4_1.gguf");
+    return userModelPath("CAUSERIE_DEFAULT_MODEL", QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"));
 }
 
 // Starts `causerie-cli chat` (at cliPath) on the model with the same settings, greedy on the

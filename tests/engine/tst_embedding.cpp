@@ -3,8 +3,8 @@
 #include "engine/embedding.h"
 #include "engine/model.h"
 #include "engine/test_model.h"
+#include "tests/common/model_files.h"
 
-#include <QCryptographicHash>
 #include <QFile>
 #include <QTemporaryDir>
 #include <QTest>
@@ -14,6 +14,18 @@
 using namespace causerie;
 
 namespace {
+
+// The spec of the golden files' command line (pooling 3 = last, 1 = mean).
+TestModelSpec embed_spec(int64_t pooling)
+{
+    TestModelSpec spec{.n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512};
+    spec.arch = "qwen3";
+    spec.head_dim = 128;
+    spec.seed = 31;
+    spec.pooling_type = pooling;
+    spec.add_eos = true;
+    return spec;
+}
 
 // tests/data/tiny-qwen3-embed-*.golden.txt: "sha256 HEX", then per text "text T", "ids N...",
 // "vector F...".
@@ -49,28 +61,6 @@ EmbedGolden read_golden(const QString& name)
     return g;
 }
 
-// The spec of the golden files' command line (pooling 3 = last, 1 = mean).
-TestModelSpec embed_spec(int64_t pooling)
-{
-    TestModelSpec spec{.n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512};
-    spec.arch = "qwen3";
-    spec.head_dim = 128;
-    spec.seed = 31;
-    spec.pooling_type = pooling;
-    spec.add_eos = true;
-    return spec;
-}
-
-QByteArray file_sha256(const QString& path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    QCryptographicHash h(QCryptographicHash::Sha256);
-    h.addData(&f);
-    return h.result().toHex();
-}
-
 }   // namespace
 
 class TestEmbedding : public QObject {
@@ -98,7 +88,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("embed.gguf"));
         QVERIFY(write_test_model(path.toStdString(), embed_spec(pooling)));
-        QCOMPARE(file_sha256(path), g.sha256);
+        QCOMPARE(testing::fileSha256Hex(path), g.sha256);
 
         auto e = Embedder::open(path.toStdString(), {.n_threads = threads});
         QVERIFY2(e, e.errorString().c_str());
