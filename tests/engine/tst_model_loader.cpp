@@ -185,19 +185,6 @@ void reshape(GGUFWriter& w, const std::string& name, std::vector<uint64_t> ne)
     t->data = zeros_f32(n);
 }
 
-// Empty when `w` is refused with every needle in the message; otherwise what is wrong.
-QString refusal_problem(const GGUFWriter& w, const QStringList& needles)
-{
-    std::vector<uint8_t> keep;
-    auto r = load(w, keep);
-    if (r.ok())
-        return QStringLiteral("a broken model was accepted");
-    for (const QString& n : needles)
-        if (const QString lacked = testing::lackedNeedle(r.error().message, {qUtf8Printable(n)}); !lacked.isEmpty())
-            return lacked;
-    return {};
-}
-
 }   // namespace
 
 // The model must be rejected, with every needle in the message.
@@ -205,13 +192,6 @@ QString refusal_problem(const GGUFWriter& w, const QStringList& needles)
     do {                                                                                                               \
         std::vector<uint8_t> keep_;                                                                                    \
         CAUSERIE_EXPECT_REJECTED(load(writer, keep_), "a broken model was accepted", __VA_ARGS__);                     \
-    } while (0)
-
-// The same with needles from a test's data table.
-#define EXPECT_LOAD_REFUSED(writer, ...)                                                                               \
-    do {                                                                                                               \
-        const QString problem_ = refusal_problem(writer, __VA_ARGS__);                                                 \
-        QVERIFY2(problem_.isEmpty(), qPrintable(problem_));                                                            \
     } while (0)
 
 class TestModelLoader : public QObject {
@@ -651,7 +631,7 @@ private Q_SLOTS:
             w.add_f32(key.toStdString(), value.toFloat());
         else
             w.add_u32(key.toStdString(), value.toUInt());
-        EXPECT_LOAD_REFUSED(w, needles);
+        EXPECT_LOAD_ERROR(w, needles);
     }
 
     // A tensor the model needs is absent: named in the message.
@@ -676,7 +656,7 @@ private Q_SLOTS:
         QFETCH(QString, name);
         GGUFWriter w = tiny_model(arch.toStdString());
         QVERIFY(w.remove_tensor(name.toStdString()));
-        EXPECT_LOAD_REFUSED(w, {"missing tensor '" + name + "'"});
+        EXPECT_LOAD_ERROR(w, QStringList{"missing tensor '" + name + "'"});
     }
 
     // A tensor of the wrong shape: the shape it has, the one expected and, where it helps, which
@@ -725,7 +705,7 @@ private Q_SLOTS:
         QFETCH(QStringList, needles);
         GGUFWriter w = tiny_model(arch.toStdString());
         reshape(w, name.toStdString(), std::vector<uint64_t>(shape.begin(), shape.end()));
-        EXPECT_LOAD_REFUSED(w, needles);
+        EXPECT_LOAD_ERROR(w, needles);
     }
 
     // Norms and biases are read as floats: any other type is refused.
@@ -745,7 +725,7 @@ private Q_SLOTS:
         QVERIFY(t);
         t->type = uint32_t(TensorType::F16);
         t->data.resize(kEmbd * 2);
-        EXPECT_LOAD_REFUSED(w, {"tensor '" + name + "' has type F16", "must be F32"});
+        EXPECT_LOAD_ERROR(w, QStringList{"tensor '" + name + "' has type F16", "must be F32"});
     }
 
     void keyOfWrongType()
@@ -938,7 +918,7 @@ private Q_SLOTS:
         QFETCH(QStringList, needles);
         GGUFWriter w = tiny_model();
         replace_array(w, key.toStdString(), values);
-        EXPECT_LOAD_REFUSED(w, needles);
+        EXPECT_LOAD_ERROR(w, needles);
     }
     void tokenIdOutOfRange_data()
     {
