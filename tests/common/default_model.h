@@ -3,9 +3,8 @@
 // set-up fetches into the user's model folder; CAUSERIE_DEFAULT_MODEL may point elsewhere.
 // Shared by the engine's and the app's default-model tests, which must ask the same question
 // with the same settings so their answers can be compared with the CLI's.
-#include "tests/common/model_files.h"
-
 #include <QByteArray>
+#include <QDir>
 #include <QProcess>
 #include <QString>
 
@@ -17,9 +16,23 @@ inline const char* kDefaultModelQuestion = "What is the capital of France?";
 inline constexpr int kDefaultModelMaxTokens = 64;
 inline constexpr int kDefaultModelContext = 1024;
 
+// A model the test command's set-up fetched into the user's model folder
+// ($XDG_DATA_HOME/Causerie/models, by default ~/.local/share/…), or where the environment
+// variable `envVar` points when it is set.
+inline QString fetchedModelPath(const char* envVar, const QString& fileName)
+{
+    const QByteArray env = qgetenv(envVar);
+    if (!env.isEmpty())
+        return QString::fromLocal8Bit(env);
+    QString data = QString::fromLocal8Bit(qgetenv("XDG_DATA_HOME"));
+    if (data.isEmpty())
+        data = QDir::homePath() + QStringLiteral("/.local/share");
+    return data + QStringLiteral("/Causerie/models/") + fileName;
+}
+
 inline QString defaultModelPath()
 {
-    return userModelPath("CAUSERIE_DEFAULT_MODEL", QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"));
+    return fetchedModelPath("CAUSERIE_DEFAULT_MODEL", QStringLiteral("SmolLM2-135M-Instruct.Q4_1.gguf"));
 }
 
 // Starts `causerie-cli chat` (at cliPath) on the model with the same settings, greedy on the

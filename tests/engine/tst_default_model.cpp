@@ -10,6 +10,7 @@
 #include "engine/session.h"
 #include "engine/tokenizer.h"
 #include "tests/common/default_model.h"
+#include "tests/common/model_files.h"
 #include "tests/common/qtest_printers.h"
 
 #include <QDir>

@@ -9,6 +9,7 @@
 #include "engine/chat_template.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
+#include "tests/common/default_model.h"
 #include "tests/common/model_files.h"
 #include "tests/common/qtest_printers.h"
 
@@ -26,7 +27,7 @@ const char* kFetch = "scripts/fetch-gemma3-270m.sh";
 
 QString model_path()
 {
-    return testing::userModelPath("CAUSERIE_GEMMA3_MODEL", QStringLiteral("gemma-3-270m-q4_k_m.gguf"));
+    return testing::fetchedModelPath("CAUSERIE_GEMMA3_MODEL", QStringLiteral("gemma-3-270m-q4_k_m.gguf"));
 }
 
 // One user message and llama.cpp's figures for it.
