@@ -17,13 +17,10 @@ namespace {
 
 SamplingParams plain(float temperature)
 {
-    return {.temperature = temperature,
-            .top_k = 0,
-            .top_p = 1.0f,
-            .min_p = 0.0f,
-            .repeat_penalty = 1.0f,
-            .seed = 42,
-            .random_seed = false};
+    SamplingParams p{.temperature = temperature, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .repeat_penalty = 1.0f};
+    p.seed = 42;   // fixed: every histogram is reproducible
+    p.random_seed = false;
+    return p;
 }
 
 std::map<int32_t, int> histogram(SamplingParams p, const std::vector<float>& logits, int draws,
