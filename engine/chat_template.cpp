@@ -70,6 +70,17 @@ Status append_control(std::vector<int32_t>& out, const TemplateTokens& tok, cons
             return st_.error();                                                                                        \
     } while (0)
 
+// One message of the templates that wrap it in markers: the control token `open`, the text, the
+// control token `close`, then `after` as text (a newline, or nothing).
+Status append_wrapped(std::vector<int32_t>& out, const TemplateTokens& tok, const std::string& open,
+                      const std::string& text, const char* close, const std::string& after = {})
+{
+    TRY(append_control(out, tok, open.c_str()));
+    TRY(append_text(out, tok, text));
+    TRY(append_control(out, tok, close));
+    return append_text(out, tok, after);
+}
+
 // Mistral v1/v3: the system prompt goes before the last user message, as mistral-common does.
 Result<std::vector<int32_t>> apply_mistral(const TemplateTokens& tok, std::span<const ChatTurn> turns,
                                            ChatTemplateKind kind)
@@ -91,9 +102,7 @@ Result<std::vector<int32_t>> apply_mistral(const TemplateTokens& tok, std::span<
         const ChatTurn& t = turns[i];
         if (t.role == "system") {
             if (v7) {
-                TRY(append_control(out, tok, "[SYSTEM_PROMPT]"));
-                TRY(append_text(out, tok, t.content));
-                TRY(append_control(out, tok, "[/SYSTEM_PROMPT]"));
+                TRY(append_wrapped(out, tok, "[SYSTEM_PROMPT]", t.content, "[/SYSTEM_PROMPT]"));
             }
         } else if (t.role == "user") {
             std::string content = t.content;
@@ -102,9 +111,7 @@ Result<std::vector<int32_t>> apply_mistral(const TemplateTokens& tok, std::span<
             if (kind == ChatTemplateKind::MistralV1) {
                 TRY(append_text(out, tok, "[INST] " + content + " [/INST]"));
             } else {
-                TRY(append_control(out, tok, "[INST]"));
-                TRY(append_text(out, tok, content));
-                TRY(append_control(out, tok, "[/INST]"));
+                TRY(append_wrapped(out, tok, "[INST]", content, "[/INST]"));
             }
         } else if (t.role == "assistant") {
             TRY(append_text(out, tok, t.content));
@@ -123,19 +130,13 @@ Result<std::vector<int32_t>> apply_chatml(const TemplateTokens& tok, std::span<c
 {
     std::vector<int32_t> out;
     if (!default_system.empty() && turns.front().role != "system") {
-        TRY(append_control(out, tok, "<|im_start|>"));
-        TRY(append_text(out, tok, "system\n" + default_system));
-        TRY(append_control(out, tok, "<|im_end|>"));
-        TRY(append_text(out, tok, "\n"));
+        TRY(append_wrapped(out, tok, "<|im_start|>", "system\n" + default_system, "<|im_end|>", "\n"));
     }
     tok.mark(out);
     for (const ChatTurn& t : turns) {
         if (t.role != "system" && t.role != "user" && t.role != "assistant")
             return make_error("unknown chat role '" + t.role + "'");
-        TRY(append_control(out, tok, "<|im_start|>"));
-        TRY(append_text(out, tok, t.role + "\n" + t.content));
-        TRY(append_control(out, tok, "<|im_end|>"));
-        TRY(append_text(out, tok, "\n"));
+        TRY(append_wrapped(out, tok, "<|im_start|>", t.role + "\n" + t.content, "<|im_end|>", "\n"));
         tok.mark(out);
     }
     TRY(append_control(out, tok, "<|im_start|>"));
@@ -233,10 +234,7 @@ Result<std::vector<int32_t>> apply_qwen3(const TemplateTokens& tok, std::span<co
             content.erase(0, content.find_first_not_of('\n') == std::string::npos ? content.size()
                                                                                   : content.find_first_not_of('\n'));
         }
-        TRY(append_control(out, tok, "<|im_start|>"));
-        TRY(append_text(out, tok, t.role + "\n" + content));
-        TRY(append_control(out, tok, "<|im_end|>"));
-        TRY(append_text(out, tok, "\n"));
+        TRY(append_wrapped(out, tok, "<|im_start|>", t.role + "\n" + content, "<|im_end|>", "\n"));
         tok.mark(out);
     }
     TRY(append_control(out, tok, "<|im_start|>"));
@@ -269,9 +267,7 @@ Result<std::vector<int32_t>> apply_deepseek_r1(const TemplateTokens& tok, std::s
             TRY(append_control(out, tok, "<｜User｜>"));
             TRY(append_text(out, tok, t.content));
         } else if (t.role == "assistant") {
-            TRY(append_control(out, tok, "<｜Assistant｜>"));
-            TRY(append_text(out, tok, after_thinking(t.content)));
-            TRY(append_control(out, tok, "<｜end▁of▁sentence｜>"));
+            TRY(append_wrapped(out, tok, "<｜Assistant｜>", after_thinking(t.content), "<｜end▁of▁sentence｜>"));
         } else if (t.role != "system") {
             return make_error("unknown chat role '" + t.role + "'");
         }
@@ -309,12 +305,9 @@ Result<std::vector<int32_t>> apply_gemma(const TemplateTokens& tok, std::span<co
         if ((t.role == "user") != (i % 2 == 0))
             return make_error("Gemma's chat template needs user and assistant messages to alternate, starting "
                               "with the user");
-        TRY(append_control(out, tok, "<start_of_turn>"));
-        TRY(append_text(out, tok,
-                        (t.role == "user" ? "user\n" : "model\n") + (i == 0 ? prefix : std::string()) +
-                            trimmed(t.content)));
-        TRY(append_control(out, tok, "<end_of_turn>"));
-        TRY(append_text(out, tok, "\n"));
+        const std::string text =
+            (t.role == "user" ? "user\n" : "model\n") + (i == 0 ? prefix : std::string()) + trimmed(t.content);
+        TRY(append_wrapped(out, tok, "<start_of_turn>", text, "<end_of_turn>", "\n"));
         tok.mark(out);
     }
     TRY(append_control(out, tok, "<start_of_turn>"));
@@ -335,10 +328,7 @@ Result<std::vector<int32_t>> apply_phi3(const TemplateTokens& tok, std::span<con
     for (const ChatTurn& t : turns) {
         if (t.role != "system" && t.role != "user" && t.role != "assistant")
             return make_error("unknown chat role '" + t.role + "'");
-        TRY(append_control(out, tok, ("<|" + t.role + "|>").c_str()));
-        TRY(append_text(out, tok, nl + t.content));
-        TRY(append_control(out, tok, "<|end|>"));
-        TRY(append_text(out, tok, nl));
+        TRY(append_wrapped(out, tok, "<|" + t.role + "|>", nl + t.content, "<|end|>", nl));
         tok.mark(out);
     }
     TRY(append_control(out, tok, "<|assistant|>"));

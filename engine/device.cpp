@@ -141,6 +141,38 @@ Result<std::unique_ptr<ComputeBackend>> cpu_because(const Model& model, const Ba
     return create_cpu_backend(model, options);
 }
 
+#if defined(CAUSERIE_HAVE_CUDA) || defined(CAUSERIE_HAVE_CUDA_SIM)
+// A device asked for by number (`asked` >= 0) must be one of `device`'s: no silent fallback.
+Status check_asked_device(const std::string& device, int asked)
+{
+    if (asked < 0)
+        return Ok{};
+    auto devices = list_devices_for(device);
+    if (!devices)
+        return devices.error();
+    if (auto index = choose_cuda_device(*devices, asked); !index)
+        return index.error();
+    return Ok{};
+}
+
+using GpuBackendFactory = Result<std::unique_ptr<ComputeBackend>> (*)(const Model&, const BackendOptions&,
+                                                                      const CudaBackendOptions&, std::string*);
+
+// The backend `create` makes, with its summary in `why`; when it cannot be made, the CPU with
+// the reason.
+Result<std::unique_ptr<ComputeBackend>> gpu_or_cpu(GpuBackendFactory create, const Model& model,
+                                                   const BackendOptions& options, std::string* why)
+{
+    std::string summary;
+    auto b = create(model, options, {}, &summary);
+    if (!b)
+        return cpu_because(model, options, b.error().message, why);
+    if (why)
+        *why = summary;
+    return b;
+}
+#endif
+
 }   // namespace
 
 Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const BackendOptions& options,
@@ -153,20 +185,9 @@ Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const
         return cpu_because(model, options, "0 GPU layers were asked for", why);
     if (device == "cuda-sim") {
 #ifdef CAUSERIE_HAVE_CUDA_SIM
-        if (options.gpu_device >= 0) {   // a device asked for by number must exist: no silent fallback
-            auto devices = list_cuda_sim_devices();
-            if (!devices)
-                return devices.error();
-            if (auto index = choose_cuda_device(*devices, options.gpu_device); !index)
-                return index.error();
-        }
-        std::string summary;
-        auto b = create_cuda_sim_backend(model, options, {}, &summary);
-        if (!b)
-            return cpu_because(model, options, b.error().message, why);
-        if (why)
-            *why = summary;
-        return b;
+        if (auto st = check_asked_device(device, options.gpu_device); !st)
+            return st.error();
+        return gpu_or_cpu(create_cuda_sim_backend, model, options, why);
 #else
         return make_error("device 'cuda-sim' is not in this build (configure with -DCAUSERIE_CUDA_SIM=ON)");
 #endif
@@ -176,23 +197,12 @@ Result<std::unique_ptr<ComputeBackend>> create_backend(const Model& model, const
         const auto probe = kernels::cuda::probe_devices();
         if (!probe.usable && options.gpu_device < 0)
             return cpu_because(model, options, probe.reason, why);
-        if (options.gpu_device >= 0) {   // a device asked for by number must exist: no silent fallback
-            if (!probe.usable)
-                return make_error("CUDA device " + std::to_string(options.gpu_device) + " was asked for, but " +
-                                  probe.reason);
-            auto devices = list_cuda_devices();
-            if (!devices)
-                return devices.error();
-            if (auto index = choose_cuda_device(*devices, options.gpu_device); !index)
-                return index.error();
-        }
-        std::string summary;
-        auto b = create_cuda_backend(model, options, {}, &summary);
-        if (!b)
-            return cpu_because(model, options, b.error().message, why);
-        if (why)
-            *why = summary;
-        return b;
+        if (!probe.usable)   // a device asked for by number: no silent fallback
+            return make_error("CUDA device " + std::to_string(options.gpu_device) + " was asked for, but " +
+                              probe.reason);
+        if (auto st = check_asked_device(device, options.gpu_device); !st)
+            return st.error();
+        return gpu_or_cpu(create_cuda_backend, model, options, why);
 #else
         if (options.gpu_device >= 0)
             return make_error("CUDA device " + std::to_string(options.gpu_device) +

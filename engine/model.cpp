@@ -10,6 +10,9 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
+#include <utility>
+#include <variant>
 
 namespace causerie {
 
@@ -56,6 +59,25 @@ Result<float> positive_float(const GGUFFile& f, const std::string& key, double h
         return make_error("metadata key '" + key + "' is " + std::to_string(*v) +
                           ", expected a positive number up to " + std::to_string(hi));
     return static_cast<float>(*v);
+}
+
+// An optional key read into `out`, which keeps its value when the file lacks the key; a key of
+// another type is an error.
+template <typename T>
+Status read_optional(const GGUFFile& f, const std::string& key, T& out)
+{
+    if (!f.find(key))
+        return Ok{};
+    Result<T> v = [&] {
+        if constexpr (std::is_same_v<T, bool>)
+            return f.get_bool(key);
+        else
+            return f.get_string(key);
+    }();
+    if (!v)
+        return v.error();
+    out = std::move(*v);
+    return Ok{};
 }
 
 // A token id key: absent (or negative, which some converters write for "none") gives -1.
@@ -662,36 +684,16 @@ Result<VocabData> read_vocab(const GGUFFile& f)
         *id.out = *r;
     }
     v.add_bos = spm;
-    if (f.find("tokenizer.ggml.add_bos_token")) {
-        auto b = f.get_bool("tokenizer.ggml.add_bos_token");
-        if (!b)
-            return b.error();
-        v.add_bos = *b;
-    }
-    if (f.find("tokenizer.ggml.add_eos_token")) {
-        auto b = f.get_bool("tokenizer.ggml.add_eos_token");
-        if (!b)
-            return b.error();
-        v.add_eos = *b;
-    }
-    if (f.find("tokenizer.ggml.pre")) {
-        auto pre = f.get_string("tokenizer.ggml.pre");
-        if (!pre)
-            return pre.error();
-        v.pre = *pre;
-    }
-    if (f.find("tokenizer.ggml.add_space_prefix")) {
-        auto b = f.get_bool("tokenizer.ggml.add_space_prefix");
-        if (!b)
-            return b.error();
-        v.add_space_prefix = *b;
-    }
-    if (f.find("tokenizer.chat_template")) {
-        auto t = f.get_string("tokenizer.chat_template");
-        if (!t)
-            return t.error();
-        v.chat_template = *t;
-    }
+    const std::pair<const char*, std::variant<bool*, std::string*>> optional_keys[] = {
+        {"tokenizer.ggml.add_bos_token", &v.add_bos},
+        {"tokenizer.ggml.add_eos_token", &v.add_eos},
+        {"tokenizer.ggml.pre", &v.pre},
+        {"tokenizer.ggml.add_space_prefix", &v.add_space_prefix},
+        {"tokenizer.chat_template", &v.chat_template},
+    };
+    for (const auto& [key, field] : optional_keys)
+        if (auto st = std::visit([&](auto* out) { return read_optional(f, key, *out); }, field); !st)
+            return st.error();
     return v;
 }
 

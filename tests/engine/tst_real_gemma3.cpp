@@ -9,10 +9,10 @@
 #include "engine/chat_template.h"
 #include "engine/model.h"
 #include "engine/tokenizer.h"
+#include "tests/common/default_model.h"
+#include "tests/common/model_files.h"
 #include "tests/common/qtest_printers.h"
 
-#include <QCryptographicHash>
-#include <QDir>
 #include <QFile>
 #include <QTest>
 
@@ -27,13 +27,7 @@ const char* kFetch = "scripts/fetch-gemma3-270m.sh";
 
 QString model_path()
 {
-    const QByteArray env = qgetenv("CAUSERIE_GEMMA3_MODEL");
-    if (!env.isEmpty())
-        return QString::fromLocal8Bit(env);
-    QString data = QString::fromLocal8Bit(qgetenv("XDG_DATA_HOME"));
-    if (data.isEmpty())
-        data = QDir::homePath() + QStringLiteral("/.local/share");
-    return data + QStringLiteral("/Causerie/models/gemma-3-270m-q4_k_m.gguf");
+    return testing::fetchedModelPath("CAUSERIE_GEMMA3_MODEL", QStringLiteral("gemma-3-270m-q4_k_m.gguf"));
 }
 
 // One user message and llama.cpp's figures for it.
@@ -136,11 +130,7 @@ private Q_SLOTS:
         if (!QFile::exists(path))
             QSKIP(qPrintable(QStringLiteral("Gemma 3 270M is not at %1; run %2 (or set CAUSERIE_GEMMA3_MODEL)")
                                  .arg(path, QString::fromLatin1(kFetch))));
-        QFile f(path);
-        QVERIFY(f.open(QIODevice::ReadOnly));
-        QCryptographicHash hash(QCryptographicHash::Sha256);
-        QVERIFY(hash.addData(&f));
-        QVERIFY2(hash.result().toHex() == m_golden.sha256,
+        QVERIFY2(testing::fileSha256Hex(path) == m_golden.sha256,
                  qPrintable(QStringLiteral("%1 is not the file the figures are for (SHA-256 differs); run %2 again")
                                 .arg(path, QString::fromLatin1(kFetch))));
 

@@ -17,14 +17,9 @@ namespace {
 
 SamplingParams plain(float temperature)
 {
-    SamplingParams p;
-    p.temperature = temperature;
-    p.top_k = 0;
-    p.top_p = 1.0f;
-    p.min_p = 0.0f;
-    p.repeat_penalty = 1.0f;
+    SamplingParams p{.temperature = temperature, .top_k = 0, .top_p = 1.0f, .min_p = 0.0f, .repeat_penalty = 1.0f};
+    p.seed = 42;   // fixed: every histogram is reproducible
     p.random_seed = false;
-    p.seed = 42;
     return p;
 }
 
@@ -130,9 +125,8 @@ private Q_SLOTS:
     void greedyIsArgmax();
     void distributionFollowsSoftmax();
     void temperatureSharpens();
-    void topKKeepsK();
-    void topPKeepsSmallestNucleus();
-    void minPDropsUnlikely();
+    void cutsKeepOnlyTheirTokens_data();
+    void cutsKeepOnlyTheirTokens();
     void repetitionPenalty();
     void seedReproducible();
     void bestLogitsOnlyChooseAsTheWholeRow();
@@ -168,42 +162,46 @@ void TestSampler::temperatureSharpens()
     QVERIFY(std::fabs(double(h[0]) / n - 0.9) < 0.012);   // sigma 0.0021
 }
 
-void TestSampler::topKKeepsK()
+// Top-k, top-p and min-p: the tokens drawn are exactly those the cut keeps.
+void TestSampler::cutsKeepOnlyTheirTokens_data()
 {
-    const std::vector<float> logits = {1.0f, 3.0f, 2.0f, 0.5f, 2.9f};
-    auto p = plain(5.0f);   // flat enough that every token would appear without top-k
-    p.top_k = 2;
-    auto h = histogram(p, logits, 2000);
-    QCOMPARE(int(h.size()), 2);
-    QVERIFY(h.count(1) && h.count(4));
-    p.top_k = 1;
-    h = histogram(p, logits, 200);
-    QCOMPARE(h[1], 200);
-}
-
-void TestSampler::topPKeepsSmallestNucleus()
-{
+    QTest::addColumn<QList<float>>("logits");
+    QTest::addColumn<float>("temperature");
+    QTest::addColumn<int>("top_k");
+    QTest::addColumn<float>("top_p");
+    QTest::addColumn<float>("min_p");
+    QTest::addColumn<int>("draws");
+    QTest::addColumn<QList<int>>("kept");
+    // Temperature 5 is flat enough that every token would appear without top-k.
+    const QList<float> spread = {1.0f, 3.0f, 2.0f, 0.5f, 2.9f};
+    QTest::newRow("top-k 2") << spread << 5.0f << 2 << 1.0f << 0.0f << 2000 << QList<int>{1, 4};
+    QTest::newRow("top-k 1") << spread << 5.0f << 1 << 1.0f << 0.0f << 200 << QList<int>{1};
     // Probabilities 0.5, 0.3, 0.2: top-p 0.7 keeps {0, 1}; top-p 0.5 keeps {0}.
-    const std::vector<float> logits = {std::log(0.5f), std::log(0.3f), std::log(0.2f)};
-    auto p = plain(1.0f);
-    p.top_p = 0.7f;
-    auto h = histogram(p, logits, 3000);
-    QCOMPARE(int(h.size()), 2);
-    QVERIFY(!h.count(2));
-    p.top_p = 0.5f;
-    h = histogram(p, logits, 300);
-    QCOMPARE(h[0], 300);
+    const QList<float> nucleus = {std::log(0.5f), std::log(0.3f), std::log(0.2f)};
+    QTest::newRow("top-p 0.7") << nucleus << 1.0f << 0 << 0.7f << 0.0f << 3000 << QList<int>{0, 1};
+    QTest::newRow("top-p 0.5") << nucleus << 1.0f << 0 << 0.5f << 0.0f << 300 << QList<int>{0};
+    // p = 0.6, 0.3, 0.1: min-p 0.2 drops token 2 (0.1 < 0.2 * 0.6), keeps token 1.
+    const QList<float> unlikely = {std::log(0.6f), std::log(0.3f), std::log(0.1f)};
+    QTest::newRow("min-p 0.2") << unlikely << 1.0f << 0 << 1.0f << 0.2f << 3000 << QList<int>{0, 1};
 }
 
-void TestSampler::minPDropsUnlikely()
+void TestSampler::cutsKeepOnlyTheirTokens()
 {
-    // p = 0.6, 0.3, 0.1: min-p 0.2 drops token 2 (0.1 < 0.2 * 0.6), keeps token 1.
-    const std::vector<float> logits = {std::log(0.6f), std::log(0.3f), std::log(0.1f)};
-    auto p = plain(1.0f);
-    p.min_p = 0.2f;
-    auto h = histogram(p, logits, 3000);
-    QCOMPARE(int(h.size()), 2);
-    QVERIFY(!h.count(2));
+    QFETCH(QList<float>, logits);
+    QFETCH(float, temperature);
+    QFETCH(int, top_k);
+    QFETCH(float, top_p);
+    QFETCH(float, min_p);
+    QFETCH(int, draws);
+    QFETCH(QList<int>, kept);
+    SamplingParams p = plain(temperature);
+    p.top_k = top_k;
+    p.top_p = top_p;
+    p.min_p = min_p;
+    QList<int> drawn;
+    for (const auto& [id, count] : histogram(p, std::vector<float>(logits.begin(), logits.end()), draws))
+        drawn.push_back(id);
+    QCOMPARE(drawn, kept);
 }
 
 void TestSampler::repetitionPenalty()
@@ -259,15 +257,14 @@ void TestSampler::matchesReferenceImplementation()
                     for (float min_p : {0.0f, 0.05f, 0.3f})
                         for (auto [penalty, last_n] : {std::pair{1.0f, 64}, std::pair{1.3f, 8}, std::pair{1.1f, 64},
                                                        std::pair{0.8f, -1}, std::pair{1.5f, 0}}) {
-                            SamplingParams p;
-                            p.temperature = temperature;
-                            p.top_k = top_k;
-                            p.top_p = top_p;
-                            p.min_p = min_p;
-                            p.repeat_penalty = penalty;
-                            p.repeat_last_n = last_n;
-                            p.random_seed = false;
-                            p.seed = gen();
+                            const SamplingParams p{.temperature = temperature,
+                                                   .top_k = top_k,
+                                                   .top_p = top_p,
+                                                   .min_p = min_p,
+                                                   .repeat_penalty = penalty,
+                                                   .repeat_last_n = last_n,
+                                                   .seed = gen(),
+                                                   .random_seed = false};
                             Sampler s(p);
                             ReferenceSampler ref(p);
                             std::vector<int32_t> history;
@@ -314,15 +311,14 @@ void TestSampler::matchesReferenceImplementation()
 void TestSampler::keptBuffersFollowTheRowSize()
 {
     for (float temperature : {0.0f, 0.8f}) {
-        SamplingParams p;
-        p.temperature = temperature;
-        p.top_k = 20;
-        p.top_p = 0.9f;
-        p.min_p = 0.02f;
-        p.repeat_penalty = 1.2f;
-        p.repeat_last_n = 16;
-        p.random_seed = false;
-        p.seed = 99;
+        const SamplingParams p{.temperature = temperature,
+                               .top_k = 20,
+                               .top_p = 0.9f,
+                               .min_p = 0.02f,
+                               .repeat_penalty = 1.2f,
+                               .repeat_last_n = 16,
+                               .seed = 99,
+                               .random_seed = false};
         Sampler s(p);
         ReferenceSampler ref(p);
         std::mt19937 gen(5);
@@ -353,14 +349,12 @@ void TestSampler::bestLogitsOnlyChooseAsTheWholeRow()
         for (float temp : {0.0f, 0.7f, 1.3f})
             for (int top_k : {1, 5, 40})
                 for (float penalty : {1.0f, 1.3f, 3.0f}) {
-                    SamplingParams p;
-                    p.temperature = temp;
-                    p.top_k = top_k;
-                    p.top_p = temp > 1.0f ? 0.9f : 1.0f;
-                    p.min_p = temp > 1.0f ? 0.0f : 0.05f;
-                    p.repeat_penalty = penalty;
-                    p.repeat_last_n = 16;
-                    v.push_back(p);
+                    v.push_back({.temperature = temp,
+                                 .top_k = top_k,
+                                 .top_p = temp > 1.0f ? 0.9f : 1.0f,
+                                 .min_p = temp > 1.0f ? 0.0f : 0.05f,
+                                 .repeat_penalty = penalty,
+                                 .repeat_last_n = 16});
                 }
         return v;
     }();

@@ -49,6 +49,21 @@ std::vector<Case> load_cases()
     return cases;
 }
 
+// U+2581, the mark sentencepiece writes for a space.
+const std::string kSpaceMark = "\xE2\x96\x81";
+
+// A small sentencepiece ('llama') vocabulary: <unk> 0, <s> 1, </s> 2, then pieces of the test's own.
+VocabData small_vocab(std::vector<std::string> tokens)
+{
+    VocabData v;
+    v.model = "llama";
+    v.tokens = std::move(tokens);
+    v.unk_id = 0;
+    v.bos_id = 1;
+    v.eos_id = 2;
+    return v;
+}
+
 // Entries of tests/data/tokenizer/roundtrip.txt (see its header for the format).
 std::vector<std::string> load_corpus() { return testing::loadTokenizerCorpus(kDataDir); }
 
@@ -574,23 +589,9 @@ private Q_SLOTS:
     // llama-tokenize (0c1e570) gives for this vocabulary written as a vocabulary-only GGUF.
     void userDefinedSpacePiecesAreMatched()
     {
-        VocabData v;
-        v.model = "llama";
-        v.tokens = {"<unk>",
-                    "<s>",
-                    "</s>",
-                    "\xE2\x96\x81",
-                    "a",
-                    "b",
-                    "\xE2\x96\x81"
-                    "b",
-                    "  ",
-                    "   "};
+        VocabData v = small_vocab({"<unk>", "<s>", "</s>", kSpaceMark, "a", "b", kSpaceMark + "b", "  ", "   "});
         v.scores = {0, 0, 0, -1, -2, -3, -0.5f, 0, 0};
         v.token_types = {2, 3, 3, 1, 1, 1, 1, 4, 4};
-        v.unk_id = 0;
-        v.bos_id = 1;
-        v.eos_id = 2;
         v.add_space_prefix = false;
         Result<Tokenizer> t = Tokenizer::from_vocab(v);
         QVERIFY2(t.ok(), t.ok() ? "" : t.error().message.c_str());
@@ -611,20 +612,7 @@ private Q_SLOTS:
     // outside the vocabulary becomes <unk>; <unk> is then found through unknown_token_id.
     void vocabWithoutScoresOrTypes()
     {
-        VocabData v;
-        v.model = "llama";
-        v.tokens = {"<unk>",
-                    "<s>",
-                    "</s>",
-                    "\xE2\x96\x81",
-                    "a",
-                    "b",
-                    "\xE2\x96\x81"
-                    "a",
-                    "ab"};
-        v.unk_id = 0;
-        v.bos_id = 1;
-        v.eos_id = 2;
+        const VocabData v = small_vocab({"<unk>", "<s>", "</s>", kSpaceMark, "a", "b", kSpaceMark + "a", "ab"});
         Result<Tokenizer> t = Tokenizer::from_vocab(v);
         QVERIFY2(t.ok(), t.ok() ? "" : t.error().message.c_str());
         QVERIFY(!t->is_control(1));   // without types <s> is an ordinary piece
