@@ -24,6 +24,9 @@ struct SimCounts {
     uint64_t gemm_calls = 0;   // F16 GEMMs (cuBLAS on a GPU)
     double gemm_flops = 0;
     double gemm_bytes = 0;
+    double mma_int8_ops = 0;                // tensor-core int8 work, 2 m n k per mma (the int8 GEMM, mmq.cu)
+    double mma_f16_flops = 0;               // tensor-core F16 work in kernels (wmma), 2 m n k per mma
+    double shared_bytes = 0;                // shared-memory traffic the kernels report (wmma tiles, staging)
     std::vector<SimKernelCounts> kernels;   // by name
 };
 

@@ -282,6 +282,7 @@ std::mutex g_counts_mutex;   // g_kernels, g_launches_at_reset, g_gemm
 std::atomic<uint64_t> g_gemm_calls{0};
 double g_gemm_flops = 0;
 double g_gemm_bytes = 0;
+std::atomic<uint64_t> g_mma_int8_ops{0}, g_mma_f16_flops{0}, g_shared_bytes{0};
 std::map<std::string, KernelCounts> g_kernels;
 uint64_t g_launches_at_reset = 0;
 std::shared_mutex g_ranges_mutex;
@@ -355,6 +356,9 @@ Counters counters()
     c.gemm_calls = g_gemm_calls;
     c.gemm_flops = g_gemm_flops;
     c.gemm_bytes = g_gemm_bytes;
+    c.mma_int8_ops = double(g_mma_int8_ops);
+    c.mma_f16_flops = double(g_mma_f16_flops);
+    c.shared_bytes = double(g_shared_bytes);
     c.kernels = g_kernels;
     return c;
 }
@@ -368,6 +372,9 @@ void reset_counters()
     g_gemm_calls = 0;
     g_gemm_flops = 0;
     g_gemm_bytes = 0;
+    g_mma_int8_ops = 0;
+    g_mma_f16_flops = 0;
+    g_shared_bytes = 0;
     g_kernels.clear();
 }
 
@@ -380,6 +387,18 @@ void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t re
     std::lock_guard lock(g_counts_mutex);
     g_gemm_flops += 2.0 * double(m) * double(n) * double(k);
     g_gemm_bytes += double(operand_bytes) + double(result_bytes);
+}
+
+void count_mma(bool int8, int64_t m, int64_t n, int64_t k)
+{
+    if (g_counting)
+        (int8 ? g_mma_int8_ops : g_mma_f16_flops) += uint64_t(2 * m * n * k);
+}
+
+void count_shared(size_t bytes)
+{
+    if (g_counting)
+        g_shared_bytes += bytes;
 }
 
 void add_device_range(const void* p, size_t bytes)

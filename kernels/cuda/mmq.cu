@@ -1,0 +1,337 @@
+#include "mmq.cuh"
+
+#include "launch.h"
+#include "matvec.cuh"
+
+namespace causerie::kernels::gpu {
+inline namespace CAUSERIE_GPU_FLAVOR {
+namespace {
+
+constexpr int kThreads = 128;   // 4 warps, each 16 rows x 64 tokens of the tile
+constexpr int kRows = int(kMmqRows);
+constexpr int kTokens = int(kMmqTokens);
+constexpr int kBlocks = int(kMmqTileK / 32);   // 32-element blocks per step
+constexpr int kPanels = int(kMmqTileK / 16);   // 16-element panels per step
+constexpr int kLdDots = kTokens + 4;           // int32 row stride of a warp's dot tile (no bank conflicts)
+
+// Shared memory of a block (37 KiB, under the 48 KiB every architecture gives without opt-in).
+// Panels: element 16p + i of row r (token t) at a[p][r][i] (b[p][t][i]); a 16x16 tile of a panel
+// is 256 contiguous bytes (ldm 16), what wmma loads, 32-byte aligned.
+struct Smem {
+    alignas(32) int8_t a[kPanels][kRows][16];
+    alignas(32) int8_t b[kPanels][kTokens][16];
+    alignas(32) int dots[kThreads / 32][16][kLdDots];   // a warp's int32 sums of one block
+    int wmeta[kRows][kBlocks];    // Q4_0/Q8_0: F32 bits of d; Q4_K: sc | m << 8; Q6_K: sc0 | sc1 << 8 (int8)
+    float wsb[kRows][2];          // the step's super-block: Q4_K d and dmin (F16 to F32), Q6_K d
+    float xd[kTokens][kBlocks];   // Q8_0 activations: d per block
+    int xs[kTokens][kBlocks];     // Q8_K activations: sum of the codes per 32 elements
+    float xsb[kTokens];           // Q8_K activations: d of the step's super-block
+};
+
+// Shared-memory traffic for the sim's counters (wmma tiles count themselves); nothing on a GPU.
+__device__ __forceinline__ void count_smem(size_t bytes)
+{
+#if defined(CAUSERIE_CUDA_SIM)
+    ::causerie::cuda_sim::count_shared(bytes);
+#else
+    (void)bytes;
+#endif
+}
+
+__device__ __forceinline__ float mmq_half(const uint8_t* p) { return half_bits_to_float(load_u16(p)); }
+__device__ __forceinline__ int nib_lo(int v) { return v & 0x0F0F0F0F; }
+__device__ __forceinline__ int nib_hi(int v) { return (v >> 4) & 0x0F0F0F0F; }
+// Bytes holding v + off in [0, 2 bits) as the signed int8 v (two's complement of `bits` bits,
+// sign-extended per byte without carries between bytes): Q4_0's q - 8 (bits 4), Q6_K's q - 32 (6).
+__device__ __forceinline__ int sign_extend_bytes(int v, int bits)
+{
+    const int top = 0x01010101 << (bits - 1);
+    const int s = v ^ top;
+    const int fill = int((0xFFu << bits) & 0xFFu);
+    return s | ((s & top) >> (bits - 1)) * fill;
+}
+__device__ __forceinline__ void put16(int8_t* dst, int x, int y, int z, int w)
+{
+    int* d = reinterpret_cast<int*>(dst);
+    d[0] = x;
+    d[1] = y;
+    d[2] = z;
+    d[3] = w;
+    count_smem(16);
+}
+__device__ __forceinline__ void put16(int8_t* dst, const Words4& v) { put16(dst, v.x, v.y, v.z, v.w); }
+
+// Stages the weights of blocks k0 .. k0 + kBlocks (32 elements each, nb per row; fewer at the end
+// of the row) of rows row0 .. row0 + kRows; rows past the matrix and blocks past the row are zero.
+__device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const uint8_t* w, int64_t rows, int64_t nb,
+                                              int64_t row0, int64_t k0, int tid)
+{
+    const int nblk = nb - k0 < kBlocks ? int(nb - k0) : kBlocks;
+    if (type == TensorType::Q4_0 || type == TensorType::Q8_0) {
+        const bool q8 = type == TensorType::Q8_0;
+        const size_t code_bytes = q8 ? 32 : 16;
+        const uint8_t* scales = w + size_t(rows) * size_t(nb) * code_bytes;
+        for (int i = tid; i < kRows * kBlocks; i += kThreads) {
+            const int r = i / kBlocks, j = i % kBlocks;
+            const int64_t row = row0 + r, b = k0 + j;
+            const bool ok = row < rows && j < nblk;
+            const uint8_t* codes = w + size_t(row) * size_t(nb) * code_bytes;
+            if (!ok) {
+                put16(sm.a[2 * j][r], 0, 0, 0, 0);
+                put16(sm.a[2 * j + 1][r], 0, 0, 0, 0);
+            } else if (q8) {
+                put16(sm.a[2 * j][r], load_i32x4_a16(codes + packed_chunk_offset(b, 0, nb, 2)));
+                put16(sm.a[2 * j + 1][r], load_i32x4_a16(codes + packed_chunk_offset(b, 1, nb, 2)));
+            } else {   // byte l: element l in the low nibble, element 16 + l in the high one
+                const Words4 q = load_i32x4_a16(codes + 16 * b);
+                put16(sm.a[2 * j][r], sign_extend_bytes(nib_lo(q.x), 4), sign_extend_bytes(nib_lo(q.y), 4),
+                      sign_extend_bytes(nib_lo(q.z), 4), sign_extend_bytes(nib_lo(q.w), 4));
+                put16(sm.a[2 * j + 1][r], sign_extend_bytes(nib_hi(q.x), 4), sign_extend_bytes(nib_hi(q.y), 4),
+                      sign_extend_bytes(nib_hi(q.z), 4), sign_extend_bytes(nib_hi(q.w), 4));
+            }
+            sm.wmeta[r][j] = ok ? __float_as_int(mmq_half(scales + 2 * (size_t(row) * size_t(nb) + size_t(b)))) : 0;
+            count_smem(4);
+        }
+        return;
+    }
+    // K-quants: a unit is 64 elements (two blocks), a step two units of one super-block.
+    const int64_t nsb = nb / 8, nu = 4 * nsb;
+    const int64_t u0 = k0 / 2, sb = k0 / 8;
+    if (type == TensorType::Q4_K) {
+        const uint8_t* meta_plane = w + size_t(rows) * size_t(nsb) * 128;
+        for (int i = tid; i < kRows * 4; i += kThreads) {   // (row, unit of the step, chunk)
+            const int r = i / 4, ju = (i / 2) % 2, q = i % 2;
+            const int64_t row = row0 + r;
+            int8_t* lo = sm.a[4 * ju + q][r];       // block 2 ju, elements 16 q ..
+            int8_t* hi = sm.a[4 * ju + 2 + q][r];   // block 2 ju + 1
+            if (row >= rows) {
+                put16(lo, 0, 0, 0, 0);
+                put16(hi, 0, 0, 0, 0);
+                continue;
+            }
+            const Words4 c = load_i32x4_a16(w + size_t(row) * size_t(nsb) * 128 + packed_chunk_offset(u0 + ju, q, nu, 2));
+            put16(lo, nib_lo(c.x), nib_lo(c.y), nib_lo(c.z), nib_lo(c.w));
+            put16(hi, nib_hi(c.x), nib_hi(c.y), nib_hi(c.z), nib_hi(c.w));
+        }
+        // Two threads per row read the four unit words of the super-block (8 bytes each): scales
+        // and mins of the step's units, and d | dmin << 16 from their top bytes.
+        {
+            const int r = tid / 2, p = tid % 2;
+            const int64_t row = row0 + r;
+            Words2 wd{0, 0};
+            if (row < rows)
+                wd = load_i32x2_a8(meta_plane + size_t(row) * size_t(nsb) * 16 + 16 * size_t(sb) + 8 * size_t(p));
+            const uint32_t mine = (uint32_t(wd.x) >> 24) | (uint32_t(wd.y) >> 24) << 8;
+            const uint32_t other = uint32_t(__shfl_xor_sync(kFullMask, int(mine), 1));
+            if (p == int((k0 / 4) % 2)) {   // this pair of words is the step's two units
+                const int words[2] = {wd.x, wd.y};
+                for (int ju = 0; ju < 2; ++ju) {
+                    const int v = words[ju];
+                    sm.wmeta[r][2 * ju] = (v & 63) | ((v >> 12) & 63) << 8;
+                    sm.wmeta[r][2 * ju + 1] = ((v >> 6) & 63) | ((v >> 18) & 63) << 8;
+                }
+                count_smem(16);
+            }
+            if (p == 0) {
+                const uint32_t dm = mine | other << 16;
+                sm.wsb[r][0] = half_bits_to_float(uint16_t(dm & 0xFFFF));
+                sm.wsb[r][1] = half_bits_to_float(uint16_t(dm >> 16));
+                count_smem(8);
+            }
+        }
+        return;
+    }
+    // Q6_K: one thread per (row, unit): its three chunks make the unit's four 16-element panels.
+    {
+        const int r = tid / 2, ju = tid % 2;
+        const int64_t row = row0 + r;
+        int8_t* panel[4] = {sm.a[4 * ju][r], sm.a[4 * ju + 1][r], sm.a[4 * ju + 2][r], sm.a[4 * ju + 3][r]};
+        if (row >= rows) {
+            for (int g = 0; g < 4; ++g)
+                put16(panel[g], 0, 0, 0, 0);
+            sm.wmeta[r][2 * ju] = sm.wmeta[r][2 * ju + 1] = 0;
+            if (ju == 0)
+                sm.wsb[r][0] = 0.0f;
+            return;
+        }
+        const uint8_t* codes = w + size_t(row) * size_t(nsb) * 192;
+        const Words4 a = load_i32x4_a16(codes + packed_chunk_offset(u0 + ju, 0, nu, 3));
+        const Words4 b = load_i32x4_a16(codes + packed_chunk_offset(u0 + ju, 1, nu, 3));
+        const Words4 c = load_i32x4_a16(codes + packed_chunk_offset(u0 + ju, 2, nu, 3));
+        const int av[4] = {a.x, a.y, a.z, a.w}, bv[4] = {b.x, b.y, b.z, b.w}, cv[4] = {c.x, c.y, c.z, c.w};
+        for (int g = 0; g < 4; ++g) {   // elements 16 g .. of the unit: low bits from a / b, high from c
+            int out[4];
+            for (int k = 0; k < 4; ++k) {
+                const int lo = g % 2 == 0 ? (g < 2 ? nib_lo(av[k]) : nib_hi(av[k])) : (g < 2 ? nib_lo(bv[k]) : nib_hi(bv[k]));
+                out[k] = sign_extend_bytes(lo | ((cv[k] >> (2 * g)) & 0x03030303) << 4, 6);
+            }
+            put16(panel[g], out[0], out[1], out[2], out[3]);
+        }
+        const int sc = load_i32_a4(w + size_t(rows) * size_t(nsb) * 192 + size_t(row) * size_t(nsb) * 16 + 4 * size_t(u0 + ju));
+        sm.wmeta[r][2 * ju] = sc & 0xFFFF;
+        sm.wmeta[r][2 * ju + 1] = (sc >> 16) & 0xFFFF;
+        if (ju == 0)
+            sm.wsb[r][0] = mmq_half(w + size_t(rows) * size_t(nsb) * 208 + size_t(row) * size_t(nsb) * 2 + 2 * size_t(sb));
+        count_smem(12);
+    }
+}
+
+// Stages the activations of the same blocks for tokens t0 .. t0 + kTokens (zero past n_tokens).
+__device__ __forceinline__ void stage_activations(bool k_quant, Smem& sm, const uint8_t* xq, size_t x_row_bytes,
+                                                  int64_t n_tokens, int64_t nb, int64_t t0, int64_t k0, int tid)
+{
+    const int nblk = nb - k0 < kBlocks ? int(nb - k0) : kBlocks;
+    const int64_t n = nb * 32;
+    for (int i = tid; i < kTokens * kPanels; i += kThreads) {   // (token, panel): consecutive chunks
+        const int t = i / kPanels, p = i % kPanels;
+        const int64_t tok = t0 + t;
+        if (tok >= n_tokens || p / 2 >= nblk) {
+            put16(sm.b[p][t], 0, 0, 0, 0);
+            continue;
+        }
+        const uint8_t* xr = xq + size_t(tok) * x_row_bytes;
+        const int64_t off = k_quant ? packed_chunk_offset(k0 / 2 + p / 4, p % 4, nb / 2, 4)
+                                    : packed_chunk_offset(k0 + p / 2, p % 2, nb, 2);
+        put16(sm.b[p][t], load_i32x4_a16(xr + off));
+    }
+    for (int i = tid; i < kTokens * kBlocks; i += kThreads) {
+        const int t = i / kBlocks, j = i % kBlocks;
+        const int64_t tok = t0 + t;
+        const bool ok = tok < n_tokens && j < nblk;
+        const uint8_t* xr = xq + size_t(ok ? tok : 0) * x_row_bytes;
+        if (k_quant) {
+            sm.xs[t][j] = ok ? int(int16_t(load_u16(xr + size_t(n) + 2 * size_t(k0 + j)))) : 0;
+            if (j == 0)
+                sm.xsb[t] = ok ? __int_as_float(load_i32_a4(xr + size_t(n) + size_t(n) / 16 + 4 * size_t(k0 / 8))) : 0.0f;
+        } else {
+            sm.xd[t][j] = ok ? half_bits_to_float(uint16_t(load_i32_a4(xr + size_t(n) + 4 * size_t(k0 + j)) & 0xFFFF)) : 0.0f;
+        }
+        count_smem(4);
+    }
+}
+
+// One warp: the int32 sums of its 16 rows x 64 tokens over the panels [p0, p0 + np) into its dot tile.
+__device__ __forceinline__ void warp_dots(Smem& sm, int warp, int p0, int np)
+{
+    namespace wmma = nvcuda::wmma;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, int> acc[kTokens / 16];
+    for (auto& f : acc)
+        wmma::fill_fragment(f, 0);
+    for (int p = p0; p < p0 + np; ++p) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, signed char, wmma::row_major> fa;
+        wmma::load_matrix_sync(fa, reinterpret_cast<const signed char*>(&sm.a[p][16 * warp][0]), 16);
+        for (int n = 0; n < kTokens / 16; ++n) {
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, signed char, wmma::col_major> fb;
+            wmma::load_matrix_sync(fb, reinterpret_cast<const signed char*>(&sm.b[p][16 * n][0]), 16);
+            wmma::mma_sync(acc[n], fa, fb, acc[n]);
+        }
+    }
+    for (int n = 0; n < kTokens / 16; ++n)
+        wmma::store_matrix_sync(&sm.dots[warp][0][16 * n], acc[n], kLdDots, wmma::mem_row_major);
+    __syncwarp();
+}
+
+// grid (ceil(n_tokens / kTokens), ceil(rows / kRows)), block kThreads. Lane l of warp w owns rows
+// 16 w .. 16 w + 15 of the tile for tokens l and l + 32; its float sums follow the reference's
+// block order and expressions (matvec.cu's packed_dot_*).
+__global__ void __launch_bounds__(kThreads)
+    mmq_kernel(TensorType type, const uint8_t* w, int64_t rows, int64_t cols, const uint8_t* xq, size_t x_row_bytes,
+               int64_t n_tokens, float* y, int64_t ldy, bool accumulate)
+{
+    __shared__ Smem sm;
+    const int tid = int(threadIdx.x), warp = tid / 32, lane = tid % 32;
+    const int64_t t0 = int64_t(blockIdx.x) * kTokens, row0 = int64_t(blockIdx.y) * kRows;
+    const int64_t nb = cols / 32;
+    const bool k_quant = type == TensorType::Q4_K || type == TensorType::Q6_K;
+    float acc[16][2];
+    int isum[16][2], imin[16][2];
+    for (int r = 0; r < 16; ++r)
+        for (int h = 0; h < 2; ++h) {
+            acc[r][h] = 0.0f;
+            isum[r][h] = imin[r][h] = 0;
+        }
+    for (int64_t k0 = 0; k0 < nb; k0 += kBlocks) {
+        __syncthreads();   // the previous step's panels are no longer read
+        stage_weights(type, sm, w, rows, nb, row0, k0, tid);
+        stage_activations(k_quant, sm, xq, x_row_bytes, n_tokens, nb, t0, k0, tid);
+        __syncthreads();
+        const int nblk = nb - k0 < kBlocks ? int(nb - k0) : kBlocks;
+        for (int j = 0; j < nblk; ++j) {
+            const int passes = type == TensorType::Q6_K ? 2 : 1;   // Q6_K: a scale per 16 elements
+            for (int pass = 0; pass < passes; ++pass) {
+                warp_dots(sm, warp, 2 * j + pass, 3 - passes);
+                for (int r = 0; r < 16; ++r) {
+                    const int rl = 16 * warp + r;
+                    const int meta = sm.wmeta[rl][j];
+                    count_smem(4);
+                    for (int h = 0; h < 2; ++h) {
+                        const int t = lane + 32 * h;
+                        const int dot = sm.dots[warp][r][t];
+                        count_smem(4);
+                        switch (type) {
+                        case TensorType::Q4_0:
+                            acc[r][h] += __fmul_rn(__fmul_rn(float(dot), __int_as_float(meta)), sm.xd[t][j]);
+                            break;
+                        case TensorType::Q8_0:
+                            acc[r][h] += __fmul_rn(float(dot), __fmul_rn(__int_as_float(meta), sm.xd[t][j]));
+                            break;
+                        case TensorType::Q4_K:
+                            isum[r][h] += (meta & 0xFF) * dot;
+                            imin[r][h] += (meta >> 8) * sm.xs[t][j];
+                            break;
+                        default: isum[r][h] += int(int8_t(meta >> (8 * pass))) * dot; break;
+                        }
+                    }
+                }
+                __syncwarp();   // the dot tile is read before the next block overwrites it
+            }
+            if (k_quant && (k0 + j) % 8 == 7) {   // end of a super-block: its float term
+                for (int r = 0; r < 16; ++r)
+                    for (int h = 0; h < 2; ++h) {
+                        const int rl = 16 * warp + r, t = lane + 32 * h;
+                        const float x_d = sm.xsb[t];
+                        if (type == TensorType::Q4_K) {
+                            const float d = __fmul_rn(sm.wsb[rl][0], x_d), dmin = __fmul_rn(sm.wsb[rl][1], x_d);
+                            acc[r][h] += __fsub_rn(__fmul_rn(d, float(isum[r][h])), __fmul_rn(dmin, float(imin[r][h])));
+                        } else {
+                            acc[r][h] += __fmul_rn(__fmul_rn(sm.wsb[rl][0], x_d), float(isum[r][h]));
+                        }
+                        isum[r][h] = imin[r][h] = 0;
+                    }
+            }
+        }
+    }
+    for (int r = 0; r < 16; ++r)
+        for (int h = 0; h < 2; ++h) {
+            const int64_t row = row0 + 16 * warp + r, tok = t0 + lane + 32 * h;
+            if (row < rows && tok < n_tokens) {
+                float* out = y + tok * ldy + row;
+                *out = accumulate ? *out + acc[r][h] : acc[r][h];
+            }
+        }
+}
+
+}   // namespace
+
+bool mmq_supports(TensorType type) { return matvec_packs(type); }
+
+GpuStatus mmq_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
+                     float* y, int64_t ldy, Stream s, bool accumulate)
+{
+    if (!mmq_supports(type))
+        return gpu_error("mmq_packed: no int8 tensor-core path for type " + std::to_string(uint32_t(type)));
+    const int64_t block = type == TensorType::Q4_K || type == TensorType::Q6_K ? 256 : 32;
+    if (cols <= 0 || cols % block)
+        return gpu_error("mmq_packed: row length " + std::to_string(cols) + " does not fit the blocks of type " +
+                         std::to_string(uint32_t(type)));
+    if (rows <= 0 || n_tokens <= 0 || ldy < rows || (rows + kMmqRows - 1) / kMmqRows > 65535)
+        return gpu_error("mmq_packed: bad shape (" + std::to_string(rows) + " rows, " + std::to_string(n_tokens) +
+                         " tokens, ldy " + std::to_string(ldy) + ")");
+    const size_t xrb = packed_activation_row_bytes(type, cols);
+    return launch(mmq_kernel, dim3(div_up(n_tokens, kMmqTokens), div_up(rows, kMmqRows)), dim3(kThreads), 0, s, type,
+                  static_cast<const uint8_t*>(w), rows, cols, static_cast<const uint8_t*>(xq), xrb, n_tokens, y, ldy,
+                  accumulate);
+}
+
+}   // namespace CAUSERIE_GPU_FLAVOR
+}   // namespace causerie::kernels::gpu
