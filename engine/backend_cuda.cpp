@@ -12,6 +12,7 @@
 #include "kernels/cuda/attention.cuh"
 #include "kernels/cuda/attention_prefill.cuh"
 #include "kernels/cuda/dequant_f16.cuh"
+#include "kernels/cuda/mmq.cuh"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
@@ -141,6 +142,7 @@ public:
         , m_n_gpu(n_gpu)
         , m_n_threads(n_threads)
         , m_gemm_min_batch(gemm_min_batch)
+        , m_mmq_min_batch(options.mmq_min_batch >= 0 ? options.mmq_min_batch : kCudaMmqMinBatch)
         , m_attention(options.attention)
         , m_prefill_attention(options.prefill_attention)
         , m_graphs_enabled(options.graphs == CudaBackendOptions::Graphs::On ||
@@ -472,6 +474,16 @@ private:
         bool operator==(const XqForm&) const = default;
     };
 
+    // How the product of w with a batch of n tokens runs: the int8 tensor-core GEMM (packed
+    // weights, mmq.cuh), dequantize + F16 GEMM (other types, a prefill batch), or the matvec.
+    enum class Path { Matvec, Mmq, Gemm };
+    Path path(const DevWeight& w, int64_t n) const
+    {
+        if (w.packed && n >= m_mmq_min_batch)
+            return Path::Mmq;
+        return n >= m_gemm_min_batch ? Path::Gemm : Path::Matvec;
+    }
+
     // y (n, w.rows) = x (n, w.cols) . w^T on the device. same_input: x is unchanged since the
     // previous matmul (its quantized activations are reused when they have the right form).
     // accumulate: y += x . w^T (the residual add; in the product's epilogue for packed weights).
@@ -479,6 +491,12 @@ private:
                   bool accumulate = false)
     {
         const Weight& h = *w.host;
+        if (path(w, n) == Path::Mmq) {   // the residual add in the GEMM's epilogue
+            if (auto st = quantize_input(w, x, n, same_input); !st)
+                return st;
+            GPU_TRY(gpu::mmq_packed(h.type, w.mem.ptr, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream, accumulate));
+            return Ok{};
+        }
         if (n >= m_gemm_min_batch || (accumulate && !w.packed)) {
             float* out = accumulate ? m_xb.as<float>() : y;   // (x is never m_xb when accumulating)
             if (n >= m_gemm_min_batch) {
@@ -528,11 +546,10 @@ private:
     // (matvec_packed_parts): all packed, reading the same activations, and not a GEMM batch.
     bool one_launch(std::initializer_list<const DevWeight*> ws, int64_t n) const
     {
-        if (n >= m_gemm_min_batch)
-            return false;
         const Weight& first = *(*ws.begin())->host;
         for (const DevWeight* w : ws)
-            if (!w->packed || kernels::vec_dot_type(w->host->type) != kernels::vec_dot_type(first.type) ||
+            if (!w->packed || path(*w, n) != Path::Matvec ||
+                kernels::vec_dot_type(w->host->type) != kernels::vec_dot_type(first.type) ||
                 w->host->cols != first.cols)
                 return false;
         return true;
@@ -558,12 +575,12 @@ private:
         return Ok{};
     }
 
-    // xb = rmsnorm(x) * norm; when `next` (packed) reads it and not as a GEMM batch, quantized
+    // xb = rmsnorm(x) * norm; when `next` (packed) reads it quantized (matvec or int8 GEMM), quantized
     // for it into m_xq in the same launch (matmul(next, xb, n, .., true) then skips its own).
     Status norm(const float* x, const DevWeight& norm_w, float* xb, int64_t n, const DevWeight& next)
     {
         const int64_t d = hp.n_embd;
-        if (!next.packed || n >= m_gemm_min_batch || next.host->cols != d) {
+        if (!next.packed || path(next, n) == Path::Gemm || next.host->cols != d) {
             GPU_TRY(gpu::rmsnorm(x, norm_w.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
             m_xq_form = {};   // xb is new: whatever m_xq holds is not its quantization
             return Ok{};
@@ -776,6 +793,7 @@ private:
     int64_t m_n_gpu;
     int m_n_threads;   // of the pool running the host layers
     int64_t m_gemm_min_batch;
+    int64_t m_mmq_min_batch;
     CudaBackendOptions::Attention m_attention;
     CudaBackendOptions::PrefillAttention m_prefill_attention;
     bool m_graphs_enabled;

@@ -41,9 +41,9 @@ gpu::GpuStatus run_mmq(TensorType t, const std::vector<uint8_t>& w, int64_t rows
     if (st.ok())
         st = gpu::quantize_activations_packed(t, dx.as<float>(), dxq.ptr, n_tokens, cols, nullptr);
     if (st.ok())
-        st = matvec ? gpu::matvec_packed(t, dw.ptr, rows, cols, dxq.ptr, n_tokens, dy.as<float>(), rows, nullptr)
-                    : gpu::mmq_packed(t, dw.ptr, rows, cols, dxq.ptr, n_tokens, dy.as<float>(), rows, nullptr,
-                                      accumulate);
+        st = matvec
+                 ? gpu::matvec_packed(t, dw.ptr, rows, cols, dxq.ptr, n_tokens, dy.as<float>(), rows, nullptr)
+                 : gpu::mmq_packed(t, dw.ptr, rows, cols, dxq.ptr, n_tokens, dy.as<float>(), rows, nullptr, accumulate);
     if (st.ok())
         *y = dy.read<float>();
     return st;
