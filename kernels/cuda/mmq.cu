@@ -12,15 +12,13 @@ constexpr int kRows = int(kMmqRows);
 constexpr int kTokens = int(kMmqTokens);
 constexpr int kBlocks = int(kMmqTileK / 32);   // 32-element blocks per step
 constexpr int kPanels = int(kMmqTileK / 16);   // 16-element panels per step
-constexpr int kLdDots = kTokens + 4;           // int32 row stride of a warp's dot tile (no bank conflicts)
 
-// Shared memory of a block (37 KiB, under the 48 KiB every architecture gives without opt-in).
-// Panels: element 16p + i of row r (token t) at a[p][r][i] (b[p][t][i]); a 16x16 tile of a panel
-// is 256 contiguous bytes (ldm 16), what wmma loads, 32-byte aligned.
+// Shared memory of a block (19 KiB: two blocks or more per SM). Panels: element 16 p + i of row r
+// (token t) at a[p][r][i] (b[p][t][i]); the 8 rows (tokens) of one mma fragment register are 128
+// contiguous bytes, so a warp's fragment loads hit 32 distinct banks.
 struct Smem {
     alignas(32) int8_t a[kPanels][kRows][16];
     alignas(32) int8_t b[kPanels][kTokens][16];
-    alignas(32) int dots[kThreads / 32][16][kLdDots];   // a warp's int32 sums of one block
     int wmeta[kRows][kBlocks];    // Q4_0/Q8_0: F32 bits of d; Q4_K: sc | m << 8; Q6_K: sc0 | sc1 << 8 (int8)
     float wsb[kRows][2];          // the step's super-block: Q4_K d and dmin (F16 to F32), Q6_K d
     float xd[kTokens][kBlocks];   // Q8_0 activations: d per block
@@ -28,7 +26,7 @@ struct Smem {
     float xsb[kTokens];           // Q8_K activations: d of the step's super-block
 };
 
-// Shared-memory traffic for the sim's counters (wmma tiles count themselves); nothing on a GPU.
+// Shared-memory traffic for the sim's counters; nothing on a GPU.
 __device__ __forceinline__ void count_smem(size_t bytes)
 {
 #if defined(CAUSERIE_CUDA_SIM)
@@ -109,7 +107,8 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
                 put16(hi, 0, 0, 0, 0);
                 continue;
             }
-            const Words4 c = load_i32x4_a16(w + size_t(row) * size_t(nsb) * 128 + packed_chunk_offset(u0 + ju, q, nu, 2));
+            const Words4 c =
+                load_i32x4_a16(w + size_t(row) * size_t(nsb) * 128 + packed_chunk_offset(u0 + ju, q, nu, 2));
             put16(lo, nib_lo(c.x), nib_lo(c.y), nib_lo(c.z), nib_lo(c.w));
             put16(hi, nib_hi(c.x), nib_hi(c.y), nib_hi(c.z), nib_hi(c.w));
         }
@@ -162,16 +161,19 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
         for (int g = 0; g < 4; ++g) {   // elements 16 g .. of the unit: low bits from a / b, high from c
             int out[4];
             for (int k = 0; k < 4; ++k) {
-                const int lo = g % 2 == 0 ? (g < 2 ? nib_lo(av[k]) : nib_hi(av[k])) : (g < 2 ? nib_lo(bv[k]) : nib_hi(bv[k]));
+                const int lo =
+                    g % 2 == 0 ? (g < 2 ? nib_lo(av[k]) : nib_hi(av[k])) : (g < 2 ? nib_lo(bv[k]) : nib_hi(bv[k]));
                 out[k] = sign_extend_bytes(lo | ((cv[k] >> (2 * g)) & 0x03030303) << 4, 6);
             }
             put16(panel[g], out[0], out[1], out[2], out[3]);
         }
-        const int sc = load_i32_a4(w + size_t(rows) * size_t(nsb) * 192 + size_t(row) * size_t(nsb) * 16 + 4 * size_t(u0 + ju));
+        const int sc =
+            load_i32_a4(w + size_t(rows) * size_t(nsb) * 192 + size_t(row) * size_t(nsb) * 16 + 4 * size_t(u0 + ju));
         sm.wmeta[r][2 * ju] = sc & 0xFFFF;
         sm.wmeta[r][2 * ju + 1] = (sc >> 16) & 0xFFFF;
         if (ju == 0)
-            sm.wsb[r][0] = mmq_half(w + size_t(rows) * size_t(nsb) * 208 + size_t(row) * size_t(nsb) * 2 + 2 * size_t(sb));
+            sm.wsb[r][0] =
+                mmq_half(w + size_t(rows) * size_t(nsb) * 208 + size_t(row) * size_t(nsb) * 2 + 2 * size_t(sb));
         count_smem(12);
     }
 }
@@ -202,54 +204,101 @@ __device__ __forceinline__ void stage_activations(bool k_quant, Smem& sm, const 
         if (k_quant) {
             sm.xs[t][j] = ok ? int(int16_t(load_u16(xr + size_t(n) + 2 * size_t(k0 + j)))) : 0;
             if (j == 0)
-                sm.xsb[t] = ok ? __int_as_float(load_i32_a4(xr + size_t(n) + size_t(n) / 16 + 4 * size_t(k0 / 8))) : 0.0f;
+                sm.xsb[t] =
+                    ok ? __int_as_float(load_i32_a4(xr + size_t(n) + size_t(n) / 16 + 4 * size_t(k0 / 8))) : 0.0f;
         } else {
-            sm.xd[t][j] = ok ? half_bits_to_float(uint16_t(load_i32_a4(xr + size_t(n) + 4 * size_t(k0 + j)) & 0xFFFF)) : 0.0f;
+            sm.xd[t][j] =
+                ok ? half_bits_to_float(uint16_t(load_i32_a4(xr + size_t(n) + 4 * size_t(k0 + j)) & 0xFFFF)) : 0.0f;
         }
         count_smem(4);
     }
 }
 
-// One warp: the int32 sums of its 16 rows x 64 tokens over the panels [p0, p0 + np) into its dot tile.
-__device__ __forceinline__ void warp_dots(Smem& sm, int warp, int p0, int np)
+// D += A B on the tensor cores, int8 in, int32 accumulate, with PTX's per-lane fragments
+// (sim/wmma_sim.h describes them): K = 32 (a[4], b[2]) or K = 16 (a[2], b[1]).
+__device__ __forceinline__ void mma_k32(int (&d)[4], const int (&a)[4], const int (&b)[2])
 {
-    namespace wmma = nvcuda::wmma;
-    wmma::fragment<wmma::accumulator, 16, 16, 16, int> acc[kTokens / 16];
-    for (auto& f : acc)
-        wmma::fill_fragment(f, 0);
-    for (int p = p0; p < p0 + np; ++p) {
-        wmma::fragment<wmma::matrix_a, 16, 16, 16, signed char, wmma::row_major> fa;
-        wmma::load_matrix_sync(fa, reinterpret_cast<const signed char*>(&sm.a[p][16 * warp][0]), 16);
-        for (int n = 0; n < kTokens / 16; ++n) {
-            wmma::fragment<wmma::matrix_b, 16, 16, 16, signed char, wmma::col_major> fb;
-            wmma::load_matrix_sync(fb, reinterpret_cast<const signed char*>(&sm.b[p][16 * n][0]), 16);
-            wmma::mma_sync(acc[n], fa, fb, acc[n]);
-        }
-    }
-    for (int n = 0; n < kTokens / 16; ++n)
-        wmma::store_matrix_sync(&sm.dots[warp][0][16 * n], acc[n], kLdDots, wmma::mem_row_major);
-    __syncwarp();
+#if defined(CAUSERIE_CUDA_SIM)
+    ::causerie::cuda_sim::mma_s8_m16n8(32, d, a, b);
+#else
+    asm("mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, "
+        "{%0, %1, %2, %3};"
+        : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
+#endif
+}
+__device__ __forceinline__ void mma_k16(int (&d)[4], const int (&a)[2], const int (&b)[1])
+{
+#if defined(CAUSERIE_CUDA_SIM)
+    ::causerie::cuda_sim::mma_s8_m16n8(16, d, a, b);
+#else
+    asm("mma.sync.aligned.m16n8k16.row.col.s32.s8.s8.s32 {%0, %1, %2, %3}, {%4, %5}, {%6}, {%0, %1, %2, %3};"
+        : "+r"(d[0]), "+r"(d[1]), "+r"(d[2]), "+r"(d[3])
+        : "r"(a[0]), "r"(a[1]), "r"(b[0]));
+#endif
 }
 
-// grid (ceil(n_tokens / kTokens), ceil(rows / kRows)), block kThreads. Lane l of warp w owns rows
-// 16 w .. 16 w + 15 of the tile for tokens l and l + 32; its float sums follow the reference's
-// block order and expressions (matvec.cu's packed_dot_*).
+// A 32-bit word of a panel in shared memory (lanes of a warp read 128 contiguous bytes: no bank
+// conflicts).
+__device__ __forceinline__ int smem_word(const int8_t* p)
+{
+    count_smem(4);
+    return *reinterpret_cast<const int*>(p);
+}
+
+constexpr int kTiles = kTokens / 8;   // 8-token column tiles of a warp's 16 x 64 outputs
+
+// One warp, one 32-block j of the step: the int32 sums of its 16 rows x 64 tokens. Q6_K (pass
+// 0 or 1): the 16 elements of one scale group, K = 16; the others: the whole block, K = 32.
+// c[n][i]: row g + 8 (i / 2), token 8 n + 2 t + i % 2 (g = lane / 4, t = lane % 4).
+__device__ __forceinline__ void warp_dots(const Smem& sm, int warp, int lane, int j, int pass, bool k16,
+                                          int (&c)[kTiles][4])
+{
+    const int g = lane / 4, t4 = 4 * (lane % 4), r = 16 * warp + g;
+    for (auto& tile : c)
+        for (int& v : tile)
+            v = 0;
+    if (k16) {
+        const int p = 2 * j + pass;
+        const int a[2] = {smem_word(&sm.a[p][r][t4]), smem_word(&sm.a[p][r + 8][t4])};
+        for (int n = 0; n < kTiles; ++n) {
+            const int b[1] = {smem_word(&sm.b[p][8 * n + g][t4])};
+            mma_k16(c[n], a, b);
+        }
+        return;
+    }
+    const int p = 2 * j;
+    const int a[4] = {smem_word(&sm.a[p][r][t4]), smem_word(&sm.a[p][r + 8][t4]), smem_word(&sm.a[p + 1][r][t4]),
+                      smem_word(&sm.a[p + 1][r + 8][t4])};
+    for (int n = 0; n < kTiles; ++n) {
+        const int b[2] = {smem_word(&sm.b[p][8 * n + g][t4]), smem_word(&sm.b[p + 1][8 * n + g][t4])};
+        mma_k32(c[n], a, b);
+    }
+}
+
+// grid (ceil(n_tokens / kTokens), ceil(rows / kRows)), block kThreads. Warp w computes rows
+// 16 w .. 16 w + 15 of the tile for its 64 tokens; lane (g, t) keeps the 32 outputs of its mma
+// fragments (rows g, g + 8; tokens 8 n + 2 t, + 1) in registers, and its float sums follow the
+// reference's block order and expressions (matvec.cu's packed_dot_*).
 __global__ void __launch_bounds__(kThreads)
     mmq_kernel(TensorType type, const uint8_t* w, int64_t rows, int64_t cols, const uint8_t* xq, size_t x_row_bytes,
                int64_t n_tokens, float* y, int64_t ldy, bool accumulate)
 {
     __shared__ Smem sm;
     const int tid = int(threadIdx.x), warp = tid / 32, lane = tid % 32;
+    const int g = lane / 4, t2 = 2 * (lane % 4);
     const int64_t t0 = int64_t(blockIdx.x) * kTokens, row0 = int64_t(blockIdx.y) * kRows;
     const int64_t nb = cols / 32;
     const bool k_quant = type == TensorType::Q4_K || type == TensorType::Q6_K;
-    float acc[16][2];
-    int isum[16][2], imin[16][2];
-    for (int r = 0; r < 16; ++r)
-        for (int h = 0; h < 2; ++h) {
-            acc[r][h] = 0.0f;
-            isum[r][h] = imin[r][h] = 0;
+    const bool q6 = type == TensorType::Q6_K;
+    float acc[kTiles][4];
+    int isum[kTiles][4], imin[kTiles][4];
+    for (int n = 0; n < kTiles; ++n)
+        for (int i = 0; i < 4; ++i) {
+            acc[n][i] = 0.0f;
+            isum[n][i] = imin[n][i] = 0;
         }
+    int c[kTiles][4];
     for (int64_t k0 = 0; k0 < nb; k0 += kBlocks) {
         __syncthreads();   // the previous step's panels are no longer read
         stage_weights(type, sm, w, rows, nb, row0, k0, tid);
@@ -257,56 +306,55 @@ __global__ void __launch_bounds__(kThreads)
         __syncthreads();
         const int nblk = nb - k0 < kBlocks ? int(nb - k0) : kBlocks;
         for (int j = 0; j < nblk; ++j) {
-            const int passes = type == TensorType::Q6_K ? 2 : 1;   // Q6_K: a scale per 16 elements
-            for (int pass = 0; pass < passes; ++pass) {
-                warp_dots(sm, warp, 2 * j + pass, 3 - passes);
-                for (int r = 0; r < 16; ++r) {
-                    const int rl = 16 * warp + r;
-                    const int meta = sm.wmeta[rl][j];
-                    count_smem(4);
-                    for (int h = 0; h < 2; ++h) {
-                        const int t = lane + 32 * h;
-                        const int dot = sm.dots[warp][r][t];
-                        count_smem(4);
+            for (int pass = 0; pass < (q6 ? 2 : 1); ++pass) {   // Q6_K: a scale per 16 elements
+                warp_dots(sm, warp, lane, j, pass, q6, c);
+                const int meta[2] = {sm.wmeta[16 * warp + g][j], sm.wmeta[16 * warp + g + 8][j]};
+                count_smem(8);
+                for (int n = 0; n < kTiles; ++n)
+                    for (int i = 0; i < 4; ++i) {
+                        const int t = 8 * n + t2 + i % 2, m = meta[i / 2], dot = c[n][i];
                         switch (type) {
                         case TensorType::Q4_0:
-                            acc[r][h] += __fmul_rn(__fmul_rn(float(dot), __int_as_float(meta)), sm.xd[t][j]);
+                            acc[n][i] += __fmul_rn(__fmul_rn(float(dot), __int_as_float(m)), sm.xd[t][j]);
                             break;
                         case TensorType::Q8_0:
-                            acc[r][h] += __fmul_rn(float(dot), __fmul_rn(__int_as_float(meta), sm.xd[t][j]));
+                            acc[n][i] += __fmul_rn(float(dot), __fmul_rn(__int_as_float(m), sm.xd[t][j]));
                             break;
                         case TensorType::Q4_K:
-                            isum[r][h] += (meta & 0xFF) * dot;
-                            imin[r][h] += (meta >> 8) * sm.xs[t][j];
+                            isum[n][i] += (m & 0xFF) * dot;
+                            imin[n][i] += (m >> 8) * sm.xs[t][j];
                             break;
-                        default: isum[r][h] += int(int8_t(meta >> (8 * pass))) * dot; break;
+                        default: isum[n][i] += int(int8_t(m >> (8 * pass))) * dot; break;
                         }
+                        if (i == 0 && !q6)
+                            count_smem(8);   // the two tokens' scale (or sum) serve both rows
                     }
-                }
-                __syncwarp();   // the dot tile is read before the next block overwrites it
             }
             if (k_quant && (k0 + j) % 8 == 7) {   // end of a super-block: its float term
-                for (int r = 0; r < 16; ++r)
-                    for (int h = 0; h < 2; ++h) {
-                        const int rl = 16 * warp + r, t = lane + 32 * h;
-                        const float x_d = sm.xsb[t];
-                        if (type == TensorType::Q4_K) {
-                            const float d = __fmul_rn(sm.wsb[rl][0], x_d), dmin = __fmul_rn(sm.wsb[rl][1], x_d);
-                            acc[r][h] += __fsub_rn(__fmul_rn(d, float(isum[r][h])), __fmul_rn(dmin, float(imin[r][h])));
+                const float wd[2] = {sm.wsb[16 * warp + g][0], sm.wsb[16 * warp + g + 8][0]};
+                const float wm[2] = {sm.wsb[16 * warp + g][1], sm.wsb[16 * warp + g + 8][1]};
+                count_smem(16);
+                for (int n = 0; n < kTiles; ++n)
+                    for (int i = 0; i < 4; ++i) {
+                        const float x_d = sm.xsb[8 * n + t2 + i % 2];
+                        if (!q6) {
+                            const float d = __fmul_rn(wd[i / 2], x_d), dmin = __fmul_rn(wm[i / 2], x_d);
+                            acc[n][i] += __fsub_rn(__fmul_rn(d, float(isum[n][i])), __fmul_rn(dmin, float(imin[n][i])));
                         } else {
-                            acc[r][h] += __fmul_rn(__fmul_rn(sm.wsb[rl][0], x_d), float(isum[r][h]));
+                            acc[n][i] += __fmul_rn(__fmul_rn(wd[i / 2], x_d), float(isum[n][i]));
                         }
-                        isum[r][h] = imin[r][h] = 0;
+                        isum[n][i] = imin[n][i] = 0;
                     }
+                count_smem(4 * kTiles * 2);
             }
         }
     }
-    for (int r = 0; r < 16; ++r)
-        for (int h = 0; h < 2; ++h) {
-            const int64_t row = row0 + 16 * warp + r, tok = t0 + lane + 32 * h;
+    for (int n = 0; n < kTiles; ++n)
+        for (int i = 0; i < 4; ++i) {
+            const int64_t row = row0 + 16 * warp + g + 8 * (i / 2), tok = t0 + 8 * n + t2 + i % 2;
             if (row < rows && tok < n_tokens) {
                 float* out = y + tok * ldy + row;
-                *out = accumulate ? *out + acc[r][h] : acc[r][h];
+                *out = accumulate ? *out + acc[n][i] : acc[n][i];
             }
         }
 }

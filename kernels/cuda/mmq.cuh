@@ -5,11 +5,11 @@
 // A block computes a tile of kMmqRows rows x kMmqTokens tokens. Per step of kMmqTileK elements it
 // stages the tile's weight codes (unpacked to int8: Q4_0 q - 8, Q8_0 q, Q4_K the 4-bit code,
 // Q6_K q - 32) and activation codes in shared memory, 16-byte panels (16 elements of 64 rows, no
-// bank conflicts on the tensor-core loads), with their scales; each warp multiplies its 16 rows
-// by the 64 tokens with wmma int8 16x16x16 (int32 accumulate), one 32-element block (Q6_K: one
-// 16-element scale group) at a time, and folds each block's exact int32 sums into float with the
-// reference's expression, in block order. So the result equals matmul_ref (and matvec_packed)
-// bit for bit, like the decode kernels: the "q8_1" activations are the CPU's own Q8_0 / Q8_K.
+// bank conflicts on the fragment loads), with their scales; each warp multiplies its 16 rows by
+// the 64 tokens with `mma.sync` m16n8k32 int8 (int32 accumulate; Q6_K m16n8k16, a scale per 16
+// elements), one 32-element block at a time, and folds each block's exact int32 sums, still in
+// the fragment's registers, into float with the reference's expression, in block order. So the result equals matmul_ref
+// (and matvec_packed) bit for bit, like the decode kernels: the "q8_1" activations are the CPU's own Q8_0 / Q8_K.
 #include "device.h"
 #include "kernels/cpu/quant_types.h"
 

@@ -158,6 +158,27 @@ __global__ void wmma_int8_kernel(const signed char* a, const signed char* b, int
     rows_back[threadIdx.x] = sum;
 }
 
+// One warp: D (16x8) = A (16xK) B (Kx8) + C through the sim's mma.sync with PTX's fragments,
+// each lane passing its own registers: a is (16, K) row-major, b (8, K) (B column-major), d
+// (16, 8) row-major; c starts at row * 8 + col.
+__global__ void mma_fragments_kernel(const int8_t* a, const int8_t* b, int* d, int k)
+{
+    const int lane = int(threadIdx.x), g = lane / 4, t = lane % 4;
+    auto word = [](const int8_t* p) {
+        return int(uint32_t(uint8_t(p[0])) | uint32_t(uint8_t(p[1])) << 8 | uint32_t(uint8_t(p[2])) << 16 |
+                   uint32_t(uint8_t(p[3])) << 24);
+    };
+    const int fa[4] = {word(a + g * k + 4 * t), word(a + (g + 8) * k + 4 * t),
+                       k == 32 ? word(a + g * k + 16 + 4 * t) : 0, k == 32 ? word(a + (g + 8) * k + 16 + 4 * t) : 0};
+    const int fb[2] = {word(b + g * k + 4 * t), k == 32 ? word(b + g * k + 16 + 4 * t) : 0};
+    int c[4] = {g * 8 + 2 * t, g * 8 + 2 * t + 1, (g + 8) * 8 + 2 * t, (g + 8) * 8 + 2 * t + 1};
+    simrt::mma_s8_m16n8(k, c, fa, fb);
+    d[g * 8 + 2 * t] = c[0];
+    d[g * 8 + 2 * t + 1] = c[1];
+    d[(g + 8) * 8 + 2 * t] = c[2];
+    d[(g + 8) * 8 + 2 * t + 1] = c[3];
+}
+
 // Counting: each thread reads through common.cuh's load helpers, in patterns whose warp-wide
 // sector counts are known (see countsWarpLoads).
 __global__ void counted_loads_kernel(const uint8_t* contiguous, const uint8_t* strided, int* out)
@@ -198,6 +219,7 @@ private Q_SLOTS:
     void graphCaptureAndReplay();
     void warpMatrixTiles();
     void warpMatrixTilesInt8();
+    void mmaFragmentsInt8();
     void countsWarpLoads();
     void countsWideLoads();
     void misalignedWideLoadIsReported();
@@ -528,6 +550,46 @@ void TestCudaSim::warpMatrixTilesInt8()
     device_free(db);
     device_free(dc);
     device_free(dr);
+}
+
+// mma.sync m16n8k32 / m16n8k16 (s8, s32 accumulate) with PTX's per-lane fragment layout: exact,
+// extremes included, 2 x 16 x 8 x K operations counted once per warp.
+void TestCudaSim::mmaFragmentsInt8()
+{
+    for (int k : {32, 16}) {
+        std::vector<int8_t> a(size_t(16 * k)), b(size_t(8 * k));
+        for (size_t i = 0; i < a.size(); ++i)
+            a[i] = int8_t(i < size_t(k) ? -128 : int(i * 37 % 256) - 128);
+        for (size_t i = 0; i < b.size(); ++i)
+            b[i] = int8_t(i < size_t(k) ? -128 : int(i * 91 % 256) - 128);
+        std::vector<int> want(16 * 8);
+        for (int m = 0; m < 16; ++m)
+            for (int n = 0; n < 8; ++n) {
+                int s = m * 8 + n;
+                for (int kk = 0; kk < k; ++kk)
+                    s += int(a[size_t(m * k + kk)]) * int(b[size_t(n * k + kk)]);
+                want[size_t(m * 8 + n)] = s;
+            }
+        QCOMPARE(want[0], k * 128 * 128);
+        void *da = nullptr, *db = nullptr, *dd = nullptr;
+        QVERIFY(device_malloc(&da, a.size()).ok() && device_malloc(&db, b.size()).ok() &&
+                device_malloc(&dd, want.size() * 4).ok());
+        QVERIFY(copy_to_device(da, a.data(), a.size(), nullptr).ok());
+        QVERIFY(copy_to_device(db, b.data(), b.size(), nullptr).ok());
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st = launch(mma_fragments_kernel, dim3(1), dim3(32), 0, nullptr, static_cast<const int8_t*>(da),
+                               static_cast<const int8_t*>(db), static_cast<int*>(dd), k);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        QCOMPARE(simrt::counters().mma_int8_ops, 2.0 * 16 * 8 * k);
+        std::vector<int> got(want.size());
+        QVERIFY(copy_to_host(got.data(), dd, got.size() * 4, nullptr).ok());
+        QCOMPARE(got, want);
+        device_free(da);
+        device_free(db);
+        device_free(dd);
+    }
 }
 
 void TestCudaSim::countsWarpLoads()

@@ -167,3 +167,45 @@ inline void store_matrix_sync(int* p, const fragment<accumulator, 16, 16, 16, in
 }
 
 }   // namespace nvcuda::wmma
+
+// ---- mma.sync with PTX's documented per-lane fragments (what mmq.cu uses) --------------------
+// The sim of `mma.sync.aligned.m16n8k{16,32}.row.col.s32.s8.s8.s32`: each lane passes its own
+// registers in PTX's layout (groupID g = lane / 4, t = lane % 4): A (16 x K, row-major) a[0]: row
+// g, columns 4t .. 4t + 3; a[1]: row g + 8, the same columns; for K = 32, a[2] / a[3]: the same
+// rows, columns 16 + 4t ..; B (K x 8, column-major) b[0]: rows 4t .. 4t + 3 of column g, b[1]
+// (K = 32) rows 16 + 4t ..; C/D (16 x 8, int32) c[0], c[1]: row g, columns 2t, 2t + 1; c[2], c[3]:
+// row g + 8. The lanes meet at a warp barrier, exchange registers through a per-warp buffer,
+// each computes its four results (the warp does the 16 x 8 x K products once), and meet again.
+namespace causerie::cuda_sim {
+inline void mma_s8_m16n8(int k, int32_t d[4], const int32_t* a, const int32_t* b)
+{
+    const auto& ctx = current();
+    const unsigned tid =
+        ctx.thread_idx.x + ctx.thread_idx.y * ctx.block_dim.x + ctx.thread_idx.z * ctx.block_dim.x * ctx.block_dim.y;
+    const unsigned warp = tid / 32, lane = tid % 32;
+    static thread_local int32_t buf[kMaxThreadsPerBlock / 32][32][6];   // one block at a time per OS thread
+    const int na = k / 8, nb = k / 16;
+    for (int i = 0; i < na; ++i)
+        buf[warp][lane][i] = a[i];
+    for (int i = 0; i < nb; ++i)
+        buf[warp][lane][4 + i] = b[i];
+    sync_warp(0xffffffffu);
+    if (lane == 0)
+        count_mma(true, 16, 8, k);
+    auto byte = [](int32_t w, int i) { return int32_t(int8_t(uint32_t(w) >> (8 * i))); };
+    const unsigned g = lane / 4, t = lane % 4;
+    for (int i = 0; i < 4; ++i) {
+        const unsigned row = g + 8 * unsigned(i / 2), col = 2 * t + unsigned(i % 2);
+        int32_t s = d[i];
+        for (int kk = 0; kk < k; ++kk) {
+            const unsigned holder_a = (row % 8) * 4 + unsigned(kk % 16) / 4;
+            const int reg_a = (row >= 8 ? 1 : 0) + (kk >= 16 ? 2 : 0);
+            const unsigned holder_b = col * 4 + unsigned(kk % 16) / 4;
+            const int reg_b = 4 + (kk >= 16 ? 1 : 0);
+            s += byte(buf[warp][holder_a][reg_a], kk % 4) * byte(buf[warp][holder_b][reg_b], kk % 4);
+        }
+        d[i] = s;
+    }
+    sync_warp(0xffffffffu);   // the buffer is read by every lane before the next call overwrites it
+}
+}   // namespace causerie::cuda_sim
