@@ -22,8 +22,8 @@ SimCounts sim_counts()
     out.mma_f16_flops = c.mma_f16_flops;
     out.shared_bytes = c.shared_bytes;
     for (const auto& [name, k] : c.kernels)
-        out.kernels.push_back(
-            {name, k.launches, k.loads.instructions, k.loads.lane_accesses, k.loads.bytes, k.loads.sectors});
+        out.kernels.push_back({name, k.launches, k.loads.instructions, k.loads.lane_accesses, k.loads.bytes,
+                               k.loads.sectors, k.mma_int8_ops, k.mma_f16_flops, k.shared_bytes});
     return out;
 }
 

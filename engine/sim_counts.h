@@ -15,6 +15,9 @@ struct SimKernelCounts {
     uint64_t load_lane_accesses = 0;   // single-lane loads they gather
     uint64_t load_bytes = 0;           // bytes the lanes asked for
     uint64_t load_sectors = 0;         // 32-byte sectors touched, summed over instructions
+    double mma_int8_ops = 0;           // tensor-core work and shared-memory traffic (SimCounts)
+    double mma_f16_flops = 0;
+    double shared_bytes = 0;
 };
 
 struct SimCounts {

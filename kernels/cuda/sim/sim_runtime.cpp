@@ -123,6 +123,7 @@ thread_local Pool* t_pool = nullptr;
 // Counting state of the running launch (one OS thread runs a whole grid).
 thread_local std::unordered_map<InstructionKey, WarpInstruction, InstructionKeyHash> t_instructions;
 thread_local AccessCounts t_launch_loads;
+thread_local double t_launch_mma_int8 = 0, t_launch_mma_f16 = 0, t_launch_shared = 0;   // this launch's
 thread_local std::string t_fault;   // first fault of the running launch
 thread_local SimThread* t_current = nullptr;
 // Shared by every OS thread that launches (the engine runs a backend on a worker thread).
@@ -391,14 +392,18 @@ void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t re
 
 void count_mma(bool int8, int64_t m, int64_t n, int64_t k)
 {
-    if (g_counting)
-        (int8 ? g_mma_int8_ops : g_mma_f16_flops) += uint64_t(2 * m * n * k);
+    if (!g_counting)
+        return;
+    (int8 ? g_mma_int8_ops : g_mma_f16_flops) += uint64_t(2 * m * n * k);
+    (int8 ? t_launch_mma_int8 : t_launch_mma_f16) += double(2 * m * n * k);
 }
 
 void count_shared(size_t bytes)
 {
-    if (g_counting)
-        g_shared_bytes += bytes;
+    if (!g_counting)
+        return;
+    g_shared_bytes += bytes;
+    t_launch_shared += double(bytes);
 }
 
 void add_device_range(const void* p, size_t bytes)
@@ -487,6 +492,7 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
     const bool counted = g_counting;
     t_instructions.clear();
     t_launch_loads = {};
+    t_launch_mma_int8 = t_launch_mma_f16 = t_launch_shared = 0;
     struct Report {   // the launch's counts, however it ends
         const char* source;
         ~Report()
@@ -496,6 +502,9 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
             KernelCounts& k = g_kernels[kernel_name(source)];
             k.launches += 1;
             add(k.loads, t_launch_loads);
+            k.mma_int8_ops += t_launch_mma_int8;
+            k.mma_f16_flops += t_launch_mma_f16;
+            k.shared_bytes += t_launch_shared;
         }
     } report{source};
     for (unsigned z = 0; z < grid.z; ++z)

@@ -83,6 +83,7 @@ struct AccessCounts {
 struct KernelCounts {
     uint64_t launches = 0;
     AccessCounts loads;
+    double mma_int8_ops = 0, mma_f16_flops = 0, shared_bytes = 0;   // count_mma / count_shared
 };
 struct Counters {
     uint64_t launches = 0;     // every launch since reset_counters()
