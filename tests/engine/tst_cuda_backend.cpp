@@ -871,16 +871,9 @@ void TestCudaBackend::int8GemmPrefillMatchesCpu()
     QFETCH(bool, q4km);
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
-    TestModelSpec spec;
+    TestModelSpec spec{.n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512, .seed = 23};
     spec.type = TensorType(type);
-    if (q4km)
-        spec.mix = TestModelMix::Q4_K_M;
-    spec.n_embd = 256;
-    spec.n_ff = 512;
-    spec.n_head = 4;
-    spec.n_head_kv = 2;
-    spec.n_layer = 2;
-    spec.seed = 23;
+    spec.mix = q4km ? TestModelMix::Q4_K_M : spec.mix;
     QVERIFY(write_test_model(path, spec).ok());
     auto model = load_model(path);
     QVERIFY(model.ok());

@@ -49,30 +49,48 @@ gpu::GpuStatus run_mmq(TensorType t, const std::vector<uint8_t>& w, int64_t rows
     return st;
 }
 
+#if defined(CAUSERIE_CUDA_SIM)
+// The sim resumes lanes 31 .. 0 while in scope (when `on`): a race the forward order hides shows.
+struct ReverseSchedule {
+    explicit ReverseSchedule(bool on)
+    {
+        if (on)
+            causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Reverse);
+    }
+    ~ReverseSchedule() { causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward); }
+};
+#endif
+
 }   // namespace
+
+// Odd shapes: rows and tokens not multiples of the 64 x 64 tile, row lengths not a multiple of the
+// 128-element step (Q4_0, Q8_0), a single row and token; random bit patterns; the reverse schedule.
+struct MmqCase {
+    const char* name;
+    TensorType type;
+    int64_t rows, cols, tokens;
+    bool random_bits, reverse;
+};
+constexpr MmqCase kCases[] = {
+    {"Q4_0 1x32, 1 token", TensorType::Q4_0, 1, 32, 1, false, false},
+    {"Q4_0 70x1088, 67 tokens", TensorType::Q4_0, 70, 1088, 67, false, false},
+    {"Q4_0 64x256, 64 tokens, random bits", TensorType::Q4_0, 64, 256, 64, true, false},
+    {"Q4_0 33x160, 5 tokens, reverse", TensorType::Q4_0, 33, 160, 5, false, true},
+    {"Q8_0 65x160, 3 tokens", TensorType::Q8_0, 65, 160, 3, false, false},
+    {"Q8_0 17x544, 70 tokens, random bits", TensorType::Q8_0, 17, 544, 70, true, false},
+    {"Q4_K 70x512, 65 tokens", TensorType::Q4_K, 70, 512, 65, false, false},
+    {"Q4_K 9x768, 4 tokens, random bits", TensorType::Q4_K, 9, 768, 4, true, false},
+    {"Q4_K 20x256, 3 tokens, reverse", TensorType::Q4_K, 20, 256, 3, false, true},
+    {"Q6_K 67x768, 70 tokens", TensorType::Q6_K, 67, 768, 70, false, false},
+    {"Q6_K 5x512, 9 tokens, random bits", TensorType::Q6_K, 5, 512, 9, true, false},
+    {"Q6_K 20x256, 3 tokens, reverse", TensorType::Q6_K, 20, 256, 3, false, true},
+};
 
 void TestCudaMmq::mmqIsBitExact_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<bool>("random_bits");
-    QTest::addColumn<bool>("reverse");
-    // Odd shapes: rows and tokens not multiples of the 64 x 64 tile, row lengths not a multiple of
-    // the 128-element step (Q4_0, Q8_0), a single row and token.
-    QTest::newRow("Q4_0 1x32, 1 token") << int(TensorType::Q4_0) << 1 << 32 << 1 << false << false;
-    QTest::newRow("Q4_0 70x1088, 67 tokens") << int(TensorType::Q4_0) << 70 << 1088 << 67 << false << false;
-    QTest::newRow("Q4_0 64x256, 64 tokens, random bits") << int(TensorType::Q4_0) << 64 << 256 << 64 << true << false;
-    QTest::newRow("Q4_0 33x160, 5 tokens, reverse") << int(TensorType::Q4_0) << 33 << 160 << 5 << false << true;
-    QTest::newRow("Q8_0 65x160, 3 tokens") << int(TensorType::Q8_0) << 65 << 160 << 3 << false << false;
-    QTest::newRow("Q8_0 17x544, 70 tokens, random bits") << int(TensorType::Q8_0) << 17 << 544 << 70 << true << false;
-    QTest::newRow("Q4_K 70x512, 65 tokens") << int(TensorType::Q4_K) << 70 << 512 << 65 << false << false;
-    QTest::newRow("Q4_K 9x768, 4 tokens, random bits") << int(TensorType::Q4_K) << 9 << 768 << 4 << true << false;
-    QTest::newRow("Q4_K 20x256, 3 tokens, reverse") << int(TensorType::Q4_K) << 20 << 256 << 3 << false << true;
-    QTest::newRow("Q6_K 67x768, 70 tokens") << int(TensorType::Q6_K) << 67 << 768 << 70 << false << false;
-    QTest::newRow("Q6_K 5x512, 9 tokens, random bits") << int(TensorType::Q6_K) << 5 << 512 << 9 << true << false;
-    QTest::newRow("Q6_K 20x256, 3 tokens, reverse") << int(TensorType::Q6_K) << 20 << 256 << 3 << false << true;
+    QTest::addColumn<int>("index");
+    for (size_t i = 0; i < std::size(kCases); ++i)
+        QTest::newRow(kCases[i].name) << int(i);
 }
 
 // Each block's integer sum is exact on the tensor cores and folded into float with the reference's
@@ -81,31 +99,24 @@ void TestCudaMmq::mmqIsBitExact_data()
 // integer sums: "q8_1" in spirit), so there is no activation-quantization difference to allow for.
 void TestCudaMmq::mmqIsBitExact()
 {
-    QFETCH(int, type);
-    QFETCH(int, rows);
-    QFETCH(int, cols);
-    QFETCH(int, tokens);
-    QFETCH(bool, random_bits);
-    QFETCH(bool, reverse);
-    const auto t = TensorType(type);
+    QFETCH(int, index);
+    const auto [name, t, rows, cols, tokens, random_bits, reverse] = kCases[index];
     const auto w = random_bits ? random_blocks(t, rows, cols, 41) : quantized_matrix(t, rows, cols, 41);
     const auto x = random_floats(size_t(tokens * cols), 42);
-    std::vector<float> ref(size_t(tokens * rows));
+    std::vector<float> ref(size_t(tokens * rows)), y, mv;
     matmul_ref(t, w.data(), row_bytes(t, cols), rows, cols, x.data(), tokens, ref.data(), rows);
+    gpu::GpuStatus st;
+    {
 #if defined(CAUSERIE_CUDA_SIM)
-    if (reverse)
-        causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Reverse);
+        ReverseSchedule order(reverse);
 #else
-    if (reverse)
-        QSKIP("a GPU has no schedule to reverse");
+        if (reverse)
+            QSKIP("a GPU has no schedule to reverse");
 #endif
-    std::vector<float> y, mv;
-    auto st = run_mmq(t, w, rows, cols, x, tokens, &y);
-    if (st.ok())
-        st = run_mmq(t, w, rows, cols, x, tokens, &mv, true);
-#if defined(CAUSERIE_CUDA_SIM)
-    causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward);
-#endif
+        st = run_mmq(t, w, rows, cols, x, tokens, &y);
+        if (st.ok())
+            st = run_mmq(t, w, rows, cols, x, tokens, &mv, true);
+    }
     QVERIFY2(st.ok(), st.error.c_str());
     QCOMPARE(y.size(), ref.size());
     for (size_t i = 0; i < y.size(); ++i)
