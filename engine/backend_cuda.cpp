@@ -77,6 +77,11 @@ struct DevWeight {
     const Weight* host = nullptr;
     DeviceMem mem;
     bool packed = false;
+    // Prefill's F16 GEMM path (types without a packed layout; packed ones only in batches below the
+    // int8 GEMM's minimum): the weight in F16, made on first use when the device has room for it
+    // beside the reserve, so later prefills skip the dequantize.
+    mutable DeviceMem f16;
+    mutable bool f16_tried = false;
 };
 
 struct DevLayer {
@@ -500,15 +505,16 @@ private:
         if (n >= m_gemm_min_batch || (accumulate && !w.packed)) {
             float* out = accumulate ? m_xb.as<float>() : y;   // (x is never m_xb when accumulating)
             if (n >= m_gemm_min_batch) {
-                // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
-                if (w.packed)
-                    GPU_TRY(gpu::dequantize_packed_to_f16(h.type, w.mem.ptr, h.rows, h.cols, m_w16.as<uint16_t>(),
-                                                          m_stream));
-                else
-                    GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(),
-                                                   m_stream));
+                // Prefill: weights in F16 (cached, or dequantized into scratch) and one tensor-core
+                // GEMM (cuBLAS; a loop under sim).
+                const void* w16 = cached_f16(w);
+                if (!w16) {
+                    if (auto st = dequantize_f16(w, m_w16.as<uint16_t>()); !st)
+                        return st;
+                    w16 = m_w16.ptr;
+                }
                 GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
-                GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, out, h.rows));
+                GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, w16, m_x16.ptr, out, h.rows));
                 m_xq_form = {};
             } else if (auto st = matmul(w, x, n, out, same_input); !st) {
                 return st;
@@ -525,6 +531,39 @@ private:
         else
             GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
         return Ok{};
+    }
+
+    // w's values in F16 (rows, cols) at dst.
+    Status dequantize_f16(const DevWeight& w, uint16_t* dst)
+    {
+        const Weight& h = *w.host;
+        if (w.packed)
+            GPU_TRY(gpu::dequantize_packed_to_f16(h.type, w.mem.ptr, h.rows, h.cols, dst, m_stream));
+        else
+            GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, dst, m_stream));
+        return Ok{};
+    }
+
+    // w's F16 copy for the GEMM path, made on the first call when the device has room for it and
+    // kCudaReserveBytes more; nullptr when it has not (the caller dequantizes into scratch).
+    const void* cached_f16(const DevWeight& w)
+    {
+        if (w.f16.ptr || w.f16_tried)
+            return w.f16.ptr;
+        w.f16_tried = true;
+        const size_t bytes = size_t(w.host->rows * w.host->cols) * 2;
+        size_t free = 0, total = 0;
+        if (!gpu::mem_info(&free, &total).ok() || free < bytes + kCudaReserveBytes ||
+            !gpu::device_malloc(&w.f16.ptr, bytes).ok()) {
+            w.f16.ptr = nullptr;
+            return nullptr;
+        }
+        if (!dequantize_f16(w, w.f16.as<uint16_t>())) {
+            gpu::device_free(w.f16.ptr);
+            w.f16.ptr = nullptr;
+            return nullptr;
+        }
+        return w.f16.ptr;
     }
 
     // x (n, w.cols) quantized into m_xq for w's matvec, unless same_input and m_xq holds it already.

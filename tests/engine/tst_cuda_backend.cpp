@@ -153,6 +153,7 @@ private Q_SLOTS:
     void otherArchitecturesMatchCpu();
     void int8GemmPrefillMatchesCpu_data();
     void int8GemmPrefillMatchesCpu();
+    void f16CopiesServeLaterPrefills();
 };
 
 // Q8_0 weights: the same arithmetic in the same order, so the same logits, prefill and decode.
@@ -912,6 +913,40 @@ void TestCudaBackend::int8GemmPrefillMatchesCpu()
         QCOMPARE(la, lb);
     }
     QCOMPARE(a, b);
+}
+
+// Types without a packed layout keep dequantize + F16 GEMM for prefill: the first prefill makes
+// each matrix's F16 copy (memory allows under the sim), later ones only convert the activations;
+// the logits do not change.
+void TestCudaBackend::f16CopiesServeLaterPrefills()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec{.n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 256, .seed = 29};
+    spec.type = TensorType::Q5_K;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY(model.ok());
+    CudaBackendOptions co;
+    co.gemm_min_batch = 2;
+    auto sim = sim_backend(*model, 32, co);
+    QVERIFY(sim);
+    const std::vector<int32_t> ids{1, 9, 4, 17, 3};
+    std::vector<float> first(size_t(model->hp.n_vocab)), second(first.size());
+    uint64_t dequant_launches[2] = {};
+    for (int run = 0; run < 2; ++run) {
+        sim_reset_counts();
+        sim_set_counting(true);
+        const bool ok = sim->eval(ids, 0, (run == 0 ? first : second).data()).ok();
+        sim_set_counting(false);
+        QVERIFY(ok);
+        for (const SimKernelCounts& k : sim_counts().kernels)
+            if (k.kernel == "dequant_f16")
+                dequant_launches[run] = k.launches;
+    }
+    QCOMPARE(dequant_launches[0] - dequant_launches[1], uint64_t(2 * 7));   // Q, K, V, O, gate, up, down
+    QVERIFY(dequant_launches[1] > 0);                                       // the activations' conversion remains
+    QCOMPARE(second, first);
 }
 
 #include "tst_cuda_backend.moc"
