@@ -16,6 +16,7 @@
 #include "sim_runtime.h"
 
 #include <cstdint>
+#include <cstring>
 #include <type_traits>
 
 namespace nvcuda::wmma {
@@ -192,18 +193,23 @@ inline void mma_s8_m16n8(int k, int32_t d[4], const int32_t* a, const int32_t* b
     sync_warp(0xffffffffu);
     if (lane == 0)
         count_mma(true, 16, 8, k);
-    auto byte = [](int32_t w, int i) { return int32_t(int8_t(uint32_t(w) >> (8 * i))); };
+    // The lane's two rows of A and two columns of B, gathered from their holders' registers.
     const unsigned g = lane / 4, t = lane % 4;
-    for (int i = 0; i < 4; ++i) {
-        const unsigned row = g + 8 * unsigned(i / 2), col = 2 * t + unsigned(i % 2);
-        int32_t s = d[i];
-        for (int kk = 0; kk < k; ++kk) {
-            const unsigned holder_a = (row % 8) * 4 + unsigned(kk % 16) / 4;
-            const int reg_a = (row >= 8 ? 1 : 0) + (kk >= 16 ? 2 : 0);
-            const unsigned holder_b = col * 4 + unsigned(kk % 16) / 4;
-            const int reg_b = 4 + (kk >= 16 ? 1 : 0);
-            s += byte(buf[warp][holder_a][reg_a], kk % 4) * byte(buf[warp][holder_b][reg_b], kk % 4);
+    int8_t rows[2][32], cols[2][32];
+    for (int kk = 0; kk < k; kk += 4) {
+        const unsigned q = unsigned(kk % 16) / 4;
+        const int hi = kk >= 16 ? 1 : 0;
+        for (unsigned r = 0; r < 2; ++r) {
+            std::memcpy(&rows[r][kk], &buf[warp][g * 4 + q][int(r) + 2 * hi], 4);
+            std::memcpy(&cols[r][kk], &buf[warp][(2 * t + r) * 4 + q][4 + hi], 4);
         }
+    }
+    for (int i = 0; i < 4; ++i) {
+        const int8_t* ar = rows[i / 2];
+        const int8_t* bc = cols[i % 2];
+        int32_t s = d[i];
+        for (int kk = 0; kk < k; ++kk)
+            s += int32_t(ar[kk]) * int32_t(bc[kk]);
         d[i] = s;
     }
     sync_warp(0xffffffffu);   // the buffer is read by every lane before the next call overwrites it
