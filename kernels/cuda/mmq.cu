@@ -36,6 +36,20 @@ __device__ __forceinline__ void count_smem(size_t bytes)
 #endif
 }
 
+// Row r of panel p, swizzled: stored at row r ^ (p % 8). The 8 rows one fragment register spans
+// stay 128 contiguous bytes (a permutation within an aligned group of 8), and a staging thread's
+// consecutive panels of one row land in distinct 16-byte bank groups: no bank conflicts either way.
+template <int N>
+__device__ __forceinline__ int8_t* row_of(int8_t (&panels)[kPanels][N][16], int p, int r)
+{
+    return panels[p][r ^ (p % 8)];
+}
+template <int N>
+__device__ __forceinline__ const int8_t* row_of(const int8_t (&panels)[kPanels][N][16], int p, int r)
+{
+    return panels[p][r ^ (p % 8)];
+}
+
 __device__ __forceinline__ float mmq_half(const uint8_t* p) { return half_bits_to_float(load_u16(p)); }
 __device__ __forceinline__ int nib_lo(int v) { return v & 0x0F0F0F0F; }
 __device__ __forceinline__ int nib_hi(int v) { return (v >> 4) & 0x0F0F0F0F; }
@@ -75,16 +89,16 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
             const bool ok = row < rows && j < nblk;
             const uint8_t* codes = w + size_t(row) * size_t(nb) * code_bytes;
             if (!ok) {
-                put16(sm.a[2 * j][r], 0, 0, 0, 0);
-                put16(sm.a[2 * j + 1][r], 0, 0, 0, 0);
+                put16(row_of(sm.a, 2 * j, r), 0, 0, 0, 0);
+                put16(row_of(sm.a, 2 * j + 1, r), 0, 0, 0, 0);
             } else if (q8) {
-                put16(sm.a[2 * j][r], load_i32x4_a16(codes + packed_chunk_offset(b, 0, nb, 2)));
-                put16(sm.a[2 * j + 1][r], load_i32x4_a16(codes + packed_chunk_offset(b, 1, nb, 2)));
+                put16(row_of(sm.a, 2 * j, r), load_i32x4_a16(codes + packed_chunk_offset(b, 0, nb, 2)));
+                put16(row_of(sm.a, 2 * j + 1, r), load_i32x4_a16(codes + packed_chunk_offset(b, 1, nb, 2)));
             } else {   // byte l: element l in the low nibble, element 16 + l in the high one
                 const Words4 q = load_i32x4_a16(codes + 16 * b);
-                put16(sm.a[2 * j][r], sign_extend_bytes(nib_lo(q.x), 4), sign_extend_bytes(nib_lo(q.y), 4),
+                put16(row_of(sm.a, 2 * j, r), sign_extend_bytes(nib_lo(q.x), 4), sign_extend_bytes(nib_lo(q.y), 4),
                       sign_extend_bytes(nib_lo(q.z), 4), sign_extend_bytes(nib_lo(q.w), 4));
-                put16(sm.a[2 * j + 1][r], sign_extend_bytes(nib_hi(q.x), 4), sign_extend_bytes(nib_hi(q.y), 4),
+                put16(row_of(sm.a, 2 * j + 1, r), sign_extend_bytes(nib_hi(q.x), 4), sign_extend_bytes(nib_hi(q.y), 4),
                       sign_extend_bytes(nib_hi(q.z), 4), sign_extend_bytes(nib_hi(q.w), 4));
             }
             sm.wmeta[r][j] = ok ? __float_as_int(mmq_half(scales + 2 * (size_t(row) * size_t(nb) + size_t(b)))) : 0;
@@ -100,8 +114,8 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
         for (int i = tid; i < kRows * 4; i += kThreads) {   // (row, unit of the step, chunk)
             const int r = i / 4, ju = (i / 2) % 2, q = i % 2;
             const int64_t row = row0 + r;
-            int8_t* lo = sm.a[4 * ju + q][r];       // block 2 ju, elements 16 q ..
-            int8_t* hi = sm.a[4 * ju + 2 + q][r];   // block 2 ju + 1
+            int8_t* lo = row_of(sm.a, 4 * ju + q, r);       // block 2 ju, elements 16 q ..
+            int8_t* hi = row_of(sm.a, 4 * ju + 2 + q, r);   // block 2 ju + 1
             if (row >= rows) {
                 put16(lo, 0, 0, 0, 0);
                 put16(hi, 0, 0, 0, 0);
@@ -144,7 +158,8 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
     {
         const int r = tid / 2, ju = tid % 2;
         const int64_t row = row0 + r;
-        int8_t* panel[4] = {sm.a[4 * ju][r], sm.a[4 * ju + 1][r], sm.a[4 * ju + 2][r], sm.a[4 * ju + 3][r]};
+        int8_t* panel[4] = {row_of(sm.a, 4 * ju, r), row_of(sm.a, 4 * ju + 1, r), row_of(sm.a, 4 * ju + 2, r),
+                            row_of(sm.a, 4 * ju + 3, r)};
         if (row >= rows) {
             for (int g = 0; g < 4; ++g)
                 put16(panel[g], 0, 0, 0, 0);
@@ -188,13 +203,13 @@ __device__ __forceinline__ void stage_activations(bool k_quant, Smem& sm, const 
         const int t = i / kPanels, p = i % kPanels;
         const int64_t tok = t0 + t;
         if (tok >= n_tokens || p / 2 >= nblk) {
-            put16(sm.b[p][t], 0, 0, 0, 0);
+            put16(row_of(sm.b, p, t), 0, 0, 0, 0);
             continue;
         }
         const uint8_t* xr = xq + size_t(tok) * x_row_bytes;
         const int64_t off = k_quant ? packed_chunk_offset(k0 / 2 + p / 4, p % 4, nb / 2, 4)
                                     : packed_chunk_offset(k0 + p / 2, p % 2, nb, 2);
-        put16(sm.b[p][t], load_i32x4_a16(xr + off));
+        put16(row_of(sm.b, p, t), load_i32x4_a16(xr + off));
     }
     for (int i = tid; i < kTokens * kBlocks; i += kThreads) {
         const int t = i / kBlocks, j = i % kBlocks;
@@ -260,18 +275,18 @@ __device__ __forceinline__ void warp_dots(const Smem& sm, int warp, int lane, in
             v = 0;
     if (k16) {
         const int p = 2 * j + pass;
-        const int a[2] = {smem_word(&sm.a[p][r][t4]), smem_word(&sm.a[p][r + 8][t4])};
+        const int a[2] = {smem_word(row_of(sm.a, p, r) + t4), smem_word(row_of(sm.a, p, r + 8) + t4)};
         for (int n = 0; n < kTiles; ++n) {
-            const int b[1] = {smem_word(&sm.b[p][8 * n + g][t4])};
+            const int b[1] = {smem_word(row_of(sm.b, p, 8 * n + g) + t4)};
             mma_k16(c[n], a, b);
         }
         return;
     }
     const int p = 2 * j;
-    const int a[4] = {smem_word(&sm.a[p][r][t4]), smem_word(&sm.a[p][r + 8][t4]), smem_word(&sm.a[p + 1][r][t4]),
-                      smem_word(&sm.a[p + 1][r + 8][t4])};
+    const int a[4] = {smem_word(row_of(sm.a, p, r) + t4), smem_word(row_of(sm.a, p, r + 8) + t4),
+                      smem_word(row_of(sm.a, p + 1, r) + t4), smem_word(row_of(sm.a, p + 1, r + 8) + t4)};
     for (int n = 0; n < kTiles; ++n) {
-        const int b[2] = {smem_word(&sm.b[p][8 * n + g][t4]), smem_word(&sm.b[p + 1][8 * n + g][t4])};
+        const int b[2] = {smem_word(row_of(sm.b, p, 8 * n + g) + t4), smem_word(row_of(sm.b, p + 1, 8 * n + g) + t4)};
         mma_k32(c[n], a, b);
     }
 }
