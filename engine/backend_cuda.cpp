@@ -12,6 +12,7 @@
 #include "kernels/cuda/attention.cuh"
 #include "kernels/cuda/attention_prefill.cuh"
 #include "kernels/cuda/dequant_f16.cuh"
+#include "kernels/cuda/mmq.cuh"
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
@@ -76,6 +77,11 @@ struct DevWeight {
     const Weight* host = nullptr;
     DeviceMem mem;
     bool packed = false;
+    // Prefill's F16 GEMM path (types without a packed layout; packed ones only in batches below the
+    // int8 GEMM's minimum): the weight in F16, made on first use when the device has room for it
+    // beside the reserve, so later prefills skip the dequantize.
+    mutable DeviceMem f16;
+    mutable bool f16_tried = false;
 };
 
 struct DevLayer {
@@ -142,6 +148,7 @@ public:
         , m_n_threads(n_threads)
         , m_gemm_min_batch(gemm_min_batch)
         , m_kv_type(kv_type)
+        , m_mmq_min_batch(options.mmq_min_batch >= 0 ? options.mmq_min_batch : kCudaMmqMinBatch)
         , m_attention(options.attention)
         , m_prefill_attention(options.prefill_attention)
         , m_graphs_enabled(options.graphs == CudaBackendOptions::Graphs::On ||
@@ -479,6 +486,16 @@ private:
         bool operator==(const XqForm&) const = default;
     };
 
+    // How the product of w with a batch of n tokens runs: the int8 tensor-core GEMM (packed
+    // weights, mmq.cuh), dequantize + F16 GEMM (other types, a prefill batch), or the matvec.
+    enum class Path { Matvec, Mmq, Gemm };
+    Path path(const DevWeight& w, int64_t n) const
+    {
+        if (w.packed && n >= m_mmq_min_batch)
+            return Path::Mmq;
+        return n >= m_gemm_min_batch ? Path::Gemm : Path::Matvec;
+    }
+
     // y (n, w.rows) = x (n, w.cols) . w^T on the device. same_input: x is unchanged since the
     // previous matmul (its quantized activations are reused when they have the right form).
     // accumulate: y += x . w^T (the residual add; in the product's epilogue for packed weights).
@@ -486,18 +503,25 @@ private:
                   bool accumulate = false)
     {
         const Weight& h = *w.host;
+        if (path(w, n) == Path::Mmq) {   // the residual add in the GEMM's epilogue
+            if (auto st = quantize_input(w, x, n, same_input); !st)
+                return st;
+            GPU_TRY(gpu::mmq_packed(h.type, w.mem.ptr, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream, accumulate));
+            return Ok{};
+        }
         if (n >= m_gemm_min_batch || (accumulate && !w.packed)) {
             float* out = accumulate ? m_xb.as<float>() : y;   // (x is never m_xb when accumulating)
             if (n >= m_gemm_min_batch) {
-                // Prefill: weights dequantized to F16 and one tensor-core GEMM (cuBLAS; a loop under sim).
-                if (w.packed)
-                    GPU_TRY(gpu::dequantize_packed_to_f16(h.type, w.mem.ptr, h.rows, h.cols, m_w16.as<uint16_t>(),
-                                                          m_stream));
-                else
-                    GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_w16.as<uint16_t>(),
-                                                   m_stream));
+                // Prefill: weights in F16 (cached, or dequantized into scratch) and one tensor-core
+                // GEMM (cuBLAS; a loop under sim).
+                const void* w16 = cached_f16(w);
+                if (!w16) {
+                    if (auto st = dequantize_f16(w, m_w16.as<uint16_t>()); !st)
+                        return st;
+                    w16 = m_w16.ptr;
+                }
                 GPU_TRY(gpu::f32_to_f16(x, m_x16.as<uint16_t>(), n * h.cols, m_stream));
-                GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, m_w16.ptr, m_x16.ptr, out, h.rows));
+                GPU_TRY(gpu::gemm_f16(m_stream, h.rows, n, h.cols, w16, m_x16.ptr, out, h.rows));
                 m_xq_form = {};
             } else if (auto st = matmul(w, x, n, out, same_input); !st) {
                 return st;
@@ -514,6 +538,39 @@ private:
         else
             GPU_TRY(gpu::matvec(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, m_xq.ptr, n, y, h.rows, m_stream));
         return Ok{};
+    }
+
+    // w's values in F16 (rows, cols) at dst.
+    Status dequantize_f16(const DevWeight& w, uint16_t* dst)
+    {
+        const Weight& h = *w.host;
+        if (w.packed)
+            GPU_TRY(gpu::dequantize_packed_to_f16(h.type, w.mem.ptr, h.rows, h.cols, dst, m_stream));
+        else
+            GPU_TRY(gpu::dequantize_to_f16(h.type, w.mem.ptr, h.row_bytes, h.rows, h.cols, dst, m_stream));
+        return Ok{};
+    }
+
+    // w's F16 copy for the GEMM path, made on the first call when the device has room for it and
+    // kCudaReserveBytes more; nullptr when it has not (the caller dequantizes into scratch).
+    const void* cached_f16(const DevWeight& w)
+    {
+        if (w.f16.ptr || w.f16_tried)
+            return w.f16.ptr;
+        w.f16_tried = true;
+        const size_t bytes = size_t(w.host->rows * w.host->cols) * 2;
+        size_t free = 0, total = 0;
+        if (!gpu::mem_info(&free, &total).ok() || free < bytes + kCudaReserveBytes ||
+            !gpu::device_malloc(&w.f16.ptr, bytes).ok()) {
+            w.f16.ptr = nullptr;
+            return nullptr;
+        }
+        if (!dequantize_f16(w, w.f16.as<uint16_t>())) {
+            gpu::device_free(w.f16.ptr);
+            w.f16.ptr = nullptr;
+            return nullptr;
+        }
+        return w.f16.ptr;
     }
 
     // x (n, w.cols) quantized into m_xq for w's matvec, unless same_input and m_xq holds it already.
@@ -535,11 +592,10 @@ private:
     // (matvec_packed_parts): all packed, reading the same activations, and not a GEMM batch.
     bool one_launch(std::initializer_list<const DevWeight*> ws, int64_t n) const
     {
-        if (n >= m_gemm_min_batch)
-            return false;
         const Weight& first = *(*ws.begin())->host;
         for (const DevWeight* w : ws)
-            if (!w->packed || kernels::vec_dot_type(w->host->type) != kernels::vec_dot_type(first.type) ||
+            if (!w->packed || path(*w, n) != Path::Matvec ||
+                kernels::vec_dot_type(w->host->type) != kernels::vec_dot_type(first.type) ||
                 w->host->cols != first.cols)
                 return false;
         return true;
@@ -565,12 +621,12 @@ private:
         return Ok{};
     }
 
-    // xb = rmsnorm(x) * norm; when `next` (packed) reads it and not as a GEMM batch, quantized
+    // xb = rmsnorm(x) * norm; when `next` (packed) reads it quantized (matvec or int8 GEMM), quantized
     // for it into m_xq in the same launch (matmul(next, xb, n, .., true) then skips its own).
     Status norm(const float* x, const DevWeight& norm_w, float* xb, int64_t n, const DevWeight& next)
     {
         const int64_t d = hp.n_embd;
-        if (!next.packed || n >= m_gemm_min_batch || next.host->cols != d) {
+        if (!next.packed || path(next, n) == Path::Gemm || next.host->cols != d) {
             GPU_TRY(gpu::rmsnorm(x, norm_w.mem.as<float>(), xb, n, d, hp.rms_eps, m_stream));
             m_xq_form = {};   // xb is new: whatever m_xq holds is not its quantization
             return Ok{};
@@ -789,6 +845,7 @@ private:
     int m_n_threads;   // of the pool running the host layers
     int64_t m_gemm_min_batch;
     KvType m_kv_type;   // of the device layers' caches and the host layers'
+    int64_t m_mmq_min_batch;
     CudaBackendOptions::Attention m_attention;
     CudaBackendOptions::PrefillAttention m_prefill_attention;
     bool m_graphs_enabled;

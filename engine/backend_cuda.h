@@ -48,8 +48,12 @@ struct CudaMemoryPlan {
     std::string summary;       // "GPU has 5.1 GiB free, model needs 7.2 GiB: 18 of 32 layers on GPU"
 };
 
-// Tokens per micro-batch of a prefill on the GPU (scratch buffers are sized for it).
-inline constexpr int64_t kCudaMaxBatch = 64;
+// Tokens per micro-batch of a prefill on the GPU (scratch buffers are sized for it): the int8
+// GEMM reads each weight once per micro-batch.
+inline constexpr int64_t kCudaMaxBatch = 512;
+// Batches of at least this many tokens multiply packed weights with the int8 tensor-core GEMM
+// (kernels/cuda/mmq.cuh, bit-identical to the matvec), fewer with the packed matvec.
+inline constexpr int64_t kCudaMmqMinBatch = 16;
 // Logits eval_top_k gathers on the device (a repetition penalty's window) and the most it
 // selects (kernels/cuda/topk.cuh kTopKMax); beyond these it takes the full-row path.
 inline constexpr int64_t kCudaMaxGather = 256;
@@ -69,6 +73,9 @@ struct CudaBackendOptions {
                                    // layer on the host side, embeddings and head on the device)
     int64_t gemm_min_batch = -1;   // prefill batches at least this large use dequantize+GEMM
                                    // (-1: 32 on a GPU, never under the sim, where matvec is exact)
+                                   // for the types without a packed layout
+    int64_t mmq_min_batch = -1;    // batches at least this large use the int8 GEMM for packed
+                                   // weights (-1: kCudaMmqMinBatch, on a GPU and under the sim)
     // Decode attention: the CPU's exact recurrence (one block per head), or split-K
     // flash-decoding (attention_split_k: a block per KV head and chunk of 128 positions, float
     // accumulators, merged in the same launch). Auto: flash-decoding on a GPU at every position

@@ -18,9 +18,12 @@ SimCounts sim_counts()
     out.gemm_calls = c.gemm_calls;
     out.gemm_flops = c.gemm_flops;
     out.gemm_bytes = c.gemm_bytes;
+    out.mma_int8_ops = c.mma_int8_ops;
+    out.mma_f16_flops = c.mma_f16_flops;
+    out.shared_bytes = c.shared_bytes;
     for (const auto& [name, k] : c.kernels)
-        out.kernels.push_back(
-            {name, k.launches, k.loads.instructions, k.loads.lane_accesses, k.loads.bytes, k.loads.sectors});
+        out.kernels.push_back({name, k.launches, k.loads.instructions, k.loads.lane_accesses, k.loads.bytes,
+                               k.loads.sectors, k.mma_int8_ops, k.mma_f16_flops, k.shared_bytes});
     return out;
 }
 

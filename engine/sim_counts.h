@@ -15,6 +15,9 @@ struct SimKernelCounts {
     uint64_t load_lane_accesses = 0;   // single-lane loads they gather
     uint64_t load_bytes = 0;           // bytes the lanes asked for
     uint64_t load_sectors = 0;         // 32-byte sectors touched, summed over instructions
+    double mma_int8_ops = 0;           // tensor-core work and shared-memory traffic (SimCounts)
+    double mma_f16_flops = 0;
+    double shared_bytes = 0;
 };
 
 struct SimCounts {
@@ -24,6 +27,9 @@ struct SimCounts {
     uint64_t gemm_calls = 0;   // F16 GEMMs (cuBLAS on a GPU)
     double gemm_flops = 0;
     double gemm_bytes = 0;
+    double mma_int8_ops = 0;                // tensor-core int8 work, 2 m n k per mma (the int8 GEMM, mmq.cu)
+    double mma_f16_flops = 0;               // tensor-core F16 work in kernels (wmma), 2 m n k per mma
+    double shared_bytes = 0;                // shared-memory traffic the kernels report (wmma tiles, staging)
     std::vector<SimKernelCounts> kernels;   // by name
 };
 

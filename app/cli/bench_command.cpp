@@ -22,10 +22,14 @@
 namespace causerie::cli {
 namespace {
 
-// "1,2,4" -> {1, 2, 4}; every entry a positive integer.
-bool parse_list(const std::string& text, const char* option, std::vector<int64_t>* out, std::string* error)
+// "1,2,4" -> {1, 2, 4}; every entry a positive integer. allow_none: "0" -> {} (no such test, as
+// llama-bench's -n 0).
+bool parse_list(const std::string& text, const char* option, std::vector<int64_t>* out, std::string* error,
+                bool allow_none = false)
 {
     out->clear();
+    if (allow_none && text == "0")
+        return true;
     std::stringstream ss(text);
     std::string item;
     while (std::getline(ss, item, ',')) {
@@ -199,11 +203,13 @@ Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
     std::vector<int64_t> reps;
     if (!parse_list(a.get("t", a.get("threads", std::to_string(std::max(1u, std::thread::hardware_concurrency())))),
                     "t", &plan.threads, &err) ||
-        !parse_list(a.get("p", "512"), "p", &plan.prompts, &err) ||
-        !parse_list(a.get("n", "128"), "n", &plan.gens, &err) || !parse_list(a.get("r", "5"), "r", &reps, &err))
+        !parse_list(a.get("p", "512"), "p", &plan.prompts, &err, true) ||
+        !parse_list(a.get("n", "128"), "n", &plan.gens, &err, true) || !parse_list(a.get("r", "5"), "r", &reps, &err))
         return make_error(err);
     if (reps.size() != 1)
         return make_error("option -r takes one number");
+    if (plan.prompts.empty() && plan.gens.empty())
+        return make_error("-p 0 and -n 0: no test to run");
     plan.repetitions = reps.front();
     // The benchmark measures the CPU unless a device is named (unlike the other commands' auto).
     auto dev = parse_device_options(a, &err);
@@ -242,8 +248,10 @@ Result<BenchModel> load_bench_model(const BenchPlan& plan)
     std::error_code ec;
     b.file_size = std::filesystem::file_size(plan.path, ec);
     b.name = b.model.hp.name.empty() ? std::filesystem::path(plan.path).stem().string() : b.model.hp.name;
-    const int64_t longest = std::max(*std::max_element(plan.prompts.begin(), plan.prompts.end()),
-                                     *std::max_element(plan.gens.begin(), plan.gens.end()));
+    int64_t longest = 0;
+    for (const auto* list : {&plan.prompts, &plan.gens})
+        for (int64_t n : *list)
+            longest = std::max(longest, n);
     std::mt19937 rng(1234);
     std::uniform_int_distribution<int32_t> token(0, int32_t(b.model.hp.n_vocab - 1));
     b.tokens.resize(static_cast<size_t>(longest));

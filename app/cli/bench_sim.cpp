@@ -25,13 +25,19 @@ struct Counts {
     double matvec_lanes = 0, matvec_bytes = 0, matvec_sectors = 0, matvec_instructions = 0;
     double gemm_flops = 0, gemm_bytes = 0;
     double attention_bytes = 0, attention_sectors = 0;   // attention.cu's loads (the K/V cache)
+    double mma_int8 = 0, mma_f16 = 0, shared_bytes = 0;   // tensor-core work, shared-memory traffic
+    // The attention kernels' share of load_instructions, load_bytes, load_sectors, mma_f16 and
+    // shared_bytes: it grows with the context, the rest of a prefill's work per token does not.
+    double attn_instructions = 0, attn_bytes = 0, attn_sectors = 0, attn_mma_f16 = 0, attn_shared = 0;
 
     // Every field, for the arithmetic below.
     static constexpr double Counts::*kFields[] = {
         &Counts::launches,        &Counts::host_syncs,          &Counts::load_instructions, &Counts::load_lanes,
         &Counts::load_bytes,      &Counts::load_sectors,        &Counts::matvec_lanes,      &Counts::matvec_bytes,
         &Counts::matvec_sectors,  &Counts::matvec_instructions, &Counts::gemm_flops,        &Counts::gemm_bytes,
-        &Counts::attention_bytes, &Counts::attention_sectors};
+        &Counts::attention_bytes, &Counts::attention_sectors,   &Counts::mma_int8,          &Counts::mma_f16,
+        &Counts::shared_bytes,    &Counts::attn_instructions,   &Counts::attn_bytes,        &Counts::attn_sectors,
+        &Counts::attn_mma_f16,    &Counts::attn_shared};
 
     Counts operator-(const Counts& o) const { return plus(o, -1.0); }
     Counts scaled(double f) const
@@ -64,6 +70,16 @@ Counts read_counts()
         r.load_lanes += double(k.load_lane_accesses);
         r.load_bytes += double(k.load_bytes);
         r.load_sectors += double(k.load_sectors);
+        r.mma_int8 += k.mma_int8_ops;
+        r.mma_f16 += k.mma_f16_flops;
+        r.shared_bytes += k.shared_bytes;
+        if (k.kernel == "attention" || k.kernel == "attention_prefill") {
+            r.attn_instructions += double(k.load_instructions);
+            r.attn_bytes += double(k.load_bytes);
+            r.attn_sectors += double(k.load_sectors);
+            r.attn_mma_f16 += k.mma_f16_flops;
+            r.attn_shared += k.shared_bytes;
+        }
         if (k.kernel == "matvec") {
             r.matvec_instructions += double(k.load_instructions);
             r.matvec_lanes += double(k.load_lane_accesses);
@@ -152,25 +168,60 @@ struct GpuSpec {
     double dram_bytes_per_s;
     double sms;
     double clock_hz;
-    double tensor_flops;   // dense F16 in, F32 accumulate
+    double tensor_flops;                 // dense F16 in, F32 accumulate
+    double tensor_int8_ops;              // dense int8 in, int32 accumulate
+    double smem_bytes_per_clock = 128;   // shared memory per SM (32 banks x 4 bytes)
 };
-constexpr GpuSpec kRtx4090{1008e9, 128, 2.52e9, 165e12};
-constexpr GpuSpec kH100{3352e9, 132, 1.98e9, 495e12};
+constexpr GpuSpec kRtx4090{1008e9, 128, 2.52e9, 165e12, 660e12};
+constexpr GpuSpec kH100{3352e9, 132, 1.98e9, 495e12, 1979e12};
 
 // docs/gpu-model.md. Seconds for the work `c` on `gpu`:
 // DRAM: every byte the model needs streamed once at 90% of peak;
 // L1: each warp-wide load instruction costs a cycle to issue and each 32-byte sector it touches
 // a quarter cycle (128 B/clock per SM), on every SM at once — not overlapped with DRAM (a
 // memory-bound kernel whose loads are poorly coalesced waits on both);
-// tensor cores at 60% of peak for the GEMMs; 1 µs per kernel launch (graph node) and 10 µs per
-// host sync.
+// shared memory at 128 bytes per clock per SM, not overlapped either; tensor cores at 60% of
+// peak (cuBLAS's F16 GEMMs, the kernels' F16 and int8 mma); 1 µs per kernel launch (graph node)
+// and 10 µs per host sync.
 double roofline_seconds(const Counts& c, double dram_bytes, const GpuSpec& gpu)
 {
     const double t_dram = dram_bytes / (0.9 * gpu.dram_bytes_per_s);
     const double t_l1 =
         std::max(c.load_instructions / (gpu.sms * gpu.clock_hz), c.load_sectors / (4.0 * gpu.sms * gpu.clock_hz));
-    const double t_gemm = c.gemm_flops / (0.6 * gpu.tensor_flops);
-    return t_dram + t_l1 + t_gemm + c.launches * 1e-6 + c.host_syncs * 10e-6;
+    const double t_smem = c.shared_bytes / (gpu.smem_bytes_per_clock * gpu.sms * gpu.clock_hz);
+    const double t_tensor =
+        (c.gemm_flops + c.mma_f16) / (0.6 * gpu.tensor_flops) + c.mma_int8 / (0.6 * gpu.tensor_int8_ops);
+    return t_dram + t_l1 + t_smem + t_tensor + c.launches * 1e-6 + c.host_syncs * 10e-6;
+}
+
+// A prefill of `prompt` tokens (per token, at full depth): the weights are read from DRAM once
+// per micro-batch of kCudaMaxBatch tokens; on the F16 GEMM path each micro-batch also writes the
+// F16 copy and the GEMM reads it (gemm_bytes counts the GEMM's operands once).
+double prefill_tps(const Counts& c, double weights, int64_t prompt, const GpuSpec& gpu)
+{
+    const double batches = double((prompt + kCudaMaxBatch - 1) / kCudaMaxBatch);
+    return 1.0 / roofline_seconds(c, batches * weights / double(prompt) + 2.0 * c.gemm_bytes, gpu);
+}
+
+// The per-token counts of a prefill of `measured` tokens carried to one of `target` tokens (both
+// within one micro-batch, multiples of the GEMM's 64-token tile): the GEMMs' and the other
+// kernels' work per token is the same; the attention kernels' grows with the mean context,
+// (target + 1) / 2 positions against (measured + 1) / 2; launches are per micro-batch, so per
+// token they shrink as measured / target.
+Counts carry_prefill(const Counts& c, int64_t measured, int64_t target)
+{
+    const double grow = double(target + 1) / double(measured + 1) - 1.0;
+    Counts r = c;
+    r.load_instructions += grow * c.attn_instructions;
+    r.load_bytes += grow * c.attn_bytes;
+    r.load_sectors += grow * c.attn_sectors;
+    r.mma_f16 += grow * c.attn_mma_f16;
+    r.shared_bytes += grow * c.attn_shared;
+    for (auto f : {&Counts::attn_instructions, &Counts::attn_bytes, &Counts::attn_sectors, &Counts::attn_mma_f16,
+                   &Counts::attn_shared})
+        r.*f *= grow + 1.0;
+    r.launches *= double(measured) / double(target);
+    return r;
 }
 
 }   // namespace
@@ -221,6 +272,9 @@ Result<std::string> count_sim_test(const SimTest& t)
     w.key("global_load_sector_bytes_per_token").value(per_token.load_sectors * 32.0, "%.0f");
     w.key("global_load_instructions_per_token").value(per_token.load_instructions, "%.0f");
     w.key("gemm_flops_per_token").value(per_token.gemm_flops, "%.0f");
+    w.key("mma_int8_ops_per_token").value(per_token.mma_int8, "%.0f");
+    w.key("mma_f16_flops_per_token").value(per_token.mma_f16, "%.0f");
+    w.key("shared_bytes_per_token").value(per_token.shared_bytes, "%.0f");
     const double eff = per_token.matvec_sectors > 0 ? per_token.matvec_bytes / (per_token.matvec_sectors * 32.0) : 0;
     const double per_lane = per_token.matvec_lanes > 0 ? per_token.matvec_bytes / per_token.matvec_lanes : 0;
     w.key("matvec_sector_efficiency").value(eff, "%.4f");
@@ -230,18 +284,22 @@ Result<std::string> count_sim_test(const SimTest& t)
         per_token.attention_sectors > 0 ? per_token.attention_bytes / (per_token.attention_sectors * 32.0) : 0;
     w.key("attention_sector_efficiency").value(att_eff, "%.4f");
     w.key("estimate").begin_object();
-    // Decode streams every weight once per token. A prefill reads the quantized weights once per
-    // micro-batch of kCudaMaxBatch tokens; on the GEMM path each micro-batch also writes the F16
-    // copy and the GEMM reads it (gemm_bytes counts the GEMM's operands once).
+    // Decode streams every weight once per token.
     if (t.n_gen > 0) {
         w.key("rtx4090_tg_tps").value(1.0 / roofline_seconds(at_depth, weights_at_depth, kRtx4090), "%.1f");
         w.key("h100_tg_tps").value(1.0 / roofline_seconds(at_depth, weights_at_depth, kH100), "%.1f");
     } else {
-        const double batches = double((t.n_prompt + kCudaMaxBatch - 1) / kCudaMaxBatch);
-        const double dram = batches * weights_at_depth / tokens + 2.0 * at_depth.gemm_bytes;
         const std::string n = std::to_string(t.n_prompt);
-        w.key("rtx4090_pp" + n + "_tps").value(1.0 / roofline_seconds(at_depth, dram, kRtx4090), "%.1f");
-        w.key("h100_pp" + n + "_tps").value(1.0 / roofline_seconds(at_depth, dram, kH100), "%.1f");
+        w.key("rtx4090_pp" + n + "_tps").value(prefill_tps(at_depth, weights_at_depth, t.n_prompt, kRtx4090), "%.1f");
+        w.key("h100_pp" + n + "_tps").value(prefill_tps(at_depth, weights_at_depth, t.n_prompt, kH100), "%.1f");
+        // pp512 from a shorter prompt (the sim is slow): carry_prefill says how.
+        constexpr int64_t kTarget = 512;
+        if (t.n_prompt < kTarget && t.n_prompt % 64 == 0) {
+            const Counts c = carry_prefill(at_depth, t.n_prompt, kTarget);
+            w.key("rtx4090_pp512_tps").value(prefill_tps(c, weights_at_depth, kTarget, kRtx4090), "%.1f");
+            w.key("h100_pp512_tps").value(prefill_tps(c, weights_at_depth, kTarget, kH100), "%.1f");
+            w.key("pp512_carried_from").value(t.n_prompt);
+        }
     }
     w.end_object();
     w.end_object();

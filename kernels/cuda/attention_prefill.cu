@@ -27,6 +27,52 @@ size_t smem_bytes(const AttentionShape& sh)
            size_t(kK * (sh.head_dim + sh.value_dim)) * sizeof(uint16_t);
 }
 
+// The block's (head, 16 queries) tile: grid (n_head, ceil(n_tokens / kQ)), both kernels.
+struct QueryTile {
+    int64_t h, t0, nq, kvh, kv_dim, v_dim;
+    int tid, nt;
+};
+
+__device__ __forceinline__ QueryTile query_tile(int64_t n_tokens, int64_t n_head, int64_t n_head_kv, int64_t hd,
+                                                int64_t vd)
+{
+    QueryTile t;
+    t.h = blockIdx.x;
+    t.t0 = int64_t(blockIdx.y) * kQ;
+    t.nq = n_tokens - t.t0 < kQ ? n_tokens - t.t0 : kQ;
+    t.kvh = t.h / (n_head / n_head_kv);
+    t.kv_dim = n_head_kv * hd;
+    t.v_dim = n_head_kv * vd;
+    t.tid = int(threadIdx.x);
+    t.nt = int(blockDim.x);
+    return t;
+}
+
+// Online-softmax state before the first K/V tile: running max -inf, sum 0, accumulators 0.
+__device__ __forceinline__ void start_rows(int tid, float* row_m, float* row_l, float (&acc)[kOutPerThread])
+{
+    if (tid < kQ) {
+        row_m[tid] = -INFINITY;
+        row_l[tid] = 0.0f;
+    }
+    for (int k = 0; k < kOutPerThread; ++k)
+        acc[k] = 0.0f;
+}
+
+// out rows of the tile's live queries: the accumulators over the softmax sums.
+__device__ __forceinline__ void write_rows(const QueryTile& qt, const float (&acc)[kOutPerThread], const float* row_l,
+                                           float* out, int64_t n_head, int64_t vd)
+{
+    for (int k = 0; k < kOutPerThread; ++k) {
+        const int64_t e = qt.tid + int64_t(k) * qt.nt;
+        if (e >= kQ * vd)
+            break;
+        const int64_t qi = e / vd, d = e % vd;
+        if (qi < qt.nq)
+            out[((qt.t0 + qi) * n_head + qt.h) * vd + d] = acc[k] / row_l[qi];
+    }
+}
+
 // grid (n_head, ceil(n_tokens / kQ)), block kThreads; dynamic shared memory: smem_bytes().
 // Per K/V tile: (1) the block stages the tile's F16 rows; (2) each thread scores some of the
 // kQ x kK (query, position) pairs, -inf where the causal mask hides the position; (3) one thread
@@ -46,25 +92,16 @@ __global__ void __launch_bounds__(kThreads)
     auto* ks = reinterpret_cast<uint16_t*>(row_a + kQ);   // (kK, hd) F16 bits
     uint16_t* vs = ks + kK * hd;                          // (kK, vd) F16 bits
 
-    const int64_t h = blockIdx.x;
-    const int64_t t0 = int64_t(blockIdx.y) * kQ;
-    const int64_t nq = n_tokens - t0 < kQ ? n_tokens - t0 : kQ;
-    const int64_t kvh = h / (n_head / n_head_kv);
-    const int64_t kv_dim = n_head_kv * hd, v_dim = n_head_kv * vd;
-    const int tid = int(threadIdx.x);
-    const int nt = int(blockDim.x);
+    const QueryTile qt = query_tile(n_tokens, n_head, n_head_kv, hd, vd);
+    const int64_t h = qt.h, t0 = qt.t0, nq = qt.nq, kvh = qt.kvh, kv_dim = qt.kv_dim, v_dim = qt.v_dim;
+    const int tid = qt.tid, nt = qt.nt;
 
     for (int64_t e = tid; e < kQ * hd; e += nt) {
         const int64_t qi = e / hd, i = e % hd;
         qs[e] = qi < nq ? round_f16(q[((t0 + qi) * n_head + h) * hd + i]) : 0.0f;
     }
-    if (tid < kQ) {
-        row_m[tid] = -INFINITY;
-        row_l[tid] = 0.0f;
-    }
     float acc[kOutPerThread];
-    for (int k = 0; k < kOutPerThread; ++k)
-        acc[k] = 0.0f;
+    start_rows(tid, row_m, row_l, acc);
 
     const int64_t kv_end = pos0 + t0 + nq;   // the last query of the tile sees [0, kv_end)
     for (int64_t j0 = 0; j0 < kv_end; j0 += kK) {
@@ -124,14 +161,7 @@ __global__ void __launch_bounds__(kThreads)
             acc[k] = a;
         }
     }
-    for (int k = 0; k < kOutPerThread; ++k) {
-        const int64_t e = tid + int64_t(k) * nt;
-        if (e >= kQ * vd)
-            break;
-        const int64_t qi = e / vd, d = e % vd;
-        if (qi < nq)
-            out[((t0 + qi) * n_head + h) * vd + d] = acc[k] / row_l[qi];
-    }
+    write_rows(qt, acc, row_l, out, n_head, vd);
 }
 
 // Shared-memory layout of the tensor-core kernel: sections rounded up to 128 bytes so every
@@ -186,26 +216,17 @@ __global__ void __launch_bounds__(kThreads)
     float* row_l = row_m + kQ;
     float* row_a = row_l + kQ;
 
-    const int64_t h = blockIdx.x;
-    const int64_t t0 = int64_t(blockIdx.y) * kQ;
-    const int64_t nq = n_tokens - t0 < kQ ? n_tokens - t0 : kQ;
-    const int64_t kvh = h / (n_head / n_head_kv);
-    const int64_t kv_dim = n_head_kv * hd, v_dim = n_head_kv * vd;
-    const int tid = int(threadIdx.x);
-    const int nt = int(blockDim.x);
+    const QueryTile qt = query_tile(n_tokens, n_head, n_head_kv, hd, vd);
+    const int64_t h = qt.h, t0 = qt.t0, nq = qt.nq, kvh = qt.kvh, kv_dim = qt.kv_dim, v_dim = qt.v_dim;
+    const int tid = qt.tid, nt = qt.nt;
     const int warp = tid / kWarp, n_warps = nt / kWarp;
 
     for (int64_t e = tid; e < kQ * hd; e += nt) {
         const int64_t qi = e / hd, i = e % hd;
         qh[e] = qi < nq ? float_to_half_bits(q[((t0 + qi) * n_head + h) * hd + i]) : uint16_t(0);
     }
-    if (tid < kQ) {
-        row_m[tid] = -INFINITY;
-        row_l[tid] = 0.0f;
-    }
     float acc[kOutPerThread];
-    for (int k = 0; k < kOutPerThread; ++k)
-        acc[k] = 0.0f;
+    start_rows(tid, row_m, row_l, acc);
 
     const int64_t kv_end = pos0 + t0 + nq;
     for (int64_t j0 = 0; j0 < kv_end; j0 += kK) {
@@ -274,14 +295,7 @@ __global__ void __launch_bounds__(kThreads)
             acc[k] = acc[k] * row_a[qi] + pv[e];
         }
     }
-    for (int k = 0; k < kOutPerThread; ++k) {
-        const int64_t e = tid + int64_t(k) * nt;
-        if (e >= kQ * vd)
-            break;
-        const int64_t qi = e / vd, d = e % vd;
-        if (qi < nq)
-            out[((t0 + qi) * n_head + h) * vd + d] = acc[k] / row_l[qi];
-    }
+    write_rows(qt, acc, row_l, out, n_head, vd);
 }
 
 }   // namespace prefill

@@ -153,6 +153,9 @@ private Q_SLOTS:
     void otherArchitecturesMatchCpu();
     void flashDecodeKeepsLaunchesPerLayer();
     void q8KvCacheMatchesCpu();
+    void int8GemmPrefillMatchesCpu_data();
+    void int8GemmPrefillMatchesCpu();
+    void f16CopiesServeLaterPrefills();
 };
 
 // Q8_0 weights: the same arithmetic in the same order, so the same logits, prefill and decode.
@@ -934,6 +937,102 @@ void TestCudaBackend::q8KvCacheMatchesCpu()
         QVERIFY((*b)->read_kv(9, rows_sim.data()).ok() && (*cpu_b)->read_kv(9, rows_cpu.data()).ok());
         QCOMPARE(rows_sim, rows_cpu);
     }
+}
+
+void TestCudaBackend::int8GemmPrefillMatchesCpu_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<bool>("q4km");
+    QTest::newRow("Q4_0") << int(TensorType::Q4_0) << false;
+    QTest::newRow("Q8_0") << int(TensorType::Q8_0) << false;
+    QTest::newRow("Q4_K_M (Q4_K, Q6_K)") << int(TensorType::Q4_K) << true;
+}
+
+// A long prompt's prefill goes through the int8 tensor-core GEMM (kernels/cuda/mmq.cuh) for every
+// packed matrix -- 80 tokens: two token tiles, the second partial -- and gives the CPU's logits
+// for every prompt position bit for bit (each block's integer sum is exact and folded with the
+// reference's expression), then the same greedy continuation.
+void TestCudaBackend::int8GemmPrefillMatchesCpu()
+{
+    QFETCH(int, type);
+    QFETCH(bool, q4km);
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec{.n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512, .seed = 23};
+    spec.type = TensorType(type);
+    spec.mix = q4km ? TestModelMix::Q4_K_M : spec.mix;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY(model.ok());
+    if (q4km)
+        QVERIFY(model->output.type == TensorType::Q6_K);   // the head is Q6_K: both packed K types run
+    std::vector<int32_t> a;
+    for (int i = 0; i < 80; ++i)
+        a.push_back(int32_t((i * 53 + 3) % model->hp.n_vocab));
+    std::vector<int32_t> b = a;
+    auto sim = sim_backend(*model, 96), cpu = cpu_backend(*model, 96);
+    QVERIFY(sim && cpu);
+    const size_t nv = size_t(model->hp.n_vocab);
+    std::vector<float> all_a(a.size() * nv), all_b(all_a.size()), la(nv), lb(nv);
+    sim_reset_counts();
+    sim_set_counting(true);
+    const bool ok = sim->eval(a, 0, la.data(), all_a.data()).ok();
+    sim_set_counting(false);
+    QVERIFY(ok);
+    QVERIFY(cpu->eval(b, 0, lb.data(), all_b.data()).ok());
+    uint64_t mmq_launches = 0, matvec_launches = 0;
+    for (const SimKernelCounts& k : sim_counts().kernels) {
+        if (k.kernel == "mmq")
+            mmq_launches = k.launches;
+        if (k.kernel == "matvec")
+            matvec_launches = k.launches;
+    }
+    QCOMPARE(mmq_launches, uint64_t(2 * 7 + 1));   // Q, K, V, O, gate, up, down per layer; the head
+    QCOMPARE(matvec_launches, uint64_t(0));
+    QVERIFY2(compare(all_a, all_b).max_abs > 1e-2f, "logits are trivially small: the comparison would prove nothing");
+    QCOMPARE(all_a, all_b);
+    for (int i = 0; i < 4; ++i) {
+        a.push_back(int32_t(std::max_element(la.begin(), la.end()) - la.begin()));
+        b.push_back(int32_t(std::max_element(lb.begin(), lb.end()) - lb.begin()));
+        QVERIFY(sim->eval(std::span(&a.back(), 1), int64_t(a.size() - 1), la.data()).ok());
+        QVERIFY(cpu->eval(std::span(&b.back(), 1), int64_t(b.size() - 1), lb.data()).ok());
+        QCOMPARE(la, lb);
+    }
+    QCOMPARE(a, b);
+}
+
+// Types without a packed layout keep dequantize + F16 GEMM for prefill: the first prefill makes
+// each matrix's F16 copy (memory allows under the sim), later ones only convert the activations;
+// the logits do not change.
+void TestCudaBackend::f16CopiesServeLaterPrefills()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec{.n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 256, .seed = 29};
+    spec.type = TensorType::Q5_K;
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY(model.ok());
+    CudaBackendOptions co;
+    co.gemm_min_batch = 2;
+    auto sim = sim_backend(*model, 32, co);
+    QVERIFY(sim);
+    const std::vector<int32_t> ids{1, 9, 4, 17, 3};
+    std::vector<float> first(size_t(model->hp.n_vocab)), second(first.size());
+    uint64_t dequant_launches[2] = {};
+    for (int run = 0; run < 2; ++run) {
+        sim_reset_counts();
+        sim_set_counting(true);
+        const bool ok = sim->eval(ids, 0, (run == 0 ? first : second).data()).ok();
+        sim_set_counting(false);
+        QVERIFY(ok);
+        for (const SimKernelCounts& k : sim_counts().kernels)
+            if (k.kernel == "dequant_f16")
+                dequant_launches[run] = k.launches;
+    }
+    QCOMPARE(dequant_launches[0] - dequant_launches[1], uint64_t(2 * 7));   // Q, K, V, O, gate, up, down
+    QVERIFY(dequant_launches[1] > 0);                                       // the activations' conversion remains
+    QCOMPARE(second, first);
 }
 
 #include "tst_cuda_backend.moc"

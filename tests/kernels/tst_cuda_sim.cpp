@@ -134,6 +134,51 @@ __global__ void wmma_kernel(const __half* a, const __half* b, float* c, bool div
     wmma::store_matrix_sync(c, fc, 16, wmma::mem_row_major);
 }
 
+// One warp: C (16x16, int32) = A (16x32, int8) B (32x16, int8) + 7, as two 16x16x16 products of
+// 16-column panels (A row-major, B col-major, ldm 16: each tile 256 aligned bytes); C stored with
+// ldc 20. The lanes then read back the tile
+// their warp wrote (lane l: row l / 2), which needs the __syncwarp after the store.
+__global__ void wmma_int8_kernel(const signed char* a, const signed char* b, int* c, int* rows_back)
+{
+    namespace wmma = nvcuda::wmma;
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, signed char, wmma::row_major> fa;
+    wmma::fragment<wmma::matrix_b, 16, 16, 16, signed char, wmma::col_major> fb;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, int> fc;
+    wmma::fill_fragment(fc, 7);
+    for (int k = 0; k < 32; k += 16) {
+        wmma::load_matrix_sync(fa, a + 16 * k, 16);
+        wmma::load_matrix_sync(fb, b + 16 * k, 16);
+        wmma::mma_sync(fc, fa, fb, fc);
+    }
+    wmma::store_matrix_sync(c, fc, 20, wmma::mem_row_major);
+    __syncwarp();
+    int sum = 0;
+    for (int j = 0; j < 16; ++j)
+        sum += c[(threadIdx.x / 2) * 20 + unsigned(j)];
+    rows_back[threadIdx.x] = sum;
+}
+
+// One warp: D (16x8) = A (16xK) B (Kx8) + C through the sim's mma.sync with PTX's fragments,
+// each lane passing its own registers: a is (16, K) row-major, b (8, K) (B column-major), d
+// (16, 8) row-major; c starts at row * 8 + col.
+__global__ void mma_fragments_kernel(const int8_t* a, const int8_t* b, int* d, int k)
+{
+    const int lane = int(threadIdx.x), g = lane / 4, t = lane % 4;
+    auto word = [](const int8_t* p) {
+        return int(uint32_t(uint8_t(p[0])) | uint32_t(uint8_t(p[1])) << 8 | uint32_t(uint8_t(p[2])) << 16 |
+                   uint32_t(uint8_t(p[3])) << 24);
+    };
+    const int fa[4] = {word(a + g * k + 4 * t), word(a + (g + 8) * k + 4 * t),
+                       k == 32 ? word(a + g * k + 16 + 4 * t) : 0, k == 32 ? word(a + (g + 8) * k + 16 + 4 * t) : 0};
+    const int fb[2] = {word(b + g * k + 4 * t), k == 32 ? word(b + g * k + 16 + 4 * t) : 0};
+    int c[4] = {g * 8 + 2 * t, g * 8 + 2 * t + 1, (g + 8) * 8 + 2 * t, (g + 8) * 8 + 2 * t + 1};
+    simrt::mma_s8_m16n8(k, c, fa, fb);
+    d[g * 8 + 2 * t] = c[0];
+    d[g * 8 + 2 * t + 1] = c[1];
+    d[(g + 8) * 8 + 2 * t] = c[2];
+    d[(g + 8) * 8 + 2 * t + 1] = c[3];
+}
+
 // Counting: each thread reads through common.cuh's load helpers, in patterns whose warp-wide
 // sector counts are known (see countsWarpLoads).
 __global__ void counted_loads_kernel(const uint8_t* contiguous, const uint8_t* strided, int* out)
@@ -173,6 +218,8 @@ private Q_SLOTS:
     void gemmF16();
     void graphCaptureAndReplay();
     void warpMatrixTiles();
+    void warpMatrixTilesInt8();
+    void mmaFragmentsInt8();
     void countsWarpLoads();
     void countsWideLoads();
     void misalignedWideLoadIsReported();
@@ -447,6 +494,102 @@ void TestCudaSim::warpMatrixTiles()
     device_free(da);
     device_free(db);
     device_free(dc);
+}
+
+// Int8 tiles with int32 accumulators: exact, extremes included (-128 x -128 summed 32 times),
+// counted as 2 x 16^3 operations per mma once per warp, the tiles' bytes as shared traffic.
+void TestCudaSim::warpMatrixTilesInt8()
+{
+    // a (m, k) at index m*32 + k, b (k, n) at n*32 + k; on the device in panels of 16 columns.
+    std::vector<int8_t> a(16 * 32), b(16 * 32), pa(16 * 32), pb(16 * 32);
+    for (int i = 0; i < 16 * 32; ++i) {
+        a[size_t(i)] = int8_t(i < 32 ? -128 : (i * 37) % 256 - 128);
+        b[size_t(i)] = int8_t(i < 32 ? -128 : (i * 91 + 5) % 256 - 128);
+    }
+    for (int m = 0; m < 16; ++m)
+        for (int k = 0; k < 32; ++k) {
+            pa[size_t((k / 16) * 256 + m * 16 + k % 16)] = a[size_t(m * 32 + k)];
+            pb[size_t((k / 16) * 256 + m * 16 + k % 16)] = b[size_t(m * 32 + k)];
+        }
+    std::vector<int> want(16 * 20, 0), rows(32, 0);
+    for (int m = 0; m < 16; ++m)
+        for (int n = 0; n < 16; ++n) {
+            int sum = 7;
+            for (int k = 0; k < 32; ++k)
+                sum += int(a[size_t(m * 32 + k)]) * int(b[size_t(n * 32 + k)]);
+            want[size_t(m * 20 + n)] = sum;
+        }
+    QCOMPARE(want[0], 7 + 32 * 128 * 128);   // row 0 x column 0: the extremes
+    for (int l = 0; l < 32; ++l)
+        for (int j = 0; j < 16; ++j)
+            rows[size_t(l)] += want[size_t((l / 2) * 20 + j)];
+    void *da = nullptr, *db = nullptr, *dc = nullptr, *dr = nullptr;
+    QVERIFY(device_malloc(&da, 512).ok() && device_malloc(&db, 512).ok() && device_malloc(&dc, 16 * 20 * 4).ok() &&
+            device_malloc(&dr, 32 * 4).ok());
+    QVERIFY(copy_to_device(da, pa.data(), 512, nullptr).ok());
+    QVERIFY(copy_to_device(db, pb.data(), 512, nullptr).ok());
+    QVERIFY(memset_device(dc, 0, 16 * 20 * 4, nullptr).ok());
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    auto st = launch(wmma_int8_kernel, dim3(1), dim3(32), 0, nullptr, static_cast<const signed char*>(da),
+                     static_cast<const signed char*>(db), static_cast<int*>(dc), static_cast<int*>(dr));
+    simrt::set_counting(false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto c = simrt::counters();
+    QCOMPARE(c.mma_int8_ops, 2.0 * 2 * 16 * 16 * 16);
+    QCOMPARE(c.mma_f16_flops, 0.0);
+    QCOMPARE(c.shared_bytes, 4.0 * 256 + 16 * 16 * 4);   // four int8 tiles loaded, one int32 tile stored
+    std::vector<int> got(16 * 20), back(32);
+    QVERIFY(copy_to_host(got.data(), dc, got.size() * 4, nullptr).ok());
+    QVERIFY(copy_to_host(back.data(), dr, back.size() * 4, nullptr).ok());
+    for (int m = 0; m < 16; ++m)
+        for (int n = 0; n < 16; ++n)
+            QCOMPARE(got[size_t(m * 20 + n)], want[size_t(m * 20 + n)]);
+    QCOMPARE(back, rows);
+    device_free(da);
+    device_free(db);
+    device_free(dc);
+    device_free(dr);
+}
+
+// mma.sync m16n8k32 / m16n8k16 (s8, s32 accumulate) with PTX's per-lane fragment layout: exact,
+// extremes included, 2 x 16 x 8 x K operations counted once per warp.
+void TestCudaSim::mmaFragmentsInt8()
+{
+    for (int k : {32, 16}) {
+        std::vector<int8_t> a(size_t(16 * k)), b(size_t(8 * k));
+        for (size_t i = 0; i < a.size(); ++i)
+            a[i] = int8_t(i < size_t(k) ? -128 : int(i * 37 % 256) - 128);
+        for (size_t i = 0; i < b.size(); ++i)
+            b[i] = int8_t(i < size_t(k) ? -128 : int(i * 91 % 256) - 128);
+        std::vector<int> want(16 * 8);
+        for (int m = 0; m < 16; ++m)
+            for (int n = 0; n < 8; ++n) {
+                int s = m * 8 + n;
+                for (int kk = 0; kk < k; ++kk)
+                    s += int(a[size_t(m * k + kk)]) * int(b[size_t(n * k + kk)]);
+                want[size_t(m * 8 + n)] = s;
+            }
+        QCOMPARE(want[0], k * 128 * 128);
+        void *da = nullptr, *db = nullptr, *dd = nullptr;
+        QVERIFY(device_malloc(&da, a.size()).ok() && device_malloc(&db, b.size()).ok() &&
+                device_malloc(&dd, want.size() * 4).ok());
+        QVERIFY(copy_to_device(da, a.data(), a.size(), nullptr).ok());
+        QVERIFY(copy_to_device(db, b.data(), b.size(), nullptr).ok());
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st = launch(mma_fragments_kernel, dim3(1), dim3(32), 0, nullptr, static_cast<const int8_t*>(da),
+                               static_cast<const int8_t*>(db), static_cast<int*>(dd), k);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        QCOMPARE(simrt::counters().mma_int8_ops, 2.0 * 16 * 8 * k);
+        std::vector<int> got(want.size());
+        QVERIFY(copy_to_host(got.data(), dd, got.size() * 4, nullptr).ok());
+        QCOMPARE(got, want);
+        device_free(da);
+        device_free(db);
+        device_free(dd);
+    }
 }
 
 void TestCudaSim::countsWarpLoads()

@@ -123,6 +123,7 @@ thread_local Pool* t_pool = nullptr;
 // Counting state of the running launch (one OS thread runs a whole grid).
 thread_local std::unordered_map<InstructionKey, WarpInstruction, InstructionKeyHash> t_instructions;
 thread_local AccessCounts t_launch_loads;
+thread_local double t_launch_mma_int8 = 0, t_launch_mma_f16 = 0, t_launch_shared = 0;   // this launch's
 thread_local std::string t_fault;   // first fault of the running launch
 thread_local SimThread* t_current = nullptr;
 // Shared by every OS thread that launches (the engine runs a backend on a worker thread).
@@ -282,6 +283,7 @@ std::mutex g_counts_mutex;   // g_kernels, g_launches_at_reset, g_gemm
 std::atomic<uint64_t> g_gemm_calls{0};
 double g_gemm_flops = 0;
 double g_gemm_bytes = 0;
+std::atomic<uint64_t> g_mma_int8_ops{0}, g_mma_f16_flops{0}, g_shared_bytes{0};
 std::map<std::string, KernelCounts> g_kernels;
 uint64_t g_launches_at_reset = 0;
 std::shared_mutex g_ranges_mutex;
@@ -355,6 +357,9 @@ Counters counters()
     c.gemm_calls = g_gemm_calls;
     c.gemm_flops = g_gemm_flops;
     c.gemm_bytes = g_gemm_bytes;
+    c.mma_int8_ops = double(g_mma_int8_ops);
+    c.mma_f16_flops = double(g_mma_f16_flops);
+    c.shared_bytes = double(g_shared_bytes);
     c.kernels = g_kernels;
     return c;
 }
@@ -368,6 +373,9 @@ void reset_counters()
     g_gemm_calls = 0;
     g_gemm_flops = 0;
     g_gemm_bytes = 0;
+    g_mma_int8_ops = 0;
+    g_mma_f16_flops = 0;
+    g_shared_bytes = 0;
     g_kernels.clear();
 }
 
@@ -380,6 +388,22 @@ void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t re
     std::lock_guard lock(g_counts_mutex);
     g_gemm_flops += 2.0 * double(m) * double(n) * double(k);
     g_gemm_bytes += double(operand_bytes) + double(result_bytes);
+}
+
+void count_mma(bool int8, int64_t m, int64_t n, int64_t k)
+{
+    if (!g_counting)
+        return;
+    (int8 ? g_mma_int8_ops : g_mma_f16_flops) += uint64_t(2 * m * n * k);
+    (int8 ? t_launch_mma_int8 : t_launch_mma_f16) += double(2 * m * n * k);
+}
+
+void count_shared(size_t bytes)
+{
+    if (!g_counting)
+        return;
+    g_shared_bytes += bytes;
+    t_launch_shared += double(bytes);
 }
 
 void add_device_range(const void* p, size_t bytes)
@@ -468,6 +492,7 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
     const bool counted = g_counting;
     t_instructions.clear();
     t_launch_loads = {};
+    t_launch_mma_int8 = t_launch_mma_f16 = t_launch_shared = 0;
     struct Report {   // the launch's counts, however it ends
         const char* source;
         ~Report()
@@ -477,6 +502,9 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
             KernelCounts& k = g_kernels[kernel_name(source)];
             k.launches += 1;
             add(k.loads, t_launch_loads);
+            k.mma_int8_ops += t_launch_mma_int8;
+            k.mma_f16_flops += t_launch_mma_f16;
+            k.shared_bytes += t_launch_shared;
         }
     } report{source};
     for (unsigned z = 0; z < grid.z; ++z)

@@ -83,6 +83,7 @@ struct AccessCounts {
 struct KernelCounts {
     uint64_t launches = 0;
     AccessCounts loads;
+    double mma_int8_ops = 0, mma_f16_flops = 0, shared_bytes = 0;   // count_mma / count_shared
 };
 struct Counters {
     uint64_t launches = 0;     // every launch since reset_counters()
@@ -91,6 +92,9 @@ struct Counters {
     uint64_t gemm_calls = 0;                       // cuBLAS F16 GEMMs (device.h gemm_f16)
     double gemm_flops = 0;                         // 2 m n k each
     double gemm_bytes = 0;                         // their operands read and result written, once each
+    double mma_int8_ops = 0;                       // tensor-core int8 work (2 m n k per warp-wide mma)
+    double mma_f16_flops = 0;                      // tensor-core F16 work (2 m n k per warp-wide mma)
+    double shared_bytes = 0;                       // shared-memory bytes the kernels report moving
     std::map<std::string, KernelCounts> kernels;   // by the kernel's file: "matvec", "rmsnorm", …
 };
 void set_counting(bool on);
@@ -100,6 +104,10 @@ void reset_counters();
 void count_host_sync();
 void count_copy_to_device();
 void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t result_bytes);
+// Tensor-core work (wmma_sim.h, once per warp-wide call) and shared-memory traffic (the wmma
+// tile loads and stores, and what kernels report with count_shared), while counting is on.
+void count_mma(bool int8, int64_t m, int64_t n, int64_t k);
+void count_shared(size_t bytes);
 // Device allocations, so that only loads from global memory are counted (device_sim.cpp).
 void add_device_range(const void* p, size_t bytes);
 void remove_device_range(const void* p);
