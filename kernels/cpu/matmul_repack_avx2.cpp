@@ -46,6 +46,8 @@ namespace {
 
 using namespace blocks;
 
+#include "repack_kernel_common.h"
+
 #if defined(CAUSERIE_REPACK_VEX_VNNI) || defined(CAUSERIE_REPACK_EVEX_VNNI)
 #define CAUSERIE_REPACK_HAS_VNNI 1
 #endif
@@ -62,66 +64,13 @@ inline __m256i dpbusd(__m256i acc, __m256i u, __m256i s)
 #endif
 }
 
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-inline int32_t load_i32(const uint8_t* p)
-{
-    int32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
-
-inline float half(const uint8_t* p)
-{
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
 inline __m256i bcast4(const uint8_t* p) { return _mm256_set1_epi32(load_i32(p)); }
 
 // 8 fp16 scales (16 bytes) as floats.
 inline __m256 scales8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(p))); }
 
-// Per-thread scratch for the per-token block values of one call (grown, never shrunk; plain
-// aligned_alloc, no std containers in this translation unit). nullptr if out of memory.
-struct Scratch {
-    void* p = nullptr;
-    size_t n = 0;
-    ~Scratch() { std::free(p); }
-    void* get(size_t bytes)
-    {
-        if (bytes > n) {
-            std::free(p);
-            n = (bytes + 4095) / 4096 * 4096;
-            p = std::aligned_alloc(64, n);
-            if (!p)
-                n = 0;
-        }
-        return p;
-    }
-};
-thread_local Scratch t_scratch;
-
-// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
-// tokens of the call passes them (as in the AVX-512 kernels).
-inline int64_t panel_groups(size_t group_bytes)
-{
-    const size_t target = size_t(384) << 10;
-    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
-}
-
-// Generation streams each record once: block j of a record asks for part j of the next one.
-inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int parts)
-{
-    const size_t lines = (rec_bytes + 63) / 64;
-    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
-    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
-        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
-}
-
-// IQ4_NL: Q4_0's nibbles looked up in the grid as unsigned codes v + 128, then as Q8_0's.
-enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2, kQ5_0 = 3, kQ5_1 = 4, kIQ4_NL = 5 };
+// Kinds (repack_kernel_common.h): IQ4_NL is Q4_0's nibbles looked up in the grid as unsigned codes
+// v + 128, then Q8_0's.
 
 // k_iq4nl_values (Signed) or + 128 (in [1, 241]) in each 128-bit lane, for vpshufb by 4-bit code.
 template <bool Signed>
@@ -626,18 +575,13 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
 }
 
-// Q2_K / Q3_K / IQ4_XS (LB: 0, 1, 2), as the AVX-512 tile_lowbit per 8-row half: per step s of
+// Q2_K / Q3_K / IQ4_XS (LB: kQ2K, kQ3K, kIQ4XS), as the AVX-512 tile_lowbit per 8-row half: per step s of
 // 32 elements, 8 code vectors c[k] = elements [4k, 4k+4) of the step, two 16-element dots (Q2_K,
 // Q3_K: sub-blocks 2s, 2s+1) or one 32-element dot (IQ4_XS) times the scale. VNNI builds: Q3_K
 // codes u = q + 4 and IQ4_XS v + 128 with the seeds of the prepared side values. Plain build:
 // 2/3-bit codes x |y| <= 127 in vpmaddubsw (4 pairs <= 7112, exact in i16) then vpmaddwd with
 // the scale pair (Q3_K's offset through -2 bsum_j in both i16 halves); IQ4_XS with the sign trick,
 // |v| x sign(v) y (a pair <= 32258, exact), each vector widened by vpmaddwd with the scale.
-constexpr int kLbQ2K = 0, kLbQ3K = 1, kLbIQ4XS = 2;
-constexpr size_t lowbit_super(int lb)
-{
-    return lb == kLbQ2K ? kRepackQ2KSuper : lb == kLbQ3K ? kRepackQ3KSuper : kRepackIQ4XSSuper;
-}
 #ifdef CAUSERIE_REPACK_HAS_VNNI
 constexpr bool kSignedIQ4 = false;
 #else
@@ -656,7 +600,7 @@ inline __m256i load32(const uint8_t* p) { return _mm256_load_si256(reinterpret_c
 template <int LB>
 inline void lowbit_codes(const uint8_t* b, int h, int s, __m256i grid, __m256i* c)
 {
-    if constexpr (LB == kLbIQ4XS) {
+    if constexpr (LB == kIQ4XS) {
         const uint8_t* v = b + 192 + 256 * s + 32 * h;
         const __m256i low4 = _mm256_set1_epi8(0x0F);
 #pragma GCC unroll 4
@@ -675,7 +619,7 @@ inline void lowbit_codes(const uint8_t* b, int h, int s, __m256i grid, __m256i* 
             c[k] = _mm256_and_si256(_mm256_srli_epi16(q, 2 * j0), three);
             c[k + 4] = _mm256_and_si256(_mm256_srli_epi16(q, 2 * j0 + 2), three);
         }
-        if constexpr (LB == kLbQ3K) {
+        if constexpr (LB == kQ3K) {
             const uint8_t* hp = b + 1344 + 128 * (s / 2) + 32 * h;
             const __m256i h0 = load32(hp), h1 = load32(hp + 64);
 #pragma GCC unroll 4
@@ -691,7 +635,7 @@ inline void lowbit_codes(const uint8_t* b, int h, int s, __m256i grid, __m256i* 
 template <int NH, int NT, int LB>
 void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
-    constexpr size_t kSuper = lowbit_super(LB);
+    constexpr size_t kSuper = k_super(LB);
     __m256 acc[NH][NT];
     for (int h = 0; h < NH; ++h)
         for (int t = 0; t < NT; ++t)
@@ -715,12 +659,12 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                 __m256i c[8];
                 lowbit_codes<LB>(b, h, sb, grid, c);
                 __m256i sca, scb = _mm256_setzero_si256();
-                if constexpr (LB == kLbQ2K) {   // the pair's bytes (scale | min << 4) as i32 lanes
+                if constexpr (LB == kQ2K) {   // the pair's bytes (scale | min << 4) as i32 lanes
                     const __m256i w = _mm256_cvtepu8_epi16(
                         _mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 32 * sb + 16 * h)));
                     sca = _mm256_and_si256(w, _mm256_set1_epi32(0x0F));
                     scb = _mm256_and_si256(_mm256_srli_epi32(w, 16), _mm256_set1_epi32(0x0F));
-                } else if constexpr (LB == kLbQ3K) {
+                } else if constexpr (LB == kQ3K) {
                     sca = scales_i32<true>(b + 64 + 32 * sb + 8 * h);
                     scb = scales_i32<true>(b + 80 + 32 * sb + 8 * h);
                 } else {
@@ -731,15 +675,15 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                 for (int t = 0; t < NT; ++t) {
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
                     const uint8_t* side = xs + 64 * t;
-                    __m256i da = LB == kLbQ2K   ? _mm256_setzero_si256()
-                                 : LB == kLbQ3K ? _mm256_set1_epi32(load_i32(side + 8 * sb))
-                                                : _mm256_set1_epi32(load_i32(side + 4 * sb));
-                    __m256i db = LB == kLbQ3K ? _mm256_set1_epi32(load_i32(side + 8 * sb + 4)) : _mm256_setzero_si256();
+                    __m256i da = LB == kQ2K   ? _mm256_setzero_si256()
+                                 : LB == kQ3K ? _mm256_set1_epi32(load_i32(side + 8 * sb))
+                                              : _mm256_set1_epi32(load_i32(side + 4 * sb));
+                    __m256i db = LB == kQ3K ? _mm256_set1_epi32(load_i32(side + 8 * sb + 4)) : _mm256_setzero_si256();
                     for (int k = 0; k < 4; ++k) {
                         da = dpbusd(da, c[k], bcast4(y + 4 * k));
                         db = dpbusd(db, c[k + 4], bcast4(y + 16 + 4 * k));
                     }
-                    if constexpr (LB == kLbIQ4XS)
+                    if constexpr (LB == kIQ4XS)
                         sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(da, db), sca));
                     else
                         sumi[t] = _mm256_add_epi32(
@@ -751,7 +695,7 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                 for (int t = 0; t < NT; ++t) {
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
                     __m256i s = sumi[t];
-                    if constexpr (LB == kLbIQ4XS) {
+                    if constexpr (LB == kIQ4XS) {
                         for (int k = 0; k < 8; ++k) {
                             const __m256i yk = bcast4(y + 4 * k);
                             const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(c[k]), _mm256_sign_epi8(yk, c[k]));
@@ -766,7 +710,7 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                         }
                         s = _mm256_add_epi32(
                             s, _mm256_add_epi32(_mm256_madd_epi16(a, sca16), _mm256_madd_epi16(bb, scb16)));
-                        if constexpr (LB == kLbQ3K) {
+                        if constexpr (LB == kQ3K) {
                             const uint8_t* side = xs + 64 * t + 8 * sb;
                             s = _mm256_add_epi32(s, _mm256_add_epi32(_mm256_madd_epi16(bcast4(side), sca16),
                                                                      _mm256_madd_epi16(bcast4(side + 4), scb16)));
@@ -777,7 +721,7 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
 #endif
             }
             const __m256 dw = scales8(b + 16 * h);
-            if constexpr (LB == kLbQ2K) {
+            if constexpr (LB == kQ2K) {
                 const __m256 dmw = scales8(b + 32 + 16 * h);
                 for (int t = 0; t < NT; ++t) {
                     __m256i summ = _mm256_setzero_si256();
@@ -810,12 +754,12 @@ template <int KK>
 TileFn tile_k_for(int nt)
 {
     constexpr bool Q6 = KK == 2, Q5 = KK == 1;
-    if constexpr (KK >= 3) {
+    if constexpr (is_lowbit_k(KK)) {
         switch (nt) {
-        case 1: return tile_lowbit<2, 1, KK - 3>;
-        case 2: return tile_lowbit<kBatchHalves, 2, KK - 3>;
-        case 3: return tile_lowbit<kBatchHalves, 3, KK - 3>;
-        default: return tile_lowbit<kBatchHalves, 4, KK - 3>;
+        case 1: return tile_lowbit<2, 1, KK>;
+        case 2: return tile_lowbit<kBatchHalves, 2, KK>;
+        case 3: return tile_lowbit<kBatchHalves, 3, KK>;
+        default: return tile_lowbit<kBatchHalves, 4, KK>;
         }
     }
     switch (nt) {
@@ -830,12 +774,8 @@ template <int KK>
 void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
            size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr bool Q6 = KK == 2;
     const int64_t nb = cols / QK_K;
-    const size_t gbytes = size_t(nb) * (KK >= 3   ? lowbit_super(KK - 3)
-                                        : Q6      ? kRepackQ6KSuper
-                                        : KK == 1 ? kRepackQ5KSuper
-                                                  : kRepackQ4KSuper);
+    const size_t gbytes = size_t(nb) * k_super(KK);
     row_end = min_i64(row_end, rows);
     // As run(): prepared tiles in per-thread scratch, else one tile at a time on the stack.
     alignas(64) uint8_t stack[kMaxBlocks / 8 * kXSuper];
@@ -863,34 +803,11 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                         std::memcpy(&d, bx, 4);
                         int16_t bs[16];
                         std::memcpy(bs, bx + offsetof(BlockQ8_K, bsums), sizeof bs);
-                        for (int j = 0; j < 16; ++j) {
-                            if constexpr (KK == 3) {   // Q2_K: bsums 2j, 2j+1 as an i16 pair
-                                if (j < 8)
-                                    side[j] = int32_t(uint32_t(uint16_t(bs[2 * j])) | uint32_t(uint16_t(bs[2 * j + 1]))
-                                                                                          << 16);
-                            } else if constexpr (KK == 4) {   // Q3_K: the offset of u = q + 4
 #ifdef CAUSERIE_REPACK_HAS_VNNI
-                                side[j] = -4 * bs[j];
+                        k_side_values(KK, bs, false, side);
 #else
-                                const auto v = uint16_t(int16_t(-2 * bs[j]));
-                                side[j] = int32_t(uint32_t(v) | uint32_t(v) << 16);
+                        k_side_values(KK, bs, true, side);
 #endif
-                            } else if constexpr (KK == 5) {   // IQ4_XS (VNNI): the offset of v + 128
-                                if (j < 8 && !kSignedIQ4)
-                                    side[j] = -128 * (bs[2 * j] + bs[2 * j + 1]);
-                            } else if constexpr (Q6) {
-#ifdef CAUSERIE_REPACK_HAS_VNNI
-                                side[j] = -32 * bs[j];
-#else
-                                const auto v = uint16_t(int16_t(-16 * bs[j]));
-                                side[j] = int32_t(uint32_t(v) | uint32_t(v) << 16);
-#endif
-                            } else if (j < 4) {   // sub-blocks 2j and 2j+1 (|sum| <= 32 * 128)
-                                const auto lo = uint16_t(int16_t(bs[4 * j] + bs[4 * j + 1]));
-                                const auto hi = uint16_t(int16_t(bs[4 * j + 2] + bs[4 * j + 3]));
-                                side[j] = int32_t(uint32_t(lo) | uint32_t(hi) << 16);
-                            }
-                        }
                     } else {
                         std::memset(dst + QK_K * t, 0, QK_K);
                     }
@@ -925,41 +842,20 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
 
 }   // namespace
 
-bool supports_repacked(TensorType type)
-{
-    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q5_0 ||
-           type == TensorType::Q5_1 || type == TensorType::Q8_0 || type == TensorType::Q4_K ||
-           type == TensorType::Q5_K || type == TensorType::Q6_K || type == TensorType::Q2_K ||
-           type == TensorType::Q3_K || type == TensorType::IQ4_NL || type == TensorType::IQ4_XS;
-}
+bool supports_repacked(TensorType type) { return repack_kind(type).family >= 0; }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    if (type == TensorType::Q4_0)
-        run<kQ4_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_1)
-        run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_0)
-        run<kQ5_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_1)
-        run<kQ5_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q8_0)
-        run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_K)
-        run_k<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_K)
-        run_k<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q6_K)
-        run_k<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q2_K)
-        run_k<3>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q3_K)
-        run_k<4>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::IQ4_NL)
-        run<kIQ4_NL>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::IQ4_XS)
-        run_k<5>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    using Run =
+        void (*)(const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, float*, int64_t);
+    // indexed by Kind and KindK (repack_kernel_common.h)
+    static constexpr Run blocks[] = {run<0>, run<1>, run<2>, run<3>, run<4>, run<5>};
+    static constexpr Run supers[] = {run_k<0>, run_k<1>, run_k<2>, run_k<3>, run_k<4>, run_k<5>};
+    const RepackKind k = repack_kind(type);
+    if (k.family >= 0)
+        (k.family == 0 ? blocks : supers)[k.kind](packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens,
+                                                  y, ldy);
 }
 
 }   // namespace causerie::kernels::CAUSERIE_REPACK_NS

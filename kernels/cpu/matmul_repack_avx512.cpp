@@ -38,47 +38,10 @@ namespace {
 
 using namespace blocks;
 
+#include "repack_kernel_common.h"
+
 constexpr int kMaxTile = 8;           // tokens per tile: 8 code + 8 accumulator vectors
 constexpr int64_t kScratch = 16384;   // per-token block scales that fit the stack scratch
-
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-// Per-thread scratch for the per-token block scales of one call (grown, never shrunk; plain
-// aligned_alloc, no std containers in this translation unit). nullptr if out of memory.
-struct Scratch {
-    void* p = nullptr;
-    size_t n = 0;
-    ~Scratch() { std::free(p); }
-    void* get(size_t bytes)
-    {
-        if (bytes > n) {
-            std::free(p);
-            n = (bytes + 4095) / 4096 * 4096;
-            p = std::aligned_alloc(64, n);
-            if (!p)
-                n = 0;
-        }
-        return p;
-    }
-};
-thread_local Scratch t_scratch;
-
-// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
-// tokens of the call passes them, so the weights come from DRAM once per call. (Looping tokens
-// outside, in runs of 32, streamed a 14336-row weight from DRAM once per run: for a 256-token
-// batch 8 times, and that part did not get faster with a second thread.)
-inline int64_t panel_groups(size_t group_bytes)
-{
-    const size_t target = size_t(384) << 10;
-    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
-}
-
-inline int32_t load_i32(const uint8_t* p)
-{
-    int32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
 
 inline float as_float(int32_t bits)
 {
@@ -87,28 +50,10 @@ inline float as_float(int32_t bits)
     return f;
 }
 
-inline float half(const uint8_t* p)
-{
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
+constexpr int64_t kPrefetchRecords = 1;   // records ahead (see prefetch_record_part)
 
-// Generation streams each record once: step `part` (of `parts`) of a record asks for the same
-// part of the next record, so the requests are spread evenly (measured on Zen 4: one record
-// ahead streamed Q4_K at 24 GB/s, two 23, four 22, eight 20, none 22; Q6_K needs it most).
-constexpr int64_t kPrefetchRecords = 1;
-inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int64_t parts = 8)
-{
-    const size_t lines = (rec_bytes + 63) / 64;
-    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
-    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
-        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
-}
-
-// K: 0 Q8_0, 1 Q4_0, 2 Q4_1, 3 Q5_0, 4 Q5_1, 5 IQ4_NL (Q4_0's nibbles looked up in the grid, then
-// as Q8_0's unsigned codes).
-constexpr int kQ8_0 = 0, kQ4_0 = 1, kQ4_1 = 2, kQ5_0 = 3, kQ5_1 = 4, kIQ4_NL = 5;
+// K: a Kind (repack_kernel_common.h); IQ4_NL is Q4_0's nibbles looked up in the grid, then Q8_0's
+// unsigned codes.
 
 // k_iq4nl_values + 128 (in [1, 241]: unsigned for vpdpbusd, the offset corrected like Q8_0's) in
 // each 128-bit lane, for vpshufb by 4-bit code.
@@ -453,17 +398,12 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
         _mm512_storeu_ps(out[t], acc[t]);
 }
 
-// Q2_K / Q3_K / IQ4_XS (LB: 0, 1, 2), per super-block and step s of 32 elements: 8 code vectors
+// Q2_K / Q3_K / IQ4_XS (LB: kQ2K, kQ3K, kIQ4XS), per super-block and step s of 32 elements: 8 code vectors
 // c[k] = elements [4k, 4k+4) of the step for the 16 rows, each token's two 16-element dots (Q2_K,
 // Q3_K: sub-blocks 2s, 2s+1) or one 32-element dot (IQ4_XS: sub-block s) times its scale. Q3_K's
 // codes are u = q + 4 and IQ4_XS's v + 128, both corrected by a seed in xs (-4 bsum_j, -128
 // (bsum_2s + bsum_2s+1)). Then Q2_K: d * sumi - dmin * summ with the mins (as Q4_K); Q3_K, IQ4_XS:
 // (d_w * d_x) * sumi (matmul_ref.cpp's dot_q2_k_q8_k, dot_q3_k_q8_k, dot_iq4_xs_q8_k).
-constexpr int kLbQ2K = 0, kLbQ3K = 1, kLbIQ4XS = 2;
-constexpr size_t lowbit_super(int lb)
-{
-    return lb == kLbQ2K ? kRepackQ2KSuper : lb == kLbQ3K ? kRepackQ3KSuper : kRepackIQ4XSSuper;
-}
 
 // Bit `from` of each byte moved to bit `to` (|from - to| <= 7 stays within the byte), others cleared.
 inline __m512i bit_to(__m512i v, int from, int to)
@@ -476,7 +416,7 @@ inline __m512i bit_to(__m512i v, int from, int to)
 template <int LB>
 inline void lowbit_codes(const uint8_t* b, int s, __m512i grid, __m512i* c)
 {
-    if constexpr (LB == kLbIQ4XS) {
+    if constexpr (LB == kIQ4XS) {
         const uint8_t* v = b + 192 + 256 * s;
         const __m512i low4 = _mm512_set1_epi8(0x0F);
 #pragma GCC unroll 4
@@ -496,7 +436,7 @@ inline void lowbit_codes(const uint8_t* b, int s, __m512i grid, __m512i* c)
             c[k] = _mm512_and_si512(_mm512_srli_epi16(q, unsigned(2 * j0)), three);
             c[k + 4] = _mm512_and_si512(_mm512_srli_epi16(q, unsigned(2 * j0 + 2)), three);
         }
-        if constexpr (LB == kLbQ3K) {
+        if constexpr (LB == kQ3K) {
             // plane m = 4G + k: high bits at vector 2G + k / 2, bit 4 (k % 2) + j
             const uint8_t* h = b + 1344 + 128 * (s / 2);
             const __m512i h0 = _mm512_load_si512(h), h1 = _mm512_load_si512(h + 64);
@@ -514,7 +454,7 @@ template <int NT, int LB>
 void tile_lowbit(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd,
                  const int32_t* const* xs, float (*out)[16])
 {
-    constexpr size_t kSuper = lowbit_super(LB);
+    constexpr size_t kSuper = k_super(LB);
     __m512 acc[NT];
     for (int t = 0; t < NT; ++t)
         acc[t] = _mm512_setzero_ps();
@@ -530,12 +470,12 @@ void tile_lowbit(const uint8_t* g, int64_t nb, const uint8_t* const* x, const fl
             __m512i c[8];
             lowbit_codes<LB>(b, s, grid, c);
             __m512i sca, scb = _mm512_setzero_si512();
-            if constexpr (LB == kLbQ2K) {   // the pair's bytes (scale | min << 4) as i32 lanes
+            if constexpr (LB == kQ2K) {   // the pair's bytes (scale | min << 4) as i32 lanes
                 const __m512i w =
                     _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 + 32 * s)));
                 sca = _mm512_and_si512(w, _mm512_set1_epi32(0x0F));
                 scb = _mm512_and_si512(_mm512_srli_epi32(w, 16), _mm512_set1_epi32(0x0F));
-            } else if constexpr (LB == kLbQ3K) {
+            } else if constexpr (LB == kQ3K) {
                 sca = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 32 * s)));
                 scb = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 80 + 32 * s)));
             } else {
@@ -545,16 +485,16 @@ void tile_lowbit(const uint8_t* g, int64_t nb, const uint8_t* const* x, const fl
             for (int t = 0; t < NT; ++t) {
                 const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
                 const int32_t* side = xs[t] + 16 * i;
-                __m512i da = LB == kLbQ2K   ? _mm512_setzero_si512()
-                             : LB == kLbQ3K ? _mm512_set1_epi32(side[2 * s])
-                                            : _mm512_set1_epi32(side[s]);
-                __m512i db = LB == kLbQ3K ? _mm512_set1_epi32(side[2 * s + 1]) : _mm512_setzero_si512();
+                __m512i da = LB == kQ2K   ? _mm512_setzero_si512()
+                             : LB == kQ3K ? _mm512_set1_epi32(side[2 * s])
+                                          : _mm512_set1_epi32(side[s]);
+                __m512i db = LB == kQ3K ? _mm512_set1_epi32(side[2 * s + 1]) : _mm512_setzero_si512();
 #pragma GCC unroll 8
                 for (int k = 0; k < 4; ++k) {
                     da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
                     db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
                 }
-                if constexpr (LB == kLbIQ4XS)
+                if constexpr (LB == kIQ4XS)
                     sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(_mm512_add_epi32(da, db), sca));
                 else
                     sumi[t] = _mm512_add_epi32(
@@ -562,7 +502,7 @@ void tile_lowbit(const uint8_t* g, int64_t nb, const uint8_t* const* x, const fl
             }
         }
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b)));
-        if constexpr (LB == kLbQ2K) {
+        if constexpr (LB == kQ2K) {
             const __m512 dmw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32)));
             for (int t = 0; t < NT; ++t) {
                 __m512i summ = _mm512_setzero_si512();
@@ -593,14 +533,14 @@ template <int KK>
 TileKFn tile_k_for(int nt)
 {
     constexpr bool Q5 = KK == 1;
-    if constexpr (KK >= 3) {
+    if constexpr (is_lowbit_k(KK)) {
         switch (nt) {
-        case 1: return tile_lowbit<1, KK - 3>;
-        case 2: return tile_lowbit<2, KK - 3>;
-        case 3: return tile_lowbit<3, KK - 3>;
-        case 4: return tile_lowbit<4, KK - 3>;
-        case 5: return tile_lowbit<5, KK - 3>;
-        default: return tile_lowbit<6, KK - 3>;
+        case 1: return tile_lowbit<1, KK>;
+        case 2: return tile_lowbit<2, KK>;
+        case 3: return tile_lowbit<3, KK>;
+        case 4: return tile_lowbit<4, KK>;
+        case 5: return tile_lowbit<5, KK>;
+        default: return tile_lowbit<6, KK>;
         }
     }
     switch (nt) {
@@ -617,12 +557,8 @@ template <int KK>
 void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
            size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr bool Q6 = KK == 2;
     const int64_t nb = cols / QK_K;
-    const size_t gbytes = size_t(nb) * (KK >= 3   ? lowbit_super(KK - 3)
-                                        : Q6      ? kRepackQ6KSuper
-                                        : KK == 1 ? kRepackQ5KSuper
-                                                  : kRepackQ4KSuper);
+    const size_t gbytes = size_t(nb) * k_super(KK);
     row_end = min_i64(row_end, rows);
     // Per token and super-block: d (float) and 16 prepared integers (see above), computed once
     // per call; without memory for them, slices of tokens on stack scratch.
@@ -652,25 +588,7 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                 std::memcpy(&xd[i], bx, 4);
                 int16_t bs[16];
                 std::memcpy(bs, bx + kQ8KBsums, sizeof bs);
-                for (int j = 0; j < 16; ++j) {
-                    if constexpr (KK == 3) {   // Q2_K: bsums 2j, 2j+1 as one i16 pair, for the mins
-                        xs[16 * i + j] =
-                            j < 8 ? int32_t(uint32_t(uint16_t(bs[2 * j])) | uint32_t(uint16_t(bs[2 * j + 1])) << 16)
-                                  : 0;
-                    } else if constexpr (KK == 4) {   // Q3_K: the offset of u = q + 4
-                        xs[16 * i + j] = -4 * bs[j];
-                    } else if constexpr (KK == 5) {   // IQ4_XS: the offset of v + 128, per sub-block
-                        xs[16 * i + j] = j < 8 ? -128 * (bs[2 * j] + bs[2 * j + 1]) : 0;
-                    } else if constexpr (Q6) {
-                        xs[16 * i + j] = -32 * bs[j];
-                    } else if (j < 4) {   // sub-blocks 2j and 2j+1 as one i16 pair (|sum| <= 32 * 128)
-                        const auto lo = uint16_t(int16_t(bs[4 * j] + bs[4 * j + 1]));
-                        const auto hi = uint16_t(int16_t(bs[4 * j + 2] + bs[4 * j + 3]));
-                        xs[16 * i + j] = int32_t(uint32_t(lo) | uint32_t(hi) << 16);
-                    } else {
-                        xs[16 * i + j] = 0;
-                    }
-                }
+                k_side_values(KK, bs, false, xs + 16 * i);
             }
         }
         walk_tiles<kMaxTileK>(&tile_k_for<KK>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,
@@ -680,41 +598,20 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
 
 }   // namespace
 
-bool supports_repacked(TensorType type)
-{
-    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q5_0 ||
-           type == TensorType::Q5_1 || type == TensorType::Q8_0 || type == TensorType::Q4_K ||
-           type == TensorType::Q5_K || type == TensorType::Q6_K || type == TensorType::Q2_K ||
-           type == TensorType::Q3_K || type == TensorType::IQ4_NL || type == TensorType::IQ4_XS;
-}
+bool supports_repacked(TensorType type) { return repack_kind(type).family >= 0; }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    if (type == TensorType::Q4_0)
-        run<kQ4_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_1)
-        run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_0)
-        run<kQ5_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_1)
-        run<kQ5_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q8_0)
-        run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_K)
-        run_k<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_K)
-        run_k<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q6_K)
-        run_k<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q2_K)
-        run_k<3>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q3_K)
-        run_k<4>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::IQ4_NL)
-        run<kIQ4_NL>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::IQ4_XS)
-        run_k<5>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    using Run =
+        void (*)(const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, float*, int64_t);
+    // indexed by Kind and KindK (repack_kernel_common.h)
+    static constexpr Run blocks[] = {run<0>, run<1>, run<2>, run<3>, run<4>, run<5>};
+    static constexpr Run supers[] = {run_k<0>, run_k<1>, run_k<2>, run_k<3>, run_k<4>, run_k<5>};
+    const RepackKind k = repack_kind(type);
+    if (k.family >= 0)
+        (k.family == 0 ? blocks : supers)[k.kind](packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens,
+                                                  y, ldy);
 }
 
 }   // namespace causerie::kernels::avx512

@@ -1,0 +1,129 @@
+#pragma once
+// What the repacked kernel translation units share (matmul_repack_avx512.cpp and the three builds
+// of matmul_repack_avx2.cpp). Included INSIDE each one's anonymous namespace, after <immintrin.h>:
+// every unit gets its own copy compiled with its own instruction set (an inline function with
+// external linkage could be merged by the linker into an AVX-512 copy called on an AVX2-only CPU).
+// Needs repack_cpu.h and quant_blocks_ref.h (blocks::) in scope.
+
+inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+
+inline int32_t load_i32(const uint8_t* p)
+{
+    int32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+inline float half(const uint8_t* p)
+{
+    uint16_t h;
+    std::memcpy(&h, p, 2);
+    return _cvtsh_ss(h);
+}
+
+// Per-thread scratch for the per-token block values of one call (grown, never shrunk; plain
+// aligned_alloc, no std containers in these translation units). nullptr if out of memory.
+struct Scratch {
+    void* p = nullptr;
+    size_t n = 0;
+    ~Scratch() { std::free(p); }
+    void* get(size_t bytes)
+    {
+        if (bytes > n) {
+            std::free(p);
+            n = (bytes + 4095) / 4096 * 4096;
+            p = std::aligned_alloc(64, n);
+            if (!p)
+                n = 0;
+        }
+        return p;
+    }
+};
+thread_local Scratch t_scratch;
+
+// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
+// tokens of the call passes them, so the weights come from DRAM once per call. (Looping tokens
+// outside, in runs of 32, streamed a 14336-row weight from DRAM once per run: for a 256-token
+// batch 8 times, and that part did not get faster with a second thread.)
+inline int64_t panel_groups(size_t group_bytes)
+{
+    const size_t target = size_t(384) << 10;
+    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
+}
+
+// Generation streams each record once: step `part` (of `parts`) of a record asks for the same
+// part of the next record, so the requests are spread evenly (measured on Zen 4: one record
+// ahead streamed Q4_K at 24 GB/s, two 23, four 22, eight 20, none 22; Q6_K needs it most).
+inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int64_t parts = 8)
+{
+    const size_t lines = (rec_bytes + 63) / 64;
+    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
+    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
+        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
+}
+
+// The kernels of each family: run<K> (32-element blocks) and run_k<KK> (256-element super-blocks).
+enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2, kQ5_0 = 3, kQ5_1 = 4, kIQ4_NL = 5 };
+enum KindK { kQ4K = 0, kQ5K = 1, kQ6K = 2, kQ2K = 3, kQ3K = 4, kIQ4XS = 5 };
+constexpr bool is_lowbit_k(int kk) { return kk >= kQ2K; }
+
+// Bytes of one super-block record of 16 rows (repack_cpu.h).
+constexpr size_t k_super(int kk)
+{
+    return kk == kQ4K   ? kRepackQ4KSuper
+           : kk == kQ5K ? kRepackQ5KSuper
+           : kk == kQ6K ? kRepackQ6KSuper
+           : kk == kQ2K ? kRepackQ2KSuper
+           : kk == kQ3K ? kRepackQ3KSuper
+                        : kRepackIQ4XSSuper;
+}
+
+// Family (0: run<kind>, 1: run_k<kind>, -1: no repacked kernel) and kind of a weight type.
+struct RepackKind {
+    int family;
+    int kind;
+};
+constexpr RepackKind repack_kind(TensorType type)
+{
+    switch (type) {
+    case TensorType::Q4_0: return {0, kQ4_0};
+    case TensorType::Q4_1: return {0, kQ4_1};
+    case TensorType::Q5_0: return {0, kQ5_0};
+    case TensorType::Q5_1: return {0, kQ5_1};
+    case TensorType::Q8_0: return {0, kQ8_0};
+    case TensorType::IQ4_NL: return {0, kIQ4_NL};
+    case TensorType::Q4_K: return {1, kQ4K};
+    case TensorType::Q5_K: return {1, kQ5K};
+    case TensorType::Q6_K: return {1, kQ6K};
+    case TensorType::Q2_K: return {1, kQ2K};
+    case TensorType::Q3_K: return {1, kQ3K};
+    case TensorType::IQ4_XS: return {1, kIQ4XS};
+    default: return {-1, 0};
+    }
+}
+
+// The 16 prepared 32-bit values of one token's Q8_K super-block (bsums bs) for kind kk:
+// Q4_K / Q5_K: the 8 sub-block sums as 4 i16 pairs (sub-blocks 2j, 2j+1; |sum| <= 32 * 128), for
+// the mins; Q2_K: the 16 bsums as 8 i16 pairs (2j, 2j+1), for its mins; the offsets of unsigned
+// codes per 16 elements (Q6_K u = q + 32: -32 bs_j; Q3_K u = q + 4: -4 bs_j) or per 32 (IQ4_XS
+// v + 128: -128 (bs_2j + bs_2j+1)) as one i32 when `pairs` is false, or as an i16 pair (v, v)
+// holding half of it for vpmaddwd against a scale pair when true (|v| <= 16 * 2032; IQ4_XS then
+// has no offset: the plain AVX2 tiles use its signed values).
+inline void k_side_values(int kk, const int16_t bs[16], bool pairs, int32_t side[16])
+{
+    const auto pair = [](int lo, int hi) { return int32_t(uint32_t(uint16_t(lo)) | uint32_t(uint16_t(hi)) << 16); };
+    for (int j = 0; j < 16; ++j) {
+        int32_t v = 0;
+        if ((kk == kQ4K || kk == kQ5K) && j < 4)
+            v = pair(bs[4 * j] + bs[4 * j + 1], bs[4 * j + 2] + bs[4 * j + 3]);
+        else if (kk == kQ2K && j < 8)
+            v = pair(bs[2 * j], bs[2 * j + 1]);
+        else if (kk == kQ6K)
+            v = pairs ? pair(-16 * bs[j], -16 * bs[j]) : -32 * bs[j];
+        else if (kk == kQ3K)
+            v = pairs ? pair(-2 * bs[j], -2 * bs[j]) : -4 * bs[j];
+        else if (kk == kIQ4XS && j < 8 && !pairs)
+            v = -128 * (bs[2 * j] + bs[2 * j + 1]);
+        side[j] = v;
+    }
+}
