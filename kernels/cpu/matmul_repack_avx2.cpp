@@ -847,15 +847,7 @@ bool supports_repacked(TensorType type) { return repack_kind(type).family >= 0; 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    using Run =
-        void (*)(const uint8_t*, int64_t, int64_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, float*, int64_t);
-    // indexed by Kind and KindK (repack_kernel_common.h)
-    static constexpr Run blocks[] = {run<0>, run<1>, run<2>, run<3>, run<4>, run<5>};
-    static constexpr Run supers[] = {run_k<0>, run_k<1>, run_k<2>, run_k<3>, run_k<4>, run_k<5>};
-    const RepackKind k = repack_kind(type);
-    if (k.family >= 0)
-        (k.family == 0 ? blocks : supers)[k.kind](packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens,
-                                                  y, ldy);
+    run_repacked(type, packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
 }
 
 }   // namespace causerie::kernels::CAUSERIE_REPACK_NS
