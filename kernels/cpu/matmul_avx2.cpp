@@ -38,7 +38,7 @@ namespace {
 
 using namespace blocks;
 
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+#include "kernel_common.h"
 
 inline float half(uint16_t h) { return _cvtsh_ss(h); }
 
@@ -531,26 +531,6 @@ void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int6
     }
 }
 
-// Per-thread scratch for the widened activations (grown, never shrunk; no std containers in
-// this translation unit). nullptr if out of memory.
-struct F16Scratch {
-    float* p = nullptr;
-    size_t n = 0;
-    ~F16Scratch() { std::free(p); }
-    float* get(size_t floats)
-    {
-        if (floats > n) {
-            std::free(p);
-            n = (floats + 1023) / 1024 * 1024;
-            p = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
-            if (!p)
-                n = 0;
-        }
-        return p;
-    }
-};
-thread_local F16Scratch t_f16_scratch;
-
 template <int NT, bool BF>
 void rows_f16_left(const uint8_t* w, size_t w_row_bytes, int64_t rows, const float* const* xf, int64_t n, float* y,
                    int64_t ldy)
@@ -568,7 +548,7 @@ void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, 
 {
     constexpr int64_t kF16Block = kF16NT * (kF16Lanes == 16 ? 4 : 6);   // 24 tokens
     const int64_t stride = (n + 15) & ~int64_t(15);
-    float* xf_all = t_f16_scratch.get(size_t(kF16Block * stride));
+    auto* xf_all = static_cast<float*>(t_scratch.get(size_t(kF16Block * stride) * sizeof(float)));
     if (!xf_all) {
         for (int64_t t = 0; t < n_tokens; ++t) {
             const uint8_t* xp[1] = {xb + size_t(t) * x_row_bytes};
@@ -933,25 +913,9 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
         matmul_f16<true>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }
-    // As in matmul_q_0: 32 tokens at a time (~150 KB of Q8_K rows for 4096 columns, in L2), every
-    // weight row streamed past them while it sits in L1.
-    constexpr int64_t kSuper = 32;
-    for (int64_t s0 = 0; s0 < n_tokens; s0 += kSuper) {
-        const int64_t s1 = min_i64(n_tokens, s0 + kSuper);
-        for (int64_t r = 0; r < rows; ++r) {
-            const uint8_t* wr = wb + size_t(r) * w_row_bytes;
-            for (int64_t t0 = s0; t0 < s1; t0 += kMaxTokens) {
-                const int nt = int(min_i64(kMaxTokens, s1 - t0));
-                const uint8_t* xp[kMaxTokens];
-                for (int t = 0; t < nt; ++t)
-                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
-                float out[kMaxTokens];
-                ks->k[nt](wr, xp, count, out);
-                for (int t = 0; t < nt; ++t)
-                    y[(t0 + t) * ldy + r] = out[t];
-            }
-        }
-    }
+    rows_by_token_tiles<kMaxTokens>(
+        wb, w_row_bytes, rows, xb, x_row_bytes, n_tokens, y, ldy,
+        [&](const uint8_t* wr, const uint8_t* const* xp, int nt, float* out) { ks->k[nt](wr, xp, count, out); });
 }
 
 }   // namespace causerie::kernels::CAUSERIE_MATMUL_NS

@@ -1,66 +1,10 @@
 #pragma once
 // What the repacked kernel translation units share (matmul_repack_avx512.cpp and the three builds
-// of matmul_repack_avx2.cpp). Included INSIDE each one's anonymous namespace, after <immintrin.h>:
-// every unit gets its own copy compiled with its own instruction set (an inline function with
-// external linkage could be merged by the linker into an AVX-512 copy called on an AVX2-only CPU).
-// Needs repack_cpu.h and quant_blocks_ref.h (blocks::) in scope.
+// of matmul_repack_avx2.cpp), on top of kernel_common.h. Included, like it, INSIDE each one's
+// anonymous namespace, after <immintrin.h>. Needs repack_cpu.h and quant_blocks_ref.h (blocks::)
+// in scope.
 
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-inline int32_t load_i32(const uint8_t* p)
-{
-    int32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
-
-inline float half(const uint8_t* p)
-{
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
-// Per-thread scratch for the per-token block values of one call (grown, never shrunk; plain
-// aligned_alloc, no std containers in these translation units). nullptr if out of memory.
-struct Scratch {
-    void* p = nullptr;
-    size_t n = 0;
-    ~Scratch() { std::free(p); }
-    void* get(size_t bytes)
-    {
-        if (bytes > n) {
-            std::free(p);
-            n = (bytes + 4095) / 4096 * 4096;
-            p = std::aligned_alloc(64, n);
-            if (!p)
-                n = 0;
-        }
-        return p;
-    }
-};
-thread_local Scratch t_scratch;
-
-// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
-// tokens of the call passes them, so the weights come from DRAM once per call. (Looping tokens
-// outside, in runs of 32, streamed a 14336-row weight from DRAM once per run: for a 256-token
-// batch 8 times, and that part did not get faster with a second thread.)
-inline int64_t panel_groups(size_t group_bytes)
-{
-    const size_t target = size_t(384) << 10;
-    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
-}
-
-// Generation streams each record once: step `part` (of `parts`) of a record asks for the same
-// part of the next record, so the requests are spread evenly (measured on Zen 4: one record
-// ahead streamed Q4_K at 24 GB/s, two 23, four 22, eight 20, none 22; Q6_K needs it most).
-inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int64_t parts = 8)
-{
-    const size_t lines = (rec_bytes + 63) / 64;
-    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
-    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
-        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
-}
+#include "kernel_common.h"
 
 // The kernels of each family: run<K> (32-element blocks) and run_k<KK> (256-element super-blocks).
 enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2, kQ5_0 = 3, kQ5_1 = 4, kIQ4_NL = 5 };
