@@ -62,7 +62,6 @@ inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part,
         _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
 }
 
-
 // y[t * ldy + r] for rows [0, rows) of W (row r at wb + r * w_row_bytes) and tokens [0, n_tokens):
 // 32 tokens at a time (~150 KB of Q8_K rows for 4096 columns, kept in L2), every weight row
 // streamed past them while it sits in L1, tile(row, token rows, nt, out) on up to MaxTokens.

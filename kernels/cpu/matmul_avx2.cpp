@@ -626,54 +626,42 @@ constexpr KernelSet make_set(int64_t block)
     return KernelSet{{nullptr, K<1>::run, K<2>::run, K<3>::run, K<4>::run}, block};
 }
 
+// The row kernel of weight type T for NT tokens.
 template <TensorType T>
-struct Q0 {
+struct Rows {
     template <int NT>
     struct K {
-        static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q_0<NT, T>(w, x, n, o); }
+        static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o)
+        {
+            constexpr bool q5k = T == TensorType::Q5_K, bf16 = T == TensorType::BF16;
+            if constexpr (T == TensorType::Q4_1)
+                row_q4_1<NT>(w, x, n, o);
+            else if constexpr (T == TensorType::Q4_K || q5k)
+                row_k4<NT, q5k>(w, x, n, o);
+            else if constexpr (T == TensorType::Q6_K)
+                row_q6_k<NT>(w, x, n, o);
+            else if constexpr (T == TensorType::F16 || bf16)
+                row_f16<NT, bf16>(w, x, n, o);
+            else if constexpr (T == TensorType::F32)
+                row_f32<NT>(w, x, n, o);
+            else   // Q4_0, Q5_0, Q8_0
+                row_q_0<NT, T>(w, x, n, o);
+        }
     };
-};
-template <int NT>
-struct KQ41 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q4_1<NT>(w, x, n, o); }
-};
-template <int NT>
-struct KQ4K {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, false>(w, x, n, o); }
-};
-template <int NT>
-struct KQ5K {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, true>(w, x, n, o); }
-};
-template <int NT>
-struct KQ6K {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q6_k<NT>(w, x, n, o); }
-};
-template <int NT>
-struct KF16 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT>(w, x, n, o); }
-};
-template <int NT>
-struct KBF16 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT, true>(w, x, n, o); }
-};
-template <int NT>
-struct KF32 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f32<NT>(w, x, n, o); }
 };
 
 const KernelSet* kernels_for(TensorType type)
 {
-    static const KernelSet q4_0 = make_set<Q0<TensorType::Q4_0>::K>(QK);
-    static const KernelSet q5_0 = make_set<Q0<TensorType::Q5_0>::K>(QK);
-    static const KernelSet q8_0 = make_set<Q0<TensorType::Q8_0>::K>(QK);
-    static const KernelSet q4_1 = make_set<KQ41>(QK);
-    static const KernelSet q4_k = make_set<KQ4K>(QK_K);
-    static const KernelSet q5_k = make_set<KQ5K>(QK_K);
-    static const KernelSet q6_k = make_set<KQ6K>(QK_K);
-    static const KernelSet f16 = make_set<KF16>(1);
-    static const KernelSet bf16 = make_set<KBF16>(1);
-    static const KernelSet f32 = make_set<KF32>(1);
+    static const KernelSet q4_0 = make_set<Rows<TensorType::Q4_0>::K>(QK);
+    static const KernelSet q5_0 = make_set<Rows<TensorType::Q5_0>::K>(QK);
+    static const KernelSet q8_0 = make_set<Rows<TensorType::Q8_0>::K>(QK);
+    static const KernelSet q4_1 = make_set<Rows<TensorType::Q4_1>::K>(QK);
+    static const KernelSet q4_k = make_set<Rows<TensorType::Q4_K>::K>(QK_K);
+    static const KernelSet q5_k = make_set<Rows<TensorType::Q5_K>::K>(QK_K);
+    static const KernelSet q6_k = make_set<Rows<TensorType::Q6_K>::K>(QK_K);
+    static const KernelSet f16 = make_set<Rows<TensorType::F16>::K>(1);
+    static const KernelSet bf16 = make_set<Rows<TensorType::BF16>::K>(1);
+    static const KernelSet f32 = make_set<Rows<TensorType::F32>::K>(1);
     switch (type) {
     case TensorType::Q4_0: return &q4_0;
     case TensorType::Q5_0: return &q5_0;
