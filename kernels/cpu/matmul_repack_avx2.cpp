@@ -1,4 +1,5 @@
-// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / Q4_K / Q5_K / Q6_K products on the repacked layout (repack_cpu.h)
+// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / IQ4_NL / Q4_K / Q5_K / Q6_K / Q2_K / Q3_K / IQ4_XS products on the
+// repacked layout (repack_cpu.h)
 // with 256-bit registers, for CPUs with AVX2 but without AVX-512. The layout is the AVX-512 one: a 64-byte vector of a
 // block holds 4 elements of 16 rows, so its lower 32 bytes are 4 elements of rows 0..7 and its upper 32 bytes of
 // rows 8..15. A tile works on one or both of those 8-row halves: the 8 i32 lanes of its accumulators are 8 outputs,

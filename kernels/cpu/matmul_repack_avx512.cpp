@@ -1,4 +1,5 @@
-// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / Q4_K / Q5_K / Q6_K products on the repacked layout (repack_cpu.h)
+// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / IQ4_NL / Q4_K / Q5_K / Q6_K / Q2_K / Q3_K / IQ4_XS products on the
+// repacked layout (repack_cpu.h)
 // with 512-bit AVX-512 VNNI (the K-quants further down follow the same scheme per 32-element sub-block).
 // Compiled with -mavx512f/bw/vl/vnni (this file only) and entered only when
 // cpu_features().avx512_vnni, so the binary still runs on any x86-64. No std templates here (see
