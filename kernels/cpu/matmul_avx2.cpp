@@ -38,7 +38,7 @@ namespace {
 
 using namespace blocks;
 
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+#include "kernel_common.h"
 
 inline float half(uint16_t h) { return _cvtsh_ss(h); }
 
@@ -531,26 +531,6 @@ void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int6
     }
 }
 
-// Per-thread scratch for the widened activations (grown, never shrunk; no std containers in
-// this translation unit). nullptr if out of memory.
-struct F16Scratch {
-    float* p = nullptr;
-    size_t n = 0;
-    ~F16Scratch() { std::free(p); }
-    float* get(size_t floats)
-    {
-        if (floats > n) {
-            std::free(p);
-            n = (floats + 1023) / 1024 * 1024;
-            p = static_cast<float*>(std::aligned_alloc(64, n * sizeof(float)));
-            if (!p)
-                n = 0;
-        }
-        return p;
-    }
-};
-thread_local F16Scratch t_f16_scratch;
-
 template <int NT, bool BF>
 void rows_f16_left(const uint8_t* w, size_t w_row_bytes, int64_t rows, const float* const* xf, int64_t n, float* y,
                    int64_t ldy)
@@ -568,7 +548,7 @@ void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, 
 {
     constexpr int64_t kF16Block = kF16NT * (kF16Lanes == 16 ? 4 : 6);   // 24 tokens
     const int64_t stride = (n + 15) & ~int64_t(15);
-    float* xf_all = t_f16_scratch.get(size_t(kF16Block * stride));
+    auto* xf_all = static_cast<float*>(t_scratch.get(size_t(kF16Block * stride) * sizeof(float)));
     if (!xf_all) {
         for (int64_t t = 0; t < n_tokens; ++t) {
             const uint8_t* xp[1] = {xb + size_t(t) * x_row_bytes};
@@ -646,54 +626,42 @@ constexpr KernelSet make_set(int64_t block)
     return KernelSet{{nullptr, K<1>::run, K<2>::run, K<3>::run, K<4>::run}, block};
 }
 
+// The row kernel of weight type T for NT tokens.
 template <TensorType T>
-struct Q0 {
+struct Rows {
     template <int NT>
     struct K {
-        static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q_0<NT, T>(w, x, n, o); }
+        static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o)
+        {
+            constexpr bool q5k = T == TensorType::Q5_K, bf16 = T == TensorType::BF16;
+            if constexpr (T == TensorType::Q4_1)
+                row_q4_1<NT>(w, x, n, o);
+            else if constexpr (T == TensorType::Q4_K || q5k)
+                row_k4<NT, q5k>(w, x, n, o);
+            else if constexpr (T == TensorType::Q6_K)
+                row_q6_k<NT>(w, x, n, o);
+            else if constexpr (T == TensorType::F16 || bf16)
+                row_f16<NT, bf16>(w, x, n, o);
+            else if constexpr (T == TensorType::F32)
+                row_f32<NT>(w, x, n, o);
+            else   // Q4_0, Q5_0, Q8_0
+                row_q_0<NT, T>(w, x, n, o);
+        }
     };
-};
-template <int NT>
-struct KQ41 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q4_1<NT>(w, x, n, o); }
-};
-template <int NT>
-struct KQ4K {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, false>(w, x, n, o); }
-};
-template <int NT>
-struct KQ5K {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_k4<NT, true>(w, x, n, o); }
-};
-template <int NT>
-struct KQ6K {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_q6_k<NT>(w, x, n, o); }
-};
-template <int NT>
-struct KF16 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT>(w, x, n, o); }
-};
-template <int NT>
-struct KBF16 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f16<NT, true>(w, x, n, o); }
-};
-template <int NT>
-struct KF32 {
-    static void run(const uint8_t* w, const uint8_t* const* x, int64_t n, float* o) { row_f32<NT>(w, x, n, o); }
 };
 
 const KernelSet* kernels_for(TensorType type)
 {
-    static const KernelSet q4_0 = make_set<Q0<TensorType::Q4_0>::K>(QK);
-    static const KernelSet q5_0 = make_set<Q0<TensorType::Q5_0>::K>(QK);
-    static const KernelSet q8_0 = make_set<Q0<TensorType::Q8_0>::K>(QK);
-    static const KernelSet q4_1 = make_set<KQ41>(QK);
-    static const KernelSet q4_k = make_set<KQ4K>(QK_K);
-    static const KernelSet q5_k = make_set<KQ5K>(QK_K);
-    static const KernelSet q6_k = make_set<KQ6K>(QK_K);
-    static const KernelSet f16 = make_set<KF16>(1);
-    static const KernelSet bf16 = make_set<KBF16>(1);
-    static const KernelSet f32 = make_set<KF32>(1);
+    static const KernelSet q4_0 = make_set<Rows<TensorType::Q4_0>::K>(QK);
+    static const KernelSet q5_0 = make_set<Rows<TensorType::Q5_0>::K>(QK);
+    static const KernelSet q8_0 = make_set<Rows<TensorType::Q8_0>::K>(QK);
+    static const KernelSet q4_1 = make_set<Rows<TensorType::Q4_1>::K>(QK);
+    static const KernelSet q4_k = make_set<Rows<TensorType::Q4_K>::K>(QK_K);
+    static const KernelSet q5_k = make_set<Rows<TensorType::Q5_K>::K>(QK_K);
+    static const KernelSet q6_k = make_set<Rows<TensorType::Q6_K>::K>(QK_K);
+    static const KernelSet f16 = make_set<Rows<TensorType::F16>::K>(1);
+    static const KernelSet bf16 = make_set<Rows<TensorType::BF16>::K>(1);
+    static const KernelSet f32 = make_set<Rows<TensorType::F32>::K>(1);
     switch (type) {
     case TensorType::Q4_0: return &q4_0;
     case TensorType::Q5_0: return &q5_0;
@@ -933,25 +901,9 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
         matmul_f16<true>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }
-    // As in matmul_q_0: 32 tokens at a time (~150 KB of Q8_K rows for 4096 columns, in L2), every
-    // weight row streamed past them while it sits in L1.
-    constexpr int64_t kSuper = 32;
-    for (int64_t s0 = 0; s0 < n_tokens; s0 += kSuper) {
-        const int64_t s1 = min_i64(n_tokens, s0 + kSuper);
-        for (int64_t r = 0; r < rows; ++r) {
-            const uint8_t* wr = wb + size_t(r) * w_row_bytes;
-            for (int64_t t0 = s0; t0 < s1; t0 += kMaxTokens) {
-                const int nt = int(min_i64(kMaxTokens, s1 - t0));
-                const uint8_t* xp[kMaxTokens];
-                for (int t = 0; t < nt; ++t)
-                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
-                float out[kMaxTokens];
-                ks->k[nt](wr, xp, count, out);
-                for (int t = 0; t < nt; ++t)
-                    y[(t0 + t) * ldy + r] = out[t];
-            }
-        }
-    }
+    rows_by_token_tiles<kMaxTokens>(
+        wb, w_row_bytes, rows, xb, x_row_bytes, n_tokens, y, ldy,
+        [&](const uint8_t* wr, const uint8_t* const* xp, int nt, float* out) { ks->k[nt](wr, xp, count, out); });
 }
 
 }   // namespace causerie::kernels::CAUSERIE_MATMUL_NS

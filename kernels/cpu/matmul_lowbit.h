@@ -1,7 +1,10 @@
 #pragma once
 // SIMD dot products for the low-bit weight types (Q2_K, Q3_K, IQ4_NL, IQ4_XS), runtime-dispatched
 // from matmul_cpu.cpp; same contract as avx2::matmul there (activations already converted to
-// vec_dot_type(type), rows at any alignment, y[t*ldy + r]).
+// vec_dot_type(type), rows at any alignment, y[t*ldy + r]). On the original layout: the engine
+// runs the repacked kernels (repack_cpu.h) for these types wherever repack_available() says so;
+// these are for the rest (rows too long for the 256-bit kernels' scratch, callers that do not
+// repack).
 //
 // Results are bit-identical to vec_dot_ref: block sums are exact integers, then the reference's
 // float operations run in its order (scalar per block), whatever the number of tokens.

@@ -15,6 +15,7 @@
 
 #include "quant_blocks_ref.h"
 
+#include <cstdlib>
 #include <cstring>
 
 #ifndef CAUSERIE_LOWBIT_NS
@@ -35,17 +36,9 @@ namespace {
 
 using namespace blocks;
 
-constexpr int kTile = 4;         // tokens sharing one decoded weight block
-constexpr int64_t kSuper = 32;   // tokens per pass over the weight rows (their activations stay in L2)
+constexpr int kTile = 4;   // tokens sharing one decoded weight block
 
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-inline float half(const uint8_t* p)
-{
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
+#include "kernel_common.h"
 
 inline float load_f32(const uint8_t* p)
 {
@@ -301,24 +294,10 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
     const int64_t nb = cols / type_traits(uint32_t(type))->block_size;
     const auto* wb = static_cast<const uint8_t*>(w);
     const auto* xb = static_cast<const uint8_t*>(x_conv);
-    // kSuper tokens at a time (their activations stay in L2), every weight row streamed past them
-    // while it sits in L1, kTile tokens per decoded block.
-    for (int64_t s0 = 0; s0 < n_tokens; s0 += kSuper) {
-        const int64_t s1 = min_i64(n_tokens, s0 + kSuper);
-        for (int64_t r = 0; r < rows; ++r) {
-            const uint8_t* wr = wb + size_t(r) * w_row_bytes;
-            for (int64_t t0 = s0; t0 < s1; t0 += kTile) {
-                const int nt = int(min_i64(kTile, s1 - t0));
-                const uint8_t* xp[kTile];
-                for (int t = 0; t < nt; ++t)
-                    xp[t] = xb + size_t(t0 + t) * x_row_bytes;
-                float out[kTile];
-                tile(wr, xp, nt, nb, out);
-                for (int t = 0; t < nt; ++t)
-                    y[(t0 + t) * ldy + r] = out[t];
-            }
-        }
-    }
+    // kTile tokens per decoded block
+    rows_by_token_tiles<kTile>(
+        wb, w_row_bytes, rows, xb, x_row_bytes, n_tokens, y, ldy,
+        [&](const uint8_t* wr, const uint8_t* const* xp, int nt, float* out) { tile(wr, xp, nt, nb, out); });
 }
 
 }   // namespace causerie::kernels::CAUSERIE_LOWBIT_NS

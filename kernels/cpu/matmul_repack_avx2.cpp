@@ -1,4 +1,5 @@
-// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / Q4_K / Q5_K / Q6_K products on the repacked layout (repack_cpu.h)
+// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / IQ4_NL / Q4_K / Q5_K / Q6_K / Q2_K / Q3_K / IQ4_XS products on the
+// repacked layout (repack_cpu.h)
 // with 256-bit registers, for CPUs with AVX2 but without AVX-512. The layout is the AVX-512 one: a 64-byte vector of a
 // block holds 4 elements of 16 rows, so its lower 32 bytes are 4 elements of rows 0..7 and its upper 32 bytes of
 // rows 8..15. A tile works on one or both of those 8-row halves: the 8 i32 lanes of its accumulators are 8 outputs,
@@ -46,6 +47,8 @@ namespace {
 
 using namespace blocks;
 
+#include "repack_kernel_common.h"
+
 #if defined(CAUSERIE_REPACK_VEX_VNNI) || defined(CAUSERIE_REPACK_EVEX_VNNI)
 #define CAUSERIE_REPACK_HAS_VNNI 1
 #endif
@@ -62,65 +65,21 @@ inline __m256i dpbusd(__m256i acc, __m256i u, __m256i s)
 #endif
 }
 
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-inline int32_t load_i32(const uint8_t* p)
-{
-    int32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
-
-inline float half(const uint8_t* p)
-{
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
-
 inline __m256i bcast4(const uint8_t* p) { return _mm256_set1_epi32(load_i32(p)); }
 
 // 8 fp16 scales (16 bytes) as floats.
 inline __m256 scales8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(p))); }
 
-// Per-thread scratch for the per-token block values of one call (grown, never shrunk; plain
-// aligned_alloc, no std containers in this translation unit). nullptr if out of memory.
-struct Scratch {
-    void* p = nullptr;
-    size_t n = 0;
-    ~Scratch() { std::free(p); }
-    void* get(size_t bytes)
-    {
-        if (bytes > n) {
-            std::free(p);
-            n = (bytes + 4095) / 4096 * 4096;
-            p = std::aligned_alloc(64, n);
-            if (!p)
-                n = 0;
-        }
-        return p;
-    }
-};
-thread_local Scratch t_scratch;
+// Kinds (repack_kernel_common.h): IQ4_NL is Q4_0's nibbles looked up in the grid as unsigned codes
+// v + 128, then Q8_0's.
 
-// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
-// tokens of the call passes them (as in the AVX-512 kernels).
-inline int64_t panel_groups(size_t group_bytes)
+// k_iq4nl_values (Signed) or + 128 (in [1, 241]) in each 128-bit lane, for vpshufb by 4-bit code.
+template <bool Signed>
+inline __m256i iq4_table()
 {
-    const size_t target = size_t(384) << 10;
-    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k_iq4nl_values));
+    return _mm256_broadcastsi128_si256(Signed ? v : _mm_xor_si128(v, _mm_set1_epi8(char(0x80))));
 }
-
-// Generation streams each record once: block j of a record asks for part j of the next one.
-inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int parts)
-{
-    const size_t lines = (rec_bytes + 63) / 64;
-    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
-    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
-        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
-}
-
-enum Kind { kQ4_0 = 0, kQ4_1 = 1, kQ8_0 = 2, kQ5_0 = 3, kQ5_1 = 4 };
 
 constexpr bool is_q5(int k) { return k == kQ5_0 || k == kQ5_1; }
 constexpr bool with_min(int k) { return k == kQ4_1 || k == kQ5_1; }
@@ -150,7 +109,7 @@ constexpr int64_t kMaxBlocks = kRepackAvx2MaxCols / QK;
 #ifdef CAUSERIE_REPACK_HAS_VNNI
 constexpr bool split_q8(int) { return false; }
 #else
-constexpr bool split_q8(int k) { return k == kQ8_0; }
+constexpr bool split_q8(int k) { return k == kQ8_0 || k == kIQ4_NL; }
 #endif
 constexpr size_t x_code_bytes(int k) { return split_q8(k) ? 64 : 32; }
 // Per tile of 4 tokens and block: 4 x the codes, 4 floats d_x, 4 prepared 32-bit values.
@@ -174,8 +133,8 @@ inline __m256i block_dot(const __m256i* c, const uint8_t* y, __m256i seed)
     }
     return _mm256_add_epi32(s0, s1);
 #else
-    if constexpr (K == kQ8_0) {
-        // c holds u = q + 128, y the split codes (yl: 32 bytes, then yh); the seed holds
+    if constexpr (K == kQ8_0 || K == kIQ4_NL) {
+        // c holds u = q + 128 (IQ4_NL: v + 128), y the split codes (yl: 32 bytes, then yh); the seed holds
         // -128 * sum(y) + 65536 (the lo lanes' bias: two i16 lanes of -32768 per i32)
         __m256i lo = _mm256_set1_epi16(-32768), hi = _mm256_setzero_si256();
 #pragma GCC unroll 8
@@ -226,6 +185,7 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
         for (int t = 0; t < NT; ++t)
             acc[h][t] = _mm256_setzero_ps();
     const __m256i low4 = _mm256_set1_epi8(0x0F);
+    const __m256i grid = iq4_table<false>();
     for (int64_t i = 0; i < nb; ++i) {
         const uint8_t* rec = g + size_t(i / kRepackQ0RecordBlocks) * rbytes;
         const int j = int(i % kRepackQ0RecordBlocks);
@@ -250,6 +210,10 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
                     const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
                     c[k] = _mm256_and_si256(v, low4);
                     c[k + 4] = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+                    if constexpr (K == kIQ4_NL) {
+                        c[k] = _mm256_shuffle_epi8(grid, c[k]);
+                        c[k + 4] = _mm256_shuffle_epi8(grid, c[k + 4]);
+                    }
                 }
             } else {
                 // vector k of the record holds elements [4k, 4k+4); block_dot's order wants
@@ -277,7 +241,7 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
                 const __m256 dx = _mm256_broadcast_ss(xd + t);
                 if constexpr (K == kQ4_0 || K == kQ5_0) {
                     acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(f, dw), dx));
-                } else if constexpr (K == kQ8_0) {
+                } else if constexpr (K == kQ8_0 || K == kIQ4_NL) {   // IQ4_NL: (d_w * d_x) * float(sumi)
                     acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(f, _mm256_mul_ps(dw, dx)));
                 } else {
                     const __m256 sx = _mm256_broadcast_ss(xd + kTileTokens + t);
@@ -321,7 +285,7 @@ void run(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end
 {
     constexpr size_t cbytes = is_q5(K) ? 320 : K != kQ8_0 ? 256 : 512;
     constexpr size_t hbytes = with_min(K) ? 256 : 128;
-    constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ5_0 ? 16 : K == kQ8_0 ? 128 : 0;
+    constexpr int32_t off = K == kQ4_0 ? 8 : K == kQ5_0 ? 16 : K == kQ8_0 || K == kIQ4_NL ? 128 : 0;
     constexpr size_t kXBlock = x_block_bytes(K);
     constexpr size_t cb = x_code_bytes(K);
     const int64_t nb = cols / QK;
@@ -612,11 +576,193 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
 }
 
-// KK: 0 Q4_K, 1 Q5_K, 2 Q6_K.
+// Q2_K / Q3_K / IQ4_XS (LB: kQ2K, kQ3K, kIQ4XS), as the AVX-512 tile_lowbit per 8-row half: per step s of
+// 32 elements, 8 code vectors c[k] = elements [4k, 4k+4) of the step, two 16-element dots (Q2_K,
+// Q3_K: sub-blocks 2s, 2s+1) or one 32-element dot (IQ4_XS) times the scale. VNNI builds: Q3_K
+// codes u = q + 4 and IQ4_XS v + 128 with the seeds of the prepared side values. Plain build:
+// 2/3-bit codes x |y| <= 127 in vpmaddubsw (4 pairs <= 7112, exact in i16) then vpmaddwd with
+// the scale pair (Q3_K's offset through -2 bsum_j in both i16 halves); IQ4_XS with the sign trick,
+// |v| x sign(v) y (a pair <= 32258, exact), each vector widened by vpmaddwd with the scale.
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+constexpr bool kSignedIQ4 = false;
+#else
+constexpr bool kSignedIQ4 = true;
+#endif
+
+// Bit `from` of each byte moved to bit `to` (within the byte), the others cleared.
+inline __m256i bit_to(__m256i v, int from, int to)
+{
+    const __m256i m = from >= to ? _mm256_srli_epi16(v, from - to) : _mm256_slli_epi16(v, to - from);
+    return _mm256_and_si256(m, _mm256_set1_epi8(char(1 << to)));
+}
+
+inline __m256i load32(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
+
+template <int LB>
+inline void lowbit_codes(const uint8_t* b, int h, int s, __m256i grid, __m256i* c)
+{
+    if constexpr (LB == kIQ4XS) {
+        const uint8_t* v = b + 192 + 256 * s + 32 * h;
+        const __m256i low4 = _mm256_set1_epi8(0x0F);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const __m256i q = load32(v + 64 * k);
+            c[k] = _mm256_shuffle_epi8(grid, _mm256_and_si256(q, low4));
+            c[k + 4] = _mm256_shuffle_epi8(grid, _mm256_and_si256(_mm256_srli_epi16(q, 4), low4));
+        }
+    } else {
+        const uint8_t* v = b + 320 + 256 * (s / 2) + 32 * h;
+        const int j0 = 2 * (s % 2);
+        const __m256i three = _mm256_set1_epi8(3);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const __m256i q = load32(v + 64 * k);
+            c[k] = _mm256_and_si256(_mm256_srli_epi16(q, 2 * j0), three);
+            c[k + 4] = _mm256_and_si256(_mm256_srli_epi16(q, 2 * j0 + 2), three);
+        }
+        if constexpr (LB == kQ3K) {
+            const uint8_t* hp = b + 1344 + 128 * (s / 2) + 32 * h;
+            const __m256i h0 = load32(hp), h1 = load32(hp + 64);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) {
+                const __m256i hv = k < 2 ? h0 : h1;
+                c[k] = _mm256_or_si256(c[k], bit_to(hv, 4 * (k % 2) + j0, 2));
+                c[k + 4] = _mm256_or_si256(c[k + 4], bit_to(hv, 4 * (k % 2) + j0 + 1, 2));
+            }
+        }
+    }
+}
+
+template <int NH, int NT, int LB>
+void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
+{
+    constexpr size_t kSuper = k_super(LB);
+    __m256 acc[NH][NT];
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            acc[h][t] = _mm256_setzero_ps();
+    const __m256i grid = iq4_table<kSignedIQ4>();
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kSuper;
+        const uint8_t* xi = xt + size_t(i) * kXSuper;
+        const float* xd = reinterpret_cast<const float*>(xi + kXSuperD);
+        const uint8_t* xs = xi + kXSuperSide;
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const int h = h0 + hh;
+            __m256i sumi[NT];
+            for (int t = 0; t < NT; ++t)
+                sumi[t] = _mm256_setzero_si256();
+            for (int sb = 0; sb < 8; ++sb) {
+                if constexpr (NT == 1)
+                    if (hh == 0)
+                        prefetch_record_part(b + kSuper, kSuper, sb, 8);
+                __m256i c[8];
+                lowbit_codes<LB>(b, h, sb, grid, c);
+                __m256i sca, scb = _mm256_setzero_si256();
+                if constexpr (LB == kQ2K) {   // the pair's bytes (scale | min << 4) as i32 lanes
+                    const __m256i w = _mm256_cvtepu8_epi16(
+                        _mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 32 * sb + 16 * h)));
+                    sca = _mm256_and_si256(w, _mm256_set1_epi32(0x0F));
+                    scb = _mm256_and_si256(_mm256_srli_epi32(w, 16), _mm256_set1_epi32(0x0F));
+                } else if constexpr (LB == kQ3K) {
+                    sca = scales_i32<true>(b + 64 + 32 * sb + 8 * h);
+                    scb = scales_i32<true>(b + 80 + 32 * sb + 8 * h);
+                } else {
+                    sca = scales_i32<true>(b + 64 + 16 * sb + 8 * h);
+                }
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
+                    const uint8_t* side = xs + 64 * t;
+                    __m256i da = LB == kQ2K   ? _mm256_setzero_si256()
+                                 : LB == kQ3K ? _mm256_set1_epi32(load_i32(side + 8 * sb))
+                                              : _mm256_set1_epi32(load_i32(side + 4 * sb));
+                    __m256i db = LB == kQ3K ? _mm256_set1_epi32(load_i32(side + 8 * sb + 4)) : _mm256_setzero_si256();
+                    for (int k = 0; k < 4; ++k) {
+                        da = dpbusd(da, c[k], bcast4(y + 4 * k));
+                        db = dpbusd(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                    }
+                    if constexpr (LB == kIQ4XS)
+                        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(da, db), sca));
+                    else
+                        sumi[t] = _mm256_add_epi32(
+                            sumi[t], _mm256_add_epi32(_mm256_mullo_epi32(da, sca), _mm256_mullo_epi32(db, scb)));
+                }
+#else
+                const __m256i sca16 = pair16(sca), scb16 = pair16(scb);
+#pragma GCC unroll 4
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
+                    __m256i s = sumi[t];
+                    if constexpr (LB == kIQ4XS) {
+                        for (int k = 0; k < 8; ++k) {
+                            const __m256i yk = bcast4(y + 4 * k);
+                            const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(c[k]), _mm256_sign_epi8(yk, c[k]));
+                            s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sca16));
+                        }
+                    } else {
+                        __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
+                        __m256i bb = _mm256_maddubs_epi16(c[4], bcast4(y + 16));
+                        for (int k = 1; k < 4; ++k) {
+                            a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
+                            bb = _mm256_add_epi16(bb, _mm256_maddubs_epi16(c[k + 4], bcast4(y + 16 + 4 * k)));
+                        }
+                        s = _mm256_add_epi32(
+                            s, _mm256_add_epi32(_mm256_madd_epi16(a, sca16), _mm256_madd_epi16(bb, scb16)));
+                        if constexpr (LB == kQ3K) {
+                            const uint8_t* side = xs + 64 * t + 8 * sb;
+                            s = _mm256_add_epi32(s, _mm256_add_epi32(_mm256_madd_epi16(bcast4(side), sca16),
+                                                                     _mm256_madd_epi16(bcast4(side + 4), scb16)));
+                        }
+                    }
+                    sumi[t] = s;
+                }
+#endif
+            }
+            const __m256 dw = scales8(b + 16 * h);
+            if constexpr (LB == kQ2K) {
+                const __m256 dmw = scales8(b + 32 + 16 * h);
+                for (int t = 0; t < NT; ++t) {
+                    __m256i summ = _mm256_setzero_si256();
+                    for (int p = 0; p < 8; ++p) {   // mins of sub-blocks 2p, 2p+1 as i16 pairs
+                        const __m256i m =
+                            _mm256_srli_epi16(_mm256_cvtepu8_epi16(_mm_load_si128(
+                                                  reinterpret_cast<const __m128i*>(b + 64 + 32 * p + 16 * h))),
+                                              4);
+                        summ = _mm256_add_epi32(summ, _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * p)));
+                    }
+                    const __m256 dx = _mm256_broadcast_ss(xd + t);
+                    acc[hh][t] = _mm256_add_ps(
+                        acc[hh][t], _mm256_sub_ps(_mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(sumi[t])),
+                                                  _mm256_mul_ps(_mm256_mul_ps(dmw, dx), _mm256_cvtepi32_ps(summ))));
+                }
+            } else {
+                for (int t = 0; t < NT; ++t)
+                    acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(xd + t)),
+                                                                         _mm256_cvtepi32_ps(sumi[t])));
+            }
+        }
+    }
+    for (int h = 0; h < NH; ++h)
+        for (int t = 0; t < NT; ++t)
+            _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
+}
+
+// KK: 0 Q4_K, 1 Q5_K, 2 Q6_K, 3 Q2_K, 4 Q3_K, 5 IQ4_XS.
 template <int KK>
 TileFn tile_k_for(int nt)
 {
     constexpr bool Q6 = KK == 2, Q5 = KK == 1;
+    if constexpr (is_lowbit_k(KK)) {
+        switch (nt) {
+        case 1: return tile_lowbit<2, 1, KK>;
+        case 2: return tile_lowbit<kBatchHalves, 2, KK>;
+        case 3: return tile_lowbit<kBatchHalves, 3, KK>;
+        default: return tile_lowbit<kBatchHalves, 4, KK>;
+        }
+    }
     switch (nt) {
     case 1: return Q6 ? tile_q6_k<2, 1> : tile_q4_k<2, 1, Q5>;
     case 2: return Q6 ? tile_q6_k<kBatchHalves, 2> : tile_q4_k<kBatchHalves, 2, Q5>;
@@ -629,9 +775,8 @@ template <int KK>
 void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
            size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr bool Q6 = KK == 2;
     const int64_t nb = cols / QK_K;
-    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : KK == 1 ? kRepackQ5KSuper : kRepackQ4KSuper);
+    const size_t gbytes = size_t(nb) * k_super(KK);
     row_end = min_i64(row_end, rows);
     // As run(): prepared tiles in per-thread scratch, else one tile at a time on the stack.
     alignas(64) uint8_t stack[kMaxBlocks / 8 * kXSuper];
@@ -659,20 +804,11 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                         std::memcpy(&d, bx, 4);
                         int16_t bs[16];
                         std::memcpy(bs, bx + offsetof(BlockQ8_K, bsums), sizeof bs);
-                        for (int j = 0; j < 16; ++j) {
-                            if constexpr (Q6) {
 #ifdef CAUSERIE_REPACK_HAS_VNNI
-                                side[j] = -32 * bs[j];
+                        k_side_values(KK, bs, false, side);
 #else
-                                const auto v = uint16_t(int16_t(-16 * bs[j]));
-                                side[j] = int32_t(uint32_t(v) | uint32_t(v) << 16);
+                        k_side_values(KK, bs, true, side);
 #endif
-                            } else if (j < 4) {   // sub-blocks 2j and 2j+1 (|sum| <= 32 * 128)
-                                const auto lo = uint16_t(int16_t(bs[4 * j] + bs[4 * j + 1]));
-                                const auto hi = uint16_t(int16_t(bs[4 * j + 2] + bs[4 * j + 3]));
-                                side[j] = int32_t(uint32_t(lo) | uint32_t(hi) << 16);
-                            }
-                        }
                     } else {
                         std::memset(dst + QK_K * t, 0, QK_K);
                     }
@@ -707,32 +843,12 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
 
 }   // namespace
 
-bool supports_repacked(TensorType type)
-{
-    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q5_0 ||
-           type == TensorType::Q5_1 || type == TensorType::Q8_0 || type == TensorType::Q4_K ||
-           type == TensorType::Q5_K || type == TensorType::Q6_K;
-}
+bool supports_repacked(TensorType type) { return repack_kind(type).family >= 0; }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    if (type == TensorType::Q4_0)
-        run<kQ4_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_1)
-        run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_0)
-        run<kQ5_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_1)
-        run<kQ5_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q8_0)
-        run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_K)
-        run_k<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_K)
-        run_k<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q6_K)
-        run_k<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    run_repacked(type, packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
 }
 
 }   // namespace causerie::kernels::CAUSERIE_REPACK_NS

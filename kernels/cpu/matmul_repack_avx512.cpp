@@ -1,4 +1,5 @@
-// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / Q4_K / Q5_K / Q6_K products on the repacked layout (repack_cpu.h)
+// Q4_0 / Q4_1 / Q5_0 / Q5_1 / Q8_0 / IQ4_NL / Q4_K / Q5_K / Q6_K / Q2_K / Q3_K / IQ4_XS products on the
+// repacked layout (repack_cpu.h)
 // with 512-bit AVX-512 VNNI (the K-quants further down follow the same scheme per 32-element sub-block).
 // Compiled with -mavx512f/bw/vl/vnni (this file only) and entered only when
 // cpu_features().avx512_vnni, so the binary still runs on any x86-64. No std templates here (see
@@ -38,47 +39,10 @@ namespace {
 
 using namespace blocks;
 
+#include "repack_kernel_common.h"
+
 constexpr int kMaxTile = 8;           // tokens per tile: 8 code + 8 accumulator vectors
 constexpr int64_t kScratch = 16384;   // per-token block scales that fit the stack scratch
-
-inline int64_t min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
-
-// Per-thread scratch for the per-token block scales of one call (grown, never shrunk; plain
-// aligned_alloc, no std containers in this translation unit). nullptr if out of memory.
-struct Scratch {
-    void* p = nullptr;
-    size_t n = 0;
-    ~Scratch() { std::free(p); }
-    void* get(size_t bytes)
-    {
-        if (bytes > n) {
-            std::free(p);
-            n = (bytes + 4095) / 4096 * 4096;
-            p = std::aligned_alloc(64, n);
-            if (!p)
-                n = 0;
-        }
-        return p;
-    }
-};
-thread_local Scratch t_scratch;
-
-// Groups of rows per panel: a panel's repacked weights (~384 KiB) stay in L2 while every tile of
-// tokens of the call passes them, so the weights come from DRAM once per call. (Looping tokens
-// outside, in runs of 32, streamed a 14336-row weight from DRAM once per run: for a 256-token
-// batch 8 times, and that part did not get faster with a second thread.)
-inline int64_t panel_groups(size_t group_bytes)
-{
-    const size_t target = size_t(384) << 10;
-    return group_bytes >= target ? 1 : int64_t(target / group_bytes);
-}
-
-inline int32_t load_i32(const uint8_t* p)
-{
-    int32_t v;
-    std::memcpy(&v, p, 4);
-    return v;
-}
 
 inline float as_float(int32_t bits)
 {
@@ -87,27 +51,19 @@ inline float as_float(int32_t bits)
     return f;
 }
 
-inline float half(const uint8_t* p)
-{
-    uint16_t h;
-    std::memcpy(&h, p, 2);
-    return _cvtsh_ss(h);
-}
+constexpr int64_t kPrefetchRecords = 1;   // records ahead (see prefetch_record_part)
 
-// Generation streams each record once: step `part` (of `parts`) of a record asks for the same
-// part of the next record, so the requests are spread evenly (measured on Zen 4: one record
-// ahead streamed Q4_K at 24 GB/s, two 23, four 22, eight 20, none 22; Q6_K needs it most).
-constexpr int64_t kPrefetchRecords = 1;
-inline void prefetch_record_part(const uint8_t* rec, size_t rec_bytes, int part, int64_t parts = 8)
-{
-    const size_t lines = (rec_bytes + 63) / 64;
-    const size_t per = (lines + size_t(parts) - 1) / size_t(parts);
-    for (size_t l = per * size_t(part); l < per * size_t(part + 1) && l < lines; ++l)
-        _mm_prefetch(reinterpret_cast<const char*>(rec + 64 * l), _MM_HINT_T0);
-}
+// K: a Kind (repack_kernel_common.h); IQ4_NL is Q4_0's nibbles looked up in the grid, then Q8_0's
+// unsigned codes.
 
-// K: 0 Q8_0, 1 Q4_0, 2 Q4_1, 3 Q5_0, 4 Q5_1.
-constexpr int kQ8_0 = 0, kQ4_0 = 1, kQ4_1 = 2, kQ5_0 = 3, kQ5_1 = 4;
+// k_iq4nl_values + 128 (in [1, 241]: unsigned for vpdpbusd, the offset corrected like Q8_0's) in
+// each 128-bit lane, for vpshufb by 4-bit code.
+inline __m512i iq4_table_u8()
+{
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(k_iq4nl_values));
+    // (the masked form: GCC 12 warns about the unmasked one's undefined source)
+    return _mm512_mask_broadcast_i32x4(_mm512_setzero_si512(), 0xFFFF, _mm_xor_si128(v, _mm_set1_epi8(char(0x80))));
+}
 
 // Bit 4 of the codes of nibble vector k from a vector of Q5 high bits (repack_cpu.h): the bit
 // at 2k (low nibbles, s = 4 - 2k) or 2k + 1 (high nibbles, s = 3 - 2k) shifted to bit 4. A 16-bit
@@ -126,6 +82,7 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
           float (*out)[16])
 {
     constexpr bool Q4 = K != kQ8_0;   // nibble codes (and Q5's high bits)
+    constexpr bool IQ = K == kIQ4_NL;
     constexpr bool Q5 = K == kQ5_0 || K == kQ5_1;
     constexpr bool Q41 = K == kQ4_1 || K == kQ5_1;
     constexpr size_t cbytes = Q5 ? 320 : Q4 ? 256 : 512;
@@ -137,6 +94,7 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
     for (int t = 0; t < NT; ++t)
         acc[t] = _mm512_setzero_ps();
     const __m512i low4 = _mm512_set1_epi8(0x0F);
+    const __m512i grid = iq4_table_u8();
     for (int64_t i = 0; i < nb; ++i) {
         const uint8_t* rec = g + size_t(i / kRepackQ0RecordBlocks) * rbytes;
         const int j = int(i % kRepackQ0RecordBlocks);
@@ -158,6 +116,10 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
                 const __m512i v = _mm512_load_si512(p + 64 * k);
                 c[k] = _mm512_and_si512(v, low4);
                 c[k + 4] = _mm512_and_si512(_mm512_srli_epi16(v, 4), low4);
+                if constexpr (IQ) {
+                    c[k] = _mm512_shuffle_epi8(grid, c[k]);
+                    c[k + 4] = _mm512_shuffle_epi8(grid, c[k + 4]);
+                }
             }
         } else {
 #pragma GCC unroll 8
@@ -184,9 +146,9 @@ void tile(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* co
             if constexpr (Q41)
                 acc[t] = _mm512_add_ps(acc[t], _mm512_add_ps(_mm512_mul_ps(_mm512_mul_ps(dw, dx), f),
                                                              _mm512_mul_ps(mw, _mm512_set1_ps(as_float(xc[t][i])))));
-            else if constexpr (Q4)
+            else if constexpr (Q4 && !IQ)
                 acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(_mm512_mul_ps(f, dw), dx));
-            else
+            else   // Q8_0; IQ4_NL's (d_w * d_x) * float(sumi) is the same product
                 acc[t] = _mm512_add_ps(acc[t], _mm512_mul_ps(f, _mm512_mul_ps(dw, dx)));
         }
     }
@@ -437,13 +399,151 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
         _mm512_storeu_ps(out[t], acc[t]);
 }
 
+// Q2_K / Q3_K / IQ4_XS (LB: kQ2K, kQ3K, kIQ4XS), per super-block and step s of 32 elements: 8 code vectors
+// c[k] = elements [4k, 4k+4) of the step for the 16 rows, each token's two 16-element dots (Q2_K,
+// Q3_K: sub-blocks 2s, 2s+1) or one 32-element dot (IQ4_XS: sub-block s) times its scale. Q3_K's
+// codes are u = q + 4 and IQ4_XS's v + 128, both corrected by a seed in xs (-4 bsum_j, -128
+// (bsum_2s + bsum_2s+1)). Then Q2_K: d * sumi - dmin * summ with the mins (as Q4_K); Q3_K, IQ4_XS:
+// (d_w * d_x) * sumi (matmul_ref.cpp's dot_q2_k_q8_k, dot_q3_k_q8_k, dot_iq4_xs_q8_k).
+
+// Bit `from` of each byte moved to bit `to` (|from - to| <= 7 stays within the byte), others cleared.
+inline __m512i bit_to(__m512i v, int from, int to)
+{
+    const __m512i m =
+        from >= to ? _mm512_srli_epi16(v, unsigned(from - to)) : _mm512_slli_epi16(v, unsigned(to - from));
+    return _mm512_and_si512(m, _mm512_set1_epi8(char(1 << to)));
+}
+
+template <int LB>
+inline void lowbit_codes(const uint8_t* b, int s, __m512i grid, __m512i* c)
+{
+    if constexpr (LB == kIQ4XS) {
+        const uint8_t* v = b + 192 + 256 * s;
+        const __m512i low4 = _mm512_set1_epi8(0x0F);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const __m512i q = _mm512_load_si512(v + 64 * k);
+            c[k] = _mm512_shuffle_epi8(grid, _mm512_and_si512(q, low4));
+            c[k + 4] = _mm512_shuffle_epi8(grid, _mm512_and_si512(_mm512_srli_epi16(q, 4), low4));
+        }
+    } else {
+        // sub-blocks 2s, 2s+1: planes 4G..4G+3 (G = s / 2) at shifts j0 = 2 (s % 2) and j0 + 1
+        const uint8_t* v = b + 320 + 256 * (s / 2);
+        const int j0 = 2 * (s % 2);
+        const __m512i three = _mm512_set1_epi8(3);
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            const __m512i q = _mm512_load_si512(v + 64 * k);
+            c[k] = _mm512_and_si512(_mm512_srli_epi16(q, unsigned(2 * j0)), three);
+            c[k + 4] = _mm512_and_si512(_mm512_srli_epi16(q, unsigned(2 * j0 + 2)), three);
+        }
+        if constexpr (LB == kQ3K) {
+            // plane m = 4G + k: high bits at vector 2G + k / 2, bit 4 (k % 2) + j
+            const uint8_t* h = b + 1344 + 128 * (s / 2);
+            const __m512i h0 = _mm512_load_si512(h), h1 = _mm512_load_si512(h + 64);
+#pragma GCC unroll 4
+            for (int k = 0; k < 4; ++k) {
+                const __m512i hv = k < 2 ? h0 : h1;
+                c[k] = _mm512_or_si512(c[k], bit_to(hv, 4 * (k % 2) + j0, 2));
+                c[k + 4] = _mm512_or_si512(c[k + 4], bit_to(hv, 4 * (k % 2) + j0 + 1, 2));
+            }
+        }
+    }
+}
+
+template <int NT, int LB>
+void tile_lowbit(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd,
+                 const int32_t* const* xs, float (*out)[16])
+{
+    constexpr size_t kSuper = k_super(LB);
+    __m512 acc[NT];
+    for (int t = 0; t < NT; ++t)
+        acc[t] = _mm512_setzero_ps();
+    const __m512i grid = iq4_table_u8();
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* b = g + size_t(i) * kSuper;
+        __m512i sumi[NT];
+        for (int t = 0; t < NT; ++t)
+            sumi[t] = _mm512_setzero_si512();
+        for (int s = 0; s < 8; ++s) {
+            if constexpr (NT == 1)
+                prefetch_record_part(b + kPrefetchRecords * kSuper, kSuper, s);
+            __m512i c[8];
+            lowbit_codes<LB>(b, s, grid, c);
+            __m512i sca, scb = _mm512_setzero_si512();
+            if constexpr (LB == kQ2K) {   // the pair's bytes (scale | min << 4) as i32 lanes
+                const __m512i w =
+                    _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 + 32 * s)));
+                sca = _mm512_and_si512(w, _mm512_set1_epi32(0x0F));
+                scb = _mm512_and_si512(_mm512_srli_epi32(w, 16), _mm512_set1_epi32(0x0F));
+            } else if constexpr (LB == kQ3K) {
+                sca = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 32 * s)));
+                scb = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 80 + 32 * s)));
+            } else {
+                sca = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * s)));
+            }
+#pragma GCC unroll 6
+            for (int t = 0; t < NT; ++t) {
+                const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
+                const int32_t* side = xs[t] + 16 * i;
+                __m512i da = LB == kQ2K   ? _mm512_setzero_si512()
+                             : LB == kQ3K ? _mm512_set1_epi32(side[2 * s])
+                                          : _mm512_set1_epi32(side[s]);
+                __m512i db = LB == kQ3K ? _mm512_set1_epi32(side[2 * s + 1]) : _mm512_setzero_si512();
+#pragma GCC unroll 8
+                for (int k = 0; k < 4; ++k) {
+                    da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
+                    db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                }
+                if constexpr (LB == kIQ4XS)
+                    sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(_mm512_add_epi32(da, db), sca));
+                else
+                    sumi[t] = _mm512_add_epi32(
+                        sumi[t], _mm512_add_epi32(_mm512_mullo_epi32(da, sca), _mm512_mullo_epi32(db, scb)));
+            }
+        }
+        const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b)));
+        if constexpr (LB == kQ2K) {
+            const __m512 dmw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b + 32)));
+            for (int t = 0; t < NT; ++t) {
+                __m512i summ = _mm512_setzero_si512();
+                for (int p = 0; p < 8; ++p) {   // mins of sub-blocks 2p, 2p+1 as i16 pairs
+                    const __m512i m = _mm512_srli_epi16(
+                        _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 + 32 * p))), 4);
+                    summ = _mm512_dpwssd_epi32(summ, m, _mm512_set1_epi32(xs[t][16 * i + p]));
+                }
+                const __m512 dx = _mm512_set1_ps(xd[t][i]);
+                acc[t] = _mm512_add_ps(acc[t],
+                                       _mm512_sub_ps(_mm512_mul_ps(_mm512_mul_ps(dw, dx), _mm512_cvtepi32_ps(sumi[t])),
+                                                     _mm512_mul_ps(_mm512_mul_ps(dmw, dx), _mm512_cvtepi32_ps(summ))));
+            }
+        } else {
+            for (int t = 0; t < NT; ++t)
+                acc[t] = _mm512_add_ps(
+                    acc[t], _mm512_mul_ps(_mm512_mul_ps(dw, _mm512_set1_ps(xd[t][i])), _mm512_cvtepi32_ps(sumi[t])));
+        }
+    }
+    for (int t = 0; t < NT; ++t)
+        _mm512_storeu_ps(out[t], acc[t]);
+}
+
 using TileKFn = TileFn;   // the same signature: xs in place of the Q4_0/Q8_0 corrections
 
-// KK: 0 Q4_K, 1 Q5_K, 2 Q6_K.
+// KK: 0 Q4_K, 1 Q5_K, 2 Q6_K, 3 Q2_K, 4 Q3_K, 5 IQ4_XS.
 template <int KK>
 TileKFn tile_k_for(int nt)
 {
     constexpr bool Q5 = KK == 1;
+    if constexpr (is_lowbit_k(KK)) {
+        switch (nt) {
+        case 1: return tile_lowbit<1, KK>;
+        case 2: return tile_lowbit<2, KK>;
+        case 3: return tile_lowbit<3, KK>;
+        case 4: return tile_lowbit<4, KK>;
+        case 5: return tile_lowbit<5, KK>;
+        default: return tile_lowbit<6, KK>;
+        }
+    }
     switch (nt) {
     case 1: return KK == 2 ? tile_q6_k<1> : tile_q4_k<1, Q5>;
     case 2: return KK == 2 ? tile_q6_k<2> : tile_q4_k<2, Q5>;
@@ -458,9 +558,8 @@ template <int KK>
 void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, int64_t rows, const uint8_t* xb,
            size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr bool Q6 = KK == 2;
     const int64_t nb = cols / QK_K;
-    const size_t gbytes = size_t(nb) * (Q6 ? kRepackQ6KSuper : KK == 1 ? kRepackQ5KSuper : kRepackQ4KSuper);
+    const size_t gbytes = size_t(nb) * k_super(KK);
     row_end = min_i64(row_end, rows);
     // Per token and super-block: d (float) and 16 prepared integers (see above), computed once
     // per call; without memory for them, slices of tokens on stack scratch.
@@ -490,17 +589,7 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                 std::memcpy(&xd[i], bx, 4);
                 int16_t bs[16];
                 std::memcpy(bs, bx + kQ8KBsums, sizeof bs);
-                for (int j = 0; j < 16; ++j) {
-                    if constexpr (Q6) {
-                        xs[16 * i + j] = -32 * bs[j];
-                    } else if (j < 4) {   // sub-blocks 2j and 2j+1 as one i16 pair (|sum| <= 32 * 128)
-                        const auto lo = uint16_t(int16_t(bs[4 * j] + bs[4 * j + 1]));
-                        const auto hi = uint16_t(int16_t(bs[4 * j + 2] + bs[4 * j + 3]));
-                        xs[16 * i + j] = int32_t(uint32_t(lo) | uint32_t(hi) << 16);
-                    } else {
-                        xs[16 * i + j] = 0;
-                    }
-                }
+                k_side_values(KK, bs, false, xs + 16 * i);
             }
         }
         walk_tiles<kMaxTileK>(&tile_k_for<KK>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,
@@ -510,32 +599,12 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
 
 }   // namespace
 
-bool supports_repacked(TensorType type)
-{
-    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q5_0 ||
-           type == TensorType::Q5_1 || type == TensorType::Q8_0 || type == TensorType::Q4_K ||
-           type == TensorType::Q5_K || type == TensorType::Q6_K;
-}
+bool supports_repacked(TensorType type) { return repack_kind(type).family >= 0; }
 
 void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
                      int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy)
 {
-    if (type == TensorType::Q4_0)
-        run<kQ4_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_1)
-        run<kQ4_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_0)
-        run<kQ5_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_1)
-        run<kQ5_1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q8_0)
-        run<kQ8_0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q4_K)
-        run_k<0>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q5_K)
-        run_k<1>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
-    else if (type == TensorType::Q6_K)
-        run_k<2>(packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
+    run_repacked(type, packed, cols, row_begin, row_end, rows, x_conv, x_row_bytes, n_tokens, y, ldy);
 }
 
 }   // namespace causerie::kernels::avx512

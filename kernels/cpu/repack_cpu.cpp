@@ -31,11 +31,22 @@ size_t q0_record_bytes(TensorType type)
     return size_t(kRepackQ0RecordBlocks) * (group_block_scale_bytes(type) + group_block_code_bytes(type));
 }
 
-bool is_k(TensorType type) { return type == TensorType::Q4_K || type == TensorType::Q5_K || type == TensorType::Q6_K; }
+bool is_k(TensorType type)
+{
+    return type == TensorType::Q4_K || type == TensorType::Q5_K || type == TensorType::Q6_K ||
+           type == TensorType::Q2_K || type == TensorType::Q3_K || type == TensorType::IQ4_XS;
+}
 
 size_t k_super_bytes(TensorType type)
 {
-    return type == TensorType::Q6_K ? kRepackQ6KSuper : type == TensorType::Q5_K ? kRepackQ5KSuper : kRepackQ4KSuper;
+    switch (type) {
+    case TensorType::Q6_K: return kRepackQ6KSuper;
+    case TensorType::Q5_K: return kRepackQ5KSuper;
+    case TensorType::Q2_K: return kRepackQ2KSuper;
+    case TensorType::Q3_K: return kRepackQ3KSuper;
+    case TensorType::IQ4_XS: return kRepackIQ4XSSuper;
+    default: return kRepackQ4KSuper;
+    }
 }
 
 size_t group_bytes(TensorType type, int64_t cols)
@@ -48,7 +59,7 @@ size_t group_bytes(TensorType type, int64_t cols)
 
 }   // namespace
 
-RepackedKernel repacked_kernel(TensorType type)
+RepackedKernelFn* repacked_kernel(TensorType type)
 {
     // The widest kernel this CPU (and the CAUSERIE_CPU cap) allows that has the type: 512-bit
     // AVX-512 VNNI, then 256-bit VNNI (EVEX on AVX-512 CPUs, VEX AVX-VNNI on Alder Lake and
@@ -69,7 +80,7 @@ bool repack_available(TensorType type, int64_t cols)
 {
     // The kernels keep per-token block scales of up to 16384 blocks (1024 super-blocks of K-quants,
     // 16 integers each) on the stack.
-    const RepackedKernel kernel = repacked_kernel(type);
+    RepackedKernelFn* const kernel = repacked_kernel(type);
     if (!kernel || cols <= 0)
         return false;
     if (kernel != avx512::matmul_repacked && cols > kRepackAvx2MaxCols)
@@ -128,28 +139,81 @@ void repack_q6_k(const uint8_t* blk, int64_t r, uint8_t* rec)
         rec[320 + 512 * (e / 32) + 64 * ((e % 32) / 4) + 4 * r + e % 4] = uint8_t(q[e] + 32);
 }
 
+// Q2_K / Q3_K: the 2-bit plane (repack_cpu.h) of 256 codes u (Q2_K: q; Q3_K: q + 4, whose bit 2
+// goes to the high-bit plane at `high`, or nullptr).
+void put_2bit_planes(const int u[QK_K], int64_t r, uint8_t* planes, uint8_t* high)
+{
+    for (int m = 0; m < 16; ++m)
+        for (int j = 0; j < 4; ++j)
+            for (int e = 0; e < 4; ++e) {
+                const int el = 16 * (4 * (m / 4) + j) + 4 * (m % 4) + e;
+                planes[64 * m + 4 * r + e] |= uint8_t((u[el] & 3) << (2 * j));
+                if (high)
+                    high[64 * (m / 2) + 4 * r + e] |= uint8_t(((u[el] >> 2) & 1) << (4 * (m % 2) + j));
+            }
+}
+
+void repack_q2_k(const uint8_t* blk, int64_t r, uint8_t* rec)
+{
+    BlockQ2_K b;
+    std::memcpy(&b, blk, sizeof b);
+    std::memcpy(rec + 2 * r, &b.d, 2);
+    std::memcpy(rec + 32 + 2 * r, &b.dmin, 2);
+    for (int s = 0; s < 16; ++s)
+        rec[64 + 32 * (s / 2) + 2 * r + s % 2] = b.scales[s];
+    int q[QK_K];
+    unpack_q2_k_codes(b.qs, q);
+    put_2bit_planes(q, r, rec + 320, nullptr);
+}
+
+void repack_q3_k(const uint8_t* blk, int64_t r, uint8_t* rec)
+{
+    BlockQ3_K b;
+    std::memcpy(&b, blk, sizeof b);
+    std::memcpy(rec + 2 * r, &b.d, 2);
+    int sc[16];
+    unpack_scales_q3_k(b.scales, sc);
+    for (int s = 0; s < 16; ++s)
+        rec[64 + 16 * s + r] = uint8_t(int8_t(sc[s]));
+    int q[QK_K];
+    unpack_q3_k_codes(b, q);
+    for (int& v : q)
+        v += 4;
+    put_2bit_planes(q, r, rec + 320, rec + 1344);
+}
+
+void repack_iq4_xs(const uint8_t* blk, int64_t r, uint8_t* rec)
+{
+    BlockIQ4_XS b;
+    std::memcpy(&b, blk, sizeof b);
+    std::memcpy(rec + 2 * r, &b.d, 2);
+    for (int ib = 0; ib < 8; ++ib) {
+        rec[64 + 16 * ib + r] = uint8_t(int8_t(iq4_xs_scale(b, ib)));
+        for (int k = 0; k < 4; ++k)
+            std::memcpy(rec + 192 + 256 * ib + 64 * k + 4 * r, b.qs + 16 * ib + 4 * k, 4);
+    }
+}
+
 void repack_groups_k(TensorType type, const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t cols,
                      int64_t group_begin, int64_t group_end, uint8_t* packed)
 {
     const int64_t nb = cols / QK_K;
-    const bool q6 = type == TensorType::Q6_K;
-    const bool q5 = type == TensorType::Q5_K;
     const size_t rec_bytes = k_super_bytes(type);
-    const size_t wblock = q6 ? sizeof(BlockQ6_K) : q5 ? sizeof(BlockQ5_K) : sizeof(BlockQ4_K);
+    const size_t wblock = type_traits(uint32_t(type))->block_bytes;
+    void (*one)(const uint8_t*, int64_t, uint8_t*) = type == TensorType::Q6_K     ? repack_q6_k
+                                                     : type == TensorType::Q5_K   ? repack_q4_k<BlockQ5_K>
+                                                     : type == TensorType::Q2_K   ? repack_q2_k
+                                                     : type == TensorType::Q3_K   ? repack_q3_k
+                                                     : type == TensorType::IQ4_XS ? repack_iq4_xs
+                                                                                  : repack_q4_k<BlockQ4_K>;
     const size_t gbytes = size_t(nb) * rec_bytes;
     for (int64_t g = group_begin; g < group_end; ++g) {
         uint8_t* base = packed + size_t(g) * gbytes;
         std::memset(base, 0, gbytes);   // padding rows: zero scales (their outputs are never stored)
         for (int64_t r = 0; r < kRepackRows && g * kRepackRows + r < rows; ++r) {
             const uint8_t* src = wb + size_t(g * kRepackRows + r) * w_row_bytes;
-            for (int64_t i = 0; i < nb; ++i) {
-                if (q6)
-                    repack_q6_k(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
-                else if (q5)
-                    repack_q4_k<BlockQ5_K>(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
-                else
-                    repack_q4_k<BlockQ4_K>(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
-            }
+            for (int64_t i = 0; i < nb; ++i)
+                one(src + size_t(i) * wblock, r, base + size_t(i) * rec_bytes);
         }
     }
 }
@@ -171,7 +235,7 @@ void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t r
     const bool q8 = type == TensorType::Q8_0;
     const bool with_min = type == TensorType::Q4_1 || type == TensorType::Q5_1;
     const bool q5 = is_q5(type);
-    const size_t wblock = type == TensorType::Q4_1   ? sizeof(BlockQ4_1)
+    const size_t wblock = type == TensorType::Q4_1   ? sizeof(BlockQ4_1)   // IQ4_NL: as Q4_0
                           : type == TensorType::Q5_0 ? sizeof(BlockQ5_0)
                           : type == TensorType::Q5_1 ? sizeof(BlockQ5_1)
                           : q8                       ? sizeof(BlockQ8_0)

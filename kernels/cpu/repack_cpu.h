@@ -1,7 +1,8 @@
 #pragma once
 // Weights repacked at load time for the AVX-512 VNNI kernels and the 256-bit ones
 // (matmul_repack_avx2.cpp: each 64-byte vector read as two 8-row halves, with vpmaddubsw or
-// 256-bit vpdpbusd), both for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K and Q6_K: 16 rows
+// 256-bit vpdpbusd), both for Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q4_K, Q5_K, Q6_K, Q2_K, Q3_K, IQ4_NL
+// and IQ4_XS: 16 rows
 // interleaved per 32-element block (or 256-element super-block), so one 512-bit vpdpbusd
 // multiplies 4 elements of 16 rows (one i32 lane per row) by the same 4 activation bytes (an
 // embedded broadcast), and the 16 rows' block scales are one vector.
@@ -17,6 +18,7 @@
 //   Q4_0: 4 vectors per block, low nibbles = elements [4k, 4k+4), high = [16+4k, 16+4k+4)
 //         (the original qs bytes [4k, 4k+4) of each row, unchanged); records of 1152 bytes.
 //   Q8_0: 8 vectors per block, codes stored as q + 128 (unsigned for vpdpbusd); 2176 bytes.
+//   IQ4_NL: Q4_0's layout (the nibbles are indices into k_iq4nl_values, looked up by vpshufb).
 //   Q4_1: as Q4_0, but the record starts with the 4 x 16 fp16 scales d, then 4 x 16 fp16 mins
 //         m (same order; 256 bytes), then the codes; records of 1280 bytes.
 //   Q5_0 / Q5_1: as Q4_0 / Q4_1, each block's 4 nibble vectors followed by one vector of high
@@ -38,6 +40,17 @@
 //         the 6-bit file layout, but nothing to decode: one token over a 32000 x 4096 weight
 //         streamed 14.6 GB/s (counted in file bytes) with a 6-bit interleaved layout and 21.7
 //         with bytes on the Zen 4 of docs/benchmarks-cpu.md.
+//   Q2_K (kRepackQ2KSuper = 1344 bytes, as many as in the file): [0,32) d, [32,64) dmin (fp16);
+//         [64,320) the file's scale bytes (scale | min << 4) as pairs [s/2][r][s%2]; [320,1344) 16
+//         vectors of 2-bit codes: vector m, byte 4r + e, bits 2j..2j+1 hold row r's element
+//         16 (4 (m / 4) + j) + 4 (m % 4) + e (sub-block 4 (m / 4) + j, its element 4 (m % 4) + e).
+//   Q3_K (kRepackQ3KSuper = 1856 bytes): [0,32) d, [32,64) zero; [64,320) the 16 scales [s][r] i8
+//         (-32 already applied); [320,1344) the low 2 bits of u = q + 4 in [0, 7] as Q2_K's codes;
+//         [1344,1856) 8 vectors of bit 2 of u: the code at vector m, bits 2j of Q2_K's layout has
+//         it at vector m / 2, same byte, bit 4 (m % 2) + j.
+//   IQ4_XS (kRepackIQ4XSSuper = 2240 bytes): [0,32) d, [32,64) zero; [64,192) the 8 sub-block
+//         scales [s][r] i8 (-32 applied); [192,2240) codes: sub-block s as a Q4_0 block, vector k at
+//         192 + 256 s + 64 k, row r's bytes qs[16 s + 4k, +4).
 // Groups follow each other; every group starts 64-byte aligned in a 64-byte aligned buffer.
 //
 // Results are bit-identical to vec_dot_ref (exact integer block sums, then the reference's float
@@ -54,6 +67,9 @@ constexpr int64_t kRepackQ0RecordBlocks = 4;   // Q4_0/Q8_0 blocks per record
 constexpr size_t kRepackQ4KSuper = 2368;       // bytes per super-block of a 16-row group
 constexpr size_t kRepackQ5KSuper = 2880;
 constexpr size_t kRepackQ6KSuper = 4416;
+constexpr size_t kRepackQ2KSuper = 1344;
+constexpr size_t kRepackQ3KSuper = 1856;
+constexpr size_t kRepackIQ4XSSuper = 2240;
 // Longest rows the 256-bit kernels take (their fallback scratch for one tile of prepared
 // activations is on the stack: 160 bytes per block, 288 for Q8_0 on plain AVX2).
 constexpr int64_t kRepackAvx2MaxCols = 32768;
@@ -81,30 +97,26 @@ void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int6
 // Internal: the translation units with the kernels (matmul_repack_avx512.cpp, and
 // matmul_repack_avx2.cpp built as plain AVX2, with VEX AVX-VNNI and with EVEX AVX-512 VNNI on
 // 256-bit registers). Each is entered only when cpu_features() has its instruction set.
-using RepackedKernel = void (*)(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin,
-                                int64_t row_end, int64_t rows, const uint8_t* x_conv, size_t x_row_bytes,
-                                int64_t n_tokens, float* y, int64_t ldy);
+using RepackedKernelFn = void(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
+                              int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y,
+                              int64_t ldy);
 // The kernel matmul_repacked_cpu runs for `type` on this CPU and cap, or nullptr.
-RepackedKernel repacked_kernel(TensorType type);
+RepackedKernelFn* repacked_kernel(TensorType type);
 namespace avx512 {
 bool supports_repacked(TensorType type);
-void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
-                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+RepackedKernelFn matmul_repacked;
 }   // namespace avx512
 namespace avx2r {
 bool supports_repacked(TensorType type);
-void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
-                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+RepackedKernelFn matmul_repacked;
 }   // namespace avx2r
 namespace avx2r_vnni {
 bool supports_repacked(TensorType type);
-void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
-                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+RepackedKernelFn matmul_repacked;
 }   // namespace avx2r_vnni
 namespace avx2r_evex {
 bool supports_repacked(TensorType type);
-void matmul_repacked(TensorType type, const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end,
-                     int64_t rows, const uint8_t* x_conv, size_t x_row_bytes, int64_t n_tokens, float* y, int64_t ldy);
+RepackedKernelFn matmul_repacked;
 }   // namespace avx2r_evex
 
 }   // namespace causerie::kernels

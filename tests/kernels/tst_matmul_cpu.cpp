@@ -35,15 +35,18 @@ bool exact_type(TensorType t) { return t == TensorType::Q4_K || t == TensorType:
 
 const char* name_of(TensorType t) { return type_traits(uint32_t(t))->name; }
 
+const TensorType k_repacked_types[] = {
+    TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,   TensorType::Q4_K,
+    TensorType::Q5_K, TensorType::Q6_K, TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
+};
+
 // Whether this dispatch path (CPU and CAUSERIE_CPU cap) is meant to have a repacked kernel for t:
 // the 512-bit AVX-512 VNNI kernels and the 256-bit ones (plain AVX2, or with 256-bit VNNI) have
 // the same types.
 bool repack_expected(TensorType t)
 {
     const CpuFeatures& f = cpu_features();
-    const bool repacked = t == TensorType::Q4_0 || t == TensorType::Q4_1 || t == TensorType::Q5_0 ||
-                          t == TensorType::Q5_1 || t == TensorType::Q8_0 || t == TensorType::Q4_K ||
-                          t == TensorType::Q5_K || t == TensorType::Q6_K;
+    const bool repacked = t != TensorType::F32 && t != TensorType::F16 && t != TensorType::BF16;
     return (f.avx512_vnni || f.avx2) && repacked;
 }
 
@@ -85,6 +88,11 @@ void random_row(TensorType type, int64_t cols, std::mt19937& rng, uint8_t* out)
         uint8_t* blk = out + size_t(b) * tr->block_bytes;
         switch (type) {
         case TensorType::Q6_K: put_half(blk + 208, scale(rng)); break;
+        case TensorType::Q3_K: put_half(blk + 108, scale(rng)); break;
+        case TensorType::Q2_K:   // d, dmin at the end of the block
+            put_half(blk + 80, scale(rng));
+            put_half(blk + 82, scale(rng));
+            break;
         case TensorType::Q4_1:
         case TensorType::Q5_1:
         case TensorType::Q4_K:
@@ -112,6 +120,8 @@ private Q_SLOTS:
     void repackedEqualsReference_data();
     void repackedEqualsReference();
     void repackedRowRanges();
+    void repackedExtremeCodes_data();
+    void repackedExtremeCodes();
 };
 
 void TestMatmulCpu::initTestCase()
@@ -332,7 +342,8 @@ void TestMatmulCpu::repackedEqualsReference_data()
     QTest::addColumn<int>("rows");
     QTest::addColumn<int>("cols");
     QTest::addColumn<int>("tokens");
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0}) {
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
+                         TensorType::IQ4_NL}) {
         // rows: below, at and past one group of 16 and its 8-row halves; tokens: 1, partial
         // tiles, a full tile of 4 and of 8, past them, and many tiles
         for (int rows : {1, 7, 9, 16, 17, 50})
@@ -344,7 +355,8 @@ void TestMatmulCpu::repackedEqualsReference_data()
         QTest::addRow("%s 4096 cols x 130 tokens", name_of(t)) << int(t) << 290 << 4096 << 130;
     }
     // K-quants: tiles of up to 6 tokens (512-bit) or 4 (256-bit)
-    for (TensorType t : {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
+    for (TensorType t : {TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K, TensorType::Q2_K, TensorType::Q3_K,
+                         TensorType::IQ4_XS}) {
         for (int rows : {1, 9, 16, 17, 50})
             for (int tokens : {1, 3, 4, 5, 6, 7, 37})
                 QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 512 << tokens;
@@ -406,8 +418,7 @@ void TestMatmulCpu::repackedEqualsReference()
 void TestMatmulCpu::repackedRowRanges()
 {
     int checked = 0;
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
-                         TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K}) {
+    for (TensorType t : k_repacked_types) {
         const int64_t cols = 512, rows = 45, tokens = 4;
         QCOMPARE(repack_available(t, cols), repack_expected(t));
         if (!repack_available(t, cols))
@@ -440,6 +451,67 @@ void TestMatmulCpu::repackedRowRanges()
     }
     if (checked == 0)
         QSKIP("no repacked kernel on this CPU / dispatch cap");
+}
+
+void TestMatmulCpu::repackedExtremeCodes_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::addColumn<int>("fill");
+    QTest::addColumn<float>("x");
+    // Byte 0x00: Q3_K codes -4 with scales -32, IQ4 grid value -127 (IQ4_XS scale -32); 0xFF: Q2_K
+    // codes 3 with scale and min 15, Q3_K codes 3 with scale 31, IQ4 value 113 (scale 31).
+    // Constant activations quantize to codes of +-127: the largest products the tiles see (the
+    // plain AVX2 IQ4 pair sums reach 2 * 127 * 127).
+    for (TensorType t : {TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS})
+        for (int fill : {0x00, 0xFF})
+            for (float x : {1.0f, -1.0f})
+                QTest::addRow("%s 0x%02x x=%g", name_of(t), fill, double(x)) << int(t) << fill << x;
+}
+
+void TestMatmulCpu::repackedExtremeCodes()
+{
+    QFETCH(int, type);
+    QFETCH(int, fill);
+    QFETCH(float, x);
+    const auto t = TensorType(type);
+    const int64_t cols = 1024, rows = 20, tokens = 7;
+    if (!repack_available(t, cols))
+        QSKIP("no repacked kernel for this type on this CPU / dispatch cap");
+    const TypeTraits* tr = type_traits(uint32_t(t));
+    const size_t rb = row_bytes(t, cols);
+    std::vector<uint8_t> w(rb * size_t(rows), uint8_t(fill));
+    const std::vector<int> halves = t == TensorType::Q2_K   ? std::vector<int>{80, 82}
+                                    : t == TensorType::Q3_K ? std::vector<int>{108}
+                                                            : std::vector<int>{0};
+    for (int64_t b = 0; b < rows * cols / tr->block_size; ++b)
+        for (int off : halves)
+            put_half(w.data() + size_t(b) * tr->block_bytes + size_t(off), 0.02f);
+    AlignedBuffer packed(repacked_bytes(t, rows, cols));
+    repack_groups(t, w.data(), rb, rows, cols, 0, (rows + kRepackRows - 1) / kRepackRows, packed.data());
+    const std::vector<float> xv(size_t(cols * tokens), x);
+    const size_t xs = converted_row_bytes(t, cols);
+    std::vector<uint8_t> xc(xs * size_t(tokens));
+    convert_activations_cpu(t, xv.data(), cols, 0, tokens, xc.data());
+    std::vector<float> got(size_t(rows * tokens));
+    matmul_repacked_cpu(t, packed.data(), rows, cols, 0, rows, xc.data(), tokens, got.data(), rows);
+    for (int64_t tk = 0; tk < tokens; ++tk)
+        for (int64_t r = 0; r < rows; ++r) {
+            const float e = vec_dot_ref(t, w.data() + rb * size_t(r), xc.data() + xs * size_t(tk), cols);
+            const float g = got[size_t(tk * rows + r)];
+            QVERIFY2(g == e, qPrintable(cell_mismatch(t, r, tk, g, e)));
+        }
+    // and the reference value is the large one (all codes equal: |y| = |sum of weights| * |x|)
+    std::vector<float> dec(static_cast<size_t>(cols));
+    dequantize_row_ref(t, w.data(), dec.data(), cols);
+    double expect = 0;
+    for (float v : dec)
+        expect += double(v) * double(x);
+    if (t == TensorType::Q2_K && fill == 0x00)   // scales and mins 0: an exact zero
+        QCOMPARE(expect, 0.0);
+    else
+        QVERIFY(std::fabs(expect) > 1.0);
+    QVERIFY2(std::fabs(double(got[0]) - expect) <= 1e-2 * std::fabs(expect),
+             qPrintable(QStringLiteral("%1 vs %2").arg(double(got[0])).arg(expect)));
 }
 
 QTEST_GUILESS_MAIN(TestMatmulCpu)
