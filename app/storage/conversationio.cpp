@@ -637,10 +637,7 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
     conv->bind(4, qint64(in.pinned ? 1 : 0)).bind(5, nc.backend).bind(6, nc.model);
     conv->bind(7, nc.systemPrompt);
     conv->bind(8, QString::fromUtf8(QJsonDocument(nc.settings).toJson(QJsonDocument::Compact)));
-    if (folderId != 0)
-        conv->bind(9, folderId);
-    else
-        conv->bindNull(9);
+    conv->bindIdOrNull(9, folderId);
     if (auto ran = conv->run(); !ran)
         return ran.error();
     const qint64 conversationId = database().lastInsertRowId();
@@ -654,11 +651,7 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
         if (!st)
             return st.error();
-        st->bind(1, conversationId);
-        if (m.parent)
-            st->bind(2, ids.value(*m.parent));
-        else
-            st->bindNull(2);
+        st->bind(1, conversationId).bindIdOrNull(2, m.parent ? ids.value(*m.parent) : 0);
         st->bind(3, roleName(m.role)).bind(4, m.content).bind(5, statusName(m.status));
         st->bind(6, m.createdAt).bind(7, m.updatedAt);
         st->bindTextOrNull(8, m.stats.model).bindTextOrNull(9, m.stats.backend);
@@ -679,11 +672,7 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
     auto leaf = database().prepare("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1");
     if (!leaf)
         return leaf.error();
-    leaf->bind(1, conversationId);
-    if (in.activeLeaf)
-        leaf->bind(2, ids.value(*in.activeLeaf));
-    else
-        leaf->bindNull(2);
+    leaf->bind(1, conversationId).bindIdOrNull(2, in.activeLeaf ? ids.value(*in.activeLeaf) : 0);
     if (auto ran = leaf->run(); !ran)
         return ran.error();
     if (auto c = tx.commit(); !c)
