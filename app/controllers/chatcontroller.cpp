@@ -333,18 +333,20 @@ void ChatController::placeInlineThinking(const ThinkTagSplitter::Out& out)
 
 void ChatController::appendAnswer(const QString& text)
 {
-    m_answer += text;
-    m_dirty = true;
-    m_messages->setStreamingText(m_answerId, m_answer);
-    if (!m_flushTimer.isActive())
-        m_flushTimer.start();
+    appendStreamed(m_answer, m_dirty, text, &MessageListModel::setStreamingText);
 }
 
 void ChatController::appendReasoning(const QString& text)
 {
-    m_reasoning += text;
-    m_reasoningDirty = true;
-    m_messages->setStreamingReasoning(m_answerId, m_reasoning);
+    appendStreamed(m_reasoning, m_reasoningDirty, text, &MessageListModel::setStreamingReasoning);
+}
+
+void ChatController::appendStreamed(QString& streamed, bool& dirty, const QString& text,
+                                    bool (MessageListModel::*show)(qint64, const QString&))
+{
+    streamed += text;
+    dirty = true;
+    (m_messages->*show)(m_answerId, streamed);
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
 }

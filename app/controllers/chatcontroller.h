@@ -121,6 +121,10 @@ private:
     void flushReasoning();
     void appendAnswer(const QString& text);
     void appendReasoning(const QString& text);
+    // Adds `text` to `streamed` (the answer or its reasoning), shows it at once and has it
+    // flushed to the store within kFlushIntervalMs.
+    void appendStreamed(QString& streamed, bool& dirty, const QString& text,
+                        bool (causerie::storage::MessageListModel::*show)(qint64, const QString&));
     void placeInlineThinking(const ThinkTagSplitter::Out& out);
     void endRequest();
     void setError(const QString& message);
