@@ -35,6 +35,19 @@ Attachment readAttachment(const Statement& st)
     return a;
 }
 
+MessageSource readSource(const Statement& st)
+{
+    MessageSource s;
+    s.file = st.text(0);
+    s.path = st.text(1);
+    s.page = int(st.optionalInt64(2).value_or(0));
+    s.heading = st.text(3);
+    s.start = st.int64(4);
+    s.end = st.int64(5);
+    s.text = st.text(6);
+    return s;
+}
+
 bool isSha256Hex(const QString& s)
 {
     if (s.size() != 64)
@@ -289,26 +302,22 @@ StoreResult<qint64> insertFolderFile(Database& db, qint64 folderId, const NewAtt
 StoreResult<QList<Attachment>> readFolderFiles(Database& db, qint64 folderId, bool withContent)
 {
     // Without content: the text and bytes are not even read (the folder dialog's list).
-    auto st =
-        db.prepare(withContent ? "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
-                                 "f.format, f.sha256, f.size, f.text, f.sections_json, f.bytes IS NOT NULL, f.bytes "
-                                 "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
-                                 "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id"
-                               : "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
-                                 "f.format, f.sha256, f.size, '', '[]', f.bytes IS NOT NULL, NULL "
-                                 "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
-                                 "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id");
-    if (!st)
-        return st.error();
-    st->bind(1, folderId);
-    QList<Attachment> list;
-    STORE_TRY(st->forEachRow([&] {
-        Attachment a = readAttachment(*st);
+    const auto read = [](const Statement& st) {
+        Attachment a = readAttachment(st);
         a.messageId = 0;
-        a.bytes = st->blob(14);
-        list.append(std::move(a));
-    }));
-    return list;
+        a.bytes = st.blob(14);
+        return a;
+    };
+    return db.list<Attachment>(
+        withContent ? "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
+                      "f.format, f.sha256, f.size, f.text, f.sections_json, f.bytes IS NOT NULL, f.bytes "
+                      "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
+                      "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id"
+                    : "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
+                      "f.format, f.sha256, f.size, '', '[]', f.bytes IS NOT NULL, NULL "
+                      "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
+                      "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id",
+        read, folderId);
 }
 
 StoreStatus insertSources(Database& db, qint64 messageId, const QList<MessageSource>& sources)
@@ -341,13 +350,7 @@ StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId, b
                                   "WHERE a.message_id = ?1 ORDER BY a.ord, a.id";
     // The same columns, the text and sections left unread.
     static const QByteArray summary = QByteArray(sql).replace("f.text, f.sections_json", "'', '[]'");
-    auto st = db.prepare(withText ? sql.constData() : summary.constData());
-    if (!st)
-        return st.error();
-    st->bind(1, messageId);
-    QList<Attachment> list;
-    STORE_TRY(st->forEachRow([&] { list.append(readAttachment(*st)); }));
-    return list;
+    return db.list<Attachment>(withText ? sql.constData() : summary.constData(), readAttachment, messageId);
 }
 
 StoreResult<QByteArray> readAttachmentBytes(Database& db, qint64 attachmentId)
@@ -378,12 +381,8 @@ StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessage
 
 StoreResult<QStringList> attachedFileHashes(Database& db)
 {
-    auto st = db.prepare("SELECT sha256 FROM attachment_files ORDER BY sha256");
-    if (!st)
-        return st.error();
-    QStringList out;
-    STORE_TRY(st->forEachRow([&] { out.append(st->text(0)); }));
-    return out;
+    return db.list<QString>("SELECT sha256 FROM attachment_files ORDER BY sha256",
+                            [](const Statement& st) { return st.text(0); });
 }
 
 StoreResult<QList<Attachment>> ConversationStore::folderFiles(qint64 folderId)
@@ -462,24 +461,9 @@ StoreStatus ConversationStore::setSources(qint64 messageId, const QList<MessageS
 
 StoreResult<QList<MessageSource>> ConversationStore::sources(qint64 messageId)
 {
-    auto st = database().prepare("SELECT file, path, page, heading, start_offset, end_offset, text "
-                                 "FROM message_sources WHERE message_id = ?1 ORDER BY ord");
-    if (!st)
-        return st.error();
-    st->bind(1, messageId);
-    QList<MessageSource> list;
-    STORE_TRY(st->forEachRow([&] {
-        MessageSource s;
-        s.file = st->text(0);
-        s.path = st->text(1);
-        s.page = int(st->optionalInt64(2).value_or(0));
-        s.heading = st->text(3);
-        s.start = st->int64(4);
-        s.end = st->int64(5);
-        s.text = st->text(6);
-        list.append(std::move(s));
-    }));
-    return list;
+    return database().list<MessageSource>("SELECT file, path, page, heading, start_offset, end_offset, text "
+                                          "FROM message_sources WHERE message_id = ?1 ORDER BY ord",
+                                          readSource, messageId);
 }
 
 }   // namespace causerie::storage

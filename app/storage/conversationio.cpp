@@ -139,49 +139,41 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString& ftsQue
 {
     // Newest first: FTS5 walks a term's rowids backwards and stops at the limit, so a common
     // word costs no more than a rare one (ranking every match by bm25 would).
-    auto st = database().prepare("SELECT m.id, m.conversation_id, c.title, "
-                                 "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
-                                 "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-                                 "JOIN conversations c ON c.id = m.conversation_id "
-                                 "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
-                                 "ORDER BY messages_fts.rowid DESC LIMIT ?2");
-    if (!st)
-        return st.error();
-    st->bind(1, ftsQuery).bind(2, qint64(limit));
-    QList<SearchHit> hits;
-    STORE_TRY(st->forEachRow([&] {
-        SearchHit hit = parseSnippet(st->text(3));
-        hit.messageId = st->int64(0);
-        hit.conversationId = st->int64(1);
-        hit.conversationTitle = st->text(2);
-        hits.append(std::move(hit));
-    }));
-    return hits;
+    const auto read = [](const Statement& st) {
+        SearchHit hit = parseSnippet(st.text(3));
+        hit.messageId = st.int64(0);
+        hit.conversationId = st.int64(1);
+        hit.conversationTitle = st.text(2);
+        return hit;
+    };
+    return database().list<SearchHit>("SELECT m.id, m.conversation_id, c.title, "
+                                      "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
+                                      "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+                                      "JOIN conversations c ON c.id = m.conversation_id "
+                                      "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
+                                      "ORDER BY messages_fts.rowid DESC LIMIT ?2",
+                                      read, ftsQuery, qint64(limit));
 }
 
 // Titles through their own index (conversations_fts, schema 5): the newest conversations first,
 // the last word completed as a prefix (3+ letters) as it is typed.
 StoreResult<QList<SearchHit>> ConversationStore::searchTitles(const QString& userText, int limit)
 {
-    QList<SearchHit> hits;
     const QString query = ftsQueryFromUserText(userText, true);
     if (query.isEmpty() || limit <= 0)
-        return hits;
-    auto st = database().prepare("SELECT c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)) "
-                                 "FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid "
-                                 "WHERE conversations_fts MATCH ?1 AND c.deleted_at IS NULL "
-                                 "ORDER BY conversations_fts.rowid DESC LIMIT ?2");
-    if (!st)
-        return st.error();
-    st->bind(1, query).bind(2, qint64(limit));
-    STORE_TRY(st->forEachRow([&] {
-        SearchHit hit = parseSnippet(st->text(2));
-        hit.conversationId = st->int64(0);
-        hit.conversationTitle = st->text(1);
+        return QList<SearchHit>();
+    const auto read = [](const Statement& st) {
+        SearchHit hit = parseSnippet(st.text(2));
+        hit.conversationId = st.int64(0);
+        hit.conversationTitle = st.text(1);
         hit.inTitle = true;
-        hits.append(std::move(hit));
-    }));
-    return hits;
+        return hit;
+    };
+    return database().list<SearchHit>("SELECT c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)) "
+                                      "FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid "
+                                      "WHERE conversations_fts MATCH ?1 AND c.deleted_at IS NULL "
+                                      "ORDER BY conversations_fts.rowid DESC LIMIT ?2",
+                                      read, query, qint64(limit));
 }
 
 StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText, int limit)

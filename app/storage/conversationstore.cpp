@@ -267,13 +267,8 @@ StoreResult<QList<Conversation>> ConversationStore::listConversations(int offset
                                   " FROM conversations WHERE deleted_at IS NULL"
                                   " AND (?3 < 0 OR coalesce(folder_id, 0) = ?3)"
                                   " ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
-    auto st = m_db->prepare(sql.constData());
-    if (!st)
-        return st.error();
-    st->bind(1, qint64(limit)).bind(2, qint64(offset)).bind(3, folderId < 0 ? qint64(-1) : folderId);
-    QList<Conversation> out;
-    STORE_TRY(st->forEachRow([&] { out.append(readConversation(*st)); }));
-    return out;
+    return m_db->list<Conversation>(sql.constData(), readConversation, qint64(limit), qint64(offset),
+                                    folderId < 0 ? qint64(-1) : folderId);
 }
 
 StoreResult<qint64> ConversationStore::conversationCount()
@@ -428,12 +423,7 @@ StoreResult<QList<Folder>> ConversationStore::folders()
 {
     static const QByteArray sql =
         QByteArray("SELECT ") + kFolderColumns + " FROM folders f ORDER BY f.position, f.name, f.id";
-    auto st = m_db->prepare(sql.constData());
-    if (!st)
-        return st.error();
-    QList<Folder> out;
-    STORE_TRY(st->forEachRow([&] { out.append(readFolder(*st)); }));
-    return out;
+    return m_db->list<Folder>(sql.constData(), readFolder);
 }
 
 StoreResult<Folder> ConversationStore::folder(qint64 id)

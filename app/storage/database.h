@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -104,6 +105,12 @@ public:
     // optional binds NULL); returns how many rows it inserted, updated or deleted.
     template <typename... Values>
     StoreResult<int> change(const char* sql, const Values&... values);
+    // prepare() with ?1, ?2, ... bound to `values` in order.
+    template <typename... Values>
+    StoreResult<Statement> query(const char* sql, const Values&... values);
+    // Every row of query(sql, values...), each made a T by `read(const Statement&)`.
+    template <typename T, typename Read, typename... Values>
+    StoreResult<QList<T>> list(const char* sql, Read read, const Values&... values);
     // Runs a single-value query ("PRAGMA user_version").
     StoreResult<qint64> queryInt(const char* sql);
     StoreResult<QString> queryText(const char* sql);
@@ -173,15 +180,35 @@ void restrictToOwner(const QString& file);
 StoreStatus createPrivateFile(const QString& file);
 
 template <typename... Values>
-StoreResult<int> Database::change(const char* sql, const Values&... values)
+StoreResult<Statement> Database::query(const char* sql, const Values&... values)
 {
     auto st = prepare(sql);
+    if (st) {
+        [[maybe_unused]] int index = 1;
+        (st->bind(index++, values), ...);
+    }
+    return st;
+}
+
+template <typename... Values>
+StoreResult<int> Database::change(const char* sql, const Values&... values)
+{
+    auto st = query(sql, values...);
     if (!st)
         return st.error();
-    int index = 1;
-    (st->bind(index++, values), ...);
     STORE_TRY(st->run());
     return changes();
+}
+
+template <typename T, typename Read, typename... Values>
+StoreResult<QList<T>> Database::list(const char* sql, Read read, const Values&... values)
+{
+    auto st = query(sql, values...);
+    if (!st)
+        return st.error();
+    QList<T> out;
+    STORE_TRY(st->forEachRow([&] { out.append(read(*st)); }));
+    return out;
 }
 
 template <typename Work>
