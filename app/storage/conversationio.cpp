@@ -46,6 +46,18 @@ SearchHit parseSnippet(const QString& marked)
     return hit;
 }
 
+// A row of the message search or the title search: message id (0 for a title), conversation id,
+// title, the text with its matches marked, 1 when the title matched.
+SearchHit readSearchHit(const Statement& st)
+{
+    SearchHit hit = parseSnippet(st.text(3));
+    hit.messageId = st.int64(0);
+    hit.conversationId = st.int64(1);
+    hit.conversationTitle = st.text(2);
+    hit.inTitle = st.int64(4) != 0;
+    return hit;
+}
+
 QJsonValue optionalJson(const std::optional<qint64>& v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); }
 
 QJsonValue optionalJson(const std::optional<double>& v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); }
@@ -139,20 +151,13 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString& ftsQue
 {
     // Newest first: FTS5 walks a term's rowids backwards and stops at the limit, so a common
     // word costs no more than a rare one (ranking every match by bm25 would).
-    const auto read = [](const Statement& st) {
-        SearchHit hit = parseSnippet(st.text(3));
-        hit.messageId = st.int64(0);
-        hit.conversationId = st.int64(1);
-        hit.conversationTitle = st.text(2);
-        return hit;
-    };
     return database().list<SearchHit>("SELECT m.id, m.conversation_id, c.title, "
-                                      "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
+                                      "snippet(messages_fts, 0, char(2), char(3), '…', 16), 0 "
                                       "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
                                       "JOIN conversations c ON c.id = m.conversation_id "
                                       "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
                                       "ORDER BY messages_fts.rowid DESC LIMIT ?2",
-                                      read, ftsQuery, qint64(limit));
+                                      readSearchHit, ftsQuery, qint64(limit));
 }
 
 // Titles through their own index (conversations_fts, schema 5): the newest conversations first,
@@ -162,18 +167,11 @@ StoreResult<QList<SearchHit>> ConversationStore::searchTitles(const QString& use
     const QString query = ftsQueryFromUserText(userText, true);
     if (query.isEmpty() || limit <= 0)
         return QList<SearchHit>();
-    const auto read = [](const Statement& st) {
-        SearchHit hit = parseSnippet(st.text(2));
-        hit.conversationId = st.int64(0);
-        hit.conversationTitle = st.text(1);
-        hit.inTitle = true;
-        return hit;
-    };
-    return database().list<SearchHit>("SELECT c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)) "
+    return database().list<SearchHit>("SELECT 0, c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)), 1 "
                                       "FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid "
                                       "WHERE conversations_fts MATCH ?1 AND c.deleted_at IS NULL "
                                       "ORDER BY conversations_fts.rowid DESC LIMIT ?2",
-                                      read, query, qint64(limit));
+                                      readSearchHit, query, qint64(limit));
 }
 
 StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText, int limit)
