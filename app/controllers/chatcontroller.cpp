@@ -107,9 +107,14 @@ bool ChatController::send(const QString& text)
         if (c->title.isEmpty())
             (void)m_store->renameConversation(conv, titleFrom(text));
     }
+    return askUnder(conv, parent, text);
+}
+
+bool ChatController::askUnder(qint64 conversationId, qint64 parentId, const QString& text, qint64 filesFrom)
+{
     NewMessage user;
-    user.conversationId = conv;
-    user.parentId = parent;
+    user.conversationId = conversationId;
+    user.parentId = parentId;
     user.role = MessageRole::User;
     user.content = text;
     auto userId = m_store->appendMessage(user);
@@ -118,8 +123,8 @@ bool ChatController::send(const QString& text)
         return false;
     }
     if (m_documents)
-        m_documents->attachPending(*userId);
-    return startAnswer(conv, *userId);
+        m_documents->attachPending(*userId, filesFrom);
+    return startAnswer(conversationId, *userId);
 }
 
 bool ChatController::regenerate(qint64 assistantMessageId)
@@ -139,20 +144,8 @@ bool ChatController::editMessage(qint64 userMessageId, const QString& text)
     auto m = m_store->message(userMessageId);
     if (!m || m->role != MessageRole::User)
         return false;
-    NewMessage user;
-    user.conversationId = m->conversationId;
-    user.parentId = m->parentId;
-    user.role = MessageRole::User;
-    user.content = text;
-    auto userId = m_store->appendMessage(user);
-    if (!userId) {
-        setError(userId.errorString());
-        return false;
-    }
     // The new version goes with the files of the old one, and with any chips added meanwhile.
-    if (m_documents)
-        m_documents->attachPending(*userId, userMessageId);
-    return startAnswer(m->conversationId, *userId);
+    return askUnder(m->conversationId, m->parentId, text, userMessageId);
 }
 
 void ChatController::showSibling(qint64 messageId, int direction)
@@ -340,18 +333,20 @@ void ChatController::placeInlineThinking(const ThinkTagSplitter::Out& out)
 
 void ChatController::appendAnswer(const QString& text)
 {
-    m_answer += text;
-    m_dirty = true;
-    m_messages->setStreamingText(m_answerId, m_answer);
-    if (!m_flushTimer.isActive())
-        m_flushTimer.start();
+    appendStreamed(m_answer, m_dirty, text, &MessageListModel::setStreamingText);
 }
 
 void ChatController::appendReasoning(const QString& text)
 {
-    m_reasoning += text;
-    m_reasoningDirty = true;
-    m_messages->setStreamingReasoning(m_answerId, m_reasoning);
+    appendStreamed(m_reasoning, m_reasoningDirty, text, &MessageListModel::setStreamingReasoning);
+}
+
+void ChatController::appendStreamed(QString& streamed, bool& dirty, const QString& text,
+                                    bool (MessageListModel::*show)(qint64, const QString&))
+{
+    streamed += text;
+    dirty = true;
+    (m_messages->*show)(m_answerId, streamed);
     if (!m_flushTimer.isActive())
         m_flushTimer.start();
 }

@@ -105,6 +105,9 @@ Q_SIGNALS:
     void lastStatsChanged();
 
 private:
+    // Appends the user's `text` under `parentId` with the composer's files (and those of
+    // `filesFrom`, the message it edits), then answers it.
+    bool askUnder(qint64 conversationId, qint64 parentId, const QString& text, qint64 filesFrom = 0);
     bool startAnswer(qint64 conversationId, qint64 parentId);
     void addDocuments(QList<ChatMessage>& history, const DocumentTurn& turn,
                       const QList<causerie::storage::Message>& path, qint64 answerId);
@@ -118,6 +121,10 @@ private:
     void flushReasoning();
     void appendAnswer(const QString& text);
     void appendReasoning(const QString& text);
+    // Adds `text` to `streamed` (the answer or its reasoning), shows it at once and has it
+    // flushed to the store within kFlushIntervalMs.
+    void appendStreamed(QString& streamed, bool& dirty, const QString& text,
+                        bool (causerie::storage::MessageListModel::*show)(qint64, const QString&));
     void placeInlineThinking(const ThinkTagSplitter::Out& out);
     void endRequest();
     void setError(const QString& message);

@@ -155,7 +155,7 @@ IndexReport indexFolder(DocIndex& index, const QString& library, const QString& 
 }
 
 // The worker on the indexer's thread: it owns the thread's own connection to the index.
-class IndexWorker : public QObject {
+class IndexWorker : public IndexEvents {
     Q_OBJECT
 public:
     IndexWorker(const QString& indexPath, std::shared_ptr<std::atomic_int> generation)
@@ -242,14 +242,6 @@ public:
         Q_EMIT forgotten(library, ok);
     }
 
-Q_SIGNALS:
-    void progress(const QString& library, int done, int total, const QString& file);
-    void issue(const QString& library, const QString& path, const QString& message);
-    void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
-    void embeddingProgress(qint64 done, qint64 total);
-    void embeddingFinished(const QString& modelId, qint64 embedded, qint64 vectors, const QString& error);
-    void forgotten(const QString& library, bool ok);
-
 private:
     bool openIndex()
     {
@@ -273,19 +265,19 @@ private:
 };
 
 LibraryIndexer::LibraryIndexer(const QString& indexPath, QObject* parent)
-    : QObject(parent)
+    : IndexEvents(parent)
     , m_generation(std::make_shared<std::atomic_int>(0))
 {
     m_thread.setObjectName(QStringLiteral("causerie-indexer"));
     m_worker = new IndexWorker(indexPath, m_generation);
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &IndexWorker::progress, this, &LibraryIndexer::progress);
-    connect(m_worker, &IndexWorker::issue, this, &LibraryIndexer::issue);
-    connect(m_worker, &IndexWorker::finished, this, &LibraryIndexer::finished);
-    connect(m_worker, &IndexWorker::embeddingProgress, this, &LibraryIndexer::embeddingProgress);
-    connect(m_worker, &IndexWorker::embeddingFinished, this, &LibraryIndexer::embeddingFinished);
-    connect(m_worker, &IndexWorker::forgotten, this, &LibraryIndexer::forgotten);
+    connect(m_worker, &IndexEvents::progress, this, &IndexEvents::progress);
+    connect(m_worker, &IndexEvents::issue, this, &IndexEvents::issue);
+    connect(m_worker, &IndexEvents::finished, this, &IndexEvents::finished);
+    connect(m_worker, &IndexEvents::embeddingProgress, this, &IndexEvents::embeddingProgress);
+    connect(m_worker, &IndexEvents::embeddingFinished, this, &IndexEvents::embeddingFinished);
+    connect(m_worker, &IndexEvents::forgotten, this, &IndexEvents::forgotten);
     m_thread.start(QThread::LowPriority);
 }
 

@@ -47,7 +47,25 @@ IndexReport indexFiles(DocIndex& index, const QString& library, const QStringLis
 
 class IndexWorker;
 
-class LibraryIndexer : public QObject {
+// What the indexer reports, emitted by its worker on the indexer's thread and relayed by
+// LibraryIndexer on the thread that owns it.
+class IndexEvents : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+
+Q_SIGNALS:
+    void progress(const QString& library, int done, int total, const QString& file);
+    void issue(const QString& library, const QString& path, const QString& message);
+    void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
+    // The embedding job: `done` of `total` chunks given a vector this run; then finished
+    // (error empty unless it stopped on one; the vectors stored so far stay).
+    void embeddingProgress(qint64 done, qint64 total);
+    void embeddingFinished(const QString& modelId, qint64 embedded, qint64 vectors, const QString& error);
+    void forgotten(const QString& library, bool ok);
+};
+
+class LibraryIndexer : public IndexEvents {
     Q_OBJECT
 public:
     explicit LibraryIndexer(const QString& indexPath, QObject* parent = nullptr);
@@ -66,16 +84,6 @@ public:
     // Queued: every file of `library` leaves the index (with the chunks no other file shares);
     // then `forgotten`. Runs even when the indexer is being destroyed.
     void forget(const QString& library);
-
-Q_SIGNALS:
-    void progress(const QString& library, int done, int total, const QString& file);
-    void issue(const QString& library, const QString& path, const QString& message);
-    void finished(const QString& library, int indexed, int unchanged, int removed, int failed, bool cancelled);
-    // The embedding job: `done` of `total` chunks given a vector this run; then finished
-    // (error empty unless it stopped on one; the vectors stored so far stay).
-    void embeddingProgress(qint64 done, qint64 total);
-    void embeddingFinished(const QString& modelId, qint64 embedded, qint64 vectors, const QString& error);
-    void forgotten(const QString& library, bool ok);
 
 private:
     QThread m_thread;

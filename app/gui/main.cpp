@@ -66,26 +66,24 @@ int main(int argc, char** argv)
         QCoreApplication::translate("main", "A chat client for local and remote language models"));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption dataDirOption(
-        QStringLiteral("data-dir"), QCoreApplication::translate("main", "Keep conversations and settings in <dir>."),
-        QStringLiteral("dir"));
-    const QCommandLineOption modelOption(QStringLiteral("model"),
-                                         QCoreApplication::translate("main", "Open the model <file.gguf>."),
-                                         QStringLiteral("file.gguf"));
-    const QCommandLineOption langOption(QStringLiteral("lang"),
-                                        QCoreApplication::translate("main", "Interface language (en, fr)."),
-                                        QStringLiteral("code"));
-    const QCommandLineOption importOption(
-        QStringLiteral("import"),
-        QCoreApplication::translate("main", "Import the conversation <file.json> (as exported) and open it."),
-        QStringLiteral("file.json"));
-    const QCommandLineOption themeOption(QStringLiteral("theme"),
-                                         QCoreApplication::translate("main", "Use the light or dark theme this time."),
-                                         QStringLiteral("light|dark"));
-    const QCommandLineOption screenshotOption(
-        QStringLiteral("screenshot"),
-        QCoreApplication::translate("main", "Save a picture of the window to <file.png> and quit."),
-        QStringLiteral("file.png"));
+    // An option taking a value; its help in the interface's language (context "main").
+    const auto valueOption = [](const char* name, const char* help, const char* valueName) {
+        return QCommandLineOption(QString::fromLatin1(name), QCoreApplication::translate("main", help),
+                                  QString::fromLatin1(valueName));
+    };
+    const QCommandLineOption dataDirOption =
+        valueOption("data-dir", QT_TRANSLATE_NOOP("main", "Keep conversations and settings in <dir>."), "dir");
+    const QCommandLineOption modelOption =
+        valueOption("model", QT_TRANSLATE_NOOP("main", "Open the model <file.gguf>."), "file.gguf");
+    const QCommandLineOption langOption =
+        valueOption("lang", QT_TRANSLATE_NOOP("main", "Interface language (en, fr)."), "code");
+    const QCommandLineOption importOption = valueOption(
+        "import", QT_TRANSLATE_NOOP("main", "Import the conversation <file.json> (as exported) and open it."),
+        "file.json");
+    const QCommandLineOption themeOption =
+        valueOption("theme", QT_TRANSLATE_NOOP("main", "Use the light or dark theme this time."), "light|dark");
+    const QCommandLineOption screenshotOption = valueOption(
+        "screenshot", QT_TRANSLATE_NOOP("main", "Save a picture of the window to <file.png> and quit."), "file.png");
     parser.addOptions({dataDirOption, modelOption, langOption, importOption, themeOption, screenshotOption});
     parser.process(app);
 

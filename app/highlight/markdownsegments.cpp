@@ -366,32 +366,29 @@ void MessageSegmentModel::setMarkdown(const QString& markdown)
         Q_EMIT emptyChanged();
 }
 
+template <typename Member, typename Value>
+void MessageSegmentModel::setSourceProperty(Member& member, const Value& value, void (MessageSegmentModel::*follow)())
+{
+    if (member == value)
+        return;
+    member = value;
+    (this->*follow)();
+    Q_EMIT sourceChanged();
+}
+
 void MessageSegmentModel::setSourceModel(QObject* model)
 {
-    auto* m = qobject_cast<QAbstractItemModel*>(model);
-    if (m == m_source)
-        return;
-    m_source = m;
-    followSource();
-    Q_EMIT sourceChanged();
+    setSourceProperty(m_source, qobject_cast<QAbstractItemModel*>(model), &MessageSegmentModel::followSource);
 }
 
 void MessageSegmentModel::setSourceRow(int row)
 {
-    if (row == m_sourceRow)
-        return;
-    m_sourceRow = row;
-    readSource();
-    Q_EMIT sourceChanged();
+    setSourceProperty(m_sourceRow, row, &MessageSegmentModel::readSource);
 }
 
 void MessageSegmentModel::setSourceRole(const QString& name)
 {
-    if (name == m_sourceRole)
-        return;
-    m_sourceRole = name;
-    followSource();
-    Q_EMIT sourceChanged();
+    setSourceProperty(m_sourceRole, name, &MessageSegmentModel::followSource);
 }
 
 void MessageSegmentModel::followSource()
@@ -518,52 +515,22 @@ ProseDocument::ProseDocument(QObject* parent)
 {
 }
 
-void ProseDocument::setDocument(QQuickTextDocument* document)
+template <typename Member, typename Value>
+void ProseDocument::setAndShow(Member& member, const Value& value, bool shows)
 {
-    if (document == m_document)
+    if (member == value)
         return;
-    m_document = document;
-    refresh();
-    Q_EMIT changed();
-}
-
-void ProseDocument::setMarkdown(const QString& markdown)
-{
-    if (markdown == m_markdown)
-        return;
-    m_markdown = markdown;
-    if (!m_plain)
+    member = value;
+    if (shows)
         refresh();
     Q_EMIT changed();
 }
 
-void ProseDocument::setText(const QString& text)
-{
-    if (text == m_text)
-        return;
-    m_text = text;
-    if (m_plain)
-        refresh();
-    Q_EMIT changed();
-}
-
-void ProseDocument::setPlain(bool plain)
-{
-    if (plain == m_plain)
-        return;
-    m_plain = plain;
-    refresh();
-    Q_EMIT changed();
-}
-
-void ProseDocument::setActive(bool active)
-{
-    if (active == m_active)
-        return;
-    m_active = active;
-    refresh();
-    Q_EMIT changed();
-}
+void ProseDocument::setDocument(QQuickTextDocument* document) { setAndShow(m_document, document); }
+void ProseDocument::setMarkdown(const QString& markdown) { setAndShow(m_markdown, markdown, !m_plain); }
+void ProseDocument::setText(const QString& text) { setAndShow(m_text, text, m_plain); }
+void ProseDocument::setPlain(bool plain) { setAndShow(m_plain, plain); }
+void ProseDocument::setActive(bool active) { setAndShow(m_active, active); }
 
 void ProseDocument::setSource(MessageSegmentModel* source)
 {
@@ -580,14 +547,7 @@ void ProseDocument::setSource(MessageSegmentModel* source)
     Q_EMIT changed();
 }
 
-void ProseDocument::setRow(int row)
-{
-    if (row == m_row)
-        return;
-    m_row = row;
-    refresh();
-    Q_EMIT changed();
-}
+void ProseDocument::setRow(int row) { setAndShow(m_row, row); }
 
 void ProseDocument::refresh()
 {

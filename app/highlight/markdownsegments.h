@@ -187,6 +187,10 @@ Q_SIGNALS:
     void segmentChanged(int row);
 
 private:
+    // Sets one of the source properties; when it changes, `follow` catches up with it and
+    // sourceChanged is emitted.
+    template <typename Member, typename Value>
+    void setSourceProperty(Member& member, const Value& value, void (MessageSegmentModel::*follow)());
     void followSource();
     void readSource();
 
@@ -261,6 +265,10 @@ Q_SIGNALS:
     void spokenTextChanged();
 
 private:
+    // Sets one property; when it changes, the piece is shown again (unless `shows` is false: a
+    // text the current mode does not show) and `changed` is emitted.
+    template <typename Member, typename Value>
+    void setAndShow(Member& member, const Value& value, bool shows = true);
     void updateSpokenText(const QString& shown, bool plain);
 
     QPointer<QQuickTextDocument> m_document;

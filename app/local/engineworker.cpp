@@ -288,18 +288,27 @@ void EngineWorker::resolveSession(qint64 conversationId)
     reportCacheSize();   // an unreadable or refused file was deleted
 }
 
+std::optional<KvSnapshot> EngineWorker::ownerSnapshot(const char* purpose)
+{
+    Loaded& l = *m_loaded;
+    auto snapshot = take_snapshot(*l.session, *l.model);
+    if (!snapshot) {
+        qCWarning(lcEngine) << "could not" << purpose << "the state of conversation" << l.owner << ":"
+                            << snapshot.error().message.c_str();
+        return std::nullopt;
+    }
+    return std::move(snapshot).value();
+}
+
 // The owner's state into the LRU (KvSnapshotCache), and into its file first if not there yet.
 void EngineWorker::stashSession()
 {
     Loaded& l = *m_loaded;
     if (l.owner == 0 || l.session->cached_tokens().empty())
         return;
-    auto snapshot = take_snapshot(*l.session, *l.model);
-    if (!snapshot) {
-        qCWarning(lcEngine) << "could not keep the state of conversation" << l.owner << ":"
-                            << snapshot.error().message.c_str();
+    auto snapshot = ownerSnapshot("keep");
+    if (!snapshot)
         return;
-    }
     // On disk first when it is not yet (the LRU forgets without a word); a copy for the writer.
     if (!l.ownerSaved && l.owner > 0) {
         if (m_files.enabled())
@@ -307,7 +316,7 @@ void EngineWorker::stashSession()
         else
             l.unsaved.insert(l.owner);
     }
-    l.recent.put(recentKey(l.owner), std::move(snapshot).value());
+    l.recent.put(recentKey(l.owner), std::move(*snapshot));
     reportCacheSize();
 }
 
@@ -436,13 +445,10 @@ void EngineWorker::saveSession()
     l.ownerSaved = false;
     if (l.owner <= 0 || !m_files.enabled() || l.session->cached_tokens().empty())
         return;
-    auto snapshot = take_snapshot(*l.session, *l.model);
-    if (!snapshot) {
-        qCWarning(lcEngine) << "could not save the state of conversation" << l.owner << ":"
-                            << snapshot.error().message.c_str();
+    auto snapshot = ownerSnapshot("save");
+    if (!snapshot)
         return;
-    }
-    m_files.enqueue(l.owner, std::make_shared<const KvSnapshot>(std::move(snapshot).value()));
+    m_files.enqueue(l.owner, std::make_shared<const KvSnapshot>(std::move(*snapshot)));
     l.ownerSaved = true;   // queued: a failed write is logged by the writer, not retried
 }
 

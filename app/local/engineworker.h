@@ -103,6 +103,9 @@ private:
     void report(const QString& requestId, const Prepared& request,
                 const causerie::Result<causerie::GenerateStats>& result);
 
+    // The session's state (the owner's conversation), or nothing after a warning saying what it
+    // was taken for ("keep", "save").
+    std::optional<causerie::KvSnapshot> ownerSnapshot(const char* purpose);
     void stashSession();
     bool restoreInto(qint64 conversationId, const char* from, const causerie::KvSnapshot& snapshot);
     void saveSession();

@@ -1,6 +1,7 @@
 #include "kvcachewriter.h"
 
 #include "enginelog.h"
+#include "localtypes.h"
 
 #include <QThread>
 
@@ -10,13 +11,6 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-
-#ifdef Q_OS_LINUX
-#include <cerrno>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
 
 using causerie::KvSnapshot;
 
@@ -55,13 +49,7 @@ struct KvCacheWriter::State {
 
 void KvCacheWriter::State::run()
 {
-#ifdef Q_OS_LINUX
-    const auto tid = id_t(syscall(SYS_gettid));
-    errno = 0;
-    const int current = getpriority(PRIO_PROCESS, tid);
-    if (errno == 0)
-        (void)setpriority(PRIO_PROCESS, tid, std::min(current + kWriterNiceIncrement, 19));
-#endif
+    lowerThreadPriority(kWriterNiceIncrement);
     for (;;) {
         {
             std::unique_lock lock(queueMutex);

@@ -7,13 +7,6 @@
 
 #include <algorithm>
 
-#ifdef Q_OS_LINUX
-#include <cerrno>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-#endif
-
 namespace {
 // Linux nice levels above the GUI thread's (each level is ~1.25x less CPU weight under contention).
 constexpr int kEngineNiceIncrement = 4;
@@ -80,16 +73,7 @@ LocalBackend::LocalBackend(QObject* parent)
     // keeps every core busy while it generates; a little less weight than the GUI thread lets the
     // window get its turn as soon as it has work, and costs the engine nothing on an idle machine.
     connect(
-        &m_thread, &QThread::started, m_worker,
-        [] {
-#ifdef Q_OS_LINUX
-            const auto tid = id_t(syscall(SYS_gettid));
-            errno = 0;
-            const int current = getpriority(PRIO_PROCESS, tid);
-            if (errno == 0)
-                (void)setpriority(PRIO_PROCESS, tid, std::min(current + kEngineNiceIncrement, 19));
-#endif
-        },
+        &m_thread, &QThread::started, m_worker, [] { lowerThreadPriority(kEngineNiceIncrement); },
         Qt::DirectConnection);
     m_thread.start();
 }

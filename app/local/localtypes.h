@@ -46,3 +46,7 @@ Q_DECLARE_METATYPE(LocalModelInfo)
 Q_DECLARE_METATYPE(CancelFlag)
 
 void registerLocalTypes();
+
+// Lowers the calling thread's scheduling priority by `niceIncrement` Linux nice levels (19 at
+// most; elsewhere it does nothing). Threads it starts afterwards inherit it.
+void lowerThreadPriority(int niceIncrement);

@@ -48,11 +48,7 @@ Atom Parser::fraction(Style st, int kind, bool rule)
     }
     out.height = u + num.height;
     out.depth = v + den.depth;
-    count(out);
-    Atom a;
-    a.box = out;
-    a.cls = Inner;
-    return a;
+    return countedAtom(out, Inner);
 }
 
 Box Parser::delimiter(char32_t ch, double total, Style st)
@@ -162,11 +158,7 @@ Atom Parser::leftRight(Style st)
             out.width += parts[i].width;
         }
     }
-    count(out);
-    Atom a;
-    a.box = out;
-    a.cls = Inner;
-    return a;
+    return countedAtom(out, Inner);
 }
 
 Atom Parser::bigDelimiter(Style st, double size, Cls cls)
@@ -225,10 +217,7 @@ Atom Parser::radical(Style st)
     out.width = bodyX + body.width + 0.1 * s;
     out.height = std::max(out.height, top + t);
     out.depth = std::max(bottom, body.depth);
-    count(out);
-    Atom a;
-    a.box = out;
-    return a;
+    return countedAtom(out);
 }
 
 Atom Parser::accent(Style st, const QString& name)

@@ -34,6 +34,15 @@ void Parser::count(const Box& b)
         fail(QStringLiteral("formula too large"));
 }
 
+Atom Parser::countedAtom(const Box& b, Cls cls)
+{
+    count(b);
+    Atom a;
+    a.box = b;
+    a.cls = cls;
+    return a;
+}
+
 void Parser::skipSpaces()
 {
     while (m_p < m_s.size() && m_s.at(m_p).isSpace())

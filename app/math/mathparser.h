@@ -112,6 +112,8 @@ private:
     };
 
     void count(const Box& b);
+    // A construct's finished box, counted, as an atom of class `cls`.
+    Atom countedAtom(const Box& b, Cls cls = Ord);
     void skipSpaces();
     bool atEnd() const { return m_p >= m_s.size(); }
     QChar peek() const { return atEnd() ? QChar() : m_s.at(m_p); }

@@ -78,7 +78,7 @@ void ConversationListModel::fetchMore(const QModelIndex& parent)
     if (parent.isValid() || m_atEnd)
         return;
     QList<Row> page;
-    if (!loadPlain(m_plainLoaded, m_pageSize, page))
+    if (!loadConversations(m_plainLoaded, m_pageSize, kNoFolder, page))
         return;
     m_atEnd = page.size() < m_pageSize;
     if (page.isEmpty())
@@ -110,22 +110,17 @@ bool ConversationListModel::loadFolders(QList<Row>& out)
         out.append(Row{true, f, {}});
         if (f.collapsed)
             continue;
-        auto inside = m_store->listConversations(0, kFolderRows, f.id);
-        if (!inside) {
-            fail(inside.error().message);
+        if (!loadConversations(0, kFolderRows, f.id, out))
             return false;
-        }
-        for (const Conversation& c : std::as_const(*inside))
-            out.append(Row{false, {}, c});
     }
     return true;
 }
 
-bool ConversationListModel::loadPlain(int offset, int limit, QList<Row>& out)
+bool ConversationListModel::loadConversations(int offset, int limit, qint64 folderId, QList<Row>& out)
 {
     if (!m_store)
         return false;
-    auto page = m_store->listConversations(offset, limit, kNoFolder);
+    auto page = m_store->listConversations(offset, limit, folderId);
     if (!page) {
         fail(page.error().message);
         return false;
@@ -143,7 +138,7 @@ void ConversationListModel::reload()
     if (!loadFolders(fresh))
         return;
     const int folderPart = int(fresh.size());
-    if (!loadPlain(0, wanted, fresh))
+    if (!loadConversations(0, wanted, kNoFolder, fresh))
         return;
     const int plain = int(fresh.size()) - folderPart;
     applyRows(std::move(fresh));

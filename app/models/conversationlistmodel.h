@@ -77,7 +77,8 @@ private:
     };
     static bool sameRow(const Row& a, const Row& b);
     bool loadFolders(QList<Row>& out);
-    bool loadPlain(int offset, int limit, QList<Row>& out);
+    // A page of the conversations in `folderId` (kNoFolder: those in none).
+    bool loadConversations(int offset, int limit, qint64 folderId, QList<Row>& out);
     void applyRows(QList<Row> fresh);
     void setSelection(const QSet<qint64>& ids);
     void fail(const QString& message);

@@ -35,6 +35,19 @@ Attachment readAttachment(const Statement& st)
     return a;
 }
 
+MessageSource readSource(const Statement& st)
+{
+    MessageSource s;
+    s.file = st.text(0);
+    s.path = st.text(1);
+    s.page = int(st.optionalInt64(2).value_or(0));
+    s.heading = st.text(3);
+    s.start = st.int64(4);
+    s.end = st.int64(5);
+    s.text = st.text(6);
+    return s;
+}
+
 bool isSha256Hex(const QString& s)
 {
     if (s.size() != 64)
@@ -252,79 +265,70 @@ StoreResult<qint64> upsertAttachmentFile(Database& db, const NewAttachment& a)
     return fileId;
 }
 
-}   // namespace
-
-StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAttachment& a, qint64 now)
+// Stores `a`'s content (upsertAttachmentFile), then the row `insertSql` makes for it: ?1 its
+// owner (a message or a folder), ?2 the file, ?3.. name, path, kind, tokens and `now`.
+StoreResult<qint64> insertFileRow(Database& db, const char* insertSql, qint64 ownerId, const NewAttachment& a,
+                                  qint64 now)
 {
     auto fileId = upsertAttachmentFile(db, a);
     if (!fileId)
         return fileId.error();
-    auto st =
-        db.prepare("INSERT INTO attachments (message_id, file_id, ord, name, path, kind, tokens, created_at) "
-                   "VALUES (?1, ?2, (SELECT count(*) FROM attachments WHERE message_id = ?1), ?3, ?4, ?5, ?6, ?7)");
-    if (!st)
-        return st.error();
-    st->bind(1, messageId).bind(2, *fileId).bind(3, a.name).bind(4, a.path).bind(5, attachmentKindName(a.kind));
-    st->bindOptional(6, a.tokens).bind(7, now);
-    STORE_TRY(st->run());
+    STORE_TRY(db.change(insertSql, ownerId, *fileId, a.name, a.path, attachmentKindName(a.kind), a.tokens, now));
     return db.lastInsertRowId();
+}
+
+}   // namespace
+
+StoreResult<qint64> insertAttachment(Database& db, qint64 messageId, const NewAttachment& a, qint64 now)
+{
+    return insertFileRow(
+        db,
+        "INSERT INTO attachments (message_id, file_id, ord, name, path, kind, tokens, created_at) "
+        "VALUES (?1, ?2, (SELECT count(*) FROM attachments WHERE message_id = ?1), ?3, ?4, ?5, ?6, ?7)",
+        messageId, a, now);
 }
 
 StoreResult<qint64> insertFolderFile(Database& db, qint64 folderId, const NewAttachment& a, qint64 now)
 {
     if (!isSha256Hex(a.sha256))
         return StoreError{QStringLiteral("An attachment needs the SHA-256 of its bytes (64 hexadecimal digits).")};
-    auto fileId = upsertAttachmentFile(db, a);
-    if (!fileId)
-        return fileId.error();
-    auto st = db.prepare("INSERT INTO folder_files (folder_id, file_id, ord, name, path, kind, tokens, created_at) "
+    return insertFileRow(db,
+                         "INSERT INTO folder_files (folder_id, file_id, ord, name, path, kind, tokens, created_at) "
                          "VALUES (?1, ?2, (SELECT coalesce(max(ord), -1) + 1 FROM folder_files WHERE folder_id = ?1), "
-                         "?3, ?4, ?5, ?6, ?7)");
-    if (!st)
-        return st.error();
-    st->bind(1, folderId).bind(2, *fileId).bind(3, a.name).bind(4, a.path).bind(5, attachmentKindName(a.kind));
-    st->bindOptional(6, a.tokens).bind(7, now);
-    STORE_TRY(st->run());
-    return db.lastInsertRowId();
+                         "?3, ?4, ?5, ?6, ?7)",
+                         folderId, a, now);
 }
 
 StoreResult<QList<Attachment>> readFolderFiles(Database& db, qint64 folderId, bool withContent)
 {
     // Without content: the text and bytes are not even read (the folder dialog's list).
-    auto st =
-        db.prepare(withContent ? "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
-                                 "f.format, f.sha256, f.size, f.text, f.sections_json, f.bytes IS NOT NULL, f.bytes "
-                                 "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
-                                 "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id"
-                               : "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
-                                 "f.format, f.sha256, f.size, '', '[]', f.bytes IS NOT NULL, NULL "
-                                 "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
-                                 "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id");
-    if (!st)
-        return st.error();
-    st->bind(1, folderId);
-    QList<Attachment> list;
-    STORE_TRY(st->forEachRow([&] {
-        Attachment a = readAttachment(*st);
+    const auto read = [](const Statement& st) {
+        Attachment a = readAttachment(st);
         a.messageId = 0;
-        a.bytes = st->blob(14);
-        list.append(std::move(a));
-    }));
-    return list;
+        a.bytes = st.blob(14);
+        return a;
+    };
+    return db.list<Attachment>(
+        withContent ? "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
+                      "f.format, f.sha256, f.size, f.text, f.sections_json, f.bytes IS NOT NULL, f.bytes "
+                      "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
+                      "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id"
+                    : "SELECT a.id, a.folder_id, a.file_id, a.name, a.path, a.kind, a.tokens, f.mime_type, "
+                      "f.format, f.sha256, f.size, '', '[]', f.bytes IS NOT NULL, NULL "
+                      "FROM folder_files a JOIN attachment_files f ON f.id = a.file_id "
+                      "WHERE a.folder_id = ?1 ORDER BY a.ord, a.id",
+        read, folderId);
 }
 
 StoreStatus insertSources(Database& db, qint64 messageId, const QList<MessageSource>& sources)
 {
     for (int i = 0; i < sources.size(); ++i) {
         const MessageSource& s = sources[i];
-        auto st = db.prepare("INSERT INTO message_sources (message_id, ord, file, path, page, heading, start_offset, "
-                             "end_offset, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-        if (!st)
-            return st.error();
-        st->bind(1, messageId).bind(2, qint64(i)).bind(3, s.file).bind(4, s.path);
-        st->bindOptional(5, s.page > 0 ? std::optional<qint64>(s.page) : std::nullopt);
-        st->bind(6, s.heading).bind(7, s.start).bind(8, s.end).bind(9, s.text);
-        STORE_TRY(st->run());
+        STORE_TRY(db.change("INSERT INTO message_sources (message_id, ord, file, path, page, heading, start_offset, "
+                            "end_offset, text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                            messageId, qint64(i), s.file, s.path,
+                            s.page > 0 ? std::optional<qint64>(s.page) : std::nullopt, s.heading, s.start, s.end,
+                            s.text));
     }
     return Done{};
 }
@@ -336,13 +340,7 @@ StoreResult<qint64> ConversationStore::addAttachment(qint64 messageId, const New
     auto conv = conversationOf(messageId);
     if (!conv)
         return conv.error();
-    Database::Transaction tx(database());
-    STORE_TRY(tx.begin());
-    auto id = insertAttachment(database(), messageId, attachment, now());
-    if (!id)
-        return id.error();
-    STORE_TRY(tx.commit());
-    return id;
+    return database().inTransaction([&] { return insertAttachment(database(), messageId, attachment, now()); });
 }
 
 StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId, bool withText)
@@ -352,13 +350,7 @@ StoreResult<QList<Attachment>> readAttachments(Database& db, qint64 messageId, b
                                   "WHERE a.message_id = ?1 ORDER BY a.ord, a.id";
     // The same columns, the text and sections left unread.
     static const QByteArray summary = QByteArray(sql).replace("f.text, f.sections_json", "'', '[]'");
-    auto st = db.prepare(withText ? sql.constData() : summary.constData());
-    if (!st)
-        return st.error();
-    st->bind(1, messageId);
-    QList<Attachment> list;
-    STORE_TRY(st->forEachRow([&] { list.append(readAttachment(*st)); }));
-    return list;
+    return db.list<Attachment>(withText ? sql.constData() : summary.constData(), readAttachment, messageId);
 }
 
 StoreResult<QByteArray> readAttachmentBytes(Database& db, qint64 attachmentId)
@@ -389,12 +381,8 @@ StoreStatus copyAttachments(Database& db, qint64 fromMessageId, qint64 toMessage
 
 StoreResult<QStringList> attachedFileHashes(Database& db)
 {
-    auto st = db.prepare("SELECT sha256 FROM attachment_files ORDER BY sha256");
-    if (!st)
-        return st.error();
-    QStringList out;
-    STORE_TRY(st->forEachRow([&] { out.append(st->text(0)); }));
-    return out;
+    return db.list<QString>("SELECT sha256 FROM attachment_files ORDER BY sha256",
+                            [](const Statement& st) { return st.text(0); });
 }
 
 StoreResult<QList<Attachment>> ConversationStore::folderFiles(qint64 folderId)
@@ -407,23 +395,19 @@ StoreResult<qint64> ConversationStore::addFolderFile(qint64 folderId, const NewA
     auto f = folder(folderId);
     if (!f)
         return f.error();
-    Database::Transaction tx(database());
-    STORE_TRY(tx.begin());
-    auto id = insertFolderFile(database(), folderId, file, now());
-    if (!id)
-        return id.error();
-    STORE_TRY(tx.commit());
-    Q_EMIT foldersChanged();
+    auto id = database().inTransaction([&] { return insertFolderFile(database(), folderId, file, now()); });
+    if (id)
+        Q_EMIT foldersChanged();
     return id;
 }
 
 StoreStatus ConversationStore::removeFolderFile(qint64 folderId, qint64 folderFileId)
 {
-    auto st = database().prepare("DELETE FROM folder_files WHERE id = ?1 AND folder_id = ?2");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, folderFileId).bind(2, folderId).run());
-    if (database().changes() == 0)
+    auto removed =
+        database().change("DELETE FROM folder_files WHERE id = ?1 AND folder_id = ?2", folderFileId, folderId);
+    if (!removed)
+        return removed.error();
+    if (removed.value() == 0)
         return StoreError{QStringLiteral("Folder %1 has no file %2.").arg(folderId).arg(folderFileId)};
     Q_EMIT foldersChanged();
     return Done{};
@@ -469,37 +453,17 @@ StoreStatus ConversationStore::setSources(qint64 messageId, const QList<MessageS
     auto conv = conversationOf(messageId);
     if (!conv)
         return conv.error();
-    Database::Transaction tx(database());
-    STORE_TRY(tx.begin());
-    auto clear = database().prepare("DELETE FROM message_sources WHERE message_id = ?1");
-    if (!clear)
-        return clear.error();
-    clear->bind(1, messageId);
-    STORE_TRY(clear->run());
-    STORE_TRY(insertSources(database(), messageId, sources));
-    return tx.commit();
+    return database().inTransaction([&]() -> StoreStatus {
+        STORE_TRY(database().change("DELETE FROM message_sources WHERE message_id = ?1", messageId));
+        return insertSources(database(), messageId, sources);
+    });
 }
 
 StoreResult<QList<MessageSource>> ConversationStore::sources(qint64 messageId)
 {
-    auto st = database().prepare("SELECT file, path, page, heading, start_offset, end_offset, text "
-                                 "FROM message_sources WHERE message_id = ?1 ORDER BY ord");
-    if (!st)
-        return st.error();
-    st->bind(1, messageId);
-    QList<MessageSource> list;
-    STORE_TRY(st->forEachRow([&] {
-        MessageSource s;
-        s.file = st->text(0);
-        s.path = st->text(1);
-        s.page = int(st->optionalInt64(2).value_or(0));
-        s.heading = st->text(3);
-        s.start = st->int64(4);
-        s.end = st->int64(5);
-        s.text = st->text(6);
-        list.append(std::move(s));
-    }));
-    return list;
+    return database().list<MessageSource>("SELECT file, path, page, heading, start_offset, end_offset, text "
+                                          "FROM message_sources WHERE message_id = ?1 ORDER BY ord",
+                                          readSource, messageId);
 }
 
 }   // namespace causerie::storage

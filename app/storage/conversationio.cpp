@@ -46,6 +46,18 @@ SearchHit parseSnippet(const QString& marked)
     return hit;
 }
 
+// A row of the message search or the title search: message id (0 for a title), conversation id,
+// title, the text with its matches marked, 1 when the title matched.
+SearchHit readSearchHit(const Statement& st)
+{
+    SearchHit hit = parseSnippet(st.text(3));
+    hit.messageId = st.int64(0);
+    hit.conversationId = st.int64(1);
+    hit.conversationTitle = st.text(2);
+    hit.inTitle = st.int64(4) != 0;
+    return hit;
+}
+
 QJsonValue optionalJson(const std::optional<qint64>& v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); }
 
 QJsonValue optionalJson(const std::optional<double>& v) { return v ? QJsonValue(*v) : QJsonValue(QJsonValue::Null); }
@@ -139,49 +151,27 @@ StoreResult<QList<SearchHit>> ConversationStore::searchFts(const QString& ftsQue
 {
     // Newest first: FTS5 walks a term's rowids backwards and stops at the limit, so a common
     // word costs no more than a rare one (ranking every match by bm25 would).
-    auto st = database().prepare("SELECT m.id, m.conversation_id, c.title, "
-                                 "snippet(messages_fts, 0, char(2), char(3), '…', 16) "
-                                 "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
-                                 "JOIN conversations c ON c.id = m.conversation_id "
-                                 "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
-                                 "ORDER BY messages_fts.rowid DESC LIMIT ?2");
-    if (!st)
-        return st.error();
-    st->bind(1, ftsQuery).bind(2, qint64(limit));
-    QList<SearchHit> hits;
-    STORE_TRY(st->forEachRow([&] {
-        SearchHit hit = parseSnippet(st->text(3));
-        hit.messageId = st->int64(0);
-        hit.conversationId = st->int64(1);
-        hit.conversationTitle = st->text(2);
-        hits.append(std::move(hit));
-    }));
-    return hits;
+    return database().list<SearchHit>("SELECT m.id, m.conversation_id, c.title, "
+                                      "snippet(messages_fts, 0, char(2), char(3), '…', 16), 0 "
+                                      "FROM messages_fts JOIN messages m ON m.id = messages_fts.rowid "
+                                      "JOIN conversations c ON c.id = m.conversation_id "
+                                      "WHERE messages_fts MATCH ?1 AND c.deleted_at IS NULL "
+                                      "ORDER BY messages_fts.rowid DESC LIMIT ?2",
+                                      readSearchHit, ftsQuery, qint64(limit));
 }
 
 // Titles through their own index (conversations_fts, schema 5): the newest conversations first,
 // the last word completed as a prefix (3+ letters) as it is typed.
 StoreResult<QList<SearchHit>> ConversationStore::searchTitles(const QString& userText, int limit)
 {
-    QList<SearchHit> hits;
     const QString query = ftsQueryFromUserText(userText, true);
     if (query.isEmpty() || limit <= 0)
-        return hits;
-    auto st = database().prepare("SELECT c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)) "
-                                 "FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid "
-                                 "WHERE conversations_fts MATCH ?1 AND c.deleted_at IS NULL "
-                                 "ORDER BY conversations_fts.rowid DESC LIMIT ?2");
-    if (!st)
-        return st.error();
-    st->bind(1, query).bind(2, qint64(limit));
-    STORE_TRY(st->forEachRow([&] {
-        SearchHit hit = parseSnippet(st->text(2));
-        hit.conversationId = st->int64(0);
-        hit.conversationTitle = st->text(1);
-        hit.inTitle = true;
-        hits.append(std::move(hit));
-    }));
-    return hits;
+        return QList<SearchHit>();
+    return database().list<SearchHit>("SELECT 0, c.id, c.title, highlight(conversations_fts, 0, char(2), char(3)), 1 "
+                                      "FROM conversations_fts JOIN conversations c ON c.id = conversations_fts.rowid "
+                                      "WHERE conversations_fts MATCH ?1 AND c.deleted_at IS NULL "
+                                      "ORDER BY conversations_fts.rowid DESC LIMIT ?2",
+                                      readSearchHit, query, qint64(limit));
 }
 
 StoreResult<QList<SearchHit>> ConversationStore::search(const QString& userText, int limit)
@@ -637,10 +627,7 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
     conv->bind(4, qint64(in.pinned ? 1 : 0)).bind(5, nc.backend).bind(6, nc.model);
     conv->bind(7, nc.systemPrompt);
     conv->bind(8, QString::fromUtf8(QJsonDocument(nc.settings).toJson(QJsonDocument::Compact)));
-    if (folderId != 0)
-        conv->bind(9, folderId);
-    else
-        conv->bindNull(9);
+    conv->bindIdOrNull(9, folderId);
     if (auto ran = conv->run(); !ran)
         return ran.error();
     const qint64 conversationId = database().lastInsertRowId();
@@ -654,11 +641,7 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
                                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)");
         if (!st)
             return st.error();
-        st->bind(1, conversationId);
-        if (m.parent)
-            st->bind(2, ids.value(*m.parent));
-        else
-            st->bindNull(2);
+        st->bind(1, conversationId).bindIdOrNull(2, m.parent ? ids.value(*m.parent) : 0);
         st->bind(3, roleName(m.role)).bind(4, m.content).bind(5, statusName(m.status));
         st->bind(6, m.createdAt).bind(7, m.updatedAt);
         st->bindTextOrNull(8, m.stats.model).bindTextOrNull(9, m.stats.backend);
@@ -679,11 +662,7 @@ StoreResult<qint64> ConversationStore::insertImported(const ImportedConversation
     auto leaf = database().prepare("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1");
     if (!leaf)
         return leaf.error();
-    leaf->bind(1, conversationId);
-    if (in.activeLeaf)
-        leaf->bind(2, ids.value(*in.activeLeaf));
-    else
-        leaf->bindNull(2);
+    leaf->bind(1, conversationId).bindIdOrNull(2, in.activeLeaf ? ids.value(*in.activeLeaf) : 0);
     if (auto ran = leaf->run(); !ran)
         return ran.error();
     if (auto c = tx.commit(); !c)

@@ -136,11 +136,13 @@ StoreError notFound(const QString& what, qint64 id)
     return StoreError{QStringLiteral("There is no %1 with id %2 (it may have been deleted).").arg(what).arg(id)};
 }
 
+qint64 readId(const Statement& st) { return st.int64(0); }
+
 // The one row `sql` selects for ?1 = id, read by `read`; "no <what> with id" when there is none.
 template <typename T, typename Read>
-StoreResult<T> fetchOne(Database& db, const QByteArray& sql, qint64 id, const QString& what, Read read)
+StoreResult<T> fetchOne(Database& db, const char* sql, qint64 id, const QString& what, Read read)
 {
-    auto st = db.prepare(sql.constData());
+    auto st = db.prepare(sql);
     if (!st)
         return st.error();
     st->bind(1, id);
@@ -150,6 +152,19 @@ StoreResult<T> fetchOne(Database& db, const QByteArray& sql, qint64 id, const QS
     if (!row.value())
         return notFound(what, id);
     return read(*st);
+}
+
+// Database::change for the row ?1 = id that must be there: "no <what> with id" when nothing
+// changed.
+template <typename... Values>
+StoreStatus changeRow(Database& db, const QString& what, const char* sql, qint64 id, const Values&... values)
+{
+    auto changed = db.change(sql, id, values...);
+    if (!changed)
+        return changed.error();
+    if (changed.value() == 0)
+        return notFound(what, id);
+    return Done{};
 }
 
 }   // namespace
@@ -252,13 +267,8 @@ StoreResult<QList<Conversation>> ConversationStore::listConversations(int offset
                                   " FROM conversations WHERE deleted_at IS NULL"
                                   " AND (?3 < 0 OR coalesce(folder_id, 0) = ?3)"
                                   " ORDER BY pinned DESC, updated_at DESC, id DESC LIMIT ?1 OFFSET ?2";
-    auto st = m_db->prepare(sql.constData());
-    if (!st)
-        return st.error();
-    st->bind(1, qint64(limit)).bind(2, qint64(offset)).bind(3, folderId < 0 ? qint64(-1) : folderId);
-    QList<Conversation> out;
-    STORE_TRY(st->forEachRow([&] { out.append(readConversation(*st)); }));
-    return out;
+    return m_db->list<Conversation>(sql.constData(), readConversation, qint64(limit), qint64(offset),
+                                    folderId < 0 ? qint64(-1) : folderId);
 }
 
 StoreResult<qint64> ConversationStore::conversationCount()
@@ -269,29 +279,21 @@ StoreResult<qint64> ConversationStore::conversationCount()
 StoreResult<Conversation> ConversationStore::conversation(qint64 id)
 {
     static const QByteArray sql = QByteArray("SELECT ") + kConversationColumns + " FROM conversations WHERE id = ?1";
-    return fetchOne<Conversation>(*m_db, sql, id, QStringLiteral("conversation"), readConversation);
+    return fetchOne<Conversation>(*m_db, sql.constData(), id, QStringLiteral("conversation"), readConversation);
 }
 
 StoreStatus ConversationStore::renameConversation(qint64 id, const QString& title)
 {
-    auto st = m_db->prepare("UPDATE conversations SET title = ?2 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).bind(2, title).run());
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("conversation"), id);
+    STORE_TRY(changeRow(*m_db, QStringLiteral("conversation"), "UPDATE conversations SET title = ?2 WHERE id = ?1", id,
+                        title));
     Q_EMIT conversationsChanged();
     return Done{};
 }
 
 StoreStatus ConversationStore::setPinned(qint64 id, bool pinned)
 {
-    auto st = m_db->prepare("UPDATE conversations SET pinned = ?2 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).bind(2, qint64(pinned ? 1 : 0)).run());
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("conversation"), id);
+    STORE_TRY(changeRow(*m_db, QStringLiteral("conversation"), "UPDATE conversations SET pinned = ?2 WHERE id = ?1", id,
+                        qint64(pinned ? 1 : 0)));
     Q_EMIT conversationsChanged();
     return Done{};
 }
@@ -299,38 +301,30 @@ StoreStatus ConversationStore::setPinned(qint64 id, bool pinned)
 StoreStatus ConversationStore::setConversationOptions(qint64 id, const QString& backend, const QString& model,
                                                       const QString& systemPrompt, const QJsonObject& settings)
 {
-    auto st = m_db->prepare("UPDATE conversations SET backend = ?2, model = ?3, system_prompt = ?4, "
-                            "settings_json = ?5 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    st->bind(1, id).bind(2, backend).bind(3, model).bind(4, systemPrompt);
-    STORE_TRY(st->bind(5, settingsJson(settings)).run());
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("conversation"), id);
+    STORE_TRY(changeRow(*m_db, QStringLiteral("conversation"),
+                        "UPDATE conversations SET backend = ?2, model = ?3, system_prompt = ?4, "
+                        "settings_json = ?5 WHERE id = ?1",
+                        id, backend, model, systemPrompt, settingsJson(settings)));
     Q_EMIT conversationsChanged();
     return Done{};
 }
 
 StoreStatus ConversationStore::deleteConversation(qint64 id)
 {
-    auto st = m_db->prepare("UPDATE conversations SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).bind(2, now()).run());
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("conversation"), id);
+    STORE_TRY(changeRow(*m_db, QStringLiteral("conversation"),
+                        "UPDATE conversations SET deleted_at = ?2 WHERE id = ?1 AND deleted_at IS NULL", id, now()));
     Q_EMIT conversationsChanged();
     return Done{};
 }
 
 StoreStatus ConversationStore::undoDelete(qint64 id)
 {
-    auto st = m_db->prepare("UPDATE conversations SET deleted_at = NULL "
-                            "WHERE id = ?1 AND deleted_at IS NOT NULL AND deleted_at >= ?2");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).bind(2, now() - m_options.undoWindowMs).run());
-    if (m_db->changes() == 0) {
+    auto restored = m_db->change("UPDATE conversations SET deleted_at = NULL "
+                                 "WHERE id = ?1 AND deleted_at IS NOT NULL AND deleted_at >= ?2",
+                                 id, now() - m_options.undoWindowMs);
+    if (!restored)
+        return restored.error();
+    if (restored.value() == 0) {
         return StoreError{QStringLiteral("Conversation %1 can no longer be restored: it was not "
                                          "deleted, or it was deleted more than %2 s ago.")
                               .arg(id)
@@ -342,11 +336,11 @@ StoreStatus ConversationStore::undoDelete(qint64 id)
 
 StoreResult<int> ConversationStore::purgeDeleted()
 {
-    auto st = m_db->prepare("DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, now() - m_options.undoWindowMs).run());
-    const int purged = m_db->changes();
+    auto changed = m_db->change("DELETE FROM conversations WHERE deleted_at IS NOT NULL AND deleted_at < ?1",
+                                now() - m_options.undoWindowMs);
+    if (!changed)
+        return changed.error();
+    const int purged = changed.value();
     if (purged > 0)
         Q_EMIT conversationsPurged(purged);
     return purged;
@@ -358,14 +352,8 @@ StoreStatus ConversationStore::updateMany(const char* sql, const QList<qint64>& 
         return Done{};
     Database::Transaction tx(*m_db);
     STORE_TRY(tx.begin());
-    for (qint64 id : ids) {
-        auto st = m_db->prepare(sql);   // prepared once: the database caches statements
-        if (!st)
-            return st.error();
-        STORE_TRY(st->bind(1, id).bind(2, value).run());
-        if (m_db->changes() == 0)
-            return notFound(QStringLiteral("conversation"), id);
-    }
+    for (qint64 id : ids)   // prepared once: the database caches statements
+        STORE_TRY(changeRow(*m_db, QStringLiteral("conversation"), sql, id, value));
     STORE_TRY(tx.commit());
     if (emitChange)
         Q_EMIT conversationsChanged();
@@ -435,18 +423,13 @@ StoreResult<QList<Folder>> ConversationStore::folders()
 {
     static const QByteArray sql =
         QByteArray("SELECT ") + kFolderColumns + " FROM folders f ORDER BY f.position, f.name, f.id";
-    auto st = m_db->prepare(sql.constData());
-    if (!st)
-        return st.error();
-    QList<Folder> out;
-    STORE_TRY(st->forEachRow([&] { out.append(readFolder(*st)); }));
-    return out;
+    return m_db->list<Folder>(sql.constData(), readFolder);
 }
 
 StoreResult<Folder> ConversationStore::folder(qint64 id)
 {
     static const QByteArray sql = QByteArray("SELECT ") + kFolderColumns + " FROM folders f WHERE f.id = ?1";
-    return fetchOne<Folder>(*m_db, sql, id, QStringLiteral("folder"), readFolder);
+    return fetchOne<Folder>(*m_db, sql.constData(), id, QStringLiteral("folder"), readFolder);
 }
 
 StoreResult<std::optional<Folder>> ConversationStore::folderNamed(const QString& name)
@@ -467,13 +450,10 @@ StoreResult<std::optional<Folder>> ConversationStore::folderNamed(const QString&
 StoreStatus ConversationStore::renameFolder(qint64 id, const QString& name)
 {
     STORE_TRY(checkFolderName(name));
-    auto st = m_db->prepare("UPDATE folders SET name = ?2 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    if (auto r = st->bind(1, id).bind(2, name.trimmed()).run(); !r)
+    if (auto r = changeRow(*m_db, QStringLiteral("folder"), "UPDATE folders SET name = ?2 WHERE id = ?1", id,
+                           name.trimmed());
+        !r)
         return isConstraint(r.error()) ? folderNameTaken(name) : r.error();
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("folder"), id);
     Q_EMIT foldersChanged();
     Q_EMIT conversationsChanged();
     return Done{};
@@ -481,12 +461,8 @@ StoreStatus ConversationStore::renameFolder(qint64 id, const QString& name)
 
 StoreStatus ConversationStore::setFolderSystemPrompt(qint64 id, const QString& systemPrompt)
 {
-    auto st = m_db->prepare("UPDATE folders SET system_prompt = ?2 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).bind(2, systemPrompt).run());
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("folder"), id);
+    STORE_TRY(changeRow(*m_db, QStringLiteral("folder"), "UPDATE folders SET system_prompt = ?2 WHERE id = ?1", id,
+                        systemPrompt));
     Q_EMIT foldersChanged();
     return Done{};
 }
@@ -501,10 +477,7 @@ StoreStatus ConversationStore::setFolderLibraries(qint64 id, const QStringList& 
         settings.remove(QLatin1String("libraries"));
     else
         settings.insert(QLatin1String("libraries"), QJsonArray::fromStringList(libraries));
-    auto st = m_db->prepare("UPDATE folders SET settings_json = ?2 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).bind(2, settingsJson(settings)).run());
+    STORE_TRY(m_db->change("UPDATE folders SET settings_json = ?2 WHERE id = ?1", id, settingsJson(settings)));
     Q_EMIT foldersChanged();
     return Done{};
 }
@@ -527,12 +500,8 @@ StoreStatus ConversationStore::moveFolder(qint64 id, int index)
     // Positions 1..n in the new order: folders created later still go last (max + 1).
     Database::Transaction tx(*m_db);
     STORE_TRY(tx.begin());
-    for (qsizetype i = 0; i < order.size(); ++i) {
-        auto st = m_db->prepare("UPDATE folders SET position = ?2 WHERE id = ?1");
-        if (!st)
-            return st.error();
-        STORE_TRY(st->bind(1, order[i]).bind(2, qint64(i + 1)).run());
-    }
+    for (qsizetype i = 0; i < order.size(); ++i)
+        STORE_TRY(m_db->change("UPDATE folders SET position = ?2 WHERE id = ?1", order[i], qint64(i + 1)));
     STORE_TRY(tx.commit());
     Q_EMIT foldersChanged();
     Q_EMIT conversationsChanged();
@@ -541,12 +510,8 @@ StoreStatus ConversationStore::moveFolder(qint64 id, int index)
 
 StoreStatus ConversationStore::setFolderCollapsed(qint64 id, bool collapsed)
 {
-    auto st = m_db->prepare("UPDATE folders SET collapsed = ?2 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).bind(2, qint64(collapsed ? 1 : 0)).run());
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("folder"), id);
+    STORE_TRY(changeRow(*m_db, QStringLiteral("folder"), "UPDATE folders SET collapsed = ?2 WHERE id = ?1", id,
+                        qint64(collapsed ? 1 : 0)));
     Q_EMIT foldersChanged();
     Q_EMIT conversationsChanged();
     return Done{};
@@ -555,12 +520,7 @@ StoreStatus ConversationStore::setFolderCollapsed(qint64 id, bool collapsed)
 StoreStatus ConversationStore::deleteFolder(qint64 id)
 {
     // folder_id is ON DELETE SET NULL: the conversations fall back into the plain list.
-    auto st = m_db->prepare("DELETE FROM folders WHERE id = ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, id).run());
-    if (m_db->changes() == 0)
-        return notFound(QStringLiteral("folder"), id);
+    STORE_TRY(changeRow(*m_db, QStringLiteral("folder"), "DELETE FROM folders WHERE id = ?1", id));
     Q_EMIT foldersChanged();
     Q_EMIT conversationsChanged();
     return Done{};
@@ -584,16 +544,8 @@ StoreStatus ConversationStore::moveToFolder(const QList<qint64>& conversationIds
 
 StoreResult<qint64> ConversationStore::conversationOf(qint64 messageId)
 {
-    auto st = m_db->prepare("SELECT conversation_id FROM messages WHERE id = ?1");
-    if (!st)
-        return st.error();
-    st->bind(1, messageId);
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!row.value())
-        return notFound(QStringLiteral("message"), messageId);
-    return st->int64(0);
+    return fetchOne<qint64>(*m_db, "SELECT conversation_id FROM messages WHERE id = ?1", messageId,
+                            QStringLiteral("message"), readId);
 }
 
 StoreResult<qint64> ConversationStore::appendMessage(const NewMessage& m)
@@ -619,11 +571,7 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage& m)
                                 "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)");
         if (!st)
             return st.error();
-        st->bind(1, m.conversationId);
-        if (m.parentId != 0)
-            st->bind(2, m.parentId);
-        else
-            st->bindNull(2);
+        st->bind(1, m.conversationId).bindIdOrNull(2, m.parentId);
         st->bind(3, roleName(m.role)).bind(4, m.content).bind(5, statusName(m.status)).bind(6, t);
         st->bindTextOrNull(7, m.stats.model).bindTextOrNull(8, m.stats.backend);
         st->bindOptional(9, m.stats.promptTokens).bindOptional(10, m.stats.completionTokens);
@@ -636,12 +584,8 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage& m)
         }
     }
     const qint64 id = m_db->lastInsertRowId();
-    {
-        auto st = m_db->prepare("UPDATE conversations SET active_leaf_id = ?2, updated_at = ?3 WHERE id = ?1");
-        if (!st)
-            return st.error();
-        STORE_TRY(st->bind(1, m.conversationId).bind(2, id).bind(3, t).run());
-    }
+    STORE_TRY(m_db->change("UPDATE conversations SET active_leaf_id = ?2, updated_at = ?3 WHERE id = ?1",
+                           m.conversationId, id, t));
     STORE_TRY(tx.commit());
     Q_EMIT messageAdded(m.conversationId, id);
     Q_EMIT conversationsChanged();
@@ -650,12 +594,12 @@ StoreResult<qint64> ConversationStore::appendMessage(const NewMessage& m)
 
 StoreStatus ConversationStore::updateStreamingText(qint64 messageId, const QString& text)
 {
-    auto st = m_db->prepare("UPDATE messages SET content = ?2, updated_at = ?3 "
-                            "WHERE id = ?1 AND status = 'streaming'");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, messageId).bind(2, text).bind(3, now()).run());
-    if (m_db->changes() == 0) {
+    auto changed =
+        m_db->change("UPDATE messages SET content = ?2, updated_at = ?3 WHERE id = ?1 AND status = 'streaming'",
+                     messageId, text, now());
+    if (!changed)
+        return changed.error();
+    if (changed.value() == 0) {
         return StoreError{QStringLiteral("Message %1 is not streaming (it was finished, "
                                          "interrupted or deleted).")
                               .arg(messageId)};
@@ -667,12 +611,12 @@ StoreStatus ConversationStore::setReasoning(qint64 messageId, const QString& rea
 {
     // Any status: the app flushes the thinking while streaming and once more before the answer
     // is finished, stopped or failed, so the status is not checked (unlike updateStreamingText).
-    auto st = m_db->prepare("UPDATE messages SET reasoning = ?2, updated_at = ?3 "
-                            "WHERE id = ?1 AND role = 'assistant'");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, messageId).bind(2, reasoning).bind(3, now()).run());
-    if (m_db->changes() != 0)
+    auto changed =
+        m_db->change("UPDATE messages SET reasoning = ?2, updated_at = ?3 WHERE id = ?1 AND role = 'assistant'",
+                     messageId, reasoning, now());
+    if (!changed)
+        return changed.error();
+    if (changed.value() != 0)
         return Done{};
     // Nothing changed: say why (the common path above costs one statement).
     auto m = message(messageId);
@@ -709,12 +653,7 @@ StoreStatus ConversationStore::finishMessage(qint64 messageId, const QString& fi
             return StoreError{QStringLiteral("Message %1 is not streaming; it cannot be finished.").arg(messageId)};
         }
     }
-    {
-        auto st = m_db->prepare("UPDATE conversations SET updated_at = ?2 WHERE id = ?1");
-        if (!st)
-            return st.error();
-        STORE_TRY(st->bind(1, conversationId.value()).bind(2, t).run());
-    }
+    STORE_TRY(m_db->change("UPDATE conversations SET updated_at = ?2 WHERE id = ?1", conversationId.value(), t));
     STORE_TRY(tx.commit());
     Q_EMIT messageChanged(conversationId.value(), messageId);
     Q_EMIT conversationsChanged();
@@ -743,7 +682,7 @@ StoreStatus ConversationStore::setStatus(qint64 messageId, MessageStatus status,
 StoreResult<Message> ConversationStore::message(qint64 messageId)
 {
     static const QByteArray sql = QByteArray("SELECT ") + kMessageColumns + " FROM messages m WHERE m.id = ?1";
-    return fetchOne<Message>(*m_db, sql, messageId, QStringLiteral("message"), readMessage);
+    return fetchOne<Message>(*m_db, sql.constData(), messageId, QStringLiteral("message"), readMessage);
 }
 
 StoreResult<QList<qint64>> ConversationStore::siblings(qint64 messageId)
@@ -784,28 +723,19 @@ StoreStatus ConversationStore::switchBranch(qint64 messageId)
     if (!row)
         return row.error();
     const qint64 leafId = leaf->int64(0);
-    auto st = m_db->prepare("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1");
-    if (!st)
-        return st.error();
-    STORE_TRY(st->bind(1, conversationId.value()).bind(2, leafId).run());
+    STORE_TRY(
+        m_db->change("UPDATE conversations SET active_leaf_id = ?2 WHERE id = ?1", conversationId.value(), leafId));
     Q_EMIT activeBranchChanged(conversationId.value());
     return Done{};
 }
 
 StoreResult<qint64> ConversationStore::activeLeaf(qint64 conversationId)
 {
-    auto st = m_db->prepare("SELECT coalesce(active_leaf_id, "
+    return fetchOne<qint64>(*m_db,
+                            "SELECT coalesce(active_leaf_id, "
                             "(SELECT max(id) FROM messages WHERE conversation_id = ?1), 0) "
-                            "FROM conversations WHERE id = ?1");
-    if (!st)
-        return st.error();
-    st->bind(1, conversationId);
-    auto row = st->step();
-    if (!row)
-        return row.error();
-    if (!row.value())
-        return notFound(QStringLiteral("conversation"), conversationId);
-    return st->int64(0);
+                            "FROM conversations WHERE id = ?1",
+                            conversationId, QStringLiteral("conversation"), readId);
 }
 
 StoreResult<QList<Message>> ConversationStore::activePath(qint64 conversationId)

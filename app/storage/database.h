@@ -6,6 +6,7 @@
 
 #include <QByteArray>
 #include <QHash>
+#include <QList>
 #include <QString>
 
 #include <functional>
@@ -37,6 +38,10 @@ public:
     Statement& bindNull(int index);
     Statement& bindOptional(int index, const std::optional<qint64>& value);
     Statement& bindOptional(int index, const std::optional<double>& value);
+    Statement& bind(int index, const std::optional<qint64>& value) { return bindOptional(index, value); }
+    Statement& bind(int index, const std::optional<double>& value) { return bindOptional(index, value); }
+    // A row id, 0 stored as NULL (no parent, no folder).
+    Statement& bindIdOrNull(int index, qint64 id) { return id != 0 ? bind(index, id) : bindNull(index); }
     // Empty text is stored as NULL (optional metadata fields).
     Statement& bindTextOrNull(int index, const QString& text);
     // Bytes as a BLOB; a null QByteArray binds NULL (attachment files without their bytes).
@@ -96,6 +101,16 @@ public:
     StoreResult<Statement> prepare(const char* sql);
     // Runs one or more statements without results.
     StoreStatus exec(const char* sql);
+    // Runs one statement without results, ?1, ?2, ... bound to `values` in order (an empty
+    // optional binds NULL); returns how many rows it inserted, updated or deleted.
+    template <typename... Values>
+    StoreResult<int> change(const char* sql, const Values&... values);
+    // prepare() with ?1, ?2, ... bound to `values` in order.
+    template <typename... Values>
+    StoreResult<Statement> query(const char* sql, const Values&... values);
+    // Every row of query(sql, values...), each made a T by `read(const Statement&)`.
+    template <typename T, typename Read, typename... Values>
+    StoreResult<QList<T>> list(const char* sql, Read read, const Values&... values);
     // Runs a single-value query ("PRAGMA user_version").
     StoreResult<qint64> queryInt(const char* sql);
     StoreResult<QString> queryText(const char* sql);
@@ -130,6 +145,10 @@ public:
         Database& m_db;
         bool m_open = false;
     };
+    // Runs `work` (which returns a StoreResult) in one transaction: committed when it succeeds,
+    // rolled back when it fails.
+    template <typename Work>
+    auto inTransaction(Work&& work) -> decltype(work());
 
 private:
     friend class Statement;
@@ -159,5 +178,48 @@ void restrictToOwner(const QString& file);
 // Creates an empty file only its owner can read and write; fails if it exists (EEXIST) or
 // cannot be created.
 StoreStatus createPrivateFile(const QString& file);
+
+template <typename... Values>
+StoreResult<Statement> Database::query(const char* sql, const Values&... values)
+{
+    auto st = prepare(sql);
+    if (st) {
+        [[maybe_unused]] int index = 1;
+        (st->bind(index++, values), ...);
+    }
+    return st;
+}
+
+template <typename... Values>
+StoreResult<int> Database::change(const char* sql, const Values&... values)
+{
+    auto st = query(sql, values...);
+    if (!st)
+        return st.error();
+    STORE_TRY(st->run());
+    return changes();
+}
+
+template <typename T, typename Read, typename... Values>
+StoreResult<QList<T>> Database::list(const char* sql, Read read, const Values&... values)
+{
+    auto st = query(sql, values...);
+    if (!st)
+        return st.error();
+    QList<T> out;
+    STORE_TRY(st->forEachRow([&] { out.append(read(*st)); }));
+    return out;
+}
+
+template <typename Work>
+auto Database::inTransaction(Work&& work) -> decltype(work())
+{
+    Transaction tx(*this);
+    STORE_TRY(tx.begin());
+    auto result = work();
+    if (result)
+        STORE_TRY(tx.commit());
+    return result;
+}
 
 }   // namespace causerie::storage

@@ -8,6 +8,64 @@
 namespace causerie::storage {
 namespace {
 
+// An external-content FTS5 index `<table>_fts` of one text column, kept in sync by triggers,
+// with a 3-character prefix index so search-as-you-type completion stays a single lookup.
+// Messages (version 2) and titles (version 5) use the same tokenizer, so one query finds both.
+QByteArray fullTextIndex(const char* table, const char* column)
+{
+    return QStringLiteral(R"sql(CREATE VIRTUAL TABLE %1_fts USING fts5(%2, content='%1', content_rowid='id',
+    tokenize='unicode61 remove_diacritics 2', prefix='3');
+CREATE TRIGGER %1_fts_insert AFTER INSERT ON %1 BEGIN
+    INSERT INTO %1_fts(rowid, %2) VALUES (new.id, new.%2);
+END;
+CREATE TRIGGER %1_fts_delete AFTER DELETE ON %1 BEGIN
+    INSERT INTO %1_fts(%1_fts, rowid, %2) VALUES ('delete', old.id, old.%2);
+END;
+CREATE TRIGGER %1_fts_update AFTER UPDATE OF %2 ON %1 BEGIN
+    INSERT INTO %1_fts(%1_fts, rowid, %2) VALUES ('delete', old.id, old.%2);
+    INSERT INTO %1_fts(rowid, %2) VALUES (new.id, new.%2);
+END;
+INSERT INTO %1_fts(%1_fts) VALUES ('rebuild');
+)sql")
+        .arg(QLatin1String(table), QLatin1String(column))
+        .toUtf8();
+}
+
+// A table of files held by rows of `ownerTable` (version 6's attachments of a message, version
+// 7's folder_files of a folder): name, local path, kind and tokens, in order, the content in
+// attachment_files; deleted with their owner.
+QByteArray fileListTable(const char* table, const char* owner, const char* ownerTable)
+{
+    return QStringLiteral(R"sql(CREATE TABLE %1 (
+    id INTEGER PRIMARY KEY,
+    %2_id INTEGER NOT NULL REFERENCES %3(id) ON DELETE CASCADE,
+    file_id INTEGER NOT NULL REFERENCES attachment_files(id),
+    ord INTEGER NOT NULL DEFAULT 0,
+    name TEXT NOT NULL,
+    path TEXT NOT NULL DEFAULT '',
+    kind TEXT NOT NULL CHECK (kind IN ('document', 'image')),
+    tokens INTEGER,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX %1_by_%2 ON %1(%2_id, ord);
+CREATE INDEX %1_by_file ON %1(file_id);
+)sql")
+        .arg(QLatin1String(table), QLatin1String(owner), QLatin1String(ownerTable))
+        .toUtf8();
+}
+
+// Version 7's trigger `name` on `table` (attachments or folder_files): a file leaves
+// attachment_files when neither an attachment nor a folder holds it any more.
+QByteArray fileUnusedTrigger(const char* name, const char* table)
+{
+    return QByteArray("CREATE TRIGGER ") + name + " AFTER DELETE ON " + table + R"sql(
+WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE file_id = old.file_id)
+ AND NOT EXISTS (SELECT 1 FROM folder_files WHERE file_id = old.file_id) BEGIN
+    DELETE FROM attachment_files WHERE id = old.file_id;
+END;
+)sql";
+}
+
 // Version 1: conversations and a message tree. Status had no interrupted/cancelled yet and
 // there was no metadata, no full-text index and no remembered branch.
 StoreStatus migrateTo1(Database& db)
@@ -41,12 +99,11 @@ CREATE INDEX conversations_by_activity ON conversations(pinned DESC, updated_at 
 
 // Version 2: per-message metadata and the two new statuses. SQLite cannot change a CHECK
 // constraint in place, so the messages table is rebuilt (destructive: backed up first).
-// Also: remembered active branch, soft delete for undo, FTS5 index kept in sync by triggers
-// (with a 3-character prefix index so search-as-you-type completion stays a single lookup).
-// The index holds `content` only: search finds what was said, not a model's reasoning (v3).
+// Also: remembered active branch, soft delete for undo, the full-text index of `content`
+// (fullTextIndex): search finds what was said, not a model's reasoning (v3).
 StoreStatus migrateTo2(Database& db)
 {
-    return db.exec(R"sql(
+    const QByteArray sql = R"sql(
 ALTER TABLE conversations ADD COLUMN active_leaf_id INTEGER REFERENCES messages(id) ON DELETE SET NULL;
 ALTER TABLE conversations ADD COLUMN deleted_at INTEGER;
 CREATE TABLE messages_new (
@@ -81,20 +138,8 @@ CREATE INDEX conversations_by_activity ON conversations(pinned DESC, updated_at 
 CREATE INDEX conversations_by_leaf ON conversations(active_leaf_id);
 UPDATE conversations SET active_leaf_id =
     (SELECT max(id) FROM messages WHERE messages.conversation_id = conversations.id);
-CREATE VIRTUAL TABLE messages_fts USING fts5(content, content='messages', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2', prefix='3');
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
-END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
-END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
-    INSERT INTO messages_fts(messages_fts, rowid, content) VALUES ('delete', old.id, old.content);
-    INSERT INTO messages_fts(rowid, content) VALUES (new.id, new.content);
-END;
-INSERT INTO messages_fts(messages_fts) VALUES ('rebuild');
-)sql");
+)sql" + fullTextIndex("messages", "content");
+    return db.exec(sql.constData());
 }
 
 // Version 3: the reasoning ("thinking") text of an answer, kept apart from its content.
@@ -115,11 +160,11 @@ StoreStatus migrateTo4(Database& db) { return db.exec("ALTER TABLE messages ADD 
 // created in it, a remembered collapsed state and a place in the sidebar. settings_json is the
 // room for its other defaults (documents and libraries, issue 16). Deleting a folder sends its
 // conversations back to the list (ON DELETE SET NULL), never deletes them. No row rewritten.
-// Also: titles get their own full-text index (same tokenizer as messages_fts), so search finds
-// titles as cheaply as messages.
+// Also: titles get their own full-text index (fullTextIndex), so search finds titles as cheaply
+// as messages.
 StoreStatus migrateTo5(Database& db)
 {
-    return db.exec(R"sql(
+    const QByteArray sql = R"sql(
 CREATE TABLE folders (
     id INTEGER PRIMARY KEY,
     name TEXT NOT NULL UNIQUE COLLATE NOCASE CHECK (length(trim(name)) > 0),
@@ -131,20 +176,8 @@ CREATE TABLE folders (
 ) STRICT;
 ALTER TABLE conversations ADD COLUMN folder_id INTEGER REFERENCES folders(id) ON DELETE SET NULL;
 CREATE INDEX conversations_by_folder ON conversations(folder_id) WHERE folder_id IS NOT NULL;
-CREATE VIRTUAL TABLE conversations_fts USING fts5(title, content='conversations', content_rowid='id',
-    tokenize='unicode61 remove_diacritics 2', prefix='3');
-CREATE TRIGGER conversations_fts_insert AFTER INSERT ON conversations BEGIN
-    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
-END;
-CREATE TRIGGER conversations_fts_delete AFTER DELETE ON conversations BEGIN
-    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
-END;
-CREATE TRIGGER conversations_fts_update AFTER UPDATE OF title ON conversations BEGIN
-    INSERT INTO conversations_fts(conversations_fts, rowid, title) VALUES ('delete', old.id, old.title);
-    INSERT INTO conversations_fts(rowid, title) VALUES (new.id, new.title);
-END;
-INSERT INTO conversations_fts(conversations_fts) VALUES ('rebuild');
-)sql");
+)sql" + fullTextIndex("conversations", "title");
+    return db.exec(sql.constData());
 }
 
 // Version 6: files attached to messages, and the sources an answer was given.
@@ -159,7 +192,7 @@ INSERT INTO conversations_fts(conversations_fts) VALUES ('rebuild');
 // New tables only: no row is rewritten, no backup needed.
 StoreStatus migrateTo6(Database& db)
 {
-    return db.exec(R"sql(
+    const QByteArray sql = R"sql(
 CREATE TABLE attachment_files (
     id INTEGER PRIMARY KEY,
     sha256 TEXT NOT NULL UNIQUE CHECK (length(sha256) = 64),
@@ -170,19 +203,8 @@ CREATE TABLE attachment_files (
     sections_json TEXT NOT NULL DEFAULT '[]',
     bytes BLOB
 ) STRICT;
-CREATE TABLE attachments (
-    id INTEGER PRIMARY KEY,
-    message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
-    file_id INTEGER NOT NULL REFERENCES attachment_files(id),
-    ord INTEGER NOT NULL DEFAULT 0,
-    name TEXT NOT NULL,
-    path TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL CHECK (kind IN ('document', 'image')),
-    tokens INTEGER,
-    created_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX attachments_by_message ON attachments(message_id, ord);
-CREATE INDEX attachments_by_file ON attachments(file_id);
+)sql" + fileListTable("attachments", "message", "messages") +
+                           R"sql(
 CREATE TRIGGER attachment_files_unused AFTER DELETE ON attachments
 WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE file_id = old.file_id) BEGIN
     DELETE FROM attachment_files WHERE id = old.file_id;
@@ -199,7 +221,8 @@ CREATE TABLE message_sources (
     text TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (message_id, ord)
 ) STRICT, WITHOUT ROWID;
-)sql");
+)sql";
+    return db.exec(sql.constData());
 }
 
 // Version 7: a folder's default documents (issue 17), attached to each new conversation in it.
@@ -209,32 +232,11 @@ CREATE TABLE message_sources (
 // trigger of version 6 is replaced, and one more watches folder_files. No row rewritten.
 StoreStatus migrateTo7(Database& db)
 {
-    return db.exec(R"sql(
-CREATE TABLE folder_files (
-    id INTEGER PRIMARY KEY,
-    folder_id INTEGER NOT NULL REFERENCES folders(id) ON DELETE CASCADE,
-    file_id INTEGER NOT NULL REFERENCES attachment_files(id),
-    ord INTEGER NOT NULL DEFAULT 0,
-    name TEXT NOT NULL,
-    path TEXT NOT NULL DEFAULT '',
-    kind TEXT NOT NULL CHECK (kind IN ('document', 'image')),
-    tokens INTEGER,
-    created_at INTEGER NOT NULL
-) STRICT;
-CREATE INDEX folder_files_by_folder ON folder_files(folder_id, ord);
-CREATE INDEX folder_files_by_file ON folder_files(file_id);
-DROP TRIGGER attachment_files_unused;
-CREATE TRIGGER attachment_files_unused AFTER DELETE ON attachments
-WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE file_id = old.file_id)
- AND NOT EXISTS (SELECT 1 FROM folder_files WHERE file_id = old.file_id) BEGIN
-    DELETE FROM attachment_files WHERE id = old.file_id;
-END;
-CREATE TRIGGER folder_files_unused AFTER DELETE ON folder_files
-WHEN NOT EXISTS (SELECT 1 FROM attachments WHERE file_id = old.file_id)
- AND NOT EXISTS (SELECT 1 FROM folder_files WHERE file_id = old.file_id) BEGIN
-    DELETE FROM attachment_files WHERE id = old.file_id;
-END;
-)sql");
+    const QByteArray sql = fileListTable("folder_files", "folder", "folders") +
+                           "DROP TRIGGER attachment_files_unused;\n" +
+                           fileUnusedTrigger("attachment_files_unused", "attachments") +
+                           fileUnusedTrigger("folder_files_unused", "folder_files");
+    return db.exec(sql.constData());
 }
 
 struct Step {
