@@ -172,6 +172,23 @@ int Sampler::top_needed(std::span<const int32_t> history, std::vector<int32_t>* 
     return m_p.top_k + int(window->size());
 }
 
+bool Sampler::device_step(std::span<const int32_t> history, int max_k, int max_window, SampleStep* step)
+{
+    const bool greedy = m_p.temperature <= 0.0f;
+    if (!greedy && (m_p.top_k < 1 || m_p.top_k > max_k))
+        return false;
+    penalty_window(history, step->window);
+    if (int(step->window.size()) > max_window)
+        return false;
+    step->temperature = m_p.temperature;
+    step->top_k = m_p.top_k;
+    step->top_p = m_p.top_p;
+    step->min_p = m_p.min_p;
+    step->repeat_penalty = m_p.repeat_penalty;
+    step->draw = greedy ? 0.0 : uniform();   // sample() draws once per token unless greedy
+    return true;
+}
+
 int32_t Sampler::sample_top(std::span<const int32_t> ids, std::span<const float> logits,
                             std::span<const int32_t> window, std::span<const float> window_logits)
 {

@@ -20,6 +20,18 @@ struct SamplingParams {
     bool random_seed = true;   // false: use `seed`
 };
 
+// One draw as a device makes it (ComputeBackend::eval_sample, backend.h): the settings, the
+// penalty window and the uniform number sample() would use, so both choose the same token.
+struct SampleStep {
+    float temperature = 0.0f;   // <= 0: greedy
+    int top_k = 0;
+    float top_p = 1.0f;
+    float min_p = 0.0f;
+    float repeat_penalty = 1.0f;
+    std::vector<int32_t> window;   // distinct ids the penalty changes, ascending
+    double draw = 0.0;             // uniform in [0, 1) (0 when greedy: nothing is drawn)
+};
+
 class Sampler {
 public:
     explicit Sampler(const SamplingParams& params);
@@ -38,6 +50,12 @@ public:
     // logits of `window`, as filled by top_needed() for the same history.
     int32_t sample_top(std::span<const int32_t> ids, std::span<const float> logits, std::span<const int32_t> window,
                        std::span<const float> window_logits);
+
+    // The next draw made elsewhere (a device): true when a device keeping the best max_k
+    // candidates and a window of max_window ids chooses as sample() would (greedy, or top-k in
+    // 1..max_k), then `step` holds what it needs and the generator has advanced exactly as
+    // sample() would advance it. False (nothing consumed): sample() or sample_top() instead.
+    bool device_step(std::span<const int32_t> history, int max_k, int max_window, SampleStep* step);
 
     static int32_t argmax(std::span<const float> logits);
 
