@@ -13,6 +13,7 @@ namespace sample {
 constexpr int kThreads = 256;
 constexpr int kChunk = kSampleChunk;
 constexpr int kKeep = kSampleMaxK;
+static_assert(sizeof(SampleParams) <= 64, "sample_device_bytes counts 64 bytes of parameters");
 static_assert(kChunk % kThreads == 0 && (kChunk & (kChunk - 1)) == 0, "the bitonic sort needs a power of two");
 
 // Floats mapped to unsigned integers in the same order; NaN maps to 0, below every number
@@ -196,12 +197,6 @@ int64_t level_blocks(int64_t n) { return (n + kChunk - 1) / kChunk; }
 }   // namespace sample
 }   // namespace
 
-int64_t sample_scratch_bytes(int64_t n_vocab)
-{
-    const int64_t blocks = sample::level_blocks(n_vocab);
-    return blocks > 1 ? 2 * blocks * sample::kKeep * int64_t(sizeof(uint32_t) + sizeof(int32_t)) : 0;
-}
-
 int sample_launches(int64_t n_vocab)
 {
     int levels = 1;
@@ -231,9 +226,9 @@ GpuStatus sample_logits(const float* logits, int64_t n_vocab, const SampleParams
         const bool last = blocks == 1;
         uint32_t* ok = last ? nullptr : key_lists[level % 2];
         int32_t* oi = last ? nullptr : id_lists[level % 2];
-        CAUSERIE_GPU_TRY(launch(sample::select_kernel, dim3(unsigned(blocks)), dim3(sample::kThreads), 0, s,
-                                logits, in_keys, in_ids, n, params, window, ok, oi,
-                                last ? out_id : nullptr, last ? feed : nullptr));
+        CAUSERIE_GPU_TRY(launch(sample::select_kernel, dim3(unsigned(blocks)), dim3(sample::kThreads), 0, s, logits,
+                                in_keys, in_ids, n, params, window, ok, oi, last ? out_id : nullptr,
+                                last ? feed : nullptr));
         if (last)
             return gpu_ok();
         in_keys = ok;

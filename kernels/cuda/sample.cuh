@@ -17,17 +17,27 @@ inline constexpr int kSampleChunk = 2048;      // logits (or candidates) one blo
 
 // One token's settings, as the host writes them before the step (engine/sampler.h's meaning).
 struct SampleParams {
-    double draw = 0.0;            // uniform in [0, 1) from the host's generator (unused when greedy)
-    float temperature = 0.0f;     // <= 0: greedy (the first maximum of the penalized row)
-    float top_p = 1.0f;           // 1: off
-    float min_p = 0.0f;           // 0: off
-    float repeat_penalty = 1.0f;  // applied to the window's ids
-    int32_t top_k = 1;            // 1..kSampleMaxK (ignored when greedy)
-    int32_t n_window = 0;         // ids in the window, distinct, each in [0, n_vocab)
+    double draw = 0.0;             // uniform in [0, 1) from the host's generator (unused when greedy)
+    float temperature = 0.0f;      // <= 0: greedy (the first maximum of the penalized row)
+    float top_p = 1.0f;            // 1: off
+    float min_p = 0.0f;            // 0: off
+    float repeat_penalty = 1.0f;   // applied to the window's ids
+    int32_t top_k = 1;             // 1..kSampleMaxK (ignored when greedy)
+    int32_t n_window = 0;          // ids in the window, distinct, each in [0, n_vocab)
 };
 
-// Device bytes of the candidate lists sample_logits needs for a row of n_vocab logits.
-int64_t sample_scratch_bytes(int64_t n_vocab);
+// Device bytes of the candidate lists sample_logits needs for a row of n_vocab logits: two lists
+// of (key, id) pairs as long as the first level's output (none when one block does it all).
+inline constexpr int64_t sample_scratch_bytes(int64_t n_vocab)
+{
+    const int64_t blocks = (n_vocab + kSampleChunk - 1) / kSampleChunk;
+    return blocks > 1 ? 2 * blocks * kSampleMaxK * 8 : 0;
+}
+// Device bytes of everything eval_sample adds (the plan counts them, engine/device.cpp).
+inline constexpr int64_t sample_device_bytes(int64_t n_vocab)
+{
+    return sample_scratch_bytes(n_vocab) + 64 + int64_t(kSampleMaxWindow) * 4 + 4;
+}
 // Kernel launches sample_logits makes for n_vocab (the selection tree's levels).
 int sample_launches(int64_t n_vocab);
 

@@ -118,8 +118,7 @@ void TestCudaSample::matchesCpuSampler_data()
     QTest::newRow("greedy, NaN first") << 3000 << int(Fill::FirstNaN) << 0.0f << 40 << 1.0f << 0.0f << 1.0f << 3;
     QTest::newRow("all equal") << 5003 << int(Fill::AllEqual) << 1.0f << 40 << 0.95f << 0.05f << 1.1f << 10;
     QTest::newRow("ties across the k-th") << 5003 << int(Fill::FewLevels) << 1.0f << 40 << 0.9f << 0.0f << 1.0f << 10;
-    QTest::newRow("-inf logits, top-k 128") << 5003 << int(Fill::NegInf) << 1.0f << 128 << 0.95f << 0.05f << 1.1f
-                                            << 10;
+    QTest::newRow("-inf logits, top-k 128") << 5003 << int(Fill::NegInf) << 1.0f << 128 << 0.95f << 0.05f << 1.1f << 10;
     QTest::newRow("tiny vocabulary below k") << 37 << flat << 1.0f << 128 << 1.0f << 0.0f << 1.2f << 30;
 }
 
@@ -219,8 +218,8 @@ void TestCudaSample::launchesPerLevel()
     QCOMPARE(causerie::cuda_sim::launches() - before, uint64_t(2));
 #endif
     DeviceBuffer buf(4096);
-    const auto st = gpu::sample_logits(buf.as<float>(), 0, nullptr, nullptr, nullptr, buf.as<int32_t>(), nullptr,
-                                       nullptr);
+    const auto st =
+        gpu::sample_logits(buf.as<float>(), 0, nullptr, nullptr, nullptr, buf.as<int32_t>(), nullptr, nullptr);
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("vocabulary size 0") != std::string::npos, st.error.c_str());
 }
