@@ -66,6 +66,10 @@ int32_t Sampler::argmax(std::span<const float> logits)
 
 double Sampler::uniform()
 {
+    if (m_have_returned) {
+        m_have_returned = false;
+        return m_returned;
+    }
     // 53 random bits -> [0, 1); std::uniform_real_distribution differs between libraries.
     return double(m_rng() >> 11) * (1.0 / 9007199254740992.0);
 }
@@ -187,6 +191,14 @@ bool Sampler::device_step(std::span<const int32_t> history, int max_k, int max_w
     step->repeat_penalty = m_p.repeat_penalty;
     step->draw = greedy ? 0.0 : uniform();   // sample() draws once per token unless greedy
     return true;
+}
+
+void Sampler::return_draw(const SampleStep& step)
+{
+    if (step.temperature <= 0.0f)
+        return;   // greedy drew nothing
+    m_have_returned = true;
+    m_returned = step.draw;
 }
 
 int32_t Sampler::sample_top(std::span<const int32_t> ids, std::span<const float> logits,

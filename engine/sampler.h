@@ -56,6 +56,9 @@ public:
     // 1..max_k), then `step` holds what it needs and the generator has advanced exactly as
     // sample() would advance it. False (nothing consumed): sample() or sample_top() instead.
     bool device_step(std::span<const int32_t> history, int max_k, int max_window, SampleStep* step);
+    // The device failed before choosing with `step`: its draw is the next one again, so that
+    // sampling goes on (on the CPU) as if the device had never been asked.
+    void return_draw(const SampleStep& step);
 
     static int32_t argmax(std::span<const float> logits);
 
@@ -80,6 +83,8 @@ private:
     std::vector<Candidate> m_cand;
     std::vector<float> m_row;        // the row with the penalty applied
     std::vector<int32_t> m_window;   // the penalty's distinct ids
+    bool m_have_returned = false;    // return_draw(): uniform() gives m_returned next
+    double m_returned = 0.0;
 };
 
 }   // namespace causerie
