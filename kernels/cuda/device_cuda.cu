@@ -1,6 +1,7 @@
 // The device API on the CUDA runtime and cuBLAS. Every status is checked and reported with the
 // call's text and file:line.
 #include "device.h"
+#include "device_probe.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
@@ -91,6 +92,7 @@ thread_local CublasHandle t_cublas;
 
 GpuStatus device_init(int index, DeviceInfo* info)
 {
+    cuda::order_devices_like_nvidia_smi();   // (no effect once CUDA is initialized: the probe sets it first)
     CUDA_TRY(cudaSetDevice(index));
     if (info) {
         cudaDeviceProp prop{};
