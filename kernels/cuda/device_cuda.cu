@@ -92,7 +92,8 @@ thread_local CublasHandle t_cublas;
 
 GpuStatus device_init(int index, DeviceInfo* info)
 {
-    cuda::order_devices_like_nvidia_smi();   // (no effect once CUDA is initialized: the probe sets it first)
+    ::causerie::kernels::cuda::order_devices_like_nvidia_smi();   // (no effect once CUDA is initialized: the probe sets
+                                                                  // it first)
     CUDA_TRY(cudaSetDevice(index));
     if (info) {
         cudaDeviceProp prop{};

@@ -1,6 +1,7 @@
 #include "sample.cuh"
 
 #include "launch.h"
+#include "order_key.cuh"
 
 #include <cmath>
 #include <cstdint>
@@ -16,30 +17,11 @@ constexpr int kKeep = kSampleMaxK;
 static_assert(sizeof(SampleParams) <= 64, "sample_device_bytes counts 64 bytes of parameters");
 static_assert(kChunk % kThreads == 0 && (kChunk & (kChunk - 1)) == 0, "the bitonic sort needs a power of two");
 
-// Floats mapped to unsigned integers in the same order; NaN maps to 0, below every number
-// (it is never a candidate); -0.0 and 0.0 share a key (their tie goes to the lower id, as the
-// CPU sampler's comparison of equal floats does).
-__device__ __forceinline__ uint32_t order_key(float v)
-{
-    if (v != v)
-        return 0;
-    if (v == 0.0f)
-        return 0x80000000u;
-    const uint32_t u = uint32_t(__float_as_int(v));
-    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
 // The float of a key (0.0 for both zeros: nothing downstream tells -0 from +0).
 __device__ __forceinline__ float key_value(uint32_t key)
 {
     const uint32_t u = (key & 0x80000000u) ? (key & 0x7fffffffu) : ~key;
     return __int_as_float(int(u));
-}
-
-// (key a, id ia) comes before (key b, id ib): larger value first, then lower id.
-__device__ __forceinline__ bool before(uint32_t a, int32_t ia, uint32_t b, int32_t ib)
-{
-    return a > b || (a == b && ia < ib);
 }
 
 // Sampler::penalized.
@@ -104,11 +86,7 @@ __global__ void __launch_bounds__(kThreads)
                   const SampleParams* params, const int32_t* window, uint32_t* out_keys, int32_t* out_ids,
                   int32_t* out_id, int32_t* feed)
 {
-    union Slot {
-        float f;
-        uint32_t u;
-    };
-    __shared__ Slot s_key[kChunk];
+    __shared__ uint32_t s_key[kChunk];   // a logit's bits, then its order key
     __shared__ int32_t s_id[kChunk];
     __shared__ float s_l[kKeep];
     __shared__ float s_p[kKeep];
@@ -118,7 +96,7 @@ __global__ void __launch_bounds__(kThreads)
 
     if (!in_keys) {
         for (int i = tid; i < kChunk; i += nt) {
-            s_key[i].f = i < count ? __int_as_float(load_i32_a4(logits + base + i)) : 0.0f;
+            s_key[i] = i < count ? uint32_t(load_i32_a4(logits + base + i)) : 0u;
             s_id[i] = i < count ? int32_t(base + i) : INT32_MAX;
         }
         __syncthreads();
@@ -127,42 +105,23 @@ __global__ void __launch_bounds__(kThreads)
         for (int w = tid; w < params->n_window; w += nt) {
             const int64_t at = int64_t(window[w]) - base;
             if (at >= 0 && at < count)
-                s_key[at].f = penalized(s_key[at].f, penalty);
+                s_key[at] = uint32_t(__float_as_int(penalized(__int_as_float(int(s_key[at])), penalty)));
         }
         __syncthreads();
         for (int i = tid; i < kChunk; i += nt)
-            s_key[i].u = i < count ? order_key(s_key[i].f) : 0u;
+            s_key[i] = i < count ? order_key(__int_as_float(int(s_key[i]))) : 0u;
     } else {
         for (int i = tid; i < kChunk; i += nt) {
-            s_key[i].u = i < count ? uint32_t(load_i32_a4(in_keys + base + i)) : 0u;
+            s_key[i] = i < count ? uint32_t(load_i32_a4(in_keys + base + i)) : 0u;
             s_id[i] = i < count ? load_i32_a4(in_ids + base + i) : INT32_MAX;
         }
     }
 
-    for (int size = 2; size <= kChunk; size <<= 1)
-        for (int stride = size / 2; stride > 0; stride >>= 1) {
-            __syncthreads();
-            for (int i = tid; i < kChunk; i += nt) {
-                const int j = i ^ stride;
-                if (j <= i)
-                    continue;
-                // Blocks of `size` alternate direction; the final merge puts the best first.
-                const bool j_first = before(s_key[j].u, s_id[j], s_key[i].u, s_id[i]);
-                if (((i & size) == 0) == j_first) {
-                    const uint32_t tk = s_key[i].u;
-                    const int32_t ti = s_id[i];
-                    s_key[i].u = s_key[j].u;
-                    s_id[i] = s_id[j];
-                    s_key[j].u = tk;
-                    s_id[j] = ti;
-                }
-            }
-        }
-    __syncthreads();
+    bitonic_sort_best_first(s_key, s_id, kChunk);
 
     if (!out_id) {
         for (int i = tid; i < kKeep; i += nt) {
-            out_keys[int64_t(blockIdx.x) * kKeep + i] = s_key[i].u;
+            out_keys[int64_t(blockIdx.x) * kKeep + i] = s_key[i];
             out_ids[int64_t(blockIdx.x) * kKeep + i] = s_id[i];
         }
         return;
@@ -172,7 +131,7 @@ __global__ void __launch_bounds__(kThreads)
     const SampleParams P = *params;
     const int k = P.temperature <= 0.0f ? 1 : P.top_k < 1 ? 1 : P.top_k > kKeep ? kKeep : P.top_k;
     int m = 0;   // candidates that are numbers (NaN and padding sort last, with key 0)
-    while (m < k && s_key[m].u != 0)
+    while (m < k && s_key[m] != 0)
         ++m;
     int32_t chosen = 0;
     if (P.temperature <= 0.0f) {
@@ -182,7 +141,7 @@ __global__ void __launch_bounds__(kThreads)
         chosen = first != first || m == 0 ? 0 : s_id[0];
     } else if (m > 0) {
         for (int i = 0; i < m; ++i)
-            s_l[i] = key_value(s_key[i].u);
+            s_l[i] = key_value(s_key[i]);
         chosen = draw_sorted(P, s_l, s_p, s_id, m);
     }
     out_id[0] = chosen;
