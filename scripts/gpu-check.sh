@@ -85,7 +85,7 @@ export QT_QPA_PLATFORM=offscreen
 if [ -z "$gpu" ]; then
   step "nvcc compiles the kernels (causerie_cuda)" "$out/build-cuda.log" \
     cmake --build "$build" -j"$jobs" --target causerie_cuda
-  sim_tests=$(cd "$build" && ctest -N -L cuda-sim 2>/dev/null | sed -nE 's/^ *Test +#[0-9]+: (tst_[a-z_]+).*/\1/p' |
+  sim_tests=$(cd "$build" && ctest -N -L cuda-sim 2>/dev/null | sed -nE 's/^ *Test +#[0-9]+: (tst_[a-z0-9_]+).*/\1/p' |
     sed -E 's/_host_(avx2|native)$//' | sort -u | tr '\n' ' ')
   # shellcheck disable=SC2086
   step "build the sim's CUDA tests" "$out/build-sim.log" cmake --build "$build" -j"$jobs" --target $sim_tests
