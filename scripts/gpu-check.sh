@@ -91,6 +91,15 @@ if [ -z "$gpu" ]; then
   step "build the sim's CUDA tests" "$out/build-sim.log" cmake --build "$build" -j"$jobs" --target $sim_tests
   step "CUDA sim tests (ctest -L cuda-sim)" "$out/ctest-sim.log" \
     ctest --test-dir "$build" -L cuda-sim --output-on-failure -j"$jobs"
+  # The gpu-labelled tests compile and link against the nvcc kernels, and skip saying why.
+  gpu_tests=$(cd "$build" && ctest -N -L gpu 2>/dev/null | sed -nE 's/^ *Test +#[0-9]+: (tst_[a-z0-9_]+).*/\1/p' |
+    sort -u | tr '\n' ' ')
+  # shellcheck disable=SC2086
+  step "build the gpu-labelled tests (nvcc kernels)" "$out/build-gpu-tests.log" \
+    cmake --build "$build" -j"$jobs" --target $gpu_tests
+  step "gpu-labelled tests skip without a device (ctest -L gpu)" "$out/ctest-gpu.log" \
+    ctest --test-dir "$build" -L gpu -V
+  grep -hE "SKIP|tests passed" "$out/ctest-gpu.log" | sort -u | head -3 | sed 's/^/      /' | tee -a "$summary"
   say "NO GPU: the gpu-labelled tests, compute-sanitizer and the benchmark need a device; not run."
   say "summary: $summary ($failures failed)"
   exit 0
