@@ -48,6 +48,11 @@ Status ComputeBackend::eval_top_k(std::span<const int32_t> tokens, int64_t pos, 
     return Ok{};
 }
 
+Status ComputeBackend::eval_sample(int32_t, int64_t, const SampleStep&, int32_t*)
+{
+    return make_error("the " + device_name() + " device cannot sample");
+}
+
 size_t ComputeBackend::kv_bytes(int64_t) const { return 0; }
 
 Status ComputeBackend::read_kv(int64_t, uint8_t*)

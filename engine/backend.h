@@ -4,6 +4,7 @@
 #include "kv_type.h"
 #include "model.h"
 #include "result.h"
+#include "sampler.h"
 
 #include <cstdint>
 #include <memory>
@@ -83,6 +84,20 @@ public:
     // The largest k (with up to that many `gather` ids) for which eval_top_k() is worth calling
     // instead of eval(); 0: never (the session then reads whole rows, as on the CPU).
     virtual int max_top_k() const { return 0; }
+
+    // Sampling on the device (a GPU): like eval() of one token, then the next token chosen on the
+    // device as Sampler::sample() would choose it from that token's logits, with `step` from
+    // Sampler::device_step(history, max_sample_k(), max_sample_window()); only the id crosses to
+    // the host (one wait per token). The id stays on the device as the next step's input.
+    // The default refuses (max_sample_k() 0: the session samples on the host).
+    virtual Status eval_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next);
+    virtual int max_sample_k() const { return 0; }
+    virtual int max_sample_window() const { return 0; }
+
+    // Why the device can no longer be used (a GPU's sticky error: every later call would fail
+    // too), for the user; empty while it works. The session then moves to the CPU (Session::
+    // set_fallback).
+    virtual std::string device_lost() const { return {}; }
 
     // The KV cache outside the device (kv_state.h saves and restores it through these).
     // Layout of the rows of positions [0, n), one F16 layout for every backend: layer by layer,

@@ -20,6 +20,7 @@
 #include "kernels/cuda/quantize.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
+#include "kernels/cuda/sample.cuh"
 #include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/topk.cuh"
 #include "kv_rows.h"
@@ -32,6 +33,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <optional>
@@ -161,6 +163,7 @@ public:
         for (auto& [bucket, graph] : m_graphs)
             gpu::graph_destroy(graph);
         gpu::stream_destroy(m_stream);
+        gpu::host_free_pinned(m_pinned);
     }
 
     // Uploads weights and allocates caches and scratch; an out-of-memory error says so in
@@ -276,9 +279,15 @@ public:
                                   {&m_topk_ids, size_t(gpu::kTopKMax) * 4},
                                   {&m_topk_vals, size_t(gpu::kTopKMax) * 4},
                                   {&m_gather_ids, size_t(kMaxGather) * 4},
-                                  {&m_gather_vals, size_t(kMaxGather) * 4}})
+                                  {&m_gather_vals, size_t(kMaxGather) * 4},
+                                  {&m_sample_params, sizeof(gpu::SampleParams)},
+                                  {&m_sample_window, size_t(gpu::kSampleMaxWindow) * 4},
+                                  {&m_sample_scratch, size_t(gpu::sample_scratch_bytes(hp.n_vocab))},
+                                  {&m_sample_out, 4}})
             if (auto st = alloc(*mem, bytes); !st)
                 return fail(st);
+        if (auto st = gpu::host_alloc_pinned(&m_pinned, kPinnedBytes); !st)
+            return fail(st);
         m_split_floats = gpu::attention_split_k_scratch_floats(1, m_n_ctx, attention_shape());
         if (auto st = alloc(m_split, size_t(m_split_floats) * 4); !st)
             return fail(st);
@@ -324,8 +333,12 @@ public:
 
     Status eval(std::span<const int32_t> tokens, int64_t pos, float* logits_last, float* all_logits) override
     {
-        return eval_batches(tokens, pos, logits_last, all_logits, false);
+        if (!m_lost.empty())
+            return lost_error();
+        return noting_loss(eval_batches(tokens, pos, logits_last, all_logits, false));
     }
+
+    std::string device_lost() const override { return m_lost; }
 
     // Top-k on the device: the last token's logits stay in m_logits, topk_rows() picks k of them
     // and only k ids + k values (+ the gathered ones) cross to the host.
@@ -336,6 +349,83 @@ public:
     {
         if (k < 1 || k > gpu::kTopKMax || gather.size() > size_t(kMaxGather))
             return ComputeBackend::eval_top_k(tokens, pos, k, gather, out);
+        if (!m_lost.empty())
+            return lost_error();
+        return noting_loss(device_top_k(tokens, pos, k, gather, out));
+    }
+
+    // Sampling on the device (sample.cuh): the decode step, then the selection tree and the draw
+    // on its logits; only the chosen id is copied to the host (the one wait of the step), and it
+    // stays in m_ids for the next step's embedding. With graphs, sampling is part of the step's
+    // graph: its settings and window are read from device memory.
+    int max_sample_k() const override { return gpu::kSampleMaxK; }
+    int max_sample_window() const override { return gpu::kSampleMaxWindow; }
+
+    Status eval_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next) override
+    {
+        if (!m_lost.empty())
+            return lost_error();
+        Status st = device_sample(token, pos, step, next);
+        if (!st)
+            m_fed = -1;   // the sampler may have written m_ids[0] before the failure
+        return noting_loss(std::move(st));
+    }
+
+    Status device_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next)
+    {
+        const bool greedy = step.temperature <= 0.0f;
+        if (!greedy && (step.top_k < 1 || step.top_k > gpu::kSampleMaxK))
+            return make_error("device sampling needs top-k in 1.." + std::to_string(gpu::kSampleMaxK) + ", not " +
+                              std::to_string(step.top_k));
+        if (step.window.size() > size_t(gpu::kSampleMaxWindow))
+            return make_error("device sampling takes a penalty window of at most " +
+                              std::to_string(gpu::kSampleMaxWindow) + " ids, not " +
+                              std::to_string(step.window.size()));
+        for (int32_t id : step.window)
+            if (id < 0 || id >= hp.n_vocab)
+                return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
+                                  std::to_string(hp.n_vocab) + ")");
+        const int32_t one[1] = {token};
+        if (auto st = check_eval(one, pos, m_n_ctx, hp.n_vocab); !st)
+            return st;
+        GPU_TRY(gpu::device_init(m_device_index, nullptr));
+        gpu::SampleParams p;
+        p.draw = step.draw;
+        p.temperature = step.temperature;
+        p.top_k = greedy ? 1 : step.top_k;
+        p.top_p = step.top_p;
+        p.min_p = step.min_p;
+        p.repeat_penalty = step.repeat_penalty;
+        p.n_window = int32_t(step.window.size());
+        GPU_TRY(stage(m_sample_params.ptr, kPinnedParams, &p, sizeof p));
+        if (!step.window.empty())
+            GPU_TRY(stage(m_sample_window.ptr, kPinnedWindow, step.window.data(), step.window.size() * 4));
+        if (m_graphs_enabled && m_n_gpu == hp.n_layer) {
+            if (auto st = decode_with_graph(token, pos, nullptr, true); !st)
+                return st;
+        } else {
+            if (auto st = forward_batch(one, 1, pos, nullptr, nullptr, true); !st)
+                return st;
+            if (auto st = sample_on_device(); !st)
+                return st;
+        }
+        GPU_TRY(gpu::copy_to_host(next, m_sample_out.ptr, 4, m_stream));
+        m_fed = *next;   // sample_logits wrote it to m_ids[0] too
+        return Ok{};
+    }
+
+    // The launches of sample_logits on the head's logits (captured in the sampling graph).
+    Status sample_on_device()
+    {
+        GPU_TRY(gpu::sample_logits(m_logits.as<float>(), hp.n_vocab, m_sample_params.as<gpu::SampleParams>(),
+                                   m_sample_window.as<int32_t>(), m_sample_scratch.ptr, m_sample_out.as<int32_t>(),
+                                   m_ids.as<int32_t>(), m_stream));
+        return Ok{};
+    }
+
+    Status device_top_k(std::span<const int32_t> tokens, int64_t pos, int k, std::span<const int32_t> gather,
+                        TopLogits* out)
+    {
         for (int32_t id : gather)
             if (id < 0 || id >= hp.n_vocab)
                 return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
@@ -345,7 +435,7 @@ public:
         const float* logits = m_logits.as<float>();
         GPU_TRY(gpu::topk_rows(logits, 1, hp.n_vocab, k, m_topk_ids.as<int32_t>(), m_topk_vals.as<float>(), m_stream));
         if (!gather.empty()) {
-            GPU_TRY(gpu::copy_to_device(m_gather_ids.ptr, gather.data(), gather.size() * 4, m_stream));
+            GPU_TRY(stage(m_gather_ids.ptr, kPinnedGather, gather.data(), gather.size() * 4));
             GPU_TRY(gpu::gather_floats(logits, m_gather_ids.as<int32_t>(), int64_t(gather.size()),
                                        m_gather_vals.as<float>(), m_stream));
         }
@@ -731,9 +821,10 @@ private:
                          bool head_on_device = false)
     {
         if (n == 1 && m_graphs_enabled && m_n_gpu == hp.n_layer && !all_logits)
-            return decode_with_graph(tokens[0], pos, logits_last);
+            return decode_with_graph(tokens[0], pos, logits_last, false);
         const int64_t d = hp.n_embd;
-        GPU_TRY(gpu::copy_to_device(m_ids.ptr, tokens, size_t(n) * 4, m_stream));
+        if (auto st = feed_tokens(tokens, n); !st)
+            return st;
         GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), n, d,
                                 m_x.as<float>(), m_stream));   // x (n, d)
         for (int64_t l = 0; l < m_n_gpu; ++l)
@@ -782,42 +873,53 @@ private:
         return std::min(b, m_n_ctx);
     }
 
-    // One decode step (every layer on the GPU) as a CUDA graph: the token id and position are
-    // copied to device memory, then the bucket's graph is replayed (captured on first use). The
-    // captured launches read the position from m_step, so one graph serves every position of
-    // its bucket; on a GPU this removes ~15 launch overheads per layer from each token.
-    Status decode_with_graph(int32_t token, int64_t pos, float* logits_last)
+    // One decode step (every layer on the GPU) as a CUDA graph: the token id (unless the device
+    // sampled it into m_ids) and position are copied to device memory, then the graph of the
+    // bucket (and of sampling or not) is replayed. The captured launches read the position from
+    // m_step, so one graph serves every position of its bucket; on a GPU this removes ~15 launch
+    // overheads per layer from each token. A graph's first step runs its launches plainly and
+    // only then captures them: every kernel has run once before a capture (a module loaded
+    // lazily during a capture fails it on a GPU), and that plain run is the step itself.
+    // sample: the step ends with sample_on_device() and nothing is waited for here.
+    Status decode_with_graph(int32_t token, int64_t pos, float* logits_last, bool sample)
     {
-        GPU_TRY(gpu::copy_to_device(m_ids.ptr, &token, 4, m_stream));
-        GPU_TRY(gpu::copy_to_device(m_step.ptr, &pos, sizeof pos, m_stream));
+        const int32_t one[1] = {token};
+        if (auto st = feed_tokens(one, 1); !st)
+            return st;
+        GPU_TRY(stage(m_step.ptr, kPinnedStep, &pos, sizeof pos));
         const int64_t bucket = graph_bucket(pos);
-        auto it = m_graphs.find(bucket);
+        const int64_t key = sample ? -bucket : bucket;
+        auto it = m_graphs.find(key);
         if (it == m_graphs.end()) {
+            if (auto st = record_decode_step(bucket - 1, sample); !st)   // the warm-up is this step
+                return st;
             GPU_TRY(gpu::capture_begin(m_stream));
-            Status recorded = record_decode_step(bucket - 1);
+            Status recorded = record_decode_step(bucket - 1, sample);
             gpu::Graph graph = nullptr;
             const gpu::GpuStatus ended = gpu::capture_end(m_stream, &graph);   // always: leaves capture mode
             if (!recorded || !ended) {
-                // Nothing recorded has run. A driver that cannot capture must not stop generation:
-                // the plain launches compute the same logits, so carry on without graphs and say
-                // why in device_name(). (A genuine kernel error then fails on the plain path.)
+                // Nothing recorded has run, and the step is done. A driver that cannot capture
+                // must not stop generation: the plain launches compute the same logits, so carry
+                // on without graphs and say why in device_name().
                 gpu::graph_destroy(graph);
                 m_graphs_enabled = false;
                 m_graph_note = !recorded ? recorded.error().message : ended.at(__FILE__, __LINE__).error;
-                return forward_batch(&token, 1, pos, logits_last, nullptr, true);
+            } else {
+                m_graphs.emplace(key, graph);
             }
-            it = m_graphs.emplace(bucket, graph).first;
+        } else {
+            GPU_TRY(gpu::graph_launch(it->second, m_stream));
         }
-        GPU_TRY(gpu::graph_launch(it->second, m_stream));
         if (logits_last)
             GPU_TRY(gpu::copy_to_host(logits_last, m_logits.ptr, size_t(hp.n_vocab) * 4, m_stream));
-        else
+        else if (!sample)
             GPU_TRY(gpu::stream_sync(m_stream));
         return Ok{};
     }
 
-    // The launches of one decode step, position from m_step; max_pos: the bucket's last position.
-    Status record_decode_step(int64_t max_pos)
+    // The launches of one decode step, position from m_step; max_pos: the bucket's last position;
+    // sample: then the device's choice of the next token (sample_on_device).
+    Status record_decode_step(int64_t max_pos, bool sample)
     {
         const int64_t d = hp.n_embd;
         const int64_t* pos_dev = m_step.as<int64_t>();
@@ -828,8 +930,41 @@ private:
                 return st;
         GPU_TRY(
             gpu::rmsnorm(m_x.as<float>(), m_output_norm.mem.as<float>(), m_xb.as<float>(), 1, d, hp.rms_eps, m_stream));
-        return matmul_head(m.tied_output ? m_tok_embd : m_output, m_xb.as<float>(), 1, m_logits.as<float>());
+        if (auto st = matmul_head(m.tied_output ? m_tok_embd : m_output, m_xb.as<float>(), 1, m_logits.as<float>());
+            !st)
+            return st;
+        return sample ? sample_on_device() : Ok{};
     }
+
+    // The step's input ids into m_ids through pinned memory; nothing to copy when the device's
+    // sampler already put that one token there.
+    Status feed_tokens(const int32_t* tokens, int64_t n)
+    {
+        if (n == 1 && tokens[0] == m_fed && m_fed >= 0)
+            return Ok{};
+        m_fed = -1;
+        GPU_TRY(stage(m_ids.ptr, kPinnedTokens, tokens, size_t(n) * 4));
+        return Ok{};
+    }
+
+    // A host-to-device copy of a small input through its slot of the pinned buffer. Every step
+    // ends with a wait for the device (the token, the logits or a sync), so a slot is free again
+    // when the next step writes it.
+    gpu::GpuStatus stage(void* dst, size_t slot, const void* src, size_t bytes)
+    {
+        std::memcpy(static_cast<uint8_t*>(m_pinned) + slot, src, bytes);
+        return gpu::copy_to_device(dst, static_cast<uint8_t*>(m_pinned) + slot, bytes, m_stream);
+    }
+
+    // After a failure: a sticky device error (gpu::device_lost) makes the backend refuse every
+    // later call with the reason, and the session moves to the CPU (Session::set_fallback).
+    Status noting_loss(Status st)
+    {
+        if (!st && m_lost.empty())
+            m_lost = gpu::device_lost();
+        return st;
+    }
+    Status lost_error() const { return make_error("the GPU can no longer be used (" + m_lost + ")"); }
 
     Status matmul_head(const DevWeight& out, const float* x, int64_t n, float* y)
     {
@@ -854,6 +989,18 @@ private:
     int64_t m_split_floats = 0;
     std::string m_device_name;
     gpu::Stream m_stream = nullptr;
+    std::string m_lost;   // the sticky error that broke the device (device_lost)
+    int32_t m_fed = -1;   // the token the device's sampler left in m_ids[0] (-1: none)
+
+    // Pinned host memory for the small copies of every step (stage()), one slot each.
+    static constexpr size_t kPinnedTokens = 0;                                           // kCudaMaxBatch ids
+    static constexpr size_t kPinnedStep = kPinnedTokens + kCudaMaxBatch * 4;             // the position
+    static constexpr size_t kPinnedParams = kPinnedStep + 64;                            // gpu::SampleParams
+    static constexpr size_t kPinnedWindow = kPinnedParams + 64;                          // the penalty window
+    static constexpr size_t kPinnedGather = kPinnedWindow + gpu::kSampleMaxWindow * 4;   // eval_top_k's ids
+    static constexpr size_t kPinnedBytes = kPinnedGather + kMaxGather * 4;
+    static_assert(sizeof(gpu::SampleParams) <= 64);
+    void* m_pinned = nullptr;
 
     DevWeight m_tok_embd;             // (n_vocab, n_embd)
     DevWeight m_output_norm;          // (n_embd) F32
@@ -876,6 +1023,10 @@ private:
     DeviceMem m_step;                        // (1) int64: the decode position, read by graph-captured kernels
     DeviceMem m_topk_ids, m_topk_vals;       // (kTopKMax) int32 / F32: eval_top_k's selection
     DeviceMem m_gather_ids, m_gather_vals;   // (kMaxGather) int32 / F32: eval_top_k's gathered logits
+    DeviceMem m_sample_params;               // gpu::SampleParams of the step (eval_sample)
+    DeviceMem m_sample_window;               // (kSampleMaxWindow) int32: the penalty's ids
+    DeviceMem m_sample_scratch;              // the selection tree's candidate lists
+    DeviceMem m_sample_out;                  // (1) int32: the chosen token
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
     DeviceMem m_split;                       // flash-decoding: tickets, then (n_head, n_ctx / 128, value_dim + 2)

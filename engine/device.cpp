@@ -7,6 +7,7 @@
 
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cuda/attention.cuh"   // kSplitChunk: a constant, no GPU code
+#include "kernels/cuda/sample.cuh"      // sample_device_bytes: constants, no GPU code
 
 #include <algorithm>
 #include <cmath>
@@ -49,8 +50,10 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
                                      hp.n_head_kv * (hp.head_dim + hp.value_dim) + 2 * hp.n_ff + hp.n_vocab);
     const int64_t chunk = kernels::gpu::kSplitChunk;
     const size_t split_k = size_t(hp.n_head) * size_t((n_ctx + chunk - 1) / chunk) * size_t(hp.value_dim + 2) * 4;
-    const size_t top_k = size_t(2 * kCudaMaxTopK + 2 * kCudaMaxGather) * 4;   // eval_top_k's ids and values
-    size_t scratch = floats * 4 + B * max_conv + B * 4 + sizeof(int64_t) + split_k + top_k;   // + the decode position
+    const size_t top_k = size_t(2 * kCudaMaxTopK + 2 * kCudaMaxGather) * 4;        // eval_top_k's ids and values
+    const size_t sample = size_t(kernels::gpu::sample_device_bytes(hp.n_vocab));   // eval_sample's buffers
+    size_t scratch =
+        floats * 4 + B * max_conv + B * 4 + sizeof(int64_t) + split_k + top_k + sample;   // + the decode position
     if (gemm)
         scratch += max_elems * 2 + B * max_cols * 2;
     p.fixed_bytes = bytes(model.tok_embd) + bytes(model.output_norm) + (model.tied_output ? 0 : bytes(model.output)) +

@@ -66,6 +66,10 @@ int32_t Sampler::argmax(std::span<const float> logits)
 
 double Sampler::uniform()
 {
+    if (m_have_returned) {
+        m_have_returned = false;
+        return m_returned;
+    }
     // 53 random bits -> [0, 1); std::uniform_real_distribution differs between libraries.
     return double(m_rng() >> 11) * (1.0 / 9007199254740992.0);
 }
@@ -170,6 +174,31 @@ int Sampler::top_needed(std::span<const int32_t> history, std::vector<int32_t>* 
     if (m_p.top_k <= 0)
         return 0;
     return m_p.top_k + int(window->size());
+}
+
+bool Sampler::device_step(std::span<const int32_t> history, int max_k, int max_window, SampleStep* step)
+{
+    const bool greedy = m_p.temperature <= 0.0f;
+    if (!greedy && (m_p.top_k < 1 || m_p.top_k > max_k))
+        return false;
+    penalty_window(history, step->window);
+    if (int(step->window.size()) > max_window)
+        return false;
+    step->temperature = m_p.temperature;
+    step->top_k = m_p.top_k;
+    step->top_p = m_p.top_p;
+    step->min_p = m_p.min_p;
+    step->repeat_penalty = m_p.repeat_penalty;
+    step->draw = greedy ? 0.0 : uniform();   // sample() draws once per token unless greedy
+    return true;
+}
+
+void Sampler::return_draw(const SampleStep& step)
+{
+    if (step.temperature <= 0.0f)
+        return;   // greedy drew nothing
+    m_have_returned = true;
+    m_returned = step.draw;
 }
 
 int32_t Sampler::sample_top(std::span<const int32_t> ids, std::span<const float> logits,

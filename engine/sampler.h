@@ -20,6 +20,18 @@ struct SamplingParams {
     bool random_seed = true;   // false: use `seed`
 };
 
+// One draw as a device makes it (ComputeBackend::eval_sample, backend.h): the settings, the
+// penalty window and the uniform number sample() would use, so both choose the same token.
+struct SampleStep {
+    float temperature = 0.0f;   // <= 0: greedy
+    int top_k = 0;
+    float top_p = 1.0f;
+    float min_p = 0.0f;
+    float repeat_penalty = 1.0f;
+    std::vector<int32_t> window;   // distinct ids the penalty changes, ascending
+    double draw = 0.0;             // uniform in [0, 1) (0 when greedy: nothing is drawn)
+};
+
 class Sampler {
 public:
     explicit Sampler(const SamplingParams& params);
@@ -38,6 +50,15 @@ public:
     // logits of `window`, as filled by top_needed() for the same history.
     int32_t sample_top(std::span<const int32_t> ids, std::span<const float> logits, std::span<const int32_t> window,
                        std::span<const float> window_logits);
+
+    // The next draw made elsewhere (a device): true when a device keeping the best max_k
+    // candidates and a window of max_window ids chooses as sample() would (greedy, or top-k in
+    // 1..max_k), then `step` holds what it needs and the generator has advanced exactly as
+    // sample() would advance it. False (nothing consumed): sample() or sample_top() instead.
+    bool device_step(std::span<const int32_t> history, int max_k, int max_window, SampleStep* step);
+    // The device failed before choosing with `step`: its draw is the next one again, so that
+    // sampling goes on (on the CPU) as if the device had never been asked.
+    void return_draw(const SampleStep& step);
 
     static int32_t argmax(std::span<const float> logits);
 
@@ -62,6 +83,8 @@ private:
     std::vector<Candidate> m_cand;
     std::vector<float> m_row;        // the row with the penalty applied
     std::vector<int32_t> m_window;   // the penalty's distinct ids
+    bool m_have_returned = false;    // return_draw(): uniform() gives m_returned next
+    double m_returned = 0.0;
 };
 
 }   // namespace causerie

@@ -78,8 +78,33 @@ size_t Session::shift_for(const std::vector<int32_t>& prompt, size_t common, Gen
     return common + best_keep;
 }
 
+bool Session::fall_back(const Status& failed)
+{
+    if (failed || !m_fallback)
+        return false;
+    const std::string why = m_backend->device_lost();
+    if (why.empty())
+        return false;
+    auto replacement = m_fallback();
+    if (!replacement)
+        return false;
+    m_backend = std::move(replacement).value();
+    m_cached.clear();   // the rows were on the lost device
+    m_fallback_reason = why;
+    return true;
+}
+
 Result<std::vector<float>> Session::evaluate(const std::vector<int32_t>& prompt, bool context_shift,
                                              GenerateStats* stats)
+{
+    auto logits = evaluate_once(prompt, context_shift, stats);
+    if (!logits && fall_back(Status(logits.error())))
+        return evaluate_once(prompt, context_shift, stats);
+    return logits;
+}
+
+Result<std::vector<float>> Session::evaluate_once(const std::vector<int32_t>& prompt, bool context_shift,
+                                                  GenerateStats* stats)
 {
     if (prompt.empty())
         return make_error("the prompt is empty");
@@ -158,8 +183,10 @@ bool Generation::advance()
         return false;
     if (m_cancel && m_cancel->load(std::memory_order_relaxed))
         return stop_with("cancelled");
-    const int32_t id = m_have_top ? m_sampler.sample_top(m_top.ids, m_top.logits, m_window, m_top.gathered)
-                                  : m_sampler.sample(m_logits, m_history);
+    const int32_t id = m_have_device ? m_device_next
+                       : m_have_top  ? m_sampler.sample_top(m_top.ids, m_top.logits, m_window, m_top.gathered)
+                                     : m_sampler.sample(m_logits, m_history);
+    m_have_device = false;
     std::vector<int32_t>& generated = m_session.m_generated;
     if (generated.empty())
         m_stats.ttft_ms = ms_since(m_t0);
@@ -204,22 +231,48 @@ Status Generation::decode()
 {
     ComputeBackend& backend = *m_session.m_backend;
     const int32_t one[1] = {m_next};
+    const int64_t pos = int64_t(m_session.m_cached.size());
+    m_have_top = false;
+    if (m_options.backend_sampling && backend.max_sample_k() > 0 &&
+        m_sampler.device_step(m_history, backend.max_sample_k(), backend.max_sample_window(), &m_step)) {
+        if (auto st = backend.eval_sample(m_next, pos, m_step, &m_device_next); !st) {
+            m_sampler.return_draw(m_step);
+            return recover(st);
+        }
+        m_have_device = true;
+        accepted();
+        return Ok{};
+    }
     const int k = m_options.backend_top_k && backend.max_top_k() > 0 ? m_sampler.top_needed(m_history, &m_window) : 0;
     m_have_top = k > 0 && k <= backend.max_top_k() && int(m_window.size()) <= backend.max_top_k();
-    const int64_t pos = int64_t(m_session.m_cached.size());
     if (m_have_top) {
         if (auto st = backend.eval_top_k(one, pos, k, m_window, &m_top); !st)
-            return st;
+            return recover(st);
     } else if (auto st = backend.eval(one, pos, m_logits.data()); !st) {
-        return st;
+        return recover(st);
     }
     accepted();
+    return Ok{};
+}
+
+Status Generation::recover(const Status& failed)
+{
+    if (!m_session.fall_back(failed))
+        return failed;
+    // On the fallback backend: everything so far (the prompt, the tokens generated and the one
+    // just chosen) evaluated again, for the logits the next token is sampled from.
+    m_have_top = m_have_device = false;
+    auto logits = m_session.evaluate_once(m_history, false, nullptr);
+    if (!logits)
+        return logits.error();
+    m_logits = std::move(logits).value();
     return Ok{};
 }
 
 BatchItem Generation::pending()
 {
     m_have_top = false;
+    m_have_device = false;
     return {m_session.m_backend.get(), std::span<const int32_t>(&m_next, 1), int64_t(m_session.m_cached.size()),
             m_logits.data()};
 }

@@ -24,6 +24,9 @@ struct GenerateOptions {
     // Let a backend that can (a GPU) select the sampler's candidates itself and copy k logits
     // instead of the whole row. Same tokens either way; off only to test that.
     bool backend_top_k = true;
+    // Let a backend that can (a GPU) choose the next token itself (ComputeBackend::eval_sample):
+    // only the id crosses to the host. Same tokens either way; off only to test that.
+    bool backend_sampling = true;
     // When the prompt is the cached tokens with one span left out (prepare_prompt, context_fit.h,
     // drops the oldest exchanges once a conversation outgrows the context) followed by new
     // tokens, remove that span's rows from the KV cache and move the later rows down, re-rotating
@@ -66,6 +69,14 @@ public:
     const std::vector<int32_t>& last_generated() const { return m_generated; }
     const std::vector<int32_t>& cached_tokens() const { return m_cached; }
     ComputeBackend& backend() { return *m_backend; }
+
+    // Where to go when the device breaks (ComputeBackend::device_lost(), a GPU's sticky error):
+    // `make` returns a backend for the same model (the CPU). A generation or evaluation that
+    // fails so moves the session to it and carries on there (the tokens so far evaluated again);
+    // fallback_reason() then says why. Without one, the error is returned as it is.
+    using BackendMaker = std::function<Result<std::unique_ptr<ComputeBackend>>()>;
+    void set_fallback(BackendMaker make) { m_fallback = std::move(make); }
+    const std::string& fallback_reason() const { return m_fallback_reason; }
     void clear() { m_cached.clear(); }
     // After the backend's rows [0, n) were written from outside (restore_snapshot, kv_state.h):
     // `tokens` (n of them) are what those rows hold. Error (session cleared) when n exceeds the context.
@@ -80,11 +91,17 @@ private:
     // Tries a context shift for `prompt` whose common prefix with the cache is `common` tokens;
     // returns the prompt tokens now covered by the cache (common when there was none).
     size_t shift_for(const std::vector<int32_t>& prompt, size_t common, GenerateStats* stats);
+    // After `failed`: true when the device was lost and the session now runs on the fallback.
+    bool fall_back(const Status& failed);
+    Result<std::vector<float>> evaluate_once(const std::vector<int32_t>& prompt, bool context_shift,
+                                             GenerateStats* stats);
 
     const Tokenizer& m_tok;
     std::unique_ptr<ComputeBackend> m_backend;
     std::vector<int32_t> m_cached;   // tokens whose K/V are in the cache, in order
     std::vector<int32_t> m_generated;
+    BackendMaker m_fallback;
+    std::string m_fallback_reason;
 };
 
 // One request's decoding on a session, one token at a time, so that several sessions' requests
@@ -117,6 +134,8 @@ public:
 private:
     using Clock = std::chrono::steady_clock;
     bool stop_with(const char* reason);   // records why it ended; returns false (advance's answer)
+    // decode() failed: on a lost device, the session's fallback takes over (Session::fall_back).
+    Status recover(const Status& failed);
 
     Session& m_session;
     const GenerateOptions m_options;
@@ -132,6 +151,9 @@ private:
     TopLogits m_top;                  // instead of m_logits when the backend selected them
     std::vector<int32_t> m_window;    // ids the repetition penalty changes (top-k path)
     bool m_have_top = false;
+    SampleStep m_step;            // the device's draw (eval_sample path)
+    int32_t m_device_next = -1;   // the token the device chose
+    bool m_have_device = false;
     int32_t m_next = -1;   // the token advance() chose, to be evaluated
     bool m_done = false;
     bool m_stopped_by_caller = false;

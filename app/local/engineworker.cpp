@@ -37,6 +37,7 @@ struct EngineWorker::Loaded {
     // The conversation whose tokens `session` holds (0: none), and whether its file holds them.
     qint64 owner = 0;
     bool ownerSaved = true;
+    bool fallbackNoted = false;   // the session's move to the CPU (a broken GPU) was reported
     // Other conversations' states (this model's), by conversation id, and those of them whose
     // file does not hold them (no folder, a failed write): written at quit if still held.
     KvSnapshotCache recent{0, 0};
@@ -151,6 +152,12 @@ void EngineWorker::loadModel(const LocalModelOptions& options)
     if (!backend)
         return fail(backend.error().message);
     loaded->session = std::make_unique<Session>(*loaded->tok, std::move(backend).value());
+    // A GPU that breaks mid-session (a sticky CUDA error) hands the session to the CPU, with the
+    // same context and threads; the answer goes on there (noteFallback tells the window).
+    BackendOptions cpu = bo;
+    cpu.device = "cpu";
+    cpu.n_ctx = loaded->session->backend().n_ctx();
+    loaded->session->set_fallback([model = loaded->model.get(), cpu] { return create_cpu_backend(*model, cpu); });
     loaded->recent.set_limits(recentByteBudget(), kRecentMaxCount);
 
     const HParams& hp = loaded->model->hp;
@@ -252,6 +259,7 @@ void EngineWorker::generate(const QString& requestId, const QList<ChatMessage>& 
         return;
     resolveSession(settings.conversationId);
     const auto result = run(requestId, *request, cancel);
+    noteFallback();
     report(requestId, *request, result);
     if (result)
         saveSession();   // after the answer is out: the window does not wait for the disk
@@ -414,6 +422,21 @@ Result<GenerateStats> EngineWorker::run(const QString& requestId, const Prepared
         cancel.get());
     flush();
     return result;
+}
+
+// The session moved to the CPU during the answer (the GPU broke): the model's device and note
+// change, and the window hears it as the model's details (LocalModelController shows the note).
+void EngineWorker::noteFallback()
+{
+    Loaded& l = *m_loaded;
+    const std::string& why = l.session->fallback_reason();
+    if (why.empty() || l.fallbackNoted)
+        return;
+    l.fallbackNoted = true;
+    l.info.device = QString::fromStdString(l.session->backend().device_name());
+    l.info.deviceNote = QString::fromStdString("the GPU stopped working (" + why + "): running on the CPU");
+    qCWarning(lcEngine) << "the GPU stopped working, the model runs on the CPU now:" << why.c_str();
+    Q_EMIT modelLoaded(l.info);
 }
 
 void EngineWorker::report(const QString& requestId, const Prepared& request, const Result<GenerateStats>& result)

@@ -109,6 +109,7 @@ private:
     void stashSession();
     bool restoreInto(qint64 conversationId, const char* from, const causerie::KvSnapshot& snapshot);
     void saveSession();
+    void noteFallback();
     void reportCacheSize();
 
     std::unique_ptr<Loaded> m_loaded;

@@ -27,6 +27,17 @@ GpuStatus mem_info(size_t* free_bytes, size_t* total_bytes);
 GpuStatus device_malloc(void** ptr, size_t bytes);   // out_of_memory set when that is the cause
 void device_free(void* ptr);                         // nullptr is fine
 
+// Page-locked host memory (cudaMallocHost) for the sources of host-to-device copies: such a copy
+// is truly asynchronous (a pageable source is staged by the driver first), so the caller must not
+// change the source before the stream has passed the copy (a stream_sync or copy_to_host).
+GpuStatus host_alloc_pinned(void** ptr, size_t bytes);
+void host_free_pinned(void* ptr);   // nullptr is fine
+
+// Why the device cannot be used any more: a sticky error (an illegal address, a kernel fault,
+// an uncorrectable ECC error, ...) leaves the CUDA context broken until the process exits, so
+// every later call fails too. Empty while no such error happened.
+std::string device_lost();
+
 GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream s);
 GpuStatus copy_to_host(void* dst, const void* src, size_t bytes, Stream s);
 GpuStatus copy_on_device(void* dst, const void* src, size_t bytes, Stream s);
@@ -67,6 +78,14 @@ void sim_set_reported_free(size_t bytes);
 // pool; tests the device choice end to end.
 void sim_set_device_count(int n);
 int sim_device_count();
+// Sim only: after `after_launches` more kernel launches, the next one fails as a kernel fault on
+// a GPU does, and the device stays broken (every launch, copy and sync fails; device_lost() says
+// why) until sim_clear_sticky_error().
+void sim_inject_sticky_error(uint64_t after_launches);
+void sim_clear_sticky_error();
+// Sim only: forget which kernels have run, as at the program's start: a capture that records a
+// kernel not launched outside a capture since then fails (lazy module loading on a GPU).
+void sim_forget_warm_kernels();
 #endif
 
 }   // namespace CAUSERIE_GPU_FLAVOR

@@ -1,18 +1,54 @@
 // The device API on the CUDA runtime and cuBLAS. Every status is checked and reported with the
 // call's text and file:line.
 #include "device.h"
+#include "device_probe.h"
 
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
+
+#include <mutex>
 
 namespace causerie::kernels::gpu {
 inline namespace nv {
 namespace {
 
+// Errors after which the CUDA context is unusable until the process exits (the runtime returns
+// them from every later call): the backend then hands the session to the CPU.
+bool is_sticky(cudaError_t err)
+{
+    switch (err) {
+    case cudaErrorECCUncorrectable:
+    case cudaErrorIllegalAddress:
+    case cudaErrorLaunchTimeout:
+    case cudaErrorAssert:
+    case cudaErrorHardwareStackError:
+    case cudaErrorIllegalInstruction:
+    case cudaErrorMisalignedAddress:
+    case cudaErrorInvalidAddressSpace:
+    case cudaErrorInvalidPc:
+    case cudaErrorLaunchFailure:
+    case cudaErrorContextIsDestroyed: return true;
+    default: return false;
+    }
+}
+
+std::mutex g_lost_mutex;
+std::string g_lost;   // the first sticky error's text
+
+void note_if_sticky(cudaError_t err, const char* call)
+{
+    if (!is_sticky(err))
+        return;
+    std::lock_guard lock(g_lost_mutex);
+    if (g_lost.empty())
+        g_lost = std::string(call) + ": " + cudaGetErrorString(err);
+}
+
 GpuStatus cuda_status(cudaError_t err, const char* call, const char* file, int line)
 {
     if (err == cudaSuccess)
         return gpu_ok();
+    note_if_sticky(err, call);
     cudaGetLastError();   // clear a non-sticky error so the next call starts clean
     return GpuStatus{std::string(call) + ": " + cudaGetErrorString(err), err == cudaErrorMemoryAllocation}.at(file,
                                                                                                               line);
@@ -56,6 +92,8 @@ thread_local CublasHandle t_cublas;
 
 GpuStatus device_init(int index, DeviceInfo* info)
 {
+    ::causerie::kernels::cuda::order_devices_like_nvidia_smi();   // (no effect once CUDA is initialized: the probe sets
+                                                                  // it first)
     CUDA_TRY(cudaSetDevice(index));
     if (info) {
         cudaDeviceProp prop{};
@@ -85,6 +123,28 @@ void device_free(void* ptr)
 {
     if (ptr)
         cudaFree(ptr);   // a failure here leaves nothing to do but carry on
+}
+
+GpuStatus host_alloc_pinned(void** ptr, size_t bytes)
+{
+    *ptr = nullptr;
+    CUDA_TRY(cudaMallocHost(ptr, bytes));
+    return gpu_ok();
+}
+
+void host_free_pinned(void* ptr)
+{
+    if (ptr)
+        cudaFreeHost(ptr);
+}
+
+std::string device_lost()
+{
+    // A kernel's fault may not have reached a checked call yet: the runtime keeps it as the last
+    // error (a sticky one cannot be cleared).
+    note_if_sticky(cudaPeekAtLastError(), "a kernel");
+    std::lock_guard lock(g_lost_mutex);
+    return g_lost;
 }
 
 GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream s)

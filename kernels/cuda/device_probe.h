@@ -26,6 +26,11 @@ struct CudaProbe {
     std::vector<CudaDeviceInfo> devices;
 };
 
+// Sets CUDA_DEVICE_ORDER=PCI_BUS_ID first (unless the user set it), so that device indices are
+// nvidia-smi's; the contexts it creates to read free memory are released.
 CudaProbe probe_devices();
+
+// CUDA_DEVICE_ORDER=PCI_BUS_ID unless set: call before the process's first CUDA call.
+void order_devices_like_nvidia_smi();
 
 }   // namespace causerie::kernels::cuda

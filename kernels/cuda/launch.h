@@ -16,10 +16,12 @@ GpuStatus launch(void (*kernel)(Params...), dim3 grid, dim3 block, size_t smem, 
 #if defined(CAUSERIE_CUDA_SIM)
     (void)stream;
     if (::causerie::cuda_sim::capturing()) {   // recorded for a graph, run when it is launched
-        ::causerie::cuda_sim::record([=] {
-            return ::causerie::cuda_sim::run_grid(
-                grid, block, smem, [&] { kernel(Params(args)...); }, __BASE_FILE__);
-        });
+        ::causerie::cuda_sim::record(
+            [=] {
+                return ::causerie::cuda_sim::run_grid(
+                    grid, block, smem, [&] { kernel(Params(args)...); }, __BASE_FILE__);
+            },
+            __BASE_FILE__);
         return gpu_ok();
     }
     const std::string error = ::causerie::cuda_sim::run_grid(

@@ -1,6 +1,7 @@
 #include "topk.cuh"
 
 #include "launch.h"
+#include "order_key.cuh"
 
 #include <cmath>
 #include <cstdint>
@@ -13,19 +14,6 @@ namespace topk {
 
 constexpr int kThreads = 256;
 
-// Floats mapped to unsigned integers in the same order (so the k-th largest can be found by
-// bisection on integers); NaN maps to 0, below every number including -inf (0x007fffff).
-// -0.0 and 0.0 compare equal, so they share a key (and their tie goes to the lower index).
-__device__ __forceinline__ uint32_t order_key(float v)
-{
-    if (v != v)
-        return 0;
-    if (v == 0.0f)
-        return 0x80000000u;
-    const uint32_t u = uint32_t(__float_as_int(v));
-    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
 // Sum of an int over the block; every thread gets it. `scratch`: 32 ints of shared memory.
 __device__ __forceinline__ int block_sum_int(int v, int* scratch)
 {
@@ -37,12 +25,6 @@ __device__ __forceinline__ int block_sum_int(int v, int* scratch)
     __syncthreads();
     v = lane < int(blockDim.x) / kWarp ? scratch[lane] : 0;
     return warp_sum_int(v);
-}
-
-// (key a, id ia) comes before (key b, id ib): larger value first, then lower index.
-__device__ __forceinline__ bool before(uint32_t a, int32_t ia, uint32_t b, int32_t ib)
-{
-    return a > b || (a == b && ia < ib);
 }
 
 // One block of kThreads per row.
@@ -126,27 +108,7 @@ __global__ void __launch_bounds__(kThreads) topk_kernel(const float* x, int64_t 
             }
         }
     }
-    for (int size = 2; size <= kTopKMax; size <<= 1)
-        for (int stride = size / 2; stride > 0; stride >>= 1) {
-            __syncthreads();
-            for (int i = tid; i < kTopKMax; i += nt) {
-                const int j = i ^ stride;
-                if (j <= i)
-                    continue;
-                // Blocks of `size` alternate direction; the first (i & size == 0) puts the
-                // better entry first, so the final merge (size = kTopKMax) is best-first.
-                const bool j_first = before(c_key[j], c_id[j], c_key[i], c_id[i]);
-                if (((i & size) == 0) == j_first) {
-                    const uint32_t tk = c_key[i];
-                    const int32_t ti = c_id[i];
-                    c_key[i] = c_key[j];
-                    c_id[i] = c_id[j];
-                    c_key[j] = tk;
-                    c_id[j] = ti;
-                }
-            }
-        }
-    __syncthreads();
+    bitonic_sort_best_first(c_key, c_id, kTopKMax);
     int32_t* row_ids = ids + int64_t(blockIdx.x) * k;
     float* row_values = values + int64_t(blockIdx.x) * k;
     for (int i = tid; i < k; i += nt) {

@@ -53,11 +53,13 @@ QString makeModel(const QTemporaryDir& dir, int layers)
 }
 
 // The "sim" object of each test of one bench run, by test name ("pp2", "tg2").
-QMap<QString, QJsonObject> simRows(const QString& model)
+QMap<QString, QJsonObject> simRows(const QString& model, const QStringList& extra = {})
 {
     bool ok = false;
-    const QByteArray out =
-        runCli({"bench", model, "--device", "cuda-sim", "-p", "2", "-n", "2", "-r", "1", "-t", "1", "--json"}, &ok);
+    const QByteArray out = runCli(
+        QStringList{"bench", model, "--device", "cuda-sim", "-p", "2", "-n", "2", "-r", "1", "-t", "1", "--json"} +
+            extra,
+        &ok);
     QMap<QString, QJsonObject> rows;
     if (ok)
         for (const QJsonValue& row : QJsonDocument::fromJson(out).array())
@@ -71,6 +73,7 @@ class TestBenchSim : public QObject {
     Q_OBJECT
 private Q_SLOTS:
     void countsPerLayerDoNotDependOnDepth();
+    void appSamplerWaitsOncePerToken();
 };
 
 void TestBenchSim::countsPerLayerDoNotDependOnDepth()
@@ -110,6 +113,24 @@ void TestBenchSim::countsPerLayerDoNotDependOnDepth()
     }
     // The bench's own decode reads one row of logits per token: one wait for the device.
     QCOMPARE(rowsTwo.value("tg2").value("host_syncs_per_token").toDouble(), 1.0);
+}
+
+// The app's path (Session::generate with the app's sampling defaults: temperature, top-k 40,
+// top-p, min-p, repetition penalty) samples on the device: the host waits once per token, for
+// the token's id (the prompt's first token: for its row of logits). It waited 4 times before
+// (the top-k ids, their logits, the penalty window's logits, a stream sync).
+void TestBenchSim::appSamplerWaitsOncePerToken()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString two = makeModel(dir, 2);
+    QVERIFY(!two.isEmpty());
+    const QMap<QString, QJsonObject> rows = simRows(two, {"--sampler", "app"});
+    const QJsonObject tg = rows.value("tg2");
+    QVERIFY(!tg.isEmpty());
+    QCOMPARE(tg.value("host_syncs_per_token").toDouble(), 1.0);
+    // The sampler's launches are per token, not per layer: the same 10 per layer as the bench's path.
+    QCOMPARE(tg.value("launches_per_layer").toDouble(), 10.0);
 }
 
 QTEST_GUILESS_MAIN(TestBenchSim)

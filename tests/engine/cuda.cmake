@@ -13,3 +13,8 @@ if(CAUSERIE_CUDA_SIM)
       ENVIRONMENT "QT_QPA_PLATFORM=offscreen;CAUSERIE_CPU=${cap}")
   endforeach()
 endif()
+# The same backend on a real GPU, end to end against the CPU (label `gpu`: scripts/gpu-check.sh);
+# it skips with the probe's reason without a device.
+if(CAUSERIE_HAVE_CUDA)
+  causerie_add_test(tst_cuda_gpu_eval SOURCES tst_cuda_gpu_eval.cpp LIBS causerie_engine LABELS gpu TIMEOUT 900)
+endif()

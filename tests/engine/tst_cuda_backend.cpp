@@ -18,8 +18,11 @@
 #include "engine/test_model.h"
 #include "engine/tokenizer.h"
 #include "kernels/cuda/device.h"
+#include "kernels/cuda/sim/sim_runtime.h"
+#include "kernels/cuda/topk.cuh"
 
 #include <QFile>
+#include <QScopeGuard>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -156,6 +159,11 @@ private Q_SLOTS:
     void int8GemmPrefillMatchesCpu_data();
     void int8GemmPrefillMatchesCpu();
     void f16CopiesServeLaterPrefills();
+    void sessionSamplesOnDevice_data();
+    void sessionSamplesOnDevice();
+    void stickyErrorMovesSessionToCpu();
+    void decodeCopiesFromPinnedMemory();
+    void graphKernelsWarmedBeforeCapture();
 };
 
 // Q8_0 weights: the same arithmetic in the same order, so the same logits, prefill and decode.
@@ -1033,6 +1041,217 @@ void TestCudaBackend::f16CopiesServeLaterPrefills()
     QCOMPARE(dequant_launches[0] - dequant_launches[1], uint64_t(2 * 7));   // Q, K, V, O, gate, up, down
     QVERIFY(dequant_launches[1] > 0);                                       // the activations' conversion remains
     QCOMPARE(second, first);
+}
+
+// Session::generate with the CUDA backend sampling on the device (eval_sample) against the CPU
+// backend sampling on the host, same seed and settings: the same tokens, plain launches and
+// graphs, and one wait for the device per token (the prompt's logits, then each token's id).
+void TestCudaBackend::sessionSamplesOnDevice_data()
+{
+    QTest::addColumn<float>("temperature");
+    QTest::addColumn<int>("topK");
+    QTest::addColumn<float>("topP");
+    QTest::addColumn<float>("minP");
+    QTest::addColumn<float>("penalty");
+    QTest::addColumn<bool>("graphs");
+    for (bool graphs : {false, true}) {
+        const char* g = graphs ? "graphs" : "plain";
+        QTest::addRow("app defaults, %s", g) << 0.7f << 40 << 0.95f << 0.05f << 1.1f << graphs;
+        QTest::addRow("greedy, %s", g) << 0.0f << 40 << 0.95f << 0.05f << 1.1f << graphs;
+        QTest::addRow("hot, top-k 128, penalty 1.5, %s", g) << 1.5f << 128 << 1.0f << 0.0f << 1.5f << graphs;
+    }
+    QTest::newRow("top-k 1") << 1.0f << 1 << 0.95f << 0.05f << 1.1f << false;
+    QTest::newRow("top-p 0.5, min-p 0.2") << 1.2f << 64 << 0.5f << 0.2f << 1.0f << false;
+}
+
+void TestCudaBackend::sessionSamplesOnDevice()
+{
+    QFETCH(float, temperature);
+    QFETCH(int, topK);
+    QFETCH(float, topP);
+    QFETCH(float, minP);
+    QFETCH(float, penalty);
+    QFETCH(bool, graphs);
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    CudaBackendOptions co;
+    co.graphs = graphs ? CudaBackendOptions::Graphs::On : CudaBackendOptions::Graphs::Off;
+    auto sim = sim_backend(*model, 128, co);
+    auto cpu = cpu_backend(*model, 128);
+    QVERIFY(sim && cpu);
+    QCOMPARE(sim->max_sample_k(), 128);
+    GenerateOptions go;
+    go.sampling.temperature = temperature;
+    go.sampling.top_k = topK;
+    go.sampling.top_p = topP;
+    go.sampling.min_p = minP;
+    go.sampling.repeat_penalty = penalty;
+    go.sampling.random_seed = false;
+    go.sampling.seed = 7;
+    go.max_tokens = 16;
+    auto prompt = tok->encode("Hello world! Hello world!", true);
+    QVERIFY(prompt.ok());
+    Session on_cpu(*tok, std::move(cpu)), on_sim(*tok, std::move(sim));
+    auto want = on_cpu.generate(*prompt, go, [](std::string_view) { return true; });
+    QVERIFY(want.ok());
+    cuda_sim::reset_counters();
+    auto got = on_sim.generate(*prompt, go, [](std::string_view) { return true; });
+    QVERIFY2(got.ok(), got.ok() ? "" : got.error().message.c_str());
+    QCOMPARE(on_sim.last_generated(), on_cpu.last_generated());
+    QCOMPARE(got->finish_reason, want->finish_reason);
+    // Decode steps: every token but the last when the length stopped it, every one on an EOS.
+    const int made = got->completion_tokens;
+    QVERIFY(made > 0);
+    const int decoded = got->finish_reason == "length" ? made - 1 : made;
+    const cuda_sim::Counters c = cuda_sim::counters();
+    QCOMPARE(c.host_syncs, uint64_t(1 + decoded));
+    QCOMPARE(c.kernels.count("sample") ? c.kernels.at("sample").launches : 0,
+             uint64_t(2 * decoded));   // 32000: 2 levels
+}
+
+// A sticky device error (the sim's injected illegal address) in the middle of a generation:
+// the backend refuses from then on with the reason, the session moves to the CPU backend its
+// fallback makes and goes on there, with the very tokens a CPU session would have chosen
+// (the device's unused draw is given back to the sampler). Also during the prefill, and
+// without a fallback (the error, with its reason, reaches the caller).
+void TestCudaBackend::stickyErrorMovesSessionToCpu()
+{
+    const auto clear = qScopeGuard([] { kernels::gpu::sim_clear_sticky_error(); });
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    GenerateOptions go;
+    go.sampling.random_seed = false;
+    go.sampling.seed = 3;
+    go.max_tokens = 12;
+    auto prompt = tok->encode("Hello world!", true);
+    QVERIFY(prompt.ok());
+    Session reference(*tok, cpu_backend(*model, 64));
+    QVERIFY(reference.generate(*prompt, go, [](std::string_view) { return true; }).ok());
+    const std::vector<int32_t> want = reference.last_generated();
+    QCOMPARE(int(want.size()), 12);
+
+    // How many launches a whole generation makes, to break the device half-way through it.
+    uint64_t total = 0;
+    {
+        Session s(*tok, sim_backend(*model, 64));
+        const uint64_t before = cuda_sim::launches();
+        QVERIFY(s.generate(*prompt, go, [](std::string_view) { return true; }).ok());
+        total = cuda_sim::launches() - before;
+    }
+    for (uint64_t after : {total / 2, uint64_t(2)}) {   // mid-decode; during the prefill
+        Session s(*tok, sim_backend(*model, 64));
+        s.set_fallback([&model] { return Result<std::unique_ptr<ComputeBackend>>(cpu_backend(*model, 64)); });
+        std::string text;
+        kernels::gpu::sim_inject_sticky_error(after);
+        auto r = s.generate(*prompt, go, [&](std::string_view t) {
+            text += t;
+            return true;
+        });
+        QVERIFY2(r.ok(), r.ok() ? "" : r.error().message.c_str());
+        QCOMPARE(s.last_generated(), want);
+        QVERIFY2(s.fallback_reason().find("illegal memory access") != std::string::npos, s.fallback_reason().c_str());
+        QVERIFY2(s.backend().device_name().rfind("CPU", 0) == 0, s.backend().device_name().c_str());
+        QVERIFY(!text.empty());
+        // The session lives on: the next turn runs on the CPU.
+        QVERIFY(s.generate(*prompt, go, [](std::string_view) { return true; }).ok());
+        QCOMPARE(s.last_generated(), want);
+        kernels::gpu::sim_clear_sticky_error();
+    }
+
+    // No fallback: the error says why, and the broken backend refuses every later call.
+    auto broken = sim_backend(*model, 64);
+    QVERIFY(broken);
+    QVERIFY(broken->device_lost().empty());
+    kernels::gpu::sim_inject_sticky_error(0);
+    std::vector<float> row(size_t(model->hp.n_vocab));
+    auto st = broken->eval(*prompt, 0, row.data());
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error().message.find("illegal memory access") != std::string::npos, st.error().message.c_str());
+    QVERIFY2(broken->device_lost().find("illegal memory access") != std::string::npos, broken->device_lost().c_str());
+    kernels::gpu::sim_clear_sticky_error();   // even once the device works again: the context was lost
+    st = broken->eval(*prompt, 0, row.data());
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error().message.find("can no longer be used") != std::string::npos, st.error().message.c_str());
+    Session without(*tok, std::move(broken));
+    auto r = without.generate(*prompt, go, [](std::string_view) { return true; });
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.find("illegal memory access") != std::string::npos, r.error().message.c_str());
+}
+
+// Every host-to-device copy of a decode step (token, position, sampling settings and window,
+// eval_top_k's ids) comes from pinned memory; the weights' upload may come from the mapping.
+void TestCudaBackend::decodeCopiesFromPinnedMemory()
+{
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    for (auto graphs : {CudaBackendOptions::Graphs::Off, CudaBackendOptions::Graphs::On}) {
+        CudaBackendOptions co;
+        co.graphs = graphs;
+        auto sim = sim_backend(*model, 64, co);
+        QVERIFY(sim);
+        cuda_sim::reset_counters();
+        std::vector<float> row(size_t(model->hp.n_vocab));
+        QVERIFY(sim->eval(std::vector<int32_t>{1, 22557, 1526}, 0, row.data()).ok());
+        QVERIFY(sim->eval(std::vector<int32_t>{28808}, 3, row.data()).ok());
+        TopLogits top;
+        QVERIFY(sim->eval_top_k(std::vector<int32_t>{5}, 4, 40, std::vector<int32_t>{9, 1}, &top).ok());
+        SampleStep step;
+        step.temperature = 0.8f;
+        step.top_k = 40;
+        step.window = {1, 5, 9};
+        step.draw = 0.5;
+        int32_t next = -1, again = -1;
+        QVERIFY(sim->eval_sample(7, 5, step, &next).ok());
+        QVERIFY(next >= 0 && next < model->hp.n_vocab);
+        QVERIFY(sim->eval_sample(next, 6, step, &again).ok());   // its id is already on the device
+        const cuda_sim::Counters c = cuda_sim::counters();
+        QVERIFY(c.copies_to_device >= 8);
+        QCOMPARE(c.pageable_copies_to_device, uint64_t(0));
+    }
+}
+
+// A graph's first step runs its kernels plainly before capturing them: under the sim a capture
+// that records a kernel never launched before fails (lazy module loading on a GPU), so a
+// backend that skipped the warm-up would turn its graphs off. The sim's rule itself first.
+void TestCudaBackend::graphKernelsWarmedBeforeCapture()
+{
+    kernels::gpu::sim_forget_warm_kernels();
+    kernels::gpu::Stream s = nullptr;
+    QVERIFY(kernels::gpu::stream_create(&s).ok());
+    void* p = nullptr;
+    QVERIFY(kernels::gpu::device_malloc(&p, 4096).ok());
+    QVERIFY(kernels::gpu::capture_begin(s).ok());
+    kernels::gpu::Graph g = nullptr;
+    const auto st = kernels::gpu::gather_floats(static_cast<float*>(p), static_cast<int32_t*>(p), 4,
+                                                static_cast<float*>(p) + 16, s);
+    QVERIFY(st.ok());
+    const auto ended = kernels::gpu::capture_end(s, &g);
+    QVERIFY(!ended.ok());
+    QVERIFY2(ended.error.find("first launched during a capture") != std::string::npos, ended.error.c_str());
+    kernels::gpu::device_free(p);
+
+    auto model = load_model(kTiny);
+    QVERIFY(model.ok());
+    CudaBackendOptions co;
+    co.graphs = CudaBackendOptions::Graphs::On;
+    auto graphed = sim_backend(*model, 64, co), plain = sim_backend(*model, 64);
+    QVERIFY(graphed && plain);
+    kernels::gpu::sim_forget_warm_kernels();
+    const int captured = kernels::gpu::sim_graphs_captured();
+    SampleStep step;   // greedy
+    int32_t a = -1, b = -1;
+    for (int64_t pos = 0; pos < 3; ++pos) {   // the first decode step ever: graph warm-up, capture
+        const int32_t tok = pos == 0 ? 1 : a;
+        QVERIFY(graphed->eval_sample(tok, pos, step, &a).ok());
+        QVERIFY(plain->eval_sample(pos == 0 ? 1 : b, pos, step, &b).ok());
+        QCOMPARE(a, b);
+    }
+    QVERIFY2(graphed->device_name().find("CUDA graphs off") == std::string::npos, graphed->device_name().c_str());
+    QCOMPARE(kernels::gpu::sim_graphs_captured() - captured, 1);
 }
 
 #include "tst_cuda_backend.moc"

@@ -129,11 +129,51 @@ void device_free(void* ptr)
     std::free(ptr);
 }
 
+namespace {
+// The sticky fault every call reports once the device is broken (sim_inject_sticky_error).
+GpuStatus broken(const char* call) { return gpu_error(std::string(call) + ": " + cuda_sim::sticky_fault()); }
+}   // namespace
+
+#define SIM_REFUSE_WHEN_BROKEN(call)                                                                                   \
+    do {                                                                                                               \
+        if (!cuda_sim::sticky_fault().empty())                                                                         \
+            return broken(call);                                                                                       \
+    } while (0)
+
+GpuStatus host_alloc_pinned(void** ptr, size_t bytes)
+{
+    *ptr = std::aligned_alloc(64, (bytes + 63) / 64 * 64 + 64);
+    if (!*ptr)
+        return gpu_error("host_alloc_pinned(" + std::to_string(bytes) + " bytes): host out of memory", true);
+    cuda_sim::add_pinned_range(*ptr, bytes);
+    return gpu_ok();
+}
+
+void host_free_pinned(void* ptr)
+{
+    if (!ptr)
+        return;
+    cuda_sim::remove_pinned_range(ptr);
+    std::free(ptr);
+}
+
+std::string device_lost() { return cuda_sim::sticky_fault(); }
+
+void sim_inject_sticky_error(uint64_t after_launches)
+{
+    cuda_sim::inject_fault(after_launches, "an illegal memory access was encountered (injected by the sim)");
+}
+
+void sim_clear_sticky_error() { cuda_sim::clear_fault(); }
+
+void sim_forget_warm_kernels() { cuda_sim::forget_warm_kernels(); }
+
 GpuStatus copy_to_device(void* dst, const void* src, size_t bytes, Stream)
 {
     if (cuda_sim::capturing())
         return refuse_in_capture("copy_to_device");
-    cuda_sim::count_copy_to_device();
+    SIM_REFUSE_WHEN_BROKEN("copy_to_device");
+    cuda_sim::count_copy_to_device(src, bytes);
     std::memcpy(dst, src, bytes);
     return gpu_ok();
 }
@@ -141,6 +181,7 @@ GpuStatus copy_to_host(void* dst, const void* src, size_t bytes, Stream)
 {
     if (cuda_sim::capturing())
         return refuse_in_capture("copy_to_host");
+    SIM_REFUSE_WHEN_BROKEN("copy_to_host");
     cuda_sim::count_host_sync();   // a GPU's copy_to_host waits for the stream (device_cuda.cu)
     std::memcpy(dst, src, bytes);
     return gpu_ok();
@@ -169,6 +210,7 @@ GpuStatus stream_create(Stream* s)
 void stream_destroy(Stream) {}
 GpuStatus stream_sync(Stream)
 {
+    SIM_REFUSE_WHEN_BROKEN("stream_sync");
     cuda_sim::count_host_sync();
     return gpu_ok();
 }
@@ -204,6 +246,8 @@ GpuStatus capture_end(Stream, Graph* graph)
         return gpu_error("capture_end: no capture in progress");
     auto g = std::make_unique<SimGraph>();
     g->launches = cuda_sim::end_capture();
+    if (std::string error = cuda_sim::capture_error(); !error.empty())
+        return gpu_error("capture_end: " + error);
     if (sim_failing_captures())
         return gpu_error("capture_end: instantiation failed (sim_fail_captures)");
     {
@@ -218,6 +262,7 @@ GpuStatus graph_launch(Graph graph, Stream)
 {
     if (!graph)
         return gpu_error("graph_launch: no graph");
+    SIM_REFUSE_WHEN_BROKEN("graph_launch");
     for (const auto& launch : static_cast<SimGraph*>(graph)->launches)
         if (std::string error = launch(); !error.empty())
             return gpu_error("graph kernel launch failed: " + error);

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <new>
 #include <shared_mutex>
 #include <unordered_map>
@@ -279,6 +280,13 @@ std::string run_block(Pool& p, const ThreadContext& base, unsigned n)
 std::atomic<bool> g_counting{false};
 std::atomic<uint64_t> g_host_syncs{0};
 std::atomic<uint64_t> g_copies_to_device{0};
+std::atomic<uint64_t> g_pageable_copies{0};
+std::mutex g_fault_mutex;               // g_fault_*, g_pinned
+std::map<uintptr_t, size_t> g_pinned;   // pinned host allocations: start → bytes
+bool g_fault_armed = false;
+uint64_t g_fault_countdown = 0;
+std::string g_fault_what;
+std::string g_fault_sticky;
 std::mutex g_counts_mutex;   // g_kernels, g_launches_at_reset, g_gemm
 std::atomic<uint64_t> g_gemm_calls{0};
 double g_gemm_flops = 0;
@@ -354,6 +362,7 @@ Counters counters()
     c.launches = g_launches - g_launches_at_reset;
     c.host_syncs = g_host_syncs;
     c.copies_to_device = g_copies_to_device;
+    c.pageable_copies_to_device = g_pageable_copies;
     c.gemm_calls = g_gemm_calls;
     c.gemm_flops = g_gemm_flops;
     c.gemm_bytes = g_gemm_bytes;
@@ -370,6 +379,7 @@ void reset_counters()
     g_launches_at_reset = g_launches;
     g_host_syncs = 0;
     g_copies_to_device = 0;
+    g_pageable_copies = 0;
     g_gemm_calls = 0;
     g_gemm_flops = 0;
     g_gemm_bytes = 0;
@@ -380,7 +390,68 @@ void reset_counters()
 }
 
 void count_host_sync() { ++g_host_syncs; }
-void count_copy_to_device() { ++g_copies_to_device; }
+void add_pinned_range(const void* p, size_t bytes)
+{
+    std::lock_guard lock(g_fault_mutex);
+    g_pinned[reinterpret_cast<uintptr_t>(p)] = bytes;
+}
+
+void remove_pinned_range(const void* p)
+{
+    std::lock_guard lock(g_fault_mutex);
+    g_pinned.erase(reinterpret_cast<uintptr_t>(p));
+}
+
+void count_copy_to_device(const void* src, size_t bytes)
+{
+    ++g_copies_to_device;
+    const auto a = reinterpret_cast<uintptr_t>(src);
+    std::lock_guard lock(g_fault_mutex);
+    auto it = g_pinned.upper_bound(a);
+    const bool pinned = it != g_pinned.begin() && (--it, a >= it->first && a + bytes <= it->first + it->second);
+    if (!pinned)
+        ++g_pageable_copies;
+}
+
+void inject_fault(uint64_t after_launches, std::string what)
+{
+    std::lock_guard lock(g_fault_mutex);
+    g_fault_armed = true;
+    g_fault_countdown = after_launches;
+    g_fault_what = std::move(what);
+}
+
+std::string sticky_fault()
+{
+    std::lock_guard lock(g_fault_mutex);
+    return g_fault_sticky;
+}
+
+void clear_fault()
+{
+    std::lock_guard lock(g_fault_mutex);
+    g_fault_armed = false;
+    g_fault_sticky.clear();
+}
+
+namespace {
+// The launch's injected fault, if it is the one that fails (or one after it).
+std::string take_fault()
+{
+    std::lock_guard lock(g_fault_mutex);
+    if (!g_fault_sticky.empty())
+        return g_fault_sticky;
+    if (!g_fault_armed)
+        return {};
+    if (g_fault_countdown > 0) {
+        --g_fault_countdown;
+        return {};
+    }
+    g_fault_armed = false;
+    g_fault_sticky = g_fault_what;
+    return g_fault_sticky;
+}
+}   // namespace
 
 void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t result_bytes)
 {
@@ -445,17 +516,46 @@ uint64_t launches() { return g_launches; }
 namespace {
 thread_local bool t_capturing = false;
 thread_local std::vector<RecordedLaunch> t_recorded;
+thread_local std::string t_capture_error;
+std::mutex g_warm_mutex;
+std::set<std::string> g_warm;   // kernel files launched outside a capture
+
+void note_warm(const char* source)
+{
+    if (!source || t_capturing)
+        return;
+    std::lock_guard lock(g_warm_mutex);
+    g_warm.insert(source);
+}
 }   // namespace
 
 void begin_capture()
 {
     t_capturing = true;
     t_recorded.clear();
+    t_capture_error.clear();
 }
 
 bool capturing() { return t_capturing; }
 
-void record(RecordedLaunch launch) { t_recorded.push_back(std::move(launch)); }
+void record(RecordedLaunch launch, const char* source)
+{
+    if (source && t_capture_error.empty()) {
+        std::lock_guard lock(g_warm_mutex);
+        if (!g_warm.count(source))
+            t_capture_error = std::string("a kernel of ") + source +
+                              " was first launched during a capture (its module cannot be loaded lazily then)";
+    }
+    t_recorded.push_back(std::move(launch));
+}
+
+std::string capture_error() { return t_capture_error; }
+
+void forget_warm_kernels()
+{
+    std::lock_guard lock(g_warm_mutex);
+    g_warm.clear();
+}
 
 std::vector<RecordedLaunch> end_capture()
 {
@@ -478,6 +578,9 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
     if (dynamic_smem_bytes > 227 * 1024)
         return "dynamic shared memory of " + std::to_string(dynamic_smem_bytes) +
                " bytes exceeds what any supported GPU offers per block (227 KiB)";
+    if (std::string fault = take_fault(); !fault.empty())
+        return fault;
+    note_warm(source);
     ++g_launches;
     Pool& p = pool();
     p.grow(size_t(n));

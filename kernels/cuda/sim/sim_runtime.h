@@ -89,6 +89,7 @@ struct Counters {
     uint64_t launches = 0;     // every launch since reset_counters()
     uint64_t host_syncs = 0;   // waits of the host for the device (copies to host, stream syncs)
     uint64_t copies_to_device = 0;
+    uint64_t pageable_copies_to_device = 0;        // of those, from memory not allocated as pinned
     uint64_t gemm_calls = 0;                       // cuBLAS F16 GEMMs (device.h gemm_f16)
     double gemm_flops = 0;                         // 2 m n k each
     double gemm_bytes = 0;                         // their operands read and result written, once each
@@ -102,7 +103,6 @@ bool counting();
 Counters counters();
 void reset_counters();
 void count_host_sync();
-void count_copy_to_device();
 void count_gemm(int64_t m, int64_t n, int64_t k, size_t operand_bytes, size_t result_bytes);
 // Tensor-core work (wmma_sim.h, once per warp-wide call) and shared-memory traffic (the wmma
 // tile loads and stores, and what kernels report with count_shared), while counting is on.
@@ -111,6 +111,19 @@ void count_shared(size_t bytes);
 // Device allocations, so that only loads from global memory are counted (device_sim.cpp).
 void add_device_range(const void* p, size_t bytes);
 void remove_device_range(const void* p);
+// Pinned host allocations (device.h host_alloc_pinned), so that copies from pageable memory
+// can be counted.
+void add_pinned_range(const void* p, size_t bytes);
+void remove_pinned_range(const void* p);
+void count_copy_to_device(const void* src, size_t bytes);   // counts it, and whether it is pageable
+
+// A fault that leaves the device unusable (an illegal address on a GPU): after `after_launches`
+// more launches, the next one fails with `what`, and so does every later launch (and every copy
+// and sync of device_sim.cpp) until clear_fault(). sticky_fault(): the message, empty when none.
+void inject_fault(uint64_t after_launches, std::string what);
+std::string sticky_fault();
+void clear_fault();
+
 // One lane's load of `bytes` at p (common.cuh's helpers call it).
 void record_load(const void* p, size_t bytes);
 
@@ -120,7 +133,13 @@ void record_load(const void* p, size_t bytes);
 using RecordedLaunch = std::function<std::string()>;   // runs one launch: empty or the error
 void begin_capture();
 bool capturing();
-void record(RecordedLaunch launch);
+// `source`: the kernel's file (launch.h). With lazy module loading (CUDA's default since 12.2) a
+// kernel's module is loaded at its first launch, and a load during a capture fails it; the sim
+// keeps the files launched outside a capture, and capture_error() reports a capture that
+// recorded a launch of another one (device_sim.cpp's capture_end then fails).
+void record(RecordedLaunch launch, const char* source = nullptr);
+std::string capture_error();
+void forget_warm_kernels();   // as at the program's start (tests)
 std::vector<RecordedLaunch> end_capture();
 
 }   // namespace causerie::cuda_sim

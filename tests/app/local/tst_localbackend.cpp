@@ -8,6 +8,9 @@
 #include "engine/session.h"
 #include "engine/test_model.h"
 #include "engine/tokenizer.h"
+#if defined(CAUSERIE_CUDA_SIM)
+#include "kernels/cuda/device.h"
+#endif
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -43,6 +46,7 @@ private Q_SLOTS:
     void onlyTheLatestCountIsAnswered();
     void thinkingSwitchReachesThePrompt();
     void templateNotesReachTheModelInfo();
+    void brokenGpuMovesTheModelToTheCpu();
 };
 
 namespace {
@@ -534,6 +538,56 @@ void TestLocalBackend::onlyTheLatestCountIsAnswered()
     const std::vector<causerie::ChatTurn> turns = {{"user", text.toStdString()}};
     QCOMPARE(counted.at(0).at(1).toInt(), int(tmpl.apply(*tok, turns).value().size()));
     QCOMPARE(counted.at(0).at(2).toInt(), 2048);
+}
+
+// The model on the (simulated) GPU, which breaks in the middle of an answer with a sticky error:
+// the answer still finishes, on the CPU, with the text the CPU gives; the model's device becomes
+// the CPU and its note says why (what the details and the status line show), once.
+void TestLocalBackend::brokenGpuMovesTheModelToTheCpu()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("needs the cuda-sim device (CAUSERIE_CUDA_SIM)");
+#else
+    const auto clear = qScopeGuard([] { causerie::kernels::gpu::sim_clear_sticky_error(); });
+    const QList<ChatMessage> history{{QStringLiteral("user"), QStringLiteral("Tell me a story.")}};
+    LocalBackend cpu;
+    QVERIFY(loadModel(cpu));
+    Collected want;
+    collect(cpu, cpu.startChat(history, greedy(12)), want);
+    QTRY_VERIFY_WITH_TIMEOUT(want.done, 60000);
+    QVERIFY(!want.failed);
+
+    LocalBackend b;
+    QSignalSpy loaded(&b, &LocalBackend::modelLoaded);
+    LocalModelOptions o;
+    o.path = kTiny;
+    o.device = QStringLiteral("cuda-sim");
+    o.contextSize = 256;
+    b.loadModel(o);
+    QVERIFY(loaded.wait(60000));
+    QVERIFY2(b.modelInfo().device.contains(QLatin1String("layers on GPU")), qPrintable(b.modelInfo().device));
+    causerie::kernels::gpu::sim_inject_sticky_error(80);   // after the prefill, during the answer
+    Collected c;
+    collect(b, b.startChat(history, greedy(12)), c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.done, 300000);
+    QVERIFY2(!c.failed, qPrintable(c.error.message + QLatin1Char(' ') + c.error.detail));
+    QCOMPARE(c.text, want.text);
+    QCOMPARE(loaded.count(), 2);   // loaded, then the move to the CPU
+    const LocalModelInfo info = loaded.last().at(0).value<LocalModelInfo>();
+    QVERIFY2(info.device.startsWith(QLatin1String("CPU")), qPrintable(info.device));
+    QVERIFY2(info.deviceNote.startsWith(QLatin1String("the GPU stopped working (")) &&
+                 info.deviceNote.contains(QLatin1String("illegal memory access")) &&
+                 info.deviceNote.endsWith(QLatin1String(": running on the CPU")),
+             qPrintable(info.deviceNote));
+    QCOMPARE(b.modelInfo().device, info.device);
+    QCOMPARE(b.modelState(), LocalBackend::ModelState::Ready);
+    // The next answer runs on the CPU without another notice.
+    Collected next;
+    collect(b, b.startChat(history, greedy(4)), next);
+    QTRY_VERIFY_WITH_TIMEOUT(next.done, 60000);
+    QVERIFY(!next.failed);
+    QCOMPARE(loaded.count(), 2);
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestLocalBackend)

@@ -1,0 +1,261 @@
+// Device sampling (sample.cu) under the CUDA sim against the CPU sampler (engine/sampler.cpp):
+// for the same seed both must choose the same token, row after row. The device gets the draw
+// and the penalty window from Sampler::device_step, as the CUDA backend gives them.
+#include "tst_cuda_util.h"
+
+#include "engine/sampler.h"
+#include "kernels/cuda/sample.cuh"
+#if defined(CAUSERIE_CUDA_SIM)
+#include "kernels/cuda/sim/sim_runtime.h"
+#endif
+
+#include <QTest>
+
+#include <algorithm>
+#include <limits>
+#include <set>
+
+using namespace cuda_test;
+using causerie::Sampler;
+using causerie::SampleStep;
+using causerie::SamplingParams;
+
+namespace {
+
+enum class Fill { Random, Flat, FewLevels, AllEqual, NegInf, FirstNaN };
+
+// Logits of one row: `Flat` keeps them within a few units so that every setting has many
+// candidates and the draw decides; the others are the edge cases of the brief.
+std::vector<float> make_row(int64_t n, Fill fill, uint32_t seed)
+{
+    std::vector<float> v = random_floats(size_t(n), seed, fill == Fill::Flat ? 0.5f : 4.0f);
+    std::mt19937 rng(seed);
+    switch (fill) {
+    case Fill::Random:
+    case Fill::Flat: break;
+    case Fill::FewLevels:
+        for (auto& x : v)
+            x = float(int(rng() % 4)) * 0.25f;
+        break;
+    case Fill::AllEqual: std::fill(v.begin(), v.end(), 0.75f); break;
+    case Fill::NegInf:   // masked logits: only one in 50 is a number; -0.0 and 0.0 among them
+        for (size_t i = 0; i < v.size(); ++i)
+            if (i % 50 != 7)
+                v[i] = -INFINITY;
+        v[7] = -0.0f;
+        v[57] = 0.0f;
+        break;
+    case Fill::FirstNaN:   // greedy's corner: nothing compares greater than a leading NaN
+        v[0] = std::numeric_limits<float>::quiet_NaN();
+        break;
+    }
+    return v;
+}
+
+// The device's answer for one row: params from `step`.
+int32_t device_sample(const std::vector<float>& row, const SampleStep& step, bool* ok)
+{
+    gpu::SampleParams p;
+    p.draw = step.draw;
+    p.temperature = step.temperature;
+    p.top_k = step.top_k;
+    p.top_p = step.top_p;
+    p.min_p = step.min_p;
+    p.repeat_penalty = step.repeat_penalty;
+    p.n_window = int32_t(step.window.size());
+    std::vector<int32_t> window(size_t(gpu::kSampleMaxWindow), -1);
+    std::copy(step.window.begin(), step.window.end(), window.begin());
+    const int64_t n = int64_t(row.size());
+    DeviceBuffer dx(row), dw(window), dp(sizeof p), dout(std::vector<int32_t>{-5}), dfeed(std::vector<int32_t>{-6});
+    DeviceBuffer scratch(size_t(std::max<int64_t>(gpu::sample_scratch_bytes(n), 4)));
+    (void)gpu::copy_to_device(dp.ptr, &p, sizeof p, nullptr);
+    const auto st = gpu::sample_logits(dx.as<float>(), n, dp.as<gpu::SampleParams>(), dw.as<int32_t>(), scratch.ptr,
+                                       dout.as<int32_t>(), dfeed.as<int32_t>(), nullptr);
+    *ok = st.ok();
+    if (!st.ok())
+        qWarning("%s", st.error.c_str());
+    const int32_t out = dout.read<int32_t>()[0];
+    if (dfeed.read<int32_t>()[0] != out)
+        *ok = false;   // the token fed to the next step is the one read
+    return out;
+}
+
+}   // namespace
+
+class TestCudaSample : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { CUDA_TEST_REQUIRE_DEVICE(); }
+    void matchesCpuSampler_data();
+    void matchesCpuSampler();
+    void bothSchedules();
+    void launchesPerLevel();
+    void deviceStepRefusesWhatItCannotMatch();
+};
+
+void TestCudaSample::matchesCpuSampler_data()
+{
+    QTest::addColumn<int>("n");
+    QTest::addColumn<int>("fill");
+    QTest::addColumn<float>("temperature");
+    QTest::addColumn<int>("topK");
+    QTest::addColumn<float>("topP");
+    QTest::addColumn<float>("minP");
+    QTest::addColumn<float>("penalty");
+    QTest::addColumn<int>("rows");
+    const int flat = int(Fill::Flat);
+    QTest::newRow("app defaults, 32000") << 32000 << flat << 0.7f << 40 << 0.95f << 0.05f << 1.1f << 6;
+    QTest::newRow("app defaults, 5003 (not a multiple of the chunk)")
+        << 5003 << flat << 0.7f << 40 << 0.95f << 0.05f << 1.1f << 30;
+    QTest::newRow("3 levels: 152064") << 152064 << flat << 1.0f << 128 << 0.9f << 0.0f << 1.3f << 2;
+    QTest::newRow("top-k 1") << 5003 << flat << 0.8f << 1 << 0.95f << 0.05f << 1.1f << 10;
+    QTest::newRow("top-k 128, top-p 1.0, min-p 0") << 4096 << flat << 1.5f << 128 << 1.0f << 0.0f << 1.0f << 30;
+    QTest::newRow("top-p 1.0, min-p 0.2") << 4097 << flat << 1.0f << 64 << 1.0f << 0.2f << 1.0f << 30;
+    QTest::newRow("top-p 0.5") << 3000 << flat << 1.0f << 100 << 0.5f << 0.0f << 1.1f << 30;
+    QTest::newRow("temperature 0: greedy") << 5003 << int(Fill::Random) << 0.0f << 40 << 0.95f << 0.05f << 1.1f << 10;
+    QTest::newRow("greedy, penalty 5 over repeats") << 2048 << flat << 0.0f << 0 << 1.0f << 0.0f << 5.0f << 10;
+    QTest::newRow("greedy, ties") << 5003 << int(Fill::FewLevels) << 0.0f << 1 << 1.0f << 0.0f << 1.0f << 5;
+    QTest::newRow("greedy, NaN first") << 3000 << int(Fill::FirstNaN) << 0.0f << 40 << 1.0f << 0.0f << 1.0f << 3;
+    QTest::newRow("all equal") << 5003 << int(Fill::AllEqual) << 1.0f << 40 << 0.95f << 0.05f << 1.1f << 10;
+    QTest::newRow("ties across the k-th") << 5003 << int(Fill::FewLevels) << 1.0f << 40 << 0.9f << 0.0f << 1.0f << 10;
+    QTest::newRow("-inf logits, top-k 128") << 5003 << int(Fill::NegInf) << 1.0f << 128 << 0.95f << 0.05f << 1.1f << 10;
+    QTest::newRow("tiny vocabulary below k") << 37 << flat << 1.0f << 128 << 1.0f << 0.0f << 1.2f << 30;
+}
+
+// Row after row from one seed: the CPU sampler and the device, each with its own generator of
+// that seed, choose the same tokens; the history grows with the chosen tokens (many repeats, so
+// the penalty window matters).
+void TestCudaSample::matchesCpuSampler()
+{
+    QFETCH(int, n);
+    QFETCH(int, fill);
+    QFETCH(float, temperature);
+    QFETCH(int, topK);
+    QFETCH(float, topP);
+    QFETCH(float, minP);
+    QFETCH(float, penalty);
+    QFETCH(int, rows);
+    SamplingParams sp;
+    sp.temperature = temperature;
+    sp.top_k = topK;
+    sp.top_p = topP;
+    sp.min_p = minP;
+    sp.repeat_penalty = penalty;
+    sp.repeat_last_n = 64;
+    sp.random_seed = false;
+    sp.seed = uint64_t(n) * 7 + uint64_t(topK);
+    Sampler cpu(sp), dev(sp);
+    std::vector<int32_t> history;
+    std::mt19937 rng{uint32_t(n)};
+    for (int i = 0; i < 40; ++i)   // a prompt with repeated ids, some at the front of the vocabulary
+        history.push_back(int32_t(rng() % uint32_t(std::min(n, 64))));
+    std::set<int32_t> chosen;
+    for (int r = 0; r < rows; ++r) {
+        auto row = make_row(n, Fill(fill), uint32_t(1000 * r + n));
+        // A few of the best ids repeated in the history: the penalty changes the ranking.
+        const int32_t best = Sampler::argmax(row);
+        if (!history.empty() && r % 2 == 0)
+            history.push_back(best);
+        const int32_t want = cpu.sample(row, history);
+        SampleStep step;
+        QVERIFY(dev.device_step(history, gpu::kSampleMaxK, gpu::kSampleMaxWindow, &step));
+        bool ok = false;
+        const int32_t got = device_sample(row, step, &ok);
+        QVERIFY(ok);
+        QVERIFY2(got == want, qPrintable(QStringLiteral("row %1: device %2, CPU %3").arg(r).arg(got).arg(want)));
+        chosen.insert(want);
+        history.push_back(want);
+    }
+    // With a temperature and flat logits the draw decides: not always the same token.
+    if (temperature > 0 && topK > 1 && fill == int(Fill::Flat) && rows >= 10)
+        QVERIFY2(chosen.size() > 1, "every row chose the same token: the draw was not exercised");
+}
+
+// The selection is a sort in shared memory: a missing barrier would show in one schedule.
+void TestCudaSample::bothSchedules()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("the schedule is the sim's; a GPU has its own");
+#else
+    SamplingParams sp;
+    sp.random_seed = false;
+    sp.seed = 3;
+    for (auto schedule : {causerie::cuda_sim::Schedule::Reverse, causerie::cuda_sim::Schedule::Forward}) {
+        Sampler cpu(sp), dev(sp);
+        const std::vector<int32_t> history{5, 9, 5, 77};
+        causerie::cuda_sim::set_schedule(schedule);
+        for (int r = 0; r < 4; ++r) {
+            const auto row = make_row(9000, Fill::Flat, uint32_t(r));
+            SampleStep step;
+            QVERIFY(dev.device_step(history, gpu::kSampleMaxK, gpu::kSampleMaxWindow, &step));
+            bool ok = false;
+            const int32_t got = device_sample(row, step, &ok);
+            QVERIFY(ok);
+            QCOMPARE(got, cpu.sample(row, history));
+        }
+        causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward);
+    }
+#endif
+}
+
+// The tree's depth: one level up to kSampleChunk logits, two for 32000, three for 152064.
+void TestCudaSample::launchesPerLevel()
+{
+    QCOMPARE(gpu::sample_launches(37), 1);
+    QCOMPARE(gpu::sample_launches(gpu::kSampleChunk), 1);
+    QCOMPARE(gpu::sample_launches(gpu::kSampleChunk + 1), 2);
+    QCOMPARE(gpu::sample_launches(32000), 2);
+    QCOMPARE(gpu::sample_launches(152064), 3);
+    QCOMPARE(gpu::sample_scratch_bytes(1000), int64_t(0));
+    QCOMPARE(gpu::sample_scratch_bytes(32000), int64_t(2 * 16 * gpu::kSampleMaxK * 8));
+#if defined(CAUSERIE_CUDA_SIM)
+    const uint64_t before = causerie::cuda_sim::launches();
+    SampleStep step;
+    step.temperature = 0.0f;
+    bool ok = false;
+    (void)device_sample(make_row(32000, Fill::Random, 1), step, &ok);
+    QVERIFY(ok);
+    QCOMPARE(causerie::cuda_sim::launches() - before, uint64_t(2));
+#endif
+    DeviceBuffer buf(4096);
+    const auto st =
+        gpu::sample_logits(buf.as<float>(), 0, nullptr, nullptr, nullptr, buf.as<int32_t>(), nullptr, nullptr);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("vocabulary size 0") != std::string::npos, st.error.c_str());
+}
+
+// What the device cannot choose exactly is left to the CPU path, and nothing is drawn for it.
+void TestCudaSample::deviceStepRefusesWhatItCannotMatch()
+{
+    SamplingParams sp;
+    sp.random_seed = false;
+    sp.seed = 11;
+    const std::vector<int32_t> history{1, 2, 3};
+    SampleStep step;
+    sp.top_k = 0;   // top-k off with a temperature: the whole row is a candidate
+    QVERIFY(!Sampler(sp).device_step(history, 128, 256, &step));
+    sp.top_k = 129;
+    QVERIFY(!Sampler(sp).device_step(history, 128, 256, &step));
+    sp.top_k = 40;
+    sp.repeat_last_n = -1;   // a window longer than the device holds
+    std::vector<int32_t> long_history(300);
+    for (size_t i = 0; i < long_history.size(); ++i)
+        long_history[i] = int32_t(i);
+    QVERIFY(!Sampler(sp).device_step(long_history, 128, 256, &step));
+    // Refusing consumed nothing: the next draw is the first of the seed.
+    Sampler refused(sp), fresh(sp);
+    QVERIFY(!refused.device_step(long_history, 128, 256, &step));
+    SampleStep a, b;
+    QVERIFY(refused.device_step(history, 128, 256, &a));
+    QVERIFY(fresh.device_step(history, 128, 256, &b));
+    QCOMPARE(a.draw, b.draw);
+    QVERIFY(a.draw >= 0.0 && a.draw < 1.0);
+    // Greedy takes no draw, whatever top-k says.
+    sp.temperature = 0.0f;
+    sp.top_k = 0;
+    QVERIFY(Sampler(sp).device_step(history, 128, 256, &step));
+    QCOMPARE(step.draw, 0.0);
+}
+
+QTEST_GUILESS_MAIN(TestCudaSample)
+#include "tst_cuda_sample.moc"
