@@ -236,16 +236,45 @@ __device__ __forceinline__ float k_row_dot(const uint8_t* w, const uint8_t* x, i
 // weight, so these rows are summed as a tree and differ from the reference in the last bits.
 
 template <TensorType T>
+__device__ __forceinline__ float widen(uint32_t bits)
+{
+    if constexpr (T == TensorType::F32)
+        return __int_as_float(int(bits));
+    else if constexpr (T == TensorType::F16)
+        return half_bits_to_float(uint16_t(bits));
+    else
+        return bf16_bits_to_float(uint16_t(bits));
+}
+
+// Rows 16-byte aligned with whole 16-byte words (every F16 / BF16 row of a multiple of 8 elements,
+// F32 of 4): a lane reads 16 bytes of w and of x per load, a warp 512 contiguous bytes of each.
+// Otherwise a lane takes elements lane, lane + 32, ... with 2-byte loads.
+template <TensorType T>
 __device__ __forceinline__ float float_row_dot(const uint8_t* w, const uint8_t* x, int64_t cols, int lane)
 {
+    constexpr int kBytes = T == TensorType::F32 ? 4 : 2;
+    constexpr int kPerLoad = 16 / kBytes;
     float acc = 0.0f;
+    if ((reinterpret_cast<uintptr_t>(w) | reinterpret_cast<uintptr_t>(x)) % 16 == 0 && cols % kPerLoad == 0) {
+        for (int64_t i = kPerLoad * lane; i < cols; i += kPerLoad * kWarp) {
+            const Words4 a = load_i32x4_a16(w + kBytes * i), b = load_i32x4_a16(x + kBytes * i);
+            for (int k = 0; k < 4; ++k) {
+                const auto wa = uint32_t(word_of(a, k)), xb = uint32_t(word_of(b, k));
+                if constexpr (kBytes == 4) {
+                    acc += widen<T>(wa) * widen<T>(xb);
+                } else {
+                    acc += widen<T>(wa & 0xFFFF) * widen<T>(xb & 0xFFFF);
+                    acc += widen<T>(wa >> 16) * widen<T>(xb >> 16);
+                }
+            }
+        }
+        return acc;
+    }
     for (int64_t i = lane; i < cols; i += kWarp) {
-        if constexpr (T == TensorType::F32)
+        if constexpr (kBytes == 4)
             acc += load_f32(w + 4 * i) * load_f32(x + 4 * i);
-        else if constexpr (T == TensorType::F16)
-            acc += load_half(w + 2 * i) * load_half(x + 2 * i);
         else
-            acc += bf16_bits_to_float(load_u16(w + 2 * i)) * bf16_bits_to_float(load_u16(x + 2 * i));
+            acc += widen<T>(load_u16(w + 2 * i)) * widen<T>(load_u16(x + 2 * i));
     }
     return acc;
 }

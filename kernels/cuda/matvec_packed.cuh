@@ -31,7 +31,7 @@ __device__ __forceinline__ PackedRow packed_row(const uint8_t* w, int64_t rows, 
 {
     constexpr PackedShape s = packed_shape(T);
     const int64_t nsb = s.unit == 64 ? nu / 4 : 0;
-    const size_t plane[6] = {size_t(nu) * 16 * s.chunks, size_t(nu) * s.hib,        size_t(nu) * s.word,
+    const size_t plane[6] = {size_t(nu) * 16 * s.chunks, size_t(nu) * s.hib,       size_t(nu) * s.word,
                              size_t(nu) * s.half,        size_t(nsb) * s.sb_words, size_t(nsb) * s.sb_half};
     const uint8_t* p[6];
     size_t base = 0;
@@ -68,7 +68,10 @@ __device__ __forceinline__ int packed_code_word(const int* cw, const int* h, int
     }
 }
 
-__device__ __forceinline__ int word_of(const Words4& v, int w) { return w == 0 ? v.x : w == 1 ? v.y : w == 2 ? v.z : v.w; }
+__device__ __forceinline__ int word_of(const Words4& v, int w)
+{
+    return w == 0 ? v.x : w == 1 ? v.y : w == 2 ? v.z : v.w;
+}
 
 // A unit's weight bytes, loaded by its lane.
 struct PackedUnit {

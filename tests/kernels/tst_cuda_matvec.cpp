@@ -36,6 +36,7 @@ private Q_SLOTS:
     void packedDequantMatchesUnpacked();
     void packedMatvecLoadsAreCoalesced_data();
     void packedMatvecLoadsAreCoalesced();
+    void floatMatvecReads16Bytes();
     void packedBatchReadsWeightsOnce_data();
     void packedBatchReadsWeightsOnce();
     void packedRejectsBadInput();
@@ -482,6 +483,34 @@ void TestCudaMatvec::packedMatvecLoadsAreCoalesced()
     QVERIFY2(std::fabs(got_efficiency - efficiency) < 1e-9, qPrintable(QString::number(got_efficiency)));
     QVERIFY2(std::fabs(got_per_lane - per_lane) < 1e-9, qPrintable(QString::number(got_per_lane)));
     QVERIFY(got_efficiency >= 0.9 && got_per_lane >= 8.0);   // issue 18's targets
+#endif
+}
+
+// F32 / F16 / BF16 rows (not packed: already contiguous) with 16-byte loads: one row per warp,
+// 512 contiguous bytes of weights and of activations per load instruction.
+void TestCudaMatvec::floatMatvecReads16Bytes()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("load counting exists only under the sim");
+#else
+    namespace simrt = causerie::cuda_sim;
+    for (TensorType t : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
+        const int64_t rows = 4, cols = 4096;
+        const auto w = quantized_matrix(t, rows, cols, 55);
+        const auto x = random_floats(size_t(cols), 56);
+        DeviceBuffer dw(w), dx(x), dxq(row_bytes(t, cols)), dy(size_t(rows) * 4);
+        QVERIFY(gpu::quantize_activations(t, dx.as<float>(), dxq.ptr, 1, cols, nullptr).ok());
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st =
+            gpu::matvec(t, dw.ptr, row_bytes(t, cols), rows, cols, dxq.ptr, 1, dy.as<float>(), rows, nullptr);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        const simrt::AccessCounts c = simrt::counters().kernels["matvec"].loads;
+        QCOMPARE(c.bytes, uint64_t(w.size()) + uint64_t(rows) * row_bytes(t, cols));
+        QCOMPARE(c.sectors * 32, c.bytes);
+        QCOMPARE(c.bytes, 16 * c.lane_accesses);
+    }
 #endif
 }
 
