@@ -15,7 +15,7 @@ GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t row
                  int64_t n_tokens, float* y, int64_t ldy, Stream s);
 
 // ---- packed decode layout -------------------------------------------------------------------
-// Weights of some types are repacked once at upload so that a warp reads them, and the
+// Weights of every quantized type are repacked once at upload so that a warp reads them, and the
 // activations they meet, with 16-byte loads on consecutive addresses (every 32-byte sector a
 // load touches is used whole). The integer sums and the float expression of every block are
 // the reference's, and block terms are added in block order: results equal matmul_ref bit for
@@ -106,7 +106,9 @@ size_t packed_activation_row_bytes(TensorType weight_type, int64_t cols);
 GpuStatus quantize_activations_packed(TensorType weight_type, const float* x, void* dst, int64_t n_rows, int64_t n,
                                       Stream s);
 
-// y[t*ldy + r] = W[r] . x_t from packed weights and packed activations (16-byte aligned);
+// y[t*ldy + r] = W[r] . x_t from packed weights and packed activations (16-byte aligned); for
+// n_tokens > 1 (a small batch) a warp reads its rows' weights once for up to 8 tokens, each
+// token's result the same as alone;
 // accumulate: y[t*ldy + r] += W[r] . x_t instead (a residual add in the product's epilogue, the
 // same float addition as add_inplace).
 GpuStatus matvec_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
