@@ -627,13 +627,12 @@ void block_codes(TensorType t, const uint8_t* blk, int* q)
     case TensorType::IQ4_NL: unpack_nibbles(blk + 2, q); break;
     case TensorType::Q4_1: unpack_nibbles(blk + 4, q); break;
     case TensorType::Q5_0:
-        unpack_nibbles(blk + 6, q);
-        add_high_bits(blk + 2, q);
+    case TensorType::Q5_1: {   // qh after d (and m), then the nibbles
+        const int qh = t == TensorType::Q5_0 ? 2 : 4;
+        unpack_nibbles(blk + qh + 4, q);
+        add_high_bits(blk + qh, q);
         break;
-    case TensorType::Q5_1:
-        unpack_nibbles(blk + 8, q);
-        add_high_bits(blk + 4, q);
-        break;
+    }
     case TensorType::Q8_0:
         for (int e = 0; e < QK; ++e)
             q[e] = int8_t(blk[2 + e]);
@@ -644,16 +643,17 @@ void block_codes(TensorType t, const uint8_t* blk, int* q)
         add_q5_k_high_bits(blk + 16, q);
         break;
     case TensorType::Q6_K:
-        unpack_q6_k_codes(load_block<BlockQ6_K>(blk, 0), q);
+    case TensorType::Q3_K: {   // signed codes: stored with their offset
+        if (t == TensorType::Q6_K)
+            unpack_q6_k_codes(load_block<BlockQ6_K>(blk, 0), q);
+        else
+            unpack_q3_k_codes(load_block<BlockQ3_K>(blk, 0), q);
+        const int offset = t == TensorType::Q6_K ? 32 : 4;
         for (int e = 0; e < QK_K; ++e)
-            q[e] += 32;
+            q[e] += offset;
         break;
+    }
     case TensorType::Q2_K: unpack_q2_k_codes(blk + 16, q); break;
-    case TensorType::Q3_K:
-        unpack_q3_k_codes(load_block<BlockQ3_K>(blk, 0), q);
-        for (int e = 0; e < QK_K; ++e)
-            q[e] += 4;
-        break;
     default:   // IQ4_XS
         for (int ib = 0; ib < QK_K / QK; ++ib)
             unpack_nibbles(blk + 8 + 16 * ib, q + QK * ib);
