@@ -221,8 +221,10 @@ public:
             if (auto st = gpu::copy_to_device(m_rope_factors.ptr, m.rope_freq_factors, bytes, m_stream); !st)
                 return fail(st);
         }
-        if (!m.tied_output)   // (a tied head is tok_embd, which embed_rows reads in the file's layout)
-            if (auto st = upload(m_output, m.output, true); !st)
+        // A tied head is tok_embd, which embed_rows reads in the file's layout: the head's matvec
+        // gets its own packed copy (plan_cuda_memory counts it) when its type packs.
+        if (!m.tied_output || gpu::matvec_packs(m.tok_embd.type))
+            if (auto st = upload(m_output, m.tied_output ? m.tok_embd : m.output, true); !st)
                 return fail(st);
         m_layers = std::vector<DevLayer>(size_t(m_n_gpu));
         for (int64_t l = 0; l < m_n_gpu; ++l) {
@@ -839,7 +841,7 @@ private:
         }
 
         // Output head: only the rows whose logits are wanted.
-        const DevWeight& out = m.tied_output ? m_tok_embd : m_output;
+        const DevWeight& out = head();
         float* x = m_x.as<float>();
         float* xb = m_xb.as<float>();
         float* logits = m_logits.as<float>();
@@ -930,8 +932,7 @@ private:
                 return st;
         GPU_TRY(
             gpu::rmsnorm(m_x.as<float>(), m_output_norm.mem.as<float>(), m_xb.as<float>(), 1, d, hp.rms_eps, m_stream));
-        if (auto st = matmul_head(m.tied_output ? m_tok_embd : m_output, m_xb.as<float>(), 1, m_logits.as<float>());
-            !st)
+        if (auto st = matmul_head(head(), m_xb.as<float>(), 1, m_logits.as<float>()); !st)
             return st;
         return sample ? sample_on_device() : Ok{};
     }
@@ -965,6 +966,9 @@ private:
         return st;
     }
     Status lost_error() const { return make_error("the GPU can no longer be used (" + m_lost + ")"); }
+
+    // The head's matrix on the device: m_output (a packed copy of tok_embd when tied and packable).
+    const DevWeight& head() const { return m.tied_output && !m_output.host ? m_tok_embd : m_output; }
 
     Status matmul_head(const DevWeight& out, const float* x, int64_t n, float* y)
     {
@@ -1005,7 +1009,7 @@ private:
     DevWeight m_tok_embd;             // (n_vocab, n_embd)
     DevWeight m_output_norm;          // (n_embd) F32
     DeviceMem m_rope_factors;         // (n_rot/2) F32, only when the model has rope_freqs
-    DevWeight m_output;               // (n_vocab, n_embd), unused when tied
+    DevWeight m_output;               // (n_vocab, n_embd); when tied, tok_embd packed (or unused)
     std::vector<DevLayer> m_layers;   // the first m_n_gpu layers
 
     // Device scratch for one micro-batch of B = kCudaMaxBatch tokens.

@@ -38,6 +38,14 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
     size_t max_conv = 0, max_elems = 0, max_cols = 0;
     auto scan = [&](const Weight& w) {
         max_conv = std::max(max_conv, kernels::row_bytes(kernels::vec_dot_type(w.type), w.cols));
+        // packed_activation_row_bytes (kernels/cuda/quantize.cu) for the packed decode layout
+        const size_t n = size_t(w.cols);
+        if (kernels::type_traits(uint32_t(w.type))->block_size > 1)
+            max_conv =
+                std::max(max_conv, ((kernels::vec_dot_type(w.type) == kernels::TensorType::Q8_K ? n + n / 16 + n / 64
+                                                                                                : n + n / 8 + n / 16) +
+                                    15) /
+                                       16 * 16);
         max_elems = std::max(max_elems, size_t(w.rows * w.cols));
         max_cols = std::max(max_cols, size_t(w.cols));
     };
@@ -56,8 +64,11 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
         floats * 4 + B * max_conv + B * 4 + sizeof(int64_t) + split_k + top_k + sample;   // + the decode position
     if (gemm)
         scratch += max_elems * 2 + B * max_cols * 2;
-    p.fixed_bytes = bytes(model.tok_embd) + bytes(model.output_norm) + (model.tied_output ? 0 : bytes(model.output)) +
-                    scratch + reserve_bytes;
+    // A tied head of a type with a packed decode layout (every quantized type) gets its own packed copy.
+    const bool head_copy = !model.tied_output || kernels::type_traits(uint32_t(model.tok_embd.type))->block_size > 1;
+    p.fixed_bytes = bytes(model.tok_embd) + bytes(model.output_norm) +
+                    (head_copy ? bytes(model.tied_output ? model.tok_embd : model.output) : 0) + scratch +
+                    reserve_bytes;
     p.needed_all = p.fixed_bytes + size_t(hp.n_layer) * p.layer_bytes;
     if (free_bytes >= p.needed_all)
         p.n_layer_gpu = hp.n_layer;

@@ -59,9 +59,17 @@ __device__ __forceinline__ float block_sum(float v, float* scratch)
     return warp_sum(v);
 }
 
+// The load helpers are always inlined under the sim too (the host compiler may otherwise keep one
+// out-of-line copy): record_load tells load instructions apart by their place in the kernel.
+#if defined(CAUSERIE_CUDA_SIM)
+#define CAUSERIE_LOAD_INLINE __attribute__((always_inline))
+#else
+#define CAUSERIE_LOAD_INLINE
+#endif
+
 // 16-bit little-endian loads: GGUF blocks are only 2-byte aligned (Q4_0 is 18 bytes), so wider
 // loads are assembled from 16-bit ones.
-__device__ __forceinline__ uint16_t load_u16(const void* p)
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ uint16_t load_u16(const void* p)
 {
 #if defined(CAUSERIE_CUDA_SIM)
     ::causerie::cuda_sim::record_load(p, 2);
@@ -74,66 +82,44 @@ __device__ __forceinline__ uint16_t load_u16(const void* p)
 }
 
 // 4 bytes at a 2-byte aligned address, as an int (4 packed int8 / nibble bytes).
-__device__ __forceinline__ int load_i32_a2(const void* p)
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ int load_i32_a2(const void* p)
 {
     const auto* b = static_cast<const uint8_t*>(p);
     return int(uint32_t(load_u16(b)) | uint32_t(load_u16(b + 2)) << 16);
 }
 
-// 4 bytes at a 4-byte aligned address (K-quant blocks of 144/176 bytes, Q8_1/Q8_K activations).
-// A GPU faults on a misaligned one; so does the sim (the launch returns an error).
-__device__ __forceinline__ int load_i32_a4(const void* p)
-{
-#if defined(CAUSERIE_CUDA_SIM)
-    if (reinterpret_cast<uintptr_t>(p) % 4 != 0)
-        ::causerie::cuda_sim::report_fault("misaligned 4-byte load");
-    ::causerie::cuda_sim::record_load(p, 4);
-    int v;
-    std::memcpy(&v, p, 4);
-    return v;
-#else
-    return *static_cast<const int*>(p);
-#endif
-}
-
-// 8 bytes at an 8-byte aligned address, as two ints (packed decode layouts, matvec.cuh).
-struct Words2 {
+// Four ints at a 16-byte aligned address / two at an 8-byte aligned one: the vector loads the
+// packed decode layouts are built for (matvec.cuh), one LDG.128 / LDG.64 per lane.
+struct alignas(8) Words2 {
     int x, y;
 };
-__device__ __forceinline__ Words2 load_i32x2_a8(const void* p)
+struct alignas(16) Words4 {
+    int x, y, z, w;
+};
+
+// sizeof(V) bytes at an address aligned to them: a GPU faults on a misaligned one; so does the
+// sim (the launch returns an error).
+template <class V>
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ V load_aligned(const void* p)
 {
 #if defined(CAUSERIE_CUDA_SIM)
-    if (reinterpret_cast<uintptr_t>(p) % 8 != 0)
-        ::causerie::cuda_sim::report_fault("misaligned 8-byte load");
-    ::causerie::cuda_sim::record_load(p, 8);
-    Words2 v;
-    std::memcpy(&v, p, 8);
+    if (reinterpret_cast<uintptr_t>(p) % sizeof(V) != 0)
+        ::causerie::cuda_sim::report_fault(sizeof(V) == 16  ? "misaligned 16-byte load"
+                                           : sizeof(V) == 8 ? "misaligned 8-byte load"
+                                                            : "misaligned 4-byte load");
+    ::causerie::cuda_sim::record_load(p, sizeof(V));
+    V v;
+    std::memcpy(&v, p, sizeof(V));
     return v;
 #else
-    const int2 v = *static_cast<const int2*>(p);
-    return {v.x, v.y};
+    return *static_cast<const V*>(p);
 #endif
 }
 
-// 16 bytes at a 16-byte aligned address, as four ints: one vector load per lane (LDG.128), what
-// the packed decode layouts are built for (matvec.cuh). A misaligned one faults, as on a GPU.
-struct Words4 {
-    int x, y, z, w;
-};
-__device__ __forceinline__ Words4 load_i32x4_a16(const void* p)
-{
-#if defined(CAUSERIE_CUDA_SIM)
-    if (reinterpret_cast<uintptr_t>(p) % 16 != 0)
-        ::causerie::cuda_sim::report_fault("misaligned 16-byte load");
-    ::causerie::cuda_sim::record_load(p, 16);
-    Words4 v;
-    std::memcpy(&v, p, 16);
-    return v;
-#else
-    const int4 v = *static_cast<const int4*>(p);
-    return {v.x, v.y, v.z, v.w};
-#endif
-}
+// 4 bytes at a 4-byte aligned address (K-quant blocks of 144/176 bytes, Q8_1/Q8_K activations).
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ int load_i32_a4(const void* p) { return load_aligned<int>(p); }
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ Words2 load_i32x2_a8(const void* p) { return load_aligned<Words2>(p); }
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ Words4 load_i32x4_a16(const void* p) { return load_aligned<Words4>(p); }
 
 __device__ __forceinline__ float half_bits_to_float(uint16_t h) { return __half2float(__ushort_as_half(h)); }
 

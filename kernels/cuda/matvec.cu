@@ -1,6 +1,7 @@
 #include "matvec.cuh"
 
 #include "dequant.cuh"
+#include "matvec_packed.cuh"
 #include "kernels/cpu/matmul_ref.h"
 #include "launch.h"
 
@@ -16,8 +17,14 @@ namespace {
 constexpr int kRowsPerBlock = 4;    // warps per thread block, one row each
 constexpr int kOnes = 0x01010101;   // dp4a(kOnes, x) = sum of x's four bytes
 
-__device__ __forceinline__ float load_f32(const uint8_t* p) { return __int_as_float(load_i32_a2(p)); }
-__device__ __forceinline__ float load_half(const uint8_t* p) { return half_bits_to_float(load_u16(p)); }
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ float load_f32(const uint8_t* p)
+{
+    return __int_as_float(load_i32_a2(p));
+}
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ float load_half(const uint8_t* p)
+{
+    return half_bits_to_float(load_u16(p));
+}
 
 // Bits 0..3 of b to bit 4 of bytes 0..3 (the 5th bit of four Q5 codes).
 __device__ __forceinline__ int spread4(unsigned b)
@@ -26,13 +33,6 @@ __device__ __forceinline__ int spread4(unsigned b)
 }
 
 // ---- legacy 32-element blocks: one lane per block ------------------------------------------
-
-// Four 4-bit codes (bytes of `codes`, each < 16) -> their four IQ4 grid values, packed as bytes.
-__device__ __forceinline__ int iq4_pack4(int codes)
-{
-    return int(uint32_t(uint8_t(iq4_value(codes))) | uint32_t(uint8_t(iq4_value(codes >> 8))) << 8 |
-               uint32_t(uint8_t(iq4_value(codes >> 16))) << 16 | uint32_t(uint8_t(iq4_value(codes >> 24))) << 24);
-}
 
 template <TensorType T>
 __device__ __forceinline__ float legacy_block_dot(const uint8_t* wb, const uint8_t* xb)
@@ -236,16 +236,45 @@ __device__ __forceinline__ float k_row_dot(const uint8_t* w, const uint8_t* x, i
 // weight, so these rows are summed as a tree and differ from the reference in the last bits.
 
 template <TensorType T>
+__device__ __forceinline__ float widen(uint32_t bits)
+{
+    if constexpr (T == TensorType::F32)
+        return __int_as_float(int(bits));
+    else if constexpr (T == TensorType::F16)
+        return half_bits_to_float(uint16_t(bits));
+    else
+        return bf16_bits_to_float(uint16_t(bits));
+}
+
+// Rows 16-byte aligned with whole 16-byte words (every F16 / BF16 row of a multiple of 8 elements,
+// F32 of 4): a lane reads 16 bytes of w and of x per load, a warp 512 contiguous bytes of each.
+// Otherwise a lane takes elements lane, lane + 32, ... with 2-byte loads.
+template <TensorType T>
 __device__ __forceinline__ float float_row_dot(const uint8_t* w, const uint8_t* x, int64_t cols, int lane)
 {
+    constexpr int kBytes = T == TensorType::F32 ? 4 : 2;
+    constexpr int kPerLoad = 16 / kBytes;
     float acc = 0.0f;
+    if ((reinterpret_cast<uintptr_t>(w) | reinterpret_cast<uintptr_t>(x)) % 16 == 0 && cols % kPerLoad == 0) {
+        for (int64_t i = kPerLoad * lane; i < cols; i += kPerLoad * kWarp) {
+            const Words4 a = load_i32x4_a16(w + kBytes * i), b = load_i32x4_a16(x + kBytes * i);
+            for (int k = 0; k < 4; ++k) {
+                const auto wa = uint32_t(word_of(a, k)), xb = uint32_t(word_of(b, k));
+                if constexpr (kBytes == 4) {
+                    acc += widen<T>(wa) * widen<T>(xb);
+                } else {
+                    acc += widen<T>(wa & 0xFFFF) * widen<T>(xb & 0xFFFF);
+                    acc += widen<T>(wa >> 16) * widen<T>(xb >> 16);
+                }
+            }
+        }
+        return acc;
+    }
     for (int64_t i = lane; i < cols; i += kWarp) {
-        if constexpr (T == TensorType::F32)
+        if constexpr (kBytes == 4)
             acc += load_f32(w + 4 * i) * load_f32(x + 4 * i);
-        else if constexpr (T == TensorType::F16)
-            acc += load_half(w + 2 * i) * load_half(x + 2 * i);
         else
-            acc += bf16_bits_to_float(load_u16(w + 2 * i)) * bf16_bits_to_float(load_u16(x + 2 * i));
+            acc += widen<T>(load_u16(w + 2 * i)) * widen<T>(load_u16(x + 2 * i));
     }
     return acc;
 }
@@ -276,254 +305,245 @@ __global__ void matvec_kernel(const uint8_t* w, size_t w_row_bytes, int64_t rows
 
 // ---- packed layout (matvec.cuh): 16-byte loads, a unit per lane -------------------------------
 
-__device__ __forceinline__ int lo_nibbles(int v) { return v & 0x0F0F0F0F; }
-__device__ __forceinline__ int hi_nibbles(int v) { return (v >> 4) & 0x0F0F0F0F; }
-
 // Each warp computes kSlots rows at once -- two rows of one matrix, or a gate row and its up
 // row -- so the activation loads, half the bytes a warp reads, serve both. A slot is a matrix
 // (all slots of one type and height) and a row; every slot's sum is its own, in block order.
+// Several tokens (up to kMaxTokens, the multi-token variant for small batches) share a step's
+// weight loads: each token's sums are computed exactly as alone.
 constexpr int kSlots = 2;
+constexpr int kMaxTokens = 8;
 struct Slots {
     const uint8_t* w[kSlots];
     int64_t row[kSlots];
 };
 
-// Q4_0 against Q8_0, one 32-element block per lane: per slot a 16-byte load of codes and a 2-byte
-// scale; shared, 2 x 16 bytes of activation codes and 4 of scale and sum.
-__device__ __forceinline__ void packed_dot_q4_0(const Slots& sl, int64_t rows, int64_t nb, const uint8_t* xr, int lane,
-                                                float (&acc)[kSlots])
+// One token's activations for a unit: its int8 codes by 16-element group, and (legacy) the block's
+// {F16 d, int16 sum} and Q8_1's s, or (Q4_K, Q5_K) the int16 sums of its two 32-element halves.
+struct PackedX {
+    Words4 g[4];
+    int ds;
+    int s;
+};
+
+template <TensorType T>
+__device__ __forceinline__ PackedX load_packed_x(const uint8_t* xr, int64_t u, int64_t nu, int64_t cols)
 {
-    const uint8_t* xds = xr + size_t(nb) * 32;
-    for (int i = 0; i < kSlots; ++i)
-        acc[i] = 0.0f;   // the same in every lane
-    for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
-        const int64_t b = b0 + lane;
-        const int count = nb - b0 < kWarp ? int(nb - b0) : kWarp;
-        float term[kSlots] = {};
-        if (b < nb) {
-            const Words4 xl = load_i32x4_a16(xr + packed_chunk_offset(b, 0, nb, 2));
-            const Words4 xh = load_i32x4_a16(xr + packed_chunk_offset(b, 1, nb, 2));
-            const int ds = load_i32_a4(xds + 4 * b);
-            const float dx = half_bits_to_float(uint16_t(ds & 0xFFFF));
-            for (int i = 0; i < kSlots; ++i) {
-                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nb) * 16;
-                const uint8_t* scales = sl.w[i] + size_t(rows) * size_t(nb) * 16 + size_t(sl.row[i]) * size_t(nb) * 2;
-                const Words4 q = load_i32x4_a16(codes + 16 * b);
-                int sum_qy = __dp4a(lo_nibbles(q.x), xl.x, 0);
-                sum_qy = __dp4a(lo_nibbles(q.y), xl.y, sum_qy);
-                sum_qy = __dp4a(lo_nibbles(q.z), xl.z, sum_qy);
-                sum_qy = __dp4a(lo_nibbles(q.w), xl.w, sum_qy);
-                sum_qy = __dp4a(hi_nibbles(q.x), xh.x, sum_qy);
-                sum_qy = __dp4a(hi_nibbles(q.y), xh.y, sum_qy);
-                sum_qy = __dp4a(hi_nibbles(q.z), xh.z, sum_qy);
-                sum_qy = __dp4a(hi_nibbles(q.w), xh.w, sum_qy);
-                const int sumi = sum_qy - 8 * (ds >> 16);   // codes carry an offset of 8; the sum is int16
-                term[i] = __fmul_rn(__fmul_rn(float(sumi), load_half(scales + 2 * b)), dx);
+    constexpr PackedShape sh = packed_shape(T);
+    constexpr int kGroups = sh.unit / 16;
+    PackedX x{};
+    for (int k = 0; k < kGroups; ++k)
+        x.g[k] = load_i32x4_a16(xr + packed_chunk_offset(u, k, nu, kGroups));
+    if constexpr (sh.unit == 32 || T == TensorType::Q4_K || T == TensorType::Q5_K)
+        x.ds = load_i32_a4(xr + cols + 4 * u);
+    if constexpr (T == TensorType::Q4_1 || T == TensorType::Q5_1)
+        x.s = load_u16(xr + cols + cols / 8 + 2 * u);
+    return x;
+}
+
+template <TensorType T>
+__device__ __forceinline__ int group_dot(const PackedUnit& p, const Words4& x, int k)
+{
+    int dot = 0;
+    for (int w = 0; w < 4; ++w)
+        dot = __dp4a(unit_code_word<T>(p, k, w), word_of(x, w), dot);
+    return dot;
+}
+
+__device__ __forceinline__ int group_sum(const Words4& x)
+{
+    return __dp4a(kOnes, x.w, __dp4a(kOnes, x.z, __dp4a(kOnes, x.y, __dp4a(kOnes, x.x, 0))));
+}
+
+// A unit's integer parts against one token, as the reference's: *sumi (scale-weighted for the
+// K-quants, offsets removed) and *summ (the mins' term: Q4_K, Q5_K, Q2_K). sc3: Q3_K's scales.
+template <TensorType T>
+__device__ __forceinline__ void unit_sums(const PackedUnit& p, const PackedX& x, int sc3, int* sumi, int* summ)
+{
+    constexpr PackedShape sh = packed_shape(T);
+    *summ = 0;
+    if constexpr (sh.unit == 32) {
+        const int dot = group_dot<T>(p, x.g[0], 0) + group_dot<T>(p, x.g[1], 1);
+        constexpr int kOffset = T == TensorType::Q4_0 ? 8 : T == TensorType::Q5_0 ? 16 : 0;
+        *sumi = dot - kOffset * (x.ds >> 16);   // codes carry an offset; the block's sum is int16
+    } else if constexpr (T == TensorType::Q4_K || T == TensorType::Q5_K || T == TensorType::IQ4_XS) {
+        // Two 32-element sub-blocks: groups 0-1 and 2-3.
+        const int lo = group_dot<T>(p, x.g[0], 0) + group_dot<T>(p, x.g[1], 1);
+        const int hi = group_dot<T>(p, x.g[2], 2) + group_dot<T>(p, x.g[3], 3);
+        if constexpr (T == TensorType::IQ4_XS) {
+            *sumi = ((p.half & 63) - 32) * lo + (((p.half >> 6) & 63) - 32) * hi;
+        } else {
+            const int w = p.word;
+            *sumi = (w & 63) * lo + ((w >> 6) & 63) * hi;
+            *summ = ((w >> 12) & 63) * int(int16_t(x.ds & 0xFFFF)) + ((w >> 18) & 63) * (x.ds >> 16);
+        }
+    } else {   // Q2_K, Q3_K, Q6_K: a scale per 16-element group
+        int si = 0, sm = 0;
+        for (int k = 0; k < 4; ++k) {
+            const int dot = group_dot<T>(p, x.g[k], k);
+            if constexpr (T == TensorType::Q2_K) {
+                const int b = (p.word >> (8 * k)) & 0xFF;
+                si += (b & 15) * dot;
+                sm += (b >> 4) * group_sum(x.g[k]);
+            } else if constexpr (T == TensorType::Q3_K) {
+                si += (((sc3 >> (6 * k)) & 63) - 32) * (dot - 4 * group_sum(x.g[k]));
+            } else {
+                si += int(int8_t(p.word >> (8 * k))) * (dot - 32 * group_sum(x.g[k]));
             }
         }
-        for (int k = 0; k < count; ++k)   // block order, as legacy_row_dot
-            for (int i = 0; i < kSlots; ++i)
-                acc[i] += __shfl_sync(kFullMask, term[i], k);
+        *sumi = si;
+        *summ = sm;
     }
 }
 
-// Q8_0 against Q8_0, one block per lane: per slot 2 x 16 bytes of codes and a 2-byte scale.
-__device__ __forceinline__ void packed_dot_q8_0(const Slots& sl, int64_t rows, int64_t nb, const uint8_t* xr, int lane,
-                                                float (&acc)[kSlots])
+// Q3_K: the four 6-bit scales (+32) of lane's unit, from its super-block's 12 bytes, read as three
+// words by three of the four lanes of the super-block and shared by shuffles (every lane calls).
+__device__ __forceinline__ int gather_q3_k_scales(const PackedRow& r, int64_t u, bool valid, int lane)
 {
-    const uint8_t* xds = xr + size_t(nb) * 32;
-    for (int i = 0; i < kSlots; ++i)
-        acc[i] = 0.0f;
-    for (int64_t b0 = 0; b0 < nb; b0 += kWarp) {
-        const int64_t b = b0 + lane;
-        const int count = nb - b0 < kWarp ? int(nb - b0) : kWarp;
-        float term[kSlots] = {};
-        if (b < nb) {
-            const Words4 xl = load_i32x4_a16(xr + packed_chunk_offset(b, 0, nb, 2));
-            const Words4 xh = load_i32x4_a16(xr + packed_chunk_offset(b, 1, nb, 2));
-            const int ds = load_i32_a4(xds + 4 * b);
-            const float dx = half_bits_to_float(uint16_t(ds & 0xFFFF));
-            for (int i = 0; i < kSlots; ++i) {
-                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nb) * 32;
-                const uint8_t* scales = sl.w[i] + size_t(rows) * size_t(nb) * 32 + size_t(sl.row[i]) * size_t(nb) * 2;
-                const Words4 q0 = load_i32x4_a16(codes + packed_chunk_offset(b, 0, nb, 2));
-                const Words4 q1 = load_i32x4_a16(codes + packed_chunk_offset(b, 1, nb, 2));
-                int sumi = __dp4a(q0.x, xl.x, 0);
-                sumi = __dp4a(q0.y, xl.y, sumi);
-                sumi = __dp4a(q0.z, xl.z, sumi);
-                sumi = __dp4a(q0.w, xl.w, sumi);
-                sumi = __dp4a(q1.x, xh.x, sumi);
-                sumi = __dp4a(q1.y, xh.y, sumi);
-                sumi = __dp4a(q1.z, xh.z, sumi);
-                sumi = __dp4a(q1.w, xh.w, sumi);
-                term[i] = __fmul_rn(float(sumi), __fmul_rn(load_half(scales + 2 * b), dx));
-            }
-        }
-        for (int k = 0; k < count; ++k)
-            for (int i = 0; i < kSlots; ++i)
-                acc[i] += __shfl_sync(kFullMask, term[i], k);
+    const int j = lane & 3, base = lane & ~3;
+    const int v = valid && j < 3 ? load_i32_a4(r.sb_words + 12 * (u / 4) + 4 * j) : 0;
+    const uint32_t w0 = uint32_t(__shfl_sync(kFullMask, v, base));
+    const uint32_t w1 = uint32_t(__shfl_sync(kFullMask, v, base + 1));
+    const uint32_t w2 = uint32_t(__shfl_sync(kFullMask, v, base + 2));
+    const uint32_t s = j == 0 ? w0 : j == 1 ? (w0 >> 24 | w1 << 8) : j == 2 ? (w1 >> 16 | w2 << 16) : w2 >> 8;
+    return int(s & 0xFFFFFF);
+}
+
+// The weight block's float scales as F16 bits (d, or d | dmin << 16, or d | m << 16), valid in
+// the block's first lane (every lane calls: the K-quants gather bytes of four lanes).
+template <TensorType T>
+__device__ __forceinline__ uint32_t block_scale_bits(const PackedUnit& p, const PackedRow& r, int64_t u, bool valid,
+                                                     int lane)
+{
+    constexpr PackedShape sh = packed_shape(T);
+    const int base = lane & ~3;
+    if constexpr (sh.unit == 32) {
+        return uint32_t(sh.half ? p.half : p.word);
+    } else if constexpr (T == TensorType::Q4_K || T == TensorType::Q5_K) {
+        uint32_t dm = 0;   // byte 3 of the super-block's four words
+        for (int j = 0; j < 4; ++j)
+            dm |= (uint32_t(__shfl_sync(kFullMask, p.word, base + j)) >> 24) << (8 * j);
+        return dm;
+    } else if constexpr (T == TensorType::IQ4_XS) {
+        uint32_t d = 0;   // bits 12-15 of the four halves
+        for (int j = 0; j < 4; ++j)
+            d |= ((uint32_t(__shfl_sync(kFullMask, p.half, base + j)) >> 12) & 15u) << (4 * j);
+        return d;
+    } else if constexpr (T == TensorType::Q2_K) {
+        return valid && (lane & 3) == 0 ? uint32_t(load_i32_a4(r.sb_words + 4 * (u / 4))) : 0u;
+    } else {   // Q3_K, Q6_K
+        return valid && (lane & 3) == 0 ? uint32_t(load_u16(r.sb_half + 2 * (u / 4))) : 0u;
     }
 }
 
-// Q4_K against Q8_K, a quarter super-block (two sub-blocks) per lane: per slot 2 x 16 bytes of
-// codes and a 4-byte word of scales (and a byte of d/dmin); shared, 4 x 16 bytes of activation
-// codes, 4 of sums and (one lane of four) 4 of d. The four lanes of a super-block combine their
-// integer sums with shuffles.
-__device__ __forceinline__ void packed_dot_q4_k(const Slots& sl, int64_t rows, int64_t nsb, const uint8_t* xr, int lane,
-                                                float (&acc)[kSlots])
+// A block's term with the reference's float expression (matmul_ref.cpp). wd: block_scale_bits;
+// x_d: Q8_K's d (the K-quants).
+template <TensorType T>
+__device__ __forceinline__ float block_term(int sumi, int summ, uint32_t wd, const PackedX& x, float x_d)
 {
-    const int64_t nu = 4 * nsb;
-    const uint8_t* xsums = xr + size_t(nsb) * 256;
-    const uint8_t* xd = xsums + size_t(nsb) * 16;
+    const float w0 = half_bits_to_float(uint16_t(wd & 0xFFFF)), w1 = half_bits_to_float(uint16_t(wd >> 16));
+    const float dx = half_bits_to_float(uint16_t(x.ds & 0xFFFF));
+    if constexpr (T == TensorType::Q4_0 || T == TensorType::Q5_0)
+        return __fmul_rn(__fmul_rn(float(sumi), w0), dx);
+    else if constexpr (T == TensorType::Q8_0)
+        return __fmul_rn(float(sumi), __fmul_rn(w0, dx));
+    else if constexpr (T == TensorType::IQ4_NL)
+        return __fmul_rn(__fmul_rn(w0, dx), float(sumi));
+    else if constexpr (T == TensorType::Q4_1 || T == TensorType::Q5_1)   // (d_w d_x) sum(q y) + m_w s_x
+        return __fadd_rn(__fmul_rn(__fmul_rn(w0, dx), float(sumi)), __fmul_rn(w1, half_bits_to_float(uint16_t(x.s))));
+    else if constexpr (T == TensorType::Q4_K || T == TensorType::Q5_K || T == TensorType::Q2_K)
+        return __fsub_rn(__fmul_rn(__fmul_rn(w0, x_d), float(sumi)), __fmul_rn(__fmul_rn(w1, x_d), float(summ)));
+    else   // Q3_K, Q6_K, IQ4_XS
+        return __fmul_rn(__fmul_rn(w0, x_d), float(sumi));
+}
+
+// The slots' row dot products for nt <= kTok tokens (rows xr + j * xrb) from packed weights of
+// type T: per step a unit per lane, the slots' weight loads once for every token.
+template <TensorType T, int kTok>
+__device__ __forceinline__ void packed_dot(const Slots& sl, int64_t rows, int64_t cols, const uint8_t* xr, size_t xrb,
+                                           int nt, int lane, float (&acc)[kTok][kSlots])
+{
+    constexpr PackedShape sh = packed_shape(T);
+    constexpr int kLanes = sh.unit == 64 ? 4 : 1;   // lanes per reference block
+    const int64_t nu = cols / sh.unit;
+    PackedRow r[kSlots];
     for (int i = 0; i < kSlots; ++i)
-        acc[i] = 0.0f;
+        r[i] = packed_row<T>(sl.w[i], rows, sl.row[i], nu);
+    for (int j = 0; j < kTok; ++j)
+        for (int i = 0; i < kSlots; ++i)
+            acc[j][i] = 0.0f;   // the same in every lane
+    const bool lead = lane % kLanes == 0;
     for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
         const int64_t u = u0 + lane;
-        int sumi[kSlots] = {}, summ[kSlots] = {}, word[kSlots] = {};
-        if (u < nu) {
-            const Words4 x0 = load_i32x4_a16(xr + packed_chunk_offset(u, 0, nu, 4));
-            const Words4 x1 = load_i32x4_a16(xr + packed_chunk_offset(u, 1, nu, 4));
-            const Words4 x2 = load_i32x4_a16(xr + packed_chunk_offset(u, 2, nu, 4));
-            const Words4 x3 = load_i32x4_a16(xr + packed_chunk_offset(u, 3, nu, 4));
-            const int sums = load_i32_a4(xsums + 4 * u);
-            for (int i = 0; i < kSlots; ++i) {
-                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nsb) * 128;
-                const uint8_t* meta = sl.w[i] + size_t(rows) * size_t(nsb) * 128 + size_t(sl.row[i]) * size_t(nsb) * 16;
-                const Words4 a = load_i32x4_a16(codes + packed_chunk_offset(u, 0, nu, 2));
-                const Words4 b = load_i32x4_a16(codes + packed_chunk_offset(u, 1, nu, 2));
-                word[i] = load_i32_a4(meta + 4 * u);
-                // Sub-block 2j: low nibbles against elements 0..31 of the unit; 2j+1: high, 32..63.
-                int dot0 = __dp4a(lo_nibbles(a.x), x0.x, 0);
-                dot0 = __dp4a(lo_nibbles(a.y), x0.y, dot0);
-                dot0 = __dp4a(lo_nibbles(a.z), x0.z, dot0);
-                dot0 = __dp4a(lo_nibbles(a.w), x0.w, dot0);
-                dot0 = __dp4a(lo_nibbles(b.x), x1.x, dot0);
-                dot0 = __dp4a(lo_nibbles(b.y), x1.y, dot0);
-                dot0 = __dp4a(lo_nibbles(b.z), x1.z, dot0);
-                dot0 = __dp4a(lo_nibbles(b.w), x1.w, dot0);
-                int dot1 = __dp4a(hi_nibbles(a.x), x2.x, 0);
-                dot1 = __dp4a(hi_nibbles(a.y), x2.y, dot1);
-                dot1 = __dp4a(hi_nibbles(a.z), x2.z, dot1);
-                dot1 = __dp4a(hi_nibbles(a.w), x2.w, dot1);
-                dot1 = __dp4a(hi_nibbles(b.x), x3.x, dot1);
-                dot1 = __dp4a(hi_nibbles(b.y), x3.y, dot1);
-                dot1 = __dp4a(hi_nibbles(b.z), x3.z, dot1);
-                dot1 = __dp4a(hi_nibbles(b.w), x3.w, dot1);
-                const int w = word[i];
-                const int sc0 = w & 63, sc1 = (w >> 6) & 63, m0 = (w >> 12) & 63, m1 = (w >> 18) & 63;
-                sumi[i] = sc0 * dot0 + sc1 * dot1;
-                summ[i] = m0 * int(int16_t(sums & 0xFFFF)) + m1 * (sums >> 16);
-            }
-        }
-        const float x_d = u < nu && (lane & 3) == 0 ? __int_as_float(load_i32_a4(xd + 4 * (u / 4))) : 0.0f;
-        float term[kSlots] = {};
+        const bool valid = u < nu;
+        PackedUnit p[kSlots] = {};
+        int sc3[kSlots] = {};
+        uint32_t wd[kSlots];
         for (int i = 0; i < kSlots; ++i) {
-            // The super-block's d and dmin: byte 3 of its four units' words.
-            const int base = lane & ~3;
-            const uint32_t dm = (uint32_t(__shfl_sync(kFullMask, word[i], base)) >> 24) |
-                                (uint32_t(__shfl_sync(kFullMask, word[i], base + 1)) >> 24) << 8 |
-                                (uint32_t(__shfl_sync(kFullMask, word[i], base + 2)) >> 24) << 16 |
-                                (uint32_t(__shfl_sync(kFullMask, word[i], base + 3)) >> 24) << 24;
-            for (int off = 1; off < 4; off <<= 1) {
-                sumi[i] += __shfl_xor_sync(kFullMask, sumi[i], off);
-                summ[i] += __shfl_xor_sync(kFullMask, summ[i], off);
-            }
-            if (u < nu && (lane & 3) == 0) {
-                const float d = __fmul_rn(half_bits_to_float(uint16_t(dm & 0xFFFF)), x_d);
-                const float dmin = __fmul_rn(half_bits_to_float(uint16_t(dm >> 16)), x_d);
-                term[i] = __fsub_rn(__fmul_rn(d, float(sumi[i])), __fmul_rn(dmin, float(summ[i])));
-            }
+            if (valid)
+                p[i] = load_packed_unit<T>(r[i], u, nu);
+            if constexpr (T == TensorType::Q3_K)
+                sc3[i] = gather_q3_k_scales(r[i], u, valid, lane);
+            wd[i] = block_scale_bits<T>(p[i], r[i], u, valid, lane);
         }
-        for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)   // super-blocks in order
-            for (int i = 0; i < kSlots; ++i)
-                acc[i] += __shfl_sync(kFullMask, term[i], 4 * k);
-    }
-}
-
-// 16 six-bit codes (low nibbles in `lo`, high pairs at bit `shift` of `hi`) against 16 int8
-// activations, less the codes' offset of 32: the reference's part of one 16-element scale group.
-__device__ __forceinline__ int q6_part(const int lo[4], const Words4& hi, int shift, const Words4& x)
-{
-    const int h[4] = {hi.x, hi.y, hi.z, hi.w};
-    const int xs[4] = {x.x, x.y, x.z, x.w};
-    int dot = 0, sum = 0;
-    for (int k = 0; k < 4; ++k) {
-        dot = __dp4a(lo[k] | ((h[k] >> shift) & 0x03030303) << 4, xs[k], dot);
-        sum = __dp4a(kOnes, xs[k], sum);
-    }
-    return dot - 32 * sum;
-}
-
-// Q6_K against Q8_K, a quarter super-block per lane: per slot 3 x 16 bytes of codes, 4 of scales
-// and (one lane of four) 2 of d; shared, 4 x 16 bytes of activation codes and 4 of d.
-__device__ __forceinline__ void packed_dot_q6_k(const Slots& sl, int64_t rows, int64_t nsb, const uint8_t* xr, int lane,
-                                                float (&acc)[kSlots])
-{
-    const int64_t nu = 4 * nsb;
-    const uint8_t* xd = xr + size_t(nsb) * 256 + size_t(nsb) * 16;
-    for (int i = 0; i < kSlots; ++i)
-        acc[i] = 0.0f;
-    for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
-        const int64_t u = u0 + lane;
-        int sumi[kSlots] = {};
-        if (u < nu) {
-            const Words4 x0 = load_i32x4_a16(xr + packed_chunk_offset(u, 0, nu, 4));
-            const Words4 x1 = load_i32x4_a16(xr + packed_chunk_offset(u, 1, nu, 4));
-            const Words4 x2 = load_i32x4_a16(xr + packed_chunk_offset(u, 2, nu, 4));
-            const Words4 x3 = load_i32x4_a16(xr + packed_chunk_offset(u, 3, nu, 4));
+        for (int j = 0; j < kTok && j < nt; ++j) {
+            const uint8_t* xt = xr + size_t(j) * xrb;
+            PackedX x{};
+            int sumi[kSlots] = {}, summ[kSlots] = {};
+            if (valid) {
+                x = load_packed_x<T>(xt, u, nu, cols);
+                for (int i = 0; i < kSlots; ++i)
+                    unit_sums<T>(p[i], x, sc3[i], &sumi[i], &summ[i]);
+            }
+            float x_d = 0.0f;
+            if constexpr (kLanes == 4)
+                x_d = valid && lead ? __int_as_float(load_i32_a4(xt + cols + cols / 16 + 4 * (u / 4))) : 0.0f;
+            float term[kSlots] = {};
             for (int i = 0; i < kSlots; ++i) {
-                const uint8_t* codes = sl.w[i] + size_t(sl.row[i]) * size_t(nsb) * 192;
-                const uint8_t* scales =
-                    sl.w[i] + size_t(rows) * size_t(nsb) * 192 + size_t(sl.row[i]) * size_t(nsb) * 16;
-                const Words4 a = load_i32x4_a16(codes + packed_chunk_offset(u, 0, nu, 3));
-                const Words4 b = load_i32x4_a16(codes + packed_chunk_offset(u, 1, nu, 3));
-                const Words4 c = load_i32x4_a16(codes + packed_chunk_offset(u, 2, nu, 3));
-                const int sc = load_i32_a4(scales + 4 * u);   // four int8 scales, one per 16 elements
-                const int a_lo[4] = {lo_nibbles(a.x), lo_nibbles(a.y), lo_nibbles(a.z), lo_nibbles(a.w)};
-                const int b_lo[4] = {lo_nibbles(b.x), lo_nibbles(b.y), lo_nibbles(b.z), lo_nibbles(b.w)};
-                const int a_hi[4] = {hi_nibbles(a.x), hi_nibbles(a.y), hi_nibbles(a.z), hi_nibbles(a.w)};
-                const int b_hi[4] = {hi_nibbles(b.x), hi_nibbles(b.y), hi_nibbles(b.z), hi_nibbles(b.w)};
-                sumi[i] = int(int8_t(sc)) * q6_part(a_lo, c, 0, x0) + int(int8_t(sc >> 8)) * q6_part(b_lo, c, 2, x1) +
-                          int(int8_t(sc >> 16)) * q6_part(a_hi, c, 4, x2) + (sc >> 24) * q6_part(b_hi, c, 6, x3);
+                for (int off = 1; off < kLanes; off <<= 1) {   // the block's lanes
+                    sumi[i] += __shfl_xor_sync(kFullMask, sumi[i], off);
+                    summ[i] += __shfl_xor_sync(kFullMask, summ[i], off);
+                }
+                if (valid && lead)
+                    term[i] = block_term<T>(sumi[i], summ[i], wd[i], x, x_d);
             }
+            for (int k = 0; k < kWarp / kLanes && u0 + kLanes * k < nu; ++k)   // blocks in order
+                for (int i = 0; i < kSlots; ++i)
+                    acc[j][i] += __shfl_sync(kFullMask, term[i], kLanes * k);
         }
-        const bool lead = u < nu && (lane & 3) == 0;
-        const float x_d = lead ? __int_as_float(load_i32_a4(xd + 4 * (u / 4))) : 0.0f;
-        float term[kSlots] = {};
-        for (int i = 0; i < kSlots; ++i) {
-            for (int off = 1; off < 4; off <<= 1)
-                sumi[i] += __shfl_xor_sync(kFullMask, sumi[i], off);
-            if (lead) {
-                const uint8_t* dplane =
-                    sl.w[i] + size_t(rows) * size_t(nsb) * 208 + size_t(sl.row[i]) * size_t(nsb) * 2;
-                term[i] = __fmul_rn(__fmul_rn(load_half(dplane + 2 * (u / 4)), x_d), float(sumi[i]));
-            }
-        }
-        for (int k = 0; k < 8 && u0 + 4 * k < nu; ++k)
-            for (int i = 0; i < kSlots; ++i)
-                acc[i] += __shfl_sync(kFullMask, term[i], 4 * k);
     }
 }
 
-// The slots' row dot products for a packed matrix type (uniform per warp).
-__device__ __forceinline__ void packed_dot(TensorType type, const Slots& sl, int64_t rows, int64_t cols,
-                                           const uint8_t* xr, int lane, float (&acc)[kSlots])
+// packed_dot for a runtime type (uniform per warp).
+template <int kTok>
+__device__ __forceinline__ void packed_dot_any(TensorType type, const Slots& sl, int64_t rows, int64_t cols,
+                                               const uint8_t* xr, size_t xrb, int nt, int lane,
+                                               float (&acc)[kTok][kSlots])
 {
     switch (type) {
-    case TensorType::Q4_0: packed_dot_q4_0(sl, rows, cols / 32, xr, lane, acc); break;
-    case TensorType::Q8_0: packed_dot_q8_0(sl, rows, cols / 32, xr, lane, acc); break;
-    case TensorType::Q4_K: packed_dot_q4_k(sl, rows, cols / 256, xr, lane, acc); break;
-    default: packed_dot_q6_k(sl, rows, cols / 256, xr, lane, acc); break;
+    case TensorType::Q4_0: packed_dot<TensorType::Q4_0>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q4_1: packed_dot<TensorType::Q4_1>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q5_0: packed_dot<TensorType::Q5_0>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q5_1: packed_dot<TensorType::Q5_1>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q8_0: packed_dot<TensorType::Q8_0>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::IQ4_NL: packed_dot<TensorType::IQ4_NL>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q2_K: packed_dot<TensorType::Q2_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q3_K: packed_dot<TensorType::Q3_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q4_K: packed_dot<TensorType::Q4_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q5_K: packed_dot<TensorType::Q5_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::IQ4_XS: packed_dot<TensorType::IQ4_XS>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    default: packed_dot<TensorType::Q6_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
     }
 }
 
 // block (32, kRowsPerBlock); grid (sum over parts of ceil(rows / (kRowsPerBlock kSlots)),
-// n_tokens): the blocks of part k follow those of part k - 1, so one launch serves Q, K and V
-// (every part reads the same activations); a warp takes kSlots consecutive rows (the last row
-// twice when the count is odd). SwiGLU: parts 0 and 1 (gate, up) have the same rows; a warp
-// takes one row of each (their types equal: matvec_packed_parts checks) and writes silu(gate . x)
-// * (up . x) to part 0's y, with swiglu()'s expression.
-__global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_t* xq, size_t x_row_bytes)
+// ceil(n_tokens / kTok)): the blocks of part k follow those of part k - 1, so one launch serves Q,
+// K and V (every part reads the same activations); a warp takes kSlots consecutive rows (the last
+// row twice when the count is odd) for kTok tokens. SwiGLU: parts 0 and 1 (gate, up) have the
+// same rows; a warp takes one row of each (their types equal: matvec_packed_parts checks) and
+// writes silu(gate . x) * (up . x) to part 0's y, with swiglu()'s expression.
+template <int kTok>
+__global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_t* xq, size_t x_row_bytes,
+                                     int64_t n_tokens)
 {
     int k = 0;
     while (k + 1 < mv.n_parts && int64_t(blockIdx.x) >= mv.first_block[k + 1])
@@ -532,124 +552,215 @@ __global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_
     const bool swiglu = mv.epilogue == PackedEpilogue::SwiGLU;
     const int64_t warp_index = (int64_t(blockIdx.x) - mv.first_block[k]) * blockDim.y + threadIdx.y;
     const int64_t row = swiglu ? warp_index : warp_index * kSlots;
-    const int64_t t = blockIdx.y;
+    const int64_t t0 = int64_t(blockIdx.y) * kTok;
+    const int nt = n_tokens - t0 < kTok ? int(n_tokens - t0) : kTok;
     if (row >= part.rows)
         return;   // whole warps leave together
     const int lane = int(threadIdx.x);
-    const uint8_t* xr = xq + size_t(t) * x_row_bytes;
     Slots sl;
     for (int i = 0; i < kSlots; ++i) {
         sl.w[i] = static_cast<const uint8_t*>(swiglu ? mv.parts[i].w : part.w);
         sl.row[i] = swiglu ? row : (row + i < part.rows ? row + i : part.rows - 1);
     }
-    float acc[kSlots];
-    packed_dot(part.type, sl, part.rows, cols, xr, lane, acc);
+    float acc[kTok][kSlots];
+    packed_dot_any<kTok>(part.type, sl, part.rows, cols, xq + size_t(t0) * x_row_bytes, x_row_bytes, nt, lane, acc);
     if (lane != 0)
         return;
-    float* y = part.y + t * part.ldy;
-    if (swiglu) {
-        y[row] = __fmul_rn(acc[0] / (1.0f + expf(-acc[0])), acc[1]);
-        return;
+    for (int j = 0; j < nt; ++j) {
+        float* y = part.y + (t0 + j) * part.ldy;
+        if (swiglu) {
+            y[row] = __fmul_rn(acc[j][0] / (1.0f + expf(-acc[j][0])), acc[j][1]);
+            continue;
+        }
+        for (int i = 0; i < kSlots && row + i < part.rows; ++i)
+            y[row + i] = mv.epilogue == PackedEpilogue::Accumulate ? y[row + i] + acc[j][i] : acc[j][i];
     }
-    for (int i = 0; i < kSlots && row + i < part.rows; ++i)
-        y[row + i] = mv.epilogue == PackedEpilogue::Accumulate ? y[row + i] + acc[i] : acc[i];
 }
 
 }   // namespace
 
 namespace {
-// k4_scale_min on the host (pack_weights).
-void host_k4_scale_min(const uint8_t* s, int sub, int* sc, int* m)
+
+// Bytes per row of each plane of a packed matrix (matvec.cuh), in order.
+void packed_planes(const PackedShape& sh, int64_t cols, size_t plane[6])
 {
-    if (sub < 4) {
-        *sc = s[sub] & 63;
-        *m = s[sub + 4] & 63;
+    const int64_t nu = cols / sh.unit, nsb = sh.unit == 64 ? nu / 4 : 0;
+    const size_t p[6] = {
+        size_t(nu) * 16 * size_t(sh.chunks), size_t(nu * sh.hib),     size_t(nu * sh.word), size_t(nu * sh.half),
+        size_t(nsb * sh.sb_words),           size_t(nsb * sh.sb_half)};
+    std::copy(p, p + 6, plane);
+}
+
+// Element idx (group k = idx / 16, byte b = idx % 16) of unit u: its code (no offset) into the
+// unit's chunks and high-bit words, as matvec.cuh lays them out.
+void put_code(TensorType t, const PackedShape& sh, uint8_t* codes, uint8_t* hib, int64_t u, int64_t nu, int idx,
+              int code)
+{
+    const int k = idx / 16, b = idx % 16, w = b / 4, i = b % 4;
+    auto byte = [&](int q) -> uint8_t& { return codes[packed_chunk_offset(u, q, nu, sh.chunks) + b]; };
+    auto high_bit = [&](int bit) {
+        if ((code >> bit) & 1)
+            hib[4 * (k / 2) + i] = uint8_t(hib[4 * (k / 2) + i] | 1u << (4 * (k % 2) + w));
+    };
+    if (t == TensorType::Q8_0) {
+        byte(k) = uint8_t(code);
+    } else if (t == TensorType::Q2_K || t == TensorType::Q3_K) {
+        byte(0) = uint8_t(byte(0) | (code & 3) << (2 * k));
+        if (t == TensorType::Q3_K)
+            high_bit(2);
     } else {
-        *sc = (s[sub + 4] & 0x0F) | (s[sub - 4] >> 6) << 4;
-        *m = (s[sub + 4] >> 4) | (s[sub] >> 6) << 4;
+        const int c = t == TensorType::Q6_K ? 2 : sh.chunks;
+        byte(k % c) = uint8_t(byte(k % c) | (code & 15) << (4 * (k / c)));
+        if (t == TensorType::Q6_K)
+            byte(2) = uint8_t(byte(2) | ((code >> 4) & 3) << (2 * k));
+        if (sh.hib)
+            high_bit(4);
     }
 }
+
+// A block's codes without the reference's offsets (IQ4: grid indices), in element order.
+void block_codes(TensorType t, const uint8_t* blk, int* q)
+{
+    using namespace blocks;
+    switch (t) {
+    case TensorType::Q4_0:
+    case TensorType::IQ4_NL: unpack_nibbles(blk + 2, q); break;
+    case TensorType::Q4_1: unpack_nibbles(blk + 4, q); break;
+    case TensorType::Q5_0:
+    case TensorType::Q5_1: {   // qh after d (and m), then the nibbles
+        const int qh = t == TensorType::Q5_0 ? 2 : 4;
+        unpack_nibbles(blk + qh + 4, q);
+        add_high_bits(blk + qh, q);
+        break;
+    }
+    case TensorType::Q8_0:
+        for (int e = 0; e < QK; ++e)
+            q[e] = int8_t(blk[2 + e]);
+        break;
+    case TensorType::Q4_K: unpack_q4_k_codes(blk + 16, q); break;
+    case TensorType::Q5_K:
+        unpack_q4_k_codes(blk + 48, q);
+        add_q5_k_high_bits(blk + 16, q);
+        break;
+    case TensorType::Q6_K:
+    case TensorType::Q3_K: {   // signed codes: stored with their offset
+        if (t == TensorType::Q6_K)
+            unpack_q6_k_codes(load_block<BlockQ6_K>(blk, 0), q);
+        else
+            unpack_q3_k_codes(load_block<BlockQ3_K>(blk, 0), q);
+        const int offset = t == TensorType::Q6_K ? 32 : 4;
+        for (int e = 0; e < QK_K; ++e)
+            q[e] += offset;
+        break;
+    }
+    case TensorType::Q2_K: unpack_q2_k_codes(blk + 16, q); break;
+    default:   // IQ4_XS
+        for (int ib = 0; ib < QK_K / QK; ++ib)
+            unpack_nibbles(blk + 8 + 16 * ib, q + QK * ib);
+        break;
+    }
+}
+
+uint32_t read_u32(const uint8_t* p)
+{
+    uint32_t v;
+    std::memcpy(&v, p, 4);
+    return v;
+}
+
+// The per-unit word / half and per-super-block bytes of block `blk` (units u .. u + units - 1 of
+// the row, super-block sb): see matvec.cuh.
+void put_block_meta(TensorType t, const uint8_t* blk, int64_t u, int64_t sb, uint8_t* word, uint8_t* half,
+                    uint8_t* sb_words, uint8_t* sb_half)
+{
+    using namespace blocks;
+    switch (t) {
+    case TensorType::Q4_0:
+    case TensorType::Q5_0:
+    case TensorType::Q8_0:
+    case TensorType::IQ4_NL: std::memcpy(half + 2 * u, blk, 2); break;
+    case TensorType::Q4_1:
+    case TensorType::Q5_1: std::memcpy(word + 4 * u, blk, 4); break;
+    case TensorType::Q4_K:
+    case TensorType::Q5_K: {
+        int sc[8], m[8];
+        unpack_scales_k4(blk + 4, sc, m);
+        const uint32_t dm = read_u32(blk);
+        for (int j = 0; j < 4; ++j) {
+            const uint32_t v = uint32_t(sc[2 * j]) | uint32_t(sc[2 * j + 1]) << 6 | uint32_t(m[2 * j]) << 12 |
+                               uint32_t(m[2 * j + 1]) << 18 | ((dm >> (8 * j)) & 0xFFu) << 24;
+            std::memcpy(word + 4 * (u + j), &v, 4);
+        }
+        break;
+    }
+    case TensorType::Q6_K:
+        std::memcpy(word + 4 * u, blk + 192, 16);
+        std::memcpy(sb_half + 2 * sb, blk + 208, 2);
+        break;
+    case TensorType::Q2_K:
+        std::memcpy(word + 4 * u, blk, 16);
+        std::memcpy(sb_words + 4 * sb, blk + 80, 4);
+        break;
+    case TensorType::Q3_K: {
+        int sc[16];
+        unpack_scales_q3_k(blk + 96, sc);
+        uint8_t* s = sb_words + 12 * sb;
+        for (int i = 0; i < 16; ++i)
+            for (int bit = 0; bit < 6; ++bit)
+                if (((sc[i] + 32) >> bit) & 1)
+                    s[(6 * i + bit) / 8] = uint8_t(s[(6 * i + bit) / 8] | 1u << ((6 * i + bit) % 8));
+        std::memcpy(sb_half + 2 * sb, blk + 108, 2);
+        break;
+    }
+    default: {   // IQ4_XS
+        const auto b = load_block<BlockIQ4_XS>(blk, 0);
+        for (int j = 0; j < 4; ++j) {
+            const auto v = uint16_t((iq4_xs_scale(b, 2 * j) + 32) | (iq4_xs_scale(b, 2 * j + 1) + 32) << 6 |
+                                    ((b.d >> (4 * j)) & 15) << 12);
+            std::memcpy(half + 2 * (u + j), &v, 2);
+        }
+        break;
+    }
+    }
+}
+
 }   // namespace
 
-bool matvec_packs(TensorType type)
-{
-    return type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::Q4_K || type == TensorType::Q6_K;
-}
+bool matvec_packs(TensorType type) { return packed_shape(type).unit != 0; }
 
 void pack_weights(TensorType type, const void* src_v, size_t src_row_bytes, int64_t rows, int64_t cols, void* dst_v)
 {
+    const PackedShape sh = packed_shape(type);
+    const TypeTraits* tt = type_traits(uint32_t(type));
+    if (!sh.unit || !tt)
+        return;
     const auto* src = static_cast<const uint8_t*>(src_v);
     auto* dst = static_cast<uint8_t*>(dst_v);
-    if (type == TensorType::Q4_0) {
-        const int64_t nb = cols / 32;
-        uint8_t* codes = dst;
-        uint8_t* scales = dst + size_t(rows) * size_t(nb) * 16;
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t b = 0; b < nb; ++b) {
-                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(b) * 18;
-                std::memcpy(codes + size_t(r * nb + b) * 16, blk + 2, 16);
-                std::memcpy(scales + size_t(r * nb + b) * 2, blk, 2);
+    size_t plane[6];
+    packed_planes(sh, cols, plane);
+    uint8_t* base[6];
+    size_t total = 0;
+    for (int i = 0; i < 6; ++i) {
+        base[i] = dst + total;
+        total += size_t(rows) * plane[i];
+    }
+    std::memset(dst, 0, total);
+    const int64_t block = tt->block_size, nblocks = cols / block, units = block / sh.unit, nu = cols / sh.unit;
+    int q[blocks::QK_K];
+    for (int64_t r = 0; r < rows; ++r) {
+        uint8_t* row[6];
+        for (int i = 0; i < 6; ++i)
+            row[i] = base[i] + size_t(r) * plane[i];
+        for (int64_t b = 0; b < nblocks; ++b) {
+            const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(b) * tt->block_bytes;
+            block_codes(type, blk, q);
+            for (int64_t j = 0; j < units; ++j) {
+                const int64_t u = b * units + j;
+                for (int idx = 0; idx < sh.unit; ++idx)
+                    put_code(type, sh, row[0], row[1] + size_t(u) * size_t(sh.hib), u, nu, idx, q[j * sh.unit + idx]);
             }
-    } else if (type == TensorType::Q4_K) {
-        const int64_t nsb = cols / 256, nu = 4 * nsb;
-        uint8_t* codes = dst;
-        uint8_t* meta = dst + size_t(rows) * size_t(nsb) * 128;
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t sb = 0; sb < nsb; ++sb) {
-                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(sb) * 144;
-                uint32_t dm;
-                std::memcpy(&dm, blk, 4);   // d, dmin (F16, little-endian)
-                for (int j = 0; j < 4; ++j) {
-                    const int64_t u = 4 * sb + j;
-                    uint8_t* row_codes = codes + size_t(r) * size_t(nsb) * 128;
-                    for (int q = 0; q < 2; ++q)
-                        std::memcpy(row_codes + packed_chunk_offset(u, q, nu, 2), blk + 16 + 32 * j + 16 * q, 16);
-                    int sc0, m0, sc1, m1;
-                    host_k4_scale_min(blk + 4, 2 * j, &sc0, &m0);
-                    host_k4_scale_min(blk + 4, 2 * j + 1, &sc1, &m1);
-                    const uint32_t word = uint32_t(sc0) | uint32_t(sc1) << 6 | uint32_t(m0) << 12 | uint32_t(m1) << 18 |
-                                          ((dm >> (8 * j)) & 0xFFu) << 24;
-                    std::memcpy(meta + size_t(r * nu + u) * 4, &word, 4);
-                }
-            }
-    } else if (type == TensorType::Q8_0) {
-        const int64_t nb = cols / 32;
-        uint8_t* scales = dst + size_t(rows) * size_t(nb) * 32;
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t b = 0; b < nb; ++b) {
-                const uint8_t* blk = src + size_t(r) * src_row_bytes + size_t(b) * 34;
-                uint8_t* row_codes = dst + size_t(r) * size_t(nb) * 32;
-                for (int q = 0; q < 2; ++q)
-                    std::memcpy(row_codes + packed_chunk_offset(b, q, nb, 2), blk + 2 + 16 * q, 16);
-                std::memcpy(scales + size_t(r * nb + b) * 2, blk, 2);
-            }
-    } else if (type == TensorType::Q6_K) {
-        const int64_t nsb = cols / 256, nu = 4 * nsb;
-        uint8_t* scales = dst + size_t(rows) * size_t(nsb) * 192;
-        uint8_t* dplane = dst + size_t(rows) * size_t(nsb) * 208;
-        for (int64_t r = 0; r < rows; ++r)
-            for (int64_t sb = 0; sb < nsb; ++sb) {
-                blocks::BlockQ6_K blk;
-                std::memcpy(&blk, src + size_t(r) * src_row_bytes + size_t(sb) * 210, 210);
-                int q[256];
-                blocks::unpack_q6_k_codes(blk, q);   // -32 .. 31
-                uint8_t* row_codes = dst + size_t(r) * size_t(nsb) * 192;
-                for (int j = 0; j < 4; ++j) {
-                    const int64_t u = 4 * sb + j;
-                    const int* e = q + 64 * j;   // the unit's 64 codes, +32 below
-                    uint8_t* a = row_codes + packed_chunk_offset(u, 0, nu, 3);
-                    uint8_t* b = row_codes + packed_chunk_offset(u, 1, nu, 3);
-                    uint8_t* c = row_codes + packed_chunk_offset(u, 2, nu, 3);
-                    for (int l = 0; l < 16; ++l) {
-                        const int e0 = e[l] + 32, e1 = e[16 + l] + 32, e2 = e[32 + l] + 32, e3 = e[48 + l] + 32;
-                        a[l] = uint8_t((e0 & 15) | (e2 & 15) << 4);
-                        b[l] = uint8_t((e1 & 15) | (e3 & 15) << 4);
-                        c[l] = uint8_t((e0 >> 4) | (e1 >> 4) << 2 | (e2 >> 4) << 4 | (e3 >> 4) << 6);
-                    }
-                    std::memcpy(scales + size_t(r * nu + u) * 4, blk.scales + 4 * j, 4);
-                }
-                std::memcpy(dplane + size_t(r * nsb + sb) * 2, &blk.d, 2);
-            }
+            put_block_meta(type, blk, b * units, b, row[2], row[3], row[4], row[5]);
+        }
     }
 }
 
@@ -697,8 +808,14 @@ GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols
     if (epilogue == PackedEpilogue::SwiGLU)
         mv.n_parts = 1;   // every block computes part 0's rows; part 1 is read beside it
     const size_t xrb = packed_activation_row_bytes(parts[0].type, cols);
-    return launch(matvec_packed_kernel, dim3(unsigned(blocks), unsigned(n_tokens)), dim3(32, kRowsPerBlock), 0, s, mv,
-                  cols, static_cast<const uint8_t*>(xq), xrb);
+    const auto* x = static_cast<const uint8_t*>(xq);
+    // One token: a warp per row pair and token. More (a small batch): a warp reads its rows' weights
+    // once for up to kMaxTokens tokens.
+    if (n_tokens == 1)
+        return launch(matvec_packed_kernel<1>, dim3(unsigned(blocks), 1), dim3(32, kRowsPerBlock), 0, s, mv, cols, x,
+                      xrb, n_tokens);
+    return launch(matvec_packed_kernel<kMaxTokens>, dim3(unsigned(blocks), div_up(n_tokens, kMaxTokens)),
+                  dim3(32, kRowsPerBlock), 0, s, mv, cols, x, xrb, n_tokens);
 }
 
 GpuStatus matvec(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, const void* xq,

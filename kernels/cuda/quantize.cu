@@ -206,7 +206,7 @@ size_t packed_activation_row_bytes(TensorType weight_type, int64_t cols)
 {
     const size_t n = size_t(cols);
     const bool k = vec_dot_type(weight_type) == TensorType::Q8_K;
-    const size_t bytes = k ? n + n / 16 + n / 64 : n + n / 8;
+    const size_t bytes = k ? n + n / 16 + n / 64 : n + n / 8 + n / 16;
     return (bytes + 15) / 16 * 16;
 }
 

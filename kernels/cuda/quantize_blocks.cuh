@@ -19,7 +19,7 @@ __device__ __forceinline__ int packed_round_clamp_q8(float v)
 }
 
 // v: element `lane` of 32-element block ib of a row of n elements (nb blocks); out: the row's
-// packed bytes (codes in chunks, then {F16 d, int16 sum} per block).
+// packed bytes (codes in chunks, then {F16 d, int16 sum} per block, then F16 d sum per block).
 __device__ __forceinline__ void quantize_packed_q8_0_block(float v, uint8_t* out, int64_t ib, int64_t nb, int64_t n,
                                                            int lane)
 {
@@ -32,6 +32,9 @@ __device__ __forceinline__ void quantize_packed_q8_0_block(float v, uint8_t* out
     if (lane == 0) {
         const uint32_t ds = uint32_t(float_to_half_bits(d)) | uint32_t(uint16_t(int16_t(sum))) << 16;
         *reinterpret_cast<uint32_t*>(out + size_t(n) + 4 * size_t(ib)) = ds;
+        // Q8_1's s (Q4_1 / Q5_1 weights), as quantize_activations stores it.
+        *reinterpret_cast<uint16_t*>(out + size_t(n) + size_t(n) / 8 + 2 * size_t(ib)) =
+            float_to_half_bits(float(sum) * d);
     }
 }
 

@@ -200,11 +200,13 @@ void TestCudaBackend::everyTypeMatchesCpu_data()
     QTest::addColumn<int>("type");
     QTest::addColumn<bool>("tied");
     QTest::addColumn<bool>("ropeFactors");   // rope_freqs.weight, as Llama 3.1+ files carry
-    for (auto t :
-         {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0, TensorType::Q4_1,
-          TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K})
+    for (auto t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
+                   TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
+                   TensorType::Q6_K})   // Q2_K, Q3_K, IQ4_*: lowbitModelsMatchCpu (write_test_model lacks them)
         QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << false << false;
     QTest::newRow("Q4_K tied output") << int(TensorType::Q4_K) << true << false;
+    QTest::newRow("Q4_1 tied output") << int(TensorType::Q4_1) << true << false;
+    QTest::newRow("F16 tied output") << int(TensorType::F16) << true << false;
     QTest::newRow("Q4_0 with Llama 3 RoPE factors") << int(TensorType::Q4_0) << true << true;
 }
 
@@ -457,30 +459,36 @@ void TestCudaBackend::gemmPrefillPath()
 void TestCudaBackend::packedWeightsOnEveryPath_data()
 {
     QTest::addColumn<int>("type");
-    QTest::newRow("Q4_0") << int(TensorType::Q4_0);
-    QTest::newRow("Q4_K") << int(TensorType::Q4_K);
-    QTest::newRow("Q8_0") << int(TensorType::Q8_0);
-    QTest::newRow("Q6_K") << int(TensorType::Q6_K);
+    QTest::addColumn<QString>("file");   // a llama-quantize file instead (types write_test_model lacks)
+    for (TensorType t : {TensorType::Q4_0, TensorType::Q4_K, TensorType::Q8_0, TensorType::Q6_K, TensorType::Q4_1,
+                         TensorType::Q5_0, TensorType::Q5_1, TensorType::Q5_K})
+        QTest::newRow(kernels::type_traits(uint32_t(t))->name) << int(t) << QString();
+    for (const char* stem : {"q2_k", "q3_k_m", "iq4_nl", "iq4_xs"})
+        QTest::newRow(stem) << 0 << QStringLiteral(CAUSERIE_TEST_DATA_DIR "/tiny-lowbit-%1.gguf").arg(stem);
 }
 
-// Q4_0 / Q8_0 / Q4_K / Q6_K matrices are uploaded in the packed decode layout (kernels/cuda/matvec.cuh). The
+// Quantized matrices are uploaded in the packed decode layout (kernels/cuda/matvec.cuh). The
 // prefill GEMM reads them through dequantize_packed_to_f16 (within gemmPrefillPath's bound, and
 // it must differ: the path ran), and decode replayed from CUDA graphs -- shared activation
 // quantization for Q/K/V and gate/up, residual adds in the product's epilogue -- stays exact.
 void TestCudaBackend::packedWeightsOnEveryPath()
 {
     QFETCH(int, type);
+    QFETCH(QString, file);
     QTemporaryDir dir;
-    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
-    TestModelSpec spec;
-    spec.type = TensorType(type);
-    spec.n_embd = 256;
-    spec.n_ff = 512;
-    spec.n_head = 4;
-    spec.n_head_kv = 2;
-    spec.n_layer = 2;
-    spec.seed = 21;
-    QVERIFY(write_test_model(path, spec).ok());
+    std::string path = file.toStdString();
+    if (file.isEmpty()) {
+        path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+        TestModelSpec spec;
+        spec.type = TensorType(type);
+        spec.n_embd = 256;
+        spec.n_ff = 512;
+        spec.n_head = 4;
+        spec.n_head_kv = 2;
+        spec.n_layer = 2;
+        spec.seed = 21;
+        QVERIFY(write_test_model(path, spec).ok());
+    }
     auto model = load_model(path);
     QVERIFY(model.ok());
     CudaBackendOptions co;
@@ -491,7 +499,11 @@ void TestCudaBackend::packedWeightsOnEveryPath()
     const auto [prefill, decode] = compare_halves(a, b);
     QVERIFY2(decode.max_abs > 1e-2f, "logits are trivially small: the comparison would prove nothing");
     QVERIFY2(prefill.max_diff > 0.0f, "the GEMM path must actually have run (it rounds differently)");
-    QVERIFY2(prefill.max_diff <= 3e-2f * prefill.max_abs,
+    // The F16 GEMM rounds the activations to F16 where the CPU quantizes them: the Q2_K file's 2-bit
+    // weights make that the largest difference (measured 3.0e-2 of the largest logit; the packed and
+    // the file's layout dequantize to the same halves, tst_cuda_matvec), held to 5e-2 for the files.
+    const float bound = file.isEmpty() ? 3e-2f : 5e-2f;
+    QVERIFY2(prefill.max_diff <= bound * prefill.max_abs,
              qPrintable(QStringLiteral("prefill %1 of %2").arg(prefill.max_diff).arg(prefill.max_abs)));
     QCOMPARE(decode.max_diff, 0.0f);
 }

@@ -36,6 +36,9 @@ private Q_SLOTS:
     void packedDequantMatchesUnpacked();
     void packedMatvecLoadsAreCoalesced_data();
     void packedMatvecLoadsAreCoalesced();
+    void floatMatvecReads16Bytes();
+    void packedBatchReadsWeightsOnce_data();
+    void packedBatchReadsWeightsOnce();
     void packedRejectsBadInput();
     void packedPartsShareOneLaunch();
     void packedSwigluAndResidualEpilogues();
@@ -276,6 +279,20 @@ void TestCudaMatvec::packedMatvecIsBitExact_data()
     QTest::newRow("Q6_K 7x1280, 3 tokens") << int(TensorType::Q6_K) << 7 << 1280 << 3 << false << false;
     QTest::newRow("Q6_K 3x4352, random bits") << int(TensorType::Q6_K) << 3 << 4352 << 2 << true << false;
     QTest::newRow("Q6_K 3x2560, reverse schedule") << int(TensorType::Q6_K) << 3 << 2560 << 2 << false << true;
+    // The other types: a lone block, a group and a tail with several tokens, random bits (extreme
+    // scales and codes), and the multi-token variant (8 tokens per weight read, then 3) reversed.
+    for (TensorType t : {TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::IQ4_NL, TensorType::Q2_K,
+                         TensorType::Q3_K, TensorType::Q5_K, TensorType::IQ4_XS}) {
+        const char* name = type_traits(uint32_t(t))->name;
+        const int base = is_k(t) ? 256 : 32;
+        QTest::addRow("%s 1x%d", name, base) << int(t) << 1 << base << 1 << false << false;
+        QTest::addRow("%s 7x%d, 3 tokens", name, 40 * base) << int(t) << 7 << 40 * base << 3 << false << false;
+        QTest::addRow("%s 4x%d, random bits", name, 17 * base) << int(t) << 4 << 17 * base << 2 << true << false;
+        QTest::addRow("%s 3x%d, 11 tokens, reverse", name, 34 * base)
+            << int(t) << 3 << 34 * base << 11 << false << true;
+    }
+    QTest::newRow("Q4_K 5x512, 31 tokens") << int(TensorType::Q4_K) << 5 << 512 << 31 << false << false;
+    QTest::newRow("Q4_0 4x1088, 16 tokens") << int(TensorType::Q4_0) << 4 << 1088 << 16 << false << false;
 }
 
 // The packed layout changes where the bytes are, not the arithmetic: each block's integer sum and
@@ -317,6 +334,7 @@ void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks_data()
     QTest::addColumn<int>("n_rows");
     QTest::newRow("Q4_0 x1088, 2 rows") << int(TensorType::Q4_0) << 1088 << 2;
     QTest::newRow("Q4_K x2560, 2 rows") << int(TensorType::Q4_K) << 2560 << 2;
+    QTest::newRow("Q4_1 x1088, 2 rows") << int(TensorType::Q4_1) << 1088 << 2;
 }
 
 // Every code, scale and sum of the packed activations is the reference quantizer's (Q8_0 for Q4_0,
@@ -341,7 +359,16 @@ void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks()
     for (int r = 0; r < n_rows; ++r) {
         quantize_row_ref(vt, x.data() + r * cols, ref.data(), cols);
         const uint8_t* p = got.data() + size_t(r) * prb;
-        if (t == TensorType::Q4_0) {
+        if (vt == TensorType::Q8_1) {   // Q8_1's codes and d are Q8_0's; its s follows the sums
+            const int64_t nb = cols / 32;
+            for (int64_t b = 0; b < nb; ++b) {
+                const uint8_t* blk = ref.data() + b * 36;
+                for (int e = 0; e < 32; ++e)
+                    QCOMPARE(p[gpu::packed_chunk_offset(b, e / 16, nb, 2) + e % 16], blk[4 + e]);
+                QCOMPARE(std::memcmp(p + cols + 4 * b, blk, 2), 0);                  // d
+                QCOMPARE(std::memcmp(p + cols + cols / 8 + 2 * b, blk + 2, 2), 0);   // s
+            }
+        } else if (t == TensorType::Q4_0) {
             const int64_t nb = cols / 32;
             for (int64_t b = 0; b < nb; ++b) {
                 const uint8_t* blk = ref.data() + b * 34;
@@ -379,7 +406,9 @@ void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks()
 // dequantize_to_f16 of the GGUF bytes.
 void TestCudaMatvec::packedDequantMatchesUnpacked()
 {
-    for (TensorType t : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
+    for (TensorType t : kAllTypes) {
+        if (!gpu::matvec_packs(t))
+            continue;
         const int64_t rows = 5, cols = is_k(t) ? 2560 : 1088;
         const auto w = random_blocks(t, rows, cols, 41);
         std::vector<uint8_t> packed(w.size());
@@ -406,6 +435,20 @@ void TestCudaMatvec::packedMatvecLoadsAreCoalesced_data()
     QTest::newRow("Q8_0") << int(TensorType::Q8_0) << 1.0 << 104.0 / 9.0;
     QTest::newRow("Q4_K") << int(TensorType::Q4_K) << 1.0 << 141.0 / 11.25;
     QTest::newRow("Q6_K") << int(TensorType::Q6_K) << 5440.0 / 5472.0 << 170.0 / 12.75;
+    // IQ4_NL: Q4_0's loads. Q4_1: 2 x 16 + 4 + 2 (Q8_1's s) in 4, then per row 16 + 4 in 2. Q5_0:
+    // 36 in 3, then 16 + 4 (high bits) + 2 in 3. Q5_1: 38 in 4, then 16 + 4 + 4 in 3. Q5_K: Q4_K's
+    // and 8 bytes of high bits per row. Q2_K: 4 x 16 and x's d, then 16 + 4 and d | dmin (4 bytes
+    // in a quarter of the lanes: 8 lanes, one sector). IQ4_XS: 4 x 16 and x's d, then 2 x 16 + 2.
+    // Q3_K: 4 x 16 and x's d, then 16 + 8, the super-block's 12 bytes of scales as 3 words in three
+    // lanes of four (96 bytes, 3 sectors) and d as Q6_K's: 2 x 16 of the step's 3872 sector bytes unused.
+    QTest::newRow("IQ4_NL") << int(TensorType::IQ4_NL) << 1.0 << 72.0 / 7.0;
+    QTest::newRow("Q4_1") << int(TensorType::Q4_1) << 1.0 << 78.0 / 8.0;
+    QTest::newRow("Q5_0") << int(TensorType::Q5_0) << 1.0 << 80.0 / 9.0;
+    QTest::newRow("Q5_1") << int(TensorType::Q5_1) << 1.0 << 86.0 / 10.0;
+    QTest::newRow("Q5_K") << int(TensorType::Q5_K) << 1.0 << 157.0 / 13.25;
+    QTest::newRow("Q2_K") << int(TensorType::Q2_K) << 1.0 << 107.0 / 8.75;
+    QTest::newRow("IQ4_XS") << int(TensorType::IQ4_XS) << 1.0 << 133.0 / 10.25;
+    QTest::newRow("Q3_K") << int(TensorType::Q3_K) << 3840.0 / 3872.0 << 120.0 / 10.25;
 }
 
 // The counters of issue 18 on a 4096-wide row (a 7B model's n_embd): every sector a matvec load
@@ -443,10 +486,104 @@ void TestCudaMatvec::packedMatvecLoadsAreCoalesced()
 #endif
 }
 
+// F32 / F16 / BF16 rows (not packed: already contiguous) with 16-byte loads: one row per warp,
+// 512 contiguous bytes of weights and of activations per load instruction.
+void TestCudaMatvec::floatMatvecReads16Bytes()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("load counting exists only under the sim");
+#else
+    namespace simrt = causerie::cuda_sim;
+    for (TensorType t : {TensorType::F32, TensorType::F16, TensorType::BF16}) {
+        const int64_t rows = 4, cols = 4096;
+        const auto w = quantized_matrix(t, rows, cols, 55);
+        const auto x = random_floats(size_t(cols), 56);
+        DeviceBuffer dw(w), dx(x), dxq(row_bytes(t, cols)), dy(size_t(rows) * 4);
+        QVERIFY(gpu::quantize_activations(t, dx.as<float>(), dxq.ptr, 1, cols, nullptr).ok());
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st =
+            gpu::matvec(t, dw.ptr, row_bytes(t, cols), rows, cols, dxq.ptr, 1, dy.as<float>(), rows, nullptr);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        const simrt::AccessCounts c = simrt::counters().kernels["matvec"].loads;
+        QCOMPARE(c.bytes, uint64_t(w.size()) + uint64_t(rows) * row_bytes(t, cols));
+        QCOMPARE(c.sectors * 32, c.bytes);
+        QCOMPARE(c.bytes, 16 * c.lane_accesses);
+    }
+#endif
+}
+
+namespace {
+std::vector<uint8_t> packed_copy(TensorType t, const std::vector<uint8_t>& w, int64_t rows, int64_t cols);
+}
+
+void TestCudaMatvec::packedBatchReadsWeightsOnce_data()
+{
+    QTest::addColumn<int>("type");
+    QTest::newRow("Q4_0") << int(TensorType::Q4_0);
+    QTest::newRow("Q4_K") << int(TensorType::Q4_K);
+    QTest::newRow("Q3_K") << int(TensorType::Q3_K);
+}
+
+// The multi-token variant: a batch of 8 tokens reads each weight byte once, as one token does,
+// and only the activations once per token (8 rows: 4 warps of two rows, each reading x). So the
+// global load bytes per token fall from W + X (one token) to W / 8 + X, and the results are those
+// of the tokens one at a time, bit for bit.
+void TestCudaMatvec::packedBatchReadsWeightsOnce()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("load counting exists only under the sim");
+#else
+    namespace simrt = causerie::cuda_sim;
+    QFETCH(int, type);
+    const auto t = TensorType(type);
+    const int64_t rows = 8, cols = 4096, batch = 8;
+    const auto w = quantized_matrix(t, rows, cols, 81);
+    const auto x = random_floats(size_t(cols * batch), 82);
+    const size_t xrb = gpu::packed_activation_row_bytes(t, cols);
+    DeviceBuffer dw(packed_copy(t, w, rows, cols)), dx(x), dxq(xrb * size_t(batch)), dy(size_t(rows * batch) * 4);
+    QVERIFY(gpu::quantize_activations_packed(t, dx.as<float>(), dxq.ptr, batch, cols, nullptr).ok());
+    auto count = [&](int64_t n, std::vector<float>* y) {
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st = gpu::matvec_packed(t, dw.ptr, rows, cols, dxq.ptr, n, dy.as<float>(), rows, nullptr);
+        simrt::set_counting(false);
+        *y = dy.read<float>();
+        return st.ok() ? simrt::counters().kernels["matvec"].loads : simrt::AccessCounts{};
+    };
+    std::vector<float> y8, y1;
+    const simrt::AccessCounts c8 = count(batch, &y8);
+    std::vector<float> one_by_one;
+    simrt::AccessCounts c1{};
+    for (int64_t j = 0; j < batch; ++j) {
+        std::vector<float> y;
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st = gpu::matvec_packed(t, dw.ptr, rows, cols, static_cast<uint8_t*>(dxq.ptr) + size_t(j) * xrb, 1,
+                                           dy.as<float>(), rows, nullptr);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        if (j == 0)
+            c1 = simrt::counters().kernels["matvec"].loads;
+        y = dy.read<float>();
+        one_by_one.insert(one_by_one.end(), y.begin(), y.begin() + rows);
+    }
+    QCOMPARE(y8, one_by_one);
+    const uint64_t weight = w.size(), x_bytes = c1.bytes - weight;   // one token: W + X
+    QVERIFY(c1.bytes > weight);
+    QCOMPARE(c8.bytes, weight + uint64_t(batch) * x_bytes);
+    const double e8 = double(c8.bytes) / double(c8.sectors * 32), e1 = double(c1.bytes) / double(c1.sectors * 32);
+    QVERIFY2(e8 >= e1 && e8 >= 0.9, qPrintable(QStringLiteral("%1 vs %2").arg(e8).arg(e1)));   // coalesced as well
+    qInfo("%s: global load bytes per token, batch of 8: %.0f, one token: %.0f (weights %.0f)",
+          type_traits(uint32_t(t))->name, double(c8.bytes) / double(batch), double(c1.bytes), double(weight));
+#endif
+}
+
 void TestCudaMatvec::packedRejectsBadInput()
 {
     DeviceBuffer buf(8192);
-    auto st = gpu::matvec_packed(TensorType::Q5_K, buf.ptr, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
+    auto st = gpu::matvec_packed(TensorType::F16, buf.ptr, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("no packed layout") != std::string::npos, st.error.c_str());
     st = gpu::matvec_packed(TensorType::Q4_K, buf.ptr, 1, 300, buf.ptr, 1, buf.as<float>(), 1, nullptr);
@@ -455,10 +592,13 @@ void TestCudaMatvec::packedRejectsBadInput()
     st = gpu::quantize_activations_packed(TensorType::Q4_0, buf.as<float>(), buf.ptr, 1, 48, nullptr);
     QVERIFY(!st.ok());
     QVERIFY2(st.error.find("48") != std::string::npos, st.error.c_str());
-    st = gpu::quantize_activations_packed(TensorType::Q4_1, buf.as<float>(), buf.ptr, 1, 256, nullptr);
+    st = gpu::quantize_activations_packed(TensorType::BF16, buf.as<float>(), buf.ptr, 1, 256, nullptr);
     QVERIFY(!st.ok());
-    st = gpu::dequantize_packed_to_f16(TensorType::Q5_0, buf.ptr, 1, 32, buf.as<uint16_t>(), nullptr);
+    st = gpu::dequantize_packed_to_f16(TensorType::F32, buf.ptr, 1, 32, buf.as<uint16_t>(), nullptr);
     QVERIFY(!st.ok());
+    st = gpu::matvec_packed(TensorType::Q3_K, buf.ptr, 1, 256, buf.ptr, 0, buf.as<float>(), 1, nullptr);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("0 tokens") != std::string::npos, st.error.c_str());
 #if defined(CAUSERIE_CUDA_SIM)
     // Activations not 16-byte aligned: the launch fails as a GPU's would, no crash.
     st = gpu::matvec_packed(TensorType::Q4_0, buf.ptr, 1, 32, static_cast<uint8_t*>(buf.ptr) + 8, 1,
