@@ -32,6 +32,10 @@ QString reason(const QString& text)
                          .arg(head, m.captured(3), m.captured(4))
                    : QCoreApplication::translate("DeviceText", "%1: not even one layer fits").arg(head);
     }
+    // "the GPU stopped working (<the CUDA error's words>)": the session moved to the CPU mid-answer.
+    static const QRegularExpression lost(QStringLiteral(R"(^the GPU stopped working \((.*)\)$)"));
+    if (const auto m = lost.match(text); m.hasMatch())
+        return QCoreApplication::translate("DeviceText", "the GPU stopped working (%1)").arg(m.captured(1));
     return text;   // a CUDA error's own words
 }
 

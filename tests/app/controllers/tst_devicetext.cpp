@@ -52,6 +52,9 @@ private Q_SLOTS:
                                 << QStringLiteral("GPU has 200 MiB free, model needs 5.0 GiB: not even one layer fits: "
                                                   "running on the CPU");
         QTest::newRow("cuda error") << true << QStringLiteral("cudaMalloc failed (out of memory): running on the CPU");
+        QTest::newRow("gpu lost") << true
+                                  << QStringLiteral("the GPU stopped working (an illegal memory access was "
+                                                    "encountered): running on the CPU");
         QTest::newRow("empty") << true << QString();
     }
 
@@ -79,6 +82,11 @@ private Q_SLOTS:
         QTest::newRow("fit") << true
                              << QStringLiteral("GPU has 3.1 GiB free, model needs 5.0 GiB: 20 of 32 layers on GPU")
                              << QStringLiteral("««GPU has 3.1 GiB free, model needs 5.0 GiB»: 20 of 32 layers on GPU»");
+        QTest::newRow("gpu lost") << true
+                                  << QStringLiteral("the GPU stopped working (unspecified launch failure): "
+                                                    "running on the CPU")
+                                  << QStringLiteral("««the GPU stopped working (unspecified launch failure)»: "
+                                                    "running on the CPU»");
         // A CUDA error's own words stay as written, inside the translated frame.
         QTest::newRow("cuda error") << true << QStringLiteral("cudaMalloc failed: running on the CPU")
                                     << QStringLiteral("«cudaMalloc failed: running on the CPU»");
