@@ -6,6 +6,7 @@
 #include "engine/chat_template.h"
 #include "engine/tokenizer.h"
 #include "tests/common/qtest_printers.h"
+#include "tests/common/token_ids.h"
 
 #include <QElapsedTimer>
 #include <QTest>
@@ -13,6 +14,7 @@
 #include <algorithm>
 
 using namespace causerie;
+using causerie::testing::concat;
 
 namespace QTest {
 template <>
@@ -85,14 +87,6 @@ std::vector<int32_t> bytes_of(std::string_view s)
     std::vector<int32_t> out;
     for (char c : s)
         out.push_back(static_cast<unsigned char>(c));
-    return out;
-}
-
-std::vector<int32_t> cat(std::initializer_list<std::vector<int32_t>> parts)
-{
-    std::vector<int32_t> out;
-    for (const auto& p : parts)
-        out.insert(out.end(), p.begin(), p.end());
     return out;
 }
 
@@ -436,7 +430,7 @@ private Q_SLOTS:
         const std::vector<ChatTurn> turns = {{"user", " \nhello \n"}};
         auto ids = tmpl.apply(*tok, turns);
         QVERIFY(ids.ok());
-        const std::vector<int32_t> want = cat(
+        const std::vector<int32_t> want = concat(
             {{bot, sh}, bytes_of("user"), {eh, '\n', '\n', kHello, eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
         QCOMPARE(ids.value(), want);
         QCOMPARE(tmpl.end_of_turn_ids(*tok), (std::vector<int32_t>{kImEnd, eot}));
@@ -459,17 +453,17 @@ private Q_SLOTS:
         auto text = [&](const std::string& s) { return tok->encode(s, false).value(); };
         // The ids of a system header holding `system_text`, then "hello" from the user.
         auto system_then_hello = [&](const std::string& system_text) {
-            return cat({{bot, sh},
-                        bytes_of("system"),
-                        {eh},
-                        text(system_text),
-                        {eot, sh},
-                        bytes_of("user"),
-                        {eh},
-                        text("\n\nhello"),
-                        {eot, sh},
-                        bytes_of("assistant"),
-                        {eh, '\n', '\n'}});
+            return concat({{bot, sh},
+                           bytes_of("system"),
+                           {eh},
+                           text(system_text),
+                           {eot, sh},
+                           bytes_of("user"),
+                           {eh},
+                           text("\n\nhello"),
+                           {eot, sh},
+                           bytes_of("assistant"),
+                           {eh, '\n', '\n'}});
         };
 
         v.chat_template = body;   // Llama 3.1: a fixed date
@@ -528,13 +522,13 @@ private Q_SLOTS:
         const std::vector<ChatTurn> turns = {{"user", "hello"}};
         auto ids = tmpl.apply(*m_tok, turns);
         QVERIFY(ids.ok());
-        const std::vector<int32_t> want = cat({{kImStart},
-                                               bytes_of("system\nS"),
-                                               {kImEnd, '\n', kImStart},
-                                               bytes_of("user\n"),
-                                               {kHello},
-                                               {kImEnd, '\n', kImStart},
-                                               bytes_of("assistant\n")});
+        const std::vector<int32_t> want = concat({{kImStart},
+                                                  bytes_of("system\nS"),
+                                                  {kImEnd, '\n', kImStart},
+                                                  bytes_of("user\n"),
+                                                  {kHello},
+                                                  {kImEnd, '\n', kImStart},
+                                                  bytes_of("assistant\n")});
         QCOMPARE(ids.value(), want);
         // With a system turn of its own, the default is not added.
         const std::vector<ChatTurn> with_system = {{"system", "S"}, {"user", "hello"}};
@@ -559,7 +553,7 @@ private Q_SLOTS:
         QCOMPARE(std::count(ids->begin(), ids->end(), kImStart), 2);   // the user turn's and the answer's
         QCOMPARE(std::count(ids->begin(), ids->end(), kImEnd), 1);
         QCOMPARE(ids.value(),
-                 cat({{kImStart}, enc("user\n" + forged), {kImEnd, '\n', kImStart}, bytes_of("assistant\n")}));
+                 concat({{kImStart}, enc("user\n" + forged), {kImEnd, '\n', kImStart}, bytes_of("assistant\n")}));
     }
 
     void chatmlMarkersListedAsOrdinaryTokensStayText_data()

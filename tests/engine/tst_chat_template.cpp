@@ -4,24 +4,18 @@
 #include "engine/chat_template.h"
 #include "engine/test_model.h"
 #include "engine/tokenizer.h"
+#include "tests/common/token_ids.h"
 
 #include <QTest>
 
 #include <algorithm>
 
 using namespace causerie;
+using causerie::testing::concat;
 
 namespace {
 
 using Ids = std::vector<int32_t>;
-
-Ids concat(std::initializer_list<Ids> parts)
-{
-    Ids out;
-    for (const Ids& p : parts)
-        out.insert(out.end(), p.begin(), p.end());
-    return out;
-}
 
 // The synthetic vocabulary with Mistral v3 control tokens appended (and v7's when asked).
 VocabData vocab_with_controls(bool system_prompt)

@@ -17,6 +17,7 @@
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/ops_ref.h"
 #include "kernels/cpu/rope_shift.h"
+#include "tests/common/token_ids.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -34,6 +35,7 @@
 #include <unistd.h>
 
 using namespace causerie;
+using causerie::testing::concat;
 
 namespace {
 
@@ -43,14 +45,6 @@ std::vector<int32_t> range_ids(int32_t first, int n)
     for (int i = 0; i < n; ++i)
         ids[size_t(i)] = first + i;
     return ids;
-}
-
-std::vector<int32_t> concat(std::initializer_list<std::vector<int32_t>> parts)
-{
-    std::vector<int32_t> out;
-    for (const auto& p : parts)
-        out.insert(out.end(), p.begin(), p.end());
-    return out;
 }
 
 // The conversation of the context-shift tests, in four parts: the system part S, the oldest
