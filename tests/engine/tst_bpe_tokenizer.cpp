@@ -12,6 +12,7 @@
 #include <QTest>
 
 #include <algorithm>
+#include <iterator>
 
 using namespace causerie;
 using causerie::testing::concat;
@@ -89,6 +90,40 @@ std::vector<int32_t> bytes_of(std::string_view s)
         out.push_back(static_cast<unsigned char>(c));
     return out;
 }
+
+// tiny_vocab() with one edit, refused with `message` (under the pre-tokenizer `pre`).
+struct BadVocab {
+    const char* name;
+    const char* pre;
+    void (*edit)(VocabData&);
+    const char* message;
+};
+
+const BadVocab kBadVocabs[] = {
+    {"merge names unknown token", "gpt2", [](VocabData& v) { v.merges.push_back("h zz"); },
+     "tokenizer.ggml.merges entry 13 'h zz' names 'zz', which is not in tokenizer.ggml.tokens"},
+    {"merge makes unknown token", "gpt2", [](VocabData& v) { v.merges.push_back("a c"); },
+     "tokenizer.ggml.merges entry 13 'a c' makes 'ac', which is not in tokenizer.ggml.tokens"},
+    {"merge without space", "gpt2", [](VocabData& v) { v.merges.push_back("abc"); },
+     "tokenizer.ggml.merges entry 13 'abc' is not two tokens separated by a space"},
+    {"unknown pre-tokenizer", "klingon", [](VocabData&) {}, "tokenizer.ggml.pre is 'klingon'"},
+    {"bad token type", "gpt2", [](VocabData& v) { v.token_types[kHe] = 9; },
+     "tokenizer.ggml.token_type of token 258 'he' is 9"},
+    {"types length", "gpt2",
+     [](VocabData& v) {
+         v.token_types = {1, 1, 1};
+     },
+     "tokenizer.ggml.token_type has 3 entries but tokenizer.ggml.tokens has 272"},
+    {"bos outside", "gpt2", [](VocabData& v) { v.bos_id = 9999; },
+     "tokenizer.ggml.bos_token_id is 9999, outside the vocabulary of 272 tokens"},
+    {"empty", "gpt2",
+     [](VocabData& v) {
+         v.tokens.clear();
+         v.token_types.clear();
+     },
+     "tokenizer.ggml.tokens is empty"},
+    {"no merges", "gpt2", [](VocabData& v) { v.merges.clear(); }, "tokenizer.ggml.merges is missing or empty"},
+};
 
 }   // namespace
 
@@ -352,55 +387,20 @@ private Q_SLOTS:
 
     void badVocab_data()
     {
-        QTest::addColumn<int>("what");
-        QTest::addColumn<QString>("pre");
-        QTest::addColumn<QString>("message");
-        QTest::newRow("merge names unknown token")
-            << 0 << "gpt2"
-            << "tokenizer.ggml.merges entry 13 'h zz' names 'zz', which is not in tokenizer.ggml.tokens";
-        QTest::newRow("merge makes unknown token")
-            << 1 << "gpt2"
-            << "tokenizer.ggml.merges entry 13 'a c' makes 'ac', which is not in tokenizer.ggml.tokens";
-        QTest::newRow("merge without space")
-            << 2 << "gpt2"
-            << "tokenizer.ggml.merges entry 13 'abc' is not two tokens separated by a space";
-        QTest::newRow("unknown pre-tokenizer") << 4 << "klingon"
-                                               << "tokenizer.ggml.pre is 'klingon'";
-        QTest::newRow("bad token type") << 5 << "gpt2"
-                                        << "tokenizer.ggml.token_type of token 258 'he' is 9";
-        QTest::newRow("types length") << 6 << "gpt2"
-                                      << "tokenizer.ggml.token_type has 3 entries but tokenizer.ggml.tokens has 272";
-        QTest::newRow("bos outside") << 7 << "gpt2"
-                                     << "tokenizer.ggml.bos_token_id is 9999, outside the vocabulary of 272 tokens";
-        QTest::newRow("empty") << 8 << "gpt2"
-                               << "tokenizer.ggml.tokens is empty";
-        QTest::newRow("no merges") << 9 << "gpt2"
-                                   << "tokenizer.ggml.merges is missing or empty";
+        QTest::addColumn<int>("row");   // in kBadVocabs
+        for (int i = 0; i < int(std::size(kBadVocabs)); ++i)
+            QTest::newRow(kBadVocabs[i].name) << i;
     }
 
     void badVocab()
     {
-        QFETCH(int, what);
-        QFETCH(QString, pre);
-        QFETCH(QString, message);
+        QFETCH(int, row);
+        const BadVocab& bad = kBadVocabs[row];
         VocabData v = tiny_vocab();
-        switch (what) {
-        case 0: v.merges.push_back("h zz"); break;
-        case 1: v.merges.push_back("a c"); break;
-        case 2: v.merges.push_back("abc"); break;
-        case 5: v.token_types[kHe] = 9; break;
-        case 6: v.token_types = {1, 1, 1}; break;
-        case 7: v.bos_id = 9999; break;
-        case 8:
-            v.tokens.clear();
-            v.token_types.clear();
-            break;
-        case 9: v.merges.clear(); break;
-        default: break;
-        }
-        auto t = Tokenizer::from_vocab(v, pre.toStdString());
+        bad.edit(v);
+        auto t = Tokenizer::from_vocab(v, bad.pre);
         QVERIFY(!t.ok());
-        QVERIFY2(t.error().message.find(message.toStdString()) != std::string::npos, t.error().message.c_str());
+        QVERIFY2(t.error().message.find(bad.message) != std::string::npos, t.error().message.c_str());
     }
 
     void byteWithoutTokenIsDropped()
