@@ -66,6 +66,13 @@ VocabData vocab_with(std::initializer_list<const char*> controls, std::initializ
     return vocab;
 }
 
+// The conversation the templates render: a system text "S", questions "a" and "c", and the
+// answer between them.
+std::vector<ChatTurn> conversation(const char* answer)
+{
+    return {{"system", "S"}, {"user", "a"}, {"assistant", answer}, {"user", "c"}};
+}
+
 // The ids of a rendered prompt written as the template writes it: pieces between "^" marks
 // are tokens by id (control markers, <think>), the rest is text tokenized stretch by stretch, as
 // the reference tokenizer splits a rendered prompt at its special tokens.
@@ -318,8 +325,7 @@ void TestChatTemplate::qwen3ThinkingSwitch()
     QVERIFY(t.has_thinking_switch());
     QVERIFY(t.thinking());
     QVERIFY(t.default_system().empty());
-    const std::vector<ChatTurn> turns = {
-        {"system", "S"}, {"user", "a"}, {"assistant", "<think>\nx\n</think>\n\nb"}, {"user", "c"}};
+    const std::vector<ChatTurn> turns = conversation("<think>\nx\n</think>\n\nb");
     const std::string expected = "^<|im_start|>^system\nS^<|im_end|>^\n"
                                  "^<|im_start|>^user\na^<|im_end|>^\n"
                                  "^<|im_start|>^assistant\nb^<|im_end|>^\n"
@@ -357,13 +363,12 @@ void TestChatTemplate::deepseekR1()
     QCOMPARE(std::string(chat_template_name(t.kind())), std::string("deepseek-r1"));
     QVERIFY(!t.assumed());
     QVERIFY(t.prompt_opens_thinking());
-    const std::vector<ChatTurn> turns = {
-        {"system", "S"}, {"user", "a"}, {"assistant", "<think>x</think>b"}, {"user", "c"}};
     const std::string body = "S^<｜User｜>^"
                              "a^<｜Assistant｜>^"
                              "b^<｜end▁of▁sentence｜>^"
                              "^<｜User｜>^"
                              "c^<｜Assistant｜>^";
+    const std::vector<ChatTurn> turns = conversation("<think>x</think>b");
     std::vector<size_t> bounds;
     auto ids = t.apply(*tok, turns, nullptr, &bounds);
     QVERIFY(ids.ok());
@@ -452,7 +457,7 @@ void TestChatTemplate::phi3()
     const ChatTemplate t = ChatTemplate::detect(v, *tok, "phi3");
     QCOMPARE(int(t.kind()), int(ChatTemplateKind::Phi3));
     QVERIFY(!t.assumed());
-    const std::vector<ChatTurn> turns = {{"system", "S"}, {"user", "a"}, {"assistant", "b"}, {"user", "c"}};
+    const std::vector<ChatTurn> turns = conversation("b");
     auto ids = t.apply(*tok, turns);
     QVERIFY(ids.ok());
     const std::string nl = newlines ? "\n" : "";
