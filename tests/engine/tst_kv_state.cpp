@@ -161,14 +161,14 @@ void TestKvState::initTestCase()
     qwen.arch = "qwen2";
     qwen.rope_freq_factors.clear();
     m_qwen2_one_layer = load("qwen2-one.gguf", qwen);
-    TestModelSpec gemma;   // sliding-window layers with their own RoPE base
-    gemma.arch = "gemma3";
-    gemma.seed = 13;
-    gemma.n_layer = 3;
-    gemma.n_swa = 16;
-    gemma.swa_pattern = 3;
-    gemma.rope_freq_base_swa = 10000.0f;
-    gemma.rope_freq_base = 1000000.0f;
+    // Sliding-window layers (2 of 3, window 16) with their own RoPE base.
+    const TestModelSpec gemma{.arch = "gemma3",
+                              .n_layer = 3,
+                              .seed = 13,
+                              .rope_freq_base = 1000000.0f,
+                              .n_swa = 16,
+                              .swa_pattern = 3,
+                              .rope_freq_base_swa = 10000.0f};
     m_gemma3 = load("gemma3.gguf", gemma);
     TestModelSpec wide = spec;
     wide.n_embd = 128;   // 4 heads of 32
