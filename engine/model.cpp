@@ -599,33 +599,29 @@ Result<VocabData> read_vocab(const GGUFFile& f)
     for (std::string_view t : *tokens)
         v.tokens.emplace_back(t);
 
-    auto same_length = [&](const char* key, size_t got) -> Status {
-        if (got != n)
-            return make_error(std::string("metadata key '") + key + "' has " + std::to_string(got) +
+    // scores and token_type are optional; present, they have one entry per token.
+    // (`read`: the GGUFFile reader of the array's type.)
+    auto per_token = [&](const char* key, auto read, auto& out) -> Status {
+        if (!f.find(key))
+            return Ok{};
+        auto values = (f.*read)(key);
+        if (!values)
+            return values.error();
+        if (values->size() != n)
+            return make_error(std::string("metadata key '") + key + "' has " + std::to_string(values->size()) +
                               " entries but tokenizer.ggml.tokens has " + std::to_string(n));
+        out = std::move(*values);
         return Ok{};
     };
-    if (f.find("tokenizer.ggml.scores")) {
-        auto s = f.get_f32_array("tokenizer.ggml.scores");
-        if (!s)
-            return s.error();
-        if (auto st = same_length("tokenizer.ggml.scores", s->size()); !st)
-            return st.error();
-        v.scores = std::move(*s);
-    }
-    if (f.find("tokenizer.ggml.token_type")) {
-        auto t = f.get_i32_array("tokenizer.ggml.token_type");
-        if (!t)
-            return t.error();
-        if (auto st = same_length("tokenizer.ggml.token_type", t->size()); !st)
-            return st.error();
-        // 0 undefined, 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
-        for (size_t i = 0; i < t->size(); ++i)
-            if ((*t)[i] < 0 || (*t)[i] > 6)
-                return make_error("metadata key 'tokenizer.ggml.token_type': entry " + std::to_string(i) + " is " +
-                                  std::to_string((*t)[i]) + ", expected 0 to 6");
-        v.token_types = std::move(*t);
-    }
+    if (auto st = per_token("tokenizer.ggml.scores", &GGUFFile::get_f32_array, v.scores); !st)
+        return st.error();
+    if (auto st = per_token("tokenizer.ggml.token_type", &GGUFFile::get_i32_array, v.token_types); !st)
+        return st.error();
+    // 0 undefined, 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
+    for (size_t i = 0; i < v.token_types.size(); ++i)
+        if (v.token_types[i] < 0 || v.token_types[i] > 6)
+            return make_error("metadata key 'tokenizer.ggml.token_type': entry " + std::to_string(i) + " is " +
+                              std::to_string(v.token_types[i]) + ", expected 0 to 6");
     if (f.find("tokenizer.ggml.merges")) {   // at most 2^24 entries (gguf.cpp kMaxArrayCount)
         auto m = f.get_string_array("tokenizer.ggml.merges");
         if (!m)
