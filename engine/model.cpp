@@ -32,6 +32,16 @@ constexpr int64_t kMaxVocab = 1 << 22;
 // Experts per layer: Mixtral has 8, Qwen3-30B-A3B 128, the largest published MoE models 384.
 constexpr int64_t kMaxExperts = 1024;
 
+// A value read into `out`, or the error that reading it gave (then `out` is untouched).
+template <class T, class U>
+Status assign(Result<T> r, U& out)
+{
+    if (!r)
+        return r.error();
+    out = *r;
+    return Ok{};
+}
+
 Result<int64_t> required_int(const GGUFFile& f, const std::string& key, int64_t lo, int64_t hi)
 {
     auto v = f.get_uint(key);
@@ -201,17 +211,13 @@ Status read_gemma_hparams(const GGUFFile& f, HParams& hp)
     if (!attn_cap)
         return attn_cap.error();
     hp.attn_softcap = g2 ? *attn_cap : 0.0f;   // llama.cpp's gemma3 never caps attention
-    auto final_cap = softcap(f, a + "final_logit_softcapping", g2 ? 30.0f : 0.0f);
-    if (!final_cap)
-        return final_cap.error();
-    hp.final_softcap = *final_cap;
+    if (auto st = assign(softcap(f, a + "final_logit_softcapping", g2 ? 30.0f : 0.0f), hp.final_softcap); !st)
+        return st;
 
     const std::string window_key = a + "attention.sliding_window";
     if (f.find(window_key)) {
-        auto w = required_int(f, window_key, 1, kMaxCtx);
-        if (!w)
-            return w.error();
-        hp.n_swa = *w;
+        if (auto st = assign(required_int(f, window_key, 1, kMaxCtx), hp.n_swa); !st)
+            return st;
     } else {
         hp.n_swa = g2 ? 4096 : 0;
     }
@@ -225,10 +231,8 @@ Status read_gemma_hparams(const GGUFFile& f, HParams& hp)
     }
     hp.rope_freq_base_swa = g2 ? hp.rope_freq_base : 10000.0f;
     if (f.find(a + "rope.freq_base_swa")) {
-        auto b = positive_float(f, a + "rope.freq_base_swa", 1e12);
-        if (!b)
-            return b.error();
-        hp.rope_freq_base_swa = *b;
+        if (auto st = assign(positive_float(f, a + "rope.freq_base_swa", 1e12), hp.rope_freq_base_swa); !st)
+            return st;
     }
     for (const char* key : {"rope.scaling.factor", "rope.scale_linear"}) {
         if (!f.find(a + key))
@@ -266,23 +270,16 @@ Status read_expert_hparams(const GGUFFile& f, HParams& hp)
             return Ok{};
         }
     }
-    auto n_expert = required_int(f, count_key, 1, kMaxExperts);
-    if (!n_expert)
-        return n_expert.error();
-    hp.n_expert = *n_expert;
-    auto n_used = required_int(f, a + "expert_used_count", 1, hp.n_expert);
-    if (!n_used)
-        return n_used.error();
-    hp.n_expert_used = *n_used;
-    if (qwen3moe) {   // llama.cpp would guess n_ff / n_expert_used; every published file has the key
-        auto ff = required_int(f, a + "expert_feed_forward_length", 1, kMaxFF);
-        if (!ff)
-            return ff.error();
-        hp.n_ff_exp = *ff;
-    } else {
+    if (auto st = assign(required_int(f, count_key, 1, kMaxExperts), hp.n_expert); !st)
+        return st;
+    if (auto st = assign(required_int(f, a + "expert_used_count", 1, hp.n_expert), hp.n_expert_used); !st)
+        return st;
+    if (!qwen3moe) {
         hp.n_ff_exp = hp.n_ff;
+        return Ok{};
     }
-    return Ok{};
+    // llama.cpp would guess n_ff / n_expert_used; every published file has the key.
+    return assign(required_int(f, a + "expert_feed_forward_length", 1, kMaxFF), hp.n_ff_exp);
 }
 
 Status read_hparams(const GGUFFile& f, HParams& hp)
@@ -305,12 +302,8 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
         hp.name = sanitize_display_text(*name, kMaxDisplayNameChars);   // shown as is by the CLI and the app
     }
     const std::string a = hp.architecture + ".";
-    auto need = [&](const std::string& key, int64_t lo, int64_t hi, int64_t& out) -> Status {
-        auto v = required_int(f, a + key, lo, hi);
-        if (!v)
-            return v.error();
-        out = *v;
-        return Ok{};
+    auto need = [&](const std::string& key, int64_t lo, int64_t hi, int64_t& out) {
+        return assign(required_int(f, a + key, lo, hi), out);
     };
     for (auto st :
          {need("embedding_length", 1, kMaxEmbd, hp.n_embd), need("block_count", 1, kMaxLayers, hp.n_layer),
@@ -319,61 +312,46 @@ Status read_hparams(const GGUFFile& f, HParams& hp)
         if (!st)
             return st.error();
 
-    auto eps = positive_float(f, a + "attention.layer_norm_rms_epsilon", 1.0);
-    if (!eps)
-        return eps.error();
-    hp.rms_eps = *eps;
+    if (auto st = assign(positive_float(f, a + "attention.layer_norm_rms_epsilon", 1.0), hp.rms_eps); !st)
+        return st;
 
-    auto n_head_kv = optional_int(f, a + "attention.head_count_kv", 1, hp.n_head, hp.n_head);
-    if (!n_head_kv)
-        return n_head_kv.error();
-    hp.n_head_kv = *n_head_kv;
+    if (auto st = assign(optional_int(f, a + "attention.head_count_kv", 1, hp.n_head, hp.n_head), hp.n_head_kv); !st)
+        return st;
     if (hp.n_head % hp.n_head_kv != 0)
         return make_error("metadata key '" + a + "attention.head_count_kv' is " + str(hp.n_head_kv) +
                           ", which does not divide head_count " + str(hp.n_head));
 
     if (f.find(a + "attention.key_length")) {
-        auto k = required_int(f, a + "attention.key_length", 1, kMaxHeadDim);
-        if (!k)
-            return k.error();
-        hp.head_dim = *k;
+        if (auto st = assign(required_int(f, a + "attention.key_length", 1, kMaxHeadDim), hp.head_dim); !st)
+            return st;
     } else {
         if (hp.n_embd % hp.n_head != 0)
             return make_error("embedding_length " + str(hp.n_embd) + " is not divisible by head_count " +
                               str(hp.n_head) + " and '" + a + "attention.key_length' is absent");
         hp.head_dim = hp.n_embd / hp.n_head;
     }
-    auto vdim = optional_int(f, a + "attention.value_length", 1, kMaxHeadDim, hp.head_dim);
-    if (!vdim)
-        return vdim.error();
-    hp.value_dim = *vdim;
+    if (auto st = assign(optional_int(f, a + "attention.value_length", 1, kMaxHeadDim, hp.head_dim), hp.value_dim); !st)
+        return st;
 
-    auto n_rot = optional_int(f, a + "rope.dimension_count", 2, hp.head_dim, hp.head_dim);
-    if (!n_rot)
-        return n_rot.error();
-    if (*n_rot % 2 != 0)
-        return make_error("metadata key '" + a + "rope.dimension_count' is " + str(*n_rot) +
+    if (auto st = assign(optional_int(f, a + "rope.dimension_count", 2, hp.head_dim, hp.head_dim), hp.n_rot); !st)
+        return st;
+    if (hp.n_rot % 2 != 0)
+        return make_error("metadata key '" + a + "rope.dimension_count' is " + str(hp.n_rot) +
                           ", expected an even number");
-    hp.n_rot = *n_rot;
 
     if (f.find(a + "rope.freq_base")) {
-        auto base = positive_float(f, a + "rope.freq_base", 1e12);
-        if (!base)
-            return base.error();
-        hp.rope_freq_base = *base;
+        if (auto st = assign(positive_float(f, a + "rope.freq_base", 1e12), hp.rope_freq_base); !st)
+            return st;
     }
     if (hp.architecture == "phi3") {
         // LongRoPE: which factors serve which context, and the cos/sin scale. Attention scales the
         // queries before the product, as llama.cpp's phi3 graph does.
-        auto orig = optional_int(f, a + "rope.scaling.original_context_length", 1, kMaxCtx, 0);
-        if (!orig)
-            return orig.error();
-        hp.n_ctx_orig = *orig;
+        if (auto st = assign(optional_int(f, a + "rope.scaling.original_context_length", 1, kMaxCtx, 0), hp.n_ctx_orig);
+            !st)
+            return st;
         if (f.find(a + "rope.scaling.attn_factor")) {
-            auto af = positive_float(f, a + "rope.scaling.attn_factor", 100.0);
-            if (!af)
-                return af.error();
-            hp.rope_attn_factor = *af;
+            if (auto st = assign(positive_float(f, a + "rope.scaling.attn_factor", 100.0), hp.rope_attn_factor); !st)
+                return st;
         }
         hp.q_prescale = 1.0f / std::sqrt(float(hp.head_dim));
     }
@@ -400,12 +378,6 @@ Status read_weights(const GGUFFile& f, Model& m)
     const int64_t v_dim = hp.n_head_kv * hp.value_dim;
     const int64_t o_dim = hp.n_head * hp.value_dim;
 
-    auto assign = [](Result<Weight> r, Weight& out) -> Status {
-        if (!r)
-            return r.error();
-        out = *r;
-        return Ok{};
-    };
     if (auto st = assign(get_weight(f, "token_embd.weight", hp.n_vocab, hp.n_embd, "n_embd x n_vocab"), m.tok_embd);
         !st)
         return st;
@@ -609,10 +581,8 @@ std::string model_quantization(const Model& model)
 Result<VocabData> read_vocab(const GGUFFile& f)
 {
     VocabData v;
-    auto model = f.get_string("tokenizer.ggml.model");
-    if (!model)
-        return model.error();
-    v.model = *model;
+    if (auto st = assign(f.get_string("tokenizer.ggml.model"), v.model); !st)
+        return st.error();
 
     // Counted before the list is built: every token costs a copy (~40 bytes) from here on.
     if (const GGUFValue* t = f.find("tokenizer.ggml.tokens");
@@ -629,33 +599,29 @@ Result<VocabData> read_vocab(const GGUFFile& f)
     for (std::string_view t : *tokens)
         v.tokens.emplace_back(t);
 
-    auto same_length = [&](const char* key, size_t got) -> Status {
-        if (got != n)
-            return make_error(std::string("metadata key '") + key + "' has " + std::to_string(got) +
+    // scores and token_type are optional; present, they have one entry per token.
+    // (`read`: the GGUFFile reader of the array's type.)
+    auto per_token = [&](const char* key, auto read, auto& out) -> Status {
+        if (!f.find(key))
+            return Ok{};
+        auto values = (f.*read)(key);
+        if (!values)
+            return values.error();
+        if (values->size() != n)
+            return make_error(std::string("metadata key '") + key + "' has " + std::to_string(values->size()) +
                               " entries but tokenizer.ggml.tokens has " + std::to_string(n));
+        out = std::move(*values);
         return Ok{};
     };
-    if (f.find("tokenizer.ggml.scores")) {
-        auto s = f.get_f32_array("tokenizer.ggml.scores");
-        if (!s)
-            return s.error();
-        if (auto st = same_length("tokenizer.ggml.scores", s->size()); !st)
-            return st.error();
-        v.scores = std::move(*s);
-    }
-    if (f.find("tokenizer.ggml.token_type")) {
-        auto t = f.get_i32_array("tokenizer.ggml.token_type");
-        if (!t)
-            return t.error();
-        if (auto st = same_length("tokenizer.ggml.token_type", t->size()); !st)
-            return st.error();
-        // 0 undefined, 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
-        for (size_t i = 0; i < t->size(); ++i)
-            if ((*t)[i] < 0 || (*t)[i] > 6)
-                return make_error("metadata key 'tokenizer.ggml.token_type': entry " + std::to_string(i) + " is " +
-                                  std::to_string((*t)[i]) + ", expected 0 to 6");
-        v.token_types = std::move(*t);
-    }
+    if (auto st = per_token("tokenizer.ggml.scores", &GGUFFile::get_f32_array, v.scores); !st)
+        return st.error();
+    if (auto st = per_token("tokenizer.ggml.token_type", &GGUFFile::get_i32_array, v.token_types); !st)
+        return st.error();
+    // 0 undefined, 1 normal, 2 unknown, 3 control, 4 user-defined, 5 unused, 6 byte.
+    for (size_t i = 0; i < v.token_types.size(); ++i)
+        if (v.token_types[i] < 0 || v.token_types[i] > 6)
+            return make_error("metadata key 'tokenizer.ggml.token_type': entry " + std::to_string(i) + " is " +
+                              std::to_string(v.token_types[i]) + ", expected 0 to 6");
     if (f.find("tokenizer.ggml.merges")) {   // at most 2^24 entries (gguf.cpp kMaxArrayCount)
         auto m = f.get_string_array("tokenizer.ggml.merges");
         if (!m)
@@ -678,10 +644,8 @@ Result<VocabData> read_vocab(const GGUFFile& f)
         {"tokenizer.ggml.padding_token_id", -1, &v.pad_id},
     };
     for (const auto& id : ids) {
-        auto r = token_id(f, id.key, id.fallback, n);
-        if (!r)
-            return r.error();
-        *id.out = *r;
+        if (auto st = assign(token_id(f, id.key, id.fallback, n), *id.out); !st)
+            return st.error();
     }
     v.add_bos = spm;
     const std::pair<const char*, std::variant<bool*, std::string*>> optional_keys[] = {

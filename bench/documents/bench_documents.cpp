@@ -17,6 +17,7 @@
 #include "docindex.h"
 #include "evalset.h"
 #include "libraryindexer.h"
+#include "tests/common/random_unit_vectors.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -183,20 +184,6 @@ Indexed indexInBackground(const QString& folder, const QString& dbPath)
     return out;
 }
 
-QVector<float> randomUnitVector(std::mt19937& rng, int dim)
-{
-    std::normal_distribution<float> normal;
-    QVector<float> v(dim);
-    double n = 0;
-    for (float& x : v) {
-        x = normal(rng);
-        n += double(x) * x;
-    }
-    for (float& x : v)
-        x = float(x / std::sqrt(n));
-    return v;
-}
-
 void row(const char* what, const QString& size, const QString& value, const char* target);
 
 // Percentiles of sorted `v`.
@@ -213,7 +200,7 @@ QString percentiles(const std::vector<double>& v)
 bool hybridRows(DocIndex& index, const QStringList& queries, int dim)
 {
     const QString model = QStringLiteral("bench:random-%1").arg(dim);
-    std::mt19937 rng(7);
+    causerie::testing::RandomUnitVectors randomUnitVector(7, dim);
     QElapsedTimer store;
     store.start();
     for (;;) {
@@ -222,7 +209,7 @@ bool hybridRows(DocIndex& index, const QStringList& queries, int dim)
             break;
         QList<QPair<qint64, QVector<float>>> rows;
         for (const ChunkText& c : chunks)
-            rows.append({c.id, randomUnitVector(rng, dim)});
+            rows.append({c.id, randomUnitVector()});
         if (auto r = index.putVectors(model, rows); !r) {
             std::fprintf(stderr, "%s\n", qPrintable(r.error().message));
             return false;
@@ -234,7 +221,7 @@ bool hybridRows(DocIndex& index, const QStringList& queries, int dim)
     for (qsizetype q = 0; q <= queries.size(); ++q) {
         SearchOptions options;
         options.embedModel = model;
-        options.queryVector = randomUnitVector(rng, dim);
+        options.queryVector = randomUnitVector();
         const QString& query = queries[std::min(q, queries.size() - 1)];
         QElapsedTimer t;
         t.start();

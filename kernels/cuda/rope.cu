@@ -9,6 +9,31 @@ namespace causerie::kernels::gpu {
 inline namespace CAUSERIE_GPU_FLAVOR {
 namespace {
 
+// Pair p of a head at `src` (half = n_rot / 2 pairs) rotated to position `pos`: where its two
+// values are (i0, i1) and what they become (r0, r1).
+struct RotatedPair {
+    int64_t i0, i1;
+    float r0, r1;
+};
+
+template <bool Neox>
+__device__ __forceinline__ RotatedPair rotate_pair(const float* src, int64_t p, int64_t half, int64_t pos,
+                                                   float theta_scale, const float* freq_factors)
+{
+    float theta = float(pos);
+    for (int64_t k = 0; k < p; ++k)
+        theta *= theta_scale;
+    if (freq_factors)
+        theta = __fdiv_rn(theta, freq_factors[p]);   // IEEE division, as the host reference
+    const float c = cosf(theta);
+    const float sn = sinf(theta);
+    const int64_t i0 = Neox ? p : 2 * p;
+    const int64_t i1 = Neox ? p + half : 2 * p + 1;
+    const float a = src[i0];
+    const float b = src[i1];
+    return {i0, i1, __fsub_rn(__fmul_rn(a, c), __fmul_rn(b, sn)), __fadd_rn(__fmul_rn(a, sn), __fmul_rn(b, c))};
+}
+
 // grid (n_heads, n_tokens), one thread per pair. The angle is built by the same repeated
 // float multiplication as the reference (theta_i = pos * scale^i, i multiplications), not
 // powf, so the angles are bit-identical; only cosf/sinf may differ from the host's by an ulp.
@@ -25,19 +50,9 @@ __global__ void rope_kernel(float* x, int64_t n_heads, int64_t head_dim, int64_t
     const int64_t half = n_rot / 2;
     float* v = x + (t * n_heads + h) * head_dim;
     for (int64_t p = threadIdx.x; p < half; p += blockDim.x) {
-        float theta = float(pos0 + t);
-        for (int64_t k = 0; k < p; ++k)
-            theta *= theta_scale;
-        if (freq_factors)
-            theta = __fdiv_rn(theta, freq_factors[p]);   // IEEE division, as the host reference
-        const float c = cosf(theta);
-        const float sn = sinf(theta);
-        const int64_t i0 = Neox ? p : 2 * p;
-        const int64_t i1 = Neox ? p + half : 2 * p + 1;
-        const float a = v[i0];
-        const float b = v[i1];
-        v[i0] = __fsub_rn(__fmul_rn(a, c), __fmul_rn(b, sn));
-        v[i1] = __fadd_rn(__fmul_rn(a, sn), __fmul_rn(b, c));
+        const RotatedPair r = rotate_pair<Neox>(v, p, half, pos0 + t, theta_scale, freq_factors);
+        v[r.i0] = r.r0;
+        v[r.i1] = r.r1;
     }
 }
 
@@ -97,28 +112,16 @@ __global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, R
     uint16_t* k_out = k_cache + (pos0 + t) * sh.n_head_kv * sh.head_dim + kh * sh.head_dim;
     CAUSERIE_DYNAMIC_SHARED(float, rotated);   // (head_dim) a Q8_0 key head before its quantization
     for (int64_t p = threadIdx.x; p < half; p += blockDim.x) {
-        float theta = float(pos0 + t);
-        for (int64_t j = 0; j < p; ++j)
-            theta *= theta_scale;
-        if (freq_factors)
-            theta = __fdiv_rn(theta, freq_factors[p]);
-        const float c = cosf(theta);
-        const float sn = sinf(theta);
-        const int64_t i0 = Neox ? p : 2 * p;
-        const int64_t i1 = Neox ? p + half : 2 * p + 1;
-        const float a = src[i0];
-        const float b = src[i1];
-        const float r0 = __fsub_rn(__fmul_rn(a, c), __fmul_rn(b, sn));
-        const float r1 = __fadd_rn(__fmul_rn(a, sn), __fmul_rn(b, c));
+        const RotatedPair r = rotate_pair<Neox>(src, p, half, pos0 + t, theta_scale, freq_factors);
         if (is_q) {
-            q_out[i0] = r0;
-            q_out[i1] = r1;
+            q_out[r.i0] = r.r0;
+            q_out[r.i1] = r.r1;
         } else if (sh.q8_0) {
-            rotated[i0] = r0;
-            rotated[i1] = r1;
+            rotated[r.i0] = r.r0;
+            rotated[r.i1] = r.r1;
         } else {
-            k_out[i0] = float_to_half_bits(r0);
-            k_out[i1] = float_to_half_bits(r1);
+            k_out[r.i0] = float_to_half_bits(r.r0);
+            k_out[r.i1] = float_to_half_bits(r.r1);
         }
     }
     if (is_q)

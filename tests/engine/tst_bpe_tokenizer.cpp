@@ -6,13 +6,16 @@
 #include "engine/chat_template.h"
 #include "engine/tokenizer.h"
 #include "tests/common/qtest_printers.h"
+#include "tests/common/token_ids.h"
 
 #include <QElapsedTimer>
 #include <QTest>
 
 #include <algorithm>
+#include <iterator>
 
 using namespace causerie;
+using causerie::testing::concat;
 
 namespace QTest {
 template <>
@@ -88,13 +91,39 @@ std::vector<int32_t> bytes_of(std::string_view s)
     return out;
 }
 
-std::vector<int32_t> cat(std::initializer_list<std::vector<int32_t>> parts)
-{
-    std::vector<int32_t> out;
-    for (const auto& p : parts)
-        out.insert(out.end(), p.begin(), p.end());
-    return out;
-}
+// tiny_vocab() with one edit, refused with `message` (under the pre-tokenizer `pre`).
+struct BadVocab {
+    const char* name;
+    const char* pre;
+    void (*edit)(VocabData&);
+    const char* message;
+};
+
+const BadVocab kBadVocabs[] = {
+    {"merge names unknown token", "gpt2", [](VocabData& v) { v.merges.push_back("h zz"); },
+     "tokenizer.ggml.merges entry 13 'h zz' names 'zz', which is not in tokenizer.ggml.tokens"},
+    {"merge makes unknown token", "gpt2", [](VocabData& v) { v.merges.push_back("a c"); },
+     "tokenizer.ggml.merges entry 13 'a c' makes 'ac', which is not in tokenizer.ggml.tokens"},
+    {"merge without space", "gpt2", [](VocabData& v) { v.merges.push_back("abc"); },
+     "tokenizer.ggml.merges entry 13 'abc' is not two tokens separated by a space"},
+    {"unknown pre-tokenizer", "klingon", [](VocabData&) {}, "tokenizer.ggml.pre is 'klingon'"},
+    {"bad token type", "gpt2", [](VocabData& v) { v.token_types[kHe] = 9; },
+     "tokenizer.ggml.token_type of token 258 'he' is 9"},
+    {"types length", "gpt2",
+     [](VocabData& v) {
+         v.token_types = {1, 1, 1};
+     },
+     "tokenizer.ggml.token_type has 3 entries but tokenizer.ggml.tokens has 272"},
+    {"bos outside", "gpt2", [](VocabData& v) { v.bos_id = 9999; },
+     "tokenizer.ggml.bos_token_id is 9999, outside the vocabulary of 272 tokens"},
+    {"empty", "gpt2",
+     [](VocabData& v) {
+         v.tokens.clear();
+         v.token_types.clear();
+     },
+     "tokenizer.ggml.tokens is empty"},
+    {"no merges", "gpt2", [](VocabData& v) { v.merges.clear(); }, "tokenizer.ggml.merges is missing or empty"},
+};
 
 }   // namespace
 
@@ -358,55 +387,20 @@ private Q_SLOTS:
 
     void badVocab_data()
     {
-        QTest::addColumn<int>("what");
-        QTest::addColumn<QString>("pre");
-        QTest::addColumn<QString>("message");
-        QTest::newRow("merge names unknown token")
-            << 0 << "gpt2"
-            << "tokenizer.ggml.merges entry 13 'h zz' names 'zz', which is not in tokenizer.ggml.tokens";
-        QTest::newRow("merge makes unknown token")
-            << 1 << "gpt2"
-            << "tokenizer.ggml.merges entry 13 'a c' makes 'ac', which is not in tokenizer.ggml.tokens";
-        QTest::newRow("merge without space")
-            << 2 << "gpt2"
-            << "tokenizer.ggml.merges entry 13 'abc' is not two tokens separated by a space";
-        QTest::newRow("unknown pre-tokenizer") << 4 << "klingon"
-                                               << "tokenizer.ggml.pre is 'klingon'";
-        QTest::newRow("bad token type") << 5 << "gpt2"
-                                        << "tokenizer.ggml.token_type of token 258 'he' is 9";
-        QTest::newRow("types length") << 6 << "gpt2"
-                                      << "tokenizer.ggml.token_type has 3 entries but tokenizer.ggml.tokens has 272";
-        QTest::newRow("bos outside") << 7 << "gpt2"
-                                     << "tokenizer.ggml.bos_token_id is 9999, outside the vocabulary of 272 tokens";
-        QTest::newRow("empty") << 8 << "gpt2"
-                               << "tokenizer.ggml.tokens is empty";
-        QTest::newRow("no merges") << 9 << "gpt2"
-                                   << "tokenizer.ggml.merges is missing or empty";
+        QTest::addColumn<int>("row");   // in kBadVocabs
+        for (int i = 0; i < int(std::size(kBadVocabs)); ++i)
+            QTest::newRow(kBadVocabs[i].name) << i;
     }
 
     void badVocab()
     {
-        QFETCH(int, what);
-        QFETCH(QString, pre);
-        QFETCH(QString, message);
+        QFETCH(int, row);
+        const BadVocab& bad = kBadVocabs[row];
         VocabData v = tiny_vocab();
-        switch (what) {
-        case 0: v.merges.push_back("h zz"); break;
-        case 1: v.merges.push_back("a c"); break;
-        case 2: v.merges.push_back("abc"); break;
-        case 5: v.token_types[kHe] = 9; break;
-        case 6: v.token_types = {1, 1, 1}; break;
-        case 7: v.bos_id = 9999; break;
-        case 8:
-            v.tokens.clear();
-            v.token_types.clear();
-            break;
-        case 9: v.merges.clear(); break;
-        default: break;
-        }
-        auto t = Tokenizer::from_vocab(v, pre.toStdString());
+        bad.edit(v);
+        auto t = Tokenizer::from_vocab(v, bad.pre);
         QVERIFY(!t.ok());
-        QVERIFY2(t.error().message.find(message.toStdString()) != std::string::npos, t.error().message.c_str());
+        QVERIFY2(t.error().message.find(bad.message) != std::string::npos, t.error().message.c_str());
     }
 
     void byteWithoutTokenIsDropped()
@@ -436,7 +430,7 @@ private Q_SLOTS:
         const std::vector<ChatTurn> turns = {{"user", " \nhello \n"}};
         auto ids = tmpl.apply(*tok, turns);
         QVERIFY(ids.ok());
-        const std::vector<int32_t> want = cat(
+        const std::vector<int32_t> want = concat(
             {{bot, sh}, bytes_of("user"), {eh, '\n', '\n', kHello, eot, sh}, bytes_of("assistant"), {eh, '\n', '\n'}});
         QCOMPARE(ids.value(), want);
         QCOMPARE(tmpl.end_of_turn_ids(*tok), (std::vector<int32_t>{kImEnd, eot}));
@@ -459,17 +453,17 @@ private Q_SLOTS:
         auto text = [&](const std::string& s) { return tok->encode(s, false).value(); };
         // The ids of a system header holding `system_text`, then "hello" from the user.
         auto system_then_hello = [&](const std::string& system_text) {
-            return cat({{bot, sh},
-                        bytes_of("system"),
-                        {eh},
-                        text(system_text),
-                        {eot, sh},
-                        bytes_of("user"),
-                        {eh},
-                        text("\n\nhello"),
-                        {eot, sh},
-                        bytes_of("assistant"),
-                        {eh, '\n', '\n'}});
+            return concat({{bot, sh},
+                           bytes_of("system"),
+                           {eh},
+                           text(system_text),
+                           {eot, sh},
+                           bytes_of("user"),
+                           {eh},
+                           text("\n\nhello"),
+                           {eot, sh},
+                           bytes_of("assistant"),
+                           {eh, '\n', '\n'}});
         };
 
         v.chat_template = body;   // Llama 3.1: a fixed date
@@ -528,13 +522,13 @@ private Q_SLOTS:
         const std::vector<ChatTurn> turns = {{"user", "hello"}};
         auto ids = tmpl.apply(*m_tok, turns);
         QVERIFY(ids.ok());
-        const std::vector<int32_t> want = cat({{kImStart},
-                                               bytes_of("system\nS"),
-                                               {kImEnd, '\n', kImStart},
-                                               bytes_of("user\n"),
-                                               {kHello},
-                                               {kImEnd, '\n', kImStart},
-                                               bytes_of("assistant\n")});
+        const std::vector<int32_t> want = concat({{kImStart},
+                                                  bytes_of("system\nS"),
+                                                  {kImEnd, '\n', kImStart},
+                                                  bytes_of("user\n"),
+                                                  {kHello},
+                                                  {kImEnd, '\n', kImStart},
+                                                  bytes_of("assistant\n")});
         QCOMPARE(ids.value(), want);
         // With a system turn of its own, the default is not added.
         const std::vector<ChatTurn> with_system = {{"system", "S"}, {"user", "hello"}};
@@ -559,7 +553,7 @@ private Q_SLOTS:
         QCOMPARE(std::count(ids->begin(), ids->end(), kImStart), 2);   // the user turn's and the answer's
         QCOMPARE(std::count(ids->begin(), ids->end(), kImEnd), 1);
         QCOMPARE(ids.value(),
-                 cat({{kImStart}, enc("user\n" + forged), {kImEnd, '\n', kImStart}, bytes_of("assistant\n")}));
+                 concat({{kImStart}, enc("user\n" + forged), {kImEnd, '\n', kImStart}, bytes_of("assistant\n")}));
     }
 
     void chatmlMarkersListedAsOrdinaryTokensStayText_data()

@@ -4,24 +4,18 @@
 #include "engine/chat_template.h"
 #include "engine/test_model.h"
 #include "engine/tokenizer.h"
+#include "tests/common/token_ids.h"
 
 #include <QTest>
 
 #include <algorithm>
 
 using namespace causerie;
+using causerie::testing::concat;
 
 namespace {
 
 using Ids = std::vector<int32_t>;
-
-Ids concat(std::initializer_list<Ids> parts)
-{
-    Ids out;
-    for (const Ids& p : parts)
-        out.insert(out.end(), p.begin(), p.end());
-    return out;
-}
 
 // The synthetic vocabulary with Mistral v3 control tokens appended (and v7's when asked).
 VocabData vocab_with_controls(bool system_prompt)
@@ -70,6 +64,13 @@ VocabData vocab_with(std::initializer_list<const char*> controls, std::initializ
     }
     vocab.chat_template = chat_template;
     return vocab;
+}
+
+// The conversation the templates render: a system text "S", questions "a" and "c", and the
+// answer between them.
+std::vector<ChatTurn> conversation(const char* answer)
+{
+    return {{"system", "S"}, {"user", "a"}, {"assistant", answer}, {"user", "c"}};
 }
 
 // The ids of a rendered prompt written as the template writes it: pieces between "^" marks
@@ -324,8 +325,7 @@ void TestChatTemplate::qwen3ThinkingSwitch()
     QVERIFY(t.has_thinking_switch());
     QVERIFY(t.thinking());
     QVERIFY(t.default_system().empty());
-    const std::vector<ChatTurn> turns = {
-        {"system", "S"}, {"user", "a"}, {"assistant", "<think>\nx\n</think>\n\nb"}, {"user", "c"}};
+    const std::vector<ChatTurn> turns = conversation("<think>\nx\n</think>\n\nb");
     const std::string expected = "^<|im_start|>^system\nS^<|im_end|>^\n"
                                  "^<|im_start|>^user\na^<|im_end|>^\n"
                                  "^<|im_start|>^assistant\nb^<|im_end|>^\n"
@@ -363,13 +363,12 @@ void TestChatTemplate::deepseekR1()
     QCOMPARE(std::string(chat_template_name(t.kind())), std::string("deepseek-r1"));
     QVERIFY(!t.assumed());
     QVERIFY(t.prompt_opens_thinking());
-    const std::vector<ChatTurn> turns = {
-        {"system", "S"}, {"user", "a"}, {"assistant", "<think>x</think>b"}, {"user", "c"}};
     const std::string body = "S^<｜User｜>^"
                              "a^<｜Assistant｜>^"
                              "b^<｜end▁of▁sentence｜>^"
                              "^<｜User｜>^"
                              "c^<｜Assistant｜>^";
+    const std::vector<ChatTurn> turns = conversation("<think>x</think>b");
     std::vector<size_t> bounds;
     auto ids = t.apply(*tok, turns, nullptr, &bounds);
     QVERIFY(ids.ok());
@@ -458,7 +457,7 @@ void TestChatTemplate::phi3()
     const ChatTemplate t = ChatTemplate::detect(v, *tok, "phi3");
     QCOMPARE(int(t.kind()), int(ChatTemplateKind::Phi3));
     QVERIFY(!t.assumed());
-    const std::vector<ChatTurn> turns = {{"system", "S"}, {"user", "a"}, {"assistant", "b"}, {"user", "c"}};
+    const std::vector<ChatTurn> turns = conversation("b");
     auto ids = t.apply(*tok, turns);
     QVERIFY(ids.ok());
     const std::string nl = newlines ? "\n" : "";

@@ -18,10 +18,8 @@ namespace {
 // The spec of the golden files' command line (pooling 3 = last, 1 = mean).
 TestModelSpec embed_spec(int64_t pooling)
 {
-    TestModelSpec spec{.n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512};
-    spec.arch = "qwen3";
-    spec.head_dim = 128;
-    spec.seed = 31;
+    // 2 layers of 4 heads (2 KV heads): the spec's defaults.
+    TestModelSpec spec{.arch = "qwen3", .n_vocab = 512, .n_embd = 256, .n_ff = 512, .head_dim = 128, .seed = 31};
     spec.pooling_type = pooling;
     spec.add_eos = true;
     return spec;

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <map>
 #include <numeric>
 
 using namespace causerie;
@@ -75,10 +76,11 @@ struct RopeGolden {
     int64_t ctx = 64;   // "ctx N": the context size the figures were made with
 };
 
-RopeGolden read_rope_golden(const char* name = "tiny-llama3-rope.golden.txt")
+// That file, or another golden file of its form (the MoE and low-bit ones), by name.
+RopeGolden read_ids_golden(const QString& name = QStringLiteral("tiny-llama3-rope.golden.txt"))
 {
     RopeGolden g;
-    for (const QByteArray& line : golden_lines(name)) {
+    for (const QByteArray& line : golden_lines(qPrintable(name))) {
         const QList<QByteArray> w = line.split(' ');
         if (w.value(0) == "sha256") {
             g.sha256 = w.value(1);
@@ -104,52 +106,72 @@ TestModelSpec llama3_rope_spec()
     return spec;
 }
 
-// The specs of the tiny-<arch>.golden.txt files' command lines ("mixtral": tiny-mixtral's 'llama' MoE).
+// tiny-mixtral's 'llama' with 8 experts, 2 per token.
+void make_mixtral(TestModelSpec& spec)
+{
+    spec.arch = "llama";
+    spec.n_expert = 8;
+    spec.n_expert_used = 2;
+}
+
+// Phi-3's partial rotation (48 of 64 dims) and LongRoPE: the long factors past `n_ctx_orig`
+// positions, the short ones up to it, cos and sin scaled by 1.19.
+void make_phi3_rope(TestModelSpec& spec, int64_t n_ctx_orig)
+{
+    spec.n_rot = 48;
+    spec.n_ctx_orig = n_ctx_orig;
+    spec.rope_attn_factor = 1.19f;
+    spec.rope_factors_short = longrope_test_factors(24, false);
+    spec.rope_factors_long = longrope_test_factors(24, true);
+}
+
+// Gemma's sliding window of `n_swa` positions, and gemma2's attention and final soft-caps.
+void make_gemma_window(TestModelSpec& spec, int64_t n_swa)
+{
+    spec.n_swa = n_swa;
+    if (spec.arch == "gemma2") {
+        spec.attn_softcap = 1.0f;
+        spec.final_softcap = 5.0f;
+    }
+}
+
+// The specs of the tiny-<arch>.golden.txt files' command lines ("mixtral": tiny-mixtral's 'llama' MoE),
+// each with the seed its file was made with.
 TestModelSpec arch_spec(const QString& arch)
 {
+    static const std::map<QString, uint64_t> seeds = {{QStringLiteral("mixtral"), 51}, {QStringLiteral("qwen3moe"), 53},
+                                                      {QStringLiteral("qwen2"), 23},   {QStringLiteral("gemma2"), 44},
+                                                      {QStringLiteral("gemma3"), 41},  {QStringLiteral("phi3"), 31}};
     TestModelSpec spec{.n_vocab = 512, .n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512};
     spec.arch = arch.toStdString();
-    if (arch == QLatin1String("mixtral")) {   // 'llama' with 8 experts, 2 per token
-        spec.arch = "llama";
-        spec.n_expert = 8;
-        spec.n_expert_used = 2;
-        spec.seed = 51;
-    } else if (arch == QLatin1String("qwen3moe")) {   // 16 experts of 256, 4 per token
+    spec.seed = seeds.count(arch) ? seeds.at(arch) : 12;
+    if (arch != QLatin1String("mixtral") && arch != QLatin1String("qwen2") && arch != QLatin1String("gemma2") &&
+        arch != QLatin1String("phi3"))
         spec.head_dim = 128;
+    if (arch == QLatin1String("mixtral"))
+        make_mixtral(spec);
+    if (arch == QLatin1String("qwen3moe")) {   // 16 experts of 256, 4 per token
         spec.n_ff = 1024;
         spec.n_ff_exp = 256;
         spec.n_expert = 16;
         spec.n_expert_used = 4;
-        spec.seed = 53;
-    } else if (arch == QLatin1String("qwen2")) {
-        spec.seed = 23;
-    } else if (arch == QLatin1String("gemma2")) {
-        spec.seed = 44;
-        spec.n_swa = 16;
-        spec.attn_softcap = 1.0f;
-        spec.final_softcap = 5.0f;
-    } else if (arch == QLatin1String("gemma3")) {
+    }
+    if (arch.startsWith(QLatin1String("gemma")))
+        make_gemma_window(spec, 16);
+    if (arch == QLatin1String("gemma3")) {
         spec.n_layer = 3;
-        spec.head_dim = 128;
-        spec.seed = 41;
-        spec.n_swa = 16;
         spec.swa_pattern = 3;
         spec.rope_freq_base = 1000000.0f;
         spec.rope_freq_base_swa = 10000.0f;
         spec.rope_scaling_factor = 8.0f;
-    } else if (arch == QLatin1String("phi3")) {
-        spec.seed = 31;
-        spec.n_rot = 48;
-        spec.n_ctx_orig = 256;
-        spec.rope_attn_factor = 1.19f;
-        spec.rope_factors_short = longrope_test_factors(24, false);
-        spec.rope_factors_long = longrope_test_factors(24, true);
-    } else {
-        spec.head_dim = 128;
-        spec.seed = 12;
     }
+    if (arch == QLatin1String("phi3"))
+        make_phi3_rope(spec, 256);
     return spec;
 }
+
+// The index of the largest value (the first of equals): the greedy token.
+int32_t argmax(const std::vector<float>& v) { return int32_t(std::max_element(v.begin(), v.end()) - v.begin()); }
 
 // Empty when `logits`' five highest are `want`'s ids, in order, each within `tolerance` of its
 // reference value; otherwise what differs.
@@ -174,6 +196,17 @@ QByteArray file_sha256(const QString& path)
     if (!f.open(QIODevice::ReadOnly))
         return {};
     return QCryptographicHash::hash(f.readAll(), QCryptographicHash::Sha256).toHex();
+}
+
+// The model of `spec` written to `path` and loaded back; an error when writing or loading fails or
+// when the file's SHA-256 is not the golden file's `sha256` (then the figures are not for it).
+Result<Model> write_golden_model(const QString& path, const TestModelSpec& spec, const QByteArray& sha256)
+{
+    if (Status st = write_test_model(path.toStdString(), spec); !st.ok())
+        return st.error();
+    if (const QByteArray got = file_sha256(path); got != sha256)
+        return make_error("SHA-256 " + got.toStdString() + ", golden file " + sha256.toStdString());
+    return load_model(path.toStdString());
 }
 
 // A CPU backend of `threads` threads and 64 positions that has evaluated `ids` from position 0,
@@ -203,7 +236,7 @@ QString greedy_mismatch(Evaluated& e, const RopeGolden& golden)
 {
     int64_t pos = int64_t(golden.ids.size());
     for (size_t i = 0; i < golden.greedy.size(); ++i) {
-        const int32_t next = int32_t(std::max_element(e.logits.begin(), e.logits.end()) - e.logits.begin());
+        const int32_t next = argmax(e.logits);
         if (next != golden.greedy[i])
             return QStringLiteral("greedy step %1 is token %2, reference %3").arg(i).arg(next).arg(golden.greedy[i]);
         const int32_t one[1] = {next};
@@ -213,31 +246,22 @@ QString greedy_mismatch(Evaluated& e, const RopeGolden& golden)
     return {};
 }
 
+// Empty when `e` (which has evaluated `ref.ids`, or failed) gives `ref`'s top 5 within `tolerance`
+// and then its greedy tokens; otherwise the first difference.
+QString golden_mismatch(Evaluated& e, const RopeGolden& ref, float tolerance)
+{
+    if (!e.backend)
+        return QStringLiteral("no backend, or its evaluation failed");
+    const QString top5 = top5_mismatch(e.logits, ref.top5, tolerance);
+    return top5.isEmpty() ? greedy_mismatch(e, ref) : top5;
+}
+
 // llama.cpp's figures hold for 1 and 2 threads alike; so must the engine's.
 void addThreadRows()
 {
     QTest::addColumn<int>("threads");
     QTest::newRow("1 thread") << 1;
     QTest::newRow("2 threads") << 2;
-}
-
-// A golden file of the same form as tiny-llama3-rope.golden.txt, by name.
-RopeGolden read_ids_golden(const QString& name)
-{
-    RopeGolden g;
-    for (const QByteArray& line : golden_lines(qPrintable(name))) {
-        const QList<QByteArray> w = line.split(' ');
-        if (w.value(0) == "sha256") {
-            g.sha256 = w.value(1);
-        } else if (w.value(0) == "ids" || w.value(0) == "greedy") {
-            for (qsizetype i = 1; i < w.size(); ++i)
-                (w[0] == "ids" ? g.ids : g.greedy).push_back(w[i].toInt());
-        } else if (w.value(0) == "top5") {
-            for (qsizetype i = 1; i < w.size(); ++i)
-                g.top5.push_back({w[i].split(':').value(0).toInt(), w[i].split(':').value(1).toFloat()});
-        }
-    }
-    return g;
 }
 
 // The low-bit models in tests/data (made by llama-quantize from one of our F32 random models):
@@ -371,7 +395,7 @@ void TestForward::tinyModelGreedyContinuation()
     QVERIFY((*backend)->eval(seq, 0, logits.data()).ok());
     // Greedy until the text is as long as the reference (the reference has no EOS in it).
     while (tok->decode(seq).size() < golden.greedy_text.size() && seq.size() < n_prompt + 40) {
-        const int32_t next = int32_t(std::max_element(logits.begin(), logits.end()) - logits.begin());
+        const int32_t next = argmax(logits);
         seq.push_back(next);
         const int32_t one[1] = {next};
         QVERIFY((*backend)->eval(one, int64_t(seq.size() - 1), logits.data()).ok());
@@ -413,12 +437,10 @@ void TestForward::kvCacheMatchesFullPrefill()
     QFETCH(QString, arch);
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
-    TestModelSpec spec;
-    spec.arch = arch.toStdString();
+    // 2 layers of 4 heads (2 KV heads), as the spec's defaults.
+    TestModelSpec spec{.arch = arch.toStdString(), .n_embd = 256, .n_ff = 512, .seed = 7, .tied_output = tied};
     if (arch == QLatin1String("mixtral")) {   // 19 tokens over 8 experts, 2 each: every expert has tokens
-        spec.arch = "llama";
-        spec.n_expert = 8;
-        spec.n_expert_used = 2;
+        make_mixtral(spec);
     } else if (arch == QLatin1String("qwen3moe")) {
         spec.n_expert = 8;
         spec.n_expert_used = 3;
@@ -428,25 +450,11 @@ void TestForward::kvCacheMatchesFullPrefill()
         spec.mix = TestModelMix::Q4_K_M;
     else
         spec.type = TensorType(type);
-    spec.tied_output = tied;
-    spec.n_embd = 256;
-    spec.n_ff = 512;
-    spec.n_head = 4;
-    spec.n_head_kv = 2;
-    spec.n_layer = 2;
-    spec.seed = 7;
-    if (arch == QLatin1String("phi3")) {   // partial rotation, LongRoPE's long factors (32 > 16)
-        spec.n_rot = 48;
-        spec.n_ctx_orig = 16;
-        spec.rope_attn_factor = 1.19f;
-        spec.rope_factors_short = longrope_test_factors(24, false);
-        spec.rope_factors_long = longrope_test_factors(24, true);
-    }
+    if (arch == QLatin1String("phi3"))   // LongRoPE's long factors (32 > 16)
+        make_phi3_rope(spec, 16);
     if (arch.startsWith(QLatin1String("gemma"))) {   // 19 tokens across a window of 8
-        spec.n_swa = 8;
+        make_gemma_window(spec, 8);
         spec.swa_pattern = 2;
-        spec.attn_softcap = arch == QLatin1String("gemma2") ? 1.0f : 0.0f;
-        spec.final_softcap = arch == QLatin1String("gemma2") ? 5.0f : 0.0f;
         spec.rope_freq_base_swa = 10000.0f;
         spec.rope_scaling_factor = 8.0f;
     }
@@ -486,28 +494,23 @@ void TestForward::llama3RopeFactorsMatchLlamaCpp_data() { addThreadRows(); }
 void TestForward::llama3RopeFactorsMatchLlamaCpp()
 {
     QFETCH(int, threads);
-    const RopeGolden golden = read_rope_golden();
+    const RopeGolden golden = read_ids_golden();
     QCOMPARE(golden.top5.size(), size_t(5));
     QCOMPARE(golden.greedy.size(), size_t(16));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("rope.gguf"));
-    QVERIFY(write_test_model(path.toStdString(), llama3_rope_spec()).ok());
-    QCOMPARE(file_sha256(path), golden.sha256);
-    auto model = load_model(path.toStdString());
-    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    auto model = write_golden_model(path, llama3_rope_spec(), golden.sha256);
+    QVERIFY2(model.ok(), model.errorString().c_str());
     QVERIFY(model->rope_freq_factors != nullptr);
     QCOMPARE(model->rope_freq_factors[0], 1.0f);    // short wavelengths untouched
     QCOMPARE(model->rope_freq_factors[63], 8.0f);   // long ones scaled by `factor`
 
-    Evaluated e = eval_on_cpu(*model, golden.ids, threads);
-    QVERIFY(e.backend);
     // 1e-2, the engine's agreement target with llama.cpp: F32 weights are multiplied in a
-    // different summation order than ggml's SIMD dot products.
-    const QString mismatch = top5_mismatch(e.logits, golden.top5, 1e-2f);
+    // different summation order than ggml's SIMD dot products. Then greedy, one token at a time:
+    // the factors also apply at every later position.
+    Evaluated e = eval_on_cpu(*model, golden.ids, threads);
+    const QString mismatch = golden_mismatch(e, golden, 1e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    // Greedy, one token at a time: the factors also apply at every later position.
-    const QString greedy = greedy_mismatch(e, golden);
-    QVERIFY2(greedy.isEmpty(), qPrintable(greedy));
 }
 
 void TestForward::architecturesMatchLlamaCpp_data()
@@ -533,15 +536,13 @@ void TestForward::architecturesMatchLlamaCpp()
     QFETCH(QString, arch);
     QFETCH(QString, golden);
     QFETCH(int, threads);
-    const RopeGolden ref = read_rope_golden(golden.toLatin1().constData());
+    const RopeGolden ref = read_ids_golden(golden);
     QCOMPARE(ref.top5.size(), size_t(5));
     QCOMPARE(ref.greedy.size(), size_t(16));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("arch.gguf"));
-    QVERIFY(write_test_model(path.toStdString(), arch_spec(arch)).ok());
-    QCOMPARE(file_sha256(path), ref.sha256);
-    auto model = load_model(path.toStdString());
-    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    auto model = write_golden_model(path, arch_spec(arch), ref.sha256);
+    QVERIFY2(model.ok(), model.errorString().c_str());
     const bool mixtral = arch == QLatin1String("mixtral");
     QCOMPARE(QString::fromStdString(model->hp.architecture), mixtral ? QStringLiteral("llama") : arch);
     QCOMPARE(model->hp.rope_neox, !mixtral);
@@ -555,65 +556,45 @@ void TestForward::architecturesMatchLlamaCpp()
         QCOMPARE(model->hp.n_swa, int64_t(16));
 
     Evaluated e = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-    QVERIFY(e.backend);
-    const QString mismatch = top5_mismatch(e.logits, ref.top5, 1e-2f);
+    const QString mismatch = golden_mismatch(e, ref, 1e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    const QString greedy = greedy_mismatch(e, ref);
-    QVERIFY2(greedy.isEmpty(), qPrintable(greedy));
 
-    // Each step removed in turn: the figures no longer match.
+    // Each step removed in turn: the figures no longer match. `differs_with` evaluates the model
+    // with one field changed, then puts the field back.
     e.backend.reset();
-    model->hp.rope_neox = !model->hp.rope_neox;
-    const Evaluated other_pairs = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-    QVERIFY(other_pairs.backend);
-    QVERIFY(!top5_mismatch(other_pairs.logits, ref.top5, 1e-2f).isEmpty());
-    model->hp.rope_neox = !model->hp.rope_neox;
+    auto differs = [&] {
+        const Evaluated other = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
+        return other.backend && !top5_mismatch(other.logits, ref.top5, 1e-2f).isEmpty();
+    };
+    auto differs_with = [&](auto& field, auto value) {
+        const auto kept = field;
+        field = value;
+        const bool d = differs();
+        field = kept;
+        return d;
+    };
+    QVERIFY(differs_with(model->hp.rope_neox, !model->hp.rope_neox));
     if (model->hp.n_expert > 0) {
         // The chosen experts' weights not renormalized; then the most probable expert alone.
-        model->hp.expert_weights_norm = false;
-        const Evaluated unnormed = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-        QVERIFY(unnormed.backend);
-        QVERIFY(!top5_mismatch(unnormed.logits, ref.top5, 1e-2f).isEmpty());
-        model->hp.expert_weights_norm = true;
-        const int64_t used = model->hp.n_expert_used;
-        model->hp.n_expert_used = 1;
-        const Evaluated top1 = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-        QVERIFY(top1.backend);
-        QVERIFY(!top5_mismatch(top1.logits, ref.top5, 1e-2f).isEmpty());
-        model->hp.n_expert_used = used;
+        QVERIFY(differs_with(model->hp.expert_weights_norm, false));
+        QVERIFY(differs_with(model->hp.n_expert_used, int64_t(1)));
         if (mixtral)   // nothing else differs from a dense llama
             return;
     }
     if (arch == QLatin1String("phi3")) {
         // The other factor set, then no cos/sin scale: other figures each time.
         std::swap(model->rope_factors_long, model->rope_factors_short);
-        const Evaluated swapped = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-        QVERIFY(swapped.backend);
-        QVERIFY(!top5_mismatch(swapped.logits, ref.top5, 1e-2f).isEmpty());
+        QVERIFY(differs());
         std::swap(model->rope_factors_long, model->rope_factors_short);
         model->hp.rope_attn_factor = 1.0f;
     }
     if (arch.startsWith(QLatin1String("gemma"))) {
         // Attending to every position instead of the window; then no post-block norms.
-        const int64_t window = model->hp.n_swa;
-        model->hp.n_swa = 0;
-        const Evaluated all = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-        QVERIFY(all.backend);
-        QVERIFY(!top5_mismatch(all.logits, ref.top5, 1e-2f).isEmpty());
-        model->hp.n_swa = window;
-        if (arch == QLatin1String("gemma2")) {   // and without the attention soft-cap
-            model->hp.attn_softcap = 0.0f;
-            const Evaluated uncapped = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-            QVERIFY(uncapped.backend);
-            QVERIFY(!top5_mismatch(uncapped.logits, ref.top5, 1e-2f).isEmpty());
-            model->hp.attn_softcap = 1.0f;
-        } else {   // and with the global layer's base for every layer
-            model->hp.rope_freq_base_swa = model->hp.rope_freq_base;
-            const Evaluated one_base = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-            QVERIFY(one_base.backend);
-            QVERIFY(!top5_mismatch(one_base.logits, ref.top5, 1e-2f).isEmpty());
-            model->hp.rope_freq_base_swa = 10000.0f;
-        }
+        QVERIFY(differs_with(model->hp.n_swa, int64_t(0)));
+        if (arch == QLatin1String("gemma2"))   // and without the attention soft-cap
+            QVERIFY(differs_with(model->hp.attn_softcap, 0.0f));
+        else   // and with the global layer's base for every layer
+            QVERIFY(differs_with(model->hp.rope_freq_base_swa, model->hp.rope_freq_base));
         for (LayerWeights& L : model->layers)
             L.attn_post_norm.data = L.ffn_post_norm.data = nullptr;
     }
@@ -628,9 +609,7 @@ void TestForward::architecturesMatchLlamaCpp()
             L.q_norm.data = L.k_norm.data = nullptr;
         }
     }
-    const Evaluated without = eval_on_cpu(*model, ref.ids, threads, ref.ctx);
-    QVERIFY(without.backend);
-    QVERIFY(!top5_mismatch(without.logits, ref.top5, 1e-2f).isEmpty());
+    QVERIFY(differs());
 }
 
 void TestForward::quantizedExpertsMatchLlamaCpp_data()
@@ -654,27 +633,22 @@ void TestForward::quantizedExpertsMatchLlamaCpp()
     QFETCH(QString, arch);
     QFETCH(QString, golden);
     QFETCH(int, threads);
-    const RopeGolden ref = read_ids_golden(golden);
-    QCOMPARE(ref.top5.size(), size_t(5));
-    QCOMPARE(ref.greedy.size(), size_t(16));
     TestModelSpec spec = arch_spec(arch);
     if (arch == QLatin1String("mixtral"))
         spec.type = TensorType::Q8_0;
     else
         spec.mix = TestModelMix::Q4_K_M;
+    const RopeGolden ref = read_ids_golden(golden);
+    QCOMPARE(ref.top5.size(), size_t(5));
+    QCOMPARE(ref.greedy.size(), size_t(16));
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("moe.gguf"));
-    QVERIFY(write_test_model(path.toStdString(), spec).ok());
-    QCOMPARE(file_sha256(path), ref.sha256);
-    auto model = load_model(path.toStdString());
-    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    auto model = write_golden_model(path, spec, ref.sha256);
+    QVERIFY2(model.ok(), model.errorString().c_str());
     QVERIFY(model->hp.n_expert > 0);
     Evaluated e = eval_on_cpu(*model, ref.ids, threads);
-    QVERIFY(e.backend);
-    const QString mismatch = top5_mismatch(e.logits, ref.top5, 2e-2f);
+    const QString mismatch = golden_mismatch(e, ref, 2e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
-    const QString greedy = greedy_mismatch(e, ref);
-    QVERIFY2(greedy.isEmpty(), qPrintable(greedy));
 }
 
 void TestForward::lowbitMatchesLlamaCpp_data() { addLowbitRows(true); }
@@ -765,7 +739,6 @@ void TestForward::batchedDecodeMatchesAlone()
     BackendOptions opts;
     opts.n_ctx = kCtx;
     opts.n_threads = 2;
-    auto argmax = [](const std::vector<float>& v) { return int32_t(std::max_element(v.begin(), v.end()) - v.begin()); };
 
     // Alone: each sequence on its own backend; the logits of every step.
     std::vector<std::vector<int32_t>> want_tokens(prompts.size());
@@ -892,12 +865,8 @@ void TestForward::q8KvCacheStaysCloseToF16()
 {
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("q8kv.gguf")).toStdString();
-    TestModelSpec spec;
-    spec.type = TensorType::Q8_0;
-    spec.n_embd = 128;   // 4 heads of 32
-    spec.n_ff = 256;
-    spec.seed = 3;
-    QVERIFY(write_test_model(path, spec).ok());
+    // 4 heads of 32
+    QVERIFY(write_test_model(path, {.n_embd = 128, .n_ff = 256, .type = TensorType::Q8_0, .seed = 3}).ok());
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
     BackendOptions opts;
@@ -926,8 +895,8 @@ void TestForward::q8KvCacheStaysCloseToF16()
         worst = std::max(worst, diff / top);
         std::vector<float> sorted(a);
         std::partial_sort(sorted.begin(), sorted.begin() + 2, sorted.end(), std::greater<>());
-        const auto best_a = int32_t(std::max_element(a.begin(), a.end()) - a.begin());
-        const auto best_b = int32_t(std::max_element(b.begin(), b.end()) - b.begin());
+        const int32_t best_a = argmax(a);
+        const int32_t best_b = argmax(b);
         if (sorted[0] - sorted[1] > 2 * diff) {
             ++decided;
             QCOMPARE(best_b, best_a);

@@ -17,6 +17,9 @@
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/ops_ref.h"
 #include "kernels/cpu/rope_shift.h"
+#include "tests/common/data_rows.h"
+#include "tests/common/error_needles.h"
+#include "tests/common/token_ids.h"
 
 #include <QFile>
 #include <QTemporaryDir>
@@ -34,6 +37,7 @@
 #include <unistd.h>
 
 using namespace causerie;
+using causerie::testing::concat;
 
 namespace {
 
@@ -43,14 +47,6 @@ std::vector<int32_t> range_ids(int32_t first, int n)
     for (int i = 0; i < n; ++i)
         ids[size_t(i)] = first + i;
     return ids;
-}
-
-std::vector<int32_t> concat(std::initializer_list<std::vector<int32_t>> parts)
-{
-    std::vector<int32_t> out;
-    for (const auto& p : parts)
-        out.insert(out.end(), p.begin(), p.end());
-    return out;
 }
 
 // The conversation of the context-shift tests, in four parts: the system part S, the oldest
@@ -165,14 +161,14 @@ void TestKvState::initTestCase()
     qwen.arch = "qwen2";
     qwen.rope_freq_factors.clear();
     m_qwen2_one_layer = load("qwen2-one.gguf", qwen);
-    TestModelSpec gemma;   // sliding-window layers with their own RoPE base
-    gemma.arch = "gemma3";
-    gemma.seed = 13;
-    gemma.n_layer = 3;
-    gemma.n_swa = 16;
-    gemma.swa_pattern = 3;
-    gemma.rope_freq_base_swa = 10000.0f;
-    gemma.rope_freq_base = 1000000.0f;
+    // Sliding-window layers (2 of 3, window 16) with their own RoPE base.
+    const TestModelSpec gemma{.arch = "gemma3",
+                              .n_layer = 3,
+                              .seed = 13,
+                              .rope_freq_base = 1000000.0f,
+                              .n_swa = 16,
+                              .swa_pattern = 3,
+                              .rope_freq_base_swa = 10000.0f};
     m_gemma3 = load("gemma3.gguf", gemma);
     TestModelSpec wide = spec;
     wide.n_embd = 128;   // 4 heads of 32
@@ -541,9 +537,8 @@ void TestKvState::badFilesAreRefused()
         auto fresh = session(QStringLiteral("cpu"), 128);
         checkAnswersCold(*fresh);
     }
-    auto missing = read_snapshot(m_dir.filePath(QStringLiteral("none.kv")).toStdString());
-    QVERIFY(!missing.ok());
-    QVERIFY2(contains(missing.error().message, "cannot read it"), missing.error().message.c_str());
+    CAUSERIE_EXPECT_REJECTED(read_snapshot(m_dir.filePath(QStringLiteral("none.kv")).toStdString()),
+                             "a missing file was read", "cannot read it");
 }
 
 // The same bytes from memory (parse_snapshot) and from a file (read_snapshot) give the same
@@ -563,9 +558,8 @@ void TestKvState::parseSnapshotAgreesWithFile()
     std::memcpy(&stored, good.data() + good.size() - 8, 8);
     QCOMPARE(snapshot_checksum(bytes.first(good.size() - 8)), std::optional<uint64_t>(stored));
     QCOMPARE(snapshot_checksum(bytes.first(30)), std::optional<uint64_t>());   // inside the header
-    auto cut = parse_snapshot(bytes.first(good.size() - 1));
-    QVERIFY(!cut.ok());
-    QVERIFY2(contains(cut.error().message, "KV cache: truncated: the file has"), cut.error().message.c_str());
+    CAUSERIE_EXPECT_REJECTED(parse_snapshot(bytes.first(good.size() - 1)), "a truncated snapshot was parsed",
+                             "KV cache: truncated: the file has");
 }
 
 // Headers whose checksum is right (forged with snapshot_checksum) but whose counts are absurd: a
@@ -634,9 +628,7 @@ void TestKvState::writeFailsCleanly()
 
     const std::string missing = m_dir.filePath(QStringLiteral("no/such/folder/x.kv")).toStdString();
     auto st = write_snapshot(*snap, missing);
-    QVERIFY(!st.ok());
-    QVERIFY2(contains(st.error().message, missing + ".tmp") && contains(st.error().message, "No such file"),
-             st.error().message.c_str());
+    CAUSERIE_EXPECT_REJECTED(st, "written into a missing folder", (missing + ".tmp").c_str(), "No such file");
 
     // A full disk: writes past RLIMIT_FSIZE fail (EFBIG) as they would with no space left.
     const std::string kept = m_dir.filePath(QStringLiteral("kept.kv")).toStdString();
@@ -650,9 +642,7 @@ void TestKvState::writeFailsCleanly()
     st = write_snapshot(*snap, kept);
     ::setrlimit(RLIMIT_FSIZE, &old);
     std::signal(SIGXFSZ, previous);
-    QVERIFY(!st.ok());
-    QVERIFY2(contains(st.error().message, kept + ".tmp") && contains(st.error().message, "too large"),
-             st.error().message.c_str());
+    CAUSERIE_EXPECT_REJECTED(st, "written past the file size limit", (kept + ".tmp").c_str(), "too large");
     QVERIFY(!std::filesystem::exists(kept + ".tmp"));
     auto read = read_snapshot(kept);   // the old file is untouched
     QVERIFY(read.ok());
@@ -672,9 +662,7 @@ void TestKvState::writeFailsCleanly()
         QSKIP("running as root without /sys: no folder here refuses a file");
     }
     st = write_snapshot(*snap, ro);
-    QVERIFY(!st.ok());
-    QVERIFY2(contains(st.error().message, ro + ".tmp") && contains(st.error().message, "Permission denied"),
-             st.error().message.c_str());
+    CAUSERIE_EXPECT_REJECTED(st, "written into a read-only folder", (ro + ".tmp").c_str(), "Permission denied");
     QVERIFY(!std::filesystem::exists(ro + ".tmp"));
 }
 
@@ -852,9 +840,7 @@ void TestKvState::shiftedKeysEqualKeysAtNewPositions()
 // the bound leaves room for the rounding of 40 keys' worth of attention scores).
 void TestKvState::shiftOnOneLayerModelGivesColdLogits_data()
 {
-    QTest::addColumn<bool>("neox");
-    QTest::newRow("llama, frequency factors") << false;
-    QTest::newRow("qwen2, NeoX pairs") << true;
+    testing::addColumnRows<bool>("neox", {{"llama, frequency factors", false}, {"qwen2, NeoX pairs", true}});
 }
 
 void TestKvState::shiftOnOneLayerModelGivesColdLogits()

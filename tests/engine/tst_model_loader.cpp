@@ -3,6 +3,7 @@
 #include "engine/gguf_writer.h"
 #include "engine/model.h"
 #include "engine/test_model.h"
+#include "tests/common/data_rows.h"
 #include "tests/common/error_needles.h"
 #include "tests/common/fixed_random.h"
 
@@ -418,9 +419,8 @@ private Q_SLOTS:
     // of slice e of the 3-D tensors; the dense FFN weights stay empty.
     void expertsLoaded_data()
     {
-        QTest::addColumn<QString>("arch");
-        QTest::newRow("mixtral") << QStringLiteral("mixtral");
-        QTest::newRow("qwen3moe") << QStringLiteral("qwen3moe");
+        testing::addColumnRows<QString>(
+            "arch", {{"mixtral", QStringLiteral("mixtral")}, {"qwen3moe", QStringLiteral("qwen3moe")}});
     }
     void expertsLoaded()
     {

@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
+#include <utility>
 #include <set>
 
 using namespace causerie;
@@ -62,6 +64,26 @@ std::pair<double, double> stats(const Weight& w)
     const double n = double(w.rows * w.cols);
     const double mean = sum / n;
     return {mean, std::sqrt(sum2 / n - mean * mean)};
+}
+
+// `spec` written to `dir`, then `spec` after `change`, both loaded back (the first, the second);
+// nothing when writing or loading fails.
+template <class Change>
+std::optional<std::pair<Model, Model>> write_before_and_after(const QTemporaryDir& dir, TestModelSpec spec,
+                                                              Change change)
+{
+    const std::string before = dir.filePath("before.gguf").toStdString();
+    const std::string after = dir.filePath("after.gguf").toStdString();
+    if (!write_test_model(before, spec).ok())
+        return std::nullopt;
+    change(spec);
+    if (!write_test_model(after, spec).ok())
+        return std::nullopt;
+    auto a = load_model(before);
+    auto b = load_model(after);
+    if (!a.ok() || !b.ok())
+        return std::nullopt;
+    return std::pair{std::move(a).value(), std::move(b).value()};
 }
 
 }   // namespace
@@ -201,17 +223,12 @@ private Q_SLOTS:
         QFETCH(TensorType, type);
         QFETCH(double, bound);
         QTemporaryDir dir;
-        const std::string pf = dir.filePath("f.gguf").toStdString(), pq = dir.filePath("q.gguf").toStdString();
         TestModelSpec s = spec_for(TensorType::Q4_K);   // K-quant-compatible sizes for every type
         s.type = TensorType::F32;
-        QVERIFY(write_test_model(pf, s).ok());
-        s.type = type;
-        QVERIFY(write_test_model(pq, s).ok());
-        auto mf = load_model(pf);
-        auto mq = load_model(pq);
-        QVERIFY(mf.ok() && mq.ok());
-        const Weight& a = mf->layers[1].w_down;
-        const Weight& b = mq->layers[1].w_down;
+        const auto models = write_before_and_after(dir, s, [&](TestModelSpec& q) { q.type = type; });
+        QVERIFY(models);
+        const Weight& a = models->first.layers[1].w_down;
+        const Weight& b = models->second.layers[1].w_down;
         QCOMPARE(b.type, type);
         std::vector<float> ra(size_t(a.cols)), rb(size_t(b.cols));
         double err2 = 0, ref2 = 0;
@@ -250,19 +267,15 @@ private Q_SLOTS:
     {
         // Adding a layer must not change the weights of the existing ones (per-tensor seeding).
         QTemporaryDir dir;
-        const std::string p2 = dir.filePath("2.gguf").toStdString(), p3 = dir.filePath("3.gguf").toStdString();
-        TestModelSpec s;
-        QVERIFY(write_test_model(p2, s).ok());
-        s.n_layer = 3;
-        QVERIFY(write_test_model(p3, s).ok());
-        auto m2 = load_model(p2);
-        auto m3 = load_model(p3);
-        QVERIFY(m2.ok() && m3.ok());
-        const Weight& a = m2->layers[1].w_up;
-        const Weight& b = m3->layers[1].w_up;
+        const auto models = write_before_and_after(dir, TestModelSpec{}, [](TestModelSpec& s) { s.n_layer = 3; });
+        QVERIFY(models);
+        const auto& [two, three] = *models;
+        QCOMPARE(three.layers.size(), size_t(3));
+        const Weight& a = two.layers[1].w_up;
+        const Weight& b = three.layers[1].w_up;
         QCOMPARE(a.rows * a.row_bytes, b.rows * b.row_bytes);
         QVERIFY(std::memcmp(a.data, b.data, a.rows * a.row_bytes) == 0);
-        QVERIFY(std::memcmp(m2->layers[0].w_up.data, a.data, a.rows * a.row_bytes) != 0);
+        QVERIFY(std::memcmp(two.layers[0].w_up.data, a.data, a.rows * a.row_bytes) != 0);
     }
 
     void tiedOutputAndHeadDim()

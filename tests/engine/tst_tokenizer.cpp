@@ -4,6 +4,7 @@
 #include "engine/gguf.h"
 #include "engine/sentencepiece_proto.h"
 #include "engine/tokenizer.h"
+#include "tests/common/data_rows.h"
 #include "tests/common/qtest_printers.h"
 #include "tests/common/tokenizer_corpus.h"
 
@@ -203,9 +204,8 @@ private Q_SLOTS:
     // one built from its vocabulary.
     void basics_data()
     {
-        QTest::addColumn<QString>("source");
-        QTest::newRow("file") << QStringLiteral("file");
-        QTest::newRow("vocab") << QStringLiteral("vocab");
+        testing::addColumnRows<QString>("source",
+                                        {{"file", QStringLiteral("file")}, {"vocab", QStringLiteral("vocab")}});
     }
     void basics()
     {

@@ -163,15 +163,9 @@ extern "C" int LLVMFuzzerInitialize(int*, char***)
     g_world = w;
     std::atexit(remove_world_dir);
 
-    TestModelSpec spec;   // the smallest shapes: 128 bytes of K/V rows per token
-    spec.n_vocab = 300;
-    spec.n_embd = 32;
-    spec.n_layer = 2;
-    spec.n_head = 2;
-    spec.n_head_kv = 1;
-    spec.n_ff = 64;
-    spec.n_ctx = 64;
-    spec.seed = 20;
+    // The smallest shapes: 128 bytes of K/V rows per token.
+    const TestModelSpec spec{
+        .n_vocab = 300, .n_embd = 32, .n_layer = 2, .n_head = 2, .n_head_kv = 1, .n_ff = 64, .n_ctx = 64, .seed = 20};
     const std::string path = w->dir + "/tiny.gguf";
     if (auto st = write_test_model(path, spec); !st)
         die("cannot write the test model: " + st.error().message);

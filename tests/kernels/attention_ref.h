@@ -28,12 +28,8 @@ struct AttentionCase {
 // and the case of the current row.
 inline void add_attention_columns()
 {
-    QTest::addColumn<int>("n_head");
-    QTest::addColumn<int>("n_head_kv");
-    QTest::addColumn<int>("hd");
-    QTest::addColumn<int>("vd");
-    QTest::addColumn<int>("n_tokens");
-    QTest::addColumn<int>("pos0");
+    for (const char* column : {"n_head", "n_head_kv", "hd", "vd", "n_tokens", "pos0"})
+        QTest::addColumn<int>(column);
     QTest::addColumn<bool>("reverse");
 }
 
