@@ -144,8 +144,8 @@
         <translation>Attendez la fin de la réponse, ou arrêtez-la, avant d’envoyer.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/chatcontroller.cpp" line="194"/>
-        <location filename="../app/controllers/chatcontroller.cpp" line="265"/>
+        <location filename="../app/controllers/chatcontroller.cpp" line="187"/>
+        <location filename="../app/controllers/chatcontroller.cpp" line="258"/>
         <source>No model is ready for this conversation. Open a local model or choose a remote endpoint in Settings.</source>
         <translation>Aucun modèle n’est prêt pour cette conversation. Ouvrez un modèle local ou choisissez un point d’accès distant dans les Réglages.</translation>
     </message>
@@ -496,32 +496,37 @@
         <translation>%1 : pas même une couche ne tient</translation>
     </message>
     <message>
-        <location filename="../app/controllers/devicetext.cpp" line="47"/>
+        <location filename="../app/controllers/devicetext.cpp" line="38"/>
+        <source>the GPU stopped working (%1)</source>
+        <translation>le GPU a cessé de fonctionner (%1)</translation>
+    </message>
+    <message>
+        <location filename="../app/controllers/devicetext.cpp" line="51"/>
         <source>CPU (1 thread)</source>
         <translation>Processeur (1 fil)</translation>
     </message>
     <message>
-        <location filename="../app/controllers/devicetext.cpp" line="48"/>
+        <location filename="../app/controllers/devicetext.cpp" line="52"/>
         <source>CPU (%1 threads)</source>
         <translation>Processeur (%1 fils)</translation>
     </message>
     <message>
-        <location filename="../app/controllers/devicetext.cpp" line="55"/>
+        <location filename="../app/controllers/devicetext.cpp" line="59"/>
         <source>%1/%2 layers on GPU</source>
         <translation>%1/%2 couches sur le GPU</translation>
     </message>
     <message>
-        <location filename="../app/controllers/devicetext.cpp" line="57"/>
+        <location filename="../app/controllers/devicetext.cpp" line="61"/>
         <source>%1 (%2; CUDA graphs off: %3)</source>
         <translation>%1 (%2 ; graphes CUDA désactivés : %3)</translation>
     </message>
     <message>
-        <location filename="../app/controllers/devicetext.cpp" line="59"/>
+        <location filename="../app/controllers/devicetext.cpp" line="63"/>
         <source>%1 (%2)</source>
         <translation>%1 (%2)</translation>
     </message>
     <message>
-        <location filename="../app/controllers/devicetext.cpp" line="68"/>
+        <location filename="../app/controllers/devicetext.cpp" line="72"/>
         <source>%1: running on the CPU</source>
         <translation>%1 : exécution sur le processeur</translation>
     </message>
@@ -774,36 +779,36 @@
 <context>
     <name>DocumentsController</name>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="55"/>
-        <location filename="../app/controllers/documentscontroller.cpp" line="60"/>
-        <location filename="../app/controllers/documentscontroller.cpp" line="94"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="56"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="61"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="95"/>
         <source>%1 cannot be read (%2).</source>
         <translation>%1 ne peut pas être lu (%2).</translation>
     </message>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="75"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="76"/>
         <source>%1 does not exist (moved or deleted?).</source>
         <translation>%1 n’existe pas (déplacé ou supprimé ?).</translation>
     </message>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="79"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="80"/>
         <source>%1 is a folder: add it as a library in Settings → Libraries.</source>
         <translation>%1 est un dossier : ajoutez-le comme bibliothèque dans Paramètres → Bibliothèques.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="87"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="88"/>
         <source>%1 is too large to send as an image (%2; the limit is %3).</source>
         <translation>%1 est trop volumineux pour être envoyé comme image (%2 ; la limite est de %3).</translation>
     </message>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="189"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="190"/>
         <source>This model cannot see images: the image will not be sent.</source>
         <translation>Ce modèle ne voit pas les images : l’image ne sera pas envoyée.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/documentscontroller.cpp" line="192"/>
+        <location filename="../app/controllers/documentscontroller.cpp" line="193"/>
         <source>The endpoint does not say how long its model&apos;s context is: documents of up to %L1 tokens in all are given whole, larger ones by the passages that best match each question.</source>
-        <translation>Le point d'accès n'indique pas la longueur du contexte de son modèle : des documents totalisant jusqu'à %L1 jetons sont donnés en entier, au-delà, les passages qui répondent le mieux à chaque question.</translation>
+        <translation>Le point d&apos;accès n&apos;indique pas la longueur du contexte de son modèle : des documents totalisant jusqu&apos;à %L1 jetons sont donnés en entier, au-delà, les passages qui répondent le mieux à chaque question.</translation>
     </message>
 </context>
 <context>
@@ -1025,58 +1030,79 @@
     </message>
     <message>
         <location filename="../ui/EngineSettings.qml" line="42"/>
+        <location filename="../ui/EngineSettings.qml" line="49"/>
+        <source>KV cache precision</source>
+        <translation>Précision du cache KV</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="45"/>
+        <source>F16</source>
+        <translation>F16</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="45"/>
+        <source>Q8_0 (half the memory)</source>
+        <translation>Q8_0 (moitié de la mémoire)</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="55"/>
+        <source>Q8_0 keeps the conversation in half the memory, with answers that may differ slightly; models whose attention heads are not multiples of 32 values keep F16.</source>
+        <translation>Q8_0 garde la conversation dans la moitié de la mémoire, avec des réponses qui peuvent légèrement différer ; les modèles dont les têtes d'attention ne sont pas des multiples de 32 valeurs restent en F16.</translation>
+    </message>
+    <message>
+        <location filename="../ui/EngineSettings.qml" line="59"/>
         <source>CPU threads (0 = automatic: all cores but one)</source>
         <translation>Fils du processeur (0 = automatique : tous les cœurs sauf un)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="47"/>
+        <location filename="../ui/EngineSettings.qml" line="64"/>
         <source>CPU threads</source>
         <translation>Fils du processeur</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="53"/>
+        <location filename="../ui/EngineSettings.qml" line="70"/>
         <source>These take effect the next time a model is opened.</source>
         <translation>Ces réglages s’appliquent à la prochaine ouverture d’un modèle.</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="61"/>
-        <location filename="../ui/EngineSettings.qml" line="62"/>
+        <location filename="../ui/EngineSettings.qml" line="78"/>
+        <location filename="../ui/EngineSettings.qml" line="79"/>
         <source>Reopen the model with these settings</source>
         <translation>Rouvrir le modèle avec ces réglages</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="71"/>
+        <location filename="../ui/EngineSettings.qml" line="88"/>
         <source>Conversations are saved as the model read them, so they resume at once after a switch or a restart.</source>
         <translation>Les conversations sont enregistrées telles que le modèle les a lues : elles reprennent aussitôt après un changement de conversation ou un redémarrage.</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="87"/>
+        <location filename="../ui/EngineSettings.qml" line="104"/>
         <source>When old messages no longer fit, keep what the model read of the rest (faster; answers may differ slightly from reading it again)</source>
         <translation>Quand les anciens messages ne tiennent plus, garder ce que le modèle a lu du reste (plus rapide ; les réponses peuvent différer légèrement d’une nouvelle lecture)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="88"/>
+        <location filename="../ui/EngineSettings.qml" line="105"/>
         <source>Keep what the model read when old messages no longer fit</source>
         <translation>Garder ce que le modèle a lu quand les anciens messages ne tiennent plus</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="92"/>
+        <location filename="../ui/EngineSettings.qml" line="109"/>
         <source>Cache size limit (MiB, 0 = keep none)</source>
         <translation>Taille maximale du cache (Mio, 0 = ne rien garder)</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="98"/>
+        <location filename="../ui/EngineSettings.qml" line="115"/>
         <source>Cache size limit</source>
         <translation>Taille maximale du cache</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="103"/>
+        <location filename="../ui/EngineSettings.qml" line="120"/>
         <source>Cache: %1</source>
         <translation>Cache : %1</translation>
     </message>
     <message>
-        <location filename="../ui/EngineSettings.qml" line="108"/>
-        <location filename="../ui/EngineSettings.qml" line="109"/>
+        <location filename="../ui/EngineSettings.qml" line="125"/>
+        <location filename="../ui/EngineSettings.qml" line="126"/>
         <source>Clear cache</source>
         <translation>Vider le cache</translation>
     </message>
@@ -1084,27 +1110,27 @@
 <context>
     <name>EngineWorker</name>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="159"/>
+        <location filename="../app/local/engineworker.cpp" line="173"/>
         <source>%1, %2 experts, %3 per token</source>
         <translation>%1, %2 experts, %3 par jeton</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="231"/>
+        <location filename="../app/local/engineworker.cpp" line="246"/>
         <source>No local model is open. Open a model file (.gguf) first.</source>
         <translation>Aucun modèle local n’est ouvert. Ouvrez d’abord un fichier de modèle (.gguf).</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="336"/>
+        <location filename="../app/local/engineworker.cpp" line="361"/>
         <source>The conversation could not be prepared for the model.</source>
         <translation>La conversation n’a pas pu être préparée pour le modèle.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="348"/>
+        <location filename="../app/local/engineworker.cpp" line="373"/>
         <source>This message needs %1 tokens but the model&apos;s context holds %2. Shorten it, or raise the context size in Settings.</source>
         <translation>Ce message demande %1 jetons mais le contexte du modèle en contient %2. Raccourcissez-le, ou augmentez la taille du contexte dans les Réglages.</translation>
     </message>
     <message>
-        <location filename="../app/local/engineworker.cpp" line="405"/>
+        <location filename="../app/local/engineworker.cpp" line="445"/>
         <source>The model stopped with an error.</source>
         <translation>Le modèle s’est arrêté sur une erreur.</translation>
     </message>
@@ -1263,27 +1289,27 @@
 <context>
     <name>LibrariesController</name>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="155"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="216"/>
         <source>Give the library a name.</source>
         <translation>Donnez un nom à la bibliothèque.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="157"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="218"/>
         <source>A library named %1 already exists.</source>
         <translation>Une bibliothèque nommée %1 existe déjà.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="161"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="222"/>
         <source>%1 is not a folder.</source>
         <translation>%1 n’est pas un dossier.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="163"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="224"/>
         <source>The folder %1 cannot be read (permission denied).</source>
         <translation>Le dossier %1 ne peut pas être lu (permission refusée).</translation>
     </message>
     <message>
-        <location filename="../app/controllers/librariescontroller.cpp" line="167"/>
+        <location filename="../app/controllers/librariescontroller.cpp" line="228"/>
         <source>The list of libraries could not be saved in %1.</source>
         <translation>La liste des bibliothèques n’a pas pu être enregistrée dans %1.</translation>
     </message>
@@ -1359,7 +1385,7 @@
 <context>
     <name>LocalBackend</name>
     <message>
-        <location filename="../app/local/localbackend.cpp" line="188"/>
+        <location filename="../app/local/localbackend.cpp" line="172"/>
         <source>Local model</source>
         <translation>Modèle local</translation>
     </message>
@@ -1372,12 +1398,12 @@
         <translation>Format de discussion non reconnu ; %1 est utilisé</translation>
     </message>
     <message>
-        <location filename="../app/controllers/localmodelcontroller.cpp" line="166"/>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="167"/>
         <source>Causerie closed while opening a model last time; it was not reopened. Open it again from the model menu.</source>
         <translation>Causerie s’est fermé pendant l’ouverture d’un modèle la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
     </message>
     <message>
-        <location filename="../app/controllers/localmodelcontroller.cpp" line="168"/>
+        <location filename="../app/controllers/localmodelcontroller.cpp" line="169"/>
         <source>Causerie closed while opening %1 last time; it was not reopened. Open it again from the model menu.</source>
         <translation>Causerie s’est fermé pendant l’ouverture de %1 la dernière fois ; il n’a pas été rouvert. Ouvrez-le de nouveau depuis le menu des modèles.</translation>
     </message>
@@ -2990,17 +3016,17 @@
         <translation>Ouvrir %1</translation>
     </message>
     <message>
-        <location filename="../ui/SourcesView.qml" line="55"/>
+        <location filename="../ui/SourcesView.qml" line="56"/>
         <source>page %1</source>
         <translation>page %1</translation>
     </message>
     <message>
-        <location filename="../ui/SourcesView.qml" line="78"/>
+        <location filename="../ui/SourcesView.qml" line="80"/>
         <source>Open this file?</source>
         <translation>Ouvrir ce fichier ?</translation>
     </message>
     <message>
-        <location filename="../ui/SourcesView.qml" line="86"/>
+        <location filename="../ui/SourcesView.qml" line="88"/>
         <source>Causerie will ask your system to open this file with its usual program:
 %1</source>
         <translation>Causerie va demander à votre système d’ouvrir ce fichier avec son programme habituel :
@@ -3081,7 +3107,7 @@
     <message>
         <location filename="../app/controllers/turnworkspace.cpp" line="39"/>
         <source>The conversation database could not be opened: %1</source>
-        <translation>La base des conversations n'a pas pu être ouverte : %1</translation>
+        <translation>La base des conversations n&apos;a pas pu être ouverte : %1</translation>
     </message>
 </context>
 <context>
@@ -3134,32 +3160,32 @@
         <translation>Un client de discussion pour modèles de langage locaux et distants</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="70"/>
+        <location filename="../app/gui/main.cpp" line="75"/>
         <source>Keep conversations and settings in &lt;dir&gt;.</source>
         <translation>Conserver les conversations et les réglages dans &lt;dir&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="73"/>
+        <location filename="../app/gui/main.cpp" line="77"/>
         <source>Open the model &lt;file.gguf&gt;.</source>
         <translation>Ouvrir le modèle &lt;file.gguf&gt;.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="76"/>
+        <location filename="../app/gui/main.cpp" line="79"/>
         <source>Interface language (en, fr).</source>
         <translation>Langue de l’interface (en, fr).</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="80"/>
+        <location filename="../app/gui/main.cpp" line="81"/>
         <source>Import the conversation &lt;file.json&gt; (as exported) and open it.</source>
         <translation>Importer la conversation &lt;file.json&gt; (telle qu’exportée) et l’ouvrir.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="83"/>
+        <location filename="../app/gui/main.cpp" line="84"/>
         <source>Use the light or dark theme this time.</source>
         <translation>Utiliser le thème clair ou sombre cette fois-ci.</translation>
     </message>
     <message>
-        <location filename="../app/gui/main.cpp" line="87"/>
+        <location filename="../app/gui/main.cpp" line="86"/>
         <source>Save a picture of the window to &lt;file.png&gt; and quit.</source>
         <translation>Enregistrer une image de la fenêtre dans &lt;file.png&gt; puis quitter.</translation>
     </message>
