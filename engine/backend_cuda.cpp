@@ -578,12 +578,13 @@ private:
         bool operator==(const XqForm&) const = default;
     };
 
-    // How the product of w with a batch of n tokens runs: the int8 tensor-core GEMM (packed
-    // weights, mmq.cuh), dequantize + F16 GEMM (other types, a prefill batch), or the matvec.
+    // How the product of w with a batch of n tokens runs: the int8 tensor-core GEMM (packed Q4_0,
+    // Q8_0, Q4_K and Q6_K weights, mmq.cuh), dequantize + F16 GEMM (other types, a prefill batch),
+    // or the matvec (one token, or a small batch reading each weight once per 8 tokens).
     enum class Path { Matvec, Mmq, Gemm };
     Path path(const DevWeight& w, int64_t n) const
     {
-        if (w.packed && n >= m_mmq_min_batch)
+        if (w.packed && n >= m_mmq_min_batch && gpu::mmq_supports(w.host->type))
             return Path::Mmq;
         return n >= m_gemm_min_batch ? Path::Gemm : Path::Matvec;
     }

@@ -376,7 +376,12 @@ __global__ void __launch_bounds__(kThreads)
 
 }   // namespace
 
-bool mmq_supports(TensorType type) { return matvec_packs(type); }
+// The four packed layouts the tiles decode (every quantized type packs for the decode matvec; the
+// others take dequantize + F16 GEMM for prefill).
+bool mmq_supports(TensorType type)
+{
+    return type == TensorType::Q4_0 || type == TensorType::Q8_0 || type == TensorType::Q4_K || type == TensorType::Q6_K;
+}
 
 GpuStatus mmq_packed(TensorType type, const void* w, int64_t rows, int64_t cols, const void* xq, int64_t n_tokens,
                      float* y, int64_t ldy, Stream s, bool accumulate)
