@@ -10,12 +10,14 @@
 #include "kernels/cuda/rmsnorm.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
+#include "tests/common/qtest_columns.h"
 #endif
 
 #include <QTest>
 
 using namespace cuda_test;
 using causerie::kernels::TensorType;
+using causerie::testing::add_columns;
 
 class TestCudaMatvec : public QObject {
     Q_OBJECT
@@ -106,9 +108,7 @@ double max_scaled_error(TensorType type, int64_t rows, int64_t cols, int64_t n_t
 
 void TestCudaMatvec::quantizeIsByteExact_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("n_rows");
+    add_columns<int, int, int>("type", "cols", "n_rows");
     for (TensorType t :
          {TensorType::Q8_0, TensorType::Q4_1, TensorType::Q4_K, TensorType::F16, TensorType::BF16, TensorType::F32}) {
         const char* name = type_traits(uint32_t(t))->name;
@@ -143,11 +143,7 @@ void TestCudaMatvec::quantizeIsByteExact()
 
 void TestCudaMatvec::matvecMatchesReference_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<bool>("random_bits");
+    add_columns<int, int, int, int, bool>("type", "rows", "cols", "tokens", "random_bits");
     for (TensorType t : kAllTypes) {
         const char* name = type_traits(uint32_t(t))->name;
         if (is_k(t)) {
@@ -255,12 +251,7 @@ gpu::GpuStatus run_packed(TensorType t, const std::vector<uint8_t>& w, int64_t r
 
 void TestCudaMatvec::packedMatvecIsBitExact_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<bool>("random_bits");
-    QTest::addColumn<bool>("reverse");
+    add_columns<int, int, int, int, bool, bool>("type", "rows", "cols", "tokens", "random_bits", "reverse");
     QTest::newRow("Q4_0 1x32") << int(TensorType::Q4_0) << 1 << 32 << 1 << false << false;
     QTest::newRow("Q4_0 9x1088 (34 blocks: a group and 2)")
         << int(TensorType::Q4_0) << 9 << 1088 << 1 << false << false;
@@ -329,9 +320,7 @@ void TestCudaMatvec::packedMatvecIsBitExact()
 
 void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("n_rows");
+    add_columns<int, int, int>("type", "cols", "n_rows");
     QTest::newRow("Q4_0 x1088, 2 rows") << int(TensorType::Q4_0) << 1088 << 2;
     QTest::newRow("Q4_K x2560, 2 rows") << int(TensorType::Q4_K) << 2560 << 2;
     QTest::newRow("Q4_1 x1088, 2 rows") << int(TensorType::Q4_1) << 1088 << 2;
@@ -422,9 +411,7 @@ void TestCudaMatvec::packedDequantMatchesUnpacked()
 
 void TestCudaMatvec::packedMatvecLoadsAreCoalesced_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<double>("efficiency");
-    QTest::addColumn<double>("per_lane");
+    add_columns<int, double, double>("type", "efficiency", "per_lane");
     // Per lane and step, a warp computing two rows: the activation loads once, the weight loads
     // per row. Q4_0: 2 x 16 + 4 bytes in 3 loads, then per row 16 + 2 in 2. Q8_0: 36 in 3, then
     // 2 x 16 + 2 in 3 per row. Q4_K: 4 x 16 + 4 in 5 and x's d (4 bytes) in a quarter of the

@@ -7,6 +7,7 @@
 #include "kernels/cuda/sample.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
+#include "tests/common/qtest_columns.h"
 #endif
 
 #include <QTest>
@@ -19,6 +20,7 @@ using namespace cuda_test;
 using causerie::Sampler;
 using causerie::SampleStep;
 using causerie::SamplingParams;
+using causerie::testing::add_columns;
 
 namespace {
 
@@ -95,14 +97,8 @@ private Q_SLOTS:
 
 void TestCudaSample::matchesCpuSampler_data()
 {
-    QTest::addColumn<int>("n");
-    QTest::addColumn<int>("fill");
-    QTest::addColumn<float>("temperature");
-    QTest::addColumn<int>("topK");
-    QTest::addColumn<float>("topP");
-    QTest::addColumn<float>("minP");
-    QTest::addColumn<float>("penalty");
-    QTest::addColumn<int>("rows");
+    add_columns<int, int, float, int, float, float, float, int>("n", "fill", "temperature", "topK", "topP", "minP",
+                                                                "penalty", "rows");
     const int flat = int(Fill::Flat);
     QTest::newRow("app defaults, 32000") << 32000 << flat << 0.7f << 40 << 0.95f << 0.05f << 1.1f << 6;
     QTest::newRow("app defaults, 5003 (not a multiple of the chunk)")

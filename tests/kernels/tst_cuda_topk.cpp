@@ -6,6 +6,7 @@
 #include "kernels/cuda/topk.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
+#include "tests/common/qtest_columns.h"
 #endif
 
 #include <QTest>
@@ -15,6 +16,7 @@
 #include <numeric>
 
 using namespace cuda_test;
+using causerie::testing::add_columns;
 
 namespace {
 
@@ -83,9 +85,7 @@ private Q_SLOTS:
 
 void TestCudaTopK::matchesPartialSort_data()
 {
-    QTest::addColumn<int>("n");
-    QTest::addColumn<int>("k");
-    QTest::addColumn<int>("fill");
+    add_columns<int, int, int>("n", "k", "fill");
     for (int n : {32000, 32768, 131072, 49152})
         for (int k : {1, 40, 128})
             QTest::addRow("vocab %d, k %d", n, k) << n << k << int(Fill::Random);
