@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <numeric>
+#include <tuple>
 #include <vector>
 
 using namespace causerie::kernels::gpu;
@@ -619,6 +620,7 @@ struct SectorAlignedBuffers {
             if (p)
                 device_free(p);
     }
+    std::tuple<uint8_t*, uint8_t*, void*> parts() const { return {a, b, raw_out}; }
     SectorAlignedBuffers(const SectorAlignedBuffers&) = delete;
     SectorAlignedBuffers& operator=(const SectorAlignedBuffers&) = delete;
 
@@ -635,9 +637,7 @@ void TestCudaSim::countsWarpLoads()
 {
     const SectorAlignedBuffers buf(1024, 1024, 64);
     QVERIFY(buf.ok);
-    uint8_t* a = buf.a;
-    uint8_t* b = buf.b;
-    void* raw_out = buf.raw_out;
+    const auto [a, b, raw_out] = buf.parts();
     std::memset(a, 1, 1024);
     std::memset(b, 2, 1024);
 
@@ -675,9 +675,7 @@ void TestCudaSim::countsWideLoads()
 {
     const SectorAlignedBuffers buf(512, 256, 32);
     QVERIFY(buf.ok);
-    uint8_t* a = buf.a;
-    uint8_t* b = buf.b;
-    void* raw_out = buf.raw_out;
+    const auto [a, b, raw_out] = buf.parts();
     for (int i = 0; i < 512; ++i)
         a[i] = uint8_t(i % 7);
     std::memset(b, 0, 256);
