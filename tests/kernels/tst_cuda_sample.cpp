@@ -57,14 +57,13 @@ std::vector<float> make_row(int64_t n, Fill fill, uint32_t seed)
 // The device's answer for one row: params from `step`.
 int32_t device_sample(const std::vector<float>& row, const SampleStep& step, bool* ok)
 {
-    gpu::SampleParams p;
-    p.draw = step.draw;
-    p.temperature = step.temperature;
-    p.top_k = step.top_k;
-    p.top_p = step.top_p;
-    p.min_p = step.min_p;
-    p.repeat_penalty = step.repeat_penalty;
-    p.n_window = int32_t(step.window.size());
+    const gpu::SampleParams p{.draw = step.draw,
+                              .temperature = step.temperature,
+                              .top_p = step.top_p,
+                              .min_p = step.min_p,
+                              .repeat_penalty = step.repeat_penalty,
+                              .top_k = step.top_k,
+                              .n_window = int32_t(step.window.size())};
     std::vector<int32_t> window(size_t(gpu::kSampleMaxWindow), -1);
     std::copy(step.window.begin(), step.window.end(), window.begin());
     const int64_t n = int64_t(row.size());
