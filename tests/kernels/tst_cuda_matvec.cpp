@@ -219,14 +219,11 @@ void TestCudaMatvec::rejectsBadShapes()
 {
     DeviceBuffer buf(4096);
     auto st = gpu::matvec(TensorType::Q4_K, buf.ptr, 144, 1, 100, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("100") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "100");
     st = gpu::matvec(TensorType::Q8_K, buf.ptr, 292, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("Q8_K") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "Q8_K");
     st = gpu::quantize_activations(TensorType::Q8_0, buf.as<float>(), buf.ptr, 1, 33, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("33") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "33");
 }
 
 namespace {
@@ -571,27 +568,22 @@ void TestCudaMatvec::packedRejectsBadInput()
 {
     DeviceBuffer buf(8192);
     auto st = gpu::matvec_packed(TensorType::F16, buf.ptr, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("no packed layout") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "no packed layout");
     st = gpu::matvec_packed(TensorType::Q4_K, buf.ptr, 1, 300, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("300") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "300");
     st = gpu::quantize_activations_packed(TensorType::Q4_0, buf.as<float>(), buf.ptr, 1, 48, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("48") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "48");
     st = gpu::quantize_activations_packed(TensorType::BF16, buf.as<float>(), buf.ptr, 1, 256, nullptr);
     QVERIFY(!st.ok());
     st = gpu::dequantize_packed_to_f16(TensorType::F32, buf.ptr, 1, 32, buf.as<uint16_t>(), nullptr);
     QVERIFY(!st.ok());
     st = gpu::matvec_packed(TensorType::Q3_K, buf.ptr, 1, 256, buf.ptr, 0, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("0 tokens") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "0 tokens");
 #if defined(CAUSERIE_CUDA_SIM)
     // Activations not 16-byte aligned: the launch fails as a GPU's would, no crash.
     st = gpu::matvec_packed(TensorType::Q4_0, buf.ptr, 1, 32, static_cast<uint8_t*>(buf.ptr) + 8, 1,
                             buf.as<float>() + 1024, 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("misaligned") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "misaligned");
 #endif
 }
 
@@ -685,8 +677,7 @@ void TestCudaMatvec::packedSwigluAndResidualEpilogues()
     const gpu::PackedPart mixed[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
                                      {TensorType::Q4_K, up.dev.ptr, rows, y.as<float>(), rows}};
     st = gpu::matvec_packed_parts(mixed, 2, 1024, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("same activations") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "same activations");
     const gpu::PackedPart uneven[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
                                       {TensorType::Q4_0, up.dev.ptr, rows - 1, nullptr, 0}};
     st = gpu::matvec_packed_parts(uneven, 2, cols, dxq.ptr, 1, gpu::PackedEpilogue::SwiGLU, nullptr);

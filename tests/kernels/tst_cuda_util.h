@@ -34,6 +34,10 @@ using namespace causerie::kernels;
     } while (0)
 #endif
 
+// The GpuStatus `st` is an error whose message contains `needle` (the test fails showing the message).
+#define CUDA_VERIFY_REJECTED(st, needle)                                                                               \
+    QVERIFY2(!(st).ok() && (st).error.find(needle) != std::string::npos, (st).ok() ? "accepted" : (st).error.c_str())
+
 // Float results a GPU computes with its own expf/cosf/sinf: equal under the sim (the host
 // computes both sides), within 8 ulps (relative 1e-6) plus 1e-30 on a GPU, whose CUDA math
 // functions are accurate to 2 ulps and errors pass through a few operations.
