@@ -10,14 +10,12 @@
 #include "kernels/cuda/rmsnorm.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
-#include "tests/common/qtest_columns.h"
 #endif
 
 #include <QTest>
 
 using namespace cuda_test;
 using causerie::kernels::TensorType;
-using causerie::testing::add_columns;
 
 class TestCudaMatvec : public QObject {
     Q_OBJECT

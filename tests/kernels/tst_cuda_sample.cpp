@@ -7,7 +7,6 @@
 #include "kernels/cuda/sample.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
-#include "tests/common/qtest_columns.h"
 #endif
 
 #include <QTest>
@@ -20,7 +19,6 @@ using namespace cuda_test;
 using causerie::Sampler;
 using causerie::SampleStep;
 using causerie::SamplingParams;
-using causerie::testing::add_columns;
 
 namespace {
 

@@ -6,7 +6,6 @@
 #include "kernels/cuda/topk.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
-#include "tests/common/qtest_columns.h"
 #endif
 
 #include <QTest>
@@ -16,7 +15,6 @@
 #include <numeric>
 
 using namespace cuda_test;
-using causerie::testing::add_columns;
 
 namespace {
 
