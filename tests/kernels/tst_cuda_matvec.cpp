@@ -54,6 +54,21 @@ const TensorType kAllTypes[] = {TensorType::F32,  TensorType::F16,    TensorType
 
 bool is_k(TensorType t) { return type_traits(uint32_t(t))->block_size == 256; }
 
+// The activations of a quantizer test's data row (type, cols, n_rows): cols * n_rows random floats.
+struct ActivationRows {
+    TensorType t;
+    int cols, n_rows;
+    std::vector<float> x;
+};
+
+ActivationRows fetch_activation_rows(uint32_t seed)
+{
+    QFETCH(int, type);
+    QFETCH(int, cols);
+    QFETCH(int, n_rows);
+    return {TensorType(type), cols, n_rows, random_floats(size_t(cols * n_rows), seed)};
+}
+
 // Runs quantize_activations + matvec on the device, and matmul_ref on the host.
 // Returns max |device - ref| / bound, where bound per output is 1e-5 * (1 + sum_k |w_k x_k|):
 // the integer part of each block's product is exact and each block's float term is the
@@ -119,11 +134,7 @@ void TestCudaMatvec::quantizeIsByteExact_data()
 // The device's activation blocks are the reference's, byte for byte: so are the integer sums.
 void TestCudaMatvec::quantizeIsByteExact()
 {
-    QFETCH(int, type);
-    QFETCH(int, cols);
-    QFETCH(int, n_rows);
-    const auto t = TensorType(type);
-    auto x = random_floats(size_t(cols * n_rows), 11);
+    auto [t, cols, n_rows, x] = fetch_activation_rows(11);
     x[3] = -x[3] * 30.0f;   // a negative extreme: Q8_K's scale takes the sign of the largest
     x[40 % cols] = 0.0f;
     if (cols >= 64)
@@ -325,11 +336,7 @@ void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks_data()
 // Q8_K for Q4_K), read back through the layout of matvec.cuh.
 void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks()
 {
-    QFETCH(int, type);
-    QFETCH(int, cols);
-    QFETCH(int, n_rows);
-    const auto t = TensorType(type);
-    auto x = random_floats(size_t(cols * n_rows), 13);
+    auto [t, cols, n_rows, x] = fetch_activation_rows(13);
     x[5] = -x[5] * 40.0f;                                // a negative extreme
     std::fill(x.begin() + 256, x.begin() + 512, 0.0f);   // all-zero blocks: d = 0
     const TensorType vt = vec_dot_type(t);
