@@ -191,6 +191,23 @@ bool tc_ok(const AttentionShape& sh)
     return sh.head_dim % 16 == 0 && sh.value_dim % 16 == 0 && tc_layout(sh.head_dim, sh.value_dim).total <= kMaxSmem;
 }
 
+// c = A B for one 16x16 output tile over k_len (a multiple of 16): A's 16 rows row-major (lda)
+// from a, B's 16 columns in LayoutB (ldb) from b, whose k-th row starts k * b_k_stride further.
+template <typename LayoutB>
+__device__ void tile_product(nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 16, 16, 16, float>& c, const uint16_t* a,
+                             unsigned lda, const uint16_t* b, int64_t b_k_stride, unsigned ldb, int64_t k_len)
+{
+    namespace wmma = nvcuda::wmma;
+    wmma::fill_fragment(c, 0.0f);
+    for (int64_t k0 = 0; k0 < k_len; k0 += 16) {
+        wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+        wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, LayoutB> fb;
+        wmma::load_matrix_sync(fa, reinterpret_cast<const __half*>(a + k0), lda);
+        wmma::load_matrix_sync(fb, reinterpret_cast<const __half*>(b + k0 * b_k_stride), ldb);
+        wmma::mma_sync(c, fa, fb, c);
+    }
+}
+
 // The same algorithm as attention_prefill_kernel with the two products on tensor cores
 // (16x16x16 F16 tiles, F32 accumulation): S = Q K^T by warps 0 and 1 (one 16-key half of the
 // tile each), P V by all warps (16 value dims each in turn). Q and K are F16 already (Q is
@@ -240,14 +257,7 @@ __global__ void __launch_bounds__(kThreads)
         __syncthreads();
         if (warp < int(kK / 16)) {
             wmma::fragment<wmma::accumulator, 16, 16, 16, float> c;
-            wmma::fill_fragment(c, 0.0f);
-            for (int64_t k0 = 0; k0 < hd; k0 += 16) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a;
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> b;
-                wmma::load_matrix_sync(a, reinterpret_cast<const __half*>(qh + k0), unsigned(hd));
-                wmma::load_matrix_sync(b, reinterpret_cast<const __half*>(kh + warp * 16 * hd + k0), unsigned(hd));
-                wmma::mma_sync(c, a, b, c);
-            }
+            tile_product<wmma::col_major>(c, qh, unsigned(hd), kh + warp * 16 * hd, 1, unsigned(hd), hd);
             wmma::store_matrix_sync(S + warp * 16, c, unsigned(kK), wmma::mem_row_major);
         }
         __syncthreads();
@@ -276,14 +286,7 @@ __global__ void __launch_bounds__(kThreads)
         __syncthreads();
         for (int64_t cb = warp; cb < vd / 16; cb += n_warps) {
             wmma::fragment<wmma::accumulator, 16, 16, 16, float> c;
-            wmma::fill_fragment(c, 0.0f);
-            for (int64_t k0 = 0; k0 < kK; k0 += 16) {
-                wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> a;
-                wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::row_major> b;
-                wmma::load_matrix_sync(a, reinterpret_cast<const __half*>(ph + k0), unsigned(kK));
-                wmma::load_matrix_sync(b, reinterpret_cast<const __half*>(vh + k0 * vd + cb * 16), unsigned(vd));
-                wmma::mma_sync(c, a, b, c);
-            }
+            tile_product<wmma::row_major>(c, ph, unsigned(kK), vh + cb * 16, vd, unsigned(vd), kK);
             wmma::store_matrix_sync(pv + cb * 16, c, unsigned(vd), wmma::mem_row_major);
         }
         __syncthreads();

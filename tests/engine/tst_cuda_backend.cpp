@@ -20,6 +20,7 @@
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/sim/sim_runtime.h"
 #include "kernels/cuda/topk.cuh"
+#include "tests/common/qtest_columns.h"
 
 #include <QFile>
 #include <QScopeGuard>
@@ -31,6 +32,7 @@
 #include <numeric>
 
 using namespace causerie;
+using causerie::testing::add_columns;
 using kernels::TensorType;
 
 namespace {
@@ -171,9 +173,7 @@ void TestCudaBackend::tinyModelMatchesCpu()
 {
     auto model = load_model(kTiny);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
-    BackendOptions o;
-    o.device = "cuda-sim";
-    o.n_ctx = 64;
+    BackendOptions o{.n_ctx = 64, .device = "cuda-sim"};
     std::string why;
     auto sim = create_backend(*model, o, &why);
     QVERIFY(sim.ok());
@@ -197,8 +197,7 @@ void TestCudaBackend::tinyModelMatchesCpu()
 
 void TestCudaBackend::everyTypeMatchesCpu_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<bool>("tied");
+    add_columns<int, bool>("type", "tied");
     QTest::addColumn<bool>("ropeFactors");   // rope_freqs.weight, as Llama 3.1+ files carry
     for (auto t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
                    TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
@@ -385,9 +384,7 @@ void TestCudaBackend::notEnoughMemoryFallsBackToCpu()
     auto model = load_model(kTiny);
     QVERIFY(model.ok());
     const auto plan = plan_cuda_memory(*model, 64, 0, false);
-    BackendOptions o;
-    o.device = "cuda-sim";
-    o.n_ctx = 64;
+    BackendOptions o{.n_ctx = 64, .device = "cuda-sim"};
 
     kernels::gpu::sim_set_memory_limit(plan.fixed_bytes + plan.layer_bytes / 2);
     std::string why;
@@ -416,9 +413,7 @@ void TestCudaBackend::outOfMemoryRetriesWithFewerLayers()
     const auto plan = plan_cuda_memory(*model, 64, 0, false);
     const size_t allocated_fixed = plan.fixed_bytes - kCudaReserveBytes;   // the reserve is never allocated
     kernels::gpu::sim_set_reported_free(size_t(1) << 40);
-    BackendOptions o;
-    o.device = "cuda-sim";
-    o.n_ctx = 64;
+    BackendOptions o{.n_ctx = 64, .device = "cuda-sim"};
 
     kernels::gpu::sim_set_memory_limit(allocated_fixed + plan.layer_bytes + plan.layer_bytes / 2);
     std::string why;
@@ -479,14 +474,8 @@ void TestCudaBackend::packedWeightsOnEveryPath()
     std::string path = file.toStdString();
     if (file.isEmpty()) {
         path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
-        TestModelSpec spec;
+        TestModelSpec spec{.n_embd = 256, .n_layer = 2, .n_head = 4, .n_head_kv = 2, .n_ff = 512, .seed = 21};
         spec.type = TensorType(type);
-        spec.n_embd = 256;
-        spec.n_ff = 512;
-        spec.n_head = 4;
-        spec.n_head_kv = 2;
-        spec.n_layer = 2;
-        spec.seed = 21;
         QVERIFY(write_test_model(path, spec).ok());
     }
     auto model = load_model(path);
@@ -753,10 +742,7 @@ void TestCudaBackend::deviceAndLayerOptions()
     auto model = load_model(kTiny);
     QVERIFY(model.ok());
     kernels::gpu::sim_set_device_count(3);
-    BackendOptions o;
-    o.device = "cuda-sim";
-    o.n_ctx = 16;
-    o.gpu_device = 2;
+    BackendOptions o{.n_ctx = 16, .device = "cuda-sim", .gpu_device = 2};
     std::string why;
     auto b = create_backend(*model, o, &why);
     QVERIFY(b.ok());
@@ -803,8 +789,7 @@ void TestCudaBackend::evalRejectsBadInput()
 QTEST_GUILESS_MAIN(TestCudaBackend)
 void TestCudaBackend::otherArchitecturesMatchCpu_data()
 {
-    QTest::addColumn<QString>("arch");
-    QTest::addColumn<bool>("on_device");
+    add_columns<QString, bool>("arch", "on_device");
     QTest::newRow("qwen2") << QStringLiteral("qwen2") << true;
     QTest::newRow("qwen3") << QStringLiteral("qwen3") << true;
     QTest::newRow("phi3") << QStringLiteral("phi3") << false;
@@ -839,9 +824,7 @@ void TestCudaBackend::otherArchitecturesMatchCpu()
     QVERIFY(write_test_model(path, spec).ok());
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
-    BackendOptions o;
-    o.device = "cuda-sim";
-    o.n_ctx = 32;
+    BackendOptions o{.n_ctx = 32, .device = "cuda-sim"};
     std::string why;
     auto sim = create_backend(*model, o, &why);
     QVERIFY(sim.ok());
@@ -961,8 +944,7 @@ void TestCudaBackend::q8KvCacheMatchesCpu()
 
 void TestCudaBackend::int8GemmPrefillMatchesCpu_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<bool>("q4km");
+    add_columns<int, bool>("type", "q4km");
     QTest::newRow("Q4_0") << int(TensorType::Q4_0) << false;
     QTest::newRow("Q8_0") << int(TensorType::Q8_0) << false;
     QTest::newRow("Q4_K_M (Q4_K, Q6_K)") << int(TensorType::Q4_K) << true;
@@ -1060,12 +1042,7 @@ void TestCudaBackend::f16CopiesServeLaterPrefills()
 // graphs, and one wait for the device per token (the prompt's logits, then each token's id).
 void TestCudaBackend::sessionSamplesOnDevice_data()
 {
-    QTest::addColumn<float>("temperature");
-    QTest::addColumn<int>("topK");
-    QTest::addColumn<float>("topP");
-    QTest::addColumn<float>("minP");
-    QTest::addColumn<float>("penalty");
-    QTest::addColumn<bool>("graphs");
+    add_columns<float, int, float, float, float, bool>("temperature", "topK", "topP", "minP", "penalty", "graphs");
     for (bool graphs : {false, true}) {
         const char* g = graphs ? "graphs" : "plain";
         QTest::addRow("app defaults, %s", g) << 0.7f << 40 << 0.95f << 0.05f << 1.1f << graphs;

@@ -41,15 +41,9 @@ void TestCudaGpuEval::gpuMatchesCpu()
     QFETCH(int, type);
     QTemporaryDir dir;
     const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
-    TestModelSpec spec;
+    TestModelSpec spec{
+        .n_embd = 256, .n_layer = 3, .n_head = 8, .n_head_kv = 2, .n_ff = 512, .n_ctx = 1024, .seed = 11};
     spec.type = TensorType(type);
-    spec.n_embd = 256;
-    spec.n_head = 8;
-    spec.n_head_kv = 2;
-    spec.n_ff = 512;
-    spec.n_layer = 3;
-    spec.n_ctx = 1024;
-    spec.seed = 11;
     QVERIFY(write_test_model(path, spec).ok());
     auto model = load_model(path);
     QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());

@@ -54,6 +54,21 @@ const TensorType kAllTypes[] = {TensorType::F32,  TensorType::F16,    TensorType
 
 bool is_k(TensorType t) { return type_traits(uint32_t(t))->block_size == 256; }
 
+// The activations of a quantizer test's data row (type, cols, n_rows): cols * n_rows random floats.
+struct ActivationRows {
+    TensorType t;
+    int cols, n_rows;
+    std::vector<float> x;
+};
+
+ActivationRows fetch_activation_rows(uint32_t seed)
+{
+    QFETCH(int, type);
+    QFETCH(int, cols);
+    QFETCH(int, n_rows);
+    return {TensorType(type), cols, n_rows, random_floats(size_t(cols * n_rows), seed)};
+}
+
 // Runs quantize_activations + matvec on the device, and matmul_ref on the host.
 // Returns max |device - ref| / bound, where bound per output is 1e-5 * (1 + sum_k |w_k x_k|):
 // the integer part of each block's product is exact and each block's float term is the
@@ -106,9 +121,7 @@ double max_scaled_error(TensorType type, int64_t rows, int64_t cols, int64_t n_t
 
 void TestCudaMatvec::quantizeIsByteExact_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("n_rows");
+    add_columns<int, int, int>("type", "cols", "n_rows");
     for (TensorType t :
          {TensorType::Q8_0, TensorType::Q4_1, TensorType::Q4_K, TensorType::F16, TensorType::BF16, TensorType::F32}) {
         const char* name = type_traits(uint32_t(t))->name;
@@ -121,11 +134,7 @@ void TestCudaMatvec::quantizeIsByteExact_data()
 // The device's activation blocks are the reference's, byte for byte: so are the integer sums.
 void TestCudaMatvec::quantizeIsByteExact()
 {
-    QFETCH(int, type);
-    QFETCH(int, cols);
-    QFETCH(int, n_rows);
-    const auto t = TensorType(type);
-    auto x = random_floats(size_t(cols * n_rows), 11);
+    auto [t, cols, n_rows, x] = fetch_activation_rows(11);
     x[3] = -x[3] * 30.0f;   // a negative extreme: Q8_K's scale takes the sign of the largest
     x[40 % cols] = 0.0f;
     if (cols >= 64)
@@ -143,11 +152,7 @@ void TestCudaMatvec::quantizeIsByteExact()
 
 void TestCudaMatvec::matvecMatchesReference_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<bool>("random_bits");
+    add_columns<int, int, int, int, bool>("type", "rows", "cols", "tokens", "random_bits");
     for (TensorType t : kAllTypes) {
         const char* name = type_traits(uint32_t(t))->name;
         if (is_k(t)) {
@@ -223,14 +228,11 @@ void TestCudaMatvec::rejectsBadShapes()
 {
     DeviceBuffer buf(4096);
     auto st = gpu::matvec(TensorType::Q4_K, buf.ptr, 144, 1, 100, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("100") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "100");
     st = gpu::matvec(TensorType::Q8_K, buf.ptr, 292, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("Q8_K") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "Q8_K");
     st = gpu::quantize_activations(TensorType::Q8_0, buf.as<float>(), buf.ptr, 1, 33, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("33") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "33");
 }
 
 namespace {
@@ -255,12 +257,7 @@ gpu::GpuStatus run_packed(TensorType t, const std::vector<uint8_t>& w, int64_t r
 
 void TestCudaMatvec::packedMatvecIsBitExact_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<bool>("random_bits");
-    QTest::addColumn<bool>("reverse");
+    add_columns<int, int, int, int, bool, bool>("type", "rows", "cols", "tokens", "random_bits", "reverse");
     QTest::newRow("Q4_0 1x32") << int(TensorType::Q4_0) << 1 << 32 << 1 << false << false;
     QTest::newRow("Q4_0 9x1088 (34 blocks: a group and 2)")
         << int(TensorType::Q4_0) << 9 << 1088 << 1 << false << false;
@@ -329,9 +326,7 @@ void TestCudaMatvec::packedMatvecIsBitExact()
 
 void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("n_rows");
+    add_columns<int, int, int>("type", "cols", "n_rows");
     QTest::newRow("Q4_0 x1088, 2 rows") << int(TensorType::Q4_0) << 1088 << 2;
     QTest::newRow("Q4_K x2560, 2 rows") << int(TensorType::Q4_K) << 2560 << 2;
     QTest::newRow("Q4_1 x1088, 2 rows") << int(TensorType::Q4_1) << 1088 << 2;
@@ -341,11 +336,7 @@ void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks_data()
 // Q8_K for Q4_K), read back through the layout of matvec.cuh.
 void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks()
 {
-    QFETCH(int, type);
-    QFETCH(int, cols);
-    QFETCH(int, n_rows);
-    const auto t = TensorType(type);
-    auto x = random_floats(size_t(cols * n_rows), 13);
+    auto [t, cols, n_rows, x] = fetch_activation_rows(13);
     x[5] = -x[5] * 40.0f;                                // a negative extreme
     std::fill(x.begin() + 256, x.begin() + 512, 0.0f);   // all-zero blocks: d = 0
     const TensorType vt = vec_dot_type(t);
@@ -422,9 +413,7 @@ void TestCudaMatvec::packedDequantMatchesUnpacked()
 
 void TestCudaMatvec::packedMatvecLoadsAreCoalesced_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<double>("efficiency");
-    QTest::addColumn<double>("per_lane");
+    add_columns<int, double, double>("type", "efficiency", "per_lane");
     // Per lane and step, a warp computing two rows: the activation loads once, the weight loads
     // per row. Q4_0: 2 x 16 + 4 bytes in 3 loads, then per row 16 + 2 in 2. Q8_0: 36 in 3, then
     // 2 x 16 + 2 in 3 per row. Q4_K: 4 x 16 + 4 in 5 and x's d (4 bytes) in a quarter of the
@@ -584,27 +573,22 @@ void TestCudaMatvec::packedRejectsBadInput()
 {
     DeviceBuffer buf(8192);
     auto st = gpu::matvec_packed(TensorType::F16, buf.ptr, 1, 256, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("no packed layout") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "no packed layout");
     st = gpu::matvec_packed(TensorType::Q4_K, buf.ptr, 1, 300, buf.ptr, 1, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("300") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "300");
     st = gpu::quantize_activations_packed(TensorType::Q4_0, buf.as<float>(), buf.ptr, 1, 48, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("48") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "48");
     st = gpu::quantize_activations_packed(TensorType::BF16, buf.as<float>(), buf.ptr, 1, 256, nullptr);
     QVERIFY(!st.ok());
     st = gpu::dequantize_packed_to_f16(TensorType::F32, buf.ptr, 1, 32, buf.as<uint16_t>(), nullptr);
     QVERIFY(!st.ok());
     st = gpu::matvec_packed(TensorType::Q3_K, buf.ptr, 1, 256, buf.ptr, 0, buf.as<float>(), 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("0 tokens") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "0 tokens");
 #if defined(CAUSERIE_CUDA_SIM)
     // Activations not 16-byte aligned: the launch fails as a GPU's would, no crash.
     st = gpu::matvec_packed(TensorType::Q4_0, buf.ptr, 1, 32, static_cast<uint8_t*>(buf.ptr) + 8, 1,
                             buf.as<float>() + 1024, 1, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("misaligned") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "misaligned");
 #endif
 }
 
@@ -698,8 +682,7 @@ void TestCudaMatvec::packedSwigluAndResidualEpilogues()
     const gpu::PackedPart mixed[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
                                      {TensorType::Q4_K, up.dev.ptr, rows, y.as<float>(), rows}};
     st = gpu::matvec_packed_parts(mixed, 2, 1024, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("same activations") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "same activations");
     const gpu::PackedPart uneven[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
                                       {TensorType::Q4_0, up.dev.ptr, rows - 1, nullptr, 0}};
     st = gpu::matvec_packed_parts(uneven, 2, cols, dxq.ptr, 1, gpu::PackedEpilogue::SwiGLU, nullptr);

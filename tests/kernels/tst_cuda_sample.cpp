@@ -55,14 +55,13 @@ std::vector<float> make_row(int64_t n, Fill fill, uint32_t seed)
 // The device's answer for one row: params from `step`.
 int32_t device_sample(const std::vector<float>& row, const SampleStep& step, bool* ok)
 {
-    gpu::SampleParams p;
-    p.draw = step.draw;
-    p.temperature = step.temperature;
-    p.top_k = step.top_k;
-    p.top_p = step.top_p;
-    p.min_p = step.min_p;
-    p.repeat_penalty = step.repeat_penalty;
-    p.n_window = int32_t(step.window.size());
+    const gpu::SampleParams p{.draw = step.draw,
+                              .temperature = step.temperature,
+                              .top_p = step.top_p,
+                              .min_p = step.min_p,
+                              .repeat_penalty = step.repeat_penalty,
+                              .top_k = step.top_k,
+                              .n_window = int32_t(step.window.size())};
     std::vector<int32_t> window(size_t(gpu::kSampleMaxWindow), -1);
     std::copy(step.window.begin(), step.window.end(), window.begin());
     const int64_t n = int64_t(row.size());
@@ -95,14 +94,8 @@ private Q_SLOTS:
 
 void TestCudaSample::matchesCpuSampler_data()
 {
-    QTest::addColumn<int>("n");
-    QTest::addColumn<int>("fill");
-    QTest::addColumn<float>("temperature");
-    QTest::addColumn<int>("topK");
-    QTest::addColumn<float>("topP");
-    QTest::addColumn<float>("minP");
-    QTest::addColumn<float>("penalty");
-    QTest::addColumn<int>("rows");
+    add_columns<int, int, float, int, float, float, float, int>("n", "fill", "temperature", "topK", "topP", "minP",
+                                                                "penalty", "rows");
     const int flat = int(Fill::Flat);
     QTest::newRow("app defaults, 32000") << 32000 << flat << 0.7f << 40 << 0.95f << 0.05f << 1.1f << 6;
     QTest::newRow("app defaults, 5003 (not a multiple of the chunk)")
@@ -220,8 +213,7 @@ void TestCudaSample::launchesPerLevel()
     DeviceBuffer buf(4096);
     const auto st =
         gpu::sample_logits(buf.as<float>(), 0, nullptr, nullptr, nullptr, buf.as<int32_t>(), nullptr, nullptr);
-    QVERIFY(!st.ok());
-    QVERIFY2(st.error.find("vocabulary size 0") != std::string::npos, st.error.c_str());
+    CUDA_VERIFY_REJECTED(st, "vocabulary size 0");
 }
 
 // What the device cannot choose exactly is left to the CPU path, and nothing is drawn for it.

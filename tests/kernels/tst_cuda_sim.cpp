@@ -8,6 +8,7 @@
 
 #include <cstring>
 #include <numeric>
+#include <tuple>
 #include <vector>
 
 using namespace causerie::kernels::gpu;
@@ -592,21 +593,51 @@ void TestCudaSim::mmaFragmentsInt8()
     }
 }
 
-void TestCudaSim::countsWarpLoads()
-{
-    // Device buffers whose first byte starts a 32-byte sector, so the counts are the textbook ones.
+namespace {
+
+// Two input buffers whose first byte starts a 32-byte sector (so the load counts are the textbook
+// ones) and an output of `out_ints` ints, all freed at the end of the scope.
+struct SectorAlignedBuffers {
     void* raw_a = nullptr;
     void* raw_b = nullptr;
     void* raw_out = nullptr;
-    QVERIFY(device_malloc(&raw_a, 1024 + 32).ok());
-    QVERIFY(device_malloc(&raw_b, 1024 + 32).ok());
-    QVERIFY(device_malloc(&raw_out, 64 * sizeof(int)).ok());
-    auto aligned = [](void* p) {
-        auto* b = static_cast<uint8_t*>(p);
-        return b + (32 - reinterpret_cast<uintptr_t>(b) % 32) % 32;
-    };
-    uint8_t* a = aligned(raw_a);
-    uint8_t* b = aligned(raw_b);
+    uint8_t* a = nullptr;
+    uint8_t* b = nullptr;
+    bool ok = false;
+
+    SectorAlignedBuffers(size_t a_bytes, size_t b_bytes, size_t out_ints)
+    {
+        ok = device_malloc(&raw_a, a_bytes + 32).ok() && device_malloc(&raw_b, b_bytes + 32).ok() &&
+             device_malloc(&raw_out, out_ints * sizeof(int)).ok();
+        if (ok) {
+            a = sector_start(raw_a);
+            b = sector_start(raw_b);
+        }
+    }
+    ~SectorAlignedBuffers()
+    {
+        for (void* p : {raw_a, raw_b, raw_out})
+            if (p)
+                device_free(p);
+    }
+    std::tuple<uint8_t*, uint8_t*, void*> parts() const { return {a, b, raw_out}; }
+    SectorAlignedBuffers(const SectorAlignedBuffers&) = delete;
+    SectorAlignedBuffers& operator=(const SectorAlignedBuffers&) = delete;
+
+    static uint8_t* sector_start(void* p)
+    {
+        auto* bytes = static_cast<uint8_t*>(p);
+        return bytes + (32 - reinterpret_cast<uintptr_t>(bytes) % 32) % 32;
+    }
+};
+
+}   // namespace
+
+void TestCudaSim::countsWarpLoads()
+{
+    const SectorAlignedBuffers buf(1024, 1024, 64);
+    QVERIFY(buf.ok);
+    const auto [a, b, raw_out] = buf.parts();
     std::memset(a, 1, 1024);
     std::memset(b, 2, 1024);
 
@@ -636,27 +667,15 @@ void TestCudaSim::countsWarpLoads()
     // strided 16-bit loads at 18 l + 2 and 18 l + 4, l < 32, span bytes 2..563: 18 sectors each;
     // loop step i: 2 sectors for the lanes still in it.
     QCOMPARE(loads.sectors, uint64_t((2 + 18 + 18 + 4 * 2) * 8));
-    device_free(raw_a);
-    device_free(raw_b);
-    device_free(raw_out);
 }
 
 // 16- and 8-byte loads (common.cuh's load_i32x4_a16 / load_i32x2_a8), as the packed matvec
 // layouts use them: one instruction per warp, every byte of the sectors it touches used.
 void TestCudaSim::countsWideLoads()
 {
-    void* raw_a = nullptr;
-    void* raw_b = nullptr;
-    void* raw_out = nullptr;
-    QVERIFY(device_malloc(&raw_a, 512 + 32).ok());
-    QVERIFY(device_malloc(&raw_b, 256 + 32).ok());
-    QVERIFY(device_malloc(&raw_out, 32 * sizeof(int)).ok());
-    auto aligned = [](void* p) {
-        auto* b = static_cast<uint8_t*>(p);
-        return b + (32 - reinterpret_cast<uintptr_t>(b) % 32) % 32;
-    };
-    uint8_t* a = aligned(raw_a);
-    uint8_t* b = aligned(raw_b);
+    const SectorAlignedBuffers buf(512, 256, 32);
+    QVERIFY(buf.ok);
+    const auto [a, b, raw_out] = buf.parts();
     for (int i = 0; i < 512; ++i)
         a[i] = uint8_t(i % 7);
     std::memset(b, 0, 256);
@@ -683,9 +702,6 @@ void TestCudaSim::countsWideLoads()
         want += int(word);
     }
     QCOMPARE(out[3], want);
-    device_free(raw_a);
-    device_free(raw_b);
-    device_free(raw_out);
 }
 
 void TestCudaSim::misalignedWideLoadIsReported()

@@ -4,6 +4,7 @@
 #include "kernels/cpu/quant_types.h"
 #include "kernels/cpu/quantize_ref.h"
 #include "kernels/cuda/device.h"
+#include "tests/common/qtest_columns.h"
 
 #if !defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/device_probe.h"
@@ -20,6 +21,7 @@
 namespace cuda_test {
 
 using namespace causerie::kernels;
+using causerie::testing::add_columns;
 
 // These tests build twice: against the sim (label cuda-sim) and against the real kernels
 // (label gpu), where they skip cleanly without a usable device.
@@ -33,6 +35,10 @@ using namespace causerie::kernels;
             QSKIP(qPrintable(QStringLiteral("no usable CUDA device: %1").arg(QString::fromStdString(probe_.reason)))); \
     } while (0)
 #endif
+
+// The GpuStatus `st` is an error whose message contains `needle` (the test fails showing the message).
+#define CUDA_VERIFY_REJECTED(st, needle)                                                                               \
+    QVERIFY2(!(st).ok() && (st).error.find(needle) != std::string::npos, (st).ok() ? "accepted" : (st).error.c_str())
 
 // Float results a GPU computes with its own expf/cosf/sinf: equal under the sim (the host
 // computes both sides), within 8 ulps (relative 1e-6) plus 1e-30 on a GPU, whose CUDA math

@@ -297,6 +297,21 @@ uint64_t g_launches_at_reset = 0;
 std::shared_mutex g_ranges_mutex;
 std::map<uintptr_t, size_t> g_ranges;   // device allocations: start → bytes
 
+// Records or forgets an allocation (start → bytes) in g_pinned or g_ranges, under the map's mutex.
+template <typename Mutex>
+void put_range(Mutex& m, std::map<uintptr_t, size_t>& ranges, const void* p, size_t bytes)
+{
+    std::unique_lock lock(m);
+    ranges[reinterpret_cast<uintptr_t>(p)] = bytes;
+}
+
+template <typename Mutex>
+void erase_range(Mutex& m, std::map<uintptr_t, size_t>& ranges, const void* p)
+{
+    std::unique_lock lock(m);
+    ranges.erase(reinterpret_cast<uintptr_t>(p));
+}
+
 bool in_device_memory(const void* p, size_t bytes)
 {
     const auto a = reinterpret_cast<uintptr_t>(p);
@@ -390,17 +405,9 @@ void reset_counters()
 }
 
 void count_host_sync() { ++g_host_syncs; }
-void add_pinned_range(const void* p, size_t bytes)
-{
-    std::lock_guard lock(g_fault_mutex);
-    g_pinned[reinterpret_cast<uintptr_t>(p)] = bytes;
-}
+void add_pinned_range(const void* p, size_t bytes) { put_range(g_fault_mutex, g_pinned, p, bytes); }
 
-void remove_pinned_range(const void* p)
-{
-    std::lock_guard lock(g_fault_mutex);
-    g_pinned.erase(reinterpret_cast<uintptr_t>(p));
-}
+void remove_pinned_range(const void* p) { erase_range(g_fault_mutex, g_pinned, p); }
 
 void count_copy_to_device(const void* src, size_t bytes)
 {
@@ -477,17 +484,9 @@ void count_shared(size_t bytes)
     t_launch_shared += double(bytes);
 }
 
-void add_device_range(const void* p, size_t bytes)
-{
-    std::unique_lock lock(g_ranges_mutex);
-    g_ranges[reinterpret_cast<uintptr_t>(p)] = bytes;
-}
+void add_device_range(const void* p, size_t bytes) { put_range(g_ranges_mutex, g_ranges, p, bytes); }
 
-void remove_device_range(const void* p)
-{
-    std::unique_lock lock(g_ranges_mutex);
-    g_ranges.erase(reinterpret_cast<uintptr_t>(p));
-}
+void remove_device_range(const void* p) { erase_range(g_ranges_mutex, g_ranges, p); }
 
 // Not inlined: its return address is the load's place in the kernel (the helpers that call it
 // are inlined into the kernels in optimised builds), which tells load instructions apart.
