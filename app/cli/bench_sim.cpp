@@ -24,7 +24,7 @@ struct Counts {
     double load_instructions = 0, load_lanes = 0, load_bytes = 0, load_sectors = 0;
     double matvec_lanes = 0, matvec_bytes = 0, matvec_sectors = 0, matvec_instructions = 0;
     double gemm_flops = 0, gemm_bytes = 0;
-    double attention_bytes = 0, attention_sectors = 0;   // attention.cu's loads (the K/V cache)
+    double attention_bytes = 0, attention_sectors = 0;    // attention.cu's loads (the K/V cache)
     double mma_int8 = 0, mma_f16 = 0, shared_bytes = 0;   // tensor-core work, shared-memory traffic
     // The attention kernels' share of load_instructions, load_bytes, load_sectors, mma_f16 and
     // shared_bytes: it grows with the context, the rest of a prefill's work per token does not.
