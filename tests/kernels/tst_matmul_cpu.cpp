@@ -11,6 +11,7 @@
 #include "kernels/cpu/quant_types.h"
 #include "kernels/cpu/quantize_ref.h"
 #include "kernels/cpu/repack_cpu.h"
+#include "../common/int_columns.h"
 
 #include <QtTest>
 
@@ -338,10 +339,7 @@ struct AlignedBuffer {
 
 void TestMatmulCpu::repackedEqualsReference_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
+    causerie::testing::addIntColumns({"type", "rows", "cols", "tokens"});
     for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
                          TensorType::IQ4_NL}) {
         // rows: below, at and past one group of 16 and its 8-row halves; tokens: 1, partial

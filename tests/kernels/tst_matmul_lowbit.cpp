@@ -10,6 +10,7 @@
 #include "kernels/cpu/matmul_cpu.h"
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cpu/quant_types.h"
+#include "../common/int_columns.h"
 
 #include <QtTest>
 
@@ -132,12 +133,7 @@ void TestMatmulLowbit::initTestCase()
 
 void TestMatmulLowbit::againstReference_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("blocks");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<int>("ldy");
-    QTest::addColumn<int>("row_pad");
+    causerie::testing::addIntColumns({"type", "rows", "blocks", "tokens", "ldy", "row_pad"});
     for (TensorType t : k_types) {
         const QLatin1String n(name_of(t));
         QTest::addRow("%s 1 block 1 token", n.data()) << int(t) << 1 << 1 << 1 << 1 << 0;
