@@ -1,6 +1,6 @@
 #pragma once
-// Several int columns of a QTest data table in one statement, in order:
-//     addIntColumns({"type", "rows", "cols"});
+// Several columns of one type in a QTest data table in one statement, in order:
+//     addColumns<int>({"type", "rows", "cols"});
 // is QTest::addColumn<int>("type"); QTest::addColumn<int>("rows"); QTest::addColumn<int>("cols");
 #include <QTest>
 
@@ -8,10 +8,11 @@
 
 namespace causerie::testing {
 
-inline void addIntColumns(std::initializer_list<const char*> columns)
+template <typename T>
+void addColumns(std::initializer_list<const char*> columns)
 {
     for (const char* column : columns)
-        QTest::addColumn<int>(column);
+        QTest::addColumn<T>(column);
 }
 
 }   // namespace causerie::testing

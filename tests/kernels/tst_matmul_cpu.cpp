@@ -12,7 +12,7 @@
 #include "kernels/cpu/quantize_ref.h"
 #include "kernels/cpu/repack_cpu.h"
 #include "../common/extreme_code_rows.h"
-#include "../common/int_columns.h"
+#include "../common/data_columns.h"
 
 #include <QtTest>
 
@@ -340,7 +340,7 @@ struct AlignedBuffer {
 
 void TestMatmulCpu::repackedEqualsReference_data()
 {
-    causerie::testing::addIntColumns({"type", "rows", "cols", "tokens"});
+    causerie::testing::addColumns<int>({"type", "rows", "cols", "tokens"});
     for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
                          TensorType::IQ4_NL}) {
         // rows: below, at and past one group of 16 and its 8-row halves; tokens: 1, partial

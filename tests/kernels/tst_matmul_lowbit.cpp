@@ -11,7 +11,7 @@
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cpu/quant_types.h"
 #include "../common/extreme_code_rows.h"
-#include "../common/int_columns.h"
+#include "../common/data_columns.h"
 
 #include <QtTest>
 
@@ -134,7 +134,7 @@ void TestMatmulLowbit::initTestCase()
 
 void TestMatmulLowbit::againstReference_data()
 {
-    causerie::testing::addIntColumns({"type", "rows", "blocks", "tokens", "ldy", "row_pad"});
+    causerie::testing::addColumns<int>({"type", "rows", "blocks", "tokens", "ldy", "row_pad"});
     for (TensorType t : k_types) {
         const QLatin1String n(name_of(t));
         QTest::addRow("%s 1 block 1 token", n.data()) << int(t) << 1 << 1 << 1 << 1 << 0;
