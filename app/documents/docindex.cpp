@@ -450,11 +450,11 @@ DocResult<QList<Source>> DocIndex::sourcesOf(const QList<QPair<qint64, double>>&
 
     // 2. Their text and place.
     for (const auto& [id, score] : best) {
-        auto st = m_db->prepare("SELECT c.document_id, c.ord, c.page, c.start_offset, c.end_offset, f.heading, f.text "
-                                "FROM chunks c JOIN chunks_fts f ON f.rowid = c.id WHERE c.id = ?1");
+        auto st = m_db->query("SELECT c.document_id, c.ord, c.page, c.start_offset, c.end_offset, f.heading, f.text "
+                              "FROM chunks c JOIN chunks_fts f ON f.rowid = c.id WHERE c.id = ?1",
+                              id);
         if (!st)
             return dbError(QCoreApplication::translate("Documents", "be searched"));
-        st->bind(1, id);
         auto row = st->step();
         if (!row)
             return dbError(QCoreApplication::translate("Documents", "be searched"));

@@ -7,6 +7,7 @@
 #include "mathimage.h"
 #include "mathmarkup.h"
 #include "messagelistmodel.h"
+#include "recordedwindow.h"
 #include "tests/common/quick_items.h"
 
 #include <QAbstractItemModel>
@@ -436,21 +437,18 @@ void TestEndToEnd::localServerFromSettings()
 // gives their LaTeX, prices stay text, and the window asks nothing of the network.
 void TestEndToEnd::mathIsRenderedOffline()
 {
-    QTemporaryDir dir;
-    AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
-    NetworkRecorder recorder;
-    app.networkGuard().setRecorder(&recorder);
-    QVERIFY(app.load());
+    RecordedWindow w;
+    QVERIFY(w.app.load());
     const QString display = QStringLiteral("\\int_0^1 x\\,dx = \\frac{1}{2}");
     const QString content = QStringLiteral("Euler: $e^{i\\pi} + 1 = 0$ and \\(x^2\\).\n\n$$\n") + display +
                             QStringLiteral("\n$$\n\nIt costs $5 and $10.");
     const QJsonArray messages{messageJson(1, QJsonValue(), "user", QStringLiteral("Math?"), 1000),
                               messageJson(2, 1, "assistant", content, 2000)};
-    const QString in = dir.filePath(QStringLiteral("math.json"));
+    const QString in = w.dir.filePath(QStringLiteral("math.json"));
     QVERIFY(writeJson(in, conversationJson(QStringLiteral("Math"), messages)));
     const int before = math::MathImageProvider::requests();
-    QVERIFY(app.controller().conversations()->importFile(in));
-    QQuickWindow* window = app.window();
+    QVERIFY(w.app.controller().conversations()->importFile(in));
+    QQuickWindow* window = w.app.window();
     QTRY_VERIFY_WITH_TIMEOUT(windowShows(window, content), 5000);
 
     // The display formula: an image of the formula's size, loaded.
@@ -481,6 +479,6 @@ void TestEndToEnd::mathIsRenderedOffline()
     QCOMPARE(pricesDoc->toPlainText(), QStringLiteral("It costs $5 and $10."));
 
     // Nothing but the app's own resources was asked of the network.
-    for (const QUrl& u : recorder.urls())
+    for (const QUrl& u : w.recorder.urls())
         QCOMPARE(u.scheme(), QStringLiteral("qrc"));
 }

@@ -10,6 +10,7 @@
 
 #include "conversationlistmodel.h"
 #include "messagelistmodel.h"
+#include "recordedwindow.h"
 #include "tests/common/quick_items.h"
 
 #include <QAbstractItemModel>
@@ -214,25 +215,22 @@ void TestOffline::init()
 // both attempted, recorded, and refused.
 void TestOffline::recorderCatchesADeliberateRequest()
 {
-    QTemporaryDir dir;
-    AppWindow app(dir.filePath(QStringLiteral("data")), QStringLiteral("en"));
-    NetworkRecorder recorder;
-    app.networkGuard().setRecorder(&recorder);
-    QVERIFY(app.load());
+    RecordedWindow w;
+    QVERIFY(w.app.load());
     std::vector<std::unique_ptr<QObject>> made;
     for (const QString& qml : {QStringLiteral("Image { source: \"%1\" }").arg(beacon("control.png")),
                                QStringLiteral("TextEdit { textFormat: TextEdit.MarkdownText; text: \"![x](%1)\" }")
                                    .arg(beacon("control-md.png"))}) {
-        QQmlComponent component(&app.engine());
+        QQmlComponent component(&w.app.engine());
         component.setData(("import QtQuick\n" + qml).toUtf8(), QUrl());
         made.emplace_back(component.create());
         QVERIFY2(made.back(), qPrintable(component.errorString()));
-        qobject_cast<QQuickItem*>(made.back().get())->setParentItem(app.window()->contentItem());
+        qobject_cast<QQuickItem*>(made.back().get())->setParentItem(w.app.window()->contentItem());
     }
-    QVERIFY(!app.window()->grabWindow().isNull());
-    QTRY_COMPARE_WITH_TIMEOUT(recorder.attempts(), 2, 10000);
-    QVERIFY(recorder.urls().contains(QUrl(beacon("control.png"))));
-    QVERIFY(recorder.urls().contains(QUrl(beacon("control-md.png"))));
+    QVERIFY(!w.app.window()->grabWindow().isNull());
+    QTRY_COMPARE_WITH_TIMEOUT(w.recorder.attempts(), 2, 10000);
+    QVERIFY(w.recorder.urls().contains(QUrl(beacon("control.png"))));
+    QVERIFY(w.recorder.urls().contains(QUrl(beacon("control-md.png"))));
     QTRY_COMPARE(made.front()->property("status").toInt(), 3);   // Image.Error: refused
 }
 

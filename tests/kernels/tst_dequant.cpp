@@ -6,8 +6,10 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <initializer_list>
 #include <vector>
 
 using namespace causerie::kernels;
@@ -25,6 +27,11 @@ void put_half(std::vector<uint8_t>& b, size_t offset, uint16_t h)
 {
     b[offset] = uint8_t(h & 0xFF);
     b[offset + 1] = uint8_t(h >> 8);
+}
+
+void put_bytes(std::vector<uint8_t>& b, size_t offset, std::initializer_list<uint8_t> bytes)
+{
+    std::copy(bytes.begin(), bytes.end(), b.begin() + ptrdiff_t(offset));
 }
 
 }   // namespace
@@ -216,10 +223,7 @@ void TestDequant::handQ5_0()
     // Codes: 31 for elements 0 and 31, 15 for the others; x = (code - 16) * 0.25.
     std::vector<uint8_t> b(22);
     put_half(b, 0, 0x3400);
-    b[2] = 0x01;
-    b[3] = 0x00;
-    b[4] = 0x00;
-    b[5] = 0x80;
+    put_bytes(b, 2, {0x01, 0x00, 0x00, 0x80});
     for (int j = 0; j < 16; ++j)
         b[6 + j] = 0xFF;
     const auto y = decode(TensorType::Q5_0, b, 32);
@@ -364,12 +368,7 @@ void TestDequant::handIQ4_XS()
     // (grid value 1) in the low nibble, 0 (-127) in the high: x = 0.25 * ib * (1 or -127).
     std::vector<uint8_t> b(136);
     put_half(b, 0, 0x3400);
-    b[2] = 0xAA;
-    b[3] = 0xAA;
-    b[4] = 0x10;
-    b[5] = 0x32;
-    b[6] = 0x54;
-    b[7] = 0x76;
+    put_bytes(b, 2, {0xAA, 0xAA, 0x10, 0x32, 0x54, 0x76});
     std::memset(&b[8], 0x08, 128);
     const auto y = decode(TensorType::IQ4_XS, b, 256);
     for (int e = 0; e < 256; ++e)

@@ -7,6 +7,7 @@
 #include "kernels/cpu/quant_blocks_ref.h"
 #include "kernels/cpu/quant_types.h"
 #include "kernels/cpu/quantize_ref.h"
+#include "../common/data_columns.h"
 
 #include <QtTest>
 
@@ -215,12 +216,8 @@ void TestMatmul::handQ4_K()
 
 void TestMatmul::againstDequantizedDot_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<int>("ldy");
-    QTest::addColumn<int>("row_pad");   // extra bytes between weight rows (odd: unaligned rows)
+    // row_pad: extra bytes between weight rows (odd: unaligned rows)
+    causerie::testing::addColumns<int>({"type", "rows", "cols", "tokens", "ldy", "row_pad"});
     for (TensorType t : k_types) {
         const int bs = int(type_traits(uint32_t(t))->block_size);
         const int one = bs == 256 ? 256 : 32;

@@ -11,6 +11,8 @@
 #include "kernels/cpu/quant_types.h"
 #include "kernels/cpu/quantize_ref.h"
 #include "kernels/cpu/repack_cpu.h"
+#include "../common/extreme_code_rows.h"
+#include "../common/data_columns.h"
 
 #include <QtTest>
 
@@ -338,10 +340,7 @@ struct AlignedBuffer {
 
 void TestMatmulCpu::repackedEqualsReference_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("cols");
-    QTest::addColumn<int>("tokens");
+    causerie::testing::addColumns<int>({"type", "rows", "cols", "tokens"});
     for (TensorType t : {TensorType::Q4_0, TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q8_0,
                          TensorType::IQ4_NL}) {
         // rows: below, at and past one group of 16 and its 8-row halves; tokens: 1, partial
@@ -455,17 +454,8 @@ void TestMatmulCpu::repackedRowRanges()
 
 void TestMatmulCpu::repackedExtremeCodes_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("fill");
-    QTest::addColumn<float>("x");
-    // Byte 0x00: Q3_K codes -4 with scales -32, IQ4 grid value -127 (IQ4_XS scale -32); 0xFF: Q2_K
-    // codes 3 with scale and min 15, Q3_K codes 3 with scale 31, IQ4 value 113 (scale 31).
-    // Constant activations quantize to codes of +-127: the largest products the tiles see (the
-    // plain AVX2 IQ4 pair sums reach 2 * 127 * 127).
-    for (TensorType t : {TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS})
-        for (int fill : {0x00, 0xFF})
-            for (float x : {1.0f, -1.0f})
-                QTest::addRow("%s 0x%02x x=%g", name_of(t), fill, double(x)) << int(t) << fill << x;
+    // The largest products the tiles see (the plain AVX2 IQ4 pair sums reach 2 * 127 * 127).
+    causerie::testing::addExtremeCodeRows({TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS});
 }
 
 void TestMatmulCpu::repackedExtremeCodes()

@@ -10,6 +10,8 @@
 #include "kernels/cpu/matmul_cpu.h"
 #include "kernels/cpu/matmul_ref.h"
 #include "kernels/cpu/quant_types.h"
+#include "../common/extreme_code_rows.h"
+#include "../common/data_columns.h"
 
 #include <QtTest>
 
@@ -132,12 +134,7 @@ void TestMatmulLowbit::initTestCase()
 
 void TestMatmulLowbit::againstReference_data()
 {
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("rows");
-    QTest::addColumn<int>("blocks");
-    QTest::addColumn<int>("tokens");
-    QTest::addColumn<int>("ldy");
-    QTest::addColumn<int>("row_pad");
+    causerie::testing::addColumns<int>({"type", "rows", "blocks", "tokens", "ldy", "row_pad"});
     for (TensorType t : k_types) {
         const QLatin1String n(name_of(t));
         QTest::addRow("%s 1 block 1 token", n.data()) << int(t) << 1 << 1 << 1 << 1 << 0;
@@ -162,19 +159,7 @@ void TestMatmulLowbit::againstReference()
     QVERIFY2(problem.isEmpty(), qPrintable(problem));
 }
 
-void TestMatmulLowbit::extremeCodesDoNotSaturate_data()
-{
-    QTest::addColumn<int>("type");
-    QTest::addColumn<int>("fill");
-    QTest::addColumn<float>("x");
-    // Byte 0x00: Q3_K codes -4 (no high bits) with scales -32, IQ4 grid value -127; 0xFF: Q2_K
-    // codes 3 with scale 15 and min 15, Q3_K codes 3 with scale 31, IQ4 value 113. Constant
-    // activations quantize to codes of ±127: the largest products the kernels can see.
-    for (TensorType t : k_types)
-        for (int fill : {0x00, 0xFF})
-            for (float x : {1.0f, -1.0f})
-                QTest::addRow("%s 0x%02x x=%g", name_of(t), fill, double(x)) << int(t) << fill << x;
-}
+void TestMatmulLowbit::extremeCodesDoNotSaturate_data() { causerie::testing::addExtremeCodeRows(k_types); }
 
 void TestMatmulLowbit::extremeCodesDoNotSaturate()
 {

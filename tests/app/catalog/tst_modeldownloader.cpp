@@ -6,6 +6,7 @@
 // disk is said before the first byte.
 #include "modeldownloader.h"
 #include "rangeserver.h"
+#include "../../common/error_needles.h"
 
 #include <QCryptographicHash>
 #include <QDir>
@@ -19,6 +20,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <initializer_list>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -46,6 +48,13 @@ QByteArray makeModelBytes(qsizetype size, quint32 seed = 1)
 QString sha256Hex(const QByteArray& b)
 {
     return QString::fromLatin1(QCryptographicHash::hash(b, QCryptographicHash::Sha256).toHex());
+}
+
+// Empty when the downloader's error text contains every needle; otherwise the text and the
+// needle it lacks.
+QString errorLacks(const ModelDownloader& d, std::initializer_list<const char*> needles)
+{
+    return causerie::testing::lackedNeedle(d.errorText().toStdString(), needles);
 }
 
 QByteArray readAll(const QString& path)
@@ -187,8 +196,7 @@ private Q_SLOTS:
         ModelDownloader d(&m_nam, m_dir->path());
         d.start(request());
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
-        QVERIFY2(d.errorText().contains(QLatin1String("did not resume at byte 1000")), qPrintable(d.errorText()));
-        QVERIFY2(d.errorText().contains(QLatin1String("bytes 500-")), qPrintable(d.errorText()));
+        QCOMPARE(errorLacks(d, {"did not resume at byte 1000", "bytes 500-"}), QString());
         QVERIFY(!QFile::exists(partPath()));
         QVERIFY(!QFile::exists(finalPath()));
     }
@@ -201,8 +209,7 @@ private Q_SLOTS:
         QSignalSpy failed(&d, &ModelDownloader::failed);
         d.start(request());
         QTRY_COMPARE_WITH_TIMEOUT(failed.size(), 1, kTimeoutMs);
-        QVERIFY2(d.errorText().contains(QLatin1String("HTTP 416")), qPrintable(d.errorText()));
-        QVERIFY(d.errorText().contains(QLatin1String("byte 1000")));
+        QCOMPARE(errorLacks(d, {"HTTP 416", "byte 1000"}), QString());
         QVERIFY(!QFile::exists(partPath()));
     }
 
@@ -395,8 +402,7 @@ private Q_SLOTS:
         ModelDownloader d(&m_nam, m_dir->path());
         d.start(request());
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
-        QVERIFY2(d.errorText().contains(QLatin1String("The partial file is kept")), qPrintable(d.errorText()));
-        QVERIFY2(d.errorText().contains(QLatin1String("98 KiB of 3 MiB")), qPrintable(d.errorText()));
+        QCOMPARE(errorLacks(d, {"The partial file is kept", "98 KiB of 3 MiB"}), QString());
         QCOMPARE(QFileInfo(partPath()).size(), 100000);
         QCOMPARE(readAll(partPath()), m_content.left(100000));
 
@@ -448,8 +454,7 @@ private Q_SLOTS:
         ModelDownloader d(&m_nam, m_dir->path());
         d.start(request("/missing.gguf"));
         QTRY_COMPARE_WITH_TIMEOUT(d.state(), State::Failed, kTimeoutMs);
-        QVERIFY2(d.errorText().contains(QLatin1String("HTTP 404")), qPrintable(d.errorText()));
-        QVERIFY(d.errorText().contains(QLatin1String("/missing.gguf")));
+        QCOMPARE(errorLacks(d, {"HTTP 404", "/missing.gguf"}), QString());
         QVERIFY(!QFile::exists(partPath()));
         QVERIFY(!QFile::exists(finalPath()));
     }

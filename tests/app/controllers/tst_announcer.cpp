@@ -26,6 +26,13 @@ class TestAnnouncer : public QObject {
     Q_OBJECT
     qint64 m_now = 0;
 
+    // The clock moved on by `waitMs`, then `text` streamed into message `message`.
+    void streamLater(Announcer& a, qint64 waitMs, qint64 message, const QString& text)
+    {
+        m_now += waitMs;
+        a.streamed(message, text);
+    }
+
 private Q_SLOTS:
     void init() { m_now = 1000; }
 
@@ -35,21 +42,19 @@ private Q_SLOTS:
         QSignalSpy spy(&a, &Announcer::announced);
         a.streamed(5, QStringLiteral("Paris is"));
         QCOMPARE(spy.size(), 0);
-        m_now += Announcer::kMinIntervalMs;
-        a.streamed(5, QStringLiteral("Paris is the **capital**. It has"));
+        streamLater(a, Announcer::kMinIntervalMs, 5, QStringLiteral("Paris is the **capital**. It has"));
         QCOMPARE(spy.size(), 1);
         QCOMPARE(a.text(), QStringLiteral("Paris is the capital."));
         // Too soon for the next sentence, even though it is complete.
-        m_now += 100;
-        a.streamed(5, QStringLiteral("Paris is the **capital**. It has 2 million people. And"));
+        streamLater(a, 100, 5, QStringLiteral("Paris is the **capital**. It has 2 million people. And"));
         QCOMPARE(spy.size(), 1);
-        m_now += Announcer::kMinIntervalMs;
-        a.streamed(5, QStringLiteral("Paris is the **capital**. It has 2 million people. And"));
+        streamLater(a, Announcer::kMinIntervalMs, 5,
+                    QStringLiteral("Paris is the **capital**. It has 2 million people. And"));
         QCOMPARE(spy.size(), 2);
         QCOMPARE(a.text(), QStringLiteral("It has 2 million people."));
         // No new complete sentence: nothing.
-        m_now += Announcer::kMinIntervalMs;
-        a.streamed(5, QStringLiteral("Paris is the **capital**. It has 2 million people. And a river"));
+        streamLater(a, Announcer::kMinIntervalMs, 5,
+                    QStringLiteral("Paris is the **capital**. It has 2 million people. And a river"));
         QCOMPARE(spy.size(), 2);
         a.finished(5, QStringLiteral("Paris is the **capital**. It has 2 million people. And a river."), false);
         QCOMPARE(spy.size(), 3);
@@ -114,8 +119,7 @@ private Q_SLOTS:
         connect(&a, &Announcer::announced, this, [&said](const QString& text) { said << text; });
         const qsizetype delta = answer.size() / 2000;
         for (qsizetype sent = delta; sent <= answer.size(); sent += delta) {
-            m_now += Announcer::kMinIntervalMs;
-            a.streamed(9, answer.left(sent));
+            streamLater(a, Announcer::kMinIntervalMs, 9, answer.left(sent));
         }
         a.finished(9, answer, false);
         QVERIFY2(said.size() > 1000, qPrintable(QString::number(said.size())));
@@ -163,8 +167,7 @@ private Q_SLOTS:
         // While streaming too: one long line of sentences announced at once is cut.
         Announcer b([this] { return m_now; });
         b.streamed(2, QString());
-        m_now += Announcer::kMinIntervalMs;
-        b.streamed(2, sentences + QStringLiteral("\nAnd"));
+        streamLater(b, Announcer::kMinIntervalMs, 2, sentences + QStringLiteral("\nAnd"));
         QVERIFY(b.text().size() <= Announcer::kMaxAnnouncedChars + 1);
         QVERIFY(b.text().endsWith(QStringLiteral(" is here.…")));
     }
@@ -177,12 +180,10 @@ private Q_SLOTS:
         QString text;
         for (int i = 0; i < 40; ++i) {
             text += QStringLiteral("Line %1 is here.\n").arg(i);
-            m_now += 10;
-            a.streamed(4, text);
+            streamLater(a, 10, 4, text);
         }
         QCOMPARE(a.convertedChars(), 0);
-        m_now += Announcer::kMinIntervalMs;
-        a.streamed(4, text);
+        streamLater(a, Announcer::kMinIntervalMs, 4, text);
         QCOMPARE(a.convertedChars(), text.size() - 40);
         QVERIFY(a.text().startsWith(QLatin1String("Line 0 is here.\nLine 1 is here.")));
         QVERIFY(a.text().endsWith(QLatin1String("Line 39 is here.")));
@@ -197,14 +198,12 @@ private Q_SLOTS:
         QString text = QStringLiteral("A sentence of prose here. ").repeated(60) + QLatin1Char('\n');
         text += QStringLiteral("Skipped *a ").repeated(900) + QLatin1Char('\n');   // hostile, 9,900 characters
         text += QStringLiteral("```\nrm -rf / and more. And more.\n");
-        m_now += Announcer::kMinIntervalMs;
-        a.streamed(5, text);
+        streamLater(a, Announcer::kMinIntervalMs, 5, text);
         QVERIFY(a.text().startsWith(QLatin1String("A sentence of prose here. A sentence")));
         QVERIFY(a.text().endsWith(QStringLiteral("here.…")));
         QVERIFY(a.text().size() <= Announcer::kMaxAnnouncedChars + 1);
         text += QStringLiteral("```\nAfter the code.\n");
-        m_now += Announcer::kMinIntervalMs;
-        a.streamed(5, text);
+        streamLater(a, Announcer::kMinIntervalMs, 5, text);
         QCOMPARE(a.text(), QStringLiteral("After the code."));
         a.finished(5, text, false);
         QCOMPARE(a.text(), QStringLiteral("End of answer."));
@@ -220,13 +219,12 @@ private Q_SLOTS:
         const QString longLine = QStringLiteral("Words and more words. ").repeated(200);   // 4,400 characters
         QVERIFY(longLine.size() > Announcer::kMaxPeekChars);
         for (int i = 0; i < 10; ++i) {
-            m_now += Announcer::kMinIntervalMs;
-            a.streamed(3, QStringLiteral("First line.\n") + longLine);
+            streamLater(a, Announcer::kMinIntervalMs, 3, QStringLiteral("First line.\n") + longLine);
         }
         QCOMPARE(a.text(), QStringLiteral("First line."));
         QCOMPARE(a.convertedChars(), qint64(QStringLiteral("First line.").size()));
-        m_now += Announcer::kMinIntervalMs;
-        a.streamed(3, QStringLiteral("First line.\n") + longLine + QStringLiteral("\nNext"));
+        streamLater(a, Announcer::kMinIntervalMs, 3,
+                    QStringLiteral("First line.\n") + longLine + QStringLiteral("\nNext"));
         QCOMPARE(a.text(), Announcer::bounded(longLine.trimmed()));
     }
 };

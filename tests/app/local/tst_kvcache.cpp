@@ -166,6 +166,13 @@ bool holdOneQueueAnother(LocalBackend& b, const WriteGate& gate, qint64 held, qi
            !ask(b, queued, kFirstB).failed;
 }
 
+// The model loaded with its cache in `folder`, kFirstA answered in conversation `first`, then
+// kFirstB in `second`; false if a step failed.
+bool loadAndAskBoth(LocalBackend& b, const QString& folder, qint64 first, qint64 second)
+{
+    return loadWithCache(b, folder) && !ask(b, first, kFirstA).failed && !ask(b, second, kFirstB).failed;
+}
+
 }   // namespace
 
 class TestKvCache : public QObject {
@@ -546,9 +553,7 @@ void TestKvCache::clearCacheEmptiesTheFolder()
 {
     const QString folder = m_dir.filePath(QStringLiteral("clear-backend"));
     LocalBackend b;
-    QVERIFY(loadWithCache(b, folder));
-    QVERIFY(!ask(b, 1, kFirstA).failed);
-    QVERIFY(!ask(b, 2, kFirstB).failed);
+    QVERIFY(loadAndAskBoth(b, folder, 1, 2));
     QTRY_VERIFY_WITH_TIMEOUT(b.cacheSize() > 0, 10000);
     QSignalSpy cleared(&b, &LocalBackend::cacheCleared);
     b.clearCache();
@@ -568,9 +573,7 @@ void TestKvCache::forgottenConversationLosesItsFile()
     const QString folder = m_dir.filePath(QStringLiteral("forget"));
     {
         LocalBackend b;
-        QVERIFY(loadWithCache(b, folder));
-        QVERIFY(!ask(b, 5, kFirstA).failed);
-        QVERIFY(!ask(b, 6, kFirstB).failed);
+        QVERIFY(loadAndAskBoth(b, folder, 5, 6));
         QTRY_COMPARE_WITH_TIMEOUT(cacheFileNames(folder), QStringList({"5.kv", "6.kv"}), 10000);
         b.forgetConversation(5);   // in the LRU
         b.forgetConversation(6);   // the session's own

@@ -202,10 +202,7 @@ void TestLocalBackend::expertsNamedWithTheArchitecture()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("moe.gguf"));
-    causerie::TestModelSpec spec;
-    spec.arch = "qwen3moe";
-    spec.n_expert = 8;
-    spec.n_expert_used = 2;
+    const causerie::TestModelSpec spec{.arch = "qwen3moe", .n_expert = 8, .n_expert_used = 2};
     QVERIFY(causerie::write_test_model(QFile::encodeName(path).toStdString(), spec));
     LocalBackend b;
     QVERIFY(loadModel(b, path));
@@ -219,8 +216,7 @@ void TestLocalBackend::kvTypeReachesTheEngine()
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("heads32.gguf"));
-    causerie::TestModelSpec spec;
-    spec.n_embd = 128;   // 4 heads of 32
+    const causerie::TestModelSpec spec{.n_embd = 128};   // 4 heads of 32
     QVERIFY(causerie::write_test_model(QFile::encodeName(path).toStdString(), spec));
     for (const auto& [file, asked, got] : {std::tuple{path, QStringLiteral("q8_0"), QStringLiteral("Q8_0")},
                                            {path, QStringLiteral("f16"), QStringLiteral("F16")},

@@ -33,6 +33,15 @@ private:
         return path;
     }
 
+    // Runs `sql` on the file at `path`: empty when it succeeded, otherwise why not.
+    static QString execError(const QString& path, const char* sql)
+    {
+        QString error;
+        if (rawExec(path, sql, &error))
+            return {};
+        return error.isEmpty() ? QStringLiteral("the file could not be opened") : error;
+    }
+
     // The file at `path` migrated to `version` (the database closed again afterwards).
     static StoreResult<MigrationReport> migrateFile(const QString& path, int version)
     {
@@ -137,9 +146,7 @@ private Q_SLOTS:
 
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
         QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
-        QString error;
-        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error),
-                 qPrintable(error));
+        QCOMPARE(execError(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')"), QString());
 
         // Opening again changes nothing and backs up nothing more.
         opened = ConversationStore::open(m_files.dir().filePath(QStringLiteral("unused.db")));
@@ -170,11 +177,9 @@ private Q_SLOTS:
                  QStringList{"TEXT|1|''"});
         // NOT NULL holds (the store writes "" for "none"), and the full-text index ignores it.
         QVERIFY(!rawExec(path, "UPDATE messages SET reasoning = NULL WHERE id = 2"));
-        QString error;
-        QVERIFY2(rawExec(path, "UPDATE messages SET reasoning = 'nata nata' WHERE id = 6", &error), qPrintable(error));
+        QCOMPARE(execError(path, "UPDATE messages SET reasoning = 'nata nata' WHERE id = 6"), QString());
         QCOMPARE(rawQuery(path, "SELECT rowid FROM messages_fts('nata') ORDER BY rowid"), ftsBefore);
-        QVERIFY2(rawExec(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')", &error),
-                 qPrintable(error));
+        QCOMPARE(execError(path, "INSERT INTO messages_fts(messages_fts) VALUES('integrity-check')"), QString());
         QCOMPARE(rawQuery(path, "PRAGMA integrity_check"), QStringList{"ok"});
         QCOMPARE(rawQuery(path, "PRAGMA foreign_key_check"), QStringList{});
     }
@@ -183,8 +188,7 @@ private Q_SLOTS:
     {
         const QString path = fixtureAt(3);
         QVERIFY(!path.isEmpty());
-        QString error;
-        QVERIFY2(rawExec(path, "UPDATE messages SET prompt_tokens = 40 WHERE id = 6", &error), qPrintable(error));
+        QCOMPARE(execError(path, "UPDATE messages SET prompt_tokens = 40 WHERE id = 6"), QString());
         const QStringList before = rawQuery(path, "SELECT id, content, status, prompt_tokens, reasoning FROM messages "
                                                   "ORDER BY id");
         QCOMPARE(before.size(), 8);
@@ -215,9 +219,7 @@ private Q_SLOTS:
     {
         const QString path = fixtureAt(4);
         QVERIFY(!path.isEmpty());
-        QString error;
-        QVERIFY2(rawExec(path, "UPDATE messages SET reasoning = 'hmm', cached_tokens = 7 WHERE id = 6", &error),
-                 qPrintable(error));
+        QCOMPARE(execError(path, "UPDATE messages SET reasoning = 'hmm', cached_tokens = 7 WHERE id = 6"), QString());
         const char* everything = "SELECT m.id, m.conversation_id, m.parent_id, m.role, m.content, m.status, "
                                  "m.reasoning, m.cached_tokens, c.title, c.active_leaf_id FROM messages m "
                                  "JOIN conversations c ON c.id = m.conversation_id ORDER BY m.id";
@@ -254,15 +256,12 @@ private Q_SLOTS:
         // file with its last attachment.
         const QString path = fixtureAt(6);
         QVERIFY(!path.isEmpty());
-        QString error;
-        QVERIFY2(rawExec(path,
-                         "INSERT INTO attachment_files (id, sha256, size, text) VALUES (1, "
-                         "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 4, 'text');"
-                         "INSERT INTO attachments (message_id, file_id, name, kind, created_at) "
-                         "VALUES (6, 1, 'a.txt', 'document', 1);"
-                         "INSERT INTO folders (id, name, created_at) VALUES (1, 'Work', 1);",
-                         &error),
-                 qPrintable(error));
+        QCOMPARE(execError(path, "INSERT INTO attachment_files (id, sha256, size, text) VALUES (1, "
+                                 "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', 4, 'text');"
+                                 "INSERT INTO attachments (message_id, file_id, name, kind, created_at) "
+                                 "VALUES (6, 1, 'a.txt', 'document', 1);"
+                                 "INSERT INTO folders (id, name, created_at) VALUES (1, 'Work', 1);"),
+                 QString());
         const char* everything = "SELECT m.id, m.content, a.name, f.sha256, f.text FROM messages m "
                                  "LEFT JOIN attachments a ON a.message_id = m.id "
                                  "LEFT JOIN attachment_files f ON f.id = a.file_id ORDER BY m.id";
@@ -279,14 +278,11 @@ private Q_SLOTS:
                                 "ORDER BY name"),
                  (QStringList{"attachment_files_unused", "folder_files_unused"}));
         // A folder's file holds the content when the attachment goes, and lets it go after.
-        QVERIFY2(rawExec(path,
-                         "PRAGMA foreign_keys = ON; INSERT INTO folder_files (folder_id, file_id, name, kind, "
-                         "created_at) VALUES (1, 1, 'a.txt', 'document', 2); DELETE FROM attachments;",
-                         &error),
-                 qPrintable(error));
+        QCOMPARE(execError(path, "PRAGMA foreign_keys = ON; INSERT INTO folder_files (folder_id, file_id, name, kind, "
+                                 "created_at) VALUES (1, 1, 'a.txt', 'document', 2); DELETE FROM attachments;"),
+                 QString());
         QCOMPARE(rawQuery(path, "SELECT count(*) FROM attachment_files"), QStringList{"1"});
-        QVERIFY2(rawExec(path, "PRAGMA foreign_keys = ON; DELETE FROM folders WHERE id = 1", &error),
-                 qPrintable(error));
+        QCOMPARE(execError(path, "PRAGMA foreign_keys = ON; DELETE FROM folders WHERE id = 1"), QString());
         QCOMPARE(rawQuery(path, "SELECT count(*) FROM folder_files"), QStringList{"0"});
         QCOMPARE(rawQuery(path, "SELECT count(*) FROM attachment_files"), QStringList{"0"});
         // STRICT, and the kind is checked.
@@ -304,8 +300,7 @@ private Q_SLOTS:
         // A version-4 file with conversations, messages, a pin and a search index.
         const QString path = fixtureAt(4);
         QVERIFY(!path.isEmpty());
-        QString error;
-        QVERIFY2(rawExec(path, "UPDATE conversations SET pinned = 1 WHERE id = 1", &error), qPrintable(error));
+        QCOMPARE(execError(path, "UPDATE conversations SET pinned = 1 WHERE id = 1"), QString());
         const char* conversations = "SELECT id, title, created_at, updated_at, pinned, backend, model, system_prompt, "
                                     "settings_json, active_leaf_id, deleted_at FROM conversations ORDER BY id";
         const char* messages = "SELECT id, conversation_id, parent_id, role, content, status, reasoning, "
