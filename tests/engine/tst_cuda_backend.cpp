@@ -20,7 +20,7 @@
 #include "kernels/cuda/device.h"
 #include "kernels/cuda/sim/sim_runtime.h"
 #include "kernels/cuda/topk.cuh"
-#include "tests/common/qtest_columns.h"
+#include "tests/common/data_columns.h"
 
 #include <QFile>
 #include <QScopeGuard>
@@ -32,7 +32,7 @@
 #include <numeric>
 
 using namespace causerie;
-using causerie::testing::add_columns;
+using causerie::testing::addTypedColumns;
 using kernels::TensorType;
 
 namespace {
@@ -197,7 +197,7 @@ void TestCudaBackend::tinyModelMatchesCpu()
 
 void TestCudaBackend::everyTypeMatchesCpu_data()
 {
-    add_columns<int, bool>("type", "tied");
+    addTypedColumns<int, bool>("type", "tied");
     QTest::addColumn<bool>("ropeFactors");   // rope_freqs.weight, as Llama 3.1+ files carry
     for (auto t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q4_0,
                    TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::Q4_K, TensorType::Q5_K,
@@ -789,7 +789,7 @@ void TestCudaBackend::evalRejectsBadInput()
 QTEST_GUILESS_MAIN(TestCudaBackend)
 void TestCudaBackend::otherArchitecturesMatchCpu_data()
 {
-    add_columns<QString, bool>("arch", "on_device");
+    addTypedColumns<QString, bool>("arch", "on_device");
     QTest::newRow("qwen2") << QStringLiteral("qwen2") << true;
     QTest::newRow("qwen3") << QStringLiteral("qwen3") << true;
     QTest::newRow("phi3") << QStringLiteral("phi3") << false;
@@ -944,7 +944,7 @@ void TestCudaBackend::q8KvCacheMatchesCpu()
 
 void TestCudaBackend::int8GemmPrefillMatchesCpu_data()
 {
-    add_columns<int, bool>("type", "q4km");
+    addTypedColumns<int, bool>("type", "q4km");
     QTest::newRow("Q4_0") << int(TensorType::Q4_0) << false;
     QTest::newRow("Q8_0") << int(TensorType::Q8_0) << false;
     QTest::newRow("Q4_K_M (Q4_K, Q6_K)") << int(TensorType::Q4_K) << true;
@@ -1042,7 +1042,7 @@ void TestCudaBackend::f16CopiesServeLaterPrefills()
 // graphs, and one wait for the device per token (the prompt's logits, then each token's id).
 void TestCudaBackend::sessionSamplesOnDevice_data()
 {
-    add_columns<float, int, float, float, float, bool>("temperature", "topK", "topP", "minP", "penalty", "graphs");
+    addTypedColumns<float, int, float, float, float, bool>("temperature", "topK", "topP", "minP", "penalty", "graphs");
     for (bool graphs : {false, true}) {
         const char* g = graphs ? "graphs" : "plain";
         QTest::addRow("app defaults, %s", g) << 0.7f << 40 << 0.95f << 0.05f << 1.1f << graphs;

@@ -121,7 +121,7 @@ double max_scaled_error(TensorType type, int64_t rows, int64_t cols, int64_t n_t
 
 void TestCudaMatvec::quantizeIsByteExact_data()
 {
-    add_columns<int, int, int>("type", "cols", "n_rows");
+    addTypedColumns<int, int, int>("type", "cols", "n_rows");
     for (TensorType t :
          {TensorType::Q8_0, TensorType::Q4_1, TensorType::Q4_K, TensorType::F16, TensorType::BF16, TensorType::F32}) {
         const char* name = type_traits(uint32_t(t))->name;
@@ -152,7 +152,7 @@ void TestCudaMatvec::quantizeIsByteExact()
 
 void TestCudaMatvec::matvecMatchesReference_data()
 {
-    add_columns<int, int, int, int, bool>("type", "rows", "cols", "tokens", "random_bits");
+    addTypedColumns<int, int, int, int, bool>("type", "rows", "cols", "tokens", "random_bits");
     for (TensorType t : kAllTypes) {
         const char* name = type_traits(uint32_t(t))->name;
         if (is_k(t)) {
@@ -257,7 +257,7 @@ gpu::GpuStatus run_packed(TensorType t, const std::vector<uint8_t>& w, int64_t r
 
 void TestCudaMatvec::packedMatvecIsBitExact_data()
 {
-    add_columns<int, int, int, int, bool, bool>("type", "rows", "cols", "tokens", "random_bits", "reverse");
+    addTypedColumns<int, int, int, int, bool, bool>("type", "rows", "cols", "tokens", "random_bits", "reverse");
     QTest::newRow("Q4_0 1x32") << int(TensorType::Q4_0) << 1 << 32 << 1 << false << false;
     QTest::newRow("Q4_0 9x1088 (34 blocks: a group and 2)")
         << int(TensorType::Q4_0) << 9 << 1088 << 1 << false << false;
@@ -326,7 +326,7 @@ void TestCudaMatvec::packedMatvecIsBitExact()
 
 void TestCudaMatvec::packedActivationsHoldTheReferenceBlocks_data()
 {
-    add_columns<int, int, int>("type", "cols", "n_rows");
+    addTypedColumns<int, int, int>("type", "cols", "n_rows");
     QTest::newRow("Q4_0 x1088, 2 rows") << int(TensorType::Q4_0) << 1088 << 2;
     QTest::newRow("Q4_K x2560, 2 rows") << int(TensorType::Q4_K) << 2560 << 2;
     QTest::newRow("Q4_1 x1088, 2 rows") << int(TensorType::Q4_1) << 1088 << 2;
@@ -413,7 +413,7 @@ void TestCudaMatvec::packedDequantMatchesUnpacked()
 
 void TestCudaMatvec::packedMatvecLoadsAreCoalesced_data()
 {
-    add_columns<int, double, double>("type", "efficiency", "per_lane");
+    addTypedColumns<int, double, double>("type", "efficiency", "per_lane");
     // Per lane and step, a warp computing two rows: the activation loads once, the weight loads
     // per row. Q4_0: 2 x 16 + 4 bytes in 3 loads, then per row 16 + 2 in 2. Q8_0: 36 in 3, then
     // 2 x 16 + 2 in 3 per row. Q4_K: 4 x 16 + 4 in 5 and x's d (4 bytes) in a quarter of the

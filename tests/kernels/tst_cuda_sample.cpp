@@ -94,8 +94,8 @@ private Q_SLOTS:
 
 void TestCudaSample::matchesCpuSampler_data()
 {
-    add_columns<int, int, float, int, float, float, float, int>("n", "fill", "temperature", "topK", "topP", "minP",
-                                                                "penalty", "rows");
+    addTypedColumns<int, int, float, int, float, float, float, int>("n", "fill", "temperature", "topK", "topP", "minP",
+                                                                    "penalty", "rows");
     const int flat = int(Fill::Flat);
     QTest::newRow("app defaults, 32000") << 32000 << flat << 0.7f << 40 << 0.95f << 0.05f << 1.1f << 6;
     QTest::newRow("app defaults, 5003 (not a multiple of the chunk)")

@@ -83,7 +83,7 @@ private Q_SLOTS:
 
 void TestCudaTopK::matchesPartialSort_data()
 {
-    add_columns<int, int, int>("n", "k", "fill");
+    addTypedColumns<int, int, int>("n", "k", "fill");
     for (int n : {32000, 32768, 131072, 49152})
         for (int k : {1, 40, 128})
             QTest::addRow("vocab %d, k %d", n, k) << n << k << int(Fill::Random);

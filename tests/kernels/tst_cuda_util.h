@@ -4,7 +4,7 @@
 #include "kernels/cpu/quant_types.h"
 #include "kernels/cpu/quantize_ref.h"
 #include "kernels/cuda/device.h"
-#include "tests/common/qtest_columns.h"
+#include "tests/common/data_columns.h"
 
 #if !defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/device_probe.h"
@@ -21,7 +21,7 @@
 namespace cuda_test {
 
 using namespace causerie::kernels;
-using causerie::testing::add_columns;
+using causerie::testing::addTypedColumns;
 
 // These tests build twice: against the sim (label cuda-sim) and against the real kernels
 // (label gpu), where they skip cleanly without a usable device.
