@@ -655,9 +655,11 @@ Result<VocabData> read_vocab(const GGUFFile& f)
         {"tokenizer.ggml.add_space_prefix", &v.add_space_prefix},
         {"tokenizer.chat_template", &v.chat_template},
     };
-    for (const auto& [key, field] : optional_keys)
-        if (auto st = std::visit([&](auto* out) { return read_optional(f, key, *out); }, field); !st)
+    for (const auto& entry : optional_keys) {
+        const char* key = entry.first;   // (a structured binding cannot be captured before C++20 in clang 14)
+        if (auto st = std::visit([&](auto* out) { return read_optional(f, key, *out); }, entry.second); !st)
             return st.error();
+    }
     return v;
 }
 
