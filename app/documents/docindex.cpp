@@ -4,10 +4,12 @@
 #include "documentslog.h"
 
 #include <QCoreApplication>
+#include <QDeadlineTimer>
 #include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QSet>
+#include <QThread>
 
 #include <sqlite3.h>
 
@@ -19,9 +21,8 @@ using storage::Database;
 
 namespace {
 
+// Made in one IMMEDIATE transaction by DocIndex::open, after the switch to WAL.
 const char* kSchema = R"sql(
-PRAGMA journal_mode = WAL;
-PRAGMA synchronous = NORMAL;
 CREATE TABLE IF NOT EXISTS documents (
   id INTEGER PRIMARY KEY,
   sha256 TEXT NOT NULL UNIQUE,
@@ -115,7 +116,24 @@ DocResult<std::unique_ptr<DocIndex>> DocIndex::open(const QString& path)
         return DocError{QCoreApplication::translate("Documents", "The document index %1 could not be opened: %2")
                             .arg(path, db.errorString())};
     index->m_db = std::move(db.value());
-    if (!index->m_db->exec(kSchema))
+    Database& d = *index->m_db;
+    // Two threads (the attachment pool and a turn) may open a new index at the same moment. The
+    // switch to WAL can meet the other's lock where SQLite returns "busy" at once instead of
+    // waiting, so that step alone is retried; the tables are then made in one IMMEDIATE
+    // transaction, which waits its turn.
+    QDeadlineTimer deadline(storage::Database::Options{}.busyTimeoutMs);
+    for (;;) {
+        auto mode = d.queryText("PRAGMA journal_mode = WAL");
+        if (mode)
+            break;
+        const int primary = mode.error().sqliteCode & 0xff;
+        if ((primary != SQLITE_BUSY && primary != SQLITE_LOCKED) || deadline.hasExpired())
+            return index->dbError(QCoreApplication::translate("Documents", "be created"));
+        QThread::msleep(5);
+    }
+    const bool created =
+        d.exec("PRAGMA synchronous = NORMAL").ok() && d.inTransaction([&] { return d.exec(kSchema); }).ok();
+    if (!created)
         return index->dbError(QCoreApplication::translate("Documents", "be created"));
     return index;
 }

@@ -4,7 +4,12 @@
 #include "indexfixture.h"
 #include "evalset.h"
 
+#include <QFileInfo>
 #include <QTemporaryDir>
+
+#include <array>
+#include <atomic>
+#include <thread>
 #include <QtTest>
 
 using namespace causerie::documents;
@@ -192,6 +197,35 @@ private Q_SLOTS:
         QCOMPARE(reopened.value()->search(QStringLiteral("restart"), {QStringLiteral("lib")})->size(), 1);
         QCOMPARE(reopened.value()->file(QStringLiteral("lib"), QStringLiteral("/d/p.txt"))->sha256,
                  QStringLiteral("p"));
+    }
+
+    // The attachment pool and a turn's thread may both open a new index at the same moment:
+    // both get it, in WAL mode (the two used to race: "database is locked", WAL lost).
+    void twoThreadsCreateOneIndex()
+    {
+        for (int round = 0; round < 40; ++round) {
+            const QString path = m_dir->filePath(QStringLiteral("race%1.db").arg(round));
+            std::atomic<int> ready{0};
+            std::array<QString, 2> errors;
+            std::array<std::unique_ptr<DocIndex>, 2> opened;
+            auto openIt = [&](int i) {
+                ++ready;
+                while (ready.load() < 2) {
+                }
+                auto r = DocIndex::open(path);
+                if (r)
+                    opened[i] = std::move(r.value());
+                else
+                    errors[i] = r.errorString();
+            };
+            std::thread a(openIt, 0), b(openIt, 1);
+            a.join();
+            b.join();
+            for (int i = 0; i < 2; ++i)
+                QVERIFY2(opened[i], qPrintable(QStringLiteral("round %1: %2").arg(round).arg(errors[i])));
+            QVERIFY2(QFileInfo::exists(path + QStringLiteral("-wal")), qPrintable(path));
+            QCOMPARE(opened[0]->chunkCount(), 0);
+        }
     }
 
     void unopenableIndexNamesTheFile()

@@ -237,6 +237,32 @@ public:
     }
 };
 
+// Holds the worker in this request's first piece until open(): the requests submitted before
+// open() are all queued while this one runs, however slowly the test thread is scheduled.
+template <class Sink>
+class GatedSink : public Sink {
+public:
+    void open()
+    {
+        std::lock_guard lock(m_gate);
+        m_open = true;
+        m_opened.notify_all();
+    }
+    void piece(std::string_view t) override
+    {
+        {
+            std::unique_lock lock(m_gate);
+            m_opened.wait_for(lock, std::chrono::seconds(60), [&] { return m_open; });
+        }
+        Sink::piece(t);
+    }
+
+private:
+    std::mutex m_gate;
+    std::condition_variable m_opened;
+    bool m_open = false;
+};
+
 const std::array<const char*, 4> kPrompts = {"Tell me about the sea and its many colours", "Name three mountains",
                                              "Why is the sky blue?", "Write a short poem about bread and butter"};
 const std::array<int, 4> kMaxTokens = {24, 8, 24, 16};   // the second ends early, the others go on
@@ -264,12 +290,16 @@ void TestSessionEngine::concurrentRequestsMatchAlone()
 
     auto together = engine(4);   // fresh slots: nothing reused, as for the runs alone
     QCOMPARE(together->wait_loaded(), EngineState::Ready);
-    std::array<std::shared_ptr<OrderedSink>, 4> sinks;
+    // The first request waits in its first piece until the other three are queued.
+    auto gate = std::make_shared<GatedSink<OrderedSink>>();
+    std::array<std::shared_ptr<OrderedSink>, 4> sinks{gate};
     for (size_t i = 0; i < 4; ++i) {
-        sinks[i] = std::make_shared<OrderedSink>();
+        if (i > 0)
+            sinks[i] = std::make_shared<OrderedSink>();
         QVERIFY(together->submit(chatRequest({{"user", kPrompts[i]}}, kMaxTokens[i]), sinks[i],
                                  std::make_shared<std::atomic<bool>>(false)));
     }
+    gate->open();
     for (size_t i = 0; i < 4; ++i) {
         QVERIFY(sinks[i]->wait());
         QCOMPARE(sinks[i]->result().finish_reason, std::string(alone_tokens[i] == kMaxTokens[i] ? "length" : "stop"));
@@ -295,12 +325,13 @@ void TestSessionEngine::cancelOneOfSeveral()
     QVERIFY(refSink->wait());
 
     auto e = engine(3);
-    auto keep = std::make_shared<OrderedSink>();
+    auto keep = std::make_shared<GatedSink<OrderedSink>>();   // holds its first piece until all are queued
     auto leaving = std::make_shared<CancellingSink<OrderedSink>>(3);
     auto other = std::make_shared<OrderedSink>();
     QVERIFY(e->submit(chatRequest({{"user", kPrompts[2]}}, 24), keep, std::make_shared<std::atomic<bool>>(false)));
     QVERIFY(e->submit(chatRequest({{"user", "Tell me a long story"}}, 0), leaving, leaving->cancel));
     QVERIFY(e->submit(chatRequest({{"user", kPrompts[0]}}, 24), other, std::make_shared<std::atomic<bool>>(false)));
+    keep->open();
     QVERIFY(leaving->wait());
     QCOMPARE(leaving->result().finish_reason, std::string("cancelled"));
     QCOMPARE(leaving->pieces.load(), 3);
