@@ -47,8 +47,8 @@ struct Q8Ops {
         for (int d = 0; d < 8; ++d)
             for (int byte = 0; byte < 4; ++byte)
                 for (int n = 0; n < NB; ++n)
-                    part[n] = _mm512_fmadd_ps(_mm512_set1_ps(q16[(b + n) * 32 + 4 * d + byte]), code(t[n][d], byte),
-                                              part[n]);
+                    part[n] =
+                        _mm512_fmadd_ps(_mm512_set1_ps(q16[(b + n) * 32 + 4 * d + byte]), code(t[n][d], byte), part[n]);
         for (int n = 0; n < NB; ++n) {
             const int64_t off = (b + n) * kQ8Block;
             const __m512 d = _mm512_cvtph_ps(
