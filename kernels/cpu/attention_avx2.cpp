@@ -62,64 +62,28 @@ inline float dot_q_k(const float* q16, const uint16_t* k, int64_t hd)
 // The Q8_0 cache, 8 positions a step (see attention_q8_simd.h).
 struct Q8Ops {
     static constexpr int64_t P = 8;
-
-    // Lane l: byte `byte` (0..3) of each dword in t, sign-extended, as a float.
-    static __m256 code(__m256i t, int byte)
+    using V = __m256;
+    using I = __m256i;
+    static V zero() { return _mm256_setzero_ps(); }
+    static V add(V a, V b) { return _mm256_add_ps(a, b); }
+    static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+    static V fmadd(const float* q, V c, V part) { return _mm256_fmadd_ps(_mm256_broadcast_ss(q), c, part); }
+    static void store(float* out, V x) { _mm256_storeu_ps(out, x); }
+    static void codes(const uint8_t* const* rows, int64_t off, I t[8]) { transpose_codes8(rows, off, t); }
+    static V code(I t, int byte)
     {
-        const __m256i top = byte == 3 ? t : _mm256_slli_epi32(t, 24 - 8 * byte);
+        const I top = byte == 3 ? t : _mm256_slli_epi32(t, 24 - 8 * byte);
         return _mm256_cvtepi32_ps(_mm256_srai_epi32(top, 24));
     }
-
-    // NB blocks at once: their sums are independent chains until added in block order.
-    template <int NB>
-    static void blocks(const float* q16, const uint8_t* const* rows, int64_t b, __m256& dot)
+    static V scales(const uint8_t* const* rows, int64_t off) { return _mm256_cvtph_ps(scales8(rows, off)); }
+    static void update(float* a, const uint8_t* codes, float rescale, float dw)
     {
-        __m256 part[NB];
-        __m256i t[NB][8];
-        for (int n = 0; n < NB; ++n) {
-            part[n] = _mm256_setzero_ps();
-            transpose_codes8(rows, (b + n) * kQ8Block + 2, t[n]);
-        }
-        for (int d = 0; d < 8; ++d)
-            for (int byte = 0; byte < 4; ++byte)
-                for (int n = 0; n < NB; ++n)
-                    part[n] = _mm256_fmadd_ps(_mm256_broadcast_ss(q16 + (b + n) * 32 + 4 * d + byte),
-                                              code(t[n][d], byte), part[n]);
-        for (int n = 0; n < NB; ++n)
-            dot = _mm256_add_ps(dot, _mm256_mul_ps(_mm256_cvtph_ps(scales8(rows, (b + n) * kQ8Block)), part[n]));
+        const V c = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes))));
+        _mm256_storeu_ps(a, add(mul(_mm256_loadu_ps(a), _mm256_set1_ps(rescale)), mul(c, _mm256_set1_ps(dw))));
     }
-
-    static void dots(const float* q16, const uint8_t* const* rows, int64_t n_blocks, float* out)
+    static void scale(const float* a, float inv, float* out)
     {
-        __m256 dot = _mm256_setzero_ps();
-        int64_t b = 0;
-        for (; b + 2 <= n_blocks; b += 2)
-            blocks<2>(q16, rows, b, dot);
-        if (b < n_blocks)
-            blocks<1>(q16, rows, b, dot);
-        _mm256_storeu_ps(out, dot);
-    }
-
-    static void accumulate(float* acc, const uint8_t* v, int64_t vd, float rescale, float w)
-    {
-        const __m256 r = _mm256_set1_ps(rescale);
-        for (int64_t b = 0; b < vd / 32; ++b) {
-            const uint8_t* blk = v + b * kQ8Block;
-            const __m256 dw = _mm256_set1_ps(_cvtsh_ss(load_u16(blk)) * w);
-            for (int64_t i = 0; i < 32; i += 8) {
-                const __m256 c = _mm256_cvtepi32_ps(
-                    _mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(blk + 2 + i))));
-                float* a = acc + b * 32 + i;
-                _mm256_storeu_ps(a, _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(a), r), _mm256_mul_ps(c, dw)));
-            }
-        }
-    }
-
-    static void finish(const float* acc, int64_t vd, float inv, float* out)
-    {
-        const __m256 s = _mm256_set1_ps(inv);
-        for (int64_t i = 0; i < vd; i += 8)
-            _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_loadu_ps(acc + i), s));
+        _mm256_storeu_ps(out, mul(_mm256_loadu_ps(a), _mm256_set1_ps(inv)));
     }
 };
 

@@ -70,14 +70,38 @@ inline __m128i scales8(const uint8_t* const* rows, int64_t off)
                           short(load_u16(rows[6] + off)), short(load_u16(rows[7] + off)));
 }
 
-// Q.K of Ops::P positions: Ops::dots(q16, rows, n_blocks, out[P]); rows past the last position
-// repeat it (their results are not used). Ops::accumulate(acc, v, value_dim, rescale, w);
-// Ops::finish(acc, value_dim, inv, out).
+// What an instruction set provides (Ops, P = lanes = positions a step): V / I its float and
+// int vectors; zero, add, mul, fmadd(broadcast q, codes, part), store; codes(rows, off, t[8]) the
+// 32 codes at byte `off` of each row, transposed as transpose_codes8 does; code(t, byte) byte
+// `byte` of each dword of t as floats; scales(rows, off) the F16 scales at `off`;
+// update(acc, codes, rescale, dw): P accumulators = acc * rescale + code * dw; scale(acc, inv, out).
+
+// Q.K of P positions, blocks taken NB at once: their sums are independent chains until added
+// in block order.
+template <class Ops, int NB>
+void q8_blocks(const float* q16, const uint8_t* const* rows, int64_t b, typename Ops::V& dot)
+{
+    typename Ops::V part[NB];
+    typename Ops::I t[NB][8];
+    for (int n = 0; n < NB; ++n) {
+        part[n] = Ops::zero();
+        Ops::codes(rows, (b + n) * kQ8Block + 2, t[n]);
+    }
+    for (int d = 0; d < 8; ++d)
+        for (int byte = 0; byte < 4; ++byte)
+            for (int n = 0; n < NB; ++n)
+                part[n] = Ops::fmadd(q16 + (b + n) * 32 + 4 * d + byte, Ops::code(t[n][d], byte), part[n]);
+    for (int n = 0; n < NB; ++n)
+        dot = Ops::add(dot, Ops::mul(Ops::scales(rows, (b + n) * kQ8Block), part[n]));
+}
+
+// rows: P rows, those past the last position repeating it (their results are not used).
 template <class Ops>
 void attention_q8_0_simd(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
                          float* out, float* scratch)
 {
-    const int64_t hd = s.head_dim, vd = s.value_dim;
+    constexpr int64_t P = Ops::P;
+    const int64_t hd = s.head_dim, vd = s.value_dim, n_blocks = hd / 32;
     float* q16 = scratch;
     float* acc = scratch + hd;
     for (int64_t i = 0; i < hd; ++i)
@@ -86,17 +110,22 @@ void attention_q8_0_simd(const AttentionShape& s, const float* q, const uint8_t*
         acc[i] = 0.0f;
     float max = -INFINITY;
     float sum = 0.0f;
-    float dots[Ops::P];
-    const uint8_t* rows[Ops::P];
-    for (int64_t j0 = 0; j0 < n_kv; j0 += Ops::P) {
-        const int64_t n = n_kv - j0 < Ops::P ? n_kv - j0 : Ops::P;
-        for (int64_t l = 0; l < Ops::P; ++l)
+    float dots[P];
+    const uint8_t* rows[P];
+    for (int64_t j0 = 0; j0 < n_kv; j0 += P) {
+        const int64_t n = n_kv - j0 < P ? n_kv - j0 : P;
+        for (int64_t l = 0; l < P; ++l)
             rows[l] = k + (j0 + (l < n ? l : n - 1)) * s.k_stride;
-        Ops::dots(q16, rows, hd / 32, dots);
+        typename Ops::V dot = Ops::zero();
+        int64_t b = 0;
+        for (; b + 2 <= n_blocks; b += 2)
+            q8_blocks<Ops, 2>(q16, rows, b, dot);
+        if (b < n_blocks)
+            q8_blocks<Ops, 1>(q16, rows, b, dot);
+        Ops::store(dots, dot);
         for (int64_t l = 0; l < n; ++l) {
-            const float dot = dots[l];
             const float score =
-                s.softcap != 0.0f ? s.softcap * __builtin_tanhf(dot * (s.scale / s.softcap)) : dot * s.scale;
+                s.softcap != 0.0f ? s.softcap * __builtin_tanhf(dots[l] * (s.scale / s.softcap)) : dots[l] * s.scale;
             float rescale = 1.0f;
             float w = 1.0f;
             if (score > max) {
@@ -105,11 +134,18 @@ void attention_q8_0_simd(const AttentionShape& s, const float* q, const uint8_t*
             } else {
                 w = __builtin_expf(score - max);
             }
-            Ops::accumulate(acc, v + (j0 + l) * s.v_stride, vd, rescale, w);
+            const uint8_t* vj = v + (j0 + l) * s.v_stride;
+            for (int64_t vb = 0; vb < vd / 32; ++vb) {
+                const float dw = fp16_to_fp32(load_u16(vj + vb * kQ8Block)) * w;
+                for (int64_t i = 0; i < 32; i += P)
+                    Ops::update(acc + vb * 32 + i, vj + vb * kQ8Block + 2 + i, rescale, dw);
+            }
             sum = sum * rescale + w;
         }
     }
-    Ops::finish(acc, vd, 1.0f / sum, out);
+    const float inv = 1.0f / sum;
+    for (int64_t i = 0; i < vd; i += P)
+        Ops::scale(acc + i, inv, out + i);
 }
 
 }   // namespace
