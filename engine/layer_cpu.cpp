@@ -519,9 +519,9 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
             float* out = &s.att[size_t(t * hp.n_head * vd + h * vd)];
             const CpuKvCache& c = *seg.cache;
             if (c.type == KvType::Q8_0)   // strides in bytes, a head's slice whole blocks
-                attention_head_q8_0(q8_shape, q, c.k.data() + size_t(first) * c.k_row + size_t(kvh * hd / 32 * 34),
-                                    c.v.data() + size_t(first) * c.v_row + size_t(kvh * vd / 32 * 34), p + 1 - first,
-                                    out, scratch.data());
+                attention_head_q8_0_cpu(q8_shape, q, c.k.data() + size_t(first) * c.k_row + size_t(kvh * hd / 32 * 34),
+                                        c.v.data() + size_t(first) * c.v_row + size_t(kvh * vd / 32 * 34),
+                                        p + 1 - first, out, scratch.data());
             else
                 attention_head_cpu(shape, q,
                                    reinterpret_cast<const uint16_t*>(c.k.data()) + first * shape.k_stride + kvh * hd,

@@ -1,7 +1,8 @@
 // AVX2+FMA+F16C attention of one head (see attention_cpu.h). Compiled with those flags for this
-// file only and entered only after cpu_features() found them. Like llama.cpp's SIMD path, the
-// V update is one fused multiply-add before the F16 rounding (the scalar version rounds the
-// product first), and Q.K is summed in 4 x 8 lanes.
+// file only and entered only after cpu_features() found them. F16 cache: like llama.cpp's SIMD
+// path, the V update is one fused multiply-add before the F16 rounding (the scalar version
+// rounds the product first), and Q.K is summed in 4 x 8 lanes. Q8_0 cache: bit-identical to
+// the scalar attention_head_q8_0, 8 positions at a time (attention_q8_simd.h).
 #include "attention_cpu.h"
 
 #include "dequant_ref.h"
@@ -11,8 +12,13 @@
 #ifndef __AVX2__
 namespace causerie::kernels::avx2 {
 void attention_head(const AttentionShape&, const float*, const uint16_t*, const uint16_t*, int64_t, float*, float*) {}
+void attention_head_q8_0(const AttentionShape&, const float*, const uint8_t*, const uint8_t*, int64_t, float*, float*)
+{
+}
 }   // namespace causerie::kernels::avx2
 #else
+#include "attention_q8_simd.h"
+
 #include <immintrin.h>
 
 namespace causerie::kernels::avx2 {
@@ -53,7 +59,41 @@ inline float dot_q_k(const float* q16, const uint16_t* k, int64_t hd)
     return dot;
 }
 
+// The Q8_0 cache, 8 positions a step (see attention_q8_simd.h).
+struct Q8Ops {
+    static constexpr int64_t P = 8;
+    using V = __m256;
+    using I = __m256i;
+    static V zero() { return _mm256_setzero_ps(); }
+    static V add(V a, V b) { return _mm256_add_ps(a, b); }
+    static V mul(V a, V b) { return _mm256_mul_ps(a, b); }
+    static V fmadd(const float* q, V c, V part) { return _mm256_fmadd_ps(_mm256_broadcast_ss(q), c, part); }
+    static void store(float* out, V x) { _mm256_storeu_ps(out, x); }
+    static void codes(const uint8_t* const* rows, int64_t off, I t[8]) { transpose_codes8(rows, off, t); }
+    static V code(I t, int byte)
+    {
+        const I top = byte == 3 ? t : _mm256_slli_epi32(t, 24 - 8 * byte);
+        return _mm256_cvtepi32_ps(_mm256_srai_epi32(top, 24));
+    }
+    static V scales(const uint8_t* const* rows, int64_t off) { return _mm256_cvtph_ps(scales8(rows, off)); }
+    static void update(float* a, const uint8_t* codes, float rescale, float dw)
+    {
+        const V c = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(codes))));
+        _mm256_storeu_ps(a, add(mul(_mm256_loadu_ps(a), _mm256_set1_ps(rescale)), mul(c, _mm256_set1_ps(dw))));
+    }
+    static void scale(const float* a, float inv, float* out)
+    {
+        _mm256_storeu_ps(out, mul(_mm256_loadu_ps(a), _mm256_set1_ps(inv)));
+    }
+};
+
 }   // namespace
+
+void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
+                         float* out, float* scratch)
+{
+    attention_q8_0_simd<Q8Ops>(s, q, k, v, n_kv, out, scratch);
+}
 
 void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                     float* out, float* scratch)

@@ -99,6 +99,18 @@ void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t*
         out[i] = acc[i] * inv;
 }
 
+void attention_head_q8_0_cpu(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
+                             float* out, float* scratch)
+{
+    const CpuFeatures& f = cpu_features();
+    if (f.avx512)
+        avx512::attention_head_q8_0(s, q, k, v, n_kv, out, scratch);
+    else if (f.avx2)
+        avx2::attention_head_q8_0(s, q, k, v, n_kv, out, scratch);
+    else
+        attention_head_q8_0(s, q, k, v, n_kv, out, scratch);
+}
+
 void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                         float* out, float* scratch)
 {

@@ -38,12 +38,23 @@ void attention_head_scalar(const AttentionShape& s, const float* q, const uint16
 // attention keeps it for a quantized V). Scalar: the reference the CUDA kernels reproduce.
 void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
                          float* out, float* scratch);
-// Scratch attention_head_q8_0 needs, in floats.
+// Scratch attention_head_q8_0 and attention_head_q8_0_cpu need, in floats.
 int64_t attention_q8_0_scratch_floats(const AttentionShape& s);
+
+// attention_head_q8_0, runtime-dispatched (AVX-512 16 positions a step, AVX2 8, scalar
+// otherwise), bit-identical to it on every path: see attention_q8_simd.h for how.
+void attention_head_q8_0_cpu(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
+                             float* out, float* scratch);
 
 namespace avx2 {
 void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                     float* out, float* scratch);
+void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
+                         float* out, float* scratch);
 }   // namespace avx2
+namespace avx512 {
+void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
+                         float* out, float* scratch);
+}   // namespace avx512
 
 }   // namespace causerie::kernels

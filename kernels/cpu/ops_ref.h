@@ -34,6 +34,9 @@ void swiglu_ref(const float* gate, const float* up, float* out, int64_t n);
 // (tanh approximation) of that value rounded to F16 (its lookup table), 0 below -10, gate
 // itself above 10.                             (n)
 void geglu_ref(const float* gate, const float* up, float* out, int64_t n);
+// The GELU (tanh approximation) of a half, rounded to F16: geglu_ref's table entry for it
+// (geglu_ref reads a table of all 65536, made once).
+float gelu_tanh_f16(uint16_t h);
 
 // x = cap * tanh(x / cap)                      (n), soft-capping (Gemma 2)
 void softcap_ref(float* x, int64_t n, float cap);

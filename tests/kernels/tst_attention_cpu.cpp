@@ -7,7 +7,9 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <random>
 #include <vector>
 
@@ -55,6 +57,8 @@ private Q_SLOTS:
     void softcapMatchesDirectSum();
     void q8CacheMatchesDequantizedReference_data();
     void q8CacheMatchesDequantizedReference();
+    void q8DispatchedMatchesScalarExactly_data();
+    void q8DispatchedMatchesScalarExactly();
 };
 
 // softmax over one position is 1: the output is that position's value, exactly (an F16 value
@@ -188,9 +192,96 @@ void TestAttentionCpu::q8CacheMatchesDequantizedReference_data()
     QTest::addColumn<int>("hd");
     QTest::addColumn<int>("vd");
     QTest::addColumn<int>("n_kv");
-    QTest::newRow("one position") << 64 << 64 << 1;
-    QTest::newRow("hd 128, 300 positions") << 128 << 128 << 300;
-    QTest::newRow("hd 256, value_dim 64, 37 positions") << 256 << 64 << 37;
+    QTest::addColumn<bool>("dispatched");   // attention_head_q8_0_cpu rather than the scalar oracle
+    for (bool dispatched : {false, true}) {
+        const char* path = dispatched ? "dispatched" : "scalar";
+        QTest::addRow("%s, one position", path) << 64 << 64 << 1 << dispatched;
+        QTest::addRow("%s, hd 128, 300 positions", path) << 128 << 128 << 300 << dispatched;
+        QTest::addRow("%s, hd 256, value_dim 64, 37 positions", path) << 256 << 64 << 37 << dispatched;
+    }
+}
+
+namespace {
+
+// Random Q8_0 keys and values of 3 heads a position (head 1 under test, strides in bytes).
+struct Q8Case {
+    AttentionShape shape;
+    std::vector<float> q;
+    std::vector<uint8_t> k, v;
+};
+
+Q8Case make_q8_case(int64_t hd, int64_t vd, int64_t n_kv, float q_scale, uint32_t seed)
+{
+    const int64_t n_heads = 3;
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    Q8Case c;
+    const int64_t k_row = n_heads * hd / 32 * 34, v_row = n_heads * vd / 32 * 34;
+    c.shape = {hd, vd, k_row, v_row, 1.0f / std::sqrt(float(hd))};
+    c.q.resize(size_t(hd));
+    for (auto& x : c.q)
+        x = q_scale * normal(rng);
+    std::vector<float> kf(size_t(n_heads * hd)), vf(size_t(n_heads * vd));
+    c.k.resize(size_t(n_kv * k_row));
+    c.v.resize(size_t(n_kv * v_row));
+    for (int64_t j = 0; j < n_kv; ++j) {
+        for (auto* xs : {&kf, &vf})
+            for (auto& x : *xs)
+                x = normal(rng);
+        quantize_row_ref(TensorType::Q8_0, kf.data(), &c.k[size_t(j * k_row)], n_heads * hd);
+        quantize_row_ref(TensorType::Q8_0, vf.data(), &c.v[size_t(j * v_row)], n_heads * vd);
+    }
+    return c;
+}
+
+}   // namespace
+
+void TestAttentionCpu::q8DispatchedMatchesScalarExactly_data()
+{
+    QTest::addColumn<int>("hd");
+    QTest::addColumn<int>("vd");
+    QTest::addColumn<int>("n_kv");
+    QTest::addColumn<float>("q_scale");   // large: peaky softmax, the maximum moves often
+    QTest::addColumn<float>("softcap");
+    // Head sizes of 1, 2, 3, 4 and 8 blocks (the SIMD code takes blocks in pairs); position
+    // counts below, at and around its steps of 8 and 16.
+    for (int hd : {32, 64, 96, 128, 256})
+        for (int n_kv : {1, 7, 8, 9, 16, 17, 33, 300})
+            QTest::addRow("hd %d, n_kv %d", hd, n_kv) << hd << hd << n_kv << 1.0f << 0.0f;
+    QTest::addRow("hd 256, value_dim 64") << 256 << 64 << 45 << 1.0f << 0.0f;
+    QTest::addRow("hd 64, value_dim 160") << 64 << 160 << 45 << 1.0f << 0.0f;
+    QTest::addRow("peaky softmax") << 64 << 64 << 200 << 30.0f << 0.0f;
+    QTest::addRow("soft-capped") << 128 << 128 << 61 << 4.0f << 0.5f;
+}
+
+// The SIMD paths keep the oracle's float operations in their order (attention_q8_simd.h): equal
+// bit for bit, whatever the dispatch (ctest also runs this with CAUSERIE_CPU=avx2 and scalar).
+void TestAttentionCpu::q8DispatchedMatchesScalarExactly()
+{
+    QFETCH(int, hd);
+    QFETCH(int, vd);
+    QFETCH(int, n_kv);
+    QFETCH(float, q_scale);
+    QFETCH(float, softcap);
+    Q8Case c = make_q8_case(hd, vd, n_kv, q_scale, uint32_t(hd * 7919 + n_kv * 31 + vd));
+    c.shape.softcap = softcap;
+    std::vector<float> got(size_t(vd), -1.0f), want(size_t(vd), -2.0f),
+        scratch(size_t(attention_q8_0_scratch_floats(c.shape)));
+    const uint8_t* k = c.k.data() + hd / 32 * 34;
+    const uint8_t* v = c.v.data() + vd / 32 * 34;
+    attention_head_q8_0(c.shape, c.q.data(), k, v, n_kv, want.data(), scratch.data());
+    std::fill(scratch.begin(), scratch.end(), 123.0f);   // nothing carried over from the first call
+    attention_head_q8_0_cpu(c.shape, c.q.data(), k, v, n_kv, got.data(), scratch.data());
+    for (int i = 0; i < vd; ++i)
+        QVERIFY2(std::memcmp(&got[size_t(i)], &want[size_t(i)], sizeof(float)) == 0,
+                 qPrintable(QStringLiteral("element %1: %2 vs scalar %3")
+                                .arg(i)
+                                .arg(got[size_t(i)], 0, 'g', 9)
+                                .arg(want[size_t(i)], 0, 'g', 9)));
+    float norm = 0;   // a real output, not zeros on both sides
+    for (float x : want)
+        norm = std::max(norm, std::fabs(x));
+    QVERIFY(norm > 0.01f);
 }
 
 // A Q8_0 cache (3 heads a position, head 1 under test, strides in bytes) against attention in
@@ -221,8 +312,9 @@ void TestAttentionCpu::q8CacheMatchesDequantizedReference()
     }
     const AttentionShape shape{hd, vd, int64_t(k_row), int64_t(v_row), 1.0f / std::sqrt(float(hd))};
     std::vector<float> got(static_cast<size_t>(vd)), scratch(static_cast<size_t>(attention_q8_0_scratch_floats(shape)));
-    attention_head_q8_0(shape, q.data(), k.data() + hd / 32 * 34, v.data() + vd / 32 * 34, n_kv, got.data(),
-                        scratch.data());
+    QFETCH(bool, dispatched);
+    (dispatched ? attention_head_q8_0_cpu : attention_head_q8_0)(
+        shape, q.data(), k.data() + hd / 32 * 34, v.data() + vd / 32 * 34, n_kv, got.data(), scratch.data());
     std::vector<double> w(static_cast<size_t>(n_kv));
     double total = 0, m = -INFINITY, vmax = 0;
     for (int j = 0; j < n_kv; ++j) {

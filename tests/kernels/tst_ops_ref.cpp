@@ -1,11 +1,13 @@
 // Reference element-wise ops (kernels/cpu/ops_ref.h) against values worked out independently:
 // NeoX RoPE from the rotation formula in double precision, and against the normal layout on the
 // same values interleaved.
+#include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/ops_ref.h"
 
 #include <QtTest>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 using namespace causerie::kernels;
@@ -116,6 +118,39 @@ private Q_SLOTS:
         }
         QCOMPARE(out[0], 0.0f);
         QCOMPARE(out[8], 11.0f * 0.5f);
+    }
+
+    // Between -10 and 10 geglu_ref reads its table: equal, bit for bit, to the expression of
+    // gelu_tanh_f16 for every half there (gate rounded to F16 first), times up.
+    void gegluTableMatchesExpressionForEveryHalf()
+    {
+        constexpr float kSqrt2OverPi = 0.79788456080286535587989211986876f, kA = 0.044715f;
+        std::vector<float> gate, up;
+        for (uint32_t h = 0; h < 65536; ++h) {
+            const float x = fp16_to_fp32(uint16_t(h));
+            if (x > -10.0f && x < 10.0f) {
+                gate.push_back(x);
+                up.push_back(h % 2 ? 1.0f : -0.75f);
+            }
+        }
+        QCOMPARE(gate.size(), size_t(2 * 0x4900));   // 10 is 0x4900: codes 0 .. 0x48FF of either sign
+        std::vector<float> out(gate.size());
+        geglu_ref(gate.data(), up.data(), out.data(), int64_t(gate.size()));
+        int differing = 0;
+        for (size_t i = 0; i < gate.size(); ++i) {
+            const float x = gate[i];
+            const float act =
+                fp16_to_fp32(fp32_to_fp16(0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kA * x * x)))));
+            const float entry = gelu_tanh_f16(fp32_to_fp16(x)), want = act * up[i];
+            if (std::memcmp(&entry, &act, 4) != 0 || std::memcmp(&out[i], &want, 4) != 0)
+                ++differing;
+        }
+        QCOMPARE(differing, 0);
+        // a gate between halves is rounded to the nearest one first
+        const float between = fp16_to_fp32(0x3C00) + 0x1p-12f, one = 1.0f;   // 1 + 1/4096 rounds to 1
+        float got = 0;
+        geglu_ref(&between, &one, &got, 1);
+        QCOMPARE(got, gelu_tanh_f16(0x3C00));
     }
 
     void softcapMatchesFormula()
