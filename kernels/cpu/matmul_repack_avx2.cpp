@@ -66,6 +66,7 @@ inline __m256i dpbusd(__m256i acc, __m256i u, __m256i s)
 }
 
 inline __m256i bcast4(const uint8_t* p) { return _mm256_set1_epi32(load_i32(p)); }
+inline __m256i load32(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 
 // 8 fp16 scales (16 bytes) as floats.
 inline __m256 scales8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(p))); }
@@ -404,6 +405,75 @@ inline __m256i pair16(__m256i v32)
     return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v32, 16));
 }
 
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+// Plain AVX2 steps of the K-quant tiles: 32 elements of 8 rows (half h) for NT tokens, 16 at a
+// time, so that 4 code vectors, the NT sums and the scale stay in the 16 registers.
+// Q4_K / Q5_K, sub-block s: nibbles x |y| <= 127 in vpmaddubsw, 8 pair sums <= 30480 exact in
+// i16 (the two halves summed before one vpmaddwd); Q5_K codes <= 31: 4 pair sums <= 31744, each
+// half widened by its own vpmaddwd.
+template <int NT, bool Q5>
+inline void plain_step_q4_k(const uint8_t* b, int h, int s, const uint8_t* xi, __m256i* sumi)
+{
+    const __m256i sc16 = pair16(scales_i32<false>(b + 64 + 16 * s + 8 * h));
+    const uint8_t* v = b + 320 + 512 * (s / 2) + 32 * h;
+    const uint8_t* hp = b + kRepackQ4KSuper + 64 * 2 * (s / 2) + 32 * h;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256i part[NT];
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+        __m256i c[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            c[k] = _mm256_and_si256(_mm256_srli_epi16(load32(v + 64 * (4 * half + k)), 4 * (s % 2)), low4);
+            if constexpr (Q5)
+                c[k] = _mm256_or_si256(c[k], q5_bit4(load32(hp + 64 * half), 4 - 2 * k - s % 2));
+        }
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
+            const __m256i p = _mm256_add_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4))),
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)),
+                                 _mm256_maddubs_epi16(c[3], bcast4(y + 12))));
+            if (Q5)
+                sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16));
+            else if (half == 0)
+                part[t] = p;
+            else
+                sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(part[t], p), sc16));
+        }
+    }
+}
+
+// Q6_K, sub-block s (groups 2s, 2s + 1): u <= 63 x |y| <= 127, two pair sums <= 32004 exact in
+// i16; the offset as -16 bsum_j in both halves of an i16 pair, each widened with the scale pair.
+template <int NT>
+inline void plain_step_q6_k(const uint8_t* b, int h, int s, const uint8_t* xi, const uint8_t* xs, __m256i* sumi)
+{
+    const uint8_t* v = b + 320 + 512 * s + 32 * h;
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+        const int j = 2 * s + half;
+        const __m256i sc16 = pair16(scales_i32<true>(b + 64 + 16 * j + 8 * h));
+        __m256i c[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k)
+            c[k] = load32(v + 64 * (4 * half + k));
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
+            const __m256i a0 =
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
+            const __m256i a1 =
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)), _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
+            const __m256i s0 = _mm256_add_epi32(_mm256_madd_epi16(a0, sc16), _mm256_madd_epi16(a1, sc16));
+            sumi[t] =
+                _mm256_add_epi32(sumi[t], _mm256_add_epi32(s0, _mm256_madd_epi16(bcast4(xs + 64 * t + 4 * j), sc16)));
+        }
+    }
+}
+#endif
+
 // Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
 // sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
 template <int NH, int NT, bool Q5>
@@ -414,7 +484,7 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
     for (int h = 0; h < NH; ++h)
         for (int t = 0; t < NT; ++t)
             acc[h][t] = _mm256_setzero_ps();
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    [[maybe_unused]] const __m256i low4 = _mm256_set1_epi8(0x0F);
     for (int64_t i = 0; i < nb; ++i) {
         const uint8_t* b = g + size_t(i) * kSuper;
         const uint8_t* xi = xt + size_t(i) * kXSuper;
@@ -427,10 +497,11 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             for (int t = 0; t < NT; ++t)
                 sumi[t] = _mm256_setzero_si256();
             for (int sb = 0; sb < 8; ++sb) {
-                const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
                 if constexpr (NT == 1)
                     if (hh == 0)
                         prefetch_record_part(b + kSuper, kSuper, sb, 8);
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
                 __m256i c[8];
 #pragma GCC unroll 8
                 for (int k = 0; k < 8; ++k) {
@@ -446,13 +517,9 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                         c[k] = _mm256_or_si256(c[k], q5_bit4(k < 4 ? hb0 : hb1, 4 - 2 * (k % 4) - sb % 2));
                 }
                 const __m256i sc = scales_i32<false>(b + 64 + 16 * sb + 8 * h);
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-                const __m256i sc16 = pair16(sc);
-#endif
 #pragma GCC unroll 4
                 for (int t = 0; t < NT; ++t) {
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
-#ifdef CAUSERIE_REPACK_HAS_VNNI
                     __m256i d0 = _mm256_setzero_si256(), d1 = _mm256_setzero_si256();
 #pragma GCC unroll 8
                     for (int k = 0; k < 8; k += 2) {
@@ -460,37 +527,28 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                         d1 = dpbusd(d1, c[k + 1], bcast4(y + 4 * k + 4));
                     }
                     sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(d0, d1), sc));
-#else
-                    // nibbles x |y| <= 127: 8 pair sums <= 30480, exact in i16 (Q5_K: codes <= 31,
-                    // 4 pair sums <= 31744: a and a2 each exact, widened apart)
-                    __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
-                    __m256i a2 = _mm256_maddubs_epi16(c[1], bcast4(y + 4));
-                    for (int k = 2; k < 8; k += 2) {
-                        a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
-                        a2 = _mm256_add_epi16(a2, _mm256_maddubs_epi16(c[k + 1], bcast4(y + 4 * k + 4)));
-                    }
-                    if constexpr (Q5)
-                        sumi[t] = _mm256_add_epi32(
-                            sumi[t], _mm256_add_epi32(_mm256_madd_epi16(a, sc16), _mm256_madd_epi16(a2, sc16)));
-                    else
-                        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(a, a2), sc16));
-#endif
                 }
+#else
+                plain_step_q4_k<NT, Q5>(b, h, sb, xi, sumi);
+#endif
             }
             const __m256 dw = scales8(b + 16 * h);
             const __m256 dmw = scales8(b + 32 + 16 * h);
+            __m256i summ[NT];
+            for (int t = 0; t < NT; ++t)
+                summ[t] = _mm256_setzero_si256();
+            for (int pp = 0; pp < 4; ++pp) {   // the mins, loaded once for all tokens
+                const __m256i m =
+                    _mm256_cvtepu8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 192 + 32 * pp + 16 * h)));
+                for (int t = 0; t < NT; ++t)
+                    summ[t] = _mm256_add_epi32(summ[t], _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * pp)));
+            }
             for (int t = 0; t < NT; ++t) {
-                __m256i summ = _mm256_setzero_si256();
-                for (int pp = 0; pp < 4; ++pp) {
-                    const __m256i m = _mm256_cvtepu8_epi16(
-                        _mm_load_si128(reinterpret_cast<const __m128i*>(b + 192 + 32 * pp + 16 * h)));
-                    summ = _mm256_add_epi32(summ, _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * pp)));
-                }
                 const __m256 dx = _mm256_broadcast_ss(xd + t);
                 const __m256 d = _mm256_mul_ps(dw, dx);
                 const __m256 dmin = _mm256_mul_ps(dmw, dx);
                 acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(sumi[t])),
-                                                                     _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(summ))));
+                                                                     _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(summ[t]))));
             }
         }
     }
@@ -520,24 +578,21 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             for (int t = 0; t < NT; ++t)
                 sumi[t] = _mm256_setzero_si256();
             for (int sb = 0; sb < 8; ++sb) {
-                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
                 if constexpr (NT == 1)
                     if (hh == 0)
                         prefetch_record_part(b + kRepackQ6KSuper, kRepackQ6KSuper, sb, 8);
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
                 __m256i c[8];
                 for (int k = 0; k < 8; ++k)
                     c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
                 const int j = 2 * sb;
                 const __m256i sca = scales_i32<true>(b + 64 + 16 * j + 8 * h);
                 const __m256i scb = scales_i32<true>(b + 64 + 16 * (j + 1) + 8 * h);
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-                const __m256i sca16 = pair16(sca), scb16 = pair16(scb);
-#endif
 #pragma GCC unroll 4
                 for (int t = 0; t < NT; ++t) {
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
                     const uint8_t* side = xs + 64 * t + 4 * j;
-#ifdef CAUSERIE_REPACK_HAS_VNNI
                     __m256i da = _mm256_set1_epi32(load_i32(side));
                     __m256i db = _mm256_set1_epi32(load_i32(side + 4));
                     for (int k = 0; k < 4; ++k) {
@@ -546,24 +601,10 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                     }
                     sumi[t] = _mm256_add_epi32(
                         sumi[t], _mm256_add_epi32(_mm256_mullo_epi32(da, sca), _mm256_mullo_epi32(db, scb)));
-#else
-                    // u <= 63 x |y| <= 127: a pair sum <= 16002, two of them exact in i16
-                    const __m256i a0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)),
-                                                        _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
-                    const __m256i a1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)),
-                                                        _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
-                    const __m256i b0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[4], bcast4(y + 16)),
-                                                        _mm256_maddubs_epi16(c[5], bcast4(y + 20)));
-                    const __m256i b1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[6], bcast4(y + 24)),
-                                                        _mm256_maddubs_epi16(c[7], bcast4(y + 28)));
-                    __m256i s = _mm256_add_epi32(_mm256_madd_epi16(a0, sca16), _mm256_madd_epi16(a1, sca16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side), sca16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b0, scb16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b1, scb16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side + 4), scb16));
-                    sumi[t] = _mm256_add_epi32(sumi[t], s);
-#endif
                 }
+#else
+                plain_step_q6_k<NT>(b, h, sb, xi, xs, sumi);
+#endif
             }
             const __m256 dw = scales8(b + 16 * h);
             for (int t = 0; t < NT; ++t)
@@ -595,8 +636,6 @@ inline __m256i bit_to(__m256i v, int from, int to)
     const __m256i m = from >= to ? _mm256_srli_epi16(v, from - to) : _mm256_slli_epi16(v, to - from);
     return _mm256_and_si256(m, _mm256_set1_epi8(char(1 << to)));
 }
-
-inline __m256i load32(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 
 template <int LB>
 inline void lowbit_codes(const uint8_t* b, int h, int s, __m256i grid, __m256i* c)
