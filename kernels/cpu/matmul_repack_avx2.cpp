@@ -66,6 +66,7 @@ inline __m256i dpbusd(__m256i acc, __m256i u, __m256i s)
 }
 
 inline __m256i bcast4(const uint8_t* p) { return _mm256_set1_epi32(load_i32(p)); }
+inline __m256i load32(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 
 // 8 fp16 scales (16 bytes) as floats.
 inline __m256 scales8(const uint8_t* p) { return _mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(p))); }
@@ -535,6 +536,75 @@ inline __m256i pair16(__m256i v32)
     return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v32, 16));
 }
 
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+// Plain AVX2 steps of the K-quant tiles: 32 elements of 8 rows (half h) for NT tokens, 16 at a
+// time, so that 4 code vectors, the NT sums and the scale stay in the 16 registers.
+// Q4_K / Q5_K, sub-block s: nibbles x |y| <= 127 in vpmaddubsw, 8 pair sums <= 30480 exact in
+// i16 (the two halves summed before one vpmaddwd); Q5_K codes <= 31: 4 pair sums <= 31744, each
+// half widened by its own vpmaddwd.
+template <int NT, bool Q5>
+inline void plain_step_q4_k(const uint8_t* b, int h, int s, const uint8_t* xi, __m256i* sumi)
+{
+    const __m256i sc16 = pair16(scales_i32<false>(b + 64 + 16 * s + 8 * h));
+    const uint8_t* v = b + 320 + 512 * (s / 2) + 32 * h;
+    const uint8_t* hp = b + kRepackQ4KSuper + 64 * 2 * (s / 2) + 32 * h;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256i part[NT];
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+        __m256i c[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k) {
+            c[k] = _mm256_and_si256(_mm256_srli_epi16(load32(v + 64 * (4 * half + k)), 4 * (s % 2)), low4);
+            if constexpr (Q5)
+                c[k] = _mm256_or_si256(c[k], q5_bit4(load32(hp + 64 * half), 4 - 2 * k - s % 2));
+        }
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
+            const __m256i p = _mm256_add_epi16(
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4))),
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)),
+                                 _mm256_maddubs_epi16(c[3], bcast4(y + 12))));
+            if (Q5)
+                sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16));
+            else if (half == 0)
+                part[t] = p;
+            else
+                sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(part[t], p), sc16));
+        }
+    }
+}
+
+// Q6_K, sub-block s (groups 2s, 2s + 1): u <= 63 x |y| <= 127, two pair sums <= 32004 exact in
+// i16; the offset as -16 bsum_j in both halves of an i16 pair, each widened with the scale pair.
+template <int NT>
+inline void plain_step_q6_k(const uint8_t* b, int h, int s, const uint8_t* xi, const uint8_t* xs, __m256i* sumi)
+{
+    const uint8_t* v = b + 320 + 512 * s + 32 * h;
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+        const int j = 2 * s + half;
+        const __m256i sc16 = pair16(scales_i32<true>(b + 64 + 16 * j + 8 * h));
+        __m256i c[4];
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k)
+            c[k] = load32(v + 64 * (4 * half + k));
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
+            const __m256i a0 =
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
+            const __m256i a1 =
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)), _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
+            const __m256i s0 = _mm256_add_epi32(_mm256_madd_epi16(a0, sc16), _mm256_madd_epi16(a1, sc16));
+            sumi[t] =
+                _mm256_add_epi32(sumi[t], _mm256_add_epi32(s0, _mm256_madd_epi16(bcast4(xs + 64 * t + 4 * j), sc16)));
+        }
+    }
+}
+#endif
+
 // Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
 // sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
 template <int NH, int NT, bool Q5>
@@ -545,7 +615,7 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
     for (int h = 0; h < NH; ++h)
         for (int t = 0; t < NT; ++t)
             acc[h][t] = _mm256_setzero_ps();
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    [[maybe_unused]] const __m256i low4 = _mm256_set1_epi8(0x0F);
     for (int64_t i = 0; i < nb; ++i) {
         const uint8_t* b = g + size_t(i) * kSuper;
         const uint8_t* xi = xt + size_t(i) * kXSuper;
@@ -591,10 +661,11 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             }
 #else
             for (int sb = 0; sb < 8; ++sb) {
-                const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
                 if constexpr (NT == 1)
                     if (hh == 0)
                         prefetch_record_part(b + kSuper, kSuper, sb, 8);
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
                 __m256i c[8];
 #pragma GCC unroll 8
                 for (int k = 0; k < 8; ++k) {
@@ -610,13 +681,9 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                         c[k] = _mm256_or_si256(c[k], q5_bit4(k < 4 ? hb0 : hb1, 4 - 2 * (k % 4) - sb % 2));
                 }
                 const __m256i sc = scales_i32<false>(b + 64 + 16 * sb + 8 * h);
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-                const __m256i sc16 = pair16(sc);
-#endif
 #pragma GCC unroll 4
                 for (int t = 0; t < NT; ++t) {
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
-#ifdef CAUSERIE_REPACK_HAS_VNNI
                     __m256i d0 = _mm256_setzero_si256(), d1 = _mm256_setzero_si256();
 #pragma GCC unroll 8
                     for (int k = 0; k < 8; k += 2) {
@@ -624,38 +691,29 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                         d1 = dpbusd(d1, c[k + 1], bcast4(y + 4 * k + 4));
                     }
                     sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(d0, d1), sc));
-#else
-                    // nibbles x |y| <= 127: 8 pair sums <= 30480, exact in i16 (Q5_K: codes <= 31,
-                    // 4 pair sums <= 31744: a and a2 each exact, widened apart)
-                    __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
-                    __m256i a2 = _mm256_maddubs_epi16(c[1], bcast4(y + 4));
-                    for (int k = 2; k < 8; k += 2) {
-                        a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
-                        a2 = _mm256_add_epi16(a2, _mm256_maddubs_epi16(c[k + 1], bcast4(y + 4 * k + 4)));
-                    }
-                    if constexpr (Q5)
-                        sumi[t] = _mm256_add_epi32(
-                            sumi[t], _mm256_add_epi32(_mm256_madd_epi16(a, sc16), _mm256_madd_epi16(a2, sc16)));
-                    else
-                        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(_mm256_add_epi16(a, a2), sc16));
-#endif
                 }
+#else
+                plain_step_q4_k<NT, Q5>(b, h, sb, xi, sumi);
+#endif
             }
 #endif
             const __m256 dw = scales8(b + 16 * h);
             const __m256 dmw = scales8(b + 32 + 16 * h);
+            __m256i summ[NT];
+            for (int t = 0; t < NT; ++t)
+                summ[t] = _mm256_setzero_si256();
+            for (int pp = 0; pp < 4; ++pp) {   // the mins, loaded once for all tokens
+                const __m256i m =
+                    _mm256_cvtepu8_epi16(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 192 + 32 * pp + 16 * h)));
+                for (int t = 0; t < NT; ++t)
+                    summ[t] = _mm256_add_epi32(summ[t], _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * pp)));
+            }
             for (int t = 0; t < NT; ++t) {
-                __m256i summ = _mm256_setzero_si256();
-                for (int pp = 0; pp < 4; ++pp) {
-                    const __m256i m = _mm256_cvtepu8_epi16(
-                        _mm_load_si128(reinterpret_cast<const __m128i*>(b + 192 + 32 * pp + 16 * h)));
-                    summ = _mm256_add_epi32(summ, _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * pp)));
-                }
                 const __m256 dx = _mm256_broadcast_ss(xd + t);
                 const __m256 d = _mm256_mul_ps(dw, dx);
                 const __m256 dmin = _mm256_mul_ps(dmw, dx);
                 acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_sub_ps(_mm256_mul_ps(d, _mm256_cvtepi32_ps(sumi[t])),
-                                                                     _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(summ))));
+                                                                     _mm256_mul_ps(dmin, _mm256_cvtepi32_ps(summ[t]))));
             }
         }
     }
@@ -719,24 +777,21 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             }
 #else
             for (int sb = 0; sb < 8; ++sb) {
-                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
                 if constexpr (NT == 1)
                     if (hh == 0)
                         prefetch_record_part(b + kRepackQ6KSuper, kRepackQ6KSuper, sb, 8);
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
                 __m256i c[8];
                 for (int k = 0; k < 8; ++k)
                     c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
                 const int j = 2 * sb;
                 const __m256i sca = scales_i32<true>(b + 64 + 16 * j + 8 * h);
                 const __m256i scb = scales_i32<true>(b + 64 + 16 * (j + 1) + 8 * h);
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-                const __m256i sca16 = pair16(sca), scb16 = pair16(scb);
-#endif
 #pragma GCC unroll 4
                 for (int t = 0; t < NT; ++t) {
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
                     const uint8_t* side = xs + 64 * t + 4 * j;
-#ifdef CAUSERIE_REPACK_HAS_VNNI
                     __m256i da = _mm256_set1_epi32(load_i32(side));
                     __m256i db = _mm256_set1_epi32(load_i32(side + 4));
                     for (int k = 0; k < 4; ++k) {
@@ -745,24 +800,10 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                     }
                     sumi[t] = _mm256_add_epi32(
                         sumi[t], _mm256_add_epi32(_mm256_mullo_epi32(da, sca), _mm256_mullo_epi32(db, scb)));
-#else
-                    // u <= 63 x |y| <= 127: a pair sum <= 16002, two of them exact in i16
-                    const __m256i a0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)),
-                                                        _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
-                    const __m256i a1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)),
-                                                        _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
-                    const __m256i b0 = _mm256_add_epi16(_mm256_maddubs_epi16(c[4], bcast4(y + 16)),
-                                                        _mm256_maddubs_epi16(c[5], bcast4(y + 20)));
-                    const __m256i b1 = _mm256_add_epi16(_mm256_maddubs_epi16(c[6], bcast4(y + 24)),
-                                                        _mm256_maddubs_epi16(c[7], bcast4(y + 28)));
-                    __m256i s = _mm256_add_epi32(_mm256_madd_epi16(a0, sca16), _mm256_madd_epi16(a1, sca16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side), sca16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b0, scb16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(b1, scb16));
-                    s = _mm256_add_epi32(s, _mm256_madd_epi16(bcast4(side + 4), scb16));
-                    sumi[t] = _mm256_add_epi32(sumi[t], s);
-#endif
                 }
+#else
+                plain_step_q6_k<NT>(b, h, sb, xi, xs, sumi);
+#endif
             }
 #endif
             const __m256 dw = scales8(b + 16 * h);
@@ -795,8 +836,6 @@ inline __m256i bit_to(__m256i v, int from, int to)
     const __m256i m = from >= to ? _mm256_srli_epi16(v, from - to) : _mm256_slli_epi16(v, to - from);
     return _mm256_and_si256(m, _mm256_set1_epi8(char(1 << to)));
 }
-
-inline __m256i load32(const uint8_t* p) { return _mm256_load_si256(reinterpret_cast<const __m256i*>(p)); }
 
 template <int LB>
 inline void lowbit_codes(const uint8_t* b, int h, int s, __m256i grid, __m256i* c)
@@ -833,6 +872,97 @@ inline void lowbit_codes(const uint8_t* b, int h, int s, __m256i grid, __m256i* 
     }
 }
 
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+// Plain AVX2, one step of 32 elements of 8 rows (half h) for NT tokens, taken 16 elements (one
+// scale) at a time so that 4 code vectors, the NT sums and the scale fit the 16 registers.
+// Q2_K / Q3_K: the codes of sub-block 2s + half, c[k] = its elements [4k, 4k+4).
+template <int LB>
+inline void lowbit_codes_half(const uint8_t* b, int h, int s, int half, __m256i* c)
+{
+    const uint8_t* v = b + 320 + 256 * (s / 2) + 32 * h;
+    const int j = 2 * (s % 2) + half;
+    const __m256i three = _mm256_set1_epi8(3);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k)
+        c[k] = _mm256_and_si256(_mm256_srli_epi16(load32(v + 64 * k), 2 * j), three);
+    if constexpr (LB == kQ3K) {
+        const uint8_t* hp = b + 1344 + 128 * (s / 2) + 32 * h;
+#pragma GCC unroll 4
+        for (int k = 0; k < 4; ++k)
+            c[k] = _mm256_or_si256(c[k], bit_to(load32(hp + 64 * (k / 2)), 4 * (k % 2) + j, 2));
+    }
+}
+
+// Byte 2r + O of 16 broadcast bytes (row r's Q2_K scale byte of sub-block 2s + O) in both i16
+// halves of row r's i32 lane, zero-extended.
+template <int O>
+inline __m256i q2_pair_ctrl()
+{
+    return _mm256_setr_epi8(O, -1, O, -1, 2 + O, -1, 2 + O, -1, 4 + O, -1, 4 + O, -1, 6 + O, -1, 6 + O, -1, 8 + O, -1,
+                            8 + O, -1, 10 + O, -1, 10 + O, -1, 12 + O, -1, 12 + O, -1, 14 + O, -1, 14 + O, -1);
+}
+
+// Q2_K / Q3_K: per 16 elements 4 vpmaddubsw summed in i16 (Q2_K: 4 pairs <= 3048; Q3_K: 4 pairs
+// of u = q + 4 <= 7112, plus its offset -2 bsum in both halves, |.| <= 4064: exact), then one
+// vpmaddwd with the scale pair (sc (p_lo + p_hi) = sc (sum u y - 4 bsum) for Q3_K).
+template <int NT, int LB>
+inline void plain_step_2bit(const uint8_t* b, int h, int s, const uint8_t* xi, const uint8_t* xs, __m256i* sumi)
+{
+    __m256i sc16[2];
+    if constexpr (LB == kQ2K) {
+        const __m256i raw =
+            _mm256_broadcastsi128_si256(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 32 * s + 16 * h)));
+        sc16[0] = _mm256_and_si256(_mm256_shuffle_epi8(raw, q2_pair_ctrl<0>()), _mm256_set1_epi16(0x0F));
+        sc16[1] = _mm256_and_si256(_mm256_shuffle_epi8(raw, q2_pair_ctrl<1>()), _mm256_set1_epi16(0x0F));
+    } else {
+        sc16[0] = pair16(scales_i32<true>(b + 64 + 32 * s + 8 * h));
+        sc16[1] = pair16(scales_i32<true>(b + 80 + 32 * s + 8 * h));
+    }
+#pragma GCC unroll 2
+    for (int half = 0; half < 2; ++half) {
+        __m256i c[4];
+        lowbit_codes_half<LB>(b, h, s, half, c);
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
+            const __m256i p0 =
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
+            const __m256i p1 =
+                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)), _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
+            __m256i p = _mm256_add_epi16(p0, p1);
+            if constexpr (LB == kQ3K)
+                p = _mm256_add_epi16(p, bcast4(xs + 64 * t + 8 * s + 4 * half));
+            sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16[half]));
+        }
+    }
+}
+
+// IQ4_XS: the sign trick, |v| x sign(v) y (a pair <= 32258, exact), two code vectors (one load)
+// at a time, each widened by vpmaddwd with the sub-block's scale pair.
+template <int NT>
+inline void plain_step_iq4_xs(const uint8_t* b, int h, int s, __m256i grid, const uint8_t* xi, __m256i* sumi)
+{
+    const __m256i sc16 = pair16(scales_i32<true>(b + 64 + 16 * s + 8 * h));
+    const uint8_t* v = b + 192 + 256 * s + 32 * h;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+#pragma GCC unroll 4
+    for (int k = 0; k < 4; ++k) {
+        const __m256i q = load32(v + 64 * k);
+        const __m256i vl = _mm256_shuffle_epi8(grid, _mm256_and_si256(q, low4));
+        const __m256i vh = _mm256_shuffle_epi8(grid, _mm256_and_si256(_mm256_srli_epi16(q, 4), low4));
+        const __m256i ml = _mm256_abs_epi8(vl), mh = _mm256_abs_epi8(vh);
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t) {
+            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s;
+            const __m256i pl = _mm256_maddubs_epi16(ml, _mm256_sign_epi8(bcast4(y + 4 * k), vl));
+            const __m256i ph = _mm256_maddubs_epi16(mh, _mm256_sign_epi8(bcast4(y + 16 + 4 * k), vh));
+            sumi[t] =
+                _mm256_add_epi32(sumi[t], _mm256_add_epi32(_mm256_madd_epi16(pl, sc16), _mm256_madd_epi16(ph, sc16)));
+        }
+    }
+}
+#endif
+
 template <int NH, int NT, int LB>
 void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
@@ -857,6 +987,7 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                 if constexpr (NT == 1)
                     if (hh == 0)
                         prefetch_record_part(b + kSuper, kSuper, sb, 8);
+#ifdef CAUSERIE_REPACK_HAS_VNNI
                 __m256i c[8];
                 lowbit_codes<LB>(b, h, sb, grid, c);
                 __m256i sca, scb = _mm256_setzero_si256();
@@ -871,7 +1002,6 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                 } else {
                     sca = scales_i32<true>(b + 64 + 16 * sb + 8 * h);
                 }
-#ifdef CAUSERIE_REPACK_HAS_VNNI
 #pragma GCC unroll 4
                 for (int t = 0; t < NT; ++t) {
                     const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
@@ -891,52 +1021,31 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                             sumi[t], _mm256_add_epi32(_mm256_mullo_epi32(da, sca), _mm256_mullo_epi32(db, scb)));
                 }
 #else
-                const __m256i sca16 = pair16(sca), scb16 = pair16(scb);
-#pragma GCC unroll 4
-                for (int t = 0; t < NT; ++t) {
-                    const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb;
-                    __m256i s = sumi[t];
-                    if constexpr (LB == kIQ4XS) {
-                        for (int k = 0; k < 8; ++k) {
-                            const __m256i yk = bcast4(y + 4 * k);
-                            const __m256i p = _mm256_maddubs_epi16(_mm256_abs_epi8(c[k]), _mm256_sign_epi8(yk, c[k]));
-                            s = _mm256_add_epi32(s, _mm256_madd_epi16(p, sca16));
-                        }
-                    } else {
-                        __m256i a = _mm256_maddubs_epi16(c[0], bcast4(y));
-                        __m256i bb = _mm256_maddubs_epi16(c[4], bcast4(y + 16));
-                        for (int k = 1; k < 4; ++k) {
-                            a = _mm256_add_epi16(a, _mm256_maddubs_epi16(c[k], bcast4(y + 4 * k)));
-                            bb = _mm256_add_epi16(bb, _mm256_maddubs_epi16(c[k + 4], bcast4(y + 16 + 4 * k)));
-                        }
-                        s = _mm256_add_epi32(
-                            s, _mm256_add_epi32(_mm256_madd_epi16(a, sca16), _mm256_madd_epi16(bb, scb16)));
-                        if constexpr (LB == kQ3K) {
-                            const uint8_t* side = xs + 64 * t + 8 * sb;
-                            s = _mm256_add_epi32(s, _mm256_add_epi32(_mm256_madd_epi16(bcast4(side), sca16),
-                                                                     _mm256_madd_epi16(bcast4(side + 4), scb16)));
-                        }
-                    }
-                    sumi[t] = s;
-                }
+                if constexpr (LB == kIQ4XS)
+                    plain_step_iq4_xs<NT>(b, h, sb, grid, xi, sumi);
+                else
+                    plain_step_2bit<NT, LB>(b, h, sb, xi, xs, sumi);
 #endif
             }
             const __m256 dw = scales8(b + 16 * h);
             if constexpr (LB == kQ2K) {
                 const __m256 dmw = scales8(b + 32 + 16 * h);
+                __m256i summ[NT];
+                for (int t = 0; t < NT; ++t)
+                    summ[t] = _mm256_setzero_si256();
+                for (int p = 0; p < 8; ++p) {   // mins of sub-blocks 2p, 2p+1 as i16 pairs
+                    const __m256i m =
+                        _mm256_srli_epi16(_mm256_cvtepu8_epi16(_mm_load_si128(
+                                              reinterpret_cast<const __m128i*>(b + 64 + 32 * p + 16 * h))),
+                                          4);
+                    for (int t = 0; t < NT; ++t)
+                        summ[t] = _mm256_add_epi32(summ[t], _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * p)));
+                }
                 for (int t = 0; t < NT; ++t) {
-                    __m256i summ = _mm256_setzero_si256();
-                    for (int p = 0; p < 8; ++p) {   // mins of sub-blocks 2p, 2p+1 as i16 pairs
-                        const __m256i m =
-                            _mm256_srli_epi16(_mm256_cvtepu8_epi16(_mm_load_si128(
-                                                  reinterpret_cast<const __m128i*>(b + 64 + 32 * p + 16 * h))),
-                                              4);
-                        summ = _mm256_add_epi32(summ, _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * p)));
-                    }
                     const __m256 dx = _mm256_broadcast_ss(xd + t);
                     acc[hh][t] = _mm256_add_ps(
                         acc[hh][t], _mm256_sub_ps(_mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(sumi[t])),
-                                                  _mm256_mul_ps(_mm256_mul_ps(dmw, dx), _mm256_cvtepi32_ps(summ))));
+                                                  _mm256_mul_ps(_mm256_mul_ps(dmw, dx), _mm256_cvtepi32_ps(summ[t]))));
                 }
             } else {
                 for (int t = 0; t < NT; ++t)

@@ -451,6 +451,20 @@ inline void lowbit_codes(const uint8_t* b, int s, __m512i grid, __m512i* c)
     }
 }
 
+// vpshufb control giving each i32 lane (within its 128-bit lane: bytes 4j..4j+3) the i16 at its
+// byte O in both halves (O = 0: the zero-extended first scale byte of a Q2_K pair, O = 2: the second).
+constexpr int32_t pick16(int j, int o)
+{
+    return (4 * j + o) | (4 * j + o + 1) << 8 | (4 * j + o) << 16 | (4 * j + o + 1) << 24;
+}
+template <int O>
+inline __m512i q2_pick_ctrl()
+{
+    return _mm512_setr_epi32(pick16(0, O), pick16(1, O), pick16(2, O), pick16(3, O), pick16(0, O), pick16(1, O),
+                             pick16(2, O), pick16(3, O), pick16(0, O), pick16(1, O), pick16(2, O), pick16(3, O),
+                             pick16(0, O), pick16(1, O), pick16(2, O), pick16(3, O));
+}
+
 template <int NT, int LB>
 void tile_lowbit(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd,
                  const int32_t* const* xs, float (*out)[16])
@@ -470,36 +484,69 @@ void tile_lowbit(const uint8_t* g, int64_t nb, const uint8_t* const* x, const fl
                 prefetch_record_part(b + kPrefetchRecords * kSuper, kSuper, s);
             __m512i c[8];
             lowbit_codes<LB>(b, s, grid, c);
-            __m512i sca, scb = _mm512_setzero_si512();
-            if constexpr (LB == kQ2K) {   // the pair's bytes (scale | min << 4) as i32 lanes
+            if constexpr (LB == kQ2K) {
+                // the scale folded into the codes: row r's scale in both i16 halves of its lane
+                // (the pair's bytes, scale | min << 4, zero-extended, picked by vpshufb), then
+                // vpmullw: (q_lo + 256 q_hi) sc = q_lo sc + 256 q_hi sc with q sc <= 45, so each
+                // byte becomes its code times the scale, and one vpdpbusd chain gives sumi
                 const __m512i w =
                     _mm512_cvtepu8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(b + 64 + 32 * s)));
-                sca = _mm512_and_si512(w, _mm512_set1_epi32(0x0F));
-                scb = _mm512_and_si512(_mm512_srli_epi32(w, 16), _mm512_set1_epi32(0x0F));
-            } else if constexpr (LB == kQ3K) {
-                sca = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 32 * s)));
-                scb = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 80 + 32 * s)));
-            } else {
-                sca = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * s)));
-            }
-#pragma GCC unroll 6
-            for (int t = 0; t < NT; ++t) {
-                const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
-                const int32_t* side = xs[t] + 16 * i;
-                __m512i da = LB == kQ2K   ? _mm512_setzero_si512()
-                             : LB == kQ3K ? _mm512_set1_epi32(side[2 * s])
-                                          : _mm512_set1_epi32(side[s]);
-                __m512i db = LB == kQ3K ? _mm512_set1_epi32(side[2 * s + 1]) : _mm512_setzero_si512();
-#pragma GCC unroll 8
+                const __m512i low = _mm512_set1_epi16(0x0F);
+                const __m512i sca = _mm512_and_si512(_mm512_shuffle_epi8(w, q2_pick_ctrl<0>()), low);
+                const __m512i scb = _mm512_and_si512(_mm512_shuffle_epi8(w, q2_pick_ctrl<2>()), low);
+#pragma GCC unroll 4
                 for (int k = 0; k < 4; ++k) {
-                    da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
-                    db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                    c[k] = _mm512_mullo_epi16(c[k], sca);
+                    c[k + 4] = _mm512_mullo_epi16(c[k + 4], scb);
                 }
-                if constexpr (LB == kIQ4XS)
+#pragma GCC unroll 6
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
+                    __m512i da = sumi[t], db = _mm512_setzero_si512();
+#pragma GCC unroll 8
+                    for (int k = 0; k < 4; ++k) {
+                        da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
+                        db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                    }
+                    sumi[t] = _mm512_add_epi32(da, db);
+                }
+            } else if constexpr (LB == kQ3K) {
+                // the two 16-element dots and their seeds are within +-22352 (codes u = q + 4 <= 7,
+                // seed -4 bsum): vpdpwssd against the scale in the low i16 half only (high half
+                // zero) is sc * dot exactly
+                const __m512i lo16 = _mm512_set1_epi32(0xFFFF);
+                const __m512i sca = _mm512_and_si512(
+                    _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 32 * s))), lo16);
+                const __m512i scb = _mm512_and_si512(
+                    _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 80 + 32 * s))), lo16);
+#pragma GCC unroll 6
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
+                    const int32_t* side = xs[t] + 16 * i;
+                    __m512i da = _mm512_set1_epi32(side[2 * s]);
+                    __m512i db = _mm512_set1_epi32(side[2 * s + 1]);
+#pragma GCC unroll 8
+                    for (int k = 0; k < 4; ++k) {
+                        da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
+                        db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                    }
+                    sumi[t] = _mm512_dpwssd_epi32(_mm512_dpwssd_epi32(sumi[t], da, sca), db, scb);
+                }
+            } else {
+                const __m512i sca =
+                    _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * s)));
+#pragma GCC unroll 6
+                for (int t = 0; t < NT; ++t) {
+                    const uint8_t* y = x[t] + size_t(i) * kQ8KBytes + kQ8KQs + 32 * s;
+                    __m512i da = _mm512_set1_epi32(xs[t][16 * i + s]);
+                    __m512i db = _mm512_setzero_si512();
+#pragma GCC unroll 8
+                    for (int k = 0; k < 4; ++k) {
+                        da = _mm512_dpbusd_epi32(da, c[k], bcast4(y + 4 * k));
+                        db = _mm512_dpbusd_epi32(db, c[k + 4], bcast4(y + 16 + 4 * k));
+                    }
                     sumi[t] = _mm512_add_epi32(sumi[t], _mm512_mullo_epi32(_mm512_add_epi32(da, db), sca));
-                else
-                    sumi[t] = _mm512_add_epi32(
-                        sumi[t], _mm512_add_epi32(_mm512_mullo_epi32(da, sca), _mm512_mullo_epi32(db, scb)));
+                }
             }
         }
         const __m512 dw = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(b)));
