@@ -627,39 +627,6 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             __m256i sumi[NT];
             for (int t = 0; t < NT; ++t)
                 sumi[t] = _mm256_setzero_si256();
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-            // code vector outside, tokens inside (as tile_i16): per-token i16 sums, widened with the
-            // scale pair every 8 vectors (Q5_K: every 4, its codes <= 31)
-            for (int sb = 0; sb < 8; ++sb) {
-                const uint8_t* v = b + 320 + 512 * (sb / 2) + 32 * h;
-                if constexpr (NT == 1)
-                    if (hh == 0)
-                        prefetch_record_part(b + kSuper, kSuper, sb, 8);
-                const __m256i sc16 = pair16(scales_i32<false>(b + 64 + 16 * sb + 8 * h));
-                __m256i a[NT];
-#pragma GCC unroll 8
-                for (int k = 0; k < 8; ++k) {
-                    const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
-                    __m256i c = _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, low4);
-                    if constexpr (Q5) {
-                        const __m256i hb = _mm256_load_si256(reinterpret_cast<const __m256i*>(
-                            b + kRepackQ4KSuper + 64 * 2 * (sb / 2) + 64 * (k / 4) + 32 * h));
-                        c = _mm256_or_si256(c, q5_bit4(hb, 4 - 2 * (k % 4) - sb % 2));
-                    }
-                    constexpr int kWiden = Q5 ? 4 : 8;
-#pragma GCC unroll 4
-                    for (int t = 0; t < NT; ++t) {
-                        const __m256i p = _mm256_maddubs_epi16(c, bcast4(xi + QK_K * size_t(t) + 32 * sb + 4 * k));
-                        a[t] = k % kWiden == 0 ? p : _mm256_add_epi16(a[t], p);
-                        pin(a[t]);
-                        if (k % kWiden == kWiden - 1) {
-                            sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(a[t], sc16));
-                            pin(sumi[t]);
-                        }
-                    }
-                }
-            }
-#else
             for (int sb = 0; sb < 8; ++sb) {
                 if constexpr (NT == 1)
                     if (hh == 0)
@@ -696,7 +663,6 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                 plain_step_q4_k<NT, Q5>(b, h, sb, xi, sumi);
 #endif
             }
-#endif
             const __m256 dw = scales8(b + 16 * h);
             const __m256 dmw = scales8(b + 32 + 16 * h);
             __m256i summ[NT];
@@ -742,40 +708,6 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             __m256i sumi[NT];
             for (int t = 0; t < NT; ++t)
                 sumi[t] = _mm256_setzero_si256();
-#ifndef CAUSERIE_REPACK_HAS_VNNI
-            // code vector pairs outside, tokens inside (as tile_i16): u <= 63 x |y| <= 127, a pair
-            // sum <= 16002, two vectors' products exact in i16, then widened with the group's scale
-            for (int sb = 0; sb < 8; ++sb) {
-                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
-                if constexpr (NT == 1)
-                    if (hh == 0)
-                        prefetch_record_part(b + kRepackQ6KSuper, kRepackQ6KSuper, sb, 8);
-                const int j = 2 * sb;
-                const __m256i sca16 = pair16(scales_i32<true>(b + 64 + 16 * j + 8 * h));
-                const __m256i scb16 = pair16(scales_i32<true>(b + 64 + 16 * (j + 1) + 8 * h));
-#pragma GCC unroll 4
-                for (int t = 0; t < NT; ++t) {
-                    const uint8_t* side = xs + 64 * t + 4 * j;
-                    sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(_mm256_madd_epi16(bcast4(side), sca16),
-                                                                         _mm256_madd_epi16(bcast4(side + 4), scb16)));
-                }
-#pragma GCC unroll 4
-                for (int k = 0; k < 8; k += 2) {
-                    const __m256i c0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
-                    const __m256i c1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k + 64));
-                    const __m256i sc16 = k < 4 ? sca16 : scb16;
-#pragma GCC unroll 4
-                    for (int t = 0; t < NT; ++t) {
-                        const uint8_t* y = xi + QK_K * size_t(t) + 32 * sb + 4 * k;
-                        __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(c0, bcast4(y)),
-                                                     _mm256_maddubs_epi16(c1, bcast4(y + 4)));
-                        pin(p);
-                        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16));
-                        pin(sumi[t]);
-                    }
-                }
-            }
-#else
             for (int sb = 0; sb < 8; ++sb) {
                 if constexpr (NT == 1)
                     if (hh == 0)
@@ -805,7 +737,6 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                 plain_step_q6_k<NT>(b, h, sb, xi, xs, sumi);
 #endif
             }
-#endif
             const __m256 dw = scales8(b + 16 * h);
             for (int t = 0; t < NT; ++t)
                 acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(xd + t)),
