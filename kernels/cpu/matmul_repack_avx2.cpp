@@ -276,12 +276,7 @@ void tile_i16(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*o
     constexpr size_t hbytes = with_min(K) ? 256 : 128;
     constexpr size_t rbytes = hbytes + kRepackQ0RecordBlocks * cbytes;
     constexpr size_t cb = x_code_bytes(K);
-    __m256 acc[NH][NT];
-#pragma GCC unroll 8
-    for (int h = 0; h < NH; ++h)
-#pragma GCC unroll 8
-        for (int t = 0; t < NT; ++t)
-            acc[h][t] = _mm256_setzero_ps();
+    __m256 acc[NH][NT] = {};
     for (int64_t i = 0; i < nb; ++i) {
         const uint8_t* rec = g + size_t(i / kRepackQ0RecordBlocks) * rbytes;
         const int j = int(i % kRepackQ0RecordBlocks);
