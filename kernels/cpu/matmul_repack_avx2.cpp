@@ -534,6 +534,14 @@ inline __m256i pair16(__m256i v32)
 #ifndef CAUSERIE_REPACK_HAS_VNNI
 // Plain AVX2 steps of the K-quant tiles: 32 elements of 8 rows (half h) for NT tokens, 16 at a
 // time, so that 4 code vectors, the NT sums and the scale stay in the 16 registers.
+// The products of 4 code vectors with a token's 16 activation codes at y, as two i16 pair sums
+// (vectors 0 + 1, 2 + 3), each exact within the bound its caller states.
+inline void maddubs16(const __m256i* c, const uint8_t* y, __m256i* p)
+{
+    p[0] = _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
+    p[1] = _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)), _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
+}
+
 // Q4_K / Q5_K, sub-block s: nibbles x |y| <= 127 in vpmaddubsw, 8 pair sums <= 30480 exact in
 // i16 (the two halves summed before one vpmaddwd); Q5_K codes <= 31: 4 pair sums <= 31744, each
 // half widened by its own vpmaddwd.
@@ -557,10 +565,9 @@ inline void plain_step_q4_k(const uint8_t* b, int h, int s, const uint8_t* xi, _
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
             const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
-            const __m256i p = _mm256_add_epi16(
-                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4))),
-                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)),
-                                 _mm256_maddubs_epi16(c[3], bcast4(y + 12))));
+            __m256i pp[2];
+            maddubs16(c, y, pp);
+            const __m256i p = _mm256_add_epi16(pp[0], pp[1]);
             if (Q5)
                 sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16));
             else if (half == 0)
@@ -588,11 +595,9 @@ inline void plain_step_q6_k(const uint8_t* b, int h, int s, const uint8_t* xi, c
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
             const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
-            const __m256i a0 =
-                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
-            const __m256i a1 =
-                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)), _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
-            const __m256i s0 = _mm256_add_epi32(_mm256_madd_epi16(a0, sc16), _mm256_madd_epi16(a1, sc16));
+            __m256i a[2];
+            maddubs16(c, y, a);
+            const __m256i s0 = _mm256_add_epi32(_mm256_madd_epi16(a[0], sc16), _mm256_madd_epi16(a[1], sc16));
             sumi[t] =
                 _mm256_add_epi32(sumi[t], _mm256_add_epi32(s0, _mm256_madd_epi16(bcast4(xs + 64 * t + 4 * j), sc16)));
         }
@@ -851,11 +856,9 @@ inline void plain_step_2bit(const uint8_t* b, int h, int s, const uint8_t* xi, c
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
             const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
-            const __m256i p0 =
-                _mm256_add_epi16(_mm256_maddubs_epi16(c[0], bcast4(y)), _mm256_maddubs_epi16(c[1], bcast4(y + 4)));
-            const __m256i p1 =
-                _mm256_add_epi16(_mm256_maddubs_epi16(c[2], bcast4(y + 8)), _mm256_maddubs_epi16(c[3], bcast4(y + 12)));
-            __m256i p = _mm256_add_epi16(p0, p1);
+            __m256i pp[2];
+            maddubs16(c, y, pp);
+            __m256i p = _mm256_add_epi16(pp[0], pp[1]);
             if constexpr (LB == kQ3K)
                 p = _mm256_add_epi16(p, bcast4(xs + 64 * t + 8 * s + 4 * half));
             sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16[half]));
