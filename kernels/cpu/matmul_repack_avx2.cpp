@@ -257,6 +257,132 @@ void tile(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[
             _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
 }
 
+#ifndef CAUSERIE_REPACK_HAS_VNNI
+// Pins v in a register at this point: without it GCC reassociates a chain of i16 adds into a
+// tree whose leaves (every product of the block) are live at once, and spills them.
+inline void pin(__m256i& v) { asm("" : "+x"(v)); }
+
+// The plain AVX2 form of tile(), code vector outside and tokens inside: each decoded code vector
+// meets the NT tokens' broadcast activations at once and its products go to per-token i16 sums,
+// so the registers hold NH x NT i16 sums (two chains for Q5 and the split Q8_0 / IQ4_NL codes)
+// and NH x NT float sums but only two code vectors, not the block's eight (16 YMM: 8 rows x 4
+// tokens without spills). Chains and bounds as block_dot's; the float operations are tile()'s.
+template <int NH, int NT, int K>
+void tile_i16(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
+{
+    constexpr bool kSplit = split_q8(K);
+    constexpr bool kTwo = kSplit || is_q5(K);   // a second i16 chain per output vector
+    constexpr size_t cbytes = is_q5(K) ? 320 : K != kQ8_0 ? 256 : 512;
+    constexpr size_t hbytes = with_min(K) ? 256 : 128;
+    constexpr size_t rbytes = hbytes + kRepackQ0RecordBlocks * cbytes;
+    constexpr size_t cb = x_code_bytes(K);
+    __m256 acc[NH][NT] = {};
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* rec = g + size_t(i / kRepackQ0RecordBlocks) * rbytes;
+        const int j = int(i % kRepackQ0RecordBlocks);
+        if constexpr (NT == 1)
+            prefetch_record_part(rec + rbytes, rbytes, j, kRepackQ0RecordBlocks);
+        const uint8_t* xi = xt + size_t(i) * x_block_bytes(K);
+        __m256i a[NH][NT], b[NH][NT];
+        // the products of code vector c (elements e..e+3 of each row) with every token
+        const auto step = [&](int hh, __m256i c, int e, bool first, bool second_chain) __attribute__((always_inline))
+        {
+#pragma GCC unroll 8
+            for (int t = 0; t < NT; ++t) {
+                const __m256i p = _mm256_maddubs_epi16(c, bcast4(xi + cb * t + e));
+                if constexpr (kSplit) {
+                    const __m256i q = _mm256_maddubs_epi16(c, bcast4(xi + cb * t + 32 + e));
+                    a[hh][t] = first ? _mm256_add_epi16(p, _mm256_set1_epi16(-32768)) : _mm256_add_epi16(a[hh][t], p);
+                    b[hh][t] = first ? q : _mm256_add_epi16(b[hh][t], q);
+                    pin(a[hh][t]);
+                    pin(b[hh][t]);
+                } else if (second_chain) {
+                    b[hh][t] = first ? p : _mm256_add_epi16(b[hh][t], p);
+                    pin(b[hh][t]);
+                } else {
+                    a[hh][t] = first ? p : _mm256_add_epi16(a[hh][t], p);
+                    pin(a[hh][t]);
+                }
+            }
+        };
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const uint8_t* p = rec + hbytes + size_t(j) * cbytes + 32 * size_t(h0 + hh);
+            if constexpr (kSplit) {
+                // codes u = q + 128 (IQ4_NL: looked up, v + 128), vector k = elements of block_dot's c[k]
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; ++k) {
+                    __m256i c0, c1;
+                    if constexpr (K == kIQ4_NL) {
+                        const __m256i grid = iq4_table<false>(), low4 = _mm256_set1_epi8(0x0F);
+                        const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
+                        c0 = _mm256_shuffle_epi8(grid, _mm256_and_si256(v, low4));
+                        c1 = _mm256_shuffle_epi8(grid, _mm256_and_si256(_mm256_srli_epi16(v, 4), low4));
+                    } else {
+                        c0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
+                        c1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 256 + 64 * k));
+                    }
+                    step(hh, c0, 4 * k, k == 0, false);
+                    step(hh, c1, 16 + 4 * k, false, false);
+                }
+            } else {
+                const __m256i low4 = _mm256_set1_epi8(0x0F);
+#pragma GCC unroll 4
+                for (int k = 0; k < 4; ++k) {
+                    const __m256i v = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 64 * k));
+                    __m256i c0 = _mm256_and_si256(v, low4);
+                    __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(v, 4), low4);
+                    if constexpr (is_q5(K)) {
+                        const __m256i hb = _mm256_load_si256(reinterpret_cast<const __m256i*>(p + 256));
+                        c0 = _mm256_or_si256(c0, q5_bit4(hb, 4 - 2 * k));
+                        c1 = _mm256_or_si256(c1, q5_bit4(hb, 3 - 2 * k));
+                    }
+                    step(hh, c0, 4 * k, k == 0, false);
+                    step(hh, c1, 16 + 4 * k, k == 0 && kTwo, kTwo);
+                }
+            }
+        }
+        const float* xd = reinterpret_cast<const float*>(xi + cb * kTileTokens);
+        const __m256i one = _mm256_set1_epi16(1);
+#pragma GCC unroll 2
+        for (int hh = 0; hh < NH; ++hh) {
+            const int h = h0 + hh;
+            const __m256 dw = scales8(rec + 32 * size_t(j) + 16 * size_t(h));
+#pragma GCC unroll 8
+            for (int t = 0; t < NT; ++t) {
+                __m256i dot = _mm256_madd_epi16(a[hh][t], one);
+                if constexpr (kSplit)
+                    dot = _mm256_add_epi32(dot, _mm256_madd_epi16(b[hh][t], _mm256_set1_epi16(16)));
+                else if constexpr (kTwo)
+                    dot = _mm256_add_epi32(dot, _mm256_madd_epi16(b[hh][t], one));
+                if constexpr (!with_min(K))
+                    dot = _mm256_add_epi32(dot, _mm256_set1_epi32(load_i32(xi + (cb + 4) * kTileTokens + 4 * t)));
+                const __m256 f = _mm256_cvtepi32_ps(dot);
+                const __m256 dx = _mm256_broadcast_ss(xd + t);
+                if constexpr (K == kQ4_0 || K == kQ5_0) {
+                    acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(f, dw), dx));
+                } else if constexpr (K == kQ8_0 || K == kIQ4_NL) {
+                    acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(f, _mm256_mul_ps(dw, dx)));
+                } else {
+                    const __m256 mw = scales8(rec + 128 + 32 * size_t(j) + 16 * size_t(h));
+                    const __m256 sx = _mm256_broadcast_ss(xd + kTileTokens + t);
+                    acc[hh][t] = _mm256_add_ps(
+                        acc[hh][t], _mm256_add_ps(_mm256_mul_ps(_mm256_mul_ps(dw, dx), f), _mm256_mul_ps(mw, sx)));
+                }
+            }
+        }
+    }
+#pragma GCC unroll 8
+    for (int h = 0; h < NH; ++h)
+#pragma GCC unroll 8
+        for (int t = 0; t < NT; ++t)
+            _mm256_storeu_ps(out[t] + 8 * h, acc[h][t]);
+}
+#define CAUSERIE_REPACK_TILE tile_i16
+#else
+#define CAUSERIE_REPACK_TILE tile
+#endif
+
 using TileFn = void (*)(const uint8_t*, int, int64_t, const uint8_t*, float (*)[16]);
 
 // Tiles: one token (generation) takes both halves in one pass over the records (each record is
@@ -273,10 +399,10 @@ template <int K>
 TileFn tile_for(int nt)
 {
     switch (nt) {
-    case 1: return tile<2, 1, K>;
-    case 2: return tile<kBatchHalves, 2, K>;
-    case 3: return tile<kBatchHalves, 3, K>;
-    default: return tile<kBatchHalves, 4, K>;
+    case 1: return CAUSERIE_REPACK_TILE<2, 1, K>;
+    case 2: return CAUSERIE_REPACK_TILE<kBatchHalves, 2, K>;
+    case 3: return CAUSERIE_REPACK_TILE<kBatchHalves, 3, K>;
+    default: return CAUSERIE_REPACK_TILE<kBatchHalves, 4, K>;
     }
 }
 
