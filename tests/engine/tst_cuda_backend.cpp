@@ -141,6 +141,7 @@ private Q_SLOTS:
     void partialOffloadMatchesCpu();
     void hostLayersMatchCpu();
     void memoryPlan();
+    void memoryPlanCountsKvType();
     void notEnoughMemoryFallsBackToCpu();
     void outOfMemoryRetriesWithFewerLayers();
     void gemmPrefillPath();
@@ -375,6 +376,47 @@ void TestCudaBackend::memoryPlan()
     QCOMPARE(none.n_layer_gpu, int64_t(0));
     QCOMPARE(format_bytes(size_t(5.1 * 1073741824.0)), std::string("5.1 GiB"));
     QCOMPARE(format_bytes(size_t(340) << 20), std::string("340 MiB"));
+}
+
+// The plan counts the KV cache in the type asked for: Q8_0's 17/32 of F16's bytes let more layers
+// fit in the same free memory, and the backend places that many. Worked out by hand: Q8_0 weights,
+// n_embd 128, 4 heads of 32, 2 KV heads, n_ff 256, 8 layers, 256 positions.
+void TestCudaBackend::memoryPlanCountsKvType()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    const TestModelSpec spec{.n_embd = 128, .n_layer = 8, .n_ff = 256, .type = TensorType::Q8_0, .seed = 5};
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    // wq, wo: 128 rows x 136 bytes; wk, wv: 64 x 136; gate, up: 256 x 136; down: 128 x 272; two
+    // F32 norms of 512 bytes.
+    const size_t weights = 2 * 128 * 136 + 2 * 64 * 136 + 2 * 256 * 136 + 128 * 272 + 2 * 512;
+    const size_t kv_f16 = 256 * 2 * (2 * 32 * 2);   // K and V: 2 KV heads of 32 values, 2 bytes each
+    const size_t kv_q8 = 256 * 2 * (2 * 34);        // K and V: 2 heads of one 34-byte block each
+    const auto f16 = plan_cuda_memory(*model, 256, size_t(1) << 40, false, KvType::F16);
+    const auto q8 = plan_cuda_memory(*model, 256, size_t(1) << 40, false, KvType::Q8_0);
+    QCOMPARE(f16.layer_bytes, weights + kv_f16);
+    QCOMPARE(q8.layer_bytes, weights + kv_q8);
+    QCOMPARE(q8.fixed_bytes, f16.fixed_bytes);
+    QCOMPARE(plan_cuda_memory(*model, 256, size_t(1) << 40, false).layer_bytes, f16.layer_bytes);   // default F16
+    // Free memory for every layer with a Q8_0 cache: (8 x 192,512) / 223,232 = 6.9, so 6 with F16.
+    const size_t free_bytes = q8.fixed_bytes + 8 * q8.layer_bytes;
+    QCOMPARE(plan_cuda_memory(*model, 256, free_bytes, false, KvType::Q8_0).n_layer_gpu, int64_t(8));
+    QCOMPARE(plan_cuda_memory(*model, 256, free_bytes, false, KvType::F16).n_layer_gpu, int64_t(6));
+    QCOMPARE(plan_cuda_memory(*model, 256, free_bytes - 1, false, KvType::Q8_0).n_layer_gpu, int64_t(7));
+
+    // The backend places what the plan says for its own cache type.
+    kernels::gpu::sim_set_reported_free(free_bytes);
+    for (auto [type, placed] : {std::pair{KvType::Q8_0, "8/8 layers"}, {KvType::F16, "6/8 layers"}}) {
+        BackendOptions o{.n_ctx = 256, .n_threads = 2, .device = "cuda-sim"};
+        o.kv_type = type;
+        std::string why;
+        auto b = create_backend(*model, o, &why);
+        QVERIFY2(b.ok(), b.ok() ? "" : b.error().message.c_str());
+        QVERIFY2((*b)->device_name().find(placed) != std::string::npos, (*b)->device_name().c_str());
+        QCOMPARE((*b)->kv_type(), type);
+    }
 }
 
 // A device too small for one layer: `cuda-sim` falls back to the CPU and says why; one that
