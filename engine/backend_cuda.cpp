@@ -1108,7 +1108,7 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     // Under the sim, device memory is host memory: it cannot hold more than the RAM there is.
     const std::optional<size_t> ram = free_ram(options.free_ram_bytes);
     const size_t free_device = kSim && ram ? std::min(info.free_bytes, usable_of_free(*ram)) : info.free_bytes;
-    CudaMemoryPlan plan = plan_cuda_memory(model, n_ctx, free_device, gemm_min <= kCudaMaxBatch);
+    CudaMemoryPlan plan = plan_cuda_memory(model, n_ctx, free_device, gemm_min <= kCudaMaxBatch, options.kv_type);
     int64_t n_gpu = plan.n_layer_gpu;
     if (cuda_options.max_layers >= 0)
         n_gpu = std::min(n_gpu, cuda_options.max_layers);

@@ -61,9 +61,10 @@ inline constexpr int64_t kCudaMaxTopK = 128;
 // Device memory kept free for the CUDA context, cuBLAS workspace and fragmentation.
 inline constexpr size_t kCudaReserveBytes = size_t(320) << 20;
 
-// Pure arithmetic (device.cpp): no GPU needed. `gemm` adds the F16 scratch of the prefill GEMM path.
+// Pure arithmetic (device.cpp): no GPU needed. `gemm` adds the F16 scratch of the prefill GEMM path;
+// the KV cache is counted in `kv_type` (BackendOptions::kv_type).
 CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_bytes, bool gemm,
-                                size_t reserve_bytes = kCudaReserveBytes);
+                                KvType kv_type = KvType::F16, size_t reserve_bytes = kCudaReserveBytes);
 
 // format_bytes ("1.5 GiB") is in memory.h.
 

@@ -33,11 +33,41 @@ Status decode_step(std::span<Generation* const> generations)
     items.reserve(going.size());
     for (Generation* g : going)
         items.push_back(g->pending());
-    if (auto st = items.front().backend->eval_batch(items); !st)
-        return st;
+    if (auto st = items.front().backend->eval_batch(items); !st) {
+        // One sequence's device lost is every sequence's on it (those not yet run have not
+        // noticed): all move to the fallback, each re-evaluating its tokens so far there.
+        std::string lost;
+        for (const Generation* g : going)
+            if (lost.empty())
+                lost = g->device_lost();
+        if (lost.empty())
+            return st;
+        for (Generation* g : going)
+            if (auto moved = g->recover(st, lost); !moved)
+                return moved;
+        return Ok{};
+    }
     for (Generation* g : going)
         g->accepted();
     return Ok{};
+}
+
+SharedFallback::SharedFallback(Session::BackendMaker make)
+    : m_state(std::make_shared<State>(State{std::move(make), nullptr}))
+{
+}
+
+Session::BackendMaker SharedFallback::maker() const
+{
+    return [state = m_state]() -> Result<std::unique_ptr<ComputeBackend>> {
+        if (state->first)
+            if (auto seq = state->first->make_sequence())
+                return seq;
+        auto made = state->make();
+        if (made && !state->first)
+            state->first = made->get();
+        return made;
+    };
 }
 
 }   // namespace causerie

@@ -21,14 +21,17 @@
 namespace causerie {
 
 // Mirrors CudaBackend::allocate() in backend_cuda.cpp: what it allocates, this counts.
-CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_bytes, bool gemm, size_t reserve_bytes)
+CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_bytes, bool gemm, KvType kv_type,
+                                size_t reserve_bytes)
 {
     const HParams& hp = model.hp;
     auto bytes = [](const Weight& w) { return size_t(w.rows) * w.row_bytes; };
     CudaMemoryPlan p;
     p.n_layer = hp.n_layer;
     p.free_bytes = free_bytes;
-    const size_t kv = size_t(n_ctx) * size_t(hp.n_head_kv * (hp.head_dim + hp.value_dim)) * 2;   // F16 K and V
+    // K and V of every position in the cache's type (Q8_0: 17/32 of F16's bytes, more layers fit)
+    const size_t kv = size_t(n_ctx) * (kv_row_bytes(kv_type, hp.n_head_kv * hp.head_dim) +
+                                       kv_row_bytes(kv_type, hp.n_head_kv * hp.value_dim));
     for (const LayerWeights& L : model.layers) {
         size_t w = 0;
         for (const Weight* t : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})

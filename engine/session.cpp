@@ -78,11 +78,11 @@ size_t Session::shift_for(const std::vector<int32_t>& prompt, size_t common, Gen
     return common + best_keep;
 }
 
-bool Session::fall_back(const Status& failed)
+bool Session::fall_back(const Status& failed, const std::string& lost)
 {
     if (failed || !m_fallback)
         return false;
-    const std::string why = m_backend->device_lost();
+    const std::string why = lost.empty() ? m_backend->device_lost() : lost;
     if (why.empty())
         return false;
     auto replacement = m_fallback();
@@ -255,9 +255,9 @@ Status Generation::decode()
     return Ok{};
 }
 
-Status Generation::recover(const Status& failed)
+Status Generation::recover(const Status& failed, const std::string& lost)
 {
-    if (!m_session.fall_back(failed))
+    if (!m_session.fall_back(failed, lost))
         return failed;
     // On the fallback backend: everything so far (the prompt, the tokens generated and the one
     // just chosen) evaluated again, for the logits the next token is sampled from.

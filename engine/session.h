@@ -91,8 +91,9 @@ private:
     // Tries a context shift for `prompt` whose common prefix with the cache is `common` tokens;
     // returns the prompt tokens now covered by the cache (common when there was none).
     size_t shift_for(const std::vector<int32_t>& prompt, size_t common, GenerateStats* stats);
-    // After `failed`: true when the device was lost and the session now runs on the fallback.
-    bool fall_back(const Status& failed);
+    // After `failed`: true when the device was lost (`lost`, else the backend's device_lost())
+    // and the session now runs on the fallback.
+    bool fall_back(const Status& failed, const std::string& lost = {});
     Result<std::vector<float>> evaluate_once(const std::vector<int32_t>& prompt, bool context_shift,
                                              GenerateStats* stats);
 
@@ -130,12 +131,16 @@ public:
     GenerateStats finish();
 
     bool done() const { return m_done; }
+    // The reason the session's backend gives for its device being lost (empty: it works).
+    std::string device_lost() const { return m_session.m_backend->device_lost(); }
+    // The evaluation of the token advance() chose failed (decode(), or a batch's eval_batch): on a
+    // lost device (`lost`, else the backend's own device_lost()) the session's fallback takes over
+    // and everything so far is evaluated there (accepted() is then not called); otherwise `failed`.
+    Status recover(const Status& failed, const std::string& lost = {});
 
 private:
     using Clock = std::chrono::steady_clock;
     bool stop_with(const char* reason);   // records why it ended; returns false (advance's answer)
-    // decode() failed: on a lost device, the session's fallback takes over (Session::fall_back).
-    Status recover(const Status& failed);
 
     Session& m_session;
     const GenerateOptions m_options;

@@ -125,6 +125,7 @@ int cmd_serve(int argc, char** argv, const std::vector<std::string>& argList)
         QMetaObject::invokeMethod(
             qApp, [] { QCoreApplication::exit(1); }, Qt::QueuedConnection);
     };
+    eo.on_note = [](const std::string& note) { std::fprintf(stderr, "note: %s\n", note.c_str()); };
     auto engine = std::make_unique<server::SessionEngine>(eo);
     int status = 0;
     {

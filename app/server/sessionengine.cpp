@@ -112,6 +112,16 @@ bool SessionEngine::load()
                 }
                 m_slots.push_back({std::make_unique<Session>(*m_tok, std::move(backend).value()), 0, false});
             }
+            // A GPU lost mid-answer (a sticky error) moves every slot to the CPU, as sequences of
+            // one CPU backend (engine/batch.h): the answers go on there (note_fallback says so).
+            if (!m_slots.empty()) {
+                BackendOptions cpu = m_options.backend;
+                cpu.device = "cpu";
+                cpu.n_ctx = m_slots.front().session->backend().n_ctx();
+                const SharedFallback fallback([model = m_model.get(), cpu] { return create_cpu_backend(*model, cpu); });
+                for (Slot& slot : m_slots)
+                    slot.session->set_fallback(fallback.maker());
+            }
         }
     }
     {
@@ -164,6 +174,7 @@ void SessionEngine::run()
                 --m_running;
             }
         }
+        note_fallback();   // a prefill may have moved its slot to the CPU
         if (m_active.empty())
             continue;
         // One token of every running request, together.
@@ -176,6 +187,7 @@ void SessionEngine::run()
                 r->result.error = st.error().message;
             }
         }
+        note_fallback();
         const auto ended = std::stable_partition(m_active.begin(), m_active.end(), [](const auto& r) {
             return r->result.finish_reason.empty() && !r->generation->done();
         });
@@ -276,6 +288,26 @@ std::unique_ptr<SessionEngine::Running> SessionEngine::start(Job& job)
     }
     slot.busy = true;
     return running;
+}
+
+void SessionEngine::note_fallback()
+{
+    if (m_fallback_noted)
+        return;
+    for (const Slot& slot : m_slots) {
+        const std::string& why = slot.session->fallback_reason();
+        if (why.empty())
+            continue;
+        m_fallback_noted = true;
+        const std::string note = "the GPU stopped working (" + why + "): running on the CPU";
+        {
+            std::lock_guard lock(m_mutex);
+            m_note = note;
+        }
+        if (m_options.on_note)
+            m_options.on_note(note);
+        return;
+    }
 }
 
 void SessionEngine::finish(Running& running)

@@ -34,6 +34,9 @@ struct SessionEngineOptions {
     // Called once on the worker thread when loading ends: Ready with the backend's note (may be
     // empty), or Failed with the reason.
     std::function<void(EngineState, const std::string& message)> on_loaded;
+    // Called once on the worker thread when the GPU is lost and the slots move to the CPU (the
+    // new backend_note(): "the GPU stopped working (…): running on the CPU").
+    std::function<void(const std::string& note)> on_note;
 };
 
 class SessionEngine final : public ServerEngine {
@@ -78,6 +81,7 @@ private:
     // (cancelled, bad prompt, error: its sink has been told).
     std::unique_ptr<Running> start(Job& job);
     void finish(Running& r);
+    void note_fallback();   // the first slot moved to the CPU: m_note and on_note say why
     Slot& pick_slot(const std::vector<int32_t>& prompt);
 
     const SessionEngineOptions m_options;
@@ -100,6 +104,7 @@ private:
     std::vector<Slot> m_slots;
     std::vector<std::unique_ptr<Running>> m_active;
     uint64_t m_clock = 0;
+    bool m_fallback_noted = false;
 
     std::thread m_thread;   // last: starts after everything above exists
 };

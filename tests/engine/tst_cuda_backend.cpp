@@ -12,6 +12,7 @@
 #include "counting_backend.h"
 #include "engine/backend.h"
 #include "engine/backend_cuda.h"
+#include "engine/batch.h"
 #include "engine/model.h"
 #include "engine/session.h"
 #include "engine/sim_counts.h"
@@ -141,6 +142,7 @@ private Q_SLOTS:
     void partialOffloadMatchesCpu();
     void hostLayersMatchCpu();
     void memoryPlan();
+    void memoryPlanCountsKvType();
     void notEnoughMemoryFallsBackToCpu();
     void outOfMemoryRetriesWithFewerLayers();
     void gemmPrefillPath();
@@ -164,6 +166,7 @@ private Q_SLOTS:
     void sessionSamplesOnDevice_data();
     void sessionSamplesOnDevice();
     void stickyErrorMovesSessionToCpu();
+    void stickyErrorMovesBatchToCpu();
     void decodeCopiesFromPinnedMemory();
     void graphKernelsWarmedBeforeCapture();
 };
@@ -375,6 +378,47 @@ void TestCudaBackend::memoryPlan()
     QCOMPARE(none.n_layer_gpu, int64_t(0));
     QCOMPARE(format_bytes(size_t(5.1 * 1073741824.0)), std::string("5.1 GiB"));
     QCOMPARE(format_bytes(size_t(340) << 20), std::string("340 MiB"));
+}
+
+// The plan counts the KV cache in the type asked for: Q8_0's 17/32 of F16's bytes let more layers
+// fit in the same free memory, and the backend places that many. Worked out by hand: Q8_0 weights,
+// n_embd 128, 4 heads of 32, 2 KV heads, n_ff 256, 8 layers, 256 positions.
+void TestCudaBackend::memoryPlanCountsKvType()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    const TestModelSpec spec{.n_embd = 128, .n_layer = 8, .n_ff = 256, .type = TensorType::Q8_0, .seed = 5};
+    QVERIFY(write_test_model(path, spec).ok());
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    // wq, wo: 128 rows x 136 bytes; wk, wv: 64 x 136; gate, up: 256 x 136; down: 128 x 272; two
+    // F32 norms of 512 bytes.
+    const size_t weights = 2 * 128 * 136 + 2 * 64 * 136 + 2 * 256 * 136 + 128 * 272 + 2 * 512;
+    const size_t kv_f16 = 256 * 2 * (2 * 32 * 2);   // K and V: 2 KV heads of 32 values, 2 bytes each
+    const size_t kv_q8 = 256 * 2 * (2 * 34);        // K and V: 2 heads of one 34-byte block each
+    const auto f16 = plan_cuda_memory(*model, 256, size_t(1) << 40, false, KvType::F16);
+    const auto q8 = plan_cuda_memory(*model, 256, size_t(1) << 40, false, KvType::Q8_0);
+    QCOMPARE(f16.layer_bytes, weights + kv_f16);
+    QCOMPARE(q8.layer_bytes, weights + kv_q8);
+    QCOMPARE(q8.fixed_bytes, f16.fixed_bytes);
+    QCOMPARE(plan_cuda_memory(*model, 256, size_t(1) << 40, false).layer_bytes, f16.layer_bytes);   // default F16
+    // Free memory for every layer with a Q8_0 cache: (8 x 192,512) / 223,232 = 6.9, so 6 with F16.
+    const size_t free_bytes = q8.fixed_bytes + 8 * q8.layer_bytes;
+    QCOMPARE(plan_cuda_memory(*model, 256, free_bytes, false, KvType::Q8_0).n_layer_gpu, int64_t(8));
+    QCOMPARE(plan_cuda_memory(*model, 256, free_bytes, false, KvType::F16).n_layer_gpu, int64_t(6));
+    QCOMPARE(plan_cuda_memory(*model, 256, free_bytes - 1, false, KvType::Q8_0).n_layer_gpu, int64_t(7));
+
+    // The backend places what the plan says for its own cache type.
+    kernels::gpu::sim_set_reported_free(free_bytes);
+    for (auto [type, placed] : {std::pair{KvType::Q8_0, "8/8 layers"}, {KvType::F16, "6/8 layers"}}) {
+        BackendOptions o{.n_ctx = 256, .n_threads = 2, .device = "cuda-sim"};
+        o.kv_type = type;
+        std::string why;
+        auto b = create_backend(*model, o, &why);
+        QVERIFY2(b.ok(), b.ok() ? "" : b.error().message.c_str());
+        QVERIFY2((*b)->device_name().find(placed) != std::string::npos, (*b)->device_name().c_str());
+        QCOMPARE((*b)->kv_type(), type);
+    }
 }
 
 // A device too small for one layer: `cuda-sim` falls back to the CPU and says why; one that
@@ -1169,6 +1213,124 @@ void TestCudaBackend::stickyErrorMovesSessionToCpu()
     auto r = without.generate(*prompt, go, [](std::string_view) { return true; });
     QVERIFY(!r.ok());
     QVERIFY2(r.error().message.find("illegal memory access") != std::string::npos, r.error().message.c_str());
+}
+
+// Batched decoding (`serve --parallel`: one sim backend a slot, decode_step) with a sticky
+// device error injected mid-batch: every generation moves to the CPU with its tokens so far and
+// ends with the very tokens and text a CPU session gives alone; the fallback's backend is made
+// once, the other sessions get sequences of it (decoded together again); each session's reason
+// is the device's. Without fallbacks the step fails with the reason.
+void TestCudaBackend::stickyErrorMovesBatchToCpu()
+{
+    const auto clear = qScopeGuard([] { kernels::gpu::sim_clear_sticky_error(); });
+    // A small random Q8_0 model (512 ids: the sim's output head stays cheap), same logits as the CPU's.
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    QVERIFY(write_test_model(path, {.type = TensorType::Q8_0, .seed = 9}).ok());
+    auto model = load_model(path);
+    QVERIFY(model.ok());
+    auto tok = Tokenizer::from_vocab(model->vocab);
+    QVERIFY(tok.ok());
+    const std::vector<std::string> texts = {"Hello world!", "Once upon a time", "The cat sat on the mat and"};
+    std::vector<std::vector<int32_t>> prompts;
+    std::vector<GenerateOptions> options(texts.size());
+    std::vector<std::vector<int32_t>> want(texts.size());
+    std::vector<std::string> want_text(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+        auto p = tok->encode(texts[i], true);
+        QVERIFY(p.ok());
+        prompts.push_back(*p);
+        options[i].sampling.random_seed = false;
+        options[i].sampling.seed = 5 + i;
+        options[i].max_tokens = 6 + 2 * int(i);   // they end at different steps
+        Session alone(*tok, cpu_backend(*model, 64));
+        QVERIFY(alone
+                    .generate(prompts[i], options[i],
+                              [&](std::string_view t) {
+                                  want_text[i] += t;
+                                  return true;
+                              })
+                    .ok());
+        want[i] = alone.last_generated();
+        QCOMPARE(int(want[i].size()), options[i].max_tokens);
+    }
+
+    // The batch: prefill each, then decode together; `break_after` launches into the decode (0:
+    // never) the device is lost. Returns how many launches the decode made.
+    int made = 0;
+    struct Batch {
+        SharedFallback fallback;   // one per batch: the first session to fall back owns its backend
+        std::vector<std::unique_ptr<Session>> sessions;
+        std::vector<std::string> text;
+        std::vector<std::unique_ptr<Generation>> gens;
+    };
+    auto make_cpu = [&] {
+        ++made;
+        return Result<std::unique_ptr<ComputeBackend>>(cpu_backend(*model, 64));
+    };
+    auto run_batch = [&](Batch& b, bool with_fallback, uint64_t break_after, Status* status) {
+        b.text.assign(texts.size(), {});
+        for (size_t i = 0; i < texts.size(); ++i) {
+            b.sessions.push_back(std::make_unique<Session>(*tok, sim_backend(*model, 64)));
+            if (with_fallback)
+                b.sessions.back()->set_fallback(b.fallback.maker());
+            b.gens.push_back(std::make_unique<Generation>(*b.sessions.back(), options[i], [&b, i](std::string_view t) {
+                b.text[i] += t;
+                return true;
+            }));
+            if (auto st = b.gens.back()->start(prompts[i]); !st)
+                return (*status = st, uint64_t(0));
+        }
+        std::vector<Generation*> running;
+        for (auto& g : b.gens)
+            running.push_back(g.get());
+        const uint64_t before = cuda_sim::launches();
+        if (break_after > 0)
+            kernels::gpu::sim_inject_sticky_error(break_after);
+        while (!running.empty()) {
+            if (auto st = decode_step(running); !st)
+                return (*status = st, cuda_sim::launches() - before);
+            std::erase_if(running, [](Generation* g) { return g->done(); });
+        }
+        *status = Ok{};
+        return cuda_sim::launches() - before;
+    };
+    Status st = Ok{};
+    uint64_t total = 0;
+    {
+        Batch b{SharedFallback(make_cpu)};
+        total = run_batch(b, true, 0, &st);
+        QVERIFY2(st.ok(), st.ok() ? "" : st.error().message.c_str());
+        QCOMPARE(made, 0);
+        for (size_t i = 0; i < texts.size(); ++i)
+            QCOMPARE(b.sessions[i]->last_generated(), want[i]);   // the sim's tokens are the CPU's
+    }
+    QVERIFY(total > 20);
+    {
+        const uint64_t after = total / 2;   // step 4 of 10: three generations going
+        made = 0;
+        Batch b{SharedFallback(make_cpu)};
+        const uint64_t launched = run_batch(b, true, after, &st);
+        QVERIFY2(st.ok(), st.ok() ? "" : st.error().message.c_str());
+        QCOMPARE(launched, after);   // nothing launched on the device after the loss
+        QCOMPARE(made, 1);           // one CPU backend, the other sessions its sequences
+        for (size_t i = 0; i < texts.size(); ++i) {
+            QCOMPARE(b.gens[i]->finish().completion_tokens, options[i].max_tokens);
+            QCOMPARE(b.sessions[i]->last_generated(), want[i]);
+            QCOMPARE(QString::fromStdString(b.text[i]), QString::fromStdString(want_text[i]));
+            const std::string& why = b.sessions[i]->fallback_reason();
+            QVERIFY2(why.find("illegal memory access") != std::string::npos, why.c_str());
+            QVERIFY2(b.sessions[i]->backend().device_name().rfind("CPU", 0) == 0,
+                     b.sessions[i]->backend().device_name().c_str());
+        }
+        kernels::gpu::sim_clear_sticky_error();
+    }
+
+    // No fallback: the step fails with the device's reason.
+    Batch b{SharedFallback(make_cpu)};
+    run_batch(b, false, total / 2, &st);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error().message.find("illegal memory access") != std::string::npos, st.error().message.c_str());
 }
 
 // Every host-to-device copy of a decode step (token, position, sampling settings and window,

@@ -3,11 +3,19 @@
 // and requests decoded together on the slots (same text as alone, one cancelled, one ending early).
 #include "sessionengine.h"
 
+#include "engine/test_model.h"
+
+#include <QScopeGuard>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <array>
 #include <condition_variable>
 #include <mutex>
+
+#ifdef CAUSERIE_HAVE_CUDA_SIM
+#include "kernels/cuda/device.h"
+#endif
 
 using namespace causerie::server;
 using causerie::ChatTurn;
@@ -119,6 +127,7 @@ private Q_SLOTS:
     void cancelStopsAtTheNextToken();
     void concurrentRequestsMatchAlone();
     void cancelOneOfSeveral();
+    void lostGpuMovesSlotsToCpu();
 };
 
 void TestSessionEngine::modelIdIsTheFileName()
@@ -340,6 +349,59 @@ void TestSessionEngine::cancelOneOfSeveral()
     QCOMPARE(QString::fromStdString(keep->text()), QString::fromStdString(refSink->text()));
     QCOMPARE(other->result().completion_tokens, 24);
     QVERIFY(leaving->last < keep->last);   // it ended while the others still ran
+}
+
+// `serve --parallel` on the cuda-sim device (a backend a slot) losing the device while two
+// requests are decoded together (a sticky error injected by the sim): both end as they would
+// have (their whole length, no error) on the CPU, and the note says why, once.
+void TestSessionEngine::lostGpuMovesSlotsToCpu()
+{
+#ifndef CAUSERIE_HAVE_CUDA_SIM
+    QSKIP("this build has no cuda-sim device (-DCAUSERIE_CUDA_SIM=ON)");
+#else
+    const auto clear = qScopeGuard([] { causerie::kernels::gpu::sim_clear_sticky_error(); });
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    QVERIFY(causerie::write_test_model(path, {.type = causerie::kernels::TensorType::Q8_0, .seed = 4}).ok());
+    SessionEngineOptions o;
+    o.model_path = path;
+    o.backend.n_ctx = 64;
+    o.backend.n_threads = 1;
+    o.backend.device = "cuda-sim";
+    o.slots = 2;
+    std::mutex notes_mutex;
+    std::vector<std::string> notes;
+    o.on_note = [&](const std::string& note) {
+        std::lock_guard lock(notes_mutex);
+        notes.push_back(note);
+    };
+    SessionEngine e(o);
+    QCOMPARE(e.wait_loaded(), EngineState::Ready);
+    QVERIFY2(e.backend_note().find("stopped working") == std::string::npos, e.backend_note().c_str());
+    // The first request waits in its first piece until the second is queued; the device breaks
+    // a few hundred launches later, in the middle of their 20 tokens each.
+    auto gate = std::make_shared<GatedSink<OrderedSink>>();
+    std::array<std::shared_ptr<OrderedSink>, 2> sinks{gate, std::make_shared<OrderedSink>()};
+    causerie::kernels::gpu::sim_inject_sticky_error(300);
+    for (const auto& sink : sinks) {
+        GenerationRequest r;
+        r.chat = false;
+        r.prompt = "once upon a time";
+        r.options.max_tokens = 20;
+        r.options.sampling.temperature = 0.0f;
+        QVERIFY(e.submit(std::move(r), sink, std::make_shared<std::atomic<bool>>(false)));
+    }
+    gate->open();
+    for (const auto& sink : sinks) {
+        QVERIFY(sink->wait());
+        QVERIFY2(sink->result().error.empty(), sink->result().error.c_str());
+        QCOMPARE(sink->result().finish_reason, std::string("length"));
+        QCOMPARE(sink->result().completion_tokens, 20);
+    }
+    QVERIFY2(e.backend_note().find("the GPU stopped working (an illegal memory access") == 0, e.backend_note().c_str());
+    std::lock_guard lock(notes_mutex);
+    QCOMPARE(notes, std::vector<std::string>{e.backend_note()});
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestSessionEngine)
