@@ -3,6 +3,7 @@
 #include "attention_score.cuh"
 #include "launch.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace causerie::kernels::gpu {
@@ -153,7 +154,13 @@ __device__ __forceinline__ void unpack_halves(const Words4& w, float* f)
     }
 }
 
-__global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, float* part,
+// Elem uint16_t: an F16 cache, each lane loading its 8 halves of a row straight into registers.
+// Elem uint8_t: a Q8_0 cache (34-byte blocks, not 16-byte aligned): the rows are staged
+// kQ8StageRows at a time into shared memory with 16-byte loads (stage_q8_rows), and each lane
+// dequantizes its 8 values from there (exactly: d * code is a float); the arithmetic is then
+// the F16 cache's.
+template <class Elem>
+__global__ void flash_decode_kernel(const float* q, const Elem* K, const Elem* V, float* out, float* part,
                                     unsigned* tickets, int64_t pos0, const int64_t* pos_dev, int64_t n_head,
                                     int64_t n_head_kv, int64_t hd, int64_t vd, float scale, float softcap,
                                     int64_t window)
@@ -182,6 +189,11 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
     float* qs = smem;                        // (kGroup, hd): Q rounded to F16
     float* p = qs + kGroup * hd;             // (kGroup, kSplitChunk): scores, then exp(s - m)
     float* red = p + kGroup * kSplitChunk;   // (kThreads * 8): the row slots' partial P.V
+    // Q8_0: rows of kv_dim / 32 * 34 bytes, a head's slice hd / 32 * 34 bytes in; staged rows.
+    constexpr bool q8 = sizeof(Elem) == 1;
+    constexpr int64_t stage_rows = q8 ? kQ8StageRows : kSplitChunk;   // F16: the whole chunk at once
+    const int64_t k_row = kv_dim / 32 * 34, v_row = v_dim / 32 * 34;
+    auto* staged = reinterpret_cast<unsigned char*>(red + kThreads * 8);
 
     if (jn > lo) {   // uniform per block
         for (int64_t i = tid; i < gn * hd; i += blockDim.x)
@@ -193,23 +205,37 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
             R *= 2;
         const int slot = tid / R, piece = tid % R;
         const int rows_per_pass = kThreads / R;
-        for (int64_t jb = lo; jb < jn; jb += rows_per_pass) {   // the same trip count for all: shuffles below
-            const int64_t j = jb + slot;
-            const bool live = j < jn && piece < pieces;
-            float kf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-            if (live)
-                unpack_halves(load_i32x4_a16(K + (j0 + j) * kv_dim + kvh * hd + piece * 8), kf);
-            for (int g = 0; g < kGroup; ++g) {
-                if (g >= gn)
-                    break;
-                float s = 0.0f;
-                if (live)
-                    for (int i = 0; i < 8; ++i)
-                        s += qs[g * hd + piece * 8 + i] * kf[i];
-                for (int off = R / 2; off > 0; off >>= 1)
-                    s += __shfl_xor_sync(kFullMask, s, off);
-                if (piece == 0 && j < jn)
-                    p[g * kSplitChunk + j] = attention_score(s, scale, softcap);
+        for (int64_t r0 = lo; r0 < jn; r0 += stage_rows) {
+            const int64_t rn = jn - r0 < stage_rows ? jn - r0 : stage_rows;
+            if constexpr (q8) {
+                __syncthreads();   // the previous rows are consumed
+                stage_q8_rows(staged, K, k_row, kvh * hd / 32 * 34, hd / 32 * 34, j0 + r0, rn, tid, kThreads);
+                __syncthreads();
+            }
+            for (int64_t jb = r0; jb < r0 + rn; jb += rows_per_pass) {   // the same trip count for all: shuffles below
+                const int64_t j = jb + slot;
+                const bool live = j < r0 + rn && piece < pieces;
+                float kf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+                if (live) {
+                    if constexpr (q8)
+                        q8_piece(staged + (j - r0) * q8_stage_stride(hd / 32 * 34) +
+                                     q8_stage_offset(K, j0 + j, k_row, kvh * hd / 32 * 34),
+                                 piece, kf);
+                    else
+                        unpack_halves(load_i32x4_a16(K + (j0 + j) * kv_dim + kvh * hd + piece * 8), kf);
+                }
+                for (int g = 0; g < kGroup; ++g) {
+                    if (g >= gn)
+                        break;
+                    float s = 0.0f;
+                    if (live)
+                        for (int i = 0; i < 8; ++i)
+                            s += qs[g * hd + piece * 8 + i] * kf[i];
+                    for (int off = R / 2; off > 0; off >>= 1)
+                        s += __shfl_xor_sync(kFullMask, s, off);
+                    if (piece == 0 && j < r0 + rn)
+                        p[g * kSplitChunk + j] = attention_score(s, scale, softcap);
+                }
             }
         }
         __syncthreads();
@@ -236,18 +262,31 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
         const int vrows = kThreads / vpieces;
         const int vslot = tid / vpieces, vpiece = tid % vpieces;
         float acc[kGroup][8] = {};
-        if (vslot < vrows)
-            for (int64_t j = lo + vslot; j < jn; j += vrows) {
-                float vf[8];
-                unpack_halves(load_i32x4_a16(V + (j0 + j) * v_dim + kvh * vd + vpiece * 8), vf);
-                for (int g = 0; g < kGroup; ++g) {
-                    if (g >= gn)
-                        break;
-                    const float w = p[g * kSplitChunk + j];
-                    for (int i = 0; i < 8; ++i)
-                        acc[g][i] += w * vf[i];
-                }
+        for (int64_t r0 = lo; r0 < jn; r0 += stage_rows) {
+            const int64_t rn = jn - r0 < stage_rows ? jn - r0 : stage_rows;
+            if constexpr (q8) {
+                __syncthreads();   // the previous rows are consumed (the first time: K's)
+                stage_q8_rows(staged, V, v_row, kvh * vd / 32 * 34, vd / 32 * 34, j0 + r0, rn, tid, kThreads);
+                __syncthreads();
             }
+            if (vslot < vrows)
+                for (int64_t j = r0 + vslot; j < r0 + rn; j += vrows) {
+                    float vf[8];
+                    if constexpr (q8)
+                        q8_piece(staged + (j - r0) * q8_stage_stride(vd / 32 * 34) +
+                                     q8_stage_offset(V, j0 + j, v_row, kvh * vd / 32 * 34),
+                                 vpiece, vf);
+                    else
+                        unpack_halves(load_i32x4_a16(V + (j0 + j) * v_dim + kvh * vd + vpiece * 8), vf);
+                    for (int g = 0; g < kGroup; ++g) {
+                        if (g >= gn)
+                            break;
+                        const float w = p[g * kSplitChunk + j];
+                        for (int i = 0; i < 8; ++i)
+                            acc[g][i] += w * vf[i];
+                    }
+                }
+        }
         for (int g = 0; g < gn; ++g) {
             if (vslot < vrows)
                 for (int i = 0; i < 8; ++i)
@@ -369,28 +408,57 @@ int64_t attention_split_k_scratch_floats(int64_t n_tokens, int64_t max_kv, const
     return ticket_floats(n_tokens, sh) + n_tokens * sh.n_head * n_splits * (sh.value_dim + 2);
 }
 
+namespace {
+// attention_split_k and attention_split_k_q8_0: the checks and the launch.
+template <class Elem>
+GpuStatus split_k(const char* name, const float* q, const Elem* k_cache, const Elem* v_cache, float* out,
+                  int64_t n_tokens, int64_t pos0, const AttentionShape& sh, float* scratch, int64_t scratch_floats,
+                  Stream s, const int64_t* pos_dev)
+{
+    constexpr bool q8 = sizeof(Elem) == 1;
+    if (!shape_ok(sh, n_tokens, pos0))
+        return shape_error(sh, n_tokens);
+    if (!(q8 ? attention_split_k_q8_0_supports(sh) : attention_split_k_supports(sh)))
+        return gpu_error(std::string(name) + ": head_dim " + std::to_string(sh.head_dim) + " / value_dim " +
+                         std::to_string(sh.value_dim) + " unsupported (multiples of " + (q8 ? "32" : "8") +
+                         ", at most 256 / 512)");
+    const int64_t max_kv = pos0 + n_tokens;
+    const int64_t n_splits = flash_splits(max_kv, sh);
+    if (scratch_floats < attention_split_k_scratch_floats(n_tokens, max_kv, sh))
+        return gpu_error(std::string(name) + ": scratch of " + std::to_string(scratch_floats) + " floats is too small");
+    if (n_splits > 65535)
+        return gpu_error(std::string(name) + ": context of " + std::to_string(max_kv) + " positions is too long");
+    const float scale = attention_scale(sh);
+    auto* tickets = reinterpret_cast<unsigned*>(scratch);
+    float* part = scratch + ticket_floats(n_tokens, sh);
+    const size_t stage =
+        q8 ? size_t(kQ8StageRows * q8_stage_stride(std::max(sh.head_dim, sh.value_dim) / 32 * 34)) : size_t(0);
+    return launch(flash_decode_kernel<Elem>,
+                  dim3(unsigned(sh.n_head_kv * flash_slices(sh)), unsigned(n_splits), unsigned(n_tokens)),
+                  dim3(kThreads), flash_shared_bytes(sh) + stage, s, q, k_cache, v_cache, out, part, tickets, pos0,
+                  pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale, sh.softcap, sh.window);
+}
+}   // namespace
+
 GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out,
                             int64_t n_tokens, int64_t pos0, const AttentionShape& sh, float* scratch,
                             int64_t scratch_floats, Stream s, const int64_t* pos_dev)
 {
-    if (!shape_ok(sh, n_tokens, pos0))
-        return shape_error(sh, n_tokens);
-    if (!attention_split_k_supports(sh))
-        return gpu_error("attention_split_k: head_dim " + std::to_string(sh.head_dim) + " / value_dim " +
-                         std::to_string(sh.value_dim) + " unsupported (multiples of 8, at most 256 / 512)");
-    const int64_t max_kv = pos0 + n_tokens;
-    const int64_t n_splits = flash_splits(max_kv, sh);
-    if (scratch_floats < attention_split_k_scratch_floats(n_tokens, max_kv, sh))
-        return gpu_error("attention_split_k: scratch of " + std::to_string(scratch_floats) + " floats is too small");
-    if (n_splits > 65535)
-        return gpu_error("attention_split_k: context of " + std::to_string(max_kv) + " positions is too long");
-    const float scale = attention_scale(sh);
-    auto* tickets = reinterpret_cast<unsigned*>(scratch);
-    float* part = scratch + ticket_floats(n_tokens, sh);
-    return launch(flash_decode_kernel,
-                  dim3(unsigned(sh.n_head_kv * flash_slices(sh)), unsigned(n_splits), unsigned(n_tokens)),
-                  dim3(kThreads), flash_shared_bytes(sh), s, q, k_cache, v_cache, out, part, tickets, pos0, pos_dev,
-                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale, sh.softcap, sh.window);
+    return split_k("attention_split_k", q, k_cache, v_cache, out, n_tokens, pos0, sh, scratch, scratch_floats, s,
+                   pos_dev);
+}
+
+bool attention_split_k_q8_0_supports(const AttentionShape& sh)
+{
+    return sh.head_dim % 32 == 0 && sh.head_dim <= 256 && sh.value_dim % 32 == 0 && sh.value_dim <= 512;
+}
+
+GpuStatus attention_split_k_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out,
+                                 int64_t n_tokens, int64_t pos0, const AttentionShape& sh, float* scratch,
+                                 int64_t scratch_floats, Stream s, const int64_t* pos_dev)
+{
+    return split_k("attention_split_k_q8_0", q, k_cache, v_cache, out, n_tokens, pos0, sh, scratch, scratch_floats, s,
+                   pos_dev);
 }
 
 GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out, int64_t n_tokens,

@@ -72,5 +72,17 @@ GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint1
                             int64_t n_tokens, int64_t pos0, const AttentionShape& shape, float* scratch,
                             int64_t scratch_floats, Stream s, const int64_t* pos_dev = nullptr);
 
+// The same over a Q8_0 KV cache (layout as attention_q8_0's; head_dim and value_dim multiples of
+// 32, at most 256 / 512), the same scratch. The rows' 34-byte blocks are not 16-byte aligned:
+// each block stages rows into shared memory with 16-byte loads of the aligned words covering a
+// head's slice (the cache's byte layout unchanged; see attention_score.cuh) and dequantizes
+// there (d * code, exact in float); then the arithmetic is the F16 kernel's. Against the CPU's
+// attention_head_q8_0 (float accumulators in position order): float rounding only, 1e-5 of
+// max|v| (tests/kernels/tst_cuda_attention.cpp q8FlashDecodeMatchesCpu).
+bool attention_split_k_q8_0_supports(const AttentionShape& shape);
+GpuStatus attention_split_k_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out,
+                                 int64_t n_tokens, int64_t pos0, const AttentionShape& shape, float* scratch,
+                                 int64_t scratch_floats, Stream s, const int64_t* pos_dev = nullptr);
+
 }   // namespace CAUSERIE_GPU_FLAVOR
 }   // namespace causerie::kernels::gpu

@@ -10,6 +10,7 @@
 
 #include "kernels/cpu/attention_cpu.h"
 #include "kernels/cpu/dequant_ref.h"
+#include "kernels/cpu/quantize_ref.h"
 #include "kernels/cuda/attention.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
@@ -142,6 +143,54 @@ inline std::vector<float> cpu_attention(const AttentionCase& c, const std::vecto
                 V.data() + first * sh.v_stride + kvh * c.vd, c.pos0 + t + 1 - first,
                 &out[size_t((t * c.n_head + h) * c.vd)], scratch.data());
         }
+    return out;
+}
+
+// A Q8_0 cache (rows quantized as the CPU backend stores them) and its query; vmax: the largest
+// |v| before quantization.
+struct Q8Inputs {
+    std::vector<float> q;
+    std::vector<uint8_t> K, V;
+    int64_t k_row = 0, v_row = 0;   // bytes
+    double vmax = 0;
+};
+
+inline Q8Inputs random_q8_inputs(const AttentionCase& c, uint32_t seed)
+{
+    const int64_t n_kv = c.pos0 + c.n_tokens;
+    Q8Inputs in;
+    in.q = random_floats(size_t(c.n_tokens * c.n_head * c.hd), seed, 1.0f);
+    const auto kf = random_floats(size_t(n_kv * c.n_head_kv * c.hd), seed + 1, 1.0f);
+    const auto vf = random_floats(size_t(n_kv * c.n_head_kv * c.vd), seed + 2, 1.0f);
+    in.k_row = c.n_head_kv * c.hd / 32 * 34;
+    in.v_row = c.n_head_kv * c.vd / 32 * 34;
+    in.K.resize(size_t(n_kv * in.k_row));
+    in.V.resize(size_t(n_kv * in.v_row));
+    for (int64_t j = 0; j < n_kv; ++j) {
+        quantize_row_ref(TensorType::Q8_0, &kf[size_t(j * c.n_head_kv * c.hd)], &in.K[size_t(j * in.k_row)],
+                         c.n_head_kv * c.hd);
+        quantize_row_ref(TensorType::Q8_0, &vf[size_t(j * c.n_head_kv * c.vd)], &in.V[size_t(j * in.v_row)],
+                         c.n_head_kv * c.vd);
+    }
+    for (float v : vf)
+        in.vmax = std::max(in.vmax, double(std::fabs(v)));
+    return in;
+}
+
+// The CPU backend's attention over a Q8_0 cache (attention_head_q8_0).
+inline std::vector<float> cpu_attention_q8(const AttentionCase& c, const Q8Inputs& in)
+{
+    const auto sh = cpu_shape(c, in.k_row, in.v_row);
+    std::vector<float> out(size_t(c.n_tokens * c.n_head * c.vd));
+    std::vector<float> scratch(size_t(causerie::kernels::attention_q8_0_scratch_floats(sh)));
+    const int64_t group = c.n_head / c.n_head_kv;
+    for (int64_t t = 0; t < c.n_tokens; ++t)
+        for (int64_t h = 0; h < c.n_head; ++h)
+            causerie::kernels::attention_head_q8_0(sh, &in.q[size_t((t * c.n_head + h) * c.hd)],
+                                                   in.K.data() + c.first(t) * in.k_row + h / group * c.hd / 32 * 34,
+                                                   in.V.data() + c.first(t) * in.v_row + h / group * c.vd / 32 * 34,
+                                                   c.pos0 + t + 1 - c.first(t), &out[size_t((t * c.n_head + h) * c.vd)],
+                                                   scratch.data());
     return out;
 }
 

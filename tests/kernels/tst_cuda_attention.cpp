@@ -236,6 +236,24 @@ void TestCudaAttention::flashDecodeReadsKvOnceWithWideLoads()
     QCOMPARE(w.loads.bytes, uint64_t(300 * 8 * (128 + 128) * 2));
     QCOMPARE(w.loads.sectors * 32, w.loads.bytes);
     QVERIFY(gpu::attention_split_k_scratch_floats(1, 1000, windowed) < scratch);
+
+    // A Q8_0 cache: a head's slice of a row is 4 blocks, 136 bytes, at offset 0 or 8 in a 16-byte
+    // word (rows of 1088 bytes): 9 aligned 16-byte words (144 bytes) a slice, all loads 16 bytes
+    // wide, and the sectors they touch hold only bytes they read (144 / 160 = 0.9 at the worst).
+    const Q8Inputs in = random_q8_inputs(c, 22);
+    DeviceBuffer dk8(in.K), dv8(in.V);
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    const auto st3 = gpu::attention_split_k_q8_0(dq.as<float>(), dk8.as<uint8_t>(), dv8.as<uint8_t>(), dout.as<float>(),
+                                                 1, c.pos0, shape, dscratch.as<float>(), scratch, nullptr);
+    simrt::set_counting(false);
+    QVERIFY2(st3.ok(), st3.error.c_str());
+    const simrt::KernelCounts k8 = simrt::counters().kernels["attention"];
+    QCOMPARE(k8.loads.bytes, uint64_t(1000 * 8 * 2 * 144));
+    QCOMPARE(k8.loads.lane_accesses * 16, k8.loads.bytes);
+    qInfo("Q8_0 flash-decoding: %llu bytes, sector efficiency %.3f", (unsigned long long)k8.loads.bytes,
+          double(k8.loads.bytes) / double(k8.loads.sectors * 32));
+    QVERIFY(double(k8.loads.bytes) >= 0.9 * double(k8.loads.sectors * 32));
 #endif
 }
 
@@ -304,6 +322,12 @@ void TestCudaAttention::q8CacheMatchesCpu_data()
     QTest::newRow("window 100 at 300, softcap 20 (scale 3)")
         << 8 << 2 << 64 << 64 << 1 << 300 << false << 3.0f << 20.0f << 100;
     QTest::newRow("prefill 6 tokens, window 4, reverse") << 4 << 1 << 32 << 32 << 6 << 130 << true << 0.0f << 0.0f << 4;
+    // Flash-decoding's chunks: 1000 positions (8 chunks), a 7B layout (rows of 1088 bytes, slices
+    // 8 bytes into a 16-byte word for odd KV heads); rows of 34 bytes (one head of 32: every word
+    // misaligned, the last row's last word read 2 bytes at a time); a window inside a chunk.
+    QTest::newRow("1000 positions, 7B layout") << 32 << 8 << 128 << 128 << 1 << 999 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("rows of 34 bytes, 3 tokens") << 2 << 1 << 32 << 32 << 3 << 300 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("window 300 at 999, value_dim 256") << 4 << 1 << 64 << 256 << 1 << 999 << true << 0.0f << 0.0f << 300;
 }
 
 // A Q8_0 cache: attention_q8_0 against the CPU backend's attention_head_q8_0, exactly under the
@@ -313,35 +337,15 @@ void TestCudaAttention::q8CacheMatchesCpu()
     Case c = fetch_attention_case();
     fetch_score_options(c);
     QFETCH(bool, reverse);
-    const int64_t n_kv = c.pos0 + c.n_tokens;
-    const auto q = random_floats(size_t(c.n_tokens * c.n_head * c.hd), 31, 1.0f);
-    const auto kf = random_floats(size_t(n_kv * c.n_head_kv * c.hd), 32, 1.0f);
-    const auto vf = random_floats(size_t(n_kv * c.n_head_kv * c.vd), 33, 1.0f);
-    const int64_t k_row = c.n_head_kv * c.hd / 32 * 34, v_row = c.n_head_kv * c.vd / 32 * 34;
-    std::vector<uint8_t> K(size_t(n_kv * k_row)), V(size_t(n_kv * v_row));
-    for (int64_t j = 0; j < n_kv; ++j) {
-        quantize_row_ref(TensorType::Q8_0, &kf[size_t(j * c.n_head_kv * c.hd)], &K[size_t(j * k_row)],
-                         c.n_head_kv * c.hd);
-        quantize_row_ref(TensorType::Q8_0, &vf[size_t(j * c.n_head_kv * c.vd)], &V[size_t(j * v_row)],
-                         c.n_head_kv * c.vd);
-    }
-    const causerie::kernels::AttentionShape sh = cpu_shape(c, k_row, v_row);
-    std::vector<float> ref(size_t(c.n_tokens * c.n_head * c.vd));
-    std::vector<float> scratch(size_t(causerie::kernels::attention_q8_0_scratch_floats(sh)));
-    const int64_t group = c.n_head / c.n_head_kv;
-    for (int64_t t = 0; t < c.n_tokens; ++t)
-        for (int64_t h = 0; h < c.n_head; ++h)
-            causerie::kernels::attention_head_q8_0(
-                sh, &q[size_t((t * c.n_head + h) * c.hd)], K.data() + c.first(t) * k_row + h / group * c.hd / 32 * 34,
-                V.data() + c.first(t) * v_row + h / group * c.vd / 32 * 34, c.pos0 + t + 1 - c.first(t),
-                &ref[size_t((t * c.n_head + h) * c.vd)], scratch.data());
-    DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
+    const Q8Inputs in = random_q8_inputs(c, 31);
+    const std::vector<float> ref = cpu_attention_q8(c, in);
+    DeviceBuffer dq(in.q), dk(in.K), dv(in.V), dout(ref.size() * 4);
     set_sim_schedule(reverse);
-    const auto st = gpu::attention_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(),
-                                        c.n_tokens, c.pos0, gpu_shape(c), nullptr);
+    auto st = gpu::attention_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(), c.n_tokens,
+                                  c.pos0, gpu_shape(c), nullptr);
     set_sim_schedule(false);
     QVERIFY2(st.ok(), st.error.c_str());
-    const auto out = dout.read<float>();
+    auto out = dout.read<float>();
 #if defined(CAUSERIE_CUDA_SIM)
     QCOMPARE(out, ref);
 #else
@@ -351,6 +355,25 @@ void TestCudaAttention::q8CacheMatchesCpu()
     const auto bad = gpu::attention_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(), 1, 0,
                                          {4, 2, 48, 32}, nullptr);   // 48 is not whole blocks
     QVERIFY(!bad.ok());
+
+    // Flash-decoding over the same Q8_0 cache (rows staged with 16-byte loads, chunks merged):
+    // float rounding in another order than the CPU's: within 1e-5 of max|v| (see attention.cuh).
+    const gpu::AttentionShape shape = gpu_shape(c);
+    QVERIFY(gpu::attention_split_k_q8_0_supports(shape));
+    const int64_t scratch = gpu::attention_split_k_scratch_floats(c.n_tokens, c.pos0 + c.n_tokens, shape);
+    DeviceBuffer dscratch(std::vector<float>(size_t(scratch), 0.0f));
+    set_sim_schedule(reverse);
+    st = gpu::attention_split_k_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(), c.n_tokens,
+                                     c.pos0, shape, dscratch.as<float>(), scratch, nullptr);
+    set_sim_schedule(false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    out = dout.read<float>();
+    double worst = 0;
+    for (size_t i = 0; i < out.size(); ++i)
+        worst = std::max(worst, std::fabs(double(out[i]) - double(ref[i])) / in.vmax);
+    qInfo("flash-decoding vs CPU: %.3g of max|v|", worst);
+    QVERIFY2(worst <= 1e-5, qPrintable(QStringLiteral("flash-decoding vs CPU: %1 of max|v|").arg(worst)));
+    QVERIFY(!gpu::attention_split_k_q8_0_supports({4, 2, 48, 32}));
 }
 
 // rope_store_kv with q8_0: the rotated keys and the values quantized as the CPU backend stores
