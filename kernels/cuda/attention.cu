@@ -154,6 +154,22 @@ __device__ __forceinline__ void unpack_halves(const Words4& w, float* f)
     }
 }
 
+// The 8 values [8 piece, 8 piece + 8) of KV head kvh's slice (dim values) of cache row `row`:
+// F16, one 16-byte load; Q8_0, dequantized from the row staged at index `staged_row`.
+template <class Elem>
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ void row_piece(const Elem* cache, const unsigned char* staged,
+                                                               int64_t n_kv_heads, int64_t dim, int64_t kvh,
+                                                               int64_t row, int64_t staged_row, int piece, float* f)
+{
+    if constexpr (sizeof(Elem) == 1) {
+        const int64_t hb = dim / 32 * 34;
+        q8_piece(staged + staged_row * q8_stage_stride(hb) + q8_stage_offset(cache, row, n_kv_heads * hb, kvh * hb),
+                 piece, f);
+    } else {
+        unpack_halves(load_i32x4_a16(cache + row * n_kv_heads * dim + kvh * dim + piece * 8), f);
+    }
+}
+
 // Elem uint16_t: an F16 cache, each lane loading its 8 halves of a row straight into registers.
 // Elem uint8_t: a Q8_0 cache (34-byte blocks, not 16-byte aligned): the rows are staged
 // kQ8StageRows at a time into shared memory with 16-byte loads (stage_q8_rows), and each lane
@@ -216,14 +232,8 @@ __global__ void flash_decode_kernel(const float* q, const Elem* K, const Elem* V
                 const int64_t j = jb + slot;
                 const bool live = j < r0 + rn && piece < pieces;
                 float kf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
-                if (live) {
-                    if constexpr (q8)
-                        q8_piece(staged + (j - r0) * q8_stage_stride(hd / 32 * 34) +
-                                     q8_stage_offset(K, j0 + j, k_row, kvh * hd / 32 * 34),
-                                 piece, kf);
-                    else
-                        unpack_halves(load_i32x4_a16(K + (j0 + j) * kv_dim + kvh * hd + piece * 8), kf);
-                }
+                if (live)
+                    row_piece(K, staged, n_head_kv, hd, kvh, j0 + j, j - r0, piece, kf);
                 for (int g = 0; g < kGroup; ++g) {
                     if (g >= gn)
                         break;
@@ -272,12 +282,7 @@ __global__ void flash_decode_kernel(const float* q, const Elem* K, const Elem* V
             if (vslot < vrows)
                 for (int64_t j = r0 + vslot; j < r0 + rn; j += vrows) {
                     float vf[8];
-                    if constexpr (q8)
-                        q8_piece(staged + (j - r0) * q8_stage_stride(vd / 32 * 34) +
-                                     q8_stage_offset(V, j0 + j, v_row, kvh * vd / 32 * 34),
-                                 vpiece, vf);
-                    else
-                        unpack_halves(load_i32x4_a16(V + (j0 + j) * v_dim + kvh * vd + vpiece * 8), vf);
+                    row_piece(V, staged, n_head_kv, vd, kvh, j0 + j, j - r0, vpiece, vf);
                     for (int g = 0; g < kGroup; ++g) {
                         if (g >= gn)
                             break;
