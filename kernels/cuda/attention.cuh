@@ -78,7 +78,7 @@ GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint1
 // head's slice (the cache's byte layout unchanged; see attention_score.cuh) and dequantizes
 // there (d * code, exact in float); then the arithmetic is the F16 kernel's. Against the CPU's
 // attention_head_q8_0 (float accumulators in position order): float rounding only, 1e-5 of
-// max|v| (tests/kernels/tst_cuda_attention.cpp q8FlashDecodeMatchesCpu).
+// max|v| (tests/kernels/tst_cuda_attention.cpp q8CacheMatchesCpu).
 bool attention_split_k_q8_0_supports(const AttentionShape& shape);
 GpuStatus attention_split_k_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out,
                                  int64_t n_tokens, int64_t pos0, const AttentionShape& shape, float* scratch,
