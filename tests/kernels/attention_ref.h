@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace cuda_test {
@@ -109,13 +110,24 @@ struct AttentionInputs {
     double vmax = 0;
 };
 
-inline AttentionInputs random_attention_inputs(const AttentionCase& c, uint32_t seed)
+// The float q, K and V of a case (K and V for positions [0, pos0 + n_tokens)).
+struct FloatInputs {
+    std::vector<float> q, k, v;
+};
+
+inline FloatInputs random_float_inputs(const AttentionCase& c, uint32_t seed)
 {
     const int64_t n_ctx = c.pos0 + c.n_tokens;
+    return {random_floats(size_t(c.n_tokens * c.n_head * c.hd), seed, 1.0f),
+            random_floats(size_t(n_ctx * c.n_head_kv * c.hd), seed + 1, 1.0f),
+            random_floats(size_t(n_ctx * c.n_head_kv * c.vd), seed + 2, 1.0f)};
+}
+
+inline AttentionInputs random_attention_inputs(const AttentionCase& c, uint32_t seed)
+{
     AttentionInputs in;
-    in.q = random_floats(size_t(c.n_tokens * c.n_head * c.hd), seed, 1.0f);
-    const auto kf = random_floats(size_t(n_ctx * c.n_head_kv * c.hd), seed + 1, 1.0f);
-    const auto vf = random_floats(size_t(n_ctx * c.n_head_kv * c.vd), seed + 2, 1.0f);
+    auto [q, kf, vf] = random_float_inputs(c, seed);
+    in.q = std::move(q);
     in.K.resize(kf.size());
     in.V.resize(vf.size());
     std::transform(kf.begin(), kf.end(), in.K.begin(), causerie::kernels::fp32_to_fp16);
@@ -159,9 +171,8 @@ inline Q8Inputs random_q8_inputs(const AttentionCase& c, uint32_t seed)
 {
     const int64_t n_kv = c.pos0 + c.n_tokens;
     Q8Inputs in;
-    in.q = random_floats(size_t(c.n_tokens * c.n_head * c.hd), seed, 1.0f);
-    const auto kf = random_floats(size_t(n_kv * c.n_head_kv * c.hd), seed + 1, 1.0f);
-    const auto vf = random_floats(size_t(n_kv * c.n_head_kv * c.vd), seed + 2, 1.0f);
+    auto [q, kf, vf] = random_float_inputs(c, seed);
+    in.q = std::move(q);
     in.k_row = c.n_head_kv * c.hd / 32 * 34;
     in.v_row = c.n_head_kv * c.vd / 32 * 34;
     in.K.resize(size_t(n_kv * in.k_row));
