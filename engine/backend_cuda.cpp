@@ -777,15 +777,26 @@ private:
         GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos, hp.rope_freq_base,
                                    L.k_cache.ptr, L.v_cache.ptr, m_stream, pos_dev, factors));
         using A = CudaBackendOptions::Attention;
-        const bool split = n == 1 && !q8 && gpu::attention_split_k_supports(attention_shape()) &&
+        const bool split = n == 1 &&
+                           (q8 ? gpu::attention_split_k_q8_0_supports(attention_shape())
+                               : gpu::attention_split_k_supports(attention_shape())) &&
                            (m_attention == A::SplitK || (m_attention == A::Auto && !kSim));
         using P = CudaBackendOptions::PrefillAttention;
-        const bool tiled = n > 1 && !q8 && gpu::attention_prefill_supports(attention_shape()) &&
+        const bool tiled = n > 1 &&
+                           (q8 ? gpu::attention_prefill_q8_0_supports(attention_shape())
+                               : gpu::attention_prefill_supports(attention_shape())) &&
                            (m_prefill_attention == P::Tiled || (m_prefill_attention == P::Auto && !kSim));
-        if (q8)   // a Q8_0 cache: the CPU's numerics for it (no flash-decoding or tiled variant yet)
-            GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), static_cast<const uint8_t*>(L.k_cache.ptr),
-                                        static_cast<const uint8_t*>(L.v_cache.ptr), m_att.as<float>(), n, pos,
-                                        attention_shape(), m_stream, pos_dev));
+        const auto* k8 = static_cast<const uint8_t*>(L.k_cache.ptr);
+        const auto* v8 = static_cast<const uint8_t*>(L.v_cache.ptr);
+        if (q8 && split)   // a Q8_0 cache: flash-decoding over its rows, staged with 16-byte loads
+            GPU_TRY(gpu::attention_split_k_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), 1, pos, attention_shape(),
+                                                m_split.as<float>(), m_split_floats, m_stream, pos_dev));
+        else if (q8 && tiled)   // a Q8_0 cache: the tiled prefill kernel, rows staged with 16-byte loads
+            GPU_TRY(gpu::attention_prefill_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(),
+                                                m_stream));
+        else if (q8)   // the CPU's numerics for a Q8_0 cache, one position at a time
+            GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(), m_stream,
+                                        pos_dev));
         else if (tiled)
             GPU_TRY(gpu::attention_prefill(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
                                            m_att.as<float>(), n, pos, attention_shape(), m_stream));

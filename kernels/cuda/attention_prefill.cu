@@ -1,5 +1,6 @@
 #include "attention_prefill.cuh"
 
+#include "attention_score.cuh"
 #include "launch.h"
 
 #include <cmath>
@@ -81,7 +82,8 @@ __device__ __forceinline__ void write_rows(const QueryTile& qt, const float (&ac
 // adds the tile's weighted V rows. The output is divided by l at the end.
 __global__ void __launch_bounds__(kThreads)
     attention_prefill_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, int64_t n_tokens,
-                             int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale)
+                             int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale,
+                             float softcap, int64_t window)
 {
     CAUSERIE_DYNAMIC_SHARED(float, smem);
     float* qs = smem;                                     // (kQ, hd) queries rounded to F16, as the CPU backend's Q.K
@@ -103,25 +105,26 @@ __global__ void __launch_bounds__(kThreads)
     float acc[kOutPerThread];
     start_rows(tid, row_m, row_l, acc);
 
-    const int64_t kv_end = pos0 + t0 + nq;   // the last query of the tile sees [0, kv_end)
-    for (int64_t j0 = 0; j0 < kv_end; j0 += kK) {
+    const int64_t kv_end = pos0 + t0 + nq;   // the last query of the tile sees [.., kv_end)
+    // The first query of the tile sees the earliest position; tiles stay aligned on position 0.
+    for (int64_t j0 = first_visible(pos0 + t0, window) / kK * kK; j0 < kv_end; j0 += kK) {
         const int64_t jn = kv_end - j0 < kK ? kv_end - j0 : kK;
         __syncthreads();   // the previous tile's K/V/weights are consumed; q and rows initialised
         for (int64_t e = tid; e < jn * hd; e += nt)
-            ks[e] = K[(j0 + e / hd) * kv_dim + kvh * hd + e % hd];
+            ks[e] = load_u16(K + (j0 + e / hd) * kv_dim + kvh * hd + e % hd);
         for (int64_t e = tid; e < jn * vd; e += nt)
-            vs[e] = V[(j0 + e / vd) * v_dim + kvh * vd + e % vd];
+            vs[e] = load_u16(V + (j0 + e / vd) * v_dim + kvh * vd + e % vd);
         __syncthreads();
         for (int64_t e = tid; e < kQ * kK; e += nt) {
             const int64_t qi = e / kK, j = e % kK;
             float s = -INFINITY;
-            if (qi < nq && j < jn && j0 + j <= pos0 + t0 + qi) {
+            if (qi < nq && j < jn && j0 + j <= pos0 + t0 + qi && j0 + j >= first_visible(pos0 + t0 + qi, window)) {
                 const float* qr = qs + qi * hd;
                 const uint16_t* kr = ks + j * hd;
                 float dot = 0.0f;
                 for (int64_t i = 0; i < hd; ++i)
                     dot += qr[i] * half_bits_to_float(kr[i]);
-                s = dot * scale;
+                s = attention_score(dot, scale, softcap);
             }
             S[e] = s;
         }
@@ -218,7 +221,8 @@ __device__ void tile_product(nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 1
 // head_dim and value_dim multiples of 16.
 __global__ void __launch_bounds__(kThreads)
     attention_prefill_tc_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, int64_t n_tokens,
-                                int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale)
+                                int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale,
+                                float softcap, int64_t window)
 {
     namespace wmma = nvcuda::wmma;
     CAUSERIE_DYNAMIC_SHARED(unsigned char, smem);
@@ -246,14 +250,14 @@ __global__ void __launch_bounds__(kThreads)
     start_rows(tid, row_m, row_l, acc);
 
     const int64_t kv_end = pos0 + t0 + nq;
-    for (int64_t j0 = 0; j0 < kv_end; j0 += kK) {
+    for (int64_t j0 = first_visible(pos0 + t0, window) / kK * kK; j0 < kv_end; j0 += kK) {
         const int64_t jn = kv_end - j0 < kK ? kv_end - j0 : kK;
         __syncthreads();
         // Rows past the context are zeros, not stale bits: a 0 weight times a NaN would be NaN.
         for (int64_t e = tid; e < kK * hd; e += nt)
-            kh[e] = e / hd < jn ? K[(j0 + e / hd) * kv_dim + kvh * hd + e % hd] : uint16_t(0);
+            kh[e] = e / hd < jn ? load_u16(K + (j0 + e / hd) * kv_dim + kvh * hd + e % hd) : uint16_t(0);
         for (int64_t e = tid; e < kK * vd; e += nt)
-            vh[e] = e / vd < jn ? V[(j0 + e / vd) * v_dim + kvh * vd + e % vd] : uint16_t(0);
+            vh[e] = e / vd < jn ? load_u16(V + (j0 + e / vd) * v_dim + kvh * vd + e % vd) : uint16_t(0);
         __syncthreads();
         if (warp < int(kK / 16)) {
             wmma::fragment<wmma::accumulator, 16, 16, 16, float> c;
@@ -262,20 +266,24 @@ __global__ void __launch_bounds__(kThreads)
         }
         __syncthreads();
         if (tid < kQ) {
-            const float* sr = S + tid * kK;
+            float* sr = S + tid * kK;
             const bool live = tid < nq;
+            const int64_t first = first_visible(pos0 + t0 + tid, window);
+            auto visible = [&](int64_t j) { return live && j < jn && j0 + j <= pos0 + t0 + tid && j0 + j >= first; };
             const float m_old = row_m[tid];
             float m_new = m_old;
             for (int64_t j = 0; j < jn; ++j)
-                if (live && j0 + j <= pos0 + t0 + tid)
-                    m_new = fmaxf(m_new, sr[j] * scale);
+                if (visible(j)) {
+                    sr[j] = attention_score(sr[j], scale, softcap);
+                    m_new = fmaxf(m_new, sr[j]);
+                }
             float alpha = 1.0f, sum = 0.0f;
             if (m_new != -INFINITY)
                 alpha = expf(m_old - m_new);   // 0 on the first tile (m_old = -inf)
             for (int64_t j = 0; j < kK; ++j) {
                 float p = 0.0f;
-                if (m_new != -INFINITY && live && j < jn && j0 + j <= pos0 + t0 + tid)
-                    p = half_bits_to_float(float_to_half_bits(expf(sr[j] * scale - m_new)));
+                if (m_new != -INFINITY && visible(j))
+                    p = half_bits_to_float(float_to_half_bits(expf(sr[j] - m_new)));
                 ph[tid * kK + j] = float_to_half_bits(p);
                 sum += p;
             }
@@ -301,6 +309,224 @@ __global__ void __launch_bounds__(kThreads)
     write_rows(qt, acc, row_l, out, n_head, vd);
 }
 
+// ---- The GQA kernel: one block per (KV head, tile of kQ queries) serving up to kGqaHeads query
+// heads of the group, so each K/V tile is staged in shared memory once for all of them (the
+// per-head kernels above stage it once per query head). Tensor cores for both products.
+constexpr int kGqaHeads = 4;       // query heads per block (one warp's 16 rows each); larger groups in slices
+constexpr int64_t kGqaKeys = 16;   // KV positions per tile
+constexpr int64_t kGqaMaxDim = 128;
+constexpr int kGqaMaxTiles = int(kGqaMaxDim / 16);   // output tiles of 16x16 a warp owns, at most
+// Padding of the shared rows (see gqa_layout).
+constexpr int64_t kPadHalves = 8;
+constexpr int64_t kScoreLd = kGqaKeys + 8;   // floats
+
+// Shared memory of the GQA kernel, in bytes from the start; rows padded so that the tensor-core
+// operand loads and the score stores are free of bank conflicts:
+// - F16 rows (Q, K, V, P) of n + 8 halves: consecutive rows start 16 bytes (4 banks) apart
+//   modulo 128 bytes, so the 8 rows x 16 bytes a fragment load reads per phase (ldmatrix's
+//   pattern) fall in 32 different banks; unpadded (256-byte rows) all 8 would hit the same 4.
+// - scores (F32) rows of kGqaKeys + 8 = 24 floats: an accumulator store writes 2 floats a lane,
+//   rows g and g + 8 ... half a warp (4 rows x 8 floats) per phase: rows 24 floats apart land
+//   on banks 0-7, 24-31, 16-23, 8-15: distinct. The softmax then reads one row per instruction
+//   (16 lanes on 16 consecutive floats).
+// - each warp's P.V tile (F32, rows of 16 floats) is read by its lanes 32 consecutive floats
+//   per instruction (conflict-free); its store is the one 2-way access of the kernel.
+struct GqaLayout {
+    size_t qh, kh, vh, s, ph, pv, raw, rows, total;
+    int64_t ldq, ldk, ldv, ldp;   // halves
+};
+
+__host__ __device__ inline GqaLayout gqa_layout(int64_t hd, int64_t vd, bool q8)
+{
+    constexpr int64_t M = kGqaHeads * kQ;
+    GqaLayout l{};
+    l.ldq = hd + kPadHalves;
+    l.ldk = hd + kPadHalves;
+    l.ldv = vd + kPadHalves;
+    l.ldp = kGqaKeys + kPadHalves;
+    l.qh = 0;                                                   // (M, ldq) F16 queries
+    l.kh = l.qh + up128(size_t(M * l.ldq) * 2);                 // (kGqaKeys, ldk) F16 keys
+    l.vh = l.kh + up128(size_t(kGqaKeys * l.ldk) * 2);          // (kGqaKeys, ldv) F16 values
+    l.s = l.vh + up128(size_t(kGqaKeys * l.ldv) * 2);           // (M, kScoreLd) F32 scores
+    l.ph = l.s + up128(size_t(M * kScoreLd) * 4);               // (M, ldp) F16 weights
+    l.pv = l.ph + up128(size_t(M * l.ldp) * 2);                 // (warps, 16, 16) F32 P.V tiles
+    l.raw = l.pv + up128(size_t(kThreads / kWarp * 256) * 4);   // Q8_0: (kGqaKeys) staged rows
+    const int64_t hb = (hd > vd ? hd : vd) / 32 * 34;
+    l.rows = l.raw + (q8 ? up128(size_t(kGqaKeys * q8_stage_stride(hb))) : 0);   // (3, M) F32
+    l.total = l.rows + up128(size_t(3 * M) * 4);
+    return l;
+}
+
+bool gqa_ok(const AttentionShape& sh, bool q8)
+{
+    const int64_t align = q8 ? 32 : 16;
+    return sh.head_dim % align == 0 && sh.value_dim % align == 0 && sh.head_dim <= kGqaMaxDim &&
+           sh.value_dim <= kGqaMaxDim && gqa_layout(sh.head_dim, sh.value_dim, q8).total <= kMaxSmem;
+}
+
+// Stages kGqaKeys rows [j0, j0 + jn) of a head's K or V slice as F16 into dst (rows of ld
+// halves), zeros past jn (a 0 weight times stale NaN bits would be NaN). F16 cache: 16-byte
+// loads straight from the rows; Q8_0: the rows staged with 16-byte loads (stage_q8_rows), then
+// dequantized to F16 (d * code rounded to F16: 2^-12 relative, within the kernel's tolerance).
+template <class Elem>
+__device__ void gqa_stage(uint16_t* dst, int64_t ld, const Elem* cache, int64_t head, int64_t dim, int64_t n_kv_heads,
+                          int64_t j0, int64_t jn, unsigned char* raw, int tid, int nt)
+{
+    if constexpr (sizeof(Elem) == 1) {
+        const int64_t row_bytes = n_kv_heads * dim / 32 * 34, hb = dim / 32 * 34;
+        stage_q8_rows(raw, cache, row_bytes, head * hb, hb, j0, jn, tid, nt);
+        __syncthreads();
+        for (int64_t e = tid; e < kGqaKeys * (dim / 8); e += nt) {
+            const int64_t j = e / (dim / 8), piece = e % (dim / 8);
+            float f[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+            if (j < jn)
+                q8_piece(raw + j * q8_stage_stride(hb) + q8_stage_offset(cache, j0 + j, row_bytes, head * hb), piece,
+                         f);
+            for (int i = 0; i < 8; ++i)
+                dst[j * ld + piece * 8 + i] = float_to_half_bits(f[i]);
+        }
+    } else {
+        for (int64_t e = tid; e < kGqaKeys * (dim / 8); e += nt) {
+            const int64_t j = e / (dim / 8), w = e % (dim / 8);
+            Words4 v{0, 0, 0, 0};
+            if (j < jn)
+                v = load_i32x4_a16(cache + (j0 + j) * n_kv_heads * dim + head * dim + w * 8);
+            std::memcpy(dst + j * ld + w * 8, &v, 16);
+        }
+    }
+}
+
+// grid (n_head_kv * slices, ceil(n_tokens / kQ)), block kThreads; shared: gqa_layout(). Block
+// (x, y) serves the query heads [h0, h0 + G) of KV head x / slices (G <= kGqaHeads) for the
+// queries [y * kQ, ...): M = 16 G rows, row g * 16 + i = head h0 + g, query i. Per K/V tile:
+// stage K and V once; warp g computes its head's scores S = Q K^T (16 x 16 on tensor cores),
+// folds them into its rows' running max / sum (online softmax in float, weights rounded to F16
+// for the product, the sums adding the rounded weights) and writes P; then the warps share the
+// P V tiles (16 x 16 each) and add them, rescaled, into per-lane float accumulators (through a
+// per-warp shared tile: a fragment's register layout is unspecified). Numerics: those of
+// attention_prefill_tc_kernel (per row the same expressions, the row sums added in another order).
+template <class Elem>
+__global__ void __launch_bounds__(kThreads)
+    attention_prefill_gqa_kernel(const float* q, const Elem* K, const Elem* V, float* out, int64_t n_tokens,
+                                 int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale,
+                                 float softcap, int64_t window)
+{
+    namespace wmma = nvcuda::wmma;
+    CAUSERIE_DYNAMIC_SHARED(unsigned char, smem);
+    const GqaLayout lay = gqa_layout(hd, vd, sizeof(Elem) == 1);
+    auto* qh = reinterpret_cast<uint16_t*>(smem + lay.qh);
+    auto* kh = reinterpret_cast<uint16_t*>(smem + lay.kh);
+    auto* vh = reinterpret_cast<uint16_t*>(smem + lay.vh);
+    auto* S = reinterpret_cast<float*>(smem + lay.s);
+    auto* ph = reinterpret_cast<uint16_t*>(smem + lay.ph);
+    auto* raw = smem + lay.raw;
+    float* row_m = reinterpret_cast<float*>(smem + lay.rows);
+    float* row_l = row_m + kGqaHeads * kQ;
+    float* row_a = row_l + kGqaHeads * kQ;
+
+    const int64_t group = n_head / n_head_kv, slices = (group + kGqaHeads - 1) / kGqaHeads;
+    const int64_t kvh = blockIdx.x / slices;
+    const int64_t h0 = kvh * group + (blockIdx.x % slices) * kGqaHeads;
+    const int64_t G = kvh * group + group - h0 < kGqaHeads ? kvh * group + group - h0 : kGqaHeads;
+    const int64_t t0 = int64_t(blockIdx.y) * kQ;
+    const int64_t nq = n_tokens - t0 < kQ ? n_tokens - t0 : kQ;
+    const int tid = int(threadIdx.x), nt = int(blockDim.x);
+    const int warp = tid / kWarp, lane = tid % kWarp, n_warps = nt / kWarp;
+    auto* pv = reinterpret_cast<float*>(smem + lay.pv) + warp * 256;
+
+    // Q rows in F16 (rounded as the CPU backend's Q.K), 4 floats a lane with 16-byte loads.
+    for (int64_t e = tid; e < G * kQ * (hd / 4); e += nt) {
+        const int64_t r = e / (hd / 4), i4 = e % (hd / 4), g = r / kQ, qi = r % kQ;
+        Words4 v{0, 0, 0, 0};
+        if (qi < nq)
+            v = load_i32x4_a16(q + ((t0 + qi) * n_head + h0 + g) * hd + i4 * 4);
+        const int w[4] = {v.x, v.y, v.z, v.w};
+        for (int k = 0; k < 4; ++k)
+            qh[r * lay.ldq + i4 * 4 + k] = float_to_half_bits(__int_as_float(w[k]));
+    }
+    if (tid < G * kQ) {
+        row_m[tid] = -INFINITY;
+        row_l[tid] = 0.0f;
+    }
+    // The P.V tiles a warp owns: tile k of this warp is tile warp + k * n_warps of the (G, vd / 16) grid.
+    const int64_t col_tiles = vd / 16, n_tiles = G * col_tiles;
+    float acc[kGqaMaxTiles * 8];
+    for (float& a : acc)
+        a = 0.0f;
+
+    const int64_t kv_end = pos0 + t0 + nq;
+    for (int64_t j0 = first_visible(pos0 + t0, window) / kGqaKeys * kGqaKeys; j0 < kv_end; j0 += kGqaKeys) {
+        const int64_t jn = kv_end - j0 < kGqaKeys ? kv_end - j0 : kGqaKeys;
+        __syncthreads();   // the previous tile's K/V/P are consumed; Q and the rows initialised
+        gqa_stage(kh, lay.ldk, K, kvh, hd, n_head_kv, j0, jn, raw, tid, nt);
+        __syncthreads();   // (Q8_0: the staged K rows are consumed before V's overwrite them)
+        gqa_stage(vh, lay.ldv, V, kvh, vd, n_head_kv, j0, jn, raw, tid, nt);
+        __syncthreads();
+        if (warp < G) {   // warp g: its head's 16 rows
+            wmma::fragment<wmma::accumulator, 16, 16, 16, float> c;
+            tile_product<wmma::col_major>(c, qh + warp * kQ * lay.ldq, unsigned(lay.ldq), kh, 1, unsigned(lay.ldk), hd);
+            wmma::store_matrix_sync(S + warp * kQ * kScoreLd, c, unsigned(kScoreLd), wmma::mem_row_major);
+            __syncwarp();
+            const int64_t j = lane % 16;
+            for (int64_t qi = 0; qi < kQ; ++qi) {   // one row per instruction, 16 lanes (twice)
+                const int64_t r = warp * kQ + qi, p_pos = pos0 + t0 + qi;
+                const bool visible = qi < nq && j < jn && j0 + j <= p_pos && j0 + j >= first_visible(p_pos, window);
+                const float sc = visible ? attention_score(S[r * kScoreLd + j], scale, softcap) : -INFINITY;
+                float m = sc;
+                for (int off = 8; off > 0; off >>= 1)
+                    m = fmaxf(m, __shfl_xor_sync(kFullMask, m, off));
+                const float m_old = row_m[r];
+                const float m_new = fmaxf(m_old, m);
+                const float p =
+                    m_new != -INFINITY && visible ? half_bits_to_float(float_to_half_bits(expf(sc - m_new))) : 0.0f;
+                float sum = p;
+                for (int off = 8; off > 0; off >>= 1)
+                    sum += __shfl_xor_sync(kFullMask, sum, off);
+                __syncwarp();   // every lane has read row_m[r]
+                if (lane < 16)
+                    ph[r * lay.ldp + j] = float_to_half_bits(p);
+                if (lane == 0) {
+                    const float alpha = m_new != -INFINITY ? expf(m_old - m_new) : 1.0f;   // 0 on the first tile
+                    row_l[r] = row_l[r] * alpha + sum;
+                    row_m[r] = m_new;
+                    row_a[r] = alpha;
+                }
+                __syncwarp();
+            }
+        }
+        __syncthreads();
+        for (int k = 0; k < kGqaMaxTiles; ++k) {
+            const int64_t tile = warp + int64_t(k) * n_warps;
+            if (tile >= n_tiles)
+                break;
+            const int64_t rb = tile / col_tiles, cb = tile % col_tiles;
+            wmma::fragment<wmma::accumulator, 16, 16, 16, float> c;
+            tile_product<wmma::row_major>(c, ph + rb * kQ * lay.ldp, unsigned(lay.ldp), vh + cb * 16, lay.ldv,
+                                          unsigned(lay.ldv), kGqaKeys);
+            wmma::store_matrix_sync(pv, c, 16, wmma::mem_row_major);
+            __syncwarp();
+            for (int i = 0; i < 8; ++i) {
+                const int e = lane + 32 * i;
+                acc[k * 8 + i] = acc[k * 8 + i] * row_a[rb * kQ + e / 16] + pv[e];
+            }
+            __syncwarp();   // pv read before the next tile's store
+        }
+    }
+    __syncthreads();   // row_l final
+    for (int k = 0; k < kGqaMaxTiles; ++k) {
+        const int64_t tile = warp + int64_t(k) * n_warps;
+        if (tile >= n_tiles)
+            break;
+        const int64_t rb = tile / col_tiles, cb = tile % col_tiles;
+        for (int i = 0; i < 8; ++i) {
+            const int e = lane + 32 * i;
+            const int64_t qi = e / 16, d = cb * 16 + e % 16;
+            if (qi < nq)
+                out[((t0 + qi) * n_head + h0 + rb) * vd + d] = acc[k * 8 + i] / row_l[rb * kQ + qi];
+        }
+    }
+}
+
 }   // namespace prefill
 }   // namespace
 
@@ -308,28 +534,66 @@ bool attention_prefill_supports(const AttentionShape& sh)
 {
     return sh.n_head > 0 && sh.n_head_kv > 0 && sh.n_head % sh.n_head_kv == 0 && sh.head_dim > 0 &&
            sh.head_dim <= prefill::kMaxDim && sh.value_dim > 0 && sh.value_dim <= prefill::kMaxDim &&
-           sh.n_head <= 65535 && prefill::smem_bytes(sh) <= prefill::kMaxSmem;
+           sh.n_head <= 65535 && prefill::smem_bytes(sh) <= prefill::kMaxSmem && score_params_ok(sh);
 }
 
-bool attention_prefill_uses_tensor_cores(const AttentionShape& sh) { return prefill::tc_ok(sh); }
+bool attention_prefill_uses_tensor_cores(const AttentionShape& sh)
+{
+    return prefill::gqa_ok(sh, false) || prefill::tc_ok(sh);
+}
+
+bool attention_prefill_shares_gqa_tiles(const AttentionShape& sh)
+{
+    return attention_prefill_supports(sh) && prefill::gqa_ok(sh, false);
+}
+
+bool attention_prefill_q8_0_supports(const AttentionShape& sh)
+{
+    return attention_prefill_supports(sh) && prefill::gqa_ok(sh, true);
+}
+
+namespace {
+dim3 gqa_grid(const AttentionShape& sh, int64_t n_tokens)
+{
+    const int64_t slices = (sh.n_head / sh.n_head_kv + prefill::kGqaHeads - 1) / prefill::kGqaHeads;
+    return dim3(unsigned(sh.n_head_kv * slices), div_up(n_tokens, kPrefillQueries));
+}
+}   // namespace
+
+GpuStatus attention_prefill_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out,
+                                 int64_t n_tokens, int64_t pos0, const AttentionShape& sh, Stream s)
+{
+    if (!attention_prefill_q8_0_supports(sh) || n_tokens <= 0 || pos0 < 0 ||
+        (n_tokens + kPrefillQueries - 1) / kPrefillQueries > 65535)
+        return gpu_error("attention_prefill_q8_0: unsupported shape (" + attention_shape_text(sh) + ", " +
+                         std::to_string(n_tokens) + " tokens at position " + std::to_string(pos0) +
+                         "; head and value dims multiples of 32, at most 128)");
+    return launch(prefill::attention_prefill_gqa_kernel<uint8_t>, gqa_grid(sh, n_tokens), dim3(prefill::kThreads),
+                  prefill::gqa_layout(sh.head_dim, sh.value_dim, true).total, s, q, k_cache, v_cache, out, n_tokens,
+                  pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, attention_scale(sh), sh.softcap, sh.window);
+}
 
 GpuStatus attention_prefill(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out,
                             int64_t n_tokens, int64_t pos0, const AttentionShape& sh, Stream s, PrefillMath math)
 {
     constexpr int64_t kQ = kPrefillQueries;
     if (!attention_prefill_supports(sh) || n_tokens <= 0 || pos0 < 0 || (n_tokens + kQ - 1) / kQ > 65535)
-        return gpu_error("attention_prefill: unsupported shape (n_head " + std::to_string(sh.n_head) + ", n_head_kv " +
-                         std::to_string(sh.n_head_kv) + ", head_dim " + std::to_string(sh.head_dim) + ", value_dim " +
-                         std::to_string(sh.value_dim) + ", " + std::to_string(n_tokens) + " tokens at position " +
-                         std::to_string(pos0) + "; head and value dims at most 256)");
-    const float scale = 1.0f / std::sqrt(float(sh.head_dim));
-    if (math == PrefillMath::Auto && prefill::tc_ok(sh))
+        return gpu_error("attention_prefill: unsupported shape (" + attention_shape_text(sh) + ", " +
+                         std::to_string(n_tokens) + " tokens at position " + std::to_string(pos0) +
+                         "; head and value dims at most 256)");
+    const float scale = attention_scale(sh);
+    if (math == PrefillMath::Auto && prefill::gqa_ok(sh, false))
+        return launch(prefill::attention_prefill_gqa_kernel<uint16_t>, gqa_grid(sh, n_tokens), dim3(prefill::kThreads),
+                      prefill::gqa_layout(sh.head_dim, sh.value_dim, false).total, s, q, k_cache, v_cache, out,
+                      n_tokens, pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale, sh.softcap, sh.window);
+    if ((math == PrefillMath::Auto || math == PrefillMath::TensorCoresPerHead) && prefill::tc_ok(sh))
         return launch(prefill::attention_prefill_tc_kernel, dim3(unsigned(sh.n_head), div_up(n_tokens, kQ)),
                       dim3(prefill::kThreads), prefill::tc_layout(sh.head_dim, sh.value_dim).total, s, q, k_cache,
-                      v_cache, out, n_tokens, pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                      v_cache, out, n_tokens, pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale,
+                      sh.softcap, sh.window);
     return launch(prefill::attention_prefill_kernel, dim3(unsigned(sh.n_head), div_up(n_tokens, kQ)),
                   dim3(prefill::kThreads), prefill::smem_bytes(sh), s, q, k_cache, v_cache, out, n_tokens, pos0,
-                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale, sh.softcap, sh.window);
 }
 
 }   // namespace CAUSERIE_GPU_FLAVOR

@@ -20,14 +20,33 @@ inline constexpr int64_t kPrefillKeys = 32;      // KV positions per shared-memo
 
 // Same layout and contract as attention(): q (n_tokens, n_head*head_dim) F32, caches F16 bits
 // with positions [0, pos0 + n_tokens) filled, out (n_tokens, n_head*value_dim) F32; token t
-// (at position pos0 + t) attends to positions [0, pos0 + t]. head_dim and value_dim at most 256.
+// (at position pos0 + t) attends to positions [0, pos0 + t] (or its sliding window, with the
+// shape's scale and softcap: attention.cuh); key tiles wholly before a query tile's window are
+// skipped. head_dim and value_dim at most 256.
 // Auto: the products Q K^T and P V on tensor cores (wmma 16x16x16, F16 in, F32 accumulate)
 // when head_dim and value_dim are multiples of 16, F32 FMAs otherwise; Fma: always F32 FMAs.
-enum class PrefillMath { Auto, Fma };
+// Auto takes, where head_dim and value_dim are multiples of 16 up to 128, the GQA kernel: one
+// block per (KV head, query tile) serving up to 4 query heads of its group, so each K/V tile is
+// staged in shared memory once per group slice rather than once per query head (16-byte loads,
+// padded bank-conflict-free rows, kernels/cuda/README.md); else the per-head tensor-core kernel.
+// TensorCoresPerHead: the per-head tensor-core kernel (where its shared memory allows).
+enum class PrefillMath { Auto, Fma, TensorCoresPerHead };
 GpuStatus attention_prefill(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out,
                             int64_t n_tokens, int64_t pos0, const AttentionShape& shape, Stream s,
                             PrefillMath math = PrefillMath::Auto);
 bool attention_prefill_uses_tensor_cores(const AttentionShape& shape);
+// Whether Auto takes the GQA kernel for this shape.
+bool attention_prefill_shares_gqa_tiles(const AttentionShape& shape);
+
+// The same over a Q8_0 KV cache (attention_q8_0's layout), on the GQA kernel: head_dim and
+// value_dim multiples of 32 up to 128. The K/V rows are staged with 16-byte loads of the aligned
+// words covering a head's slice (attention_split_k_q8_0's scheme) and dequantized to F16 in
+// shared memory (d * code rounded: 2^-12 relative). Against the CPU's attention_head_q8_0:
+// within 1e-2 of max|v| (its float accumulator against the F16 tensor-core products; measured
+// in tests/kernels/tst_cuda_prefill_attention.cpp).
+bool attention_prefill_q8_0_supports(const AttentionShape& shape);
+GpuStatus attention_prefill_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out,
+                                 int64_t n_tokens, int64_t pos0, const AttentionShape& shape, Stream s);
 
 // Whether attention_prefill() takes this shape (the backend falls back to attention() if not).
 bool attention_prefill_supports(const AttentionShape& shape);

@@ -28,19 +28,38 @@ private Q_SLOTS:
     void matchesReference_data();
     void matchesReference();
     void rejectsBadShapes();
+    void q8CacheMatchesCpu_data();
+    void q8CacheMatchesCpu();
+    void gqaTilesLoadKvOncePerGroup();
 };
 
 void TestCudaPrefillAttention::matchesReference_data()
 {
     add_attention_columns();
-    QTest::newRow("one token, empty cache") << 2 << 2 << 16 << 16 << 1 << 0 << false;
-    QTest::newRow("16 tokens: one full query tile") << 2 << 1 << 32 << 32 << 16 << 0 << false;
-    QTest::newRow("37 tokens: partial query and key tiles, GQA 4:1") << 4 << 1 << 32 << 32 << 37 << 0 << false;
-    QTest::newRow("21 tokens after a cache of 50") << 4 << 2 << 16 << 16 << 21 << 50 << false;
-    QTest::newRow("head_dim 128 (Mistral), 9 tokens after 31") << 2 << 1 << 128 << 128 << 9 << 31 << false;
-    QTest::newRow("head_dim 64, value_dim 40, odd") << 3 << 3 << 64 << 40 << 19 << 7 << false;
-    QTest::newRow("value_dim 256 (every output slot of a thread)") << 1 << 1 << 16 << 256 << 17 << 3 << false;
-    QTest::newRow("reverse schedule") << 4 << 2 << 32 << 32 << 23 << 40 << true;
+    add_score_columns();
+    QTest::newRow("one token, empty cache") << 2 << 2 << 16 << 16 << 1 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("16 tokens: one full query tile") << 2 << 1 << 32 << 32 << 16 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("37 tokens: partial query and key tiles, GQA 4:1")
+        << 4 << 1 << 32 << 32 << 37 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("21 tokens after a cache of 50") << 4 << 2 << 16 << 16 << 21 << 50 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("head_dim 128 (Mistral), 9 tokens after 31")
+        << 2 << 1 << 128 << 128 << 9 << 31 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("head_dim 64, value_dim 40, odd") << 3 << 3 << 64 << 40 << 19 << 7 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("value_dim 256 (every output slot of a thread)")
+        << 1 << 1 << 16 << 256 << 17 << 3 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("reverse schedule") << 4 << 2 << 32 << 32 << 23 << 40 << true << 0.0f << 0.0f << 0;
+    // Sliding windows whose start falls inside a key tile of 32 and moves from query to query of
+    // a query tile (window 20 < 16 queries + 32 keys); a window starting past the first key tile
+    // (the loop skips whole tiles); softcap over large scores; Gemma-like scale.
+    QTest::newRow("window 20, 40 tokens (start inside key tiles)")
+        << 4 << 2 << 32 << 32 << 40 << 0 << false << 0.0f << 0.0f << 20;
+    QTest::newRow("window 45, 21 tokens after 100, reverse")
+        << 4 << 1 << 64 << 64 << 21 << 100 << true << 0.0f << 0.0f << 45;
+    QTest::newRow("window 1") << 2 << 2 << 16 << 16 << 9 << 3 << false << 0.0f << 0.0f << 1;
+    QTest::newRow("softcap 10 over large scores (scale 5)")
+        << 4 << 2 << 64 << 64 << 19 << 30 << false << 5.0f << 10.0f << 0;
+    QTest::newRow("scale 1/12, softcap 50, window 33, value_dim 40")
+        << 3 << 1 << 64 << 40 << 19 << 50 << false << 0.083333f << 50.0f << 33;
 }
 
 // Every shape runs twice: F32 FMAs, and (when head_dim and value_dim are multiples of 16) the
@@ -56,7 +75,8 @@ void TestCudaPrefillAttention::matchesReference_data()
 //   against the double result; measured at most 7e-4.
 void TestCudaPrefillAttention::matchesReference()
 {
-    const Case c = fetch_attention_case();
+    Case c = fetch_attention_case();
+    fetch_score_options(c);
     QFETCH(bool, reverse);
     const auto [q, K, V, vmax] = random_attention_inputs(c, 11);
     const auto exact = exact_attention(c, q, K, V, true);
@@ -65,12 +85,14 @@ void TestCudaPrefillAttention::matchesReference()
     // Output poisoned with NaN: every element must be written.
     DeviceBuffer dq(q), dk(K), dv(V), dout(std::vector<float>(exact.size(), NAN));
     set_sim_schedule(reverse);
-    const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, c.vd};
+    const gpu::AttentionShape shape = gpu_shape(c);
     const bool tc = gpu::attention_prefill_uses_tensor_cores(shape);
     QCOMPARE(tc, c.hd % 16 == 0 && c.vd % 16 == 0);
-    for (auto math : {gpu::PrefillMath::Fma, gpu::PrefillMath::Auto}) {
-        if (math == gpu::PrefillMath::Auto && !tc)
-            continue;   // Auto is the FMA kernel again for this shape
+    const bool gqa = gpu::attention_prefill_shares_gqa_tiles(shape);
+    QCOMPARE(gqa, tc && c.hd <= 128 && c.vd <= 128);
+    for (auto math : {gpu::PrefillMath::Fma, gpu::PrefillMath::TensorCoresPerHead, gpu::PrefillMath::Auto}) {
+        if (math != gpu::PrefillMath::Fma && !tc)
+            continue;   // the FMA kernel again for this shape
         (void)gpu::copy_to_device(dout.ptr, std::vector<float>(exact.size(), NAN).data(), dout.bytes, nullptr);
         const auto st = gpu::attention_prefill(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(),
                                                c.n_tokens, c.pos0, shape, nullptr, math);
@@ -82,8 +104,11 @@ void TestCudaPrefillAttention::matchesReference()
             worst_exact = std::max(worst_exact, std::fabs(out[i] - exact[i]));
             worst_cpu = std::max(worst_cpu, std::fabs(double(out[i]) - double(cpu[i])));
         }
-        const bool on_tc = math == gpu::PrefillMath::Auto;
-        qInfo("%s: max |gpu - double| %.3g, max |gpu - cpu| %.3g, max |v| %.3g", on_tc ? "tensor cores" : "FMA",
+        const bool on_tc = math != gpu::PrefillMath::Fma;
+        qInfo("%s: max |gpu - double| %.3g, max |gpu - cpu| %.3g, max |v| %.3g",
+              !on_tc                                  ? "FMA"
+              : math == gpu::PrefillMath::Auto && gqa ? "tensor cores, GQA tiles"
+                                                      : "tensor cores, per head",
               worst_exact, worst_cpu, vmax);
         QVERIFY2(worst_exact <= (on_tc ? 1e-3 : 2e-5) * vmax,
                  qPrintable(QStringLiteral("vs double: %1").arg(worst_exact)));
@@ -105,6 +130,98 @@ void TestCudaPrefillAttention::rejectsBadShapes()
     st = gpu::attention_prefill(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 0, 0,
                                 {2, 2, 16, 16}, nullptr);
     QVERIFY(!st.ok());
+    gpu::AttentionShape negative{2, 2, 16, 16};
+    negative.window = -3;
+    QVERIFY(!gpu::attention_prefill_supports(negative));
+    st = gpu::attention_prefill(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0,
+                                negative, nullptr);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("window -3") != std::string::npos, st.error.c_str());
+}
+
+void TestCudaPrefillAttention::q8CacheMatchesCpu_data()
+{
+    add_attention_columns();
+    add_score_columns();
+    QTest::newRow("GQA 4, hd 128 (7B layout), 37 tokens after 20")
+        << 8 << 2 << 128 << 128 << 37 << 20 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("rows of 34 bytes (one head of 32), 21 tokens")
+        << 1 << 1 << 32 << 32 << 21 << 5 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("GQA 6 (two slices), value_dim 96, reverse")
+        << 6 << 1 << 64 << 96 << 19 << 40 << true << 0.0f << 0.0f << 0;
+    QTest::newRow("window 20 inside key tiles, softcap 10 (scale 5)")
+        << 4 << 2 << 64 << 64 << 33 << 9 << false << 5.0f << 10.0f << 20;
+}
+
+// A Q8_0 cache on the GQA kernel against the CPU's attention_head_q8_0 (float accumulators over
+// the exact dequantized values): the tensor-core products take K and V rounded to F16 (2^-12
+// relative) and the weights rounded to F16 (2^-11), both well inside 1e-3 of max|v|.
+void TestCudaPrefillAttention::q8CacheMatchesCpu()
+{
+    Case c = fetch_attention_case();
+    fetch_score_options(c);
+    QFETCH(bool, reverse);
+    const Q8Inputs in = random_q8_inputs(c, 51);
+    const std::vector<float> ref = cpu_attention_q8(c, in);
+    const gpu::AttentionShape shape = gpu_shape(c);
+    QVERIFY(gpu::attention_prefill_q8_0_supports(shape));
+    DeviceBuffer dq(in.q), dk(in.K), dv(in.V), dout(std::vector<float>(ref.size(), NAN));
+    set_sim_schedule(reverse);
+    const auto st = gpu::attention_prefill_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(),
+                                                c.n_tokens, c.pos0, shape, nullptr);
+    set_sim_schedule(false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto out = dout.read<float>();
+    double worst = 0;
+    for (size_t i = 0; i < out.size(); ++i) {
+        QVERIFY2(std::isfinite(out[i]), qPrintable(QStringLiteral("element %1 not written or not finite").arg(i)));
+        worst = std::max(worst, std::fabs(double(out[i]) - double(ref[i])) / in.vmax);
+    }
+    qInfo("Q8_0 cache: max |gpu - cpu| %.3g of max|v|", worst);
+    QVERIFY2(worst <= 1e-3, qPrintable(QStringLiteral("vs CPU: %1 of max|v|").arg(worst)));
+    QVERIFY(!gpu::attention_prefill_q8_0_supports({4, 2, 48, 32}));     // not whole blocks
+    QVERIFY(!gpu::attention_prefill_q8_0_supports({4, 2, 256, 256}));   // above the GQA kernel's 128
+    QVERIFY(!gpu::attention_prefill_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(),
+                                         c.n_tokens, c.pos0, {4, 2, 48, 32}, nullptr)
+                 .ok());
+}
+
+// The counters of issue 18 for prefill attention, a 7B layer (32 query heads, 8 KV heads, 128
+// dims) over a 64-token prompt: the per-head kernels stage the K/V rows [0, end of the query
+// tile) once per query head (32 x 160 rows x 512 bytes, 2-byte loads); the GQA kernel once per
+// KV head (8 x 160 rows), with 16-byte loads, plus the queries once (64 x 32 x 128 floats).
+void TestCudaPrefillAttention::gqaTilesLoadKvOncePerGroup()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("load counting exists only under the sim");
+#else
+    namespace simrt = causerie::cuda_sim;
+    const Case c{32, 8, 128, 128, 64, 0};
+    const auto [q, K, V, vmax] = random_attention_inputs(c, 61);
+    DeviceBuffer dq(q), dk(K), dv(V), dout(size_t(c.n_tokens * c.n_head * c.vd) * 4);
+    const gpu::AttentionShape shape = gpu_shape(c);
+    QVERIFY(gpu::attention_prefill_shares_gqa_tiles(shape));
+    auto count = [&](gpu::PrefillMath math) {
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st = gpu::attention_prefill(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(),
+                                               c.n_tokens, c.pos0, shape, nullptr, math);
+        simrt::set_counting(false);
+        if (!st.ok())
+            qWarning("%s", st.error.c_str());
+        return simrt::counters().kernels["attention_prefill"];
+    };
+    const uint64_t kv_rows = 16 + 32 + 48 + 64;   // the 4 query tiles' key ranges
+    const simrt::KernelCounts per_head = count(gpu::PrefillMath::TensorCoresPerHead);
+    QCOMPARE(per_head.loads.bytes, kv_rows * 32 * (128 + 128) * 2);
+    const simrt::KernelCounts gqa = count(gpu::PrefillMath::Auto);
+    const uint64_t q_bytes = 64 * 32 * 128 * 4;
+    QCOMPARE(gqa.loads.bytes, kv_rows * 8 * (128 + 128) * 2 + q_bytes);
+    QCOMPARE(gqa.loads.lane_accesses * 16, gqa.loads.bytes);   // 16-byte loads only
+    QCOMPARE(gqa.loads.sectors * 32, gqa.loads.bytes);         // whole sectors
+    qInfo("per prompt token: per-head kernel %.0f bytes of K/V, GQA kernel %.0f of K/V + %.0f of Q",
+          double(per_head.loads.bytes) / 64, double(kv_rows * 8 * 512) / 64, double(q_bytes) / 64);
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestCudaPrefillAttention)
