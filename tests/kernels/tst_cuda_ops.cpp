@@ -1,8 +1,8 @@
-// The small ops of the Llama block run under the CUDA sim against the CPU reference
-// (kernels/cpu/ops_ref.h, dequant_ref.h): RMSNorm, RoPE, SwiGLU, residual add, embedding
-// lookup, dequantization to F16, argmax and softmax. Where the kernel evaluates the reference's
-// float expression in the same order, the sim must agree exactly (the host compiler computes
-// both); on a GPU expf/cosf/sinf may differ by an ulp, which these sim tests do not cover.
+// The small ops of the transformer blocks run under the CUDA sim against the CPU reference
+// (kernels/cpu/ops_ref.h, dequant_ref.h): RMSNorm (and gemma's post-block form), RoPE, SwiGLU,
+// GeGLU, soft-capping, residual add, embedding lookup (scaled or not), dequantization to F16, argmax and softmax. Where
+// the kernel evaluates the reference's float expression in the same order, the sim must agree exactly (the host
+// compiler computes both); on a GPU expf/cosf/sinf may differ by an ulp, which these sim tests do not cover.
 #include "tst_cuda_util.h"
 
 #include "kernels/cpu/dequant_ref.h"
@@ -219,6 +219,102 @@ private Q_SLOTS:
         QVERIFY(gpu::add_inplace(dy.as<float>(), du.as<float>(), n, nullptr).ok());
         QCOMPARE(dy.read<float>(), sum);
     }
+    // GeGLU (gemma) against geglu_ref: the same F16 round trips, so exact under the sim; inputs
+    // past +-10 take the reference's shortcuts.
+    void gegluAndSoftcap()
+    {
+        const int n = 1000;
+        auto g = random_floats(size_t(n), 41, 6.0f);
+        g[0] = -12.0f, g[1] = 11.0f, g[2] = -10.0f, g[3] = 10.0f, g[4] = 0.0f;
+        const auto u = random_floats(size_t(n), 42);
+        std::vector<float> ref(static_cast<size_t>(n));
+        geglu_ref(g.data(), u.data(), ref.data(), n);
+        DeviceBuffer dg(g), du(u);
+        QVERIFY(gpu::geglu(dg.as<float>(), du.as<float>(), dg.as<float>(), n, nullptr).ok());   // in place
+        const auto out = dg.read<float>();
+        for (size_t i = 0; i < ref.size(); ++i)
+            QVERIFY2(same_or_ulps(out[i], ref[i]),
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(ref[i])));
+        QCOMPARE(out[0], 0.0f);
+        QCOMPARE(out[1], 11.0f * u[1]);
+
+        // Soft-capping at 30 (gemma2's final logits): logits of +-100 squashed below the cap.
+        auto x = random_floats(size_t(n), 43, 40.0f);
+        x[0] = 100.0f, x[1] = -100.0f;
+        std::vector<float> capped = x;
+        softcap_ref(capped.data(), n, 30.0f);
+        DeviceBuffer dx(x);
+        QVERIFY(gpu::softcap(dx.as<float>(), n, 30.0f, nullptr).ok());
+        const auto y = dx.read<float>();
+        for (size_t i = 0; i < y.size(); ++i)
+            QVERIFY2(same_or_ulps(y[i], capped[i]),
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(y[i]).arg(capped[i])));
+        QVERIFY(y[0] < 30.0f && y[0] > 29.0f && y[1] > -30.0f);
+        const auto bad = gpu::softcap(dx.as<float>(), n, 0.0f, nullptr);
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error.find("the cap must be positive") != std::string::npos, bad.error.c_str());
+    }
+    // x += rmsnorm(y) * w (gemma's post-block norms) against rmsnorm_ref then add_ref, with
+    // rmsnorm's tolerance (the sum of squares in float-float, the reference's in double).
+    void rmsnormAdd()
+    {
+        const int rows = 3, n = 320;
+        const auto y = random_floats(size_t(rows * n), 44, 3.0f);
+        const auto w = random_floats(size_t(n), 45);
+        auto x = random_floats(size_t(rows * n), 46);
+        DeviceBuffer dy(y), dw(w), dx(x);
+        const auto st = gpu::rmsnorm_add(dy.as<float>(), dw.as<float>(), dx.as<float>(), rows, n, 1e-6f, nullptr);
+        QVERIFY2(st.ok(), st.error.c_str());
+        std::vector<float> normed(static_cast<size_t>(n));
+        for (int r = 0; r < rows; ++r) {
+            rmsnorm_ref(y.data() + r * n, w.data(), normed.data(), n, 1e-6f);
+            add_ref(x.data() + r * n, normed.data(), n);
+        }
+        const auto got = dx.read<float>();
+        for (size_t i = 0; i < got.size(); ++i)
+            QVERIFY2(std::fabs(got[i] - x[i]) <= 1e-5f * std::fabs(x[i]) + 1e-6f,
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));
+        QVERIFY(!gpu::rmsnorm_add(dy.as<float>(), dw.as<float>(), dx.as<float>(), 0, n, 1e-6f, nullptr).ok());
+    }
+    // The fused RoPE + KV store with phi3's and gemma's extras (a linear frequency scale, LongRoPE's
+    // cos/sin scale, queries scaled after the rotation, a partial rotation) against rope_neox_ref
+    // then the query scale, as the CPU layer does them.
+    void ropeStoreKvScales()
+    {
+        gpu::RopeKvShape sh{4, 2, 32, 32, 24, true};
+        sh.freq_scale = 0.125f;
+        sh.mscale = 1.19f;
+        sh.q_scale = 0.17677669f;
+        const int64_t tokens = 2, pos0 = 7, n_ctx = 10, kv_dim = 64;
+        const auto q = random_floats(size_t(tokens * 4 * 32), 47);
+        const auto k = random_floats(size_t(tokens * kv_dim), 48);
+        const auto v = random_floats(size_t(tokens * kv_dim), 49);
+        std::vector<float> f;
+        for (float r : random_floats(12, 50))
+            f.push_back(1.0f + std::fabs(r));
+        DeviceBuffer dq(q), dk(k), dv(v), df(f), kc(size_t(n_ctx * kv_dim) * 2), vc(size_t(n_ctx * kv_dim) * 2);
+        const auto st = gpu::rope_store_kv(dq.as<float>(), dk.as<float>(), dv.as<float>(), tokens, sh, pos0, 500.0f,
+                                           kc.ptr, vc.ptr, nullptr, nullptr, df.as<float>());
+        QVERIFY2(st.ok(), st.error.c_str());
+        std::vector<float> rq = q, rk = k;
+        for (int64_t t = 0; t < tokens; ++t) {
+            rope_neox_ref(&rq[size_t(t * 128)], 4, 32, 24, pos0 + t, 500.0f, f.data(), sh.mscale, sh.freq_scale);
+            rope_neox_ref(&rk[size_t(t * kv_dim)], 2, 32, 24, pos0 + t, 500.0f, f.data(), sh.mscale, sh.freq_scale);
+        }
+        for (float& e : rq)
+            e *= sh.q_scale;
+        const auto got_q = dq.read<float>();
+        for (size_t i = 0; i < rq.size(); ++i)
+            QVERIFY2(same_or_ulps(got_q[i], rq[i]),
+                     qPrintable(QStringLiteral("q %1: %2 vs %3").arg(i).arg(got_q[i]).arg(rq[i])));
+        const auto got_k = kc.read<uint16_t>();
+        for (int64_t i = 0; i < tokens * kv_dim; ++i)   // the rotated keys rounded to F16 (an ulp apart at most)
+            QVERIFY2(std::abs(int(got_k[size_t(pos0 * kv_dim + i)]) - int(fp32_to_fp16(rk[size_t(i)]))) <= 1,
+                     qPrintable(QStringLiteral("k %1: %2 vs %3")
+                                    .arg(i)
+                                    .arg(got_k[size_t(pos0 * kv_dim + i)])
+                                    .arg(fp32_to_fp16(rk[size_t(i)]))));
+    }
     void embedRows_data()
     {
         QTest::addColumn<int>("type");
@@ -241,6 +337,14 @@ private Q_SLOTS:
         const auto st =
             gpu::embed_rows(t, dt.ptr, rb, di.as<int32_t>(), int64_t(ids.size()), n_embd, dout.as<float>(), nullptr);
         QVERIFY2(st.ok(), st.error.c_str());
+        QCOMPARE(dout.read<float>(), ref);
+        // Scaled (gemma's sqrt(n_embd)): each value times the scale, as the CPU backend does it.
+        const float scale = std::sqrt(float(n_embd));
+        for (float& e : ref)
+            e *= scale;
+        QVERIFY(gpu::embed_rows(t, dt.ptr, rb, di.as<int32_t>(), int64_t(ids.size()), n_embd, dout.as<float>(), nullptr,
+                                scale)
+                    .ok());
         QCOMPARE(dout.read<float>(), ref);
     }
     void dequantizeToF16_data() { embedRows_data(); }
