@@ -12,11 +12,15 @@
 #include "kernels/cuda/dequant_f16.cuh"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
+#include "kernels/cuda/moe.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/rope.cuh"
 
 #include <QTest>
+
+#include <algorithm>
+#include <numeric>
 
 using namespace cuda_test;
 using causerie::kernels::TensorType;
@@ -314,6 +318,76 @@ private Q_SLOTS:
                                     .arg(i)
                                     .arg(got_k[size_t(pos0 * kv_dim + i)])
                                     .arg(fp32_to_fp16(rk[size_t(i)]))));
+    }
+    // Routing as CpuLayer::experts_block does it, written out here: softmax (double sum), the k
+    // largest (ties: the lower expert), renormalized or not; then the gather of the chosen
+    // experts' bytes and the weighted sum in slot order.
+    void moeRouteGatherCombine()
+    {
+        const int64_t n = 3, n_exp = 6, k = 2;
+        auto logits = random_floats(size_t(n * n_exp), 51, 2.0f);
+        logits[size_t(1 * n_exp + 2)] = 90.0f, logits[size_t(1 * n_exp + 4)] = 90.0f;   // a tie at the top: 2 first
+        for (bool normalize : {true, false}) {
+            DeviceBuffer dl(logits), dids(size_t(n * k) * 4), dw(size_t(n * k) * 4);
+            const auto st =
+                gpu::moe_route(dl.as<float>(), n, n_exp, k, normalize, dids.as<int32_t>(), dw.as<float>(), nullptr);
+            QVERIFY2(st.ok(), st.error.c_str());
+            const auto ids = dids.read<int32_t>();
+            const auto w = dw.read<float>();
+            for (int64_t t = 0; t < n; ++t) {
+                std::vector<float> p(logits.begin() + t * n_exp, logits.begin() + (t + 1) * n_exp);
+                const float top = *std::max_element(p.begin(), p.end());
+                double sum = 0;
+                for (float& e : p) {
+                    e = std::exp(e - top);
+                    sum += double(e);
+                }
+                const float inv = float(1.0 / sum);
+                for (float& e : p)
+                    e *= inv;
+                std::vector<int32_t> order(static_cast<size_t>(n_exp));
+                std::iota(order.begin(), order.end(), 0);
+                std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return p[a] > p[b]; });
+                const float norm = std::max(float(double(p[order[0]]) + double(p[order[1]])), 6.103515625e-5f);
+                for (int64_t i = 0; i < k; ++i) {
+                    QCOMPARE(ids[size_t(t * k + i)], order[size_t(i)]);
+                    const float want = normalize ? p[order[size_t(i)]] / norm : p[order[size_t(i)]];
+                    QVERIFY(same_or_ulps(w[size_t(t * k + i)], want));
+                }
+            }
+            QCOMPARE(ids[2], 2);   // the tie
+            QCOMPARE(ids[3], 4);
+        }
+        QVERIFY(!gpu::moe_route(nullptr, 1, 4, 5, true, nullptr, nullptr, nullptr).ok());   // k > n_expert
+
+        // Gather: slots 0 and 1 get experts 3 and 1 (6 bytes each: the byte-wise copy, and 8: words).
+        for (size_t bytes : {size_t(6), size_t(8)}) {
+            std::vector<uint8_t> experts(4 * bytes);
+            for (size_t i = 0; i < experts.size(); ++i)
+                experts[i] = uint8_t(i * 7 + 1);
+            const std::vector<int32_t> chosen = {3, 1};
+            DeviceBuffer de(experts), dc(chosen), slots(2 * bytes);
+            QVERIFY(gpu::moe_gather(de.ptr, bytes, 4, dc.as<int32_t>(), 2, slots.ptr, nullptr).ok());
+            std::vector<uint8_t> want(experts.begin() + std::ptrdiff_t(3 * bytes),
+                                      experts.begin() + std::ptrdiff_t(4 * bytes));
+            want.insert(want.end(), experts.begin() + std::ptrdiff_t(bytes),
+                        experts.begin() + std::ptrdiff_t(2 * bytes));
+            QCOMPARE(slots.read<uint8_t>(), want);
+        }
+
+        // Combine: x += (y0 * w0 + y1 * w1), in that order.
+        const int64_t d = 300;
+        const auto y = random_floats(size_t(2 * d), 52);
+        auto x = random_floats(size_t(d), 53);
+        const std::vector<float> wts = {0.7f, 0.3f};
+        DeviceBuffer dy(y), dx(x), dwts(wts);
+        QVERIFY(gpu::moe_combine(dy.as<float>(), dwts.as<float>(), 2, d, dx.as<float>(), nullptr).ok());
+        for (int64_t j = 0; j < d; ++j) {
+            float o = y[size_t(j)] * wts[0];
+            o += y[size_t(d + j)] * wts[1];
+            x[size_t(j)] += o;
+        }
+        QCOMPARE(dx.read<float>(), x);
     }
     void embedRows_data()
     {
