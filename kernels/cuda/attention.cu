@@ -1,5 +1,6 @@
 #include "attention.cuh"
 
+#include "attention_score.cuh"
 #include "launch.h"
 
 #include <cmath>
@@ -68,7 +69,7 @@ struct Q8Cache {   // attention_head_q8_0: block dot products in order, float ac
 template <class Cache>
 __global__ void attention_kernel(const float* q, const typename Cache::Elem* K, const typename Cache::Elem* V,
                                  float* out, int64_t pos0, const int64_t* pos_dev, int64_t n_head, int64_t n_head_kv,
-                                 int64_t hd, int64_t vd, float scale)
+                                 int64_t hd, int64_t vd, float scale, float softcap, int64_t window)
 {
     if (pos_dev)
         pos0 = *pos_dev;
@@ -79,6 +80,7 @@ __global__ void attention_kernel(const float* q, const typename Cache::Elem* K, 
     const int64_t t = blockIdx.y;
     const int64_t kvh = h / (n_head / n_head_kv);
     const int64_t n_kv = pos0 + t + 1;
+    const int64_t first = first_visible(pos0 + t, window);   // the CPU's loop starts there too
     const int64_t k_row = Cache::bytes(n_head_kv * hd), v_row = Cache::bytes(n_head_kv * vd);
     const int tid = int(threadIdx.x);
 
@@ -88,11 +90,12 @@ __global__ void attention_kernel(const float* q, const typename Cache::Elem* K, 
     typename Cache::Acc acc[kDimsPerThread] = {};
     float max = -INFINITY;
     float sum = 0.0f;
-    for (int64_t j0 = 0; j0 < n_kv; j0 += kTile) {
+    for (int64_t j0 = first; j0 < n_kv; j0 += kTile) {
         __syncthreads();   // q16 written / the previous tile's scores consumed
         const int64_t jn = n_kv - j0 < kTile ? n_kv - j0 : kTile;
         for (int64_t j = tid; j < jn; j += blockDim.x)
-            scores[j] = Cache::score(q16, K + (j0 + j) * k_row + Cache::bytes(kvh * hd), hd) * scale;
+            scores[j] =
+                attention_score(Cache::score(q16, K + (j0 + j) * k_row + Cache::bytes(kvh * hd), hd), scale, softcap);
         __syncthreads();
         for (int64_t j = 0; j < jn; ++j) {
             const float sc = scores[j];
@@ -126,7 +129,8 @@ __global__ void attention_kernel(const float* q, const typename Cache::Elem* K, 
 // Flash-decoding. grid (n_head_kv * slices, n_splits, n_tokens), block kThreads; dynamic shared
 // memory: flash_shared_floats(). Block (x, c, t) serves the query heads [h0, h0 + gn) of one KV
 // head (its whole GQA group, or a slice of kGroup heads of a larger one) over the positions
-// [c * kSplitChunk, ...) up to token t's causal limit: every K and V row of the chunk is read once
+// [c * kSplitChunk, ...) (c counted from the chunk holding the first position token t sees: 0
+// without a window) within token t's visible range: every K and V row of the chunk is read once
 // for all of them, with 16-byte loads (8 halves a lane, lanes on adjacent bytes of a row).
 //   scores: R lanes (hd / 8 rounded up to a power of two) per K row, their partial sums added by
 //           xor shuffles; softmax of the chunk in float (max, exp, sum) per head, one warp a head;
@@ -151,7 +155,8 @@ __device__ __forceinline__ void unpack_halves(const Words4& w, float* f)
 
 __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, float* part,
                                     unsigned* tickets, int64_t pos0, const int64_t* pos_dev, int64_t n_head,
-                                    int64_t n_head_kv, int64_t hd, int64_t vd, float scale)
+                                    int64_t n_head_kv, int64_t hd, int64_t vd, float scale, float softcap,
+                                    int64_t window)
 {
     if (pos_dev)
         pos0 = *pos_dev;
@@ -165,9 +170,12 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
     const int gn = int(kvh * group + group - h0 < kGroup ? kvh * group + group - h0 : kGroup);
     const int64_t c = blockIdx.y, n_splits = gridDim.y, t = blockIdx.z;
     const int64_t n_kv = pos0 + t + 1;
-    const int64_t used = (n_kv + kSplitChunk - 1) / kSplitChunk;   // chunks holding positions
-    const int64_t j0 = c * kSplitChunk;
-    const int64_t jn = n_kv - j0 < kSplitChunk ? n_kv - j0 : kSplitChunk;   // <= 0: an empty chunk
+    const int64_t first = first_visible(pos0 + t, window);
+    const int64_t c_first = first / kSplitChunk;                   // chunks are aligned on position 0
+    const int64_t used = (n_kv - 1) / kSplitChunk - c_first + 1;   // chunks holding visible positions
+    const int64_t j0 = (c_first + c) * kSplitChunk;
+    const int64_t jn = n_kv - j0 < kSplitChunk ? n_kv - j0 : kSplitChunk;   // <= lo: an empty chunk
+    const int64_t lo = first > j0 ? first - j0 : 0;                         // the window's start in the chunk
     const int64_t kv_dim = n_head_kv * hd, v_dim = n_head_kv * vd;
     const int64_t row = t * n_head + h0;   // q / out row of the block's first head
     const int tid = int(threadIdx.x);
@@ -175,7 +183,7 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
     float* p = qs + kGroup * hd;             // (kGroup, kSplitChunk): scores, then exp(s - m)
     float* red = p + kGroup * kSplitChunk;   // (kThreads * 8): the row slots' partial P.V
 
-    if (jn > 0) {   // uniform per block
+    if (jn > lo) {   // uniform per block
         for (int64_t i = tid; i < gn * hd; i += blockDim.x)
             qs[i] = round_f16(q[row * hd + i]);   // Q in F16 for Q.K, as the CPU (and llama.cpp)
         __syncthreads();
@@ -185,7 +193,7 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
             R *= 2;
         const int slot = tid / R, piece = tid % R;
         const int rows_per_pass = kThreads / R;
-        for (int64_t jb = 0; jb < jn; jb += rows_per_pass) {   // the same trip count for all: shuffles below
+        for (int64_t jb = lo; jb < jn; jb += rows_per_pass) {   // the same trip count for all: shuffles below
             const int64_t j = jb + slot;
             const bool live = j < jn && piece < pieces;
             float kf[8] = {0, 0, 0, 0, 0, 0, 0, 0};
@@ -201,18 +209,18 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
                 for (int off = R / 2; off > 0; off >>= 1)
                     s += __shfl_xor_sync(kFullMask, s, off);
                 if (piece == 0 && j < jn)
-                    p[g * kSplitChunk + j] = s * scale;
+                    p[g * kSplitChunk + j] = attention_score(s, scale, softcap);
             }
         }
         __syncthreads();
         const int warp = tid / kWarp, lane = tid % kWarp;
         for (int g = warp; g < gn; g += kThreads / kWarp) {
             float mx = -INFINITY;
-            for (int64_t j = lane; j < jn; j += kWarp)
+            for (int64_t j = lo + lane; j < jn; j += kWarp)
                 mx = fmaxf(mx, p[g * kSplitChunk + j]);
             mx = warp_max(mx);
             float l = 0.0f;
-            for (int64_t j = lane; j < jn; j += kWarp) {
+            for (int64_t j = lo + lane; j < jn; j += kWarp) {
                 const float e = expf(p[g * kSplitChunk + j] - mx);
                 p[g * kSplitChunk + j] = e;
                 l += e;
@@ -229,7 +237,7 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
         const int vslot = tid / vpieces, vpiece = tid % vpieces;
         float acc[kGroup][8] = {};
         if (vslot < vrows)
-            for (int64_t j = vslot; j < jn; j += vrows) {
+            for (int64_t j = lo + vslot; j < jn; j += vrows) {
                 float vf[8];
                 unpack_halves(load_i32x4_a16(V + (j0 + j) * v_dim + kvh * vd + vpiece * 8), vf);
                 for (int g = 0; g < kGroup; ++g) {
@@ -299,6 +307,15 @@ __global__ void flash_decode_kernel(const float* q, const uint16_t* K, const uin
     }
 }
 
+// Chunks in the grid for contexts up to max_kv positions: all of them, or with a window the
+// most a window of positions can touch (it need not start on a chunk's edge).
+int64_t flash_splits(int64_t max_kv, const AttentionShape& sh)
+{
+    const int64_t all = (max_kv + kSplitChunk - 1) / kSplitChunk;
+    const int64_t in_window = (sh.window - 1 + kSplitChunk - 1) / kSplitChunk + 1;
+    return sh.window > 0 && in_window < all ? in_window : all;
+}
+
 int64_t flash_slices(const AttentionShape& sh) { return (sh.n_head / sh.n_head_kv + kGroup - 1) / kGroup; }
 
 size_t flash_shared_bytes(const AttentionShape& sh)
@@ -325,17 +342,21 @@ bool shape_ok(const AttentionShape& sh, int64_t n_tokens, int64_t pos0)
 {
     return sh.n_head > 0 && sh.n_head_kv > 0 && sh.n_head % sh.n_head_kv == 0 && sh.head_dim > 0 &&
            sh.head_dim <= 1024 && sh.value_dim > 0 && sh.value_dim <= kThreads * kDimsPerThread && n_tokens > 0 &&
-           n_tokens <= 65535 && pos0 >= 0;
+           n_tokens <= 65535 && pos0 >= 0 && score_params_ok(sh);
 }
 
 GpuStatus shape_error(const AttentionShape& sh, int64_t n_tokens)
 {
-    return gpu_error("attention: unsupported shape (n_head " + std::to_string(sh.n_head) + ", n_head_kv " +
-                     std::to_string(sh.n_head_kv) + ", head_dim " + std::to_string(sh.head_dim) + ", value_dim " +
-                     std::to_string(sh.value_dim) + ", " + std::to_string(n_tokens) + " tokens)");
+    return gpu_error("attention: unsupported shape (" + attention_shape_text(sh) + ", " + std::to_string(n_tokens) +
+                     " tokens)");
 }
 
 }   // namespace
+
+float attention_scale(const AttentionShape& sh)
+{
+    return sh.scale != 0.0f ? sh.scale : 1.0f / std::sqrt(float(sh.head_dim));
+}
 
 bool attention_split_k_supports(const AttentionShape& sh)
 {
@@ -344,7 +365,7 @@ bool attention_split_k_supports(const AttentionShape& sh)
 
 int64_t attention_split_k_scratch_floats(int64_t n_tokens, int64_t max_kv, const AttentionShape& sh)
 {
-    const int64_t n_splits = (max_kv + kSplitChunk - 1) / kSplitChunk;
+    const int64_t n_splits = flash_splits(max_kv, sh);
     return ticket_floats(n_tokens, sh) + n_tokens * sh.n_head * n_splits * (sh.value_dim + 2);
 }
 
@@ -358,18 +379,18 @@ GpuStatus attention_split_k(const float* q, const uint16_t* k_cache, const uint1
         return gpu_error("attention_split_k: head_dim " + std::to_string(sh.head_dim) + " / value_dim " +
                          std::to_string(sh.value_dim) + " unsupported (multiples of 8, at most 256 / 512)");
     const int64_t max_kv = pos0 + n_tokens;
-    const int64_t n_splits = (max_kv + kSplitChunk - 1) / kSplitChunk;
+    const int64_t n_splits = flash_splits(max_kv, sh);
     if (scratch_floats < attention_split_k_scratch_floats(n_tokens, max_kv, sh))
         return gpu_error("attention_split_k: scratch of " + std::to_string(scratch_floats) + " floats is too small");
     if (n_splits > 65535)
         return gpu_error("attention_split_k: context of " + std::to_string(max_kv) + " positions is too long");
-    const float scale = 1.0f / std::sqrt(float(sh.head_dim));
+    const float scale = attention_scale(sh);
     auto* tickets = reinterpret_cast<unsigned*>(scratch);
     float* part = scratch + ticket_floats(n_tokens, sh);
     return launch(flash_decode_kernel,
                   dim3(unsigned(sh.n_head_kv * flash_slices(sh)), unsigned(n_splits), unsigned(n_tokens)),
                   dim3(kThreads), flash_shared_bytes(sh), s, q, k_cache, v_cache, out, part, tickets, pos0, pos_dev,
-                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale, sh.softcap, sh.window);
 }
 
 GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_cache, float* out, int64_t n_tokens,
@@ -377,10 +398,11 @@ GpuStatus attention(const float* q, const uint16_t* k_cache, const uint16_t* v_c
 {
     if (!shape_ok(sh, n_tokens, pos0))
         return shape_error(sh, n_tokens);
-    const float scale = 1.0f / std::sqrt(float(sh.head_dim));
+    const float scale = attention_scale(sh);
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
     return launch(attention_kernel<F16Cache>, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q,
-                  k_cache, v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                  k_cache, v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale,
+                  sh.softcap, sh.window);
 }
 
 GpuStatus attention_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* v_cache, float* out, int64_t n_tokens,
@@ -388,10 +410,11 @@ GpuStatus attention_q8_0(const float* q, const uint8_t* k_cache, const uint8_t* 
 {
     if (!shape_ok(sh, n_tokens, pos0) || sh.head_dim % 32 || sh.value_dim % 32)
         return shape_error(sh, n_tokens);
-    const float scale = 1.0f / std::sqrt(float(sh.head_dim));
+    const float scale = attention_scale(sh);
     const size_t smem = size_t(sh.head_dim + kTile) * sizeof(float);
     return launch(attention_kernel<Q8Cache>, dim3(unsigned(sh.n_head), unsigned(n_tokens)), dim3(kThreads), smem, s, q,
-                  k_cache, v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                  k_cache, v_cache, out, pos0, pos_dev, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale,
+                  sh.softcap, sh.window);
 }
 
 GpuStatus store_kv_f16(const float* x, uint16_t* cache, int64_t n_tokens, int64_t dim, int64_t pos0,

@@ -15,7 +15,22 @@ struct AttentionShape {
     int64_t n_head_kv = 0;   // divides n_head (grouped-query attention)
     int64_t head_dim = 0;    // of Q and K, at most 1024
     int64_t value_dim = 0;   // of V, at most 512
+    // Scores: scale * q.k, 0 meaning 1/sqrt(head_dim) (Gemma: 1/sqrt(query_pre_attn_scalar); a
+    // model whose Q is prescaled passes 1).
+    float scale = 0.0f;
+    // Gemma 2's soft-capping, as the CPU backend (kernels/cpu/attention_cpu.h) and ggml apply it:
+    // score = softcap * tanh(q.k * (scale / softcap)). 0: none.
+    float softcap = 0.0f;
+    // Sliding window: the token at position p attends only to positions [max(0, p + 1 - window), p]
+    // (engine/layer_cpu.cpp CpuLayer::attention). 0: the whole causal context.
+    int64_t window = 0;
 };
+
+// The scale a shape's scores use (scale, or 1/sqrt(head_dim) when it is 0).
+float attention_scale(const AttentionShape& shape);
+
+// Every kernel below honours scale, softcap and window; "token t attends to [0, pos0 + t]" below
+// means [max(0, pos0 + t + 1 - window), pos0 + t] when a window is set.
 
 // q: (n_tokens, n_head*head_dim) F32; k_cache: (n_ctx, n_head_kv*head_dim) F16 bits;
 // v_cache: (n_ctx, n_head_kv*value_dim) F16 bits, positions [0, pos0 + n_tokens) filled.
@@ -40,7 +55,8 @@ GpuStatus store_kv_f16(const float* x, uint16_t* cache, int64_t n_tokens, int64_
 // (up to 8 query heads; larger groups in slices of 8), so each K/V row is read once for the
 // group, with 16-byte loads; the positions are cut into chunks of kSplitChunk from position 0,
 // one block each, and the last block of a head group to finish merges the chunks (one launch,
-// cost proportional to the context). Float softmax state and accumulators: agrees with exact
+// cost proportional to the context; with a sliding window, the chunks wholly before it are not in
+// the grid, so the cost follows the window). Float softmax state and accumulators: agrees with exact
 // attention to ~1e-5 relative and with the CPU backend's F16 accumulator only to its rounding
 // (~1e-3), see tests/kernels/tst_cuda_attention.cpp.
 inline constexpr int64_t kSplitChunk = 128;

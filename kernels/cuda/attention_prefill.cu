@@ -1,5 +1,6 @@
 #include "attention_prefill.cuh"
 
+#include "attention_score.cuh"
 #include "launch.h"
 
 #include <cmath>
@@ -81,7 +82,8 @@ __device__ __forceinline__ void write_rows(const QueryTile& qt, const float (&ac
 // adds the tile's weighted V rows. The output is divided by l at the end.
 __global__ void __launch_bounds__(kThreads)
     attention_prefill_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, int64_t n_tokens,
-                             int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale)
+                             int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale,
+                             float softcap, int64_t window)
 {
     CAUSERIE_DYNAMIC_SHARED(float, smem);
     float* qs = smem;                                     // (kQ, hd) queries rounded to F16, as the CPU backend's Q.K
@@ -103,8 +105,9 @@ __global__ void __launch_bounds__(kThreads)
     float acc[kOutPerThread];
     start_rows(tid, row_m, row_l, acc);
 
-    const int64_t kv_end = pos0 + t0 + nq;   // the last query of the tile sees [0, kv_end)
-    for (int64_t j0 = 0; j0 < kv_end; j0 += kK) {
+    const int64_t kv_end = pos0 + t0 + nq;   // the last query of the tile sees [.., kv_end)
+    // The first query of the tile sees the earliest position; tiles stay aligned on position 0.
+    for (int64_t j0 = first_visible(pos0 + t0, window) / kK * kK; j0 < kv_end; j0 += kK) {
         const int64_t jn = kv_end - j0 < kK ? kv_end - j0 : kK;
         __syncthreads();   // the previous tile's K/V/weights are consumed; q and rows initialised
         for (int64_t e = tid; e < jn * hd; e += nt)
@@ -115,13 +118,13 @@ __global__ void __launch_bounds__(kThreads)
         for (int64_t e = tid; e < kQ * kK; e += nt) {
             const int64_t qi = e / kK, j = e % kK;
             float s = -INFINITY;
-            if (qi < nq && j < jn && j0 + j <= pos0 + t0 + qi) {
+            if (qi < nq && j < jn && j0 + j <= pos0 + t0 + qi && j0 + j >= first_visible(pos0 + t0 + qi, window)) {
                 const float* qr = qs + qi * hd;
                 const uint16_t* kr = ks + j * hd;
                 float dot = 0.0f;
                 for (int64_t i = 0; i < hd; ++i)
                     dot += qr[i] * half_bits_to_float(kr[i]);
-                s = dot * scale;
+                s = attention_score(dot, scale, softcap);
             }
             S[e] = s;
         }
@@ -218,7 +221,8 @@ __device__ void tile_product(nvcuda::wmma::fragment<nvcuda::wmma::accumulator, 1
 // head_dim and value_dim multiples of 16.
 __global__ void __launch_bounds__(kThreads)
     attention_prefill_tc_kernel(const float* q, const uint16_t* K, const uint16_t* V, float* out, int64_t n_tokens,
-                                int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale)
+                                int64_t pos0, int64_t n_head, int64_t n_head_kv, int64_t hd, int64_t vd, float scale,
+                                float softcap, int64_t window)
 {
     namespace wmma = nvcuda::wmma;
     CAUSERIE_DYNAMIC_SHARED(unsigned char, smem);
@@ -246,7 +250,7 @@ __global__ void __launch_bounds__(kThreads)
     start_rows(tid, row_m, row_l, acc);
 
     const int64_t kv_end = pos0 + t0 + nq;
-    for (int64_t j0 = 0; j0 < kv_end; j0 += kK) {
+    for (int64_t j0 = first_visible(pos0 + t0, window) / kK * kK; j0 < kv_end; j0 += kK) {
         const int64_t jn = kv_end - j0 < kK ? kv_end - j0 : kK;
         __syncthreads();
         // Rows past the context are zeros, not stale bits: a 0 weight times a NaN would be NaN.
@@ -262,20 +266,24 @@ __global__ void __launch_bounds__(kThreads)
         }
         __syncthreads();
         if (tid < kQ) {
-            const float* sr = S + tid * kK;
+            float* sr = S + tid * kK;
             const bool live = tid < nq;
+            const int64_t first = first_visible(pos0 + t0 + tid, window);
+            auto visible = [&](int64_t j) { return live && j < jn && j0 + j <= pos0 + t0 + tid && j0 + j >= first; };
             const float m_old = row_m[tid];
             float m_new = m_old;
             for (int64_t j = 0; j < jn; ++j)
-                if (live && j0 + j <= pos0 + t0 + tid)
-                    m_new = fmaxf(m_new, sr[j] * scale);
+                if (visible(j)) {
+                    sr[j] = attention_score(sr[j], scale, softcap);
+                    m_new = fmaxf(m_new, sr[j]);
+                }
             float alpha = 1.0f, sum = 0.0f;
             if (m_new != -INFINITY)
                 alpha = expf(m_old - m_new);   // 0 on the first tile (m_old = -inf)
             for (int64_t j = 0; j < kK; ++j) {
                 float p = 0.0f;
-                if (m_new != -INFINITY && live && j < jn && j0 + j <= pos0 + t0 + tid)
-                    p = half_bits_to_float(float_to_half_bits(expf(sr[j] * scale - m_new)));
+                if (m_new != -INFINITY && visible(j))
+                    p = half_bits_to_float(float_to_half_bits(expf(sr[j] - m_new)));
                 ph[tid * kK + j] = float_to_half_bits(p);
                 sum += p;
             }
@@ -308,7 +316,7 @@ bool attention_prefill_supports(const AttentionShape& sh)
 {
     return sh.n_head > 0 && sh.n_head_kv > 0 && sh.n_head % sh.n_head_kv == 0 && sh.head_dim > 0 &&
            sh.head_dim <= prefill::kMaxDim && sh.value_dim > 0 && sh.value_dim <= prefill::kMaxDim &&
-           sh.n_head <= 65535 && prefill::smem_bytes(sh) <= prefill::kMaxSmem;
+           sh.n_head <= 65535 && prefill::smem_bytes(sh) <= prefill::kMaxSmem && score_params_ok(sh);
 }
 
 bool attention_prefill_uses_tensor_cores(const AttentionShape& sh) { return prefill::tc_ok(sh); }
@@ -318,18 +326,18 @@ GpuStatus attention_prefill(const float* q, const uint16_t* k_cache, const uint1
 {
     constexpr int64_t kQ = kPrefillQueries;
     if (!attention_prefill_supports(sh) || n_tokens <= 0 || pos0 < 0 || (n_tokens + kQ - 1) / kQ > 65535)
-        return gpu_error("attention_prefill: unsupported shape (n_head " + std::to_string(sh.n_head) + ", n_head_kv " +
-                         std::to_string(sh.n_head_kv) + ", head_dim " + std::to_string(sh.head_dim) + ", value_dim " +
-                         std::to_string(sh.value_dim) + ", " + std::to_string(n_tokens) + " tokens at position " +
-                         std::to_string(pos0) + "; head and value dims at most 256)");
-    const float scale = 1.0f / std::sqrt(float(sh.head_dim));
+        return gpu_error("attention_prefill: unsupported shape (" + attention_shape_text(sh) + ", " +
+                         std::to_string(n_tokens) + " tokens at position " + std::to_string(pos0) +
+                         "; head and value dims at most 256)");
+    const float scale = attention_scale(sh);
     if (math == PrefillMath::Auto && prefill::tc_ok(sh))
         return launch(prefill::attention_prefill_tc_kernel, dim3(unsigned(sh.n_head), div_up(n_tokens, kQ)),
                       dim3(prefill::kThreads), prefill::tc_layout(sh.head_dim, sh.value_dim).total, s, q, k_cache,
-                      v_cache, out, n_tokens, pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                      v_cache, out, n_tokens, pos0, sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale,
+                      sh.softcap, sh.window);
     return launch(prefill::attention_prefill_kernel, dim3(unsigned(sh.n_head), div_up(n_tokens, kQ)),
                   dim3(prefill::kThreads), prefill::smem_bytes(sh), s, q, k_cache, v_cache, out, n_tokens, pos0,
-                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale);
+                  sh.n_head, sh.n_head_kv, sh.head_dim, sh.value_dim, scale, sh.softcap, sh.window);
 }
 
 }   // namespace CAUSERIE_GPU_FLAVOR

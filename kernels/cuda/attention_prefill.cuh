@@ -20,7 +20,9 @@ inline constexpr int64_t kPrefillKeys = 32;      // KV positions per shared-memo
 
 // Same layout and contract as attention(): q (n_tokens, n_head*head_dim) F32, caches F16 bits
 // with positions [0, pos0 + n_tokens) filled, out (n_tokens, n_head*value_dim) F32; token t
-// (at position pos0 + t) attends to positions [0, pos0 + t]. head_dim and value_dim at most 256.
+// (at position pos0 + t) attends to positions [0, pos0 + t] (or its sliding window, with the
+// shape's scale and softcap: attention.cuh); key tiles wholly before a query tile's window are
+// skipped. head_dim and value_dim at most 256.
 // Auto: the products Q K^T and P V on tensor cores (wmma 16x16x16, F16 in, F32 accumulate)
 // when head_dim and value_dim are multiples of 16, F32 FMAs otherwise; Fma: always F32 FMAs.
 enum class PrefillMath { Auto, Fma };

@@ -2,11 +2,15 @@
 // References for the CUDA attention tests: the CPU backend's own scalar attention (the
 // arithmetic the exact kernels reproduce) and softmax(q.k / sqrt(hd)) . v in double.
 // Layouts: q (n_tokens, n_head, hd) floats; K (positions, n_head_kv, hd) and V (positions,
-// n_head_kv, vd) F16; out (n_tokens, n_head, vd). Token t sees positions [0, pos0 + t].
+// n_head_kv, vd) F16; out (n_tokens, n_head, vd). Token t sees positions [first(t), pos0 + t],
+// first(t) = max(0, pos0 + t + 1 - window) with a window, else 0; scores scale * q.k (scale 0:
+// 1/sqrt(hd)), or softcap * tanh(q.k * scale / softcap) with a softcap (the GPU AttentionShape's
+// fields, kernels/cuda/attention.cuh).
 #include "tst_cuda_util.h"
 
 #include "kernels/cpu/attention_cpu.h"
 #include "kernels/cpu/dequant_ref.h"
+#include "kernels/cuda/attention.cuh"
 #if defined(CAUSERIE_CUDA_SIM)
 #include "kernels/cuda/sim/sim_runtime.h"
 #endif
@@ -22,7 +26,48 @@ namespace cuda_test {
 
 struct AttentionCase {
     int64_t n_head, n_head_kv, hd, vd, n_tokens, pos0;
+    float scale = 0.0f;
+    float softcap = 0.0f;
+    int64_t window = 0;
+    float scale_or_default() const { return scale != 0.0f ? scale : 1.0f / std::sqrt(float(hd)); }
+    int64_t first(int64_t t) const { return window > 0 ? std::max<int64_t>(0, pos0 + t + 1 - window) : 0; }
 };
+
+// The GPU kernels' shape of a case.
+inline causerie::kernels::gpu::AttentionShape gpu_shape(const AttentionCase& c)
+{
+    causerie::kernels::gpu::AttentionShape sh{c.n_head, c.n_head_kv, c.hd, c.vd};
+    sh.scale = c.scale;
+    sh.softcap = c.softcap;
+    sh.window = c.window;
+    return sh;
+}
+
+// The CPU kernels' shape of a case (strides in elements of an F16 cache, or bytes of a Q8_0 one).
+inline causerie::kernels::AttentionShape cpu_shape(const AttentionCase& c, int64_t k_stride, int64_t v_stride)
+{
+    causerie::kernels::AttentionShape sh{c.hd, c.vd, k_stride, v_stride, c.scale_or_default()};
+    sh.softcap = c.softcap;
+    return sh;
+}
+
+// The columns of the score options (scale, softcap, window) and the case of a row with them.
+inline void add_score_columns()
+{
+    QTest::addColumn<float>("scale");
+    QTest::addColumn<float>("softcap");
+    QTest::addColumn<int>("window");
+}
+
+inline void fetch_score_options(AttentionCase& c)
+{
+    QFETCH(float, scale);
+    QFETCH(float, softcap);
+    QFETCH(int, window);
+    c.scale = scale;
+    c.softcap = softcap;
+    c.window = window;
+}
 
 // The columns of the kernels' shape tables (one row: one case and the sim's block schedule),
 // and the case of the current row.
@@ -87,15 +132,15 @@ inline std::vector<float> cpu_attention(const AttentionCase& c, const std::vecto
 {
     std::vector<float> out(static_cast<size_t>(c.n_tokens * c.n_head * c.vd));
     const int64_t group = c.n_head / c.n_head_kv;
-    const causerie::kernels::AttentionShape sh{c.hd, c.vd, c.n_head_kv * c.hd, c.n_head_kv * c.vd,
-                                               1.0f / std::sqrt(float(c.hd))};
+    const auto sh = cpu_shape(c, c.n_head_kv * c.hd, c.n_head_kv * c.vd);
     std::vector<float> scratch(static_cast<size_t>(causerie::kernels::attention_scratch_floats(sh)));
     for (int64_t t = 0; t < c.n_tokens; ++t)
         for (int64_t h = 0; h < c.n_head; ++h) {
-            const int64_t kvh = h / group;
-            causerie::kernels::attention_head_scalar(sh, &q[size_t((t * c.n_head + h) * c.hd)], K.data() + kvh * c.hd,
-                                                     V.data() + kvh * c.vd, c.pos0 + t + 1,
-                                                     &out[size_t((t * c.n_head + h) * c.vd)], scratch.data());
+            const int64_t kvh = h / group, first = c.first(t);
+            causerie::kernels::attention_head_scalar(
+                sh, &q[size_t((t * c.n_head + h) * c.hd)], K.data() + first * sh.k_stride + kvh * c.hd,
+                V.data() + first * sh.v_stride + kvh * c.vd, c.pos0 + t + 1 - first,
+                &out[size_t((t * c.n_head + h) * c.vd)], scratch.data());
         }
     return out;
 }
@@ -110,15 +155,16 @@ inline std::vector<double> exact_attention(const AttentionCase& c, const std::ve
     const int64_t group = c.n_head / c.n_head_kv, kv_dim = c.n_head_kv * c.hd, v_dim = c.n_head_kv * c.vd;
     for (int64_t t = 0; t < c.n_tokens; ++t)
         for (int64_t h = 0; h < c.n_head; ++h) {
-            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1;
-            std::vector<double> p(static_cast<size_t>(n_kv));
-            for (int64_t j = 0; j < n_kv; ++j) {
+            const int64_t kvh = h / group, n_kv = c.pos0 + t + 1, first = c.first(t);
+            std::vector<double> p(static_cast<size_t>(n_kv), -INFINITY);
+            for (int64_t j = first; j < n_kv; ++j) {
                 double s = 0;
                 for (int64_t i = 0; i < c.hd; ++i) {
                     const float qi = q[size_t((t * c.n_head + h) * c.hd + i)];
                     s += double(round_q ? round_f16(qi) : qi) * fp16_to_fp32(K[size_t(j * kv_dim + kvh * c.hd + i)]);
                 }
-                p[size_t(j)] = s / std::sqrt(double(c.hd));
+                const double scale = c.scale != 0.0f ? double(c.scale) : 1.0 / std::sqrt(double(c.hd));
+                p[size_t(j)] = c.softcap != 0.0f ? c.softcap * std::tanh(s * scale / c.softcap) : s * scale;
             }
             const double m = *std::max_element(p.begin(), p.end());
             double z = 0;

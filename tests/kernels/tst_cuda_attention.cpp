@@ -33,6 +33,7 @@ private Q_SLOTS:
     void flashDecodeReadsKvOnceWithWideLoads();
     void flashDecodeRejectsBadInput();
     void rejectsBadShapes();
+    void rejectsBadScoreOptions();
     void q8CacheMatchesCpu_data();
     void q8CacheMatchesCpu();
     void ropeStoresQ8CacheAsCpu();
@@ -41,13 +42,26 @@ private Q_SLOTS:
 void TestCudaAttention::matchesCpuAttention_data()
 {
     add_attention_columns();
-    QTest::newRow("decode, first position") << 4 << 2 << 16 << 16 << 1 << 0 << false;
-    QTest::newRow("decode at 200 (two score tiles), GQA 4:1") << 4 << 1 << 32 << 32 << 1 << 200 << false;
-    QTest::newRow("prefill 6 tokens, causal") << 2 << 2 << 16 << 16 << 6 << 0 << false;
-    QTest::newRow("prefill 3 tokens after 130 (tile edge)") << 2 << 1 << 24 << 24 << 3 << 126 << false;
+    add_score_columns();
+    QTest::newRow("decode, first position") << 4 << 2 << 16 << 16 << 1 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("decode at 200 (two score tiles), GQA 4:1")
+        << 4 << 1 << 32 << 32 << 1 << 200 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("prefill 6 tokens, causal") << 2 << 2 << 16 << 16 << 6 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("prefill 3 tokens after 130 (tile edge)")
+        << 2 << 1 << 24 << 24 << 3 << 126 << false << 0.0f << 0.0f << 0;
     QTest::newRow("head_dim 128, value_dim 200 (odd, several dims per thread)")
-        << 2 << 1 << 128 << 200 << 2 << 9 << false;
-    QTest::newRow("reverse schedule") << 4 << 2 << 16 << 16 << 2 << 140 << true;
+        << 2 << 1 << 128 << 200 << 2 << 9 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("reverse schedule") << 4 << 2 << 16 << 16 << 2 << 140 << true << 0.0f << 0.0f << 0;
+    // Scale, softcap, window (Gemma 2, Mistral's sliding window): the window's start falls inside a
+    // score tile of 128 positions; scores up to ~+-40 before the cap.
+    QTest::newRow("window 100 at 300 (starts inside a tile)")
+        << 4 << 2 << 32 << 32 << 1 << 300 << false << 0.0f << 0.0f << 100;
+    QTest::newRow("prefill 5 tokens, window 3 (shorter than the batch)")
+        << 2 << 1 << 16 << 16 << 5 << 2 << false << 0.0f << 0.0f << 3;
+    QTest::newRow("softcap 10 over large scores (scale 5)")
+        << 4 << 2 << 64 << 64 << 3 << 150 << false << 5.0f << 10.0f << 0;
+    QTest::newRow("scale 0.1, softcap 50, window 130, reverse")
+        << 4 << 1 << 32 << 48 << 2 << 260 << true << 0.1f << 50.0f << 130;
 }
 
 // Exact against the CPU algorithm: same expressions in the same order (sim only; a GPU's expf
@@ -55,7 +69,8 @@ void TestCudaAttention::matchesCpuAttention_data()
 // F16 accumulator's rounding (2^-11 per step, a few hundred steps) with margin.
 void TestCudaAttention::matchesCpuAttention()
 {
-    const Case c = fetch_attention_case();
+    Case c = fetch_attention_case();
+    fetch_score_options(c);
     QFETCH(bool, reverse);
     const auto [q, K, V, vmax] = random_attention_inputs(c, 1);
 
@@ -65,7 +80,7 @@ void TestCudaAttention::matchesCpuAttention()
     DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
     set_sim_schedule(reverse);
     const auto st = gpu::attention(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(), c.n_tokens,
-                                   c.pos0, {c.n_head, c.n_head_kv, c.hd, c.vd}, nullptr);
+                                   c.pos0, gpu_shape(c), nullptr);
     set_sim_schedule(false);
     QVERIFY2(st.ok(), st.error.c_str());
     const auto out = dout.read<float>();
@@ -82,19 +97,37 @@ void TestCudaAttention::matchesCpuAttention()
 void TestCudaAttention::flashDecodeMatchesTextbook_data()
 {
     add_attention_columns();
+    add_score_columns();
     // GQA ratios of the models the GPU runs (1, 4, 8; 12 is served in two slices of 8), head
     // sizes 64/128/256, contexts 1 and 2, the chunk edge (128) +-1, long contexts, prefill rows.
-    QTest::newRow("context 1, GQA 4, hd 128") << 8 << 2 << 128 << 128 << 1 << 0 << false;
-    QTest::newRow("context 2, GQA 1, hd 64") << 4 << 4 << 64 << 64 << 1 << 1 << false;
-    QTest::newRow("context 127 (chunk - 1), GQA 8") << 8 << 1 << 64 << 64 << 1 << 126 << false;
-    QTest::newRow("context 128 (one full chunk), GQA 4") << 8 << 2 << 128 << 128 << 1 << 127 << false;
-    QTest::newRow("context 129 (chunk + 1), GQA 8, hd 256") << 8 << 1 << 256 << 256 << 1 << 128 << false;
-    QTest::newRow("context 1000, GQA 4, hd 128") << 8 << 2 << 128 << 128 << 1 << 999 << false;
-    QTest::newRow("context 1000, reverse schedule") << 8 << 2 << 128 << 128 << 1 << 999 << true;
-    QTest::newRow("context 2049, GQA 1, hd 256") << 2 << 2 << 256 << 256 << 1 << 2048 << false;
-    QTest::newRow("GQA 12 (two slices), hd 64") << 12 << 1 << 64 << 64 << 1 << 300 << false;
-    QTest::newRow("hd 128, value_dim 200") << 4 << 1 << 128 << 200 << 1 << 260 << false;
-    QTest::newRow("prefill 4 tokens across the chunk edge") << 8 << 2 << 64 << 64 << 4 << 126 << false;
+    QTest::newRow("context 1, GQA 4, hd 128") << 8 << 2 << 128 << 128 << 1 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("context 2, GQA 1, hd 64") << 4 << 4 << 64 << 64 << 1 << 1 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("context 127 (chunk - 1), GQA 8") << 8 << 1 << 64 << 64 << 1 << 126 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("context 128 (one full chunk), GQA 4")
+        << 8 << 2 << 128 << 128 << 1 << 127 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("context 129 (chunk + 1), GQA 8, hd 256")
+        << 8 << 1 << 256 << 256 << 1 << 128 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("context 1000, GQA 4, hd 128") << 8 << 2 << 128 << 128 << 1 << 999 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("context 1000, reverse schedule") << 8 << 2 << 128 << 128 << 1 << 999 << true << 0.0f << 0.0f << 0;
+    QTest::newRow("context 2049, GQA 1, hd 256") << 2 << 2 << 256 << 256 << 1 << 2048 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("GQA 12 (two slices), hd 64") << 12 << 1 << 64 << 64 << 1 << 300 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("hd 128, value_dim 200") << 4 << 1 << 128 << 200 << 1 << 260 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("prefill 4 tokens across the chunk edge")
+        << 8 << 2 << 64 << 64 << 4 << 126 << false << 0.0f << 0.0f << 0;
+    // The window's start inside a chunk (first position 700: 60 into chunk 5; grid 4 chunks, not 8),
+    // on a chunk's edge (first 640), a window of 1, a batch whose tokens start in different chunks;
+    // softcap over large scores; Gemma-like scale.
+    QTest::newRow("window 300 at 999 (start inside a chunk), GQA 4")
+        << 8 << 2 << 128 << 128 << 1 << 999 << false << 0.0f << 0.0f << 300;
+    QTest::newRow("window 360 at 999 (start on a chunk edge), reverse")
+        << 8 << 2 << 64 << 64 << 1 << 999 << true << 0.0f << 0.0f << 360;
+    QTest::newRow("window 1") << 4 << 1 << 64 << 64 << 1 << 500 << false << 0.0f << 0.0f << 1;
+    QTest::newRow("window 129, 4 tokens across a chunk edge")
+        << 8 << 2 << 64 << 64 << 4 << 380 << false << 0.0f << 0.0f << 129;
+    QTest::newRow("softcap 30 over large scores (scale 5)")
+        << 8 << 2 << 128 << 128 << 1 << 300 << false << 5.0f << 30.0f << 0;
+    QTest::newRow("scale 1/16, softcap 50, window 200")
+        << 8 << 1 << 256 << 256 << 1 << 700 << false << 0.0625f << 50.0f << 200;
 }
 
 // Float softmax state and accumulators per chunk of 128 positions, merged. Against attention in
@@ -105,11 +138,12 @@ void TestCudaAttention::flashDecodeMatchesTextbook_data()
 // 2e-3 of max|v| (measured 4.1e-4 at most, at 2049 positions).
 void TestCudaAttention::flashDecodeMatchesTextbook()
 {
-    const Case c = fetch_attention_case();
+    Case c = fetch_attention_case();
+    fetch_score_options(c);
     QFETCH(bool, reverse);
     const auto [q, K, V, vmax] = random_attention_inputs(c, 4);
     const std::vector<double> exact = exact_attention(c, q, K, V, true);
-    const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, c.vd};
+    const gpu::AttentionShape shape = gpu_shape(c);
     QVERIFY(gpu::attention_split_k_supports(shape));
     const int64_t scratch = gpu::attention_split_k_scratch_floats(c.n_tokens, c.pos0 + c.n_tokens, shape);
     DeviceBuffer dq(q), dk(K), dv(V), dout(exact.size() * 4), dref(exact.size() * 4),
@@ -138,16 +172,18 @@ void TestCudaAttention::flashDecodeMatchesTextbook()
 
 // A CUDA graph sizes the grid for its context bucket and reads the position from device memory:
 // the chunks past the position are empty, and the result is the plain launch's, bit for bit.
+// With a sliding window the chunks are counted from the window's first one: the same holds.
 void TestCudaAttention::flashDecodeGridSizeDoesNotChangeResult()
 {
-    const Case c{8, 2, 64, 64, 1, 200};
     const auto [q, K, V, vmax] = random_attention_inputs({8, 2, 64, 64, 1, 511}, 9);
-    const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, c.vd};
+    gpu::AttentionShape shape{8, 2, 64, 64};
     const int64_t scratch = gpu::attention_split_k_scratch_floats(1, 512, shape);
-    const size_t n_out = size_t(c.n_head * c.vd);
-    DeviceBuffer dq(q), dk(K), dv(V), da(n_out * 4), db(n_out * 4), dpos(std::vector<int64_t>{c.pos0}),
+    const size_t n_out = size_t(shape.n_head * shape.value_dim);
+    DeviceBuffer dq(q), dk(K), dv(V), da(n_out * 4), db(n_out * 4), dpos(std::vector<int64_t>{0}),
         dscratch(std::vector<float>(size_t(scratch), 0.0f));
-    for (int64_t pos : {int64_t(0), int64_t(5), c.pos0}) {
+    for (const auto& [window, pos] : std::vector<std::pair<int64_t, int64_t>>{
+             {0, 0}, {0, 5}, {0, 200}, {60, 5}, {60, 200}, {100, 200}, {128, 383}, {100, 511}}) {
+        shape.window = window;
         (void)gpu::copy_to_device(dpos.ptr, &pos, sizeof pos, nullptr);
         auto st = gpu::attention_split_k(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), da.as<float>(), 1, pos,
                                          shape, dscratch.as<float>(), scratch, nullptr);
@@ -185,6 +221,21 @@ void TestCudaAttention::flashDecodeReadsKvOnceWithWideLoads()
     QCOMPARE(k.loads.bytes, uint64_t(1000 * 8 * (128 + 128) * 2));
     QCOMPARE(k.loads.lane_accesses, k.loads.bytes / 16);
     QCOMPARE(k.loads.sectors * 32, k.loads.bytes);   // sector efficiency 1.0
+
+    // A sliding window of 300: only the window's rows are read (the cost follows the window, not
+    // the context), in a grid of 4 chunks rather than 8 (the first one starts 60 positions in).
+    gpu::AttentionShape windowed = shape;
+    windowed.window = 300;
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    const auto st2 = gpu::attention_split_k(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(), 1,
+                                            c.pos0, windowed, dscratch.as<float>(), scratch, nullptr);
+    simrt::set_counting(false);
+    QVERIFY2(st2.ok(), st2.error.c_str());
+    const simrt::KernelCounts w = simrt::counters().kernels["attention"];
+    QCOMPARE(w.loads.bytes, uint64_t(300 * 8 * (128 + 128) * 2));
+    QCOMPARE(w.loads.sectors * 32, w.loads.bytes);
+    QVERIFY(gpu::attention_split_k_scratch_floats(1, 1000, windowed) < scratch);
 #endif
 }
 
@@ -205,6 +256,30 @@ void TestCudaAttention::flashDecodeRejectsBadInput()
     QVERIFY2(st.error.find("too small") != std::string::npos, st.error.c_str());
 }
 
+void TestCudaAttention::rejectsBadScoreOptions()
+{
+    DeviceBuffer buf(1 << 16);
+    for (int bad = 0; bad < 3; ++bad) {
+        gpu::AttentionShape sh{4, 2, 32, 32};   // a negative window, a negative softcap, a NaN scale
+        if (bad == 0)
+            sh.window = -1;
+        else if (bad == 1)
+            sh.softcap = -5.0f;
+        else
+            sh.scale = NAN;
+        auto st =
+            gpu::attention(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0, sh, nullptr);
+        QVERIFY(!st.ok());
+        QVERIFY2(st.error.find("window") != std::string::npos, st.error.c_str());
+        st = gpu::attention_q8_0(buf.as<float>(), buf.as<uint8_t>(), buf.as<uint8_t>(), buf.as<float>(), 1, 0, sh,
+                                 nullptr);
+        QVERIFY(!st.ok());
+        st = gpu::attention_split_k(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0, sh,
+                                    buf.as<float>(), 1 << 12, nullptr);
+        QVERIFY(!st.ok());
+    }
+}
+
 void TestCudaAttention::rejectsBadShapes()
 {
     DeviceBuffer buf(1024);
@@ -220,17 +295,23 @@ void TestCudaAttention::rejectsBadShapes()
 void TestCudaAttention::q8CacheMatchesCpu_data()
 {
     add_attention_columns();
-    QTest::newRow("decode, first position, GQA 2") << 4 << 2 << 32 << 32 << 1 << 0 << false;
-    QTest::newRow("decode at 200 (two tiles), GQA 4, hd 128") << 8 << 2 << 128 << 128 << 1 << 200 << false;
-    QTest::newRow("prefill 5 tokens after 126, hd 64") << 4 << 4 << 64 << 64 << 5 << 126 << false;
-    QTest::newRow("reverse schedule, value_dim 96") << 8 << 1 << 64 << 96 << 2 << 140 << true;
+    add_score_columns();
+    QTest::newRow("decode, first position, GQA 2") << 4 << 2 << 32 << 32 << 1 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("decode at 200 (two tiles), GQA 4, hd 128")
+        << 8 << 2 << 128 << 128 << 1 << 200 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("prefill 5 tokens after 126, hd 64") << 4 << 4 << 64 << 64 << 5 << 126 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("reverse schedule, value_dim 96") << 8 << 1 << 64 << 96 << 2 << 140 << true << 0.0f << 0.0f << 0;
+    QTest::newRow("window 100 at 300, softcap 20 (scale 3)")
+        << 8 << 2 << 64 << 64 << 1 << 300 << false << 3.0f << 20.0f << 100;
+    QTest::newRow("prefill 6 tokens, window 4, reverse") << 4 << 1 << 32 << 32 << 6 << 130 << true << 0.0f << 0.0f << 4;
 }
 
 // A Q8_0 cache: attention_q8_0 against the CPU backend's attention_head_q8_0, exactly under the
 // sim (the same expressions in the same order); on a GPU expf may differ by an ulp.
 void TestCudaAttention::q8CacheMatchesCpu()
 {
-    const Case c = fetch_attention_case();
+    Case c = fetch_attention_case();
+    fetch_score_options(c);
     QFETCH(bool, reverse);
     const int64_t n_kv = c.pos0 + c.n_tokens;
     const auto q = random_floats(size_t(c.n_tokens * c.n_head * c.hd), 31, 1.0f);
@@ -244,20 +325,20 @@ void TestCudaAttention::q8CacheMatchesCpu()
         quantize_row_ref(TensorType::Q8_0, &vf[size_t(j * c.n_head_kv * c.vd)], &V[size_t(j * v_row)],
                          c.n_head_kv * c.vd);
     }
-    const causerie::kernels::AttentionShape sh{c.hd, c.vd, k_row, v_row, 1.0f / std::sqrt(float(c.hd))};
+    const causerie::kernels::AttentionShape sh = cpu_shape(c, k_row, v_row);
     std::vector<float> ref(size_t(c.n_tokens * c.n_head * c.vd));
     std::vector<float> scratch(size_t(causerie::kernels::attention_q8_0_scratch_floats(sh)));
     const int64_t group = c.n_head / c.n_head_kv;
     for (int64_t t = 0; t < c.n_tokens; ++t)
         for (int64_t h = 0; h < c.n_head; ++h)
-            causerie::kernels::attention_head_q8_0(sh, &q[size_t((t * c.n_head + h) * c.hd)],
-                                                   K.data() + h / group * c.hd / 32 * 34,
-                                                   V.data() + h / group * c.vd / 32 * 34, c.pos0 + t + 1,
-                                                   &ref[size_t((t * c.n_head + h) * c.vd)], scratch.data());
+            causerie::kernels::attention_head_q8_0(
+                sh, &q[size_t((t * c.n_head + h) * c.hd)], K.data() + c.first(t) * k_row + h / group * c.hd / 32 * 34,
+                V.data() + c.first(t) * v_row + h / group * c.vd / 32 * 34, c.pos0 + t + 1 - c.first(t),
+                &ref[size_t((t * c.n_head + h) * c.vd)], scratch.data());
     DeviceBuffer dq(q), dk(K), dv(V), dout(ref.size() * 4);
     set_sim_schedule(reverse);
     const auto st = gpu::attention_q8_0(dq.as<float>(), dk.as<uint8_t>(), dv.as<uint8_t>(), dout.as<float>(),
-                                        c.n_tokens, c.pos0, {c.n_head, c.n_head_kv, c.hd, c.vd}, nullptr);
+                                        c.n_tokens, c.pos0, gpu_shape(c), nullptr);
     set_sim_schedule(false);
     QVERIFY2(st.ok(), st.error.c_str());
     const auto out = dout.read<float>();

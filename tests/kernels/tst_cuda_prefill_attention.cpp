@@ -33,14 +33,30 @@ private Q_SLOTS:
 void TestCudaPrefillAttention::matchesReference_data()
 {
     add_attention_columns();
-    QTest::newRow("one token, empty cache") << 2 << 2 << 16 << 16 << 1 << 0 << false;
-    QTest::newRow("16 tokens: one full query tile") << 2 << 1 << 32 << 32 << 16 << 0 << false;
-    QTest::newRow("37 tokens: partial query and key tiles, GQA 4:1") << 4 << 1 << 32 << 32 << 37 << 0 << false;
-    QTest::newRow("21 tokens after a cache of 50") << 4 << 2 << 16 << 16 << 21 << 50 << false;
-    QTest::newRow("head_dim 128 (Mistral), 9 tokens after 31") << 2 << 1 << 128 << 128 << 9 << 31 << false;
-    QTest::newRow("head_dim 64, value_dim 40, odd") << 3 << 3 << 64 << 40 << 19 << 7 << false;
-    QTest::newRow("value_dim 256 (every output slot of a thread)") << 1 << 1 << 16 << 256 << 17 << 3 << false;
-    QTest::newRow("reverse schedule") << 4 << 2 << 32 << 32 << 23 << 40 << true;
+    add_score_columns();
+    QTest::newRow("one token, empty cache") << 2 << 2 << 16 << 16 << 1 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("16 tokens: one full query tile") << 2 << 1 << 32 << 32 << 16 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("37 tokens: partial query and key tiles, GQA 4:1")
+        << 4 << 1 << 32 << 32 << 37 << 0 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("21 tokens after a cache of 50") << 4 << 2 << 16 << 16 << 21 << 50 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("head_dim 128 (Mistral), 9 tokens after 31")
+        << 2 << 1 << 128 << 128 << 9 << 31 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("head_dim 64, value_dim 40, odd") << 3 << 3 << 64 << 40 << 19 << 7 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("value_dim 256 (every output slot of a thread)")
+        << 1 << 1 << 16 << 256 << 17 << 3 << false << 0.0f << 0.0f << 0;
+    QTest::newRow("reverse schedule") << 4 << 2 << 32 << 32 << 23 << 40 << true << 0.0f << 0.0f << 0;
+    // Sliding windows whose start falls inside a key tile of 32 and moves from query to query of
+    // a query tile (window 20 < 16 queries + 32 keys); a window starting past the first key tile
+    // (the loop skips whole tiles); softcap over large scores; Gemma-like scale.
+    QTest::newRow("window 20, 40 tokens (start inside key tiles)")
+        << 4 << 2 << 32 << 32 << 40 << 0 << false << 0.0f << 0.0f << 20;
+    QTest::newRow("window 45, 21 tokens after 100, reverse")
+        << 4 << 1 << 64 << 64 << 21 << 100 << true << 0.0f << 0.0f << 45;
+    QTest::newRow("window 1") << 2 << 2 << 16 << 16 << 9 << 3 << false << 0.0f << 0.0f << 1;
+    QTest::newRow("softcap 10 over large scores (scale 5)")
+        << 4 << 2 << 64 << 64 << 19 << 30 << false << 5.0f << 10.0f << 0;
+    QTest::newRow("scale 1/12, softcap 50, window 33, value_dim 40")
+        << 3 << 1 << 64 << 40 << 19 << 50 << false << 0.083333f << 50.0f << 33;
 }
 
 // Every shape runs twice: F32 FMAs, and (when head_dim and value_dim are multiples of 16) the
@@ -56,7 +72,8 @@ void TestCudaPrefillAttention::matchesReference_data()
 //   against the double result; measured at most 7e-4.
 void TestCudaPrefillAttention::matchesReference()
 {
-    const Case c = fetch_attention_case();
+    Case c = fetch_attention_case();
+    fetch_score_options(c);
     QFETCH(bool, reverse);
     const auto [q, K, V, vmax] = random_attention_inputs(c, 11);
     const auto exact = exact_attention(c, q, K, V, true);
@@ -65,7 +82,7 @@ void TestCudaPrefillAttention::matchesReference()
     // Output poisoned with NaN: every element must be written.
     DeviceBuffer dq(q), dk(K), dv(V), dout(std::vector<float>(exact.size(), NAN));
     set_sim_schedule(reverse);
-    const gpu::AttentionShape shape{c.n_head, c.n_head_kv, c.hd, c.vd};
+    const gpu::AttentionShape shape = gpu_shape(c);
     const bool tc = gpu::attention_prefill_uses_tensor_cores(shape);
     QCOMPARE(tc, c.hd % 16 == 0 && c.vd % 16 == 0);
     for (auto math : {gpu::PrefillMath::Fma, gpu::PrefillMath::Auto}) {
@@ -105,6 +122,13 @@ void TestCudaPrefillAttention::rejectsBadShapes()
     st = gpu::attention_prefill(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 0, 0,
                                 {2, 2, 16, 16}, nullptr);
     QVERIFY(!st.ok());
+    gpu::AttentionShape negative{2, 2, 16, 16};
+    negative.window = -3;
+    QVERIFY(!gpu::attention_prefill_supports(negative));
+    st = gpu::attention_prefill(buf.as<float>(), buf.as<uint16_t>(), buf.as<uint16_t>(), buf.as<float>(), 1, 0,
+                                negative, nullptr);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("window -3") != std::string::npos, st.error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestCudaPrefillAttention)
