@@ -1,5 +1,6 @@
-// The Llama forward pass on a CUDA device (or the CUDA sim: this file is compiled once per
-// flavour, see kernels/cuda/flavor.h), top to bottom like forward_cpu.cpp:
+// The Llama forward pass (with the steps of qwen2/3, phi3 and gemma2/3) on a CUDA device (or the
+// CUDA sim: this file is compiled once per flavour, see kernels/cuda/flavor.h), top to bottom
+// like forward_cpu.cpp:
 //   embed -> [layers 0 .. n_gpu) on the device -> [n_gpu .. n_layer) on the CPU -> head on the device.
 // The layers on the CPU are the CPU backend's own (layer_cpu.h), with its kernels and a thread pool.
 // Numerics follow the CPU backend: activations quantized to the same 8-bit blocks before every
@@ -88,9 +89,10 @@ struct DevWeight {
 
 struct DevLayer {
     DevWeight attn_norm, wq, wk, wv, wo, ffn_norm, w_gate, w_up, w_down;
-    DevWeight bq, bk, bv, q_norm, k_norm;   // qwen2's biases, qwen3's Q/K norms: uploaded when present
-    DeviceMem k_cache;                      // (n_ctx, n_head_kv*head_dim) F16
-    DeviceMem v_cache;                      // (n_ctx, n_head_kv*value_dim) F16
+    DevWeight bq, bk, bv, q_norm, k_norm;      // qwen2's biases, qwen3's and gemma3's Q/K norms: when present
+    DevWeight attn_post_norm, ffn_post_norm;   // gemma's norms of each block's output: when present
+    DeviceMem k_cache;                         // (n_ctx, n_head_kv*head_dim) F16
+    DeviceMem v_cache;                         // (n_ctx, n_head_kv*value_dim) F16
 };
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
@@ -214,11 +216,12 @@ public:
             return fail(st);
         if (auto st = upload(m_output_norm, m.output_norm); !st)
             return fail(st);
-        if (m.rope_freq_factors) {
+        // Llama 3.1's factors, or phi3's LongRoPE short or long ones as the context size chooses.
+        if (const float* factors = m.rope_factors(m_n_ctx)) {
             const size_t bytes = size_t(hp.n_rot / 2) * sizeof(float);
             if (auto st = gpu::device_malloc(&m_rope_factors.ptr, bytes); !st)
                 return fail(st);
-            if (auto st = gpu::copy_to_device(m_rope_factors.ptr, m.rope_freq_factors, bytes, m_stream); !st)
+            if (auto st = gpu::copy_to_device(m_rope_factors.ptr, factors, bytes, m_stream); !st)
                 return fail(st);
         }
         // A tied head is tok_embd, which embed_rows reads in the file's layout: the head's matvec
@@ -245,7 +248,9 @@ public:
                                  {&D.bk, &L.bk},
                                  {&D.bv, &L.bv},
                                  {&D.q_norm, &L.q_norm},
-                                 {&D.k_norm, &L.k_norm}})
+                                 {&D.k_norm, &L.k_norm},
+                                 {&D.attn_post_norm, &L.attn_post_norm},
+                                 {&D.ffn_post_norm, &L.ffn_post_norm}})
                 if (w->data)
                     if (auto st = upload(*dw, *w); !st)
                         return fail(st);
@@ -567,7 +572,17 @@ private:
                 f(*w);
     }
 
-    gpu::AttentionShape attention_shape() const { return {hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim}; }
+    // Layer l's attention as the CPU layer computes it: scores scaled by 1 when the queries were
+    // scaled after RoPE (phi3, gemma), soft-capped (gemma2), over the layer's window when it
+    // slides (gemma). l < 0: the shape without a window (the largest scratch).
+    gpu::AttentionShape attention_shape(int64_t l = -1) const
+    {
+        gpu::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim};
+        shape.scale = hp.q_prescale != 0.0f ? 1.0f : 0.0f;
+        shape.softcap = hp.attn_softcap;
+        shape.window = l >= 0 && slides(l) ? hp.n_swa : 0;
+        return shape;
+    }
 
     // What m_xq holds: the activations of the last product, so that the next one reading the
     // same input (K and V after Q, up after gate) skips its quantization when the form is the same.
@@ -771,39 +786,59 @@ private:
                                  hp.head_dim, hp.rms_eps, m_stream));
         }
         // RoPE of Q and K and the K/V store into the F16 cache: one launch.
-        const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
+        // A sliding layer (gemma) has its own base and no linear scaling; queries are scaled after
+        // RoPE when the model says so (phi3, gemma), as the CPU layer does.
+        const float* factors = m_rope_factors.as<float>();
         const bool q8 = m_kv_type == KvType::Q8_0;
-        const gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox, q8};
-        GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos, hp.rope_freq_base,
-                                   L.k_cache.ptr, L.v_cache.ptr, m_stream, pos_dev, factors));
+        const bool sliding = slides(l);
+        gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox, q8};
+        rope.freq_scale = sliding ? 1.0f : hp.rope_freq_scale;
+        rope.mscale = hp.rope_attn_factor;
+        rope.q_scale = hp.q_prescale;
+        GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos,
+                                   sliding ? hp.rope_freq_base_swa : hp.rope_freq_base, L.k_cache.ptr, L.v_cache.ptr,
+                                   m_stream, pos_dev, factors));
         using A = CudaBackendOptions::Attention;
-        const bool split = n == 1 && !q8 && gpu::attention_split_k_supports(attention_shape()) &&
+        const bool split = n == 1 && !q8 && gpu::attention_split_k_supports(attention_shape(l)) &&
                            (m_attention == A::SplitK || (m_attention == A::Auto && !kSim));
         using P = CudaBackendOptions::PrefillAttention;
-        const bool tiled = n > 1 && !q8 && gpu::attention_prefill_supports(attention_shape()) &&
+        const bool tiled = n > 1 && !q8 && gpu::attention_prefill_supports(attention_shape(l)) &&
                            (m_prefill_attention == P::Tiled || (m_prefill_attention == P::Auto && !kSim));
         if (q8)   // a Q8_0 cache: the CPU's numerics for it (no flash-decoding or tiled variant yet)
             GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), static_cast<const uint8_t*>(L.k_cache.ptr),
                                         static_cast<const uint8_t*>(L.v_cache.ptr), m_att.as<float>(), n, pos,
-                                        attention_shape(), m_stream, pos_dev));
+                                        attention_shape(l), m_stream, pos_dev));
         else if (tiled)
             GPU_TRY(gpu::attention_prefill(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
-                                           m_att.as<float>(), n, pos, attention_shape(), m_stream));
+                                           m_att.as<float>(), n, pos, attention_shape(l), m_stream));
         else if (split)
             GPU_TRY(gpu::attention_split_k(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
-                                           m_att.as<float>(), 1, pos, attention_shape(), m_split.as<float>(),
+                                           m_att.as<float>(), 1, pos, attention_shape(l), m_split.as<float>(),
                                            m_split_floats, m_stream, pos_dev));
         else
             GPU_TRY(gpu::attention(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
-                                   m_att.as<float>(), n, pos, attention_shape(), m_stream, pos_dev));
-        if (auto st = matmul(L.wo, m_att.as<float>(), n, x, false, true); !st)   // x += (n, d)
+                                   m_att.as<float>(), n, pos, attention_shape(l), m_stream, pos_dev));
+        if (auto st = add_block_output(L.wo, m_att.as<float>(), n, L.attn_post_norm); !st)   // x += (n, d)
             return st;
 
-        // Feed-forward block (SwiGLU).
+        // Feed-forward block (SwiGLU; GeGLU for gemma).
         if (auto st = norm(x, L.ffn_norm, xb, n, L.w_gate); !st)
             return st;
-        if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows &&
-            L.w_gate.host->type == L.w_up.host->type) {
+        if (hp.ffn_gelu) {
+            if (one_launch({&L.w_gate, &L.w_up}, n)) {
+                if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>(), m_up.as<float>()}, xb, n,
+                                           gpu::PackedEpilogue::Store, true);
+                    !st)
+                    return st;
+            } else {
+                if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>(), true); !st)   // (n, n_ff)
+                    return st;
+                if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
+                    return st;
+            }
+            GPU_TRY(gpu::geglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
+        } else if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows &&
+                   L.w_gate.host->type == L.w_up.host->type) {
             if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>()}, xb, n, gpu::PackedEpilogue::SwiGLU,
                                        true);
                 !st)   // (n, n_ff) = silu(gate) * up
@@ -815,10 +850,25 @@ private:
                 return st;
             GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
         }
-        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, x, false, true); !st)   // x += (n, d)
+        return add_block_output(L.w_down, m_gate.as<float>(), n, L.ffn_post_norm);   // x += (n, d)
+    }
+
+    // x += in (n, w.cols) . w^T, the block's output normed by post_norm first when the model has
+    // one (gemma), otherwise added in the product's epilogue.
+    Status add_block_output(const DevWeight& w, const float* in, int64_t n, const DevWeight& post_norm)
+    {
+        if (!post_norm.host)
+            return matmul(w, in, n, m_x.as<float>(), false, true);
+        if (auto st = matmul(w, in, n, m_xb.as<float>()); !st)   // (n, d)
             return st;
+        GPU_TRY(gpu::rmsnorm_add(m_xb.as<float>(), post_norm.mem.as<float>(), m_x.as<float>(), n, hp.n_embd, hp.rms_eps,
+                                 m_stream));
+        m_xq_form = {};   // (xb changed under whatever m_xq quantized)
         return Ok{};
     }
+
+    // Whether layer l attends through a sliding window (gemma's local layers).
+    bool slides(int64_t l) const { return !hp.layer_swa.empty() && hp.layer_swa[size_t(l)]; }
 
     Status forward_batch(const int32_t* tokens, int64_t n, int64_t pos, float* logits_last, float* all_logits,
                          bool head_on_device = false)
@@ -828,8 +878,8 @@ private:
         const int64_t d = hp.n_embd;
         if (auto st = feed_tokens(tokens, n); !st)
             return st;
-        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), n, d,
-                                m_x.as<float>(), m_stream));   // x (n, d)
+        if (auto st = embed(n); !st)   // x (n, d)
+            return st;
         for (int64_t l = 0; l < m_n_gpu; ++l)
             if (auto st = gpu_layer(l, n, pos); !st)
                 return st;
@@ -926,8 +976,8 @@ private:
     {
         const int64_t d = hp.n_embd;
         const int64_t* pos_dev = m_step.as<int64_t>();
-        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), 1, d,
-                                m_x.as<float>(), m_stream));
+        if (auto st = embed(1); !st)
+            return st;
         for (int64_t l = 0; l < m_n_gpu; ++l)
             if (auto st = gpu_layer(l, 1, max_pos, pos_dev); !st)
                 return st;
@@ -971,10 +1021,23 @@ private:
     // The head's matrix on the device: m_output (a packed copy of tok_embd when tied and packable).
     const DevWeight& head() const { return m.tied_output && !m_output.host ? m_tok_embd : m_output; }
 
+    // y (n, n_vocab): the head's product, soft-capped (gemma2) as the CPU backend's logits are.
     Status matmul_head(const DevWeight& out, const float* x, int64_t n, float* y)
     {
         // The tied head is tok_embd, whose DevWeight::host points at model.tok_embd.
-        return matmul(out, x, n, y);
+        if (auto st = matmul(out, x, n, y); !st)
+            return st;
+        if (hp.final_softcap != 0.0f)
+            GPU_TRY(gpu::softcap(y, n * hp.n_vocab, hp.final_softcap, m_stream));
+        return Ok{};
+    }
+
+    // x (n, n_embd) = the embeddings of m_ids' n tokens, times embd_scale (gemma) when it is set.
+    Status embed(int64_t n)
+    {
+        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), n,
+                                hp.n_embd, m_x.as<float>(), m_stream, hp.embd_scale != 0.0f ? hp.embd_scale : 1.0f));
+        return Ok{};
     }
 
     const Model& m;
@@ -1075,13 +1138,15 @@ Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
 Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, const BackendOptions& options,
                                                            const CudaBackendOptions& cuda_options, std::string* summary)
 {
-    // The device layer is the Llama block with qwen2's biases, qwen3's Q/K norms and NeoX RoPE;
-    // phi3's and gemma's other steps (LongRoPE, windows, post-norms, GELU, soft-caps) have no
-    // device kernels yet, so create_backend runs those models on the CPU.
+    // The device layer is the Llama block with qwen2's biases, qwen3's and gemma3's Q/K norms,
+    // NeoX RoPE, phi3's partial rotation and LongRoPE factors, and gemma's scaled embeddings,
+    // post-block norms, GeGLU, soft-caps, query scale and sliding windows (layer_cpu.h lists
+    // them). Mixtures of experts (Mixtral, qwen3moe) have no device kernels for the router and
+    // the expert products yet, so create_backend runs those models on the CPU.
     const std::string& arch = model.hp.architecture;
-    if (model.hp.n_expert > 0)   // no device kernels for the router and the expert products yet
+    if (model.hp.n_expert > 0)
         return make_error("the GPU backend does not run mixture-of-experts models yet");
-    if (arch != "llama" && arch != "qwen2" && arch != "qwen3")
+    if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "phi3" && arch != "gemma2" && arch != "gemma3")
         return make_error("the GPU backend does not run '" + arch + "' models yet");
     if (!kv_type_fits(options.kv_type, model.hp.head_dim, model.hp.value_dim))
         return make_error(std::string("a ") + kv_type_name(options.kv_type) +
