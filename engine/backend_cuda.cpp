@@ -18,6 +18,7 @@
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
 #include "kernels/cuda/matvec.cuh"
+#include "kernels/cuda/moe.cuh"
 #include "kernels/cuda/quantize.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
@@ -87,12 +88,39 @@ struct DevWeight {
     mutable bool f16_tried = false;
 };
 
+// One kind (gate, up or down) of a layer's experts: their n_expert matrices one after the other,
+// expert e at e * bytes, each packed like a DevWeight when its type packs (moe_gather copies
+// the chosen ones into slots that the products read).
+struct DevExperts {
+    const Weight* host = nullptr;   // expert 0's view (every expert has its shape and type)
+    DeviceMem mem;
+    size_t bytes = 0;   // of one expert
+    bool packed = false;
+};
+
+// A slot of chosen-expert bytes seen as a DevWeight of the experts' shape; it does not own them.
+struct SlotWeight {
+    DevWeight w;
+    SlotWeight(const DevExperts& kind, void* slot)
+    {
+        w.host = kind.host;
+        w.mem.ptr = slot;
+        w.packed = kind.packed;
+    }
+    SlotWeight(const SlotWeight&) = delete;
+    SlotWeight& operator=(const SlotWeight&) = delete;
+    ~SlotWeight() { w.mem.ptr = nullptr; }
+};
+
 struct DevLayer {
     DevWeight attn_norm, wq, wk, wv, wo, ffn_norm, w_gate, w_up, w_down;
     DevWeight bq, bk, bv, q_norm, k_norm;      // qwen2's biases, qwen3's and gemma3's Q/K norms: when present
     DevWeight attn_post_norm, ffn_post_norm;   // gemma's norms of each block's output: when present
-    DeviceMem k_cache;                         // (n_ctx, n_head_kv*head_dim) F16
-    DeviceMem v_cache;                         // (n_ctx, n_head_kv*value_dim) F16
+    DevWeight router;                          // mixture of experts: ffn_gate_inp (n_expert, n_embd)
+    DevExperts gate_exps, up_exps,
+        down_exps;       // mixture of experts: (n_expert) x (n_ff_exp, n_embd) / (n_embd, n_ff_exp)
+    DeviceMem k_cache;   // (n_ctx, n_head_kv*head_dim) F16
+    DeviceMem v_cache;   // (n_ctx, n_head_kv*value_dim) F16
 };
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
@@ -185,22 +213,35 @@ public:
             return fail(st);
 
         std::vector<uint8_t> packed;   // host staging of a packed matrix
-        auto upload = [&](DevWeight& dw, const Weight& w, bool pack = false) -> gpu::GpuStatus {
-            dw.host = &w;
-            CAUSERIE_GPU_TRY(gpu::device_malloc(&dw.mem.ptr, weight_bytes(w)));
-            if (pack && gpu::matvec_packs(w.type)) {
-                try {
-                    packed.resize(weight_bytes(w));
-                } catch (const std::bad_alloc&) {
-                    return gpu::gpu_error("not enough host memory to repack a weight", true);
-                }
-                gpu::pack_weights(w.type, w.data, w.row_bytes, w.rows, w.cols, packed.data());
-                CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, packed.data(), weight_bytes(w), m_stream));
-                CAUSERIE_GPU_TRY(gpu::stream_sync(m_stream));   // `packed` is reused next
-                dw.packed = true;
+        // w's bytes to dst: packed (pack_weights) when `pack`, else the file's.
+        auto put = [&](void* dst, const Weight& w, bool pack) -> gpu::GpuStatus {
+            if (!pack) {
+                CAUSERIE_GPU_TRY(gpu::copy_to_device(dst, w.data, weight_bytes(w), m_stream));
                 return {};
             }
-            CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, w.data, weight_bytes(w), m_stream));
+            try {
+                packed.resize(weight_bytes(w));
+            } catch (const std::bad_alloc&) {
+                return gpu::gpu_error("not enough host memory to repack a weight", true);
+            }
+            gpu::pack_weights(w.type, w.data, w.row_bytes, w.rows, w.cols, packed.data());
+            CAUSERIE_GPU_TRY(gpu::copy_to_device(dst, packed.data(), weight_bytes(w), m_stream));
+            CAUSERIE_GPU_TRY(gpu::stream_sync(m_stream));   // `packed` is reused next
+            return {};
+        };
+        auto upload = [&](DevWeight& dw, const Weight& w, bool pack = false) -> gpu::GpuStatus {
+            dw.host = &w;
+            dw.packed = pack && gpu::matvec_packs(w.type);
+            CAUSERIE_GPU_TRY(gpu::device_malloc(&dw.mem.ptr, weight_bytes(w)));
+            return put(dw.mem.ptr, w, dw.packed);
+        };
+        auto upload_experts = [&](DevExperts& de, const std::vector<Weight>& ws) -> gpu::GpuStatus {
+            de.host = &ws.front();
+            de.bytes = weight_bytes(ws.front());
+            de.packed = gpu::matvec_packs(de.host->type);
+            CAUSERIE_GPU_TRY(gpu::device_malloc(&de.mem.ptr, de.bytes * ws.size()));
+            for (size_t e = 0; e < ws.size(); ++e)
+                CAUSERIE_GPU_TRY(put(static_cast<uint8_t*>(de.mem.ptr) + e * de.bytes, ws[e], de.packed));
             return {};
         };
         auto alloc = [&](DeviceMem& mem, size_t bytes) {
@@ -242,8 +283,19 @@ public:
                                  {&D.w_gate, &L.w_gate},
                                  {&D.w_up, &L.w_up},
                                  {&D.w_down, &L.w_down}})
-                if (auto st = upload(*dw, *w, w != &L.attn_norm && w != &L.ffn_norm); !st)
+                if (w->data)   // (a mixture of experts has no dense feed-forward)
+                    if (auto st = upload(*dw, *w, w != &L.attn_norm && w != &L.ffn_norm); !st)
+                        return fail(st);
+            if (hp.n_expert > 0) {
+                if (auto st = upload(D.router, L.ffn_gate_inp, true); !st)
                     return fail(st);
+                for (auto [de, ws] :
+                     {std::pair{&D.gate_exps, &L.gate_exps}, {&D.up_exps, &L.up_exps}, {&D.down_exps, &L.down_exps}}) {
+                    if (auto st = upload_experts(*de, *ws); !st)
+                        return fail(st);
+                    m_slot_bytes = std::max(m_slot_bytes, de->bytes);
+                }
+            }
             for (auto [dw, w] : {std::pair{&D.bq, &L.bq},
                                  {&D.bk, &L.bk},
                                  {&D.bv, &L.bv},
@@ -290,7 +342,16 @@ public:
                                   {&m_sample_params, sizeof(gpu::SampleParams)},
                                   {&m_sample_window, size_t(gpu::kSampleMaxWindow) * 4},
                                   {&m_sample_scratch, size_t(gpu::sample_scratch_bytes(hp.n_vocab))},
-                                  {&m_sample_out, 4}})
+                                  {&m_sample_out, 4},
+                                  {&m_router, B * size_t(hp.n_expert) * 4},
+                                  {&m_moe_ids, B * size_t(hp.n_expert_used) * 4},
+                                  {&m_moe_w, B * size_t(hp.n_expert_used) * 4},
+                                  {&m_moe_gate, size_t(hp.n_expert_used * hp.n_ff_exp) * 4},
+                                  {&m_moe_up, size_t(hp.n_expert_used * hp.n_ff_exp) * 4},
+                                  {&m_moe_out, size_t(hp.n_expert_used * hp.n_embd) * 4},
+                                  {&m_slots[0], size_t(hp.n_expert_used) * m_slot_bytes},
+                                  {&m_slots[1], size_t(hp.n_expert_used) * m_slot_bytes},
+                                  {&m_slots[2], size_t(hp.n_expert_used) * m_slot_bytes}})
             if (auto st = alloc(*mem, bytes); !st)
                 return fail(st);
         if (auto st = gpu::host_alloc_pinned(&m_pinned, kPinnedBytes); !st)
@@ -568,7 +629,7 @@ private:
     {
         f(m.output);
         for (const LayerWeights& L : m.layers)
-            for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
+            for (const Weight* w : layer_matrices(L))
                 f(*w);
     }
 
@@ -821,7 +882,12 @@ private:
         if (auto st = add_block_output(L.wo, m_att.as<float>(), n, L.attn_post_norm); !st)   // x += (n, d)
             return st;
 
-        // Feed-forward block (SwiGLU; GeGLU for gemma).
+        // Feed-forward block (SwiGLU; GeGLU for gemma; the chosen experts' SwiGLUs).
+        if (hp.n_expert > 0) {
+            if (auto st = norm(x, L.ffn_norm, xb, n, L.router); !st)
+                return st;
+            return experts_block(L, n);
+        }
         if (auto st = norm(x, L.ffn_norm, xb, n, L.w_gate); !st)
             return st;
         if (hp.ffn_gelu) {
@@ -864,6 +930,56 @@ private:
         GPU_TRY(gpu::rmsnorm_add(m_xb.as<float>(), post_norm.mem.as<float>(), m_x.as<float>(), n, hp.n_embd, hp.rms_eps,
                                  m_stream));
         m_xq_form = {};   // (xb changed under whatever m_xq quantized)
+        return Ok{};
+    }
+
+    // x += the mixture of experts of xb's n normed rows (CpuLayer::experts_block's numerics), the
+    // routing decided on the device (moe.cuh): the router's logits, then the chosen experts' ids
+    // and weights in m_moe_ids / m_moe_w; per token, its experts copied into the slots and their
+    // SwiGLUs run there, summed weighted into its row of x. Nothing waits for the host, so a
+    // decode step is captured whole. (Copying the experts costs their bytes twice more than
+    // reading them in place would; a matvec reading the expert id from device memory would not.)
+    Status experts_block(const DevLayer& L, int64_t n)
+    {
+        const int64_t d = hp.n_embd, ff = hp.n_ff_exp, k = hp.n_expert_used;
+        if (auto st = matmul(L.router, m_xb.as<float>(), n, m_router.as<float>(), true); !st)   // (n, n_expert)
+            return st;
+        GPU_TRY(gpu::moe_route(m_router.as<float>(), n, hp.n_expert, k, hp.expert_weights_norm, m_moe_ids.as<int32_t>(),
+                               m_moe_w.as<float>(), m_stream));
+        const DevExperts* kinds[3] = {&L.gate_exps, &L.up_exps, &L.down_exps};
+        auto slot = [&](int kind, int64_t i) {
+            return static_cast<uint8_t*>(m_slots[kind].ptr) + size_t(i) * kinds[kind]->bytes;
+        };
+        for (int64_t t = 0; t < n; ++t) {
+            for (int kind = 0; kind < 3; ++kind)
+                GPU_TRY(gpu::moe_gather(kinds[kind]->mem.ptr, kinds[kind]->bytes, hp.n_expert,
+                                        m_moe_ids.as<int32_t>() + t * k, k, m_slots[kind].ptr, m_stream));
+            const float* row = m_xb.as<float>() + t * d;
+            for (int64_t i = 0; i < k; ++i) {   // gate_i (ff) = silu(row . gate^T) * (row . up^T)
+                const SlotWeight g(L.gate_exps, slot(0, i)), u(L.up_exps, slot(1, i));
+                float* gate = m_moe_gate.as<float>() + i * ff;
+                const bool same = i > 0;   // the row quantized for the first expert serves the others
+                if (one_launch({&g.w, &u.w}, 1) && g.w.host->rows == u.w.host->rows &&
+                    g.w.host->type == u.w.host->type) {
+                    if (auto st = matmul_parts({&g.w, &u.w}, {gate}, row, 1, gpu::PackedEpilogue::SwiGLU, same); !st)
+                        return st;
+                    continue;
+                }
+                float* up = m_moe_up.as<float>() + i * ff;
+                if (auto st = matmul(g.w, row, 1, gate, same); !st)
+                    return st;
+                if (auto st = matmul(u.w, row, 1, up, true); !st)
+                    return st;
+                GPU_TRY(gpu::swiglu(gate, up, gate, ff, m_stream));
+            }
+            for (int64_t i = 0; i < k; ++i) {   // out_i (d) = gate_i . down^T
+                const SlotWeight dn(L.down_exps, slot(2, i));
+                if (auto st = matmul(dn.w, m_moe_gate.as<float>() + i * ff, 1, m_moe_out.as<float>() + i * d); !st)
+                    return st;
+            }
+            GPU_TRY(gpu::moe_combine(m_moe_out.as<float>(), m_moe_w.as<float>() + t * k, k, d, m_x.as<float>() + t * d,
+                                     m_stream));
+        }
         return Ok{};
     }
 
@@ -1098,6 +1214,13 @@ private:
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
     DeviceMem m_split;                       // flash-decoding: tickets, then (n_head, n_ctx / 128, value_dim + 2)
+    // Mixture of experts only (4 bytes otherwise).
+    DeviceMem m_router;               // (B, n_expert) router logits, then probabilities
+    DeviceMem m_moe_ids, m_moe_w;     // (B, n_expert_used) int32 / F32: each token's experts and weights
+    DeviceMem m_moe_gate, m_moe_up;   // (n_expert_used, n_ff_exp) one token's experts' hidden rows
+    DeviceMem m_moe_out;              // (n_expert_used, n_embd) their outputs
+    DeviceMem m_slots[3];             // (n_expert_used) x one expert's bytes: chosen gate, up, down
+    size_t m_slot_bytes = 0;          // the largest expert matrix
 
     XqForm m_xq_form;   // what m_xq holds (matmul)
 
@@ -1141,12 +1264,11 @@ Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, c
     // The device layer is the Llama block with qwen2's biases, qwen3's and gemma3's Q/K norms,
     // NeoX RoPE, phi3's partial rotation and LongRoPE factors, and gemma's scaled embeddings,
     // post-block norms, GeGLU, soft-caps, query scale and sliding windows (layer_cpu.h lists
-    // them). Mixtures of experts (Mixtral, qwen3moe) have no device kernels for the router and
-    // the expert products yet, so create_backend runs those models on the CPU.
+    // them), and mixtures of experts (Mixtral's 'llama' files, qwen3moe) routed on the device.
+    // Other architectures have no device layer: create_backend runs them on the CPU.
     const std::string& arch = model.hp.architecture;
-    if (model.hp.n_expert > 0)
-        return make_error("the GPU backend does not run mixture-of-experts models yet");
-    if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "phi3" && arch != "gemma2" && arch != "gemma3")
+    if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "qwen3moe" && arch != "phi3" &&
+        arch != "gemma2" && arch != "gemma3")
         return make_error("the GPU backend does not run '" + arch + "' models yet");
     if (!kv_type_fits(options.kv_type, model.hp.head_dim, model.hp.value_dim))
         return make_error(std::string("a ") + kv_type_name(options.kv_type) +

@@ -60,7 +60,8 @@ __global__ void moe_gather_kernel(const Word* experts, int64_t expert_words, int
         return;
     const Word* src = experts + int64_t(e) * expert_words;
     Word* dst = slots + int64_t(blockIdx.y) * expert_words;
-    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < expert_words; i += int64_t(gridDim.x) * blockDim.x)
+    for (int64_t i = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; i < expert_words;
+         i += int64_t(gridDim.x) * blockDim.x)
         dst[i] = src[i];
 }
 
