@@ -890,33 +890,9 @@ private:
         }
         if (auto st = norm(x, L.ffn_norm, xb, n, L.w_gate); !st)
             return st;
-        if (hp.ffn_gelu) {
-            if (one_launch({&L.w_gate, &L.w_up}, n)) {
-                if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>(), m_up.as<float>()}, xb, n,
-                                           gpu::PackedEpilogue::Store, true);
-                    !st)
-                    return st;
-            } else {
-                if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>(), true); !st)   // (n, n_ff)
-                    return st;
-                if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
-                    return st;
-            }
-            GPU_TRY(gpu::geglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
-        } else if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows &&
-                   L.w_gate.host->type == L.w_up.host->type) {
-            if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>()}, xb, n, gpu::PackedEpilogue::SwiGLU,
-                                       true);
-                !st)   // (n, n_ff) = silu(gate) * up
-                return st;
-        } else {
-            if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>(), true); !st)   // (n, n_ff)
-                return st;
-            if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
-                return st;
-            GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
-        }
-        return add_block_output(L.w_down, m_gate.as<float>(), n, L.ffn_post_norm);   // x += (n, d)
+        if (auto st = gated_ffn(L.w_gate, L.w_up, xb, n, m_gate.as<float>(), m_up.as<float>(), true); !st)
+            return st;
+        return add_block_output(L.w_down, m_gate.as<float>(), n, L.ffn_post_norm);   // x += (n, n_ff) . w_down^T
     }
 
     // x += in (n, w.cols) . w^T, the block's output normed by post_norm first when the model has
@@ -930,6 +906,28 @@ private:
         GPU_TRY(gpu::rmsnorm_add(m_xb.as<float>(), post_norm.mem.as<float>(), m_x.as<float>(), n, hp.n_embd, hp.rms_eps,
                                  m_stream));
         m_xq_form = {};   // (xb changed under whatever m_xq quantized)
+        return Ok{};
+    }
+
+    // gate (n, rows) = act(x . w_gate^T) * (x . w_up^T), act SiLU (GELU-tanh for gemma): SwiGLU in
+    // the packed product's epilogue when the two weights are alike, else both products (up: the
+    // second's output) and the activation. same_input: as matmul's.
+    Status gated_ffn(const DevWeight& w_gate, const DevWeight& w_up, const float* x, int64_t n, float* gate, float* up,
+                     bool same_input)
+    {
+        const bool parts = one_launch({&w_gate, &w_up}, n);
+        if (parts && !hp.ffn_gelu && w_gate.host->rows == w_up.host->rows && w_gate.host->type == w_up.host->type)
+            return matmul_parts({&w_gate, &w_up}, {gate}, x, n, gpu::PackedEpilogue::SwiGLU, same_input);
+        if (parts) {
+            if (auto st = matmul_parts({&w_gate, &w_up}, {gate, up}, x, n, gpu::PackedEpilogue::Store, same_input); !st)
+                return st;
+        } else {
+            if (auto st = matmul(w_gate, x, n, gate, same_input); !st)
+                return st;
+            if (auto st = matmul(w_up, x, n, up, true); !st)
+                return st;
+        }
+        GPU_TRY((hp.ffn_gelu ? gpu::geglu : gpu::swiglu)(gate, up, gate, n * w_gate.host->rows, m_stream));
         return Ok{};
     }
 
@@ -959,18 +957,8 @@ private:
                 const SlotWeight g(L.gate_exps, slot(0, i)), u(L.up_exps, slot(1, i));
                 float* gate = m_moe_gate.as<float>() + i * ff;
                 const bool same = i > 0;   // the row quantized for the first expert serves the others
-                if (one_launch({&g.w, &u.w}, 1) && g.w.host->rows == u.w.host->rows &&
-                    g.w.host->type == u.w.host->type) {
-                    if (auto st = matmul_parts({&g.w, &u.w}, {gate}, row, 1, gpu::PackedEpilogue::SwiGLU, same); !st)
-                        return st;
-                    continue;
-                }
-                float* up = m_moe_up.as<float>() + i * ff;
-                if (auto st = matmul(g.w, row, 1, gate, same); !st)
+                if (auto st = gated_ffn(g.w, u.w, row, 1, gate, m_moe_up.as<float>() + i * ff, same); !st)
                     return st;
-                if (auto st = matmul(u.w, row, 1, up, true); !st)
-                    return st;
-                GPU_TRY(gpu::swiglu(gate, up, gate, ff, m_stream));
             }
             for (int64_t i = 0; i < k; ++i) {   // out_i (d) = gate_i . down^T
                 const SlotWeight dn(L.down_exps, slot(2, i));
