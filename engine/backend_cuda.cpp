@@ -1,5 +1,6 @@
-// The Llama forward pass on a CUDA device (or the CUDA sim: this file is compiled once per
-// flavour, see kernels/cuda/flavor.h), top to bottom like forward_cpu.cpp:
+// The Llama forward pass (with the steps of qwen2/3, phi3 and gemma2/3) on a CUDA device (or the
+// CUDA sim: this file is compiled once per flavour, see kernels/cuda/flavor.h), top to bottom
+// like forward_cpu.cpp:
 //   embed -> [layers 0 .. n_gpu) on the device -> [n_gpu .. n_layer) on the CPU -> head on the device.
 // The layers on the CPU are the CPU backend's own (layer_cpu.h), with its kernels and a thread pool.
 // Numerics follow the CPU backend: activations quantized to the same 8-bit blocks before every
@@ -17,6 +18,7 @@
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
 #include "kernels/cuda/matvec.cuh"
+#include "kernels/cuda/moe.cuh"
 #include "kernels/cuda/quantize.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/rope.cuh"
@@ -86,11 +88,39 @@ struct DevWeight {
     mutable bool f16_tried = false;
 };
 
+// One kind (gate, up or down) of a layer's experts: their n_expert matrices one after the other,
+// expert e at e * bytes, each packed like a DevWeight when its type packs (moe_gather copies
+// the chosen ones into slots that the products read).
+struct DevExperts {
+    const Weight* host = nullptr;   // expert 0's view (every expert has its shape and type)
+    DeviceMem mem;
+    size_t bytes = 0;   // of one expert
+    bool packed = false;
+};
+
+// A slot of chosen-expert bytes seen as a DevWeight of the experts' shape; it does not own them.
+struct SlotWeight {
+    DevWeight w;
+    SlotWeight(const DevExperts& kind, void* slot)
+    {
+        w.host = kind.host;
+        w.mem.ptr = slot;
+        w.packed = kind.packed;
+    }
+    SlotWeight(const SlotWeight&) = delete;
+    SlotWeight& operator=(const SlotWeight&) = delete;
+    ~SlotWeight() { w.mem.ptr = nullptr; }
+};
+
 struct DevLayer {
     DevWeight attn_norm, wq, wk, wv, wo, ffn_norm, w_gate, w_up, w_down;
-    DevWeight bq, bk, bv, q_norm, k_norm;   // qwen2's biases, qwen3's Q/K norms: uploaded when present
-    DeviceMem k_cache;                      // (n_ctx, n_head_kv*head_dim) F16
-    DeviceMem v_cache;                      // (n_ctx, n_head_kv*value_dim) F16
+    DevWeight bq, bk, bv, q_norm, k_norm;      // qwen2's biases, qwen3's and gemma3's Q/K norms: when present
+    DevWeight attn_post_norm, ffn_post_norm;   // gemma's norms of each block's output: when present
+    DevWeight router;                          // mixture of experts: ffn_gate_inp (n_expert, n_embd)
+    DevExperts gate_exps, up_exps,
+        down_exps;       // mixture of experts: (n_expert) x (n_ff_exp, n_embd) / (n_embd, n_ff_exp)
+    DeviceMem k_cache;   // (n_ctx, n_head_kv*head_dim) F16
+    DeviceMem v_cache;   // (n_ctx, n_head_kv*value_dim) F16
 };
 
 size_t weight_bytes(const Weight& w) { return size_t(w.rows) * w.row_bytes; }
@@ -183,22 +213,35 @@ public:
             return fail(st);
 
         std::vector<uint8_t> packed;   // host staging of a packed matrix
-        auto upload = [&](DevWeight& dw, const Weight& w, bool pack = false) -> gpu::GpuStatus {
-            dw.host = &w;
-            CAUSERIE_GPU_TRY(gpu::device_malloc(&dw.mem.ptr, weight_bytes(w)));
-            if (pack && gpu::matvec_packs(w.type)) {
-                try {
-                    packed.resize(weight_bytes(w));
-                } catch (const std::bad_alloc&) {
-                    return gpu::gpu_error("not enough host memory to repack a weight", true);
-                }
-                gpu::pack_weights(w.type, w.data, w.row_bytes, w.rows, w.cols, packed.data());
-                CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, packed.data(), weight_bytes(w), m_stream));
-                CAUSERIE_GPU_TRY(gpu::stream_sync(m_stream));   // `packed` is reused next
-                dw.packed = true;
+        // w's bytes to dst: packed (pack_weights) when `pack`, else the file's.
+        auto put = [&](void* dst, const Weight& w, bool pack) -> gpu::GpuStatus {
+            if (!pack) {
+                CAUSERIE_GPU_TRY(gpu::copy_to_device(dst, w.data, weight_bytes(w), m_stream));
                 return {};
             }
-            CAUSERIE_GPU_TRY(gpu::copy_to_device(dw.mem.ptr, w.data, weight_bytes(w), m_stream));
+            try {
+                packed.resize(weight_bytes(w));
+            } catch (const std::bad_alloc&) {
+                return gpu::gpu_error("not enough host memory to repack a weight", true);
+            }
+            gpu::pack_weights(w.type, w.data, w.row_bytes, w.rows, w.cols, packed.data());
+            CAUSERIE_GPU_TRY(gpu::copy_to_device(dst, packed.data(), weight_bytes(w), m_stream));
+            CAUSERIE_GPU_TRY(gpu::stream_sync(m_stream));   // `packed` is reused next
+            return {};
+        };
+        auto upload = [&](DevWeight& dw, const Weight& w, bool pack = false) -> gpu::GpuStatus {
+            dw.host = &w;
+            dw.packed = pack && gpu::matvec_packs(w.type);
+            CAUSERIE_GPU_TRY(gpu::device_malloc(&dw.mem.ptr, weight_bytes(w)));
+            return put(dw.mem.ptr, w, dw.packed);
+        };
+        auto upload_experts = [&](DevExperts& de, const std::vector<Weight>& ws) -> gpu::GpuStatus {
+            de.host = &ws.front();
+            de.bytes = weight_bytes(ws.front());
+            de.packed = gpu::matvec_packs(de.host->type);
+            CAUSERIE_GPU_TRY(gpu::device_malloc(&de.mem.ptr, de.bytes * ws.size()));
+            for (size_t e = 0; e < ws.size(); ++e)
+                CAUSERIE_GPU_TRY(put(static_cast<uint8_t*>(de.mem.ptr) + e * de.bytes, ws[e], de.packed));
             return {};
         };
         auto alloc = [&](DeviceMem& mem, size_t bytes) {
@@ -214,11 +257,12 @@ public:
             return fail(st);
         if (auto st = upload(m_output_norm, m.output_norm); !st)
             return fail(st);
-        if (m.rope_freq_factors) {
+        // Llama 3.1's factors, or phi3's LongRoPE short or long ones as the context size chooses.
+        if (const float* factors = m.rope_factors(m_n_ctx)) {
             const size_t bytes = size_t(hp.n_rot / 2) * sizeof(float);
             if (auto st = gpu::device_malloc(&m_rope_factors.ptr, bytes); !st)
                 return fail(st);
-            if (auto st = gpu::copy_to_device(m_rope_factors.ptr, m.rope_freq_factors, bytes, m_stream); !st)
+            if (auto st = gpu::copy_to_device(m_rope_factors.ptr, factors, bytes, m_stream); !st)
                 return fail(st);
         }
         // A tied head is tok_embd, which embed_rows reads in the file's layout: the head's matvec
@@ -239,13 +283,26 @@ public:
                                  {&D.w_gate, &L.w_gate},
                                  {&D.w_up, &L.w_up},
                                  {&D.w_down, &L.w_down}})
-                if (auto st = upload(*dw, *w, w != &L.attn_norm && w != &L.ffn_norm); !st)
+                if (w->data)   // (a mixture of experts has no dense feed-forward)
+                    if (auto st = upload(*dw, *w, w != &L.attn_norm && w != &L.ffn_norm); !st)
+                        return fail(st);
+            if (hp.n_expert > 0) {
+                if (auto st = upload(D.router, L.ffn_gate_inp, true); !st)
                     return fail(st);
+                for (auto [de, ws] :
+                     {std::pair{&D.gate_exps, &L.gate_exps}, {&D.up_exps, &L.up_exps}, {&D.down_exps, &L.down_exps}}) {
+                    if (auto st = upload_experts(*de, *ws); !st)
+                        return fail(st);
+                    m_slot_bytes = std::max(m_slot_bytes, de->bytes);
+                }
+            }
             for (auto [dw, w] : {std::pair{&D.bq, &L.bq},
                                  {&D.bk, &L.bk},
                                  {&D.bv, &L.bv},
                                  {&D.q_norm, &L.q_norm},
-                                 {&D.k_norm, &L.k_norm}})
+                                 {&D.k_norm, &L.k_norm},
+                                 {&D.attn_post_norm, &L.attn_post_norm},
+                                 {&D.ffn_post_norm, &L.ffn_post_norm}})
                 if (w->data)
                     if (auto st = upload(*dw, *w); !st)
                         return fail(st);
@@ -285,7 +342,16 @@ public:
                                   {&m_sample_params, sizeof(gpu::SampleParams)},
                                   {&m_sample_window, size_t(gpu::kSampleMaxWindow) * 4},
                                   {&m_sample_scratch, size_t(gpu::sample_scratch_bytes(hp.n_vocab))},
-                                  {&m_sample_out, 4}})
+                                  {&m_sample_out, 4},
+                                  {&m_router, B * size_t(hp.n_expert) * 4},
+                                  {&m_moe_ids, B * size_t(hp.n_expert_used) * 4},
+                                  {&m_moe_w, B * size_t(hp.n_expert_used) * 4},
+                                  {&m_moe_gate, size_t(hp.n_expert_used * hp.n_ff_exp) * 4},
+                                  {&m_moe_up, size_t(hp.n_expert_used * hp.n_ff_exp) * 4},
+                                  {&m_moe_out, size_t(hp.n_expert_used * hp.n_embd) * 4},
+                                  {&m_slots[0], size_t(hp.n_expert_used) * m_slot_bytes},
+                                  {&m_slots[1], size_t(hp.n_expert_used) * m_slot_bytes},
+                                  {&m_slots[2], size_t(hp.n_expert_used) * m_slot_bytes}})
             if (auto st = alloc(*mem, bytes); !st)
                 return fail(st);
         if (auto st = gpu::host_alloc_pinned(&m_pinned, kPinnedBytes); !st)
@@ -563,11 +629,21 @@ private:
     {
         f(m.output);
         for (const LayerWeights& L : m.layers)
-            for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
+            for (const Weight* w : layer_matrices(L))
                 f(*w);
     }
 
-    gpu::AttentionShape attention_shape() const { return {hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim}; }
+    // Layer l's attention as the CPU layer computes it: scores scaled by 1 when the queries were
+    // scaled after RoPE (phi3, gemma), soft-capped (gemma2), over the layer's window when it
+    // slides (gemma). l < 0: the shape without a window (the largest scratch).
+    gpu::AttentionShape attention_shape(int64_t l = -1) const
+    {
+        gpu::AttentionShape shape{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim};
+        shape.scale = hp.q_prescale != 0.0f ? 1.0f : 0.0f;
+        shape.softcap = hp.attn_softcap;
+        shape.window = l >= 0 && slides(l) ? hp.n_swa : 0;
+        return shape;
+    }
 
     // What m_xq holds: the activations of the last product, so that the next one reading the
     // same input (K and V after Q, up after gate) skips its quantization when the form is the same.
@@ -771,65 +847,143 @@ private:
                                  hp.head_dim, hp.rms_eps, m_stream));
         }
         // RoPE of Q and K and the K/V store into the F16 cache: one launch.
-        const float* factors = m.rope_freq_factors ? m_rope_factors.as<float>() : nullptr;
+        // A sliding layer (gemma) has its own base and no linear scaling; queries are scaled after
+        // RoPE when the model says so (phi3, gemma), as the CPU layer does.
+        const float* factors = m_rope_factors.as<float>();
         const bool q8 = m_kv_type == KvType::Q8_0;
-        const gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox, q8};
-        GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos, hp.rope_freq_base,
-                                   L.k_cache.ptr, L.v_cache.ptr, m_stream, pos_dev, factors));
+        const bool sliding = slides(l);
+        gpu::RopeKvShape rope{hp.n_head, hp.n_head_kv, hp.head_dim, hp.value_dim, hp.n_rot, hp.rope_neox, q8};
+        rope.freq_scale = sliding ? 1.0f : hp.rope_freq_scale;
+        rope.mscale = hp.rope_attn_factor;
+        rope.q_scale = hp.q_prescale;
+        GPU_TRY(gpu::rope_store_kv(m_q.as<float>(), m_kb.as<float>(), m_vb.as<float>(), n, rope, pos,
+                                   sliding ? hp.rope_freq_base_swa : hp.rope_freq_base, L.k_cache.ptr, L.v_cache.ptr,
+                                   m_stream, pos_dev, factors));
         using A = CudaBackendOptions::Attention;
         const bool split = n == 1 &&
-                           (q8 ? gpu::attention_split_k_q8_0_supports(attention_shape())
-                               : gpu::attention_split_k_supports(attention_shape())) &&
+                           (q8 ? gpu::attention_split_k_q8_0_supports(attention_shape(l))
+                               : gpu::attention_split_k_supports(attention_shape(l))) &&
                            (m_attention == A::SplitK || (m_attention == A::Auto && !kSim));
         using P = CudaBackendOptions::PrefillAttention;
         const bool tiled = n > 1 &&
-                           (q8 ? gpu::attention_prefill_q8_0_supports(attention_shape())
-                               : gpu::attention_prefill_supports(attention_shape())) &&
+                           (q8 ? gpu::attention_prefill_q8_0_supports(attention_shape(l))
+                               : gpu::attention_prefill_supports(attention_shape(l))) &&
                            (m_prefill_attention == P::Tiled || (m_prefill_attention == P::Auto && !kSim));
         const auto* k8 = static_cast<const uint8_t*>(L.k_cache.ptr);
         const auto* v8 = static_cast<const uint8_t*>(L.v_cache.ptr);
         if (q8 && split)   // a Q8_0 cache: flash-decoding over its rows, staged with 16-byte loads
-            GPU_TRY(gpu::attention_split_k_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), 1, pos, attention_shape(),
+            GPU_TRY(gpu::attention_split_k_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), 1, pos, attention_shape(l),
                                                 m_split.as<float>(), m_split_floats, m_stream, pos_dev));
         else if (q8 && tiled)   // a Q8_0 cache: the tiled prefill kernel, rows staged with 16-byte loads
-            GPU_TRY(gpu::attention_prefill_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(),
+            GPU_TRY(gpu::attention_prefill_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(l),
                                                 m_stream));
         else if (q8)   // the CPU's numerics for a Q8_0 cache, one position at a time
-            GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(), m_stream,
+            GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(l), m_stream,
                                         pos_dev));
         else if (tiled)
             GPU_TRY(gpu::attention_prefill(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
-                                           m_att.as<float>(), n, pos, attention_shape(), m_stream));
+                                           m_att.as<float>(), n, pos, attention_shape(l), m_stream));
         else if (split)
             GPU_TRY(gpu::attention_split_k(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
-                                           m_att.as<float>(), 1, pos, attention_shape(), m_split.as<float>(),
+                                           m_att.as<float>(), 1, pos, attention_shape(l), m_split.as<float>(),
                                            m_split_floats, m_stream, pos_dev));
         else
             GPU_TRY(gpu::attention(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
-                                   m_att.as<float>(), n, pos, attention_shape(), m_stream, pos_dev));
-        if (auto st = matmul(L.wo, m_att.as<float>(), n, x, false, true); !st)   // x += (n, d)
+                                   m_att.as<float>(), n, pos, attention_shape(l), m_stream, pos_dev));
+        if (auto st = add_block_output(L.wo, m_att.as<float>(), n, L.attn_post_norm); !st)   // x += (n, d)
             return st;
 
-        // Feed-forward block (SwiGLU).
+        // Feed-forward block (SwiGLU; GeGLU for gemma; the chosen experts' SwiGLUs).
+        if (hp.n_expert > 0) {
+            if (auto st = norm(x, L.ffn_norm, xb, n, L.router); !st)
+                return st;
+            return experts_block(L, n);
+        }
         if (auto st = norm(x, L.ffn_norm, xb, n, L.w_gate); !st)
             return st;
-        if (one_launch({&L.w_gate, &L.w_up}, n) && L.w_gate.host->rows == L.w_up.host->rows &&
-            L.w_gate.host->type == L.w_up.host->type) {
-            if (auto st = matmul_parts({&L.w_gate, &L.w_up}, {m_gate.as<float>()}, xb, n, gpu::PackedEpilogue::SwiGLU,
-                                       true);
-                !st)   // (n, n_ff) = silu(gate) * up
-                return st;
-        } else {
-            if (auto st = matmul(L.w_gate, xb, n, m_gate.as<float>(), true); !st)   // (n, n_ff)
-                return st;
-            if (auto st = matmul(L.w_up, xb, n, m_up.as<float>(), true); !st)   // (n, n_ff)
-                return st;
-            GPU_TRY(gpu::swiglu(m_gate.as<float>(), m_up.as<float>(), m_gate.as<float>(), n * hp.n_ff, m_stream));
-        }
-        if (auto st = matmul(L.w_down, m_gate.as<float>(), n, x, false, true); !st)   // x += (n, d)
+        if (auto st = gated_ffn(L.w_gate, L.w_up, xb, n, m_gate.as<float>(), m_up.as<float>(), true); !st)
             return st;
+        return add_block_output(L.w_down, m_gate.as<float>(), n, L.ffn_post_norm);   // x += (n, n_ff) . w_down^T
+    }
+
+    // x += in (n, w.cols) . w^T, the block's output normed by post_norm first when the model has
+    // one (gemma), otherwise added in the product's epilogue.
+    Status add_block_output(const DevWeight& w, const float* in, int64_t n, const DevWeight& post_norm)
+    {
+        if (!post_norm.host)
+            return matmul(w, in, n, m_x.as<float>(), false, true);
+        if (auto st = matmul(w, in, n, m_xb.as<float>()); !st)   // (n, d)
+            return st;
+        GPU_TRY(gpu::rmsnorm_add(m_xb.as<float>(), post_norm.mem.as<float>(), m_x.as<float>(), n, hp.n_embd, hp.rms_eps,
+                                 m_stream));
+        m_xq_form = {};   // (xb changed under whatever m_xq quantized)
         return Ok{};
     }
+
+    // gate (n, rows) = act(x . w_gate^T) * (x . w_up^T), act SiLU (GELU-tanh for gemma): SwiGLU in
+    // the packed product's epilogue when the two weights are alike, else both products (up: the
+    // second's output) and the activation. same_input: as matmul's.
+    Status gated_ffn(const DevWeight& w_gate, const DevWeight& w_up, const float* x, int64_t n, float* gate, float* up,
+                     bool same_input)
+    {
+        const bool parts = one_launch({&w_gate, &w_up}, n);
+        if (parts && !hp.ffn_gelu && w_gate.host->rows == w_up.host->rows && w_gate.host->type == w_up.host->type)
+            return matmul_parts({&w_gate, &w_up}, {gate}, x, n, gpu::PackedEpilogue::SwiGLU, same_input);
+        if (parts) {
+            if (auto st = matmul_parts({&w_gate, &w_up}, {gate, up}, x, n, gpu::PackedEpilogue::Store, same_input); !st)
+                return st;
+        } else {
+            if (auto st = matmul(w_gate, x, n, gate, same_input); !st)
+                return st;
+            if (auto st = matmul(w_up, x, n, up, true); !st)
+                return st;
+        }
+        GPU_TRY((hp.ffn_gelu ? gpu::geglu : gpu::swiglu)(gate, up, gate, n * w_gate.host->rows, m_stream));
+        return Ok{};
+    }
+
+    // x += the mixture of experts of xb's n normed rows (CpuLayer::experts_block's numerics), the
+    // routing decided on the device (moe.cuh): the router's logits, then the chosen experts' ids
+    // and weights in m_moe_ids / m_moe_w; per token, its experts copied into the slots and their
+    // SwiGLUs run there, summed weighted into its row of x. Nothing waits for the host, so a
+    // decode step is captured whole. (Copying the experts costs their bytes twice more than
+    // reading them in place would; a matvec reading the expert id from device memory would not.)
+    Status experts_block(const DevLayer& L, int64_t n)
+    {
+        const int64_t d = hp.n_embd, ff = hp.n_ff_exp, k = hp.n_expert_used;
+        if (auto st = matmul(L.router, m_xb.as<float>(), n, m_router.as<float>(), true); !st)   // (n, n_expert)
+            return st;
+        GPU_TRY(gpu::moe_route(m_router.as<float>(), n, hp.n_expert, k, hp.expert_weights_norm, m_moe_ids.as<int32_t>(),
+                               m_moe_w.as<float>(), m_stream));
+        const DevExperts* kinds[3] = {&L.gate_exps, &L.up_exps, &L.down_exps};
+        auto slot = [&](int kind, int64_t i) {
+            return static_cast<uint8_t*>(m_slots[kind].ptr) + size_t(i) * kinds[kind]->bytes;
+        };
+        for (int64_t t = 0; t < n; ++t) {
+            for (int kind = 0; kind < 3; ++kind)
+                GPU_TRY(gpu::moe_gather(kinds[kind]->mem.ptr, kinds[kind]->bytes, hp.n_expert,
+                                        m_moe_ids.as<int32_t>() + t * k, k, m_slots[kind].ptr, m_stream));
+            const float* row = m_xb.as<float>() + t * d;
+            for (int64_t i = 0; i < k; ++i) {   // gate_i (ff) = silu(row . gate^T) * (row . up^T)
+                const SlotWeight g(L.gate_exps, slot(0, i)), u(L.up_exps, slot(1, i));
+                float* gate = m_moe_gate.as<float>() + i * ff;
+                const bool same = i > 0;   // the row quantized for the first expert serves the others
+                if (auto st = gated_ffn(g.w, u.w, row, 1, gate, m_moe_up.as<float>() + i * ff, same); !st)
+                    return st;
+            }
+            for (int64_t i = 0; i < k; ++i) {   // out_i (d) = gate_i . down^T
+                const SlotWeight dn(L.down_exps, slot(2, i));
+                if (auto st = matmul(dn.w, m_moe_gate.as<float>() + i * ff, 1, m_moe_out.as<float>() + i * d); !st)
+                    return st;
+            }
+            GPU_TRY(gpu::moe_combine(m_moe_out.as<float>(), m_moe_w.as<float>() + t * k, k, d, m_x.as<float>() + t * d,
+                                     m_stream));
+        }
+        return Ok{};
+    }
+
+    // Whether layer l attends through a sliding window (gemma's local layers).
+    bool slides(int64_t l) const { return !hp.layer_swa.empty() && hp.layer_swa[size_t(l)]; }
 
     Status forward_batch(const int32_t* tokens, int64_t n, int64_t pos, float* logits_last, float* all_logits,
                          bool head_on_device = false)
@@ -839,8 +993,8 @@ private:
         const int64_t d = hp.n_embd;
         if (auto st = feed_tokens(tokens, n); !st)
             return st;
-        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), n, d,
-                                m_x.as<float>(), m_stream));   // x (n, d)
+        if (auto st = embed(n); !st)   // x (n, d)
+            return st;
         for (int64_t l = 0; l < m_n_gpu; ++l)
             if (auto st = gpu_layer(l, n, pos); !st)
                 return st;
@@ -937,8 +1091,8 @@ private:
     {
         const int64_t d = hp.n_embd;
         const int64_t* pos_dev = m_step.as<int64_t>();
-        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), 1, d,
-                                m_x.as<float>(), m_stream));
+        if (auto st = embed(1); !st)
+            return st;
         for (int64_t l = 0; l < m_n_gpu; ++l)
             if (auto st = gpu_layer(l, 1, max_pos, pos_dev); !st)
                 return st;
@@ -982,10 +1136,23 @@ private:
     // The head's matrix on the device: m_output (a packed copy of tok_embd when tied and packable).
     const DevWeight& head() const { return m.tied_output && !m_output.host ? m_tok_embd : m_output; }
 
+    // y (n, n_vocab): the head's product, soft-capped (gemma2) as the CPU backend's logits are.
     Status matmul_head(const DevWeight& out, const float* x, int64_t n, float* y)
     {
         // The tied head is tok_embd, whose DevWeight::host points at model.tok_embd.
-        return matmul(out, x, n, y);
+        if (auto st = matmul(out, x, n, y); !st)
+            return st;
+        if (hp.final_softcap != 0.0f)
+            GPU_TRY(gpu::softcap(y, n * hp.n_vocab, hp.final_softcap, m_stream));
+        return Ok{};
+    }
+
+    // x (n, n_embd) = the embeddings of m_ids' n tokens, times embd_scale (gemma) when it is set.
+    Status embed(int64_t n)
+    {
+        GPU_TRY(gpu::embed_rows(m.tok_embd.type, m_tok_embd.mem.ptr, m.tok_embd.row_bytes, m_ids.as<int32_t>(), n,
+                                hp.n_embd, m_x.as<float>(), m_stream, hp.embd_scale != 0.0f ? hp.embd_scale : 1.0f));
+        return Ok{};
     }
 
     const Model& m;
@@ -1046,6 +1213,13 @@ private:
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16
     DeviceMem m_split;                       // flash-decoding: tickets, then (n_head, n_ctx / 128, value_dim + 2)
+    // Mixture of experts only (4 bytes otherwise).
+    DeviceMem m_router;               // (B, n_expert) router logits, then probabilities
+    DeviceMem m_moe_ids, m_moe_w;     // (B, n_expert_used) int32 / F32: each token's experts and weights
+    DeviceMem m_moe_gate, m_moe_up;   // (n_expert_used, n_ff_exp) one token's experts' hidden rows
+    DeviceMem m_moe_out;              // (n_expert_used, n_embd) their outputs
+    DeviceMem m_slots[3];             // (n_expert_used) x one expert's bytes: chosen gate, up, down
+    size_t m_slot_bytes = 0;          // the largest expert matrix
 
     XqForm m_xq_form;   // what m_xq holds (matmul)
 
@@ -1086,13 +1260,14 @@ Result<std::vector<CudaDeviceCandidate>> CAUSERIE_LIST_FN()
 Result<std::unique_ptr<ComputeBackend>> CAUSERIE_CREATE_FN(const Model& model, const BackendOptions& options,
                                                            const CudaBackendOptions& cuda_options, std::string* summary)
 {
-    // The device layer is the Llama block with qwen2's biases, qwen3's Q/K norms and NeoX RoPE;
-    // phi3's and gemma's other steps (LongRoPE, windows, post-norms, GELU, soft-caps) have no
-    // device kernels yet, so create_backend runs those models on the CPU.
+    // The device layer is the Llama block with qwen2's biases, qwen3's and gemma3's Q/K norms,
+    // NeoX RoPE, phi3's partial rotation and LongRoPE factors, and gemma's scaled embeddings,
+    // post-block norms, GeGLU, soft-caps, query scale and sliding windows (layer_cpu.h lists
+    // them), and mixtures of experts (Mixtral's 'llama' files, qwen3moe) routed on the device.
+    // Other architectures have no device layer: create_backend runs them on the CPU.
     const std::string& arch = model.hp.architecture;
-    if (model.hp.n_expert > 0)   // no device kernels for the router and the expert products yet
-        return make_error("the GPU backend does not run mixture-of-experts models yet");
-    if (arch != "llama" && arch != "qwen2" && arch != "qwen3")
+    if (arch != "llama" && arch != "qwen2" && arch != "qwen3" && arch != "qwen3moe" && arch != "phi3" &&
+        arch != "gemma2" && arch != "gemma3")
         return make_error("the GPU backend does not run '" + arch + "' models yet");
     if (!kv_type_fits(options.kv_type, model.hp.head_dim, model.hp.value_dim))
         return make_error(std::string("a ") + kv_type_name(options.kv_type) +

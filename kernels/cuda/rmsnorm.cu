@@ -78,6 +78,16 @@ __global__ void rmsnorm_kernel(const float* x, const float* w, float* y, int64_t
         yr[i] = __fmul_rn(xr[i], scale) * w[i];
 }
 
+__global__ void rmsnorm_add_kernel(const float* y, const float* w, float* x, int64_t n, float eps)
+{
+    __shared__ float scratch[64];
+    const float* yr = y + int64_t(blockIdx.x) * n;
+    float* xr = x + int64_t(blockIdx.x) * n;
+    const float scale = rms_scale(yr, n, eps, scratch);
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
+        xr[i] = __fadd_rn(xr[i], __fmul_rn(__fmul_rn(yr[i], scale), w[i]));
+}
+
 // rmsnorm_kernel, then the row quantized for packed weights (quantize_blocks.cuh) from the
 // normalized values in registers: each warp takes blocks (Q8_0) or super-blocks (Q8_K) in turn.
 template <bool kK>
@@ -117,6 +127,13 @@ GpuStatus rmsnorm(const float* x, const float* w, float* y, int64_t n_rows, int6
     if (n_rows <= 0 || n <= 0)
         return gpu_error("rmsnorm: empty shape");
     return launch(rmsnorm_kernel, dim3(unsigned(n_rows)), dim3(kThreads), 0, s, x, w, y, n, eps);
+}
+
+GpuStatus rmsnorm_add(const float* y, const float* w, float* x, int64_t n_rows, int64_t n, float eps, Stream s)
+{
+    if (n_rows <= 0 || n <= 0)
+        return gpu_error("rmsnorm_add: empty shape");
+    return launch(rmsnorm_add_kernel, dim3(unsigned(n_rows)), dim3(kThreads), 0, s, y, w, x, n, eps);
 }
 
 GpuStatus rmsnorm_quantize_packed(const float* x, const float* w, float* y, void* xq, TensorType weight_type,

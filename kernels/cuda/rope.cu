@@ -18,15 +18,17 @@ struct RotatedPair {
 
 template <bool Neox>
 __device__ __forceinline__ RotatedPair rotate_pair(const float* src, int64_t p, int64_t half, int64_t pos,
-                                                   float theta_scale, const float* freq_factors)
+                                                   float theta_scale, const float* freq_factors,
+                                                   float freq_scale = 1.0f, float mscale = 1.0f)
 {
     float theta = float(pos);
     for (int64_t k = 0; k < p; ++k)
         theta *= theta_scale;
     if (freq_factors)
         theta = __fdiv_rn(theta, freq_factors[p]);   // IEEE division, as the host reference
-    const float c = cosf(theta);
-    const float sn = sinf(theta);
+    theta = __fmul_rn(freq_scale, theta);
+    const float c = __fmul_rn(cosf(theta), mscale);
+    const float sn = __fmul_rn(sinf(theta), mscale);
     const int64_t i0 = Neox ? p : 2 * p;
     const int64_t i1 = Neox ? p + half : 2 * p + 1;
     const float a = src[i0];
@@ -112,10 +114,11 @@ __global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, R
     uint16_t* k_out = k_cache + (pos0 + t) * sh.n_head_kv * sh.head_dim + kh * sh.head_dim;
     CAUSERIE_DYNAMIC_SHARED(float, rotated);   // (head_dim) a Q8_0 key head before its quantization
     for (int64_t p = threadIdx.x; p < half; p += blockDim.x) {
-        const RotatedPair r = rotate_pair<Neox>(src, p, half, pos0 + t, theta_scale, freq_factors);
+        const RotatedPair r =
+            rotate_pair<Neox>(src, p, half, pos0 + t, theta_scale, freq_factors, sh.freq_scale, sh.mscale);
         if (is_q) {
-            q_out[r.i0] = r.r0;
-            q_out[r.i1] = r.r1;
+            q_out[r.i0] = sh.q_scale != 0.0f ? __fmul_rn(r.r0, sh.q_scale) : r.r0;
+            q_out[r.i1] = sh.q_scale != 0.0f ? __fmul_rn(r.r1, sh.q_scale) : r.r1;
         } else if (sh.q8_0) {
             rotated[r.i0] = r.r0;
             rotated[r.i1] = r.r1;
@@ -124,8 +127,12 @@ __global__ void rope_store_kv_kernel(float* q, const float* k, const float* v, R
             k_out[r.i1] = float_to_half_bits(r.r1);
         }
     }
-    if (is_q)
+    if (is_q) {
+        if (sh.q_scale != 0.0f)   // the dimensions past n_rot (phi3's partial rotation)
+            for (int64_t i = sh.n_rot + threadIdx.x; i < sh.head_dim; i += blockDim.x)
+                q_out[i] = __fmul_rn(q_out[i], sh.q_scale);
         return;
+    }
     if (!sh.q8_0) {
         for (int64_t i = sh.n_rot + threadIdx.x; i < sh.head_dim; i += blockDim.x)
             k_out[i] = float_to_half_bits(src[i]);

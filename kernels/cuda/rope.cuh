@@ -25,10 +25,16 @@ GpuStatus rope_neox(float* x, int64_t n_tokens, int64_t n_heads, int64_t head_di
 // q8_0: the caches hold Q8_0 blocks instead (rows of n_head_kv * head_dim / 32 blocks of 34
 // bytes; head_dim and value_dim multiples of 32), each block quantize_row_ref's, from the rotated
 // float keys (not rounded to F16 first, as the CPU backend stores them).
+// freq_scale multiplies every angle (linear scaling: gemma3's global layers) and mscale cos and
+// sin (phi3's LongRoPE attn_factor), as rope_ref's arguments; q_scale (not 0) multiplies every
+// query value after the rotation (phi3's and gemma's query_pre_attn_scalar, as the CPU layer).
 struct RopeKvShape {
     int64_t n_head, n_head_kv, head_dim, value_dim, n_rot;
     bool neox;
     bool q8_0 = false;
+    float freq_scale = 1.0f;
+    float mscale = 1.0f;
+    float q_scale = 0.0f;
 };
 GpuStatus rope_store_kv(float* q, const float* k, const float* v, int64_t n_tokens, const RopeKvShape& sh, int64_t pos0,
                         float freq_base, void* k_cache, void* v_cache, Stream s, const int64_t* pos_dev = nullptr,

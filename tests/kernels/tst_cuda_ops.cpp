@@ -1,8 +1,8 @@
-// The small ops of the Llama block run under the CUDA sim against the CPU reference
-// (kernels/cpu/ops_ref.h, dequant_ref.h): RMSNorm, RoPE, SwiGLU, residual add, embedding
-// lookup, dequantization to F16, argmax and softmax. Where the kernel evaluates the reference's
-// float expression in the same order, the sim must agree exactly (the host compiler computes
-// both); on a GPU expf/cosf/sinf may differ by an ulp, which these sim tests do not cover.
+// The small ops of the transformer blocks run under the CUDA sim against the CPU reference
+// (kernels/cpu/ops_ref.h, dequant_ref.h): RMSNorm (and gemma's post-block form), RoPE, SwiGLU,
+// GeGLU, soft-capping, residual add, embedding lookup (scaled or not), dequantization to F16, argmax and softmax. Where
+// the kernel evaluates the reference's float expression in the same order, the sim must agree exactly (the host
+// compiler computes both); on a GPU expf/cosf/sinf may differ by an ulp, which these sim tests do not cover.
 #include "tst_cuda_util.h"
 
 #include "kernels/cpu/dequant_ref.h"
@@ -12,11 +12,15 @@
 #include "kernels/cuda/dequant_f16.cuh"
 #include "kernels/cuda/elementwise.cuh"
 #include "kernels/cuda/embed.cuh"
+#include "kernels/cuda/moe.cuh"
 #include "kernels/cuda/rmsnorm.cuh"
 #include "kernels/cuda/bias_add.cuh"
 #include "kernels/cuda/rope.cuh"
 
 #include <QTest>
+
+#include <algorithm>
+#include <numeric>
 
 using namespace cuda_test;
 using causerie::kernels::TensorType;
@@ -219,6 +223,172 @@ private Q_SLOTS:
         QVERIFY(gpu::add_inplace(dy.as<float>(), du.as<float>(), n, nullptr).ok());
         QCOMPARE(dy.read<float>(), sum);
     }
+    // GeGLU (gemma) against geglu_ref: the same F16 round trips, so exact under the sim; inputs
+    // past +-10 take the reference's shortcuts.
+    void gegluAndSoftcap()
+    {
+        const int n = 1000;
+        auto g = random_floats(size_t(n), 41, 6.0f);
+        g[0] = -12.0f, g[1] = 11.0f, g[2] = -10.0f, g[3] = 10.0f, g[4] = 0.0f;
+        const auto u = random_floats(size_t(n), 42);
+        std::vector<float> ref(static_cast<size_t>(n));
+        geglu_ref(g.data(), u.data(), ref.data(), n);
+        DeviceBuffer dg(g), du(u);
+        QVERIFY(gpu::geglu(dg.as<float>(), du.as<float>(), dg.as<float>(), n, nullptr).ok());   // in place
+        const auto out = dg.read<float>();
+        for (size_t i = 0; i < ref.size(); ++i)
+            QVERIFY2(same_or_ulps(out[i], ref[i]),
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(out[i]).arg(ref[i])));
+        QCOMPARE(out[0], 0.0f);
+        QCOMPARE(out[1], 11.0f * u[1]);
+
+        // Soft-capping at 30 (gemma2's final logits): logits of +-100 squashed below the cap.
+        auto x = random_floats(size_t(n), 43, 40.0f);
+        x[0] = 100.0f, x[1] = -100.0f;
+        std::vector<float> capped = x;
+        softcap_ref(capped.data(), n, 30.0f);
+        DeviceBuffer dx(x);
+        QVERIFY(gpu::softcap(dx.as<float>(), n, 30.0f, nullptr).ok());
+        const auto y = dx.read<float>();
+        for (size_t i = 0; i < y.size(); ++i)
+            QVERIFY2(same_or_ulps(y[i], capped[i]),
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(y[i]).arg(capped[i])));
+        QVERIFY(y[0] < 30.0f && y[0] > 29.0f && y[1] > -30.0f);
+        const auto bad = gpu::softcap(dx.as<float>(), n, 0.0f, nullptr);
+        QVERIFY(!bad.ok());
+        QVERIFY2(bad.error.find("the cap must be positive") != std::string::npos, bad.error.c_str());
+    }
+    // x += rmsnorm(y) * w (gemma's post-block norms) against rmsnorm_ref then add_ref, with
+    // rmsnorm's tolerance (the sum of squares in float-float, the reference's in double).
+    void rmsnormAdd()
+    {
+        const int rows = 3, n = 320;
+        const auto y = random_floats(size_t(rows * n), 44, 3.0f);
+        const auto w = random_floats(size_t(n), 45);
+        auto x = random_floats(size_t(rows * n), 46);
+        DeviceBuffer dy(y), dw(w), dx(x);
+        const auto st = gpu::rmsnorm_add(dy.as<float>(), dw.as<float>(), dx.as<float>(), rows, n, 1e-6f, nullptr);
+        QVERIFY2(st.ok(), st.error.c_str());
+        std::vector<float> normed(static_cast<size_t>(n));
+        for (int r = 0; r < rows; ++r) {
+            rmsnorm_ref(y.data() + r * n, w.data(), normed.data(), n, 1e-6f);
+            add_ref(x.data() + r * n, normed.data(), n);
+        }
+        const auto got = dx.read<float>();
+        for (size_t i = 0; i < got.size(); ++i)
+            QVERIFY2(std::fabs(got[i] - x[i]) <= 1e-5f * std::fabs(x[i]) + 1e-6f,
+                     qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[i]).arg(x[i])));
+        QVERIFY(!gpu::rmsnorm_add(dy.as<float>(), dw.as<float>(), dx.as<float>(), 0, n, 1e-6f, nullptr).ok());
+    }
+    // The fused RoPE + KV store with phi3's and gemma's extras (a linear frequency scale, LongRoPE's
+    // cos/sin scale, queries scaled after the rotation, a partial rotation) against rope_neox_ref
+    // then the query scale, as the CPU layer does them.
+    void ropeStoreKvScales()
+    {
+        gpu::RopeKvShape sh{4, 2, 32, 32, 24, true};
+        sh.freq_scale = 0.125f;
+        sh.mscale = 1.19f;
+        sh.q_scale = 0.17677669f;
+        const int64_t tokens = 2, pos0 = 7, n_ctx = 10, kv_dim = 64;
+        const auto q = random_floats(size_t(tokens * 4 * 32), 47);
+        const auto k = random_floats(size_t(tokens * kv_dim), 48);
+        const auto v = random_floats(size_t(tokens * kv_dim), 49);
+        std::vector<float> f;
+        for (float r : random_floats(12, 50))
+            f.push_back(1.0f + std::fabs(r));
+        DeviceBuffer dq(q), dk(k), dv(v), df(f), kc(size_t(n_ctx * kv_dim) * 2), vc(size_t(n_ctx * kv_dim) * 2);
+        const auto st = gpu::rope_store_kv(dq.as<float>(), dk.as<float>(), dv.as<float>(), tokens, sh, pos0, 500.0f,
+                                           kc.ptr, vc.ptr, nullptr, nullptr, df.as<float>());
+        QVERIFY2(st.ok(), st.error.c_str());
+        std::vector<float> rq = q, rk = k;
+        for (int64_t t = 0; t < tokens; ++t) {
+            rope_neox_ref(&rq[size_t(t * 128)], 4, 32, 24, pos0 + t, 500.0f, f.data(), sh.mscale, sh.freq_scale);
+            rope_neox_ref(&rk[size_t(t * kv_dim)], 2, 32, 24, pos0 + t, 500.0f, f.data(), sh.mscale, sh.freq_scale);
+        }
+        for (float& e : rq)
+            e *= sh.q_scale;
+        const auto got_q = dq.read<float>();
+        for (size_t i = 0; i < rq.size(); ++i)
+            QVERIFY2(same_or_ulps(got_q[i], rq[i]),
+                     qPrintable(QStringLiteral("q %1: %2 vs %3").arg(i).arg(got_q[i]).arg(rq[i])));
+        const auto got_k = kc.read<uint16_t>();
+        for (int64_t i = 0; i < tokens * kv_dim; ++i)   // the rotated keys rounded to F16 (an ulp apart at most)
+            QVERIFY2(std::abs(int(got_k[size_t(pos0 * kv_dim + i)]) - int(fp32_to_fp16(rk[size_t(i)]))) <= 1,
+                     qPrintable(QStringLiteral("k %1: %2 vs %3")
+                                    .arg(i)
+                                    .arg(got_k[size_t(pos0 * kv_dim + i)])
+                                    .arg(fp32_to_fp16(rk[size_t(i)]))));
+    }
+    // Routing as CpuLayer::experts_block does it, written out here: softmax (double sum), the k
+    // largest (ties: the lower expert), renormalized or not; then the gather of the chosen
+    // experts' bytes and the weighted sum in slot order.
+    void moeRouteGatherCombine()
+    {
+        const int64_t n = 3, n_exp = 6, k = 2;
+        auto logits = random_floats(size_t(n * n_exp), 51, 2.0f);
+        logits[size_t(1 * n_exp + 2)] = 90.0f, logits[size_t(1 * n_exp + 4)] = 90.0f;   // a tie at the top: 2 first
+        for (bool normalize : {true, false}) {
+            DeviceBuffer dl(logits), dids(size_t(n * k) * 4), dw(size_t(n * k) * 4);
+            const auto st =
+                gpu::moe_route(dl.as<float>(), n, n_exp, k, normalize, dids.as<int32_t>(), dw.as<float>(), nullptr);
+            QVERIFY2(st.ok(), st.error.c_str());
+            const auto ids = dids.read<int32_t>();
+            const auto w = dw.read<float>();
+            for (int64_t t = 0; t < n; ++t) {
+                std::vector<float> p(logits.begin() + t * n_exp, logits.begin() + (t + 1) * n_exp);
+                const float top = *std::max_element(p.begin(), p.end());
+                double sum = 0;
+                for (float& e : p) {
+                    e = std::exp(e - top);
+                    sum += double(e);
+                }
+                const float inv = float(1.0 / sum);
+                for (float& e : p)
+                    e *= inv;
+                std::vector<int32_t> order(static_cast<size_t>(n_exp));
+                std::iota(order.begin(), order.end(), 0);
+                std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return p[a] > p[b]; });
+                const float norm = std::max(float(double(p[order[0]]) + double(p[order[1]])), 6.103515625e-5f);
+                for (int64_t i = 0; i < k; ++i) {
+                    QCOMPARE(ids[size_t(t * k + i)], order[size_t(i)]);
+                    const float want = normalize ? p[order[size_t(i)]] / norm : p[order[size_t(i)]];
+                    QVERIFY(same_or_ulps(w[size_t(t * k + i)], want));
+                }
+            }
+            QCOMPARE(ids[2], 2);   // the tie
+            QCOMPARE(ids[3], 4);
+        }
+        QVERIFY(!gpu::moe_route(nullptr, 1, 4, 5, true, nullptr, nullptr, nullptr).ok());   // k > n_expert
+
+        // Gather: slots 0 and 1 get experts 3 and 1 (6 bytes each: the byte-wise copy, and 8: words).
+        for (size_t bytes : {size_t(6), size_t(8)}) {
+            std::vector<uint8_t> experts(4 * bytes);
+            for (size_t i = 0; i < experts.size(); ++i)
+                experts[i] = uint8_t(i * 7 + 1);
+            const std::vector<int32_t> chosen = {3, 1};
+            DeviceBuffer de(experts), dc(chosen), slots(2 * bytes);
+            QVERIFY(gpu::moe_gather(de.ptr, bytes, 4, dc.as<int32_t>(), 2, slots.ptr, nullptr).ok());
+            std::vector<uint8_t> want(experts.begin() + std::ptrdiff_t(3 * bytes),
+                                      experts.begin() + std::ptrdiff_t(4 * bytes));
+            want.insert(want.end(), experts.begin() + std::ptrdiff_t(bytes),
+                        experts.begin() + std::ptrdiff_t(2 * bytes));
+            QCOMPARE(slots.read<uint8_t>(), want);
+        }
+
+        // Combine: x += (y0 * w0 + y1 * w1), in that order.
+        const int64_t d = 300;
+        const auto y = random_floats(size_t(2 * d), 52);
+        auto x = random_floats(size_t(d), 53);
+        const std::vector<float> wts = {0.7f, 0.3f};
+        DeviceBuffer dy(y), dx(x), dwts(wts);
+        QVERIFY(gpu::moe_combine(dy.as<float>(), dwts.as<float>(), 2, d, dx.as<float>(), nullptr).ok());
+        for (int64_t j = 0; j < d; ++j) {
+            float o = y[size_t(j)] * wts[0];
+            o += y[size_t(d + j)] * wts[1];
+            x[size_t(j)] += o;
+        }
+        QCOMPARE(dx.read<float>(), x);
+    }
     void embedRows_data()
     {
         QTest::addColumn<int>("type");
@@ -241,6 +411,14 @@ private Q_SLOTS:
         const auto st =
             gpu::embed_rows(t, dt.ptr, rb, di.as<int32_t>(), int64_t(ids.size()), n_embd, dout.as<float>(), nullptr);
         QVERIFY2(st.ok(), st.error.c_str());
+        QCOMPARE(dout.read<float>(), ref);
+        // Scaled (gemma's sqrt(n_embd)): each value times the scale, as the CPU backend does it.
+        const float scale = std::sqrt(float(n_embd));
+        for (float& e : ref)
+            e *= scale;
+        QVERIFY(gpu::embed_rows(t, dt.ptr, rb, di.as<int32_t>(), int64_t(ids.size()), n_embd, dout.as<float>(), nullptr,
+                                scale)
+                    .ok());
         QCOMPARE(dout.read<float>(), ref);
     }
     void dequantizeToF16_data() { embedRows_data(); }
