@@ -137,7 +137,7 @@ CpuMemoryPlan plan_host_layers(const Model& model, int64_t n_host, KvType kv_typ
         return p;
     p.kv_bytes_per_token = size_t(n_host) * CpuKvCache::bytes_per_token(hp, kv_type);
     p.scratch_bytes =
-        B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kCudaMaxBatch) + B * max_converted_row_bytes(model);
+        B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kCudaMaxBatch) + B * converted_bytes_per_token(model);
     return p;
 }
 

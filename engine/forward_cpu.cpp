@@ -367,7 +367,7 @@ CpuMemoryPlan plan_cpu_memory(const Model& model, KvType kv_type)
     // As allocate(): m_x, m_scratch, the matmul's converted activations; then the session's
     // logits and the eval_top_k row (n_vocab floats each).
     p.scratch_bytes = B * size_t(hp.n_embd) * 4 + CpuLayerScratch::bytes(hp, kMaxBatch) +
-                      B * max_converted_row_bytes(model) + 2 * size_t(hp.n_vocab) * 4;
+                      B * converted_bytes_per_token(model) + 2 * size_t(hp.n_vocab) * 4;
     return p;
 }
 

@@ -60,13 +60,14 @@ std::vector<const Weight*> layer_matrices(const LayerWeights& L)
     return out;
 }
 
-size_t max_converted_row_bytes(const Model& model)
+size_t converted_bytes_per_token(const Model& model)
 {
     size_t most = converted_row_bytes(model.output.type, model.output.cols);
     for (const LayerWeights& L : model.layers)
         for (const Weight* w : layer_matrices(L))
             most = std::max(most, converted_row_bytes(w->type, w->cols));
-    return most;
+    // A mixture of experts converts a token's row once for each expert it chose (experts_block).
+    return most * size_t(std::max<int64_t>(1, model.hp.n_expert_used));
 }
 
 // Anonymous memory asking for transparent huge pages (one token over a 14336 x 4096 Q4_0 weight
@@ -107,7 +108,7 @@ void PackedArena::release()
 
 void CpuMatmul::reserve(const Model& model, int64_t max_tokens)
 {
-    m_xconv.resize(size_t(max_tokens) * max_converted_row_bytes(model));
+    m_xconv.resize(size_t(max_tokens) * converted_bytes_per_token(model));
 }
 
 void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& weights, size_t budget)
@@ -151,55 +152,105 @@ void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& wei
     }
 }
 
-// Converts x (n, cols) for weights of `type` into m_xconv, tokens split over the pool.
-const uint8_t* CpuMatmul::convert(TensorType type, const float* x, int64_t n, int64_t cols)
-{
-    uint8_t* dst = m_xconv.data();
-    if (n == 1)
-        convert_activations_cpu(type, x, cols, 0, 1, dst);
-    else
-        m_pool.parallel_for(n, [&](int64_t b, int64_t e) { convert_activations_cpu(type, x, cols, b, e, dst); });
-    return dst;
-}
-
 void CpuMatmul::run(const float* x, int64_t n, std::span<const Op> ops)
 {
-    const Op* first = &ops.front();
-    const int64_t cols = first->w->cols;
-    bool shared = true;
+    m_run_products.clear();
+    for (const Op& op : ops)
+        m_run_products.push_back({op.w, x, n, op.y});
+    run_each(m_run_products);
+}
+
+void CpuMatmul::run_each(std::span<const Product> products)
+{
+    size_t begin = 0;
+    while (begin < products.size()) {
+        m_conv_at.clear();
+        m_conv_owner.clear();
+        size_t used = 0;
+        size_t end = begin;
+        for (; end < products.size(); ++end) {
+            const Product& p = products[end];
+            if (end > begin) {
+                const Product& prev = products[end - 1];
+                if (p.x == prev.x && p.n == prev.n && p.w->cols == prev.w->cols &&
+                    vec_dot_type(p.w->type) == vec_dot_type(prev.w->type)) {
+                    m_conv_at.push_back(m_conv_at.back());
+                    m_conv_owner.push_back(false);
+                    continue;
+                }
+            }
+            const size_t bytes = size_t(p.n) * converted_row_bytes(p.w->type, p.w->cols);
+            if (end > begin && used + bytes > m_xconv.size())
+                break;   // the next group converts it (one product always fits: reserve's max_tokens rows)
+            m_conv_at.push_back(used);
+            m_conv_owner.push_back(true);
+            used += bytes;
+        }
+        run_group(products.subspan(begin, end - begin));
+        begin = end;
+    }
+}
+
+void CpuMatmul::run_group(std::span<const Product> products)
+{
+    // The inputs: rows of all the converting products enumerated one after the other.
+    int64_t conv_rows = 0;
+    int64_t widest = 0;
+    for (size_t i = 0; i < products.size(); ++i)
+        if (m_conv_owner[i]) {
+            conv_rows += products[i].n;
+            widest = std::max(widest, products[i].w->cols);
+        }
+    auto convert = [&](int64_t b, int64_t e) {
+        int64_t offset = 0;
+        for (size_t i = 0; i < products.size(); ++i) {
+            if (!m_conv_owner[i])
+                continue;
+            const Product& p = products[i];
+            const int64_t rb = std::max(b, offset), re = std::min(e, offset + p.n);
+            if (rb < re)   // rows [rb, re) of the enumeration: the product's rows [rb - offset, re - offset)
+                convert_activations_cpu(p.w->type, p.x, p.w->cols, rb - offset, re - offset,
+                                        m_xconv.data() + m_conv_at[i]);
+            offset += p.n;
+        }
+    };
+    if (conv_rows == 1)
+        convert(0, 1);
+    else
+        m_pool.parallel_for(conv_rows, convert, 1, widest);
+
+    // The products: rows in chunks of 16 (one repacked group), whole enough for the kernels'
+    // tiles, small enough to balance. Each weight's rows start at a multiple of 16 in the
+    // enumeration.
     int64_t total = 0;
-    for (const Op& op : ops) {
-        shared = shared && vec_dot_type(op.w->type) == vec_dot_type(first->w->type) && op.w->cols == cols;
-        total += padded_rows(op.w->rows);
+    int64_t macs = 0;
+    for (const Product& p : products) {
+        total += padded_rows(p.w->rows);
+        macs += p.w->rows * p.w->cols * p.n;
     }
-    if (!shared) {
-        for (const Op& op : ops)
-            run(x, n, std::span(&op, 1));
-        return;
-    }
-    const uint8_t* xc = convert(first->w->type, x, n, cols);
-    // Rows in chunks of 16 (one repacked group): whole enough for the kernels' tiles, small
-    // enough to balance. Each weight's rows start at a multiple of 16 in the enumeration.
     m_pool.parallel_for(
         total,
         [&](int64_t b, int64_t e) {
             int64_t offset = 0;
-            for (const Op& op : ops) {
-                const Weight& w = *op.w;
+            for (size_t i = 0; i < products.size(); ++i) {
+                const Product& p = products[i];
+                const Weight& w = *p.w;
+                const uint8_t* xc = m_xconv.data() + m_conv_at[i];
                 const int64_t rb = std::max(b, offset), re = std::min(e, offset + w.rows);
                 if (rb < re) {
                     if (const auto it = m_packed.find(&w); it != m_packed.end())
-                        matmul_repacked_cpu(w.type, it->second, w.rows, cols, rb - offset, re - offset, xc, n, op.y,
+                        matmul_repacked_cpu(w.type, it->second, w.rows, w.cols, rb - offset, re - offset, xc, p.n, p.y,
                                             w.rows);
                     else
                         matmul_converted_cpu(w.type,
                                              static_cast<const char*>(w.data) + size_t(rb - offset) * w.row_bytes,
-                                             w.row_bytes, re - rb, cols, xc, n, op.y + (rb - offset), w.rows);
+                                             w.row_bytes, re - rb, w.cols, xc, p.n, p.y + (rb - offset), w.rows);
                 }
                 offset += padded_rows(w.rows);
             }
         },
-        kRepackRows, cols * n);   // a row's multiply-adds: a tiny model's products run on this thread alone
+        kRepackRows,
+        std::max<int64_t>(1, macs / std::max<int64_t>(1, total)));   // a tiny model's products run on this thread alone
 }
 
 CpuKvCache::CpuKvCache(const HParams& hp, int64_t n_ctx, KvType kv_type)
@@ -218,14 +269,11 @@ size_t CpuKvCache::bytes_per_token(const HParams& hp, KvType type)
 
 namespace {
 
-// The width of the feed-forward's hidden rows: an expert's with a mixture of experts.
-int64_t ffn_width(const HParams& hp) { return hp.n_expert > 0 ? hp.n_ff_exp : hp.n_ff; }
+// The feed-forward's hidden floats per token: with a mixture of experts, those of its chosen experts.
+int64_t ffn_width(const HParams& hp) { return hp.n_expert > 0 ? hp.n_expert_used * hp.n_ff_exp : hp.n_ff; }
 
-// Floats of the mixture-of-experts buffers (router, moe_in, moe_out) per row.
-int64_t expert_floats(const HParams& hp)
-{
-    return hp.n_expert > 0 ? hp.n_expert + hp.n_embd + hp.n_expert_used * hp.n_embd : 0;
-}
+// Floats of the mixture-of-experts buffers (router, moe_rows) per token.
+int64_t expert_floats(const HParams& hp) { return hp.n_expert > 0 ? hp.n_expert + hp.n_expert_used * hp.n_embd : 0; }
 
 }   // namespace
 
@@ -247,8 +295,7 @@ void CpuLayerScratch::allocate(const HParams& hp, int64_t batch)
     up.resize(size_t(batch * ffn_width(hp)));
     if (hp.n_expert > 0) {
         router.resize(size_t(batch * hp.n_expert));
-        moe_in.resize(size_t(batch * hp.n_embd));
-        moe_out.resize(size_t(batch * hp.n_expert_used * hp.n_embd));
+        moe_rows.resize(size_t(batch * hp.n_expert_used * hp.n_embd));
     }
 }
 
@@ -402,56 +449,59 @@ void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
     for (int64_t e = 0; e < n_exp; ++e)
         m_expert_start[size_t(e + 1)] += m_expert_start[size_t(e)];
     m_expert_rows.resize(size_t(n * k));
+    m_expert_pos.resize(size_t(n * k));
     {
         std::vector<int32_t> fill(m_expert_start.begin(), m_expert_start.end() - 1);
-        for (int64_t r = 0; r < n * k; ++r)
-            m_expert_rows[size_t(fill[size_t(m_chosen[size_t(r)])]++)] = int32_t(r);
-    }
-
-    // One token (a decode step): the gate and up products of all its experts read the same row,
-    // so they are one pass of the pool over the experts' rows (one meeting instead of k).
-    const bool one_token = n == 1 && size_t(k * ff) <= s.gate.size();
-    if (one_token) {
-        m_ops.clear();
-        for (int64_t i = 0; i < k; ++i) {
-            const auto e = size_t(m_chosen[size_t(i)]);
-            m_ops.push_back({&L.gate_exps[e], &s.gate[size_t(i * ff)]});
-            m_ops.push_back({&L.up_exps[e], &s.up[size_t(i * ff)]});
-        }
-        m_matmul.run(s.xb.data(), 1, m_ops);   // k x (1, n_ff_exp) each
-        for (int64_t i = 0; i < k; ++i) {
-            float* g = &s.gate[size_t(i * ff)];
-            swiglu_ref(g, &s.up[size_t(i * ff)], g, ff);
-            m_matmul.run(L.down_exps[size_t(m_chosen[size_t(i)])], g, 1, &s.moe_out[size_t(i * d)]);   // (1, d)
+        for (int64_t r = 0; r < n * k; ++r) {
+            const int32_t j = fill[size_t(m_chosen[size_t(r)])]++;
+            m_expert_rows[size_t(j)] = int32_t(r);
+            m_expert_pos[size_t(r)] = j;
         }
     }
 
-    // Each expert on its tokens: gather their normed rows, SwiGLU, scatter to their slots.
-    for (int64_t e = 0; e < n_exp && !one_token; ++e) {
+    // Row j of moe_rows, gate and up: the j-th row in expert order, so each expert's rows are
+    // contiguous. Every expert's gate and up products, then every down product, each one pass
+    // of the pool (a decode step too: its experts have one row each).
+    float* rows = s.moe_rows.data();   // (n*k, d)
+    m_pool.parallel_for(
+        n * k,
+        [&](int64_t b, int64_t e) {
+            for (int64_t j = b; j < e; ++j)
+                std::copy_n(&s.xb[size_t(m_expert_rows[size_t(j)] / k * d)], d, &rows[j * d]);
+        },
+        1, d);
+    m_products.clear();
+    for (int64_t e = 0; e < n_exp; ++e) {
         const int64_t first = m_expert_start[size_t(e)];
         const int64_t m = m_expert_start[size_t(e + 1)] - first;
-        if (m == 0)
-            continue;
-        for (int64_t i = 0; i < m; ++i) {
-            const int64_t t = m_expert_rows[size_t(first + i)] / k;
-            std::copy_n(&s.xb[size_t(t * d)], d, &s.moe_in[size_t(i * d)]);
+        if (m > 0) {
+            m_products.push_back({&L.gate_exps[size_t(e)], &rows[first * d], m, &s.gate[size_t(first * ff)]});
+            m_products.push_back({&L.up_exps[size_t(e)], &rows[first * d], m, &s.up[size_t(first * ff)]});
         }
-        m_matmul.run(s.moe_in.data(), m,
-                     {{&L.gate_exps[size_t(e)], s.gate.data()},   // (m, n_ff_exp)
-                      {&L.up_exps[size_t(e)], s.up.data()}});     // (m, n_ff_exp)
-        for (int64_t i = 0; i < m; ++i)
-            swiglu_ref(&s.gate[size_t(i * ff)], &s.up[size_t(i * ff)], &s.gate[size_t(i * ff)], ff);
-        m_matmul.run(L.down_exps[size_t(e)], s.gate.data(), m, s.moe_in.data());   // (m, d)
-        for (int64_t i = 0; i < m; ++i)
-            std::copy_n(&s.moe_in[size_t(i * d)], d, &s.moe_out[size_t(m_expert_rows[size_t(first + i)]) * size_t(d)]);
     }
+    m_matmul.run_each(m_products);   // (m, n_ff_exp) each
+    m_pool.parallel_for(
+        n * k,
+        [&](int64_t b, int64_t e) {
+            for (int64_t j = b; j < e; ++j)
+                swiglu_ref(&s.gate[size_t(j * ff)], &s.up[size_t(j * ff)], &s.gate[size_t(j * ff)], ff);
+        },
+        1, 8 * ff);   // an exp and a few multiply-adds per element
+    m_products.clear();
+    for (int64_t e = 0; e < n_exp; ++e) {
+        const int64_t first = m_expert_start[size_t(e)];
+        const int64_t m = m_expert_start[size_t(e + 1)] - first;
+        if (m > 0)
+            m_products.push_back({&L.down_exps[size_t(e)], &s.gate[size_t(first * ff)], m, &rows[first * d]});
+    }
+    m_matmul.run_each(m_products);   // (m, d) each, over the inputs copied above
 
     // out[t] = sum over slots (most probable first) of weight * expert output.
     for (int64_t t = 0; t < n; ++t) {
         float* o = &out[t * d];
         for (int64_t i = 0; i < k; ++i) {
             const float w = m_chosen_w[size_t(t * k + i)];
-            const float* y = &s.moe_out[size_t(t * k + i) * size_t(d)];
+            const float* y = &rows[int64_t(m_expert_pos[size_t(t * k + i)]) * d];
             if (i == 0)
                 for (int64_t j = 0; j < d; ++j)
                     o[j] = y[j] * w;

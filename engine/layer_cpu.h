@@ -15,7 +15,7 @@
 //                       p = softmax(h . ffn_gate_inp^T); E = the n_expert_used largest p
 //                       x += sum over e in E of p_e / sum_E p * ffn_e(h)   (ffn_e: expert e's SwiGLU)
 // with the rows of a micro-batch grouped by expert, so each expert's weights are read once for
-// all the tokens that chose it.
+// all the tokens that chose it, and the products of all the experts one pass of the pool.
 // Other architectures change steps of these blocks (their weights are in LayerWeights, their
 // switches in HParams): Q/K/V biases after the products (qwen2); RMSNorm of every query and key
 // head before RoPE (qwen3, gemma3); NeoX RoPE pairs, over part of the head (phi3), with LongRoPE
@@ -38,8 +38,9 @@ namespace causerie {
 // The 2-D weights of a layer, the ones its matrix products read.
 std::vector<const Weight*> layer_matrices(const LayerWeights& L);
 
-// The largest activation row converted for any matrix product of `model` (its layers and head).
-size_t max_converted_row_bytes(const Model& model);
+// The converted activations one token may need at once: the largest row converted for any matrix
+// product of `model` (its layers and head), once per expert it uses with a mixture of experts.
+size_t converted_bytes_per_token(const Model& model);
 
 // One anonymous allocation for repacked weights, asking for transparent huge pages.
 class PackedArena {
@@ -96,12 +97,30 @@ public:
     }
     void run(const Weight& w, const float* x, int64_t n, float* y) { run(x, n, {{&w, y}}); }
 
+    struct Product {
+        const Weight* w;
+        const float* x;   // (n, w->cols)
+        int64_t n;
+        float* y;   // (n, w->rows)
+    };
+
+    // y_i = x_i . w_i^T for products with inputs of their own (the experts of a micro-batch, each
+    // on its tokens): the inputs converted in one parallel_for, the rows of all the weights in
+    // another, so the pool meets twice instead of twice per product. A product reading the same
+    // x and n as the one before it, for the same vec_dot_type, shares its conversion. When the
+    // conversions do not fit the room reserve() made, they run in several such groups.
+    void run_each(std::span<const Product> products);
+
 private:
-    const uint8_t* convert(kernels::TensorType type, const float* x, int64_t n, int64_t cols);
+    void run_group(std::span<const Product> products);   // products[i] reads m_conv_at[i]
 
     ThreadPool& m_pool;
-    std::vector<uint8_t> m_xconv;   // (max_tokens, converted row) activations in the weights' vec_dot_type
-    PackedArena m_packed_arena;     // repacked weights, one mapping
+    std::vector<uint8_t>
+        m_xconv;   // (max_tokens * experts used, converted row) activations in the weights' vec_dot_type
+    std::vector<size_t> m_conv_at;         // (products) where each product's converted input begins in m_xconv
+    std::vector<bool> m_conv_owner;        // (products) whether the product converts it (not shared)
+    std::vector<Product> m_run_products;   // run()'s ops as products
+    PackedArena m_packed_arena;            // repacked weights, one mapping
     std::unordered_map<const Weight*, const uint8_t*> m_packed;   // weight -> its repacked copy
 };
 
@@ -128,12 +147,13 @@ struct CpuLayerScratch {
     std::vector<float> kb;     // (batch, n_head_kv*head_dim)
     std::vector<float> vb;     // (batch, n_head_kv*value_dim)
     std::vector<float> att;    // (batch, n_head*value_dim)
-    std::vector<float> gate;   // (batch, n_ff), with experts (batch, n_ff_exp)
-    std::vector<float> up;     // (batch, n_ff), with experts (batch, n_ff_exp)
+    std::vector<float> gate;   // (batch, n_ff), with experts (batch * n_expert_used, n_ff_exp)
+    std::vector<float> up;     // (batch, n_ff), with experts (batch * n_expert_used, n_ff_exp)
     // Mixture of experts only (empty otherwise).
-    std::vector<float> router;    // (batch, n_expert) router logits, then probabilities
-    std::vector<float> moe_in;    // (batch, n_embd) the normed rows of one expert's tokens
-    std::vector<float> moe_out;   // (batch * n_expert_used, n_embd) each token's chosen experts' outputs
+    std::vector<float> router;   // (batch, n_expert) router logits, then probabilities
+    // (batch * n_expert_used, n_embd) in expert order: the normed rows of each expert's tokens,
+    // then the experts' outputs
+    std::vector<float> moe_rows;
 
     void allocate(const HParams& hp, int64_t batch);         // throws std::bad_alloc
     static size_t bytes(const HParams& hp, int64_t batch);   // what allocate() takes
@@ -189,12 +209,13 @@ private:
     ThreadPool& m_pool;
     CpuMatmul& m_matmul;
     CpuLayerScratch& s;
-    std::vector<int32_t> m_row_segment;    // (n) the segment of each row, for attention
-    std::vector<int32_t> m_chosen;         // (n, n_expert_used) each token's experts, most probable first
-    std::vector<float> m_chosen_w;         // (n, n_expert_used) their weights
-    std::vector<int32_t> m_expert_rows;    // rows (token * n_expert_used + slot) grouped by expert
-    std::vector<int32_t> m_expert_start;   // (n_expert + 1) where each expert's rows begin in m_expert_rows
-    std::vector<CpuMatmul::Op> m_ops;      // a decode step's expert products
+    std::vector<int32_t> m_row_segment;           // (n) the segment of each row, for attention
+    std::vector<int32_t> m_chosen;                // (n, n_expert_used) each token's experts, most probable first
+    std::vector<float> m_chosen_w;                // (n, n_expert_used) their weights
+    std::vector<int32_t> m_expert_rows;           // rows (token * n_expert_used + slot) grouped by expert
+    std::vector<int32_t> m_expert_start;          // (n_expert + 1) where each expert's rows begin in m_expert_rows
+    std::vector<int32_t> m_expert_pos;            // (n * n_expert_used) where row (token, slot) is in m_expert_rows
+    std::vector<CpuMatmul::Product> m_products;   // the experts' products of one step
 };
 
 }   // namespace causerie
