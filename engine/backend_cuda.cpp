@@ -878,8 +878,8 @@ private:
             GPU_TRY(gpu::attention_prefill_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(l),
                                                 m_stream));
         else if (q8)   // the CPU's numerics for a Q8_0 cache, one position at a time
-            GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(l), m_stream,
-                                        pos_dev));
+            GPU_TRY(gpu::attention_q8_0(m_q.as<float>(), k8, v8, m_att.as<float>(), n, pos, attention_shape(l),
+                                        m_stream, pos_dev));
         else if (tiled)
             GPU_TRY(gpu::attention_prefill(m_q.as<float>(), L.k_cache.as<uint16_t>(), L.v_cache.as<uint16_t>(),
                                            m_att.as<float>(), n, pos, attention_shape(l), m_stream));
