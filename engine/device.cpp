@@ -6,6 +6,7 @@
 #include "backend_cuda.h"
 
 #include "kernels/cpu/matmul_ref.h"
+#include "layer_cpu.h"                  // layer_matrices
 #include "kernels/cuda/attention.cuh"   // kSplitChunk: a constant, no GPU code
 #include "kernels/cuda/sample.cuh"      // sample_device_bytes: constants, no GPU code
 
@@ -32,10 +33,18 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
     // K and V of every position in the cache's type (Q8_0: 17/32 of F16's bytes, more layers fit)
     const size_t kv = size_t(n_ctx) * (kv_row_bytes(kv_type, hp.n_head_kv * hp.head_dim) +
                                        kv_row_bytes(kv_type, hp.n_head_kv * hp.value_dim));
+    size_t expert_bytes = 0;   // the largest expert matrix: the backend's slots hold k of each kind
     for (const LayerWeights& L : model.layers) {
         size_t w = 0;
-        for (const Weight* t : {&L.attn_norm, &L.wq, &L.wk, &L.wv, &L.wo, &L.ffn_norm, &L.w_gate, &L.w_up, &L.w_down})
+        for (const Weight* t : layer_matrices(L))   // a mixture of experts: the router and every expert
             w += bytes(*t);
+        for (const Weight* t : {&L.attn_norm, &L.ffn_norm, &L.bq, &L.bk, &L.bv, &L.q_norm, &L.k_norm, &L.attn_post_norm,
+                                &L.ffn_post_norm})
+            if (t->data)
+                w += bytes(*t);
+        for (const std::vector<Weight>* experts : {&L.gate_exps, &L.up_exps, &L.down_exps})
+            for (const Weight& e : *experts)
+                expert_bytes = std::max(expert_bytes, bytes(e));
         p.layer_bytes = std::max(p.layer_bytes, w + kv);
     }
     size_t max_conv = 0, max_elems = 0, max_cols = 0;
@@ -54,7 +63,7 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
     };
     scan(model.output);
     for (const LayerWeights& L : model.layers)
-        for (const Weight* w : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down})
+        for (const Weight* w : layer_matrices(L))
             scan(*w);
     const size_t B = size_t(kCudaMaxBatch);
     const size_t floats = B * size_t(2 * hp.n_embd + hp.n_head * (hp.head_dim + hp.value_dim) +
@@ -63,8 +72,14 @@ CudaMemoryPlan plan_cuda_memory(const Model& model, int64_t n_ctx, size_t free_b
     const size_t split_k = size_t(hp.n_head) * size_t((n_ctx + chunk - 1) / chunk) * size_t(hp.value_dim + 2) * 4;
     const size_t top_k = size_t(2 * kCudaMaxTopK + 2 * kCudaMaxGather) * 4;        // eval_top_k's ids and values
     const size_t sample = size_t(kernels::gpu::sample_device_bytes(hp.n_vocab));   // eval_sample's buffers
+    // A mixture of experts: the chosen experts' gate, up and down matrices copied into slots
+    // (moe_gather), the router's logits, the chosen ids and weights, the experts' activations.
+    const size_t k = size_t(hp.n_expert_used);
+    const size_t moe = hp.n_expert > 0 ? 3 * k * expert_bytes + B * (size_t(hp.n_expert) + 2 * k) * 4 +
+                                             k * size_t(2 * hp.n_ff_exp + hp.n_embd) * 4
+                                       : 0;
     size_t scratch =
-        floats * 4 + B * max_conv + B * 4 + sizeof(int64_t) + split_k + top_k + sample;   // + the decode position
+        floats * 4 + B * max_conv + B * 4 + sizeof(int64_t) + split_k + top_k + sample + moe;   // + the decode position
     if (gemm)
         scratch += max_elems * 2 + B * max_cols * 2;
     // A tied head of a type with a packed decode layout (every quantized type) gets its own packed copy.

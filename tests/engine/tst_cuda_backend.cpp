@@ -143,6 +143,7 @@ private Q_SLOTS:
     void hostLayersMatchCpu();
     void memoryPlan();
     void memoryPlanCountsKvType();
+    void memoryPlanCountsExperts();
     void notEnoughMemoryFallsBackToCpu();
     void outOfMemoryRetriesWithFewerLayers();
     void gemmPrefillPath();
@@ -419,6 +420,37 @@ void TestCudaBackend::memoryPlanCountsKvType()
         QVERIFY2((*b)->device_name().find(placed) != std::string::npos, (*b)->device_name().c_str());
         QCOMPARE((*b)->kv_type(), type);
     }
+}
+
+// A mixture of experts: every expert and the router are in a layer's bytes, and the slots that
+// hold the chosen experts' matrices (moe_gather) in the fixed part. Worked out by hand: Q8_0
+// weights, n_embd 128, 4 heads of 32, 2 KV heads, 4 experts of n_ff 256, 2 per token.
+void TestCudaBackend::memoryPlanCountsExperts()
+{
+    QTemporaryDir dir;
+    const std::string dense_path = dir.filePath(QStringLiteral("dense.gguf")).toStdString();
+    const std::string moe_path = dir.filePath(QStringLiteral("moe.gguf")).toStdString();
+    TestModelSpec spec{.n_embd = 128, .n_layer = 2, .n_ff = 256, .type = TensorType::Q8_0, .seed = 5};
+    QVERIFY(write_test_model(dense_path, spec).ok());
+    spec.n_expert = 4;
+    spec.n_expert_used = 2;
+    QVERIFY(write_test_model(moe_path, spec).ok());
+    auto dense = load_model(dense_path);
+    auto moe = load_model(moe_path);
+    QVERIFY(dense.ok() && moe.ok());
+    // wq, wo: 128 rows x 136 bytes; wk, wv: 64 x 136; two F32 norms of 512 bytes; then the dense
+    // feed-forward (gate, up: 256 x 136, down: 128 x 272) or the router (4 x 128 F32) and four
+    // experts of that size.
+    const size_t attention = 2 * 128 * 136 + 2 * 64 * 136 + 2 * 512;
+    const size_t ffn = 2 * 256 * 136 + 128 * 272;
+    const size_t kv = 64 * 2 * (2 * 32 * 2);
+    const auto d = plan_cuda_memory(*dense, 64, size_t(1) << 40, false);
+    const auto m = plan_cuda_memory(*moe, 64, size_t(1) << 40, false);
+    QCOMPARE(d.layer_bytes, attention + ffn + kv);
+    QCOMPARE(m.layer_bytes, attention + 4 * 128 * 4 + 4 * ffn + kv);
+    // Slots: 2 chosen experts x 3 kinds x the largest expert matrix (down: 128 x 272), at least.
+    QVERIFY2(m.fixed_bytes >= d.fixed_bytes + 3 * 2 * 128 * 272,
+             qPrintable(QStringLiteral("%1 vs %2").arg(m.fixed_bytes).arg(d.fixed_bytes)));
 }
 
 // A device too small for one layer: `cuda-sim` falls back to the CPU and says why; one that
