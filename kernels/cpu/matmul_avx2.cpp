@@ -531,14 +531,15 @@ void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int6
     }
 }
 
-// F16 products for any number of tokens: blocks of tokens widened to float once (at most
-// kF16BlockBytes: in L2/L3; a bigger block measured faster than an L2-sized one, as the weights
-// are then read from memory fewer times: 6 tokens per pass for 14336 columns at 512 KiB), then
-// for each tile of kF16MR rows every tile of kF16NT tokens of the block: a weight tile is read
-// from memory once per block and reused from L1/L2 by all its tokens. Rows left over go through the 1-row tile, tokens
-// left over through the 1-token tile (kF16MR independent sums: generation is not bound by one FMA chain). Each output
-// is the same sequence of operations whatever the tile, so any blocking is bit-identical. Without scratch memory,
-// row_f16 one row at a time.
+// F16 prompts: blocks of tokens widened to float once (at most kF16BlockBytes: in L2/L3; bigger
+// blocks measured faster than L2-sized ones, as the weights are then read from memory fewer
+// times: 6 tokens per pass for 14336 columns at 512 KiB), then in each block for each tile of
+// kF16MR rows every tile of kF16NT tokens: a weight tile is read from memory once per block and
+// reused from L1/L2 by all its tokens (it was once per kF16NT tokens). Rows left over go through
+// the 1-row tile, tokens left over through the 1-token tile. Each output is the same sequence of
+// operations whatever the tile, so any blocking is bit-identical. Without scratch memory,
+// row_f16 one row at a time. (Generation stays on row_f16: through these tiles it measured
+// slower, 7.7-8.0 t/s against 9.5-9.9 on the AVX-512 path.)
 template <bool BF>
 void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, const uint8_t* xb, size_t x_row_bytes,
                 int64_t n_tokens, float* y, int64_t ldy)
@@ -893,11 +894,11 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
          (type == TensorType::Q8_0 &&
           matmul_q_0<TensorType::Q8_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy))))
         return;
-    if (type == TensorType::F16) {
+    if (type == TensorType::F16 && n_tokens > 1) {
         matmul_f16<false>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }
-    if (type == TensorType::BF16) {
+    if (type == TensorType::BF16 && n_tokens > 1) {
         matmul_f16<true>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }
