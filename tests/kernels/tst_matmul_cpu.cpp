@@ -216,6 +216,8 @@ void TestMatmulCpu::againstReference_data()
     QTest::addRow("BF16 odd cols") << int(TensorType::BF16) << 5 << -37 << 5;
     QTest::addRow("BF16 tiles 9x13 odd cols") << int(TensorType::BF16) << 9 << -45 << 13;
     QTest::addRow("BF16 tiles 13x30 4100 cols") << int(TensorType::BF16) << 13 << -4100 << 30;
+    // rows so long that a token block holds only 6 or 8 tokens: several blocks, tokens left over
+    QTest::addRow("F16 5x15 100004 cols (token blocks)") << int(TensorType::F16) << 5 << -100004 << 15;
     QTest::addRow("F32 odd cols") << int(TensorType::F32) << 5 << -45 << 2;
 }
 
@@ -318,6 +320,8 @@ void TestMatmulCpu::batchEqualsOneTokenAtATime()
     QVERIFY(check(TensorType::F16, 4100, 13));
     QVERIFY(check(TensorType::BF16, 100, 9));
     QVERIFY(check(TensorType::BF16, 4100, 13));
+    // several token blocks (a block of 100004 columns holds 6 or 8 tokens)
+    QVERIFY(check(TensorType::F16, 100004, 5));
 }
 
 namespace {
