@@ -279,11 +279,39 @@ __global__ void __launch_bounds__(kThreads) hist_kernel(int64_t n, Scratch w)
         atomicAdd(&w.hist[bin_of(w.row[base + i], mx)], 1u);
 }
 
-// Pass 3 (one thread): where the candidates end. A bin b spans exp(-(b+1)/kPerUnit) to
+// Pass 3 (one block): where the candidates end. A bin b spans exp(-(b+1)/kPerUnit) to
 // exp(-b/kPerUnit) of mass per entry, so top-p is safe where a lower bound of the mass up to b
-// reaches top_p (with a margin above float rounding) of an upper bound of the total.
-__global__ void cut_kernel(int64_t n, const SampleParams* params, Scratch w, int blocks)
+// reaches top_p (with a margin above float rounding) of an upper bound of the total. Each thread
+// sums a slice of kSlice bins; thread 0 then walks the slices and, in the one that decides, its bins.
+constexpr int kSlice = kBins / kThreads;
+static_assert(kBins % kThreads == 0, "the bins split evenly into slices");
+
+__global__ void __launch_bounds__(kThreads) cut_kernel(int64_t n, const SampleParams* params, Scratch w, int blocks)
 {
+    __shared__ uint32_t s_hist[kBins];
+    __shared__ uint32_t s_cnt[kThreads];
+    __shared__ double s_up[kThreads];
+    __shared__ double s_lo[kThreads];
+    const int tid = int(threadIdx.x);
+    const auto upper_of = [](int b) { return exp(-double(b) / kPerUnit); };
+    const auto lower_of = [](int b) { return exp(-double(b + 1) / kPerUnit); };
+    uint32_t cnt = 0;
+    double up = 0.0, lo = 0.0;
+    for (int b = tid * kSlice; b < (tid + 1) * kSlice; ++b) {
+        const uint32_t h = w.hist[b];
+        s_hist[b] = h;
+        cnt += h;
+        if (h) {
+            up += double(h) * upper_of(b);
+            lo += double(h) * lower_of(b);
+        }
+    }
+    s_cnt[tid] = cnt;
+    s_up[tid] = up;
+    s_lo[tid] = lo;
+    __syncthreads();
+    if (tid != 0)
+        return;
     const SampleParams P = *params;
     Control* c = w.ctl;
     uint32_t nans = 0;
@@ -294,13 +322,21 @@ __global__ void cut_kernel(int64_t n, const SampleParams* params, Scratch w, int
     int bin_k = kBins - 1;
     double upper = 0.0;
     int64_t seen = 0;
-    for (int b = 0; b < kBins; ++b) {
-        seen += w.hist[b];
-        upper += double(w.hist[b]) * exp(-double(b) / kPerUnit);
-        if (seen >= k) {
-            bin_k = b;
-            break;
+    for (int t = 0; t < kThreads; ++t) {
+        if (seen + s_cnt[t] < k) {
+            seen += s_cnt[t];
+            upper += s_up[t];
+            continue;
         }
+        for (int b = t * kSlice;; ++b) {
+            seen += s_hist[b];
+            upper += double(s_hist[b]) * upper_of(b);
+            if (seen >= k) {
+                bin_k = b;
+                break;
+            }
+        }
+        break;
     }
     int bin = bin_k;
     if (P.min_p > 0.0f) {
@@ -312,17 +348,28 @@ __global__ void cut_kernel(int64_t n, const SampleParams* params, Scratch w, int
     if (P.top_p < 1.0f) {
         const double want = (double(P.top_p) + 1e-5) * upper;
         double lower = 0.0;
-        for (int b = 0; b < bin; ++b) {
-            lower += double(w.hist[b]) * exp(-double(b + 1) / kPerUnit);
-            if (lower >= want) {
-                bin = b;
-                break;
+        for (int t = 0; t < kThreads && t * kSlice < bin; ++t) {
+            if (lower + s_lo[t] < want && (t + 1) * kSlice <= bin) {
+                lower += s_lo[t];
+                continue;
             }
+            for (int b = t * kSlice; b < (t + 1) * kSlice && b < bin; ++b) {
+                lower += double(s_hist[b]) * lower_of(b);
+                if (lower >= want) {
+                    bin = b;
+                    break;
+                }
+            }
+            break;
         }
     }
     int64_t m = 0;
-    for (int b = 0; b <= bin; ++b)
-        m += w.hist[b];
+    for (int t = 0; t < kThreads && t * kSlice <= bin; ++t)
+        if ((t + 1) * kSlice <= bin + 1)
+            m += s_cnt[t];
+        else
+            for (int b = t * kSlice; b <= bin; ++b)
+                m += s_hist[b];
     const bool partial_tail = bin < bin_k && k < n && P.top_p < 1.0f;
     c->bin = bin;
     c->m = nans != 0 || m > kCap || partial_tail ? -1 : int32_t(m);
@@ -452,7 +499,7 @@ GpuStatus sample_logits_wide(const float* logits, int64_t n_vocab, const SampleP
     const dim3 grid{unsigned(blocks)}, block{unsigned(sample::kThreads)};
     CAUSERIE_GPU_TRY(launch(sample::wide::max_kernel, grid, block, 0, s, logits, n_vocab, params, window, w));
     CAUSERIE_GPU_TRY(launch(sample::wide::hist_kernel, grid, block, 0, s, n_vocab, w));
-    CAUSERIE_GPU_TRY(launch(sample::wide::cut_kernel, dim3(1), dim3(1), 0, s, n_vocab, params, w, int(blocks)));
+    CAUSERIE_GPU_TRY(launch(sample::wide::cut_kernel, dim3(1), block, 0, s, n_vocab, params, w, int(blocks)));
     CAUSERIE_GPU_TRY(launch(sample::wide::gather_kernel, grid, block, 0, s, n_vocab, w));
     return launch(sample::wide::draw_kernel, dim3(1), block, 0, s, params, w, int(blocks), out_id, feed);
 }
