@@ -90,6 +90,26 @@ int32_t device_sample(const std::vector<float>& row, const SampleStep& step, boo
     return out;
 }
 
+// The sampler settings of the current data row (columns temperature, topK, topP, minP, penalty),
+// with a fixed seed and a window of 64 tokens.
+SamplingParams fetched_params()
+{
+    QFETCH(float, temperature);
+    QFETCH(int, topK);
+    QFETCH(float, topP);
+    QFETCH(float, minP);
+    QFETCH(float, penalty);
+    SamplingParams sp;
+    sp.temperature = temperature;
+    sp.top_k = topK;
+    sp.top_p = topP;
+    sp.min_p = minP;
+    sp.repeat_penalty = penalty;
+    sp.repeat_last_n = 64;
+    sp.random_seed = false;
+    return sp;
+}
+
 }   // namespace
 
 class TestCudaSample : public QObject {
@@ -138,18 +158,8 @@ void TestCudaSample::matchesCpuSampler()
     QFETCH(int, fill);
     QFETCH(float, temperature);
     QFETCH(int, topK);
-    QFETCH(float, topP);
-    QFETCH(float, minP);
-    QFETCH(float, penalty);
     QFETCH(int, rows);
-    SamplingParams sp;
-    sp.temperature = temperature;
-    sp.top_k = topK;
-    sp.top_p = topP;
-    sp.min_p = minP;
-    sp.repeat_penalty = penalty;
-    sp.repeat_last_n = 64;
-    sp.random_seed = false;
+    SamplingParams sp = fetched_params();
     sp.seed = uint64_t(n) * 7 + uint64_t(topK);
     Sampler cpu(sp), dev(sp);
     std::vector<int32_t> history;
@@ -310,20 +320,10 @@ void TestCudaSample::wholeVocabularyMatchesCpu()
 {
     QFETCH(int, n);
     QFETCH(int, fill);
-    QFETCH(float, temperature);
     QFETCH(int, topK);
-    QFETCH(float, topP);
-    QFETCH(float, minP);
-    QFETCH(float, penalty);
     QFETCH(int, rows);
     QFETCH(int, device);
-    SamplingParams sp;
-    sp.temperature = temperature;
-    sp.top_k = topK;
-    sp.top_p = topP;
-    sp.min_p = minP;
-    sp.repeat_penalty = penalty;
-    sp.random_seed = false;
+    SamplingParams sp = fetched_params();
     int on_device = 0, to_host = 0;
     std::set<int32_t> chosen;
     const int seeds = 8;
