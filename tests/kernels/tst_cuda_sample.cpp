@@ -124,6 +124,7 @@ private Q_SLOTS:
     void wholeVocabularyMatchesCpu_data();
     void wholeVocabularyMatchesCpu();
     void wholeVocabularyRejectsBadInput();
+    void wholeVocabularyLaunchesWithoutSync();
 };
 
 void TestCudaSample::matchesCpuSampler_data()
@@ -380,6 +381,36 @@ void TestCudaSample::wholeVocabularyRejectsBadInput()
         gpu::sample_logits_wide(buf.as<float>(), 100, nullptr, nullptr, nullptr, buf.as<int32_t>(), nullptr, nullptr),
         "no scratch");
     QVERIFY(gpu::sample_wide_scratch_bytes(32000) > 32000 * 4);
+}
+
+// The whole-vocabulary path is sample_wide_launches() launches and no wait of the host: the
+// step's one sync stays the read of the chosen id.
+void TestCudaSample::wholeVocabularyLaunchesWithoutSync()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("the counters are the sim's");
+#else
+    const int64_t n = 32000;
+    gpu::SampleParams p;
+    p.draw = 0.5;
+    p.temperature = 0.8f;
+    p.top_k = 0;
+    p.top_p = 0.95f;
+    p.min_p = 0.05f;
+    DeviceBuffer dx(make_row(n, Fill::Peaked, 5)), dw(std::vector<int32_t>(size_t(gpu::kSampleMaxWindow), 0)),
+        dp(sizeof p), dout(std::vector<int32_t>{-5});
+    DeviceBuffer scratch(size_t(gpu::sample_wide_scratch_bytes(n)));
+    QVERIFY(gpu::copy_to_device(dp.ptr, &p, sizeof p, nullptr).ok());
+    causerie::cuda_sim::reset_counters();
+    QVERIFY(gpu::sample_logits_wide(dx.as<float>(), n, dp.as<gpu::SampleParams>(), dw.as<int32_t>(), scratch.ptr,
+                                    dout.as<int32_t>(), nullptr, nullptr)
+                .ok());
+    const auto c = causerie::cuda_sim::counters();
+    QCOMPARE(c.launches, uint64_t(gpu::sample_wide_launches()));
+    QCOMPARE(c.host_syncs, uint64_t(0));
+    const int32_t id = dout.read<int32_t>()[0];
+    QVERIFY(id >= 0 && id < n);
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestCudaSample)
