@@ -49,5 +49,26 @@ int sample_launches(int64_t n_vocab);
 GpuStatus sample_logits(const float* logits, int64_t n_vocab, const SampleParams* params, const int32_t* window,
                         void* scratch, int32_t* out_id, int32_t* feed, Stream s);
 
+// The whole-vocabulary path (top-k 0, or above kSampleMaxK): a row of any size without a tree of
+// per-block top lists. Passes: the penalized row and its maximum per block; a histogram of
+// (max - logit) in kSampleWideBins bins of 1/kSampleWidePerUnit (the last bin holds the rest);
+// one block picks the bin where the candidates end (top-k, top-p by a lower bound of their mass
+// against an upper bound of the total, min-p by -ln(min_p)); the candidates gathered (at most
+// kSampleWideCap) and the exact mass of the rest; one block sorts them and draws as
+// Sampler::draw_sorted does. When the candidates would exceed the cap (or the row holds NaN, or
+// top-p with a top-k above the candidates needs a partial tail), out_id[0] = -1 and feed is not
+// written: the host samples the row itself.
+inline constexpr int kSampleWideBins = 8192;
+inline constexpr int kSampleWidePerUnit = 256;   // bins per unit of logit
+inline constexpr int kSampleWideCap = kSampleChunk;
+inline constexpr int64_t sample_wide_scratch_bytes(int64_t n_vocab)
+{
+    const int64_t blocks = (n_vocab + kSampleChunk - 1) / kSampleChunk;
+    return blocks * 8 + n_vocab * 4 + blocks * 8 + int64_t(kSampleWideBins) * 4 + 32 + int64_t(kSampleWideCap) * 8;
+}
+inline constexpr int sample_wide_launches() { return 5; }
+GpuStatus sample_logits_wide(const float* logits, int64_t n_vocab, const SampleParams* params, const int32_t* window,
+                             void* scratch, int32_t* out_id, int32_t* feed, Stream s);
+
 }   // namespace CAUSERIE_GPU_FLAVOR
 }   // namespace causerie::kernels::gpu

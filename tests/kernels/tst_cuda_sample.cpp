@@ -22,7 +22,7 @@ using causerie::SamplingParams;
 
 namespace {
 
-enum class Fill { Random, Flat, FewLevels, AllEqual, NegInf, FirstNaN };
+enum class Fill { Random, Flat, FewLevels, AllEqual, NegInf, FirstNaN, Peaked };
 
 // Logits of one row: `Flat` keeps them within a few units so that every setting has many
 // candidates and the draw decides; the others are the edge cases of the brief.
@@ -48,12 +48,20 @@ std::vector<float> make_row(int64_t n, Fill fill, uint32_t seed)
     case Fill::FirstNaN:   // greedy's corner: nothing compares greater than a leading NaN
         v[0] = std::numeric_limits<float>::quiet_NaN();
         break;
+    case Fill::Peaked: {   // a language model's shape: a few hundred likely ids over a low floor
+        std::normal_distribution<float> low(0.0f, 1.0f), high(8.0f, 1.5f);
+        for (auto& x : v)
+            x = low(rng);
+        for (int i = 0; i < 300; ++i)
+            v[rng() % v.size()] = high(rng);
+        break;
+    }
     }
     return v;
 }
 
-// The device's answer for one row: params from `step`.
-int32_t device_sample(const std::vector<float>& row, const SampleStep& step, bool* ok)
+// The device's answer for one row: params from `step`; `wide`: sample_logits_wide.
+int32_t device_sample(const std::vector<float>& row, const SampleStep& step, bool* ok, bool wide = false)
 {
     const gpu::SampleParams p{.draw = step.draw,
                               .temperature = step.temperature,
@@ -66,17 +74,40 @@ int32_t device_sample(const std::vector<float>& row, const SampleStep& step, boo
     std::copy(step.window.begin(), step.window.end(), window.begin());
     const int64_t n = int64_t(row.size());
     DeviceBuffer dx(row), dw(window), dp(sizeof p), dout(std::vector<int32_t>{-5}), dfeed(std::vector<int32_t>{-6});
-    DeviceBuffer scratch(size_t(std::max<int64_t>(gpu::sample_scratch_bytes(n), 4)));
+    DeviceBuffer scratch(
+        size_t(std::max<int64_t>(wide ? gpu::sample_wide_scratch_bytes(n) : gpu::sample_scratch_bytes(n), 4)));
     (void)gpu::copy_to_device(dp.ptr, &p, sizeof p, nullptr);
-    const auto st = gpu::sample_logits(dx.as<float>(), n, dp.as<gpu::SampleParams>(), dw.as<int32_t>(), scratch.ptr,
-                                       dout.as<int32_t>(), dfeed.as<int32_t>(), nullptr);
+    const auto sample = wide ? gpu::sample_logits_wide : gpu::sample_logits;
+    const auto st = sample(dx.as<float>(), n, dp.as<gpu::SampleParams>(), dw.as<int32_t>(), scratch.ptr,
+                           dout.as<int32_t>(), dfeed.as<int32_t>(), nullptr);
     *ok = st.ok();
     if (!st.ok())
         qWarning("%s", st.error.c_str());
     const int32_t out = dout.read<int32_t>()[0];
-    if (dfeed.read<int32_t>()[0] != out)
-        *ok = false;   // the token fed to the next step is the one read
+    const int32_t fed = dfeed.read<int32_t>()[0];
+    if (out == -1 ? fed != -6 : fed != out)
+        *ok = false;   // the token fed to the next step is the one read (none when the host samples)
     return out;
+}
+
+// The sampler settings of the current data row (columns temperature, topK, topP, minP, penalty),
+// with a fixed seed and a window of 64 tokens.
+SamplingParams fetched_params()
+{
+    QFETCH(float, temperature);
+    QFETCH(int, topK);
+    QFETCH(float, topP);
+    QFETCH(float, minP);
+    QFETCH(float, penalty);
+    SamplingParams sp;
+    sp.temperature = temperature;
+    sp.top_k = topK;
+    sp.top_p = topP;
+    sp.min_p = minP;
+    sp.repeat_penalty = penalty;
+    sp.repeat_last_n = 64;
+    sp.random_seed = false;
+    return sp;
 }
 
 }   // namespace
@@ -90,6 +121,10 @@ private Q_SLOTS:
     void bothSchedules();
     void launchesPerLevel();
     void deviceStepRefusesWhatItCannotMatch();
+    void wholeVocabularyMatchesCpu_data();
+    void wholeVocabularyMatchesCpu();
+    void wholeVocabularyRejectsBadInput();
+    void wholeVocabularyLaunchesWithoutSync();
 };
 
 void TestCudaSample::matchesCpuSampler_data()
@@ -124,18 +159,8 @@ void TestCudaSample::matchesCpuSampler()
     QFETCH(int, fill);
     QFETCH(float, temperature);
     QFETCH(int, topK);
-    QFETCH(float, topP);
-    QFETCH(float, minP);
-    QFETCH(float, penalty);
     QFETCH(int, rows);
-    SamplingParams sp;
-    sp.temperature = temperature;
-    sp.top_k = topK;
-    sp.top_p = topP;
-    sp.min_p = minP;
-    sp.repeat_penalty = penalty;
-    sp.repeat_last_n = 64;
-    sp.random_seed = false;
+    SamplingParams sp = fetched_params();
     sp.seed = uint64_t(n) * 7 + uint64_t(topK);
     Sampler cpu(sp), dev(sp);
     std::vector<int32_t> history;
@@ -184,7 +209,18 @@ void TestCudaSample::bothSchedules()
             bool ok = false;
             const int32_t got = device_sample(row, step, &ok);
             QVERIFY(ok);
-            QCOMPARE(got, cpu.sample(row, history));
+            const int32_t want = cpu.sample(row, history);
+            QCOMPARE(got, want);
+            // The whole-vocabulary path gathers its candidates in any order: the sort decides.
+            SamplingParams whole = sp;
+            whole.top_k = 0;
+            const auto peaked = make_row(9000, Fill::Peaked, uint32_t(r));
+            Sampler wcpu(whole);
+            SampleStep wstep;
+            QVERIFY(Sampler(sp).device_step(history, gpu::kSampleMaxK, gpu::kSampleMaxWindow, &wstep));
+            wstep.top_k = 0;
+            QCOMPARE(device_sample(peaked, wstep, &ok, true), wcpu.sample(peaked, history));
+            QVERIFY(ok);
         }
         causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward);
     }
@@ -247,6 +283,134 @@ void TestCudaSample::deviceStepRefusesWhatItCannotMatch()
     sp.top_k = 0;
     QVERIFY(Sampler(sp).device_step(history, 128, 256, &step));
     QCOMPARE(step.draw, 0.0);
+}
+
+void TestCudaSample::wholeVocabularyMatchesCpu_data()
+{
+    // device: 1 every row is chosen on the device, 0 every row is left to the host (-1), -1 either.
+    addTypedColumns<int, int, float, int, float, float, float, int, int>("n", "fill", "temperature", "topK", "topP",
+                                                                         "minP", "penalty", "rows", "device");
+    const int peaked = int(Fill::Peaked), random = int(Fill::Random), flat = int(Fill::Flat);
+    QTest::newRow("top-k 0, app defaults, 32000") << 32000 << peaked << 0.7f << 0 << 0.95f << 0.05f << 1.1f << 40 << 1;
+    QTest::newRow("top-k 0, top-p 0.9 only, 32000") << 32000 << peaked << 1.0f << 0 << 0.9f << 0.0f << 1.1f << 40 << 1;
+    QTest::newRow("top-k 0, min-p 0.1 only, 5003") << 5003 << peaked << 1.3f << 0 << 1.0f << 0.1f << 1.2f << 60 << 1;
+    QTest::newRow("top-k 0, spikes, 152064") << 152064 << random << 1.0f << 0 << 0.95f << 0.05f << 1.1f << 4 << 1;
+    QTest::newRow("top-k 0, nothing cut, 1500") << 1500 << flat << 1.0f << 0 << 1.0f << 0.0f << 1.1f << 40 << 1;
+    // Flat rows (with a spike every 97 ids): mostly over the cap, sometimes a spike holds top-p.
+    QTest::newRow("top-k 0, flat 32000: over the cap")
+        << 32000 << flat << 1.0f << 0 << 0.95f << 0.0f << 1.1f << 6 << -1;
+    QTest::newRow("top-k 0, nothing cut, 32000: over the cap")
+        << 32000 << peaked << 1.0f << 0 << 1.0f << 0.0f << 1.1f << 3 << 0;
+    QTest::newRow("top-k 1000, min-p 0.05") << 32000 << peaked << 0.8f << 1000 << 1.0f << 0.05f << 1.1f << 40 << 1;
+    QTest::newRow("top-k 200, top-p 1, min-p 0") << 32000 << peaked << 1.0f << 200 << 1.0f << 0.0f << 1.1f << 40 << 1;
+    QTest::newRow("top-k 200, top-p 0.95") << 32000 << peaked << 1.0f << 200 << 0.95f << 0.05f << 1.1f << 40 << -1;
+    // Four levels of 1500 ids: the top one holds 35% of the mass, top-p 0.3 cuts inside it.
+    QTest::newRow("top-k 0, ties") << 6000 << int(Fill::FewLevels) << 1.0f << 0 << 0.3f << 0.0f << 1.0f << 20 << 1;
+    QTest::newRow("top-k 0, ties over the cap")
+        << 5003 << int(Fill::FewLevels) << 1.0f << 0 << 0.5f << 0.0f << 1.0f << 5 << 0;
+    QTest::newRow("top-k 0, -inf logits") << 5003 << int(Fill::NegInf) << 1.0f << 0 << 0.95f << 0.0f << 1.1f << 20 << 1;
+    QTest::newRow("top-k 0, NaN: the host")
+        << 3000 << int(Fill::FirstNaN) << 1.0f << 0 << 0.9f << 0.0f << 1.0f << 3 << 0;
+}
+
+// The whole-vocabulary path against the CPU sampler, row after row and seed after seed: every
+// row the device chooses is the CPU's choice; a row it leaves to the host (-1) feeds nothing.
+// The draw comes from a twin sampler whose only difference is top-k 1 (device_step refuses top-k
+// 0 or above kSampleMaxK, and the draw does not depend on top-k).
+void TestCudaSample::wholeVocabularyMatchesCpu()
+{
+    QFETCH(int, n);
+    QFETCH(int, fill);
+    QFETCH(int, topK);
+    QFETCH(int, rows);
+    QFETCH(int, device);
+    SamplingParams sp = fetched_params();
+    int on_device = 0, to_host = 0;
+    std::set<int32_t> chosen;
+    const int seeds = 8;
+    for (int seed = 0; seed < seeds; ++seed) {
+        sp.seed = uint64_t(n) * 13 + uint64_t(seed);
+        SamplingParams twin = sp;
+        twin.top_k = 1;
+        Sampler cpu(sp), dev(twin);
+        std::vector<int32_t> history;
+        std::mt19937 rng{uint32_t(n + seed)};
+        for (int i = 0; i < 40; ++i)
+            history.push_back(int32_t(rng() % uint32_t(std::min(n, 64))));
+        for (int r = 0; r < rows; ++r) {
+            auto row = make_row(n, Fill(fill), uint32_t(1000 * r + n + 7 * seed));
+            if (r % 2 == 0)
+                history.push_back(Sampler::argmax(row));
+            const int32_t want = cpu.sample(row, history);
+            SampleStep step;
+            QVERIFY(dev.device_step(history, gpu::kSampleMaxK, gpu::kSampleMaxWindow, &step));
+            step.top_k = topK;
+            bool ok = false;
+            const int32_t got = device_sample(row, step, &ok, true);
+            QVERIFY(ok);
+            if (got == -1) {
+                ++to_host;
+            } else {
+                ++on_device;
+                QVERIFY2(got == want,
+                         qPrintable(
+                             QStringLiteral("seed %1 row %2: device %3, CPU %4").arg(seed).arg(r).arg(got).arg(want)));
+            }
+            chosen.insert(want);
+            history.push_back(want);
+        }
+    }
+    qInfo("%d rows chosen on the device, %d left to the host", on_device, to_host);
+    if (device == 1)
+        QCOMPARE(to_host, 0);
+    if (device == 0)
+        QCOMPARE(on_device, 0);
+    if (device == -1)
+        QVERIFY(on_device + to_host == seeds * rows);
+    if (device == 1 && fill == int(Fill::Peaked))
+        QVERIFY2(chosen.size() > 1, "every row chose the same token: the draw was not exercised");
+}
+
+void TestCudaSample::wholeVocabularyRejectsBadInput()
+{
+    DeviceBuffer buf(4096);
+    CUDA_VERIFY_REJECTED(
+        gpu::sample_logits_wide(buf.as<float>(), 0, nullptr, nullptr, buf.ptr, buf.as<int32_t>(), nullptr, nullptr),
+        "vocabulary size 0");
+    CUDA_VERIFY_REJECTED(
+        gpu::sample_logits_wide(buf.as<float>(), 100, nullptr, nullptr, nullptr, buf.as<int32_t>(), nullptr, nullptr),
+        "no scratch");
+    QVERIFY(gpu::sample_wide_scratch_bytes(32000) > 32000 * 4);
+}
+
+// The whole-vocabulary path is sample_wide_launches() launches and no wait of the host: the
+// step's one sync stays the read of the chosen id.
+void TestCudaSample::wholeVocabularyLaunchesWithoutSync()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("the counters are the sim's");
+#else
+    const int64_t n = 32000;
+    gpu::SampleParams p;
+    p.draw = 0.5;
+    p.temperature = 0.8f;
+    p.top_k = 0;
+    p.top_p = 0.95f;
+    p.min_p = 0.05f;
+    DeviceBuffer dx(make_row(n, Fill::Peaked, 5)), dw(std::vector<int32_t>(size_t(gpu::kSampleMaxWindow), 0)),
+        dp(sizeof p), dout(std::vector<int32_t>{-5});
+    DeviceBuffer scratch(size_t(gpu::sample_wide_scratch_bytes(n)));
+    QVERIFY(gpu::copy_to_device(dp.ptr, &p, sizeof p, nullptr).ok());
+    causerie::cuda_sim::reset_counters();
+    QVERIFY(gpu::sample_logits_wide(dx.as<float>(), n, dp.as<gpu::SampleParams>(), dw.as<int32_t>(), scratch.ptr,
+                                    dout.as<int32_t>(), nullptr, nullptr)
+                .ok());
+    const auto c = causerie::cuda_sim::counters();
+    QCOMPARE(c.launches, uint64_t(gpu::sample_wide_launches()));
+    QCOMPARE(c.host_syncs, uint64_t(0));
+    const int32_t id = dout.read<int32_t>()[0];
+    QVERIFY(id >= 0 && id < n);
+#endif
 }
 
 QTEST_GUILESS_MAIN(TestCudaSample)
