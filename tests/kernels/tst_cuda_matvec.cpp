@@ -37,6 +37,9 @@ private Q_SLOTS:
     void packedMatvecLoadsAreCoalesced_data();
     void packedMatvecLoadsAreCoalesced();
     void floatMatvecReads16Bytes();
+    void packedSplitRowsUseSeveralWarps_data();
+    void packedSplitRowsUseSeveralWarps();
+    void packedSplitRowsInOneLaunchAndEpilogues();
     void packedBatchReadsWeightsOnce_data();
     void packedBatchReadsWeightsOnce();
     void packedRejectsBadInput();
@@ -288,6 +291,23 @@ void TestCudaMatvec::packedMatvecIsBitExact_data()
         QTest::addRow("%s 3x%d, 11 tokens, reverse", name, 34 * base)
             << int(t) << 3 << 34 * base << 11 << false << true;
     }
+    // One token on long rows: a row pair over S warps (matvec_packed_split), still exact. Q4_0
+    // 14336 (ffn_down, 448 units): S = 4, 128 units a warp, 5 rows (a duplicated last row); 6176
+    // (193 units): S = 2, 128 + 65, 5 rows (2 pairs per block, the second block half idle); Q4_K
+    // 14336: S = 4, 64 units a warp; Q6_K 4352: S = 2, 64 + 4; Q8_0 12320: S = 4, 128 x 3 + 1,
+    // reversed; Q3_K 24576: S = 4 (its scale gathers per 4 lanes).
+    QTest::newRow("Q4_0 5x14336, split 4") << int(TensorType::Q4_0) << 5 << 14336 << 1 << false << false;
+    QTest::newRow("Q4_0 5x6176, split 2") << int(TensorType::Q4_0) << 5 << 6176 << 1 << true << false;
+    QTest::newRow("Q4_K 3x14336, split 4") << int(TensorType::Q4_K) << 3 << 14336 << 1 << true << false;
+    QTest::newRow("Q6_K 3x4352, split 2") << int(TensorType::Q6_K) << 3 << 4352 << 1 << true << false;
+    QTest::newRow("Q8_0 7x12320, split 4, reverse") << int(TensorType::Q8_0) << 7 << 12320 << 1 << false << true;
+    QTest::newRow("Q3_K 3x24576, split 4") << int(TensorType::Q3_K) << 3 << 24576 << 1 << false << false;
+    for (TensorType t : {TensorType::Q4_1, TensorType::Q5_0, TensorType::Q5_1, TensorType::IQ4_NL, TensorType::Q2_K,
+                         TensorType::Q5_K, TensorType::IQ4_XS}) {
+        const int cols = (is_k(t) ? 97 : 388) * (is_k(t) ? 256 : 32);   // 388 units: 128 x 3 + 4
+        QTest::addRow("%s 3x%d, split 4", type_traits(uint32_t(t))->name, cols)
+            << int(t) << 3 << cols << 1 << true << false;
+    }
     QTest::newRow("Q4_K 5x512, 31 tokens") << int(TensorType::Q4_K) << 5 << 512 << 31 << false << false;
     QTest::newRow("Q4_0 4x1088, 16 tokens") << int(TensorType::Q4_0) << 4 << 1088 << 16 << false << false;
 }
@@ -505,6 +525,70 @@ void TestCudaMatvec::floatMatvecReads16Bytes()
 
 namespace {
 std::vector<uint8_t> packed_copy(TensorType t, const std::vector<uint8_t>& w, int64_t rows, int64_t cols);
+
+// Shared-memory bytes of a one-token launch whose row pairs are split over `split` warps: the
+// later warps' block terms, written once and read once, per pair and slot (2 rows).
+double split_shared_bytes(TensorType t, int64_t rows, int64_t cols, int split)
+{
+    const auto sh = gpu::packed_shape(t);
+    const int64_t nu = cols / sh.unit, len = gpu::packed_split_units(nu, split);
+    return double((rows + 1) / 2 * 2 * 2 * (nu - len) / (sh.unit == 64 ? 4 : 1) * 4);
+}
+}   // namespace
+
+void TestCudaMatvec::packedSplitRowsUseSeveralWarps_data()
+{
+    addTypedColumns<int, int, int, double, double>("type", "cols", "split", "efficiency", "per_lane");
+    // The loads of packedMatvecLoadsAreCoalesced, cut into whole steps of 32 units per warp.
+    QTest::newRow("Q4_0 14336 (ffn_down)") << int(TensorType::Q4_0) << 14336 << 4 << 1.0 << 72.0 / 7.0;
+    QTest::newRow("Q4_0 8192") << int(TensorType::Q4_0) << 8192 << 2 << 1.0 << 72.0 / 7.0;
+    QTest::newRow("Q4_K 14336 (ffn_down)") << int(TensorType::Q4_K) << 14336 << 4 << 1.0 << 141.0 / 11.25;
+    QTest::newRow("Q6_K 14336 (ffn_down)") << int(TensorType::Q6_K) << 14336 << 4 << 5440.0 / 5472.0 << 170.0 / 12.75;
+}
+
+// Long rows, one token: the launch splits each row pair over S warps (S = 4 for a 7B model's
+// ffn_down), seen in the shared-memory traffic of the terms exchange (its size depends on S);
+// the loads stay coalesced as with one warp (issue 18: >= 0.9 of every sector used, >= 8 bytes per
+// lane), and the rows equal matmul_ref bit for bit.
+void TestCudaMatvec::packedSplitRowsUseSeveralWarps()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("load counting exists only under the sim");
+#else
+    namespace simrt = causerie::cuda_sim;
+    QFETCH(int, type);
+    QFETCH(int, cols);
+    QFETCH(int, split);
+    QFETCH(double, efficiency);
+    QFETCH(double, per_lane);
+    const auto t = TensorType(type);
+    const int64_t rows = 8;
+    QCOMPARE(gpu::matvec_packed_split(t, cols), split);
+    const auto w = quantized_matrix(t, rows, cols, 57);
+    const auto x = random_floats(size_t(cols), 58);
+    std::vector<float> ref(static_cast<size_t>(rows));
+    matmul_ref(t, w.data(), row_bytes(t, cols), rows, cols, x.data(), 1, ref.data(), rows);
+    DeviceBuffer dw(packed_copy(t, w, rows, cols)), dx(x), dxq(gpu::packed_activation_row_bytes(t, cols)),
+        dy(size_t(rows) * 4);
+    QVERIFY(gpu::quantize_activations_packed(t, dx.as<float>(), dxq.ptr, 1, cols, nullptr).ok());
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    const auto st = gpu::matvec_packed(t, dw.ptr, rows, cols, dxq.ptr, 1, dy.as<float>(), rows, nullptr);
+    simrt::set_counting(false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    QCOMPARE(dy.read<float>(), ref);
+    const simrt::KernelCounts k = simrt::counters().kernels["matvec"];
+    QCOMPARE(k.launches, uint64_t(1));
+    QCOMPARE(k.shared_bytes, split_shared_bytes(t, rows, cols, split));
+    QVERIFY(k.shared_bytes != split_shared_bytes(t, rows, cols, split / 2));   // S tells them apart
+    const simrt::AccessCounts c = k.loads;
+    QVERIFY(c.bytes >= uint64_t(w.size()));
+    const double got_efficiency = double(c.bytes) / (double(c.sectors) * 32.0);
+    const double got_per_lane = double(c.bytes) / double(c.lane_accesses);
+    QVERIFY2(std::fabs(got_efficiency - efficiency) < 1e-9, qPrintable(QString::number(got_efficiency)));
+    QVERIFY2(std::fabs(got_per_lane - per_lane) < 1e-9, qPrintable(QString::number(got_per_lane)));
+    QVERIFY(got_efficiency >= 0.9 && got_per_lane >= 8.0);   // issue 18's targets
+#endif
 }
 
 void TestCudaMatvec::packedBatchReadsWeightsOnce_data()
@@ -693,6 +777,60 @@ void TestCudaMatvec::packedSwigluAndResidualEpilogues()
     QVERIFY(!st.ok());
     st = gpu::matvec_packed_parts(parts, 4, cols, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
     QVERIFY(!st.ok());
+}
+
+// Split rows (one token) in the launch forms of a layer: parts of different types take the
+// largest split of theirs (Q2_K 8192 alone would be one warp, Q6_K four: both run at four), and
+// the SwiGLU and Accumulate epilogues on ffn_down-long rows: all as the reference, exactly.
+void TestCudaMatvec::packedSplitRowsInOneLaunchAndEpilogues()
+{
+    const int64_t cols = 8192;
+    const auto x = random_floats(size_t(cols), 91);
+    QCOMPARE(gpu::matvec_packed_split(TensorType::Q2_K, cols), 1);
+    QCOMPARE(gpu::matvec_packed_split(TensorType::Q6_K, cols), 4);
+    PackedCase a(TensorType::Q2_K, 7, cols, x, 1, 92), b(TensorType::Q6_K, 5, cols, x, 1, 93);
+    DeviceBuffer dx(x), dxq(gpu::packed_activation_row_bytes(TensorType::Q6_K, cols)), ya(7 * 4), yb(5 * 4);
+    QVERIFY(gpu::quantize_activations_packed(TensorType::Q6_K, dx.as<float>(), dxq.ptr, 1, cols, nullptr).ok());
+    const gpu::PackedPart parts[] = {{TensorType::Q2_K, a.dev.ptr, 7, ya.as<float>(), 7},
+                                     {TensorType::Q6_K, b.dev.ptr, 5, yb.as<float>(), 5}};
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::set_counting(true);
+    causerie::cuda_sim::reset_counters();
+#endif
+    auto st = gpu::matvec_packed_parts(parts, 2, cols, dxq.ptr, 1, gpu::PackedEpilogue::Store, nullptr);
+#if defined(CAUSERIE_CUDA_SIM)
+    causerie::cuda_sim::set_counting(false);
+    QCOMPARE(causerie::cuda_sim::counters().kernels["matvec"].shared_bytes,
+             split_shared_bytes(TensorType::Q2_K, 7, cols, 4) + split_shared_bytes(TensorType::Q6_K, 5, cols, 4));
+#endif
+    QVERIFY2(st.ok(), st.error.c_str());
+    QCOMPARE(ya.read<float>(), a.ref);
+    QCOMPARE(yb.read<float>(), b.ref);
+
+    const int64_t long_cols = 14336, rows = 5;
+    const auto lx = random_floats(size_t(long_cols), 94);
+    PackedCase gate(TensorType::Q4_0, rows, long_cols, lx, 1, 95), up(TensorType::Q4_0, rows, long_cols, lx, 1, 96);
+    DeviceBuffer dlx(lx), dlxq(gpu::packed_activation_row_bytes(TensorType::Q4_0, long_cols)), y(rows * 4);
+    QVERIFY(gpu::quantize_activations_packed(TensorType::Q4_0, dlx.as<float>(), dlxq.ptr, 1, long_cols, nullptr).ok());
+    const gpu::PackedPart ffn[] = {{TensorType::Q4_0, gate.dev.ptr, rows, y.as<float>(), rows},
+                                   {TensorType::Q4_0, up.dev.ptr, rows, nullptr, 0}};
+    st = gpu::matvec_packed_parts(ffn, 2, long_cols, dlxq.ptr, 1, gpu::PackedEpilogue::SwiGLU, nullptr);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const auto got = y.read<float>();
+    for (int64_t i = 0; i < rows; ++i) {
+        const float g = gate.ref[size_t(i)], want = g / (1.0f + std::exp(-g)) * up.ref[size_t(i)];
+        QVERIFY2(same_or_ulps(got[size_t(i)], want),
+                 qPrintable(QStringLiteral("%1: %2 vs %3").arg(i).arg(got[size_t(i)]).arg(want)));
+    }
+    const auto base = random_floats(size_t(rows), 97);
+    DeviceBuffer acc(base);
+    st = gpu::matvec_packed(TensorType::Q4_0, gate.dev.ptr, rows, long_cols, dlxq.ptr, 1, acc.as<float>(), rows,
+                            nullptr, true);
+    QVERIFY2(st.ok(), st.error.c_str());
+    std::vector<float> sum(base.size());
+    for (size_t i = 0; i < sum.size(); ++i)
+        sum[i] = base[i] + gate.ref[i];
+    QCOMPARE(acc.read<float>(), sum);
 }
 
 // RMSNorm fused with the packed quantization: the normalized rows of rmsnorm() and the bytes of
