@@ -100,8 +100,8 @@ constexpr int64_t packed_chunk_offset(int64_t unit, int q, int64_t n_units, int 
 // leave their block terms in shared memory and the first adds them after its own, in block order:
 // the same additions in the same order as one warp, so the results stay bit-identical. S = 4 from
 // 384 16-byte code chunks per row (nu x chunks: ffn_down of a 7B model, 14336 columns, has 448 in
-// Q4_0 / Q4_K), 2 from 192, else 1: a warp keeps >= 3 steps of 32 units (>= 1.5 KB of codes) to
-// pay for the exchange. Several tokens (the multi-token variant) stay one warp per row pair.
+// Q4_0 / Q4_K), 2 from 192, else 1: a warp keeps >= 96 chunks (1.5 KB of codes a row) to pay
+// for the exchange. Several tokens (the multi-token variant) stay one warp per row pair.
 constexpr int matvec_packed_split(TensorType type, int64_t cols)
 {
     const PackedShape s = packed_shape(type);
