@@ -552,16 +552,6 @@ __device__ __forceinline__ void packed_dot_any(TensorType type, const Slots& sl,
     }
 }
 
-// Shared-memory traffic for the sim's counters; nothing on a GPU.
-__device__ __forceinline__ void count_smem(size_t bytes)
-{
-#if defined(CAUSERIE_CUDA_SIM)
-    ::causerie::cuda_sim::count_shared(bytes);
-#else
-    (void)bytes;
-#endif
-}
-
 // block (32, kRowsPerBlock); grid (sum over parts of ceil(rows / (kRowsPerBlock / S kSlots)),
 // ceil(n_tokens / kTok)), S = mv.split warps per row pair: the blocks of part k follow those of
 // part k - 1, so one launch serves Q, K and V (every part reads the same activations); S warps
@@ -617,8 +607,10 @@ __global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_
         for (int64_t b = 0; b < stride; ++b)   // the later pieces' blocks, in order (a broadcast read)
             for (int i = 0; i < kSlots; ++i)
                 acc[0][i] += terms[i * stride + b];
+#if defined(CAUSERIE_CUDA_SIM)   // the exchange, for the sim's counters: written once, read once
         if (lane == 0)
-            count_smem(size_t(2 * kSlots * stride) * sizeof(float));   // written once, read once per warp
+            ::causerie::cuda_sim::count_shared(size_t(2 * kSlots * stride) * sizeof(float));
+#endif
     }
     if (lane != 0)
         return;
