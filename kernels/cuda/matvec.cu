@@ -589,13 +589,10 @@ __global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_
     const int64_t nu = cols / sh.unit, len = packed_split_units(nu, split);
     const int lanes = sh.unit == 64 ? 4 : 1;   // units per block
     const int64_t stride = nu > len ? (nu - len) / lanes : 0;
-    float* terms = nullptr;   // this pair's terms of the blocks after the first len units
-    if (split > 1) {
-        CAUSERIE_DYNAMIC_SHARED(float, smem);
-        terms = smem + int64_t(pair) * kSlots * stride;
-    }
+    CAUSERIE_DYNAMIC_SHARED(float, smem);
+    float* terms = smem + int64_t(pair) * kSlots * stride;   // this pair's blocks after its first len units
     const int64_t ub = piece * len, ue = ub + len < nu ? ub + len : nu;
-    const UnitRange ur{ub, ue, piece > 0 ? terms + (ub - len) / lanes : nullptr, stride};
+    const UnitRange ur{ub, ue, piece > 0 && stride > 0 ? terms + (ub - len) / lanes : nullptr, stride};
     float acc[kTok][kSlots];
     if (active)
         packed_dot_any<kTok>(part.type, sl, part.rows, cols, xq + size_t(t0) * x_row_bytes, x_row_bytes, nt, lane, acc,
