@@ -458,11 +458,22 @@ __device__ __forceinline__ float block_term(int sumi, int summ, uint32_t wd, con
 
 // The slots' row dot products for nt <= kTok tokens (rows xr + j * xrb) from packed weights of
 // type T: per step a unit per lane, the slots' weight loads once for every token.
+// Units [begin, end) of the rows only: a warp's range of a split row (begin a multiple of 32 and
+// of a block's units). sink: where a range after a split row's first puts its block terms
+// (sink[i * sink_stride + b - begin / kLanes] for slot i and block b, one token) instead of
+// adding them; null: the terms are added to acc in block order.
+struct UnitRange {
+    int64_t begin, end;
+    float* sink;
+    int64_t sink_stride;
+};
+
 template <TensorType T, int kTok>
 __device__ __forceinline__ void packed_dot(const Slots& sl, int64_t rows, int64_t cols, const uint8_t* xr, size_t xrb,
-                                           int nt, int lane, float (&acc)[kTok][kSlots])
+                                           int nt, int lane, float (&acc)[kTok][kSlots], const UnitRange& ur)
 {
     constexpr PackedShape sh = packed_shape(T);
+    const int64_t ub = ur.begin, ue = ur.end;
     constexpr int kLanes = sh.unit == 64 ? 4 : 1;   // lanes per reference block
     const int64_t nu = cols / sh.unit;
     PackedRow r[kSlots];
@@ -472,9 +483,9 @@ __device__ __forceinline__ void packed_dot(const Slots& sl, int64_t rows, int64_
         for (int i = 0; i < kSlots; ++i)
             acc[j][i] = 0.0f;   // the same in every lane
     const bool lead = lane % kLanes == 0;
-    for (int64_t u0 = 0; u0 < nu; u0 += kWarp) {
+    for (int64_t u0 = ub; u0 < ue; u0 += kWarp) {
         const int64_t u = u0 + lane;
-        const bool valid = u < nu;
+        const bool valid = u < ue;
         PackedUnit p[kSlots] = {};
         int sc3[kSlots] = {};
         uint32_t wd[kSlots];
@@ -506,7 +517,13 @@ __device__ __forceinline__ void packed_dot(const Slots& sl, int64_t rows, int64_
                 if (valid && lead)
                     term[i] = block_term<T>(sumi[i], summ[i], wd[i], x, x_d);
             }
-            for (int k = 0; k < kWarp / kLanes && u0 + kLanes * k < nu; ++k)   // blocks in order
+            if (ur.sink) {   // the terms for the split row's first warp (one token: kTok == 1)
+                for (int i = 0; i < kSlots; ++i)
+                    if (valid && lead)
+                        ur.sink[i * ur.sink_stride + (u - ub) / kLanes] = term[i];
+                continue;
+            }
+            for (int k = 0; k < kWarp / kLanes && u0 + kLanes * k < ue; ++k)   // blocks in order
                 for (int i = 0; i < kSlots; ++i)
                     acc[j][i] += __shfl_sync(kFullMask, term[i], kLanes * k);
         }
@@ -517,30 +534,34 @@ __device__ __forceinline__ void packed_dot(const Slots& sl, int64_t rows, int64_
 template <int kTok>
 __device__ __forceinline__ void packed_dot_any(TensorType type, const Slots& sl, int64_t rows, int64_t cols,
                                                const uint8_t* xr, size_t xrb, int nt, int lane,
-                                               float (&acc)[kTok][kSlots])
+                                               float (&acc)[kTok][kSlots], const UnitRange& ur)
 {
     switch (type) {
-    case TensorType::Q4_0: packed_dot<TensorType::Q4_0>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q4_1: packed_dot<TensorType::Q4_1>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q5_0: packed_dot<TensorType::Q5_0>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q5_1: packed_dot<TensorType::Q5_1>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q8_0: packed_dot<TensorType::Q8_0>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::IQ4_NL: packed_dot<TensorType::IQ4_NL>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q2_K: packed_dot<TensorType::Q2_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q3_K: packed_dot<TensorType::Q3_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q4_K: packed_dot<TensorType::Q4_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::Q5_K: packed_dot<TensorType::Q5_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    case TensorType::IQ4_XS: packed_dot<TensorType::IQ4_XS>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
-    default: packed_dot<TensorType::Q6_K>(sl, rows, cols, xr, xrb, nt, lane, acc); break;
+    case TensorType::Q4_0: packed_dot<TensorType::Q4_0>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q4_1: packed_dot<TensorType::Q4_1>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q5_0: packed_dot<TensorType::Q5_0>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q5_1: packed_dot<TensorType::Q5_1>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q8_0: packed_dot<TensorType::Q8_0>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::IQ4_NL: packed_dot<TensorType::IQ4_NL>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q2_K: packed_dot<TensorType::Q2_K>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q3_K: packed_dot<TensorType::Q3_K>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q4_K: packed_dot<TensorType::Q4_K>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::Q5_K: packed_dot<TensorType::Q5_K>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    case TensorType::IQ4_XS: packed_dot<TensorType::IQ4_XS>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
+    default: packed_dot<TensorType::Q6_K>(sl, rows, cols, xr, xrb, nt, lane, acc, ur); break;
     }
 }
 
-// block (32, kRowsPerBlock); grid (sum over parts of ceil(rows / (kRowsPerBlock kSlots)),
-// ceil(n_tokens / kTok)): the blocks of part k follow those of part k - 1, so one launch serves Q,
-// K and V (every part reads the same activations); a warp takes kSlots consecutive rows (the last
-// row twice when the count is odd) for kTok tokens. SwiGLU: parts 0 and 1 (gate, up) have the
-// same rows; a warp takes one row of each (their types equal: matvec_packed_parts checks) and
-// writes silu(gate . x) * (up . x) to part 0's y, with swiglu()'s expression.
+// block (32, kRowsPerBlock); grid (sum over parts of ceil(rows / (kRowsPerBlock / S kSlots)),
+// ceil(n_tokens / kTok)), S = mv.split warps per row pair: the blocks of part k follow those of
+// part k - 1, so one launch serves Q, K and V (every part reads the same activations); S warps
+// take kSlots consecutive rows (the last row twice when the count is odd) for kTok tokens.
+// SwiGLU: parts 0 and 1 (gate, up) have the same rows; the warps take one row of each (their
+// types equal: matvec_packed_parts checks) and write silu(gate . x) * (up . x) to part 0's y,
+// with swiglu()'s expression. S > 1 (one token only): warp s of a pair computes units
+// [s L, (s + 1) L) (packed_split_units), warps s > 0 put their block terms in dynamic shared
+// memory (kRowsPerBlock / S pairs x kSlots x the blocks after the first L units, floats) and warp
+// 0 adds them after its own, in block order.
 template <int kTok>
 __global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_t* xq, size_t x_row_bytes,
                                      int64_t n_tokens)
@@ -550,20 +571,44 @@ __global__ void matvec_packed_kernel(PackedMatvec mv, int64_t cols, const uint8_
         ++k;
     const PackedPart& part = mv.parts[k];
     const bool swiglu = mv.epilogue == PackedEpilogue::SwiGLU;
-    const int64_t warp_index = (int64_t(blockIdx.x) - mv.first_block[k]) * blockDim.y + threadIdx.y;
+    const int split = mv.split, piece = int(threadIdx.y) % split, pair = int(threadIdx.y) / split;
+    const int64_t warp_index = (int64_t(blockIdx.x) - mv.first_block[k]) * (blockDim.y / split) + pair;
     const int64_t row = swiglu ? warp_index : warp_index * kSlots;
     const int64_t t0 = int64_t(blockIdx.y) * kTok;
     const int nt = n_tokens - t0 < kTok ? int(n_tokens - t0) : kTok;
-    if (row >= part.rows)
-        return;   // whole warps leave together
+    const bool active = row < part.rows;
+    if (!active && split == 1)
+        return;   // whole warps leave together (a split block's warps all reach its barrier)
     const int lane = int(threadIdx.x);
     Slots sl;
     for (int i = 0; i < kSlots; ++i) {
         sl.w[i] = static_cast<const uint8_t*>(swiglu ? mv.parts[i].w : part.w);
         sl.row[i] = swiglu ? row : (row + i < part.rows ? row + i : part.rows - 1);
     }
+    const PackedShape sh = packed_shape(part.type);
+    const int64_t nu = cols / sh.unit, len = packed_split_units(nu, split);
+    const int lanes = sh.unit == 64 ? 4 : 1;   // units per block
+    const int64_t stride = nu > len ? (nu - len) / lanes : 0;
+    CAUSERIE_DYNAMIC_SHARED(float, smem);
+    float* terms = smem + int64_t(pair) * kSlots * stride;   // this pair's blocks after its first len units
+    const int64_t ub = piece * len, ue = ub + len < nu ? ub + len : nu;
+    const UnitRange ur{ub, ue, piece > 0 && stride > 0 ? terms + (ub - len) / lanes : nullptr, stride};
     float acc[kTok][kSlots];
-    packed_dot_any<kTok>(part.type, sl, part.rows, cols, xq + size_t(t0) * x_row_bytes, x_row_bytes, nt, lane, acc);
+    if (active)
+        packed_dot_any<kTok>(part.type, sl, part.rows, cols, xq + size_t(t0) * x_row_bytes, x_row_bytes, nt, lane, acc,
+                             ur);
+    if (split > 1) {
+        __syncthreads();   // every piece's terms are in shared memory
+        if (piece > 0 || !active)
+            return;
+        for (int64_t b = 0; b < stride; ++b)   // the later pieces' blocks, in order (a broadcast read)
+            for (int i = 0; i < kSlots; ++i)
+                acc[0][i] += terms[i * stride + b];
+#if defined(CAUSERIE_CUDA_SIM)   // the exchange, for the sim's counters: written once, read once
+        if (lane == 0)
+            ::causerie::cuda_sim::count_shared(size_t(2 * kSlots * stride) * sizeof(float));
+#endif
+    }
     if (lane != 0)
         return;
     for (int j = 0; j < nt; ++j) {
@@ -779,6 +824,7 @@ GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols
         return gpu_error("matvec_packed: " + std::to_string(n_parts) + " matrices in one launch");
     PackedMatvec mv{};
     mv.n_parts = n_parts;
+    mv.split = 1;
     mv.epilogue = epilogue;
     int64_t blocks = 0;
     const TensorType act = vec_dot_type(parts[0].type);
@@ -795,16 +841,26 @@ GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols
         if (p.rows <= 0 || (epilogue == PackedEpilogue::SwiGLU && p.rows != parts[0].rows))
             return gpu_error("matvec_packed: bad shape (" + std::to_string(p.rows) + " rows)");
         mv.parts[k] = p;
-        mv.first_block[k] = blocks;
         if (epilogue == PackedEpilogue::SwiGLU && p.type != parts[0].type)
             return gpu_error("matvec_packed: SwiGLU needs gate and up of one type");
-        if (epilogue != PackedEpilogue::SwiGLU)
-            blocks += div_up(p.rows, kRowsPerBlock * kSlots);
-        else if (k == 0)
-            blocks += div_up(p.rows, kRowsPerBlock);
+        if (n_tokens == 1)
+            mv.split = std::max(mv.split, matvec_packed_split(p.type, cols));
     }
     if (n_tokens <= 0 || n_tokens > 65535)
         return gpu_error("matvec_packed: bad shape (" + std::to_string(n_tokens) + " tokens)");
+    for (int k = 0; k < n_parts; ++k) {   // row pairs (SwiGLU: rows of part 0) per block: kRowsPerBlock / S
+        mv.first_block[k] = blocks;
+        if (epilogue != PackedEpilogue::SwiGLU)
+            blocks += div_up(parts[k].rows, kRowsPerBlock / mv.split * kSlots);
+        else if (k == 0)
+            blocks += div_up(parts[k].rows, kRowsPerBlock / mv.split);
+    }
+    // Split rows: the later pieces' block terms, per pair and slot (every part has the same units).
+    const PackedShape sh = packed_shape(parts[0].type);
+    const int64_t nu = cols / sh.unit, len = packed_split_units(nu, mv.split);
+    const size_t smem = mv.split > 1 && nu > len ? size_t(kRowsPerBlock / mv.split) * kSlots *
+                                                       size_t((nu - len) / (sh.unit == 64 ? 4 : 1)) * sizeof(float)
+                                                 : 0;
     if (epilogue == PackedEpilogue::SwiGLU)
         mv.n_parts = 1;   // every block computes part 0's rows; part 1 is read beside it
     const size_t xrb = packed_activation_row_bytes(parts[0].type, cols);
@@ -812,7 +868,7 @@ GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols
     // One token: a warp per row pair and token. More (a small batch): a warp reads its rows' weights
     // once for up to kMaxTokens tokens.
     if (n_tokens == 1)
-        return launch(matvec_packed_kernel<1>, dim3(unsigned(blocks), 1), dim3(32, kRowsPerBlock), 0, s, mv, cols, x,
+        return launch(matvec_packed_kernel<1>, dim3(unsigned(blocks), 1), dim3(32, kRowsPerBlock), smem, s, mv, cols, x,
                       xrb, n_tokens);
     return launch(matvec_packed_kernel<kMaxTokens>, dim3(unsigned(blocks), div_up(n_tokens, kMaxTokens)),
                   dim3(32, kRowsPerBlock), 0, s, mv, cols, x, xrb, n_tokens);

@@ -95,6 +95,22 @@ constexpr int64_t packed_chunk_offset(int64_t unit, int q, int64_t n_units, int 
     return g * 32 * 16 * chunks + (q * c + i) * 16;
 }
 
+// Long rows, one token: a row pair is split over S warps of one block (matvec_packed_split), warp s
+// taking the contiguous units [s L, (s + 1) L), L = packed_split_units. The warps after the first
+// leave their block terms in shared memory and the first adds them after its own, in block order:
+// the same additions in the same order as one warp, so the results stay bit-identical. S = 4 from
+// 384 16-byte code chunks per row (nu x chunks: ffn_down of a 7B model, 14336 columns, has 448 in
+// Q4_0 / Q4_K), 2 from 192, else 1: a warp keeps >= 96 chunks (1.5 KB of codes a row) to pay
+// for the exchange. Several tokens (the multi-token variant) stay one warp per row pair.
+constexpr int matvec_packed_split(TensorType type, int64_t cols)
+{
+    const PackedShape s = packed_shape(type);
+    const int64_t chunks = s.unit ? cols / s.unit * s.chunks : 0;
+    return chunks >= 384 ? 4 : chunks >= 192 ? 2 : 1;
+}
+// Units per warp of a row of nu units split over `split` warps: a multiple of 32 (whole steps).
+constexpr int64_t packed_split_units(int64_t nu, int split) { return ((nu + split - 1) / split + 31) / 32 * 32; }
+
 // Host side: `rows` GGUF rows of `cols` elements (src_row_bytes apart) to the packed layout in
 // dst (rows * row_bytes(type, cols) bytes). type must be one matvec_packs() accepts.
 void pack_weights(TensorType type, const void* src, size_t src_row_bytes, int64_t rows, int64_t cols, void* dst);
@@ -132,6 +148,7 @@ struct PackedMatvec {   // a launch's parts (internal to matvec.cu, passed to th
     int64_t first_block[kMaxPackedParts];
     int n_parts;
     PackedEpilogue epilogue;
+    int split;   // warps per row pair (matvec_packed_split)
 };
 GpuStatus matvec_packed_parts(const PackedPart* parts, int n_parts, int64_t cols, const void* xq, int64_t n_tokens,
                               PackedEpilogue epilogue, Stream s);
