@@ -65,10 +65,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         FUZZ_CHECK(display == (mode == math::Mode::Display));
     }
 
-    // In prose: one "$…$" span gives at most one image, and it names this formula.
+    // In prose: one "$…$" span gives at most one image, and it names this formula; every other
+    // image needs a delimiter of its own inside (a "$", or the opening "\(" / "\[" of a span).
     const QString md = safeMarkdown(QStringLiteral("$") + latex + QStringLiteral("$"));
     const qsizetype tags = md.count(QLatin1String("<img src=\""));
-    FUZZ_CHECK(tags <= 1 + latex.count(QLatin1Char('$')));
+    FUZZ_CHECK(tags <= 1 + latex.count(QLatin1Char('$')) + latex.count(QLatin1String("\\(")) +
+                           latex.count(QLatin1String("\\[")));
     if (tags == 1 && md.startsWith(QLatin1String("<img src=\"")) && md.endsWith(QLatin1String(" />"))) {
         const qsizetype end = md.indexOf(QLatin1Char('"'), 10);
         FUZZ_CHECK(math::sourceFromImageName(md.mid(10, end - 10), &back, &display));
