@@ -89,9 +89,20 @@ LibrariesController::LibrariesController(const QString& dataDir, const QString& 
 
 void LibrariesController::watch(const Library& library)
 {
-    unwatch(library.folder);
-    QStringList paths{library.folder};
-    int budget = kMaxWatched - int(m_watcher.directories().size() + m_watcher.files().size()) - 1;
+    // Only the difference is added and removed: a path watched before stays watched, so an event
+    // already on its way (a file deleted while the run that ends here was finishing) still arrives.
+    // Dropping every watch and adding them again lost such events.
+    const QString prefix = library.folder + QLatin1Char('/');
+    QSet<QString> before;
+    int others = 0;
+    for (const QString& p : m_watcher.directories() + m_watcher.files()) {
+        if (p == library.folder || p.startsWith(prefix))
+            before.insert(p);
+        else
+            ++others;
+    }
+    QStringList wanted{library.folder};
+    int budget = kMaxWatched - others - 1;
     QDirIterator it(library.folder, QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden,
                     QDirIterator::Subdirectories);
     while (budget > 0 && it.hasNext()) {
@@ -99,14 +110,22 @@ void LibrariesController::watch(const Library& library)
         const QFileInfo info = it.fileInfo();
         if (info.isSymLink())
             continue;   // not followed, as the indexer does not follow them into loops
-        paths.append(info.filePath());
+        wanted.append(info.filePath());
         --budget;
     }
     if (budget <= 0)
         qCInfo(lcDocuments) << "library" << library.name
                             << "has more files than are watched; the rest is rescanned every" << kRescanMinutes
                             << "minutes";
-    m_watcher.addPaths(paths);
+    QStringList added;
+    for (const QString& p : std::as_const(wanted)) {
+        if (!before.remove(p))
+            added.append(p);
+    }
+    if (!before.isEmpty())
+        m_watcher.removePaths(QStringList(before.cbegin(), before.cend()));
+    if (!added.isEmpty())
+        m_watcher.addPaths(added);
 }
 
 void LibrariesController::unwatch(const QString& folder)

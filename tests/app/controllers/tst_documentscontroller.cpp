@@ -802,6 +802,44 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(!found(QStringLiteral("bicycle")), 15000);
     }
 
+    void aFileRemovedAsARunEndsIsNoticed()
+    {
+        // CI once lost a deletion: the run that had just ended dropped every watch and added them
+        // again, and the deletion's event, already queued for the old watch, went with it. Here the
+        // file goes after the run has ended on its thread but before its end reaches the controller.
+        const QString dataDir = m_dir->filePath(QStringLiteral("data"));
+        const QString folder = m_dir->filePath(QStringLiteral("Tools"));
+        QVERIFY(QDir().mkpath(dataDir));
+        QVERIFY(QDir().mkpath(folder + QStringLiteral("/shed")));
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/plants.txt"), "Water the fern every Sunday."));
+        QVERIFY(docfixtures::writeFile(folder + QStringLiteral("/shed/bike.txt"), "The bicycle tyres need air."));
+        const QString indexPath = m_dir->filePath(QStringLiteral("documents.db"));
+        LibrariesController lib(dataDir, indexPath);
+        QCOMPARE(lib.add(QStringLiteral("Tools"), QUrl::fromLocalFile(folder)), QString());
+        QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+        auto index = causerie::documents::DocIndex::open(indexPath);
+        QVERIFY(index.ok());
+        const QString library = LibrariesController::indexName(QStringLiteral("Tools"));
+        auto found = [&](const QString& query) {
+            auto hits = (*index)->search(query, {library});
+            return hits.ok() && !hits->isEmpty();
+        };
+        QVERIFY(found(QStringLiteral("bicycle")));
+
+        for (int round = 0; round < 3; ++round) {
+            lib.reindex(QStringLiteral("Tools"));
+            QThread::msleep(400);   // no events: the run (two unchanged files) ends and posts its end
+            const QString bike = folder + QStringLiteral("/shed/bike.txt");
+            QVERIFY(QFile::remove(bike));
+            QTRY_VERIFY_WITH_TIMEOUT(!found(QStringLiteral("bicycle")), 15000);
+            QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+            QVERIFY(found(QStringLiteral("fern")));
+            QVERIFY(docfixtures::writeFile(bike, "The bicycle tyres need air."));
+            QTRY_VERIFY_WITH_TIMEOUT(found(QStringLiteral("bicycle")), 15000);
+            QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
+        }
+    }
+
     void removingALibraryCanForgetItsIndex()
     {
         const QString dataDir = m_dir->filePath(QStringLiteral("data"));
