@@ -114,12 +114,22 @@ public:
 private:
     void run_group(std::span<const Product> products);   // products[i] reads m_conv_at[i]
 
+    // Rows [row_begin, row_end) of one product of a group: what one thread takes at a time.
+    struct WorkItem {
+        int32_t product;
+        int32_t row_begin;   // a multiple of 16
+        int32_t row_end;
+        int64_t macs;   // rows (padded) x cols x tokens
+    };
+    static constexpr int64_t kItemsPerThread = 16;   // items of a group's products per thread, about
+
     ThreadPool& m_pool;
     std::vector<uint8_t>
         m_xconv;   // (max_tokens * experts used, converted row) activations in the weights' vec_dot_type
     std::vector<size_t> m_conv_at;         // (products) where each product's converted input begins in m_xconv
     std::vector<bool> m_conv_owner;        // (products) whether the product converts it (not shared)
     std::vector<Product> m_run_products;   // run()'s ops as products
+    std::vector<WorkItem> m_items;         // the products of run_group cut for the threads, heaviest first
     PackedArena m_packed_arena;            // repacked weights, one mapping
     std::unordered_map<const Weight*, const uint8_t*> m_packed;   // weight -> its repacked copy
 };
@@ -201,6 +211,7 @@ private:
     void feed_forward_block(const LayerWeights& L, float* x, int64_t n);
     // The feed-forward of a mixture of experts: s.xb (n, n_embd) normed in, out (n, n_embd).
     void experts_block(const LayerWeights& L, int64_t n, float* out);
+    void route_token(float* p, std::vector<int32_t>& order, int32_t* chosen, float* chosen_w) const;
     // window: attend to the `window` latest positions only (0: all of them).
     void attention(std::span<const CpuSegment> segments, int64_t n, int64_t window);
 
