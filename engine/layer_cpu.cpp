@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #if defined(__unix__)
@@ -171,9 +172,14 @@ void CpuMatmul::run_each(std::span<const Product> products)
         size_t end = begin;
         for (; end < products.size(); ++end) {
             const Product& p = products[end];
+            if (p.x_conv) {   // converted by the caller
+                m_conv_at.push_back(0);
+                m_conv_owner.push_back(false);
+                continue;
+            }
             if (end > begin) {
                 const Product& prev = products[end - 1];
-                if (p.x == prev.x && p.n == prev.n && p.w->cols == prev.w->cols &&
+                if (!prev.x_conv && p.x == prev.x && p.n == prev.n && p.w->cols == prev.w->cols &&
                     vec_dot_type(p.w->type) == vec_dot_type(prev.w->type)) {
                     m_conv_at.push_back(m_conv_at.back());
                     m_conv_owner.push_back(false);
@@ -249,7 +255,7 @@ void CpuMatmul::run_group(std::span<const Product> products)
     auto run_item = [&](const WorkItem& item) {
         const Product& p = products[size_t(item.product)];
         const Weight& w = *p.w;
-        const uint8_t* xc = m_xconv.data() + m_conv_at[size_t(item.product)];
+        const uint8_t* xc = p.x_conv ? p.x_conv : m_xconv.data() + m_conv_at[size_t(item.product)];
         if (const auto it = m_packed.find(&w); it != m_packed.end())
             matmul_repacked_cpu(w.type, it->second, w.rows, w.cols, item.row_begin, item.row_end, xc, p.n, p.y, w.rows);
         else
@@ -447,43 +453,65 @@ void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
         ++m_expert_start[size_t(m_chosen[size_t(r)] + 1)];
     for (int64_t e = 0; e < n_exp; ++e)
         m_expert_start[size_t(e + 1)] += m_expert_start[size_t(e)];
-    m_expert_rows.resize(size_t(n * k));
     m_expert_pos.resize(size_t(n * k));
     {
         std::vector<int32_t> fill(m_expert_start.begin(), m_expert_start.end() - 1);
         for (int64_t r = 0; r < n * k; ++r) {
             const int32_t j = fill[size_t(m_chosen[size_t(r)])]++;
-            m_expert_rows[size_t(j)] = int32_t(r);
             m_expert_pos[size_t(r)] = j;
         }
     }
 
-    // Row j of moe_rows, gate and up: the j-th row in expert order, so each expert's rows are
-    // contiguous. Every expert's gate and up products, then every down product, each one pass
-    // of the pool (a decode step too: its experts have one row each).
+    // Row j of gate and up (and of moe_rows, the experts' outputs): the j-th row in expert
+    // order, so each expert's rows are contiguous. Each token's normed row is converted once and
+    // copied to its k rows; every expert's gate and up products, then every down product, are
+    // each one pass of the pool (a decode step too: its experts have one row each).
+    const Weight& gate0 = L.gate_exps[0];
+    const Weight& down0 = L.down_exps[0];
+    const size_t in_bytes = converted_row_bytes(gate0.type, d);
+    const size_t ff_bytes = converted_row_bytes(down0.type, ff);
     float* rows = s.moe_rows.data();   // (n*k, d)
+    uint8_t* conv = nullptr;           // (n*k, in_bytes), then (n*k, ff_bytes)
+    // The experts of a 3-D tensor share its type; gate and up need the same conversion.
+    if (vec_dot_type(gate0.type) == vec_dot_type(L.up_exps[0].type))
+        conv = m_matmul.conversion_room(size_t(n * k) * std::max(in_bytes, ff_bytes));
     m_pool.parallel_for(
-        n * k,
+        n,
         [&](int64_t b, int64_t e) {
-            for (int64_t j = b; j < e; ++j)
-                std::copy_n(&s.xb[size_t(m_expert_rows[size_t(j)] / k * d)], d, &rows[j * d]);
+            for (int64_t t = b; t < e; ++t) {
+                const int64_t first = m_expert_pos[size_t(t * k)];
+                if (!conv) {
+                    for (int64_t i = 0; i < k; ++i)
+                        std::copy_n(&s.xb[size_t(t * d)], d, &rows[m_expert_pos[size_t(t * k + i)] * d]);
+                    continue;
+                }
+                convert_activations_cpu(gate0.type, &s.xb[size_t(t * d)], d, 0, 1, conv + size_t(first) * in_bytes);
+                for (int64_t i = 1; i < k; ++i)
+                    std::memcpy(conv + size_t(m_expert_pos[size_t(t * k + i)]) * in_bytes,
+                                conv + size_t(first) * in_bytes, in_bytes);
+            }
         },
-        1, d);
+        1, k * d);
     m_products.clear();
     for (int64_t e = 0; e < n_exp; ++e) {
         const int64_t first = m_expert_start[size_t(e)];
         const int64_t m = m_expert_start[size_t(e + 1)] - first;
-        if (m > 0) {
-            m_products.push_back({&L.gate_exps[size_t(e)], &rows[first * d], m, &s.gate[size_t(first * ff)]});
-            m_products.push_back({&L.up_exps[size_t(e)], &rows[first * d], m, &s.up[size_t(first * ff)]});
-        }
+        if (m == 0)
+            continue;
+        const uint8_t* x_conv = conv ? conv + size_t(first) * in_bytes : nullptr;
+        m_products.push_back({&L.gate_exps[size_t(e)], &rows[first * d], m, &s.gate[size_t(first * ff)], x_conv});
+        m_products.push_back({&L.up_exps[size_t(e)], &rows[first * d], m, &s.up[size_t(first * ff)], x_conv});
     }
     m_matmul.run_each(m_products);   // (m, n_ff_exp) each
+    // SwiGLU, and the down products' inputs converted in the same pass (over the gate and up
+    // inputs, read by then).
     m_pool.parallel_for(
         n * k,
         [&](int64_t b, int64_t e) {
             for (int64_t j = b; j < e; ++j)
                 swiglu_ref(&s.gate[size_t(j * ff)], &s.up[size_t(j * ff)], &s.gate[size_t(j * ff)], ff);
+            if (conv)
+                convert_activations_cpu(down0.type, s.gate.data(), ff, b, e, conv);
         },
         1, 8 * ff);   // an exp and a few multiply-adds per element
     m_products.clear();
@@ -491,9 +519,10 @@ void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
         const int64_t first = m_expert_start[size_t(e)];
         const int64_t m = m_expert_start[size_t(e + 1)] - first;
         if (m > 0)
-            m_products.push_back({&L.down_exps[size_t(e)], &s.gate[size_t(first * ff)], m, &rows[first * d]});
+            m_products.push_back({&L.down_exps[size_t(e)], &s.gate[size_t(first * ff)], m, &rows[first * d],
+                                  conv ? conv + size_t(first) * ff_bytes : nullptr});
     }
-    m_matmul.run_each(m_products);   // (m, d) each, over the inputs copied above
+    m_matmul.run_each(m_products);   // (m, d) each
 
     // out[t] = sum over slots (most probable first) of weight * expert output.
     m_pool.parallel_for(

@@ -101,7 +101,8 @@ public:
         const Weight* w;
         const float* x;   // (n, w->cols)
         int64_t n;
-        float* y;   // (n, w->rows)
+        float* y;                          // (n, w->rows)
+        const uint8_t* x_conv = nullptr;   // x already converted (n rows of converted_row_bytes): x unread
     };
 
     // y_i = x_i . w_i^T for products with inputs of their own (the experts of a micro-batch, each
@@ -110,6 +111,11 @@ public:
     // x and n as the one before it, for the same vec_dot_type, shares its conversion. When the
     // conversions do not fit the room reserve() made, they run in several such groups.
     void run_each(std::span<const Product> products);
+
+    // Room for `bytes` of converted activations that the caller fills itself (Product::x_conv),
+    // valid until the next run() or run_each() converting inputs; nullptr when reserve() made
+    // less room.
+    uint8_t* conversion_room(size_t bytes) { return bytes <= m_xconv.size() ? m_xconv.data() : nullptr; }
 
 private:
     void run_group(std::span<const Product> products);   // products[i] reads m_conv_at[i]
@@ -223,9 +229,8 @@ private:
     std::vector<int32_t> m_row_segment;           // (n) the segment of each row, for attention
     std::vector<int32_t> m_chosen;                // (n, n_expert_used) each token's experts, most probable first
     std::vector<float> m_chosen_w;                // (n, n_expert_used) their weights
-    std::vector<int32_t> m_expert_rows;           // rows (token * n_expert_used + slot) grouped by expert
-    std::vector<int32_t> m_expert_start;          // (n_expert + 1) where each expert's rows begin in m_expert_rows
-    std::vector<int32_t> m_expert_pos;            // (n * n_expert_used) where row (token, slot) is in m_expert_rows
+    std::vector<int32_t> m_expert_start;          // (n_expert + 1) where each expert's rows begin in expert order
+    std::vector<int32_t> m_expert_pos;            // (n * n_expert_used) where row (token, slot) is in expert order
     std::vector<CpuMatmul::Product> m_products;   // the experts' products of one step
 };
 
