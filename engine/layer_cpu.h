@@ -167,8 +167,8 @@ struct CpuLayerScratch {
     std::vector<float> up;     // (batch, n_ff), with experts (batch * n_expert_used, n_ff_exp)
     // Mixture of experts only (empty otherwise).
     std::vector<float> router;   // (batch, n_expert) router logits, then probabilities
-    // (batch * n_expert_used, n_embd) in expert order: the normed rows of each expert's tokens,
-    // then the experts' outputs
+    // (batch * n_expert_used, n_embd) in expert order: the experts' outputs (first their inputs
+    // as floats, when gate and up need different conversions)
     std::vector<float> moe_rows;
 
     void allocate(const HParams& hp, int64_t batch);         // throws std::bad_alloc
