@@ -1,0 +1,420 @@
+#include "app_bench_command.h"
+
+#include "args.h"
+#include "engine/backend.h"
+#include "engine/model.h"
+#include "engine_commands.h"
+#include "json.h"
+#include "localbackend.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QFile>
+#include <QThread>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+#include <sys/resource.h>
+
+namespace causerie::cli {
+namespace {
+
+// Asks for a long answer, so that a real model writes the tokens asked for before its end of turn.
+const char* kDefaultPrompt =
+    "Write a long story about a lighthouse keeper who finds a message in a bottle. Describe each day of "
+    "the following week in detail, with the weather, the sea and the people who come to the island.";
+
+// The sampler settings a new conversation gets in the window: AppSettings' defaults (no settings
+// file, no conversation options; tst_appbench_cli checks that they are still AppSettings').
+GenerationSettings appDefaultSampling()
+{
+    GenerationSettings s;
+    s.temperature = 0.7;
+    s.topP = 0.95;
+    s.topK = 40;
+    s.minP = 0.05;
+    s.repeatPenalty = 1.1;
+    return s;
+}
+
+// --sampler greedy: argmax with no penalty, the closest the sampler comes to bench (which samples
+// nothing).
+GenerationSettings greedySampling()
+{
+    GenerationSettings s;
+    s.temperature = 0;
+    s.topP = 1;
+    s.topK = 0;
+    s.minP = 0;
+    s.repeatPenalty = 1;
+    return s;
+}
+
+// CPU time of the whole process (every thread), in seconds.
+double processCpuSeconds()
+{
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    auto sec = [](const timeval& t) { return double(t.tv_sec) + double(t.tv_usec) / 1e6; };
+    return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
+// One measured run of one path.
+struct Sample {
+    int promptTokens = 0;   // the prompt's tokens the run evaluated (the window: prompt - cached)
+    int cachedTokens = 0;   // the window only: the prompt's tokens already in the KV cache
+    int generated = 0;
+    double ppTs = 0;   // prompt tokens / second
+    double tgTs = 0;   // generated tokens / second
+    double ttftMs = 0;
+    double wallS = 0;
+    double cpuS = 0;
+};
+
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return 0;
+    std::sort(v.begin(), v.end());
+    const size_t h = v.size() / 2;
+    return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+Sample medianOf(const std::vector<Sample>& runs)
+{
+    auto of = [&](auto field) {
+        std::vector<double> v;
+        for (const Sample& s : runs)
+            v.push_back(double(s.*field));
+        return median(v);
+    };
+    Sample m;
+    m.promptTokens = int(of(&Sample::promptTokens));
+    m.cachedTokens = int(of(&Sample::cachedTokens));
+    m.generated = int(of(&Sample::generated));
+    m.ppTs = of(&Sample::ppTs);
+    m.tgTs = of(&Sample::tgTs);
+    m.ttftMs = of(&Sample::ttftMs);
+    m.wallS = of(&Sample::wallS);
+    m.cpuS = of(&Sample::cpuS);
+    return m;
+}
+
+struct Plan {
+    std::string path;
+    int threads = 0;
+    int tokens = 128;
+    int runs = 3;
+    QString prompt;
+    bool greedy = false;
+    bool json = false;
+};
+
+Result<Plan> parsePlan(const std::vector<std::string>& argList)
+{
+    const Args a(argList, {"json"});
+    if (!a.ok())
+        return make_error(a.error());
+    if (const auto bad = a.unknown({"t", "threads", "n", "r", "prompt", "prompt-file", "sampler", "json"});
+        !bad.empty())
+        return make_error("unknown option --" + bad.front());
+    if (a.positional().size() != 1)
+        return make_error("usage: causerie-cli appbench MODEL [-t N] [-n 128] [-r 3] [--prompt TEXT | --prompt-file "
+                          "FILE] [--sampler app|greedy] [--json]");
+    Plan p;
+    p.path = a.positional().front();
+    std::string err;
+    // The window's "automatic": every core but one (EngineWorker), given to both paths.
+    const long long threads =
+        a.get_int(a.has("threads") ? "threads" : "t", &err).value_or(std::max(1, QThread::idealThreadCount() - 1));
+    const long long tokens = a.get_int("n", &err).value_or(128);
+    const long long runs = a.get_int("r", &err).value_or(3);
+    if (!err.empty())
+        return make_error(err);
+    if (threads < 1 || threads > 1024)
+        return make_error("option -t expects 1 to 1024 threads, got " + std::to_string(threads));
+    if (tokens < 1 || tokens > 16384)
+        return make_error("option -n expects 1 to 16384 tokens, got " + std::to_string(tokens));
+    if (runs < 1 || runs > 1000)
+        return make_error("option -r expects 1 to 1000 runs, got " + std::to_string(runs));
+    p.threads = int(threads);
+    p.tokens = int(tokens);
+    p.runs = int(runs);
+    if (a.has("prompt") && a.has("prompt-file"))
+        return make_error("give --prompt or --prompt-file, not both");
+    p.prompt = QString::fromStdString(a.get("prompt", kDefaultPrompt));
+    if (a.has("prompt-file")) {
+        QFile f(QString::fromStdString(a.get("prompt-file")));
+        if (!f.open(QIODevice::ReadOnly))
+            return make_error("cannot read " + a.get("prompt-file") + ": " + f.errorString().toStdString());
+        p.prompt = QString::fromUtf8(f.readAll());
+    }
+    if (p.prompt.trimmed().isEmpty())
+        return make_error("the prompt is empty");
+    const std::string sampler = a.get("sampler", "app");
+    if (sampler != "app" && sampler != "greedy")
+        return make_error("option --sampler expects app or greedy, got '" + sampler + "'");
+    p.greedy = sampler == "greedy";
+    p.json = a.has("json");
+    return p;
+}
+
+// Runs the event loop until `done` returns true (the answers come as queued signals).
+template <typename Done>
+void waitUntil(Done done)
+{
+    QEventLoop loop;
+    while (!done())
+        loop.processEvents(QEventLoop::WaitForMoreEvents);
+}
+
+// The window's path: LocalBackend (this thread) and its EngineWorker (the engine thread).
+class AppPath {
+public:
+    Result<LocalModelInfo> load(const Plan& plan)
+    {
+        LocalModelOptions o;
+        o.path = QString::fromStdString(plan.path);
+        o.threads = plan.threads;
+        o.device = QStringLiteral("cpu");   // bench measures the CPU
+        bool done = false;
+        QString error;
+        QObject::connect(&m_backend, &LocalBackend::modelLoaded, [&] { done = true; });
+        QObject::connect(&m_backend, &LocalBackend::modelLoadFailed, [&](const QString&, const QString& message) {
+            error = message;
+            done = true;
+        });
+        m_backend.loadModel(o);
+        waitUntil([&] { return done; });
+        m_backend.disconnect();
+        if (!error.isEmpty())
+            return make_error(error.toStdString());
+        return m_backend.modelInfo();
+    }
+
+    // One chat turn, a new conversation with one user message, as the window sends it.
+    Result<Sample> turn(const QString& text, const GenerationSettings& settings)
+    {
+        bool done = false;
+        GenerationStats stats;
+        QString error;
+        const QMetaObject::Connection finished =
+            QObject::connect(&m_backend, &ChatBackend::finished, [&](const QString&, const GenerationStats& s) {
+                stats = s;
+                done = true;
+            });
+        const QMetaObject::Connection failed =
+            QObject::connect(&m_backend, &ChatBackend::failed, [&](const QString&, const BackendError& e) {
+                error = e.message + QLatin1Char(' ') + e.detail;
+                done = true;
+            });
+        QElapsedTimer wall;
+        const double cpu0 = processCpuSeconds();
+        wall.start();
+        m_backend.startChat({{QStringLiteral("user"), text, {}}}, settings);
+        waitUntil([&] { return done; });
+        Sample s;
+        s.wallS = double(wall.nsecsElapsed()) / 1e9;
+        s.cpuS = processCpuSeconds() - cpu0;
+        QObject::disconnect(finished);
+        QObject::disconnect(failed);
+        if (!error.isEmpty())
+            return make_error(error.toStdString());
+        s.cachedTokens = std::max(0, stats.cachedTokens);
+        s.promptTokens = stats.promptTokens - s.cachedTokens;
+        s.generated = stats.completionTokens;
+        s.ttftMs = stats.ttftMs;
+        // The window shows the time to first token and the prompt's tokens: their ratio is the
+        // prompt's speed it implies. Its tokens/s is the engine's, shown as it is.
+        s.ppTs = stats.ttftMs > 0 ? s.promptTokens * 1000.0 / stats.ttftMs : 0;
+        s.tgTs = stats.tokensPerSecond;
+        return s;
+    }
+
+private:
+    LocalBackend m_backend;
+};
+
+// bench's measurement (causerie-cli bench): the backend's eval of random ids from an empty cache,
+// a prompt in one call, then tokens one at a time; nothing sampled, nothing decoded to text.
+class BenchPath {
+public:
+    Status load(const Plan& plan, int contextSize)
+    {
+        auto model = load_model(plan.path);
+        if (!model)
+            return model.error();
+        m_model = std::make_unique<Model>(std::move(model).value());
+        BackendOptions o;
+        o.n_threads = plan.threads;
+        o.n_ctx = contextSize;   // the app's: the cache's rows are laid out per position, n_ctx costs no time
+        o.device = "cpu";
+        auto backend = create_backend(*m_model, o, nullptr);
+        if (!backend)
+            return backend.error();
+        m_backend = std::move(backend).value();
+        std::mt19937 rng(1234);
+        std::uniform_int_distribution<int32_t> id(0, int32_t(m_model->hp.n_vocab - 1));
+        m_ids.resize(size_t(contextSize));
+        for (int32_t& t : m_ids)
+            t = id(rng);
+        m_logits.resize(size_t(m_model->hp.n_vocab));
+        // bench's warm-up: the mapped weights paged in, the pool awake.
+        return m_backend->eval(std::span(m_ids.data(), std::min<size_t>(m_ids.size(), 16)), 0, m_logits.data());
+    }
+
+    Result<Sample> run(int promptTokens, int generated)
+    {
+        using Clock = std::chrono::steady_clock;
+        auto seconds = [](Clock::time_point from) { return std::chrono::duration<double>(Clock::now() - from).count(); };
+        Sample s;
+        s.promptTokens = promptTokens;
+        s.generated = generated;
+        const double cpu0 = processCpuSeconds();
+        const auto start = Clock::now();
+        if (auto st = m_backend->eval(std::span(m_ids.data(), size_t(promptTokens)), 0, m_logits.data()); !st)
+            return st.error();
+        const double pp = seconds(start);
+        const auto tgStart = Clock::now();
+        for (int i = 0; i < generated; ++i)
+            if (auto st = m_backend->eval(std::span(&m_ids[size_t(i)], 1), i, m_logits.data()); !st)
+                return st.error();
+        const double tg = seconds(tgStart);
+        s.wallS = seconds(start);
+        s.cpuS = processCpuSeconds() - cpu0;
+        s.ppTs = promptTokens / pp;
+        s.tgTs = generated / tg;
+        s.ttftMs = pp * 1000.0;
+        return s;
+    }
+
+private:
+    std::unique_ptr<Model> m_model;
+    std::unique_ptr<ComputeBackend> m_backend;
+    std::vector<int32_t> m_ids;
+    std::vector<float> m_logits;
+};
+
+void printRow(const char* run, const char* path, const Sample& s)
+{
+    std::printf("| %6s | %-6s | %7d | %6d | %9d | %9.1f | %9.1f | %8.1f | %7.2f | %7.2f |\n", run, path, s.promptTokens,
+                s.cachedTokens, s.generated, s.ppTs, s.tgTs, s.ttftMs, s.wallS, s.cpuS);
+    std::fflush(stdout);
+}
+
+void writeSample(JsonWriter& w, const char* path, const Sample& s)
+{
+    w.begin_object();
+    w.key("path").value(path);
+    w.key("prompt_tokens").value(s.promptTokens).key("cached_tokens").value(s.cachedTokens);
+    w.key("generated").value(s.generated);
+    w.key("pp_ts").value(s.ppTs, "%.3f").key("tg_ts").value(s.tgTs, "%.3f");
+    w.key("ttft_ms").value(s.ttftMs, "%.3f").key("wall_s").value(s.wallS, "%.4f").key("cpu_s").value(s.cpuS, "%.4f");
+    w.end_object();
+}
+
+}   // namespace
+
+int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
+{
+    auto plan = parsePlan(argList);
+    if (!plan)
+        return fail(plan.error().message);
+    QCoreApplication qapp(argc, argv);
+    const GenerationSettings sampling = plan->greedy ? greedySampling() : appDefaultSampling();
+
+    AppPath appPath;
+    auto info = appPath.load(*plan);
+    if (!info)
+        return fail(info.error().message);
+    BenchPath benchPath;
+    if (auto st = benchPath.load(*plan, info->contextSize); !st)
+        return fail(st.error().message);
+
+    // Each run is a new conversation: its first words differ from the previous run's, so the
+    // KV cache keeps only the template's opening, as when the user starts a new chat.
+    auto turnText = [&](int run) { return QStringLiteral("Story %1. ").arg(QChar(u'A' + run % 26)) + plan->prompt; };
+    auto turnSettings = [&](int run) {
+        GenerationSettings s = sampling;
+        s.maxTokens = plan->tokens;
+        s.seed = quint64(run);   // the app's default seed is random: fixed here, for the same answers each time
+        return s;
+    };
+    // One untimed turn first (bench warms up too): the app's pool started, its prompt cache filled.
+    if (auto warm = appPath.turn(turnText(plan->runs), turnSettings(plan->runs)); !warm)
+        return fail(warm.error().message);
+
+    if (!plan->json) {
+        std::printf("model: %s (%s), %s, %s KV cache, context %d\n", info->name.toUtf8().constData(),
+                    info->quantization.toUtf8().constData(), info->device.toUtf8().constData(),
+                    info->kvType.toUtf8().constData(), info->contextSize);
+        std::printf("sampler (window): temperature %.2f, top-k %d, top-p %.2f, min-p %.2f, repeat penalty %.2f, "
+                    "seed = run; at most %d tokens\n",
+                    sampling.temperature, sampling.topK, sampling.topP, sampling.minP, sampling.repeatPenalty,
+                    plan->tokens);
+        std::printf("window: pp t/s = prefilled tokens (prompt - cached) / time to first token (the window shows both), tg t/s = "
+                    "the answer's tokens/s\nbench: the same token counts, random ids, from an empty cache\n\n");
+        std::printf("| %6s | %-6s | %7s | %6s | %9s | %9s | %9s | %8s | %7s | %7s |\n", "run", "path", "prefill",
+                    "cached", "generated", "pp t/s", "tg t/s", "ttft ms", "wall s", "CPU s");
+        std::printf("| -----: | ------ | ------: | -----: | --------: | --------: | --------: | -------: | ------: | "
+                    "------: |\n");
+    }
+    std::vector<Sample> app, bench;
+    for (int run = 0; run < plan->runs; ++run) {
+        auto a = appPath.turn(turnText(run), turnSettings(run));
+        if (!a)
+            return fail(a.error().message);
+        auto b = benchPath.run(std::max(1, a->promptTokens), std::max(1, a->generated));
+        if (!b)
+            return fail(b.error().message);
+        app.push_back(*a);
+        bench.push_back(*b);
+        if (!plan->json) {
+            const std::string n = std::to_string(run + 1);
+            printRow(n.c_str(), "window", *a);
+            printRow(n.c_str(), "bench", *b);
+        }
+    }
+    const Sample appMedian = medianOf(app), benchMedian = medianOf(bench);
+    const double ppRatio = benchMedian.ppTs > 0 ? appMedian.ppTs / benchMedian.ppTs : 0;
+    const double tgRatio = benchMedian.tgTs > 0 ? appMedian.tgTs / benchMedian.tgTs : 0;
+    // The same work on both paths: on a busy machine the CPU time says more than the clock.
+    const double cpuRatio = benchMedian.cpuS > 0 ? appMedian.cpuS / benchMedian.cpuS : 0;
+    if (plan->json) {
+        JsonWriter w;
+        w.begin_object();
+        w.key("model").value(info->name.toStdString()).key("type").value(info->quantization.toStdString());
+        w.key("device").value(info->device.toStdString()).key("threads").value(plan->threads);
+        w.key("sampler").begin_object();
+        w.key("temperature").value(sampling.temperature).key("top_k").value(sampling.topK);
+        w.key("top_p").value(sampling.topP).key("min_p").value(sampling.minP);
+        w.key("repeat_penalty").value(sampling.repeatPenalty).key("max_tokens").value(plan->tokens);
+        w.end_object();
+        w.key("runs").begin_array();
+        for (size_t i = 0; i < app.size(); ++i) {
+            writeSample(w, "window", app[i]);
+            writeSample(w, "bench", bench[i]);
+        }
+        w.end_array();
+        w.key("median").begin_array();
+        writeSample(w, "window", appMedian);
+        writeSample(w, "bench", benchMedian);
+        w.end_array();
+        w.key("window_over_bench").begin_object();
+        w.key("pp").value(ppRatio, "%.4f").key("tg").value(tgRatio, "%.4f").key("cpu").value(cpuRatio, "%.4f");
+        w.end_object();
+        w.end_object();
+        std::printf("%s\n", w.str().c_str());
+        return 0;
+    }
+    printRow("median", "window", appMedian);
+    printRow("median", "bench", benchMedian);
+    std::printf("\nwindow / bench (medians): pp %.2fx, tg %.2fx, CPU time %.2fx\n", ppRatio, tgRatio, cpuRatio);
+    return 0;
+}
+
+}   // namespace causerie::cli
