@@ -111,6 +111,7 @@ struct Plan {
     int runs = 3;
     QString prompt;
     bool greedy = false;
+    bool windowPositions = false;   // --positions window: bench's tokens where the window's are
     bool json = false;
 };
 
@@ -119,12 +120,12 @@ Result<Plan> parsePlan(const std::vector<std::string>& argList)
     const Args a(argList, {"json"});
     if (!a.ok())
         return make_error(a.error());
-    if (const auto bad = a.unknown({"t", "threads", "n", "r", "prompt", "prompt-file", "sampler", "json"});
+    if (const auto bad = a.unknown({"t", "threads", "n", "r", "prompt", "prompt-file", "sampler", "positions", "json"});
         !bad.empty())
         return make_error("unknown option --" + bad.front());
     if (a.positional().size() != 1)
         return make_error("usage: causerie-cli appbench MODEL [-t N] [-n 128] [-r 3] [--prompt TEXT | --prompt-file "
-                          "FILE] [--sampler app|greedy] [--json]");
+                          "FILE] [--sampler app|greedy] [--positions bench|window] [--json]");
     Plan p;
     p.path = a.positional().front();
     std::string err;
@@ -159,6 +160,10 @@ Result<Plan> parsePlan(const std::vector<std::string>& argList)
     if (sampler != "app" && sampler != "greedy")
         return make_error("option --sampler expects app or greedy, got '" + sampler + "'");
     p.greedy = sampler == "greedy";
+    const std::string positions = a.get("positions", "bench");
+    if (positions != "bench" && positions != "window")
+        return make_error("option --positions expects bench or window, got '" + positions + "'");
+    p.windowPositions = positions == "window";
     p.json = a.has("json");
     return p;
 }
@@ -267,10 +272,14 @@ public:
         return m_backend->eval(std::span(m_ids.data(), std::min<size_t>(m_ids.size(), 16)), 0, m_logits.data());
     }
 
-    Result<Sample> run(int promptTokens, int generated)
+    // `from`: the position of the first generated token (bench: 0, an empty cache; the window's
+    // tokens follow its whole prompt, so each reads that many more cached rows).
+    Result<Sample> run(int promptTokens, int generated, int from)
     {
         using Clock = std::chrono::steady_clock;
-        auto seconds = [](Clock::time_point from) { return std::chrono::duration<double>(Clock::now() - from).count(); };
+        auto seconds = [](Clock::time_point from) {
+            return std::chrono::duration<double>(Clock::now() - from).count();
+        };
         Sample s;
         s.promptTokens = promptTokens;
         s.generated = generated;
@@ -281,7 +290,7 @@ public:
         const double pp = seconds(start);
         const auto tgStart = Clock::now();
         for (int i = 0; i < generated; ++i)
-            if (auto st = m_backend->eval(std::span(&m_ids[size_t(i)], 1), i, m_logits.data()); !st)
+            if (auto st = m_backend->eval(std::span(&m_ids[size_t(i)], 1), from + i, m_logits.data()); !st)
                 return st.error();
         const double tg = seconds(tgStart);
         s.wallS = seconds(start);
@@ -356,7 +365,10 @@ int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
                     "seed = run; at most %d tokens\n",
                     sampling.temperature, sampling.topK, sampling.topP, sampling.minP, sampling.repeatPenalty,
                     plan->tokens);
-        std::printf("window: pp t/s = prefilled tokens (prompt - cached) / time to first token (the window shows both), tg t/s = "
+        std::printf("bench's generated tokens from position %s\n",
+                    plan->windowPositions ? "the window's (after its whole prompt)" : "0 (as bench)");
+        std::printf("window: pp t/s = prefilled tokens (prompt - cached) / time to first token (the window shows "
+                    "both), tg t/s = "
                     "the answer's tokens/s\nbench: the same token counts, random ids, from an empty cache\n\n");
         std::printf("| %6s | %-6s | %7s | %6s | %9s | %9s | %9s | %8s | %7s | %7s |\n", "run", "path", "prefill",
                     "cached", "generated", "pp t/s", "tg t/s", "ttft ms", "wall s", "CPU s");
@@ -368,7 +380,8 @@ int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
         auto a = appPath.turn(turnText(run), turnSettings(run));
         if (!a)
             return fail(a.error().message);
-        auto b = benchPath.run(std::max(1, a->promptTokens), std::max(1, a->generated));
+        const int from = plan->windowPositions ? a->cachedTokens + a->promptTokens : 0;
+        auto b = benchPath.run(std::max(1, a->promptTokens), std::max(1, a->generated), from);
         if (!b)
             return fail(b.error().message);
         app.push_back(*a);
@@ -389,6 +402,7 @@ int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
         w.begin_object();
         w.key("model").value(info->name.toStdString()).key("type").value(info->quantization.toStdString());
         w.key("device").value(info->device.toStdString()).key("threads").value(plan->threads);
+        w.key("positions").value(plan->windowPositions ? "window" : "bench");
         w.key("sampler").begin_object();
         w.key("temperature").value(sampling.temperature).key("top_k").value(sampling.topK);
         w.key("top_p").value(sampling.topP).key("min_p").value(sampling.minP);

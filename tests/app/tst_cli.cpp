@@ -530,6 +530,7 @@ void TestCli::appBenchJsonAndTable()
     const QJsonObject o = QJsonDocument::fromJson(r.out, &perr).object();
     QVERIFY2(perr.error == QJsonParseError::NoError, qPrintable(perr.errorString()));
     QCOMPARE(o.value(QStringLiteral("type")).toString(), QStringLiteral("Q8_0"));
+    QCOMPARE(o.value(QStringLiteral("positions")).toString(), QStringLiteral("bench"));
     // The window's automatic thread count (every core but one) is the default for both paths.
     const int threads = std::max(1, QThread::idealThreadCount() - 1);
     QCOMPARE(o.value(QStringLiteral("threads")).toInt(), threads);
@@ -638,6 +639,8 @@ void TestCli::errors_data()
     QTest::newRow("appbench: bad runs") << QStringList{"appbench", kTiny, "-r", "x"} << "-r";
     QTest::newRow("appbench: bad sampler")
         << QStringList{"appbench", kTiny, "--sampler", "fast"} << "option --sampler expects app or greedy, got 'fast'";
+    QTest::newRow("appbench: bad positions")
+        << QStringList{"appbench", kTiny, "--positions", "2"} << "option --positions expects bench or window, got '2'";
     QTest::newRow("appbench: both prompts")
         << QStringList{"appbench", kTiny, "--prompt", "hi", "--prompt-file", junk} << "not both";
     QTest::newRow("appbench: empty prompt") << QStringList{"appbench", kTiny, "--prompt", " "} << "the prompt is empty";
