@@ -28,31 +28,16 @@ const char* kDefaultPrompt =
     "Write a long story about a lighthouse keeper who finds a message in a bottle. Describe each day of "
     "the following week in detail, with the weather, the sea and the people who come to the island.";
 
-// The sampler settings a new conversation gets in the window: AppSettings' defaults (no settings
-// file, no conversation options; tst_appbench_cli checks that they are still AppSettings').
-GenerationSettings appDefaultSampling()
+// A new conversation's sampler in the window: AppSettings' defaults (no settings file, no
+// conversation options; tst_cli's appBenchUsesTheWindowsSampler checks that they still are).
+GenerationSettings windowSampler()
 {
-    GenerationSettings s;
-    s.temperature = 0.7;
-    s.topP = 0.95;
-    s.topK = 40;
-    s.minP = 0.05;
-    s.repeatPenalty = 1.1;
-    return s;
+    return {.temperature = 0.7, .topP = 0.95, .topK = 40, .minP = 0.05, .repeatPenalty = 1.1};
 }
 
-// --sampler greedy: argmax with no penalty, the closest the sampler comes to bench (which samples
-// nothing).
-GenerationSettings greedySampling()
-{
-    GenerationSettings s;
-    s.temperature = 0;
-    s.topP = 1;
-    s.topK = 0;
-    s.minP = 0;
-    s.repeatPenalty = 1;
-    return s;
-}
+// --sampler greedy: argmax with no penalty, the closest the sampler comes to bench (which
+// samples nothing).
+GenerationSettings greedySampler() { return {.temperature = 0, .topP = 1, .topK = 0, .minP = 0, .repeatPenalty = 1}; }
 
 // CPU time of the whole process (every thread), in seconds.
 double processCpuSeconds()
@@ -334,7 +319,7 @@ int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
     if (!plan)
         return fail(plan.error().message);
     QCoreApplication qapp(argc, argv);
-    const GenerationSettings sampling = plan->greedy ? greedySampling() : appDefaultSampling();
+    const GenerationSettings sampling = plan->greedy ? greedySampler() : windowSampler();
 
     AppPath appPath;
     auto info = appPath.load(*plan);
