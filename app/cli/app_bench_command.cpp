@@ -3,6 +3,7 @@
 #include "args.h"
 #include "engine/backend.h"
 #include "engine/model.h"
+#include "engine/sampler.h"
 #include "engine_commands.h"
 #include "json.h"
 #include "localbackend.h"
@@ -17,6 +18,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <climits>
+#include <ctime>
 #include <random>
 #include <sys/resource.h>
 
@@ -48,6 +51,14 @@ double processCpuSeconds()
     return sec(u.ru_utime) + sec(u.ru_stime);
 }
 
+// CPU time of the calling thread, in seconds.
+double threadCpuSeconds()
+{
+    timespec t{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return double(t.tv_sec) + double(t.tv_nsec) / 1e9;
+}
+
 // One measured run of one path.
 struct Sample {
     int promptTokens = 0;   // the prompt's tokens the run evaluated (the window: prompt - cached)
@@ -58,6 +69,7 @@ struct Sample {
     double ttftMs = 0;
     double wallS = 0;
     double cpuS = 0;
+    double tgCpuS = 0;   // bench only: the generated tokens' share of cpuS
 };
 
 double median(std::vector<double> v)
@@ -86,6 +98,7 @@ Sample medianOf(const std::vector<Sample>& runs)
     m.ttftMs = of(&Sample::ttftMs);
     m.wallS = of(&Sample::wallS);
     m.cpuS = of(&Sample::cpuS);
+    m.tgCpuS = of(&Sample::tgCpuS);
     return m;
 }
 
@@ -274,16 +287,40 @@ public:
             return st.error();
         const double pp = seconds(start);
         const auto tgStart = Clock::now();
+        const double tgCpu0 = processCpuSeconds();
         for (int i = 0; i < generated; ++i)
             if (auto st = m_backend->eval(std::span(&m_ids[size_t(i)], 1), from + i, m_logits.data()); !st)
                 return st.error();
         const double tg = seconds(tgStart);
         s.wallS = seconds(start);
         s.cpuS = processCpuSeconds() - cpu0;
+        s.tgCpuS = processCpuSeconds() - tgCpu0;
         s.ppTs = promptTokens / pp;
         s.tgTs = generated / tg;
         s.ttftMs = pp * 1000.0;
         return s;
+    }
+
+    // What the window's sampler costs a token and bench does not pay: `tokens` draws over the
+    // last logits bench computed (a real row), with a history as long as the window's, in CPU
+    // time of this thread (a busy machine does not blur it). Microseconds a token.
+    double samplerMicroseconds(const GenerationSettings& g, int historyTokens, int tokens)
+    {
+        SamplingParams p;   // as EngineWorker::prepare sets it
+        p.temperature = float(g.temperature);
+        p.top_p = float(g.topP);
+        p.top_k = g.topK;
+        p.min_p = float(g.minP);
+        p.repeat_penalty = float(g.repeatPenalty);
+        p.random_seed = false;
+        Sampler sampler(p);
+        const std::span<const int32_t> history(m_ids.data(), std::min(m_ids.size(), size_t(historyTokens)));
+        const double cpu0 = threadCpuSeconds();
+        int32_t sink = 0;
+        for (int i = 0; i < tokens; ++i)
+            sink ^= sampler.sample(m_logits, history);
+        const double us = (threadCpuSeconds() - cpu0) * 1e6 / tokens;
+        return sink == INT32_MIN ? -us : us;   // keeps the draws from being optimized away
     }
 
 private:
@@ -378,6 +415,9 @@ int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
         }
     }
     const Sample appMedian = medianOf(app), benchMedian = medianOf(bench);
+    const double samplerUs = benchPath.samplerMicroseconds(
+        sampling, appMedian.cachedTokens + appMedian.promptTokens + appMedian.generated, 1000);
+    const double benchTokenUs = benchMedian.generated > 0 ? benchMedian.tgCpuS / benchMedian.generated * 1e6 : 0;
     const double ppRatio = benchMedian.ppTs > 0 ? appMedian.ppTs / benchMedian.ppTs : 0;
     const double tgRatio = benchMedian.tgTs > 0 ? appMedian.tgTs / benchMedian.tgTs : 0;
     // The same work on both paths: on a busy machine the CPU time says more than the clock.
@@ -406,6 +446,10 @@ int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
         w.key("window_over_bench").begin_object();
         w.key("pp").value(ppRatio, "%.4f").key("tg").value(tgRatio, "%.4f").key("cpu").value(cpuRatio, "%.4f");
         w.end_object();
+        w.key("sampler_us_per_token")
+            .value(samplerUs, "%.2f")
+            .key("bench_cpu_us_per_token")
+            .value(benchTokenUs, "%.2f");
         w.end_object();
         std::printf("%s\n", w.str().c_str());
         return 0;
@@ -413,6 +457,8 @@ int cmd_appbench(int argc, char** argv, const std::vector<std::string>& argList)
     printRow("median", "window", appMedian);
     printRow("median", "bench", benchMedian);
     std::printf("\nwindow / bench (medians): pp %.2fx, tg %.2fx, CPU time %.2fx\n", ppRatio, tgRatio, cpuRatio);
+    std::printf("the window's sampler: %.1f us of CPU a token; bench's CPU a generated token: %.0f us (%.2f %%)\n",
+                samplerUs, benchTokenUs, benchTokenUs > 0 ? 100.0 * samplerUs / benchTokenUs : 0.0);
     return 0;
 }
 

@@ -570,6 +570,9 @@ void TestCli::appBenchJsonAndTable()
     const double benchTg = medians.at(1).toObject().value(QStringLiteral("tg_ts")).toDouble();
     QVERIFY(std::fabs(ratio.value(QStringLiteral("tg")).toDouble() - tg / benchTg) < 1e-3);
     QVERIFY(ratio.value(QStringLiteral("cpu")).isDouble());   // the CPU times' ratio (0 when too short to count)
+    // The sampler's own cost a token, measured apart (the window pays it, bench does not).
+    QVERIFY(o.value(QStringLiteral("sampler_us_per_token")).toDouble() > 0);
+    QVERIFY(o.value(QStringLiteral("bench_cpu_us_per_token")).isDouble());
 
     const Run t = run({QStringLiteral("appbench"), kTiny, QStringLiteral("-t"), QStringLiteral("1"),
                        QStringLiteral("-n"), QStringLiteral("4"), QStringLiteral("-r"), QStringLiteral("2")});
@@ -583,6 +586,7 @@ void TestCli::appBenchJsonAndTable()
     QCOMPARE(bench, 3);
     QVERIFY(t.out.contains("CPU (1 thread)"));
     QVERIFY(t.out.contains("window / bench (medians): pp "));
+    QVERIFY(t.out.contains("the window's sampler: "));
 }
 
 // The sampler the window uses for a new conversation is AppSettings' defaults; greedy on request.
