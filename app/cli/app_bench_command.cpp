@@ -186,14 +186,17 @@ public:
         o.device = QStringLiteral("cpu");   // bench measures the CPU
         bool done = false;
         QString error;
-        QObject::connect(&m_backend, &LocalBackend::modelLoaded, [&] { done = true; });
-        QObject::connect(&m_backend, &LocalBackend::modelLoadFailed, [&](const QString&, const QString& message) {
-            error = message;
-            done = true;
-        });
+        const QMetaObject::Connection loaded =
+            QObject::connect(&m_backend, &LocalBackend::modelLoaded, [&] { done = true; });
+        const QMetaObject::Connection failed =
+            QObject::connect(&m_backend, &LocalBackend::modelLoadFailed, [&](const QString&, const QString& message) {
+                error = message;
+                done = true;
+            });
         m_backend.loadModel(o);
         waitUntil([&] { return done; });
-        m_backend.disconnect();
+        QObject::disconnect(loaded);
+        QObject::disconnect(failed);
         if (!error.isEmpty())
             return make_error(error.toStdString());
         return m_backend.modelInfo();
