@@ -1,5 +1,6 @@
 // causerie-cli: the engine (and the remote backend) from a terminal. Errors go to stderr as
 // "error: ..." with exit status 1; scripts and checks rely on the commands and JSON fields.
+#include "app_bench_command.h"
 #include "bench_command.h"
 #include "engine_commands.h"
 #include "retrieve_command.h"
@@ -40,6 +41,9 @@ const char* kUsage =
     "  bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] [--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N]\n"
     "        [--kv-type f16|q8_0] [--json]\n"
     "                                           speed, like llama-bench (GPU: also memory bandwidth reached)\n"
+    "  appbench MODEL [-t N] [-n 128] [-r 3] [--prompt TEXT | --prompt-file FILE] [--sampler app|greedy]\n"
+    "           [--positions bench|window] [--json]\n"
+    "                                           the window's tokens/s (its engine thread) next to bench's\n"
     "  retrieve (--doc FILE)... --query TEXT [--top K] [--json] [--embed-model FILE [--threads N]]\n"
     "                                           best passages of the documents (BM25; with a GGUF embedding\n"
     "                                           model, BM25 and vectors fused)\n";
@@ -84,6 +88,8 @@ int main(int argc, char** argv)
     if (command == "serve")
         return cmd_serve(argc, argv, args);
 #endif
+    if (command == "appbench")
+        return cmd_appbench(argc, argv, args);
     if (command == "retrieve")
         return cmd_retrieve(argc, argv, args);
     std::fputs(kUsage, stderr);

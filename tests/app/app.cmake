@@ -1,5 +1,6 @@
 # The command-line contract and the desktop app's start/quit, run as real processes.
-causerie_add_test(tst_cli SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cli.cpp LIBS Qt6::Core)
+# tst_cli links the controllers for AppSettings: appbench's sampler must stay the window's defaults.
+causerie_add_test(tst_cli SOURCES ${CMAKE_CURRENT_LIST_DIR}/tst_cli.cpp LIBS Qt6::Core causerie_controllers)
 target_compile_definitions(tst_cli PRIVATE CAUSERIE_CLI="$<TARGET_FILE:causerie-cli>")
 add_dependencies(tst_cli causerie-cli)
 if(CAUSERIE_CUDA_SIM)

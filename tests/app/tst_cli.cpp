@@ -2,6 +2,8 @@
 // error as "error: ..." on stderr with exit status 1 (never a signal, never a hang).
 #include "../common/files.h"
 
+#include "appsettings.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -10,6 +12,10 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
+
+#include <algorithm>
+#include <cmath>
 
 namespace {
 
@@ -74,6 +80,8 @@ private Q_SLOTS:
     void makeTestModelRoundTrip();
     void makeTestModelWithExperts();
     void benchJsonAndTable();
+    void appBenchJsonAndTable();
+    void appBenchUsesTheWindowsSampler();
     void errors_data();
     void errors();
 };
@@ -512,6 +520,103 @@ void TestCli::benchJsonAndTable()
     QCOMPARE(tableRows, 4);   // 2 thread counts x (pp8, tg4)
 }
 
+// appbench: each run a window turn then bench's measurement of the same counts, and their medians.
+void TestCli::appBenchJsonAndTable()
+{
+    const Run r = run({QStringLiteral("appbench"), kTiny, QStringLiteral("-n"), QStringLiteral("8"),
+                       QStringLiteral("-r"), QStringLiteral("3"), QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    QJsonParseError perr;
+    const QJsonObject o = QJsonDocument::fromJson(r.out, &perr).object();
+    QVERIFY2(perr.error == QJsonParseError::NoError, qPrintable(perr.errorString()));
+    QCOMPARE(o.value(QStringLiteral("type")).toString(), QStringLiteral("Q8_0"));
+    QCOMPARE(o.value(QStringLiteral("positions")).toString(), QStringLiteral("bench"));
+    // The window's automatic thread count (every core but one) is the default for both paths.
+    const int threads = std::max(1, QThread::idealThreadCount() - 1);
+    QCOMPARE(o.value(QStringLiteral("threads")).toInt(), threads);
+    QCOMPARE(o.value(QStringLiteral("device")).toString(),
+             threads == 1 ? QStringLiteral("CPU (1 thread)") : QStringLiteral("CPU (%1 threads)").arg(threads));
+    const QJsonArray runs = o.value(QStringLiteral("runs")).toArray();
+    QCOMPARE(runs.size(), 6);
+    for (int i = 0; i < runs.size(); i += 2) {
+        const QJsonObject window = runs.at(i).toObject(), bench = runs.at(i + 1).toObject();
+        QCOMPARE(window.value(QStringLiteral("path")).toString(), QStringLiteral("window"));
+        QCOMPARE(bench.value(QStringLiteral("path")).toString(), QStringLiteral("bench"));
+        // A new conversation: only the template's opening is in the cache, the rest is prefilled.
+        QVERIFY(window.value(QStringLiteral("cached_tokens")).toInt() > 0);
+        QVERIFY(window.value(QStringLiteral("prompt_tokens")).toInt() > 10);
+        const int generated = window.value(QStringLiteral("generated")).toInt();
+        QVERIFY(generated >= 1 && generated <= 8);
+        // bench does the same work: the tokens the window prefilled and generated.
+        QCOMPARE(bench.value(QStringLiteral("prompt_tokens")), window.value(QStringLiteral("prompt_tokens")));
+        QCOMPARE(bench.value(QStringLiteral("generated")).toInt(), generated);
+        QCOMPARE(bench.value(QStringLiteral("cached_tokens")).toInt(), 0);
+        for (const QJsonObject& s : {window, bench}) {
+            QVERIFY(s.value(QStringLiteral("pp_ts")).toDouble() > 0);
+            QVERIFY(s.value(QStringLiteral("tg_ts")).toDouble() > 0);
+            QVERIFY(s.value(QStringLiteral("wall_s")).toDouble() > 0);
+            // The generated tokens' CPU time is part of the whole.
+            QVERIFY(s.value(QStringLiteral("tg_cpu_s")).toDouble() <= s.value(QStringLiteral("cpu_s")).toDouble());
+            QVERIFY(s.value(QStringLiteral("cpu_s")).toDouble() >= 0);
+        }
+    }
+    // The medians are of the runs: the window's tg median is one of its three runs' figures.
+    const QJsonArray medians = o.value(QStringLiteral("median")).toArray();
+    QCOMPARE(medians.size(), 2);
+    const double tg = medians.at(0).toObject().value(QStringLiteral("tg_ts")).toDouble();
+    bool found = false;
+    for (int i = 0; i < runs.size(); i += 2)
+        found = found || runs.at(i).toObject().value(QStringLiteral("tg_ts")).toDouble() == tg;
+    QVERIFY(found);
+    const QJsonObject ratio = o.value(QStringLiteral("window_over_bench")).toObject();
+    const double benchTg = medians.at(1).toObject().value(QStringLiteral("tg_ts")).toDouble();
+    QVERIFY(std::fabs(ratio.value(QStringLiteral("tg")).toDouble() - tg / benchTg) < 1e-3);
+    QVERIFY(ratio.value(QStringLiteral("cpu")).isDouble());   // the CPU times' ratio (0 when too short to count)
+    // The sampler's own cost a token, measured apart (the window pays it, bench does not).
+    QVERIFY(o.value(QStringLiteral("sampler_us_per_token")).toDouble() > 0);
+    QVERIFY(o.value(QStringLiteral("bench_cpu_us_per_token")).isDouble());
+
+    const Run t = run({QStringLiteral("appbench"), kTiny, QStringLiteral("-t"), QStringLiteral("1"),
+                       QStringLiteral("-n"), QStringLiteral("4"), QStringLiteral("-r"), QStringLiteral("2")});
+    QVERIFY2(t.exitCode == 0, t.err.constData());
+    int window = 0, bench = 0;
+    for (const QByteArray& line : t.out.split('\n')) {
+        window += line.contains("| window |");
+        bench += line.contains("| bench  |");
+    }
+    QCOMPARE(window, 3);   // 2 runs and the median
+    QCOMPARE(bench, 3);
+    QVERIFY(t.out.contains("CPU (1 thread)"));
+    QVERIFY(t.out.contains("window / bench (medians): pp "));
+    QVERIFY(t.out.contains("the window's sampler: "));
+}
+
+// The sampler the window uses for a new conversation is AppSettings' defaults; greedy on request.
+void TestCli::appBenchUsesTheWindowsSampler()
+{
+    QTemporaryDir dir;
+    const AppSettings defaults(dir.filePath(QStringLiteral("settings.ini")));
+    const GenerationSettings g = defaults.generation();
+    const Run r = run({QStringLiteral("appbench"), kTiny, QStringLiteral("-n"), QStringLiteral("2"),
+                       QStringLiteral("-r"), QStringLiteral("1"), QStringLiteral("--json")});
+    QVERIFY2(r.exitCode == 0, r.err.constData());
+    const QJsonObject s = json(r).value(QStringLiteral("sampler")).toObject();
+    QCOMPARE(s.value(QStringLiteral("temperature")).toDouble(), g.temperature);
+    QCOMPARE(s.value(QStringLiteral("top_k")).toInt(), g.topK);
+    QCOMPARE(s.value(QStringLiteral("top_p")).toDouble(), g.topP);
+    QCOMPARE(s.value(QStringLiteral("min_p")).toDouble(), g.minP);
+    QCOMPARE(s.value(QStringLiteral("repeat_penalty")).toDouble(), g.repeatPenalty);
+    QCOMPARE(s.value(QStringLiteral("max_tokens")).toInt(), 2);
+
+    const Run greedy =
+        run({QStringLiteral("appbench"), kTiny, QStringLiteral("-n"), QStringLiteral("2"), QStringLiteral("-r"),
+             QStringLiteral("1"), QStringLiteral("--sampler"), QStringLiteral("greedy"), QStringLiteral("--json")});
+    QVERIFY2(greedy.exitCode == 0, greedy.err.constData());
+    const QJsonObject gs = json(greedy).value(QStringLiteral("sampler")).toObject();
+    QCOMPARE(gs.value(QStringLiteral("temperature")).toDouble(), 0.0);
+    QCOMPARE(gs.value(QStringLiteral("repeat_penalty")).toDouble(), 1.0);
+}
+
 void TestCli::errors_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -532,6 +637,24 @@ void TestCli::errors_data()
     QTest::newRow("bench: test too long")
         << QStringList{"bench", kTiny, "-p", "20000"} << "too long for a CPU benchmark";
     QTest::newRow("bench: bad list") << QStringList{"bench", kTiny, "-t", "1,,2"} << "expects positive integers";
+    QTest::newRow("appbench: no model") << QStringList{"appbench"} << "usage: causerie-cli appbench";
+    QTest::newRow("appbench: missing file") << QStringList{"appbench", "/nonexistent/m.gguf"} << "/nonexistent/m.gguf";
+    QTest::newRow("appbench: not a gguf") << QStringList{"appbench", junk} << "GGUF";
+    QTest::newRow("appbench: no tokens") << QStringList{"appbench", kTiny, "-n", "0"} << "option -n expects 1 to 16384";
+    QTest::newRow("appbench: no threads") << QStringList{"appbench", kTiny, "-t", "0"} << "option -t expects 1 to 1024";
+    QTest::newRow("appbench: bad runs") << QStringList{"appbench", kTiny, "-r", "x"} << "-r";
+    QTest::newRow("appbench: bad sampler")
+        << QStringList{"appbench", kTiny, "--sampler", "fast"} << "option --sampler expects app or greedy, got 'fast'";
+    QTest::newRow("appbench: bad positions")
+        << QStringList{"appbench", kTiny, "--positions", "2"} << "option --positions expects bench or window, got '2'";
+    QTest::newRow("appbench: both prompts")
+        << QStringList{"appbench", kTiny, "--prompt", "hi", "--prompt-file", junk} << "not both";
+    QTest::newRow("appbench: empty prompt") << QStringList{"appbench", kTiny, "--prompt", " "} << "the prompt is empty";
+    QTest::newRow("appbench: missing prompt file")
+        << QStringList{"appbench", kTiny, "--prompt-file", "/nonexistent/p.txt"} << "cannot read /nonexistent/p.txt";
+    QTest::newRow("appbench: unknown option") << QStringList{"appbench", kTiny, "--tokens", "5"} << "--tokens";
+    QTest::newRow("appbench: vocabulary only")
+        << QStringList{"appbench", kVocabMistral} << "this file has a vocabulary only, no weights";
     QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command";
     QTest::newRow("missing file") << QStringList{"info", "/nonexistent/m.gguf"} << "/nonexistent/m.gguf";
     QTest::newRow("not a gguf") << QStringList{"info", junk} << "GGUF";
