@@ -1061,22 +1061,15 @@ TileFn tile_bytes_for(int nt)
 
 thread_local Scratch t_k_panel;   // a panel of Q5_K / Q6_K groups decoded to bytes
 
-// Groups [g0, g1) of a packed Q5_K / Q6_K weight decoded to bytes at dst (nb super-blocks per
-// group): the record's first 320 bytes, then sub-block s, vector k at 320 + 512 s + 64 k.
+// Sub-block s of a packed Q5_K / Q6_K record as bytes (decode_k_groups).
 template <int KK>
-void decode_k_groups(const uint8_t* packed, int64_t nb, int64_t g0, int64_t g1, uint8_t* dst)
+void decode_k_sub_block(const uint8_t* b, int s, uint8_t* out)
 {
-    for (int64_t i = g0 * nb; i < g1 * nb; ++i, dst += kRepackKBytesSuper) {
-        const uint8_t* b = packed + size_t(i) * k_super(KK);
-        std::memcpy(dst, b, 320);
+    for (int h = 0; h < 2; ++h)
 #pragma GCC unroll 8
-        for (int s = 0; s < 8; ++s)
-            for (int h = 0; h < 2; ++h)
-#pragma GCC unroll 8
-                for (int k = 0; k < 8; ++k)
-                    _mm256_store_si256(reinterpret_cast<__m256i*>(dst + 320 + 512 * s + 64 * k + 32 * h),
-                                       KK == kQ6K ? q6_code<true>(b, h, s, k) : q5k_code(b, h, s, k));
-    }
+        for (int k = 0; k < 8; ++k)
+            _mm256_store_si256(reinterpret_cast<__m256i*>(out + 64 * k + 32 * h),
+                               KK == kQ6K ? q6_code<true>(b, h, s, k) : q5k_code(b, h, s, k));
 }
 
 template <int KK>
@@ -1136,7 +1129,8 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
             const int64_t p1 = min_i64(row_end, p0 + panel);
             const uint8_t* base = packed + size_t(p0 / kRepackRows) * gbytes;
             if (dec) {
-                decode_k_groups<KK>(packed, nb, p0 / kRepackRows, (p1 + kRepackRows - 1) / kRepackRows, dec);
+                decode_k_groups(packed, k_super(KK), nb, p0 / kRepackRows, (p1 + kRepackRows - 1) / kRepackRows, dec,
+                                decode_k_sub_block<KK>);
                 base = dec;
             }
             for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {

@@ -443,25 +443,17 @@ inline void q5k_codes(const uint8_t* b, int s, __m512i* c)
     }
 }
 
-// Groups [g0, g1) of a packed Q5_K / Q6_K weight decoded to bytes at dst (nb super-blocks per
-// group): the record's first 320 bytes, then sub-block s, vector k at 320 + 512 s + 64 k.
+// Sub-block s of a packed Q5_K / Q6_K record as bytes (decode_k_groups).
 template <int KK>
-void decode_k_groups(const uint8_t* packed, int64_t nb, int64_t g0, int64_t g1, uint8_t* dst)
+void decode_k_sub_block(const uint8_t* b, int s, uint8_t* out)
 {
-    for (int64_t i = g0 * nb; i < g1 * nb; ++i, dst += kRepackKBytesSuper) {
-        const uint8_t* b = packed + size_t(i) * k_super(KK);
-        std::memcpy(dst, b, 320);
-#pragma GCC unroll 8
-        for (int s = 0; s < 8; ++s) {
-            __m512i c[8];
-            if (KK == kQ6K)
-                q6_codes(b, s, c);
-            else
-                q5k_codes(b, s, c);
-            for (int k = 0; k < 8; ++k)
-                _mm512_store_si512(dst + 320 + 512 * s + 64 * k, c[k]);
-        }
-    }
+    __m512i c[8];
+    if (KK == kQ6K)
+        q6_codes(b, s, c);
+    else
+        q5k_codes(b, s, c);
+    for (int k = 0; k < 8; ++k)
+        _mm512_store_si512(out + 64 * k, c[k]);
 }
 
 // Q2_K / Q3_K / IQ4_XS (LB: kQ2K, kQ3K, kIQ4XS), per super-block and step s of 32 elements: 8 code vectors
@@ -700,7 +692,8 @@ void walk_decoded(const uint8_t* packed, size_t gbytes, int64_t nb, const uint8_
     }
     for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
         const int64_t p1 = min_i64(row_end, p0 + panel);
-        decode_k_groups<KK>(packed, nb, p0 / kRepackRows, (p1 + kRepackRows - 1) / kRepackRows, dec);
+        decode_k_groups(packed, k_super(KK), nb, p0 / kRepackRows, (p1 + kRepackRows - 1) / kRepackRows, dec,
+                        decode_k_sub_block<KK>);
         walk_tiles<kMaxTileK>(&tile_bytes_for<KK>, dec, dbytes, nb, xb, x_row_bytes, xd_all, side_all, nb * 16, s0, s1,
                               0, p1 - p0, p1 - p0, y + p0, ldy);
     }
