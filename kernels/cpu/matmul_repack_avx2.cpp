@@ -613,8 +613,11 @@ inline void plain_step_q4_k(const uint8_t* b, int h, int s, const uint8_t* xi, _
     }
 }
 
-// Q6_K, sub-block s (groups 2s, 2s + 1): u <= 63 x |y| <= 127, two pair sums <= 32004 exact in
-// i16; the offset as -16 bsum_j in both halves of an i16 pair, each widened with the scale pair.
+// Q6_K, sub-block s (groups 2s, 2s + 1): each i16 lane of the 4 vpmaddubsw sums 8 products u y
+// of one row (elements e % 4 in {0, 1} of the group in the low lane, {2, 3} in the high one) and
+// the side pair adds -32 times the sum of those 8 y (q6_side_pairs), so the lane ends at
+// sum q y over 8 elements, |.| <= 8 * 32 * 127 = 32512: the wrapping i16 sums end exact, and one
+// vpmaddwd with the scale pair gives sc_j * (sum u y - 32 bsum_j).
 template <int NT, bool Packed>
 inline void plain_step_q6_k(const uint8_t* b, int h, int s, const uint8_t* xi, const uint8_t* xs, __m256i* sumi)
 {
@@ -631,10 +634,22 @@ inline void plain_step_q6_k(const uint8_t* b, int h, int s, const uint8_t* xi, c
             const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
             __m256i a[2];
             maddubs16(c, y, a);
-            const __m256i s0 = _mm256_add_epi32(_mm256_madd_epi16(a[0], sc16), _mm256_madd_epi16(a[1], sc16));
-            sumi[t] =
-                _mm256_add_epi32(sumi[t], _mm256_add_epi32(s0, _mm256_madd_epi16(bcast4(xs + 64 * t + 4 * j), sc16)));
+            const __m256i p = _mm256_add_epi16(_mm256_add_epi16(a[0], a[1]), bcast4(xs + 64 * t + 4 * j));
+            sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16));
         }
+    }
+}
+
+// The plain build's Q6_K side values of one token's super-block (codes y): per 16-element group j
+// the i16 pair (-32 sum of y[16j + e] for e % 4 in {0, 1}, the same for {2, 3}), each within
+// 8 * 127 * 32 = 32512.
+inline void q6_side_pairs(const int8_t* y, int32_t side[16])
+{
+    for (int j = 0; j < 16; ++j) {
+        int lo = 0, hi = 0;
+        for (int e = 0; e < 16; ++e)
+            (e % 4 < 2 ? lo : hi) += y[16 * j + e];
+        side[j] = int32_t(uint32_t(uint16_t(-32 * lo)) | uint32_t(uint16_t(-32 * hi)) << 16);
     }
 }
 #endif
@@ -1116,6 +1131,8 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                         k_side_values(KK, bs, false, side);
 #else
                         k_side_values(KK, bs, true, side);
+                        if (KK == kQ6K)
+                            q6_side_pairs(reinterpret_cast<const int8_t*>(bx + offsetof(BlockQ8_K, qs)), side);
 #endif
                     } else {
                         std::memset(dst + QK_K * t, 0, QK_K);
