@@ -531,6 +531,37 @@ inline __m256i pair16(__m256i v32)
     return _mm256_or_si256(_mm256_and_si256(v32, _mm256_set1_epi32(0xFFFF)), _mm256_slli_epi32(v32, 16));
 }
 
+// Q5_K code vector k (elements [4k, 4k+4)) of sub-block s for rows 8h..8h+7 from the packed
+// layout (repack_cpu.h): the nibble with bit 4 from the high-bit vector of (s / 2, k / 4).
+inline __m256i q5k_code(const uint8_t* b, int h, int s, int k)
+{
+    const __m256i q = load32(b + 320 + 512 * (s / 2) + 64 * k + 32 * h);
+    const __m256i nib = _mm256_and_si256(s % 2 ? _mm256_srli_epi16(q, 4) : q, _mm256_set1_epi8(0x0F));
+    const __m256i hb = load32(b + kRepackQ4KSuper + 64 * (2 * (s / 2) + k / 4) + 32 * h);
+    return _mm256_or_si256(nib, q5_bit4(hb, 4 - 2 * (k % 4) - s % 2));
+}
+
+// Q6_K code vector k (elements [4k, 4k+4)) of sub-block s for rows 8h..8h+7. Packed (repack_cpu.h):
+// the nibbles (shifted down for an odd sub-block) with bits 4-5 from the plane vector of
+// (s % 2, k / 4), its field k % 4 moved up by a 16-bit shift (within each byte for the bits
+// kept); else a panel decoded to bytes (kRepackKBytesSuper per super-block).
+template <bool Packed>
+inline __m256i q6_code(const uint8_t* b, int h, int s, int k)
+{
+    if constexpr (!Packed) {
+        return load32(b + 320 + 512 * s + 64 * k + 32 * h);
+    } else {
+        const __m256i q = load32(b + 320 + 512 * (s / 2) + 64 * k + 32 * h);
+        const __m256i pl = load32(b + kRepackQ6KPlanes + 256 * (s / 2) + 64 * (2 * (s % 2) + k / 4) + 32 * h);
+        const int sh = 4 - 2 * (k % 4);
+        const __m256i hs = sh > 0 ? _mm256_slli_epi16(pl, sh) : sh < 0 ? _mm256_srli_epi16(pl, -sh) : pl;
+        // the sub-block loop is not unrolled (unrolled, the byte tiles ran slower): a shift by count
+        const __m256i nib = _mm256_srl_epi16(q, _mm_cvtsi32_si128(4 * (s % 2)));
+        return _mm256_or_si256(_mm256_and_si256(nib, _mm256_set1_epi8(0x0F)),
+                               _mm256_and_si256(hs, _mm256_set1_epi8(0x30)));
+    }
+}
+
 #ifndef CAUSERIE_REPACK_HAS_VNNI
 // Plain AVX2 steps of the K-quant tiles: 32 elements of 8 rows (half h) for NT tokens, 16 at a
 // time, so that 4 code vectors, the NT sums and the scale stay in the 16 registers.
@@ -545,7 +576,7 @@ inline void maddubs16(const __m256i* c, const uint8_t* y, __m256i* p)
 // Q4_K / Q5_K, sub-block s: nibbles x |y| <= 127 in vpmaddubsw, 8 pair sums <= 30480 exact in
 // i16 (the two halves summed before one vpmaddwd); Q5_K codes <= 31: 4 pair sums <= 31744, each
 // half widened by its own vpmaddwd.
-template <int NT, bool Q5>
+template <int NT, bool Q5, bool Bytes>
 inline void plain_step_q4_k(const uint8_t* b, int h, int s, const uint8_t* xi, __m256i* sumi)
 {
     const __m256i sc16 = pair16(scales_i32<false>(b + 64 + 16 * s + 8 * h));
@@ -558,6 +589,10 @@ inline void plain_step_q4_k(const uint8_t* b, int h, int s, const uint8_t* xi, _
         __m256i c[4];
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k) {
+            if constexpr (Bytes) {   // a panel decoded to bytes: sub-block s, vector k at 320 + 512 s + 64 k
+                c[k] = load32(b + 320 + 512 * s + 64 * (4 * half + k) + 32 * h);
+                continue;
+            }
             c[k] = _mm256_and_si256(_mm256_srli_epi16(load32(v + 64 * (4 * half + k)), 4 * (s % 2)), low4);
             if constexpr (Q5)
                 c[k] = _mm256_or_si256(c[k], q5_bit4(load32(hp + 64 * half), 4 - 2 * k - s % 2));
@@ -578,12 +613,14 @@ inline void plain_step_q4_k(const uint8_t* b, int h, int s, const uint8_t* xi, _
     }
 }
 
-// Q6_K, sub-block s (groups 2s, 2s + 1): u <= 63 x |y| <= 127, two pair sums <= 32004 exact in
-// i16; the offset as -16 bsum_j in both halves of an i16 pair, each widened with the scale pair.
-template <int NT>
+// Q6_K, sub-block s (groups 2s, 2s + 1): each i16 lane of the 4 vpmaddubsw sums 8 products u y
+// of one row (elements e % 4 in {0, 1} of the group in the low lane, {2, 3} in the high one) and
+// the side pair adds -32 times the sum of those 8 y (q6_side_pairs), so the lane ends at
+// sum q y over 8 elements, |.| <= 8 * 32 * 127 = 32512: the wrapping i16 sums end exact, and one
+// vpmaddwd with the scale pair gives sc_j * (sum u y - 32 bsum_j).
+template <int NT, bool Packed>
 inline void plain_step_q6_k(const uint8_t* b, int h, int s, const uint8_t* xi, const uint8_t* xs, __m256i* sumi)
 {
-    const uint8_t* v = b + 320 + 512 * s + 32 * h;
 #pragma GCC unroll 2
     for (int half = 0; half < 2; ++half) {
         const int j = 2 * s + half;
@@ -591,26 +628,39 @@ inline void plain_step_q6_k(const uint8_t* b, int h, int s, const uint8_t* xi, c
         __m256i c[4];
 #pragma GCC unroll 4
         for (int k = 0; k < 4; ++k)
-            c[k] = load32(v + 64 * (4 * half + k));
+            c[k] = q6_code<Packed>(b, h, s, 4 * half + k);
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
             const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
             __m256i a[2];
             maddubs16(c, y, a);
-            const __m256i s0 = _mm256_add_epi32(_mm256_madd_epi16(a[0], sc16), _mm256_madd_epi16(a[1], sc16));
-            sumi[t] =
-                _mm256_add_epi32(sumi[t], _mm256_add_epi32(s0, _mm256_madd_epi16(bcast4(xs + 64 * t + 4 * j), sc16)));
+            const __m256i p = _mm256_add_epi16(_mm256_add_epi16(a[0], a[1]), bcast4(xs + 64 * t + 4 * j));
+            sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16));
         }
+    }
+}
+
+// The plain build's Q6_K side values of one token's super-block (codes y): per 16-element group j
+// the i16 pair (-32 sum of y[16j + e] for e % 4 in {0, 1}, the same for {2, 3}), each within
+// 8 * 127 * 32 = 32512.
+inline void q6_side_pairs(const int8_t* y, int32_t side[16])
+{
+    for (int j = 0; j < 16; ++j) {
+        int lo = 0, hi = 0;
+        for (int e = 0; e < 16; ++e)
+            (e % 4 < 2 ? lo : hi) += y[16 * j + e];
+        side[j] = int32_t(uint32_t(uint16_t(-32 * lo)) | uint32_t(uint16_t(-32 * hi)) << 16);
     }
 }
 #endif
 
 // Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
 // sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
-template <int NH, int NT, bool Q5>
+// Bytes (Q5_K batches): a panel decoded to bytes (kRepackKBytesSuper per super-block).
+template <int NH, int NT, bool Q5, bool Bytes = false>
 void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
-    constexpr size_t kSuper = Q5 ? kRepackQ5KSuper : kRepackQ4KSuper;
+    constexpr size_t kSuper = Bytes ? kRepackKBytesSuper : Q5 ? kRepackQ5KSuper : kRepackQ4KSuper;
     __m256 acc[NH][NT];
     for (int h = 0; h < NH; ++h)
         for (int t = 0; t < NT; ++t)
@@ -636,10 +686,10 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                 __m256i c[8];
 #pragma GCC unroll 8
                 for (int k = 0; k < 8; ++k) {
-                    const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
-                    c[k] = _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, low4);
+                    const __m256i q = load32(Bytes ? b + 320 + 512 * sb + 64 * k + 32 * h : v + 64 * k);
+                    c[k] = Bytes ? q : _mm256_and_si256(sb % 2 ? _mm256_srli_epi16(q, 4) : q, low4);
                 }
-                if constexpr (Q5) {
+                if constexpr (Q5 && !Bytes) {
                     const uint8_t* hp = b + kRepackQ4KSuper + 64 * 2 * (sb / 2) + 32 * h;
                     const __m256i hb0 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hp));
                     const __m256i hb1 = _mm256_load_si256(reinterpret_cast<const __m256i*>(hp + 64));
@@ -660,7 +710,7 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                     sumi[t] = _mm256_add_epi32(sumi[t], _mm256_mullo_epi32(_mm256_add_epi32(d0, d1), sc));
                 }
 #else
-                plain_step_q4_k<NT, Q5>(b, h, sb, xi, sumi);
+                plain_step_q4_k<NT, Q5, Bytes>(b, h, sb, xi, sumi);
 #endif
             }
             const __m256 dw = scales8(b + 16 * h);
@@ -689,16 +739,18 @@ void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
 }
 
 // Q6_K: (d_w * d_x) * sumi per super-block, sumi = sum over 16-element groups j of
-// sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k).
-template <int NH, int NT>
+// sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k). Packed: the 6-bit layout in
+// memory (one token streams it); else a panel decoded to bytes.
+template <int NH, int NT, bool Packed>
 void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
+    constexpr size_t kSuper = Packed ? kRepackQ6KSuper : kRepackKBytesSuper;
     __m256 acc[NH][NT];
     for (int h = 0; h < NH; ++h)
         for (int t = 0; t < NT; ++t)
             acc[h][t] = _mm256_setzero_ps();
     for (int64_t i = 0; i < nb; ++i) {
-        const uint8_t* b = g + size_t(i) * kRepackQ6KSuper;
+        const uint8_t* b = g + size_t(i) * kSuper;
         const uint8_t* xi = xt + size_t(i) * kXSuper;
         const float* xd = reinterpret_cast<const float*>(xi + kXSuperD);
         const uint8_t* xs = xi + kXSuperSide;
@@ -711,12 +763,12 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
             for (int sb = 0; sb < 8; ++sb) {
                 if constexpr (NT == 1)
                     if (hh == 0)
-                        prefetch_record_part(b + kRepackQ6KSuper, kRepackQ6KSuper, sb, 8);
+                        prefetch_record_part(b + kSuper, kSuper, sb, 8);
 #ifdef CAUSERIE_REPACK_HAS_VNNI
-                const uint8_t* v = b + 320 + 512 * sb + 32 * h;
                 __m256i c[8];
+#pragma GCC unroll 8
                 for (int k = 0; k < 8; ++k)
-                    c[k] = _mm256_load_si256(reinterpret_cast<const __m256i*>(v + 64 * k));
+                    c[k] = q6_code<Packed>(b, h, sb, k);
                 const int j = 2 * sb;
                 const __m256i sca = scales_i32<true>(b + 64 + 16 * j + 8 * h);
                 const __m256i scb = scales_i32<true>(b + 64 + 16 * (j + 1) + 8 * h);
@@ -734,7 +786,7 @@ void tile_q6_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*
                         sumi[t], _mm256_add_epi32(_mm256_mullo_epi32(da, sca), _mm256_mullo_epi32(db, scb)));
                 }
 #else
-                plain_step_q6_k<NT>(b, h, sb, xi, xs, sumi);
+                plain_step_q6_k<NT, Packed>(b, h, sb, xi, xs, sumi);
 #endif
             }
             const __m256 dw = scales8(b + 16 * h);
@@ -1002,11 +1054,37 @@ TileFn tile_k_for(int nt)
         }
     }
     switch (nt) {
-    case 1: return Q6 ? tile_q6_k<2, 1> : tile_q4_k<2, 1, Q5>;
-    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2> : tile_q4_k<kBatchHalves, 2, Q5>;
-    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3> : tile_q4_k<kBatchHalves, 3, Q5>;
-    default: return Q6 ? tile_q6_k<kBatchHalves, 4> : tile_q4_k<kBatchHalves, 4, Q5>;
+    case 1: return Q6 ? tile_q6_k<2, 1, true> : tile_q4_k<2, 1, Q5>;
+    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2, true> : tile_q4_k<kBatchHalves, 2, Q5>;
+    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3, true> : tile_q4_k<kBatchHalves, 3, Q5>;
+    default: return Q6 ? tile_q6_k<kBatchHalves, 4, true> : tile_q4_k<kBatchHalves, 4, Q5>;
     }
+}
+
+// Q5_K / Q6_K tiles on a panel decoded to bytes.
+template <int KK>
+TileFn tile_bytes_for(int nt)
+{
+    constexpr bool Q6 = KK == kQ6K;
+    switch (nt) {
+    case 1: return Q6 ? tile_q6_k<2, 1, false> : tile_q4_k<2, 1, true, true>;
+    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2, false> : tile_q4_k<kBatchHalves, 2, true, true>;
+    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3, false> : tile_q4_k<kBatchHalves, 3, true, true>;
+    default: return Q6 ? tile_q6_k<kBatchHalves, 4, false> : tile_q4_k<kBatchHalves, 4, true, true>;
+    }
+}
+
+thread_local Scratch t_k_panel;   // a panel of Q5_K / Q6_K groups decoded to bytes
+
+// Sub-block s of a packed Q5_K / Q6_K record as bytes (decode_k_groups).
+template <int KK>
+void decode_k_sub_block(const uint8_t* b, int s, uint8_t* out)
+{
+    for (int h = 0; h < 2; ++h)
+#pragma GCC unroll 8
+        for (int k = 0; k < 8; ++k)
+            _mm256_store_si256(reinterpret_cast<__m256i*>(out + 64 * k + 32 * h),
+                               KK == kQ6K ? q6_code<true>(b, h, s, k) : q5k_code(b, h, s, k));
 }
 
 template <int KK>
@@ -1025,7 +1103,14 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
         xt_all = stack;
         slice = kTileTokens;
     }
-    const int64_t panel = panel_groups(gbytes) * kRepackRows;
+    // Q5_K / Q6_K batches: each panel of row groups decoded to bytes once (in L2) for all its
+    // tiles of tokens; one token (or no memory for it) reads the packed codes.
+    const size_t dbytes = size_t(nb) * kRepackKBytesSuper;
+    uint8_t* dec = nullptr;
+    if ((KK == kQ6K || KK == kQ5K) && n_tokens > 1)
+        dec = static_cast<uint8_t*>(t_k_panel.get(size_t(panel_groups(dbytes)) * dbytes));
+    const size_t gstride = dec ? dbytes : gbytes;
+    const int64_t panel = panel_groups(gstride) * kRepackRows;
     for (int64_t s0 = 0; s0 < n_tokens; s0 += slice) {
         const int64_t s1 = min_i64(n_tokens, s0 + slice);
         for (int64_t t0 = s0; t0 < s1; t0 += kTileTokens) {
@@ -1046,6 +1131,8 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                         k_side_values(KK, bs, false, side);
 #else
                         k_side_values(KK, bs, true, side);
+                        if (KK == kQ6K)
+                            q6_side_pairs(reinterpret_cast<const int8_t*>(bx + offsetof(BlockQ8_K, qs)), side);
 #endif
                     } else {
                         std::memset(dst + QK_K * t, 0, QK_K);
@@ -1057,13 +1144,19 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
         }
         for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
             const int64_t p1 = min_i64(row_end, p0 + panel);
+            const uint8_t* base = packed + size_t(p0 / kRepackRows) * gbytes;
+            if (dec) {
+                decode_k_groups(packed, k_super(KK), nb, p0 / kRepackRows, (p1 + kRepackRows - 1) / kRepackRows, dec,
+                                decode_k_sub_block<KK>);
+                base = dec;
+            }
             for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {
                 const int nt = int(min_i64(kBatchTokens, s1 - t0));
                 const uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXSuper;
-                const TileFn fn = tile_k_for<KK>(nt);
+                const TileFn fn = dec ? tile_bytes_for<KK>(nt) : tile_k_for<KK>(nt);
                 const int64_t hstep = nt == 1 ? 2 : kBatchHalves;
                 for (int64_t r0 = p0; r0 < p1; r0 += kRepackRows) {
-                    const uint8_t* g = packed + size_t(r0 / kRepackRows) * gbytes;
+                    const uint8_t* g = base + size_t((r0 - p0) / kRepackRows) * gstride;
                     const int64_t grows = min_i64(kRepackRows, p1 - r0);
                     for (int64_t h = 0; h < 2 && 8 * h < grows; h += hstep) {
                         alignas(32) float out[kMaxTile][16];

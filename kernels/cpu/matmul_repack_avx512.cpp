@@ -285,11 +285,12 @@ inline __m512i bcast4(const uint8_t* p) { return _mm512_set1_epi32(load_i32(p));
 
 // Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
 // sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
-template <int NT, bool Q5>
+// Bytes (Q5_K batches): a panel decoded to bytes (kRepackKBytesSuper per super-block).
+template <int NT, bool Q5, bool Bytes = false>
 void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xs,
                float (*out)[16])
 {
-    constexpr size_t kSuper = Q5 ? kRepackQ5KSuper : kRepackQ4KSuper;
+    constexpr size_t kSuper = Bytes ? kRepackKBytesSuper : Q5 ? kRepackQ5KSuper : kRepackQ4KSuper;
     __m512 acc[NT];
     for (int t = 0; t < NT; ++t)
         acc[t] = _mm512_setzero_ps();
@@ -307,10 +308,10 @@ void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
             __m512i c[8];
 #pragma GCC unroll 8
             for (int k = 0; k < 8; ++k) {
-                const __m512i q = _mm512_load_si512(v + 64 * k);
-                c[k] = _mm512_and_si512(s % 2 ? _mm512_srli_epi16(q, 4) : q, low4);
+                const __m512i q = _mm512_load_si512(Bytes ? b + 320 + 512 * s + 64 * k : v + 64 * k);
+                c[k] = Bytes ? q : _mm512_and_si512(s % 2 ? _mm512_srli_epi16(q, 4) : q, low4);
             }
-            if constexpr (Q5) {
+            if constexpr (Q5 && !Bytes) {
                 const uint8_t* h = b + kRepackQ4KSuper + 64 * 2 * (s / 2);
                 const __m512i h0 = _mm512_load_si512(h), h1 = _mm512_load_si512(h + 64);
 #pragma GCC unroll 8
@@ -350,28 +351,57 @@ void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
         _mm512_storeu_ps(out[t], acc[t]);
 }
 
+// Q6_K codes u = q + 32 of sub-block s of the 16 rows (c[k]: elements [4k, 4k+4)) from the packed
+// layout (repack_cpu.h): the nibbles (shifted down for an odd sub-block) with bits 4-5 from the
+// plane vector of (s % 2, k / 4), its field k % 4 moved up by a 16-bit shift (within each byte
+// for the bits kept).
+inline void q6_codes(const uint8_t* b, int s, __m512i* c)
+{
+    const uint8_t* nib = b + 320 + 512 * (s / 2);
+    const uint8_t* pl = b + kRepackQ6KPlanes + 256 * (s / 2) + 128 * (s % 2);
+    const __m512i h0 = _mm512_load_si512(pl), h1 = _mm512_load_si512(pl + 64);
+    const __m512i low4 = _mm512_set1_epi8(0x0F), bits45 = _mm512_set1_epi8(0x30);
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+        const __m512i q = _mm512_load_si512(nib + 64 * k);
+        const __m512i h = k < 4 ? h0 : h1;
+        const int sh = 4 - 2 * (k % 4);
+        const __m512i hs = sh > 0   ? _mm512_slli_epi16(h, unsigned(sh))
+                           : sh < 0 ? _mm512_srli_epi16(h, unsigned(-sh))
+                                    : h;
+        // the callers' sub-block loops are not unrolled: a shift by count
+        c[k] = _mm512_or_si512(_mm512_and_si512(_mm512_srl_epi16(q, _mm_cvtsi32_si128(4 * (s % 2))), low4),
+                               _mm512_and_si512(hs, bits45));
+    }
+}
+
 // Q6_K: (d_w * d_x) * sumi per super-block, sumi = sum over 16-element groups j of
-// sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k).
-template <int NT>
+// sc_j * (sum u y - 32 bsum_j) (matmul_ref.cpp's dot_q6_k_q8_k). Packed: the 6-bit layout in
+// memory (one token streams it); else the panel decoded to bytes (kRepackKBytesSuper).
+template <int NT, bool Packed>
 void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xs,
                float (*out)[16])
 {
+    constexpr size_t kSuper = Packed ? kRepackQ6KSuper : kRepackKBytesSuper;
     __m512 acc[NT];
     for (int t = 0; t < NT; ++t)
         acc[t] = _mm512_setzero_ps();
     for (int64_t i = 0; i < nb; ++i) {
-        const uint8_t* b = g + size_t(i) * kRepackQ6KSuper;
+        const uint8_t* b = g + size_t(i) * kSuper;
         __m512i sumi[NT];
         for (int t = 0; t < NT; ++t)
             sumi[t] = _mm512_setzero_si512();
         for (int s = 0; s < 8; ++s) {
-            const uint8_t* v = b + 320 + 512 * s;
             if constexpr (NT == 1)
-                prefetch_record_part(b + kPrefetchRecords * kRepackQ6KSuper, kRepackQ6KSuper, s);
+                prefetch_record_part(b + kPrefetchRecords * kSuper, kSuper, s);
             __m512i c[8];
+            if constexpr (Packed) {
+                q6_codes(b, s, c);
+            } else {
 #pragma GCC unroll 8
-            for (int k = 0; k < 8; ++k)
-                c[k] = _mm512_load_si512(v + 64 * k);
+                for (int k = 0; k < 8; ++k)
+                    c[k] = _mm512_load_si512(b + 320 + 512 * s + 64 * k);
+            }
             const int j = 2 * s;   // first 16-element group of this sub-block
             const __m512i sca = _mm512_cvtepi8_epi32(_mm_load_si128(reinterpret_cast<const __m128i*>(b + 64 + 16 * j)));
             const __m512i scb =
@@ -397,6 +427,33 @@ void tile_q6_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const floa
     }
     for (int t = 0; t < NT; ++t)
         _mm512_storeu_ps(out[t], acc[t]);
+}
+
+// The 8 code vectors of sub-block s of a packed Q5_K record (as tile_q4_k computes them).
+inline void q5k_codes(const uint8_t* b, int s, __m512i* c)
+{
+    const uint8_t* v = b + 320 + 512 * (s / 2);
+    const uint8_t* h = b + kRepackQ4KSuper + 64 * 2 * (s / 2);
+    const __m512i h0 = _mm512_load_si512(h), h1 = _mm512_load_si512(h + 64);
+#pragma GCC unroll 8
+    for (int k = 0; k < 8; ++k) {
+        const __m512i q = _mm512_load_si512(v + 64 * k);
+        c[k] = _mm512_or_si512(_mm512_and_si512(s % 2 ? _mm512_srli_epi16(q, 4) : q, _mm512_set1_epi8(0x0F)),
+                               q5_bit4(k < 4 ? h0 : h1, 4 - 2 * (k % 4) - s % 2));
+    }
+}
+
+// Sub-block s of a packed Q5_K / Q6_K record as bytes (decode_k_groups).
+template <int KK>
+void decode_k_sub_block(const uint8_t* b, int s, uint8_t* out)
+{
+    __m512i c[8];
+    if (KK == kQ6K)
+        q6_codes(b, s, c);
+    else
+        q5k_codes(b, s, c);
+    for (int k = 0; k < 8; ++k)
+        _mm512_store_si512(out + 64 * k, c[k]);
 }
 
 // Q2_K / Q3_K / IQ4_XS (LB: kQ2K, kQ3K, kIQ4XS), per super-block and step s of 32 elements: 8 code vectors
@@ -592,12 +649,53 @@ TileKFn tile_k_for(int nt)
         }
     }
     switch (nt) {
-    case 1: return KK == 2 ? tile_q6_k<1> : tile_q4_k<1, Q5>;
-    case 2: return KK == 2 ? tile_q6_k<2> : tile_q4_k<2, Q5>;
-    case 3: return KK == 2 ? tile_q6_k<3> : tile_q4_k<3, Q5>;
-    case 4: return KK == 2 ? tile_q6_k<4> : tile_q4_k<4, Q5>;
-    case 5: return KK == 2 ? tile_q6_k<5> : tile_q4_k<5, Q5>;
-    default: return KK == 2 ? tile_q6_k<6> : tile_q4_k<6, Q5>;
+    case 1: return KK == 2 ? tile_q6_k<1, true> : tile_q4_k<1, Q5>;
+    case 2: return KK == 2 ? tile_q6_k<2, true> : tile_q4_k<2, Q5>;
+    case 3: return KK == 2 ? tile_q6_k<3, true> : tile_q4_k<3, Q5>;
+    case 4: return KK == 2 ? tile_q6_k<4, true> : tile_q4_k<4, Q5>;
+    case 5: return KK == 2 ? tile_q6_k<5, true> : tile_q4_k<5, Q5>;
+    default: return KK == 2 ? tile_q6_k<6, true> : tile_q4_k<6, Q5>;
+    }
+}
+
+// Q5_K / Q6_K tiles on a panel decoded to bytes.
+template <int KK>
+TileKFn tile_bytes_for(int nt)
+{
+    constexpr bool Q6 = KK == kQ6K;
+    switch (nt) {
+    case 1: return Q6 ? tile_q6_k<1, false> : tile_q4_k<1, true, true>;
+    case 2: return Q6 ? tile_q6_k<2, false> : tile_q4_k<2, true, true>;
+    case 3: return Q6 ? tile_q6_k<3, false> : tile_q4_k<3, true, true>;
+    case 4: return Q6 ? tile_q6_k<4, false> : tile_q4_k<4, true, true>;
+    case 5: return Q6 ? tile_q6_k<5, false> : tile_q4_k<5, true, true>;
+    default: return Q6 ? tile_q6_k<6, false> : tile_q4_k<6, true, true>;
+    }
+}
+
+thread_local Scratch t_k_panel;   // a panel of Q5_K / Q6_K groups decoded to bytes
+
+// Q5_K / Q6_K batches: each panel of row groups decoded to bytes once (in L2), then walked by
+// every tile of tokens; without memory for it, the tiles read the packed codes.
+template <int KK>
+void walk_decoded(const uint8_t* packed, size_t gbytes, int64_t nb, const uint8_t* xb, size_t x_row_bytes,
+                  const float* xd_all, const int32_t* side_all, int64_t s0, int64_t s1, int64_t row_begin,
+                  int64_t row_end, float* y, int64_t ldy)
+{
+    const size_t dbytes = size_t(nb) * kRepackKBytesSuper;
+    const int64_t panel = panel_groups(dbytes) * kRepackRows;
+    auto* dec = static_cast<uint8_t*>(t_k_panel.get(size_t(panel / kRepackRows) * dbytes));
+    if (!dec) {
+        walk_tiles<kMaxTileK>(&tile_k_for<KK>, packed, gbytes, nb, xb, x_row_bytes, xd_all, side_all, nb * 16, s0, s1,
+                              row_begin, row_end, panel_groups(gbytes) * kRepackRows, y, ldy);
+        return;
+    }
+    for (int64_t p0 = row_begin; p0 < row_end; p0 += panel) {
+        const int64_t p1 = min_i64(row_end, p0 + panel);
+        decode_k_groups(packed, k_super(KK), nb, p0 / kRepackRows, (p1 + kRepackRows - 1) / kRepackRows, dec,
+                        decode_k_sub_block<KK>);
+        walk_tiles<kMaxTileK>(&tile_bytes_for<KK>, dec, dbytes, nb, xb, x_row_bytes, xd_all, side_all, nb * 16, s0, s1,
+                              0, p1 - p0, p1 - p0, y + p0, ldy);
     }
 }
 
@@ -639,8 +737,11 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                 k_side_values(KK, bs, false, xs + 16 * i);
             }
         }
-        walk_tiles<kMaxTileK>(&tile_k_for<KK>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,
-                              row_begin, row_end, panel, y, ldy);
+        if ((KK == kQ6K || KK == kQ5K) && s1 - s0 > 1)
+            walk_decoded<KK>(packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, s0, s1, row_begin, row_end, y, ldy);
+        else
+            walk_tiles<kMaxTileK>(&tile_k_for<KK>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,
+                                  row_begin, row_end, panel, y, ldy);
     }
 }
 

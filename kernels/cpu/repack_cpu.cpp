@@ -135,8 +135,12 @@ void repack_q6_k(const uint8_t* blk, int64_t r, uint8_t* rec)
         rec[64 + 16 * j + r] = uint8_t(b.scales[j]);
     int q[QK_K];
     unpack_q6_k_codes(b, q);
-    for (int e = 0; e < QK_K; ++e)   // element e: sub-block e / 32, vector (e % 32) / 4, byte e % 4
-        rec[320 + 512 * (e / 32) + 64 * ((e % 32) / 4) + 4 * r + e % 4] = uint8_t(q[e] + 32);
+    for (int e = 0; e < QK_K; ++e) {   // element e: sub-block s = e / 32, vector k = (e % 32) / 4, byte e % 4
+        const int u = q[e] + 32, s = e / 32, k = (e % 32) / 4;
+        const size_t at = size_t(4 * r + e % 4);
+        rec[320 + 512 * (s / 2) + 64 * k + at] |= uint8_t((u & 15) << (4 * (s % 2)));
+        rec[kRepackQ6KPlanes + 256 * (s / 2) + 64 * (2 * (s % 2) + k / 4) + at] |= uint8_t((u >> 4) << (2 * (k % 4)));
+    }
 }
 
 // Q2_K / Q3_K: the 2-bit plane (repack_cpu.h) of 256 codes u (Q2_K: q; Q3_K: q + 4, whose bit 2

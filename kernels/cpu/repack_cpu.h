@@ -34,12 +34,17 @@
 //   Q5_K (kRepackQ5KSuper = 2880 bytes): the Q4_K record, then 8 vectors of high bits at
 //         [2368, 2880): vector 2p + k / 4 holds, at byte 4r + e, bit 4 of row r's element 4k + e
 //         of sub-block 2p at bit 2 (k % 4) and of sub-block 2p + 1 at bit 2 (k % 4) + 1 (as Q5_0).
-//   Q6_K (kRepackQ6KSuper = 4416 bytes): [0,32) d (fp16), [32,64) zero; [64,320) the 16 scales
-//         [j][r] i8; [320,4416) codes as bytes u = q + 32 in [0, 63], laid out as Q8_0's: sub-block
-//         s, vector k at 320 + 512s + 64k, row r's elements [32s + 4k, +4). 21 % more bytes than
-//         the 6-bit file layout, but nothing to decode: one token over a 32000 x 4096 weight
-//         streamed 14.6 GB/s (counted in file bytes) with a 6-bit interleaved layout and 21.7
-//         with bytes on the Zen 4 of docs/benchmarks-cpu.md.
+//   Q6_K (kRepackQ6KSuper = 3392 bytes, 1 % more than in the file): [0,32) d (fp16), [32,64)
+//         zero; [64,320) the 16 scales [j][r] i8; codes u = q + 32 in [0, 63] split in two:
+//         [320,2368) their low 4 bits as Q4_K's nibbles (sub-block pair p, vector k at
+//         320 + 512p + 64k, row r's bytes 4r + e: sub-block 2p's element 4k + e in the low nibble,
+//         2p + 1's in the high one); [2368,3392) their bits 4-5 (kRepackQ6KPlanes): for sub-block
+//         2p + a, vector k, the plane vector m = 2a + k / 4 at 2368 + 256p + 64m holds them at
+//         byte 4r + e, bits 2 (k % 4) and up, so a 16-bit shift by 4 - 2 (k % 4) puts them at bits
+//         4-5 of the code byte. Batches decode a panel of groups to bytes first (kRepackKBytes-
+//         Super per super-block: the first 320 bytes, then sub-block s, vector k at 320 + 512s +
+//         64k as 64 bytes u, laid out as Q8_0's), one token reads the packed codes directly: the
+//         byte layout kept in memory made generation stream 31 % more bytes than the file.
 //   Q2_K (kRepackQ2KSuper = 1344 bytes, as many as in the file): [0,32) d, [32,64) dmin (fp16);
 //         [64,320) the file's scale bytes (scale | min << 4) as pairs [s/2][r][s%2]; [320,1344) 16
 //         vectors of 2-bit codes: vector m, byte 4r + e, bits 2j..2j+1 hold row r's element
@@ -66,7 +71,9 @@ constexpr int64_t kRepackRows = 16;
 constexpr int64_t kRepackQ0RecordBlocks = 4;   // Q4_0/Q8_0 blocks per record
 constexpr size_t kRepackQ4KSuper = 2368;       // bytes per super-block of a 16-row group
 constexpr size_t kRepackQ5KSuper = 2880;
-constexpr size_t kRepackQ6KSuper = 4416;
+constexpr size_t kRepackQ6KSuper = 3392;
+constexpr size_t kRepackQ6KPlanes = 2368;     // offset of Q6_K's bits 4-5
+constexpr size_t kRepackKBytesSuper = 4416;   // a Q5_K / Q6_K super-block decoded to bytes
 constexpr size_t kRepackQ2KSuper = 1344;
 constexpr size_t kRepackQ3KSuper = 1856;
 constexpr size_t kRepackIQ4XSSuper = 2240;

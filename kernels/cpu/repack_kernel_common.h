@@ -72,6 +72,21 @@ inline void k_side_values(int kk, const int16_t bs[16], bool pairs, int32_t side
     }
 }
 
+// Groups [g0, g1) of a packed Q5_K / Q6_K weight (records of rec_bytes, nb per group) decoded to
+// bytes at dst (kRepackKBytesSuper per super-block): the record's first 320 bytes (scales, mins),
+// then codes(record, s, out) writes sub-block s's 512 code bytes (vector k at out + 64 k).
+template <class Codes>
+void decode_k_groups(const uint8_t* packed, size_t rec_bytes, int64_t nb, int64_t g0, int64_t g1, uint8_t* dst,
+                     Codes codes)
+{
+    for (int64_t i = g0 * nb; i < g1 * nb; ++i, dst += kRepackKBytesSuper) {
+        const uint8_t* b = packed + size_t(i) * rec_bytes;
+        std::memcpy(dst, b, 320);
+        for (int s = 0; s < 8; ++s)
+            codes(b, s, dst + 320 + 512 * s);
+    }
+}
+
 // The kernels each unit defines further down (same contract as matmul_repacked), and the entry
 // point that picks one by weight type.
 template <int K>

@@ -459,7 +459,10 @@ void TestMatmulCpu::repackedRowRanges()
 void TestMatmulCpu::repackedExtremeCodes_data()
 {
     // The largest products the tiles see (the plain AVX2 IQ4 pair sums reach 2 * 127 * 127).
-    causerie::testing::addExtremeCodeRows({TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS});
+    // Q5_K / Q6_K: the batch tiles on bytes, generation on the packed codes; the plain AVX2 Q6_K
+    // i16 lanes reach 8 * 31 * 127 with the offset folded in.
+    causerie::testing::addExtremeCodeRows({TensorType::Q2_K, TensorType::Q3_K, TensorType::IQ4_NL, TensorType::IQ4_XS,
+                                           TensorType::Q5_K, TensorType::Q6_K});
 }
 
 void TestMatmulCpu::repackedExtremeCodes()
@@ -476,6 +479,8 @@ void TestMatmulCpu::repackedExtremeCodes()
     std::vector<uint8_t> w(rb * size_t(rows), uint8_t(fill));
     const std::vector<int> halves = t == TensorType::Q2_K   ? std::vector<int>{80, 82}
                                     : t == TensorType::Q3_K ? std::vector<int>{108}
+                                    : t == TensorType::Q5_K ? std::vector<int>{0, 2}
+                                    : t == TensorType::Q6_K ? std::vector<int>{208}
                                                             : std::vector<int>{0};
     for (int64_t b = 0; b < rows * cols / tr->block_size; ++b)
         for (int off : halves)
@@ -500,7 +505,8 @@ void TestMatmulCpu::repackedExtremeCodes()
     double expect = 0;
     for (float v : dec)
         expect += double(v) * double(x);
-    if (t == TensorType::Q2_K && fill == 0x00)   // scales and mins 0: an exact zero
+    const bool zero_scales = t == TensorType::Q2_K || t == TensorType::Q5_K || t == TensorType::Q6_K;
+    if (zero_scales && fill == 0x00)   // scales (and mins) 0: an exact zero
         QCOMPARE(expect, 0.0);
     else
         QVERIFY(std::fabs(expect) > 1.0);
