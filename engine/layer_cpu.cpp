@@ -125,7 +125,8 @@ void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& wei
         return;
     // Only a model mapped from a file may have its pages released (see release_mapped_pages):
     // GGUFFile::open always maps the file, from_memory leaves the path empty. A tied output is
-    // also the embedding table, read row by row for every token.
+    // also the embedding table, read row by row for every token: from the copy when unpack_row
+    // reads its type back, else from the file, each page faulted back in when a token needs it.
     const bool mapped = !model.file.path().empty();
     for (const auto& entry : placed) {
         // Not a structured binding: clang before 16 cannot capture one in the lambda below
@@ -142,14 +143,34 @@ void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& wei
             m_pool.parallel_for(g1 - g0, [&](int64_t b, int64_t e) {
                 repack_groups(w->type, w->data, w->row_bytes, w->rows, w->cols, g0 + b, g0 + e, dst);
             });
-            if (mapped && w->data != model.tok_embd.data) {
+            if (mapped) {
                 const int64_t r1 = std::min(w->rows, g1 * kRepackRows);
                 release_mapped_pages(static_cast<const uint8_t*>(w->data) + size_t(g0 * kRepackRows) * w->row_bytes,
                                      size_t(r1 - g0 * kRepackRows) * w->row_bytes);
             }
         }
         m_packed[w] = dst;
+        if (mapped && w->data == model.tok_embd.data && unpack_available(w->type))
+            m_dropped[w->data] = dst;
     }
+}
+
+const uint8_t* CpuMatmul::packed(const Weight& w) const
+{
+    const auto it = m_packed.find(&w);
+    return it == m_packed.end() ? nullptr : it->second;
+}
+
+void CpuMatmul::dequantize_row(const Weight& w, int64_t row, float* out)
+{
+    const auto it = m_dropped.find(w.data);
+    if (it == m_dropped.end()) {
+        dequantize_row_ref(w.type, static_cast<const char*>(w.data) + size_t(row) * w.row_bytes, out, w.cols);
+        return;
+    }
+    m_row.resize(w.row_bytes);
+    unpack_row(w.type, it->second, w.cols, row, m_row.data());
+    dequantize_row_ref(w.type, m_row.data(), out, w.cols);
 }
 
 void CpuMatmul::run(const float* x, int64_t n, std::span<const Op> ops)
