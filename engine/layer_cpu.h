@@ -214,7 +214,11 @@ private:
     void feed_forward_block(const LayerWeights& L, float* x, int64_t n);
     // The feed-forward of a mixture of experts: s.xb (n, n_embd) normed in, out (n, n_embd).
     void experts_block(const LayerWeights& L, int64_t n, float* out);
-    // window: attend to the `window` latest positions only (0: all of them).
+    // x += s.xb (n, n_embd), normed by post_norm first when it has data.
+    void add_block_output(const Weight& post_norm, float* x, int64_t n);
+    // m_row_segment[t] = the segment of row t.
+    void map_rows(std::span<const CpuSegment> segments, int64_t n);
+    // window: attend to the `window` latest positions only (0: all of them). After map_rows.
     void attention(std::span<const CpuSegment> segments, int64_t n, int64_t window);
 
     const Model& m;

@@ -136,7 +136,8 @@ void TestLayerCpu::tiedEmbeddingFromRepackedCopy()
     std::vector<float> got(size_t(e.cols)), want(size_t(e.cols));
     for (int64_t r = 0; r < e.rows; ++r) {
         matmul.dequantize_row(e, r, got.data());
-        kernels::dequantize_row_ref(e.type, static_cast<const uint8_t*>(in_memory->tok_embd.data) + size_t(r) * e.row_bytes,
+        kernels::dequantize_row_ref(e.type,
+                                    static_cast<const uint8_t*>(in_memory->tok_embd.data) + size_t(r) * e.row_bytes,
                                     want.data(), e.cols);
         QVERIFY2(got == want, qPrintable(QStringLiteral("row %1").arg(r)));
     }
