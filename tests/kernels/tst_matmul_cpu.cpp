@@ -107,6 +107,16 @@ void random_row(TensorType type, int64_t cols, std::mt19937& rng, uint8_t* out)
     }
 }
 
+// `rows` rows of random_row, one after the other.
+std::vector<uint8_t> random_rows(TensorType type, int64_t rows, int64_t cols, std::mt19937& rng)
+{
+    const size_t rb = row_bytes(type, cols);
+    std::vector<uint8_t> w(rb * size_t(rows));
+    for (int64_t r = 0; r < rows; ++r)
+        random_row(type, cols, rng, w.data() + rb * size_t(r));
+    return w;
+}
+
 }   // namespace
 
 class TestMatmulCpu : public QObject {
@@ -430,9 +440,7 @@ void TestMatmulCpu::repackedRowRanges()
         ++checked;
         const size_t rb = row_bytes(t, cols);
         std::mt19937 rng(5);
-        std::vector<uint8_t> w(rb * size_t(rows));
-        for (int64_t r = 0; r < rows; ++r)
-            random_row(t, cols, rng, w.data() + rb * size_t(r));
+        const std::vector<uint8_t> w = random_rows(t, rows, cols, rng);
         AlignedBuffer packed(repacked_bytes(t, rows, cols));
         // groups written in two separate calls, as two threads would
         repack_groups(t, w.data(), rb, rows, cols, 0, 1, packed.data());
@@ -525,9 +533,7 @@ void TestMatmulCpu::unpackedRowsEqualOriginal()
         ++checked;
         const size_t rb = row_bytes(t, cols);
         std::mt19937 rng(11);
-        std::vector<uint8_t> w(rb * size_t(rows));
-        for (int64_t r = 0; r < rows; ++r)
-            random_row(t, cols, rng, w.data() + rb * size_t(r));
+        const std::vector<uint8_t> w = random_rows(t, rows, cols, rng);
         AlignedBuffer packed(repacked_bytes(t, rows, cols));
         repack_groups(t, w.data(), rb, rows, cols, 0, (rows + kRepackRows - 1) / kRepackRows, packed.data());
         std::vector<uint8_t> row(rb);
