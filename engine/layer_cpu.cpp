@@ -10,7 +10,9 @@
 #include "kernels/cpu/repack_cpu.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <cstring>
 #include <utility>
 
 #if defined(__unix__)
@@ -206,9 +208,14 @@ void CpuMatmul::run_each(std::span<const Product> products)
         size_t end = begin;
         for (; end < products.size(); ++end) {
             const Product& p = products[end];
+            if (p.x_conv) {   // converted by the caller
+                m_conv_at.push_back(0);
+                m_conv_owner.push_back(false);
+                continue;
+            }
             if (end > begin) {
                 const Product& prev = products[end - 1];
-                if (p.x == prev.x && p.n == prev.n && p.w->cols == prev.w->cols &&
+                if (!prev.x_conv && p.x == prev.x && p.n == prev.n && p.w->cols == prev.w->cols &&
                     vec_dot_type(p.w->type) == vec_dot_type(prev.w->type)) {
                     m_conv_at.push_back(m_conv_at.back());
                     m_conv_owner.push_back(false);
@@ -255,38 +262,54 @@ void CpuMatmul::run_group(std::span<const Product> products)
     else
         m_pool.parallel_for(conv_rows, convert, 1, widest);
 
-    // The products: rows in chunks of 16 (one repacked group), whole enough for the kernels'
-    // tiles, small enough to balance. Each weight's rows start at a multiple of 16 in the
-    // enumeration.
-    int64_t total = 0;
+    // The products: cut into items of whole 16-row groups (one repacked group each) of about
+    // equal work (rows x cols x tokens), handed out heaviest first from a shared counter. An
+    // expert's product with 40 tokens weighs 40 times one with 1 token, so cutting by rows alone
+    // left a thread with several times the work of another at the end of the pass; and when the
+    // machine takes a thread away, the others only wait for the item it holds, a few per cent of
+    // the pass. Every output is computed the same way whatever the cut.
     int64_t macs = 0;
-    for (const Product& p : products) {
-        total += padded_rows(p.w->rows);
-        macs += p.w->rows * p.w->cols * p.n;
+    for (const Product& p : products)
+        macs += padded_rows(p.w->rows) * p.w->cols * std::max<int64_t>(1, p.n);
+    const int64_t threads = m_pool.size();
+    const bool alone = threads == 1 || macs < ThreadPool::kMinParallelWork;   // a tiny model's products
+    const int64_t target = std::max<int64_t>(1, macs / (threads * kItemsPerThread));
+    m_items.clear();
+    for (size_t i = 0; i < products.size(); ++i) {
+        const Product& p = products[i];
+        const int64_t groups = padded_rows(p.w->rows) / kRepackRows;
+        const int64_t group_macs = kRepackRows * p.w->cols * std::max<int64_t>(1, p.n);
+        const int64_t pieces = alone ? 1 : std::clamp<int64_t>(group_macs * groups / target, 1, groups);
+        for (int64_t k = 0; k < pieces; ++k) {
+            const int64_t g0 = groups * k / pieces, g1 = groups * (k + 1) / pieces;
+            m_items.push_back({int32_t(i), int32_t(g0 * kRepackRows), int32_t(std::min(p.w->rows, g1 * kRepackRows)),
+                               group_macs * (g1 - g0)});
+        }
     }
-    m_pool.parallel_for(
-        total,
-        [&](int64_t b, int64_t e) {
-            int64_t offset = 0;
-            for (size_t i = 0; i < products.size(); ++i) {
-                const Product& p = products[i];
-                const Weight& w = *p.w;
-                const uint8_t* xc = m_xconv.data() + m_conv_at[i];
-                const int64_t rb = std::max(b, offset), re = std::min(e, offset + w.rows);
-                if (rb < re) {
-                    if (const auto it = m_packed.find(&w); it != m_packed.end())
-                        matmul_repacked_cpu(w.type, it->second, w.rows, w.cols, rb - offset, re - offset, xc, p.n, p.y,
-                                            w.rows);
-                    else
-                        matmul_converted_cpu(w.type,
-                                             static_cast<const char*>(w.data) + size_t(rb - offset) * w.row_bytes,
-                                             w.row_bytes, re - rb, w.cols, xc, p.n, p.y + (rb - offset), w.rows);
-                }
-                offset += padded_rows(w.rows);
-            }
-        },
-        kRepackRows,
-        std::max<int64_t>(1, macs / std::max<int64_t>(1, total)));   // a tiny model's products run on this thread alone
+    std::stable_sort(m_items.begin(), m_items.end(),
+                     [](const WorkItem& a, const WorkItem& b) { return a.macs > b.macs; });
+    auto run_item = [&](const WorkItem& item) {
+        const Product& p = products[size_t(item.product)];
+        const Weight& w = *p.w;
+        const uint8_t* xc = p.x_conv ? p.x_conv : m_xconv.data() + m_conv_at[size_t(item.product)];
+        if (const auto it = m_packed.find(&w); it != m_packed.end())
+            matmul_repacked_cpu(w.type, it->second, w.rows, w.cols, item.row_begin, item.row_end, xc, p.n, p.y, w.rows);
+        else
+            matmul_converted_cpu(w.type, static_cast<const char*>(w.data) + size_t(item.row_begin) * w.row_bytes,
+                                 w.row_bytes, item.row_end - item.row_begin, w.cols, xc, p.n, p.y + item.row_begin,
+                                 w.rows);
+    };
+    if (alone) {
+        for (const WorkItem& item : m_items)
+            run_item(item);
+        return;
+    }
+    std::atomic<size_t> next{0};
+    m_pool.parallel_for(threads, [&](int64_t, int64_t) {   // each taker runs items until none are left
+        for (size_t i = next.fetch_add(1, std::memory_order_relaxed); i < m_items.size();
+             i = next.fetch_add(1, std::memory_order_relaxed))
+            run_item(m_items[i]);
+    });
 }
 
 CpuKvCache::CpuKvCache(const HParams& hp, int64_t n_ctx, KvType kv_type)
@@ -457,32 +480,14 @@ void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
 
     m_chosen.resize(size_t(n * k));
     m_chosen_w.resize(size_t(n * k));
-    std::vector<int32_t> order(static_cast<size_t>(n_exp));
-    for (int64_t t = 0; t < n; ++t) {
-        float* p = &s.router[size_t(t * n_exp)];
-        const float top = *std::max_element(p, p + n_exp);
-        double sum = 0.0;
-        for (int64_t e = 0; e < n_exp; ++e) {
-            p[e] = std::exp(p[e] - top);
-            sum += double(p[e]);
-        }
-        const float inv = float(1.0 / sum);
-        for (int64_t e = 0; e < n_exp; ++e)
-            p[e] *= inv;
-        for (int64_t e = 0; e < n_exp; ++e)
-            order[size_t(e)] = int32_t(e);
-        std::partial_sort(order.begin(), order.begin() + k, order.end(),
-                          [&](int32_t a, int32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
-        double chosen_sum = 0.0;
-        for (int64_t i = 0; i < k; ++i)
-            chosen_sum += double(p[order[size_t(i)]]);
-        const float norm = std::max(float(chosen_sum), 6.103515625e-5f);
-        for (int64_t i = 0; i < k; ++i) {
-            const float w = p[order[size_t(i)]];
-            m_chosen[size_t(t * k + i)] = order[size_t(i)];
-            m_chosen_w[size_t(t * k + i)] = hp.expert_weights_norm ? w / norm : w;
-        }
-    }
+    m_pool.parallel_for(
+        n,
+        [&](int64_t b, int64_t e) {
+            std::vector<int32_t> order(static_cast<size_t>(n_exp));
+            for (int64_t t = b; t < e; ++t)
+                route_token(&s.router[size_t(t * n_exp)], order, &m_chosen[size_t(t * k)], &m_chosen_w[size_t(t * k)]);
+        },
+        1, 16 * n_exp);   // an exp and a few comparisons per expert
 
     // The (token, slot) rows of each expert, in token order (a counting sort).
     m_expert_start.assign(size_t(n_exp + 1), 0);
@@ -490,43 +495,65 @@ void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
         ++m_expert_start[size_t(m_chosen[size_t(r)] + 1)];
     for (int64_t e = 0; e < n_exp; ++e)
         m_expert_start[size_t(e + 1)] += m_expert_start[size_t(e)];
-    m_expert_rows.resize(size_t(n * k));
     m_expert_pos.resize(size_t(n * k));
     {
         std::vector<int32_t> fill(m_expert_start.begin(), m_expert_start.end() - 1);
         for (int64_t r = 0; r < n * k; ++r) {
             const int32_t j = fill[size_t(m_chosen[size_t(r)])]++;
-            m_expert_rows[size_t(j)] = int32_t(r);
             m_expert_pos[size_t(r)] = j;
         }
     }
 
-    // Row j of moe_rows, gate and up: the j-th row in expert order, so each expert's rows are
-    // contiguous. Every expert's gate and up products, then every down product, each one pass
-    // of the pool (a decode step too: its experts have one row each).
+    // Row j of gate and up (and of moe_rows, the experts' outputs): the j-th row in expert
+    // order, so each expert's rows are contiguous. Each token's normed row is converted once and
+    // copied to its k rows; every expert's gate and up products, then every down product, are
+    // each one pass of the pool (a decode step too: its experts have one row each).
+    const Weight& gate0 = L.gate_exps[0];
+    const Weight& down0 = L.down_exps[0];
+    const size_t in_bytes = converted_row_bytes(gate0.type, d);
+    const size_t ff_bytes = converted_row_bytes(down0.type, ff);
     float* rows = s.moe_rows.data();   // (n*k, d)
+    uint8_t* conv = nullptr;           // (n*k, in_bytes), then (n*k, ff_bytes)
+    // The experts of a 3-D tensor share its type; gate and up need the same conversion.
+    if (vec_dot_type(gate0.type) == vec_dot_type(L.up_exps[0].type))
+        conv = m_matmul.conversion_room(size_t(n * k) * std::max(in_bytes, ff_bytes));
     m_pool.parallel_for(
-        n * k,
+        n,
         [&](int64_t b, int64_t e) {
-            for (int64_t j = b; j < e; ++j)
-                std::copy_n(&s.xb[size_t(m_expert_rows[size_t(j)] / k * d)], d, &rows[j * d]);
+            for (int64_t t = b; t < e; ++t) {
+                const int64_t first = m_expert_pos[size_t(t * k)];
+                if (!conv) {
+                    for (int64_t i = 0; i < k; ++i)
+                        std::copy_n(&s.xb[size_t(t * d)], d, &rows[m_expert_pos[size_t(t * k + i)] * d]);
+                    continue;
+                }
+                convert_activations_cpu(gate0.type, &s.xb[size_t(t * d)], d, 0, 1, conv + size_t(first) * in_bytes);
+                for (int64_t i = 1; i < k; ++i)
+                    std::memcpy(conv + size_t(m_expert_pos[size_t(t * k + i)]) * in_bytes,
+                                conv + size_t(first) * in_bytes, in_bytes);
+            }
         },
-        1, d);
+        1, k * d);
     m_products.clear();
     for (int64_t e = 0; e < n_exp; ++e) {
         const int64_t first = m_expert_start[size_t(e)];
         const int64_t m = m_expert_start[size_t(e + 1)] - first;
-        if (m > 0) {
-            m_products.push_back({&L.gate_exps[size_t(e)], &rows[first * d], m, &s.gate[size_t(first * ff)]});
-            m_products.push_back({&L.up_exps[size_t(e)], &rows[first * d], m, &s.up[size_t(first * ff)]});
-        }
+        if (m == 0)
+            continue;
+        const uint8_t* x_conv = conv ? conv + size_t(first) * in_bytes : nullptr;
+        m_products.push_back({&L.gate_exps[size_t(e)], &rows[first * d], m, &s.gate[size_t(first * ff)], x_conv});
+        m_products.push_back({&L.up_exps[size_t(e)], &rows[first * d], m, &s.up[size_t(first * ff)], x_conv});
     }
     m_matmul.run_each(m_products);   // (m, n_ff_exp) each
+    // SwiGLU, and the down products' inputs converted in the same pass (over the gate and up
+    // inputs, read by then).
     m_pool.parallel_for(
         n * k,
         [&](int64_t b, int64_t e) {
             for (int64_t j = b; j < e; ++j)
                 swiglu_ref(&s.gate[size_t(j * ff)], &s.up[size_t(j * ff)], &s.gate[size_t(j * ff)], ff);
+            if (conv)
+                convert_activations_cpu(down0.type, s.gate.data(), ff, b, e, conv);
         },
         1, 8 * ff);   // an exp and a few multiply-adds per element
     m_products.clear();
@@ -534,23 +561,60 @@ void CpuLayer::experts_block(const LayerWeights& L, int64_t n, float* out)
         const int64_t first = m_expert_start[size_t(e)];
         const int64_t m = m_expert_start[size_t(e + 1)] - first;
         if (m > 0)
-            m_products.push_back({&L.down_exps[size_t(e)], &s.gate[size_t(first * ff)], m, &rows[first * d]});
+            m_products.push_back({&L.down_exps[size_t(e)], &s.gate[size_t(first * ff)], m, &rows[first * d],
+                                  conv ? conv + size_t(first) * ff_bytes : nullptr});
     }
-    m_matmul.run_each(m_products);   // (m, d) each, over the inputs copied above
+    m_matmul.run_each(m_products);   // (m, d) each
 
     // out[t] = sum over slots (most probable first) of weight * expert output.
-    for (int64_t t = 0; t < n; ++t) {
-        float* o = &out[t * d];
-        for (int64_t i = 0; i < k; ++i) {
-            const float w = m_chosen_w[size_t(t * k + i)];
-            const float* y = &rows[int64_t(m_expert_pos[size_t(t * k + i)]) * d];
-            if (i == 0)
-                for (int64_t j = 0; j < d; ++j)
-                    o[j] = y[j] * w;
-            else
-                for (int64_t j = 0; j < d; ++j)
-                    o[j] += y[j] * w;
-        }
+    m_pool.parallel_for(
+        n,
+        [&](int64_t b, int64_t e) {
+            for (int64_t t = b; t < e; ++t) {
+                float* o = &out[t * d];
+                for (int64_t i = 0; i < k; ++i) {
+                    const float w = m_chosen_w[size_t(t * k + i)];
+                    const float* y = &rows[int64_t(m_expert_pos[size_t(t * k + i)]) * d];
+                    if (i == 0)
+                        for (int64_t j = 0; j < d; ++j)
+                            o[j] = y[j] * w;
+                    else
+                        for (int64_t j = 0; j < d; ++j)
+                            o[j] += y[j] * w;
+                }
+            }
+        },
+        1, k * d);
+}
+
+// Token t's routing: p (n_expert) its router logits, made probabilities in place; chosen and
+// chosen_w (n_expert_used) its experts, most probable first, and their weights. order: room for
+// n_expert indices.
+void CpuLayer::route_token(float* p, std::vector<int32_t>& order, int32_t* chosen, float* chosen_w) const
+{
+    const int64_t n_exp = hp.n_expert;
+    const int64_t k = hp.n_expert_used;
+    const float top = *std::max_element(p, p + n_exp);
+    double sum = 0.0;
+    for (int64_t e = 0; e < n_exp; ++e) {
+        p[e] = std::exp(p[e] - top);
+        sum += double(p[e]);
+    }
+    const float inv = float(1.0 / sum);
+    for (int64_t e = 0; e < n_exp; ++e)
+        p[e] *= inv;
+    for (int64_t e = 0; e < n_exp; ++e)
+        order[size_t(e)] = int32_t(e);
+    std::partial_sort(order.begin(), order.begin() + k, order.end(),
+                      [&](int32_t a, int32_t b) { return p[a] > p[b] || (p[a] == p[b] && a < b); });
+    double chosen_sum = 0.0;
+    for (int64_t i = 0; i < k; ++i)
+        chosen_sum += double(p[order[size_t(i)]]);
+    const float norm = std::max(float(chosen_sum), 6.103515625e-5f);
+    for (int64_t i = 0; i < k; ++i) {
+        const float w = p[order[size_t(i)]];
+        chosen[i] = order[size_t(i)];
+        chosen_w[i] = hp.expert_weights_norm ? w / norm : w;
     }
 }
 
@@ -589,14 +653,15 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
             work += seg.pos + (t - seg.row) + 1 - first_of(seg, t);
     work *= hp.n_head * (hd + vd);
 
-    // One work item per (row, head).
+    // One work item per (row, head), the last rows first: a prompt's row t reads t + 1 positions,
+    // so the pool's last ranges are its lightest and the threads finish together.
     auto run = [&](int64_t b, int64_t e) {
         // Per thread and kept: no allocation per token.
         thread_local std::vector<float> scratch;
         if (scratch.size() < scratch_floats)
             scratch.resize(scratch_floats);
         for (int64_t item = b; item < e; ++item) {
-            const int64_t t = item / hp.n_head;
+            const int64_t t = n - 1 - item / hp.n_head;
             const int64_t h = item % hp.n_head;
             const int64_t kvh = h / group;
             const CpuSegment& seg = segments[size_t(m_row_segment[size_t(t)])];

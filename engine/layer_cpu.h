@@ -111,7 +111,8 @@ public:
         const Weight* w;
         const float* x;   // (n, w->cols)
         int64_t n;
-        float* y;   // (n, w->rows)
+        float* y;                          // (n, w->rows)
+        const uint8_t* x_conv = nullptr;   // x already converted (n rows of converted_row_bytes): x unread
     };
 
     // y_i = x_i . w_i^T for products with inputs of their own (the experts of a micro-batch, each
@@ -121,8 +122,22 @@ public:
     // conversions do not fit the room reserve() made, they run in several such groups.
     void run_each(std::span<const Product> products);
 
+    // Room for `bytes` of converted activations that the caller fills itself (Product::x_conv),
+    // valid until the next run() or run_each() converting inputs; nullptr when reserve() made
+    // less room.
+    uint8_t* conversion_room(size_t bytes) { return bytes <= m_xconv.size() ? m_xconv.data() : nullptr; }
+
 private:
     void run_group(std::span<const Product> products);   // products[i] reads m_conv_at[i]
+
+    // Rows [row_begin, row_end) of one product of a group: what one thread takes at a time.
+    struct WorkItem {
+        int32_t product;
+        int32_t row_begin;   // a multiple of 16
+        int32_t row_end;
+        int64_t macs;   // rows (padded) x cols x tokens
+    };
+    static constexpr int64_t kItemsPerThread = 16;   // items of a group's products per thread, about
 
     ThreadPool& m_pool;
     std::vector<uint8_t>
@@ -130,6 +145,7 @@ private:
     std::vector<size_t> m_conv_at;         // (products) where each product's converted input begins in m_xconv
     std::vector<bool> m_conv_owner;        // (products) whether the product converts it (not shared)
     std::vector<Product> m_run_products;   // run()'s ops as products
+    std::vector<WorkItem> m_items;         // the products of run_group cut for the threads, heaviest first
     PackedArena m_packed_arena;            // repacked weights, one mapping
     std::unordered_map<const Weight*, const uint8_t*> m_packed;   // weight -> its repacked copy
     // a tied embedding's data -> the copy its rows are read from (unpack_available types)
@@ -164,8 +180,8 @@ struct CpuLayerScratch {
     std::vector<float> up;     // (batch, n_ff), with experts (batch * n_expert_used, n_ff_exp)
     // Mixture of experts only (empty otherwise).
     std::vector<float> router;   // (batch, n_expert) router logits, then probabilities
-    // (batch * n_expert_used, n_embd) in expert order: the normed rows of each expert's tokens,
-    // then the experts' outputs
+    // (batch * n_expert_used, n_embd) in expert order: the experts' outputs (first their inputs
+    // as floats, when gate and up need different conversions)
     std::vector<float> moe_rows;
 
     void allocate(const HParams& hp, int64_t batch);         // throws std::bad_alloc
@@ -214,6 +230,7 @@ private:
     void feed_forward_block(const LayerWeights& L, float* x, int64_t n);
     // The feed-forward of a mixture of experts: s.xb (n, n_embd) normed in, out (n, n_embd).
     void experts_block(const LayerWeights& L, int64_t n, float* out);
+    void route_token(float* p, std::vector<int32_t>& order, int32_t* chosen, float* chosen_w) const;
     // x += s.xb (n, n_embd), normed by post_norm first when it has data.
     void add_block_output(const Weight& post_norm, float* x, int64_t n);
     // m_row_segment[t] = the segment of row t.
@@ -229,9 +246,8 @@ private:
     std::vector<int32_t> m_row_segment;           // (n) the segment of each row, for attention
     std::vector<int32_t> m_chosen;                // (n, n_expert_used) each token's experts, most probable first
     std::vector<float> m_chosen_w;                // (n, n_expert_used) their weights
-    std::vector<int32_t> m_expert_rows;           // rows (token * n_expert_used + slot) grouped by expert
-    std::vector<int32_t> m_expert_start;          // (n_expert + 1) where each expert's rows begin in m_expert_rows
-    std::vector<int32_t> m_expert_pos;            // (n * n_expert_used) where row (token, slot) is in m_expert_rows
+    std::vector<int32_t> m_expert_start;          // (n_expert + 1) where each expert's rows begin in expert order
+    std::vector<int32_t> m_expert_pos;            // (n * n_expert_used) where row (token, slot) is in expert order
     std::vector<CpuMatmul::Product> m_products;   // the experts' products of one step
 };
 

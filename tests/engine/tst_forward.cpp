@@ -6,6 +6,7 @@
 #include "engine/model.h"
 #include "engine/test_model.h"
 #include "engine/tokenizer.h"
+#include "kernels/cpu/dequant_ref.h"
 
 #include <QCryptographicHash>
 #include <QFile>
@@ -338,6 +339,7 @@ private Q_SLOTS:
     void architecturesMatchLlamaCpp();
     void quantizedExpertsMatchLlamaCpp_data();
     void quantizedExpertsMatchLlamaCpp();
+    void expertsNeedingTwoConversions();
     void lowbitMatchesLlamaCpp_data();
     void lowbitMatchesLlamaCpp();
     void lowbitDecodeMatchesPrefill_data();
@@ -649,6 +651,50 @@ void TestForward::quantizedExpertsMatchLlamaCpp()
     Evaluated e = eval_on_cpu(*model, ref.ids, threads);
     const QString mismatch = golden_mismatch(e, ref, 2e-2f);
     QVERIFY2(mismatch.isEmpty(), qPrintable(mismatch));
+}
+
+// The experts' gate and up products read each token's row converted once for both; when gate
+// and up need different conversions (gate in F16 here, up in F32: no quantizer writes that), they
+// read its floats instead. Such a model gives the F32 model's logits within F16's rounding of the
+// gate weights (2^-11 relative: ~1e-3 on these logits; a token routed to another expert's rows
+// would be off by whole units), and decodes as it prefills.
+void TestForward::expertsNeedingTwoConversions()
+{
+    QTemporaryDir dir;
+    const std::string path = dir.filePath(QStringLiteral("m.gguf")).toStdString();
+    TestModelSpec spec{.n_embd = 256, .n_ff = 512, .seed = 7};   // F32 weights
+    make_mixtral(spec);
+    QVERIFY2(write_test_model(path, spec).ok(), "write_test_model");
+    auto model = load_model(path);
+    QVERIFY2(model.ok(), model.ok() ? "" : model.error().message.c_str());
+    std::vector<int32_t> ids;
+    for (int i = 0; i < 19; ++i)   // 19 tokens over 8 experts, 2 each: every expert has tokens
+        ids.push_back(int32_t((i * 37 + 5) % model->hp.n_vocab));
+    const Evaluated f32 = eval_on_cpu(*model, ids, 2);
+    QVERIFY(f32.backend);
+
+    std::vector<std::vector<uint16_t>> halves;   // the gates' F16 copies, alive as long as the model
+    for (LayerWeights& L : model->layers)
+        for (Weight& w : L.gate_exps) {
+            std::vector<uint16_t>& h = halves.emplace_back(size_t(w.rows * w.cols));
+            for (int64_t r = 0; r < w.rows; ++r)
+                for (int64_t c = 0; c < w.cols; ++c)
+                    h[size_t(r * w.cols + c)] = kernels::fp32_to_fp16(
+                        reinterpret_cast<const float*>(static_cast<const char*>(w.data) + size_t(r) * w.row_bytes)[c]);
+            w.type = TensorType::F16;
+            w.data = h.data();
+            w.row_bytes = size_t(w.cols) * 2;
+        }
+    for (int threads : {1, 2}) {
+        const Evaluated mixed = eval_on_cpu(*model, ids, threads);
+        QVERIFY(mixed.backend);
+        float most = 0.0f;
+        for (size_t i = 0; i < f32.logits.size(); ++i)
+            most = std::max(most, std::abs(mixed.logits[i] - f32.logits[i]));
+        QVERIFY2(most < 1e-2f, qPrintable(QStringLiteral("%1 threads: off by %2").arg(threads).arg(most)));
+        QVERIFY(most > 0.0f);   // the F16 gates were used
+    }
+    decodeMatchesPrefill(*model);
 }
 
 void TestForward::lowbitMatchesLlamaCpp_data() { addLowbitRows(true); }
