@@ -282,10 +282,7 @@ void CpuShared::forward_batch(std::span<const CpuPart> parts)
     int64_t n = 0;
     for (const CpuPart& part : parts)
         for (int64_t t = 0; t < part.n; ++t, ++n)
-            dequantize_row_ref(m.tok_embd.type,
-                               static_cast<const char*>(m.tok_embd.data) +
-                                   size_t(part.tokens[t]) * m.tok_embd.row_bytes,
-                               &m_x[size_t(n * d)], d);
+            m_matmul.dequantize_row(m.tok_embd, part.tokens[t], &m_x[size_t(n * d)]);
     if (hp.embd_scale != 0.0f)   // gemma: embeddings times sqrt(n_embd)
         for (int64_t i = 0; i < n * d; ++i)
             m_x[size_t(i)] *= hp.embd_scale;

@@ -48,6 +48,21 @@ void release_mapped_pages(const void* p, size_t n)
 
 const float* norm_weight(const Weight& w) { return static_cast<const float*>(w.data); }
 
+// f(t) for every row t in [0, n), rows split over the pool when there is enough work (about
+// work_per_row operations each): a prompt's norms, RoPE and activations are no longer left to
+// one thread while the others wait for the next product; a decode step's stay on the caller.
+template <class F>
+void each_row(ThreadPool& pool, int64_t n, int64_t work_per_row, const F& f)
+{
+    pool.parallel_for(
+        n,
+        [&](int64_t b, int64_t e) {
+            for (int64_t t = b; t < e; ++t)
+                f(t);
+        },
+        1, work_per_row);
+}
+
 }   // namespace
 
 std::vector<const Weight*> layer_matrices(const LayerWeights& L)
@@ -127,7 +142,8 @@ void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& wei
         return;
     // Only a model mapped from a file may have its pages released (see release_mapped_pages):
     // GGUFFile::open always maps the file, from_memory leaves the path empty. A tied output is
-    // also the embedding table, read row by row for every token.
+    // also the embedding table, read row by row for every token: from the copy when unpack_row
+    // reads its type back, else from the file, each page faulted back in when a token needs it.
     const bool mapped = !model.file.path().empty();
     for (const auto& entry : placed) {
         // Not a structured binding: clang before 16 cannot capture one in the lambda below
@@ -144,14 +160,34 @@ void CpuMatmul::repack(const Model& model, const std::vector<const Weight*>& wei
             m_pool.parallel_for(g1 - g0, [&](int64_t b, int64_t e) {
                 repack_groups(w->type, w->data, w->row_bytes, w->rows, w->cols, g0 + b, g0 + e, dst);
             });
-            if (mapped && w->data != model.tok_embd.data) {
+            if (mapped) {
                 const int64_t r1 = std::min(w->rows, g1 * kRepackRows);
                 release_mapped_pages(static_cast<const uint8_t*>(w->data) + size_t(g0 * kRepackRows) * w->row_bytes,
                                      size_t(r1 - g0 * kRepackRows) * w->row_bytes);
             }
         }
         m_packed[w] = dst;
+        if (mapped && w->data == model.tok_embd.data && unpack_available(w->type))
+            m_dropped[w->data] = dst;
     }
+}
+
+const uint8_t* CpuMatmul::packed(const Weight& w) const
+{
+    const auto it = m_packed.find(&w);
+    return it == m_packed.end() ? nullptr : it->second;
+}
+
+void CpuMatmul::dequantize_row(const Weight& w, int64_t row, float* out)
+{
+    const auto it = m_dropped.find(w.data);
+    if (it == m_dropped.end()) {
+        dequantize_row_ref(w.type, static_cast<const char*>(w.data) + size_t(row) * w.row_bytes, out, w.cols);
+        return;
+    }
+    m_row.resize(w.row_bytes);
+    unpack_row(w.type, it->second, w.cols, row, m_row.data());
+    dequantize_row_ref(w.type, m_row.data(), out, w.cols);
 }
 
 void CpuMatmul::run(const float* x, int64_t n, std::span<const Op> ops)
@@ -340,59 +376,70 @@ void CpuLayer::attention_block(int64_t l, std::span<const CpuSegment> segments, 
     const int64_t v_dim = hp.n_head_kv * hp.value_dim;
     const int64_t q_dim = hp.n_head * hd;
 
-    for (int64_t t = 0; t < n; ++t)
-        rmsnorm_ref(&x[t * d], norm_weight(L.attn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps);
+    each_row(m_pool, n, 4 * d,
+             [&](int64_t t) { rmsnorm_ref(&x[t * d], norm_weight(L.attn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps); });
     m_matmul.run(s.xb.data(), n,
                  {{&L.wq, s.q.data()},      // (n, n_head*hd)
                   {&L.wk, s.kb.data()},     // (n, n_head_kv*hd)
                   {&L.wv, s.vb.data()}});   // (n, n_head_kv*vd)
+    map_rows(segments, n);
     const auto rope = hp.rope_neox ? rope_neox_ref : rope_ref;
-    for (const CpuSegment& seg : segments) {
+    each_row(m_pool, n, 8 * (q_dim + kv_dim) + 2 * v_dim, [&](int64_t t) {
+        const CpuSegment& seg = segments[size_t(m_row_segment[size_t(t)])];
         CpuKvCache& cache = *seg.cache;
         // LongRoPE (phi3) picks its factors by the context size, which is the cache's.
         const float* factors = m.rope_factors(cache.n_ctx());
-        for (int64_t t = seg.row; t < seg.row + seg.n; ++t) {
-            const int64_t p = seg.pos + (t - seg.row);
-            float* q = &s.q[size_t(t * q_dim)];
-            float* k = &s.kb[size_t(t * kv_dim)];
-            if (L.bq.data)   // Q/K/V biases (qwen2)
-                add_ref(q, norm_weight(L.bq), q_dim);
-            if (L.bk.data)
-                add_ref(k, norm_weight(L.bk), kv_dim);
-            if (L.bv.data)
-                add_ref(&s.vb[size_t(t * v_dim)], norm_weight(L.bv), v_dim);
-            if (L.q_norm.data) {   // per-head RMSNorm of queries and keys (qwen3), in place
-                for (int64_t h = 0; h < hp.n_head; ++h)
-                    rmsnorm_ref(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
-                for (int64_t h = 0; h < hp.n_head_kv; ++h)
-                    rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
-            }
-            rope(q, hp.n_head, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
-            rope(k, hp.n_head_kv, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
-            if (hp.q_prescale != 0.0f)   // phi3, gemma: queries scaled here, attention by 1
-                for (int64_t i = 0; i < q_dim; ++i)
-                    q[i] *= hp.q_prescale;
-            uint8_t* kc = &cache.k[size_t(p) * cache.k_row];
-            uint8_t* vc = &cache.v[size_t(p) * cache.v_row];
-            if (cache.type == KvType::Q8_0) {
-                quantize_row_ref(TensorType::Q8_0, &s.kb[size_t(t * kv_dim)], kc, kv_dim);
-                quantize_row_ref(TensorType::Q8_0, &s.vb[size_t(t * v_dim)], vc, v_dim);
-                continue;
-            }
-            for (int64_t i = 0; i < kv_dim; ++i)
-                reinterpret_cast<uint16_t*>(kc)[i] = fp32_to_fp16(s.kb[size_t(t * kv_dim + i)]);
-            for (int64_t i = 0; i < v_dim; ++i)
-                reinterpret_cast<uint16_t*>(vc)[i] = fp32_to_fp16(s.vb[size_t(t * v_dim + i)]);
+        const int64_t p = seg.pos + (t - seg.row);
+        float* q = &s.q[size_t(t * q_dim)];
+        float* k = &s.kb[size_t(t * kv_dim)];
+        float* v = &s.vb[size_t(t * v_dim)];
+        if (L.bq.data)   // Q/K/V biases (qwen2)
+            add_ref(q, norm_weight(L.bq), q_dim);
+        if (L.bk.data)
+            add_ref(k, norm_weight(L.bk), kv_dim);
+        if (L.bv.data)
+            add_ref(v, norm_weight(L.bv), v_dim);
+        if (L.q_norm.data) {   // per-head RMSNorm of queries and keys (qwen3), in place
+            for (int64_t h = 0; h < hp.n_head; ++h)
+                rmsnorm_ref(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
+            for (int64_t h = 0; h < hp.n_head_kv; ++h)
+                rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
         }
-    }
+        rope(q, hp.n_head, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
+        rope(k, hp.n_head_kv, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
+        if (hp.q_prescale != 0.0f)   // phi3, gemma: queries scaled here, attention by 1
+            for (int64_t i = 0; i < q_dim; ++i)
+                q[i] *= hp.q_prescale;
+        // The cache rows converted as a weight of their type converts its activations (F16C or
+        // SIMD Q8_0 blocks, byte-identical to the reference conversions).
+        const TensorType kv_conv = cache.type == KvType::Q8_0 ? TensorType::Q8_0 : TensorType::F16;
+        convert_activations_cpu(kv_conv, k, kv_dim, 0, 1, &cache.k[size_t(p) * cache.k_row]);
+        convert_activations_cpu(kv_conv, v, v_dim, 0, 1, &cache.v[size_t(p) * cache.v_row]);
+    });
     attention(segments, n, sliding ? hp.n_swa : 0);
     m_matmul.run(L.wo, s.att.data(), n, s.xb.data());   // (n, d)
-    for (int64_t t = 0; t < n; ++t) {
+    add_block_output(L.attn_post_norm, x, n);
+}
+
+// x += the block's output in s.xb, normed first by post_norm when the layer has one (gemma).
+void CpuLayer::add_block_output(const Weight& post_norm, float* x, int64_t n)
+{
+    const int64_t d = hp.n_embd;
+    each_row(m_pool, n, 5 * d, [&](int64_t t) {
         float* out = &s.xb[size_t(t * d)];
-        if (L.attn_post_norm.data)   // gemma: the block's output normed before the residual add
-            rmsnorm_ref(out, norm_weight(L.attn_post_norm), out, d, hp.rms_eps);
+        if (post_norm.data)
+            rmsnorm_ref(out, norm_weight(post_norm), out, d, hp.rms_eps);
         add_ref(&x[t * d], out, d);
-    }
+    });
+}
+
+void CpuLayer::map_rows(std::span<const CpuSegment> segments, int64_t n)
+{
+    if (m_row_segment.size() < size_t(n))
+        m_row_segment.resize(size_t(n));
+    for (size_t i = 0; i < segments.size(); ++i)
+        for (int64_t t = segments[i].row; t < segments[i].row + segments[i].n; ++t)
+            m_row_segment[size_t(t)] = int32_t(i);
 }
 
 // SwiGLU (GeGLU for gemma).
@@ -401,8 +448,8 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
     const int64_t d = hp.n_embd;
     const int64_t ff = hp.n_ff;
 
-    for (int64_t t = 0; t < n; ++t)
-        rmsnorm_ref(&x[t * d], norm_weight(L.ffn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps);
+    each_row(m_pool, n, 4 * d,
+             [&](int64_t t) { rmsnorm_ref(&x[t * d], norm_weight(L.ffn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps); });
     if (hp.n_expert > 0) {
         experts_block(L, n, s.xb.data());
     } else {
@@ -410,16 +457,11 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
                      {{&L.w_gate, s.gate.data()},   // (n, n_ff)
                       {&L.w_up, s.up.data()}});     // (n, n_ff)
         const auto act = hp.ffn_gelu ? geglu_ref : swiglu_ref;
-        for (int64_t t = 0; t < n; ++t)
-            act(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff);
+        each_row(m_pool, n, 8 * ff,
+                 [&](int64_t t) { act(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff); });
         m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)
     }
-    for (int64_t t = 0; t < n; ++t) {
-        float* out = &s.xb[size_t(t * d)];
-        if (L.ffn_post_norm.data)
-            rmsnorm_ref(out, norm_weight(L.ffn_post_norm), out, d, hp.rms_eps);
-        add_ref(&x[t * d], out, d);
-    }
+    add_block_output(L.ffn_post_norm, x, n);
 }
 
 // Routing as llama.cpp's build_moe_ffn does it for Mixtral and qwen3moe: softmax of the router
@@ -591,11 +633,6 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
     shape.v_stride = hp.n_head_kv * vd;
     shape.scale = hp.q_prescale != 0.0f ? 1.0f : 1.0f / std::sqrt(float(hd));
     shape.softcap = hp.attn_softcap;
-    if (m_row_segment.size() < size_t(n))
-        m_row_segment.resize(size_t(n));
-    for (size_t i = 0; i < segments.size(); ++i)
-        for (int64_t t = segments[i].row; t < segments[i].row + segments[i].n; ++t)
-            m_row_segment[size_t(t)] = int32_t(i);
     AttentionShape q8_shape = shape;   // a Q8_0 cache: strides in bytes
     q8_shape.k_stride = int64_t(kv_row_bytes(KvType::Q8_0, hp.n_head_kv * hd));
     q8_shape.v_stride = int64_t(kv_row_bytes(KvType::Q8_0, hp.n_head_kv * vd));

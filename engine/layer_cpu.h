@@ -80,7 +80,17 @@ public:
     // most `budget` bytes. A model mapped from a file gets the pages of the original rows handed
     // back to the kernel as they are copied, so memory stays about one copy of the weights.
     // Not enough memory is not an error: the weights are then used in place.
+    // A tied embedding's pages are handed back too, so the process does not hold the table twice
+    // (Gemma 3 270M: 170 MiB each): its rows are then read from the head's copy when unpack_row
+    // reads its type back (dequantize_row), else faulted back in from the file as tokens need them.
     void repack(const Model& model, const std::vector<const Weight*>& weights, size_t budget = SIZE_MAX);
+
+    // The repacked copy of `w`, or nullptr when it is used in place.
+    const uint8_t* packed(const Weight& w) const;
+
+    // Row `row` of `w` as floats (dequantize_row_ref's values), from the repacked copy when the
+    // pages of `w` were handed back by repack (a tied embedding), else from `w` itself.
+    void dequantize_row(const Weight& w, int64_t row, float* out);
 
     struct Op {
         const Weight* w;
@@ -138,6 +148,9 @@ private:
     std::vector<WorkItem> m_items;         // the products of run_group cut for the threads, heaviest first
     PackedArena m_packed_arena;            // repacked weights, one mapping
     std::unordered_map<const Weight*, const uint8_t*> m_packed;   // weight -> its repacked copy
+    // a tied embedding's data -> the copy its rows are read from (unpack_available types)
+    std::unordered_map<const void*, const uint8_t*> m_dropped;
+    std::vector<uint8_t> m_row;   // one unpacked row (dequantize_row)
 };
 
 // The KV cache of one layer: row p holds the key and value of position p. Zeroed, so reading a
@@ -218,7 +231,11 @@ private:
     // The feed-forward of a mixture of experts: s.xb (n, n_embd) normed in, out (n, n_embd).
     void experts_block(const LayerWeights& L, int64_t n, float* out);
     void route_token(float* p, std::vector<int32_t>& order, int32_t* chosen, float* chosen_w) const;
-    // window: attend to the `window` latest positions only (0: all of them).
+    // x += s.xb (n, n_embd), normed by post_norm first when it has data.
+    void add_block_output(const Weight& post_norm, float* x, int64_t n);
+    // m_row_segment[t] = the segment of row t.
+    void map_rows(std::span<const CpuSegment> segments, int64_t n);
+    // window: attend to the `window` latest positions only (0: all of them). After map_rows.
     void attention(std::span<const CpuSegment> segments, int64_t n, int64_t window);
 
     const Model& m;

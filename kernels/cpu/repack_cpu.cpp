@@ -295,4 +295,42 @@ void matmul_repacked_cpu(TensorType type, const void* packed, int64_t rows, int6
                           static_cast<const uint8_t*>(x_conv), converted_row_bytes(type, cols), n_tokens, y, ldy);
 }
 
+bool unpack_available(TensorType type)
+{
+    return type == TensorType::Q4_0 || type == TensorType::Q4_1 || type == TensorType::Q8_0 ||
+           type == TensorType::IQ4_NL;
+}
+
+// The inverse of repack_groups for the 32-element types without high bits (layout in repack_cpu.h).
+void unpack_row(TensorType type, const void* packed, int64_t cols, int64_t row, void* out)
+{
+    const int64_t nb = cols / QK;
+    const bool q8 = type == TensorType::Q8_0;
+    const bool with_min = type == TensorType::Q4_1;
+    const size_t cbytes = group_block_code_bytes(type);
+    const size_t sbytes = group_block_scale_bytes(type);
+    const size_t wblock = with_min ? sizeof(BlockQ4_1) : q8 ? sizeof(BlockQ8_0) : sizeof(BlockQ4_0);
+    const size_t qs = with_min ? 4 : 2;   // the codes after d (and m)
+    const int64_t r = row % kRepackRows;
+    const uint8_t* base = static_cast<const uint8_t*>(packed) + size_t(row / kRepackRows) * group_bytes(type, cols);
+    auto* dst = static_cast<uint8_t*>(out);
+    for (int64_t i = 0; i < nb; ++i) {
+        const uint8_t* rec = base + size_t(i / kRepackQ0RecordBlocks) * q0_record_bytes(type);
+        const size_t j = size_t(i % kRepackQ0RecordBlocks);
+        uint8_t* blk = dst + size_t(i) * wblock;
+        std::memcpy(blk, rec + j * 32 + size_t(r) * 2, 2);
+        if (with_min)
+            std::memcpy(blk + 2, rec + 32 * kRepackQ0RecordBlocks + j * 32 + size_t(r) * 2, 2);
+        const uint8_t* src = rec + sbytes * kRepackQ0RecordBlocks + j * cbytes + size_t(r) * 4;
+        if (!q8) {
+            for (int k = 0; k < 4; ++k)
+                std::memcpy(blk + qs + 4 * k, src + 64 * k, 4);
+        } else {
+            for (int k = 0; k < 8; ++k)
+                for (int b = 0; b < 4; ++b)
+                    blk[qs + 4 * k + b] = uint8_t(src[64 * k + b] ^ 0x80);
+        }
+    }
+}
+
 }   // namespace causerie::kernels

@@ -95,6 +95,14 @@ size_t repacked_bytes(TensorType type, int64_t rows, int64_t cols);
 void repack_groups(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, int64_t cols, int64_t group_begin,
                    int64_t group_end, void* packed);
 
+// True when unpack_row can give back the rows of `type` from their repacked copy (Q4_0, Q4_1,
+// Q8_0, IQ4_NL), so a tied embedding can be read from the head's copy and its file pages dropped.
+bool unpack_available(TensorType type);
+
+// Writes row `row` of W as it was before repack_groups (the file's bytes, one row) into `out`,
+// from `packed`, the repacked copy of a tensor of `cols` columns. Only when unpack_available(type).
+void unpack_row(TensorType type, const void* packed, int64_t cols, int64_t row, void* out);
+
 // y[t*ldy + r] = W[r] . x_conv[t] for r in [row_begin, row_end), t in [0, n_tokens), with
 // row_begin a multiple of 16 and y pointing at row 0's output. x_conv as from
 // convert_activations_cpu (Q8_0 rows). Only valid when repack_available(type, cols).

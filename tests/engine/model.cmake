@@ -7,11 +7,13 @@ causerie_add_test(tst_sampler SOURCES tst_sampler.cpp LIBS causerie_engine)
 causerie_add_test(tst_chat_template SOURCES tst_chat_template.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_context_fit SOURCES tst_context_fit.cpp LIBS causerie_engine LABELS sanitize)
 causerie_add_test(tst_thread_pool SOURCES tst_thread_pool.cpp LIBS causerie_engine)
+# CpuMatmul's load: the repack on the pool, a tied embedding read from the head's copy.
+causerie_add_test(tst_layer_cpu SOURCES tst_layer_cpu.cpp LIBS causerie_engine)
 # Memory checks before the KV cache and scratch are allocated (crafted models asking for GiB).
 causerie_add_test(tst_memory SOURCES tst_memory.cpp LIBS causerie_engine LABELS sanitize)
 # The forward pass again with the CPU dispatch capped, so the AVX2-only and scalar kernels (and
 # the original, not repacked, weight layout) produce the llama.cpp logits too on this AVX-512 machine.
-foreach(test tst_forward tst_session tst_embedding)
+foreach(test tst_forward tst_session tst_embedding tst_layer_cpu)
   foreach(cap avx2 scalar)
     add_test(NAME ${test}_${cap} COMMAND ${test})
     set_tests_properties(${test}_${cap} PROPERTIES TIMEOUT 600

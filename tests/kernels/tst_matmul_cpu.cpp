@@ -107,6 +107,16 @@ void random_row(TensorType type, int64_t cols, std::mt19937& rng, uint8_t* out)
     }
 }
 
+// `rows` rows of random_row, one after the other.
+std::vector<uint8_t> random_rows(TensorType type, int64_t rows, int64_t cols, std::mt19937& rng)
+{
+    const size_t rb = row_bytes(type, cols);
+    std::vector<uint8_t> w(rb * size_t(rows));
+    for (int64_t r = 0; r < rows; ++r)
+        random_row(type, cols, rng, w.data() + rb * size_t(r));
+    return w;
+}
+
 }   // namespace
 
 class TestMatmulCpu : public QObject {
@@ -124,6 +134,7 @@ private Q_SLOTS:
     void repackedRowRanges();
     void repackedExtremeCodes_data();
     void repackedExtremeCodes();
+    void unpackedRowsEqualOriginal();
 };
 
 void TestMatmulCpu::initTestCase()
@@ -429,9 +440,7 @@ void TestMatmulCpu::repackedRowRanges()
         ++checked;
         const size_t rb = row_bytes(t, cols);
         std::mt19937 rng(5);
-        std::vector<uint8_t> w(rb * size_t(rows));
-        for (int64_t r = 0; r < rows; ++r)
-            random_row(t, cols, rng, w.data() + rb * size_t(r));
+        const std::vector<uint8_t> w = random_rows(t, rows, cols, rng);
         AlignedBuffer packed(repacked_bytes(t, rows, cols));
         // groups written in two separate calls, as two threads would
         repack_groups(t, w.data(), rb, rows, cols, 0, 1, packed.data());
@@ -512,6 +521,36 @@ void TestMatmulCpu::repackedExtremeCodes()
         QVERIFY(std::fabs(expect) > 1.0);
     QVERIFY2(std::fabs(double(got[0]) - expect) <= 1e-2 * std::fabs(expect),
              qPrintable(QStringLiteral("%1 vs %2").arg(double(got[0])).arg(expect)));
+}
+
+// unpack_row gives back every row's bytes from the repacked copy (the tied embedding is read that
+// way once its file pages are dropped); the other types say they cannot. The layout does not
+// depend on the CPU, so every dispatch path checks it.
+void TestMatmulCpu::unpackedRowsEqualOriginal()
+{
+    const int64_t cols = 640, rows = 37;   // 20 blocks: a record of 4 blocks left partly unused; a partial group
+    int checked = 0;
+    for (TensorType t : k_repacked_types) {
+        const bool expected =
+            t == TensorType::Q4_0 || t == TensorType::Q4_1 || t == TensorType::Q8_0 || t == TensorType::IQ4_NL;
+        QCOMPARE(unpack_available(t), expected);
+        if (!expected)
+            continue;
+        ++checked;
+        const size_t rb = row_bytes(t, cols);
+        std::mt19937 rng(11);
+        const std::vector<uint8_t> w = random_rows(t, rows, cols, rng);
+        AlignedBuffer packed(repacked_bytes(t, rows, cols));
+        repack_groups(t, w.data(), rb, rows, cols, 0, (rows + kRepackRows - 1) / kRepackRows, packed.data());
+        std::vector<uint8_t> row(rb);
+        for (int64_t r = 0; r < rows; ++r) {
+            std::fill(row.begin(), row.end(), uint8_t(0xCD));
+            unpack_row(t, packed.data(), cols, r, row.data());
+            QVERIFY2(std::equal(row.begin(), row.end(), w.begin() + std::ptrdiff_t(rb * size_t(r))),
+                     qPrintable(QStringLiteral("%1 row %2").arg(QLatin1String(name_of(t))).arg(r)));
+        }
+    }
+    QCOMPARE(checked, 4);
 }
 
 QTEST_GUILESS_MAIN(TestMatmulCpu)
