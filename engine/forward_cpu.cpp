@@ -288,6 +288,12 @@ void CpuShared::forward_batch(std::span<const CpuPart> parts)
             m_x[size_t(i)] *= hp.embd_scale;
 
     // The layers (layer_cpu.h), each reading and updating x in place, each part on its own cache.
+    // One part that wants no hidden rows nor every row's logits reads only its last row after the
+    // last layer: that layer's feed-forward runs on that row alone (none if no logits are wanted,
+    // as for a long prompt's earlier micro-batches); its other rows are not needed by anything.
+    // Row n - 1 gets the same values as in a full run (the products do not depend on n).
+    const bool last_row_only = parts.size() == 1 && !parts[0].hidden && !parts[0].all_logits;
+    const int64_t last_ffn_first = !last_row_only ? 0 : parts[0].logits_last ? n - 1 : n;
     m_segments.resize(parts.size());
     for (int64_t l = 0; l < hp.n_layer; ++l) {
         int64_t row = 0;
@@ -295,7 +301,7 @@ void CpuShared::forward_batch(std::span<const CpuPart> parts)
             m_segments[i] = {&parts[i].seq->cache()[size_t(l)], row, parts[i].n, parts[i].pos};
             row += parts[i].n;
         }
-        m_layer.forward(l, m_segments, m_x.data(), n);
+        m_layer.forward(l, m_segments, m_x.data(), n, l == hp.n_layer - 1 ? last_ffn_first : 0);
     }
     output_head(parts, n);
 }

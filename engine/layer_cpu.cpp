@@ -358,10 +358,11 @@ void CpuLayerScratch::allocate(const HParams& hp, int64_t batch)
     }
 }
 
-void CpuLayer::forward(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n)
+void CpuLayer::forward(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n, int64_t ffn_first)
 {
     attention_block(l, segments, x, n);
-    feed_forward_block(m.layers[size_t(l)], x, n);
+    if (ffn_first < n)
+        feed_forward_block(m.layers[size_t(l)], x + ffn_first * hp.n_embd, n - ffn_first);
 }
 
 void CpuLayer::attention_block(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n)

@@ -223,7 +223,9 @@ public:
     // cache of its sequence): the matrix products run once on all n rows (each weight is read
     // once for every sequence), RoPE, the K/V writes and attention per segment. Row t gets the
     // same values as when its segment runs alone (CpuMatmul is bit-identical whatever n).
-    void forward(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n);
+    // The feed-forward runs on rows [ffn_first, n) only: the rows before keep the attention's
+    // residual (for a last layer whose earlier rows nobody reads).
+    void forward(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n, int64_t ffn_first = 0);
 
 private:
     void attention_block(int64_t l, std::span<const CpuSegment> segments, float* x, int64_t n);

@@ -436,8 +436,11 @@ inline float hsum_f16(VecF16 v)
     const __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
     return hsum(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
 }
-// Tiles of 4 rows x 6 tokens: 24 accumulators + 4 weight vectors of the 32 registers.
+// Prompt tiles of 4 rows x 6 tokens: 24 accumulators + 4 weight vectors of the 32 registers. The
+// activations are widened to float once per token block: 512-bit vcvtph2ps is dear enough on
+// Zen 4 that converting them in the tile too measured slower (47 against 52 GMAC/s).
 constexpr int kF16MR = 4, kF16NT = 6;
+constexpr bool kF16HalfTiles = false;
 #else
 using VecF16 = __m256;
 constexpr int64_t kF16Lanes = 8;
@@ -455,8 +458,13 @@ inline VecF16 f16_load_float(const float* p) { return _mm256_loadu_ps(p); }
 inline void f16_store_float(float* p, VecF16 v) { _mm256_storeu_ps(p, v); }
 inline VecF16 f16_fma(VecF16 a, VecF16 b, VecF16 c) { return _mm256_fmadd_ps(a, b, c); }
 inline float hsum_f16(VecF16 v) { return hsum(v); }
-// Tiles of 3 rows x 4 tokens: 12 accumulators + 3 weight vectors of the 16 registers.
-constexpr int kF16MR = 3, kF16NT = 4;
+// Prompt tiles of 4 rows x 3 tokens: 12 accumulators + 3 activation vectors + 1 weight vector of
+// the 16 registers. Both sides stay halves and are widened in the tile (256-bit vcvtph2ps does not
+// take the FMA ports): half the bytes of widened activations, so a token block of 1-2 MiB sits in
+// L2 and the tile runs at ~53 GMAC/s against 41 with float activations (4096 x 4096, 128 tokens,
+// Zen 4, thread CPU time).
+constexpr int kF16MR = 4, kF16NT = 3;
+constexpr bool kF16HalfTiles = true;
 #endif
 
 // BF = false: fp16 halves, true: bfloat16.
@@ -471,53 +479,63 @@ inline float widen(const uint8_t* p)
     return BF ? bf16_to_fp32(load_u16(p)) : half(load_u16(p));
 }
 
-// One row against NT tokens of F16 activations (generation; and the fallback without scratch).
-template <int NT, bool BF = false>
-void row_f16(const uint8_t* w, const uint8_t* const* x, int64_t n, float* out)
+// Activation element i of a token row: halves (XH) or floats widened from them (the same value).
+template <bool BF, bool XH>
+inline VecF16 load_x(const uint8_t* x, int64_t i)
 {
-    VecF16 acc[NT];
-#pragma GCC unroll 8
-    for (int t = 0; t < NT; ++t)
-        acc[t] = f16_zero();
-    const int64_t nv = n & ~(kF16Lanes - 1);
-    for (int64_t i = 0; i < nv; i += kF16Lanes) {
-        const VecF16 wv = load_halves<BF>(w + 2 * i);
-#pragma GCC unroll 8
-        for (int t = 0; t < NT; ++t)
-            acc[t] = f16_fma(wv, load_halves<BF>(x[t] + 2 * i), acc[t]);
-    }
-    for (int t = 0; t < NT; ++t) {
-        float s = hsum_f16(acc[t]);
-        for (int64_t i = nv; i < n; ++i)
-            s += widen<BF>(w + 2 * i) * widen<BF>(x[t] + 2 * i);
-        out[t] = s;
-    }
+    return XH ? load_halves<BF>(x + 2 * i) : f16_load_float(reinterpret_cast<const float*>(x) + i);
+}
+template <bool BF, bool XH>
+inline float x_at(const uint8_t* x, int64_t i)
+{
+    if constexpr (XH)
+        return widen<BF>(x + 2 * i);
+    float v;
+    std::memcpy(&v, x + 4 * i, 4);
+    return v;
 }
 
-// row_f16 for MR rows x NT tokens whose activations were widened to float once per call (exact:
-// every fp16 value is a float), so the tile converts only the weights, each once for NT tokens.
-// MR = 1 serves the rows and tokens left over.
-template <int MR, int NT, bool BF>
-void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int64_t n, float* out, int64_t ld)
+// MR weight rows x NT tokens: out[t * ld + r] = row r . token t. Per (row, token) one accumulator
+// of kF16Lanes lanes, one FMA per vector in column order, hsum_f16, then the scalar tail: the same
+// operations whatever MR, NT, XH, so every tiling (and one token at a time) is bit-identical. The
+// operand of the inner loop is loaded once per vector and reused (weights when MR <= NT, tokens
+// otherwise). MR > 1 with NT = 1 is the AVX2 generation kernel: MR independent FMA chains (one chain
+// ran at 4 bytes of weights a cycle, below the memory bandwidth).
+template <int MR, int NT, bool BF, bool XH>
+void tile_f16(const uint8_t* w, size_t w_row_bytes, const uint8_t* const* x, int64_t n, float* out, int64_t ld)
 {
     VecF16 acc[MR][NT];
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int r = 0; r < MR; ++r)
-#pragma GCC unroll 6
+#pragma GCC unroll 8
         for (int t = 0; t < NT; ++t)
             acc[r][t] = f16_zero();
     const int64_t nv = n & ~(kF16Lanes - 1);
     for (int64_t i = 0; i < nv; i += kF16Lanes) {
-        VecF16 wv[MR];
-#pragma GCC unroll 4
-        for (int r = 0; r < MR; ++r)
-            wv[r] = load_halves<BF>(w + size_t(r) * w_row_bytes + 2 * i);
-#pragma GCC unroll 6
-        for (int t = 0; t < NT; ++t) {
-            const VecF16 xv = f16_load_float(xf[t] + i);
-#pragma GCC unroll 4
+        if constexpr (MR <= NT) {
+            VecF16 wv[MR];
+#pragma GCC unroll 8
             for (int r = 0; r < MR; ++r)
-                acc[r][t] = f16_fma(wv[r], xv, acc[r][t]);
+                wv[r] = load_halves<BF>(w + size_t(r) * w_row_bytes + 2 * i);
+#pragma GCC unroll 8
+            for (int t = 0; t < NT; ++t) {
+                const VecF16 xv = load_x<BF, XH>(x[t], i);
+#pragma GCC unroll 8
+                for (int r = 0; r < MR; ++r)
+                    acc[r][t] = f16_fma(wv[r], xv, acc[r][t]);
+            }
+        } else {
+            VecF16 xv[NT];
+#pragma GCC unroll 8
+            for (int t = 0; t < NT; ++t)
+                xv[t] = load_x<BF, XH>(x[t], i);
+#pragma GCC unroll 8
+            for (int r = 0; r < MR; ++r) {
+                const VecF16 wv = load_halves<BF>(w + size_t(r) * w_row_bytes + 2 * i);
+#pragma GCC unroll 8
+                for (int t = 0; t < NT; ++t)
+                    acc[r][t] = f16_fma(wv, xv[t], acc[r][t]);
+            }
         }
     }
     for (int r = 0; r < MR; ++r) {
@@ -525,39 +543,88 @@ void tile_f16(const uint8_t* w, size_t w_row_bytes, const float* const* xf, int6
         for (int t = 0; t < NT; ++t) {
             float s = hsum_f16(acc[r][t]);
             for (int64_t i = nv; i < n; ++i)
-                s += widen<BF>(wr + 2 * i) * xf[t][i];
+                s += widen<BF>(wr + 2 * i) * x_at<BF, XH>(x[t], i);
             out[t * ld + r] = s;
         }
     }
 }
 
-// F16 prompts: blocks of tokens widened to float once (at most kF16BlockBytes: in L2/L3; bigger
-// blocks measured faster than L2-sized ones, as the weights are then read from memory fewer
-// times: 6 tokens per pass for 14336 columns at 512 KiB), then in each block for each tile of
-// kF16MR rows every tile of kF16NT tokens: a weight tile is read from memory once per block and
-// reused from L1/L2 by all its tokens (it was once per kF16NT tokens). Rows left over go through
-// the 1-row tile, tokens left over through the 1-token tile. Each output is the same sequence of
-// operations whatever the tile, so any blocking is bit-identical. Without scratch memory,
-// row_f16 one row at a time. (Generation stays on row_f16: through these tiles it measured
-// slower, 7.7-8.0 t/s against 9.5-9.9 on the AVX-512 path.)
+// One row against NT tokens of halves (the row-kernel table's entry; AVX-512 generation).
+template <int NT, bool BF = false>
+void row_f16(const uint8_t* w, const uint8_t* const* x, int64_t n, float* out)
+{
+    tile_f16<1, NT, BF, true>(w, 0, x, n, out, 1);
+}
+
+// Every row tile (MR rows) over every token tile (NT tokens) of nb tokens whose rows are xp[t];
+// rows left over through 1-row tiles, tokens left over through 1-token tiles.
+template <int MR, int NT, bool BF, bool XH>
+void f16_block(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, const uint8_t* const* xp, int64_t nb,
+               float* yb, int64_t ldy)
+{
+    const int64_t full_tokens = nb - nb % NT, full_rows = rows - rows % MR;
+    for (int64_t r = 0; r < full_rows; r += MR) {
+        const uint8_t* wr = wb + size_t(r) * w_row_bytes;
+        for (int64_t t = 0; t < full_tokens; t += NT)
+            tile_f16<MR, NT, BF, XH>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
+        for (int64_t t = full_tokens; t < nb; ++t)
+            tile_f16<MR, 1, BF, XH>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
+    }
+    for (int64_t r = full_rows; r < rows; ++r) {
+        const uint8_t* wr = wb + size_t(r) * w_row_bytes;
+        for (int64_t t = 0; t < full_tokens; t += NT)
+            tile_f16<1, NT, BF, XH>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
+        for (int64_t t = full_tokens; t < nb; ++t)
+            tile_f16<1, 1, BF, XH>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
+    }
+}
+
+// F16 products. Prompts go by blocks of tokens: for each tile of kF16MR rows every tile of kF16NT
+// tokens of the block, so a weight tile is read from memory once per block and reused from L1/L2
+// by all its tokens. AVX-512: the block (up to 4 MiB) is first widened to float (bigger blocks
+// measured faster, as the weights are then read from memory fewer times: 6 tokens per pass for
+// 14336 columns at 512 KiB); without scratch memory, row_f16 one row at a time. AVX2: the block
+// is the halves themselves, up to 2 MiB (1-2 MiB kept in L2 measured fastest), and one token goes
+// through tiles of kF16GenRows rows (the AVX-512 build keeps generation on row_f16: its one chain
+// of 16 lanes already reaches the memory bandwidth, and 4-row tiles measured slower there, 7.7-8.0
+// t/s against 9.5-9.9).
 template <bool BF>
 void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, const uint8_t* xb, size_t x_row_bytes,
                 int64_t n_tokens, float* y, int64_t ldy)
 {
-    constexpr int64_t kF16BlockBytes = 4096 * 1024, kF16MaxBlock = 32 * kF16NT;
+    constexpr int64_t kF16MaxBlock = 64 * kF16NT;
+    const uint8_t* xp[kF16MaxBlock];
+    if constexpr (kF16HalfTiles) {
+        constexpr int64_t kF16BlockBytes = 2048 * 1024;
+        constexpr int kF16GenRows = 8;
+        if (n_tokens == 1) {
+            xp[0] = xb;
+            f16_block<kF16GenRows, 1, BF, true>(wb, w_row_bytes, rows, n, xp, 1, y, ldy);
+            return;
+        }
+        const int64_t fit = kF16BlockBytes / int64_t(x_row_bytes) / kF16NT * kF16NT;
+        const int64_t block = min_i64(n_tokens, min_i64(kF16MaxBlock, fit > kF16NT ? fit : kF16NT));
+        for (int64_t s0 = 0; s0 < n_tokens; s0 += block) {
+            const int64_t nb = min_i64(block, n_tokens - s0);
+            for (int64_t t = 0; t < nb; ++t)
+                xp[t] = xb + size_t(s0 + t) * x_row_bytes;
+            f16_block<kF16MR, kF16NT, BF, true>(wb, w_row_bytes, rows, n, xp, nb, y + s0 * ldy, ldy);
+        }
+        return;
+    }
+    constexpr int64_t kF16BlockBytes = 4096 * 1024;
     const int64_t stride = (n + 15) & ~int64_t(15);
     const int64_t fit = kF16BlockBytes / (stride * int64_t(sizeof(float))) / kF16NT * kF16NT;
-    const int64_t block = min_i64(n_tokens, min_i64(kF16MaxBlock, fit > kF16NT ? fit : kF16NT));
+    const int64_t block = min_i64(n_tokens, min_i64(32 * kF16NT, fit > kF16NT ? fit : kF16NT));
     auto* xf_all = static_cast<float*>(t_scratch.get(size_t(block * stride) * sizeof(float)));
     if (!xf_all) {
         for (int64_t t = 0; t < n_tokens; ++t) {
-            const uint8_t* xp[1] = {xb + size_t(t) * x_row_bytes};
+            xp[0] = xb + size_t(t) * x_row_bytes;
             for (int64_t r = 0; r < rows; ++r)
                 row_f16<1, BF>(wb + size_t(r) * w_row_bytes, xp, n, y + t * ldy + r);
         }
         return;
     }
-    const float* xp[kF16MaxBlock];
     for (int64_t s0 = 0; s0 < n_tokens; s0 += block) {
         const int64_t nb = min_i64(block, n_tokens - s0);
         for (int64_t t = 0; t < nb; ++t) {
@@ -568,24 +635,9 @@ void matmul_f16(const uint8_t* wb, size_t w_row_bytes, int64_t rows, int64_t n, 
                 f16_store_float(dst + i, load_halves<BF>(xr + 2 * i));
             for (; i < n; ++i)
                 dst[i] = widen<BF>(xr + 2 * i);
-            xp[t] = dst;
+            xp[t] = reinterpret_cast<const uint8_t*>(dst);
         }
-        const int64_t full_tokens = nb - nb % kF16NT, full_rows = rows - rows % kF16MR;
-        float* yb = y + s0 * ldy;
-        for (int64_t r = 0; r < full_rows; r += kF16MR) {
-            const uint8_t* wr = wb + size_t(r) * w_row_bytes;
-            for (int64_t t = 0; t < full_tokens; t += kF16NT)
-                tile_f16<kF16MR, kF16NT, BF>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
-            for (int64_t t = full_tokens; t < nb; ++t)
-                tile_f16<kF16MR, 1, BF>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
-        }
-        for (int64_t r = full_rows; r < rows; ++r) {
-            const uint8_t* wr = wb + size_t(r) * w_row_bytes;
-            for (int64_t t = 0; t < full_tokens; t += kF16NT)
-                tile_f16<1, kF16NT, BF>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
-            for (int64_t t = full_tokens; t < nb; ++t)
-                tile_f16<1, 1, BF>(wr, w_row_bytes, xp + t, n, yb + t * ldy + r, ldy);
-        }
+        f16_block<kF16MR, kF16NT, BF, false>(wb, w_row_bytes, rows, n, xp, nb, y + s0 * ldy, ldy);
     }
 }
 
@@ -894,11 +946,11 @@ void matmul(TensorType type, const void* w, size_t w_row_bytes, int64_t rows, in
          (type == TensorType::Q8_0 &&
           matmul_q_0<TensorType::Q8_0>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy))))
         return;
-    if (type == TensorType::F16 && n_tokens > 1) {
+    if (type == TensorType::F16 && (n_tokens > 1 || kF16HalfTiles)) {
         matmul_f16<false>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }
-    if (type == TensorType::BF16 && n_tokens > 1) {
+    if (type == TensorType::BF16 && (n_tokens > 1 || kF16HalfTiles)) {
         matmul_f16<true>(wb, w_row_bytes, rows, count, xb, x_row_bytes, n_tokens, y, ldy);
         return;
     }

@@ -320,6 +320,26 @@ void decodeMatchesPrefill(const Model& model)
     QVERIFY2(max_abs > 1e-2f, qPrintable(QStringLiteral("max |logit| = %1").arg(max_abs)));
     // The last-token logits are the last row of the full set.
     QCOMPARE(std::vector<float>(all.end() - n_vocab, all.end()), last);
+
+    // Asking only for the last row's logits runs the last layer's feed-forward on that row alone:
+    // bit for bit the same logits (the products do not depend on the rows they run on).
+    auto only_last = create_cpu_backend(model, opts);
+    QVERIFY(only_last.ok());
+    std::vector<float> alone(static_cast<size_t>(n_vocab), -1.0f);
+    QVERIFY((*only_last)->eval(tokens, 0, alone.data()).ok());
+    QVERIFY(alone == last);
+    // A first part with no logits wanted skips that feed-forward entirely; its K/V rows are still
+    // all written, so the second part's logits are those of the prefill (within the decode's 1e-4:
+    // the second part's attention runs over cached rows).
+    auto split = create_cpu_backend(model, opts);
+    QVERIFY(split.ok());
+    std::vector<float> after(static_cast<size_t>(n_vocab), -1.0f);
+    QVERIFY((*split)->eval(std::span(tokens.data(), 11), 0, nullptr).ok());
+    QVERIFY((*split)->eval(std::span(tokens.data() + 11, tokens.size() - 11), 11, after.data()).ok());
+    float split_diff = 0.0f;
+    for (int64_t i = 0; i < n_vocab; ++i)
+        split_diff = std::max(split_diff, std::fabs(after[size_t(i)] - last[size_t(i)]));
+    QVERIFY2(split_diff <= 1e-4f, qPrintable(QStringLiteral("max |split - prefill| = %1").arg(split_diff)));
 }
 
 }   // namespace

@@ -222,12 +222,12 @@ void TestMatmulCpu::againstReference_data()
     for (TensorType t : {TensorType::Q4_0, TensorType::Q5_0, TensorType::Q8_0, TensorType::Q4_K})
         QTest::addRow("%s 5x37 (token blocks)", name_of(t)) << int(t) << 5 << 1 << 37;
     QTest::addRow("F16 odd cols") << int(TensorType::F16) << 5 << -37 << 5;
-    // the 3-row x 4-token tiles with rows and tokens left over, and a scalar tail of columns
+    // the prompt tiles with rows and tokens left over, and a scalar tail of columns
     QTest::addRow("F16 tiles 7x9 odd cols") << int(TensorType::F16) << 7 << -45 << 9;
     QTest::addRow("BF16 odd cols") << int(TensorType::BF16) << 5 << -37 << 5;
     QTest::addRow("BF16 tiles 9x13 odd cols") << int(TensorType::BF16) << 9 << -45 << 13;
     QTest::addRow("BF16 tiles 13x30 4100 cols") << int(TensorType::BF16) << 13 << -4100 << 30;
-    // rows so long that a token block holds only 6 or 8 tokens: several blocks, tokens left over
+    // rows so long that a token block holds only 6 (AVX-512) or 9 (AVX2) tokens: several blocks, tokens left over
     QTest::addRow("F16 5x15 100004 cols (token blocks)") << int(TensorType::F16) << 5 << -100004 << 15;
     QTest::addRow("F32 odd cols") << int(TensorType::F32) << 5 << -45 << 2;
 }
@@ -325,13 +325,14 @@ void TestMatmulCpu::batchEqualsOneTokenAtATime()
     };
     for (TensorType t : k_types)
         QVERIFY2(check(t, type_traits(uint32_t(t))->block_size == 256 ? 512 : 96, 5), name_of(t));
-    // F16 / BF16 prompt tiles (3 or 4 rows x 4 or 6 tokens) with rows left over and a scalar tail of
-    // 4 columns past the vector lanes
+    // F16 / BF16 prompt tiles (4 rows x 3 tokens on AVX2, 4 x 6 on AVX-512) and the AVX2 generation
+    // tiles (8 rows x 1 token) with rows left over and a scalar tail of 4 columns past the vector lanes
     QVERIFY(check(TensorType::F16, 100, 9));
+    QVERIFY(check(TensorType::F16, 100, 17));
     QVERIFY(check(TensorType::F16, 4100, 13));
     QVERIFY(check(TensorType::BF16, 100, 9));
     QVERIFY(check(TensorType::BF16, 4100, 13));
-    // several token blocks (a block of 100004 columns holds 6 or 8 tokens)
+    // several token blocks (a block of 100004 columns holds 6 tokens on AVX-512, 9 on AVX2)
     QVERIFY(check(TensorType::F16, 100004, 5));
 }
 
