@@ -290,8 +290,11 @@ GenerateStats Generation::finish()
     }
     m_stats.completion_tokens = int(m_session.m_generated.size());
     m_stats.decode_ms = ms_since(m_t_decode);
-    if (m_stats.completion_tokens > 0 && m_stats.decode_ms > 0)
-        m_stats.tokens_per_second = m_stats.completion_tokens * 1000.0 / m_stats.decode_ms;
+    // The first token comes from the prompt's logits and the last one is never evaluated, so the
+    // span holds completion_tokens - 1 forward passes: counting those gives bench's tg figure
+    // (and llama.cpp's), where counting every token read 1/N high.
+    if (m_stats.completion_tokens > 1 && m_stats.decode_ms > 0)
+        m_stats.tokens_per_second = (m_stats.completion_tokens - 1) * 1000.0 / m_stats.decode_ms;
     return m_stats;
 }
 

@@ -44,7 +44,7 @@ struct GenerateStats {
     double prefill_ms = 0;
     double ttft_ms = 0;   // request start to first token
     double decode_ms = 0;
-    double tokens_per_second = 0;   // completion tokens / decode time
+    double tokens_per_second = 0;   // (completion tokens - 1) / decode time: forward passes a second
     std::string finish_reason;      // stop | length | context | cancelled
 };
 

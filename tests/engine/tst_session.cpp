@@ -114,6 +114,11 @@ void TestSession::greedyLengthAndStreamedText()
     QCOMPARE(stats.finish_reason, std::string("length"));
     QCOMPARE(stats.completion_tokens, 12);
     QCOMPARE(int(s->last_generated().size()), 12);
+    // 11 forward passes made the 12 tokens (the first came from the prompt's logits, the last
+    // was never evaluated): the speed counts those, as bench does.
+    QCOMPARE(int(s->cached_tokens().size()), int(prompt.size()) + 11);
+    QVERIFY(stats.decode_ms > 0);
+    QCOMPARE(stats.tokens_per_second, 11 * 1000.0 / stats.decode_ms);
     // Streamed pieces add up to the decoded continuation.
     std::vector<int32_t> all = prompt;
     all.insert(all.end(), s->last_generated().begin(), s->last_generated().end());
