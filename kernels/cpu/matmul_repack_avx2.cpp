@@ -772,7 +772,7 @@ constexpr bool kSignedIQ4 = true;
 
 // Byte offset of token t's data (unit bytes per token) in the prepared super-blocks of a tile
 // of up to 8 tokens: tokens 4..7 are in the next 4-token tile, ts bytes further (plain AVX2
-// low-bit tiles take 8 tokens, see kLowbitBatch).
+// Q3_K tiles take 8 tokens, see lowbit_batch).
 constexpr size_t tok_off(int t, size_t ts, size_t unit)
 {
     return size_t(t / kTileTokens) * ts + unit * size_t(t % kTileTokens);
