@@ -394,6 +394,15 @@ constexpr int kBatchHalves = 2;
 constexpr int kBatchHalves = 1;
 #endif
 constexpr int kBatchTokens = kTileTokens;
+// Q3_K batches on the plain build: 8 tokens (two prepared 4-token tiles) per tile, so each
+// decoded code vector (2 planes and a shift each) serves 8 tokens: 24 % faster than 4 on the
+// Zen 4 of docs/benchmarks-cpu.md, where Q2_K and IQ4_XS (cheaper decoding, more registers)
+// gained nothing from 8.
+#ifdef CAUSERIE_REPACK_HAS_VNNI
+constexpr int lowbit_batch(int) { return kBatchTokens; }
+#else
+constexpr int lowbit_batch(int kk) { return kk == kQ3K ? 2 * kTileTokens : kBatchTokens; }
+#endif
 
 template <int K>
 TileFn tile_for(int nt)
@@ -813,6 +822,14 @@ constexpr bool kSignedIQ4 = false;
 constexpr bool kSignedIQ4 = true;
 #endif
 
+// Byte offset of token t's data (unit bytes per token) in the prepared super-blocks of a tile
+// of up to 8 tokens: tokens 4..7 are in the next 4-token tile, ts bytes further (plain AVX2
+// Q3_K tiles take 8 tokens, see lowbit_batch).
+constexpr size_t tok_off(int t, size_t ts, size_t unit)
+{
+    return size_t(t / kTileTokens) * ts + unit * size_t(t % kTileTokens);
+}
+
 // Bit `from` of each byte moved to bit `to` (within the byte), the others cleared.
 inline __m256i bit_to(__m256i v, int from, int to)
 {
@@ -889,7 +906,8 @@ inline __m256i q2_pair_ctrl()
 // of u = q + 4 <= 7112, plus its offset -2 bsum in both halves, |.| <= 4064: exact), then one
 // vpmaddwd with the scale pair (sc (p_lo + p_hi) = sc (sum u y - 4 bsum) for Q3_K).
 template <int NT, int LB>
-inline void plain_step_2bit(const uint8_t* b, int h, int s, const uint8_t* xi, const uint8_t* xs, __m256i* sumi)
+inline void plain_step_2bit(const uint8_t* b, int h, int s, const uint8_t* xi, const uint8_t* xs, size_t ts,
+                            __m256i* sumi)
 {
     __m256i sc16[2];
     if constexpr (LB == kQ2K) {
@@ -907,12 +925,12 @@ inline void plain_step_2bit(const uint8_t* b, int h, int s, const uint8_t* xi, c
         lowbit_codes_half<LB>(b, h, s, half, c);
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
-            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s + 16 * half;
+            const uint8_t* y = xi + tok_off(t, ts, QK_K) + 32 * s + 16 * half;
             __m256i pp[2];
             maddubs16(c, y, pp);
             __m256i p = _mm256_add_epi16(pp[0], pp[1]);
             if constexpr (LB == kQ3K)
-                p = _mm256_add_epi16(p, bcast4(xs + 64 * t + 8 * s + 4 * half));
+                p = _mm256_add_epi16(p, bcast4(xs + tok_off(t, ts, 64) + 8 * s + 4 * half));
             sumi[t] = _mm256_add_epi32(sumi[t], _mm256_madd_epi16(p, sc16[half]));
         }
     }
@@ -921,7 +939,7 @@ inline void plain_step_2bit(const uint8_t* b, int h, int s, const uint8_t* xi, c
 // IQ4_XS: the sign trick, |v| x sign(v) y (a pair <= 32258, exact), two code vectors (one load)
 // at a time, each widened by vpmaddwd with the sub-block's scale pair.
 template <int NT>
-inline void plain_step_iq4_xs(const uint8_t* b, int h, int s, __m256i grid, const uint8_t* xi, __m256i* sumi)
+inline void plain_step_iq4_xs(const uint8_t* b, int h, int s, __m256i grid, const uint8_t* xi, size_t ts, __m256i* sumi)
 {
     const __m256i sc16 = pair16(scales_i32<true>(b + 64 + 16 * s + 8 * h));
     const uint8_t* v = b + 192 + 256 * s + 32 * h;
@@ -934,7 +952,7 @@ inline void plain_step_iq4_xs(const uint8_t* b, int h, int s, __m256i grid, cons
         const __m256i ml = _mm256_abs_epi8(vl), mh = _mm256_abs_epi8(vh);
 #pragma GCC unroll 8
         for (int t = 0; t < NT; ++t) {
-            const uint8_t* y = xi + QK_K * size_t(t) + 32 * s;
+            const uint8_t* y = xi + tok_off(t, ts, QK_K) + 32 * s;
             const __m256i pl = _mm256_maddubs_epi16(ml, _mm256_sign_epi8(bcast4(y + 4 * k), vl));
             const __m256i ph = _mm256_maddubs_epi16(mh, _mm256_sign_epi8(bcast4(y + 16 + 4 * k), vh));
             sumi[t] =
@@ -953,6 +971,7 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
         for (int t = 0; t < NT; ++t)
             acc[h][t] = _mm256_setzero_ps();
     const __m256i grid = iq4_table<kSignedIQ4>();
+    const size_t ts = size_t(nb) * kXSuper;   // to the next 4-token tile (NT > 4)
     for (int64_t i = 0; i < nb; ++i) {
         const uint8_t* b = g + size_t(i) * kSuper;
         const uint8_t* xi = xt + size_t(i) * kXSuper;
@@ -1003,9 +1022,9 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                 }
 #else
                 if constexpr (LB == kIQ4XS)
-                    plain_step_iq4_xs<NT>(b, h, sb, grid, xi, sumi);
+                    plain_step_iq4_xs<NT>(b, h, sb, grid, xi, ts, sumi);
                 else
-                    plain_step_2bit<NT, LB>(b, h, sb, xi, xs, sumi);
+                    plain_step_2bit<NT, LB>(b, h, sb, xi, xs, ts, sumi);
 #endif
             }
             const __m256 dw = scales8(b + 16 * h);
@@ -1020,18 +1039,20 @@ void tile_lowbit(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float 
                                               reinterpret_cast<const __m128i*>(b + 64 + 32 * p + 16 * h))),
                                           4);
                     for (int t = 0; t < NT; ++t)
-                        summ[t] = _mm256_add_epi32(summ[t], _mm256_madd_epi16(m, bcast4(xs + 64 * t + 4 * p)));
+                        summ[t] =
+                            _mm256_add_epi32(summ[t], _mm256_madd_epi16(m, bcast4(xs + tok_off(t, ts, 64) + 4 * p)));
                 }
                 for (int t = 0; t < NT; ++t) {
-                    const __m256 dx = _mm256_broadcast_ss(xd + t);
+                    const __m256 dx = _mm256_broadcast_ss(xd + tok_off(t, ts / 4, 1));
                     acc[hh][t] = _mm256_add_ps(
                         acc[hh][t], _mm256_sub_ps(_mm256_mul_ps(_mm256_mul_ps(dw, dx), _mm256_cvtepi32_ps(sumi[t])),
                                                   _mm256_mul_ps(_mm256_mul_ps(dmw, dx), _mm256_cvtepi32_ps(summ[t]))));
                 }
             } else {
                 for (int t = 0; t < NT; ++t)
-                    acc[hh][t] = _mm256_add_ps(acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(xd + t)),
-                                                                         _mm256_cvtepi32_ps(sumi[t])));
+                    acc[hh][t] = _mm256_add_ps(
+                        acc[hh][t], _mm256_mul_ps(_mm256_mul_ps(dw, _mm256_broadcast_ss(xd + tok_off(t, ts / 4, 1))),
+                                                  _mm256_cvtepi32_ps(sumi[t])));
             }
         }
     }
@@ -1050,7 +1071,11 @@ TileFn tile_k_for(int nt)
         case 1: return tile_lowbit<2, 1, KK>;
         case 2: return tile_lowbit<kBatchHalves, 2, KK>;
         case 3: return tile_lowbit<kBatchHalves, 3, KK>;
-        default: return tile_lowbit<kBatchHalves, 4, KK>;
+        default:
+            if constexpr (lowbit_batch(KK) > 4)   // 5..8: tokens past nt are zeros (their tile is padded)
+                if (nt > 4)
+                    return tile_lowbit<kBatchHalves, lowbit_batch(KK), KK>;
+            return tile_lowbit<kBatchHalves, 4, KK>;
         }
     }
     switch (nt) {
@@ -1150,8 +1175,9 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                                 decode_k_sub_block<KK>);
                 base = dec;
             }
-            for (int64_t t0 = s0; t0 < s1; t0 += kBatchTokens) {
-                const int nt = int(min_i64(kBatchTokens, s1 - t0));
+            const int batch = is_lowbit_k(KK) ? lowbit_batch(KK) : kBatchTokens;
+            for (int64_t t0 = s0; t0 < s1; t0 += batch) {
+                const int nt = int(min_i64(batch, s1 - t0));
                 const uint8_t* xt = xt_all + size_t((t0 - s0) / kTileTokens * nb) * kXSuper;
                 const TileFn fn = dec ? tile_bytes_for<KK>(nt) : tile_k_for<KK>(nt);
                 const int64_t hstep = nt == 1 ? 2 : kBatchHalves;

@@ -376,6 +376,9 @@ void TestMatmulCpu::repackedEqualsReference_data()
             for (int tokens : {1, 3, 4, 5, 6, 7, 37})
                 QTest::addRow("%s %dx%d", name_of(t), rows, tokens) << int(t) << rows << 512 << tokens;
         QTest::addRow("%s one super-block", name_of(t)) << int(t) << 9 << 256 << 3;
+        // plain AVX2 Q3_K tiles take 8 tokens (two prepared 4-token tiles): one full, then 8 + 4
+        QTest::addRow("%s 17x8", name_of(t)) << int(t) << 17 << 512 << 8;
+        QTest::addRow("%s 17x12", name_of(t)) << int(t) << 17 << 512 << 12;
         // heap scratch, and rows over several panels (a panel is 1-2 groups at this width)
         QTest::addRow("%s 14336 cols", name_of(t)) << int(t) << 50 << 14336 << 33;
     }
