@@ -48,7 +48,7 @@ Status ComputeBackend::eval_top_k(std::span<const int32_t> tokens, int64_t pos, 
     return Ok{};
 }
 
-Status ComputeBackend::eval_sample(int32_t, int64_t, const SampleStep&, int32_t*)
+Status ComputeBackend::eval_sample(int32_t, int64_t, const SampleStep&, int32_t*, float*)
 {
     return make_error("the " + device_name() + " device cannot sample");
 }

@@ -89,8 +89,13 @@ public:
     // device as Sampler::sample() would choose it from that token's logits, with `step` from
     // Sampler::device_step(history, max_sample_k(), max_sample_window()); only the id crosses to
     // the host (one wait per token). The id stays on the device as the next step's input.
-    // The default refuses (max_sample_k() 0: the session samples on the host).
-    virtual Status eval_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next);
+    // Top-k 0 or above max_sample_k() (with a temperature): the whole row's candidates, which the
+    // device may leave to the host (more than it gathers, NaN): *next is then -1 and the token's
+    // logits are copied to `logits` (n_vocab floats; an error when null), for Sampler::sample()
+    // after Sampler::return_draw(step). The default refuses (max_sample_k() 0: the session samples
+    // on the host).
+    virtual Status eval_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next,
+                               float* logits = nullptr);
     virtual int max_sample_k() const { return 0; }
     virtual int max_sample_window() const { return 0; }
 

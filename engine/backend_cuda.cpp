@@ -341,7 +341,8 @@ public:
                                   {&m_gather_vals, size_t(kMaxGather) * 4},
                                   {&m_sample_params, sizeof(gpu::SampleParams)},
                                   {&m_sample_window, size_t(gpu::kSampleMaxWindow) * 4},
-                                  {&m_sample_scratch, size_t(gpu::sample_scratch_bytes(hp.n_vocab))},
+                                  {&m_sample_scratch, size_t(std::max(gpu::sample_scratch_bytes(hp.n_vocab),
+                                                                      gpu::sample_wide_scratch_bytes(hp.n_vocab)))},
                                   {&m_sample_out, 4},
                                   {&m_router, B * size_t(hp.n_expert) * 4},
                                   {&m_moe_ids, B * size_t(hp.n_expert_used) * 4},
@@ -422,29 +423,35 @@ public:
         return noting_loss(device_top_k(tokens, pos, k, gather, out));
     }
 
-    // Sampling on the device (sample.cuh): the decode step, then the selection tree and the draw
-    // on its logits; only the chosen id is copied to the host (the one wait of the step), and it
-    // stays in m_ids for the next step's embedding. With graphs, sampling is part of the step's
-    // graph: its settings and window are read from device memory.
+    // Sampling on the device (sample.cuh): the decode step, then the selection and the draw on
+    // its logits; only the chosen id is copied to the host (the one wait of the step), and it
+    // stays in m_ids for the next step's embedding. Top-k 1..kSampleMaxK (or greedy): the tree of
+    // block sorts; top-k 0 or above: the whole-vocabulary path, which answers -1 for a row with
+    // too many candidates (or NaN), whose logits are then copied to `logits` for the host's
+    // sampler. With graphs, sampling is part of the step's graph: its settings and window are
+    // read from device memory.
     int max_sample_k() const override { return gpu::kSampleMaxK; }
     int max_sample_window() const override { return gpu::kSampleMaxWindow; }
 
-    Status eval_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next) override
+    Status eval_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next,
+                       float* logits = nullptr) override
     {
         if (!m_lost.empty())
             return lost_error();
-        Status st = device_sample(token, pos, step, next);
+        Status st = device_sample(token, pos, step, next, logits);
         if (!st)
             m_fed = -1;   // the sampler may have written m_ids[0] before the failure
         return noting_loss(std::move(st));
     }
 
-    Status device_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next)
+    // How a step samples (part of its graph's key): not at all, by the tree, over the whole row.
+    enum class Sampling { None = 0, Tree = 1, Wide = 2 };
+
+    Status device_sample(int32_t token, int64_t pos, const SampleStep& step, int32_t* next, float* logits)
     {
         const bool greedy = step.temperature <= 0.0f;
-        if (!greedy && (step.top_k < 1 || step.top_k > gpu::kSampleMaxK))
-            return make_error("device sampling needs top-k in 1.." + std::to_string(gpu::kSampleMaxK) + ", not " +
-                              std::to_string(step.top_k));
+        const Sampling how =
+            !greedy && (step.top_k < 1 || step.top_k > gpu::kSampleMaxK) ? Sampling::Wide : Sampling::Tree;
         if (step.window.size() > size_t(gpu::kSampleMaxWindow))
             return make_error("device sampling takes a penalty window of at most " +
                               std::to_string(gpu::kSampleMaxWindow) + " ids, not " +
@@ -453,6 +460,9 @@ public:
             if (id < 0 || id >= hp.n_vocab)
                 return make_error("token id " + std::to_string(id) + " is outside the vocabulary (" +
                                   std::to_string(hp.n_vocab) + ")");
+        if (how == Sampling::Wide && !logits)
+            return make_error("device sampling over the whole vocabulary needs a row for the logits it may "
+                              "leave to the host");
         const int32_t one[1] = {token};
         if (auto st = check_eval(one, pos, m_n_ctx, hp.n_vocab); !st)
             return st;
@@ -460,7 +470,7 @@ public:
         gpu::SampleParams p;
         p.draw = step.draw;
         p.temperature = step.temperature;
-        p.top_k = greedy ? 1 : step.top_k;
+        p.top_k = greedy ? 1 : std::max(step.top_k, 0);
         p.top_p = step.top_p;
         p.min_p = step.min_p;
         p.repeat_penalty = step.repeat_penalty;
@@ -469,25 +479,28 @@ public:
         if (!step.window.empty())
             GPU_TRY(stage(m_sample_window.ptr, kPinnedWindow, step.window.data(), step.window.size() * 4));
         if (m_graphs_enabled && m_n_gpu == hp.n_layer) {
-            if (auto st = decode_with_graph(token, pos, nullptr, true); !st)
+            if (auto st = decode_with_graph(token, pos, nullptr, how); !st)
                 return st;
         } else {
             if (auto st = forward_batch(one, 1, pos, nullptr, nullptr, true); !st)
                 return st;
-            if (auto st = sample_on_device(); !st)
+            if (auto st = sample_on_device(how); !st)
                 return st;
         }
         GPU_TRY(gpu::copy_to_host(next, m_sample_out.ptr, 4, m_stream));
-        m_fed = *next;   // sample_logits wrote it to m_ids[0] too
+        m_fed = *next;   // the sampler wrote it to m_ids[0] too (-1: nothing written)
+        if (*next < 0)   // the whole-vocabulary path left the row to the host: a second wait
+            GPU_TRY(gpu::copy_to_host(logits, m_logits.ptr, size_t(hp.n_vocab) * 4, m_stream));
         return Ok{};
     }
 
-    // The launches of sample_logits on the head's logits (captured in the sampling graph).
-    Status sample_on_device()
+    // The launches of sampling on the head's logits (captured in the sampling graph).
+    Status sample_on_device(Sampling how)
     {
-        GPU_TRY(gpu::sample_logits(m_logits.as<float>(), hp.n_vocab, m_sample_params.as<gpu::SampleParams>(),
-                                   m_sample_window.as<int32_t>(), m_sample_scratch.ptr, m_sample_out.as<int32_t>(),
-                                   m_ids.as<int32_t>(), m_stream));
+        const auto sample = how == Sampling::Wide ? gpu::sample_logits_wide : gpu::sample_logits;
+        GPU_TRY(sample(m_logits.as<float>(), hp.n_vocab, m_sample_params.as<gpu::SampleParams>(),
+                       m_sample_window.as<int32_t>(), m_sample_scratch.ptr, m_sample_out.as<int32_t>(),
+                       m_ids.as<int32_t>(), m_stream));
         return Ok{};
     }
 
@@ -989,7 +1002,7 @@ private:
                          bool head_on_device = false)
     {
         if (n == 1 && m_graphs_enabled && m_n_gpu == hp.n_layer && !all_logits)
-            return decode_with_graph(tokens[0], pos, logits_last, false);
+            return decode_with_graph(tokens[0], pos, logits_last, Sampling::None);
         const int64_t d = hp.n_embd;
         if (auto st = feed_tokens(tokens, n); !st)
             return st;
@@ -1043,20 +1056,20 @@ private:
 
     // One decode step (every layer on the GPU) as a CUDA graph: the token id (unless the device
     // sampled it into m_ids) and position are copied to device memory, then the graph of the
-    // bucket (and of sampling or not) is replayed. The captured launches read the position from
+    // bucket (and of its way of sampling) is replayed. The captured launches read the position from
     // m_step, so one graph serves every position of its bucket; on a GPU this removes ~15 launch
     // overheads per layer from each token. A graph's first step runs its launches plainly and
     // only then captures them: every kernel has run once before a capture (a module loaded
     // lazily during a capture fails it on a GPU), and that plain run is the step itself.
-    // sample: the step ends with sample_on_device() and nothing is waited for here.
-    Status decode_with_graph(int32_t token, int64_t pos, float* logits_last, bool sample)
+    // sample (not None): the step ends with sample_on_device(sample) and nothing is waited for here.
+    Status decode_with_graph(int32_t token, int64_t pos, float* logits_last, Sampling sample)
     {
         const int32_t one[1] = {token};
         if (auto st = feed_tokens(one, 1); !st)
             return st;
         GPU_TRY(stage(m_step.ptr, kPinnedStep, &pos, sizeof pos));
         const int64_t bucket = graph_bucket(pos);
-        const int64_t key = sample ? -bucket : bucket;
+        const int64_t key = bucket * 3 + int64_t(sample);
         auto it = m_graphs.find(key);
         if (it == m_graphs.end()) {
             if (auto st = record_decode_step(bucket - 1, sample); !st)   // the warm-up is this step
@@ -1080,14 +1093,14 @@ private:
         }
         if (logits_last)
             GPU_TRY(gpu::copy_to_host(logits_last, m_logits.ptr, size_t(hp.n_vocab) * 4, m_stream));
-        else if (!sample)
+        else if (sample == Sampling::None)
             GPU_TRY(gpu::stream_sync(m_stream));
         return Ok{};
     }
 
     // The launches of one decode step, position from m_step; max_pos: the bucket's last position;
-    // sample: then the device's choice of the next token (sample_on_device).
-    Status record_decode_step(int64_t max_pos, bool sample)
+    // sample (not None): then the device's choice of the next token (sample_on_device).
+    Status record_decode_step(int64_t max_pos, Sampling sample)
     {
         const int64_t d = hp.n_embd;
         const int64_t* pos_dev = m_step.as<int64_t>();
@@ -1100,7 +1113,7 @@ private:
             gpu::rmsnorm(m_x.as<float>(), m_output_norm.mem.as<float>(), m_xb.as<float>(), 1, d, hp.rms_eps, m_stream));
         if (auto st = matmul_head(head(), m_xb.as<float>(), 1, m_logits.as<float>()); !st)
             return st;
-        return sample ? sample_on_device() : Ok{};
+        return sample == Sampling::None ? Ok{} : sample_on_device(sample);
     }
 
     // The step's input ids into m_ids through pinned memory; nothing to copy when the device's
@@ -1168,7 +1181,7 @@ private:
     CudaBackendOptions::PrefillAttention m_prefill_attention;
     bool m_graphs_enabled;
     std::string m_graph_note;                 // why graphs were turned off after a failed capture
-    std::map<int64_t, gpu::Graph> m_graphs;   // decode-step graph per context bucket (n_kv bound)
+    std::map<int64_t, gpu::Graph> m_graphs;   // decode-step graph per bucket and Sampling: bucket * 3 + how
     int64_t m_split_floats = 0;
     std::string m_device_name;
     gpu::Stream m_stream = nullptr;
@@ -1208,7 +1221,7 @@ private:
     DeviceMem m_gather_ids, m_gather_vals;   // (kMaxGather) int32 / F32: eval_top_k's gathered logits
     DeviceMem m_sample_params;               // gpu::SampleParams of the step (eval_sample)
     DeviceMem m_sample_window;               // (kSampleMaxWindow) int32: the penalty's ids
-    DeviceMem m_sample_scratch;              // the selection tree's candidate lists
+    DeviceMem m_sample_scratch;              // the selection tree's candidate lists, or the wide path's row and bins
     DeviceMem m_sample_out;                  // (1) int32: the chosen token
     DeviceMem m_w16;                         // GEMM path: the largest weight in F16
     DeviceMem m_x16;                         // GEMM path: (B, largest cols) F16

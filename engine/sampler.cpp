@@ -178,18 +178,17 @@ int Sampler::top_needed(std::span<const int32_t> history, std::vector<int32_t>* 
 
 bool Sampler::device_step(std::span<const int32_t> history, int max_k, int max_window, SampleStep* step)
 {
-    const bool greedy = m_p.temperature <= 0.0f;
-    if (!greedy && (m_p.top_k < 1 || m_p.top_k > max_k))
+    if (max_k < 1)
         return false;
     penalty_window(history, step->window);
     if (int(step->window.size()) > max_window)
         return false;
     step->temperature = m_p.temperature;
-    step->top_k = m_p.top_k;
+    step->top_k = std::max(m_p.top_k, 0);   // 0 or above max_k: the whole row
     step->top_p = m_p.top_p;
     step->min_p = m_p.min_p;
     step->repeat_penalty = m_p.repeat_penalty;
-    step->draw = greedy ? 0.0 : uniform();   // sample() draws once per token unless greedy
+    step->draw = m_p.temperature <= 0.0f ? 0.0 : uniform();   // sample() draws once per token unless greedy
     return true;
 }
 

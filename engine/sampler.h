@@ -51,13 +51,15 @@ public:
     int32_t sample_top(std::span<const int32_t> ids, std::span<const float> logits, std::span<const int32_t> window,
                        std::span<const float> window_logits);
 
-    // The next draw made elsewhere (a device): true when a device keeping the best max_k
-    // candidates and a window of max_window ids chooses as sample() would (greedy, or top-k in
-    // 1..max_k), then `step` holds what it needs and the generator has advanced exactly as
-    // sample() would advance it. False (nothing consumed): sample() or sample_top() instead.
+    // The next draw made elsewhere (a device): true when a device holding a window of max_window
+    // ids chooses as sample() would -- greedy or top-k in 1..max_k from its best max_k
+    // candidates, any other top-k (0 included) from the whole row (ComputeBackend::eval_sample,
+    // which may leave that row to the host) -- then `step` holds what it needs and the generator
+    // has advanced exactly as sample() would advance it. False (nothing consumed): a window too
+    // long, sample() or sample_top() instead.
     bool device_step(std::span<const int32_t> history, int max_k, int max_window, SampleStep* step);
-    // The device failed before choosing with `step`: its draw is the next one again, so that
-    // sampling goes on (on the CPU) as if the device had never been asked.
+    // The device did not choose with `step` (it failed, or left the row to the host): its draw is
+    // the next one again, so that sample() on the host draws it as if the device had never been asked.
     void return_draw(const SampleStep& step);
 
     static int32_t argmax(std::span<const float> logits);

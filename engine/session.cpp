@@ -235,11 +235,17 @@ Status Generation::decode()
     m_have_top = false;
     if (m_options.backend_sampling && backend.max_sample_k() > 0 &&
         m_sampler.device_step(m_history, backend.max_sample_k(), backend.max_sample_window(), &m_step)) {
-        if (auto st = backend.eval_sample(m_next, pos, m_step, &m_device_next); !st) {
+        if (auto st = backend.eval_sample(m_next, pos, m_step, &m_device_next, m_logits.data()); !st) {
             m_sampler.return_draw(m_step);
             return recover(st);
         }
-        m_have_device = true;
+        // -1: the device left this row to the host (eval_sample copied it to m_logits), which
+        // samples it with the draw the device was given.
+        m_have_device = m_device_next >= 0;
+        if (!m_have_device) {
+            m_sampler.return_draw(m_step);
+            ++m_stats.host_sampled;
+        }
         accepted();
         return Ok{};
     }

@@ -45,6 +45,7 @@ struct GenerateStats {
     double ttft_ms = 0;   // request start to first token
     double decode_ms = 0;
     double tokens_per_second = 0;   // (completion tokens - 1) / decode time: forward passes a second
+    int host_sampled = 0;           // tokens the device's sampler left to the host (their row copied back)
     std::string finish_reason;      // stop | length | context | cancelled
 };
 

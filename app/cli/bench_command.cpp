@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <map>
@@ -174,6 +175,7 @@ struct BenchPlan {
     DeviceOptions device;
     bool json = false;
     bool app_sampler = false;   // --sampler app: the sim counts the app's decode path
+    int top_k = -1;             // --top-k with --sampler app (-1: the app's default)
 };
 
 // The model under test and what the table says of it.
@@ -190,14 +192,14 @@ Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
     const Args a(args, {"json"});
     if (!a.ok())
         return make_error(a.error());
-    const auto bad =
-        a.unknown({"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers", "sampler", "kv-type"});
+    const auto bad = a.unknown(
+        {"t", "p", "n", "r", "json", "threads", "ctx", "device", "gpu-layers", "sampler", "kv-type", "top-k"});
     if (!bad.empty())
         return make_error("unknown option -" + bad.front());
     if (a.positional().size() != 1)
-        return make_error(
-            "usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] "
-            "[--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--kv-type f16|q8_0] [--sampler bench|app] [--json]");
+        return make_error("usage: causerie-cli bench MODEL [-t 1,2] [-p 64,512] [-n 64] [-r 3] "
+                          "[--device cpu|cuda[:N]|cuda-sim] [--gpu-layers N] [--kv-type f16|q8_0] [--sampler bench|app "
+                          "[--top-k N]] [--json]");
     BenchPlan plan;
     std::string err;
     std::vector<int64_t> reps;
@@ -234,6 +236,13 @@ Result<BenchPlan> parse_bench_args(const std::vector<std::string>& args)
     plan.app_sampler = sampler == "app";
     if (plan.app_sampler && plan.device.device != "cuda-sim")
         return make_error("--sampler app is counted by the sim: use it with --device cuda-sim --json");
+    if (auto k = a.get_int("top-k", &err); k || !err.empty()) {
+        if (!k || *k < 0 || *k > INT32_MAX)
+            return make_error(err.empty() ? "--top-k must be 0 (off) or positive" : err);
+        if (!plan.app_sampler)
+            return make_error("--top-k sets the app's sampler: use it with --sampler app");
+        plan.top_k = int(*k);
+    }
     plan.path = a.positional().front();
     return plan;
 }
@@ -407,7 +416,7 @@ int cmd_bench(const std::vector<std::string>& args)
             if (auto st = run_test(be, *bm, plan->repetitions, r); !st)
                 return fail(st.error().message);
             if (sim && plan->json) {
-                SimTest t{plan->path, n_prompt, n_gen, longest, int(nt), plan->app_sampler, 32};
+                SimTest t{plan->path, n_prompt, n_gen, longest, int(nt), plan->app_sampler, 32, plan->top_k};
                 auto counted = count_sim_test(t);
                 if (!counted)
                     return fail("counting on the sim: " + counted.error().message);

@@ -135,6 +135,8 @@ Result<Counts> run_counted(const Model& model, const SimTest& t)
         Session session(*tok, std::move(backend).value());
         GenerateOptions g;   // the app's defaults: temperature, top-k, top-p, min-p, penalty
         g.sampling.random_seed = false;
+        if (t.top_k >= 0)
+            g.sampling.top_k = t.top_k;
         g.max_tokens = int(t.n_gen);
         const std::vector<int32_t> prompt{ids.front()};
         sim_reset_counts();

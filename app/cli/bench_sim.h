@@ -18,6 +18,7 @@ struct SimTest {
     int n_threads = 1;
     bool app_sampler = false;   // decode through the app's sampling path (Session, eval_top_k)
     int64_t full_depth = 32;    // layers of the model the estimate is for
+    int top_k = -1;             // app_sampler: the sampler's top-k (-1: the app's default)
 };
 
 // The "sim" object of a bench row (JSON text), or why it could not be counted.

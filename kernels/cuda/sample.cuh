@@ -33,11 +33,6 @@ inline constexpr int64_t sample_scratch_bytes(int64_t n_vocab)
     const int64_t blocks = (n_vocab + kSampleChunk - 1) / kSampleChunk;
     return blocks > 1 ? 2 * blocks * kSampleMaxK * 8 : 0;
 }
-// Device bytes of everything eval_sample adds (the plan counts them, engine/device.cpp).
-inline constexpr int64_t sample_device_bytes(int64_t n_vocab)
-{
-    return sample_scratch_bytes(n_vocab) + 64 + int64_t(kSampleMaxWindow) * 4 + 4;
-}
 // Kernel launches sample_logits makes for n_vocab (the selection tree's levels).
 int sample_launches(int64_t n_vocab);
 
@@ -67,6 +62,14 @@ inline constexpr int64_t sample_wide_scratch_bytes(int64_t n_vocab)
     return blocks * 8 + n_vocab * 4 + blocks * 8 + int64_t(kSampleWideBins) * 4 + 32 + int64_t(kSampleWideCap) * 8;
 }
 inline constexpr int sample_wide_launches() { return 5; }
+// Device bytes of everything eval_sample adds (the plan counts them, engine/device.cpp): one
+// scratch that either path uses (never both in one step; the wide one is the larger: 177,440
+// bytes at 32,000 logits against the tree's 32,768), the parameters, the window and the id.
+inline constexpr int64_t sample_device_bytes(int64_t n_vocab)
+{
+    const int64_t tree = sample_scratch_bytes(n_vocab), wide = sample_wide_scratch_bytes(n_vocab);
+    return (tree > wide ? tree : wide) + 64 + int64_t(kSampleMaxWindow) * 4 + 4;
+}
 GpuStatus sample_logits_wide(const float* logits, int64_t n_vocab, const SampleParams* params, const int32_t* window,
                              void* scratch, int32_t* out_id, int32_t* feed, Stream s);
 

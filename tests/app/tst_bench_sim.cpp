@@ -54,12 +54,13 @@ QString makeModel(const QTemporaryDir& dir, int layers)
     return ok ? path : QString();
 }
 
-// The "sim" object of each test of one bench run, by test name ("pp2", "tg2").
-QMap<QString, QJsonObject> simRows(const QString& model, const QStringList& extra = {})
+// The "sim" object of each test of one bench run, by test name ("pp2", "tg2"); prompt "0": tg2 only.
+QMap<QString, QJsonObject> simRows(const QString& model, const QStringList& extra = {},
+                                   const QString& prompt = QStringLiteral("2"))
 {
     bool ok = false;
     const QByteArray out = runCli(
-        QStringList{"bench", model, "--device", "cuda-sim", "-p", "2", "-n", "2", "-r", "1", "-t", "1", "--json"} +
+        QStringList{"bench", model, "--device", "cuda-sim", "-p", prompt, "-n", "2", "-r", "1", "-t", "1", "--json"} +
             extra,
         &ok);
     QMap<QString, QJsonObject> rows;
@@ -76,6 +77,8 @@ class TestBenchSim : public QObject {
 private Q_SLOTS:
     void countsPerLayerDoNotDependOnDepth();
     void appSamplerWaitsOncePerToken();
+    void topKOptionRejectsBadInput_data();
+    void topKOptionRejectsBadInput();
 };
 
 void TestBenchSim::countsPerLayerDoNotDependOnDepth()
@@ -126,19 +129,50 @@ void TestBenchSim::countsPerLayerDoNotDependOnDepth()
 // The app's path (Session::generate with the app's sampling defaults: temperature, top-k 40,
 // top-p, min-p, repetition penalty) samples on the device: the host waits once per token, for
 // the token's id (the prompt's first token: for its row of logits). It waited 4 times before
-// (the top-k ids, their logits, the penalty window's logits, a stream sync).
+// (the top-k ids, their logits, the penalty window's logits, a stream sync). With top-k 0 (off)
+// the whole-vocabulary path (kernels/cuda/sample.cu sample_logits_wide: 5 launches instead of
+// the tree's one level for 320 logits) samples on the device too (320 candidates at most, under
+// its 2048): still one wait per token.
 void TestBenchSim::appSamplerWaitsOncePerToken()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
     const QString two = makeModel(dir, 2);
     QVERIFY(!two.isEmpty());
-    const QMap<QString, QJsonObject> rows = simRows(two, {"--sampler", "app"});
-    const QJsonObject tg = rows.value("tg2");
-    QVERIFY(!tg.isEmpty());
-    QCOMPARE(tg.value("host_syncs_per_token").toDouble(), 1.0);
-    // The sampler's launches are per token, not per layer: the same 10 per layer as the bench's path.
-    QCOMPARE(tg.value("launches_per_layer").toDouble(), 10.0);
+    const QJsonObject tree = simRows(two, {"--sampler", "app"}, "0").value("tg2");
+    const QJsonObject wide = simRows(two, {"--sampler", "app", "--top-k", "0"}, "0").value("tg2");
+    QVERIFY(!tree.isEmpty() && !wide.isEmpty());
+    for (const QJsonObject& tg : {tree, wide}) {
+        QCOMPARE(tg.value("host_syncs_per_token").toDouble(), 1.0);
+        // The sampler's launches are per token, not per layer: the same 10 per layer as the bench's path.
+        QCOMPARE(tg.value("launches_per_layer").toDouble(), 10.0);
+    }
+    // tg2 is the prompt's step and one decode step: 4 more launches over 2 tokens.
+    QCOMPARE(wide.value("launches_per_token").toDouble() - tree.value("launches_per_token").toDouble(), 2.0);
+}
+
+void TestBenchSim::topKOptionRejectsBadInput_data()
+{
+    QTest::addColumn<QStringList>("extra");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("negative") << QStringList{"--sampler", "app", "--top-k", "-1"} << "--top-k must be 0 (off)";
+    QTest::newRow("not a number") << QStringList{"--sampler", "app", "--top-k", "x"} << "top-k";
+    QTest::newRow("bench's sampler") << QStringList{"--top-k", "0"} << "use it with --sampler app";
+}
+
+void TestBenchSim::topKOptionRejectsBadInput()
+{
+    QFETCH(QStringList, extra);
+    QFETCH(QString, message);
+    QProcess p;
+    p.start(QStringLiteral(CAUSERIE_CLI),
+            QStringList{"bench", "no-such-model.gguf", "--device", "cuda-sim", "-n", "2", "-p", "0", "--json"} + extra);
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QVERIFY(p.exitCode() != 0);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains(message), qPrintable(err));
+    QVERIFY2(!err.contains("no-such-model"), qPrintable(err));   // refused before the model is opened
 }
 
 QTEST_GUILESS_MAIN(TestBenchSim)

@@ -500,6 +500,19 @@ void TestCudaBackend::outOfMemoryRetriesWithFewerLayers()
     b = make_error("release");   // frees the device memory
     QCOMPARE(kernels::gpu::sim_bytes_in_use(), size_t(0));
 
+    // The plan counts what the backend allocates, the sampler's scratch included (the wide
+    // path's 177,440 bytes at 32000 logits, 144,672 more than the tree's). Within 1 KiB: the plan
+    // counts the sampling parameters as 64 bytes and not the 4-byte placeholders of the buffers
+    // only a mixture of experts uses (measured: 20 bytes apart).
+    kernels::gpu::sim_set_memory_limit(size_t(1) << 40);
+    b = create_backend(*model, o, &why);
+    QVERIFY(b.ok());
+    const auto in_use = int64_t(kernels::gpu::sim_bytes_in_use());
+    QVERIFY2(
+        std::abs(in_use - int64_t(plan.needed_all - kCudaReserveBytes)) < 1024,
+        qPrintable(QStringLiteral("%1 allocated, %2 planned").arg(in_use).arg(plan.needed_all - kCudaReserveBytes)));
+    b = make_error("release");
+
     kernels::gpu::sim_set_memory_limit(allocated_fixed + plan.layer_bytes / 2);
     b = create_backend(*model, o, &why);
     QVERIFY(b.ok());
@@ -860,6 +873,22 @@ void TestCudaBackend::evalRejectsBadInput()
     QVERIFY(!b->eval(std::vector<int32_t>(9, 1), 0, logits.data()).ok());
     QVERIFY(!b->eval(std::vector<int32_t>{}, 0, logits.data()).ok());
     QVERIFY(b->eval(std::vector<int32_t>{1}, 7, logits.data()).ok());
+
+    // Sampling over the whole vocabulary (top-k 0) needs a row for what it may leave to the host;
+    // with one, this step (nothing cut: 32000 candidates) leaves it there: -1 and the token's logits.
+    SampleStep wide;
+    wide.temperature = 1.0f;
+    wide.draw = 0.5;
+    int32_t next = -5;
+    st = b->eval_sample(1, 0, wide, &next);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error().message.find("whole vocabulary") != std::string::npos, st.error().message.c_str());
+    QCOMPARE(next, -5);
+    std::vector<float> want(logits.size()), row(logits.size(), -1.0f);
+    QVERIFY(b->eval(std::vector<int32_t>{1}, 0, want.data()).ok());
+    QVERIFY(b->eval_sample(1, 0, wide, &next, row.data()).ok());
+    QCOMPARE(next, -1);
+    QCOMPARE(row, want);
 }
 
 QTEST_GUILESS_MAIN(TestCudaBackend)
@@ -1148,17 +1177,28 @@ void TestCudaBackend::f16CopiesServeLaterPrefills()
 // Session::generate with the CUDA backend sampling on the device (eval_sample) against the CPU
 // backend sampling on the host, same seed and settings: the same tokens, plain launches and
 // graphs, and one wait for the device per token (the prompt's logits, then each token's id).
+// Top-k 0 or above 128 samples the whole vocabulary (5 launches); a row with more than 2048
+// candidates is left to the host (a second wait, for its logits), which draws what the device
+// would have drawn. host: 0 no row left to the host, 1 every row, -1 some but not all.
 void TestCudaBackend::sessionSamplesOnDevice_data()
 {
-    addTypedColumns<float, int, float, float, float, bool>("temperature", "topK", "topP", "minP", "penalty", "graphs");
+    addTypedColumns<float, int, float, float, float, bool, int>("temperature", "topK", "topP", "minP", "penalty",
+                                                                "graphs", "host");
     for (bool graphs : {false, true}) {
         const char* g = graphs ? "graphs" : "plain";
-        QTest::addRow("app defaults, %s", g) << 0.7f << 40 << 0.95f << 0.05f << 1.1f << graphs;
-        QTest::addRow("greedy, %s", g) << 0.0f << 40 << 0.95f << 0.05f << 1.1f << graphs;
-        QTest::addRow("hot, top-k 128, penalty 1.5, %s", g) << 1.5f << 128 << 1.0f << 0.0f << 1.5f << graphs;
+        QTest::addRow("app defaults, %s", g) << 0.7f << 40 << 0.95f << 0.05f << 1.1f << graphs << 0;
+        QTest::addRow("greedy, %s", g) << 0.0f << 40 << 0.95f << 0.05f << 1.1f << graphs << 0;
+        QTest::addRow("hot, top-k 128, penalty 1.5, %s", g) << 1.5f << 128 << 1.0f << 0.0f << 1.5f << graphs << 0;
     }
-    QTest::newRow("top-k 1") << 1.0f << 1 << 0.95f << 0.05f << 1.1f << false;
-    QTest::newRow("top-p 0.5, min-p 0.2") << 1.2f << 64 << 0.5f << 0.2f << 1.0f << false;
+    QTest::newRow("top-k 1") << 1.0f << 1 << 0.95f << 0.05f << 1.1f << false << 0;
+    QTest::newRow("top-p 0.5, min-p 0.2") << 1.2f << 64 << 0.5f << 0.2f << 1.0f << false << 0;
+    // The tiny model's rows are flat (thousands of logits within 3 of the best): min-p 0.2 keeps
+    // ~100 candidates, the app's 0.05 thousands; top-p 0.9 alone would keep most of the row.
+    QTest::newRow("top-k 0, min-p 0.2, graphs") << 0.7f << 0 << 0.95f << 0.2f << 1.1f << true << 0;
+    QTest::newRow("top-k 0, top-p 0.9, min-p 0.07, graphs") << 0.7f << 0 << 0.9f << 0.07f << 1.1f << true << -1;
+    // 32000 candidates every row: each one sampled on the host from its copied logits.
+    QTest::newRow("top-k 0, nothing cut: the host") << 1.0f << 0 << 1.0f << 0.0f << 1.1f << false << 1;
+    QTest::newRow("top-k 1000, min-p 0.05") << 1.0f << 1000 << 1.0f << 0.05f << 1.0f << false << 0;
 }
 
 void TestCudaBackend::sessionSamplesOnDevice()
@@ -1169,6 +1209,7 @@ void TestCudaBackend::sessionSamplesOnDevice()
     QFETCH(float, minP);
     QFETCH(float, penalty);
     QFETCH(bool, graphs);
+    QFETCH(int, host);
     auto model = load_model(kTiny);
     QVERIFY(model.ok());
     auto tok = Tokenizer::from_vocab(model->vocab);
@@ -1198,14 +1239,23 @@ void TestCudaBackend::sessionSamplesOnDevice()
     QVERIFY2(got.ok(), got.ok() ? "" : got.error().message.c_str());
     QCOMPARE(on_sim.last_generated(), on_cpu.last_generated());
     QCOMPARE(got->finish_reason, want->finish_reason);
+    QCOMPARE(want->host_sampled, 0);
     // Decode steps: every token but the last when the length stopped it, every one on an EOS.
     const int made = got->completion_tokens;
     QVERIFY(made > 0);
     const int decoded = got->finish_reason == "length" ? made - 1 : made;
+    QVERIFY(decoded > 1);
+    if (host == 0)
+        QCOMPARE(got->host_sampled, 0);
+    else if (host == 1)
+        QCOMPARE(got->host_sampled, decoded);
+    else
+        QVERIFY2(got->host_sampled > 0 && got->host_sampled < decoded, qPrintable(QString::number(got->host_sampled)));
     const cuda_sim::Counters c = cuda_sim::counters();
-    QCOMPARE(c.host_syncs, uint64_t(1 + decoded));
+    QCOMPARE(c.host_syncs, uint64_t(1 + decoded + got->host_sampled));
+    const bool wide = temperature > 0.0f && (topK < 1 || topK > 128);
     QCOMPARE(c.kernels.count("sample") ? c.kernels.at("sample").launches : 0,
-             uint64_t(2 * decoded));   // 32000: 2 levels
+             uint64_t((wide ? 5 : 2) * decoded));   // 32000: the tree's 2 levels, or the wide path's 5 passes
 }
 
 // A sticky device error (the sim's injected illegal address) in the middle of a generation:

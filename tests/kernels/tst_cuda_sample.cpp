@@ -253,6 +253,7 @@ void TestCudaSample::launchesPerLevel()
 }
 
 // What the device cannot choose exactly is left to the CPU path, and nothing is drawn for it.
+// Top-k 0 (off) or above the tree's 128 is the whole-vocabulary path's: accepted, with its draw.
 void TestCudaSample::deviceStepRefusesWhatItCannotMatch()
 {
     SamplingParams sp;
@@ -260,10 +261,19 @@ void TestCudaSample::deviceStepRefusesWhatItCannotMatch()
     sp.seed = 11;
     const std::vector<int32_t> history{1, 2, 3};
     SampleStep step;
-    sp.top_k = 0;   // top-k off with a temperature: the whole row is a candidate
-    QVERIFY(!Sampler(sp).device_step(history, 128, 256, &step));
-    sp.top_k = 129;
-    QVERIFY(!Sampler(sp).device_step(history, 128, 256, &step));
+    for (int k : {0, -3, 129, 100000}) {
+        sp.top_k = k;
+        Sampler wide(sp), fresh(sp);
+        SampleStep first, second, again;
+        QVERIFY(wide.device_step(history, 128, 256, &first));
+        QCOMPARE(first.top_k, std::max(k, 0));
+        QVERIFY(first.draw > 0.0 && first.draw < 1.0);
+        QVERIFY(wide.device_step(history, 128, 256, &second));   // the generator moved on
+        QVERIFY(second.draw != first.draw);
+        QVERIFY(fresh.device_step(history, 128, 256, &again));   // from the same first draw
+        QCOMPARE(again.draw, first.draw);
+    }
+    QVERIFY(!Sampler(sp).device_step(history, 0, 256, &step));   // a device that does not sample
     sp.top_k = 40;
     sp.repeat_last_n = -1;   // a window longer than the device holds
     std::vector<int32_t> long_history(300);
@@ -315,8 +325,8 @@ void TestCudaSample::wholeVocabularyMatchesCpu_data()
 
 // The whole-vocabulary path against the CPU sampler, row after row and seed after seed: every
 // row the device chooses is the CPU's choice; a row it leaves to the host (-1) feeds nothing.
-// The draw comes from a twin sampler whose only difference is top-k 1 (device_step refuses top-k
-// 0 or above kSampleMaxK, and the draw does not depend on top-k).
+// The draw comes from a twin sampler's device_step (the session's), the row to choose from from
+// the CPU sampler's.
 void TestCudaSample::wholeVocabularyMatchesCpu()
 {
     QFETCH(int, n);
@@ -330,9 +340,7 @@ void TestCudaSample::wholeVocabularyMatchesCpu()
     const int seeds = 8;
     for (int seed = 0; seed < seeds; ++seed) {
         sp.seed = uint64_t(n) * 13 + uint64_t(seed);
-        SamplingParams twin = sp;
-        twin.top_k = 1;
-        Sampler cpu(sp), dev(twin);
+        Sampler cpu(sp), dev(sp);
         std::vector<int32_t> history;
         std::mt19937 rng{uint32_t(n + seed)};
         for (int i = 0; i < 40; ++i)
@@ -344,7 +352,7 @@ void TestCudaSample::wholeVocabularyMatchesCpu()
             const int32_t want = cpu.sample(row, history);
             SampleStep step;
             QVERIFY(dev.device_step(history, gpu::kSampleMaxK, gpu::kSampleMaxWindow, &step));
-            step.top_k = topK;
+            QCOMPARE(step.top_k, topK);
             bool ok = false;
             const int32_t got = device_sample(row, step, &ok, true);
             QVERIFY(ok);
@@ -380,7 +388,12 @@ void TestCudaSample::wholeVocabularyRejectsBadInput()
     CUDA_VERIFY_REJECTED(
         gpu::sample_logits_wide(buf.as<float>(), 100, nullptr, nullptr, nullptr, buf.as<int32_t>(), nullptr, nullptr),
         "no scratch");
-    QVERIFY(gpu::sample_wide_scratch_bytes(32000) > 32000 * 4);
+    // The penalized row, the bins, the candidates, per-block maxima, tail masses and NaN counts.
+    QCOMPARE(gpu::sample_wide_scratch_bytes(32000), int64_t(32000 * 4 + 8192 * 4 + 2048 * 8 + 16 * 16 + 32));
+    // What the backend allocates and the plan counts: the larger of the two paths' scratch (one
+    // buffer: a step uses one path), then the parameters, the window and the chosen id.
+    QCOMPARE(gpu::sample_device_bytes(32000), int64_t(177440 + 64 + 256 * 4 + 4));
+    QCOMPARE(gpu::sample_device_bytes(1000), gpu::sample_wide_scratch_bytes(1000) + 64 + 256 * 4 + 4);
 }
 
 // The whole-vocabulary path is sample_wide_launches() launches and no wait of the host: the
