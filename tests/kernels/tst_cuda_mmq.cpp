@@ -24,6 +24,8 @@ private Q_SLOTS:
     void mmqAccumulatesInItsEpilogue();
     void mmqRejectsBadInput();
     void mmqCountsTensorCoreWork();
+    void mmqSharedAccessesAreConflictFree_data();
+    void mmqSharedAccessesAreConflictFree();
 };
 
 namespace {
@@ -196,6 +198,46 @@ void TestCudaMmq::mmqCountsTensorCoreWork()
     QVERIFY2(double(loads.bytes) / (32.0 * double(loads.sectors)) > 0.8,
              qPrintable(QString::number(double(loads.bytes) / (32.0 * double(loads.sectors)))));
     QVERIFY(c.shared_bytes > 0);
+#endif
+}
+
+void TestCudaMmq::mmqSharedAccessesAreConflictFree_data()
+{
+    QTest::addColumn<int>("type");
+    for (auto t : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K})
+        QTest::newRow(t == TensorType::Q4_0   ? "Q4_0"
+                      : t == TensorType::Q8_0 ? "Q8_0"
+                      : t == TensorType::Q4_K ? "Q4_K"
+                                              : "Q6_K")
+            << int(t);
+}
+
+// Every shared-memory request of the kernel (staging stores, fragment and scale loads) takes the
+// bank wavefronts of a conflict-free one (sim_runtime.h's model: one per phase), for every type.
+// The stores are 16 bytes (4 phases); the fragment loads 4 bytes, lanes on 128 contiguous bytes.
+void TestCudaMmq::mmqSharedAccessesAreConflictFree()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("the counters are the sim's");
+#else
+    namespace simrt = causerie::cuda_sim;
+    QFETCH(int, type);
+    const auto t = TensorType(type);
+    const int64_t rows = 70, cols = 512, tokens = 67;
+    const auto w = quantized_matrix(t, rows, cols, 5);
+    const auto x = random_floats(size_t(tokens * cols), 6);
+    std::vector<float> y;
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    const auto st = run_mmq(t, w, rows, cols, x, tokens, &y);
+    simrt::set_counting(false);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const simrt::SharedCounts sh = simrt::counters().kernels.at("mmq").shared;
+    QVERIFY(sh.requests > 1000);
+    QCOMPARE(sh.wavefronts, sh.ideal_wavefronts);
+    // The fragment loads dominate: 4-byte, one wavefront each; the 16-byte stores take 4.
+    const double per_request = double(sh.wavefronts) / double(sh.requests);
+    QVERIFY2(per_request >= 1.0 && per_request < 1.5, qPrintable(QString::number(per_request)));
 #endif
 }
 

@@ -51,21 +51,27 @@ struct SimThread {
     uint64_t value = 0;   // shuffle: value offered / value received
     int src_lane = 0;
     bool exit = false;   // pool teardown: leave the fiber loop
-    // Counting: how many times this thread has loaded at each instruction (site) in this block.
+    // Counting: how many times this thread has loaded at each instruction (site) since the block's
+    // last __syncthreads (`epoch` of them so far): no warp instruction spans a block barrier, so
+    // a site a lane skips in one step between barriers cannot shift its grouping in the next.
     std::unordered_map<const void*, uint32_t> loads;
+    uint32_t epoch = 0;
 };
 
-// A warp-wide load instruction: the n-th execution of one load site by the lanes of one warp.
+// A warp-wide load instruction: the n-th execution of one load site by the lanes of one warp
+// between two block barriers.
 struct InstructionKey {
     uint64_t warp;
     const void* site;
+    uint32_t epoch;
     uint32_t occurrence;
     bool operator==(const InstructionKey&) const = default;
 };
 struct InstructionKeyHash {
     size_t operator()(const InstructionKey& k) const
     {
-        return std::hash<const void*>()(k.site) ^ (k.warp * 0x9E3779B97F4A7C15ull) ^ (uint64_t(k.occurrence) << 40);
+        return std::hash<const void*>()(k.site) ^ (k.warp * 0x9E3779B97F4A7C15ull) ^ (uint64_t(k.occurrence) << 40) ^
+               (uint64_t(k.epoch) * 0xC2B2AE3D27D4EB4Full);
     }
 };
 
@@ -253,6 +259,7 @@ std::string run_block(Pool& p, const ThreadContext& base, unsigned n)
                                i / (base.block_dim.x * base.block_dim.y));
         t.state = State::Runnable;
         t.loads.clear();
+        t.epoch = 0;
     }
     for (;;) {
         for (unsigned k = 0; k < n; ++k) {
@@ -554,7 +561,7 @@ SharedCounts shared_request_cost(const std::vector<LaneAccess>& accesses)
     const ThreadContext& tc = t.tc;
     const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
                             uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
-    const InstructionKey key{linear / kWarpSize, site, t.loads[site]++};
+    const InstructionKey key{linear / kWarpSize, site, t.epoch, t.loads[site]++};
     t_shared_requests[key].push_back({uint32_t(linear % kWarpSize), a, uint32_t(bytes)});
 }
 
@@ -569,7 +576,7 @@ SharedCounts shared_request_cost(const std::vector<LaneAccess>& accesses)
     const ThreadContext& tc = t.tc;
     const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
                             uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
-    const InstructionKey key{linear / kWarpSize, site, t.loads[site]++};
+    const InstructionKey key{linear / kWarpSize, site, t.epoch, t.loads[site]++};
     WarpInstruction& ins = t_instructions[key];
     ins.lanes += 1;
     ins.bytes += bytes;
@@ -722,6 +729,8 @@ void* dynamic_shared_memory()
 void sync_threads()
 {
     SimThread* self = t_current;
+    self->loads.clear();
+    ++self->epoch;
     self->state = State::AtBarrier;
     yield(self);
 }

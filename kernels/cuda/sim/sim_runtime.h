@@ -73,7 +73,9 @@ uint64_t launches();
 // at that site), as the hardware issues one warp-wide instruction for them; each instruction
 // touches the distinct 32-byte sectors its lanes' bytes fall in. A lane that skips a site in the
 // middle of a loop and runs it later would be grouped one iteration off: the kernels measured
-// this way skip loads only at the end of a loop.
+// this way skip loads only at the end of a loop. The n-th is counted from the block's last
+// __syncthreads (no instruction spans one), so a lane skipping a site in some steps of a loop
+// that has a barrier per step is grouped right.
 struct AccessCounts {
     uint64_t instructions = 0;    // warp-wide load instructions
     uint64_t lane_accesses = 0;   // loads made by single lanes
@@ -90,6 +92,10 @@ struct AccessCounts {
 // bank holds among its lanes' bytes: lanes on the same word share it (a broadcast for loads, one
 // write for stores), n distinct words in one bank are an n-way conflict. A conflict-free request
 // takes one wavefront per phase with an active lane (`ideal_wavefronts`).
+// Grouping by site has one more limit here: the host compiler may duplicate an access along a
+// lane-dependent branch (jump threading), which splits one GPU instruction into two sites; the
+// kernels make their shared accesses before such conditions (attention_prefill.cu's softmax).
+// Bank conflicts are not timed: the estimate prices shared_bytes (count_shared) alone.
 struct SharedCounts {
     uint64_t requests = 0;           // warp-wide shared-memory instructions
     uint64_t wavefronts = 0;         // bank passes they take
