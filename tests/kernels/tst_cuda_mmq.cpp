@@ -61,6 +61,23 @@ struct ReverseSchedule {
     }
     ~ReverseSchedule() { causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward); }
 };
+
+// run_mmq on a quantized rows x cols matrix (seed) and random tokens (seed + 1) while the sim
+// counts; *c: the counters.
+gpu::GpuStatus counted_mmq(TensorType t, int64_t rows, int64_t cols, int64_t tokens, uint32_t seed,
+                           causerie::cuda_sim::Counters* c)
+{
+    namespace simrt = causerie::cuda_sim;
+    const auto w = quantized_matrix(t, rows, cols, seed);
+    const auto x = random_floats(size_t(tokens * cols), seed + 1);
+    std::vector<float> y;
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    const auto st = run_mmq(t, w, rows, cols, x, tokens, &y);
+    simrt::set_counting(false);
+    *c = simrt::counters();
+    return st;
+}
 #endif
 
 }   // namespace
@@ -175,18 +192,10 @@ void TestCudaMmq::mmqCountsTensorCoreWork()
 #if !defined(CAUSERIE_CUDA_SIM)
     QSKIP("the counters are the sim's");
 #else
-    namespace simrt = causerie::cuda_sim;
-    const auto t = TensorType::Q4_0;
     const int64_t rows = 100, cols = 512, tokens = 70;   // 2 x 2 tiles of 64 x 64
-    const auto w = quantized_matrix(t, rows, cols, 3);
-    const auto x = random_floats(size_t(tokens * cols), 4);
-    std::vector<float> y;
-    simrt::set_counting(true);
-    simrt::reset_counters();
-    const auto st = run_mmq(t, w, rows, cols, x, tokens, &y);
-    simrt::set_counting(false);
+    causerie::cuda_sim::Counters c;
+    const auto st = counted_mmq(TensorType::Q4_0, rows, cols, tokens, 3, &c);
     QVERIFY2(st.ok(), st.error.c_str());
-    const auto c = simrt::counters();
     QCOMPARE(c.mma_int8_ops, 2.0 * 128 * 128 * 512);
     QVERIFY(c.kernels.count("mmq") == 1);
     const auto& loads = c.kernels.at("mmq").loads;
@@ -220,19 +229,11 @@ void TestCudaMmq::mmqSharedAccessesAreConflictFree()
 #if !defined(CAUSERIE_CUDA_SIM)
     QSKIP("the counters are the sim's");
 #else
-    namespace simrt = causerie::cuda_sim;
     QFETCH(int, type);
-    const auto t = TensorType(type);
-    const int64_t rows = 70, cols = 512, tokens = 67;
-    const auto w = quantized_matrix(t, rows, cols, 5);
-    const auto x = random_floats(size_t(tokens * cols), 6);
-    std::vector<float> y;
-    simrt::set_counting(true);
-    simrt::reset_counters();
-    const auto st = run_mmq(t, w, rows, cols, x, tokens, &y);
-    simrt::set_counting(false);
+    causerie::cuda_sim::Counters c;
+    const auto st = counted_mmq(TensorType(type), 70, 512, 67, 5, &c);
     QVERIFY2(st.ok(), st.error.c_str());
-    const simrt::SharedCounts sh = simrt::counters().kernels.at("mmq").shared;
+    const causerie::cuda_sim::SharedCounts sh = c.kernels.at("mmq").shared;
     QVERIFY(sh.requests > 1000);
     QCOMPARE(sh.wavefronts, sh.ideal_wavefronts);
     // The fragment loads dominate: 4-byte, one wavefront each; the 16-byte stores take 4.

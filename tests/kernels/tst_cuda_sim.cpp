@@ -787,48 +787,36 @@ void TestCudaSim::countsLaunchesAndHostSyncs()
 void TestCudaSim::sharedRequestCostModel()
 {
     using simrt::LaneAccess;
-    auto cost = [](std::vector<LaneAccess> a) { return simrt::shared_request_cost(a); };
-    std::vector<LaneAccess> req;
+    auto cost = [](const std::vector<LaneAccess>& a) { return simrt::shared_request_cost(a); };
+    // Lanes 0 .. n - 1, each `bytes` at `stride` x lane.
+    auto lanes = [](uint32_t n, uintptr_t stride, uint32_t bytes) {
+        std::vector<LaneAccess> r;
+        for (uint32_t l = 0; l < n; ++l)
+            r.push_back({l, stride * l, bytes});
+        return r;
+    };
     // 4-byte: 32 lanes on consecutive words: one wavefront; all on one word: one (a broadcast).
-    for (uint32_t l = 0; l < 32; ++l)
-        req.push_back({l, 4096 + 4 * l, 4});
+    QCOMPARE(cost(lanes(32, 4, 4)).wavefronts, uint64_t(1));
+    std::vector<LaneAccess> req = lanes(32, 0, 4);
     QCOMPARE(cost(req).wavefronts, uint64_t(1));
-    for (auto& a : req)
-        a.address = 4096 + 12;
-    QCOMPARE(cost(req).wavefronts, uint64_t(1));
-    // Two words 128 bytes apart (the same bank) for lanes 0 and 1, the others broadcast: 2-way.
-    req[1].address = 4096 + 12 + 128;
+    // Lane 1 on a word 128 bytes further (the same bank), the others broadcast: 2-way.
+    req[1].address = 128;
     QCOMPARE(cost(req).wavefronts, uint64_t(2));
     QCOMPARE(cost(req).ideal_wavefronts, uint64_t(1));
     // 2-byte: lanes on consecutive halves share words in pairs: 16 words, one wavefront.
-    req.clear();
-    for (uint32_t l = 0; l < 32; ++l)
-        req.push_back({l, 2 * l, 2});
-    QCOMPARE(cost(req).wavefronts, uint64_t(1));
+    QCOMPARE(cost(lanes(32, 2, 2)).wavefronts, uint64_t(1));
     // 8-byte: 256 contiguous bytes, two phases of 16 lanes x 8 bytes = 128 bytes each: 2, no
     // conflict; lanes 16 bytes apart: each phase spans 256 bytes, two words per bank: 2 x 2.
-    req.clear();
-    for (uint32_t l = 0; l < 32; ++l)
-        req.push_back({l, 8 * l, 8});
-    QCOMPARE(cost(req).wavefronts, uint64_t(2));
-    QCOMPARE(cost(req).ideal_wavefronts, uint64_t(2));
-    for (auto& a : req)
-        a.address *= 2;
-    QCOMPARE(cost(req).wavefronts, uint64_t(4));
+    QCOMPARE(cost(lanes(32, 8, 8)).wavefronts, uint64_t(2));
+    QCOMPARE(cost(lanes(32, 8, 8)).ideal_wavefronts, uint64_t(2));
+    QCOMPARE(cost(lanes(32, 16, 8)).wavefronts, uint64_t(4));
     // 16-byte: 512 contiguous bytes, four phases of 8 lanes x 16 bytes: 4, no conflict; only lanes
-    // 0-7 active: one phase.
-    req.clear();
-    for (uint32_t l = 0; l < 32; ++l)
-        req.push_back({l, 16 * l, 16});
-    QCOMPARE(cost(req).wavefronts, uint64_t(4));
-    QCOMPARE(cost(req).bytes, uint64_t(512));
-    req.resize(8);
-    QCOMPARE(cost(req).wavefronts, uint64_t(1));
-    QCOMPARE(cost(req).ideal_wavefronts, uint64_t(1));
-    // 16-byte, 8 lanes 256 bytes apart: all in banks 0-3, 8-way.
-    for (auto& a : req)
-        a.address = 256 * a.lane;
-    QCOMPARE(cost(req).wavefronts, uint64_t(8));
+    // 0-7 active: one phase; 8 lanes 256 bytes apart: all in banks 0-3, 8-way.
+    QCOMPARE(cost(lanes(32, 16, 16)).wavefronts, uint64_t(4));
+    QCOMPARE(cost(lanes(32, 16, 16)).bytes, uint64_t(512));
+    QCOMPARE(cost(lanes(8, 16, 16)).wavefronts, uint64_t(1));
+    QCOMPARE(cost(lanes(8, 16, 16)).ideal_wavefronts, uint64_t(1));
+    QCOMPARE(cost(lanes(8, 256, 16)).wavefronts, uint64_t(8));
     QCOMPARE(cost({}).requests, uint64_t(0));
 }
 

@@ -361,6 +361,18 @@ void add(SharedCounts& to, const SharedCounts& c)
     to.bytes += c.bytes;
 }
 
+// The warp instruction the running lane's next access at `site` (a return address in the kernel)
+// belongs to, and the lane's index in its warp.
+InstructionKey next_instruction(const void* site, uint32_t* lane)
+{
+    SimThread& t = *t_current;
+    const ThreadContext& tc = t.tc;
+    const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
+                            uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
+    *lane = uint32_t(linear % kWarpSize);
+    return {linear / kWarpSize, site, t.epoch, t.loads[site]++};
+}
+
 // Folds the instructions of the block that just ran into the launch's counts.
 void fold_block()
 {
@@ -556,13 +568,9 @@ SharedCounts shared_request_cost(const std::vector<LaneAccess>& accesses)
                                   : "misaligned shared-memory access");
     if (!g_counting || in_device_memory(p, bytes))
         return;
-    const void* site = __builtin_return_address(0);
-    SimThread& t = *t_current;
-    const ThreadContext& tc = t.tc;
-    const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
-                            uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
-    const InstructionKey key{linear / kWarpSize, site, t.epoch, t.loads[site]++};
-    t_shared_requests[key].push_back({uint32_t(linear % kWarpSize), a, uint32_t(bytes)});
+    uint32_t lane = 0;
+    const InstructionKey key = next_instruction(__builtin_return_address(0), &lane);
+    t_shared_requests[key].push_back({lane, a, uint32_t(bytes)});
 }
 
 // Not inlined: its return address is the load's place in the kernel (the helpers that call it
@@ -571,13 +579,8 @@ SharedCounts shared_request_cost(const std::vector<LaneAccess>& accesses)
 {
     if (!g_counting || !t_current || !in_device_memory(p, bytes))
         return;
-    const void* site = __builtin_return_address(0);
-    SimThread& t = *t_current;
-    const ThreadContext& tc = t.tc;
-    const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
-                            uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
-    const InstructionKey key{linear / kWarpSize, site, t.epoch, t.loads[site]++};
-    WarpInstruction& ins = t_instructions[key];
+    uint32_t lane = 0;
+    WarpInstruction& ins = t_instructions[next_instruction(__builtin_return_address(0), &lane)];
     ins.lanes += 1;
     ins.bytes += bytes;
     const auto a = reinterpret_cast<uintptr_t>(p);
