@@ -23,7 +23,8 @@ SimCounts sim_counts()
     out.shared_bytes = c.shared_bytes;
     for (const auto& [name, k] : c.kernels)
         out.kernels.push_back({name, k.launches, k.loads.instructions, k.loads.lane_accesses, k.loads.bytes,
-                               k.loads.sectors, k.mma_int8_ops, k.mma_f16_flops, k.shared_bytes});
+                               k.loads.sectors, k.mma_int8_ops, k.mma_f16_flops, k.shared_bytes, k.shared.requests,
+                               k.shared.wavefronts, k.shared.ideal_wavefronts});
     return out;
 }
 

@@ -18,6 +18,11 @@ struct SimKernelCounts {
     double mma_int8_ops = 0;           // tensor-core work and shared-memory traffic (SimCounts)
     double mma_f16_flops = 0;
     double shared_bytes = 0;
+    // Shared-memory requests through common.cuh's helpers and wmma, and the bank wavefronts they
+    // take (sim_runtime.h, SharedCounts: 32 banks; ideal = one per active phase, no conflict).
+    uint64_t shared_requests = 0;
+    uint64_t shared_wavefronts = 0;
+    uint64_t shared_ideal_wavefronts = 0;
 };
 
 struct SimCounts {

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <random>
 #include <string_view>
 #include <vector>
@@ -29,15 +30,41 @@ struct Counts {
     // The attention kernels' share of load_instructions, load_bytes, load_sectors, mma_f16 and
     // shared_bytes: it grows with the context, the rest of a prefill's work per token does not.
     double attn_instructions = 0, attn_bytes = 0, attn_sectors = 0, attn_mma_f16 = 0, attn_shared = 0;
+    double prefill_attention_bytes = 0;   // attention_prefill.cu's loads (Q, and K/V once per GQA group)
+    // Shared-memory requests and their bank wavefronts (all kernels; by kernel file below).
+    double shared_requests = 0, shared_wavefronts = 0, shared_ideal = 0;
+    struct Shared {
+        double requests = 0, wavefronts = 0, ideal = 0;
+    };
+    std::map<std::string, Shared> shared_by_kernel;   // per run, not per token (not in kFields)
 
     // Every field, for the arithmetic below.
-    static constexpr double Counts::*kFields[] = {
-        &Counts::launches,        &Counts::host_syncs,          &Counts::load_instructions, &Counts::load_lanes,
-        &Counts::load_bytes,      &Counts::load_sectors,        &Counts::matvec_lanes,      &Counts::matvec_bytes,
-        &Counts::matvec_sectors,  &Counts::matvec_instructions, &Counts::gemm_flops,        &Counts::gemm_bytes,
-        &Counts::attention_bytes, &Counts::attention_sectors,   &Counts::mma_int8,          &Counts::mma_f16,
-        &Counts::shared_bytes,    &Counts::attn_instructions,   &Counts::attn_bytes,        &Counts::attn_sectors,
-        &Counts::attn_mma_f16,    &Counts::attn_shared};
+    static constexpr double Counts::*kFields[] = {&Counts::launches,
+                                                  &Counts::host_syncs,
+                                                  &Counts::load_instructions,
+                                                  &Counts::load_lanes,
+                                                  &Counts::load_bytes,
+                                                  &Counts::load_sectors,
+                                                  &Counts::matvec_lanes,
+                                                  &Counts::matvec_bytes,
+                                                  &Counts::matvec_sectors,
+                                                  &Counts::matvec_instructions,
+                                                  &Counts::gemm_flops,
+                                                  &Counts::gemm_bytes,
+                                                  &Counts::attention_bytes,
+                                                  &Counts::attention_sectors,
+                                                  &Counts::mma_int8,
+                                                  &Counts::mma_f16,
+                                                  &Counts::shared_bytes,
+                                                  &Counts::attn_instructions,
+                                                  &Counts::attn_bytes,
+                                                  &Counts::attn_sectors,
+                                                  &Counts::attn_mma_f16,
+                                                  &Counts::attn_shared,
+                                                  &Counts::prefill_attention_bytes,
+                                                  &Counts::shared_requests,
+                                                  &Counts::shared_wavefronts,
+                                                  &Counts::shared_ideal};
 
     Counts operator-(const Counts& o) const { return plus(o, -1.0); }
     Counts scaled(double f) const
@@ -73,6 +100,14 @@ Counts read_counts()
         r.mma_int8 += k.mma_int8_ops;
         r.mma_f16 += k.mma_f16_flops;
         r.shared_bytes += k.shared_bytes;
+        r.shared_requests += double(k.shared_requests);
+        r.shared_wavefronts += double(k.shared_wavefronts);
+        r.shared_ideal += double(k.shared_ideal_wavefronts);
+        if (k.shared_requests > 0)
+            r.shared_by_kernel[k.kernel] = {double(k.shared_requests), double(k.shared_wavefronts),
+                                            double(k.shared_ideal_wavefronts)};
+        if (k.kernel == "attention_prefill")
+            r.prefill_attention_bytes += double(k.load_bytes);
         if (k.kernel == "attention" || k.kernel == "attention_prefill") {
             r.attn_instructions += double(k.load_instructions);
             r.attn_bytes += double(k.load_bytes);
@@ -226,6 +261,25 @@ Counts carry_prefill(const Counts& c, int64_t measured, int64_t target)
     return r;
 }
 
+// Shared-memory bank wavefronts (sim_runtime.h's model): per request, and against the conflict-free
+// ideal (1.0: no conflict), overall and by kernel file, from the whole model's run.
+void write_shared(JsonWriter& w, const Counts& c, double tokens)
+{
+    auto ratio = [](double a, double b) { return b > 0 ? a / b : 0.0; };
+    w.key("shared_requests_per_token").value(c.shared_requests / tokens, "%.0f");
+    w.key("shared_wavefronts_per_request").value(ratio(c.shared_wavefronts, c.shared_requests), "%.4f");
+    w.key("shared_bank_conflict_factor").value(ratio(c.shared_wavefronts, c.shared_ideal), "%.4f");
+    w.key("shared_by_kernel").begin_object();
+    for (const auto& [kernel, k] : c.shared_by_kernel) {
+        w.key(kernel).begin_object();
+        w.key("requests_per_token").value(k.requests / tokens, "%.0f");
+        w.key("wavefronts_per_request").value(ratio(k.wavefronts, k.requests), "%.4f");
+        w.key("bank_conflict_factor").value(ratio(k.wavefronts, k.ideal), "%.4f");
+        w.end_object();
+    }
+    w.end_object();
+}
+
 }   // namespace
 
 Result<std::string> count_sim_test(const SimTest& t)
@@ -285,6 +339,8 @@ Result<std::string> count_sim_test(const SimTest& t)
     const double att_eff =
         per_token.attention_sectors > 0 ? per_token.attention_bytes / (per_token.attention_sectors * 32.0) : 0;
     w.key("attention_sector_efficiency").value(att_eff, "%.4f");
+    w.key("prefill_attention_load_bytes_per_token").value(per_token.prefill_attention_bytes, "%.0f");
+    write_shared(w, *whole, tokens);
     w.key("estimate").begin_object();
     // Decode streams every weight once per token.
     if (t.n_gen > 0) {

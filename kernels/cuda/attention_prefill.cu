@@ -319,6 +319,12 @@ constexpr int kGqaMaxTiles = int(kGqaMaxDim / 16);   // output tiles of 16x16 a 
 // Padding of the shared rows (see gqa_layout).
 constexpr int64_t kPadHalves = 8;
 constexpr int64_t kScoreLd = kGqaKeys + 8;   // floats
+constexpr int64_t kPvLd = 16 + 8;            // floats: a warp's P.V tile rows (see gqa_layout)
+
+// The element of a warp's 16 x 16 P.V tile that lane `lane` reads in its step i (0..7): column
+// lane % 16 of row 4 (i / 2) + i % 2 (lanes 0-15) or two rows below (lanes 16-31). Rows 2 apart
+// start 48 floats apart, 16 banks modulo 32: the two half-warps' 16 floats fill 32 banks.
+__device__ __forceinline__ int pv_row(int i, int lane) { return 4 * (i / 2) + i % 2 + 2 * (lane / 16); }
 
 // Shared memory of the GQA kernel, in bytes from the start; rows padded so that the tensor-core
 // operand loads and the score stores are free of bank conflicts:
@@ -329,8 +335,11 @@ constexpr int64_t kScoreLd = kGqaKeys + 8;   // floats
 //   rows g and g + 8 ... half a warp (4 rows x 8 floats) per phase: rows 24 floats apart land
 //   on banks 0-7, 24-31, 16-23, 8-15: distinct. The softmax then reads one row per instruction
 //   (16 lanes on 16 consecutive floats).
-// - each warp's P.V tile (F32, rows of 16 floats) is read by its lanes 32 consecutive floats
-//   per instruction (conflict-free); its store is the one 2-way access of the kernel.
+// - each warp's P.V tile (F32) has rows of kPvLd = 24 floats, stored as the scores are
+//   (conflict-free); its lanes read it two rows at a time, rows 2 apart (pv_row). With rows of
+//   16 floats the store was 2-way (rows g and g + 2 in the same banks: 20,480 extra wavefronts
+//   for a 7B layer's 64-token prefill, tst_cuda_prefill_attention::gqaSharedAccessesAreConflictFree).
+// Every shared access goes through common.cuh's helpers or wmma: the sim counts its wavefronts.
 struct GqaLayout {
     size_t qh, kh, vh, s, ph, pv, raw, rows, total;
     int64_t ldq, ldk, ldv, ldp;   // halves
@@ -344,13 +353,13 @@ __host__ __device__ inline GqaLayout gqa_layout(int64_t hd, int64_t vd, bool q8)
     l.ldk = hd + kPadHalves;
     l.ldv = vd + kPadHalves;
     l.ldp = kGqaKeys + kPadHalves;
-    l.qh = 0;                                                   // (M, ldq) F16 queries
-    l.kh = l.qh + up128(size_t(M * l.ldq) * 2);                 // (kGqaKeys, ldk) F16 keys
-    l.vh = l.kh + up128(size_t(kGqaKeys * l.ldk) * 2);          // (kGqaKeys, ldv) F16 values
-    l.s = l.vh + up128(size_t(kGqaKeys * l.ldv) * 2);           // (M, kScoreLd) F32 scores
-    l.ph = l.s + up128(size_t(M * kScoreLd) * 4);               // (M, ldp) F16 weights
-    l.pv = l.ph + up128(size_t(M * l.ldp) * 2);                 // (warps, 16, 16) F32 P.V tiles
-    l.raw = l.pv + up128(size_t(kThreads / kWarp * 256) * 4);   // Q8_0: (kGqaKeys) staged rows
+    l.qh = 0;                                                          // (M, ldq) F16 queries
+    l.kh = l.qh + up128(size_t(M * l.ldq) * 2);                        // (kGqaKeys, ldk) F16 keys
+    l.vh = l.kh + up128(size_t(kGqaKeys * l.ldk) * 2);                 // (kGqaKeys, ldv) F16 values
+    l.s = l.vh + up128(size_t(kGqaKeys * l.ldv) * 2);                  // (M, kScoreLd) F32 scores
+    l.ph = l.s + up128(size_t(M * kScoreLd) * 4);                      // (M, ldp) F16 weights
+    l.pv = l.ph + up128(size_t(M * l.ldp) * 2);                        // (warps, 16, kPvLd) F32 P.V tiles
+    l.raw = l.pv + up128(size_t(kThreads / kWarp * 16 * kPvLd) * 4);   // Q8_0: (kGqaKeys) staged rows
     const int64_t hb = (hd > vd ? hd : vd) / 32 * 34;
     l.rows = l.raw + (q8 ? up128(size_t(kGqaKeys * q8_stage_stride(hb))) : 0);   // (3, M) F32
     l.total = l.rows + up128(size_t(3 * M) * 4);
@@ -382,8 +391,12 @@ __device__ void gqa_stage(uint16_t* dst, int64_t ld, const Elem* cache, int64_t 
             if (j < jn)
                 q8_piece(raw + j * q8_stage_stride(hb) + q8_stage_offset(cache, j0 + j, row_bytes, head * hb), piece,
                          f);
+            uint16_t h[8];
             for (int i = 0; i < 8; ++i)
-                dst[j * ld + piece * 8 + i] = float_to_half_bits(f[i]);
+                h[i] = float_to_half_bits(f[i]);
+            Words4 v;
+            std::memcpy(&v, h, 16);
+            store_shared(reinterpret_cast<Words4*>(dst + j * ld + piece * 8), v);   // one 16-byte store
         }
     } else {
         for (int64_t e = tid; e < kGqaKeys * (dim / 8); e += nt) {
@@ -391,7 +404,7 @@ __device__ void gqa_stage(uint16_t* dst, int64_t ld, const Elem* cache, int64_t 
             Words4 v{0, 0, 0, 0};
             if (j < jn)
                 v = load_i32x4_a16(cache + (j0 + j) * n_kv_heads * dim + head * dim + w * 8);
-            std::memcpy(dst + j * ld + w * 8, &v, 16);
+            store_shared(reinterpret_cast<Words4*>(dst + j * ld + w * 8), v);
         }
     }
 }
@@ -432,7 +445,7 @@ __global__ void __launch_bounds__(kThreads)
     const int64_t nq = n_tokens - t0 < kQ ? n_tokens - t0 : kQ;
     const int tid = int(threadIdx.x), nt = int(blockDim.x);
     const int warp = tid / kWarp, lane = tid % kWarp, n_warps = nt / kWarp;
-    auto* pv = reinterpret_cast<float*>(smem + lay.pv) + warp * 256;
+    auto* pv = reinterpret_cast<float*>(smem + lay.pv) + warp * 16 * kPvLd;
 
     // Q rows in F16 (rounded as the CPU backend's Q.K), 4 floats a lane with 16-byte loads.
     for (int64_t e = tid; e < G * kQ * (hd / 4); e += nt) {
@@ -441,12 +454,16 @@ __global__ void __launch_bounds__(kThreads)
         if (qi < nq)
             v = load_i32x4_a16(q + ((t0 + qi) * n_head + h0 + g) * hd + i4 * 4);
         const int w[4] = {v.x, v.y, v.z, v.w};
+        uint16_t h[4];
         for (int k = 0; k < 4; ++k)
-            qh[r * lay.ldq + i4 * 4 + k] = float_to_half_bits(__int_as_float(w[k]));
+            h[k] = float_to_half_bits(__int_as_float(w[k]));
+        Words2 packed;
+        std::memcpy(&packed, h, 8);
+        store_shared(reinterpret_cast<Words2*>(qh + r * lay.ldq + i4 * 4), packed);   // one 8-byte store
     }
     if (tid < G * kQ) {
-        row_m[tid] = -INFINITY;
-        row_l[tid] = 0.0f;
+        store_shared(&row_m[tid], -INFINITY);
+        store_shared(&row_l[tid], 0.0f);
     }
     // The P.V tiles a warp owns: tile k of this warp is tile warp + k * n_warps of the (G, vd / 16) grid.
     const int64_t col_tiles = vd / 16, n_tiles = G * col_tiles;
@@ -470,12 +487,13 @@ __global__ void __launch_bounds__(kThreads)
             const int64_t j = lane % 16;
             for (int64_t qi = 0; qi < kQ; ++qi) {   // one row per instruction, 16 lanes (twice)
                 const int64_t r = warp * kQ + qi, p_pos = pos0 + t0 + qi;
+                const float s_raw = load_shared(&S[r * kScoreLd + j]);   // by every lane: one request per row
                 const bool visible = qi < nq && j < jn && j0 + j <= p_pos && j0 + j >= first_visible(p_pos, window);
-                const float sc = visible ? attention_score(S[r * kScoreLd + j], scale, softcap) : -INFINITY;
+                const float sc = visible ? attention_score(s_raw, scale, softcap) : -INFINITY;
                 float m = sc;
                 for (int off = 8; off > 0; off >>= 1)
                     m = fmaxf(m, __shfl_xor_sync(kFullMask, m, off));
-                const float m_old = row_m[r];
+                const float m_old = load_shared(&row_m[r]);
                 const float m_new = fmaxf(m_old, m);
                 const float p =
                     m_new != -INFINITY && visible ? half_bits_to_float(float_to_half_bits(expf(sc - m_new))) : 0.0f;
@@ -484,12 +502,12 @@ __global__ void __launch_bounds__(kThreads)
                     sum += __shfl_xor_sync(kFullMask, sum, off);
                 __syncwarp();   // every lane has read row_m[r]
                 if (lane < 16)
-                    ph[r * lay.ldp + j] = float_to_half_bits(p);
+                    store_shared(&ph[r * lay.ldp + j], float_to_half_bits(p));
                 if (lane == 0) {
                     const float alpha = m_new != -INFINITY ? expf(m_old - m_new) : 1.0f;   // 0 on the first tile
-                    row_l[r] = row_l[r] * alpha + sum;
-                    row_m[r] = m_new;
-                    row_a[r] = alpha;
+                    store_shared(&row_l[r], load_shared(&row_l[r]) * alpha + sum);
+                    store_shared(&row_m[r], m_new);
+                    store_shared(&row_a[r], alpha);
                 }
                 __syncwarp();
             }
@@ -503,11 +521,12 @@ __global__ void __launch_bounds__(kThreads)
             wmma::fragment<wmma::accumulator, 16, 16, 16, float> c;
             tile_product<wmma::row_major>(c, ph + rb * kQ * lay.ldp, unsigned(lay.ldp), vh + cb * 16, lay.ldv,
                                           unsigned(lay.ldv), kGqaKeys);
-            wmma::store_matrix_sync(pv, c, 16, wmma::mem_row_major);
+            wmma::store_matrix_sync(pv, c, unsigned(kPvLd), wmma::mem_row_major);
             __syncwarp();
             for (int i = 0; i < 8; ++i) {
-                const int e = lane + 32 * i;
-                acc[k * 8 + i] = acc[k * 8 + i] * row_a[rb * kQ + e / 16] + pv[e];
+                const int row = pv_row(i, lane);
+                acc[k * 8 + i] =
+                    acc[k * 8 + i] * load_shared(&row_a[rb * kQ + row]) + load_shared(&pv[row * kPvLd + lane % 16]);
             }
             __syncwarp();   // pv read before the next tile's store
         }
@@ -519,10 +538,10 @@ __global__ void __launch_bounds__(kThreads)
             break;
         const int64_t rb = tile / col_tiles, cb = tile % col_tiles;
         for (int i = 0; i < 8; ++i) {
-            const int e = lane + 32 * i;
-            const int64_t qi = e / 16, d = cb * 16 + e % 16;
+            const int64_t qi = pv_row(i, lane), d = cb * 16 + lane % 16;
+            const float l = load_shared(&row_l[rb * kQ + qi]);   // by every lane: one request per step
             if (qi < nq)
-                out[((t0 + qi) * n_head + h0 + rb) * vd + d] = acc[k * 8 + i] / row_l[rb * kQ + qi];
+                out[((t0 + qi) * n_head + h0 + rb) * vd + d] = acc[k * 8 + i] / l;
         }
     }
 }

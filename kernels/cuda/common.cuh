@@ -121,6 +121,33 @@ CAUSERIE_LOAD_INLINE __device__ __forceinline__ int load_i32_a4(const void* p) {
 CAUSERIE_LOAD_INLINE __device__ __forceinline__ Words2 load_i32x2_a8(const void* p) { return load_aligned<Words2>(p); }
 CAUSERIE_LOAD_INLINE __device__ __forceinline__ Words4 load_i32x4_a16(const void* p) { return load_aligned<Words4>(p); }
 
+// Shared-memory accesses of the tiled kernels (mmq.cu, attention_prefill.cu): one plain load or
+// store of sizeof(T) bytes (1 to 16, at an address aligned to them) on a GPU; under the sim each
+// lane's access is also reported, so the sim counts the bank wavefronts of every warp-wide
+// request (sim_runtime.h, SharedCounts). Always inlined under the sim, like the load helpers.
+template <class T>
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ T load_shared(const T* p)
+{
+#if defined(CAUSERIE_CUDA_SIM)
+    ::causerie::cuda_sim::record_shared(p, sizeof(T));
+    T v;
+    std::memcpy(&v, p, sizeof(T));   // a misaligned access is reported, not undefined behaviour here
+    return v;
+#else
+    return *p;
+#endif
+}
+template <class T>
+CAUSERIE_LOAD_INLINE __device__ __forceinline__ void store_shared(T* p, const T& v)
+{
+#if defined(CAUSERIE_CUDA_SIM)
+    ::causerie::cuda_sim::record_shared(p, sizeof(T));
+    std::memcpy(static_cast<void*>(p), &v, sizeof(T));
+#else
+    *p = v;
+#endif
+}
+
 __device__ __forceinline__ float half_bits_to_float(uint16_t h) { return __half2float(__ushort_as_half(h)); }
 
 __device__ __forceinline__ uint16_t float_to_half_bits(float f) { return __half_as_ushort(__float2half_rn(f)); }

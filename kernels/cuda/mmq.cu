@@ -15,15 +15,16 @@ constexpr int kPanels = int(kMmqTileK / 16);   // 16-element panels per step
 
 // Shared memory of a block (19 KiB: two blocks or more per SM). Panels: element 16 p + i of row r
 // (token t) at a[p][r][i] (b[p][t][i]); the 8 rows (tokens) of one mma fragment register are 128
-// contiguous bytes, so a warp's fragment loads hit 32 distinct banks.
+// contiguous bytes, so a warp's fragment loads hit 32 distinct banks. Every access goes through
+// common.cuh's shared helpers: the sim counts its bank wavefronts (tst_cuda_mmq checks them).
 struct Smem {
     alignas(32) int8_t a[kPanels][kRows][16];
     alignas(32) int8_t b[kPanels][kTokens][16];
-    int wmeta[kRows][kBlocks];    // Q4_0/Q8_0: F32 bits of d; Q4_K: sc | m << 8; Q6_K: sc0 | sc1 << 8 (int8)
-    float wsb[kRows][2];          // the step's super-block: Q4_K d and dmin (F16 to F32), Q6_K d
-    float xd[kTokens][kBlocks];   // Q8_0 activations: d per block
-    int xs[kTokens][kBlocks];     // Q8_K activations: sum of the codes per 32 elements
-    float xsb[kTokens];           // Q8_K activations: d of the step's super-block
+    alignas(16) int wmeta[kRows][kBlocks];   // Q4_0/Q8_0: F32 bits of d; Q4_K: sc | m << 8; Q6_K: sc0 | sc1 << 8 (int8)
+    float wsb[kRows][2];                     // the step's super-block: Q4_K d and dmin (F16 to F32), Q6_K d
+    float xd[kTokens][kBlocks];              // Q8_0 activations: d per block
+    int xs[kTokens][kBlocks];                // Q8_K activations: sum of the codes per 32 elements
+    float xsb[kTokens];                      // Q8_K activations: d of the step's super-block
 };
 
 // Shared-memory traffic for the sim's counters; nothing on a GPU.
@@ -36,18 +37,23 @@ __device__ __forceinline__ void count_smem(size_t bytes)
 #endif
 }
 
-// Row r of panel p, swizzled: stored at row r ^ (p % 8). The 8 rows one fragment register spans
-// stay 128 contiguous bytes (a permutation within an aligned group of 8), and a staging thread's
-// consecutive panels of one row land in distinct 16-byte bank groups: no bank conflicts either way.
+// Row r of panel p, swizzled: stored at row r ^ f(p), f(p) = p ^ 2 (p & 1) (bits b2, b1 ^ b0, b0
+// of p % 8). The 8 rows one fragment register spans stay 128 contiguous bytes (a permutation
+// within an aligned group of 8: a 16-byte bank group each), and the 8 lanes of each phase of a
+// 16-byte staging store land in 8 distinct bank groups for every type's thread layout: Q4_0/Q8_0
+// 2 rows x panels {0, 2, 4, 6} (or {1, 3, 5, 7}), Q4_K 2 rows x {0, 1, 4, 5} (or {2, 3, 6, 7}),
+// Q6_K 4 rows x {g, g + 4}, the activations one token x 8 panels. (With f(p) = p, Q4_K's were
+// 2-way conflicts: tst_cuda_mmq::mmqSharedAccessesAreConflictFree.)
+__device__ __forceinline__ int swizzle(int p, int r) { return r ^ ((p ^ ((p & 1) << 1)) % 8); }
 template <int N>
 __device__ __forceinline__ int8_t* row_of(int8_t (&panels)[kPanels][N][16], int p, int r)
 {
-    return panels[p][r ^ (p % 8)];
+    return panels[p][swizzle(p, r)];
 }
 template <int N>
 __device__ __forceinline__ const int8_t* row_of(const int8_t (&panels)[kPanels][N][16], int p, int r)
 {
-    return panels[p][r ^ (p % 8)];
+    return panels[p][swizzle(p, r)];
 }
 
 __device__ __forceinline__ float mmq_half(const uint8_t* p) { return half_bits_to_float(load_u16(p)); }
@@ -62,16 +68,20 @@ __device__ __forceinline__ int sign_extend_bytes(int v, int bits)
     const int fill = int((0xFFu << bits) & 0xFFu);
     return s | ((s & top) >> (bits - 1)) * fill;
 }
-__device__ __forceinline__ void put16(int8_t* dst, int x, int y, int z, int w)
+// One 16-byte store (STS.128): a phase of 8 lanes then writes 8 panel rows, which the swizzle puts
+// in 8 distinct 16-byte bank groups. (As four 4-byte stores, the 32 lanes of one store would
+// put 4 distinct words in each bank: 4 wavefronts each, 16 for the 16 bytes instead of 4.)
+__device__ __forceinline__ void put16(int8_t* dst, const Words4& v)
 {
-    int* d = reinterpret_cast<int*>(dst);
-    d[0] = x;
-    d[1] = y;
-    d[2] = z;
-    d[3] = w;
+    store_shared(reinterpret_cast<Words4*>(dst), v);
     count_smem(16);
 }
-__device__ __forceinline__ void put16(int8_t* dst, const Words4& v) { put16(dst, v.x, v.y, v.z, v.w); }
+__device__ __forceinline__ void put16(int8_t* dst, int x, int y, int z, int w) { put16(dst, Words4{x, y, z, w}); }
+template <class T>
+__device__ __forceinline__ void put(T& dst, T v)
+{
+    store_shared(&dst, v);
+}
 
 // Stages the weights of blocks k0 .. k0 + kBlocks (32 elements each, nb per row; fewer at the end
 // of the row) of rows row0 .. row0 + kRows; rows past the matrix and blocks past the row are zero.
@@ -101,7 +111,7 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
                 put16(row_of(sm.a, 2 * j + 1, r), sign_extend_bytes(nib_hi(q.x), 4), sign_extend_bytes(nib_hi(q.y), 4),
                       sign_extend_bytes(nib_hi(q.z), 4), sign_extend_bytes(nib_hi(q.w), 4));
             }
-            sm.wmeta[r][j] = ok ? __float_as_int(mmq_half(scales + 2 * (size_t(row) * size_t(nb) + size_t(b)))) : 0;
+            put(sm.wmeta[r][j], ok ? __float_as_int(mmq_half(scales + 2 * (size_t(row) * size_t(nb) + size_t(b)))) : 0);
             count_smem(4);
         }
         return;
@@ -137,18 +147,17 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
             const uint32_t mine = (uint32_t(wd.x) >> 24) | (uint32_t(wd.y) >> 24) << 8;
             const uint32_t other = uint32_t(__shfl_xor_sync(kFullMask, int(mine), 1));
             if (p == int((k0 / 4) % 2)) {   // this pair of words is the step's two units
-                const int words[2] = {wd.x, wd.y};
-                for (int ju = 0; ju < 2; ++ju) {
-                    const int v = words[ju];
-                    sm.wmeta[r][2 * ju] = (v & 63) | ((v >> 12) & 63) << 8;
-                    sm.wmeta[r][2 * ju + 1] = ((v >> 6) & 63) | ((v >> 18) & 63) << 8;
-                }
+                // The row's 4 scale words in one 16-byte store: a phase's 8 lanes fill 128
+                // contiguous bytes (as 4-byte stores, rows 8 apart would share banks: 2-way).
+                auto meta = [](int v, int shift) { return ((v >> shift) & 63) | ((v >> (shift + 12)) & 63) << 8; };
+                store_shared(reinterpret_cast<Words4*>(sm.wmeta[r]),
+                             Words4{meta(wd.x, 0), meta(wd.x, 6), meta(wd.y, 0), meta(wd.y, 6)});
                 count_smem(16);
             }
             if (p == 0) {
                 const uint32_t dm = mine | other << 16;
-                sm.wsb[r][0] = half_bits_to_float(uint16_t(dm & 0xFFFF));
-                sm.wsb[r][1] = half_bits_to_float(uint16_t(dm >> 16));
+                put(sm.wsb[r][0], half_bits_to_float(uint16_t(dm & 0xFFFF)));
+                put(sm.wsb[r][1], half_bits_to_float(uint16_t(dm >> 16)));
                 count_smem(8);
             }
         }
@@ -163,9 +172,9 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
         if (row >= rows) {
             for (int g = 0; g < 4; ++g)
                 put16(panel[g], 0, 0, 0, 0);
-            sm.wmeta[r][2 * ju] = sm.wmeta[r][2 * ju + 1] = 0;
+            store_shared(reinterpret_cast<Words2*>(&sm.wmeta[r][2 * ju]), Words2{0, 0});
             if (ju == 0)
-                sm.wsb[r][0] = 0.0f;
+                put(sm.wsb[r][0], 0.0f);
             return;
         }
         const uint8_t* codes = w + size_t(row) * size_t(nsb) * 192;
@@ -184,11 +193,12 @@ __device__ __forceinline__ void stage_weights(TensorType type, Smem& sm, const u
         }
         const int sc =
             load_i32_a4(w + size_t(rows) * size_t(nsb) * 192 + size_t(row) * size_t(nsb) * 16 + 4 * size_t(u0 + ju));
-        sm.wmeta[r][2 * ju] = sc & 0xFFFF;
-        sm.wmeta[r][2 * ju + 1] = (sc >> 16) & 0xFFFF;
+        // One 8-byte store: 16 lanes on 128 contiguous bytes per phase (two 4-byte stores would
+        // put rows 8 apart in the same banks).
+        store_shared(reinterpret_cast<Words2*>(&sm.wmeta[r][2 * ju]), Words2{sc & 0xFFFF, (sc >> 16) & 0xFFFF});
         if (ju == 0)
-            sm.wsb[r][0] =
-                mmq_half(w + size_t(rows) * size_t(nsb) * 208 + size_t(row) * size_t(nsb) * 2 + 2 * size_t(sb));
+            put(sm.wsb[r][0],
+                mmq_half(w + size_t(rows) * size_t(nsb) * 208 + size_t(row) * size_t(nsb) * 2 + 2 * size_t(sb)));
         count_smem(12);
     }
 }
@@ -217,13 +227,13 @@ __device__ __forceinline__ void stage_activations(bool k_quant, Smem& sm, const 
         const bool ok = tok < n_tokens && j < nblk;
         const uint8_t* xr = xq + size_t(ok ? tok : 0) * x_row_bytes;
         if (k_quant) {
-            sm.xs[t][j] = ok ? int(int16_t(load_u16(xr + size_t(n) + 2 * size_t(k0 + j)))) : 0;
+            put(sm.xs[t][j], ok ? int(int16_t(load_u16(xr + size_t(n) + 2 * size_t(k0 + j)))) : 0);
             if (j == 0)
-                sm.xsb[t] =
-                    ok ? __int_as_float(load_i32_a4(xr + size_t(n) + size_t(n) / 16 + 4 * size_t(k0 / 8))) : 0.0f;
+                put(sm.xsb[t],
+                    ok ? __int_as_float(load_i32_a4(xr + size_t(n) + size_t(n) / 16 + 4 * size_t(k0 / 8))) : 0.0f);
         } else {
-            sm.xd[t][j] =
-                ok ? half_bits_to_float(uint16_t(load_i32_a4(xr + size_t(n) + 4 * size_t(k0 + j)) & 0xFFFF)) : 0.0f;
+            put(sm.xd[t][j],
+                ok ? half_bits_to_float(uint16_t(load_i32_a4(xr + size_t(n) + 4 * size_t(k0 + j)) & 0xFFFF)) : 0.0f);
         }
         count_smem(4);
     }
@@ -258,7 +268,7 @@ __device__ __forceinline__ void mma_k16(int (&d)[4], const int (&a)[2], const in
 __device__ __forceinline__ int smem_word(const int8_t* p)
 {
     count_smem(4);
-    return *reinterpret_cast<const int*>(p);
+    return load_shared(reinterpret_cast<const int*>(p));
 }
 
 constexpr int kTiles = kTokens / 8;   // 8-token column tiles of a warp's 16 x 64 outputs
@@ -323,35 +333,49 @@ __global__ void __launch_bounds__(kThreads)
         for (int j = 0; j < nblk; ++j) {
             for (int pass = 0; pass < (q6 ? 2 : 1); ++pass) {   // Q6_K: a scale per 16 elements
                 warp_dots(sm, warp, lane, j, pass, q6, c);
-                const int meta[2] = {sm.wmeta[16 * warp + g][j], sm.wmeta[16 * warp + g + 8][j]};
+                const int meta[2] = {load_shared(&sm.wmeta[16 * warp + g][j]),
+                                     load_shared(&sm.wmeta[16 * warp + g + 8][j])};
                 count_smem(8);
-                for (int n = 0; n < kTiles; ++n)
+                for (int n = 0; n < kTiles; ++n) {
+                    // The two tokens' activation scale (Q4_0, Q8_0) or code sum (Q4_K) serve both rows.
+                    float xd[2] = {0.0f, 0.0f};
+                    int xs[2] = {0, 0};
+                    for (int u = 0; u < 2 && !q6; ++u) {
+                        if (k_quant)
+                            xs[u] = load_shared(&sm.xs[8 * n + t2 + u][j]);
+                        else
+                            xd[u] = load_shared(&sm.xd[8 * n + t2 + u][j]);
+                    }
+                    if (!q6)
+                        count_smem(8);
                     for (int i = 0; i < 4; ++i) {
-                        const int t = 8 * n + t2 + i % 2, m = meta[i / 2], dot = c[n][i];
+                        const int m = meta[i / 2], dot = c[n][i];
                         switch (type) {
                         case TensorType::Q4_0:
-                            acc[n][i] += __fmul_rn(__fmul_rn(float(dot), __int_as_float(m)), sm.xd[t][j]);
+                            acc[n][i] += __fmul_rn(__fmul_rn(float(dot), __int_as_float(m)), xd[i % 2]);
                             break;
                         case TensorType::Q8_0:
-                            acc[n][i] += __fmul_rn(float(dot), __fmul_rn(__int_as_float(m), sm.xd[t][j]));
+                            acc[n][i] += __fmul_rn(float(dot), __fmul_rn(__int_as_float(m), xd[i % 2]));
                             break;
                         case TensorType::Q4_K:
                             isum[n][i] += (m & 0xFF) * dot;
-                            imin[n][i] += (m >> 8) * sm.xs[t][j];
+                            imin[n][i] += (m >> 8) * xs[i % 2];
                             break;
                         default: isum[n][i] += int(int8_t(m >> (8 * pass))) * dot; break;
                         }
-                        if (i == 0 && !q6)
-                            count_smem(8);   // the two tokens' scale (or sum) serve both rows
                     }
+                }
             }
             if (k_quant && (k0 + j) % 8 == 7) {   // end of a super-block: its float term
-                const float wd[2] = {sm.wsb[16 * warp + g][0], sm.wsb[16 * warp + g + 8][0]};
-                const float wm[2] = {sm.wsb[16 * warp + g][1], sm.wsb[16 * warp + g + 8][1]};
+                const float wd[2] = {load_shared(&sm.wsb[16 * warp + g][0]),
+                                     load_shared(&sm.wsb[16 * warp + g + 8][0])};
+                const float wm[2] = {load_shared(&sm.wsb[16 * warp + g][1]),
+                                     load_shared(&sm.wsb[16 * warp + g + 8][1])};
                 count_smem(16);
-                for (int n = 0; n < kTiles; ++n)
+                for (int n = 0; n < kTiles; ++n) {
+                    const float xsb[2] = {load_shared(&sm.xsb[8 * n + t2]), load_shared(&sm.xsb[8 * n + t2 + 1])};
                     for (int i = 0; i < 4; ++i) {
-                        const float x_d = sm.xsb[8 * n + t2 + i % 2];
+                        const float x_d = xsb[i % 2];
                         if (!q6) {
                             const float d = __fmul_rn(wd[i / 2], x_d), dmin = __fmul_rn(wm[i / 2], x_d);
                             acc[n][i] += __fsub_rn(__fmul_rn(d, float(isum[n][i])), __fmul_rn(dmin, float(imin[n][i])));
@@ -360,6 +384,7 @@ __global__ void __launch_bounds__(kThreads)
                         }
                         isum[n][i] = imin[n][i] = 0;
                     }
+                }
                 count_smem(4 * kTiles * 2);
             }
         }

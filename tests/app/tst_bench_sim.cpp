@@ -25,10 +25,10 @@ QByteArray runCli(const QStringList& args, bool* ok)
 }
 
 // Every matrix 1024 wide and Q4_0: a row is 32 blocks, one per lane of the warp that reads it,
-// in the packed layout of kernels/cuda/matvec.cuh.
-QString makeModel(const QTemporaryDir& dir, int layers)
+// in the packed layout of kernels/cuda/matvec.cuh. 8 heads of 128 dims, 2 KV heads.
+QString makeModel(const QTemporaryDir& dir, int layers, int ctx = 64)
 {
-    const QString path = dir.filePath(QStringLiteral("m%1.gguf").arg(layers));
+    const QString path = dir.filePath(QStringLiteral("m%1-%2.gguf").arg(layers).arg(ctx));
     bool ok = false;
     runCli({"make-test-model",
             path,
@@ -47,22 +47,21 @@ QString makeModel(const QTemporaryDir& dir, int layers)
             "--vocab",
             "320",
             "--ctx",
-            "64",
+            QString::number(ctx),
             "--seed",
             "5"},
            &ok);
     return ok ? path : QString();
 }
 
-// The "sim" object of each test of one bench run, by test name ("pp2", "tg2"); prompt "0": tg2 only.
+// The "sim" object of each test of one bench run, by test name ("pp2", "tg2"); tests {"-p", "0", "-n", "2"}: tg2 only.
 QMap<QString, QJsonObject> simRows(const QString& model, const QStringList& extra = {},
-                                   const QString& prompt = QStringLiteral("2"))
+                                   const QStringList& tests = {"-p", "2", "-n", "2"})
 {
     bool ok = false;
-    const QByteArray out = runCli(
-        QStringList{"bench", model, "--device", "cuda-sim", "-p", prompt, "-n", "2", "-r", "1", "-t", "1", "--json"} +
-            extra,
-        &ok);
+    const QByteArray out = runCli(QStringList{"bench", model, "--device", "cuda-sim"} + tests +
+                                      QStringList{"-r", "1", "-t", "1", "--json"} + extra,
+                                  &ok);
     QMap<QString, QJsonObject> rows;
     if (ok)
         for (const QJsonValue& row : QJsonDocument::fromJson(out).array())
@@ -79,6 +78,7 @@ private Q_SLOTS:
     void appSamplerWaitsOncePerToken();
     void topKOptionRejectsBadInput_data();
     void topKOptionRejectsBadInput();
+    void prefillCountsAttentionLoadsAndBankWavefronts();
 };
 
 void TestBenchSim::countsPerLayerDoNotDependOnDepth()
@@ -139,8 +139,8 @@ void TestBenchSim::appSamplerWaitsOncePerToken()
     QVERIFY(dir.isValid());
     const QString two = makeModel(dir, 2);
     QVERIFY(!two.isEmpty());
-    const QJsonObject tree = simRows(two, {"--sampler", "app"}, "0").value("tg2");
-    const QJsonObject wide = simRows(two, {"--sampler", "app", "--top-k", "0"}, "0").value("tg2");
+    const QJsonObject tree = simRows(two, {"--sampler", "app"}, {"-p", "0", "-n", "2"}).value("tg2");
+    const QJsonObject wide = simRows(two, {"--sampler", "app", "--top-k", "0"}, {"-p", "0", "-n", "2"}).value("tg2");
     QVERIFY(!tree.isEmpty() && !wide.isEmpty());
     for (const QJsonObject& tg : {tree, wide}) {
         QCOMPARE(tg.value("host_syncs_per_token").toDouble(), 1.0);
@@ -173,6 +173,40 @@ void TestBenchSim::topKOptionRejectsBadInput()
     const QString err = QString::fromUtf8(p.readAllStandardError());
     QVERIFY2(err.contains(message), qPrintable(err));
     QVERIFY2(!err.contains("no-such-model"), qPrintable(err));   // refused before the model is opened
+}
+
+// A 64-token prefill (pp64) runs the int8 GEMM (mmq) and the GQA prefill attention kernel, whose
+// shared-memory layouts are conflict-free: every request takes the ideal wavefronts (factor 1).
+// The attention kernel's global loads, by hand: per layer, the queries once (64 tokens x 8 heads
+// x 128 floats) and each K/V row once per KV head for each 16-query tile (rows 16 + 32 + 48 + 64
+// = 160, x 2 KV heads x (128 + 128) F16): 262,144 + 163,840 bytes; 2 layers over 64 tokens. A
+// decode step (tg1) does not run it.
+void TestBenchSim::prefillCountsAttentionLoadsAndBankWavefronts()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString two = makeModel(dir, 2, 128);
+    QVERIFY(!two.isEmpty());
+    const QMap<QString, QJsonObject> rows = simRows(two, {}, {"-p", "64", "-n", "1"});
+    const QJsonObject pp = rows.value("pp64"), tg = rows.value("tg1");
+    QVERIFY(!pp.isEmpty() && !tg.isEmpty());
+    QCOMPARE(pp.value("prefill_attention_load_bytes_per_token").toDouble(), 2 * (262144.0 + 163840.0) / 64);
+    QCOMPARE(tg.value("prefill_attention_load_bytes_per_token").toDouble(), 0.0);
+    QVERIFY(pp.value("attention_load_bytes_per_token").toDouble() == 0.0);   // the decode kernel's only
+
+    QVERIFY(pp.value("shared_requests_per_token").toDouble() > 0);
+    QCOMPARE(pp.value("shared_bank_conflict_factor").toDouble(), 1.0);
+    QVERIFY(pp.value("shared_wavefronts_per_request").toDouble() >= 1.0);
+    const QJsonObject byKernel = pp.value("shared_by_kernel").toObject();
+    for (const char* kernel : {"mmq", "attention_prefill"}) {
+        const QJsonObject k = byKernel.value(kernel).toObject();
+        QVERIFY2(k.value("requests_per_token").toDouble() > 0, kernel);
+        QCOMPARE(k.value("bank_conflict_factor").toDouble(), 1.0);
+        // Mostly 4-byte requests (one wavefront); mmq's 16-byte staging stores take 4.
+        QVERIFY2(k.value("wavefronts_per_request").toDouble() >= 1.0 &&
+                     k.value("wavefronts_per_request").toDouble() < 1.5,
+                 kernel);
+    }
 }
 
 QTEST_GUILESS_MAIN(TestBenchSim)

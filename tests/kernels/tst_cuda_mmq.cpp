@@ -24,6 +24,8 @@ private Q_SLOTS:
     void mmqAccumulatesInItsEpilogue();
     void mmqRejectsBadInput();
     void mmqCountsTensorCoreWork();
+    void mmqSharedAccessesAreConflictFree_data();
+    void mmqSharedAccessesAreConflictFree();
 };
 
 namespace {
@@ -59,6 +61,23 @@ struct ReverseSchedule {
     }
     ~ReverseSchedule() { causerie::cuda_sim::set_schedule(causerie::cuda_sim::Schedule::Forward); }
 };
+
+// run_mmq on a quantized rows x cols matrix (seed) and random tokens (seed + 1) while the sim
+// counts; *c: the counters.
+gpu::GpuStatus counted_mmq(TensorType t, int64_t rows, int64_t cols, int64_t tokens, uint32_t seed,
+                           causerie::cuda_sim::Counters* c)
+{
+    namespace simrt = causerie::cuda_sim;
+    const auto w = quantized_matrix(t, rows, cols, seed);
+    const auto x = random_floats(size_t(tokens * cols), seed + 1);
+    std::vector<float> y;
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    const auto st = run_mmq(t, w, rows, cols, x, tokens, &y);
+    simrt::set_counting(false);
+    *c = simrt::counters();
+    return st;
+}
 #endif
 
 }   // namespace
@@ -173,18 +192,10 @@ void TestCudaMmq::mmqCountsTensorCoreWork()
 #if !defined(CAUSERIE_CUDA_SIM)
     QSKIP("the counters are the sim's");
 #else
-    namespace simrt = causerie::cuda_sim;
-    const auto t = TensorType::Q4_0;
     const int64_t rows = 100, cols = 512, tokens = 70;   // 2 x 2 tiles of 64 x 64
-    const auto w = quantized_matrix(t, rows, cols, 3);
-    const auto x = random_floats(size_t(tokens * cols), 4);
-    std::vector<float> y;
-    simrt::set_counting(true);
-    simrt::reset_counters();
-    const auto st = run_mmq(t, w, rows, cols, x, tokens, &y);
-    simrt::set_counting(false);
+    causerie::cuda_sim::Counters c;
+    const auto st = counted_mmq(TensorType::Q4_0, rows, cols, tokens, 3, &c);
     QVERIFY2(st.ok(), st.error.c_str());
-    const auto c = simrt::counters();
     QCOMPARE(c.mma_int8_ops, 2.0 * 128 * 128 * 512);
     QVERIFY(c.kernels.count("mmq") == 1);
     const auto& loads = c.kernels.at("mmq").loads;
@@ -196,6 +207,38 @@ void TestCudaMmq::mmqCountsTensorCoreWork()
     QVERIFY2(double(loads.bytes) / (32.0 * double(loads.sectors)) > 0.8,
              qPrintable(QString::number(double(loads.bytes) / (32.0 * double(loads.sectors)))));
     QVERIFY(c.shared_bytes > 0);
+#endif
+}
+
+void TestCudaMmq::mmqSharedAccessesAreConflictFree_data()
+{
+    QTest::addColumn<int>("type");
+    for (auto t : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K})
+        QTest::newRow(t == TensorType::Q4_0   ? "Q4_0"
+                      : t == TensorType::Q8_0 ? "Q8_0"
+                      : t == TensorType::Q4_K ? "Q4_K"
+                                              : "Q6_K")
+            << int(t);
+}
+
+// Every shared-memory request of the kernel (staging stores, fragment and scale loads) takes the
+// bank wavefronts of a conflict-free one (sim_runtime.h's model: one per phase), for every type.
+// The stores are 16 bytes (4 phases); the fragment loads 4 bytes, lanes on 128 contiguous bytes.
+void TestCudaMmq::mmqSharedAccessesAreConflictFree()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("the counters are the sim's");
+#else
+    QFETCH(int, type);
+    causerie::cuda_sim::Counters c;
+    const auto st = counted_mmq(TensorType(type), 70, 512, 67, 5, &c);
+    QVERIFY2(st.ok(), st.error.c_str());
+    const causerie::cuda_sim::SharedCounts sh = c.kernels.at("mmq").shared;
+    QVERIFY(sh.requests > 1000);
+    QCOMPARE(sh.wavefronts, sh.ideal_wavefronts);
+    // The fragment loads dominate: 4-byte, one wavefront each; the 16-byte stores take 4.
+    const double per_request = double(sh.wavefronts) / double(sh.requests);
+    QVERIFY2(per_request >= 1.0 && per_request < 1.5, qPrintable(QString::number(per_request)));
 #endif
 }
 

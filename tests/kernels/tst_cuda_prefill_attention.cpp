@@ -31,6 +31,7 @@ private Q_SLOTS:
     void q8CacheMatchesCpu_data();
     void q8CacheMatchesCpu();
     void gqaTilesLoadKvOncePerGroup();
+    void gqaSharedAccessesAreConflictFree();
 };
 
 void TestCudaPrefillAttention::matchesReference_data()
@@ -221,6 +222,32 @@ void TestCudaPrefillAttention::gqaTilesLoadKvOncePerGroup()
     QCOMPARE(gqa.loads.sectors * 32, gqa.loads.bytes);         // whole sectors
     qInfo("per prompt token: per-head kernel %.0f bytes of K/V, GQA kernel %.0f of K/V + %.0f of Q",
           double(per_head.loads.bytes) / 64, double(kv_rows * 8 * 512) / 64, double(q_bytes) / 64);
+#endif
+}
+
+// Every shared-memory request of the GQA kernel (the staging stores, the wmma tile loads and
+// stores, the softmax's and the P.V epilogue's accesses) takes the bank wavefronts of a
+// conflict-free one under the sim's model (sim_runtime.h): the padded rows of gqa_layout().
+// A 7B layer over a 64-token prompt, and over 40 tokens after 24 cached (partial tiles).
+void TestCudaPrefillAttention::gqaSharedAccessesAreConflictFree()
+{
+#if !defined(CAUSERIE_CUDA_SIM)
+    QSKIP("bank counting exists only under the sim");
+#else
+    namespace simrt = causerie::cuda_sim;
+    for (const Case c : {Case{32, 8, 128, 128, 64, 0}, Case{32, 8, 128, 128, 40, 24}}) {
+        const auto [q, K, V, vmax] = random_attention_inputs(c, 62);
+        DeviceBuffer dq(q), dk(K), dv(V), dout(size_t(c.n_tokens * c.n_head * c.vd) * 4);
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const auto st = gpu::attention_prefill(dq.as<float>(), dk.as<uint16_t>(), dv.as<uint16_t>(), dout.as<float>(),
+                                               c.n_tokens, c.pos0, gpu_shape(c), nullptr, gpu::PrefillMath::Auto);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        const simrt::SharedCounts sh = simrt::counters().kernels["attention_prefill"].shared;
+        QVERIFY(sh.requests > 1000);
+        QCOMPARE(sh.wavefronts, sh.ideal_wavefronts);
+    }
 #endif
 }
 

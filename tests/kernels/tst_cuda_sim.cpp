@@ -197,6 +197,49 @@ __global__ void counted_loads_kernel(const uint8_t* contiguous, const uint8_t* s
     out[tid] = v;
 }
 
+// Bank conflicts: one warp stores a word per lane `stride` words apart, reads it back, and reads
+// one word all lanes share (a broadcast), through common.cuh's shared helpers. Stride 32: every
+// lane in bank 0 (a 32-way conflict); 33: a word per bank (the padded layout).
+__global__ void bank_kernel(int stride, int* out)
+{
+    __shared__ int s[32 * 33];
+    const int lane = int(threadIdx.x) % 32;
+    store_shared(&s[lane * stride], lane);
+    __syncwarp();
+    out[threadIdx.x] = load_shared(&s[lane * stride]) + load_shared(&s[5 * stride]);
+}
+
+// One warp: an F16 tile (16 lines of ld halves, in dynamic shared memory) loaded as matrix_a,
+// and the accumulator stored back with the same ld (floats, after the halves).
+__global__ void wmma_bank_kernel(unsigned ld, float* out)
+{
+    namespace wmma = nvcuda::wmma;
+    CAUSERIE_DYNAMIC_SHARED(unsigned char, smem);
+    auto* a = reinterpret_cast<__half*>(smem);
+    auto* c = reinterpret_cast<float*>(smem + 16 * ld * 2);
+    for (unsigned i = threadIdx.x; i < 16 * ld; i += 32)
+        a[i] = __float2half_rn(1.0f);
+    __syncwarp();
+    wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa;
+    wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb;
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> fc;
+    wmma::fill_fragment(fc, 0.0f);
+    wmma::load_matrix_sync(fa, a, ld);
+    wmma::load_matrix_sync(fb, a, ld);
+    wmma::mma_sync(fc, fa, fb, fc);
+    wmma::store_matrix_sync(c, fc, ld, wmma::mem_row_major);
+    __syncwarp();
+    out[threadIdx.x] = load_shared(&c[threadIdx.x]);
+}
+
+// A 16-byte shared store at a 4-byte offset: a GPU faults.
+__global__ void misaligned_shared_kernel(int* out)
+{
+    __shared__ Words4 s[64];
+    store_shared(reinterpret_cast<Words4*>(reinterpret_cast<char*>(&s[threadIdx.x]) + 4), Words4{1, 2, 3, 4});
+    out[threadIdx.x] = 0;
+}
+
 }   // namespace
 
 class TestCudaSim : public QObject {
@@ -225,6 +268,10 @@ private Q_SLOTS:
     void countsWideLoads();
     void misalignedWideLoadIsReported();
     void countsLaunchesAndHostSyncs();
+    void sharedRequestCostModel();
+    void countsSharedBankConflicts();
+    void countsWmmaTileWavefronts();
+    void misalignedSharedAccessIsReported();
 };
 
 void TestCudaSim::barrierOrdersSharedMemory_data()
@@ -734,6 +781,118 @@ void TestCudaSim::countsLaunchesAndHostSyncs()
     QCOMPARE(c.copies_to_device, uint64_t(1));
     QCOMPARE(c.host_syncs, uint64_t(2));   // the copy to the host waits, and the explicit sync
     device_free(d);
+}
+
+// The bank model on requests worked by hand (sim_runtime.h, SharedCounts).
+void TestCudaSim::sharedRequestCostModel()
+{
+    using simrt::LaneAccess;
+    auto cost = [](const std::vector<LaneAccess>& a) { return simrt::shared_request_cost(a); };
+    // Lanes 0 .. n - 1, each `bytes` at `stride` x lane.
+    auto lanes = [](uint32_t n, uintptr_t stride, uint32_t bytes) {
+        std::vector<LaneAccess> r;
+        for (uint32_t l = 0; l < n; ++l)
+            r.push_back({l, stride * l, bytes});
+        return r;
+    };
+    // 4-byte: 32 lanes on consecutive words: one wavefront; all on one word: one (a broadcast).
+    QCOMPARE(cost(lanes(32, 4, 4)).wavefronts, uint64_t(1));
+    std::vector<LaneAccess> req = lanes(32, 0, 4);
+    QCOMPARE(cost(req).wavefronts, uint64_t(1));
+    // Lane 1 on a word 128 bytes further (the same bank), the others broadcast: 2-way.
+    req[1].address = 128;
+    QCOMPARE(cost(req).wavefronts, uint64_t(2));
+    QCOMPARE(cost(req).ideal_wavefronts, uint64_t(1));
+    // 2-byte: lanes on consecutive halves share words in pairs: 16 words, one wavefront.
+    QCOMPARE(cost(lanes(32, 2, 2)).wavefronts, uint64_t(1));
+    // 8-byte: 256 contiguous bytes, two phases of 16 lanes x 8 bytes = 128 bytes each: 2, no
+    // conflict; lanes 16 bytes apart: each phase spans 256 bytes, two words per bank: 2 x 2.
+    QCOMPARE(cost(lanes(32, 8, 8)).wavefronts, uint64_t(2));
+    QCOMPARE(cost(lanes(32, 8, 8)).ideal_wavefronts, uint64_t(2));
+    QCOMPARE(cost(lanes(32, 16, 8)).wavefronts, uint64_t(4));
+    // 16-byte: 512 contiguous bytes, four phases of 8 lanes x 16 bytes: 4, no conflict; only lanes
+    // 0-7 active: one phase; 8 lanes 256 bytes apart: all in banks 0-3, 8-way.
+    QCOMPARE(cost(lanes(32, 16, 16)).wavefronts, uint64_t(4));
+    QCOMPARE(cost(lanes(32, 16, 16)).bytes, uint64_t(512));
+    QCOMPARE(cost(lanes(8, 16, 16)).wavefronts, uint64_t(1));
+    QCOMPARE(cost(lanes(8, 16, 16)).ideal_wavefronts, uint64_t(1));
+    QCOMPARE(cost(lanes(8, 256, 16)).wavefronts, uint64_t(8));
+    QCOMPARE(cost({}).requests, uint64_t(0));
+}
+
+void TestCudaSim::countsSharedBankConflicts()
+{
+    int* out = nullptr;
+    QVERIFY(device_malloc(reinterpret_cast<void**>(&out), 64 * sizeof(int)).ok());
+    struct Case {
+        int stride;
+        uint64_t wavefronts;   // per warp: the store, the load, the broadcast load
+    };
+    for (const Case k : {Case{32, 32 + 32 + 1}, Case{33, 1 + 1 + 1}, Case{1, 1 + 1 + 1}}) {
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const GpuStatus st = launch(bank_kernel, dim3(1), dim3(64), 0, nullptr, k.stride, out);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        const simrt::SharedCounts c = simrt::counters().kernels["tst_cuda_sim"].shared;
+        QCOMPARE(c.requests, uint64_t(3 * 2));   // two warps
+        QCOMPARE(c.lane_accesses, uint64_t(3 * 64));
+        QCOMPARE(c.bytes, uint64_t(3 * 64 * 4));
+        QCOMPARE(c.wavefronts, 2 * k.wavefronts);
+        QCOMPARE(c.ideal_wavefronts, uint64_t(3 * 2));
+        int host[64];
+        QVERIFY(copy_to_host(host, out, sizeof host, nullptr).ok());
+        QCOMPARE(host[37], 5 + 5);   // lane 5 of warp 1: its own word and word 5 x stride
+    }
+    // The 32-way case, per request: 32 wavefronts for the store and for the load.
+    simrt::set_counting(true);
+    simrt::reset_counters();
+    QVERIFY(launch(bank_kernel, dim3(1), dim3(32), 0, nullptr, 32, out).ok());
+    simrt::set_counting(false);
+    const simrt::SharedCounts c = simrt::counters().kernels["tst_cuda_sim"].shared;
+    QCOMPARE(c.wavefronts - 1, uint64_t(2 * 32));
+    // Off: nothing is gathered.
+    simrt::reset_counters();
+    QVERIFY(launch(bank_kernel, dim3(1), dim3(32), 0, nullptr, 32, out).ok());
+    QCOMPARE(simrt::counters().kernels["tst_cuda_sim"].shared.requests, uint64_t(0));
+    device_free(out);
+}
+
+// wmma tiles as ldmatrix reads them (wmma_sim.h): lines of 16 halves (32 bytes) put lines 0 and 4
+// of a phase in the same banks (2-way, 8 wavefronts for the 4 phases); lines of 24 halves (48
+// bytes: 12 banks apart) are conflict-free (4). The F32 store, four 8-byte requests of two phases:
+// ld 16 floats puts rows g and g + 2 in the same banks (2-way: 16), ld 24 none (8).
+void TestCudaSim::countsWmmaTileWavefronts()
+{
+    float* out = nullptr;
+    QVERIFY(device_malloc(reinterpret_cast<void**>(&out), 32 * sizeof(float)).ok());
+    struct Case {
+        unsigned ld;
+        uint64_t load_wavefronts, store_wavefronts;
+    };
+    for (const Case k : {Case{16, 8, 16}, Case{24, 4, 8}}) {
+        simrt::set_counting(true);
+        simrt::reset_counters();
+        const GpuStatus st = launch(wmma_bank_kernel, dim3(1), dim3(32), 16 * k.ld * (2 + 4), nullptr, k.ld, out);
+        simrt::set_counting(false);
+        QVERIFY2(st.ok(), st.error.c_str());
+        const simrt::SharedCounts c = simrt::counters().kernels["tst_cuda_sim"].shared;
+        QCOMPARE(c.requests, uint64_t(2 + 4 + 1));   // two tile loads, four store requests, the read back
+        QCOMPARE(c.ideal_wavefronts, uint64_t(2 * 4 + 4 * 2 + 1));
+        QCOMPARE(c.wavefronts, 2 * k.load_wavefronts + k.store_wavefronts + 1);
+        float host[32];
+        QVERIFY(copy_to_host(host, out, sizeof host, nullptr).ok());
+        QCOMPARE(host[3], 16.0f);   // a row of ones times a column of ones
+    }
+    device_free(out);
+}
+
+void TestCudaSim::misalignedSharedAccessIsReported()
+{
+    int out[32] = {};
+    const GpuStatus st = launch(misaligned_shared_kernel, dim3(1), dim3(32), 0, nullptr, out);
+    QVERIFY(!st.ok());
+    QVERIFY2(st.error.find("misaligned 16-byte shared-memory access") != std::string::npos, st.error.c_str());
 }
 
 QTEST_GUILESS_MAIN(TestCudaSim)

@@ -51,21 +51,27 @@ struct SimThread {
     uint64_t value = 0;   // shuffle: value offered / value received
     int src_lane = 0;
     bool exit = false;   // pool teardown: leave the fiber loop
-    // Counting: how many times this thread has loaded at each instruction (site) in this block.
+    // Counting: how many times this thread has loaded at each instruction (site) since the block's
+    // last __syncthreads (`epoch` of them so far): no warp instruction spans a block barrier, so
+    // a site a lane skips in one step between barriers cannot shift its grouping in the next.
     std::unordered_map<const void*, uint32_t> loads;
+    uint32_t epoch = 0;
 };
 
-// A warp-wide load instruction: the n-th execution of one load site by the lanes of one warp.
+// A warp-wide load instruction: the n-th execution of one load site by the lanes of one warp
+// between two block barriers.
 struct InstructionKey {
     uint64_t warp;
     const void* site;
+    uint32_t epoch;
     uint32_t occurrence;
     bool operator==(const InstructionKey&) const = default;
 };
 struct InstructionKeyHash {
     size_t operator()(const InstructionKey& k) const
     {
-        return std::hash<const void*>()(k.site) ^ (k.warp * 0x9E3779B97F4A7C15ull) ^ (uint64_t(k.occurrence) << 40);
+        return std::hash<const void*>()(k.site) ^ (k.warp * 0x9E3779B97F4A7C15ull) ^ (uint64_t(k.occurrence) << 40) ^
+               (uint64_t(k.epoch) * 0xC2B2AE3D27D4EB4Full);
     }
 };
 
@@ -124,6 +130,9 @@ thread_local Pool* t_pool = nullptr;
 // Counting state of the running launch (one OS thread runs a whole grid).
 thread_local std::unordered_map<InstructionKey, WarpInstruction, InstructionKeyHash> t_instructions;
 thread_local AccessCounts t_launch_loads;
+// The shared-memory requests of the running block (lane accesses), and the launch's counts.
+thread_local std::unordered_map<InstructionKey, std::vector<LaneAccess>, InstructionKeyHash> t_shared_requests;
+thread_local SharedCounts t_launch_shared_requests;
 thread_local double t_launch_mma_int8 = 0, t_launch_mma_f16 = 0, t_launch_shared = 0;   // this launch's
 thread_local std::string t_fault;   // first fault of the running launch
 thread_local SimThread* t_current = nullptr;
@@ -250,6 +259,7 @@ std::string run_block(Pool& p, const ThreadContext& base, unsigned n)
                                i / (base.block_dim.x * base.block_dim.y));
         t.state = State::Runnable;
         t.loads.clear();
+        t.epoch = 0;
     }
     for (;;) {
         for (unsigned k = 0; k < n; ++k) {
@@ -342,6 +352,27 @@ std::string kernel_name(const char* source)
     return s;
 }
 
+void add(SharedCounts& to, const SharedCounts& c)
+{
+    to.requests += c.requests;
+    to.wavefronts += c.wavefronts;
+    to.ideal_wavefronts += c.ideal_wavefronts;
+    to.lane_accesses += c.lane_accesses;
+    to.bytes += c.bytes;
+}
+
+// The warp instruction the running lane's next access at `site` (a return address in the kernel)
+// belongs to, and the lane's index in its warp.
+InstructionKey next_instruction(const void* site, uint32_t* lane)
+{
+    SimThread& t = *t_current;
+    const ThreadContext& tc = t.tc;
+    const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
+                            uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
+    *lane = uint32_t(linear % kWarpSize);
+    return {linear / kWarpSize, site, t.epoch, t.loads[site]++};
+}
+
 // Folds the instructions of the block that just ran into the launch's counts.
 void fold_block()
 {
@@ -355,6 +386,11 @@ void fold_block()
         t_launch_loads.sectors += uint64_t(unique);
     }
     t_instructions.clear();
+    for (const auto& [key, accesses] : t_shared_requests) {
+        (void)key;
+        add(t_launch_shared_requests, shared_request_cost(accesses));
+    }
+    t_shared_requests.clear();
 }
 
 void add(AccessCounts& to, const AccessCounts& c)
@@ -488,19 +524,63 @@ void add_device_range(const void* p, size_t bytes) { put_range(g_ranges_mutex, g
 
 void remove_device_range(const void* p) { erase_range(g_ranges_mutex, g_ranges, p); }
 
+SharedCounts shared_request_cost(const std::vector<LaneAccess>& accesses)
+{
+    SharedCounts c;
+    if (accesses.empty())
+        return c;
+    uint32_t width = 0;
+    for (const LaneAccess& a : accesses) {
+        width = std::max(width, a.bytes);
+        c.bytes += a.bytes;
+    }
+    c.requests = 1;
+    c.lane_accesses = accesses.size();
+    const uint32_t lanes_per_phase = width > 8 ? 8 : width > 4 ? 16 : 32;
+    for (uint32_t first = 0; first < uint32_t(kWarpSize); first += lanes_per_phase) {
+        std::vector<uint64_t> words;   // distinct 4-byte words the phase touches
+        for (const LaneAccess& a : accesses)
+            if (a.lane >= first && a.lane < first + lanes_per_phase)
+                for (uint64_t w = a.address / 4; w <= (a.address + a.bytes - 1) / 4; ++w)
+                    words.push_back(w);
+        if (words.empty())
+            continue;
+        std::sort(words.begin(), words.end());
+        words.erase(std::unique(words.begin(), words.end()), words.end());
+        uint32_t per_bank[kWarpSize] = {};
+        uint32_t most = 0;
+        for (uint64_t w : words)
+            most = std::max(most, ++per_bank[w % kWarpSize]);
+        c.wavefronts += most;
+        c.ideal_wavefronts += 1;
+    }
+    return c;
+}
+
+[[gnu::noinline]] void record_shared(const void* p, size_t bytes)
+{
+    if (!t_current)
+        return;
+    const auto a = reinterpret_cast<uintptr_t>(p);
+    if (a % bytes != 0)
+        report_fault(bytes == 16  ? "misaligned 16-byte shared-memory access"
+                     : bytes == 8 ? "misaligned 8-byte shared-memory access"
+                                  : "misaligned shared-memory access");
+    if (!g_counting || in_device_memory(p, bytes))
+        return;
+    uint32_t lane = 0;
+    const InstructionKey key = next_instruction(__builtin_return_address(0), &lane);
+    t_shared_requests[key].push_back({lane, a, uint32_t(bytes)});
+}
+
 // Not inlined: its return address is the load's place in the kernel (the helpers that call it
 // are inlined into the kernels in optimised builds), which tells load instructions apart.
 [[gnu::noinline]] void record_load(const void* p, size_t bytes)
 {
     if (!g_counting || !t_current || !in_device_memory(p, bytes))
         return;
-    const void* site = __builtin_return_address(0);
-    SimThread& t = *t_current;
-    const ThreadContext& tc = t.tc;
-    const uint64_t linear = tc.thread_idx.x + uint64_t(tc.thread_idx.y) * tc.block_dim.x +
-                            uint64_t(tc.thread_idx.z) * tc.block_dim.x * tc.block_dim.y;
-    const InstructionKey key{linear / kWarpSize, site, t.loads[site]++};
-    WarpInstruction& ins = t_instructions[key];
+    uint32_t lane = 0;
+    WarpInstruction& ins = t_instructions[next_instruction(__builtin_return_address(0), &lane)];
     ins.lanes += 1;
     ins.bytes += bytes;
     const auto a = reinterpret_cast<uintptr_t>(p);
@@ -593,17 +673,21 @@ std::string run_grid(dim3 grid, dim3 block, size_t dynamic_smem_bytes, const std
     base.grid_dim = grid;
     const bool counted = g_counting;
     t_instructions.clear();
+    t_shared_requests.clear();
     t_launch_loads = {};
+    t_launch_shared_requests = {};
     t_launch_mma_int8 = t_launch_mma_f16 = t_launch_shared = 0;
     struct Report {   // the launch's counts, however it ends
         const char* source;
         ~Report()
         {
             t_instructions.clear();
+            t_shared_requests.clear();
             std::lock_guard lock(g_counts_mutex);
             KernelCounts& k = g_kernels[kernel_name(source)];
             k.launches += 1;
             add(k.loads, t_launch_loads);
+            add(k.shared, t_launch_shared_requests);
             k.mma_int8_ops += t_launch_mma_int8;
             k.mma_f16_flops += t_launch_mma_f16;
             k.shared_bytes += t_launch_shared;
@@ -648,6 +732,8 @@ void* dynamic_shared_memory()
 void sync_threads()
 {
     SimThread* self = t_current;
+    self->loads.clear();
+    ++self->epoch;
     self->state = State::AtBarrier;
     yield(self);
 }

@@ -73,16 +73,40 @@ uint64_t launches();
 // at that site), as the hardware issues one warp-wide instruction for them; each instruction
 // touches the distinct 32-byte sectors its lanes' bytes fall in. A lane that skips a site in the
 // middle of a loop and runs it later would be grouped one iteration off: the kernels measured
-// this way skip loads only at the end of a loop.
+// this way skip loads only at the end of a loop. The n-th is counted from the block's last
+// __syncthreads (no instruction spans one), so a lane skipping a site in some steps of a loop
+// that has a barrier per step is grouped right.
 struct AccessCounts {
     uint64_t instructions = 0;    // warp-wide load instructions
     uint64_t lane_accesses = 0;   // loads made by single lanes
     uint64_t bytes = 0;           // bytes the lanes asked for
     uint64_t sectors = 0;         // 32-byte sectors touched, summed over instructions
 };
+// Shared memory: each access (load or store) a kernel makes through common.cuh's shared helpers
+// (load_shared, store_shared) or a wmma tile call, at an address outside the device allocations,
+// grouped per warp-wide instruction as loads are (above). The model of the banks (as NVIDIA
+// documents them since Maxwell): 32 banks of 4 bytes, the word at byte address a in bank
+// (a / 4) % 32. A request is served in phases: accesses of up to 4 bytes in one phase of 32
+// lanes, 8-byte ones in two of 16 lanes (lanes 0-15, 16-31), 16-byte ones in four of 8 lanes. A
+// phase takes as many wavefronts (passes of the banks) as the most distinct 4-byte words any one
+// bank holds among its lanes' bytes: lanes on the same word share it (a broadcast for loads, one
+// write for stores), n distinct words in one bank are an n-way conflict. A conflict-free request
+// takes one wavefront per phase with an active lane (`ideal_wavefronts`).
+// Grouping by site has one more limit here: the host compiler may duplicate an access along a
+// lane-dependent branch (jump threading), which splits one GPU instruction into two sites; the
+// kernels make their shared accesses before such conditions (attention_prefill.cu's softmax).
+// Bank conflicts are not timed: the estimate prices shared_bytes (count_shared) alone.
+struct SharedCounts {
+    uint64_t requests = 0;           // warp-wide shared-memory instructions
+    uint64_t wavefronts = 0;         // bank passes they take
+    uint64_t ideal_wavefronts = 0;   // what they would take without conflicts (active phases)
+    uint64_t lane_accesses = 0;      // accesses made by single lanes
+    uint64_t bytes = 0;              // bytes the lanes moved
+};
 struct KernelCounts {
     uint64_t launches = 0;
     AccessCounts loads;
+    SharedCounts shared;                                            // bank wavefronts (record_shared)
     double mma_int8_ops = 0, mma_f16_flops = 0, shared_bytes = 0;   // count_mma / count_shared
 };
 struct Counters {
@@ -126,6 +150,17 @@ void clear_fault();
 
 // One lane's load of `bytes` at p (common.cuh's helpers call it).
 void record_load(const void* p, size_t bytes);
+// One lane's shared-memory access of `bytes` (1, 2, 4, 8 or 16) at p, a load or a store
+// (common.cuh's shared helpers, wmma_sim.h's tile calls); a misaligned one faults, as on a GPU.
+void record_shared(const void* p, size_t bytes);
+// The wavefronts of one warp-wide shared request under the model above: accesses (lane 0-31,
+// byte address, width). Exposed for the tests.
+struct LaneAccess {
+    uint32_t lane;
+    uintptr_t address;
+    uint32_t bytes;
+};
+SharedCounts shared_request_cost(const std::vector<LaneAccess>& accesses);
 
 // Stream capture (CUDA graphs), per OS thread like cudaStreamCaptureModeThreadLocal: between
 // begin_capture() and end_capture(), launch() records each launch (kernel and arguments by

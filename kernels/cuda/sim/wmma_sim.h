@@ -12,7 +12,15 @@
 // sums in its own order (F32 accumulate), so GPU results differ in the last bits. Int8 products
 // summed in int32 are exact in any order: GPU and sim agree exactly.
 // Counting (sim_runtime.h): each mma counts 2 x 16^3 operations once per warp, each tile load or
-// store its bytes once per warp (shared-memory traffic when the tile is in shared memory).
+// store its bytes once per warp (shared-memory traffic when the tile is in shared memory), and
+// each lane reports its part of the warp's shared-memory requests (record_shared), as a GPU
+// issues them: a tile load is one ldmatrix (.x4 for F16, .x2 for int8): lane l gives the
+// address of a 16-byte piece of one of the tile's 16 lines (rows, or columns in col_major):
+// line l % 8 + 8 ((l / 8) % 2), piece l / 16, so each phase of 8 lanes reads one 16-byte column
+// of 8 consecutive lines (conflict-free when those start in 8 distinct 16-byte bank groups). An
+// accumulator store is the mma fragment's: lane (g = l / 4, t = l % 4) writes elements (g + 8 h,
+// 8 j + 2 t) and (.., + 1), h, j in {0, 1}: four 8-byte stores (row_major), or eight 4-byte
+// ones (col_major).
 #include "sim_runtime.h"
 
 #include <cstdint>
@@ -74,6 +82,34 @@ inline void check_aligned(const void* p, const char* what)
     if (reinterpret_cast<uintptr_t>(p) % 32 != 0)
         ::causerie::cuda_sim::report_fault(what);
 }
+// This lane's piece of an ldmatrix-style tile load (see the top of this file): T elements, lines
+// `ldm` apart, 16-byte pieces.
+template <class T>
+inline void record_tile_load(const T* p, unsigned ldm)
+{
+    constexpr int pieces = int(16 * sizeof(T)) / 16;   // per line: 2 (F16), 1 (int8)
+    const int l = lane();
+    if (l >= 16 * pieces)
+        return;
+    const unsigned line = unsigned(l % 8 + 8 * ((l / 8) % 2)), piece = unsigned(l / 16);
+    ::causerie::cuda_sim::record_shared(p + line * ldm + piece * (16 / sizeof(T)), 16);
+}
+// This lane's part of an accumulator tile store (4-byte elements).
+template <class T>
+inline void record_tile_store(const T* p, unsigned ldm, bool row_major)
+{
+    const unsigned g = unsigned(lane() / 4), t = unsigned(lane() % 4);
+    for (unsigned h = 0; h < 2; ++h)
+        for (unsigned j = 0; j < 2; ++j) {
+            const unsigned r = g + 8 * h, c = 8 * j + 2 * t;
+            if (row_major) {
+                ::causerie::cuda_sim::record_shared(p + r * ldm + c, 8);
+            } else {
+                ::causerie::cuda_sim::record_shared(p + c * ldm + r, 4);
+                ::causerie::cuda_sim::record_shared(p + (c + 1) * ldm + r, 4);
+            }
+        }
+}
 }   // namespace detail
 
 template <class Use, class T, class Layout>
@@ -85,6 +121,7 @@ void load_matrix_sync(fragment<Use, 16, 16, 16, T, Layout>& f, const T* p, unsig
     if (std::is_same_v<T, signed char> && ldm % 16 != 0)
         ::causerie::cuda_sim::report_fault("wmma::load_matrix_sync: ldm of an 8-bit tile not a multiple of 16");
     detail::count_tile(16 * 16 * sizeof(T));
+    detail::record_tile_load(p, ldm);
     for (int r = 0; r < 16; ++r)
         for (int c = 0; c < 16; ++c)
             f.x[r * 16 + c] = detail::to_float(std::is_same_v<Layout, row_major> ? p[r * ldm + unsigned(c)]
@@ -145,6 +182,7 @@ inline void store_matrix_sync(float* p, const fragment<accumulator, 16, 16, 16, 
     detail::collective();
     detail::check_aligned(p, "wmma::store_matrix_sync: pointer not 256-bit aligned");
     detail::count_tile(16 * 16 * 4);
+    detail::record_tile_store(p, ldm, layout == mem_row_major);
     for (int r = 0; r < 16; ++r)
         for (int c = 0; c < 16; ++c)
             p[layout == mem_row_major ? r * ldm + unsigned(c) : unsigned(c) * ldm + unsigned(r)] = f.x[r * 16 + c];
@@ -159,6 +197,7 @@ inline void store_matrix_sync(int* p, const fragment<accumulator, 16, 16, 16, in
     if (ldm % 4 != 0)
         ::causerie::cuda_sim::report_fault("wmma::store_matrix_sync: ldm of an int32 tile not a multiple of 4");
     detail::count_tile(16 * 16 * 4);
+    detail::record_tile_store(p, ldm, layout == mem_row_major);
     const int lane = detail::lane();
     for (int e = 0; e < 8; ++e) {
         const int idx = lane + 32 * e;
