@@ -457,7 +457,7 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
         m_matmul.run(s.xb.data(), n,
                      {{&L.w_gate, s.gate.data()},   // (n, n_ff)
                       {&L.w_up, s.up.data()}});     // (n, n_ff)
-        const auto act = hp.ffn_gelu ? geglu_ref : swiglu_ref;
+        const auto act = hp.ffn_gelu ? geglu_cpu : swiglu_ref;
         each_row(m_pool, n, 8 * ff,
                  [&](int64_t t) { act(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff); });
         m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)

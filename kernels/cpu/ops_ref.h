@@ -37,6 +37,13 @@ void geglu_ref(const float* gate, const float* up, float* out, int64_t n);
 // The GELU (tanh approximation) of a half, rounded to F16: geglu_ref's table entry for it
 // (geglu_ref reads a table of all 65536, made once).
 float gelu_tanh_f16(uint16_t h);
+// That table: entry h is gelu_tanh_f16(h), for all 65536 halves (made on the first call).
+const float* gelu_tanh_f16_table();
+// geglu_ref, runtime-dispatched (AVX2+F16C 8 at a time, scalar otherwise), bit-identical to it.
+void geglu_cpu(const float* gate, const float* up, float* out, int64_t n);
+namespace avx2 {
+void geglu(const float* gate, const float* up, float* out, int64_t n);
+}   // namespace avx2
 
 // x = cap * tanh(x / cap)                      (n), soft-capping (Gemma 2)
 void softcap_ref(float* x, int64_t n, float cap);

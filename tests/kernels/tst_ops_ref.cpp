@@ -1,6 +1,7 @@
 // Reference element-wise ops (kernels/cpu/ops_ref.h) against values worked out independently:
 // NeoX RoPE from the rotation formula in double precision, and against the normal layout on the
 // same values interleaved.
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/ops_ref.h"
 
@@ -8,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <vector>
 
 using namespace causerie::kernels;
@@ -151,6 +153,49 @@ private Q_SLOTS:
         float got = 0;
         geglu_ref(&between, &one, &got, 1);
         QCOMPARE(got, gelu_tanh_f16(0x3C00));
+    }
+
+    // The dispatched GeGLU (AVX2 on x86-64 with it; ctest also runs this with CAUSERIE_CPU=scalar)
+    // equals geglu_ref bit for bit: every half, the ties between neighbouring halves and the
+    // floats next to them (round to nearest even), the -10 / 10 cut-offs, infinities, float and
+    // half subnormals, random gates over [-12, 12]; an odd count, so the tail runs too.
+    void gegluDispatchedMatchesReferenceExactly()
+    {
+        std::vector<float> gate = {10.0f,
+                                   -10.0f,
+                                   std::nextafter(10.0f, 0.0f),
+                                   std::nextafter(-10.0f, 0.0f),
+                                   0x1p-25f,
+                                   -0x1p-25f,
+                                   0x1.8p-25f,
+                                   0x1p-149f,
+                                   -0.0f,
+                                   INFINITY,
+                                   -INFINITY};
+        for (uint32_t h = 0; h < 0x7C00; ++h)
+            for (uint32_t sign : {0u, 0x8000u}) {
+                const float a = fp16_to_fp32(uint16_t(sign | h)), b = fp16_to_fp32(uint16_t(sign | (h + 1)));
+                const float tie = float((double(a) + double(b)) / 2);   // exact: halves have 11 bits
+                gate.insert(gate.end(), {a, tie, std::nextafter(tie, a), std::nextafter(tie, b)});
+            }
+        std::mt19937 rng(19);
+        std::uniform_real_distribution<float> uniform(-12.0f, 12.0f);
+        for (int i = 0; i < 100001; ++i)
+            gate.push_back(uniform(rng));
+        if (gate.size() % 2 == 0)
+            gate.push_back(3.0f);
+        std::vector<float> up(gate.size()), got(gate.size(), -1.0f), want(gate.size(), -2.0f);
+        for (size_t i = 0; i < up.size(); ++i)
+            up[i] = uniform(rng);
+        geglu_ref(gate.data(), up.data(), want.data(), int64_t(gate.size()));
+        geglu_cpu(gate.data(), up.data(), got.data(), int64_t(gate.size()));
+        int differing = 0;
+        for (size_t i = 0; i < gate.size(); ++i)
+            if (std::memcmp(&got[i], &want[i], 4) != 0 && differing++ < 5)
+                qWarning("gate %.9g up %.9g: %.9g vs reference %.9g", gate[i], up[i], got[i], want[i]);
+        QCOMPARE(differing, 0);
+        QCOMPARE(want[0], 10.0f * up[0]);   // real values: above the cut-off the gate itself
+        QCOMPARE(want[1], 0.0f * up[1]);
     }
 
     void softcapMatchesFormula()
