@@ -638,7 +638,7 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
     q8_shape.k_stride = int64_t(kv_row_bytes(KvType::Q8_0, hp.n_head_kv * hd));
     q8_shape.v_stride = int64_t(kv_row_bytes(KvType::Q8_0, hp.n_head_kv * vd));
     const size_t scratch_floats =
-        size_t(std::max(attention_group_scratch_floats(shape, group), attention_q8_0_scratch_floats(shape)));
+        size_t(std::max(attention_scratch_floats(shape), attention_q8_0_scratch_floats(shape)));
     auto first_of = [&](const CpuSegment& seg, int64_t t) {
         // A sliding window skips the positions before it, as llama.cpp's mask does (its flash
         // attention skips masked positions, so the sums run over the same terms).
@@ -654,45 +654,38 @@ void CpuLayer::attention(std::span<const CpuSegment> segments, int64_t n, int64_
             work += seg.pos + (t - seg.row) + 1 - first_of(seg, t);
     work *= hp.n_head * (hd + vd);
 
-    // One work item per (row, head), or per (row, KV head) where there are enough of them: an F16
-    // cache's query heads sharing a KV head then convert its rows once (attention_group_cpu). The
-    // last rows first: a prompt's row t reads t + 1 positions, so the pool's last ranges are its
-    // lightest and the threads finish together.
-    const int64_t per_item = n * hp.n_head_kv >= 4 * int64_t(m_pool.size()) ? group : 1;
-    const int64_t items_per_row = hp.n_head / per_item;
+    // One work item per (row, head), the last rows first: a prompt's row t reads t + 1 positions,
+    // so the pool's last ranges are its lightest and the threads finish together.
     auto run = [&](int64_t b, int64_t e) {
         // Per thread and kept: no allocation per token.
         thread_local std::vector<float> scratch;
         if (scratch.size() < scratch_floats)
             scratch.resize(scratch_floats);
         for (int64_t item = b; item < e; ++item) {
-            const int64_t t = n - 1 - item / items_per_row;
-            const int64_t h0 = item % items_per_row * per_item;
-            const int64_t kvh = h0 / group;
+            const int64_t t = n - 1 - item / hp.n_head;
+            const int64_t h = item % hp.n_head;
+            const int64_t kvh = h / group;
             const CpuSegment& seg = segments[size_t(m_row_segment[size_t(t)])];
             const int64_t p = seg.pos + (t - seg.row);
             const int64_t first = first_of(seg, t);
+            const float* q = &s.q[size_t(t * hp.n_head * hd + h * hd)];
+            float* out = &s.att[size_t(t * hp.n_head * vd + h * vd)];
             const CpuKvCache& c = *seg.cache;
-            const float* q = &s.q[size_t(t * hp.n_head * hd + h0 * hd)];
-            float* out = &s.att[size_t(t * hp.n_head * vd + h0 * vd)];
-            if (c.type != KvType::Q8_0) {
-                attention_group_cpu(shape, per_item, q,
-                                    reinterpret_cast<const uint16_t*>(c.k.data()) + first * shape.k_stride + kvh * hd,
-                                    reinterpret_cast<const uint16_t*>(c.v.data()) + first * shape.v_stride + kvh * vd,
-                                    p + 1 - first, out, scratch.data());
-                continue;
-            }
-            for (int64_t g = 0; g < per_item; ++g)   // strides in bytes, a head's slice whole blocks
-                attention_head_q8_0_cpu(q8_shape, q + g * hd,
-                                        c.k.data() + size_t(first) * c.k_row + size_t(kvh * hd / 32 * 34),
+            if (c.type == KvType::Q8_0)   // strides in bytes, a head's slice whole blocks
+                attention_head_q8_0_cpu(q8_shape, q, c.k.data() + size_t(first) * c.k_row + size_t(kvh * hd / 32 * 34),
                                         c.v.data() + size_t(first) * c.v_row + size_t(kvh * vd / 32 * 34),
-                                        p + 1 - first, out + g * vd, scratch.data());
+                                        p + 1 - first, out, scratch.data());
+            else
+                attention_head_cpu(shape, q,
+                                   reinterpret_cast<const uint16_t*>(c.k.data()) + first * shape.k_stride + kvh * hd,
+                                   reinterpret_cast<const uint16_t*>(c.v.data()) + first * shape.v_stride + kvh * vd,
+                                   p + 1 - first, out, scratch.data());
         }
     };
     if (work < kSerialWork)
-        run(0, n * items_per_row);
+        run(0, n * hp.n_head);
     else
-        m_pool.parallel_for(n * items_per_row, run);
+        m_pool.parallel_for(n * hp.n_head, run);
 }
 
 }   // namespace causerie

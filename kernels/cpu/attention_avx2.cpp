@@ -12,10 +12,6 @@
 #ifndef __AVX2__
 namespace causerie::kernels::avx2 {
 void attention_head(const AttentionShape&, const float*, const uint16_t*, const uint16_t*, int64_t, float*, float*) {}
-void attention_group(const AttentionShape&, int64_t, const float*, const uint16_t*, const uint16_t*, int64_t, float*,
-                     float*)
-{
-}
 void attention_head_q8_0(const AttentionShape&, const float*, const uint8_t*, const uint8_t*, int64_t, float*, float*)
 {
 }
@@ -45,104 +41,22 @@ inline void store_h8(uint16_t* p, __m256 v)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
 }
 
-// A K or V row: F16 halves converted where they are read, or a row converted to float before
-// (once for the query heads of a GQA group). Both give the same floats, so the same results.
-struct HalfRow {
-    const uint16_t* p;
-    __m256 vec(int64_t i) const { return load_h8(p + i); }
-    float at(int64_t i) const { return _cvtsh_ss(p[i]); }
-};
-struct FloatRow {
-    const float* p;
-    __m256 vec(int64_t i) const { return _mm256_loadu_ps(p + i); }
-    float at(int64_t i) const { return p[i]; }
-};
-
-template <class Row>
-inline float dot_q_k(const float* q16, Row k, int64_t hd)
+inline float dot_q_k(const float* q16, const uint16_t* k, int64_t hd)
 {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
     int64_t i = 0;
     for (; i + 32 <= hd; i += 32) {
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i), k.vec(i), a0);
-        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i + 8), k.vec(i + 8), a1);
-        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i + 16), k.vec(i + 16), a2);
-        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i + 24), k.vec(i + 24), a3);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i), load_h8(k + i), a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i + 8), load_h8(k + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i + 16), load_h8(k + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i + 24), load_h8(k + i + 24), a3);
     }
     for (; i + 8 <= hd; i += 8)
-        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i), k.vec(i), a0);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(q16 + i), load_h8(k + i), a0);
     float dot = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
     for (; i < hd; ++i)
-        dot += q16[i] * k.at(i);
+        dot += q16[i] * _cvtsh_ss(k[i]);
     return dot;
-}
-
-// One query head's state: q rounded to F16, the F16 running sum of p * v, the running maximum
-// of the scores and the running sum of exp(score - max).
-struct Head {
-    float* q16;
-    uint16_t* acc;
-    float max;
-    float sum;
-};
-
-inline void begin_head(Head& h, const float* q, int64_t hd, int64_t vd)
-{
-    for (int64_t i = 0; i < hd; ++i)
-        h.q16[i] = _cvtsh_ss(_cvtss_sh(q[i], _MM_FROUND_TO_NEAREST_INT));
-    for (int64_t i = 0; i < vd; ++i)
-        h.acc[i] = 0;
-    h.max = -INFINITY;
-    h.sum = 0.0f;
-}
-
-// Position j's key kj and value vj into the head's state.
-template <class Row>
-inline void step_head(const AttentionShape& s, Head& h, Row kj, Row vj)
-{
-    const int64_t vd = s.value_dim, vd8 = vd & ~int64_t(7);
-    const float dot = dot_q_k(h.q16, kj, s.head_dim);
-    const float score = s.softcap != 0.0f ? s.softcap * std::tanh(dot * (s.scale / s.softcap)) : dot * s.scale;
-    float rescale = 1.0f;
-    float w = 1.0f;
-    uint16_t* acc = h.acc;
-    if (score > h.max) {
-        rescale = __builtin_expf(h.max - score);
-        h.max = score;
-        const __m256 r = _mm256_set1_ps(rescale);
-        for (int64_t i = 0; i < vd8; i += 8)
-            store_h8(acc + i, _mm256_mul_ps(load_h8(acc + i), r));
-        for (int64_t i = vd8; i < vd; ++i)
-            acc[i] = _cvtss_sh(_cvtsh_ss(acc[i]) * rescale, _MM_FROUND_TO_NEAREST_INT);
-    } else {
-        w = __builtin_expf(score - h.max);
-    }
-    const __m256 wv = _mm256_set1_ps(w);
-    for (int64_t i = 0; i < vd8; i += 8)
-        store_h8(acc + i, _mm256_fmadd_ps(vj.vec(i), wv, load_h8(acc + i)));
-    for (int64_t i = vd8; i < vd; ++i)
-        acc[i] = _cvtss_sh(__builtin_fmaf(vj.at(i), w, _cvtsh_ss(acc[i])), _MM_FROUND_TO_NEAREST_INT);
-    h.sum = h.sum * rescale + w;
-}
-
-inline void finish_head(const Head& h, int64_t vd, float* out)
-{
-    const int64_t vd8 = vd & ~int64_t(7);
-    const float inv = 1.0f / h.sum;
-    const __m256 vinv = _mm256_set1_ps(inv);
-    for (int64_t i = 0; i < vd8; i += 8)
-        _mm256_storeu_ps(out + i, _mm256_mul_ps(load_h8(h.acc + i), vinv));
-    for (int64_t i = vd8; i < vd; ++i)
-        out[i] = _cvtsh_ss(h.acc[i]) * inv;
-}
-
-inline void to_float(const uint16_t* src, int64_t n, float* dst)
-{
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8)
-        _mm256_storeu_ps(dst + i, load_h8(src + i));
-    for (; i < n; ++i)
-        dst[i] = _cvtsh_ss(src[i]);
 }
 
 // The Q8_0 cache, 8 positions a step (see attention_q8_simd.h).
@@ -184,41 +98,46 @@ void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t*
 void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                     float* out, float* scratch)
 {
-    Head h{scratch, reinterpret_cast<uint16_t*>(scratch + s.head_dim), 0.0f, 0.0f};
-    begin_head(h, q, s.head_dim, s.value_dim);
-    for (int64_t j = 0; j < n_kv; ++j)
-        step_head(s, h, HalfRow{k + j * s.k_stride}, HalfRow{v + j * s.v_stride});
-    finish_head(h, s.value_dim, out);
-}
-
-void attention_group(const AttentionShape& s, int64_t group, const float* q, const uint16_t* k, const uint16_t* v,
-                     int64_t n_kv, float* out, float* scratch)
-{
     const int64_t hd = s.head_dim, vd = s.value_dim;
-    // scratch: the group's q16, then K and V rows in float, then the maxima and sums, then the
-    // group's F16 accumulators (see attention_group_scratch_floats)
-    float* kf = scratch + group * hd;
-    float* vf = kf + hd;
-    float* state = vf + vd;   // max, sum of head g at 2g, 2g + 1
-    auto* acc = reinterpret_cast<uint16_t*>(state + 2 * group);
-    for (int64_t g = 0; g < group; ++g) {
-        Head h{scratch + g * hd, acc + g * vd, 0.0f, 0.0f};
-        begin_head(h, q + g * hd, hd, vd);
-        state[2 * g] = h.max;
-        state[2 * g + 1] = h.sum;
-    }
+    const int64_t vd8 = vd & ~int64_t(7);
+    float* q16 = scratch;
+    auto* acc = reinterpret_cast<uint16_t*>(scratch + hd);   // F16 running sum of p * v
+    for (int64_t i = 0; i < hd; ++i)
+        q16[i] = _cvtsh_ss(_cvtss_sh(q[i], _MM_FROUND_TO_NEAREST_INT));
+    for (int64_t i = 0; i < vd; ++i)
+        acc[i] = 0;
+    float max = -INFINITY;
+    float sum = 0.0f;
     for (int64_t j = 0; j < n_kv; ++j) {
-        to_float(k + j * s.k_stride, hd, kf);
-        to_float(v + j * s.v_stride, vd, vf);
-        for (int64_t g = 0; g < group; ++g) {
-            Head h{scratch + g * hd, acc + g * vd, state[2 * g], state[2 * g + 1]};
-            step_head(s, h, FloatRow{kf}, FloatRow{vf});
-            state[2 * g] = h.max;
-            state[2 * g + 1] = h.sum;
+        const float dot = dot_q_k(q16, k + j * s.k_stride, hd);
+        const float score = s.softcap != 0.0f ? s.softcap * std::tanh(dot * (s.scale / s.softcap)) : dot * s.scale;
+        float rescale = 1.0f;
+        float w = 1.0f;
+        if (score > max) {
+            rescale = __builtin_expf(max - score);
+            max = score;
+            const __m256 r = _mm256_set1_ps(rescale);
+            for (int64_t i = 0; i < vd8; i += 8)
+                store_h8(acc + i, _mm256_mul_ps(load_h8(acc + i), r));
+            for (int64_t i = vd8; i < vd; ++i)
+                acc[i] = _cvtss_sh(_cvtsh_ss(acc[i]) * rescale, _MM_FROUND_TO_NEAREST_INT);
+        } else {
+            w = __builtin_expf(score - max);
         }
+        const uint16_t* vj = v + j * s.v_stride;
+        const __m256 wv = _mm256_set1_ps(w);
+        for (int64_t i = 0; i < vd8; i += 8)
+            store_h8(acc + i, _mm256_fmadd_ps(load_h8(vj + i), wv, load_h8(acc + i)));
+        for (int64_t i = vd8; i < vd; ++i)
+            acc[i] = _cvtss_sh(__builtin_fmaf(_cvtsh_ss(vj[i]), w, _cvtsh_ss(acc[i])), _MM_FROUND_TO_NEAREST_INT);
+        sum = sum * rescale + w;
     }
-    for (int64_t g = 0; g < group; ++g)
-        finish_head(Head{scratch + g * hd, acc + g * vd, state[2 * g], state[2 * g + 1]}, vd, out + g * vd);
+    const float inv = 1.0f / sum;
+    const __m256 vinv = _mm256_set1_ps(inv);
+    for (int64_t i = 0; i < vd8; i += 8)
+        _mm256_storeu_ps(out + i, _mm256_mul_ps(load_h8(acc + i), vinv));
+    for (int64_t i = vd8; i < vd; ++i)
+        out[i] = _cvtsh_ss(acc[i]) * inv;
 }
 
 }   // namespace causerie::kernels::avx2

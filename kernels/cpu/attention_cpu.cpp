@@ -120,20 +120,4 @@ void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t*
         attention_head_scalar(s, q, k, v, n_kv, out, scratch);
 }
 
-int64_t attention_group_scratch_floats(const AttentionShape& s, int64_t group)
-{
-    // per head: q rounded to F16 and the F16 accumulator; shared: K and V rows in float, and
-    // per head the running maximum and sum
-    return group * (s.head_dim + (s.value_dim + 1) / 2 + 2) + s.head_dim + s.value_dim + 8;
-}
-
-void attention_group_cpu(const AttentionShape& s, int64_t group, const float* q, const uint16_t* k, const uint16_t* v,
-                         int64_t n_kv, float* out, float* scratch)
-{
-    if (cpu_features().avx2)
-        return avx2::attention_group(s, group, q, k, v, n_kv, out, scratch);
-    for (int64_t g = 0; g < group; ++g)
-        attention_head_scalar(s, q + g * s.head_dim, k, v, n_kv, out + g * s.value_dim, scratch);
-}
-
 }   // namespace causerie::kernels

@@ -26,14 +26,6 @@ int64_t attention_scratch_floats(const AttentionShape& s);
 void attention_head_cpu(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                         float* out, float* scratch);
 
-// The query heads h0 .. h0 + group - 1 that share one KV head (GQA), each exactly as
-// attention_head_cpu computes it (bit for bit, on every path), the K/V rows converted from F16
-// once for the whole group. q: group heads of head_dim floats, consecutive; out: group rows of
-// value_dim floats, consecutive; scratch: attention_group_scratch_floats(s, group) floats.
-int64_t attention_group_scratch_floats(const AttentionShape& s, int64_t group);
-void attention_group_cpu(const AttentionShape& s, int64_t group, const float* q, const uint16_t* k, const uint16_t* v,
-                         int64_t n_kv, float* out, float* scratch);
-
 // The scalar version (the fallback, and the oracle for the SIMD one): products and sums in float,
 // the V accumulator rounded to F16 after every multiply and every add.
 void attention_head_scalar(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
@@ -57,8 +49,6 @@ void attention_head_q8_0_cpu(const AttentionShape& s, const float* q, const uint
 namespace avx2 {
 void attention_head(const AttentionShape& s, const float* q, const uint16_t* k, const uint16_t* v, int64_t n_kv,
                     float* out, float* scratch);
-void attention_group(const AttentionShape& s, int64_t group, const float* q, const uint16_t* k, const uint16_t* v,
-                     int64_t n_kv, float* out, float* scratch);
 void attention_head_q8_0(const AttentionShape& s, const float* q, const uint8_t* k, const uint8_t* v, int64_t n_kv,
                          float* out, float* scratch);
 }   // namespace avx2

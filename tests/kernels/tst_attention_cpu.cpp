@@ -59,8 +59,6 @@ private Q_SLOTS:
     void q8CacheMatchesDequantizedReference();
     void q8DispatchedMatchesScalarExactly_data();
     void q8DispatchedMatchesScalarExactly();
-    void groupMatchesHeadsExactly_data();
-    void groupMatchesHeadsExactly();
 };
 
 // softmax over one position is 1: the output is that position's value, exactly (an F16 value
@@ -341,63 +339,6 @@ void TestAttentionCpu::q8CacheMatchesDequantizedReference()
     if (n_kv == 1)   // one position: its dequantized value, to float rounding of p * v / p
         for (int i = 0; i < vd; ++i)
             QCOMPARE(got[size_t(i)], vdq[size_t(vd + i)]);
-}
-
-void TestAttentionCpu::groupMatchesHeadsExactly_data()
-{
-    QTest::addColumn<int>("group");
-    QTest::addColumn<int>("hd");
-    QTest::addColumn<int>("vd");
-    QTest::addColumn<int>("n_kv");
-    QTest::addRow("Gemma 3 270M: 4 heads, hd 256") << 4 << 256 << 256 << 300;
-    QTest::addRow("one head") << 1 << 64 << 64 << 61;
-    QTest::addRow("3 heads, hd 40 vd 37") << 3 << 40 << 37 << 19;
-    QTest::addRow("8 heads, hd 100") << 8 << 100 << 100 << 7;
-    QTest::addRow("2 heads, soft-capped") << 2 << 64 << -64 << 61;   // vd < 0: vd = hd, softcap 1
-}
-
-// The query heads of a GQA group at once (K/V rows converted once) against each head alone
-// through attention_head_cpu: equal bit for bit on every dispatch path (ctest also runs this with
-// CAUSERIE_CPU=avx2 and scalar).
-void TestAttentionCpu::groupMatchesHeadsExactly()
-{
-    QFETCH(int, group);
-    QFETCH(int, hd);
-    QFETCH(int, vd);
-    QFETCH(int, n_kv);
-    const bool capped = vd < 0;
-    vd = std::abs(vd);
-    Case c = make_case(hd, vd, n_kv, uint32_t(group * 131 + hd * 7 + n_kv));
-    if (capped)
-        c.shape.softcap = 1.0f;
-    std::mt19937 rng(uint32_t(group + hd));
-    std::normal_distribution<float> normal(0.0f, 2.0f);
-    std::vector<float> q(size_t(group * hd));
-    for (auto& x : q)
-        x = normal(rng);
-    std::vector<float> got(size_t(group * vd), -1.0f), want(size_t(group * vd), -2.0f);
-    std::vector<float> scratch(size_t(attention_group_scratch_floats(c.shape, group)), 123.0f);
-    attention_group_cpu(c.shape, group, q.data(), c.k.data() + hd, c.v.data() + vd, n_kv, got.data(), scratch.data());
-    for (int g = 0; g < group; ++g) {
-        std::vector<float> head_scratch(size_t(attention_scratch_floats(c.shape)), -7.0f);
-        attention_head_cpu(c.shape, q.data() + g * hd, c.k.data() + hd, c.v.data() + vd, n_kv, want.data() + g * vd,
-                           head_scratch.data());
-    }
-    for (int i = 0; i < group * vd; ++i)
-        QVERIFY2(std::memcmp(&got[size_t(i)], &want[size_t(i)], sizeof(float)) == 0,
-                 qPrintable(QStringLiteral("head %1 element %2: %3 vs alone %4")
-                                .arg(i / vd)
-                                .arg(i % vd)
-                                .arg(got[size_t(i)], 0, 'g', 9)
-                                .arg(want[size_t(i)], 0, 'g', 9)));
-    for (int g = 0; g < group; ++g) {   // real outputs, and each head its own (not head 0 copied)
-        float norm = 0;
-        for (int i = 0; i < vd; ++i)
-            norm = std::max(norm, std::fabs(want[size_t(g * vd + i)]));
-        QVERIFY(norm > 0.01f);
-        if (g > 0)
-            QVERIFY(std::memcmp(&want[size_t(g * vd)], &want[0], size_t(vd) * sizeof(float)) != 0);
-    }
 }
 
 QTEST_GUILESS_MAIN(TestAttentionCpu)
