@@ -5,6 +5,7 @@
 #ifndef __AVX2__
 namespace causerie::kernels::avx2 {
 void geglu(const float*, const float*, float*, int64_t) {}
+void rmsnorm(const float*, const float*, float*, int64_t, float) {}
 }   // namespace causerie::kernels::avx2
 #else
 #include <immintrin.h>
@@ -29,6 +30,19 @@ void geglu(const float* gate, const float* up, float* out, int64_t n)
     }
     if (i < n)
         geglu_ref(gate + i, up + i, out + i, n - i);
+}
+
+// rmsnorm_ref: the same scale (rmsnorm_scale), then (x * scale) * w 8 at a time, two roundings
+// per element as there. y may be x.
+void rmsnorm(const float* x, const float* w, float* y, int64_t n, float eps)
+{
+    const float scale = rmsnorm_scale(x, n, eps);
+    const __m256 sv = _mm256_set1_ps(scale);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_mul_ps(_mm256_loadu_ps(x + i), sv), _mm256_loadu_ps(w + i)));
+    for (; i < n; ++i)
+        y[i] = (x[i] * scale) * w[i];
 }
 
 }   // namespace causerie::kernels::avx2

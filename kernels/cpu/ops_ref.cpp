@@ -9,13 +9,18 @@
 
 namespace causerie::kernels {
 
-void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
+float rmsnorm_scale(const float* x, int64_t n, float eps)
 {
     double sum = 0.0;
     for (int64_t i = 0; i < n; ++i)
         sum += double(x[i]) * double(x[i]);
     const float mean = float(sum / double(n));
-    const float scale = 1.0f / std::sqrt(mean + eps);
+    return 1.0f / std::sqrt(mean + eps);
+}
+
+void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
+{
+    const float scale = rmsnorm_scale(x, n, eps);
     for (int64_t i = 0; i < n; ++i)
         y[i] = (x[i] * scale) * w[i];
 }
@@ -123,6 +128,14 @@ void geglu_ref(const float* gate, const float* up, float* out, int64_t n)
             act = table[fp32_to_fp16(g)];
         out[i] = act * up[i];
     }
+}
+
+void rmsnorm_cpu(const float* x, const float* w, float* y, int64_t n, float eps)
+{
+    if (cpu_features().avx2)
+        avx2::rmsnorm(x, w, y, n, eps);
+    else
+        rmsnorm_ref(x, w, y, n, eps);
 }
 
 void geglu_cpu(const float* gate, const float* up, float* out, int64_t n)

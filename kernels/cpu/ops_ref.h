@@ -8,6 +8,11 @@ namespace causerie::kernels {
 
 // y = x / sqrt(mean(x^2) + eps) * w          x, y, w: (n)
 void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps);
+// Its 1 / sqrt(mean(x^2) + eps): the squares summed in double, in order (a sequential sum that
+// no vector order reproduces bit for bit, so every path calls this).
+float rmsnorm_scale(const float* x, int64_t n, float eps);
+// rmsnorm_ref, runtime-dispatched (the products by scale and w 8 at a time with AVX2), bit-identical.
+void rmsnorm_cpu(const float* x, const float* w, float* y, int64_t n, float eps);
 
 // Rotates pairs (x[2i], x[2i+1]) for 2i < n_rot by pos * base^(-2i/n_rot): the GGUF/ggml
 // "normal" RoPE layout (converters permute HF's half-split Q/K rows into this one).
@@ -43,6 +48,7 @@ const float* gelu_tanh_f16_table();
 void geglu_cpu(const float* gate, const float* up, float* out, int64_t n);
 namespace avx2 {
 void geglu(const float* gate, const float* up, float* out, int64_t n);
+void rmsnorm(const float* x, const float* w, float* y, int64_t n, float eps);
 }   // namespace avx2
 
 // x = cap * tanh(x / cap)                      (n), soft-capping (Gemma 2)

@@ -198,6 +198,31 @@ private Q_SLOTS:
         QCOMPARE(want[1], 0.0f * up[1]);
     }
 
+    // The dispatched RMSNorm equals rmsnorm_ref bit for bit (ctest also runs this with
+    // CAUSERIE_CPU=scalar), out of place and in place, at lengths with and without a tail.
+    void rmsnormDispatchedMatchesReferenceExactly()
+    {
+        std::mt19937 rng(7);
+        std::normal_distribution<float> normal(0.0f, 3.0f);
+        for (int64_t n : {1, 7, 8, 64, 256, 640, 1003}) {
+            std::vector<float> x(static_cast<size_t>(n)), w(static_cast<size_t>(n));
+            for (size_t i = 0; i < x.size(); ++i) {
+                x[i] = normal(rng) * (i % 17 == 0 ? 1000.0f : 1.0f);   // mixed magnitudes
+                w[i] = 1.0f + normal(rng);
+            }
+            std::vector<float> want(x.size(), -2.0f), got(x.size(), -1.0f), in_place = x;
+            rmsnorm_ref(x.data(), w.data(), want.data(), n, 1e-6f);
+            rmsnorm_cpu(x.data(), w.data(), got.data(), n, 1e-6f);
+            rmsnorm_cpu(in_place.data(), w.data(), in_place.data(), n, 1e-6f);
+            QVERIFY2(std::memcmp(got.data(), want.data(), x.size() * 4) == 0, qPrintable(QString::number(n)));
+            QVERIFY2(std::memcmp(in_place.data(), want.data(), x.size() * 4) == 0, qPrintable(QString::number(n)));
+            double ms = 0;   // real values: mean square of y / w is 1
+            for (size_t i = 0; i < x.size(); ++i)
+                ms += double(want[i] / w[i]) * double(want[i] / w[i]);
+            QVERIFY(std::fabs(ms / double(n) - 1.0) < 1e-3);
+        }
+    }
+
     void softcapMatchesFormula()
     {
         std::vector<float> x = {-100.0f, -5.0f, 0.0f, 1.0f, 29.0f, 1000.0f};
