@@ -378,7 +378,7 @@ void CpuLayer::attention_block(int64_t l, std::span<const CpuSegment> segments, 
     const int64_t q_dim = hp.n_head * hd;
 
     each_row(m_pool, n, 4 * d,
-             [&](int64_t t) { rmsnorm_ref(&x[t * d], norm_weight(L.attn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps); });
+             [&](int64_t t) { rmsnorm_cpu(&x[t * d], norm_weight(L.attn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps); });
     m_matmul.run(s.xb.data(), n,
                  {{&L.wq, s.q.data()},      // (n, n_head*hd)
                   {&L.wk, s.kb.data()},     // (n, n_head_kv*hd)
@@ -402,9 +402,9 @@ void CpuLayer::attention_block(int64_t l, std::span<const CpuSegment> segments, 
             add_ref(v, norm_weight(L.bv), v_dim);
         if (L.q_norm.data) {   // per-head RMSNorm of queries and keys (qwen3), in place
             for (int64_t h = 0; h < hp.n_head; ++h)
-                rmsnorm_ref(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
+                rmsnorm_cpu(q + h * hd, norm_weight(L.q_norm), q + h * hd, hd, hp.rms_eps);
             for (int64_t h = 0; h < hp.n_head_kv; ++h)
-                rmsnorm_ref(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
+                rmsnorm_cpu(k + h * hd, norm_weight(L.k_norm), k + h * hd, hd, hp.rms_eps);
         }
         rope(q, hp.n_head, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
         rope(k, hp.n_head_kv, hd, hp.n_rot, p, freq_base, factors, hp.rope_attn_factor, freq_scale);
@@ -429,7 +429,7 @@ void CpuLayer::add_block_output(const Weight& post_norm, float* x, int64_t n)
     each_row(m_pool, n, 5 * d, [&](int64_t t) {
         float* out = &s.xb[size_t(t * d)];
         if (post_norm.data)
-            rmsnorm_ref(out, norm_weight(post_norm), out, d, hp.rms_eps);
+            rmsnorm_cpu(out, norm_weight(post_norm), out, d, hp.rms_eps);
         add_ref(&x[t * d], out, d);
     });
 }
@@ -450,14 +450,14 @@ void CpuLayer::feed_forward_block(const LayerWeights& L, float* x, int64_t n)
     const int64_t ff = hp.n_ff;
 
     each_row(m_pool, n, 4 * d,
-             [&](int64_t t) { rmsnorm_ref(&x[t * d], norm_weight(L.ffn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps); });
+             [&](int64_t t) { rmsnorm_cpu(&x[t * d], norm_weight(L.ffn_norm), &s.xb[size_t(t * d)], d, hp.rms_eps); });
     if (hp.n_expert > 0) {
         experts_block(L, n, s.xb.data());
     } else {
         m_matmul.run(s.xb.data(), n,
                      {{&L.w_gate, s.gate.data()},   // (n, n_ff)
                       {&L.w_up, s.up.data()}});     // (n, n_ff)
-        const auto act = hp.ffn_gelu ? geglu_ref : swiglu_ref;
+        const auto act = hp.ffn_gelu ? geglu_cpu : swiglu_ref;
         each_row(m_pool, n, 8 * ff,
                  [&](int64_t t) { act(&s.gate[size_t(t * ff)], &s.up[size_t(t * ff)], &s.gate[size_t(t * ff)], ff); });
         m_matmul.run(L.w_down, s.gate.data(), n, s.xb.data());   // (n, d)

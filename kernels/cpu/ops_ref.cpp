@@ -1,5 +1,6 @@
 #include "ops_ref.h"
 
+#include "cpu_features.h"
 #include "dequant_ref.h"
 
 #include <array>
@@ -8,13 +9,18 @@
 
 namespace causerie::kernels {
 
-void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
+float rmsnorm_scale(const float* x, int64_t n, float eps)
 {
     double sum = 0.0;
     for (int64_t i = 0; i < n; ++i)
         sum += double(x[i]) * double(x[i]);
     const float mean = float(sum / double(n));
-    const float scale = 1.0f / std::sqrt(mean + eps);
+    return 1.0f / std::sqrt(mean + eps);
+}
+
+void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps)
+{
+    const float scale = rmsnorm_scale(x, n, eps);
     for (int64_t i = 0; i < n; ++i)
         y[i] = (x[i] * scale) * w[i];
 }
@@ -95,7 +101,7 @@ float gelu_tanh_f16(uint16_t h)
     return fp16_to_fp32(fp32_to_fp16(0.5f * x * (1.0f + std::tanh(kSqrt2OverPi * x * (1.0f + kA * x * x)))));
 }
 
-void geglu_ref(const float* gate, const float* up, float* out, int64_t n)
+const float* gelu_tanh_f16_table()
 {
     // gelu_tanh_f16 of every half, made once (65536 tanh, ~1 ms): a tanh per element was ~10% of
     // a token of Gemma 3 270M.
@@ -105,6 +111,12 @@ void geglu_ref(const float* gate, const float* up, float* out, int64_t n)
             (*t)[h] = gelu_tanh_f16(uint16_t(h));
         return t;
     }();
+    return table->data();
+}
+
+void geglu_ref(const float* gate, const float* up, float* out, int64_t n)
+{
+    const float* table = gelu_tanh_f16_table();
     for (int64_t i = 0; i < n; ++i) {
         const float g = gate[i];
         float act;
@@ -113,9 +125,25 @@ void geglu_ref(const float* gate, const float* up, float* out, int64_t n)
         else if (g >= 10.0f)
             act = g;
         else
-            act = (*table)[fp32_to_fp16(g)];
+            act = table[fp32_to_fp16(g)];
         out[i] = act * up[i];
     }
+}
+
+void rmsnorm_cpu(const float* x, const float* w, float* y, int64_t n, float eps)
+{
+    if (cpu_features().avx2)
+        avx2::rmsnorm(x, w, y, n, eps);
+    else
+        rmsnorm_ref(x, w, y, n, eps);
+}
+
+void geglu_cpu(const float* gate, const float* up, float* out, int64_t n)
+{
+    if (cpu_features().avx2)
+        avx2::geglu(gate, up, out, n);
+    else
+        geglu_ref(gate, up, out, n);
 }
 
 void softcap_ref(float* x, int64_t n, float cap)

@@ -8,6 +8,11 @@ namespace causerie::kernels {
 
 // y = x / sqrt(mean(x^2) + eps) * w          x, y, w: (n)
 void rmsnorm_ref(const float* x, const float* w, float* y, int64_t n, float eps);
+// Its 1 / sqrt(mean(x^2) + eps): the squares summed in double, in order (a sequential sum that
+// no vector order reproduces bit for bit, so every path calls this).
+float rmsnorm_scale(const float* x, int64_t n, float eps);
+// rmsnorm_ref, runtime-dispatched (the products by scale and w 8 at a time with AVX2), bit-identical.
+void rmsnorm_cpu(const float* x, const float* w, float* y, int64_t n, float eps);
 
 // Rotates pairs (x[2i], x[2i+1]) for 2i < n_rot by pos * base^(-2i/n_rot): the GGUF/ggml
 // "normal" RoPE layout (converters permute HF's half-split Q/K rows into this one).
@@ -37,6 +42,14 @@ void geglu_ref(const float* gate, const float* up, float* out, int64_t n);
 // The GELU (tanh approximation) of a half, rounded to F16: geglu_ref's table entry for it
 // (geglu_ref reads a table of all 65536, made once).
 float gelu_tanh_f16(uint16_t h);
+// That table: entry h is gelu_tanh_f16(h), for all 65536 halves (made on the first call).
+const float* gelu_tanh_f16_table();
+// geglu_ref, runtime-dispatched (AVX2+F16C 8 at a time, scalar otherwise), bit-identical to it.
+void geglu_cpu(const float* gate, const float* up, float* out, int64_t n);
+namespace avx2 {
+void geglu(const float* gate, const float* up, float* out, int64_t n);
+void rmsnorm(const float* x, const float* w, float* y, int64_t n, float eps);
+}   // namespace avx2
 
 // x = cap * tanh(x / cap)                      (n), soft-capping (Gemma 2)
 void softcap_ref(float* x, int64_t n, float cap);

@@ -1,6 +1,7 @@
 // Reference element-wise ops (kernels/cpu/ops_ref.h) against values worked out independently:
 // NeoX RoPE from the rotation formula in double precision, and against the normal layout on the
 // same values interleaved.
+#include "kernels/cpu/cpu_features.h"
 #include "kernels/cpu/dequant_ref.h"
 #include "kernels/cpu/ops_ref.h"
 
@@ -8,6 +9,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <vector>
 
 using namespace causerie::kernels;
@@ -151,6 +153,74 @@ private Q_SLOTS:
         float got = 0;
         geglu_ref(&between, &one, &got, 1);
         QCOMPARE(got, gelu_tanh_f16(0x3C00));
+    }
+
+    // The dispatched GeGLU (AVX2 on x86-64 with it; ctest also runs this with CAUSERIE_CPU=scalar)
+    // equals geglu_ref bit for bit: every half, the ties between neighbouring halves and the
+    // floats next to them (round to nearest even), the -10 / 10 cut-offs, infinities, float and
+    // half subnormals, random gates over [-12, 12]; an odd count, so the tail runs too.
+    void gegluDispatchedMatchesReferenceExactly()
+    {
+        std::vector<float> gate = {10.0f,
+                                   -10.0f,
+                                   std::nextafter(10.0f, 0.0f),
+                                   std::nextafter(-10.0f, 0.0f),
+                                   0x1p-25f,
+                                   -0x1p-25f,
+                                   0x1.8p-25f,
+                                   0x1p-149f,
+                                   -0.0f,
+                                   INFINITY,
+                                   -INFINITY};
+        for (uint32_t h = 0; h < 0x7C00; ++h)
+            for (uint32_t sign : {0u, 0x8000u}) {
+                const float a = fp16_to_fp32(uint16_t(sign | h)), b = fp16_to_fp32(uint16_t(sign | (h + 1)));
+                const float tie = float((double(a) + double(b)) / 2);   // exact: halves have 11 bits
+                gate.insert(gate.end(), {a, tie, std::nextafter(tie, a), std::nextafter(tie, b)});
+            }
+        std::mt19937 rng(19);
+        std::uniform_real_distribution<float> uniform(-12.0f, 12.0f);
+        for (int i = 0; i < 100001; ++i)
+            gate.push_back(uniform(rng));
+        if (gate.size() % 2 == 0)
+            gate.push_back(3.0f);
+        std::vector<float> up(gate.size()), got(gate.size(), -1.0f), want(gate.size(), -2.0f);
+        for (size_t i = 0; i < up.size(); ++i)
+            up[i] = uniform(rng);
+        geglu_ref(gate.data(), up.data(), want.data(), int64_t(gate.size()));
+        geglu_cpu(gate.data(), up.data(), got.data(), int64_t(gate.size()));
+        int differing = 0;
+        for (size_t i = 0; i < gate.size(); ++i)
+            if (std::memcmp(&got[i], &want[i], 4) != 0 && differing++ < 5)
+                qWarning("gate %.9g up %.9g: %.9g vs reference %.9g", gate[i], up[i], got[i], want[i]);
+        QCOMPARE(differing, 0);
+        QCOMPARE(want[0], 10.0f * up[0]);   // real values: above the cut-off the gate itself
+        QCOMPARE(want[1], 0.0f * up[1]);
+    }
+
+    // The dispatched RMSNorm equals rmsnorm_ref bit for bit (ctest also runs this with
+    // CAUSERIE_CPU=scalar), out of place and in place, at lengths with and without a tail.
+    void rmsnormDispatchedMatchesReferenceExactly()
+    {
+        std::mt19937 rng(7);
+        std::normal_distribution<float> normal(0.0f, 3.0f);
+        for (int64_t n : {1, 7, 8, 64, 256, 640, 1003}) {
+            std::vector<float> x(static_cast<size_t>(n)), w(static_cast<size_t>(n));
+            for (size_t i = 0; i < x.size(); ++i) {
+                x[i] = normal(rng) * (i % 17 == 0 ? 1000.0f : 1.0f);   // mixed magnitudes
+                w[i] = 1.0f + normal(rng);
+            }
+            std::vector<float> want(x.size(), -2.0f), got(x.size(), -1.0f), in_place = x;
+            rmsnorm_ref(x.data(), w.data(), want.data(), n, 1e-6f);
+            rmsnorm_cpu(x.data(), w.data(), got.data(), n, 1e-6f);
+            rmsnorm_cpu(in_place.data(), w.data(), in_place.data(), n, 1e-6f);
+            QVERIFY2(std::memcmp(got.data(), want.data(), x.size() * 4) == 0, qPrintable(QString::number(n)));
+            QVERIFY2(std::memcmp(in_place.data(), want.data(), x.size() * 4) == 0, qPrintable(QString::number(n)));
+            double ms = 0;   // real values: mean square of y / w is 1
+            for (size_t i = 0; i < x.size(); ++i)
+                ms += double(want[i] / w[i]) * double(want[i] / w[i]);
+            QVERIFY(std::fabs(ms / double(n) - 1.0) < 1e-3);
+        }
     }
 
     void softcapMatchesFormula()
