@@ -665,7 +665,7 @@ inline void q6_side_pairs(const int8_t* y, int32_t side[16])
 
 // Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
 // sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
-// Bytes (Q5_K batches): a panel decoded to bytes (kRepackKBytesSuper per super-block).
+// Bytes (Q4_K / Q5_K batches): a panel decoded to bytes (kRepackKBytesSuper per super-block).
 template <int NH, int NT, bool Q5, bool Bytes = false>
 void tile_q4_k(const uint8_t* g, int h0, int64_t nb, const uint8_t* xt, float (*out)[16])
 {
@@ -1086,30 +1086,39 @@ TileFn tile_k_for(int nt)
     }
 }
 
-// Q5_K / Q6_K tiles on a panel decoded to bytes.
+// Q4_K / Q5_K / Q6_K tiles on a panel decoded to bytes (Q5 kept apart for the plain build's
+// i16 bounds; with VNNI both are the same code).
 template <int KK>
 TileFn tile_bytes_for(int nt)
 {
-    constexpr bool Q6 = KK == kQ6K;
+    constexpr bool Q6 = KK == kQ6K, Q5 = KK == kQ5K;
     switch (nt) {
-    case 1: return Q6 ? tile_q6_k<2, 1, false> : tile_q4_k<2, 1, true, true>;
-    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2, false> : tile_q4_k<kBatchHalves, 2, true, true>;
-    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3, false> : tile_q4_k<kBatchHalves, 3, true, true>;
-    default: return Q6 ? tile_q6_k<kBatchHalves, 4, false> : tile_q4_k<kBatchHalves, 4, true, true>;
+    case 1: return Q6 ? tile_q6_k<2, 1, false> : tile_q4_k<2, 1, Q5, true>;
+    case 2: return Q6 ? tile_q6_k<kBatchHalves, 2, false> : tile_q4_k<kBatchHalves, 2, Q5, true>;
+    case 3: return Q6 ? tile_q6_k<kBatchHalves, 3, false> : tile_q4_k<kBatchHalves, 3, Q5, true>;
+    default: return Q6 ? tile_q6_k<kBatchHalves, 4, false> : tile_q4_k<kBatchHalves, 4, Q5, true>;
     }
 }
 
-thread_local Scratch t_k_panel;   // a panel of Q5_K / Q6_K groups decoded to bytes
+thread_local Scratch t_k_panel;   // a panel of Q4_K / Q5_K / Q6_K groups decoded to bytes
 
-// Sub-block s of a packed Q5_K / Q6_K record as bytes (decode_k_groups).
+// Q4_K code vector k of sub-block s for rows 8h..8h+7: its nibble of the shared code vector.
+inline __m256i q4k_code(const uint8_t* b, int h, int s, int k)
+{
+    const __m256i q = load32(b + 320 + 512 * (s / 2) + 64 * k + 32 * h);
+    return _mm256_and_si256(s % 2 ? _mm256_srli_epi16(q, 4) : q, _mm256_set1_epi8(0x0F));
+}
+
+// Sub-block s of a packed Q4_K / Q5_K / Q6_K record as bytes (decode_k_groups).
 template <int KK>
 void decode_k_sub_block(const uint8_t* b, int s, uint8_t* out)
 {
     for (int h = 0; h < 2; ++h)
 #pragma GCC unroll 8
         for (int k = 0; k < 8; ++k)
-            _mm256_store_si256(reinterpret_cast<__m256i*>(out + 64 * k + 32 * h),
-                               KK == kQ6K ? q6_code<true>(b, h, s, k) : q5k_code(b, h, s, k));
+            _mm256_store_si256(reinterpret_cast<__m256i*>(out + 64 * k + 32 * h), KK == kQ6K ? q6_code<true>(b, h, s, k)
+                                                                                  : KK == kQ5K ? q5k_code(b, h, s, k)
+                                                                                               : q4k_code(b, h, s, k));
 }
 
 template <int KK>
@@ -1128,11 +1137,11 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
         xt_all = stack;
         slice = kTileTokens;
     }
-    // Q5_K / Q6_K batches: each panel of row groups decoded to bytes once (in L2) for all its
+    // Q4_K / Q5_K / Q6_K batches: each panel of row groups decoded to bytes once (in L2) for all its
     // tiles of tokens; one token (or no memory for it) reads the packed codes.
     const size_t dbytes = size_t(nb) * kRepackKBytesSuper;
     uint8_t* dec = nullptr;
-    if ((KK == kQ6K || KK == kQ5K) && n_tokens > 1)
+    if (k_batch_bytes(KK) && n_tokens > 1)
         dec = static_cast<uint8_t*>(t_k_panel.get(size_t(panel_groups(dbytes)) * dbytes));
     const size_t gstride = dec ? dbytes : gbytes;
     const int64_t panel = panel_groups(gstride) * kRepackRows;

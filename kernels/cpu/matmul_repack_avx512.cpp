@@ -285,7 +285,7 @@ inline __m512i bcast4(const uint8_t* p) { return _mm512_set1_epi32(load_i32(p));
 
 // Q4_K / Q5_K: d * sumi - dmin * summ per super-block with d = d_w * d_x, dmin = dmin_w * d_x,
 // sumi = sum_s sc_s * dot_s, summ = sum_s m_s * ysum_s (matmul_ref.cpp's dot_k_with_mins).
-// Bytes (Q5_K batches): a panel decoded to bytes (kRepackKBytesSuper per super-block).
+// Bytes (Q4_K / Q5_K batches): a panel decoded to bytes (kRepackKBytesSuper per super-block).
 template <int NT, bool Q5, bool Bytes = false>
 void tile_q4_k(const uint8_t* g, int64_t nb, const uint8_t* const* x, const float* const* xd, const int32_t* const* xs,
                float (*out)[16])
@@ -443,15 +443,21 @@ inline void q5k_codes(const uint8_t* b, int s, __m512i* c)
     }
 }
 
-// Sub-block s of a packed Q5_K / Q6_K record as bytes (decode_k_groups).
+// Sub-block s of a packed Q4_K / Q5_K / Q6_K record as bytes (decode_k_groups); Q4_K: the
+// nibbles of the shared code vectors (shifted down for an odd sub-block).
 template <int KK>
 void decode_k_sub_block(const uint8_t* b, int s, uint8_t* out)
 {
     __m512i c[8];
-    if (KK == kQ6K)
+    if (KK == kQ6K) {
         q6_codes(b, s, c);
-    else
+    } else if (KK == kQ5K) {
         q5k_codes(b, s, c);
+    } else {
+        for (int k = 0; k < 8; ++k)
+            c[k] = _mm512_and_si512(_mm512_srli_epi16(_mm512_load_si512(b + 320 + 512 * (s / 2) + 64 * k), 4 * (s % 2)),
+                                    _mm512_set1_epi8(0x0F));
+    }
     for (int k = 0; k < 8; ++k)
         _mm512_store_si512(out + 64 * k, c[k]);
 }
@@ -658,7 +664,8 @@ TileKFn tile_k_for(int nt)
     }
 }
 
-// Q5_K / Q6_K tiles on a panel decoded to bytes.
+// Q4_K / Q5_K / Q6_K tiles on a panel decoded to bytes (one tile_q4_k for Q4_K and Q5_K: bytes
+// are bytes).
 template <int KK>
 TileKFn tile_bytes_for(int nt)
 {
@@ -673,9 +680,9 @@ TileKFn tile_bytes_for(int nt)
     }
 }
 
-thread_local Scratch t_k_panel;   // a panel of Q5_K / Q6_K groups decoded to bytes
+thread_local Scratch t_k_panel;   // a panel of Q4_K / Q5_K / Q6_K groups decoded to bytes
 
-// Q5_K / Q6_K batches: each panel of row groups decoded to bytes once (in L2), then walked by
+// Q4_K / Q5_K / Q6_K batches: each panel of row groups decoded to bytes once (in L2), then walked by
 // every tile of tokens; without memory for it, the tiles read the packed codes.
 template <int KK>
 void walk_decoded(const uint8_t* packed, size_t gbytes, int64_t nb, const uint8_t* xb, size_t x_row_bytes,
@@ -737,7 +744,7 @@ void run_k(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_e
                 k_side_values(KK, bs, false, xs + 16 * i);
             }
         }
-        if ((KK == kQ6K || KK == kQ5K) && s1 - s0 > 1)
+        if (k_batch_bytes(KK) && s1 - s0 > 1)
             walk_decoded<KK>(packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, s0, s1, row_begin, row_end, y, ldy);
         else
             walk_tiles<kMaxTileK>(&tile_k_for<KK>, packed, gbytes, nb, xb, x_row_bytes, xd_all, xs_all, nb * 16, s0, s1,

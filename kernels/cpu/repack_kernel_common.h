@@ -72,7 +72,11 @@ inline void k_side_values(int kk, const int16_t bs[16], bool pairs, int32_t side
     }
 }
 
-// Groups [g0, g1) of a packed Q5_K / Q6_K weight (records of rec_bytes, nb per group) decoded to
+// Whether prompt batches of kind kk run on panels decoded to bytes (decode_k_groups): Q4_K, Q5_K
+// and Q6_K, whose codes cost a shift and mask (more for Q5_K, Q6_K) per vector and token tile.
+constexpr bool k_batch_bytes(int kk) { return kk == kQ4K || kk == kQ5K || kk == kQ6K; }
+
+// Groups [g0, g1) of a packed Q4_K / Q5_K / Q6_K weight (records of rec_bytes, nb per group) decoded to
 // bytes at dst (kRepackKBytesSuper per super-block): the record's first 320 bytes (scales, mins),
 // then codes(record, s, out) writes sub-block s's 512 code bytes (vector k at out + 64 k).
 template <class Codes>
