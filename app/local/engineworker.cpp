@@ -451,7 +451,8 @@ void EngineWorker::report(const QString& requestId, const Prepared& request, con
     stats.cachedTokens = result->reused_tokens;
     stats.completionTokens = result->completion_tokens;
     stats.ttftMs = result->ttft_ms;
-    stats.tokensPerSecond = result->tokens_per_second;
+    // A speed needs two tokens (one forward pass between them); fewer shows as unknown, not 0.
+    stats.tokensPerSecond = result->completion_tokens > 1 ? result->tokens_per_second : -1;
     stats.finishReason = finishReasonFor(result->finish_reason);
     stats.leftOutMessages = request.leftOut;
     stats.model = m_loaded->info.name;

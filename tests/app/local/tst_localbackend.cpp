@@ -23,6 +23,7 @@
 #include <QTimer>
 
 #include <algorithm>
+#include <cmath>
 #include <tuple>
 
 class TestLocalBackend : public QObject {
@@ -36,6 +37,7 @@ private Q_SLOTS:
     void kvTypeReachesTheEngine();
     void noModelFails();
     void answerMatchesEngineAndIsCoalesced();
+    void oneTokenHasNoSpeed();
     void cancelKeepsPartialAndFinishes();
     void cancelBeforeStart();
     void contextOverflowFails();
@@ -321,10 +323,28 @@ void TestLocalBackend::answerMatchesEngineAndIsCoalesced()
     QCOMPARE(c.stats.promptTokens, int(prompt->size()));
     QCOMPARE(c.stats.finishReason, QString::fromStdString(st->finish_reason));
     QVERIFY(c.stats.ttftMs >= 0);
+    // The speed shown is the engine's: forward passes over the decode time.
+    QVERIFY(st->completion_tokens > 1);
+    QVERIFY(c.stats.tokensPerSecond > 0 && std::isfinite(c.stats.tokensPerSecond));
     QVERIFY(ticks > 0);
     // At most one delta per 16 ms of generation (plus the final flush).
     QVERIFY2(c.deltas <= ms / EngineWorker::kDeltaIntervalMs + 2,
              qPrintable(QStringLiteral("%1 deltas in %2 ms").arg(c.deltas).arg(ms)));
+}
+
+void TestLocalBackend::oneTokenHasNoSpeed()
+{
+    // One token is made from the prompt's logits alone: no forward pass to time, so the speed is
+    // unknown (shown as a dash), not 0 tokens/s.
+    LocalBackend b;
+    QVERIFY(loadModel(b));
+    Collected c;
+    const QString id = b.startChat({{QStringLiteral("user"), QStringLiteral("Tell me a story.")}}, greedy(1));
+    collect(b, id, c);
+    QTRY_VERIFY_WITH_TIMEOUT(c.done, 60000);
+    QVERIFY(!c.failed);
+    QCOMPARE(c.stats.completionTokens, 1);
+    QCOMPARE(c.stats.tokensPerSecond, -1.0);
 }
 
 void TestLocalBackend::cancelKeepsPartialAndFinishes()
