@@ -120,6 +120,13 @@ private:
         return index ? std::move(index).value() : nullptr;
     }
 
+    // Whether the library's rows in documents.db hold a passage matching `query`.
+    static bool libraryHas(causerie::documents::DocIndex& index, const QString& library, const QString& query)
+    {
+        auto hits = index.search(query, {LibrariesController::indexName(library)});
+        return hits.ok() && !hits->isEmpty();
+    }
+
     QString file(const QString& name, const QByteArray& bytes)
     {
         const QString path = m_dir->filePath(name);
@@ -777,13 +784,9 @@ private Q_SLOTS:
         LibrariesController lib(dataDir, indexPath);
         QCOMPARE(lib.add(QStringLiteral("Notes"), QUrl::fromLocalFile(folder)), QString());
         QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
-        auto index = causerie::documents::DocIndex::open(indexPath);
-        QVERIFY(index.ok());
-        const QString library = LibrariesController::indexName(QStringLiteral("Notes"));
-        auto found = [&](const QString& query) {
-            auto hits = (*index)->search(query, {library});
-            return hits.ok() && !hits->isEmpty();
-        };
+        auto index = openIndex();
+        QVERIFY(index);
+        auto found = [&](const QString& query) { return libraryHas(*index, QStringLiteral("Notes"), query); };
         QVERIFY(found(QStringLiteral("fern")));
 
         // Added in a sub-folder.
@@ -817,13 +820,9 @@ private Q_SLOTS:
         LibrariesController lib(dataDir, indexPath);
         QCOMPARE(lib.add(QStringLiteral("Tools"), QUrl::fromLocalFile(folder)), QString());
         QTRY_COMPARE(lib.items().value(0).toMap().value("state").toString(), QStringLiteral("ready"));
-        auto index = causerie::documents::DocIndex::open(indexPath);
-        QVERIFY(index.ok());
-        const QString library = LibrariesController::indexName(QStringLiteral("Tools"));
-        auto found = [&](const QString& query) {
-            auto hits = (*index)->search(query, {library});
-            return hits.ok() && !hits->isEmpty();
-        };
+        auto index = openIndex();
+        QVERIFY(index);
+        auto found = [&](const QString& query) { return libraryHas(*index, QStringLiteral("Tools"), query); };
         QVERIFY(found(QStringLiteral("bicycle")));
 
         for (int round = 0; round < 3; ++round) {
